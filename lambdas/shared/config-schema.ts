@@ -1,0 +1,209 @@
+/**
+ * The config contract (DESIGN.md "Config"): one file, many databases. It is the app's input file,
+ * the construct library's props, and, one database at a time, the settings every workflow run
+ * carries in its input (placed there by the EventBridge rule the stack deploys).
+ *
+ * Keys may be added, never renamed or removed. Every field is documented here; the README's
+ * config reference and the exported JSON Schema come from this file.
+ */
+import { z } from 'zod';
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const region = () =>
+  z.string().regex(REGION, { message: 'must be an AWS Region code such as us-east-1' });
+
+/** Allowed engines. Aurora engines use clusters and a global cluster instead of instances. */
+export const ENGINES = ['postgres', 'mysql', 'aurora-postgresql', 'aurora-mysql'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const isAurora = (engine: Engine): boolean => engine.startsWith('aurora-');
+
+export const READINESS = ['hot', 'warm', 'cold'] as const;
+export type Readiness = (typeof READINESS)[number];
+
+const identifier = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)' });
+
+const securityGroupIds = z
+  .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0123456789abcdef0' }))
+  .min(1);
+
+export const siteSchema = z
+  .object({
+    /** Region of this site. */
+    region: region(),
+    /** RDS instance identifier (RDS PostgreSQL/MySQL). */
+    instanceId: identifier.optional(),
+    /** Aurora DB cluster identifier (Aurora engines). */
+    clusterId: identifier.optional(),
+    /** Aurora global cluster identifier (Aurora engines; the same on both sites). */
+    globalClusterId: identifier.optional(),
+    /** Endpoint address probed by the vantage points. Default: the DNS record name. */
+    endpoint: z.string().min(1).optional(),
+    /** Port the database listens on. Default: 5432 for PostgreSQL engines, 3306 for MySQL. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /**
+     * Security groups dedicated to this database, used to fence it (their ingress rules are
+     * revoked and kept in the incident record so a failback can restore them). Required on the
+     * primary when `failover.fencing` is `required`.
+     */
+    securityGroupIds: securityGroupIds.optional(),
+  })
+  .strict();
+
+export const standbySchema = siteSchema
+  .extend({
+    /** hot: replica sized like the primary; warm: smaller replica scaled up after promotion; cold: nothing running. */
+    readiness: z.enum(READINESS),
+    /** Warm standbys: the instance class the promoted standby is scaled up to (e.g. db.r6g.xlarge). */
+    promotedInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/).optional(),
+    /**
+     * Cold standbys: the CloudFormation stack in the standby Region that holds the dormant
+     * database; the failover updates it with `parameterName` = `activeValue` (other parameters keep their values).
+     */
+    coldStandby: z
+      .object({
+        stackName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/),
+        parameterName: z.string().min(1).default('Mode'),
+        activeValue: z.string().min(1).default('active'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const vantagePointSchema = z
+  .object({
+    /** Unique name of the vantage point (used in events, metrics and scenario files). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: 'must be lowercase letters, digits and hyphens (max 32)' }),
+    /** Region the probe function runs in. */
+    region: region(),
+  })
+  .strict();
+
+export const databaseSchema = z
+  .object({
+    /** Name of the protected database: lowercase, used in resource names, events and the CLI. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'must start with a letter; lowercase letters, digits and hyphens (max 32)' }),
+    engine: z.enum(ENGINES),
+    primary: siteSchema,
+    standby: standbySchema,
+    dns: z
+      .object({
+        /** Route 53 hosted zone id (public or private) holding the writer record. */
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABC' }),
+        /** The name clients connect to; a CNAME to the writer's endpoint. */
+        recordName: z.string().regex(/^([a-z0-9_]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+\.?$/i, { message: 'must be a DNS name' }),
+        /** TTL of the record: clients follow a switch within about this long. */
+        ttlSeconds: z.number().int().min(0).max(86400).default(30),
+      })
+      .strict(),
+    /** How probes and the heartbeat log in. Default: no credentials (probes check TCP reachability only). */
+    credentials: z
+      .object({
+        /** Secrets Manager secret with `username` and `password` (any Region; read with an explicit Region). */
+        secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/).optional(),
+        /** Database user for IAM authentication (used when no secret is given). */
+        iamUser: z.string().min(1).optional(),
+        /** Database name to connect to. Default: postgres (PostgreSQL) or mysql (MySQL). */
+        databaseName: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    detection: z
+      .object({
+        vantagePoints: z.array(vantagePointSchema).min(1),
+        /** How many vantage points must see the primary down in every round. */
+        quorum: z.number().int().min(1),
+        /** How many rounds of probes (each must reach the quorum) before `confirmed-down`. */
+        probeRounds: z.number().int().min(1).max(10).default(3),
+        /** Seconds between probe rounds. */
+        probeIntervalSeconds: z.number().int().min(0).max(300).default(10),
+        /** Also ask the RDS control plane (DescribeDBInstances) in the primary Region as a vantage point. */
+        includeControlPlane: z.boolean().default(true),
+        /** The heartbeat that feeds the trigger alarms. */
+        heartbeat: z
+          .object({
+            /** Seconds between heartbeats (the alarm period). 60 or a multiple of 60. */
+            periodSeconds: z.number().int().refine((n) => n >= 60 && n % 60 === 0, { message: 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)' }).default(60),
+            /** Alarm evaluation periods (N of "M of N"). */
+            evaluationPeriods: z.number().int().min(1).max(10).default(3),
+            /** Breaching datapoints needed to alarm (M of "M of N"). */
+            datapointsToAlarm: z.number().int().min(1).max(10).default(2),
+          })
+          .strict()
+          .default({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 }),
+      })
+      .strict(),
+    failover: z
+      .object({
+        /** automatic: confirmed-down and within budget fails over alone; manual: always ask. Ambiguous verdicts always ask. */
+        mode: z.enum(['automatic', 'manual']).default('automatic'),
+        /** Replica lag (seconds) accepted without a human; over it a human must approve the data loss. */
+        rpoBudgetSeconds: z.number().min(0).max(86400).default(30),
+        /** required: an unconfirmed fence sends the decision to a human; best-effort: record and go on. */
+        fencing: z.enum(['required', 'best-effort']).default('required'),
+        /** No automatic failover within this many minutes of the last failover or failback. */
+        cooldownMinutes: z.number().int().min(0).max(10080).default(60),
+        /** How long an approval request waits before the run escalates (nothing changed). */
+        approvalTimeoutMinutes: z.number().int().min(1).max(10080).default(30),
+      })
+      .strict(),
+    failback: z
+      .object({
+        policy: z.enum(['manual-approval', 'automatic', 'never']).default('manual-approval'),
+        /** Minutes of continuous health required before a failback is offered. */
+        stabilityMinutes: z.number().int().min(0).max(10080).default(30),
+        approvalTimeoutHours: z.number().int().min(1).max(720).default(24),
+      })
+      .strict()
+      .default({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24 }),
+  })
+  .strict();
+
+export const networkSchema = z
+  .object({
+    /** Region of this VPC. Functions that talk to databases in this Region attach to it. */
+    region: region(),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/)).min(1),
+    securityGroupIds: securityGroupIds,
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Editors' JSON Schema reference; ignored. */
+    $schema: z.string().optional(),
+    /** Region of the orchestrator (state machines, lease table, approvals). Never only the primary's Region. */
+    controlRegion: region(),
+    /** Account to deploy to. Default: the CLI's account at deploy time (environment-agnostic stacks). */
+    account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }).optional(),
+    /** Prefix of every resource name. */
+    prefix: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/).default('failover'),
+    notifications: z
+      .object({
+        /** Addresses subscribed to the notification topic (each must confirm by email). */
+        emails: z.array(z.email()).default([]),
+      })
+      .strict()
+      .default({ emails: [] }),
+    /** VPCs for functions that connect to databases, one per Region at most. */
+    networks: z.array(networkSchema).default([]),
+    databases: z.array(databaseSchema).min(1),
+  })
+  .strict();
+
+export type FailoverConfig = z.output<typeof configSchema>;
+export type FailoverConfigInput = z.input<typeof configSchema>;
+export type DatabaseConfig = z.output<typeof databaseSchema>;
+export type SiteConfig = z.output<typeof siteSchema>;
+export type StandbyConfig = z.output<typeof standbySchema>;
+export type VantagePoint = z.output<typeof vantagePointSchema>;
+export type NetworkConfig = z.output<typeof networkSchema>;
+
+/** Name of the built-in vantage point that asks the RDS control plane in the primary Region. */
+export const CONTROL_PLANE_VANTAGE = 'rds-api';
+
+/** Default port per engine. */
+export const defaultPort = (engine: Engine): number => (engine.includes('postgres') ? 5432 : 3306);

@@ -1,0 +1,299 @@
+/**
+ * What each function receives and returns. The workflows in `lib/workflow/` build these inputs
+ * with `Parameters`/`Payload` and place the outputs with `ResultPath`; the handlers parse their
+ * input with these schemas (a malformed input is an {@link InvalidInputError}, never half-applied).
+ *
+ * Function names (folder names under `lambdas/`) are a contract: scenario files name them in
+ * `{"fault":"lambda-error","function":"promote-standby"}`.
+ */
+import { z } from 'zod';
+import { databaseSchema } from './config-schema.js';
+
+export const FUNCTION_NAMES = [
+  'accept-trigger',
+  'manage-lease',
+  'probe-vantage',
+  'probe',
+  'evaluate-verdict',
+  'check-data-loss-budget',
+  'request-approval',
+  'fence-primary',
+  'promote-standby',
+  'check-standby',
+  'switch-dns',
+  'verify-writes',
+  'record-incident',
+  'heartbeat',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Every workflow run carries its database's settings (put there by the deployed rule). */
+const withDatabase = { database: databaseSchema };
+
+// ---------------------------------------------------------------- workflow input
+/** Input of the failover state machine, as the EventBridge rule target's InputTransformer builds it. */
+export const failoverInputSchema = z.object({
+  ...withDatabase,
+  /** The EventBridge event that triggered the run (alarm, RDS event, operator request). */
+  event: z.unknown(),
+});
+export type FailoverInput = z.infer<typeof failoverInputSchema>;
+
+// ---------------------------------------------------------------- accept-trigger
+export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator'] as const;
+export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().min(1) });
+export const acceptTriggerOutput = z.object({
+  kind: z.enum(TRIGGER_KINDS),
+  /** Alarm name, RDS event id or operator identity. */
+  source: z.string(),
+  /** When the trigger happened (ISO 8601), from the event. */
+  at: z.string(),
+  /** Short text for the incident timeline. */
+  summary: z.string(),
+  /** Operator requests skip the automatic path: a human asked, so the approval gate is recorded as given. */
+  requestedBy: z.string().optional(),
+  /** Incident id: stable per run (derived from the execution id). */
+  incidentId: z.string(),
+  /** Derived timeouts in seconds, for `TimeoutSecondsPath`. */
+  approvalTimeoutSeconds: z.number().int().positive(),
+  /** Probe rounds as an array [1..probeRounds], for the verification Map. */
+  rounds: z.array(z.object({ round: z.number().int(), waitSeconds: z.number().int().min(0) })),
+});
+export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
+
+// ---------------------------------------------------------------- manage-lease
+export const leaseAction = z.enum(['acquire', 'release', 'record-failover']);
+export const manageLeaseInput = z.object({
+  ...withDatabase,
+  action: leaseAction,
+  /** The execution that holds (or asks for) the lease. */
+  holder: z.string().min(1),
+  incidentId: z.string().min(1),
+  /** Operator requests ignore the cooldown (a human asked). */
+  ignoreCooldown: z.boolean().default(false),
+});
+export const manageLeaseOutput = z.object({
+  acquired: z.boolean(),
+  /** Fencing token: increments on every acquisition; recorded on every action. */
+  epoch: z.number().int(),
+  outcome: z.enum(['acquired', 'reentered', 'already-handled', 'cooldown', 'released', 'recorded']),
+  /** Which site takes writes now, as recorded (initially "primary"). */
+  writer: z.enum(['primary', 'standby']),
+  /** The execution holding the lease when it was not acquired. */
+  heldBy: z.string().optional(),
+  lastFailoverAt: z.string().optional(),
+});
+export type ManageLeaseOutput = z.infer<typeof manageLeaseOutput>;
+
+// ---------------------------------------------------------------- probe (runs in the vantage Region)
+export const probeInput = z.object({
+  database: z.string(),
+  engine: databaseSchema.shape.engine,
+  host: z.string().min(1),
+  port: z.number().int(),
+  /** Secrets Manager ARN (read with the Region in the ARN), or an IAM auth user. */
+  secretArn: z.string().optional(),
+  iamUser: z.string().optional(),
+  databaseName: z.string().optional(),
+  /** Try a heartbeat write (UPSERT into failover_heartbeat) after SELECT 1. */
+  write: z.boolean().default(true),
+  timeoutMs: z.number().int().positive().default(3000),
+  vantage: z.string(),
+});
+export const PROBE_STATUS = ['up', 'down', 'unknown'] as const;
+export const probeOutput = z.object({
+  vantage: z.string(),
+  region: z.string(),
+  /** up: connected and SELECT 1 answered; down: refused or timed out; unknown: the vantage could not probe. */
+  status: z.enum(PROBE_STATUS),
+  /** A heartbeat write succeeded: the primary takes writes from here (never confirmed-down). */
+  wrote: z.boolean(),
+  tcp: z.boolean(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+export type ProbeOutput = z.infer<typeof probeOutput>;
+
+// ---------------------------------------------------------------- probe-vantage (control Region)
+export const probeVantageInput = z.object({
+  ...withDatabase,
+  /** The vantage point to ask; `rds-api` asks the RDS control plane in the primary Region. */
+  vantage: z.object({ name: z.string(), region: z.string() }),
+  round: z.number().int().min(1),
+});
+/** Same shape as the probe's output, plus the round. */
+export const probeVantageOutput = probeOutput.extend({ round: z.number().int() });
+export type ProbeVantageOutput = z.infer<typeof probeVantageOutput>;
+
+// ---------------------------------------------------------------- evaluate-verdict
+export const VERDICTS = ['confirmed-down', 'healthy', 'ambiguous'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+export const evaluateVerdictInput = z.object({
+  quorum: z.number().int().min(1),
+  /** One array per round, one observation per vantage point. */
+  rounds: z.array(z.array(probeVantageOutput)),
+});
+export const evaluateVerdictOutput = z.object({
+  verdict: z.enum(VERDICTS),
+  reason: z.string(),
+  perRound: z.array(z.object({ round: z.number().int(), up: z.number(), down: z.number(), unknown: z.number(), wrote: z.number() })),
+});
+export type EvaluateVerdictOutput = z.infer<typeof evaluateVerdictOutput>;
+
+// ---------------------------------------------------------------- check-data-loss-budget
+export const checkBudgetInput = z.object({
+  ...withDatabase,
+  /** When the trigger happened: lag is read as of this moment (the last valid datapoint before it). */
+  triggeredAt: z.string(),
+});
+export const checkBudgetOutput = z.object({
+  /** Estimated data loss in seconds; null when it cannot be known (treated as over budget). */
+  lagSeconds: z.number().nullable(),
+  budgetSeconds: z.number(),
+  withinBudget: z.boolean(),
+  /** Where the figure came from: ReplicaLag, AuroraGlobalDBRPOLag, snapshot age, ... */
+  source: z.string(),
+  detail: z.string(),
+});
+export type CheckBudgetOutput = z.infer<typeof checkBudgetOutput>;
+
+// ---------------------------------------------------------------- request-approval (.waitForTaskToken)
+export const APPROVAL_STEPS = ['failover', 'failback'] as const;
+export const APPROVAL_DECISIONS = ['promote', 'promote-unfenced', 'accept-data-loss', 'fail-back'] as const;
+export const requestApprovalInput = z.object({
+  ...withDatabase,
+  taskToken: z.string().min(1).max(2048),
+  incidentId: z.string(),
+  step: z.enum(APPROVAL_STEPS),
+  decision: z.enum(APPROVAL_DECISIONS),
+  /** Why a human is asked (ambiguous verdict, over budget, manual mode, unconfirmed fence). */
+  reasons: z.array(z.string()).min(1),
+  /** Facts shown on the approval page and in the notification (verdict, lag, fence result). */
+  facts: z.record(z.string(), z.unknown()).default({}),
+  timeoutSeconds: z.number().int().positive(),
+});
+/** What SendTaskSuccess carries back to the workflow. */
+export const approvalResult = z.object({
+  decision: z.enum(['approve', 'reject']),
+  approver: z.string(),
+  reason: z.string().default(''),
+  approvalId: z.string(),
+});
+export type ApprovalResult = z.infer<typeof approvalResult>;
+export const requestApprovalOutput = z.object({ approvalId: z.string(), expiresAt: z.string() });
+
+// ---------------------------------------------------------------- fence-primary
+export const fenceInput = z.object({ ...withDatabase, epoch: z.number().int(), incidentId: z.string() });
+export const fenceOutput = z.object({
+  /** Ingress revoked (or already closed) and live sessions cut (instance down, rebooted or stopped). */
+  confirmed: z.boolean(),
+  actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
+  /** Ingress rules revoked, per security group, kept so a failback can restore them. */
+  revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
+  instanceStatus: z.string().nullable(),
+});
+export type FenceOutput = z.infer<typeof fenceOutput>;
+
+// ---------------------------------------------------------------- promote-standby
+export const promoteInput = z.object({
+  ...withDatabase,
+  epoch: z.number().int(),
+  incidentId: z.string(),
+  /** promote: make the standby writable; scale-up: warm standbys only, after promotion. */
+  phase: z.enum(['promote', 'scale-up']).default('promote'),
+  /** Aurora: allow data loss (only within budget or approved). */
+  allowDataLoss: z.boolean().default(false),
+});
+export const promoteOutput = z.object({
+  action: z.enum(['PromoteReadReplica', 'FailoverGlobalCluster', 'UpdateStack', 'ModifyDBInstance', 'none']),
+  /** False when the work was already done (idempotent re-run). */
+  started: z.boolean(),
+  target: z.object({ region: z.string(), id: z.string() }),
+  detail: z.string(),
+});
+
+// ---------------------------------------------------------------- check-standby
+export const checkStandbyInput = z.object({ ...withDatabase, phase: z.enum(['promote', 'scale-up']).default('promote') });
+export const checkStandbyOutput = z.object({
+  /** Writable (promotion finished, available) and, for scale-up, at the promoted class. */
+  ready: z.boolean(),
+  status: z.string(),
+  /** Endpoint address of the new writer once known. */
+  endpoint: z.string().nullable(),
+  /** Warm standbys after promotion: a scale-up is still needed. */
+  needsScaleUp: z.boolean(),
+});
+export type CheckStandbyOutput = z.infer<typeof checkStandbyOutput>;
+
+// ---------------------------------------------------------------- switch-dns
+export const switchDnsInput = z.object({ ...withDatabase, target: z.string().min(1), epoch: z.number().int(), incidentId: z.string() });
+export const switchDnsOutput = z.object({
+  /** Change id (without the /change/ prefix) to poll with GetChange; null if the record already pointed there. */
+  changeId: z.string().nullable(),
+  previous: z.string().nullable(),
+  current: z.string(),
+});
+
+// ---------------------------------------------------------------- verify-writes
+export const verifyWritesInput = z.object({ ...withDatabase, incidentId: z.string(), epoch: z.number().int() });
+export const verifyWritesOutput = z.object({ ok: z.literal(true), host: z.string(), latencyMs: z.number(), at: z.string() });
+
+// ---------------------------------------------------------------- record-incident
+export const INCIDENT_PHASES = [
+  'detected',
+  'false-alarm',
+  'verdict',
+  'approval-requested',
+  'approved',
+  'rejected',
+  'approval-timed-out',
+  'fenced',
+  'promoting',
+  'promoted',
+  'dns-switched',
+  'writes-verified',
+  'failed-over',
+  'failback-scheduled',
+  'escalated',
+] as const;
+export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
+export const recordIncidentInput = z.object({
+  ...withDatabase,
+  incidentId: z.string(),
+  epoch: z.number().int().nullable().default(null),
+  phase: z.enum(INCIDENT_PHASES),
+  /** Facts for the timeline; never secrets or task tokens (the handler strips keys named *token*). */
+  detail: z.record(z.string(), z.unknown()).default({}),
+  /** Also send an SNS notification. */
+  notify: z.boolean().default(false),
+});
+export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
+
+// ---------------------------------------------------------------- heartbeat (scheduled)
+/**
+ * One scheduled rule per database and heartbeat site invokes the heartbeat with this input (a
+ * constant in the rule, so the function needs no config of its own). It writes through the DNS
+ * name and publishes `HeartbeatSuccess` (1 or 0) with dimensions Database and Site.
+ */
+export const heartbeatInput = probeInput.omit({ vantage: true, write: true }).extend({
+  /** in-region: next to the primary (fast, dies with the Region); cross-region: from the control Region. */
+  site: z.enum(['in-region', 'cross-region']),
+});
+export const heartbeatOutput = z.object({ database: z.string(), site: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+
+/** Event names on the product's event bus (detail-type), for other automation. */
+export const EVENT_SOURCE = 'rds-failover';
+export const DETAIL_TYPES = {
+  phase: 'Failover Phase Changed',
+  operatorRequest: 'Failover Requested',
+} as const;
+
+/** Metric namespace and names (heartbeat, verdicts, incidents, RTO). */
+export const METRICS = {
+  namespace: 'RdsFailover',
+  heartbeat: 'HeartbeatSuccess',
+  verdict: 'Verdict',
+  incident: 'Incident',
+  rto: 'FailoverRtoSeconds',
+  replicaLag: 'ReplicaLagAtDecisionSeconds',
+} as const;

@@ -1,0 +1,89 @@
+/**
+ * The product's typed errors. Step Functions matches Retry/Catch on `error.name`, and bundling
+ * mangles `constructor.name`, so every class sets `name` explicitly. `lib/` imports
+ * {@link ERROR_NAMES} so the workflow retries and catches exactly what the functions throw.
+ *
+ * Transient errors (retried by the workflow with backoff and jitter) extend {@link TransientError};
+ * terminal errors (caught, escalated to the operators, lease kept) extend {@link TerminalError}.
+ */
+export abstract class FailoverError extends Error {
+  abstract override readonly name: string;
+  /** Extra machine-readable facts for the incident record; never secrets or tokens. */
+  readonly details: Record<string, unknown>;
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.details = details;
+  }
+}
+
+/** A failure that may pass on its own: throttling, a busy resource, a network blip. Retried. */
+export abstract class TransientError extends FailoverError {}
+
+/** A failure that retrying will not fix. Escalated to the operators; the lease stays held. */
+export abstract class TerminalError extends FailoverError {}
+
+/** An AWS call failed with a throttling, 5xx, timeout or "busy" error after the SDK's own retries. */
+export class TransientAwsError extends TransientError {
+  override readonly name = 'TransientAwsError';
+}
+
+/** The resource is mid-change (e.g. `InvalidDBInstanceState` while modifying); try again later. */
+export class ResourceBusyError extends TransientError {
+  override readonly name = 'ResourceBusyError';
+}
+
+/** Writes through the DNS name did not succeed yet (DNS TTL, instance still rebooting). */
+export class WritesNotYetVisibleError extends TransientError {
+  override readonly name = 'WritesNotYetVisibleError';
+}
+
+/** The event that started the workflow is malformed, foreign or not about this database. */
+export class InvalidTriggerError extends TerminalError {
+  override readonly name = 'InvalidTriggerError';
+}
+
+/** The input a function received does not match its schema (a bug or a forged start). */
+export class InvalidInputError extends TerminalError {
+  override readonly name = 'InvalidInputError';
+}
+
+/** An AWS call failed with an error that retrying will not fix (access denied, not found, ...). */
+export class AwsCallFailedError extends TerminalError {
+  override readonly name = 'AwsCallFailedError';
+}
+
+/** The standby cannot be promoted (not a replica of the primary, wrong state, missing). */
+export class PromotionFailedError extends TerminalError {
+  override readonly name = 'PromotionFailedError';
+}
+
+/** The DNS record could not be switched, or it points somewhere unexpected. */
+export class DnsSwitchFailedError extends TerminalError {
+  override readonly name = 'DnsSwitchFailedError';
+}
+
+/** Writes through the DNS name still fail after every retry. */
+export class WritesFailedError extends TerminalError {
+  override readonly name = 'WritesFailedError';
+}
+
+/** Every error name the functions throw, for Retry/Catch in `lib/`. */
+export const ERROR_NAMES = {
+  transient: ['TransientAwsError', 'ResourceBusyError'] as const,
+  writesNotYetVisible: 'WritesNotYetVisibleError',
+  invalidTrigger: 'InvalidTriggerError',
+  invalidInput: 'InvalidInputError',
+  awsCallFailed: 'AwsCallFailedError',
+  promotionFailed: 'PromotionFailedError',
+  dnsSwitchFailed: 'DnsSwitchFailedError',
+  writesFailed: 'WritesFailedError',
+} as const;
+
+/** The Lambda service errors Step Functions recommends retrying (AWS-FACTS §6, CDK default). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
