@@ -1,4 +1,126 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('check-data-loss-budget: not implemented yet');
+/**
+ * check-data-loss-budget: reads, in the standby's Region, how far behind the standby was when the
+ * trigger fired, and compares it with `rpoBudgetSeconds`.
+ * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby, plus DescribeDBInstances
+ *   of the standby (a terminated replication or a non-replica has no usable lag);
+ * - Aurora (hot/warm): AWS/RDS AuroraGlobalDBRPOLag (ms) of the standby cluster;
+ * - cold standbys: the latest restorable time of the primary's automated backups replicated to the
+ *   standby Region (DescribeDBInstanceAutomatedBackups).
+ * AWS errors are wrapped with toFailoverError (throttling → TransientAwsError, denied → AwsCallFailedError).
+ *
+ * Env: none (Regions come from the database config).
+ */
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { regional } from '../shared/clients.js';
+import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { checkBudgetInput, checkBudgetOutput, type CheckBudgetOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import {
+  decideFromBackups,
+  decideFromMetric,
+  decideNoFigure,
+  decideUnusableReplica,
+  metricWindow,
+  PERIOD_SECONDS,
+  replicaProblem,
+  type BackupFacts,
+  type Datapoint,
+  type ReplicaFacts,
+} from './core.js';
+
+// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
+const cloudWatch = (region: string) => regional<CloudWatchClient>(CloudWatchClient as never, region);
+const rds = (region: string) => regional<RDSClient>(RDSClient as never, region);
+
+async function lagDatapoints(
+  region: string,
+  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag',
+  dimension: { Name: string; Value: string },
+  triggeredAt: Date,
+): Promise<Datapoint[]> {
+  const { start, end } = metricWindow(triggeredAt);
+  try {
+    const out = await cloudWatch(region).send(
+      new GetMetricDataCommand({
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [dimension] }, Period: PERIOD_SECONDS, Stat: 'Maximum' },
+            ReturnData: true,
+          },
+        ],
+        StartTime: start,
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+      }),
+    );
+    const result = out.MetricDataResults?.find((r) => r.Id === 'lag');
+    const timestamps = result?.Timestamps ?? [];
+    const values = result?.Values ?? [];
+    return timestamps.map((t, i) => ({ timestamp: new Date(t), value: values[i] ?? Number.NaN }));
+  } catch (err) {
+    throw toFailoverError(err, 'cloudwatch:GetMetricData');
+  }
+}
+
+async function describeReplica(region: string, instanceId: string): Promise<ReplicaFacts> {
+  try {
+    const out = await rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }));
+    const instance = out.DBInstances?.[0];
+    if (!instance) return { found: false };
+    return {
+      found: true,
+      source: instance.ReadReplicaSourceDBInstanceIdentifier,
+      replicationStatus: instance.StatusInfos?.find((s) => s.StatusType === 'read replication')?.Status,
+    };
+  } catch (err) {
+    if (['DBInstanceNotFoundFault', 'DBInstanceNotFound'].includes(awsErrorName(err))) return { found: false };
+    throw toFailoverError(err, 'rds:DescribeDBInstances');
+  }
+}
+
+async function replicatedBackups(region: string, primaryId: string): Promise<BackupFacts[]> {
+  try {
+    const out = await rds(region).send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: primaryId }));
+    return (out.DBInstanceAutomatedBackups ?? [])
+      .filter((b) => !b.DBInstanceIdentifier || b.DBInstanceIdentifier.toLowerCase() === primaryId.toLowerCase())
+      .map((b) => ({ identifier: b.DBInstanceIdentifier, status: b.Status, latestRestorableTime: b.RestoreWindow?.LatestTime }));
+  } catch (err) {
+    if (['DBInstanceAutomatedBackupNotFoundFault', 'DBInstanceAutomatedBackupNotFound'].includes(awsErrorName(err))) return [];
+    throw toFailoverError(err, 'rds:DescribeDBInstanceAutomatedBackups');
+  }
+}
+
+async function check(database: DatabaseConfig, triggeredAt: Date): Promise<CheckBudgetOutput> {
+  const { standby, primary } = database;
+  const budget = database.failover.rpoBudgetSeconds;
+  if (standby.readiness === 'cold') {
+    if (isAurora(database.engine) || !primary.instanceId) {
+      return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget);
+    }
+    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, triggeredAt, budget);
+  }
+  if (isAurora(database.engine)) {
+    if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget);
+    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, triggeredAt);
+    return decideFromMetric({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, points, triggeredAt, budgetSeconds: budget });
+  }
+  if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget);
+  const replica = await describeReplica(standby.region, standby.instanceId);
+  const problem = replicaProblem(standby.instanceId, replica);
+  if (problem) return decideUnusableReplica(problem, budget);
+  const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, triggeredAt);
+  const note = replica.replicationStatus && replica.replicationStatus !== 'replicating' ? `Replication status now: ${replica.replicationStatus}.` : undefined;
+  return decideFromMetric({ metric: 'ReplicaLag', resource: standby.instanceId, points, triggeredAt, budgetSeconds: budget, note });
+}
+
+export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {
+  const parsed = checkBudgetInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`check-data-loss-budget input is invalid: ${z.prettifyError(parsed.error)}`);
+  const triggeredAt = new Date(parsed.data.triggeredAt);
+  if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${parsed.data.triggeredAt}" is not a timestamp`);
+  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt));
 };

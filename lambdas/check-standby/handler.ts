@@ -1,4 +1,119 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('check-standby: not implemented yet');
+/**
+ * check-standby: is the promoted standby writable yet (and, for a warm standby's scale-up, at its
+ * production class)? Polled by the workflow after promote-standby. Never throws for "not ready
+ * yet"; throttling is TransientAwsError; a cold-standby stack that rolled back or failed, or a
+ * standby that does not exist, is PromotionFailedError.
+ *
+ * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { regional } from '../shared/clients.js';
+import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
+import { InvalidInputError, PromotionFailedError, type FailoverError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
+import { auroraReadiness, coldStackState, instanceReadiness, type InstanceView } from './core.js';
+
+type CheckInput = z.output<typeof checkStandbyInput>;
+
+const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound', 'GlobalClusterNotFoundFault']);
+
+/** A missing standby will not appear by waiting: PromotionFailedError; the rest as classified. */
+function toCheckError(err: unknown, operation: string): FailoverError {
+  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation });
+  if (awsErrorName(err) === 'ValidationError' && /does not exist/i.test((err as Error).message ?? '')) {
+    return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation });
+  }
+  return toFailoverError(err, operation);
+}
+
+export const handler = async (event: unknown): Promise<CheckStandbyOutput> => {
+  const parsed = checkStandbyInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`check-standby: invalid input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const db = input.database;
+  const out = isAurora(db.engine) ? await checkAurora(db) : db.standby.readiness === 'cold' ? await checkCold(input) : await checkInstance(input);
+  logger.info('standby checked', { database: db.name, phase: input.phase, ...out });
+  return out;
 };
+
+async function describeInstance(rds: RDSClient, id: string): Promise<InstanceView> {
+  let found;
+  try {
+    found = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (err) {
+    throw toCheckError(err, `DescribeDBInstances ${id}`);
+  }
+  if (!found) throw new PromotionFailedError(`DescribeDBInstances ${id} returned no instance`);
+  return {
+    status: found.DBInstanceStatus ?? 'unknown',
+    source: found.ReadReplicaSourceDBInstanceIdentifier || undefined,
+    instanceClass: found.DBInstanceClass,
+    pendingClass: found.PendingModifiedValues?.DBInstanceClass,
+    endpoint: found.Endpoint?.Address,
+  };
+}
+
+function standbyInstanceId(db: DatabaseConfig): string {
+  if (!db.standby.instanceId) throw new PromotionFailedError(`database ${db.name}: the standby has no instanceId configured`);
+  return db.standby.instanceId;
+}
+
+async function checkInstance(input: CheckInput): Promise<CheckStandbyOutput> {
+  const db = input.database;
+  const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
+  return instanceReadiness(view, { readiness: db.standby.readiness, promotedInstanceClass: db.standby.promotedInstanceClass, phase: input.phase });
+}
+
+async function checkAurora(db: DatabaseConfig): Promise<CheckStandbyOutput> {
+  const clusterId = db.standby.clusterId;
+  const globalId = db.standby.globalClusterId ?? db.primary.globalClusterId;
+  if (!clusterId || !globalId) throw new PromotionFailedError(`database ${db.name}: Aurora needs standby.clusterId and globalClusterId`);
+  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  let cluster;
+  let global;
+  try {
+    cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }))).DBClusters?.[0];
+  } catch (err) {
+    throw toCheckError(err, `DescribeDBClusters ${clusterId}`);
+  }
+  if (!cluster) throw new PromotionFailedError(`DescribeDBClusters ${clusterId} returned no cluster`);
+  try {
+    global = (await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalId }))).GlobalClusters?.[0];
+  } catch (err) {
+    throw toCheckError(err, `DescribeGlobalClusters ${globalId}`);
+  }
+  const member = global?.GlobalClusterMembers?.find((m) => m.DBClusterArn === cluster.DBClusterArn);
+  return auroraReadiness({
+    isWriter: member?.IsWriter === true,
+    failoverStatus: global?.FailoverState?.Status || undefined,
+    clusterStatus: cluster.Status ?? 'unknown',
+    endpoint: cluster.Endpoint,
+  });
+}
+
+async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
+  const db = input.database;
+  const cold = db.standby.coldStandby;
+  if (!cold) throw new PromotionFailedError(`database ${db.name}: a cold standby needs standby.coldStandby.stackName`);
+  const cfn = regional<CloudFormationClient>(CloudFormationClient as never, db.standby.region);
+  let stack;
+  try {
+    stack = (await cfn.send(new DescribeStacksCommand({ StackName: cold.stackName }))).Stacks?.[0];
+  } catch (err) {
+    throw toCheckError(err, `DescribeStacks ${cold.stackName}`);
+  }
+  if (!stack) throw new PromotionFailedError(`DescribeStacks ${cold.stackName} returned no stack`);
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  const active = (stack.Parameters ?? []).some((p) => p.ParameterKey === cold.parameterName && p.ParameterValue === cold.activeValue);
+  const state = coldStackState(status, active);
+  if (state === 'failed') {
+    throw new PromotionFailedError(`cold standby stack ${cold.stackName} is ${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, { stack: cold.stackName, status });
+  }
+  if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false };
+  const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
+  return { ready: view.status === 'available', status: view.status, endpoint: view.endpoint ?? null, needsScaleUp: false };
+}

@@ -1,4 +1,106 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('heartbeat: not implemented yet');
+/**
+ * heartbeat: scheduled (one rule per database and site). Connects through the DNS name, writes the
+ * site's heartbeat row, and publishes `HeartbeatSuccess` (1 or 0) and `HeartbeatLatency` with
+ * dimensions Database and Site. Database problems are a 0, never an error; only PutMetricData
+ * failures throw (wrapped with toFailoverError), since a missing datapoint is what the alarm
+ * must not mistake for health. Without configured credentials the heartbeat is a TCP check.
+ * The whole heartbeat is bounded by 3 × `timeoutMs`.
+ *
+ * Env: AWS_REGION (metrics go to this Region, where the site's alarm lives), DB_TLS ("off"
+ * disables TLS to the database; default: TLS with the certificate verified).
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { z } from 'zod';
+import { toFailoverError } from '../shared/aws-errors.js';
+import { ownRegion, regional } from '../shared/clients.js';
+import { heartbeatInput, heartbeatOutput, METRICS } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import {
+  defaultDatabaseName,
+  describeSqlError,
+  getSqlConnector,
+  regionOfRdsEndpoint,
+  resolveCredentials,
+  withTimeout,
+  writeHeartbeat,
+  type SqlSession,
+} from '../shared/sql.js';
+import { heartbeatDatums } from './core.js';
+
+const REGION = ownRegion();
+const TLS = process.env.DB_TLS !== 'off';
+// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
+const cloudWatch = regional<CloudWatchClient>(CloudWatchClient as never, REGION);
+
+type HeartbeatInput = z.output<typeof heartbeatInput>;
+type HeartbeatOutput = z.output<typeof heartbeatOutput>;
+
+/** Writes the heartbeat; resolves to undefined on success, or to the reason it failed. */
+async function beat(input: HeartbeatInput): Promise<string | undefined> {
+  const connector = getSqlConnector();
+  const deadline = Date.now() + 3 * input.timeoutMs;
+  const remaining = () => Math.min(input.timeoutMs, deadline - Date.now());
+  let stage = 'reading the database credentials';
+  let session: SqlSession | undefined;
+  let connecting: Promise<SqlSession> | undefined;
+  try {
+    const credentials = await withTimeout(
+      resolveCredentials({
+        secretArn: input.secretArn,
+        iamUser: input.iamUser,
+        host: input.host,
+        port: input.port,
+        region: regionOfRdsEndpoint(input.host) ?? REGION,
+      }),
+      remaining(),
+      stage,
+    );
+    if (!credentials) {
+      stage = 'TCP check';
+      await connector.tcpCheck(input.host, input.port, Math.max(1, remaining()));
+      return undefined;
+    }
+    stage = 'connecting';
+    connecting = connector.connect({
+      engine: input.engine,
+      host: input.host,
+      port: input.port,
+      user: credentials.user,
+      password: credentials.password,
+      database: input.databaseName ?? defaultDatabaseName(input.engine),
+      timeoutMs: input.timeoutMs,
+      ssl: TLS || credentials.source === 'iam',
+    });
+    session = await withTimeout(connecting, remaining(), stage);
+    stage = 'writing the heartbeat';
+    await withTimeout(writeHeartbeat(session, input.engine, { site: input.site }), remaining(), stage);
+    return undefined;
+  } catch (err) {
+    if (connecting && !session) connecting.then((late) => late.close()).catch(() => undefined);
+    return `${stage}: ${describeSqlError(err)}`;
+  } finally {
+    await session?.close().catch(() => undefined);
+  }
+}
+
+export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
+  const parsed = heartbeatInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`heartbeat input is invalid: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const at = new Date();
+  const started = Date.now();
+  const error = await beat(input);
+  const latencyMs = Date.now() - started;
+  const ok = error === undefined;
+  try {
+    await cloudWatch.send(
+      new PutMetricDataCommand({
+        Namespace: METRICS.namespace,
+        MetricData: heartbeatDatums({ database: input.database, site: input.site, ok, latencyMs, at }),
+      }),
+    );
+  } catch (err) {
+    throw toFailoverError(err, 'cloudwatch:PutMetricData');
+  }
+  return heartbeatOutput.parse({ database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}) });
 };

@@ -1,4 +1,107 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('manage-lease: not implemented yet');
+/**
+ * manage-lease: takes, releases and records the per-database lease (one incident at a time, with
+ * an epoch as fencing token) in the state table. Every action is idempotent: a re-run after a
+ * crash or redrive gives the same result.
+ *
+ * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
+ */
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { ownRegion, regional } from '../shared/clients.js';
+import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { databaseStateKey } from '../shared/names.js';
+import {
+  acquiredOutcome,
+  acquirePlan,
+  acquireRefused,
+  recordedAfterUpdate,
+  recordFailover,
+  recordRefused,
+  releasedOutcome,
+  releasePlan,
+  type LeaseItem,
+  type LeaseRequest,
+  type UpdatePlan,
+} from './core.js';
+
+const TABLE_NAME = process.env.TABLE_NAME ?? '';
+// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
+const ddb = regional<DynamoDBClient>(DynamoDBClient as never, ownRegion());
+
+type Outcome = { ok: true; item: LeaseItem } | { ok: false; old: LeaseItem | undefined };
+
+const toItem = (attrs: Record<string, AttributeValue> | undefined): LeaseItem | undefined =>
+  attrs && Object.keys(attrs).length > 0 ? (unmarshall(attrs) as LeaseItem) : undefined;
+
+async function getItem(key: Record<string, AttributeValue>): Promise<LeaseItem | undefined> {
+  try {
+    const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }));
+    return toItem(out.Item);
+  } catch (err) {
+    throw toFailoverError(err, 'dynamodb:GetItem');
+  }
+}
+
+/** Sends a conditional update; a failed condition returns the item as it was (ALL_OLD, else read back). */
+async function conditionalUpdate(key: Record<string, AttributeValue>, plan: UpdatePlan): Promise<Outcome> {
+  try {
+    const out = await ddb.send(
+      new UpdateItemCommand({
+        TableName: TABLE_NAME,
+        Key: key,
+        UpdateExpression: plan.UpdateExpression,
+        ConditionExpression: plan.ConditionExpression,
+        ExpressionAttributeNames: plan.ExpressionAttributeNames,
+        ExpressionAttributeValues: marshall(plan.ExpressionAttributeValues),
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { ok: true, item: toItem(out.Attributes) ?? {} };
+  } catch (err) {
+    if (awsErrorName(err) !== 'ConditionalCheckFailedException') throw toFailoverError(err, 'dynamodb:UpdateItem');
+    const returned = (err as { Item?: Record<string, AttributeValue> }).Item;
+    return { ok: false, old: returned ? toItem(returned) : await getItem(key) };
+  }
+}
+
+export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
+  const parsed = manageLeaseInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`manage-lease input is invalid: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const key = marshall(databaseStateKey(input.database.name));
+  const request: LeaseRequest = {
+    holder: input.holder,
+    incidentId: input.incidentId,
+    ignoreCooldown: input.ignoreCooldown,
+    cooldownMinutes: input.database.failover.cooldownMinutes,
+  };
+  const now = new Date();
+  let output: ManageLeaseOutput;
+  switch (input.action) {
+    case 'acquire': {
+      const result = await conditionalUpdate(key, acquirePlan(request, now));
+      output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
+      break;
+    }
+    case 'release': {
+      const result = await conditionalUpdate(key, releasePlan(request));
+      output = releasedOutcome(result.ok ? result.item : result.old, request);
+      break;
+    }
+    case 'record-failover': {
+      const decision = recordFailover(await getItem(key), request, now);
+      if (decision.kind === 'done') {
+        output = decision.output;
+        break;
+      }
+      const result = await conditionalUpdate(key, decision.plan);
+      output = result.ok ? recordedAfterUpdate(result.item) : recordRefused(result.old, request);
+      break;
+    }
+  }
+  return manageLeaseOutput.parse(output);
 };

@@ -1,4 +1,74 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('probe-vantage: not implemented yet');
+/**
+ * probe-vantage: one iteration of the verification Map (one vantage point, one round), run in the
+ * control Region. The `rds-api` vantage asks the RDS control plane in the primary's Region; every
+ * other vantage invokes the probe function in its own Region. An unreachable vantage is an
+ * observation (`unknown`), never an error: only an invalid input throws.
+ *
+ * Worst case duration: the SDK's 3 attempts × 10 s request timeout (a Region outage), about 35 s;
+ * the workflow's task timeout must be longer.
+ *
+ * Env: RESOURCE_PREFIX (default "failover"), PROBE_FUNCTION_NAME (default `${RESOURCE_PREFIX}-probe`).
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { awsErrorName } from '../shared/aws-errors.js';
+import { regional } from '../shared/clients.js';
+import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { probeVantageInput, probeVantageOutput, type ProbeVantageOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { probeFunctionName } from '../shared/names.js';
+import { buildProbeInput, controlPlaneObservation, remoteObservation, type ControlPlaneResult, type InvokeResult } from './core.js';
+
+const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
+const PROBE_FUNCTION_NAME = process.env.PROBE_FUNCTION_NAME || probeFunctionName(PREFIX);
+
+const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
+const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`;
+
+async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
+  // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
+  const rds = regional<RDSClient>(RDSClient as never, database.primary.region);
+  try {
+    if (isAurora(database.engine)) {
+      if (!database.primary.clusterId) return { error: `no clusterId configured for the primary of "${database.name}"` };
+      const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: database.primary.clusterId }));
+      return { status: out.DBClusters?.[0]?.Status };
+    }
+    if (!database.primary.instanceId) return { error: `no instanceId configured for the primary of "${database.name}"` };
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: database.primary.instanceId }));
+    return { status: out.DBInstances?.[0]?.DBInstanceStatus };
+  } catch (err) {
+    if (NOT_FOUND.has(awsErrorName(err))) return { notFound: true, error: `RDS says the primary does not exist: ${errorText(err)}` };
+    return { error: errorText(err) };
+  }
+}
+
+async function invokeProbe(database: DatabaseConfig, vantage: { name: string; region: string }): Promise<InvokeResult> {
+  const lambda = regional<LambdaClient>(LambdaClient as never, vantage.region);
+  try {
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: PROBE_FUNCTION_NAME,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(buildProbeInput(database, vantage.name))),
+      }),
+    );
+    const payload = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    return out.FunctionError ? { functionError: out.FunctionError, payload } : { payload };
+  } catch (err) {
+    return { error: errorText(err) };
+  }
+}
+
+export const handler = async (event: unknown): Promise<ProbeVantageOutput> => {
+  const parsed = probeVantageInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`probe-vantage input is invalid: ${z.prettifyError(parsed.error)}`);
+  const { database, vantage, round } = parsed.data;
+  const started = Date.now();
+  const observation =
+    vantage.name === CONTROL_PLANE_VANTAGE
+      ? controlPlaneObservation(database, round, await askControlPlane(database), Date.now() - started)
+      : remoteObservation(vantage, round, await invokeProbe(database, vantage), Date.now() - started);
+  return probeVantageOutput.parse(observation);
 };

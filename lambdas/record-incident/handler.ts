@@ -1,4 +1,155 @@
-// Placeholder until the function is written.
-export const handler = async (): Promise<never> => {
-  throw new Error('record-incident: not implemented yet');
+/**
+ * record-incident: appends a phase to the incident's timeline (`INCIDENT#<incidentId>`), then
+ * publishes it: an EventBridge event (detail-type "Failover Phase Changed"), CloudWatch metrics,
+ * and an SNS notification when asked. Idempotent per `key` (default: the phase): the timeline
+ * write is conditional on the key not being recorded yet, and the side effects are marked
+ * delivered afterwards, so a retry neither duplicates the entry nor loses the event.
+ *
+ * Env: TABLE_NAME, EVENT_BUS_NAME (default "default"), TOPIC_ARN (notifications), AWS_REGION
+ * (control Region: every client).
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { ownRegion, regional } from '../shared/clients.js';
+import { METRICS, recordIncidentInput, type recordIncidentOutput } from '../shared/contracts.js';
+import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
+import { cleanDetail, incidentKey, notification, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
+
+type RecordIncidentOutput = z.output<typeof recordIncidentOutput>;
+
+const TABLE_NAME = process.env.TABLE_NAME ?? '';
+const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
+const EVENT_BUS_NAME = process.env.EVENT_BUS_NAME || 'default';
+const REGION = ownRegion();
+
+const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException';
+
+export const handler = async (event: unknown): Promise<RecordIncidentOutput> => {
+  const parsed = recordIncidentInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`record-incident: invalid input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const key = input.key ?? input.phase;
+  const at = new Date().toISOString();
+  const facts: IncidentFacts = {
+    database: input.database,
+    incidentId: input.incidentId,
+    epoch: input.epoch,
+    phase: input.phase,
+    detail: cleanDetail(input.detail),
+    at,
+  };
+  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+
+  const recorded = await appendToTimeline(ddb, facts, key);
+  if (!recorded && (await alreadyDelivered(ddb, input.incidentId, key))) {
+    logger.info('incident phase already recorded', { database: input.database.name, incidentId: input.incidentId, phase: input.phase, key });
+    return { recorded: true, at };
+  }
+
+  await publish(facts, input.notify);
+  await markDelivered(ddb, input.incidentId, key);
+  logger.info('incident phase recorded', { database: input.database.name, incidentId: input.incidentId, phase: input.phase, key, epoch: input.epoch });
+  return { recorded: true, at };
 };
+
+/** Appends the entry unless `key` is already recorded. Returns false when it was. */
+async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: string): Promise<boolean> {
+  const values: Record<string, unknown> = {
+    ':database': f.database.name,
+    ':now': f.at,
+    ':phase': f.phase,
+    ':empty': [],
+    ':entry': [timelineEntry(f)],
+    ':key': key,
+  };
+  let set = '#database = :database, openedAt = if_not_exists(openedAt, :now), lastPhase = :phase, updatedAt = :now, timeline = list_append(if_not_exists(timeline, :empty), :entry)';
+  if (f.epoch !== null) {
+    set += ', epoch = :epoch';
+    values[':epoch'] = f.epoch;
+  }
+  const attributeValues = marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+  attributeValues[':keys'] = { SS: [key] };
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: TABLE_NAME,
+        Key: marshall(incidentKey(f.incidentId)),
+        UpdateExpression: `SET ${set} ADD #keys :keys`,
+        ConditionExpression: 'attribute_not_exists(#keys) OR NOT contains(#keys, :key)',
+        ExpressionAttributeNames: { '#database': 'database', '#keys': 'keys' },
+        ExpressionAttributeValues: attributeValues,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw toFailoverError(err, 'DynamoDB UpdateItem (incident timeline)');
+  }
+}
+
+/** True when the side effects of `key` were delivered by an earlier call. */
+async function alreadyDelivered(ddb: DynamoDBClient, incidentId: string, key: string): Promise<boolean> {
+  try {
+    const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(incidentKey(incidentId)), ConsistentRead: true }));
+    const delivered = out.Item ? unmarshall(out.Item).deliveredKeys : undefined;
+    return delivered instanceof Set ? delivered.has(key) : Array.isArray(delivered) && delivered.includes(key);
+  } catch (err) {
+    throw toFailoverError(err, 'DynamoDB GetItem (incident)');
+  }
+}
+
+async function markDelivered(ddb: DynamoDBClient, incidentId: string, key: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: TABLE_NAME,
+        Key: marshall(incidentKey(incidentId)),
+        UpdateExpression: 'ADD deliveredKeys :keys',
+        ExpressionAttributeValues: { ':keys': { SS: [key] } },
+      }),
+    );
+  } catch (err) {
+    throw toFailoverError(err, 'DynamoDB UpdateItem (incident delivery)');
+  }
+}
+
+async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
+  const events = regional<EventBridgeClient>(EventBridgeClient as never, REGION);
+  let put;
+  try {
+    put = await events.send(new PutEventsCommand({ Entries: [{ ...phaseEvent(f), EventBusName: EVENT_BUS_NAME }] }));
+  } catch (err) {
+    throw toFailoverError(err, 'EventBridge PutEvents');
+  }
+  if ((put.FailedEntryCount ?? 0) > 0) {
+    const failed = put.Entries?.find((e) => e.ErrorCode);
+    throw new TransientAwsError(`EventBridge PutEvents failed for ${put.FailedEntryCount} entry: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(), {
+      operation: 'PutEvents',
+      awsError: failed?.ErrorCode,
+    });
+  }
+
+  const data = phaseMetrics(f);
+  if (data.length > 0) {
+    try {
+      await regional<CloudWatchClient>(CloudWatchClient as never, REGION).send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: data }));
+    } catch (err) {
+      throw toFailoverError(err, 'CloudWatch PutMetricData');
+    }
+  }
+
+  if (notify) {
+    const { subject, message } = notification(f);
+    try {
+      await regional<SNSClient>(SNSClient as never, REGION).send(new PublishCommand({ TopicArn: TOPIC_ARN, Subject: subject, Message: message }));
+    } catch (err) {
+      throw toFailoverError(err, 'SNS Publish (incident)');
+    }
+  }
+}

@@ -56,15 +56,21 @@ export const standbySchema = siteSchema
     /** hot: replica sized like the primary; warm: smaller replica scaled up after promotion; cold: nothing running. */
     readiness: z.enum(READINESS),
     /** Warm standbys: the instance class the promoted standby is scaled up to (e.g. db.r6g.xlarge). */
-    promotedInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/).optional(),
+    promotedInstanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'must be an RDS instance class such as db.r6g.xlarge' })
+      .optional(),
     /**
      * Cold standbys: the CloudFormation stack in the standby Region that holds the dormant
      * database; the failover updates it with `parameterName` = `activeValue` (other parameters keep their values).
      */
     coldStandby: z
       .object({
-        stackName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/),
+        /** Name of the CloudFormation stack (in the standby Region) that holds the dormant database. */
+        stackName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/, { message: 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)' }),
+        /** Stack parameter that switches the standby on. */
         parameterName: z.string().min(1).default('Mode'),
+        /** Value of `parameterName` that makes the stack create and start the database. */
         activeValue: z.string().min(1).default('active'),
       })
       .strict()
@@ -85,9 +91,13 @@ export const databaseSchema = z
   .object({
     /** Name of the protected database: lowercase, used in resource names, events and the CLI. */
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'must start with a letter; lowercase letters, digits and hyphens (max 32)' }),
+    /** Database engine. `aurora-*` engines are Aurora global databases (clusters); the others are RDS instances with a cross-Region read replica. */
     engine: z.enum(ENGINES),
+    /** The site that takes writes today. */
     primary: siteSchema,
+    /** The site that takes over: a cross-Region replica (hot or warm) or a dormant stack (cold). */
     standby: standbySchema,
+    /** The Route 53 record clients connect through; the failover points it at the new writer. */
     dns: z
       .object({
         /** Route 53 hosted zone id (public or private) holding the writer record. */
@@ -102,7 +112,10 @@ export const databaseSchema = z
     credentials: z
       .object({
         /** Secrets Manager secret with `username` and `password` (any Region; read with an explicit Region). */
-        secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/).optional(),
+        secretArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)' })
+          .optional(),
         /** Database user for IAM authentication (used when no secret is given). */
         iamUser: z.string().min(1).optional(),
         /** Database name to connect to. Default: postgres (PostgreSQL) or mysql (MySQL). */
@@ -110,8 +123,10 @@ export const databaseSchema = z
       })
       .strict()
       .optional(),
+    /** How a failure is detected (heartbeat alarms) and verified (probes from several vantage points, in rounds). */
     detection: z
       .object({
+        /** Where the probe functions run. Span at least two Regions; one outside both the primary's and the standby's Region is the witness. */
         vantagePoints: z.array(vantagePointSchema).min(1),
         /** How many vantage points must see the primary down in every round. */
         quorum: z.number().int().min(1),
@@ -125,7 +140,12 @@ export const databaseSchema = z
         heartbeat: z
           .object({
             /** Seconds between heartbeats (the alarm period). 60 or a multiple of 60. */
-            periodSeconds: z.number().int().refine((n) => n >= 60 && n % 60 === 0, { message: 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)' }).default(60),
+            periodSeconds: z
+              .number()
+              .int()
+              .min(60, { message: 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)' })
+              .multipleOf(60, { message: 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)' })
+              .default(60),
             /** Alarm evaluation periods (N of "M of N"). */
             evaluationPeriods: z.number().int().min(1).max(10).default(3),
             /** Breaching datapoints needed to alarm (M of "M of N"). */
@@ -135,6 +155,7 @@ export const databaseSchema = z
           .default({ periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 }),
       })
       .strict(),
+    /** How the failover decides and acts. */
     failover: z
       .object({
         /** automatic: confirmed-down and within budget fails over alone; manual: always ask. Ambiguous verdicts always ask. */
@@ -149,11 +170,14 @@ export const databaseSchema = z
         approvalTimeoutMinutes: z.number().int().min(1).max(10080).default(30),
       })
       .strict(),
+    /** Whether and how the original site takes the writer role back after a failover. */
     failback: z
       .object({
+        /** manual-approval: rebuild, hold for stabilityMinutes, then ask a human; automatic: the same without asking; never: keep the new primary and only rebuild a standby. */
         policy: z.enum(['manual-approval', 'automatic', 'never']).default('manual-approval'),
         /** Minutes of continuous health required before a failback is offered. */
         stabilityMinutes: z.number().int().min(0).max(10080).default(30),
+        /** How long a failback approval request waits before it expires (nothing is changed). */
         approvalTimeoutHours: z.number().int().min(1).max(720).default(24),
       })
       .strict()
@@ -165,8 +189,11 @@ export const networkSchema = z
   .object({
     /** Region of this VPC. Functions that talk to databases in this Region attach to it. */
     region: region(),
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/)).min(1),
+    /** The VPC id. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'must be a VPC id such as vpc-0123456789abcdef0' }),
+    /** Private subnets (with a route to the AWS APIs: NAT or VPC endpoints) the functions attach to. */
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'must be a subnet id such as subnet-0123456789abcdef0' })).min(1),
+    /** Security groups given to the functions; the databases must allow them in. */
     securityGroupIds: securityGroupIds,
   })
   .strict();
@@ -180,7 +207,8 @@ export const configSchema = z
     /** Account to deploy to. Default: the CLI's account at deploy time (environment-agnostic stacks). */
     account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }).optional(),
     /** Prefix of every resource name. */
-    prefix: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/).default('failover'),
+    prefix: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, { message: 'must start with a letter; lowercase letters, digits and hyphens (max 16)' }).default('failover'),
+    /** Who is told about incidents, approvals and failbacks. */
     notifications: z
       .object({
         /** Addresses subscribed to the notification topic (each must confirm by email). */
@@ -190,6 +218,7 @@ export const configSchema = z
       .default({ emails: [] }),
     /** VPCs for functions that connect to databases, one per Region at most. */
     networks: z.array(networkSchema).default([]),
+    /** The protected databases (one set of functions and state machines serves them all). */
     databases: z.array(databaseSchema).min(1),
   })
   .strict();

@@ -236,7 +236,14 @@ export const switchDnsOutput = z.object({
 
 // ---------------------------------------------------------------- verify-writes
 export const verifyWritesInput = z.object({ ...withDatabase, incidentId: z.string(), epoch: z.number().int() });
-export const verifyWritesOutput = z.object({ ok: z.literal(true), host: z.string(), latencyMs: z.number(), at: z.string() });
+export const verifyWritesOutput = z.object({
+  ok: z.literal(true),
+  host: z.string(),
+  latencyMs: z.number(),
+  at: z.string(),
+  /** write: a heartbeat was written and the server is not read-only; tcp-only: no credentials, only the port was reached. */
+  mode: z.enum(['write', 'tcp-only']).optional(),
+});
 
 // ---------------------------------------------------------------- record-incident
 export const INCIDENT_PHASES = [
@@ -266,6 +273,11 @@ export const recordIncidentInput = z.object({
   detail: z.record(z.string(), z.unknown()).default({}),
   /** Also send an SNS notification. */
   notify: z.boolean().default(false),
+  /**
+   * Idempotency key of this timeline entry (default: the phase). A second call with the same key
+   * records nothing and sends nothing again; use distinct keys for phases that may repeat.
+   */
+  key: z.string().min(1).optional(),
 });
 export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
 

@@ -67,6 +67,24 @@ export class WritesFailedError extends TerminalError {
   override readonly name = 'WritesFailedError';
 }
 
+/** Why an approval answer was refused (see {@link ApprovalRefusedError}). */
+export type ApprovalRefusal = 'not-found' | 'expired' | 'already-decided';
+
+/**
+ * An answer to an approval request was refused: the id is unknown, the request expired (or the
+ * workflow stopped waiting), or it was already answered. Thrown by `lambdas/shared/approvals.ts`
+ * to the CLI, the approval page and the cloud twin; never by a workflow step.
+ */
+export class ApprovalRefusedError extends TerminalError {
+  override readonly name = 'ApprovalRefusedError';
+  /** Machine-readable reason, for the CLI's exit code and the page's status. */
+  readonly why: ApprovalRefusal;
+  constructor(why: ApprovalRefusal, message: string, details: Record<string, unknown> = {}) {
+    super(message, { ...details, why });
+    this.why = why;
+  }
+}
+
 /** Every error name the functions throw, for Retry/Catch in `lib/`. */
 export const ERROR_NAMES = {
   transient: ['TransientAwsError', 'ResourceBusyError'] as const,

@@ -1,0 +1,238 @@
+/**
+ * Decides whether the event that started a failover run is a genuine trigger for this database,
+ * and derives the run's identity and timings. Pure: no SDK, no env, no clock (the caller passes
+ * `now`). Anything that is not exactly a trigger is refused with {@link InvalidTriggerError}, whose
+ * message names what was wrong; a refused trigger changes nothing (this is the first state).
+ */
+import { z } from 'zod';
+import type { AcceptTriggerOutput } from '../shared/contracts.js';
+import { DETAIL_TYPES } from '../shared/contracts.js';
+import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { InvalidTriggerError } from '../shared/errors.js';
+import { alarmName, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
+
+/**
+ * RDS instance events that start a verification (AWS-FACTS.md §4). Each only *starts* a run: the
+ * probes decide whether the primary is really down.
+ * - RDS-EVENT-0004 DB instance shutdown (availability)
+ * - RDS-EVENT-0031 DB instance failed (failure)
+ * - RDS-EVENT-0034 Multi-AZ failover abandoned: RDS will not fail over in-Region on its own (failover)
+ * - RDS-EVENT-0035 invalid parameters: the instance cannot start (failure)
+ * - RDS-EVENT-0036 incompatible network: the instance cannot start (failure)
+ * - RDS-EVENT-0221 storage full: the database was shut down (availability)
+ *
+ * Deliberately NOT triggers: 0006 restarted (it is back), 0013 Multi-AZ failover started and
+ * 0015/0049 completed (RDS handles it in-Region; racing it would be harmful), 0020/0021 recovery,
+ * 0087 stopped (a person, or our own fence, stopped it), 0045/0046/0057/0202 (about replicas, not
+ * the primary), 0181–0187 (an Aurora global failover in progress, possibly our own).
+ */
+export const RDS_INSTANCE_TRIGGER_EVENT_IDS = [
+  'RDS-EVENT-0004',
+  'RDS-EVENT-0031',
+  'RDS-EVENT-0034',
+  'RDS-EVENT-0035',
+  'RDS-EVENT-0036',
+  'RDS-EVENT-0221',
+] as const;
+
+/**
+ * RDS cluster events (Aurora) that start a verification: only RDS-EVENT-0069 "cluster failover
+ * failed" (Aurora could not move the writer inside the Region). A failed writer instance is
+ * Aurora's own in-Region failover to handle; the heartbeat alarms cover the rest. 0070–0073
+ * (in-Region failover in progress/finished) and the global events 0181–0187 are not triggers.
+ */
+export const RDS_CLUSTER_TRIGGER_EVENT_IDS = ['RDS-EVENT-0069'] as const;
+
+export const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
+export const RDS_INSTANCE_DETAIL_TYPE = 'RDS DB Instance Event';
+export const RDS_CLUSTER_DETAIL_TYPE = 'RDS DB Cluster Event';
+
+/** A CloudWatch alarm state change, as EventBridge delivers it. */
+export const alarmEventSchema = z.object({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal(ALARM_DETAIL_TYPE),
+  time: z.string().optional(),
+  detail: z.object({
+    alarmName: z.string().min(1),
+    state: z.object({
+      value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+      reason: z.string().optional(),
+      timestamp: z.string().min(1),
+    }),
+  }),
+});
+
+/** An RDS instance or cluster event, as EventBridge delivers it. */
+export const rdsEventSchema = z.object({
+  source: z.literal('aws.rds'),
+  'detail-type': z.enum([RDS_INSTANCE_DETAIL_TYPE, RDS_CLUSTER_DETAIL_TYPE]),
+  time: z.string().optional(),
+  detail: z.object({
+    SourceIdentifier: z.string().min(1),
+    EventID: z.string().min(1),
+    Message: z.string().optional(),
+    Date: z.string().optional(),
+  }),
+});
+
+/** An operator's failover request (`failover start` CLI or PutEvents), detail-type "Failover Requested". */
+export const operatorEventSchema = z.object({
+  source: z.literal(OPERATOR_EVENT_SOURCE),
+  'detail-type': z.literal(DETAIL_TYPES.operatorRequest),
+  time: z.string().optional(),
+  detail: z.object({
+    database: z.string().min(1),
+    requestedBy: z.string().min(1),
+    reason: z.string().optional(),
+  }),
+});
+
+const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE];
+
+/** What the core needs besides the database and the event. */
+export interface AcceptTriggerContext {
+  /** Resource prefix (names the trigger alarms). */
+  prefix: string;
+  /** The execution ARN (or name) of this run. */
+  executionId: string;
+  /** Fallback time when an operator event carries none. */
+  now: Date;
+}
+
+/** The execution name: the last `:` segment of an execution ARN (the whole string if it has none). */
+export const incidentIdOf = (executionId: string): string => executionId.slice(executionId.lastIndexOf(':') + 1);
+
+/**
+ * Normalises an event timestamp to ISO 8601 UTC. Accepts CloudWatch's `2019-10-02T17:04:40.989+0000`
+ * (offset without a colon) and anything ISO. Returns undefined when it is not a time.
+ */
+export function normaliseTimestamp(value: string): string | undefined {
+  const withColon = value.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(withColon)) return undefined;
+  const date = new Date(withColon);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+const timeOrThrow = (value: string, what: string): string => {
+  const at = normaliseTimestamp(value);
+  if (!at) throw new InvalidTriggerError(`${what} "${value}" is not a timestamp`, { value });
+  return at;
+};
+
+const shapeError = (kind: string, error: z.ZodError): InvalidTriggerError =>
+  new InvalidTriggerError(`malformed ${kind} event: ${z.prettifyError(error).replace(/\n+/g, '; ')}`);
+
+/** The derived settings every accepted trigger carries. */
+function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'rounds'> {
+  const { probeRounds, probeIntervalSeconds } = database.detection;
+  return {
+    incidentId: incidentIdOf(executionId),
+    approvalTimeoutSeconds: database.failover.approvalTimeoutMinutes * 60,
+    rounds: Array.from({ length: probeRounds }, (_, i) => ({ round: i + 1, waitSeconds: i === 0 ? 0 : probeIntervalSeconds })),
+  };
+}
+
+function acceptAlarm(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = alarmEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('CloudWatch alarm', parsed.error);
+  const { detail } = parsed.data;
+  const own = (['in-region', 'cross-region'] as const).map((site) => alarmName(ctx.prefix, database.name, site));
+  if (!own.includes(detail.alarmName)) {
+    throw new InvalidTriggerError(`alarm "${detail.alarmName}" does not belong to database "${database.name}" (expected ${own.map((n) => `"${n}"`).join(' or ')})`, {
+      alarmName: detail.alarmName,
+    });
+  }
+  if (detail.state.value !== 'ALARM') {
+    throw new InvalidTriggerError(`alarm "${detail.alarmName}" changed to ${detail.state.value}, not ALARM: nothing to handle`, {
+      alarmName: detail.alarmName,
+      state: detail.state.value,
+    });
+  }
+  const at = timeOrThrow(detail.state.timestamp, 'alarm state timestamp');
+  return {
+    kind: 'alarm',
+    source: detail.alarmName,
+    at,
+    summary: `Alarm ${detail.alarmName} went to ALARM${detail.state.reason ? `: ${detail.state.reason}` : ''}`,
+    ...derived(database, ctx.executionId),
+  };
+}
+
+function acceptRdsEvent(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = rdsEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('RDS', parsed.error);
+  const { detail, time } = parsed.data;
+  const detailType = parsed.data['detail-type'];
+  const aurora = isAurora(database.engine);
+  const expectedType = aurora ? RDS_CLUSTER_DETAIL_TYPE : RDS_INSTANCE_DETAIL_TYPE;
+  const expectedId = aurora ? database.primary.clusterId : database.primary.instanceId;
+  if (detailType !== expectedType) {
+    throw new InvalidTriggerError(`"${detailType}" is not a trigger for ${database.engine} database "${database.name}" (expected "${expectedType}")`, {
+      detailType,
+    });
+  }
+  // RDS stores identifiers in lowercase; the config may spell them with capitals.
+  if (!expectedId || detail.SourceIdentifier.toLowerCase() !== expectedId.toLowerCase()) {
+    throw new InvalidTriggerError(
+      `RDS event source "${detail.SourceIdentifier}" is not the primary of database "${database.name}" (expected "${expectedId ?? '(none configured)'}")`,
+      { sourceIdentifier: detail.SourceIdentifier },
+    );
+  }
+  const triggers: readonly string[] = aurora ? RDS_CLUSTER_TRIGGER_EVENT_IDS : RDS_INSTANCE_TRIGGER_EVENT_IDS;
+  if (!triggers.includes(detail.EventID)) {
+    throw new InvalidTriggerError(`RDS event ${detail.EventID} on "${detail.SourceIdentifier}" is not a failure or availability event (triggers: ${triggers.join(', ')})`, {
+      eventId: detail.EventID,
+    });
+  }
+  const when = detail.Date ?? time;
+  if (!when) throw new InvalidTriggerError(`RDS event ${detail.EventID} carries no time (neither detail.Date nor time)`);
+  return {
+    kind: 'rds-event',
+    source: detail.EventID,
+    at: timeOrThrow(when, 'RDS event time'),
+    summary: `RDS event ${detail.EventID} on ${detail.SourceIdentifier}${detail.Message ? `: ${detail.Message}` : ''}`,
+    ...derived(database, ctx.executionId),
+  };
+}
+
+function acceptOperator(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = operatorEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('operator request', parsed.error);
+  const { detail, time } = parsed.data;
+  if (detail.database !== database.name) {
+    throw new InvalidTriggerError(`operator request is for database "${detail.database}", not "${database.name}"`, { requested: detail.database });
+  }
+  return {
+    kind: 'operator',
+    source: detail.requestedBy,
+    at: time ? timeOrThrow(time, 'operator request time') : ctx.now.toISOString(),
+    summary: `Failover requested by ${detail.requestedBy}${detail.reason ? `: ${detail.reason}` : ''}`,
+    requestedBy: detail.requestedBy,
+    ...derived(database, ctx.executionId),
+  };
+}
+
+/**
+ * Accepts exactly: a CloudWatch ALARM of one of this database's trigger alarms; an RDS failure or
+ * availability event of its primary; an operator's "Failover Requested" for it. Throws
+ * {@link InvalidTriggerError} for anything else.
+ */
+export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new InvalidTriggerError('the trigger is not an EventBridge event (expected an object with source, detail-type and detail)');
+  }
+  const source = (event as { source?: unknown }).source;
+  switch (source) {
+    case 'aws.cloudwatch':
+      return acceptAlarm(database, event, ctx);
+    case 'aws.rds':
+      return acceptRdsEvent(database, event, ctx);
+    case OPERATOR_EVENT_SOURCE:
+      return acceptOperator(database, event, ctx);
+    default:
+      throw new InvalidTriggerError(
+        `event source ${typeof source === 'string' ? `"${source}"` : '(missing)'} is not a trigger (expected one of ${TRIGGER_SOURCES.join(', ')})`,
+        { source: typeof source === 'string' ? source : null },
+      );
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The per-database lease (one incident at a time, with an epoch as fencing token) and the record of
+ * which site takes writes. Pure: builds the DynamoDB expressions and decides outcomes from the item
+ * and the clock passed in; the handler only sends what this module decides.
+ *
+ * Item `pk=DB#<database>, sk=STATE`: `holder`, `incidentId` (while held), `epoch` (number, +1 per
+ * acquisition), `acquiredAt`, `writer` ('primary'|'standby', default 'primary'), `lastFailoverAt`,
+ * `lastChangeAt` (ISO; start of the cooldown), `lastIncidentId` (the last recorded failover).
+ */
+import type { ManageLeaseOutput } from '../shared/contracts.js';
+import { ResourceBusyError, TerminalError } from '../shared/errors.js';
+
+export type Site = 'primary' | 'standby';
+
+/** The lease/roles item as stored (unmarshalled). */
+export interface LeaseItem {
+  holder?: string;
+  incidentId?: string;
+  epoch?: number;
+  acquiredAt?: string;
+  writer?: Site;
+  lastFailoverAt?: string;
+  lastChangeAt?: string;
+  lastIncidentId?: string;
+}
+
+/** What the core needs from the input. */
+export interface LeaseRequest {
+  holder: string;
+  incidentId: string;
+  ignoreCooldown: boolean;
+  cooldownMinutes: number;
+}
+
+/** The parts of an UpdateItem request the core decides (values unmarshalled; the handler marshalls). */
+export interface UpdatePlan {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/** record-failover was asked of an execution that does not hold the lease (and did not record it). */
+export class LeaseNotHeldError extends TerminalError {
+  override readonly name = 'LeaseNotHeldError';
+}
+
+const NAMES = {
+  '#holder': 'holder',
+  '#incidentId': 'incidentId',
+  '#epoch': 'epoch',
+  '#acquiredAt': 'acquiredAt',
+  '#writer': 'writer',
+  '#lastFailoverAt': 'lastFailoverAt',
+  '#lastChangeAt': 'lastChangeAt',
+  '#lastIncidentId': 'lastIncidentId',
+} as const;
+type NameKey = keyof typeof NAMES;
+
+/** Only the names an expression uses (DynamoDB rejects unused ones). */
+const namesUsedIn = (...expressions: string[]): Record<string, string> => {
+  const text = expressions.join(' ');
+  return Object.fromEntries((Object.keys(NAMES) as NameKey[]).filter((k) => new RegExp(`${k}\\b`).test(text)).map((k) => [k, NAMES[k]]));
+};
+
+/** Start of the cooldown window: failovers/failbacks at or after it block an automatic acquisition. */
+export const cooldownStart = (now: Date, cooldownMinutes: number): string => new Date(now.getTime() - cooldownMinutes * 60_000).toISOString();
+
+const otherSite = (site: Site): Site => (site === 'primary' ? 'standby' : 'primary');
+
+const summary = (item: LeaseItem | undefined): Pick<ManageLeaseOutput, 'epoch' | 'writer' | 'lastFailoverAt'> => ({
+  epoch: item?.epoch ?? 0,
+  writer: item?.writer ?? 'primary',
+  ...(item?.lastFailoverAt ? { lastFailoverAt: item.lastFailoverAt } : {}),
+});
+
+// ---------------------------------------------------------------- acquire
+
+/**
+ * One conditional UpdateItem takes the lease: nobody holds it and (unless the cooldown is ignored)
+ * no failover or failback happened within the cooldown. The epoch increments on every acquisition.
+ */
+export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
+  const condition = request.ignoreCooldown
+    ? 'attribute_not_exists(#holder)'
+    : '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)';
+  const update = 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #writer = if_not_exists(#writer, :primary) ADD #epoch :one';
+  return {
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesUsedIn(condition, update),
+    ExpressionAttributeValues: {
+      ':holder': request.holder,
+      ':incidentId': request.incidentId,
+      ':now': now.toISOString(),
+      ':primary': 'primary',
+      ':one': 1,
+      ...(request.ignoreCooldown ? {} : { ':cooldownStart': cooldownStart(now, request.cooldownMinutes) }),
+    },
+  };
+}
+
+/** The outcome of a successful acquisition, from the item as written (ALL_NEW). */
+export const acquiredOutcome = (item: LeaseItem): ManageLeaseOutput => ({ acquired: true, outcome: 'acquired', ...summary(item) });
+
+/**
+ * Why the acquisition's condition failed, from the item as it was (ALL_OLD): held by this very
+ * execution (a re-run after a crash or redrive: `reentered`, same epoch), held by another
+ * (`already-handled`), or within the cooldown. An item that explains nothing (it changed under us)
+ * is a {@link ResourceBusyError}: the workflow retries.
+ */
+export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest, now: Date): ManageLeaseOutput {
+  if (old?.holder === request.holder) return { acquired: true, outcome: 'reentered', ...summary(old) };
+  if (old?.holder) return { acquired: false, outcome: 'already-handled', heldBy: old.holder, ...summary(old) };
+  if (!request.ignoreCooldown && old?.lastChangeAt && old.lastChangeAt >= cooldownStart(now, request.cooldownMinutes)) {
+    return { acquired: false, outcome: 'cooldown', ...summary(old) };
+  }
+  throw new ResourceBusyError('the lease item changed while it was being acquired; try again', { holder: request.holder });
+}
+
+// ---------------------------------------------------------------- release
+
+/** Removes the holder, only if it is this execution (never someone else's lease). */
+export function releasePlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
+  const condition = '#holder = :holder';
+  const update = 'REMOVE #holder, #incidentId';
+  return {
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesUsedIn(condition, update),
+    ExpressionAttributeValues: { ':holder': request.holder },
+  };
+}
+
+/**
+ * The outcome of a release, whether it removed the holder (`item` = ALL_NEW) or found the lease
+ * free or held by another (`item` = ALL_OLD, nothing changed): always `released` (idempotent).
+ */
+export function releasedOutcome(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder'>): ManageLeaseOutput {
+  const heldByOther = item?.holder && item.holder !== request.holder ? { heldBy: item.holder } : {};
+  return { acquired: false, outcome: 'released', ...summary(item), ...heldByOther };
+}
+
+// ---------------------------------------------------------------- record-failover
+
+export type RecordDecision = { kind: 'done'; output: ManageLeaseOutput } | { kind: 'update'; plan: UpdatePlan };
+
+/** The outcome once this incident's failover is recorded (the item after the change, or as found). */
+const recordedOutcome = (item: LeaseItem | undefined): ManageLeaseOutput => ({ acquired: false, outcome: 'recorded', ...summary(item) });
+
+/**
+ * Records a completed failover (or failback): the writer moves to the other site, the cooldown
+ * restarts, the lease is released. Already recorded for this incident: done, nothing sent. Not the
+ * holder and not recorded: {@link LeaseNotHeldError} (never change roles without the lease).
+ */
+export function recordFailover(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>, now: Date): RecordDecision {
+  if (item?.holder === request.holder) {
+    const condition = '#holder = :holder';
+    const update = 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId';
+    return {
+      kind: 'update',
+      plan: {
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesUsedIn(condition, update),
+        ExpressionAttributeValues: {
+          ':holder': request.holder,
+          ':writer': otherSite(item.writer ?? 'primary'),
+          ':now': now.toISOString(),
+          ':incidentId': request.incidentId,
+        },
+      },
+    };
+  }
+  if (item?.lastIncidentId === request.incidentId) return { kind: 'done', output: recordedOutcome(item) };
+  throw new LeaseNotHeldError(
+    `cannot record the failover of incident ${request.incidentId}: the lease is ${item?.holder ? `held by ${item.holder}` : 'not held'}, not by ${request.holder}`,
+    { holder: request.holder, heldBy: item?.holder ?? null },
+  );
+}
+
+/** After a successful record-failover update (ALL_NEW). */
+export const recordedAfterUpdate = (item: LeaseItem): ManageLeaseOutput => recordedOutcome(item);
+
+/** The record-failover condition failed (ALL_OLD): recorded already by a first attempt, or the lease is lost. */
+export function recordRefused(old: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>): ManageLeaseOutput {
+  if (old?.lastIncidentId === request.incidentId && old.holder !== request.holder) return recordedOutcome(old);
+  throw new LeaseNotHeldError(
+    `cannot record the failover of incident ${request.incidentId}: the lease is ${old?.holder ? `held by ${old.holder}` : 'not held'}, not by ${request.holder}`,
+    { holder: request.holder, heldBy: old?.holder ?? null },
+  );
+}

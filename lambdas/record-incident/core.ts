@@ -1,0 +1,135 @@
+/**
+ * What recording an incident phase produces: the timeline entry, the event, the metrics and the
+ * notification. Secrets never get this far: every key named like a token, a secret or a password
+ * is dropped from the detail first, at any depth.
+ */
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { DETAIL_TYPES, EVENT_SOURCE, METRICS, type IncidentPhase } from '../shared/contracts.js';
+import { stripSensitive } from '../shared/redact.js';
+
+export interface IncidentFacts {
+  database: DatabaseConfig;
+  incidentId: string;
+  epoch: number | null;
+  phase: IncidentPhase;
+  /** Already stripped of sensitive keys (see {@link cleanDetail}). */
+  detail: Record<string, unknown>;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** The detail without tokens, secrets or passwords. */
+export const cleanDetail = (detail: Record<string, unknown>): Record<string, unknown> => stripSensitive(detail);
+
+/** The incident record's key. */
+export const incidentKey = (incidentId: string): { pk: string; sk: string } => ({ pk: `INCIDENT#${incidentId}`, sk: 'INCIDENT' });
+
+/** One timeline entry. */
+export const timelineEntry = (f: IncidentFacts): { at: string; phase: IncidentPhase; detail: Record<string, unknown> } => ({
+  at: f.at,
+  phase: f.phase,
+  detail: f.detail,
+});
+
+/** The EventBridge entry (detail-type "Failover Phase Changed"), without the bus name. */
+export function phaseEvent(f: IncidentFacts): { Source: string; DetailType: string; Detail: string; Time: Date } {
+  return {
+    Source: EVENT_SOURCE,
+    DetailType: DETAIL_TYPES.phase,
+    Detail: JSON.stringify({ database: f.database.name, incidentId: f.incidentId, epoch: f.epoch, phase: f.phase, detail: f.detail, at: f.at }),
+    Time: new Date(f.at),
+  };
+}
+
+export interface Datum {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+  Unit: 'Count' | 'Seconds';
+  Timestamp: Date;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Metrics for this phase: Incident=1 on `detected`; Verdict=1 (dimension Verdict) on `verdict`;
+ * FailoverRtoSeconds on `failed-over` when the detail has `rtoSeconds`; ReplicaLagAtDecisionSeconds
+ * whenever the detail has a numeric `lagSeconds`.
+ */
+export function phaseMetrics(f: IncidentFacts): Datum[] {
+  const base = [{ Name: 'Database', Value: f.database.name }];
+  const ts = new Date(f.at);
+  const data: Datum[] = [];
+  if (f.phase === 'detected') data.push({ MetricName: METRICS.incident, Dimensions: base, Value: 1, Unit: 'Count', Timestamp: ts });
+  if (f.phase === 'verdict' && typeof f.detail.verdict === 'string' && f.detail.verdict) {
+    data.push({ MetricName: METRICS.verdict, Dimensions: [...base, { Name: 'Verdict', Value: f.detail.verdict }], Value: 1, Unit: 'Count', Timestamp: ts });
+  }
+  if (f.phase === 'failed-over' && finite(f.detail.rtoSeconds)) {
+    data.push({ MetricName: METRICS.rto, Dimensions: base, Value: f.detail.rtoSeconds, Unit: 'Seconds', Timestamp: ts });
+  }
+  if (finite(f.detail.lagSeconds)) {
+    data.push({ MetricName: METRICS.replicaLag, Dimensions: base, Value: f.detail.lagSeconds, Unit: 'Seconds', Timestamp: ts });
+  }
+  return data;
+}
+
+const siteName = (s: { instanceId?: string; clusterId?: string; region: string }): string => `${s.instanceId ?? s.clusterId ?? '(unnamed)'} (${s.region})`;
+
+/** One line per phase for subjects and bodies. */
+export function phaseSummary(f: IncidentFacts): string {
+  const db = f.database;
+  switch (f.phase) {
+    case 'detected':
+      return 'possible primary failure detected, verifying';
+    case 'false-alarm':
+      return 'false alarm: the primary is healthy, nothing was changed';
+    case 'verdict':
+      return `verdict ${typeof f.detail.verdict === 'string' ? f.detail.verdict : 'reached'}`;
+    case 'approval-requested':
+      return 'waiting for a human approval';
+    case 'approved':
+      return 'approved, going on';
+    case 'rejected':
+      return 'rejected by an operator: stopped';
+    case 'approval-timed-out':
+      return 'approval timed out: nothing changed, escalated';
+    case 'fenced':
+      return `old primary ${siteName(db.primary)} fenced`;
+    case 'promoting':
+      return `promoting the standby ${siteName(db.standby)}`;
+    case 'promoted':
+      return `standby ${siteName(db.standby)} promoted`;
+    case 'dns-switched':
+      return `${db.dns.recordName} switched to the new writer`;
+    case 'writes-verified':
+      return `writes verified through ${db.dns.recordName}`;
+    case 'failed-over':
+      return `failed over to ${siteName(db.standby)}`;
+    case 'failback-scheduled':
+      return 'failback scheduled';
+    case 'escalated':
+      return 'ESCALATED: the workflow stopped and needs a human';
+  }
+}
+
+const formatValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** SNS subject (at most 100 printable ASCII characters) and body. */
+export function notification(f: IncidentFacts): { subject: string; message: string } {
+  const raw = `[rds-failover] ${f.database.name}: ${phaseSummary(f)}`.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
+  const subject = raw.length <= 100 ? raw : `${raw.slice(0, 97)}...`;
+  const db = f.database;
+  const details = Object.entries(f.detail).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
+  const message = [
+    `Database ${db.name} (${db.engine}): ${phaseSummary(f)}.`,
+    '',
+    `Incident: ${f.incidentId}`,
+    `Phase: ${f.phase}${f.epoch === null ? '' : ` (epoch ${f.epoch})`}`,
+    `At: ${f.at}`,
+    `Primary: ${siteName(db.primary)}; standby: ${siteName(db.standby)} (${db.standby.readiness}); DNS record: ${db.dns.recordName}`,
+    '',
+    'Details',
+    ...(details.length ? details : ['  (none)']),
+  ].join('\n');
+  return { subject, message };
+}

@@ -1,0 +1,149 @@
+/**
+ * Builds an approval request: the record (with the task token, stored only there) and the
+ * notification (never the token) that tells a human what happened, why they are asked, what
+ * each answer does and how to answer.
+ */
+import { approvalKey, type ApprovalRecord } from '../shared/approvals.js';
+import { isAurora } from '../shared/config-schema.js';
+import type { requestApprovalInput } from '../shared/contracts.js';
+import { stripSensitive } from '../shared/redact.js';
+import type { z } from 'zod';
+
+export type RequestApprovalInput = z.output<typeof requestApprovalInput>;
+
+/** Approval records are kept this long after they expire (DynamoDB TTL), for the incident history. */
+export const APPROVAL_RETENTION_DAYS = 30;
+/** SNS limits subjects to 100 characters. */
+export const MAX_SUBJECT_LENGTH = 100;
+
+export interface ApprovalRequestPlan {
+  approvalId: string;
+  expiresAt: string;
+  record: ApprovalRecord;
+  subject: string;
+  message: string;
+}
+
+export interface PlanOptions {
+  approvalId: string;
+  now: Date;
+  /** Base URL of the approval page; the id is appended as `?id=`. */
+  approvalUrl?: string;
+  /** Region of the state machine (for the console link). */
+  region: string;
+}
+
+const siteId = (site: { instanceId?: string; clusterId?: string }): string => site.instanceId ?? site.clusterId ?? '(unnamed)';
+
+/** What is being asked, as a short phrase for the subject. */
+const ASKED: Record<RequestApprovalInput['decision'], string> = {
+  promote: 'fail over',
+  'promote-unfenced': 'fail over without a confirmed fence',
+  'accept-data-loss': 'fail over accepting data loss',
+  'fail-back': 'fail back',
+};
+
+/** "30 minutes", "24 hours", "90 seconds". */
+export function humanDuration(seconds: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return unit(seconds / 60, 'minute');
+  return unit(seconds, 'second');
+}
+
+/** A subject SNS accepts: printable ASCII, one line, at most 100 characters. */
+export function safeSubject(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length <= MAX_SUBJECT_LENGTH ? clean : `${clean.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
+}
+
+const formatFact = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+function onApprove(input: RequestApprovalInput): string {
+  const db = input.database;
+  const primary = `${siteId(db.primary)} (${db.primary.region})`;
+  const standby = `${siteId(db.standby)} (${db.standby.region})`;
+  const promotion = isAurora(db.engine)
+    ? `the global cluster fails over to ${standby}`
+    : db.standby.readiness === 'cold'
+      ? `the cold standby in ${db.standby.region} is started and becomes the writer`
+      : `the standby ${standby} is promoted`;
+  switch (input.decision) {
+    case 'promote':
+      return `the failover goes on: the old primary ${primary} is fenced if it is not already, ${promotion}, ${db.dns.recordName} is pointed at it and writes through that name are checked.`;
+    case 'promote-unfenced':
+      return `${promotion} and ${db.dns.recordName} is pointed at it although the old primary ${primary} could NOT be confirmed fenced: if it is still alive it may keep taking writes from clients that reach it (two writers). Approve only if you know it is down or cut off.`;
+    case 'accept-data-loss':
+      return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and writes the standby had not received yet (see the lag above) are missing from the new primary. The old primary is kept, never deleted, so they can be recovered later.`;
+    case 'fail-back':
+      return `a planned switchover without data loss moves writes back to ${primary}, and ${db.dns.recordName} is pointed back at it.`;
+  }
+}
+
+function onReject(input: RequestApprovalInput): string {
+  const db = input.database;
+  return input.step === 'failback'
+    ? `no failback: ${siteId(db.standby)} (${db.standby.region}) keeps serving writes.`
+    : `the run stops here: no promotion and no DNS change (what was already done, such as a fence, stays as recorded in the incident) and the incident is closed as aborted.`;
+}
+
+/** The record to store and the notification to send for one approval request. */
+export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptions): ApprovalRequestPlan {
+  const createdAt = opts.now.toISOString();
+  const expiresMs = opts.now.getTime() + input.timeoutSeconds * 1000;
+  const expiresAt = new Date(expiresMs).toISOString();
+  const facts = stripSensitive(input.facts);
+  const db = input.database;
+
+  const record: ApprovalRecord = {
+    ...approvalKey(opts.approvalId),
+    approvalId: opts.approvalId,
+    taskToken: input.taskToken,
+    database: db.name,
+    incidentId: input.incidentId,
+    step: input.step,
+    decision: input.decision,
+    reasons: input.reasons,
+    facts,
+    status: 'pending',
+    pendingDatabase: db.name,
+    createdAt,
+    expiresAt,
+    ttl: Math.floor(expiresMs / 1000) + APPROVAL_RETENTION_DAYS * 86_400,
+  };
+
+  const subject = safeSubject(`[rds-failover] ${db.name}: approval needed to ${ASKED[input.decision]}`);
+  const page = opts.approvalUrl ? `${opts.approvalUrl}${opts.approvalUrl.includes('?') ? '&' : '?'}id=${encodeURIComponent(opts.approvalId)}` : undefined;
+  const consoleUrl = `https://${opts.region}.console.aws.amazon.com/states/home?region=${opts.region}#/statemachines`;
+  const factLines = Object.entries(facts).map(([k, v]) => `  ${k}: ${formatFact(v)}`);
+  const direction =
+    input.step === 'failback'
+      ? `from ${db.standby.region} back to ${db.primary.region}`
+      : `from ${db.primary.region} to ${db.standby.region}`;
+
+  const message = [
+    `Database ${db.name} (${db.engine}): a human decision is needed to ${ASKED[input.decision]} ${direction}.`,
+    '',
+    'What happened',
+    `  Incident ${input.incidentId}: the ${input.step} workflow stopped before acting and waits for an answer.`,
+    '',
+    'Why you are asked',
+    ...input.reasons.map((r) => `  - ${r}`),
+    '',
+    'Facts',
+    ...(factLines.length ? factLines : ['  (none recorded)']),
+    '',
+    `If you approve: ${onApprove(input)}`,
+    `If you reject: ${onReject(input)}`,
+    `If nobody answers by ${expiresAt} (${humanDuration(input.timeoutSeconds)} from now): nothing changes, the operators are told, and the run escalates.`,
+    '',
+    `How to answer (approval id ${opts.approvalId}: single use, expires ${expiresAt})`,
+    ...(page ? [`  - Approval page: ${page}`, '    (opening the page changes nothing: press Approve or Reject on it)'] : []),
+    `  - CLI: failover approve ${opts.approvalId}`,
+    `         failover reject ${opts.approvalId} --reason "..."`,
+    `  - Step Functions console (${opts.region}): ${consoleUrl}`,
+    `    the execution of incident ${input.incidentId} waits at the approval step; answer with the page or the CLI.`,
+  ].join('\n');
+
+  return { approvalId: opts.approvalId, expiresAt, record, subject, message };
+}

@@ -1,0 +1,353 @@
+/**
+ * Approval requests: the record `request-approval` writes, and how a human answers it. The CLI
+ * (`failover approve|reject`), the approval page (POST only: GET never approves) and the cloud
+ * twin all answer through {@link decideApproval}, so every answer is checked the same way:
+ * the id must exist, be pending and not expired, and it can be used once, even when two people
+ * answer at the same moment (a conditional write decides who wins).
+ *
+ * Record: `pk=APPROVAL#<id>, sk=APPROVAL`. The task token lives only in that record (never in a
+ * message, a log or an output) and is removed as soon as the approval is answered or expires.
+ * `pendingDatabase` is set only while pending, so the sparse GSI `pending` lists open requests.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { awsErrorName, toFailoverError } from './aws-errors.js';
+import type { APPROVAL_DECISIONS, APPROVAL_STEPS, ApprovalResult } from './contracts.js';
+import { ApprovalRefusedError, InvalidInputError } from './errors.js';
+import { logger } from './logger.js';
+
+/** Name of the sparse GSI listing pending approvals (partition key `pendingDatabase`, sort key `createdAt`). */
+export const PENDING_INDEX = 'pending';
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'abandoned'] as const;
+/**
+ * pending: waiting for an answer; approved / rejected: answered (single use); expired: the
+ * deadline passed or the workflow stopped waiting; abandoned: the request could not be announced
+ * and the workflow step was retried with a new request.
+ */
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/** The approval record as stored in DynamoDB. */
+export interface ApprovalRecord {
+  pk: string;
+  sk: string;
+  approvalId: string;
+  /** Step Functions task token; present only while pending. Never returned to callers. */
+  taskToken?: string;
+  database: string;
+  incidentId: string;
+  step: (typeof APPROVAL_STEPS)[number];
+  /** What the human is asked to allow. */
+  decision: (typeof APPROVAL_DECISIONS)[number];
+  reasons: string[];
+  facts: Record<string, unknown>;
+  status: ApprovalStatus;
+  /** Set only while pending (sparse GSI `pending`). */
+  pendingDatabase?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601: answers are refused from this moment on. */
+  expiresAt: string;
+  /** DynamoDB TTL, epoch seconds (30 days after expiry). */
+  ttl: number;
+  decidedAt?: string;
+  approver?: string;
+  reason?: string;
+}
+
+/** Key of an approval record. */
+export const approvalKey = (approvalId: string): { pk: string; sk: string } => ({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' });
+
+/** An approval as listed for operators (never the token). */
+export interface ApprovalSummary {
+  id: string;
+  database: string;
+  incidentId: string;
+  step: ApprovalRecord['step'];
+  decision: ApprovalRecord['decision'];
+  reasons: string[];
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** An approval as shown on the approval page (never the token). */
+export interface ApprovalView extends ApprovalSummary {
+  status: ApprovalStatus;
+  facts: Record<string, unknown>;
+  decidedAt?: string;
+  approver?: string;
+  reason?: string;
+}
+
+export interface ApprovalDeps {
+  /** DynamoDB client in the control Region. */
+  ddb: DynamoDBClient;
+  /** Step Functions client in the control Region (the state machine's Region). */
+  sfn: SFNClient;
+  tableName: string;
+}
+
+export interface DecideApprovalRequest {
+  approvalId: string;
+  decision: 'approve' | 'reject';
+  /** Who answers (IAM principal, SSO user, e-mail): recorded on the approval and in the workflow. */
+  approver: string;
+  reason?: string;
+  now: Date;
+}
+
+/** What {@link decideApproval} did: the result sent to the workflow and the approval it answered. */
+export interface DecidedApproval {
+  result: ApprovalResult;
+  approval: ApprovalSummary;
+  decidedAt: string;
+}
+
+/** SendTaskSuccess errors meaning the workflow no longer waits for this token. */
+const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** Attributes read for listings and the page: everything but the task token. */
+const PUBLIC_ATTRIBUTES = [
+  'approvalId', 'database', 'incidentId', 'step', 'decision', 'reasons', 'facts', 'status', 'createdAt', 'expiresAt', 'decidedAt', 'approver', 'reason',
+];
+const projection = (): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } => ({
+  ProjectionExpression: PUBLIC_ATTRIBUTES.map((_, i) => `#p${i}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(PUBLIC_ATTRIBUTES.map((name, i) => [`#p${i}`, name])),
+});
+
+const toSummary = (r: Partial<ApprovalRecord>): ApprovalSummary => ({
+  id: r.approvalId ?? '',
+  database: r.database ?? '',
+  incidentId: r.incidentId ?? '',
+  step: r.step as ApprovalRecord['step'],
+  decision: r.decision as ApprovalRecord['decision'],
+  reasons: r.reasons ?? [],
+  createdAt: r.createdAt ?? '',
+  expiresAt: r.expiresAt ?? '',
+});
+
+const toView = (r: Partial<ApprovalRecord>): ApprovalView => ({
+  ...toSummary(r),
+  status: r.status ?? 'pending',
+  facts: r.facts ?? {},
+  ...(r.decidedAt ? { decidedAt: r.decidedAt } : {}),
+  ...(r.approver ? { approver: r.approver } : {}),
+  ...(r.reason !== undefined ? { reason: r.reason } : {}),
+});
+
+/**
+ * Why an approval cannot be answered at `now`, or null when it can. Pure: used by
+ * {@link decideApproval} and by pages that show the state of a request.
+ */
+export function refusalFor(record: Pick<ApprovalRecord, 'status' | 'expiresAt'> | undefined, now: Date): ApprovalRefusedError['why'] | null {
+  if (!record) return 'not-found';
+  if (record.status === 'expired' || record.status === 'abandoned') return 'expired';
+  if (record.status !== 'pending') return 'already-decided';
+  if (!(record.expiresAt > now.toISOString())) return 'expired';
+  return null;
+}
+
+function refusal(why: ApprovalRefusedError['why'], approvalId: string, record?: Partial<ApprovalRecord>): ApprovalRefusedError {
+  const about = record?.database ? ` (${record.database}, incident ${record.incidentId}, ${record.step})` : '';
+  const message =
+    why === 'not-found'
+      ? `Approval ${approvalId} does not exist: check the id in the notification (ids are case-sensitive).`
+      : why === 'expired'
+        ? `Approval ${approvalId}${about} has expired: the workflow no longer waits for it (deadline ${record?.expiresAt ?? 'passed'}). Nothing was changed.`
+        : `Approval ${approvalId}${about} was already answered (${record?.status}${record?.approver ? ` by ${record.approver}` : ''}${record?.decidedAt ? ` at ${record.decidedAt}` : ''}); an approval can be used once.`;
+  return new ApprovalRefusedError(why, message, { approvalId, status: record?.status });
+}
+
+async function readRecord(deps: ApprovalDeps, approvalId: string): Promise<ApprovalRecord | undefined> {
+  try {
+    const out = await deps.ddb.send(new GetItemCommand({ TableName: deps.tableName, Key: marshall(approvalKey(approvalId)), ConsistentRead: true }));
+    return out.Item ? (unmarshall(out.Item) as ApprovalRecord) : undefined;
+  } catch (err) {
+    throw toFailoverError(err, 'DynamoDB GetItem (approval)');
+  }
+}
+
+/** Marks a pending (or just-decided) approval expired and drops its token; best effort. */
+async function markExpired(deps: ApprovalDeps, approvalId: string, fromStatus: ApprovalStatus, now: Date): Promise<void> {
+  try {
+    await deps.ddb.send(
+      new UpdateItemCommand({
+        TableName: deps.tableName,
+        Key: marshall(approvalKey(approvalId)),
+        UpdateExpression: 'SET #status = :expired, expiredAt = :now REMOVE pendingDatabase, taskToken',
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':expired': 'expired', ':now': now.toISOString(), ':from': fromStatus }),
+      }),
+    );
+  } catch (err) {
+    logger.warn('could not mark the approval expired', { approvalId, error: awsErrorName(err) });
+  }
+}
+
+/**
+ * Answers an approval request once: checks it exists, is pending and has not expired, records
+ * the answer with a conditional write (pending → approved/rejected, the token removed), then
+ * resumes the workflow with SendTaskSuccess carrying {@link ApprovalResult} (a rejection is a
+ * success too: the workflow's Choice branches on `decision`).
+ *
+ * @throws ApprovalRefusedError `not-found`, `expired` (also when the workflow stopped waiting:
+ *   the record is then marked expired) or `already-decided` (also when another answer won a race).
+ * @throws TransientAwsError / AwsCallFailedError when DynamoDB or Step Functions fail; the record
+ *   is put back to pending first when the workflow could not be told, so the answer can be retried.
+ */
+export async function decideApproval(deps: ApprovalDeps, req: DecideApprovalRequest): Promise<DecidedApproval> {
+  const approvalId = req.approvalId.trim();
+  const approver = req.approver.trim();
+  if (!approver) throw new InvalidInputError('An approver identity is required to answer an approval.');
+  if (req.decision !== 'approve' && req.decision !== 'reject') throw new InvalidInputError(`decision must be "approve" or "reject", got ${JSON.stringify(req.decision)}`);
+  if (!approvalId) throw refusal('not-found', approvalId);
+
+  const nowIso = req.now.toISOString();
+  const record = await readRecord(deps, approvalId);
+  const why = refusalFor(record, req.now);
+  if (why) {
+    if (why === 'expired' && record?.status === 'pending') await markExpired(deps, approvalId, 'pending', req.now);
+    throw refusal(why, approvalId, record);
+  }
+  const found = record as ApprovalRecord;
+  const status: ApprovalStatus = req.decision === 'approve' ? 'approved' : 'rejected';
+  const reason = req.reason ?? '';
+
+  // Single use: only one answer can move the record out of `pending`, and only before expiry.
+  let token: string | undefined;
+  try {
+    const out = await deps.ddb.send(
+      new UpdateItemCommand({
+        TableName: deps.tableName,
+        Key: marshall(approvalKey(approvalId)),
+        UpdateExpression: 'SET #status = :decided, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
+        ConditionExpression: '#status = :pending AND expiresAt > :now',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+        ExpressionAttributeValues: marshall({ ':decided': status, ':now': nowIso, ':approver': approver, ':reason': reason, ':pending': 'pending' }),
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    token = (out.Attributes ? (unmarshall(out.Attributes) as ApprovalRecord).taskToken : undefined) ?? found.taskToken;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException') {
+      const item = (err as { Item?: Record<string, AttributeValue> }).Item;
+      const current = item ? (unmarshall(item) as ApprovalRecord) : await readRecord(deps, approvalId);
+      throw refusal(refusalFor(current, req.now) ?? 'already-decided', approvalId, current);
+    }
+    throw toFailoverError(err, 'DynamoDB UpdateItem (approval)');
+  }
+
+  const result: ApprovalResult = { decision: req.decision, approver, reason, approvalId };
+  if (!token) {
+    // A pending record always carries its token; without one the workflow cannot be resumed.
+    await markExpired(deps, approvalId, status, req.now);
+    throw refusal('expired', approvalId, found);
+  }
+  try {
+    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
+  } catch (err) {
+    if (TOKEN_GONE.has(awsErrorName(err))) {
+      await markExpired(deps, approvalId, status, req.now);
+      throw refusal('expired', approvalId, found);
+    }
+    await putBackPending(deps, found, token, status, approver);
+    throw toFailoverError(err, 'Step Functions SendTaskSuccess');
+  }
+  logger.info('approval answered', { approvalId, database: found.database, incidentId: found.incidentId, step: found.step, decision: req.decision, approver });
+  return { result, approval: toSummary(found), decidedAt: nowIso };
+}
+
+/** The workflow could not be told: undo our answer so it can be given again. */
+async function putBackPending(deps: ApprovalDeps, record: ApprovalRecord, token: string, status: ApprovalStatus, approver: string): Promise<void> {
+  try {
+    await deps.ddb.send(
+      new UpdateItemCommand({
+        TableName: deps.tableName,
+        Key: marshall(approvalKey(record.approvalId)),
+        UpdateExpression: 'SET #status = :pending, taskToken = :token, pendingDatabase = :database REMOVE decidedAt, approver, #reason',
+        ConditionExpression: '#status = :decided AND approver = :approver',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
+        ExpressionAttributeValues: marshall({ ':pending': 'pending', ':token': token, ':database': record.database, ':decided': status, ':approver': approver }),
+      }),
+    );
+  } catch (err) {
+    logger.error('could not put the approval back to pending after SendTaskSuccess failed', { approvalId: record.approvalId, error: awsErrorName(err) });
+  }
+}
+
+/** One approval as shown on the approval page, or null when the id is unknown. Never the token. */
+export async function getApproval(deps: Pick<ApprovalDeps, 'ddb' | 'tableName'>, approvalId: string): Promise<ApprovalView | null> {
+  try {
+    const out = await deps.ddb.send(
+      new GetItemCommand({ TableName: deps.tableName, Key: marshall(approvalKey(approvalId)), ConsistentRead: true, ...projection() }),
+    );
+    return out.Item ? toView(unmarshall(out.Item) as ApprovalRecord) : null;
+  } catch (err) {
+    throw toFailoverError(err, 'DynamoDB GetItem (approval)');
+  }
+}
+
+export interface ListPendingOptions {
+  /** Leave out requests whose deadline has passed at this moment. Default: keep them all. */
+  now?: Date;
+}
+
+/**
+ * Pending approvals, oldest first: for one database (Query on the sparse GSI `pending`) or for
+ * all (Scan with a filter). The GSI must project the listed attributes (ALL projection).
+ */
+export async function listPendingApprovals(
+  deps: Pick<ApprovalDeps, 'ddb' | 'tableName'>,
+  database?: string,
+  options: ListPendingOptions = {},
+): Promise<ApprovalSummary[]> {
+  const items: ApprovalRecord[] = [];
+  const { ProjectionExpression, ExpressionAttributeNames } = projection();
+  let startKey: Record<string, AttributeValue> | undefined;
+  try {
+    do {
+      const out = database
+        ? await deps.ddb.send(
+            new QueryCommand({
+              TableName: deps.tableName,
+              IndexName: PENDING_INDEX,
+              KeyConditionExpression: 'pendingDatabase = :database',
+              ProjectionExpression,
+              ExpressionAttributeNames,
+              ExpressionAttributeValues: marshall({ ':database': database }),
+              ExclusiveStartKey: startKey,
+            }),
+          )
+        : await deps.ddb.send(
+            new ScanCommand({
+              TableName: deps.tableName,
+              FilterExpression: 'begins_with(pk, :prefix) AND #status = :pending',
+              ProjectionExpression,
+              ExpressionAttributeNames: { ...ExpressionAttributeNames, '#status': 'status' },
+              ExpressionAttributeValues: marshall({ ':prefix': 'APPROVAL#', ':pending': 'pending' }),
+              ExclusiveStartKey: startKey,
+            }),
+          );
+      for (const item of out.Items ?? []) items.push(unmarshall(item) as ApprovalRecord);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  } catch (err) {
+    throw toFailoverError(err, database ? 'DynamoDB Query (pending approvals)' : 'DynamoDB Scan (pending approvals)');
+  }
+  const nowIso = options.now?.toISOString();
+  return items
+    .filter((r) => r.status === 'pending' && (nowIso === undefined || r.expiresAt > nowIso))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map(toSummary);
+}

@@ -1,0 +1,321 @@
+/**
+ * The database seam: the ONLY module that imports `pg` and `mysql2`. Every function that talks to
+ * a database (probe, heartbeat, verify-writes) goes through {@link getSqlConnector}, so the offline
+ * cloud twin can answer database connections the way `aws-sdk-client-mock` answers SDK clients: it
+ * sets `globalThis[Symbol.for('rds-failover.sql-connector')]` to its own {@link SqlConnector}.
+ * Production never sets that symbol and gets {@link defaultConnector} (real sockets, real drivers).
+ *
+ * TLS: with `ssl: true` the server certificate is verified (`rejectUnauthorized: true`). RDS
+ * certificates chain to the RDS CA bundle, which Node does not trust by default: functions that
+ * connect with TLS need `NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem` (the bundle the Lambda
+ * Node.js runtime ships).
+ *
+ * Connecting "through the DNS name" (heartbeat, verify-writes): the writer record is a CNAME to the
+ * instance endpoint, and RDS certificates name only `*.rds.amazonaws.com` hosts. With TLS on, the
+ * default connector therefore follows the CNAME chain itself ({@link resolveEndpoint}) and opens
+ * the connection to the endpoint it leads to, so the certificate is verified against the name it
+ * carries while the connection still goes where the DNS record points.
+ */
+import { promises as dns } from 'node:dns';
+import net from 'node:net';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Signer } from '@aws-sdk/rds-signer';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { regional } from './clients.js';
+import type { Engine } from './config-schema.js';
+
+/** Where to connect. `timeoutMs` bounds the connection and every statement. */
+export interface SqlTarget {
+  engine: Engine;
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  timeoutMs: number;
+  /** Use TLS and verify the server certificate. */
+  ssl?: boolean;
+}
+
+/** One open connection. `query` returns the result rows (empty for statements without rows). */
+export interface SqlSession {
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** Opens sessions and checks TCP reachability. Errors carry the driver's `code` (ECONNREFUSED, 28P01, ...). */
+export interface SqlConnector {
+  connect(target: SqlTarget): Promise<SqlSession>;
+  /** Resolves when a TCP connection to host:port opens within `timeoutMs`; rejects (code ECONNREFUSED, ETIMEDOUT, ENOTFOUND, ...) otherwise. */
+  tcpCheck(host: string, port: number, timeoutMs: number): Promise<void>;
+}
+
+/** The global symbol through which the cloud twin installs its connector. Production never sets it. */
+export const SQL_CONNECTOR_SYMBOL = Symbol.for('rds-failover.sql-connector');
+
+/** `true` for the MySQL-family engines (mysql, aurora-mysql). */
+export const isMysqlEngine = (engine: Engine): boolean => engine.includes('mysql');
+
+/** The database to connect to when the config names none: `postgres` for PostgreSQL engines, `mysql` for MySQL engines. */
+export const defaultDatabaseName = (engine: Engine): string => (isMysqlEngine(engine) ? 'mysql' : 'postgres');
+
+/** How long a polite close may take before the socket is destroyed. */
+const CLOSE_TIMEOUT_MS = 1_000;
+
+/** An error with a Node-style `code`, like the ones `net` raises. */
+const codedError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+
+/** TCP reachability with node:net: connect, then close at once. */
+export function tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(
+      () => finish(codedError('ETIMEDOUT', `TCP connection to ${host}:${port} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once('connect', () => finish());
+    socket.once('error', (err) => finish(err));
+  });
+}
+
+/** Follows CNAME records from `host` (at most 8 hops) and returns the last name; `host` itself when it has no CNAME. */
+export async function resolveEndpoint(host: string, timeoutMs: number, resolveCname: (name: string) => Promise<string[]> = (n) => dns.resolveCname(n)): Promise<string> {
+  let name = host.replace(/\.$/, '');
+  for (let hop = 0; hop < 8; hop++) {
+    let next: string[];
+    try {
+      next = await withTimeout(resolveCname(name), timeoutMs, `resolving ${name}`);
+    } catch {
+      return name; // no CNAME (ENODATA/ENOTFOUND) or no answer in time: connect to the name as it is
+    }
+    if (next.length === 0) return name;
+    name = next[0]!.replace(/\.$/, '');
+  }
+  return name;
+}
+
+/** With TLS, connect to the endpoint the DNS name leads to (see the module comment). */
+async function tlsTarget(target: SqlTarget): Promise<SqlTarget> {
+  if (!target.ssl || /\.rds\.amazonaws\.com(\.cn)?\.?$/.test(target.host)) return target;
+  return { ...target, host: await resolveEndpoint(target.host, target.timeoutMs) };
+}
+
+async function connectPostgres(target: SqlTarget): Promise<SqlSession> {
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectionTimeoutMillis: target.timeoutMs,
+    statement_timeout: target.timeoutMs,
+    query_timeout: target.timeoutMs,
+    ssl: target.ssl ? { rejectUnauthorized: true } : undefined,
+  });
+  // A connection dropped while idle is emitted as 'error'; unhandled it would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await withTimeout(client.end(), CLOSE_TIMEOUT_MS, 'closing the connection').catch(() => undefined);
+    throw err;
+  }
+  return {
+    async query(sql, params) {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return (result.rows ?? []) as Record<string, unknown>[];
+    },
+    async close() {
+      // end() waits for the server to acknowledge; a hung server must not hold the caller.
+      await withTimeout(client.end(), CLOSE_TIMEOUT_MS, 'closing the connection').catch(() => {
+        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      });
+    },
+  };
+}
+
+async function connectMysql(target: SqlTarget): Promise<SqlSession> {
+  const conn = await mysql.createConnection({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    connectTimeout: target.timeoutMs,
+    ssl: target.ssl ? { rejectUnauthorized: true } : undefined,
+    // IAM authentication tokens travel as a cleartext password: allowed only over verified TLS.
+    enableCleartextPlugin: target.ssl === true,
+  });
+  conn.on('error', () => undefined);
+  return {
+    async query(sql, params) {
+      const [rows] = await conn.query({ sql, values: params, timeout: target.timeoutMs });
+      return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+    },
+    async close() {
+      await withTimeout(conn.end(), CLOSE_TIMEOUT_MS, 'closing the connection').catch(() => conn.destroy());
+    },
+  };
+}
+
+/** The production connector: pg for PostgreSQL engines, mysql2 for MySQL engines, node:net for TCP. */
+export const defaultConnector: SqlConnector = {
+  connect: async (target) => {
+    const resolved = await tlsTarget(target);
+    return isMysqlEngine(resolved.engine) ? connectMysql(resolved) : connectPostgres(resolved);
+  },
+  tcpCheck,
+};
+
+/** The connector in force: the one installed under {@link SQL_CONNECTOR_SYMBOL} (cloud twin), else {@link defaultConnector}. */
+export function getSqlConnector(): SqlConnector {
+  return ((globalThis as Record<symbol, unknown>)[SQL_CONNECTOR_SYMBOL] as SqlConnector | undefined) ?? defaultConnector;
+}
+
+// ---------------------------------------------------------------- credentials
+
+/** Database login for probes, heartbeats and write checks. */
+export interface SqlCredentials {
+  user: string;
+  password: string;
+  /** Where they came from; IAM tokens only work over TLS. */
+  source: 'secret' | 'iam';
+}
+
+export interface CredentialOptions {
+  /** Secrets Manager secret (JSON `{username, password}`), read in the Region named in its ARN. */
+  secretArn?: string;
+  /** IAM database user: an auth token is signed for host:port in `region`. */
+  iamUser?: string;
+  host: string;
+  port: number;
+  /** Region of the database (for IAM tokens). */
+  region: string;
+}
+
+/** The Region of a Secrets Manager (or any) ARN, `arn:aws:secretsmanager:<region>:<account>:secret:<name>`. */
+export function regionOfArn(arn: string): string {
+  const region = arn.split(':')[3];
+  if (!region) throw new Error(`"${arn}" is not an ARN with a Region`);
+  return region;
+}
+
+/** The Region in an RDS endpoint (`<id>.<hash>.<region>.rds.amazonaws.com`), or undefined for other names. */
+export function regionOfRdsEndpoint(host: string): string | undefined {
+  return /\.([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.rds\.amazonaws\.com(?:\.cn)?\.?$/.exec(host)?.[1];
+}
+
+/**
+ * Credentials for a database: from the secret when `secretArn` is set, else an IAM auth token when
+ * `iamUser` is set, else undefined (probes then check TCP reachability only). Throws a plain Error
+ * saying what failed (the callers turn it into an observation).
+ */
+export async function resolveCredentials(options: CredentialOptions): Promise<SqlCredentials | undefined> {
+  if (options.secretArn) {
+    const region = regionOfArn(options.secretArn);
+    const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: options.secretArn }));
+    if (!out.SecretString) throw new Error(`secret ${options.secretArn} has no SecretString`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(out.SecretString);
+    } catch {
+      throw new Error(`secret ${options.secretArn} is not JSON with username and password`);
+    }
+    const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new Error(`secret ${options.secretArn} lacks a string "username" and "password"`);
+    }
+    return { user: username, password, source: 'secret' };
+  }
+  if (options.iamUser) {
+    const signer = new Signer({ hostname: options.host, port: options.port, username: options.iamUser, region: options.region });
+    return { user: options.iamUser, password: await signer.getAuthToken(), source: 'iam' };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- heartbeat table
+
+/** Table every heartbeat and write check upserts into: one row per site. */
+export const HEARTBEAT_TABLE = 'failover_heartbeat';
+
+/** The statements {@link writeHeartbeat} sends, per engine family (the cloud twin answers these). */
+export const HEARTBEAT_SQL = {
+  postgres: {
+    create: `CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE} (site varchar(64) PRIMARY KEY, at timestamp NOT NULL, epoch bigint)`,
+    upsert:
+      `INSERT INTO ${HEARTBEAT_TABLE} (site, at, epoch) VALUES ($1, now() AT TIME ZONE 'UTC', $2) ` +
+      `ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at, epoch = EXCLUDED.epoch ` +
+      `RETURNING extract(epoch FROM at) AS at_epoch`,
+  },
+  mysql: {
+    create: `CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE} (site varchar(64) PRIMARY KEY, at timestamp(3) NOT NULL, epoch bigint)`,
+    upsert:
+      `INSERT INTO ${HEARTBEAT_TABLE} (site, at, epoch) VALUES (?, CURRENT_TIMESTAMP(3), ?) ` +
+      `ON DUPLICATE KEY UPDATE at = CURRENT_TIMESTAMP(3), epoch = ?`,
+    select: `SELECT UNIX_TIMESTAMP(at) AS at_epoch FROM ${HEARTBEAT_TABLE} WHERE site = ?`,
+  },
+} as const;
+
+/** "relation/table already exists" raised when two writers create the table at the same moment. */
+const ALREADY_EXISTS = new Set(['42P07', '23505', 'ER_TABLE_EXISTS_ERROR']);
+
+/**
+ * Writes the heartbeat row of `site` (creating the table if needed) and returns the row's time as
+ * ISO 8601, read back from the database (its clock, UTC). Throws the driver's error when the
+ * write fails (a read-only server: PostgreSQL 25006, MySQL ER_OPTION_PREVENTS_STATEMENT/ER_READ_ONLY_MODE).
+ */
+export async function writeHeartbeat(session: SqlSession, engine: Engine, row: { site: string; epoch?: number | null }): Promise<string> {
+  const epoch = row.epoch ?? null;
+  const sql = isMysqlEngine(engine) ? HEARTBEAT_SQL.mysql : HEARTBEAT_SQL.postgres;
+  try {
+    await session.query(sql.create);
+  } catch (err) {
+    if (!ALREADY_EXISTS.has(String((err as { code?: unknown }).code))) throw err;
+  }
+  let rows: Record<string, unknown>[];
+  if (isMysqlEngine(engine)) {
+    await session.query(HEARTBEAT_SQL.mysql.upsert, [row.site, epoch, epoch]);
+    rows = await session.query(HEARTBEAT_SQL.mysql.select, [row.site]);
+  } else {
+    rows = await session.query(HEARTBEAT_SQL.postgres.upsert, [row.site, epoch]);
+  }
+  const seconds = Number(rows[0]?.at_epoch);
+  if (!Number.isFinite(seconds)) throw new Error(`heartbeat write for site "${row.site}" returned no time`);
+  return new Date(Math.round(seconds * 1000)).toISOString();
+}
+
+// ---------------------------------------------------------------- helpers for callers
+
+/** Rejects with an ETIMEDOUT-coded error when `promise` has not settled within `ms` (the promise is left to settle on its own). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(codedError('ETIMEDOUT', `${what} timed out after ${Math.max(0, Math.round(ms))} ms`)), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The driver/Node error code of a database error (SQLSTATE for PostgreSQL, ER_* for MySQL, E* for sockets), if any. */
+export const sqlErrorCode = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+};
+
+/** One line for an incident timeline: `<code>: <message>` (never the password: drivers do not put it in messages). */
+export const describeSqlError = (err: unknown): string => {
+  const name = err instanceof Error && err.name !== 'Error' ? err.name : undefined;
+  const code = sqlErrorCode(err) ?? name;
+  const message = err instanceof Error ? err.message : String(err);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+};

@@ -1,0 +1,299 @@
+/**
+ * Cross-field rules: what the schema alone cannot say (uniqueness, engine-dependent ids, Region
+ * placement, quorum vs vantage points, CloudWatch and Step Functions limits).
+ *
+ * The rules read a config parsed field by field ({@link partialParse}): a field the schema
+ * rejected is simply absent, so a rule that needs it stays silent (the schema problem already
+ * covers it) and every other rule still runs. "Is it there at all" questions read the raw object,
+ * so an id that is present but malformed is not also reported as missing.
+ */
+import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import type { ConfigProblem } from './problems.js';
+import type { DeepPartial } from './schema-walk.js';
+
+/** Longest a Standard Step Functions execution may run: 1 year (AWS-FACTS.md §6). */
+export const SFN_MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
+/** Largest `TimeoutSeconds` a task state accepts (AWS-FACTS.md §6). */
+export const SFN_MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
+/** CloudWatch: Period × EvaluationPeriods for periods under one hour (AWS-FACTS.md §3). */
+export const CW_MAX_EVALUATION_SECONDS_SHORT = 86_400;
+/** CloudWatch: Period × EvaluationPeriods for periods of one hour or more. */
+export const CW_MAX_EVALUATION_SECONDS_LONG = 7 * 86_400;
+
+type PartialConfig = DeepPartial<FailoverConfig>;
+type PartialDatabase = DeepPartial<DatabaseConfig>;
+type Raw = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The raw object at `key` of `node`, or an empty one. */
+const rawObject = (node: unknown, key: string): Raw => (isRecord(node) && isRecord(node[key]) ? node[key] : {});
+const present = (node: Raw, key: string): boolean => node[key] !== undefined;
+const defaulted = (node: Raw, key: string): string => (present(node, key) ? '' : ' (the default)');
+const q = (value: unknown): string => JSON.stringify(value);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One database, as the per-database rules see it. */
+interface DatabaseView {
+  /** `databases[i]` */
+  path: string;
+  db: PartialDatabase;
+  raw: Raw;
+}
+
+/** Runs every cross-field rule on a config parsed field by field; `raw` is the object as read. */
+export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigProblem[] {
+  const rawDatabases = isRecord(raw) && Array.isArray(raw.databases) ? raw.databases : [];
+  const views: DatabaseView[] = (config.databases ?? []).flatMap((db, index) =>
+    db === undefined ? [] : [{ path: `databases[${index}]`, db, raw: isRecord(rawDatabases[index]) ? rawDatabases[index] : {} }],
+  );
+  return [
+    ...uniqueDatabaseNames(views),
+    ...uniqueDnsRecords(views),
+    ...controlRegionOutsidePrimaries(config, views),
+    ...uniqueNetworkRegions(config),
+    ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
+  ];
+}
+
+function uniqueDatabaseNames(views: DatabaseView[]): ConfigProblem[] {
+  const seen = new Map<string, string>();
+  const problems: ConfigProblem[] = [];
+  for (const { path, db } of views) {
+    if (db.name === undefined) continue;
+    const first = seen.get(db.name);
+    if (first) problems.push({ path: `${path}.name`, message: `must be unique: ${first}.name has the same name`, value: db.name });
+    else seen.set(db.name, path);
+  }
+  return problems;
+}
+
+/** DNS names compare case-insensitively, with or without the final dot. */
+const normalizeDnsName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+
+function uniqueDnsRecords(views: DatabaseView[]): ConfigProblem[] {
+  const seen = new Map<string, DatabaseView>();
+  const problems: ConfigProblem[] = [];
+  for (const view of views) {
+    const { hostedZoneId, recordName } = view.db.dns ?? {};
+    if (hostedZoneId === undefined || recordName === undefined) continue;
+    const key = `${hostedZoneId} ${normalizeDnsName(recordName)}`;
+    const first = seen.get(key);
+    if (first) {
+      problems.push({
+        path: `${view.path}.dns.recordName`,
+        message: `must be unique within hosted zone ${hostedZoneId}: ${first.path}${first.db.name ? ` (${q(first.db.name)})` : ''} already switches this record, and two failovers would fight over it`,
+        value: recordName,
+      });
+    } else {
+      seen.set(key, view);
+    }
+  }
+  return problems;
+}
+
+function controlRegionOutsidePrimaries(config: PartialConfig, views: DatabaseView[]): ConfigProblem[] {
+  const control = config.controlRegion;
+  if (control === undefined) return [];
+  return views
+    .filter(({ db }) => db.primary?.region === control)
+    .map(({ path, db }) => ({
+      path: 'controlRegion',
+      message: `must not be the primary Region of ${path}${db.name ? ` (${q(db.name)})` : ''}: the orchestrator must survive the Region failure it handles (use the standby's Region or a third one)`,
+      value: control,
+    }));
+}
+
+function uniqueNetworkRegions(config: PartialConfig): ConfigProblem[] {
+  const seen = new Map<string, number>();
+  const problems: ConfigProblem[] = [];
+  (config.networks ?? []).forEach((network, index) => {
+    const region = network?.region;
+    if (region === undefined) return;
+    const first = seen.get(region);
+    if (first !== undefined) {
+      problems.push({ path: `networks[${index}].region`, message: `must be unique: networks[${first}] is already in this Region (one network per Region)`, value: region });
+    } else {
+      seen.set(region, index);
+    }
+  });
+  return problems;
+}
+
+type DatabaseRule = (view: DatabaseView) => ConfigProblem[];
+
+const vantageNames: DatabaseRule = ({ path, db }) => {
+  const problems: ConfigProblem[] = [];
+  const seen = new Map<string, number>();
+  (db.detection?.vantagePoints ?? []).forEach((vp, index) => {
+    const name = vp?.name;
+    if (name === undefined) return;
+    const at = `${path}.detection.vantagePoints[${index}].name`;
+    if (name === CONTROL_PLANE_VANTAGE) {
+      problems.push({ path: at, message: `must not be ${q(CONTROL_PLANE_VANTAGE)}: that name is reserved for the RDS control-plane vantage point (detection.includeControlPlane)`, value: name });
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) problems.push({ path: at, message: `must be unique within the database: vantagePoints[${first}] has the same name`, value: name });
+    else seen.set(name, index);
+  });
+  return problems;
+};
+
+/** Instance engines name instances, Aurora engines name clusters of one global cluster. */
+const siteIdentifiers: DatabaseRule = ({ path, db, raw }) => {
+  const engine = db.engine;
+  if (engine === undefined) return [];
+  const aurora = isAurora(engine);
+  const problems: ConfigProblem[] = [];
+  for (const site of ['primary', 'standby'] as const) {
+    if (!isRecord(raw[site])) continue;
+    const rawSite = raw[site];
+    const hasInstance = present(rawSite, 'instanceId');
+    const hasCluster = present(rawSite, 'clusterId');
+    if (hasInstance && hasCluster) {
+      problems.push({ path: `${path}.${site}`, message: `must have instanceId or clusterId, not both (engine ${q(engine)} uses ${aurora ? 'clusterId' : 'instanceId'})` });
+    } else if (aurora && !hasCluster) {
+      problems.push({ path: `${path}.${site}.clusterId`, message: `is required for engine ${q(engine)}: Aurora sites are DB clusters${hasInstance ? ' (instanceId is for RDS instances)' : ''}` });
+    } else if (!aurora && !hasInstance) {
+      problems.push({ path: `${path}.${site}.instanceId`, message: `is required for engine ${q(engine)}${hasCluster ? ' (clusterId is for Aurora engines)' : ''}` });
+    }
+    if (!aurora && present(rawSite, 'globalClusterId')) {
+      problems.push({ path: `${path}.${site}.globalClusterId`, message: `is only for Aurora engines (engine is ${q(engine)})`, value: rawSite.globalClusterId });
+    }
+  }
+  if (aurora) {
+    for (const site of ['primary', 'standby'] as const) {
+      if (isRecord(raw[site]) && !present(raw[site], 'globalClusterId')) {
+        problems.push({ path: `${path}.${site}.globalClusterId`, message: `is required for engine ${q(engine)}: both sites are members of one Aurora global cluster` });
+      }
+    }
+    const primaryGlobal = db.primary?.globalClusterId;
+    const standbyGlobal = db.standby?.globalClusterId;
+    if (primaryGlobal !== undefined && standbyGlobal !== undefined && primaryGlobal !== standbyGlobal) {
+      problems.push({ path: `${path}.standby.globalClusterId`, message: `must be the same global cluster as primary.globalClusterId (${q(primaryGlobal)})`, value: standbyGlobal });
+    }
+  }
+  return problems;
+};
+
+const crossRegion: DatabaseRule = ({ path, db }) => {
+  const primary = db.primary?.region;
+  const standby = db.standby?.region;
+  if (primary === undefined || primary !== standby) return [];
+  return [{ path: `${path}.standby.region`, message: `must differ from primary.region: this product fails over across Regions (within one Region, use Multi-AZ)`, value: standby }];
+};
+
+const quorumWithinVantagePoints: DatabaseRule = ({ path, db }) => {
+  const detection = db.detection;
+  const quorum = detection?.quorum;
+  const vantagePoints = detection?.vantagePoints;
+  const includeControlPlane = detection?.includeControlPlane;
+  if (quorum === undefined || vantagePoints === undefined || includeControlPlane === undefined) return [];
+  const total = vantagePoints.length + (includeControlPlane ? 1 : 0);
+  if (quorum <= total) return [];
+  const detail = includeControlPlane
+    ? `${vantagePoints.length} configured + ${CONTROL_PLANE_VANTAGE}`
+    : `${vantagePoints.length} configured; includeControlPlane is false`;
+  return [{ path: `${path}.detection.quorum`, message: `must be <= ${plural(total, 'vantage point')} (${detail})`, value: quorum }];
+};
+
+const vantagePointsSpanRegions: DatabaseRule = ({ path, db }) => {
+  const vantagePoints = db.detection?.vantagePoints;
+  if (vantagePoints === undefined || vantagePoints.length === 0) return [];
+  const regions = vantagePoints.map((vp) => vp?.region);
+  if (regions.some((r) => r === undefined)) return [];
+  const distinct = [...new Set(regions)];
+  if (distinct.length >= 2) return [];
+  return [{
+    path: `${path}.detection.vantagePoints`,
+    message: 'must span at least two Regions: probes from one Region cannot tell a dead primary from that Region losing its network (add one outside the primary and standby Regions as a witness)',
+    value: distinct,
+  }];
+};
+
+const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
+  const readiness = db.standby?.readiness;
+  if (readiness === undefined) return [];
+  const standby = rawObject(raw, 'standby');
+  const problems: ConfigProblem[] = [];
+  if (readiness === 'cold' && !present(standby, 'coldStandby')) {
+    problems.push({ path: `${path}.standby.coldStandby`, message: 'is required when readiness is "cold": the failover starts the dormant database by updating that CloudFormation stack' });
+  }
+  if (readiness !== 'cold' && present(standby, 'coldStandby')) {
+    problems.push({ path: `${path}.standby.coldStandby`, message: `is only used when readiness is "cold" (readiness is ${q(readiness)})`, value: standby.coldStandby });
+  }
+  if (readiness !== 'warm' && present(standby, 'promotedInstanceClass')) {
+    problems.push({ path: `${path}.standby.promotedInstanceClass`, message: `is only used when readiness is "warm" (readiness is ${q(readiness)}): only a warm standby is scaled up after promotion`, value: standby.promotedInstanceClass });
+  }
+  return problems;
+};
+
+const fencingNeedsSecurityGroups: DatabaseRule = ({ path, db, raw }) => {
+  if (db.failover?.fencing !== 'required' || !isRecord(raw.primary) || present(raw.primary, 'securityGroupIds')) return [];
+  return [{
+    path: `${path}.primary.securityGroupIds`,
+    message: `is required when failover.fencing is "required"${defaulted(rawObject(raw, 'failover'), 'fencing')}: with no security groups to lock, the fence can never be confirmed and every failover would wait for a human; list the primary's dedicated security groups, or set failover.fencing to "best-effort" to accept the split-brain risk`,
+  }];
+};
+
+const heartbeatAlarm: DatabaseRule = ({ path, db, raw }) => {
+  const heartbeat = db.detection?.heartbeat;
+  const rawHeartbeat = rawObject(rawObject(raw, 'detection'), 'heartbeat');
+  const at = `${path}.detection.heartbeat`;
+  const problems: ConfigProblem[] = [];
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = heartbeat ?? {};
+  if (datapointsToAlarm !== undefined && evaluationPeriods !== undefined && datapointsToAlarm > evaluationPeriods) {
+    const limit = `evaluationPeriods (${evaluationPeriods}${defaulted(rawHeartbeat, 'evaluationPeriods')})`;
+    problems.push(
+      present(rawHeartbeat, 'datapointsToAlarm')
+        ? { path: `${at}.datapointsToAlarm`, message: `must be <= ${limit}: an alarm on M of N datapoints needs M <= N`, value: datapointsToAlarm }
+        : { path: `${at}.datapointsToAlarm`, message: `defaults to ${datapointsToAlarm}, which must be <= ${limit}: set datapointsToAlarm too (an alarm on M of N datapoints needs M <= N)` },
+    );
+  }
+  if (periodSeconds !== undefined && evaluationPeriods !== undefined) {
+    const limit = periodSeconds < 3600 ? CW_MAX_EVALUATION_SECONDS_SHORT : CW_MAX_EVALUATION_SECONDS_LONG;
+    const total = periodSeconds * evaluationPeriods;
+    if (total > limit) {
+      problems.push({
+        path: `${at}.periodSeconds`,
+        message: `× evaluationPeriods (${evaluationPeriods}) must be <= ${limit} s (CloudWatch evaluates an alarm over at most ${periodSeconds < 3600 ? '1 day for periods under 1 hour' : '7 days'}), got ${periodSeconds} × ${evaluationPeriods} = ${total} s`,
+      });
+    }
+  }
+  return problems;
+};
+
+const approvalTimeouts: DatabaseRule = ({ path, db }) => {
+  const problems: ConfigProblem[] = [];
+  const limit = Math.min(SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS);
+  const failoverMinutes = db.failover?.approvalTimeoutMinutes;
+  if (failoverMinutes !== undefined && failoverMinutes * 60 > limit) {
+    problems.push({
+      path: `${path}.failover.approvalTimeoutMinutes`,
+      message: `must be <= ${limit / 60} minutes: the approval wait must fit in one Step Functions Standard execution (1 year)`,
+      value: failoverMinutes,
+    });
+  }
+  const hours = db.failback?.approvalTimeoutHours;
+  const stabilityMinutes = db.failback?.stabilityMinutes ?? 0;
+  if (hours !== undefined && hours * 3600 + stabilityMinutes * 60 > limit) {
+    problems.push({
+      path: `${path}.failback.approvalTimeoutHours`,
+      message: `must leave the whole failback wait (stabilityMinutes ${stabilityMinutes} + the approval wait) within one Step Functions Standard execution (1 year = ${limit / 3600} hours)`,
+      value: hours,
+    });
+  }
+  return problems;
+};
+
+const DATABASE_RULES: readonly DatabaseRule[] = [
+  siteIdentifiers,
+  crossRegion,
+  standbyReadiness,
+  fencingNeedsSecurityGroups,
+  vantageNames,
+  quorumWithinVantagePoints,
+  vantagePointsSpanRegions,
+  heartbeatAlarm,
+  approvalTimeouts,
+];

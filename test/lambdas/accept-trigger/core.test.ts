@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acceptTrigger,
+  incidentIdOf,
+  normaliseTimestamp,
+  RDS_CLUSTER_TRIGGER_EVENT_IDS,
+  RDS_INSTANCE_TRIGGER_EVENT_IDS,
+} from '../../../lambdas/accept-trigger/core.js';
+import { InvalidTriggerError } from '../../../lambdas/shared/errors.js';
+import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
+
+const db = exampleDatabase();
+const EXEC = 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:run-42';
+const ctx = { prefix: 'failover', executionId: EXEC, now: new Date('2026-01-01T00:00:00.000Z') };
+
+const alarm = (name: string, value = 'ALARM', timestamp = '2019-10-02T17:04:40.989+0000') => ({
+  version: '0',
+  source: 'aws.cloudwatch',
+  'detail-type': 'CloudWatch Alarm State Change',
+  time: '2019-10-02T17:04:41Z',
+  resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`],
+  detail: {
+    alarmName: name,
+    state: { value, reason: 'Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0)', reasonData: '{}', timestamp },
+    previousState: { value: 'OK', reason: '', timestamp: '2019-10-02T16:00:00.000+0000' },
+  },
+});
+
+const rdsEvent = (id: string, sourceIdentifier = 'orders-primary', detailType = 'RDS DB Instance Event') => ({
+  source: 'aws.rds',
+  'detail-type': detailType,
+  time: '2026-03-01T10:00:05Z',
+  detail: { EventCategories: ['failure'], SourceType: 'DB_INSTANCE', SourceIdentifier: sourceIdentifier, EventID: id, Message: 'DB instance failed', Date: '2026-03-01T10:00:00.123Z' },
+});
+
+const operator = (detail: Record<string, unknown>, time?: string) => ({
+  source: 'rds-failover.operator',
+  'detail-type': 'Failover Requested',
+  ...(time ? { time } : {}),
+  detail,
+});
+
+describe('acceptTrigger: accepted triggers', () => {
+  it.each([
+    ['in-region heartbeat alarm', 'failover-orders-heartbeat-in-region'],
+    ['cross-region heartbeat alarm', 'failover-orders-heartbeat-cross-region'],
+  ])('accepts the %s in ALARM, with the timestamp normalised to ISO', (_label, name) => {
+    const out = acceptTrigger(db, alarm(name), ctx);
+    expect(out).toMatchObject({ kind: 'alarm', source: name, at: '2019-10-02T17:04:40.989Z', incidentId: 'run-42' });
+    expect(out.summary).toContain(`Alarm ${name} went to ALARM`);
+    expect(out.requestedBy).toBeUndefined();
+  });
+
+  it.each(RDS_INSTANCE_TRIGGER_EVENT_IDS.map((id) => [id]))('accepts RDS instance event %s on the primary', (id) => {
+    const out = acceptTrigger(db, rdsEvent(id), ctx);
+    expect(out).toMatchObject({ kind: 'rds-event', source: id, at: '2026-03-01T10:00:00.123Z' });
+    expect(out.summary).toBe(`RDS event ${id} on orders-primary: DB instance failed`);
+  });
+
+  it('matches the RDS source identifier case-insensitively (RDS stores ids in lowercase)', () => {
+    const upper = exampleDatabase({ primary: { region: 'us-east-1', instanceId: 'Orders-Primary' } });
+    expect(acceptTrigger(upper, rdsEvent('RDS-EVENT-0031'), ctx).kind).toBe('rds-event');
+  });
+
+  it('falls back to the event time when the RDS detail has no Date', () => {
+    const e = rdsEvent('RDS-EVENT-0004');
+    delete (e.detail as Partial<typeof e.detail>).Date;
+    expect(acceptTrigger(db, e, ctx).at).toBe('2026-03-01T10:00:05.000Z');
+  });
+
+  it('accepts an Aurora cluster failure event of the primary cluster', () => {
+    const out = acceptTrigger(auroraDatabase(), rdsEvent(RDS_CLUSTER_TRIGGER_EVENT_IDS[0], 'orders-east', 'RDS DB Cluster Event'), ctx);
+    expect(out).toMatchObject({ kind: 'rds-event', source: 'RDS-EVENT-0069' });
+  });
+
+  it('accepts an operator request for this database and records who asked', () => {
+    const out = acceptTrigger(db, operator({ database: 'orders', requestedBy: 'alice@example.com', reason: 'game day' }, '2026-02-02T12:00:00Z'), ctx);
+    expect(out).toMatchObject({
+      kind: 'operator',
+      source: 'alice@example.com',
+      requestedBy: 'alice@example.com',
+      at: '2026-02-02T12:00:00.000Z',
+      summary: 'Failover requested by alice@example.com: game day',
+    });
+  });
+
+  it('uses now for an operator request without a time', () => {
+    expect(acceptTrigger(db, operator({ database: 'orders', requestedBy: 'bob' }), ctx).at).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('derives the approval timeout and the probe rounds from the config', () => {
+    const custom = exampleDatabase({ detection: { probeRounds: 4, probeIntervalSeconds: 15 }, failover: { approvalTimeoutMinutes: 45 } });
+    const out = acceptTrigger(custom, alarm('failover-orders-heartbeat-in-region'), ctx);
+    expect(out.approvalTimeoutSeconds).toBe(2700);
+    expect(out.rounds).toEqual([
+      { round: 1, waitSeconds: 0 },
+      { round: 2, waitSeconds: 15 },
+      { round: 3, waitSeconds: 15 },
+      { round: 4, waitSeconds: 15 },
+    ]);
+  });
+
+  it('uses the configured resource prefix for the alarm names', () => {
+    expect(acceptTrigger(db, alarm('acme-orders-heartbeat-in-region'), { ...ctx, prefix: 'acme' }).source).toBe('acme-orders-heartbeat-in-region');
+    expect(() => acceptTrigger(db, alarm('failover-orders-heartbeat-in-region'), { ...ctx, prefix: 'acme' })).toThrow(/does not belong/);
+  });
+});
+
+describe('acceptTrigger: refused triggers (InvalidTriggerError naming what was wrong)', () => {
+  const cases: [string, unknown, RegExp, ReturnType<typeof exampleDatabase>?][] = [
+    ['a string', 'hello', /not an EventBridge event/],
+    ['null', null, /not an EventBridge event/],
+    ['an array', [alarm('failover-orders-heartbeat-in-region')], /not an EventBridge event/],
+    ['a foreign source', { source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} }, /event source "aws\.ec2" is not a trigger/],
+    ['no source', { detail: {} }, /event source \(missing\) is not a trigger/],
+    ['an alarm in OK', alarm('failover-orders-heartbeat-in-region', 'OK'), /changed to OK, not ALARM/],
+    ['an alarm in INSUFFICIENT_DATA', alarm('failover-orders-heartbeat-in-region', 'INSUFFICIENT_DATA'), /INSUFFICIENT_DATA, not ALARM/],
+    ['a foreign alarm', alarm('billing-alarm'), /alarm "billing-alarm" does not belong to database "orders"/],
+    ['another database\'s alarm', alarm('failover-payments-heartbeat-in-region'), /does not belong to database "orders"/],
+    ['an alarm with a bad timestamp', alarm('failover-orders-heartbeat-in-region', 'ALARM', 'yesterday'), /alarm state timestamp "yesterday" is not a timestamp/],
+    ['an alarm without detail', { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change' }, /malformed CloudWatch alarm event.*detail/],
+    ['an alarm with a wrong detail-type', { ...alarm('failover-orders-heartbeat-in-region'), 'detail-type': 'CloudWatch Alarm Configuration Change' }, /malformed CloudWatch alarm event/],
+    ['an alarm with an unknown state', alarm('failover-orders-heartbeat-in-region', 'BROKEN'), /malformed CloudWatch alarm event/],
+    ['RDS-EVENT-0006 (restarted)', rdsEvent('RDS-EVENT-0006'), /RDS-EVENT-0006 on "orders-primary" is not a failure or availability event/],
+    ['RDS-EVENT-0087 (stopped, e.g. by our own fence)', rdsEvent('RDS-EVENT-0087'), /RDS-EVENT-0087 .* is not a failure/],
+    ['RDS-EVENT-0013 (Multi-AZ failover started)', rdsEvent('RDS-EVENT-0013'), /not a failure/],
+    ['an RDS event of another instance', rdsEvent('RDS-EVENT-0031', 'orders-replica'), /source "orders-replica" is not the primary of database "orders" \(expected "orders-primary"\)/],
+    ['an RDS cluster event for an instance database', rdsEvent('RDS-EVENT-0069', 'orders-primary', 'RDS DB Cluster Event'), /"RDS DB Cluster Event" is not a trigger for postgres database "orders"/],
+    ['an RDS snapshot event', rdsEvent('RDS-EVENT-0042', 'orders-primary', 'RDS DB Snapshot Event'), /malformed RDS event/],
+    ['an RDS event without EventID', { ...rdsEvent('x'), detail: { SourceIdentifier: 'orders-primary' } }, /malformed RDS event.*EventID/],
+    ['an operator request for another database', operator({ database: 'payments', requestedBy: 'alice' }), /operator request is for database "payments", not "orders"/],
+    ['an operator request without requestedBy', operator({ database: 'orders' }), /malformed operator request event.*requestedBy/],
+    ['an operator request with an empty requestedBy', operator({ database: 'orders', requestedBy: '' }), /malformed operator request event/],
+    ['an operator request with the wrong detail-type', { ...operator({ database: 'orders', requestedBy: 'a' }), 'detail-type': 'Failback Requested' }, /malformed operator request event/],
+    ['an operator request with a bad time', operator({ database: 'orders', requestedBy: 'a' }, 'soon'), /operator request time "soon"/],
+    ['an instance event for an Aurora database', rdsEvent('RDS-EVENT-0031', 'orders-east'), /"RDS DB Instance Event" is not a trigger for aurora-postgresql database/, auroraDatabase()],
+    ['Aurora global failover events (0185)', rdsEvent('RDS-EVENT-0185', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0185 .* is not a failure/, auroraDatabase()],
+    ['Aurora global failover events (0187)', rdsEvent('RDS-EVENT-0187', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0187 .* is not a failure/, auroraDatabase()],
+    ['a cluster event of the standby cluster', rdsEvent('RDS-EVENT-0069', 'orders-west', 'RDS DB Cluster Event'), /"orders-west" is not the primary/, auroraDatabase()],
+  ];
+
+  it.each(cases)('refuses %s', (_label, event, message, database) => {
+    let thrown: unknown;
+    try {
+      acceptTrigger(database ?? db, event, ctx);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidTriggerError);
+    expect((thrown as Error).name).toBe('InvalidTriggerError');
+    expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['2019-10-02T17:04:40.989+0000', '2019-10-02T17:04:40.989Z'],
+    ['2019-10-02T19:04:40.989+0200', '2019-10-02T17:04:40.989Z'],
+    ['2019-10-02T17:04:40Z', '2019-10-02T17:04:40.000Z'],
+    ['2019-10-02T17:04:40.989-05:30', '2019-10-02T22:34:40.989Z'],
+    ['not a time', undefined],
+    ['1570035880', undefined],
+    ['2019-13-45T99:00:00Z', undefined],
+  ])('normaliseTimestamp(%s) = %s', (input, expected) => {
+    expect(normaliseTimestamp(input)).toBe(expected);
+  });
+
+  it.each([
+    ['arn:aws:states:us-west-2:123456789012:execution:failover:abc-123', 'abc-123'],
+    ['plain-name', 'plain-name'],
+  ])('incidentIdOf(%s) = %s', (input, expected) => {
+    expect(incidentIdOf(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,174 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { CloudWatchClient, CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DBInstanceAutomatedBackupNotFoundFault,
+  DBInstanceNotFoundFault,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+  RDSServiceException,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/check-data-loss-budget/handler.js';
+import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
+
+const cw = mockClient(CloudWatchClient);
+const rds = mockClient(RDSClient);
+beforeEach(() => {
+  cw.reset();
+  rds.reset();
+});
+
+const db = exampleDatabase();
+const triggeredAt = '2026-06-01T10:00:30.000Z';
+const replica = (extra: object = {}) => ({
+  DBInstances: [
+    {
+      DBInstanceIdentifier: 'orders-replica',
+      DBInstanceStatus: 'available',
+      ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+      StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: 'replicating' }],
+      ...extra,
+    },
+  ],
+});
+const metric = (points: [string, number][]) => ({
+  MetricDataResults: [{ Id: 'lag', Label: 'ReplicaLag', StatusCode: 'Complete' as const, Timestamps: points.map(([t]) => new Date(t)), Values: points.map(([, v]) => v) }],
+});
+
+describe('check-data-loss-budget: RDS instances', () => {
+  it('reads ReplicaLag of the standby in the standby Region, as of the trigger', async () => {
+    const regions: string[] = [];
+    rds.on(DescribeDBInstancesCommand).callsFake(async (_i, getClient) => {
+      regions.push(`rds:${await getClient().config.region()}`);
+      return replica();
+    });
+    cw.on(GetMetricDataCommand).callsFake(async (_i, getClient) => {
+      regions.push(`cw:${await getClient().config.region()}`);
+      return metric([
+        ['2026-06-01T10:01:00Z', 500],
+        ['2026-06-01T10:00:00Z', 4],
+        ['2026-06-01T09:59:00Z', 3],
+      ]);
+    });
+    await expect(handler({ database: db, triggeredAt })).resolves.toEqual({
+      lagSeconds: 500,
+      budgetSeconds: 30,
+      withinBudget: false,
+      source: 'ReplicaLag',
+      detail: 'ReplicaLag of orders-replica was 500 s at 2026-06-01T10:01:00.000Z (over the 30 s budget).',
+    });
+    expect(regions).toEqual(['rds:us-west-2', 'cw:us-west-2']);
+    expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-replica' });
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        {
+          Id: 'lag',
+          MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] }, Period: 60, Stat: 'Maximum' },
+          ReturnData: true,
+        },
+      ],
+      StartTime: new Date('2026-06-01T09:50:30.000Z'),
+      EndTime: new Date('2026-06-01T10:01:30.000Z'),
+    });
+  });
+
+  it('within budget', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', 4]]));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, withinBudget: true });
+  });
+
+  it('only -1 datapoints: null, over budget, with the replication status noted', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'error' }] }));
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', -1]]));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({
+      lagSeconds: null,
+      withinBudget: false,
+      detail: expect.stringMatching(/No valid ReplicaLag datapoint.*Replication status now: error\.$/),
+    });
+  });
+
+  it('terminated replication: null without reading the metric', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'terminated' }] }));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false, detail: expect.stringContaining('terminated') });
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+
+  it('a standby that is not a replica: null', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ ReadReplicaSourceDBInstanceIdentifier: undefined, StatusInfos: [] }));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, detail: expect.stringContaining('is not a read replica') });
+  });
+
+  it('a missing standby: null', async () => {
+    rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: { httpStatusCode: 404 } }));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false, detail: expect.stringContaining('does not exist') });
+  });
+
+  it('RDS throttling after the SDK retries is TransientAwsError', async () => {
+    rds.on(DescribeDBInstancesCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('rds:DescribeDBInstances failed: Throttling') });
+  });
+
+  it('CloudWatch access denied is AwsCallFailedError', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    cw.on(GetMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }));
+    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringContaining('cloudwatch:GetMetricData failed: AccessDenied') });
+  });
+
+  it('CloudWatch throttling is TransientAwsError', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    cw.on(GetMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+});
+
+describe('check-data-loss-budget: Aurora', () => {
+  it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', 2500]]));
+    await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({ lagSeconds: 2.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-west' }] } }) })],
+    });
+    expect(rds).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('check-data-loss-budget: cold standbys', () => {
+  const cold = exampleDatabase({ standby: { region: 'us-west-2', readiness: 'cold', instanceId: undefined, coldStandby: { stackName: 'orders-cold', parameterName: 'Mode', activeValue: 'active' } }, failover: { rpoBudgetSeconds: 600 } });
+
+  it('uses the latest restorable time of the replicated backups in the standby Region', async () => {
+    let region: string | undefined;
+    rds.on(DescribeDBInstanceAutomatedBackupsCommand).callsFake(async (_i, getClient) => {
+      region = await getClient().config.region();
+      return {
+        DBInstanceAutomatedBackups: [
+          { DBInstanceIdentifier: 'orders-primary', Status: 'replicating', RestoreWindow: { EarliestTime: new Date('2026-05-25T00:00:00Z'), LatestTime: new Date('2026-06-01T09:55:30Z') } },
+          { DBInstanceIdentifier: 'someone-else', Status: 'replicating', RestoreWindow: { LatestTime: new Date('2026-06-01T10:00:30Z') } },
+        ],
+      };
+    });
+    await expect(handler({ database: cold, triggeredAt })).resolves.toMatchObject({ lagSeconds: 300, withinBudget: true, source: 'automated-backups' });
+    expect(region).toBe('us-west-2');
+    expect(rds).toHaveReceivedCommandWith(DescribeDBInstanceAutomatedBackupsCommand, { DBInstanceIdentifier: 'orders-primary' });
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+
+  it('no replicated backups: null', async () => {
+    rds.on(DescribeDBInstanceAutomatedBackupsCommand).rejects(new DBInstanceAutomatedBackupNotFoundFault({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
+    await expect(handler({ database: cold, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false });
+  });
+});
+
+describe('check-data-loss-budget invalid input', () => {
+  it.each([
+    ['a triggeredAt that is not a time', { database: db, triggeredAt: 'yesterday' }],
+    ['no triggeredAt', { database: db }],
+    ['no database', { triggeredAt }],
+  ])('%s: InvalidInputError, nothing sent', async (_label, event) => {
+    await expect(handler(event)).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(rds).not.toHaveReceivedAnyCommand();
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,270 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException, RevokeSecurityGroupIngressCommand, type IpPermission } from '@aws-sdk/client-ec2';
+import { DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RDSServiceException, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { auroraDb, hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
+
+process.env.TABLE_NAME = 'failover-state';
+process.env.AWS_REGION = 'us-west-2';
+const { handler } = await import('../../../lambdas/fence-primary/handler.js');
+
+const ddb = mockClient(DynamoDBClient);
+const ec2 = mockClient(EC2Client);
+const rds = mockClient(RDSClient);
+
+const SG1 = 'sg-0a1b2c3d4e5f60718';
+const SG2 = 'sg-0b1b2c3d4e5f60719';
+const RULE_APP: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] };
+const RULE_VPN: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] };
+const KEY = { pk: { S: 'FENCE#inc-7' }, sk: { S: 'FENCE' } };
+
+const ec2Error = (name: string, message = name, status = 400) => new EC2ServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+const rdsError = (name: string, message = name) => new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
+
+const event = (database = hotDb()) => ({ database, epoch: 3, incidentId: 'inc-7' });
+const groups = (perms: Record<string, IpPermission[]>) => {
+  for (const [id, IpPermissions] of Object.entries(perms)) ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [id] }).resolves({ SecurityGroups: [{ GroupId: id, IpPermissions }] });
+};
+const instance = (status: string) => rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-primary' }).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status }] });
+const savedRecords = () => ddb.commandCalls(UpdateItemCommand).map((c) => unmarshall(c.args[0].input.ExpressionAttributeValues!));
+
+let order: string[];
+beforeEach(() => {
+  ddb.reset();
+  ec2.reset();
+  rds.reset();
+  order = [];
+  ddb.on(GetItemCommand).resolves({});
+  ddb.on(UpdateItemCommand).callsFake(() => {
+    order.push('save');
+    return {};
+  });
+  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => {
+    order.push(`revoke ${input.GroupId}`);
+    return { Return: true };
+  });
+  groups({ [SG1]: [RULE_APP, RULE_VPN] });
+  instance('available');
+  rds.on(RebootDBInstanceCommand).callsFake(() => {
+    order.push('reboot');
+    return { DBInstance: { DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'rebooting' } };
+  });
+});
+
+describe('fence-primary handler', () => {
+  it('saves the rules, revokes them, reboots the available primary: confirmed', async () => {
+    const out = await handler(event());
+    expect(out).toEqual({
+      confirmed: true,
+      actions: [
+        { action: `revoke-ingress ${SG1}`, result: 'done', detail: 'revoked 2 ingress rules' },
+        { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
+      ],
+      revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }],
+      instanceStatus: 'rebooting',
+    });
+    expect(order).toEqual(['save', `revoke ${SG1}`, 'reboot', 'save']);
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_APP, RULE_VPN] });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
+      TableName: 'failover-state',
+      Key: KEY,
+      UpdateExpression: 'SET revoked = :revoked, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+    });
+    expect(savedRecords()[0]).toMatchObject({ ':revoked': [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], ':database': 'orders', ':epoch': 3 });
+    expect(savedRecords()[1]).toMatchObject({ ':confirmed': true, ':instanceStatus': 'rebooting' });
+    // Fencing acts in the primary's Region; the record lives in the control Region.
+    expect(await regionsOf(ec2, RevokeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
+    expect(await regionsOf(rds, RebootDBInstanceCommand)).toEqual(['us-east-1']);
+    expect(await regionsOf(ddb, UpdateItemCommand)).toEqual(['us-west-2', 'us-west-2']);
+  });
+
+  it('never stops or deletes anything', async () => {
+    await handler(event());
+    const sent = rds.calls().map((c) => (c.args[0] as object).constructor.name);
+    expect(sent.every((n) => n === 'DescribeDBInstancesCommand' || n === 'RebootDBInstanceCommand')).toBe(true);
+  });
+
+  it('re-run: no ingress left and the instance rebooting -> already-done, saved rules kept, nothing called again', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'FENCE#inc-7', sk: 'FENCE', revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }] }) });
+    groups({ [SG1]: [] });
+    instance('rebooting');
+    const out = await handler(event());
+    expect(out.confirmed).toBe(true);
+    expect(out.actions).toEqual([
+      { action: `revoke-ingress ${SG1}`, result: 'already-done', detail: 'no ingress rules left' },
+      { action: 'reboot orders-primary', result: 'already-done', detail: 'instance is rebooting: no open sessions' },
+    ]);
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+    expect(order).toEqual(['save']);
+  });
+
+  it('a rule added back after an earlier run is saved with the earlier ones before it is revoked', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'FENCE#inc-7', sk: 'FENCE', revoked: [{ groupId: SG1, permissions: [RULE_APP] }] }) });
+    groups({ [SG1]: [RULE_VPN] });
+    const out = await handler(event());
+    expect(savedRecords()[0]![':revoked']).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_VPN] });
+  });
+
+  it('handles each security group on its own', async () => {
+    const database = hotDb((r) => {
+      r.primary.securityGroupIds = [SG1, SG2];
+    });
+    groups({ [SG1]: [RULE_APP], [SG2]: [] });
+    const out = await handler(event(database));
+    expect(out.actions.map((a) => [a.action, a.result])).toEqual([
+      [`revoke-ingress ${SG1}`, 'done'],
+      [`revoke-ingress ${SG2}`, 'already-done'],
+      ['reboot orders-primary', 'done'],
+    ]);
+    expect(out.confirmed).toBe(true);
+  });
+
+  it('InvalidPermission.NotFound while revoking -> already-done', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.'));
+    const out = await handler(event());
+    expect(out.actions[0]).toEqual({ action: `revoke-ingress ${SG1}`, result: 'already-done', detail: 'rules already revoked' });
+    expect(out.confirmed).toBe(true);
+  });
+
+  it('no security groups configured -> skipped, sessions still cut, fence not confirmed', async () => {
+    const database = hotDb((r) => {
+      delete (r.primary as { securityGroupIds?: string[] }).securityGroupIds;
+    });
+    const out = await handler(event(database));
+    expect(out.actions[0]).toEqual({ action: 'revoke-ingress', result: 'skipped', detail: expect.stringContaining('no securityGroupIds configured') });
+    expect(out.actions[1]).toMatchObject({ action: 'reboot orders-primary', result: 'done' });
+    expect(out.confirmed).toBe(false);
+    expect(ec2).not.toHaveReceivedAnyCommand();
+  });
+
+  it('the primary Region does not answer -> every action failed, not confirmed, no throw', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).rejects(timeout());
+    rds.on(DescribeDBInstancesCommand).rejects(timeout());
+    const out = await handler(event());
+    expect(out).toEqual({
+      confirmed: false,
+      actions: [
+        { action: `revoke-ingress ${SG1}`, result: 'failed', detail: 'DescribeSecurityGroups: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
+        { action: 'reboot orders-primary', result: 'failed', detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
+      ],
+      revoked: [],
+      instanceStatus: null,
+    });
+  });
+
+  it('access denied on revoke and on reboot -> failed, the rules stay saved', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    rds.on(RebootDBInstanceCommand).rejects(rdsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/fence/x is not authorized to perform: rds:RebootDBInstance'));
+    const out = await handler(event());
+    expect(out.actions.map((a) => a.result)).toEqual(['failed', 'failed']);
+    expect(out.actions[0]!.detail).toMatch(/^RevokeSecurityGroupIngress: access denied \(UnauthorizedOperation/);
+    expect(out.actions[1]!.detail).toMatch(/^RebootDBInstance: access denied \(AccessDenied/);
+    expect(out.confirmed).toBe(false);
+    expect(out.instanceStatus).toBe('available');
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
+  });
+
+  it('a revoke that returns false is not counted as done', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
+    const out = await handler(event());
+    expect(out.actions[0]).toMatchObject({ result: 'failed' });
+    expect(out.confirmed).toBe(false);
+  });
+
+  it('an unknown security group or instance -> failed (never assumed fenced)', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).rejects(ec2Error('InvalidGroup.NotFound', `The security group '${SG1}' does not exist`));
+    rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: {} }));
+    const out = await handler(event());
+    expect(out.actions.map((a) => a.result)).toEqual(['failed', 'failed']);
+    expect(out.confirmed).toBe(false);
+  });
+
+  it.each([
+    ['EC2 throttling', () => ec2.on(DescribeSecurityGroupsCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))],
+    ['RDS throttling', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('Throttling', 'Rate exceeded'))],
+  ])('%s after the SDK retries -> TransientAwsError', async (_name, arrange) => {
+    arrange();
+    await expect(handler(event())).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+
+  it.each([
+    ['stopped', 'already-done', true],
+    ['failed', 'already-done', true],
+    ['incompatible-network', 'already-done', true],
+    ['modifying', 'failed', false],
+    ['backing-up', 'failed', false],
+  ])('instance %s -> %s without a reboot (confirmed %s)', async (status, result, confirmed) => {
+    instance(status);
+    const out = await handler(event());
+    expect(out.actions[1]).toMatchObject({ action: 'reboot orders-primary', result });
+    expect(out.confirmed).toBe(confirmed);
+    expect(out.instanceStatus).toBe(status);
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+  });
+
+  it('InvalidDBInstanceState on reboot -> looks again: now stopping -> already-done', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available' }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'stopping' }] });
+    rds.on(RebootDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'DB instance is not in available state.', $metadata: {} }));
+    const out = await handler(event());
+    expect(out.actions[1]).toEqual({ action: 'reboot orders-primary', result: 'already-done', detail: 'instance is stopping: no open sessions' });
+    expect(out.confirmed).toBe(true);
+    expect(rds).toHaveReceivedCommandTimes(DescribeDBInstancesCommand, 2);
+  });
+
+  it('InvalidDBInstanceState on reboot -> looks again: modifying -> failed', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available' }] })
+      .resolves({ DBInstances: [{ DBInstanceStatus: 'modifying' }] });
+    rds.on(RebootDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'DB instance is not in available state.', $metadata: {} }));
+    const out = await handler(event());
+    expect(out.actions[1]).toMatchObject({ result: 'failed', detail: expect.stringContaining('instance is modifying') });
+    expect(out.confirmed).toBe(false);
+  });
+
+  it('Aurora: reboots the writer instance of the primary cluster', async () => {
+    rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-east' }).resolves({
+      DBClusters: [{ DBClusterIdentifier: 'orders-east', Status: 'available', DBClusterMembers: [{ DBInstanceIdentifier: 'orders-east-2', IsClusterWriter: false }, { DBInstanceIdentifier: 'orders-east-1', IsClusterWriter: true }] }],
+    });
+    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-east-1' }).resolves({ DBInstances: [{ DBInstanceStatus: 'available' }] });
+    const out = await handler(event(auroraDb()));
+    expect(out.actions[1]).toEqual({ action: 'reboot orders-east-1', result: 'done', detail: 'rebooted: open sessions dropped' });
+    expect(rds).toHaveReceivedCommandWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-east-1' });
+    expect(out.confirmed).toBe(true);
+  });
+
+  it('Aurora: a cluster without a writer has no write sessions', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-east', Status: 'inaccessible-encryption-credentials', DBClusterMembers: [] }] });
+    const out = await handler(event(auroraDb()));
+    expect(out.actions[1]).toMatchObject({ action: 'reboot orders-east', result: 'already-done' });
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+  });
+
+  it('does not revoke a rule it could not save first', async () => {
+    ddb.on(UpdateItemCommand).rejects(new DynamoDBServiceException({ name: 'AccessDeniedException', message: 'denied', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    await expect(handler(event())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+  });
+
+  it('refuses a malformed input before doing anything', async () => {
+    await expect(handler({ database: hotDb(), incidentId: 'inc-7' })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(ddb).not.toHaveReceivedAnyCommand();
+    expect(ec2).not.toHaveReceivedAnyCommand();
+    expect(rds).not.toHaveReceivedAnyCommand();
+  });
+});

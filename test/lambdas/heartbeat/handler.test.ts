@@ -1,0 +1,112 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { CloudWatchClient, CloudWatchServiceException, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HEARTBEAT_SQL } from '../../../lambdas/shared/sql.js';
+import { coded, installFakeConnector, uninstallFakeConnector } from '../shared/fake-connector.js';
+
+process.env.AWS_REGION = 'us-east-1';
+delete process.env.DB_TLS;
+const cw = mockClient(CloudWatchClient);
+const sm = mockClient(SecretsManagerClient);
+let handler: (event: unknown) => Promise<unknown>;
+beforeAll(async () => {
+  ({ handler } = await import('../../../lambdas/heartbeat/handler.js'));
+});
+beforeEach(() => {
+  cw.reset();
+  sm.reset();
+  cw.on(PutMetricDataCommand).resolves({});
+  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'hb', password: 'pw' }) });
+});
+afterEach(() => uninstallFakeConnector());
+
+const input = (extra: object = {}) => ({
+  database: 'orders',
+  engine: 'postgres',
+  host: 'writer.orders.internal',
+  port: 5432,
+  secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf',
+  site: 'in-region',
+  timeoutMs: 200,
+  ...extra,
+});
+const Dimensions = [
+  { Name: 'Database', Value: 'orders' },
+  { Name: 'Site', Value: 'in-region' },
+];
+
+describe('heartbeat handler', () => {
+  it('writes the heartbeat through the DNS name and publishes success and latency', async () => {
+    const fake = installFakeConnector();
+    const out = await handler(input());
+    expect(out).toMatchObject({ database: 'orders', site: 'in-region', ok: true });
+    expect((out as { error?: string }).error).toBeUndefined();
+    expect(fake.targets).toEqual([{ engine: 'postgres', host: 'writer.orders.internal', port: 5432, user: 'hb', password: 'pw', database: 'postgres', timeoutMs: 200, ssl: true }]);
+    expect(fake.statements).toEqual([
+      { sql: HEARTBEAT_SQL.postgres.create, params: undefined },
+      { sql: HEARTBEAT_SQL.postgres.upsert, params: ['in-region', null] },
+    ]);
+    expect(fake.closed).toBe(1);
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: 'RdsFailover',
+      MetricData: [
+        expect.objectContaining({ MetricName: 'HeartbeatSuccess', Dimensions, Value: 1, Unit: 'Count' }),
+        expect.objectContaining({ MetricName: 'HeartbeatLatency', Dimensions, Unit: 'Milliseconds' }),
+      ],
+    });
+  });
+
+  it.each([
+    ['a refused connection', { connect: coded('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:5432') }, 'connecting: connect ECONNREFUSED'],
+    ['a read-only server', { query: () => coded('25006', 'cannot execute CREATE TABLE in a read-only transaction') }, 'writing the heartbeat: 25006'],
+    ['a write that hangs', { query: () => new Promise<never>(() => undefined) }, 'writing the heartbeat: ETIMEDOUT'],
+  ])('%s publishes 0 and never throws', async (_label, script, error) => {
+    installFakeConnector(script);
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, error: expect.stringContaining(error) });
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: 'RdsFailover',
+      MetricData: [expect.objectContaining({ MetricName: 'HeartbeatSuccess', Dimensions, Value: 0 })],
+    });
+  });
+
+  it('unreadable credentials publish 0', async () => {
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const fake = installFakeConnector();
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, error: 'reading the database credentials: ThrottlingException: Rate exceeded' });
+    expect(fake.targets).toEqual([]);
+  });
+
+  it('without credentials the heartbeat is a TCP check', async () => {
+    const fake = installFakeConnector({ tcp: coded('ETIMEDOUT', 'TCP connection to writer.orders.internal:5432 timed out after 200 ms') });
+    await expect(handler(input({ secretArn: undefined, site: 'cross-region' }))).resolves.toMatchObject({ ok: false, site: 'cross-region', error: expect.stringContaining('TCP check') });
+    expect(fake.tcpChecks).toHaveLength(1);
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      MetricData: [expect.objectContaining({ Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Site', Value: 'cross-region' }], Value: 0 })],
+    });
+  });
+
+  it('PutMetricData throttling is TransientAwsError', async () => {
+    installFakeConnector();
+    cw.on(PutMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    await expect(handler(input())).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('cloudwatch:PutMetricData failed: Throttling') });
+  });
+
+  it('PutMetricData access denied is AwsCallFailedError', async () => {
+    installFakeConnector();
+    cw.on(PutMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to perform: cloudwatch:PutMetricData' }));
+    await expect(handler(input())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
+  });
+
+  it.each([
+    ['an unknown site', { site: 'elsewhere' }],
+    ['no host', { host: '' }],
+    ['a port that is not a number', { port: '5432' }],
+  ])('%s: InvalidInputError, nothing written or published', async (_label, extra) => {
+    const fake = installFakeConnector();
+    await expect(handler(input(extra))).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(fake.targets).toEqual([]);
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import {
+  acquiredOutcome,
+  acquirePlan,
+  acquireRefused,
+  cooldownStart,
+  LeaseNotHeldError,
+  recordedAfterUpdate,
+  recordFailover,
+  recordRefused,
+  releasedOutcome,
+  releasePlan,
+  type LeaseItem,
+} from '../../../lambdas/manage-lease/core.js';
+
+const now = new Date('2026-04-01T12:00:00.000Z');
+const me = 'arn:aws:states:us-west-2:1:execution:sm:me';
+const other = 'arn:aws:states:us-west-2:1:execution:sm:other';
+const request = { holder: me, incidentId: 'me', ignoreCooldown: false, cooldownMinutes: 60 };
+
+describe('acquirePlan', () => {
+  it('takes the lease only when free and outside the cooldown, incrementing the epoch', () => {
+    expect(acquirePlan(request, now)).toEqual({
+      ConditionExpression: '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)',
+      UpdateExpression: 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #writer = if_not_exists(#writer, :primary) ADD #epoch :one',
+      ExpressionAttributeNames: {
+        '#holder': 'holder',
+        '#incidentId': 'incidentId',
+        '#epoch': 'epoch',
+        '#acquiredAt': 'acquiredAt',
+        '#writer': 'writer',
+        '#lastChangeAt': 'lastChangeAt',
+      },
+      ExpressionAttributeValues: {
+        ':holder': me,
+        ':incidentId': 'me',
+        ':now': '2026-04-01T12:00:00.000Z',
+        ':primary': 'primary',
+        ':one': 1,
+        ':cooldownStart': '2026-04-01T11:00:00.000Z',
+      },
+    });
+  });
+
+  it('drops the cooldown part when the cooldown is ignored (operator request)', () => {
+    const plan = acquirePlan({ ...request, ignoreCooldown: true }, now);
+    expect(plan.ConditionExpression).toBe('attribute_not_exists(#holder)');
+    expect(plan.ExpressionAttributeValues).not.toHaveProperty(':cooldownStart');
+    expect(plan.ExpressionAttributeNames).not.toHaveProperty('#lastChangeAt');
+  });
+
+  it.each([
+    [0, '2026-04-01T12:00:00.000Z'],
+    [60, '2026-04-01T11:00:00.000Z'],
+    [1440, '2026-03-31T12:00:00.000Z'],
+  ])('cooldownStart with %i minutes is %s', (minutes, expected) => {
+    expect(cooldownStart(now, minutes)).toBe(expected);
+  });
+});
+
+describe('acquire outcomes', () => {
+  it('acquired: reports the new epoch and writer', () => {
+    expect(acquiredOutcome({ holder: me, epoch: 4, writer: 'standby', lastFailoverAt: '2026-01-01T00:00:00.000Z' })).toEqual({
+      acquired: true,
+      outcome: 'acquired',
+      epoch: 4,
+      writer: 'standby',
+      lastFailoverAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  const refusals: [string, LeaseItem | undefined, boolean, object][] = [
+    ['held by me (re-run after a crash): reentered with the same epoch', { holder: me, epoch: 3, writer: 'primary' }, false, { acquired: true, outcome: 'reentered', epoch: 3, writer: 'primary' }],
+    ['held by another execution: already-handled', { holder: other, epoch: 3 }, false, { acquired: false, outcome: 'already-handled', heldBy: other, epoch: 3, writer: 'primary' }],
+    ['held by another even when the cooldown is ignored', { holder: other, epoch: 3 }, true, { acquired: false, outcome: 'already-handled', heldBy: other }],
+    ['free, failover 10 minutes ago: cooldown', { epoch: 2, writer: 'standby', lastChangeAt: '2026-04-01T11:50:00.000Z', lastFailoverAt: '2026-04-01T11:50:00.000Z' }, false, { acquired: false, outcome: 'cooldown', epoch: 2, writer: 'standby', lastFailoverAt: '2026-04-01T11:50:00.000Z' }],
+    ['free, change exactly at the cooldown start: cooldown', { epoch: 2, lastChangeAt: '2026-04-01T11:00:00.000Z' }, false, { outcome: 'cooldown' }],
+  ];
+  it.each(refusals)('%s', (_label, old, ignoreCooldown, expected) => {
+    expect(acquireRefused(old, { ...request, ignoreCooldown }, now)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['no item at all', undefined, false],
+    ['free and outside the cooldown', { epoch: 1, lastChangeAt: '2026-04-01T10:00:00.000Z' }, false],
+    ['free, in the cooldown, but the cooldown is ignored', { epoch: 1, lastChangeAt: '2026-04-01T11:59:00.000Z' }, true],
+  ])('an item that explains nothing (%s) is ResourceBusyError, so the workflow retries', (_label, old, ignoreCooldown) => {
+    expect(() => acquireRefused(old as LeaseItem | undefined, { ...request, ignoreCooldown }, now)).toThrow(
+      expect.objectContaining({ name: 'ResourceBusyError' }),
+    );
+  });
+});
+
+describe('release', () => {
+  it('removes the holder only if it is this execution', () => {
+    expect(releasePlan(request)).toEqual({
+      UpdateExpression: 'REMOVE #holder, #incidentId',
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeNames: { '#holder': 'holder', '#incidentId': 'incidentId' },
+      ExpressionAttributeValues: { ':holder': me },
+    });
+  });
+
+  it.each([
+    ['released by us', { epoch: 5, writer: 'primary' as const }, { acquired: false, outcome: 'released', epoch: 5, writer: 'primary' }],
+    ['nobody held it', { epoch: 5 }, { acquired: false, outcome: 'released', epoch: 5 }],
+    ['no item at all', undefined, { acquired: false, outcome: 'released', epoch: 0, writer: 'primary' }],
+    ['someone else holds it (untouched)', { holder: other, epoch: 6 }, { acquired: false, outcome: 'released', heldBy: other, epoch: 6 }],
+  ])('always released: %s', (_label, item, expected) => {
+    const out = releasedOutcome(item, request);
+    expect(out).toMatchObject(expected);
+    if (!(item as LeaseItem | undefined)?.holder) expect(out.heldBy).toBeUndefined();
+  });
+});
+
+describe('record-failover', () => {
+  it.each([
+    ['primary', 'standby'],
+    ['standby', 'primary'],
+    [undefined, 'standby'],
+  ] as const)('writer %s moves to %s, restarts the cooldown and releases the lease', (from, to) => {
+    const decision = recordFailover({ holder: me, epoch: 3, ...(from ? { writer: from } : {}) }, request, now);
+    expect(decision).toEqual({
+      kind: 'update',
+      plan: {
+        ConditionExpression: '#holder = :holder',
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId',
+        ExpressionAttributeNames: {
+          '#holder': 'holder',
+          '#incidentId': 'incidentId',
+          '#writer': 'writer',
+          '#lastFailoverAt': 'lastFailoverAt',
+          '#lastChangeAt': 'lastChangeAt',
+          '#lastIncidentId': 'lastIncidentId',
+        },
+        ExpressionAttributeValues: { ':holder': me, ':writer': to, ':now': '2026-04-01T12:00:00.000Z', ':incidentId': 'me' },
+      },
+    });
+  });
+
+  it('already recorded for this incident: done, nothing to send', () => {
+    const item = { epoch: 3, writer: 'standby' as const, lastIncidentId: 'me', lastFailoverAt: '2026-04-01T11:59:00.000Z' };
+    expect(recordFailover(item, request, now)).toEqual({
+      kind: 'done',
+      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z' },
+    });
+  });
+
+  it.each([
+    ['held by another execution', { holder: other, epoch: 4 }, /held by .*other, not by/],
+    ['not held and not recorded', { epoch: 4, lastIncidentId: 'older' }, /the lease is not held/],
+    ['no item', undefined, /the lease is not held/],
+  ])('refuses when %s (LeaseNotHeldError)', (_label, item, message) => {
+    let thrown: unknown;
+    try {
+      recordFailover(item as LeaseItem | undefined, request, now);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(LeaseNotHeldError);
+    expect((thrown as Error).name).toBe('LeaseNotHeldError');
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('after the update: recorded with the new writer', () => {
+    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T' });
+  });
+
+  it('a failed condition after a first attempt that succeeded is recorded; otherwise the lease is lost', () => {
+    expect(recordRefused({ epoch: 3, writer: 'standby', lastIncidentId: 'me' }, request)).toMatchObject({ outcome: 'recorded', writer: 'standby' });
+    expect(() => recordRefused({ epoch: 3, holder: other }, request)).toThrow(LeaseNotHeldError);
+    expect(() => recordRefused(undefined, request)).toThrow(LeaseNotHeldError);
+  });
+});

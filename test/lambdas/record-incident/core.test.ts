@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { INCIDENT_PHASES, type IncidentPhase } from '../../../lambdas/shared/contracts.js';
+import { cleanDetail, notification, phaseEvent, phaseMetrics, phaseSummary, type IncidentFacts } from '../../../lambdas/record-incident/core.js';
+import { hotDb } from '../shared/failover-steps-fixture.js';
+
+const AT = '2026-03-01T12:00:00.000Z';
+const facts = (phase: IncidentPhase, detail: Record<string, unknown> = {}, epoch: number | null = 3): IncidentFacts => ({
+  database: hotDb(),
+  incidentId: 'inc-7',
+  epoch,
+  phase,
+  detail,
+  at: AT,
+});
+
+describe('cleanDetail', () => {
+  it('drops keys named like tokens, secrets or passwords, at any depth', () => {
+    expect(
+      cleanDetail({
+        verdict: 'confirmed-down',
+        taskToken: 'tt',
+        TOKEN_ID: 'x',
+        clientSecret: 's',
+        nested: { dbPassword: 'p', keep: 1, list: [{ secretArn: 'a', ok: true }] },
+      }),
+    ).toEqual({ verdict: 'confirmed-down', nested: { keep: 1, list: [{ ok: true }] } });
+  });
+});
+
+describe('phaseMetrics', () => {
+  const db = [{ Name: 'Database', Value: 'orders' }];
+  const ts = new Date(AT);
+  it.each([
+    ['detected', {}, [{ MetricName: 'Incident', Dimensions: db, Value: 1, Unit: 'Count', Timestamp: ts }]],
+    ['verdict', { verdict: 'confirmed-down' }, [{ MetricName: 'Verdict', Dimensions: [...db, { Name: 'Verdict', Value: 'confirmed-down' }], Value: 1, Unit: 'Count', Timestamp: ts }]],
+    ['verdict', {}, []],
+    ['failed-over', { rtoSeconds: 212.5 }, [{ MetricName: 'FailoverRtoSeconds', Dimensions: db, Value: 212.5, Unit: 'Seconds', Timestamp: ts }]],
+    ['failed-over', { rtoSeconds: '212' }, []],
+    ['fenced', { rtoSeconds: 10 }, []],
+    ['approval-requested', { lagSeconds: 95 }, [{ MetricName: 'ReplicaLagAtDecisionSeconds', Dimensions: db, Value: 95, Unit: 'Seconds', Timestamp: ts }]],
+    ['approval-requested', { lagSeconds: null }, []],
+    ['approval-requested', { lagSeconds: Number.POSITIVE_INFINITY }, []],
+    [
+      'verdict',
+      { verdict: 'ambiguous', lagSeconds: 4 },
+      [
+        { MetricName: 'Verdict', Dimensions: [...db, { Name: 'Verdict', Value: 'ambiguous' }], Value: 1, Unit: 'Count', Timestamp: ts },
+        { MetricName: 'ReplicaLagAtDecisionSeconds', Dimensions: db, Value: 4, Unit: 'Seconds', Timestamp: ts },
+      ],
+    ],
+    ['promoted', {}, []],
+  ] as const)('%s %j', (phase, detail, data) => expect(phaseMetrics(facts(phase, detail))).toEqual(data));
+});
+
+describe('phaseEvent', () => {
+  it('carries database, incident, epoch, phase and detail', () => {
+    const e = phaseEvent(facts('promoted', { action: 'PromoteReadReplica' }));
+    expect(e).toMatchObject({ Source: 'rds-failover', DetailType: 'Failover Phase Changed', Time: new Date(AT) });
+    expect(JSON.parse(e.Detail)).toEqual({ database: 'orders', incidentId: 'inc-7', epoch: 3, phase: 'promoted', detail: { action: 'PromoteReadReplica' }, at: AT });
+  });
+});
+
+describe('notification', () => {
+  it.each(INCIDENT_PHASES.map((p) => [p]))('%s has a subject of at most 100 printable characters', (phase) => {
+    const { subject, message } = notification(facts(phase, { verdict: 'confirmed-down' }));
+    expect(subject.startsWith('[rds-failover] orders: ')).toBe(true);
+    expect(subject.length).toBeLessThanOrEqual(100);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(message).toContain(phaseSummary(facts(phase, { verdict: 'confirmed-down' })));
+  });
+
+  it('says what happened, where, when, and the details', () => {
+    const { subject, message } = notification(facts('failed-over', { rtoSeconds: 212, writer: 'orders-replica' }));
+    expect(subject).toBe('[rds-failover] orders: failed over to orders-replica (us-west-2)');
+    expect(message).toContain('Incident: inc-7');
+    expect(message).toContain('Phase: failed-over (epoch 3)');
+    expect(message).toContain(`At: ${AT}`);
+    expect(message).toContain('Primary: orders-primary (us-east-1); standby: orders-replica (us-west-2) (hot); DNS record: writer.orders.internal');
+    expect(message).toContain('  rtoSeconds: 212');
+    expect(message).toContain('  writer: orders-replica');
+  });
+
+  it('leaves the epoch out when there is none', () => {
+    expect(notification(facts('detected', {}, null)).message).toContain('Phase: detected\n');
+  });
+});

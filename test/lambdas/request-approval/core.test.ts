@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { requestApprovalInput } from '../../../lambdas/shared/contracts.js';
+import { humanDuration, planApprovalRequest, safeSubject } from '../../../lambdas/request-approval/core.js';
+import { auroraDb, coldDb, hotDb } from '../shared/failover-steps-fixture.js';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe-secret-task-token-value';
+const ID = 'x'.repeat(43);
+
+const input = (over: Record<string, unknown> = {}) =>
+  requestApprovalInput.parse({
+    database: hotDb(),
+    taskToken: TOKEN,
+    incidentId: 'inc-123',
+    step: 'failover',
+    decision: 'promote',
+    reasons: ['verdict is ambiguous: 2 of 4 vantage points see the primary up'],
+    facts: { verdict: 'ambiguous', lagSeconds: 4, perRound: [{ round: 1, up: 2 }] },
+    timeoutSeconds: 1800,
+    ...over,
+  });
+
+describe('planApprovalRequest', () => {
+  it('builds the pending record with the token, the sparse GSI key, expiry and TTL', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.record).toEqual({
+      pk: `APPROVAL#${ID}`,
+      sk: 'APPROVAL',
+      approvalId: ID,
+      taskToken: TOKEN,
+      database: 'orders',
+      incidentId: 'inc-123',
+      step: 'failover',
+      decision: 'promote',
+      reasons: ['verdict is ambiguous: 2 of 4 vantage points see the primary up'],
+      facts: { verdict: 'ambiguous', lagSeconds: 4, perRound: [{ round: 1, up: 2 }] },
+      status: 'pending',
+      pendingDatabase: 'orders',
+      createdAt: '2026-03-01T12:00:00.000Z',
+      expiresAt: '2026-03-01T12:30:00.000Z',
+      ttl: Date.parse('2026-03-01T12:30:00.000Z') / 1000 + 30 * 86400,
+    });
+    expect(plan.expiresAt).toBe('2026-03-01T12:30:00.000Z');
+  });
+
+  it('never puts the task token in the subject or the message', () => {
+    const plan = planApprovalRequest(input({ facts: { note: TOKEN.slice(0, 5) } }), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/', region: 'us-west-2' });
+    expect(plan.subject).not.toContain(TOKEN);
+    expect(plan.message).not.toContain(TOKEN);
+  });
+
+  it('drops facts named like tokens, secrets or passwords, from the record and the message', () => {
+    const plan = planApprovalRequest(input({ facts: { verdict: 'healthy', taskToken: 'tt-1', nested: { dbPassword: 'pw-1', ok: 1 }, SecretArn: 'arn-1' } }), {
+      approvalId: ID,
+      now: NOW,
+      region: 'us-west-2',
+    });
+    expect(plan.record.facts).toEqual({ verdict: 'healthy', nested: { ok: 1 } });
+    for (const leaked of ['tt-1', 'pw-1', 'arn-1']) expect(plan.message).not.toContain(leaked);
+  });
+
+  it('tells what happened, why, the facts, each outcome and every way to answer', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', region: 'us-west-2' });
+    const m = plan.message;
+    expect(m).toContain('Incident inc-123');
+    expect(m).toContain('  - verdict is ambiguous: 2 of 4 vantage points see the primary up');
+    expect(m).toContain('  verdict: ambiguous');
+    expect(m).toContain('  perRound: [{"round":1,"up":2}]');
+    expect(m).toMatch(/If you approve: .*orders-replica \(us-west-2\) is promoted/);
+    expect(m).toMatch(/If you reject: the run stops here: no promotion and no DNS change/);
+    expect(m).toContain('If nobody answers by 2026-03-01T12:30:00.000Z (30 minutes from now): nothing changes, the operators are told, and the run escalates.');
+    expect(m).toContain(`Approval page: https://approve.example.com/approve?id=${ID}`);
+    expect(m).toContain(`failover approve ${ID}`);
+    expect(m).toContain(`failover reject ${ID} --reason "..."`);
+    expect(m).toContain('https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/statemachines');
+  });
+
+  it('leaves the page out when no approval URL is configured', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.message).not.toContain('Approval page');
+    expect(plan.message).toContain(`failover approve ${ID}`);
+  });
+
+  it('appends the id with & when the page URL already has a query', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://x.example.com/a?db=orders', region: 'us-west-2' });
+    expect(plan.message).toContain(`https://x.example.com/a?db=orders&id=${ID}`);
+  });
+
+  it.each([
+    ['promote', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over', /orders-replica \(us-west-2\) is promoted/],
+    ['promote-unfenced', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over without a confirmed fence', /could NOT be confirmed fenced/],
+    ['accept-data-loss', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over accepting data loss', /data-loss budget \(30 s\) is exceeded/],
+    ['fail-back', 'failback', hotDb(), '[rds-failover] orders: approval needed to fail back', /moves writes back to orders-primary \(us-east-1\)/],
+    ['promote', 'failover', auroraDb(), '[rds-failover] orders: approval needed to fail over', /global cluster fails over to orders-west \(us-west-2\)/],
+    ['promote', 'failover', coldDb(), '[rds-failover] orders: approval needed to fail over', /cold standby in us-west-2 is started/],
+  ] as const)('decision %s (%s) has its subject and approve text', (decision, step, database, subject, approveText) => {
+    const plan = planApprovalRequest(input({ decision, step, database }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.subject).toBe(subject);
+    expect(plan.subject.length).toBeLessThanOrEqual(100);
+    expect(plan.message).toMatch(approveText);
+  });
+
+  it('a rejected failback keeps the current writer', () => {
+    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback' }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.message).toContain('If you reject: no failback: orders-replica (us-west-2) keeps serving writes.');
+    expect(plan.message).toContain('from us-west-2 back to us-east-1');
+  });
+});
+
+describe('safeSubject', () => {
+  it.each([
+    ['short', 'short'],
+    ['line\nbreak\ttab', 'line break tab'],
+    ['caf\u00e9 \u2014 ok', 'caf ok'],
+    ['a'.repeat(150), `${'a'.repeat(97)}...`],
+  ])('%j -> %j', (raw, expected) => {
+    expect(safeSubject(raw)).toBe(expected);
+    expect(safeSubject(raw).length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('humanDuration', () => {
+  it.each([
+    [1800, '30 minutes'],
+    [86400, '24 hours'],
+    [3600, '1 hour'],
+    [60, '1 minute'],
+    [90, '90 seconds'],
+  ])('%i s -> %s', (s, text) => expect(humanDuration(s)).toBe(text));
+});

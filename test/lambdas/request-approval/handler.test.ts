@@ -1,0 +1,133 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { AuthorizationErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
+
+process.env.TABLE_NAME = 'failover-state';
+process.env.TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:failover-notifications';
+process.env.APPROVAL_URL = 'https://approve.example.com/approve';
+process.env.AWS_REGION = 'us-west-2';
+const { handler } = await import('../../../lambdas/request-approval/handler.js');
+
+const ddb = mockClient(DynamoDBClient);
+const sns = mockClient(SNSClient);
+const TOKEN = 'AAAAKgAAAAIAAAAAAAAAAbZ-very-secret-task-token';
+
+const event = (over: Record<string, unknown> = {}) => ({
+  database: hotDb(),
+  taskToken: TOKEN,
+  incidentId: 'inc-42',
+  step: 'failover',
+  decision: 'accept-data-loss',
+  reasons: ['replica lag 95 s is over the 30 s budget'],
+  facts: { lagSeconds: 95, budgetSeconds: 30 },
+  timeoutSeconds: 1800,
+  ...over,
+});
+
+let output: string[];
+beforeEach(() => {
+  ddb.reset();
+  sns.reset();
+  ddb.on(PutItemCommand).resolves({});
+  ddb.on(UpdateItemCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  output = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('request-approval handler', () => {
+  it('stores the pending approval, then announces it, and returns the id and expiry', async () => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00.000Z'), toFake: ['Date'] });
+    try {
+      const out = await handler(event());
+      expect(out.approvalId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(out.approvalId, 'base64url')).toHaveLength(32);
+      expect(out.expiresAt).toBe('2026-03-01T12:30:00.000Z');
+
+      expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 1);
+      expect(ddb).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'failover-state', ConditionExpression: 'attribute_not_exists(pk)' });
+      const item = unmarshall(ddb.commandCalls(PutItemCommand)[0]!.args[0].input.Item!);
+      expect(item).toMatchObject({
+        pk: `APPROVAL#${out.approvalId}`,
+        sk: 'APPROVAL',
+        taskToken: TOKEN,
+        database: 'orders',
+        incidentId: 'inc-42',
+        step: 'failover',
+        decision: 'accept-data-loss',
+        status: 'pending',
+        pendingDatabase: 'orders',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        expiresAt: '2026-03-01T12:30:00.000Z',
+        ttl: Date.parse('2026-03-31T12:30:00.000Z') / 1000,
+      });
+
+      expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+      expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+        TopicArn: 'arn:aws:sns:us-west-2:123456789012:failover-notifications',
+        Subject: '[rds-failover] orders: approval needed to fail over accepting data loss',
+        Message: expect.stringContaining(`https://approve.example.com/approve?id=${out.approvalId}`),
+      });
+      expect(await regionsOf(ddb, PutItemCommand)).toEqual(['us-west-2']);
+      expect(await regionsOf(sns, PublishCommand)).toEqual(['us-west-2']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the task token out of the message, the output and the logs', async () => {
+    const out = await handler(event());
+    const message = sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!;
+    expect(message).toContain(out.approvalId);
+    expect(message).not.toContain(TOKEN);
+    expect(JSON.stringify(out)).not.toContain(TOKEN);
+    const logs = output.join('');
+    expect(logs).toContain(out.approvalId);
+    expect(logs).not.toContain(TOKEN);
+  });
+
+  it('gives every request a new id', async () => {
+    const a = await handler(event());
+    const b = await handler(event());
+    expect(a.approvalId).not.toBe(b.approvalId);
+  });
+
+  it('refuses a malformed input before doing anything', async () => {
+    await expect(handler(event({ reasons: [] }))).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(handler(event({ taskToken: '' }))).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(ddb).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('does not announce a request it could not store', async () => {
+    ddb.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(handler(event())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('withdraws the stored request when the announcement fails, and reports throttling as transient', async () => {
+    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
+    await expect(handler(event())).rejects.toMatchObject({ name: 'TransientAwsError' });
+    const id = unmarshall(ddb.commandCalls(PutItemCommand)[0]!.args[0].input.Item!).approvalId as string;
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: 'failover-state',
+      Key: { pk: { S: `APPROVAL#${id}` }, sk: { S: 'APPROVAL' } },
+      UpdateExpression: 'SET #status = :abandoned REMOVE pendingDatabase, taskToken',
+      ConditionExpression: '#status = :pending',
+    });
+  });
+
+  it('reports a denied announcement as terminal, even if the withdrawal fails too', async () => {
+    sns.on(PublishCommand).rejects(new AuthorizationErrorException({ message: 'not authorized', $metadata: {} }));
+    ddb.on(UpdateItemCommand).rejects(new Error('boom'));
+    await expect(handler(event())).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringContaining('SNS Publish') });
+  });
+});

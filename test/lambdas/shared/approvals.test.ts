@@ -1,0 +1,253 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { InvalidToken, SendTaskSuccessCommand, SFNClient, SFNServiceException, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decideApproval, getApproval, listPendingApprovals, refusalFor, type ApprovalRecord } from '../../../lambdas/shared/approvals.js';
+import { ApprovalRefusedError } from '../../../lambdas/shared/errors.js';
+
+const ddbMock = mockClient(DynamoDBClient);
+const sfnMock = mockClient(SFNClient);
+const deps = { ddb: new DynamoDBClient({ region: 'us-west-2' }), sfn: new SFNClient({ region: 'us-west-2' }), tableName: 'failover-state' };
+const NOW = new Date('2026-03-01T12:10:00.000Z');
+const ID = 'aBcD_efGh-1234567890aBcD_efGh-1234567890ab';
+const TOKEN = 'task-token-0123456789';
+const KEY = { pk: { S: `APPROVAL#${ID}` }, sk: { S: 'APPROVAL' } };
+
+const record = (over: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
+  pk: `APPROVAL#${ID}`,
+  sk: 'APPROVAL',
+  approvalId: ID,
+  taskToken: TOKEN,
+  database: 'orders',
+  incidentId: 'inc-42',
+  step: 'failover',
+  decision: 'promote',
+  reasons: ['ambiguous verdict'],
+  facts: { verdict: 'ambiguous' },
+  status: 'pending',
+  pendingDatabase: 'orders',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  expiresAt: '2026-03-01T12:30:00.000Z',
+  ttl: 1_777_777_777,
+  ...over,
+});
+const stored = (r: ApprovalRecord | undefined) => ddbMock.on(GetItemCommand).resolves(r ? { Item: marshall(r, { removeUndefinedValues: true }) } : {});
+
+const refusedWith = async (p: Promise<unknown>, why: string): Promise<ApprovalRefusedError> => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApprovalRefusedError);
+  expect(err).toMatchObject({ name: 'ApprovalRefusedError', why });
+  return err as ApprovalRefusedError;
+};
+
+beforeEach(() => {
+  ddbMock.reset();
+  sfnMock.reset();
+  stored(record());
+  ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
+  sfnMock.on(SendTaskSuccessCommand).resolves({});
+});
+
+describe('refusalFor', () => {
+  it.each([
+    [undefined, 'not-found'],
+    [{ status: 'pending', expiresAt: '2026-03-01T12:30:00.000Z' }, null],
+    [{ status: 'pending', expiresAt: '2026-03-01T12:10:00.000Z' }, 'expired'],
+    [{ status: 'pending', expiresAt: '2026-03-01T12:00:00.000Z' }, 'expired'],
+    [{ status: 'approved', expiresAt: '2026-03-01T12:30:00.000Z' }, 'already-decided'],
+    [{ status: 'rejected', expiresAt: '2026-03-01T12:30:00.000Z' }, 'already-decided'],
+    [{ status: 'expired', expiresAt: '2026-03-01T12:30:00.000Z' }, 'expired'],
+    [{ status: 'abandoned', expiresAt: '2026-03-01T12:30:00.000Z' }, 'expired'],
+  ] as const)('%j -> %s', (r, why) => expect(refusalFor(r, NOW)).toBe(why));
+});
+
+describe('decideApproval', () => {
+  it('approves once: conditional update pending -> approved, then SendTaskSuccess with the result', async () => {
+    const out = await decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice@example.com', reason: 'primary is gone', now: NOW });
+    expect(out.result).toEqual({ decision: 'approve', approver: 'alice@example.com', reason: 'primary is gone', approvalId: ID });
+    expect(out.approval).toEqual({
+      id: ID,
+      database: 'orders',
+      incidentId: 'inc-42',
+      step: 'failover',
+      decision: 'promote',
+      reasons: ['ambiguous verdict'],
+      createdAt: '2026-03-01T12:00:00.000Z',
+      expiresAt: '2026-03-01T12:30:00.000Z',
+    });
+    expect(JSON.stringify(out)).not.toContain(TOKEN);
+    expect(ddbMock).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: 'failover-state',
+      Key: KEY,
+      UpdateExpression: 'SET #status = :decided, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
+      ConditionExpression: '#status = :pending AND expiresAt > :now',
+      ExpressionAttributeValues: marshall({
+        ':decided': 'approved',
+        ':now': '2026-03-01T12:10:00.000Z',
+        ':approver': 'alice@example.com',
+        ':reason': 'primary is gone',
+        ':pending': 'pending',
+      }),
+    });
+    expect(sfnMock).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN,
+      output: JSON.stringify({ decision: 'approve', approver: 'alice@example.com', reason: 'primary is gone', approvalId: ID }),
+    });
+  });
+
+  it('a rejection is also a SendTaskSuccess (the workflow branches on decision)', async () => {
+    await decideApproval(deps, { approvalId: ID, decision: 'reject', approver: 'bob', reason: 'partition, wait', now: NOW });
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, { ExpressionAttributeValues: expect.objectContaining({ ':decided': { S: 'rejected' } }) });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { output: JSON.stringify({ decision: 'reject', approver: 'bob', reason: 'partition, wait', approvalId: ID }) });
+  });
+
+  it('refuses an unknown id without writing', async () => {
+    stored(undefined);
+    const err = await refusedWith(decideApproval(deps, { approvalId: 'nope', decision: 'approve', approver: 'alice', now: NOW }), 'not-found');
+    expect(err.message).toContain('does not exist');
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('refuses an expired request and marks it expired (token dropped)', async () => {
+    stored(record({ expiresAt: '2026-03-01T12:05:00.000Z' }));
+    const err = await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW }), 'expired');
+    expect(err.message).toContain('has expired');
+    expect(ddbMock).toHaveReceivedCommandExactlyOnceWith(UpdateItemCommand, {
+      UpdateExpression: 'SET #status = :expired, expiredAt = :now REMOVE pendingDatabase, taskToken',
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeValues: marshall({ ':expired': 'expired', ':now': NOW.toISOString(), ':from': 'pending' }),
+    });
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(['approved', 'rejected'] as const)('refuses a request already %s, naming who answered', async (status) => {
+    stored(record({ status, approver: 'carol', decidedAt: '2026-03-01T12:02:00.000Z', taskToken: undefined, pendingDatabase: undefined }));
+    const err = await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW }), 'already-decided');
+    expect(err.message).toContain(`already answered (${status} by carol at 2026-03-01T12:02:00.000Z)`);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('loses a race cleanly: the conditional write fails -> already-decided, no SendTaskSuccess', async () => {
+    ddbMock.on(UpdateItemCommand).rejects(
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: marshall(record({ status: 'approved', approver: 'carol' }), { removeUndefinedValues: true }) }),
+    );
+    const err = await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'reject', approver: 'alice', now: NOW }), 'already-decided');
+    expect(err.message).toContain('by carol');
+    expect(sfnMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('loses a race without the old item in the error: reads it again', async () => {
+    ddbMock.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    ddbMock
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: marshall(record(), { removeUndefinedValues: true }) })
+      .resolves({ Item: marshall(record({ status: 'rejected', approver: 'dave', taskToken: undefined }), { removeUndefinedValues: true }) });
+    const err = await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW }), 'already-decided');
+    expect(err.message).toContain('rejected by dave');
+    expect(ddbMock).toHaveReceivedCommandTimes(GetItemCommand, 2);
+  });
+
+  it.each([
+    ['TaskTimedOut', new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} })],
+    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'Task does not exist', $metadata: {} })],
+    ['InvalidToken', new InvalidToken({ message: 'Invalid token', $metadata: {} })],
+  ])('%s from SendTaskSuccess: the workflow stopped waiting -> marked expired and refused', async (_name, error) => {
+    sfnMock.on(SendTaskSuccessCommand).rejects(error);
+    await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW }), 'expired');
+    expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
+    expect(ddbMock).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
+      UpdateExpression: 'SET #status = :expired, expiredAt = :now REMOVE pendingDatabase, taskToken',
+      ExpressionAttributeValues: marshall({ ':expired': 'expired', ':now': NOW.toISOString(), ':from': 'approved' }),
+    });
+  });
+
+  it('puts the answer back to pending when Step Functions could not be told, and reports it transient', async () => {
+    sfnMock.on(SendTaskSuccessCommand).rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(ddbMock).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
+      UpdateExpression: 'SET #status = :pending, taskToken = :token, pendingDatabase = :database REMOVE decidedAt, approver, #reason',
+      ConditionExpression: '#status = :decided AND approver = :approver',
+      ExpressionAttributeValues: marshall({ ':pending': 'pending', ':token': TOKEN, ':database': 'orders', ':decided': 'approved', ':approver': 'alice' }),
+    });
+  });
+
+  it('requires an approver and a valid decision', async () => {
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: '  ', now: NOW })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'maybe' as 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(ddbMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('wraps a DynamoDB failure', async () => {
+    ddbMock.on(GetItemCommand).rejects(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+});
+
+describe('listPendingApprovals', () => {
+  const older = record({ approvalId: 'old', createdAt: '2026-03-01T11:00:00.000Z', expiresAt: '2026-03-01T11:30:00.000Z' });
+  const newer = record({ approvalId: 'new', createdAt: '2026-03-01T12:00:00.000Z' });
+  const publicItem = (r: ApprovalRecord) => {
+    const { taskToken: _t, pk: _p, sk: _s, pendingDatabase: _d, ttl: _ttl, ...rest } = r;
+    return marshall(rest);
+  };
+
+  it('queries the sparse GSI for one database, pages through, never reads the token', async () => {
+    ddbMock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [publicItem(newer)], LastEvaluatedKey: { pk: { S: 'x' } } })
+      .resolves({ Items: [publicItem(older)] });
+    const list = await listPendingApprovals(deps, 'orders');
+    expect(list.map((a) => a.id)).toEqual(['old', 'new']);
+    expect(list[0]).toEqual({
+      id: 'old',
+      database: 'orders',
+      incidentId: 'inc-42',
+      step: 'failover',
+      decision: 'promote',
+      reasons: ['ambiguous verdict'],
+      createdAt: '2026-03-01T11:00:00.000Z',
+      expiresAt: '2026-03-01T11:30:00.000Z',
+    });
+    expect(ddbMock).toHaveReceivedCommandTimes(QueryCommand, 2);
+    expect(ddbMock).toHaveReceivedNthCommandWith(QueryCommand, 1, {
+      TableName: 'failover-state',
+      IndexName: 'pending',
+      KeyConditionExpression: 'pendingDatabase = :database',
+      ExpressionAttributeValues: { ':database': { S: 'orders' } },
+    });
+    expect(ddbMock).toHaveReceivedNthCommandWith(QueryCommand, 2, { ExclusiveStartKey: { pk: { S: 'x' } } });
+    const projection = ddbMock.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(Object.values(projection.ExpressionAttributeNames!)).not.toContain('taskToken');
+  });
+
+  it('scans with a filter when no database is given, and can leave out expired requests', async () => {
+    ddbMock.on(ScanCommand).resolves({ Items: [publicItem(newer), publicItem(older), publicItem(record({ approvalId: 'done', status: 'approved' }))] });
+    expect((await listPendingApprovals(deps)).map((a) => a.id)).toEqual(['old', 'new']);
+    expect((await listPendingApprovals(deps, undefined, { now: NOW })).map((a) => a.id)).toEqual(['new']);
+    expect(ddbMock).toHaveReceivedCommandWith(ScanCommand, {
+      TableName: 'failover-state',
+      FilterExpression: 'begins_with(pk, :prefix) AND #status = :pending',
+      ExpressionAttributeValues: { ':prefix': { S: 'APPROVAL#' }, ':pending': { S: 'pending' } },
+    });
+    expect(ddbMock).not.toHaveReceivedCommand(QueryCommand);
+  });
+});
+
+describe('getApproval', () => {
+  it('returns the page view without the token, or null', async () => {
+    stored(record({ facts: { verdict: 'ambiguous' } }));
+    const view = await getApproval(deps, ID);
+    expect(view).toMatchObject({ id: ID, status: 'pending', facts: { verdict: 'ambiguous' } });
+    expect(JSON.stringify(view)).not.toContain(TOKEN);
+    stored(undefined);
+    expect(await getApproval(deps, 'nope')).toBeNull();
+  });
+});
