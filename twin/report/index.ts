@@ -1,0 +1,7 @@
+/** Drill reports: types, judging, terminal and HTML rendering (SCENARIOS.md "Report"). */
+export * from './types.js';
+export * from './judge.js';
+export * from './phases.js';
+export * from './config-summary.js';
+export * from './text.js';
+export * from './html.js';

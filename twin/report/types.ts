@@ -1,0 +1,178 @@
+/**
+ * The drill report (SCENARIOS.md "Report (JSON)"): what `failover drill --json` writes and what the
+ * terminal summary and the HTML page are rendered from. The contract's keys are never renamed;
+ * the optional keys marked "extension" are additions the renderers use when they are present.
+ */
+import { z } from 'zod';
+
+/** How a run ended (SCENARIOS.md "Outcomes"). */
+export const OUTCOMES = ['no-failover', 'awaiting-approval', 'failed-over', 'failed-back', 'aborted', 'escalated'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * Outcomes that by definition mean nothing was promoted: `no-failover` ("nothing was promoted")
+ * and `aborted` ("an operator rejected the failover"). An RTO or data-loss bound expected together
+ * with one of these holds when nothing failed over (there is nothing to measure, as expected).
+ */
+export const NO_PROMOTION_OUTCOMES: readonly Outcome[] = ['no-failover', 'aborted'];
+
+/** Who wrote a timeline entry: a scenario fault, an alarm, a workflow, an operator or a simulated cloud service. */
+export const TIMELINE_SOURCES = ['fault', 'alarm', 'workflow', 'operator', 'cloud'] as const;
+export type TimelineSource = (typeof TIMELINE_SOURCES)[number];
+
+/** Safety invariants checked on every run (SCENARIOS.md "Invariants"), in the contract's order. */
+export const INVARIANT_NAMES = [
+  'single-writer',
+  'verified-before-promotion',
+  'data-loss-within-budget',
+  'one-incident-at-a-time',
+  'failback-approved',
+  'dns-follows-writer',
+  'no-data-destroyed',
+] as const;
+export type InvariantName = (typeof INVARIANT_NAMES)[number];
+
+/** Expectation keys of a scenario's `expect`, in the order they are judged and shown. */
+export const EXPECTATION_NAMES = ['outcome', 'writer', 'failovers', 'maxRtoSeconds', 'maxDataLossSeconds'] as const;
+export type ExpectationName = (typeof EXPECTATION_NAMES)[number];
+
+/** Exit statuses of `failover drill` (SCENARIOS.md "Command"). */
+export const EXIT = {
+  /** Every invariant held and every expectation was met. */
+  ok: 0,
+  /** An invariant broke or an expectation was missed. */
+  failed: 1,
+  /** The scenario or config is invalid; nothing was run. */
+  invalid: 2,
+} as const;
+
+const seconds = z.number().finite().min(0);
+
+/** One line of the timeline. `t` is virtual seconds since the start of the run. */
+export const timelineEntrySchema = z.object({
+  t: seconds,
+  source: z.enum(TIMELINE_SOURCES),
+  /** Short human text, e.g. `heartbeat alarm orders-heartbeat-in-region -> ALARM`. */
+  event: z.string(),
+  /**
+   * Machine-readable facts. By convention (used by the HTML chart when `phases` is absent), a
+   * `workflow` entry recording an incident phase carries `detail.phase`, one of the product's
+   * INCIDENT_PHASES (`detected`, `verdict`, `fenced`, `promoted`, ...).
+   */
+  detail: z.record(z.string(), z.unknown()),
+  /** Extension: the virtual wall-clock time as ISO 8601. */
+  at: z.string().optional(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+/** One state machine execution of the run. */
+export const executionSchema = z.object({
+  stateMachine: z.string(),
+  /** Step Functions status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED. */
+  status: z.string(),
+  stateTransitions: z.number().int().min(0),
+  /** Extension: execution name. */
+  name: z.string().optional(),
+  /** Extension: virtual seconds when it started / stopped (null while running). */
+  startedAt: seconds.optional(),
+  stoppedAt: seconds.nullable().optional(),
+  /** Extension: error name of a failed execution. */
+  error: z.string().optional(),
+});
+export type ExecutionSummary = z.infer<typeof executionSchema>;
+
+export const invariantResultSchema = z.object({
+  name: z.enum(INVARIANT_NAMES),
+  held: z.boolean(),
+  /** Why it broke (when, which instances); may say what was checked when it held. */
+  detail: z.string(),
+});
+export type InvariantResult = z.infer<typeof invariantResultSchema>;
+
+export const expectationResultSchema = z.object({
+  name: z.enum(EXPECTATION_NAMES),
+  held: z.boolean(),
+  expected: z.union([z.string(), z.number()]),
+  actual: z.union([z.string(), z.number()]).nullable(),
+  /** Extension: how it was compared (e.g. `primary = orders-primary at the start`). */
+  detail: z.string().optional(),
+});
+export type ExpectationResult = z.infer<typeof expectationResultSchema>;
+
+/** Extension: a phase band of the chart, `start`..`end` in virtual seconds. */
+export const phaseSpanSchema = z.object({
+  /** detect, verify, decide, approval, fence, promote, dns, verify-writes, failed-over, failback, ... */
+  name: z.string(),
+  start: seconds,
+  end: seconds,
+  /** Which workflow the phase belongs to. */
+  workflow: z.enum(['failover', 'failback']).optional(),
+});
+export type PhaseSpan = z.infer<typeof phaseSpanSchema>;
+
+/** Extension: the config the run used, in brief. */
+export const configSummarySchema = z.object({
+  database: z.string(),
+  engine: z.string(),
+  controlRegion: z.string(),
+  primary: z.object({ region: z.string(), id: z.string().nullable() }),
+  standby: z.object({ region: z.string(), id: z.string().nullable(), readiness: z.string() }),
+  failoverMode: z.string(),
+  rpoBudgetSeconds: z.number(),
+  fencing: z.string(),
+  failbackPolicy: z.string(),
+  vantagePoints: z.array(z.string()),
+  quorum: z.number(),
+  /** Where the config came from: the scenario, `--config FILE` or the example config. */
+  source: z.string().optional(),
+});
+export type ConfigSummary = z.infer<typeof configSummarySchema>;
+
+/** Instance ids that held the roles when the run started (how `writer: "primary"` is judged). */
+export const rolesSchema = z.object({ primary: z.string().nullable(), standby: z.string().nullable() });
+export type Roles = z.infer<typeof rolesSchema>;
+
+/**
+ * The report. Unknown keys are ignored when parsing, so a reader accepts reports from newer
+ * versions; the extensions below are optional.
+ */
+export const reportSchema = z.object({
+  scenario: z.string(),
+  seed: z.number().int(),
+  outcome: z.enum(OUTCOMES),
+  /** Instance id that takes writes at the end (null when none does). */
+  writer: z.string().nullable(),
+  /** How many promotions happened (a failback's switchover is a promotion too). */
+  failovers: z.number().int().min(0),
+  /** From the moment the primary stopped taking writes to the first write through the DNS name; null when nothing failed over. */
+  rtoSeconds: seconds.nullable(),
+  /** From the failure to the workflow's start; null when nothing was detected. */
+  detectionSeconds: seconds.nullable(),
+  /** Modelled data loss; null when nothing failed over. */
+  dataLossSeconds: seconds.nullable(),
+  timeline: z.array(timelineEntrySchema),
+  executions: z.array(executionSchema),
+  /** `service:Operation` -> number of calls. */
+  apiCalls: z.record(z.string(), z.number().int().min(0)),
+  invariants: z.array(invariantResultSchema),
+  expectations: z.array(expectationResultSchema),
+
+  // ---- extensions
+  /** Extension: the scenario's description. */
+  description: z.string().optional(),
+  /** Extension: the database the scenario ran against. */
+  database: z.string().optional(),
+  /** Extension: the virtual time horizon, seconds. */
+  runForSeconds: seconds.optional(),
+  /** Extension: virtual second at which the primary stopped taking writes (start of the RTO); null when nothing failed. */
+  failureAt: seconds.nullable().optional(),
+  /** Extension: phase bands for the chart (otherwise derived from `detail.phase` markers in the timeline). */
+  phases: z.array(phaseSpanSchema).optional(),
+  /** Extension: instance ids that held the roles at the start. */
+  roles: rolesSchema.optional(),
+  /** Extension: the config in brief. */
+  config: configSummarySchema.optional(),
+  /** Extension: wall-clock milliseconds the drill took. */
+  wallMs: z.number().min(0).optional(),
+});
+export type Report = z.infer<typeof reportSchema>;

@@ -1,0 +1,5 @@
+/** Scenario files: schema, loading, the default game day (SCENARIOS.md). */
+export * from './duration.js';
+export * from './schema.js';
+export * from './load.js';
+export * from './game-day.js';

@@ -1,0 +1,295 @@
+/**
+ * Validating and loading scenario files. Every problem is collected and reported at once, each
+ * with the file, the JSON path inside it and the bad value:
+ *
+ *   scenarios/x.json: events[2].fault: unknown fault "primary-explode" (allowed: primary-crash, ...)
+ *
+ * Config precedence: the scenario's own `config` wins over `--config FILE`, which wins over the
+ * example config (examples/config.json). `--config` is read only when the scenario has no config.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONTROL_PLANE_VANTAGE, type DatabaseConfig, type FailoverConfig, type FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
+import { ConfigError, formatValue, loadConfigFile, parseConfigText, validateConfig, type ConfigProblem } from '../../lib/config/index.js';
+import { NO_PROMOTION_OUTCOMES } from '../report/types.js';
+import { formatDuration } from './duration.js';
+import {
+  closest,
+  describeIssue,
+  eventSchema,
+  expectSchema,
+  isFaultEvent,
+  scenarioFileSchema,
+  show,
+  unknownValue,
+  type Scenario,
+  type ScenarioEvent,
+  type ScenarioProblem,
+} from './schema.js';
+
+/** The scenario file (or object) is invalid. Lists every problem; the CLI exits 2 on it. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+  constructor(
+    /** The file (or a label such as `built-in game day`). */
+    readonly source: string,
+    readonly problems: ScenarioProblem[],
+  ) {
+    super(formatScenarioProblems(source, problems));
+  }
+}
+
+/** One line per problem, each starting with the source so an editor or grep finds it. */
+export function formatScenarioProblems(source: string, problems: readonly ScenarioProblem[]): string {
+  const head = `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  return [head, ...problems.map((p) => `${source}: ${p.path || '(file)'}: ${p.message}`)].join('\n');
+}
+
+/** The example config the drill uses when neither the scenario nor `--config` gives one. */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../examples/config.json', import.meta.url));
+
+/** A validated config and where it came from. */
+export interface ConfigChoice {
+  config: FailoverConfig;
+  source: string;
+  warnings: ConfigProblem[];
+}
+
+/**
+ * The config used when a scenario has none: `override` (a config file path, or a config object)
+ * else the example config. Throws {@link ConfigError} when that config is invalid.
+ */
+export function resolveConfig(override?: string | FailoverConfigInput): ConfigChoice {
+  if (override === undefined) {
+    const { config, warnings } = loadConfigFile(DEFAULT_CONFIG_FILE);
+    return { config, warnings, source: DEFAULT_CONFIG_FILE };
+  }
+  if (typeof override === 'string') {
+    const { config, warnings } = loadConfigFile(override);
+    return { config, warnings, source: override };
+  }
+  const { config, warnings } = validateConfig(override, '--config');
+  return { config, warnings, source: '--config' };
+}
+
+export interface ValidateScenarioOptions {
+  /** Names the scenario in messages (the file path). Default `scenario`. */
+  source?: string;
+  /** Scenario name when the file has none. Default: `source` without directories and `.json`. */
+  defaultName?: string;
+  /**
+   * The config to use when the scenario has no `config`; called only then. Default: the example
+   * config. May throw {@link ConfigError}.
+   */
+  fallbackConfig?: () => ConfigChoice;
+}
+
+const TOP_LEVEL_ORDER = Object.keys(scenarioFileSchema.shape);
+
+/** Orders problems as they appear in a file: top-level keys in schema order, array indices numerically. */
+function byPath(a: ScenarioProblem, b: ScenarioProblem): number {
+  const tokens = (p: string) => p.match(/[^.[\]]+/g) ?? [];
+  const ta = tokens(a.path);
+  const tb = tokens(b.path);
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+    if (i === 0) return TOP_LEVEL_ORDER.indexOf(x) - TOP_LEVEL_ORDER.indexOf(y);
+    return 0;
+  }
+  return ta.length - tb.length;
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every Region the config mentions: control, networks, primaries, standbys, vantage points. */
+export function configRegions(config: FailoverConfig): string[] {
+  const regions = new Set<string>([config.controlRegion, ...config.networks.map((n) => n.region)]);
+  for (const db of config.databases) {
+    regions.add(db.primary.region);
+    regions.add(db.standby.region);
+    for (const vp of db.detection.vantagePoints) regions.add(vp.region);
+  }
+  return [...regions].sort();
+}
+
+/** Instance (or Aurora cluster) ids in the primary and standby roles; null where the config names none. */
+export function rolesOf(db: DatabaseConfig): Scenario['roles'] {
+  return {
+    primary: db.primary.instanceId ?? db.primary.clusterId ?? null,
+    standby: db.standby.instanceId ?? db.standby.clusterId ?? null,
+  };
+}
+
+const prefixConfigPath = (path: string) => (path ? `config.${path}` : 'config');
+
+/**
+ * Validates a parsed scenario object and normalizes it. Throws {@link ScenarioError} listing every
+ * problem (and {@link ConfigError} when the fallback config itself is invalid).
+ */
+export function validateScenario(raw: unknown, options: ValidateScenarioOptions = {}): Scenario {
+  const source = options.source ?? 'scenario';
+  const problems: ScenarioProblem[] = [];
+  const warnings: ScenarioProblem[] = [];
+  if (!isRecord(raw)) {
+    throw new ScenarioError(source, [{ path: '', message: `must be a JSON object with "name", "events" and "expect", got ${show(raw)}`, value: raw }]);
+  }
+
+  // 1. Structure (every key of the file, every event).
+  const parsed = scenarioFileSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      for (const p of describeIssue(issue, scenarioFileSchema)) problems.push({ path: formatPath(p.path), message: p.message, value: p.value });
+    }
+  }
+
+  // 2. Config: the scenario's own, else the fallback.
+  let config: FailoverConfig | undefined;
+  let configSource: string;
+  if (raw.config !== undefined) {
+    configSource = `${source}#config`;
+    if (!isRecord(raw.config)) {
+      problems.push({ path: 'config', message: `must be a config object (DESIGN.md "Config"), got ${show(raw.config)}`, value: raw.config });
+    } else {
+      try {
+        const validated = validateConfig(raw.config, configSource);
+        config = validated.config;
+        for (const w of validated.warnings) warnings.push({ path: prefixConfigPath(w.path), message: w.message, value: w.value });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const p of err.problems) {
+          problems.push({ path: prefixConfigPath(p.path), message: p.value === undefined ? p.message : `${p.message}, got ${formatValue(p.value)}`, value: p.value });
+        }
+      }
+    }
+  } else {
+    const choice = (options.fallbackConfig ?? (() => resolveConfig()))();
+    config = choice.config;
+    configSource = choice.source;
+    for (const w of choice.warnings) warnings.push({ path: prefixConfigPath(w.path), message: `${choice.source}: ${w.message}`, value: w.value });
+  }
+
+  // 3. Database.
+  let db: DatabaseConfig | undefined;
+  if (config) {
+    const names = config.databases.map((d) => d.name);
+    if (typeof raw.database === 'string') {
+      db = config.databases.find((d) => d.name === raw.database);
+      if (!db) problems.push({ path: 'database', message: unknownValue('database', raw.database, names), value: raw.database });
+    } else if (raw.database === undefined) {
+      if (names.length === 1) db = config.databases[0];
+      else problems.push({ path: 'database', message: `is required when the config has ${names.length} databases (one of: ${names.join(', ')})` });
+    }
+  }
+
+  // 4. What needs the config or the horizon: `at` within runFor, vantage points, Regions.
+  const runForParsed = scenarioFileSchema.shape.runFor.safeParse(raw.runFor);
+  const runFor = runForParsed.success ? runForParsed.data : undefined;
+  const regions = config ? configRegions(config) : undefined;
+  const vantages = db ? [...db.detection.vantagePoints.map((v) => v.name), CONTROL_PLANE_VANTAGE] : undefined;
+  if (Array.isArray(raw.events)) {
+    raw.events.forEach((rawEvent, i) => {
+      const ev = eventSchema.safeParse(rawEvent);
+      if (!ev.success) return; // already reported in step 1
+      const event = ev.data;
+      const at = `events[${i}]`;
+      const rawAt = (rawEvent as Record<string, unknown>).at;
+      if (runFor !== undefined && event.at > runFor) {
+        problems.push({
+          path: `${at}.at`,
+          message: `${show(rawAt)} is after the end of the run (runFor ${formatDuration(runFor)}); make runFor longer or the event earlier`,
+          value: rawAt,
+        });
+      }
+      if (isFaultEvent(event) && event.fault === 'primary-unreachable' && vantages) {
+        event.from.forEach((name, j) => {
+          if (!vantages.includes(name)) {
+            problems.push({ path: `${at}.from[${j}]`, message: unknownValue('vantage point', name, vantages, `database "${db!.name}" has`), value: name });
+          }
+        });
+      }
+      if (isFaultEvent(event) && (event.fault === 'region-outage' || event.fault === 'region-recover') && regions && !regions.includes(event.region)) {
+        const hint = closest(event.region, regions);
+        problems.push({
+          path: `${at}.region`,
+          message: `${show(event.region)} is not a Region of the config${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${regions.join(', ')})`,
+          value: event.region,
+        });
+      }
+      if (isFaultEvent(event) && event.fault === 'alarm-flap' && runFor !== undefined && event.at + (event.count - 1) * event.every > runFor) {
+        warnings.push({ path: at, message: `the flapping goes on after the end of the run (runFor ${formatDuration(runFor)}): the last flaps never happen` });
+      }
+    });
+  }
+
+  // 5. Expectations that cannot all hold at once (legal, but almost certainly a mistake).
+  const expect = expectSchema.safeParse(raw.expect ?? {});
+  if (expect.success) {
+    const { outcome, failovers, writer } = expect.data;
+    if (outcome && NO_PROMOTION_OUTCOMES.includes(outcome) && failovers !== undefined && failovers > 0) {
+      warnings.push({ path: 'expect.failovers', message: `expects ${failovers} promotion(s) but outcome "${outcome}" means nothing was promoted` });
+    }
+    if ((outcome === 'failed-over' || outcome === 'failed-back') && failovers === 0) {
+      warnings.push({ path: 'expect.failovers', message: `expects no promotion but outcome "${outcome}" needs one` });
+    }
+    if (outcome === 'failed-back' && writer === 'standby') {
+      warnings.push({ path: 'expect.writer', message: 'expects the standby to write at the end of a failback (the original Region serves after one)' });
+    }
+  }
+
+  if (problems.length > 0 || !parsed.success || !config || !db) {
+    throw new ScenarioError(source, problems.sort(byPath));
+  }
+
+  const file = parsed.data;
+  const events: ScenarioEvent[] = file.events.map((e) => (isFaultEvent(e) && e.fault === 'primary-unreachable' ? { ...e, from: [...new Set(e.from)] } : e));
+  events.sort((a, b) => a.at - b.at); // Array.prototype.sort is stable: same `at` keeps file order.
+  return {
+    name: file.name ?? options.defaultName ?? (basename(source).replace(/\.json$/i, '') || 'scenario'),
+    description: file.description,
+    source,
+    config,
+    configSource,
+    database: db.name,
+    databaseConfig: db,
+    roles: rolesOf(db),
+    runFor: file.runFor,
+    events,
+    expect: file.expect,
+    warnings,
+  };
+}
+
+export interface LoadScenarioOptions {
+  /** `--config FILE` (a path) or a config object: used when the scenario has no `config` of its own. */
+  configOverride?: string | FailoverConfigInput;
+}
+
+/**
+ * Reads, validates and normalizes a scenario file. Throws {@link ScenarioError} (unreadable file,
+ * bad JSON, or every problem in it) or {@link ConfigError} (the `--config` file is invalid).
+ */
+export function loadScenarioFile(file: string, options: LoadScenarioOptions = {}): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message;
+    throw new ScenarioError(file, [{ path: '', message: `cannot be read: ${reason}` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseConfigText(text, file); // JSON with a line and column on syntax errors
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ScenarioError(file, err.problems);
+    throw err;
+  }
+  return validateScenario(raw, { source: file, fallbackConfig: () => resolveConfig(options.configOverride) });
+}
