@@ -52,8 +52,20 @@ export interface Datum {
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
+ * The workflow's view of the RTO: seconds from the trigger to the first verified write through the
+ * DNS name. JSONPath cannot subtract times, so the workflow passes both instants and this computes
+ * the difference; an explicit `rtoSeconds` wins. Null when either instant is missing or unreadable.
+ */
+export function rtoSecondsOf(detail: Record<string, unknown>): number | null {
+  if (finite(detail.rtoSeconds)) return detail.rtoSeconds;
+  const from = typeof detail.triggeredAt === 'string' ? Date.parse(detail.triggeredAt) : NaN;
+  const to = typeof detail.writesVerifiedAt === 'string' ? Date.parse(detail.writesVerifiedAt) : NaN;
+  return Number.isFinite(from) && Number.isFinite(to) && to >= from ? (to - from) / 1000 : null;
+}
+
+/**
  * Metrics for this phase: Incident=1 on `detected`; Verdict=1 (dimension Verdict) on `verdict`;
- * FailoverRtoSeconds on `failed-over` when the detail has `rtoSeconds`; ReplicaLagAtDecisionSeconds
+ * FailoverRtoSeconds on `failed-over` (from `rtoSeconds`, or `triggeredAt` to `writesVerifiedAt`); ReplicaLagAtDecisionSeconds
  * whenever the detail has a numeric `lagSeconds`.
  */
 export function phaseMetrics(f: IncidentFacts): Datum[] {
@@ -64,9 +76,8 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
   if (f.phase === 'verdict' && typeof f.detail.verdict === 'string' && f.detail.verdict) {
     data.push({ MetricName: METRICS.verdict, Dimensions: [...base, { Name: 'Verdict', Value: f.detail.verdict }], Value: 1, Unit: 'Count', Timestamp: ts });
   }
-  if (f.phase === 'failed-over' && finite(f.detail.rtoSeconds)) {
-    data.push({ MetricName: METRICS.rto, Dimensions: base, Value: f.detail.rtoSeconds, Unit: 'Seconds', Timestamp: ts });
-  }
+  const rto = f.phase === 'failed-over' ? rtoSecondsOf(f.detail) : null;
+  if (rto !== null) data.push({ MetricName: METRICS.rto, Dimensions: base, Value: rto, Unit: 'Seconds', Timestamp: ts });
   if (finite(f.detail.lagSeconds)) {
     data.push({ MetricName: METRICS.replicaLag, Dimensions: base, Value: f.detail.lagSeconds, Unit: 'Seconds', Timestamp: ts });
   }

@@ -1,0 +1,72 @@
+/**
+ * ARNs built from the config, for IAM policies scoped to exactly the configured resources
+ * (AWS-FACTS.md §9 has the formats). The stacks of one app live in one account: the account and
+ * partition are the deploying stack's own (`Aws.ACCOUNT_ID`, `Aws.PARTITION`), never a
+ * cross-stack export.
+ */
+import { Aws } from 'aws-cdk-lib';
+
+/** Builds ARNs in one partition and account (tokens by default). */
+export class Arns {
+  constructor(
+    readonly partition: string = Aws.PARTITION,
+    readonly account: string = Aws.ACCOUNT_ID,
+  ) {}
+
+  rdsInstance(region: string, id: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:db:${id}`;
+  }
+  /** Every instance in a Region (an Aurora writer is only known at run time). */
+  rdsAnyInstance(region: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:db:*`;
+  }
+  rdsCluster(region: string, id: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:cluster:${id}`;
+  }
+  /** Global clusters have no Region in their ARN. */
+  rdsGlobalCluster(id: string): string {
+    return `arn:${this.partition}:rds::${this.account}:global-cluster:${id}`;
+  }
+  /** Automated backups (their ids are resource ids, unknown before deployment). */
+  rdsAnyAutomatedBackup(region: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:auto-backup:*`;
+  }
+  /** IAM database authentication for one user on any instance of the Region (the DbiResourceId is not in the config). */
+  rdsDbUser(region: string, user: string): string {
+    return `arn:${this.partition}:rds-db:${region}:${this.account}:dbuser:*/${user}`;
+  }
+  securityGroup(region: string, id: string): string {
+    return `arn:${this.partition}:ec2:${region}:${this.account}:security-group/${id}`;
+  }
+  /** Route 53 ARNs have neither Region nor account. */
+  hostedZone(id: string): string {
+    return `arn:${this.partition}:route53:::hostedzone/${id}`;
+  }
+  /** Change ids are only known once a change is made. */
+  route53AnyChange(): string {
+    return `arn:${this.partition}:route53:::change/*`;
+  }
+  lambdaFunction(region: string, name: string): string {
+    return `arn:${this.partition}:lambda:${region}:${this.account}:function:${name}`;
+  }
+  /** A stack by name, any stack id. */
+  cloudFormationStack(region: string, name: string): string {
+    return `arn:${this.partition}:cloudformation:${region}:${this.account}:stack/${name}/*`;
+  }
+  eventBus(region: string, name: string): string {
+    return `arn:${this.partition}:events:${region}:${this.account}:event-bus/${name}`;
+  }
+  stateMachine(region: string, name: string): string {
+    return `arn:${this.partition}:states:${region}:${this.account}:stateMachine:${name}`;
+  }
+}
+
+/**
+ * The ARN to grant `secretsmanager:GetSecretValue` on. Secrets Manager appends `-` and six
+ * random characters to a secret's name; a configured ARN that already ends that way is complete
+ * and used as is, otherwise (a partial ARN, by name) the `-??????` wildcard matches exactly that
+ * suffix and nothing longer.
+ */
+export function secretResourceArn(secretArn: string): string {
+  return /-[A-Za-z0-9]{6}$/.test(secretArn) ? secretArn : `${secretArn}-??????`;
+}

@@ -1,0 +1,115 @@
+/**
+ * The functions that run in the control Region: every step of the workflows, plus the
+ * cross-Region heartbeat. Each gets the same environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
+ * RESOURCE_PREFIX, PROBE_FUNCTION_NAME) and only the permissions of permissions.ts.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { probeFunctionName } from '../../lambdas/shared/names.js';
+import type { Arns } from '../arns.js';
+import { deployedFunctionName } from '../naming.js';
+import type { FailoverWorkflowFunctions } from '../workflow/failover.js';
+import { FailoverFunction } from './failover-function.js';
+import { CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, type ControlFunctionName, type ControlResourceArns } from './permissions.js';
+
+/** Timeout of each control-Region function (the workflow's Task timeouts add a margin). */
+export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = {
+  'accept-trigger': Duration.seconds(10),
+  'manage-lease': Duration.seconds(15),
+  'probe-vantage': Duration.seconds(30),
+  'evaluate-verdict': Duration.seconds(10),
+  'check-data-loss-budget': Duration.seconds(30),
+  'request-approval': Duration.seconds(30),
+  'fence-primary': Duration.seconds(60),
+  'promote-standby': Duration.seconds(60),
+  'check-standby': Duration.seconds(30),
+  'switch-dns': Duration.seconds(30),
+  'verify-writes': Duration.seconds(30),
+  'record-incident': Duration.seconds(20),
+  heartbeat: Duration.seconds(30),
+};
+
+const DESCRIPTIONS: Record<ControlFunctionName, string> = {
+  'accept-trigger': 'Failover: checks that the triggering event is a failure of this database',
+  'manage-lease': 'Failover: takes, releases and records the per-database incident lease (epoch)',
+  'probe-vantage': 'Failover: asks one vantage point (probe function or RDS API) whether the primary answers',
+  'evaluate-verdict': 'Failover: reaches the quorum verdict from the probe rounds',
+  'check-data-loss-budget': 'Failover: compares the replica lag at the trigger time with the RPO budget',
+  'request-approval': 'Failover: asks a human (task token kept in the table, link by email)',
+  'fence-primary': 'Failover: cuts the old primary off (security-group lockout, reboot)',
+  'promote-standby': 'Failover: promotes the standby (replica, Aurora global failover, or cold stack)',
+  'check-standby': 'Failover: reports whether the promoted standby takes writes',
+  'switch-dns': 'Failover: points the Route 53 record at the new primary',
+  'verify-writes': 'Failover: writes through the DNS name to prove the failover',
+  'record-incident': 'Failover: records an incident phase, emits its event and metrics, notifies',
+  heartbeat: 'Detection: cross-Region heartbeat through the DNS name (feeds the trigger alarm)',
+};
+
+/** The functions that log in to databases (attached to the control Region's network when configured). */
+const DATABASE_CLIENTS: ReadonlySet<ControlFunctionName> = new Set(['verify-writes', 'heartbeat']);
+
+/** PascalCase construct id of a function name (construct ids are a contract: do not change). */
+export const functionConstructId = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+export interface ControlFunctionsProps {
+  readonly config: FailoverConfig;
+  /** Encrypts the log groups. */
+  readonly encryptionKey: IKey;
+  /** The table, topic, bus and key the functions use. */
+  readonly resources: ControlResourceArns;
+  /** TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME. */
+  readonly environment: { TABLE_NAME: string; TOPIC_ARN: string; EVENT_BUS_NAME: string };
+  readonly arns: Arns;
+}
+
+/** Every function of the control Region, by contract name. */
+export class ControlFunctions extends Construct {
+  public readonly functions: Readonly<Record<ControlFunctionName, FailoverFunction>>;
+
+  constructor(scope: Construct, id: string, props: ControlFunctionsProps) {
+    super(scope, id);
+    const { config } = props;
+    const network = config.networks.find((n) => n.region === config.controlRegion);
+    const environment = {
+      ...props.environment,
+      RESOURCE_PREFIX: config.prefix,
+      PROBE_FUNCTION_NAME: probeFunctionName(config.prefix),
+    };
+    const functions = {} as Record<ControlFunctionName, FailoverFunction>;
+    for (const name of CONTROL_FUNCTIONS) {
+      const permissions = controlFunctionPermissions(name, config, props.resources, props.arns);
+      functions[name] = new FailoverFunction(this, functionConstructId(name), {
+        name,
+        functionName: deployedFunctionName(config.prefix, name),
+        description: DESCRIPTIONS[name],
+        encryptionKey: props.encryptionKey,
+        environment,
+        timeout: CONTROL_FUNCTION_TIMEOUTS[name],
+        permissions: { statements: consolidate(permissions.statements), wildcards: permissions.wildcards },
+        network: DATABASE_CLIENTS.has(name) ? network : undefined,
+      });
+    }
+    this.functions = functions;
+  }
+
+  /** The functions as the failover workflow needs them. */
+  workflowFunctions(): FailoverWorkflowFunctions {
+    const pick = (name: Exclude<ControlFunctionName, 'heartbeat'>) => ({ function: this.functions[name].function, timeout: CONTROL_FUNCTION_TIMEOUTS[name] });
+    return {
+      'accept-trigger': pick('accept-trigger'),
+      'manage-lease': pick('manage-lease'),
+      'probe-vantage': pick('probe-vantage'),
+      'evaluate-verdict': pick('evaluate-verdict'),
+      'check-data-loss-budget': pick('check-data-loss-budget'),
+      'request-approval': pick('request-approval'),
+      'fence-primary': pick('fence-primary'),
+      'promote-standby': pick('promote-standby'),
+      'check-standby': pick('check-standby'),
+      'switch-dns': pick('switch-dns'),
+      'verify-writes': pick('verify-writes'),
+      'record-incident': pick('record-incident'),
+    };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One of the product's Lambda functions, built the same way everywhere: Node.js 24 on arm64,
+ * bundled with local esbuild from `lambdas/<name>/handler.ts`, X-Ray tracing, JSON logs into an
+ * explicit log group (retention, customer managed key), its own role with exactly the
+ * permissions it is given (no managed policies: the log permissions are a grant on its own log
+ * group), optionally attached to a VPC. Wildcard permissions come with their reason, which
+ * becomes the acknowledgment of the matching cdk-nag finding.
+ */
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NetworkConfig } from '../../lambdas/shared/config-schema.js';
+import type { FunctionName } from '../../lambdas/shared/contracts.js';
+import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
+import { FUNCTION_TAG } from '../naming.js';
+import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
+
+/** The Lambda runtime of every function: the newest Node.js the installed CDK knows (cdk-nag L1). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+/** A permission that needs a wildcard resource or action, and why (becomes a cdk-nag acknowledgment). */
+export interface WildcardGrant {
+  readonly statement: PolicyStatement;
+  readonly reason: string;
+}
+
+/** What a function may do beyond writing its own logs and traces. */
+export interface FunctionPermissions {
+  /** Statements scoped to named resources. */
+  readonly statements: PolicyStatement[];
+  /** Statements that need a wildcard, each with its reason. */
+  readonly wildcards: WildcardGrant[];
+}
+
+export interface FailoverFunctionProps {
+  /** Folder under `lambdas/` (the function's contract name). */
+  readonly name: FunctionName;
+  /** Physical function name. */
+  readonly functionName: string;
+  /** Key encrypting the log group. */
+  readonly encryptionKey: IKey;
+  /** Summary shown in the console. */
+  readonly description: string;
+  /**
+   * Environment variables (POWERTOOLS_SERVICE_NAME is always set to `name`).
+   * @default - only POWERTOOLS_SERVICE_NAME and NODE_OPTIONS
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * How long one invocation may run (the workflow's Task timeout adds a margin to it).
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB (CPU scales with it).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * What the function may do besides writing its own logs and traces.
+   * @default - logs and traces only
+   */
+  readonly permissions?: FunctionPermissions;
+  /**
+   * VPC to attach to (functions that connect to databases, in a Region with a configured network).
+   * @default - not attached to a VPC
+   */
+  readonly network?: NetworkConfig;
+  /**
+   * How long the function's logs are kept.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+const XRAY: WildcardUse = {
+  resource: '*',
+  reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions',
+};
+
+/** The statement a function attached to a VPC needs (AWSLambdaVPCAccessExecutionRole, written out). */
+export function vpcAccessGrant(): WildcardGrant {
+  return {
+    statement: new PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+    reason: 'VPC attachment: Lambda manages the network interfaces with ec2:*NetworkInterface* actions that have no resource-level permissions at creation',
+  };
+}
+
+/** A Lambda function of the product with its role and log group. */
+export class FailoverFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  /** The contract name (folder under `lambdas/`). */
+  public readonly name: FunctionName;
+
+  constructor(scope: Construct, id: string, props: FailoverFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.functionName}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const grants = [...(props.permissions?.wildcards ?? [])];
+    if (props.network) grants.push(vpcAccessGrant());
+    for (const statement of props.permissions?.statements ?? []) this.role.addToPrincipalPolicy(statement);
+    for (const grant of grants) this.role.addToPrincipalPolicy(grant.statement);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: props.description,
+      entry: handlerEntry(props.name),
+      handler: 'handler',
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: props.name, NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // Bundled CommonJS dependencies (pg, mysql2) call require(): give ESM output one.
+        banner: "import { createRequire as __rdsFailoverRequire } from 'node:module'; const require = __rdsFailoverRequire(import.meta.url);",
+        // pg's optional native binding is never installed.
+        externalModules: ['pg-native'],
+      },
+    });
+    Tags.of(this.function).add(FUNCTION_TAG, props.name);
+
+    if (props.network) {
+      const cfn = this.function.node.defaultChild as CfnFunction;
+      cfn.vpcConfig = { subnetIds: props.network.subnetIds, securityGroupIds: props.network.securityGroupIds };
+      // Lambda checks the network-interface permissions when it creates the function.
+      this.function.node.addDependency(this.role);
+    }
+
+    acknowledgeWildcards(policyOf(this.role), [
+      XRAY,
+      ...grants.flatMap((g) => [
+        ...g.statement.resources.map((resource) => ({ resource, reason: g.reason })),
+        ...g.statement.actions.map((action) => ({ action, reason: g.reason })),
+      ]),
+    ]);
+  }
+}

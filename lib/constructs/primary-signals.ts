@@ -1,0 +1,110 @@
+/**
+ * What runs next to the primaries of one Region: the in-Region heartbeat (fast, but it dies with
+ * the Region: the control Region runs a second one), each database's heartbeat schedule and
+ * alarm, and two rules forwarding the alarm state changes and the RDS events about the
+ * primaries to the product bus in the control Region (by ARN, through a role allowed only
+ * events:PutEvents on that bus).
+ */
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
+import type { Key } from 'aws-cdk-lib/aws-kms';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { Arns } from '../arns.js';
+import { asEventPattern, forwardedAlarmPattern, forwardedRdsPattern } from '../event-patterns.js';
+import { acknowledge } from '../nag.js';
+import { deployedFunctionName, eventBusName } from '../naming.js';
+import { FailoverKey } from './encryption-key.js';
+import { FailoverFunction } from './failover-function.js';
+import { HeartbeatMonitor } from './heartbeat-monitor.js';
+import { consolidate, databaseLoginGrants, putMetricDataGrant } from './permissions.js';
+
+export interface PrimarySignalsProps {
+  /** The validated config. */
+  readonly config: FailoverConfig;
+  /** The primary Region this construct serves (its stack's Region). */
+  readonly region: string;
+}
+
+/** The in-Region heartbeat and the signal forwarding of one primary Region. */
+export class PrimarySignals extends Construct {
+  public readonly key: Key;
+  public readonly heartbeat: FailoverFunction;
+  /** Per database of this Region, by name. */
+  public readonly monitors: Readonly<Record<string, HeartbeatMonitor>>;
+  public readonly forwardAlarms: Rule;
+  /** Undefined when no primary of the Region has an identifier. */
+  public readonly forwardRdsEvents?: Rule;
+  public readonly deadLetterQueue: Queue;
+  /** The databases whose primary is in this Region. */
+  public readonly databases: readonly DatabaseConfig[];
+
+  constructor(scope: Construct, id: string, props: PrimarySignalsProps) {
+    super(scope, id);
+    const { config, region } = props;
+    const stackRegion = Stack.of(this).region;
+    if (!Token.isUnresolved(stackRegion) && stackRegion !== region) throw new Error(`PrimarySignals for ${region} is in a stack of ${stackRegion}`);
+    this.databases = config.databases.filter((db) => db.primary.region === region);
+    if (this.databases.length === 0) throw new Error(`PrimarySignals: no database has its primary in ${region}`);
+    const arns = new Arns();
+    const writerRegions = (db: DatabaseConfig) => [...new Set([db.primary.region, db.standby.region])];
+
+    this.key = new FailoverKey(this, 'Key', {
+      alias: `${config.prefix}-signal`,
+      description: `RDS failover signals in ${region}: heartbeat logs, forwarding dead letters`,
+      allowEventBridge: true,
+    }).key;
+
+    const logins = databaseLoginGrants(this.databases, writerRegions, arns);
+    this.heartbeat = new FailoverFunction(this, 'Heartbeat', {
+      name: 'heartbeat',
+      functionName: deployedFunctionName(config.prefix, 'heartbeat', 'in-region'),
+      description: `Detection: in-Region heartbeat through the DNS name of the primaries in ${region}`,
+      encryptionKey: this.key,
+      environment: { RESOURCE_PREFIX: config.prefix },
+      timeout: Duration.seconds(30),
+      permissions: { statements: consolidate(logins.statements), wildcards: [...logins.wildcards, putMetricDataGrant()] },
+      network: config.networks.find((n) => n.region === region),
+    });
+
+    const monitors: Record<string, HeartbeatMonitor> = {};
+    for (const database of this.databases) {
+      monitors[database.name] = new HeartbeatMonitor(this, `Database-${database.name}`, {
+        prefix: config.prefix,
+        database,
+        site: 'in-region',
+        heartbeat: this.heartbeat.function,
+      });
+    }
+    this.monitors = monitors;
+
+    this.deadLetterQueue = new Queue(this, 'ForwardDeadLetters', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetterQueue, {
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rules (EventBridge rule targets), read by operators',
+    });
+
+    const controlBus = EventBus.fromEventBusArn(this, 'ControlBus', arns.eventBus(config.controlRegion, eventBusName(config.prefix)));
+    const forward = () => new EventBusTarget(controlBus, { deadLetterQueue: this.deadLetterQueue });
+    this.forwardAlarms = new Rule(this, 'ForwardAlarms', {
+      description: `Forwards the in-Region heartbeat alarms of ${region} to the control Region (${config.controlRegion})`,
+      eventPattern: asEventPattern(forwardedAlarmPattern(config.prefix, this.databases)),
+      targets: [forward()],
+    });
+    const rds = forwardedRdsPattern(this.databases);
+    if (rds) {
+      this.forwardRdsEvents = new Rule(this, 'ForwardRdsEvents', {
+        description: `Forwards RDS events about the primaries in ${region} to the control Region (${config.controlRegion})`,
+        eventPattern: asEventPattern(rds),
+        targets: [forward()],
+      });
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The EventBridge patterns that start the failover workflow and forward signals to the control
+ * Region, and the input the rules give the workflow. Pure: no constructs (the cloud twin and the
+ * tests match events against exactly these).
+ */
+import { EventField, RuleTargetInput, type EventPattern } from 'aws-cdk-lib/aws-events';
+import {
+  ALARM_DETAIL_TYPE,
+  RDS_CLUSTER_DETAIL_TYPE,
+  RDS_CLUSTER_TRIGGER_EVENT_IDS,
+  RDS_INSTANCE_DETAIL_TYPE,
+  RDS_INSTANCE_TRIGGER_EVENT_IDS,
+} from '../lambdas/accept-trigger/core.js';
+import { isAurora, type DatabaseConfig } from '../lambdas/shared/config-schema.js';
+import { DETAIL_TYPES } from '../lambdas/shared/contracts.js';
+import { alarmName, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
+
+/** A pattern as EventBridge reads it (top-level `$or` included). */
+export type Pattern = Record<string, unknown>;
+
+/** The primary's RDS identifier that RDS events name in `detail.SourceIdentifier`. */
+export const primaryIdentifier = (db: DatabaseConfig): string | undefined => (isAurora(db.engine) ? db.primary.clusterId : db.primary.instanceId);
+
+/** RDS event detail-type about the primary: instance events, or cluster events for Aurora. */
+const rdsDetailType = (db: DatabaseConfig): string => (isAurora(db.engine) ? RDS_CLUSTER_DETAIL_TYPE : RDS_INSTANCE_DETAIL_TYPE);
+
+/** Alarm state changes to ALARM of the given alarms. */
+export function alarmPattern(alarmNames: string[], states: string[] = ['ALARM']): Pattern {
+  return { source: ['aws.cloudwatch'], 'detail-type': [ALARM_DETAIL_TYPE], detail: { alarmName: alarmNames, state: { value: states } } };
+}
+
+/**
+ * What starts a database's failover on the product bus, any of:
+ * (i) a forwarded state change to ALARM of one of its heartbeat alarms;
+ * (ii) an RDS event about its primary that is a trigger (the accept-trigger function's list);
+ * (iii) an operator's "Failover Requested" for it.
+ */
+export function failoverTriggerPattern(prefix: string, db: DatabaseConfig): Pattern {
+  const id = primaryIdentifier(db);
+  const eventIds: readonly string[] = isAurora(db.engine) ? RDS_CLUSTER_TRIGGER_EVENT_IDS : RDS_INSTANCE_TRIGGER_EVENT_IDS;
+  const any: Pattern[] = [alarmPattern([alarmName(prefix, db.name, 'in-region'), alarmName(prefix, db.name, 'cross-region')])];
+  if (id) any.push({ source: ['aws.rds'], 'detail-type': [rdsDetailType(db)], detail: { SourceIdentifier: [id], EventID: [...eventIds] } });
+  any.push({ source: [OPERATOR_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.operatorRequest], detail: { database: [db.name] } });
+  return { $or: any };
+}
+
+/** On the control Region's default bus: the cross-Region heartbeat alarm of a database going to ALARM. */
+export function crossRegionAlarmPattern(prefix: string, db: DatabaseConfig): Pattern {
+  return alarmPattern([alarmName(prefix, db.name, 'cross-region')]);
+}
+
+/** In a primary Region: every state change of these databases' in-Region alarms (forwarded to the product bus). */
+export function forwardedAlarmPattern(prefix: string, dbs: readonly DatabaseConfig[]): Pattern {
+  return alarmPattern(
+    dbs.map((db) => alarmName(prefix, db.name, 'in-region')),
+    ['ALARM', 'OK', 'INSUFFICIENT_DATA'],
+  );
+}
+
+/**
+ * In a primary Region: every RDS event about these primaries (forwarded to the product bus,
+ * where other automation may use them too; the trigger rule picks the failures).
+ */
+export function forwardedRdsPattern(dbs: readonly DatabaseConfig[]): Pattern | undefined {
+  const ids = dbs.map(primaryIdentifier).filter((id): id is string => id !== undefined);
+  if (ids.length === 0) return undefined;
+  return { source: ['aws.rds'], 'detail-type': [...new Set(dbs.map(rdsDetailType))], detail: { SourceIdentifier: [...new Set(ids)] } };
+}
+
+/** A {@link Pattern} for the CDK `Rule` API (which passes unknown keys such as `$or` through). */
+export const asEventPattern = (p: Pattern): EventPattern => p as EventPattern;
+
+/** Maximum length of an EventBridge input template. */
+export const INPUT_TEMPLATE_LIMIT = 8192;
+
+/**
+ * The failover workflow's input from a rule: `{ database: <the database's config>, event: <the
+ * whole event> }` (the event inserted as JSON by the input transformer).
+ */
+export function failoverRuleInput(db: DatabaseConfig): RuleTargetInput {
+  const database = JSON.parse(JSON.stringify(db)) as unknown;
+  const size = JSON.stringify({ database, event: null }).length;
+  if (size > INPUT_TEMPLATE_LIMIT - 200) {
+    throw new Error(
+      `database "${db.name}": its config is ${size} characters as JSON, too long for an EventBridge input template (${INPUT_TEMPLATE_LIMIT}): shorten it (fewer vantage points?)`,
+    );
+  }
+  return RuleTargetInput.fromObject({ database, event: EventField.fromPath('$') });
+}

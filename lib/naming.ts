@@ -1,0 +1,49 @@
+/**
+ * Names of the resources the stacks create. Physical names are part of the product's contract:
+ * the functions reach each other by name across Regions (probe-vantage invokes
+ * `${prefix}-probe`), the CLI and the cloud twin find the table, bus and state machines by name,
+ * and operators read them in the console. Change them only by adding.
+ */
+import type { FunctionName } from '../lambdas/shared/contracts.js';
+
+export { alarmName, probeFunctionName } from '../lambdas/shared/names.js';
+
+/** Stack names, all derived from the config's `prefix`. */
+export const stackNames = {
+  /** The orchestrator: table, topic, bus, functions, state machines, triggers, dashboard. */
+  control: (prefix: string): string => `${prefix}-control`,
+  /** Next to a primary: in-Region heartbeat, its alarms and the forwarding rules. */
+  signal: (prefix: string, region: string): string => `${prefix}-signal-${region}`,
+  /** A vantage-point Region: the probe function. */
+  probe: (prefix: string, region: string): string => `${prefix}-probe-${region}`,
+} as const;
+
+/** The product's EventBridge bus in the control Region. */
+export const eventBusName = (prefix: string): string => `${prefix}-events`;
+
+/** The DynamoDB table holding leases, incidents, approvals and fence records. */
+export const tableName = (prefix: string): string => `${prefix}-state`;
+
+/** The SNS topic operators subscribe to. */
+export const topicName = (prefix: string): string => `${prefix}-notifications`;
+
+/** State machine names. */
+export const stateMachineNames = {
+  failover: (prefix: string): string => `${prefix}-failover`,
+  failback: (prefix: string): string => `${prefix}-failback`,
+} as const;
+
+/** The CloudWatch dashboard. */
+export const dashboardName = (prefix: string): string => `${prefix}-rds-failover`;
+
+/**
+ * Physical name of a deployed function: `${prefix}-${folder}`, except the probe (exactly
+ * `${prefix}-probe`, see names.ts) and the in-Region heartbeat, which may share a Region with the
+ * control Region's heartbeat and is therefore `${prefix}-heartbeat-in-region`.
+ */
+export function deployedFunctionName(prefix: string, fn: FunctionName, variant?: 'in-region'): string {
+  return variant ? `${prefix}-${fn}-${variant}` : `${prefix}-${fn}`;
+}
+
+/** Tag key carried by every function: its folder name under `lambdas/` (scenario files name functions this way). */
+export const FUNCTION_TAG = 'rds-failover:function';

@@ -1,0 +1,629 @@
+/**
+ * The failover workflow, built phase by phase so that it reads like the runbook:
+ *
+ *   trigger check → lease → record → verify (rounds × vantage points) → verdict → data-loss budget
+ *   → [human approval] → fence → [human approval if the fence is unconfirmed] → promote → wait
+ *   until writable (→ scale up) → switch DNS → wait for INSYNC → verify writes → record → notify
+ *   → schedule the failback.
+ *
+ * Anything unexpected goes to one escalation path that notifies the operators and fails the run
+ * with the lease still held (nothing else may act on the database until a human looks).
+ *
+ * JSONPath only. State data, as the run goes: `$.database` (the database's config, from the
+ * rule), `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
+ * `$.verdict` (probe rounds, then evaluate-verdict's output), `$.budget`, `$.ask`, `$.approval`,
+ * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.checks`, `$.standby`,
+ * `$.scaleUp`, `$.dns`, `$.dnsChange`, `$.writes`, `$.failback`, `$.error`.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  Fail,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  Map as MapState,
+  Pass,
+  Result,
+  Succeed,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+  type IChainable,
+  type IStateMachine,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { CallAwsService, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
+import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
+import { Arns } from '../arns.js';
+import { lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
+
+/** State names: the runbook as the console shows it. Tests and the twin address states by these. */
+export const FAILOVER_STATES = {
+  checkTrigger: 'Check the trigger belongs to this database',
+  refuseTrigger: 'Refuse the trigger: nothing was changed',
+  openUnreadable: 'Name the incident after the execution',
+  noLeaseTaken: 'No lease was taken',
+  whoAsked: 'Who asked for the failover?',
+  operatorSkipsCooldown: 'An operator asked: the cooldown does not apply',
+  alarmKeepsCooldown: 'An alarm or RDS event fired: the cooldown applies',
+  takeLease: 'Take the incident lease',
+  anotherIncident: 'Is another incident already running?',
+  alreadyHandled: 'Already handled or cooling down: nothing to do',
+  recordOpened: 'Record that the incident opened',
+  askControlPlane: 'Also ask the RDS control plane?',
+  addControlPlane: 'Add the RDS control plane as a vantage point',
+  groupVantages: 'Group the vantage points with the control plane',
+  flattenVantages: 'List every vantage point',
+  configuredVantages: 'List the configured vantage points',
+  verifyRounds: 'Verify the primary is down, round by round',
+  waitRound: 'Wait before this probe round',
+  probeAll: 'Probe the primary from every vantage point',
+  probeOne: 'Ask one vantage point about the primary',
+  reachVerdict: 'Reach a quorum verdict',
+  recordVerdict: 'Record the verdict',
+  isDown: 'Is the primary really down?',
+  recordFalseAlarm: 'Record a false alarm',
+  releaseLease: 'Release the lease',
+  wasFalseAlarm: 'Was it a false alarm?',
+  falseAlarm: 'False alarm: the primary is healthy',
+  rejected: 'Failover rejected by an operator',
+  checkBudget: 'Check the data-loss budget',
+  needsHuman: 'Does a human need to approve?',
+  operatorApproves: "The operator's request is the approval",
+  askDataLossAndVerdict: 'A human must accept the data loss and judge the verdict',
+  askDataLoss: 'A human must accept the data loss',
+  askVerdict: 'A human must judge the ambiguous verdict',
+  askManual: 'Failover mode is manual: a human decides',
+  askApproval: 'Ask a human to approve the failover',
+  nobodyAnswered: 'Record that nobody answered',
+  wasApproved: 'Did the operator approve the failover?',
+  recordApproval: 'Record the approval',
+  recordRejection: 'Record the rejection',
+  fence: 'Fence the old primary',
+  isFenced: 'Is the old primary fenced?',
+  askUnfenced: 'Ask a human to promote without a confirmed fence',
+  wasUnfencedApproved: 'Did the operator approve promoting without a fence?',
+  recordUnfencedApproval: 'Record the approval to promote without a fence',
+  recordUnfencedRejection: 'Record the rejection of an unfenced promotion',
+  mayLoseData: 'May the promotion accept data loss?',
+  allowDataLoss: 'Allow data loss: within budget or approved',
+  noDataLoss: 'Allow no data loss',
+  promote: 'Promote the standby',
+  standbyPatience: 'How long may the standby take?',
+  coldPatience: 'Allow an hour for the cold standby',
+  replicaPatience: 'Allow 20 minutes for the replica',
+  waitWritable: 'Wait for the standby to become writable',
+  checkWritable: 'Check whether the standby is writable',
+  countWritable: 'Count the standby checks',
+  isWritable: 'Is the standby writable?',
+  giveUpStandby: 'Give up waiting for the standby',
+  scaleUp: 'Scale up the promoted standby',
+  scaleUpPatience: 'Allow 30 minutes for the scale-up',
+  waitScaled: 'Wait for the scale-up to finish',
+  checkScaled: 'Check whether the scaled-up standby is ready',
+  countScaled: 'Count the scale-up checks',
+  isScaled: 'Is the scaled-up standby ready?',
+  switchDns: 'Point the DNS name at the new primary',
+  dnsChanged: 'Did the DNS record change?',
+  dnsPatience: 'Allow 5 minutes for Route 53',
+  waitDns: 'Wait for the DNS change to reach every Route 53 server',
+  getChange: 'Ask Route 53 whether the change is in sync',
+  countDns: 'Count the Route 53 checks',
+  dnsInSync: 'Is the DNS change in sync?',
+  verifyWrites: 'Verify writes through the DNS name',
+  recordFailover: 'Record the failover',
+  tellOperators: 'Tell the operators the failover is done',
+  scheduleFailback: 'Schedule the failback',
+  done: 'Failed over: the standby is the new primary',
+  escalate: 'Escalate to the operators',
+  needsOperator: 'Failover needs an operator: the lease stays held',
+} as const;
+
+/** Timing of the bounded wait loops. */
+export const FAILOVER_TIMING = {
+  /** Between two checks of the standby (promotion, scale-up). */
+  standbyCheckInterval: Duration.seconds(20),
+  /** Checks of a hot or warm replica's promotion before escalating (20 min at 20 s). */
+  replicaCheckLimit: 60,
+  /** Checks of a cold standby's stack update and restore (1 h at 20 s). */
+  coldCheckLimit: 180,
+  /** Checks of a warm standby's scale-up (30 min at 20 s). */
+  scaleUpCheckLimit: 90,
+  /** Between two GetChange calls. */
+  dnsCheckInterval: Duration.seconds(10),
+  /** GetChange calls before going on to verify writes anyway (5 min at 10 s). */
+  dnsCheckLimit: 30,
+} as const;
+
+/** A function the workflow invokes, with its timeout (the Task's TimeoutSeconds adds a margin). */
+export interface WorkflowFunction {
+  readonly function: IFunction;
+  readonly timeout: Duration;
+}
+
+/** The functions the failover workflow invokes, by contract name. */
+export interface FailoverWorkflowFunctions {
+  readonly 'accept-trigger': WorkflowFunction;
+  readonly 'manage-lease': WorkflowFunction;
+  readonly 'probe-vantage': WorkflowFunction;
+  readonly 'evaluate-verdict': WorkflowFunction;
+  readonly 'check-data-loss-budget': WorkflowFunction;
+  readonly 'request-approval': WorkflowFunction;
+  readonly 'fence-primary': WorkflowFunction;
+  readonly 'promote-standby': WorkflowFunction;
+  readonly 'check-standby': WorkflowFunction;
+  readonly 'switch-dns': WorkflowFunction;
+  readonly 'verify-writes': WorkflowFunction;
+  readonly 'record-incident': WorkflowFunction;
+}
+
+export interface FailoverDefinitionProps {
+  readonly functions: FailoverWorkflowFunctions;
+  /** Started (not awaited) at the end of a successful failover. */
+  readonly failback: IStateMachine;
+  /**
+   * ARN builder (Route 53 change ARNs for GetChange).
+   * @default new Arns() - the stack's partition and account
+   */
+  readonly arns?: Arns;
+}
+
+const $ = JsonPath;
+const db = () => $.objectAt('$.database');
+const incidentId = () => $.stringAt('$.trigger.incidentId');
+const epoch = () => $.numberAt('$.lease.epoch');
+
+/**
+ * Builds the failover definition in `scope` (states are constructs named after the runbook
+ * sentences above, so build it once per scope). Returns the chain to give to
+ * `DefinitionBody.fromChainable`.
+ */
+export function buildFailoverDefinition(scope: Construct, props: FailoverDefinitionProps): IChainable {
+  const S = FAILOVER_STATES;
+  const fns = props.functions;
+  const arns = props.arns ?? new Arns();
+  const step: StepFn = (name, fn, payload, resultPath, failure, extra = {}) =>
+    lambdaStep(scope, name, { function: fns[fn].function, functionTimeout: fns[fn].timeout, payload, resultPath, failure, ...extra });
+  /** `key` makes a second record of the same phase distinct (record-incident skips a key it has seen). */
+  const record = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify = false, key?: string) =>
+    step(name, 'record-incident', { database: db(), incidentId: incidentId(), epoch: epoch(), phase, detail, notify, ...(key ? { key } : {}) }, null, failure);
+
+  // ------------------------------------------------------------ escalation (the one error path)
+  const needsOperator = Fail.jsonPath(scope, S.needsOperator, {
+    comment: 'The run stopped on an error it cannot handle. The lease stays held: nothing else acts on this database until a human looks.',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const escalate = step(
+    S.escalate,
+    'record-incident',
+    { database: db(), incidentId: incidentId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error') } },
+    null,
+    { onError: needsOperator, resultPath: '$.escalationError' },
+  );
+  escalate.next(needsOperator);
+  const failure: FailurePath = { onError: escalate };
+
+  // ------------------------------------------------------------ trigger
+  const refuse = Fail.jsonPath(scope, S.refuseTrigger, {
+    comment: 'The event is not a failure of this database (or the input is malformed). No lease was taken.',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  // accept-trigger failed unexpectedly (not a refusal): escalate under the execution's name, with no epoch.
+  const openUnreadable = Pass.jsonPath(scope, S.openUnreadable, {
+    parameters: { incidentId: $.stringAt('$$.Execution.Name') },
+    resultPath: '$.trigger',
+  });
+  openUnreadable
+    .next(Pass.jsonPath(scope, S.noLeaseTaken, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' }))
+    .next(escalate);
+  const checkTrigger = step(
+    S.checkTrigger,
+    'accept-trigger',
+    { database: db(), event: $.objectAt('$.event'), executionId: $.executionId },
+    '$.trigger',
+    { onError: openUnreadable },
+    { catches: [{ errors: [ERROR_NAMES.invalidTrigger, ERROR_NAMES.invalidInput], next: refuse }] },
+  );
+
+  // ------------------------------------------------------------ lease
+  const takeLease = step(
+    S.takeLease,
+    'manage-lease',
+    { database: db(), action: 'acquire', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: $.stringAt('$.lease.ignoreCooldown') },
+    '$.lease',
+    failure,
+  );
+  const cooldownFor = (name: string, ignoreCooldown: boolean) =>
+    Pass.jsonPath(scope, name, { result: Result.fromObject({ ignoreCooldown, epoch: null, acquired: false }), resultPath: '$.lease' }).next(takeLease);
+  const whoAsked = Choice.jsonPath(scope, S.whoAsked)
+    .when(Condition.stringEquals('$.trigger.kind', 'operator'), cooldownFor(S.operatorSkipsCooldown, true))
+    .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
+  checkTrigger.next(whoAsked);
+
+  const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, { comment: 'Another run holds the lease, or the last failover is too recent.' });
+  const recordOpened = record(S.recordOpened, 'detected', {
+    kind: $.stringAt('$.trigger.kind'),
+    source: $.stringAt('$.trigger.source'),
+    at: $.stringAt('$.trigger.at'),
+    summary: $.stringAt('$.trigger.summary'),
+  }, failure);
+  takeLease.next(
+    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), alreadyHandled).otherwise(recordOpened),
+  );
+
+  // ------------------------------------------------------------ verification
+  const verification = buildVerification(scope, props, failure);
+  recordOpened.next(verification.start);
+
+  const reachVerdict = step(
+    S.reachVerdict,
+    'evaluate-verdict',
+    { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.listAt('$.verdict') },
+    // Replaces the probe rounds (kept at $.verdict by the Map) with the verdict: the state stays small.
+    '$.verdict',
+    failure,
+  );
+  verification.end.next(reachVerdict);
+  const recordVerdict = record(S.recordVerdict, 'verdict', { verdict: $.stringAt('$.verdict.verdict'), reason: $.stringAt('$.verdict.reason') }, failure);
+  reachVerdict.next(recordVerdict);
+
+  // ------------------------------------------------------------ false alarm / rejection: release and stop
+  const releaseLease = step(
+    S.releaseLease,
+    'manage-lease',
+    { database: db(), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    null,
+    failure,
+  );
+  releaseLease.next(
+    Choice.jsonPath(scope, S.wasFalseAlarm)
+      .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(scope, S.falseAlarm))
+      .otherwise(Succeed.jsonPath(scope, S.rejected)),
+  );
+  const recordFalseAlarm = record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, failure).next(releaseLease);
+
+  const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at') }, '$.budget', failure);
+  recordVerdict.next(
+    Choice.jsonPath(scope, S.isDown).when(Condition.stringEquals('$.verdict.verdict', 'healthy'), recordFalseAlarm).otherwise(checkBudget),
+  );
+
+  // ------------------------------------------------------------ approval gate
+  const nobodyAnswered = record(S.nobodyAnswered, 'approval-timed-out', { error: $.objectAt('$.error') }, failure).next(escalate);
+  const approvalCatches = [{ errors: ['States.Timeout'], next: nobodyAnswered }];
+  const approvalTimeout = Timeout.at('$.trigger.approvalTimeoutSeconds');
+
+  const askApproval = step(
+    S.askApproval,
+    'request-approval',
+    {
+      database: db(),
+      taskToken: $.taskToken,
+      incidentId: incidentId(),
+      step: 'failover',
+      decision: $.stringAt('$.ask.decision'),
+      reasons: $.listAt('$.ask.reasons'),
+      facts: {
+        verdict: $.stringAt('$.verdict.verdict'),
+        verdictReason: $.stringAt('$.verdict.reason'),
+        lagSeconds: $.numberAt('$.budget.lagSeconds'),
+        budgetSeconds: $.numberAt('$.budget.budgetSeconds'),
+        dataLoss: $.stringAt('$.budget.detail'),
+        trigger: $.stringAt('$.trigger.summary'),
+        mode: $.stringAt('$.database.failover.mode'),
+      },
+      timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
+    },
+    '$.approval',
+    failure,
+    { catches: approvalCatches, waitForTaskToken: { timeout: approvalTimeout } },
+  );
+
+  const ask = (name: string, decision: string, reasons: string) =>
+    Pass.jsonPath(scope, name, { parameters: { decision, 'reasons.$': reasons }, resultPath: '$.ask' }).next(askApproval);
+  const fence = step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  const operatorApproves = Pass.jsonPath(scope, S.operatorApproves, {
+    parameters: { decision: 'approve', approver: $.stringAt('$.trigger.source'), reason: 'The operator asked for the failover' },
+    resultPath: '$.approval',
+  }).next(fence);
+  const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
+  const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
+  checkBudget.next(
+    Choice.jsonPath(scope, S.needsHuman)
+      .when(Condition.stringEquals('$.trigger.kind', 'operator'), operatorApproves)
+      .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
+      .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
+      .when(ambiguous, ask(S.askVerdict, 'promote', 'States.Array($.verdict.reason)'))
+      .when(Condition.stringEquals('$.database.failover.mode', 'manual'), ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"))
+      .otherwise(fence),
+  );
+
+  const recordRejection = record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, failure).next(releaseLease);
+  const recordApproval = record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, failure).next(fence);
+  askApproval.next(
+    Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection),
+  );
+
+  // ------------------------------------------------------------ fence (and its own approval)
+  const switchDns = step(
+    S.switchDns,
+    'switch-dns',
+    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() },
+    '$.dns',
+    failure,
+  );
+  const promotion = buildPromotion(scope, failure, step, switchDns);
+  const askUnfenced = step(
+    S.askUnfenced,
+    'request-approval',
+    {
+      database: db(),
+      taskToken: $.taskToken,
+      incidentId: incidentId(),
+      step: 'failover',
+      decision: 'promote-unfenced',
+      reasons: ['The old primary could not be confirmed fenced, and the fencing policy is "required"'],
+      facts: {
+        fenceConfirmed: $.stringAt('$.fence.confirmed'),
+        fenceActions: $.listAt('$.fence.actions'),
+        instanceStatus: $.stringAt('$.fence.instanceStatus'),
+        verdict: $.stringAt('$.verdict.verdict'),
+      },
+      timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
+    },
+    '$.fenceApproval',
+    failure,
+    { catches: approvalCatches, waitForTaskToken: { timeout: approvalTimeout } },
+  );
+  const recordUnfencedRejection = record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'rejected-unfenced').next(
+    releaseLease,
+  );
+  const recordUnfencedApproval = record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'approved-unfenced').next(
+    promotion,
+  );
+  askUnfenced.next(
+    Choice.jsonPath(scope, S.wasUnfencedApproved)
+      .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
+      .otherwise(recordUnfencedRejection),
+  );
+  fence.next(
+    Choice.jsonPath(scope, S.isFenced)
+      .when(Condition.booleanEquals('$.fence.confirmed', true), promotion)
+      .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), promotion)
+      .otherwise(askUnfenced),
+  );
+
+  // ------------------------------------------------------------ DNS, verification of writes, records, failback
+  const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
+    extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
+  });
+  switchDns.next(
+    Choice.jsonPath(scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), verifyWrites).otherwise(buildDnsWait(scope, arns, verifyWrites, failure)),
+  );
+
+  const done = Succeed.jsonPath(scope, S.done);
+  const scheduleFailback = StepFunctionsStartExecution.jsonPath(scope, S.scheduleFailback, {
+    stateMachine: props.failback,
+    integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
+    input: TaskInput.fromObject({ database: db(), incidentId: incidentId(), epoch: epoch() }),
+    resultSelector: { executionArn: $.stringAt('$.ExecutionArn') },
+    resultPath: '$.failback',
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
+  })
+    .addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2, jitterStrategy: JitterType.FULL })
+    .addCatch(escalate, { errors: ['States.ALL'], resultPath: '$.error' })
+    .next(done);
+
+  verifyWrites
+    .next(
+      step(
+        S.recordFailover,
+        'manage-lease',
+        { database: db(), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+        null,
+        failure,
+      ),
+    )
+    .next(
+      record(
+        S.tellOperators,
+        'failed-over',
+        {
+          verdict: $.stringAt('$.verdict.verdict'),
+          lagSeconds: $.numberAt('$.budget.lagSeconds'),
+          fenced: $.stringAt('$.fence.confirmed'),
+          promotion: $.objectAt('$.promote'),
+          standby: $.objectAt('$.standby'),
+          dns: $.objectAt('$.dns'),
+          writes: $.objectAt('$.writes'),
+          triggeredAt: $.stringAt('$.trigger.at'),
+          writesVerifiedAt: $.stringAt('$.writes.at'),
+        },
+        failure,
+        true,
+      ),
+    )
+    .next(scheduleFailback);
+
+  return checkTrigger;
+}
+
+/** The verification phase: the vantage list, then a Map over rounds whose iteration maps over the vantage points. */
+function buildVerification(scope: Construct, props: FailoverDefinitionProps, failure: FailurePath): { start: IChainable; end: MapState } {
+  const S = FAILOVER_STATES;
+  const probeOne = lambdaStep(scope, S.probeOne, {
+    function: props.functions['probe-vantage'].function,
+    functionTimeout: props.functions['probe-vantage'].timeout,
+    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
+    resultPath: '$',
+  });
+  const probeAll = MapState.jsonPath(scope, S.probeAll, {
+    itemsPath: '$.vantages',
+    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.numberAt('$.round') },
+  }).itemProcessor(probeOne);
+  const waitRound = Wait.jsonPath(scope, S.waitRound, { time: WaitTime.secondsPath('$.waitSeconds') }).next(probeAll);
+  const rounds = MapState.jsonPath(scope, S.verifyRounds, {
+    comment: 'One round after the other; each round asks every vantage point at once.',
+    itemsPath: '$.trigger.rounds',
+    maxConcurrency: 1,
+    itemSelector: {
+      database: db(),
+      vantages: $.listAt('$.vantages.list'),
+      round: $.numberAt('$$.Map.Item.Value.round'),
+      waitSeconds: $.numberAt('$$.Map.Item.Value.waitSeconds'),
+    },
+    resultPath: '$.verdict',
+  }).itemProcessor(waitRound);
+  // A state inside an iteration cannot go to a state outside it: a probe that still fails after
+  // its retries fails the iteration, and the Map escalates.
+  rounds.addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+
+  const configured = Pass.jsonPath(scope, S.configuredVantages, {
+    parameters: { list: $.listAt('$.database.detection.vantagePoints') },
+    resultPath: '$.vantages',
+  }).next(rounds);
+  const flatten = Pass.jsonPath(scope, S.flattenVantages, { parameters: { list: $.listAt('$.vantages.groups[*][*]') }, resultPath: '$.vantages' }).next(rounds);
+  const group = Pass.jsonPath(scope, S.groupVantages, {
+    parameters: { 'groups.$': 'States.Array($.database.detection.vantagePoints, States.Array($.vantages.controlPlane))' },
+    resultPath: '$.vantages',
+  }).next(flatten);
+  const addControlPlane = Pass.jsonPath(scope, S.addControlPlane, {
+    parameters: { name: CONTROL_PLANE_VANTAGE, region: $.stringAt('$.database.primary.region') },
+    resultPath: '$.vantages.controlPlane',
+  }).next(group);
+  const start = Choice.jsonPath(scope, S.askControlPlane)
+    .when(Condition.booleanEquals('$.database.detection.includeControlPlane', true), addControlPlane)
+    .otherwise(configured);
+  return { start, end: rounds };
+}
+
+type StepFn = (
+  name: string,
+  fn: keyof FailoverWorkflowFunctions,
+  payload: Record<string, unknown>,
+  resultPath: string | null,
+  failure: FailurePath,
+  extra?: Partial<LambdaStepProps>,
+) => ReturnType<typeof lambdaStep>;
+
+/**
+ * Promotion: whether data loss is accepted, promote, wait (bounded) until the standby is
+ * writable, and for warm standbys scale it up and wait again; then `next` (the DNS switch).
+ * Returns the first state.
+ */
+function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, next: IChainable): IChainable {
+  const S = FAILOVER_STATES;
+  const T = FAILOVER_TIMING;
+  const promote = step(
+    S.promote,
+    'promote-standby',
+    { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'promote', allowDataLoss: $.stringAt('$.promotion.allowDataLoss') },
+    '$.promote',
+    failure,
+  );
+  const allow = (name: string, allowDataLoss: boolean) =>
+    Pass.jsonPath(scope, name, { result: Result.fromObject({ allowDataLoss }), resultPath: '$.promotion' }).next(promote);
+  const allowLoss = allow(S.allowDataLoss, true);
+  const start = Choice.jsonPath(scope, S.mayLoseData, {
+    comment: 'Within budget, or approved by a human (a rejection ends the run before this point).',
+  })
+    .when(Condition.booleanEquals('$.budget.withinBudget', true), allowLoss)
+    .when(Condition.isPresent('$.approval'), allowLoss)
+    .otherwise(allow(S.noDataLoss, false));
+
+  const giveUp = Pass.jsonPath(scope, S.giveUpStandby, {
+    parameters: {
+      Error: 'StandbyNotReady',
+      'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)",
+    },
+    resultPath: '$.error',
+  }).next(failure.onError);
+  const counter = (name: string) =>
+    Pass.jsonPath(scope, name, {
+      parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
+      resultPath: '$.checks',
+    });
+  const patience = (name: string, limit: number) =>
+    Pass.jsonPath(scope, name, { result: Result.fromObject({ attempt: 0, limit }), resultPath: '$.checks' });
+  const check = (name: string, phase: 'promote' | 'scale-up') =>
+    step(name, 'check-standby', { database: db(), phase }, '$.standby', failure);
+  const reached = Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit');
+  const ready = Condition.booleanEquals('$.standby.ready', true);
+
+  // Scale-up (warm standbys, once promoted).
+  const waitScaled = Wait.jsonPath(scope, S.waitScaled, { time: WaitTime.duration(T.standbyCheckInterval) });
+  waitScaled
+    .next(check(S.checkScaled, 'scale-up'))
+    .next(counter(S.countScaled))
+    .next(Choice.jsonPath(scope, S.isScaled).when(ready, next).when(reached, giveUp).otherwise(waitScaled));
+  const scaleUp = step(
+    S.scaleUp,
+    'promote-standby',
+    { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'scale-up', allowDataLoss: false },
+    '$.scaleUp',
+    failure,
+  );
+  scaleUp.next(patience(S.scaleUpPatience, T.scaleUpCheckLimit)).next(waitScaled);
+
+  // Promotion.
+  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.duration(T.standbyCheckInterval) });
+  waitWritable
+    .next(check(S.checkWritable, 'promote'))
+    .next(counter(S.countWritable))
+    .next(
+      Choice.jsonPath(scope, S.isWritable)
+        .when(Condition.and(ready, Condition.booleanEquals('$.standby.needsScaleUp', true)), scaleUp)
+        .when(ready, next)
+        .when(reached, giveUp)
+        .otherwise(waitWritable),
+    );
+  promote.next(
+    Choice.jsonPath(scope, S.standbyPatience)
+      .when(Condition.stringEquals('$.database.standby.readiness', 'cold'), patience(S.coldPatience, T.coldCheckLimit).next(waitWritable))
+      .otherwise(patience(S.replicaPatience, T.replicaCheckLimit).next(waitWritable)),
+  );
+  return start;
+}
+
+/** The bounded GetChange loop: until INSYNC, or the limit (then writes are verified anyway). */
+function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath): IChainable {
+  const S = FAILOVER_STATES;
+  const T = FAILOVER_TIMING;
+  const getChange = CallAwsService.jsonPath(scope, S.getChange, {
+    service: 'route53',
+    action: 'getChange',
+    parameters: { Id: $.stringAt('$.dns.changeId') },
+    iamResources: [arns.route53AnyChange()],
+    iamAction: 'route53:GetChange',
+    resultSelector: { status: $.stringAt('$.ChangeInfo.Status') },
+    resultPath: '$.dnsChange',
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
+  })
+    .addRetry({
+      errors: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    })
+    .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  const wait = Wait.jsonPath(scope, S.waitDns, { time: WaitTime.duration(T.dnsCheckInterval) }).next(getChange);
+  const count = Pass.jsonPath(scope, S.countDns, {
+    parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
+    resultPath: '$.checks',
+  });
+  getChange.next(count);
+  count.next(
+    Choice.jsonPath(scope, S.dnsInSync)
+      .when(Condition.stringEquals('$.dnsChange.status', 'INSYNC'), verifyWrites)
+      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
+      .otherwise(wait),
+  );
+  return Pass.jsonPath(scope, S.dnsPatience, { result: Result.fromObject({ attempt: 0, limit: T.dnsCheckLimit }), resultPath: '$.checks' }).next(wait);
+}

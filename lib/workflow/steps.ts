@@ -1,0 +1,91 @@
+/**
+ * Building blocks of the workflows: a Lambda step with the product's retry and catch policy,
+ * and the retry settings themselves. JSONPath only (the offline interpreter used as test oracle
+ * runs no JSONata and no `Assign`).
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { IntegrationPattern, JitterType, JsonPath, TaskInput, Timeout, type IChainable, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
+
+/** Retry of Lambda service errors (AWS-FACTS.md §6), with full jitter. */
+export const LAMBDA_SERVICE_RETRY: RetryProps = {
+  errors: [...LAMBDA_SERVICE_ERRORS],
+  interval: Duration.seconds(2),
+  maxAttempts: 6,
+  backoffRate: 2,
+  jitterStrategy: JitterType.FULL,
+};
+
+/** Retry of the functions' transient errors (throttling, busy resources), with full jitter. */
+export const TRANSIENT_RETRY: RetryProps = {
+  errors: [...ERROR_NAMES.transient],
+  interval: Duration.seconds(3),
+  maxAttempts: 5,
+  backoffRate: 2,
+  jitterStrategy: JitterType.FULL,
+};
+
+/** Where failures go, and where the error lands in the state. */
+export interface FailurePath {
+  /** The state that handles every uncaught error (`States.ALL`). */
+  readonly onError: IChainable;
+  /** @default '$.error' */
+  readonly resultPath?: string;
+}
+
+export interface LambdaStepProps {
+  readonly function: IFunction;
+  /** The function's input (its contract in lambdas/shared/contracts.ts). */
+  readonly payload: Record<string, unknown>;
+  /** Where the function's output goes; `null` discards it; `'$'` (rendered as no ResultPath, the default) replaces the input. */
+  readonly resultPath: string | null;
+  /** The function's own timeout: the task's TimeoutSeconds adds a margin to it. */
+  readonly functionTimeout: Duration;
+  /** Retries tried before the standard ones (e.g. WritesNotYetVisibleError). */
+  readonly extraRetries?: RetryProps[];
+  /** Catches tried before the `States.ALL` one. */
+  readonly catches?: Array<{ errors: string[]; next: IChainable; resultPath?: string }>;
+  /**
+   * Where every other error goes.
+   * @default - no catch-all (inside a Map iteration: the Map's own Catch handles it)
+   */
+  readonly failure?: FailurePath;
+  /**
+   * Invoke with `.waitForTaskToken` (the payload carries `$$.Task.Token`) and this timeout,
+   * instead of a direct invoke bounded by the function's timeout.
+   * @default - a direct invoke (the state receives the function's output)
+   */
+  readonly waitForTaskToken?: { readonly timeout: Timeout };
+  readonly comment?: string;
+}
+
+/** Margin between a function's timeout and its Task's TimeoutSeconds (cold start, invoke overhead). */
+export const TASK_TIMEOUT_MARGIN = Duration.seconds(15);
+
+/**
+ * A Task state that invokes a function directly (its ARN as Resource: the state receives the
+ * function's output itself, nothing else), with an explicit TimeoutSeconds, the standard retries
+ * and a catch of everything into the failure path.
+ */
+export function lambdaStep(scope: Construct, stateName: string, props: LambdaStepProps): LambdaInvoke {
+  const callback = props.waitForTaskToken;
+  const task = LambdaInvoke.jsonPath(scope, stateName, {
+    lambdaFunction: props.function,
+    payload: TaskInput.fromObject(props.payload),
+    ...(callback
+      ? { integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN, taskTimeout: callback.timeout }
+      : { payloadResponseOnly: true, taskTimeout: Timeout.duration(props.functionTimeout.plus(TASK_TIMEOUT_MARGIN)) }),
+    retryOnServiceExceptions: false,
+    resultPath: props.resultPath === null ? JsonPath.DISCARD : props.resultPath === '$' ? undefined : props.resultPath,
+    comment: props.comment,
+  });
+  for (const retry of props.extraRetries ?? []) task.addRetry(retry);
+  task.addRetry(LAMBDA_SERVICE_RETRY);
+  task.addRetry(TRANSIENT_RETRY);
+  for (const c of props.catches ?? []) task.addCatch(c.next, { errors: c.errors, resultPath: c.resultPath ?? '$.error' });
+  if (props.failure) task.addCatch(props.failure.onError, { errors: ['States.ALL'], resultPath: props.failure.resultPath ?? '$.error' });
+  return task;
+}

@@ -1,0 +1,427 @@
+/**
+ * The control stack synthesized from examples/config.json: resources, encryption, functions,
+ * IAM per function (exact actions and resources), the state machine's role, the triggers and
+ * their input, the cross-Region heartbeat and its alarm, the dashboard.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { PENDING_INDEX } from '../../lambdas/shared/approvals.js';
+import { heartbeatInput } from '../../lambdas/shared/contracts.js';
+import { FUNCTION_RUNTIME } from '../../lib/constructs/failover-function.js';
+import { CONTROL_FUNCTIONS } from '../../lib/constructs/permissions.js';
+import { PENDING_INDEX_NAME } from '../../lib/constructs/failover-control.js';
+import { synthApp, type IamStatement, type SynthesizedFunction } from '../helpers/synth.js';
+import { wideConfig } from './configs.js';
+
+const app = synthApp();
+const control = app.control;
+const t = control.assertions;
+const ACCOUNT = '123456789012';
+const R = 'us-west-2';
+const one = <T>(list: T[], what: string): T => {
+  if (list.length !== 1) throw new Error(`expected one ${what}, found ${list.length}`);
+  return list[0]!;
+};
+const [keyId] = one(control.resources('AWS::KMS::Key'), 'key');
+const KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`;
+const TABLE_ARN = `arn:aws:dynamodb:${R}:${ACCOUNT}:table/failover-state`;
+const TOPIC_ARN = `arn:aws:sns:${R}:${ACCOUNT}:failover-notifications`;
+const BUS_ARN = `arn:aws:events:${R}:${ACCOUNT}:event-bus/failover-events`;
+const fn = (name: string): SynthesizedFunction => app.findFunction(`failover-${name}`, R);
+
+/** `action on resource` pairs of a function's role, except its log group and X-Ray (checked separately). */
+function grants(statements: IamStatement[]): string[] {
+  return statements
+    .filter((s) => !s.Action.every((a) => a.startsWith('xray:')) && !s.Action.every((a) => a.startsWith('logs:')))
+    .flatMap((s) => s.Action.flatMap((a) => s.Resource.map((r) => `${a} on ${r}${s.Condition ? ` if ${JSON.stringify(s.Condition)}` : ''}`)))
+    .sort();
+}
+const on = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} on ${r}`));
+const TABLE = [...on(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [TABLE_ARN]), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
+const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+const PUT_METRICS = `cloudwatch:PutMetricData on * if {"StringEquals":{"cloudwatch:namespace":"RdsFailover"}}`;
+
+describe('control stack: state, notifications, bus', () => {
+  it('is named from the prefix and lives in the control Region', () => {
+    expect(control.name).toBe('failover-control');
+    expect(control.region).toBe('us-west-2');
+  });
+
+  it('has one customer managed key with rotation, usable by this Region\'s CloudWatch Logs and by EventBridge for dead letters', () => {
+    t.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
+          }),
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: { ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps state in one on-demand table with pk/sk, PITR, the CMK, TTL `ttl` and the sparse GSI `pending`', () => {
+    const [, table] = one(control.resources('AWS::DynamoDB::Table'), 'table');
+    expect(table.Properties).toMatchObject({
+      TableName: 'failover-state',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY_ARN },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'pending',
+          KeySchema: [
+            { AttributeName: 'pendingDatabase', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    expect(table.Properties!.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'pendingDatabase', AttributeType: 'S' },
+        { AttributeName: 'createdAt', AttributeType: 'S' },
+      ]),
+    );
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(PENDING_INDEX_NAME).toBe(PENDING_INDEX);
+  });
+
+  it('notifies through a CMK-encrypted topic that refuses non-TLS publishers, with the configured e-mail subscriptions', () => {
+    t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'failover-notifications', KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const subs = control.resources('AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subs).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: TOPIC_ARN })]);
+  });
+
+  it('has the product bus `<prefix>-events`', () => {
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.hasResourceProperties('AWS::Events::EventBus', { Name: 'failover-events' });
+  });
+
+  it('keeps undeliverable triggers in a CMK-encrypted, TLS-only queue', () => {
+    const [queueId, queue] = one(control.resources('AWS::SQS::Queue'), 'queue');
+    expect(queue.Properties).toMatchObject({ KmsMasterKeyId: KEY_ARN, MessageRetentionPeriod: 1209600 });
+    const policy = one(
+      control.resources('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Properties!.Queues).includes(queueId)),
+      'queue policy',
+    )[1];
+    const statements = (policy.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+    // One statement for every rule of this account and Region: the policy does not grow with the databases.
+    const fromEvents = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    expect(fromEvents).toEqual([
+      {
+        Sid: 'AllowTriggerRulesOfThisRegion',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: `arn:aws:sqs:${R}:${ACCOUNT}:${queueId}`,
+        Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${R}:${ACCOUNT}:rule/*` } },
+      },
+    ]);
+    const wideQueuePolicy = synthApp({ config: wideConfig() }).control.resources('AWS::SQS::QueuePolicy');
+    expect(JSON.stringify(wideQueuePolicy).match(/events\.amazonaws\.com/g)).toHaveLength(1);
+  });
+});
+
+describe('control stack: functions', () => {
+  it('deploys every control-Region function, named `<prefix>-<folder>` and tagged with its folder', () => {
+    const here = app.functions.filter((f) => f.stack === control.name);
+    expect(here.map((f) => f.folder).sort()).toEqual([...CONTROL_FUNCTIONS].sort());
+    for (const f of here) expect(f.functionName).toBe(`failover-${f.folder}`);
+  });
+
+  it('runs them on the newest Node.js (arm64), traced, logging JSON to their own CMK-encrypted log group', () => {
+    expect(FUNCTION_RUNTIME.name).toBe('nodejs24.x');
+    for (const [, f] of control.resources('AWS::Lambda::Function')) {
+      const name = String(f.Properties!.FunctionName);
+      expect(f.Properties, name).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: `/aws/lambda/${name}` },
+        Handler: 'index.handler',
+      });
+    }
+    const groups = control.resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties!);
+    for (const f of app.functions.filter((x) => x.stack === control.name)) {
+      expect(groups).toContainEqual({ LogGroupName: `/aws/lambda/${f.functionName}`, KmsKeyId: KEY_ARN, RetentionInDays: 90 });
+    }
+  });
+
+  it('gives every function TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME, RESOURCE_PREFIX, PROBE_FUNCTION_NAME and POWERTOOLS_SERVICE_NAME', () => {
+    for (const f of app.functions.filter((x) => x.stack === control.name)) {
+      expect(f.environment, f.functionName).toMatchObject({
+        TABLE_NAME: 'failover-state',
+        TOPIC_ARN,
+        EVENT_BUS_NAME: 'failover-events',
+        RESOURCE_PREFIX: 'failover',
+        PROBE_FUNCTION_NAME: 'failover-probe',
+        POWERTOOLS_SERVICE_NAME: f.folder,
+      });
+    }
+  });
+
+  it('uses no managed policies: each role writes only its own log group, and X-Ray', () => {
+    for (const [id, role] of control.resources('AWS::IAM::Role')) expect(role.Properties!.ManagedPolicyArns, id).toBeUndefined();
+    for (const f of app.functions.filter((x) => x.stack === control.name)) {
+      const logs = f.statements.filter((s) => s.Action.some((a) => a.startsWith('logs:')));
+      expect(logs, f.functionName).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/lambda/${f.functionName}:*`] },
+      ]);
+      expect(f.statements.filter((s) => s.Action.some((a) => a.startsWith('xray:')))).toEqual([
+        { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
+      ]);
+    }
+  });
+
+  it('attaches no function to a VPC when no network is configured', () => {
+    for (const f of app.functions) expect(f.vpc, f.functionName).toBeUndefined();
+  });
+});
+
+describe('control stack: least privilege per function', () => {
+  const expected: Record<string, string[]> = {
+    'accept-trigger': [],
+    'evaluate-verdict': [],
+    'manage-lease': TABLE,
+    'probe-vantage': [
+      ...on(['lambda:InvokeFunction'], ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`)),
+      `rds:DescribeDBInstances on arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-primary`,
+    ],
+    'check-data-loss-budget': [`rds:DescribeDBInstances on arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`, 'cloudwatch:GetMetricData on *'],
+    'request-approval': [...TABLE, `sns:Publish on ${TOPIC_ARN}`],
+    'fence-primary': [
+      `ec2:RevokeSecurityGroupIngress on arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`,
+      ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [`arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-primary`]),
+      ...TABLE,
+      'ec2:DescribeSecurityGroups on *',
+    ],
+    'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [`arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`]),
+    'check-standby': [`rds:DescribeDBInstances on arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`],
+    'switch-dns': on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0EXAMPLE']),
+    'verify-writes': [`secretsmanager:GetSecretValue on ${SECRET}`],
+    heartbeat: [`secretsmanager:GetSecretValue on ${SECRET}`, PUT_METRICS],
+    'record-incident': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
+  };
+
+  for (const name of CONTROL_FUNCTIONS) {
+    it(`${name}: exactly its documented permissions`, () => {
+      expect(grants(fn(name).statements)).toEqual([...expected[name]!].sort());
+    });
+  }
+
+  it('uses `*` only for actions without resource-level permissions (and no wildcard actions)', () => {
+    const allowedOnStar = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'ec2:DescribeSecurityGroups']);
+    for (const f of app.functions) {
+      for (const s of f.statements) {
+        for (const a of s.Action) expect(a, f.functionName).not.toContain('*');
+        if (s.Resource.includes('*')) for (const a of s.Action) expect(allowedOnStar.has(a), `${f.functionName}: ${a} on *`).toBe(true);
+        if (s.Action.includes('cloudwatch:PutMetricData')) expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } });
+      }
+    }
+  });
+});
+
+describe('control stack: state machines', () => {
+  it('runs both workflows as STANDARD, logging ALL (no execution data: task tokens) to CMK log groups, traced', () => {
+    const machines = control.resources('AWS::StepFunctions::StateMachine');
+    expect(machines.map(([, m]) => m.Properties!.StateMachineName).sort()).toEqual(['failover-failback', 'failover-failover']);
+    for (const [, m] of machines) {
+      const name = String(m.Properties!.StateMachineName);
+      expect(m.Properties, name).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: false,
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/vendedlogs/states/${name}:*` } }],
+        },
+      });
+    }
+    const groups = control.resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties!);
+    expect(groups).toContainEqual({ LogGroupName: '/aws/vendedlogs/states/failover-failover', KmsKeyId: KEY_ARN, RetentionInDays: 365 });
+  });
+
+  it('lets the failover state machine invoke its functions, poll Route 53 changes and start the failback, nothing else', () => {
+    const statements = app.stateMachineStatements('failover-failover');
+    const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
+    const workflowFunctions = CONTROL_FUNCTIONS.filter((n) => n !== 'heartbeat');
+    expect(invoked.sort()).toEqual(workflowFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
+    const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
+    expect(others).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] },
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback`] },
+      ]),
+    );
+    const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
+    for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
+    expect(others).toHaveLength(4);
+  });
+
+  it('lets the failback state machine invoke only record-incident', () => {
+    const invoked = app.stateMachineStatements('failover-failback').filter((s) => s.Action.includes('lambda:InvokeFunction'));
+    expect(invoked.flatMap((s) => s.Resource).sort()).toEqual([fn('record-incident').arn, `${fn('record-incident').arn}:*`].sort());
+  });
+});
+
+describe('control stack: triggers', () => {
+  const db = app.config.databases[0]!;
+  const rules = control.resources('AWS::Events::Rule');
+  const onBus = rules.filter(([, r]) => r.Properties!.EventBusName === 'failover-events');
+  const onDefault = rules.filter(([, r]) => r.Properties!.EventBusName === undefined && r.Properties!.EventPattern);
+  const schedules = rules.filter(([, r]) => r.Properties!.ScheduleExpression);
+
+  it('starts the failover from the product bus on its alarms, its primary\'s failure events and operator requests', () => {
+    const [, rule] = one(onBus, 'product-bus rule');
+    expect(rule.Properties!.EventPattern).toEqual({
+      $or: [
+        {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          detail: { alarmName: ['failover-orders-heartbeat-in-region', 'failover-orders-heartbeat-cross-region'], state: { value: ['ALARM'] } },
+        },
+        {
+          source: ['aws.rds'],
+          'detail-type': ['RDS DB Instance Event'],
+          detail: {
+            SourceIdentifier: ['orders-primary'],
+            EventID: ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0034', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'],
+          },
+        },
+        { source: ['rds-failover.operator'], 'detail-type': ['Failover Requested'], detail: { database: ['orders'] } },
+      ],
+    });
+  });
+
+  it('starts it from the default bus when the cross-Region heartbeat alarm fires', () => {
+    const [, rule] = one(onDefault, 'default-bus rule');
+    expect(rule.Properties!.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: ['failover-orders-heartbeat-cross-region'], state: { value: ['ALARM'] } },
+    });
+  });
+
+  it('gives the workflow `{ database, event }`: the database config as a constant and the whole event inserted as JSON', () => {
+    for (const [id, rule] of [...onBus, ...onDefault]) {
+      const [target] = rule.Properties!.Targets as Array<Record<string, unknown>>;
+      expect(target, id).toMatchObject({
+        Arn: `arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover`,
+        DeadLetterConfig: { Arn: expect.stringMatching(/^arn:aws:sqs:us-west-2:123456789012:/) },
+        RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 7200 },
+      });
+      const transformer = target!.InputTransformer as { InputPathsMap: Record<string, string>; InputTemplate: string };
+      expect(transformer.InputPathsMap).toEqual({ f1: '$' });
+      // The placeholder stands unquoted where a JSON value goes: EventBridge inserts the event as JSON.
+      expect(transformer.InputTemplate).toContain('"event":<f1>}');
+      const event = { source: 'aws.cloudwatch', detail: { alarmName: 'x', state: { value: 'ALARM' } } };
+      const rendered = JSON.parse(transformer.InputTemplate.replace('<f1>', JSON.stringify(event))) as Record<string, unknown>;
+      expect(rendered).toEqual({ database: JSON.parse(JSON.stringify(db)), event });
+      // The role EventBridge uses may start only the failover state machine.
+      const roleId = one(
+        control.resources('AWS::IAM::Role').filter(([rid]) => `arn:aws:iam::${ACCOUNT}:role/${rid}` === target!.RoleArn),
+        'rule role',
+      )[0];
+      expect(app.roleStatements(control, roleId)).toEqual([
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover`] },
+      ]);
+    }
+  });
+
+  it('runs the cross-Region heartbeat on the heartbeat period with the heartbeat input, no retries of stale beats', () => {
+    const [scheduleId, schedule] = one(schedules, 'schedule');
+    expect(schedule.Properties!.ScheduleExpression).toBe('rate(1 minute)');
+    const [target] = schedule.Properties!.Targets as Array<Record<string, unknown>>;
+    expect(target).toMatchObject({ Arn: fn('heartbeat').arn, RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } });
+    const beat = JSON.parse(String(target!.Input)) as Record<string, unknown>;
+    expect(beat).toEqual({
+      site: 'cross-region',
+      database: 'orders',
+      engine: 'postgres',
+      host: 'writer.orders.internal',
+      port: 5432,
+      secretArn: SECRET,
+      databaseName: 'orders',
+    });
+    expect(heartbeatInput.safeParse(beat).success).toBe(true);
+    const [, permission] = one(control.resources('AWS::Lambda::Permission'), 'permission');
+    expect(permission.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: fn('heartbeat').arn,
+      SourceArn: `arn:aws:events:${R}:${ACCOUNT}:rule/${scheduleId}`,
+    });
+  });
+
+  it('alarms on a failed or missing cross-Region heartbeat with the configured M of N', () => {
+    const [, alarm] = one(control.resources('AWS::CloudWatch::Alarm'), 'alarm');
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: 'failover-orders-heartbeat-cross-region',
+      Namespace: 'RdsFailover',
+      MetricName: 'HeartbeatSuccess',
+      Dimensions: expect.arrayContaining([
+        { Name: 'Database', Value: 'orders' },
+        { Name: 'Site', Value: 'cross-region' },
+      ]),
+      Statistic: 'Minimum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect((alarm.Properties!.Dimensions as unknown[]).length).toBe(2);
+  });
+});
+
+describe('control stack: dashboard', () => {
+  const [, dashboard] = one(control.resources('AWS::CloudWatch::Dashboard'), 'dashboard');
+  const body = JSON.parse(String(dashboard.Properties!.DashboardBody)) as { widgets: Array<{ properties: Record<string, unknown> }> };
+  const titled = (fragment: string) => one(body.widgets.filter((w) => String(w.properties.title ?? '').includes(fragment)), `widget "${fragment}"`).properties;
+
+  it('is named from the prefix', () => {
+    expect(dashboard.Properties!.DashboardName).toBe('failover-rds-failover');
+  });
+
+  it('shows both heartbeats, each from its own Region', () => {
+    const metrics = titled('orders: heartbeat').metrics as unknown[][];
+    expect(metrics).toHaveLength(2);
+    expect(JSON.stringify(metrics[0])).toContain('"Site","in-region"');
+    expect(JSON.stringify(metrics[0])).toContain('"region":"us-east-1"');
+    expect(JSON.stringify(metrics[1])).toContain('"Site","cross-region"');
+    expect(JSON.stringify(metrics[1])).toContain('"region":"us-west-2"');
+  });
+
+  it('shows the standby\'s ReplicaLag against the RPO budget', () => {
+    const lag = titled('standby lag vs RPO budget');
+    expect(JSON.stringify(lag.metrics)).toContain('"AWS/RDS","ReplicaLag","DBInstanceIdentifier","orders-replica"');
+    expect(JSON.stringify(lag.metrics)).toContain('"region":"us-west-2"');
+    expect(lag.annotations).toMatchObject({ horizontal: [{ value: 30, label: 'RPO budget (30 s)' }] });
+  });
+
+  it('shows verdicts, incidents and RTO from the product\'s metrics', () => {
+    expect(JSON.stringify(titled('verdicts').metrics)).toContain('"RdsFailover","Verdict","Database","orders","Verdict","confirmed-down"');
+    expect(JSON.stringify(titled('incidents').metrics)).toContain('"RdsFailover","Incident","Database","orders"');
+    expect(JSON.stringify(titled('RTO').metrics)).toContain('"RdsFailover","FailoverRtoSeconds","Database","orders"');
+  });
+});
