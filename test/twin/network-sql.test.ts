@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { twinContext } from '../../twin/context.js';
+import { SQL_CONNECTOR_SYMBOL, createSqlConnector, installSqlTwin, type SqlConnector, type SqlTarget } from '../../twin/sql.js';
+import type { World } from '../../twin/world.js';
+import { PRIMARY, PRIMARY_SG, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from './helpers.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const target = (host: string, extra: Partial<SqlTarget> = {}): SqlTarget => ({ engine: 'postgres', host, port: 5432, user: 'probe', password: 'pw', database: 'orders', timeoutMs: 3000, ...extra });
+const as = <T>(vantage: string, region: string, fn: () => Promise<T>) => twinContext.run({ vantage, region, functionName: 'probe' }, fn);
+const HB_TABLE = 'CREATE TABLE IF NOT EXISTS failover_heartbeat (site text PRIMARY KEY, at timestamptz NOT NULL)';
+const HB_UPSERT = 'INSERT INTO failover_heartbeat (site, at) VALUES ($1, now()) ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at';
+
+const setup = (): { w: World; sql: SqlConnector } => {
+  const w = exampleWorld();
+  return { w, sql: createSqlConnector(w) };
+};
+
+describe('SQL connector: normal operation', () => {
+  it('connects through the DNS name to the primary, answers probes and records writes', async () => {
+    const { w, sql } = setup();
+    await as('use1-a', 'us-east-1', async () => {
+      const s = await sql.connect(target(RECORD));
+      expect(await s.query('SELECT 1')).toEqual([{ '?column?': 1 }]);
+      expect(await s.query('select pg_is_in_recovery()')).toEqual([{ pg_is_in_recovery: false }]);
+      await s.query(HB_TABLE);
+      await s.query(HB_UPSERT, ['use1-a']);
+      await s.query(HB_UPSERT, ['use1-a']);
+      expect(await s.query('SELECT site, at FROM failover_heartbeat WHERE site = $1', ['use1-a'])).toEqual([{ site: 'use1-a', at: new Date(w.clock.now()) }]);
+      await s.close();
+    });
+    expect(w.network.writes.map((x) => [x.target, x.vantage, x.t])).toEqual([['orders-primary', 'use1-a', 0], ['orders-primary', 'use1-a', 0], ['orders-primary', 'use1-a', 0]]);
+  });
+
+  it('a replica answers read-only and refuses writes with the engine error', async () => {
+    const { w, sql } = setup();
+    const s = await as('usw2', 'us-west-2', () => sql.connect(target(endpointOf(REPLICA))));
+    expect(await s.query('SELECT pg_is_in_recovery()')).toEqual([{ pg_is_in_recovery: true }]);
+    const e: any = await s.query(HB_UPSERT, ['usw2']).catch((x) => x);
+    expect(e.code).toBe('25006');
+    expect(e.message).toBe('cannot execute INSERT in a read-only transaction');
+    expect(w.network.writes).toHaveLength(0);
+    expect(w.network.refusedWrites).toHaveLength(1);
+  });
+
+  it('MySQL flavour: @@global.read_only and the read-only error', async () => {
+    const { w } = setup();
+    w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
+    w.rds.createInstance({ region: 'us-west-2', id: 'mr', replicaOf: { region: 'us-east-1', id: 'm' } });
+    const sql = createSqlConnector(w);
+    const s = await sql.connect({ ...target('mr.c0abcdefghij.us-west-2.rds.amazonaws.com'), engine: 'mysql', port: 3306 });
+    expect(await s.query('SELECT @@global.read_only')).toEqual([{ '@@global.read_only': 1 }]);
+    expect(await s.query('SELECT 1')).toEqual([{ '1': 1 }]);
+    await expect(s.query('CREATE TABLE t (a int)')).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT', errno: 1290 });
+  });
+
+  it('unsupported SQL and wrong passwords fail loudly', async () => {
+    const { w, sql } = setup();
+    w.rds.getInstance(PRIMARY.id)!.masterPassword = 'secret';
+    await expect(sql.connect(target(RECORD))).rejects.toMatchObject({ code: '28P01', message: 'password authentication failed for user "probe"' });
+    const s = await sql.connect(target(RECORD, { password: 'secret' }));
+    await expect(s.query('SELECT count(*) FROM pg_stat_activity GROUP BY 1')).rejects.toMatchObject({ name: 'TwinSqlUnsupported' });
+    await expect(s.query('SELECT * FROM nope')).rejects.toMatchObject({ code: '42P01' });
+    await expect(sql.connect(target('nothing.orders.internal'))).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    await expect(sql.connect(target(RECORD, { port: 3306, password: 'secret' }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('SQL connector under faults', () => {
+  it('crash: new connections time out, open sessions are reset; recovery brings the primary back as it was', async () => {
+    const { w, sql } = setup();
+    const s = await sql.connect(target(RECORD));
+    w.crashInstance(PRIMARY.id);
+    await expect(s.query('SELECT 1')).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(sql.connect(target(RECORD))).rejects.toMatchObject({ code: 'ETIMEDOUT', elapsedMs: 3000 });
+    await expect(sql.tcpCheck(RECORD, 5432, 2000)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    w.recoverInstance(PRIMARY.id);
+    const again = await sql.connect(target(RECORD));
+    await again.query(HB_TABLE);
+    expect(w.network.writes).toHaveLength(1);
+  });
+
+  it('partition: only the listed vantage points lose the primary; it keeps taking writes from others', async () => {
+    const { w, sql } = setup();
+    const open = await as('use1-a', 'us-east-1', () => sql.connect(target(RECORD)));
+    w.partition(['use1-a', 'usw2'], PRIMARY.id);
+    await expect(as('use1-a', 'us-east-1', () => sql.connect(target(RECORD)))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(as('usw2', 'us-west-2', () => sql.tcpCheck(RECORD, 5432, 1000))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(open.query('SELECT 1')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    const app = await as('app', 'us-east-1', () => sql.connect(target(RECORD)));
+    await app.query(HB_TABLE);
+    expect(w.network.writes.map((x) => x.vantage)).toEqual(['app']);
+    w.heal();
+    expect(await open.query('SELECT 1')).toEqual([{ '?column?': 1 }]);
+  });
+
+  it('fence by revoking ingress: new connections refused (timeout), tracked sessions keep writing', async () => {
+    const { w, sql } = setup();
+    const tracked = await sql.connect(target(RECORD));
+    await tracked.query(HB_TABLE);
+    w.ec2.revokeSecurityGroupIngress({ GroupId: PRIMARY_SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] }, { region: 'us-east-1' });
+    await expect(sql.connect(target(RECORD))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await tracked.query(HB_UPSERT, ['still-here']);
+    expect(w.network.writes).toHaveLength(2);
+    // the session is cut only by dropping it: reboot
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id }, { region: 'us-east-1' });
+    await expect(tracked.query('SELECT 1')).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('untracked flows (all traffic open both ways) are cut at once when the rule goes', async () => {
+    const { w, sql } = setup();
+    w.ec2.createSecurityGroup({ region: 'us-east-1', id: 'sg-0open0000000000000', ingress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
+    w.rds.createInstance({ region: 'us-east-1', id: 'open', securityGroupIds: ['sg-0open0000000000000'] });
+    const s = await sql.connect(target('open.c0abcdefghij.us-east-1.rds.amazonaws.com'));
+    w.ec2.revokeSecurityGroupIngress({ GroupId: 'sg-0open0000000000000', IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }, { region: 'us-east-1' });
+    await expect(s.query('SELECT 1')).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('security-group sources are matched when a vantage point declares its address', async () => {
+    const { w, sql } = setup();
+    w.network.setVantageSource('outside', { ip: '192.168.1.10' });
+    w.network.setVantageSource('inside', { ip: '10.1.2.3' });
+    await expect(as('outside', 'us-east-1', () => sql.connect(target(RECORD)))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(as('inside', 'us-east-1', () => sql.connect(target(RECORD)))).resolves.toBeDefined();
+  });
+
+  it('Region outage: the target Region times out; a caller in an out Region reaches nothing', async () => {
+    const { w, sql } = setup();
+    w.regionOutage('us-east-1', true);
+    await expect(as('usw2', 'us-west-2', () => sql.connect(target(RECORD)))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(as('use1-a', 'us-east-1', () => sql.connect(target(endpointOf(REPLICA))))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(as('usw2', 'us-west-2', () => sql.connect(target(endpointOf(REPLICA))))).resolves.toBeDefined();
+  });
+
+  it('reboot: refused while rebooting, back afterwards', async () => {
+    const { w, sql } = setup();
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id }, { region: 'us-east-1' });
+    await expect(sql.connect(target(RECORD))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await w.clock.advanceBy(61_000);
+    await expect(sql.connect(target(RECORD))).resolves.toBeDefined();
+  });
+});
+
+describe('failover through the network model', () => {
+  it('promotion + DNS switch: clients follow after INSYNC and their cached TTL; the promoted replica keeps the replicated data', async () => {
+    const { w, sql } = setup();
+    w.setReplicaLag(REPLICA.id, 5);
+    const p = await as('app', 'us-east-1', () => sql.connect(target(RECORD)));
+    await p.query(HB_TABLE);
+    await p.query(HB_UPSERT, ['early']);
+    await w.clock.advanceBy(60_000);
+    await p.query(HB_UPSERT, ['late']); // within the replica lag when the primary dies
+    w.crashInstance(PRIMARY.id);
+    await w.clock.advanceBy(1000);
+    w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, { region: 'us-west-2' });
+    await w.clock.advanceBy(125_000);
+    w.route53.changeResourceRecordSets({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: endpointOf(REPLICA) }] } }] } }, { region: 'us-east-1' });
+    // a client that resolved the name just before keeps the old answer for the TTL
+    await expect(as('usw2', 'us-west-2', () => sql.connect(target(RECORD)))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await w.clock.advanceBy(60_000 + 30_000);
+    const s = await as('usw2', 'us-west-2', () => sql.connect(target(RECORD)));
+    expect(await s.query('SELECT pg_is_in_recovery()')).toEqual([{ pg_is_in_recovery: false }]);
+    await s.query(HB_UPSERT, ['after']);
+    expect((await s.query('SELECT site FROM failover_heartbeat')).map((r) => r.site).sort()).toEqual(['after', 'early']);
+    expect(w.network.writes.map((x) => x.target)).toEqual(['orders-primary', 'orders-primary', 'orders-primary', 'orders-replica']);
+  });
+});
+
+describe('installSqlTwin', () => {
+  let uninstall: (() => void) | undefined;
+  afterEach(() => uninstall?.());
+  it('sets and restores the product\'s global seam', () => {
+    const { w } = setup();
+    const g = globalThis as Record<symbol, unknown>;
+    expect(g[SQL_CONNECTOR_SYMBOL]).toBeUndefined();
+    uninstall = installSqlTwin(w);
+    expect(typeof (g[SQL_CONNECTOR_SYMBOL] as SqlConnector).connect).toBe('function');
+    uninstall();
+    uninstall = undefined;
+    expect(g[SQL_CONNECTOR_SYMBOL]).toBeUndefined();
+  });
+});
+
+describe('the product\'s own SQL (lambdas/shared/sql.ts) against the twin', () => {
+  it('writeHeartbeat on PostgreSQL and MySQL returns the database time; verify-writes checks read the flags', async () => {
+    const { writeHeartbeat } = await import('../../lambdas/shared/sql.js');
+    const { w, sql } = setup();
+    await w.clock.advanceBy(90_500);
+    const pg = await sql.connect(target(RECORD));
+    expect(await writeHeartbeat(pg, 'postgres', { site: 'use1-a', epoch: 3 })).toBe(new Date(w.clock.now()).toISOString());
+    expect(await writeHeartbeat(pg, 'postgres', { site: 'use1-a', epoch: 4 })).toBe(new Date(w.clock.now()).toISOString());
+    expect(await pg.query('SELECT pg_is_in_recovery() AS in_recovery')).toEqual([{ in_recovery: false }]);
+    w.rds.createInstance({ region: 'us-east-1', id: 'my', engine: 'mysql' });
+    const my = await sql.connect({ ...target('my.c0abcdefghij.us-east-1.rds.amazonaws.com'), engine: 'mysql', port: 3306 });
+    expect(await writeHeartbeat(my, 'mysql', { site: 'usw2', epoch: null })).toBe(new Date(w.clock.now()).toISOString());
+    expect(await my.query('SELECT @@global.read_only AS read_only')).toEqual([{ read_only: 0 }]);
+    expect(w.network.writes.filter((x) => x.target === 'my')).toHaveLength(2);
+    const replica = await sql.connect(target(endpointOf(REPLICA)));
+    await expect(writeHeartbeat(replica, 'postgres', { site: 'x' })).rejects.toMatchObject({ code: '25006' });
+  });
+
+  it('the probe classifies the twin\'s failures as the product expects', async () => {
+    const { classifyDatabaseError, isReadOnlyError } = await import('../../lambdas/probe/core.js');
+    const { w, sql } = setup();
+    w.partition(['use1-a'], PRIMARY.id);
+    const partitioned = await as('use1-a', 'us-east-1', () => sql.connect(target(RECORD))).catch((e) => e);
+    expect(classifyDatabaseError(partitioned)).toBe('down');
+    w.heal();
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id }, { region: 'us-east-1' });
+    expect(classifyDatabaseError(await sql.connect(target(RECORD)).catch((e) => e))).toBe('down');
+    expect(classifyDatabaseError(await sql.connect(target('nowhere.orders.internal')).catch((e) => e))).toBe('unknown');
+    const replica = await sql.connect(target(endpointOf(REPLICA)));
+    expect(isReadOnlyError(await replica.query('CREATE TABLE t (a int)').catch((e) => e))).toBe(true);
+  });
+});

@@ -1,0 +1,382 @@
+import {
+  DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, PromoteReadReplicaCommand, RDSClient,
+} from '@aws-sdk/client-rds';
+import { afterEach, describe, expect, it } from 'vitest';
+import { installSdkTwin } from '../../twin/sdk.js';
+import { World } from '../../twin/world.js';
+import { PRIMARY, REPLICA, exampleWorld } from './helpers.js';
+
+const W2 = { region: 'us-west-2' };
+const E1 = { region: 'us-east-1' };
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const describeOne = (w: World, id: string, region: string): any => (w.rds.describeDBInstances({ DBInstanceIdentifier: id }, { region }) as any).DBInstances[0];
+const errOf = (fn: () => unknown): any => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+};
+
+describe('RDS DescribeDBInstances', () => {
+  it('an unknown identifier is the DBInstanceNotFound error, not an empty list', () => {
+    const w = exampleWorld();
+    const e = errOf(() => w.rds.describeDBInstances({ DBInstanceIdentifier: 'nope' }, E1));
+    expect(e).toBeInstanceOf(DBInstanceNotFoundFault);
+    expect(e.name).toBe('DBInstanceNotFoundFault');
+    expect(e.Code).toBe('DBInstanceNotFound');
+    expect(e.$metadata.httpStatusCode).toBe(404);
+    expect(e.message).toBe('DBInstance nope not found.');
+  });
+
+  it('shows cross-Region replication with ARNs and StatusInfos', () => {
+    const w = exampleWorld();
+    const p = describeOne(w, PRIMARY.id, PRIMARY.region);
+    const r = describeOne(w, REPLICA.id, REPLICA.region);
+    expect(p.ReadReplicaDBInstanceIdentifiers).toEqual(['arn:aws:rds:us-west-2:123456789012:db:orders-replica']);
+    expect(p.StatusInfos).toBeUndefined();
+    expect(r.ReadReplicaSourceDBInstanceIdentifier).toBe('arn:aws:rds:us-east-1:123456789012:db:orders-primary');
+    expect(r.StatusInfos).toEqual([{ StatusType: 'read replication', Normal: true, Status: 'replicating' }]);
+    expect(r.Endpoint).toEqual({ Address: 'orders-replica.c0abcdefghij.us-west-2.rds.amazonaws.com', Port: 5432 });
+    expect(r.DBInstanceArn).toBe('arn:aws:rds:us-west-2:123456789012:db:orders-replica');
+    // an instance is only visible in its own Region
+    expect(errOf(() => w.rds.describeDBInstances({ DBInstanceIdentifier: PRIMARY.id }, W2)).name).toBe('DBInstanceNotFoundFault');
+  });
+
+  it('a crashed primary is reported failed and its replica shows replication error', () => {
+    const w = exampleWorld();
+    w.crashInstance(PRIMARY.id);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceStatus).toBe('failed');
+    expect(describeOne(w, REPLICA.id, REPLICA.region).StatusInfos[0]).toMatchObject({ Normal: false, Status: 'error' });
+    w.recoverInstance(PRIMARY.id);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceStatus).toBe('available');
+    expect(describeOne(w, REPLICA.id, REPLICA.region).StatusInfos[0].Status).toBe('replicating');
+  });
+});
+
+describe('RDS PromoteReadReplica', () => {
+  it('modifying (source still shown) -> rebooting -> available within 60–120 s; a second call is refused', async () => {
+    const w = exampleWorld();
+    const out: any = w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2);
+    expect(out.DBInstance.DBInstanceStatus).toBe('modifying');
+    expect(out.DBInstance.ReadReplicaSourceDBInstanceIdentifier).toContain('orders-primary');
+    // while promoting: not in available state
+    const during = errOf(() => w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2));
+    expect(during).toBeInstanceOf(InvalidDBInstanceStateFault);
+    expect(during.message).toBe('DB Instance is not in available state.');
+    const start = w.clock.now();
+    const seen: string[] = [];
+    while (describeOne(w, REPLICA.id, REPLICA.region).DBInstanceStatus !== 'available') {
+      seen.push(describeOne(w, REPLICA.id, REPLICA.region).DBInstanceStatus);
+      await w.clock.advanceBy(1000);
+    }
+    const took = (w.clock.now() - start) / 1000;
+    expect(took).toBeGreaterThanOrEqual(60);
+    expect(took).toBeLessThanOrEqual(121);
+    expect(seen).toContain('rebooting');
+    const after = describeOne(w, REPLICA.id, REPLICA.region);
+    expect(after.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(after.StatusInfos).toBeUndefined();
+    expect(after.BackupRetentionPeriod).toBe(1);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).ReadReplicaDBInstanceIdentifiers).toEqual([]);
+    const second = errOf(() => w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2));
+    expect(second.name).toBe('InvalidDBInstanceStateFault');
+    expect(second.Code).toBe('InvalidDBInstanceState');
+    expect(second.message).toBe('DB Instance is not a read replica.');
+    expect(w.rds.promotions).toHaveLength(1);
+  });
+
+  it('durations are drawn from the seed: same seed same duration, and they vary across seeds', async () => {
+    const dur = async (seed: number) => {
+      const w = exampleWorld(seed);
+      w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2);
+      await w.clock.runUntilIdle();
+      return w.clock.now() - w.startMs;
+    };
+    expect(await dur(11)).toBe(await dur(11));
+    const set = new Set(await Promise.all([1, 2, 3, 4, 5].map(dur)));
+    expect(set.size).toBeGreaterThan(1);
+  });
+
+  it('a backing-up replica cannot be promoted; a non-replica is not a read replica', async () => {
+    const w = exampleWorld();
+    w.rds.createDBSnapshot({ DBSnapshotIdentifier: 'snap1', DBInstanceIdentifier: REPLICA.id }, W2);
+    expect(describeOne(w, REPLICA.id, REPLICA.region).DBInstanceStatus).toBe('backing-up');
+    expect(errOf(() => w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2)).message).toBe('DB Instance is not in available state.');
+    expect(errOf(() => w.rds.promoteReadReplica({ DBInstanceIdentifier: PRIMARY.id }, E1)).message).toBe('DB Instance is not a read replica.');
+    await w.clock.runUntilIdle();
+    expect(describeOne(w, REPLICA.id, REPLICA.region).DBInstanceStatus).toBe('available');
+    expect((w.rds.describeDBSnapshots({ DBSnapshotIdentifier: 'snap1' }, W2) as any).DBSnapshots[0].Status).toBe('available');
+  });
+
+  it('records how much of the source the promoted replica holds (data-loss model)', async () => {
+    const w = exampleWorld();
+    w.setReplicaLag(REPLICA.id, 20);
+    await w.clock.advanceBy(60_000);
+    const crashAt = w.clock.now();
+    w.crashInstance(PRIMARY.id);
+    await w.clock.advanceBy(120_000);
+    w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2);
+    expect(w.rds.promotions[0]!.dataUpToMs).toBe(crashAt - 20_000);
+  });
+});
+
+describe('RDS replica lag metrics', () => {
+  it('publishes ReplicaLag every 60 s; PostgreSQL lag grows while the source is down; -1 after termination', async () => {
+    const w = exampleWorld();
+    w.setReplicaLag(REPLICA.id, 3);
+    await w.clock.advanceBy(5 * 60_000);
+    const q = (region: string) =>
+      (w.cloudwatch.getMetricData({
+        StartTime: new Date(w.startMs), EndTime: new Date(w.clock.now()),
+        MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: REPLICA.id }] }, Period: 60, Stat: 'Maximum' } }],
+      }, { region }) as any).MetricDataResults[0];
+    const r = q(REPLICA.region);
+    expect(r.Values).toEqual([3, 3, 3, 3, 3]);
+    expect(r.Timestamps[0].getTime()).toBeGreaterThan(r.Timestamps[1].getTime()); // descending like AWS
+    w.crashInstance(PRIMARY.id);
+    await w.clock.advanceBy(3 * 60_000);
+    const grown = q(REPLICA.region).Values.slice(0, 3);
+    expect(grown[0]).toBeGreaterThan(grown[1]);
+    expect(grown[1]).toBeGreaterThan(3);
+  });
+
+  it('MySQL reports -1 while the source is unreachable', async () => {
+    const w = new World();
+    w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
+    w.rds.createInstance({ region: 'us-west-2', id: 'mr', replicaOf: { region: 'us-east-1', id: 'm' } });
+    w.regionOutage('us-east-1', true);
+    expect(w.rds.replicaLagMetric(w.rds.getInstance('mr')!)).toBe(-1);
+  });
+});
+
+describe('RDS ModifyDBInstance, Reboot, Stop, Start', () => {
+  it('class change with ApplyImmediately: modifying for minutes, then the new class', async () => {
+    const w = exampleWorld();
+    const out: any = w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DBInstanceClass: 'db.r6g.xlarge', ApplyImmediately: true }, E1);
+    expect(out.DBInstance.DBInstanceStatus).toBe('modifying');
+    await w.clock.advanceBy(3 * 60_000);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceClass).toBe('db.r6g.large');
+    await w.clock.runUntilIdle();
+    const d = describeOne(w, PRIMARY.id, PRIMARY.region);
+    expect(d.DBInstanceClass).toBe('db.r6g.xlarge');
+    expect(d.DBInstanceStatus).toBe('available');
+  });
+
+  it('class change without ApplyImmediately waits in PendingModifiedValues', () => {
+    const w = exampleWorld();
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DBInstanceClass: 'db.r6g.xlarge' }, E1);
+    const d = describeOne(w, PRIMARY.id, PRIMARY.region);
+    expect(d.DBInstanceStatus).toBe('available');
+    expect(d.PendingModifiedValues).toEqual({ DBInstanceClass: 'db.r6g.xlarge' });
+  });
+
+  it('VpcSecurityGroupIds apply asynchronously without downtime, whatever ApplyImmediately says', async () => {
+    const w = exampleWorld();
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: ['sg-0fence000000000000'] }, E1);
+    const d = describeOne(w, PRIMARY.id, PRIMARY.region);
+    expect(d.DBInstanceStatus).toBe('available');
+    expect(d.VpcSecurityGroups).toEqual([
+      { VpcSecurityGroupId: 'sg-0a1b2c3d4e5f60718', Status: 'removing' },
+      { VpcSecurityGroupId: 'sg-0fence000000000000', Status: 'adding' },
+    ]);
+    await w.clock.advanceBy(30_000);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).VpcSecurityGroups).toEqual([{ VpcSecurityGroupId: 'sg-0fence000000000000', Status: 'active' }]);
+  });
+
+  it('rename: renaming, old DNS name gone at once, new id after the reboot, replicas stay attached', async () => {
+    const w = exampleWorld();
+    const addr = 'orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com';
+    expect(w.network.resolve(addr, undefined)).toBeDefined();
+    const out: any = w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, NewDBInstanceIdentifier: 'Orders-Primary-Old', ApplyImmediately: true }, E1);
+    expect(out.DBInstance.DBInstanceStatus).toBe('renaming');
+    expect(out.DBInstance.PendingModifiedValues.DBInstanceIdentifier).toBe('orders-primary-old');
+    expect(w.network.resolve(addr, undefined)).toBeUndefined();
+    await w.clock.advanceBy(5 * 60_000);
+    expect(errOf(() => w.rds.describeDBInstances({ DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('DBInstanceNotFoundFault');
+    expect(describeOne(w, 'orders-primary-old', 'us-east-1').DBInstanceStatus).toBe('available');
+    expect(describeOne(w, REPLICA.id, REPLICA.region).ReadReplicaSourceDBInstanceIdentifier).toBe('arn:aws:rds:us-east-1:123456789012:db:orders-primary-old');
+    expect(w.network.resolve('orders-primary-old.c0abcdefghij.us-east-1.rds.amazonaws.com', undefined)).toBeUndefined();
+    await w.clock.advanceBy(6 * 60_000);
+    expect(w.network.resolve('orders-primary-old.c0abcdefghij.us-east-1.rds.amazonaws.com', undefined)).toBeDefined();
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'orders-primary-old', NewDBInstanceIdentifier: REPLICA.id, ApplyImmediately: true }, W2)).name).toBe('DBInstanceNotFoundFault');
+  });
+
+  it('reboot: rebooting 30–60 s, events 0004 and 0006', async () => {
+    const w = exampleWorld();
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceStatus).toBe('rebooting');
+    await w.clock.advanceBy(29_000);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceStatus).toBe('rebooting');
+    await w.clock.advanceBy(32_000);
+    expect(describeOne(w, PRIMARY.id, PRIMARY.region).DBInstanceStatus).toBe('available');
+    const ids = w.events.log.filter((e) => e.event.source === 'aws.rds').map((e) => (e.event.detail as any).EventID);
+    expect(ids).toEqual(['RDS-EVENT-0004', 'RDS-EVENT-0006']);
+    expect(errOf(() => w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id, ForceFailover: true }, E1)).name).toBe('InvalidParameterCombination');
+  });
+
+  it('stop is refused for replicas and for sources with replicas; a stopped instance cannot be modified; start brings it back', async () => {
+    const w = exampleWorld();
+    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: REPLICA.id }, W2)).name).toBe('InvalidDBInstanceStateFault');
+    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1)).message).toContain('has read replicas');
+    w.rds.createInstance({ region: 'us-east-1', id: 'solo' });
+    w.rds.stopDBInstance({ DBInstanceIdentifier: 'solo' }, E1);
+    await w.clock.runUntilIdle();
+    expect(describeOne(w, 'solo', 'us-east-1').DBInstanceStatus).toBe('stopped');
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'solo', DBInstanceClass: 'db.t4g.micro', ApplyImmediately: true }, E1)).name).toBe('InvalidDBInstanceStateFault');
+    expect(errOf(() => w.rds.startDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('InvalidDBInstanceStateFault');
+    w.rds.startDBInstance({ DBInstanceIdentifier: 'solo' }, E1);
+    await w.clock.runUntilIdle();
+    expect(describeOne(w, 'solo', 'us-east-1').DBInstanceStatus).toBe('available');
+    const ids = w.events.log.filter((e) => e.event.source === 'aws.rds').map((e) => (e.event.detail as any).EventID);
+    expect(ids).toEqual(['RDS-EVENT-0087', 'RDS-EVENT-0088']);
+  });
+});
+
+describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
+  it('cross-Region replica from the source ARN: creating for tens of minutes, then available and catching up', async () => {
+    const w = exampleWorld();
+    // after a failover, rebuild the old primary site as a replica of the new primary
+    w.rds.createInstance({ region: 'us-west-2', id: 'newp' });
+    const out: any = w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newp' }, E1);
+    expect(out.DBInstance.DBInstanceStatus).toBe('creating');
+    expect(out.DBInstance.Endpoint).toBeUndefined();
+    expect(describeOne(w, 'newp', 'us-west-2').DBInstanceStatus).toBe('modifying');
+    await w.clock.advanceBy(19 * 60_000);
+    expect(describeOne(w, 'rebuilt', 'us-east-1').DBInstanceStatus).toBe('creating');
+    while (describeOne(w, 'rebuilt', 'us-east-1').DBInstanceStatus === 'creating') await w.clock.advanceBy(60_000);
+    expect(w.clock.now() - w.startMs).toBeLessThanOrEqual(46 * 60_000);
+    const r = describeOne(w, 'rebuilt', 'us-east-1');
+    expect(r.DBInstanceStatus).toBe('available');
+    expect(r.ReadReplicaSourceDBInstanceIdentifier).toBe('arn:aws:rds:us-west-2:123456789012:db:newp');
+    expect(r.BackupRetentionPeriod).toBe(0);
+    expect(w.rds.replicaLagMetric(w.rds.getInstance('rebuilt', 'us-east-1')!)).toBeGreaterThan(0);
+    expect(describeOne(w, 'newp', 'us-west-2').DBInstanceStatus).toBe('available');
+  });
+
+  it('replica creation errors', () => {
+    const w = exampleWorld();
+    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:nope' }, W2)).name).toBe('DBInstanceNotFoundFault');
+    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: REPLICA.id, SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary' }, W2)).name).toBe('DBInstanceAlreadyExistsFault');
+    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica' }, E1)).message).toContain('Automated backups are not enabled');
+    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: PRIMARY.id, DBSubnetGroupName: 'g' }, E1)).name).toBe('DBSubnetGroupNotAllowedFault');
+  });
+
+  it('delete needs a final snapshot or SkipFinalSnapshot; deletion protection; replicas of a deleted PostgreSQL source terminate', async () => {
+    const w = exampleWorld();
+    const del = (input: object) => errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, ...input }, E1));
+    expect(del({}).message).toBe('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    expect(del({ SkipFinalSnapshot: true, FinalDBSnapshotIdentifier: 's' }).name).toBe('InvalidParameterCombination');
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DeletionProtection: true }, E1);
+    expect(del({ SkipFinalSnapshot: true }).message).toBe('Cannot delete protected DB Instance, please disable deletion protection and try again.');
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DeletionProtection: false }, E1);
+    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: REPLICA.id, FinalDBSnapshotIdentifier: 's' }, W2)).name).toBe('InvalidParameterCombination');
+    const out: any = w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, FinalDBSnapshotIdentifier: 'final', DeleteAutomatedBackups: false }, E1);
+    expect(out.DBInstance.DBInstanceStatus).toBe('deleting');
+    await w.clock.runUntilIdle();
+    expect(errOf(() => w.rds.describeDBInstances({ DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('DBInstanceNotFoundFault');
+    expect((w.rds.describeDBSnapshots({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBSnapshots.map((s: any) => [s.DBSnapshotIdentifier, s.Status])).toEqual([['final', 'available']]);
+    const backups = (w.rds.describeDBInstanceAutomatedBackups({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBInstanceAutomatedBackups;
+    expect(backups[0].Status).toBe('retained');
+    expect(describeOne(w, REPLICA.id, REPLICA.region).StatusInfos[0].Status).toBe('terminated');
+    expect(w.rds.deletions).toEqual([expect.objectContaining({ instanceId: PRIMARY.id, finalSnapshot: 'final', retainedAutomatedBackups: true })]);
+  });
+
+  it('a failed instance can only be deleted with SkipFinalSnapshot', () => {
+    const w = exampleWorld();
+    w.crashInstance(PRIMARY.id);
+    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, FinalDBSnapshotIdentifier: 's' }, E1)).message).toContain('SkipFinalSnapshot');
+  });
+
+  it('CreateDBSnapshot refuses duplicates', () => {
+    const w = exampleWorld();
+    w.rds.createDBSnapshot({ DBSnapshotIdentifier: 's', DBInstanceIdentifier: PRIMARY.id }, E1);
+    expect(errOf(() => w.rds.createDBSnapshot({ DBSnapshotIdentifier: 's', DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('DBSnapshotAlreadyExistsFault');
+    expect(errOf(() => w.rds.describeDBSnapshots({ DBSnapshotIdentifier: 'zz' }, E1)).name).toBe('DBSnapshotNotFoundFault');
+  });
+
+  it('automated backups lag 5 minutes behind now', async () => {
+    const w = exampleWorld();
+    await w.clock.advanceBy(60 * 60_000);
+    const b = (w.rds.describeDBInstanceAutomatedBackups({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBInstanceAutomatedBackups[0];
+    expect(b.Status).toBe('active');
+    expect(w.clock.now() - b.RestoreWindow.LatestTime.getTime()).toBe(5 * 60_000);
+  });
+});
+
+describe('RDS events', () => {
+  it('a crash emits an "RDS DB Instance Event" with the AWS detail shape', () => {
+    const w = exampleWorld();
+    w.crashInstance(PRIMARY.id);
+    const e = w.events.log.find((x) => x.event.source === 'aws.rds')!.event;
+    expect(e['detail-type']).toBe('RDS DB Instance Event');
+    expect(e.region).toBe('us-east-1');
+    expect(e.resources).toEqual(['arn:aws:rds:us-east-1:123456789012:db:orders-primary']);
+    expect(e.detail).toEqual({
+      EventCategories: ['failure'], SourceType: 'DB_INSTANCE', SourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+      Date: '2026-01-01T00:00:00.000Z', Message: expect.any(String), SourceIdentifier: 'orders-primary', EventID: 'RDS-EVENT-0031',
+    });
+  });
+});
+
+describe('Aurora global clusters', () => {
+  const global = () => {
+    const w = new World();
+    w.rds.createGlobalCluster({ id: 'g1', engine: 'aurora-postgresql', clusters: [{ region: 'us-east-1', id: 'c-east' }, { region: 'us-west-2', id: 'c-west' }] });
+    return w;
+  };
+  it('FailoverState is empty unless an operation runs; switchover takes 1–2 min and keeps the topology', async () => {
+    const w = global();
+    const g0: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
+    expect(g0.FailoverState).toBeUndefined();
+    expect(g0.GlobalClusterMembers.map((m: any) => m.IsWriter)).toEqual([true, false]);
+    w.rds.switchoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'arn:aws:rds:us-west-2:123456789012:cluster:c-west' }, W2);
+    const g1: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
+    expect(g1.FailoverState).toEqual({ Status: 'pending', FromDbClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:c-east', ToDbClusterArn: 'arn:aws:rds:us-west-2:123456789012:cluster:c-west', IsDataLossAllowed: false });
+    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2)).name).toBe('InvalidGlobalClusterStateFault');
+    await w.clock.advanceBy(30_000);
+    expect((w.rds.describeGlobalClusters({}, W2) as any).GlobalClusters[0].FailoverState.Status).toBe('switching-over');
+    await w.clock.advanceBy(100_000);
+    const g2: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
+    expect(g2.FailoverState).toBeUndefined();
+    expect(g2.GlobalClusterMembers.map((m: any) => m.IsWriter)).toEqual([false, true]);
+  });
+
+  it('AllowDataLoss with Switchover is invalid; a switchover fails when the old primary is down; failover with data loss works', async () => {
+    const w = global();
+    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true, Switchover: true }, W2)).name).toBe('InvalidParameterCombination');
+    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'nope', TargetDbClusterIdentifier: 'c-west' }, W2)).name).toBe('GlobalClusterNotFoundFault');
+    w.crashInstance('c-east');
+    w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west' }, W2);
+    await w.clock.runUntilIdle();
+    expect(w.rds.clusterIsWriter(w.rds.getCluster('c-east')!)).toBe(true);
+    expect(w.events.log.some((e) => (e.event.detail as any).EventID === 'RDS-EVENT-0187')).toBe(true);
+    w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2);
+    await w.clock.runUntilIdle();
+    const g: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
+    expect(g.GlobalClusterMembers).toEqual([
+      expect.objectContaining({ IsWriter: false, SynchronizationStatus: 'pending-resync' }),
+      expect.objectContaining({ IsWriter: true, SynchronizationStatus: 'connected' }),
+    ]);
+    expect((w.rds.describeDBClusters({ DBClusterIdentifier: 'c-west' }, W2) as any).DBClusters[0].Endpoint).toBe('c-west.cluster-c0abcdefghij.us-west-2.rds.amazonaws.com');
+  });
+});
+
+describe('RDS through the SDK', () => {
+  let uninstall: () => void;
+  afterEach(() => uninstall());
+  it('real RDSClient: errors are the SDK classes, Region comes from the client', async () => {
+    const w = exampleWorld();
+    uninstall = installSdkTwin(w);
+    const west = new RDSClient({ region: 'us-west-2' });
+    const east = new RDSClient({ region: 'us-east-1' });
+    await expect(east.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: REPLICA.id }))).rejects.toBeInstanceOf(DBInstanceNotFoundFault);
+    const d = await west.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: REPLICA.id }));
+    expect(d.DBInstances?.[0]?.DBInstanceStatus).toBe('available');
+    expect(d.$metadata.httpStatusCode).toBe(200);
+    await west.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: REPLICA.id }));
+    await expect(west.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: REPLICA.id }))).rejects.toBeInstanceOf(InvalidDBInstanceStateFault);
+    expect(w.apiCalls).toMatchObject({ 'rds:DescribeDBInstances': 2, 'rds:PromoteReadReplica': 2 });
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * EC2 security groups: DescribeSecurityGroups, AuthorizeSecurityGroupIngress (duplicate ->
+ * InvalidPermission.Duplicate), RevokeSecurityGroupIngress (an unknown rule is an error in a
+ * non-default VPC, a no-op listed in UnknownIpPermissions in the default VPC; AWS-FACTS §7).
+ * The network model asks {@link Ec2Service.allowsIngress} when a NEW connection is opened: rule
+ * changes never cut tracked connections; untracked flows (all-open rules both ways) are cut.
+ */
+import { awsError } from '../errors.js';
+import type { Authorization } from '../iam.js';
+import type { World } from '../world.js';
+import { arn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+
+export interface IpPermission {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: { CidrIp?: string; Description?: string }[];
+  Ipv6Ranges?: { CidrIpv6?: string; Description?: string }[];
+  UserIdGroupPairs?: { GroupId?: string; Description?: string; UserId?: string }[];
+  PrefixListIds?: { PrefixListId?: string; Description?: string }[];
+}
+
+interface Rule {
+  id: string;
+  protocol: string;
+  from: number;
+  to: number;
+  source: { kind: 'cidr' | 'cidr6' | 'group' | 'prefix'; value: string };
+  description?: string;
+}
+
+interface Group {
+  id: string;
+  name: string;
+  description: string;
+  vpcId: string;
+  region: string;
+  defaultVpc: boolean;
+  ingress: Rule[];
+  egress: Rule[];
+}
+
+/** Where a connection comes from (for rule matching); undefined fields match any rule source. */
+export interface ConnectionSource {
+  readonly ip?: string;
+  readonly securityGroupId?: string;
+}
+
+const PROTOCOLS: Record<string, string> = { '-1': '-1', all: '-1', tcp: 'tcp', '6': 'tcp', udp: 'udp', '17': 'udp', icmp: 'icmp', '1': 'icmp' };
+const ruleKey = (r: Omit<Rule, 'id' | 'description'>) => `${r.protocol}|${r.from}|${r.to}|${r.source.kind}|${r.source.value}`;
+
+function ipv4ToInt(ip: string): number | undefined {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return undefined;
+  return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
+}
+/** IPv4 CIDR membership. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [net, bitsText] = cidr.split('/');
+  const bits = Number(bitsText ?? 32);
+  const a = ipv4ToInt(ip);
+  const b = ipv4ToInt(net ?? '');
+  if (a === undefined || b === undefined) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (a & mask) === (b & mask);
+}
+
+export class Ec2Service implements ServiceModel {
+  readonly key = 'ec2' as const;
+  private readonly groups = new Map<string, Group>(); // region/id
+
+  constructor(private readonly world: World) {}
+
+  readonly operations: Record<string, OpHandler> = {
+    DescribeSecurityGroups: (i, c) => this.describeSecurityGroups(i, c),
+    AuthorizeSecurityGroupIngress: (i, c) => this.authorizeSecurityGroupIngress(i, c),
+    RevokeSecurityGroupIngress: (i, c) => this.revokeSecurityGroupIngress(i, c),
+  };
+
+  authorization(operation: string, input: { GroupId?: string }, ctx: CallCtx): Authorization {
+    const action = `ec2:${operation}`;
+    if (operation === 'DescribeSecurityGroups') return { action, resources: ['*'] };
+    return { action, resources: [arn.securityGroup(ctx.region, input.GroupId ?? '*')] };
+  }
+
+  // ------------------------------------------------------------------ setup
+
+  /** Creates a security group (setup). Default egress: all traffic to 0.0.0.0/0. */
+  createSecurityGroup(spec: { region: string; id: string; name?: string; vpcId?: string; defaultVpc?: boolean; ingress?: IpPermission[]; egress?: IpPermission[] }): void {
+    const g: Group = {
+      id: spec.id,
+      name: spec.name ?? spec.id,
+      description: spec.name ?? spec.id,
+      vpcId: spec.vpcId ?? 'vpc-0abc1234def567890',
+      region: spec.region,
+      defaultVpc: spec.defaultVpc ?? false,
+      ingress: [],
+      egress: [],
+    };
+    g.ingress = (spec.ingress ?? []).flatMap((p) => this.flatten(p));
+    g.egress = (spec.egress ?? [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]).flatMap((p) => this.flatten(p));
+    this.groups.set(`${spec.region}/${spec.id}`, g);
+  }
+
+  /** Does the group exist in the twin? */
+  hasGroup(region: string, id: string): boolean {
+    return this.groups.has(`${region}/${id}`);
+  }
+
+  /** Is a new TCP connection to `port` admitted by any of these groups? */
+  allowsIngress(region: string, groupIds: readonly string[], port: number, source: ConnectionSource = {}): { allowed: boolean; untracked: boolean } {
+    let allowed = false;
+    let untracked = false;
+    for (const gid of groupIds) {
+      const g = this.groups.get(`${region}/${gid}`);
+      if (!g) continue;
+      for (const r of g.ingress) {
+        const protoOk = r.protocol === '-1' || r.protocol === 'tcp';
+        const portOk = r.protocol === '-1' || (port >= r.from && port <= r.to);
+        if (!protoOk || !portOk || !this.sourceMatches(r, source)) continue;
+        allowed = true;
+        const allOpenIn = r.protocol === '-1' && r.source.kind === 'cidr' && r.source.value === '0.0.0.0/0';
+        const allOpenOut = g.egress.some((e) => e.protocol === '-1' && e.source.kind === 'cidr' && e.source.value === '0.0.0.0/0');
+        if (allOpenIn && allOpenOut) untracked = true;
+      }
+    }
+    return { allowed, untracked };
+  }
+
+  private sourceMatches(r: Rule, s: ConnectionSource): boolean {
+    if (r.source.kind === 'cidr') return s.ip === undefined || inCidr(s.ip, r.source.value);
+    if (r.source.kind === 'group') return s.securityGroupId === undefined || s.securityGroupId === r.source.value;
+    return s.ip === undefined && s.securityGroupId === undefined;
+  }
+
+  private flatten(p: IpPermission): Rule[] {
+    const protocol = PROTOCOLS[String(p.IpProtocol ?? '').toLowerCase()];
+    if (!protocol) throw awsError('ec2', 'InvalidParameterValue', `Invalid value '${String(p.IpProtocol)}' for IP protocol. Unknown protocol.`);
+    const from = protocol === '-1' ? -1 : p.FromPort ?? -1;
+    const to = protocol === '-1' ? -1 : p.ToPort ?? -1;
+    const sources: { source: Rule['source']; description?: string }[] = [
+      ...(p.IpRanges ?? []).map((r) => ({ source: { kind: 'cidr' as const, value: r.CidrIp ?? '' }, description: r.Description })),
+      ...(p.Ipv6Ranges ?? []).map((r) => ({ source: { kind: 'cidr6' as const, value: r.CidrIpv6 ?? '' }, description: r.Description })),
+      ...(p.UserIdGroupPairs ?? []).map((r) => ({ source: { kind: 'group' as const, value: r.GroupId ?? '' }, description: r.Description })),
+      ...(p.PrefixListIds ?? []).map((r) => ({ source: { kind: 'prefix' as const, value: r.PrefixListId ?? '' }, description: r.Description })),
+    ];
+    if (sources.length === 0) throw awsError('ec2', 'InvalidParameterValue', 'The request must contain at least one of IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds.');
+    return sources.map((s) => ({ id: `sgr-${this.world.rng.stream('ec2.ids').chars(17, '0123456789abcdef')}`, protocol, from, to, ...s }));
+  }
+
+  private group(region: string, id: string | undefined): Group {
+    const g = id ? this.groups.get(`${region}/${id}`) : undefined;
+    if (!g) throw awsError('ec2', 'InvalidGroup.NotFound', `The security group '${id ?? ''}' does not exist`);
+    return g;
+  }
+
+  /** Regroups flattened rules into IpPermissions as EC2 returns them. */
+  private permissions(rules: Rule[]): IpPermission[] {
+    const byKey = new Map<string, IpPermission>();
+    for (const r of rules) {
+      const k = `${r.protocol}|${r.from}|${r.to}`;
+      let p = byKey.get(k);
+      if (!p) {
+        p = { IpProtocol: r.protocol, ...(r.protocol === '-1' ? {} : { FromPort: r.from, ToPort: r.to }), IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] };
+        byKey.set(k, p);
+      }
+      const d = r.description !== undefined ? { Description: r.description } : {};
+      if (r.source.kind === 'cidr') p.IpRanges!.push({ CidrIp: r.source.value, ...d });
+      else if (r.source.kind === 'cidr6') p.Ipv6Ranges!.push({ CidrIpv6: r.source.value, ...d });
+      else if (r.source.kind === 'group') p.UserIdGroupPairs!.push({ GroupId: r.source.value, UserId: this.world.accountId, ...d });
+      else p.PrefixListIds!.push({ PrefixListId: r.source.value, ...d });
+    }
+    return [...byKey.values()];
+  }
+
+  private ruleShape(g: Group, r: Rule, egress: boolean) {
+    return {
+      SecurityGroupRuleId: r.id, GroupId: g.id, GroupOwnerId: this.world.accountId, IsEgress: egress, IpProtocol: r.protocol, FromPort: r.from, ToPort: r.to,
+      ...(r.source.kind === 'cidr' ? { CidrIpv4: r.source.value } : r.source.kind === 'cidr6' ? { CidrIpv6: r.source.value } : r.source.kind === 'group' ? { ReferencedGroupInfo: { GroupId: r.source.value, UserId: this.world.accountId } } : { PrefixListId: r.source.value }),
+      ...(r.description !== undefined ? { Description: r.description } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  describeSecurityGroups(input: { GroupIds?: string[]; GroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }, ctx: CallCtx) {
+    supportOnly('ec2', 'DescribeSecurityGroups', input, ['GroupIds', 'GroupNames', 'Filters', 'MaxResults', 'DryRun']);
+    let list = [...this.groups.values()].filter((g) => g.region === ctx.region);
+    if (input.GroupIds?.length) {
+      for (const id of input.GroupIds) this.group(ctx.region, id);
+      list = list.filter((g) => input.GroupIds!.includes(g.id));
+    }
+    if (input.GroupNames?.length) list = list.filter((g) => input.GroupNames!.includes(g.name));
+    for (const f of input.Filters ?? []) {
+      if (f.Name === 'group-id') list = list.filter((g) => f.Values.includes(g.id));
+      else if (f.Name === 'vpc-id') list = list.filter((g) => f.Values.includes(g.vpcId));
+      else if (f.Name === 'group-name') list = list.filter((g) => f.Values.includes(g.name));
+      else throw awsError('ec2', 'InvalidParameterValue', `twin: the filter ${f.Name} is not modelled`);
+    }
+    return {
+      SecurityGroups: list.sort((a, b) => a.id.localeCompare(b.id)).map((g) => ({
+        GroupId: g.id, GroupName: g.name, Description: g.description, VpcId: g.vpcId, OwnerId: this.world.accountId,
+        IpPermissions: this.permissions(g.ingress), IpPermissionsEgress: this.permissions(g.egress),
+      })),
+    };
+  }
+
+  authorizeSecurityGroupIngress(input: { GroupId?: string; IpPermissions?: IpPermission[]; DryRun?: boolean }, ctx: CallCtx) {
+    supportOnly('ec2', 'AuthorizeSecurityGroupIngress', input, ['GroupId', 'IpPermissions', 'DryRun', 'TagSpecifications']);
+    const g = this.group(ctx.region, input.GroupId);
+    const rules = (input.IpPermissions ?? []).flatMap((p) => this.flatten(p));
+    const existing = new Set(g.ingress.map(ruleKey));
+    const seen = new Set<string>();
+    for (const r of rules) {
+      const k = ruleKey(r);
+      if (existing.has(k) || seen.has(k)) {
+        const proto = r.protocol === '-1' ? 'ALL' : r.protocol.toUpperCase();
+        throw awsError('ec2', 'InvalidPermission.Duplicate', `the specified rule "peer: ${r.source.value}, ${proto}, from port: ${r.from}, to port: ${r.to}, ALLOW" already exists`);
+      }
+      seen.add(k);
+    }
+    g.ingress.push(...rules);
+    this.world.log('cloud', `ingress authorized on ${g.id}`, { groupId: g.id, rules: rules.length });
+    return { Return: true, SecurityGroupRules: rules.map((r) => this.ruleShape(g, r, false)) };
+  }
+
+  revokeSecurityGroupIngress(input: { GroupId?: string; IpPermissions?: IpPermission[]; SecurityGroupRuleIds?: string[]; DryRun?: boolean }, ctx: CallCtx) {
+    supportOnly('ec2', 'RevokeSecurityGroupIngress', input, ['GroupId', 'IpPermissions', 'SecurityGroupRuleIds', 'DryRun']);
+    const g = this.group(ctx.region, input.GroupId);
+    const wanted = (input.IpPermissions ?? []).flatMap((p) => this.flatten(p));
+    const byId = (input.SecurityGroupRuleIds ?? []).map((id) => {
+      const r = g.ingress.find((x) => x.id === id);
+      if (!r) throw awsError('ec2', 'InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
+      return r;
+    });
+    const matched: Rule[] = [...byId];
+    const unknown: Rule[] = [];
+    for (const w of wanted) {
+      const r = g.ingress.find((x) => ruleKey(x) === ruleKey(w));
+      if (r) matched.push(r);
+      else unknown.push(w);
+    }
+    if (unknown.length && !g.defaultVpc) {
+      throw awsError('ec2', 'InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+    }
+    g.ingress = g.ingress.filter((r) => !matched.includes(r));
+    this.world.log('cloud', `ingress revoked on ${g.id}`, { groupId: g.id, rules: matched.length });
+    this.world.network.onSecurityGroupChange(ctx.region, g.id);
+    return {
+      Return: true,
+      RevokedSecurityGroupRules: matched.map((r) => this.ruleShape(g, r, false)),
+      ...(unknown.length ? { UnknownIpPermissions: this.permissions(unknown) } : {}),
+    };
+  }
+}

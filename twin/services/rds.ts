@@ -1,0 +1,1118 @@
+/**
+ * RDS: DB instances (PostgreSQL/MySQL, primaries and read replicas, same- and cross-Region),
+ * snapshots, automated backups, Aurora clusters and global clusters. Every asynchronous change
+ * runs on the virtual clock with durations drawn from the seeded RNG within the ranges of
+ * DESIGN.md "Timing model" and AWS-FACTS §1. Emits "RDS DB Instance Event"s into EventBridge and
+ * publishes AWS/RDS ReplicaLag every 60 s.
+ */
+import { TwinUnsupportedError, awsError } from '../errors.js';
+import type { Authorization } from '../iam.js';
+import type { World } from '../world.js';
+import { arn, clone, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+
+/** Statuses in which the database process runs and accepts connections. */
+export const RUNNING_STATUSES: ReadonlySet<string> = new Set([
+  'available', 'backing-up', 'modifying', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth',
+  'configuring-log-exports', 'renaming', 'resetting-master-credentials', 'storage-full', 'maintenance',
+]);
+
+/** The fixed "cluster id" part of every twin endpoint: <id>.c0abcdefghij.<region>.rds.amazonaws.com */
+export const ENDPOINT_SUFFIX = 'c0abcdefghij';
+export const instanceEndpoint = (id: string, region: string): string => `${id}.${ENDPOINT_SUFFIX}.${region}.rds.amazonaws.com`;
+
+interface Ref {
+  region: string;
+  id: string;
+}
+
+/** Internal state of one DB instance. */
+export interface DbInstance {
+  id: string;
+  region: string;
+  engine: string;
+  engineVersion: string;
+  instanceClass: string;
+  status: string;
+  dbiResourceId: string;
+  port: number;
+  /** Address that resolves in DNS now (undefined: no DNS name, e.g. creating or just renamed). */
+  liveAddress?: string;
+  vpcSecurityGroups: { VpcSecurityGroupId: string; Status: 'active' | 'adding' | 'removing' }[];
+  /** Source as DescribeDBInstances reports it: the id (same Region) or the ARN (cross-Region). */
+  sourceReported?: string;
+  source?: Ref;
+  replicas: Ref[];
+  replication?: 'replicating' | 'error' | 'stopped' | 'terminated';
+  lagSeconds: number;
+  catchUp?: { fromSeconds: number; startMs: number; durationMs: number };
+  /** When the data flow from the source stopped (source unreachable, promotion), for lag and data loss. */
+  sourceDownSince?: number;
+  lagAtSourceDown?: number;
+  backupRetentionPeriod: number;
+  multiAZ: boolean;
+  deletionProtection: boolean;
+  allocatedStorage: number;
+  storageType: string;
+  masterUsername: string;
+  masterPassword?: string;
+  dbName?: string;
+  createdAt: number;
+  crashed: boolean;
+  statusBeforeCrash?: string;
+  pending: Record<string, unknown>;
+  /** Bumped by operations that supersede scheduled transitions (delete). */
+  gen: number;
+  /** Refuse connections while an outage step of a change runs (class change, reboot inside promotion). */
+  outage: boolean;
+  clusterId?: string;
+}
+
+export interface InstanceSpec {
+  readonly id: string;
+  readonly region: string;
+  readonly engine?: string;
+  readonly engineVersion?: string;
+  readonly instanceClass?: string;
+  readonly port?: number;
+  readonly securityGroupIds?: readonly string[];
+  readonly backupRetentionPeriod?: number;
+  readonly multiAZ?: boolean;
+  readonly deletionProtection?: boolean;
+  readonly masterUsername?: string;
+  readonly masterPassword?: string;
+  readonly dbName?: string;
+  readonly allocatedStorage?: number;
+  /** Make it a read replica of this instance (any Region), available and replicating. */
+  readonly replicaOf?: { readonly region: string; readonly id: string };
+  /** Initial replica lag in seconds. @default 0 */
+  readonly lagSeconds?: number;
+  /** Initial status. @default available */
+  readonly status?: string;
+}
+
+export interface Snapshot {
+  id: string;
+  region: string;
+  instanceId: string;
+  dbiResourceId: string;
+  engine: string;
+  engineVersion: string;
+  type: 'manual' | 'automated';
+  status: 'creating' | 'available';
+  createdAt: number;
+  port: number;
+  allocatedStorage: number;
+  masterUsername: string;
+}
+
+interface AutomatedBackup {
+  region: string;
+  instanceId: string;
+  dbiResourceId: string;
+  engine: string;
+  retention: number;
+  status: 'active' | 'retained';
+  earliest: number;
+  latest?: number;
+  port: number;
+}
+
+/** A finished promotion: who, when, and up to which moment of the source's writes it holds. */
+export interface PromotionRecord {
+  instanceId: string;
+  region: string;
+  sourceId?: string;
+  startedAt: number;
+  completedAt?: number;
+  /** Source writes after this time (ms) are missing from the promoted instance. */
+  dataUpToMs: number;
+}
+
+/** A deletion, for the `no-data-destroyed` invariant. */
+export interface DeletionRecord {
+  instanceId: string;
+  region: string;
+  t: number;
+  finalSnapshot?: string;
+  retainedAutomatedBackups: boolean;
+}
+
+export interface DbCluster {
+  id: string;
+  region: string;
+  engine: string;
+  status: string;
+  port: number;
+  globalClusterId?: string;
+  instances: string[];
+  crashed: boolean;
+  statusBeforeCrash?: string;
+  /** Aurora global replication lag of a secondary, ms. */
+  lagMs: number;
+  securityGroupIds: string[];
+  createdAt: number;
+}
+
+export interface GlobalCluster {
+  id: string;
+  engine: string;
+  members: Ref[];
+  writer: Ref;
+  status: string;
+  failoverState?: { Status: string; FromDbClusterArn: string; ToDbClusterArn: string; IsDataLossAllowed: boolean };
+  /** Members waiting to resync after a failover with data loss. */
+  pendingResync: Set<string>;
+}
+
+const key = (region: string, id: string) => `${region}/${id}`;
+const notFound = (id: string) => awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
+const badState = (msg: string) => awsError('rds', 'InvalidDBInstanceStateFault', msg);
+const NOT_AVAILABLE = 'DB Instance is not in available state.';
+
+export class RdsService implements ServiceModel {
+  readonly key = 'rds' as const;
+  private readonly instances = new Map<string, DbInstance>(); // region/id
+  private readonly snapshots = new Map<string, Snapshot>(); // region/id
+  private readonly backups: AutomatedBackup[] = [];
+  private readonly clusters = new Map<string, DbCluster>();
+  private readonly globals = new Map<string, GlobalCluster>();
+  readonly promotions: PromotionRecord[] = [];
+  readonly deletions: DeletionRecord[] = [];
+
+  constructor(private readonly world: World) {
+    // AWS/RDS metrics in 1-minute periods, published mid-minute (AWS-FACTS §1 "Replication metrics").
+    const first = Math.floor(world.clock.now() / 60_000) * 60_000 + 30_000;
+    world.clock.every(60_000, first, () => this.publishMetrics(), 'rds metrics');
+  }
+
+  readonly operations: Record<string, OpHandler> = {
+    DescribeDBInstances: (i, c) => this.describeDBInstances(i, c),
+    PromoteReadReplica: (i, c) => this.promoteReadReplica(i, c),
+    ModifyDBInstance: (i, c) => this.modifyDBInstance(i, c),
+    RebootDBInstance: (i, c) => this.rebootDBInstance(i, c),
+    StopDBInstance: (i, c) => this.stopDBInstance(i, c),
+    StartDBInstance: (i, c) => this.startDBInstance(i, c),
+    CreateDBInstanceReadReplica: (i, c) => this.createDBInstanceReadReplica(i, c),
+    CreateDBSnapshot: (i, c) => this.createDBSnapshot(i, c),
+    DeleteDBInstance: (i, c) => this.deleteDBInstance(i, c),
+    DescribeDBSnapshots: (i, c) => this.describeDBSnapshots(i, c),
+    DescribeDBInstanceAutomatedBackups: (i, c) => this.describeDBInstanceAutomatedBackups(i, c),
+    DescribeDBClusters: (i, c) => this.describeDBClusters(i, c),
+    DescribeGlobalClusters: (i, c) => this.describeGlobalClusters(i, c),
+    FailoverGlobalCluster: (i, c) => this.failoverGlobalCluster(i, c),
+    SwitchoverGlobalCluster: (i, c) => this.switchoverGlobalCluster(i, c),
+  };
+
+  authorization(operation: string, input: Record<string, string | undefined>, ctx: CallCtx): Authorization {
+    const action = `rds:${operation}`;
+    const db = (id: string | undefined) => (id?.startsWith('arn:') ? id : arn.db(ctx.region, id ?? '*'));
+    const requested = { 'aws:RequestedRegion': ctx.region };
+    switch (operation) {
+      case 'DescribeDBInstances':
+        return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
+      case 'CreateDBSnapshot':
+        return { action, resources: [db(input.DBInstanceIdentifier), arn.snapshot(ctx.region, input.DBSnapshotIdentifier ?? '*')], context: requested };
+      case 'CreateDBInstanceReadReplica': {
+        const resources = [db(input.DBInstanceIdentifier)];
+        if (input.SourceDBInstanceIdentifier?.startsWith('arn:')) resources.push(input.SourceDBInstanceIdentifier);
+        else resources.push(db(input.SourceDBInstanceIdentifier));
+        return { action, resources, context: requested };
+      }
+      case 'DescribeDBSnapshots':
+        return { action, resources: [arn.snapshot(ctx.region, input.DBSnapshotIdentifier ?? '*')], context: requested };
+      case 'DescribeDBInstanceAutomatedBackups':
+        return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
+      case 'DescribeDBClusters':
+        return { action, resources: [input.DBClusterIdentifier?.startsWith('arn:') ? input.DBClusterIdentifier : arn.cluster(ctx.region, input.DBClusterIdentifier ?? '*')], context: requested };
+      case 'DescribeGlobalClusters':
+        return { action, resources: [arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
+      case 'FailoverGlobalCluster':
+      case 'SwitchoverGlobalCluster': {
+        const target = input.TargetDbClusterIdentifier ?? '*';
+        return { action, resources: [target.startsWith('arn:') ? target : arn.cluster(ctx.region, target), arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
+      }
+      default:
+        return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
+    }
+  }
+
+  // ------------------------------------------------------------------ setup API (no IAM, instant)
+
+  /** Creates an instance in its final state (available by default), e.g. the drill topology. */
+  createInstance(spec: InstanceSpec): DbInstance {
+    const id = spec.id.toLowerCase();
+    if (this.instances.has(key(spec.region, id))) throw new Error(`twin: instance ${id} already exists in ${spec.region}`);
+    const source = spec.replicaOf ? this.mustGet(spec.replicaOf.id, spec.replicaOf.region) : undefined;
+    const engine = spec.engine ?? source?.engine ?? 'postgres';
+    const inst: DbInstance = {
+      id,
+      region: spec.region,
+      engine,
+      engineVersion: spec.engineVersion ?? source?.engineVersion ?? (engine.includes('postgres') ? '16.4' : '8.0.39'),
+      instanceClass: spec.instanceClass ?? source?.instanceClass ?? 'db.r6g.large',
+      status: spec.status ?? 'available',
+      dbiResourceId: `db-${this.world.rng.stream('rds.ids').chars(26)}`,
+      port: spec.port ?? source?.port ?? (engine.includes('postgres') ? 5432 : 3306),
+      vpcSecurityGroups: (spec.securityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' as const })),
+      replicas: [],
+      lagSeconds: spec.lagSeconds ?? 0,
+      backupRetentionPeriod: spec.backupRetentionPeriod ?? (source ? 0 : 7),
+      multiAZ: spec.multiAZ ?? false,
+      deletionProtection: spec.deletionProtection ?? false,
+      allocatedStorage: spec.allocatedStorage ?? source?.allocatedStorage ?? 100,
+      storageType: 'gp3',
+      masterUsername: spec.masterUsername ?? source?.masterUsername ?? 'postgres',
+      masterPassword: spec.masterPassword ?? source?.masterPassword,
+      dbName: spec.dbName ?? source?.dbName,
+      createdAt: this.world.clock.now(),
+      crashed: false,
+      pending: {},
+      gen: 0,
+      outage: false,
+    };
+    inst.liveAddress = inst.status === 'creating' ? undefined : instanceEndpoint(id, spec.region);
+    if (source) this.attach(inst, source);
+    this.instances.set(key(spec.region, id), inst);
+    if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
+    this.onConnectivityChange();
+    return inst;
+  }
+
+  /** Creates an Aurora global database with one cluster per site (the first is the writer). */
+  createGlobalCluster(spec: { id: string; engine: string; clusters: { region: string; id: string; port?: number; securityGroupIds?: string[] }[] }): GlobalCluster {
+    const g: GlobalCluster = { id: spec.id, engine: spec.engine, members: [], writer: { region: spec.clusters[0]!.region, id: spec.clusters[0]!.id }, status: 'available', pendingResync: new Set() };
+    for (const c of spec.clusters) {
+      const cl: DbCluster = {
+        id: c.id,
+        region: c.region,
+        engine: spec.engine,
+        status: 'available',
+        port: c.port ?? (spec.engine.includes('postgres') ? 5432 : 3306),
+        globalClusterId: spec.id,
+        instances: [`${c.id}-instance-1`],
+        crashed: false,
+        lagMs: 0,
+        securityGroupIds: c.securityGroupIds ?? [],
+        createdAt: this.world.clock.now(),
+      };
+      this.clusters.set(key(c.region, c.id), cl);
+      g.members.push({ region: c.region, id: c.id });
+    }
+    this.globals.set(spec.id, g);
+    return g;
+  }
+
+  /** Internal lookup (no error shape). */
+  getInstance(id: string, region?: string): DbInstance | undefined {
+    const lower = id.toLowerCase();
+    if (region) return this.instances.get(key(region, lower));
+    const found = [...this.instances.values()].filter((i) => i.id === lower);
+    if (found.length > 1) throw new Error(`twin: instance id ${id} exists in several Regions (${found.map((f) => f.region).join(', ')}); name the Region`);
+    return found[0];
+  }
+
+  getCluster(id: string, region?: string): DbCluster | undefined {
+    if (region) return this.clusters.get(key(region, id));
+    return [...this.clusters.values()].find((c) => c.id === id);
+  }
+
+  getGlobalCluster(id: string): GlobalCluster | undefined {
+    return this.globals.get(id);
+  }
+
+  /** Every instance (for the network model and reports). */
+  allInstances(): DbInstance[] {
+    return [...this.instances.values()];
+  }
+
+  allClusters(): DbCluster[] {
+    return [...this.clusters.values()];
+  }
+
+  private mustGet(id: string, region: string): DbInstance {
+    const inst = this.instances.get(key(region, id.toLowerCase()));
+    if (!inst) throw new Error(`twin: no instance ${id} in ${region}`);
+    return inst;
+  }
+
+  /** Cluster endpoint addresses. */
+  clusterEndpoint(c: DbCluster, reader = false): string {
+    return `${c.id}.cluster-${reader ? 'ro-' : ''}${ENDPOINT_SUFFIX}.${c.region}.rds.amazonaws.com`;
+  }
+
+  /** True when the cluster takes writes (standalone or the global writer). */
+  clusterIsWriter(c: DbCluster): boolean {
+    if (!c.globalClusterId) return true;
+    const g = this.globals.get(c.globalClusterId);
+    return !!g && g.writer.region === c.region && g.writer.id === c.id;
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /** Crash: the instance (or Aurora cluster) reports `failed`, drops every session, refuses connections. */
+  crash(id: string, region?: string): void {
+    const inst = this.getInstance(id, region);
+    if (inst) {
+      if (inst.crashed) return;
+      inst.crashed = true;
+      inst.statusBeforeCrash = inst.status;
+      inst.status = 'failed';
+      this.world.network.dropSessions(inst, 'crash');
+      this.world.log('fault', `instance ${inst.id} crashed`, { instanceId: inst.id, region: inst.region });
+      this.event(inst, 'RDS-EVENT-0031', ['failure'], 'The DB instance has failed. We recommend that you begin a point-in-time-restore for the DB instance.');
+      this.onConnectivityChange();
+      return;
+    }
+    const c = this.getCluster(id, region);
+    if (!c) throw new Error(`twin: no instance or cluster ${id}`);
+    if (c.crashed) return;
+    c.crashed = true;
+    c.statusBeforeCrash = c.status;
+    c.status = 'failed';
+    this.world.network.dropSessions(c, 'crash');
+    this.world.log('fault', `cluster ${c.id} crashed`, { clusterId: c.id, region: c.region });
+  }
+
+  /** Recover: back as it was (status before the crash, or what scheduled changes made of it meanwhile). */
+  recover(id: string, region?: string): void {
+    const inst = this.getInstance(id, region);
+    if (inst) {
+      if (!inst.crashed) return;
+      inst.crashed = false;
+      inst.status = inst.statusBeforeCrash ?? 'available';
+      inst.statusBeforeCrash = undefined;
+      this.world.log('fault', `instance ${inst.id} recovered (${inst.status})`, { instanceId: inst.id, region: inst.region });
+      this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
+      this.onConnectivityChange();
+      return;
+    }
+    const c = this.getCluster(id, region);
+    if (!c) throw new Error(`twin: no instance or cluster ${id}`);
+    if (!c.crashed) return;
+    c.crashed = false;
+    c.status = c.statusBeforeCrash ?? 'available';
+    this.world.log('fault', `cluster ${c.id} recovered`, { clusterId: c.id, region: c.region });
+  }
+
+  /** Sets a replica's lag (or an Aurora secondary cluster's, in seconds). */
+  setLag(id: string, seconds: number, region?: string): void {
+    const inst = this.getInstance(id, region);
+    if (inst) {
+      inst.lagSeconds = seconds;
+      inst.catchUp = undefined;
+      return;
+    }
+    const c = this.getCluster(id, region);
+    if (!c) throw new Error(`twin: no instance or cluster ${id}`);
+    c.lagMs = seconds * 1000;
+  }
+
+  /** The source of a replica can deliver data right now. */
+  sourceReachable(inst: DbInstance): boolean {
+    if (!inst.source) return false;
+    const src = this.instances.get(key(inst.source.region, inst.source.id));
+    return !!src && !src.crashed && RUNNING_STATUSES.has(src.status) && !this.world.isRegionOut(src.region) && !this.world.isRegionOut(inst.region);
+  }
+
+  /** Recomputes which replicas lost their source (called on crash/recover/outage). */
+  onConnectivityChange(): void {
+    const now = this.world.clock.now();
+    for (const inst of this.instances.values()) {
+      if (!inst.source || inst.replication !== 'replicating' && inst.replication !== 'error') continue;
+      const ok = this.sourceReachable(inst);
+      if (!ok && inst.sourceDownSince === undefined) {
+        inst.lagAtSourceDown = this.currentLag(inst, now);
+        inst.sourceDownSince = now;
+        inst.replication = 'error';
+      } else if (ok && inst.sourceDownSince !== undefined) {
+        inst.sourceDownSince = undefined;
+        inst.lagAtSourceDown = undefined;
+        inst.replication = 'replicating';
+      }
+    }
+  }
+
+  /** Configured lag (with catch-up after creation), seconds. */
+  private currentLag(inst: DbInstance, now: number): number {
+    if (inst.catchUp) {
+      const f = (now - inst.catchUp.startMs) / inst.catchUp.durationMs;
+      if (f >= 1) inst.catchUp = undefined;
+      else return Math.max(inst.lagSeconds, inst.catchUp.fromSeconds * (1 - f));
+    }
+    return inst.lagSeconds;
+  }
+
+  /**
+   * The ReplicaLag value RDS would publish now: -1 when replication is not active; while the
+   * source is unreachable, PostgreSQL's `now() - pg_last_xact_replay_timestamp()` keeps growing
+   * and MySQL's Seconds_Behind_Master is NULL (-1) (AWS-FACTS §1; inferred).
+   */
+  replicaLagMetric(inst: DbInstance): number | undefined {
+    if (!inst.source) return undefined;
+    if (inst.replication !== 'replicating' && inst.replication !== 'error') return -1;
+    if (inst.status === 'creating') return undefined;
+    const now = this.world.clock.now();
+    if (inst.sourceDownSince !== undefined) {
+      if (!inst.engine.includes('postgres')) return -1;
+      return Math.round((inst.lagAtSourceDown ?? 0) + (now - inst.sourceDownSince) / 1000);
+    }
+    return Math.round(this.currentLag(inst, now) * 1000) / 1000;
+  }
+
+  /** Up to which moment (ms) the replica holds its source's writes. */
+  replicaDataUpTo(inst: DbInstance): number {
+    const now = this.world.clock.now();
+    if (inst.sourceDownSince !== undefined) return inst.sourceDownSince - (inst.lagAtSourceDown ?? 0) * 1000;
+    return now - this.currentLag(inst, now) * 1000;
+  }
+
+  private publishMetrics(): void {
+    for (const inst of [...this.instances.values()].sort((a, b) => key(a.region, a.id).localeCompare(key(b.region, b.id)))) {
+      if (this.world.isRegionOut(inst.region) || inst.crashed) continue;
+      const v = this.replicaLagMetric(inst);
+      if (v === undefined) continue;
+      this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v);
+    }
+    for (const c of this.clusters.values()) {
+      if (!c.globalClusterId || this.clusterIsWriter(c) || this.world.isRegionOut(c.region) || c.crashed) continue;
+      const dims = [{ Name: 'DBClusterIdentifier', Value: c.id }];
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', dims, c.lagMs);
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBRPOLag', dims, c.lagMs);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private find(idOrArn: string | undefined, region: string): DbInstance {
+    if (!idOrArn) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBInstanceIdentifier');
+    let id = idOrArn;
+    if (idOrArn.startsWith('arn:')) {
+      const p = parseArn(idOrArn);
+      if (!p || p.region !== region || !p.resource.startsWith('db:')) throw notFound(idOrArn);
+      id = p.resource.slice(3);
+    }
+    const inst = this.instances.get(key(region, id.toLowerCase()));
+    if (!inst) throw notFound(id);
+    return inst;
+  }
+
+  private attach(replica: DbInstance, source: DbInstance): void {
+    const cross = replica.region !== source.region;
+    replica.source = { region: source.region, id: source.id };
+    replica.sourceReported = cross ? arn.db(source.region, source.id) : source.id;
+    replica.replication = 'replicating';
+    source.replicas.push({ region: replica.region, id: replica.id });
+  }
+
+  private detach(replica: DbInstance): void {
+    if (!replica.source) return;
+    const src = this.instances.get(key(replica.source.region, replica.source.id));
+    if (src) src.replicas = src.replicas.filter((r) => !(r.region === replica.region && r.id === replica.id));
+    replica.source = undefined;
+    replica.sourceReported = undefined;
+    replica.replication = undefined;
+    replica.sourceDownSince = undefined;
+    replica.lagAtSourceDown = undefined;
+    replica.catchUp = undefined;
+    replica.lagSeconds = 0;
+  }
+
+  /** Sets the status, or the status to return to after a crash. */
+  private setStatus(inst: DbInstance, status: string): void {
+    if (inst.crashed) inst.statusBeforeCrash = status;
+    else inst.status = status;
+  }
+
+  private effectiveStatus(inst: DbInstance): string {
+    return inst.crashed ? inst.statusBeforeCrash ?? 'available' : inst.status;
+  }
+
+  /** Schedules a transition that is skipped if a superseding operation bumped `gen` or the instance is gone. */
+  private later(inst: DbInstance, delayMs: number, label: string, fn: () => void): void {
+    const gen = inst.gen;
+    this.world.clock.schedule(delayMs, () => {
+      if (inst.gen !== gen || !this.instances.has(key(inst.region, inst.id))) return;
+      fn();
+    }, `rds ${inst.id}: ${label}`);
+  }
+
+  private draw(purpose: string, minS: number, maxS: number): number {
+    return Math.round(this.world.rng.stream(`rds.${purpose}`).uniform(minS, maxS) * 1000);
+  }
+
+  private event(inst: DbInstance, eventId: string, categories: string[], message: string): void {
+    const a = arn.db(inst.region, inst.id);
+    this.world.events.emitAws(inst.region, {
+      source: 'aws.rds',
+      detailType: 'RDS DB Instance Event',
+      resources: [a],
+      detail: { EventCategories: categories, SourceType: 'DB_INSTANCE', SourceArn: a, Date: new Date(this.world.clock.now()).toISOString(), Message: message, SourceIdentifier: inst.id, EventID: eventId },
+    });
+  }
+
+  private ensureBackup(inst: DbInstance): void {
+    if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId)) return;
+    this.backups.push({ region: inst.region, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now(), port: inst.port });
+  }
+
+  /** DescribeDBInstances shape of one instance. */
+  shape(inst: DbInstance) {
+    const statusInfos = inst.source
+      ? [
+          inst.replication === 'replicating'
+            ? { StatusType: 'read replication', Normal: true, Status: 'replicating' }
+            : inst.replication === 'terminated'
+              ? { StatusType: 'read replication', Normal: false, Status: 'terminated', Message: 'Replication has been terminated.' }
+              : { StatusType: 'read replication', Normal: false, Status: inst.replication ?? 'error', Message: 'Replication has stopped: the source DB instance is not reachable.' },
+        ]
+      : undefined;
+    const latestRestorable = inst.backupRetentionPeriod > 0 ? Math.floor((this.world.clock.now() - 5 * 60_000) / 60_000) * 60_000 : undefined;
+    return {
+      DBInstanceIdentifier: inst.id,
+      DBInstanceClass: inst.instanceClass,
+      Engine: inst.engine,
+      EngineVersion: inst.engineVersion,
+      DBInstanceStatus: inst.status,
+      MasterUsername: inst.masterUsername,
+      DBName: inst.dbName,
+      ...(inst.status === 'creating' ? {} : { Endpoint: { Address: instanceEndpoint(inst.id, inst.region), Port: inst.port } }),
+      AllocatedStorage: inst.allocatedStorage,
+      InstanceCreateTime: new Date(inst.createdAt),
+      BackupRetentionPeriod: inst.backupRetentionPeriod,
+      VpcSecurityGroups: inst.vpcSecurityGroups.map((g) => ({ ...g })),
+      AvailabilityZone: `${inst.region}a`,
+      MultiAZ: inst.multiAZ,
+      PendingModifiedValues: clone(inst.pending),
+      LatestRestorableTime: latestRestorable !== undefined ? new Date(latestRestorable) : undefined,
+      ReadReplicaSourceDBInstanceIdentifier: inst.sourceReported,
+      ReadReplicaDBInstanceIdentifiers: inst.replicas.map((r) => (r.region === inst.region ? r.id : arn.db(r.region, r.id))),
+      StatusInfos: statusInfos,
+      StorageType: inst.storageType,
+      DbInstancePort: 0,
+      DBInstanceArn: arn.db(inst.region, inst.id),
+      DbiResourceId: inst.dbiResourceId,
+      DeletionProtection: inst.deletionProtection,
+      PubliclyAccessible: false,
+      DBClusterIdentifier: inst.clusterId,
+    };
+  }
+
+  // ------------------------------------------------------------------ instance operations
+
+  describeDBInstances(input: { DBInstanceIdentifier?: string; Filters?: { Name: string; Values: string[] }[]; MaxRecords?: number; Marker?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'DescribeDBInstances', input, ['DBInstanceIdentifier', 'Filters', 'MaxRecords']);
+    if (input.DBInstanceIdentifier) return { DBInstances: [this.shape(this.find(input.DBInstanceIdentifier, ctx.region))] };
+    let list = [...this.instances.values()].filter((i) => i.region === ctx.region);
+    for (const f of input.Filters ?? []) {
+      if (f.Name === 'db-instance-id') list = list.filter((i) => f.Values.some((v) => v === i.id || v === arn.db(i.region, i.id)));
+      else if (f.Name === 'engine') list = list.filter((i) => f.Values.includes(i.engine));
+      else throw new TwinUnsupportedError(`twin rds:DescribeDBInstances does not model the filter ${f.Name}`);
+    }
+    return { DBInstances: list.sort((a, b) => a.id.localeCompare(b.id)).map((i) => this.shape(i)) };
+  }
+
+  promoteReadReplica(input: { DBInstanceIdentifier?: string; BackupRetentionPeriod?: number; PreferredBackupWindow?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'PromoteReadReplica', input, ['DBInstanceIdentifier', 'BackupRetentionPeriod', 'PreferredBackupWindow']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (!inst.source) throw badState('DB Instance is not a read replica.');
+    if (inst.status !== 'available') throw badState(NOT_AVAILABLE); // includes backing-up (AWS-FACTS §1)
+    const retention = input.BackupRetentionPeriod;
+    if (retention !== undefined && (retention < 0 || retention > 35)) {
+      throw awsError('rds', 'InvalidParameterValue', `Invalid backup retention period: ${retention}. Valid values are 0-35.`);
+    }
+    const now = this.world.clock.now();
+    // Replication stops now: the replica keeps what it has applied so far.
+    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, sourceId: inst.source.id, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
+    this.promotions.push(record);
+    this.setStatus(inst, 'modifying');
+    const response = { DBInstance: this.shape(inst) };
+    const total = this.draw('promote', 60, 120);
+    const reboot = total - this.draw('promote.reboot', 15, 30);
+    this.world.log('cloud', `promotion of ${inst.id} started (${Math.round(total / 1000)}s)`, { instanceId: inst.id, region: inst.region });
+    this.later(inst, reboot, 'promotion reboot', () => {
+      this.setStatus(inst, 'rebooting');
+      inst.outage = true;
+      this.world.network.dropSessions(inst, 'reboot');
+    });
+    this.later(inst, total, 'promotion done', () => {
+      const src = inst.source ? this.instances.get(key(inst.source.region, inst.source.id)) : undefined;
+      if (src) this.world.network.inheritData(inst, src, record.dataUpToMs);
+      this.detach(inst);
+      inst.outage = false;
+      inst.backupRetentionPeriod = retention ?? 1;
+      if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
+      this.setStatus(inst, 'available');
+      record.completedAt = this.world.clock.now();
+      this.world.log('cloud', `${inst.id} promoted: standalone and writable`, { instanceId: inst.id, region: inst.region });
+      this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
+      this.onConnectivityChange();
+    });
+    return response;
+  }
+
+  modifyDBInstance(input: { DBInstanceIdentifier?: string; DBInstanceClass?: string; ApplyImmediately?: boolean; VpcSecurityGroupIds?: string[]; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; DeletionProtection?: boolean; MultiAZ?: boolean }, ctx: CallCtx) {
+    supportOnly('rds', 'ModifyDBInstance', input, ['DBInstanceIdentifier', 'DBInstanceClass', 'ApplyImmediately', 'VpcSecurityGroupIds', 'NewDBInstanceIdentifier', 'BackupRetentionPeriod', 'DeletionProtection', 'MultiAZ']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    const status = inst.status;
+    if (status === 'stopped' || status === 'stopping' || status === 'starting') throw badState(`DB instance ${inst.id} is not in available state: ${status}. You can't modify a stopped DB instance.`);
+    if (!['available', 'storage-optimization'].includes(status)) throw badState(NOT_AVAILABLE);
+    const now = this.world.clock.now();
+    const immediate = input.ApplyImmediately === true;
+    let newId: string | undefined;
+    if (input.NewDBInstanceIdentifier) {
+      newId = input.NewDBInstanceIdentifier.toLowerCase();
+      if (newId !== inst.id && this.instances.has(key(inst.region, newId))) throw awsError('rds', 'DBInstanceAlreadyExistsFault', 'DB instance already exists');
+    }
+    if (input.BackupRetentionPeriod !== undefined) {
+      if (input.BackupRetentionPeriod < 0 || input.BackupRetentionPeriod > 35) throw awsError('rds', 'InvalidParameterValue', `Invalid backup retention period: ${input.BackupRetentionPeriod}. Valid values are 0-35.`);
+      inst.backupRetentionPeriod = input.BackupRetentionPeriod;
+      if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
+    }
+    if (input.DeletionProtection !== undefined) inst.deletionProtection = input.DeletionProtection;
+    if (input.MultiAZ !== undefined) inst.multiAZ = input.MultiAZ;
+
+    if (input.VpcSecurityGroupIds) {
+      // Applied asynchronously whatever ApplyImmediately says; no downtime (AWS-FACTS §1).
+      const next = [...new Set(input.VpcSecurityGroupIds)];
+      const current = inst.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId);
+      inst.vpcSecurityGroups = [
+        ...current.map((g) => ({ VpcSecurityGroupId: g, Status: next.includes(g) ? ('active' as const) : ('removing' as const) })),
+        ...next.filter((g) => !current.includes(g)).map((g) => ({ VpcSecurityGroupId: g, Status: 'adding' as const })),
+      ];
+      this.later(inst, this.draw('modify.sg', 5, 20), 'security groups applied', () => {
+        inst.vpcSecurityGroups = next.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' as const }));
+      });
+    }
+    let modifying = false;
+    if (input.DBInstanceClass && input.DBInstanceClass !== inst.instanceClass) {
+      if (!immediate) inst.pending.DBInstanceClass = input.DBInstanceClass;
+      else {
+        modifying = true;
+        const total = this.draw('modify.class', 240, 600);
+        const outageAt = total - this.draw('modify.class.outage', 20, 60);
+        const cls = input.DBInstanceClass;
+        this.later(inst, outageAt, 'class change outage', () => {
+          inst.outage = true;
+          this.world.network.dropSessions(inst, 'reboot');
+        });
+        this.later(inst, total, 'class change done', () => {
+          inst.instanceClass = cls;
+          inst.outage = false;
+          delete inst.pending.DBInstanceClass;
+          this.setStatus(inst, 'available');
+        });
+      }
+    }
+    if (newId && newId !== inst.id) {
+      if (!immediate) inst.pending.DBInstanceIdentifier = newId;
+      else this.rename(inst, newId, now);
+    } else if (modifying) {
+      this.setStatus(inst, 'modifying');
+    }
+    return { DBInstance: this.shape(inst) };
+  }
+
+  /**
+   * Rename: status `renaming`, the old DNS name is deleted at once, the instance reboots, the new
+   * name resolves after about 10 minutes (AWS-FACTS §1). Replicas stay attached.
+   */
+  private rename(inst: DbInstance, newId: string, now: number): void {
+    inst.pending.DBInstanceIdentifier = newId;
+    this.setStatus(inst, 'renaming');
+    inst.liveAddress = undefined;
+    const applyAt = this.draw('rename.apply', 30, 60);
+    const dnsAt = this.draw('rename.dns', 540, 660);
+    this.later(inst, applyAt, 'rename applied', () => {
+      const oldId = inst.id;
+      this.instances.delete(key(inst.region, oldId));
+      inst.id = newId;
+      this.instances.set(key(inst.region, newId), inst);
+      delete inst.pending.DBInstanceIdentifier;
+      for (const r of inst.replicas) {
+        const rep = this.instances.get(key(r.region, r.id));
+        if (rep) {
+          rep.source = { region: inst.region, id: newId };
+          rep.sourceReported = rep.region === inst.region ? newId : arn.db(inst.region, newId);
+        }
+      }
+      if (inst.source) {
+        const src = this.instances.get(key(inst.source.region, inst.source.id));
+        const me = src?.replicas.find((r) => r.region === inst.region && r.id === oldId);
+        if (me) me.id = newId;
+      }
+      for (const b of this.backups) if (b.dbiResourceId === inst.dbiResourceId) b.instanceId = newId;
+      this.setStatus(inst, 'rebooting');
+      inst.outage = true;
+      this.world.network.dropSessions(inst, 'reboot');
+      this.world.log('cloud', `${oldId} renamed to ${newId}`, { from: oldId, to: newId, region: inst.region });
+      this.later(inst, this.draw('rename.reboot', 20, 40), 'rename reboot done', () => {
+        inst.outage = false;
+        this.setStatus(inst, 'available');
+      });
+    });
+    this.world.clock.schedule(dnsAt, () => {
+      if (inst.id === newId) inst.liveAddress = instanceEndpoint(newId, inst.region);
+    }, `rds ${newId}: new DNS name live`);
+    void now;
+  }
+
+  rebootDBInstance(input: { DBInstanceIdentifier?: string; ForceFailover?: boolean }, ctx: CallCtx) {
+    supportOnly('rds', 'RebootDBInstance', input, ['DBInstanceIdentifier', 'ForceFailover']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (!['available', 'storage-optimization', 'storage-full'].includes(inst.status)) throw badState(NOT_AVAILABLE);
+    if (input.ForceFailover && !inst.multiAZ) {
+      throw awsError('rds', 'InvalidParameterCombination', 'Reboot with failover can only be performed on a Multi-AZ DB instance.');
+    }
+    this.setStatus(inst, 'rebooting');
+    inst.outage = true;
+    this.world.network.dropSessions(inst, 'reboot');
+    this.event(inst, 'RDS-EVENT-0004', ['availability'], 'DB instance shutdown');
+    this.later(inst, this.draw('reboot', 30, 60), 'reboot done', () => {
+      inst.outage = false;
+      this.setStatus(inst, 'available');
+      this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
+    });
+    return { DBInstance: this.shape(inst) };
+  }
+
+  stopDBInstance(input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'StopDBInstance', input, ['DBInstanceIdentifier', 'DBSnapshotIdentifier']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (inst.source) throw badState('Cannot stop or start a Read Replica instance');
+    if (inst.replicas.length > 0) throw badState(`Cannot stop DB instance ${inst.id} because it has read replicas.`);
+    if (inst.status !== 'available') throw badState(`DB Instance ${inst.id} is not in available state.`);
+    if (input.DBSnapshotIdentifier) this.takeSnapshot(inst, input.DBSnapshotIdentifier, 'manual');
+    this.setStatus(inst, 'stopping');
+    this.world.network.dropSessions(inst, 'stop');
+    this.later(inst, this.draw('stop', 60, 180), 'stopped', () => {
+      this.setStatus(inst, 'stopped');
+      this.event(inst, 'RDS-EVENT-0087', ['notification'], 'DB instance stopped');
+      this.onConnectivityChange();
+    });
+    this.onConnectivityChange();
+    return { DBInstance: this.shape(inst) };
+  }
+
+  startDBInstance(input: { DBInstanceIdentifier?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'StartDBInstance', input, ['DBInstanceIdentifier']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (inst.status !== 'stopped') throw badState(`DB Instance ${inst.id} is not stopped.`);
+    this.setStatus(inst, 'starting');
+    this.later(inst, this.draw('start', 180, 420), 'started', () => {
+      this.setStatus(inst, 'available');
+      this.event(inst, 'RDS-EVENT-0088', ['notification'], 'DB instance started');
+      this.onConnectivityChange();
+    });
+    return { DBInstance: this.shape(inst) };
+  }
+
+  createDBInstanceReadReplica(input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; DBInstanceClass?: string; VpcSecurityGroupIds?: string[]; Port?: number; MultiAZ?: boolean; PreSignedUrl?: string; SourceRegion?: string; KmsKeyId?: string; DBSubnetGroupName?: string; Tags?: unknown; DeletionProtection?: boolean }, ctx: CallCtx) {
+    supportOnly('rds', 'CreateDBInstanceReadReplica', input, ['DBInstanceIdentifier', 'SourceDBInstanceIdentifier', 'DBInstanceClass', 'VpcSecurityGroupIds', 'Port', 'MultiAZ', 'PreSignedUrl', 'SourceRegion', 'KmsKeyId', 'DBSubnetGroupName', 'Tags', 'DeletionProtection']);
+    if (!input.DBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBInstanceIdentifier');
+    if (!input.SourceDBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter SourceDBInstanceIdentifier');
+    const id = input.DBInstanceIdentifier.toLowerCase();
+    let srcRegion = ctx.region;
+    let srcId = input.SourceDBInstanceIdentifier;
+    if (srcId.startsWith('arn:')) {
+      const p = parseArn(srcId);
+      if (!p || !p.resource.startsWith('db:')) throw awsError('rds', 'InvalidParameterValue', `Invalid source identifier: ${srcId}`);
+      srcRegion = p.region;
+      srcId = p.resource.slice(3);
+    }
+    const cross = srcRegion !== ctx.region;
+    if (cross && this.world.isRegionOut(srcRegion)) throw badState(`The source DB instance ${srcId} cannot be reached in ${srcRegion}.`);
+    const source = this.instances.get(key(srcRegion, srcId.toLowerCase()));
+    if (!source) throw notFound(srcId);
+    if (this.instances.has(key(ctx.region, id))) throw awsError('rds', 'DBInstanceAlreadyExistsFault', 'DB instance already exists');
+    if (cross && input.DBSubnetGroupName === undefined) {
+      // fine: default subnet group
+    }
+    if (!cross && input.DBSubnetGroupName !== undefined) {
+      throw awsError('rds', 'DBSubnetGroupNotAllowedFault', 'DbSubnetGroupName should not be specified for read replicas that are created in the same region as the master');
+    }
+    if (source.backupRetentionPeriod === 0) {
+      throw badState('Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.');
+    }
+    if (cross && source.source) throw badState('Cannot create a cross-Region read replica of a read replica.');
+    if (!['available', 'modifying', 'backing-up'].includes(source.status) || source.crashed) throw badState(NOT_AVAILABLE);
+    const max = /oracle|sqlserver/.test(source.engine) ? 5 : 15;
+    if (source.replicas.length >= max) throw badState(`The source DB instance already has the maximum of ${max} read replicas.`);
+    const replica = this.createInstance({
+      id,
+      region: ctx.region,
+      replicaOf: { region: srcRegion, id: source.id },
+      instanceClass: input.DBInstanceClass,
+      port: input.Port,
+      securityGroupIds: input.VpcSecurityGroupIds,
+      multiAZ: input.MultiAZ,
+      deletionProtection: input.DeletionProtection,
+      status: 'creating',
+    });
+    replica.backupRetentionPeriod = 0;
+    // 1. source modifying while its snapshot is taken; 2. replica created from it; 3. catch up.
+    const prevSourceStatus = source.status;
+    if (prevSourceStatus === 'available') {
+      this.setStatus(source, 'modifying');
+      this.later(source, this.draw('replica.snapshot', 60, 180), 'replica snapshot taken', () => {
+        if (this.effectiveStatus(source) === 'modifying') this.setStatus(source, 'available');
+      });
+    }
+    const total = cross ? this.draw('replica.cross', 20 * 60, 45 * 60) : this.draw('replica.same', 8 * 60, 20 * 60);
+    this.world.log('cloud', `read replica ${id} of ${source.id} creating (${Math.round(total / 60000)} min)`, { replica: id, source: source.id, region: ctx.region });
+    this.later(replica, total, 'replica available', () => {
+      replica.liveAddress = instanceEndpoint(replica.id, replica.region);
+      replica.catchUp = { fromSeconds: this.draw('replica.lag', 30, 300) / 1000, startMs: this.world.clock.now(), durationMs: this.draw('replica.catchup', 300, 900) };
+      this.setStatus(replica, 'available');
+      this.world.log('cloud', `read replica ${replica.id} available`, { replica: replica.id, region: replica.region });
+      this.onConnectivityChange();
+    });
+    return { DBInstance: this.shape(replica) };
+  }
+
+  private takeSnapshot(inst: DbInstance, snapId: string, type: 'manual' | 'automated'): Snapshot {
+    const k = key(inst.region, snapId);
+    if (this.snapshots.has(k)) throw awsError('rds', 'DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${snapId} already exists.`);
+    const snap: Snapshot = {
+      id: snapId, region: inst.region, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, engineVersion: inst.engineVersion,
+      type, status: 'creating', createdAt: this.world.clock.now(), port: inst.port, allocatedStorage: inst.allocatedStorage, masterUsername: inst.masterUsername,
+    };
+    this.snapshots.set(k, snap);
+    return snap;
+  }
+
+  private snapshotShape(s: Snapshot) {
+    return {
+      DBSnapshotIdentifier: s.id, DBInstanceIdentifier: s.instanceId, SnapshotCreateTime: new Date(s.createdAt), Engine: s.engine, EngineVersion: s.engineVersion,
+      AllocatedStorage: s.allocatedStorage, Status: s.status, Port: s.port, MasterUsername: s.masterUsername, SnapshotType: s.type,
+      DBSnapshotArn: arn.snapshot(s.region, s.id), DbiResourceId: s.dbiResourceId, PercentProgress: s.status === 'available' ? 100 : 0,
+    };
+  }
+
+  createDBSnapshot(input: { DBSnapshotIdentifier?: string; DBInstanceIdentifier?: string; Tags?: unknown }, ctx: CallCtx) {
+    supportOnly('rds', 'CreateDBSnapshot', input, ['DBSnapshotIdentifier', 'DBInstanceIdentifier', 'Tags']);
+    if (!input.DBSnapshotIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBSnapshotIdentifier');
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (this.snapshots.has(key(inst.region, input.DBSnapshotIdentifier))) {
+      throw awsError('rds', 'DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${input.DBSnapshotIdentifier} already exists.`);
+    }
+    if (!['available', 'storage-optimization'].includes(inst.status)) throw badState(NOT_AVAILABLE);
+    const snap = this.takeSnapshot(inst, input.DBSnapshotIdentifier, 'manual');
+    const wasAvailable = inst.status === 'available';
+    if (wasAvailable) this.setStatus(inst, 'backing-up');
+    const done = this.draw('snapshot', 120, 300);
+    this.world.clock.schedule(done, () => {
+      snap.status = 'available';
+      if (this.instances.get(key(inst.region, inst.id)) === inst && this.effectiveStatus(inst) === 'backing-up') this.setStatus(inst, 'available');
+    }, `rds snapshot ${snap.id} available`);
+    return { DBSnapshot: this.snapshotShape(snap) };
+  }
+
+  deleteDBInstance(input: { DBInstanceIdentifier?: string; SkipFinalSnapshot?: boolean; FinalDBSnapshotIdentifier?: string; DeleteAutomatedBackups?: boolean }, ctx: CallCtx) {
+    supportOnly('rds', 'DeleteDBInstance', input, ['DBInstanceIdentifier', 'SkipFinalSnapshot', 'FinalDBSnapshotIdentifier', 'DeleteAutomatedBackups']);
+    const inst = this.find(input.DBInstanceIdentifier, ctx.region);
+    if (inst.deletionProtection) throw awsError('rds', 'InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
+    const skip = input.SkipFinalSnapshot === true;
+    const finalId = input.FinalDBSnapshotIdentifier;
+    if (inst.source && finalId) throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
+    if (skip && finalId) throw awsError('rds', 'InvalidParameterCombination', 'Cannot specify both FinalDBSnapshotIdentifier and SkipFinalSnapshot.');
+    if (!skip && !finalId && !inst.source) throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    if (['failed', 'incompatible-restore', 'incompatible-network'].includes(inst.status) && !skip) {
+      throw badState(`Cannot take a final snapshot of DB instance ${inst.id} in status ${inst.status}; specify SkipFinalSnapshot.`);
+    }
+    if (inst.status === 'deleting') throw badState(`DB instance ${inst.id} is already being deleted.`);
+    const snap = finalId ? this.takeSnapshot(inst, finalId, 'manual') : undefined;
+    inst.gen++;
+    inst.crashed = false;
+    inst.status = 'deleting';
+    inst.liveAddress = undefined;
+    this.world.network.dropSessions(inst, 'delete');
+    const keepBackups = input.DeleteAutomatedBackups === false;
+    const snapDone = snap ? this.draw('snapshot', 120, 300) : 0;
+    const gone = snapDone + this.draw('delete', 60, 240);
+    const response = { DBInstance: this.shape(inst) };
+    if (snap) this.world.clock.schedule(snapDone, () => (snap.status = 'available'), `rds final snapshot ${snap.id}`);
+    this.world.clock.schedule(gone, () => this.remove(inst, keepBackups, snap?.id), `rds ${inst.id} deleted`);
+    return response;
+  }
+
+  private remove(inst: DbInstance, keepBackups: boolean, finalSnapshot: string | undefined): void {
+    if (this.instances.get(key(inst.region, inst.id)) !== inst) return;
+    this.detach(inst);
+    this.instances.delete(key(inst.region, inst.id));
+    for (const b of this.backups.filter((x) => x.dbiResourceId === inst.dbiResourceId)) {
+      if (keepBackups) {
+        b.status = 'retained';
+        b.latest = this.world.clock.now();
+      } else this.backups.splice(this.backups.indexOf(b), 1);
+    }
+    this.deletions.push({ instanceId: inst.id, region: inst.region, t: this.world.clock.now(), finalSnapshot, retainedAutomatedBackups: keepBackups });
+    this.world.log('cloud', `instance ${inst.id} deleted`, { instanceId: inst.id, region: inst.region, finalSnapshot: finalSnapshot ?? null });
+    // Replicas of a deleted source: same-Region ones are promoted; cross-Region MySQL/MariaDB/Oracle
+    // are promoted, cross-Region PostgreSQL goes to `terminated` (AWS-FACTS §1).
+    for (const r of [...inst.replicas]) {
+      const rep = this.instances.get(key(r.region, r.id));
+      if (!rep) continue;
+      if (rep.region !== inst.region && rep.engine.includes('postgres')) {
+        rep.replication = 'terminated';
+      } else {
+        const upTo = this.replicaDataUpTo(rep);
+        this.promotions.push({ instanceId: rep.id, region: rep.region, sourceId: inst.id, startedAt: this.world.clock.now(), completedAt: this.world.clock.now(), dataUpToMs: upTo });
+        this.world.network.inheritData(rep, inst, upTo);
+        this.detach(rep);
+      }
+    }
+  }
+
+  describeDBSnapshots(input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string; SnapshotType?: string; MaxRecords?: number }, ctx: CallCtx) {
+    supportOnly('rds', 'DescribeDBSnapshots', input, ['DBInstanceIdentifier', 'DBSnapshotIdentifier', 'SnapshotType', 'MaxRecords']);
+    let list = [...this.snapshots.values()].filter((s) => s.region === ctx.region);
+    if (input.DBSnapshotIdentifier) {
+      list = list.filter((s) => s.id === input.DBSnapshotIdentifier);
+      if (list.length === 0) throw awsError('rds', 'DBSnapshotNotFoundFault', `DBSnapshot ${input.DBSnapshotIdentifier} not found.`);
+    }
+    if (input.DBInstanceIdentifier) list = list.filter((s) => s.instanceId === input.DBInstanceIdentifier!.toLowerCase());
+    if (input.SnapshotType) list = list.filter((s) => s.type === input.SnapshotType);
+    return { DBSnapshots: list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)).map((s) => this.snapshotShape(s)) };
+  }
+
+  describeDBInstanceAutomatedBackups(input: { DBInstanceIdentifier?: string; DbiResourceId?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'DescribeDBInstanceAutomatedBackups', input, ['DBInstanceIdentifier', 'DbiResourceId', 'MaxRecords']);
+    const now = this.world.clock.now();
+    const list = this.backups.filter(
+      (b) => b.region === ctx.region && (!input.DBInstanceIdentifier || b.instanceId === input.DBInstanceIdentifier.toLowerCase()) && (!input.DbiResourceId || b.dbiResourceId === input.DbiResourceId),
+    );
+    return {
+      DBInstanceAutomatedBackups: list.map((b) => {
+        const inst = [...this.instances.values()].find((i) => i.dbiResourceId === b.dbiResourceId);
+        // Transaction logs upload every 5 minutes, so LatestRestorableTime lags (AWS-FACTS §1).
+        const latest = b.latest ?? (inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
+        return {
+          DBInstanceArn: arn.db(b.region, b.instanceId), DbiResourceId: b.dbiResourceId, Region: b.region, DBInstanceIdentifier: b.instanceId,
+          RestoreWindow: { EarliestTime: new Date(b.earliest), LatestTime: new Date(Math.max(b.earliest, latest)) },
+          Status: b.status, Engine: b.engine, Port: b.port, BackupRetentionPeriod: b.retention,
+          DBInstanceAutomatedBackupsArn: `arn:aws:rds:${b.region}:${this.world.accountId}:auto-backup:ab-${b.dbiResourceId.slice(3).toLowerCase()}`,
+        };
+      }),
+    };
+  }
+
+  // ------------------------------------------------------------------ Aurora
+
+  private clusterShape(c: DbCluster) {
+    const writer = this.clusterIsWriter(c);
+    return {
+      DBClusterIdentifier: c.id, DBClusterArn: arn.cluster(c.region, c.id), Engine: c.engine, Status: c.status, Port: c.port,
+      Endpoint: this.clusterEndpoint(c), ReaderEndpoint: this.clusterEndpoint(c, true), GlobalClusterIdentifier: c.globalClusterId,
+      MultiAZ: false, ClusterCreateTime: new Date(c.createdAt),
+      DBClusterMembers: c.instances.map((i, n) => ({ DBInstanceIdentifier: i, IsClusterWriter: writer && n === 0, PromotionTier: 1 })),
+      VpcSecurityGroups: c.securityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+    };
+  }
+
+  private findCluster(idOrArn: string | undefined, region: string): DbCluster {
+    let id = idOrArn ?? '';
+    let r = region;
+    if (id.startsWith('arn:')) {
+      const p = parseArn(id);
+      r = p?.region ?? region;
+      id = p?.resource.replace(/^cluster:/, '') ?? id;
+    }
+    const c = this.clusters.get(key(r, id));
+    if (!c) throw awsError('rds', 'DBClusterNotFoundFault', `DBCluster ${idOrArn ?? ''} not found.`);
+    return c;
+  }
+
+  describeDBClusters(input: { DBClusterIdentifier?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'DescribeDBClusters', input, ['DBClusterIdentifier', 'MaxRecords']);
+    if (input.DBClusterIdentifier) return { DBClusters: [this.clusterShape(this.findCluster(input.DBClusterIdentifier, ctx.region))] };
+    return { DBClusters: [...this.clusters.values()].filter((c) => c.region === ctx.region).map((c) => this.clusterShape(c)) };
+  }
+
+  private globalShape(g: GlobalCluster) {
+    return {
+      GlobalClusterIdentifier: g.id, GlobalClusterArn: arn.globalCluster(g.id), Status: g.status, Engine: g.engine,
+      GlobalClusterMembers: g.members.map((m) => {
+        const isWriter = m.region === g.writer.region && m.id === g.writer.id;
+        return {
+          DBClusterArn: arn.cluster(m.region, m.id),
+          Readers: isWriter ? g.members.filter((x) => x !== m).map((x) => arn.cluster(x.region, x.id)) : [],
+          IsWriter: isWriter,
+          GlobalWriteForwardingStatus: 'disabled',
+          SynchronizationStatus: g.pendingResync.has(key(m.region, m.id)) ? 'pending-resync' : 'connected',
+        };
+      }),
+      ...(g.failoverState ? { FailoverState: { ...g.failoverState } } : {}),
+    };
+  }
+
+  describeGlobalClusters(input: { GlobalClusterIdentifier?: string }, _ctx: CallCtx) {
+    supportOnly('rds', 'DescribeGlobalClusters', input, ['GlobalClusterIdentifier', 'MaxRecords']);
+    if (input.GlobalClusterIdentifier) {
+      const g = this.globals.get(input.GlobalClusterIdentifier);
+      if (!g) throw awsError('rds', 'GlobalClusterNotFoundFault', `Global cluster ${input.GlobalClusterIdentifier} not found.`);
+      return { GlobalClusters: [this.globalShape(g)] };
+    }
+    return { GlobalClusters: [...this.globals.values()].map((g) => this.globalShape(g)) };
+  }
+
+  failoverGlobalCluster(input: { GlobalClusterIdentifier?: string; TargetDbClusterIdentifier?: string; AllowDataLoss?: boolean; Switchover?: boolean }, ctx: CallCtx) {
+    supportOnly('rds', 'FailoverGlobalCluster', input, ['GlobalClusterIdentifier', 'TargetDbClusterIdentifier', 'AllowDataLoss', 'Switchover']);
+    if (input.AllowDataLoss && input.Switchover) {
+      throw awsError('rds', 'InvalidParameterCombination', 'AllowDataLoss and Switchover cannot both be set.');
+    }
+    return this.globalMove(input.GlobalClusterIdentifier, input.TargetDbClusterIdentifier, input.AllowDataLoss === true, ctx, 'FailoverGlobalCluster');
+  }
+
+  switchoverGlobalCluster(input: { GlobalClusterIdentifier?: string; TargetDbClusterIdentifier?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'SwitchoverGlobalCluster', input, ['GlobalClusterIdentifier', 'TargetDbClusterIdentifier']);
+    return this.globalMove(input.GlobalClusterIdentifier, input.TargetDbClusterIdentifier, false, ctx, 'SwitchoverGlobalCluster');
+  }
+
+  /**
+   * Failover (AllowDataLoss) or switchover of a global cluster: FailoverState is set while it
+   * runs (1–2 min); a switchover needs the old writer reachable to sync first, and fails
+   * otherwise (RDS-EVENT-0187). The old writer becomes a read-only secondary.
+   */
+  private globalMove(gid: string | undefined, target: string | undefined, dataLoss: boolean, ctx: CallCtx, op: string) {
+    const g = gid ? this.globals.get(gid) : undefined;
+    if (!g) throw awsError('rds', 'GlobalClusterNotFoundFault', `Global cluster ${gid ?? ''} not found.`);
+    const t = this.findCluster(target, ctx.region);
+    const member = g.members.find((m) => m.region === t.region && m.id === t.id);
+    if (!member) throw awsError('rds', 'DBClusterNotFoundFault', `DBCluster ${target ?? ''} is not a member of global cluster ${g.id}.`);
+    if (g.failoverState) throw awsError('rds', 'InvalidGlobalClusterStateFault', `Global cluster ${g.id} already has an operation in progress.`);
+    if (g.writer.region === t.region && g.writer.id === t.id) throw awsError('rds', 'InvalidGlobalClusterStateFault', `DB cluster ${t.id} is already the primary cluster of global cluster ${g.id}.`);
+    if (t.status !== 'available' || t.crashed) throw awsError('rds', 'InvalidDBClusterStateFault', `DB cluster ${t.id} is not in available state.`);
+    const from = this.clusters.get(key(g.writer.region, g.writer.id))!;
+    g.failoverState = { Status: 'pending', FromDbClusterArn: arn.cluster(from.region, from.id), ToDbClusterArn: arn.cluster(t.region, t.id), IsDataLossAllowed: dataLoss };
+    const emit = (id: string, msg: string) =>
+      this.world.events.emitAws(t.region, {
+        source: 'aws.rds', detailType: 'RDS DB Cluster Event', resources: [arn.cluster(t.region, t.id)],
+        detail: { EventCategories: ['global-failover'], SourceType: 'CLUSTER', SourceArn: arn.cluster(t.region, t.id), Date: new Date(this.world.clock.now()).toISOString(), Message: msg, SourceIdentifier: t.id, EventID: id },
+      });
+    emit('RDS-EVENT-0181', `Global ${dataLoss ? 'failover' : 'switchover'} to DB cluster ${t.id} started.`);
+    const total = this.draw('global', 60, 120);
+    this.world.clock.schedule(this.draw('global.pending', 5, 15), () => {
+      if (g.failoverState) g.failoverState.Status = dataLoss ? 'failing-over' : 'switching-over';
+    }, `rds global ${g.id} in progress`);
+    this.world.log('cloud', `${op} ${g.id} -> ${t.id} started`, { globalClusterId: g.id, target: t.id, allowDataLoss: dataLoss });
+    this.world.clock.schedule(total, () => {
+      const fromReachable = !from.crashed && !this.world.isRegionOut(from.region);
+      if (!dataLoss && !fromReachable) {
+        g.failoverState = undefined;
+        emit('RDS-EVENT-0187', `Global switchover to DB cluster ${t.id} failed: the primary cluster ${from.id} could not be synchronized.`);
+        this.world.log('cloud', `${op} ${g.id} failed: old primary unreachable`, { globalClusterId: g.id });
+        return;
+      }
+      if (!fromReachable) g.pendingResync.add(key(from.region, from.id));
+      this.promotions.push({ instanceId: t.id, region: t.region, sourceId: from.id, startedAt: this.world.clock.now() - total, completedAt: this.world.clock.now(), dataUpToMs: this.world.clock.now() - total - (dataLoss ? t.lagMs : 0) });
+      this.world.network.inheritData(t, from, this.world.clock.now() - total - (dataLoss ? t.lagMs : 0));
+      g.writer = { region: t.region, id: t.id };
+      t.lagMs = 0;
+      g.failoverState = undefined;
+      this.world.network.dropSessions(from, 'reboot');
+      emit('RDS-EVENT-0185', `Global ${dataLoss ? 'failover' : 'switchover'} to DB cluster ${t.id} completed.`);
+      this.world.log('cloud', `${op} ${g.id} -> ${t.id} completed`, { globalClusterId: g.id, writer: t.id });
+    }, `rds global ${g.id} done`);
+    return { GlobalCluster: this.globalShape(g) };
+  }
+}

@@ -1,0 +1,65 @@
+/** Secrets Manager: GetSecretValue by name, full ARN or partial ARN (without the random suffix). */
+import { awsError } from '../errors.js';
+import type { Authorization } from '../iam.js';
+import type { World } from '../world.js';
+import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+
+interface Secret {
+  arn: string;
+  name: string;
+  region: string;
+  value: string;
+  versionId: string;
+  createdAt: number;
+}
+
+export class SecretsManagerService implements ServiceModel {
+  readonly key = 'secretsmanager' as const;
+  private readonly secrets: Secret[] = [];
+
+  constructor(private readonly world: World) {}
+
+  readonly operations: Record<string, OpHandler> = {
+    GetSecretValue: (i, c) => this.getSecretValue(i, c),
+  };
+
+  authorization(operation: string, input: { SecretId?: string }, ctx: CallCtx): Authorization {
+    const s = input.SecretId ? this.find(input.SecretId, ctx.region) : undefined;
+    return { action: `secretsmanager:${operation}`, resources: [s?.arn ?? (input.SecretId?.startsWith('arn:') ? input.SecretId : arn.secret(ctx.region, `${input.SecretId ?? '*'}-??????`))] };
+  }
+
+  /**
+   * Creates a secret (setup). `arnOrName` may be a full ARN (its suffix is kept, e.g. the example
+   * config's `...:secret:orders/failover-probe-AbCdEf`) or a name (a 6-character suffix is drawn).
+   */
+  createSecret(region: string, arnOrName: string, value: string | object): string {
+    let name = arnOrName;
+    let full: string;
+    if (arnOrName.startsWith('arn:')) {
+      full = arnOrName;
+      name = arnOrName.split(':secret:')[1]!.replace(/-[A-Za-z0-9]{6}$/, '');
+    } else {
+      full = `${arn.secret(region, name)}-${this.world.rng.stream('secrets.ids').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`;
+    }
+    this.secrets.push({ arn: full, name, region, value: typeof value === 'string' ? value : JSON.stringify(value), versionId: this.world.rng.stream('secrets.ids').uuid(), createdAt: this.world.clock.now() });
+    return full;
+  }
+
+  private find(id: string, region: string): Secret | undefined {
+    if (id.startsWith('arn:')) {
+      const p = parseArn(id);
+      if (!p || p.region !== region) return undefined;
+      return this.secrets.find((s) => s.arn === id || s.arn.replace(/-[A-Za-z0-9]{6}$/, '') === id);
+    }
+    return this.secrets.find((s) => s.region === region && s.name === id);
+  }
+
+  getSecretValue(input: { SecretId?: string; VersionId?: string; VersionStage?: string }, ctx: CallCtx) {
+    supportOnly('secretsmanager', 'GetSecretValue', input, ['SecretId', 'VersionId', 'VersionStage']);
+    const s = input.SecretId ? this.find(input.SecretId, ctx.region) : undefined;
+    if (!s) throw awsError('secretsmanager', 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (input.VersionStage && input.VersionStage !== 'AWSCURRENT') throw awsError('secretsmanager', 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${input.VersionStage}`);
+    if (input.VersionId && input.VersionId !== s.versionId) throw awsError('secretsmanager', 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`);
+    return { ARN: s.arn, Name: s.name, VersionId: s.versionId, SecretString: s.value, VersionStages: ['AWSCURRENT'], CreatedDate: new Date(s.createdAt) };
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Step Functions, the parts the functions call: task tokens (SendTaskSuccess / SendTaskFailure /
+ * SendTaskHeartbeat) routed to a registry where the drill runner registers pending tokens, and
+ * StartExecution / DescribeExecution routed to registered state-machine starters. AWS-FACTS §6:
+ * a closed or second answer is TaskTimedOut; an unknown or malformed token is InvalidToken;
+ * StartExecution is idempotent for the same name and input while RUNNING.
+ */
+import { awsError } from '../errors.js';
+import type { Authorization } from '../iam.js';
+import type { World } from '../world.js';
+import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+
+export interface TaskTokenRegistration {
+  /** The token (from the execution context); generated when omitted. */
+  readonly token?: string;
+  readonly region: string;
+  readonly executionArn?: string;
+  onSuccess(output: unknown): void;
+  onFailure(error: string | undefined, cause: string | undefined): void;
+  onHeartbeat?(): void;
+}
+
+interface TokenState {
+  reg: TaskTokenRegistration;
+  closed: boolean;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+interface Execution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** Starts an execution of a registered state machine (the drill runner runs it). */
+export type ExecutionStarter = (e: { executionArn: string; name: string; input: unknown }) => unknown;
+
+export class SfnService implements ServiceModel {
+  readonly key = 'sfn' as const;
+  private readonly tokens = new Map<string, TokenState>();
+  private readonly machines = new Map<string, ExecutionStarter>();
+  private readonly executions = new Map<string, Execution>();
+
+  constructor(private readonly world: World) {}
+
+  readonly operations: Record<string, OpHandler> = {
+    SendTaskSuccess: (i, c) => this.sendTaskSuccess(i, c),
+    SendTaskFailure: (i, c) => this.sendTaskFailure(i, c),
+    SendTaskHeartbeat: (i, c) => this.sendTaskHeartbeat(i, c),
+    StartExecution: (i, c) => this.startExecution(i, c),
+    DescribeExecution: (i, c) => this.describeExecution(i, c),
+  };
+
+  authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
+    const action = `states:${operation}`;
+    if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
+    if (operation === 'DescribeExecution') return { action, resources: [input.executionArn ?? '*'] };
+    return { action, resources: ['*'] }; // SendTask* have no resource type (AWS-FACTS §9)
+  }
+
+  // ------------------------------------------------------------------ registry (drill runner)
+
+  /** Registers a pending `.waitForTaskToken` task; returns its token. */
+  registerTaskToken(reg: TaskTokenRegistration): string {
+    const token = reg.token ?? `AQC${this.world.rng.stream('sfn.tokens').chars(180, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')}`;
+    this.tokens.set(token, { reg, closed: false });
+    return token;
+  }
+
+  /** The task ended without an answer (timeout, execution stopped): later answers get TaskTimedOut. */
+  closeTaskToken(token: string): void {
+    const s = this.tokens.get(token);
+    if (s) s.closed = true;
+  }
+
+  /** Is the token still waiting for an answer? */
+  isTokenOpen(token: string): boolean {
+    const s = this.tokens.get(token);
+    return !!s && !s.closed;
+  }
+
+  registerStateMachine(stateMachineArn: string, starter: ExecutionStarter): void {
+    this.machines.set(stateMachineArn, starter);
+  }
+
+  /** The runner reports how an execution ended. */
+  setExecutionStatus(executionArn: string, status: ExecutionStatus, result: { output?: unknown; error?: string; cause?: string } = {}): void {
+    const e = this.executions.get(executionArn);
+    if (!e) throw new Error(`twin: unknown execution ${executionArn}`);
+    e.status = status;
+    if (status !== 'RUNNING') e.stopDate = this.world.clock.now();
+    if (result.output !== undefined) e.output = JSON.stringify(result.output);
+    e.error = result.error;
+    e.cause = result.cause;
+  }
+
+  // ------------------------------------------------------------------ operations
+
+  private token(input: { taskToken?: string }, ctx: CallCtx): TokenState {
+    const t = input.taskToken;
+    if (!t || t.length > 2048) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length ${t ? 'less than or equal to 2048' : 'greater than or equal to 1'}`);
+    const s = this.tokens.get(t);
+    if (!s || s.reg.region !== ctx.region) throw awsError('sfn', 'InvalidToken', 'Invalid Token');
+    if (s.closed) throw awsError('sfn', 'TaskTimedOut', 'Task Timed Out');
+    return s;
+  }
+
+  sendTaskSuccess(input: { taskToken?: string; output?: string }, ctx: CallCtx) {
+    supportOnly('sfn', 'SendTaskSuccess', input, ['taskToken', 'output']);
+    const s = this.token(input, ctx);
+    let output: unknown;
+    try {
+      output = JSON.parse(input.output ?? '');
+    } catch (e) {
+      throw awsError('sfn', 'InvalidOutput', `Invalid Output: ${(e as Error).message}`);
+    }
+    if (Buffer.byteLength(input.output ?? '', 'utf8') > 262_144) throw awsError('sfn', 'InvalidOutput', 'Invalid Output: the output exceeds 262144 bytes');
+    s.closed = true;
+    s.reg.onSuccess(output);
+    return {};
+  }
+
+  sendTaskFailure(input: { taskToken?: string; error?: string; cause?: string }, ctx: CallCtx) {
+    supportOnly('sfn', 'SendTaskFailure', input, ['taskToken', 'error', 'cause']);
+    const s = this.token(input, ctx);
+    s.closed = true;
+    s.reg.onFailure(input.error, input.cause);
+    return {};
+  }
+
+  sendTaskHeartbeat(input: { taskToken?: string }, ctx: CallCtx) {
+    supportOnly('sfn', 'SendTaskHeartbeat', input, ['taskToken']);
+    const s = this.token(input, ctx);
+    s.reg.onHeartbeat?.();
+    return {};
+  }
+
+  startExecution(input: { stateMachineArn?: string; name?: string; input?: string; traceHeader?: string }, ctx: CallCtx) {
+    supportOnly('sfn', 'StartExecution', input, ['stateMachineArn', 'name', 'input', 'traceHeader']);
+    const sm = input.stateMachineArn ?? '';
+    const starter = this.machines.get(sm);
+    const p = parseArn(sm);
+    if (!starter || p?.region !== ctx.region) throw awsError('sfn', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${sm}'`);
+    const name = input.name ?? this.world.rng.stream('sfn.names').uuid();
+    const smName = p.resource.split(':')[1] ?? '';
+    const executionArn = `arn:aws:states:${ctx.region}:${this.world.accountId}:execution:${smName}:${name}`;
+    const text = input.input ?? '{}';
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: new Date(existing.startDate) };
+      throw awsError('sfn', 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw awsError('sfn', 'InvalidExecutionInput', 'Invalid State Machine Execution Input: the input is not valid JSON');
+    }
+    const now = this.world.clock.now();
+    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now });
+    this.world.clock.schedule(0, () => starter({ executionArn, name, input: parsed }), `sfn start ${name}`);
+    return { executionArn, startDate: new Date(now) };
+  }
+
+  describeExecution(input: { executionArn?: string }, _ctx: CallCtx) {
+    supportOnly('sfn', 'DescribeExecution', input, ['executionArn', 'includedData']);
+    const e = input.executionArn ? this.executions.get(input.executionArn) : undefined;
+    if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn ?? ''}'`);
+    return {
+      executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: new Date(e.startDate),
+      ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}), input: e.input, ...(e.output !== undefined ? { output: e.output } : {}),
+      ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}),
+    };
+  }
+
+  /** ARN of a state machine (helper). */
+  stateMachineArn(region: string, name: string): string {
+    return arn.stateMachine(region, name);
+  }
+}

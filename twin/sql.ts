@@ -1,0 +1,290 @@
+/**
+ * The twin's implementation of the product's SQL seam (lambdas/shared/sql.ts):
+ * `globalThis[Symbol.for('rds-failover.sql-connector')]` = `SqlConnector`. Connections go through
+ * the network model (DNS, outages, partitions, fencing, status); sessions understand the
+ * statements the product's probes and heartbeat send:
+ * - `SELECT 1`, `SELECT now()`, `SELECT pg_is_in_recovery()`, `SELECT @@global.read_only`;
+ * - `CREATE TABLE [IF NOT EXISTS] t (...)`, `INSERT INTO t (cols) VALUES (...)` with
+ *   `ON CONFLICT (col) DO UPDATE ...` / `ON DUPLICATE KEY UPDATE ...` (the row is replaced),
+ *   `UPDATE` / `DELETE` (recorded as writes; row effects are not modelled);
+ * - `SELECT cols FROM t [WHERE col = value [AND ...]] [LIMIT n]`;
+ * - `BEGIN`, `COMMIT`, `ROLLBACK`, `SET ...` (no-ops).
+ * Anything else throws a TwinSqlUnsupported error (never a silent empty result).
+ * A replica refuses writes with the engine's read-only error; every accepted write is recorded.
+ */
+import { currentCaller } from './context.js';
+import { NetworkError, type DbTarget, type SessionState } from './network.js';
+import type { World } from './world.js';
+
+import type { SqlConnector, SqlSession, SqlTarget } from '../lambdas/shared/sql.js';
+
+export type { SqlConnector, SqlSession, SqlTarget };
+
+/** The global symbol the product looks up. */
+export const SQL_CONNECTOR_SYMBOL = Symbol.for('rds-failover.sql-connector');
+
+/** Thrown for SQL the twin does not model. */
+export class TwinSqlUnsupportedError extends Error {
+  override readonly name = 'TwinSqlUnsupported';
+}
+
+/** A database-level error (pg: `code` is the SQLSTATE; mysql: `code` is the ER_ name, `errno` set). */
+export class DbError extends Error {
+  constructor(message: string, readonly code: string, readonly errno?: number) {
+    super(message);
+    this.name = 'error';
+  }
+}
+
+const isPg = (engine: string) => engine.includes('postgres');
+
+function readOnlyError(engine: string, verb: string): DbError {
+  return isPg(engine)
+    ? new DbError(`cannot execute ${verb} in a read-only transaction`, '25006')
+    : new DbError('The MySQL server is running with the --read-only option so it cannot execute this statement', 'ER_OPTION_PREVENTS_STATEMENT', 1290);
+}
+
+/** Splits a comma-separated list, respecting quotes and parentheses. */
+function splitList(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of s) {
+    if (quote) {
+      cur += ch;
+      if (ch === quote) quote = '';
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+const ident = (s: string) => s.trim().replace(/^["`]|["`]$/g, '').toLowerCase();
+
+/** The content of the parenthesized group opening at `open` (which must be '('), and the index after it. */
+function balanced(s: string, open: number): { inner: string; end: number } | undefined {
+  if (s[open] !== '(') return undefined;
+  let depth = 0;
+  let quote = '';
+  for (let i = open; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quote) {
+      if (ch === quote) quote = '';
+      continue;
+    }
+    if (ch === "'") quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return { inner: s.slice(open + 1, i), end: i + 1 };
+  }
+  return undefined;
+}
+
+const epochSeconds = (v: unknown): number | null => (v instanceof Date ? v.getTime() / 1000 : v === null || v === undefined ? null : Number(v));
+
+/**
+ * A select-list item: `col`, `col AS alias`, `extract(epoch FROM col) [AS alias]`,
+ * `UNIX_TIMESTAMP(col) [AS alias]`, or `*`. Returns (row) => [name, value] pairs.
+ */
+function columnReader(item: string): (values: Record<string, unknown>) => [string, unknown][] {
+  const t = item.trim();
+  if (t === '*') return (v) => Object.entries(v);
+  const m = /^(.+?)(?:\s+as\s+([\w"`]+))?$/i.exec(t)!;
+  const expr = m[1]!.trim();
+  const alias = m[2] ? ident(m[2]) : undefined;
+  let fm: RegExpExecArray | null;
+  if ((fm = /^extract\(\s*epoch\s+from\s+([\w"`]+)\s*\)$/i.exec(expr))) {
+    const col = ident(fm[1]!);
+    return (v) => [[alias ?? 'extract', epochSeconds(v[col])]];
+  }
+  if ((fm = /^unix_timestamp\(\s*([\w"`]+)\s*\)$/i.exec(expr))) {
+    const col = ident(fm[1]!);
+    return (v) => [[alias ?? expr, epochSeconds(v[col])]];
+  }
+  if (/^[\w"`]+$/.test(expr)) {
+    const col = ident(expr);
+    return (v) => [[alias ?? col, v[col]]];
+  }
+  throw new TwinSqlUnsupportedError(`twin SQL: unsupported select-list expression ${t}`);
+}
+
+const project = (cols: string, values: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(splitList(cols).flatMap((c) => columnReader(c)(values)));
+
+class TwinSession implements SqlSession {
+  private positional = 0;
+  constructor(
+    private readonly world: World,
+    private readonly state: SessionState,
+    private readonly engine: string,
+  ) {}
+
+  private get target(): DbTarget {
+    return this.state.target;
+  }
+
+  private checkAlive(): void {
+    const s = this.state;
+    if (!s.alive) throw new NetworkError(`Connection terminated unexpectedly (${s.deathReason ?? 'closed'})`, 'ECONNRESET', 1);
+    const db = s.target.db;
+    const caller = s.caller;
+    if (this.world.isRegionOut(db.region) || this.world.isRegionOut(caller.region) || this.world.network.isPartitioned(caller.vantage, db)) {
+      throw new NetworkError('Query read timeout (no answer from the server)', 'ETIMEDOUT', 30_000);
+    }
+  }
+
+  private value(expr: string, params: unknown[]): unknown {
+    const e = expr.trim();
+    const m = /^\$(\d+)$/.exec(e);
+    if (m) return params[Number(m[1]) - 1];
+    if (e === '?') return params[this.positional++];
+    if (/^'.*'$/s.test(e)) return e.slice(1, -1).replace(/''/g, "'");
+    if (/^-?\d+(\.\d+)?$/.test(e)) return Number(e);
+    if (/^(now\(\)|current_timestamp(\(\d?\))?|localtimestamp)(\s+at\s+time\s+zone\s+'utc')?$/i.test(e)) return new Date(this.world.clock.now());
+    if (/^(true|false)$/i.test(e)) return e.toLowerCase() === 'true';
+    if (/^null$/i.test(e)) return null;
+    throw new TwinSqlUnsupportedError(`twin SQL: unsupported value expression ${e}`);
+  }
+
+  async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    this.checkAlive();
+    this.positional = 0;
+    const text = sql.trim().replace(/;\s*$/, '');
+    const norm = text.replace(/\s+/g, ' ');
+    const pg = isPg(this.engine);
+    let m: RegExpExecArray | null;
+    if (/^select 1$/i.test(norm)) return [pg ? { '?column?': 1 } : { '1': 1 }];
+    if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return [{ now: new Date(this.world.clock.now()) }];
+    if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) {
+      if (!pg) throw new DbError('FUNCTION pg_is_in_recovery does not exist', 'ER_SP_DOES_NOT_EXIST', 1305);
+      const alias = /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery';
+      return [{ [alias]: this.world.network.readOnly(this.target) }];
+    }
+    if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) {
+      if (pg) throw new DbError('syntax error at or near "@@"', '42601');
+      return [{ [m[3] ?? `@@${m[1] ?? ''}read_only`]: this.world.network.readOnly(this.target) ? 1 : 0 }];
+    }
+    if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return [];
+    const verb = /^(\w+)/.exec(norm)?.[1]?.toUpperCase() ?? '';
+    if (['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP', 'REPLACE', 'TRUNCATE'].includes(verb)) return this.write(verb, norm, params);
+    if ((m = /^select (.+?) from ([\w."`]+)(?: where (.+?))?(?: order by .+?)?(?: limit (\d+))?$/i.exec(norm))) {
+      const table = ident(m[2]!);
+      const rows = this.world.network.visibleRows(this.target, table);
+      if (!rows) throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
+      const conds = m[3] ? m[3].split(/ and /i).map((c) => {
+        const cm = /^([\w"`]+)\s*=\s*(.+)$/.exec(c.trim());
+        if (!cm) throw new TwinSqlUnsupportedError(`twin SQL: unsupported WHERE condition ${c}`);
+        return [ident(cm[1]!), this.value(cm[2]!, params)] as const;
+      }) : [];
+      let out = rows.filter((r) => conds.every(([k, v]) => r.values[k] === v || (r.values[k] instanceof Date && v instanceof Date && (r.values[k] as Date).getTime() === v.getTime())));
+      if (m[4]) out = out.slice(0, Number(m[4]));
+      return out.map((r) => project(m![1]!, r.values));
+    }
+    throw new TwinSqlUnsupportedError(`twin SQL: unsupported statement: ${norm.slice(0, 120)}`);
+  }
+
+  private write(verb: string, norm: string, params: unknown[]): Record<string, unknown>[] {
+    const caller = this.state.caller;
+    if (this.world.network.readOnly(this.target)) {
+      this.world.network.recordWrite(this.target, caller, norm, true);
+      throw readOnlyError(this.engine, verb);
+    }
+    if (this.target.kind === 'instance' && this.target.db.status === 'storage-full') {
+      throw isPg(this.engine) ? new DbError('could not extend file: No space left on device', '53100') : new DbError('The table is full', 'ER_RECORD_FILE_FULL', 1114);
+    }
+    const store = this.world.network.tableStore(this.target.db);
+    let m: RegExpExecArray | null;
+    let result: Record<string, unknown>[] = [];
+    if ((m = /^create table (if not exists )?([\w."`]+)/i.exec(norm))) {
+      const table = ident(m[2]!);
+      if (store.has(table)) {
+        if (!m[1]) throw isPg(this.engine) ? new DbError(`relation "${table}" already exists`, '42P07') : new DbError(`Table '${table}' already exists`, 'ER_TABLE_EXISTS_ERROR', 1050);
+      } else {
+        // remember the primary-key column (`col type PRIMARY KEY` or `PRIMARY KEY (col)`) for duplicate checks
+        const def = balanced(norm, norm.indexOf('(', m[0].length));
+        const pk = def ? /primary key ?\(\s*([\w"`]+)/i.exec(def.inner)?.[1] ?? splitList(def.inner).find((c) => /primary key/i.test(c))?.split(/\s+/)[0] : undefined;
+        store.set(table, Object.assign([], { pk: pk ? ident(pk) : undefined }));
+      }
+    } else if ((m = /^(?:insert|replace) into ([\w."`]+) ?(?=\()/i.exec(norm))) {
+      const table = ident(m[1]!);
+      const colsGroup = balanced(norm, m[0].length);
+      const valuesAt = colsGroup ? /^ ?values ?/i.exec(norm.slice(colsGroup.end)) : null;
+      const valsGroup = colsGroup && valuesAt ? balanced(norm, colsGroup.end + valuesAt[0].length) : undefined;
+      if (!colsGroup || !valsGroup) throw new TwinSqlUnsupportedError(`twin SQL: unsupported INSERT form: ${norm.slice(0, 120)}`);
+      const tail = norm.slice(valsGroup.end).trim();
+      const tm = /^(?:on conflict ?\(([^)]+)\) do (update .+?|nothing)|on duplicate key update .+?)?(?: ?returning (.+))?$/i.exec(tail);
+      if (!tm) throw new TwinSqlUnsupportedError(`twin SQL: unsupported INSERT clause: ${tail.slice(0, 120)}`);
+      const rows = store.get(table);
+      if (!rows) throw isPg(this.engine) ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
+      const cols = splitList(colsGroup.inner).map(ident);
+      const vals = splitList(valsGroup.inner).map((v) => this.value(v, params));
+      if (cols.length !== vals.length) throw isPg(this.engine) ? new DbError('INSERT has more target columns than expressions', '42601') : new DbError("Column count doesn't match value count at row 1", 'ER_WRONG_VALUE_COUNT_ON_ROW', 1136);
+      const values = Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
+      const upsert = tail.length > 0 && !/^returning/i.test(tail) ? true : /^replace/i.test(norm);
+      const pk = (rows as { pk?: string }).pk;
+      const conflictCol = tm[1] ? ident(tm[1]) : pk ?? cols[0]!;
+      const existing = upsert ? rows.findIndex((r) => r.values[conflictCol] === values[conflictCol]) : -1;
+      const row = { values, writtenAt: this.world.clock.now() };
+      if (existing >= 0) {
+        if (!/^nothing$/i.test(tm[2] ?? '')) rows[existing] = row;
+      } else if (!upsert && pk && rows.some((r) => r.values[pk] === values[pk])) {
+        throw isPg(this.engine)
+          ? new DbError(`duplicate key value violates unique constraint "${table}_pkey"`, '23505')
+          : new DbError(`Duplicate entry '${String(values[pk])}' for key 'PRIMARY'`, 'ER_DUP_ENTRY', 1062);
+      } else rows.push(row);
+      if (tm[3]) result = [project(tm[3], (existing >= 0 && /^nothing$/i.test(tm[2] ?? '') ? rows[existing]! : row).values)];
+    } else if (!/^(update|delete|alter|drop|truncate) /i.test(norm)) {
+      throw new TwinSqlUnsupportedError(`twin SQL: unsupported write statement: ${norm.slice(0, 120)}`);
+    }
+    this.world.network.recordWrite(this.target, caller, norm);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.world.network.close(this.state);
+  }
+}
+
+/** Builds the twin's SqlConnector for a world. */
+export function createSqlConnector(world: World): SqlConnector {
+  return {
+    async connect(target: SqlTarget): Promise<SqlSession> {
+      const caller = currentCaller();
+      const t = world.network.reach(target.host, target.port, target.timeoutMs, caller);
+      const db = t.db;
+      if (t.kind === 'instance' && db && 'masterPassword' in db && db.masterPassword !== undefined) {
+        const iamToken = typeof target.password === 'string' && target.password.includes('X-Amz-Signature=');
+        if (target.password !== db.masterPassword && !iamToken) {
+          const user = target.user ?? '';
+          throw isPg(target.engine)
+            ? new DbError(`password authentication failed for user "${user}"`, '28P01')
+            : new DbError(`Access denied for user '${user}'@'10.0.0.10' (using password: YES)`, 'ER_ACCESS_DENIED_ERROR', 1045);
+        }
+      }
+      const state = world.network.open(t, caller);
+      return new TwinSession(world, state, target.engine || db.engine);
+    },
+    async tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
+      world.network.reach(host, port, timeoutMs, currentCaller());
+    },
+  };
+}
+
+/** Installs the connector on the global seam; returns a function that restores the previous one. */
+export function installSqlTwin(world: World): () => void {
+  const g = globalThis as Record<symbol, unknown>;
+  const previous = g[SQL_CONNECTOR_SYMBOL];
+  g[SQL_CONNECTOR_SYMBOL] = createSqlConnector(world);
+  return () => {
+    if (previous === undefined) delete g[SQL_CONNECTOR_SYMBOL];
+    else g[SQL_CONNECTOR_SYMBOL] = previous;
+  };
+}

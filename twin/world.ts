@@ -1,0 +1,259 @@
+/**
+ * The cloud twin's world: one virtual clock, one seeded RNG, every simulated service, the network,
+ * a timeline of what happened, API call counters and the fault-injection API.
+ *
+ * Every API call from the SDK twin goes through {@link World.call}: count it, fail it if its
+ * Region is out (TimeoutError, as a real timed-out call), apply injected faults, check IAM, then
+ * run the service model.
+ */
+import { VirtualClock, TWIN_EPOCH_MS } from './clock.js';
+import { awsError, timeoutError, THROTTLING_ERROR, SERVICES, type ServiceKey } from './errors.js';
+import { ACCOUNT_ID, IamRegistry, authorize } from './iam.js';
+import { NetworkModel } from './network.js';
+import { RngStreams } from './random.js';
+import type { CallCtx, OpHandler, ServiceModel } from './services/base.js';
+import { CloudFormationService } from './services/cloudformation.js';
+import { CloudWatchService } from './services/cloudwatch.js';
+import { DynamoDbService } from './services/dynamodb.js';
+import { Ec2Service } from './services/ec2.js';
+import { EventBridgeService, type TwinEvent } from './services/eventbridge.js';
+import { LambdaService } from './services/lambda.js';
+import { RdsService } from './services/rds.js';
+import { Route53Service } from './services/route53.js';
+import { SecretsManagerService } from './services/secrets-manager.js';
+import { SfnService } from './services/sfn.js';
+import { SnsService } from './services/sns.js';
+
+export type TimelineSource = 'fault' | 'alarm' | 'workflow' | 'operator' | 'cloud';
+
+/** One line of the run's story. `t` is virtual seconds since the world started (SCENARIOS.md). */
+export interface TimelineEntry {
+  readonly t: number;
+  readonly at: string;
+  readonly source: TimelineSource;
+  readonly event: string;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface WorldOptions {
+  /** Seed of every random draw. @default 1 */
+  readonly seed?: number | string;
+  /** Start of virtual time (ms since epoch). @default 2026-01-01T00:00:00Z */
+  readonly startMs?: number;
+}
+
+interface InjectedFault {
+  readonly kind: 'throttle' | 'error';
+  readonly service: ServiceKey;
+  readonly operation?: string;
+  readonly code: string;
+  remaining: number;
+}
+
+export class World {
+  readonly accountId = ACCOUNT_ID;
+  readonly seed: number | string;
+  readonly startMs: number;
+  readonly clock: VirtualClock;
+  readonly rng: RngStreams;
+  readonly timeline: TimelineEntry[] = [];
+  /** "<service>:<Operation>" -> number of calls (including failed ones). */
+  readonly apiCalls: Record<string, number> = {};
+  /** Calls that ran with no principal in the call context, so no IAM check happened. */
+  readonly uncheckedCalls: Record<string, number> = {};
+  readonly iam = new IamRegistry();
+  readonly network: NetworkModel;
+  readonly events: EventBridgeService;
+  readonly cloudwatch: CloudWatchService;
+  readonly rds: RdsService;
+  readonly route53: Route53Service;
+  readonly dynamodb: DynamoDbService;
+  readonly ec2: Ec2Service;
+  readonly sns: SnsService;
+  readonly sfn: SfnService;
+  readonly cloudformation: CloudFormationService;
+  readonly lambda: LambdaService;
+  readonly secretsmanager: SecretsManagerService;
+
+  private readonly outRegions = new Set<string>();
+  private readonly faults: InjectedFault[] = [];
+  private readonly rateLimits = new Map<ServiceKey, { perSecond: number; calls: number[] }>();
+
+  constructor(options: WorldOptions = {}) {
+    this.seed = options.seed ?? 1;
+    this.startMs = options.startMs ?? TWIN_EPOCH_MS;
+    this.clock = new VirtualClock(this.startMs);
+    this.rng = new RngStreams(this.seed);
+    this.network = new NetworkModel(this);
+    this.events = new EventBridgeService(this);
+    this.cloudwatch = new CloudWatchService(this);
+    this.ec2 = new Ec2Service(this);
+    this.rds = new RdsService(this);
+    this.route53 = new Route53Service(this);
+    this.dynamodb = new DynamoDbService(this);
+    this.sns = new SnsService(this);
+    this.sfn = new SfnService(this);
+    this.cloudformation = new CloudFormationService(this);
+    this.lambda = new LambdaService(this);
+    this.secretsmanager = new SecretsManagerService(this);
+  }
+
+  /** Every service model by key. */
+  services(): Record<ServiceKey, ServiceModel> {
+    return {
+      rds: this.rds,
+      route53: this.route53,
+      dynamodb: this.dynamodb,
+      cloudwatch: this.cloudwatch,
+      events: this.events,
+      ec2: this.ec2,
+      sns: this.sns,
+      sfn: this.sfn,
+      cloudformation: this.cloudformation,
+      lambda: this.lambda,
+      secretsmanager: this.secretsmanager,
+    };
+  }
+
+  /** Appends to the timeline at the current virtual time. */
+  log(source: TimelineSource, event: string, detail: Record<string, unknown> = {}): TimelineEntry {
+    const now = this.clock.now();
+    const entry = { t: (now - this.startMs) / 1000, at: new Date(now).toISOString(), source, event, detail };
+    this.timeline.push(entry);
+    return entry;
+  }
+
+  /** True while the Region is out (no instance, vantage point or API endpoint there answers). */
+  isRegionOut(region: string | undefined): boolean {
+    return region !== undefined && this.outRegions.has(region);
+  }
+
+  /** Regions currently out. */
+  regionsOut(): string[] {
+    return [...this.outRegions].sort();
+  }
+
+  /**
+   * One API call through the whole pipeline: count, outage, injected faults, rate limits, IAM,
+   * then the service model. Route 53 is global and ignores Region outages (see README).
+   */
+  async call(service: ServiceKey, operation: string, input: unknown, ctx: CallCtx): Promise<unknown> {
+    const key = `${service}:${operation}`;
+    this.apiCalls[key] = (this.apiCalls[key] ?? 0) + 1;
+    if (service !== 'route53' && this.isRegionOut(ctx.region)) throw timeoutError(service, operation, ctx.region);
+    const model = this.services()[service];
+    const handler = (model.operations as Partial<Record<string, OpHandler>>)[operation];
+    if (!handler) throw awsError(service, 'UnknownOperationException', `twin: ${key} is not modelled`);
+    const fault = this.takeFault(service, operation);
+    if (fault) throw fault;
+    this.checkRateLimit(service, operation);
+    if (ctx.principal) {
+      const auth = model.authorization(operation, input ?? {}, ctx);
+      for (const a of Array.isArray(auth) ? auth : [auth]) authorize(service, ctx.principal, a);
+    } else {
+      this.uncheckedCalls[key] = (this.uncheckedCalls[key] ?? 0) + 1;
+    }
+    return handler(input ?? {}, ctx);
+  }
+
+  // ------------------------------------------------------------------ fault injection
+
+  /** Takes a Region out (or brings it back). Instances there keep their state. */
+  regionOutage(region: string, on: boolean): void {
+    if (on === this.outRegions.has(region)) return;
+    if (on) this.outRegions.add(region);
+    else this.outRegions.delete(region);
+    this.log('fault', on ? `region ${region} out` : `region ${region} recovered`, { region });
+    this.rds.onConnectivityChange();
+    this.events.onRegionChange(region, on);
+  }
+
+  /** The instance (or Aurora cluster) stops: RDS reports it `failed`, nothing connects. */
+  crashInstance(id: string, region?: string): void {
+    this.rds.crash(id, region);
+  }
+
+  /** Undoes {@link crashInstance}: the instance comes back as it was. */
+  recoverInstance(id: string, region?: string): void {
+    this.rds.recover(id, region);
+  }
+
+  /** The listed vantage points can no longer reach the instance (it stays alive for everyone else). */
+  partition(vantages: readonly string[], instanceId: string): void {
+    this.network.partition(vantages, instanceId);
+    this.log('fault', `partition: ${vantages.join(', ')} cannot reach ${instanceId}`, { vantages: [...vantages], instanceId });
+  }
+
+  /** Heals partitions (all of them, or those of one instance / some vantage points). */
+  heal(vantages?: readonly string[], instanceId?: string): void {
+    this.network.heal(vantages, instanceId);
+    this.log('fault', `partition healed${instanceId ? ` for ${instanceId}` : ''}`, { vantages: vantages ? [...vantages] : 'all', instanceId: instanceId ?? 'all' });
+  }
+
+  /** The replica's replication lag becomes `seconds` (0 = caught up). */
+  setReplicaLag(id: string, seconds: number, region?: string): void {
+    this.rds.setLag(id, seconds, region);
+    this.log('fault', `replica lag of ${id} set to ${seconds}s`, { instanceId: id, seconds });
+  }
+
+  /** The next `count` calls (of one operation, or any) fail with the service's throttling error. */
+  throttle(service: ServiceKey, operation: string | undefined, count: number): void {
+    assertService(service);
+    this.faults.push({ kind: 'throttle', service, operation, code: THROTTLING_ERROR[service], remaining: count });
+    this.log('fault', `throttle next ${count} ${service}${operation ? `:${operation}` : ''} calls`, { service, operation, count });
+  }
+
+  /** The next `count` calls of that operation fail with that error code. */
+  apiError(service: ServiceKey, operation: string, code: string, count: number): void {
+    assertService(service);
+    this.faults.push({ kind: 'error', service, operation, code, remaining: count });
+    this.log('fault', `next ${count} ${service}:${operation} calls fail with ${code}`, { service, operation, code, count });
+  }
+
+  /** The next `count` invocations of that function fail (see LambdaService.takeInjectedFailure). */
+  lambdaError(functionName: string, count: number): void {
+    this.lambda.injectFailures(functionName, count);
+    this.log('fault', `next ${count} invocations of ${functionName} fail`, { functionName, count });
+  }
+
+  /** The next event matching `match` is delivered `extra` more times to every target. */
+  duplicateNextEvent(match: (event: TwinEvent) => boolean, extra: number, label = 'event'): void {
+    this.events.duplicateNext(match, extra);
+    this.log('fault', `next ${label} delivered ${extra} extra times`, { extra });
+  }
+
+  /**
+   * Opt-in request-rate limit (e.g. Route 53's 5 requests/s per account): more calls than that
+   * within one virtual second fail with the throttling error. `undefined` removes it.
+   */
+  rateLimit(service: ServiceKey, perSecond: number | undefined): void {
+    if (perSecond === undefined) this.rateLimits.delete(service);
+    else this.rateLimits.set(service, { perSecond, calls: [] });
+  }
+
+  private takeFault(service: ServiceKey, operation: string): Error | undefined {
+    const i = this.faults.findIndex((f) => f.service === service && (f.operation === undefined || f.operation === operation) && f.remaining > 0);
+    if (i < 0) return undefined;
+    const f = this.faults[i]!;
+    f.remaining--;
+    if (f.remaining <= 0) this.faults.splice(i, 1);
+    this.log('cloud', `${service}:${operation} failed with injected ${f.code}`, { service, operation, code: f.code });
+    return awsError(service, f.code, f.kind === 'throttle' ? 'Rate exceeded' : `Injected fault: ${f.code}`);
+  }
+
+  private checkRateLimit(service: ServiceKey, operation: string): void {
+    const rl = this.rateLimits.get(service);
+    if (!rl) return;
+    const now = this.clock.now();
+    while (rl.calls.length > 0 && rl.calls[0]! <= now - 1000) rl.calls.shift();
+    if (rl.calls.length >= rl.perSecond) {
+      this.log('cloud', `${service}:${operation} throttled (rate limit ${rl.perSecond}/s)`, { service, operation });
+      throw awsError(service, THROTTLING_ERROR[service], 'Rate exceeded');
+    }
+    rl.calls.push(now);
+  }
+}
+
+function assertService(service: string): asserts service is ServiceKey {
+  if (!(SERVICES as readonly string[]).includes(service)) throw new Error(`unknown service ${service}; one of ${SERVICES.join(', ')}`);
+}
