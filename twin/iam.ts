@@ -44,15 +44,25 @@ const SUPPORTED_OPERATORS = new Set(['StringEquals', 'StringNotEquals', 'StringL
 
 const arr = <T>(v: T | readonly T[] | undefined): readonly T[] => (v === undefined ? [] : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
 
+/** Compiled globs (policies are checked on every call; compiling each time dominated a drill's IAM cost). */
+const globCache = new Map<string, RegExp>();
+
 /** IAM glob: `*` any run of characters, `?` one character. */
 export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  let re = '^';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let compiled = globCache.get(key);
+  if (!compiled) {
+    let re = '^';
+    for (const ch of pattern) {
+      if (ch === '*') re += '.*';
+      else if (ch === '?') re += '.';
+      else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    compiled = new RegExp(`${re}$`, ignoreCase ? 'is' : 's');
+    if (globCache.size > 10_000) globCache.clear();
+    globCache.set(key, compiled);
   }
-  return new RegExp(`${re}$`, ignoreCase ? 'is' : 's').test(value);
+  return compiled.test(value);
 }
 
 /** Validates a policy up front: unknown condition operators are an error, not a silent allow. */

@@ -221,7 +221,9 @@ export class RdsService implements ServiceModel {
       case 'DescribeDBSnapshots':
         return { action, resources: [arn.snapshot(ctx.region, input.DBSnapshotIdentifier ?? '*')], context: requested };
       case 'DescribeDBInstanceAutomatedBackups':
-        return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
+        // SAR: resource types `auto-backup` and `db`, both optional: the backups are what is listed
+        // (a cold standby's replicated backups live in the standby Region under auto-backup ARNs).
+        return { action, resources: [`arn:aws:rds:${ctx.region}:${this.world.accountId}:auto-backup:*`], context: requested };
       case 'DescribeDBClusters':
         return { action, resources: [input.DBClusterIdentifier?.startsWith('arn:') ? input.DBClusterIdentifier : arn.cluster(ctx.region, input.DBClusterIdentifier ?? '*')], context: requested };
       case 'DescribeGlobalClusters':
@@ -601,7 +603,11 @@ export class RdsService implements ServiceModel {
 
   describeDBInstances(input: { DBInstanceIdentifier?: string; Filters?: { Name: string; Values: string[] }[]; MaxRecords?: number; Marker?: string }, ctx: CallCtx) {
     supportOnly('rds', 'DescribeDBInstances', input, ['DBInstanceIdentifier', 'Filters', 'MaxRecords']);
-    if (input.DBInstanceIdentifier) return { DBInstances: [this.shape(this.find(input.DBInstanceIdentifier, ctx.region))] };
+    if (input.DBInstanceIdentifier) {
+      const member = this.clusterOfMember(input.DBInstanceIdentifier, ctx.region);
+      if (member) return { DBInstances: [this.memberShape(member, input.DBInstanceIdentifier.toLowerCase())] };
+      return { DBInstances: [this.shape(this.find(input.DBInstanceIdentifier, ctx.region))] };
+    }
     let list = [...this.instances.values()].filter((i) => i.region === ctx.region);
     for (const f of input.Filters ?? []) {
       if (f.Name === 'db-instance-id') list = list.filter((i) => f.Values.some((v) => v === i.id || v === arn.db(i.region, i.id)));
@@ -758,6 +764,8 @@ export class RdsService implements ServiceModel {
 
   rebootDBInstance(input: { DBInstanceIdentifier?: string; ForceFailover?: boolean }, ctx: CallCtx) {
     supportOnly('rds', 'RebootDBInstance', input, ['DBInstanceIdentifier', 'ForceFailover']);
+    const member = input.DBInstanceIdentifier ? this.clusterOfMember(input.DBInstanceIdentifier, ctx.region) : undefined;
+    if (member) return this.rebootMember(member, input.DBInstanceIdentifier!.toLowerCase());
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
     if (!['available', 'storage-optimization', 'storage-full'].includes(inst.status)) throw badState(NOT_AVAILABLE);
     if (input.ForceFailover && !inst.multiAZ) {
@@ -997,6 +1005,48 @@ export class RdsService implements ServiceModel {
   }
 
   // ------------------------------------------------------------------ Aurora
+
+  /** The Aurora cluster (in `region`) whose member instance is `id` (e.g. `<cluster>-instance-1`), if any. */
+  private clusterOfMember(id: string, region: string): DbCluster | undefined {
+    const lower = id.toLowerCase();
+    if (this.instances.has(key(region, lower))) return undefined;
+    return [...this.clusters.values()].find((c) => c.region === region && c.instances.includes(lower));
+  }
+
+  /**
+   * DescribeDBInstances shape of an Aurora member instance. Members are not modelled one by one:
+   * the writer (first member) and readers take their status and endpoint family from the cluster.
+   */
+  private memberShape(c: DbCluster, id: string) {
+    const status = c.crashed ? 'failed' : c.status;
+    return {
+      DBInstanceIdentifier: id,
+      DBInstanceClass: 'db.r6g.large',
+      Engine: c.engine,
+      DBInstanceStatus: status,
+      Endpoint: { Address: `${id}.${ENDPOINT_SUFFIX}.${c.region}.rds.amazonaws.com`, Port: c.port },
+      AvailabilityZone: `${c.region}a`,
+      MultiAZ: false,
+      DBClusterIdentifier: c.id,
+      DBInstanceArn: arn.db(c.region, id),
+      VpcSecurityGroups: c.securityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      PubliclyAccessible: false,
+      StatusInfos: [],
+      ReadReplicaDBInstanceIdentifiers: [],
+      PendingModifiedValues: {},
+    };
+  }
+
+  /** Rebooting the writer of an Aurora cluster: the cluster's sessions drop, it is `rebooting` for 30–60 s. */
+  private rebootMember(c: DbCluster, id: string) {
+    if (c.crashed || c.status !== 'available') throw badState(NOT_AVAILABLE);
+    c.status = 'rebooting';
+    this.world.network.dropSessions(c, 'reboot');
+    this.world.clock.schedule(this.draw('reboot', 30, 60), () => {
+      if (c.status === 'rebooting') c.status = 'available';
+    }, `rds ${id}: reboot done`);
+    return { DBInstance: this.memberShape(c, id) };
+  }
 
   private clusterShape(c: DbCluster) {
     const writer = this.clusterIsWriter(c);

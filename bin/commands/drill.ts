@@ -1,0 +1,109 @@
+/**
+ * `failover drill [--scenario FILE] [--config FILE] [--json FILE] [--html FILE] [--seed N]`
+ * (SCENARIOS.md "Command"): runs a scenario (default: the game day on the example config) against
+ * the cloud twin in virtual time, prints the timeline live and a summary, and exits 0 (every
+ * invariant held, every expectation met), 1 (something broke or was missed) or 2 (the scenario,
+ * config or command line is invalid: nothing was run).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
+import { EXIT, type CliContext } from '../cli/context.js';
+
+interface DrillCliOptions {
+  scenario?: string;
+  config?: string;
+  json?: string;
+  html?: string;
+  seed: string;
+}
+
+/** `--seed`: a whole number 0 .. 2^31-1, or undefined when invalid. */
+export function parseSeed(text: string): number | undefined {
+  if (!/^\d{1,10}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 2 ** 31 - 1 ? n : undefined;
+}
+
+/** Adds the `drill` command. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('drill')
+    .description('rehearse a failover against the offline cloud twin (default: the game day) and judge it (exit 0 pass, 1 fail, 2 invalid input)')
+    .option('--scenario <file>', 'scenario file (SCENARIOS.md); default: the built-in game day')
+    .option('--config <file>', `config file (a scenario's own config wins); default: ${defaultConfigFile(ctx)}`)
+    .option('--json <file>', 'write the report as JSON')
+    .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')
+    .option('--seed <n>', 'seed of every random draw (same scenario and seed: same report)', '1')
+    .action(async (options: DrillCliOptions) => {
+      const c = ctx.colors.err;
+      const seed = parseSeed(options.seed);
+      if (seed === undefined) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --seed must be a whole number from 0 to 2147483647, got ${JSON.stringify(options.seed)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      // Heavy modules only when a drill really runs (every command file loads on every CLI run).
+      // The runner (the twin and every SDK client: most of the start-up time) starts loading now,
+      // while the scenario and config are read; nothing runs until they are valid.
+      // (The simulated SDK clients make no real calls: their Node-version notice is noise here.)
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      const runner = import('../../twin/drill/run.js');
+      runner.catch(() => undefined);
+      const { ConfigError } = await import('../../lib/config/index.js');
+      const { defaultGameDay, formatDuration, loadScenarioFile, ScenarioError } = await import('../../twin/scenario/index.js');
+
+      let scenario;
+      if (options.scenario) {
+        try {
+          scenario = loadScenarioFile(options.scenario, options.config ? { configOverride: options.config } : {});
+        } catch (err) {
+          if (err instanceof ScenarioError) {
+            ctx.err(`${c.red(c.bold('invalid scenario'))}: nothing was run`);
+            for (const line of err.message.split('\n')) ctx.err(line);
+            return ctx.exit(EXIT.INVALID);
+          }
+          if (err instanceof ConfigError) {
+            ctx.err(`${c.red(c.bold('invalid config'))}: ${err.source}: nothing was run`);
+            for (const p of err.problems) ctx.err(`  - ${p.path || 'the config'} ${p.message}${p.value === undefined ? '' : `, got ${JSON.stringify(p.value)}`}`);
+            return ctx.exit(EXIT.INVALID);
+          }
+          throw err;
+        }
+      } else {
+        const file = options.config ?? defaultConfigFile(ctx);
+        const { config } = loadConfigOrExit(ctx, file);
+        scenario = defaultGameDay(config, { configSource: file });
+      }
+      for (const w of scenario.warnings) ctx.err(`${c.yellow('warning')}: ${scenario.source}: ${w.path || '(file)'}: ${w.message}`);
+
+      const [{ runDrill }, report] = await Promise.all([runner, import('../../twin/report/index.js')]);
+      const out = ctx.io.stdout;
+      const color = report.shouldUseColor(out, ctx.io.env);
+      const o = report.colors(color);
+      ctx.out(o.bold(`Drill ${scenario.name}`) + o.dim(` (seed ${seed}, database ${scenario.database}, ${formatDuration(scenario.runFor)} of virtual time)`));
+      if (scenario.description) ctx.out(o.dim(report.sanitizeText(scenario.description)));
+      const printer = new report.TimelinePrinter({ out, color, progress: Boolean(out.isTTY), now: () => performance.now() });
+      let result;
+      try {
+        result = await runDrill(scenario, {
+          seed,
+          onTimeline: (entry) => printer.print(entry),
+          onProgress: (t, runFor) => printer.progress(t, runFor),
+        });
+      } finally {
+        printer.end();
+      }
+      ctx.out('');
+      out.write(report.renderSummary(result, { color }));
+      if (options.json) {
+        writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
+        ctx.err(c.dim(`report written to ${options.json}`));
+      }
+      if (options.html) {
+        writeFileSync(options.html, report.renderHtml(result));
+        ctx.err(c.dim(`HTML report written to ${options.html}`));
+      }
+      const status = report.exitStatus(result);
+      if (status !== EXIT.OK) ctx.exit(status);
+    });
+}

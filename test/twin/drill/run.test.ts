@@ -1,0 +1,114 @@
+/**
+ * The drill runner end to end: the synthesized state machines and the real handlers against the
+ * cloud twin, in virtual time. The default game day, determinism, and IAM enforced on the real
+ * templates (a permission removed from a role makes the drill fail as the account would).
+ */
+import { describe, expect, it } from 'vitest';
+import { runDrill } from '../../../twin/drill/run.js';
+import { exitStatus } from '../../../twin/report/judge.js';
+import { INVARIANT_NAMES, reportSchema, type Report, type TimelineEntry } from '../../../twin/report/types.js';
+import { FAILBACK_WORKFLOW_BUILT, defaultGameDay, resolveConfig } from '../../../twin/scenario/index.js';
+import { removePermission, scenarioOf } from './helpers.js';
+
+const gameDay = () => defaultGameDay(resolveConfig().config);
+const withoutWall = (r: Report) => {
+  const { wallMs: _wallMs, ...rest } = r;
+  return rest;
+};
+
+describe('runDrill: the default game day', () => {
+  let first: Report;
+  const streamed: TimelineEntry[] = [];
+
+  it('fails over automatically and meets every expectation with every invariant held', async () => {
+    first = await runDrill(gameDay(), { seed: 1, onTimeline: (e) => streamed.push(e) });
+    expect(reportSchema.parse(first)).toEqual(first);
+    // What the game day expects follows the product (FAILBACK_WORKFLOW_BUILT, twin/scenario/game-day.ts).
+    expect(first.expectations.map((e) => e.name)).toEqual(['outcome', 'writer', 'failovers', 'maxRtoSeconds', 'maxDataLossSeconds']);
+    expect(first.outcome).toBe(FAILBACK_WORKFLOW_BUILT ? 'failed-back' : 'failed-over');
+    expect(first.writer).toBe(FAILBACK_WORKFLOW_BUILT ? 'orders-primary' : 'orders-replica');
+    expect(first.invariants.map((i) => i.name)).toEqual([...INVARIANT_NAMES]);
+    for (const inv of first.invariants) expect(inv.held, `${inv.name}: ${inv.detail}`).toBe(true);
+    for (const e of first.expectations) expect(e.held, `${e.name}: ${e.detail ?? ''}`).toBe(true);
+    expect(exitStatus(first)).toBe(0);
+  });
+
+  it('measures RTO, detection and data loss from the clients\' writes, within the design\'s bounds', () => {
+    // RTO: the crash at 300 s, then detection, 3 probe rounds, fence, promotion (60-120 s),
+    // Route 53 INSYNC (up to 60 s) and the 30 s TTL: well above a minute, within 15 minutes.
+    expect(first.failureAt).toBe(300);
+    expect(first.rtoSeconds).toBeGreaterThan(90);
+    expect(first.rtoSeconds).toBeLessThanOrEqual(900);
+    expect(first.detectionSeconds).toBeGreaterThan(0);
+    expect(first.detectionSeconds).toBeLessThan(first.rtoSeconds!);
+    // Lag 0 at the crash: every write the primary acknowledged reached the replica.
+    expect(first.dataLossSeconds).toBe(0);
+  });
+
+  it('tells the story: the crash, the verdict, the promotion, DNS in sync, the no-op failback approval', () => {
+    const text = first.timeline.map((e) => `${e.source} ${e.event}`);
+    const index = (re: RegExp) => text.findIndex((t) => re.test(t));
+    const order = [/^fault instance orders-primary crashed/, /verdict: confirmed-down/, /fenced the old primary: confirmed/, /promoted: standalone and writable/, /INSYNC/, /writes verified/, /failed over:/];
+    const positions = order.map(index);
+    expect(positions.every((p) => p >= 0), JSON.stringify(positions)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    if (!FAILBACK_WORKFLOW_BUILT) expect(text).toContain('operator operator approves the failback: nothing is pending (no-op)');
+    expect(first.timeline.filter((e) => e.source === 'workflow' && typeof e.detail.phase === 'string').map((e) => e.detail.phase)).toEqual(
+      expect.arrayContaining(['detected', 'verdict', 'fenced', 'promoting', 'promoted', 'dns-switched', 'writes-verified', 'failed-over']),
+    );
+    expect(streamed).toEqual(first.timeline);
+  });
+
+  it('records the executions (one acted, the duplicate triggers stood down) and the API calls', () => {
+    const failovers = first.executions.filter((e) => e.stateMachine === 'failover');
+    expect(failovers.filter((e) => e.status === 'SUCCEEDED' && e.stateTransitions > 50)).toHaveLength(1);
+    expect(failovers.filter((e) => e.status === 'SUCCEEDED' && e.stateTransitions < 10).length).toBeGreaterThanOrEqual(1);
+    expect(first.executions.find((e) => e.stateMachine === 'failback')?.status).toBe('SUCCEEDED');
+    expect(first.apiCalls['rds:PromoteReadReplica']).toBe(FAILBACK_WORKFLOW_BUILT ? 2 : 1);
+    expect(first.apiCalls['route53:ChangeResourceRecordSets']).toBeGreaterThanOrEqual(1);
+    expect(first.apiCalls['ec2:RevokeSecurityGroupIngress']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('is deterministic: same scenario and seed, same report (wall time aside)', async () => {
+    const again = await runDrill(gameDay(), { seed: 1 });
+    expect(withoutWall(again)).toEqual(withoutWall(first));
+  });
+
+  it('draws other durations with another seed (the promotion takes 60-120 s, drawn from the seed)', async () => {
+    const other = await runDrill(gameDay(), { seed: 2 });
+    const promotion = (r: Report) => r.timeline.find((e) => /^promotion of orders-replica started/.test(e.event))?.event;
+    expect(other.outcome).toBe(first.outcome);
+    expect(promotion(first)).toMatch(/\((\d+)s\)$/);
+    expect(promotion(other)).toMatch(/\((\d+)s\)$/);
+    expect(promotion(other)).not.toBe(promotion(first));
+    const seconds = (r: Report) => Number(/\((\d+)s\)$/.exec(promotion(r)!)![1]);
+    for (const r of [first, other]) {
+      expect(seconds(r)).toBeGreaterThanOrEqual(60);
+      expect(seconds(r)).toBeLessThanOrEqual(120);
+    }
+  });
+});
+
+describe('runDrill: IAM is enforced from the synthesized policies', () => {
+  it('a promotion without rds:PromoteReadReplica fails with AccessDenied naming the action and the role, and the drill fails', async () => {
+    const scenario = scenarioOf({ name: 'promote-denied', runFor: '20m', events: [{ at: '5m', fault: 'primary-crash' }], expect: { outcome: 'failed-over' } });
+    let removed = 0;
+    const report = await runDrill(scenario, { seed: 1, transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'rds:PromoteReadReplica')) });
+    expect(removed).toBeGreaterThan(0);
+    expect(report.outcome).toBe('escalated');
+    expect(report.failovers).toBe(0);
+    const denial = report.timeline.find((e) => /AccessDenied/.test(e.event));
+    expect(denial?.event).toMatch(/not authorized to perform: rds:PromoteReadReplica on resource: arn:aws:rds:us-west-2:123456789012:db:orders-replica/);
+    expect(denial?.event).toMatch(/assumed-role\/failover-control-FailoverFunctionsPromoteStandbyRole[A-Za-z0-9]+\/failover-promote-standby/);
+    expect(report.timeline.some((e) => e.detail.phase === 'escalated')).toBe(true);
+    expect(report.expectations.find((e) => e.name === 'outcome')).toMatchObject({ held: false, actual: 'escalated' });
+    expect(exitStatus(report)).toBe(1);
+  });
+
+  it('the same scenario with the permission in place fails over (the removal is what broke it)', async () => {
+    const scenario = scenarioOf({ name: 'promote-allowed', runFor: '20m', events: [{ at: '5m', fault: 'primary-crash' }], expect: { outcome: 'failed-over' } });
+    const report = await runDrill(scenario, { seed: 1 });
+    expect(report.outcome).toBe('failed-over');
+    expect(exitStatus(report)).toBe(0);
+  });
+});

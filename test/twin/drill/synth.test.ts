@@ -1,0 +1,47 @@
+/** The twin's synthesis: resolved plain data, and the disk cache that spares a repeat drill loading aws-cdk-lib. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { sourceFingerprint, synthesizeApp } from '../../../twin/drill/synth.js';
+import { resolveConfig } from '../../../twin/scenario/index.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const PROBE = fileURLToPath(new URL('./fixtures/synth-cache-probe.ts', import.meta.url));
+
+function probe(cacheDir: string): { cache: string; cdkLoaded: boolean; functions: number; key: string } {
+  const r = spawnSync('npx', ['tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RDS_FAILOVER_TWIN_CACHE: cacheDir } });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+describe('synthesizeApp', () => {
+  it('synthesizes on a cache miss, then a new process reads the cache without loading aws-cdk-lib', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twin-synth-cache-'));
+    const cold = probe(dir);
+    expect(cold).toMatchObject({ cache: 'miss', cdkLoaded: true });
+    expect(cold.functions).toBeGreaterThan(10);
+    expect(readdirSync(dir)).toEqual([`${cold.key}.json`]);
+    const warm = probe(dir);
+    expect(warm).toEqual({ ...cold, cache: 'hit', cdkLoaded: false });
+  }, 120_000);
+
+  it('resolves the state machines, roles and functions into plain data', async () => {
+    const { app } = await synthesizeApp(resolveConfig().config);
+    expect(app.failover.arn).toBe('arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover');
+    expect(app.failover.roleLogicalId).toMatch(/^FailoverWorkflowsFailoverRole/);
+    expect(JSON.stringify(app.failover.definition)).not.toMatch(/"Fn::|"Ref"/);
+    const heartbeats = app.functions.filter((f) => f.folder === 'heartbeat').map((f) => `${f.region}/${f.functionName}`).sort();
+    expect(heartbeats).toEqual(['us-east-1/failover-heartbeat-in-region', 'us-west-2/failover-heartbeat']);
+    const promote = app.functions.find((f) => f.folder === 'promote-standby')!;
+    expect(promote.statements.some((s) => s.Action.includes('rds:PromoteReadReplica'))).toBe(true);
+    expect(JSON.parse(JSON.stringify(app))).toEqual(app);
+  });
+
+  it('keys the cache on the sources: the fingerprint covers lib/ and lambdas/', () => {
+    expect(sourceFingerprint()).toMatch(/^[0-9a-f]{64}$/);
+    expect(sourceFingerprint()).toBe(sourceFingerprint());
+  });
+});

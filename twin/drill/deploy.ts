@@ -1,0 +1,370 @@
+/**
+ * "Deploys" the synthesized app into a twin {@link World}, as CloudFormation would, plus the
+ * customer's resources the templates do not create.
+ *
+ * From the templates (resolved, twin/drill/synth.ts):
+ * - every AWS::IAM::Role with its identity policies (AWS::IAM::Policy and inline policies). Roles
+ *   without a RoleName get CloudFormation-style physical names, `<stack>-<logicalId>` (64
+ *   characters at most), so the denial messages name a role a person can find;
+ * - the DynamoDB table (keys, GSIs), the SNS topic, the event buses;
+ * - every AWS::CloudWatch::Alarm, with a healthy metric history for the periods before the start
+ *   (a real deployment has been running for a while; a brand-new alarm with `breaching` missing
+ *   data would go to ALARM at once);
+ * - every Lambda function (real handler, its environment, role, timeout: lambda-runtime.ts);
+ * - both state machines (sfn-runtime.ts), also as EventBridge targets: the rule's target role must
+ *   be allowed `states:StartExecution`, as on AWS;
+ * - every AWS::Events::Rule, scheduled ones included, with their targets.
+ *
+ * From the config (the customer's own resources): for every database the primary and its standby
+ * (a cross-Region read replica, an Aurora global database, or a cold-standby CloudFormation stack
+ * that restores the database when activated), the dedicated security groups (one ingress rule for
+ * the database port), the credentials secret (its password is the instance's master password),
+ * the Route 53 hosted zone and the writer CNAME pointing at the primary's endpoint, and the
+ * drill's own table on the primary (written by the simulated application clients).
+ */
+import { defaultPort, isAurora, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
+import { eventBusName, tableName, topicName } from '../../lib/naming.js';
+import { twinContext } from '../context.js';
+import type { Principal, PolicyDocument } from '../iam.js';
+import type { AlarmDefinition } from '../services/cloudwatch.js';
+import { loadRulesFromTemplate } from '../services/cfn-rules.js';
+import type { DeliveryMeta } from '../services/eventbridge.js';
+import { instanceEndpoint, type PromotionRecord } from '../services/rds.js';
+import { createSqlConnector } from '../sql.js';
+import type { World } from '../world.js';
+import { LambdaRuntime } from './lambda-runtime.js';
+import { SfnRuntime, type RegisteredMachine, type SfnRuntimeHooks } from './sfn-runtime.js';
+import { resourcesOf, rolePolicyDocuments, type ResolvedApp, type ResolvedStack } from './synth.js';
+
+/** The table the simulated application clients write to (created on each primary). */
+export const APP_TABLE = 'drill_writes';
+
+/** The database's writer or standby site as deployed. */
+export interface DeployedSite {
+  region: string;
+  /** Instance id, or cluster id for Aurora. */
+  id: string;
+  kind: 'instance' | 'cluster';
+  /** Address clients and probes resolve. */
+  endpoint: string;
+  port: number;
+}
+
+/** A cold standby activated by its stack update: the restore, for data loss and promotion counts. */
+export interface ColdActivation extends PromotionRecord {
+  stackName: string;
+}
+
+/** One protected database as deployed. */
+export interface DeployedDatabase {
+  config: DatabaseConfig;
+  primary: DeployedSite;
+  /** The standby (for a cold standby: the instance its stack creates when activated). */
+  standby: DeployedSite;
+  /** Login the application clients use. */
+  login: { user: string; password: string; database: string };
+}
+
+/** What {@link deploy} built. */
+export interface Deployment {
+  app: ResolvedApp;
+  controlRegion: string;
+  tableName: string;
+  busName: string;
+  topicArn: string;
+  lambdas: LambdaRuntime;
+  sfn: SfnRuntime;
+  failover: RegisteredMachine;
+  failback: RegisteredMachine;
+  databases: Record<string, DeployedDatabase>;
+  /** Cold standbys restored so far (filled as stack updates complete). */
+  coldActivations: ColdActivation[];
+  /** The human operator (broad rights, as an on-call engineer has). */
+  operator: Principal;
+  /** Twin role names by `<stack>|<resolved role ARN>`. */
+  roleNames: Map<string, string>;
+}
+
+export interface DeployOptions {
+  /** Hooks of the Step Functions runtime (the drill's timeline and records). */
+  hooks?: SfnRuntimeHooks;
+}
+
+/** The physical name CloudFormation would give a role without RoleName (deterministic here). */
+export const twinRoleName = (stack: string, logicalId: string): string => `${stack}-${logicalId}`.slice(0, 64);
+
+/** Deploys `app` into `world` (see the module comment). Imports every handler module (real I/O). */
+export async function deploy(world: World, app: ResolvedApp, options: DeployOptions = {}): Promise<Deployment> {
+  const config = app.config;
+  const control = app.stacks[app.controlStack]!;
+  const stacks = Object.values(app.stacks);
+
+  // ---- IAM
+  const roleNames = new Map<string, string>();
+  for (const stack of stacks) {
+    for (const [logicalId, role] of resourcesOf(stack, 'AWS::IAM::Role')) {
+      const name = typeof role.Properties?.RoleName === 'string' ? role.Properties.RoleName : twinRoleName(stack.name, logicalId);
+      world.iam.putRole(name, rolePolicyDocuments(stack, logicalId) as unknown as PolicyDocument[]);
+      roleNames.set(`${stack.name}|arn:aws:iam::${stack.account}:role/${physicalRoleName(role.Properties, logicalId)}`, name);
+    }
+  }
+  const roleOf = (stack: ResolvedStack, roleArn: string): string => {
+    const name = roleNames.get(`${stack.name}|${roleArn}`);
+    if (!name) throw new Error(`twin deploy: role ${roleArn} is not defined in stack ${stack.name}`);
+    return name;
+  };
+  world.iam.putRole('drill-operator', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }]);
+  const operator = world.iam.assumeRole('drill-operator', 'drill-operator');
+
+  // ---- stateful resources of the templates
+  for (const stack of stacks) {
+    for (const [, t] of resourcesOf(stack, 'AWS::DynamoDB::Table')) {
+      const p = t.Properties as Record<string, never>;
+      world.dynamodb.createTable(stack.region, {
+        TableName: p.TableName,
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        ...(p.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes } : {}),
+      });
+    }
+    for (const [logicalId, t] of resourcesOf(stack, 'AWS::SNS::Topic')) world.sns.createTopic(stack.region, String(t.Properties?.TopicName ?? logicalId));
+    for (const [logicalId, b] of resourcesOf(stack, 'AWS::Events::EventBus')) world.events.createBus(stack.region, String(b.Properties?.Name ?? logicalId));
+    for (const [logicalId, a] of resourcesOf(stack, 'AWS::CloudWatch::Alarm')) defineAlarmWithHistory(world, stack.region, logicalId, a.Properties ?? {});
+  }
+
+  // ---- functions
+  const lambdas = new LambdaRuntime(world);
+  for (const fn of app.functions) {
+    const stack = app.stacks[fn.stack]!;
+    const roleName = roleOf(stack, fn.roleArn);
+    await lambdas.deploy(fn, roleName, world.iam.assumeRole(roleName, fn.functionName));
+  }
+
+  // ---- state machines
+  const sfn = new SfnRuntime(world, lambdas, options.hooks);
+  const machine = (sm: ResolvedApp['failover'], label: string): RegisteredMachine => {
+    const roleName = roleOf(control, sm.roleArn);
+    const reg: RegisteredMachine = { arn: sm.arn, name: sm.name, label, region: control.region, principal: world.iam.assumeRole(roleName, `${sm.name}-execution`), definition: sm.definition };
+    sfn.register(reg);
+    // An EventBridge rule target: StartExecution as the target's role.
+    world.events.registerTarget(sm.arn, async (payload: unknown, meta: DeliveryMeta) => {
+      const ruleStack = stacks.find((s) => s.region === meta.event.region && roleNames.has(`${s.name}|${meta.target.RoleArn}`)) ?? control;
+      const principal = meta.target.RoleArn ? world.iam.assumeRole(roleOf(ruleStack, meta.target.RoleArn), 'events') : undefined;
+      await world.call('sfn', 'StartExecution', { stateMachineArn: sm.arn, input: JSON.stringify(payload) }, { region: control.region, principal });
+    });
+    return reg;
+  };
+  const failover = machine(app.failover, 'failover');
+  const failback = machine(app.failback, 'failback');
+
+  // ---- rules (after the buses and targets exist)
+  for (const stack of stacks) loadRulesFromTemplate(world, stack.resolved, { region: stack.region, accountId: stack.account });
+
+  // ---- the customer's resources
+  const databases: Record<string, DeployedDatabase> = {};
+  const coldActivations: ColdActivation[] = [];
+  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations);
+  for (const d of Object.values(databases)) await createAppTable(world, d);
+
+  return {
+    app,
+    controlRegion: control.region,
+    tableName: tableName(config.prefix),
+    busName: eventBusName(config.prefix),
+    topicArn: `arn:aws:sns:${control.region}:${control.account}:${topicName(config.prefix)}`,
+    lambdas,
+    sfn,
+    failover,
+    failback,
+    databases,
+    coldActivations,
+    operator,
+    roleNames,
+  };
+}
+
+const physicalRoleName = (props: Record<string, unknown> | undefined, logicalId: string): string => (typeof props?.RoleName === 'string' ? props.RoleName : logicalId);
+
+/** A value that does not breach the alarm's threshold (for the history before the start). */
+function healthyValue(def: AlarmDefinition): number {
+  const t = def.Threshold;
+  switch (def.ComparisonOperator) {
+    case 'LessThanThreshold':
+    case 'GreaterThanThreshold':
+      return t;
+    case 'LessThanOrEqualToThreshold':
+      return t + Math.max(1, Math.abs(t));
+    case 'GreaterThanOrEqualToThreshold':
+      return t - Math.max(1, Math.abs(t));
+  }
+}
+
+const ALARM_KEYS = [
+  'AlarmName', 'AlarmDescription', 'Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold',
+  'ComparisonOperator', 'TreatMissingData', 'ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Unit',
+] as const;
+
+function defineAlarmWithHistory(world: World, region: string, logicalId: string, props: Record<string, unknown>): void {
+  const unsupported = Object.keys(props).filter((k) => !(ALARM_KEYS as readonly string[]).includes(k));
+  if (unsupported.length > 0) throw new Error(`twin deploy: alarm ${logicalId} uses ${unsupported.join(', ')}, which the twin does not model`);
+  const def = { AlarmName: logicalId, ...props } as unknown as AlarmDefinition;
+  world.cloudwatch.defineAlarm(region, def);
+  if (!def.Namespace.startsWith('AWS/')) {
+    const now = world.clock.now();
+    const periodMs = def.Period * 1000;
+    for (let k = def.EvaluationPeriods + 2; k >= 1; k--) {
+      world.cloudwatch.putInternal(region, def.Namespace, def.MetricName, def.Dimensions ?? [], healthyValue(def), now - k * periodMs + periodMs / 2);
+    }
+  }
+}
+
+/** The primary, standby, security groups, secret, DNS of one database. */
+function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[]): DeployedDatabase {
+  const port = db.primary.port ?? defaultPort(db.engine);
+  const ingress = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }];
+  for (const site of [db.primary, db.standby]) {
+    for (const id of site.securityGroupIds ?? []) {
+      if (!world.ec2.hasGroup(site.region, id)) world.ec2.createSecurityGroup({ region: site.region, id, name: `${db.name}-database`, ingress });
+    }
+  }
+
+  // Credentials: the secret's password is the master password.
+  const masterUsername = db.engine.includes('postgres') ? 'postgres' : 'admin';
+  const rng = world.rng.stream(`drill.credentials.${db.name}`);
+  const password = db.credentials?.secretArn ? rng.chars(24) : undefined;
+  if (db.credentials?.secretArn) {
+    const region = db.credentials.secretArn.split(':')[3]!;
+    world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password });
+  }
+  const database = db.credentials?.databaseName ?? (db.engine.includes('postgres') ? 'postgres' : 'mysql');
+
+  let primary: DeployedSite;
+  let standby: DeployedSite;
+  if (isAurora(db.engine)) {
+    if (db.standby.readiness === 'cold') throw new Error(`twin deploy: database ${db.name}: a cold Aurora standby is not modelled by the twin`);
+    const gid = db.primary.globalClusterId ?? db.standby.globalClusterId ?? `${db.name}-global`;
+    world.rds.createGlobalCluster({
+      id: gid,
+      engine: db.engine,
+      clusters: [
+        { region: db.primary.region, id: db.primary.clusterId!, port, securityGroupIds: db.primary.securityGroupIds ?? [] },
+        { region: db.standby.region, id: db.standby.clusterId!, port, securityGroupIds: db.standby.securityGroupIds ?? [] },
+      ],
+    });
+    const p = world.rds.getCluster(db.primary.clusterId!, db.primary.region)!;
+    const s = world.rds.getCluster(db.standby.clusterId!, db.standby.region)!;
+    primary = { region: p.region, id: p.id, kind: 'cluster', endpoint: world.rds.clusterEndpoint(p), port };
+    standby = { region: s.region, id: s.id, kind: 'cluster', endpoint: world.rds.clusterEndpoint(s), port };
+  } else {
+    const warm = db.standby.readiness === 'warm';
+    const primaryClass = db.standby.promotedInstanceClass ?? 'db.r6g.large';
+    const p = world.rds.createInstance({
+      region: db.primary.region,
+      id: db.primary.instanceId!,
+      engine: db.engine,
+      port,
+      instanceClass: primaryClass,
+      securityGroupIds: db.primary.securityGroupIds ?? [],
+      masterUsername,
+      ...(password ? { masterPassword: password } : {}),
+      dbName: database,
+    });
+    primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port };
+    const standbyId = db.standby.instanceId!;
+    standby = { region: db.standby.region, id: standbyId.toLowerCase(), kind: 'instance', endpoint: instanceEndpoint(standbyId.toLowerCase(), db.standby.region), port };
+    if (db.standby.readiness === 'cold') {
+      deployColdStandby(world, db, p.id, standbyId, { port, securityGroupIds: db.standby.securityGroupIds ?? [], masterUsername, password, database, instanceClass: primaryClass }, coldActivations);
+    } else {
+      world.rds.createInstance({
+        region: db.standby.region,
+        id: standbyId,
+        replicaOf: { region: p.region, id: p.id },
+        securityGroupIds: db.standby.securityGroupIds ?? [],
+        instanceClass: warm ? 'db.t4g.large' : primaryClass,
+      });
+    }
+  }
+
+  // DNS: the zone (the record's parent domain) and the writer CNAME.
+  const zoneName = db.dns.recordName.replace(/\.$/, '').split('.').slice(1).join('.');
+  try {
+    world.route53.records(db.dns.hostedZoneId);
+  } catch {
+    world.route53.createHostedZone(zoneName, { id: db.dns.hostedZoneId });
+  }
+  world.route53.putRecord(db.dns.hostedZoneId, { Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, ResourceRecords: [{ Value: primary.endpoint }] });
+
+  return { config: db, primary, standby, login: { user: masterUsername, password: password ?? 'drill-app-password', database } };
+}
+
+/**
+ * The cold standby: a CloudFormation stack in the standby Region whose activation parameter makes
+ * it restore the database (15–35 min). The restore holds the primary's data as of its latest
+ * backup: its automated backups are restorable up to 5 minutes before the last write the primary
+ * took (AWS-FACTS §1 "Logs upload every 5 min"; backup replication to the standby Region assumed).
+ */
+function deployColdStandby(
+  world: World,
+  db: DatabaseConfig,
+  primaryId: string,
+  standbyId: string,
+  spec: { port: number; securityGroupIds: string[]; masterUsername: string; password?: string; database: string; instanceClass: string },
+  activations: ColdActivation[],
+): void {
+  const cold = db.standby.coldStandby!;
+  const region = db.standby.region;
+  world.cloudformation.createStack({ region, name: cold.stackName, templateParameters: { [cold.parameterName]: { Default: 'dormant' } } });
+  world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
+    if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;
+    const started = world.clock.now();
+    const source = world.rds.getInstance(primaryId, db.primary.region);
+    const lastWrite = world.network.writes.filter((w) => w.target === primaryId).reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
+    const dataUpToMs = Math.min(started, Number.isFinite(lastWrite) ? lastWrite : started) - 5 * 60_000;
+    const inst = world.rds.createInstance({
+      region,
+      id: standbyId,
+      engine: db.engine,
+      port: spec.port,
+      instanceClass: spec.instanceClass,
+      securityGroupIds: spec.securityGroupIds,
+      masterUsername: spec.masterUsername,
+      ...(spec.password ? { masterPassword: spec.password } : {}),
+      dbName: spec.database,
+      status: 'creating',
+    });
+    const activation: ColdActivation = { instanceId: inst.id, region, sourceId: primaryId, startedAt: started, dataUpToMs, stackName: cold.stackName };
+    activations.push(activation);
+    return {
+      durationMs: Math.round(world.rng.stream('cfn.coldstandby').uniform(15 * 60, 35 * 60) * 1000),
+      onComplete: () => {
+        if (source) world.network.inheritData(inst, source, dataUpToMs);
+        inst.status = 'available';
+        inst.liveAddress = instanceEndpoint(inst.id, region);
+        activation.completedAt = world.clock.now();
+        world.log('cloud', `cold standby ${inst.id} restored and available (data up to ${new Date(dataUpToMs).toISOString()})`, { instanceId: inst.id, region });
+      },
+    };
+  });
+}
+
+/** Creates the application clients' table on the primary (as the database's owner would). */
+async function createAppTable(world: World, d: DeployedDatabase): Promise<void> {
+  const connector = createSqlConnector(world);
+  await twinContext.run({ vantage: 'drill-setup', region: d.primary.region }, async () => {
+    const session = await connector.connect({
+      engine: d.config.engine,
+      host: d.primary.endpoint,
+      port: d.primary.port,
+      user: d.login.user,
+      password: d.login.password,
+      database: d.login.database,
+      timeoutMs: 3000,
+      ssl: false,
+    });
+    try {
+      await session.query(`CREATE TABLE IF NOT EXISTS ${APP_TABLE} (id varchar(64) PRIMARY KEY, client varchar(64), at timestamp)`);
+    } finally {
+      await session.close();
+    }
+  });
+}

@@ -1,0 +1,301 @@
+/**
+ * What a drill measures and judges, from what the world recorded (pure functions over plain
+ * data): RTO, detection time and data loss from the application clients' writes, the outcome,
+ * the writer at the end, and the seven safety invariants of SCENARIOS.md.
+ */
+import type { InvariantResult, Outcome } from '../report/types.js';
+import type { WriteRecord } from '../network.js';
+import type { DeletionRecord } from '../services/rds.js';
+import type { ClientAttempt } from './app-clients.js';
+import type { ExecutionRecord } from './sfn-runtime.js';
+
+/** A promotion (or a cold standby's restore), attributed to the execution whose call started it. */
+export interface PromotionFact {
+  instanceId: string;
+  sourceId?: string;
+  /** Virtual ms. */
+  startedAt: number;
+  completedAt?: number;
+  /** Writes of the source after this moment are missing from the promoted instance. */
+  dataUpToMs: number;
+  /** The API call that started it. */
+  action: string;
+  executionArn?: string;
+}
+
+/** A fault or operator action of the scenario as applied (virtual ms). */
+export interface AppliedEvent {
+  at: number;
+  kind: string;
+  /** True for faults that stop the primary taking writes from someone (crash, partition, its Region out). */
+  failure: boolean;
+}
+
+/** DNS and writers when an execution stopped (for dns-follows-writer). */
+export interface DnsCheck {
+  executionArn: string;
+  executionName: string;
+  at: number;
+  /** The instance/cluster the record leads to (through INSYNC records), or null. */
+  resolvesTo: string | null;
+  /** Instances/clusters that take writes from a client that can reach them. */
+  writers: string[];
+}
+
+/** An API call made on behalf of an execution (or by anyone: executionArn undefined). */
+export interface CallFact {
+  at: number;
+  key: string;
+  ok: boolean;
+  executionArn?: string;
+  input?: Record<string, unknown>;
+}
+
+export interface DrillFacts {
+  startMs: number;
+  endMs: number;
+  database: string;
+  roles: { primary: string | null; standby: string | null };
+  rpoBudgetSeconds: number;
+  failbackPolicy: string;
+  events: AppliedEvent[];
+  attempts: ClientAttempt[];
+  writes: WriteRecord[];
+  promotions: PromotionFact[];
+  executions: ExecutionRecord[];
+  calls: CallFact[];
+  deletions: DeletionRecord[];
+  dnsChecks: DnsCheck[];
+  /** Approvals still waiting for an answer at the end. */
+  pendingApprovals: number;
+}
+
+const seconds = (ms: number): number => Math.round(ms) / 1000;
+const at = (f: DrillFacts, ms: number): string => `t=${seconds(ms - f.startMs)}s`;
+
+/** API calls that change something (for one-incident-at-a-time). */
+const MUTATING = /^(rds:(Promote|Modify|Reboot|Stop|Start|Create|Delete|Failover|Switchover)|route53:ChangeResourceRecordSets|ec2:(Revoke|Authorize)|cloudformation:UpdateStack)/;
+
+// ------------------------------------------------------------------ execution facts
+
+/** The step of a function folder, in order. */
+export const stepsOf = (e: ExecutionRecord, folder: string) => e.steps.filter((s) => s.folder === folder);
+
+/** Incident phases the execution recorded (record-incident inputs that succeeded). */
+export const recordedPhases = (e: ExecutionRecord): string[] =>
+  stepsOf(e, 'record-incident')
+    .filter((s) => !s.error)
+    .map((s) => String((s.input as { phase?: string }).phase));
+
+/** The lease windows of an execution: from acquisition to release (or its end). */
+export function leaseWindow(e: ExecutionRecord, endMs: number): { from: number; to: number } | undefined {
+  const lease = stepsOf(e, 'manage-lease');
+  const acquired = lease.find((s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true);
+  if (!acquired) return undefined;
+  const released = lease.find((s) => s.startedAt >= acquired.startedAt && ['release', 'record-failover'].includes(String((s.input as { action?: string }).action)) && !s.error);
+  return { from: acquired.endedAt ?? acquired.startedAt, to: released?.endedAt ?? e.stoppedAt ?? endMs };
+}
+
+/** The execution's trigger kind (accept-trigger's output), if it got that far. */
+export const triggerKind = (e: ExecutionRecord): string | undefined => (stepsOf(e, 'accept-trigger').find((s) => !s.error)?.output as { kind?: string } | undefined)?.kind;
+
+/** Did the execution reach the escalation path? */
+export const escalated = (e: ExecutionRecord): boolean => stepsOf(e, 'record-incident').some((s) => (s.input as { phase?: string }).phase === 'escalated');
+
+// ------------------------------------------------------------------ figures
+
+/** When the primary stopped taking writes: the first failure fault, or (none) the first failed client write before the promoted writer's first write. */
+export function failureAt(f: DrillFacts): number | null {
+  const first = f.promotions[0];
+  const fault = f.events.find((e) => e.failure && (!first || e.at <= first.startedAt));
+  if (fault) return fault.at;
+  if (!first) return null;
+  const newWriterFirst = f.attempts.find((a) => a.ok && a.target === first.instanceId && a.at >= first.startedAt);
+  const lastOld = [...f.attempts].reverse().find((a) => a.ok && a.target === first.sourceId && a.at <= (newWriterFirst?.at ?? f.endMs));
+  const firstFailed = f.attempts.find((a) => !a.ok && a.at > (lastOld?.at ?? f.startMs) && a.at <= (newWriterFirst?.at ?? f.endMs));
+  return firstFailed?.at ?? lastOld?.at ?? first.startedAt;
+}
+
+/** RTO (s): from the failure to the first client write the promoted instance accepted. */
+export function rtoSeconds(f: DrillFacts, failure: number | null): number | null {
+  const first = f.promotions[0];
+  if (!first || failure === null) return null;
+  const write = f.attempts.find((a) => a.ok && a.target === first.instanceId && a.at >= failure);
+  return write ? seconds(write.at - failure) : null;
+}
+
+/** Detection (s): from the failure to the first workflow start after it. */
+export function detectionSeconds(f: DrillFacts): number | null {
+  const fault = f.events.find((e) => e.failure);
+  if (!fault) return null;
+  const started = f.executions.find((e) => e.startedAt >= fault.at);
+  return started ? seconds(started.startedAt - fault.at) : null;
+}
+
+/** Data lost by one promotion (s): the span of source writes after the promoted copy's data ends. */
+export function lossOf(f: DrillFacts, p: PromotionFact): number {
+  const lost = f.writes.filter((w) => w.target === p.sourceId && w.at > p.dataUpToMs);
+  if (lost.length === 0) return 0;
+  return seconds(Math.max(...lost.map((w) => w.at)) - p.dataUpToMs);
+}
+
+/** Data loss (s) of the failover (the first promotion); null when nothing failed over. */
+export function dataLossSeconds(f: DrillFacts): number | null {
+  const first = f.promotions[0];
+  return first ? lossOf(f, first) : null;
+}
+
+/** The instance the clients write to at the end (their last round), or null. */
+export function writerAtEnd(f: DrillFacts): string | null {
+  const ok = f.attempts.filter((a) => a.ok && a.at >= f.endMs - 2000);
+  return ok.length ? ok[ok.length - 1]!.target ?? null : null;
+}
+
+/** How the run ended (SCENARIOS.md "Outcomes"). */
+export function outcomeOf(f: DrillFacts, writer: string | null): Outcome {
+  if (f.pendingApprovals > 0) return 'awaiting-approval';
+  const decisive = f.executions.filter((e) => leaseWindow(e, f.endMs) !== undefined).sort((a, b) => a.startedAt - b.startedAt);
+  const last = decisive[decisive.length - 1];
+  const lastPromotion = f.promotions[f.promotions.length - 1];
+  if (last && escalated(last) && (!lastPromotion || lastPromotion.startedAt <= (last.stoppedAt ?? f.endMs))) return 'escalated';
+  if (f.promotions.length === 0) {
+    const rejected = decisive.some((e) => e.approvals.some((a) => a.step === 'failover' && a.answer === 'reject'));
+    return rejected ? 'aborted' : 'no-failover';
+  }
+  const failedBack = f.executions.some((e) => e.stateMachine === 'failback' && f.promotions.some((p) => p.executionArn === e.arn));
+  if (failedBack && writer !== null && writer === f.roles.primary) return 'failed-back';
+  return 'failed-over';
+}
+
+// ------------------------------------------------------------------ invariants
+
+function singleWriter(f: DrillFacts): InvariantResult {
+  const bySecond = new Map<number, Set<string>>();
+  for (const w of f.writes) {
+    const s = Math.floor((w.at - f.startMs) / 1000);
+    const set = bySecond.get(s) ?? new Set<string>();
+    set.add(w.target);
+    bySecond.set(s, set);
+  }
+  const both = [...bySecond.entries()].filter(([, s]) => s.size > 1).sort((a, b) => a[0] - b[0]);
+  if (both.length > 0) {
+    const [s, set] = both[0]!;
+    return { name: 'single-writer', held: false, detail: `${[...set].sort().join(' and ')} both took writes in second ${s} (t=${s}s)${both.length > 1 ? `, and in ${both.length - 1} more second(s)` : ''}` };
+  }
+  const targets = [...new Set(f.writes.map((w) => w.target))];
+  return { name: 'single-writer', held: true, detail: `${f.writes.length} accepted writes; never two instances in the same second (instances that took writes: ${targets.join(', ') || 'none'})` };
+}
+
+function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
+  const problems: string[] = [];
+  for (const p of f.promotions) {
+    const e = f.executions.find((x) => x.arn === p.executionArn);
+    if (!e) {
+      problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by no workflow run`);
+      continue;
+    }
+    const before = (ms: number | undefined) => ms !== undefined && ms <= p.startedAt;
+    const confirmed = stepsOf(e, 'evaluate-verdict').some((s) => before(s.endedAt) && (s.output as { verdict?: string } | undefined)?.verdict === 'confirmed-down');
+    const approved = e.approvals.some((a) => a.answer === 'approve' && before(a.answeredAt));
+    const operator = triggerKind(e) === 'operator';
+    if (!confirmed && !approved && !operator) problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`);
+  }
+  if (problems.length) return { name: 'verified-before-promotion', held: false, detail: problems.join('; ') };
+  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s), each after a confirmed-down verdict or a human approval` : 'nothing was promoted' };
+}
+
+function dataLossWithinBudget(f: DrillFacts): InvariantResult {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const p of f.promotions) {
+    const loss = lossOf(f, p);
+    if (loss <= f.rpoBudgetSeconds) {
+      notes.push(`${p.instanceId}: ${loss} s`);
+      continue;
+    }
+    const e = f.executions.find((x) => x.arn === p.executionArn);
+    const accepted = e?.approvals.some((a) => a.answer === 'approve' && a.decision === 'accept-data-loss' && (a.answeredAt ?? Infinity) <= p.startedAt);
+    if (accepted || (e && triggerKind(e) === 'operator')) notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval`);
+    else problems.push(`promoting ${p.instanceId} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss`);
+  }
+  if (problems.length) return { name: 'data-loss-within-budget', held: false, detail: problems.join('; ') };
+  return { name: 'data-loss-within-budget', held: true, detail: notes.length ? `budget ${f.rpoBudgetSeconds} s; ${notes.join('; ')}` : 'nothing was promoted' };
+}
+
+function oneIncidentAtATime(f: DrillFacts): InvariantResult {
+  const windows: Array<{ e: ExecutionRecord; from: number; to: number }> = [];
+  for (const e of f.executions) {
+    const lease = leaseWindow(e, f.endMs);
+    const acts = f.calls.filter((c) => c.ok && c.executionArn === e.arn && MUTATING.test(c.key)).map((c) => c.at);
+    const from = Math.min(lease?.from ?? Infinity, ...acts);
+    const to = Math.max(lease?.to ?? -Infinity, ...acts);
+    if (Number.isFinite(from)) windows.push({ e, from, to });
+  }
+  for (let i = 0; i < windows.length; i++) {
+    for (let j = i + 1; j < windows.length; j++) {
+      const a = windows[i]!;
+      const b = windows[j]!;
+      if ((a.e.database ?? f.database) !== (b.e.database ?? f.database)) continue;
+      if (a.from < b.to && b.from < a.to) {
+        return {
+          name: 'one-incident-at-a-time',
+          held: false,
+          detail: `${a.e.stateMachine} ${a.e.name} (acting ${at(f, a.from)}..${at(f, a.to)}) and ${b.e.stateMachine} ${b.e.name} (acting ${at(f, b.from)}..${at(f, b.to)}) acted on ${a.e.database ?? f.database} at the same time`,
+        };
+      }
+    }
+  }
+  const refused = f.executions.filter((e) =>
+    stepsOf(e, 'manage-lease').some((s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === false),
+  ).length;
+  return {
+    name: 'one-incident-at-a-time',
+    held: true,
+    detail: `${windows.length} run(s) acted, never two at once${refused ? `; ${refused} run(s) found the lease taken and stood down` : ''}`,
+  };
+}
+
+function failbackApproved(f: DrillFacts): InvariantResult {
+  if (f.failbackPolicy !== 'manual-approval') return { name: 'failback-approved', held: true, detail: `failback policy is "${f.failbackPolicy}": no approval required` };
+  const problems: string[] = [];
+  let failbacks = 0;
+  for (const p of f.promotions) {
+    const e = f.executions.find((x) => x.arn === p.executionArn);
+    if (!e || e.stateMachine !== 'failback') continue;
+    failbacks++;
+    const approved = e.approvals.some((a) => a.step === 'failback' && a.answer === 'approve' && (a.answeredAt ?? Infinity) <= p.startedAt);
+    if (!approved) problems.push(`failback ${e.name} promoted ${p.instanceId} at ${at(f, p.startedAt)} without an approved failback`);
+  }
+  if (problems.length) return { name: 'failback-approved', held: false, detail: problems.join('; ') };
+  return { name: 'failback-approved', held: true, detail: failbacks ? `${failbacks} failback promotion(s), each approved` : 'no failback promotion happened' };
+}
+
+/** Runs that acted on the database: held the lease or made a change. */
+const acted = (f: DrillFacts, executionArn: string): boolean => {
+  const e = f.executions.find((x) => x.arn === executionArn);
+  return (!!e && leaseWindow(e, f.endMs) !== undefined) || f.calls.some((c) => c.ok && c.executionArn === executionArn && MUTATING.test(c.key));
+};
+
+function dnsFollowsWriter(f: DrillFacts): InvariantResult {
+  const problems: string[] = [];
+  const checks = f.dnsChecks.filter((c) => acted(f, c.executionArn));
+  for (const c of checks) {
+    if (c.writers.length === 0) continue;
+    if (c.resolvesTo === null || !c.writers.includes(c.resolvesTo)) {
+      problems.push(`when ${c.executionName} finished (${at(f, c.at)}) the record led to ${c.resolvesTo ?? 'nothing'} but ${c.writers.join(' and ')} took writes`);
+    }
+  }
+  if (problems.length) return { name: 'dns-follows-writer', held: false, detail: problems.join('; ') };
+  return { name: 'dns-follows-writer', held: true, detail: checks.length ? `checked when each of the ${checks.length} run(s) that acted finished` : 'no run that acted finished' };
+}
+
+function noDataDestroyed(f: DrillFacts): InvariantResult {
+  const bad = f.deletions.filter((d) => !d.finalSnapshot && !d.retainedAutomatedBackups);
+  if (bad.length) return { name: 'no-data-destroyed', held: false, detail: bad.map((d) => `${d.instanceId} was deleted at ${at(f, d.t)} without a final snapshot or retained backups`).join('; ') };
+  return { name: 'no-data-destroyed', held: true, detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted' };
+}
+
+/** The seven invariants, in the contract's order. */
+export function invariants(f: DrillFacts): InvariantResult[] {
+  return [singleWriter(f), verifiedBeforePromotion(f), dataLossWithinBudget(f), oneIncidentAtATime(f), failbackApproved(f), dnsFollowsWriter(f), noDataDestroyed(f)];
+}

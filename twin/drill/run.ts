@@ -1,0 +1,543 @@
+/**
+ * `runDrill(scenario, {seed})`: the whole drill. Synthesizes the app (cached), builds a twin
+ * world, deploys the app and the customer's resources into it, starts the simulated application
+ * clients, schedules the scenario's faults and operator actions, runs every workflow execution the
+ * world starts in virtual time, and judges the run into a {@link Report} (SCENARIOS.md "Report").
+ *
+ * The timeline streams to `onTimeline` as it happens: faults, alarm state changes, workflow steps
+ * (one line per meaningful step, not every state), operator actions and cloud events (promotion
+ * done, DNS INSYNC). Same scenario and seed give the same report (minus `wallMs`).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { decideApproval, listPendingApprovals } from '../../lambdas/shared/approvals.js';
+import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
+import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
+import { logger } from '../../lambdas/shared/logger.js';
+import { alarmName, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
+import { twinContext } from '../context.js';
+import type { ServiceKey } from '../errors.js';
+import { judgeExpectations } from '../report/judge.js';
+import { summarizeConfig } from '../report/config-summary.js';
+import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
+import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioEvent } from '../scenario/schema.js';
+import { installSdkTwin } from '../sdk.js';
+import { RUNNING_STATUSES } from '../services/rds.js';
+import { installSqlTwin } from '../sql.js';
+import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
+import { World } from '../world.js';
+import { AppClients } from './app-clients.js';
+import { deploy, type DeployedDatabase, type Deployment } from './deploy.js';
+import {
+  dataLossSeconds,
+  detectionSeconds,
+  failureAt,
+  invariants,
+  outcomeOf,
+  rtoSeconds,
+  writerAtEnd,
+  type AppliedEvent,
+  type CallFact,
+  type DnsCheck,
+  type DrillFacts,
+  type PromotionFact,
+} from './measure.js';
+import { executionContext, type ApprovalAsk, type ExecutionRecord, type SfnRuntimeHooks, type StepRecord } from './sfn-runtime.js';
+import { synthesizeApp, type ResolvedApp, type SynthesisResult, type SynthesizeAppOptions } from './synth.js';
+import { VirtualTime, VirtualTimeBusyError } from './virtual-time.js';
+
+export interface DrillOptions {
+  /** Seed of every random draw. @default 1 */
+  seed?: number;
+  /** Each timeline entry as it happens. */
+  onTimeline?: (entry: TimelineEntry) => void;
+  /** Virtual seconds reached, of `runFor`. */
+  onProgress?: (t: number, runFor: number) => void;
+  /** How the synthesis was obtained (cache hit or miss, time). */
+  onSynthesis?: (result: SynthesisResult) => void;
+  /** Synthesis cache settings. */
+  synth?: SynthesizeAppOptions;
+  /**
+   * Changes the resolved app before it is deployed (a copy: mutate it freely), e.g. to remove a
+   * permission from a role and see the drill fail as the real account would.
+   */
+  transformApp?: (app: ResolvedApp) => ResolvedApp | void;
+}
+
+/** API calls whose success promotes something (attributing promotions to executions). */
+const PROMOTING_CALLS = new Set(['rds:PromoteReadReplica', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'cloudformation:UpdateStack']);
+/** Identifier fields kept from call inputs. */
+const ID_FIELDS = ['DBInstanceIdentifier', 'GlobalClusterIdentifier', 'TargetDbClusterIdentifier', 'StackName', 'HostedZoneId', 'GroupId'];
+
+const shortName = (name: string): string => name.slice(0, 8);
+const secondsSince = (startMs: number, ms: number): number => Math.round(ms - startMs) / 1000;
+
+let running = false;
+
+/**
+ * Runs one drill. Throws only for a broken twin or app (an invalid scenario is caught before, by
+ * its loader). One drill at a time per process: it takes process-wide globals while it runs.
+ */
+export async function runDrill(scenario: Scenario, options: DrillOptions = {}): Promise<Report> {
+  if (running) throw new VirtualTimeBusyError('a drill is already running in this process: run drills one after the other');
+  running = true;
+  try {
+    return await drill(scenario, options);
+  } finally {
+    running = false;
+  }
+}
+
+async function drill(scenario: Scenario, options: DrillOptions): Promise<Report> {
+  const wallStart = performance.now();
+  const seed = options.seed ?? 1;
+  const synthesis = await synthesizeApp(scenario.config, options.synth);
+  options.onSynthesis?.(synthesis);
+  let app = synthesis.app;
+  if (options.transformApp) {
+    const copy = structuredClone(app);
+    app = options.transformApp(copy) ?? copy;
+  }
+
+  const world = new World({ seed });
+  const startMs = world.startMs;
+  const endMs = startMs + scenario.runFor * 1000;
+  const envBefore = { ...process.env };
+  const levelBefore = logger.getLevelName();
+  const cleanups: Array<() => void> = [];
+  try {
+    cleanups.push(installSdkTwin(world), installSqlTwin(world));
+    logger.setLogLevel('SILENT');
+    cleanups.push(() => logger.setLogLevel(levelBefore));
+
+    // Every API call, attributed to the execution on whose behalf it ran.
+    const calls: CallFact[] = [];
+    let activity = 0;
+    const call = world.call.bind(world);
+    world.call = async (service, operation, input, ctx) => {
+      const at = world.clock.now();
+      const exec = executionContext.getStore();
+      activity++;
+      const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
+      try {
+        const out = await call(service, operation, input, ctx);
+        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: ids });
+        return out;
+      } catch (err) {
+        calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids });
+        throw err;
+      } finally {
+        activity++;
+      }
+    };
+
+    const dnsChecks: DnsCheck[] = [];
+    let deployment: Deployment | undefined;
+    const narrator = new Narrator(world, scenario.database);
+    const hooks: SfnRuntimeHooks = {
+      onExecutionStart: (e) => narrator.started(e),
+      onStepEnd: (e, s) => narrator.step(e, s),
+      onApprovalAsked: (e, a) => narrator.asked(e, a),
+      onApprovalAnswered: (e, a) => narrator.answered(e, a),
+      onExecutionEnd: (e) => {
+        narrator.ended(e);
+        if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e));
+      },
+    };
+    deployment = await deploy(world, app, { hooks });
+    const db = deployment.databases[scenario.database];
+    if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
+
+    const clients = new AppClients(world, db);
+    clients.start(startMs + 1000);
+
+    const applied: AppliedEvent[] = [];
+    for (const event of scenario.events) {
+      const when = startMs + event.at * 1000;
+      if (isFaultEvent(event) && event.fault === 'alarm-flap') {
+        scheduleFlaps(world, deployment, db, event, when);
+        applied.push({ at: when, kind: event.fault, failure: false });
+        continue;
+      }
+      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
+      applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
+    }
+
+    // The timeline from here on (deployment entries left out), streamed as it happens.
+    const timelineStart = world.timeline.length;
+    if (options.onTimeline) {
+      const log = world.log.bind(world);
+      world.log = (source: TimelineSource, event: string, detail: Record<string, unknown> = {}) => {
+        const entry = log(source, event, detail);
+        options.onTimeline!(toReportEntry(entry));
+        return entry;
+      };
+    }
+
+    const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
+    const sfn = deployment.sfn;
+    vt.install();
+    try {
+      await vt.runUntil(endMs, {
+        activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}`,
+        onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
+      });
+    } finally {
+      vt.uninstall();
+    }
+
+    // ---- facts and judgement
+    const promotions: PromotionFact[] = [
+      ...world.rds.promotions.map((p) => ({ ...p })),
+      ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
+    ]
+      .map((p) => attribute(p, calls))
+      .sort((a, b) => a.startedAt - b.startedAt);
+    const executions = sfn.executions;
+    const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
+    const facts: DrillFacts = {
+      startMs,
+      endMs,
+      database: scenario.database,
+      roles: scenario.roles,
+      rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
+      failbackPolicy: scenario.databaseConfig.failback.policy,
+      events: applied.sort((a, b) => a.at - b.at),
+      attempts: clients.attempts,
+      writes: world.network.writes,
+      promotions,
+      executions,
+      calls: calls.sort((a, b) => a.at - b.at),
+      deletions: world.rds.deletions,
+      dnsChecks,
+      pendingApprovals,
+    };
+    const failure = failureAt(facts);
+    const writer = writerAtEnd(facts);
+    const outcome = outcomeOf(facts, writer);
+    const rto = rtoSeconds(facts, failure);
+    const loss = dataLossSeconds(facts);
+    const report: Report = {
+      scenario: scenario.name,
+      seed,
+      outcome,
+      writer,
+      failovers: promotions.length,
+      rtoSeconds: rto,
+      detectionSeconds: detectionSeconds(facts),
+      dataLossSeconds: loss,
+      timeline: world.timeline.slice(timelineStart).map(toReportEntry),
+      executions: executions.map((e) => ({
+        stateMachine: e.stateMachine,
+        status: e.status,
+        stateTransitions: e.stateTransitions,
+        name: e.name,
+        startedAt: secondsSince(startMs, e.startedAt),
+        stoppedAt: e.stoppedAt === undefined ? null : secondsSince(startMs, e.stoppedAt),
+        ...(e.error ? { error: e.error } : {}),
+      })),
+      apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
+      invariants: invariants(facts),
+      expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
+      description: scenario.description,
+      database: scenario.database,
+      runForSeconds: scenario.runFor,
+      failureAt: failure === null || rto === null ? null : secondsSince(startMs, failure),
+      roles: scenario.roles,
+      config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
+      wallMs: Math.round(performance.now() - wallStart),
+    };
+    return reportSchema.parse(report);
+  } finally {
+    for (const cleanup of cleanups.reverse()) cleanup();
+    for (const k of Object.keys(process.env)) if (!(k in envBefore)) delete process.env[k];
+    Object.assign(process.env, envBefore);
+  }
+}
+
+const toReportEntry = (e: WorldTimelineEntry): TimelineEntry => ({ t: e.t, source: e.source, event: e.event, detail: e.detail, at: e.at });
+
+/** The execution whose API call started a promotion. */
+function attribute(p: PromotionFact | Omit<PromotionFact, 'action'>, calls: CallFact[]): PromotionFact {
+  const c = calls.find((x) => x.ok && PROMOTING_CALLS.has(x.key) && x.at === p.startedAt && matchesTarget(x, p.instanceId));
+  return { ...p, action: c?.key ?? ('action' in p ? p.action : 'unknown'), ...(c?.executionArn ? { executionArn: c.executionArn } : {}) };
+}
+
+function matchesTarget(c: CallFact, instanceId: string): boolean {
+  if (c.key === 'cloudformation:UpdateStack') return true;
+  const id = String(c.input?.DBInstanceIdentifier ?? c.input?.TargetDbClusterIdentifier ?? '');
+  return id.toLowerCase() === instanceId.toLowerCase() || id.endsWith(`:db:${instanceId}`) || id.endsWith(`:cluster:${instanceId}`);
+}
+
+/** Faults that stop the primary taking writes from someone. */
+function isFailure(event: ScenarioEvent, db: DeployedDatabase): boolean {
+  if (!isFaultEvent(event)) return false;
+  if (event.fault === 'primary-crash' || event.fault === 'primary-unreachable') return true;
+  return event.fault === 'region-outage' && event.region === db.primary.region;
+}
+
+// ------------------------------------------------------------------ scenario events
+
+/** Vantage names of the heartbeats whose Region has only partitioned vantage points ("alarms fed only by them"). */
+function partitionedHeartbeats(deployment: Deployment, db: DeployedDatabase, from: readonly string[]): string[] {
+  const vps = db.config.detection.vantagePoints;
+  return deployment.lambdas
+    .all()
+    .filter((f) => f.fn.folder === 'heartbeat')
+    .filter((f) => {
+      const here = vps.filter((v) => v.region === f.fn.region);
+      return here.length > 0 && here.every((v) => from.includes(v.name));
+    })
+    .map((f) => f.fn.functionName);
+}
+
+async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, event: ScenarioEvent): Promise<void> {
+  if (isFaultEvent(event)) return applyFault(world, deployment, db, event);
+  return applyOperator(world, deployment, db, event);
+}
+
+function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, event: FaultEvent): void {
+  const noop = (why: string): void => void world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
+  switch (event.fault) {
+    case 'primary-crash':
+      world.crashInstance(db.primary.id, db.primary.region);
+      return;
+    case 'primary-unreachable': {
+      const heartbeats = partitionedHeartbeats(deployment, db, event.from);
+      world.partition([...event.from, ...heartbeats], db.primary.id);
+      if (event.from.includes(CONTROL_PLANE_VANTAGE)) {
+        world.log('fault', `${CONTROL_PLANE_VANTAGE} is the RDS API, not a connection: a network partition does not hide the primary from it`, { fault: event.fault });
+      }
+      return;
+    }
+    case 'primary-recover':
+      world.recoverInstance(db.primary.id, db.primary.region);
+      world.heal(undefined, db.primary.id);
+      return;
+    case 'region-outage':
+      world.regionOutage(event.region, true);
+      return;
+    case 'region-recover':
+      world.regionOutage(event.region, false);
+      return;
+    case 'replica-lag':
+      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
+      world.setReplicaLag(db.standby.id, event.seconds, db.standby.region);
+      return;
+    case 'replica-crash':
+      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
+      world.crashInstance(db.standby.id, db.standby.region);
+      return;
+    case 'duplicate-alarm': {
+      const names = [alarmName(deployment.app.config.prefix, db.config.name, 'in-region'), alarmName(deployment.app.config.prefix, db.config.name, 'cross-region')];
+      world.duplicateNextEvent(
+        (e) => {
+          const d = e.detail as { alarmName?: string; state?: { value?: string } } | null;
+          return e['detail-type'] === 'CloudWatch Alarm State Change' && names.includes(d?.alarmName ?? '') && d?.state?.value === 'ALARM';
+        },
+        event.count,
+        `ALARM event of ${names.join(' / ')}`,
+      );
+      return;
+    }
+    case 'api-throttle':
+      world.throttle(event.service as ServiceKey, event.operation, event.count);
+      return;
+    case 'api-error':
+      world.apiError(event.service as ServiceKey, event.operation, event.code, event.count);
+      return;
+    case 'lambda-error':
+      world.lambdaError(event.function, event.count);
+      return;
+    case 'alarm-flap':
+      return; // scheduled flap by flap (scheduleFlaps)
+  }
+}
+
+function standbyExists(world: World, db: DeployedDatabase): boolean {
+  return db.standby.kind === 'cluster' ? !!world.rds.getCluster(db.standby.id, db.standby.region) : !!world.rds.getInstance(db.standby.id, db.standby.region);
+}
+
+/** The trigger alarm (the in-Region heartbeat alarm) goes ALARM then OK, `count` times. */
+function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number): void {
+  const name = alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
+  const set = async (value: 'ALARM' | 'OK', i: number) => {
+    world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${name} set to ${value}`, { fault: 'alarm-flap', alarm: name, state: value });
+    await twinContext.run({ principal: deployment.operator, region: db.primary.region, vantage: 'drill-operator' }, () =>
+      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region: db.primary.region, principal: deployment.operator }),
+    );
+  };
+  for (let i = 0; i < event.count; i++) {
+    const at = firstAt + i * event.every * 1000;
+    world.clock.schedule({ at }, () => set('ALARM', i), 'fault alarm-flap ALARM');
+    world.clock.schedule({ at: at + (event.every * 1000) / 2 }, () => set('OK', i), 'fault alarm-flap OK');
+  }
+}
+
+async function applyOperator(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent): Promise<void> {
+  const region = deployment.controlRegion;
+  const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
+  await twinContext.run(as, async () => {
+    if (event.operator === 'start-failover') {
+      const reason = 'drill scenario: start-failover';
+      world.log('operator', `operator asks for a failover of ${db.config.name}`, { operator: 'start-failover', requestedBy: 'drill-operator' });
+      const out = (await world.call(
+        'events',
+        'PutEvents',
+        { Entries: [{ Source: OPERATOR_EVENT_SOURCE, DetailType: DETAIL_TYPES.operatorRequest, Detail: JSON.stringify({ database: db.config.name, requestedBy: 'drill-operator', reason }), EventBusName: deployment.busName }] },
+        { region, principal: deployment.operator },
+      )) as { FailedEntryCount?: number };
+      if (out.FailedEntryCount) world.log('operator', 'the failover request could not be put on the bus', { operator: 'start-failover' });
+      return;
+    }
+    const deps = { ddb: new DynamoDBClient({ region }), sfn: new SFNClient({ region }), tableName: deployment.tableName };
+    const now = new Date(world.clock.now());
+    const pending = (await listPendingApprovals(deps, db.config.name, { now })).filter((a) => a.step === event.step);
+    const verb = event.operator === 'approve' ? 'approves' : 'rejects';
+    if (pending.length === 0) {
+      world.log('operator', `operator ${verb} the ${event.step}: nothing is pending (no-op)`, { operator: event.operator, step: event.step, noop: true });
+      return;
+    }
+    const target = pending[0]!;
+    world.log('operator', `operator ${verb} the ${event.step} (asked: ${target.decision})`, { operator: event.operator, step: event.step, decision: target.decision, incidentId: target.incidentId });
+    try {
+      await decideApproval(deps, { approvalId: target.id, decision: event.operator, approver: 'drill-operator', reason: `drill scenario: ${event.operator} ${event.step}`, now });
+    } catch (err) {
+      world.log('operator', `the answer was refused: ${(err as Error).message}`, { operator: event.operator, step: event.step, error: (err as Error).name });
+    }
+  });
+}
+
+// ------------------------------------------------------------------ DNS and writers when a run ends
+
+function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord): DnsCheck {
+  const resolved = world.route53.resolve(db.config.dns.recordName);
+  const final = resolved?.final.replace(/\.$/, '');
+  let resolvesTo: string | null = null;
+  if (final) {
+    for (const inst of world.rds.allInstances()) if (inst.liveAddress === final) resolvesTo = inst.id;
+    for (const c of world.rds.allClusters()) if (world.rds.clusterEndpoint(c) === final) resolvesTo = c.id;
+  }
+  const ids = new Set([db.primary.id, db.standby.id, ...world.rds.promotions.map((p) => p.instanceId)]);
+  const writers: string[] = [];
+  for (const id of ids) {
+    const inst = db.primary.kind === 'instance' ? world.rds.allInstances().find((i) => i.id === id) : undefined;
+    const cluster = db.primary.kind === 'cluster' ? world.rds.allClusters().find((c) => c.id === id) : undefined;
+    const endpoint = inst ? inst.liveAddress : cluster ? world.rds.clusterEndpoint(cluster) : undefined;
+    const region = inst?.region ?? cluster?.region;
+    if (!endpoint || !region) continue;
+    if (inst && (!RUNNING_STATUSES.has(inst.status) || inst.source)) continue;
+    try {
+      const target = world.network.reach(endpoint, db.primary.port, 1000, { vantage: 'drill-judge', region });
+      if (!world.network.readOnly(target)) writers.push(id);
+    } catch {
+      // unreachable: takes no writes
+    }
+  }
+  return { executionArn: e.arn, executionName: `${e.stateMachine} ${shortName(e.name)}`, at: world.clock.now(), resolvesTo, writers: writers.sort() };
+}
+
+// ------------------------------------------------------------------ the workflow lines of the timeline
+
+/**
+ * Turns execution records into readable timeline lines: one per meaningful step. Entries that
+ * mark an incident phase carry `detail.phase` (the chart's bands).
+ */
+class Narrator {
+  private readonly writable = new Set<string>();
+
+  constructor(
+    private readonly world: World,
+    private readonly database: string,
+  ) {}
+
+  private log(e: ExecutionRecord, text: string, detail: Record<string, unknown> = {}): void {
+    if (e.database && e.database !== this.database && e.stateMachine !== 'failback') return;
+    this.world.log('workflow', `${e.stateMachine} ${shortName(e.name)}: ${text}`, { execution: e.name, stateMachine: e.stateMachine, ...detail });
+  }
+
+  started(e: ExecutionRecord): void {
+    this.log(e, 'started');
+  }
+
+  step(e: ExecutionRecord, s: StepRecord): void {
+    const out = (s.output ?? {}) as Record<string, unknown>;
+    const input = (s.input ?? {}) as Record<string, unknown>;
+    const failover = e.stateMachine === 'failover';
+    if (s.error) {
+      if (s.folder === 'probe-vantage') return;
+      this.log(e, `"${s.state}" failed: ${s.error.name}: ${truncate(s.error.cause, 600)}`, { state: s.state, error: s.error.name, cause: s.error.cause });
+      return;
+    }
+    switch (s.folder) {
+      case 'accept-trigger':
+        this.log(e, `trigger: ${String(out.summary ?? out.kind)}`, { trigger: out.kind, source: out.source });
+        return;
+      case 'manage-lease': {
+        const action = String(input.action);
+        if (action === 'acquire') {
+          if (out.acquired) this.log(e, `took the incident lease (epoch ${String(out.epoch)})`, { epoch: out.epoch });
+          else this.log(e, `stood down: ${String(out.outcome)}${out.heldBy ? ` (the lease is held by ${shortName(String(out.heldBy).split(':').pop() ?? '')})` : ''}`, { outcome: out.outcome });
+        } else if (action === 'release') this.log(e, 'released the lease');
+        else if (action === 'record-failover') this.log(e, 'recorded the failover and released the lease');
+        else this.log(e, `lease ${action}: ${String(out.outcome ?? 'done')}`, { action, outcome: out.outcome });
+        return;
+      }
+      case 'record-incident': {
+        const phase = String(input.phase);
+        const d = (input.detail ?? {}) as Record<string, unknown>;
+        const text: Record<string, string> = {
+          detected: 'incident opened',
+          verdict: `verdict: ${String(d.verdict)} (${truncate(String(d.reason ?? ''), 200)})`,
+          'false-alarm': 'false alarm: the primary is healthy, nothing changed',
+          approved: `approved by ${String((d.approval as { approver?: string } | undefined)?.approver ?? 'a human')}${d.unfenced ? ' (promote without a confirmed fence)' : ''}`,
+          rejected: `rejected by ${String((d.approval as { approver?: string } | undefined)?.approver ?? 'a human')}: nothing changed`,
+          'approval-timed-out': 'nobody answered the approval in time: nothing changed',
+          'failed-over': 'failed over: the standby is the new primary (operators notified)',
+          'failback-scheduled': 'failback scheduled',
+          escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); the lease stays held`,
+        };
+        this.log(e, text[phase] ?? `phase ${phase}`, { phase, ...(phase === 'escalated' ? { error: (d.error as { Error?: string } | undefined)?.Error } : {}) });
+        return;
+      }
+      case 'check-data-loss-budget':
+        this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds });
+        return;
+      case 'fence-primary':
+        this.log(e, `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`, failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed });
+        return;
+      case 'promote-standby':
+        if (input.phase === 'scale-up') this.log(e, `scale-up: ${String(out.action)} ${truncate(String(out.detail ?? ''), 160)}`);
+        else this.log(e, `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`, failover ? { phase: 'promoting', action: out.action } : { action: out.action });
+        return;
+      case 'check-standby':
+        if (out.ready === true && !this.writable.has(e.arn)) {
+          this.writable.add(e.arn);
+          this.log(e, `the standby takes writes (${String(out.status)})`, failover ? { phase: 'promoted' } : {});
+        }
+        return;
+      case 'switch-dns':
+        this.log(e, out.changeId ? `DNS switched to ${String(out.current)} (change ${String(out.changeId)})` : `DNS already pointed at ${String(out.current)}`, failover ? { phase: 'dns-switched' } : {});
+        return;
+      case 'verify-writes':
+        this.log(e, `writes verified through ${String(out.host)}`, failover ? { phase: 'writes-verified' } : {});
+        return;
+      default:
+        if (s.kind === 'start-execution') this.log(e, `started ${String(input.StateMachineArn ?? '').split(':').pop()}`);
+    }
+  }
+
+  asked(e: ExecutionRecord, a: ApprovalAsk): void {
+    this.log(e, `asked a human to approve (${a.step}: ${a.decision}), expires ${a.expiresAt ?? '?'}`, { phase: a.step === 'failback' ? 'failback-approval' : 'approval-requested', step: a.step, decision: a.decision });
+  }
+
+  answered(e: ExecutionRecord, a: ApprovalAsk): void {
+    if (a.answer === 'timeout') this.log(e, `the approval (${a.step}: ${a.decision}) expired unanswered`, { step: a.step });
+  }
+
+  ended(e: ExecutionRecord): void {
+    this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions`, { status: e.status, ...(e.error ? { error: e.error } : {}) });
+  }
+}
+
+const truncate = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);

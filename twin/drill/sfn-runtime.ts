@@ -1,0 +1,453 @@
+/**
+ * Executions of the synthesized state machines in aws-local-stepfunctions, for the cloud twin.
+ *
+ * Every Task state is answered by its Resource, as Step Functions would:
+ * - a Lambda function ARN (direct invoke) or `arn:aws:states:::lambda:invoke`: the Lambda API as
+ *   the state machine's role (`lambda:InvokeFunction` checked by the twin's IAM), which runs the
+ *   real handler (lambda-runtime.ts). A function error becomes the Task error named after the
+ *   function's `errorType`; an injected Lambda failure is `Lambda.ServiceException`;
+ * - `arn:aws:states:::lambda:invoke.waitForTaskToken`: a fresh task token per invocation
+ *   (registered with the twin's Step Functions, so SendTaskSuccess/Failure answer it), the real
+ *   request-approval handler, then the Task waits until the token is answered or times out;
+ * - `arn:aws:states:::aws-sdk:<service>:<action>`: the twin's API as the state machine's role;
+ *   errors are named `<Service>.<Exception>` (unmodelled codes: `<Service>.<Service>Exception`);
+ * - `arn:aws:states:::states:startExecution` and the optimized `sns:publish`,
+ *   `dynamodb:*Item` and `events:putEvents` integrations: the twin's API likewise.
+ * Anything else is refused when the state machine is registered (loud, never a silent default).
+ *
+ * Waits and retries are real timers; the drill runs them under fake timers in virtual time
+ * (virtual-time.ts). Every execution is recorded: states entered, each Task invocation with its
+ * input, output or error, and each approval with its answer.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { TwinUnsupportedError, type ServiceKey } from '../errors.js';
+import type { Principal } from '../iam.js';
+import { jsonPathGet } from '../services/eventbridge.js';
+import type { World } from '../world.js';
+import { namedError, type LambdaRuntime } from './lambda-runtime.js';
+import { allStates, forLocalInterpreter, type AslDefinition, type AslState } from './synth.js';
+
+// aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 lacks it.
+if (!(Promise as unknown as { withResolvers?: unknown }).withResolvers) {
+  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** One Task invocation of an execution. */
+export interface StepRecord {
+  state: string;
+  kind: 'lambda' | 'callback' | 'sdk' | 'start-execution';
+  /** Function folder (lambda, callback). */
+  folder?: string;
+  functionName?: string;
+  /** Service key and operation (sdk, start-execution). */
+  operation?: string;
+  /** Virtual ms. */
+  startedAt: number;
+  endedAt?: number;
+  input: unknown;
+  output?: unknown;
+  error?: { name: string; cause: string };
+}
+
+/** A human decision asked by an execution. */
+export interface ApprovalAsk {
+  state: string;
+  token: string;
+  /** `failover` or `failback` (the request's `step`). */
+  step: string;
+  /** What was asked (`promote`, `accept-data-loss`, ...). */
+  decision: string;
+  askedAt: number;
+  /** From request-approval's output. */
+  approvalId?: string;
+  expiresAt?: string;
+  /** approve / reject (answered), timeout (nobody answered), failed (the request could not be made). */
+  answer?: 'approve' | 'reject' | 'timeout' | 'failed';
+  approver?: string;
+  answeredAt?: number;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One execution, as the drill records it. */
+export interface ExecutionRecord {
+  arn: string;
+  name: string;
+  /** Short state machine name: `failover` or `failback` (or the machine's name). */
+  stateMachine: string;
+  stateMachineArn: string;
+  /** The database the input names (`$.database.name`). */
+  database?: string;
+  status: ExecutionStatus;
+  startedAt: number;
+  stoppedAt?: number;
+  /** States entered (Map iterations included). */
+  stateTransitions: number;
+  entered: string[];
+  error?: string;
+  cause?: string;
+  input: unknown;
+  output?: unknown;
+  steps: StepRecord[];
+  approvals: ApprovalAsk[];
+}
+
+/** A state machine the runtime runs. */
+export interface RegisteredMachine {
+  readonly arn: string;
+  readonly name: string;
+  /** Short name for reports: `failover`, `failback`. */
+  readonly label: string;
+  readonly region: string;
+  readonly principal: Principal;
+  readonly definition: AslDefinition;
+}
+
+export interface SfnRuntimeHooks {
+  onExecutionStart?(e: ExecutionRecord): void;
+  onStepEnd?(e: ExecutionRecord, step: StepRecord): void;
+  onApprovalAsked?(e: ExecutionRecord, ask: ApprovalAsk): void;
+  onApprovalAnswered?(e: ExecutionRecord, ask: ApprovalAsk): void;
+  onExecutionEnd?(e: ExecutionRecord): void;
+}
+
+/** The execution on whose behalf the current async work runs (attributes API calls to executions). */
+export const executionContext = new AsyncLocalStorage<{ executionArn: string; state: string }>();
+
+/** Step Functions' name of a service in `<Service>.<Exception>` errors of SDK integrations. */
+const SDK_SERVICE: Record<string, { key: ServiceKey; prefix: string }> = {
+  route53: { key: 'route53', prefix: 'Route53' },
+  rds: { key: 'rds', prefix: 'Rds' },
+  dynamodb: { key: 'dynamodb', prefix: 'DynamoDb' },
+  sns: { key: 'sns', prefix: 'Sns' },
+  sfn: { key: 'sfn', prefix: 'Sfn' },
+  cloudwatch: { key: 'cloudwatch', prefix: 'CloudWatch' },
+  eventbridge: { key: 'events', prefix: 'EventBridge' },
+  ec2: { key: 'ec2', prefix: 'Ec2' },
+  cloudformation: { key: 'cloudformation', prefix: 'CloudFormation' },
+  lambda: { key: 'lambda', prefix: 'Lambda' },
+  secretsmanager: { key: 'secretsmanager', prefix: 'SecretsManager' },
+};
+
+/** Optimized integrations answered by the twin's API: resource suffix -> [service, operation]. */
+const OPTIMIZED: Record<string, [ServiceKey, string]> = {
+  'sns:publish': ['sns', 'Publish'],
+  'dynamodb:getItem': ['dynamodb', 'GetItem'],
+  'dynamodb:putItem': ['dynamodb', 'PutItem'],
+  'dynamodb:updateItem': ['dynamodb', 'UpdateItem'],
+  'dynamodb:deleteItem': ['dynamodb', 'DeleteItem'],
+  'events:putEvents': ['events', 'PutEvents'],
+};
+
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+(:[^:]+)?$/;
+const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+type TaskKind =
+  | { kind: 'lambda'; direct: boolean }
+  | { kind: 'callback' }
+  | { kind: 'sdk'; service: ServiceKey; operation: string; prefix: string }
+  | { kind: 'start-execution' }
+  | { kind: 'optimized'; service: ServiceKey; operation: string };
+
+/** How a Task Resource is answered, or undefined when the twin does not model it. */
+export function taskKind(resource: string): TaskKind | undefined {
+  if (LAMBDA_ARN.test(resource)) return { kind: 'lambda', direct: true };
+  if (resource === 'arn:aws:states:::lambda:invoke') return { kind: 'lambda', direct: false };
+  if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') return { kind: 'callback' };
+  if (resource === 'arn:aws:states:::states:startExecution') return { kind: 'start-execution' };
+  const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)$/.exec(resource);
+  if (sdk) {
+    const svc = SDK_SERVICE[sdk[1]!];
+    return svc ? { kind: 'sdk', service: svc.key, operation: pascal(sdk[2]!), prefix: svc.prefix } : undefined;
+  }
+  const opt = /^arn:aws:states:::([a-z0-9]+:[a-zA-Z]+)$/.exec(resource);
+  if (opt && OPTIMIZED[opt[1]!]) {
+    const [service, operation] = OPTIMIZED[opt[1]!]!;
+    return { kind: 'optimized', service, operation };
+  }
+  return undefined;
+}
+
+/**
+ * The error Step Functions reports for a failed AWS SDK integration call: `<Service>.<Name>`
+ * (with `Exception` appended as the Java SDK's class names have it) for an error the SDK models,
+ * `<Service>.<Service>Exception` for an unmodelled code; the cause carries AWS's message.
+ */
+export function sdkIntegrationError(prefix: string, err: unknown): Error {
+  const e = err as { name?: string; message?: string; constructor?: { name?: string }; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? 'Error';
+  const ctorName = e?.constructor?.name ?? '';
+  const modelled = ctorName !== '' && !/ServiceException$/.test(ctorName) && ctorName !== 'Error';
+  const exception = modelled ? (name.endsWith('Exception') ? name : `${name}Exception`) : `${prefix}Exception`;
+  const status = e?.$metadata?.httpStatusCode;
+  return namedError(`${prefix}.${exception}`, `${e?.message ?? String(err)} (Service: ${prefix}, Status Code: ${status ?? 'unknown'}, Error Code: ${name})`);
+}
+
+export class SfnRuntime {
+  readonly executions: ExecutionRecord[] = [];
+  private readonly machines = new Map<string, { reg: RegisteredMachine; machine: StateMachine; states: Map<string, AslState> }>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly openTokens = new Map<string, Set<string>>();
+  private transitions = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly lambdas: LambdaRuntime,
+    private readonly hooks: SfnRuntimeHooks = {},
+  ) {}
+
+  /** States entered so far, all executions (an activity signal for the virtual-time driver). */
+  get stateTransitions(): number {
+    return this.transitions;
+  }
+
+  /** Executions still running. */
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Tokens still waiting for an answer, per execution ARN. */
+  openTokensOf(executionArn: string): string[] {
+    return [...(this.openTokens.get(executionArn) ?? [])].filter((t) => this.world.sfn.isTokenOpen(t));
+  }
+
+  /**
+   * Registers a state machine with the twin's Step Functions (StartExecution routes here). Throws
+   * when a Task uses a Resource the twin does not model.
+   */
+  register(reg: RegisteredMachine): void {
+    const local = forLocalInterpreter(reg.definition);
+    const states = new Map(allStates(local));
+    const unsupported = [...states].filter(([, s]) => s.Type === 'Task' && !taskKind(String(s.Resource))).map(([n, s]) => `"${n}" (${String(s.Resource)})`);
+    if (unsupported.length > 0) {
+      throw new TwinUnsupportedError(`twin: state machine ${reg.name} has Task states whose Resource the twin does not model: ${unsupported.join(', ')}`);
+    }
+    // No asl-validator pass here: it compiles its JSON schema on every construction (a quarter of
+    // a second), and the synthesized definitions are validated by the workflow tests.
+    const machine = new StateMachine(local as never, { validationOptions: { noValidate: true } });
+    this.machines.set(reg.arn, { reg, machine, states });
+    this.world.sfn.registerStateMachine(reg.arn, (e) => {
+      this.start(reg.arn, e.executionArn, e.name, e.input);
+    });
+  }
+
+  /** Starts an execution (called by the twin's StartExecution); does not wait for it. */
+  start(stateMachineArn: string, executionArn: string, name: string, input: unknown): ExecutionRecord {
+    const m = this.machines.get(stateMachineArn);
+    if (!m) throw new Error(`twin: no state machine ${stateMachineArn}`);
+    const record: ExecutionRecord = {
+      arn: executionArn,
+      name,
+      stateMachine: m.reg.label,
+      stateMachineArn,
+      database: (input as { database?: { name?: string } } | null)?.database?.name,
+      status: 'RUNNING',
+      startedAt: this.world.clock.now(),
+      stateTransitions: 0,
+      entered: [],
+      input,
+      steps: [],
+      approvals: [],
+    };
+    this.executions.push(record);
+    this.hooks.onExecutionStart?.(record);
+    const done = this.execute(m, record).finally(() => this.running.delete(done));
+    this.running.add(done);
+    return record;
+  }
+
+  private async execute(m: { reg: RegisteredMachine; machine: StateMachine; states: Map<string, AslState> }, rec: ExecutionRecord): Promise<void> {
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [name, state] of m.states) {
+      if (state.Type !== 'Task') continue;
+      handlers[name] = (input: Json) =>
+        executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+    }
+    const run = m.machine.run(rec.input as Json, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: { Id: rec.arn, Name: rec.name, RoleArn: m.reg.principal.arn, StartTime: new Date(rec.startedAt).toISOString() },
+        StateMachine: { Id: m.reg.arn, Name: m.reg.name },
+        // Replaced by a fresh token for every `.waitForTaskToken` invocation (see callback()).
+        Task: { Token: 'replaced-per-invocation' },
+      } as never,
+    });
+    const collecting = (async () => {
+      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string }; Error?: string; Cause?: unknown }>) {
+        if (ev.type === 'StateEntered') {
+          rec.stateTransitions++;
+          this.transitions++;
+          if (ev.state) rec.entered.push(ev.state.name);
+        } else if (ev.type === 'ExecutionFailed') {
+          rec.error = ev.Error ?? rec.error;
+          rec.cause = typeof ev.Cause === 'string' ? ev.Cause : rec.cause;
+        }
+      }
+    })();
+    try {
+      rec.output = await run.result;
+      rec.status = 'SUCCEEDED';
+    } catch (err) {
+      const e = err as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+      rec.status = e?.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : e?.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+      rec.error ??= e?.cause?.name ?? e?.name;
+      rec.cause ??= e?.cause?.message ?? e?.message;
+    }
+    await collecting;
+    rec.stoppedAt = this.world.clock.now();
+    for (const token of this.openTokens.get(rec.arn) ?? []) this.world.sfn.closeTaskToken(token);
+    this.world.sfn.setExecutionStatus(rec.arn, rec.status, { output: rec.output, error: rec.error, cause: rec.cause });
+    this.hooks.onExecutionEnd?.(rec);
+  }
+
+  private async task(reg: RegisteredMachine, rec: ExecutionRecord, name: string, state: AslState, input: Json): Promise<unknown> {
+    const kind = taskKind(String(state.Resource))!;
+    if (kind.kind === 'callback') return this.callback(reg, rec, name, state, input);
+    const step: StepRecord = { state: name, kind: kind.kind === 'optimized' ? 'sdk' : kind.kind, startedAt: this.world.clock.now(), input };
+    rec.steps.push(step);
+    try {
+      let output: unknown;
+      if (kind.kind === 'lambda') {
+        const fnArn = kind.direct ? String(state.Resource) : String((input as { FunctionName?: unknown })?.FunctionName ?? '');
+        const payload = kind.direct ? input : (input as { Payload?: unknown })?.Payload ?? {};
+        const result = await this.invokeLambda(reg, step, fnArn, payload);
+        output = kind.direct ? result : { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+      } else if (kind.kind === 'start-execution') {
+        step.operation = 'sfn:StartExecution';
+        const i = (input ?? {}) as { StateMachineArn?: string; Input?: unknown; Name?: string };
+        const body = { stateMachineArn: i.StateMachineArn, input: typeof i.Input === 'string' ? i.Input : JSON.stringify(i.Input ?? {}), ...(i.Name ? { name: i.Name } : {}) };
+        try {
+          const out = (await this.world.call('sfn', 'StartExecution', body, { region: reg.region, principal: reg.principal })) as { executionArn: string; startDate: Date };
+          output = { ExecutionArn: out.executionArn, StartDate: new Date(out.startDate).toISOString() };
+        } catch (err) {
+          throw sdkIntegrationError('StepFunctions', err);
+        }
+      } else {
+        step.operation = `${kind.service}:${kind.operation}`;
+        let body = input as Record<string, unknown>;
+        if (kind.kind === 'optimized' && kind.operation === 'PutEvents') {
+          body = { ...body, Entries: ((body.Entries as Record<string, unknown>[]) ?? []).map((e) => (typeof e.Detail === 'string' ? e : { ...e, Detail: JSON.stringify(e.Detail ?? {}) })) };
+        }
+        try {
+          output = plain(await this.world.call(kind.service, kind.operation, body, { region: reg.region, principal: reg.principal }));
+        } catch (err) {
+          throw sdkIntegrationError(kind.kind === 'sdk' ? kind.prefix : pascal(kind.service), err);
+        }
+      }
+      step.output = output;
+      return output;
+    } catch (err) {
+      step.error = { name: (err as Error)?.name ?? 'Error', cause: (err as Error)?.message ?? String(err) };
+      throw err;
+    } finally {
+      step.endedAt = this.world.clock.now();
+      this.hooks.onStepEnd?.(rec, step);
+    }
+  }
+
+  /**
+   * Invokes a function as the state machine's role, through the Lambda API: IAM
+   * (`lambda:InvokeFunction`), the Region, API faults, then the real handler. Returns its
+   * output; a function error throws an error named after its `errorType`.
+   */
+  private async invokeLambda(reg: RegisteredMachine, step: StepRecord, fnArn: string, payload: unknown): Promise<unknown> {
+    const fn = this.lambdas.byArn(fnArn);
+    step.functionName = fn?.fn.functionName ?? fnArn;
+    step.folder = fn?.fn.folder;
+    if (fn && this.world.lambda.takeInjectedFailure(fn.fn.folder)) {
+      this.world.log('cloud', `lambda ${fn.fn.functionName} failed (injected): Lambda.ServiceException`, { functionName: fn.fn.functionName, folder: fn.fn.folder });
+      throw namedError('Lambda.ServiceException', `Injected failure: the Lambda service could not invoke ${fn.fn.functionName} (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)`);
+    }
+    let out: { Payload?: Uint8Array; FunctionError?: string };
+    try {
+      out = (await this.world.call('lambda', 'Invoke', { FunctionName: fnArn, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload ?? {}) }, { region: reg.region, principal: reg.principal })) as typeof out;
+    } catch (err) {
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      const name = e?.name === 'AccessDeniedException' ? 'AWSLambdaException' : e?.name === 'TimeoutError' ? 'SdkClientException' : (e?.name ?? 'ServiceException');
+      throw namedError(`Lambda.${name}`, `${e?.message ?? String(err)} (Service: AWSLambda; Status Code: ${e?.$metadata?.httpStatusCode ?? 'unknown'}; Error Code: ${e?.name ?? 'unknown'})`);
+    }
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
+    if (out.FunctionError) {
+      let body: { errorType?: string; errorMessage?: string } = {};
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        // not JSON: unknown error
+      }
+      throw namedError(body.errorType || 'Lambda.Unknown', body.errorMessage ?? text);
+    }
+    return JSON.parse(text) as unknown;
+  }
+
+  /** `.waitForTaskToken`: a fresh token, the real request handler, then wait for the answer. */
+  private async callback(reg: RegisteredMachine, rec: ExecutionRecord, name: string, state: AslState, input: Json): Promise<unknown> {
+    const body = (input ?? {}) as { FunctionName?: string; Payload?: Record<string, unknown> };
+    const { promise, resolve, reject } = (Promise as unknown as { withResolvers<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } }).withResolvers<unknown>();
+    const ask: ApprovalAsk = { state: name, token: '', step: String(body.Payload?.step ?? ''), decision: String(body.Payload?.decision ?? ''), askedAt: this.world.clock.now() };
+    const token = this.world.sfn.registerTaskToken({
+      region: reg.region,
+      executionArn: rec.arn,
+      onSuccess: (output) => {
+        const out = output as { decision?: string; approver?: string } | null;
+        ask.answer = out?.decision === 'approve' ? 'approve' : out?.decision === 'reject' ? 'reject' : ask.answer;
+        ask.approver = out?.approver;
+        ask.answeredAt = this.world.clock.now();
+        this.hooks.onApprovalAnswered?.(rec, ask);
+        resolve(output);
+      },
+      onFailure: (error, cause) => {
+        ask.answer = 'reject';
+        ask.answeredAt = this.world.clock.now();
+        this.hooks.onApprovalAnswered?.(rec, ask);
+        reject(namedError(error ?? 'States.TaskFailed', cause ?? ''));
+      },
+    });
+    ask.token = token;
+    const tokens = this.openTokens.get(rec.arn) ?? new Set<string>();
+    tokens.add(token);
+    this.openTokens.set(rec.arn, tokens);
+    // The Task's own timeout (the interpreter enforces it and fails with States.Timeout): close the
+    // token at the same moment, so a late answer gets TaskTimedOut as on AWS.
+    const timeoutSeconds = state.TimeoutSeconds ?? (typeof state.TimeoutSecondsPath === 'string' ? jsonPathGet(input, state.TimeoutSecondsPath) : undefined);
+    if (typeof timeoutSeconds === 'number' && timeoutSeconds > 0) {
+      setTimeout(() => {
+        if (!this.world.sfn.isTokenOpen(token)) return;
+        this.world.sfn.closeTaskToken(token);
+        ask.answer = 'timeout';
+        ask.answeredAt = this.world.clock.now();
+        this.hooks.onApprovalAnswered?.(rec, ask);
+      }, timeoutSeconds * 1000);
+    }
+    const step: StepRecord = { state: name, kind: 'callback', startedAt: this.world.clock.now(), input };
+    rec.steps.push(step);
+    try {
+      const output = (await this.invokeLambda(reg, step, String(body.FunctionName ?? ''), { ...(body.Payload ?? {}), taskToken: token })) as { approvalId?: string; expiresAt?: string } | null;
+      step.output = output;
+      ask.approvalId = output?.approvalId;
+      ask.expiresAt = output?.expiresAt;
+      rec.approvals.push(ask);
+      this.hooks.onApprovalAsked?.(rec, ask);
+    } catch (err) {
+      step.error = { name: (err as Error)?.name ?? 'Error', cause: (err as Error)?.message ?? String(err) };
+      this.world.sfn.closeTaskToken(token);
+      ask.answer = 'failed';
+      throw err;
+    } finally {
+      step.endedAt = this.world.clock.now();
+      this.hooks.onStepEnd?.(rec, step);
+    }
+    return promise;
+  }
+}
