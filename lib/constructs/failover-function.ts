@@ -15,6 +15,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NetworkConfig } from '../../lambdas/shared/config-schema.js';
 import type { FunctionName } from '../../lambdas/shared/contracts.js';
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling.js';
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
 import { FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
@@ -146,13 +147,11 @@ export class FailoverFunction extends Construct {
       depsLockFilePath: LOCK_FILE,
       bundling: {
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
+        mainFields: BUNDLE_MAIN_FIELDS,
         minify: true,
         sourceMap: true,
-        // Bundled CommonJS dependencies (pg, mysql2) call require(): give ESM output one.
-        banner: "import { createRequire as __rdsFailoverRequire } from 'node:module'; const require = __rdsFailoverRequire(import.meta.url);",
-        // pg's optional native binding is never installed.
-        externalModules: ['pg-native'],
+        banner: BUNDLE_BANNER,
+        externalModules: BUNDLE_EXTERNALS,
       },
     });
     Tags.of(this.function).add(FUNCTION_TAG, props.name);

@@ -246,6 +246,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       roles: scenario.roles,
       config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
       wallMs: Math.round(performance.now() - wallStart),
+      lambdaInvocations: world.lambda.invocations.length,
     };
     return reportSchema.parse(report);
   } finally {

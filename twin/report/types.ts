@@ -174,5 +174,7 @@ export const reportSchema = z.object({
   config: configSummarySchema.optional(),
   /** Extension: wall-clock milliseconds the drill took. */
   wallMs: z.number().min(0).optional(),
+  /** Extension: Lambda invocations of the run (workflow steps, probes, scheduled heartbeats). */
+  lambdaInvocations: z.number().int().min(0).optional(),
 });
 export type Report = z.infer<typeof reportSchema>;

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: for each scenario in scenarios/, the drill's wall time, state transitions,
+ * Lambda invocations, AWS API calls, modelled detection time, RTO and data loss; then the bundle
+ * size and module-init time of each function. Printed as tables and written as JSON
+ * (bench/results.json, or --json FILE). Counts are exact and repeatable (same seed); wall times are
+ * medians of --runs drills and are reported with their ratio to the fastest scenario.
+ *
+ *   npm run bench                          # every scenario, 3 runs each, then the bundles
+ *   npm run bench -- --runs 1 --only crash-hot --no-bundles
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../lib/paths.js';
+import { runDrill } from '../twin/drill/index.js';
+import { loadScenarioFile } from '../twin/scenario/index.js';
+import { benchBundles, type BundleRow } from './bundles.js';
+
+interface ScenarioRow {
+  scenario: string;
+  outcome: string;
+  exitOk: boolean;
+  wallMsMedian: number;
+  wallRatio: number;
+  stateTransitions: number;
+  lambdaInvocations: number;
+  apiCalls: number;
+  detectionSeconds: number | null;
+  rtoSeconds: number | null;
+  dataLossSeconds: number | null;
+}
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string', multiple: true },
+    json: { type: 'string', default: join(PROJECT_ROOT, 'bench', 'results.json') },
+    'no-bundles': { type: 'boolean', default: false },
+  },
+});
+const runs = Math.max(1, Number(values.runs));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = join(PROJECT_ROOT, 'scenarios');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .filter((f) => !values.only || values.only.some((o) => f.startsWith(o)))
+  .sort();
+
+const rows: Omit<ScenarioRow, 'wallRatio'>[] = [];
+const started = performance.now();
+for (const file of files) {
+  const scenario = loadScenarioFile(join(dir, file));
+  const walls: number[] = [];
+  let report: Awaited<ReturnType<typeof runDrill>> | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    report = await runDrill(scenario, { seed: 1 });
+    walls.push(performance.now() - t0);
+  }
+  const r = report!;
+  rows.push({
+    scenario: r.scenario,
+    outcome: r.outcome,
+    exitOk: r.invariants.every((i) => i.held) && r.expectations.every((e) => e.held),
+    wallMsMedian: Math.round(median(walls)),
+    stateTransitions: r.executions.reduce((n, e) => n + e.stateTransitions, 0),
+    lambdaInvocations: r.lambdaInvocations ?? 0,
+    apiCalls: Object.values(r.apiCalls).reduce((n, v) => n + v, 0),
+    detectionSeconds: r.detectionSeconds,
+    rtoSeconds: r.rtoSeconds,
+    dataLossSeconds: r.dataLossSeconds,
+  });
+  process.stderr.write(`  ${r.scenario}: ${r.outcome} in ${Math.round(median(walls))} ms\n`);
+}
+const fastest = Math.min(...rows.map((r) => r.wallMsMedian));
+const scenarios: ScenarioRow[] = rows.map((r) => ({ ...r, wallRatio: Math.round((r.wallMsMedian / fastest) * 100) / 100 }));
+const totalMs = Math.round(performance.now() - started);
+
+console.log(`\nScenarios (${files.length}, ${runs} run(s) each, seed 1; whole library ${totalMs} ms wall)`);
+console.table(scenarios);
+let bundles: BundleRow[] = [];
+if (!values['no-bundles']) {
+  bundles = await benchBundles();
+  console.log('\nFunction bundles (as deployed; init = median of 5 cold imports)');
+  console.table(bundles);
+}
+writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, bundles }, null, 2)}\n`);
+console.log(`\nwritten: ${values.json}`);
