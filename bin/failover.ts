@@ -18,6 +18,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliExit, createContext, EXIT, processIo, type CliContext, type CliIo } from './cli/context.js';
 
+// The SDK warns on every process that Node 20 support ends in 2027. The CLI runs here on Node 20 by
+// design (the deployed functions run Node.js 24); the warning is noise in a drill's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const COMMANDS_DIR = join(HERE, 'commands');
 /** `name.ts` (or .js/.mjs) with a kebab-case name: excludes `x.d.ts`, `x.test.ts` and helpers like `_x.ts`. */
