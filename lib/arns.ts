@@ -27,6 +27,26 @@ export class Arns {
   rdsGlobalCluster(id: string): string {
     return `arn:${this.partition}:rds::${this.account}:global-cluster:${id}`;
   }
+  /** A DB snapshot (or a name pattern). */
+  rdsSnapshot(region: string, name: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:snapshot:${name}`;
+  }
+  /** Any DB subnet group of a Region. */
+  rdsAnySubnetGroup(region: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:subgrp:*`;
+  }
+  /** Any DB parameter group of a Region. */
+  rdsAnyParameterGroup(region: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:pg:*`;
+  }
+  /** Any option group of a Region. */
+  rdsAnyOptionGroup(region: string): string {
+    return `arn:${this.partition}:rds:${region}:${this.account}:og:*`;
+  }
+  /** A CloudWatch alarm. */
+  alarm(region: string, name: string): string {
+    return `arn:${this.partition}:cloudwatch:${region}:${this.account}:alarm:${name}`;
+  }
   /** Automated backups (their ids are resource ids, unknown before deployment). */
   rdsAnyAutomatedBackup(region: string): string {
     return `arn:${this.partition}:rds:${region}:${this.account}:auto-backup:*`;

@@ -13,13 +13,13 @@ export { HeartbeatMonitor, heartbeatInputFor, heartbeatMetric, type HeartbeatMon
 export { FailoverDashboard, type FailoverDashboardProps } from './constructs/failover-dashboard.js';
 export { FailoverFunction, FUNCTION_RUNTIME, vpcAccessGrant, type FailoverFunctionProps, type FunctionPermissions, type WildcardGrant } from './constructs/failover-function.js';
 export { FailoverKey, type FailoverKeyProps } from './constructs/encryption-key.js';
-export { CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, databaseLoginGrants, putMetricDataGrant, type ControlFunctionName, type ControlResourceArns } from './constructs/permissions.js';
+export { bothRoles, CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, databaseLoginGrants, putMetricDataGrant, type ControlFunctionName, type ControlResourceArns } from './constructs/permissions.js';
 export { ControlStack, type ControlStackProps } from './stacks/control-stack.js';
 export { SignalStack, type SignalStackProps } from './stacks/signal-stack.js';
 export { ProbeStack, type ProbeStackProps } from './stacks/probe-stack.js';
 export { LAMBDA_SERVICE_RETRY, TRANSIENT_RETRY, TASK_TIMEOUT_MARGIN, lambdaStep, type LambdaStepProps, type FailurePath } from './workflow/steps.js';
-export { buildFailoverDefinition, FAILOVER_STATES, FAILOVER_TIMING, type FailoverDefinitionProps, type FailoverWorkflowFunctions, type WorkflowFunction } from './workflow/failover.js';
-export { buildFailbackDefinition, FAILBACK_STATES, type FailbackDefinitionProps } from './workflow/failback.js';
+export { buildFailoverDefinition, APPROVAL_HINTS, FAILOVER_STATES, FAILOVER_TIMING, type FailoverDefinitionProps, type FailoverWorkflowFunctions, type WorkflowFunction } from './workflow/failover.js';
+export { buildFailbackDefinition, FAILBACK_STATES, FAILBACK_TIMING, type FailbackDefinitionProps, type FailbackWorkflowFunctions } from './workflow/failback.js';
 export {
   failoverTriggerPattern,
   crossRegionAlarmPattern,

@@ -21,6 +21,8 @@ export type DbTarget = { kind: 'instance'; db: DbInstance } | { kind: 'cluster';
 export interface WriteRecord {
   /** Instance (or cluster) id at the time of the write. */
   readonly target: string;
+  /** The instance's immutable resource id: tells a renamed instance from a new one with the old name. */
+  readonly resourceId?: string;
   readonly region: string;
   /** Virtual ms since epoch, and seconds since the world started. */
   readonly at: number;
@@ -253,6 +255,7 @@ export class NetworkModel {
     const now = this.world.clock.now();
     const w: WriteRecord = {
       target: t.db.id,
+      resourceId: (t.db as { dbiResourceId?: string }).dbiResourceId,
       region: t.db.region,
       at: now,
       t: (now - this.world.startMs) / 1000,

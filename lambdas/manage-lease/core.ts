@@ -10,6 +10,9 @@
 import type { ManageLeaseOutput } from '../shared/contracts.js';
 import { ResourceBusyError, TerminalError } from '../shared/errors.js';
 
+/** What the core decides: the output without the current-roles view (the handler adds it from the writer). */
+export type LeaseOutcome = Omit<ManageLeaseOutput, 'current'>;
+
 export type Site = 'primary' | 'standby';
 
 /** The lease/roles item as stored (unmarshalled). */
@@ -68,10 +71,21 @@ export const cooldownStart = (now: Date, cooldownMinutes: number): string => new
 
 const otherSite = (site: Site): Site => (site === 'primary' ? 'standby' : 'primary');
 
-const summary = (item: LeaseItem | undefined): Pick<ManageLeaseOutput, 'epoch' | 'writer' | 'lastFailoverAt'> => ({
+const summary = (item: LeaseItem | undefined): Pick<LeaseOutcome, 'epoch' | 'writer' | 'lastFailoverAt' | 'lastIncidentId'> => ({
   epoch: item?.epoch ?? 0,
   writer: item?.writer ?? 'primary',
   ...(item?.lastFailoverAt ? { lastFailoverAt: item.lastFailoverAt } : {}),
+  lastIncidentId: item?.lastIncidentId ?? '',
+});
+
+// ---------------------------------------------------------------- read
+
+/** The lease and roles as they are (read changes nothing). */
+export const readOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({
+  acquired: false,
+  outcome: 'read',
+  ...summary(item),
+  ...(item?.holder ? { heldBy: item.holder } : {}),
 });
 
 // ---------------------------------------------------------------- acquire
@@ -101,7 +115,7 @@ export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
 }
 
 /** The outcome of a successful acquisition, from the item as written (ALL_NEW). */
-export const acquiredOutcome = (item: LeaseItem): ManageLeaseOutput => ({ acquired: true, outcome: 'acquired', ...summary(item) });
+export const acquiredOutcome = (item: LeaseItem): LeaseOutcome => ({ acquired: true, outcome: 'acquired', ...summary(item) });
 
 /**
  * Why the acquisition's condition failed, from the item as it was (ALL_OLD): held by this very
@@ -109,7 +123,7 @@ export const acquiredOutcome = (item: LeaseItem): ManageLeaseOutput => ({ acquir
  * (`already-handled`), or within the cooldown. An item that explains nothing (it changed under us)
  * is a {@link ResourceBusyError}: the workflow retries.
  */
-export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest, now: Date): ManageLeaseOutput {
+export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest, now: Date): LeaseOutcome {
   if (old?.holder === request.holder) return { acquired: true, outcome: 'reentered', ...summary(old) };
   if (old?.holder) return { acquired: false, outcome: 'already-handled', heldBy: old.holder, ...summary(old) };
   if (!request.ignoreCooldown && old?.lastChangeAt && old.lastChangeAt >= cooldownStart(now, request.cooldownMinutes)) {
@@ -136,27 +150,35 @@ export function releasePlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
  * The outcome of a release, whether it removed the holder (`item` = ALL_NEW) or found the lease
  * free or held by another (`item` = ALL_OLD, nothing changed): always `released` (idempotent).
  */
-export function releasedOutcome(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder'>): ManageLeaseOutput {
+export function releasedOutcome(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder'>): LeaseOutcome {
   const heldByOther = item?.holder && item.holder !== request.holder ? { heldBy: item.holder } : {};
   return { acquired: false, outcome: 'released', ...summary(item), ...heldByOther };
 }
 
 // ---------------------------------------------------------------- record-failover
 
-export type RecordDecision = { kind: 'done'; output: ManageLeaseOutput } | { kind: 'update'; plan: UpdatePlan };
+export type RecordDecision = { kind: 'done'; output: LeaseOutcome } | { kind: 'update'; plan: UpdatePlan };
 
 /** The outcome once this incident's failover is recorded (the item after the change, or as found). */
-const recordedOutcome = (item: LeaseItem | undefined): ManageLeaseOutput => ({ acquired: false, outcome: 'recorded', ...summary(item) });
+const recordedOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({ acquired: false, outcome: 'recorded', ...summary(item) });
 
 /**
  * Records a completed failover (or failback): the writer moves to the other site, the cooldown
- * restarts, the lease is released. Already recorded for this incident: done, nothing sent. Not the
- * holder and not recorded: {@link LeaseNotHeldError} (never change roles without the lease).
+ * restarts, and the lease is released unless `keepLease` (the failback still rebuilds the other
+ * side under its lease). Already recorded for this incident: done, nothing sent (checked first, so
+ * a re-run that kept the lease never flips the writer twice). Not the holder and not recorded:
+ * {@link LeaseNotHeldError} (never change roles without the lease).
  */
-export function recordFailover(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>, now: Date): RecordDecision {
+export function recordFailover(
+  item: LeaseItem | undefined,
+  request: Pick<LeaseRequest, 'holder' | 'incidentId'> & { keepLease?: boolean },
+  now: Date,
+): RecordDecision {
+  if (item?.lastIncidentId === request.incidentId) return { kind: 'done', output: recordedOutcome(item) };
   if (item?.holder === request.holder) {
     const condition = '#holder = :holder';
-    const update = 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId';
+    const release = request.keepLease ? '' : ' REMOVE #holder, #incidentId';
+    const update = `SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId${release}`;
     return {
       kind: 'update',
       plan: {
@@ -172,7 +194,6 @@ export function recordFailover(item: LeaseItem | undefined, request: Pick<LeaseR
       },
     };
   }
-  if (item?.lastIncidentId === request.incidentId) return { kind: 'done', output: recordedOutcome(item) };
   throw new LeaseNotHeldError(
     `cannot record the failover of incident ${request.incidentId}: the lease is ${item?.holder ? `held by ${item.holder}` : 'not held'}, not by ${request.holder}`,
     { holder: request.holder, heldBy: item?.holder ?? null },
@@ -180,11 +201,11 @@ export function recordFailover(item: LeaseItem | undefined, request: Pick<LeaseR
 }
 
 /** After a successful record-failover update (ALL_NEW). */
-export const recordedAfterUpdate = (item: LeaseItem): ManageLeaseOutput => recordedOutcome(item);
+export const recordedAfterUpdate = (item: LeaseItem): LeaseOutcome => recordedOutcome(item);
 
 /** The record-failover condition failed (ALL_OLD): recorded already by a first attempt, or the lease is lost. */
-export function recordRefused(old: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>): ManageLeaseOutput {
-  if (old?.lastIncidentId === request.incidentId && old.holder !== request.holder) return recordedOutcome(old);
+export function recordRefused(old: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>): LeaseOutcome {
+  if (old?.lastIncidentId === request.incidentId) return recordedOutcome(old);
   throw new LeaseNotHeldError(
     `cannot record the failover of incident ${request.incidentId}: the lease is ${old?.holder ? `held by ${old.holder}` : 'not held'}, not by ${request.holder}`,
     { holder: request.holder, heldBy: old?.holder ?? null },

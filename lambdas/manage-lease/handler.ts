@@ -1,7 +1,9 @@
 /**
  * manage-lease: takes, releases and records the per-database lease (one incident at a time, with
- * an epoch as fencing token) in the state table. Every action is idempotent: a re-run after a
- * crash or redrive gives the same result.
+ * an epoch as fencing token) in the state table, and reports the current roles: every output
+ * carries `current`, the input database with its sites swapped when the configured standby takes
+ * writes. Every action is idempotent: a re-run after a crash or redrive gives the same result;
+ * `read` changes nothing.
  *
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
@@ -13,8 +15,10 @@ import { ownRegion, regional } from '../shared/clients.js';
 import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { databaseStateKey } from '../shared/names.js';
+import { currentRoles } from '../shared/roles.js';
 import {
   acquiredOutcome,
+  readOutcome,
   acquirePlan,
   acquireRefused,
   recordedAfterUpdate,
@@ -23,6 +27,7 @@ import {
   releasedOutcome,
   releasePlan,
   type LeaseItem,
+  type LeaseOutcome,
   type LeaseRequest,
   type UpdatePlan,
 } from './core.js';
@@ -80,7 +85,7 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     cooldownMinutes: input.database.failover.cooldownMinutes,
   };
   const now = new Date();
-  let output: ManageLeaseOutput;
+  let output: LeaseOutcome;
   switch (input.action) {
     case 'acquire': {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
@@ -93,7 +98,7 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       break;
     }
     case 'record-failover': {
-      const decision = recordFailover(await getItem(key), request, now);
+      const decision = recordFailover(await getItem(key), { ...request, keepLease: input.keepLease }, now);
       if (decision.kind === 'done') {
         output = decision.output;
         break;
@@ -102,6 +107,9 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       output = result.ok ? recordedAfterUpdate(result.item) : recordRefused(result.old, request);
       break;
     }
+    case 'read':
+      output = readOutcome(await getItem(key));
+      break;
   }
-  return manageLeaseOutput.parse(output);
+  return manageLeaseOutput.parse({ ...output, current: currentRoles(input.database, output.writer) });
 };

@@ -120,6 +120,27 @@ export function phaseSummary(f: IncidentFacts): string {
       return 'failback scheduled';
     case 'escalated':
       return 'ESCALATED: the workflow stopped and needs a human';
+    // Failback phases: the database is passed in its current roles (primary = the site writing now).
+    case 'failback-started':
+      return `failback started: ${siteName(db.standby)} answers again`;
+    case 'old-primary-preserved':
+      return `old instance preserved (snapshot, renamed, stopped) in ${db.standby.region}`;
+    case 'standby-rebuilding':
+      return `rebuilding ${siteName(db.standby)} as a replica of ${siteName(db.primary)}`;
+    case 'failback-stable':
+      return `${siteName(db.standby)} caught up and stayed healthy for the stability window`;
+    case 'traffic-shifted':
+      return `traffic shifted${typeof f.detail.percent === 'number' ? ` ${f.detail.percent}%` : ''} back to ${db.standby.region}`;
+    case 'traffic-rolled-back':
+      return 'an alarm fired during the traffic drain: weights rolled back, staying failed over';
+    case 'switchover-aborted':
+      return 'planned switchover called off: writes stay on the current primary';
+    case 'failed-back':
+      return `failed back: ${siteName(db.standby)} takes writes again`;
+    case 'failback-declined':
+      return `no failback: ${siteName(db.primary)} keeps taking writes`;
+    case 'standby-rebuilt':
+      return 'the other side is rebuilt as the new standby';
   }
 }
 

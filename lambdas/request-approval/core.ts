@@ -3,7 +3,8 @@
  * notification (never the token) that tells a human what happened, why they are asked, what
  * each answer does and how to answer.
  */
-import { approvalKey, type ApprovalRecord } from '../shared/approvals.js';
+import { approvalLink } from '../shared/approval-links.js';
+import { approvalKey, type ApprovalEffects, type ApprovalRecord } from '../shared/approvals.js';
 import { isAurora } from '../shared/config-schema.js';
 import type { requestApprovalInput } from '../shared/contracts.js';
 import { stripSensitive } from '../shared/redact.js';
@@ -27,8 +28,10 @@ export interface ApprovalRequestPlan {
 export interface PlanOptions {
   approvalId: string;
   now: Date;
-  /** Base URL of the approval page; the id is appended as `?id=`. */
+  /** Base URL of the approval page; the signed link (`?id=…&exp=…&sig=…`) is built from it with `signingKey`. */
   approvalUrl?: string;
+  /** The approval signing key: without it no link is sent (the page refuses unsigned links). */
+  signingKey?: Uint8Array;
   /** Region of the state machine (for the console link). */
   region: string;
 }
@@ -59,6 +62,10 @@ export function safeSubject(text: string): string {
 
 const formatFact = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
+/**
+ * What approving does. A failback's database comes in its current roles: `primary` is the site
+ * that takes writes now, `standby` the rebuilt original site that takes them back.
+ */
 function onApprove(input: RequestApprovalInput): string {
   const db = input.database;
   const primary = `${siteId(db.primary)} (${db.primary.region})`;
@@ -76,16 +83,31 @@ function onApprove(input: RequestApprovalInput): string {
     case 'accept-data-loss':
       return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and writes the standby had not received yet (see the lag above) are missing from the new primary. The old primary is kept, never deleted, so they can be recovered later.`;
     case 'fail-back':
-      return `a planned switchover without data loss moves writes back to ${primary}, and ${db.dns.recordName} is pointed back at it.`;
+      return isAurora(db.engine)
+        ? `a planned switchover without data loss (SwitchoverGlobalCluster) moves writes from ${primary} back to ${standby}, and ${db.dns.recordName} is pointed back at it.`
+        : `a planned switchover without data loss moves writes from ${primary} back to ${standby}: ${db.traffic ? `application traffic is shifted back step by step (${db.traffic.drainSteps.join(', ')} %, each watched ${db.traffic.stepObservationMinutes} min; an alarm rolls it back), then ` : ''}writes on ${primary} are fenced, ${standby} is promoted once it has every write, ${db.dns.recordName} is pointed back at it, writes are checked, and ${primary} is preserved and rebuilt as the new standby.`;
   }
 }
 
 function onReject(input: RequestApprovalInput): string {
   const db = input.database;
   return input.step === 'failback'
-    ? `no failback: ${siteId(db.standby)} (${db.standby.region}) keeps serving writes.`
+    ? `no failback: ${siteId(db.primary)} (${db.primary.region}) keeps serving writes, and ${siteId(db.standby)} (${db.standby.region}) stays its standby.`
     : `the run stops here: no promotion and no DNS change (what was already done, such as a fence, stays as recorded in the incident) and the incident is closed as aborted.`;
 }
+
+function onTimeout(input: RequestApprovalInput, expiresAt: string): string {
+  return input.step === 'failback'
+    ? `nothing changes after ${expiresAt}: the current primary keeps serving writes, the rebuilt replica stays the standby, the operators are told and the failback run ends as escalated (its lease is released: nothing is half-done).`
+    : `nothing changes after ${expiresAt}: the operators are told and the run escalates.`;
+}
+
+/** The effects stored with the approval, for the approval page. */
+export const approvalEffects = (input: RequestApprovalInput, expiresAt: string): ApprovalEffects => ({
+  approve: onApprove(input),
+  reject: onReject(input),
+  timeout: onTimeout(input, expiresAt),
+});
 
 /** The record to store and the notification to send for one approval request. */
 export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptions): ApprovalRequestPlan {
@@ -110,15 +132,16 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
     createdAt,
     expiresAt,
     ttl: Math.floor(expiresMs / 1000) + APPROVAL_RETENTION_DAYS * 86_400,
+    effects: approvalEffects(input, expiresAt),
   };
 
   const subject = safeSubject(`[rds-failover] ${db.name}: approval needed to ${ASKED[input.decision]}`);
-  const page = opts.approvalUrl ? `${opts.approvalUrl}${opts.approvalUrl.includes('?') ? '&' : '?'}id=${encodeURIComponent(opts.approvalId)}` : undefined;
+  const page = opts.approvalUrl && opts.signingKey ? approvalLink(opts.approvalUrl, opts.signingKey, opts.approvalId, new Date(expiresMs)) : undefined;
   const consoleUrl = `https://${opts.region}.console.aws.amazon.com/states/home?region=${opts.region}#/statemachines`;
   const factLines = Object.entries(facts).map(([k, v]) => `  ${k}: ${formatFact(v)}`);
   const direction =
     input.step === 'failback'
-      ? `from ${db.standby.region} back to ${db.primary.region}`
+      ? `from ${db.primary.region} back to ${db.standby.region}`
       : `from ${db.primary.region} to ${db.standby.region}`;
 
   const message = [
@@ -135,14 +158,19 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
     '',
     `If you approve: ${onApprove(input)}`,
     `If you reject: ${onReject(input)}`,
-    `If nobody answers by ${expiresAt} (${humanDuration(input.timeoutSeconds)} from now): nothing changes, the operators are told, and the run escalates.`,
+    `If nobody answers by ${expiresAt} (${humanDuration(input.timeoutSeconds)} from now): ${input.step === 'failback' ? 'nothing changes: the current primary keeps serving, the operators are told, and the failback run ends as escalated.' : 'nothing changes, the operators are told, and the run escalates.'}`,
     '',
     `How to answer (approval id ${opts.approvalId}: single use, expires ${expiresAt})`,
-    ...(page ? [`  - Approval page: ${page}`, '    (opening the page changes nothing: press Approve or Reject on it)'] : []),
-    `  - CLI: failover approve ${opts.approvalId}`,
+    ...(page
+      ? [`  - Approval page: ${page}`, '    (opening the page changes nothing: press Approve or Reject on it; the link works for this decision only, until it expires)']
+      : opts.approvalUrl
+        ? ['  - (the approval page is deployed, but its link could not be signed: answer with the CLI)']
+        : []),
+    `  - CLI: failover approvals list --database ${db.name}`,
+    `         failover approve ${opts.approvalId}`,
     `         failover reject ${opts.approvalId} --reason "..."`,
     `  - Step Functions console (${opts.region}): ${consoleUrl}`,
-    `    the execution of incident ${input.incidentId} waits at the approval step; answer with the page or the CLI.`,
+    `    the ${input.step} execution of incident ${input.incidentId} waits at its approval step (its input says what is awaited); answer with the page or the CLI.`,
   ].join('\n');
 
   return { approvalId: opts.approvalId, expiresAt, record, subject, message };

@@ -5,13 +5,17 @@
  * or the task times out.
  *
  * Env: TABLE_NAME (approval records), TOPIC_ARN (notifications), APPROVAL_URL (optional: the
- * approval page), AWS_REGION (control Region: clients and the console link).
+ * approval page), APPROVAL_SIGNING_SECRET_ARN (the key that signs page links; without it, or when
+ * it cannot be read, the notification has no link and names the CLI), AWS_REGION (control Region:
+ * clients and the console link).
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
+import { signingKeyFrom } from '../shared/approval-links.js';
 import { approvalKey } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
@@ -23,7 +27,23 @@ import { planApprovalRequest } from './core.js';
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
 const APPROVAL_URL = process.env.APPROVAL_URL || undefined;
+const SECRET_ARN = process.env.APPROVAL_SIGNING_SECRET_ARN || undefined;
 const REGION = ownRegion();
+
+let signingKey: Uint8Array | undefined;
+/** The link-signing key (read once), or undefined when there is no page or it cannot be read. */
+async function linkKey(): Promise<Uint8Array | undefined> {
+  if (!APPROVAL_URL || !SECRET_ARN) return undefined;
+  if (signingKey) return signingKey;
+  try {
+    const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(SECRET_ARN)?.[1] ?? REGION;
+    const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
+    if (out.SecretString) signingKey = signingKeyFrom(out.SecretString);
+  } catch (err) {
+    logger.warn('the approval signing key could not be read: the notification names the CLI only', { error: awsErrorName(err) });
+  }
+  return signingKey;
+}
 
 /** 32 random bytes, base64url: unguessable, single-use approval id. */
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
@@ -35,7 +55,8 @@ export const handler = async (event: unknown): Promise<z.output<typeof requestAp
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
   const sns = regional<SNSClient>(SNSClient as never, REGION);
 
-  const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, region: REGION });
+  const key = await linkKey();
+  const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, signingKey: key, region: REGION });
   try {
     await ddb.send(
       new PutItemCommand({

@@ -62,6 +62,15 @@ export interface ApprovalRecord {
   decidedAt?: string;
   approver?: string;
   reason?: string;
+  /** What approving, rejecting and not answering do, in words (shown on the approval page). */
+  effects?: ApprovalEffects;
+}
+
+/** What each answer does, in words. */
+export interface ApprovalEffects {
+  approve: string;
+  reject: string;
+  timeout: string;
 }
 
 /** Key of an approval record. */
@@ -86,6 +95,7 @@ export interface ApprovalView extends ApprovalSummary {
   decidedAt?: string;
   approver?: string;
   reason?: string;
+  effects?: ApprovalEffects;
 }
 
 export interface ApprovalDeps {
@@ -117,7 +127,7 @@ const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])
 
 /** Attributes read for listings and the page: everything but the task token. */
 const PUBLIC_ATTRIBUTES = [
-  'approvalId', 'database', 'incidentId', 'step', 'decision', 'reasons', 'facts', 'status', 'createdAt', 'expiresAt', 'decidedAt', 'approver', 'reason',
+  'approvalId', 'database', 'incidentId', 'step', 'decision', 'reasons', 'facts', 'status', 'createdAt', 'expiresAt', 'decidedAt', 'approver', 'reason', 'effects',
 ];
 const projection = (): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } => ({
   ProjectionExpression: PUBLIC_ATTRIBUTES.map((_, i) => `#p${i}`).join(', '),
@@ -142,6 +152,7 @@ const toView = (r: Partial<ApprovalRecord>): ApprovalView => ({
   ...(r.decidedAt ? { decidedAt: r.decidedAt } : {}),
   ...(r.approver ? { approver: r.approver } : {}),
   ...(r.reason !== undefined ? { reason: r.reason } : {}),
+  ...(r.effects ? { effects: r.effects } : {}),
 });
 
 /**

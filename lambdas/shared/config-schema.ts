@@ -87,6 +87,40 @@ export const vantagePointSchema = z
   })
   .strict();
 
+/** One weighted target of a traffic record: the application tier of one site Region. */
+export const trafficTargetSchema = z
+  .object({
+    /** The site Region this target serves (the primary's or the standby's Region). */
+    region: region(),
+    /** Route 53 SetIdentifier of this target's weighted record (unique within the record). */
+    setIdentifier: z.string().min(1).max(128),
+    /** The record value: an IPv4 address (A), an IPv6 address (AAAA) or a DNS name (CNAME), e.g. the Region's load balancer. */
+    value: z.string().min(1).max(255),
+  })
+  .strict();
+
+/** Weighted records in front of the application tier, drained back to the original Region by the failback. */
+export const trafficSchema = z
+  .object({
+    /** Route 53 hosted zone id holding the weighted records. */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id such as Z0123456789ABC' }),
+    /** The name clients of the application tier use. */
+    recordName: z.string().regex(/^([a-z0-9_]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+\.?$/i, { message: 'must be a DNS name' }),
+    /** Record type of the weighted records (alias records are not managed). */
+    type: z.enum(['A', 'AAAA', 'CNAME']),
+    /** TTL of the weighted records: clients follow a weight change within about this long. */
+    ttlSeconds: z.number().int().min(0).max(86400).default(60),
+    /** One weighted target per site Region (both the primary's and the standby's Region). */
+    targets: z.array(trafficTargetSchema).min(2).max(2),
+    /** Percentages of traffic moved back to the original Region, one step after the other; the last is 100. */
+    drainSteps: z.array(z.number().int().min(1).max(100)).min(1).max(10).default([10, 50, 100]),
+    /** Minutes each step is observed (alarms checked every minute) before the next. */
+    stepObservationMinutes: z.number().int().min(1).max(1440).default(10),
+    /** CloudWatch alarms gating every step, looked up by name in both site Regions; one in ALARM (or missing everywhere) rolls the weights back. The database's in-Region heartbeat alarm is always checked too. */
+    alarmNames: z.array(z.string().min(1).max(255)).max(20).optional(),
+  })
+  .strict();
+
 export const databaseSchema = z
   .object({
     /** Name of the protected database: lowercase, used in resource names, events and the CLI. */
@@ -179,9 +213,22 @@ export const databaseSchema = z
         stabilityMinutes: z.number().int().min(0).max(10080).default(30),
         /** How long a failback approval request waits before it expires (nothing is changed). */
         approvalTimeoutHours: z.number().int().min(1).max(720).default(24),
+        /** How long the failback waits for the original site to answer again (backoff from 5 minutes to 1 hour) before it gives up and tells the operators. */
+        maxWaitHours: z.number().int().min(1).max(8760).default(168),
+        /** Replica lag (seconds) at or under which the rebuilt replica counts as caught up and healthy. */
+        maxLagSeconds: z.number().min(0).max(3600).default(5),
+        /** How long the rebuilt cross-Region replica may take to become available and catch up before the failback escalates. */
+        rebuildTimeoutMinutes: z.number().int().min(10).max(1440).default(240),
       })
       .strict()
-      .default({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24 }),
+      .default({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24, maxWaitHours: 168, maxLagSeconds: 5, rebuildTimeoutMinutes: 240 }),
+    /**
+     * Weighted Route 53 records in front of the application tier (one target per site Region).
+     * The failback shifts their weight back to the original Region step by step, each step
+     * observed and gated on alarms; an alarm rolls the weights back and the failback stops.
+     * Default: no traffic records (the failback moves only the database).
+     */
+    traffic: trafficSchema.optional(),
   })
   .strict();
 
@@ -230,6 +277,8 @@ export type SiteConfig = z.output<typeof siteSchema>;
 export type StandbyConfig = z.output<typeof standbySchema>;
 export type VantagePoint = z.output<typeof vantagePointSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
+export type TrafficConfig = z.output<typeof trafficSchema>;
+export type FailbackConfig = z.output<typeof databaseSchema.shape.failback>;
 
 /** Name of the built-in vantage point that asks the RDS control plane in the primary Region. */
 export const CONTROL_PLANE_VANTAGE = 'rds-api';

@@ -24,6 +24,15 @@ export const FUNCTION_NAMES = [
   'verify-writes',
   'record-incident',
   'heartbeat',
+  'plan-failback',
+  'check-original-site',
+  'preserve-old-primary',
+  'restore-ingress',
+  'rebuild-replica',
+  'check-replica',
+  'switchover-global-cluster',
+  'shift-traffic',
+  'approval-page',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -62,8 +71,10 @@ export const acceptTriggerOutput = z.object({
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
 
 // ---------------------------------------------------------------- manage-lease
-export const leaseAction = z.enum(['acquire', 'release', 'record-failover']);
+/** read: report the lease and the current roles without changing anything. */
+export const leaseAction = z.enum(['acquire', 'release', 'record-failover', 'read']);
 export const manageLeaseInput = z.object({
+  /** The database as configured (the current roles are computed from it and the recorded writer). */
   ...withDatabase,
   action: leaseAction,
   /** The execution that holds (or asks for) the lease. */
@@ -71,17 +82,27 @@ export const manageLeaseInput = z.object({
   incidentId: z.string().min(1),
   /** Operator requests ignore the cooldown (a human asked). */
   ignoreCooldown: z.boolean().default(false),
+  /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
+  keepLease: z.boolean().default(false),
 });
 export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
   epoch: z.number().int(),
-  outcome: z.enum(['acquired', 'reentered', 'already-handled', 'cooldown', 'released', 'recorded']),
-  /** Which site takes writes now, as recorded (initially "primary"). */
+  outcome: z.enum(['acquired', 'reentered', 'already-handled', 'cooldown', 'released', 'recorded', 'read']),
+  /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */
   heldBy: z.string().optional(),
   lastFailoverAt: z.string().optional(),
+  /** The incident whose failover (or failback) was recorded last; "" when none. */
+  lastIncidentId: z.string().default(''),
+  /**
+   * The input database with its sites in their CURRENT roles: `primary` is the site that takes
+   * writes now. With writer "standby" the configured sites are swapped (the configured primary
+   * becomes a hot standby). Workflows act on this view after taking the lease.
+   */
+  current: databaseSchema,
 });
 export type ManageLeaseOutput = z.infer<typeof manageLeaseOutput>;
 
@@ -262,6 +283,16 @@ export const INCIDENT_PHASES = [
   'failed-over',
   'failback-scheduled',
   'escalated',
+  'failback-started',
+  'old-primary-preserved',
+  'standby-rebuilding',
+  'failback-stable',
+  'traffic-shifted',
+  'traffic-rolled-back',
+  'switchover-aborted',
+  'failed-back',
+  'failback-declined',
+  'standby-rebuilt',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = z.object({
@@ -292,6 +323,193 @@ export const heartbeatInput = probeInput.omit({ vantage: true, write: true }).ex
   site: z.enum(['in-region', 'cross-region']),
 });
 export const heartbeatOutput = z.object({ database: z.string(), site: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+
+// ---------------------------------------------------------------- failback workflow
+/**
+ * Input of the failback state machine, from the failover's "Schedule the failback": the database
+ * AS CONFIGURED (the failback computes the current roles itself), the failover's incident and epoch.
+ */
+export const failbackInputSchema = z.object({
+  ...withDatabase,
+  /** The failover incident this failback undoes (its fence record holds the rules to restore). */
+  incidentId: z.string().min(1),
+  /** The failover's epoch (the failback takes its own lease and epoch). */
+  epoch: z.number().int().nullable(),
+});
+export type FailbackInput = z.infer<typeof failbackInputSchema>;
+
+/**
+ * Which site of the database (as the workflow passes it: current roles) a function acts on.
+ * In the failback, `standby` is the original site being rebuilt and `primary` the current writer.
+ */
+export const SITE_ROLES = ['primary', 'standby'] as const;
+export const siteRole = z.enum(SITE_ROLES);
+export type SiteRole = z.infer<typeof siteRole>;
+
+// ---------------------------------------------------------------- plan-failback (pure)
+export const planFailbackInput = z.object({ ...withDatabase });
+export const planFailbackOutput = z.object({
+  /** Aurora global database: planned switchover, no rebuild. */
+  aurora: z.boolean(),
+  /** failback.approvalTimeoutHours in seconds, for TimeoutSecondsPath. */
+  approvalTimeoutSeconds: z.number().int().positive(),
+  /** Checks of the rebuilt replica (every `intervalSeconds`) before giving up: rebuildTimeoutMinutes. */
+  rebuild: z.object({ intervalSeconds: z.number().int().positive(), checks: z.number().int().positive() }),
+  /** The stability window: checked every `intervalSeconds`, at most `checks` times (then the failback stops). */
+  stability: z.object({ windowSeconds: z.number().int().min(0), intervalSeconds: z.number().int().positive(), checks: z.number().int().positive() }),
+  /** Traffic drain steps (empty without traffic records): `checks` one-minute observations each. */
+  drain: z.object({
+    intervalSeconds: z.number().int().positive(),
+    steps: z.array(z.object({ step: z.number().int().min(1), percent: z.number().int().min(1).max(100), checks: z.number().int().positive() })),
+  }),
+  hasTraffic: z.boolean(),
+});
+export type PlanFailbackOutput = z.infer<typeof planFailbackOutput>;
+
+// ---------------------------------------------------------------- check-original-site
+export const checkOriginalSiteInput = z.object({
+  ...withDatabase,
+  /** The original site (in the failback's current-roles view: the standby). */
+  site: siteRole.default('standby'),
+  /** Checks made so far (0 for the first). */
+  attempt: z.number().int().min(0).default(0),
+  /** When the waiting started (ISO 8601): the failback gives up after failback.maxWaitHours. */
+  waitingSince: z.string().min(1),
+});
+export const checkOriginalSiteOutput = z.object({
+  /** The RDS API of the site's Region answered. */
+  answered: z.boolean(),
+  /** The site can be preserved and rebuilt now (the old instance is available or absent; Aurora: a connected secondary). */
+  ready: z.boolean(),
+  status: z.string().nullable(),
+  detail: z.string(),
+  attempt: z.number().int().min(1),
+  /** The input's waitingSince, passed on to the next check. */
+  waitingSince: z.string(),
+  /** Backoff before the next check: 5 minutes, doubling, at most 1 hour. */
+  nextWaitSeconds: z.number().int().positive(),
+  /** Not ready and failback.maxWaitHours have passed. */
+  giveUp: z.boolean(),
+});
+export type CheckOriginalSiteOutput = z.infer<typeof checkOriginalSiteOutput>;
+
+// ---------------------------------------------------------------- preserve-old-primary
+export const preserveInput = z.object({
+  ...withDatabase,
+  /** The site whose old instance is preserved (its identifier is then free for the rebuilt replica). */
+  site: siteRole,
+  /** The failback's epoch: names the snapshot and the renamed instance. */
+  epoch: z.number().int(),
+  incidentId: z.string(),
+});
+export const preserveOutput = z.object({
+  /** Snapshot taken, instance renamed and stopped (or nothing to preserve). */
+  done: z.boolean(),
+  /** The call made now (none: waiting for a step under way, or done). */
+  action: z.enum(['CreateDBSnapshot', 'ModifyDBInstance', 'StopDBInstance', 'none']),
+  detail: z.string(),
+  snapshotId: z.string(),
+  preservedId: z.string(),
+  status: z.string().nullable(),
+});
+
+// ---------------------------------------------------------------- restore-ingress
+export const restoreIngressInput = z.object({
+  ...withDatabase,
+  site: siteRole,
+  /** The incident whose fence record (FENCE#<id>) holds the revoked rules. */
+  fenceIncidentId: z.string().min(1),
+  incidentId: z.string(),
+  epoch: z.number().int(),
+});
+export const restoreIngressOutput = z.object({
+  groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().int(), detail: z.string() })),
+  detail: z.string(),
+});
+
+// ---------------------------------------------------------------- rebuild-replica
+export const rebuildReplicaInput = z.object({
+  ...withDatabase,
+  /** The site rebuilt as a cross-Region read replica of the other site (under its configured identifier). */
+  site: siteRole,
+  epoch: z.number().int(),
+  incidentId: z.string(),
+});
+export const rebuildReplicaOutput = z.object({
+  /** False when the replica already existed (idempotent re-run). */
+  started: z.boolean(),
+  replica: z.object({ region: z.string(), id: z.string() }),
+  sourceArn: z.string(),
+  detail: z.string(),
+});
+
+// ---------------------------------------------------------------- check-replica
+export const checkReplicaInput = z.object({
+  ...withDatabase,
+  /** The site whose replica (or Aurora secondary) is checked; its source is the other site. */
+  site: siteRole,
+  /** health: available, replicating, lag within failback.maxLagSeconds, the site's heartbeat alarm not in ALARM. drained: lag 0 measured after `since`. */
+  mode: z.enum(['health', 'drained']).default('health'),
+  /** health: when the replica became healthy (null: not yet); kept while healthy, reset by a relapse. */
+  healthySince: z.string().nullable().default(null),
+  /** health: relapses counted so far. */
+  relapses: z.number().int().min(0).default(0),
+  /**
+   * drained: only lag datapoints of periods starting at or after this moment count (ISO 8601).
+   * Null on the first drained check after the fence: the check's own time is used, and returned.
+   */
+  since: z.string().nullable().optional(),
+});
+export const checkReplicaOutput = z.object({
+  status: z.string(),
+  lagSeconds: z.number().nullable(),
+  /** Where the lag came from (ReplicaLag, OldestReplicationSlotLag, AuroraGlobalDBReplicationLag) or none. */
+  lagSource: z.string(),
+  /** The site's in-Region heartbeat alarm: OK, ALARM, INSUFFICIENT_DATA, absent, or unknown (API did not answer). */
+  alarm: z.string(),
+  healthy: z.boolean(),
+  /** Why it is not healthy (empty when healthy). */
+  reasons: z.array(z.string()),
+  healthySince: z.string().nullable(),
+  relapses: z.number().int().min(0),
+  /** Healthy for failback.stabilityMinutes without a relapse. */
+  stable: z.boolean(),
+  /** drained mode: every write of the source has reached the replica. */
+  drained: z.boolean(),
+  /** drained mode: the moment lag datapoints are counted from (pass it to the next check); null in health mode. */
+  since: z.string().nullable(),
+  endpoint: z.string().nullable(),
+});
+export type CheckReplicaOutput = z.infer<typeof checkReplicaOutput>;
+
+// ---------------------------------------------------------------- switchover-global-cluster
+export const switchoverInput = z.object({ ...withDatabase, epoch: z.number().int(), incidentId: z.string() });
+export const switchoverOutput = z.object({
+  /** False when the switchover already runs or is done (idempotent re-run). */
+  started: z.boolean(),
+  target: z.object({ region: z.string(), id: z.string() }),
+  detail: z.string(),
+});
+
+// ---------------------------------------------------------------- shift-traffic
+export const trafficWeight = z.object({ setIdentifier: z.string(), region: z.string(), weight: z.number().int().min(0).max(255).nullable() });
+export const shiftTrafficInput = z.object({
+  ...withDatabase,
+  /** read: the weights now; shift: move `percent` % to the standby's Region (current roles: the original site); restore: put `before` back; check-alarms: the gating alarms. */
+  action: z.enum(['read', 'shift', 'restore', 'check-alarms']),
+  percent: z.number().int().min(0).max(100).optional(),
+  before: z.array(trafficWeight).optional(),
+  incidentId: z.string(),
+  epoch: z.number().int(),
+});
+export const shiftTrafficOutput = z.object({
+  weights: z.array(trafficWeight),
+  changeId: z.string().nullable(),
+  /** check-alarms: no gating alarm fires (and every named alarm was found). */
+  ok: z.boolean(),
+  firing: z.array(z.string()),
+  detail: z.string(),
+});
 
 /** Event names on the product's event bus (detail-type), for other automation. */
 export const EVENT_SOURCE = 'rds-failover';

@@ -67,6 +67,15 @@ export class WritesFailedError extends TerminalError {
   override readonly name = 'WritesFailedError';
 }
 
+/**
+ * A failback step cannot go on without a human: the old primary cannot be preserved (wrong state,
+ * snapshot failed), its identifier is taken by something unexpected, the rebuilt replica cannot be
+ * created. Nothing was deleted; the failback escalates with the lease held.
+ */
+export class FailbackStepFailedError extends TerminalError {
+  override readonly name = 'FailbackStepFailedError';
+}
+
 /** Why an approval answer was refused (see {@link ApprovalRefusedError}). */
 export type ApprovalRefusal = 'not-found' | 'expired' | 'already-decided';
 
@@ -95,6 +104,7 @@ export const ERROR_NAMES = {
   promotionFailed: 'PromotionFailedError',
   dnsSwitchFailed: 'DnsSwitchFailedError',
   writesFailed: 'WritesFailedError',
+  failbackStepFailed: 'FailbackStepFailedError',
 } as const;
 
 /** The Lambda service errors Step Functions recommends retrying (AWS-FACTS §6, CDK default). */

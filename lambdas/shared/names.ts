@@ -18,3 +18,27 @@ export const OPERATOR_EVENT_SOURCE = 'rds-failover.operator';
 
 /** Key of a database's lease/roles item in the state table. */
 export const databaseStateKey = (database: string): { pk: string; sk: string } => ({ pk: `DB#${database}`, sk: 'STATE' });
+
+/** Key of an incident's fence record (the ingress rules the fence revoked, kept for the failback). */
+export const fenceRecordKey = (incidentId: string): { pk: string; sk: string } => ({ pk: `FENCE#${incidentId}`, sk: 'FENCE' });
+
+/** Longest RDS instance identifier. */
+export const MAX_INSTANCE_ID_LENGTH = 63;
+/** Longest instance identifier the failback can preserve: `<id>-old-<epoch>` must fit in 63 characters with an epoch of up to 8 digits. */
+export const MAX_PRESERVABLE_INSTANCE_ID_LENGTH = MAX_INSTANCE_ID_LENGTH - '-old-'.length - 8;
+
+/**
+ * The identifier an old primary is renamed to by the failback, `<id>-old-<epoch>` (it keeps
+ * everything; its old endpoint disappears). IAM scopes the rename to `db:<id>-old-*`.
+ */
+export function preservedInstanceId(instanceId: string, epoch: number): string {
+  const name = `${instanceId}-old-${epoch}`;
+  if (name.length > MAX_INSTANCE_ID_LENGTH) throw new RangeError(`preserved instance name ${name} is longer than ${MAX_INSTANCE_ID_LENGTH} characters`);
+  return name;
+}
+
+/** The snapshot the failback takes of an old primary before touching it: `<id>-pre-failback-<epoch>`. */
+export const preFailbackSnapshotId = (instanceId: string, epoch: number): string => `${instanceId}-pre-failback-${epoch}`;
+
+/** The failback's own incident id, derived from the failover incident it undoes. */
+export const failbackIncidentId = (failoverIncidentId: string): string => `${failoverIncidentId}-failback`;

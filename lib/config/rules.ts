@@ -8,6 +8,7 @@
  * so an id that is present but malformed is not also reported as missing.
  */
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { MAX_PRESERVABLE_INSTANCE_ID_LENGTH } from '../../lambdas/shared/names.js';
 import type { ConfigProblem } from './problems.js';
 import type { DeepPartial } from './schema-walk.js';
 
@@ -263,6 +264,9 @@ const heartbeatAlarm: DatabaseRule = ({ path, db, raw }) => {
   return problems;
 };
 
+/** Hours a failback may spend outside the configured waits: preserving two old primaries (4 h each) and the switchover. */
+export const FAILBACK_FIXED_HOURS = 10;
+
 const approvalTimeouts: DatabaseRule = ({ path, db }) => {
   const problems: ConfigProblem[] = [];
   const limit = Math.min(SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS);
@@ -274,14 +278,75 @@ const approvalTimeouts: DatabaseRule = ({ path, db }) => {
       value: failoverMinutes,
     });
   }
-  const hours = db.failback?.approvalTimeoutHours;
-  const stabilityMinutes = db.failback?.stabilityMinutes ?? 0;
-  if (hours !== undefined && hours * 3600 + stabilityMinutes * 60 > limit) {
+  const fb = db.failback;
+  const hours = fb?.approvalTimeoutHours;
+  const maxWait = fb?.maxWaitHours;
+  if (hours === undefined || maxWait === undefined) return problems;
+  const stabilityMinutes = fb?.stabilityMinutes ?? 0;
+  const rebuildMinutes = fb?.rebuildTimeoutMinutes ?? 0;
+  const stabilityHours = Math.max(6, (6 * stabilityMinutes) / 60);
+  const drainMinutes = (db.traffic?.drainSteps?.length ?? 0) * (db.traffic?.stepObservationMinutes ?? 0);
+  const totalSeconds = (maxWait + hours + stabilityHours + FAILBACK_FIXED_HOURS) * 3600 + (2 * rebuildMinutes + drainMinutes) * 60;
+  if (totalSeconds > limit) {
+    const biggest = maxWait >= hours ? 'maxWaitHours' : 'approvalTimeoutHours';
     problems.push({
-      path: `${path}.failback.approvalTimeoutHours`,
-      message: `must leave the whole failback wait (stabilityMinutes ${stabilityMinutes} + the approval wait) within one Step Functions Standard execution (1 year = ${limit / 3600} hours)`,
-      value: hours,
+      path: `${path}.failback.${biggest}`,
+      message:
+        `must leave the whole failback (maxWaitHours ${maxWait} h + approvalTimeoutHours ${hours} h + the stability phase up to ${stabilityHours} h + 2 rebuilds of rebuildTimeoutMinutes ${rebuildMinutes} min` +
+        `${drainMinutes ? ` + the traffic drain ${drainMinutes} min` : ''} + about ${FAILBACK_FIXED_HOURS} h to preserve the old primaries and switch over) within one Step Functions Standard execution (1 year = ${limit / 3600} hours)`,
+      value: biggest === 'maxWaitHours' ? maxWait : hours,
     });
+  }
+  return problems;
+};
+
+/** The failback renames an old primary to `<id>-old-<epoch>`, which must stay a valid identifier. */
+const preservableIdentifiers: DatabaseRule = ({ path, db }) => {
+  if (db.engine === undefined || isAurora(db.engine)) return [];
+  return (['primary', 'standby'] as const).flatMap((site) => {
+    const id = db[site]?.instanceId;
+    if (id === undefined || id.length <= MAX_PRESERVABLE_INSTANCE_ID_LENGTH) return [];
+    return [{
+      path: `${path}.${site}.instanceId`,
+      message: `must be at most ${MAX_PRESERVABLE_INSTANCE_ID_LENGTH} characters: the failback keeps an old primary by renaming it to "<id>-old-<epoch>", which must fit RDS's 63-character limit`,
+      value: id,
+    }];
+  });
+};
+
+/** Traffic records: one target per site Region, distinct set identifiers, steps up to 100 %, not the writer record. */
+const trafficRecords: DatabaseRule = ({ path, db }) => {
+  const traffic = db.traffic;
+  if (!traffic) return [];
+  const at = `${path}.traffic`;
+  const problems: ConfigProblem[] = [];
+  const sites = [db.primary?.region, db.standby?.region].filter((r): r is string => r !== undefined);
+  const targets = traffic.targets ?? [];
+  const regions = targets.map((t) => t?.region);
+  if (sites.length === 2 && regions.every((r) => r !== undefined)) {
+    targets.forEach((t, i) => {
+      if (t?.region !== undefined && !sites.includes(t.region)) {
+        problems.push({ path: `${at}.targets[${i}].region`, message: `must be the primary's (${sites[0]}) or the standby's (${sites[1]}) Region: the drain moves weight between the two sites`, value: t.region });
+      }
+    });
+    for (const site of sites) {
+      const n = regions.filter((r) => r === site).length;
+      if (n !== 1) problems.push({ path: `${at}.targets`, message: `must have exactly one target in ${site} (a site Region), got ${n}`, value: regions });
+    }
+  }
+  const ids = targets.map((t) => t?.setIdentifier);
+  ids.forEach((id, i) => {
+    if (id !== undefined && ids.indexOf(id) !== i) problems.push({ path: `${at}.targets[${i}].setIdentifier`, message: `must be unique within the record: targets[${ids.indexOf(id)}] has the same one`, value: id });
+  });
+  const steps = traffic.drainSteps;
+  if (steps && steps.length > 0 && steps.every((p) => p !== undefined)) {
+    const increasing = steps.every((p, i) => i === 0 || p! > steps[i - 1]!);
+    if (!increasing) problems.push({ path: `${at}.drainSteps`, message: 'must increase step by step (each step moves more traffic back than the one before)', value: steps });
+    if (steps.at(-1) !== 100) problems.push({ path: `${at}.drainSteps`, message: 'must end at 100: the failback moves all traffic back before it moves the writer', value: steps });
+  }
+  const dns = db.dns;
+  if (dns?.hostedZoneId === traffic.hostedZoneId && dns?.recordName !== undefined && traffic.recordName !== undefined && normalizeDnsName(dns.recordName) === normalizeDnsName(traffic.recordName)) {
+    problems.push({ path: `${at}.recordName`, message: 'must differ from dns.recordName: the writer record is switched by the failover, the traffic records are drained by the failback', value: traffic.recordName });
   }
   return problems;
 };
@@ -296,4 +361,6 @@ const DATABASE_RULES: readonly DatabaseRule[] = [
   vantagePointsSpanRegions,
   heartbeatAlarm,
   approvalTimeouts,
+  preservableIdentifiers,
+  trafficRecords,
 ];

@@ -1,15 +1,17 @@
 /**
- * The functions that run in the control Region: every step of the workflows, plus the
- * cross-Region heartbeat. Each gets the same environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
+ * The functions that run in the control Region: every step of the workflows, the cross-Region
+ * heartbeat, and the approval page (behind a function URL). Each gets the same environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
  * RESOURCE_PREFIX, PROBE_FUNCTION_NAME) and only the permissions of permissions.ts.
  */
 import { Duration } from 'aws-cdk-lib';
+import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { probeFunctionName } from '../../lambdas/shared/names.js';
 import type { Arns } from '../arns.js';
 import { deployedFunctionName } from '../naming.js';
+import type { FailbackWorkflowFunctions } from '../workflow/failback.js';
 import type { FailoverWorkflowFunctions } from '../workflow/failover.js';
 import { FailoverFunction } from './failover-function.js';
 import { CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, type ControlFunctionName, type ControlResourceArns } from './permissions.js';
@@ -29,6 +31,15 @@ export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = 
   'verify-writes': Duration.seconds(30),
   'record-incident': Duration.seconds(20),
   heartbeat: Duration.seconds(30),
+  'plan-failback': Duration.seconds(10),
+  'check-original-site': Duration.seconds(30),
+  'preserve-old-primary': Duration.seconds(60),
+  'restore-ingress': Duration.seconds(60),
+  'rebuild-replica': Duration.seconds(60),
+  'check-replica': Duration.seconds(30),
+  'switchover-global-cluster': Duration.seconds(60),
+  'shift-traffic': Duration.seconds(30),
+  'approval-page': Duration.seconds(15),
 };
 
 const DESCRIPTIONS: Record<ControlFunctionName, string> = {
@@ -45,6 +56,15 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'verify-writes': 'Failover: writes through the DNS name to prove the failover',
   'record-incident': 'Failover: records an incident phase, emits its event and metrics, notifies',
   heartbeat: 'Detection: cross-Region heartbeat through the DNS name (feeds the trigger alarm)',
+  'plan-failback': 'Failback: derives the approval timeout and the bounds of every wait from the config',
+  'check-original-site': 'Failback: reports whether the original site answers again',
+  'preserve-old-primary': 'Failback: snapshots, renames and stops an old primary (never deletes it)',
+  'restore-ingress': 'Failback: restores the ingress rules a fence revoked',
+  'rebuild-replica': 'Failback: rebuilds a site as a cross-Region read replica of the current primary',
+  'check-replica': 'Failback: reports the health, stability and lag of the rebuilt replica',
+  'switchover-global-cluster': 'Failback: switches an Aurora global database back over (no data loss)',
+  'shift-traffic': 'Failback: shifts weighted traffic records step by step and checks the gating alarms',
+  'approval-page': 'Approvals: the approval page (GET shows, only a verified POST answers)',
 };
 
 /** The functions that log in to databases (attached to the control Region's network when configured). */
@@ -67,6 +87,11 @@ export interface ControlFunctionsProps {
 /** Every function of the control Region, by contract name. */
 export class ControlFunctions extends Construct {
   public readonly functions: Readonly<Record<ControlFunctionName, FailoverFunction>>;
+  /**
+   * The approval page's function URL (no IAM auth: every link is signed, short-lived and single
+   * use, and only a verified POST acts; see docs/failback.md, "Security").
+   */
+  public readonly approvalPageUrl: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: ControlFunctionsProps) {
     super(scope, id);
@@ -92,6 +117,15 @@ export class ControlFunctions extends Construct {
       });
     }
     this.functions = functions;
+
+    // The approval page and the links to it (signed with the stack's secret).
+    this.approvalPageUrl = functions['approval-page'].function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    if (props.resources.approvalSigningSecret) {
+      for (const name of ['approval-page', 'request-approval'] as const) {
+        functions[name].function.addEnvironment('APPROVAL_SIGNING_SECRET_ARN', props.resources.approvalSigningSecret);
+      }
+      functions['request-approval'].function.addEnvironment('APPROVAL_URL', this.approvalPageUrl.url);
+    }
   }
 
   /** The functions as the failover workflow needs them. */
@@ -110,6 +144,29 @@ export class ControlFunctions extends Construct {
       'switch-dns': pick('switch-dns'),
       'verify-writes': pick('verify-writes'),
       'record-incident': pick('record-incident'),
+    };
+  }
+
+  /** The functions as the failback workflow needs them. */
+  failbackWorkflowFunctions(): FailbackWorkflowFunctions {
+    const pick = (name: keyof FailbackWorkflowFunctions) => ({ function: this.functions[name].function, timeout: CONTROL_FUNCTION_TIMEOUTS[name] });
+    return {
+      'manage-lease': pick('manage-lease'),
+      'record-incident': pick('record-incident'),
+      'request-approval': pick('request-approval'),
+      'fence-primary': pick('fence-primary'),
+      'promote-standby': pick('promote-standby'),
+      'check-standby': pick('check-standby'),
+      'switch-dns': pick('switch-dns'),
+      'verify-writes': pick('verify-writes'),
+      'plan-failback': pick('plan-failback'),
+      'check-original-site': pick('check-original-site'),
+      'preserve-old-primary': pick('preserve-old-primary'),
+      'restore-ingress': pick('restore-ingress'),
+      'rebuild-replica': pick('rebuild-replica'),
+      'check-replica': pick('check-replica'),
+      'switchover-global-cluster': pick('switchover-global-cluster'),
+      'shift-traffic': pick('shift-traffic'),
     };
   }
 }

@@ -11,12 +11,14 @@ import { Construct } from 'constructs';
 import { Arns } from '../arns.js';
 import { acknowledgeWildcards, policyOf } from '../nag.js';
 import { stateMachineNames } from '../naming.js';
-import { buildFailbackDefinition } from '../workflow/failback.js';
+import { buildFailbackDefinition, type FailbackWorkflowFunctions } from '../workflow/failback.js';
 import { buildFailoverDefinition, type FailoverWorkflowFunctions } from '../workflow/failover.js';
 
 export interface FailoverWorkflowsProps {
   readonly prefix: string;
   readonly functions: FailoverWorkflowFunctions;
+  /** The functions the failback workflow invokes. */
+  readonly failbackFunctions: FailbackWorkflowFunctions;
   /** Encrypts the log groups. */
   readonly encryptionKey: IKey;
   readonly arns?: Arns;
@@ -42,8 +44,8 @@ export class FailoverWorkflows extends Construct {
     this.failback = new StateMachine(this, 'Failback', {
       stateMachineName: stateMachineNames.failback(props.prefix),
       stateMachineType: StateMachineType.STANDARD,
-      comment: 'Fails back to the original site once it is healthy again (currently: records that a failback is due).',
-      definitionBody: DefinitionBody.fromChainable(buildFailbackDefinition(failbackScope, { functions: { 'record-incident': props.functions['record-incident'] } })),
+      comment: 'Fails back to the original site once it is healthy again: rebuild, stability window, approval by policy, gradual drain, zero-data-loss switchover.',
+      definitionBody: DefinitionBody.fromChainable(buildFailbackDefinition(failbackScope, { functions: props.failbackFunctions, arns })),
       logs: { destination: logGroup('Failback'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
@@ -63,7 +65,11 @@ export class FailoverWorkflows extends Construct {
     ];
     const invokes = (fns: { function: { functionArn: string } }[]) =>
       fns.map((f) => ({ resource: `${f.function.functionArn}:*`, reason: 'Invokes this one function; the :* form covers its versions and aliases (how Step Functions grants lambda:InvokeFunction)' }));
-    acknowledgeWildcards(policyOf(this.failback.role), [...common, ...invokes([props.functions['record-incident']])]);
+    acknowledgeWildcards(policyOf(this.failback.role), [
+      ...common,
+      ...invokes(Object.values(props.failbackFunctions)),
+      { resource: arns.route53AnyChange(), reason: 'route53:GetChange: the change id is only known once the DNS record is switched back' },
+    ]);
     acknowledgeWildcards(policyOf(this.failover.role), [
       ...common,
       ...invokes(Object.values(props.functions)),

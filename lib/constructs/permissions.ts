@@ -6,7 +6,8 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { probeFunctionName } from '../../lambdas/shared/names.js';
+import { alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
+import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, secretResourceArn } from '../arns.js';
 import type { FunctionPermissions, WildcardGrant } from './failover-function.js';
 
@@ -17,6 +18,11 @@ export interface ControlResourceArns {
   readonly bus: string;
   /** The key encrypting table and topic. */
   readonly key: string;
+  /**
+   * The Secrets Manager secret that signs approval-page links (read by request-approval and the page).
+   * @default - no approval page: neither function may read a signing secret
+   */
+  readonly approvalSigningSecret?: string;
 }
 
 /** The functions that run in the control Region. */
@@ -34,6 +40,15 @@ export const CONTROL_FUNCTIONS = [
   'verify-writes',
   'record-incident',
   'heartbeat',
+  'plan-failback',
+  'check-original-site',
+  'preserve-old-primary',
+  'restore-ingress',
+  'rebuild-replica',
+  'check-replica',
+  'switchover-global-cluster',
+  'shift-traffic',
+  'approval-page',
 ] as const satisfies readonly FunctionName[];
 export type ControlFunctionName = (typeof CONTROL_FUNCTIONS)[number];
 
@@ -89,6 +104,13 @@ export function databaseLoginGrants(databases: readonly DatabaseConfig[], region
   }
   return { statements, wildcards };
 }
+
+/**
+ * Both role assignments of a database: as configured, and swapped (after a failover whose roles
+ * were kept). The workflows act on the current roles, so a step that acts on "the primary" or
+ * "the standby" may act on either configured site.
+ */
+export const bothRoles = (db: DatabaseConfig): DatabaseConfig[] => [db, currentRoles(db, 'standby')];
 
 /** Every Region a database's writer may be in (before and after a failover). */
 const writerRegions = (db: DatabaseConfig): string[] => uniq([db.primary.region, db.standby.region]);
@@ -162,6 +184,18 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | switch-dns | change/list the record sets of each hosted zone |
  * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData |
  * | record-incident | write the table; publish; PutEvents on the product bus; PutMetricData |
+ * | plan-failback | nothing (pure) |
+ * | check-original-site | describe both sites (instances; Aurora: clusters and the global cluster) |
+ * | preserve-old-primary | snapshot `<id>-pre-failback-*`, rename to `<id>-old-*`, stop `<id>-old-*` (never delete) |
+ * | restore-ingress | authorize ingress on both sites' security groups; read the table |
+ * | rebuild-replica | CreateDBInstanceReadReplica on replica and source ARNs (+ subnet/parameter/option groups, KMS via RDS) |
+ * | check-replica | describe both sites; GetMetricData (`*`); DescribeAlarms on the in-Region heartbeat alarm |
+ * | switchover-global-cluster | SwitchoverGlobalCluster on both clusters and the global cluster |
+ * | shift-traffic | change/list the traffic records' zone; DescribeAlarms on the gating alarms |
+ * | approval-page | get/update the table; read the signing secret; SendTaskSuccess (`*`) |
+ *
+ * Current roles: a failover may run in either direction (after a failover whose roles were kept),
+ * so the functions acting on "the primary" or "the standby" may act on either configured site.
  */
 export function controlFunctionPermissions(fn: ControlFunctionName, config: FailoverConfig, res: ControlResourceArns, arns: Arns = new Arns()): FunctionPermissions {
   const dbs = config.databases;
@@ -175,11 +209,11 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       const regions = uniq(dbs.flatMap((db) => db.detection.vantagePoints.map((v) => v.region)));
       return merge(
         only(stmt(['lambda:InvokeFunction'], regions.map((r) => arns.lambdaFunction(r, probeFunctionName(config.prefix))))),
-        only(dbs.filter((db) => db.detection.includeControlPlane).flatMap((db) => primaryDescribe(db, arns))),
+        only(dbs.filter((db) => db.detection.includeControlPlane).flatMap((db) => bothRoles(db).flatMap((view) => primaryDescribe(view, arns)))),
       );
     }
     case 'check-data-loss-budget': {
-      const replicas = dbs.filter((db) => db.standby.readiness !== 'cold' && !isAurora(db.engine));
+      const replicas = dbs.flatMap(bothRoles).filter((db) => db.standby.readiness !== 'cold' && !isAurora(db.engine));
       const cold = dbs.filter((db) => db.standby.readiness === 'cold' && !isAurora(db.engine) && db.primary.instanceId);
       const wildcards: WildcardGrant[] = [
         {
@@ -202,12 +236,14 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       );
     }
     case 'request-approval':
-      return only([...tableAccess(res, 'write'), ...topicAccess(res, false)]);
+      return only([...tableAccess(res, 'write'), ...topicAccess(res, false), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))]);
     case 'fence-primary': {
-      const groups = dbs.flatMap((db) => (db.primary.securityGroupIds ?? []).map((sg) => arns.securityGroup(db.primary.region, sg)));
-      const instances = dbs.filter((db) => !isAurora(db.engine)).flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
-      const clusters = dbs.filter((db) => isAurora(db.engine)).flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
-      const auroraRegions = uniq(dbs.filter((db) => isAurora(db.engine)).map((db) => db.primary.region));
+      // Either configured site may be the primary (current roles); the failback fences the current primary too.
+      const views = dbs.flatMap(bothRoles);
+      const groups = views.flatMap((db) => (db.primary.securityGroupIds ?? []).map((sg) => arns.securityGroup(db.primary.region, sg)));
+      const instances = views.filter((db) => !isAurora(db.engine)).flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const clusters = views.filter((db) => isAurora(db.engine)).flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
+      const auroraRegions = uniq(views.filter((db) => isAurora(db.engine)).map((db) => db.primary.region));
       const wildcards: WildcardGrant[] = [];
       if (groups.length > 0) {
         wildcards.push({
@@ -232,9 +268,9 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       );
     }
     case 'promote-standby':
-      return merge(...dbs.map((db) => standbyStatements(db, arns, 'promote')));
+      return merge(...dbs.flatMap(bothRoles).map((db) => standbyStatements(db, arns, 'promote')));
     case 'check-standby':
-      return merge(...dbs.map((db) => standbyStatements(db, arns, 'describe')));
+      return merge(...dbs.flatMap(bothRoles).map((db) => standbyStatements(db, arns, 'describe')));
     case 'switch-dns':
       return only(stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], dbs.map((db) => arns.hostedZone(db.dns.hostedZoneId))));
     case 'verify-writes':
@@ -243,7 +279,150 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]));
     case 'record-incident':
       return only([...tableAccess(res, 'write'), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
+    case 'plan-failback':
+      return only([]);
+    case 'check-original-site':
+      return merge(...dbs.map((db) => siteDescribe(db, arns)));
+    case 'preserve-old-primary':
+      return preservePermissions(dbs, arns);
+    case 'restore-ingress': {
+      const groups = dbs.flatMap((db) => [db.primary, db.standby].flatMap((site) => (site.securityGroupIds ?? []).map((sg) => arns.securityGroup(site.region, sg))));
+      return only(
+        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...tableAccess(res, 'read')],
+        groups.length > 0
+          ? [
+              {
+                statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
+                reason: 'ec2:DescribeSecurityGroups (reading which revoked rules are missing) has no resource-level permissions',
+              },
+            ]
+          : [],
+      );
+    }
+    case 'rebuild-replica':
+      return rebuildPermissions(dbs, arns);
+    case 'check-replica':
+      return merge(
+        ...dbs.map((db) => siteDescribe(db, arns)),
+        only(stmt(['cloudwatch:DescribeAlarms'], dbs.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region')))))),
+        only([], [
+          {
+            statement: new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+            reason: 'cloudwatch:GetMetricData (replica lag, replication slot lag) has no resource-level permissions',
+          },
+        ]),
+      );
+    case 'switchover-global-cluster': {
+      const aurora = dbs.filter((db) => isAurora(db.engine));
+      const clusters = aurora.flatMap((db) => [db.primary, db.standby].flatMap((site) => defined([site.clusterId]).map((id) => arns.rdsCluster(site.region, id))));
+      const globals = uniq(aurora.flatMap((db) => defined([db.primary.globalClusterId, db.standby.globalClusterId]))).map((id) => arns.rdsGlobalCluster(id));
+      return only([...stmt(['rds:DescribeDBClusters'], clusters), ...stmt(['rds:DescribeGlobalClusters'], globals), ...(globals.length ? stmt(['rds:SwitchoverGlobalCluster'], [...clusters, ...globals]) : [])]);
+    }
+    case 'shift-traffic': {
+      const withTraffic = dbs.filter((db) => db.traffic);
+      return only([
+        ...stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId))),
+        ...stmt(
+          ['cloudwatch:DescribeAlarms'],
+          withTraffic.flatMap((db) =>
+            siteRegions(db).flatMap((r) => [...(db.traffic!.alarmNames ?? []), alarmName(config.prefix, db.name, 'in-region')].map((name) => arns.alarm(r, name))),
+          ),
+        ),
+      ]);
+    }
+    case 'approval-page':
+      // Reads an approval and answers it (a conditional UpdateItem); never creates items.
+      return only(
+        [...stmt(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [res.table]), ...stmt(KEY_FOR_TABLE, [res.key]), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))],
+        [
+          {
+            statement: new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }),
+            reason: 'states:SendTaskSuccess (resuming the workflow that waits for this approval) has no resource-level permissions',
+          },
+        ],
+      );
   }
+}
+
+/** The sites' Regions of a database. */
+const siteRegions = (db: DatabaseConfig): string[] => uniq([db.primary.region, db.standby.region]);
+
+/** Describing both sites of a database (instances; Aurora: clusters and the global cluster). */
+function siteDescribe(db: DatabaseConfig, arns: Arns): FunctionPermissions {
+  const sites = [db.primary, db.standby];
+  if (isAurora(db.engine)) {
+    return only([
+      ...stmt(['rds:DescribeDBClusters'], sites.flatMap((s) => defined([s.clusterId]).map((id) => arns.rdsCluster(s.region, id)))),
+      ...stmt(['rds:DescribeGlobalClusters'], uniq(defined([db.primary.globalClusterId, db.standby.globalClusterId])).map((id) => arns.rdsGlobalCluster(id))),
+    ]);
+  }
+  return only(stmt(['rds:DescribeDBInstances'], sites.flatMap((s) => defined([s.instanceId]).map((id) => arns.rdsInstance(s.region, id)))));
+}
+
+/** Instance sites of the non-Aurora databases. */
+const instanceSites = (dbs: readonly DatabaseConfig[]): Array<{ region: string; id: string; other: { region: string; id: string } }> =>
+  dbs
+    .filter((db) => !isAurora(db.engine) && db.primary.instanceId && db.standby.instanceId)
+    .flatMap((db) => [
+      { region: db.primary.region, id: db.primary.instanceId!, other: { region: db.standby.region, id: db.standby.instanceId! } },
+      { region: db.standby.region, id: db.standby.instanceId!, other: { region: db.primary.region, id: db.primary.instanceId! } },
+    ]);
+
+/**
+ * preserve-old-primary: snapshot `<id>-pre-failback-*`, rename to `<id>-old-*`, stop the renamed
+ * instance; describe all three. Never DeleteDBInstance.
+ */
+function preservePermissions(dbs: readonly DatabaseConfig[], arns: Arns): FunctionPermissions {
+  const sites = instanceSites(dbs);
+  if (sites.length === 0) return only([]);
+  const instance = sites.map((s) => arns.rdsInstance(s.region, s.id));
+  const preserved = sites.map((s) => arns.rdsInstance(s.region, `${s.id}-old-*`));
+  const snapshots = sites.map((s) => arns.rdsSnapshot(s.region, `${s.id}-pre-failback-*`));
+  const reason = 'The failback names the snapshot and the renamed old primary after its epoch (`<id>-pre-failback-<epoch>`, `<id>-old-<epoch>`): the epoch is only known at run time';
+  return {
+    statements: stmt(['rds:DescribeDBInstances', 'rds:CreateDBSnapshot', 'rds:ModifyDBInstance'], instance),
+    wildcards: [
+      { statement: new PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance'], resources: preserved }), reason },
+      { statement: new PolicyStatement({ actions: ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'], resources: snapshots }), reason },
+    ],
+  };
+}
+
+/**
+ * rebuild-replica: CreateDBInstanceReadReplica needs the replica's ARN and, cross-Region, the
+ * source's ARN; plus the subnet, parameter and option groups of the replica's Region and the KMS
+ * key that encrypts it there (both only known at run time, from the preserved instance).
+ */
+function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): FunctionPermissions {
+  const sites = instanceSites(dbs);
+  if (sites.length === 0) return only([]);
+  const regions = uniq(sites.map((s) => s.region));
+  return {
+    statements: [
+      ...stmt(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], sites.map((s) => arns.rdsInstance(s.region, s.id))),
+    ],
+    wildcards: [
+      {
+        statement: new PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: sites.map((s) => arns.rdsInstance(s.region, `${s.id}-old-*`)) }),
+        reason: 'Reads the network settings of the preserved old primary `<id>-old-<epoch>`: the epoch is only known at run time',
+      },
+      {
+        statement: new PolicyStatement({
+          actions: ['rds:CreateDBInstanceReadReplica'],
+          resources: regions.flatMap((r) => [arns.rdsAnySubnetGroup(r), arns.rdsAnyParameterGroup(r), arns.rdsAnyOptionGroup(r)]),
+        }),
+        reason: "The replica takes the old primary's subnet and parameter groups (and the Region's default option group): their names are only known at run time, from the preserved instance",
+      },
+      {
+        statement: new PolicyStatement({
+          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:ViaService': regions.map((r) => `rds.${r}.amazonaws.com`) } },
+        }),
+        reason: "An encrypted cross-Region replica uses the old primary's KMS key in its Region, only known at run time; limited to calls made by RDS (kms:ViaService)",
+      },
+    ],
+  };
 }
 
 /**

@@ -9,8 +9,13 @@
  * Anything unexpected goes to one escalation path that notifies the operators and fails the run
  * with the lease still held (nothing else may act on the database until a human looks).
  *
+ * Current roles: once the lease is taken, `$.database` is the database in its CURRENT roles
+ * (manage-lease's `current`: after an earlier failover whose roles were kept, the configured
+ * standby is the primary), so every step acts in the right direction; `$.configured` keeps the
+ * database as configured (the lease and the failback take that one).
+ *
  * JSONPath only. State data, as the run goes: `$.database` (the database's config, from the
- * rule), `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
+ * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
  * `$.verdict` (probe rounds, then evaluate-verdict's output), `$.budget`, `$.ask`, `$.approval`,
  * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.checks`, `$.standby`,
  * `$.scaleUp`, `$.dns`, `$.dnsChange`, `$.writes`, `$.failback`, `$.error`.
@@ -53,6 +58,8 @@ export const FAILOVER_STATES = {
   alarmKeepsCooldown: 'An alarm or RDS event fired: the cooldown applies',
   takeLease: 'Take the incident lease',
   anotherIncident: 'Is another incident already running?',
+  keepConfigured: 'Keep the roles as configured',
+  actOnRoles: 'Act on the current roles (who takes writes now)',
   alreadyHandled: 'Already handled or cooling down: nothing to do',
   recordOpened: 'Record that the incident opened',
   askControlPlane: 'Also ask the RDS control plane?',
@@ -175,6 +182,16 @@ export interface FailoverDefinitionProps {
 
 const $ = JsonPath;
 const db = () => $.objectAt('$.database');
+
+/**
+ * Extra keys of an approval Task's payload (request-approval ignores them): in the Step Functions
+ * console the waiting state's input says what is awaited and how to answer.
+ */
+export const APPROVAL_HINTS = {
+  awaiting: 'An operator decides whether the failover goes on (see reasons and facts)',
+  howToAnswer:
+    'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; the run escalates at the timeout.',
+} as const;
 const incidentId = () => $.stringAt('$.trigger.incidentId');
 const epoch = () => $.numberAt('$.lease.epoch');
 
@@ -254,8 +271,14 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     at: $.stringAt('$.trigger.at'),
     summary: $.stringAt('$.trigger.summary'),
   }, failure);
+  const actOnRoles = Pass.jsonPath(scope, S.actOnRoles, {
+    comment: 'From here on $.database has the sites in their current roles: primary = the site that takes writes now.',
+    inputPath: '$.lease.current',
+    resultPath: '$.database',
+  }).next(recordOpened);
+  const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' }).next(actOnRoles);
   takeLease.next(
-    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), alreadyHandled).otherwise(recordOpened),
+    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), alreadyHandled).otherwise(keepConfigured),
   );
 
   // ------------------------------------------------------------ verification
@@ -278,7 +301,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const releaseLease = step(
     S.releaseLease,
     'manage-lease',
-    { database: db(), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
     null,
     failure,
   );
@@ -319,6 +342,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         mode: $.stringAt('$.database.failover.mode'),
       },
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
+      ...APPROVAL_HINTS,
     },
     '$.approval',
     failure,
@@ -376,6 +400,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         verdict: $.stringAt('$.verdict.verdict'),
       },
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
+      ...APPROVAL_HINTS,
+      awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced',
     },
     '$.fenceApproval',
     failure,
@@ -411,7 +437,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const scheduleFailback = StepFunctionsStartExecution.jsonPath(scope, S.scheduleFailback, {
     stateMachine: props.failback,
     integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
-    input: TaskInput.fromObject({ database: db(), incidentId: incidentId(), epoch: epoch() }),
+    // The database as configured: the failback reads the roles itself.
+    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch() }),
     resultSelector: { executionArn: $.stringAt('$.ExecutionArn') },
     resultPath: '$.failback',
     taskTimeout: Timeout.duration(Duration.seconds(30)),
@@ -425,7 +452,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       step(
         S.recordFailover,
         'manage-lease',
-        { database: db(), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+        { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
         null,
         failure,
       ),

@@ -50,8 +50,9 @@ describe('failover validate', () => {
     expect(await run(['validate', fixture('warnings.json')], t.io)).toBe(0);
     expect(t.stdout()).toBe(`OK: ${fixture('warnings.json')}: 1 database (orders)\n`);
     const lines = t.stderr().trimEnd().split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toBe(`warning: ${fixture('warnings.json')}: databases[0].dns.ttlSeconds should be <= 300: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO, got 600`);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/databases\[0\]\.standby\.securityGroupIds should list the standby's dedicated security groups/);
+    expect(lines[1]).toBe(`warning: ${fixture('warnings.json')}: databases[0].dns.ttlSeconds should be <= 300: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO, got 600`);
   });
 
   it('prints every problem (path, allowed, value) to stderr and exits 2', async () => {

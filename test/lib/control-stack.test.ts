@@ -40,6 +40,14 @@ const on = (actions: string[], resources: string[]) => actions.flatMap((a) => re
 const TABLE = [...on(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [TABLE_ARN]), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
 const PUT_METRICS = `cloudwatch:PutMetricData on * if {"StringEquals":{"cloudwatch:namespace":"RdsFailover"}}`;
+const [SIGNING_SECRET] = one(control.resources('AWS::SecretsManager::Secret'), 'signing secret');
+const KEY_ONLY = on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN]);
+const db = (region: string, id: string) => `arn:aws:rds:${region}:${ACCOUNT}:db:${id}`;
+const PRIMARY = db('us-east-1', 'orders-primary');
+const REPLICA = db('us-west-2', 'orders-replica');
+const SG_PRIMARY = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`;
+const SG_STANDBY = `arn:aws:ec2:us-west-2:${ACCOUNT}:security-group/sg-0f1e2d3c4b5a69788`;
+const VIA_RDS = ` if {"StringEquals":{"kms:ViaService":["rds.us-east-1.amazonaws.com","rds.us-west-2.amazonaws.com"]}}`;
 
 describe('control stack: state, notifications, bus', () => {
   it('is named from the prefix and lives in the control Region', () => {
@@ -198,28 +206,65 @@ describe('control stack: functions', () => {
 });
 
 describe('control stack: least privilege per function', () => {
+  // Current roles: after a failover whose roles were kept, "the primary" is the configured standby,
+  // so the functions acting on either role may act on both configured sites (never on anything else).
   const expected: Record<string, string[]> = {
     'accept-trigger': [],
     'evaluate-verdict': [],
     'manage-lease': TABLE,
     'probe-vantage': [
       ...on(['lambda:InvokeFunction'], ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`)),
-      `rds:DescribeDBInstances on arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-primary`,
+      ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     ],
-    'check-data-loss-budget': [`rds:DescribeDBInstances on arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`, 'cloudwatch:GetMetricData on *'],
-    'request-approval': [...TABLE, `sns:Publish on ${TOPIC_ARN}`],
+    'check-data-loss-budget': [...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]), 'cloudwatch:GetMetricData on *'],
+    'request-approval': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`],
     'fence-primary': [
-      `ec2:RevokeSecurityGroupIngress on arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`,
-      ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [`arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-primary`]),
+      ...on(['ec2:RevokeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
+      ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
       ...TABLE,
       'ec2:DescribeSecurityGroups on *',
     ],
-    'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [`arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`]),
-    'check-standby': [`rds:DescribeDBInstances on arn:aws:rds:us-west-2:${ACCOUNT}:db:orders-replica`],
+    'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [PRIMARY, REPLICA]),
+    'check-standby': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     'switch-dns': on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0EXAMPLE']),
     'verify-writes': [`secretsmanager:GetSecretValue on ${SECRET}`],
     heartbeat: [`secretsmanager:GetSecretValue on ${SECRET}`, PUT_METRICS],
     'record-incident': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
+    'plan-failback': [],
+    'check-original-site': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
+    'preserve-old-primary': [
+      ...on(['rds:DescribeDBInstances', 'rds:CreateDBSnapshot', 'rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
+      // The rename target and the snapshot are scoped to the instance's own name.
+      ...on(['rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance'], [`${PRIMARY}-old-*`, `${REPLICA}-old-*`]),
+      ...on(['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'], [`arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:orders-primary-pre-failback-*`, `arn:aws:rds:us-west-2:${ACCOUNT}:snapshot:orders-replica-pre-failback-*`]),
+    ],
+    'restore-ingress': [
+      ...on(['ec2:AuthorizeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
+      `dynamodb:GetItem on ${TABLE_ARN}`,
+      ...KEY_ONLY,
+      'ec2:DescribeSecurityGroups on *',
+    ],
+    'rebuild-replica': [
+      // A cross-Region replica needs the replica's AND the source's ARN: each site is either.
+      ...on(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], [PRIMARY, REPLICA]),
+      ...on(['rds:DescribeDBInstances'], [`${PRIMARY}-old-*`, `${REPLICA}-old-*`]),
+      ...on(['rds:CreateDBInstanceReadReplica'], ['us-east-1', 'us-west-2'].flatMap((r) => ['subgrp', 'pg', 'og'].map((t) => `arn:aws:rds:${r}:${ACCOUNT}:${t}:*`))),
+      `kms:CreateGrant on *${VIA_RDS}`,
+      `kms:DescribeKey on *${VIA_RDS}`,
+    ],
+    'check-replica': [
+      ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
+      ...on(['cloudwatch:DescribeAlarms'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:alarm:failover-orders-heartbeat-in-region`)),
+      'cloudwatch:GetMetricData on *',
+    ],
+    'switchover-global-cluster': [],
+    'shift-traffic': [],
+    'approval-page': [
+      ...on(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [TABLE_ARN]),
+      ...KEY_ONLY,
+      `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`,
+      'states:SendTaskSuccess on *',
+    ],
   };
 
   for (const name of CONTROL_FUNCTIONS) {
@@ -229,12 +274,17 @@ describe('control stack: least privilege per function', () => {
   }
 
   it('uses `*` only for actions without resource-level permissions (and no wildcard actions)', () => {
-    const allowedOnStar = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'ec2:DescribeSecurityGroups']);
+    const allowedOnStar = new Set([
+      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'ec2:DescribeSecurityGroups', 'states:SendTaskSuccess',
+      // Only through RDS (kms:ViaService): the replica's key in its Region is known at run time.
+      'kms:CreateGrant', 'kms:DescribeKey',
+    ]);
     for (const f of app.functions) {
       for (const s of f.statements) {
         for (const a of s.Action) expect(a, f.functionName).not.toContain('*');
         if (s.Resource.includes('*')) for (const a of s.Action) expect(allowedOnStar.has(a), `${f.functionName}: ${a} on *`).toBe(true);
         if (s.Action.includes('cloudwatch:PutMetricData')) expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } });
+        if (s.Resource.includes('*') && s.Action.some((a) => a.startsWith('kms:'))) expect(s.Condition, f.functionName).toEqual({ StringEquals: { 'kms:ViaService': expect.any(Array) } });
       }
     }
   });
@@ -263,7 +313,10 @@ describe('control stack: state machines', () => {
   it('lets the failover state machine invoke its functions, poll Route 53 changes and start the failback, nothing else', () => {
     const statements = app.stateMachineStatements('failover-failover');
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
-    const workflowFunctions = CONTROL_FUNCTIONS.filter((n) => n !== 'heartbeat');
+    const workflowFunctions = [
+      'accept-trigger', 'manage-lease', 'probe-vantage', 'evaluate-verdict', 'check-data-loss-budget', 'request-approval',
+      'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes', 'record-incident',
+    ];
     expect(invoked.sort()).toEqual(workflowFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
     expect(others).toEqual(
@@ -277,9 +330,86 @@ describe('control stack: state machines', () => {
     expect(others).toHaveLength(4);
   });
 
-  it('lets the failback state machine invoke only record-incident', () => {
-    const invoked = app.stateMachineStatements('failover-failback').filter((s) => s.Action.includes('lambda:InvokeFunction'));
-    expect(invoked.flatMap((s) => s.Resource).sort()).toEqual([fn('record-incident').arn, `${fn('record-incident').arn}:*`].sort());
+  it('lets the failback state machine invoke its functions and poll Route 53 changes, nothing else (no SDK integration acts on a database)', () => {
+    const statements = app.stateMachineStatements('failover-failback');
+    const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
+    const failbackFunctions = [
+      'manage-lease', 'record-incident', 'request-approval', 'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes',
+      'plan-failback', 'check-original-site', 'preserve-old-primary', 'restore-ingress', 'rebuild-replica', 'check-replica', 'switchover-global-cluster', 'shift-traffic',
+    ];
+    expect(invoked.sort()).toEqual(failbackFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
+    const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
+    expect(others).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] }]));
+    const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
+    for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
+    expect(others).toHaveLength(3);
+    expect(app.failback.StartAt).toBe('Keep the roles as configured');
+  });
+});
+
+describe('control stack: the approval page', () => {
+  it('serves the approval page from a function URL (no IAM auth: the links are signed), and tells request-approval where it is', () => {
+    const [, url] = one(control.resources('AWS::Lambda::Url'), 'function URL');
+    expect(url.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: fn('approval-page').arn });
+    expect(fn('request-approval').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET, APPROVAL_URL: expect.stringMatching(/FunctionUrl/) });
+    expect(fn('approval-page').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET });
+    expect(fn('approval-page').environment).not.toHaveProperty('APPROVAL_URL');
+    // Anyone may reach the URL (the signed link is the credential); only through the URL.
+    const pagePermissions = control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.FunctionName === fn('approval-page').arn).map(([, p]) => p.Properties);
+    expect(pagePermissions).toContainEqual(expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
+    for (const p of pagePermissions) expect(p!.Action === 'lambda:InvokeFunctionUrl' || p!.InvokedViaFunctionUrl === true, JSON.stringify(p)).toBe(true);
+    // Only the page and request-approval may read the signing key.
+    const readers = app.functions.filter((f) => f.statements.some((s) => s.Resource.includes(SIGNING_SECRET))).map((f) => f.folder).sort();
+    expect(readers).toEqual(['approval-page', 'request-approval']);
+  });
+
+  it('keeps the link-signing key in a generated Secrets Manager secret encrypted with the stack key', () => {
+    const [, secret] = one(control.resources('AWS::SecretsManager::Secret'), 'signing secret');
+    expect(secret.Properties).toMatchObject({ KmsKeyId: KEY_ARN, GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false } });
+  });
+});
+
+describe('control stack: failback IAM for Aurora and traffic records', () => {
+  const wide = synthApp({
+    config: (() => {
+      const c = wideConfig() as unknown as { databases: Array<Record<string, unknown>> };
+      c.databases[0]!.traffic = {
+        hostedZoneId: 'Z0APPZONE',
+        recordName: 'app.orders.example.com',
+        type: 'CNAME',
+        targets: [
+          { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+          { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+        ],
+        alarmNames: ['orders-5xx'],
+      };
+      return c as never;
+    })(),
+  });
+  const wfn = (name: string) => wide.findFunction(`acme-${name}`, 'us-west-2');
+  const A = '210987654321';
+
+  it('switchover-global-cluster: SwitchoverGlobalCluster on both clusters and the global cluster only', () => {
+    const g = grants(wfn('switchover-global-cluster').statements);
+    expect(g.filter((x) => x.startsWith('rds:SwitchoverGlobalCluster'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`:${A}:cluster:`)), expect.stringMatching(new RegExp(`^rds:SwitchoverGlobalCluster on arn:aws:rds::${A}:global-cluster:`))]),
+    );
+    expect(g.every((x) => /^rds:(SwitchoverGlobalCluster|DescribeDBClusters|DescribeGlobalClusters) on arn:aws:rds:/.test(x))).toBe(true);
+  });
+
+  it('shift-traffic: the traffic zone and the gating alarms in both site Regions, nothing else', () => {
+    expect(grants(wfn('shift-traffic').statements)).toEqual(
+      [
+        ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
+        ...on(['cloudwatch:DescribeAlarms'], ['us-east-1', 'us-west-2'].flatMap((r) => ['orders-5xx', 'acme-orders-heartbeat-in-region'].map((n) => `arn:aws:cloudwatch:${r}:${A}:alarm:${n}`))),
+      ].sort(),
+    );
+  });
+
+  it('preserve-old-primary and rebuild-replica skip Aurora databases (nothing to rebuild)', () => {
+    for (const name of ['preserve-old-primary', 'rebuild-replica']) {
+      expect(grants(wfn(name).statements).some((x) => x.includes(':cluster:'))).toBe(false);
+    }
   });
 });
 
@@ -363,7 +493,7 @@ describe('control stack: triggers', () => {
       databaseName: 'orders',
     });
     expect(heartbeatInput.safeParse(beat).success).toBe(true);
-    const [, permission] = one(control.resources('AWS::Lambda::Permission'), 'permission');
+    const [, permission] = one(control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com'), 'permission');
     expect(permission.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',

@@ -6,10 +6,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
-import { FAILBACK_STATES } from '../../lib/workflow/failback.js';
 import { FAILOVER_STATES as S, FAILOVER_TIMING } from '../../lib/workflow/failover.js';
 import { allStates, namedError, runLocal, type AslState, type TaskHandler } from '../helpers/local-sfn.js';
 import { forLocalInterpreter, synthApp } from '../helpers/synth.js';
+import { currentRoles } from '../../lambdas/shared/roles.js';
 
 const aslValidator = createRequire(import.meta.url)('asl-validator') as (
   definition: unknown,
@@ -57,9 +57,15 @@ describe('failover definition: shape', () => {
     expect(lease.Parameters).toMatchObject({ action: 'acquire', 'holder.$': '$$.Execution.Id', 'ignoreCooldown.$': '$.lease.ignoreCooldown' });
     expect(state(S.anotherIncident)).toMatchObject({
       Choices: [{ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.alreadyHandled }],
-      Default: S.recordOpened,
+      Default: S.keepConfigured,
     });
     expect(state(S.alreadyHandled).Type).toBe('Succeed');
+  });
+
+  it('acts on the current roles once the lease is taken, keeping the configured database for the lease and the failback', () => {
+    expect(state(S.keepConfigured)).toMatchObject({ Type: 'Pass', InputPath: '$.database', ResultPath: '$.configured', Next: S.actOnRoles });
+    expect(state(S.actOnRoles)).toMatchObject({ Type: 'Pass', InputPath: '$.lease.current', ResultPath: '$.database', Next: S.recordOpened });
+    for (const name of [S.releaseLease, S.recordFailover]) expect(state(name).Parameters, name).toMatchObject({ 'database.$': '$.configured' });
   });
 
   it('verifies with a Map over the rounds (one at a time) whose iteration waits, then probes every vantage point at once', () => {
@@ -103,6 +109,12 @@ describe('failover definition: shape', () => {
       expect((ask.Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
     }
     expect((state(S.askUnfenced).Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'promote-unfenced' });
+    // In the console, the waiting state's input says what is awaited and how to answer.
+    for (const name of [S.askApproval, S.askUnfenced]) {
+      const payload = (state(name).Parameters as { Payload: Record<string, unknown> }).Payload;
+      expect(payload.awaiting, name).toMatch(/^An operator decides/);
+      expect(payload.howToAnswer, name).toMatch(/failover approve <id>.*failover reject <id> --reason/);
+    }
     expect(state(S.nobodyAnswered).Next).toBe(S.escalate);
   });
 
@@ -151,7 +163,7 @@ describe('failover definition: shape', () => {
     expect(schedule.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(schedule.Parameters).toEqual({
       StateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failback',
-      Input: { 'database.$': '$.database', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch' },
+      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch' },
     });
     expect(schedule.Next).toBe(S.done);
   });
@@ -234,19 +246,6 @@ describe('failover definition: shape', () => {
   });
 });
 
-describe('failback definition (stub until the failback issue)', () => {
-  it('records "failback scheduled" with a notification and ends without changing anything', () => {
-    const fb = app.failback;
-    expect(fb.StartAt).toBe(FAILBACK_STATES.recordScheduled);
-    const record = fb.States[FAILBACK_STATES.recordScheduled]!;
-    expect(invokedFolder(record)).toBe('record-incident');
-    expect(record.Parameters).toMatchObject({ phase: 'failback-scheduled', notify: true, 'incidentId.$': '$.incidentId', 'epoch.$': '$.epoch' });
-    expect(record.Next).toBe(FAILBACK_STATES.notBuilt);
-    expect(fb.States[FAILBACK_STATES.notBuilt]!.Type).toBe('Succeed');
-    expect(Object.values(fb.States).filter((s) => s.Type === 'Task')).toHaveLength(1);
-  });
-});
-
 // ------------------------------------------------------------------------------------------
 // Runs in the local interpreter.
 
@@ -263,7 +262,7 @@ const trigger = (over: Record<string, unknown> = {}) => ({
   ],
   ...over,
 });
-const lease = (over: Record<string, unknown> = {}) => ({ acquired: true, epoch: 7, outcome: 'acquired', writer: 'primary', ...over });
+const lease = (over: Record<string, unknown> = {}) => ({ acquired: true, epoch: 7, outcome: 'acquired', writer: 'primary', lastIncidentId: '', current: database, ...over });
 const probe = (status: 'up' | 'down') => (i: Record<string, unknown>) => {
   const v = i.vantage as { name: string; region: string };
   return { vantage: v.name, region: v.region, status, wrote: false, tcp: status === 'up', latencyMs: 5, round: i.round };
@@ -370,6 +369,25 @@ describe('failover definition: runs in the local interpreter', () => {
     expect((run.output as { verdict: unknown }).verdict).toEqual({ verdict: 'confirmed-down', reason: 'all down', perRound: [] });
   });
 
+  it('after a failover whose roles were kept (writer standby), fails over in the other direction and schedules the failback with the configured database', async () => {
+    const r = recorder();
+    const swapped = currentRoles(database, 'standby');
+    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ writer: 'standby', current: swapped }) }), { executionId: EXECUTION });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.takeLease)[0]).toMatchObject({ database });
+    // Every step after the lease acts on the current roles: the configured standby is the primary now.
+    expect(r.inputsOf(S.fence)[0]).toEqual({ database: swapped, epoch: 7, incidentId: 'inc-1' });
+    expect((r.inputsOf(S.fence)[0]!.database as typeof database).primary.instanceId).toBe('orders-replica');
+    expect(r.inputsOf(S.promote)[0]).toMatchObject({ database: swapped });
+    expect((r.inputsOf(S.promote)[0]!.database as typeof database).standby).toMatchObject({ instanceId: 'orders-primary', region: 'us-east-1', readiness: 'hot' });
+    expect(r.inputsOf(S.checkBudget)[0]).toMatchObject({ database: swapped });
+    const rdsApi = r.inputsOf(S.probeOne).find((i) => (i.vantage as { name: string }).name === 'rds-api')!;
+    expect(rdsApi.vantage).toEqual({ name: 'rds-api', region: 'us-west-2' });
+    // The lease and the failback get the database as configured.
+    expect(r.inputsOf(S.recordFailover)[0]).toMatchObject({ database, action: 'record-failover' });
+    expect(r.inputsOf(S.scheduleFailback)[0]).toMatchObject({ Input: { database, incidentId: 'inc-1', epoch: 7 } });
+  });
+
   it('ends a false alarm: records it, releases the lease, touches nothing', async () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }));
@@ -470,7 +488,8 @@ describe('failover definition: runs in the local interpreter', () => {
   it('asks in manual mode even when everything is clear', async () => {
     const r = recorder();
     const manual = { ...database, failover: { ...database.failover, mode: 'manual' } };
-    const handlers = happyPath(r, { [S.askApproval]: { decision: 'approve', approver: 'dave', reason: '', approvalId: 'ap-3' } });
+    // manage-lease returns the input database in its current roles (here: as configured).
+    const handlers = happyPath(r, { [S.takeLease]: lease({ current: manual }), [S.askApproval]: { decision: 'approve', approver: 'dave', reason: '', approvalId: 'ap-3' } });
     const run = await runLocal(local, { ...input, database: manual }, handlers);
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered).toContain(S.askManual);
@@ -512,7 +531,7 @@ describe('failover definition: runs in the local interpreter', () => {
   it('goes on over an unconfirmed fence when fencing is best-effort', async () => {
     const r = recorder();
     const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
-    const run = await runLocal(local, { ...input, database: bestEffort }, happyPath(r, { [S.fence]: fenced(false) }));
+    const run = await runLocal(local, { ...input, database: bestEffort }, happyPath(r, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false) }));
     expect(run.status).toBe('SUCCEEDED');
     expect(r.inputsOf(S.askUnfenced)).toHaveLength(0);
   });

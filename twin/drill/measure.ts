@@ -13,6 +13,8 @@ import type { ExecutionRecord } from './sfn-runtime.js';
 export interface PromotionFact {
   instanceId: string;
   sourceId?: string;
+  /** The source's resource id: writes to a later instance that took over its name are not its writes. */
+  sourceResourceId?: string;
   /** Virtual ms. */
   startedAt: number;
   completedAt?: number;
@@ -134,7 +136,9 @@ export function detectionSeconds(f: DrillFacts): number | null {
 
 /** Data lost by one promotion (s): the span of source writes after the promoted copy's data ends. */
 export function lossOf(f: DrillFacts, p: PromotionFact): number {
-  const lost = f.writes.filter((w) => w.target === p.sourceId && w.at > p.dataUpToMs);
+  const lost = f.writes.filter(
+    (w) => w.target === p.sourceId && (!p.sourceResourceId || !w.resourceId || w.resourceId === p.sourceResourceId) && w.at > p.dataUpToMs,
+  );
   if (lost.length === 0) return 0;
   return seconds(Math.max(...lost.map((w) => w.at)) - p.dataUpToMs);
 }

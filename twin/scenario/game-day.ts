@@ -4,12 +4,8 @@
  * original Region serves again. Shipped as scenarios/game-day.json for the example config; built
  * here for any config (`--config`), so its timings follow that config's settings.
  *
- * What the game day expects today: the failback workflow is still a stub (it records "failback
- * scheduled" and changes nothing), so the product ends every game day failed over: the standby
- * writes, after 1 promotion, and the failback approval finds nothing pending (the drill notes it as
- * a no-op). {@link FAILBACK_WORKFLOW_BUILT} says so; when the failback workflow lands it becomes
- * true and the game day expects `failed-back`, writer `primary` and 2 promotions (policy `never`:
- * still `failed-over`, `standby`, 1), as the contract describes.
+ * What the game day expects: `failed-back`, writer `primary` and 2 promotions; with failback policy
+ * `never`: `failed-over`, writer `standby` and 1 promotion.
  *
  * How many promotions a failed-back game day expects (`expect.failovers`): **2**.
  * SCENARIOS.md defines `failovers` as "how many promotions happened", not "how many failover
@@ -24,12 +20,6 @@
 import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { validateScenario } from './load.js';
 import type { Scenario, ScenarioEventInput, ScenarioFileInput } from './schema.js';
-
-/**
- * Whether the product's failback workflow exists. It does not yet (lib/workflow/failback.ts is a
- * stub): the game day's expectations follow what the product does now, and change with this flag.
- */
-export const FAILBACK_WORKFLOW_BUILT = false;
 
 /** Label used as the built-in game day's source in messages and reports. */
 export const GAME_DAY_SOURCE = 'built-in game day';
@@ -74,7 +64,7 @@ export function gameDayFile(config: FailoverConfig, database?: string): Scenario
   } else if (policy === 'automatic') {
     lastAt = RECOVER_AT + db.failback.stabilityMinutes * 60 + REBUILD_ALLOWANCE;
   }
-  const failsBack = policy !== 'never' && FAILBACK_WORKFLOW_BUILT;
+  const failsBack = policy !== 'never';
 
   return {
     name: 'game-day',
@@ -82,10 +72,7 @@ export function gameDayFile(config: FailoverConfig, database?: string): Scenario
       ? 'Primary crash -> automatic failover -> the original Region recovers -> failback approved -> failed back. ' +
         'failovers counts promotions: the failover promotes the standby and the failback switchover promotes ' +
         'the rebuilt original, so a failed-back game day has 2.'
-      : policy === 'never'
-        ? `Primary crash -> automatic failover -> the original Region recovers; failback policy "never" keeps the new primary (1 promotion).`
-        : 'Primary crash -> automatic failover -> the original Region recovers. The failback workflow is not built yet: ' +
-          'the run ends failed over on the standby (1 promotion) and the failback approval finds nothing pending.',
+      : `Primary crash -> automatic failover -> the original Region recovers; failback policy "never" keeps the new primary (1 promotion).`,
     // Named only when needed, so the file form works with any single-database config (`--config`).
     ...(config.databases.length > 1 || database !== undefined ? { database: db.name } : {}),
     runFor: Math.max(4 * HOUR, lastAt + HOUR),

@@ -122,6 +122,8 @@ export interface PromotionRecord {
   instanceId: string;
   region: string;
   sourceId?: string;
+  /** The source's resource id (its identity across renames). */
+  sourceResourceId?: string;
   startedAt: number;
   completedAt?: number;
   /** Source writes after this time (ms) are missing from the promoted instance. */
@@ -628,7 +630,7 @@ export class RdsService implements ServiceModel {
     }
     const now = this.world.clock.now();
     // Replication stops now: the replica keeps what it has applied so far.
-    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, sourceId: inst.source.id, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
+    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, sourceId: inst.source.id, sourceResourceId: this.instances.get(key(inst.source.region, inst.source.id))?.dbiResourceId, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
     this.promotions.push(record);
     this.setStatus(inst, 'modifying');
     const response = { DBInstance: this.shape(inst) };

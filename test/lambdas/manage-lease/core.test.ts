@@ -8,6 +8,7 @@ import {
   recordedAfterUpdate,
   recordFailover,
   recordRefused,
+  readOutcome,
   releasedOutcome,
   releasePlan,
   type LeaseItem,
@@ -66,6 +67,7 @@ describe('acquire outcomes', () => {
       epoch: 4,
       writer: 'standby',
       lastFailoverAt: '2026-01-01T00:00:00.000Z',
+      lastIncidentId: '',
     });
   });
 
@@ -142,7 +144,7 @@ describe('record-failover', () => {
     const item = { epoch: 3, writer: 'standby' as const, lastIncidentId: 'me', lastFailoverAt: '2026-04-01T11:59:00.000Z' };
     expect(recordFailover(item, request, now)).toEqual({
       kind: 'done',
-      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z' },
+      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me' },
     });
   });
 
@@ -163,12 +165,37 @@ describe('record-failover', () => {
   });
 
   it('after the update: recorded with the new writer', () => {
-    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T' });
+    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '' });
+  });
+
+  it('keepLease (failback): flips the writer without releasing the lease', () => {
+    const decision = recordFailover({ holder: me, epoch: 3, writer: 'standby' }, { ...request, keepLease: true }, now);
+    expect(decision).toMatchObject({
+      kind: 'update',
+      plan: {
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId',
+        ExpressionAttributeValues: { ':writer': 'primary' },
+      },
+    });
+    if (decision.kind === 'update') expect(decision.plan.ExpressionAttributeNames).not.toHaveProperty('#incidentId');
+  });
+
+  it('already recorded by this incident while the lease is still held (keepLease re-run): done, never a second flip', () => {
+    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me' }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
   });
 
   it('a failed condition after a first attempt that succeeded is recorded; otherwise the lease is lost', () => {
     expect(recordRefused({ epoch: 3, writer: 'standby', lastIncidentId: 'me' }, request)).toMatchObject({ outcome: 'recorded', writer: 'standby' });
     expect(() => recordRefused({ epoch: 3, holder: other }, request)).toThrow(LeaseNotHeldError);
     expect(() => recordRefused(undefined, request)).toThrow(LeaseNotHeldError);
+  });
+});
+
+describe('read', () => {
+  it.each([
+    ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '' }],
+    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2' }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', heldBy: other }],
+  ])('%s', (_label, item, expected) => {
+    expect(readOutcome(item)).toEqual(expected);
   });
 });

@@ -10,6 +10,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { currentRoles } from '../../../lambdas/shared/roles.js';
 import { exampleDatabase } from '../shared/database-fixture.js';
 
 process.env.TABLE_NAME = 'failover-state';
@@ -41,7 +42,7 @@ const serviceError = (name: string, status: number) =>
 describe('manage-lease acquire', () => {
   it('takes a free lease with one conditional UpdateItem and returns the new epoch', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ pk: 'DB#orders', sk: 'STATE', holder: me, epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'acquired', epoch: 7, writer: 'primary' });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'acquired', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
@@ -70,12 +71,12 @@ describe('manage-lease acquire', () => {
 
   it('re-entered by the same execution (redrive): same epoch, nothing changed', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: me, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'reentered', epoch: 7, writer: 'primary' });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'reentered', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
   });
 
   it('held by another execution: already-handled, with who holds it', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary' });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
   });
 
   it('in the cooldown, read back with a consistent GetItem when the error carries no item', async () => {
@@ -87,6 +88,8 @@ describe('manage-lease acquire', () => {
       epoch: 2,
       writer: 'standby',
       lastFailoverAt: '2026-04-01T11:30:00.000Z',
+      lastIncidentId: '',
+      current: currentRoles(db, 'standby'),
     });
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key, ConsistentRead: true });
   });
@@ -110,7 +113,7 @@ describe('manage-lease acquire', () => {
 describe('manage-lease release', () => {
   it('removes our holder', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', epoch: 7, writer: 'primary' });
+    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
       Key,
@@ -123,7 +126,7 @@ describe('manage-lease release', () => {
 
   it("is idempotent and never releases someone else's lease", async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 8 }));
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', heldBy: other, epoch: 8, writer: 'primary' });
+    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', heldBy: other, epoch: 8, writer: 'primary', lastIncidentId: '', current: db });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
@@ -143,6 +146,8 @@ describe('manage-lease record-failover', () => {
       epoch: 7,
       writer: 'standby',
       lastFailoverAt: '2026-04-01T12:00:00.000Z',
+      lastIncidentId: 'run-1',
+      current: currentRoles(db, 'standby'),
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
@@ -174,6 +179,58 @@ describe('manage-lease record-failover', () => {
   it('access denied on the read is AwsCallFailedError', async () => {
     ddb.on(GetItemCommand).rejects(serviceError('AccessDeniedException', 400));
     await expect(handler(input('record-failover'))).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringContaining('dynamodb:GetItem') });
+  });
+});
+
+describe('manage-lease read', () => {
+  it('reports the lease, the roles and the last incident with one consistent GetItem, changing nothing', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: other, epoch: 9, writer: 'standby', lastIncidentId: 'inc-4', lastFailoverAt: '2026-04-01T10:00:00.000Z' }) });
+    await expect(handler(input('read'))).resolves.toEqual({
+      acquired: false,
+      outcome: 'read',
+      heldBy: other,
+      epoch: 9,
+      writer: 'standby',
+      lastIncidentId: 'inc-4',
+      lastFailoverAt: '2026-04-01T10:00:00.000Z',
+      current: currentRoles(db, 'standby'),
+    });
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key, ConsistentRead: true });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+  });
+
+  it('a database never failed over: writer primary, the config as is', async () => {
+    ddb.on(GetItemCommand).resolves({});
+    await expect(handler(input('read'))).resolves.toEqual({ acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', current: db });
+  });
+});
+
+describe('manage-lease current roles', () => {
+  it('after a failover the view swaps the sites: the configured standby is the primary, the configured primary a hot standby', async () => {
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 8, writer: 'standby', lastIncidentId: 'inc-3' }) });
+    const out = (await handler(input('acquire'))) as { current: typeof db; writer: string };
+    expect(out.writer).toBe('standby');
+    expect(out.current.primary).toEqual({ region: 'us-west-2', instanceId: 'orders-replica', securityGroupIds: db.standby.securityGroupIds });
+    expect(out.current.standby).toEqual({ region: 'us-east-1', instanceId: 'orders-primary', securityGroupIds: db.primary.securityGroupIds, readiness: 'hot' });
+    expect(out.current.dns).toEqual(db.dns);
+  });
+});
+
+describe('manage-lease record-failover keeping the lease (failback)', () => {
+  it('flips the writer but keeps the holder', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, incidentId: 'run-1', epoch: 9, writer: 'standby', lastIncidentId: 'inc-3' }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 9, writer: 'primary', lastIncidentId: 'run-1' }) });
+    await expect(handler(input('record-failover', { keepLease: true }))).resolves.toMatchObject({ outcome: 'recorded', writer: 'primary', lastIncidentId: 'run-1', current: db });
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId',
+      ExpressionAttributeValues: { ':holder': { S: me }, ':writer': { S: 'primary' }, ':now': { S: '2026-04-01T12:00:00.000Z' }, ':incidentId': { S: 'run-1' } },
+    });
+  });
+
+  it('a re-run after the record (lease still held) changes nothing: the writer is never flipped twice', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 9, writer: 'primary', lastIncidentId: 'run-1' }) });
+    await expect(handler(input('record-failover', { keepLease: true }))).resolves.toMatchObject({ outcome: 'recorded', writer: 'primary' });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 });
 

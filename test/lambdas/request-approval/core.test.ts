@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { requestApprovalInput } from '../../../lambdas/shared/contracts.js';
 import { humanDuration, planApprovalRequest, safeSubject } from '../../../lambdas/request-approval/core.js';
+import { verifyApprovalLink } from '../../../lambdas/shared/approval-links.js';
+import { currentRoles } from '../../../lambdas/shared/roles.js';
 import { auroraDb, coldDb, hotDb } from '../shared/failover-steps-fixture.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe-secret-task-token-value';
 const ID = 'x'.repeat(43);
+const KEY = new Uint8Array(32).fill(7);
+const EXP = Date.parse('2026-03-01T12:30:00.000Z') / 1000;
 
 const input = (over: Record<string, unknown> = {}) =>
   requestApprovalInput.parse({
@@ -39,12 +43,17 @@ describe('planApprovalRequest', () => {
       createdAt: '2026-03-01T12:00:00.000Z',
       expiresAt: '2026-03-01T12:30:00.000Z',
       ttl: Date.parse('2026-03-01T12:30:00.000Z') / 1000 + 30 * 86400,
+      effects: {
+        approve: expect.stringMatching(/orders-replica \(us-west-2\) is promoted/),
+        reject: expect.stringMatching(/^the run stops here/),
+        timeout: 'nothing changes after 2026-03-01T12:30:00.000Z: the operators are told and the run escalates.',
+      },
     });
     expect(plan.expiresAt).toBe('2026-03-01T12:30:00.000Z');
   });
 
   it('never puts the task token in the subject or the message', () => {
-    const plan = planApprovalRequest(input({ facts: { note: TOKEN.slice(0, 5) } }), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/', region: 'us-west-2' });
+    const plan = planApprovalRequest(input({ facts: { note: TOKEN.slice(0, 5) } }), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/', signingKey: KEY, region: 'us-west-2' });
     expect(plan.subject).not.toContain(TOKEN);
     expect(plan.message).not.toContain(TOKEN);
   });
@@ -60,7 +69,7 @@ describe('planApprovalRequest', () => {
   });
 
   it('tells what happened, why, the facts, each outcome and every way to answer', () => {
-    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', region: 'us-west-2' });
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', signingKey: KEY, region: 'us-west-2' });
     const m = plan.message;
     expect(m).toContain('Incident inc-123');
     expect(m).toContain('  - verdict is ambiguous: 2 of 4 vantage points see the primary up');
@@ -69,7 +78,10 @@ describe('planApprovalRequest', () => {
     expect(m).toMatch(/If you approve: .*orders-replica \(us-west-2\) is promoted/);
     expect(m).toMatch(/If you reject: the run stops here: no promotion and no DNS change/);
     expect(m).toContain('If nobody answers by 2026-03-01T12:30:00.000Z (30 minutes from now): nothing changes, the operators are told, and the run escalates.');
-    expect(m).toContain(`Approval page: https://approve.example.com/approve?id=${ID}`);
+    const link = /Approval page: (\S+)/.exec(m)![1]!;
+    expect(link).toMatch(new RegExp(`^https://approve\\.example\\.com/approve\\?id=${ID}&exp=${EXP}&sig=[A-Za-z0-9_-]{43}$`));
+    expect(verifyApprovalLink(KEY, ID, EXP, new URL(link).searchParams.get('sig')!)).toBe(true);
+    expect(m).toContain('failover approvals list --database orders');
     expect(m).toContain(`failover approve ${ID}`);
     expect(m).toContain(`failover reject ${ID} --reason "..."`);
     expect(m).toContain('https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/statemachines');
@@ -81,16 +93,22 @@ describe('planApprovalRequest', () => {
     expect(plan.message).toContain(`failover approve ${ID}`);
   });
 
-  it('appends the id with & when the page URL already has a query', () => {
-    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://x.example.com/a?db=orders', region: 'us-west-2' });
-    expect(plan.message).toContain(`https://x.example.com/a?db=orders&id=${ID}`);
+  it('appends the signed parameters with & when the page URL already has a query', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://x.example.com/a?db=orders', signingKey: KEY, region: 'us-west-2' });
+    expect(plan.message).toContain(`https://x.example.com/a?db=orders&id=${ID}&exp=${EXP}&sig=`);
+  });
+
+  it('sends no (unsigned) link when the page is deployed but the key is missing: the page would refuse it', () => {
+    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', region: 'us-west-2' });
+    expect(plan.message).not.toContain('https://approve.example.com');
+    expect(plan.message).toContain('its link could not be signed: answer with the CLI');
   });
 
   it.each([
     ['promote', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over', /orders-replica \(us-west-2\) is promoted/],
     ['promote-unfenced', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over without a confirmed fence', /could NOT be confirmed fenced/],
     ['accept-data-loss', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over accepting data loss', /data-loss budget \(30 s\) is exceeded/],
-    ['fail-back', 'failback', hotDb(), '[rds-failover] orders: approval needed to fail back', /moves writes back to orders-primary \(us-east-1\)/],
+    ['fail-back', 'failback', currentRoles(hotDb(), 'standby'), '[rds-failover] orders: approval needed to fail back', /moves writes from orders-replica \(us-west-2\) back to orders-primary \(us-east-1\)/],
     ['promote', 'failover', auroraDb(), '[rds-failover] orders: approval needed to fail over', /global cluster fails over to orders-west \(us-west-2\)/],
     ['promote', 'failover', coldDb(), '[rds-failover] orders: approval needed to fail over', /cold standby in us-west-2 is started/],
   ] as const)('decision %s (%s) has its subject and approve text', (decision, step, database, subject, approveText) => {
@@ -100,10 +118,18 @@ describe('planApprovalRequest', () => {
     expect(plan.message).toMatch(approveText);
   });
 
-  it('a rejected failback keeps the current writer', () => {
-    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback' }), { approvalId: ID, now: NOW, region: 'us-west-2' });
-    expect(plan.message).toContain('If you reject: no failback: orders-replica (us-west-2) keeps serving writes.');
+  it('a rejected failback keeps the current writer (the failback passes the database in its current roles)', () => {
+    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: currentRoles(hotDb(), 'standby') }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.message).toContain('If you reject: no failback: orders-replica (us-west-2) keeps serving writes, and orders-primary (us-east-1) stays its standby.');
     expect(plan.message).toContain('from us-west-2 back to us-east-1');
+    expect(plan.message).toMatch(/If nobody answers by .*: nothing changes: the current primary keeps serving/);
+    expect(plan.record.effects?.timeout).toMatch(/failback run ends as escalated \(its lease is released/);
+  });
+
+  it('a failback with traffic records says the traffic is drained step by step first', () => {
+    const db = { ...currentRoles(hotDb(), 'standby'), traffic: { hostedZoneId: 'Z0APP', recordName: 'app.example.com', type: 'CNAME' as const, ttlSeconds: 60, targets: [{ region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' }, { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' }], drainSteps: [10, 50, 100], stepObservationMinutes: 10 } };
+    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: db }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.record.effects?.approve).toMatch(/application traffic is shifted back step by step \(10, 50, 100 %, each watched 10 min; an alarm rolls it back\)/);
   });
 });
 

@@ -1,19 +1,24 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AuthorizationErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { signingKeyFrom, verifyApprovalLink } from '../../../lambdas/shared/approval-links.js';
 import { hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
 
 process.env.TABLE_NAME = 'failover-state';
 process.env.TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:failover-notifications';
 process.env.APPROVAL_URL = 'https://approve.example.com/approve';
+process.env.APPROVAL_SIGNING_SECRET_ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:failover-approval-signing-AbCdEf';
 process.env.AWS_REGION = 'us-west-2';
 const { handler } = await import('../../../lambdas/request-approval/handler.js');
 
 const ddb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
+const secrets = mockClient(SecretsManagerClient);
+const SIGNING_SECRET = 'k'.repeat(64);
 const TOKEN = 'AAAAKgAAAAIAAAAAAAAAAbZ-very-secret-task-token';
 
 const event = (over: Record<string, unknown> = {}) => ({
@@ -35,6 +40,8 @@ beforeEach(() => {
   ddb.on(PutItemCommand).resolves({});
   ddb.on(UpdateItemCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_SECRET });
   output = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     output.push(String(chunk));
@@ -74,8 +81,14 @@ describe('request-approval handler', () => {
       expect(sns).toHaveReceivedCommandWith(PublishCommand, {
         TopicArn: 'arn:aws:sns:us-west-2:123456789012:failover-notifications',
         Subject: '[rds-failover] orders: approval needed to fail over accepting data loss',
-        Message: expect.stringContaining(`https://approve.example.com/approve?id=${out.approvalId}`),
+        Message: expect.stringContaining(`https://approve.example.com/approve?id=${out.approvalId}&exp=${Date.parse('2026-03-01T12:30:00.000Z') / 1000}&sig=`),
       });
+      // The link is signed with the stack's key, over this id and this expiry.
+      const link = /Approval page: (\S+)/.exec(String(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message))![1]!;
+      const q = new URL(link).searchParams;
+      expect(verifyApprovalLink(signingKeyFrom(SIGNING_SECRET), out.approvalId, Number(q.get('exp')), q.get('sig')!)).toBe(true);
+      expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: process.env.APPROVAL_SIGNING_SECRET_ARN });
+      expect(item.effects).toMatchObject({ approve: expect.stringContaining('data-loss budget'), reject: expect.stringContaining('run stops here') });
       expect(await regionsOf(ddb, PutItemCommand)).toEqual(['us-west-2']);
       expect(await regionsOf(sns, PublishCommand)).toEqual(['us-west-2']);
     } finally {

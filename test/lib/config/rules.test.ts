@@ -7,6 +7,15 @@ import { configSchema } from '../../../lambdas/shared/config-schema.js';
 import { crossFieldProblems } from '../../../lib/config/rules.js';
 import { auroraExample, broken, example, problemsOf, type Json } from './helpers.js';
 
+const target = (region: string, setIdentifier: string) => ({ region, setIdentifier, value: `lb-${setIdentifier}.example.com` });
+const trafficOf = (over: Record<string, unknown> = {}) => ({
+  hostedZoneId: 'Z0APP',
+  recordName: 'app.orders.example.com',
+  type: 'CNAME',
+  targets: [target('us-east-1', 'use1'), target('us-west-2', 'usw2')],
+  ...over,
+});
+
 interface Expected {
   path: string;
   message: string | RegExp;
@@ -170,6 +179,46 @@ const cases: Case[] = [
     },
     expected: [{ path: 'networks[1].region', message: 'must be unique: networks[0] is already in this Region (one network per Region)', value: 'us-east-1' }],
   },
+  {
+    name: 'an instance identifier is too long to be preserved as <id>-old-<epoch>',
+    mutate: (c) => (c.databases[0].primary.instanceId = `orders-${'p'.repeat(44)}`),
+    expected: [{ path: `${db0}.primary.instanceId`, message: /^must be at most 50 characters: the failback keeps an old primary by renaming it/, value: `orders-${'p'.repeat(44)}` }],
+  },
+  {
+    name: 'the whole failback does not fit in one Step Functions execution (maxWaitHours of a year)',
+    mutate: (c) => (c.databases[0].failback = { maxWaitHours: 8760 }),
+    expected: [{ path: `${db0}.failback.maxWaitHours`, message: /^must leave the whole failback \(maxWaitHours 8760 h \+ approvalTimeoutHours 24 h .* within one Step Functions Standard execution \(1 year = 8760 hours\)$/, value: 8760 }],
+  },
+  {
+    name: 'a traffic target is in neither site Region (and a site Region has none)',
+    mutate: (c) => (c.databases[0].traffic = trafficOf({ targets: [target('us-east-1', 'use1'), target('eu-west-1', 'euw1')] })),
+    expected: [
+      { path: `${db0}.traffic.targets`, message: 'must have exactly one target in us-west-2 (a site Region), got 0', value: ['us-east-1', 'eu-west-1'] },
+      { path: `${db0}.traffic.targets[1].region`, message: `must be the primary's (us-east-1) or the standby's (us-west-2) Region: the drain moves weight between the two sites`, value: 'eu-west-1' },
+    ],
+  },
+  {
+    name: 'two traffic targets are in the same site Region with the same set identifier',
+    mutate: (c) => (c.databases[0].traffic = trafficOf({ targets: [target('us-east-1', 'a'), target('us-east-1', 'a')] })),
+    expected: [
+      { path: `${db0}.traffic.targets`, message: 'must have exactly one target in us-east-1 (a site Region), got 2', value: ['us-east-1', 'us-east-1'] },
+      { path: `${db0}.traffic.targets`, message: 'must have exactly one target in us-west-2 (a site Region), got 0', value: ['us-east-1', 'us-east-1'] },
+      { path: `${db0}.traffic.targets[1].setIdentifier`, message: 'must be unique within the record: targets[0] has the same one', value: 'a' },
+    ],
+  },
+  {
+    name: 'the drain steps go down and do not end at 100',
+    mutate: (c) => (c.databases[0].traffic = trafficOf({ drainSteps: [50, 10] })),
+    expected: [
+      { path: `${db0}.traffic.drainSteps`, message: 'must increase step by step (each step moves more traffic back than the one before)', value: [50, 10] },
+      { path: `${db0}.traffic.drainSteps`, message: 'must end at 100: the failback moves all traffic back before it moves the writer', value: [50, 10] },
+    ],
+  },
+  {
+    name: 'the traffic record is the writer record',
+    mutate: (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.orders.internal.' })),
+    expected: [{ path: `${db0}.traffic.recordName`, message: /^must differ from dns.recordName/, value: 'writer.orders.internal.' }],
+  },
 ];
 
 describe('cross-field rules', () => {
@@ -210,6 +259,11 @@ describe('cross-field rules', () => {
     expect(problemsOf(config)).toEqual([]);
   });
 
+  it('accept valid traffic records, and a 50-character instance identifier', () => {
+    expect(problemsOf(broken(example, (c) => (c.databases[0].traffic = trafficOf({ alarmNames: ['app-5xx'], drainSteps: [25, 100] }))))).toEqual([]);
+    expect(problemsOf(broken(example, (c) => (c.databases[0].primary.instanceId = `orders-${'p'.repeat(43)}`)))).toEqual([]);
+  });
+
   it('accept a quorum equal to the vantage points plus the control plane', () => {
     expect(problemsOf(broken(example, (c) => (c.databases[0].detection.quorum = 5)))).toEqual([]);
   });
@@ -219,7 +273,7 @@ describe('cross-field rules', () => {
   // is checked on its own here with a parsed config carrying the too-long value.
   it.each([
     ['failover.approvalTimeoutMinutes', (db: Json) => (db.failover.approvalTimeoutMinutes = 366 * 24 * 60), `${db0}.failover.approvalTimeoutMinutes`, /^must be <= 525600 minutes: the approval wait must fit in one Step Functions Standard execution/],
-    ['failback.approvalTimeoutHours', (db: Json) => (db.failback.approvalTimeoutHours = 8760), `${db0}.failback.approvalTimeoutHours`, /^must leave the whole failback wait \(stabilityMinutes 30 \+ the approval wait\) within one Step Functions Standard execution/],
+    ['failback.approvalTimeoutHours', (db: Json) => (db.failback.approvalTimeoutHours = 8760), `${db0}.failback.approvalTimeoutHours`, /^must leave the whole failback \(maxWaitHours 168 h \+ approvalTimeoutHours 8760 h .* within one Step Functions Standard execution/],
   ])('fails when %s does not fit in a Step Functions execution (rule checked directly)', (_name, mutate, path, message) => {
     const config = configSchema.parse(example());
     mutate(config.databases[0]);

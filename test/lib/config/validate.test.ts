@@ -189,6 +189,6 @@ describe('partialParse', () => {
     expect(detection?.quorum).toBeUndefined();
     expect(detection?.probeRounds).toBe(3);
     expect(detection?.heartbeat).toEqual({ periodSeconds: 120, evaluationPeriods: 3, datapointsToAlarm: 2 });
-    expect(partial?.databases?.[0]?.failback).toEqual({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24 });
+    expect(partial?.databases?.[0]?.failback).toEqual({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24, maxWaitHours: 168, maxLagSeconds: 5, rebuildTimeoutMinutes: 240 });
   });
 });

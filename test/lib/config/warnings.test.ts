@@ -43,6 +43,13 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
   },
   { name: 'the record TTL is over 300 s', mutate: (c) => (c.databases[0].dns.ttlSeconds = 301), path: `${db0}.dns.ttlSeconds`, message: /^should be <= 300: clients keep the old writer's address/, value: 301 },
   {
+    name: 'the standby has no security groups to fence before a planned failback',
+    mutate: (c) => delete c.databases[0].standby.securityGroupIds,
+    path: `${db0}.standby.securityGroupIds`,
+    message: /^should list the standby's dedicated security groups when failback.policy is "manual-approval": .*the switchover is called off/,
+    value: undefined,
+  },
+  {
     name: 'the cooldown is shorter than the failback stability window',
     mutate: (c) => (c.databases[0].failover.cooldownMinutes = 29),
     path: `${db0}.failover.cooldownMinutes`,
@@ -75,6 +82,10 @@ describe('config warnings', () => {
       c.databases[0].failback.policy = 'never';
     }],
     ['the record TTL is exactly 300 s', (c: Json) => (c.databases[0].dns.ttlSeconds = 300)],
+    ['the standby has no security groups but the failback policy is never', (c: Json) => {
+      delete c.databases[0].standby.securityGroupIds;
+      c.databases[0].failback.policy = 'never';
+    }],
   ])('stay quiet when %s', (_name, mutate) => {
     expect(warningsOf(broken(example, mutate))).toEqual([]);
   });
@@ -83,10 +94,12 @@ describe('config warnings', () => {
     const raw = JSON.parse(readFileSync(fixture('warnings.json'), 'utf8'));
     raw.databases.push({ ...structuredClone(raw.databases[0]), name: 'billing', dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.billing.internal' } });
     expect(warningsOf(raw).map((w) => w.path)).toEqual([
+      'databases[0].standby.securityGroupIds',
       'databases[0].dns.ttlSeconds',
       'databases[0].detection.vantagePoints',
       'databases[0].detection.quorum',
       'databases[0].failover.fencing',
+      'databases[1].standby.securityGroupIds',
       'databases[1].detection.vantagePoints',
       'databases[1].detection.quorum',
       'databases[1].failover.fencing',

@@ -41,7 +41,7 @@ describe('failover drill', () => {
     expect(out).toMatch(/held {4}single-writer/);
     expect(out).toMatch(/PASS \(exit 0\)/);
     const report = reportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
-    expect(report.outcome).toBe('failed-over');
+    expect(report.outcome).toBe('failed-back');
     expect(report.invariants.every((i) => i.held)).toBe(true);
     const page = readFileSync(html, 'utf8');
     expect(page).toMatch(/^<!DOCTYPE html>/i);

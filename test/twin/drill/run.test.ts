@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runDrill } from '../../../twin/drill/run.js';
 import { exitStatus } from '../../../twin/report/judge.js';
 import { INVARIANT_NAMES, reportSchema, type Report, type TimelineEntry } from '../../../twin/report/types.js';
-import { FAILBACK_WORKFLOW_BUILT, defaultGameDay, resolveConfig } from '../../../twin/scenario/index.js';
+import { defaultGameDay, resolveConfig } from '../../../twin/scenario/index.js';
 import { removePermission, scenarioOf } from './helpers.js';
 
 const gameDay = () => defaultGameDay(resolveConfig().config);
@@ -20,13 +20,12 @@ describe('runDrill: the default game day', () => {
   let first: Report;
   const streamed: TimelineEntry[] = [];
 
-  it('fails over automatically and meets every expectation with every invariant held', async () => {
+  it('fails over automatically, fails back on approval, and meets every expectation with every invariant held', async () => {
     first = await runDrill(gameDay(), { seed: 1, onTimeline: (e) => streamed.push(e) });
     expect(reportSchema.parse(first)).toEqual(first);
-    // What the game day expects follows the product (FAILBACK_WORKFLOW_BUILT, twin/scenario/game-day.ts).
     expect(first.expectations.map((e) => e.name)).toEqual(['outcome', 'writer', 'failovers', 'maxRtoSeconds', 'maxDataLossSeconds']);
-    expect(first.outcome).toBe(FAILBACK_WORKFLOW_BUILT ? 'failed-back' : 'failed-over');
-    expect(first.writer).toBe(FAILBACK_WORKFLOW_BUILT ? 'orders-primary' : 'orders-replica');
+    expect(first.outcome).toBe('failed-back');
+    expect(first.writer).toBe('orders-primary');
     expect(first.invariants.map((i) => i.name)).toEqual([...INVARIANT_NAMES]);
     for (const inv of first.invariants) expect(inv.held, `${inv.name}: ${inv.detail}`).toBe(true);
     for (const e of first.expectations) expect(e.held, `${e.name}: ${e.detail ?? ''}`).toBe(true);
@@ -45,14 +44,26 @@ describe('runDrill: the default game day', () => {
     expect(first.dataLossSeconds).toBe(0);
   });
 
-  it('tells the story: the crash, the verdict, the promotion, DNS in sync, the no-op failback approval', () => {
+  it('tells the story: the crash, the verdict, the promotion, DNS in sync, then the approved failback', () => {
     const text = first.timeline.map((e) => `${e.source} ${e.event}`);
     const index = (re: RegExp) => text.findIndex((t) => re.test(t));
-    const order = [/^fault instance orders-primary crashed/, /verdict: confirmed-down/, /fenced the old primary: confirmed/, /promoted: standalone and writable/, /INSYNC/, /writes verified/, /failed over:/];
+    const order = [
+      /^fault instance orders-primary crashed/,
+      /verdict: confirmed-down/,
+      /fenced the old primary: confirmed/,
+      /promoted: standalone and writable/,
+      /INSYNC/,
+      /writes verified/,
+      /failed over:/,
+      /orders-primary renamed to orders-primary-old-/,
+      /read replica orders-primary available/,
+      /operator approves the failback/,
+      /promotion of orders-primary started/,
+      /phase failed-back/,
+    ];
     const positions = order.map(index);
     expect(positions.every((p) => p >= 0), JSON.stringify(positions)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    if (!FAILBACK_WORKFLOW_BUILT) expect(text).toContain('operator operator approves the failback: nothing is pending (no-op)');
     expect(first.timeline.filter((e) => e.source === 'workflow' && typeof e.detail.phase === 'string').map((e) => e.detail.phase)).toEqual(
       expect.arrayContaining(['detected', 'verdict', 'fenced', 'promoting', 'promoted', 'dns-switched', 'writes-verified', 'failed-over']),
     );
@@ -64,7 +75,8 @@ describe('runDrill: the default game day', () => {
     expect(failovers.filter((e) => e.status === 'SUCCEEDED' && e.stateTransitions > 50)).toHaveLength(1);
     expect(failovers.filter((e) => e.status === 'SUCCEEDED' && e.stateTransitions < 10).length).toBeGreaterThanOrEqual(1);
     expect(first.executions.find((e) => e.stateMachine === 'failback')?.status).toBe('SUCCEEDED');
-    expect(first.apiCalls['rds:PromoteReadReplica']).toBe(FAILBACK_WORKFLOW_BUILT ? 2 : 1);
+    expect(first.apiCalls['rds:PromoteReadReplica']).toBe(2);
+    expect(first.apiCalls['rds:DeleteDBInstance'] ?? 0).toBe(0);
     expect(first.apiCalls['route53:ChangeResourceRecordSets']).toBeGreaterThanOrEqual(1);
     expect(first.apiCalls['ec2:RevokeSecurityGroupIngress']).toBeGreaterThanOrEqual(1);
   });

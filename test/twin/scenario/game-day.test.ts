@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG_FILE,
-  FAILBACK_WORKFLOW_BUILT,
   GAME_DAY_SOURCE,
   defaultGameDay,
   gameDayFile,
@@ -22,13 +21,11 @@ function configWith(change: (db: Record<string, any>) => void) {
 const kinds = (s: Scenario) => s.events.map((e) => ('fault' in e ? e.fault : `${e.operator}${'step' in e ? ` ${e.step}` : ''}`));
 
 describe('defaultGameDay', () => {
-  it('crashes the primary, lets it recover, approves the failback, and expects what the product does today: failed over', () => {
-    // The failback workflow is a stub for now (lib/workflow/failback.ts): the run ends failed over.
-    expect(FAILBACK_WORKFLOW_BUILT).toBe(false);
+  it('crashes the primary, lets it recover, approves the failback, and expects it failed back (2 promotions)', () => {
     const s = defaultGameDay(exampleConfig());
     expect(kinds(s)).toEqual(['primary-crash', 'primary-recover', 'approve failback']);
-    expect(s.expect).toEqual({ outcome: 'failed-over', writer: 'standby', failovers: 1, maxRtoSeconds: 900, maxDataLossSeconds: 30 });
-    expect(s.description).toMatch(/failback workflow is not built yet/);
+    expect(s.expect).toEqual({ outcome: 'failed-back', writer: 'primary', failovers: 2, maxRtoSeconds: 900, maxDataLossSeconds: 30 });
+    expect(s.description).toMatch(/failback approved -> failed back/);
     expect(s.source).toBe(GAME_DAY_SOURCE);
     expect(s.name).toBe('game-day');
     expect(s.database).toBe('orders');
@@ -56,10 +53,10 @@ describe('defaultGameDay', () => {
     expect(s.expect).toMatchObject({ outcome: 'failed-over', writer: 'standby', failovers: 1 });
   });
 
-  it('with automatic failback needs no approval (and, until the failback workflow exists, expects to stay failed over)', () => {
+  it('with automatic failback needs no approval and still expects to fail back', () => {
     const s = defaultGameDay(configWith((db) => (db.failback.policy = 'automatic')));
     expect(kinds(s)).toEqual(['primary-crash', 'primary-recover']);
-    expect(s.expect).toMatchObject({ outcome: 'failed-over', writer: 'standby', failovers: 1 });
+    expect(s.expect).toMatchObject({ outcome: 'failed-back', writer: 'primary', failovers: 2 });
   });
 
   it('in manual failover mode approves the failover before its approval times out, and allows for the wait in the RTO', () => {

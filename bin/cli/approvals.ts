@@ -1,0 +1,98 @@
+/**
+ * What the approval commands share: where the approvals are (the state table and its Region, from
+ * `--table`/`--region` or the config), the operator's identity (STS GetCallerIdentity with the
+ * operator's own AWS credentials), and how refusals are reported.
+ *
+ * Heavy modules (the AWS SDK) are imported inside the functions: every command file loads on
+ * every run of the CLI.
+ */
+import { tableName } from '../../lib/naming.js';
+import { defaultConfigFile, loadConfigOrExit } from './config.js';
+import { EXIT, type CliContext } from './context.js';
+
+/** Where the approvals live. */
+export interface ApprovalTarget {
+  tableName: string;
+  region: string;
+}
+
+/** Options every approval command takes. */
+export interface ApprovalTargetOptions {
+  config?: string;
+  table?: string;
+  region?: string;
+}
+
+/** The table and Region: both given, or from the config (`<prefix>-state` in the control Region). */
+export function approvalTarget(ctx: CliContext, options: ApprovalTargetOptions): ApprovalTarget {
+  if (options.table && options.region) return { tableName: options.table, region: options.region };
+  const { config } = loadConfigOrExit(ctx, options.config ?? defaultConfigFile(ctx));
+  return { tableName: options.table ?? tableName(config.prefix), region: options.region ?? config.controlRegion };
+}
+
+/**
+ * The operator's identity (the caller's ARN), recorded as the approver. Replaceable for tests;
+ * the default asks STS with the operator's credentials (needs @aws-sdk/client-sts).
+ */
+export const callerIdentity = {
+  resolve: async (region: string): Promise<string> => {
+    const moduleName = '@aws-sdk/client-sts';
+    let sts: { STSClient: new (config: { region: string }) => { send(command: unknown): Promise<{ Arn?: string }> }; GetCallerIdentityCommand: new (input: object) => unknown };
+    try {
+      sts = (await import(moduleName)) as typeof sts;
+    } catch {
+      throw new Error('the operator identity cannot be read: the @aws-sdk/client-sts package is not installed');
+    }
+    const out = await new sts.STSClient({ region }).send(new sts.GetCallerIdentityCommand({}));
+    if (!out.Arn) throw new Error('STS GetCallerIdentity returned no ARN');
+    return out.Arn;
+  },
+};
+
+/** SDK clients in the control Region, with the operator's credentials (the default provider chain). */
+export async function approvalClients(region: string) {
+  const [{ DynamoDBClient }, { SFNClient }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('@aws-sdk/client-sfn')]);
+  return { ddb: new DynamoDBClient({ region }), sfn: new SFNClient({ region }) };
+}
+
+/** Reports a failure and ends the command: refusals and AWS errors exit 1, invalid input 2. */
+export function failWith(ctx: CliContext, err: unknown): never {
+  const e = err as { name?: string; message?: string; why?: string };
+  const c = ctx.colors.err;
+  if (e?.name === 'ApprovalRefusedError') {
+    ctx.err(`${c.red('refused')} (${e.why}): ${e.message}`);
+    return ctx.exit(EXIT.FAILED);
+  }
+  if (e?.name === 'InvalidInputError') {
+    ctx.err(`${c.red('invalid')}: ${e.message}`);
+    return ctx.exit(EXIT.INVALID);
+  }
+  ctx.err(`${c.red('error')}: ${e?.message ?? String(err)} (nothing was answered)`);
+  return ctx.exit(EXIT.FAILED);
+}
+
+/** Adds the options that locate the approvals. */
+export function withTargetOptions<T extends { option(flags: string, description: string): T }>(command: T): T {
+  return command
+    .option('--config <file>', 'config file (for the table name and the control Region)')
+    .option('--table <name>', 'state table name (default: <prefix>-state from the config)')
+    .option('--region <region>', 'control Region (default: controlRegion from the config)');
+}
+
+/** Approves or rejects one approval with the operator's identity; prints what was done. */
+export async function answer(ctx: CliContext, id: string, decision: 'approve' | 'reject', options: ApprovalTargetOptions & { reason?: string }): Promise<void> {
+  const target = approvalTarget(ctx, options);
+  try {
+    const { decideApproval } = await import('../../lambdas/shared/approvals.js');
+    const approver = await callerIdentity.resolve(target.region);
+    const clients = await approvalClients(target.region);
+    const out = await decideApproval({ ...clients, tableName: target.tableName }, { approvalId: id, decision, approver, reason: options.reason ?? '', now: new Date() });
+    const a = out.approval;
+    ctx.out(
+      `${ctx.colors.out.green(decision === 'approve' ? 'approved' : 'rejected')}: ${a.database} ${a.step} (${a.decision}) of incident ${a.incidentId}, by ${approver} at ${out.decidedAt}`,
+    );
+    ctx.out(decision === 'approve' ? 'The workflow goes on; the operators are told.' : 'The workflow does not go on; the operators are told.');
+  } catch (err) {
+    failWith(ctx, err);
+  }
+}

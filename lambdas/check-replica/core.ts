@@ -1,0 +1,116 @@
+/**
+ * Is the rebuilt replica (or the Aurora secondary) healthy, has it been healthy long enough, and
+ * has it applied every write? Pure readings and decisions; "not yet" is an answer, never an error.
+ *
+ * Healthy = available, still replicating from the current primary, a recent lag datapoint within
+ * failback.maxLagSeconds, and the site's in-Region heartbeat alarm not in ALARM (and readable).
+ * Stable = healthy for the whole stability window without a relapse: any unhealthy check restarts
+ * the window (no thrashing). Drained = a lag of exactly 0 measured in a period that started after
+ * writes were fenced. PostgreSQL's ReplicaLag (now() − last replayed commit) grows on an idle
+ * source, so for PostgreSQL the source's OldestReplicationSlotLag (bytes of WAL the replica has not
+ * received) is the proof; ReplicaLag is the fallback when that metric has no datapoint.
+ */
+import { isSourceOf } from '../preserve-old-primary/core.js';
+
+/** A lag datapoint is recent when its period started at most this long ago. */
+export const FRESH_LAG_MS = 5 * 60_000;
+
+export interface LagPoint {
+  timestamp: Date;
+  value: number;
+}
+
+/** The newest valid (≥ 0: -1 means "replication not active") datapoint whose period starts at or after `notBefore`. */
+export function latestPoint(points: readonly LagPoint[], notBefore: Date): LagPoint | undefined {
+  return points
+    .filter((p) => Number.isFinite(p.value) && p.value >= 0 && p.timestamp.getTime() >= notBefore.getTime())
+    .reduce<LagPoint | undefined>((best, p) => (!best || p.timestamp.getTime() > best.timestamp.getTime() ? p : best), undefined);
+}
+
+/** An RDS instance replica as DescribeDBInstances shows it. */
+export interface InstanceReplica {
+  kind: 'instance';
+  id: string;
+  found: boolean;
+  status?: string;
+  source?: string;
+  /** StatusInfos[read replication].Status. */
+  replication?: string;
+  endpoint?: string;
+}
+
+/** An Aurora secondary cluster. */
+export interface AuroraSecondary {
+  kind: 'aurora';
+  id: string;
+  found: boolean;
+  status?: string;
+  member?: { isWriter: boolean };
+  endpoint?: string;
+}
+
+export interface HealthFacts {
+  replica: InstanceReplica | AuroraSecondary;
+  /** The other site (the replica's source). */
+  source: { region: string; id: string };
+  /** The newest lag in seconds (Aurora's milliseconds converted), from a recent datapoint; undefined: none. */
+  lagSeconds?: number;
+  lagSource: string;
+  maxLagSeconds: number;
+  /** OK, ALARM, INSUFFICIENT_DATA, absent (no such alarm in the Region), unknown (the API did not answer). */
+  alarm: string;
+  alarmName: string;
+  /** The Region answered at all. */
+  regionAnswers: boolean;
+}
+
+export interface Health {
+  healthy: boolean;
+  reasons: string[];
+  status: string;
+}
+
+/** Why the replica is not healthy (no reasons: healthy). */
+export function healthOf(f: HealthFacts): Health {
+  const r = f.replica;
+  const reasons: string[] = [];
+  const status = r.found ? (r.status ?? 'unknown') : 'absent';
+  if (!f.regionAnswers) reasons.push(`the ${r.kind === 'aurora' ? 'cluster' : 'replica'}'s Region does not answer`);
+  else if (!r.found) reasons.push(`${r.id} does not exist`);
+  else {
+    if (status !== 'available') reasons.push(`${r.id} is ${status}`);
+    if (r.kind === 'instance') {
+      if (!r.source) reasons.push(`${r.id} is not a read replica`);
+      else if (!isSourceOf(r.source, f.source)) reasons.push(`${r.id} replicates from ${r.source}, not from ${f.source.id}`);
+      if (r.replication && r.replication !== 'replicating') reasons.push(`replication is ${r.replication}`);
+    } else if (!r.member) reasons.push(`${r.id} is not a member of the global cluster`);
+    else if (r.member.isWriter) reasons.push(`${r.id} is the global writer, not a secondary`);
+    if (f.lagSeconds === undefined) reasons.push(`no recent ${f.lagSource} datapoint`);
+    else if (f.lagSeconds > f.maxLagSeconds) reasons.push(`${f.lagSource} is ${f.lagSeconds} s, over ${f.maxLagSeconds} s`);
+  }
+  if (f.alarm === 'ALARM') reasons.push(`alarm ${f.alarmName} is in ALARM`);
+  if (f.alarm === 'unknown') reasons.push(`alarm ${f.alarmName} could not be read`);
+  return { healthy: reasons.length === 0, reasons, status };
+}
+
+export interface Stability {
+  healthySince: string | null;
+  relapses: number;
+  stable: boolean;
+}
+
+/**
+ * The stability window: healthy keeps (or starts) `healthySince`; unhealthy clears it, counting a
+ * relapse when the window had started. Stable once healthy for `windowSeconds`.
+ */
+export function stabilityOf(healthy: boolean, healthySince: string | null, relapses: number, now: Date, windowSeconds: number): Stability {
+  if (!healthy) return { healthySince: null, relapses: relapses + (healthySince ? 1 : 0), stable: false };
+  const since = healthySince && Number.isFinite(Date.parse(healthySince)) ? healthySince : now.toISOString();
+  return { healthySince: since, relapses, stable: now.getTime() - Date.parse(since) >= windowSeconds * 1000 };
+}
+
+/** Drained: the newest datapoint of a period that started at or after `since` is exactly 0. */
+export function drainedOf(points: readonly LagPoint[], since: Date): { drained: boolean; value?: number } {
+  const p = latestPoint(points, since);
+  return p ? { drained: p.value === 0, value: p.value } : { drained: false };
+}

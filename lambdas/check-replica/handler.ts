@@ -1,0 +1,194 @@
+/**
+ * check-replica: reads the rebuilt replica of one site (or the Aurora secondary) and reports its
+ * health, the stability window (healthySince, relapses) and, in `drained` mode, whether every
+ * write of the fenced source has reached it. Read-only; "not yet" is never an error.
+ *
+ * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
+ * Clients: RDS and CloudWatch in the site's Region; CloudWatch in the source's Region
+ * (OldestReplicationSlotLag of a PostgreSQL source).
+ */
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { z } from 'zod';
+import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
+import { regional } from '../shared/clients.js';
+import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { checkReplicaInput, checkReplicaOutput, type CheckReplicaOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
+import { alarmName } from '../shared/names.js';
+import { otherRole } from '../shared/roles.js';
+import { drainedOf, FRESH_LAG_MS, healthOf, latestPoint, stabilityOf, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
+
+const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
+const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
+const unreachable = (err: unknown): boolean => isUnreachable(err) || isTransient(err);
+
+type CheckInput = z.output<typeof checkReplicaInput>;
+
+/** One metric period: the query window is widened by it on both sides (CloudWatch refuses StartTime >= EndTime). */
+const PERIOD_MS = 60_000;
+
+/**
+ * Datapoints (1-minute Maximum) of one RDS metric around [start, end]. The window is padded by a
+ * period each side, so a first check made right after the fence (start = end = now) is a valid
+ * query; callers keep only the datapoints whose period began at or after `since`.
+ */
+async function metric(region: string, name: string, dimension: { Name: string; Value: string }, start: Date, end: Date): Promise<LagPoint[]> {
+  const cw = regional<CloudWatchClient>(CloudWatchClient as never, region);
+  start = new Date(start.getTime() - PERIOD_MS);
+  end = new Date(end.getTime() + PERIOD_MS);
+  try {
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: name, Dimensions: [dimension] }, Period: 60, Stat: 'Maximum' }, ReturnData: true }],
+        StartTime: start,
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+      }),
+    );
+    const r = out.MetricDataResults?.find((x) => x.Id === 'lag');
+    return (r?.Timestamps ?? []).map((t, i) => ({ timestamp: new Date(t), value: r?.Values?.[i] ?? NaN }));
+  } catch (err) {
+    throw toFailoverError(err, `cloudwatch:GetMetricData ${name}`);
+  }
+}
+
+async function alarmState(region: string, name: string): Promise<string> {
+  const cw = regional<CloudWatchClient>(CloudWatchClient as never, region);
+  try {
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm'] }));
+    return out.MetricAlarms?.[0]?.StateValue ?? 'absent';
+  } catch (err) {
+    logger.warn('could not read the heartbeat alarm', { name, region, error: awsErrorName(err) });
+    return 'unknown';
+  }
+}
+
+async function readInstance(rds: RDSClient, id: string): Promise<InstanceReplica | 'unreachable'> {
+  try {
+    const i = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+    if (!i) return { kind: 'instance', id, found: false };
+    return {
+      kind: 'instance',
+      id,
+      found: true,
+      status: i.DBInstanceStatus ?? 'unknown',
+      source: i.ReadReplicaSourceDBInstanceIdentifier || undefined,
+      replication: i.StatusInfos?.find((s) => s.StatusType === 'read replication')?.Status,
+      endpoint: i.Endpoint?.Address,
+    };
+  } catch (err) {
+    if (NOT_FOUND.has(awsErrorName(err))) return { kind: 'instance', id, found: false };
+    if (unreachable(err)) return 'unreachable';
+    throw toFailoverError(err, `DescribeDBInstances ${id}`);
+  }
+}
+
+async function readAurora(rds: RDSClient, id: string, globalId: string): Promise<AuroraSecondary | 'unreachable'> {
+  try {
+    const c = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0];
+    if (!c) return { kind: 'aurora', id, found: false };
+    const g = (await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalId }))).GlobalClusters?.[0];
+    const m = g?.GlobalClusterMembers?.find((x) => x.DBClusterArn === c.DBClusterArn);
+    return { kind: 'aurora', id, found: true, status: c.Status ?? 'unknown', member: m ? { isWriter: m.IsWriter === true } : undefined, endpoint: c.Endpoint };
+  } catch (err) {
+    if (NOT_FOUND.has(awsErrorName(err))) return { kind: 'aurora', id, found: false };
+    if (unreachable(err)) return 'unreachable';
+    throw toFailoverError(err, `DescribeDBClusters ${id}`);
+  }
+}
+
+export const handler = async (event: unknown): Promise<CheckReplicaOutput> => {
+  const parsed = checkReplicaInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`check-replica: invalid input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const out = await check(input, new Date());
+  logger.info('replica checked', { database: input.database.name, site: input.site, mode: input.mode, ...out });
+  return checkReplicaOutput.parse(out);
+};
+
+async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> {
+  const db: DatabaseConfig = input.database;
+  const site = db[input.site];
+  const other = db[otherRole(input.site)];
+  const aurora = isAurora(db.engine);
+  const id = aurora ? site.clusterId : site.instanceId;
+  const sourceId = aurora ? other.clusterId : other.instanceId;
+  if (!id || !sourceId) throw new InvalidInputError(`check-replica: both sites need ${aurora ? 'a clusterId' : 'an instanceId'}`);
+  const rds = regional<RDSClient>(RDSClient as never, site.region);
+  const read = aurora ? await readAurora(rds, id, site.globalClusterId ?? db.primary.globalClusterId ?? '') : await readInstance(rds, id);
+  const replica = read === 'unreachable' ? ({ kind: aurora ? 'aurora' : 'instance', id, found: false } as InstanceReplica | AuroraSecondary) : read;
+  const lagMetric = aurora ? 'AuroraGlobalDBReplicationLag' : 'ReplicaLag';
+  const dimension = { Name: aurora ? 'DBClusterIdentifier' : 'DBInstanceIdentifier', Value: id };
+  const name = alarmName(PREFIX, db.name, 'in-region');
+
+  if (input.mode === 'drained') {
+    if (aurora) throw new InvalidInputError('check-replica: drained mode is for instance replicas (an Aurora switchover synchronizes by itself)');
+    const since = input.since ? new Date(input.since) : now;
+    if (!Number.isFinite(since.getTime())) throw new InvalidInputError(`check-replica: since is not a time: ${input.since}`);
+    let proof: { drained: boolean; value?: number } = { drained: false };
+    let lagSource = 'none';
+    if (db.engine.includes('postgres')) {
+      const slot = await metric(other.region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: sourceId }, since, now);
+      if (latestPoint(slot, since)) {
+        proof = drainedOf(slot, since);
+        lagSource = 'OldestReplicationSlotLag';
+      }
+    }
+    if (lagSource === 'none' && read !== 'unreachable') {
+      const lag = await metric(site.region, 'ReplicaLag', dimension, since, now);
+      if (latestPoint(lag, since)) {
+        proof = drainedOf(lag, since);
+        lagSource = 'ReplicaLag';
+      }
+    }
+    const status = replica.found ? (replica.status ?? 'unknown') : 'absent';
+    const reasons = [
+      ...(read === 'unreachable' ? ['the replica\'s Region does not answer'] : []),
+      ...(lagSource === 'none' ? [`no lag datapoint since ${since.toISOString()} yet`] : proof.drained ? [] : [`${lagSource} is ${proof.value}${lagSource === 'OldestReplicationSlotLag' ? ' bytes' : ' s'}`]),
+    ];
+    return {
+      status,
+      lagSeconds: lagSource === 'ReplicaLag' ? (proof.value ?? null) : null,
+      lagSource,
+      alarm: 'not-checked',
+      healthy: replica.found && status === 'available',
+      reasons,
+      healthySince: null,
+      relapses: input.relapses,
+      stable: false,
+      drained: proof.drained && replica.found,
+      since: since.toISOString(),
+      endpoint: replica.found ? (replica.endpoint ?? null) : null,
+    };
+  }
+
+  const points = read === 'unreachable' ? [] : await metric(site.region, lagMetric, dimension, new Date(now.getTime() - FRESH_LAG_MS), now);
+  const point = latestPoint(points, new Date(now.getTime() - FRESH_LAG_MS));
+  const lagSeconds = point ? (aurora ? point.value / 1000 : point.value) : undefined;
+  const alarm = read === 'unreachable' ? 'unknown' : await alarmState(site.region, name);
+  const health = healthOf({
+    replica,
+    source: { region: other.region, id: sourceId },
+    lagSeconds,
+    lagSource: lagMetric,
+    maxLagSeconds: db.failback.maxLagSeconds,
+    alarm,
+    alarmName: name,
+    regionAnswers: read !== 'unreachable',
+  });
+  const stability = stabilityOf(health.healthy, input.healthySince, input.relapses, now, db.failback.stabilityMinutes * 60);
+  return {
+    status: health.status,
+    lagSeconds: lagSeconds ?? null,
+    lagSource: lagMetric,
+    alarm,
+    healthy: health.healthy,
+    reasons: health.reasons,
+    ...stability,
+    drained: false,
+    since: null,
+    endpoint: replica.found ? (replica.endpoint ?? null) : null,
+  };
+}

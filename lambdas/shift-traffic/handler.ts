@@ -1,0 +1,81 @@
+/**
+ * shift-traffic: the failback's gradual drain of the application tier's weighted records back to
+ * the original Region (`read` the weights, `shift` a step, `restore` the weights after an alarm)
+ * and the alarm gate of every step (`check-alarms`, in both site Regions).
+ *
+ * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
+ * Clients: Route 53 (global); CloudWatch in each site Region (explicit).
+ */
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type RRType } from '@aws-sdk/client-route-53';
+import { z } from 'zod';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { ownRegion, regional } from '../shared/clients.js';
+import { shiftTrafficInput, type shiftTrafficOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
+import { alarmName } from '../shared/names.js';
+import { changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, type AlarmReading, type Weight } from './core.js';
+
+type ShiftOutput = z.output<typeof shiftTrafficOutput>;
+
+const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
+const route53 = () => regional<Route53Client>(Route53Client as never, ownRegion());
+
+export const handler = async (event: unknown): Promise<ShiftOutput> => {
+  const parsed = shiftTrafficInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`shift-traffic: invalid input: ${z.prettifyError(parsed.error)}`);
+  const input = parsed.data;
+  const db = input.database;
+  const traffic = db.traffic;
+  if (!traffic) throw new InvalidInputError(`shift-traffic: database ${db.name} has no traffic records`);
+  const none = { changeId: null, ok: true, firing: [] as string[] };
+
+  switch (input.action) {
+    case 'read': {
+      let records;
+      try {
+        records = (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, StartRecordName: traffic.recordName, StartRecordType: traffic.type as RRType }))).ResourceRecordSets ?? [];
+      } catch (err) {
+        throw toFailoverError(err, 'route53:ListResourceRecordSets');
+      }
+      const weights = currentWeights(traffic, records);
+      return { ...none, weights, detail: `weights now: ${describe(weights)}` };
+    }
+    case 'shift':
+    case 'restore': {
+      if (input.action === 'shift' && input.percent === undefined) throw new InvalidInputError('shift-traffic: shift needs `percent`');
+      if (input.action === 'restore' && !input.before) throw new InvalidInputError('shift-traffic: restore needs `before`');
+      const weights = input.action === 'shift' ? stepWeights(traffic, db, input.percent!) : restoreWeights(input.before as Weight[]);
+      const comment = `rds-failover ${db.name} incident ${input.incidentId} epoch ${input.epoch}: ${input.action === 'shift' ? `${input.percent}% to ${db.standby.region}` : 'rollback'}`;
+      let changeId: string | null = null;
+      try {
+        const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment) as never }));
+        changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;
+      } catch (err) {
+        throw toFailoverError(err, 'route53:ChangeResourceRecordSets');
+      }
+      logger.info('traffic weights set', { database: db.name, incidentId: input.incidentId, action: input.action, weights });
+      return { ...none, changeId, weights, detail: `${input.action === 'shift' ? 'shifted' : 'rolled back'}: ${describe(weights)}` };
+    }
+    case 'check-alarms': {
+      const heartbeat = alarmName(PREFIX, db.name, 'in-region');
+      const names = [...new Set([...(traffic.alarmNames ?? []), heartbeat])];
+      const regions = [...new Set([db.primary.region, db.standby.region])];
+      const readings: AlarmReading[] = [];
+      for (const region of regions) {
+        try {
+          const out = await regional<CloudWatchClient>(CloudWatchClient as never, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+          for (const a of out.MetricAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
+          for (const a of out.CompositeAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
+        } catch (err) {
+          readings.push({ region, error: awsErrorName(err) });
+        }
+      }
+      const firing = firingAlarms(readings, names, [heartbeat]);
+      return { weights: [], changeId: null, ok: firing.length === 0, firing, detail: firing.length ? firing.join('; ') : `no gating alarm fires (${names.join(', ')})` };
+    }
+  }
+};
+
+const describe = (weights: readonly Weight[]): string => weights.map((w) => `${w.setIdentifier} (${w.region}) ${w.weight ?? 'absent'}`).join(', ');

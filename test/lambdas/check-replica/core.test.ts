@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { drainedOf, healthOf, latestPoint, stabilityOf, type HealthFacts } from '../../../lambdas/check-replica/core.js';
+
+const T = (iso: string) => new Date(iso);
+const facts = (over: Partial<HealthFacts> = {}): HealthFacts => ({
+  replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'available', source: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', replication: 'replicating' },
+  source: { region: 'us-west-2', id: 'orders-replica' },
+  lagSeconds: 2,
+  lagSource: 'ReplicaLag',
+  maxLagSeconds: 5,
+  alarm: 'OK',
+  alarmName: 'failover-orders-heartbeat-in-region',
+  regionAnswers: true,
+  ...over,
+});
+
+describe('healthOf', () => {
+  it.each([
+    ['healthy', {}, []],
+    ['the alarm is absent in the Region (fine)', { alarm: 'absent' }, []],
+    ['lag over the threshold', { lagSeconds: 6 }, ['ReplicaLag is 6 s, over 5 s']],
+    ['no recent lag datapoint', { lagSeconds: undefined }, ['no recent ReplicaLag datapoint']],
+    ['still creating', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'creating', source: 'orders-replica' } }, ['orders-primary is creating']],
+    ['replication stopped', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'available', source: 'orders-replica', replication: 'error' } }, ['replication is error']],
+    ['not a replica', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'available' } }, ['orders-primary is not a read replica']],
+    ['heartbeat alarm in ALARM (the Region relapsed)', { alarm: 'ALARM' }, ['alarm failover-orders-heartbeat-in-region is in ALARM']],
+    ['alarm unreadable', { alarm: 'unknown' }, ['alarm failover-orders-heartbeat-in-region could not be read']],
+    ['Region out', { regionAnswers: false, alarm: 'unknown' }, ["the replica's Region does not answer", 'alarm failover-orders-heartbeat-in-region could not be read']],
+    ['Aurora secondary healthy', { replica: { kind: 'aurora', id: 'orders-east', found: true, status: 'available', member: { isWriter: false } }, lagSource: 'AuroraGlobalDBReplicationLag' }, []],
+    ['Aurora: not a member', { replica: { kind: 'aurora', id: 'orders-east', found: true, status: 'available' } }, ['orders-east is not a member of the global cluster']],
+  ] as const)('%s', (_label, over, reasons) => {
+    const h = healthOf(facts(over as Partial<HealthFacts>));
+    expect(h.reasons).toEqual(reasons);
+    expect(h.healthy).toBe(reasons.length === 0);
+  });
+});
+
+describe('stabilityOf: any relapse restarts the window', () => {
+  const now = T('2026-04-01T12:30:00.000Z');
+  it.each([
+    ['first healthy check starts the window', true, null, 0, { healthySince: '2026-04-01T12:30:00.000Z', relapses: 0, stable: false }],
+    ['healthy for 29 minutes: not yet', true, '2026-04-01T12:01:00.000Z', 0, { healthySince: '2026-04-01T12:01:00.000Z', relapses: 0, stable: false }],
+    ['healthy for the full 30 minutes: stable', true, '2026-04-01T12:00:00.000Z', 2, { healthySince: '2026-04-01T12:00:00.000Z', relapses: 2, stable: true }],
+    ['a relapse clears the window and counts', false, '2026-04-01T12:00:00.000Z', 0, { healthySince: null, relapses: 1, stable: false }],
+    ['still unhealthy: no second count', false, null, 1, { healthySince: null, relapses: 1, stable: false }],
+  ] as const)('%s', (_label, healthy, since, relapses, expected) => {
+    expect(stabilityOf(healthy, since, relapses, now, 1800)).toEqual(expected);
+  });
+  it('a zero window is stable at the first healthy check', () => {
+    expect(stabilityOf(true, null, 0, now, 0).stable).toBe(true);
+  });
+});
+
+describe('latestPoint and drainedOf', () => {
+  const points = [
+    { timestamp: T('2026-04-01T12:00:00Z'), value: 0 },
+    { timestamp: T('2026-04-01T12:01:00Z'), value: 3 },
+    { timestamp: T('2026-04-01T12:02:00Z'), value: -1 },
+  ];
+  it('ignores -1 (replication not active) and points of periods before the fence', () => {
+    expect(latestPoint(points, T('2026-04-01T11:00:00Z'))?.value).toBe(3);
+    expect(latestPoint(points, T('2026-04-01T12:02:00Z'))).toBeUndefined();
+  });
+  it.each([
+    ['lag 0 after the fence', [{ timestamp: T('2026-04-01T12:05:00Z'), value: 0 }], true],
+    ['lag 0 only before the fence', [{ timestamp: T('2026-04-01T12:03:00Z'), value: 0 }], false],
+    ['lag still 1 s after the fence', [{ timestamp: T('2026-04-01T12:05:00Z'), value: 0 }, { timestamp: T('2026-04-01T12:06:00Z'), value: 1 }], false],
+    ['no datapoint yet', [], false],
+  ])('%s', (_label, pts, drained) => {
+    expect(drainedOf(pts, T('2026-04-01T12:04:00Z')).drained).toBe(drained);
+  });
+});

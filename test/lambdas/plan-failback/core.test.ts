@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { planFailback } from '../../../lambdas/plan-failback/core.js';
+import { hotDb, auroraDb } from '../shared/failover-steps-fixture.js';
+import { handler } from '../../../lambdas/plan-failback/handler.js';
+
+const withFailback = (failback: Record<string, unknown>, traffic?: Record<string, unknown>) =>
+  hotDb((r) => {
+    (r as Record<string, unknown>).failback = failback;
+    if (traffic) (r as Record<string, unknown>).traffic = traffic;
+  });
+const TRAFFIC = {
+  hostedZoneId: 'Z0APP',
+  recordName: 'app.example.com',
+  type: 'CNAME',
+  targets: [
+    { region: 'us-east-1', setIdentifier: 'use1', value: 'a.example.com' },
+    { region: 'us-west-2', setIdentifier: 'usw2', value: 'b.example.com' },
+  ],
+};
+
+describe('planFailback', () => {
+  it('the defaults: 24 h approval, 4 h rebuild at one check a minute, a 30-minute window checked every minute for at most 6 h, no drain', () => {
+    expect(planFailback(hotDb())).toEqual({
+      aurora: false,
+      approvalTimeoutSeconds: 86400,
+      rebuild: { intervalSeconds: 60, checks: 240 },
+      stability: { windowSeconds: 1800, intervalSeconds: 60, checks: 360 },
+      drain: { intervalSeconds: 60, steps: [] },
+      hasTraffic: false,
+    });
+  });
+
+  it.each([
+    // window minutes, interval s, checks: about 60 checks a window, at most 360 in all
+    [0, 60, 360],
+    [30, 60, 360],
+    [120, 120, 360],
+    [600, 600, 360],
+    [10080, 10080, 360],
+  ])('stabilityMinutes %i: checks every %i s, at most %i checks', (minutes, interval, checks) => {
+    const plan = planFailback(withFailback({ stabilityMinutes: minutes }));
+    expect(plan.stability).toEqual({ windowSeconds: minutes * 60, intervalSeconds: interval, checks });
+  });
+
+  it('drain steps with one-minute observations, and the Aurora flag', () => {
+    const plan = planFailback(withFailback({ rebuildTimeoutMinutes: 90, approvalTimeoutHours: 2 }, { ...TRAFFIC, drainSteps: [25, 100], stepObservationMinutes: 5 }));
+    expect(plan.drain.steps).toEqual([
+      { step: 1, percent: 25, checks: 5 },
+      { step: 2, percent: 100, checks: 5 },
+    ]);
+    expect(plan).toMatchObject({ hasTraffic: true, approvalTimeoutSeconds: 7200, rebuild: { checks: 90 } });
+    expect(planFailback(auroraDb()).aurora).toBe(true);
+  });
+
+  it('the handler validates its input and returns the plan', async () => {
+    await expect(handler({ database: hotDb() })).resolves.toMatchObject({ approvalTimeoutSeconds: 86400 });
+    await expect(handler({})).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});

@@ -1,0 +1,99 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { currentRoles } from '../../../lambdas/shared/roles.js';
+import { hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
+
+process.env.AWS_REGION = 'us-west-2';
+const { handler } = await import('../../../lambdas/rebuild-replica/handler.js');
+const rds = mockClient(RDSClient);
+const view = currentRoles(hotDb(), 'standby');
+const SOURCE_ARN = 'arn:aws:rds:us-west-2:123456789012:db:orders-replica';
+const event = (over: Record<string, unknown> = {}) => ({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback', ...over });
+
+/** Instances by (Region, id). */
+function instances(byKey: Record<string, Record<string, unknown>>) {
+  rds.on(DescribeDBInstancesCommand).callsFake(async (input: { DBInstanceIdentifier: string }, getClient: () => RDSClient) => {
+    const region = await getClient().config.region();
+    const found = byKey[`${region}/${input.DBInstanceIdentifier}`];
+    if (!found) throw new DBInstanceNotFoundFault({ message: `DBInstance ${input.DBInstanceIdentifier} not found.`, $metadata: {} });
+    return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, ...found }] };
+  });
+}
+const current = { DBInstanceArn: SOURCE_ARN, DBInstanceStatus: 'available', DBInstanceClass: 'db.r6g.large', StorageEncrypted: true };
+const preserved = {
+  DBInstanceStatus: 'stopped',
+  DBSubnetGroup: { DBSubnetGroupName: 'orders-db-subnets' },
+  VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0aaaaaaaaaaaaaaa1' }],
+  DBParameterGroups: [{ DBParameterGroupName: 'orders-pg15' }],
+  MultiAZ: false,
+  KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
+  Endpoint: { Port: 5432 },
+  DeletionProtection: false,
+};
+
+beforeEach(() => {
+  rds.reset();
+  rds.on(CreateDBInstanceReadReplicaCommand).resolves({ DBInstance: { DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'creating' } });
+});
+
+describe('rebuild-replica', () => {
+  it('creates the original site as a cross-Region replica: called in its Region, source by ARN, the source class, the old network settings', async () => {
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': preserved });
+    await expect(handler(event())).resolves.toMatchObject({ started: true, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: SOURCE_ARN });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBInstanceReadReplicaCommand, {
+      DBInstanceIdentifier: 'orders-primary',
+      SourceDBInstanceIdentifier: SOURCE_ARN,
+      DBInstanceClass: 'db.r6g.large',
+      VpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60718'],
+      DBSubnetGroupName: 'orders-db-subnets',
+      DBParameterGroupName: 'orders-pg15',
+      MultiAZ: false,
+      KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
+      Port: 5432,
+      DeletionProtection: false,
+    });
+    expect(await regionsOf(rds, CreateDBInstanceReadReplicaCommand)).toEqual(['us-east-1']);
+  });
+
+  it('a replica of the current primary already there is success, nothing created', async () => {
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary': { DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN } });
+    await expect(handler(event())).resolves.toMatchObject({ started: false });
+    expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
+  });
+
+  it('never overwrites: the old primary still under its name is FailbackStepFailedError', async () => {
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary': { DBInstanceStatus: 'available' } });
+    await expect(handler(event())).rejects.toMatchObject({ name: 'FailbackStepFailedError', message: expect.stringContaining('must be preserved (renamed) first') });
+    expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
+  });
+
+  it('DBInstanceAlreadyExists from a retried call: looks again, and our replica is success', async () => {
+    let created = false;
+    rds.on(DescribeDBInstancesCommand).callsFake(async (input: { DBInstanceIdentifier: string }, getClient: () => RDSClient) => {
+      const region = await getClient().config.region();
+      if (region === 'us-west-2') return { DBInstances: [{ DBInstanceIdentifier: 'orders-replica', ...current }] };
+      if (input.DBInstanceIdentifier === 'orders-primary' && created) return { DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN }] };
+      if (input.DBInstanceIdentifier === 'orders-primary-old-8') return { DBInstances: [{ DBInstanceIdentifier: 'orders-primary-old-8', ...preserved }] };
+      throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
+    });
+    rds.on(CreateDBInstanceReadReplicaCommand).callsFake(() => {
+      created = true;
+      throw new DBInstanceAlreadyExistsFault({ message: 'DB instance already exists', $metadata: {} });
+    });
+    await expect(handler(event())).resolves.toMatchObject({ started: false });
+  });
+
+  it('an encrypted source with no preserved instance (no key known in the Region) is FailbackStepFailedError', async () => {
+    instances({ 'us-west-2/orders-replica': current });
+    await expect(handler(event())).rejects.toMatchObject({ name: 'FailbackStepFailedError', message: expect.stringContaining('encrypted') });
+  });
+
+  it('rebuilds the other side (site primary) in its own Region from the new primary', async () => {
+    instances({ 'us-east-1/orders-primary': { ...current, DBInstanceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', StorageEncrypted: false } });
+    await expect(handler(event({ site: 'primary' }))).resolves.toMatchObject({ started: true, replica: { region: 'us-west-2', id: 'orders-replica' } });
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { DBInstanceIdentifier: 'orders-replica', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary' });
+    expect(await regionsOf(rds, CreateDBInstanceReadReplicaCommand)).toEqual(['us-west-2']);
+  });
+});

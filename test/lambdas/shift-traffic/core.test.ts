@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights } from '../../../lambdas/shift-traffic/core.js';
+import type { TrafficConfig } from '../../../lambdas/shared/config-schema.js';
+
+const traffic: TrafficConfig = {
+  hostedZoneId: 'Z0APP',
+  recordName: 'app.orders.example.com',
+  type: 'CNAME',
+  ttlSeconds: 60,
+  targets: [
+    { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+    { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+  ],
+  drainSteps: [10, 50, 100],
+  stepObservationMinutes: 10,
+};
+// Failback view: writes at us-west-2 now, the original site is us-east-1.
+const sites = { primary: { region: 'us-west-2' }, standby: { region: 'us-east-1' } } as never;
+
+describe('traffic weights', () => {
+  it.each([
+    [10, 10, 90],
+    [50, 50, 50],
+    [100, 100, 0],
+  ])('step %i %%: %i to the original Region, %i to the current one', (percent, original, current) => {
+    expect(stepWeights(traffic, sites, percent)).toEqual([
+      { setIdentifier: 'use1', region: 'us-east-1', weight: original },
+      { setIdentifier: 'usw2', region: 'us-west-2', weight: current },
+    ]);
+  });
+
+  it('reads the weights of exactly the configured records (name compared without the final dot, case-insensitive)', () => {
+    const records = [
+      { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 },
+      { Name: 'APP.orders.example.com.', Type: 'CNAME', SetIdentifier: 'use1', Weight: 0 },
+      { Name: 'app.orders.example.com.', Type: 'A', SetIdentifier: 'use1', Weight: 7 },
+      { Name: 'other.orders.example.com.', Type: 'CNAME', SetIdentifier: 'use1', Weight: 9 },
+    ];
+    expect(currentWeights(traffic, records)).toEqual([
+      { setIdentifier: 'use1', region: 'us-east-1', weight: 0 },
+      { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 },
+    ]);
+    expect(currentWeights(traffic, [])).toEqual([
+      { setIdentifier: 'use1', region: 'us-east-1', weight: null },
+      { setIdentifier: 'usw2', region: 'us-west-2', weight: null },
+    ]);
+  });
+
+  it('a rollback puts the weights back; a record that did not exist gets weight 0', () => {
+    expect(restoreWeights([{ setIdentifier: 'use1', region: 'us-east-1', weight: null }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }]).map((w) => w.weight)).toEqual([0, 100]);
+  });
+
+  it('one all-or-nothing batch of UPSERTs of weighted records', () => {
+    expect(changeBatch(traffic, stepWeights(traffic, sites, 50), 'step 50')).toEqual({
+      Comment: 'step 50',
+      Changes: [
+        { Action: 'UPSERT', ResourceRecordSet: { Name: 'app.orders.example.com', Type: 'CNAME', SetIdentifier: 'use1', Weight: 50, TTL: 60, ResourceRecords: [{ Value: 'lb-use1.example.com' }] } },
+        { Action: 'UPSERT', ResourceRecordSet: { Name: 'app.orders.example.com', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 50, TTL: 60, ResourceRecords: [{ Value: 'lb-usw2.example.com' }] } },
+      ],
+    });
+  });
+});
+
+describe('firingAlarms', () => {
+  it.each([
+    ['all OK', [{ region: 'us-east-1', name: 'app-5xx', state: 'OK' }], [], []],
+    ['one in ALARM', [{ region: 'us-east-1', name: 'app-5xx', state: 'ALARM' }], [], ['app-5xx (us-east-1) is in ALARM']],
+    ['INSUFFICIENT_DATA does not stop the drain', [{ region: 'us-east-1', name: 'app-5xx', state: 'INSUFFICIENT_DATA' }], [], []],
+    ['a named alarm found nowhere cannot gate', [], [], ['app-5xx was found in no Region: it cannot gate the drain']],
+    ['the heartbeat alarm may be missing', [{ region: 'us-east-1', name: 'app-5xx', state: 'OK' }], ['hb'], []],
+    ['a Region that cannot be read stops the drain', [{ region: 'us-east-1', error: 'TimeoutError' }], [], ['alarms in us-east-1 could not be read (TimeoutError)']],
+  ] as const)('%s', (_label, readings, optional, expected) => {
+    expect(firingAlarms(readings, ['app-5xx', ...optional], optional)).toEqual(expected);
+  });
+});

@@ -1,0 +1,80 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { currentRoles } from '../../../lambdas/shared/roles.js';
+import { hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
+
+process.env.AWS_REGION = 'us-west-2';
+process.env.RESOURCE_PREFIX = 'failover';
+const { handler } = await import('../../../lambdas/shift-traffic/handler.js');
+const r53 = mockClient(Route53Client);
+const cw = mockClient(CloudWatchClient);
+const db = currentRoles(
+  hotDb((r) => {
+    (r as Record<string, unknown>).traffic = {
+      hostedZoneId: 'Z0APP',
+      recordName: 'app.orders.example.com',
+      type: 'CNAME',
+      targets: [
+        { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+        { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+      ],
+      alarmNames: ['app-5xx'],
+    };
+  }),
+  'standby',
+);
+const event = (action: string, over: Record<string, unknown> = {}) => ({ database: db, action, incidentId: 'inc-1-failback', epoch: 8, ...over });
+
+beforeEach(() => {
+  r53.reset();
+  cw.reset();
+  r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C77', Status: 'PENDING', SubmittedAt: new Date() } });
+});
+
+describe('shift-traffic', () => {
+  it('read: the weights before the drain', async () => {
+    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [{ Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 }], IsTruncated: false, MaxItems: 300 });
+    await expect(handler(event('read'))).resolves.toMatchObject({ weights: [{ setIdentifier: 'use1', weight: null }, { setIdentifier: 'usw2', weight: 100 }] });
+    expect(r53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, { HostedZoneId: 'Z0APP', StartRecordName: 'app.orders.example.com', StartRecordType: 'CNAME' });
+  });
+
+  it('shift: UPSERTs both weighted records in one batch, percent to the original Region', async () => {
+    await expect(handler(event('shift', { percent: 10 }))).resolves.toMatchObject({ changeId: 'C77', weights: [{ setIdentifier: 'use1', weight: 10 }, { setIdentifier: 'usw2', weight: 90 }] });
+    const batch = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input.ChangeBatch!;
+    expect(batch.Changes!.map((c) => [c.Action, c.ResourceRecordSet!.SetIdentifier, c.ResourceRecordSet!.Weight])).toEqual([
+      ['UPSERT', 'use1', 10],
+      ['UPSERT', 'usw2', 90],
+    ]);
+    expect(batch.Comment).toMatch(/inc-1-failback epoch 8: 10% to us-east-1/);
+  });
+
+  it('restore: puts back the weights read before the drain', async () => {
+    await handler(event('restore', { before: [{ setIdentifier: 'use1', region: 'us-east-1', weight: null }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }] }));
+    const changes = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input.ChangeBatch!.Changes!;
+    expect(changes.map((c) => c.ResourceRecordSet!.Weight)).toEqual([0, 100]);
+  });
+
+  it('check-alarms: the named alarms and the heartbeat alarm, in both site Regions; one in ALARM fails the step', async () => {
+    cw.on(DescribeAlarmsCommand).callsFake(async (_input: unknown, getClient: () => CloudWatchClient) => {
+      const region = await getClient().config.region();
+      return { MetricAlarms: region === 'us-east-1' ? [{ AlarmName: 'app-5xx', StateValue: 'ALARM' }] : [{ AlarmName: 'app-5xx', StateValue: 'OK' }] };
+    });
+    await expect(handler(event('check-alarms'))).resolves.toMatchObject({ ok: false, firing: ['app-5xx (us-east-1) is in ALARM'] });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['app-5xx', 'failover-orders-heartbeat-in-region'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect((await regionsOf(cw, DescribeAlarmsCommand)).sort()).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  it('check-alarms: all OK passes', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
+    await expect(handler(event('check-alarms'))).resolves.toMatchObject({ ok: true, firing: [] });
+  });
+
+  it('refuses a database without traffic records, and a shift without percent', async () => {
+    await expect(handler({ ...event('read'), database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(handler(event('shift'))).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(r53).not.toHaveReceivedAnyCommand();
+  });
+});
