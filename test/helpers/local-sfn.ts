@@ -7,6 +7,8 @@
  * it (a test must say what each step returns), so a renamed state cannot be silently skipped.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import '../../twin/drill/polyfills.js';
+import { allStates, type AslDefinition } from '../../twin/drill/synth.js';
 
 /** One entry of the interpreter's event log (the package does not export its type). */
 export interface EventLog {
@@ -18,26 +20,8 @@ export interface EventLog {
   [k: string]: unknown;
 }
 
-// aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 lacks it.
-if (!(Promise as unknown as { withResolvers?: unknown }).withResolvers) {
-  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
-
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export type AslState = Record<string, unknown> & { Type: string };
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  [k: string]: unknown;
-}
+export type { AslDefinition, AslState } from '../../twin/drill/synth.js';
 
 export type TaskHandler = (input: Record<string, unknown>) => Promise<unknown> | unknown;
 
@@ -51,17 +35,7 @@ export interface LocalRunResult {
   events: EventLog[];
 }
 
-/** Every state in the definition, Map/Parallel children included. */
-export function allStates(def: { States: Record<string, AslState> }): Array<[string, AslState]> {
-  const out: Array<[string, AslState]> = [];
-  for (const [name, state] of Object.entries(def.States)) {
-    out.push([name, state]);
-    const proc = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
-    if (proc) out.push(...allStates(proc));
-    for (const branch of (state.Branches as Array<{ States: Record<string, AslState> }> | undefined) ?? []) out.push(...allStates(branch));
-  }
-  return out;
-}
+export { allStates };
 
 export class MissingHandlerError extends Error {
   override readonly name = 'MissingHandlerError';

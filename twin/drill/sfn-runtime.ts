@@ -26,20 +26,8 @@ import type { Principal } from '../iam.js';
 import { jsonPathGet } from '../services/eventbridge.js';
 import type { World } from '../world.js';
 import { namedError, type LambdaRuntime } from './lambda-runtime.js';
+import './polyfills.js';
 import { allStates, forLocalInterpreter, type AslDefinition, type AslState } from './synth.js';
-
-// aws-local-stepfunctions 3 needs Promise.withResolvers (Node 22); Node 20 lacks it.
-if (!(Promise as unknown as { withResolvers?: unknown }).withResolvers) {
-  (Promise as unknown as { withResolvers: () => unknown }).withResolvers = function withResolvers<T>() {
-    let resolve!: (v: T) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
