@@ -89,6 +89,12 @@ const operation = () =>
 // ------------------------------------------------------------------ events
 
 /** Schema of each event kind, by its `fault` or `operator` value. */
+/**
+ * Function names the contract's own examples use (SCENARIOS.md writes `{"function":"promote"}`),
+ * mapped to the folder that does the work. Contract names may be extended, never renamed.
+ */
+export const FUNCTION_ALIASES = { promote: 'promote-standby' } as const satisfies Record<string, FunctionName>;
+
 export const FAULT_SCHEMAS = {
   /** The primary stops: no connections from anywhere, RDS reports it failed. */
   'primary-crash': fault('primary-crash', {}),
@@ -119,8 +125,11 @@ export const FAULT_SCHEMAS = {
     code: z.string().regex(/^[A-Za-z][A-Za-z0-9.]{0,127}$/, { message: 'must be an AWS error code such as InternalFailure' }),
     count: count(),
   }),
-  /** The next `count` invocations of the function (a folder name under lambdas/) fail. */
-  'lambda-error': fault('lambda-error', { function: z.enum(FUNCTION_NAMES), count: count() }),
+  /** The next `count` invocations of the function (a folder name under lambdas/, or an alias from SCENARIOS.md) fail. */
+  'lambda-error': fault('lambda-error', {
+    function: z.enum([...FUNCTION_NAMES, ...(Object.keys(FUNCTION_ALIASES) as (keyof typeof FUNCTION_ALIASES)[])]).transform((name): FunctionName => (name in FUNCTION_ALIASES ? FUNCTION_ALIASES[name as keyof typeof FUNCTION_ALIASES] : (name as FunctionName))),
+    count: count(),
+  }),
 } as const satisfies Record<FaultName, z.ZodType>;
 
 export const OPERATOR_SCHEMAS = {
@@ -292,7 +301,10 @@ export function closest(value: string, allowed: readonly string[]): string | und
   let best: { name: string; score: number } | undefined;
   for (const name of allowed) {
     const n = name.toLowerCase();
-    const score = n.startsWith(v) || v.startsWith(n) || n.includes(v) ? 0.5 : editDistance(v, n);
+    // A prefix or substring is a strong hint, weakened by how much is missing, so a near-miss typo
+    // of a longer name ("promote-stanby") still beats a short name it starts with ("promote").
+    const contained = n.startsWith(v) || v.startsWith(n) || n.includes(v);
+    const score = Math.min(editDistance(v, n), contained ? 0.5 + Math.abs(n.length - v.length) / 10 : Infinity);
     if (!best || score < best.score) best = { name, score };
   }
   if (!best) return undefined;

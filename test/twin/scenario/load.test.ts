@@ -85,6 +85,11 @@ describe('validateScenario: every event kind', () => {
     for (const service of SERVICES) expect(() => validate(withEvent({ at: 0, fault: 'api-throttle', service, count: 1 }))).not.toThrow();
     for (const fn of FUNCTION_NAMES) expect(() => validate(withEvent({ at: 0, fault: 'lambda-error', function: fn, count: 1 }))).not.toThrow();
   });
+
+  it('accepts the contract example\'s function name "promote" as the promote-standby function', () => {
+    const s = validate(withEvent({ at: 0, fault: 'lambda-error', function: 'promote', count: 1 }));
+    expect(s.events[0]).toEqual({ at: 0, fault: 'lambda-error', function: 'promote-standby', count: 1 });
+  });
 });
 
 describe('validateScenario: normalization', () => {
@@ -196,7 +201,7 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['an unknown vantage point', withEvent({ at: 0, fault: 'primary-unreachable', from: ['use1-a', 'usw3'] }), 'events[0].from[1]', /unknown vantage point "usw3"; did you mean "usw2"\? \(database "orders" has: use1-a, use1-b, usw2, euw1, rds-api\)/, 'usw3'],
     ['an empty `from`', withEvent({ at: 0, fault: 'primary-unreachable', from: [] }), 'events[0].from', /needs at least 1 item/, []],
     ['a Region outside the config', withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }), 'events[0].region', /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2\)/, 'eu-central-1'],
-    ['an unknown function (the contract table says "promote")', withEvent({ at: 0, fault: 'lambda-error', function: 'promote', count: 1 }), 'events[0].function', /unknown function "promote"; did you mean "promote-standby"\?/, 'promote'],
+    ['an unknown function', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-stanby', count: 1 }), 'events[0].function', /unknown function "promote-stanby"; did you mean "promote-standby"\?/, 'promote-stanby'],
     ['an unknown service', withEvent({ at: 0, fault: 'api-throttle', service: 'ec2', count: 1 }), 'events[0].service', /unknown service "ec2" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda\)/, 'ec2'],
     ['an unknown step', withEvent({ at: 0, operator: 'approve', step: 'fail-over' }), 'events[0].step', /unknown step "fail-over"; did you mean "failover"\?/, 'fail-over'],
     ['a missing step', withEvent({ at: 0, operator: 'reject' }), 'events[0].step', /is required/],
