@@ -49,6 +49,18 @@ export function crossRegionAlarmPattern(prefix: string, db: DatabaseConfig): Pat
   return alarmPattern([alarmName(prefix, db.name, 'cross-region')]);
 }
 
+/**
+ * On the control Region's default bus: every state change of the cross-Region heartbeat alarms,
+ * forwarded to the product bus by ONE rule (the per-database rules there pick the ALARMs), so a
+ * database costs no extra rule on the default bus.
+ */
+export function forwardedCrossRegionAlarmPattern(prefix: string, dbs: readonly DatabaseConfig[]): Pattern {
+  return alarmPattern(
+    dbs.map((db) => alarmName(prefix, db.name, 'cross-region')),
+    ['ALARM', 'OK', 'INSUFFICIENT_DATA'],
+  );
+}
+
 /** In a primary Region: every state change of these databases' in-Region alarms (forwarded to the product bus). */
 export function forwardedAlarmPattern(prefix: string, dbs: readonly DatabaseConfig[]): Pattern {
   return alarmPattern(

@@ -23,6 +23,7 @@ export { buildFailbackDefinition, FAILBACK_STATES, FAILBACK_TIMING, type Failbac
 export {
   failoverTriggerPattern,
   crossRegionAlarmPattern,
+  forwardedCrossRegionAlarmPattern,
   forwardedAlarmPattern,
   forwardedRdsPattern,
   failoverRuleInput,

@@ -221,7 +221,7 @@ export class NetworkModel {
   /** Is the target read-only (a replica, or an Aurora secondary / reader endpoint)? */
   readOnly(t: DbTarget): boolean {
     if (t.kind === 'instance') return !!t.db.source;
-    return t.reader || !this.world.rds.clusterIsWriter(t.db);
+    return t.reader || !this.world.rds.clusterTakesWrites(t.db);
   }
 
   // ------------------------------------------------------------------ data

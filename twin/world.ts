@@ -164,6 +164,14 @@ export class World {
     if (on) this.outRegions.add(region);
     else this.outRegions.delete(region);
     this.log('fault', on ? `region ${region} out` : `region ${region} recovered`, { region });
+    if (on) {
+      // Nothing in the Region answers: open sessions to its databases time out on the clients'
+      // side (TCP keepalive, driver timeouts) and are gone when the Region comes back; clients
+      // reconnect through DNS like any other client. (Deliberate: an outage of minutes or more.)
+      for (const db of [...this.rds.allInstances(), ...this.rds.allClusters()]) {
+        if (db.region === region) this.network.dropSessions(db, 'region outage');
+      }
+    }
     this.rds.onConnectivityChange();
     this.events.onRegionChange(region, on);
   }

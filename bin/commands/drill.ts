@@ -1,9 +1,14 @@
 /**
- * `failover drill [--scenario FILE] [--config FILE] [--json FILE] [--html FILE] [--seed N]`
+ * `failover drill [--scenario FILE] [--config FILE] [--json FILE] [--html FILE] [--seed N]
+ * [--serve-approvals [--port N]]`
  * (SCENARIOS.md "Command"): runs a scenario (default: the game day on the example config) against
  * the cloud twin in virtual time, prints the timeline live and a summary, and exits 0 (every
  * invariant held, every expectation met), 1 (something broke or was missed) or 2 (the scenario,
  * config or command line is invalid: nothing was run).
+ *
+ * `--serve-approvals` serves the real approval page on 127.0.0.1 while the drill runs, prints the
+ * signed link of each approval request, and holds virtual time at that moment until someone answers
+ * on the page (twin/drill/approval-server.ts).
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -16,6 +21,15 @@ interface DrillCliOptions {
   json?: string;
   html?: string;
   seed: string;
+  serveApprovals?: boolean;
+  port?: string;
+}
+
+/** `--port`: 0 (any free port) .. 65535, or undefined when invalid. */
+export function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 65535 ? n : undefined;
 }
 
 /** `--seed`: a whole number 0 .. 2^31-1, or undefined when invalid. */
@@ -35,11 +49,25 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')
     .option('--seed <n>', 'seed of every random draw (same scenario and seed: same report)', '1')
+    .option(
+      '--serve-approvals',
+      'serve the approval page on 127.0.0.1 during the drill: each approval request prints its signed link and virtual time waits until it is answered on the page (a scripted approve/reject for that step then finds nothing pending)',
+    )
+    .option('--port <n>', 'port of --serve-approvals on 127.0.0.1 (default 0: any free port)')
     .action(async (options: DrillCliOptions) => {
       const c = ctx.colors.err;
       const seed = parseSeed(options.seed);
       if (seed === undefined) {
         ctx.err(`${c.red(c.bold('invalid option'))}: --seed must be a whole number from 0 to 2147483647, got ${JSON.stringify(options.seed)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      const port = parsePort(options.port ?? '0');
+      if (port === undefined) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --port must be a whole number from 0 to 65535, got ${JSON.stringify(options.port)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      if (options.port !== undefined && !options.serveApprovals) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --port is the port of --serve-approvals: add --serve-approvals, or drop --port`);
         return ctx.exit(EXIT.INVALID);
       }
       // Heavy modules only when a drill really runs (every command file loads on every CLI run).
@@ -89,6 +117,20 @@ export function register(program: Command, ctx: CliContext): void {
           seed,
           onTimeline: (entry) => printer.print(entry),
           onProgress: (t, runFor) => printer.progress(t, runFor),
+          ...(options.serveApprovals
+            ? {
+                approvals: {
+                  serve: true,
+                  port,
+                  onServing: (url: string) => ctx.out(o.bold('Approval page: ') + `${url} (127.0.0.1 only, for this drill)`),
+                  onLink: (link: { url: string; step: string; decision: string; expiresAt: string }) => {
+                    ctx.out(o.bold(`Approval requested (${link.step}: ${link.decision}); the drill waits for your answer. Open:`));
+                    ctx.out(`  ${link.url}`);
+                    ctx.out(o.dim(`  (link valid until ${link.expiresAt}, drill time)`));
+                  },
+                },
+              }
+            : {}),
         });
       } finally {
         printer.end();

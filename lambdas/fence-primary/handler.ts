@@ -5,7 +5,8 @@
  *     them and a re-run never loses them);
  *  2. cuts the sessions already open (security groups are stateful): reboots the instance (the
  *     Aurora writer) if it is available; an instance already down needs nothing.
- * Never deletes or stops anything for good. Failures are recorded as `failed` actions and make
+ * With `site: 'standby'` the other site of the given view is fenced (the failback fences the
+ * original site when it answers again). Never deletes or stops anything for good. Failures are recorded as `failed` actions and make
  * the fence unconfirmed (the workflow applies the fencing policy); only throttling is thrown.
  *
  * Env: TABLE_NAME (fence record), AWS_REGION (control Region, for the table).
@@ -22,6 +23,7 @@ import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
 import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { currentRoles } from '../shared/roles.js';
 import { classifyFenceError, failedAction, fenceConfirmed, mergeRevoked, sessionPlan, type FenceAction, type RevokedRules } from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
@@ -44,7 +46,8 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   const parsed = fenceInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`fence-primary: invalid input: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
-  const db = input.database;
+  // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
+  const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
   const ec2 = regional<EC2Client>(EC2Client as never, db.primary.region);
   const rds = regional<RDSClient>(RDSClient as never, db.primary.region);
@@ -98,7 +101,7 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   const confirmed = fenceConfirmed(ingress, sessions);
   const output: FenceOutput = { confirmed, actions: [...ingress, sessions], revoked, instanceStatus };
   await saveFence(ddb, input, revoked, new Date(), output);
-  logger.info('fence applied', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, confirmed, actions: output.actions });
+  logger.info('fence applied', { database: db.name, site: input.site, incidentId: input.incidentId, epoch: input.epoch, confirmed, actions: output.actions });
   return output;
 };
 

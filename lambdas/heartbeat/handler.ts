@@ -47,6 +47,8 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
     const credentials = await withTimeout(
       resolveCredentials({
         secretArn: input.secretArn,
+        secretReplicaRegions: input.secretReplicaRegions,
+        ownRegion: REGION,
         iamUser: input.iamUser,
         host: input.host,
         port: input.port,

@@ -65,6 +65,7 @@ export function buildProbeInput(database: DatabaseConfig, vantage: string): z.in
     host: database.primary.endpoint ?? database.dns.recordName,
     port: database.primary.port ?? defaultPort(database.engine),
     ...(database.credentials?.secretArn ? { secretArn: database.credentials.secretArn } : {}),
+    ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] } : {}),
     ...(database.credentials?.iamUser ? { iamUser: database.credentials.iamUser } : {}),
     ...(database.credentials?.databaseName ? { databaseName: database.credentials.databaseName } : {}),
     write: true,

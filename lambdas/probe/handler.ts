@@ -40,6 +40,8 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
     credentials = await withTimeout(
       resolveCredentials({
         secretArn: input.secretArn,
+        secretReplicaRegions: input.secretReplicaRegions,
+        ownRegion: REGION,
         iamUser: input.iamUser,
         host: input.host,
         port: input.port,

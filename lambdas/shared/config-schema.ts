@@ -150,6 +150,14 @@ export const databaseSchema = z
           .string()
           .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)' })
           .optional(),
+        /**
+         * Regions where the secret is replicated (Secrets Manager replication: same name and suffix,
+         * another Region). A function reads the replica in its own Region when it is listed, else the
+         * secret in the Region of `secretArn`, and tries the other listed Regions when that Region does
+         * not answer: probes, heartbeats and the write check keep their login during an outage of
+         * the secret's Region. Default: none (the secret is read in the Region of its ARN only).
+         */
+        secretReplicaRegions: z.array(region()).min(1).max(10).optional(),
         /** Database user for IAM authentication (used when no secret is given). */
         iamUser: z.string().min(1).optional(),
         /** Database name to connect to. Default: postgres (PostgreSQL) or mysql (MySQL). */
@@ -285,3 +293,14 @@ export const CONTROL_PLANE_VANTAGE = 'rds-api';
 
 /** Default port per engine. */
 export const defaultPort = (engine: Engine): number => (engine.includes('postgres') ? 5432 : 3306);
+
+/**
+ * The ARN of a secret's replica in `region`: Secrets Manager replication keeps the name and the
+ * random suffix and changes only the Region (`arn:aws:secretsmanager:<region>:<account>:secret:<name>`).
+ */
+export const secretArnInRegion = (secretArn: string, region: string): string => {
+  const parts = secretArn.split(':');
+  if (parts.length < 7 || !parts[3]) throw new Error(`"${secretArn}" is not a Secrets Manager secret ARN`);
+  parts[3] = region;
+  return parts.join(':');
+};

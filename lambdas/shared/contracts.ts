@@ -114,6 +114,8 @@ export const probeInput = z.object({
   port: z.number().int(),
   /** Secrets Manager ARN (read with the Region in the ARN), or an IAM auth user. */
   secretArn: z.string().optional(),
+  /** Regions the secret is replicated to (credentials.secretReplicaRegions): the probe reads the replica in its own Region when listed. */
+  secretReplicaRegions: z.array(z.string()).optional(),
   iamUser: z.string().optional(),
   databaseName: z.string().optional(),
   /** Try a heartbeat write (UPSERT into failover_heartbeat) after SELECT 1. */
@@ -204,7 +206,17 @@ export type ApprovalResult = z.infer<typeof approvalResult>;
 export const requestApprovalOutput = z.object({ approvalId: z.string(), expiresAt: z.string() });
 
 // ---------------------------------------------------------------- fence-primary
-export const fenceInput = z.object({ ...withDatabase, epoch: z.number().int(), incidentId: z.string() });
+export const fenceInput = z.object({
+  ...withDatabase,
+  epoch: z.number().int(),
+  /** The incident whose fence record (FENCE#<id>) keeps the revoked rules. */
+  incidentId: z.string(),
+  /**
+   * The site to fence: `primary` (the writer of the given view), or `standby` (the other site: the
+   * failback fences the original site as soon as it answers again, before it rebuilds it).
+   */
+  site: z.enum(['primary', 'standby']).default('primary'),
+});
 export const fenceOutput = z.object({
   /** Ingress revoked (or already closed) and live sessions cut (instance down, rebooted or stopped). */
   confirmed: z.boolean(),

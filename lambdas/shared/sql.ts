@@ -22,8 +22,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { Signer } from '@aws-sdk/rds-signer';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { isUnreachable } from './aws-errors.js';
 import { regional } from './clients.js';
-import type { Engine } from './config-schema.js';
+import { secretArnInRegion, type Engine } from './config-schema.js';
 
 /** Where to connect. `timeoutMs` bounds the connection and every statement. */
 export interface SqlTarget {
@@ -193,8 +194,12 @@ export interface SqlCredentials {
 }
 
 export interface CredentialOptions {
-  /** Secrets Manager secret (JSON `{username, password}`), read in the Region named in its ARN. */
+  /** Secrets Manager secret (JSON `{username, password}`), read in the Region named in its ARN (or a replica, below). */
   secretArn?: string;
+  /** Regions the secret is replicated to (same name and suffix): see {@link secretReadRegions}. */
+  secretReplicaRegions?: readonly string[];
+  /** The Region the caller runs in: its replica is read first when it is listed. Default: none (the ARN's Region first). */
+  ownRegion?: string;
   /** IAM database user: an auth token is signed for host:port in `region`. */
   iamUser?: string;
   host: string;
@@ -216,26 +221,54 @@ export function regionOfRdsEndpoint(host: string): string | undefined {
 }
 
 /**
+ * The Regions to read a secret in, in order: the caller's own Region when the secret is
+ * replicated there, else the Region of the ARN; then the other replica Regions in the order
+ * listed, then the ARN's Region if not yet tried. Without replicas: the ARN's Region only.
+ */
+export function secretReadRegions(secretArn: string, replicaRegions: readonly string[] = [], ownRegion?: string): string[] {
+  const home = regionOfArn(secretArn);
+  const first = ownRegion !== undefined && replicaRegions.includes(ownRegion) ? ownRegion : home;
+  return [...new Set([first, ...replicaRegions, home])];
+}
+
+/** Reads and parses the secret (by its ARN in `region`: the replica there when `region` is not the ARN's). */
+async function readSecret(secretArn: string, region: string): Promise<SqlCredentials> {
+  const id = region === regionOfArn(secretArn) ? secretArn : secretArnInRegion(secretArn, region);
+  const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: id }));
+  if (!out.SecretString) throw new Error(`secret ${id} has no SecretString`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(out.SecretString);
+  } catch {
+    throw new Error(`secret ${id} is not JSON with username and password`);
+  }
+  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new Error(`secret ${id} lacks a string "username" and "password"`);
+  }
+  return { user: username, password, source: 'secret' };
+}
+
+/**
  * Credentials for a database: from the secret when `secretArn` is set, else an IAM auth token when
- * `iamUser` is set, else undefined (probes then check TCP reachability only). Throws a plain Error
- * saying what failed (the callers turn it into an observation).
+ * `iamUser` is set, else undefined (probes then check TCP reachability only). The secret is read in
+ * the Regions of {@link secretReadRegions}, moving to the next one only when a Region does not
+ * answer (timeout, refused connection: {@link isUnreachable}); any other error (access denied, no
+ * such secret, a malformed value) is thrown at once. Throws the last error when no Region answers,
+ * or a plain Error saying what failed (the callers turn it into an observation).
  */
 export async function resolveCredentials(options: CredentialOptions): Promise<SqlCredentials | undefined> {
   if (options.secretArn) {
-    const region = regionOfArn(options.secretArn);
-    const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: options.secretArn }));
-    if (!out.SecretString) throw new Error(`secret ${options.secretArn} has no SecretString`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(out.SecretString);
-    } catch {
-      throw new Error(`secret ${options.secretArn} is not JSON with username and password`);
+    let lastError: unknown;
+    for (const region of secretReadRegions(options.secretArn, options.secretReplicaRegions, options.ownRegion)) {
+      try {
+        return await readSecret(options.secretArn, region);
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        lastError = err;
+      }
     }
-    const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new Error(`secret ${options.secretArn} lacks a string "username" and "password"`);
-    }
-    return { user: username, password, source: 'secret' };
+    throw lastError;
   }
   if (options.iamUser) {
     const signer = new Signer({ hostname: options.host, port: options.port, username: options.iamUser, region: options.region });

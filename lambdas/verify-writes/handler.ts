@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { isTransient } from '../shared/aws-errors.js';
+import { ownRegion } from '../shared/clients.js';
 import { verifyWritesInput, type verifyWritesOutput } from '../shared/contracts.js';
 import { AwsCallFailedError, InvalidInputError, TransientAwsError, WritesNotYetVisibleError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -20,6 +21,7 @@ import { hasCredentials, isReadOnlyAnswer, readOnlyQuery, verifyTarget, VERIFY_S
 type VerifyWritesOutput = z.output<typeof verifyWritesOutput>;
 
 const TLS = process.env.DB_TLS !== 'off';
+const REGION = ownRegion();
 /** Bound of each step (credentials, connect, each statement). */
 export const STEP_TIMEOUT_MS = 5_000;
 
@@ -48,7 +50,15 @@ export const handler = async (event: unknown): Promise<VerifyWritesOutput> => {
   let credentials: SqlCredentials | undefined;
   try {
     credentials = await withTimeout(
-      resolveCredentials({ secretArn: db.credentials?.secretArn, iamUser: db.credentials?.iamUser, host, port, region: db.standby.region }),
+      resolveCredentials({
+        secretArn: db.credentials?.secretArn,
+        secretReplicaRegions: db.credentials?.secretReplicaRegions,
+        ownRegion: REGION,
+        iamUser: db.credentials?.iamUser,
+        host,
+        port,
+        region: db.standby.region,
+      }),
       STEP_TIMEOUT_MS,
       'reading the database credentials',
     );

@@ -237,6 +237,27 @@ const fencingNeedsSecurityGroups: DatabaseRule = ({ path, db, raw }) => {
   }];
 };
 
+/** Secret replicas: only with a secret, each Region once, never the secret's own Region. */
+const secretReplicas: DatabaseRule = ({ path, db }) => {
+  const replicas = db.credentials?.secretReplicaRegions;
+  if (replicas === undefined) return [];
+  const at = `${path}.credentials.secretReplicaRegions`;
+  const secretArn = db.credentials?.secretArn;
+  if (secretArn === undefined) {
+    return [{ path: at, message: 'needs credentials.secretArn: only a Secrets Manager secret can be replicated to other Regions', value: replicas }];
+  }
+  const home = secretArn.split(':')[3];
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  replicas.forEach((r, i) => {
+    if (r === undefined) return;
+    if (r === home) problems.push({ path: `${at}[${i}]`, message: `must not be the Region of credentials.secretArn (${home}): list only the Regions the secret is replicated to`, value: r });
+    else if (seen.has(r)) problems.push({ path: `${at}[${i}]`, message: 'must be unique: this Region is listed twice', value: r });
+    seen.add(r);
+  });
+  return problems;
+};
+
 const heartbeatAlarm: DatabaseRule = ({ path, db, raw }) => {
   const heartbeat = db.detection?.heartbeat;
   const rawHeartbeat = rawObject(rawObject(raw, 'detection'), 'heartbeat');
@@ -356,6 +377,7 @@ const DATABASE_RULES: readonly DatabaseRule[] = [
   crossRegion,
   standbyReadiness,
   fencingNeedsSecurityGroups,
+  secretReplicas,
   vantageNames,
   quorumWithinVantagePoints,
   vantagePointsSpanRegions,

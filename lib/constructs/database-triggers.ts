@@ -1,9 +1,10 @@
 /**
  * What starts one database's failover in the control Region: a rule on the product bus
- * (forwarded alarms, RDS events about the primary, operator requests), a rule on the default bus
- * for the cross-Region heartbeat alarm, and that heartbeat itself. Both rules start the failover
- * state machine with `{ database, event }`, retry, and keep what they could not deliver in the
- * dead-letter queue.
+ * (its alarms — the in-Region one forwarded from the primary's Region, the cross-Region one
+ * forwarded from the control Region's default bus by the stack's one forwarding rule —, RDS events
+ * about the primary, operator requests), and the cross-Region heartbeat itself. The rule starts the
+ * failover state machine with `{ database, event }`, retries, and keeps what it could not deliver in
+ * the dead-letter queue.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
@@ -13,7 +14,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
-import { asEventPattern, crossRegionAlarmPattern, failoverRuleInput, failoverTriggerPattern } from '../event-patterns.js';
+import { asEventPattern, failoverRuleInput, failoverTriggerPattern } from '../event-patterns.js';
 import { HeartbeatMonitor } from './heartbeat-monitor.js';
 
 /** How long EventBridge keeps retrying to start a run before the event goes to the dead-letter queue. */
@@ -39,31 +40,24 @@ export interface DatabaseTriggersProps {
 export class DatabaseTriggers extends Construct {
   /** On the product bus. */
   public readonly trigger: Rule;
-  /** On the control Region's default bus. */
-  public readonly crossRegionAlarmTrigger: Rule;
   public readonly crossRegionHeartbeat: HeartbeatMonitor;
 
   constructor(scope: Construct, id: string, props: DatabaseTriggersProps) {
     super(scope, id);
     const { database, prefix } = props;
-    const target = () =>
-      new SfnStateMachine(props.failover, {
-        input: failoverRuleInput(database),
-        deadLetterQueue: props.deadLetterQueue,
-        retryAttempts: TRIGGER_RETRY_ATTEMPTS,
-        maxEventAge: TRIGGER_MAX_EVENT_AGE,
-      });
     this.trigger = new Rule(this, 'Trigger', {
       eventBus: props.bus,
       description: `Starts the failover of ${database.name}: its heartbeat alarms, failure events of its primary, operator requests`,
       eventPattern: asEventPattern(failoverTriggerPattern(prefix, database)),
-      targets: [target()],
+      targets: [
+        new SfnStateMachine(props.failover, {
+          input: failoverRuleInput(database),
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: TRIGGER_RETRY_ATTEMPTS,
+          maxEventAge: TRIGGER_MAX_EVENT_AGE,
+        }),
+      ],
     });
     this.crossRegionHeartbeat = new HeartbeatMonitor(this, 'CrossRegionHeartbeat', { prefix, database, site: 'cross-region', heartbeat: props.heartbeat });
-    this.crossRegionAlarmTrigger = new Rule(this, 'CrossRegionAlarmTrigger', {
-      description: `Starts the failover of ${database.name} when its cross-Region heartbeat alarm fires`,
-      eventPattern: asEventPattern(crossRegionAlarmPattern(prefix, database)),
-      targets: [target()],
-    });
   }
 }

@@ -8,7 +8,8 @@
  */
 import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -20,6 +21,7 @@ import { Construct } from 'constructs';
 import type { FailoverConfig, FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
 import { validateConfig } from '../config/index.js';
 import { Arns } from '../arns.js';
+import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
 import { eventBusName, tableName, topicName } from '../naming.js';
 import { ControlFunctions } from './control-functions.js';
@@ -60,6 +62,8 @@ export class FailoverControl extends Construct {
   public readonly failback: StateMachine;
   /** Per database, by name. */
   public readonly triggers: Readonly<Record<string, DatabaseTriggers>>;
+  /** On the control Region's default bus: forwards every cross-Region heartbeat alarm change to the product bus. */
+  public readonly forwardCrossRegionAlarms: Rule;
   public readonly dashboard: FailoverDashboard;
 
   constructor(scope: Construct, id: string, props: FailoverControlProps) {
@@ -182,6 +186,13 @@ export class FailoverControl extends Construct {
       });
     }
     this.triggers = triggers;
+    // One rule for every database (not one per database): the cross-Region heartbeat alarms live on
+    // this Region's default bus; the per-database rules on the product bus pick their ALARMs.
+    this.forwardCrossRegionAlarms = new Rule(this, 'ForwardCrossRegionAlarms', {
+      description: `Forwards the cross-Region heartbeat alarms of every protected database to ${eventBusName(prefix)}`,
+      eventPattern: asEventPattern(forwardedCrossRegionAlarmPattern(prefix, config.databases)),
+      targets: [new EventBusTarget(this.bus, { deadLetterQueue: deadLetterTarget })],
+    });
 
     this.dashboard = new FailoverDashboard(this, 'Dashboard', { config });
   }

@@ -4,7 +4,7 @@
  * function role comes from here, plus each function's own log-group grant and X-Ray.
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
 import { alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
@@ -77,11 +77,17 @@ export function putMetricDataGrant(): WildcardGrant {
 }
 
 /**
- * What a function that logs in to databases needs: the configured secrets, and IAM database
+ * What a function that logs in to databases needs: the configured secrets and their replicas, and IAM database
  * authentication for the configured users in the given Regions.
  */
 export function databaseLoginGrants(databases: readonly DatabaseConfig[], regions: (db: DatabaseConfig) => string[], arns: Arns): FunctionPermissions {
-  const secrets = uniq(defined(databases.map((db) => db.credentials?.secretArn)));
+  // The secret and its replicas (same ARN, another Region: credentials.secretReplicaRegions).
+  const secrets = uniq(
+    databases.flatMap((db) => {
+      const arn = db.credentials?.secretArn;
+      return arn ? [arn, ...(db.credentials?.secretReplicaRegions ?? []).map((r) => secretArnInRegion(arn, r))] : [];
+    }),
+  );
   const statements: PolicyStatement[] = [];
   const wildcards: WildcardGrant[] = [];
   const full = secrets.filter((s) => secretResourceArn(s) === s);

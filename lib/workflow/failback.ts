@@ -2,8 +2,9 @@
  * The failback workflow, built phase by phase so that it reads like the runbook:
  *
  *   read who writes now (the roles must still be the ones this failover left) → plan → wait for
- *   the original site (backoff) → lease → [instances: preserve the old primary (snapshot, rename,
- *   stop) → restore its ingress rules → rebuild it as a cross-Region replica] → wait until caught
+ *   the original site (backoff) → lease → [instances: fence the original site first (clients still
+ *   connected to it must not write again; an unconfirmed fence escalates) → preserve the old primary
+ *   (snapshot, rename, stop) → restore its ingress rules → rebuild it as a cross-Region replica] → wait until caught
  *   up → stability window (a relapse restarts it) → policy: never (roles swapped for good) |
  *   manual-approval (task token) | automatic → [traffic drain, step by step, gated on alarms]
  *   → planned switchover (instances: fence → lag 0 → promote; Aurora: SwitchoverGlobalCluster)
@@ -19,7 +20,7 @@
  * that takes writes now, standby = the original site), `$.configured` (as configured, for the
  * lease), `$.incidentId`/`$.epoch` (the failover's), `$.failback.incidentId` (this failback's
  * incident), `$.roles`, `$.plan`, `$.wait`, `$.lease`, `$.preserve`, `$.restore`, `$.rebuild`,
- * `$.checks`, `$.replica`, `$.approval`, `$.traffic`, `$.fence`, `$.drained`,
+ * `$.originalFence`, `$.checks`, `$.replica`, `$.approval`, `$.traffic`, `$.fence`, `$.drained`,
  * `$.promote`, `$.switchover`, `$.standby`, `$.dns`, `$.dnsChange`, `$.writes`, `$.ending`, `$.error`.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -70,7 +71,11 @@ export const FAILBACK_STATES = {
   actOnLeaseRoles: 'Act on the roles the lease reports',
   recordStarted: 'Record that the failback started',
   isAurora: 'Is this an Aurora global database?',
-  // the original site: preserve, restore ingress, rebuild
+  // the original site: fence first, then preserve, restore ingress, rebuild
+  fenceOriginal: 'Fence the original site before anything else',
+  originalFenced: 'Is the original site fenced?',
+  originalNotFenced: 'The original site could not be fenced',
+  recordOriginalFenced: 'Record that the original site is fenced',
   preservePatience: 'Allow 4 hours to preserve the old primary',
   preserve: 'Preserve the old primary: snapshot, rename, stop (never delete)',
   countPreserve: 'Count the preservation steps',
@@ -79,6 +84,7 @@ export const FAILBACK_STATES = {
   giveUpPreserve: 'Give up preserving the old primary',
   recordPreserved: 'Record that the old primary is preserved',
   restoreIngress: "Restore the original site's ingress rules",
+  restoreIngressAurora: "Restore the original cluster's ingress rules",
   rebuild: 'Rebuild the original site as a replica of the current primary',
   recordRebuilding: 'Record that the replica is being rebuilt',
   // catch up and stability
@@ -489,7 +495,41 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       giveUp: giveUp(S.giveUpPreserve, 'OldPrimaryNotPreserved', "States.Format('The old primary was not preserved in time: {}', $.preserve.detail)"),
     },
   ).start;
-  recordStarted.next(Choice.jsonPath(scope, S.isAurora).when(Condition.booleanEquals('$.plan.aurora', true), catchUpStart).otherwise(preserveStart));
+  // Instances: the original site may have come back still writable (its Region was out, so the
+  // failover could not fence it, and a human approved promoting without the fence); clients that
+  // kept a session to it write again. Fence it before anything else, under the failover's fence
+  // record (so the rules it revokes are the ones "Restore the original site's ingress rules" puts
+  // back). Fencing an instance that is already fenced, stopped or failed changes nothing.
+  // Aurora global databases need no fence here: the old primary cluster rejoins as a secondary.
+  const fenceOriginal = step(S.fenceOriginal, 'fence-primary', { database: db(), epoch: epoch(), incidentId: $.stringAt('$.incidentId'), site: 'standby' }, '$.originalFence', failure);
+  const recordOriginalFenced = record(
+    S.recordOriginalFenced,
+    'fenced',
+    { site: 'original', failoverIncidentId: $.stringAt('$.incidentId'), fence: $.objectAt('$.originalFence') },
+    failure,
+    false,
+    'original-site-fenced',
+  );
+  recordOriginalFenced.next(preserveStart);
+  fenceOriginal.next(
+    Choice.jsonPath(scope, S.originalFenced, { comment: 'Nothing is preserved or rebuilt while the original site may still take writes.' })
+      .when(Condition.booleanEquals('$.originalFence.confirmed', true), recordOriginalFenced)
+      .otherwise(
+        giveUp(S.originalNotFenced, 'FenceNotConfirmed', "States.Format('The original site answers again but could not be confirmed fenced: {}', States.JsonToString($.originalFence.actions))"),
+      ),
+  );
+  // Aurora: the failover's fence revoked the original cluster's ingress; the cluster rejoined as a
+  // read-only secondary, so its rules go back before the catch-up checks, or the writes through the
+  // DNS name after the switchover could never reach it.
+  const restoreIngressAurora = step(
+    S.restoreIngressAurora,
+    'restore-ingress',
+    { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() },
+    '$.restore',
+    failure,
+  );
+  restoreIngressAurora.next(catchUpStart);
+  recordStarted.next(Choice.jsonPath(scope, S.isAurora).when(Condition.booleanEquals('$.plan.aurora', true), restoreIngressAurora).otherwise(fenceOriginal));
 
   // ------------------------------------------------------------ policy and approval
   const switchoverStart = Choice.jsonPath(scope, S.howToSwitch);

@@ -39,6 +39,9 @@ function grants(statements: IamStatement[]): string[] {
 const on = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} on ${r}`));
 const TABLE = [...on(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [TABLE_ARN]), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+/** The example config replicates the secret to us-west-2 and eu-west-1 (credentials.secretReplicaRegions): same ARN, other Region. */
+const SECRET_REPLICAS = ['us-west-2', 'eu-west-1'].map((r) => SECRET.replace(':us-east-1:', `:${r}:`));
+const SECRETS = on(['secretsmanager:GetSecretValue'], [SECRET, ...SECRET_REPLICAS]);
 const PUT_METRICS = `cloudwatch:PutMetricData on * if {"StringEquals":{"cloudwatch:namespace":"RdsFailover"}}`;
 const [SIGNING_SECRET] = one(control.resources('AWS::SecretsManager::Secret'), 'signing secret');
 const KEY_ONLY = on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN]);
@@ -227,8 +230,9 @@ describe('control stack: least privilege per function', () => {
     'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [PRIMARY, REPLICA]),
     'check-standby': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     'switch-dns': on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0EXAMPLE']),
-    'verify-writes': [`secretsmanager:GetSecretValue on ${SECRET}`],
-    heartbeat: [`secretsmanager:GetSecretValue on ${SECRET}`, PUT_METRICS],
+    // The secret and its replicas: verify-writes runs in the control Region, where the replica is read during a primary-Region outage.
+    'verify-writes': SECRETS,
+    heartbeat: [...SECRETS, PUT_METRICS],
     'record-incident': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
     'plan-failback': [],
     'check-original-site': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
@@ -442,17 +446,30 @@ describe('control stack: triggers', () => {
     });
   });
 
-  it('starts it from the default bus when the cross-Region heartbeat alarm fires', () => {
+  it('forwards every cross-Region heartbeat alarm change from the default bus to the product bus with ONE rule (none per database)', () => {
     const [, rule] = one(onDefault, 'default-bus rule');
     expect(rule.Properties!.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: ['failover-orders-heartbeat-cross-region'], state: { value: ['ALARM'] } },
+      detail: { alarmName: ['failover-orders-heartbeat-cross-region'], state: { value: ['ALARM', 'OK', 'INSUFFICIENT_DATA'] } },
     });
+    const [target] = rule.Properties!.Targets as Array<Record<string, unknown>>;
+    expect(target).toMatchObject({
+      Arn: `arn:aws:events:${R}:${ACCOUNT}:event-bus/failover-events`,
+      DeadLetterConfig: { Arn: expect.stringMatching(/^arn:aws:sqs:us-west-2:123456789012:/) },
+    });
+    // The forwarding role may put events on the product bus only.
+    const roleId = one(
+      control.resources('AWS::IAM::Role').filter(([rid]) => `arn:aws:iam::${ACCOUNT}:role/${rid}` === target!.RoleArn),
+      'forwarding role',
+    )[0];
+    expect(app.roleStatements(control, roleId)).toEqual([
+      { Effect: 'Allow', Action: ['events:PutEvents'], Resource: [`arn:aws:events:${R}:${ACCOUNT}:event-bus/failover-events`] },
+    ]);
   });
 
   it('gives the workflow `{ database, event }`: the database config as a constant and the whole event inserted as JSON', () => {
-    for (const [id, rule] of [...onBus, ...onDefault]) {
+    for (const [id, rule] of onBus) {
       const [target] = rule.Properties!.Targets as Array<Record<string, unknown>>;
       expect(target, id).toMatchObject({
         Arn: `arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover`,
@@ -490,6 +507,7 @@ describe('control stack: triggers', () => {
       host: 'writer.orders.internal',
       port: 5432,
       secretArn: SECRET,
+      secretReplicaRegions: ['us-west-2', 'eu-west-1'],
       databaseName: 'orders',
     });
     expect(heartbeatInput.safeParse(beat).success).toBe(true);

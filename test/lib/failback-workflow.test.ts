@@ -101,6 +101,17 @@ describe('failback definition: shape', () => {
     expect(state(S.rollBack).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.escalate }]);
   });
 
+  it('fences the original site (the standby of the current roles) as soon as the lease is taken, before preserving it; instances only', () => {
+    const isAurora = state(S.isAurora) as AslState & { Choices: Array<{ Next: string }>; Default: string };
+    expect(isAurora.Default).toBe(S.fenceOriginal);
+    expect(invokedFolder(state(S.fenceOriginal))).toBe('fence-primary');
+    expect(state(S.fenceOriginal).Parameters).toMatchObject({ 'database.$': '$.database', site: 'standby', 'incidentId.$': '$.incidentId', 'epoch.$': '$.lease.epoch' });
+    expect(state(S.fenceOriginal).ResultPath).toBe('$.originalFence');
+    expect(state(S.originalFenced)).toMatchObject({ Choices: [{ Variable: '$.originalFence.confirmed', BooleanEquals: true, Next: S.recordOriginalFenced }], Default: S.originalNotFenced });
+    expect(state(S.originalNotFenced)).toMatchObject({ Parameters: { Error: 'FenceNotConfirmed' }, Next: S.escalate });
+    expect(state(S.recordOriginalFenced).Next).toBe(S.preservePatience);
+  });
+
   it('escalates through one path with the lease held; every other ending releases it', () => {
     expect(state(S.escalate)).toMatchObject({ Next: S.needsOperator });
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
@@ -220,9 +231,12 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.checkOriginal]: original(true),
     [S.takeLease]: leased({ current: v }),
     [S.recordStarted]: recorded,
+    [S.fenceOriginal]: { confirmed: true, actions: [{ action: 'revoke-ingress sg-0a1b2c3d4e5f60718', result: 'done', detail: 'revoked 1 ingress rule' }], revoked: [], instanceStatus: 'rebooting' },
+    [S.recordOriginalFenced]: recorded,
     [S.preserve]: { done: true, action: 'none', detail: 'orders-primary-old-8 is stopped and kept', snapshotId: 'orders-primary-pre-failback-8', preservedId: 'orders-primary-old-8', status: 'stopped' },
     [S.recordPreserved]: recorded,
     [S.restoreIngress]: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
+    [S.restoreIngressAurora]: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
     [S.rebuild]: { started: true, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', detail: '' },
     [S.recordRebuilding]: recorded,
     [S.checkCatchUp]: healthy(),
@@ -307,7 +321,7 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
     inOrder(run.entered, [
-      S.readRoles, S.checkOriginal, S.takeLease, S.preserve, S.restoreIngress, S.rebuild, S.checkCatchUp, S.recordStable, S.askApproval,
+      S.readRoles, S.checkOriginal, S.takeLease, S.fenceOriginal, S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.checkCatchUp, S.recordStable, S.askApproval,
       S.fence, S.noteFenced, S.checkDrained, S.promote, S.checkWritable, S.switchDns, S.getChange, S.verifyWrites, S.recordFailback, S.tellFailedBack,
       S.preserveOther, S.restoreOtherIngress, S.rebuildStandby, S.checkNewStandby, S.recordStandbyRebuilt, S.releaseLease,
     ]);
@@ -315,6 +329,10 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.readRoles)[0]).toEqual({ database: configured, action: 'read', holder: EXECUTION, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.takeLease)[0]).toEqual({ database: configured, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1-failback', ignoreCooldown: true });
     expect(r.inputsOf(S.checkOriginal)[0]).toMatchObject({ database: view, site: 'standby', attempt: 0 });
+    // The original site is fenced first (its Region may have been out during the failover), under the
+    // FAILOVER's fence record, so the rules it revokes are the ones restored after the preservation.
+    expect(r.inputsOf(S.fenceOriginal)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1', site: 'standby' });
+    expect(r.inputsOf(S.recordOriginalFenced)[0]).toMatchObject({ phase: 'fenced', key: 'original-site-fenced', incidentId: 'inc-1-failback', detail: { site: 'original', failoverIncidentId: 'inc-1', fence: { confirmed: true } } });
     expect(r.inputsOf(S.preserve)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback' });
     // The original site's ingress comes from the FAILOVER's fence record.
     expect(r.inputsOf(S.restoreIngress)[0]).toEqual({ database: view, site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback', epoch: 8 });
@@ -531,11 +549,13 @@ describe('failback definition: runs in the local interpreter', () => {
     const run = await runLocal(local, { ...input, database: aurora }, handlers);
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
-    inOrder(run.entered, [S.checkOriginal, S.takeLease, S.checkCatchUp, S.recordStable, S.askApproval, S.switchover, S.checkWritable, S.switchDns, S.verifyWrites, S.recordFailback, S.tellFailedBack, S.releaseLease]);
+    inOrder(run.entered, [S.checkOriginal, S.takeLease, S.restoreIngressAurora, S.checkCatchUp, S.recordStable, S.askApproval, S.switchover, S.checkWritable, S.switchDns, S.verifyWrites, S.recordFailback, S.tellFailedBack, S.releaseLease]);
+    // The failover's fence revoked the original cluster's ingress: it goes back before the switchover, or writes could never reach it.
+    expect(r.inputsOf(S.restoreIngressAurora)[0]).toMatchObject({ site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.switchover)[0]).toEqual({ database: auroraView, epoch: 8, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.checkWritable)).toHaveLength(3);
     expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'payments-use1.cluster-abc.us-east-1.rds.amazonaws.com' });
-    for (const s of [S.preserve, S.rebuild, S.fence, S.checkDrained, S.promote, S.preserveOther, S.rebuildStandby]) expect(r.inputsOf(s), s).toHaveLength(0);
+    for (const s of [S.fenceOriginal, S.preserve, S.rebuild, S.fence, S.checkDrained, S.promote, S.preserveOther, S.rebuildStandby]) expect(r.inputsOf(s), s).toHaveLength(0);
     expectContracts(r);
   });
 
@@ -608,6 +628,18 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.promote)).toHaveLength(0);
     expectContracts(r);
   }, 60_000);
+
+  it('escalates with the lease held when the original site cannot be confirmed fenced: nothing is preserved or rebuilt', async () => {
+    const r = recorder();
+    const unconfirmed = { confirmed: false, actions: [{ action: 'reboot orders-primary', result: 'failed', detail: 'instance is modifying: it cannot be rebooted now' }], revoked: [], instanceStatus: 'modifying' };
+    const run = await runLocal(local, input, happyPath(r, configured, { [S.fenceOriginal]: unconfirmed }));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('FenceNotConfirmed');
+    expect(run.entered.slice(-4)).toEqual([S.originalFenced, S.originalNotFenced, S.escalate, S.needsOperator]);
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: 8, detail: { error: { Error: 'FenceNotConfirmed', Cause: expect.stringContaining('cannot be rebooted now') } } });
+    for (const s of [S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
+    expectContracts(r);
+  });
 
   it('escalates a failing step with the lease held', async () => {
     const r = recorder();

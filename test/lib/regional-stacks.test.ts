@@ -11,6 +11,8 @@ const app = synthApp();
 const ACCOUNT = '123456789012';
 const CONTROL_BUS = `arn:aws:events:us-west-2:${ACCOUNT}:event-bus/failover-events`;
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+/** The secret and its replicas (the example config's credentials.secretReplicaRegions): the same ARN in another Region. */
+const SECRETS = [SECRET, SECRET.replace(':us-east-1:', ':us-west-2:'), SECRET.replace(':us-east-1:', ':eu-west-1:')];
 const one = <T>(list: T[], what: string): T => {
   if (list.length !== 1) throw new Error(`expected one ${what}, found ${list.length}`);
   return list[0]!;
@@ -43,7 +45,7 @@ describe('signal stack (primary Region)', () => {
     const grants = heartbeat.statements.map((s) => [s.Action.join(','), s.Resource.join(' '), s.Condition ?? null]);
     expect(grants).toEqual([
       ['logs:CreateLogStream,logs:PutLogEvents', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/failover-heartbeat-in-region:*`, null],
-      ['secretsmanager:GetSecretValue', SECRET, null],
+      ['secretsmanager:GetSecretValue', SECRETS.join(' '), null],
       ['cloudwatch:PutMetricData', '*', { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }],
       ['xray:PutTraceSegments,xray:PutTelemetryRecords', '*', null],
     ]);
@@ -63,7 +65,7 @@ describe('signal stack (primary Region)', () => {
     const [target] = schedule.Properties!.Targets as Array<Record<string, unknown>>;
     expect(target!.Arn).toBe(heartbeat.arn);
     const beat = JSON.parse(String(target!.Input)) as Record<string, unknown>;
-    expect(beat).toMatchObject({ site: 'in-region', database: 'orders', host: 'writer.orders.internal', port: 5432, secretArn: SECRET });
+    expect(beat).toMatchObject({ site: 'in-region', database: 'orders', host: 'writer.orders.internal', port: 5432, secretArn: SECRET, secretReplicaRegions: ['us-west-2', 'eu-west-1'] });
     expect(heartbeatInput.safeParse(beat).success).toBe(true);
   });
 
@@ -125,7 +127,7 @@ describe('probe stacks (vantage-point Regions)', () => {
       expect(probe).toMatchObject({ stack: `failover-probe-${region}`, folder: 'probe', runtime: 'nodejs24.x', timeoutSeconds: 20 });
       expect(probe.environment).toMatchObject({ RESOURCE_PREFIX: 'failover', POWERTOOLS_SERVICE_NAME: 'probe' });
       const grants = probe.statements.filter((s) => !s.Action[0]!.startsWith('logs:') && !s.Action[0]!.startsWith('xray:'));
-      expect(grants).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [SECRET] }]);
+      expect(grants).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: SECRETS }]);
       // probe-vantage in the control Region invokes it by that ARN.
       expect(app.findFunction('failover-probe-vantage', 'us-west-2').statements.flatMap((s) => s.Resource)).toContain(probe.arn);
     });

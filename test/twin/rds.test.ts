@@ -343,6 +343,32 @@ describe('Aurora global clusters', () => {
     expect(g2.GlobalClusterMembers.map((m: any) => m.IsWriter)).toEqual([false, true]);
   });
 
+  it('a switchover blocks writes on the old writer until the roles swap, and the new writer holds everything (no data loss)', async () => {
+    const w = global();
+    const east = { kind: 'cluster' as const, db: w.rds.getCluster('c-east')!, reader: false };
+    const west = { kind: 'cluster' as const, db: w.rds.getCluster('c-west')!, reader: false };
+    expect([w.network.readOnly(east), w.network.readOnly(west)]).toEqual([false, true]);
+    w.rds.switchoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west' }, W2);
+    await w.clock.advanceBy(30_000);
+    expect([w.network.readOnly(east), w.network.readOnly(west)]).toEqual([true, true]);
+    // the topology is unchanged while it runs: the old writer is still the writer
+    expect(w.rds.clusterIsWriter(east.db)).toBe(true);
+    await w.clock.runUntilIdle();
+    expect([w.network.readOnly(east), w.network.readOnly(west)]).toEqual([true, false]);
+    const p = w.rds.promotions.at(-1)!;
+    expect(p).toMatchObject({ instanceId: 'c-west', sourceId: 'c-east' });
+    expect(p.dataUpToMs).toBe(p.completedAt);
+  });
+
+  it('a failover with data loss keeps what the target had applied when it started', async () => {
+    const w = global();
+    w.crashInstance('c-east');
+    w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2);
+    await w.clock.runUntilIdle();
+    const p = w.rds.promotions.at(-1)!;
+    expect(p.dataUpToMs).toBeLessThanOrEqual(p.startedAt);
+  });
+
   it('AllowDataLoss with Switchover is invalid; a switchover fails when the old primary is down; failover with data loss works', async () => {
     const w = global();
     expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true, Switchover: true }, W2)).name).toBe('InvalidParameterCombination');

@@ -22,7 +22,7 @@
  * the Route 53 hosted zone and the writer CNAME pointing at the primary's endpoint, and the
  * drill's own table on the primary (written by the simulated application clients).
  */
-import { defaultPort, isAurora, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
+import { defaultPort, isAurora, secretArnInRegion, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { eventBusName, tableName, topicName } from '../../lib/naming.js';
 import { twinContext } from '../context.js';
 import type { Principal, PolicyDocument } from '../iam.js';
@@ -235,6 +235,10 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
   if (db.credentials?.secretArn) {
     const region = db.credentials.secretArn.split(':')[3]!;
     world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password });
+    // Secrets Manager replication: the same secret (name, suffix, value) in each replica Region.
+    for (const replica of db.credentials.secretReplicaRegions ?? []) {
+      world.secretsmanager.createSecret(replica, secretArnInRegion(db.credentials.secretArn, replica), { username: masterUsername, password });
+    }
   }
   const database = db.credentials?.databaseName ?? (db.engine.includes('postgres') ? 'postgres' : 'mysql');
 

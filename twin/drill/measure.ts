@@ -101,8 +101,14 @@ export function leaseWindow(e: ExecutionRecord, endMs: number): { from: number; 
 /** The execution's trigger kind (accept-trigger's output), if it got that far. */
 export const triggerKind = (e: ExecutionRecord): string | undefined => (stepsOf(e, 'accept-trigger').find((s) => !s.error)?.output as { kind?: string } | undefined)?.kind;
 
-/** Did the execution reach the escalation path? */
-export const escalated = (e: ExecutionRecord): boolean => stepsOf(e, 'record-incident').some((s) => (s.input as { phase?: string }).phase === 'escalated');
+/**
+ * Did the execution end as escalated? It reached the escalation path, or one of its approvals
+ * timed out unanswered (SCENARIOS.md: an unanswered approval "changes nothing, tells the
+ * operators, and ends that workflow run as `escalated`", even when the run then ends cleanly, as
+ * the failback does, releasing its lease).
+ */
+export const escalated = (e: ExecutionRecord): boolean =>
+  stepsOf(e, 'record-incident').some((s) => (s.input as { phase?: string }).phase === 'escalated') || e.approvals.some((a) => a.answer === 'timeout');
 
 // ------------------------------------------------------------------ figures
 
@@ -136,8 +142,12 @@ export function detectionSeconds(f: DrillFacts): number | null {
 
 /** Data lost by one promotion (s): the span of source writes after the promoted copy's data ends. */
 export function lossOf(f: DrillFacts, p: PromotionFact): number {
+  // Writes the source took after it became the writer again (a later promotion of it, e.g. an
+  // Aurora switchover back to a cluster that kept its name) are new writes, not lost ones.
+  const again = f.promotions.filter((q) => q.instanceId === p.sourceId && q.startedAt > p.startedAt).map((q) => q.startedAt);
+  const until = again.length ? Math.min(...again) : Infinity;
   const lost = f.writes.filter(
-    (w) => w.target === p.sourceId && (!p.sourceResourceId || !w.resourceId || w.resourceId === p.sourceResourceId) && w.at > p.dataUpToMs,
+    (w) => w.target === p.sourceId && (!p.sourceResourceId || !w.resourceId || w.resourceId === p.sourceResourceId) && w.at > p.dataUpToMs && w.at < until,
   );
   if (lost.length === 0) return 0;
   return seconds(Math.max(...lost.map((w) => w.at)) - p.dataUpToMs);
@@ -202,10 +212,24 @@ function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
     const confirmed = stepsOf(e, 'evaluate-verdict').some((s) => before(s.endedAt) && (s.output as { verdict?: string } | undefined)?.verdict === 'confirmed-down');
     const approved = e.approvals.some((a) => a.answer === 'approve' && before(a.answeredAt));
     const operator = triggerKind(e) === 'operator';
-    if (!confirmed && !approved && !operator) problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`);
+    const planned = f.failbackPolicy === 'automatic' && e.stateMachine === 'failback' && plannedSwitchover(e, p, before);
+    if (!confirmed && !approved && !operator && !planned) problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`);
   }
   if (problems.length) return { name: 'verified-before-promotion', held: false, detail: problems.join('; ') };
-  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s), each after a confirmed-down verdict or a human approval` : 'nothing was promoted' };
+  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s), each after a confirmed-down verdict, a human approval${f.failbackPolicy === 'automatic' ? ' or (policy automatic) a planned failback switchover' : ''}` : 'nothing was promoted' };
+}
+
+/**
+ * A failback promotion under policy `automatic` is authorized by the policy, not by a failure
+ * verdict: it counts as verified when it is the planned switchover the contract describes, i.e.
+ * an Aurora `SwitchoverGlobalCluster` (it synchronizes first), or, for instances, a promotion
+ * after the run confirmed the current primary fenced and saw the replica drained (lag 0).
+ */
+function plannedSwitchover(e: ExecutionRecord, p: PromotionFact, before: (ms: number | undefined) => boolean): boolean {
+  if (p.action.endsWith('SwitchoverGlobalCluster')) return true;
+  const fenced = stepsOf(e, 'fence-primary').some((s) => before(s.endedAt) && (s.input as { site?: string }).site !== 'standby' && (s.output as { confirmed?: boolean } | undefined)?.confirmed === true);
+  const drained = stepsOf(e, 'check-replica').some((s) => before(s.endedAt) && (s.input as { mode?: string }).mode === 'drained' && (s.output as { drained?: boolean } | undefined)?.drained === true);
+  return fenced && drained;
 }
 
 function dataLossWithinBudget(f: DrillFacts): InvariantResult {

@@ -10,7 +10,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { decideApproval, listPendingApprovals } from '../../lambdas/shared/approvals.js';
+import { approvalLink, signingKeyFrom } from '../../lambdas/shared/approval-links.js';
+import { decideApproval, getApproval, listPendingApprovals, type ApprovalView } from '../../lambdas/shared/approvals.js';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { logger } from '../../lambdas/shared/logger.js';
@@ -27,6 +28,7 @@ import { installSqlTwin } from '../sql.js';
 import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
 import { World } from '../world.js';
 import { AppClients } from './app-clients.js';
+import { ApprovalServer, createSigningSecret, prepareServedApp } from './approval-server.js';
 import { deploy, type DeployedDatabase, type Deployment } from './deploy.js';
 import {
   dataLossSeconds,
@@ -62,6 +64,43 @@ export interface DrillOptions {
    * permission from a role and see the drill fail as the real account would.
    */
   transformApp?: (app: ResolvedApp) => ResolvedApp | void;
+  /**
+   * Serve the approval page on 127.0.0.1 while the drill runs (`failover drill --serve-approvals`).
+   * Without it (the default) nothing is served and the drill is exactly as before.
+   */
+  approvals?: ServeApprovalsOptions;
+}
+
+/** How the drill serves the approval page (twin/drill/approval-server.ts). */
+export interface ServeApprovalsOptions {
+  serve: boolean;
+  /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /** The page listens at `url` (before the drill starts). */
+  onServing?: (url: string) => void;
+  /**
+   * An approval was requested: its signed link. Virtual time stays at this moment (the drill does
+   * not go on) until the approval is answered through the page AND the promise returned here, if
+   * any, settles. A scenario's own approve/reject event for the step, due later, then finds nothing
+   * pending (a no-op).
+   */
+  onLink?: (link: ServedApprovalLink) => void | Promise<void>;
+}
+
+/** One approval request served on the page. */
+export interface ServedApprovalLink {
+  /** The signed link, as the notification would carry it: `http://127.0.0.1:PORT/?id=…&exp=…&sig=…`. */
+  url: string;
+  approvalId: string;
+  /** `failover` or `failback`. */
+  step: string;
+  /** What is asked (`promote`, `fail-back`, ...). */
+  decision: string;
+  expiresAt: string;
+  /** The approval record as the page sees it (never the task token), read as the drill operator. */
+  read(): Promise<ApprovalView | null>;
+  /** A link to this page for any id and expiry, signed with the twin's key (to rehearse refusals: expired, unknown ids). */
+  sign(approvalId: string, expiresAt: Date): string;
 }
 
 /** API calls whose success promotes something (attributing promotions to executions). */
@@ -100,6 +139,19 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
   }
 
   const world = new World({ seed });
+  const serving = options.approvals?.serve ? options.approvals : undefined;
+  const server = serving ? new ApprovalServer() : undefined;
+  let secretArn: string | undefined;
+  if (server) {
+    await server.listen(serving!.port ?? 0);
+    try {
+      ({ app, secretArn } = prepareServedApp(app, server.url, world.rng.stream('drill.approval-secret-suffix').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')));
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    serving!.onServing?.(server.url);
+  }
   const startMs = world.startMs;
   const endMs = startMs + scenario.runFor * 1000;
   const envBefore = { ...process.env };
@@ -134,17 +186,57 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const dnsChecks: DnsCheck[] = [];
     let deployment: Deployment | undefined;
     const narrator = new Narrator(world, scenario.database);
+    // Served approvals: virtual time holds while one waits for its answer (see ServeApprovalsOptions).
+    let signingKey: Uint8Array | undefined;
+    const holds = new Set<Promise<unknown>>();
+    const answered = new Map<ApprovalAsk, () => void>();
+    const serve = (a: ApprovalAsk): void => {
+      if (!server || !signingKey || !deployment || !a.approvalId || !a.expiresAt) return;
+      const key = signingKey;
+      const region = deployment.controlRegion;
+      const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
+      const tableName = deployment.tableName;
+      const approvalId = a.approvalId;
+      const link: ServedApprovalLink = {
+        url: approvalLink(server.url, key, approvalId, new Date(a.expiresAt)),
+        approvalId,
+        step: a.step,
+        decision: a.decision,
+        expiresAt: a.expiresAt,
+        read: () => twinContext.run(as, () => getApproval({ ddb: new DynamoDBClient({ region }), tableName }, approvalId)),
+        sign: (id, expiresAt) => approvalLink(server.url, key, id, expiresAt),
+      };
+      world.log('operator', `the approval page serves the ${a.step} approval (${a.decision}) at ${server.url}: virtual time waits for the answer`, { step: a.step, decision: a.decision, served: server.url });
+      const answer = new Promise<void>((resolve) => answered.set(a, resolve));
+      // The caller's work runs outside the execution's context (its calls are not the workflow's).
+      const caller = executionContext.exit(() => twinContext.exit(() => Promise.resolve().then(() => serving!.onLink?.(link))));
+      const hold: Promise<unknown> = Promise.allSettled([answer, caller]).finally(() => holds.delete(hold));
+      holds.add(hold);
+    };
     const hooks: SfnRuntimeHooks = {
       onExecutionStart: (e) => narrator.started(e),
       onStepEnd: (e, s) => narrator.step(e, s),
-      onApprovalAsked: (e, a) => narrator.asked(e, a),
-      onApprovalAnswered: (e, a) => narrator.answered(e, a),
+      onApprovalAsked: (e, a) => {
+        narrator.asked(e, a);
+        serve(a);
+      },
+      onApprovalAnswered: (e, a) => {
+        narrator.answered(e, a);
+        answered.get(a)?.();
+        answered.delete(a);
+      },
       onExecutionEnd: (e) => {
         narrator.ended(e);
         if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e));
       },
     };
     deployment = await deploy(world, app, { hooks });
+    if (server && secretArn) {
+      signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
+      const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
+      if (!page) throw new Error('serve approvals: the approval-page function was not deployed in the control Region');
+      server.attach(deployment.lambdas, page);
+    }
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
 
@@ -181,6 +273,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       await vt.runUntil(endMs, {
         activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}`,
         onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
+        ...(server ? { hold: () => holds.values().next().value } : {}),
       });
     } finally {
       vt.uninstall();
@@ -250,6 +343,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     };
     return reportSchema.parse(report);
   } finally {
+    await server?.close();
     for (const cleanup of cleanups.reverse()) cleanup();
     for (const k of Object.keys(process.env)) if (!(k in envBefore)) delete process.env[k];
     Object.assign(process.env, envBefore);

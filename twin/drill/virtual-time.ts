@@ -40,6 +40,12 @@ export interface RunUntilOptions {
   onStep?: (nowMs: number) => void;
   /** Upper bound on loop steps (a runaway model). @default 5_000_000 */
   maxSteps?: number;
+  /**
+   * A reason to stop the clocks: when it returns a promise, virtual time stays where it is (promise
+   * work still runs) until that promise settles, then the loop goes on. The drill uses it to wait
+   * for a human answer on the served approval page. Without it, nothing waits for real time.
+   */
+  hold?: () => Promise<unknown> | undefined;
 }
 
 /** The fake clock's internals this driver reads (the time of the next timer). */
@@ -145,6 +151,11 @@ export class VirtualTime {
     for (let step = 0; ; step++) {
       if (step > max) throw new Error(`virtual time: more than ${max} steps before ${new Date(endMs).toISOString()} (a runaway loop?)`);
       await this.settle(options.activity);
+      const held = options.hold?.();
+      if (held) {
+        await held.catch(() => undefined);
+        continue;
+      }
       const tf = this.nextTimerAt();
       const tw = this.world.clock.nextEventAt();
       const t = Math.min(tf ?? Number.POSITIVE_INFINITY, tw ?? Number.POSITIVE_INFINITY);

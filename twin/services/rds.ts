@@ -351,6 +351,17 @@ export class RdsService implements ServiceModel {
     return !!g && g.writer.region === c.region && g.writer.id === c.id;
   }
 
+  /**
+   * Does the cluster accept writes now? Its global cluster's writer, except while a switchover (no
+   * data loss) runs: the old writer takes no writes while the secondaries synchronize and the roles
+   * swap (the brief write outage of AWS-FACTS), so the new writer holds every acknowledged write.
+   */
+  clusterTakesWrites(c: DbCluster): boolean {
+    if (!this.clusterIsWriter(c)) return false;
+    const g = c.globalClusterId ? this.globals.get(c.globalClusterId) : undefined;
+    return !(g?.failoverState && !g.failoverState.IsDataLossAllowed);
+  }
+
   // ------------------------------------------------------------------ faults
 
   /** Crash: the instance (or Aurora cluster) reports `failed`, drops every session, refuses connections. */
@@ -1156,8 +1167,11 @@ export class RdsService implements ServiceModel {
         return;
       }
       if (!fromReachable) g.pendingResync.add(key(from.region, from.id));
-      this.promotions.push({ instanceId: t.id, region: t.region, sourceId: from.id, startedAt: this.world.clock.now() - total, completedAt: this.world.clock.now(), dataUpToMs: this.world.clock.now() - total - (dataLoss ? t.lagMs : 0) });
-      this.world.network.inheritData(t, from, this.world.clock.now() - total - (dataLoss ? t.lagMs : 0));
+      // A failover keeps what the target had applied when it started; a switchover synchronized
+      // everything first (the old writer took no writes meanwhile: clusterTakesWrites).
+      const dataUpToMs = dataLoss ? this.world.clock.now() - total - t.lagMs : this.world.clock.now();
+      this.promotions.push({ instanceId: t.id, region: t.region, sourceId: from.id, startedAt: this.world.clock.now() - total, completedAt: this.world.clock.now(), dataUpToMs });
+      this.world.network.inheritData(t, from, dataUpToMs);
       g.writer = { region: t.region, id: t.id };
       t.lagMs = 0;
       g.failoverState = undefined;

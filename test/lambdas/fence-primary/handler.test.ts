@@ -5,6 +5,7 @@ import { DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstances
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { currentRoles } from '../../../lambdas/shared/roles.js';
 import { auroraDb, hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
 
 process.env.TABLE_NAME = 'failover-state';
@@ -83,6 +84,25 @@ describe('fence-primary handler', () => {
     expect(await regionsOf(ec2, RevokeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
     expect(await regionsOf(rds, RebootDBInstanceCommand)).toEqual(['us-east-1']);
     expect(await regionsOf(ddb, UpdateItemCommand)).toEqual(['us-west-2', 'us-west-2']);
+  });
+
+  it("site 'standby': fences the other site of the view (the failback fences the original site of the current roles)", async () => {
+    // After a failover the current roles are swapped: orders-replica (us-west-2) writes, orders-primary (us-east-1) is the standby.
+    const current = currentRoles(hotDb(), 'standby');
+    const out = await handler({ ...event(current), site: 'standby' });
+    expect(out).toMatchObject({ confirmed: true, revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], instanceStatus: 'rebooting' });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_APP, RULE_VPN] });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
+    expect(rds).not.toHaveReceivedCommandWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-replica' });
+    expect(await regionsOf(ec2, RevokeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
+    expect(await regionsOf(rds, RebootDBInstanceCommand)).toEqual(['us-east-1']);
+    // The same view without `site` fences its primary (the current writer): orders-replica in us-west-2.
+    rds.reset();
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-replica', DBInstanceStatus: 'available' }] });
+    rds.on(RebootDBInstanceCommand).resolves({ DBInstance: { DBInstanceIdentifier: 'orders-replica', DBInstanceStatus: 'rebooting' } });
+    await handler(event(current));
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-replica' });
+    expect(await regionsOf(rds, RebootDBInstanceCommand)).toEqual(['us-west-2']);
   });
 
   it('never stops or deletes anything', async () => {

@@ -71,6 +71,16 @@ describe('heartbeat handler', () => {
     });
   });
 
+  it('reads the secret in the ARN Region when its own is not listed, and a listed replica when that Region does not answer', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+    sm.on(GetSecretValueCommand, { SecretId: arn }).rejects(Object.assign(new Error('connection timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }));
+    const fake = installFakeConnector();
+    await expect(handler(input({ secretReplicaRegions: ['us-west-2'] }))).resolves.toMatchObject({ ok: true });
+    expect(sm).toHaveReceivedNthCommandWith(GetSecretValueCommand, 1, { SecretId: arn });
+    expect(sm).toHaveReceivedNthCommandWith(GetSecretValueCommand, 2, { SecretId: arn.replace(':us-east-1:', ':us-west-2:') });
+    expect(fake.targets).toHaveLength(1);
+  });
+
   it('unreadable credentials publish 0', async () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     const fake = installFakeConnector();

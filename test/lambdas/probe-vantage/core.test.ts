@@ -38,6 +38,7 @@ describe('buildProbeInput', () => {
       host: 'writer.orders.internal',
       port: 5432,
       secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf',
+      secretReplicaRegions: ['us-west-2', 'eu-west-1'],
       databaseName: 'orders',
       write: true,
       timeoutMs: PROBE_TIMEOUT_MS,
@@ -54,6 +55,7 @@ describe('buildProbeInput', () => {
     });
     expect(buildProbeInput(custom, 'euw1')).toMatchObject({ engine: 'mysql', host: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 3307, iamUser: 'probe' });
     expect(buildProbeInput(custom, 'euw1')).not.toHaveProperty('secretArn');
+    expect(buildProbeInput(custom, 'euw1')).not.toHaveProperty('secretReplicaRegions');
   });
 
   it('uses 3306 for MySQL engines without a port and omits credentials when none are configured', () => {

@@ -92,6 +92,7 @@ describe('probe-vantage: remote vantages', () => {
       host: 'writer.orders.internal',
       port: 5432,
       secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf',
+      secretReplicaRegions: ['us-west-2', 'eu-west-1'],
       databaseName: 'orders',
       write: true,
       timeoutMs: 3000,

@@ -47,6 +47,14 @@ describe('probe handler', () => {
     expect(sm).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: secretArn });
   });
 
+  it('reads the replica of the secret in its own Region when it is listed', async () => {
+    installFakeConnector();
+    const out = await handler(input({ secretReplicaRegions: ['us-west-2', 'eu-west-1'] }));
+    expect(out).toMatchObject({ status: 'up', wrote: true });
+    expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+    expect(sm).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: secretArn.replace(':us-east-1:', ':eu-west-1:') });
+  });
+
   it('write: false skips the heartbeat', async () => {
     const fake = installFakeConnector();
     await expect(handler(input({ write: false }))).resolves.toMatchObject({ status: 'up', wrote: false });

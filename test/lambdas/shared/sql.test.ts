@@ -11,6 +11,7 @@ import {
   regionOfArn,
   regionOfRdsEndpoint,
   resolveCredentials,
+  secretReadRegions,
   SQL_CONNECTOR_SYMBOL,
   withTimeout,
   writeHeartbeat,
@@ -196,6 +197,60 @@ describe('resolveCredentials', () => {
   ])('fails with a plain message when the secret is %s', async (_label, answer, message) => {
     sm.on(GetSecretValueCommand).resolves(answer);
     await expect(resolveCredentials({ ...base, secretArn: arn })).rejects.toThrow(message);
+  });
+
+  describe('with replicas (credentials.secretReplicaRegions)', () => {
+    const replicas = ['us-west-2', 'ap-south-1'];
+    const inRegion = (r: string) => arn.replace(':eu-central-1:', `:${r}:`);
+    const timeout = (r: string) => Object.assign(new Error(`GetSecretValue in ${r}: connection timed out`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    const refused = (r: string) => Object.assign(new Error(`connect ECONNREFUSED secretsmanager.${r}.amazonaws.com:443`), { code: 'ECONNREFUSED' });
+    const denied = () => Object.assign(new Error('not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' });
+
+    it.each([
+      // [case, ownRegion, Regions that do not answer, Regions asked in order, where the login came from]
+      ['own Region listed: its replica only', 'us-west-2', [], ['us-west-2'], 'us-west-2'],
+      ['own Region not listed: the ARN Region', 'us-east-1', [], ['eu-central-1'], 'eu-central-1'],
+      ['no own Region given: the ARN Region', undefined, [], ['eu-central-1'], 'eu-central-1'],
+      ['own Region is the ARN Region', 'eu-central-1', [], ['eu-central-1'], 'eu-central-1'],
+      ['ARN Region out: the listed Regions in order', 'us-east-1', ['eu-central-1'], ['eu-central-1', 'us-west-2'], 'us-west-2'],
+      ['ARN Region and the first replica out: the next one', 'us-east-1', ['eu-central-1', 'us-west-2'], ['eu-central-1', 'us-west-2', 'ap-south-1'], 'ap-south-1'],
+      ['own replica out: the other replica, then the ARN Region', 'us-west-2', ['us-west-2', 'ap-south-1'], ['us-west-2', 'ap-south-1', 'eu-central-1'], 'eu-central-1'],
+    ] as const)('%s', async (_case, ownRegion, out, asked, from) => {
+      const calls: Array<{ region: string; id: string }> = [];
+      sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }, getClient) => {
+        const region = await getClient().config.region();
+        calls.push({ region, id: input.SecretId });
+        if ((out as readonly string[]).includes(region)) throw region === 'ap-south-1' ? refused(region) : timeout(region);
+        return { SecretString: JSON.stringify({ username: `probe-${region}`, password: 's3cret' }) };
+      });
+      const creds = await resolveCredentials({ ...base, secretArn: arn, secretReplicaRegions: replicas, ownRegion });
+      expect(creds).toEqual({ user: `probe-${from}`, password: 's3cret', source: 'secret' });
+      // Each Region is asked for the secret's ARN in that Region (the replica keeps the name and suffix).
+      expect(calls).toEqual(asked.map((r) => ({ region: r, id: inRegion(r) })));
+    });
+
+    it('lists the Regions to try: own replica (or the ARN Region) first, then the replicas in order, then the ARN Region', () => {
+      expect(secretReadRegions(arn, replicas, 'ap-south-1')).toEqual(['ap-south-1', 'us-west-2', 'eu-central-1']);
+      expect(secretReadRegions(arn, replicas, 'us-east-1')).toEqual(['eu-central-1', 'us-west-2', 'ap-south-1']);
+      expect(secretReadRegions(arn, [], 'us-west-2')).toEqual(['eu-central-1']);
+      expect(secretReadRegions(arn)).toEqual(['eu-central-1']);
+    });
+
+    it('does not try another Region when the answer is an error other than "does not answer", and throws the last timeout when none answers', async () => {
+      sm.on(GetSecretValueCommand).rejects(denied());
+      await expect(resolveCredentials({ ...base, secretArn: arn, secretReplicaRegions: replicas, ownRegion: 'us-west-2' })).rejects.toThrow(/not authorized/);
+      expect(sm).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+
+      sm.reset();
+      const regions: string[] = [];
+      sm.on(GetSecretValueCommand).callsFake(async (_input, getClient) => {
+        const region = await getClient().config.region();
+        regions.push(region);
+        throw timeout(region);
+      });
+      await expect(resolveCredentials({ ...base, secretArn: arn, secretReplicaRegions: replicas, ownRegion: 'us-east-1' })).rejects.toThrow('GetSecretValue in ap-south-1: connection timed out');
+      expect(regions).toEqual(['eu-central-1', 'us-west-2', 'ap-south-1']);
+    });
   });
 
   it('signs an IAM auth token for the host, port and user', async () => {

@@ -80,6 +80,26 @@ describe('verify-writes handler', () => {
     expect(JSON.stringify(out)).not.toContain('pw-123');
   });
 
+  it('reads the replica of the secret in its own Region when it is listed (the primary Region may be out)', async () => {
+    const database = hotDb((r) => {
+      r.credentials = { ...r.credentials, secretReplicaRegions: ['eu-west-1', 'us-west-2'] } as unknown as typeof r.credentials;
+    });
+    expect(await handler(event(database))).toMatchObject({ ok: true, mode: 'write' });
+    expect(sm).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, { SecretId: SECRET.replace(':us-east-1:', ':us-west-2:') });
+    expect(await regionsOf(sm, GetSecretValueCommand)).toEqual(['us-west-2']);
+  });
+
+  it('with its own Region not listed, falls back from the unreachable ARN Region to the listed replicas in order', async () => {
+    const database = hotDb((r) => {
+      r.credentials = { ...r.credentials, secretReplicaRegions: ['eu-west-1'] } as unknown as typeof r.credentials;
+    });
+    sm.on(GetSecretValueCommand, { SecretId: SECRET }).rejects(Object.assign(new Error('connection timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }));
+    expect(await handler(event(database))).toMatchObject({ ok: true, mode: 'write' });
+    expect(await regionsOf(sm, GetSecretValueCommand)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(sm).toHaveReceivedNthCommandWith(GetSecretValueCommand, 2, { SecretId: SECRET.replace(':us-east-1:', ':eu-west-1:') });
+    expect(fake.targets[0]).toMatchObject({ user: 'failover_probe', password: 'pw-123' });
+  });
+
   it('MySQL: asks @@global.read_only (a privileged user could write to a read-only replica)', async () => {
     const database = hotDb((r) => {
       r.engine = 'mysql';

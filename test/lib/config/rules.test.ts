@@ -157,6 +157,19 @@ const cases: Case[] = [
     expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\): .*every failover would wait for a human/ }],
   },
   {
+    name: 'secret replicas are listed without a secret',
+    mutate: (c) => (c.databases[0].credentials = { iamUser: 'failover_probe', secretReplicaRegions: ['us-west-2'] }),
+    expected: [{ path: `${db0}.credentials.secretReplicaRegions`, message: /^needs credentials.secretArn: only a Secrets Manager secret can be replicated/, value: ['us-west-2'] }],
+  },
+  {
+    name: "a secret replica Region is the secret's own Region, or listed twice",
+    mutate: (c) => (c.databases[0].credentials.secretReplicaRegions = ['us-west-2', 'us-east-1', 'eu-west-1', 'us-west-2']),
+    expected: [
+      { path: `${db0}.credentials.secretReplicaRegions[1]`, message: /^must not be the Region of credentials.secretArn \(us-east-1\)/, value: 'us-east-1' },
+      { path: `${db0}.credentials.secretReplicaRegions[3]`, message: 'must be unique: this Region is listed twice', value: 'us-west-2' },
+    ],
+  },
+  {
     name: 'the heartbeat alarm needs more datapoints than it evaluates',
     mutate: (c) => (c.databases[0].detection.heartbeat = { evaluationPeriods: 2, datapointsToAlarm: 3 }),
     expected: [{ path: `${db0}.detection.heartbeat.datapointsToAlarm`, message: /^must be <= evaluationPeriods \(2\)/, value: 3 }],

@@ -93,6 +93,7 @@ describe('validateConfig', () => {
     ['a heartbeat period is not a multiple of 60', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 90 }],
     ['a heartbeat period is under 60 (one problem, though two checks fail)', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 30 }],
     ['a Region is not a Region code', (c: Json) => (c.controlRegion = 'Oregon'), { path: 'controlRegion', message: 'must be an AWS Region code such as us-east-1', value: 'Oregon' }],
+    ['a secret replica Region is not a Region code', (c: Json) => (c.databases[0].credentials.secretReplicaRegions = ['us-west-2', 'Ireland']), { path: 'databases[0].credentials.secretReplicaRegions[1]', message: 'must be an AWS Region code such as us-east-1', value: 'Ireland' }],
     ['a key is misspelt', (c: Json) => {
       c.databases[0].detection.quorom = 3;
     }, { path: 'databases[0].detection.quorom', message: 'is not a known key (did you mean "quorum"? allowed here: vantagePoints, quorum, probeRounds, probeIntervalSeconds, includeControlPlane, heartbeat)' }],
