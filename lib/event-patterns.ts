@@ -54,19 +54,29 @@ export function crossRegionAlarmPattern(prefix: string, db: DatabaseConfig): Pat
  * forwarded to the product bus by ONE rule (the per-database rules there pick the ALARMs), so a
  * database costs no extra rule on the default bus.
  */
-export function forwardedCrossRegionAlarmPattern(prefix: string, dbs: readonly DatabaseConfig[]): Pattern {
-  return alarmPattern(
-    dbs.map((db) => alarmName(prefix, db.name, 'cross-region')),
-    ['ALARM', 'OK', 'INSUFFICIENT_DATA'],
-  );
+export function forwardedCrossRegionAlarmPattern(prefix: string): Pattern {
+  return alarmPrefixPattern(prefix);
+}
+
+/**
+ * EventBridge refuses event patterns over 2,048 characters (the default quota): a pattern that
+ * lists every database's name would break at a few dozen databases. Forwarding rules therefore
+ * match the product's alarm-name prefix (every alarm the stacks create starts with it), and the
+ * per-database rules on the product bus pick exact names.
+ */
+export const EVENT_PATTERN_LIMIT = 2048;
+
+function alarmPrefixPattern(prefix: string): Pattern {
+  return {
+    source: ['aws.cloudwatch'],
+    'detail-type': [ALARM_DETAIL_TYPE],
+    detail: { alarmName: [{ prefix: `${prefix}-` }], state: { value: ['ALARM', 'OK', 'INSUFFICIENT_DATA'] } },
+  };
 }
 
 /** In a primary Region: every state change of these databases' in-Region alarms (forwarded to the product bus). */
-export function forwardedAlarmPattern(prefix: string, dbs: readonly DatabaseConfig[]): Pattern {
-  return alarmPattern(
-    dbs.map((db) => alarmName(prefix, db.name, 'in-region')),
-    ['ALARM', 'OK', 'INSUFFICIENT_DATA'],
-  );
+export function forwardedAlarmPattern(prefix: string): Pattern {
+  return alarmPrefixPattern(prefix);
 }
 
 /**
@@ -74,9 +84,21 @@ export function forwardedAlarmPattern(prefix: string, dbs: readonly DatabaseConf
  * where other automation may use them too; the trigger rule picks the failures).
  */
 export function forwardedRdsPattern(dbs: readonly DatabaseConfig[]): Pattern | undefined {
-  const ids = dbs.map(primaryIdentifier).filter((id): id is string => id !== undefined);
-  if (ids.length === 0) return undefined;
-  return { source: ['aws.rds'], 'detail-type': [...new Set(dbs.map(rdsDetailType))], detail: { SourceIdentifier: [...new Set(ids)] } };
+  return forwardedRdsPatterns(dbs)[0];
+}
+
+/** How many primary ids one forwarding rule lists: 25 ids of at most 63 characters stay under {@link EVENT_PATTERN_LIMIT}. */
+export const RDS_IDS_PER_RULE = 25;
+
+/** The RDS forwarding patterns of a Region: one per {@link RDS_IDS_PER_RULE} primaries. */
+export function forwardedRdsPatterns(dbs: readonly DatabaseConfig[]): Pattern[] {
+  const out: Pattern[] = [];
+  for (let i = 0; i < dbs.length; i += RDS_IDS_PER_RULE) {
+    const chunk = dbs.slice(i, i + RDS_IDS_PER_RULE);
+    const ids = [...new Set(chunk.map(primaryIdentifier).filter((id): id is string => id !== undefined))];
+    if (ids.length > 0) out.push({ source: ['aws.rds'], 'detail-type': [...new Set(chunk.map(rdsDetailType))], detail: { SourceIdentifier: ids } });
+  }
+  return out;
 }
 
 /** A {@link Pattern} for the CDK `Rule` API (which passes unknown keys such as `$or` through). */

@@ -13,6 +13,15 @@ export const alarmName = (prefix: string, database: string, site: HeartbeatSite)
 /** Name of the probe function deployed in every vantage Region: `${prefix}-probe`. */
 export const probeFunctionName = (prefix: string): string => `${prefix}-probe`;
 
+/** Short site tag in rule names (rule names are at most 64 characters). */
+const SITE_TAG: Record<HeartbeatSite, string> = { 'in-region': 'in', 'cross-region': 'xr' };
+
+/** Name of a database's heartbeat schedule rule at one site: `<prefix>-<database>-hb-<in|xr>` (≤ 55 characters). */
+export const heartbeatRuleName = (prefix: string, database: string, site: HeartbeatSite): string => `${prefix}-${database}-hb-${SITE_TAG[site]}`;
+
+/** The pattern every heartbeat schedule rule name of one site matches (one Lambda permission covers them all). */
+export const heartbeatRuleNamePattern = (prefix: string, site: HeartbeatSite): string => `${prefix}-*-hb-${SITE_TAG[site]}`;
+
 /** EventBridge `source` of operator failover requests (detail-type "Failover Requested"). */
 export const OPERATOR_EVENT_SOURCE = 'rds-failover.operator';
 

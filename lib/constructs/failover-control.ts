@@ -29,6 +29,7 @@ import { DatabaseTriggers } from './database-triggers.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverDashboard } from './failover-dashboard.js';
 import { FailoverWorkflows } from './failover-workflows.js';
+import { allowHeartbeatSchedules } from './heartbeat-monitor.js';
 
 /** Name of the sparse GSI listing pending approvals (lambdas/shared/approvals.ts `PENDING_INDEX`). */
 export const PENDING_INDEX_NAME = 'pending';
@@ -186,11 +187,12 @@ export class FailoverControl extends Construct {
       });
     }
     this.triggers = triggers;
+    allowHeartbeatSchedules(this.functions.functions.heartbeat.function, prefix, 'cross-region');
     // One rule for every database (not one per database): the cross-Region heartbeat alarms live on
     // this Region's default bus; the per-database rules on the product bus pick their ALARMs.
     this.forwardCrossRegionAlarms = new Rule(this, 'ForwardCrossRegionAlarms', {
       description: `Forwards the cross-Region heartbeat alarms of every protected database to ${eventBusName(prefix)}`,
-      eventPattern: asEventPattern(forwardedCrossRegionAlarmPattern(prefix, config.databases)),
+      eventPattern: asEventPattern(forwardedCrossRegionAlarmPattern(prefix)),
       targets: [new EventBusTarget(this.bus, { deadLetterQueue: deadLetterTarget })],
     });
 

@@ -3,16 +3,31 @@
  * constant input (so the function needs no config of its own), and the trigger alarm on the
  * `HeartbeatSuccess` metric it publishes. A missing heartbeat counts as a failed one.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { defaultPort, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { heartbeatInput, METRICS } from '../../lambdas/shared/contracts.js';
-import { alarmName, type HeartbeatSite } from '../../lambdas/shared/names.js';
+import { alarmName, heartbeatRuleName, heartbeatRuleNamePattern, type HeartbeatSite } from '../../lambdas/shared/names.js';
+
+/**
+ * Lets EventBridge invoke a Region's heartbeat function from every heartbeat schedule of `site`,
+ * with ONE permission scoped to their rule names (not one permission per database, which would
+ * cost a resource per database). Call once per heartbeat function.
+ */
+export function allowHeartbeatSchedules(heartbeat: IFunction, prefix: string, site: HeartbeatSite): void {
+  const stack = Stack.of(heartbeat);
+  heartbeat.addPermission('AllowHeartbeatSchedules', {
+    principal: new ServicePrincipal('events.amazonaws.com'),
+    action: 'lambda:InvokeFunction',
+    sourceAccount: stack.account,
+    sourceArn: `arn:${stack.partition}:events:${stack.region}:${stack.account}:rule/${heartbeatRuleNamePattern(prefix, site)}`,
+  });
+}
 
 /** The heartbeat function's input for one database and site (validated against the contract). */
 export type HeartbeatInput = z.input<typeof heartbeatInput>;
@@ -67,17 +82,23 @@ export class HeartbeatMonitor extends Construct {
     const { database, site } = props;
     const hb = database.detection.heartbeat;
     this.schedule = new Rule(this, 'Schedule', {
+      ruleName: heartbeatRuleName(props.prefix, database.name, site),
       description: `Heartbeat of ${database.name} (${site}) every ${hb.periodSeconds} s`,
       schedule: Schedule.rate(Duration.seconds(hb.periodSeconds)),
     });
-    this.schedule.addTarget(
-      new LambdaFunction(props.heartbeat, {
-        event: RuleTargetInput.fromObject(heartbeatInputFor(database, site)),
+    // The function's permission comes from allowHeartbeatSchedules (one for every database), so
+    // this target adds none of its own.
+    const input = RuleTargetInput.fromObject(heartbeatInputFor(database, site));
+    const target: IRuleTarget = {
+      bind: () => ({
+        arn: props.heartbeat.functionArn,
+        input,
+        targetResource: props.heartbeat,
         // A late heartbeat is a wrong heartbeat: no retries, and drop it after a minute.
-        retryAttempts: 0,
-        maxEventAge: Duration.seconds(60),
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
       }),
-    );
+    };
+    this.schedule.addTarget(target);
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: alarmName(props.prefix, database.name, site),
       alarmDescription:

@@ -13,12 +13,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { Arns } from '../arns.js';
-import { asEventPattern, forwardedAlarmPattern, forwardedRdsPattern } from '../event-patterns.js';
+import { asEventPattern, forwardedAlarmPattern, forwardedRdsPatterns } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
 import { deployedFunctionName, eventBusName } from '../naming.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverFunction } from './failover-function.js';
-import { HeartbeatMonitor } from './heartbeat-monitor.js';
+import { allowHeartbeatSchedules, HeartbeatMonitor } from './heartbeat-monitor.js';
 import { consolidate, databaseLoginGrants, putMetricDataGrant } from './permissions.js';
 
 export interface PrimarySignalsProps {
@@ -37,6 +37,8 @@ export class PrimarySignals extends Construct {
   public readonly forwardAlarms: Rule;
   /** Undefined when no primary of the Region has an identifier. */
   public readonly forwardRdsEvents?: Rule;
+  /** Every RDS forwarding rule (one per 25 primaries). */
+  public readonly forwardRdsEventRules: Rule[];
   public readonly deadLetterQueue: Queue;
   /** The databases whose primary is in this Region. */
   public readonly databases: readonly DatabaseConfig[];
@@ -79,6 +81,7 @@ export class PrimarySignals extends Construct {
       });
     }
     this.monitors = monitors;
+    allowHeartbeatSchedules(this.heartbeat.function, config.prefix, 'in-region');
 
     this.deadLetterQueue = new Queue(this, 'ForwardDeadLetters', {
       encryption: QueueEncryption.KMS,
@@ -95,16 +98,19 @@ export class PrimarySignals extends Construct {
     const forward = () => new EventBusTarget(controlBus, { deadLetterQueue: this.deadLetterQueue });
     this.forwardAlarms = new Rule(this, 'ForwardAlarms', {
       description: `Forwards the in-Region heartbeat alarms of ${region} to the control Region (${config.controlRegion})`,
-      eventPattern: asEventPattern(forwardedAlarmPattern(config.prefix, this.databases)),
+      eventPattern: asEventPattern(forwardedAlarmPattern(config.prefix)),
       targets: [forward()],
     });
-    const rds = forwardedRdsPattern(this.databases);
-    if (rds) {
-      this.forwardRdsEvents = new Rule(this, 'ForwardRdsEvents', {
-        description: `Forwards RDS events about the primaries in ${region} to the control Region (${config.controlRegion})`,
-        eventPattern: asEventPattern(rds),
-        targets: [forward()],
-      });
-    }
+    // One rule per 25 primaries: an event pattern may not exceed 2,048 characters.
+    const rdsRules = forwardedRdsPatterns(this.databases).map(
+      (pattern, i) =>
+        new Rule(this, i === 0 ? 'ForwardRdsEvents' : `ForwardRdsEvents${i + 1}`, {
+          description: `Forwards RDS events about the primaries in ${region} to the control Region (${config.controlRegion})`,
+          eventPattern: asEventPattern(pattern),
+          targets: [forward()],
+        }),
+    );
+    this.forwardRdsEvents = rdsRules[0];
+    this.forwardRdsEventRules = rdsRules;
   }
 }

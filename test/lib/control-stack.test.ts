@@ -451,7 +451,7 @@ describe('control stack: triggers', () => {
     expect(rule.Properties!.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: ['failover-orders-heartbeat-cross-region'], state: { value: ['ALARM', 'OK', 'INSUFFICIENT_DATA'] } },
+      detail: { alarmName: [{ prefix: 'failover-' }], state: { value: ['ALARM', 'OK', 'INSUFFICIENT_DATA'] } },
     });
     const [target] = rule.Properties!.Targets as Array<Record<string, unknown>>;
     expect(target).toMatchObject({
@@ -511,12 +511,16 @@ describe('control stack: triggers', () => {
       databaseName: 'orders',
     });
     expect(heartbeatInput.safeParse(beat).success).toBe(true);
+    // Named, so that ONE permission scoped to the heartbeat rule names covers every database.
+    expect(schedule.Properties!.Name).toBe('failover-orders-hb-xr');
+    expect(scheduleId).toBeTruthy();
     const [, permission] = one(control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com'), 'permission');
     expect(permission.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
       FunctionName: fn('heartbeat').arn,
-      SourceArn: `arn:aws:events:${R}:${ACCOUNT}:rule/${scheduleId}`,
+      SourceAccount: ACCOUNT,
+      SourceArn: `arn:aws:events:${R}:${ACCOUNT}:rule/failover-*-hb-xr`,
     });
   });
 

@@ -4,6 +4,7 @@
  * failover, and what does not.
  */
 import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../twin/services/event-pattern.js';
 import { validateConfig } from '../../lib/config/index.js';
 import {
   crossRegionAlarmPattern,
@@ -16,18 +17,8 @@ import {
 import { exampleConfig, wideConfig } from './configs.js';
 
 /** EventBridge matching for the operators the product uses: value lists, nesting, `$or`. */
-function matches(pattern: Pattern, event: unknown): boolean {
-  if (Array.isArray(pattern.$or)) {
-    const { $or, ...rest } = pattern;
-    return ($or as Pattern[]).some((alt) => matches({ ...rest, ...alt }, event));
-  }
-  if (!event || typeof event !== 'object') return false;
-  return Object.entries(pattern).every(([key, expected]) => {
-    const actual = (event as Record<string, unknown>)[key];
-    if (Array.isArray(expected)) return (Array.isArray(actual) ? actual : [actual]).some((v) => expected.includes(v));
-    return matches(expected as Pattern, actual);
-  });
-}
+/** EventBridge's matching (prefix, $or, arrays...) as the cloud twin implements it. */
+const matches = (pattern: Pattern, event: unknown): boolean => matchesPattern(pattern as Record<string, unknown>, event);
 
 const orders = validateConfig(exampleConfig()).config.databases[0]!;
 const wide = validateConfig(wideConfig()).config;
@@ -81,9 +72,11 @@ describe('the other patterns', () => {
 
   it('forwarding: every state change of the Region\'s in-Region alarms, every RDS event about its primaries', () => {
     const us = wide.databases.filter((d) => d.primary.region === 'us-east-1');
-    const alarms = forwardedAlarmPattern('acme', us);
+    const alarms = forwardedAlarmPattern('acme');
     expect(matches(alarms, alarm('acme-cart-heartbeat-in-region', 'OK'))).toBe(true);
-    expect(matches(alarms, alarm('acme-ledger-heartbeat-in-region'))).toBe(false);
+    // Matched by the product's prefix (a list of names would outgrow EventBridge's 2,048-character pattern limit):
+    // the per-database rules on the product bus pick the exact names.
+    expect(matches(alarms, alarm('other-cart-heartbeat-in-region'))).toBe(false);
     const events = forwardedRdsPattern(us)!;
     expect(matches(events, rds('archive-primary', 'RDS-EVENT-0006'))).toBe(true);
     expect(matches(events, rds('ledger-eu', 'RDS-EVENT-0069', 'RDS DB Cluster Event'))).toBe(false);
