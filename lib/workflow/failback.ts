@@ -28,7 +28,6 @@ import {
   Choice,
   Condition,
   Fail,
-  JitterType,
   JsonPath,
   Pass,
   Result,
@@ -40,12 +39,11 @@ import {
   type INextable,
   type State,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { CallAwsService } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import { Arns } from '../arns.js';
 import type { WorkflowFunction } from './failover.js';
-import { lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
+import { buildDnsWait as buildSharedDnsWait, lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
 
 /** State names: the runbook as the console shows it. Tests and the twin address states by these. */
 export const FAILBACK_STATES = {
@@ -842,39 +840,7 @@ function buildDrain(
   return read;
 }
 
-/** The bounded GetChange loop: until INSYNC, or the limit (then writes are verified anyway). */
+/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
 function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath): IChainable {
-  const S = FAILBACK_STATES;
-  const T = FAILBACK_TIMING;
-  const getChange = CallAwsService.jsonPath(scope, S.getChange, {
-    service: 'route53',
-    action: 'getChange',
-    parameters: { Id: JsonPath.stringAt('$.dns.changeId') },
-    iamResources: [arns.route53AnyChange()],
-    iamAction: 'route53:GetChange',
-    resultSelector: { status: JsonPath.stringAt('$.ChangeInfo.Status') },
-    resultPath: '$.dnsChange',
-    taskTimeout: Timeout.duration(Duration.seconds(30)),
-  })
-    .addRetry({
-      errors: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
-      interval: Duration.seconds(2),
-      maxAttempts: 5,
-      backoffRate: 2,
-      jitterStrategy: JitterType.FULL,
-    })
-    .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const wait = Wait.jsonPath(scope, S.waitDns, { time: WaitTime.duration(T.dnsCheckInterval) }).next(getChange);
-  const count = Pass.jsonPath(scope, S.countDns, {
-    parameters: { attempt: JsonPath.mathAdd(JsonPath.numberAt('$.checks.attempt'), 1), limit: JsonPath.numberAt('$.checks.limit') },
-    resultPath: '$.checks',
-  });
-  getChange.next(count);
-  count.next(
-    Choice.jsonPath(scope, S.dnsInSync)
-      .when(Condition.stringEquals('$.dnsChange.status', 'INSYNC'), verifyWrites)
-      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
-      .otherwise(wait),
-  );
-  return Pass.jsonPath(scope, S.dnsPatience, { result: Result.fromObject({ attempt: 0, limit: T.dnsCheckLimit }), resultPath: '$.checks' }).next(wait);
+  return buildSharedDnsWait(scope, FAILBACK_STATES, { interval: FAILBACK_TIMING.dnsCheckInterval, limit: FAILBACK_TIMING.dnsCheckLimit }, arns, verifyWrites, failure);
 }

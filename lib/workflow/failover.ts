@@ -40,12 +40,12 @@ import {
   type IChainable,
   type IStateMachine,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { CallAwsService, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
 import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import { Arns } from '../arns.js';
-import { lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
+import { buildDnsWait as buildSharedDnsWait, lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
 
 /** State names: the runbook as the console shows it. Tests and the twin address states by these. */
 export const FAILOVER_STATES = {
@@ -618,39 +618,7 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
   return start;
 }
 
-/** The bounded GetChange loop: until INSYNC, or the limit (then writes are verified anyway). */
+/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
 function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath): IChainable {
-  const S = FAILOVER_STATES;
-  const T = FAILOVER_TIMING;
-  const getChange = CallAwsService.jsonPath(scope, S.getChange, {
-    service: 'route53',
-    action: 'getChange',
-    parameters: { Id: $.stringAt('$.dns.changeId') },
-    iamResources: [arns.route53AnyChange()],
-    iamAction: 'route53:GetChange',
-    resultSelector: { status: $.stringAt('$.ChangeInfo.Status') },
-    resultPath: '$.dnsChange',
-    taskTimeout: Timeout.duration(Duration.seconds(30)),
-  })
-    .addRetry({
-      errors: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
-      interval: Duration.seconds(2),
-      maxAttempts: 5,
-      backoffRate: 2,
-      jitterStrategy: JitterType.FULL,
-    })
-    .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const wait = Wait.jsonPath(scope, S.waitDns, { time: WaitTime.duration(T.dnsCheckInterval) }).next(getChange);
-  const count = Pass.jsonPath(scope, S.countDns, {
-    parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
-    resultPath: '$.checks',
-  });
-  getChange.next(count);
-  count.next(
-    Choice.jsonPath(scope, S.dnsInSync)
-      .when(Condition.stringEquals('$.dnsChange.status', 'INSYNC'), verifyWrites)
-      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
-      .otherwise(wait),
-  );
-  return Pass.jsonPath(scope, S.dnsPatience, { result: Result.fromObject({ attempt: 0, limit: T.dnsCheckLimit }), resultPath: '$.checks' }).next(wait);
+  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure);
 }

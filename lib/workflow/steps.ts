@@ -5,10 +5,25 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { IntegrationPattern, JitterType, JsonPath, TaskInput, Timeout, type IChainable, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  Choice,
+  Condition,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  Pass,
+  Result,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+  type IChainable,
+  type RetryProps,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { CallAwsService, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
+import type { Arns } from '../arns.js';
 
 /** Retry of Lambda service errors (AWS-FACTS.md §6), with full jitter. */
 export const LAMBDA_SERVICE_RETRY: RetryProps = {
@@ -88,4 +103,59 @@ export function lambdaStep(scope: Construct, stateName: string, props: LambdaSte
   for (const c of props.catches ?? []) task.addCatch(c.next, { errors: c.errors, resultPath: c.resultPath ?? '$.error' });
   if (props.failure) task.addCatch(props.failure.onError, { errors: ['States.ALL'], resultPath: props.failure.resultPath ?? '$.error' });
   return task;
+}
+
+/** State names of a Route 53 INSYNC wait loop (each workflow names its own). */
+export interface DnsWaitStates {
+  readonly dnsPatience: string;
+  readonly waitDns: string;
+  readonly getChange: string;
+  readonly countDns: string;
+  readonly dnsInSync: string;
+}
+
+/**
+ * The bounded GetChange loop after a DNS switch, shared by both workflows: ask Route 53 (a direct
+ * AWS SDK integration: Route 53 is global) every `interval` until the change is INSYNC, or `limit`
+ * times (then go on: the writes through the DNS name are the real proof).
+ */
+export function buildDnsWait(
+  scope: Construct,
+  names: DnsWaitStates,
+  timing: { interval: Duration; limit: number },
+  arns: Arns,
+  verifyWrites: IChainable,
+  failure: FailurePath,
+): IChainable {
+  const getChange = CallAwsService.jsonPath(scope, names.getChange, {
+    service: 'route53',
+    action: 'getChange',
+    parameters: { Id: JsonPath.stringAt('$.dns.changeId') },
+    iamResources: [arns.route53AnyChange()],
+    iamAction: 'route53:GetChange',
+    resultSelector: { status: JsonPath.stringAt('$.ChangeInfo.Status') },
+    resultPath: '$.dnsChange',
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
+  })
+    .addRetry({
+      errors: ['Route53.ThrottlingException', 'Route53.PriorRequestNotCompleteException', 'Route53.Route53Exception'],
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    })
+    .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  const wait = Wait.jsonPath(scope, names.waitDns, { time: WaitTime.duration(timing.interval) }).next(getChange);
+  const count = Pass.jsonPath(scope, names.countDns, {
+    parameters: { attempt: JsonPath.mathAdd(JsonPath.numberAt('$.checks.attempt'), 1), limit: JsonPath.numberAt('$.checks.limit') },
+    resultPath: '$.checks',
+  });
+  getChange.next(count);
+  count.next(
+    Choice.jsonPath(scope, names.dnsInSync)
+      .when(Condition.stringEquals('$.dnsChange.status', 'INSYNC'), verifyWrites)
+      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
+      .otherwise(wait),
+  );
+  return Pass.jsonPath(scope, names.dnsPatience, { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' }).next(wait);
 }
