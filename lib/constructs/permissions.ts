@@ -5,7 +5,7 @@
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
-import { METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
+import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
 import { alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, secretResourceArn } from '../arns.js';
@@ -25,32 +25,9 @@ export interface ControlResourceArns {
   readonly approvalSigningSecret?: string;
 }
 
-/** The functions that run in the control Region. */
-export const CONTROL_FUNCTIONS = [
-  'accept-trigger',
-  'manage-lease',
-  'probe-vantage',
-  'evaluate-verdict',
-  'check-data-loss-budget',
-  'request-approval',
-  'fence-primary',
-  'promote-standby',
-  'check-standby',
-  'switch-dns',
-  'verify-writes',
-  'record-incident',
-  'heartbeat',
-  'plan-failback',
-  'check-original-site',
-  'preserve-old-primary',
-  'restore-ingress',
-  'rebuild-replica',
-  'check-replica',
-  'switchover-global-cluster',
-  'shift-traffic',
-  'approval-page',
-] as const satisfies readonly FunctionName[];
-export type ControlFunctionName = (typeof CONTROL_FUNCTIONS)[number];
+/** The functions that run in the control Region: every function but the probe (it runs in the vantage Regions). */
+export type ControlFunctionName = Exclude<FunctionName, 'probe'>;
+export const CONTROL_FUNCTIONS: readonly ControlFunctionName[] = FUNCTION_NAMES.filter((name): name is ControlFunctionName => name !== 'probe');
 
 const uniq = (values: string[]): string[] => [...new Set(values)];
 const defined = <T>(values: (T | undefined)[]): T[] => values.filter((v): v is T => v !== undefined);
