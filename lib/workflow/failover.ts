@@ -314,7 +314,11 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
 
   const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at') }, '$.budget', failure);
   recordVerdict.next(
-    Choice.jsonPath(scope, S.isDown).when(Condition.stringEquals('$.verdict.verdict', 'healthy'), recordFalseAlarm).otherwise(checkBudget),
+    // A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
+    // gets it anyway (a planned failover: the request is the approval, and the fence still comes first).
+    Choice.jsonPath(scope, S.isDown)
+      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
+      .otherwise(checkBudget),
   );
 
   // ------------------------------------------------------------ approval gate

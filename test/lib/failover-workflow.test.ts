@@ -443,6 +443,32 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.promote)[0]).toMatchObject({ allowDataLoss: true });
   });
 
+  it('fails over on an operator request even when every vantage point sees the primary healthy (a planned failover), fence first', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }),
+        [S.probeOne]: probe('up'),
+        [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] },
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered).not.toContain(S.recordFalseAlarm);
+    expect(r.inputsOf(S.askApproval)).toHaveLength(0);
+    expect(run.entered.indexOf(S.fence)).toBeLessThan(run.entered.indexOf(S.promote));
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('still ends an alarm\'s run as a false alarm when the primary is healthy', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] } }));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered).toContain(S.recordFalseAlarm);
+    expect(r.inputsOf(S.promote)).toHaveLength(0);
+  });
+
   it('asks a human to accept the data loss when over budget; a rejection records it, releases the lease and stops', async () => {
     const r = recorder();
     const handlers = happyPath(r, {
