@@ -19,7 +19,7 @@ import {
   defaultDatabaseName,
   describeSqlError,
   getSqlConnector,
-  regionOfRdsEndpoint,
+  credentialOptionsFor,
   resolveCredentials,
   withTimeout,
   writeHeartbeat,
@@ -45,15 +45,7 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
   let connecting: Promise<SqlSession> | undefined;
   try {
     const credentials = await withTimeout(
-      resolveCredentials({
-        secretArn: input.secretArn,
-        secretReplicaRegions: input.secretReplicaRegions,
-        ownRegion: REGION,
-        iamUser: input.iamUser,
-        host: input.host,
-        port: input.port,
-        region: regionOfRdsEndpoint(input.host) ?? REGION,
-      }),
+      resolveCredentials(credentialOptionsFor(input, REGION)),
       remaining(),
       stage,
     );

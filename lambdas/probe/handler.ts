@@ -14,7 +14,7 @@ import { InvalidInputError } from '../shared/errors.js';
 import {
   defaultDatabaseName,
   getSqlConnector,
-  regionOfRdsEndpoint,
+  credentialOptionsFor,
   resolveCredentials,
   withTimeout,
   writeHeartbeat,
@@ -38,15 +38,7 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   let credentials: SqlCredentials | undefined;
   try {
     credentials = await withTimeout(
-      resolveCredentials({
-        secretArn: input.secretArn,
-        secretReplicaRegions: input.secretReplicaRegions,
-        ownRegion: REGION,
-        iamUser: input.iamUser,
-        host: input.host,
-        port: input.port,
-        region: regionOfRdsEndpoint(input.host) ?? REGION,
-      }),
+      resolveCredentials(credentialOptionsFor(input, REGION)),
       remaining(),
       'reading the database credentials',
     );

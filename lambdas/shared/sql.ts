@@ -208,6 +208,25 @@ export interface CredentialOptions {
   region: string;
 }
 
+/**
+ * Credential options for a probe-shaped target (the probe's and the heartbeat's input): the
+ * database's Region comes from its RDS endpoint name, else the caller's own Region.
+ */
+export function credentialOptionsFor(
+  target: { secretArn?: string; secretReplicaRegions?: readonly string[]; iamUser?: string; host: string; port: number },
+  ownRegion: string,
+): CredentialOptions {
+  return {
+    secretArn: target.secretArn,
+    secretReplicaRegions: target.secretReplicaRegions,
+    ownRegion,
+    iamUser: target.iamUser,
+    host: target.host,
+    port: target.port,
+    region: regionOfRdsEndpoint(target.host) ?? ownRegion,
+  };
+}
+
 /** The Region of a Secrets Manager (or any) ARN, `arn:aws:secretsmanager:<region>:<account>:secret:<name>`. */
 export function regionOfArn(arn: string): string {
   const region = arn.split(':')[3];
