@@ -79,6 +79,10 @@ export class Arns {
   stateMachine(region: string, name: string): string {
     return `arn:${this.partition}:states:${region}:${this.account}:stateMachine:${name}`;
   }
+  /** Every execution of one state machine (execution names are only known at run time). */
+  stateMachineExecutions(region: string, name: string): string {
+    return `arn:${this.partition}:states:${region}:${this.account}:execution:${name}:*`;
+  }
 }
 
 /**

@@ -25,6 +25,8 @@ export interface LeaseItem {
   lastFailoverAt?: string;
   lastChangeAt?: string;
   lastIncidentId?: string;
+  /** The stopped execution this holder took the lease over from (an operator's request). */
+  takenOverFrom?: string;
 }
 
 /** What the core needs from the input. */
@@ -57,6 +59,7 @@ const NAMES = {
   '#lastFailoverAt': 'lastFailoverAt',
   '#lastChangeAt': 'lastChangeAt',
   '#lastIncidentId': 'lastIncidentId',
+  '#takenOverFrom': 'takenOverFrom',
 } as const;
 type NameKey = keyof typeof NAMES;
 
@@ -131,6 +134,67 @@ export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest
   }
   throw new ResourceBusyError('the lease item changed while it was being acquired; try again', { holder: request.holder });
 }
+
+// ---------------------------------------------------------------- a holder that stopped
+
+/**
+ * How the holder's execution stands (Step Functions DescribeExecution), or `GONE` when Step
+ * Functions no longer knows it (executions are kept 90 days after they end).
+ */
+export type HolderStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE' | 'GONE';
+
+/**
+ * Is this holder an execution that nobody will go on with unless asked? A run that crashed, was
+ * stopped, timed out or escalated keeps the lease (DESIGN: nothing else acts until a human looks);
+ * `PENDING_REDRIVE` is a redrive under way, so it counts as running.
+ */
+export const holderStopped = (status: HolderStatus): boolean => status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
+
+/** Only execution ARNs are asked about (any other holder is treated as running: never taken over). */
+export const isExecutionArn = (holder: string): boolean => /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(holder);
+
+/**
+ * An operator asked for a failover while the lease is held by a stopped run: take it over, only if
+ * that stopped run still holds it (one conditional write; a concurrent taker wins or loses
+ * cleanly). The epoch increments, so anything the stopped run left pending is fenced off.
+ */
+export function takeOverPlan(request: LeaseRequest, stoppedHolder: string, now: Date): UpdatePlan {
+  const condition = '#holder = :stopped';
+  const update = 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #takenOverFrom = :stopped, #writer = if_not_exists(#writer, :primary) ADD #epoch :one';
+  return {
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesUsedIn(condition, update),
+    ExpressionAttributeValues: {
+      ':stopped': stoppedHolder,
+      ':holder': request.holder,
+      ':incidentId': request.incidentId,
+      ':now': now.toISOString(),
+      ':primary': 'primary',
+      ':one': 1,
+    },
+  };
+}
+
+/** The outcome of a take-over (ALL_NEW). */
+export const takenOverOutcome = (item: LeaseItem, from: string, status: HolderStatus): LeaseOutcome => ({
+  acquired: true,
+  outcome: 'taken-over',
+  ...summary(item),
+  takenOverFrom: from,
+  holderStatus: status,
+});
+
+/**
+ * An alarm or event (not a human) found the lease held by a stopped run: act on nothing, and say
+ * so (the workflow records and notifies it: an incident is never left silently unhandled).
+ */
+export const heldByStoppedOutcome = (refused: LeaseOutcome, status: HolderStatus): LeaseOutcome => ({
+  ...refused,
+  acquired: false,
+  outcome: 'held-by-stopped-run',
+  holderStatus: status,
+});
 
 // ---------------------------------------------------------------- release
 

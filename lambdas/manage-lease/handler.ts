@@ -5,9 +5,14 @@
  * writes. Every action is idempotent: a re-run after a crash or redrive gives the same result;
  * `read` changes nothing.
  *
+ * A lease held by another execution is checked with Step Functions (DescribeExecution): a holder
+ * that has stopped (crashed, stopped by hand, timed out, escalated) is reported as
+ * `held-by-stopped-run`, or taken over when an operator asked (`takeOverStopped`).
+ *
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
@@ -18,7 +23,13 @@ import { databaseStateKey } from '../shared/names.js';
 import { currentRoles } from '../shared/roles.js';
 import {
   acquiredOutcome,
+  heldByStoppedOutcome,
+  holderStopped,
+  isExecutionArn,
   readOutcome,
+  takenOverOutcome,
+  takeOverPlan,
+  type HolderStatus,
   acquirePlan,
   acquireRefused,
   recordedAfterUpdate,
@@ -35,6 +46,19 @@ import {
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const ddb = regional<DynamoDBClient>(DynamoDBClient as never, ownRegion());
+const sfn = regional<SFNClient>(SFNClient as never, ownRegion());
+
+/** How the holder's execution stands; a holder that is not an execution ARN counts as running (never taken over). */
+async function holderStatus(holder: string): Promise<HolderStatus> {
+  if (!isExecutionArn(holder)) return 'RUNNING';
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn: holder }));
+    return (out.status ?? 'RUNNING') as HolderStatus;
+  } catch (err) {
+    if (awsErrorName(err) === 'ExecutionDoesNotExist') return 'GONE';
+    throw toFailoverError(err, 'states:DescribeExecution');
+  }
+}
 
 type Outcome = { ok: true; item: LeaseItem } | { ok: false; old: LeaseItem | undefined };
 
@@ -90,6 +114,18 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     case 'acquire': {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
       output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
+      if (output.outcome === 'already-handled' && output.heldBy) {
+        const status = await holderStatus(output.heldBy);
+        if (holderStopped(status)) {
+          if (input.takeOverStopped) {
+            const stopped = output.heldBy;
+            const taken = await conditionalUpdate(key, takeOverPlan(request, stopped, now));
+            output = taken.ok ? takenOverOutcome(taken.item, stopped, status) : acquireRefused(taken.old, request, now);
+          } else {
+            output = heldByStoppedOutcome(output, status);
+          }
+        }
+      }
       break;
     }
     case 'release': {

@@ -120,6 +120,8 @@ export function phaseSummary(f: IncidentFacts): string {
       return 'failback scheduled';
     case 'escalated':
       return 'ESCALATED: the workflow stopped and needs a human';
+    case 'blocked':
+      return 'BLOCKED: a failure trigger arrived, but the incident lease is held by a run that has stopped: nothing was done. Redrive that run, or ask for a failover by hand (it takes the lease over)';
     // Failback phases: the database is passed in its current roles (primary = the site writing now).
     case 'failback-started':
       return `failback started: ${siteName(db.standby)} answers again`;

@@ -82,6 +82,12 @@ export const manageLeaseInput = z.object({
   incidentId: z.string().min(1),
   /** Operator requests ignore the cooldown (a human asked). */
   ignoreCooldown: z.boolean().default(false),
+  /**
+   * acquire only: when the lease is held by an execution that has stopped (crashed, stopped,
+   * timed out, escalated), take it over (an operator's request: a human asked). Otherwise such a
+   * lease is reported as `held-by-stopped-run` and nothing is acted on.
+   */
+  takeOverStopped: z.boolean().default(false),
   /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
   keepLease: z.boolean().default(false),
 });
@@ -89,11 +95,15 @@ export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
   epoch: z.number().int(),
-  outcome: z.enum(['acquired', 'reentered', 'already-handled', 'cooldown', 'released', 'recorded', 'read']),
+  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'released', 'recorded', 'read']),
   /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */
   heldBy: z.string().optional(),
+  /** How that holder's execution stands, when it was asked (`held-by-stopped-run`, `taken-over`). */
+  holderStatus: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'GONE']).optional(),
+  /** `taken-over`: the stopped execution the lease was taken from. */
+  takenOverFrom: z.string().optional(),
   lastFailoverAt: z.string().optional(),
   /** The incident whose failover (or failback) was recorded last; "" when none. */
   lastIncidentId: z.string().default(''),
@@ -295,6 +305,7 @@ export const INCIDENT_PHASES = [
   'failed-over',
   'failback-scheduled',
   'escalated',
+  'blocked',
   'failback-started',
   'old-primary-preserved',
   'standby-rebuilding',

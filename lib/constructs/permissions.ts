@@ -9,6 +9,7 @@ import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared
 import { alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, secretResourceArn } from '../arns.js';
+import { stateMachineNames } from '../naming.js';
 import type { FunctionPermissions, WildcardGrant } from './failover-function.js';
 
 /** The control stack's own resources, by ARN. */
@@ -187,7 +188,16 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'evaluate-verdict':
       return only([]);
     case 'manage-lease':
-      return only(tableAccess(res, 'write'));
+      // DescribeExecution: is the run holding the lease still running (a stopped one is reported or taken over)?
+      return only(tableAccess(res, 'write'), [
+        {
+          statement: new PolicyStatement({
+            actions: ['states:DescribeExecution'],
+            resources: [stateMachineNames.failover(config.prefix), stateMachineNames.failback(config.prefix)].map((name) => arns.stateMachineExecutions(config.controlRegion, name)),
+          }),
+          reason: "states:DescribeExecution of the product's own two state machines only: execution names are only known at run time",
+        },
+      ]);
     case 'probe-vantage': {
       const regions = uniq(dbs.flatMap((db) => db.detection.vantagePoints.map((v) => v.region)));
       return merge(

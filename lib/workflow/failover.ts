@@ -61,6 +61,9 @@ export const FAILOVER_STATES = {
   keepConfigured: 'Keep the roles as configured',
   actOnRoles: 'Act on the current roles (who takes writes now)',
   alreadyHandled: 'Already handled or cooling down: nothing to do',
+  heldByStoppedRun: 'Is the lease held by a run that has stopped?',
+  recordBlocked: 'Tell the operators the lease is held by a stopped run',
+  blocked: 'Blocked by a stopped run: nothing was done',
   recordOpened: 'Record that the incident opened',
   askControlPlane: 'Also ask the RDS control plane?',
   addControlPlane: 'Add the RDS control plane as a vantage point',
@@ -253,18 +256,39 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const takeLease = step(
     S.takeLease,
     'manage-lease',
-    { database: db(), action: 'acquire', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: $.stringAt('$.lease.ignoreCooldown') },
+    {
+      database: db(),
+      action: 'acquire',
+      holder: $.executionId,
+      incidentId: incidentId(),
+      ignoreCooldown: $.stringAt('$.lease.ignoreCooldown'),
+      takeOverStopped: $.stringAt('$.lease.ignoreCooldown'),
+    },
     '$.lease',
     failure,
   );
   const cooldownFor = (name: string, ignoreCooldown: boolean) =>
     Pass.jsonPath(scope, name, { result: Result.fromObject({ ignoreCooldown, epoch: null, acquired: false }), resultPath: '$.lease' }).next(takeLease);
+  // A human's request takes over a lease held by a run that has stopped; an alarm never does.
   const whoAsked = Choice.jsonPath(scope, S.whoAsked)
     .when(Condition.stringEquals('$.trigger.kind', 'operator'), cooldownFor(S.operatorSkipsCooldown, true))
     .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
   checkTrigger.next(whoAsked);
 
   const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, { comment: 'Another run holds the lease, or the last failover is too recent.' });
+  // The lease is held by a run that crashed, was stopped or escalated: nothing acts (a human must
+  // look), but the operators hear about this new trigger: an incident is never silently dropped.
+  const blocked = Succeed.jsonPath(scope, S.blocked, { comment: 'Redrive the stopped run, or ask for a failover by hand: it takes the lease over.' });
+  const recordBlocked = record(
+    S.recordBlocked,
+    'blocked',
+    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), kind: $.stringAt('$.trigger.kind'), summary: $.stringAt('$.trigger.summary') },
+    failure,
+    true,
+  ).next(blocked);
+  const notAcquired = Choice.jsonPath(scope, S.heldByStoppedRun)
+    .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
+    .otherwise(alreadyHandled);
   const recordOpened = record(S.recordOpened, 'detected', {
     kind: $.stringAt('$.trigger.kind'),
     source: $.stringAt('$.trigger.source'),
@@ -278,7 +302,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   }).next(recordOpened);
   const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' }).next(actOnRoles);
   takeLease.next(
-    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), alreadyHandled).otherwise(keepConfigured),
+    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), notAcquired).otherwise(keepConfigured),
   );
 
   // ------------------------------------------------------------ verification

@@ -214,7 +214,8 @@ describe('control stack: least privilege per function', () => {
   const expected: Record<string, string[]> = {
     'accept-trigger': [],
     'evaluate-verdict': [],
-    'manage-lease': TABLE,
+    // DescribeExecution: whether the run holding a lease is still running (a stopped one is reported, or taken over by an operator).
+    'manage-lease': [...TABLE, ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`))],
     'probe-vantage': [
       ...on(['lambda:InvokeFunction'], ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`)),
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),

@@ -54,12 +54,24 @@ describe('failover definition: shape', () => {
     expect(state(S.alarmKeepsCooldown)).toMatchObject({ Result: { ignoreCooldown: false }, Next: S.takeLease });
     const lease = state(S.takeLease);
     expect(invokedFolder(lease)).toBe('manage-lease');
-    expect(lease.Parameters).toMatchObject({ action: 'acquire', 'holder.$': '$$.Execution.Id', 'ignoreCooldown.$': '$.lease.ignoreCooldown' });
+    expect(lease.Parameters).toMatchObject({
+      action: 'acquire',
+      'holder.$': '$$.Execution.Id',
+      'ignoreCooldown.$': '$.lease.ignoreCooldown',
+      // Only a human's request takes over a lease held by a run that has stopped.
+      'takeOverStopped.$': '$.lease.ignoreCooldown',
+    });
     expect(state(S.anotherIncident)).toMatchObject({
-      Choices: [{ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.alreadyHandled }],
+      Choices: [{ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.heldByStoppedRun }],
       Default: S.keepConfigured,
     });
+    expect(state(S.heldByStoppedRun)).toMatchObject({
+      Choices: [{ Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked }],
+      Default: S.alreadyHandled,
+    });
     expect(state(S.alreadyHandled).Type).toBe('Succeed');
+    expect(state(S.recordBlocked).Next).toBe(S.blocked);
+    expect(state(S.blocked).Type).toBe('Succeed');
   });
 
   it('acts on the current roles once the lease is taken, keeping the configured database for the lease and the failback', () => {
@@ -310,6 +322,7 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.recordApproval]: recorded,
     [S.recordRejection]: recorded,
     [S.nobodyAnswered]: recorded,
+    [S.recordBlocked]: recorded,
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
@@ -342,7 +355,7 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
 
-    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1', ignoreCooldown: false });
+    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1', ignoreCooldown: false, takeOverStopped: false });
     const probes = r.inputsOf(S.probeOne).map((i) => `${i.round}:${(i.vantage as { name: string }).name}`);
     expect(probes.sort()).toEqual(['1:euw1', '1:rds-api', '1:use1-a', '1:use1-b', '1:usw2', '2:euw1', '2:rds-api', '2:use1-a', '2:use1-b', '2:usw2']);
     expect(r.inputsOf(S.probeOne).find((i) => (i.vantage as { name: string }).name === 'rds-api')!.vantage).toEqual({ name: 'rds-api', region: 'us-east-1' });
@@ -404,6 +417,17 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.alreadyHandled);
     expect(r.inputsOf(S.recordOpened)).toHaveLength(0);
+    expect(r.inputsOf(S.recordBlocked)).toHaveLength(0);
+  });
+
+  it('when the lease is held by a run that has stopped: tells the operators (notify) under this trigger, acts on nothing', async () => {
+    const r = recorder();
+    const stopped = 'arn:aws:states:us-west-2:123456789012:execution:failover:dead';
+    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stopped, holderStatus: 'ABORTED' }) }));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.blocked);
+    expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, epoch: 7, detail: { heldBy: stopped, holderStatus: 'ABORTED' } });
+    for (const s of [S.recordOpened, S.probeOne, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s)).toHaveLength(0);
   });
 
   it('refuses a foreign trigger: nothing else runs', async () => {

@@ -7,6 +7,7 @@ import {
   ProvisionedThroughputExceededException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +17,7 @@ import { exampleDatabase } from '../shared/database-fixture.js';
 process.env.TABLE_NAME = 'failover-state';
 process.env.AWS_REGION = 'us-west-2';
 const ddb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
 let handler: (event: unknown) => Promise<unknown>;
 beforeAll(async () => {
   ({ handler } = await import('../../../lambdas/manage-lease/handler.js'));
@@ -24,6 +26,8 @@ beforeAll(async () => {
 const NOW = new Date('2026-04-01T12:00:00.000Z');
 beforeEach(() => {
   ddb.reset();
+  sfn.reset();
+  sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
 });
@@ -77,6 +81,79 @@ describe('manage-lease acquire', () => {
   it('held by another execution: already-handled, with who holds it', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7, writer: 'primary' }));
     await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
+    expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: other });
+  });
+
+  it('held by a run that has stopped, asked by an alarm: held-by-stopped-run, nothing taken', async () => {
+    for (const status of ['ABORTED', 'FAILED', 'TIMED_OUT', 'SUCCEEDED'] as const) {
+      ddb.reset();
+      ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7, writer: 'primary' }));
+      sfn.on(DescribeExecutionCommand).resolves({ status });
+      await expect(handler(input('acquire'))).resolves.toEqual({
+        acquired: false,
+        outcome: 'held-by-stopped-run',
+        heldBy: other,
+        holderStatus: status,
+        epoch: 7,
+        writer: 'primary',
+        lastIncidentId: '',
+        current: db,
+      });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    }
+  });
+
+  it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
+    ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'PENDING_REDRIVE' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ acquired: false, outcome: 'already-handled' });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+  });
+
+  it('held by a stopped run, asked by an operator: taken over only if that run still holds it, epoch + 1', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7, writer: 'standby' }))
+      .resolvesOnce({ Attributes: marshall({ holder: me, epoch: 8, writer: 'standby', takenOverFrom: other }) });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toEqual({
+      acquired: true,
+      outcome: 'taken-over',
+      takenOverFrom: other,
+      holderStatus: 'ABORTED',
+      epoch: 8,
+      writer: 'standby',
+      lastIncidentId: '',
+      current: currentRoles(db, 'standby'),
+    });
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
+      ConditionExpression: '#holder = :stopped',
+      UpdateExpression: 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #takenOverFrom = :stopped, #writer = if_not_exists(#writer, :primary) ADD #epoch :one',
+    });
+  });
+
+  it('a holder Step Functions no longer knows is gone (taken over by an operator); one that is not an execution ARN is never asked about', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7 }))
+      .resolvesOnce({ Attributes: marshall({ holder: me, epoch: 8 }) });
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ outcome: 'taken-over', holderStatus: 'GONE' });
+    sfn.reset();
+    ddb.reset();
+    ddb.on(UpdateItemCommand).rejects(ccf({ holder: 'someone-by-hand', epoch: 7 }));
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ outcome: 'already-handled', heldBy: 'someone-by-hand' });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
+
+  it('a take-over that loses the race to another taker reports that taker', async () => {
+    const third = 'arn:aws:states:us-west-2:123456789012:execution:failover:run-2';
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7 }))
+      .rejectsOnce(ccf({ holder: third, epoch: 8 }));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: third, epoch: 8 });
   });
 
   it('in the cooldown, read back with a consistent GetItem when the error carries no item', async () => {
