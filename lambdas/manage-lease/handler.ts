@@ -7,7 +7,8 @@
  *
  * A lease held by another execution is checked with Step Functions (DescribeExecution): a holder
  * that has stopped (crashed, stopped by hand, timed out, escalated) is reported as
- * `held-by-stopped-run`, or taken over when an operator asked (`takeOverStopped`).
+ * `held-by-stopped-run`, or taken over when an operator asked (`takeOverStopped`) or when the
+ * request is for the same incident (a run of that incident started again, e.g. a failback).
  *
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
@@ -114,10 +115,11 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     case 'acquire': {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
       output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
-      if (output.outcome === 'already-handled' && output.heldBy) {
+      if (!result.ok && output.outcome === 'already-handled' && output.heldBy) {
         const status = await holderStatus(output.heldBy);
         if (holderStopped(status)) {
-          if (input.takeOverStopped) {
+          // An operator asked, or this is the same incident started again (a restarted failback: same incident id).
+          if (input.takeOverStopped || result.old?.incidentId === request.incidentId) {
             const stopped = output.heldBy;
             const taken = await conditionalUpdate(key, takeOverPlan(request, stopped, now));
             output = taken.ok ? takenOverOutcome(taken.item, stopped, status) : acquireRefused(taken.old, request, now);

@@ -103,6 +103,15 @@ describe('manage-lease acquire', () => {
     }
   });
 
+  it('held by a stopped run of the same incident (that run started again): taken over without an operator', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, incidentId: 'run-1', epoch: 7 }))
+      .resolvesOnce({ Attributes: marshall({ holder: me, incidentId: 'run-1', epoch: 8, takenOverFrom: other }) });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+    await expect(handler(input('acquire'))).resolves.toMatchObject({ acquired: true, outcome: 'taken-over', takenOverFrom: other, epoch: 8 });
+  });
+
   it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'PENDING_REDRIVE' });
