@@ -35,6 +35,12 @@ export interface LeaseRequest {
   incidentId: string;
   ignoreCooldown: boolean;
   cooldownMinutes: number;
+  /**
+   * When the trigger happened (ISO 8601 UTC, as accept-trigger normalises it). With the cooldown
+   * applying, a trigger from before the last failover or failback is stale (a late or replayed
+   * delivery: EventBridge retries a target for up to 24 hours) and takes nothing.
+   */
+  triggeredAt?: string;
 }
 
 /** The parts of an UpdateItem request the core decides (values unmarshalled; the handler marshalls). */
@@ -98,9 +104,12 @@ export const readOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({
  * no failover or failback happened within the cooldown. The epoch increments on every acquisition.
  */
 export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
+  const stale = !request.ignoreCooldown && request.triggeredAt !== undefined;
   const condition = request.ignoreCooldown
     ? 'attribute_not_exists(#holder)'
-    : '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)';
+    : stale
+      ? '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR (#lastChangeAt < :cooldownStart AND #lastChangeAt < :triggeredAt))'
+      : '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)';
   const update = 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #writer = if_not_exists(#writer, :primary) ADD #epoch :one';
   return {
     UpdateExpression: update,
@@ -113,6 +122,7 @@ export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
       ':primary': 'primary',
       ':one': 1,
       ...(request.ignoreCooldown ? {} : { ':cooldownStart': cooldownStart(now, request.cooldownMinutes) }),
+      ...(stale ? { ':triggeredAt': request.triggeredAt } : {}),
     },
   };
 }
@@ -123,7 +133,8 @@ export const acquiredOutcome = (item: LeaseItem): LeaseOutcome => ({ acquired: t
 /**
  * Why the acquisition's condition failed, from the item as it was (ALL_OLD): held by this very
  * execution (a re-run after a crash or redrive: `reentered`, same epoch), held by another
- * (`already-handled`), or within the cooldown. An item that explains nothing (it changed under us)
+ * (`already-handled`), within the cooldown, or a trigger older than the last change
+ * (`stale-trigger`). An item that explains nothing (it changed under us)
  * is a {@link ResourceBusyError}: the workflow retries.
  */
 export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest, now: Date): LeaseOutcome {
@@ -131,6 +142,9 @@ export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest
   if (old?.holder) return { acquired: false, outcome: 'already-handled', heldBy: old.holder, ...summary(old) };
   if (!request.ignoreCooldown && old?.lastChangeAt && old.lastChangeAt >= cooldownStart(now, request.cooldownMinutes)) {
     return { acquired: false, outcome: 'cooldown', ...summary(old) };
+  }
+  if (!request.ignoreCooldown && request.triggeredAt !== undefined && old?.lastChangeAt && old.lastChangeAt >= request.triggeredAt) {
+    return { acquired: false, outcome: 'stale-trigger', ...summary(old) };
   }
   throw new ResourceBusyError('the lease item changed while it was being acquired; try again', { holder: request.holder });
 }

@@ -108,6 +108,7 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     incidentId: input.incidentId,
     ignoreCooldown: input.ignoreCooldown,
     cooldownMinutes: input.database.failover.cooldownMinutes,
+    ...(input.triggeredAt ? { triggeredAt: new Date(input.triggeredAt).toISOString() } : {}),
   };
   const now = new Date();
   let output: LeaseOutcome;

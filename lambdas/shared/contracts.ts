@@ -88,6 +88,8 @@ export const manageLeaseInput = z.object({
    * lease is reported as `held-by-stopped-run` and nothing is acted on.
    */
   takeOverStopped: z.boolean().default(false),
+  /** acquire only: when the trigger happened; a trigger from before the last failover or failback is refused as stale (unless the cooldown is ignored). */
+  triggeredAt: z.iso.datetime({ offset: false }).optional(),
   /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
   keepLease: z.boolean().default(false),
 });
@@ -95,7 +97,7 @@ export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
   epoch: z.number().int(),
-  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'released', 'recorded', 'read']),
+  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'stale-trigger', 'released', 'recorded', 'read']),
   /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */

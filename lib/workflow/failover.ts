@@ -263,6 +263,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       incidentId: incidentId(),
       ignoreCooldown: $.stringAt('$.lease.ignoreCooldown'),
       takeOverStopped: $.stringAt('$.lease.ignoreCooldown'),
+      triggeredAt: $.stringAt('$.trigger.at'),
     },
     '$.lease',
     failure,
@@ -275,7 +276,9 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
   checkTrigger.next(whoAsked);
 
-  const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, { comment: 'Another run holds the lease, or the last failover is too recent.' });
+  const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, {
+    comment: 'Another run holds the lease, the last failover is too recent, or the trigger is older than the last failover (a late delivery).',
+  });
   // The lease is held by a run that crashed, was stopped or escalated: nothing acts (a human must
   // look), but the operators hear about this new trigger: an incident is never silently dropped.
   const blocked = Succeed.jsonPath(scope, S.blocked, { comment: 'Redrive the stopped run, or ask for a failover by hand: it takes the lease over.' });

@@ -355,7 +355,7 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
 
-    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1', ignoreCooldown: false, takeOverStopped: false });
+    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1', ignoreCooldown: false, takeOverStopped: false, triggeredAt: trigger().at });
     const probes = r.inputsOf(S.probeOne).map((i) => `${i.round}:${(i.vantage as { name: string }).name}`);
     expect(probes.sort()).toEqual(['1:euw1', '1:rds-api', '1:use1-a', '1:use1-b', '1:usw2', '2:euw1', '2:rds-api', '2:use1-a', '2:use1-b', '2:usw2']);
     expect(r.inputsOf(S.probeOne).find((i) => (i.vantage as { name: string }).name === 'rds-api')!.vantage).toEqual({ name: 'rds-api', region: 'us-east-1' });

@@ -288,6 +288,13 @@ export interface SynthesisResult {
   key: string;
 }
 
+/** The sources' fingerprint when this process first loaded the product's modules (see synthesizeApp). */
+let loadedSources: string | undefined;
+
+/** The cache key of a config synthesized with these sources. */
+const keyOf = (config: FailoverConfig, context: unknown, fingerprint: string): string =>
+  createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, config, context })).update(fingerprint).digest('hex');
+
 /** Default cache directory. */
 export const defaultCacheDir = (): string => process.env.RDS_FAILOVER_TWIN_CACHE || join(PROJECT_ROOT, 'node_modules', '.cache', 'rds-failover-twin');
 
@@ -299,10 +306,8 @@ export const defaultCacheDir = (): string => process.env.RDS_FAILOVER_TWIN_CACHE
 export async function synthesizeApp(config: FailoverConfig, options: SynthesizeAppOptions = {}): Promise<SynthesisResult> {
   const started = performance.now();
   const context = synthContext();
-  const key = createHash('sha256')
-    .update(JSON.stringify({ format: CACHE_FORMAT, config, context }))
-    .update(sourceFingerprint())
-    .digest('hex');
+  const fingerprint = sourceFingerprint();
+  const key = keyOf(config, context, fingerprint);
   const dir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const file = dir === false ? undefined : join(dir, `${key}.json`);
   if (file) {
@@ -313,13 +318,18 @@ export async function synthesizeApp(config: FailoverConfig, options: SynthesizeA
       // missing or unreadable: synthesize
     }
   }
+  // The product's modules load once per process: a long-lived process (a chaos campaign, a watch)
+  // synthesizes with the sources as they were when it first loaded them, so the result is stored
+  // under THOSE sources' fingerprint, never under the current one (that would poison the cache).
+  loadedSources ??= fingerprint;
   const [{ App: CdkApp }, { buildApp }] = await Promise.all([import('aws-cdk-lib'), import('../../lib/app.js')]);
   const app = synthesizeWith({ App: CdkApp, buildApp }, { config });
-  if (file && dir !== false) {
+  const storeAs = loadedSources === fingerprint ? file : dir === false ? undefined : join(dir, `${keyOf(config, context, loadedSources)}.json`);
+  if (storeAs && dir !== false) {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${storeAs}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(app));
-    renameSync(tmp, file);
+    renameSync(tmp, storeAs);
     pruneCache(dir, CACHE_ENTRIES_KEPT);
   }
   return { app, cache: file ? 'miss' : 'off', ms: performance.now() - started, key };

@@ -50,6 +50,18 @@ describe('acquirePlan', () => {
     expect(plan.ExpressionAttributeNames).not.toHaveProperty('#lastChangeAt');
   });
 
+  it('with the trigger time, also refuses a trigger from before the last change (a late or replayed delivery)', () => {
+    const plan = acquirePlan({ ...request, triggeredAt: '2026-04-01T08:00:00.000Z' }, now);
+    expect(plan.ConditionExpression).toBe(
+      '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR (#lastChangeAt < :cooldownStart AND #lastChangeAt < :triggeredAt))',
+    );
+    expect(plan.ExpressionAttributeValues).toMatchObject({ ':cooldownStart': '2026-04-01T11:00:00.000Z', ':triggeredAt': '2026-04-01T08:00:00.000Z' });
+    // An operator's request is never stale.
+    const operator = acquirePlan({ ...request, ignoreCooldown: true, triggeredAt: '2026-04-01T08:00:00.000Z' }, now);
+    expect(operator.ConditionExpression).toBe('attribute_not_exists(#holder)');
+    expect(operator.ExpressionAttributeValues).not.toHaveProperty(':triggeredAt');
+  });
+
   it.each([
     [0, '2026-04-01T12:00:00.000Z'],
     [60, '2026-04-01T11:00:00.000Z'],
@@ -80,6 +92,13 @@ describe('acquire outcomes', () => {
   ];
   it.each(refusals)('%s', (_label, old, ignoreCooldown, expected) => {
     expect(acquireRefused(old, { ...request, ignoreCooldown }, now)).toMatchObject(expected);
+  });
+
+  it('free, past the cooldown, but changed after the trigger happened: stale-trigger', () => {
+    const old = { epoch: 2, writer: 'standby' as const, lastChangeAt: '2026-04-01T10:00:00.000Z' };
+    expect(acquireRefused(old, { ...request, triggeredAt: '2026-04-01T09:59:00.000Z' }, now)).toMatchObject({ acquired: false, outcome: 'stale-trigger', epoch: 2, writer: 'standby' });
+    // A trigger after the change explains nothing: the item changed under us.
+    expect(() => acquireRefused(old, { ...request, triggeredAt: '2026-04-01T10:01:00.000Z' }, now)).toThrow(expect.objectContaining({ name: 'ResourceBusyError' }));
   });
 
   it.each([

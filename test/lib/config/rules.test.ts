@@ -170,6 +170,11 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "a secret replica Region is the secret's own Region",
+    mutate: (c) => (c.databases[0].credentials.secretReplicaRegions = ['us-east-1', 'eu-west-1']),
+    expected: [{ path: `${db0}.credentials.secretReplicaRegions[0]`, message: /^must not be the Region of credentials\.secretArn \(us-east-1\): list only the Regions the secret is replicated to/, value: 'us-east-1' }],
+  },
+  {
     name: 'the heartbeat alarm needs more datapoints than it evaluates',
     mutate: (c) => (c.databases[0].detection.heartbeat = { evaluationPeriods: 2, datapointsToAlarm: 3 }),
     expected: [{ path: `${db0}.detection.heartbeat.datapointsToAlarm`, message: /^must be <= evaluationPeriods \(2\)/, value: 3 }],
@@ -292,5 +297,46 @@ describe('cross-field rules', () => {
     mutate(config.databases[0]);
     expect(crossFieldProblems(config, example())).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
     expect(problemsOf(broken(example, (c) => mutate(c.databases[0])))).toEqual([expect.objectContaining({ path, message: expect.stringMatching(/^must be <= /) })]);
+  });
+});
+
+/**
+ * The schema's own refinements with a custom message (lambdas/shared/config-schema.ts): one
+ * `fails when` each, through the full validation, with the path, the message and the bad value.
+ */
+describe('schema refinements', () => {
+  const schemaCases: Array<[string, (c: Json) => void, string, string, unknown]> = [
+    ['controlRegion is not a Region code', (c) => (c.controlRegion = 'US West 2'), 'controlRegion', 'must be an AWS Region code such as us-east-1', 'US West 2'],
+    ['account is not 12 digits', (c) => (c.account = '1234'), 'account', 'must be a 12-digit AWS account id', '1234'],
+    ['prefix has capitals', (c) => (c.prefix = 'Failover'), 'prefix', 'must start with a letter; lowercase letters, digits and hyphens (max 16)', 'Failover'],
+    ['a database name starts with a digit', (c) => (c.databases[0].name = '1orders'), `${db0}.name`, 'must start with a letter; lowercase letters, digits and hyphens (max 32)', '1orders'],
+    ['an instance identifier has an underscore', (c) => (c.databases[0].primary.instanceId = 'orders_primary'), `${db0}.primary.instanceId`, 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)', 'orders_primary'],
+    ['a security group id is not one', (c) => (c.databases[0].primary.securityGroupIds = ['default']), `${db0}.primary.securityGroupIds[0]`, 'must be a security group id such as sg-0123456789abcdef0', 'default'],
+    ['a warm standby scales up to something that is not an instance class', (c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'r6g.xlarge' }), `${db0}.standby.promotedInstanceClass`, 'must be an RDS instance class such as db.r6g.xlarge', 'r6g.xlarge'],
+    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
+    ['a vantage point name has capitals', (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'), `${db0}.detection.vantagePoints[0].name`, 'must be lowercase letters, digits and hyphens (max 32)', 'USE1-a'],
+    ['the hosted zone id is not one', (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'), `${db0}.dns.hostedZoneId`, 'must be a Route 53 hosted zone id such as Z0123456789ABC', '/hostedzone/Z0EXAMPLE'],
+    ['the record name is not a DNS name', (c) => (c.databases[0].dns.recordName = 'writer orders'), `${db0}.dns.recordName`, 'must be a DNS name', 'writer orders'],
+    ['the secret is not a Secrets Manager ARN', (c) => (c.databases[0].credentials.secretArn = 'orders/failover-probe'), `${db0}.credentials.secretArn`, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', 'orders/failover-probe'],
+    ['the heartbeat period is not a multiple of 60', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 90],
+    ['the heartbeat period is under 60 s', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 30],
+    [
+      'a traffic record has a bad hosted zone id and name',
+      (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'zone', recordName: 'app example' })),
+      `${db0}.traffic.hostedZoneId`,
+      'must be a Route 53 hosted zone id such as Z0123456789ABC',
+      'zone',
+    ],
+    ['a network has a bad VPC id', (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-XYZ', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] }]), 'networks[0].vpcId', 'must be a VPC id such as vpc-0123456789abcdef0', 'vpc-XYZ'],
+    ['a network has a bad subnet id', (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: ['sg-0123456789abcdef0'] }]), 'networks[0].subnetIds[0]', 'must be a subnet id such as subnet-0123456789abcdef0', 'subnet-1'],
+  ];
+  it.each(schemaCases)('fails when %s', (_name, mutate, path, message, value) => {
+    const problems = problemsOf(broken(example, mutate));
+    expect(problems).toContainEqual(expect.objectContaining({ path, message, value }));
+  });
+
+  it('fails when a traffic record name is not a DNS name (reported with the zone id)', () => {
+    const problems = problemsOf(broken(example, (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'zone', recordName: 'app example' }))));
+    expect(problems).toContainEqual(expect.objectContaining({ path: `${db0}.traffic.recordName`, message: 'must be a DNS name', value: 'app example' }));
   });
 });

@@ -217,6 +217,10 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['an RTO bound as a string', { expect: { maxRtoSeconds: '5m' } }, 'expect.maxRtoSeconds', /must be a number, got "5m"/, '5m'],
     ['an unknown database', { database: 'billing' }, 'database', /unknown database "billing" \(allowed: orders\)/, 'billing'],
     ['an empty name', { name: '' }, 'name', /must not be empty/, ''],
+    ['api-error with a code that is not an AWS error code', withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', code: 'Internal Failure!', count: 1 }), 'events[0].code', /must be an AWS error code such as InternalFailure/, 'Internal Failure!'],
+    ['a name over 200 characters', { name: 'n'.repeat(201) }, 'name', /must be at most 200 characters long/, 'n'.repeat(201)],
+    ['a count over 10,000', withEvent({ at: 0, fault: 'duplicate-alarm', count: 10_001 }), 'events[0].count', /must be at most 10000, got 10001/, 10_001],
+    ['replica lag over 31 days', withEvent({ at: 0, fault: 'replica-lag', seconds: 31 * 86_400 + 1 }), 'events[0].seconds', /must be at most 2678400/, 31 * 86_400 + 1],
   ];
 
   it.each(cases)('rejects %s', (_what, raw, path, message, value) => {

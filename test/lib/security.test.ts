@@ -1,0 +1,216 @@
+/**
+ * The claims of SECURITY.md that the synthesized templates can prove: IAM least privilege (every
+ * statement with Resource "*" is in an allow-list with the reason, and no other), encryption at
+ * rest with the product's customer managed key (table, topic, dead-letter queues, log groups,
+ * signing secret), key rotation, a TLS-only topic policy, the approval page's function URL, no
+ * resource policy that lets another account put events on the product bus, execution data kept
+ * out of the state machines' logs, and no secret value in any function's environment. Checked on
+ * the example config and on the wide config (every engine, readiness, IAM auth, VPCs).
+ */
+import { describe, expect, it } from 'vitest';
+import { securityHeaders } from '../../lambdas/approval-page/core.js';
+import { isSensitiveKey, stripSensitive } from '../../lambdas/shared/redact.js';
+import { synthApp, type SynthesizedApp } from '../helpers/synth.js';
+import { wideConfig } from './configs.js';
+
+/**
+ * The only statements allowed to name Resource "*": actions that have no resource-level
+ * permissions (IAM's Service Authorization Reference lists no resource type for them), or whose
+ * resource is only known at run time, each narrowed by a condition where IAM has one.
+ */
+const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unknown>; reason: string }> = [
+  { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], reason: 'Lambda active tracing: X-Ray writes have no resource type' },
+  { actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'], reason: 'Step Functions tracing: X-Ray actions have no resource type' },
+  {
+    actions: ['logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery'],
+    reason: 'Step Functions logging to CloudWatch Logs: the log-delivery actions have no resource type (AWS documents Resource "*")',
+  },
+  { actions: ['cloudwatch:GetMetricData'], reason: 'GetMetricData has no resource type (replica lag, Aurora RPO lag)' },
+  { actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }, reason: 'PutMetricData has no resource type; limited to the product namespace' },
+  { actions: ['ec2:DescribeSecurityGroups'], reason: 'EC2 Describe* actions have no resource-level permissions' },
+  { actions: ['states:SendTaskSuccess'], reason: 'SendTaskSuccess has no resource type: the task token is the capability (approval page only)' },
+  {
+    actions: ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
+    reason: "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
+  },
+];
+/** Also allowed, with a condition that limits it to calls made by RDS in the sites' Regions. */
+const KMS_VIA_RDS = { actions: ['kms:CreateGrant', 'kms:DescribeKey'], reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS" };
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, unknown>;
+  Principal?: unknown;
+}
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every statement of every identity policy of every stack, with where it is. */
+function identityStatements(app: SynthesizedApp): Array<{ where: string; statement: Statement }> {
+  return Object.values(app.stacks).flatMap((stack) =>
+    stack.resources('AWS::IAM::Policy').flatMap(([id, r]) =>
+      ((r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? []).map((statement) => ({ where: `${stack.name}/${id}`, statement })),
+    ),
+  );
+}
+
+const allowed = (s: Statement): string | undefined => {
+  const actions = list(s.Action).sort();
+  const hit = STAR_ALLOW_LIST.find((a) => JSON.stringify([...a.actions].sort()) === JSON.stringify(actions) && JSON.stringify(a.condition ?? null) === JSON.stringify(s.Condition ?? null));
+  if (hit) return hit.reason;
+  const viaRds = (s.Condition?.StringEquals as Record<string, unknown> | undefined)?.['kms:ViaService'];
+  if (JSON.stringify(actions) === JSON.stringify(KMS_VIA_RDS.actions) && list(viaRds as string[]).length > 0 && list(viaRds as string[]).every((v) => /^rds\.[a-z0-9-]+\.amazonaws\.com$/.test(v))) return KMS_VIA_RDS.reason;
+  return undefined;
+};
+
+describe.each([
+  ['the example config', () => synthApp()],
+  ['the wide config', () => synthApp({ config: wideConfig() })],
+])('SECURITY.md claims on %s', (_name, synth) => {
+  const app = synth();
+  const stacks = Object.values(app.stacks);
+  const control = app.control;
+  const keyIds = control.resources('AWS::KMS::Key').map(([id]) => id);
+  const isControlKey = (ref: unknown) => JSON.stringify(ref).match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]|"Ref":"([A-Za-z0-9]+)"/)?.slice(1).some((id) => id && keyIds.includes(id)) ?? false;
+
+  it('IAM: every Allow with Resource "*" is an action without a resource type (allow-listed with its reason); no action is "*"', () => {
+    const stars = identityStatements(app).filter(({ statement }) => list(statement.Resource).includes('*'));
+    expect(stars.length).toBeGreaterThan(0);
+    for (const { where, statement } of stars) {
+      expect(statement.Effect, where).toBe('Allow');
+      expect(allowed(statement), `${where}: ${JSON.stringify(statement)}`).toBeDefined();
+    }
+    for (const { where, statement } of identityStatements(app)) {
+      expect(list(statement.Action).filter((a) => a === '*' || a.endsWith(':*')), where).toEqual([]);
+    }
+  });
+
+  it('IAM: the table, topic, bus, secrets and state machines are named by ARN, never by "*"', () => {
+    const scopedPrefixes = ['dynamodb:', 'sns:', 'events:', 'secretsmanager:', 'states:StartExecution', 'rds:', 'route53:', 'lambda:', 'sqs:'];
+    for (const { where, statement } of identityStatements(app)) {
+      if (!list(statement.Resource).includes('*')) continue;
+      for (const action of list(statement.Action)) {
+        expect(scopedPrefixes.some((p) => action.startsWith(p)), `${where}: ${action} on "*"`).toBe(false);
+      }
+    }
+  });
+
+  it('encryption at rest: the state table with the customer managed key, point-in-time recovery on', () => {
+    const tables = control.resources('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const sse = tables[0]![1].Properties!.SSESpecification as { SSEEnabled: boolean; SSEType: string; KMSMasterKeyId: unknown };
+    expect(sse).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(isControlKey(control.template.Resources[tables[0]![0]]!.Properties!.SSESpecification)).toBe(true);
+    expect(tables[0]![1].Properties!.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('encryption at rest: the topic with the key, and a TLS-only topic policy (Deny when aws:SecureTransport is false)', () => {
+    const topics = Object.entries(control.template.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    for (const [id, topic] of topics) {
+      expect(isControlKey(topic.Properties!.KmsMasterKeyId), id).toBe(true);
+    }
+    const policies = control.resources('AWS::SNS::TopicPolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [, p] of policies) {
+      const statements = (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    }
+  });
+
+  it('encryption at rest: every dead-letter queue with KMS and a TLS-only policy', () => {
+    for (const stack of stacks) {
+      for (const [id, q] of Object.entries(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue')) {
+        expect(q.Properties!.KmsMasterKeyId, `${stack.name}/${id}`).toBeDefined();
+      }
+      expect(stack.resources('AWS::SQS::QueuePolicy').length, stack.name).toBe(stack.resources('AWS::SQS::Queue').length);
+      for (const [id, p] of stack.resources('AWS::SQS::QueuePolicy')) {
+        const statements = (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+        expect(statements, `${stack.name}/${id}`).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      }
+    }
+  });
+
+  it('encryption at rest: every log group of every stack with a KMS key and a retention', () => {
+    let n = 0;
+    for (const stack of stacks) {
+      for (const [id, lg] of stack.resources('AWS::Logs::LogGroup')) {
+        n++;
+        expect(lg.Properties!.KmsKeyId, `${stack.name}/${id}`).toBeDefined();
+        expect(lg.Properties!.RetentionInDays, `${stack.name}/${id}`).toBeGreaterThan(0);
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(app.functions.length);
+  });
+
+  it('every KMS key rotates, and the signing secret is encrypted with the control key', () => {
+    for (const stack of stacks) for (const [id, k] of stack.resources('AWS::KMS::Key')) expect(k.Properties!.EnableKeyRotation, `${stack.name}/${id}`).toBe(true);
+    const secrets = Object.entries(control.template.Resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    expect(isControlKey(secrets[0]![1].Properties!.KmsKeyId)).toBe(true);
+    expect(secrets[0]![1].Properties!.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    expect(secrets[0]![1].Properties!.SecretString).toBeUndefined();
+  });
+
+  it("the approval page's function URL is the only one, without IAM auth: the signed link is the credential", () => {
+    const urls = stacks.flatMap((s) => s.resources('AWS::Lambda::Url'));
+    expect(urls).toHaveLength(1);
+    expect(urls[0]![1].Properties!.AuthType).toBe('NONE');
+    const page = app.functions.find((f) => f.folder === 'approval-page')!;
+    expect(JSON.stringify(urls[0]![1].Properties!.TargetFunctionArn)).toContain(page.functionName);
+    // The page's role: read and answer approvals, read its signing key; nothing that acts on databases or DNS.
+    const actions = new Set(page.statements.flatMap((s) => s.Action));
+    expect([...actions].filter((a) => /^(rds|route53|ec2|cloudformation|events|sns):/.test(a))).toEqual([]);
+    expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  });
+
+  it('the product bus has no resource policy (no other account can put events on it)', () => {
+    for (const stack of stacks) {
+      expect(stack.resources('AWS::Events::EventBusPolicy'), stack.name).toEqual([]);
+      for (const [id, bus] of stack.resources('AWS::Events::EventBus')) expect(bus.Properties!.Policy, `${stack.name}/${id}`).toBeUndefined();
+    }
+  });
+
+  it("the state machines log without execution data (task tokens and inputs stay out of CloudWatch Logs)", () => {
+    const machines = control.resources('AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(2);
+    for (const [id, m] of machines) expect(m.Properties!.LoggingConfiguration, id).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+  });
+
+  it('no function environment holds a secret value: secrets are passed by ARN', () => {
+    let checked = 0;
+    for (const stack of stacks) {
+      const secretIds = Object.entries(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret').map(([id]) => id);
+      for (const [id, fn] of Object.entries(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+        const vars = ((fn.Properties!.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(vars)) {
+          if (!isSensitiveKey(k)) continue;
+          checked++;
+          // Either a reference to the stack's own secret resource (its ARN) or a literal Secrets Manager ARN.
+          const ref = (v as { Ref?: string } | null)?.Ref;
+          if (ref !== undefined) expect(secretIds, `${stack.name}/${id} ${k}`).toContain(ref);
+          else expect(v, `${stack.name}/${id} ${k}`).toMatch(/^arn:aws[a-z-]*:secretsmanager:/);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('runtime controls SECURITY.md names', () => {
+  it('redaction drops tokens, secrets and passwords at any depth before storing, publishing or logging', () => {
+    expect(stripSensitive({ a: 1, taskToken: 't', nested: [{ dbPassword: 'p', ok: true, SecretString: 's' }] })).toEqual({ a: 1, nested: [{ ok: true }] });
+  });
+
+  it('the approval page sends the security headers on every response', () => {
+    expect(securityHeaders()).toMatchObject({
+      'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    expect(securityHeaders()['Content-Security-Policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+  });
+});
