@@ -7,8 +7,7 @@
  *
  * A lease held by another execution is checked with Step Functions (DescribeExecution): a holder
  * that has stopped (crashed, stopped by hand, timed out, escalated) is reported as
- * `held-by-stopped-run`, or taken over when an operator asked (`takeOverStopped`) or when the
- * request is for the same incident (a run of that incident started again, e.g. a failback).
+ * `held-by-stopped-run`, or taken over when an operator asked for a failover (`takeOverStopped`).
  *
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
@@ -119,8 +118,9 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       if (!result.ok && output.outcome === 'already-handled' && output.heldBy) {
         const status = await holderStatus(output.heldBy);
         if (holderStopped(status)) {
-          // An operator asked, or this is the same incident started again (a restarted failback: same incident id).
-          if (input.takeOverStopped || result.old?.incidentId === request.incidentId) {
+          // Only a human's request takes over. A run of the same incident started again does not: it
+          // would start over on top of whatever the stopped run left half-done (redrive that run instead).
+          if (input.takeOverStopped) {
             const stopped = output.heldBy;
             const taken = await conditionalUpdate(key, takeOverPlan(request, stopped, now));
             output = taken.ok ? takenOverOutcome(taken.item, stopped, status) : acquireRefused(taken.old, request, now);

@@ -192,6 +192,9 @@ export const FAILBACK_STATES = {
   stopped: 'Failback stopped: the operators are told (nothing half-done)',
   escalate: 'Escalate the failback to the operators',
   needsOperator: 'Failback needs an operator: the lease stays held',
+  heldByStoppedRun: 'Is the lease held by a run that has stopped?',
+  recordBlocked: 'Tell the operators the lease is held by a stopped run',
+  blocked: 'Failback blocked by a stopped run: redrive it',
 } as const;
 
 /** Timing of the bounded wait loops that the plan does not size. */
@@ -400,8 +403,24 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   plan.next(pass(S.startWaiting, '$.wait', { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' }).next(checkOriginal));
 
   const actOnLeaseRoles = Pass.jsonPath(scope, S.actOnLeaseRoles, { inputPath: '$.lease.current', resultPath: '$.database' });
+  // A run that stopped half-way (crashed, stopped by hand, escalated) holds the lease: this run never
+  // starts the failback over on top of whatever that run left (it could fence the only writer);
+  // the operators are told, and the stopped run is redriven (it goes on where it stopped).
+  const blocked = Fail.jsonPath(scope, S.blocked, {
+    comment: 'The lease is held by a run that has stopped. Redrive that run (it resumes where it stopped); nothing was done here.',
+    error: 'LeaseHeldByStoppedRun',
+    cause: 'The incident lease is held by a failover or failback run that has stopped: redrive it, or ask for a failover by hand',
+  });
+  const recordBlocked = record(
+    S.recordBlocked,
+    'blocked',
+    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: $.stringAt('$.incidentId') },
+    failure,
+    true,
+  ).next(blocked);
   takeLease.next(
     Choice.jsonPath(scope, S.leaseTaken, { comment: 'Never during a failover: another run holds the lease, so wait and ask again (bounded by failback.maxWaitHours).' })
+      .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
       .when(Condition.booleanEquals('$.lease.acquired', false), waitOriginal)
       .otherwise(
         Choice.jsonPath(scope, S.rolesStillOursLeased)

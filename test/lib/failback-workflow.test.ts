@@ -64,7 +64,12 @@ describe('failback definition: shape', () => {
     });
     expect(state(S.takeLease).Parameters).toMatchObject({ action: 'acquire', 'holder.$': '$$.Execution.Id', 'incidentId.$': '$.failback.incidentId', ignoreCooldown: true, 'database.$': '$.configured' });
     // A lease held by another run (a failover) sends the failback back to waiting: never during a failover.
-    expect((state(S.leaseTaken) as AslState & { Choices: Array<{ Next: string }> }).Choices[0]).toMatchObject({ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.waitOriginal });
+    // A lease held by a run that has stopped half-way: tell the operators and stop (redrive that run), never start over on top of it.
+    const choices = (state(S.leaseTaken) as AslState & { Choices: Array<{ Next: string }> }).Choices;
+    expect(choices[0]).toMatchObject({ Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked });
+    expect(choices[1]).toMatchObject({ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.waitOriginal });
+    expect(state(S.recordBlocked).Next).toBe(S.blocked);
+    expect(state(S.blocked)).toMatchObject({ Type: 'Fail', Error: 'LeaseHeldByStoppedRun' });
   });
 
   it('asks for the failback with a task token, the approval timeout from the plan, and says in the console what is awaited and how to answer', () => {
@@ -268,6 +273,7 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.recordNeverAnswered]: recorded,
     [S.recordNeverStable]: recorded,
     [S.escalate]: recorded,
+    [S.recordBlocked]: recorded,
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
@@ -572,6 +578,16 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.checkOriginal).map((i) => i.attempt)).toEqual([0, 1, 2, 3]);
     expect(r.inputsOf(S.takeLease)).toHaveLength(2);
     expect(run.entered.filter((n) => n === S.waitOriginal)).toHaveLength(3);
+  });
+
+  it('stops without acting when the lease is held by a run that has stopped half-way: tells the operators, keeps nothing it did not take', async () => {
+    const r = recorder();
+    const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
+    const run = await runLocal(local, input, happyPath(r, configured, { [S.takeLease]: leased({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('LeaseHeldByStoppedRun');
+    expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
+    for (const s of [S.fence, S.promote, S.switchDns, S.releaseLease, S.preserve]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
 
   it('gives up when the original site never comes back (maxWaitHours): no lease was taken, the operators are told', async () => {

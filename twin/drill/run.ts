@@ -7,6 +7,11 @@
  * The timeline streams to `onTimeline` as it happens: faults, alarm state changes, workflow steps
  * (one line per meaningful step, not every state), operator actions and cloud events (promotion
  * done, DNS INSYNC). Same scenario and seed give the same report (minus `wallMs`).
+ *
+ * `crash` (issue #5) kills one workflow execution as it enters a state and has the operator
+ * recover it a little later: RedriveExecution (same execution, from that state) or a new
+ * StartExecution with the same input. `onFinish` sees the world and the deployment at the end.
+ * Without them the drill is exactly as before.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -44,7 +49,7 @@ import {
   type DrillFacts,
   type PromotionFact,
 } from './measure.js';
-import { executionContext, type ApprovalAsk, type ExecutionRecord, type SfnRuntimeHooks, type StepRecord } from './sfn-runtime.js';
+import { executionContext, type ApprovalAsk, type CrashPlan, type ExecutionRecord, type SfnRuntimeHooks, type StepRecord } from './sfn-runtime.js';
 import { synthesizeApp, type ResolvedApp, type SynthesisResult, type SynthesizeAppOptions } from './synth.js';
 import { VirtualTime, VirtualTimeBusyError } from './virtual-time.js';
 
@@ -69,6 +74,27 @@ export interface DrillOptions {
    * Without it (the default) nothing is served and the drill is exactly as before.
    */
   approvals?: ServeApprovalsOptions;
+  /** Kill one workflow execution as it enters a state, then recover it (see {@link DrillCrash}). */
+  crash?: DrillCrash;
+  /**
+   * Called once virtual time has reached the end, before the report is made, while the twin is
+   * still installed: read the world (tables, records, executions) and the facts the report is
+   * judged from (promotions attributed to executions, ...) to check what the report does not.
+   */
+  onFinish?: (world: World, deployment: Deployment, facts: DrillFacts) => void | Promise<void>;
+}
+
+/**
+ * An injected crash (twin/drill/sfn-runtime.ts `armCrash`) and how the operator recovers:
+ * `redrive` (RedriveExecution: the same execution goes on from the state that did not finish),
+ * `restart` (a failover: the operator asks for a failover by hand, `failover start`, which takes
+ * the stopped run's lease over; a failback: StartExecution of the failback with the original input,
+ * a new name, which the product refuses to act on and reports) or `none`.
+ */
+export interface DrillCrash extends CrashPlan {
+  recover: 'redrive' | 'restart' | 'none';
+  /** Virtual seconds from the crash to the recovery. @default 120 */
+  recoverAfterSeconds?: number;
 }
 
 /** How the drill serves the approval page (twin/drill/approval-server.ts). */
@@ -225,6 +251,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         answered.get(a)?.();
         answered.delete(a);
       },
+      onExecutionCrashed: (e) => narrator.crashed(e),
+      onExecutionRedriven: (e) => narrator.redriven(e),
       onExecutionEnd: (e) => {
         narrator.ended(e);
         if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e));
@@ -239,6 +267,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     }
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
+    if (options.crash) armCrash(world, deployment, options.crash);
 
     const clients = new AppClients(world, db);
     clients.start(startMs + 1000);
@@ -271,7 +300,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     vt.install();
     try {
       await vt.runUntil(endMs, {
-        activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}`,
+        activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
         onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
         ...(server ? { hold: () => holds.values().next().value } : {}),
       });
@@ -305,6 +334,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       dnsChecks,
       pendingApprovals,
     };
+    await options.onFinish?.(world, deployment, facts);
     const failure = failureAt(facts);
     const writer = writerAtEnd(facts);
     const outcome = outcomeOf(facts, writer);
@@ -369,6 +399,40 @@ function isFailure(event: ScenarioEvent, db: DeployedDatabase): boolean {
   if (!isFaultEvent(event)) return false;
   if (event.fault === 'primary-crash' || event.fault === 'primary-unreachable') return true;
   return event.fault === 'region-outage' && event.region === db.primary.region;
+}
+
+// ------------------------------------------------------------------ injected crash and its recovery
+
+/** Arms the crash; once it has happened, the operator recovers the execution `recoverAfterSeconds` later. */
+function armCrash(world: World, deployment: Deployment, crash: DrillCrash): void {
+  deployment.sfn.armCrash(crash, (e) => {
+    if (crash.recover === 'none') return;
+    const delayMs = (crash.recoverAfterSeconds ?? 120) * 1000;
+    world.clock.schedule(delayMs, () => recoverCrashed(world, deployment, crash.recover as 'redrive' | 'restart', e), `operator ${crash.recover} ${e.name}`);
+  });
+}
+
+async function recoverCrashed(world: World, deployment: Deployment, how: 'redrive' | 'restart', e: ExecutionRecord): Promise<void> {
+  const region = e.stateMachineArn.split(':')[3] ?? deployment.controlRegion;
+  const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
+  await twinContext.run(as, async () => {
+    try {
+      if (how === 'redrive') {
+        world.log('operator', `operator redrives ${e.stateMachine} ${shortName(e.name)} (it stopped at "${e.crash?.state ?? '?'}")`, { operator: 'redrive', execution: e.name });
+        await world.call('sfn', 'RedriveExecution', { executionArn: e.arn }, { region, principal: deployment.operator });
+      } else if (e.stateMachine === 'failover' && e.database && deployment.databases[e.database]) {
+        // An operator starts a failover again the way the product offers: `failover start` (an
+        // operator request on the product bus), which takes over the lease the stopped run left.
+        await applyOperator(world, deployment, deployment.databases[e.database]!, { at: 0, operator: 'start-failover' } as OperatorEvent);
+      } else {
+        const name = `${e.name}-restart`.slice(0, 80);
+        world.log('operator', `operator starts ${e.stateMachine} again with the input of ${shortName(e.name)} (new execution ${shortName(name)})`, { operator: 'restart', execution: e.name });
+        await world.call('sfn', 'StartExecution', { stateMachineArn: e.stateMachineArn, name, input: JSON.stringify(e.input ?? {}) }, { region, principal: deployment.operator });
+      }
+    } catch (err) {
+      world.log('operator', `the ${how} was refused: ${(err as Error).name}: ${(err as Error).message}`, { operator: how, error: (err as Error).name });
+    }
+  });
 }
 
 // ------------------------------------------------------------------ scenario events
@@ -628,6 +692,14 @@ class Narrator {
 
   answered(e: ExecutionRecord, a: ApprovalAsk): void {
     if (a.answer === 'timeout') this.log(e, `the approval (${a.step}: ${a.decision}) expired unanswered`, { step: a.step });
+  }
+
+  crashed(e: ExecutionRecord): void {
+    this.log(e, `CRASHED on entering "${e.crash?.state ?? '?'}" (injected): ABORTED after ${e.stateTransitions} state transitions`, { status: e.status, crashedAt: e.crash?.state });
+  }
+
+  redriven(e: ExecutionRecord): void {
+    this.log(e, `redriven (${e.redriveCount ?? 1}): resumes at "${e.crash?.resumeState ?? '?'}"`, { redrive: e.redriveCount ?? 1 });
   }
 
   ended(e: ExecutionRecord): void {

@@ -18,6 +18,19 @@
  * Waits and retries are real timers; the drill runs them under fake timers in virtual time
  * (virtual-time.ts). Every execution is recorded: states entered, each Task invocation with its
  * input, output or error, and each approval with its answer.
+ *
+ * Crashes and redrives (issue #5): {@link SfnRuntime.armCrash} kills the first (or n-th) execution
+ * of a machine that ENTERS a given state, as a dead execution or StopExecution would end it: the
+ * execution is ABORTED and nothing of that state runs (a Task's resource is never invoked). The
+ * state is seen on entry through the interpreter's event log; while a crash is armed, every Task of
+ * that machine waits one macrotask turn before invoking its resource, so the log is read first and
+ * a Choice or Pass the interpreter already went past never leads to a side effect.
+ * {@link SfnRuntime.redrive} (the twin's RedriveExecution) resumes an ABORTED, FAILED or TIMED_OUT
+ * execution as Step Functions does: same ARN, name and input, from the top-level state that did not
+ * finish, with that state's recorded input. Modelling choice: a Map (or Parallel) is re-run whole
+ * with its input (AWS re-runs only its unsuccessful iterations; the Maps here are read-only probe
+ * rounds). `$$.Execution.StartTime` keeps the original start (payload templates that read it get
+ * the original time; the interpreter itself would give the redrive time).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -89,6 +102,31 @@ export interface ExecutionRecord {
   output?: unknown;
   steps: StepRecord[];
   approvals: ApprovalAsk[];
+  /** Set when an injected crash ended a run of this execution (armCrash). */
+  crash?: CrashRecord;
+  /** Redrives so far (RedriveExecution), and when each started (virtual ms). */
+  redriveCount?: number;
+  redrivenAt?: number[];
+}
+
+/** Where and when an injected crash stopped an execution. */
+export interface CrashRecord {
+  /** The state being entered when it crashed (possibly inside a Map). */
+  state: string;
+  /** Which entry of that state (counted over every execution of the machine). */
+  occurrence: number;
+  at: number;
+  /** The top-level state a redrive resumes at (the crash state, or the Map holding it). */
+  resumeState: string;
+}
+
+/** An injected crash: kill the execution of `stateMachine` entering `state` (its `occurrence`-th entry, counted over all executions). */
+export interface CrashPlan {
+  /** The machine's short name (`failover`, `failback`). */
+  stateMachine: string;
+  state: string;
+  /** @default 1 */
+  occurrence?: number;
 }
 
 /** A state machine the runtime runs. */
@@ -108,6 +146,10 @@ export interface SfnRuntimeHooks {
   onApprovalAsked?(e: ExecutionRecord, ask: ApprovalAsk): void;
   onApprovalAnswered?(e: ExecutionRecord, ask: ApprovalAsk): void;
   onExecutionEnd?(e: ExecutionRecord): void;
+  /** An injected crash aborted the execution (instead of onExecutionEnd: the run did not finish its work). */
+  onExecutionCrashed?(e: ExecutionRecord): void;
+  /** A redrive of the execution started (RedriveExecution). */
+  onExecutionRedriven?(e: ExecutionRecord): void;
 }
 
 /** The execution on whose behalf the current async work runs (attributes API calls to executions). */
@@ -137,6 +179,30 @@ const OPTIMIZED: Record<string, [ServiceKey, string]> = {
   'dynamodb:deleteItem': ['dynamodb', 'DeleteItem'],
   'events:putEvents': ['events', 'PutEvents'],
 };
+
+/** The real setImmediate (fake timers never replace it): one macrotask turn. */
+const realSetImmediate = globalThis.setImmediate;
+const turn = (): Promise<void> => new Promise((resolve) => realSetImmediate(resolve));
+
+/** Name of the Pass state a redrive starts with (it hands the resumed state its recorded input). */
+export const REDRIVE_PRELUDE = '__twin_redrive__';
+
+/**
+ * The definition a redrive runs: a Pass state that yields `input` and goes to `resumeState`, then
+ * the same states. Payload-template fields that read `$$.Execution.StartTime` get `startTime`
+ * (the original start: the interpreter would otherwise give the redrive time).
+ */
+export function redriveDefinition(definition: AslDefinition, resumeState: string, input: unknown, startTime: string): AslDefinition {
+  const pin = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(pin);
+    if (!v || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => (k.endsWith('.$') && x === '$$.Execution.StartTime' ? [k.slice(0, -2), startTime] : [k, pin(x)])),
+    );
+  };
+  const states = pin(definition.States) as AslDefinition['States'];
+  return { ...definition, StartAt: REDRIVE_PRELUDE, States: { [REDRIVE_PRELUDE]: { Type: 'Pass', Result: input as never, Next: resumeState }, ...states } };
+}
 
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:[^:]+(:[^:]+)?$/;
 const pascal = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -183,12 +249,32 @@ export function sdkIntegrationError(prefix: string, err: unknown): Error {
   return namedError(`${prefix}.${exception}`, `${e?.message ?? String(err)} (Service: ${prefix}, Status Code: ${status ?? 'unknown'}, Error Code: ${name})`);
 }
 
+interface Machine {
+  reg: RegisteredMachine;
+  machine: StateMachine;
+  states: Map<string, AslState>;
+  /** The definition as the local interpreter runs it (redrives derive theirs from it). */
+  local: AslDefinition;
+}
+
+/** One run of an execution: the first, or a redrive. */
+interface RunControl {
+  crashed: boolean;
+  abort?: () => void;
+}
+
 export class SfnRuntime {
   readonly executions: ExecutionRecord[] = [];
-  private readonly machines = new Map<string, { reg: RegisteredMachine; machine: StateMachine; states: Map<string, AslState> }>();
+  private readonly machines = new Map<string, Machine>();
   private readonly running = new Set<Promise<void>>();
   private readonly openTokens = new Map<string, Set<string>>();
+  /** Where each execution would resume (its last top-level state entered, with that state's input). */
+  private readonly resumePoints = new Map<string, { state: string; input: unknown }>();
+  private crash?: { plan: CrashPlan; seen: number; fired: boolean; onCrash?: (e: ExecutionRecord) => void };
   private transitions = 0;
+  /** Tasks waiting for their turn (armed crash), and a counter that moves while any does. */
+  private waitingTurns = 0;
+  private spin = 0;
 
   constructor(
     private readonly world: World,
@@ -199,6 +285,14 @@ export class SfnRuntime {
   /** States entered so far, all executions (an activity signal for the virtual-time driver). */
   get stateTransitions(): number {
     return this.transitions;
+  }
+
+  /**
+   * Changes on every read while a Task waits for its turn (an armed crash): the virtual-time
+   * driver keeps letting promise work run instead of moving the clocks past that Task.
+   */
+  get turnActivity(): number {
+    return this.waitingTurns > 0 ? ++this.spin : 0;
   }
 
   /** Executions still running. */
@@ -225,10 +319,55 @@ export class SfnRuntime {
     // No asl-validator pass here: it compiles its JSON schema on every construction (a quarter of
     // a second), and the synthesized definitions are validated by the workflow tests.
     const machine = new StateMachine(local as never, { validationOptions: { noValidate: true } });
-    this.machines.set(reg.arn, { reg, machine, states });
+    this.machines.set(reg.arn, { reg, machine, states, local });
     this.world.sfn.registerStateMachine(reg.arn, (e) => {
       this.start(reg.arn, e.executionArn, e.name, e.input);
     });
+    this.world.sfn.registerRedriver(reg.arn, (e) => {
+      this.redrive(e.executionArn);
+    });
+  }
+
+  /**
+   * Arms one crash (see the module comment): the execution of `plan.stateMachine` that enters
+   * `plan.state` for the `occurrence`-th time is ABORTED on entry. `onCrash` is told once it has
+   * ended (status, records and the twin's DescribeExecution all say ABORTED).
+   */
+  armCrash(plan: CrashPlan, onCrash?: (e: ExecutionRecord) => void): void {
+    const known = [...this.machines.values()].find((m) => m.reg.label === plan.stateMachine);
+    if (!known) throw new Error(`twin: no state machine labelled ${plan.stateMachine} to crash`);
+    if (!known.states.has(plan.state)) throw new Error(`twin: state machine ${plan.stateMachine} has no state "${plan.state}"`);
+    this.crash = { plan, seen: 0, fired: false, onCrash };
+  }
+
+  /** Has the armed crash happened? (undefined: none armed) */
+  get crashFired(): boolean | undefined {
+    return this.crash?.fired;
+  }
+
+  /**
+   * Runs an ABORTED, FAILED or TIMED_OUT execution again from its unsuccessful top-level state
+   * (called by the twin's RedriveExecution, which has already set it RUNNING).
+   */
+  redrive(executionArn: string): ExecutionRecord {
+    const rec = this.executions.find((e) => e.arn === executionArn);
+    const m = rec && this.machines.get(rec.stateMachineArn);
+    const resume = this.resumePoints.get(executionArn);
+    if (!rec || !m || !resume) throw new Error(`twin: cannot redrive ${executionArn}: no record of where it stopped`);
+    const now = this.world.clock.now();
+    rec.status = 'RUNNING';
+    rec.stoppedAt = undefined;
+    rec.output = undefined;
+    rec.error = undefined;
+    rec.cause = undefined;
+    rec.redriveCount = (rec.redriveCount ?? 0) + 1;
+    rec.redrivenAt = [...(rec.redrivenAt ?? []), now];
+    this.hooks.onExecutionRedriven?.(rec);
+    const def = redriveDefinition(m.local, resume.state, resume.input, new Date(rec.startedAt).toISOString());
+    const machine = new StateMachine(def as never, { validationOptions: { noValidate: true } });
+    const done = this.execute(m, rec, machine).finally(() => this.running.delete(done));
+    this.running.add(done);
+    return rec;
   }
 
   /** Starts an execution (called by the twin's StartExecution); does not wait for it. */
@@ -251,19 +390,51 @@ export class SfnRuntime {
     };
     this.executions.push(record);
     this.hooks.onExecutionStart?.(record);
-    const done = this.execute(m, record).finally(() => this.running.delete(done));
+    const done = this.execute(m, record, m.machine).finally(() => this.running.delete(done));
     this.running.add(done);
     return record;
   }
 
-  private async execute(m: { reg: RegisteredMachine; machine: StateMachine; states: Map<string, AslState> }, rec: ExecutionRecord): Promise<void> {
+  /** Is a crash armed (not yet fired) for this machine? Its Tasks then let the event log be read first. */
+  private crashArmedFor(label: string): boolean {
+    return !!this.crash && !this.crash.fired && this.crash.plan.stateMachine === label;
+  }
+
+  /** A state was entered: where a redrive would resume, and the armed crash. */
+  private entered(m: Machine, rec: ExecutionRecord, ctl: RunControl, ev: { state: { name: string; input?: unknown }; index?: number }): void {
+    const name = ev.state.name;
+    if (ev.index === undefined && Object.prototype.hasOwnProperty.call(m.local.States, name)) this.resumePoints.set(rec.arn, { state: name, input: ev.state.input });
+    const c = this.crash;
+    if (!c || c.fired || c.plan.stateMachine !== m.reg.label || c.plan.state !== name || ctl.crashed) return;
+    c.seen++;
+    if (c.seen !== (c.plan.occurrence ?? 1)) return;
+    c.fired = true;
+    ctl.crashed = true;
+    rec.crash = { state: name, occurrence: c.seen, at: this.world.clock.now(), resumeState: this.resumePoints.get(rec.arn)?.state ?? name };
+    ctl.abort?.();
+  }
+
+  private async execute(m: Machine, rec: ExecutionRecord, machine: StateMachine): Promise<void> {
+    const ctl: RunControl = { crashed: false };
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [name, state] of m.states) {
       if (state.Type !== 'Task') continue;
-      handlers[name] = (input: Json) =>
-        executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+      const invoke = (input: Json) => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+      // Without a crash plan, exactly as before (no extra turn of the event loop).
+      handlers[name] = (input: Json) => {
+        if (!this.crash) return invoke(input);
+        return (async () => {
+          if (this.crashArmedFor(m.reg.label)) {
+            this.waitingTurns++;
+            await turn().finally(() => this.waitingTurns--);
+          }
+          // Crashed on entering this state or an earlier one: the resource is never invoked.
+          if (ctl.crashed) return new Promise<Json>(() => undefined);
+          return invoke(input);
+        })();
+      };
     }
-    const run = m.machine.run(rec.input as Json, {
+    const run = machine.run(rec.input as Json, {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
         Execution: { Id: rec.arn, Name: rec.name, RoleArn: m.reg.principal.arn, StartTime: new Date(rec.startedAt).toISOString() },
@@ -272,12 +443,17 @@ export class SfnRuntime {
         Task: { Token: 'replaced-per-invocation' },
       } as never,
     });
+    ctl.abort = run.abort;
     const collecting = (async () => {
-      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string }; Error?: string; Cause?: unknown }>) {
+      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string; input?: unknown }; index?: number; Error?: string; Cause?: unknown }>) {
         if (ev.type === 'StateEntered') {
+          if (ev.state?.name === REDRIVE_PRELUDE) continue;
           rec.stateTransitions++;
           this.transitions++;
-          if (ev.state) rec.entered.push(ev.state.name);
+          if (ev.state) {
+            rec.entered.push(ev.state.name);
+            this.entered(m, rec, ctl, ev as { state: { name: string; input?: unknown }; index?: number });
+          }
         } else if (ev.type === 'ExecutionFailed') {
           rec.error = ev.Error ?? rec.error;
           rec.cause = typeof ev.Cause === 'string' ? ev.Cause : rec.cause;
@@ -295,9 +471,17 @@ export class SfnRuntime {
     }
     await collecting;
     rec.stoppedAt = this.world.clock.now();
+    if (ctl.crashed) {
+      rec.status = 'ABORTED';
+      rec.error = undefined;
+      rec.cause = `twin: crash injected on entering "${rec.crash?.state ?? '?'}"`;
+    }
     for (const token of this.openTokens.get(rec.arn) ?? []) this.world.sfn.closeTaskToken(token);
     this.world.sfn.setExecutionStatus(rec.arn, rec.status, { output: rec.output, error: rec.error, cause: rec.cause });
-    this.hooks.onExecutionEnd?.(rec);
+    if (ctl.crashed) {
+      this.hooks.onExecutionCrashed?.(rec);
+      this.crash?.onCrash?.(rec);
+    } else this.hooks.onExecutionEnd?.(rec);
   }
 
   private async task(reg: RegisteredMachine, rec: ExecutionRecord, name: string, state: AslState, input: Json): Promise<unknown> {

@@ -3,7 +3,9 @@
  * SendTaskHeartbeat) routed to a registry where the drill runner registers pending tokens, and
  * StartExecution / DescribeExecution routed to registered state-machine starters. AWS-FACTS §6:
  * a closed or second answer is TaskTimedOut; an unknown or malformed token is InvalidToken;
- * StartExecution is idempotent for the same name and input while RUNNING.
+ * StartExecution is idempotent for the same name and input while RUNNING. RedriveExecution
+ * (AWS-FACTS §6) resumes a FAILED, ABORTED or TIMED_OUT execution, same ARN and input, through a
+ * registered redriver; a RUNNING or SUCCEEDED one is `ExecutionNotRedrivable`.
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
@@ -37,15 +39,24 @@ interface Execution {
   output?: string;
   error?: string;
   cause?: string;
+  redriveCount: number;
+  redriveDate?: number;
 }
 
 /** Starts an execution of a registered state machine (the drill runner runs it). */
 export type ExecutionStarter = (e: { executionArn: string; name: string; input: unknown }) => unknown;
 
+/** Resumes an execution from its unsuccessful state (the drill runner runs it). */
+export type ExecutionRedriver = (e: { executionArn: string }) => unknown;
+
+/** Statuses RedriveExecution accepts (AWS: failed, aborted or timed out; 14 days, not modelled). */
+const REDRIVABLE: ReadonlySet<ExecutionStatus> = new Set(['FAILED', 'ABORTED', 'TIMED_OUT']);
+
 export class SfnService implements ServiceModel {
   readonly key = 'sfn' as const;
   private readonly tokens = new Map<string, TokenState>();
   private readonly machines = new Map<string, ExecutionStarter>();
+  private readonly redrivers = new Map<string, ExecutionRedriver>();
   private readonly executions = new Map<string, Execution>();
 
   constructor(private readonly world: World) {}
@@ -56,12 +67,13 @@ export class SfnService implements ServiceModel {
     SendTaskHeartbeat: (i, c) => this.sendTaskHeartbeat(i, c),
     StartExecution: (i, c) => this.startExecution(i, c),
     DescribeExecution: (i, c) => this.describeExecution(i, c),
+    RedriveExecution: (i, c) => this.redriveExecution(i, c),
   };
 
   authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
     const action = `states:${operation}`;
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
-    if (operation === 'DescribeExecution') return { action, resources: [input.executionArn ?? '*'] };
+    if (operation === 'DescribeExecution' || operation === 'RedriveExecution') return { action, resources: [input.executionArn ?? '*'] };
     return { action, resources: ['*'] }; // SendTask* have no resource type (AWS-FACTS §9)
   }
 
@@ -88,6 +100,11 @@ export class SfnService implements ServiceModel {
 
   registerStateMachine(stateMachineArn: string, starter: ExecutionStarter): void {
     this.machines.set(stateMachineArn, starter);
+  }
+
+  /** How executions of this state machine are redriven (RedriveExecution); without one, none is redrivable. */
+  registerRedriver(stateMachineArn: string, redriver: ExecutionRedriver): void {
+    this.redrivers.set(stateMachineArn, redriver);
   }
 
   /** The runner reports how an execution ended. */
@@ -164,7 +181,7 @@ export class SfnService implements ServiceModel {
       throw awsError('sfn', 'InvalidExecutionInput', 'Invalid State Machine Execution Input: the input is not valid JSON');
     }
     const now = this.world.clock.now();
-    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now });
+    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now, redriveCount: 0 });
     this.world.clock.schedule(0, () => starter({ executionArn, name, input: parsed }), `sfn start ${name}`);
     return { executionArn, startDate: new Date(now) };
   }
@@ -177,7 +194,33 @@ export class SfnService implements ServiceModel {
       executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: new Date(e.startDate),
       ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}), input: e.input, ...(e.output !== undefined ? { output: e.output } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      redriveCount: e.redriveCount, ...(e.redriveDate !== undefined ? { redriveDate: new Date(e.redriveDate) } : {}),
     };
+  }
+
+  /**
+   * RedriveExecution: the same execution (ARN, input, definition) goes on from its unsuccessful
+   * state. Only FAILED, ABORTED or TIMED_OUT executions are redrivable; the status is RUNNING again
+   * from this call on. `clientToken` is accepted (AWS fills it in; idempotency is not modelled).
+   */
+  redriveExecution(input: { executionArn?: string; clientToken?: string }, _ctx: CallCtx) {
+    supportOnly('sfn', 'RedriveExecution', input, ['executionArn', 'clientToken']);
+    const e = input.executionArn ? this.executions.get(input.executionArn) : undefined;
+    if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn ?? ''}'`);
+    const redriver = this.redrivers.get(e.stateMachineArn);
+    if (!REDRIVABLE.has(e.status) || !redriver) {
+      throw awsError('sfn', 'ExecutionNotRedrivable', `Execution is not redrivable: '${e.executionArn}' is ${e.status}`);
+    }
+    const now = this.world.clock.now();
+    e.status = 'RUNNING';
+    e.stopDate = undefined;
+    e.output = undefined;
+    e.error = undefined;
+    e.cause = undefined;
+    e.redriveCount++;
+    e.redriveDate = now;
+    this.world.clock.schedule(0, () => redriver({ executionArn: e.executionArn }), `sfn redrive ${e.name}`);
+    return { redriveDate: new Date(now) };
   }
 
   /** ARN of a state machine (helper). */

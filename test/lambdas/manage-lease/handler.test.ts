@@ -103,13 +103,11 @@ describe('manage-lease acquire', () => {
     }
   });
 
-  it('held by a stopped run of the same incident (that run started again): taken over without an operator', async () => {
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(ccf({ holder: other, incidentId: 'run-1', epoch: 7 }))
-      .resolvesOnce({ Attributes: marshall({ holder: me, incidentId: 'run-1', epoch: 8, takenOverFrom: other }) });
+  it('held by a stopped run of the same incident (a failback started again): NOT taken over (it would start over on a half-done failback)', async () => {
+    ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, incidentId: 'run-1', epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
-    await expect(handler(input('acquire'))).resolves.toMatchObject({ acquired: true, outcome: 'taken-over', takenOverFrom: other, epoch: 8 });
+    await expect(handler(input('acquire', { ignoreCooldown: true }))).resolves.toMatchObject({ acquired: false, outcome: 'held-by-stopped-run', heldBy: other, holderStatus: 'ABORTED' });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
   it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
