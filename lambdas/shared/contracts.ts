@@ -526,13 +526,17 @@ export const shiftTrafficInput = z.object({
   before: z.array(trafficWeight).optional(),
   incidentId: z.string(),
   epoch: z.number().int(),
+  /** check-alarms: also fail on an alarm that went to ALARM since this time (ISO 8601), even if it is OK again. */
+  since: z.iso.datetime({ offset: true }).optional(),
 });
 export const shiftTrafficOutput = z.object({
   weights: z.array(trafficWeight),
   changeId: z.string().nullable(),
-  /** check-alarms: no gating alarm fires (and every named alarm was found). */
+  /** check-alarms: no gating alarm fires, none fired since `since`, and every named alarm was found. */
   ok: z.boolean(),
   firing: z.array(z.string()),
+  /** When this action ran (ISO 8601): the `since` of the next alarm check. */
+  at: z.iso.datetime(),
   detail: z.string(),
 });
 

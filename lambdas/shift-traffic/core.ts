@@ -3,7 +3,8 @@
  * site Region. A step moves `percent` % of the weight to the original site's Region (the standby
  * in the failback's current-roles view) and the rest to the current primary's; a rollback puts
  * back the weights read before the drain. Weights are 0–100 (Route 53 accepts 0–255). Each step is
- * gated on alarms: one in ALARM, or a named alarm found in neither Region, fails the step.
+ * gated on alarms: one in ALARM, one that went to ALARM since the last check (even if it is OK
+ * again: its state-update history), or a named alarm found in neither Region, fails the step.
  */
 import type { DatabaseConfig, TrafficConfig } from '../shared/config-schema.js';
 
@@ -80,5 +81,40 @@ export function firingAlarms(readings: readonly AlarmReading[], required: readon
   const seen = new Set(readings.flatMap((r) => ('name' in r ? [r.name] : [])));
   const unreadable = readings.some((r) => 'error' in r);
   for (const name of required) if (!seen.has(name) && !unreadable && !optional.includes(name)) firing.push(`${name} was found in no Region: it cannot gate the drain`);
+  return firing;
+}
+
+/** One alarm's state-update history since the last check (DescribeAlarmHistory), or a Region/alarm that could not be read. */
+export type HistoryReading = { region: string; name: string; items: ReadonlyArray<{ Timestamp?: Date | string; HistoryData?: string; HistorySummary?: string }> } | { region: string; name: string; error: string };
+
+/** Did this state update put the alarm in ALARM? (HistoryData's newState, else the summary "… to ALARM".) */
+export function wentToAlarm(item: { HistoryData?: string; HistorySummary?: string }): boolean {
+  try {
+    const data = JSON.parse(item.HistoryData ?? '') as { newState?: { stateValue?: string } };
+    if (data?.newState?.stateValue) return data.newState.stateValue === 'ALARM';
+  } catch {
+    // not JSON: read the summary
+  }
+  return /\bto ALARM$/.test(item.HistorySummary ?? '');
+}
+
+/**
+ * The alarms that went to ALARM since the last check, even if they are OK again (a flap between two
+ * checks must not go unseen), and histories that could not be read (the gate cannot vouch for
+ * them). `already` (alarms reported in ALARM now) are not repeated.
+ */
+export function alarmedSince(history: readonly HistoryReading[], already: readonly string[] = []): string[] {
+  const firing: string[] = [];
+  for (const h of history) {
+    if ('error' in h) {
+      firing.push(`the history of ${h.name} in ${h.region} could not be read (${h.error})`);
+      continue;
+    }
+    if (already.some((f) => f.startsWith(`${h.name} (${h.region})`))) continue;
+    const alarmed = h.items.filter(wentToAlarm);
+    if (alarmed.length === 0) continue;
+    const at = alarmed.map((i) => (i.Timestamp instanceof Date ? i.Timestamp.toISOString() : String(i.Timestamp ?? '?'))).sort();
+    firing.push(`${h.name} (${h.region}) went to ALARM at ${at[0]} since the last check`);
+  }
   return firing;
 }

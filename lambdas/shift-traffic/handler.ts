@@ -6,7 +6,7 @@
  * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
  * Clients: Route 53 (global); CloudWatch in each site Region (explicit).
  */
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type RRType } from '@aws-sdk/client-route-53';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
@@ -15,7 +15,7 @@ import { shiftTrafficInput, type shiftTrafficOutput } from '../shared/contracts.
 import { InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
-import { changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, type AlarmReading, type Weight } from './core.js';
+import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, type AlarmReading, type HistoryReading, type Weight } from './core.js';
 
 type ShiftOutput = z.output<typeof shiftTrafficOutput>;
 
@@ -40,7 +40,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
         throw toFailoverError(err, 'route53:ListResourceRecordSets');
       }
       const weights = currentWeights(traffic, records);
-      return { ...none, weights, detail: `weights now: ${describe(weights)}` };
+      return { ...none, weights, at: new Date().toISOString(), detail: `weights now: ${describe(weights)}` };
     }
     case 'shift':
     case 'restore': {
@@ -56,9 +56,10 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
         throw toFailoverError(err, 'route53:ChangeResourceRecordSets');
       }
       logger.info('traffic weights set', { database: db.name, incidentId: input.incidentId, action: input.action, weights });
-      return { ...none, changeId, weights, detail: `${input.action === 'shift' ? 'shifted' : 'rolled back'}: ${describe(weights)}` };
+      return { ...none, changeId, weights, at: new Date().toISOString(), detail: `${input.action === 'shift' ? 'shifted' : 'rolled back'}: ${describe(weights)}` };
     }
     case 'check-alarms': {
+      const checkedAt = new Date();
       const heartbeat = alarmName(PREFIX, db.name, 'in-region');
       const names = [...new Set([...(traffic.alarmNames ?? []), heartbeat])];
       const regions = [...new Set([db.primary.region, db.standby.region])];
@@ -72,8 +73,31 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
           readings.push({ region, error: awsErrorName(err) });
         }
       }
-      const firing = firingAlarms(readings, names, [heartbeat]);
-      return { weights: [], changeId: null, ok: firing.length === 0, firing, detail: firing.length ? firing.join('; ') : `no gating alarm fires (${names.join(', ')})` };
+      const now = firingAlarms(readings, names, [heartbeat]);
+      // Between two checks an alarm may have fired and cleared: its state-update history says so.
+      const history: HistoryReading[] = [];
+      if (input.since) {
+        const found = readings.flatMap((r) => ('name' in r ? [r] : []));
+        for (const r of found) {
+          try {
+            const out = await regional<CloudWatchClient>(CloudWatchClient as never, r.region).send(
+              new DescribeAlarmHistoryCommand({ AlarmName: r.name, HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
+            );
+            history.push({ region: r.region, name: r.name, items: out.AlarmHistoryItems ?? [] });
+          } catch (err) {
+            history.push({ region: r.region, name: r.name, error: awsErrorName(err) });
+          }
+        }
+      }
+      const firing = [...now, ...alarmedSince(history, now)];
+      return {
+        weights: [],
+        changeId: null,
+        ok: firing.length === 0,
+        firing,
+        at: checkedAt.toISOString(),
+        detail: firing.length ? firing.join('; ') : `no gating alarm fires (${names.join(', ')})${input.since ? ` or fired since ${input.since}` : ''}`,
+      };
     }
   }
 };

@@ -316,7 +316,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return only([
         ...stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId))),
         ...stmt(
-          ['cloudwatch:DescribeAlarms'],
+          ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
           withTraffic.flatMap((db) =>
             siteRegions(db).flatMap((r) => [...(db.traffic!.alarmNames ?? []), alarmName(config.prefix, db.name, 'in-region')].map((name) => arns.alarm(r, name))),
           ),

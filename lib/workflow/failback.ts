@@ -833,9 +833,11 @@ function buildDrain(
     rollBackOnError,
   );
   const observe = Wait.jsonPath(scope, S.observe, { time: WaitTime.secondsPath('$.plan.drain.intervalSeconds') });
-  const checkAlarms = step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', ...ids() }, '$.alarms', rollBackOnError);
+  // Each check also looks at what the alarms did since the previous one (the shift, then the last
+  // check): an alarm that fired and cleared in between still stops the drain.
+  const checkAlarms = step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', since: $$.stringAt('$.checks.since'), ...ids() }, '$.alarms', rollBackOnError);
   const count = Pass.jsonPath(scope, S.countObservations, {
-    parameters: { attempt: $$.mathAdd($$.numberAt('$.checks.attempt'), 1), limit: $$.numberAt('$.checks.limit') },
+    parameters: { attempt: $$.mathAdd($$.numberAt('$.checks.attempt'), 1), limit: $$.numberAt('$.checks.limit'), since: $$.stringAt('$.alarms.at') },
     resultPath: '$.checks',
   });
   const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: 'TrafficAlarm', 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(rollBack);
@@ -854,7 +856,7 @@ function buildDrain(
         .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), held)
         .otherwise(observe),
     );
-  take.next(shift).next(recordStep).next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks' }, resultPath: '$.checks' })).next(observe);
+  take.next(shift).next(recordStep).next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.shift.at' }, resultPath: '$.checks' })).next(observe);
   read.next(start).next(left);
   return read;
 }

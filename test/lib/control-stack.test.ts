@@ -402,11 +402,11 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
     expect(g.every((x) => /^rds:(SwitchoverGlobalCluster|DescribeDBClusters|DescribeGlobalClusters) on arn:aws:rds:/.test(x))).toBe(true);
   });
 
-  it('shift-traffic: the traffic zone and the gating alarms in both site Regions, nothing else', () => {
+  it('shift-traffic: the traffic zone and the gating alarms (state and history) in both site Regions, nothing else', () => {
     expect(grants(wfn('shift-traffic').statements)).toEqual(
       [
         ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
-        ...on(['cloudwatch:DescribeAlarms'], ['us-east-1', 'us-west-2'].flatMap((r) => ['orders-5xx', 'acme-orders-heartbeat-in-region'].map((n) => `arn:aws:cloudwatch:${r}:${A}:alarm:${n}`))),
+        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['us-east-1', 'us-west-2'].flatMap((r) => ['orders-5xx', 'acme-orders-heartbeat-in-region'].map((n) => `arn:aws:cloudwatch:${r}:${A}:alarm:${n}`))),
       ].sort(),
     );
   });

@@ -177,6 +177,8 @@ describe('failback definition: shape', () => {
 // Runs in the local interpreter.
 
 const recorded = { recorded: true, at: '2026-04-01T12:00:00.000Z' };
+/** When a shift-traffic action ran (its `at`): the next alarm check looks at the history since then. */
+const AT = '2026-04-02T08:00:00.000Z';
 const roles = (over: Record<string, unknown> = {}) => ({ acquired: false, outcome: 'read', epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', current: view, ...over });
 const leased = (over: Record<string, unknown> = {}) => ({ acquired: true, outcome: 'acquired', epoch: 8, writer: 'standby', lastIncidentId: 'inc-1', current: view, ...over });
 const planOf = (db: DatabaseConfig, over: Record<string, unknown> = {}) => ({
@@ -490,19 +492,20 @@ describe('failback definition: runs in the local interpreter', () => {
         hasTraffic: true,
         drain: { intervalSeconds: 60, steps: [10, 50, 100].map((p, i) => ({ step: i + 1, percent: p, checks: 3 })) },
       }),
-      [S.readTraffic]: { weights: before, changeId: null, ok: true, firing: [], detail: '' },
+      [S.readTraffic]: { weights: before, changeId: null, ok: true, firing: [], at: AT, detail: '' },
       [S.shiftStep]: (inp: Record<string, unknown>) => {
         percent = inp.percent as number;
-        return { weights: [], changeId: `C-${percent}`, ok: true, firing: [], detail: '' };
+        return { weights: [], changeId: `C-${percent}`, ok: true, firing: [], at: `2026-04-02T07:${String(percent).padStart(2, '0')}:00.000Z`, detail: '' };
       },
       [S.recordStep]: recorded,
       [S.checkAlarms]: () => {
         observations++;
+        const at = `2026-04-02T08:0${observations}:00.000Z`;
         return percent === 50 && observations > 4
-          ? { weights: [], changeId: null, ok: false, firing: ['app-5xx (us-east-1) is in ALARM'], detail: 'app-5xx (us-east-1) is in ALARM' }
-          : { weights: [], changeId: null, ok: true, firing: [], detail: 'no gating alarm fires' };
+          ? { weights: [], changeId: null, ok: false, firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:04:30.000Z since the last check'], at, detail: 'app-5xx (us-east-1) went to ALARM' }
+          : { weights: [], changeId: null, ok: true, firing: [], at, detail: 'no gating alarm fires' };
       },
-      [S.rollBack]: { weights: before, changeId: 'C-back', ok: true, firing: [], detail: '' },
+      [S.rollBack]: { weights: before, changeId: 'C-back', ok: true, firing: [], at: AT, detail: '' },
       [S.recordRolledBack]: recorded,
     });
     const run = await runLocal(local, { ...input, database: withTraffic }, handlers);
@@ -512,8 +515,16 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.shiftStep)[0]).toMatchObject({ action: 'shift', incidentId: 'inc-1-failback', epoch: 8 });
     // The 10 % step was watched for its 3 observations; the alarm came during the 50 % step.
     expect(observations).toBe(5);
+    // Each check looks at the alarms' history since the shift, then since the previous check: nothing between two checks goes unseen.
+    expect(r.inputsOf(S.checkAlarms).map((i) => i.since)).toEqual([
+      '2026-04-02T07:10:00.000Z',
+      '2026-04-02T08:01:00.000Z',
+      '2026-04-02T08:02:00.000Z',
+      '2026-04-02T07:50:00.000Z',
+      '2026-04-02T08:04:00.000Z',
+    ]);
     expect(r.inputsOf(S.rollBack)[0]).toMatchObject({ action: 'restore', before });
-    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({ phase: 'traffic-rolled-back', notify: true, detail: { error: { Error: 'TrafficAlarm', Cause: 'app-5xx (us-east-1) is in ALARM' } } });
+    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({ phase: 'traffic-rolled-back', notify: true, detail: { error: { Error: 'TrafficAlarm', Cause: 'app-5xx (us-east-1) went to ALARM' } } });
     expect(r.inputsOf(S.recordStep).map((i) => i.key)).toEqual(['traffic-shifted-10', 'traffic-shifted-50']);
     // Nothing of the database moved.
     for (const s of [S.fence, S.promote, S.switchDns, S.recordFailback]) expect(r.inputsOf(s), s).toHaveLength(0);
@@ -532,10 +543,10 @@ describe('failback definition: runs in the local interpreter', () => {
     };
     const handlers = happyPath(r, withTraffic, {
       [S.plan]: planOf(withTraffic, { hasTraffic: true, drain: { intervalSeconds: 60, steps: [{ step: 1, percent: 50, checks: 1 }, { step: 2, percent: 100, checks: 1 }] } }),
-      [S.readTraffic]: { weights: [], changeId: null, ok: true, firing: [], detail: '' },
-      [S.shiftStep]: { weights: [], changeId: 'C', ok: true, firing: [], detail: '' },
+      [S.readTraffic]: { weights: [], changeId: null, ok: true, firing: [], at: AT, detail: '' },
+      [S.shiftStep]: { weights: [], changeId: 'C', ok: true, firing: [], at: AT, detail: '' },
       [S.recordStep]: recorded,
-      [S.checkAlarms]: { weights: [], changeId: null, ok: true, firing: [], detail: '' },
+      [S.checkAlarms]: { weights: [], changeId: null, ok: true, firing: [], at: AT, detail: '' },
     });
     const run = await runLocal(local, { ...input, database: withTraffic }, handlers);
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');

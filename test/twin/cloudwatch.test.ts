@@ -123,6 +123,22 @@ describe('alarms evaluated on the clock', () => {
     expect(() => w.cloudwatch.setAlarmState({ AlarmName: 'nope', StateValue: 'ALARM', StateReason: 'x' }, R)).toThrow(/not found/);
   });
 
+  it('DescribeAlarmHistory: the state updates within the dates, newest first, with HistoryData as AWS writes it', async () => {
+    const w = new World();
+    heartbeatAlarm(w, { TreatMissingData: 'notBreaching' });
+    await w.clock.advanceBy(60_000);
+    const since = new Date(w.clock.now());
+    w.cloudwatch.setAlarmState({ AlarmName: 'orders-heartbeat', StateValue: 'ALARM', StateReason: 'drill' }, R);
+    await w.clock.advanceBy(60_000); // the next evaluation puts it back to OK
+    const out = w.cloudwatch.describeAlarmHistory({ AlarmName: 'orders-heartbeat', HistoryItemType: 'StateUpdate', StartDate: since }, R) as any;
+    expect(out.AlarmHistoryItems.map((i: any) => i.HistorySummary)).toEqual(['Alarm updated from ALARM to OK', 'Alarm updated from OK to ALARM']);
+    expect(JSON.parse(out.AlarmHistoryItems[1].HistoryData)).toMatchObject({ oldState: { stateValue: 'OK' }, newState: { stateValue: 'ALARM', stateReason: 'drill' } });
+    // Before `since`: the first evaluation (INSUFFICIENT_DATA -> OK) is not listed; an unknown alarm has an empty history.
+    expect((w.cloudwatch.describeAlarmHistory({ AlarmName: 'orders-heartbeat' }, R) as any).AlarmHistoryItems).toHaveLength(3);
+    expect((w.cloudwatch.describeAlarmHistory({ AlarmName: 'nope', StartDate: since }, R) as any).AlarmHistoryItems).toEqual([]);
+    expect(() => w.cloudwatch.describeAlarmHistory({ AlarmName: 'orders-heartbeat', MaxRecords: 0 }, R)).toThrow(/MaxRecords/);
+  });
+
   it('DescribeAlarms filters by name, prefix and state', async () => {
     const w = new World();
     heartbeatAlarm(w);

@@ -160,6 +160,7 @@ export class CloudWatchService implements ServiceModel {
     GetMetricStatistics: (i, c) => this.getMetricStatistics(i, c),
     PutMetricAlarm: (i, c) => this.putMetricAlarm(i, c),
     DescribeAlarms: (i, c) => this.describeAlarms(i, c),
+    DescribeAlarmHistory: (i, c) => this.describeAlarmHistory(i, c),
     SetAlarmState: (i, c) => this.setAlarmState(i, c),
     DeleteAlarms: (i, c) => this.deleteAlarms(i, c),
   };
@@ -370,6 +371,35 @@ export class CloudWatchService implements ServiceModel {
     );
     const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
     return { MetricAlarms: wantMetric ? list.map((a) => this.alarmShape(a)) : [], CompositeAlarms: [] };
+  }
+
+  /**
+   * State updates of one alarm (HistoryItemType StateUpdate), newest first, within
+   * [StartDate, EndDate], with HistoryData as AWS writes it (`oldState`/`newState` `stateValue`).
+   * The history of an alarm that does not exist in the Region is empty (not an error), as on AWS.
+   */
+  describeAlarmHistory(input: { AlarmName?: string; HistoryItemType?: string; StartDate?: Date | string; EndDate?: Date | string; MaxRecords?: number; ScanBy?: string }, ctx: CallCtx) {
+    supportOnly('cloudwatch', 'DescribeAlarmHistory', input, ['AlarmName', 'HistoryItemType', 'StartDate', 'EndDate', 'MaxRecords', 'ScanBy', 'AlarmTypes']);
+    if (!input.AlarmName) throw new TwinUnsupportedError('twin: DescribeAlarmHistory without AlarmName (every alarm\'s history) is not modelled');
+    if (input.HistoryItemType && input.HistoryItemType !== 'StateUpdate') throw new TwinUnsupportedError(`twin: DescribeAlarmHistory HistoryItemType ${input.HistoryItemType} is not modelled`);
+    if (input.MaxRecords !== undefined && (input.MaxRecords < 1 || input.MaxRecords > 100)) {
+      throw awsError('cloudwatch', 'InvalidParameterValue', `The value ${input.MaxRecords} for parameter MaxRecords is not valid: it must be between 1 and 100`);
+    }
+    const from = input.StartDate === undefined ? -Infinity : new Date(input.StartDate).getTime();
+    const to = input.EndDate === undefined ? Infinity : new Date(input.EndDate).getTime();
+    const alarm = this.alarms.get(ctx.region)?.get(input.AlarmName);
+    const items = (alarm?.history ?? [])
+      .filter((h) => h.t >= from && h.t <= to)
+      .map((h) => ({
+        AlarmName: input.AlarmName,
+        AlarmType: 'MetricAlarm',
+        Timestamp: new Date(h.t),
+        HistoryItemType: 'StateUpdate',
+        HistorySummary: `Alarm updated from ${h.from} to ${h.to}`,
+        HistoryData: JSON.stringify({ version: '1.0', oldState: { stateValue: h.from }, newState: { stateValue: h.to, stateReason: h.reason } }),
+      }));
+    if (input.ScanBy !== 'TimestampAscending') items.reverse();
+    return { AlarmHistoryItems: items.slice(0, input.MaxRecords ?? 100) };
   }
 
   private alarmShape(a: Alarm) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights } from '../../../lambdas/shift-traffic/core.js';
+import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, wentToAlarm } from '../../../lambdas/shift-traffic/core.js';
 import type { TrafficConfig } from '../../../lambdas/shared/config-schema.js';
 
 const traffic: TrafficConfig = {
@@ -71,5 +71,26 @@ describe('firingAlarms', () => {
     ['a Region that cannot be read stops the drain', [{ region: 'us-east-1', error: 'TimeoutError' }], [], ['alarms in us-east-1 could not be read (TimeoutError)']],
   ] as const)('%s', (_label, readings, optional, expected) => {
     expect(firingAlarms(readings, ['app-5xx', ...optional], optional)).toEqual(expected);
+  });
+});
+
+describe('alarmedSince', () => {
+  const item = (from: string, to: string, t: string) => ({ Timestamp: new Date(t), HistorySummary: `Alarm updated from ${from} to ${to}`, HistoryData: JSON.stringify({ oldState: { stateValue: from }, newState: { stateValue: to } }) });
+  it('reports an alarm that went to ALARM since the last check, with the first time, and nothing for other transitions', () => {
+    expect(
+      alarmedSince([
+        { region: 'us-east-1', name: 'a', items: [item('ALARM', 'OK', '2026-04-02T08:03:00Z'), item('OK', 'ALARM', '2026-04-02T08:02:00Z'), item('OK', 'ALARM', '2026-04-02T08:01:00Z')] },
+        { region: 'us-west-2', name: 'b', items: [item('INSUFFICIENT_DATA', 'OK', '2026-04-02T08:02:00Z')] },
+        { region: 'us-west-2', name: 'c', items: [] },
+      ]),
+    ).toEqual(['a (us-east-1) went to ALARM at 2026-04-02T08:01:00.000Z since the last check']);
+  });
+  it('does not repeat an alarm already reported in ALARM now; an unreadable history is reported', () => {
+    expect(alarmedSince([{ region: 'us-east-1', name: 'a', items: [item('OK', 'ALARM', '2026-04-02T08:01:00Z')] }], ['a (us-east-1) is in ALARM'])).toEqual([]);
+    expect(alarmedSince([{ region: 'us-east-1', name: 'a', error: 'AccessDenied' }])).toEqual(['the history of a in us-east-1 could not be read (AccessDenied)']);
+  });
+  it('reads the summary when HistoryData is not JSON', () => {
+    expect(wentToAlarm({ HistoryData: 'x', HistorySummary: 'Alarm updated from OK to ALARM' })).toBe(true);
+    expect(wentToAlarm({ HistorySummary: 'Alarm updated from ALARM to OK' })).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,33 @@ describe('shift-traffic', () => {
   it('check-alarms: all OK passes', async () => {
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
     await expect(handler(event('check-alarms'))).resolves.toMatchObject({ ok: true, firing: [] });
+  });
+
+  it('check-alarms since the last check: an alarm that went to ALARM and is OK again still fails the step (its state-update history)', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
+    cw.on(DescribeAlarmHistoryCommand).callsFake(async (input: { AlarmName: string }, getClient: () => CloudWatchClient) => {
+      const region = await getClient().config.region();
+      if (region !== 'us-east-1' || input.AlarmName !== 'app-5xx') return { AlarmHistoryItems: [] };
+      return {
+        AlarmHistoryItems: [
+          { AlarmName: 'app-5xx', Timestamp: new Date('2026-04-02T08:01:40.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from ALARM to OK', HistoryData: JSON.stringify({ oldState: { stateValue: 'ALARM' }, newState: { stateValue: 'OK' } }) },
+          { AlarmName: 'app-5xx', Timestamp: new Date('2026-04-02T08:01:10.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from OK to ALARM', HistoryData: JSON.stringify({ oldState: { stateValue: 'OK' }, newState: { stateValue: 'ALARM' } }) },
+        ],
+      };
+    });
+    const out = await handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' });
+    expect(out).toMatchObject({ ok: false, firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:01:10.000Z since the last check'] });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmHistoryCommand, { AlarmName: 'app-5xx', HistoryItemType: 'StateUpdate', StartDate: new Date('2026-04-02T08:00:00.000Z') });
+    // A history that cannot be read fails the step too (the gate cannot vouch for it).
+    cw.on(DescribeAlarmHistoryCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    await expect(handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' })).resolves.toMatchObject({ ok: false, firing: expect.arrayContaining(['the history of app-5xx in us-east-1 could not be read (Throttling)']) });
+  });
+
+  it('check-alarms without `since` reads no history; every action says when it ran', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
+    const out = await handler(event('check-alarms'));
+    expect(out.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(cw).not.toHaveReceivedCommand(DescribeAlarmHistoryCommand);
   });
 
   it('refuses a database without traffic records, and a shift without percent', async () => {

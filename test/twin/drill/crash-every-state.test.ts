@@ -23,7 +23,6 @@ import {
   libraryScenarios,
   runCrashCase,
   type Baseline,
-  type Check,
   type CrashResult,
   type Recovery,
   type Workflow,
