@@ -231,11 +231,14 @@ class TwinSession implements SqlSession {
       const upsert = tail.length > 0 && !/^returning/i.test(tail) ? true : /^replace/i.test(norm);
       const pk = (rows as { pk?: string }).pk;
       const conflictCol = tm[1] ? ident(tm[1]) : pk ?? cols[0]!;
-      const existing = upsert ? rows.findIndex((r) => r.values[conflictCol] === values[conflictCol]) : -1;
+      const existing = upsert ? findByKey(rows, conflictCol, values[conflictCol]) : -1;
       const row = { values, writtenAt: this.world.clock.now() };
       if (existing >= 0) {
-        if (!/^nothing$/i.test(tm[2] ?? '')) rows[existing] = row;
-      } else if (!upsert && pk && rows.some((r) => r.values[pk] === values[pk])) {
+        if (!/^nothing$/i.test(tm[2] ?? '')) {
+          rows[existing] = row;
+          keyIndexes.delete(rows);
+        }
+      } else if (!upsert && pk && findByKey(rows, pk, values[pk]) >= 0) {
         throw isPg(this.engine)
           ? new DbError(`duplicate key value violates unique constraint "${table}_pkey"`, '23505')
           : new DbError(`Duplicate entry '${String(values[pk])}' for key 'PRIMARY'`, 'ER_DUP_ENTRY', 1062);
@@ -287,4 +290,28 @@ export function installSqlTwin(world: World): () => void {
     if (previous === undefined) delete g[SQL_CONNECTOR_SYMBOL];
     else g[SQL_CONNECTOR_SYMBOL] = previous;
   };
+}
+
+/**
+ * Key lookups of INSERT (duplicate primary key, upsert conflict) through an index per rows array
+ * and column: value → index of its first row. The application clients insert a row every second,
+ * and a linear scan per insert made long drills quadratic (a 5-hour run spent most of its time
+ * here). The index only grows by appending; a row replaced in place drops it (rebuilt lazily), and
+ * a hit is checked against the row, so a change made elsewhere can never give a wrong answer.
+ */
+const keyIndexes = new WeakMap<object, Map<string, { byValue: Map<unknown, number>; length: number }>>();
+
+function findByKey(rows: ReadonlyArray<{ values: Record<string, unknown> }>, col: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isNaN(value)) return -1; // NaN === NaN is false
+  let perColumn = keyIndexes.get(rows);
+  if (!perColumn) keyIndexes.set(rows, (perColumn = new Map()));
+  let index = perColumn.get(col);
+  if (!index || index.length > rows.length) perColumn.set(col, (index = { byValue: new Map(), length: 0 }));
+  for (; index.length < rows.length; index.length++) {
+    const v = rows[index.length]!.values[col];
+    if (!index.byValue.has(v)) index.byValue.set(v, index.length);
+  }
+  const at = index.byValue.get(value);
+  if (at === undefined) return -1;
+  return rows[at]?.values[col] === value ? at : rows.findIndex((r) => r.values[col] === value);
 }
