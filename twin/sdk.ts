@@ -13,7 +13,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
-  CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
+  CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
@@ -81,7 +81,7 @@ const SPECS: ClientSpec[] = [
     service: 'cloudwatch',
     commands: {
       PutMetricData: PutMetricDataCommand, GetMetricData: GetMetricDataCommand, GetMetricStatistics: GetMetricStatisticsCommand, PutMetricAlarm: PutMetricAlarmCommand,
-      DescribeAlarms: DescribeAlarmsCommand, SetAlarmState: SetAlarmStateCommand, DeleteAlarms: DeleteAlarmsCommand,
+      DescribeAlarms: DescribeAlarmsCommand, DescribeAlarmHistory: DescribeAlarmHistoryCommand, SetAlarmState: SetAlarmStateCommand, DeleteAlarms: DeleteAlarmsCommand,
     },
   },
   {
@@ -165,7 +165,15 @@ async function callTwin(world: World, service: ServiceKey, op: string, input: un
  * Routes every modelled SDK command of every client to the world. Returns the uninstall function
  * (restores the real `send`).
  */
-export function installSdkTwin(world: World): () => void {
+export function installSdkTwin(installed: World): () => void {
+  // aws-sdk-client-mock keeps every stub (and so its fakes) in a module-level sinon sandbox even
+  // after restore(): the fakes reach the world through this holder, emptied on uninstall, so a
+  // finished drill's world can be garbage-collected (a campaign runs hundreds in one process).
+  const holder: { world?: World } = { world: installed };
+  const worldOf = (): World => {
+    if (!holder.world) throw new TwinUnsupportedError('twin: the SDK twin of a finished drill was called after it was uninstalled');
+    return holder.world;
+  };
   const stubs: AwsStub<any, any, any>[] = [];
   for (const spec of SPECS) {
     const m = mockClient(spec.client as any) as AwsStub<any, any, any>;
@@ -173,7 +181,7 @@ export function installSdkTwin(world: World): () => void {
       Promise.reject(new TwinUnsupportedError(`twin: ${spec.service} command ${command?.constructor?.name ?? '?'} is not modelled`)),
     );
     for (const [op, cmd] of Object.entries(spec.commands)) {
-      m.on(cmd as any).callsFake((input: unknown, getClient: () => any) => callTwin(world, spec.service, op, input, getClient()));
+      m.on(cmd as any).callsFake(async (input: unknown, getClient: () => any) => callTwin(worldOf(), spec.service, op, input, getClient()));
     }
     stubs.push(m);
   }
@@ -192,13 +200,14 @@ export function installSdkTwin(world: World): () => void {
       const opts = client?.config?.translateConfig?.marshallOptions ?? {};
       // the twin passes whole items, never a bare AttributeValue: no map-wrapper shortcut
       const uopts = { ...(client?.config?.translateConfig?.unmarshallOptions ?? {}), convertWithoutMapWrapper: false };
-      const out = (await callTwin(world, 'dynamodb', op, marshalDocInput(op, input, opts), client)) as Record<string, any>;
+      const out = (await callTwin(worldOf(), 'dynamodb', op, marshalDocInput(op, input, opts), client)) as Record<string, any>;
       return unmarshalDocOutput(out, uopts);
     });
   }
   stubs.push(doc);
   return () => {
     for (const s of stubs.reverse()) s.restore();
+    holder.world = undefined;
   };
 }
 

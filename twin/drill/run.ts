@@ -536,7 +536,22 @@ function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabas
 async function applyOperator(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent): Promise<void> {
   const region = deployment.controlRegion;
   const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
-  await twinContext.run(as, async () => {
+  // The operator may not reach the control Region (its outage, a throttle): as on AWS, the action
+  // fails, the operator is told, and the drill goes on.
+  await twinContext.run(as, () =>
+    operatorActs(world, deployment, db, event, region).catch((err: unknown) => {
+      const e = err as Error;
+      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
+        operator: event.operator,
+        ...(event.operator === 'start-failover' ? {} : { step: event.step }),
+        error: e?.name ?? 'Error',
+      });
+    }),
+  );
+}
+
+async function operatorActs(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent, region: string): Promise<void> {
+  {
     if (event.operator === 'start-failover') {
       const reason = 'drill scenario: start-failover';
       world.log('operator', `operator asks for a failover of ${db.config.name}`, { operator: 'start-failover', requestedBy: 'drill-operator' });
@@ -564,7 +579,7 @@ async function applyOperator(world: World, deployment: Deployment, db: DeployedD
     } catch (err) {
       world.log('operator', `the answer was refused: ${(err as Error).message}`, { operator: event.operator, step: event.step, error: (err as Error).name });
     }
-  });
+  }
 }
 
 // ------------------------------------------------------------------ DNS and writers when a run ends

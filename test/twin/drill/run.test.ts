@@ -124,3 +124,17 @@ describe('runDrill: IAM is enforced from the synthesized policies', () => {
     expect(exitStatus(report)).toBe(0);
   });
 });
+
+describe('runDrill: an operator who cannot reach the control Region', () => {
+  it('is told the action failed, and the drill goes on (found by the chaos campaign: it used to crash the runner)', async () => {
+    const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
+    for (const [file, line] of [
+      ['scenarios/operator-approves-during-control-region-outage.json', /^the operator could not approve the failover: TransientAwsError: .*us-west-2/],
+      ['scenarios/operator-start-failover-during-control-region-outage.json', /^the operator could not ask for a failover: TimeoutError: events:PutEvents in us-west-2/],
+    ] as const) {
+      const report = await runDrill(loadScenarioFile(file), { seed: 1 });
+      expect(report.timeline.filter((t) => t.source === 'operator').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
+      expect(exitStatus(report), file).toBe(0);
+    }
+  });
+});
