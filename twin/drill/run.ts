@@ -459,6 +459,7 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
   const noop = (why: string): void => void world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
   switch (event.fault) {
     case 'primary-crash':
+      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
       world.crashInstance(db.primary.id, db.primary.region);
       return;
     case 'primary-unreachable': {
@@ -470,6 +471,7 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
       return;
     }
     case 'primary-recover':
+      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
       world.recoverInstance(db.primary.id, db.primary.region);
       world.heal(undefined, db.primary.id);
       return;
@@ -513,14 +515,21 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
   }
 }
 
-function standbyExists(world: World, db: DeployedDatabase): boolean {
-  return db.standby.kind === 'cluster' ? !!world.rds.getCluster(db.standby.id, db.standby.region) : !!world.rds.getInstance(db.standby.id, db.standby.region);
+function siteExists(world: World, site: DeployedDatabase['standby']): boolean {
+  return site.kind === 'cluster' ? !!world.rds.getCluster(site.id, site.region) : !!world.rds.getInstance(site.id, site.region);
 }
+
+const standbyExists = (world: World, db: DeployedDatabase): boolean => siteExists(world, db.standby);
 
 /** The trigger alarm (the in-Region heartbeat alarm) goes ALARM then OK, `count` times. */
 function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number): void {
   const name = alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
   const set = async (value: 'ALARM' | 'OK', i: number) => {
+    // The alarm lives in the primary's Region: while that Region is out, there is nothing to flap.
+    if (world.isRegionOut(db.primary.region)) {
+      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${db.primary.region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
+      return;
+    }
     world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${name} set to ${value}`, { fault: 'alarm-flap', alarm: name, state: value });
     await twinContext.run({ principal: deployment.operator, region: db.primary.region, vantage: 'drill-operator' }, () =>
       world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region: db.primary.region, principal: deployment.operator }),
