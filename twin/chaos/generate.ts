@@ -1,0 +1,379 @@
+/**
+ * The chaos campaign's generator: from one seed, a small palette of configs and any number of
+ * random scenario files (SCENARIOS.md "Scenario file") drawn against it. Same seed, same palette,
+ * same scenarios: everything is drawn from named {@link Prng} streams of twin/random.ts.
+ *
+ * Each scenario is a plain JSON object that embeds its config, so it replays on its own with
+ * `failover drill --scenario FILE --seed S`. Configs come from a small palette (default 8) because
+ * every distinct config costs a CDK synthesis (cached on disk, see twin/drill/synth.ts).
+ *
+ * What is varied:
+ * - configs: readiness (hot, warm, cold, Aurora global), engine, failover mode, fencing, quorum
+ *   and vantage layout (with or without the control-plane vantage point and a witness Region),
+ *   probe rounds, RPO budget, cooldown, approval timeouts, failback policy and stability time;
+ * - scenarios: 1–8 events over a 1–6 h run — crashes, partitions from random vantage subsets,
+ *   recoveries, outages of either site Region (and recoveries), replica lag and crashes, alarm
+ *   flaps and duplicates, throttling, API errors, Lambda errors on random functions, and operator
+ *   actions at random times (late, duplicate, wrong step, rejections, manual failovers).
+ *
+ * No expectations are generated: the campaign judges runs by the invariants only.
+ *
+ * Every config passes `validateConfig` and every scenario `validateScenario`;
+ * {@link assertValidCase} checks it (the campaign calls it for each case it runs).
+ */
+import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
+import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
+import { validateConfig } from '../../lib/config/index.js';
+import { Prng } from '../random.js';
+import { validateScenario } from '../scenario/load.js';
+import type { Scenario, ScenarioEventInput, ServiceName, Step } from '../scenario/schema.js';
+
+/** Default number of configs in a campaign's palette. */
+export const DEFAULT_PALETTE_SIZE = 8;
+/** Shortest and longest generated run, seconds. */
+export const MIN_RUN_FOR_SECONDS = 3600;
+export const MAX_RUN_FOR_SECONDS = 6 * 3600;
+/** Most events in one generated scenario. */
+export const MAX_EVENTS = 8;
+
+/** Standby kinds of the palette. */
+export const STANDBY_KINDS = ['hot', 'warm', 'cold', 'aurora-global'] as const;
+export type StandbyKind = (typeof STANDBY_KINDS)[number];
+
+const PRIMARY_REGION = 'us-east-1';
+const STANDBY_REGION = 'us-west-2';
+const WITNESS_REGION = 'eu-west-1';
+const SITE_REGIONS = [PRIMARY_REGION, STANDBY_REGION] as const;
+
+/** A scenario file as the generator writes it (durations in seconds). */
+export interface ChaosScenarioFile {
+  name: string;
+  description: string;
+  config: FailoverConfigInput;
+  runFor: number;
+  events: ScenarioEventInput[];
+}
+
+/** One config of the palette. */
+export interface PaletteEntry {
+  /** `c0` .. `c<K-1>`. */
+  id: string;
+  /** One line: what this config is (`hot postgres, automatic, quorum 3/5, ...`). */
+  label: string;
+  config: FailoverConfigInput;
+  /** The validator's warnings (risky but legal settings), one line each. */
+  warnings: string[];
+}
+
+/** One generated run: its scenario file and the drill seed. */
+export interface ChaosCase {
+  /** 0-based position in the campaign. */
+  index: number;
+  /** Seed of the drill (`runDrill(scenario, {seed})`). */
+  drillSeed: number;
+  /** Palette entry id the config came from. */
+  configId: string;
+  file: ChaosScenarioFile;
+}
+
+/** A generated case or palette entry that the product's validators refuse: a generator bug. */
+export class ChaosGenerationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChaosGenerationError';
+  }
+}
+
+// ------------------------------------------------------------------ configs
+
+const VANTAGE_LAYOUTS: ReadonlyArray<ReadonlyArray<{ name: string; region: string }>> = [
+  // The example: two in the primary's Region, one in the standby's, a witness.
+  [
+    { name: 'use1-a', region: PRIMARY_REGION },
+    { name: 'use1-b', region: PRIMARY_REGION },
+    { name: 'usw2', region: STANDBY_REGION },
+    { name: 'euw1', region: WITNESS_REGION },
+  ],
+  // One per Region.
+  [
+    { name: 'use1', region: PRIMARY_REGION },
+    { name: 'usw2', region: STANDBY_REGION },
+    { name: 'euw1', region: WITNESS_REGION },
+  ],
+  // No witness (warned by the validator).
+  [
+    { name: 'use1', region: PRIMARY_REGION },
+    { name: 'usw2-a', region: STANDBY_REGION },
+    { name: 'usw2-b', region: STANDBY_REGION },
+  ],
+  // Two witnesses.
+  [
+    { name: 'use1', region: PRIMARY_REGION },
+    { name: 'usw2', region: STANDBY_REGION },
+    { name: 'euw1', region: WITNESS_REGION },
+    { name: 'euc1', region: 'eu-central-1' },
+    { name: 'aps1', region: 'ap-southeast-1' },
+  ],
+];
+
+/**
+ * Draws palette entry `index` (an independent stream per entry). Standby kind, vantage layout,
+ * failback policy and fencing cycle with the index (from a seeded offset), so even a small palette
+ * covers each of them; the rest is drawn at random.
+ */
+export function generateConfig(seed: number, index: number): PaletteEntry {
+  const r = new Prng(`chaos:${seed}:config:${index}`);
+  const offsets = new Prng(`chaos:${seed}:palette`);
+  // Each later block of entries shifts the cycle by one, so two cycles of one length do not pair up forever.
+  const cycle = <T>(items: readonly T[], shift = 0): T => items[(offsets.int(0, items.length - 1) + index + shift * Math.floor(index / items.length)) % items.length]!;
+  const kind: StandbyKind = cycle(STANDBY_KINDS);
+  const layout = cycle(VANTAGE_LAYOUTS, 1);
+  const policy = cycle(['manual-approval', 'automatic', 'never'] as const);
+  const fencing = cycle(['required', 'required', 'best-effort', 'required', 'required'] as const);
+  const aurora = kind === 'aurora-global';
+  const engine = aurora ? r.pick(['aurora-postgresql', 'aurora-mysql'] as const) : r.pick(['postgres', 'postgres', 'mysql'] as const);
+  const includeControlPlane = r.chance(0.75);
+  const total = layout.length + (includeControlPlane ? 1 : 0);
+  const majority = Math.floor(total / 2) + 1;
+  const quorum = r.chance(0.7) ? majority : r.int(Math.max(1, majority - 1), total);
+  const mode = r.chance(0.65) ? 'automatic' : 'manual';
+  const stabilityMinutes = r.pick([0, 5, 15, 30]);
+  const sg = { primary: 'sg-0a1b2c3d4e5f60718', standby: 'sg-0f1e2d3c4b5a69788' };
+  const standbyIds = policy !== 'never' || r.chance(0.5);
+
+  const primary = aurora
+    ? { region: PRIMARY_REGION, clusterId: 'orders-use1', globalClusterId: 'orders-global', securityGroupIds: [sg.primary] }
+    : { region: PRIMARY_REGION, instanceId: 'orders-primary', securityGroupIds: [sg.primary] };
+  const standbyBase = { region: STANDBY_REGION, ...(standbyIds ? { securityGroupIds: [sg.standby] } : {}) };
+  const standby = aurora
+    ? { ...standbyBase, clusterId: 'orders-usw2', globalClusterId: 'orders-global', readiness: 'hot' as const }
+    : kind === 'cold'
+      ? { ...standbyBase, instanceId: 'orders-cold', readiness: 'cold' as const, coldStandby: { stackName: 'orders-cold-standby' } }
+      : kind === 'warm'
+        ? { ...standbyBase, instanceId: 'orders-replica', readiness: 'warm' as const, promotedInstanceClass: 'db.r6g.xlarge' }
+        : { ...standbyBase, instanceId: 'orders-replica', readiness: 'hot' as const };
+
+  const rpoBudgetSeconds = r.pick([5, 30, 30, 120, 900]);
+  const cooldownMinutes = r.pick([0, 15, 60]);
+  const approvalTimeoutMinutes = r.pick([10, 30, 60]);
+  const probeRounds = r.pick([2, 3, 3]);
+  const probeIntervalSeconds = r.pick([5, 10, 15]);
+  const replicas = r.chance(0.5);
+  const config: FailoverConfigInput = {
+    controlRegion: r.chance(0.75) ? STANDBY_REGION : WITNESS_REGION,
+    notifications: { emails: ['oncall@example.com'] },
+    databases: [
+      {
+        name: 'orders',
+        engine,
+        primary,
+        standby,
+        dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.orders.internal', ttlSeconds: r.pick([10, 30, 60]) },
+        credentials: {
+          secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf',
+          ...(replicas ? { secretReplicaRegions: [STANDBY_REGION, WITNESS_REGION] } : {}),
+          databaseName: 'orders',
+        },
+        detection: { vantagePoints: layout.map((v) => ({ ...v })), quorum, probeRounds, probeIntervalSeconds, includeControlPlane },
+        failover: { mode, rpoBudgetSeconds, fencing, cooldownMinutes, approvalTimeoutMinutes },
+        failback: { policy, stabilityMinutes, approvalTimeoutHours: r.pick([1, 2, 24]) },
+      },
+    ],
+  } as FailoverConfigInput;
+  let warnings: string[];
+  try {
+    warnings = validateConfig(config, `chaos palette c${index}`).warnings.map((w) => `${w.path}: ${w.message}`);
+  } catch (err) {
+    throw new ChaosGenerationError(`palette config c${index} (seed ${seed}) is invalid: ${(err as Error).message}`);
+  }
+  const label =
+    `${kind} ${engine}, ${mode}, fencing ${fencing}, quorum ${quorum}/${total}${includeControlPlane ? ' (with rds-api)' : ''}, ` +
+    `${layout.length} vantage points, rpo ${rpoBudgetSeconds}s, cooldown ${cooldownMinutes}m, failback ${policy} (stable ${stabilityMinutes}m)`;
+  return { id: `c${index}`, label, config, warnings };
+}
+
+/** The palette: K configs drawn from the campaign seed. */
+export function generatePalette(seed: number, size = DEFAULT_PALETTE_SIZE): PaletteEntry[] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`palette size must be a whole number ≥ 1, got ${size}`);
+  return Array.from({ length: size }, (_, i) => generateConfig(seed, i));
+}
+
+// ------------------------------------------------------------------ events
+
+/** Operations worth failing, per service (what the workflows and handlers call). */
+const OPERATIONS: Record<ServiceName, readonly string[]> = {
+  rds: ['DescribeDBInstances', 'PromoteReadReplica', 'ModifyDBInstance', 'DescribeDBClusters', 'FailoverGlobalCluster', 'DescribeGlobalClusters', 'CreateDBInstanceReadReplica'],
+  route53: ['ChangeResourceRecordSets', 'GetChange', 'ListResourceRecordSets'],
+  dynamodb: ['PutItem', 'UpdateItem', 'GetItem', 'Query', 'TransactWriteItems'],
+  sfn: ['SendTaskSuccess', 'SendTaskFailure', 'StartExecution'],
+  cloudwatch: ['PutMetricData', 'DescribeAlarms', 'GetMetricData'],
+  sns: ['Publish'],
+  cloudformation: ['UpdateStack', 'DescribeStacks'],
+  lambda: ['Invoke'],
+};
+const SERVICE_NAMES = Object.keys(OPERATIONS) as ServiceName[];
+const ERROR_CODES = ['InternalFailure', 'ServiceUnavailable', 'InternalServerError'];
+
+/** The vantage names a `primary-unreachable` may list for this config. */
+export function vantageNames(config: FailoverConfigInput): string[] {
+  const detection = config.databases[0]!.detection;
+  return [...detection.vantagePoints.map((v) => v.name), ...(detection.includeControlPlane === false ? [] : ['rds-api'])];
+}
+
+/** A non-empty random subset, in the given order. */
+function subset<T>(r: Prng, items: readonly T[]): T[] {
+  const chosen = items.filter(() => r.chance(0.5));
+  return chosen.length > 0 ? chosen : [r.pick(items)];
+}
+
+/** A time in [from, to], whole seconds. */
+const timeIn = (r: Prng, from: number, to: number): number => r.int(Math.max(0, Math.floor(from)), Math.max(0, Math.floor(to)));
+
+/**
+ * The "story" of a run: the main failure (or none) with its optional recovery, as events. Noise
+ * (transient errors, operators) is added by {@link noiseEvent}.
+ */
+function storyEvents(r: Prng, config: FailoverConfigInput, runFor: number): ScenarioEventInput[] {
+  const start = timeIn(r, 60, runFor * 0.4);
+  const recoverAt = (): number => timeIn(r, start + 600, runFor);
+  const story = r.pick(['crash', 'crash', 'partition', 'outage', 'outage', 'flap', 'manual', 'none'] as const);
+  const events: ScenarioEventInput[] = [];
+  switch (story) {
+    case 'crash':
+      events.push({ at: start, fault: 'primary-crash' });
+      if (r.chance(0.6) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'primary-recover' });
+      break;
+    case 'partition':
+      events.push({ at: start, fault: 'primary-unreachable', from: subset(r, vantageNames(config)) });
+      if (r.chance(0.6) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'primary-recover' });
+      break;
+    case 'outage': {
+      const region = r.chance(0.75) ? PRIMARY_REGION : STANDBY_REGION;
+      events.push({ at: start, fault: 'region-outage', region });
+      if (r.chance(0.7) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'region-recover', region });
+      break;
+    }
+    case 'flap':
+      events.push({ at: start, fault: 'alarm-flap', count: r.int(1, 6), every: r.pick([30, 60, 120, 300]) });
+      break;
+    case 'manual':
+      events.push({ at: start, operator: 'start-failover' });
+      break;
+    case 'none':
+      break;
+  }
+  return events;
+}
+
+/** One random extra event anywhere in the run. */
+function noiseEvent(r: Prng, config: FailoverConfigInput, runFor: number): ScenarioEventInput {
+  const at = timeIn(r, 0, runFor);
+  const step = (): Step => (r.chance(0.6) ? 'failover' : 'failback');
+  const kind = r.pick([
+    'approve', 'approve', 'approve', 'reject', 'start-failover',
+    'primary-crash', 'primary-unreachable', 'primary-recover', 'region-outage', 'region-recover',
+    'replica-lag', 'replica-lag', 'replica-crash', 'alarm-flap', 'duplicate-alarm',
+    'api-throttle', 'api-error', 'lambda-error', 'lambda-error',
+  ] as const);
+  switch (kind) {
+    case 'approve':
+    case 'reject':
+      return { at, operator: kind, step: step() };
+    case 'start-failover':
+      return { at, operator: 'start-failover' };
+    case 'primary-crash':
+    case 'primary-recover':
+    case 'replica-crash':
+      return { at, fault: kind };
+    case 'primary-unreachable':
+      return { at, fault: kind, from: subset(r, vantageNames(config)) };
+    case 'region-outage':
+    case 'region-recover':
+      return { at, fault: kind, region: r.pick(SITE_REGIONS) };
+    case 'replica-lag':
+      return { at, fault: kind, seconds: r.pick([0, 0, 2, 10, 45, 300, 3600]) };
+    case 'alarm-flap':
+      return { at, fault: kind, count: r.int(1, 5), every: r.pick([30, 60, 120]) };
+    case 'duplicate-alarm':
+      return { at, fault: kind, count: r.int(1, 4) };
+    case 'api-throttle': {
+      const service = r.pick(SERVICE_NAMES);
+      return { at, fault: kind, service, ...(r.chance(0.5) ? { operation: r.pick(OPERATIONS[service]) } : {}), count: r.int(1, 6) };
+    }
+    case 'api-error': {
+      const service = r.pick(SERVICE_NAMES);
+      return { at, fault: kind, service, operation: r.pick(OPERATIONS[service]), code: r.pick(ERROR_CODES), count: r.int(1, 3) };
+    }
+    case 'lambda-error':
+      return { at, fault: kind, function: r.pick(FUNCTION_NAMES.filter((f) => f !== 'approval-page')), count: r.int(1, 3) };
+  }
+}
+
+/** Operators answering the approval the story probably asks for, sometimes late or twice. */
+function operatorEvents(r: Prng, story: ScenarioEventInput[], runFor: number): ScenarioEventInput[] {
+  const first = story[0];
+  if (!first || !r.chance(0.6)) return [];
+  const base = Number(first.at);
+  const events: ScenarioEventInput[] = [];
+  const action = r.chance(0.75) ? 'approve' : 'reject';
+  const at = Math.min(runFor, base + r.pick([60, 300, 900, 1800, 2400, 7200]));
+  events.push({ at, operator: action, step: 'failover' });
+  if (r.chance(0.25)) events.push({ at: Math.min(runFor, at + r.int(0, 120)), operator: r.chance(0.5) ? action : 'reject', step: 'failover' });
+  if (r.chance(0.4)) events.push({ at: timeIn(r, at, runFor), operator: r.chance(0.8) ? 'approve' : 'reject', step: 'failback' });
+  return events;
+}
+
+/** Draws case `index` of the campaign with seed `seed` against `palette`. */
+export function generateCase(seed: number, index: number, palette: readonly PaletteEntry[]): ChaosCase {
+  if (palette.length === 0) throw new RangeError('the palette is empty');
+  const r = new Prng(`chaos:${seed}:case:${index}`);
+  const entry = r.pick(palette);
+  const drillSeed = r.int(1, 2 ** 31 - 1);
+  // Log-uniform between 1 h and 6 h (mean about 2.8 h): drill time grows with the horizon, and
+  // most of what goes wrong happens in the first hours.
+  const runFor = Math.round(Math.exp(r.uniform(Math.log(MIN_RUN_FOR_SECONDS), Math.log(MAX_RUN_FOR_SECONDS))) / 60) * 60;
+  let events = [...storyEvents(r, entry.config, runFor)];
+  events.push(...operatorEvents(r, events, runFor));
+  const noise = r.int(events.length === 0 ? 1 : 0, 4);
+  for (let i = 0; i < noise; i++) events.push(noiseEvent(r, entry.config, runFor));
+  events = events.slice(0, MAX_EVENTS).sort((a, b) => Number(a.at) - Number(b.at));
+  const name = `chaos-${seed}-${index}`;
+  return {
+    index,
+    drillSeed,
+    configId: entry.id,
+    file: {
+      name,
+      description: `Chaos campaign seed ${seed}, run ${index}, config ${entry.id} (${entry.label}); replay: failover drill --scenario FILE --seed ${drillSeed}`,
+      config: structuredClone(entry.config),
+      runFor,
+      events,
+    },
+  };
+}
+
+/** What a campaign runs: the palette and `runs` cases. */
+export interface CampaignPlan {
+  seed: number;
+  palette: PaletteEntry[];
+  cases: ChaosCase[];
+}
+
+/** The whole campaign's plan from its seed. */
+export function generateCampaign(options: { seed: number; runs: number; configs?: number }): CampaignPlan {
+  const palette = generatePalette(options.seed, options.configs ?? DEFAULT_PALETTE_SIZE);
+  const cases = Array.from({ length: options.runs }, (_, i) => generateCase(options.seed, i, palette));
+  return { seed: options.seed, palette, cases };
+}
+
+/**
+ * Validates a generated scenario file as the drill command would (`validateScenario`), returning
+ * the normalized scenario. Throws {@link ChaosGenerationError} when the product refuses it.
+ */
+export function assertValidCase(file: ChaosScenarioFile, source = file.name): Scenario {
+  try {
+    return validateScenario(file, { source: `${source}.json` });
+  } catch (err) {
+    throw new ChaosGenerationError(`generated scenario ${source} is invalid: ${(err as Error).message}`);
+  }
+}

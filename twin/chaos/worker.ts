@@ -1,0 +1,58 @@
+/**
+ * A chaos campaign worker: a child process (forked by twin/chaos/pool.ts with tsx) that runs the
+ * drills it is sent, one after the other (`runDrill` takes process-wide globals: one drill per
+ * process at a time), and answers each with a {@link DrillVerdict}.
+ *
+ * Messages in: {@link WorkerRequest}; out: {@link WorkerResponse}. A drill that throws is answered
+ * with `threw` (a twin or app crash is a finding); the worker itself keeps going.
+ */
+import { validateConfig } from '../../lib/config/index.js';
+import type { WorkerRequest, WorkerResponse, DrillVerdict } from './protocol.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const runner = import('../drill/run.js');
+const synth = import('../drill/synth.js');
+const load = import('../scenario/load.js');
+
+/** Runs one request; never throws (errors become the answer). */
+async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  const started = performance.now();
+  if (request.type === 'synth') {
+    try {
+      const { synthesizeApp } = await synth;
+      const result = await synthesizeApp(validateConfig(request.config, 'chaos palette').config);
+      return { type: 'synth', id: request.id, cache: result.cache, ms: result.ms };
+    } catch (err) {
+      return { type: 'synth', id: request.id, cache: 'error', ms: performance.now() - started, error: describe(err) };
+    }
+  }
+  let verdict: DrillVerdict;
+  try {
+    const { validateScenario } = await load;
+    const scenario = validateScenario(request.file, { source: `${request.file.name}.json` });
+    const { runDrill } = await runner;
+    const report = await runDrill(scenario, { seed: request.seed });
+    verdict = {
+      outcome: report.outcome,
+      failovers: report.failovers,
+      violations: report.invariants.filter((i) => !i.held).map((i) => ({ name: i.name, detail: i.detail })),
+      wallMs: performance.now() - started,
+    };
+  } catch (err) {
+    verdict = { violations: [], wallMs: performance.now() - started, threw: describe(err) };
+  }
+  return { type: 'drill', id: request.id, verdict };
+}
+
+const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err));
+
+// Requests are handled strictly one after the other.
+let queue: Promise<void> = Promise.resolve();
+process.on('message', (request: WorkerRequest) => {
+  queue = queue.then(async () => {
+    const response = await handle(request);
+    process.send?.(response);
+  });
+});
+process.on('disconnect', () => process.exit(0));
