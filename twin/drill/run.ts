@@ -87,12 +87,14 @@ export interface DrillOptions {
 /**
  * An injected crash (twin/drill/sfn-runtime.ts `armCrash`) and how the operator recovers:
  * `redrive` (RedriveExecution: the same execution goes on from the state that did not finish),
- * `restart` (a failover: the operator asks for a failover by hand, `failover start`, which takes
- * the stopped run's lease over; a failback: StartExecution of the failback with the original input,
- * a new name, which the product refuses to act on and reports) or `none`.
+ * `restart` (StartExecution of the same machine with the original input, a new name: the product
+ * acts on nothing the stopped run had not decided: a lease it still holds is reported `blocked`, a
+ * released one meets the cooldown or the stale-trigger check), `operator-failover` (the
+ * operator decides to fail over by hand, `failover start`, which takes the stopped run's lease
+ * over: a human decision, so it may promote where the stopped run would not have) or `none`.
  */
 export interface DrillCrash extends CrashPlan {
-  recover: 'redrive' | 'restart' | 'none';
+  recover: 'redrive' | 'restart' | 'operator-failover' | 'none';
   /** Virtual seconds from the crash to the recovery. @default 120 */
   recoverAfterSeconds?: number;
 }
@@ -408,11 +410,11 @@ function armCrash(world: World, deployment: Deployment, crash: DrillCrash): void
   deployment.sfn.armCrash(crash, (e) => {
     if (crash.recover === 'none') return;
     const delayMs = (crash.recoverAfterSeconds ?? 120) * 1000;
-    world.clock.schedule(delayMs, () => recoverCrashed(world, deployment, crash.recover as 'redrive' | 'restart', e), `operator ${crash.recover} ${e.name}`);
+    world.clock.schedule(delayMs, () => recoverCrashed(world, deployment, crash.recover as Exclude<DrillCrash['recover'], 'none'>, e), `operator ${crash.recover} ${e.name}`);
   });
 }
 
-async function recoverCrashed(world: World, deployment: Deployment, how: 'redrive' | 'restart', e: ExecutionRecord): Promise<void> {
+async function recoverCrashed(world: World, deployment: Deployment, how: Exclude<DrillCrash['recover'], 'none'>, e: ExecutionRecord): Promise<void> {
   const region = e.stateMachineArn.split(':')[3] ?? deployment.controlRegion;
   const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
   await twinContext.run(as, async () => {
@@ -420,9 +422,9 @@ async function recoverCrashed(world: World, deployment: Deployment, how: 'redriv
       if (how === 'redrive') {
         world.log('operator', `operator redrives ${e.stateMachine} ${shortName(e.name)} (it stopped at "${e.crash?.state ?? '?'}")`, { operator: 'redrive', execution: e.name });
         await world.call('sfn', 'RedriveExecution', { executionArn: e.arn }, { region, principal: deployment.operator });
-      } else if (e.stateMachine === 'failover' && e.database && deployment.databases[e.database]) {
-        // An operator starts a failover again the way the product offers: `failover start` (an
-        // operator request on the product bus), which takes over the lease the stopped run left.
+      } else if (how === 'operator-failover' && e.database && deployment.databases[e.database]) {
+        // An operator decides to fail over by hand (`failover start`: an operator request on the
+        // product bus), which takes over the lease the stopped run left.
         await applyOperator(world, deployment, deployment.databases[e.database]!, { at: 0, operator: 'start-failover' } as OperatorEvent);
       } else {
         const name = `${e.name}-restart`.slice(0, 80);

@@ -33,7 +33,8 @@ import { loadScenarioFile, resolveConfig, type Scenario } from '../../../twin/sc
 import type { World } from '../../../twin/world.js';
 
 export type Workflow = 'failover' | 'failback';
-export type Recovery = 'redrive' | 'restart';
+/** `operator-failover` (`failover start` after the crash) is a human decision to fail over: the suite uses it where the uncrashed run fails over too. */
+export type Recovery = 'redrive' | 'restart' | 'operator-failover';
 export const WORKFLOWS: readonly Workflow[] = ['failover', 'failback'];
 export const RECOVERIES: readonly Recovery[] = ['redrive', 'restart'];
 
