@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import type { CliIo } from '../../bin/cli/context.js';
+import { fakeIo } from '../helpers/cli-io.js';
 
 const ddb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -35,13 +35,6 @@ const record = (over: Record<string, unknown> = {}) => ({
   ttl: 1,
   ...over,
 });
-
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {}, run: async () => 0 };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
 
 const realResolve = callerIdentity.resolve;
 const regions: string[] = [];

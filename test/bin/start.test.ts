@@ -9,18 +9,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptTrigger } from '../../lambdas/accept-trigger/core.js';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import type { CliIo } from '../../bin/cli/context.js';
+import { fakeIo } from '../helpers/cli-io.js';
 import { loadConfigFile } from '../../lib/config/index.js';
 
 const events = mockClient(EventBridgeClient);
 const CALLER = 'arn:aws:sts::123456789012:assumed-role/oncall/alice';
-
-function fakeIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {}, run: async () => 0 };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
 
 const realResolve = callerIdentity.resolve;
 beforeEach(() => {
