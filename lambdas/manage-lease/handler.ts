@@ -146,9 +146,16 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       output = result.ok ? recordedAfterUpdate(result.item) : recordRefused(result.old, request);
       break;
     }
-    case 'read':
-      output = readOutcome(await getItem(key));
+    case 'read': {
+      const item = await getItem(key);
+      output = readOutcome(item);
+      // A lease held by a run that has stopped is said so (the failback reports it instead of waiting on it).
+      if (item?.holder && item.holder !== request.holder) {
+        const status = await holderStatus(item.holder);
+        if (holderStopped(status)) output = heldByStoppedOutcome(output, status);
+      }
       break;
+    }
   }
   return manageLeaseOutput.parse({ ...output, current: currentRoles(input.database, output.writer) });
 };

@@ -195,6 +195,8 @@ export const FAILBACK_STATES = {
   heldByStoppedRun: 'Is the lease held by a run that has stopped?',
   recordBlocked: 'Tell the operators the lease is held by a stopped run',
   blocked: 'Failback blocked by a stopped run: redrive it',
+  rolesHeldByStoppedRun: 'Is the lease held by a run that has stopped (roles read)?',
+  noteStoppedHolder: 'Note the stopped run that holds the lease',
 } as const;
 
 /** Timing of the bounded wait loops that the plan does not size. */
@@ -344,6 +346,21 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     }).next(releaseLease);
 
   // ------------------------------------------------------------ start: roles, plan
+  // A run that stopped half-way (crashed, stopped by hand, escalated) holds the lease: this run never
+  // starts the failback over on top of whatever that run left (it could fence the only writer);
+  // the operators are told, and the stopped run is redriven (it goes on where it stopped).
+  const blocked = Fail.jsonPath(scope, S.blocked, {
+    comment: 'The lease is held by a run that has stopped. Redrive that run (it resumes where it stopped); nothing was done here.',
+    error: 'LeaseHeldByStoppedRun',
+    cause: 'The incident lease is held by a failover or failback run that has stopped: redrive it, or ask for a failover by hand',
+  });
+  const recordBlocked = record(
+    S.recordBlocked,
+    'blocked',
+    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: $.stringAt('$.incidentId') },
+    failure,
+    true,
+  ).next(blocked);
   const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' });
   const nameIncident = pass(S.nameIncident, '$.failback', { 'incidentId.$': "States.Format('{}-failback', $.incidentId)" });
   const noLeaseYet = Pass.jsonPath(scope, S.noLeaseYet, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' });
@@ -360,7 +377,17 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     .next(nameIncident)
     .next(noLeaseYet)
     .next(readRoles)
-    .next(Choice.jsonPath(scope, S.rolesStillOurs).when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles).otherwise(recordRolesChanged));
+    .next(
+      Choice.jsonPath(scope, S.rolesHeldByStoppedRun)
+        // A run that stopped half-way holds the lease (it may have switched half the roles): report it and stop.
+        .when(
+          Condition.stringEquals('$.roles.outcome', 'held-by-stopped-run'),
+          Pass.jsonPath(scope, S.noteStoppedHolder, { inputPath: '$.roles', resultPath: '$.lease' }).next(recordBlocked),
+        )
+        .otherwise(
+          Choice.jsonPath(scope, S.rolesStillOurs).when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles).otherwise(recordRolesChanged),
+        ),
+    );
   const plan = step(S.plan, 'plan-failback', { database: db() }, '$.plan', failure);
   actOnRoles.next(plan);
 
@@ -403,21 +430,6 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   plan.next(pass(S.startWaiting, '$.wait', { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' }).next(checkOriginal));
 
   const actOnLeaseRoles = Pass.jsonPath(scope, S.actOnLeaseRoles, { inputPath: '$.lease.current', resultPath: '$.database' });
-  // A run that stopped half-way (crashed, stopped by hand, escalated) holds the lease: this run never
-  // starts the failback over on top of whatever that run left (it could fence the only writer);
-  // the operators are told, and the stopped run is redriven (it goes on where it stopped).
-  const blocked = Fail.jsonPath(scope, S.blocked, {
-    comment: 'The lease is held by a run that has stopped. Redrive that run (it resumes where it stopped); nothing was done here.',
-    error: 'LeaseHeldByStoppedRun',
-    cause: 'The incident lease is held by a failover or failback run that has stopped: redrive it, or ask for a failover by hand',
-  });
-  const recordBlocked = record(
-    S.recordBlocked,
-    'blocked',
-    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: $.stringAt('$.incidentId') },
-    failure,
-    true,
-  ).next(blocked);
   takeLease.next(
     Choice.jsonPath(scope, S.leaseTaken, { comment: 'Never during a failover: another run holds the lease, so wait and ask again (bounded by failback.maxWaitHours).' })
       .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)

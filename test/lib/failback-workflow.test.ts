@@ -601,6 +601,16 @@ describe('failback definition: runs in the local interpreter', () => {
     for (const s of [S.fence, S.promote, S.switchDns, S.releaseLease, S.preserve]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
 
+  it('stops at once when reading the roles finds the lease held by a run that has stopped (it may have switched half the roles): tells the operators', async () => {
+    const r = recorder();
+    const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
+    const run = await runLocal(local, input, happyPath(r, configured, { [S.readRoles]: roles({ outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('LeaseHeldByStoppedRun');
+    expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, epoch: 7, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
+    for (const s of [S.plan, S.checkOriginal, S.takeLease, S.fence, S.promote, S.switchDns, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
+  });
+
   it('gives up when the original site never comes back (maxWaitHours): no lease was taken, the operators are told', async () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r, configured, { [S.checkOriginal]: original(false, { giveUp: true }) }));

@@ -110,6 +110,19 @@ describe('manage-lease acquire', () => {
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
+  it('read: a lease held by a stopped run says so (held-by-stopped-run), one held by a running run or by the reader is a plain read', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: other, epoch: 7, writer: 'primary' }) });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
+    await expect(handler(input('read'))).resolves.toMatchObject({ acquired: false, outcome: 'held-by-stopped-run', heldBy: other, holderStatus: 'ABORTED', epoch: 7 });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'read', heldBy: other });
+    sfn.reset();
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 7 }) });
+    await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'read', heldBy: me });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+  });
+
   it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'PENDING_REDRIVE' });
