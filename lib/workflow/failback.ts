@@ -825,7 +825,9 @@ function buildDrain(
 
   const read = step(S.readTraffic, 'shift-traffic', { database: db(), action: 'read', ...ids() }, '$.traffic', failure);
   const start = Pass.jsonPath(scope, S.startDrain, {
-    parameters: { index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)' },
+    // `since`: the alarms' history is read from the drain's start, then from each check: no gap,
+    // even between two steps (a run that stopped there and was redriven still sees what fired).
+    parameters: { index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)', 'since.$': '$.traffic.at' },
     resultPath: '$.drainAt',
   });
   const take = Pass.jsonPath(scope, S.nextStep, { parameters: { 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' }, resultPath: '$.drainStep' });
@@ -845,8 +847,8 @@ function buildDrain(
     rollBackOnError,
   );
   const observe = Wait.jsonPath(scope, S.observe, { time: WaitTime.secondsPath('$.plan.drain.intervalSeconds') });
-  // Each check also looks at what the alarms did since the previous one (the shift, then the last
-  // check): an alarm that fired and cleared in between still stops the drain.
+  // Each check also looks at what the alarms did since the previous check (or the drain's start): an
+  // alarm that fired and cleared in between still stops the drain.
   const checkAlarms = step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', since: $$.stringAt('$.checks.since'), ...ids() }, '$.alarms', rollBackOnError);
   const count = Pass.jsonPath(scope, S.countObservations, {
     parameters: { attempt: $$.mathAdd($$.numberAt('$.checks.attempt'), 1), limit: $$.numberAt('$.checks.limit'), since: $$.stringAt('$.alarms.at') },
@@ -854,7 +856,7 @@ function buildDrain(
   });
   const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: 'TrafficAlarm', 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(rollBack);
   const held = Pass.jsonPath(scope, S.stepHeld, {
-    parameters: { index: $$.mathAdd($$.numberAt('$.drainAt.index'), 1), count: $$.numberAt('$.drainAt.count') },
+    parameters: { index: $$.mathAdd($$.numberAt('$.drainAt.index'), 1), count: $$.numberAt('$.drainAt.count'), since: $$.stringAt('$.alarms.at') },
     resultPath: '$.drainAt',
   });
   const left = Choice.jsonPath(scope, S.stepsLeft).when(Condition.numberLessThanJsonPath('$.drainAt.index', '$.drainAt.count'), take).otherwise(next);
@@ -868,7 +870,7 @@ function buildDrain(
         .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), held)
         .otherwise(observe),
     );
-  take.next(shift).next(recordStep).next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.shift.at' }, resultPath: '$.checks' })).next(observe);
+  take.next(shift).next(recordStep).next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.drainAt.since' }, resultPath: '$.checks' })).next(observe);
   read.next(start).next(left);
   return read;
 }

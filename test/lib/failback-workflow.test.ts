@@ -97,7 +97,7 @@ describe('failback definition: shape', () => {
   });
 
   it('drains traffic one step after the other (a loop, so an alarm stops it at once), and any failure rolls the weights back', () => {
-    expect(state(S.startDrain).Parameters).toEqual({ index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)' });
+    expect(state(S.startDrain).Parameters).toEqual({ index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)', 'since.$': '$.traffic.at' });
     expect(state(S.nextStep).Parameters).toEqual({ 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' });
     expect(state(S.stepsLeft)).toMatchObject({ Choices: [{ Variable: '$.drainAt.index', NumericLessThanPath: '$.drainAt.count', Next: S.nextStep }], Default: S.howToSwitch });
     for (const name of [S.shiftStep, S.recordStep, S.checkAlarms]) expect((state(name).Catch as Array<{ Next: string }>).at(-1)?.Next, name).toBe(S.rollBack);
@@ -515,12 +515,12 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.shiftStep)[0]).toMatchObject({ action: 'shift', incidentId: 'inc-1-failback', epoch: 8 });
     // The 10 % step was watched for its 3 observations; the alarm came during the 50 % step.
     expect(observations).toBe(5);
-    // Each check looks at the alarms' history since the shift, then since the previous check: nothing between two checks goes unseen.
+    // Each check looks at the alarms' history since the drain started (the read), then since the previous check, across steps too: no gap.
     expect(r.inputsOf(S.checkAlarms).map((i) => i.since)).toEqual([
-      '2026-04-02T07:10:00.000Z',
+      AT,
       '2026-04-02T08:01:00.000Z',
       '2026-04-02T08:02:00.000Z',
-      '2026-04-02T07:50:00.000Z',
+      '2026-04-02T08:03:00.000Z',
       '2026-04-02T08:04:00.000Z',
     ]);
     expect(r.inputsOf(S.rollBack)[0]).toMatchObject({ action: 'restore', before });
