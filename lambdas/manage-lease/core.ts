@@ -110,7 +110,15 @@ export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
     : stale
       ? '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR (#lastChangeAt < :cooldownStart AND #lastChangeAt < :triggeredAt))'
       : '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)';
-  const update = 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #writer = if_not_exists(#writer, :primary) ADD #epoch :one';
+  return takePlan(request, now, condition, '', {
+    ...(request.ignoreCooldown ? {} : { ':cooldownStart': cooldownStart(now, request.cooldownMinutes) }),
+    ...(stale ? { ':triggeredAt': request.triggeredAt } : {}),
+  });
+}
+
+/** Takes the lease for `request` under `condition` (epoch + 1); `also` adds SET clauses, `values` their values. */
+function takePlan(request: LeaseRequest, now: Date, condition: string, also: string, values: Record<string, unknown>): UpdatePlan {
+  const update = `SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, ${also}#writer = if_not_exists(#writer, :primary) ADD #epoch :one`;
   return {
     UpdateExpression: update,
     ConditionExpression: condition,
@@ -121,8 +129,7 @@ export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
       ':now': now.toISOString(),
       ':primary': 'primary',
       ':one': 1,
-      ...(request.ignoreCooldown ? {} : { ':cooldownStart': cooldownStart(now, request.cooldownMinutes) }),
-      ...(stale ? { ':triggeredAt': request.triggeredAt } : {}),
+      ...values,
     },
   };
 }
@@ -173,21 +180,7 @@ export const isExecutionArn = (holder: string): boolean => /^arn:aws[a-z-]*:stat
  * cleanly). The epoch increments, so anything the stopped run left pending is fenced off.
  */
 export function takeOverPlan(request: LeaseRequest, stoppedHolder: string, now: Date): UpdatePlan {
-  const condition = '#holder = :stopped';
-  const update = 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #takenOverFrom = :stopped, #writer = if_not_exists(#writer, :primary) ADD #epoch :one';
-  return {
-    UpdateExpression: update,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: namesUsedIn(condition, update),
-    ExpressionAttributeValues: {
-      ':stopped': stoppedHolder,
-      ':holder': request.holder,
-      ':incidentId': request.incidentId,
-      ':now': now.toISOString(),
-      ':primary': 'primary',
-      ':one': 1,
-    },
-  };
+  return takePlan(request, now, '#holder = :stopped', '#takenOverFrom = :stopped, ', { ':stopped': stoppedHolder });
 }
 
 /** The outcome of a take-over (ALL_NEW). */

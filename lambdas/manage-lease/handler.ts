@@ -48,6 +48,12 @@ const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const ddb = regional<DynamoDBClient>(DynamoDBClient as never, ownRegion());
 const sfn = regional<SFNClient>(SFNClient as never, ownRegion());
 
+/** The holder's status when its execution has stopped; undefined while it runs. */
+async function stoppedStatus(holder: string): Promise<HolderStatus | undefined> {
+  const status = await holderStatus(holder);
+  return holderStopped(status) ? status : undefined;
+}
+
 /** How the holder's execution stands; a holder that is not an execution ARN counts as running (never taken over). */
 async function holderStatus(holder: string): Promise<HolderStatus> {
   if (!isExecutionArn(holder)) return 'RUNNING';
@@ -116,8 +122,8 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
       output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
       if (!result.ok && output.outcome === 'already-handled' && output.heldBy) {
-        const status = await holderStatus(output.heldBy);
-        if (holderStopped(status)) {
+        const status = await stoppedStatus(output.heldBy);
+        if (status) {
           // Only a human's request takes over. A run of the same incident started again does not: it
           // would start over on top of whatever the stopped run left half-done (redrive that run instead).
           if (input.takeOverStopped) {
@@ -151,8 +157,8 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       output = readOutcome(item);
       // A lease held by a run that has stopped is said so (the failback reports it instead of waiting on it).
       if (item?.holder && item.holder !== request.holder) {
-        const status = await holderStatus(item.holder);
-        if (holderStopped(status)) output = heldByStoppedOutcome(output, status);
+        const status = await stoppedStatus(item.holder);
+        if (status) output = heldByStoppedOutcome(output, status);
       }
       break;
     }
