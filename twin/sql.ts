@@ -127,6 +127,11 @@ class TwinSession implements SqlSession {
     private readonly engine: string,
   ) {}
 
+  /** The instance (or cluster) the session is connected to (the drill's application clients read it). */
+  get targetId(): string {
+    return this.state.target.db.id;
+  }
+
   private get target(): DbTarget {
     return this.state.target;
   }
@@ -255,6 +260,9 @@ class TwinSession implements SqlSession {
     this.world.network.close(this.state);
   }
 }
+
+/** The instance (or cluster) id a twin session is connected to; undefined for any other session. */
+export const sessionTarget = (session: SqlSession): string | undefined => (session instanceof TwinSession ? session.targetId : undefined);
 
 /** Builds the twin's SqlConnector for a world. */
 export function createSqlConnector(world: World): SqlConnector {

@@ -1,37 +1,50 @@
 /**
- * The data-loss guard (safety rule 4): how much would be lost by promoting the standby now, read
- * as of the trigger, against `rpoBudgetSeconds`. Pure: picks the datapoint and decides; the handler
- * fetches. An unknown figure is never within budget (a human must accept the risk).
+ * The data-loss guard (safety rule 4): how much would be lost by promoting the standby, judged as
+ * of the failure's onset, against `rpoBudgetSeconds`. Pure: picks the figure and decides; the
+ * handler fetches. An unknown figure is never within budget (a human must accept the risk).
+ *
+ * The figure is the data behind (lambdas/shared/data-behind.ts): for PostgreSQL the source's
+ * OldestReplicationSlotLag overrules ReplicaLag (the time since the last replayed commit) when it
+ * says nothing was unreceived. It is read from the last metric period that ended before the
+ * failure can have begun ({@link onsetNotBefore}): after the onset a PostgreSQL replica's
+ * ReplicaLag keeps growing with the time its source has been unreachable, which is not data.
  */
 import type { CheckBudgetOutput } from '../shared/contracts.js';
+import { describeFigure, latestFigure, type DataBehind, type LagPoint } from '../shared/data-behind.js';
 
 /** One CloudWatch datapoint (the timestamp is the start of its period). */
-export interface Datapoint {
-  timestamp: Date;
-  value: number;
-}
+export type Datapoint = LagPoint;
 
-/** How far before the trigger datapoints are fetched, and the grace after it (one period). */
+/** How far before the onset datapoints are fetched. */
 export const LOOKBACK_MS = 10 * 60_000;
-export const GRACE_MS = 60_000;
 export const PERIOD_SECONDS = 60;
 
-/** The GetMetricData window around the trigger: [triggeredAt − 10 min, triggeredAt + 1 min]. */
-export const metricWindow = (triggeredAt: Date): { start: Date; end: Date } => ({
-  start: new Date(triggeredAt.getTime() - LOOKBACK_MS),
-  end: new Date(triggeredAt.getTime() + GRACE_MS),
-});
+/** The trigger alarm's heartbeat settings (detection.heartbeat). */
+export interface HeartbeatSettings {
+  periodSeconds: number;
+  evaluationPeriods: number;
+}
 
 /**
- * The latest datapoint at or before triggeredAt + 60 s whose value is ≥ 0 (ReplicaLag -1 means
- * "replication not active": not a lag figure). Undefined when there is none.
+ * The earliest moment the failure can have begun, given when the trigger fired: the trigger alarm
+ * goes to ALARM once enough of its last `evaluationPeriods` heartbeat periods breach, so the first
+ * breaching heartbeat (and the failure before it) lies within that evaluation range; one more
+ * period covers the alarm's evaluation delay. For other triggers (an RDS failure event, an
+ * operator) this is earlier than the onset too, or the figure is read later than needed, which
+ * can only over-estimate. triggeredAt − (evaluationPeriods + 1) × periodSeconds.
  */
-export function pickDatapoint(points: Datapoint[], triggeredAt: Date): Datapoint | undefined {
-  const limit = triggeredAt.getTime() + GRACE_MS;
-  return points
-    .filter((p) => Number.isFinite(p.value) && p.value >= 0 && p.timestamp.getTime() <= limit)
-    .reduce<Datapoint | undefined>((best, p) => (!best || p.timestamp.getTime() > best.timestamp.getTime() ? p : best), undefined);
-}
+export const onsetNotBefore = (triggeredAt: Date, heartbeat: HeartbeatSettings): Date =>
+  new Date(triggeredAt.getTime() - (heartbeat.evaluationPeriods + 1) * heartbeat.periodSeconds * 1000);
+
+/** The GetMetricData window: [onset − 10 min, onset]. */
+export const metricWindow = (onset: Date): { start: Date; end: Date } => ({
+  start: new Date(onset.getTime() - LOOKBACK_MS),
+  end: onset,
+});
+
+/** The newest figure whose whole period ended at or before the onset (a period still running at the onset may hold a datapoint taken after it). */
+export const figureBeforeOnset = (figures: readonly DataBehind[], onset: Date): DataBehind | undefined =>
+  latestFigure(figures, { notAfter: new Date(onset.getTime() - PERIOD_SECONDS * 1000) });
 
 const decide = (lagSeconds: number | null, budgetSeconds: number, source: string, detail: string): CheckBudgetOutput => ({
   lagSeconds,
@@ -43,39 +56,42 @@ const decide = (lagSeconds: number | null, budgetSeconds: number, source: string
 
 const fmt = (seconds: number): string => `${Number(seconds.toFixed(3))} s`;
 
-export interface MetricFacts {
-  /** ReplicaLag (seconds) or AuroraGlobalDBRPOLag (milliseconds). */
-  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag';
-  /** The standby whose metric it is. */
+export interface FigureFacts {
+  /** The metric(s) read, for the "no figure" detail: `ReplicaLag`, `AuroraGlobalDBRPOLag`. */
+  metric: string;
+  /** The standby whose figure it is. */
   resource: string;
-  points: Datapoint[];
+  /** Data behind per period (shared/data-behind.ts). */
+  figures: readonly DataBehind[];
   triggeredAt: Date;
+  /** {@link onsetNotBefore}. */
+  onset: Date;
   budgetSeconds: number;
-  /** Extra fact for the detail (e.g. the replication status). */
+  /** Extra facts for the detail (e.g. the replication status, an unreadable slot metric). */
   note?: string;
 }
 
-/** The budget decision from a lag metric. */
-export function decideFromMetric(facts: MetricFacts): CheckBudgetOutput {
-  const point = pickDatapoint(facts.points, facts.triggeredAt);
+/** The budget decision from the data behind as of the onset. */
+export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
+  const figure = figureBeforeOnset(facts.figures, facts.onset);
   const note = facts.note ? ` ${facts.note}` : '';
-  if (!point) {
+  const asOf = `the failure cannot have begun before ${facts.onset.toISOString()} (trigger at ${facts.triggeredAt.toISOString()})`;
+  if (!figure) {
     return decide(
       null,
       facts.budgetSeconds,
       facts.metric,
-      `No valid ${facts.metric} datapoint for ${facts.resource} in the 10 minutes before the trigger (${facts.triggeredAt.toISOString()}): ` +
-        `the lag cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
+      `No valid ${facts.metric} datapoint for ${facts.resource} in the 10 minutes before the failure's onset (${asOf}): ` +
+        `the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
     );
   }
-  const lagSeconds = facts.metric === 'AuroraGlobalDBRPOLag' ? point.value / 1000 : point.value;
-  const within = lagSeconds <= facts.budgetSeconds;
+  const within = figure.seconds <= facts.budgetSeconds;
   return decide(
-    lagSeconds,
+    figure.seconds,
     facts.budgetSeconds,
-    facts.metric,
-    `${facts.metric} of ${facts.resource} was ${fmt(lagSeconds)} at ${point.timestamp.toISOString()} ` +
-      `(${within ? 'within' : 'over'} the ${fmt(facts.budgetSeconds)} budget).${note}`,
+    figure.source,
+    `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget: ${facts.resource} was ${describeFigure(figure)}, ` +
+      `the last period before the failure's onset (${asOf}).${note}`,
   );
 }
 

@@ -1,8 +1,10 @@
 /**
- * check-data-loss-budget: reads, in the standby's Region, how far behind the standby was when the
- * trigger fired, and compares it with `rpoBudgetSeconds`.
- * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby, plus DescribeDBInstances
- *   of the standby (a terminated replication or a non-replica has no usable lag);
+ * check-data-loss-budget: reads how much data the standby was behind when the failure began (the
+ * last metric period before its earliest onset, see core.ts) and compares it with `rpoBudgetSeconds`.
+ * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby (standby Region), plus
+ *   DescribeDBInstances of the standby (a terminated replication or a non-replica has no usable
+ *   lag); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
+ *   Region does not answer, ReplicaLag alone, which can only over-estimate);
  * - Aurora (hot/warm): AWS/RDS AuroraGlobalDBRPOLag (ms) of the standby cluster;
  * - cold standbys: the latest restorable time of the primary's automated backups replicated to the
  *   standby Region (DescribeDBInstanceAutomatedBackups).
@@ -18,12 +20,15 @@ import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { checkBudgetInput, checkBudgetOutput, type CheckBudgetOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { auroraDataBehind, instanceDataBehind } from '../shared/data-behind.js';
+import { logger } from '../shared/logger.js';
 import {
   decideFromBackups,
-  decideFromMetric,
+  decideFromFigures,
   decideNoFigure,
   decideUnusableReplica,
   metricWindow,
+  onsetNotBefore,
   PERIOD_SECONDS,
   replicaProblem,
   type BackupFacts,
@@ -37,11 +42,11 @@ const rds = (region: string) => regional<RDSClient>(RDSClient as never, region);
 
 async function lagDatapoints(
   region: string,
-  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag',
+  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag' | 'OldestReplicationSlotLag',
   dimension: { Name: string; Value: string },
-  triggeredAt: Date,
+  onset: Date,
 ): Promise<Datapoint[]> {
-  const { start, end } = metricWindow(triggeredAt);
+  const { start, end } = metricWindow(onset);
   try {
     const out = await cloudWatch(region).send(
       new GetMetricDataCommand({
@@ -63,6 +68,19 @@ async function lagDatapoints(
     return timestamps.map((t, i) => ({ timestamp: new Date(t), value: values[i] ?? Number.NaN }));
   } catch (err) {
     throw toFailoverError(err, 'cloudwatch:GetMetricData');
+  }
+}
+
+/**
+ * The primary's OldestReplicationSlotLag (PostgreSQL), or why it could not be read: its Region may
+ * be the one that failed. Without it the figure is ReplicaLag alone (never an under-estimate).
+ */
+async function slotLag(region: string, primaryId: string, onset: Date): Promise<{ points: Datapoint[]; note?: string }> {
+  try {
+    return { points: await lagDatapoints(region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: primaryId }, onset) };
+  } catch (err) {
+    logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: awsErrorName(err) });
+    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${awsErrorName(err)}): ReplicaLag alone.` };
   }
 }
 
@@ -97,6 +115,7 @@ async function replicatedBackups(region: string, primaryId: string): Promise<Bac
 async function check(database: DatabaseConfig, triggeredAt: Date): Promise<CheckBudgetOutput> {
   const { standby, primary } = database;
   const budget = database.failover.rpoBudgetSeconds;
+  const onset = onsetNotBefore(triggeredAt, database.detection.heartbeat);
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
       return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget);
@@ -105,16 +124,22 @@ async function check(database: DatabaseConfig, triggeredAt: Date): Promise<Check
   }
   if (isAurora(database.engine)) {
     if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget);
-    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, triggeredAt);
-    return decideFromMetric({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, points, triggeredAt, budgetSeconds: budget });
+    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, onset);
+    return decideFromFigures({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, figures: auroraDataBehind('AuroraGlobalDBRPOLag', points), triggeredAt, onset, budgetSeconds: budget });
   }
   if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget);
   const replica = await describeReplica(standby.region, standby.instanceId);
   const problem = replicaProblem(standby.instanceId, replica);
   if (problem) return decideUnusableReplica(problem, budget);
-  const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, triggeredAt);
-  const note = replica.replicationStatus && replica.replicationStatus !== 'replicating' ? `Replication status now: ${replica.replicationStatus}.` : undefined;
-  return decideFromMetric({ metric: 'ReplicaLag', resource: standby.instanceId, points, triggeredAt, budgetSeconds: budget, note });
+  const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, onset);
+  const postgres = database.engine.includes('postgres');
+  const slot = postgres && primary.instanceId ? await slotLag(primary.region, primary.instanceId, onset) : { points: [] };
+  const notes = [
+    ...(replica.replicationStatus && replica.replicationStatus !== 'replicating' ? [`Replication status now: ${replica.replicationStatus}.`] : []),
+    ...(slot.note ? [slot.note] : []),
+  ];
+  const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points });
+  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset, budgetSeconds: budget, note: notes.join(' ') || undefined });
 }
 
 export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {

@@ -5,27 +5,17 @@
  * Healthy = available, still replicating from the current primary, a recent lag datapoint within
  * failback.maxLagSeconds, and the site's in-Region heartbeat alarm not in ALARM (and readable).
  * Stable = healthy for the whole stability window without a relapse: any unhealthy check restarts
- * the window (no thrashing). Drained = a lag of exactly 0 measured in a period that started after
- * writes were fenced. PostgreSQL's ReplicaLag (now() − last replayed commit) grows on an idle
- * source, so for PostgreSQL the source's OldestReplicationSlotLag (bytes of WAL the replica has not
- * received) is the proof; ReplicaLag is the fallback when that metric has no datapoint.
+ * the window (no thrashing). Drained = 0 s behind in a period that started after writes were
+ * fenced. Lag is the data behind (lambdas/shared/data-behind.ts), one measure for both: on
+ * PostgreSQL ReplicaLag (now() − last replayed commit) grows on an idle source, so the source's
+ * OldestReplicationSlotLag of 0 (no WAL the replica has not received) makes a period 0 s behind.
  */
 import { isSourceOf } from '../preserve-old-primary/core.js';
 
 /** A lag datapoint is recent when its period started at most this long ago. */
 export const FRESH_LAG_MS = 5 * 60_000;
 
-export interface LagPoint {
-  timestamp: Date;
-  value: number;
-}
-
-/** The newest valid (≥ 0: -1 means "replication not active") datapoint whose period starts at or after `notBefore`. */
-export function latestPoint(points: readonly LagPoint[], notBefore: Date): LagPoint | undefined {
-  return points
-    .filter((p) => Number.isFinite(p.value) && p.value >= 0 && p.timestamp.getTime() >= notBefore.getTime())
-    .reduce<LagPoint | undefined>((best, p) => (!best || p.timestamp.getTime() > best.timestamp.getTime() ? p : best), undefined);
-}
+export type { LagPoint } from '../shared/data-behind.js';
 
 /** An RDS instance replica as DescribeDBInstances shows it. */
 export interface InstanceReplica {
@@ -107,10 +97,4 @@ export function stabilityOf(healthy: boolean, healthySince: string | null, relap
   if (!healthy) return { healthySince: null, relapses: relapses + (healthySince ? 1 : 0), stable: false };
   const since = healthySince && Number.isFinite(Date.parse(healthySince)) ? healthySince : now.toISOString();
   return { healthySince: since, relapses, stable: now.getTime() - Date.parse(since) >= windowSeconds * 1000 };
-}
-
-/** Drained: the newest datapoint of a period that started at or after `since` is exactly 0. */
-export function drainedOf(points: readonly LagPoint[], since: Date): { drained: boolean; value?: number } {
-  const p = latestPoint(points, since);
-  return p ? { drained: p.value === 0, value: p.value } : { drained: false };
 }

@@ -5,7 +5,8 @@
  *
  * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
  * Clients: RDS and CloudWatch in the site's Region; CloudWatch in the source's Region
- * (OldestReplicationSlotLag of a PostgreSQL source).
+ * (OldestReplicationSlotLag of a PostgreSQL source). Lag is the data behind
+ * (lambdas/shared/data-behind.ts), the same figure for the stability window and the drain.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -18,7 +19,8 @@ import { InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
-import { drainedOf, FRESH_LAG_MS, healthOf, latestPoint, stabilityOf, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
+import { auroraDataBehind, instanceDataBehind, latestFigure, type DataBehind } from '../shared/data-behind.js';
+import { FRESH_LAG_MS, healthOf, stabilityOf, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
@@ -123,56 +125,61 @@ async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> 
   const dimension = { Name: aurora ? 'DBClusterIdentifier' : 'DBInstanceIdentifier', Value: id };
   const name = alarmName(PREFIX, db.name, 'in-region');
 
+  /**
+   * The data behind per period from `from` (shared/data-behind.ts), the same measure for the
+   * stability window and the drain: ReplicaLag of the replica; for PostgreSQL, the source's
+   * OldestReplicationSlotLag of 0 overrules it (ReplicaLag is the time since the last replayed
+   * commit, which grows on a quiet source).
+   */
+  const figuresFrom = async (from: Date): Promise<DataBehind[]> => {
+    if (read === 'unreachable') return [];
+    const points = await metric(site.region, lagMetric, dimension, from, now);
+    if (aurora) return auroraDataBehind('AuroraGlobalDBReplicationLag', points);
+    // The source's Region may not answer: then ReplicaLag alone (it can only over-estimate).
+    const slot = db.engine.includes('postgres')
+      ? await metric(other.region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: sourceId }, from, now).catch((err: unknown) => {
+          logger.warn('OldestReplicationSlotLag of the source could not be read', { region: other.region, sourceId, error: awsErrorName(err) });
+          return [] as LagPoint[];
+        })
+      : [];
+    return instanceDataBehind({ engine: db.engine, replicaLag: points, slotLag: slot });
+  };
+
   if (input.mode === 'drained') {
     if (aurora) throw new InvalidInputError('check-replica: drained mode is for instance replicas (an Aurora switchover synchronizes by itself)');
     const since = input.since ? new Date(input.since) : now;
     if (!Number.isFinite(since.getTime())) throw new InvalidInputError(`check-replica: since is not a time: ${input.since}`);
-    let proof: { drained: boolean; value?: number } = { drained: false };
-    let lagSource = 'none';
-    if (db.engine.includes('postgres')) {
-      const slot = await metric(other.region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: sourceId }, since, now);
-      if (latestPoint(slot, since)) {
-        proof = drainedOf(slot, since);
-        lagSource = 'OldestReplicationSlotLag';
-      }
-    }
-    if (lagSource === 'none' && read !== 'unreachable') {
-      const lag = await metric(site.region, 'ReplicaLag', dimension, since, now);
-      if (latestPoint(lag, since)) {
-        proof = drainedOf(lag, since);
-        lagSource = 'ReplicaLag';
-      }
-    }
+    const figure = latestFigure(await figuresFrom(since), { notBefore: since });
     const status = replica.found ? (replica.status ?? 'unknown') : 'absent';
     const reasons = [
       ...(read === 'unreachable' ? ['the replica\'s Region does not answer'] : []),
-      ...(lagSource === 'none' ? [`no lag datapoint since ${since.toISOString()} yet`] : proof.drained ? [] : [`${lagSource} is ${proof.value}${lagSource === 'OldestReplicationSlotLag' ? ' bytes' : ' s'}`]),
+      ...(!figure ? [`no lag datapoint since ${since.toISOString()} yet`] : figure.seconds === 0 ? [] : [`${figure.source} is ${figure.seconds} s`]),
     ];
     return {
       status,
-      lagSeconds: lagSource === 'ReplicaLag' ? (proof.value ?? null) : null,
-      lagSource,
+      lagSeconds: figure?.seconds ?? null,
+      lagSource: figure?.source ?? 'none',
       alarm: 'not-checked',
       healthy: replica.found && status === 'available',
       reasons,
       healthySince: null,
       relapses: input.relapses,
       stable: false,
-      drained: proof.drained && replica.found,
+      drained: figure?.seconds === 0 && replica.found,
       since: since.toISOString(),
       endpoint: replica.found ? (replica.endpoint ?? null) : null,
     };
   }
 
-  const points = read === 'unreachable' ? [] : await metric(site.region, lagMetric, dimension, new Date(now.getTime() - FRESH_LAG_MS), now);
-  const point = latestPoint(points, new Date(now.getTime() - FRESH_LAG_MS));
-  const lagSeconds = point ? (aurora ? point.value / 1000 : point.value) : undefined;
+  const fresh = new Date(now.getTime() - FRESH_LAG_MS);
+  const figure = latestFigure(await figuresFrom(fresh), { notBefore: fresh });
+  const lagSeconds = figure?.seconds;
   const alarm = read === 'unreachable' ? 'unknown' : await alarmState(site.region, name);
   const health = healthOf({
     replica,
     source: { region: other.region, id: sourceId },
     lagSeconds,
-    lagSource: lagMetric,
+    lagSource: figure?.source ?? lagMetric,
     maxLagSeconds: db.failback.maxLagSeconds,
     alarm,
     alarmName: name,
@@ -182,7 +189,7 @@ async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> 
   return {
     status: health.status,
     lagSeconds: lagSeconds ?? null,
-    lagSource: lagMetric,
+    lagSource: figure?.source ?? lagMetric,
     alarm,
     healthy: health.healthy,
     reasons: health.reasons,

@@ -47,7 +47,7 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'manage-lease': 'Failover: takes, releases and records the per-database incident lease (epoch)',
   'probe-vantage': 'Failover: asks one vantage point (probe function or RDS API) whether the primary answers',
   'evaluate-verdict': 'Failover: reaches the quorum verdict from the probe rounds',
-  'check-data-loss-budget': 'Failover: compares the replica lag at the trigger time with the RPO budget',
+  'check-data-loss-budget': 'Failover: compares the data the standby was behind when the failure began with the RPO budget',
   'request-approval': 'Failover: asks a human (task token kept in the table, link by email)',
   'fence-primary': 'Failover: cuts the old primary off (security-group lockout, reboot)',
   'promote-standby': 'Failover: promotes the standby (replica, Aurora global failover, or cold stack)',

@@ -211,7 +211,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       const wildcards: WildcardGrant[] = [
         {
           statement: new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-          reason: 'cloudwatch:GetMetricData (replica lag at the trigger time) has no resource-level permissions',
+          reason: 'cloudwatch:GetMetricData (replica lag and replication slot lag before the failure) has no resource-level permissions',
         },
       ];
       if (cold.length > 0) {

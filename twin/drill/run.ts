@@ -271,7 +271,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
     if (options.crash) armCrash(world, deployment, options.crash);
 
-    const clients = new AppClients(world, db);
+    const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
     clients.start(startMs + 1000);
 
     const applied: AppliedEvent[] = [];

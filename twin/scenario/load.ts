@@ -262,6 +262,7 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
     runFor: file.runFor,
     events,
     expect: file.expect,
+    ...(file.world ? { world: file.world } : {}),
     warnings,
   };
 }

@@ -214,6 +214,28 @@ export const expectSchema = z
   .strict();
 export type Expectations = z.output<typeof expectSchema>;
 
+// ------------------------------------------------------------------ world
+
+/** Default application write rate of each simulated client (writes per second). */
+export const DEFAULT_WRITES_PER_SECOND = 1;
+
+/**
+ * How the simulated world behaves beyond the config (twin/drill/README.md "World"). Every key is
+ * optional and takes its documented default.
+ */
+export const worldSchema = z
+  .object({
+    /**
+     * Application writes per second of each simulated client (one client in the primary's Region,
+     * one in the standby's). 0 or a fraction is a quiet source: the clients still check every
+     * second whether the name reaches a writable database (for RTO), but commit only at this rate.
+     * Default 1.
+     */
+    writesPerSecond: z.number().finite().min(0).max(10).default(DEFAULT_WRITES_PER_SECOND),
+  })
+  .strict();
+export type ScenarioWorld = z.output<typeof worldSchema>;
+
 // ------------------------------------------------------------------ file
 
 /**
@@ -238,6 +260,8 @@ export const scenarioFileSchema = z
     events: z.array(eventSchema).default([]),
     /** What must hold at the end. */
     expect: expectSchema.default({}),
+    /** The simulated world (application write rate, ...); absent keys take their defaults. */
+    world: worldSchema.optional(),
   })
   .strict();
 export type ScenarioFileInput = Omit<z.input<typeof scenarioFileSchema>, 'events'> & { events?: ScenarioEventInput[] };
@@ -276,6 +300,8 @@ export interface Scenario {
   runFor: number;
   events: ScenarioEvent[];
   expect: Expectations;
+  /** The scenario's `world` settings (defaults filled); absent: every default. */
+  world?: ScenarioWorld;
   /** Legal but suspicious things (contradicting expectations, config warnings), for the runner to print. */
   warnings: ScenarioProblem[];
 }

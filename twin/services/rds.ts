@@ -2,8 +2,8 @@
  * RDS: DB instances (PostgreSQL/MySQL, primaries and read replicas, same- and cross-Region),
  * snapshots, automated backups, Aurora clusters and global clusters. Every asynchronous change
  * runs on the virtual clock with durations drawn from the seeded RNG within the ranges of
- * DESIGN.md "Timing model" and AWS-FACTS §1. Emits "RDS DB Instance Event"s into EventBridge and
- * publishes AWS/RDS ReplicaLag every 60 s.
+ * DESIGN.md "Timing model" and AWS-FACTS §1. Emits "RDS DB Instance Event"s into EventBridge and publishes
+ * AWS/RDS ReplicaLag (and, for PostgreSQL sources, OldestReplicationSlotLag) every 60 s.
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
@@ -167,6 +167,10 @@ export interface GlobalCluster {
 }
 
 const key = (region: string, id: string) => `${region}/${id}`;
+/** RDS switches the WAL segment of a PostgreSQL instance every 5 minutes (archive_timeout 300 s). */
+export const WAL_SWITCH_MS = 5 * 60_000;
+/** WAL bytes one modelled write produces (OldestReplicationSlotLag counts bytes, not writes). */
+export const WAL_BYTES_PER_WRITE = 256;
 const notFound = (id: string) => awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
 const badState = (msg: string) => awsError('rds', 'InvalidDBInstanceStateFault', msg);
 const NOT_AVAILABLE = 'DB Instance is not in available state.';
@@ -458,20 +462,71 @@ export class RdsService implements ServiceModel {
   }
 
   /**
-   * The ReplicaLag value RDS would publish now: -1 when replication is not active; while the
-   * source is unreachable, PostgreSQL's `now() - pg_last_xact_replay_timestamp()` keeps growing
-   * and MySQL's Seconds_Behind_Master is NULL (-1) (AWS-FACTS §1; inferred).
+   * The ReplicaLag value RDS would publish now (docs/aws-behaviour.md "Replication lag"): -1 when
+   * replication is not active. MySQL/MariaDB: Seconds_Behind_Master, the configured lag; NULL
+   * (-1) while the source is unreachable (inferred). PostgreSQL: `now() -
+   * pg_last_xact_replay_timestamp()`, the time since the source's last commit the replica has
+   * replayed: it grows between commits (on a quiet source up to the 5-minute WAL switch) and keeps
+   * growing while the source is unreachable. It is not the data behind.
    */
   replicaLagMetric(inst: DbInstance): number | undefined {
     if (!inst.source) return undefined;
     if (inst.replication !== 'replicating' && inst.replication !== 'error') return -1;
     if (inst.status === 'creating') return undefined;
     const now = this.world.clock.now();
-    if (inst.sourceDownSince !== undefined) {
-      if (!inst.engine.includes('postgres')) return -1;
-      return Math.round((inst.lagAtSourceDown ?? 0) + (now - inst.sourceDownSince) / 1000);
+    if (inst.engine.includes('postgres')) {
+      const src = this.instances.get(key(inst.source.region, inst.source.id));
+      const replayed = this.lastCommitAtOrBefore(src, inst.source.id, this.replicaDataUpTo(inst));
+      return Math.round(Math.max(0, now - replayed)) / 1000;
     }
+    if (inst.sourceDownSince !== undefined) return -1;
     return Math.round(this.currentLag(inst, now) * 1000) / 1000;
+  }
+
+  /**
+   * The time (ms) of the source's last commit at or before `t`: the newest write it accepted, or
+   * the 5-minute WAL switch RDS makes on a PostgreSQL source (archive_timeout), which the
+   * documentation says resets a quiet source's ReplicaLag; whichever is later.
+   */
+  lastCommitAtOrBefore(src: DbInstance | undefined, sourceId: string, t: number): number {
+    const walSwitch = Math.floor(t / WAL_SWITCH_MS) * WAL_SWITCH_MS;
+    const writes = this.world.network.writes;
+    // writes are appended in time order: binary search for the last one at or before t
+    let lo = 0;
+    let hi = writes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (writes[mid]!.at <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      const w = writes[i]!;
+      if (w.at <= walSwitch) break;
+      if (w.target === sourceId && (!src || !w.resourceId || w.resourceId === src.dbiResourceId)) return w.at;
+    }
+    return walSwitch;
+  }
+
+  /**
+   * OldestReplicationSlotLag of a PostgreSQL source (bytes): the WAL its slowest replica has not
+   * received, modelled as {@link WAL_BYTES_PER_WRITE} per write the source took after the point
+   * up to which that replica holds its data; 0 when every replica has it all. Undefined for an
+   * instance with no replica (no slot) or one that is not PostgreSQL.
+   */
+  replicationSlotLagMetric(src: DbInstance): number | undefined {
+    if (!src.engine.includes('postgres')) return undefined;
+    const replicas = src.replicas
+      .map((r) => this.instances.get(key(r.region, r.id)))
+      .filter((r): r is DbInstance => !!r && (r.replication === 'replicating' || r.replication === 'error') && r.status !== 'creating');
+    if (replicas.length === 0) return undefined;
+    const oldest = Math.min(...replicas.map((r) => this.replicaDataUpTo(r)));
+    const writes = this.world.network.writes;
+    let bytes = 0;
+    for (let i = writes.length - 1; i >= 0 && writes[i]!.at > oldest; i--) {
+      const w = writes[i]!;
+      if (w.target === src.id && (!w.resourceId || w.resourceId === src.dbiResourceId)) bytes += WAL_BYTES_PER_WRITE;
+    }
+    return bytes;
   }
 
   /** Up to which moment (ms) the replica holds its source's writes. */
@@ -485,8 +540,9 @@ export class RdsService implements ServiceModel {
     for (const inst of [...this.instances.values()].sort((a, b) => key(a.region, a.id).localeCompare(key(b.region, b.id)))) {
       if (this.world.isRegionOut(inst.region) || inst.crashed) continue;
       const v = this.replicaLagMetric(inst);
-      if (v === undefined) continue;
-      this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v);
+      if (v !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v);
+      const slot = RUNNING_STATUSES.has(inst.status) ? this.replicationSlotLagMetric(inst) : undefined;
+      if (slot !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'OldestReplicationSlotLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], slot);
     }
     for (const c of this.clusters.values()) {
       if (!c.globalClusterId || this.clusterIsWriter(c) || this.world.isRegionOut(c.region) || c.crashed) continue;
