@@ -79,8 +79,9 @@ async function slotLag(region: string, primaryId: string, onset: Date): Promise<
   try {
     return { points: await lagDatapoints(region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: primaryId }, onset) };
   } catch (err) {
-    logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: awsErrorName(err) });
-    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${awsErrorName(err)}): ReplicaLag alone.` };
+    const name = String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err));
+    logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: name });
+    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): ReplicaLag alone.` };
   }
 }
 

@@ -1,72 +1,105 @@
 import { describe, expect, it } from 'vitest';
 import {
   decideFromBackups,
-  decideFromMetric,
+  decideFromFigures,
   decideUnusableReplica,
+  figureBeforeOnset,
   metricWindow,
-  pickDatapoint,
+  onsetNotBefore,
   replicaProblem,
   type Datapoint,
 } from '../../../lambdas/check-data-loss-budget/core.js';
+import { auroraDataBehind, instanceDataBehind } from '../../../lambdas/shared/data-behind.js';
 
 const T = new Date('2026-06-01T10:00:30.000Z');
 const at = (iso: string, value: number): Datapoint => ({ timestamp: new Date(iso), value });
 
-describe('metricWindow', () => {
-  it('is [triggeredAt - 10 min, triggeredAt + 1 min]', () => {
-    expect(metricWindow(T)).toEqual({ start: new Date('2026-06-01T09:50:30.000Z'), end: new Date('2026-06-01T10:01:30.000Z') });
+describe('onsetNotBefore: the trigger alarm evaluation range plus one period before the trigger', () => {
+  it.each([
+    ['defaults (60 s, 3 periods)', { periodSeconds: 60, evaluationPeriods: 3 }, '2026-06-01T09:56:30.000Z'],
+    ['one period', { periodSeconds: 60, evaluationPeriods: 1 }, '2026-06-01T09:58:30.000Z'],
+    ['5-minute periods, 2 of them', { periodSeconds: 300, evaluationPeriods: 2 }, '2026-06-01T09:45:30.000Z'],
+  ])('%s', (_label, heartbeat, expected) => {
+    expect(onsetNotBefore(T, heartbeat).toISOString()).toBe(expected);
   });
 });
 
-describe('pickDatapoint', () => {
-  const table: [string, Datapoint[], Datapoint | undefined][] = [
-    ['the latest at or before triggeredAt + 60 s', [at('2026-06-01T09:58:00Z', 2), at('2026-06-01T09:59:00Z', 3), at('2026-06-01T10:00:00Z', 4)], at('2026-06-01T10:00:00Z', 4)],
-    ['exactly at triggeredAt + 60 s counts', [at('2026-06-01T10:01:30Z', 9), at('2026-06-01T10:00:00Z', 4)], at('2026-06-01T10:01:30Z', 9)],
-    ['after triggeredAt + 60 s is ignored', [at('2026-06-01T10:01:31Z', 99), at('2026-06-01T10:00:00Z', 4)], at('2026-06-01T10:00:00Z', 4)],
-    ['-1 (replication not active) is ignored', [at('2026-06-01T09:59:00Z', 5), at('2026-06-01T10:00:00Z', -1)], at('2026-06-01T09:59:00Z', 5)],
-    ['0 is a valid lag', [at('2026-06-01T10:00:00Z', 0)], at('2026-06-01T10:00:00Z', 0)],
-    ['NaN is ignored', [at('2026-06-01T10:00:00Z', Number.NaN)], undefined],
-    ['only -1 means no figure', [at('2026-06-01T09:59:00Z', -1), at('2026-06-01T10:00:00Z', -1)], undefined],
-    ['no datapoints', [], undefined],
-    ['order does not matter', [at('2026-06-01T10:00:00Z', 4), at('2026-06-01T09:55:00Z', 1)], at('2026-06-01T10:00:00Z', 4)],
+describe('metricWindow', () => {
+  it('is [onset - 10 min, onset]', () => {
+    expect(metricWindow(T)).toEqual({ start: new Date('2026-06-01T09:50:30.000Z'), end: T });
+  });
+});
+
+describe('figureBeforeOnset: only periods that ended by the onset count', () => {
+  const onset = new Date('2026-06-01T10:03:00.000Z');
+  const table: [string, Datapoint[], number | undefined][] = [
+    ['the newest period that ended at the onset', [at('2026-06-01T10:01:00Z', 2), at('2026-06-01T10:02:00Z', 3)], 3],
+    ['a period still running at the onset is left out (its datapoint may be after the failure)', [at('2026-06-01T10:02:00Z', 3), at('2026-06-01T10:02:30Z', 90)], 3],
+    ['datapoints after the onset never count (the lag that grows after the failure)', [at('2026-06-01T10:01:00Z', 0), at('2026-06-01T10:04:00Z', 90), at('2026-06-01T10:05:00Z', 150)], 0],
+    ['-1 (replication not active) is no figure', [at('2026-06-01T10:01:00Z', 5), at('2026-06-01T10:02:00Z', -1)], 5],
+    ['nothing before the onset', [at('2026-06-01T10:03:00Z', 0)], undefined],
   ];
   it.each(table)('%s', (_label, points, expected) => {
-    expect(pickDatapoint(points, T)).toEqual(expected);
+    expect(figureBeforeOnset(instanceDataBehind({ engine: 'mysql', replicaLag: points }), onset)?.seconds).toBe(expected);
   });
 });
 
-describe('decideFromMetric', () => {
-  const base = { metric: 'ReplicaLag' as const, resource: 'orders-replica', triggeredAt: T, budgetSeconds: 30 };
+describe('decideFromFigures', () => {
+  const onset = new Date('2026-06-01T09:56:30.000Z');
+  const base = { metric: 'ReplicaLag', resource: 'orders-replica', triggeredAt: T, onset, budgetSeconds: 30 };
+  const mysql = (points: Datapoint[]) => instanceDataBehind({ engine: 'mysql', replicaLag: points });
   it.each([
     ['under budget', 12, true],
     ['exactly the budget', 30, true],
     ['over budget', 31, false],
   ])('ReplicaLag %s', (_label, value, within) => {
-    const out = decideFromMetric({ ...base, points: [at('2026-06-01T10:00:00Z', value)] });
+    const out = decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', value)]) });
     expect(out).toEqual({
       lagSeconds: value,
       budgetSeconds: 30,
       withinBudget: within,
       source: 'ReplicaLag',
-      detail: `ReplicaLag of orders-replica was ${value} s at 2026-06-01T10:00:00.000Z (${within ? 'within' : 'over'} the 30 s budget).`,
+      detail:
+        `${within ? 'Within' : 'Over'} the 30 s budget: orders-replica was ${value} s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset ` +
+        '(the failure cannot have begun before 2026-06-01T09:56:30.000Z (trigger at 2026-06-01T10:00:30.000Z)).',
     });
   });
 
+  it('a replica really 120 s behind stays over a 30 s budget, also on PostgreSQL (its WAL is not all received)', () => {
+    const figures = instanceDataBehind({ engine: 'postgres', replicaLag: [at('2026-06-01T09:55:00Z', 120.4)], slotLag: [at('2026-06-01T09:55:00Z', 61_440)] });
+    expect(decideFromFigures({ ...base, figures })).toMatchObject({ lagSeconds: 120.4, withinBudget: false, source: 'ReplicaLag' });
+  });
+
+  it('PostgreSQL after a Region outage: the lag that grew after the onset does not count', () => {
+    const figures = instanceDataBehind({
+      engine: 'postgres',
+      replicaLag: [at('2026-06-01T09:54:00Z', 0.6), at('2026-06-01T09:55:00Z', 0.8), at('2026-06-01T09:57:00Z', 60), at('2026-06-01T09:58:00Z', 90), at('2026-06-01T09:59:00Z', 150)],
+    });
+    expect(decideFromFigures({ ...base, budgetSeconds: 15, figures })).toMatchObject({ lagSeconds: 0.8, withinBudget: true });
+  });
+
+  it('PostgreSQL quiet source: slot lag 0 is 0 s behind', () => {
+    const figures = instanceDataBehind({ engine: 'postgres', replicaLag: [at('2026-06-01T09:55:00Z', 280)], slotLag: [at('2026-06-01T09:55:00Z', 0)] });
+    const out = decideFromFigures({ ...base, figures });
+    expect(out).toMatchObject({ lagSeconds: 0, withinBudget: true, source: 'OldestReplicationSlotLag' });
+    expect(out.detail).toContain('its ReplicaLag of 280 s was the time since the last commit, not data behind');
+  });
+
   it('AuroraGlobalDBRPOLag is in milliseconds', () => {
-    const out = decideFromMetric({ ...base, metric: 'AuroraGlobalDBRPOLag', resource: 'orders-west', points: [at('2026-06-01T10:00:00Z', 1500)] });
+    const out = decideFromFigures({ ...base, metric: 'AuroraGlobalDBRPOLag', resource: 'orders-west', figures: auroraDataBehind('AuroraGlobalDBRPOLag', [at('2026-06-01T09:55:00Z', 1500)]) });
     expect(out).toMatchObject({ lagSeconds: 1.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
-    expect(out.detail).toContain('was 1.5 s');
+    expect(out.detail).toContain('was 1.5 s behind');
   });
 
-  it('no valid datapoint: null, over budget, and says why', () => {
-    const out = decideFromMetric({ ...base, points: [at('2026-06-01T10:00:00Z', -1)], note: 'Replication status now: error.' });
+  it('no valid datapoint before the onset: null, over budget, and says why', () => {
+    const out = decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', -1), at('2026-06-01T09:59:00Z', 2)]), note: 'Replication status now: error.' });
     expect(out).toMatchObject({ lagSeconds: null, withinBudget: false, source: 'ReplicaLag' });
-    expect(out.detail).toMatch(/^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the trigger \(2026-06-01T10:00:30.000Z\).*over the 30 s budget\. Replication status now: error\.$/);
+    expect(out.detail).toMatch(/^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the failure's onset \(the failure cannot have begun before 2026-06-01T09:56:30.000Z.*over the 30 s budget\. Replication status now: error\.$/);
   });
 
-  it('a budget of 0 accepts only a lag of 0', () => {
-    expect(decideFromMetric({ ...base, budgetSeconds: 0, points: [at('2026-06-01T10:00:00Z', 0)] }).withinBudget).toBe(true);
-    expect(decideFromMetric({ ...base, budgetSeconds: 0, points: [at('2026-06-01T10:00:00Z', 0.2)] }).withinBudget).toBe(false);
+  it('a budget of 0 accepts only 0 behind', () => {
+    expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) }).withinBudget).toBe(true);
+    expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0.2)]) }).withinBudget).toBe(false);
   });
 });
 

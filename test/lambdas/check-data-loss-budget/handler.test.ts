@@ -36,30 +36,45 @@ const replica = (extra: object = {}) => ({
 const metric = (points: [string, number][]) => ({
   MetricDataResults: [{ Id: 'lag', Label: 'ReplicaLag', StatusCode: 'Complete' as const, Timestamps: points.map(([t]) => new Date(t)), Values: points.map(([, v]) => v) }],
 });
+/** GetMetricData answers per metric name, recording the Region each was asked in. */
+const byMetric = (points: Record<string, [string, number][]>, regions: string[] = []) =>
+  cw.on(GetMetricDataCommand).callsFake(async (input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }, getClient) => {
+    const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
+    regions.push(`${name}:${await getClient().config.region()}`);
+    return metric(points[name] ?? []);
+  });
+// The example's heartbeat: 60 s periods, 3 evaluation periods: the failure cannot have begun before trigger - 4 min.
+const onset = '2026-06-01T09:56:30.000Z';
 
 describe('check-data-loss-budget: RDS instances', () => {
-  it('reads ReplicaLag of the standby in the standby Region, as of the trigger', async () => {
+  it('reads ReplicaLag of the standby (standby Region) and OldestReplicationSlotLag of the PostgreSQL primary (primary Region) before the onset', async () => {
     const regions: string[] = [];
     rds.on(DescribeDBInstancesCommand).callsFake(async (_i, getClient) => {
       regions.push(`rds:${await getClient().config.region()}`);
       return replica();
     });
-    cw.on(GetMetricDataCommand).callsFake(async (_i, getClient) => {
-      regions.push(`cw:${await getClient().config.region()}`);
-      return metric([
-        ['2026-06-01T10:01:00Z', 500],
-        ['2026-06-01T10:00:00Z', 4],
-        ['2026-06-01T09:59:00Z', 3],
-      ]);
-    });
+    byMetric(
+      {
+        ReplicaLag: [
+          ['2026-06-01T10:00:00Z', 500],
+          ['2026-06-01T09:57:00Z', 90],
+          ['2026-06-01T09:55:00Z', 4],
+          ['2026-06-01T09:54:00Z', 3],
+        ],
+        OldestReplicationSlotLag: [['2026-06-01T09:55:00Z', 1024]],
+      },
+      regions,
+    );
     await expect(handler({ database: db, triggeredAt })).resolves.toEqual({
-      lagSeconds: 500,
+      lagSeconds: 4,
       budgetSeconds: 30,
-      withinBudget: false,
+      withinBudget: true,
       source: 'ReplicaLag',
-      detail: 'ReplicaLag of orders-replica was 500 s at 2026-06-01T10:01:00.000Z (over the 30 s budget).',
+      detail:
+        "Within the 30 s budget: orders-replica was 4 s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset " +
+        '(the failure cannot have begun before 2026-06-01T09:56:30.000Z (trigger at 2026-06-01T10:00:30.000Z)).',
     });
-    expect(regions).toEqual(['rds:us-west-2', 'cw:us-west-2']);
+    expect(regions).toEqual(['rds:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
     expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [
@@ -69,20 +84,48 @@ describe('check-data-loss-budget: RDS instances', () => {
           ReturnData: true,
         },
       ],
-      StartTime: new Date('2026-06-01T09:50:30.000Z'),
-      EndTime: new Date('2026-06-01T10:01:30.000Z'),
+      StartTime: new Date('2026-06-01T09:46:30.000Z'),
+      EndTime: new Date(onset),
     });
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] } }) })],
+    });
+  });
+
+  it('a quiet PostgreSQL source: ReplicaLag of 280 s with a slot lag of 0 bytes is 0 s behind', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 280]], OldestReplicationSlotLag: [['2026-06-01T09:55:00Z', 0]] });
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 0, withinBudget: true, source: 'OldestReplicationSlotLag' });
+  });
+
+  it('the primary Region does not answer: ReplicaLag alone, noted, never an error', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'error' }] }));
+    cw.on(GetMetricDataCommand).callsFake(async (input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }) => {
+      if (input.MetricDataQueries[0]!.MetricStat.Metric.MetricName === 'OldestReplicationSlotLag') throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
+      return metric([['2026-06-01T09:55:00Z', 0.7], ['2026-06-01T09:58:00Z', 120]]);
+    });
+    const out = await handler({ database: db, triggeredAt });
+    expect(out).toMatchObject({ lagSeconds: 0.7, withinBudget: true, source: 'ReplicaLag' });
+    expect(out.detail).toMatch(/Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): ReplicaLag alone\.$/);
+  });
+
+  it('MySQL reads no slot metric', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    const regions: string[] = [];
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 40]] }, regions);
+    await expect(handler({ database: exampleDatabase({ engine: 'mysql' }), triggeredAt })).resolves.toMatchObject({ lagSeconds: 40, withinBudget: false });
+    expect(regions).toEqual(['ReplicaLag:us-west-2']);
   });
 
   it('within budget', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', 4]]));
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', 4]]));
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, withinBudget: true });
   });
 
   it('only -1 datapoints: null, over budget, with the replication status noted', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'error' }] }));
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', -1]]));
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', -1]]));
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({
       lagSeconds: null,
       withinBudget: false,
@@ -126,7 +169,7 @@ describe('check-data-loss-budget: RDS instances', () => {
 
 describe('check-data-loss-budget: Aurora', () => {
   it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T10:00:00Z', 2500]]));
+    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', 2500], ['2026-06-01T09:59:00Z', 60_000]]));
     await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({ lagSeconds: 2.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-west' }] } }) })],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drainedOf, healthOf, latestPoint, stabilityOf, type HealthFacts } from '../../../lambdas/check-replica/core.js';
+import { healthOf, stabilityOf, type HealthFacts } from '../../../lambdas/check-replica/core.js';
 
 const T = (iso: string) => new Date(iso);
 const facts = (over: Partial<HealthFacts> = {}): HealthFacts => ({
@@ -20,6 +20,7 @@ describe('healthOf', () => {
     ['the alarm is absent in the Region (fine)', { alarm: 'absent' }, []],
     ['lag over the threshold', { lagSeconds: 6 }, ['ReplicaLag is 6 s, over 5 s']],
     ['no recent lag datapoint', { lagSeconds: undefined }, ['no recent ReplicaLag datapoint']],
+    ['PostgreSQL quiet source: 0 s behind by the slot lag', { lagSeconds: 0, lagSource: 'OldestReplicationSlotLag' }, []],
     ['still creating', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'creating', source: 'orders-replica' } }, ['orders-primary is creating']],
     ['replication stopped', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'available', source: 'orders-replica', replication: 'error' } }, ['replication is error']],
     ['not a replica', { replica: { kind: 'instance', id: 'orders-primary', found: true, status: 'available' } }, ['orders-primary is not a read replica']],
@@ -48,25 +49,5 @@ describe('stabilityOf: any relapse restarts the window', () => {
   });
   it('a zero window is stable at the first healthy check', () => {
     expect(stabilityOf(true, null, 0, now, 0).stable).toBe(true);
-  });
-});
-
-describe('latestPoint and drainedOf', () => {
-  const points = [
-    { timestamp: T('2026-04-01T12:00:00Z'), value: 0 },
-    { timestamp: T('2026-04-01T12:01:00Z'), value: 3 },
-    { timestamp: T('2026-04-01T12:02:00Z'), value: -1 },
-  ];
-  it('ignores -1 (replication not active) and points of periods before the fence', () => {
-    expect(latestPoint(points, T('2026-04-01T11:00:00Z'))?.value).toBe(3);
-    expect(latestPoint(points, T('2026-04-01T12:02:00Z'))).toBeUndefined();
-  });
-  it.each([
-    ['lag 0 after the fence', [{ timestamp: T('2026-04-01T12:05:00Z'), value: 0 }], true],
-    ['lag 0 only before the fence', [{ timestamp: T('2026-04-01T12:03:00Z'), value: 0 }], false],
-    ['lag still 1 s after the fence', [{ timestamp: T('2026-04-01T12:05:00Z'), value: 0 }, { timestamp: T('2026-04-01T12:06:00Z'), value: 1 }], false],
-    ['no datapoint yet', [], false],
-  ])('%s', (_label, pts, drained) => {
-    expect(drainedOf(pts, T('2026-04-01T12:04:00Z')).drained).toBe(drained);
   });
 });
