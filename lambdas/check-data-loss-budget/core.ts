@@ -5,9 +5,9 @@
  *
  * The figure is the data behind (lambdas/shared/data-behind.ts): for PostgreSQL the source's
  * OldestReplicationSlotLag overrules ReplicaLag (the time since the last replayed commit) when it
- * says nothing was unreceived. It is read from the last metric period that ended before the
- * failure can have begun ({@link onsetNotBefore}): after the onset a PostgreSQL replica's
- * ReplicaLag keeps growing with the time its source has been unreachable, which is not data.
+ * says nothing was unreceived. It is read from the last metric period that ended by the failure's
+ * onset ({@link onsetOf}): after the onset a PostgreSQL replica's ReplicaLag keeps growing with the
+ * time its source has been unreachable, which is not data.
  */
 import type { CheckBudgetOutput } from '../shared/contracts.js';
 import { describeFigure, latestFigure, type DataBehind, type LagPoint } from '../shared/data-behind.js';
@@ -19,24 +19,52 @@ export type Datapoint = LagPoint;
 export const LOOKBACK_MS = 10 * 60_000;
 export const PERIOD_SECONDS = 60;
 
-/** The trigger alarm's heartbeat settings (detection.heartbeat). */
-export interface HeartbeatSettings {
-  periodSeconds: number;
-  evaluationPeriods: number;
+/** One heartbeat site's `HeartbeatSuccess` datapoints (Maximum per heartbeat period: 1 = a heartbeat committed). */
+export interface HeartbeatRecord {
+  site: string;
+  /** Undefined: the metric could not be read (e.g. the primary's Region does not answer). */
+  points?: readonly Datapoint[];
+}
+
+/** The failure's onset as estimated, and on what. */
+export interface Onset {
+  at: Date;
+  basis: string;
 }
 
 /**
- * The earliest moment the failure can have begun, given when the trigger fired: the trigger alarm
- * goes to ALARM once enough of its last `evaluationPeriods` heartbeat periods breach, so the first
- * breaching heartbeat (and the failure before it) lies within that evaluation range; one more
- * period covers the alarm's evaluation delay. For other triggers (an RDS failure event, an
- * operator) this is earlier than the onset too, or the figure is read later than needed, which
- * can only over-estimate. triggeredAt − (evaluationPeriods + 1) × periodSeconds.
+ * The failure's onset: the end of the last heartbeat period, before the trigger, in which a
+ * heartbeat committed on the primary through the DNS name. The primary took writes then, and a
+ * failure that began earlier would have failed that heartbeat. Of several heartbeat sites the
+ * latest such moment counts (a site that still committed saw no failure yet); a figure read up to
+ * it may include a little of the failure (never stale data). Capped at the trigger. With no
+ * successful heartbeat on record (none readable, or none in the window) the onset is the trigger
+ * itself: then figures taken after the failure began may count, which can only over-estimate.
  */
-export const onsetNotBefore = (triggeredAt: Date, heartbeat: HeartbeatSettings): Date =>
-  new Date(triggeredAt.getTime() - (heartbeat.evaluationPeriods + 1) * heartbeat.periodSeconds * 1000);
+export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, periodSeconds: number): Onset {
+  const ends = records.flatMap((r) =>
+    (r.points ?? [])
+      .filter((p) => Number.isFinite(p.value) && p.value >= 1 && p.timestamp.getTime() < triggeredAt.getTime())
+      .map((p) => ({ site: r.site, end: Math.min(p.timestamp.getTime() + periodSeconds * 1000, triggeredAt.getTime()) })),
+  );
+  const last = ends.reduce<{ site: string; end: number } | undefined>((best, e) => (!best || e.end > best.end ? e : best), undefined);
+  if (!last) {
+    const unread = records.filter((r) => !r.points).map((r) => r.site);
+    return {
+      at: triggeredAt,
+      basis: `no successful heartbeat on record before the trigger${unread.length ? ` (${unread.join(', ')} not readable)` : ''}: the onset is taken as the trigger`,
+    };
+  }
+  return { at: new Date(last.end), basis: `the last ${last.site} heartbeat period with a committed heartbeat ended then` };
+}
 
-/** The GetMetricData window: [onset − 10 min, onset]. */
+/** The window of HeartbeatSuccess datapoints: the lookback before the trigger, aligned to the heartbeat period. */
+export function heartbeatWindow(triggeredAt: Date, periodSeconds: number): { start: Date; end: Date } {
+  const p = periodSeconds * 1000;
+  return { start: new Date(Math.floor((triggeredAt.getTime() - LOOKBACK_MS) / p) * p), end: new Date(Math.ceil(triggeredAt.getTime() / p) * p) };
+}
+
+/** The GetMetricData window of the lag metrics: [onset − 10 min, onset]. */
 export const metricWindow = (onset: Date): { start: Date; end: Date } => ({
   start: new Date(onset.getTime() - LOOKBACK_MS),
   end: onset,
@@ -64,8 +92,8 @@ export interface FigureFacts {
   /** Data behind per period (shared/data-behind.ts). */
   figures: readonly DataBehind[];
   triggeredAt: Date;
-  /** {@link onsetNotBefore}. */
-  onset: Date;
+  /** {@link onsetOf}. */
+  onset: Onset;
   budgetSeconds: number;
   /** Extra facts for the detail (e.g. the replication status, an unreadable slot metric). */
   note?: string;
@@ -73,9 +101,9 @@ export interface FigureFacts {
 
 /** The budget decision from the data behind as of the onset. */
 export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
-  const figure = figureBeforeOnset(facts.figures, facts.onset);
+  const figure = figureBeforeOnset(facts.figures, facts.onset.at);
   const note = facts.note ? ` ${facts.note}` : '';
-  const asOf = `the failure cannot have begun before ${facts.onset.toISOString()} (trigger at ${facts.triggeredAt.toISOString()})`;
+  const asOf = `onset ${facts.onset.at.toISOString()}: ${facts.onset.basis}; trigger at ${facts.triggeredAt.toISOString()}`;
   if (!figure) {
     return decide(
       null,

@@ -1,6 +1,8 @@
 /**
- * check-data-loss-budget: reads how much data the standby was behind when the failure began (the
- * last metric period before its earliest onset, see core.ts) and compares it with `rpoBudgetSeconds`.
+ * check-data-loss-budget: reads how much data the standby was behind when the failure began and
+ * compares it with `rpoBudgetSeconds`. The onset is the end of the last heartbeat period in which a
+ * heartbeat committed (HeartbeatSuccess of both heartbeat sites: the in-Region one in the primary's
+ * Region, the cross-Region one in this Region); the figure is the last metric period ended by then.
  * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby (standby Region), plus
  *   DescribeDBInstances of the standby (a terminated replication or a non-replica has no usable
  *   lag); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
@@ -10,15 +12,18 @@
  *   standby Region (DescribeDBInstanceAutomatedBackups).
  * AWS errors are wrapped with toFailoverError (throttling → TransientAwsError, denied → AwsCallFailedError).
  *
- * Env: none (Regions come from the database config).
+ * Env: AWS_REGION (the control Region: the cross-Region heartbeat's metrics); other Regions come
+ * from the database config.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
-import { regional } from '../shared/clients.js';
+import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
-import { checkBudgetInput, checkBudgetOutput, type CheckBudgetOutput } from '../shared/contracts.js';
+import { checkBudgetInput, checkBudgetOutput, METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
+import type { HeartbeatSite } from '../shared/names.js';
+import { heartbeatDimensions } from '../heartbeat/core.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { auroraDataBehind, instanceDataBehind } from '../shared/data-behind.js';
 import { logger } from '../shared/logger.js';
@@ -27,9 +32,12 @@ import {
   decideFromFigures,
   decideNoFigure,
   decideUnusableReplica,
+  heartbeatWindow,
   metricWindow,
-  onsetNotBefore,
+  onsetOf,
   PERIOD_SECONDS,
+  type HeartbeatRecord,
+  type Onset,
   replicaProblem,
   type BackupFacts,
   type Datapoint,
@@ -42,18 +50,20 @@ const rds = (region: string) => regional<RDSClient>(RDSClient as never, region);
 
 async function lagDatapoints(
   region: string,
-  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag' | 'OldestReplicationSlotLag',
-  dimension: { Name: string; Value: string },
-  onset: Date,
+  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag' | 'OldestReplicationSlotLag' | typeof METRICS.heartbeat,
+  dimension: { Name: string; Value: string } | { Name: string; Value: string }[],
+  window: { start: Date; end: Date },
+  namespace = 'AWS/RDS',
+  period = PERIOD_SECONDS,
 ): Promise<Datapoint[]> {
-  const { start, end } = metricWindow(onset);
+  const { start, end } = window;
   try {
     const out = await cloudWatch(region).send(
       new GetMetricDataCommand({
         MetricDataQueries: [
           {
             Id: 'lag',
-            MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [dimension] }, Period: PERIOD_SECONDS, Stat: 'Maximum' },
+            MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: Array.isArray(dimension) ? dimension : [dimension] }, Period: period, Stat: 'Maximum' },
             ReturnData: true,
           },
         ],
@@ -75,14 +85,38 @@ async function lagDatapoints(
  * The primary's OldestReplicationSlotLag (PostgreSQL), or why it could not be read: its Region may
  * be the one that failed. Without it the figure is ReplicaLag alone (never an under-estimate).
  */
-async function slotLag(region: string, primaryId: string, onset: Date): Promise<{ points: Datapoint[]; note?: string }> {
+async function slotLag(region: string, primaryId: string, onset: Onset): Promise<{ points: Datapoint[]; note?: string }> {
   try {
-    return { points: await lagDatapoints(region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: primaryId }, onset) };
+    return { points: await lagDatapoints(region, 'OldestReplicationSlotLag', { Name: 'DBInstanceIdentifier', Value: primaryId }, metricWindow(onset.at)) };
   } catch (err) {
     const name = String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err));
     logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: name });
     return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): ReplicaLag alone.` };
   }
+}
+
+/**
+ * The HeartbeatSuccess record of both heartbeat sites (the in-Region one in the primary's Region,
+ * the cross-Region one in this, the control, Region): when the primary last committed a heartbeat.
+ * A site whose metric cannot be read (its Region may be the one that failed) has no record.
+ */
+async function heartbeats(database: DatabaseConfig, triggeredAt: Date): Promise<HeartbeatRecord[]> {
+  const period = database.detection.heartbeat.periodSeconds;
+  const sites: Array<{ site: HeartbeatSite; region: string }> = [
+    { site: 'in-region', region: database.primary.region },
+    { site: 'cross-region', region: ownRegion() },
+  ];
+  const out: HeartbeatRecord[] = [];
+  for (const { site, region } of sites) {
+    try {
+      const points = await lagDatapoints(region, METRICS.heartbeat, heartbeatDimensions(database.name, site), heartbeatWindow(triggeredAt, period), METRICS.namespace, period);
+      out.push({ site, points });
+    } catch (err) {
+      logger.warn('the heartbeat record could not be read', { site, region, error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)) });
+      out.push({ site });
+    }
+  }
+  return out;
 }
 
 async function describeReplica(region: string, instanceId: string): Promise<ReplicaFacts> {
@@ -116,7 +150,7 @@ async function replicatedBackups(region: string, primaryId: string): Promise<Bac
 async function check(database: DatabaseConfig, triggeredAt: Date): Promise<CheckBudgetOutput> {
   const { standby, primary } = database;
   const budget = database.failover.rpoBudgetSeconds;
-  const onset = onsetNotBefore(triggeredAt, database.detection.heartbeat);
+  const onset = async (): Promise<Onset> => onsetOf(await heartbeats(database, triggeredAt), triggeredAt, database.detection.heartbeat.periodSeconds);
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
       return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget);
@@ -125,22 +159,24 @@ async function check(database: DatabaseConfig, triggeredAt: Date): Promise<Check
   }
   if (isAurora(database.engine)) {
     if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget);
-    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, onset);
-    return decideFromFigures({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, figures: auroraDataBehind('AuroraGlobalDBRPOLag', points), triggeredAt, onset, budgetSeconds: budget });
+    const at = await onset();
+    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, metricWindow(at.at));
+    return decideFromFigures({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, figures: auroraDataBehind('AuroraGlobalDBRPOLag', points), triggeredAt, onset: at, budgetSeconds: budget });
   }
   if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget);
   const replica = await describeReplica(standby.region, standby.instanceId);
   const problem = replicaProblem(standby.instanceId, replica);
   if (problem) return decideUnusableReplica(problem, budget);
-  const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, onset);
+  const at = await onset();
+  const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, metricWindow(at.at));
   const postgres = database.engine.includes('postgres');
-  const slot = postgres && primary.instanceId ? await slotLag(primary.region, primary.instanceId, onset) : { points: [] };
+  const slot = postgres && primary.instanceId ? await slotLag(primary.region, primary.instanceId, at) : { points: [] };
   const notes = [
     ...(replica.replicationStatus && replica.replicationStatus !== 'replicating' ? [`Replication status now: ${replica.replicationStatus}.`] : []),
     ...(slot.note ? [slot.note] : []),
   ];
   const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points });
-  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset, budgetSeconds: budget, note: notes.join(' ') || undefined });
+  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, budgetSeconds: budget, note: notes.join(' ') || undefined });
 }
 
 export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {

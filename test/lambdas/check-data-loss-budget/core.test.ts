@@ -4,23 +4,56 @@ import {
   decideFromFigures,
   decideUnusableReplica,
   figureBeforeOnset,
+  heartbeatWindow,
   metricWindow,
-  onsetNotBefore,
+  onsetOf,
   replicaProblem,
   type Datapoint,
+  type HeartbeatRecord,
 } from '../../../lambdas/check-data-loss-budget/core.js';
 import { auroraDataBehind, instanceDataBehind } from '../../../lambdas/shared/data-behind.js';
 
 const T = new Date('2026-06-01T10:00:30.000Z');
 const at = (iso: string, value: number): Datapoint => ({ timestamp: new Date(iso), value });
 
-describe('onsetNotBefore: the trigger alarm evaluation range plus one period before the trigger', () => {
-  it.each([
-    ['defaults (60 s, 3 periods)', { periodSeconds: 60, evaluationPeriods: 3 }, '2026-06-01T09:56:30.000Z'],
-    ['one period', { periodSeconds: 60, evaluationPeriods: 1 }, '2026-06-01T09:58:30.000Z'],
-    ['5-minute periods, 2 of them', { periodSeconds: 300, evaluationPeriods: 2 }, '2026-06-01T09:45:30.000Z'],
-  ])('%s', (_label, heartbeat, expected) => {
-    expect(onsetNotBefore(T, heartbeat).toISOString()).toBe(expected);
+describe('onsetOf: the end of the last heartbeat period with a committed heartbeat before the trigger', () => {
+  // HeartbeatSuccess (Maximum per period): 1 = a heartbeat committed, 0 = it failed.
+  const table: Array<[string, HeartbeatRecord[], string, RegExp]> = [
+    [
+      'Region outage at 10:58: the in-Region record is unreadable, the cross-Region one last succeeded in the 10:57 period',
+      [{ site: 'in-region' }, { site: 'cross-region', points: [at('2026-06-01T09:56:00Z', 1), at('2026-06-01T09:57:00Z', 1), at('2026-06-01T09:58:00Z', 0), at('2026-06-01T09:59:00Z', 0)] }],
+      '2026-06-01T09:58:00.000Z',
+      /^the last cross-region heartbeat period with a committed heartbeat ended then$/,
+    ],
+    [
+      'two sites: the later success counts (that site saw no failure yet)',
+      [
+        { site: 'in-region', points: [at('2026-06-01T09:55:00Z', 1), at('2026-06-01T09:56:00Z', 0)] },
+        { site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1), at('2026-06-01T09:58:00Z', 0)] },
+      ],
+      '2026-06-01T09:58:00.000Z',
+      /cross-region/,
+    ],
+    ['a success in the trigger\'s own period is capped at the trigger', [{ site: 'cross-region', points: [at('2026-06-01T10:00:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /cross-region/],
+    ['no success on record: the trigger', [{ site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] }, { site: 'cross-region', points: [] }], '2026-06-01T10:00:30.000Z', /^no successful heartbeat on record before the trigger: the onset is taken as the trigger$/],
+    ['nothing readable: the trigger, saying so', [{ site: 'in-region' }, { site: 'cross-region' }], '2026-06-01T10:00:30.000Z', /\(in-region, cross-region not readable\)/],
+    ['a success after the trigger does not count', [{ site: 'cross-region', points: [at('2026-06-01T09:50:00Z', 1), at('2026-06-01T10:01:00Z', 1)] }], '2026-06-01T09:51:00.000Z', /cross-region/],
+  ];
+  it.each(table)('%s', (_label, records, onset, basis) => {
+    const out = onsetOf(records, T, 60);
+    expect(out.at.toISOString()).toBe(onset);
+    expect(out.basis).toMatch(basis);
+  });
+
+  it('5-minute heartbeat periods end 5 minutes after their start', () => {
+    expect(onsetOf([{ site: 'in-region', points: [at('2026-06-01T09:50:00Z', 1)] }], T, 300).at.toISOString()).toBe('2026-06-01T09:55:00.000Z');
+  });
+});
+
+describe('heartbeatWindow', () => {
+  it('is the 10 minutes before the trigger, aligned to the heartbeat period', () => {
+    expect(heartbeatWindow(T, 60)).toEqual({ start: new Date('2026-06-01T09:50:00.000Z'), end: new Date('2026-06-01T10:01:00.000Z') });
+    expect(heartbeatWindow(T, 300)).toEqual({ start: new Date('2026-06-01T09:50:00.000Z'), end: new Date('2026-06-01T10:05:00.000Z') });
   });
 });
 
@@ -45,7 +78,7 @@ describe('figureBeforeOnset: only periods that ended by the onset count', () => 
 });
 
 describe('decideFromFigures', () => {
-  const onset = new Date('2026-06-01T09:56:30.000Z');
+  const onset = { at: new Date('2026-06-01T09:56:30.000Z'), basis: 'the last cross-region heartbeat period with a committed heartbeat ended then' };
   const base = { metric: 'ReplicaLag', resource: 'orders-replica', triggeredAt: T, onset, budgetSeconds: 30 };
   const mysql = (points: Datapoint[]) => instanceDataBehind({ engine: 'mysql', replicaLag: points });
   it.each([
@@ -61,7 +94,7 @@ describe('decideFromFigures', () => {
       source: 'ReplicaLag',
       detail:
         `${within ? 'Within' : 'Over'} the 30 s budget: orders-replica was ${value} s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset ` +
-        '(the failure cannot have begun before 2026-06-01T09:56:30.000Z (trigger at 2026-06-01T10:00:30.000Z)).',
+        '(onset 2026-06-01T09:56:30.000Z: the last cross-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z).',
     });
   });
 
@@ -94,7 +127,7 @@ describe('decideFromFigures', () => {
   it('no valid datapoint before the onset: null, over budget, and says why', () => {
     const out = decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', -1), at('2026-06-01T09:59:00Z', 2)]), note: 'Replication status now: error.' });
     expect(out).toMatchObject({ lagSeconds: null, withinBudget: false, source: 'ReplicaLag' });
-    expect(out.detail).toMatch(/^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the failure's onset \(the failure cannot have begun before 2026-06-01T09:56:30.000Z.*over the 30 s budget\. Replication status now: error\.$/);
+    expect(out.detail).toMatch(/^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the failure's onset \(onset 2026-06-01T09:56:30.000Z: .*over the 30 s budget\. Replication status now: error\.$/);
   });
 
   it('a budget of 0 accepts only 0 behind', () => {

@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/check-data-loss-budget/handler.js';
 import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
 
+process.env.AWS_REGION = 'us-west-2'; // the control Region: the cross-Region heartbeat's metrics
 const cw = mockClient(CloudWatchClient);
 const rds = mockClient(RDSClient);
 beforeEach(() => {
@@ -36,15 +37,22 @@ const replica = (extra: object = {}) => ({
 const metric = (points: [string, number][]) => ({
   MetricDataResults: [{ Id: 'lag', Label: 'ReplicaLag', StatusCode: 'Complete' as const, Timestamps: points.map(([t]) => new Date(t)), Values: points.map(([, v]) => v) }],
 });
-/** GetMetricData answers per metric name, recording the Region each was asked in. */
-const byMetric = (points: Record<string, [string, number][]>, regions: string[] = []) =>
-  cw.on(GetMetricDataCommand).callsFake(async (input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }, getClient) => {
+type Query = { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> };
+/**
+ * GetMetricData answers per metric name, recording `<metric>:<Region>` of each call. HeartbeatSuccess
+ * defaults to heartbeats that committed until the 09:55 period and failed after it: the onset is 09:56.
+ */
+const HEARTBEATS: [string, number][] = [['2026-06-01T09:54:00Z', 1], ['2026-06-01T09:55:00Z', 1], ['2026-06-01T09:56:00Z', 0], ['2026-06-01T09:57:00Z', 0]];
+const byMetric = (points: Record<string, [string, number][] | Error>, regions: string[] = []) =>
+  cw.on(GetMetricDataCommand).callsFake(async (input: Query, getClient) => {
     const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
     regions.push(`${name}:${await getClient().config.region()}`);
-    return metric(points[name] ?? []);
+    const answer = points[name] ?? (name === 'HeartbeatSuccess' ? HEARTBEATS : []);
+    if (answer instanceof Error) throw answer;
+    return metric(answer);
   });
-// The example's heartbeat: 60 s periods, 3 evaluation periods: the failure cannot have begun before trigger - 4 min.
-const onset = '2026-06-01T09:56:30.000Z';
+const onset = '2026-06-01T09:56:00.000Z';
+const timeout = () => Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
 
 describe('check-data-loss-budget: RDS instances', () => {
   it('reads ReplicaLag of the standby (standby Region) and OldestReplicationSlotLag of the PostgreSQL primary (primary Region) before the onset', async () => {
@@ -72,9 +80,9 @@ describe('check-data-loss-budget: RDS instances', () => {
       source: 'ReplicaLag',
       detail:
         "Within the 30 s budget: orders-replica was 4 s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset " +
-        '(the failure cannot have begun before 2026-06-01T09:56:30.000Z (trigger at 2026-06-01T10:00:30.000Z)).',
+        '(onset 2026-06-01T09:56:00.000Z: the last in-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z).',
     });
-    expect(regions).toEqual(['rds:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
+    expect(regions).toEqual(['rds:us-west-2', 'HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
     expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [
@@ -84,8 +92,23 @@ describe('check-data-loss-budget: RDS instances', () => {
           ReturnData: true,
         },
       ],
-      StartTime: new Date('2026-06-01T09:46:30.000Z'),
+      StartTime: new Date('2026-06-01T09:46:00.000Z'),
       EndTime: new Date(onset),
+    });
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        {
+          Id: 'lag',
+          MetricStat: {
+            Metric: { Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Site', Value: 'cross-region' }] },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+          ReturnData: true,
+        },
+      ],
+      StartTime: new Date('2026-06-01T09:50:00.000Z'),
+      EndTime: new Date('2026-06-01T10:01:00.000Z'),
     });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] } }) })],
@@ -98,14 +121,21 @@ describe('check-data-loss-budget: RDS instances', () => {
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 0, withinBudget: true, source: 'OldestReplicationSlotLag' });
   });
 
-  it('the primary Region does not answer: ReplicaLag alone, noted, never an error', async () => {
+  it('a Region outage of the primary: its heartbeat record and slot metric do not answer; ReplicaLag before the onset, noted, never an error', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'error' }] }));
-    cw.on(GetMetricDataCommand).callsFake(async (input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }) => {
-      if (input.MetricDataQueries[0]!.MetricStat.Metric.MetricName === 'OldestReplicationSlotLag') throw Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
-      return metric([['2026-06-01T09:55:00Z', 0.7], ['2026-06-01T09:58:00Z', 120]]);
+    const regions: string[] = [];
+    cw.on(GetMetricDataCommand).callsFake(async (input: Query, getClient) => {
+      const region = await getClient().config.region();
+      const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
+      regions.push(`${name}:${region}`);
+      if (region === 'us-east-1') throw timeout();
+      // after the onset PostgreSQL's ReplicaLag grows with the time the source has been unreachable
+      return metric(name === 'HeartbeatSuccess' ? HEARTBEATS : [['2026-06-01T09:55:00Z', 0.7], ['2026-06-01T09:56:00Z', 30], ['2026-06-01T09:58:00Z', 120]]);
     });
     const out = await handler({ database: db, triggeredAt });
+    expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
     expect(out).toMatchObject({ lagSeconds: 0.7, withinBudget: true, source: 'ReplicaLag' });
+    expect(out.detail).toContain('onset 2026-06-01T09:56:00.000Z: the last cross-region heartbeat period with a committed heartbeat ended then');
     expect(out.detail).toMatch(/Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): ReplicaLag alone\.$/);
   });
 
@@ -114,18 +144,26 @@ describe('check-data-loss-budget: RDS instances', () => {
     const regions: string[] = [];
     byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 40]] }, regions);
     await expect(handler({ database: exampleDatabase({ engine: 'mysql' }), triggeredAt })).resolves.toMatchObject({ lagSeconds: 40, withinBudget: false });
-    expect(regions).toEqual(['ReplicaLag:us-west-2']);
+    expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2']);
+  });
+
+  it('no heartbeat record at all: the onset is the trigger (a lag that grew after the failure may count: over, never under)', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    byMetric({ HeartbeatSuccess: timeout(), ReplicaLag: [['2026-06-01T09:55:00Z', 1], ['2026-06-01T09:59:00Z', 150]] });
+    const out = await handler({ database: db, triggeredAt });
+    expect(out).toMatchObject({ lagSeconds: 150, withinBudget: false });
+    expect(out.detail).toContain('no successful heartbeat on record before the trigger (in-region, cross-region not readable)');
   });
 
   it('within budget', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', 4]]));
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]] });
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, withinBudget: true });
   });
 
   it('only -1 datapoints: null, over budget, with the replication status noted', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'error' }] }));
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', -1]]));
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', -1]] });
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({
       lagSeconds: null,
       withinBudget: false,
@@ -169,7 +207,7 @@ describe('check-data-loss-budget: RDS instances', () => {
 
 describe('check-data-loss-budget: Aurora', () => {
   it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
-    cw.on(GetMetricDataCommand).resolves(metric([['2026-06-01T09:55:00Z', 2500], ['2026-06-01T09:59:00Z', 60_000]]));
+    byMetric({ AuroraGlobalDBRPOLag: [['2026-06-01T09:55:00Z', 2500], ['2026-06-01T09:59:00Z', 60_000]] });
     await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({ lagSeconds: 2.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-west' }] } }) })],
