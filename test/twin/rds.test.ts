@@ -3,6 +3,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installSdkTwin } from '../../twin/sdk.js';
+import { WAL_BYTES_PER_WRITE, WAL_SWITCH_MS } from '../../twin/services/rds.js';
 import { World } from '../../twin/world.js';
 import { PRIMARY, REPLICA, exampleWorld } from './helpers.js';
 
@@ -123,31 +124,91 @@ describe('RDS PromoteReadReplica', () => {
 });
 
 describe('RDS replica lag metrics', () => {
-  it('publishes ReplicaLag every 60 s; PostgreSQL lag grows while the source is down; -1 after termination', async () => {
+  const series = (w: World, region: string, metric: string, id: string): { t: number; v: number }[] => {
+    const r = (w.cloudwatch.getMetricData({
+      StartTime: new Date(w.startMs), EndTime: new Date(w.clock.now()),
+      MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }] }, Period: 60, Stat: 'Maximum' } }],
+    }, { region }) as any).MetricDataResults[0];
+    return (r.Timestamps as Date[]).map((t, i) => ({ t: t.getTime(), v: r.Values[i] as number })).reverse(); // oldest first
+  };
+  /** The application committing on the primary every `everyMs`. */
+  const commits = (w: World, everyMs: number) => {
+    const db = w.rds.getInstance(PRIMARY.id, PRIMARY.region)!;
+    w.clock.every(everyMs, w.clock.now() + everyMs, () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'), 'app', { daemon: true });
+  };
+
+  it('PostgreSQL, busy source: ReplicaLag is about the configured lag; the source publishes OldestReplicationSlotLag in bytes', async () => {
     const w = exampleWorld();
+    commits(w, 1000);
     w.setReplicaLag(REPLICA.id, 3);
     await w.clock.advanceBy(5 * 60_000);
-    const q = (region: string) =>
-      (w.cloudwatch.getMetricData({
-        StartTime: new Date(w.startMs), EndTime: new Date(w.clock.now()),
-        MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: REPLICA.id }] }, Period: 60, Stat: 'Maximum' } }],
-      }, { region }) as any).MetricDataResults[0];
-    const r = q(REPLICA.region);
-    expect(r.Values).toEqual([3, 3, 3, 3, 3]);
-    expect(r.Timestamps[0].getTime()).toBeGreaterThan(r.Timestamps[1].getTime()); // descending like AWS
-    w.crashInstance(PRIMARY.id);
-    await w.clock.advanceBy(3 * 60_000);
-    const grown = q(REPLICA.region).Values.slice(0, 3);
-    expect(grown[0]).toBeGreaterThan(grown[1]);
-    expect(grown[1]).toBeGreaterThan(3);
+    const lag = series(w, REPLICA.region, 'ReplicaLag', REPLICA.id);
+    expect(lag).toHaveLength(5);
+    for (const p of lag) expect(p.v).toBeGreaterThanOrEqual(3), expect(p.v).toBeLessThan(4);
+    const slot = series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id);
+    expect(slot).toHaveLength(5);
+    for (const p of slot) expect([2 * WAL_BYTES_PER_WRITE, 3 * WAL_BYTES_PER_WRITE]).toContain(p.v); // the commits of the last 3 s, not yet received
+    w.setReplicaLag(REPLICA.id, 0);
+    await w.clock.advanceBy(60_000);
+    expect(series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id).at(-1)!.v).toBe(0);
+    expect(series(w, REPLICA.region, 'ReplicaLag', REPLICA.id).at(-1)!.v).toBeLessThanOrEqual(1); // the time since the last commit (one a second)
   });
 
-  it('MySQL reports -1 while the source is unreachable', async () => {
+  it('PostgreSQL, quiet source: ReplicaLag is the time since the last commit, up to the 5-minute WAL switch; nothing is behind (slot lag 0)', async () => {
+    const w = exampleWorld();
+    await w.clock.advanceBy(15 * 60_000);
+    const lag = series(w, REPLICA.region, 'ReplicaLag', REPLICA.id);
+    expect(lag.length).toBeGreaterThanOrEqual(14);
+    for (const p of lag) {
+      const sinceSwitch = (p.t + 30_000) % WAL_SWITCH_MS; // published mid-minute
+      expect(p.v).toBe(sinceSwitch / 1000);
+    }
+    expect(Math.max(...lag.map((p) => p.v))).toBe(270);
+    expect(lag.some((p, i) => i > 0 && p.v < lag[i - 1]!.v)).toBe(true); // reset by the WAL switch
+    expect(new Set(series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id).map((p) => p.v))).toEqual(new Set([0]));
+  });
+
+  it('PostgreSQL: a commit resets ReplicaLag once the replica has replayed it', async () => {
+    const w = exampleWorld();
+    await w.clock.advanceBy(WAL_SWITCH_MS - (w.clock.now() % WAL_SWITCH_MS) + 100_000); // 100 s after a WAL switch
+    const replica = w.rds.getInstance(REPLICA.id, REPLICA.region)!;
+    expect(w.rds.replicaLagMetric(replica)).toBe(100);
+    w.network.recordWrite({ kind: 'instance', db: w.rds.getInstance(PRIMARY.id, PRIMARY.region)! }, { vantage: 'app' }, 'INSERT INTO t VALUES (1)');
+    await w.clock.advanceBy(10_000);
+    expect(w.rds.replicaLagMetric(replica)).toBe(10);
+  });
+
+  it('PostgreSQL: ReplicaLag keeps growing while the source is down (no WAL switch reaches the replica); no slot metric from a crashed source', async () => {
+    const w = exampleWorld();
+    commits(w, 1000);
+    await w.clock.advanceBy(2 * 60_000);
+    w.crashInstance(PRIMARY.id);
+    await w.clock.advanceBy(8 * 60_000);
+    const lag = series(w, REPLICA.region, 'ReplicaLag', REPLICA.id);
+    const after = lag.filter((p) => p.t > w.startMs + 2 * 60_000);
+    for (let i = 1; i < after.length; i++) expect(after[i]!.v - after[i - 1]!.v).toBe(60);
+    expect(after.at(-1)!.v).toBeGreaterThan(400);
+    expect(series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id).every((p) => p.t < w.startMs + 2 * 60_000)).toBe(true);
+  });
+
+  it('MySQL reports Seconds_Behind_Master: the configured lag, -1 while the source is unreachable; no slot metric', async () => {
     const w = new World();
     w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
     w.rds.createInstance({ region: 'us-west-2', id: 'mr', replicaOf: { region: 'us-east-1', id: 'm' } });
+    w.setReplicaLag('mr', 4, 'us-west-2');
+    await w.clock.advanceBy(6 * 60_000); // a WAL switch does not matter for MySQL
+    expect(w.rds.replicaLagMetric(w.rds.getInstance('mr')!)).toBe(4);
+    expect(w.rds.replicationSlotLagMetric(w.rds.getInstance('m')!)).toBeUndefined();
     w.regionOutage('us-east-1', true);
     expect(w.rds.replicaLagMetric(w.rds.getInstance('mr')!)).toBe(-1);
+  });
+
+  it('-1 when replication is not active (terminated)', () => {
+    const w = exampleWorld();
+    const replica = w.rds.getInstance(REPLICA.id, REPLICA.region)!;
+    replica.replication = 'terminated';
+    expect(w.rds.replicaLagMetric(replica)).toBe(-1);
+    expect(w.rds.replicationSlotLagMetric(w.rds.getInstance(PRIMARY.id, PRIMARY.region)!)).toBeUndefined();
   });
 });
 
