@@ -38,6 +38,8 @@ describe('the scenario library', () => {
       // issue 4: failback
       'game-day', 'failback-rejected', 'failback-approval-timeout', 'failback-relapse', 'failback-automatic', 'failback-never',
       'drain-rolled-back', 'aurora-switchover',
+      // issue 9: data at risk, measured as data
+      'region-outage-postgres-automatic', 'failback-quiet-postgres',
     ]) {
       expect(files).toContain(`${name}.json`);
     }
