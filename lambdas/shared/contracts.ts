@@ -178,15 +178,15 @@ export type EvaluateVerdictOutput = z.infer<typeof evaluateVerdictOutput>;
 // ---------------------------------------------------------------- check-data-loss-budget
 export const checkBudgetInput = z.object({
   ...withDatabase,
-  /** When the trigger happened: lag is read as of this moment (the last valid datapoint before it). */
+  /** When the trigger happened: the failure's onset is sought before it (the last heartbeat period with a committed heartbeat), and the data behind is read as of that onset. */
   triggeredAt: z.string(),
 });
 export const checkBudgetOutput = z.object({
-  /** Estimated data loss in seconds; null when it cannot be known (treated as over budget). */
+  /** Estimated data loss in seconds (the data the standby was behind at the failure's onset, an upper bound); null when it cannot be known (treated as over budget). */
   lagSeconds: z.number().nullable(),
   budgetSeconds: z.number(),
   withinBudget: z.boolean(),
-  /** Where the figure came from: ReplicaLag, AuroraGlobalDBRPOLag, snapshot age, ... */
+  /** Where the figure came from: ReplicaLag, OldestReplicationSlotLag (PostgreSQL: 0 bytes unreceived), AuroraGlobalDBRPOLag, automated-backups, ... */
   source: z.string(),
   detail: z.string(),
 });
