@@ -58,10 +58,15 @@ export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, 
   return { at: new Date(last.end), basis: `the last ${last.site} heartbeat period with a committed heartbeat ended then` };
 }
 
-/** The window of HeartbeatSuccess datapoints: the lookback before the trigger, aligned to the heartbeat period. */
-export function heartbeatWindow(triggeredAt: Date, periodSeconds: number): { start: Date; end: Date } {
-  const p = periodSeconds * 1000;
-  return { start: new Date(Math.floor((triggeredAt.getTime() - LOOKBACK_MS) / p) * p), end: new Date(Math.ceil(triggeredAt.getTime() / p) * p) };
+/**
+ * The window of HeartbeatSuccess datapoints, aligned to the heartbeat period: before the trigger,
+ * the alarm's whole evaluation range plus two periods (at least the 10-minute lookback), so the
+ * last successful heartbeat before the breaching ones is in it.
+ */
+export function heartbeatWindow(triggeredAt: Date, heartbeat: { periodSeconds: number; evaluationPeriods: number }): { start: Date; end: Date } {
+  const p = heartbeat.periodSeconds * 1000;
+  const lookback = Math.max(LOOKBACK_MS, (heartbeat.evaluationPeriods + 2) * p);
+  return { start: new Date(Math.floor((triggeredAt.getTime() - lookback) / p) * p), end: new Date(Math.ceil(triggeredAt.getTime() / p) * p) };
 }
 
 /** The GetMetricData window of the lag metrics: [onset − 10 min, onset]. */

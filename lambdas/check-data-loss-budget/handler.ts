@@ -109,7 +109,7 @@ async function heartbeats(database: DatabaseConfig, triggeredAt: Date): Promise<
   const out: HeartbeatRecord[] = [];
   for (const { site, region } of sites) {
     try {
-      const points = await lagDatapoints(region, METRICS.heartbeat, heartbeatDimensions(database.name, site), heartbeatWindow(triggeredAt, period), METRICS.namespace, period);
+      const points = await lagDatapoints(region, METRICS.heartbeat, heartbeatDimensions(database.name, site), heartbeatWindow(triggeredAt, database.detection.heartbeat), METRICS.namespace, period);
       out.push({ site, points });
     } catch (err) {
       logger.warn('the heartbeat record could not be read', { site, region, error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)) });

@@ -51,9 +51,12 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
 });
 
 describe('heartbeatWindow', () => {
-  it('is the 10 minutes before the trigger, aligned to the heartbeat period', () => {
-    expect(heartbeatWindow(T, 60)).toEqual({ start: new Date('2026-06-01T09:50:00.000Z'), end: new Date('2026-06-01T10:01:00.000Z') });
-    expect(heartbeatWindow(T, 300)).toEqual({ start: new Date('2026-06-01T09:50:00.000Z'), end: new Date('2026-06-01T10:05:00.000Z') });
+  it.each([
+    ['defaults: the 10 minutes before the trigger, aligned to the period', { periodSeconds: 60, evaluationPeriods: 3 }, '2026-06-01T09:50:00.000Z', '2026-06-01T10:01:00.000Z'],
+    ['5-minute periods: three of them', { periodSeconds: 300, evaluationPeriods: 1 }, '2026-06-01T09:45:00.000Z', '2026-06-01T10:05:00.000Z'],
+    ['a long evaluation range: the whole range plus two periods', { periodSeconds: 300, evaluationPeriods: 10 }, '2026-06-01T09:00:00.000Z', '2026-06-01T10:05:00.000Z'],
+  ])('%s', (_label, heartbeat, start, end) => {
+    expect(heartbeatWindow(T, heartbeat)).toEqual({ start: new Date(start), end: new Date(end) });
   });
 });
 
