@@ -26,7 +26,7 @@ import type { ServiceKey } from '../errors.js';
 import { judgeExpectations } from '../report/judge.js';
 import { summarizeConfig } from '../report/config-summary.js';
 import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
-import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioEvent } from '../scenario/schema.js';
+import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioAlarm, type ScenarioEvent } from '../scenario/schema.js';
 import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
@@ -262,6 +262,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       },
     };
     deployment = await deploy(world, app, { hooks });
+    createScenarioAlarms(world, scenario.alarms ?? []);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
       const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
@@ -279,7 +280,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     for (const event of scenario.events) {
       const when = startMs + event.at * 1000;
       if (isFaultEvent(event) && event.fault === 'alarm-flap') {
-        scheduleFlaps(world, deployment, db, event, when);
+        scheduleFlaps(world, deployment, db, event, when, scenario.alarms ?? []);
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
@@ -557,18 +558,31 @@ function siteExists(world: World, site: DeployedDatabase['standby']): boolean {
 
 const standbyExists = (world: World, db: DeployedDatabase): boolean => siteExists(world, db.standby);
 
-/** The trigger alarm (the in-Region heartbeat alarm) goes ALARM then OK, `count` times. */
-function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number): void {
-  const name = alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
+/**
+ * The customer's alarms of the scenario (`alarms`): metric alarms on a drill namespace that stay
+ * OK (no data, treated as not breaching) until a fault sets them, then composite alarms over them.
+ */
+function createScenarioAlarms(world: World, alarms: readonly ScenarioAlarm[]): void {
+  for (const a of alarms.filter((x) => x.rule === undefined)) {
+    world.cloudwatch.defineAlarm(a.region, { AlarmName: a.name, Namespace: 'DrillApp', MetricName: a.name, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+  }
+  for (const a of alarms.filter((x) => x.rule !== undefined)) world.cloudwatch.defineCompositeAlarm(a.region, { AlarmName: a.name, AlarmRule: a.rule! });
+}
+
+/** The trigger alarm (the in-Region heartbeat alarm), or the scenario's alarm `alarm`, goes ALARM then OK, `count` times. */
+function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number, alarms: readonly ScenarioAlarm[]): void {
+  const own = event.alarm !== undefined ? alarms.find((a) => a.name === event.alarm) : undefined;
+  const name = own?.name ?? alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
+  const region = own?.region ?? db.primary.region;
   const set = async (value: 'ALARM' | 'OK', i: number) => {
-    // The alarm lives in the primary's Region: while that Region is out, there is nothing to flap.
-    if (world.isRegionOut(db.primary.region)) {
-      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${db.primary.region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
+    // The alarm lives in its Region (the trigger alarm: the primary's): while that Region is out, there is nothing to flap.
+    if (world.isRegionOut(region)) {
+      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
       return;
     }
     world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${name} set to ${value}`, { fault: 'alarm-flap', alarm: name, state: value });
-    await twinContext.run({ principal: deployment.operator, region: db.primary.region, vantage: 'drill-operator' }, () =>
-      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region: db.primary.region, principal: deployment.operator }),
+    await twinContext.run({ principal: deployment.operator, region, vantage: 'drill-operator' }, () =>
+      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region, principal: deployment.operator }),
     );
   };
   for (let i = 0; i < event.count; i++) {
