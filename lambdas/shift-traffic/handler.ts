@@ -3,6 +3,11 @@
  * the original Region (`read` the weights, `shift` a step, `restore` the weights after an alarm)
  * and the alarm gate of every step (`check-alarms`, in both site Regions).
  *
+ * The gating alarms may be metric or composite alarms. CloudWatch returns a composite alarm only
+ * when the request's `AlarmTypes` asks for `CompositeAlarm` (DescribeAlarms and
+ * DescribeAlarmHistory both default to metric alarms only) and the role may describe alarms on
+ * `*` (docs/aws-behaviour.md "Composite alarms"); the role gets that when the config names alarms.
+ *
  * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
  * Clients: Route 53 (global); CloudWatch in each site Region (explicit).
  */
@@ -21,6 +26,9 @@ type ShiftOutput = z.output<typeof shiftTrafficOutput>;
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const route53 = () => regional<Route53Client>(Route53Client as never, ownRegion());
+
+/** Both kinds of alarm: without it CloudWatch answers with metric alarms only. */
+const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
 
 export const handler = async (event: unknown): Promise<ShiftOutput> => {
   const parsed = shiftTrafficInput.safeParse(event);
@@ -66,7 +74,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
       const readings: AlarmReading[] = [];
       for (const region of regions) {
         try {
-          const out = await regional<CloudWatchClient>(CloudWatchClient as never, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+          const out = await regional<CloudWatchClient>(CloudWatchClient as never, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: [...ALARM_TYPES] }));
           for (const a of out.MetricAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
           for (const a of out.CompositeAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
         } catch (err) {
@@ -81,7 +89,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
         for (const r of found) {
           try {
             const out = await regional<CloudWatchClient>(CloudWatchClient as never, r.region).send(
-              new DescribeAlarmHistoryCommand({ AlarmName: r.name, HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
+              new DescribeAlarmHistoryCommand({ AlarmName: r.name, AlarmTypes: [...ALARM_TYPES], HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
             );
             history.push({ region: r.region, name: r.name, items: out.AlarmHistoryItems ?? [] });
           } catch (err) {

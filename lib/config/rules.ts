@@ -50,6 +50,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
   return [
     ...uniqueDatabaseNames(views),
     ...uniqueDnsRecords(views),
+    ...recordsInOneZoneShareItsDomain(views),
     ...controlRegionOutsidePrimaries(config, views),
     ...uniqueNetworkRegions(config),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
@@ -87,6 +88,45 @@ function uniqueDnsRecords(views: DatabaseView[]): ConfigProblem[] {
       });
     } else {
       seen.set(key, view);
+    }
+  }
+  return problems;
+}
+
+/** Labels at the end of both names, leaving at least one label of each (a record is not its zone's apex). */
+function commonParentLabels(a: string, b: string): number {
+  const la = normalizeDnsName(a).split('.');
+  const lb = normalizeDnsName(b).split('.');
+  let k = 0;
+  while (k < Math.min(la.length, lb.length) - 1 && la[la.length - 1 - k] === lb[lb.length - 1 - k]) k++;
+  return k;
+}
+
+/**
+ * A hosted zone holds one domain: every record in it (the writer records of several databases,
+ * traffic records) is that domain or under it, and Route 53 refuses any other name. Records given
+ * one `hostedZoneId` with no parent domain in common cannot all be in it: the failover's (or the
+ * drain's) record change would be refused when it is needed.
+ */
+function recordsInOneZoneShareItsDomain(views: DatabaseView[]): ConfigProblem[] {
+  const first = new Map<string, { path: string; name: string }>();
+  const problems: ConfigProblem[] = [];
+  for (const view of views) {
+    const records = [
+      { path: `${view.path}.dns.recordName`, zone: view.db.dns?.hostedZoneId, name: view.db.dns?.recordName },
+      { path: `${view.path}.traffic.recordName`, zone: view.db.traffic?.hostedZoneId, name: view.db.traffic?.recordName },
+    ];
+    for (const r of records) {
+      if (r.zone === undefined || r.name === undefined) continue;
+      const seen = first.get(r.zone);
+      if (!seen) first.set(r.zone, { path: r.path, name: r.name });
+      else if (commonParentLabels(seen.name, r.name) === 0) {
+        problems.push({
+          path: r.path,
+          message: `must be in the domain of hosted zone ${r.zone}, which also holds ${seen.path} (${q(seen.name)}): the two names have no parent domain in common, and a hosted zone holds one domain (Route 53 refuses a record outside it)`,
+          value: r.name,
+        });
+      }
     }
   }
   return problems;

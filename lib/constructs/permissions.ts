@@ -175,7 +175,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | rebuild-replica | CreateDBInstanceReadReplica on replica and source ARNs (+ subnet/parameter/option groups, KMS via RDS) |
  * | check-replica | describe both sites; GetMetricData (`*`); DescribeAlarms on the in-Region heartbeat alarm |
  * | switchover-global-cluster | SwitchoverGlobalCluster on both clusters and the global cluster |
- * | shift-traffic | change/list the traffic records' zone; DescribeAlarms on the gating alarms |
+ * | shift-traffic | change/list the traffic records' zone; DescribeAlarms/DescribeAlarmHistory on the heartbeat alarms, and on `*` when the config names gating alarms (composite alarms are shown only to `*`) |
  * | approval-page | get/update the table; read the signing secret; SendTaskSuccess (`*`) |
  *
  * Current roles: a failover may run in either direction (after a failover whose roles were kept),
@@ -313,14 +313,24 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     }
     case 'shift-traffic': {
       const withTraffic = dbs.filter((db) => db.traffic);
+      const zones = stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId)));
+      const describe = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
+      // A gating alarm the user names may be a composite alarm, and CloudWatch returns composite
+      // alarms (and their history) only to a permission on "*" (docs/aws-behaviour.md "Composite
+      // alarms"): scoped to the alarms' ARNs, the gate would never see it and would roll back every
+      // drain. Without named alarms the gate reads only the product's own (metric) heartbeat alarms.
+      if (withTraffic.some((db) => (db.traffic!.alarmNames ?? []).length > 0)) {
+        return only(zones, [
+          {
+            statement: new PolicyStatement({ actions: describe, resources: ['*'] }),
+            reason:
+              'cloudwatch:DescribeAlarms and DescribeAlarmHistory (read-only) return composite alarms only to a permission on "*"; the drain gates on the composite alarms the config names (traffic.alarmNames)',
+          },
+        ]);
+      }
       return only([
-        ...stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId))),
-        ...stmt(
-          ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
-          withTraffic.flatMap((db) =>
-            siteRegions(db).flatMap((r) => [...(db.traffic!.alarmNames ?? []), alarmName(config.prefix, db.name, 'in-region')].map((name) => arns.alarm(r, name))),
-          ),
-        ),
+        ...zones,
+        ...stmt(describe, withTraffic.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region'))))),
       ]);
     }
     case 'approval-page':

@@ -402,11 +402,35 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
     expect(g.every((x) => /^rds:(SwitchoverGlobalCluster|DescribeDBClusters|DescribeGlobalClusters) on arn:aws:rds:/.test(x))).toBe(true);
   });
 
-  it('shift-traffic: the traffic zone and the gating alarms (state and history) in both site Regions, nothing else', () => {
+  it('shift-traffic with named gating alarms: the traffic zone, and the alarms\' state and history on "*" (composite alarms are shown only to "*"), nothing else', () => {
     expect(grants(wfn('shift-traffic').statements)).toEqual(
       [
         ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
-        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['us-east-1', 'us-west-2'].flatMap((r) => ['orders-5xx', 'acme-orders-heartbeat-in-region'].map((n) => `arn:aws:cloudwatch:${r}:${A}:alarm:${n}`))),
+        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['*']),
+      ].sort(),
+    );
+  });
+
+  it('shift-traffic without named gating alarms: the heartbeat alarms\' state and history by ARN in both site Regions, no "*"', () => {
+    const noNames = synthApp({
+      config: (() => {
+        const c = wideConfig() as unknown as { databases: Array<Record<string, unknown>> };
+        c.databases[0]!.traffic = {
+          hostedZoneId: 'Z0APPZONE',
+          recordName: 'app.orders.example.com',
+          type: 'CNAME',
+          targets: [
+            { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+            { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+          ],
+        };
+        return c as never;
+      })(),
+    });
+    expect(grants(noNames.findFunction('acme-shift-traffic', 'us-west-2').statements)).toEqual(
+      [
+        ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
+        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${A}:alarm:acme-orders-heartbeat-in-region`)),
       ].sort(),
     );
   });

@@ -28,6 +28,10 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
   { actions: ['cloudwatch:GetMetricData'], reason: 'GetMetricData has no resource type (replica lag, Aurora RPO lag)' },
   { actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }, reason: 'PutMetricData has no resource type; limited to the product namespace' },
   { actions: ['ec2:DescribeSecurityGroups'], reason: 'EC2 Describe* actions have no resource-level permissions' },
+  {
+    actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'],
+    reason: 'shift-traffic, only when the config names gating alarms: CloudWatch returns composite alarms and their history only to a permission on "*" (read-only)',
+  },
   { actions: ['states:SendTaskSuccess'], reason: 'SendTaskSuccess has no resource type: the task token is the capability (approval page only)' },
   {
     actions: ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
@@ -64,9 +68,26 @@ const allowed = (s: Statement): string | undefined => {
   return undefined;
 };
 
+/** The wide config whose first database drains its traffic records gated on a named alarm. */
+function gatedDrainConfig() {
+  const c = wideConfig() as unknown as { databases: Array<Record<string, unknown>> };
+  c.databases[0]!.traffic = {
+    hostedZoneId: 'Z0APPZONE',
+    recordName: 'app.orders.example.com',
+    type: 'CNAME',
+    targets: [
+      { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+      { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+    ],
+    alarmNames: ['orders-app-health'],
+  };
+  return c as never;
+}
+
 describe.each([
   ['the example config', () => synthApp()],
   ['the wide config', () => synthApp({ config: wideConfig() })],
+  ['a config whose drain gates on named alarms', () => synthApp({ config: gatedDrainConfig() })],
 ])('SECURITY.md claims on %s', (_name, synth) => {
   const app = synth();
   const stacks = Object.values(app.stacks);

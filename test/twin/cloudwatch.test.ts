@@ -1,6 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, InvalidParameterValueException, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decideAlarmState, type AlarmStateValue, type TreatMissingData } from '../../twin/services/cloudwatch.js';
+import { decideAlarmState, evaluateAlarmRule, parseAlarmRule, ruleAlarms, type AlarmStateValue, type TreatMissingData } from '../../twin/services/cloudwatch.js';
 import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
 
@@ -188,6 +188,143 @@ describe('metrics', () => {
     expect(q('SampleCount').Values).toEqual([1, 1, 2]);
     expect(q('Minimum').Timestamps.map((d: Date) => d.toISOString())).toEqual(['2026-01-01T00:02:00.000Z', '2026-01-01T00:01:00.000Z', '2026-01-01T00:00:00.000Z']);
     expect(() => q('p99')).toThrow(/TwinUnsupported|statistics/);
+  });
+});
+
+describe('composite alarms', () => {
+  /** A metric alarm that is OK with no data (notBreaching) and moves only by SetAlarmState until its next evaluation. */
+  const metricAlarm = (w: World, name: string, region = 'us-east-1') =>
+    w.cloudwatch.defineAlarm(region, { AlarmName: name, Namespace: 'App', MetricName: name, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+  const set = (w: World, name: string, value: AlarmStateValue) => w.cloudwatch.setAlarmState({ AlarmName: name, StateValue: value, StateReason: 'test' }, R);
+  const world = async () => {
+    const w = new World();
+    metricAlarm(w, 'app-5xx');
+    metricAlarm(w, 'app-latency');
+    await w.clock.advanceBy(60_000); // both evaluated: OK
+    return w;
+  };
+
+  it.each([
+    ['ALARM(a) OR ALARM(b)', { a: 'OK', b: 'ALARM' }, true],
+    ['ALARM(a) AND ALARM(b)', { a: 'OK', b: 'ALARM' }, false],
+    ['ALARM("a") AND NOT ALARM("b")', { a: 'ALARM', b: 'OK' }, true],
+    ['ALARM(a) OR ALARM(b) AND ALARM(c)', { a: 'ALARM', b: 'OK', c: 'OK' }, true], // AND binds tighter
+    ['(ALARM(a) OR ALARM(b)) AND ALARM(c)', { a: 'ALARM', b: 'OK', c: 'OK' }, false],
+    ['OK(a) AND INSUFFICIENT_DATA(b)', { a: 'OK', b: 'INSUFFICIENT_DATA' }, true],
+    ['TRUE', {}, true],
+    ['NOT TRUE OR FALSE', {}, false],
+    ['ALARM(arn:aws:cloudwatch:us-east-1:123456789012:alarm:a)', { 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:a': 'ALARM' }, true],
+  ] as const)('the rule %s with %j is %s', (rule, states, value) => {
+    expect(evaluateAlarmRule(parseAlarmRule(rule), (n) => (states as Record<string, AlarmStateValue>)[n])).toBe(value);
+  });
+
+  it.each(['ALARM(a) AND', 'ALARM()', 'ALARM(a', 'MAYBE(a)', 'ALARM(a) ALARM(b)', '', '(TRUE'])('refuses the malformed rule %j', (rule) => {
+    expect(() => parseAlarmRule(rule)).toThrow(expect.objectContaining({ name: 'ValidationError', message: expect.stringMatching(/^Error in AlarmRule: /) }));
+  });
+
+  it('lists the alarms a rule names, once each', () => {
+    expect(ruleAlarms(parseAlarmRule('ALARM(a) OR (OK("b") AND NOT ALARM(a))'))).toEqual(['a', 'b']);
+  });
+
+  it('starts in INSUFFICIENT_DATA, is evaluated at once, then follows its alarms as they change (events and SNS actions included)', async () => {
+    const w = await world();
+    const topic = w.sns.createTopic('us-east-1', 'ops');
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-health', AlarmRule: 'ALARM("app-5xx") OR ALARM("app-latency")', AlarmActions: [topic] }, R);
+    expect(w.cloudwatch.alarmHistory('us-east-1', 'app-health').map((h) => `${h.from}->${h.to}`)).toEqual(['INSUFFICIENT_DATA->OK']);
+    set(w, 'app-latency', 'ALARM');
+    expect(w.cloudwatch.alarmState('us-east-1', 'app-health')).toBe('ALARM');
+    expect(JSON.parse(w.sns.published.at(-1)!.message)).toMatchObject({ AlarmName: 'app-health', NewStateValue: 'ALARM', OldStateValue: 'OK' });
+    await w.clock.advanceBy(60_000); // app-latency's next evaluation: OK again, and so the composite
+    expect(w.cloudwatch.alarmState('us-east-1', 'app-latency')).toBe('OK');
+    expect(w.cloudwatch.alarmHistory('us-east-1', 'app-health').map((h) => `${h.from}->${h.to}`)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM', 'ALARM->OK']);
+  });
+
+  it('a composite of composites follows its child composite; an update keeps the state and evaluates again', async () => {
+    const w = await world();
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' }, R);
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'service-health', AlarmRule: 'ALARM(app-health) OR ALARM(app-latency)' }, R);
+    set(w, 'app-5xx', 'ALARM');
+    expect(w.cloudwatch.alarmState('us-east-1', 'service-health')).toBe('ALARM');
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'service-health', AlarmRule: 'ALARM(app-latency)' }, R);
+    expect(w.cloudwatch.alarmState('us-east-1', 'service-health')).toBe('OK');
+    expect(w.cloudwatch.alarmHistory('us-east-1', 'service-health').map((h) => h.to)).toEqual(['OK', 'ALARM', 'OK']);
+  });
+
+  it('refuses a rule naming an alarm that does not exist (or itself, or an ARN of another Region), and a name a metric alarm has', async () => {
+    const w = await world();
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(nope)' }, R)).toThrow('Error in AlarmRule: the alarm nope does not exist in us-east-1');
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(c)' }, R)).toThrow(/cannot depend on itself/);
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(arn:aws:cloudwatch:us-west-2:123456789012:alarm:app-5xx)' }, R)).toThrow(/is not an alarm ARN of this account in us-east-1/);
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-5xx', AlarmRule: 'TRUE' }, R)).toThrow(/already exists/);
+    expect(w.cloudwatch.alarmState('us-east-1', 'c')).toBeUndefined();
+  });
+
+  it('DescribeAlarms: composites only with AlarmTypes CompositeAlarm; without AlarmTypes, metric alarms only', async () => {
+    const w = await world();
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)', AlarmDescription: 'the app' }, R);
+    const names = (out: any) => [...out.MetricAlarms, ...out.CompositeAlarms].map((a: any) => a.AlarmName);
+    expect(names(w.cloudwatch.describeAlarms({ AlarmNames: ['app-health', 'app-5xx'] }, R))).toEqual(['app-5xx']);
+    expect(names(w.cloudwatch.describeAlarms({ AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['CompositeAlarm'] }, R))).toEqual(['app-health']);
+    const both = w.cloudwatch.describeAlarms({ AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }, R) as any;
+    expect(names(both)).toEqual(['app-5xx', 'app-health']);
+    expect(both.CompositeAlarms[0]).toMatchObject({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)', AlarmDescription: 'the app', StateValue: 'OK', AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-health' });
+    expect(() => w.cloudwatch.describeAlarms({ AlarmTypes: ['Composite'] }, R)).toThrow(/AlarmTypes/);
+  });
+
+  it('DescribeAlarmHistory: a composite\'s history only with AlarmTypes CompositeAlarm', async () => {
+    const w = await world();
+    w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' }, R);
+    set(w, 'app-5xx', 'ALARM');
+    expect((w.cloudwatch.describeAlarmHistory({ AlarmName: 'app-health' }, R) as any).AlarmHistoryItems).toEqual([]);
+    const items = (w.cloudwatch.describeAlarmHistory({ AlarmName: 'app-health', AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] }, R) as any).AlarmHistoryItems;
+    expect(items.map((i: any) => [i.AlarmType, i.HistorySummary])).toEqual([
+      ['CompositeAlarm', 'Alarm updated from OK to ALARM'],
+      ['CompositeAlarm', 'Alarm updated from INSUFFICIENT_DATA to OK'],
+    ]);
+  });
+});
+
+describe('composite alarms and IAM: only a permission on "*" shows them', () => {
+  let uninstall: () => void;
+  afterEach(() => uninstall());
+
+  const setup = async (resource: string | string[]) => {
+    const w = new World();
+    uninstall = installSdkTwin(w);
+    w.cloudwatch.defineAlarm('us-east-1', { AlarmName: 'app-5xx', Namespace: 'App', MetricName: 'e', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    await w.clock.advanceBy(60_000);
+    w.cloudwatch.defineCompositeAlarm('us-east-1', { AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' });
+    w.cloudwatch.setAlarmState({ AlarmName: 'app-5xx', StateValue: 'ALARM', StateReason: 'test' }, R);
+    w.iam.putRole('gate', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], Resource: resource }] }]);
+    return { w, as: w.iam.assumeRole('gate') };
+  };
+  const call = (w: World, as: ReturnType<World['iam']['assumeRole']>, op: string, input: object) => w.call('cloudwatch', op, input, { region: 'us-east-1', principal: as }) as Promise<any>;
+
+  it('a permission on the alarms\' ARNs: the call succeeds, but the composite is not in the answer nor its history', async () => {
+    const { w, as } = await setup(['arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-health', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-5xx']);
+    const out = await call(w, as, 'DescribeAlarms', { AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(out.MetricAlarms.map((a: any) => a.AlarmName)).toEqual(['app-5xx']);
+    expect(out.CompositeAlarms).toEqual([]);
+    const history = await call(w, as, 'DescribeAlarmHistory', { AlarmName: 'app-health', AlarmTypes: ['CompositeAlarm'] });
+    expect(history.AlarmHistoryItems).toEqual([]);
+  });
+
+  it('a permission on a wildcard ARN is narrower than "*" too', async () => {
+    const { w, as } = await setup('arn:aws:cloudwatch:*:123456789012:alarm:*');
+    expect((await call(w, as, 'DescribeAlarms', { AlarmNames: ['app-health'], AlarmTypes: ['CompositeAlarm'] })).CompositeAlarms).toEqual([]);
+  });
+
+  it('a permission on "*": the composite, in ALARM, and its history', async () => {
+    const { w, as } = await setup('*');
+    const out = await call(w, as, 'DescribeAlarms', { AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(out.CompositeAlarms.map((a: any) => [a.AlarmName, a.StateValue])).toEqual([['app-health', 'ALARM']]);
+    const history = await call(w, as, 'DescribeAlarmHistory', { AlarmName: 'app-health', AlarmTypes: ['CompositeAlarm'] });
+    expect(history.AlarmHistoryItems.map((i: any) => i.HistorySummary)).toEqual(['Alarm updated from OK to ALARM', 'Alarm updated from INSUFFICIENT_DATA to OK']);
+  });
+
+  it('PutCompositeAlarm needs cloudwatch:PutCompositeAlarm on the alarm', async () => {
+    const { w, as } = await setup('*');
+    await expect(call(w, as, 'PutCompositeAlarm', { AlarmName: 'x', AlarmRule: 'TRUE' })).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('cloudwatch:PutCompositeAlarm on resource: arn:aws:cloudwatch:us-east-1:123456789012:alarm:x') });
   });
 });
 

@@ -1,5 +1,7 @@
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, InvalidChangeBatch, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
+import { hostedZoneNames } from '../../twin/drill/deploy.js';
 import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
 import { RECORD, ZONE_ID, endpointOf, exampleWorld, PRIMARY, REPLICA } from './helpers.js';
@@ -100,6 +102,56 @@ describe('Route 53 ChangeResourceRecordSets', () => {
     expect(errOf(() => w.route53.getChange({ Id: '/change/CNOPE' }, G)).name).toBe('NoSuchChange');
   });
 });
+
+describe('Route 53 hosted zones shared by several records', () => {
+  it('a record set up outside the zone is refused, as ChangeResourceRecordSets refuses it', () => {
+    const w = exampleWorld();
+    const e = errOf(() => w.route53.putRecord(ZONE_ID, cname('writer.payments.internal', 'payments.example.com')));
+    expect(e).toBeInstanceOf(InvalidChangeBatch);
+    expect(e.message).toBe('[RRSet with DNS name writer.payments.internal. is not permitted in zone orders.internal.]');
+    expect(w.route53.records(ZONE_ID).map((r) => r.Name)).not.toContain('writer.payments.internal.');
+  });
+
+  it('two writer records in one zone both resolve, each to its own target', () => {
+    const w = new World({ seed: 1 });
+    w.route53.createHostedZone('internal', { id: ZONE_ID });
+    w.route53.putRecord(ZONE_ID, cname('writer.orders.internal', 'orders-primary.example.com'));
+    w.route53.putRecord(ZONE_ID, cname('writer.payments.internal', 'payments-primary.example.com'));
+    expect(w.route53.resolve('writer.orders.internal')!.final).toBe('orders-primary.example.com.');
+    expect(w.route53.resolve('writer.payments.internal')!.final).toBe('payments-primary.example.com.');
+    expect(w.route53.hostedZoneName(`/hostedzone/${ZONE_ID}`)).toBe('internal.');
+    expect(w.route53.hostedZoneName('ZNOPE')).toBeUndefined();
+  });
+
+  it.each([
+    ['one record: its parent domain', [['Z1', 'writer.orders.internal']], { Z1: 'orders.internal' }],
+    ['two databases in one zone: their common parent', [['Z1', 'writer.orders.internal'], ['Z1', 'writer.payments.internal']], { Z1: 'internal' }],
+    ['deeper names: the longest common parent', [['Z1', 'writer.orders.db.example.com'], ['Z1', 'writer.payments.db.example.com.']], { Z1: 'db.example.com' }],
+    ['a record that is a parent of another is not the apex', [['Z1', 'orders.internal'], ['Z1', 'writer.orders.internal']], { Z1: 'internal' }],
+    ['traffic records count, case is ignored', [['Z1', 'writer.orders.internal'], ['Z1', 'APP.orders.internal', true]], { Z1: 'orders.internal' }],
+    ['separate zones stay separate', [['Z1', 'writer.orders.internal'], ['Z2', 'writer.payments.internal']], { Z1: 'orders.internal', Z2: 'payments.internal' }],
+  ] as const)('the deployment names a zone after its records: %s', (_what, records, zones) => {
+    expect(Object.fromEntries(hostedZoneNames(databasesWith(records)))).toEqual(zones);
+  });
+
+  it('the deployment refuses records with no common parent in one zone', () => {
+    expect(() => hostedZoneNames(databasesWith([['Z1', 'writer.orders.internal'], ['Z1', 'writer.payments.example.com']]))).toThrow(
+      'twin deploy: hosted zone Z1 holds writer.orders.internal, writer.payments.example.com, which have no common parent domain (a zone has one domain)',
+    );
+  });
+});
+
+/** Databases whose writer record (or, with `true`, traffic record) is each of `records`. */
+function databasesWith(records: ReadonlyArray<readonly [string, string, boolean?]>): DatabaseConfig[] {
+  const out: DatabaseConfig[] = [];
+  for (const [zone, name, traffic] of records) {
+    if (traffic) {
+      const last = out[out.length - 1]!;
+      last.traffic = { hostedZoneId: zone, recordName: name } as DatabaseConfig['traffic'];
+    } else out.push({ name: `db${out.length}`, dns: { hostedZoneId: zone, recordName: name, ttlSeconds: 30 } } as DatabaseConfig);
+  }
+  return out;
+}
 
 describe('Route 53 ListResourceRecordSets', () => {
   it('sorts by reversed labels then type, starts at StartRecordName/Type and pages', () => {

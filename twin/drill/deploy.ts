@@ -48,6 +48,8 @@ export interface DeployedSite {
   /** Address clients and probes resolve. */
   endpoint: string;
   port: number;
+  /** The instance's resource id when it was deployed (instances that exist at the start). */
+  resourceId?: string;
 }
 
 /** A cold standby activated by its stack update: the restore, for data loss and promotion counts. */
@@ -163,6 +165,7 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   // ---- the customer's resources
   const databases: Record<string, DeployedDatabase> = {};
   const coldActivations: ColdActivation[] = [];
+  createHostedZones(world, config.databases);
   for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations);
   for (const d of Object.values(databases)) await createAppTable(world, d);
 
@@ -273,32 +276,57 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
       ...(password ? { masterPassword: password } : {}),
       dbName: database,
     });
-    primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port };
+    primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port, resourceId: p.dbiResourceId };
     const standbyId = db.standby.instanceId!;
     standby = { region: db.standby.region, id: standbyId.toLowerCase(), kind: 'instance', endpoint: instanceEndpoint(standbyId.toLowerCase(), db.standby.region), port };
     if (db.standby.readiness === 'cold') {
       deployColdStandby(world, db, p.id, standbyId, { port, securityGroupIds: db.standby.securityGroupIds ?? [], masterUsername, password, database, instanceClass: primaryClass }, coldActivations);
     } else {
-      world.rds.createInstance({
+      standby.resourceId = world.rds.createInstance({
         region: db.standby.region,
         id: standbyId,
         replicaOf: { region: p.region, id: p.id },
         securityGroupIds: db.standby.securityGroupIds ?? [],
         instanceClass: warm ? 'db.t4g.large' : primaryClass,
-      });
+      }).dbiResourceId;
     }
   }
 
-  // DNS: the zone (the record's parent domain) and the writer CNAME.
-  const zoneName = db.dns.recordName.replace(/\.$/, '').split('.').slice(1).join('.');
-  try {
-    world.route53.records(db.dns.hostedZoneId);
-  } catch {
-    world.route53.createHostedZone(zoneName, { id: db.dns.hostedZoneId });
-  }
+  // DNS: the writer CNAME (its zone: createHostedZones).
   world.route53.putRecord(db.dns.hostedZoneId, { Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, ResourceRecords: [{ Value: primary.endpoint }] });
 
   return { config: db, primary, standby, login: { user: masterUsername, password: password ?? 'drill-app-password', database } };
+}
+
+/**
+ * The customer's hosted zones, one per `hostedZoneId` of the config. A zone has one domain, and
+ * every record in it must be that domain or under it (Route 53 refuses others), so a zone that
+ * several records share (the writer records of several databases, traffic records) is named after
+ * their longest common parent domain: `writer.orders.internal` and `writer.payments.internal` in
+ * one zone make the zone `internal`. A zone with one record is the record's parent domain.
+ * Records with no common parent cannot share a zone: the deployment fails, naming them.
+ */
+export function hostedZoneNames(databases: readonly DatabaseConfig[]): Map<string, string> {
+  const names = new Map<string, string[]>();
+  const add = (zoneId: string, recordName: string) => names.set(zoneId, [...(names.get(zoneId) ?? []), recordName.toLowerCase().replace(/\.$/, '')]);
+  for (const db of databases) {
+    add(db.dns.hostedZoneId, db.dns.recordName);
+    if (db.traffic) add(db.traffic.hostedZoneId, db.traffic.recordName);
+  }
+  const zones = new Map<string, string>();
+  for (const [zoneId, records] of names) {
+    const labels = records.map((r) => r.split('.'));
+    // Common trailing labels, leaving at least one label of every record (a record is not its zone's apex).
+    let common = Math.min(...labels.map((l) => l.length - 1));
+    while (common > 0 && !labels.every((l) => l.slice(-common).join('.') === labels[0]!.slice(-common).join('.'))) common--;
+    if (common === 0) throw new Error(`twin deploy: hosted zone ${zoneId} holds ${[...new Set(records)].join(', ')}, which have no common parent domain (a zone has one domain)`);
+    zones.set(zoneId, labels[0]!.slice(-common).join('.'));
+  }
+  return zones;
+}
+
+function createHostedZones(world: World, databases: readonly DatabaseConfig[]): void {
+  for (const [id, name] of hostedZoneNames(databases)) if (world.route53.hostedZoneName(id) === undefined) world.route53.createHostedZone(name, { id });
 }
 
 /**
@@ -336,7 +364,9 @@ function deployColdStandby(
       dbName: spec.database,
       status: 'creating',
     });
-    const activation: ColdActivation = { instanceId: inst.id, region, sourceId: primaryId, startedAt: started, dataUpToMs, stackName: cold.stackName };
+    // Restored from the primary's backups: it belongs to that database.
+    if (source) world.rds.lineage.set(inst.dbiResourceId, source.dbiResourceId);
+    const activation: ColdActivation = { instanceId: inst.id, region, resourceId: inst.dbiResourceId, sourceId: primaryId, sourceResourceId: source?.dbiResourceId, startedAt: started, dataUpToMs, stackName: cold.stackName };
     activations.push(activation);
     return {
       durationMs: Math.round(world.rng.stream('cfn.coldstandby').uniform(15 * 60, 35 * 60) * 1000),

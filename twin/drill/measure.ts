@@ -2,7 +2,13 @@
  * What a drill measures and judges, from what the world recorded (pure functions over plain
  * data): RTO, detection time and data loss from the application clients' writes, the outcome,
  * the writer at the end, and the seven safety invariants of SCENARIOS.md.
+ *
+ * A config may protect several databases. Writes, promotions, deletions, DNS checks and runs each
+ * name the database they belong to (`database`; absent: the scenario's database), the figures are
+ * the scenario database's ({@link forDatabase}), and every invariant is judged per database: one
+ * writer per database, not one in all ({@link invariants}).
  */
+import { judgePerDatabase } from '../report/judge.js';
 import type { InvariantResult, Outcome } from '../report/types.js';
 import type { WriteRecord } from '../network.js';
 import type { DeletionRecord } from '../services/rds.js';
@@ -12,6 +18,9 @@ import type { ExecutionRecord } from './sfn-runtime.js';
 /** A promotion (or a cold standby's restore), attributed to the execution whose call started it. */
 export interface PromotionFact {
   instanceId: string;
+  /** The promoted instance's Region and resource id (instances). */
+  region?: string;
+  resourceId?: string;
   sourceId?: string;
   /** The source's resource id: writes to a later instance that took over its name are not its writes. */
   sourceResourceId?: string;
@@ -23,6 +32,8 @@ export interface PromotionFact {
   /** The API call that started it. */
   action: string;
   executionArn?: string;
+  /** The database whose standby (or rebuilt site) was promoted; absent: the scenario's. */
+  database?: string;
 }
 
 /** A fault or operator action of the scenario as applied (virtual ms). */
@@ -42,6 +53,8 @@ export interface DnsCheck {
   resolvesTo: string | null;
   /** Instances/clusters that take writes from a client that can reach them. */
   writers: string[];
+  /** The database whose record and instances were checked; absent: the scenario's. */
+  database?: string;
 }
 
 /** An API call made on behalf of an execution (or by anyone: executionArn undefined). */
@@ -53,20 +66,34 @@ export interface CallFact {
   input?: Record<string, unknown>;
 }
 
+/** A record that names the database it belongs to (absent: the scenario's database). */
+export type OfDatabase<T> = T & { database?: string };
+
+/** What the invariants need to know of one database of the config. */
+export interface DatabaseFacts {
+  name: string;
+  rpoBudgetSeconds: number;
+  failbackPolicy: string;
+}
+
 export interface DrillFacts {
   startMs: number;
   endMs: number;
+  /** The scenario's database (the one its faults and expectations are about). */
   database: string;
   roles: { primary: string | null; standby: string | null };
   rpoBudgetSeconds: number;
   failbackPolicy: string;
+  /** Every database of the config, in config order (absent: only the scenario's). */
+  databases?: DatabaseFacts[];
   events: AppliedEvent[];
+  /** The application clients' attempts (they use the scenario database). */
   attempts: ClientAttempt[];
-  writes: WriteRecord[];
+  writes: OfDatabase<WriteRecord>[];
   promotions: PromotionFact[];
   executions: ExecutionRecord[];
   calls: CallFact[];
-  deletions: DeletionRecord[];
+  deletions: OfDatabase<DeletionRecord>[];
   dnsChecks: DnsCheck[];
   /** Approvals still waiting for an answer at the end. */
   pendingApprovals: number;
@@ -323,7 +350,43 @@ function noDataDestroyed(f: DrillFacts): InvariantResult {
   return { name: 'no-data-destroyed', held: true, detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted' };
 }
 
-/** The seven invariants, in the contract's order. */
-export function invariants(f: DrillFacts): InvariantResult[] {
+/** The seven invariants of the facts of one database, in the contract's order. */
+function invariantsOfOne(f: DrillFacts): InvariantResult[] {
   return [singleWriter(f), verifiedBeforePromotion(f), dataLossWithinBudget(f), oneIncidentAtATime(f), failbackApproved(f), dnsFollowsWriter(f), noDataDestroyed(f)];
+}
+
+/** The databases of the facts, in config order (the scenario's alone when the facts list none). */
+export function databasesOf(f: DrillFacts): DatabaseFacts[] {
+  return f.databases?.length ? f.databases : [{ name: f.database, rpoBudgetSeconds: f.rpoBudgetSeconds, failbackPolicy: f.failbackPolicy }];
+}
+
+/**
+ * The facts of one database: its writes, promotions, runs, deletions and DNS checks (records that
+ * name no database are the scenario database's), with its own budget and failback policy. The
+ * application clients' attempts and the scenario's events stay (they are the scenario
+ * database's); API calls stay (they are matched to runs by execution).
+ */
+export function forDatabase(f: DrillFacts, name: string): DrillFacts {
+  const mine = (r: { database?: string }) => (r.database ?? f.database) === name;
+  const db = databasesOf(f).find((d) => d.name === name);
+  return {
+    ...f,
+    database: name,
+    rpoBudgetSeconds: db?.rpoBudgetSeconds ?? f.rpoBudgetSeconds,
+    failbackPolicy: db?.failbackPolicy ?? f.failbackPolicy,
+    databases: db ? [db] : [],
+    writes: f.writes.filter(mine),
+    promotions: f.promotions.filter(mine),
+    executions: f.executions.filter(mine),
+    deletions: f.deletions.filter(mine),
+    dnsChecks: f.dnsChecks.filter(mine),
+  };
+}
+
+/**
+ * The seven invariants, in the contract's order, each judged per database (SCENARIOS.md: one
+ * writer per database, not one in all); each detail names the database.
+ */
+export function invariants(f: DrillFacts): InvariantResult[] {
+  return judgePerDatabase(databasesOf(f).map((d) => ({ database: d.name, invariants: invariantsOfOne(forDatabase(f, d.name)) })));
 }

@@ -26,7 +26,7 @@ import type { ServiceKey } from '../errors.js';
 import { judgeExpectations } from '../report/judge.js';
 import { summarizeConfig } from '../report/config-summary.js';
 import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
-import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioEvent } from '../scenario/schema.js';
+import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioAlarm, type ScenarioEvent } from '../scenario/schema.js';
 import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
@@ -39,6 +39,7 @@ import {
   dataLossSeconds,
   detectionSeconds,
   failureAt,
+  forDatabase,
   invariants,
   outcomeOf,
   rtoSeconds,
@@ -261,6 +262,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       },
     };
     deployment = await deploy(world, app, { hooks });
+    createScenarioAlarms(world, scenario.alarms ?? []);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
       const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
@@ -278,7 +280,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     for (const event of scenario.events) {
       const when = startMs + event.at * 1000;
       if (isFaultEvent(event) && event.fault === 'alarm-flap') {
-        scheduleFlaps(world, deployment, db, event, when);
+        scheduleFlaps(world, deployment, db, event, when, scenario.alarms ?? []);
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
@@ -311,11 +313,13 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     }
 
     // ---- facts and judgement
+    const owner = ownership(world, deployment);
     const promotions: PromotionFact[] = [
       ...world.rds.promotions.map((p) => ({ ...p })),
-      ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
+      ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, resourceId: a.resourceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
     ]
       .map((p) => attribute(p, calls))
+      .map((p) => ({ ...p, database: owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId }) }))
       .sort((a, b) => a.startedAt - b.startedAt);
     const executions = sfn.executions;
     const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
@@ -326,30 +330,33 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       roles: scenario.roles,
       rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
       failbackPolicy: scenario.databaseConfig.failback.policy,
+      databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, failbackPolicy: d.failback.policy })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
-      writes: world.network.writes,
+      writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
       promotions,
       executions,
       calls: calls.sort((a, b) => a.at - b.at),
-      deletions: world.rds.deletions,
+      deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
       dnsChecks,
       pendingApprovals,
     };
     await options.onFinish?.(world, deployment, facts);
-    const failure = failureAt(facts);
-    const writer = writerAtEnd(facts);
-    const outcome = outcomeOf(facts, writer);
-    const rto = rtoSeconds(facts, failure);
-    const loss = dataLossSeconds(facts);
+    // The figures and the outcome are the scenario database's; the invariants judge every database.
+    const own = forDatabase(facts, scenario.database);
+    const failure = failureAt(own);
+    const writer = writerAtEnd(own);
+    const outcome = outcomeOf(own, writer);
+    const rto = rtoSeconds(own, failure);
+    const loss = dataLossSeconds(own);
     const report: Report = {
       scenario: scenario.name,
       seed,
       outcome,
       writer,
-      failovers: promotions.length,
+      failovers: own.promotions.length,
       rtoSeconds: rto,
-      detectionSeconds: detectionSeconds(facts),
+      detectionSeconds: detectionSeconds(own),
       dataLossSeconds: loss,
       timeline: world.timeline.slice(timelineStart).map(toReportEntry),
       executions: executions.map((e) => ({
@@ -363,7 +370,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       })),
       apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
       invariants: invariants(facts),
-      expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
+      expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: own.promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
       description: scenario.description,
       database: scenario.database,
       runForSeconds: scenario.runFor,
@@ -383,6 +390,34 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
 }
 
 const toReportEntry = (e: WorldTimelineEntry): TimelineEntry => ({ t: e.t, source: e.source, event: e.event, detail: e.detail, at: e.at });
+
+/**
+ * Which database an instance (or Aurora cluster) belongs to: the database whose primary or
+ * standby it was at the deployment, or the one of the instance it was created from (a rebuilt
+ * replica, a restored cold standby), by resource id, through renames and deletions. Records
+ * without a resource id (clusters, cold activations) are matched by Region and id.
+ */
+function ownership(world: World, deployment: Deployment): (ref: { resourceId?: string; id?: string; region?: string }) => string | undefined {
+  const roots = new Map<string, string>();
+  const byId = new Map<string, string>();
+  for (const [name, d] of Object.entries(deployment.databases)) {
+    for (const site of [d.primary, d.standby]) {
+      if (site.resourceId) roots.set(site.resourceId, name);
+      byId.set(`${site.region}|${site.id.toLowerCase()}`, name);
+      byId.set(`|${site.id.toLowerCase()}`, name);
+    }
+  }
+  const ofResource = (resourceId: string): string | undefined => {
+    let r: string | undefined = resourceId;
+    for (let hop = 0; r !== undefined && hop < 100; hop++) {
+      const root = roots.get(r);
+      if (root) return root;
+      r = world.rds.lineage.get(r);
+    }
+    return undefined;
+  };
+  return (ref) => (ref.resourceId ? ofResource(ref.resourceId) : undefined) ?? (ref.id ? byId.get(`${ref.region ?? ''}|${ref.id.toLowerCase()}`) : undefined);
+}
 
 /** The execution whose API call started a promotion. */
 function attribute(p: PromotionFact | Omit<PromotionFact, 'action'>, calls: CallFact[]): PromotionFact {
@@ -523,18 +558,31 @@ function siteExists(world: World, site: DeployedDatabase['standby']): boolean {
 
 const standbyExists = (world: World, db: DeployedDatabase): boolean => siteExists(world, db.standby);
 
-/** The trigger alarm (the in-Region heartbeat alarm) goes ALARM then OK, `count` times. */
-function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number): void {
-  const name = alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
+/**
+ * The customer's alarms of the scenario (`alarms`): metric alarms on a drill namespace that stay
+ * OK (no data, treated as not breaching) until a fault sets them, then composite alarms over them.
+ */
+function createScenarioAlarms(world: World, alarms: readonly ScenarioAlarm[]): void {
+  for (const a of alarms.filter((x) => x.rule === undefined)) {
+    world.cloudwatch.defineAlarm(a.region, { AlarmName: a.name, Namespace: 'DrillApp', MetricName: a.name, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+  }
+  for (const a of alarms.filter((x) => x.rule !== undefined)) world.cloudwatch.defineCompositeAlarm(a.region, { AlarmName: a.name, AlarmRule: a.rule! });
+}
+
+/** The trigger alarm (the in-Region heartbeat alarm), or the scenario's alarm `alarm`, goes ALARM then OK, `count` times. */
+function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number, alarms: readonly ScenarioAlarm[]): void {
+  const own = event.alarm !== undefined ? alarms.find((a) => a.name === event.alarm) : undefined;
+  const name = own?.name ?? alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
+  const region = own?.region ?? db.primary.region;
   const set = async (value: 'ALARM' | 'OK', i: number) => {
-    // The alarm lives in the primary's Region: while that Region is out, there is nothing to flap.
-    if (world.isRegionOut(db.primary.region)) {
-      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${db.primary.region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
+    // The alarm lives in its Region (the trigger alarm: the primary's): while that Region is out, there is nothing to flap.
+    if (world.isRegionOut(region)) {
+      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
       return;
     }
     world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${name} set to ${value}`, { fault: 'alarm-flap', alarm: name, state: value });
-    await twinContext.run({ principal: deployment.operator, region: db.primary.region, vantage: 'drill-operator' }, () =>
-      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region: db.primary.region, principal: deployment.operator }),
+    await twinContext.run({ principal: deployment.operator, region, vantage: 'drill-operator' }, () =>
+      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region, principal: deployment.operator }),
     );
   };
   for (let i = 0; i < event.count; i++) {
@@ -619,7 +667,7 @@ function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord): DnsCh
       // unreachable: takes no writes
     }
   }
-  return { executionArn: e.arn, executionName: `${e.stateMachine} ${shortName(e.name)}`, at: world.clock.now(), resolvesTo, writers: writers.sort() };
+  return { executionArn: e.arn, executionName: `${e.stateMachine} ${shortName(e.name)}`, at: world.clock.now(), resolvesTo, writers: writers.sort(), database: db.config.name };
 }
 
 // ------------------------------------------------------------------ the workflow lines of the timeline
@@ -636,9 +684,19 @@ class Narrator {
     private readonly database: string,
   ) {}
 
+  /**
+   * Runs of the config's other databases are shown too, named by their database (a fault of one
+   * database must not make another fail over, and when it does the timeline says so); the
+   * incident phases (the chart's bands) are the scenario database's only.
+   */
   private log(e: ExecutionRecord, text: string, detail: Record<string, unknown> = {}): void {
-    if (e.database && e.database !== this.database && e.stateMachine !== 'failback') return;
-    this.world.log('workflow', `${e.stateMachine} ${shortName(e.name)}: ${text}`, { execution: e.name, stateMachine: e.stateMachine, ...detail });
+    const other = e.database !== undefined && e.database !== this.database;
+    const { phase: _phase, ...notPhase } = detail;
+    this.world.log('workflow', `${e.stateMachine} ${shortName(e.name)}${other ? ` (${e.database})` : ''}: ${text}`, {
+      execution: e.name,
+      stateMachine: e.stateMachine,
+      ...(other ? { ...notPhase, database: e.database } : detail),
+    });
   }
 
   started(e: ExecutionRecord): void {

@@ -9,6 +9,7 @@ import {
   NO_PROMOTION_OUTCOMES,
   type ExpectationResult,
   type InvariantName,
+  type InvariantResult,
   type Outcome,
   type Report,
   type Roles,
@@ -110,4 +111,27 @@ export function passed(report: Pick<Report, 'invariants' | 'expectations'>): boo
  */
 export function exitStatus(report: Pick<Report, 'invariants' | 'expectations'>): 0 | 1 {
   return passed(report) ? EXIT.ok : EXIT.failed;
+}
+
+/** One database's invariant results (its own facts judged alone). */
+export interface DatabaseInvariants {
+  database: string;
+  invariants: InvariantResult[];
+}
+
+/**
+ * One result per invariant from each database's results (SCENARIOS.md: every invariant is judged
+ * per database). An invariant holds when it held for every database. The detail names each
+ * database, those where it broke first: `payments: <why it broke> | orders: <detail>`.
+ * Invariants keep the contract's order; a name no database reported is left out (and is
+ * reported missing by {@link missingInvariants}).
+ */
+export function judgePerDatabase(perDatabase: readonly DatabaseInvariants[]): InvariantResult[] {
+  const names = INVARIANT_NAMES.filter((name) => perDatabase.some((d) => d.invariants.some((i) => i.name === name)));
+  return names.map((name) => {
+    const each = perDatabase.flatMap((d) => d.invariants.filter((i) => i.name === name).map((i) => ({ database: d.database, result: i })));
+    const broken = each.filter((x) => !x.result.held);
+    const ordered = [...broken, ...each.filter((x) => x.result.held)];
+    return { name, held: broken.length === 0, detail: ordered.map((x) => `${x.database}: ${x.result.detail}`.trimEnd()).join(' | ') };
+  });
 }

@@ -20,6 +20,7 @@ import {
   eventSchema,
   expectSchema,
   isFaultEvent,
+  scenarioAlarmSchema,
   scenarioFileSchema,
   show,
   unknownValue,
@@ -193,6 +194,15 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
   const runFor = runForParsed.success ? runForParsed.data : undefined;
   const regions = config ? configRegions(config) : undefined;
   const vantages = db ? [...db.detection.vantagePoints.map((v) => v.name), CONTROL_PLANE_VANTAGE] : undefined;
+  const alarms = Array.isArray(raw.alarms) ? raw.alarms.map((a) => scenarioAlarmSchema.safeParse(a)).flatMap((a) => (a.success ? [a.data] : [])) : [];
+  alarms.forEach((alarm, i) => {
+    if (regions && !regions.includes(alarm.region)) {
+      problems.push({ path: `alarms[${i}].region`, message: `${show(alarm.region)} is not a Region of the config (allowed: ${regions.join(', ')})`, value: alarm.region });
+    }
+    if (alarms.findIndex((a) => a.name === alarm.name && a.region === alarm.region) !== i) {
+      problems.push({ path: `alarms[${i}].name`, message: `${show(alarm.name)} is already an alarm of ${alarm.region} in this scenario`, value: alarm.name });
+    }
+  });
   if (Array.isArray(raw.events)) {
     raw.events.forEach((rawEvent, i) => {
       const ev = eventSchema.safeParse(rawEvent);
@@ -221,6 +231,9 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
           message: `${show(event.region)} is not a Region of the config${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${regions.join(', ')})`,
           value: event.region,
         });
+      }
+      if (isFaultEvent(event) && event.fault === 'alarm-flap' && event.alarm !== undefined && !alarms.some((a) => a.name === event.alarm)) {
+        problems.push({ path: `${at}.alarm`, message: unknownValue('alarm', event.alarm, alarms.map((a) => a.name), 'the scenario\'s alarms'), value: event.alarm });
       }
       if (isFaultEvent(event) && event.fault === 'alarm-flap' && runFor !== undefined && event.at + (event.count - 1) * event.every > runFor) {
         warnings.push({ path: at, message: `the flapping goes on after the end of the run (runFor ${formatDuration(runFor)}): the last flaps never happen` });
@@ -260,6 +273,7 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
     databaseConfig: db,
     roles: rolesOf(db),
     runFor: file.runFor,
+    ...(file.alarms.length ? { alarms: file.alarms } : {}),
     events,
     expect: file.expect,
     ...(file.world ? { world: file.world } : {}),

@@ -112,8 +112,11 @@ export const FAULT_SCHEMAS = {
   'replica-lag': fault('replica-lag', { seconds: z.number().finite().min(0).max(31 * 86_400) }),
   /** The standby stops. */
   'replica-crash': fault('replica-crash', {}),
-  /** The trigger alarm goes ALARM/OK `count` times, every `every`, with no real failure. */
-  'alarm-flap': fault('alarm-flap', { count: count(), every: duration({ positive: true }) }),
+  /**
+   * The trigger alarm (or `alarm`, one of the scenario's `alarms`) goes ALARM/OK `count` times,
+   * every `every`, with no real failure.
+   */
+  'alarm-flap': fault('alarm-flap', { count: count(), every: duration({ positive: true }), alarm: z.string().min(1).max(255).optional() }),
   /** The next alarm event is delivered `count` extra times. */
   'duplicate-alarm': fault('duplicate-alarm', { count: count() }),
   /** The next `count` calls to the service (or only to `operation`) fail with its throttling error. */
@@ -236,6 +239,23 @@ export const worldSchema = z
   .strict();
 export type ScenarioWorld = z.output<typeof worldSchema>;
 
+// ------------------------------------------------------------------ customer alarms
+
+/**
+ * A CloudWatch alarm of the customer that the twin creates at deployment (e.g. a gating alarm the
+ * config's `traffic.alarmNames` names). Without `rule`: a metric alarm, OK until a fault sets it
+ * (`alarm-flap` with `alarm`). With `rule`: a composite alarm over the alarms listed before it
+ * (PutCompositeAlarm's AlarmRule).
+ */
+export const scenarioAlarmSchema = z
+  .object({
+    name: z.string().min(1).max(255),
+    region: z.string().min(1),
+    rule: z.string().min(1).max(10_240).optional(),
+  })
+  .strict();
+export type ScenarioAlarm = z.output<typeof scenarioAlarmSchema>;
+
 // ------------------------------------------------------------------ file
 
 /**
@@ -256,6 +276,8 @@ export const scenarioFileSchema = z
     database: z.string().min(1).optional(),
     /** Virtual time horizon. */
     runFor: duration({ positive: true, maxSeconds: MAX_RUN_FOR_SECONDS }).default(DEFAULT_RUN_FOR_SECONDS),
+    /** Customer alarms the twin creates at deployment (metric or composite). */
+    alarms: z.array(scenarioAlarmSchema).max(100).default([]),
     /** What happens, and when; in any order. */
     events: z.array(eventSchema).default([]),
     /** What must hold at the end. */
@@ -298,6 +320,8 @@ export interface Scenario {
   roles: { primary: string | null; standby: string | null };
   /** Virtual time horizon, seconds. */
   runFor: number;
+  /** Customer alarms the twin creates at deployment (absent: none). */
+  alarms?: ScenarioAlarm[];
   events: ScenarioEvent[];
   expect: Expectations;
   /** The scenario's `world` settings (defaults filled); absent: every default. */

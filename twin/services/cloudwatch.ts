@@ -4,9 +4,18 @@
  * high-resolution periods), with AWS's M-of-N and missing-data rules (AWS-FACTS §3, CloudWatch
  * user guide "How alarm state is evaluated when data is missing"). A state change emits the
  * "CloudWatch Alarm State Change" event into EventBridge and notifies SNS alarm actions.
+ *
+ * Composite alarms (PutCompositeAlarm): an AlarmRule over other alarms' states (ALARM(x), OK(x),
+ * INSUFFICIENT_DATA(x), TRUE, FALSE, AND, OR, NOT, parentheses), evaluated when one of those alarms
+ * changes state; created in INSUFFICIENT_DATA and evaluated at once (the only time a composite is
+ * in INSUFFICIENT_DATA). DescribeAlarms returns them only when `AlarmTypes` asks for
+ * `CompositeAlarm` AND the caller's `cloudwatch:DescribeAlarms` permission is on `*`;
+ * DescribeAlarmHistory likewise (`AlarmTypes` with `CompositeAlarm`, permission on `*`). Without
+ * that permission AWS does not refuse the call: the composites are simply not in the answer
+ * (docs/aws-behaviour.md "Composite alarms").
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
-import type { Authorization } from '../iam.js';
+import { ACCOUNT_ID, evaluate as evaluatePolicy, type Authorization } from '../iam.js';
 import type { World } from '../world.js';
 import { arn, clone, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
@@ -67,6 +76,138 @@ interface Alarm {
   updatedAt: number;
   /** State changes, newest last (for tests and reports). */
   history: { t: number; from: AlarmStateValue; to: AlarmStateValue; reason: string }[];
+}
+
+/** A parsed AlarmRule. */
+export type AlarmRuleNode =
+  | { kind: 'state'; state: AlarmStateValue; alarm: string }
+  | { kind: 'const'; value: boolean }
+  | { kind: 'not'; operand: AlarmRuleNode }
+  | { kind: 'and' | 'or'; left: AlarmRuleNode; right: AlarmRuleNode };
+
+interface CompositeAlarm {
+  name: string;
+  region: string;
+  arn: string;
+  rule: string;
+  parsed: AlarmRuleNode;
+  description?: string;
+  actionsEnabled: boolean;
+  alarmActions: string[];
+  okActions: string[];
+  insufficientDataActions: string[];
+  state: AlarmState;
+  updatedAt: number;
+  history: Alarm['history'];
+}
+
+/** AlarmRule's limits (PutCompositeAlarm): 10,240 characters, at most 100 underlying alarms. */
+const MAX_RULE_LENGTH = 10_240;
+const MAX_RULE_ALARMS = 100;
+
+const ruleError = (message: string) => awsError('cloudwatch', 'ValidationError', `Error in AlarmRule: ${message}`);
+
+/**
+ * Parses an AlarmRule (pure). NOT binds tighter than AND, AND tighter than OR; an alarm is named
+ * by its name or ARN, with or without double quotes. Throws `ValidationError` on a malformed rule.
+ */
+export function parseAlarmRule(rule: string): AlarmRuleNode {
+  const tokens: string[] = [];
+  const re = /\s*(\(|\)|"[^"]*"|[^\s()"]+)/gy;
+  let m: RegExpExecArray | null;
+  let at = 0;
+  while (at < rule.length && (m = re.exec(rule)) !== null) {
+    tokens.push(m[1]!);
+    at = re.lastIndex;
+  }
+  if (rule.slice(at).trim() !== '') throw ruleError(`cannot read "${rule.slice(at).trim().slice(0, 40)}"`);
+  let i = 0;
+  const peek = () => tokens[i];
+  const expect = (t: string) => {
+    if (tokens[i] !== t) throw ruleError(`expected "${t}" at token ${i + 1}, got ${tokens[i] === undefined ? 'the end of the rule' : `"${tokens[i]}"`}`);
+    i++;
+  };
+  const primary = (): AlarmRuleNode => {
+    const t = peek();
+    if (t === undefined) throw ruleError('the rule ends where an expression was expected');
+    if (t === '(') {
+      i++;
+      const e = or();
+      expect(')');
+      return e;
+    }
+    if (t === 'NOT') {
+      i++;
+      return { kind: 'not', operand: primary() };
+    }
+    if (t === 'TRUE' || t === 'FALSE') {
+      i++;
+      return { kind: 'const', value: t === 'TRUE' };
+    }
+    if (t === 'ALARM' || t === 'OK' || t === 'INSUFFICIENT_DATA') {
+      i++;
+      expect('(');
+      const arg = peek();
+      if (arg === undefined || arg === ')' || arg === '(') throw ruleError(`${t}() needs an alarm name or ARN`);
+      i++;
+      expect(')');
+      const name = arg.startsWith('"') ? arg.slice(1, -1) : arg;
+      if (name === '') throw ruleError(`${t}() needs an alarm name or ARN`);
+      return { kind: 'state', state: t, alarm: name };
+    }
+    throw ruleError(`unexpected "${t}" (expected ALARM(...), OK(...), INSUFFICIENT_DATA(...), TRUE, FALSE, NOT or "(")`);
+  };
+  const and = (): AlarmRuleNode => {
+    let left = primary();
+    while (peek() === 'AND') {
+      i++;
+      left = { kind: 'and', left, right: primary() };
+    }
+    return left;
+  };
+  const or = (): AlarmRuleNode => {
+    let left = and();
+    while (peek() === 'OR') {
+      i++;
+      left = { kind: 'or', left, right: and() };
+    }
+    return left;
+  };
+  const tree = or();
+  if (i < tokens.length) throw ruleError(`unexpected "${tokens[i]}" after a complete expression`);
+  return tree;
+}
+
+/** The alarms a rule names, as written (names or ARNs), in order, once each. */
+export function ruleAlarms(node: AlarmRuleNode): string[] {
+  const out: string[] = [];
+  const walk = (n: AlarmRuleNode): void => {
+    if (n.kind === 'state') {
+      if (!out.includes(n.alarm)) out.push(n.alarm);
+    } else if (n.kind === 'not') walk(n.operand);
+    else if (n.kind === 'and' || n.kind === 'or') {
+      walk(n.left);
+      walk(n.right);
+    }
+  };
+  walk(node);
+  return out;
+}
+
+/** The rule's value given each named alarm's state (pure). */
+export function evaluateAlarmRule(node: AlarmRuleNode, stateOf: (alarm: string) => AlarmStateValue | undefined): boolean {
+  switch (node.kind) {
+    case 'const':
+      return node.value;
+    case 'state':
+      return stateOf(node.alarm) === node.state;
+    case 'not':
+      return !evaluateAlarmRule(node.operand, stateOf);
+    case 'and':
+      return evaluateAlarmRule(node.left, stateOf) && evaluateAlarmRule(node.right, stateOf);
+    case 'or':
+      return evaluateAlarmRule(node.left, stateOf) || evaluateAlarmRule(node.right, stateOf);
+  }
 }
 
 /** Result of one evaluation, exported for tests of the M-of-N / missing-data logic. */
@@ -147,6 +288,7 @@ export class CloudWatchService implements ServiceModel {
   readonly key = 'cloudwatch' as const;
   private readonly metrics = new Map<string, Map<string, Point[]>>(); // region -> metricKey -> points (time order)
   private readonly alarms = new Map<string, Map<string, Alarm>>(); // region -> name -> alarm
+  private readonly composites = new Map<string, Map<string, CompositeAlarm>>(); // region -> name -> composite alarm
 
   constructor(private readonly world: World) {
     // One 10-second tick drives every alarm; periods ≥ 60 s are evaluated on minute boundaries.
@@ -159,6 +301,7 @@ export class CloudWatchService implements ServiceModel {
     GetMetricData: (i, c) => this.getMetricData(i, c),
     GetMetricStatistics: (i, c) => this.getMetricStatistics(i, c),
     PutMetricAlarm: (i, c) => this.putMetricAlarm(i, c),
+    PutCompositeAlarm: (i, c) => this.putCompositeAlarm(i, c),
     DescribeAlarms: (i, c) => this.describeAlarms(i, c),
     DescribeAlarmHistory: (i, c) => this.describeAlarmHistory(i, c),
     SetAlarmState: (i, c) => this.setAlarmState(i, c),
@@ -360,17 +503,41 @@ export class CloudWatchService implements ServiceModel {
     return {};
   }
 
+  /**
+   * Metric alarms, and composite alarms when `AlarmTypes` asks for them and the caller may
+   * describe alarms on `*` (a narrower permission silently leaves them out, as on AWS).
+   * Without `AlarmTypes`, metric alarms only.
+   */
   describeAlarms(input: { AlarmNames?: string[]; AlarmNamePrefix?: string; StateValue?: string; AlarmTypes?: string[]; MaxRecords?: number; NextToken?: string }, ctx: CallCtx) {
     supportOnly('cloudwatch', 'DescribeAlarms', input, ['AlarmNames', 'AlarmNamePrefix', 'StateValue', 'AlarmTypes', 'MaxRecords']);
+    this.checkAlarmTypes(input.AlarmTypes);
+    if (input.AlarmNames?.length && input.AlarmNamePrefix) {
+      throw awsError('cloudwatch', 'InvalidParameterCombination', 'AlarmNames and AlarmNamePrefix cannot be specified together.');
+    }
+    const matches = (name: string, state: AlarmStateValue) =>
+      (!input.AlarmNames?.length || input.AlarmNames.includes(name)) && (!input.AlarmNamePrefix || name.startsWith(input.AlarmNamePrefix)) && (!input.StateValue || state === input.StateValue);
     const all = [...(this.alarms.get(ctx.region)?.values() ?? [])].sort((a, b) => a.def.AlarmName.localeCompare(b.def.AlarmName));
-    const list = all.filter(
-      (a) =>
-        (!input.AlarmNames?.length || input.AlarmNames.includes(a.def.AlarmName)) &&
-        (!input.AlarmNamePrefix || a.def.AlarmName.startsWith(input.AlarmNamePrefix)) &&
-        (!input.StateValue || a.state.value === input.StateValue),
-    );
+    const list = all.filter((a) => matches(a.def.AlarmName, a.state.value));
     const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
-    return { MetricAlarms: wantMetric ? list.map((a) => this.alarmShape(a)) : [], CompositeAlarms: [] };
+    const wantComposite = (input.AlarmTypes ?? []).includes('CompositeAlarm') && this.mayReadComposites('cloudwatch:DescribeAlarms', ctx);
+    const composites = wantComposite
+      ? [...(this.composites.get(ctx.region)?.values() ?? [])].filter((c) => matches(c.name, c.state.value)).sort((a, b) => a.name.localeCompare(b.name))
+      : [];
+    return { MetricAlarms: wantMetric ? list.map((a) => this.alarmShape(a)) : [], CompositeAlarms: composites.map((c) => this.compositeShape(c)) };
+  }
+
+  private checkAlarmTypes(types: readonly string[] | undefined): void {
+    for (const t of types ?? []) {
+      if (t !== 'MetricAlarm' && t !== 'CompositeAlarm') throw awsError('cloudwatch', 'InvalidParameterValue', `The value ${t} for parameter AlarmTypes is not valid: it must be MetricAlarm or CompositeAlarm`);
+    }
+  }
+
+  /**
+   * Composite alarms are shown only to a caller whose permission for `action` is on `*`
+   * (callers without a principal, i.e. the twin's own setup, see everything).
+   */
+  private mayReadComposites(action: string, ctx: CallCtx): boolean {
+    return !ctx.principal || evaluatePolicy(ctx.principal, { action, resources: ['*'] }).allowed;
   }
 
   /**
@@ -378,8 +545,9 @@ export class CloudWatchService implements ServiceModel {
    * [StartDate, EndDate], with HistoryData as AWS writes it (`oldState`/`newState` `stateValue`).
    * The history of an alarm that does not exist in the Region is empty (not an error), as on AWS.
    */
-  describeAlarmHistory(input: { AlarmName?: string; HistoryItemType?: string; StartDate?: Date | string; EndDate?: Date | string; MaxRecords?: number; ScanBy?: string }, ctx: CallCtx) {
+  describeAlarmHistory(input: { AlarmName?: string; AlarmTypes?: string[]; HistoryItemType?: string; StartDate?: Date | string; EndDate?: Date | string; MaxRecords?: number; ScanBy?: string }, ctx: CallCtx) {
     supportOnly('cloudwatch', 'DescribeAlarmHistory', input, ['AlarmName', 'HistoryItemType', 'StartDate', 'EndDate', 'MaxRecords', 'ScanBy', 'AlarmTypes']);
+    this.checkAlarmTypes(input.AlarmTypes);
     if (!input.AlarmName) throw new TwinUnsupportedError('twin: DescribeAlarmHistory without AlarmName (every alarm\'s history) is not modelled');
     if (input.HistoryItemType && input.HistoryItemType !== 'StateUpdate') throw new TwinUnsupportedError(`twin: DescribeAlarmHistory HistoryItemType ${input.HistoryItemType} is not modelled`);
     if (input.MaxRecords !== undefined && (input.MaxRecords < 1 || input.MaxRecords > 100)) {
@@ -387,12 +555,17 @@ export class CloudWatchService implements ServiceModel {
     }
     const from = input.StartDate === undefined ? -Infinity : new Date(input.StartDate).getTime();
     const to = input.EndDate === undefined ? Infinity : new Date(input.EndDate).getTime();
-    const alarm = this.alarms.get(ctx.region)?.get(input.AlarmName);
-    const items = (alarm?.history ?? [])
+    // Without AlarmTypes, metric alarms only; a composite's history also needs the permission on `*`.
+    const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
+    const wantComposite = (input.AlarmTypes ?? []).includes('CompositeAlarm') && this.mayReadComposites('cloudwatch:DescribeAlarmHistory', ctx);
+    const metric = wantMetric ? this.alarms.get(ctx.region)?.get(input.AlarmName) : undefined;
+    const composite = wantComposite ? this.composites.get(ctx.region)?.get(input.AlarmName) : undefined;
+    const type = composite ? 'CompositeAlarm' : 'MetricAlarm';
+    const items = (metric?.history ?? composite?.history ?? [])
       .filter((h) => h.t >= from && h.t <= to)
       .map((h) => ({
         AlarmName: input.AlarmName,
-        AlarmType: 'MetricAlarm',
+        AlarmType: type,
         Timestamp: new Date(h.t),
         HistoryItemType: 'StateUpdate',
         HistorySummary: `Alarm updated from ${h.from} to ${h.to}`,
@@ -435,6 +608,15 @@ export class CloudWatchService implements ServiceModel {
   setAlarmState(input: { AlarmName?: string; StateValue?: AlarmStateValue; StateReason?: string; StateReasonData?: string }, ctx: CallCtx) {
     supportOnly('cloudwatch', 'SetAlarmState', input, ['AlarmName', 'StateValue', 'StateReason', 'StateReasonData']);
     const a = input.AlarmName ? this.alarms.get(ctx.region)?.get(input.AlarmName) : undefined;
+    const c = input.AlarmName ? this.composites.get(ctx.region)?.get(input.AlarmName) : undefined;
+    if (!a && c) {
+      // A composite keeps the state set until one of its alarms changes state.
+      if (!input.StateValue || !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(input.StateValue)) {
+        throw awsError('cloudwatch', 'InvalidParameterValueException', `The value ${String(input.StateValue)} for parameter StateValue is invalid.`);
+      }
+      this.transitionComposite(c, input.StateValue, input.StateReason ?? '', input.StateReasonData ?? '');
+      return {};
+    }
     if (!a) throw awsError('cloudwatch', 'ResourceNotFound', `Alarm ${input.AlarmName ?? ''} not found`, { status: 404 });
     if (!input.StateValue || !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(input.StateValue)) {
       throw awsError('cloudwatch', 'InvalidParameterValueException', `The value ${String(input.StateValue)} for parameter StateValue is invalid.`);
@@ -451,18 +633,157 @@ export class CloudWatchService implements ServiceModel {
   }
 
   deleteAlarms(input: { AlarmNames?: string[] }, ctx: CallCtx) {
-    for (const n of input.AlarmNames ?? []) this.alarms.get(ctx.region)?.delete(n);
+    for (const n of input.AlarmNames ?? []) {
+      this.alarms.get(ctx.region)?.delete(n);
+      this.composites.get(ctx.region)?.delete(n);
+    }
     return {};
   }
 
-  /** The alarm's current state value (test and report helper). */
+  /** The alarm's current state value, metric or composite (test and report helper). */
   alarmState(region: string, name: string): AlarmStateValue | undefined {
-    return this.alarms.get(region)?.get(name)?.state.value;
+    return (this.alarms.get(region)?.get(name) ?? this.composites.get(region)?.get(name))?.state.value;
   }
 
   /** The alarm's state changes. */
   alarmHistory(region: string, name: string): Alarm['history'] {
-    return this.alarms.get(region)?.get(name)?.history ?? [];
+    return (this.alarms.get(region)?.get(name) ?? this.composites.get(region)?.get(name))?.history ?? [];
+  }
+
+  // ------------------------------------------------------------------ composite alarms
+
+  putCompositeAlarm(
+    input: { AlarmName?: string; AlarmRule?: string; AlarmDescription?: string; ActionsEnabled?: boolean; AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[]; Tags?: unknown },
+    ctx: CallCtx,
+  ) {
+    supportOnly('cloudwatch', 'PutCompositeAlarm', input, ['AlarmName', 'AlarmRule', 'AlarmDescription', 'ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Tags']);
+    return this.defineCompositeAlarm(ctx.region, input as Required<Pick<typeof input, 'AlarmName' | 'AlarmRule'>> & typeof input);
+  }
+
+  /**
+   * Creates or replaces a composite alarm (setup API and PutCompositeAlarm). A new one starts in
+   * INSUFFICIENT_DATA and is evaluated at once; an updated one keeps its state and is evaluated
+   * again. The rule's alarms must exist in the Region (inferred: see twin/README.md).
+   */
+  defineCompositeAlarm(region: string, def: { AlarmName: string; AlarmRule: string; AlarmDescription?: string; ActionsEnabled?: boolean; AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[] }): Record<string, never> {
+    if (!def.AlarmName) throw awsError('cloudwatch', 'MissingParameter', 'The parameter AlarmName is required.');
+    if (!def.AlarmRule) throw awsError('cloudwatch', 'MissingParameter', 'The parameter AlarmRule is required.');
+    if (def.AlarmRule.length > MAX_RULE_LENGTH) throw ruleError(`the rule is ${def.AlarmRule.length} characters long, more than ${MAX_RULE_LENGTH}`);
+    if (this.alarms.get(region)?.has(def.AlarmName)) throw awsError('cloudwatch', 'ValidationError', `A metric alarm named ${def.AlarmName} already exists: an alarm name is unique in a Region`);
+    const parsed = parseAlarmRule(def.AlarmRule);
+    const named = ruleAlarms(parsed);
+    if (named.length > MAX_RULE_ALARMS) throw ruleError(`the rule names ${named.length} alarms, more than ${MAX_RULE_ALARMS}`);
+    for (const ref of named) {
+      const name = this.refName(region, ref);
+      if (name === def.AlarmName) throw ruleError(`the alarm ${def.AlarmName} cannot depend on itself`);
+      if (!this.alarms.get(region)?.has(name) && !this.composites.get(region)?.has(name)) throw ruleError(`the alarm ${ref} does not exist in ${region}`);
+    }
+    let byName = this.composites.get(region);
+    if (!byName) this.composites.set(region, (byName = new Map()));
+    const now = this.world.clock.now();
+    const existing = byName.get(def.AlarmName);
+    const c: CompositeAlarm = existing ?? {
+      name: def.AlarmName,
+      region,
+      arn: arn.alarm(region, def.AlarmName),
+      rule: def.AlarmRule,
+      parsed,
+      actionsEnabled: true,
+      alarmActions: [],
+      okActions: [],
+      insufficientDataActions: [],
+      state: { value: 'INSUFFICIENT_DATA', reason: 'Unchecked: Initial alarm creation', reasonData: '', timestamp: now },
+      updatedAt: now,
+      history: [],
+    };
+    Object.assign(c, {
+      rule: def.AlarmRule,
+      parsed,
+      description: def.AlarmDescription,
+      actionsEnabled: def.ActionsEnabled ?? true,
+      alarmActions: [...(def.AlarmActions ?? [])],
+      okActions: [...(def.OKActions ?? [])],
+      insufficientDataActions: [...(def.InsufficientDataActions ?? [])],
+      updatedAt: now,
+    });
+    byName.set(def.AlarmName, c);
+    this.evaluateComposite(c, new Set());
+    return {};
+  }
+
+  /** An alarm named in a rule by name or ARN (an ARN of this Region and account). */
+  private refName(region: string, ref: string): string {
+    if (!ref.startsWith('arn:')) return ref;
+    const m = /^arn:aws:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/.exec(ref);
+    if (!m || m[1] !== region || m[2] !== ACCOUNT_ID) throw ruleError(`${ref} is not an alarm ARN of this account in ${region}`);
+    return m[3]!;
+  }
+
+  /** Evaluates a composite's rule and moves it to ALARM or OK (`seen` stops a cycle of composites). */
+  private evaluateComposite(c: CompositeAlarm, seen: Set<CompositeAlarm>): void {
+    if (seen.has(c)) return;
+    seen.add(c);
+    const stateOf = (ref: string) => this.alarmState(c.region, this.refName(c.region, ref));
+    const value: AlarmStateValue = evaluateAlarmRule(c.parsed, stateOf) ? 'ALARM' : 'OK';
+    if (value === c.state.value) return;
+    const triggering = ruleAlarms(c.parsed).map((ref) => {
+      const name = this.refName(c.region, ref);
+      const child = this.alarms.get(c.region)?.get(name) ?? this.composites.get(c.region)?.get(name);
+      return { arn: arn.alarm(c.region, name), state: { value: child?.state.value ?? 'INSUFFICIENT_DATA', timestamp: cwTimestamp(child?.state.timestamp ?? this.world.clock.now()) } };
+    });
+    const reason = `${value === 'ALARM' ? 'The alarm rule is true' : 'The alarm rule is false'}: ${triggering.map((t) => `${t.arn.split(':alarm:')[1]} is ${t.state.value}`).join(', ') || c.rule}`;
+    this.transitionComposite(c, value, reason, JSON.stringify({ triggeringAlarms: triggering }), seen);
+  }
+
+  private transitionComposite(c: CompositeAlarm, value: AlarmStateValue, reason: string, reasonData: string, seen = new Set<CompositeAlarm>([c])): void {
+    const now = this.world.clock.now();
+    const previous = c.state;
+    c.state = { value, reason, reasonData, timestamp: now };
+    if (previous.value === value) return;
+    c.history.push({ t: now, from: previous.value, to: value, reason });
+    this.world.log('alarm', `${c.name}: ${previous.value} -> ${value}`, { alarm: c.name, region: c.region, reason, composite: true });
+    const st = (s: AlarmState) => ({ value: s.value, reason: s.reason, ...(s.reasonData ? { reasonData: s.reasonData } : {}), timestamp: cwTimestamp(s.timestamp) });
+    this.world.events.emitAws(c.region, {
+      source: 'aws.cloudwatch',
+      detailType: 'CloudWatch Alarm State Change',
+      resources: [c.arn],
+      detail: { alarmName: c.name, state: st(c.state), previousState: st(previous), configuration: { alarmRule: c.rule, ...(c.description !== undefined ? { description: c.description } : {}) } },
+    });
+    if (c.actionsEnabled) {
+      const actions = value === 'ALARM' ? c.alarmActions : value === 'OK' ? c.okActions : c.insufficientDataActions;
+      for (const action of actions) {
+        if (action.startsWith('arn:aws:sns:')) {
+          this.world.sns.publishInternal(action, JSON.stringify({ AlarmName: c.name, NewStateValue: value, OldStateValue: previous.value, NewStateReason: reason, StateChangeTime: cwTimestamp(now), Region: c.region, AlarmArn: c.arn }), `${value}: "${c.name}" in ${c.region}`);
+        }
+      }
+    }
+    this.onStateChange(c.region, c.name, seen);
+  }
+
+  /** An alarm changed state: the composites whose rule names it are evaluated again. */
+  private onStateChange(region: string, name: string, seen: Set<CompositeAlarm>): void {
+    for (const parent of [...(this.composites.get(region)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (ruleAlarms(parent.parsed).some((ref) => ref === name || ref === arn.alarm(region, name))) this.evaluateComposite(parent, seen);
+    }
+  }
+
+  private compositeShape(c: CompositeAlarm) {
+    return {
+      AlarmName: c.name,
+      AlarmArn: c.arn,
+      AlarmDescription: c.description,
+      AlarmRule: c.rule,
+      AlarmConfigurationUpdatedTimestamp: new Date(c.updatedAt),
+      ActionsEnabled: c.actionsEnabled,
+      OKActions: [...c.okActions],
+      AlarmActions: [...c.alarmActions],
+      InsufficientDataActions: [...c.insufficientDataActions],
+      StateValue: c.state.value,
+      StateReason: c.state.reason,
+      StateReasonData: c.state.reasonData || undefined,
+      StateUpdatedTimestamp: new Date(c.state.timestamp),
+      StateTransitionedTimestamp: new Date(c.state.timestamp),
+    };
   }
 
   private tick(): void {
@@ -568,5 +889,6 @@ export class CloudWatchService implements ServiceModel {
         }
       }
     }
+    this.onStateChange(a.region, d.AlarmName, new Set());
   }
 }

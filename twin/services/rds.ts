@@ -121,6 +121,8 @@ interface AutomatedBackup {
 export interface PromotionRecord {
   instanceId: string;
   region: string;
+  /** The promoted instance's resource id (instances only). */
+  resourceId?: string;
   sourceId?: string;
   /** The source's resource id (its identity across renames). */
   sourceResourceId?: string;
@@ -133,6 +135,8 @@ export interface PromotionRecord {
 /** A deletion, for the `no-data-destroyed` invariant. */
 export interface DeletionRecord {
   instanceId: string;
+  /** The deleted instance's resource id. */
+  resourceId?: string;
   region: string;
   t: number;
   finalSnapshot?: string;
@@ -184,6 +188,12 @@ export class RdsService implements ServiceModel {
   private readonly globals = new Map<string, GlobalCluster>();
   readonly promotions: PromotionRecord[] = [];
   readonly deletions: DeletionRecord[] = [];
+  /**
+   * Every instance ever created, by resource id, with the resource id of the instance it was
+   * created from (a read replica's source; undefined for an instance made from nothing). Kept
+   * after promotions, renames and deletions: the drill judges each database's instances apart.
+   */
+  readonly lineage = new Map<string, string | undefined>();
 
   constructor(private readonly world: World) {
     // AWS/RDS metrics in 1-minute periods, published mid-minute (AWS-FACTS §1 "Replication metrics").
@@ -280,6 +290,7 @@ export class RdsService implements ServiceModel {
     };
     inst.liveAddress = inst.status === 'creating' ? undefined : instanceEndpoint(id, spec.region);
     if (source) this.attach(inst, source);
+    this.lineage.set(inst.dbiResourceId, source?.dbiResourceId);
     this.instances.set(key(spec.region, id), inst);
     if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
     this.onConnectivityChange();
@@ -697,7 +708,7 @@ export class RdsService implements ServiceModel {
     }
     const now = this.world.clock.now();
     // Replication stops now: the replica keeps what it has applied so far.
-    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, sourceId: inst.source.id, sourceResourceId: this.instances.get(key(inst.source.region, inst.source.id))?.dbiResourceId, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
+    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, resourceId: inst.dbiResourceId, sourceId: inst.source.id, sourceResourceId: this.instances.get(key(inst.source.region, inst.source.id))?.dbiResourceId, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
     this.promotions.push(record);
     this.setStatus(inst, 'modifying');
     const response = { DBInstance: this.shape(inst) };
@@ -1022,7 +1033,7 @@ export class RdsService implements ServiceModel {
         b.latest = this.world.clock.now();
       } else this.backups.splice(this.backups.indexOf(b), 1);
     }
-    this.deletions.push({ instanceId: inst.id, region: inst.region, t: this.world.clock.now(), finalSnapshot, retainedAutomatedBackups: keepBackups });
+    this.deletions.push({ instanceId: inst.id, resourceId: inst.dbiResourceId, region: inst.region, t: this.world.clock.now(), finalSnapshot, retainedAutomatedBackups: keepBackups });
     this.world.log('cloud', `instance ${inst.id} deleted`, { instanceId: inst.id, region: inst.region, finalSnapshot: finalSnapshot ?? null });
     // Replicas of a deleted source: same-Region ones are promoted; cross-Region MySQL/MariaDB/Oracle
     // are promoted, cross-Region PostgreSQL goes to `terminated` (AWS-FACTS §1).
@@ -1033,7 +1044,7 @@ export class RdsService implements ServiceModel {
         rep.replication = 'terminated';
       } else {
         const upTo = this.replicaDataUpTo(rep);
-        this.promotions.push({ instanceId: rep.id, region: rep.region, sourceId: inst.id, startedAt: this.world.clock.now(), completedAt: this.world.clock.now(), dataUpToMs: upTo });
+        this.promotions.push({ instanceId: rep.id, region: rep.region, resourceId: rep.dbiResourceId, sourceId: inst.id, sourceResourceId: inst.dbiResourceId, startedAt: this.world.clock.now(), completedAt: this.world.clock.now(), dataUpToMs: upTo });
         this.world.network.inheritData(rep, inst, upTo);
         this.detach(rep);
       }

@@ -58,6 +58,9 @@ const valuesEqual = (a: RecordSet, b: RecordSet) =>
   JSON.stringify({ ttl: a.TTL, v: (a.ResourceRecords ?? []).map((x) => x.Value).sort(), w: a.Weight, al: a.AliasTarget, hc: a.HealthCheckId }) ===
   JSON.stringify({ ttl: b.TTL, v: (b.ResourceRecords ?? []).map((x) => x.Value).sort(), w: b.Weight, al: b.AliasTarget, hc: b.HealthCheckId });
 
+/** Is the (fully qualified) name in the zone's domain: the apex or a name under it? */
+const inZone = (z: { name: string }, name: string): boolean => name === z.name || name.endsWith(`.${z.name}`);
+
 /** Route 53's listing order: names with labels reversed, then type, then set identifier. */
 const sortKey = (r: RecordSet) => `${r.Name.replace(/\.$/, '').split('.').reverse().join('.')}\u0000${r.Type}\u0000${r.SetIdentifier ?? ''}`;
 
@@ -94,15 +97,24 @@ export class Route53Service implements ServiceModel {
     return id;
   }
 
-  /** Sets a record directly (setup, immediately INSYNC). */
+  /**
+   * Sets a record directly (setup, immediately INSYNC). Like ChangeResourceRecordSets, it refuses a
+   * name outside the zone: a zone answers only for its own domain.
+   */
   putRecord(zoneId: string, record: RecordSet): void {
     const z = this.zone(zoneId);
     const r = { ...clone(record), Name: fqdn(record.Name) };
+    if (!inZone(z, r.Name)) throw awsError('route53', 'InvalidChangeBatch', `[RRSet with DNS name ${r.Name} is not permitted in zone ${z.name}]`);
     for (const list of [z.records, z.served]) {
       const i = list.findIndex((x) => same(x, r));
       if (i >= 0) list[i] = clone(r);
       else list.push(clone(r));
     }
+  }
+
+  /** The zone's domain name (fully qualified), or undefined when there is no such zone. */
+  hostedZoneName(id: string): string | undefined {
+    return this.zones.get(stripZone(id))?.name;
   }
 
   private zone(id: string | undefined): Zone {
@@ -210,7 +222,7 @@ export class Route53Service implements ServiceModel {
     if (r.Type === 'CNAME' && (r.ResourceRecords?.length ?? 0) > 1) {
       throw awsError('route53', 'InvalidChangeBatch', `[RRSet of type CNAME with DNS name ${r.Name} contains more than one value.]`);
     }
-    if (!(r.Name === z.name || r.Name.endsWith(`.${z.name}`))) {
+    if (!inZone(z, r.Name)) {
       throw awsError('route53', 'InvalidChangeBatch', `[RRSet with DNS name ${r.Name} is not permitted in zone ${z.name}]`);
     }
   }
@@ -307,7 +319,7 @@ export class Route53Service implements ServiceModel {
   private zoneFor(name: string): Zone | undefined {
     let best: Zone | undefined;
     for (const z of this.zones.values()) {
-      if ((name === z.name || name.endsWith(`.${z.name}`)) && (!best || z.name.length > best.name.length)) best = z;
+      if (inZone(z, name) && (!best || z.name.length > best.name.length)) best = z;
     }
     return best;
   }

@@ -92,6 +92,45 @@ describe('shift-traffic', () => {
     await expect(handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' })).resolves.toMatchObject({ ok: false, firing: expect.arrayContaining(['the history of app-5xx in us-east-1 could not be read (Throttling)']) });
   });
 
+  describe('a composite gating alarm (CloudWatch lists it under CompositeAlarms, and only when AlarmTypes asks for it)', () => {
+    /** DescribeAlarms as CloudWatch answers it: the composite `app-5xx` in us-east-1 only, when asked for composites. */
+    const composite = (state: string) =>
+      cw.on(DescribeAlarmsCommand).callsFake(async (input: { AlarmTypes?: string[] }, getClient: () => CloudWatchClient) => {
+        const region = await getClient().config.region();
+        const asked = (input.AlarmTypes ?? []).includes('CompositeAlarm');
+        return { MetricAlarms: [], CompositeAlarms: region === 'us-east-1' && asked ? [{ AlarmName: 'app-5xx', AlarmRule: 'ALARM(a) OR ALARM(b)', StateValue: state }] : [] };
+      });
+
+    it.each([
+      ['OK lets the step proceed', 'OK', { ok: true, firing: [] }],
+      ['in ALARM fails the step', 'ALARM', { ok: false, firing: ['app-5xx (us-east-1) is in ALARM'] }],
+    ] as const)('%s', async (_what, state, expected) => {
+      composite(state);
+      await expect(handler(event('check-alarms'))).resolves.toMatchObject(expected);
+    });
+
+    it('that went to ALARM between two checks fails the step: its history is asked for with AlarmTypes CompositeAlarm', async () => {
+      composite('OK');
+      cw.on(DescribeAlarmHistoryCommand).callsFake(async (input: { AlarmName: string; AlarmTypes?: string[] }) => {
+        // Without AlarmTypes, CloudWatch returns metric alarms' history only.
+        if (!(input.AlarmTypes ?? []).includes('CompositeAlarm')) return { AlarmHistoryItems: [] };
+        return {
+          AlarmHistoryItems: [
+            { AlarmName: 'app-5xx', AlarmType: 'CompositeAlarm', Timestamp: new Date('2026-04-02T08:00:30.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from OK to ALARM', HistoryData: JSON.stringify({ newState: { stateValue: 'ALARM' } }) },
+          ],
+        };
+      });
+      const out = await handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' });
+      expect(out).toMatchObject({ ok: false, firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:00:30.000Z since the last check'] });
+      expect(cw).toHaveReceivedCommandWith(DescribeAlarmHistoryCommand, { AlarmName: 'app-5xx', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    });
+
+    it('not shown at all (a role without DescribeAlarms on "*") counts as firing: found in no Region', async () => {
+      cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+      await expect(handler(event('check-alarms'))).resolves.toMatchObject({ ok: false, firing: ['app-5xx was found in no Region: it cannot gate the drain'] });
+    });
+  });
+
   it('check-alarms without `since` reads no history; every action says when it ran', async () => {
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'app-5xx', StateValue: 'OK' }] });
     const out = await handler(event('check-alarms'));

@@ -50,6 +50,22 @@ const cases: Case[] = [
     expected: [{ path: 'databases[1].dns.recordName', message: /^must be unique within hosted zone Z0EXAMPLE: databases\[0\] \("orders"\) already switches this record/, value: 'Writer.Orders.Internal.' }],
   },
   {
+    name: 'two databases put records with no parent domain in common in one hosted zone',
+    mutate: (c) => secondDatabase(c, (db) => (db.dns.recordName = 'writer.billing.example.com')),
+    expected: [
+      {
+        path: 'databases[1].dns.recordName',
+        message: /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName \("writer\.orders\.internal"\): the two names have no parent domain in common/,
+        value: 'writer.billing.example.com',
+      },
+    ],
+  },
+  {
+    name: "a traffic record in the writer record's hosted zone is outside its domain",
+    mutate: (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'Z0EXAMPLE', recordName: 'app.orders.example.com' })),
+    expected: [{ path: `${db0}.traffic.recordName`, message: /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName/, value: 'app.orders.example.com' }],
+  },
+  {
     name: 'two vantage points of one database have the same name',
     mutate: (c) => (c.databases[0].detection.vantagePoints[2].name = 'use1-a'),
     expected: [{ path: `${db0}.detection.vantagePoints[2].name`, message: 'must be unique within the database: vantagePoints[0] has the same name', value: 'use1-a' }],
@@ -267,6 +283,16 @@ describe('cross-field rules', () => {
       secondDatabase(c, (db) => {
         db.dns.recordName = 'writer.orders.internal';
         db.dns.hostedZoneId = 'Z0OTHERZONE';
+      }),
+    );
+    expect(problemsOf(config)).toEqual([]);
+  });
+
+  it('accept records of several databases in one hosted zone when they share a parent domain', () => {
+    const config = broken(example, (c) =>
+      secondDatabase(c, (db) => {
+        db.dns.recordName = 'writer.billing.internal';
+        db.traffic = trafficOf({ hostedZoneId: 'Z0EXAMPLE', recordName: 'app.billing.internal' });
       }),
     );
     expect(problemsOf(config)).toEqual([]);

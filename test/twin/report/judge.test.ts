@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { exitStatus, judgeExpectations, missingInvariants, passed, type JudgeFacts } from '../../../twin/report/judge.js';
-import { EXIT, INVARIANT_NAMES, reportSchema } from '../../../twin/report/types.js';
+import { forDatabase, invariants, outcomeOf, type DrillFacts } from '../../../twin/drill/measure.js';
+import type { ExecutionRecord } from '../../../twin/drill/sfn-runtime.js';
+import { exitStatus, judgeExpectations, judgePerDatabase, missingInvariants, passed, type JudgeFacts } from '../../../twin/report/judge.js';
+import { EXIT, INVARIANT_NAMES, reportSchema, type InvariantResult } from '../../../twin/report/types.js';
 import type { Expectations } from '../../../twin/scenario/schema.js';
 import { FIXTURES, fixture, rawFixture } from './fixtures.js';
 
@@ -116,5 +118,166 @@ describe('exitStatus', () => {
 
   it('every fixture matches the report schema', () => {
     for (const name of FIXTURES) expect(reportSchema.safeParse(rawFixture(name)).error).toBeUndefined();
+  });
+});
+
+describe('judgePerDatabase', () => {
+  const all = (held: boolean, detail: string): InvariantResult[] => INVARIANT_NAMES.map((name) => ({ name, held, detail }));
+
+  it('holds an invariant only when it held for every database, and names each database in the detail (broken ones first)', () => {
+    const orders = all(true, 'fine');
+    const payments = all(true, 'fine').map((i) => (i.name === 'single-writer' ? { ...i, held: false, detail: 'a and b both took writes' } : i));
+    const results = judgePerDatabase([
+      { database: 'orders', invariants: orders },
+      { database: 'payments', invariants: payments },
+    ]);
+    expect(results.map((r) => r.name)).toEqual([...INVARIANT_NAMES]);
+    expect(results[0]).toEqual({ name: 'single-writer', held: false, detail: 'payments: a and b both took writes | orders: fine' });
+    expect(results.slice(1).every((r) => r.held && r.detail === 'orders: fine | payments: fine')).toBe(true);
+  });
+
+  it('names the database of a config with one database', () => {
+    expect(judgePerDatabase([{ database: 'orders', invariants: all(true, 'ok') }])[3]).toEqual({ name: 'one-incident-at-a-time', held: true, detail: 'orders: ok' });
+  });
+
+  it('leaves out an invariant no database reported (the exit status then counts it missing)', () => {
+    const results = judgePerDatabase([{ database: 'orders', invariants: all(true, 'ok').filter((i) => i.name !== 'no-data-destroyed') }]);
+    expect(missingInvariants({ invariants: results })).toEqual(['no-data-destroyed']);
+  });
+});
+
+describe('invariants of a config with several databases (judged per database)', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  const write = (target: string, database: string | undefined, s: number) => ({ target, region: 'us-east-1', at: T0 + s * 1000, t: s, sql: 'INSERT', ...(database ? { database } : {}) });
+  const run = (name: string, database: string, over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
+    arn: `arn:aws:states:us-west-2:123456789012:execution:failover:${name}`,
+    name,
+    stateMachine: 'failover',
+    stateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover',
+    database,
+    status: 'SUCCEEDED',
+    startedAt: T0 + 300_000,
+    stoppedAt: T0 + 460_000,
+    stateTransitions: 90,
+    entered: [],
+    input: {},
+    steps: [
+      { state: 'Take the incident lease', kind: 'lambda', folder: 'manage-lease', startedAt: T0 + 301_000, endedAt: T0 + 301_000, input: { action: 'acquire' }, output: { acquired: true } },
+      { state: 'Evaluate the verdict', kind: 'lambda', folder: 'evaluate-verdict', startedAt: T0 + 320_000, endedAt: T0 + 320_000, input: {}, output: { verdict: 'confirmed-down' } },
+      { state: 'Record the failover', kind: 'lambda', folder: 'manage-lease', startedAt: T0 + 450_000, endedAt: T0 + 450_000, input: { action: 'record-failover' }, output: {} },
+    ],
+    approvals: [],
+    ...over,
+  });
+  const base = (over: Partial<DrillFacts> = {}): DrillFacts => ({
+    startMs: T0,
+    endMs: T0 + 3_600_000,
+    database: 'orders',
+    roles: { primary: 'orders-primary', standby: 'orders-replica' },
+    rpoBudgetSeconds: 30,
+    failbackPolicy: 'manual-approval',
+    databases: [
+      { name: 'orders', rpoBudgetSeconds: 30, failbackPolicy: 'manual-approval' },
+      { name: 'payments', rpoBudgetSeconds: 5, failbackPolicy: 'automatic' },
+    ],
+    events: [],
+    attempts: [],
+    writes: [],
+    promotions: [],
+    executions: [],
+    calls: [],
+    deletions: [],
+    dnsChecks: [],
+    pendingApprovals: 0,
+    ...over,
+  });
+  const byName = (f: DrillFacts) => Object.fromEntries(invariants(f).map((i) => [i.name, i]));
+
+  it('single-writer: the primaries of two databases writing in the same second is one writer per database', () => {
+    const f = base({ writes: [write('orders-primary', 'orders', 1), write('payments-primary', 'payments', 1), write('payments-primary', 'payments', 2)] });
+    const r = byName(f)['single-writer']!;
+    expect(r.held).toBe(true);
+    expect(r.detail).toBe(
+      'orders: 1 accepted writes; never two instances in the same second (instances that took writes: orders-primary) | payments: 2 accepted writes; never two instances in the same second (instances that took writes: payments-primary)',
+    );
+  });
+
+  it('single-writer: two writers of one database in the same second break it, and the detail names that database', () => {
+    const f = base({ writes: [write('orders-primary', 'orders', 1), write('payments-primary', 'payments', 7), write('payments-replica', 'payments', 7)] });
+    const r = byName(f)['single-writer']!;
+    expect(r.held).toBe(false);
+    expect(r.detail).toMatch(/^payments: payments-primary and payments-replica both took writes in second 7 \(t=7s\) \| orders: 1 accepted writes/);
+  });
+
+  it('records that name no database are the scenario database\'s', () => {
+    const f = base({ writes: [write('orders-primary', undefined, 3), write('orders-replica', undefined, 3)] });
+    expect(byName(f)['single-writer']!.detail).toMatch(/^orders: orders-primary and orders-replica both took writes in second 3/);
+  });
+
+  it("data-loss-within-budget: each promotion is held to its own database's budget", () => {
+    const orders = run('o1', 'orders');
+    const payments = run('p1', 'payments');
+    // 10 s lost by each promotion: within orders' 30 s, over payments' 5 s.
+    const f = base({
+      executions: [orders, payments],
+      writes: [write('orders-primary', 'orders', 310), write('payments-primary', 'payments', 310)],
+      promotions: [
+        { instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: orders.arn, database: 'orders' },
+        { instanceId: 'payments-replica', sourceId: 'payments-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: payments.arn, database: 'payments' },
+      ],
+    });
+    const r = byName(f)['data-loss-within-budget']!;
+    expect(r.held).toBe(false);
+    expect(r.detail).toBe('payments: promoting payments-replica lost 10 s of writes, over the 5 s budget, and no human accepted the loss | orders: budget 30 s; orders-replica: 10 s');
+  });
+
+  it('one-incident-at-a-time: runs of two databases at once are two incidents, one per database', () => {
+    const f = base({ executions: [run('o1', 'orders'), run('p1', 'payments')] });
+    const r = byName(f)['one-incident-at-a-time']!;
+    expect(r.held).toBe(true);
+    expect(r.detail).toBe('orders: 1 run(s) acted, never two at once | payments: 1 run(s) acted, never two at once');
+    const twice = base({ executions: [run('p1', 'payments'), run('p2', 'payments')] });
+    expect(byName(twice)['one-incident-at-a-time']!).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: failover p1 .* and failover p2 .* acted on payments at the same time/) });
+  });
+
+  it("failback-approved: each database's own failback policy", () => {
+    const fb = (name: string, database: string) => run(name, database, { stateMachine: 'failback', steps: [] });
+    const f = base({
+      executions: [fb('fo', 'orders'), fb('fp', 'payments')],
+      promotions: [
+        { instanceId: 'orders-primary', startedAt: T0 + 1_000_000, dataUpToMs: T0 + 1_000_000, action: 'rds:PromoteReadReplica', executionArn: fb('fo', 'orders').arn, database: 'orders' },
+        { instanceId: 'payments-primary', startedAt: T0 + 1_000_000, dataUpToMs: T0 + 1_000_000, action: 'rds:PromoteReadReplica', executionArn: fb('fp', 'payments').arn, database: 'payments' },
+      ],
+    });
+    const r = byName(f)['failback-approved']!;
+    expect(r.held).toBe(false);
+    expect(r.detail).toMatch(/^orders: failback fo promoted orders-primary at t=1000s without an approved failback \| payments: failback policy is "automatic": no approval required$/);
+  });
+
+  it('dns-follows-writer and no-data-destroyed: each check and deletion counts for its database', () => {
+    const o = run('o1', 'orders');
+    const p = run('p1', 'payments');
+    const f = base({
+      executions: [o, p],
+      dnsChecks: [
+        { executionArn: o.arn, executionName: 'failover o1', at: T0 + 460_000, resolvesTo: 'orders-replica', writers: ['orders-replica'], database: 'orders' },
+        { executionArn: p.arn, executionName: 'failover p1', at: T0 + 460_000, resolvesTo: 'payments-primary', writers: ['payments-replica'], database: 'payments' },
+      ],
+      deletions: [{ instanceId: 'payments-primary-old-1', region: 'us-east-1', t: T0 + 9_000_000, retainedAutomatedBackups: false, database: 'payments' }],
+    });
+    const r = byName(f);
+    expect(r['dns-follows-writer']).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: when failover p1 finished \(t=460s\) the record led to payments-primary but payments-replica took writes \| orders: checked when each of the 1 run\(s\)/) });
+    expect(r['no-data-destroyed']).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: payments-primary-old-1 was deleted .* \| orders: no instance was deleted$/) });
+  });
+
+  it("the outcome is the scenario database's: another database's promotion is not the scenario's failover", () => {
+    const p = run('p1', 'payments');
+    const f = base({
+      executions: [p],
+      promotions: [{ instanceId: 'payments-replica', sourceId: 'payments-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 330_000, action: 'rds:PromoteReadReplica', executionArn: p.arn, database: 'payments' }],
+    });
+    expect(outcomeOf(f, 'orders-primary')).toBe('failed-over');
+    expect(outcomeOf(forDatabase(f, 'orders'), 'orders-primary')).toBe('no-failover');
+    expect(outcomeOf(forDatabase(f, 'payments'), 'payments-replica')).toBe('failed-over');
   });
 });

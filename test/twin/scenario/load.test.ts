@@ -176,6 +176,17 @@ describe('validateScenario: normalization', () => {
     expect(validate({ expect: { outcome: 'failed-over', failovers: 1 } }).warnings).toEqual([]);
   });
 
+  it("keeps the scenario's alarms (metric and composite), and an alarm flap of one of them", () => {
+    const alarms = [
+      { name: 'app-5xx', region: 'us-east-1' },
+      { name: 'app-health', region: 'us-east-1', rule: 'ALARM(app-5xx)' },
+    ];
+    const s = validate({ alarms, events: [{ at: '1m', fault: 'alarm-flap', count: 1, every: '20s', alarm: 'app-5xx' }] });
+    expect(s.alarms).toEqual(alarms);
+    expect(s.events).toEqual([{ at: 60, fault: 'alarm-flap', count: 1, every: 20, alarm: 'app-5xx' }]);
+    expect(validate({}).alarms).toBeUndefined();
+  });
+
   it('warns when an alarm flap runs past the end of the run', () => {
     const s = validate({ runFor: '10m', events: [{ at: '9m', fault: 'alarm-flap', count: 5, every: '30s' }] });
     expect(s.warnings).toEqual([expect.objectContaining({ path: 'events[0]' })]);
@@ -231,6 +242,10 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['a name over 200 characters', { name: 'n'.repeat(201) }, 'name', /must be at most 200 characters long/, 'n'.repeat(201)],
     ['a count over 10,000', withEvent({ at: 0, fault: 'duplicate-alarm', count: 10_001 }), 'events[0].count', /must be at most 10000, got 10001/, 10_001],
     ['replica lag over 31 days', withEvent({ at: 0, fault: 'replica-lag', seconds: 31 * 86_400 + 1 }), 'events[0].seconds', /must be at most 2678400/, 31 * 86_400 + 1],
+    ['an alarm in a Region outside the config', { alarms: [{ name: 'app-5xx', region: 'eu-central-1' }] }, 'alarms[0].region', /"eu-central-1" is not a Region of the config/, 'eu-central-1'],
+    ['the same alarm twice in a Region', { alarms: [{ name: 'a', region: 'us-east-1' }, { name: 'a', region: 'us-east-1', rule: 'TRUE' }] }, 'alarms[1].name', /"a" is already an alarm of us-east-1/, 'a'],
+    ['an unknown key in an alarm', { alarms: [{ name: 'a', region: 'us-east-1', rules: 'TRUE' }] }, 'alarms[0].rules', /unknown key "rules"; did you mean "rule"\?/, 'TRUE'],
+    ['an alarm flap of an alarm the scenario does not create', { alarms: [{ name: 'app-5xx', region: 'us-east-1' }], events: [{ at: 0, fault: 'alarm-flap', count: 1, every: '1m', alarm: 'app-5xxx' }] }, 'events[0].alarm', /unknown alarm "app-5xxx"; did you mean "app-5xx"\?/, 'app-5xxx'],
   ];
 
   it.each(cases)('rejects %s', (_what, raw, path, message, value) => {
