@@ -235,6 +235,10 @@ export const fenceOutput = z.object({
   actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
   revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
+  /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, kept so a failback can restore them. */
+  isolated: z
+    .array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) }))
+    .default([]),
   instanceStatus: z.string().nullable(),
 });
 export type FenceOutput = z.infer<typeof fenceOutput>;
@@ -449,12 +453,22 @@ export const restoreIngressInput = z.object({
 });
 export const restoreIngressOutput = z.object({
   groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().int(), detail: z.string() })),
+  /** Isolated instances of the site (fenceMethod isolate or stop): their original VPC security groups put back. */
+  instances: z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })).default([]),
+  /** The site's original VPC security groups as the fence recorded them (empty: none recorded): a replica rebuilt at the site gets them. */
+  securityGroupIds: z.array(z.string()).default([]),
   detail: z.string(),
 });
 
 // ---------------------------------------------------------------- rebuild-replica
 export const rebuildReplicaInput = z.object({
   ...withDatabase,
+  /**
+   * The site's original VPC security groups (restore-ingress's `securityGroupIds`): the replica
+   * gets them when the site configures none, rather than the preserved instance's (which may be
+   * the isolation group). Empty: the configured groups, else the preserved instance's.
+   */
+  securityGroupIds: z.array(z.string()).default([]),
   /** The site rebuilt as a cross-Region read replica of the other site (under its configured identifier). */
   site: siteRole,
   epoch: z.number().int(),
