@@ -133,7 +133,7 @@ describe('isolation (fenceMethod isolate | stop)', () => {
       ['a re-run after the swap keeps the recorded originals, never the isolation group', saved, [g(ISO)], ['sg-1', 'sg-2']],
       ['a re-run mid-swap keeps the recorded originals', saved, [g('sg-1', 'removing'), g(ISO, 'adding')], ['sg-1', 'sg-2']],
       ['no record, mid-swap: removing groups are originals, adding ones are not', undefined, [g('sg-1', 'removing'), g(ISO, 'adding')], ['sg-1']],
-      ['a record without originals: the groups now', { ...saved, originalGroupIds: [] }, [g('sg-3')], ['sg-3']],
+      ['a record without originals: the groups now', { ...saved, originalGroupIds: [] as string[] }, [g('sg-3')], ['sg-3']],
     ] as const)('%s', (_, rec, groups, want) => expect(originalGroups(rec, groups, ISO)).toEqual(want));
   });
 
@@ -143,8 +143,8 @@ describe('isolation (fenceMethod isolate | stop)', () => {
     it.each([
       ['a first instance', [], a, [a], true],
       ['the same record again', [a], a, [a], false],
-      ['a later run cannot replace the recorded originals', [a], { ...a, originalGroupIds: [ISO] }, [a], false],
-      ['originals recorded once known', [{ ...a, originalGroupIds: [] }], a, [a], true],
+      ['a later run cannot replace the recorded originals', [a], { ...a, originalGroupIds: [ISO] as string[] }, [a], false],
+      ['originals recorded once known', [{ ...a, originalGroupIds: [] as string[] }], a, [a], true],
       ['another instance', [a], b, [a, b], true],
     ] as const)('%s', (_, saved, entry, want, changed) => expect(mergeIsolated(saved, entry)).toEqual({ isolated: want, changed }));
 
