@@ -464,11 +464,12 @@ export const restoreIngressOutput = z.object({
 export const rebuildReplicaInput = z.object({
   ...withDatabase,
   /**
-   * The site's original VPC security groups (restore-ingress's `securityGroupIds`): the replica
-   * gets them when the site configures none, rather than the preserved instance's (which may be
-   * the isolation group). Empty: the configured groups, else the preserved instance's.
+   * What restore-ingress returned for the site: its `securityGroupIds` (the site's original VPC
+   * security groups as the fence recorded them) go to the replica when the site configures none,
+   * rather than the preserved instance's (which may be the isolation group). Absent or empty: the
+   * configured groups, else the preserved instance's.
    */
-  securityGroupIds: z.array(z.string()).default([]),
+  restore: z.object({ securityGroupIds: z.array(z.string()).default([]) }).optional(),
   /** The site rebuilt as a cross-Region read replica of the other site (under its configured identifier). */
   site: siteRole,
   epoch: z.number().int(),

@@ -66,13 +66,13 @@ describe('rebuild-replica', () => {
     );
     const isolatedPreserved = { ...preserved, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0150150150150150a' }] };
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': isolatedPreserved });
-    await handler(event({ database: noGroups, securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'] }));
+    await handler(event({ database: noGroups, restore: { groups: [], instances: [], detail: 'x', securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'] } }));
     expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'], DBSubnetGroupName: 'orders-db-subnets' });
   });
 
   it('configured groups win over the recorded originals', async () => {
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': preserved });
-    await handler(event({ securityGroupIds: ['sg-0bbbbbbbbbbbbbbb2'] }));
+    await handler(event({ restore: { securityGroupIds: ['sg-0bbbbbbbbbbbbbbb2'] } }));
     expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] });
   });
 
