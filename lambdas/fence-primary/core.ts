@@ -1,10 +1,13 @@
 /**
- * Fencing decisions: what an instance status means for open sessions, how revoked rules are
- * merged into the fence record, how an error is recorded, and when the fence counts as confirmed.
+ * Fencing decisions: what an instance status means for open sessions, how revoked rules and
+ * isolated instances are merged into the fence record, how an error is recorded, and when the
+ * fence counts as confirmed.
  *
- * A fence is confirmed only when both halves hold: every configured security group has no
- * ingress left (new connections refused) AND open sessions are gone (the instance was rebooted or
- * is down). Security groups are stateful, so revoking rules alone leaves tracked sessions writing.
+ * A fence is confirmed only when both halves hold: new connections are refused (isolate/stop: only
+ * the deny-all isolation group is active on the instance; revoke-ingress: every configured group
+ * has no ingress left) AND open sessions are gone (the instance was rebooted, stopped or is down).
+ * Security groups are stateful, so changing them alone leaves tracked sessions writing
+ * (docs/aws-behaviour.md).
  */
 import { awsErrorName, isThrottling, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
 import type { FenceOutput } from '../shared/contracts.js';
@@ -21,8 +24,8 @@ export type SessionPlan = 'reboot' | 'down' | 'busy';
 /**
  * What to do about open sessions on an instance in `status`: `reboot` it (available), nothing
  * (`down`: no session can be open), or nothing possible now (`busy`: mid-change, sessions may
- * remain, the fence is not confirmed). Stop is never used: it is refused while the instance has
- * read replicas, and the standby is one.
+ * remain, the fence is not confirmed). fenceMethod `stop` stops the instance instead where RDS
+ * allows it (never a replica or an instance with replicas).
  */
 export function sessionPlan(status: string): SessionPlan {
   if (status === 'available') return 'reboot';
