@@ -221,7 +221,7 @@ export const requestApprovalOutput = z.object({ approvalId: z.string(), expiresA
 export const fenceInput = z.object({
   ...withDatabase,
   epoch: z.number().int(),
-  /** The incident whose fence record (FENCE#<id>) keeps the revoked rules. */
+  /** The incident whose fence record (FENCE#<id>) keeps the revoked rules and the isolated instances' original groups. */
   incidentId: z.string(),
   /**
    * The site to fence: `primary` (the writer of the given view), or `standby` (the other site: the
@@ -230,7 +230,7 @@ export const fenceInput = z.object({
   site: z.enum(['primary', 'standby']).default('primary'),
 });
 export const fenceOutput = z.object({
-  /** Ingress revoked (or already closed) and live sessions cut (instance down, rebooted or stopped). */
+  /** New connections refused (isolated in the deny-all group, or ingress revoked) and live sessions cut (instance down, rebooted or stopped). */
   confirmed: z.boolean(),
   actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
