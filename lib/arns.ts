@@ -55,6 +55,14 @@ export class Arns {
   rdsDbUser(region: string, user: string): string {
     return `arn:${this.partition}:rds-db:${region}:${this.account}:dbuser:*/${user}`;
   }
+  /** Any security group of a Region (a group created at fence time has no id before). */
+  anySecurityGroup(region: string): string {
+    return `arn:${this.partition}:ec2:${region}:${this.account}:security-group/*`;
+  }
+  /** Any VPC of a Region (an instance's VPC is only known from DescribeDBInstances). */
+  anyVpc(region: string): string {
+    return `arn:${this.partition}:ec2:${region}:${this.account}:vpc/*`;
+  }
   securityGroup(region: string, id: string): string {
     return `arn:${this.partition}:ec2:${region}:${this.account}:security-group/${id}`;
   }

@@ -139,6 +139,20 @@ export class NetworkModel {
     }
   }
 
+  /** An instance's VPC security groups changed: its untracked flows no longer admitted are cut. */
+  onInstanceGroupsChange(inst: DbInstance): void {
+    for (const s of this.sessions) {
+      if (!s.alive || !s.untracked || s.target.db !== inst) continue;
+      const groups = this.groupsOf(s.target).filter((g) => this.world.ec2.hasGroup(inst.region, g));
+      if (groups.length === 0) continue;
+      const { allowed } = this.world.ec2.allowsIngress(inst.region, groups, inst.port, this.vantageSources.get(s.caller.vantage ?? '') ?? {});
+      if (!allowed) {
+        s.alive = false;
+        s.deathReason = 'untracked flow cut by security-group change';
+      }
+    }
+  }
+
   /** Open sessions to a target (for reports). */
   openSessions(id: string): number {
     return [...this.sessions].filter((s) => s.alive && s.target.db.id === id).length;

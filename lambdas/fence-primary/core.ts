@@ -1,10 +1,13 @@
 /**
- * Fencing decisions: what an instance status means for open sessions, how revoked rules are
- * merged into the fence record, how an error is recorded, and when the fence counts as confirmed.
+ * Fencing decisions: what an instance status means for open sessions, how revoked rules and
+ * isolated instances are merged into the fence record, how an error is recorded, and when the
+ * fence counts as confirmed.
  *
- * A fence is confirmed only when both halves hold: every configured security group has no
- * ingress left (new connections refused) AND open sessions are gone (the instance was rebooted or
- * is down). Security groups are stateful, so revoking rules alone leaves tracked sessions writing.
+ * A fence is confirmed only when both halves hold: new connections are refused (isolate/stop: only
+ * the deny-all isolation group is active on the instance; revoke-ingress: every configured group
+ * has no ingress left) AND open sessions are gone (the instance was rebooted, stopped or is down).
+ * Security groups are stateful, so changing them alone leaves tracked sessions writing
+ * (docs/aws-behaviour.md).
  */
 import { awsErrorName, isThrottling, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
 import type { FenceOutput } from '../shared/contracts.js';
@@ -21,8 +24,8 @@ export type SessionPlan = 'reboot' | 'down' | 'busy';
 /**
  * What to do about open sessions on an instance in `status`: `reboot` it (available), nothing
  * (`down`: no session can be open), or nothing possible now (`busy`: mid-change, sessions may
- * remain, the fence is not confirmed). Stop is never used: it is refused while the instance has
- * read replicas, and the standby is one.
+ * remain, the fence is not confirmed). fenceMethod `stop` stops the instance instead where RDS
+ * allows it (never a replica or an instance with replicas).
  */
 export function sessionPlan(status: string): SessionPlan {
   if (status === 'available') return 'reboot';
@@ -96,4 +99,88 @@ const HOLDS = new Set<FenceAction['result']>(['done', 'already-done']);
 /** Confirmed: at least one security group, all of them closed, and open sessions cut. */
 export function fenceConfirmed(ingress: readonly FenceAction[], sessions: FenceAction): boolean {
   return ingress.length > 0 && ingress.every((a) => HOLDS.has(a.result)) && HOLDS.has(sessions.result);
+}
+
+// ---------------------------------------------------------------- isolation (fenceMethod isolate | stop)
+
+export { ISOLATION_GROUP_NAME, ISOLATION_TAG } from '../shared/names.js';
+
+/** One instance isolated by a fence: its original groups, kept so the failback can restore them. */
+export interface IsolationRecord {
+  region: string;
+  instanceId: string;
+  vpcId: string;
+  isolationGroupId: string;
+  originalGroupIds: string[];
+}
+
+export interface VpcGroup {
+  id: string;
+  status: string;
+}
+
+/**
+ * What the isolation needs now, from the instance's VPC security groups as DescribeDBInstances
+ * shows them:
+ *  - `isolated`: only the isolation group, `active` (the fence holds for new connections);
+ *  - `applying`: the swap was asked for and is still being applied (groups adding/removing);
+ *  - `swap`: call ModifyDBInstance now (the instance can be modified);
+ *  - `down`: the instance cannot be modified now and takes no connection (failed, stopped, ...);
+ *  - `busy`: it cannot be modified now (mid-change): try again later.
+ */
+export type IsolationPlan = 'isolated' | 'applying' | 'swap' | 'down' | 'busy';
+
+/** Statuses in which RDS refuses changes and the database takes no connection. */
+const UNMODIFIABLE_DOWN = new Set(['failed', 'stopped', 'stopping', 'deleting', 'restore-error']);
+const MODIFIABLE = new Set(['available', 'storage-optimization']);
+
+export function isolationPlan(status: string, groups: readonly VpcGroup[], isolationGroupId: string | undefined): IsolationPlan {
+  const hasIsolation = isolationGroupId !== undefined && groups.some((g) => g.id === isolationGroupId);
+  if (hasIsolation && groups.length === 1 && groups[0]!.status === 'active') return 'isolated';
+  const onlyIsolationWanted = hasIsolation && groups.every((g) => g.id === isolationGroupId || g.status === 'removing');
+  if (onlyIsolationWanted) return 'applying';
+  if (MODIFIABLE.has(status)) return 'swap';
+  if (UNMODIFIABLE_DOWN.has(status) || DOWN_PREFIXES.some((p) => status.startsWith(p))) return 'down';
+  return 'busy';
+}
+
+/**
+ * The groups to restore: those recorded by an earlier run of this incident (a re-run sees the
+ * isolation group and must not record it as original), else the instance's groups now.
+ */
+export function originalGroups(saved: IsolationRecord | undefined, groups: readonly VpcGroup[], isolationGroupId: string | undefined): string[] {
+  if (saved && saved.originalGroupIds.length > 0) return [...saved.originalGroupIds];
+  return groups.filter((g) => g.id !== isolationGroupId && g.status !== 'adding').map((g) => g.id);
+}
+
+/** Adds or keeps the isolation record of one instance (the first originals recorded win). */
+export function mergeIsolated(saved: readonly IsolationRecord[], entry: IsolationRecord): { isolated: IsolationRecord[]; changed: boolean } {
+  const isolated = saved.map((r) => ({ ...r, originalGroupIds: [...r.originalGroupIds] }));
+  const i = isolated.findIndex((r) => r.region === entry.region && r.instanceId === entry.instanceId);
+  if (i < 0) return { isolated: [...isolated, entry], changed: true };
+  const old = isolated[i]!;
+  const merged: IsolationRecord = {
+    ...old,
+    vpcId: entry.vpcId,
+    isolationGroupId: entry.isolationGroupId,
+    originalGroupIds: old.originalGroupIds.length > 0 ? old.originalGroupIds : entry.originalGroupIds,
+  };
+  const changed = stableJson(merged) !== stableJson(old);
+  isolated[i] = merged;
+  return { isolated, changed };
+}
+
+/** The saved isolation record of an instance, if any. */
+export const isolationOf = (saved: readonly IsolationRecord[], region: string, instanceId: string): IsolationRecord | undefined =>
+  saved.find((r) => r.region === region && r.instanceId === instanceId);
+
+/**
+ * Confirmed (isolate/stop): the isolation observed (only the isolation group, active) and open
+ * sessions cut; or the instance down in a state where RDS takes no connection and refuses every
+ * change (the isolation is applied when it answers again: the failback fences the original site
+ * before anything else).
+ */
+export function isolationConfirmed(isolation: FenceAction, sessions: FenceAction, plan: IsolationPlan): boolean {
+  if (plan === 'down') return HOLDS.has(sessions.result);
+  return HOLDS.has(isolation.result) && HOLDS.has(sessions.result);
 }

@@ -1,33 +1,71 @@
 /**
  * fence-primary: makes sure the old primary can take no more writes, even if it comes back.
- *  1. revokes every ingress rule of the primary's dedicated security groups (the rules are saved
- *     in the fence record `FENCE#<incidentId>` BEFORE they are revoked, so a failback can restore
- *     them and a re-run never loses them);
- *  2. cuts the sessions already open (security groups are stateful): reboots the instance (the
- *     Aurora writer) if it is available; an instance already down needs nothing.
- * With `site: 'standby'` the other site of the given view is fenced (the failback fences the
- * original site when it answers again). Never deletes or stops anything for good. Failures are recorded as `failed` actions and make
- * the fence unconfirmed (the workflow applies the fencing policy); only throttling is thrown.
+ * The method is `failover.fenceMethod` (Aurora clusters always use revoke-ingress):
+ *  - isolate (default): swaps the instance's VPC security groups for the deny-all isolation group
+ *    of its VPC (found by name, or created, tagged), the original groups saved first in the fence
+ *    record `FENCE#<incidentId>` so a failback can restore them; waits until DescribeDBInstances
+ *    shows only the isolation group, `active` (the swap is asynchronous); then cuts the sessions
+ *    already open (security groups are stateful): reboots the instance;
+ *  - stop: the same isolation, then stops the instance instead of rebooting it where RDS allows
+ *    (not a replica, no replicas), else reboots it;
+ *  - revoke-ingress: revokes every ingress rule of the site's dedicated `securityGroupIds` (the
+ *    rules are saved in the fence record BEFORE they are revoked), then reboots the instance (the
+ *    Aurora writer).
+ * An instance already down in a state where RDS takes no connection and refuses changes (failed,
+ * stopped, ...) counts as fenced; its originals are recorded and the failback fences the original
+ * site again before anything else. With `site: 'standby'` the other site of the given view is
+ * fenced. Never deletes anything. Failures are recorded as `failed` actions and make the fence
+ * unconfirmed (the workflow applies the fencing policy); throttling is thrown (retried), and so is
+ * an isolation still being applied after the polls (ResourceBusyError: retried, then escalated).
+ * See docs/aws-behaviour.md "Security groups: connection tracking and asynchronous changes".
  *
  * Env: TABLE_NAME (fence record), AWS_REGION (control Region, for the table).
- * Clients: EC2 and RDS in the primary's Region.
+ * Clients: EC2 and RDS in the fenced site's Region.
  */
-import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission } from '@aws-sdk/client-ec2';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
-import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
+import { InvalidInputError, ResourceBusyError, TransientAwsError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { currentRoles } from '../shared/roles.js';
-import { classifyFenceError, failedAction, fenceConfirmed, mergeRevoked, sessionPlan, type FenceAction, type RevokedRules } from './core.js';
+import {
+  ISOLATION_GROUP_NAME,
+  ISOLATION_TAG,
+  classifyFenceError,
+  failedAction,
+  fenceConfirmed,
+  isolationConfirmed,
+  isolationOf,
+  isolationPlan,
+  mergeIsolated,
+  mergeRevoked,
+  originalGroups,
+  sessionPlan,
+  type FenceAction,
+  type IsolationPlan,
+  type IsolationRecord,
+  type RevokedRules,
+  type VpcGroup,
+} from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const REGION = ownRegion();
+/** The isolation swap is asynchronous: DescribeDBInstances is read up to this many times, this far apart. */
+const ISOLATION_POLLS = 10;
+const ISOLATION_POLL_MS = 3000;
+const INVALID_STATE = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault']);
+
+/** What the fence record keeps: revoked rules (revoke-ingress) and isolated instances (isolate, stop). */
+interface FenceState {
+  revoked: RevokedRules[];
+  isolated: IsolationRecord[];
+}
 
 /** Key of the fence record of an incident. */
 export const fenceKey = (incidentId: string): { pk: string; sk: string } => ({ pk: `FENCE#${incidentId}`, sk: 'FENCE' });
@@ -52,9 +90,25 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   const ec2 = regional<EC2Client>(EC2Client as never, db.primary.region);
   const rds = regional<RDSClient>(RDSClient as never, db.primary.region);
 
-  let revoked = await readRevoked(ddb, input.incidentId);
+  const state = await readState(ddb, input.incidentId);
+  const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod ?? 'isolate';
 
-  // 1. No new connections: revoke ingress, saving every rule first.
+  let output: FenceOutput;
+  if (method === 'revoke-ingress') {
+    const ingress = await revokeIngress(ec2, ddb, input, db, state);
+    const { action: sessions, instanceStatus } = await cutSessions(rds, db);
+    output = { confirmed: fenceConfirmed(ingress, sessions), actions: [...ingress, sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus };
+  } else {
+    const r = await isolate(ec2, rds, ddb, input, db, state, method === 'stop');
+    output = { confirmed: isolationConfirmed(r.isolation, r.sessions, r.plan), actions: [r.isolation, r.sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus: r.instanceStatus };
+  }
+  await saveFence(ddb, input, state, new Date(), output);
+  logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });
+  return output;
+};
+
+/** revoke-ingress: every rule of the site's dedicated groups is saved, then revoked. */
+async function revokeIngress(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, db: DatabaseConfig, state: FenceState): Promise<FenceAction[]> {
   const ingress: FenceAction[] = [];
   const groups = db.primary.securityGroupIds ?? [];
   if (groups.length === 0) {
@@ -74,10 +128,10 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
       ingress.push({ action, result: 'already-done', detail: 'no ingress rules left' });
       continue;
     }
-    const merged = mergeRevoked(revoked, groupId, permissions);
+    const merged = mergeRevoked(state.revoked, groupId, permissions);
     if (merged.changed) {
-      revoked = merged.revoked;
-      await saveFence(ddb, input, revoked, new Date());
+      state.revoked = merged.revoked;
+      await saveFence(ddb, input, state, new Date());
     }
     try {
       const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
@@ -94,36 +148,184 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
       );
     }
   }
+  return ingress;
+}
 
-  // 2. No open sessions: reboot the writer instance (or find it already down).
+const vpcGroups = (i: DBInstance | undefined): VpcGroup[] =>
+  (i?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [{ id: g.VpcSecurityGroupId, status: g.Status ?? 'active' }] : []));
+
+async function describeInstance(rds: RDSClient, instanceId: string): Promise<DBInstance | undefined> {
+  return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }))).DBInstances?.[0];
+}
+
+/**
+ * The deny-all isolation group of a VPC: found by name, else created (tagged). A group of that
+ * name with any ingress rule is refused: it would not isolate.
+ */
+async function ensureIsolationGroup(ec2: EC2Client, vpcId: string): Promise<string> {
+  const find = async () =>
+    (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [ISOLATION_GROUP_NAME] }] }))).SecurityGroups?.[0];
+  let group = await find();
+  if (!group) {
+    try {
+      const out = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: ISOLATION_GROUP_NAME,
+          Description: 'rds-failover fence: no inbound rule; a fenced database instance gets only this group',
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: ISOLATION_TAG.key, Value: ISOLATION_TAG.value }] }],
+        }),
+      );
+      if (!out.GroupId) throw new Error('CreateSecurityGroup returned no GroupId');
+      return out.GroupId;
+    } catch (err) {
+      if (awsErrorName(err) !== 'InvalidGroup.Duplicate') throw err;
+      group = await find(); // created meanwhile by another run
+    }
+  }
+  if (!group?.GroupId) throw Object.assign(new Error(`no group ${ISOLATION_GROUP_NAME} in ${vpcId}`), { name: 'InvalidGroup.NotFound' });
+  if ((group.IpPermissions ?? []).length > 0) {
+    throw Object.assign(new Error(`${group.GroupId} (${ISOLATION_GROUP_NAME}) has ${group.IpPermissions!.length} ingress rule(s): it would not isolate; remove them`), { name: 'IsolationGroupNotDenyAll' });
+  }
+  return group.GroupId;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * isolate / stop: the instance gets only the isolation group (originals saved first), observed
+ * `active`; then its open sessions are cut (stop where RDS allows and `stop`, else reboot).
+ */
+async function isolate(
+  ec2: EC2Client,
+  rds: RDSClient,
+  ddb: DynamoDBClient,
+  input: FenceInput,
+  db: DatabaseConfig,
+  state: FenceState,
+  stop: boolean,
+): Promise<{ isolation: FenceAction; sessions: FenceAction; instanceStatus: string | null; plan: IsolationPlan }> {
+  const instanceId = db.primary.instanceId;
+  const region = db.primary.region;
+  const notCut = (detail: string): FenceAction => ({ action: `reboot ${instanceId ?? ''}`.trim(), result: 'skipped', detail });
+  if (!instanceId) return { isolation: { action: 'isolate', result: 'failed', detail: 'no instanceId configured for the site' }, sessions: notCut('nothing to reboot'), instanceStatus: null, plan: 'busy' };
+  const action = `isolate ${instanceId}`;
+  let inst: DBInstance | undefined;
+  try {
+    inst = await describeInstance(rds, instanceId);
+  } catch (err) {
+    return { isolation: failedOrThrow(err, action, 'DescribeDBInstances'), sessions: notCut('the instance could not be described'), instanceStatus: null, plan: 'busy' };
+  }
+  const status = inst?.DBInstanceStatus ?? 'unknown';
+  const vpcId = inst?.DBSubnetGroup?.VpcId;
+  const saved = isolationOf(state.isolated, region, instanceId);
+  let groupId = saved?.isolationGroupId;
+  if (!groupId) {
+    if (!vpcId) {
+      return { isolation: { action, result: 'failed', detail: `DescribeDBInstances shows no DBSubnetGroup.VpcId for ${instanceId}: no VPC to isolate it in` }, sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+    }
+    try {
+      groupId = await ensureIsolationGroup(ec2, vpcId);
+    } catch (err) {
+      return { isolation: failedOrThrow(err, action, `the isolation group of ${vpcId}`), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+    }
+  }
+  const groups = vpcGroups(inst);
+  const entry: IsolationRecord = { region, instanceId, vpcId: vpcId ?? saved?.vpcId ?? '', isolationGroupId: groupId, originalGroupIds: originalGroups(saved, groups, groupId) };
+  const merged = mergeIsolated(state.isolated, entry);
+  if (merged.changed) {
+    state.isolated = merged.isolated;
+    await saveFence(ddb, input, state, new Date()); // the originals are kept BEFORE the swap
+  }
+
+  let plan = isolationPlan(status, groups, groupId);
+  if (plan === 'swap') {
+    try {
+      await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instanceId, VpcSecurityGroupIds: [groupId], ApplyImmediately: true }));
+      plan = 'applying';
+    } catch (err) {
+      if (!INVALID_STATE.has(awsErrorName(err))) return { isolation: failedOrThrow(err, action, 'ModifyDBInstance'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      // The state changed under us: decide again from what is there now.
+      try {
+        inst = await describeInstance(rds, instanceId);
+      } catch (err2) {
+        return { isolation: failedOrThrow(err2, action, 'DescribeDBInstances'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      }
+      plan = isolationPlan(inst?.DBInstanceStatus ?? 'unknown', vpcGroups(inst), groupId);
+      if (plan === 'swap') plan = 'busy';
+    }
+  }
+  for (let poll = 0; plan === 'applying' && poll < ISOLATION_POLLS; poll++) {
+    if (poll > 0) await pause(ISOLATION_POLL_MS);
+    try {
+      inst = await describeInstance(rds, instanceId);
+    } catch (err) {
+      return { isolation: failedOrThrow(err, action, 'DescribeDBInstances'), sessions: notCut('the isolation could not be observed'), instanceStatus: null, plan: 'busy' };
+    }
+    plan = isolationPlan(inst?.DBInstanceStatus ?? 'unknown', vpcGroups(inst), groupId);
+  }
+  if (plan === 'applying') {
+    throw new ResourceBusyError(`${instanceId}: the isolation group ${groupId} is still being applied (${vpcGroups(inst).map((g) => `${g.id} ${g.status}`).join(', ')})`, { instanceId, groupId });
+  }
+  const nowStatus = inst?.DBInstanceStatus ?? status;
+  if (plan === 'busy') {
+    return { isolation: { action, result: 'failed', detail: `instance is ${nowStatus}: it cannot be isolated now` }, sessions: notCut(`instance is ${nowStatus}: not isolated, sessions not cut`), instanceStatus: nowStatus, plan };
+  }
+  if (plan === 'down') {
+    const { action: sessions, instanceStatus } = await cutSessions(rds, db);
+    return {
+      isolation: { action, result: 'skipped', detail: `instance is ${nowStatus}: RDS takes no connection and refuses changes; original groups ${entry.originalGroupIds.join(', ') || '(none)'} recorded, isolated in ${groupId} when it answers again` },
+      sessions,
+      instanceStatus,
+      plan,
+    };
+  }
+  const isolation: FenceAction = { action, result: saved && groups.length === 1 && groups[0]!.id === groupId ? 'already-done' : 'done', detail: `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${entry.originalGroupIds.join(', ') || '(none)'} kept` };
+  if (stop) {
+    const stopped = await stopInstance(rds, instanceId);
+    if (stopped.action) return { isolation, sessions: stopped.action, instanceStatus: stopped.status, plan };
+    const { action: sessions, instanceStatus } = await cutSessions(rds, db);
+    return { isolation, sessions: { ...sessions, detail: `${sessions.detail} (StopDBInstance refused: ${stopped.why})` }, instanceStatus, plan };
+  }
   const { action: sessions, instanceStatus } = await cutSessions(rds, db);
+  return { isolation, sessions, instanceStatus, plan };
+}
 
-  const confirmed = fenceConfirmed(ingress, sessions);
-  const output: FenceOutput = { confirmed, actions: [...ingress, sessions], revoked, instanceStatus };
-  await saveFence(ddb, input, revoked, new Date(), output);
-  logger.info('fence applied', { database: db.name, site: input.site, incidentId: input.incidentId, epoch: input.epoch, confirmed, actions: output.actions });
-  return output;
-};
+/** Stops the instance (sessions dropped); undefined action when RDS refuses (a replica, has replicas, not available). */
+async function stopInstance(rds: RDSClient, instanceId: string): Promise<{ action?: FenceAction; status: string | null; why?: string }> {
+  const action = `stop ${instanceId}`;
+  try {
+    const out = await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
+    return { action: { action, result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' }, status: out.DBInstance?.DBInstanceStatus ?? 'stopping' };
+  } catch (err) {
+    if (INVALID_STATE.has(awsErrorName(err))) return { status: null, why: (err as Error).message };
+    return { action: failedOrThrow(err, action, 'StopDBInstance'), status: null };
+  }
+}
 
-async function readRevoked(ddb: DynamoDBClient, incidentId: string): Promise<RevokedRules[]> {
+async function readState(ddb: DynamoDBClient, incidentId: string): Promise<FenceState> {
   try {
     const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(fenceKey(incidentId)), ConsistentRead: true }));
     const item = out.Item ? unmarshall(out.Item) : undefined;
-    return Array.isArray(item?.revoked) ? (item.revoked as RevokedRules[]) : [];
+    return {
+      revoked: Array.isArray(item?.revoked) ? (item.revoked as RevokedRules[]) : [],
+      isolated: Array.isArray(item?.isolated) ? (item.isolated as IsolationRecord[]) : [],
+    };
   } catch (err) {
     throw toFailoverError(err, 'DynamoDB GetItem (fence record)');
   }
 }
 
-/** Writes the fence record: the revoked rules (always), and the outcome once known. */
-async function saveFence(ddb: DynamoDBClient, input: FenceInput, revoked: RevokedRules[], now: Date, outcome?: FenceOutput): Promise<void> {
+/** Writes the fence record: the revoked rules and isolated instances (always), and the outcome once known. */
+async function saveFence(ddb: DynamoDBClient, input: FenceInput, state: FenceState, now: Date, outcome?: FenceOutput): Promise<void> {
   const values: Record<string, unknown> = {
-    ':revoked': revoked,
+    ':revoked': state.revoked,
+    ':isolated': state.isolated,
     ':database': input.database.name,
     ':epoch': input.epoch,
     ':now': now.toISOString(),
   };
-  let set = 'revoked = :revoked, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)';
+  let set = 'revoked = :revoked, isolated = :isolated, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)';
   if (outcome) {
     set += ', confirmed = :confirmed, actions = :actions, instanceStatus = :instanceStatus';
     Object.assign(values, { ':confirmed': outcome.confirmed, ':actions': outcome.actions, ':instanceStatus': outcome.instanceStatus });

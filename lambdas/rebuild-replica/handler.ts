@@ -74,7 +74,9 @@ export const handler = async (event: unknown): Promise<RebuildOutput> => {
   if (decision.kind === 'fail') throw new FailbackStepFailedError(decision.detail, { replica: site.instanceId });
 
   const preserved = await describe(rds, preservedInstanceId(site.instanceId, input.epoch));
-  const planned = replicaParameters(site.instanceId, site.securityGroupIds, source, preserved ? settingsOf(preserved) : undefined);
+  const recorded = input.restore?.securityGroupIds ?? [];
+  const groups = site.securityGroupIds?.length ? site.securityGroupIds : recorded.length ? recorded : undefined;
+  const planned = replicaParameters(site.instanceId, groups, source, preserved ? settingsOf(preserved) : undefined);
   if (!planned.ok) throw new FailbackStepFailedError(planned.detail, { replica: site.instanceId });
   try {
     await rds.send(new CreateDBInstanceReadReplicaCommand(planned.params as unknown as CreateDBInstanceReadReplicaCommandInput));

@@ -59,3 +59,33 @@ export function missingRules(saved: readonly Permission[], current: readonly Per
   }
   return out;
 }
+
+/** An instance a fence isolated, as the fence record keeps it. */
+export interface IsolatedInstance {
+  region: string;
+  instanceId: string;
+  vpcId: string;
+  isolationGroupId: string;
+  originalGroupIds: string[];
+}
+
+export type IsolationRestore = { kind: 'modify' | 'done' | 'skip' | 'busy'; detail: string };
+
+const MODIFIABLE = new Set(['available', 'storage-optimization']);
+
+/**
+ * What undoing an isolation needs, from the instance now at the site's identifier (`status`
+ * undefined: none). Only an instance that still has the isolation group is changed; one without
+ * it (a rebuilt replica, or already restored) is left alone.
+ */
+export function isolationRestorePlan(status: string | undefined, groups: ReadonlyArray<{ id: string; status: string }>, entry: IsolatedInstance): IsolationRestore {
+  if (status === undefined) return { kind: 'skip', detail: `no instance ${entry.instanceId} now (the fenced one was preserved under another name): a replica rebuilt here gets the original groups ${entry.originalGroupIds.join(', ')}` };
+  if (entry.originalGroupIds.length === 0) return { kind: 'skip', detail: `no original groups were recorded for ${entry.instanceId}: left as it is` };
+  if (!groups.some((g) => g.id === entry.isolationGroupId)) {
+    const back = entry.originalGroupIds.every((id) => groups.some((g) => g.id === id));
+    return { kind: 'done', detail: back ? `${entry.instanceId} has its original groups` : `${entry.instanceId} is not isolated (groups ${groups.map((g) => g.id).join(', ') || 'none'}): left alone` };
+  }
+  if (MODIFIABLE.has(status)) return { kind: 'modify', detail: `${entry.instanceId} is isolated in ${entry.isolationGroupId}` };
+  if (status === 'stopped') return { kind: 'skip', detail: `${entry.instanceId} is stopped (a stopped instance cannot be modified): it stays isolated; restore ${entry.originalGroupIds.join(', ')} after starting it` };
+  return { kind: 'busy', detail: `${entry.instanceId} is ${status}: its groups cannot be changed now` };
+}

@@ -1,39 +1,84 @@
 /**
- * restore-ingress: puts back the ingress rules a fence revoked (kept in the fence record
- * `FENCE#<fenceIncidentId>`) on the security groups of one site: when the failback rebuilds a site
- * under its original identifier (the old instance renamed and stopped), and to undo a fence when a
- * planned switchover is called off. Only groups configured for that site are touched; rules that
- * exist already are left alone (idempotent).
+ * restore-ingress: undoes a fence on one site, from the fence record `FENCE#<fenceIncidentId>`:
+ *  - revoked ingress rules (fenceMethod revoke-ingress) go back on the site's configured groups;
+ *  - an isolated instance (isolate, stop) at the site's identifier gets its original VPC security
+ *    groups back (ModifyDBInstance VpcSecurityGroupIds, applied asynchronously); when no instance
+ *    is there now (the old one was preserved under another name), nothing is modified and the
+ *    originals are returned in `securityGroupIds` for the replica rebuilt at the site.
+ * Used when the failback rebuilds a site under its original identifier (the old instance renamed,
+ * stopped and left isolated), and to undo a fence when a planned switchover is called off. Rules
+ * and groups already in place are left alone (idempotent).
  *
  * Env: TABLE_NAME (fence records), AWS_REGION (control Region, for the table).
- * Clients: EC2 in the site's Region (explicit).
+ * Clients: EC2 and RDS in the site's Region (explicit).
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { restoreIngressInput, type restoreIngressOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { fenceRecordKey } from '../shared/names.js';
-import { missingRules, type Permission } from './core.js';
+import { isolationRestorePlan, missingRules, type IsolatedInstance, type Permission } from './core.js';
 
 type RestoreOutput = z.output<typeof restoreIngressOutput>;
 type GroupResult = RestoreOutput['groups'][number];
+type InstanceResult = RestoreOutput['instances'][number];
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const REGION = ownRegion();
 
-async function readRevoked(incidentId: string): Promise<Array<{ groupId: string; permissions: Permission[] }>> {
+interface FenceRecord {
+  revoked: Array<{ groupId: string; permissions: Permission[] }>;
+  isolated: IsolatedInstance[];
+}
+
+async function readRecord(incidentId: string): Promise<FenceRecord> {
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
   try {
     const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(fenceRecordKey(incidentId)), ConsistentRead: true }));
     const item = out.Item ? unmarshall(out.Item) : undefined;
-    return Array.isArray(item?.revoked) ? (item.revoked as Array<{ groupId: string; permissions: Permission[] }>) : [];
+    return {
+      revoked: Array.isArray(item?.revoked) ? (item.revoked as FenceRecord['revoked']) : [],
+      isolated: Array.isArray(item?.isolated) ? (item.isolated as IsolatedInstance[]) : [],
+    };
   } catch (err) {
     throw toFailoverError(err, 'DynamoDB GetItem (fence record)');
+  }
+}
+
+const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound']);
+
+/** Puts the original VPC security groups back on the isolated instance at the site's identifier. */
+async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise<InstanceResult> {
+  let inst: DBInstance | undefined;
+  try {
+    inst = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: entry.instanceId }))).DBInstances?.[0];
+  } catch (err) {
+    if (!NOT_FOUND.has(awsErrorName(err))) throw toFailoverError(err, `DescribeDBInstances ${entry.instanceId}`);
+  }
+  const groups = (inst?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [{ id: g.VpcSecurityGroupId, status: g.Status ?? 'active' }] : []));
+  const plan = isolationRestorePlan(inst ? inst.DBInstanceStatus ?? 'unknown' : undefined, groups, entry);
+  const base = { instanceId: entry.instanceId, groupIds: entry.originalGroupIds };
+  switch (plan.kind) {
+    case 'busy':
+      throw new ResourceBusyError(`${entry.instanceId}: ${plan.detail}`, { instanceId: entry.instanceId });
+    case 'skip':
+      return { ...base, result: 'skipped', detail: plan.detail };
+    case 'done':
+      return { ...base, result: 'already-done', detail: plan.detail };
+    case 'modify':
+      try {
+        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: entry.instanceId, VpcSecurityGroupIds: entry.originalGroupIds, ApplyImmediately: true }));
+      } catch (err) {
+        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId });
+        throw toFailoverError(err, `ModifyDBInstance ${entry.instanceId}`);
+      }
+      return { ...base, result: 'done', detail: `original groups ${entry.originalGroupIds.join(', ')} requested in place of ${entry.isolationGroupId} (applied asynchronously)` };
   }
 }
 
@@ -42,8 +87,25 @@ export const handler = async (event: unknown): Promise<RestoreOutput> => {
   if (!parsed.success) throw new InvalidInputError(`restore-ingress: invalid input: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
   const site = input.database[input.site];
-  const revoked = await readRevoked(input.fenceIncidentId);
-  if (revoked.length === 0) return { groups: [], detail: `no ingress rules were revoked by incident ${input.fenceIncidentId}: nothing to restore` };
+  const record = await readRecord(input.fenceIncidentId);
+  const isolated = record.isolated.filter((e) => e.region === site.region && e.instanceId === site.instanceId);
+  const securityGroupIds = [...new Set(isolated.flatMap((e) => e.originalGroupIds))];
+  const instances: InstanceResult[] = [];
+  if (isolated.length > 0) {
+    const rds = regional<RDSClient>(RDSClient as never, site.region);
+    for (const entry of isolated) instances.push(await restoreInstance(rds, entry));
+  }
+  const revoked = record.revoked;
+  if (revoked.length === 0) {
+    const out: RestoreOutput = {
+      groups: [],
+      instances,
+      securityGroupIds,
+      detail: isolated.length === 0 ? `nothing was revoked or isolated on the ${input.site} by incident ${input.fenceIncidentId}: nothing to restore` : instances.map((i) => `${i.instanceId}: ${i.detail}`).join('; '),
+    };
+    logger.info('ingress restored', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
+    return out;
+  }
 
   const ec2 = regional<EC2Client>(EC2Client as never, site.region);
   const configured = new Set(site.securityGroupIds ?? []);
@@ -74,7 +136,12 @@ export const handler = async (event: unknown): Promise<RestoreOutput> => {
     }
   }
   const restored = groups.reduce((n, g) => n + g.rules, 0);
-  const out: RestoreOutput = { groups, detail: `${restored} rule${restored === 1 ? '' : 's'} restored on the ${input.site} (${site.region}) from incident ${input.fenceIncidentId}` };
+  const out: RestoreOutput = {
+    groups,
+    instances,
+    securityGroupIds,
+    detail: `${restored} rule${restored === 1 ? '' : 's'} restored on the ${input.site} (${site.region}) from incident ${input.fenceIncidentId}${instances.map((i) => `; ${i.instanceId}: ${i.detail}`).join('')}`,
+  };
   logger.info('ingress restored', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
   return out;
 };

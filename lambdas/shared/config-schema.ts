@@ -18,6 +18,10 @@ export type Engine = (typeof ENGINES)[number];
 export const isAurora = (engine: Engine): boolean => engine.startsWith('aurora-');
 
 export const READINESS = ['hot', 'warm', 'cold'] as const;
+
+/** How the old writer is fenced (see `failover.fenceMethod`). */
+export const FENCE_METHODS = ['isolate', 'stop', 'revoke-ingress'] as const;
+export type FenceMethod = (typeof FENCE_METHODS)[number];
 export type Readiness = (typeof READINESS)[number];
 
 const identifier = z
@@ -43,9 +47,10 @@ export const siteSchema = z
     /** Port the database listens on. Default: 5432 for PostgreSQL engines, 3306 for MySQL. */
     port: z.number().int().min(1).max(65535).optional(),
     /**
-     * Security groups dedicated to this database, used to fence it (their ingress rules are
-     * revoked and kept in the incident record so a failback can restore them). Required on the
-     * primary when `failover.fencing` is `required`.
+     * Security groups dedicated to this database. Optional: only `failover.fenceMethod`
+     * "revoke-ingress" uses them (their ingress rules are revoked and kept in the incident record
+     * so a failback can restore them); the default method isolates the instance whatever groups it
+     * has. When given, a rebuilt replica of this site gets these groups.
      */
     securityGroupIds: securityGroupIds.optional(),
   })
@@ -206,6 +211,16 @@ export const databaseSchema = z
         rpoBudgetSeconds: z.number().min(0).max(86400).default(30),
         /** required: an unconfirmed fence sends the decision to a human; best-effort: record and go on. */
         fencing: z.enum(['required', 'best-effort']).default('required'),
+        /**
+         * How the old writer is fenced (instances; Aurora clusters always use revoke-ingress):
+         * isolate: swap its VPC security groups for a deny-all isolation group of its VPC (found or
+         * created by name), then reboot it to cut open sessions; the original groups are kept and
+         * restored when the site returns to service. stop: isolate, then stop the instance instead
+         * of rebooting it where RDS allows (not a replica, no replicas), else reboot. revoke-ingress:
+         * revoke every ingress rule of the site's `securityGroupIds` (dedicated to the database),
+         * then reboot.
+         */
+        fenceMethod: z.enum(FENCE_METHODS).default('isolate'),
         /** No automatic failover within this many minutes of the last failover or failback. */
         cooldownMinutes: z.number().int().min(0).max(10080).default(60),
         /** How long an approval request waits before the run escalates (nothing changed). */

@@ -221,7 +221,7 @@ export const requestApprovalOutput = z.object({ approvalId: z.string(), expiresA
 export const fenceInput = z.object({
   ...withDatabase,
   epoch: z.number().int(),
-  /** The incident whose fence record (FENCE#<id>) keeps the revoked rules. */
+  /** The incident whose fence record (FENCE#<id>) keeps the revoked rules and the isolated instances' original groups. */
   incidentId: z.string(),
   /**
    * The site to fence: `primary` (the writer of the given view), or `standby` (the other site: the
@@ -230,11 +230,15 @@ export const fenceInput = z.object({
   site: z.enum(['primary', 'standby']).default('primary'),
 });
 export const fenceOutput = z.object({
-  /** Ingress revoked (or already closed) and live sessions cut (instance down, rebooted or stopped). */
+  /** New connections refused (isolated in the deny-all group, or ingress revoked) and live sessions cut (instance down, rebooted or stopped). */
   confirmed: z.boolean(),
   actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
   revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
+  /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, kept so a failback can restore them. */
+  isolated: z
+    .array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) }))
+    .default([]),
   instanceStatus: z.string().nullable(),
 });
 export type FenceOutput = z.infer<typeof fenceOutput>;
@@ -449,12 +453,23 @@ export const restoreIngressInput = z.object({
 });
 export const restoreIngressOutput = z.object({
   groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().int(), detail: z.string() })),
+  /** Isolated instances of the site (fenceMethod isolate or stop): their original VPC security groups put back. */
+  instances: z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })).default([]),
+  /** The site's original VPC security groups as the fence recorded them (empty: none recorded): a replica rebuilt at the site gets them. */
+  securityGroupIds: z.array(z.string()).default([]),
   detail: z.string(),
 });
 
 // ---------------------------------------------------------------- rebuild-replica
 export const rebuildReplicaInput = z.object({
   ...withDatabase,
+  /**
+   * What restore-ingress returned for the site: its `securityGroupIds` (the site's original VPC
+   * security groups as the fence recorded them) go to the replica when the site configures none,
+   * rather than the preserved instance's (which may be the isolation group). Absent or empty: the
+   * configured groups, else the preserved instance's.
+   */
+  restore: z.object({ securityGroupIds: z.array(z.string()).default([]) }).optional(),
   /** The site rebuilt as a cross-Region read replica of the other site (under its configured identifier). */
   site: siteRole,
   epoch: z.number().int(),

@@ -51,3 +51,8 @@ export const preFailbackSnapshotId = (instanceId: string, epoch: number): string
 
 /** The failback's own incident id, derived from the failover incident it undoes. */
 export const failbackIncidentId = (failoverIncidentId: string): string => `${failoverIncidentId}-failback`;
+
+/** Name of the deny-all isolation group the fence finds or creates in an instance's VPC (one per VPC). */
+export const ISOLATION_GROUP_NAME = 'rds-failover-isolation';
+/** Tag on the isolation group: what IAM scopes its creation to (aws:RequestTag). */
+export const ISOLATION_TAG = { key: 'rds-failover:purpose', value: 'fence-isolation' } as const;

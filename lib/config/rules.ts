@@ -269,11 +269,19 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   return problems;
 };
 
+/**
+ * Only revoking ingress rules needs a hand-kept list: `fenceMethod` "revoke-ingress" (and Aurora
+ * clusters, which are always fenced that way) need the primary's dedicated groups with fencing
+ * "required". Isolation (the default) and stop need none.
+ */
 const fencingNeedsSecurityGroups: DatabaseRule = ({ path, db, raw }) => {
   if (db.failover?.fencing !== 'required' || !isRecord(raw.primary) || present(raw.primary, 'securityGroupIds')) return [];
+  const aurora = typeof db.engine === 'string' && db.engine.startsWith('aurora-');
+  if (!aurora && db.failover?.fenceMethod !== 'revoke-ingress') return [];
+  const why = aurora ? `engine is ${q(db.engine)} (Aurora clusters are fenced by revoking their groups' ingress rules)` : 'failover.fenceMethod is "revoke-ingress"';
   return [{
     path: `${path}.primary.securityGroupIds`,
-    message: `is required when failover.fencing is "required"${defaulted(rawObject(raw, 'failover'), 'fencing')}: with no security groups to lock, the fence can never be confirmed and every failover would wait for a human; list the primary's dedicated security groups, or set failover.fencing to "best-effort" to accept the split-brain risk`,
+    message: `is required when failover.fencing is "required"${defaulted(rawObject(raw, 'failover'), 'fencing')} and ${why}: with no security groups to lock, the fence can never be confirmed and every failover would wait for a human; list the primary's dedicated security groups${aurora ? '' : ', use failover.fenceMethod "isolate" (the default, needs no list)'}, or set failover.fencing to "best-effort" to accept the split-brain risk`,
   }];
 };
 

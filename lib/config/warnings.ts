@@ -63,11 +63,11 @@ const cooldownShorterThanStability: DatabaseWarning = (db, path) =>
       };
 
 const failbackCannotFence: DatabaseWarning = (db, path) =>
-  db.failback.policy === 'never' || db.engine.startsWith('aurora-') || db.standby.securityGroupIds?.length
+  db.failback.policy === 'never' || db.engine.startsWith('aurora-') || db.failover.fenceMethod !== 'revoke-ingress' || db.standby.securityGroupIds?.length
     ? undefined
     : {
         path: `${path}.standby.securityGroupIds`,
-        message: `should list the standby's dedicated security groups when failback.policy is ${JSON.stringify(db.failback.policy)}: after a failover the standby is the primary, and the planned switchover back fences it first; with no groups to lock the fence is never confirmed and the switchover is called off (the failback then only rebuilds a standby)`,
+        message: `should list the standby's dedicated security groups when failover.fenceMethod is "revoke-ingress" and failback.policy is ${JSON.stringify(db.failback.policy)}: after a failover the standby is the primary, and the planned switchover back fences it first; with no groups to lock the fence is never confirmed and the switchover is called off (the failback then only rebuilds a standby)`,
       };
 
 const DATABASE_WARNINGS: readonly DatabaseWarning[] = [

@@ -6,7 +6,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
+import { ISOLATION_TAG, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
@@ -233,16 +233,46 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'fence-primary': {
       // Either configured site may be the primary (current roles); the failback fences the current primary too.
       const views = dbs.flatMap(bothRoles);
-      const groups = views.flatMap((db) => (db.primary.securityGroupIds ?? []).map((sg) => arns.securityGroup(db.primary.region, sg)));
+      const method = (db: DatabaseConfig) => (isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod);
+      const revoking = views.filter((db) => method(db) === 'revoke-ingress');
+      const isolating = views.filter((db) => method(db) !== 'revoke-ingress');
+      const groups = revoking.flatMap((db) => (db.primary.securityGroupIds ?? []).map((sg) => arns.securityGroup(db.primary.region, sg)));
       const instances = views.filter((db) => !isAurora(db.engine)).flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const isolated = isolating.flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const stopped = isolating.filter((db) => method(db) === 'stop').flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const isolationRegions = uniq(isolating.map((db) => db.primary.region));
       const clusters = views.filter((db) => isAurora(db.engine)).flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
       const auroraRegions = uniq(views.filter((db) => isAurora(db.engine)).map((db) => db.primary.region));
       const wildcards: WildcardGrant[] = [];
-      if (groups.length > 0) {
+      if (groups.length > 0 || isolationRegions.length > 0) {
         wildcards.push({
           statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
-          reason: 'ec2:DescribeSecurityGroups (reading the ingress rules to revoke and keep) has no resource-level permissions',
+          reason: 'ec2:DescribeSecurityGroups (reading the ingress rules to revoke and keep, finding the isolation group of a VPC) has no resource-level permissions',
         });
+      }
+      if (isolationRegions.length > 0) {
+        wildcards.push(
+          {
+            statement: new PolicyStatement({ actions: ['ec2:CreateSecurityGroup'], resources: isolationRegions.map((r) => arns.anyVpc(r)) }),
+            reason: "Isolation fence: the deny-all group is created in the fenced instance's VPC, which is only known from DescribeDBInstances (DBSubnetGroup.VpcId)",
+          },
+          {
+            statement: new PolicyStatement({
+              actions: ['ec2:CreateSecurityGroup'],
+              resources: isolationRegions.map((r) => arns.anySecurityGroup(r)),
+              conditions: { StringEquals: { [`aws:RequestTag/${ISOLATION_TAG.key}`]: ISOLATION_TAG.value } },
+            }),
+            reason: `Isolation fence: a new group has no id before it exists; only a group tagged ${ISOLATION_TAG.key}=${ISOLATION_TAG.value} at creation may be created`,
+          },
+          {
+            statement: new PolicyStatement({
+              actions: ['ec2:CreateTags'],
+              resources: isolationRegions.map((r) => arns.anySecurityGroup(r)),
+              conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } },
+            }),
+            reason: 'Isolation fence: tags only while creating a security group (ec2:CreateAction), never on an existing resource',
+          },
+        );
       }
       if (auroraRegions.length > 0) {
         wildcards.push({
@@ -254,6 +284,8 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
         [
           ...stmt(['ec2:RevokeSecurityGroupIngress'], groups),
           ...stmt(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], instances),
+          ...stmt(['rds:ModifyDBInstance'], isolated),
+          ...stmt(['rds:StopDBInstance'], stopped),
           ...stmt(['rds:DescribeDBClusters'], clusters),
           ...tableAccess(res, 'write'),
         ],
@@ -280,8 +312,12 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return preservePermissions(dbs, arns);
     case 'restore-ingress': {
       const groups = dbs.flatMap((db) => [db.primary, db.standby].flatMap((site) => (site.securityGroupIds ?? []).map((sg) => arns.securityGroup(site.region, sg))));
+      // Isolated instances (fenceMethod isolate or stop) get their original groups back, on either site.
+      const isolated = dbs
+        .filter((db) => !isAurora(db.engine) && db.failover.fenceMethod !== 'revoke-ingress')
+        .flatMap((db) => [db.primary, db.standby].flatMap((site) => defined([site.instanceId]).map((id) => arns.rdsInstance(site.region, id))));
       return only(
-        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...tableAccess(res, 'read')],
+        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...stmt(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], isolated), ...tableAccess(res, 'read')],
         groups.length > 0
           ? [
               {

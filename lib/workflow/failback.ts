@@ -505,7 +505,8 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   stabilityStart.next(stableChoice);
 
   // ------------------------------------------------------------ instances: preserve, restore ingress, rebuild
-  const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
+  // The replica gets the site's original groups as the fence recorded them (restore-ingress), not the isolation group of the preserved instance.
+  const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
   const recordPreserved = record(S.recordPreserved, 'old-primary-preserved', { preserve: $.objectAt('$.preserve') }, failure);
   recordPreserved
     .next(step(S.restoreIngress, 'restore-ingress', { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure))
@@ -728,7 +729,7 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       waitFirst: true,
     },
   ).start;
-  const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
+  const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
   rebuildStandby.next(standbyWait);
   const restoreOther = step(S.restoreOtherIngress, 'restore-ingress', { database: db(), site: 'primary', fenceIncidentId: failbackId(), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure);
   restoreOther.next(rebuildStandby);

@@ -222,11 +222,18 @@ describe('control stack: least privilege per function', () => {
     ],
     'check-data-loss-budget': [...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]), 'cloudwatch:GetMetricData on *'],
     'request-approval': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`],
+    // fenceMethod isolate (the default): no RevokeSecurityGroupIngress; the isolation group is created only
+    // tagged (aws:RequestTag), tags only at creation (ec2:CreateAction), the swap on the two instances only.
     'fence-primary': [
-      ...on(['ec2:RevokeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
       ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
+      ...on(['rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
       ...TABLE,
       'ec2:DescribeSecurityGroups on *',
+      ...['us-east-1', 'us-west-2'].flatMap((r) => [
+        `ec2:CreateSecurityGroup on arn:aws:ec2:${r}:${ACCOUNT}:vpc/*`,
+        `ec2:CreateSecurityGroup on arn:aws:ec2:${r}:${ACCOUNT}:security-group/* if {"StringEquals":{"aws:RequestTag/rds-failover:purpose":"fence-isolation"}}`,
+        `ec2:CreateTags on arn:aws:ec2:${r}:${ACCOUNT}:security-group/* if {"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"}}`,
+      ]),
     ],
     'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [PRIMARY, REPLICA]),
     'check-standby': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
@@ -245,6 +252,8 @@ describe('control stack: least privilege per function', () => {
     ],
     'restore-ingress': [
       ...on(['ec2:AuthorizeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
+      // An isolated instance gets its original groups back (either site).
+      ...on(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
       `dynamodb:GetItem on ${TABLE_ARN}`,
       ...KEY_ONLY,
       'ec2:DescribeSecurityGroups on *',

@@ -344,7 +344,8 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.preserve)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback' });
     // The original site's ingress comes from the FAILOVER's fence record.
     expect(r.inputsOf(S.restoreIngress)[0]).toEqual({ database: view, site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback', epoch: 8 });
-    expect(r.inputsOf(S.rebuild)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback' });
+    // The rebuilt replica gets what restore-ingress returned (the original groups an isolation recorded).
+    expect(r.inputsOf(S.rebuild)[0]).toEqual({ database: view, site: 'standby', restore: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' }, epoch: 8, incidentId: 'inc-1-failback' });
     const ask = r.inputsOf(S.askApproval)[0] as { Payload: Record<string, unknown> };
     expect(ask.Payload).toMatchObject({ taskToken: 'token-fb', step: 'failback', decision: 'fail-back', timeoutSeconds: 86400, incidentId: 'inc-1-failback', facts: { lagSeconds: 1, relapses: 0, failoverIncidentId: 'inc-1' } });
     expect(r.inputsOf(S.recordApproval)[0]).toMatchObject({ phase: 'approved', detail: { approval: { approver: 'alice via signed link' } } });
@@ -357,7 +358,7 @@ describe('failback definition: runs in the local interpreter', () => {
     // The other side (the fenced old primary): preserved, its ingress from THIS failback's fence record, rebuilt as a replica.
     expect(r.inputsOf(S.preserveOther)[0]).toMatchObject({ site: 'primary', epoch: 8 });
     expect(r.inputsOf(S.restoreOtherIngress)[0]).toMatchObject({ site: 'primary', fenceIncidentId: 'inc-1-failback' });
-    expect(r.inputsOf(S.rebuildStandby)[0]).toMatchObject({ site: 'primary' });
+    expect(r.inputsOf(S.rebuildStandby)[0]).toMatchObject({ site: 'primary', restore: expect.any(Object) });
     expect(r.inputsOf(S.checkNewStandby)[0]).toMatchObject({ site: 'primary', mode: 'health' });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(1);
     expect(r.inputsOf(S.escalate)).toHaveLength(0);

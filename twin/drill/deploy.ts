@@ -221,6 +221,9 @@ function defineAlarmWithHistory(world: World, region: string, logicalId: string,
   }
 }
 
+/** The id of the shared database-tier security group of a Region (sites configured without groups). */
+export const sharedDatabaseGroup = (region: string): string => `sg-0db${[...region].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(14, '0').slice(0, 14)}`;
+
 /** The primary, standby, security groups, secret, DNS of one database. */
 function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[]): DeployedDatabase {
   const port = db.primary.port ?? defaultPort(db.engine);
@@ -230,6 +233,17 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
       if (!world.ec2.hasGroup(site.region, id)) world.ec2.createSecurityGroup({ region: site.region, id, name: `${db.name}-database`, ingress });
     }
   }
+  // Every instance in a VPC has at least one VPC security group: a site with none configured gets
+  // the database tier's group of its Region (shared by every such database, as users do), so the
+  // network model still decides who can connect, and a fence that swaps groups can restore it.
+  const groupsOf = (site: { region: string; securityGroupIds?: string[] }): string[] => {
+    if (site.securityGroupIds?.length) return site.securityGroupIds;
+    const id = sharedDatabaseGroup(site.region);
+    if (!world.ec2.hasGroup(site.region, id)) {
+      world.ec2.createSecurityGroup({ region: site.region, id, name: 'database-tier', ingress: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }] });
+    }
+    return [id];
+  };
 
   // Credentials: the secret's password is the master password.
   const masterUsername = db.engine.includes('postgres') ? 'postgres' : 'admin';
@@ -271,7 +285,7 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
       engine: db.engine,
       port,
       instanceClass: primaryClass,
-      securityGroupIds: db.primary.securityGroupIds ?? [],
+      securityGroupIds: groupsOf(db.primary),
       masterUsername,
       ...(password ? { masterPassword: password } : {}),
       dbName: database,
@@ -280,13 +294,13 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
     const standbyId = db.standby.instanceId!;
     standby = { region: db.standby.region, id: standbyId.toLowerCase(), kind: 'instance', endpoint: instanceEndpoint(standbyId.toLowerCase(), db.standby.region), port };
     if (db.standby.readiness === 'cold') {
-      deployColdStandby(world, db, p.id, standbyId, { port, securityGroupIds: db.standby.securityGroupIds ?? [], masterUsername, password, database, instanceClass: primaryClass }, coldActivations);
+      deployColdStandby(world, db, p.id, standbyId, { port, securityGroupIds: groupsOf(db.standby), masterUsername, password, database, instanceClass: primaryClass }, coldActivations);
     } else {
       standby.resourceId = world.rds.createInstance({
         region: db.standby.region,
         id: standbyId,
         replicaOf: { region: p.region, id: p.id },
-        securityGroupIds: db.standby.securityGroupIds ?? [],
+        securityGroupIds: groupsOf(db.standby),
         instanceClass: warm ? 'db.t4g.large' : primaryClass,
       }).dbiResourceId;
     }

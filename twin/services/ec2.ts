@@ -1,5 +1,8 @@
 /**
- * EC2 security groups: DescribeSecurityGroups, AuthorizeSecurityGroupIngress (duplicate ->
+ * EC2 security groups: CreateSecurityGroup (in a VPC: unknown VPC -> InvalidVpcID.NotFound, a
+ * name already used in that VPC -> InvalidGroup.Duplicate; a new group has no ingress rule and
+ * the default all-outbound egress rule), DescribeSecurityGroups (filters vpc-id, group-name,
+ * group-id, tag:<key>), AuthorizeSecurityGroupIngress (duplicate ->
  * InvalidPermission.Duplicate), RevokeSecurityGroupIngress (an unknown rule is an error in a
  * non-default VPC, a no-op listed in UnknownIpPermissions in the default VPC; AWS-FACTS §7).
  * The network model asks {@link Ec2Service.allowsIngress} when a NEW connection is opened: rule
@@ -38,7 +41,11 @@ interface Group {
   defaultVpc: boolean;
   ingress: Rule[];
   egress: Rule[];
+  tags: Record<string, string>;
 }
+
+/** The VPC the twin's databases live in when a setup names none (ids are per Region). */
+export const DEFAULT_TWIN_VPC = 'vpc-0abc1234def567890';
 
 /** Where a connection comes from (for rule matching); undefined fields match any rule source. */
 export interface ConnectionSource {
@@ -68,25 +75,39 @@ export function inCidr(ip: string, cidr: string): boolean {
 export class Ec2Service implements ServiceModel {
   readonly key = 'ec2' as const;
   private readonly groups = new Map<string, Group>(); // region/id
+  private readonly vpcs = new Set<string>(); // region/vpcId
 
   constructor(private readonly world: World) {}
 
   readonly operations: Record<string, OpHandler> = {
     DescribeSecurityGroups: (i, c) => this.describeSecurityGroups(i, c),
+    CreateSecurityGroup: (i, c) => this.createSecurityGroupOp(i, c),
     AuthorizeSecurityGroupIngress: (i, c) => this.authorizeSecurityGroupIngress(i, c),
     RevokeSecurityGroupIngress: (i, c) => this.revokeSecurityGroupIngress(i, c),
   };
 
-  authorization(operation: string, input: { GroupId?: string }, ctx: CallCtx): Authorization {
+  authorization(operation: string, input: { GroupId?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[] }, ctx: CallCtx): Authorization {
     const action = `ec2:${operation}`;
     if (operation === 'DescribeSecurityGroups') return { action, resources: ['*'] };
+    if (operation === 'CreateSecurityGroup') {
+      // SAR: the VPC and the new group (its id is unknown before: security-group/*); tags on create
+      // are request tags (aws:RequestTag/<key>).
+      const context: Record<string, string> = {};
+      for (const spec of input.TagSpecifications ?? []) for (const t of spec.Tags ?? []) if (t.Key) context[`aws:RequestTag/${t.Key}`] = t.Value ?? '';
+      return {
+        action,
+        resources: [`arn:aws:ec2:${ctx.region}:${this.world.accountId}:vpc/${input.VpcId ?? '*'}`, arn.securityGroup(ctx.region, '*')],
+        context,
+      };
+    }
     return { action, resources: [arn.securityGroup(ctx.region, input.GroupId ?? '*')] };
   }
 
   // ------------------------------------------------------------------ setup
 
   /** Creates a security group (setup). Default egress: all traffic to 0.0.0.0/0. */
-  createSecurityGroup(spec: { region: string; id: string; name?: string; vpcId?: string; defaultVpc?: boolean; ingress?: IpPermission[]; egress?: IpPermission[] }): void {
+  createSecurityGroup(spec: { region: string; id: string; name?: string; vpcId?: string; defaultVpc?: boolean; ingress?: IpPermission[]; egress?: IpPermission[]; tags?: Record<string, string> }): void {
+    this.vpcs.add(`${spec.region}/${spec.vpcId ?? DEFAULT_TWIN_VPC}`);
     const g: Group = {
       id: spec.id,
       name: spec.name ?? spec.id,
@@ -96,10 +117,21 @@ export class Ec2Service implements ServiceModel {
       defaultVpc: spec.defaultVpc ?? false,
       ingress: [],
       egress: [],
+      tags: { ...(spec.tags ?? {}) },
     };
     g.ingress = (spec.ingress ?? []).flatMap((p) => this.flatten(p));
     g.egress = (spec.egress ?? [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]).flatMap((p) => this.flatten(p));
     this.groups.set(`${spec.region}/${spec.id}`, g);
+  }
+
+  /** Declares a VPC (setup): security groups can be created in it. */
+  declareVpc(region: string, vpcId: string): void {
+    this.vpcs.add(`${region}/${vpcId}`);
+  }
+
+  /** The VPC of a group the twin knows, or undefined. */
+  vpcOf(region: string, id: string): string | undefined {
+    return this.groups.get(`${region}/${id}`)?.vpcId;
   }
 
   /** Does the group exist in the twin? */
@@ -195,14 +227,41 @@ export class Ec2Service implements ServiceModel {
       if (f.Name === 'group-id') list = list.filter((g) => f.Values.includes(g.id));
       else if (f.Name === 'vpc-id') list = list.filter((g) => f.Values.includes(g.vpcId));
       else if (f.Name === 'group-name') list = list.filter((g) => f.Values.includes(g.name));
+      else if (f.Name.startsWith('tag:')) list = list.filter((g) => f.Values.includes(g.tags[f.Name.slice(4)] ?? '\u0000'));
       else throw awsError('ec2', 'InvalidParameterValue', `twin: the filter ${f.Name} is not modelled`);
     }
     return {
       SecurityGroups: list.sort((a, b) => a.id.localeCompare(b.id)).map((g) => ({
         GroupId: g.id, GroupName: g.name, Description: g.description, VpcId: g.vpcId, OwnerId: this.world.accountId,
         IpPermissions: this.permissions(g.ingress), IpPermissionsEgress: this.permissions(g.egress),
+        ...(Object.keys(g.tags).length ? { Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
       })),
     };
+  }
+
+  createSecurityGroupOp(
+    input: { GroupName?: string; Description?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[]; DryRun?: boolean },
+    ctx: CallCtx,
+  ) {
+    supportOnly('ec2', 'CreateSecurityGroup', input, ['GroupName', 'Description', 'VpcId', 'TagSpecifications', 'DryRun']);
+    if (!input.GroupName) throw awsError('ec2', 'MissingParameter', 'The request must contain the parameter groupName');
+    if (!input.Description) throw awsError('ec2', 'MissingParameter', 'The request must contain the parameter groupDescription');
+    if (input.GroupName.toLowerCase().startsWith('sg-')) throw awsError('ec2', 'InvalidParameterValue', `Value (${input.GroupName}) for parameter GroupName is invalid. Group names may not be in the format sg-*.`);
+    // The twin has no default VPC: a group is always created in a named VPC.
+    if (!input.VpcId) throw awsError('ec2', 'VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
+    if (!this.vpcs.has(`${ctx.region}/${input.VpcId}`)) throw awsError('ec2', 'InvalidVpcID.NotFound', `The vpc ID '${input.VpcId}' does not exist`);
+    const taken = [...this.groups.values()].find((g) => g.region === ctx.region && g.vpcId === input.VpcId && g.name === input.GroupName);
+    if (taken) throw awsError('ec2', 'InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${input.VpcId}'`);
+    const tags: Record<string, string> = {};
+    for (const spec of input.TagSpecifications ?? []) {
+      if (spec.ResourceType !== 'security-group') throw awsError('ec2', 'InvalidParameterValue', `'${String(spec.ResourceType)}' is not a valid taggable resource type for this operation.`);
+      for (const t of spec.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    }
+    const id = `sg-${this.world.rng.stream('ec2.ids').chars(17, '0123456789abcdef')}`;
+    this.createSecurityGroup({ region: ctx.region, id, name: input.GroupName, vpcId: input.VpcId, tags });
+    this.groups.get(`${ctx.region}/${id}`)!.description = input.Description;
+    this.world.log('cloud', `security group ${id} (${input.GroupName}) created in ${input.VpcId}`, { groupId: id, vpcId: input.VpcId, region: ctx.region });
+    return { GroupId: id, ...(Object.keys(tags).length ? { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } : {}) };
   }
 
   authorizeSecurityGroupIngress(input: { GroupId?: string; IpPermissions?: IpPermission[]; DryRun?: boolean }, ctx: CallCtx) {

@@ -9,6 +9,7 @@ import { TwinUnsupportedError, awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
 import type { World } from '../world.js';
 import { arn, clone, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+import { DEFAULT_TWIN_VPC } from './ec2.js';
 
 /** Statuses in which the database process runs and accepts connections. */
 export const RUNNING_STATUSES: ReadonlySet<string> = new Set([
@@ -38,6 +39,9 @@ export interface DbInstance {
   /** Address that resolves in DNS now (undefined: no DNS name, e.g. creating or just renamed). */
   liveAddress?: string;
   vpcSecurityGroups: { VpcSecurityGroupId: string; Status: 'active' | 'adding' | 'removing' }[];
+  /** The VPC the instance lives in (its DB subnet group's VPC): its security groups must be of that VPC. */
+  vpcId: string;
+  subnetGroupName: string;
   /** Source as DescribeDBInstances reports it: the id (same Region) or the ARN (cross-Region). */
   sourceReported?: string;
   source?: Ref;
@@ -75,6 +79,8 @@ export interface InstanceSpec {
   readonly instanceClass?: string;
   readonly port?: number;
   readonly securityGroupIds?: readonly string[];
+  /** VPC of the instance. @default the twin's database VPC of the Region */
+  readonly vpcId?: string;
   readonly backupRetentionPeriod?: number;
   readonly multiAZ?: boolean;
   readonly deletionProtection?: boolean;
@@ -272,6 +278,8 @@ export class RdsService implements ServiceModel {
       dbiResourceId: `db-${this.world.rng.stream('rds.ids').chars(26)}`,
       port: spec.port ?? source?.port ?? (engine.includes('postgres') ? 5432 : 3306),
       vpcSecurityGroups: (spec.securityGroupIds ?? []).map((g) => ({ VpcSecurityGroupId: g, Status: 'active' as const })),
+      vpcId: spec.vpcId ?? DEFAULT_TWIN_VPC,
+      subnetGroupName: `db-subnets-${spec.vpcId ?? DEFAULT_TWIN_VPC}`,
       replicas: [],
       lagSeconds: spec.lagSeconds ?? 0,
       backupRetentionPeriod: spec.backupRetentionPeriod ?? (source ? 0 : 7),
@@ -289,6 +297,7 @@ export class RdsService implements ServiceModel {
       outage: false,
     };
     inst.liveAddress = inst.status === 'creating' ? undefined : instanceEndpoint(id, spec.region);
+    this.world.ec2.declareVpc(spec.region, inst.vpcId);
     if (source) this.attach(inst, source);
     this.lineage.set(inst.dbiResourceId, source?.dbiResourceId);
     this.instances.set(key(spec.region, id), inst);
@@ -662,6 +671,7 @@ export class RdsService implements ServiceModel {
       InstanceCreateTime: new Date(inst.createdAt),
       BackupRetentionPeriod: inst.backupRetentionPeriod,
       VpcSecurityGroups: inst.vpcSecurityGroups.map((g) => ({ ...g })),
+      DBSubnetGroup: { DBSubnetGroupName: inst.subnetGroupName, DBSubnetGroupDescription: `subnets of ${inst.vpcId}`, VpcId: inst.vpcId, SubnetGroupStatus: 'Complete' },
       AvailabilityZone: `${inst.region}a`,
       MultiAZ: inst.multiAZ,
       PendingModifiedValues: clone(inst.pending),
@@ -758,8 +768,16 @@ export class RdsService implements ServiceModel {
     if (input.MultiAZ !== undefined) inst.multiAZ = input.MultiAZ;
 
     if (input.VpcSecurityGroupIds) {
-      // Applied asynchronously whatever ApplyImmediately says; no downtime (AWS-FACTS §1).
+      // Applied asynchronously whatever ApplyImmediately says; no downtime (AWS-FACTS §1). Groups
+      // must be in the instance's VPC (groups the twin's EC2 does not know are a setup convenience).
       const next = [...new Set(input.VpcSecurityGroupIds)];
+      if (next.length === 0) throw awsError('rds', 'InvalidParameterValue', 'VpcSecurityGroupIds must contain at least one security group.');
+      for (const g of next) {
+        const vpc = this.world.ec2.vpcOf(inst.region, g);
+        if (vpc !== undefined && vpc !== inst.vpcId) {
+          throw awsError('rds', 'InvalidParameterCombination', `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${inst.vpcId} and the EC2 security group is in ${vpc}`);
+        }
+      }
       const current = inst.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId);
       inst.vpcSecurityGroups = [
         ...current.map((g) => ({ VpcSecurityGroupId: g, Status: next.includes(g) ? ('active' as const) : ('removing' as const) })),
@@ -767,6 +785,8 @@ export class RdsService implements ServiceModel {
       ];
       this.later(inst, this.draw('modify.sg', 5, 20), 'security groups applied', () => {
         inst.vpcSecurityGroups = next.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' as const }));
+        // Tracked sessions survive the change; untracked flows no longer admitted are cut (AWS-FACTS §7).
+        this.world.network.onInstanceGroupsChange(inst);
       });
     }
     let modifying = false;

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFenceError, failedAction, fenceConfirmed, mergeRevoked, sessionPlan, stableJson, type FenceAction } from '../../../lambdas/fence-primary/core.js';
+import {
+  classifyFenceError,
+  failedAction,
+  fenceConfirmed,
+  isolationConfirmed,
+  isolationOf,
+  isolationPlan,
+  mergeIsolated,
+  mergeRevoked,
+  originalGroups,
+  sessionPlan,
+  stableJson,
+  type FenceAction,
+} from '../../../lambdas/fence-primary/core.js';
 
 const err = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
@@ -84,4 +97,72 @@ describe('fenceConfirmed', () => {
     [[a('skipped')], a('done'), false],
     [[], a('done'), false],
   ])('ingress %j, sessions %j -> %s', (ingress, sessions, confirmed) => expect(fenceConfirmed(ingress, sessions)).toBe(confirmed));
+});
+
+describe('isolation (fenceMethod isolate | stop)', () => {
+  const ISO = 'sg-0150150150150150a';
+  const g = (id: string, status = 'active') => ({ id, status });
+
+  describe('isolationPlan', () => {
+    it.each([
+      ['only the isolation group, active', 'available', [g(ISO)], 'isolated'],
+      ['only the isolation group, active, instance rebooting', 'rebooting', [g(ISO)], 'isolated'],
+      ['isolation adding, original removing', 'available', [g('sg-1', 'removing'), g(ISO, 'adding')], 'applying'],
+      ['isolation active, original still removing', 'available', [g('sg-1', 'removing'), g(ISO)], 'applying'],
+      ['original groups, available', 'available', [g('sg-1'), g('sg-2')], 'swap'],
+      ['original groups, storage-optimization', 'storage-optimization', [g('sg-1')], 'swap'],
+      ['isolation plus another active group (someone added one)', 'available', [g('sg-1'), g(ISO)], 'swap'],
+      ['failed: RDS refuses changes and connections', 'failed', [g('sg-1')], 'down'],
+      ['stopped', 'stopped', [g('sg-1')], 'down'],
+      ['stopping', 'stopping', [g('sg-1')], 'down'],
+      ['incompatible-network', 'incompatible-network', [g('sg-1')], 'down'],
+      ['inaccessible-encryption-credentials', 'inaccessible-encryption-credentials', [g('sg-1')], 'down'],
+      ['rebooting (comes back in a minute, not isolated)', 'rebooting', [g('sg-1')], 'busy'],
+      ['modifying', 'modifying', [g('sg-1')], 'busy'],
+      ['backing-up', 'backing-up', [g('sg-1')], 'busy'],
+      ['starting', 'starting', [g('sg-1')], 'busy'],
+    ] as const)('%s -> %s', (_, status, groups, plan) => expect(isolationPlan(status, groups, ISO)).toBe(plan));
+
+    it('without a known isolation group, an available instance needs the swap', () => expect(isolationPlan('available', [g('sg-1')], undefined)).toBe('swap'));
+  });
+
+  describe('originalGroups', () => {
+    const saved = { region: 'us-east-1', instanceId: 'db', vpcId: 'vpc-1', isolationGroupId: ISO, originalGroupIds: ['sg-1', 'sg-2'] };
+    it.each([
+      ['first run: the groups now', undefined, [g('sg-1'), g('sg-2')], ['sg-1', 'sg-2']],
+      ['a re-run after the swap keeps the recorded originals, never the isolation group', saved, [g(ISO)], ['sg-1', 'sg-2']],
+      ['a re-run mid-swap keeps the recorded originals', saved, [g('sg-1', 'removing'), g(ISO, 'adding')], ['sg-1', 'sg-2']],
+      ['no record, mid-swap: removing groups are originals, adding ones are not', undefined, [g('sg-1', 'removing'), g(ISO, 'adding')], ['sg-1']],
+      ['a record without originals: the groups now', { ...saved, originalGroupIds: [] as string[] }, [g('sg-3')], ['sg-3']],
+    ] as const)('%s', (_, rec, groups, want) => expect(originalGroups(rec, groups, ISO)).toEqual(want));
+  });
+
+  describe('mergeIsolated', () => {
+    const a = { region: 'us-east-1', instanceId: 'orders-primary', vpcId: 'vpc-1', isolationGroupId: ISO, originalGroupIds: ['sg-1'] };
+    const b = { region: 'us-west-2', instanceId: 'orders-replica', vpcId: 'vpc-2', isolationGroupId: 'sg-0b0b0b0b0b0b0b0b0', originalGroupIds: ['sg-2'] };
+    it.each([
+      ['a first instance', [], a, [a], true],
+      ['the same record again', [a], a, [a], false],
+      ['a later run cannot replace the recorded originals', [a], { ...a, originalGroupIds: [ISO] as string[] }, [a], false],
+      ['originals recorded once known', [{ ...a, originalGroupIds: [] as string[] }], a, [a], true],
+      ['another instance', [a], b, [a, b], true],
+    ] as const)('%s', (_, saved, entry, want, changed) => expect(mergeIsolated(saved, entry)).toEqual({ isolated: want, changed }));
+
+    it('finds the record of an instance by Region and identifier', () => {
+      expect(isolationOf([a, b], 'us-west-2', 'orders-replica')).toBe(b);
+      expect(isolationOf([a, b], 'us-west-2', 'orders-primary')).toBeUndefined();
+    });
+  });
+
+  describe('isolationConfirmed', () => {
+    const act = (result: FenceAction['result']): FenceAction => ({ action: 'x', result, detail: '' });
+    it.each([
+      ['isolated and rebooted', act('done'), act('done'), 'isolated', true],
+      ['isolated earlier, instance already rebooting', act('already-done'), act('already-done'), 'isolated', true],
+      ['isolated, reboot failed (sessions may remain)', act('done'), act('failed'), 'isolated', false],
+      ['isolation failed, reboot done', act('failed'), act('done'), 'busy', false],
+      ['down (failed instance): no connection now, isolation deferred', act('skipped'), act('already-done'), 'down', true],
+      ['down but its sessions could not be checked', act('skipped'), act('failed'), 'down', false],
+    ] as const)('%s -> %s', (_, isolation, sessions, plan, want) => expect(isolationConfirmed(isolation, sessions, plan)).toBe(want));
+  });
 });

@@ -26,7 +26,14 @@ const ec2Error = (name: string, message = name, status = 400) => new EC2ServiceE
 const rdsError = (name: string, message = name) => new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
 
-const event = (database = hotDb()) => ({ database, epoch: 3, incidentId: 'inc-7' });
+/** The method these tests cover: revoking the listed groups' rules (the isolation has its own file). */
+const revokingDb = (edit: Parameters<typeof hotDb>[0] = () => undefined) =>
+  hotDb((r) => {
+    Object.assign(r.failover as object, { fenceMethod: 'revoke-ingress' });
+    edit(r);
+  });
+const revoking = () => revokingDb();
+const event = (database = revoking()) => ({ database, epoch: 3, incidentId: 'inc-7' });
 const groups = (perms: Record<string, IpPermission[]>) => {
   for (const [id, IpPermissions] of Object.entries(perms)) ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [id] }).resolves({ SecurityGroups: [{ GroupId: id, IpPermissions }] });
 };
@@ -66,6 +73,7 @@ describe('fence-primary handler', () => {
         { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
       ],
       revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }],
+      isolated: [],
       instanceStatus: 'rebooting',
     });
     expect(order).toEqual(['save', `revoke ${SG1}`, 'reboot', 'save']);
@@ -76,7 +84,7 @@ describe('fence-primary handler', () => {
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
       TableName: 'failover-state',
       Key: KEY,
-      UpdateExpression: 'SET revoked = :revoked, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+      UpdateExpression: 'SET revoked = :revoked, isolated = :isolated, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
     });
     expect(savedRecords()[0]).toMatchObject({ ':revoked': [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], ':database': 'orders', ':epoch': 3 });
     expect(savedRecords()[1]).toMatchObject({ ':confirmed': true, ':instanceStatus': 'rebooting' });
@@ -88,7 +96,7 @@ describe('fence-primary handler', () => {
 
   it("site 'standby': fences the other site of the view (the failback fences the original site of the current roles)", async () => {
     // After a failover the current roles are swapped: orders-replica (us-west-2) writes, orders-primary (us-east-1) is the standby.
-    const current = currentRoles(hotDb(), 'standby');
+    const current = currentRoles(revoking(), 'standby');
     const out = await handler({ ...event(current), site: 'standby' });
     expect(out).toMatchObject({ confirmed: true, revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], instanceStatus: 'rebooting' });
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_APP, RULE_VPN] });
@@ -137,7 +145,7 @@ describe('fence-primary handler', () => {
   });
 
   it('handles each security group on its own', async () => {
-    const database = hotDb((r) => {
+    const database = revokingDb((r) => {
       r.primary.securityGroupIds = [SG1, SG2];
     });
     groups({ [SG1]: [RULE_APP], [SG2]: [] });
@@ -158,7 +166,7 @@ describe('fence-primary handler', () => {
   });
 
   it('no security groups configured -> skipped, sessions still cut, fence not confirmed', async () => {
-    const database = hotDb((r) => {
+    const database = revokingDb((r) => {
       delete (r.primary as { securityGroupIds?: string[] }).securityGroupIds;
     });
     const out = await handler(event(database));
@@ -179,6 +187,7 @@ describe('fence-primary handler', () => {
         { action: 'reboot orders-primary', result: 'failed', detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
       ],
       revoked: [],
+      isolated: [],
       instanceStatus: null,
     });
   });

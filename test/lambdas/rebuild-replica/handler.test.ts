@@ -57,6 +57,25 @@ describe('rebuild-replica', () => {
     expect(await regionsOf(rds, CreateDBInstanceReadReplicaCommand)).toEqual(['us-east-1']);
   });
 
+  it("no groups configured for the site: the replica gets the originals the fence recorded, not the preserved instance's isolation group", async () => {
+    const noGroups = currentRoles(
+      hotDb((r) => {
+        delete (r.primary as { securityGroupIds?: string[] }).securityGroupIds;
+      }),
+      'standby',
+    );
+    const isolatedPreserved = { ...preserved, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0150150150150150a' }] };
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': isolatedPreserved });
+    await handler(event({ database: noGroups, restore: { groups: [], instances: [], detail: 'x', securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'] } }));
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'], DBSubnetGroupName: 'orders-db-subnets' });
+  });
+
+  it('configured groups win over the recorded originals', async () => {
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': preserved });
+    await handler(event({ restore: { securityGroupIds: ['sg-0bbbbbbbbbbbbbbb2'] } }));
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] });
+  });
+
   it('a replica of the current primary already there is success, nothing created', async () => {
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary': { DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN } });
     await expect(handler(event())).resolves.toMatchObject({ started: false });

@@ -56,7 +56,7 @@ describe('restore-ingress', () => {
 
   it('no fence record (best-effort fencing, nothing revoked): nothing to restore', async () => {
     ddb.on(GetItemCommand).resolves({});
-    await expect(handler(event())).resolves.toEqual({ groups: [], detail: 'no ingress rules were revoked by incident inc-1: nothing to restore' });
+    await expect(handler(event())).resolves.toEqual({ groups: [], instances: [], securityGroupIds: [], detail: 'nothing was revoked or isolated on the standby by incident inc-1: nothing to restore' });
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 

@@ -165,12 +165,19 @@ const cases: Case[] = [
     expected: [{ path: `${db0}.standby.promotedInstanceClass`, message: /^is only used when readiness is "warm" \(readiness is "hot"\)/, value: 'db.r6g.xlarge' }],
   },
   {
-    name: 'fencing is required (the default) and the primary has no security groups',
+    name: 'fencing is required (the default), the method revokes ingress, and the primary has no security groups',
     mutate: (c) => {
       delete c.databases[0].failover.fencing;
+      c.databases[0].failover.fenceMethod = 'revoke-ingress';
       delete c.databases[0].primary.securityGroupIds;
     },
-    expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\): .*every failover would wait for a human/ }],
+    expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\) and failover.fenceMethod is "revoke-ingress": .*every failover would wait for a human/ }],
+  },
+  {
+    name: 'fencing is required and an Aurora primary has no security groups (clusters are fenced by revoking ingress)',
+    base: auroraExample,
+    mutate: (c) => delete c.databases[0].primary.securityGroupIds,
+    expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\) and engine is "aurora-postgresql" \(Aurora clusters are fenced by revoking/ }],
   },
   {
     name: 'secret replicas are listed without a secret',

@@ -28,6 +28,41 @@ describe('validateConfig', () => {
     expect(config.databases[0]?.detection.includeControlPlane).toBe(true);
   });
 
+  it('accepts the design contract example: fencing "required" and no securityGroupIds on either site (the default method isolates)', () => {
+    const contract = {
+      controlRegion: 'us-west-2',
+      notifications: { emails: ['oncall@example.com'] },
+      databases: [
+        {
+          name: 'orders',
+          engine: 'postgres',
+          primary: { region: 'us-east-1', instanceId: 'orders-primary' },
+          standby: { region: 'us-west-2', instanceId: 'orders-replica', readiness: 'hot' },
+          dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.orders.internal', ttlSeconds: 30 },
+          detection: {
+            vantagePoints: [
+              { name: 'use1-a', region: 'us-east-1' },
+              { name: 'use1-b', region: 'us-east-1' },
+              { name: 'usw2', region: 'us-west-2' },
+              { name: 'euw1', region: 'eu-west-1' },
+            ],
+            quorum: 3,
+            probeRounds: 3,
+            probeIntervalSeconds: 10,
+          },
+          failover: { mode: 'automatic', rpoBudgetSeconds: 30, fencing: 'required', cooldownMinutes: 60, approvalTimeoutMinutes: 30 },
+          failback: { policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24 },
+        },
+      ],
+    };
+    const { config, warnings } = validateConfig(contract, 'contract.json');
+    expect(config.databases[0]?.failover).toMatchObject({ fencing: 'required', fenceMethod: 'isolate' });
+    expect(warnings).toEqual([]);
+    const asRevoke = structuredClone(contract);
+    Object.assign(asRevoke.databases[0]!.failover, { fenceMethod: 'revoke-ingress' });
+    expect(() => validateConfig(asRevoke, 'contract.json')).toThrow(/databases\[0\]\.primary\.securityGroupIds is required when failover\.fencing is "required" and failover\.fenceMethod is "revoke-ingress"/);
+  });
+
   it('throws a ConfigError whose message starts with the source and lists "path message, got value"', () => {
     const err = catchConfigError(() => validateConfig(broken(example, (c) => (c.databases[0].detection.quorum = 6)), 'my-config.json'));
     expect(err.name).toBe('ConfigError');

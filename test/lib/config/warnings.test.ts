@@ -43,10 +43,13 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
   },
   { name: 'the record TTL is over 300 s', mutate: (c) => (c.databases[0].dns.ttlSeconds = 301), path: `${db0}.dns.ttlSeconds`, message: /^should be <= 300: clients keep the old writer's address/, value: 301 },
   {
-    name: 'the standby has no security groups to fence before a planned failback',
-    mutate: (c) => delete c.databases[0].standby.securityGroupIds,
+    name: 'the standby has no security groups to fence before a planned failback (fenceMethod revoke-ingress)',
+    mutate: (c) => {
+      delete c.databases[0].standby.securityGroupIds;
+      c.databases[0].failover.fenceMethod = 'revoke-ingress';
+    },
     path: `${db0}.standby.securityGroupIds`,
-    message: /^should list the standby's dedicated security groups when failback.policy is "manual-approval": .*the switchover is called off/,
+    message: /^should list the standby's dedicated security groups when failover.fenceMethod is "revoke-ingress" and failback.policy is "manual-approval": .*the switchover is called off/,
     value: undefined,
   },
   {
@@ -82,6 +85,10 @@ describe('config warnings', () => {
       c.databases[0].failback.policy = 'never';
     }],
     ['the record TTL is exactly 300 s', (c: Json) => (c.databases[0].dns.ttlSeconds = 300)],
+    ['neither site has security groups and the fence isolates (the default method)', (c: Json) => {
+      delete c.databases[0].primary.securityGroupIds;
+      delete c.databases[0].standby.securityGroupIds;
+    }],
     ['the standby has no security groups but the failback policy is never', (c: Json) => {
       delete c.databases[0].standby.securityGroupIds;
       c.databases[0].failback.policy = 'never';

@@ -78,7 +78,11 @@ describe('runDrill: the default game day', () => {
     expect(first.apiCalls['rds:PromoteReadReplica']).toBe(2);
     expect(first.apiCalls['rds:DeleteDBInstance'] ?? 0).toBe(0);
     expect(first.apiCalls['route53:ChangeResourceRecordSets']).toBeGreaterThanOrEqual(1);
-    expect(first.apiCalls['ec2:RevokeSecurityGroupIngress']).toBeGreaterThanOrEqual(1);
+    // The fences isolate (the default fenceMethod): the isolation group is created once per VPC, the
+    // fenced instances get only it (ModifyDBInstance), and no security group's rules are revoked.
+    expect(first.apiCalls['ec2:CreateSecurityGroup']).toBeGreaterThanOrEqual(1);
+    expect(first.apiCalls['rds:ModifyDBInstance']).toBeGreaterThanOrEqual(1);
+    expect(first.apiCalls['ec2:RevokeSecurityGroupIngress'] ?? 0).toBe(0);
   });
 
   it('is deterministic: same scenario and seed, same report (wall time aside)', async () => {
