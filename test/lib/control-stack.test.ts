@@ -439,7 +439,7 @@ describe('control stack: triggers', () => {
           'detail-type': ['RDS DB Instance Event'],
           detail: {
             SourceIdentifier: ['orders-primary'],
-            EventID: ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0034', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'],
+            EventID: ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'],
           },
         },
         { source: ['rds-failover.operator'], 'detail-type': ['Failover Requested'], detail: { database: ['orders'] } },
