@@ -272,6 +272,8 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
       masterUsername,
       ...(password ? { masterPassword: password } : {}),
       dbName: database,
+      // A custom parameter group, as production databases have: a failback's rebuilt replica must get it back.
+      parameterGroup: `${db.name}-${db.engine}`,
     });
     primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port };
     const standbyId = db.standby.instanceId!;
@@ -283,6 +285,7 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
         region: db.standby.region,
         id: standbyId,
         replicaOf: { region: p.region, id: p.id },
+        parameterGroup: `${db.name}-${db.engine}`,
         securityGroupIds: db.standby.securityGroupIds ?? [],
         instanceClass: warm ? 'db.t4g.large' : primaryClass,
       });
