@@ -86,7 +86,7 @@ export const FAILBACK_STATES = {
   rebuild: 'Rebuild the original site as a replica of the current primary',
   recordRebuilding: 'Record that the replica is being rebuilt',
   // the rebuilt replica gets the old primary's parameter group (PostgreSQL: only after its creation)
-  settlePatience: 'Allow the replica its time to be created with its parameter group (failback.rebuildTimeoutMinutes)',
+  settlePatience: 'Allow the replica its time to take its parameter group (rebuildTimeoutMinutes)',
   waitSettle: 'Wait while the replica is created and takes its parameter group',
   settle: "Give the rebuilt replica the old primary's parameter group (modify, then reboot)",
   countSettle: 'Count the parameter group steps',
