@@ -17,7 +17,7 @@ import type { NetworkConfig } from '../../lambdas/shared/config-schema.js';
 import type { FunctionName } from '../../lambdas/shared/contracts.js';
 import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling.js';
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
-import { FUNCTION_TAG } from '../naming.js';
+import { deploymentSuffix, FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
 
 /** The Lambda runtime of every function: the newest Node.js the installed CDK knows (cdk-nag L1). */
@@ -72,6 +72,11 @@ export interface FailoverFunctionProps {
    */
   readonly network?: NetworkConfig;
   /**
+   * Concurrent executions reserved for (and the most allowed to) this function.
+   * @default - no reservation (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * How long the function's logs are kept.
    * @default RetentionDays.THREE_MONTHS
    */
@@ -113,7 +118,8 @@ export class FailoverFunction extends Construct {
     super(scope, id);
     this.name = props.name;
     this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      // Retained: a suffix per deployment keeps a redeploy after `cdk destroy` from colliding.
+      logGroupName: `/aws/lambda/${props.functionName}-${deploymentSuffix()}`,
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -138,6 +144,7 @@ export class FailoverFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
