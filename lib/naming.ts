@@ -4,7 +4,6 @@
  * `${prefix}-probe`), the CLI and the cloud twin find the table, bus and state machines by name,
  * and operators read them in the console. Change them only by adding.
  */
-import { Aws, Fn } from 'aws-cdk-lib';
 import type { FunctionName } from '../lambdas/shared/contracts.js';
 
 export { alarmName, probeFunctionName } from '../lambdas/shared/names.js';
@@ -45,13 +44,6 @@ export const dashboardName = (prefix: string): string => `${prefix}-rds-failover
 export function deployedFunctionName(prefix: string, fn: FunctionName, variant?: 'in-region'): string {
   return variant ? `${prefix}-${fn}-${variant}` : `${prefix}-${fn}`;
 }
-
-/**
- * A suffix unique to one deployment of a stack (the first group of its stack id's GUID): names of
- * resources the stack retains (log groups) carry it, so a redeploy after `cdk destroy` does not
- * collide with the retained ones (docs/aws-behaviour.md, "Redeploying after cdk destroy").
- */
-export const deploymentSuffix = (): string => Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
 
 /** Tag key carried by every function: its folder name under `lambdas/` (scenario files name functions this way). */
 export const FUNCTION_TAG = 'rds-failover:function';

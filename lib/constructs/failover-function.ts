@@ -6,7 +6,7 @@
  * group), optionally attached to a VPC. Wildcard permissions come with their reason, which
  * becomes the acknowledgment of the matching cdk-nag finding.
  */
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -17,8 +17,16 @@ import type { NetworkConfig } from '../../lambdas/shared/config-schema.js';
 import type { FunctionName } from '../../lambdas/shared/contracts.js';
 import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling.js';
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
-import { deploymentSuffix, FUNCTION_TAG } from '../naming.js';
+import { FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
+
+/**
+ * A suffix unique to one deployment of a stack (the first group of its stack id's GUID): names of
+ * resources the stack retains (log groups) carry it, so a redeploy after `cdk destroy` does not
+ * collide with the retained ones (docs/aws-behaviour.md, "Redeploying after cdk destroy"). Here,
+ * not in naming.ts, which the twin loads without aws-cdk-lib.
+ */
+export const deploymentSuffix = (): string => Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
 
 /** The Lambda runtime of every function: the newest Node.js the installed CDK knows (cdk-nag L1). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;

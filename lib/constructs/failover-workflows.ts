@@ -14,7 +14,8 @@ import { CustomerManagedEncryptionConfiguration, DefinitionBody, LogLevel, State
 import { Construct } from 'constructs';
 import { Arns } from '../arns.js';
 import { acknowledgeWildcards, policyOf } from '../nag.js';
-import { deploymentSuffix, stateMachineNames } from '../naming.js';
+import { stateMachineNames } from '../naming.js';
+import { deploymentSuffix } from './failover-function.js';
 import { buildFailbackDefinition, type FailbackWorkflowFunctions } from '../workflow/failback.js';
 import { buildFailoverDefinition, type FailoverWorkflowFunctions } from '../workflow/failover.js';
 
