@@ -6,7 +6,7 @@
  * state machines, manage-lease (DescribeExecution) and the configured history readers decrypt
  * (docs/aws-behaviour.md, "Step Functions encryption with a customer managed key").
  */
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -128,6 +128,20 @@ export class FailoverWorkflows extends Construct {
           sid: d.sid,
           principals: d.principals.map((p) => (typeof p === 'string' ? new ArnPrincipal(p) : p)),
           actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: ofTheWorkflows,
+        }),
+      );
+    }
+    // CloudFormation reads and updates the encrypted definitions as the bootstrap's execution
+    // role (assumable by CloudFormation only): it must decrypt too, or stack updates fail.
+    const synthesizer = Stack.of(this).synthesizer;
+    if (synthesizer instanceof DefaultStackSynthesizer) {
+      this.key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DeploymentUpdatesTheStateMachines',
+          principals: [new ArnPrincipal(Fn.sub(synthesizer.cloudFormationExecutionRoleArn))],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: ['*'],
           conditions: ofTheWorkflows,
         }),

@@ -63,7 +63,9 @@ describe('the state machines are encrypted with a customer managed key (task tok
       }
     }
     const decrypters = statements.filter((s) => list(s.Action).includes('kms:Decrypt')).map((s) => s.Sid);
-    expect(decrypters.sort()).toEqual(['ExecutionReadersDecrypt', 'StateMachinesUseTheKey']);
+    // (and the bootstrap's CloudFormation execution role, which CloudFormation alone assumes, to update the definitions)
+    expect(decrypters.sort()).toEqual(['DeploymentUpdatesTheStateMachines', 'ExecutionReadersDecrypt', 'StateMachinesUseTheKey']);
+    expect(JSON.stringify(statements.find((s) => s.Sid === 'DeploymentUpdatesTheStateMachines')!.Principal)).toContain(':role/cdk-hnb659fds-cfn-exec-role-');
     // Administration stays with the account (no lock-out), encryption through IAM under the context.
     expect(statements.find((s) => s.Sid === 'AdministerTheKey')).toMatchObject({ Principal: { AWS: root } });
     expect(statements.find((s) => s.Sid === 'EncryptWorkflowData')).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:DescribeKey'], Principal: { AWS: root } });
