@@ -701,6 +701,30 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
   });
 
+  it('waits while the rebuilt replica takes its parameter group (modify, reboot), and only then checks the catch-up', async () => {
+    const r = recorder();
+    let n = 0;
+    const handlers = happyPath(r, configured, {
+      [S.settle]: () => ({ started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'a', detail: '', settled: ++n >= 4 }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.settle)).toHaveLength(4);
+    expect(run.entered.filter((s) => s === S.waitSettle)).toHaveLength(4);
+    expect(run.entered.indexOf(S.checkCatchUp)).toBeGreaterThan(run.entered.lastIndexOf(S.settle));
+  });
+
+  it('gives up (and escalates) when the replica never gets its parameter group within the rebuild budget', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, configured, {
+      [S.settle]: { started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'a', detail: 'orders-primary is modifying', settled: false },
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.entered).toContain(S.giveUpSettle);
+    expect(run.entered).not.toContain(S.checkCatchUp);
+    expect(r.inputsOf(S.settle)).toHaveLength(planOf(configured).rebuild.checks);
+  });
+
   it('keeps preserving until the old primary is snapshotted, renamed and stopped', async () => {
     const r = recorder();
     const steps = ['CreateDBSnapshot', 'none', 'ModifyDBInstance', 'none', 'StopDBInstance', 'none'];
