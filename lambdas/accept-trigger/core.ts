@@ -16,20 +16,20 @@ import { alarmName, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
  * probes decide whether the primary is really down.
  * - RDS-EVENT-0004 DB instance shutdown (availability)
  * - RDS-EVENT-0031 DB instance failed (failure)
- * - RDS-EVENT-0034 Multi-AZ failover abandoned: RDS will not fail over in-Region on its own (failover)
  * - RDS-EVENT-0035 invalid parameters: the instance cannot start (failure)
  * - RDS-EVENT-0036 incompatible network: the instance cannot start (failure)
  * - RDS-EVENT-0221 storage full: the database was shut down (availability)
  *
  * Deliberately NOT triggers: 0006 restarted (it is back), 0013 Multi-AZ failover started and
- * 0015/0049 completed (RDS handles it in-Region; racing it would be harmful), 0020/0021 recovery,
+ * 0015/0049 completed (RDS handles it in-Region; racing it would be harmful), 0034 "a requested
+ * failover was not attempted because one happened recently" (about a request, e.g. a reboot with
+ * failover, not about the primary's health: docs/aws-behaviour.md, "RDS events"), 0020/0021 recovery,
  * 0087 stopped (a person, or our own fence, stopped it), 0045/0046/0057/0202 (about replicas, not
  * the primary), 0181–0187 (an Aurora global failover in progress, possibly our own).
  */
 export const RDS_INSTANCE_TRIGGER_EVENT_IDS = [
   'RDS-EVENT-0004',
   'RDS-EVENT-0031',
-  'RDS-EVENT-0034',
   'RDS-EVENT-0035',
   'RDS-EVENT-0036',
   'RDS-EVENT-0221',

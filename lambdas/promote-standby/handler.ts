@@ -170,7 +170,13 @@ async function promoteAurora(input: PromoteInput): Promise<PromoteOutput> {
   if (decision.kind !== 'call') return settle(decision, 'FailoverGlobalCluster', target);
   try {
     await rds.send(
-      new FailoverGlobalClusterCommand({ GlobalClusterIdentifier: globalId, TargetDbClusterIdentifier: standbyArn, AllowDataLoss: input.allowDataLoss }),
+      // AllowDataLoss and Switchover together are refused (InvalidParameterCombination): exactly
+      // one of them, so the meaning is explicit (docs/aws-behaviour.md, "Aurora global failover").
+      new FailoverGlobalClusterCommand({
+        GlobalClusterIdentifier: globalId,
+        TargetDbClusterIdentifier: standbyArn,
+        ...(input.allowDataLoss ? { AllowDataLoss: true } : { Switchover: true }),
+      }),
     );
   } catch (err) {
     throw toPromoteError(err, `FailoverGlobalCluster ${globalId}`);

@@ -1,8 +1,8 @@
 /**
  * Rebuilding a site as a cross-Region read replica of the other site (the current primary), under
  * the site's configured identifier. The replica takes the current primary's class and the network
- * settings of the old instance it replaces (subnet group, security groups, parameter group,
- * Multi-AZ, port, deletion protection, KMS key in its Region; storage type and public access take
+ * settings of the old instance it replaces (subnet group, security groups, parameter group (at
+ * creation for MySQL, afterwards for PostgreSQL: {@link decideParameterGroup}), Multi-AZ, port, deletion protection, KMS key in its Region; storage type and public access take
  * the replica defaults: private, the source's storage), read from the preserved instance `<id>-old-<epoch>`; the
  * site's configured security groups win.
  */
@@ -16,6 +16,8 @@ export interface SourceFacts {
   status: string;
   instanceClass?: string;
   encrypted: boolean;
+  /** The engine (RDS `Engine`), e.g. postgres. */
+  engine?: string;
 }
 
 /** The preserved old instance's settings, copied to the replica. */
@@ -76,11 +78,46 @@ export function replicaParameters(
     ...(source.instanceClass ? { DBInstanceClass: source.instanceClass } : {}),
     ...(securityGroups?.length ? { VpcSecurityGroupIds: securityGroups } : {}),
     ...(preserved?.subnetGroup ? { DBSubnetGroupName: preserved.subnetGroup } : {}),
-    ...(preserved?.parameterGroup ? { DBParameterGroupName: preserved.parameterGroup } : {}),
+    // Only a MySQL cross-Region replica may name its parameter group at creation; PostgreSQL is
+    // refused (InvalidParameterCombination): the settle step applies it afterwards
+    // (docs/aws-behaviour.md, "Parameter groups of read replicas").
+    ...(preserved?.parameterGroup && source.engine === 'mysql' ? { DBParameterGroupName: preserved.parameterGroup } : {}),
     ...(preserved?.multiAz !== undefined ? { MultiAZ: preserved.multiAz } : {}),
     ...(source.encrypted && preserved?.kmsKeyId ? { KmsKeyId: preserved.kmsKeyId } : {}),
     ...(preserved?.port !== undefined ? { Port: preserved.port } : {}),
     ...(preserved?.deletionProtection !== undefined ? { DeletionProtection: preserved.deletionProtection } : {}),
   };
   return { ok: true, params, notes };
+}
+
+/** The rebuilt replica as DescribeDBInstances shows it (the fields the settle step reads). */
+export interface ReplicaFacts {
+  found: boolean;
+  status?: string;
+  parameterGroup?: string;
+  /** in-sync, applying, pending-reboot. */
+  parameterApplyStatus?: string;
+}
+
+export type SettleDecision =
+  | { kind: 'settled'; detail: string }
+  | { kind: 'wait'; detail: string }
+  | { kind: 'modify'; parameterGroup: string; detail: string }
+  | { kind: 'reboot'; detail: string }
+  | { kind: 'fail'; detail: string };
+
+/**
+ * The next step to give the rebuilt replica the preserved instance's parameter group: wait until
+ * it is available, associate the group (ModifyDBInstance), wait while it is applied, reboot when
+ * it is pending a reboot, done when in sync. Decided from what is there on each call, so a retried
+ * or redriven call repeats nothing (docs/aws-behaviour.md, "Parameter groups of read replicas").
+ */
+export function decideParameterGroup(siteId: string, replica: ReplicaFacts, wanted: string | undefined): SettleDecision {
+  if (!replica.found) return { kind: 'fail', detail: `the rebuilt replica ${siteId} does not exist` };
+  if (replica.status !== 'available') return { kind: 'wait', detail: `${siteId} is ${replica.status ?? 'unknown'}: waiting until it is available` };
+  if (!wanted) return { kind: 'settled', detail: `${siteId} is available (no parameter group to carry over from the preserved instance)` };
+  if (replica.parameterGroup !== wanted) return { kind: 'modify', parameterGroup: wanted, detail: `giving ${siteId} the parameter group ${wanted} (it has ${replica.parameterGroup ?? 'none'})` };
+  if (replica.parameterApplyStatus === 'pending-reboot') return { kind: 'reboot', detail: `rebooting ${siteId} to apply the parameter group ${wanted}` };
+  if (replica.parameterApplyStatus && replica.parameterApplyStatus !== 'in-sync') return { kind: 'wait', detail: `${siteId}: parameter group ${wanted} is ${replica.parameterApplyStatus}` };
+  return { kind: 'settled', detail: `${siteId} is available with its parameter group ${wanted} in sync` };
 }

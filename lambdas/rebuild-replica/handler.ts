@@ -4,11 +4,15 @@
  * Region with the source's ARN (SDK v3 signs the cross-Region PreSignedUrl itself), the source's
  * class, and the network settings of the preserved old instance. Idempotent: a replica of the
  * right source already there is success; anything else at that identifier is an error (never
- * overwritten).
+ * overwritten). `action: settle` then gives the replica the preserved instance's parameter group
+ * (a PostgreSQL replica cannot be created with it): ModifyDBInstance, then RebootDBInstance, one
+ * step per call, each decided from what is there; the workflow calls it until `settled`.
  *
  * Env: none beyond AWS_REGION. Clients: RDS in both sites' Regions (explicit).
  */
-import { CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, RDSClient, type CreateDBInstanceReadReplicaCommandInput, type DBInstance } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, type CreateDBInstanceReadReplicaCommandInput, type DBInstance,
+} from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
@@ -18,7 +22,7 @@ import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '.
 import { logger } from '../shared/logger.js';
 import { preservedInstanceId } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
-import { decideRebuild, replicaParameters, type PreservedSettings, type SourceFacts } from './core.js';
+import { decideParameterGroup, decideRebuild, replicaParameters, type PreservedSettings, type SourceFacts } from './core.js';
 
 type RebuildOutput = z.output<typeof rebuildReplicaOutput>;
 
@@ -56,6 +60,11 @@ export const handler = async (event: unknown): Promise<RebuildOutput> => {
   const rds = regional<RDSClient>(RDSClient as never, site.region);
   const sourceRds = regional<RDSClient>(RDSClient as never, other.region);
 
+  if (input.action === 'settle') {
+    const replica = { region: site.region, id: site.instanceId };
+    const now = await describe(rds, site.instanceId);
+    return settle(rds, site.instanceId, input.epoch, replica, now?.ReadReplicaSourceDBInstanceIdentifier ?? '', now);
+  }
   const src = await describe(sourceRds, other.instanceId);
   if (!src?.DBInstanceArn) throw new FailbackStepFailedError(`the current primary ${other.instanceId} (${other.region}) does not exist: nothing to replicate from`);
   const source: SourceFacts = {
@@ -65,6 +74,7 @@ export const handler = async (event: unknown): Promise<RebuildOutput> => {
     status: src.DBInstanceStatus ?? 'unknown',
     instanceClass: src.DBInstanceClass,
     encrypted: src.StorageEncrypted === true,
+    engine: src.Engine,
   };
   const replica = { region: site.region, id: site.instanceId };
   const existing = await describe(rds, site.instanceId);
@@ -96,3 +106,39 @@ export const handler = async (event: unknown): Promise<RebuildOutput> => {
   logger.info('replica rebuild started', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, replica, sourceArn: source.arn, detail });
   return { started: true, replica, sourceArn: source.arn, detail };
 };
+
+/** One step of giving the rebuilt replica its parameter group (see decideParameterGroup). */
+async function settle(rds: RDSClient, id: string, epoch: number, replica: { region: string; id: string }, sourceArn: string, now: DBInstance | undefined): Promise<RebuildOutput> {
+  const preserved = await describe(rds, preservedInstanceId(id, epoch));
+  const wanted = preserved?.DBParameterGroups?.[0]?.DBParameterGroupName;
+  const group = now?.DBParameterGroups?.[0];
+  const decision = decideParameterGroup(
+    id,
+    now ? { found: true, status: now.DBInstanceStatus, parameterGroup: group?.DBParameterGroupName, parameterApplyStatus: group?.ParameterApplyStatus } : { found: false },
+    wanted,
+  );
+  const out = (settled: boolean, detail: string): RebuildOutput => ({ started: false, replica, sourceArn, detail, settled });
+  switch (decision.kind) {
+    case 'fail':
+      throw new FailbackStepFailedError(decision.detail, { replica: id });
+    case 'settled':
+      return out(true, decision.detail);
+    case 'wait':
+      return out(false, decision.detail);
+    case 'modify':
+    case 'reboot':
+      try {
+        await rds.send(
+          decision.kind === 'modify'
+            ? new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBParameterGroupName: decision.parameterGroup, ApplyImmediately: true })
+            : new RebootDBInstanceCommand({ DBInstanceIdentifier: id }),
+        );
+      } catch (err) {
+        // Busy (e.g. a backup started meanwhile): the next call decides again.
+        if (BUSY.has(awsErrorName(err))) return out(false, `${decision.detail}: ${awsErrorName(err)}, trying again on the next check`);
+        throw toFailoverError(err, `${decision.kind === 'modify' ? 'ModifyDBInstance' : 'RebootDBInstance'} ${id}`);
+      }
+      logger.info('rebuilt replica settling', { replica, step: decision.kind, detail: decision.detail });
+      return out(false, decision.detail);
+  }
+}

@@ -34,6 +34,11 @@ export interface PlanOptions {
   signingKey?: Uint8Array;
   /** Region of the state machine (for the console link). */
   region: string;
+  /**
+   * How long the emailed link works (config approvals.linkLifetimeMinutes), capped by the
+   * approval's own expiry. @default the approval's expiry
+   */
+  linkLifetimeSeconds?: number;
 }
 
 const siteId = (site: { instanceId?: string; clusterId?: string }): string => site.instanceId ?? site.clusterId ?? '(unnamed)';
@@ -136,7 +141,9 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
   };
 
   const subject = safeSubject(`[rds-failover] ${db.name}: approval needed to ${ASKED[input.decision]}`);
-  const page = opts.approvalUrl && opts.signingKey ? approvalLink(opts.approvalUrl, opts.signingKey, opts.approvalId, new Date(expiresMs)) : undefined;
+  // A short-lived link: a leaked email is worth less; a longer wait is answered by CLI or console.
+  const linkExpiresMs = opts.linkLifetimeSeconds !== undefined ? Math.min(expiresMs, opts.now.getTime() + opts.linkLifetimeSeconds * 1000) : expiresMs;
+  const page = opts.approvalUrl && opts.signingKey ? approvalLink(opts.approvalUrl, opts.signingKey, opts.approvalId, new Date(linkExpiresMs)) : undefined;
   const consoleUrl = `https://${opts.region}.console.aws.amazon.com/states/home?region=${opts.region}#/statemachines`;
   const factLines = Object.entries(facts).map(([k, v]) => `  ${k}: ${formatFact(v)}`);
   const direction =
@@ -162,7 +169,12 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
     '',
     `How to answer (approval id ${opts.approvalId}: single use, expires ${expiresAt})`,
     ...(page
-      ? [`  - Approval page: ${page}`, '    (opening the page changes nothing: press Approve or Reject on it; the link works for this decision only, until it expires)']
+      ? [
+          `  - Approval page: ${page}`,
+          linkExpiresMs < expiresMs
+            ? `    (opening the page changes nothing: press Approve or Reject on it; the link works for this decision only; the link works until ${new Date(linkExpiresMs).toISOString()}; after that, answer with the CLI or the console)`
+            : '    (opening the page changes nothing: press Approve or Reject on it; the link works for this decision only, until it expires)',
+        ]
       : opts.approvalUrl
         ? ['  - (the approval page is deployed, but its link could not be signed: answer with the CLI)']
         : []),

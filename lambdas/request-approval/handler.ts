@@ -28,6 +28,8 @@ const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
 const APPROVAL_URL = process.env.APPROVAL_URL || undefined;
 const SECRET_ARN = process.env.APPROVAL_SIGNING_SECRET_ARN || undefined;
+/** How long an emailed link works (config approvals.linkLifetimeMinutes); unset: until the approval expires. */
+const LINK_LIFETIME_SECONDS = Number(process.env.APPROVAL_LINK_LIFETIME_SECONDS) || undefined;
 const REGION = ownRegion();
 
 let signingKey: Uint8Array | undefined;
@@ -56,7 +58,7 @@ export const handler = async (event: unknown): Promise<z.output<typeof requestAp
   const sns = regional<SNSClient>(SNSClient as never, REGION);
 
   const key = await linkKey();
-  const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, signingKey: key, region: REGION });
+  const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, signingKey: key, region: REGION, linkLifetimeSeconds: LINK_LIFETIME_SECONDS });
   try {
     await ddb.send(
       new PutItemCommand({

@@ -268,6 +268,26 @@ export const networkSchema = z
   })
   .strict();
 
+/** The approval page, its links, and who may decrypt the execution history (task tokens). */
+export const approvalsSchema = z
+  .object({
+    /**
+     * public-url: a function URL without IAM auth (every link is signed, short-lived, single use);
+     * iam-url: a function URL with AuthType AWS_IAM (requests must be SigV4-signed);
+     * none: no URL at all, approvals by CLI or console only.
+     */
+    page: z.enum(['public-url', 'iam-url', 'none']).default('public-url'),
+    /** Reserved concurrency of the approval page function (it can never starve the workflow functions); null: no reservation (accounts whose unreserved concurrency cannot spare it). */
+    pageReservedConcurrency: z.number().int().min(1).max(100).nullable().default(2),
+    /** How long an emailed approval link works (capped by the approval's own timeout). Afterwards, answer by CLI or console. */
+    linkLifetimeMinutes: z.number().int().min(5).max(1440).default(60),
+    /** IAM principal ARNs (operators, auditors) allowed to decrypt the state machines' execution history. */
+    executionHistoryReaders: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)' }))
+      .default([]),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Editors' JSON Schema reference; ignored. */
@@ -288,6 +308,8 @@ export const configSchema = z
       .default({ emails: [] }),
     /** VPCs for functions that connect to databases, one per Region at most. */
     networks: z.array(networkSchema).default([]),
+    /** How humans answer approvals, and who may read the workflows' execution history (docs/config.md, "approvals"). */
+    approvals: approvalsSchema.default({ page: 'public-url', pageReservedConcurrency: 2, linkLifetimeMinutes: 60, executionHistoryReaders: [] }),
     /** The protected databases (one set of functions and state machines serves them all). */
     databases: z.array(databaseSchema).min(1),
   })
@@ -301,6 +323,7 @@ export type StandbyConfig = z.output<typeof standbySchema>;
 export type VantagePoint = z.output<typeof vantagePointSchema>;
 export type NetworkConfig = z.output<typeof networkSchema>;
 export type TrafficConfig = z.output<typeof trafficSchema>;
+export type ApprovalsConfig = z.output<typeof approvalsSchema>;
 export type FailbackConfig = z.output<typeof databaseSchema.shape.failback>;
 
 /** Name of the built-in vantage point that asks the RDS control plane in the primary Region. */

@@ -474,6 +474,11 @@ export const rebuildReplicaInput = z.object({
   site: siteRole,
   epoch: z.number().int(),
   incidentId: z.string(),
+  /**
+   * create: start the replica. settle: give the created replica the preserved instance's parameter
+   * group (ModifyDBInstance, then a reboot), one step per call; `settled` says when it is done.
+   */
+  action: z.enum(['create', 'settle']).default('create'),
 });
 export const rebuildReplicaOutput = z.object({
   /** False when the replica already existed (idempotent re-run). */
@@ -481,6 +486,8 @@ export const rebuildReplicaOutput = z.object({
   replica: z.object({ region: z.string(), id: z.string() }),
   sourceArn: z.string(),
   detail: z.string(),
+  /** settle: the replica is available with its parameter group applied. */
+  settled: z.boolean().optional(),
 });
 
 // ---------------------------------------------------------------- check-replica

@@ -21,6 +21,7 @@ export interface RecordSet {
   Type?: string;
   SetIdentifier?: string;
   Weight?: number;
+  HealthCheckId?: string;
 }
 
 const fqdn = (name: string): string => `${name.toLowerCase().replace(/\.$/, '')}.`;
@@ -46,21 +47,31 @@ export function currentWeights(traffic: TrafficConfig, records: readonly RecordS
 /** Weights to put back after an alarm: as before the drain (a record that did not exist gets weight 0: never answered while another has weight). */
 export const restoreWeights = (before: readonly Weight[]): Weight[] => before.map((w) => ({ ...w, weight: w.weight ?? 0 }));
 
-/** One UPSERT per target: all-or-nothing in one ChangeResourceRecordSets batch. */
-export function changeBatch(traffic: TrafficConfig, weights: readonly Weight[], comment: string) {
+/**
+ * One UPSERT per target: all-or-nothing in one ChangeResourceRecordSets batch. An UPSERT replaces
+ * the whole record set, so each record keeps the `HealthCheckId` it has now (`records`, as
+ * ListResourceRecordSets returned them): without it the health check would be dropped
+ * (docs/aws-behaviour.md, "Route 53 UPSERT").
+ */
+export function changeBatch(traffic: TrafficConfig, weights: readonly Weight[], comment: string, records: readonly RecordSet[] = []) {
+  const name = fqdn(traffic.recordName);
   return {
     Comment: comment.slice(0, 256),
-    Changes: traffic.targets.map((t) => ({
-      Action: 'UPSERT' as const,
-      ResourceRecordSet: {
-        Name: traffic.recordName,
-        Type: traffic.type,
-        SetIdentifier: t.setIdentifier,
-        Weight: weights.find((w) => w.setIdentifier === t.setIdentifier)?.weight ?? 0,
-        TTL: traffic.ttlSeconds,
-        ResourceRecords: [{ Value: t.value }],
-      },
-    })),
+    Changes: traffic.targets.map((t) => {
+      const healthCheckId = records.find((r) => r.Name !== undefined && fqdn(r.Name) === name && r.Type === traffic.type && r.SetIdentifier === t.setIdentifier)?.HealthCheckId;
+      return {
+        Action: 'UPSERT' as const,
+        ResourceRecordSet: {
+          Name: traffic.recordName,
+          Type: traffic.type,
+          SetIdentifier: t.setIdentifier,
+          Weight: weights.find((w) => w.setIdentifier === t.setIdentifier)?.weight ?? 0,
+          TTL: traffic.ttlSeconds,
+          ResourceRecords: [{ Value: t.value }],
+          ...(healthCheckId ? { HealthCheckId: healthCheckId } : {}),
+        },
+      };
+    }),
   };
 }
 

@@ -39,14 +39,17 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
   if (!traffic) throw new InvalidInputError(`shift-traffic: database ${db.name} has no traffic records`);
   const none = { changeId: null, ok: true, firing: [] as string[] };
 
+  const listRecords = async () => {
+    try {
+      return (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, StartRecordName: traffic.recordName, StartRecordType: traffic.type as RRType })))?.ResourceRecordSets ?? [];
+    } catch (err) {
+      throw toFailoverError(err, 'route53:ListResourceRecordSets');
+    }
+  };
+
   switch (input.action) {
     case 'read': {
-      let records;
-      try {
-        records = (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, StartRecordName: traffic.recordName, StartRecordType: traffic.type as RRType }))).ResourceRecordSets ?? [];
-      } catch (err) {
-        throw toFailoverError(err, 'route53:ListResourceRecordSets');
-      }
+      const records = await listRecords();
       const weights = currentWeights(traffic, records);
       return { ...none, weights, at: new Date().toISOString(), detail: `weights now: ${describe(weights)}` };
     }
@@ -56,9 +59,11 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
       if (input.action === 'restore' && !input.before) throw new InvalidInputError('shift-traffic: restore needs `before`');
       const weights = input.action === 'shift' ? stepWeights(traffic, db, input.percent!) : restoreWeights(input.before as Weight[]);
       const comment = `rds-failover ${db.name} incident ${input.incidentId} epoch ${input.epoch}: ${input.action === 'shift' ? `${input.percent}% to ${db.standby.region}` : 'rollback'}`;
+      // The records as they are now: the UPSERTs keep their health checks.
+      const records = await listRecords();
       let changeId: string | null = null;
       try {
-        const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment) as never }));
+        const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }));
         changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;
       } catch (err) {
         throw toFailoverError(err, 'route53:ChangeResourceRecordSets');

@@ -355,13 +355,14 @@ const approvalTimeouts: DatabaseRule = ({ path, db }) => {
   const rebuildMinutes = fb?.rebuildTimeoutMinutes ?? 0;
   const stabilityHours = Math.max(6, (6 * stabilityMinutes) / 60);
   const drainMinutes = (db.traffic?.drainSteps?.length ?? 0) * (db.traffic?.stepObservationMinutes ?? 0);
-  const totalSeconds = (maxWait + hours + stabilityHours + FAILBACK_FIXED_HOURS) * 3600 + (2 * rebuildMinutes + drainMinutes) * 60;
+  // Each of the 2 rebuilds waits up to rebuildTimeoutMinutes twice: for its parameter group, then to catch up.
+  const totalSeconds = (maxWait + hours + stabilityHours + FAILBACK_FIXED_HOURS) * 3600 + (4 * rebuildMinutes + drainMinutes) * 60;
   if (totalSeconds > limit) {
     const biggest = maxWait >= hours ? 'maxWaitHours' : 'approvalTimeoutHours';
     problems.push({
       path: `${path}.failback.${biggest}`,
       message:
-        `must leave the whole failback (maxWaitHours ${maxWait} h + approvalTimeoutHours ${hours} h + the stability phase up to ${stabilityHours} h + 2 rebuilds of rebuildTimeoutMinutes ${rebuildMinutes} min` +
+        `must leave the whole failback (maxWaitHours ${maxWait} h + approvalTimeoutHours ${hours} h + the stability phase up to ${stabilityHours} h + 2 rebuilds of 2 × rebuildTimeoutMinutes ${rebuildMinutes} min (parameter group, catch-up)` +
         `${drainMinutes ? ` + the traffic drain ${drainMinutes} min` : ''} + about ${FAILBACK_FIXED_HOURS} h to preserve the old primaries and switch over) within one Step Functions Standard execution (1 year = ${limit / 3600} hours)`,
       value: biggest === 'maxWaitHours' ? maxWait : hours,
     });

@@ -88,10 +88,12 @@ export interface ControlFunctionsProps {
 export class ControlFunctions extends Construct {
   public readonly functions: Readonly<Record<ControlFunctionName, FailoverFunction>>;
   /**
-   * The approval page's function URL (no IAM auth: every link is signed, short-lived and single
-   * use, and only a verified POST acts; see docs/failback.md, "Security").
+   * The approval page's function URL (config `approvals.page`): without IAM auth (public-url:
+   * every link is signed, short-lived and single use, and only a verified POST acts; see
+   * docs/failback.md, "Security"), with AuthType AWS_IAM (iam-url), or none (approvals by CLI
+   * or console only).
    */
-  public readonly approvalPageUrl: FunctionUrl;
+  public readonly approvalPageUrl?: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: ControlFunctionsProps) {
     super(scope, id);
@@ -114,17 +116,24 @@ export class ControlFunctions extends Construct {
         timeout: CONTROL_FUNCTION_TIMEOUTS[name],
         permissions: { statements: consolidate(permissions.statements), wildcards: permissions.wildcards },
         network: DATABASE_CLIENTS.has(name) ? network : undefined,
+        // The approval page answers the internet: capped, so a flood can never take the
+        // concurrency the fence, promote and DNS functions need (docs/config.md, "approvals").
+        ...(name === 'approval-page' && config.approvals.pageReservedConcurrency !== null ? { reservedConcurrentExecutions: config.approvals.pageReservedConcurrency } : {}),
       });
     }
     this.functions = functions;
 
     // The approval page and the links to it (signed with the stack's secret).
-    this.approvalPageUrl = functions['approval-page'].function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const page = config.approvals.page;
+    if (page !== 'none') {
+      this.approvalPageUrl = functions['approval-page'].function.addFunctionUrl({ authType: page === 'iam-url' ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE });
+    }
+    functions['request-approval'].function.addEnvironment('APPROVAL_LINK_LIFETIME_SECONDS', String(config.approvals.linkLifetimeMinutes * 60));
     if (props.resources.approvalSigningSecret) {
       for (const name of ['approval-page', 'request-approval'] as const) {
         functions[name].function.addEnvironment('APPROVAL_SIGNING_SECRET_ARN', props.resources.approvalSigningSecret);
       }
-      functions['request-approval'].function.addEnvironment('APPROVAL_URL', this.approvalPageUrl.url);
+      if (this.approvalPageUrl) functions['request-approval'].function.addEnvironment('APPROVAL_URL', this.approvalPageUrl.url);
     }
   }
 

@@ -18,6 +18,11 @@ export interface FailoverKeyProps {
    * @default false
    */
   readonly allowEventBridge?: boolean;
+  /**
+   * Let CloudWatch alarms publish to a topic encrypted with this key (alarm actions).
+   * @default false
+   */
+  readonly allowCloudWatchAlarms?: boolean;
 }
 
 /** A rotating KMS key usable by this Region's CloudWatch Logs (and optionally EventBridge). */
@@ -44,6 +49,18 @@ export class FailoverKey extends Construct {
         },
       }),
     );
+    if (props.allowCloudWatchAlarms) {
+      // An alarm action on an encrypted topic needs the key policy to let CloudWatch use the key
+      // (docs/aws-behaviour.md, "Watching the automation").
+      this.key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarmActions',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+        }),
+      );
+    }
     if (props.allowEventBridge) {
       this.key.addToResourcePolicy(
         new PolicyStatement({

@@ -24,6 +24,7 @@ import { Arns } from '../arns.js';
 import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
 import { eventBusName, tableName, topicName } from '../naming.js';
+import { AutomationAlarms, notifyForwardedAutomationAlarms } from './automation-alarms.js';
 import { ControlFunctions } from './control-functions.js';
 import { DatabaseTriggers } from './database-triggers.js';
 import { FailoverKey } from './encryption-key.js';
@@ -61,11 +62,17 @@ export class FailoverControl extends Construct {
   public readonly approvalSigningSecret: Secret;
   public readonly failover: StateMachine;
   public readonly failback: StateMachine;
+  /** Encrypts the state machines' definitions and execution histories (approval task tokens). */
+  public readonly workflowKey: Key;
   /** Per database, by name. */
   public readonly triggers: Readonly<Record<string, DatabaseTriggers>>;
   /** On the control Region's default bus: forwards every cross-Region heartbeat alarm change to the product bus. */
   public readonly forwardCrossRegionAlarms: Rule;
   public readonly dashboard: FailoverDashboard;
+  /** Alarms on the automation itself (they notify the topic). */
+  public readonly automationAlarms: AutomationAlarms;
+  /** On the product bus: tells the operators about the automation alarms of the primary Regions. */
+  public readonly notifyForwardedAlarms: Rule;
 
   constructor(scope: Construct, id: string, props: FailoverControlProps) {
     super(scope, id);
@@ -85,6 +92,7 @@ export class FailoverControl extends Construct {
       alias: `${prefix}-control`,
       description: 'RDS failover control Region: state table, notifications, dead letters, logs',
       allowEventBridge: true,
+      allowCloudWatchAlarms: true,
     }).key;
 
     this.table = new Table(this, 'State', {
@@ -96,7 +104,10 @@ export class FailoverControl extends Construct {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
       timeToLiveAttribute: 'ttl',
+      // Leases, fence records and incidents outlive a stack: retained, protected from deletion,
+      // and adopted again by a redeploy with `cdk import` (docs/aws-behaviour.md, "Redeploying after cdk destroy").
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: PENDING_INDEX_NAME,
@@ -171,7 +182,11 @@ export class FailoverControl extends Construct {
       failbackFunctions: this.functions.failbackWorkflowFunctions(),
       encryptionKey: this.key,
       arns,
+      // manage-lease asks whether the run holding a lease still runs (DescribeExecution).
+      executionReaders: [this.functions.functions['manage-lease'].role],
+      historyReaderArns: config.approvals.executionHistoryReaders,
     });
+    this.workflowKey = workflows.key;
     this.failover = workflows.failover;
     this.failback = workflows.failback;
 
@@ -197,5 +212,14 @@ export class FailoverControl extends Construct {
     });
 
     this.dashboard = new FailoverDashboard(this, 'Dashboard', { config });
+
+    // The automation itself: dead letters, failed executions, heartbeat errors (here and, through
+    // the product bus, in the primary Regions).
+    this.automationAlarms = new AutomationAlarms(this, 'AutomationAlarms', { prefix, route: { topic: this.topic } });
+    this.automationAlarms.deadLetters('TriggerDeadLetters', this.deadLetterQueue, 'trigger-dead-letters', 'Failover triggers (alarms, RDS events, operator requests) or forwarded heartbeat alarms');
+    this.automationAlarms.executions(this.failover, 'Failover');
+    this.automationAlarms.executions(this.failback, 'Failback');
+    this.automationAlarms.functionErrors('HeartbeatErrors', this.functions.functions.heartbeat.function, 'heartbeat-errors-cross-region');
+    this.notifyForwardedAlarms = notifyForwardedAutomationAlarms(this, 'NotifyAutomationAlarms', prefix, config.controlRegion, this.bus, this.topic);
   }
 }

@@ -6,7 +6,7 @@
  * group), optionally attached to a VPC. Wildcard permissions come with their reason, which
  * becomes the acknowledgment of the matching cdk-nag finding.
  */
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +19,14 @@ import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
 import { FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
+
+/**
+ * A suffix unique to one deployment of a stack (the first group of its stack id's GUID): names of
+ * resources the stack retains (log groups) carry it, so a redeploy after `cdk destroy` does not
+ * collide with the retained ones (docs/aws-behaviour.md, "Redeploying after cdk destroy"). Here,
+ * not in naming.ts, which the twin loads without aws-cdk-lib.
+ */
+export const deploymentSuffix = (): string => Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
 
 /** The Lambda runtime of every function: the newest Node.js the installed CDK knows (cdk-nag L1). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
@@ -72,6 +80,11 @@ export interface FailoverFunctionProps {
    */
   readonly network?: NetworkConfig;
   /**
+   * Concurrent executions reserved for (and the most allowed to) this function.
+   * @default - no reservation (the account's unreserved pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
    * How long the function's logs are kept.
    * @default RetentionDays.THREE_MONTHS
    */
@@ -113,7 +126,8 @@ export class FailoverFunction extends Construct {
     super(scope, id);
     this.name = props.name;
     this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      // Retained: a suffix per deployment keeps a redeploy after `cdk destroy` from colliding.
+      logGroupName: `/aws/lambda/${props.functionName}-${deploymentSuffix()}`,
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -138,6 +152,7 @@ export class FailoverFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,

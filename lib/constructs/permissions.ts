@@ -172,7 +172,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | check-original-site | describe both sites (instances; Aurora: clusters and the global cluster) |
  * | preserve-old-primary | snapshot `<id>-pre-failback-*`, rename to `<id>-old-*`, stop `<id>-old-*` (never delete) |
  * | restore-ingress | authorize ingress on both sites' security groups; read the table |
- * | rebuild-replica | CreateDBInstanceReadReplica on replica and source ARNs (+ subnet/parameter/option groups, KMS via RDS) |
+ * | rebuild-replica | CreateDBInstanceReadReplica on replica and source ARNs (+ subnet/parameter/option groups, KMS via RDS); ModifyDBInstance (+ parameter groups) and RebootDBInstance on the site instances |
  * | check-replica | describe both sites; GetMetricData (`*`); DescribeAlarms on the in-Region heartbeat alarm |
  * | switchover-global-cluster | SwitchoverGlobalCluster on both clusters and the global cluster |
  * | shift-traffic | change/list the traffic records' zone; DescribeAlarms/DescribeAlarmHistory on the heartbeat alarms, and on `*` when the config names gating alarms (composite alarms are shown only to `*`) |
@@ -439,6 +439,8 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
   return {
     statements: [
       ...stmt(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], sites.map((s) => arns.rdsInstance(s.region, s.id))),
+      // settle: the rebuilt replica gets the preserved instance's parameter group afterwards, then a reboot.
+      ...stmt(['rds:ModifyDBInstance', 'rds:RebootDBInstance'], sites.map((s) => arns.rdsInstance(s.region, s.id))),
     ],
     wildcards: [
       {
@@ -451,6 +453,10 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
           resources: regions.flatMap((r) => [arns.rdsAnySubnetGroup(r), arns.rdsAnyParameterGroup(r), arns.rdsAnyOptionGroup(r)]),
         }),
         reason: "The replica takes the old primary's subnet and parameter groups (and the Region's default option group): their names are only known at run time, from the preserved instance",
+      },
+      {
+        statement: new PolicyStatement({ actions: ['rds:ModifyDBInstance'], resources: regions.map((r) => arns.rdsAnyParameterGroup(r)) }),
+        reason: "A PostgreSQL replica gets the old primary's parameter group after its creation (ModifyDBInstance also authorizes the group): its name is only known at run time, from the preserved instance",
       },
       {
         statement: new PolicyStatement({

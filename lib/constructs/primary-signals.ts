@@ -9,13 +9,15 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { Arns } from '../arns.js';
 import { asEventPattern, forwardedAlarmPattern, forwardedRdsPatterns } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
-import { deployedFunctionName, eventBusName } from '../naming.js';
+import { deployedFunctionName, eventBusName, topicName } from '../naming.js';
+import { AutomationAlarms } from './automation-alarms.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverFunction } from './failover-function.js';
 import { allowHeartbeatSchedules, HeartbeatMonitor } from './heartbeat-monitor.js';
@@ -40,6 +42,8 @@ export class PrimarySignals extends Construct {
   /** Every RDS forwarding rule (one per 25 primaries). */
   public readonly forwardRdsEventRules: Rule[];
   public readonly deadLetterQueue: Queue;
+  /** Alarms on the forwarding and the heartbeat of this Region. */
+  public readonly automationAlarms: AutomationAlarms;
   /** The databases whose primary is in this Region. */
   public readonly databases: readonly DatabaseConfig[];
 
@@ -112,5 +116,16 @@ export class PrimarySignals extends Construct {
     );
     this.forwardRdsEvents = rdsRules[0];
     this.forwardRdsEventRules = rdsRules;
+
+    // The automation here: lost forwards and heartbeat errors. Alarms cannot notify a topic of
+    // another Region: they are forwarded to the product bus by name (forwardAlarms), where a rule
+    // tells the operators; in the control Region they notify the topic directly.
+    const topicArn = `arn:${Stack.of(this).partition}:sns:${config.controlRegion}:${Stack.of(this).account}:${topicName(config.prefix)}`;
+    this.automationAlarms = new AutomationAlarms(this, 'AutomationAlarms', {
+      prefix: config.prefix,
+      route: region === config.controlRegion ? { topic: Topic.fromTopicArn(this, 'Notifications', topicArn) } : { forwarded: true },
+    });
+    this.automationAlarms.deadLetters('ForwardDeadLetters', this.deadLetterQueue, `forward-dead-letters-${region}`, `Heartbeat alarms or RDS events of ${region} that were not forwarded to the control Region`);
+    this.automationAlarms.functionErrors('HeartbeatErrors', this.heartbeat.function, `heartbeat-errors-${region}`);
   }
 }

@@ -85,6 +85,13 @@ export const FAILBACK_STATES = {
   restoreIngressAurora: "Restore the original cluster's ingress rules",
   rebuild: 'Rebuild the original site as a replica of the current primary',
   recordRebuilding: 'Record that the replica is being rebuilt',
+  // the rebuilt replica gets the old primary's parameter group (PostgreSQL: only after its creation)
+  settlePatience: 'Allow the replica its time to take its parameter group (rebuildTimeoutMinutes)',
+  waitSettle: 'Wait while the replica is created and takes its parameter group',
+  settle: "Give the rebuilt replica the old primary's parameter group (modify, then reboot)",
+  countSettle: 'Count the parameter group steps',
+  settled: 'Is the replica available with its parameter group?',
+  giveUpSettle: 'Give up: the replica did not get its parameter group in time',
   // catch up and stability
   catchUpPatience: 'Allow the rebuild its time (failback.rebuildTimeoutMinutes)',
   waitCatchUp: 'Wait for the original site to catch up',
@@ -173,6 +180,12 @@ export const FAILBACK_STATES = {
   giveUpPreserveOther: 'Give up preserving the fenced old primary',
   restoreOtherIngress: "Restore the other site's ingress rules",
   rebuildStandby: 'Rebuild the other side as the new standby',
+  settleStandbyPatience: 'Allow the new standby its time to be created with its parameter group',
+  waitSettleStandby: 'Wait while the new standby is created and takes its parameter group',
+  settleStandby: "Give the new standby the old primary's parameter group (modify, then reboot)",
+  countSettleStandby: 'Count the parameter group steps of the new standby',
+  settledStandby: 'Is the new standby available with its parameter group?',
+  giveUpSettleStandby: 'Give up: the new standby did not get its parameter group in time',
   standbyPatience: 'Allow the new standby its time',
   waitStandby: 'Wait for the new standby to catch up',
   checkNewStandby: 'Check the new standby',
@@ -504,6 +517,19 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   waitStability.next(replicaCheck(S.checkStability, 'standby', 'carried')).next(counter(S.countStability)).next(stableChoice);
   stabilityStart.next(stableChoice);
 
+  // The rebuilt replica takes the old primary's parameter group once it is available (a
+  // PostgreSQL replica cannot be created with it): one modify or reboot per call, until settled.
+  const settleLoop = (names: LoopNames, site: 'primary' | 'standby', next: IChainable, error: string, cause: string) =>
+    buildLoop(scope, names, {
+      limitPath: '$.plan.rebuild.checks',
+      interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
+      call: step(names.call, 'rebuild-replica', { database: db(), site, epoch: epoch(), incidentId: failbackId(), action: 'settle' }, '$.settle', failure),
+      done: Condition.booleanEquals('$.settle.settled', true),
+      next,
+      giveUp: giveUp(names.giveUp, error, `States.Format('${cause}: {}', $.settle.detail)`),
+      waitFirst: true,
+    }).start;
+
   // ------------------------------------------------------------ instances: preserve, restore ingress, rebuild
   // The replica gets the site's original groups as the fence recorded them (restore-ingress), not the isolation group of the preserved instance.
   const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
@@ -512,7 +538,15 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     .next(step(S.restoreIngress, 'restore-ingress', { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure))
     .next(rebuild)
     .next(record(S.recordRebuilding, 'standby-rebuilding', { rebuild: $.objectAt('$.rebuild'), restore: $.objectAt('$.restore') }, failure))
-    .next(catchUpStart);
+    .next(
+      settleLoop(
+        { patience: S.settlePatience, wait: S.waitSettle, call: S.settle, count: S.countSettle, decide: S.settled, giveUp: S.giveUpSettle },
+        'standby',
+        catchUpStart,
+        'ReplicaParameterGroupNotApplied',
+        'The rebuilt replica did not get its parameter group within failback.rebuildTimeoutMinutes',
+      ),
+    );
   const preserveStart = buildLoop(
     scope,
     { patience: S.preservePatience, wait: S.waitPreserve, call: S.preserve, count: S.countPreserve, decide: S.preserved, giveUp: S.giveUpPreserve },
@@ -730,7 +764,15 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     },
   ).start;
   const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
-  rebuildStandby.next(standbyWait);
+  rebuildStandby.next(
+    settleLoop(
+      { patience: S.settleStandbyPatience, wait: S.waitSettleStandby, call: S.settleStandby, count: S.countSettleStandby, decide: S.settledStandby, giveUp: S.giveUpSettleStandby },
+      'primary',
+      standbyWait,
+      'NewStandbyParameterGroupNotApplied',
+      'The new standby did not get its parameter group in time',
+    ),
+  );
   const restoreOther = step(S.restoreOtherIngress, 'restore-ingress', { database: db(), site: 'primary', fenceIncidentId: failbackId(), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure);
   restoreOther.next(rebuildStandby);
   const preserveOther = buildLoop(

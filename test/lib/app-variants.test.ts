@@ -117,8 +117,10 @@ describe('buildApp with a wide config', () => {
 
   it('gives each database its own triggers, heartbeats and alarms, with its own heartbeat settings', () => {
     const control = app.control;
-    expect(control.resources('AWS::Events::Rule').filter(([, r]) => r.Properties!.EventBusName === 'acme-events')).toHaveLength(4);
-    const alarms = control.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+    // 4 triggers and the rule telling the operators about the primary Regions' automation alarms.
+    expect(control.resources('AWS::Events::Rule').filter(([, r]) => r.Properties!.EventBusName === 'acme-events')).toHaveLength(5);
+    // (the automation alarms, `<prefix>-automation.*`, are checked in automation-safety.test.ts)
+    const alarms = control.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).filter((a) => !String(a.AlarmName).startsWith('acme-automation.'));
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(['acme-archive-heartbeat-cross-region', 'acme-cart-heartbeat-cross-region', 'acme-ledger-heartbeat-cross-region', 'acme-orders-heartbeat-cross-region']);
     expect(alarms.find((a) => a.AlarmName === 'acme-ledger-heartbeat-cross-region')).toMatchObject({ Period: 120, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
     const schedules = control.resources('AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression);
@@ -128,7 +130,7 @@ describe('buildApp with a wide config', () => {
     expect(input).toEqual({ site: 'cross-region', database: 'ledger', engine: 'aurora-postgresql', host: 'writer.ledger.internal', port: 5432, iamUser: 'failover_probe', databaseName: 'ledger' });
     const cartBeat = schedules.find(([id]) => id.includes('cart'))![1];
     expect(JSON.parse(String((cartBeat.Properties!.Targets as Array<{ Input: string }>)[0]!.Input))).toMatchObject({ port: 6432 });
-    expect(app.stacks['acme-signal-eu-west-1']!.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName)).toEqual(['acme-ledger-heartbeat-in-region']);
+    expect(app.stacks['acme-signal-eu-west-1']!.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName).filter((n) => !String(n).startsWith('acme-automation.'))).toEqual(['acme-ledger-heartbeat-in-region']);
   });
 
   it('shows Aurora RPO lag in milliseconds against the budget, and no lag graph for a cold standby', () => {

@@ -9,6 +9,7 @@ import { PENDING_INDEX } from '../../lambdas/shared/approvals.js';
 import { heartbeatInput } from '../../lambdas/shared/contracts.js';
 import { FUNCTION_RUNTIME } from '../../lib/constructs/failover-function.js';
 import { CONTROL_FUNCTIONS } from '../../lib/constructs/permissions.js';
+import { functionConstructId as functionConstructIdOf } from '../../lib/constructs/control-functions.js';
 import { PENDING_INDEX_NAME } from '../../lib/constructs/failover-control.js';
 import { synthApp, type IamStatement, type SynthesizedFunction } from '../helpers/synth.js';
 import { wideConfig } from './configs.js';
@@ -22,7 +23,8 @@ const one = <T>(list: T[], what: string): T => {
   if (list.length !== 1) throw new Error(`expected one ${what}, found ${list.length}`);
   return list[0]!;
 };
-const [keyId] = one(control.resources('AWS::KMS::Key'), 'key');
+// The stack key (the workflows have a key of their own: see automation-safety.test.ts).
+const [keyId] = one(control.resources('AWS::KMS::Key').filter(([id]) => !id.includes('WorkflowsKey')), 'key');
 const KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`;
 const TABLE_ARN = `arn:aws:dynamodb:${R}:${ACCOUNT}:table/failover-state`;
 const TOPIC_ARN = `arn:aws:sns:${R}:${ACCOUNT}:failover-notifications`;
@@ -50,6 +52,10 @@ const PRIMARY = db('us-east-1', 'orders-primary');
 const REPLICA = db('us-west-2', 'orders-replica');
 const SG_PRIMARY = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`;
 const SG_STANDBY = `arn:aws:ec2:us-west-2:${ACCOUNT}:security-group/sg-0f1e2d3c4b5a69788`;
+ /** The first group of the stack id's GUID: retained log groups carry it (a redeploy after `cdk destroy` does not collide). */
+// (resolved here with the twin's stack id, whose GUID is zeros; automation-safety.test.ts checks the template itself)
+const named = (base: string) => `${base}-00000000`;
+const WORKFLOW_KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${one(control.resources('AWS::KMS::Key').filter(([id]) => id.includes('WorkflowsKey')), 'workflow key')[0]}`;
 const VIA_RDS = ` if {"StringEquals":{"kms:ViaService":["rds.us-east-1.amazonaws.com","rds.us-west-2.amazonaws.com"]}}`;
 
 describe('control stack: state, notifications, bus', () => {
@@ -167,13 +173,13 @@ describe('control stack: functions', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        LoggingConfig: { LogFormat: 'JSON', LogGroup: `/aws/lambda/${name}` },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.stringMatching(/Logs[A-F0-9]{8}$/) },
         Handler: 'index.handler',
       });
     }
     const groups = control.resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties!);
     for (const f of app.functions.filter((x) => x.stack === control.name)) {
-      expect(groups).toContainEqual({ LogGroupName: `/aws/lambda/${f.functionName}`, KmsKeyId: KEY_ARN, RetentionInDays: 90 });
+      expect(groups).toContainEqual({ LogGroupName: named(`/aws/lambda/${f.functionName}`), KmsKeyId: KEY_ARN, RetentionInDays: 90 });
     }
   });
 
@@ -195,7 +201,7 @@ describe('control stack: functions', () => {
     for (const f of app.functions.filter((x) => x.stack === control.name)) {
       const logs = f.statements.filter((s) => s.Action.some((a) => a.startsWith('logs:')));
       expect(logs, f.functionName).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/lambda/${f.functionName}:*`] },
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [expect.stringMatching(new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverFunctions${functionConstructIdOf(f.folder)}Logs[A-F0-9]{8}:\\*$`))] },
       ]);
       expect(f.statements.filter((s) => s.Action.some((a) => a.startsWith('xray:')))).toEqual([
         { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
@@ -215,7 +221,12 @@ describe('control stack: least privilege per function', () => {
     'accept-trigger': [],
     'evaluate-verdict': [],
     // DescribeExecution: whether the run holding a lease is still running (a stopped one is reported, or taken over by an operator).
-    'manage-lease': [...TABLE, ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`))],
+    // kms:Decrypt: the executions it describes are encrypted with the workflows' key (their ARNs are the encryption context).
+    'manage-lease': [
+      ...TABLE,
+      ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`)),
+      `kms:Decrypt on ${WORKFLOW_KEY_ARN} if {"StringEquals":{"kms:EncryptionContext:aws:states:stateMachineArn":["arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover","arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback"]}}`,
+    ],
     'probe-vantage': [
       ...on(['lambda:InvokeFunction'], ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`)),
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
@@ -263,6 +274,9 @@ describe('control stack: least privilege per function', () => {
       ...on(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], [PRIMARY, REPLICA]),
       ...on(['rds:DescribeDBInstances'], [`${PRIMARY}-old-*`, `${REPLICA}-old-*`]),
       ...on(['rds:CreateDBInstanceReadReplica'], ['us-east-1', 'us-west-2'].flatMap((r) => ['subgrp', 'pg', 'og'].map((t) => `arn:aws:rds:${r}:${ACCOUNT}:${t}:*`))),
+      // settle: a PostgreSQL replica gets the old primary's parameter group after its creation, then a reboot.
+      ...on(['rds:ModifyDBInstance', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
+      ...on(['rds:ModifyDBInstance'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:rds:${r}:${ACCOUNT}:pg:*`)),
       `kms:CreateGrant on *${VIA_RDS}`,
       `kms:DescribeKey on *${VIA_RDS}`,
     ],
@@ -316,12 +330,12 @@ describe('control stack: state machines', () => {
         LoggingConfiguration: {
           Level: 'ALL',
           IncludeExecutionData: false,
-          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/vendedlogs/states/${name}:*` } }],
+          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.stringMatching(new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverWorkflowsFail(over|back)Logs[A-F0-9]{8}:\\*$`)) } }],
         },
       });
     }
     const groups = control.resources('AWS::Logs::LogGroup').map(([, g]) => g.Properties!);
-    expect(groups).toContainEqual({ LogGroupName: '/aws/vendedlogs/states/failover-failover', KmsKeyId: KEY_ARN, RetentionInDays: 365 });
+    expect(groups).toContainEqual({ LogGroupName: named('/aws/vendedlogs/states/failover-failover'), KmsKeyId: KEY_ARN, RetentionInDays: 365 });
   });
 
   it('lets the failover state machine invoke its functions, poll Route 53 changes and start the failback, nothing else', () => {
@@ -341,7 +355,9 @@ describe('control stack: state machines', () => {
     );
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
     for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
-    expect(others).toHaveLength(4);
+    // + the workflows' key: its own executions (and log delivery), nothing else.
+    expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
+    expect(others).toHaveLength(6);
   });
 
   it('lets the failback state machine invoke its functions and poll Route 53 changes, nothing else (no SDK integration acts on a database)', () => {
@@ -356,7 +372,8 @@ describe('control stack: state machines', () => {
     expect(others).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] }]));
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
     for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
-    expect(others).toHaveLength(3);
+    expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
+    expect(others).toHaveLength(5);
     expect(app.failback.StartAt).toBe('Keep the roles as configured');
   });
 });
@@ -454,7 +471,8 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
 describe('control stack: triggers', () => {
   const db = app.config.databases[0]!;
   const rules = control.resources('AWS::Events::Rule');
-  const onBus = rules.filter(([, r]) => r.Properties!.EventBusName === 'failover-events');
+  // (the rule telling the operators about the primary Regions' automation alarms: automation-safety.test.ts)
+  const onBus = rules.filter(([id, r]) => r.Properties!.EventBusName === 'failover-events' && !id.includes('NotifyAutomationAlarms'));
   const onDefault = rules.filter(([, r]) => r.Properties!.EventBusName === undefined && r.Properties!.EventPattern);
   const schedules = rules.filter(([, r]) => r.Properties!.ScheduleExpression);
 
@@ -472,7 +490,7 @@ describe('control stack: triggers', () => {
           'detail-type': ['RDS DB Instance Event'],
           detail: {
             SourceIdentifier: ['orders-primary'],
-            EventID: ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0034', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'],
+            EventID: ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'],
           },
         },
         { source: ['rds-failover.operator'], 'detail-type': ['Failover Requested'], detail: { database: ['orders'] } },
@@ -559,7 +577,7 @@ describe('control stack: triggers', () => {
   });
 
   it('alarms on a failed or missing cross-Region heartbeat with the configured M of N', () => {
-    const [, alarm] = one(control.resources('AWS::CloudWatch::Alarm'), 'alarm');
+    const [, alarm] = one(control.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-')), 'alarm');
     expect(alarm.Properties).toMatchObject({
       AlarmName: 'failover-orders-heartbeat-cross-region',
       Namespace: 'RdsFailover',

@@ -246,6 +246,8 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.restoreIngressAurora]: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
     [S.rebuild]: { started: true, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', detail: '' },
     [S.recordRebuilding]: recorded,
+    [S.settle]: { started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', detail: '', settled: true },
+    [S.settleStandby]: { started: false, replica: { region: 'us-west-2', id: 'orders-replica' }, sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', detail: '', settled: true },
     [S.checkCatchUp]: healthy(),
     [S.checkStability]: healthy(),
     [S.recordStable]: recorded,
@@ -329,7 +331,7 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
     inOrder(run.entered, [
-      S.readRoles, S.checkOriginal, S.takeLease, S.fenceOriginal, S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.checkCatchUp, S.recordStable, S.askApproval,
+      S.readRoles, S.checkOriginal, S.takeLease, S.fenceOriginal, S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.settle, S.checkCatchUp, S.recordStable, S.askApproval,
       S.fence, S.noteFenced, S.checkDrained, S.promote, S.checkWritable, S.switchDns, S.getChange, S.verifyWrites, S.recordFailback, S.tellFailedBack,
       S.preserveOther, S.restoreOtherIngress, S.rebuildStandby, S.checkNewStandby, S.recordStandbyRebuilt, S.releaseLease,
     ]);
@@ -346,6 +348,9 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.restoreIngress)[0]).toEqual({ database: view, site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback', epoch: 8 });
     // The rebuilt replica gets what restore-ingress returned (the original groups an isolation recorded).
     expect(r.inputsOf(S.rebuild)[0]).toEqual({ database: view, site: 'standby', restore: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' }, epoch: 8, incidentId: 'inc-1-failback' });
+    // The rebuilt replica gets the old primary's parameter group before the catch-up checks.
+    expect(r.inputsOf(S.settle)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback', action: 'settle' });
+    expect(r.inputsOf(S.settleStandby)[0]).toMatchObject({ site: 'primary', epoch: 8, action: 'settle' });
     const ask = r.inputsOf(S.askApproval)[0] as { Payload: Record<string, unknown> };
     expect(ask.Payload).toMatchObject({ taskToken: 'token-fb', step: 'failback', decision: 'fail-back', timeoutSeconds: 86400, incidentId: 'inc-1-failback', facts: { lagSeconds: 1, relapses: 0, failoverIncidentId: 'inc-1' } });
     expect(r.inputsOf(S.recordApproval)[0]).toMatchObject({ phase: 'approved', detail: { approval: { approver: 'alice via signed link' } } });
@@ -695,6 +700,30 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.entered.slice(-2)).toEqual([S.escalate, S.needsOperator]);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: 8, detail: { error: { Error: 'FailbackStepFailedError' } } });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
+  });
+
+  it('waits while the rebuilt replica takes its parameter group (modify, reboot), and only then checks the catch-up', async () => {
+    const r = recorder();
+    let n = 0;
+    const handlers = happyPath(r, configured, {
+      [S.settle]: () => ({ started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'a', detail: '', settled: ++n >= 4 }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.settle)).toHaveLength(4);
+    expect(run.entered.filter((s) => s === S.waitSettle)).toHaveLength(4);
+    expect(run.entered.indexOf(S.checkCatchUp)).toBeGreaterThan(run.entered.lastIndexOf(S.settle));
+  });
+
+  it('gives up (and escalates) when the replica never gets its parameter group within the rebuild budget', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, configured, {
+      [S.settle]: { started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'a', detail: 'orders-primary is modifying', settled: false },
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.entered).toContain(S.giveUpSettle);
+    expect(run.entered).not.toContain(S.checkCatchUp);
+    expect(r.inputsOf(S.settle)).toHaveLength(planOf(configured).rebuild.checks);
   });
 
   it('keeps preserving until the old primary is snapshotted, renamed and stopped', async () => {

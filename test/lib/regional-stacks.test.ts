@@ -44,7 +44,7 @@ describe('signal stack (primary Region)', () => {
     expect(heartbeat.environment).toMatchObject({ RESOURCE_PREFIX: 'failover', POWERTOOLS_SERVICE_NAME: 'heartbeat' });
     const grants = heartbeat.statements.map((s) => [s.Action.join(','), s.Resource.join(' '), s.Condition ?? null]);
     expect(grants).toEqual([
-      ['logs:CreateLogStream,logs:PutLogEvents', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/failover-heartbeat-in-region:*`, null],
+      ['logs:CreateLogStream,logs:PutLogEvents', expect.stringMatching(new RegExp(`^arn:aws:logs:us-east-1:${ACCOUNT}:log-group:[A-Za-z]*HeartbeatLogs[A-Z0-9]+:\\*$`)), null],
       ['secretsmanager:GetSecretValue', SECRETS.join(' '), null],
       ['cloudwatch:PutMetricData', '*', { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }],
       ['xray:PutTraceSegments,xray:PutTelemetryRecords', '*', null],
@@ -52,7 +52,9 @@ describe('signal stack (primary Region)', () => {
     const [, key] = one(signal.resources('AWS::KMS::Key'), 'key');
     expect(key.Properties!.EnableKeyRotation).toBe(true);
     const [, logs] = one(signal.resources('AWS::Logs::LogGroup'), 'log group');
-    expect(logs.Properties).toMatchObject({ LogGroupName: '/aws/lambda/failover-heartbeat-in-region', RetentionInDays: 90 });
+    // Retained, so its name carries a suffix unique to the deployment (redeploys after `cdk destroy` do not collide).
+    // (resolved with the twin's stack id, whose GUID is zeros)
+    expect(logs.Properties).toMatchObject({ LogGroupName: '/aws/lambda/failover-heartbeat-in-region-00000000', RetentionInDays: 90 });
     expect(String(logs.Properties!.KmsKeyId)).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
   });
 
@@ -70,8 +72,9 @@ describe('signal stack (primary Region)', () => {
   });
 
   it('alarms on the in-Region heartbeat with the same settings as the cross-Region one', () => {
-    const [, alarm] = one(signal.resources('AWS::CloudWatch::Alarm'), 'alarm');
-    const [, crossRegion] = one(app.control.resources('AWS::CloudWatch::Alarm'), 'control alarm');
+    const heartbeatAlarms = (s: typeof signal) => s.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-'));
+    const [, alarm] = one(heartbeatAlarms(signal), 'alarm');
+    const [, crossRegion] = one(heartbeatAlarms(app.control), 'control alarm');
     expect(alarm.Properties).toMatchObject({ AlarmName: 'failover-orders-heartbeat-in-region', TreatMissingData: 'breaching' });
     expect(alarm.Properties!.Dimensions).toEqual(expect.arrayContaining([{ Name: 'Site', Value: 'in-region' }]));
     const settings = (p: Record<string, unknown>) => ({ ...p, AlarmName: undefined, AlarmDescription: undefined, Dimensions: undefined });

@@ -46,7 +46,8 @@ describe('scale: a hundred databases in one deployment', () => {
         expect(JSON.stringify(pattern).length, `${stack.name}/${id}`).toBeLessThanOrEqual(2048);
       }
     }
-    // 100 per-database triggers, the cross-Region forward, the in-Region alarm forward and 4 RDS forwards (25 primaries each).
-    expect(rules).toBe(100 + 1 + 1 + 4);
+    // 100 per-database triggers, the cross-Region forward, the in-Region alarm forward, 4 RDS forwards (25 primaries each)
+    // and the rule telling the operators about the primary Regions' automation alarms.
+    expect(rules).toBe(100 + 1 + 1 + 4 + 1);
   });
 });

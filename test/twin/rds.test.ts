@@ -316,6 +316,34 @@ describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
     expect(describeOne(w, 'newp', 'us-west-2').DBInstanceStatus).toBe('available');
   });
 
+  it('a PostgreSQL replica cannot name a parameter group (InvalidParameterCombination); it gets the default group, set afterwards with ModifyDBInstance and a reboot', async () => {
+    const w = exampleWorld();
+    w.rds.createInstance({ region: 'us-west-2', id: 'newp', engine: 'postgres', parameterGroup: 'orders-pg16' });
+    const src = 'arn:aws:rds:us-west-2:123456789012:db:newp';
+    const e = errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: src, DBParameterGroupName: 'orders-pg16' }, E1));
+    expect(e.name).toBe('InvalidParameterCombination');
+    expect(e.message).toBe("A parameter group can't be specified during Read Replica creation for the following DB engine: postgres");
+    expect(w.rds.getInstance('rebuilt', 'us-east-1')).toBeUndefined();
+    w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: src }, E1);
+    expect(describeOne(w, 'rebuilt', 'us-east-1').DBParameterGroups).toEqual([{ DBParameterGroupName: 'default.postgres16', ParameterApplyStatus: 'in-sync' }]);
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'rebuilt', DBParameterGroupName: 'orders-pg16', ApplyImmediately: true }, E1)).name).toBe('InvalidDBInstanceStateFault');
+    while (describeOne(w, 'rebuilt', 'us-east-1').DBInstanceStatus === 'creating') await w.clock.advanceBy(60_000);
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: 'rebuilt', DBParameterGroupName: 'orders-pg16', ApplyImmediately: true }, E1);
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'modifying', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'applying' }] });
+    await w.clock.advanceBy(60_000);
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'available', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'pending-reboot' }] });
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: 'rebuilt' }, E1);
+    await w.clock.advanceBy(61_000);
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'available', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'in-sync' }] });
+  });
+
+  it('a MySQL cross-Region replica may name its parameter group', () => {
+    const w = exampleWorld();
+    w.rds.createInstance({ region: 'us-west-2', id: 'newm', engine: 'mysql', parameterGroup: 'orders-my80' });
+    w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuiltm', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newm', DBParameterGroupName: 'orders-my80' }, E1);
+    expect(describeOne(w, 'rebuiltm', 'us-east-1').DBParameterGroups).toEqual([{ DBParameterGroupName: 'orders-my80', ParameterApplyStatus: 'in-sync' }]);
+  });
+
   it('replica creation errors', () => {
     const w = exampleWorld();
     expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:nope' }, W2)).name).toBe('DBInstanceNotFoundFault');

@@ -83,6 +83,19 @@ describe('Route 53 ChangeResourceRecordSets', () => {
     expect(seen).toEqual(new Set(['blue.example.com.', 'green.example.com.']));
   });
 
+  it('an UPSERT replaces the whole record set: a weighted record UPSERTed without its HealthCheckId loses the health check', () => {
+    const w = exampleWorld();
+    const wr = (id: string, weight: number, extra: object = {}) => cname('traffic.orders.internal', `${id}.example.com`, { SetIdentifier: id, Weight: weight, ...extra });
+    const list = () => (w.route53.listResourceRecordSets({ HostedZoneId: ZONE_ID, StartRecordName: 'traffic.orders.internal', StartRecordType: 'CNAME' }, G) as any).ResourceRecordSets.filter((r: any) => r.Name === 'traffic.orders.internal.');
+    change(w, [{ Action: 'CREATE', ResourceRecordSet: wr('blue', 100, { HealthCheckId: 'hc-blue' }) }]);
+    expect(list()[0].HealthCheckId).toBe('hc-blue');
+    change(w, [{ Action: 'UPSERT', ResourceRecordSet: wr('blue', 50, { HealthCheckId: 'hc-blue' }) }]);
+    expect(list()[0]).toMatchObject({ Weight: 50, HealthCheckId: 'hc-blue' });
+    change(w, [{ Action: 'UPSERT', ResourceRecordSet: wr('blue', 40) }]);
+    expect(list()[0].Weight).toBe(40);
+    expect(list()[0].HealthCheckId).toBeUndefined();
+  });
+
   it('names outside the zone, CNAME conflicts and missing TTL are rejected', () => {
     const w = exampleWorld();
     expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: cname('x.other.internal', 'y') }])).message).toBe('[RRSet with DNS name x.other.internal. is not permitted in zone orders.internal.]');

@@ -289,6 +289,8 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
       masterUsername,
       ...(password ? { masterPassword: password } : {}),
       dbName: database,
+      // A custom parameter group, as production databases have: a failback's rebuilt replica must get it back.
+      parameterGroup: `${db.name}-${db.engine}`,
     });
     primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port, resourceId: p.dbiResourceId };
     const standbyId = db.standby.instanceId!;
@@ -300,6 +302,7 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
         region: db.standby.region,
         id: standbyId,
         replicaOf: { region: p.region, id: p.id },
+        parameterGroup: `${db.name}-${db.engine}`,
         securityGroupIds: groupsOf(db.standby),
         instanceClass: warm ? 'db.t4g.large' : primaryClass,
       }).dbiResourceId;

@@ -69,6 +69,9 @@ export interface DbInstance {
   /** Refuse connections while an outage step of a change runs (class change, reboot inside promotion). */
   outage: boolean;
   clusterId?: string;
+  /** The DB parameter group and whether its parameters are applied (docs/aws-behaviour.md, "Parameter groups of read replicas"). */
+  parameterGroup: string;
+  parameterApplyStatus: 'in-sync' | 'applying' | 'pending-reboot';
 }
 
 export interface InstanceSpec {
@@ -94,7 +97,23 @@ export interface InstanceSpec {
   readonly lagSeconds?: number;
   /** Initial status. @default available */
   readonly status?: string;
+  /** DB parameter group. @default the source's (a replica), else the engine's default group `default.<family>` */
+  readonly parameterGroup?: string;
 }
+
+/** The engine's default DB parameter group, e.g. `default.postgres16`, `default.mysql8.0`. */
+export function defaultParameterGroup(engine: string, engineVersion: string): string {
+  const major = engine.includes('postgres') ? engineVersion.split('.')[0] : engineVersion.split('.').slice(0, 2).join('.');
+  return `default.${engine}${major}`;
+}
+
+/**
+ * May CreateDBInstanceReadReplica name a parameter group? Only MySQL cross-Region replicas, Oracle
+ * and Db2 (and Multi-AZ DB cluster replicas, not modelled); PostgreSQL and the rest are refused
+ * with InvalidParameterCombination (docs/aws-behaviour.md, "Parameter groups of read replicas").
+ */
+export const replicaMayNameParameterGroup = (engine: string, crossRegion: boolean): boolean =>
+  (engine === 'mysql' && crossRegion) || engine.startsWith('oracle') || engine.startsWith('db2');
 
 export interface Snapshot {
   id: string;
@@ -232,12 +251,12 @@ export class RdsService implements ServiceModel {
     switch (operation) {
       case 'DescribeDBInstances':
         return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
-      case 'CreateDBSnapshot':
-        return { action, resources: [db(input.DBInstanceIdentifier), arn.snapshot(ctx.region, input.DBSnapshotIdentifier ?? '*')], context: requested };
+      case 'ModifyDBInstance':
       case 'CreateDBInstanceReadReplica': {
         const resources = [db(input.DBInstanceIdentifier)];
-        if (input.SourceDBInstanceIdentifier?.startsWith('arn:')) resources.push(input.SourceDBInstanceIdentifier);
-        else resources.push(db(input.SourceDBInstanceIdentifier));
+        if (operation === 'CreateDBInstanceReadReplica') resources.push(input.SourceDBInstanceIdentifier?.startsWith('arn:') ? input.SourceDBInstanceIdentifier : db(input.SourceDBInstanceIdentifier));
+        // Naming a parameter group also needs the action on the group (`pg` resource type).
+        if (input.DBParameterGroupName !== undefined) resources.push(`arn:aws:rds:${ctx.region}:${this.world.accountId}:pg:${input.DBParameterGroupName}`);
         return { action, resources, context: requested };
       }
       case 'DescribeDBSnapshots':
@@ -295,7 +314,10 @@ export class RdsService implements ServiceModel {
       pending: {},
       gen: 0,
       outage: false,
+      parameterGroup: '',
+      parameterApplyStatus: 'in-sync',
     };
+    inst.parameterGroup = spec.parameterGroup ?? source?.parameterGroup ?? defaultParameterGroup(engine, inst.engineVersion);
     inst.liveAddress = inst.status === 'creating' ? undefined : instanceEndpoint(id, spec.region);
     this.world.ec2.declareVpc(spec.region, inst.vpcId);
     if (source) this.attach(inst, source);
@@ -686,6 +708,7 @@ export class RdsService implements ServiceModel {
       DeletionProtection: inst.deletionProtection,
       PubliclyAccessible: false,
       DBClusterIdentifier: inst.clusterId,
+      ...(inst.clusterId ? {} : { DBParameterGroups: [{ DBParameterGroupName: inst.parameterGroup, ParameterApplyStatus: inst.parameterApplyStatus }] }),
     };
   }
 
@@ -746,8 +769,8 @@ export class RdsService implements ServiceModel {
     return response;
   }
 
-  modifyDBInstance(input: { DBInstanceIdentifier?: string; DBInstanceClass?: string; ApplyImmediately?: boolean; VpcSecurityGroupIds?: string[]; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; DeletionProtection?: boolean; MultiAZ?: boolean }, ctx: CallCtx) {
-    supportOnly('rds', 'ModifyDBInstance', input, ['DBInstanceIdentifier', 'DBInstanceClass', 'ApplyImmediately', 'VpcSecurityGroupIds', 'NewDBInstanceIdentifier', 'BackupRetentionPeriod', 'DeletionProtection', 'MultiAZ']);
+  modifyDBInstance(input: { DBInstanceIdentifier?: string; DBInstanceClass?: string; ApplyImmediately?: boolean; VpcSecurityGroupIds?: string[]; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; DeletionProtection?: boolean; MultiAZ?: boolean; DBParameterGroupName?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'ModifyDBInstance', input, ['DBInstanceIdentifier', 'DBInstanceClass', 'ApplyImmediately', 'VpcSecurityGroupIds', 'NewDBInstanceIdentifier', 'BackupRetentionPeriod', 'DeletionProtection', 'MultiAZ', 'DBParameterGroupName']);
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
     const status = inst.status;
     if (status === 'stopped' || status === 'stopping' || status === 'starting') throw badState(`DB instance ${inst.id} is not in available state: ${status}. You can't modify a stopped DB instance.`);
@@ -790,6 +813,18 @@ export class RdsService implements ServiceModel {
       });
     }
     let modifying = false;
+    if (input.DBParameterGroupName !== undefined && input.DBParameterGroupName !== inst.parameterGroup) {
+      // The group is associated at once (whatever ApplyImmediately says): `applying`, then
+      // `pending-reboot` until the next reboot (docs/aws-behaviour.md, "Parameter groups of read replicas").
+      if (!input.DBParameterGroupName) throw awsError('rds', 'InvalidParameterValue', 'DBParameterGroupName must not be empty');
+      inst.parameterGroup = input.DBParameterGroupName;
+      inst.parameterApplyStatus = 'applying';
+      modifying = true;
+      this.later(inst, this.draw('modify.pg', 10, 40), 'parameter group associated', () => {
+        inst.parameterApplyStatus = 'pending-reboot';
+        if (inst.status === 'modifying' && !inst.outage) this.setStatus(inst, 'available');
+      });
+    }
     if (input.DBInstanceClass && input.DBInstanceClass !== inst.instanceClass) {
       if (!immediate) inst.pending.DBInstanceClass = input.DBInstanceClass;
       else {
@@ -877,6 +912,7 @@ export class RdsService implements ServiceModel {
     this.event(inst, 'RDS-EVENT-0004', ['availability'], 'DB instance shutdown');
     this.later(inst, this.draw('reboot', 30, 60), 'reboot done', () => {
       inst.outage = false;
+      if (inst.parameterApplyStatus === 'pending-reboot') inst.parameterApplyStatus = 'in-sync';
       this.setStatus(inst, 'available');
       this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
     });
@@ -914,8 +950,8 @@ export class RdsService implements ServiceModel {
     return { DBInstance: this.shape(inst) };
   }
 
-  createDBInstanceReadReplica(input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; DBInstanceClass?: string; VpcSecurityGroupIds?: string[]; Port?: number; MultiAZ?: boolean; PreSignedUrl?: string; SourceRegion?: string; KmsKeyId?: string; DBSubnetGroupName?: string; Tags?: unknown; DeletionProtection?: boolean }, ctx: CallCtx) {
-    supportOnly('rds', 'CreateDBInstanceReadReplica', input, ['DBInstanceIdentifier', 'SourceDBInstanceIdentifier', 'DBInstanceClass', 'VpcSecurityGroupIds', 'Port', 'MultiAZ', 'PreSignedUrl', 'SourceRegion', 'KmsKeyId', 'DBSubnetGroupName', 'Tags', 'DeletionProtection']);
+  createDBInstanceReadReplica(input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; DBInstanceClass?: string; VpcSecurityGroupIds?: string[]; Port?: number; MultiAZ?: boolean; PreSignedUrl?: string; SourceRegion?: string; KmsKeyId?: string; DBSubnetGroupName?: string; Tags?: unknown; DeletionProtection?: boolean; DBParameterGroupName?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'CreateDBInstanceReadReplica', input, ['DBInstanceIdentifier', 'SourceDBInstanceIdentifier', 'DBInstanceClass', 'VpcSecurityGroupIds', 'Port', 'MultiAZ', 'PreSignedUrl', 'SourceRegion', 'KmsKeyId', 'DBSubnetGroupName', 'Tags', 'DeletionProtection', 'DBParameterGroupName']);
     if (!input.DBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBInstanceIdentifier');
     if (!input.SourceDBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter SourceDBInstanceIdentifier');
     const id = input.DBInstanceIdentifier.toLowerCase();
@@ -942,6 +978,9 @@ export class RdsService implements ServiceModel {
       throw badState('Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.');
     }
     if (cross && source.source) throw badState('Cannot create a cross-Region read replica of a read replica.');
+    if (input.DBParameterGroupName !== undefined && !replicaMayNameParameterGroup(source.engine, cross)) {
+      throw awsError('rds', 'InvalidParameterCombination', `A parameter group can't be specified during Read Replica creation for the following DB engine: ${source.engine}`);
+    }
     if (!['available', 'modifying', 'backing-up'].includes(source.status) || source.crashed) throw badState(NOT_AVAILABLE);
     const max = /oracle|sqlserver/.test(source.engine) ? 5 : 15;
     if (source.replicas.length >= max) throw badState(`The source DB instance already has the maximum of ${max} read replicas.`);
@@ -955,6 +994,8 @@ export class RdsService implements ServiceModel {
       multiAZ: input.MultiAZ,
       deletionProtection: input.DeletionProtection,
       status: 'creating',
+      // A cross-Region replica gets the engine's default group unless it may name one.
+      parameterGroup: input.DBParameterGroupName ?? (cross ? defaultParameterGroup(source.engine, source.engineVersion) : source.parameterGroup),
     });
     replica.backupRetentionPeriod = 0;
     // 1. source modifying while its snapshot is taken; 2. replica created from it; 3. catch up.

@@ -124,6 +124,8 @@ describe('acceptTrigger: refused triggers (InvalidTriggerError naming what was w
     ['RDS-EVENT-0006 (restarted)', rdsEvent('RDS-EVENT-0006'), /RDS-EVENT-0006 on "orders-primary" is not a failure or availability event/],
     ['RDS-EVENT-0087 (stopped, e.g. by our own fence)', rdsEvent('RDS-EVENT-0087'), /RDS-EVENT-0087 .* is not a failure/],
     ['RDS-EVENT-0013 (Multi-AZ failover started)', rdsEvent('RDS-EVENT-0013'), /not a failure/],
+    // 0034: a *requested* failover was not attempted because one happened recently: it says nothing about the primary's health.
+    ['RDS-EVENT-0034 (a requested failover was not attempted)', rdsEvent('RDS-EVENT-0034'), /RDS-EVENT-0034 .* is not a failure/],
     ['an RDS event of another instance', rdsEvent('RDS-EVENT-0031', 'orders-replica'), /source "orders-replica" is not the primary of database "orders" \(expected "orders-primary"\)/],
     ['an RDS cluster event for an instance database', rdsEvent('RDS-EVENT-0069', 'orders-primary', 'RDS DB Cluster Event'), /"RDS DB Cluster Event" is not a trigger for postgres database "orders"/],
     ['an RDS snapshot event', rdsEvent('RDS-EVENT-0042', 'orders-primary', 'RDS DB Snapshot Event'), /malformed RDS event/],

@@ -185,7 +185,16 @@ describe('promote-standby: Aurora global database', () => {
     const out = await handler(event({ database: auroraDb(), allowDataLoss }));
     expect(out).toMatchObject({ action: 'FailoverGlobalCluster', started: true, target: { region: 'us-west-2', id: 'orders-west' } });
     expect(rds).toHaveReceivedCommandWith(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: 'orders-global' });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(FailoverGlobalClusterCommand, { GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: WEST_ARN, AllowDataLoss: allowDataLoss });
+    // Never AllowDataLoss and Switchover together (InvalidParameterCombination): AllowDataLoss=true
+    // for a failover that may lose data, Switchover=true otherwise (docs/aws-behaviour.md).
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(
+      FailoverGlobalClusterCommand,
+      allowDataLoss
+        ? { GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: WEST_ARN, AllowDataLoss: true }
+        : { GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: WEST_ARN, Switchover: true },
+    );
+    const sent = rds.commandCalls(FailoverGlobalClusterCommand)[0]!.args[0].input;
+    expect(sent.AllowDataLoss !== undefined && sent.Switchover !== undefined).toBe(false);
     expect(await regionsOf(rds, FailoverGlobalClusterCommand)).toEqual(['us-west-2']);
     expect(await regionsOf(rds, DescribeGlobalClustersCommand)).toEqual(['us-west-2']);
   });

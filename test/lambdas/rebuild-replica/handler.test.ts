@@ -1,5 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { currentRoles } from '../../../lambdas/shared/roles.js';
@@ -21,7 +23,7 @@ function instances(byKey: Record<string, Record<string, unknown>>) {
     return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, ...found }] };
   });
 }
-const current = { DBInstanceArn: SOURCE_ARN, DBInstanceStatus: 'available', DBInstanceClass: 'db.r6g.large', StorageEncrypted: true };
+const current = { DBInstanceArn: SOURCE_ARN, DBInstanceStatus: 'available', DBInstanceClass: 'db.r6g.large', StorageEncrypted: true, Engine: 'postgres' };
 const preserved = {
   DBInstanceStatus: 'stopped',
   DBSubnetGroup: { DBSubnetGroupName: 'orders-db-subnets' },
@@ -48,7 +50,6 @@ describe('rebuild-replica', () => {
       DBInstanceClass: 'db.r6g.large',
       VpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60718'],
       DBSubnetGroupName: 'orders-db-subnets',
-      DBParameterGroupName: 'orders-pg15',
       MultiAZ: false,
       KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
       Port: 5432,
@@ -74,6 +75,61 @@ describe('rebuild-replica', () => {
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': preserved });
     await handler(event({ restore: { securityGroupIds: ['sg-0bbbbbbbbbbbbbbb2'] } }));
     expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0a1b2c3d4e5f60718'] });
+  });
+
+  it('PostgreSQL: no DBParameterGroupName at creation (AWS refuses it); MySQL: the old parameter group at creation', async () => {
+    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': preserved });
+    await handler(event());
+    expect(rds.commandCalls(CreateDBInstanceReadReplicaCommand)[0]!.args[0].input).not.toHaveProperty('DBParameterGroupName');
+    rds.resetHistory();
+    instances({ 'us-west-2/orders-replica': { ...current, Engine: 'mysql' }, 'us-east-1/orders-primary-old-8': preserved });
+    await handler(event());
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { DBParameterGroupName: 'orders-pg15' });
+  });
+
+  describe('settle: the parameter group after creation, one step per call', () => {
+    const replica = (status: string, group: string, apply: string) => ({ DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN, DBParameterGroups: [{ DBParameterGroupName: group, ParameterApplyStatus: apply }] });
+    beforeEach(() => {
+      rds.on(ModifyDBInstanceCommand).resolves({});
+      rds.on(RebootDBInstanceCommand).resolves({});
+    });
+
+    it('available with the default group: ModifyDBInstance with the preserved group, in the replica Region; not settled yet', async () => {
+      instances({ 'us-east-1/orders-primary': replica('available', 'default.postgres16', 'in-sync'), 'us-east-1/orders-primary-old-8': preserved });
+      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false, started: false, replica: { region: 'us-east-1', id: 'orders-primary' } });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary', DBParameterGroupName: 'orders-pg15', ApplyImmediately: true });
+      expect(await regionsOf(rds, ModifyDBInstanceCommand)).toEqual(['us-east-1']);
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+      expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
+    });
+
+    it('pending-reboot: RebootDBInstance; in sync: settled, nothing sent', async () => {
+      instances({ 'us-east-1/orders-primary': replica('available', 'orders-pg15', 'pending-reboot'), 'us-east-1/orders-primary-old-8': preserved });
+      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
+      rds.resetHistory();
+      instances({ 'us-east-1/orders-primary': replica('available', 'orders-pg15', 'in-sync'), 'us-east-1/orders-primary-old-8': preserved });
+      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: true });
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+    });
+
+    it('a retried call repeats nothing: while modifying or rebooting it only waits; a busy instance is a wait, not an error', async () => {
+      for (const [status, apply] of [['creating', 'in-sync'], ['modifying', 'applying'], ['rebooting', 'pending-reboot']] as const) {
+        instances({ 'us-east-1/orders-primary': replica(status, status === 'creating' ? 'default.postgres16' : 'orders-pg15', apply), 'us-east-1/orders-primary-old-8': preserved });
+        await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false });
+      }
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+      rds.on(RebootDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'busy', $metadata: {} }));
+      instances({ 'us-east-1/orders-primary': replica('available', 'orders-pg15', 'pending-reboot'), 'us-east-1/orders-primary-old-8': preserved });
+      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false, detail: expect.stringContaining('InvalidDBInstanceState') });
+    });
+
+    it('the replica gone is FailbackStepFailedError', async () => {
+      instances({ 'us-east-1/orders-primary-old-8': preserved });
+      await expect(handler(event({ action: 'settle' }))).rejects.toMatchObject({ name: 'FailbackStepFailedError' });
+    });
   });
 
   it('a replica of the current primary already there is success, nothing created', async () => {

@@ -87,6 +87,18 @@ describe('planApprovalRequest', () => {
     expect(m).toContain('https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/statemachines');
   });
 
+  it('an emailed link lives at most linkLifetimeSeconds (the approval itself may wait longer: then the CLI or console answers)', () => {
+    const opts = { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', signingKey: KEY, region: 'us-west-2', linkLifetimeSeconds: 3600 };
+    // A failback approval of 24 hours: the link stops working after one hour, the approval does not.
+    const plan = planApprovalRequest(input({ step: 'failback', decision: 'fail-back', timeoutSeconds: 86_400 }), opts);
+    const oneHour = Date.parse('2026-03-01T13:00:00.000Z') / 1000;
+    expect(plan.expiresAt).toBe('2026-03-02T12:00:00.000Z');
+    expect(/Approval page: (\S+)/.exec(plan.message)![1]).toContain(`&exp=${oneHour}&`);
+    expect(plan.message).toContain('the link works until 2026-03-01T13:00:00.000Z; after that, answer with the CLI or the console');
+    // A shorter approval keeps its own expiry.
+    expect(/Approval page: (\S+)/.exec(planApprovalRequest(input(), opts).message)![1]).toContain(`&exp=${EXP}&`);
+  });
+
   it('leaves the page out when no approval URL is configured', () => {
     const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, region: 'us-west-2' });
     expect(plan.message).not.toContain('Approval page');

@@ -59,6 +59,20 @@ describe('traffic weights', () => {
       ],
     });
   });
+
+  it("keeps each record's health check: an UPSERT replaces the whole record set, so a missing HealthCheckId would drop it", () => {
+    const records = [
+      { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'use1', Weight: 0, HealthCheckId: 'hc-use1' },
+      { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 },
+      { Name: 'other.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 1, HealthCheckId: 'hc-other' },
+    ];
+    const sets = changeBatch(traffic, stepWeights(traffic, sites, 10), 'step 10', records).Changes.map((c) => c.ResourceRecordSet);
+    expect(sets.map((r) => [r.SetIdentifier, r.Weight, (r as { HealthCheckId?: string }).HealthCheckId])).toEqual([
+      ['use1', 10, 'hc-use1'],
+      ['usw2', 90, undefined],
+    ]);
+    expect('HealthCheckId' in sets[1]!).toBe(false);
+  });
 });
 
 describe('firingAlarms', () => {

@@ -51,6 +51,23 @@ describe('shift-traffic', () => {
     expect(batch.Comment).toMatch(/inc-1-failback epoch 8: 10% to us-east-1/);
   });
 
+  it("shift and restore keep each weighted record's HealthCheckId (an UPSERT replaces the whole record set)", async () => {
+    r53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'use1', Weight: 0, HealthCheckId: 'hc-use1', TTL: 60, ResourceRecords: [{ Value: 'lb-use1.example.com' }] },
+        { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100, HealthCheckId: 'hc-usw2', TTL: 60, ResourceRecords: [{ Value: 'lb-usw2.example.com' }] },
+      ],
+      IsTruncated: false,
+      MaxItems: 300,
+    });
+    await handler(event('shift', { percent: 50 }));
+    await handler(event('restore', { before: [{ setIdentifier: 'use1', region: 'us-east-1', weight: 0 }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }] }));
+    for (const call of r53.commandCalls(ChangeResourceRecordSetsCommand)) {
+      expect(call.args[0].input.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet!.HealthCheckId)).toEqual(['hc-use1', 'hc-usw2']);
+    }
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
+  });
+
   it('restore: puts back the weights read before the drain', async () => {
     await handler(event('restore', { before: [{ setIdentifier: 'use1', region: 'us-east-1', weight: null }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }] }));
     const changes = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input.ChangeBatch!.Changes!;

@@ -136,6 +136,23 @@ describe('validateConfig', () => {
     expect(problemsOf(broken(example, mutate))).toEqual([expected]);
   });
 
+  it('approvals: defaults (public URL, reserved concurrency 2, links for 60 minutes, no history readers), and bad values refused with path and value', () => {
+    expect(validateConfig(example(), 'x').config.approvals).toEqual({ page: 'public-url', pageReservedConcurrency: 2, linkLifetimeMinutes: 60, executionHistoryReaders: [] });
+    expect(validateConfig({ ...example(), approvals: { page: 'none', pageReservedConcurrency: null } }, 'x').config.approvals).toMatchObject({ page: 'none', pageReservedConcurrency: null });
+    const err = catchConfigError(() =>
+      validateConfig({ ...example(), approvals: { page: 'private', pageReservedConcurrency: 0, linkLifetimeMinutes: 2, executionHistoryReaders: ['bob'] } }, 'c.json'),
+    );
+    expect(err.message).toBe(
+      [
+        'c.json: 4 problems:',
+        '  - approvals.page must be one of "public-url", "iam-url", "none", got "private"',
+        '  - approvals.pageReservedConcurrency must be >= 1, got 0',
+        '  - approvals.linkLifetimeMinutes must be >= 5, got 2',
+        '  - approvals.executionHistoryReaders[0] must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), got "bob"',
+      ].join('\n'),
+    );
+  });
+
   it('says the config must be an object', () => {
     const err = catchConfigError(() => validateConfig([], 'props'));
     expect(err.message).toBe('props: 1 problem:\n  - the config must be an object, got []');
