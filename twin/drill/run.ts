@@ -28,7 +28,7 @@ import { summarizeConfig } from '../report/config-summary.js';
 import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
 import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioEvent } from '../scenario/schema.js';
 import { installSdkTwin } from '../sdk.js';
-import { RUNNING_STATUSES } from '../services/rds.js';
+import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
 import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
 import { World } from '../world.js';
@@ -269,6 +269,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     }
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
+    const roles = roleResources(world, db);
     if (options.crash) armCrash(world, deployment, options.crash);
 
     const clients = new AppClients(world, db);
@@ -282,7 +283,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
-      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
+      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, roles, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
       applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
     }
 
@@ -452,45 +453,67 @@ function partitionedHeartbeats(deployment: Deployment, db: DeployedDatabase, fro
     .map((f) => f.fn.functionName);
 }
 
-async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, event: ScenarioEvent): Promise<void> {
-  if (isFaultEvent(event)) return applyFault(world, deployment, db, event);
+async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, event: ScenarioEvent): Promise<void> {
+  if (isFaultEvent(event)) return applyFault(world, deployment, db, roles, event);
   return applyOperator(world, deployment, db, event);
 }
 
-function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, event: FaultEvent): void {
+function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, event: FaultEvent): void {
   const noop = (why: string): void => void world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
+  // `primary`/`standby` in a fault mean the instances that held those roles at the start
+  // (SCENARIOS.md): the fault follows that resource through renames (a failback preserves the
+  // old primary under a new name), and has no effect, reported, once it no longer exists.
+  const follow = (role: 'primary' | 'standby'): FollowedTarget | undefined => {
+    const site = db[role];
+    const target = followRole(world, site, roles[role]);
+    if (!target) {
+      noop(`the ${role} ${site.id} no longer exists${roles[role] ? ' (deleted)' : ' (yet)'}`);
+      return undefined;
+    }
+    if (target.id !== site.id) {
+      world.log('fault', `${event.fault}: the ${role} ${site.id} is now named ${target.id} (renamed by a failback): the fault follows it`, { fault: event.fault, role, from: site.id, to: target.id });
+    }
+    return target;
+  };
   switch (event.fault) {
-    case 'primary-crash':
-      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
-      world.crashInstance(db.primary.id, db.primary.region);
+    case 'primary-crash': {
+      const p = follow('primary');
+      if (p) world.crashInstance(p.id, p.region);
       return;
+    }
     case 'primary-unreachable': {
+      const p = follow('primary');
+      if (!p) return;
       const heartbeats = partitionedHeartbeats(deployment, db, event.from);
-      world.partition([...event.from, ...heartbeats], db.primary.id);
+      world.partition([...event.from, ...heartbeats], p.id);
       if (event.from.includes(CONTROL_PLANE_VANTAGE)) {
         world.log('fault', `${CONTROL_PLANE_VANTAGE} is the RDS API, not a connection: a network partition does not hide the primary from it`, { fault: event.fault });
       }
       return;
     }
-    case 'primary-recover':
-      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
-      world.recoverInstance(db.primary.id, db.primary.region);
-      world.heal(undefined, db.primary.id);
+    case 'primary-recover': {
+      const p = follow('primary');
+      if (!p) return;
+      world.recoverInstance(p.id, p.region);
+      world.heal(undefined, p.id);
       return;
+    }
     case 'region-outage':
       world.regionOutage(event.region, true);
       return;
     case 'region-recover':
       world.regionOutage(event.region, false);
       return;
-    case 'replica-lag':
-      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
-      world.setReplicaLag(db.standby.id, event.seconds, db.standby.region);
+    case 'replica-lag': {
+      const r = follow('standby');
+      if (r) world.setReplicaLag(r.id, event.seconds, r.region);
       return;
-    case 'replica-crash':
-      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
-      world.crashInstance(db.standby.id, db.standby.region);
+    }
+    case 'replica-crash': {
+      const r = follow('standby');
+      if (r) world.crashInstance(r.id, r.region);
       return;
+    }
     case 'duplicate-alarm': {
       const names = [alarmName(deployment.app.config.prefix, db.config.name, 'in-region'), alarmName(deployment.app.config.prefix, db.config.name, 'cross-region')];
       world.duplicateNextEvent(
@@ -517,11 +540,36 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
   }
 }
 
-function siteExists(world: World, site: DeployedDatabase['standby']): boolean {
-  return site.kind === 'cluster' ? !!world.rds.getCluster(site.id, site.region) : !!world.rds.getInstance(site.id, site.region);
+/**
+ * The resources (instance or cluster objects: the twin's resource identity, an instance's
+ * `DbiResourceId`) that held the roles at the start. A cold standby does not exist yet: its role
+ * is then found by name when a fault needs it.
+ */
+interface RoleResources {
+  primary?: DbInstance | DbCluster;
+  standby?: DbInstance | DbCluster;
 }
 
-const standbyExists = (world: World, db: DeployedDatabase): boolean => siteExists(world, db.standby);
+interface FollowedTarget {
+  id: string;
+  region: string;
+}
+
+function siteResource(world: World, site: DeployedDatabase['standby']): DbInstance | DbCluster | undefined {
+  return site.kind === 'cluster' ? world.rds.getCluster(site.id, site.region) : world.rds.getInstance(site.id, site.region);
+}
+
+function roleResources(world: World, db: DeployedDatabase): RoleResources {
+  return { primary: siteResource(world, db.primary), standby: siteResource(world, db.standby) };
+}
+
+/** Where the resource of a role is now (its current name), or undefined once it was deleted. */
+function followRole(world: World, site: DeployedDatabase['standby'], resource: DbInstance | DbCluster | undefined): FollowedTarget | undefined {
+  const live = resource ?? siteResource(world, site);
+  if (!live) return undefined;
+  const exists = site.kind === 'cluster' ? world.rds.allClusters().includes(live as DbCluster) : world.rds.allInstances().includes(live as DbInstance);
+  return exists ? { id: live.id, region: live.region } : undefined;
+}
 
 /** The trigger alarm (the in-Region heartbeat alarm) goes ALARM then OK, `count` times. */
 function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number): void {
