@@ -51,6 +51,9 @@ export interface CallFact {
   ok: boolean;
   executionArn?: string;
   input?: Record<string, unknown>;
+  /** A failed call: the error's name and (the start of) its message, as the world answered. */
+  error?: string;
+  message?: string;
 }
 
 export interface DrillFacts {
