@@ -47,6 +47,8 @@ export interface AnswerTruth {
   step: string;
   /** False when nothing was pending (a no-op) or the answer was refused. */
   accepted: boolean;
+  /** The approval it answered (when one was pending). */
+  approvalId?: string;
 }
 
 export interface GroundTruth {
@@ -68,6 +70,8 @@ export interface LivenessConfig {
   probeIntervalSeconds: number;
   ttlSeconds: number;
   approvalTimeoutMinutes: number;
+  /** Regions of the vantage points, whether the RDS API in the primary's Region counts as one, and the quorum. */
+  vantage: { regions: string[]; includeControlPlane: boolean; quorum: number };
   failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number };
   /** Traffic drain: steps and minutes observed per step (absent without traffic records). */
   drain?: { steps: number; stepObservationMinutes: number };
@@ -221,12 +225,21 @@ export interface Escalation {
 }
 
 /** The escalations of the run: each escalated execution, with the cause it named. */
-export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: { step: string; askedAt: number; answeredAt: number } }> {
-  const out: Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: { step: string; askedAt: number; answeredAt: number } }> = [];
+type Timeout = { step: string; askedAt: number; answeredAt: number; approvalId?: string };
+export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> {
+  const out: Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> = [];
   for (const e of f.executions) {
     if (!escalated(e)) continue;
     for (const a of e.approvals.filter((x) => x.answer === 'timeout')) {
-      out.push({ e, execution: e.name, stateMachine: e.stateMachine, at: a.answeredAt ?? f.endMs, cause: 'approval-timeout', message: `the ${a.step} approval (${a.decision}) expired unanswered`, timeout: { step: a.step, askedAt: a.askedAt, answeredAt: a.answeredAt ?? f.endMs } });
+      out.push({
+        e,
+        execution: e.name,
+        stateMachine: e.stateMachine,
+        at: a.answeredAt ?? f.endMs,
+        cause: 'approval-timeout',
+        message: `the ${a.step} approval (${a.decision}) expired unanswered`,
+        timeout: { step: a.step, askedAt: a.askedAt, answeredAt: a.answeredAt ?? f.endMs, ...(a.approvalId ? { approvalId: a.approvalId } : {}) },
+      });
     }
     const timeouts = e.approvals.filter((x) => x.answer === 'timeout').map((x) => x.answeredAt ?? f.endMs);
     for (const s of stepsOf(e, 'record-incident').filter((x) => (x.input as { phase?: string }).phase === 'escalated')) {
@@ -281,7 +294,8 @@ export function judgedEscalations(f: LivenessFacts): Escalation[] {
   return escalations(f).map((x) => {
     let evidence = '';
     if (x.timeout) {
-      const answered = f.truth.answers.find((a) => a.accepted && a.step === x.timeout!.step && a.at >= x.timeout!.askedAt && a.at <= x.timeout!.answeredAt);
+      const t = x.timeout;
+      const answered = f.truth.answers.find((a) => a.accepted && a.step === t.step && (t.approvalId && a.approvalId ? a.approvalId === t.approvalId : a.at > t.askedAt && a.at <= t.answeredAt));
       evidence = answered ? '' : `no operator answer to the ${x.timeout.step} approval was accepted between ${at(f, x.timeout.askedAt)} and ${at(f, x.timeout.answeredAt)}`;
     } else if (x.cause) {
       evidence = worldEvidence(f, x).join('; ');
@@ -323,6 +337,10 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   const sDown = overlaps(standbyDown(f), -Infinity, Math.min(deadline, f.endMs));
   if (sDown) return not(`the standby was not healthy (${sDown.why} at ${at(f, sDown.from)})`);
   if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0)) return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);
+  // The failure must be verifiable: a vantage point whose Region is out answers nothing.
+  const out = (region: string) => overlaps(regionOut(f, region), t0, Math.min(deadline, f.endMs)) !== undefined;
+  const observers = c.vantage.regions.filter((r) => !out(r)).length + (c.vantage.includeControlPlane && !out(f.truth.regions.primary) ? 1 : 0);
+  if (observers < c.vantage.quorum) return not(`only ${observers} vantage point(s) can observe it (their Regions up), fewer than the quorum of ${c.vantage.quorum}: it cannot be confirmed down`);
   const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at <= deadline);
   if (no) return not(`an operator said no at ${at(f, no.at)}`);
   const refusedEscalation = esc.find((x) => x.at >= t0 && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);

@@ -647,6 +647,7 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     probeIntervalSeconds: c.detection.probeIntervalSeconds,
     ttlSeconds: c.dns.ttlSeconds,
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
+    vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
     failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes },
     ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
   };
@@ -723,6 +724,7 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
       return;
     }
     const target = pending[0]!;
+    answer.approvalId = target.id;
     world.log('operator', `operator ${verb} the ${event.step} (asked: ${target.decision})`, { operator: event.operator, step: event.step, decision: target.decision, incidentId: target.incidentId });
     try {
       await decideApproval(deps, { approvalId: target.id, decision: event.operator, approver: 'drill-operator', reason: `drill scenario: ${event.operator} ${event.step}`, now });
