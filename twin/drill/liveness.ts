@@ -389,7 +389,7 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
     why = `the original site was healthy from ${at(f, healthy)} for the ${c.failback.stabilityMinutes} min stability window (policy automatic)`;
   }
   const deadline = from + b.seconds * 1000;
-  const disturbed = overlaps([...regionOut(f, f.truth.regions.primary), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt)], from, Math.min(deadline, f.endMs));
+  const disturbed = overlaps([...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt)], from, Math.min(deadline, f.endMs));
   if (disturbed) return { name, held: true, detail: `${why}, but then ${disturbed.why} at ${at(f, disturbed.from)}: the failback is no longer due; ${boundText}` };
   const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failback' && a.at >= from && a.at <= deadline);
   if (no) return { name, held: true, detail: `${why}, but an operator rejected it at ${at(f, no.at)}; ${boundText}` };
