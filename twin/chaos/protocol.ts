@@ -13,6 +13,8 @@ export interface DrillVerdict {
   violations: Array<{ name: string; detail: string }>;
   /** Liveness checks that did not hold (absent in a drill that threw). */
   liveness?: Array<{ name: string; detail: string }>;
+  /** Liveness checks the report judged (all three in every report a drill makes). */
+  livenessChecked?: string[];
   /** Every escalation of the run, with the cause it named and what the world shows for it. */
   escalations?: Array<{ t: number; stateMachine: string; cause: string; evidence: string }>;
   /** Config in brief (engine, readiness, fencing, ...), to list a failing run. */

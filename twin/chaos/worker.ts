@@ -39,6 +39,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       failovers: report.failovers,
       violations: report.invariants.filter((i) => !i.held).map((i) => ({ name: i.name, detail: i.detail })),
       liveness: (report.liveness ?? []).filter((l) => !l.held).map((l) => ({ name: l.name, detail: l.detail })),
+      livenessChecked: (report.liveness ?? []).map((l) => l.name),
       escalations: (report.escalations ?? []).map((x) => ({ t: x.t, stateMachine: x.stateMachine, cause: x.cause, evidence: x.evidence })),
       ...(report.config ? { config: briefConfig(report.config) } : {}),
       wallMs: performance.now() - started,

@@ -70,7 +70,7 @@ function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; erro
   };
 }
 
-function facts(over: Partial<LivenessFacts> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {}): LivenessFacts {
+function facts(over: Partial<Omit<LivenessFacts, 'config'>> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {}): LivenessFacts {
   const { faults, answers, config, ...rest } = over;
   return {
     startMs: START,
