@@ -27,7 +27,7 @@ export interface FaultTruth {
   role?: 'primary' | 'standby';
   /** The Region of a Region fault. */
   region?: string;
-  /** Replica lag set by `replica-lag` (s). */
+  /** Replica lag set by `replica-lag` (s); how long an `alarm-flap` lasts (count × every, s). */
   seconds?: number;
   /** What an injected refusal aims at: the function folder (`lambda-error`), `service:operation` (`api-error`, `api-throttle`). */
   target?: string;
@@ -186,6 +186,10 @@ function primaryDown(f: LivenessFacts): Interval[] {
     ...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the primary's Region ${i.why}` })),
   ].sort((a, b) => a.from - b.from);
 }
+
+/** When the trigger alarm (the in-Region heartbeat alarm) was really set to ALARM by an injected flap. */
+const alarmFlaps = (f: LivenessFacts): Interval[] =>
+  f.truth.faults.filter((x) => x.effective && x.fault === 'alarm-flap').map((x) => ({ from: x.at, to: x.at + (x.seconds ?? 0) * 1000, why: 'the heartbeat alarm really fired (alarm-flap)' }));
 
 /** When the standby was really down: crashed (a replica crash has no recovery), or its Region out. */
 function standbyDown(f: LivenessFacts): Interval[] {
@@ -381,7 +385,8 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
   } else {
     // Automatic: due once the original site has been healthy for the stability window after the failover.
     const done = failover.completedAt ?? failover.startedAt;
-    const outs = [...regionOut(f, f.truth.regions.primary), ...primaryDown(f).filter((i) => i.why === 'the primary crashed')];
+    // Any unhealthy moment (the Region out, the old primary crashed, the heartbeat alarm firing) restarts the window.
+    const outs = [...regionOut(f, f.truth.regions.primary), ...primaryDown(f).filter((i) => i.why === 'the primary crashed'), ...alarmFlaps(f)];
     let healthy = done;
     for (const o of outs.sort((x, y) => x.from - y.from)) if (o.from <= healthy && o.to > healthy) healthy = o.to;
     if (!Number.isFinite(healthy)) return { name, held: true, detail: `the original site never became healthy again: no failback is due; ${boundText}` };
@@ -389,7 +394,11 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
     why = `the original site was healthy from ${at(f, healthy)} for the ${c.failback.stabilityMinutes} min stability window (policy automatic)`;
   }
   const deadline = from + b.seconds * 1000;
-  const disturbed = overlaps([...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt)], from, Math.min(deadline, f.endMs));
+  const disturbed = overlaps(
+    [...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt), ...alarmFlaps(f)],
+    from,
+    Math.min(deadline, f.endMs),
+  );
   if (disturbed) return { name, held: true, detail: `${why}, but then ${disturbed.why} at ${at(f, disturbed.from)}: the failback is no longer due; ${boundText}` };
   const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failback' && a.at >= from && a.at <= deadline);
   if (no) return { name, held: true, detail: `${why}, but an operator rejected it at ${at(f, no.at)}; ${boundText}` };

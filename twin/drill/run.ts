@@ -283,7 +283,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       const when = startMs + event.at * 1000;
       if (isFaultEvent(event) && event.fault === 'alarm-flap') {
         scheduleFlaps(world, deployment, db, event, when);
-        truth.faults.push({ at: when, fault: event.fault, effective: true });
+        truth.faults.push({ at: when, fault: event.fault, effective: true, seconds: event.count * event.every });
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
@@ -653,9 +653,13 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
   };
 }
 
-/** Where the resource of a role is now (its current name), or undefined once it was deleted. */
+/**
+ * Where the role's site is now: the instance (or cluster) under the role's name when one exists
+ * there (a failback rebuilds the original site under its original name), else the resource that
+ * held the role at the start, followed through its rename; undefined once that one is gone too.
+ */
 function followRole(world: World, site: DeployedDatabase['standby'], resource: DbInstance | DbCluster | undefined): FollowedTarget | undefined {
-  const live = resource ?? siteResource(world, site);
+  const live = siteResource(world, site) ?? resource;
   if (!live) return undefined;
   const exists = site.kind === 'cluster' ? world.rds.allClusters().includes(live as DbCluster) : world.rds.allInstances().includes(live as DbInstance);
   return exists ? { id: live.id, region: live.region } : undefined;
