@@ -78,6 +78,8 @@ export interface LivenessConfig {
 }
 
 export interface LivenessFacts {
+  /** The database the scenario acts on: escalations of the others' runs are not judged against its world. */
+  database?: string;
   startMs: number;
   endMs: number;
   truth: GroundTruth;
@@ -233,7 +235,7 @@ type Timeout = { step: string; askedAt: number; answeredAt: number; approvalId?:
 export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> {
   const out: Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> = [];
   for (const e of f.executions) {
-    if (!escalated(e)) continue;
+    if (!escalated(e) || (f.database !== undefined && e.database !== undefined && e.database !== f.database)) continue;
     for (const a of e.approvals.filter((x) => x.answer === 'timeout')) {
       out.push({
         e,

@@ -348,6 +348,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const rto = rtoSeconds(facts, failure);
     const loss = dataLossSeconds(facts);
     const live = liveness({
+      database: scenario.database,
       startMs,
       endMs,
       truth,
