@@ -140,8 +140,11 @@ function layoutOf(layout: VantageLayout, p: string, s: string, witnesses: string
 }
 
 /** One database of a drawn config. */
-function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: string; s: string; witnesses: string[] }, zone: string): FailoverConfigInput['databases'][number] {
+function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }): FailoverConfigInput['databases'][number] {
   const name = DB_NAMES[i]!;
+  // A hosted zone holds names of its own domain only (Route 53 refuses others): databases that
+  // share a zone get names in one domain, a database with its own zone a domain of its own.
+  const host = (label: string): string => (zone.shared ? `${label}-${name}.db.internal` : `${label}.${name}.internal`);
   const aurora = shape.kind === 'aurora-global';
   const engine = aurora ? r.pick(SPACE.engines.filter((e) => e.startsWith('aurora-'))) : r.pick(SPACE.engines.filter((e) => !e.startsWith('aurora-')));
   const layout = layoutOf(i === 0 ? shape.layout : r.pick(VANTAGE_LAYOUTS), regions.p, regions.s, regions.witnesses);
@@ -177,8 +180,8 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
   const traffic = r.chance(0.2)
     ? {
         traffic: {
-          hostedZoneId: zone,
-          recordName: `app.${name}.internal`,
+          hostedZoneId: zone.id,
+          recordName: host('app'),
           type: r.pick(SPACE.recordTypes.filter((t) => t === 'CNAME')),
           targets: [
             { region: regions.p, setIdentifier: regionTag(regions.p), value: `${name}-${regionTag(regions.p)}-alb.example.com` },
@@ -196,7 +199,7 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
     engine,
     primary,
     standby,
-    dns: { hostedZoneId: zone, recordName: `writer.${name}.internal`, ttlSeconds: within(r, b.ttlSeconds, [0, 10, 30, 60, 300]) },
+    dns: { hostedZoneId: zone.id, recordName: host('writer'), ttlSeconds: within(r, b.ttlSeconds, [0, 10, 30, 60, 300]) },
     ...credentials,
     detection: {
       vantagePoints: layout,
@@ -237,7 +240,7 @@ export function drawConfig(r: Prng, shape: ConfigShape): FailoverConfigInput {
   const regions = { p, s, witnesses: w };
   // Two databases in one hosted zone (distinct record names), or each in its own.
   const sharedZone = r.chance(0.6);
-  const databases = Array.from({ length: shape.databases }, (_, i) => drawDatabase(r, shape, i, regions, sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${i}`));
+  const databases = Array.from({ length: shape.databases }, (_, i) => drawDatabase(r, shape, i, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${i}`, shared: sharedZone }));
   return {
     controlRegion: r.chance(0.7) ? s : w[0]!,
     notifications: { emails: ['oncall@example.com'] },
