@@ -6,7 +6,8 @@
  * file that replays on its own; optionally, the saved file is replayed in a fresh process through
  * the CLI to prove it fails the same way there.
  *
- * Random scenarios have no expectations: only the invariants (checked on every run) judge them.
+ * Random scenarios have no expectations: only the invariants and the liveness checks (judged on
+ * every run) judge them.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

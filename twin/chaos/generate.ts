@@ -16,7 +16,7 @@
  *   flaps and duplicates, throttling, API errors, Lambda errors on random functions, and operator
  *   actions at random times (late, duplicate, wrong step, rejections, manual failovers).
  *
- * No expectations are generated: the campaign judges runs by the invariants only.
+ * No expectations are generated: the campaign judges runs by the invariants and the liveness checks.
  *
  * Every config passes `validateConfig` and every scenario `validateScenario`;
  * {@link assertValidCase} checks it (the campaign calls it for each case it runs).
