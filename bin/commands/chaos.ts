@@ -70,7 +70,7 @@ export function register(program: Command, ctx: CliContext): void {
         verifyReplay: options.verifyReplay,
         onNote: (text) => ctx.err(c.dim(text)),
         onRun: (run, done, total) => {
-          const failed = run.verdict.threw ? ['drill threw'] : run.verdict.violations.map((v) => v.name);
+          const failed = run.verdict.threw ? ['drill threw'] : [...run.verdict.violations.map((v) => v.name), ...(run.verdict.liveness ?? []).map((v) => `liveness ${v.name}`)];
           if (failed.length) ctx.out(o.red(`  run ${run.index} (config ${run.configId}, seed ${run.drillSeed}): ${failed.join(', ')}`));
           if (isTTY) ctx.io.stdout.write(`\r  ${done}/${total} runs\x1b[K${done === total ? '\n' : ''}`);
           else if (done % 100 === 0 || done === total) ctx.out(o.dim(`  ${done}/${total} runs`));
@@ -81,8 +81,12 @@ export function register(program: Command, ctx: CliContext): void {
         writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
         ctx.err(c.dim(`summary written to ${options.json}`));
       }
-      const failed = summary.violatingRuns.length > 0 || summary.crashes.length > 0;
-      ctx.out(failed ? o.red(o.bold('FAIL (exit 1): the campaign found violations or crashes')) : o.green(o.bold('PASS (exit 0): no violation, no crash')));
+      const failed = summary.violatingRuns.length > 0 || summary.livenessViolatingRuns.length > 0 || summary.crashes.length > 0;
+      ctx.out(
+        failed
+          ? o.red(o.bold('FAIL (exit 1): the campaign found safety or liveness violations or crashes'))
+          : o.green(o.bold('PASS (exit 0): no safety violation, no liveness violation, no crash')),
+      );
       if (failed) ctx.exit(EXIT.FAILED);
     });
 }

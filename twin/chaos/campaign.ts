@@ -6,7 +6,8 @@
  * file that replays on its own; optionally, the saved file is replayed in a fresh process through
  * the CLI to prove it fails the same way there.
  *
- * Random scenarios have no expectations: only the invariants (checked on every run) judge them.
+ * Random scenarios have no expectations: only the invariants and the liveness checks (judged on
+ * every run) judge them.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -79,10 +80,16 @@ export interface CampaignSummary {
   palette: Array<Pick<PaletteEntry, 'id' | 'label' | 'warnings'>>;
   /** Outcome → runs (`threw` for drills that threw). */
   outcomes: Record<string, number>;
-  /** Invariant → runs that broke it. */
+  /** Invariant → runs that broke it (safety). */
   violations: Record<string, number>;
-  /** Runs with at least one violation. */
+  /** Runs with at least one invariant violation (safety). */
   violatingRuns: RunRecord[];
+  /** Liveness check → runs where it did not hold. */
+  livenessViolations: Record<string, number>;
+  /** Runs with at least one liveness check that did not hold. */
+  livenessViolatingRuns: RunRecord[];
+  /** Every escalation of every run, with its cause and what the world shows for it. */
+  escalations: Array<{ index: number; configId: string; t: number; stateMachine: string; cause: string; evidence: string }>;
   /** Runs whose drill threw. */
   crashes: RunRecord[];
   findings: Finding[];
@@ -126,10 +133,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
 
     const outcomes: Record<string, number> = {};
     const violations: Record<string, number> = {};
+    const livenessViolations: Record<string, number> = {};
     for (const r of records) {
       const key = r.verdict.threw ? 'threw' : (r.verdict.outcome ?? 'unknown');
       outcomes[key] = (outcomes[key] ?? 0) + 1;
       for (const name of new Set(r.verdict.violations.map((v) => v.name))) violations[name] = (violations[name] ?? 0) + 1;
+      for (const name of new Set((r.verdict.liveness ?? []).map((v) => v.name))) livenessViolations[name] = (livenessViolations[name] ?? 0) + 1;
     }
     return {
       seed: options.seed,
@@ -140,6 +149,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       outcomes,
       violations,
       violatingRuns: records.filter((r) => r.verdict.violations.length > 0),
+      livenessViolations,
+      livenessViolatingRuns: records.filter((r) => (r.verdict.liveness ?? []).length > 0),
+      escalations: records.flatMap((r) => (r.verdict.escalations ?? []).map((x) => ({ index: r.index, configId: r.configId, ...x }))),
       crashes: records.filter((r) => r.verdict.threw !== undefined),
       findings,
       records,
@@ -169,7 +181,7 @@ async function shrinkFindings(pool: WorkerPool, cases: ChaosCase[], records: Run
       const n = perTarget.get(target) ?? 0;
       if (n >= maxShrinks) continue;
       perTarget.set(target, n + 1);
-      const detail = target === CRASH ? (record.verdict.threw ?? '') : (record.verdict.violations.find((v) => v.name === target)?.detail ?? '');
+      const detail = target === CRASH ? (record.verdict.threw ?? '') : ([...record.verdict.violations, ...(record.verdict.liveness ?? [])].find((v) => v.name === target)?.detail ?? '');
       picked.push({ target, record, detail });
     }
   }
@@ -221,8 +233,8 @@ export function replayFails(file: string, seed: number, target: string): Promise
       { cwd: process.cwd(), env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, maxBuffer: 64 * 1024 * 1024 },
       (err) => {
         try {
-          const report = JSON.parse(readFileSync(json, 'utf8')) as { invariants: Array<{ name: string; held: boolean }> };
-          resolve(report.invariants.some((i) => i.name === target && !i.held));
+          const report = JSON.parse(readFileSync(json, 'utf8')) as { invariants: Array<{ name: string; held: boolean }>; liveness?: Array<{ name: string; held: boolean }> };
+          resolve([...report.invariants, ...(report.liveness ?? [])].some((i) => i.name === target && !i.held));
         } catch {
           resolve(target === CRASH && err !== null);
         } finally {
@@ -249,10 +261,26 @@ export function formatSummary(summary: CampaignSummary): string[] {
   lines.push('Outcomes');
   for (const [outcome, n] of Object.entries(summary.outcomes).sort((a, b) => b[1] - a[1])) lines.push(`  ${outcome.padEnd(18)} ${n}`);
   const violationCount = Object.values(summary.violations).reduce((s, n) => s + n, 0);
-  lines.push(`Invariant violations: ${violationCount} in ${summary.violatingRuns.length} run(s)`);
+  lines.push(`Safety (invariant) violations: ${violationCount} in ${summary.violatingRuns.length} run(s)`);
   for (const [name, n] of Object.entries(summary.violations).sort()) {
     const runs = summary.violatingRuns.filter((r) => r.verdict.violations.some((v) => v.name === name)).map((r) => r.index);
     lines.push(`  ${name.padEnd(26)} ${n}  (runs ${runs.slice(0, 12).join(', ')}${runs.length > 12 ? ', ...' : ''})`);
+  }
+  const livenessCount = Object.values(summary.livenessViolations).reduce((s, n) => s + n, 0);
+  lines.push(`Liveness violations: ${livenessCount} in ${summary.livenessViolatingRuns.length} run(s)`);
+  for (const [name, n] of Object.entries(summary.livenessViolations).sort()) {
+    const runs = summary.livenessViolatingRuns.filter((r) => (r.verdict.liveness ?? []).some((v) => v.name === name)).map((r) => r.index);
+    lines.push(`  ${name.padEnd(26)} ${n}  (runs ${runs.slice(0, 12).join(', ')}${runs.length > 12 ? ', ...' : ''})`);
+  }
+  for (const r of summary.livenessViolatingRuns) {
+    for (const v of r.verdict.liveness ?? []) lines.push(`    run ${r.index} (config ${r.configId}${r.verdict.config ? `: ${r.verdict.config}` : ''}; drill seed ${r.drillSeed}) ${v.name}: ${v.detail}`);
+  }
+  const causes = new Map<string, number>();
+  for (const x of summary.escalations) causes.set(x.cause || '(no cause named)', (causes.get(x.cause || '(no cause named)') ?? 0) + 1);
+  lines.push(`Escalations: ${summary.escalations.length} in ${new Set(summary.escalations.map((x) => x.index)).size} run(s)`);
+  for (const [cause, n] of [...causes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${cause.padEnd(26)} ${n}`);
+  for (const x of summary.escalations) {
+    lines.push(`    run ${x.index} (config ${x.configId}) ${x.stateMachine} at t=${x.t}s: ${x.cause || '(no cause named)'}: ${x.evidence ? `the world confirms: ${x.evidence}` : 'NOTHING in the world confirms it'}`);
   }
   lines.push(`Drills that threw: ${summary.crashes.length}`);
   for (const r of summary.crashes.slice(0, 10)) lines.push(`  run ${r.index} (seed ${r.drillSeed}): ${(r.verdict.threw ?? '').split('\n')[0]}`);

@@ -16,14 +16,14 @@
  *   flaps and duplicates, throttling, API errors, Lambda errors on random functions, and operator
  *   actions at random times (late, duplicate, wrong step, rejections, manual failovers).
  *
- * No expectations are generated: the campaign judges runs by the invariants only.
+ * No expectations are generated: the campaign judges runs by the invariants and the liveness checks.
  *
  * Every config passes `validateConfig` and every scenario `validateScenario`;
  * {@link assertValidCase} checks it (the campaign calls it for each case it runs).
  */
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
 import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
-import { validateConfig } from '../../lib/config/index.js';
+import { describeConfig, drawValidConfig, SPACE, STANDBY_KINDS, VANTAGE_LAYOUTS, type ConfigShape } from './config-space.js';
 import { Prng } from '../random.js';
 import { validateScenario } from '../scenario/load.js';
 import type { Scenario, ScenarioEventInput, ServiceName, Step } from '../scenario/schema.js';
@@ -36,20 +36,15 @@ export const MAX_RUN_FOR_SECONDS = 6 * 3600;
 /** Most events in one generated scenario. */
 export const MAX_EVENTS = 8;
 
-/** Standby kinds of the palette. */
-export const STANDBY_KINDS = ['hot', 'warm', 'cold', 'aurora-global'] as const;
-export type StandbyKind = (typeof STANDBY_KINDS)[number];
-
-const PRIMARY_REGION = 'us-east-1';
-const STANDBY_REGION = 'us-west-2';
-const WITNESS_REGION = 'eu-west-1';
-const SITE_REGIONS = [PRIMARY_REGION, STANDBY_REGION] as const;
+export { STANDBY_KINDS, type StandbyKind } from './config-space.js';
 
 /** A scenario file as the generator writes it (durations in seconds). */
 export interface ChaosScenarioFile {
   name: string;
   description: string;
   config: FailoverConfigInput;
+  /** The database the events act on (configs with several databases). */
+  database?: string;
   runFor: number;
   events: ScenarioEventInput[];
 }
@@ -86,110 +81,40 @@ export class ChaosGenerationError extends Error {
 
 // ------------------------------------------------------------------ configs
 
-const VANTAGE_LAYOUTS: ReadonlyArray<ReadonlyArray<{ name: string; region: string }>> = [
-  // The example: two in the primary's Region, one in the standby's, a witness.
-  [
-    { name: 'use1-a', region: PRIMARY_REGION },
-    { name: 'use1-b', region: PRIMARY_REGION },
-    { name: 'usw2', region: STANDBY_REGION },
-    { name: 'euw1', region: WITNESS_REGION },
-  ],
-  // One per Region.
-  [
-    { name: 'use1', region: PRIMARY_REGION },
-    { name: 'usw2', region: STANDBY_REGION },
-    { name: 'euw1', region: WITNESS_REGION },
-  ],
-  // No witness (warned by the validator).
-  [
-    { name: 'use1', region: PRIMARY_REGION },
-    { name: 'usw2-a', region: STANDBY_REGION },
-    { name: 'usw2-b', region: STANDBY_REGION },
-  ],
-  // Two witnesses.
-  [
-    { name: 'use1', region: PRIMARY_REGION },
-    { name: 'usw2', region: STANDBY_REGION },
-    { name: 'euw1', region: WITNESS_REGION },
-    { name: 'euc1', region: 'eu-central-1' },
-    { name: 'aps1', region: 'ap-southeast-1' },
-  ],
-];
-
 /**
- * Draws palette entry `index` (an independent stream per entry). Standby kind, vantage layout,
- * failback policy and fencing cycle with the index (from a seeded offset), so even a small palette
- * covers each of them; the rest is drawn at random.
+ * Draws palette entry `index` (independent streams per entry) from the config space of
+ * twin/chaos/config-space.ts. Standby kind, vantage layout, failback policy, fencing, the number
+ * of databases and where security groups are given cycle with the index (from a seeded offset),
+ * so even a small palette covers each of them; the rest is drawn at random. A shape the product
+ * refuses (e.g. required fencing with no security group, while the product requires one) is drawn
+ * again with a security group on the primary only.
  */
 export function generateConfig(seed: number, index: number): PaletteEntry {
-  const r = new Prng(`chaos:${seed}:config:${index}`);
   const offsets = new Prng(`chaos:${seed}:palette`);
   // Each later block of entries shifts the cycle by one, so two cycles of one length do not pair up forever.
   const cycle = <T>(items: readonly T[], shift = 0): T => items[(offsets.int(0, items.length - 1) + index + shift * Math.floor(index / items.length)) % items.length]!;
-  const kind: StandbyKind = cycle(STANDBY_KINDS);
-  const layout = cycle(VANTAGE_LAYOUTS, 1);
-  const policy = cycle(['manual-approval', 'automatic', 'never'] as const);
-  const fencing = cycle(['required', 'required', 'best-effort', 'required', 'required'] as const);
-  const aurora = kind === 'aurora-global';
-  const engine = aurora ? r.pick(['aurora-postgresql', 'aurora-mysql'] as const) : r.pick(['postgres', 'postgres', 'mysql'] as const);
-  const includeControlPlane = r.chance(0.75);
-  const total = layout.length + (includeControlPlane ? 1 : 0);
-  const majority = Math.floor(total / 2) + 1;
-  const quorum = r.chance(0.7) ? majority : r.int(Math.max(1, majority - 1), total);
-  const mode = r.chance(0.65) ? 'automatic' : 'manual';
-  const stabilityMinutes = r.pick([0, 5, 15, 30]);
-  const sg = { primary: 'sg-0a1b2c3d4e5f60718', standby: 'sg-0f1e2d3c4b5a69788' };
-  const standbyIds = policy !== 'never' || r.chance(0.5);
-
-  const primary = aurora
-    ? { region: PRIMARY_REGION, clusterId: 'orders-use1', globalClusterId: 'orders-global', securityGroupIds: [sg.primary] }
-    : { region: PRIMARY_REGION, instanceId: 'orders-primary', securityGroupIds: [sg.primary] };
-  const standbyBase = { region: STANDBY_REGION, ...(standbyIds ? { securityGroupIds: [sg.standby] } : {}) };
-  const standby = aurora
-    ? { ...standbyBase, clusterId: 'orders-usw2', globalClusterId: 'orders-global', readiness: 'hot' as const }
-    : kind === 'cold'
-      ? { ...standbyBase, instanceId: 'orders-cold', readiness: 'cold' as const, coldStandby: { stackName: 'orders-cold-standby' } }
-      : kind === 'warm'
-        ? { ...standbyBase, instanceId: 'orders-replica', readiness: 'warm' as const, promotedInstanceClass: 'db.r6g.xlarge' }
-        : { ...standbyBase, instanceId: 'orders-replica', readiness: 'hot' as const };
-
-  const rpoBudgetSeconds = r.pick([5, 30, 30, 120, 900]);
-  const cooldownMinutes = r.pick([0, 15, 60]);
-  const approvalTimeoutMinutes = r.pick([10, 30, 60]);
-  const probeRounds = r.pick([2, 3, 3]);
-  const probeIntervalSeconds = r.pick([5, 10, 15]);
-  const replicas = r.chance(0.5);
-  const config: FailoverConfigInput = {
-    controlRegion: r.chance(0.75) ? STANDBY_REGION : WITNESS_REGION,
-    notifications: { emails: ['oncall@example.com'] },
-    databases: [
-      {
-        name: 'orders',
-        engine,
-        primary,
-        standby,
-        dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.orders.internal', ttlSeconds: r.pick([10, 30, 60]) },
-        credentials: {
-          secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf',
-          ...(replicas ? { secretReplicaRegions: [STANDBY_REGION, WITNESS_REGION] } : {}),
-          databaseName: 'orders',
-        },
-        detection: { vantagePoints: layout.map((v) => ({ ...v })), quorum, probeRounds, probeIntervalSeconds, includeControlPlane },
-        failover: { mode, rpoBudgetSeconds, fencing, cooldownMinutes, approvalTimeoutMinutes },
-        failback: { policy, stabilityMinutes, approvalTimeoutHours: r.pick([1, 2, 24]) },
-      },
-    ],
-  } as FailoverConfigInput;
-  let warnings: string[];
+  const shape: ConfigShape = {
+    kind: cycle(STANDBY_KINDS),
+    layout: cycle(VANTAGE_LAYOUTS, 1),
+    policy: cycle(SPACE.policies),
+    fencing: cycle(['required', 'required', 'best-effort', 'required', 'required'] as const),
+    databases: cycle([1, 1, 2, 1, 3, 2, 1] as const, 1),
+    securityGroups: cycle(['both', 'both', 'none', 'both', 'primary'] as const, 2),
+  };
+  const stream = (attempt: number) => new Prng(`chaos:${seed}:config:${index}${attempt ? `:${attempt}` : ''}`);
+  let drawn: ReturnType<typeof drawValidConfig>;
+  let refused = '';
   try {
-    warnings = validateConfig(config, `chaos palette c${index}`).warnings.map((w) => `${w.path}: ${w.message}`);
+    drawn = drawValidConfig(stream, shape, `chaos palette c${index}`, 10);
   } catch (err) {
-    throw new ChaosGenerationError(`palette config c${index} (seed ${seed}) is invalid: ${(err as Error).message}`);
+    refused = (err as Error).message.split('\n')[0]!;
+    try {
+      drawn = drawValidConfig(stream, { ...shape, securityGroups: 'primary' }, `chaos palette c${index}`, 50);
+    } catch (again) {
+      throw new ChaosGenerationError(`palette config c${index} (seed ${seed}): ${(again as Error).message}`);
+    }
   }
-  const label =
-    `${kind} ${engine}, ${mode}, fencing ${fencing}, quorum ${quorum}/${total}${includeControlPlane ? ' (with rds-api)' : ''}, ` +
-    `${layout.length} vantage points, rpo ${rpoBudgetSeconds}s, cooldown ${cooldownMinutes}m, failback ${policy} (stable ${stabilityMinutes}m)`;
-  return { id: `c${index}`, label, config, warnings };
+  return { id: `c${index}`, label: `${describeConfig(drawn.config)}${refused ? ' [security group added on the primary: the product refused the shape without]' : ''}`, config: drawn.config, warnings: drawn.warnings };
 }
 
 /** The palette: K configs drawn from the campaign seed. */
@@ -214,9 +139,12 @@ const OPERATIONS: Record<ServiceName, readonly string[]> = {
 const SERVICE_NAMES = Object.keys(OPERATIONS) as ServiceName[];
 const ERROR_CODES = ['InternalFailure', 'ServiceUnavailable', 'InternalServerError'];
 
-/** The vantage names a `primary-unreachable` may list for this config. */
-export function vantageNames(config: FailoverConfigInput): string[] {
-  const detection = config.databases[0]!.detection;
+/** The database a case acts on (the scenario's `database`, else the first). */
+const databaseOf = (config: FailoverConfigInput, name?: string) => config.databases.find((d) => d.name === name) ?? config.databases[0]!;
+
+/** The vantage names a `primary-unreachable` may list for this config (and database). */
+export function vantageNames(config: FailoverConfigInput, database?: string): string[] {
+  const detection = databaseOf(config, database).detection;
   return [...detection.vantagePoints.map((v) => v.name), ...(detection.includeControlPlane === false ? [] : ['rds-api'])];
 }
 
@@ -233,7 +161,8 @@ const timeIn = (r: Prng, from: number, to: number): number => r.int(Math.max(0, 
  * The "story" of a run: the main failure (or none) with its optional recovery, as events. Noise
  * (transient errors, operators) is added by {@link noiseEvent}.
  */
-function storyEvents(r: Prng, config: FailoverConfigInput, runFor: number): ScenarioEventInput[] {
+function storyEvents(r: Prng, config: FailoverConfigInput, database: string, runFor: number): ScenarioEventInput[] {
+  const db = databaseOf(config, database);
   const start = timeIn(r, 60, runFor * 0.4);
   const recoverAt = (): number => timeIn(r, start + 600, runFor);
   const story = r.pick(['crash', 'crash', 'partition', 'outage', 'outage', 'flap', 'manual', 'none'] as const);
@@ -244,11 +173,11 @@ function storyEvents(r: Prng, config: FailoverConfigInput, runFor: number): Scen
       if (r.chance(0.6) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'primary-recover' });
       break;
     case 'partition':
-      events.push({ at: start, fault: 'primary-unreachable', from: subset(r, vantageNames(config)) });
+      events.push({ at: start, fault: 'primary-unreachable', from: subset(r, vantageNames(config, database)) });
       if (r.chance(0.6) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'primary-recover' });
       break;
     case 'outage': {
-      const region = r.chance(0.75) ? PRIMARY_REGION : STANDBY_REGION;
+      const region = r.chance(0.75) ? db.primary.region : db.standby.region;
       events.push({ at: start, fault: 'region-outage', region });
       if (r.chance(0.7) && start + 600 <= runFor) events.push({ at: recoverAt(), fault: 'region-recover', region });
       break;
@@ -266,7 +195,8 @@ function storyEvents(r: Prng, config: FailoverConfigInput, runFor: number): Scen
 }
 
 /** One random extra event anywhere in the run. */
-function noiseEvent(r: Prng, config: FailoverConfigInput, runFor: number): ScenarioEventInput {
+function noiseEvent(r: Prng, config: FailoverConfigInput, database: string, runFor: number): ScenarioEventInput {
+  const db = databaseOf(config, database);
   const at = timeIn(r, 0, runFor);
   const step = (): Step => (r.chance(0.6) ? 'failover' : 'failback');
   const kind = r.pick([
@@ -286,10 +216,10 @@ function noiseEvent(r: Prng, config: FailoverConfigInput, runFor: number): Scena
     case 'replica-crash':
       return { at, fault: kind };
     case 'primary-unreachable':
-      return { at, fault: kind, from: subset(r, vantageNames(config)) };
+      return { at, fault: kind, from: subset(r, vantageNames(config, database)) };
     case 'region-outage':
     case 'region-recover':
-      return { at, fault: kind, region: r.pick(SITE_REGIONS) };
+      return { at, fault: kind, region: r.pick([db.primary.region, db.standby.region]) };
     case 'replica-lag':
       return { at, fault: kind, seconds: r.pick([0, 0, 2, 10, 45, 300, 3600]) };
     case 'alarm-flap':
@@ -332,10 +262,12 @@ export function generateCase(seed: number, index: number, palette: readonly Pale
   // Log-uniform between 1 h and 6 h (mean about 2.8 h): drill time grows with the horizon, and
   // most of what goes wrong happens in the first hours.
   const runFor = Math.round(Math.exp(r.uniform(Math.log(MIN_RUN_FOR_SECONDS), Math.log(MAX_RUN_FOR_SECONDS))) / 60) * 60;
-  let events = [...storyEvents(r, entry.config, runFor)];
+  // With several databases, the faults act on one of them (the scenario's `database`).
+  const database = entry.config.databases.length > 1 ? new Prng(`chaos:${seed}:case:${index}:database`).pick(entry.config.databases).name : entry.config.databases[0]!.name;
+  let events = [...storyEvents(r, entry.config, database, runFor)];
   events.push(...operatorEvents(r, events, runFor));
   const noise = r.int(events.length === 0 ? 1 : 0, 4);
-  for (let i = 0; i < noise; i++) events.push(noiseEvent(r, entry.config, runFor));
+  for (let i = 0; i < noise; i++) events.push(noiseEvent(r, entry.config, database, runFor));
   events = events.slice(0, MAX_EVENTS).sort((a, b) => Number(a.at) - Number(b.at));
   const name = `chaos-${seed}-${index}`;
   return {
@@ -346,6 +278,7 @@ export function generateCase(seed: number, index: number, palette: readonly Pale
       name,
       description: `Chaos campaign seed ${seed}, run ${index}, config ${entry.id} (${entry.label}); replay: failover drill --scenario FILE --seed ${drillSeed}`,
       config: structuredClone(entry.config),
+      ...(entry.config.databases.length > 1 ? { database } : {}),
       runFor,
       events,
     },

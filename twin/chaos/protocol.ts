@@ -9,8 +9,16 @@ import type { ChaosScenarioFile } from './generate.js';
 export interface DrillVerdict {
   outcome?: string;
   failovers?: number;
-  /** Invariants that did not hold. */
+  /** Invariants that did not hold (safety). */
   violations: Array<{ name: string; detail: string }>;
+  /** Liveness checks that did not hold (absent in a drill that threw). */
+  liveness?: Array<{ name: string; detail: string }>;
+  /** Liveness checks the report judged (all three in every report a drill makes). */
+  livenessChecked?: string[];
+  /** Every escalation of the run, with the cause it named and what the world shows for it. */
+  escalations?: Array<{ t: number; stateMachine: string; cause: string; evidence: string }>;
+  /** Config in brief (engine, readiness, fencing, ...), to list a failing run. */
+  config?: string;
   /** Wall time of the drill in the worker (validation included). */
   wallMs: number;
   /** Set when the drill threw (a twin or app crash): the error's stack. */
@@ -29,5 +37,9 @@ export type WorkerResponse =
 /** The failing "invariant" name given to a run whose drill threw. */
 export const CRASH = 'drill-threw';
 
-/** What a verdict fails: its broken invariants' names, plus {@link CRASH} when the drill threw. */
-export const failures = (verdict: DrillVerdict): string[] => [...verdict.violations.map((v) => v.name), ...(verdict.threw ? [CRASH] : [])];
+/** What a verdict fails: its broken invariants' and liveness checks' names, plus {@link CRASH} when the drill threw. */
+export const failures = (verdict: DrillVerdict): string[] => [
+  ...verdict.violations.map((v) => v.name),
+  ...(verdict.liveness ?? []).map((v) => v.name),
+  ...(verdict.threw ? [CRASH] : []),
+];

@@ -4,11 +4,16 @@
  *
  * Shrinking is greedy and judged by a {@link Judge} (the campaign's judge runs a drill; tests pass
  * a fake): drop events one at a time, keeping each drop after which the SAME invariant still
- * fails, until a whole pass drops nothing; then shorten `runFor` (bisecting between the last
- * event and the current horizon) while it still fails. The drill seed never changes.
+ * fails, until a whole pass drops nothing; then shrink the config (drop the databases the
+ * scenario does not act on, vantage points, optional settings), keeping each change after which
+ * the config is still valid (`validateConfig`) and the same check still fails; then shorten
+ * `runFor` (bisecting between the last event and the current horizon) while it still fails. The
+ * drill seed never changes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
+import { validateConfig } from '../../lib/config/index.js';
 import type { ChaosScenarioFile } from './generate.js';
 
 /** What a scenario fails: the names of the invariants that broke (or `drill-threw`). */
@@ -62,7 +67,21 @@ export async function shrinkScenario(file: ChaosScenarioFile, target: string, ju
     }
   }
 
-  // 2. Shorten runFor: bisect between the last event (or the minimum) and the current horizon.
+  // 2. Shrink the config, one change at a time, until a whole pass changes nothing.
+  changed = true;
+  while (changed && judgements < maxJudgements) {
+    changed = false;
+    for (const candidate of configShrinks(current)) {
+      if (judgements >= maxJudgements) break;
+      if (await stillFails(candidate)) {
+        current = candidate;
+        changed = true;
+        break; // the list of changes is recomputed from the smaller config
+      }
+    }
+  }
+
+  // 3. Shorten runFor: bisect between the last event (or the minimum) and the current horizon.
   const lastAt = Math.max(0, ...current.events.map((e) => Number(e.at)));
   let lo = Math.max(minRunFor, Math.ceil(lastAt / 60) * 60);
   let hi = current.runFor;
@@ -78,6 +97,64 @@ export async function shrinkScenario(file: ChaosScenarioFile, target: string, ju
   }
   current = { ...current, runFor: hi };
   return { file: current, judgements, droppedEvents: file.events.length - current.events.length, runForBefore: file.runFor };
+}
+
+type Database = FailoverConfigInput['databases'][number];
+
+/**
+ * Smaller configs than `file`'s, each one change away and each valid: without a database the
+ * scenario does not act on, without one vantage point (the quorum lowered to fit), without an
+ * optional setting (credentials' replicas, traffic, heartbeat, the failback's optional limits).
+ */
+export function configShrinks(file: ChaosScenarioFile): ChaosScenarioFile[] {
+  const config = file.config;
+  const target = file.database ?? config.databases[0]!.name;
+  const out: ChaosScenarioFile[] = [];
+  const withDb = (i: number, change: (d: Database) => Database | undefined): void => {
+    const db = structuredClone(config.databases[i]!);
+    const next = change(db);
+    if (!next) return;
+    const databases = config.databases.map((d, j) => (j === i ? next : d));
+    out.push({ ...file, config: { ...config, databases } });
+  };
+  // Databases the scenario does not act on.
+  config.databases.forEach((d, i) => {
+    if (d.name === target || config.databases.length < 2) return;
+    const databases = config.databases.filter((_, j) => j !== i);
+    const { database: _unused, ...rest } = file;
+    out.push(databases.length > 1 ? { ...file, config: { ...config, databases } } : { ...rest, config: { ...config, databases } });
+  });
+  config.databases.forEach((d, i) => {
+    // One vantage point less (not one a scenario event names), the quorum lowered to fit.
+    const named = new Set(file.events.flatMap((e) => ('from' in e && Array.isArray(e.from) ? e.from : [])));
+    d.detection.vantagePoints.forEach((v, k) => {
+      if (named.has(v.name)) return;
+      withDb(i, (db) => {
+        db.detection.vantagePoints = db.detection.vantagePoints.filter((_, j) => j !== k);
+        const total = db.detection.vantagePoints.length + (db.detection.includeControlPlane === false ? 0 : 1);
+        db.detection.quorum = Math.min(db.detection.quorum, total);
+        return db;
+      });
+    });
+    if (d.credentials?.secretReplicaRegions) withDb(i, (db) => ({ ...db, credentials: { ...db.credentials!, secretReplicaRegions: undefined } }));
+    if (d.traffic?.alarmNames) withDb(i, (db) => ({ ...db, traffic: { ...db.traffic!, alarmNames: undefined } }));
+    if (d.traffic) withDb(i, (db) => ({ ...db, traffic: undefined }));
+    if (d.detection.heartbeat) withDb(i, (db) => ({ ...db, detection: { ...db.detection, heartbeat: undefined } }));
+    for (const key of ['maxWaitHours', 'maxLagSeconds', 'rebuildTimeoutMinutes'] as const) {
+      if (d.failback?.[key] !== undefined) withDb(i, (db) => ({ ...db, failback: { ...db.failback, [key]: undefined } }));
+    }
+  });
+  // Keep only what the product accepts; `undefined` keys are dropped as JSON drops them.
+  return out
+    .map((c) => JSON.parse(JSON.stringify(c)) as ChaosScenarioFile)
+    .filter((c) => {
+      try {
+        validateConfig(c.config, 'shrink');
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 export interface SaveOptions {
@@ -110,7 +187,7 @@ export function saveFinding(file: ChaosScenarioFile, options: SaveOptions): stri
     `Chaos campaign seed ${options.campaignSeed}, run ${options.index}: fails ${options.invariant}. ` +
     `Replay: failover drill --scenario ${path} --seed ${options.drillSeed}` +
     (options.note ? `. ${options.note}` : '');
-  const out = { name, description, config: file.config, runFor: file.runFor, events: file.events };
+  const out = { name, description, config: file.config, ...(file.database ? { database: file.database } : {}), runFor: file.runFor, events: file.events };
   writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);
   return path;
 }

@@ -7,6 +7,7 @@
  * with `threw` (a twin or app crash is a finding); the worker itself keeps going.
  */
 import { validateConfig } from '../../lib/config/index.js';
+import type { Report } from '../report/types.js';
 import type { WorkerRequest, WorkerResponse, DrillVerdict } from './protocol.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,6 +38,10 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       outcome: report.outcome,
       failovers: report.failovers,
       violations: report.invariants.filter((i) => !i.held).map((i) => ({ name: i.name, detail: i.detail })),
+      liveness: (report.liveness ?? []).filter((l) => !l.held).map((l) => ({ name: l.name, detail: l.detail })),
+      livenessChecked: (report.liveness ?? []).map((l) => l.name),
+      escalations: (report.escalations ?? []).map((x) => ({ t: x.t, stateMachine: x.stateMachine, cause: x.cause, evidence: x.evidence })),
+      ...(report.config ? { config: briefConfig(report.config) } : {}),
       wallMs: performance.now() - started,
     };
   } catch (err) {
@@ -44,6 +49,10 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   }
   return { type: 'drill', id: request.id, verdict };
 }
+
+/** The config in brief, for the summary's list of failing runs. */
+const briefConfig = (c: NonNullable<Report['config']>): string =>
+  `${c.engine} ${c.standby.readiness}, ${c.failoverMode}, fencing ${c.fencing}, rpo ${c.rpoBudgetSeconds} s, failback ${c.failbackPolicy}, ${c.vantagePoints.length} vantage point(s) quorum ${c.quorum}, ${c.primary.region} → ${c.standby.region}`;
 
 const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err));
 

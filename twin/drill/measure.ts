@@ -64,6 +64,9 @@ export interface CallFact {
   ok: boolean;
   executionArn?: string;
   input?: Record<string, unknown>;
+  /** A failed call: the error's name and (the start of) its message, as the world answered. */
+  error?: string;
+  message?: string;
 }
 
 /** A record that names the database it belongs to (absent: the scenario's database). */

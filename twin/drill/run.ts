@@ -17,7 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { approvalLink, signingKeyFrom } from '../../lambdas/shared/approval-links.js';
 import { decideApproval, getApproval, listPendingApprovals, type ApprovalView } from '../../lambdas/shared/approvals.js';
-import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
+import { CONTROL_PLANE_VANTAGE, isAurora } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { logger } from '../../lambdas/shared/logger.js';
 import { alarmName, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
@@ -28,7 +28,7 @@ import { summarizeConfig } from '../report/config-summary.js';
 import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
 import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioAlarm, type ScenarioEvent } from '../scenario/schema.js';
 import { installSdkTwin } from '../sdk.js';
-import { RUNNING_STATUSES } from '../services/rds.js';
+import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
 import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
 import { World } from '../world.js';
@@ -50,6 +50,7 @@ import {
   type DrillFacts,
   type PromotionFact,
 } from './measure.js';
+import { liveness, type AnswerTruth, type FaultTruth, type GroundTruth, type LivenessConfig } from './liveness.js';
 import { executionContext, type ApprovalAsk, type CrashPlan, type ExecutionRecord, type SfnRuntimeHooks, type StepRecord } from './sfn-runtime.js';
 import { synthesizeApp, type ResolvedApp, type SynthesisResult, type SynthesizeAppOptions } from './synth.js';
 import { VirtualTime, VirtualTimeBusyError } from './virtual-time.js';
@@ -205,7 +206,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: ids });
         return out;
       } catch (err) {
-        calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids });
+        const e = err as { name?: string; message?: string } | null;
+        calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids, error: String(e?.name ?? 'Error'), message: String(e?.message ?? err).slice(0, 200) });
         throw err;
       } finally {
         activity++;
@@ -271,6 +273,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     }
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
+    const roles = roleResources(world, db);
+    const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region } };
     if (options.crash) armCrash(world, deployment, options.crash);
 
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
@@ -281,10 +285,11 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       const when = startMs + event.at * 1000;
       if (isFaultEvent(event) && event.fault === 'alarm-flap') {
         scheduleFlaps(world, deployment, db, event, when, scenario.alarms ?? []);
+        truth.faults.push({ at: when, fault: event.fault, effective: true, seconds: event.count * event.every });
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
-      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
+      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, roles, truth, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
       applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
     }
 
@@ -349,6 +354,19 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const outcome = outcomeOf(own, writer);
     const rto = rtoSeconds(own, failure);
     const loss = dataLossSeconds(own);
+    const live = liveness({
+      database: scenario.database,
+      startMs,
+      endMs,
+      truth,
+      config: livenessConfig(scenario.databaseConfig),
+      roles: scenario.roles,
+      attempts: clients.attempts,
+      calls: facts.calls,
+      promotions: own.promotions,
+      executions,
+      writerAtEnd: writer,
+    });
     const report: Report = {
       scenario: scenario.name,
       seed,
@@ -371,6 +389,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
       invariants: invariants(facts),
       expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: own.promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
+      liveness: live.results,
+      escalations: live.escalations.map((x) => ({ t: secondsSince(startMs, x.at), execution: x.execution, stateMachine: x.stateMachine, cause: x.cause, message: x.message, evidence: x.evidence })),
       description: scenario.description,
       database: scenario.database,
       runForSeconds: scenario.runFor,
@@ -487,46 +507,87 @@ function partitionedHeartbeats(deployment: Deployment, db: DeployedDatabase, fro
     .map((f) => f.fn.functionName);
 }
 
-async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, event: ScenarioEvent): Promise<void> {
-  if (isFaultEvent(event)) return applyFault(world, deployment, db, event);
-  return applyOperator(world, deployment, db, event);
+async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, event: ScenarioEvent): Promise<void> {
+  if (isFaultEvent(event)) return applyFault(world, deployment, db, roles, truth, event);
+  return applyOperator(world, deployment, db, event, truth);
 }
 
-function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, event: FaultEvent): void {
-  const noop = (why: string): void => void world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
+function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, event: FaultEvent): void {
+  const now = world.clock.now();
+  // What the fault really did, for the liveness oracle (recorded before `effect` changes the world).
+  const record = (fact: Omit<FaultTruth, 'at' | 'fault'>): void => void truth.faults.push({ at: now, fault: event.fault, ...fact });
+  const noop = (why: string): void => {
+    record({ effective: false });
+    world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
+  };
+  // `primary`/`standby` in a fault mean the instances that held those roles at the start
+  // (SCENARIOS.md): the fault follows that resource through renames (a failback preserves the
+  // old primary under a new name), and has no effect, reported, once it no longer exists.
+  const follow = (role: 'primary' | 'standby'): FollowedTarget | undefined => {
+    const site = db[role];
+    const target = followRole(world, site, roles[role]);
+    if (!target) {
+      noop(`the ${role} ${site.id} no longer exists${roles[role] ? ' (deleted)' : ' (yet)'}`);
+      return undefined;
+    }
+    if (target.id !== site.id) {
+      world.log('fault', `${event.fault}: the ${role} ${site.id} is now named ${target.id} (renamed by a failback): the fault follows it`, { fault: event.fault, role, from: site.id, to: target.id });
+    }
+    return target;
+  };
   switch (event.fault) {
-    case 'primary-crash':
-      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
-      world.crashInstance(db.primary.id, db.primary.region);
+    case 'primary-crash': {
+      const p = follow('primary');
+      if (!p) return;
+      record({ effective: !isCrashed(world, db.primary, p), role: 'primary', atRiskSeconds: atRiskSeconds(world, db, p) });
+      world.crashInstance(p.id, p.region);
       return;
+    }
     case 'primary-unreachable': {
+      const p = follow('primary');
+      if (!p) return;
+      record({ effective: true, role: 'primary' });
       const heartbeats = partitionedHeartbeats(deployment, db, event.from);
-      world.partition([...event.from, ...heartbeats], db.primary.id);
+      world.partition([...event.from, ...heartbeats], p.id);
       if (event.from.includes(CONTROL_PLANE_VANTAGE)) {
         world.log('fault', `${CONTROL_PLANE_VANTAGE} is the RDS API, not a connection: a network partition does not hide the primary from it`, { fault: event.fault });
       }
       return;
     }
-    case 'primary-recover':
-      if (!siteExists(world, db.primary)) return noop(`the primary ${db.primary.id} no longer exists under that name (preserved and renamed by a failback)`);
-      world.recoverInstance(db.primary.id, db.primary.region);
-      world.heal(undefined, db.primary.id);
+    case 'primary-recover': {
+      const p = follow('primary');
+      if (!p) return;
+      record({ effective: true, role: 'primary' });
+      world.recoverInstance(p.id, p.region);
+      world.heal(undefined, p.id);
       return;
-    case 'region-outage':
+    }
+    case 'region-outage': {
+      const p = event.region === db.primary.region ? followRole(world, db.primary, roles.primary) : undefined;
+      record({ effective: !world.isRegionOut(event.region), region: event.region, ...(p ? { atRiskSeconds: atRiskSeconds(world, db, p) } : {}) });
       world.regionOutage(event.region, true);
       return;
+    }
     case 'region-recover':
+      record({ effective: world.isRegionOut(event.region), region: event.region });
       world.regionOutage(event.region, false);
       return;
-    case 'replica-lag':
-      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
-      world.setReplicaLag(db.standby.id, event.seconds, db.standby.region);
+    case 'replica-lag': {
+      const r = follow('standby');
+      if (!r) return;
+      record({ effective: true, role: 'standby', seconds: event.seconds });
+      world.setReplicaLag(r.id, event.seconds, r.region);
       return;
-    case 'replica-crash':
-      if (!standbyExists(world, db)) return noop(`the standby ${db.standby.id} does not exist (yet)`);
-      world.crashInstance(db.standby.id, db.standby.region);
+    }
+    case 'replica-crash': {
+      const r = follow('standby');
+      if (!r) return;
+      record({ effective: !isCrashed(world, db.standby, r), role: 'standby' });
+      world.crashInstance(r.id, r.region);
       return;
+    }
     case 'duplicate-alarm': {
+      record({ effective: true });
       const names = [alarmName(deployment.app.config.prefix, db.config.name, 'in-region'), alarmName(deployment.app.config.prefix, db.config.name, 'cross-region')];
       world.duplicateNextEvent(
         (e) => {
@@ -539,12 +600,15 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
       return;
     }
     case 'api-throttle':
+      record({ effective: true, target: `${event.service}:${event.operation ?? '*'}` });
       world.throttle(event.service as ServiceKey, event.operation, event.count);
       return;
     case 'api-error':
+      record({ effective: true, target: `${event.service}:${event.operation}`, code: event.code });
       world.apiError(event.service as ServiceKey, event.operation, event.code, event.count);
       return;
     case 'lambda-error':
+      record({ effective: true, target: event.function });
       world.lambdaError(event.function, event.count);
       return;
     case 'alarm-flap':
@@ -552,11 +616,90 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
   }
 }
 
-function siteExists(world: World, site: DeployedDatabase['standby']): boolean {
-  return site.kind === 'cluster' ? !!world.rds.getCluster(site.id, site.region) : !!world.rds.getInstance(site.id, site.region);
+/**
+ * The resources (instance or cluster objects: the twin's resource identity, an instance's
+ * `DbiResourceId`) that held the roles at the start. A cold standby does not exist yet: its role
+ * is then found by name when a fault needs it.
+ */
+interface RoleResources {
+  primary?: DbInstance | DbCluster;
+  standby?: DbInstance | DbCluster;
 }
 
-const standbyExists = (world: World, db: DeployedDatabase): boolean => siteExists(world, db.standby);
+interface FollowedTarget {
+  id: string;
+  region: string;
+}
+
+function siteResource(world: World, site: DeployedDatabase['standby']): DbInstance | DbCluster | undefined {
+  return site.kind === 'cluster' ? world.rds.getCluster(site.id, site.region) : world.rds.getInstance(site.id, site.region);
+}
+
+function roleResources(world: World, db: DeployedDatabase): RoleResources {
+  return { primary: siteResource(world, db.primary), standby: siteResource(world, db.standby) };
+}
+
+function isCrashed(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): boolean {
+  const r = site.kind === 'cluster' ? world.rds.getCluster(t.id, t.region) : world.rds.getInstance(t.id, t.region);
+  return !!r?.crashed;
+}
+
+/**
+ * Ground truth for the liveness oracle: the data really at risk if the primary (now `p`) stops
+ * now, in seconds: the span of the writes it accepted that the standby does not hold. The standby
+ * holds its source's writes up to `replicaDataUpTo` (a replica), now minus its lag (an Aurora
+ * secondary), or, a cold standby, what its restore would hold (see deployColdStandby).
+ */
+function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTarget): number {
+  const now = world.clock.now();
+  const writes = world.network.writes.filter((w) => w.target === p.id && w.at <= now);
+  const last = writes.reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
+  let upTo: number;
+  if (db.standby.kind === 'cluster') {
+    const c = world.rds.getCluster(db.standby.id, db.standby.region);
+    upTo = c ? now - c.lagMs : Number.NEGATIVE_INFINITY;
+  } else if (db.config.standby.readiness === 'cold') {
+    upTo = Math.min(now, Number.isFinite(last) ? last : now) - 5 * 60_000;
+  } else {
+    const inst = world.rds.getInstance(db.standby.id, db.standby.region);
+    upTo = inst?.source ? world.rds.replicaDataUpTo(inst) : Number.NEGATIVE_INFINITY;
+  }
+  const missing = writes.filter((w) => w.at > upTo);
+  if (missing.length === 0) return 0;
+  if (!Number.isFinite(upTo)) return Math.round(now - world.startMs) / 1000;
+  return Math.round(Math.max(...missing.map((w) => w.at)) - upTo) / 1000;
+}
+
+/** What of the database's config the liveness oracle derives its conditions and bounds from. */
+function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
+  return {
+    mode: c.failover.mode,
+    fencing: c.failover.fencing,
+    rpoBudgetSeconds: c.failover.rpoBudgetSeconds,
+    readiness: c.standby.readiness,
+    aurora: isAurora(c.engine),
+    heartbeat: { periodSeconds: c.detection.heartbeat.periodSeconds, evaluationPeriods: c.detection.heartbeat.evaluationPeriods },
+    probeRounds: c.detection.probeRounds,
+    probeIntervalSeconds: c.detection.probeIntervalSeconds,
+    ttlSeconds: c.dns.ttlSeconds,
+    approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
+    vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
+    failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes },
+    ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
+  };
+}
+
+/**
+ * Where the role's site is now: the instance (or cluster) under the role's name when one exists
+ * there (a failback rebuilds the original site under its original name), else the resource that
+ * held the role at the start, followed through its rename; undefined once that one is gone too.
+ */
+function followRole(world: World, site: DeployedDatabase['standby'], resource: DbInstance | DbCluster | undefined): FollowedTarget | undefined {
+  const live = siteResource(world, site) ?? resource;
+  if (!live) return undefined;
+  const exists = site.kind === 'cluster' ? world.rds.allClusters().includes(live as DbCluster) : world.rds.allInstances().includes(live as DbInstance);
+  return exists ? { id: live.id, region: live.region } : undefined;
+}
 
 /**
  * The customer's alarms of the scenario (`alarms`): metric alarms on a drill namespace that stay
@@ -592,13 +735,13 @@ function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabas
   }
 }
 
-async function applyOperator(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent): Promise<void> {
+async function applyOperator(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent, truth?: GroundTruth): Promise<void> {
   const region = deployment.controlRegion;
   const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
   // The operator may not reach the control Region (its outage, a throttle): as on AWS, the action
   // fails, the operator is told, and the drill goes on.
   await twinContext.run(as, () =>
-    operatorActs(world, deployment, db, event, region).catch((err: unknown) => {
+    operatorActs(world, deployment, db, event, region, truth).catch((err: unknown) => {
       const e = err as Error;
       world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
         operator: event.operator,
@@ -609,7 +752,7 @@ async function applyOperator(world: World, deployment: Deployment, db: DeployedD
   );
 }
 
-async function operatorActs(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent, region: string): Promise<void> {
+async function operatorActs(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent, region: string, truth?: GroundTruth): Promise<void> {
   {
     if (event.operator === 'start-failover') {
       const reason = 'drill scenario: start-failover';
@@ -625,6 +768,8 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
     }
     const deps = { ddb: new DynamoDBClient({ region }), sfn: new SFNClient({ region }), tableName: deployment.tableName };
     const now = new Date(world.clock.now());
+    const answer: AnswerTruth = { at: now.getTime(), operator: event.operator, step: event.step, accepted: false };
+    truth?.answers.push(answer);
     const pending = (await listPendingApprovals(deps, db.config.name, { now })).filter((a) => a.step === event.step);
     const verb = event.operator === 'approve' ? 'approves' : 'rejects';
     if (pending.length === 0) {
@@ -632,9 +777,11 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
       return;
     }
     const target = pending[0]!;
+    answer.approvalId = target.id;
     world.log('operator', `operator ${verb} the ${event.step} (asked: ${target.decision})`, { operator: event.operator, step: event.step, decision: target.decision, incidentId: target.incidentId });
     try {
       await decideApproval(deps, { approvalId: target.id, decision: event.operator, approver: 'drill-operator', reason: `drill scenario: ${event.operator} ${event.step}`, now });
+      answer.accepted = true;
     } catch (err) {
       world.log('operator', `the answer was refused: ${(err as Error).message}`, { operator: event.operator, step: event.step, error: (err as Error).name });
     }

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
-import { missingInvariants, passed } from './judge.js';
+import { missingInvariants, missingLiveness, passed } from './judge.js';
 import { failureTime, PHASE_LABELS, phaseBands, runEnd } from './phases.js';
 import { EXIT, TIMELINE_SOURCES, type ExpectationResult, type PhaseSpan, type Report, type TimelineEntry } from './types.js';
 
@@ -43,6 +43,7 @@ main { max-width: 1180px; margin: 0 auto; padding: 16px; }
 h1 { font-size: 1.6em; margin: 0.1em 0 0.3em; overflow-wrap: anywhere; }
 h2 { font-size: 1.2em; margin: 1.6em 0 0.5em; border-bottom: 1px solid var(--line); padding-bottom: 0.2em; }
 h3 { font-size: 1em; margin: 1.2em 0 0.4em; }
+.muted { color: var(--muted); }
 .eyebrow { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: 0.06em; font-size: 0.8em; }
 .description { color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; }
 .result { display: inline-block; font-weight: 700; padding: 0.3em 0.7em; border-radius: 6px; border: 2px solid; margin: 0.2em 0; }
@@ -385,9 +386,11 @@ export function renderHtml(report: Report): string {
   const broken = report.invariants.filter((i) => !i.held).length;
   const missing = missingInvariants(report);
   const missed = report.expectations.filter((e) => !e.held).length;
+  const missingLive = missingLiveness(report);
+  const dead = (report.liveness ?? []).filter((l) => !l.held).length + missingLive.length;
   const verdict = ok
-    ? `PASS: every invariant held and every expectation was met (exit ${EXIT.ok})`
-    : `FAIL: ${[broken && `${broken} invariant(s) broken`, missing.length && `${missing.length} invariant(s) not checked`, missed && `${missed} expectation(s) missed`].filter(Boolean).join(', ')} (exit ${EXIT.failed})`;
+    ? `PASS: every invariant held${report.liveness ? ', every liveness check held' : ''} and every expectation was met (exit ${EXIT.ok})`
+    : `FAIL: ${[broken && `${broken} invariant(s) broken`, missing.length && `${missing.length} invariant(s) not checked`, dead && `${dead} liveness check(s) broken or not checked`, missed && `${missed} expectation(s) missed`].filter(Boolean).join(', ')} (exit ${EXIT.failed})`;
 
   const figures: [string, string][] = [
     ['outcome', report.outcome],
@@ -412,6 +415,17 @@ export function renderHtml(report: Report): string {
     ...missing.map((name) => [esc(name), held(false, '', 'NOT CHECKED'), 'the report has no result for this invariant']),
   ];
   const invariantClasses = [...report.invariants.map((i) => (i.held ? '' : 'bad')), ...missing.map(() => 'bad')];
+  const livenessRows = [
+    ...(report.liveness ?? []).map((l) => [esc(l.name), held(l.held, 'held', 'BROKEN'), esc(l.detail)]),
+    ...missingLive.map((name) => [esc(name), held(false, '', 'NOT CHECKED'), 'the report has no result for this liveness check']),
+  ];
+  const livenessClasses = [...(report.liveness ?? []).map((l) => (l.held ? '' : 'bad')), ...missingLive.map(() => 'bad')];
+  const escalationRows = (report.escalations ?? []).map((x) => [
+    `<code>${esc(formatClock(x.t))}</code>`,
+    esc(`${x.stateMachine} ${x.execution.slice(0, 8)}`),
+    esc(x.cause || 'no cause named') + (x.message ? `<br><span class="muted">${esc(x.message)}</span>` : ''),
+    esc(x.evidence || 'nothing in the world confirms it'),
+  ]);
 
   const apiEntries = Object.entries(report.apiCalls).sort(([a], [b]) => a.localeCompare(b));
   const apiTotal = apiEntries.reduce((sum, [, count]) => sum + (Number.isFinite(count) ? count : 0), 0);
@@ -454,6 +468,11 @@ export function renderHtml(report: Report): string {
     ...details,
     '</section>',
     `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
+    report.liveness !== undefined
+      ? `<section aria-labelledby="h-liveness"><h2 id="h-liveness">Liveness</h2>${table(['check', 'result', 'detail'], livenessRows, livenessClasses)}${
+          escalationRows.length ? `<h3>Escalations</h3>${table(['time', 'run', 'cause', 'what the world shows'], escalationRows)}` : ''
+        }</section>`
+      : '',
     `<section aria-labelledby="h-expectations"><h2 id="h-expectations">Expectations</h2>${
       report.expectations.length === 0
         ? '<p>None: the scenario has no <code>expect</code>.</p>'

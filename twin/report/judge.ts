@@ -6,10 +6,12 @@ import type { Expectations } from '../scenario/schema.js';
 import {
   EXIT,
   INVARIANT_NAMES,
+  LIVENESS_NAMES,
   NO_PROMOTION_OUTCOMES,
   type ExpectationResult,
   type InvariantName,
   type InvariantResult,
+  type LivenessName,
   type Outcome,
   type Report,
   type Roles,
@@ -100,16 +102,36 @@ export function missingInvariants(report: Pick<Report, 'invariants'>): Invariant
   return INVARIANT_NAMES.filter((name) => !present.has(name));
 }
 
-/** True when every contract invariant was checked and held and every expectation was met. */
-export function passed(report: Pick<Report, 'invariants' | 'expectations'>): boolean {
-  return missingInvariants(report).length === 0 && report.invariants.every((i) => i.held) && report.expectations.every((e) => e.held);
+/**
+ * Liveness checks of the contract that the report does not mention. A report without the
+ * `liveness` key (an older version's) has none to miss.
+ */
+export function missingLiveness(report: Pick<Report, 'liveness'>): LivenessName[] {
+  if (report.liveness === undefined) return [];
+  const present = new Set(report.liveness.map((l) => l.name));
+  return LIVENESS_NAMES.filter((name) => !present.has(name));
 }
 
 /**
- * Exit status of a finished drill: 0 when every invariant held (all seven checked) and every
- * expectation was met, else 1. (2, an invalid scenario or config, is decided before a run.)
+ * True when every contract invariant was checked and held, every liveness check (when the report
+ * has them: every drill's does) was checked and held, and every expectation was met.
  */
-export function exitStatus(report: Pick<Report, 'invariants' | 'expectations'>): 0 | 1 {
+export function passed(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'>): boolean {
+  return (
+    missingInvariants(report).length === 0 &&
+    report.invariants.every((i) => i.held) &&
+    missingLiveness(report).length === 0 &&
+    (report.liveness ?? []).every((l) => l.held) &&
+    report.expectations.every((e) => e.held)
+  );
+}
+
+/**
+ * Exit status of a finished drill: 0 when every invariant held (all seven checked), every
+ * liveness check held (all three checked) and every expectation was met, else 1. (2, an invalid
+ * scenario or config, is decided before a run.)
+ */
+export function exitStatus(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'>): 0 | 1 {
   return passed(report) ? EXIT.ok : EXIT.failed;
 }
 

@@ -8,7 +8,7 @@
  */
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
-import { missingInvariants, passed } from './judge.js';
+import { missingInvariants, missingLiveness, passed } from './judge.js';
 import { EXIT, type ExpectationResult, type Report, type TimelineEntry, type TimelineSource } from './types.js';
 
 /** picocolors' formatter set (no-ops when colour is off). */
@@ -192,6 +192,15 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   }
   for (const name of missingInvariants(report)) lines.push(`  ${c.red(c.bold('NOT CHECKED'))}  ${name}`);
 
+  if (report.liveness !== undefined) {
+    lines.push(c.bold('Liveness'));
+    for (const l of report.liveness) {
+      const mark = l.held ? c.green('held  ') : c.red(c.bold('BROKEN'));
+      lines.push(`  ${mark}  ${l.name}${l.detail ? c.dim(': ') + (l.held ? c.dim(indent(l.detail)) : indent(l.detail)) : ''}`);
+    }
+    for (const name of missingLiveness(report)) lines.push(`  ${c.red(c.bold('NOT CHECKED'))}  ${name}`);
+  }
+
   lines.push(c.bold('Expectations'));
   if (report.expectations.length === 0) lines.push(c.dim('  none (the scenario has no "expect")'));
   for (const e of report.expectations) {
@@ -203,14 +212,16 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   const broken = report.invariants.filter((i) => !i.held).length;
   const missing = missingInvariants(report).length;
   const missed = report.expectations.filter((e) => !e.held).length;
+  const dead = (report.liveness ?? []).filter((l) => !l.held).length + missingLiveness(report).length;
   const reasons = [
     broken ? `${broken} invariant${broken === 1 ? '' : 's'} broken` : '',
     missing ? `${missing} invariant${missing === 1 ? '' : 's'} not checked` : '',
+    dead ? `${dead} liveness check${dead === 1 ? '' : 's'} broken or not checked` : '',
     missed ? `${missed} expectation${missed === 1 ? '' : 's'} missed` : '',
   ].filter(Boolean);
   lines.push(
     ok
-      ? c.green(c.bold(`PASS (exit ${EXIT.ok}): every invariant held and every expectation was met`))
+      ? c.green(c.bold(`PASS (exit ${EXIT.ok}): every invariant held${report.liveness ? ', every liveness check held' : ''} and every expectation was met`))
       : c.red(c.bold(`FAIL (exit ${EXIT.failed}): ${reasons.join(', ')}`)),
   );
   return `${lines.join('\n')}\n`;

@@ -32,6 +32,10 @@ export const INVARIANT_NAMES = [
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
+/** Liveness checks judged on every run (SCENARIOS.md "Liveness"), in the contract's order. */
+export const LIVENESS_NAMES = ['failover-when-warranted', 'failback-when-approved', 'escalation-justified'] as const;
+export type LivenessName = (typeof LIVENESS_NAMES)[number];
+
 /** Expectation keys of a scenario's `expect`, in the order they are judged and shown. */
 export const EXPECTATION_NAMES = ['outcome', 'writer', 'failovers', 'maxRtoSeconds', 'maxDataLossSeconds'] as const;
 export type ExpectationName = (typeof EXPECTATION_NAMES)[number];
@@ -88,6 +92,29 @@ export const invariantResultSchema = z.object({
   detail: z.string(),
 });
 export type InvariantResult = z.infer<typeof invariantResultSchema>;
+
+export const livenessResultSchema = z.object({
+  name: z.enum(LIVENESS_NAMES),
+  held: z.boolean(),
+  /** Whether the job was due (from the twin's ground truth) and, when it was, whether it got done in time. */
+  detail: z.string(),
+  /** Extension: the time bound the check uses and how it was derived from the config. */
+  bound: z.object({ seconds: seconds, derivation: z.string() }).optional(),
+});
+export type LivenessResult = z.infer<typeof livenessResultSchema>;
+
+/** Extension: one escalation of the run, with the cause it named and what the world shows for it. */
+export const escalationSchema = z.object({
+  t: seconds,
+  execution: z.string(),
+  stateMachine: z.string(),
+  /** The error name the run recorded, or `approval-timeout`; empty when it named none. */
+  cause: z.string(),
+  message: z.string(),
+  /** What the world shows for that cause; empty when nothing confirms it. */
+  evidence: z.string(),
+});
+export type EscalationSummary = z.infer<typeof escalationSchema>;
 
 export const expectationResultSchema = z.object({
   name: z.enum(EXPECTATION_NAMES),
@@ -156,6 +183,11 @@ export const reportSchema = z.object({
   apiCalls: z.record(z.string(), z.number().int().min(0)),
   invariants: z.array(invariantResultSchema),
   expectations: z.array(expectationResultSchema),
+  /**
+   * The liveness checks (SCENARIOS.md "Liveness"). Every report a drill makes has them; a report
+   * of an older version without the key is judged on its invariants and expectations alone.
+   */
+  liveness: z.array(livenessResultSchema).optional(),
 
   // ---- extensions
   /** Extension: the scenario's description. */
@@ -174,6 +206,8 @@ export const reportSchema = z.object({
   config: configSummarySchema.optional(),
   /** Extension: wall-clock milliseconds the drill took. */
   wallMs: z.number().min(0).optional(),
+  /** Extension: every escalation of the run, with its cause and what the world shows for it. */
+  escalations: z.array(escalationSchema).optional(),
   /** Extension: Lambda invocations of the run (workflow steps, probes, scheduled heartbeats). */
   lambdaInvocations: z.number().int().min(0).optional(),
 });

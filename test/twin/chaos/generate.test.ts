@@ -16,6 +16,7 @@ import {
   STANDBY_KINDS,
   vantageNames,
 } from '../../../twin/chaos/generate.js';
+import { sdkRegions, SPACE } from '../../../twin/chaos/config-space.js';
 
 describe('chaos generator', () => {
   it('gives the same palette and scenarios for the same seed', () => {
@@ -61,7 +62,7 @@ describe('chaos generator', () => {
           const kind = 'fault' in e ? e.fault : `operator:${e.operator}`;
           kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
           if ('fault' in e && e.fault === 'lambda-error') expect(FUNCTION_NAMES).toContain(e.function);
-          if ('fault' in e && e.fault === 'primary-unreachable') for (const v of e.from) expect(vantageNames(c.file.config)).toContain(v);
+          if ('fault' in e && e.fault === 'primary-unreachable') for (const v of e.from) expect(vantageNames(c.file.config, c.file.database)).toContain(v);
         }
       }
     }
@@ -73,4 +74,47 @@ describe('chaos generator', () => {
       ].sort(),
     );
   });
+
+  it('draws configs from the whole config space of the schema, with Regions the AWS SDK knows', () => {
+    const palettes = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => generatePalette(seed, 8));
+    const dbs = palettes.flatMap((p) => p.config.databases);
+    for (const p of palettes) expect(() => validateConfig(p.config, p.id)).not.toThrow();
+    // Every enum of the schema shows up.
+    expect(new Set(dbs.map((d) => d.engine))).toEqual(new Set(SPACE.engines));
+    expect(new Set(dbs.map((d) => d.standby.readiness))).toEqual(new Set(SPACE.readiness));
+    expect(new Set(dbs.map((d) => d.failover.mode))).toEqual(new Set(SPACE.modes));
+    expect(new Set(dbs.map((d) => d.failover.fencing))).toEqual(new Set(SPACE.fencing));
+    expect(new Set(dbs.map((d) => d.failback?.policy))).toEqual(new Set(SPACE.policies));
+    // One to three databases; two of them in one hosted zone.
+    expect(new Set(palettes.map((p) => p.config.databases.length))).toEqual(new Set([1, 2, 3]));
+    expect(palettes.some((p) => p.config.databases.length > 1 && new Set(p.config.databases.map((d) => d.dns.hostedZoneId)).size === 1)).toBe(true);
+    // Fencing with and without security groups; traffic records with and without gating alarms.
+    expect(dbs.some((d) => !d.standby.securityGroupIds)).toBe(true);
+    expect(dbs.some((d) => d.primary.securityGroupIds)).toBe(true);
+    expect(dbs.some((d) => d.traffic && d.traffic.alarmNames)).toBe(true);
+    expect(dbs.some((d) => d.traffic && !d.traffic.alarmNames)).toBe(true);
+    // Vantage layouts with and without a witness.
+    const witness = (d: (typeof dbs)[number]) => d.detection.vantagePoints.some((v) => v.region !== d.primary.region && v.region !== d.standby.region);
+    expect(dbs.some(witness)).toBe(true);
+    expect(dbs.some((d) => !witness(d))).toBe(true);
+    // Regions: the SDK's list (more than a hand list would hold), every one used is in it.
+    const regions = sdkRegions();
+    expect(regions.length).toBeGreaterThan(25);
+    expect(regions).toContain('us-east-1');
+    const used = new Set(dbs.flatMap((d) => [d.primary.region, d.standby.region, ...d.detection.vantagePoints.map((v) => v.region)]));
+    for (const r of used) expect(regions).toContain(r);
+    expect(used.size).toBeGreaterThan(15);
+  });
+
+  it('acts on the database a multi-database case names', () => {
+    const plan = generateCampaign({ seed: 31337, runs: 100 });
+    const multi = plan.cases.filter((c) => c.file.config.databases.length > 1);
+    expect(multi.length).toBeGreaterThan(0);
+    for (const c of multi) {
+      expect(c.file.config.databases.map((d) => d.name)).toContain(c.file.database);
+      const scenario = assertValidCase(c.file);
+      expect(scenario.database).toBe(c.file.database);
+    }
+  });
 });
+

@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertValidCase, generatePalette, type ChaosScenarioFile } from '../../../twin/chaos/generate.js';
-import { saveFinding, shrinkScenario, type Judge } from '../../../twin/chaos/shrink.js';
+import { configShrinks, saveFinding, shrinkScenario, type Judge } from '../../../twin/chaos/shrink.js';
+import { validateConfig } from '../../../lib/config/index.js';
+import type { FailoverConfigInput } from '../../../lambdas/shared/config-schema.js';
 import { validateScenario } from '../../../twin/scenario/load.js';
 
 const palette = generatePalette(1, 1);
+const primaryRegion = palette[0]!.config.databases[0]!.primary.region;
 const file: ChaosScenarioFile = {
   name: 'chaos-1-0',
   description: 'test',
@@ -20,7 +23,7 @@ const file: ChaosScenarioFile = {
     { at: 60, fault: 'api-throttle', service: 'rds', count: 2 },
     { at: 300, fault: 'primary-crash' },
     { at: 400, operator: 'approve', step: 'failback' },
-    { at: 900, fault: 'region-outage', region: 'us-east-1' },
+    { at: 900, fault: 'region-outage', region: primaryRegion },
     { at: 1200, fault: 'lambda-error', function: 'switch-dns', count: 1 },
     { at: 5000, operator: 'reject', step: 'failover' },
   ],
@@ -43,7 +46,7 @@ describe('chaos shrinker', () => {
     const result = await shrinkScenario(file, 'single-writer', async (f) => (asked.push(f), judge(f)));
     expect(result.file.events).toEqual([
       { at: 300, fault: 'primary-crash' },
-      { at: 900, fault: 'region-outage', region: 'us-east-1' },
+      { at: 900, fault: 'region-outage', region: primaryRegion },
     ]);
     expect(result.droppedEvents).toBe(4);
     // Bisected down to within the resolution (300 s) above the 2 h the failure needs.
@@ -73,9 +76,64 @@ describe('chaos shrinker', () => {
     expect(path).toBe(join(dir, 'single-writer-1-0.json'));
     const raw = JSON.parse(readFileSync(path, 'utf8')) as { description: string; config: unknown };
     expect(raw.description).toContain('--seed 12345');
-    expect(raw.config).toEqual(file.config);
+    expect(raw.config).toEqual(shrunk.config);
     const scenario = validateScenario(raw, { source: path });
     expect(scenario.name).toBe('single-writer-1-0');
     expect(scenario.events.map((e) => ('fault' in e ? e.fault : e.operator))).toEqual(['primary-crash', 'region-outage']);
   });
+
+  describe('shrinks the config too', () => {
+    // A config with multi databases, traffic, heartbeat and failback settings, replicated secrets.
+    const big = generatePalette(31337, 8).find((p) => p.config.databases.length === 2)!.config;
+    const multi: FailoverConfigInput = structuredClone(big);
+    const first = multi.databases[0]!;
+    first.traffic = {
+      hostedZoneId: 'Z0EXAMPLE',
+      recordName: `app.${first.name}.internal`,
+      type: 'CNAME',
+      targets: [
+        { region: first.primary.region, setIdentifier: 'p', value: 'p.example.com' },
+        { region: first.standby.region, setIdentifier: 's', value: 's.example.com' },
+      ],
+      alarmNames: ['x-5xx'],
+    };
+    first.detection.heartbeat = { periodSeconds: 120, evaluationPeriods: 3, datapointsToAlarm: 2 };
+    first.failback = { ...first.failback, maxLagSeconds: 1 };
+    const scenario: ChaosScenarioFile = { name: 'c', description: 'd', config: multi, database: first.name, runFor: 3600, events: [{ at: 300, fault: 'primary-crash' }] };
+
+    it('proposes only valid, smaller configs, one change each', () => {
+      expect(() => validateConfig(multi, 'test')).not.toThrow();
+      const candidates = configShrinks(scenario);
+      expect(candidates.length).toBeGreaterThan(4);
+      for (const c of candidates) {
+        expect(() => validateConfig(c.config, 'candidate')).not.toThrow();
+        expect(JSON.stringify(c.config).length).toBeLessThan(JSON.stringify(multi).length);
+        // The database the events act on is always kept.
+        expect(c.config.databases.map((d) => d.name)).toContain(first.name);
+      }
+    });
+
+    it('drops databases, vantage points and optional settings while the same check fails', async () => {
+      // Fails whatever the config: everything optional goes.
+      const always: Judge = async () => ['failover-when-warranted'];
+      const { file: small } = await shrinkScenario(scenario, 'failover-when-warranted', always, { maxJudgements: 200 });
+      expect(small.config.databases.map((d) => d.name)).toEqual([first.name]);
+      expect(small.database).toBeUndefined();
+      const d = small.config.databases[0]!;
+      expect(d.traffic).toBeUndefined();
+      expect(d.detection.heartbeat).toBeUndefined();
+      expect(d.failback?.maxLagSeconds).toBeUndefined();
+      expect(d.detection.vantagePoints.length).toBeLessThan(first.detection.vantagePoints.length);
+      expect(() => assertValidCase(small)).not.toThrow();
+    });
+
+    it('keeps what the failure needs', async () => {
+      // Fails only while the traffic records are there.
+      const needsTraffic: Judge = async (f) => (f.config.databases.some((x) => x.traffic) ? ['failback-when-approved'] : []);
+      const { file: small } = await shrinkScenario(scenario, 'failback-when-approved', needsTraffic, { maxJudgements: 200 });
+      expect(small.config.databases.find((x) => x.name === first.name)!.traffic).toBeDefined();
+      expect(small.config.databases).toHaveLength(1);
+    });
+  });
 });
+

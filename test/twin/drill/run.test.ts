@@ -146,11 +146,14 @@ describe('runDrill: an operator who cannot reach the control Region', () => {
 describe('runDrill: faults that cannot apply any more', () => {
   it('have no effect and say so (found by the chaos campaign: they used to crash the runner)', async () => {
     const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
-    for (const [file, line] of [
-      ['scenarios/alarm-flap-during-primary-region-outage.json', /^alarm-flap 1\/4: us-east-1 is out, the alarm cannot change \(no effect\)$/],
-      ['scenarios/primary-recover-after-it-was-preserved.json', /^primary-recover: the primary orders-primary no longer exists under that name .*\(no effect\)$/],
+    for (const [file, line, seed] of [
+      ['scenarios/alarm-flap-during-primary-region-outage.json', /^alarm-flap 1\/4: us-east-1 is out, the alarm cannot change \(no effect\)$/, 1],
+      // The fault follows the instance that held the role at the start through its rename.
+      ['scenarios/primary-recover-after-it-was-preserved.json', /^primary-recover: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 1],
+      // The seed the chaos campaign drew: the failback renamed the primary, then failed (it used to crash the runner).
+      ['scenarios/fault-after-rename-follows-instance.json', /^primary-unreachable: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 948158821],
     ] as const) {
-      const report = await runDrill(loadScenarioFile(file), { seed: 1 });
+      const report = await runDrill(loadScenarioFile(file), { seed });
       expect(report.timeline.filter((t) => t.source === 'fault').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
       expect(exitStatus(report), file).toBe(0);
     }

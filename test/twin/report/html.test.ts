@@ -223,3 +223,25 @@ describe('escapeHtml', () => {
     expect(renderHtml(fixture('broken'))).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
   });
 });
+
+describe('renderHtml: liveness', () => {
+  it('has a Liveness section with every check and the escalations with their causes', () => {
+    const report: Report = {
+      ...fixture('failed-over'),
+      liveness: [
+        { name: 'failover-when-warranted', held: false, detail: 'warranted at t=300s but writes never came back <through> the DNS name' },
+        { name: 'failback-when-approved', held: true, detail: 'no failback is due' },
+        { name: 'escalation-justified', held: true, detail: 'failover approval timed out' },
+      ],
+      escalations: [{ t: 2121, execution: '82c530a4-x', stateMachine: 'failover', cause: 'approval-timeout', message: 'the failover approval (promote) expired unanswered', evidence: 'no operator answer was accepted' }],
+    };
+    const html = renderHtml(report);
+    expect(html).toContain('<h2 id="h-liveness">Liveness</h2>');
+    expect(html).toContain('writes never came back &lt;through&gt; the DNS name');
+    expect(html).toContain('approval-timeout');
+    expect(html).toContain('no operator answer was accepted');
+    expect(html).toMatch(/FAIL: 1 liveness check\(s\) broken or not checked \(exit 1\)/);
+    // A report without the key (an older version) has no such section.
+    expect(renderHtml(fixture('failed-over'))).not.toContain('h-liveness');
+  });
+});

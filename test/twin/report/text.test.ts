@@ -206,3 +206,31 @@ describe('renderSummary', () => {
     expect(renderSummary({ ...fixture('failed-over'), expectations: [] })).toContain('  none (the scenario has no "expect")');
   });
 });
+
+describe('renderSummary: liveness', () => {
+  const withLiveness = (broken: boolean) => ({
+    ...fixture('failed-over'),
+    liveness: [
+      { name: 'failover-when-warranted' as const, held: !broken, detail: broken ? 'warranted at t=300s but writes never came back through the DNS name: over the bound 789 s = ...' : 'warranted at t=300s: writes restored after 181 s ≤ bound 789 s' },
+      { name: 'failback-when-approved' as const, held: true, detail: 'no failback approval was accepted: no failback is due' },
+      { name: 'escalation-justified' as const, held: true, detail: 'nothing escalated' },
+    ],
+  });
+  it('lists every liveness check after the invariants, and PASS names them', () => {
+    const lines = renderSummary(withLiveness(false)).split('\n');
+    const at = lines.indexOf('Liveness');
+    expect(at).toBeGreaterThan(lines.indexOf('Invariants'));
+    expect(lines.slice(at + 1, at + 4).map((l) => l.trim().split(':')[0])).toEqual(['held    failover-when-warranted', 'held    failback-when-approved', 'held    escalation-justified']);
+    expect(lines.filter(Boolean).at(-1)).toBe('PASS (exit 0): every invariant held, every liveness check held and every expectation was met');
+  });
+  it('shows a broken check with its detail, and FAIL counts it', () => {
+    const text = renderSummary(withLiveness(true));
+    expect(text).toContain('  BROKEN  failover-when-warranted: warranted at t=300s but writes never came back');
+    expect(text.trim().split('\n').at(-1)).toMatch(/^FAIL \(exit 1\): 1 liveness check broken or not checked/);
+  });
+  it('says which check is missing', () => {
+    const report = withLiveness(false);
+    report.liveness = report.liveness.slice(0, 2);
+    expect(renderSummary(report)).toContain('NOT CHECKED  escalation-justified');
+  });
+});

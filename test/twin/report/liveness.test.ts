@@ -1,0 +1,265 @@
+/**
+ * The liveness oracle (twin/drill/liveness.ts), table-driven: for each check, fixtures of ground
+ * truth in which the job was due and done in time (held), due and not done (broken), and not due
+ * (held, saying why). The bounds come from the config and the report states how.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ClientAttempt } from '../../../twin/drill/app-clients.js';
+import {
+  describeBound,
+  failbackBound,
+  failoverBound,
+  FAILOVER_SLACK_SECONDS,
+  liveness,
+  type AnswerTruth,
+  type FaultTruth,
+  type LivenessConfig,
+  type LivenessFacts,
+} from '../../../twin/drill/liveness.js';
+import type { CallFact, PromotionFact } from '../../../twin/drill/measure.js';
+import type { ExecutionRecord } from '../../../twin/drill/sfn-runtime.js';
+import { exitStatus, missingLiveness, passed } from '../../../twin/report/judge.js';
+import { INVARIANT_NAMES, LIVENESS_NAMES, type LivenessResult } from '../../../twin/report/types.js';
+
+const S = 1000;
+const START = 1_000_000;
+const at = (s: number) => START + s * S;
+
+const CONFIG: LivenessConfig = {
+  mode: 'automatic',
+  fencing: 'required',
+  rpoBudgetSeconds: 30,
+  readiness: 'hot',
+  aurora: false,
+  heartbeat: { periodSeconds: 60, evaluationPeriods: 3 },
+  probeRounds: 3,
+  probeIntervalSeconds: 10,
+  ttlSeconds: 30,
+  approvalTimeoutMinutes: 30,
+  vantage: { regions: ['us-east-1', 'us-east-1', 'us-west-2', 'eu-west-1'], includeControlPlane: true, quorum: 3 },
+  failback: { policy: 'manual-approval', stabilityMinutes: 30 },
+};
+const BOUND = failoverBound(CONFIG).seconds; // 789 s
+const FB_BOUND = failbackBound(CONFIG).seconds; // 810 s
+
+/** Writes through the DNS name: to `target` every 10 s from `from` to `to` (s). */
+const writes = (target: string, from: number, to: number): ClientAttempt[] =>
+  Array.from({ length: Math.floor((to - from) / 10) + 1 }, (_, i) => ({ at: at(from + i * 10), client: 'app-us-east-1', ok: true, target }));
+
+const crash = (s: number, atRiskSeconds = 0): FaultTruth => ({ at: at(s), fault: 'primary-crash', effective: true, role: 'primary', atRiskSeconds });
+const promotion = (s: number, id = 'orders-replica', executionArn = 'arn:failover'): PromotionFact => ({ instanceId: id, sourceId: 'orders-primary', startedAt: at(s), completedAt: at(s + 90), dataUpToMs: at(s), action: 'rds:PromoteReadReplica', executionArn });
+
+function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; error?: string; message?: string } = {}): ExecutionRecord {
+  const { escalatedAt, error, message, ...rest } = over;
+  return {
+    arn: 'arn:failover',
+    name: 'f0000000-run',
+    stateMachine: 'failover',
+    stateMachineArn: 'arn:sm:failover',
+    status: escalatedAt === undefined ? 'SUCCEEDED' : 'FAILED',
+    startedAt: at(200),
+    stateTransitions: 10,
+    entered: [],
+    input: {},
+    steps:
+      escalatedAt === undefined
+        ? []
+        : [{ state: 'Escalate to the operators', kind: 'lambda', folder: 'record-incident', startedAt: at(escalatedAt), endedAt: at(escalatedAt), input: { phase: 'escalated', detail: { error: { Error: error ?? '', Cause: message ?? '' } } } }],
+    approvals: [],
+    ...rest,
+  };
+}
+
+function facts(over: Partial<Omit<LivenessFacts, 'config'>> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {}): LivenessFacts {
+  const { faults, answers, config, ...rest } = over;
+  return {
+    startMs: START,
+    endMs: at(3 * 3600),
+    truth: { faults: faults ?? [], answers: answers ?? [], regions: { primary: 'us-east-1', standby: 'us-west-2' } },
+    config: { ...CONFIG, ...config },
+    roles: { primary: 'orders-primary', standby: 'orders-replica' },
+    attempts: writes('orders-primary', 1, 299),
+    calls: [],
+    promotions: [],
+    executions: [],
+    writerAtEnd: 'orders-primary',
+    ...rest,
+  };
+}
+
+const check = (f: LivenessFacts, name: (typeof LIVENESS_NAMES)[number]): LivenessResult => liveness(f).results.find((r) => r.name === name)!;
+
+describe('the bounds, derived from the config', () => {
+  it('adds detection, verification, promotion, DNS, TTL and a stated slack, and says so', () => {
+    const b = failoverBound(CONFIG);
+    expect(b.seconds).toBe(60 * 4 + 3 * 13 + 120 + 60 + 30 + FAILOVER_SLACK_SECONDS);
+    expect(describeBound(b)).toMatch(/^789 s = 240 s detection .*\+ 39 s verification .*\+ 120 s promotion .*\+ 60 s DNS .*\+ 30 s TTL 30 s \+ 300 s stated slack$/);
+    expect(failoverBound({ ...CONFIG, readiness: 'cold' }).seconds).toBe(b.seconds - 120 + 35 * 60);
+    expect(failoverBound({ ...CONFIG, readiness: 'warm' }).seconds).toBe(b.seconds + 600);
+    expect(failbackBound({ ...CONFIG, drain: { steps: 3, stepObservationMinutes: 5 } }).seconds).toBe(FB_BOUND + 900);
+    expect(failbackBound({ ...CONFIG, failback: { policy: 'automatic', stabilityMinutes: 0 } }).seconds).toBeGreaterThan(FB_BOUND + 3600);
+  });
+});
+
+describe('failover-when-warranted', () => {
+  const restoredIn = (s: number) => [...writes('orders-primary', 1, 299), ...writes('orders-replica', 300 + s, 3 * 3600)];
+  const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
+    ['warranted and restored within the bound', facts({ faults: [crash(300)], promotions: [promotion(500)], attempts: restoredIn(200) }), true, /^warranted at t=300s \(the primary crashed; 0 s at risk ≤ 30 s budget.*writes restored through the DNS name on orders-replica after 200 s ≤ bound 789 s = /],
+    ['warranted and restored too late', facts({ faults: [crash(300)], promotions: [promotion(1200)], attempts: restoredIn(1000) }), false, /^warranted at t=300s .* but writes came back through the DNS name only after 1000 s: over the bound 789 s/],
+    ['warranted and never restored', facts({ faults: [crash(300)], writerAtEnd: null }), false, /writes never came back through the DNS name: over the bound 789 s/],
+    ['not warranted: nothing really down (a partition is not a failure)', facts({ faults: [{ at: at(300), fault: 'primary-unreachable', effective: true, role: 'primary' }] }), true, /^not warranted: the primary was never really down/],
+    ['not warranted: a crash that had no effect', facts({ faults: [{ ...crash(300), effective: false }], writerAtEnd: null }), true, /^not warranted: the primary was never really down/],
+    ['not warranted: mode manual', facts({ faults: [crash(300)], config: { mode: 'manual' }, writerAtEnd: null }), true, /the failover mode is manual/],
+    ['not warranted: data really at risk over budget', facts({ faults: [crash(300, 45)], writerAtEnd: null }), true, /45 s of writes were really at risk, over the 30 s budget/],
+    ['not warranted: the standby crashed', facts({ faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)], writerAtEnd: null }), true, /the standby was not healthy \(the standby crashed at t=100s\)/],
+    ['not warranted: the standby Region out within the bound', facts({ faults: [crash(300), { at: at(400), fault: 'region-outage', effective: true, region: 'us-west-2' }], writerAtEnd: null }), true, /the standby's Region us-west-2 out/],
+    ['not warranted: fencing required, the primary Region out', facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], writerAtEnd: null }), true, /fencing is required and impossible: the primary's Region us-east-1 is out/],
+    [
+      'not warranted: too few vantage points can see a Region outage',
+      facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], config: { fencing: 'best-effort' }, writerAtEnd: null }),
+      true,
+      /only 2 vantage point\(s\) can observe it .* fewer than the quorum of 3/,
+    ],
+    [
+      'warranted: best-effort fencing, the primary Region out, enough witnesses',
+      facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], config: { fencing: 'best-effort', vantage: { ...CONFIG.vantage, quorum: 2 } }, writerAtEnd: null }),
+      false,
+      /^warranted at t=300s \(the primary's Region us-east-1 out.*writes never came back/,
+    ],
+    ['not warranted: an operator said no', facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: true }], writerAtEnd: null }), true, /an operator said no at t=600s/],
+    ['an operator "no" that found nothing pending does not count', facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: false }], writerAtEnd: null }), false, /writes never came back/],
+    [
+      'not warranted: the world refused what the failover needed, and the run escalated naming it',
+      facts({
+        faults: [crash(300), { at: at(300), fault: 'lambda-error', effective: true, target: 'promote-standby' }],
+        executions: [execution({ escalatedAt: 400, error: 'Lambda.ServiceException', message: 'Injected failure: could not invoke failover-promote-standby' })],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world stood in the way and the run escalated naming it \(Lambda.ServiceException: lambda-error on promote-standby injected at t=300s\)/,
+    ],
+    ['the run ended before the bound: nothing to judge', facts({ faults: [crash(300)], endMs: at(600), writerAtEnd: null }), true, /the run ended 300 s later, before the bound/],
+    ['a crash after the failover (the old primary is no longer the writer) is not a new warrant', facts({ faults: [crash(900)], promotions: [promotion(500)], attempts: writes('orders-replica', 600, 3 * 3600) }), true, /never really down .* while it was the writer/],
+  ];
+  it.each(cases)('%s', (_, f, held, detail) => {
+    const r = check(f, 'failover-when-warranted');
+    expect(r.detail).toMatch(detail);
+    expect(r.held).toBe(held);
+    expect(r.bound).toEqual({ seconds: BOUND, derivation: describeBound(failoverBound(f.config)) });
+  });
+});
+
+describe('failback-when-approved', () => {
+  const failedOver = { faults: [crash(300)], promotions: [promotion(500)] };
+  const approve = (s: number, accepted = true): AnswerTruth => ({ at: at(s), operator: 'approve', step: 'failback', accepted });
+  const back = (s: number) => [...writes('orders-replica', 600, s - 1), ...writes('orders-primary', s, 3 * 3600)];
+  const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
+    ['approved and failed back within the bound', facts({ ...failedOver, answers: [approve(5000)], attempts: back(5300) }), true, /^the failback was approved at t=5000s: writes went to orders-primary through the DNS name 300 s later ≤ bound 810 s/],
+    ['approved and not failed back', facts({ ...failedOver, answers: [approve(5000)], attempts: writes('orders-replica', 600, 3 * 3600), writerAtEnd: 'orders-replica' }), false, /^the failback was approved at t=5000s, but the run did not end failed-back \(the clients write to orders-replica\): over the bound 810 s/],
+    ['approved and failed back too late', facts({ ...failedOver, answers: [approve(5000)], attempts: back(7000) }), false, /writes reached orders-primary only after 2000 s: over the bound/],
+    ['not due: no approval accepted (an answer with nothing pending)', facts({ ...failedOver, answers: [approve(5000, false)], writerAtEnd: 'orders-replica' }), true, /^no failback approval was accepted: no failback is due/],
+    ['not due: policy never', facts({ ...failedOver, answers: [approve(5000)], config: { failback: { policy: 'never', stabilityMinutes: 0 } } }), true, /failback policy "never"/],
+    ['not due: nothing failed over', facts({ answers: [approve(5000)] }), true, /^nothing failed over/],
+    [
+      'not due: the original Region went out after the approval',
+      facts({ faults: [...failedOver.faults, { at: at(5100), fault: 'region-outage', effective: true, region: 'us-east-1' }], promotions: failedOver.promotions, answers: [approve(5000)], writerAtEnd: 'orders-replica' }),
+      true,
+      /but then the original site's Region us-east-1 out at t=5100s: the failback is no longer due/,
+    ],
+    ['the run ended before the bound: nothing to judge', facts({ ...failedOver, answers: [approve(5000)], endMs: at(5400), writerAtEnd: 'orders-replica' }), true, /the run ended 400 s later, before the bound/],
+    [
+      'automatic: due after the stability window once the original site is healthy',
+      facts({ faults: [crash(300), { at: at(900), fault: 'primary-recover', effective: true, role: 'primary' }], promotions: failedOver.promotions, config: { failback: { policy: 'automatic', stabilityMinutes: 10 } }, endMs: at(6 * 3600), writerAtEnd: 'orders-replica', attempts: writes('orders-replica', 600, 6 * 3600) }),
+      false,
+      /^the original site was healthy from t=900s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
+    ],
+  ];
+  it.each(cases)('%s', (_, f, held, detail) => {
+    const r = check(f, 'failback-when-approved');
+    expect(r.detail).toMatch(detail);
+    expect(r.held).toBe(held);
+    expect(r.bound?.seconds).toBe(failbackBound(f.config).seconds);
+  });
+});
+
+describe('escalation-justified', () => {
+  const timedOut = (answers: AnswerTruth[]) =>
+    facts({
+      faults: [crash(300)],
+      answers,
+      executions: [execution({ status: 'FAILED', approvals: [{ state: 'Ask', token: 't', step: 'failover', decision: 'promote', askedAt: at(320), approvalId: 'a1', answer: 'timeout', answeredAt: at(2120) }] })],
+      writerAtEnd: null,
+    });
+  const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
+    ['nothing escalated', facts(), true, /^nothing escalated$/],
+    ['an approval nobody answered', timedOut([]), true, /approval-timeout .* the world confirms: no operator answer to the failover approval was accepted between t=320s and t=2120s/],
+    ['an approval "unanswered" although an operator answer to it was accepted', timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a1' }]), false, /approval-timeout .* the world shows nothing that would cause it/],
+    ['an answer to another approval does not count', timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a0' }]), true, /the world confirms: no operator answer/],
+    [
+      'an API that really refused, named by the cause',
+      facts({
+        faults: [crash(300)],
+        calls: [{ at: at(390), key: 'rds:PromoteReadReplica', ok: false, executionArn: 'arn:failover', error: 'InvalidDBInstanceState', message: 'not available' } satisfies CallFact],
+        executions: [execution({ escalatedAt: 400, error: 'PromotionFailedError', message: 'rds:PromoteReadReplica failed: InvalidDBInstanceState' })],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world confirms: the world refused rds:PromoteReadReplica \(InvalidDBInstanceState\) at t=390s/,
+    ],
+    [
+      'a refusal the cause does not name does not confirm it',
+      facts({
+        faults: [crash(300)],
+        calls: [{ at: at(390), key: 'secretsmanager:GetSecretValue', ok: false, executionArn: 'arn:failover', error: 'AccessDeniedException' }],
+        executions: [execution({ escalatedAt: 400, error: 'PromotionFailedError', message: 'the standby did not become writable' })],
+        writerAtEnd: null,
+      }),
+      false,
+      /PromotionFailedError .* the world shows nothing that would cause it/,
+    ],
+    [
+      'the standby really down',
+      facts({ faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)], executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })], writerAtEnd: null }),
+      true,
+      /the world confirms: the standby crashed at t=100s/,
+    ],
+    [
+      'the primary being down is the failover\'s reason, not an obstacle',
+      facts({ faults: [crash(300)], executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })], writerAtEnd: null }),
+      false,
+      /the world shows nothing that would cause it/,
+    ],
+    ['an escalation that names no cause', facts({ faults: [crash(300)], executions: [execution({ escalatedAt: 900 })], writerAtEnd: null }), false, /no cause named/],
+  ];
+  it.each(cases)('%s', (_, f, held, detail) => {
+    const r = check(f, 'escalation-justified');
+    expect(r.detail).toMatch(detail);
+    expect(r.held).toBe(held);
+  });
+
+  it('lists every escalation with its cause and evidence', () => {
+    const { escalations } = liveness(timedOut([]));
+    expect(escalations).toEqual([
+      expect.objectContaining({ execution: 'f0000000-run', stateMachine: 'failover', at: at(2120), cause: 'approval-timeout', evidence: expect.stringMatching(/^no operator answer/) }),
+    ]);
+  });
+});
+
+describe('the exit status counts liveness like the invariants', () => {
+  const invariants = INVARIANT_NAMES.map((name) => ({ name, held: true, detail: '' }));
+  const live = LIVENESS_NAMES.map((name) => ({ name, held: true, detail: '' }));
+  it.each([
+    ['every check held', live, 0],
+    ['one liveness check broke', live.map((l, i) => ({ ...l, held: i !== 1 })), 1],
+    ['one liveness check missing', live.slice(0, 2), 1],
+    ['a report of an older version, with no liveness key', undefined, 0],
+  ] as const)('%s', (_, liveness, status) => {
+    const report = { invariants, expectations: [], ...(liveness ? { liveness: [...liveness] } : {}) };
+    expect(exitStatus(report)).toBe(status);
+    expect(passed(report)).toBe(status === 0);
+  });
+  it('names the missing checks', () => {
+    expect(missingLiveness({ liveness: [live[0]!] })).toEqual(['failback-when-approved', 'escalation-justified']);
+    expect(missingLiveness({})).toEqual([]);
+  });
+});

@@ -1,0 +1,431 @@
+/**
+ * The liveness oracle (SCENARIOS.md "Liveness"): safety says nothing bad happened, liveness says
+ * the job got done. Each check is judged from the twin's ground truth: the faults as they were
+ * really applied (and what they really did), what the world really refused, the operators'
+ * answers the approval store really accepted, and the writes the simulated application clients
+ * really got through the DNS name. Never from the product's own view: no incident record, no
+ * verdict, no state machine output decides whether the job was due. (Escalations are what the
+ * third check judges, so it reads which runs escalated and the cause they named, then asks the
+ * world whether that cause was real.) Pure functions over plain data.
+ */
+import type { LivenessResult } from '../report/types.js';
+import type { ClientAttempt } from './app-clients.js';
+import type { CallFact, PromotionFact } from './measure.js';
+import { escalated, stepsOf } from './measure.js';
+import type { ExecutionRecord } from './sfn-runtime.js';
+
+// ------------------------------------------------------------------ ground truth recorded by the drill
+
+/** A scenario fault as the drill applied it. */
+export interface FaultTruth {
+  /** Virtual ms. */
+  at: number;
+  fault: string;
+  /** False when the fault had no effect (its target gone, the Region already out, ...). */
+  effective: boolean;
+  /** The role a role fault hit (`primary`, `standby`). */
+  role?: 'primary' | 'standby';
+  /** The Region of a Region fault. */
+  region?: string;
+  /** Replica lag set by `replica-lag` (s); how long an `alarm-flap` lasts (count × every, s). */
+  seconds?: number;
+  /** What an injected refusal aims at: the function folder (`lambda-error`), `service:operation` (`api-error`, `api-throttle`). */
+  target?: string;
+  /** The error code an `api-error` injects. */
+  code?: string;
+  /**
+   * For a fault that took the primary down: the data really at risk at that moment (s), i.e. the
+   * span of the primary's accepted writes that the standby does not hold (0 when it holds them all).
+   */
+  atRiskSeconds?: number;
+}
+
+/** An operator's answer to an approval, as the approval store took it. */
+export interface AnswerTruth {
+  at: number;
+  operator: 'approve' | 'reject';
+  step: string;
+  /** False when nothing was pending (a no-op) or the answer was refused. */
+  accepted: boolean;
+  /** The approval it answered (when one was pending). */
+  approvalId?: string;
+}
+
+export interface GroundTruth {
+  faults: FaultTruth[];
+  answers: AnswerTruth[];
+  /** Regions of the two sites as configured. */
+  regions: { primary: string; standby: string };
+}
+
+/** What of the config the bounds and conditions are derived from. */
+export interface LivenessConfig {
+  mode: 'automatic' | 'manual';
+  fencing: 'required' | 'best-effort';
+  rpoBudgetSeconds: number;
+  readiness: 'hot' | 'warm' | 'cold';
+  aurora: boolean;
+  heartbeat: { periodSeconds: number; evaluationPeriods: number };
+  probeRounds: number;
+  probeIntervalSeconds: number;
+  ttlSeconds: number;
+  approvalTimeoutMinutes: number;
+  /** Regions of the vantage points, whether the RDS API in the primary's Region counts as one, and the quorum. */
+  vantage: { regions: string[]; includeControlPlane: boolean; quorum: number };
+  failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number };
+  /** Traffic drain: steps and minutes observed per step (absent without traffic records). */
+  drain?: { steps: number; stepObservationMinutes: number };
+}
+
+export interface LivenessFacts {
+  /** The database the scenario acts on: escalations of the others' runs are not judged against its world. */
+  database?: string;
+  startMs: number;
+  endMs: number;
+  truth: GroundTruth;
+  config: LivenessConfig;
+  roles: { primary: string | null; standby: string | null };
+  attempts: ClientAttempt[];
+  calls: CallFact[];
+  promotions: PromotionFact[];
+  executions: ExecutionRecord[];
+  /** Instance the clients write to at the end (through the DNS name). */
+  writerAtEnd: string | null;
+}
+
+// ------------------------------------------------------------------ bounds
+
+/** A bound and how it was derived, part by part. */
+export interface Bound {
+  seconds: number;
+  parts: Array<{ what: string; seconds: number }>;
+}
+
+/** The twin's longest promotion times (twin/services/rds.ts, cloudformation: AWS's documented ranges). */
+export const PROMOTION_SECONDS = { hot: 120, warm: 120 + 600, cold: 35 * 60, aurora: 120 } as const;
+/** Route 53: a change is INSYNC within 60 s. */
+export const DNS_SECONDS = 60;
+/** Stated slack of a failover: Lambda retries with backoff, the 20 s waits between checks, the fence's security-group change, the clients' reconnects. */
+export const FAILOVER_SLACK_SECONDS = 300;
+/** Stated slack of a failback's switchover (same items, plus the fence of the current primary and the lag-0 check). */
+export const FAILBACK_SLACK_SECONDS = 600;
+/** Probe timeout of one vantage point (lambdas/probe-vantage PROBE_TIMEOUT_MS), s. */
+const PROBE_TIMEOUT_SECONDS = 3;
+
+const bound = (parts: Bound['parts']): Bound => ({ seconds: parts.reduce((s, p) => s + p.seconds, 0), parts });
+
+/** How long a warranted failover may take, from the failure to the first write through the DNS name. */
+export function failoverBound(c: LivenessConfig): Bound {
+  const promotion = c.aurora ? PROMOTION_SECONDS.aurora : PROMOTION_SECONDS[c.readiness];
+  return bound([
+    { what: `detection (heartbeat period ${c.heartbeat.periodSeconds} s × (${c.heartbeat.evaluationPeriods} evaluation periods + 1))`, seconds: c.heartbeat.periodSeconds * (c.heartbeat.evaluationPeriods + 1) },
+    { what: `verification (${c.probeRounds} probe rounds × (${c.probeIntervalSeconds} s interval + ${PROBE_TIMEOUT_SECONDS} s timeout))`, seconds: c.probeRounds * (c.probeIntervalSeconds + PROBE_TIMEOUT_SECONDS) },
+    { what: `promotion (${c.aurora ? 'Aurora global failover' : c.readiness === 'cold' ? 'cold standby restore' : c.readiness === 'warm' ? 'replica promotion + scale-up' : 'replica promotion'}, the twin's longest)`, seconds: promotion },
+    { what: 'DNS change INSYNC', seconds: DNS_SECONDS },
+    { what: `TTL ${c.ttlSeconds} s`, seconds: c.ttlSeconds },
+    { what: 'stated slack', seconds: FAILOVER_SLACK_SECONDS },
+  ]);
+}
+
+/** How long an approved failback may take, from the approval (policy automatic: from the end of the stability window) to writes on the original site. */
+export function failbackBound(c: LivenessConfig): Bound {
+  const parts: Bound['parts'] = [];
+  if (c.drain) parts.push({ what: `traffic drain (${c.drain.steps} steps × ${c.drain.stepObservationMinutes} min)`, seconds: c.drain.steps * c.drain.stepObservationMinutes * 60 });
+  parts.push({ what: c.aurora ? 'Aurora switchover' : 'promotion of the original site', seconds: c.aurora ? PROMOTION_SECONDS.aurora : PROMOTION_SECONDS.hot });
+  parts.push({ what: 'DNS change INSYNC', seconds: DNS_SECONDS }, { what: `TTL ${c.ttlSeconds} s`, seconds: c.ttlSeconds }, { what: 'stated slack', seconds: FAILBACK_SLACK_SECONDS });
+  if (c.failback.policy === 'automatic' && !c.aurora) {
+    // Before the switchover, the original site is rebuilt as a replica and must catch up.
+    parts.unshift({ what: 'preserve the old primary and rebuild the original site (snapshot 5 min, rename 2 min, cross-Region replica 45 min, catch-up 15 min)', seconds: (5 + 2 + 45 + 15) * 60 });
+  }
+  return bound(parts);
+}
+
+export const describeBound = (b: Bound): string => `${b.seconds} s = ${b.parts.map((p) => `${p.seconds} s ${p.what}`).join(' + ')}`;
+
+// ------------------------------------------------------------------ the world over time
+
+const secs = (ms: number): number => Math.round(ms) / 1000;
+
+/** Intervals [from, to) during which a predicate of the fault timeline holds. */
+interface Interval {
+  from: number;
+  to: number;
+  why: string;
+}
+
+function intervals(f: LivenessFacts, start: (x: FaultTruth) => string | undefined, stop: (x: FaultTruth) => boolean): Interval[] {
+  const out: Interval[] = [];
+  let open: Interval | undefined;
+  for (const x of [...f.truth.faults].sort((a, b) => a.at - b.at)) {
+    if (!x.effective) continue;
+    const why = start(x);
+    if (why !== undefined && !open) open = { from: x.at, to: Infinity, why };
+    else if (open && stop(x)) {
+      open.to = x.at;
+      out.push(open);
+      open = undefined;
+    }
+  }
+  if (open) out.push(open);
+  return out;
+}
+
+const regionOut = (f: LivenessFacts, region: string): Interval[] =>
+  intervals(
+    f,
+    (x) => (x.fault === 'region-outage' && x.region === region ? `${region} out` : undefined),
+    (x) => x.fault === 'region-recover' && x.region === region,
+  );
+
+/** When the instance that was the primary at the start was really down: crashed, or its Region out. */
+function primaryDown(f: LivenessFacts): Interval[] {
+  return [
+    ...intervals(
+      f,
+      (x) => (x.fault === 'primary-crash' && x.role === 'primary' ? 'the primary crashed' : undefined),
+      (x) => x.fault === 'primary-recover',
+    ),
+    ...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the primary's Region ${i.why}` })),
+  ].sort((a, b) => a.from - b.from);
+}
+
+/** When the trigger alarm (the in-Region heartbeat alarm) was really set to ALARM by an injected flap. */
+const alarmFlaps = (f: LivenessFacts): Interval[] =>
+  f.truth.faults.filter((x) => x.effective && x.fault === 'alarm-flap').map((x) => ({ from: x.at, to: x.at + (x.seconds ?? 0) * 1000, why: 'the heartbeat alarm really fired (alarm-flap)' }));
+
+/** When the standby was really down: crashed (a replica crash has no recovery), or its Region out. */
+function standbyDown(f: LivenessFacts): Interval[] {
+  return [
+    ...f.truth.faults.filter((x) => x.effective && x.fault === 'replica-crash').map((x) => ({ from: x.at, to: Infinity, why: 'the standby crashed' })),
+    ...regionOut(f, f.truth.regions.standby).map((i) => ({ ...i, why: `the standby's Region ${i.why}` })),
+  ].sort((a, b) => a.from - b.from);
+}
+
+const overlaps = (list: Interval[], from: number, to: number): Interval | undefined => list.find((i) => i.from <= to && i.to > from);
+const at = (f: LivenessFacts, ms: number): string => `t=${secs(ms - f.startMs)}s`;
+
+/** Calls the world refused: failed API calls, Lambda invocations that failed in the twin (injected, or their Region out). Lookups of something absent are answers, not refusals. */
+export function refusals(f: LivenessFacts, executionArn: string | undefined, from: number, to: number): CallFact[] {
+  return f.calls.filter((c) => {
+    if (c.ok || c.at < from || c.at > to) return false;
+    if (executionArn !== undefined && c.executionArn !== executionArn) return false;
+    if (/NotFound/.test(c.error ?? '')) return false;
+    // A Lambda invocation that failed because the product's handler threw is the product's own error.
+    if (c.key === 'lambda:Invoke') return /Injected failure|does not answer/.test(c.message ?? '');
+    return true;
+  });
+}
+
+// ------------------------------------------------------------------ escalations
+
+/** One escalation: which run, when, and the cause it named. */
+export interface Escalation {
+  execution: string;
+  stateMachine: string;
+  at: number;
+  /** The error name the run recorded, or `approval-timeout`. Empty when it named none. */
+  cause: string;
+  message: string;
+  /** What the world shows for that cause (empty when nothing confirms it). */
+  evidence: string;
+}
+
+/** The escalations of the run: each escalated execution, with the cause it named. */
+type Timeout = { step: string; askedAt: number; answeredAt: number; approvalId?: string };
+export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> {
+  const out: Array<Omit<Escalation, 'evidence'> & { e: ExecutionRecord; timeout?: Timeout }> = [];
+  for (const e of f.executions) {
+    if (!escalated(e) || (f.database !== undefined && e.database !== undefined && e.database !== f.database)) continue;
+    for (const a of e.approvals.filter((x) => x.answer === 'timeout')) {
+      out.push({
+        e,
+        execution: e.name,
+        stateMachine: e.stateMachine,
+        at: a.answeredAt ?? f.endMs,
+        cause: 'approval-timeout',
+        message: `the ${a.step} approval (${a.decision}) expired unanswered`,
+        timeout: { step: a.step, askedAt: a.askedAt, answeredAt: a.answeredAt ?? f.endMs, ...(a.approvalId ? { approvalId: a.approvalId } : {}) },
+      });
+    }
+    const timeouts = e.approvals.filter((x) => x.answer === 'timeout').map((x) => x.answeredAt ?? f.endMs);
+    for (const s of stepsOf(e, 'record-incident').filter((x) => (x.input as { phase?: string }).phase === 'escalated')) {
+      // The escalation an unanswered approval leads to (States.Timeout of the callback) is that same escalation.
+      if (timeouts.some((t) => s.startedAt >= t && s.startedAt - t <= 60_000)) continue;
+      const err = ((s.input as { detail?: { error?: { Error?: unknown; Cause?: unknown } } }).detail?.error ?? {}) as { Error?: unknown; Cause?: unknown };
+      out.push({ e, execution: e.name, stateMachine: e.stateMachine, at: s.startedAt, cause: typeof err.Error === 'string' ? err.Error : '', message: typeof err.Cause === 'string' ? err.Cause : '' });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * What the world shows for the cause an escalation named (`cause`: its error name and message)
+ * while the run was going (`from`..`to`). A refusal counts when the cause names it (the error
+ * code or the operation, or the function an injected Lambda failure hit); a resource that was
+ * really down counts when the run needed it: the standby for a failover (the primary being down
+ * is the failover's reason, not an obstacle), either site for a failback.
+ */
+function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string; message: string; at: number }): string[] {
+  const from = x.e.startedAt;
+  const to = x.at;
+  const text = `${x.cause} ${x.message}`;
+  const named = (word: string | undefined): boolean => !!word && word.length > 2 && text.includes(word);
+  const found: string[] = [];
+  const refused = refusals(f, x.e.arn, from, to).filter((c) => named(c.error) || named(c.key.split(':')[1]));
+  if (refused.length) {
+    const first = refused[0]!;
+    found.push(`the world refused ${first.key} (${first.error ?? 'error'}) at ${at(f, first.at)}${refused.length > 1 ? ` and ${refused.length - 1} more call(s) the cause names` : ''}`);
+  }
+  const injected = f.truth.faults.filter(
+    (i) => i.effective && i.at <= to && ((i.fault === 'lambda-error' && named(i.target)) || ((i.fault === 'api-error' || i.fault === 'api-throttle') && (named(i.code) || named(i.target?.split(':')[1])))),
+  );
+  if (injected.length) found.push(`${injected[0]!.fault} on ${injected[0]!.target} injected at ${at(f, injected[0]!.at)}`);
+  const s = overlaps(standbyDown(f), from, to);
+  if (s) found.push(`${s.why} at ${at(f, s.from)}`);
+  if (x.e.stateMachine === 'failback') {
+    const p = overlaps(primaryDown(f), from, to);
+    if (p) found.push(`${p.why} at ${at(f, p.from)}`);
+  }
+  const lag = f.truth.faults.filter((l) => l.effective && l.fault === 'replica-lag' && (l.seconds ?? 0) > 0 && l.at <= to).pop();
+  if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {
+    found.push(`the replica lagged ${lag.seconds} s from ${at(f, lag.at)}`);
+  }
+  const stopped = f.executions.find((y) => y.arn !== x.e.arn && y.crash && (y.stoppedAt ?? Infinity) <= to);
+  if (stopped) found.push(`the drill stopped ${stopped.stateMachine} ${stopped.name} at ${at(f, stopped.stoppedAt!)} (injected crash)`);
+  return found;
+}
+
+/** Each escalation with what the world shows for its cause. */
+export function judgedEscalations(f: LivenessFacts): Escalation[] {
+  return escalations(f).map((x) => {
+    let evidence = '';
+    if (x.timeout) {
+      const t = x.timeout;
+      const answered = f.truth.answers.find((a) => a.accepted && a.step === t.step && (t.approvalId && a.approvalId ? a.approvalId === t.approvalId : a.at > t.askedAt && a.at <= t.answeredAt));
+      evidence = answered ? '' : `no operator answer to the ${x.timeout.step} approval was accepted between ${at(f, x.timeout.askedAt)} and ${at(f, x.timeout.answeredAt)}`;
+    } else if (x.cause) {
+      evidence = worldEvidence(f, x).join('; ');
+    }
+    return { execution: x.execution, stateMachine: x.stateMachine, at: x.at, cause: x.cause, message: x.message, evidence };
+  });
+}
+
+function escalationJustified(f: LivenessFacts, list: Escalation[]): LivenessResult {
+  if (list.length === 0) return { name: 'escalation-justified', held: true, detail: 'nothing escalated' };
+  const bad = list.filter((x) => !x.cause || !x.evidence);
+  const line = (x: Escalation) =>
+    `${x.stateMachine} ${x.execution.slice(0, 8)} at ${at(f, x.at)}: ${x.cause || 'no cause named'}${x.message ? ` (${x.message.slice(0, 160)})` : ''}: ${x.evidence ? `the world confirms: ${x.evidence}` : x.cause ? 'the world shows nothing that would cause it' : ''}`;
+  if (bad.length) return { name: 'escalation-justified', held: false, detail: bad.map(line).join('; ') };
+  return { name: 'escalation-justified', held: true, detail: list.map(line).join('; ') };
+}
+
+// ------------------------------------------------------------------ failover-when-warranted
+
+/** The first ok client write through the DNS name after `from` (virtual ms), and where it went. */
+const firstWrite = (f: LivenessFacts, from: number, to = Infinity, target?: string): ClientAttempt | undefined =>
+  f.attempts.find((a) => a.ok && a.at > from && a.at <= to && (target === undefined || a.target === target));
+
+function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): LivenessResult {
+  const name = 'failover-when-warranted' as const;
+  const c = f.config;
+  const boundText = `bound ${describeBound(b)}`;
+  const firstPromotion = f.promotions[0]?.startedAt ?? Infinity;
+  // The first time the original primary, still the writer, really went down.
+  const failure = primaryDown(f).find((i) => i.from < firstPromotion);
+  if (!failure) return { name, held: true, detail: `not warranted: the primary was never really down (crashed or its Region out) while it was the writer; ${boundText}` };
+  const t0 = failure.from;
+  const deadline = t0 + b.seconds * 1000;
+  const not = (why: string): LivenessResult => ({ name, held: true, detail: `not warranted at ${at(f, t0)} (${failure.why}): ${why}; ${boundText}` });
+  if (c.mode !== 'automatic') return not(`the failover mode is ${c.mode}`);
+  const truth = f.truth.faults.find((x) => x.effective && x.at === t0 && x.atRiskSeconds !== undefined);
+  const atRisk = truth?.atRiskSeconds;
+  if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds) return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+  const sDown = overlaps(standbyDown(f), -Infinity, Math.min(deadline, f.endMs));
+  if (sDown) return not(`the standby was not healthy (${sDown.why} at ${at(f, sDown.from)})`);
+  if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0)) return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);
+  // The failure must be verifiable: a vantage point whose Region is out answers nothing.
+  const out = (region: string) => overlaps(regionOut(f, region), t0, Math.min(deadline, f.endMs)) !== undefined;
+  const observers = c.vantage.regions.filter((r) => !out(r)).length + (c.vantage.includeControlPlane && !out(f.truth.regions.primary) ? 1 : 0);
+  if (observers < c.vantage.quorum) return not(`only ${observers} vantage point(s) can observe it (their Regions up), fewer than the quorum of ${c.vantage.quorum}: it cannot be confirmed down`);
+  const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at <= deadline);
+  if (no) return not(`an operator said no at ${at(f, no.at)}`);
+  const refusedEscalation = esc.find((x) => x.at >= t0 && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
+  const restored = firstWrite(f, t0, deadline);
+  if (restored) {
+    return { name, held: true, detail: `warranted at ${at(f, t0)} (${failure.why}; ${atRisk ?? 0} s at risk ≤ ${c.rpoBudgetSeconds} s budget, mode automatic, fencing ${c.fencing}): writes restored through the DNS name on ${restored.target} after ${secs(restored.at - t0)} s ≤ ${boundText}` };
+  }
+  if (refusedEscalation) return not(`the world stood in the way and the run escalated naming it (${refusedEscalation.cause}: ${refusedEscalation.evidence})`);
+  if (deadline > f.endMs) {
+    const later = firstWrite(f, t0);
+    if (!later) return { name, held: true, detail: `warranted at ${at(f, t0)} (${failure.why}), but the run ended ${secs(f.endMs - t0)} s later, before the bound: nothing to judge; ${boundText}` };
+  }
+  const late = firstWrite(f, t0);
+  return {
+    name,
+    held: false,
+    detail: `warranted at ${at(f, t0)} (${failure.why}; ${atRisk ?? 0} s at risk ≤ ${c.rpoBudgetSeconds} s budget, mode automatic, fencing ${c.fencing}, the standby healthy, no operator said no) but ${late ? `writes came back through the DNS name only after ${secs(late.at - t0)} s` : 'writes never came back through the DNS name'}: over the ${boundText}`,
+  };
+}
+
+// ------------------------------------------------------------------ failback-when-approved
+
+function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): LivenessResult {
+  const name = 'failback-when-approved' as const;
+  const c = f.config;
+  const boundText = `bound ${describeBound(b)}`;
+  const original = f.roles.primary;
+  if (c.failback.policy === 'never') return { name, held: true, detail: 'failback policy "never": no failback is due' };
+  const failover = f.promotions.find((p) => p.instanceId !== original);
+  if (!failover || !original) return { name, held: true, detail: `nothing failed over: no failback is due; ${boundText}` };
+  let from: number;
+  let why: string;
+  if (c.failback.policy === 'manual-approval') {
+    const yes = f.truth.answers.find((a) => a.accepted && a.operator === 'approve' && a.step === 'failback' && a.at > failover.startedAt);
+    if (!yes) return { name, held: true, detail: `no failback approval was accepted: no failback is due; ${boundText}` };
+    from = yes.at;
+    why = `the failback was approved at ${at(f, from)}`;
+  } else {
+    // Automatic: due once the original site has been healthy for the stability window after the failover.
+    const done = failover.completedAt ?? failover.startedAt;
+    // Any unhealthy moment (the Region out, the old primary crashed, the heartbeat alarm firing) restarts the window.
+    const outs = [...regionOut(f, f.truth.regions.primary), ...primaryDown(f).filter((i) => i.why === 'the primary crashed'), ...alarmFlaps(f)];
+    let healthy = done;
+    for (const o of outs.sort((x, y) => x.from - y.from)) if (o.from <= healthy && o.to > healthy) healthy = o.to;
+    if (!Number.isFinite(healthy)) return { name, held: true, detail: `the original site never became healthy again: no failback is due; ${boundText}` };
+    from = healthy + c.failback.stabilityMinutes * 60_000;
+    why = `the original site was healthy from ${at(f, healthy)} for the ${c.failback.stabilityMinutes} min stability window (policy automatic)`;
+  }
+  const deadline = from + b.seconds * 1000;
+  const disturbed = overlaps(
+    [...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt), ...alarmFlaps(f)],
+    from,
+    Math.min(deadline, f.endMs),
+  );
+  if (disturbed) return { name, held: true, detail: `${why}, but then ${disturbed.why} at ${at(f, disturbed.from)}: the failback is no longer due; ${boundText}` };
+  const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failback' && a.at >= from && a.at <= deadline);
+  if (no) return { name, held: true, detail: `${why}, but an operator rejected it at ${at(f, no.at)}; ${boundText}` };
+  const back = firstWrite(f, from, deadline, original);
+  if (back) return { name, held: true, detail: `${why}: writes went to ${original} through the DNS name ${secs(back.at - from)} s later ≤ ${boundText}` };
+  const refused = esc.find((x) => x.at >= from && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
+  if (refused) return { name, held: true, detail: `${why}, but the world stood in the way and the run escalated naming it (${refused.cause}: ${refused.evidence}); ${boundText}` };
+  if (deadline > f.endMs) return { name, held: true, detail: `${why}; the run ended ${secs(f.endMs - from)} s later, before the bound: nothing to judge; ${boundText}` };
+  const late = firstWrite(f, from, Infinity, original);
+  return { name, held: false, detail: `${why}, but ${late ? `writes reached ${original} only after ${secs(late.at - from)} s` : `the run did not end failed-back (the clients write to ${f.writerAtEnd ?? 'nothing'})`}: over the ${boundText}` };
+}
+
+// ------------------------------------------------------------------ all three
+
+/** The three liveness checks, in the contract's order, and the escalations they judged. */
+export function liveness(f: LivenessFacts): { results: LivenessResult[]; escalations: Escalation[] } {
+  const esc = judgedEscalations(f);
+  const fo = failoverBound(f.config);
+  const fb = failbackBound(f.config);
+  return {
+    results: [
+      { ...failoverWhenWarranted(f, fo, esc), bound: { seconds: fo.seconds, derivation: describeBound(fo) } },
+      { ...failbackWhenApproved(f, fb, esc), bound: { seconds: fb.seconds, derivation: describeBound(fb) } },
+      escalationJustified(f, esc),
+    ],
+    escalations: esc,
+  };
+}
