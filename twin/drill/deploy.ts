@@ -350,7 +350,8 @@ function createHostedZones(world: World, databases: readonly DatabaseConfig[]): 
  * The cold standby: a CloudFormation stack in the standby Region whose activation parameter makes
  * it restore the database (15–35 min). The restore holds the primary's data as of its latest
  * backup: its automated backups are restorable up to 5 minutes before the last write the primary
- * took (AWS-FACTS §1 "Logs upload every 5 min"; backup replication to the standby Region assumed).
+ * took (logs upload every 5 minutes; the backups are replicated to the standby Region, see
+ * `replicateAutomatedBackups`).
  */
 function deployColdStandby(
   world: World,
@@ -362,6 +363,8 @@ function deployColdStandby(
 ): void {
   const cold = db.standby.coldStandby!;
   const region = db.standby.region;
+  // The restore reads the primary's automated backups replicated to the standby Region.
+  if (world.rds.getInstance(primaryId, db.primary.region)) world.rds.replicateAutomatedBackups(primaryId, db.primary.region, region);
   world.cloudformation.createStack({ region, name: cold.stackName, templateParameters: { [cold.parameterName]: { Default: 'dormant' } } });
   world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
     if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;

@@ -140,6 +140,8 @@ interface AutomatedBackup {
   earliest: number;
   latest?: number;
   port: number;
+  /** A replica of the source Region's automated backups (cross-Region backup replication): its Region. */
+  replicatedFrom?: string;
 }
 
 /** A finished promotion: who, when, and up to which moment of the source's writes it holds. */
@@ -663,6 +665,19 @@ export class RdsService implements ServiceModel {
     });
   }
 
+  /**
+   * Cross-Region automated backup replication (StartDBInstanceAutomatedBackupsReplication), set up
+   * before the drill: `destinationRegion` holds a replica of the instance's automated backups, as a
+   * cold standby's restore needs. Its latest restorable time trails the source's last write by the
+   * 5-minute log upload, and stops moving when the source stops taking writes.
+   */
+  replicateAutomatedBackups(instanceId: string, region: string, destinationRegion: string): void {
+    const inst = this.getInstance(instanceId, region);
+    if (!inst) throw new Error(`twin rds: no instance ${instanceId} in ${region} to replicate backups of`);
+    if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId && b.region === destinationRegion)) return;
+    this.backups.push({ region: destinationRegion, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now(), port: inst.port, replicatedFrom: region });
+  }
+
   private ensureBackup(inst: DbInstance): void {
     if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId)) return;
     this.backups.push({ region: inst.region, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now(), port: inst.port });
@@ -1124,6 +1139,12 @@ export class RdsService implements ServiceModel {
     return { DBSnapshots: list.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)).map((s) => this.snapshotShape(s)) };
   }
 
+  /** A replicated backup's latest restorable time: 5 minutes before the source's last accepted write (or now). */
+  private replicatedLatest(b: AutomatedBackup, now: number): number {
+    const last = this.world.network.writes.filter((w) => w.target === b.instanceId && w.region === b.replicatedFrom && w.at <= now).reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
+    return Math.min(now, Number.isFinite(last) ? last : now) - 5 * 60_000;
+  }
+
   describeDBInstanceAutomatedBackups(input: { DBInstanceIdentifier?: string; DbiResourceId?: string }, ctx: CallCtx) {
     supportOnly('rds', 'DescribeDBInstanceAutomatedBackups', input, ['DBInstanceIdentifier', 'DbiResourceId', 'MaxRecords']);
     const now = this.world.clock.now();
@@ -1134,7 +1155,7 @@ export class RdsService implements ServiceModel {
       DBInstanceAutomatedBackups: list.map((b) => {
         const inst = [...this.instances.values()].find((i) => i.dbiResourceId === b.dbiResourceId);
         // Transaction logs upload every 5 minutes, so LatestRestorableTime lags (AWS-FACTS §1).
-        const latest = b.latest ?? (inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
+        const latest = b.latest ?? (b.replicatedFrom ? this.replicatedLatest(b, now) : inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
         return {
           DBInstanceArn: arn.db(b.region, b.instanceId), DbiResourceId: b.dbiResourceId, Region: b.region, DBInstanceIdentifier: b.instanceId,
           RestoreWindow: { EarliestTime: new Date(b.earliest), LatestTime: new Date(Math.max(b.earliest, latest)) },
