@@ -689,6 +689,8 @@ class Narrator {
         this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds });
         return;
       case 'fence-primary':
+        // The repeated attempts after an unfenced promotion are told once they work (or the run records that they did not).
+        if (!out.confirmed && /^Fence the old primary (as soon as it answers|again while)/.test(s.state)) return;
         this.log(e, `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`, failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed });
         return;
       case 'promote-standby':
