@@ -941,9 +941,9 @@ function refenceStep(scope: Construct, step: StepFn): RefenceIn {
   return (during, next, intervalSeconds) => {
     const fenced = Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
       // The old primary could have answered at most one check interval before this attempt fenced it.
-      result: Result.fromNumber(intervalSeconds),
-      resultPath: '$.unfenced.intervalSeconds',
-    }).next(Pass.jsonPath(scope, `Stop the fence attempts (while ${during})`, { result: Result.fromBoolean(false), resultPath: '$.unfenced.pending' }).next(next));
+      parameters: { pending: false, intervalSeconds, acceptedBy: $.stringAt('$.unfenced.acceptedBy'), recorded: $.objectAt('$.unfenced.recorded') },
+      resultPath: '$.unfenced',
+    }).next(next);
     const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
       parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
       resultPath: '$.refencing',

@@ -42,6 +42,7 @@ import {
   invariants,
   outcomeOf,
   rtoSeconds,
+  takeovers,
   writerAtEnd,
   type AppliedEvent,
   type CallFact,
@@ -201,7 +202,9 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
       try {
         const out = await call(service, operation, input, ctx);
-        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: ids });
+        // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
+        const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
+        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids });
         return out;
       } catch (err) {
         calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids });
@@ -332,10 +335,12 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       promotions,
       executions,
       calls: calls.sort((a, b) => a.at - b.at),
+      takeovers: [],
       deletions: world.rds.deletions,
       dnsChecks,
       pendingApprovals,
     };
+    facts.takeovers = takeovers(facts);
     await options.onFinish?.(world, deployment, facts);
     const failure = failureAt(facts);
     const writer = writerAtEnd(facts);
@@ -388,6 +393,16 @@ const toReportEntry = (e: WorldTimelineEntry): TimelineEntry => ({ t: e.t, sourc
 function attribute(p: PromotionFact | Omit<PromotionFact, 'action'>, calls: CallFact[]): PromotionFact {
   const c = calls.find((x) => x.ok && PROMOTING_CALLS.has(x.key) && x.at === p.startedAt && matchesTarget(x, p.instanceId));
   return { ...p, action: c?.key ?? ('action' in p ? p.action : 'unknown'), ...(c?.executionArn ? { executionArn: c.executionArn } : {}) };
+}
+
+/** The instance or cluster a ChangeResourceRecordSets UPSERT points the record at (its first value), if any. */
+function dnsTargetOf(world: World, input: unknown): string | undefined {
+  const changes = (input as { ChangeBatch?: { Changes?: Array<{ Action?: string; ResourceRecordSet?: { ResourceRecords?: Array<{ Value?: string }> } }> } })?.ChangeBatch?.Changes ?? [];
+  const value = changes.find((c) => c.Action === 'UPSERT')?.ResourceRecordSet?.ResourceRecords?.[0]?.Value?.replace(/\.$/, '');
+  if (!value) return undefined;
+  for (const inst of world.rds.allInstances()) if (inst.liveAddress === value) return inst.id;
+  for (const c of world.rds.allClusters()) if (world.rds.clusterEndpoint(c) === value) return c.id;
+  return undefined;
 }
 
 function matchesTarget(c: CallFact, instanceId: string): boolean {
