@@ -80,6 +80,7 @@ describe('acquire outcomes', () => {
       writer: 'standby',
       lastFailoverAt: '2026-01-01T00:00:00.000Z',
       lastIncidentId: '',
+      standbyReady: true,
     });
   });
 
@@ -145,7 +146,7 @@ describe('record-failover', () => {
       kind: 'update',
       plan: {
         ConditionExpression: '#holder = :holder',
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId',
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
         ExpressionAttributeNames: {
           '#holder': 'holder',
           '#incidentId': 'incidentId',
@@ -153,6 +154,7 @@ describe('record-failover', () => {
           '#lastFailoverAt': 'lastFailoverAt',
           '#lastChangeAt': 'lastChangeAt',
           '#lastIncidentId': 'lastIncidentId',
+          '#standbyNotReadySince': 'standbyNotReadySince',
         },
         ExpressionAttributeValues: { ':holder': me, ':writer': to, ':now': '2026-04-01T12:00:00.000Z', ':incidentId': 'me' },
       },
@@ -163,7 +165,7 @@ describe('record-failover', () => {
     const item = { epoch: 3, writer: 'standby' as const, lastIncidentId: 'me', lastFailoverAt: '2026-04-01T11:59:00.000Z' };
     expect(recordFailover(item, request, now)).toEqual({
       kind: 'done',
-      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me' },
+      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me', standbyReady: true },
     });
   });
 
@@ -184,7 +186,7 @@ describe('record-failover', () => {
   });
 
   it('after the update: recorded with the new writer', () => {
-    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '' });
+    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '', standbyReady: true });
   });
 
   it('keepLease (failback): flips the writer without releasing the lease', () => {
@@ -192,7 +194,7 @@ describe('record-failover', () => {
     expect(decision).toMatchObject({
       kind: 'update',
       plan: {
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId',
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
         ExpressionAttributeValues: { ':writer': 'primary' },
       },
     });
@@ -200,7 +202,7 @@ describe('record-failover', () => {
   });
 
   it('already recorded by this incident while the lease is still held (keepLease re-run): done, never a second flip', () => {
-    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me' }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
+    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me', standbyReady: true }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
   });
 
   it('a failed condition after a first attempt that succeeded is recorded; otherwise the lease is lost', () => {
@@ -212,8 +214,8 @@ describe('record-failover', () => {
 
 describe('read', () => {
   it.each([
-    ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '' }],
-    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2' }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', heldBy: other }],
+    ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', standbyReady: true }],
+    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2', standbyReady: true }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', standbyReady: true, heldBy: other }],
   ])('%s', (_label, item, expected) => {
     expect(readOutcome(item)).toEqual(expected);
   });
