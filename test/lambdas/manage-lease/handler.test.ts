@@ -347,3 +347,25 @@ describe('manage-lease invalid input', () => {
     expect(ddb).not.toHaveReceivedAnyCommand();
   });
 });
+
+describe('manage-lease standby readiness', () => {
+  it('after a failover, every output says the former primary is no standby, and why (naming what promoting it would lose)', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
+    const out = (await handler(input('read'))) as Record<string, unknown>;
+    expect(out).toMatchObject({ standbyReady: false, standbyNotReadySince: '2026-04-01T10:00:00.000Z', current: currentRoles(db, 'standby') });
+    expect(out.standbyDetail).toMatch(/orders-primary \(us-east-1\) is a former writer, not a standby: it has not replicated from orders-replica \(us-west-2\), the writer since 2026-04-01T10:00:00.000Z.*about 2 h of writes would be lost/);
+  });
+
+  it('record-standby: the failback that rebuilt it removes the mark under its lease (conditional on holding it)', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 8, writer: 'standby', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 8, writer: 'standby' }) });
+    await expect(handler(input('record-standby'))).resolves.toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, { UpdateExpression: 'REMOVE #standbyNotReadySince', ConditionExpression: '#holder = :holder' });
+  });
+
+  it('record-standby when already a standby: nothing written', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 8, writer: 'standby' }) });
+    await expect(handler(input('record-standby'))).resolves.toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 0);
+  });
+});
