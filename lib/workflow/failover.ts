@@ -543,17 +543,15 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')), verdictChanged)
       .otherwise(checkBudgetAgain),
   );
-  // Worse than what the human saw: within budget then and over it now, a known figure then and an
-  // unknown one now, or a larger figure. Then the question is asked again with the new figure.
+  // Worse than what the human saw: within budget then and over it now, or a known figure then and
+  // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
+  // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
   const budgetChanged = Pass.jsonPath(scope, S.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(needsHuman);
-  const lagNow = '$.recheck.budget.lagSeconds';
-  const lagAsked = '$.budget.lagSeconds';
   checkBudgetAgain.next(
     Choice.jsonPath(scope, S.budgetStillHolds)
       .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), fence)
       .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
-      .when(Condition.and(Condition.isNull(lagNow), Condition.isNumeric(lagAsked)), budgetChanged)
-      .when(Condition.and(Condition.isNumeric(lagNow), Condition.isNumeric(lagAsked), Condition.numberGreaterThanJsonPath(lagNow, lagAsked)), budgetChanged)
+      .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
       .otherwise(fence),
   );
   askApproval.next(

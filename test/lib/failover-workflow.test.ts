@@ -768,7 +768,7 @@ describe('failover: a former primary is no standby, and approvals are re-checked
   });
 
   it.each([
-    ['a larger lag', budget(false), { ...budget(false), lagSeconds: 600, detail: 'lag 600 s' }, true],
+    ['a larger figure (a later datapoint as of the trigger): same question', budget(false), { ...budget(false), lagSeconds: 600, detail: 'lag 600 s' }, false],
     ['an unknown lag where a figure was approved', budget(false), { ...budget(false), lagSeconds: null, detail: 'unknown' }, true],
     ['within budget then, over it now (manual mode asked)', budget(true), budget(false), true],
     ['the same lag', budget(false), budget(false), false],

@@ -205,7 +205,7 @@ describe('record-failover', () => {
   });
 
   it('already recorded by this incident while the lease is still held (keepLease re-run): done, never a second flip', () => {
-    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me', standbyReady: true }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
+    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me' }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
   });
 
   it('a failed condition after a first attempt that succeeded is recorded; otherwise the lease is lost', () => {
