@@ -93,7 +93,7 @@ function onApprove(input: RequestApprovalInput): string {
     case 'promote-unfenced':
       return `${promotion} and ${db.dns.recordName} is pointed at it although the old primary ${primary} could NOT be confirmed fenced: if it is still alive it may keep taking writes from clients that reach it (two writers). Approve only if you know it is down or cut off.`;
     case 'accept-data-loss':
-      return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and ${missing(input)} The old primary is kept, never deleted, so they can be recovered later. Before acting, the workflow probes the primary once more and reads the budget again: if the primary answers it stands down, and if more is at risk than stated here it asks again.`;
+      return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and ${missing(input)} The old primary is kept, never deleted, so they can be recovered later. Before acting, the workflow probes the primary once more and reads the budget again: if the primary answers it stands down, and if the data at risk got worse (over budget where it was within, or unknown where it was known) it asks again.`;
     case 'fail-back':
       return isAurora(db.engine)
         ? `a planned switchover without data loss (SwitchoverGlobalCluster) moves writes from ${primary} back to ${standby}, and ${db.dns.recordName} is pointed back at it.`
