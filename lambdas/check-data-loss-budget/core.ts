@@ -143,7 +143,12 @@ export interface ReplicaFacts {
  */
 export function replicaProblem(resource: string, facts: ReplicaFacts): string | undefined {
   if (!facts.found) return `The standby ${resource} does not exist in its Region.`;
-  if (!facts.source) return `The standby ${resource} is not a read replica (already promoted, or never one): there is no replication lag to read.`;
+  if (!facts.source) {
+    return (
+      `The standby ${resource} is not a read replica (already promoted, or a former primary never rebuilt as one): there is no replication lag to read, ` +
+      `and every write the primary took since ${resource} stopped replicating from it would be lost; how much is not known.`
+    );
+  }
   if (facts.replicationStatus === 'terminated') return `Replication to ${resource} is terminated (stopped for too long): its data is stale by an unknown amount.`;
   return undefined;
 }

@@ -5,7 +5,10 @@
  *
  * Item `pk=DB#<database>, sk=STATE`: `holder`, `incidentId` (while held), `epoch` (number, +1 per
  * acquisition), `acquiredAt`, `writer` ('primary'|'standby', default 'primary'), `lastFailoverAt`,
- * `lastChangeAt` (ISO; start of the cooldown), `lastIncidentId` (the last recorded failover).
+ * `lastChangeAt` (ISO; start of the cooldown), `lastIncidentId` (the last recorded failover),
+ * `standbyNotReadySince` (ISO; set by a recorded failover or failback: the site that stopped taking
+ * writes is a former writer, not a standby, until the failback rebuilt it as a replica of the
+ * current writer and recorded it with `record-standby`; absent: the other site is a standby).
  */
 import type { ManageLeaseOutput } from '../shared/contracts.js';
 import { ResourceBusyError, TerminalError } from '../shared/errors.js';
@@ -27,6 +30,8 @@ export interface LeaseItem {
   lastIncidentId?: string;
   /** The stopped execution this holder took the lease over from (an operator's request). */
   takenOverFrom?: string;
+  /** Set while the non-writer site is a former writer that has not been rebuilt as a replica of the current writer. */
+  standbyNotReadySince?: string;
 }
 
 /** What the core needs from the input. */
@@ -66,6 +71,7 @@ const NAMES = {
   '#lastChangeAt': 'lastChangeAt',
   '#lastIncidentId': 'lastIncidentId',
   '#takenOverFrom': 'takenOverFrom',
+  '#standbyNotReadySince': 'standbyNotReadySince',
 } as const;
 type NameKey = keyof typeof NAMES;
 
@@ -80,11 +86,16 @@ export const cooldownStart = (now: Date, cooldownMinutes: number): string => new
 
 const otherSite = (site: Site): Site => (site === 'primary' ? 'standby' : 'primary');
 
-const summary = (item: LeaseItem | undefined): Pick<LeaseOutcome, 'epoch' | 'writer' | 'lastFailoverAt' | 'lastIncidentId'> => ({
+const summary = (
+  item: LeaseItem | undefined,
+): Pick<LeaseOutcome, 'epoch' | 'writer' | 'lastFailoverAt' | 'lastIncidentId' | 'standbyReady' | 'standbyNotReadySince'> => ({
   epoch: item?.epoch ?? 0,
   writer: item?.writer ?? 'primary',
   ...(item?.lastFailoverAt ? { lastFailoverAt: item.lastFailoverAt } : {}),
   lastIncidentId: item?.lastIncidentId ?? '',
+  // Safety rule: a former writer is no standby until it has been rebuilt as a replica of the current writer.
+  standbyReady: !item?.standbyNotReadySince,
+  ...(item?.standbyNotReadySince ? { standbyNotReadySince: item.standbyNotReadySince } : {}),
 });
 
 // ---------------------------------------------------------------- read
@@ -235,21 +246,25 @@ const recordedOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({ acquir
 
 /**
  * Records a completed failover (or failback): the writer moves to the other site, the cooldown
- * restarts, and the lease is released unless `keepLease` (the failback still rebuilds the other
- * side under its lease). Already recorded for this incident: done, nothing sent (checked first, so
- * a re-run that kept the lease never flips the writer twice). Not the holder and not recorded:
- * {@link LeaseNotHeldError} (never change roles without the lease).
+ * restarts, the site that stopped taking writes is no standby (`standbyNotReadySince`) unless it
+ * goes on replicating (`standbyReplicates`: an Aurora switchover), and the lease is released unless
+ * `keepLease` (the failback still rebuilds the other side under its lease). Already recorded for
+ * this incident: done, nothing sent (checked first, so a re-run that kept the lease never flips the
+ * writer twice). Not the holder and not recorded: {@link LeaseNotHeldError} (never change roles
+ * without the lease).
  */
 export function recordFailover(
   item: LeaseItem | undefined,
-  request: Pick<LeaseRequest, 'holder' | 'incidentId'> & { keepLease?: boolean },
+  request: Pick<LeaseRequest, 'holder' | 'incidentId'> & { keepLease?: boolean; standbyReplicates?: boolean },
   now: Date,
 ): RecordDecision {
   if (item?.lastIncidentId === request.incidentId) return { kind: 'done', output: recordedOutcome(item) };
   if (item?.holder === request.holder) {
     const condition = '#holder = :holder';
-    const release = request.keepLease ? '' : ' REMOVE #holder, #incidentId';
-    const update = `SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId${release}`;
+    const removed = [...(request.standbyReplicates ? ['#standbyNotReadySince'] : []), ...(request.keepLease ? [] : ['#holder', '#incidentId'])];
+    const remove = removed.length ? ` REMOVE ${removed.join(', ')}` : '';
+    const notReady = request.standbyReplicates ? '' : ', #standbyNotReadySince = :now';
+    const update = `SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId${notReady}${remove}`;
     return {
       kind: 'update',
       plan: {
@@ -280,5 +295,43 @@ export function recordRefused(old: LeaseItem | undefined, request: Pick<LeaseReq
   throw new LeaseNotHeldError(
     `cannot record the failover of incident ${request.incidentId}: the lease is ${old?.holder ? `held by ${old.holder}` : 'not held'}, not by ${request.holder}`,
     { holder: request.holder, heldBy: old?.holder ?? null },
+  );
+}
+
+// ---------------------------------------------------------------- record-standby
+
+/** The outcome once the standby is recorded as rebuilt (the item after the change, or as found). */
+const standbyRecordedOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({ acquired: false, outcome: 'standby-recorded', ...summary(item) });
+
+/**
+ * The failback rebuilt the former writer as a replica of the current writer and saw it caught up:
+ * it is a standby again. Already a standby: done, nothing sent (a re-run). Only the holder records
+ * it (the failback holds the lease while it rebuilds); anyone else: {@link LeaseNotHeldError}.
+ */
+export function recordStandby(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>): RecordDecision {
+  if (!item?.standbyNotReadySince) return { kind: 'done', output: standbyRecordedOutcome(item) };
+  if (item.holder === request.holder) {
+    const condition = '#holder = :holder';
+    const update = 'REMOVE #standbyNotReadySince';
+    return {
+      kind: 'update',
+      plan: { UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: namesUsedIn(condition, update), ExpressionAttributeValues: { ':holder': request.holder } },
+    };
+  }
+  throw new LeaseNotHeldError(
+    `cannot record the rebuilt standby for incident ${request.incidentId}: the lease is ${item.holder ? `held by ${item.holder}` : 'not held'}, not by ${request.holder}`,
+    { holder: request.holder, heldBy: item.holder ?? null },
+  );
+}
+
+/** After a successful record-standby update (ALL_NEW). */
+export const standbyRecordedAfterUpdate = (item: LeaseItem): LeaseOutcome => standbyRecordedOutcome(item);
+
+/** The record-standby condition failed (ALL_OLD): recorded meanwhile, or the lease is lost. */
+export function recordStandbyRefused(old: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder' | 'incidentId'>): LeaseOutcome {
+  if (!old?.standbyNotReadySince) return standbyRecordedOutcome(old);
+  throw new LeaseNotHeldError(
+    `cannot record the rebuilt standby for incident ${request.incidentId}: the lease is ${old.holder ? `held by ${old.holder}` : 'not held'}, not by ${request.holder}`,
+    { holder: request.holder, heldBy: old.holder ?? null },
   );
 }

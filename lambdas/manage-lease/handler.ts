@@ -3,7 +3,10 @@
  * an epoch as fencing token) in the state table, and reports the current roles: every output
  * carries `current`, the input database with its sites swapped when the configured standby takes
  * writes. Every action is idempotent: a re-run after a crash or redrive gives the same result;
- * `read` changes nothing.
+ * `read` changes nothing. Every output also says whether the other site is a standby
+ * (`standbyReady`): after a recorded failover or failback the former writer is not, until the
+ * failback rebuilt it as a replica and recorded it (`record-standby`); `standbyDetail` says why,
+ * and what promoting it would lose.
  *
  * A lease held by another execution is checked with Step Functions (DescribeExecution): a holder
  * that has stopped (crashed, stopped by hand, timed out, escalated) is reported as
@@ -20,7 +23,7 @@ import { ownRegion, regional } from '../shared/clients.js';
 import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { databaseStateKey } from '../shared/names.js';
-import { currentRoles } from '../shared/roles.js';
+import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
 import {
   acquiredOutcome,
   heldByStoppedOutcome,
@@ -35,7 +38,10 @@ import {
   recordedAfterUpdate,
   recordFailover,
   recordRefused,
+  recordStandby,
+  recordStandbyRefused,
   releasedOutcome,
+  standbyRecordedAfterUpdate,
   releasePlan,
   type LeaseItem,
   type LeaseOutcome,
@@ -143,13 +149,23 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       break;
     }
     case 'record-failover': {
-      const decision = recordFailover(await getItem(key), { ...request, keepLease: input.keepLease }, now);
+      const decision = recordFailover(await getItem(key), { ...request, keepLease: input.keepLease, standbyReplicates: input.standbyReplicates }, now);
       if (decision.kind === 'done') {
         output = decision.output;
         break;
       }
       const result = await conditionalUpdate(key, decision.plan);
       output = result.ok ? recordedAfterUpdate(result.item) : recordRefused(result.old, request);
+      break;
+    }
+    case 'record-standby': {
+      const decision = recordStandby(await getItem(key), request);
+      if (decision.kind === 'done') {
+        output = decision.output;
+        break;
+      }
+      const result = await conditionalUpdate(key, decision.plan);
+      output = result.ok ? standbyRecordedAfterUpdate(result.item) : recordStandbyRefused(result.old, request);
       break;
     }
     case 'read': {
@@ -163,5 +179,7 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
       break;
     }
   }
-  return manageLeaseOutput.parse({ ...output, current: currentRoles(input.database, output.writer) });
+  const current = currentRoles(input.database, output.writer);
+  const standbyDetail = output.standbyNotReadySince ? standbyNotReadyDetail(current, output.standbyNotReadySince, now) : undefined;
+  return manageLeaseOutput.parse({ ...output, ...(standbyDetail ? { standbyDetail } : {}), current });
 };

@@ -28,7 +28,8 @@ export const incidentKey = (incidentId: string): { pk: string; sk: string } => (
 export const timelineEntry = (f: IncidentFacts): { at: string; phase: IncidentPhase; detail: Record<string, unknown> } => ({
   at: f.at,
   phase: f.phase,
-  detail: f.detail,
+  // The unfenced window's lengths are kept with the instants (the record states the accepted risk).
+  detail: f.phase === 'old-primary-fenced' ? { ...f.detail, ...unfencedWindow(f.detail, f.at) } : f.detail,
 });
 
 /** The EventBridge entry (detail-type "Failover Phase Changed"), without the bus name. */
@@ -85,6 +86,27 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
 }
 
 const siteName = (s: { instanceId?: string; clusterId?: string; region: string }): string => `${s.instanceId ?? s.clusterId ?? '(unnamed)'} (${s.region})`;
+
+const secondsBetween = (from: unknown, to: unknown): number | null => {
+  const a = typeof from === 'string' ? Date.parse(from) : NaN;
+  const b = typeof to === 'string' ? Date.parse(to) : NaN;
+  return Number.isFinite(a) && Number.isFinite(b) && b >= a ? (b - a) / 1000 : null;
+};
+
+/**
+ * The unfenced window after a promotion over an unconfirmed fence: how long the old primary stayed
+ * unfenced (from the record of the unfenced promotion, `unfencedSince`, to this record, `at`:
+ * JSONPath cannot subtract instants), and the most it can have taken writes: its Region did not
+ * answer the attempt before the one that fenced it, so at most one check interval
+ * (`checkIntervalSeconds`) plus the attempt itself. Null figures when a fact is missing.
+ */
+export function unfencedWindow(detail: Record<string, unknown>, at: string): { unfencedSeconds: number | null; overlapAtMostSeconds: number | null } {
+  const interval = finite(detail.checkIntervalSeconds) ? detail.checkIntervalSeconds : null;
+  const unfencedSeconds = secondsBetween(detail.unfencedSince, at);
+  return { unfencedSeconds, overlapAtMostSeconds: interval === null ? null : unfencedSeconds === null ? interval : Math.min(interval, unfencedSeconds) };
+}
+
+const secs = (n: number | null): string => (n === null ? 'an unknown time' : `${Math.round(n)} s`);
 
 /** One line per phase for subjects and bodies. */
 export function phaseSummary(f: IncidentFacts): string {
@@ -143,6 +165,19 @@ export function phaseSummary(f: IncidentFacts): string {
       return `no failback: ${siteName(db.primary)} keeps taking writes`;
     case 'standby-rebuilt':
       return 'the other side is rebuilt as the new standby';
+    case 'stood-down':
+      return 'stood down after the approval: the primary answers again, nothing was changed';
+    case 'old-primary-fenced': {
+      const w = unfencedWindow(f.detail, f.at);
+      return (
+        `old primary ${siteName(db.primary)} fenced ${secs(w.unfencedSeconds)} after the unfenced promotion; ` +
+        `it could have taken writes for at most about ${secs(w.overlapAtMostSeconds)} (accepted risk${typeof f.detail.acceptedBy === 'string' ? `: ${f.detail.acceptedBy}` : ''})`
+      );
+    }
+    case 'unfenced-promotion':
+      return `promoting ${siteName(db.standby)} although the old primary ${siteName(db.primary)} could not be confirmed fenced (accepted risk${typeof f.detail.acceptedBy === 'string' ? `: ${f.detail.acceptedBy}` : ''}): it is fenced as soon as it answers`;
+    case 'old-primary-unfenced':
+      return `old primary ${siteName(db.primary)} still NOT fenced after the unfenced promotion: the failback fences it when it answers`;
   }
 }
 
@@ -153,7 +188,8 @@ export function notification(f: IncidentFacts): { subject: string; message: stri
   const raw = `[rds-failover] ${f.database.name}: ${phaseSummary(f)}`.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
   const subject = raw.length <= 100 ? raw : `${raw.slice(0, 97)}...`;
   const db = f.database;
-  const details = Object.entries(f.detail).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
+  const derived = f.phase === 'old-primary-fenced' ? unfencedWindow(f.detail, f.at) : {};
+  const details = Object.entries({ ...f.detail, ...derived }).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
   const message = [
     `Database ${db.name} (${db.engine}): ${phaseSummary(f)}.`,
     '',

@@ -68,6 +68,18 @@ export function safeSubject(text: string): string {
 const formatFact = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
+ * What is known to be missing from the standby, from the facts: the lag as a figure, or that it is
+ * NOT known (then the approver accepts an unknown amount), with the budget check's own words.
+ */
+function missing(input: RequestApprovalInput): string {
+  const lag = input.facts.lagSeconds;
+  const detail = typeof input.facts.dataLoss === 'string' && input.facts.dataLoss ? ` (${input.facts.dataLoss})` : '';
+  return typeof lag === 'number' && Number.isFinite(lag)
+    ? `about ${humanDuration(Math.round(lag))} of writes from before the failure, which the standby had not received, are missing from the new primary${detail}.`
+    : `an UNKNOWN amount of writes is missing from the new primary: how far behind the standby is cannot be measured${detail}. Approve only if you accept losing every write since the standby last replicated.`;
+}
+
+/**
  * What approving does. A failback's database comes in its current roles: `primary` is the site
  * that takes writes now, `standby` the rebuilt original site that takes them back.
  */
@@ -86,7 +98,7 @@ function onApprove(input: RequestApprovalInput): string {
     case 'promote-unfenced':
       return `${promotion} and ${db.dns.recordName} is pointed at it although the old primary ${primary} could NOT be confirmed fenced: if it is still alive it may keep taking writes from clients that reach it (two writers). Approve only if you know it is down or cut off.`;
     case 'accept-data-loss':
-      return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and writes the standby had not received yet (see the lag above) are missing from the new primary. The old primary is kept, never deleted, so they can be recovered later.`;
+      return `the failover goes on although the data-loss budget (${db.failover.rpoBudgetSeconds} s) is exceeded: ${promotion}, and ${missing(input)} The old primary is kept, never deleted, so they can be recovered later. Before acting, the workflow probes the primary once more and reads the budget again: if the primary answers it stands down, and if the data at risk got worse (over budget where it was within, or unknown where it was known) it asks again.`;
     case 'fail-back':
       return isAurora(db.engine)
         ? `a planned switchover without data loss (SwitchoverGlobalCluster) moves writes from ${primary} back to ${standby}, and ${db.dns.recordName} is pointed back at it.`

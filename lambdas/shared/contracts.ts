@@ -71,8 +71,12 @@ export const acceptTriggerOutput = z.object({
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
 
 // ---------------------------------------------------------------- manage-lease
-/** read: report the lease and the current roles without changing anything. */
-export const leaseAction = z.enum(['acquire', 'release', 'record-failover', 'read']);
+/**
+ * read: report the lease and the current roles without changing anything. record-standby: the
+ * non-writer site has been rebuilt as a replica of the current writer and caught up (the failback
+ * says so): it is a standby again.
+ */
+export const leaseAction = z.enum(['acquire', 'release', 'record-failover', 'record-standby', 'read']);
 export const manageLeaseInput = z.object({
   /** The database as configured (the current roles are computed from it and the recorded writer). */
   ...withDatabase,
@@ -92,12 +96,18 @@ export const manageLeaseInput = z.object({
   triggeredAt: z.iso.datetime({ offset: false }).optional(),
   /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
   keepLease: z.boolean().default(false),
+  /**
+   * record-failover only: the site that stops taking writes goes on replicating from the new writer
+   * (an Aurora SwitchoverGlobalCluster keeps the old primary as an in-sync secondary), so it stays a
+   * standby. Otherwise a former writer is no standby until it is rebuilt (record-standby).
+   */
+  standbyReplicates: z.boolean().default(false),
 });
 export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
   epoch: z.number().int(),
-  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'stale-trigger', 'released', 'recorded', 'read']),
+  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'stale-trigger', 'released', 'recorded', 'standby-recorded', 'read']),
   /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */
@@ -109,6 +119,16 @@ export const manageLeaseOutput = z.object({
   lastFailoverAt: z.string().optional(),
   /** The incident whose failover (or failback) was recorded last; "" when none. */
   lastIncidentId: z.string().default(''),
+  /**
+   * Is the non-writer site a standby? False after a failover (or failback) until the failback
+   * rebuilt the former writer as a replica of the current writer and saw it caught up: a former
+   * primary is not a standby, and a failover then has no standby to promote.
+   */
+  standbyReady: z.boolean().default(true),
+  /** standbyReady false: since when the current writer has taken writes the other site never received (when its failover was recorded). */
+  standbyNotReadySince: z.string().optional(),
+  /** standbyReady false: why, in words (names both sites and what promoting the other site would lose). */
+  standbyDetail: z.string().optional(),
   /**
    * The input database with its sites in their CURRENT roles: `primary` is the site that takes
    * writes now. With writer "standby" the configured sites are swapped (the configured primary
@@ -322,6 +342,13 @@ export const INCIDENT_PHASES = [
   'failed-back',
   'failback-declined',
   'standby-rebuilt',
+  // After an approval the facts were re-checked and the primary answered again: nothing was changed.
+  'stood-down',
+  // After a promotion over an unconfirmed fence: the old primary was fenced at last (the unfenced
+  // window, an accepted risk, is in the detail), or could not be fenced within the loop's bound.
+  'unfenced-promotion',
+  'old-primary-fenced',
+  'old-primary-unfenced',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = z.object({

@@ -46,3 +46,30 @@ export const siteIdentifier = (site: { instanceId?: string; clusterId?: string }
 
 /** The other role. */
 export const otherRole = (role: WriterSite): WriterSite => (role === 'primary' ? 'standby' : 'primary');
+
+/** "1 h 5 min", "12 min", "40 s": a rough length for people. */
+export function roughDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s - h * 3600) / 60);
+  return m === 0 || h >= 10 ? `${Math.round(s / 3600)} h` : `${h} h ${m} min`;
+}
+
+/**
+ * Why the other site is no standby (safety rule: a former primary is not a standby until it has
+ * been rebuilt as a replica of the current writer), naming both sites in their current roles and
+ * what promoting the former writer would lose: every write the current writer took since it
+ * became the writer (`since`, when its failover was recorded).
+ */
+export function standbyNotReadyDetail(current: DatabaseConfig, since: string, now: Date): string {
+  const writer = siteIdentifier(current.primary) ?? current.primary.region;
+  const former = siteIdentifier(current.standby) ?? current.standby.region;
+  const sinceMs = Date.parse(since);
+  const lost = Number.isNaN(sinceMs) ? '' : `: about ${roughDuration((now.getTime() - sinceMs) / 1000)} of writes would be lost`;
+  return (
+    `${former} (${current.standby.region}) is a former writer, not a standby: it has not replicated from ${writer} (${current.primary.region}), ` +
+    `the writer since ${since}, and has not been rebuilt as its replica. Promoting it would lose every write ${writer} took since then${lost}.`
+  );
+}

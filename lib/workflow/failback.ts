@@ -107,6 +107,8 @@ export const FAILBACK_STATES = {
   neverStable: 'The original site never stayed healthy long enough',
   recordNeverStable: 'Record that the original site never stayed healthy',
   recordStable: 'Record that the original site is stable',
+  recordStandbyReady: 'Record that the original site is a standby again',
+  recordOtherStandby: 'Record that the rebuilt side is the standby',
   // policy and approval
   whichPolicy: 'Which failback policy applies?',
   recordSwapped: 'Policy never: record that the roles are swapped for good',
@@ -477,6 +479,15 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       failure,
     );
   const stabilityStart = pass(S.startStability, '$.checks', { attempt: 0, 'limit.$': '$.plan.stability.checks' });
+  // Caught up: the former writer is a replica of the current writer, so a standby again (until
+  // then a failover would find no standby to promote; manage-lease keeps that record).
+  const recordStandbyReady = step(
+    S.recordStandbyReady,
+    'manage-lease',
+    { database: configured(), action: 'record-standby', holder: $.executionId, incidentId: failbackId() },
+    null,
+    failure,
+  ).next(stabilityStart);
   const catchUpStart = buildLoop(
     scope,
     { patience: S.catchUpPatience, wait: S.waitCatchUp, call: S.checkCatchUp, count: S.countCatchUp, decide: S.caughtUp, giveUp: S.giveUpCatchUp },
@@ -485,7 +496,7 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
       call: replicaCheck(S.checkCatchUp, 'standby', 'fresh'),
       done: Condition.booleanEquals('$.replica.healthy', true),
-      next: stabilityStart,
+      next: recordStandbyReady,
       giveUp: giveUp(S.giveUpCatchUp, 'ReplicaNotCaughtUp', "States.Format('The original site is still not healthy after failback.rebuildTimeoutMinutes: {}', States.JsonToString($.replica.reasons))"),
       waitFirst: true,
     },
@@ -741,7 +752,8 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
         S.recordFailback,
         'manage-lease',
         // The writer flips back now; the lease is kept for the rebuild of the other side.
-        { database: configured(), action: 'record-failover', holder: $.executionId, incidentId: failbackId(), keepLease: true },
+        // An Aurora switchover keeps the old primary as an in-sync secondary: it stays a standby.
+        { database: configured(), action: 'record-failover', holder: $.executionId, incidentId: failbackId(), keepLease: true, standbyReplicates: $.stringAt('$.plan.aurora') },
         null,
         failure,
       ),
@@ -749,7 +761,9 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     .next(tellFailedBack);
 
   const endFailedBack = ending(S.endFailedBack, 'failed-back');
-  const recordStandbyRebuilt = record(S.recordStandbyRebuilt, 'standby-rebuilt', { standby: $.objectAt('$.replica'), rebuild: $.objectAt('$.rebuild') }, failure, true).next(endFailedBack);
+  const recordStandbyRebuilt = record(S.recordStandbyRebuilt, 'standby-rebuilt', { standby: $.objectAt('$.replica'), rebuild: $.objectAt('$.rebuild') }, failure, true).next(
+    step(S.recordOtherStandby, 'manage-lease', { database: configured(), action: 'record-standby', holder: $.executionId, incidentId: failbackId() }, null, failure).next(endFailedBack),
+  );
   const standbyWait = buildLoop(
     scope,
     { patience: S.standbyPatience, wait: S.waitStandby, call: S.checkNewStandby, count: S.countStandby, decide: S.standbyReady, giveUp: S.giveUpStandby },

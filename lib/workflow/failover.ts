@@ -78,6 +78,8 @@ export const FAILOVER_STATES = {
   recordVerdict: 'Record the verdict',
   isDown: 'Is the primary really down?',
   recordFalseAlarm: 'Record a false alarm',
+  hasStandby: 'Is there a standby to promote?',
+  noStandby: 'No standby: the former primary has not been rebuilt as a replica',
   releaseLease: 'Release the lease',
   wasFalseAlarm: 'Was it a false alarm?',
   falseAlarm: 'False alarm: the primary is healthy',
@@ -94,12 +96,35 @@ export const FAILOVER_STATES = {
   wasApproved: 'Did the operator approve the failover?',
   recordApproval: 'Record the approval',
   recordRejection: 'Record the rejection',
+  // after an approval: re-check the facts the question rested on
+  recheckStart: 'Re-check the facts after the approval',
+  reprobeAll: 'Probe the primary once more from every vantage point',
+  reprobeOne: 'Ask one vantage point once more',
+  reachVerdictAgain: 'Reach the verdict again',
+  recordVerdictAgain: 'Record the verdict after the approval',
+  verdictStillHolds: 'Does the primary still look down?',
+  verdictChanged: 'The verdict changed since the question: ask again',
+  recordStandDown: 'Record that the primary answers again: stand down',
+  releaseStandDown: 'Release the lease: the approval no longer applies',
+  stoodDown: 'Stood down: the primary answered again after the approval',
+  checkBudgetAgain: 'Read the data-loss budget again',
+  budgetStillHolds: 'Is the data at risk no worse than what was approved?',
+  budgetChanged: 'The data at risk grew since the question: ask again',
   fence: 'Fence the old primary',
   isFenced: 'Is the old primary fenced?',
   askUnfenced: 'Ask a human to promote without a confirmed fence',
   wasUnfencedApproved: 'Did the operator approve promoting without a fence?',
   recordUnfencedApproval: 'Record the approval to promote without a fence',
   recordUnfencedRejection: 'Record the rejection of an unfenced promotion',
+  fenceAgain: 'Try the fence again after the approval',
+  isFencedNow: 'Is the old primary fenced now?',
+  recordFencedNow: 'Record that the fence worked after the approval',
+  markFenced: 'The old primary is fenced',
+  markUnfenced: 'The old primary is not fenced: fence it as soon as it answers',
+  markUnfencedApproved: 'Promote unfenced as approved: fence the old primary as soon as it answers',
+  startRefencing: 'Start counting the fence attempts',
+  recordUnfencedPromotion: 'Record the promotion over an unconfirmed fence',
+  recordFencedMeanwhile: 'Record that the old primary was fenced during the failover',
   mayLoseData: 'May the promotion accept data loss?',
   allowDataLoss: 'Allow data loss: within budget or approved',
   noDataLoss: 'Allow no data loss',
@@ -128,6 +153,15 @@ export const FAILOVER_STATES = {
   verifyWrites: 'Verify writes through the DNS name',
   recordFailover: 'Record the failover',
   tellOperators: 'Tell the operators the failover is done',
+  stillUnfenced: 'Is the old primary still unfenced?',
+  waitRefence: 'Wait before fencing the old primary again',
+  refence: 'Fence the old primary as soon as it answers',
+  countRefence: 'Count the fence attempts',
+  refenced: 'Is the old primary fenced at last?',
+  noteUnanswered: 'Note the fence attempt that did not succeed',
+  recordRefenced: 'Record that the old primary is fenced at last',
+  recordNeverFenced: 'Record that the old primary could not be fenced in time',
+  releaseAfterFence: 'Release the lease once the fence loop is over',
   scheduleFailback: 'Schedule the failback',
   done: 'Failed over: the standby is the new primary',
   escalate: 'Escalate to the operators',
@@ -148,6 +182,17 @@ export const FAILOVER_TIMING = {
   dnsCheckInterval: Duration.seconds(10),
   /** GetChange calls before going on to verify writes anyway (5 min at 10 s). */
   dnsCheckLimit: 30,
+  /**
+   * After a promotion without a confirmed fence, the old primary is fenced again at every check of
+   * the promotion, scale-up and DNS waits, then every 15 s under the failover's lease, until it is
+   * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours): about 11 history
+   * events per attempt, 13,200 at most, which with the rest of the run (its wait loops at their
+   * bounds, each check also trying the fence: about 7,000) stays under Step Functions'
+   * 25,000-event limit. After that the failback's own fence (when the original site answers) is
+   * the next line, and the operators are told.
+   */
+  refenceInterval: Duration.seconds(15),
+  refenceLimit: 1200,
 } as const;
 
 /** A function the workflow invokes, with its timeout (the Task's TimeoutSeconds adds a margin). */
@@ -210,8 +255,22 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const step: StepFn = (name, fn, payload, resultPath, failure, extra = {}) =>
     lambdaStep(scope, name, { function: fns[fn].function, functionTimeout: fns[fn].timeout, payload, resultPath, failure, ...extra });
   /** `key` makes a second record of the same phase distinct (record-incident skips a key it has seen). */
-  const record = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify = false, key?: string) =>
-    step(name, 'record-incident', { database: db(), incidentId: incidentId(), epoch: epoch(), phase, detail, notify, ...(key ? { key } : {}) }, null, failure);
+  const record = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify = false, key?: string | { path: string }) =>
+    step(
+      name,
+      'record-incident',
+      {
+        database: db(),
+        incidentId: incidentId(),
+        epoch: epoch(),
+        phase,
+        detail,
+        notify,
+        ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: $.stringAt(key.path) }),
+      },
+      null,
+      failure,
+    );
 
   // ------------------------------------------------------------ escalation (the one error path)
   const needsOperator = Fail.jsonPath(scope, S.needsOperator, {
@@ -340,12 +399,22 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const recordFalseAlarm = record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, failure).next(releaseLease);
 
   const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at') }, '$.budget', failure);
+  // A former primary is not a standby until the failback rebuilt it as a replica of the current
+  // writer (manage-lease reports it): promoting it would lose every write the writer took since.
+  // Nothing is promoted; the run escalates naming the cause, and the lease stays held until a human looks.
+  const noStandby = Pass.jsonPath(scope, S.noStandby, {
+    parameters: { Error: 'NoStandby', 'Cause.$': '$.lease.standbyDetail' },
+    resultPath: '$.error',
+  }).next(escalate);
+  const hasStandby = Choice.jsonPath(scope, S.hasStandby)
+    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
+    .otherwise(checkBudget);
   recordVerdict.next(
     // A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
     // gets it anyway (a planned failover: the request is the approval, and the fence still comes first).
     Choice.jsonPath(scope, S.isDown)
       .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
-      .otherwise(checkBudget),
+      .otherwise(hasStandby),
   );
 
   // ------------------------------------------------------------ approval gate
@@ -389,8 +458,9 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   }).next(fence);
   const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
   const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
+  const needsHuman = Choice.jsonPath(scope, S.needsHuman);
   checkBudget.next(
-    Choice.jsonPath(scope, S.needsHuman)
+    needsHuman
       .when(Condition.stringEquals('$.trigger.kind', 'operator'), operatorApproves)
       .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
       .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
@@ -400,7 +470,90 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
 
   const recordRejection = record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, failure).next(releaseLease);
-  const recordApproval = record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, failure).next(fence);
+  // Each approval of this run is recorded (a question asked again gets a new approval id).
+  const recordApproval = record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, failure, false, { path: '$.approval.approvalId' });
+
+  // ------------------------------------------------------------ after an approval: re-check the facts it rested on
+  // The answer may come long after the question (up to the approval timeout): the primary may
+  // answer again, the data at risk may have grown. Probe once more and read the budget again;
+  // stand down when the primary answers, ask again when the facts got worse, else go on.
+  const recheckStart = Pass.jsonPath(scope, S.recheckStart, {
+    comment: 'One more probe round (numbered after the verification rounds), then the budget again.',
+    parameters: { round: $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1) },
+    resultPath: '$.recheck',
+  });
+  recordApproval.next(recheckStart);
+  const reprobeOne = lambdaStep(scope, S.reprobeOne, {
+    function: fns['probe-vantage'].function,
+    functionTimeout: fns['probe-vantage'].timeout,
+    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
+    resultPath: '$',
+  });
+  const reprobeAll = MapState.jsonPath(scope, S.reprobeAll, {
+    itemsPath: '$.vantages.list',
+    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.numberAt('$.recheck.round') },
+    resultPath: '$.recheck.probes',
+  }).itemProcessor(reprobeOne);
+  reprobeAll.addCatch(escalate, { errors: ['States.ALL'], resultPath: '$.error' });
+  recheckStart.next(reprobeAll);
+  const reachVerdictAgain = step(
+    S.reachVerdictAgain,
+    'evaluate-verdict',
+    { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.array($.stringAt('$.recheck.probes')) },
+    '$.recheck.verdict',
+    failure,
+  );
+  reprobeAll.next(reachVerdictAgain);
+  const recordVerdictAgain = record(
+    S.recordVerdictAgain,
+    'verdict',
+    { verdict: $.stringAt('$.recheck.verdict.verdict'), reason: $.stringAt('$.recheck.verdict.reason'), afterApproval: $.stringAt('$.approval.approvalId') },
+    failure,
+    false,
+    { path: '$.approval.approvalId' },
+  );
+  reachVerdictAgain.next(recordVerdictAgain);
+
+  const releaseStandDown = step(
+    S.releaseStandDown,
+    'manage-lease',
+    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    null,
+    failure,
+  ).next(Succeed.jsonPath(scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }));
+  const recordStandDown = record(
+    S.recordStandDown,
+    'stood-down',
+    {
+      reason: 'The primary answered again when it was probed after the approval: the approval no longer applies, nothing was changed',
+      verdictAsked: $.stringAt('$.verdict.verdict'),
+      verdictNow: $.stringAt('$.recheck.verdict.verdict'),
+      verdictNowReason: $.stringAt('$.recheck.verdict.reason'),
+      approval: $.objectAt('$.approval'),
+    },
+    failure,
+    true,
+  ).next(releaseStandDown);
+  // A verdict that got weaker (confirmed-down before, ambiguous now) goes back to the question with the new verdict.
+  const verdictChanged = Pass.jsonPath(scope, S.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(needsHuman);
+  const checkBudgetAgain = step(S.checkBudgetAgain, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at') }, '$.recheck.budget', failure);
+  recordVerdictAgain.next(
+    Choice.jsonPath(scope, S.verdictStillHolds)
+      .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), recordStandDown)
+      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')), verdictChanged)
+      .otherwise(checkBudgetAgain),
+  );
+  // Worse than what the human saw: within budget then and over it now, or a known figure then and
+  // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
+  // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
+  const budgetChanged = Pass.jsonPath(scope, S.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(needsHuman);
+  checkBudgetAgain.next(
+    Choice.jsonPath(scope, S.budgetStillHolds)
+      .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), fence)
+      .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
+      .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
+      .otherwise(fence),
+  );
   askApproval.next(
     Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection),
   );
@@ -413,7 +566,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     '$.dns',
     failure,
   );
-  const promotion = buildPromotion(scope, failure, step, switchDns);
+  const refenceIn = refenceStep(scope, step);
+  const promotion = buildPromotion(scope, failure, step, switchDns, refenceIn);
   const askUnfenced = step(
     S.askUnfenced,
     'request-approval',
@@ -441,18 +595,53 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const recordUnfencedRejection = record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'rejected-unfenced').next(
     releaseLease,
   );
-  const recordUnfencedApproval = record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'approved-unfenced').next(
-    promotion,
-  );
+  const recordUnfencedApproval = record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'approved-unfenced');
   askUnfenced.next(
     Choice.jsonPath(scope, S.wasUnfencedApproved)
       .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
       .otherwise(recordUnfencedRejection),
   );
+  // `$.unfenced` says whether the promotion goes on over an unconfirmed fence: then the old primary
+  // is fenced again, in a loop of its own, as soon as it answers (after the DNS switch).
+  const markFenced = Pass.jsonPath(scope, S.markFenced, { result: Result.fromObject({ pending: false }), resultPath: '$.unfenced' }).next(promotion);
+  // The counter of fence attempts keeps when this attempt and the one before started: the old
+  // primary cannot have answered before the last attempt that failed (bounds the overlap).
+  const startRefencing = Pass.jsonPath(scope, S.startRefencing, {
+    parameters: { attempt: 0, limit: FAILOVER_TIMING.refenceLimit },
+    resultPath: '$.refencing',
+  }).next(promotion);
+  // Recorded (and told) before the promotion: the accepted risk starts now; its time (the record's
+  // `at`) is when the old primary's unfenced window starts.
+  const recordUnfencedPromotion = step(
+    S.recordUnfencedPromotion,
+    'record-incident',
+    {
+      database: db(),
+      incidentId: incidentId(),
+      epoch: epoch(),
+      phase: 'unfenced-promotion',
+      detail: { acceptedBy: $.stringAt('$.unfenced.acceptedBy'), fence: $.objectAt('$.fence') },
+      notify: true,
+    },
+    '$.unfenced.recorded',
+    failure,
+  ).next(startRefencing);
+  const unfencedSince = (name: string, acceptedBy: string) =>
+    Pass.jsonPath(scope, name, { parameters: { pending: true, acceptedBy }, resultPath: '$.unfenced' }).next(recordUnfencedPromotion);
+  const markUnfenced = unfencedSince(S.markUnfenced, 'failover.fencing "best-effort" (the config accepts promoting over an unconfirmed fence)');
+  const markUnfencedApproved = unfencedSince(S.markUnfencedApproved, $.stringAt('$.fenceApproval.approver'));
+  // The answer may come after the old primary's Region is back: the fence is tried again before
+  // anything is promoted, and a fence that works now is used (no unfenced promotion at all).
+  const fenceAgain = step(S.fenceAgain, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  const recordFencedNow = record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, failure, false, 'fenced-after-approval').next(markFenced);
+  recordUnfencedApproval.next(fenceAgain);
+  fenceAgain.next(
+    Choice.jsonPath(scope, S.isFencedNow).when(Condition.booleanEquals('$.fence.confirmed', true), recordFencedNow).otherwise(markUnfencedApproved),
+  );
   fence.next(
     Choice.jsonPath(scope, S.isFenced)
-      .when(Condition.booleanEquals('$.fence.confirmed', true), promotion)
-      .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), promotion)
+      .when(Condition.booleanEquals('$.fence.confirmed', true), markFenced)
+      .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), markUnfenced)
       .otherwise(askUnfenced),
   );
 
@@ -461,7 +650,9 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
   });
   switchDns.next(
-    Choice.jsonPath(scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), verifyWrites).otherwise(buildDnsWait(scope, arns, verifyWrites, failure)),
+    Choice.jsonPath(scope, S.dnsChanged)
+      .when(Condition.isNull('$.dns.changeId'), verifyWrites)
+      .otherwise(buildDnsWait(scope, arns, verifyWrites, failure, (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()))),
   );
 
   const done = Succeed.jsonPath(scope, S.done);
@@ -483,7 +674,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       step(
         S.recordFailover,
         'manage-lease',
-        { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+        // An old primary still unfenced keeps the lease held until the fence loop is over.
+        { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
         null,
         failure,
       ),
@@ -507,9 +699,87 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         true,
       ),
     )
-    .next(scheduleFailback);
+    .next(
+      Choice.jsonPath(scope, S.stillUnfenced)
+        .when(Condition.booleanEquals('$.unfenced.pending', true), buildRefenceLoop(scope, step, record, failure, scheduleFailback))
+        .when(
+          Condition.isPresent('$.unfenced.intervalSeconds'),
+          record(
+            S.recordFencedMeanwhile,
+            'old-primary-fenced',
+            {
+              unfencedSince: $.stringAt('$.unfenced.recorded.at'),
+              checkIntervalSeconds: $.numberAt('$.unfenced.intervalSeconds'),
+              acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+              attempts: $.numberAt('$.refencing.attempt'),
+              fence: $.objectAt('$.fence'),
+            },
+            failure,
+            true,
+          ).next(scheduleFailback),
+        )
+        .otherwise(scheduleFailback),
+    );
 
   return checkTrigger;
+}
+
+type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify?: boolean, key?: string | { path: string }) => ReturnType<typeof lambdaStep>;
+
+/**
+ * After a promotion over an unconfirmed fence (best-effort, or approved by a human): fence the old
+ * primary again every 15 s until it is confirmed, i.e. as soon as its Region answers, instead of
+ * waiting for the failback. Bounded (FAILOVER_TIMING.refenceLimit attempts, about 11 history events
+ * each); the failover keeps its lease meanwhile (nothing else acts on the database), then records
+ * how long the old primary stayed unfenced (the accepted risk) or that it could not be fenced in
+ * time, releases the lease and goes on to `next` (the failback).
+ */
+function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, failure: FailurePath, next: IChainable): IChainable {
+  const S = FAILOVER_STATES;
+  const T = FAILOVER_TIMING;
+  const release = step(
+    S.releaseAfterFence,
+    'manage-lease',
+    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    null,
+    failure,
+  ).next(next);
+  const window = {
+    unfencedSince: $.stringAt('$.unfenced.recorded.at'),
+    acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+    attempts: $.numberAt('$.refencing.attempt'),
+  };
+  const recordRefenced = record(
+    S.recordRefenced,
+    'old-primary-fenced',
+    { ...window, checkIntervalSeconds: T.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') },
+    failure,
+    true,
+  ).next(release);
+  const stampFenced = recordRefenced;
+  const recordNeverFenced = record(
+    S.recordNeverFenced,
+    'old-primary-unfenced',
+    { ...window, fence: $.objectAt('$.fence'), next: 'the failback fences the original site as soon as it answers, before anything else' },
+    failure,
+    true,
+  ).next(release);
+  const wait = Wait.jsonPath(scope, S.waitRefence, { time: WaitTime.duration(T.refenceInterval) });
+  const count = Pass.jsonPath(scope, S.countRefence, {
+    parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+    resultPath: '$.refencing',
+  });
+  const refence = step(S.refence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  wait
+    .next(count)
+    .next(refence)
+    .next(
+      Choice.jsonPath(scope, S.refenced)
+        .when(Condition.booleanEquals('$.fence.confirmed', true), stampFenced)
+        .when(Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'), recordNeverFenced)
+        .otherwise(wait),
+    );
+  return wait;
 }
 
 /** The verification phase: the vantage list, then a Map over rounds whose iteration maps over the vantage points. */
@@ -575,7 +845,7 @@ type StepFn = (
  * writable, and for warm standbys scale it up and wait again; then `next` (the DNS switch).
  * Returns the first state.
  */
-function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, next: IChainable): IChainable {
+function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, next: IChainable, refenceIn: RefenceIn): IChainable {
   const S = FAILOVER_STATES;
   const T = FAILOVER_TIMING;
   const promote = step(
@@ -616,8 +886,9 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
 
   // Scale-up (warm standbys, once promoted).
   const waitScaled = Wait.jsonPath(scope, S.waitScaled, { time: WaitTime.duration(T.standbyCheckInterval) });
-  waitScaled
-    .next(check(S.checkScaled, 'scale-up'))
+  const checkScaled = check(S.checkScaled, 'scale-up');
+  waitScaled.next(refenceIn('the standby scales up', checkScaled, T.standbyCheckInterval.toSeconds()));
+  checkScaled
     .next(counter(S.countScaled))
     .next(Choice.jsonPath(scope, S.isScaled).when(ready, next).when(reached, giveUp).otherwise(waitScaled));
   const scaleUp = step(
@@ -631,8 +902,9 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
 
   // Promotion.
   const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.duration(T.standbyCheckInterval) });
-  waitWritable
-    .next(check(S.checkWritable, 'promote'))
+  const checkWritable = check(S.checkWritable, 'promote');
+  waitWritable.next(refenceIn('the standby is promoted', checkWritable, T.standbyCheckInterval.toSeconds()));
+  checkWritable
     .next(counter(S.countWritable))
     .next(
       Choice.jsonPath(scope, S.isWritable)
@@ -650,6 +922,41 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
 }
 
 /** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
-function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath): IChainable {
-  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure);
+function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath, beforeCheck: (getChange: IChainable) => IChainable): IChainable {
+  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck);
+}
+
+/** Builds, for one wait loop (`during` names it), a fence attempt that runs only while the old primary is unfenced, then `next`. */
+type RefenceIn = (during: string, next: IChainable, intervalSeconds: number) => IChainable;
+
+/**
+ * While the promotion, scale-up and DNS waits go on after a promotion over an unconfirmed fence,
+ * each of their checks first tries the fence again (the old primary's Region may answer any
+ * moment): the old primary is cut off within one check interval of answering, not after the
+ * failover ended. A fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old primary can have answered unfenced) and ends the attempts.
+ */
+function refenceStep(scope: Construct, step: StepFn): RefenceIn {
+  return (during, next, intervalSeconds) => {
+    const fenced = Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
+      // The old primary could have answered at most one check interval before this attempt fenced it.
+      parameters: { pending: false, intervalSeconds, acceptedBy: $.stringAt('$.unfenced.acceptedBy'), recorded: $.objectAt('$.unfenced.recorded') },
+      resultPath: '$.unfenced',
+    }).next(next);
+    const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
+      parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+      resultPath: '$.refencing',
+    });
+    count
+      .next(
+        // Errors of this attempt are not the promotion's: the next check tries again.
+        step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
+          onError: next,
+          resultPath: '$.refenceError',
+        }),
+      )
+      .next(Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(Condition.booleanEquals('$.fence.confirmed', true), fenced).otherwise(next));
+    return Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`)
+      .when(Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true)), count)
+      .otherwise(next);
+  };
 }

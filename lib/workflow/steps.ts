@@ -126,6 +126,8 @@ export function buildDnsWait(
   arns: Arns,
   verifyWrites: IChainable,
   failure: FailurePath,
+  /** Runs before each GetChange (the failover's fence attempt while the old primary is unfenced); returns the chain's start. */
+  beforeCheck?: (getChange: IChainable) => IChainable,
 ): IChainable {
   const getChange = CallAwsService.jsonPath(scope, names.getChange, {
     service: 'route53',
@@ -145,7 +147,8 @@ export function buildDnsWait(
       jitterStrategy: JitterType.FULL,
     })
     .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const wait = Wait.jsonPath(scope, names.waitDns, { time: WaitTime.duration(timing.interval) }).next(getChange);
+  const wait = Wait.jsonPath(scope, names.waitDns, { time: WaitTime.duration(timing.interval) });
+  wait.next(beforeCheck ? beforeCheck(getChange) : getChange);
   const count = Pass.jsonPath(scope, names.countDns, {
     parameters: { attempt: JsonPath.mathAdd(JsonPath.numberAt('$.checks.attempt'), 1), limit: JsonPath.numberAt('$.checks.limit') },
     resultPath: '$.checks',

@@ -270,6 +270,8 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.rebuildStandby]: { started: true, replica: { region: 'us-west-2', id: 'orders-replica' }, sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', detail: '' },
     [S.checkNewStandby]: healthy(),
     [S.recordStandbyRebuilt]: recorded,
+    [S.recordStandbyReady]: leased({ acquired: false, outcome: 'standby-recorded', current: v }),
+    [S.recordOtherStandby]: leased({ acquired: false, outcome: 'standby-recorded', current: db }),
     [S.undoFence]: { groups: [], detail: '' },
     [S.recordAborted]: recorded,
     [S.releaseLease]: leased({ acquired: false, outcome: 'released' }),
@@ -358,7 +360,13 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.checkDrained)[0]).toMatchObject({ database: view, site: 'standby', mode: 'drained', since: null });
     expect(r.inputsOf(S.promote)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1-failback', phase: 'promote', allowDataLoss: false });
     expect(r.inputsOf(S.switchDns)[0]).toEqual({ database: view, target: 'orders-primary.abc.us-east-1.rds.amazonaws.com', epoch: 8, incidentId: 'inc-1-failback' });
-    expect(r.inputsOf(S.recordFailback)[0]).toEqual({ database: configured, action: 'record-failover', holder: EXECUTION, incidentId: 'inc-1-failback', keepLease: true });
+    // An instance's old primary is no standby until rebuilt (standbyReplicates false); the rebuilt sides are recorded as standbys.
+    expect(r.inputsOf(S.recordFailback)[0]).toEqual({ database: configured, action: 'record-failover', holder: EXECUTION, incidentId: 'inc-1-failback', keepLease: true, standbyReplicates: false });
+    expect(r.inputsOf(S.recordStandbyReady)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
+    expect(run.entered.indexOf(S.recordStandbyReady)).toBeGreaterThan(run.entered.indexOf(S.caughtUp));
+    expect(run.entered.indexOf(S.recordStandbyReady)).toBeLessThan(run.entered.indexOf(S.startStability));
+    expect(r.inputsOf(S.recordOtherStandby)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
+    expect(run.entered.indexOf(S.recordOtherStandby)).toBeGreaterThan(run.entered.indexOf(S.recordStandbyRebuilt));
     expect(r.inputsOf(S.tellFailedBack)[0]).toMatchObject({ phase: 'failed-back', notify: true, epoch: 8, detail: { writesVerifiedAt: '2026-04-02T09:00:00.000Z' } });
     // The other side (the fenced old primary): preserved, its ingress from THIS failback's fence record, rebuilt as a replica.
     expect(r.inputsOf(S.preserveOther)[0]).toMatchObject({ site: 'primary', epoch: 8 });

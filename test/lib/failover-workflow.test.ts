@@ -188,7 +188,8 @@ describe('failover definition: shape', () => {
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     // Nothing releases the lease on the way to the Fail state.
     const catchTargets = allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next));
-    expect(new Set(catchTargets)).toEqual(new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator]));
+    // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check.
+    expect(new Set(catchTargets)).toEqual(new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange]));
   });
 
   it('gives every Task an explicit timeout, and every Lambda Task the standard retries (backoff 2, full jitter, bounded) and a catch-all', () => {
@@ -203,7 +204,7 @@ describe('failover definition: shape', () => {
       const transient = retry.find((r) => r.ErrorEquals.includes('TransientAwsError'));
       expect(transient, name).toMatchObject({ ErrorEquals: [...ERROR_NAMES.transient], BackoffRate: 2, JitterStrategy: 'FULL' });
       for (const r of retry) expect(r.MaxAttempts, name).toBeLessThanOrEqual(8);
-      if (name === S.probeOne) continue;
+      if (name === S.probeOne || name === S.reprobeOne) continue;
       const catchAll = (s.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
       expect(catchAll?.ErrorEquals, name).toEqual(['States.ALL']);
     }
@@ -299,7 +300,26 @@ function recorder() {
 
 /** Handlers for the automatic happy path; `over` replaces some. */
 function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown> = {}): Record<string, TaskHandler> {
+  // The re-checks after an approval see the same facts unless a test says otherwise.
+  const fenceAnswer = over[S.fence] ?? fenced(true);
   const base: Record<string, unknown> = {
+    [S.reprobeOne]: over[S.probeOne] ?? probe('down'),
+    [S.reachVerdictAgain]: over[S.reachVerdict] ?? { verdict: 'confirmed-down', reason: 'all down', perRound: [] },
+    [S.recordVerdictAgain]: recorded,
+    [S.checkBudgetAgain]: over[S.checkBudget] ?? budget(true),
+    [S.recordStandDown]: recorded,
+    [S.releaseStandDown]: lease({ outcome: 'released' }),
+    [S.fenceAgain]: fenceAnswer,
+    [S.recordFencedNow]: recorded,
+    [S.recordUnfencedPromotion]: { recorded: true, at: '2026-04-01T12:02:00.000Z' },
+    [REFENCE.promote]: fenceAnswer,
+    [REFENCE.scaleUp]: fenceAnswer,
+    [REFENCE.dns]: fenceAnswer,
+    [S.refence]: fenceAnswer,
+    [S.recordRefenced]: recorded,
+    [S.recordNeverFenced]: recorded,
+    [S.recordFencedMeanwhile]: recorded,
+    [S.releaseAfterFence]: lease({ outcome: 'released' }),
     [S.checkTrigger]: trigger(),
     [S.takeLease]: lease(),
     [S.recordOpened]: recorded,
@@ -327,6 +347,13 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
 }
+
+/** The fence attempts inside the promotion, scale-up and DNS waits (named after their wait). */
+const REFENCE = {
+  promote: 'Fence the old primary again while the standby is promoted',
+  scaleUp: 'Fence the old primary again while the standby scales up',
+  dns: 'Fence the old primary again while Route 53 syncs',
+} as const;
 
 const input = { database, event: { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change' } };
 const EXECUTION = 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:run-1';
@@ -691,5 +718,181 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(run.status).toBe('FAILED');
     expect(n).toBe(9);
     expect(r.inputsOf(S.recordFailover)).toHaveLength(0);
+  });
+});
+
+describe('failover: a former primary is no standby, and approvals are re-checked before acting', () => {
+  const approve = (approver: string, approvalId: string) => ({ decision: 'approve', approver, reason: '', approvalId });
+
+  it('escalates naming the cause when the other site is a former primary not yet rebuilt: nothing is fenced, promoted or switched, and the lease stays held', async () => {
+    const r = recorder();
+    const detail = 'orders-primary (us-east-1) is a former writer, not a standby: ... about 2 h of writes would be lost.';
+    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ writer: 'standby', standbyReady: false, standbyDetail: detail, current: currentRoles(database, 'standby') }) }));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('NoStandby');
+    expect(run.entered).toContain(S.noStandby);
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: 'NoStandby', Cause: detail } } });
+    for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
+  });
+
+  it('a false alarm is still a false alarm without a standby (the writer answers)', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.takeLease]: lease({ standbyReady: false, standbyDetail: 'x' }), [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }),
+    );
+    expect(run.entered.at(-1)).toBe(S.falseAlarm);
+    expect(r.inputsOf(S.escalate)).toHaveLength(0);
+  });
+
+  it('after an approval, probes once more (one round, every vantage point) and stands down when the primary answers again: nothing fenced or promoted', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkBudget]: budget(false),
+        [S.askApproval]: approve('bob', 'ap-1'),
+        [S.reprobeOne]: probe('up'),
+        [S.reachVerdictAgain]: { verdict: 'healthy', reason: 'all reached it', perRound: [] },
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.stoodDown);
+    expect(r.inputsOf(S.reprobeOne).map((i) => i.round)).toEqual(Array(5).fill(4));
+    expect((r.inputsOf(S.reachVerdictAgain)[0]!.rounds as unknown[][]).map((round) => round.length)).toEqual([5]);
+    expect(r.inputsOf(S.recordStandDown)[0]).toMatchObject({ phase: 'stood-down', notify: true, detail: { verdictAsked: 'confirmed-down', verdictNow: 'healthy' } });
+    expect(r.inputsOf(S.releaseStandDown)[0]).toMatchObject({ action: 'release' });
+    for (const s of [S.checkBudgetAgain, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s), s).toHaveLength(0);
+  });
+
+  it.each([
+    ['a larger figure (a later datapoint as of the trigger): same question', budget(false), { ...budget(false), lagSeconds: 600, detail: 'lag 600 s' }, false],
+    ['an unknown lag where a figure was approved', budget(false), { ...budget(false), lagSeconds: null, detail: 'unknown' }, true],
+    ['within budget then, over it now (manual mode asked)', budget(true), budget(false), true],
+    ['the same lag', budget(false), budget(false), false],
+    ['a smaller lag', budget(false), { ...budget(false), lagSeconds: 60 }, false],
+    ['within budget now', budget(false), budget(true), false],
+  ])('after an approval, reads the budget again: %s -> asks again: %s', async (_label, asked, now, asksAgain) => {
+    const r = recorder();
+    const manual = { ...database, failover: { ...database.failover, mode: 'manual' } };
+    let answers = 0;
+    const run = await runLocal(
+      local,
+      { ...input, database: manual },
+      happyPath(r, {
+        [S.takeLease]: lease({ current: manual }),
+        [S.checkBudget]: asked,
+        [S.checkBudgetAgain]: () => (answers > 1 ? asked : now),
+        [S.askApproval]: () => approve(`op-${++answers}`, `ap-${answers}`),
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.askApproval)).toHaveLength(asksAgain ? 2 : 1);
+    if (asksAgain) {
+      expect(run.entered).toContain(S.budgetChanged);
+      // The second question carries the new figure.
+      expect((r.inputsOf(S.askApproval)[1] as { Payload: { facts: { lagSeconds: unknown } } }).Payload.facts.lagSeconds).toEqual(now.lagSeconds);
+      // Each approval is recorded under its own id.
+      expect(r.inputsOf(S.recordApproval).map((i) => i.key)).toEqual(['ap-1', 'ap-2']);
+    }
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('a confirmed-down verdict that is ambiguous when probed after the approval goes back to the question (now about the verdict)', async () => {
+    const r = recorder();
+    let answers = 0;
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkBudget]: budget(false),
+        [S.askApproval]: () => approve(`op-${++answers}`, `ap-${answers}`),
+        [S.reachVerdictAgain]: () => (answers === 1 ? { verdict: 'ambiguous', reason: 'use1-a reaches it again', perRound: [] } : { verdict: 'ambiguous', reason: 'still', perRound: [] }),
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered).toContain(S.verdictChanged);
+    const asks = r.inputsOf(S.askApproval).map((i) => (i as { Payload: { decision: string; reasons: string[] } }).Payload);
+    expect(asks).toHaveLength(2);
+    expect(asks[1]).toMatchObject({ decision: 'accept-data-loss', reasons: ['lag 120 s over the 30 s budget', 'use1-a reaches it again'] });
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('after "promote without a confirmed fence?" is approved, tries the fence again first: a fence that works now is used, nothing is promoted unfenced', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.fence]: fenced(false), [S.askUnfenced]: approve('erin', 'ap-4'), [S.recordUnfencedApproval]: recorded, [S.fenceAgain]: fenced(true) }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.indexOf(S.fenceAgain)).toBeLessThan(run.entered.indexOf(S.promote));
+    expect(r.inputsOf(S.recordFencedNow)[0]).toMatchObject({ phase: 'fenced', key: 'fenced-after-approval' });
+    expect(run.entered).toContain(S.markFenced);
+    for (const s of [S.recordUnfencedPromotion, REFENCE.promote, S.refence]) expect(r.inputsOf(s), s).toHaveLength(0);
+    expect(r.inputsOf(S.recordFailover)[0]).toMatchObject({ keepLease: false });
+  });
+
+  it('an approved unfenced promotion: recorded (accepted risk), the fence is tried at every check of the waits; fenced while the standby is promoted, it is recorded with the window, and the lease is released as usual', async () => {
+    const r = recorder();
+    let checks = 0;
+    let attempts = 0;
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.fence]: fenced(false),
+        [S.askUnfenced]: approve('erin', 'ap-4'),
+        [S.recordUnfencedApproval]: recorded,
+        [REFENCE.promote]: () => fenced(++attempts >= 2),
+        [S.checkWritable]: () => (++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null }) : ready()),
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.fenceAgain)).toHaveLength(1);
+    expect(r.inputsOf(S.recordUnfencedPromotion)[0]).toMatchObject({ phase: 'unfenced-promotion', notify: true, detail: { acceptedBy: 'erin' } });
+    expect(r.inputsOf(REFENCE.promote)).toHaveLength(2);
+    expect(r.inputsOf(REFENCE.promote)[0]).toEqual({ database, epoch: 7, incidentId: 'inc-1' });
+    expect(r.inputsOf(S.recordFailover)[0]).toMatchObject({ keepLease: false });
+    expect(r.inputsOf(S.recordFencedMeanwhile)[0]).toMatchObject({
+      phase: 'old-primary-fenced',
+      notify: true,
+      detail: { unfencedSince: '2026-04-01T12:02:00.000Z', checkIntervalSeconds: 20, acceptedBy: 'erin', attempts: 2 },
+    });
+    expect(run.entered.indexOf(S.recordFencedMeanwhile)).toBeLessThan(run.entered.indexOf(S.scheduleFailback));
+    expect(r.inputsOf(S.refence)).toHaveLength(0);
+  });
+
+  it('still unfenced when the failover is done: keeps the lease and fences in a loop of its own every 15 s until it works, records it, then releases and schedules the failback', async () => {
+    const r = recorder();
+    const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
+    let loop = 0;
+    const run = await runLocal(
+      local,
+      { ...input, database: bestEffort },
+      happyPath(r, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false), [S.refence]: () => fenced(++loop >= 3) }),
+      { executionId: EXECUTION },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.askUnfenced)).toHaveLength(0);
+    expect(r.inputsOf(S.recordUnfencedPromotion)[0]).toMatchObject({ detail: { acceptedBy: expect.stringMatching(/best-effort/) } });
+    expect(r.inputsOf(S.recordFailover)[0]).toMatchObject({ keepLease: true });
+    expect(r.inputsOf(S.refence)).toHaveLength(3);
+    expect(r.inputsOf(S.recordRefenced)[0]).toMatchObject({ phase: 'old-primary-fenced', notify: true, detail: { checkIntervalSeconds: 15 } });
+    const order = [S.tellOperators, S.refence, S.recordRefenced, S.releaseAfterFence, S.scheduleFailback].map((n) => run.entered.indexOf(n));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(r.inputsOf(S.releaseAfterFence)[0]).toMatchObject({ action: 'release', holder: EXECUTION });
+  });
+
+  it('bounds the fence loop: 15 s waits, a limit counted over every attempt, then the operators are told and the failback fences it', () => {
+    expect(state(S.waitRefence)).toMatchObject({ Type: 'Wait', Seconds: 15 });
+    expect(state(S.startRefencing).Parameters).toEqual({ attempt: 0, limit: FAILOVER_TIMING.refenceLimit });
+    const choices = (state(S.refenced) as AslState & { Choices: Array<Record<string, unknown>> }).Choices;
+    expect(choices).toContainEqual({ Variable: '$.refencing.attempt', NumericGreaterThanEqualsPath: '$.refencing.limit', Next: S.recordNeverFenced });
+    expect(state(S.recordNeverFenced)).toMatchObject({ Next: S.releaseAfterFence });
+    // About 11 history events per attempt: the loop stays well under Step Functions' 25,000.
+    expect(FAILOVER_TIMING.refenceLimit * 11).toBeLessThan(15_000);
   });
 });

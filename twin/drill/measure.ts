@@ -94,6 +94,8 @@ export interface DrillFacts {
   attempts: ClientAttempt[];
   writes: OfDatabase<WriteRecord>[];
   promotions: PromotionFact[];
+  /** Moves of the writer without a promotion (a DNS switch to a former writer): see {@link takeovers}. */
+  takeovers?: PromotionFact[];
   executions: ExecutionRecord[];
   calls: CallFact[];
   deletions: OfDatabase<DeletionRecord>[];
@@ -170,23 +172,89 @@ export function detectionSeconds(f: DrillFacts): number | null {
   return started ? seconds(started.startedAt - fault.at) : null;
 }
 
-/** Data lost by one promotion (s): the span of source writes after the promoted copy's data ends. */
-export function lossOf(f: DrillFacts, p: PromotionFact): number {
+/** Who-wrote-when facts of a call that pointed the DNS record at an instance (run.ts sets `dnsTarget`). */
+const DNS_CHANGE = 'route53:ChangeResourceRecordSets';
+
+/**
+ * Moves of the writer without a promotion: a run pointed the DNS record at an instance that had
+ * stopped being the writer (a former primary, never rebuilt as a replica) and was not promoted
+ * again. It has none of the writes its successor took, so those are lost by this move, not by the
+ * promotion that once replaced it. The source is that successor; its data (for this instance)
+ * starts when it was promoted.
+ */
+export function takeovers(f: DrillFacts): PromotionFact[] {
+  const out: PromotionFact[] = [];
+  for (const c of f.calls) {
+    const target = c.input?.dnsTarget;
+    if (!c.ok || c.key !== DNS_CHANGE || !c.executionArn || typeof target !== 'string') continue;
+    const replaced = f.promotions.filter((q) => q.sourceId === target && q.startedAt < c.at).sort((a, b) => b.startedAt - a.startedAt)[0];
+    if (!replaced) continue;
+    if (f.promotions.some((q) => q.instanceId === target && q.startedAt > replaced.startedAt && q.startedAt <= c.at)) continue;
+    if (out.some((t) => t.instanceId === target && t.sourceId === replaced.instanceId)) continue;
+    out.push({ instanceId: target, sourceId: replaced.instanceId, startedAt: c.at, dataUpToMs: replaced.completedAt ?? replaced.startedAt, action: DNS_CHANGE, executionArn: c.executionArn, ...(replaced.database ? { database: replaced.database } : {}) });
+  }
+  return out;
+}
+
+/** Promotions and moves of the writer without one, in time order. */
+export const writerMoves = (f: DrillFacts): PromotionFact[] => [...f.promotions, ...(f.takeovers ?? [])].sort((a, b) => a.startedAt - b.startedAt);
+
+/** The parts of one move's loss (s). */
+export interface LossParts {
+  /** Span of source writes after the copy's data ends and before the move began (the lag: data at risk at the failure). */
+  lag: number;
+  /** Seconds in which the old writer took writes after the move began (an unfenced old primary: split-brain writes, all lost). */
+  after: number;
+  /** When those writes happened (virtual ms), if any. */
+  afterFrom?: number;
+  afterTo?: number;
+}
+
+/** Data lost by one move of the writer, by cause. */
+export function lossParts(f: DrillFacts, p: PromotionFact): LossParts {
   // Writes the source took after it became the writer again (a later promotion of it, e.g. an
-  // Aurora switchover back to a cluster that kept its name) are new writes, not lost ones.
-  const again = f.promotions.filter((q) => q.instanceId === p.sourceId && q.startedAt > p.startedAt).map((q) => q.startedAt);
+  // Aurora switchover back to a cluster that kept its name, or a DNS move back to it) are new
+  // writes, not lost ones: they belong to the move that made it the writer again.
+  const again = writerMoves(f).filter((q) => q.instanceId === p.sourceId && q.startedAt > p.startedAt).map((q) => q.startedAt);
   const until = again.length ? Math.min(...again) : Infinity;
   const lost = f.writes.filter(
     (w) => w.target === p.sourceId && (!p.sourceResourceId || !w.resourceId || w.resourceId === p.sourceResourceId) && w.at > p.dataUpToMs && w.at < until,
   );
-  if (lost.length === 0) return 0;
-  return seconds(Math.max(...lost.map((w) => w.at)) - p.dataUpToMs);
+  const lag = lost.filter((w) => w.at <= p.startedAt);
+  const after = lost.filter((w) => w.at > p.startedAt);
+  const parts: LossParts = { lag: lag.length ? seconds(Math.max(...lag.map((w) => w.at)) - p.dataUpToMs) : 0, after: new Set(after.map((w) => Math.floor(w.at / 1000))).size };
+  if (after.length) {
+    parts.afterFrom = Math.min(...after.map((w) => w.at));
+    parts.afterTo = Math.max(...after.map((w) => w.at));
+  }
+  return parts;
+}
+
+/** Data lost by one promotion (s): the lag part plus the seconds of writes an unfenced old primary took after it began. */
+export function lossOf(f: DrillFacts, p: PromotionFact): number {
+  const parts = lossParts(f, p);
+  return Math.round((parts.lag + parts.after) * 1000) / 1000;
 }
 
 /** Data loss (s) of the failover (the first promotion); null when nothing failed over. */
 export function dataLossSeconds(f: DrillFacts): number | null {
   const first = f.promotions[0];
   return first ? lossOf(f, first) : null;
+}
+
+/**
+ * Overlaps a human explicitly accepted: a run's approved "promote without a confirmed fence",
+ * answered before its promotion began, accepts that the old primary may take writes until the
+ * product fences it (the failover fences it again at every check, then every 15 s). At most this
+ * long, in all, for that pair; a longer overlap was not fenced as promptly as promised.
+ */
+export const ACCEPTED_UNFENCED_SECONDS = 30;
+
+/** The promotion whose run a human approved to go on unfenced, with the approver (undefined when none). */
+function unfencedApproval(f: DrillFacts, p: PromotionFact): string | undefined {
+  const e = f.executions.find((x) => x.arn === p.executionArn);
+  const a = e?.approvals.find((x) => x.answer === 'approve' && x.decision === 'promote-unfenced' && (x.answeredAt ?? Infinity) <= p.startedAt);
+  return a ? `${e!.stateMachine} ${e!.name.slice(0, 8)}` : undefined;
 }
 
 /** The instance the clients write to at the end (their last round), or null. */
@@ -222,11 +290,32 @@ function singleWriter(f: DrillFacts): InvariantResult {
     bySecond.set(s, set);
   }
   const both = [...bySecond.entries()].filter(([, s]) => s.size > 1).sort((a, b) => a[0] - b[0]);
-  if (both.length > 0) {
-    const [s, set] = both[0]!;
-    return { name: 'single-writer', held: false, detail: `${[...set].sort().join(' and ')} both took writes in second ${s} (t=${s}s)${both.length > 1 ? `, and in ${both.length - 1} more second(s)` : ''}` };
+  // An overlap of a promoted instance and its old primary, after a human approved promoting it
+  // without a confirmed fence, is an accepted risk: reported with its length, and held only while
+  // it stays within ACCEPTED_UNFENCED_SECONDS. Any other overlap breaks the invariant.
+  const accepted: string[] = [];
+  const unaccepted = both.filter(([second, set]) => {
+    if (set.size !== 2) return true;
+    const at = f.startMs + second * 1000;
+    const p = f.promotions.find((q) => set.has(q.instanceId) && q.sourceId !== undefined && set.has(q.sourceId) && q.startedAt <= at + 999 && unfencedApproval(f, q));
+    return !p;
+  });
+  if (unaccepted.length === 0 && both.length > 0) {
+    const pairs = new Map<string, number[]>();
+    for (const [second, set] of both) pairs.set([...set].sort().join(' and '), [...(pairs.get([...set].sort().join(' and ')) ?? []), second]);
+    for (const [pair, secs] of pairs) {
+      if (secs.length > ACCEPTED_UNFENCED_SECONDS) {
+        return { name: 'single-writer', held: false, detail: `${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s) after an approved unfenced promotion: longer than the ${ACCEPTED_UNFENCED_SECONDS} s accepted` };
+      }
+      accepted.push(`${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s): accepted risk, a human approved promoting without a confirmed fence`);
+    }
+  }
+  if (unaccepted.length > 0) {
+    const [s, set] = unaccepted[0]!;
+    return { name: 'single-writer', held: false, detail: `${[...set].sort().join(' and ')} both took writes in second ${s} (t=${s}s)${unaccepted.length > 1 ? `, and in ${unaccepted.length - 1} more second(s)` : ''}` };
   }
   const targets = [...new Set(f.writes.map((w) => w.target))];
+  if (accepted.length) return { name: 'single-writer', held: true, detail: `overlap: ${accepted.join('; ')} (instances that took writes: ${targets.join(', ')})` };
   return { name: 'single-writer', held: true, detail: `${f.writes.length} accepted writes; never two instances in the same second (instances that took writes: ${targets.join(', ') || 'none'})` };
 }
 
@@ -265,16 +354,25 @@ function plannedSwitchover(e: ExecutionRecord, p: PromotionFact, before: (ms: nu
 function dataLossWithinBudget(f: DrillFacts): InvariantResult {
   const problems: string[] = [];
   const notes: string[] = [];
-  for (const p of f.promotions) {
-    const loss = lossOf(f, p);
+  // Each move of the writer answers for the writes it lost: a promotion for its source's writes
+  // (until the source became the writer again), a DNS move to a former writer for its successor's.
+  for (const p of writerMoves(f)) {
+    const parts = lossParts(f, p);
+    const what = p.action === DNS_CHANGE ? `pointing the DNS record at ${p.instanceId} (not promoted: a former writer without ${p.sourceId}'s writes)` : `promoting ${p.instanceId}`;
+    const approver = parts.after > 0 ? unfencedApproval(f, p) : undefined;
+    // Writes an unfenced old primary took after the promotion began are the overlap a human accepted
+    // (bounded); otherwise they count with the lag against the budget.
+    const afterAccepted = approver !== undefined && parts.after <= ACCEPTED_UNFENCED_SECONDS;
+    const afterNote = parts.after > 0 ? `; ${parts.after} s of writes ${p.sourceId} took after it began (t=${seconds(parts.afterFrom! - f.startMs)}s..${seconds(parts.afterTo! - f.startMs)}s)${afterAccepted ? ', accepted with the unfenced promotion' : ''}` : '';
+    const loss = afterAccepted ? parts.lag : Math.round((parts.lag + parts.after) * 1000) / 1000;
     if (loss <= f.rpoBudgetSeconds) {
-      notes.push(`${p.instanceId}: ${loss} s`);
+      notes.push(`${p.instanceId}: ${loss} s${afterNote}`);
       continue;
     }
     const e = f.executions.find((x) => x.arn === p.executionArn);
     const accepted = e?.approvals.some((a) => a.answer === 'approve' && a.decision === 'accept-data-loss' && (a.answeredAt ?? Infinity) <= p.startedAt);
-    if (accepted || (e && triggerKind(e) === 'operator')) notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval`);
-    else problems.push(`promoting ${p.instanceId} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss`);
+    if (accepted || (e && triggerKind(e) === 'operator')) notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval${afterNote}`);
+    else problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss${afterNote}`);
   }
   if (problems.length) return { name: 'data-loss-within-budget', held: false, detail: problems.join('; ') };
   return { name: 'data-loss-within-budget', held: true, detail: notes.length ? `budget ${f.rpoBudgetSeconds} s; ${notes.join('; ')}` : 'nothing was promoted' };
@@ -380,6 +478,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
     databases: db ? [db] : [],
     writes: f.writes.filter(mine),
     promotions: f.promotions.filter(mine),
+    ...(f.takeovers ? { takeovers: f.takeovers.filter(mine) } : {}),
     executions: f.executions.filter(mine),
     deletions: f.deletions.filter(mine),
     dnsChecks: f.dnsChecks.filter(mine),

@@ -43,6 +43,7 @@ import {
   invariants,
   outcomeOf,
   rtoSeconds,
+  takeovers,
   writerAtEnd,
   type AppliedEvent,
   type CallFact,
@@ -203,7 +204,9 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
       try {
         const out = await call(service, operation, input, ctx);
-        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: ids });
+        // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
+        const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
+        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids });
         return out;
       } catch (err) {
         const e = err as { name?: string; message?: string } | null;
@@ -342,10 +345,12 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       promotions,
       executions,
       calls: calls.sort((a, b) => a.at - b.at),
+      takeovers: [],
       deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
       dnsChecks,
       pendingApprovals,
     };
+    facts.takeovers = takeovers(facts);
     await options.onFinish?.(world, deployment, facts);
     // The figures and the outcome are the scenario database's; the invariants judge every database.
     const own = forDatabase(facts, scenario.database);
@@ -443,6 +448,16 @@ function ownership(world: World, deployment: Deployment): (ref: { resourceId?: s
 function attribute(p: PromotionFact | Omit<PromotionFact, 'action'>, calls: CallFact[]): PromotionFact {
   const c = calls.find((x) => x.ok && PROMOTING_CALLS.has(x.key) && x.at === p.startedAt && matchesTarget(x, p.instanceId));
   return { ...p, action: c?.key ?? ('action' in p ? p.action : 'unknown'), ...(c?.executionArn ? { executionArn: c.executionArn } : {}) };
+}
+
+/** The instance or cluster a ChangeResourceRecordSets UPSERT points the record at (its first value), if any. */
+function dnsTargetOf(world: World, input: unknown): string | undefined {
+  const changes = (input as { ChangeBatch?: { Changes?: Array<{ Action?: string; ResourceRecordSet?: { ResourceRecords?: Array<{ Value?: string }> } }> } })?.ChangeBatch?.Changes ?? [];
+  const value = changes.find((c) => c.Action === 'UPSERT')?.ResourceRecordSet?.ResourceRecords?.[0]?.Value?.replace(/\.$/, '');
+  if (!value) return undefined;
+  for (const inst of world.rds.allInstances()) if (inst.liveAddress === value) return inst.id;
+  for (const c of world.rds.allClusters()) if (world.rds.clusterEndpoint(c) === value) return c.id;
+  return undefined;
 }
 
 function matchesTarget(c: CallFact, instanceId: string): boolean {
@@ -894,6 +909,8 @@ class Narrator {
         this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds });
         return;
       case 'fence-primary':
+        // The repeated attempts after an unfenced promotion are told once they work (or the run records that they did not).
+        if (!out.confirmed && /^Fence the old primary (as soon as it answers|again while)/.test(s.state)) return;
         this.log(e, `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`, failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed });
         return;
       case 'promote-standby':

@@ -142,7 +142,7 @@ describe('decideFromFigures', () => {
 describe('replicaProblem', () => {
   it.each([
     [{ found: false }, /does not exist/],
-    [{ found: true }, /is not a read replica/],
+    [{ found: true }, /is not a read replica \(already promoted, or a former primary never rebuilt as one\).*every write the primary took since .* stopped replicating from it would be lost; how much is not known/],
     [{ found: true, source: 'arn:aws:rds:us-east-1:1:db:orders-primary', replicationStatus: 'terminated' }, /Replication to orders-replica is terminated/],
   ])('%j is a problem', (facts, message) => {
     expect(replicaProblem('orders-replica', facts)).toMatch(message);

@@ -8,7 +8,10 @@ import {
   recordedAfterUpdate,
   recordFailover,
   recordRefused,
+  recordStandby,
+  recordStandbyRefused,
   readOutcome,
+  standbyRecordedAfterUpdate,
   releasedOutcome,
   releasePlan,
   type LeaseItem,
@@ -80,6 +83,7 @@ describe('acquire outcomes', () => {
       writer: 'standby',
       lastFailoverAt: '2026-01-01T00:00:00.000Z',
       lastIncidentId: '',
+      standbyReady: true,
     });
   });
 
@@ -145,7 +149,7 @@ describe('record-failover', () => {
       kind: 'update',
       plan: {
         ConditionExpression: '#holder = :holder',
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId',
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
         ExpressionAttributeNames: {
           '#holder': 'holder',
           '#incidentId': 'incidentId',
@@ -153,6 +157,7 @@ describe('record-failover', () => {
           '#lastFailoverAt': 'lastFailoverAt',
           '#lastChangeAt': 'lastChangeAt',
           '#lastIncidentId': 'lastIncidentId',
+          '#standbyNotReadySince': 'standbyNotReadySince',
         },
         ExpressionAttributeValues: { ':holder': me, ':writer': to, ':now': '2026-04-01T12:00:00.000Z', ':incidentId': 'me' },
       },
@@ -163,7 +168,7 @@ describe('record-failover', () => {
     const item = { epoch: 3, writer: 'standby' as const, lastIncidentId: 'me', lastFailoverAt: '2026-04-01T11:59:00.000Z' };
     expect(recordFailover(item, request, now)).toEqual({
       kind: 'done',
-      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me' },
+      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me', standbyReady: true },
     });
   });
 
@@ -184,7 +189,7 @@ describe('record-failover', () => {
   });
 
   it('after the update: recorded with the new writer', () => {
-    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '' });
+    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '', standbyReady: true });
   });
 
   it('keepLease (failback): flips the writer without releasing the lease', () => {
@@ -192,7 +197,7 @@ describe('record-failover', () => {
     expect(decision).toMatchObject({
       kind: 'update',
       plan: {
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId',
+        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
         ExpressionAttributeValues: { ':writer': 'primary' },
       },
     });
@@ -212,9 +217,59 @@ describe('record-failover', () => {
 
 describe('read', () => {
   it.each([
-    ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '' }],
-    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2' }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', heldBy: other }],
+    ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', standbyReady: true }],
+    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2', standbyReady: true }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', standbyReady: true, heldBy: other }],
   ])('%s', (_label, item, expected) => {
     expect(readOutcome(item)).toEqual(expected);
+  });
+});
+
+describe('standby readiness (a former primary is not a standby until rebuilt)', () => {
+  const since = '2026-04-01T11:00:00.000Z';
+  it.each([
+    ['no item: the configured standby is a replica', undefined, { standbyReady: true }],
+    ['never failed over', { epoch: 2, writer: 'primary' as const }, { standbyReady: true }],
+    ['failed over, former primary not rebuilt', { epoch: 3, writer: 'standby' as const, standbyNotReadySince: since }, { standbyReady: false, standbyNotReadySince: since }],
+    ['failed over and rebuilt (record-standby removed the mark)', { epoch: 4, writer: 'standby' as const, lastFailoverAt: since }, { standbyReady: true }],
+  ])('%s', (_label, item, expected) => {
+    for (const out of [readOutcome(item), releasedOutcome(item, request)]) {
+      expect(out).toMatchObject(expected);
+      if (expected.standbyReady) expect(out.standbyNotReadySince).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['a failover marks the former writer as no standby', {}, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId'],
+    ['a failback keeping its lease too', { keepLease: true }, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now'],
+    ['an Aurora switchover keeps the old primary replicating: still a standby', { keepLease: true, standbyReplicates: true }, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #standbyNotReadySince'],
+  ])('record-failover: %s', (_label, extra, update) => {
+    const decision = recordFailover({ holder: me, epoch: 3, writer: 'primary' }, { ...request, ...extra }, now);
+    expect(decision.kind).toBe('update');
+    if (decision.kind === 'update') {
+      expect(decision.plan.UpdateExpression).toBe(update);
+      expect(decision.plan.ExpressionAttributeNames).toHaveProperty('#standbyNotReadySince', 'standbyNotReadySince');
+    }
+  });
+
+  it.each([
+    ['not marked: done, nothing sent', { holder: me, epoch: 3 }, { kind: 'done' }],
+    ['marked and held by me: remove the mark, only while I hold the lease', { holder: me, epoch: 3, standbyNotReadySince: since }, { kind: 'update', plan: { UpdateExpression: 'REMOVE #standbyNotReadySince', ConditionExpression: '#holder = :holder', ExpressionAttributeNames: { '#holder': 'holder', '#standbyNotReadySince': 'standbyNotReadySince' }, ExpressionAttributeValues: { ':holder': me } } }],
+  ] as const)('record-standby: %s', (_label, item, expected) => {
+    const decision = recordStandby(item as LeaseItem, request);
+    expect(decision).toMatchObject(expected);
+    if (decision.kind === 'done') expect(decision.output).toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+  });
+
+  it.each([
+    ['held by another', { holder: other, epoch: 3, standbyNotReadySince: since }, /held by/],
+    ['not held', { epoch: 3, standbyNotReadySince: since }, /not held/],
+  ])('record-standby without the lease (%s): LeaseNotHeldError', (_label, item, message) => {
+    expect(() => recordStandby(item, request)).toThrow(message);
+    expect(() => recordStandbyRefused(item, request)).toThrow(expect.objectContaining({ name: 'LeaseNotHeldError' }));
+  });
+
+  it('record-standby outcomes: after the update, or found already recorded by a first attempt', () => {
+    expect(standbyRecordedAfterUpdate({ holder: me, epoch: 3, writer: 'standby' })).toMatchObject({ outcome: 'standby-recorded', standbyReady: true, writer: 'standby' });
+    expect(recordStandbyRefused({ epoch: 3 }, request)).toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
   });
 });

@@ -46,7 +46,7 @@ const serviceError = (name: string, status: number) =>
 describe('manage-lease acquire', () => {
   it('takes a free lease with one conditional UpdateItem and returns the new epoch', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ pk: 'DB#orders', sk: 'STATE', holder: me, epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'acquired', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'acquired', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
@@ -75,12 +75,12 @@ describe('manage-lease acquire', () => {
 
   it('re-entered by the same execution (redrive): same epoch, nothing changed', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: me, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'reentered', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'reentered', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
   });
 
   it('held by another execution: already-handled, with who holds it', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: other });
   });
 
@@ -97,6 +97,7 @@ describe('manage-lease acquire', () => {
         epoch: 7,
         writer: 'primary',
         lastIncidentId: '',
+        standbyReady: true,
         current: db,
       });
       expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
@@ -144,6 +145,7 @@ describe('manage-lease acquire', () => {
       epoch: 8,
       writer: 'standby',
       lastIncidentId: '',
+      standbyReady: true,
       current: currentRoles(db, 'standby'),
     });
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
@@ -186,6 +188,7 @@ describe('manage-lease acquire', () => {
       writer: 'standby',
       lastFailoverAt: '2026-04-01T11:30:00.000Z',
       lastIncidentId: '',
+      standbyReady: true,
       current: currentRoles(db, 'standby'),
     });
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key, ConsistentRead: true });
@@ -210,7 +213,7 @@ describe('manage-lease acquire', () => {
 describe('manage-lease release', () => {
   it('removes our holder', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', epoch: 7, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
       Key,
@@ -223,7 +226,7 @@ describe('manage-lease release', () => {
 
   it("is idempotent and never releases someone else's lease", async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 8 }));
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', heldBy: other, epoch: 8, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', heldBy: other, epoch: 8, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
@@ -244,13 +247,14 @@ describe('manage-lease record-failover', () => {
       writer: 'standby',
       lastFailoverAt: '2026-04-01T12:00:00.000Z',
       lastIncidentId: 'run-1',
+      standbyReady: true,
       current: currentRoles(db, 'standby'),
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
       Key,
       ConditionExpression: '#holder = :holder',
-      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #holder, #incidentId',
+      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
       ExpressionAttributeValues: { ':holder': { S: me }, ':writer': { S: 'standby' }, ':now': { S: '2026-04-01T12:00:00.000Z' }, ':incidentId': { S: 'run-1' } },
     });
   });
@@ -289,6 +293,7 @@ describe('manage-lease read', () => {
       epoch: 9,
       writer: 'standby',
       lastIncidentId: 'inc-4',
+      standbyReady: true,
       lastFailoverAt: '2026-04-01T10:00:00.000Z',
       current: currentRoles(db, 'standby'),
     });
@@ -298,7 +303,7 @@ describe('manage-lease read', () => {
 
   it('a database never failed over: writer primary, the config as is', async () => {
     ddb.on(GetItemCommand).resolves({});
-    await expect(handler(input('read'))).resolves.toEqual({ acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', current: db });
+    await expect(handler(input('read'))).resolves.toEqual({ acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
   });
 });
 
@@ -319,7 +324,7 @@ describe('manage-lease record-failover keeping the lease (failback)', () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 9, writer: 'primary', lastIncidentId: 'run-1' }) });
     await expect(handler(input('record-failover', { keepLease: true }))).resolves.toMatchObject({ outcome: 'recorded', writer: 'primary', lastIncidentId: 'run-1', current: db });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId',
+      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
       ExpressionAttributeValues: { ':holder': { S: me }, ':writer': { S: 'primary' }, ':now': { S: '2026-04-01T12:00:00.000Z' }, ':incidentId': { S: 'run-1' } },
     });
   });
@@ -340,5 +345,27 @@ describe('manage-lease invalid input', () => {
   ])('%s: InvalidInputError, nothing sent', async (_label, event) => {
     await expect(handler(event)).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('manage-lease standby readiness', () => {
+  it('after a failover, every output says the former primary is no standby, and why (naming what promoting it would lose)', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
+    const out = (await handler(input('read'))) as Record<string, unknown>;
+    expect(out).toMatchObject({ standbyReady: false, standbyNotReadySince: '2026-04-01T10:00:00.000Z', current: currentRoles(db, 'standby') });
+    expect(out.standbyDetail).toMatch(/orders-primary \(us-east-1\) is a former writer, not a standby: it has not replicated from orders-replica \(us-west-2\), the writer since 2026-04-01T10:00:00.000Z.*about 2 h of writes would be lost/);
+  });
+
+  it('record-standby: the failback that rebuilt it removes the mark under its lease (conditional on holding it)', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 8, writer: 'standby', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 8, writer: 'standby' }) });
+    await expect(handler(input('record-standby'))).resolves.toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, { UpdateExpression: 'REMOVE #standbyNotReadySince', ConditionExpression: '#holder = :holder' });
+  });
+
+  it('record-standby when already a standby: nothing written', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, epoch: 8, writer: 'standby' }) });
+    await expect(handler(input('record-standby'))).resolves.toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 0);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_PHASES, type IncidentPhase } from '../../../lambdas/shared/contracts.js';
-import { cleanDetail, notification, phaseEvent, phaseMetrics, phaseSummary, type IncidentFacts } from '../../../lambdas/record-incident/core.js';
+import { cleanDetail, notification, phaseEvent, phaseMetrics, phaseSummary, timelineEntry, unfencedWindow, type IncidentFacts } from '../../../lambdas/record-incident/core.js';
 import { hotDb } from '../shared/failover-steps-fixture.js';
 
 const AT = '2026-03-01T12:00:00.000Z';
@@ -85,5 +85,31 @@ describe('notification', () => {
 
   it('leaves the epoch out when there is none', () => {
     expect(notification(facts('detected', {}, null)).message).toContain('Phase: detected\n');
+  });
+});
+
+describe('the unfenced window after a promotion over an unconfirmed fence (accepted risk, with its length)', () => {
+  it.each([
+    ['fenced 95 s after the unfenced promotion, by a 15 s loop', { unfencedSince: '2026-03-01T11:58:25.000Z', checkIntervalSeconds: 15, acceptedBy: 'erin' }, { unfencedSeconds: 95, overlapAtMostSeconds: 15 }],
+    ['fenced at the first check, sooner than the interval', { unfencedSince: '2026-03-01T11:59:52.000Z', checkIntervalSeconds: 20 }, { unfencedSeconds: 8, overlapAtMostSeconds: 8 }],
+    ['no start recorded: the interval still bounds the overlap', { checkIntervalSeconds: 10 }, { unfencedSeconds: null, overlapAtMostSeconds: 10 }],
+    ['nothing known', {}, { unfencedSeconds: null, overlapAtMostSeconds: null }],
+  ])('%s', (_label, detail, expected) => {
+    expect(unfencedWindow(detail, AT)).toEqual(expected);
+  });
+
+  it('the record and the notification state the lengths and who accepted the risk', () => {
+    const f = facts('old-primary-fenced', { unfencedSince: '2026-03-01T11:58:25.000Z', checkIntervalSeconds: 15, acceptedBy: 'erin' });
+    expect(phaseSummary(f)).toBe('old primary orders-primary (us-east-1) fenced 95 s after the unfenced promotion; it could have taken writes for at most about 15 s (accepted risk: erin)');
+    expect(timelineEntry(f).detail).toMatchObject({ unfencedSeconds: 95, overlapAtMostSeconds: 15 });
+    expect(notification(f).message).toContain('overlapAtMostSeconds: 15');
+  });
+
+  it.each([
+    ['unfenced-promotion', /promoting orders-replica \(us-west-2\) although the old primary orders-primary \(us-east-1\) could not be confirmed fenced \(accepted risk: erin\)/],
+    ['old-primary-unfenced', /still NOT fenced/],
+    ['stood-down', /stood down after the approval: the primary answers again, nothing was changed/],
+  ] as const)('%s: says what happened', (phase, text) => {
+    expect(phaseSummary(facts(phase, { acceptedBy: 'erin' }))).toMatch(text);
   });
 });

@@ -130,6 +130,17 @@ describe('planApprovalRequest', () => {
     expect(plan.message).toMatch(approveText);
   });
 
+  it.each([
+    ['a figure', { lagSeconds: 120, dataLoss: 'ReplicaLag of orders-replica was 120 s' }, /about 2 minutes of writes from before the failure, which the standby had not received, are missing from the new primary \(ReplicaLag of orders-replica was 120 s\)/],
+    ['an unknown amount', { lagSeconds: null, dataLoss: 'The standby orders-replica is not a read replica' }, /an UNKNOWN amount of writes is missing from the new primary: .*\(The standby orders-replica is not a read replica\)\. Approve only if you accept losing every write since the standby last replicated/],
+  ])('an approval to accept data loss states what is known to be missing: %s', (_label, facts, text) => {
+    const plan = planApprovalRequest(input({ decision: 'accept-data-loss', facts }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.message).toMatch(text);
+    expect(plan.record.effects?.approve).toMatch(text);
+    // And that the facts are re-checked before anything is done.
+    expect(plan.message).toMatch(/probes the primary once more and reads the budget again: if the primary answers it stands down, and if the data at risk got worse .* it asks again/);
+  });
+
   it('a rejected failback keeps the current writer (the failback passes the database in its current roles)', () => {
     const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: currentRoles(hotDb(), 'standby') }), { approvalId: ID, now: NOW, region: 'us-west-2' });
     expect(plan.message).toContain('If you reject: no failback: orders-replica (us-west-2) keeps serving writes, and orders-primary (us-east-1) stays its standby.');
