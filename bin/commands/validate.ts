@@ -1,7 +1,8 @@
 /** `failover validate [FILE]`: every config problem at once (exit 2), or OK plus warnings (exit 0). */
 import type { Command } from 'commander';
-import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
-import type { CliContext } from '../cli/context.js';
+import { defaultConfigFile, formatProblemColored, loadConfigOrExit } from '../cli/config.js';
+import { EXIT, type CliContext } from '../cli/context.js';
+import { regionProblems } from '../../lib/config/region-support.js';
 
 /** Adds the `validate` command. */
 export function register(program: Command, ctx: CliContext): void {
@@ -11,6 +12,14 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'config file', defaultConfigFile(ctx))
     .action((file: string) => {
       const { config } = loadConfigOrExit(ctx, file);
+      // What the Regions' CloudFormation lacks (asked of the validator `cdk synth` runs).
+      const regional = regionProblems(config);
+      if (regional.length > 0) {
+        const c = ctx.colors.err;
+        ctx.err(`${c.red(c.bold('invalid config'))}: ${file}: ${regional.length} problem${regional.length === 1 ? '' : 's'}:`);
+        for (const problem of regional) ctx.err(`  - ${formatProblemColored(problem, c)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
       const n = config.databases.length;
       const names = config.databases.map((db) => db.name).join(', ');
       ctx.out(`${ctx.colors.out.green('OK')}: ${file}: ${n} database${n === 1 ? '' : 's'} (${names})`);

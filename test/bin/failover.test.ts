@@ -66,6 +66,16 @@ describe('failover validate', () => {
     expect(lines).toContain('  - notifications.emails[0] must be an email address, got "oncall-at-example.com"');
   });
 
+  it("exits 2 for a control Region whose CloudFormation has no Lambda function URLs (the approval page's), naming the way out", async () => {
+    const t = fakeIo();
+    expect(await run(['validate', fixture('control-region-without-function-urls.json')], t.io)).toBe(2);
+    expect(t.stderr()).toContain('  - controlRegion has no Lambda function URLs (AWS::Lambda::Url) in CloudFormation');
+    expect(t.stderr()).toContain('set approvals.page to "none"');
+    expect(t.stderr()).toContain('got "ap-southeast-7"');
+    const none = fakeIo();
+    expect(await run(['validate', fixture('control-region-without-function-urls-no-page.json')], none.io)).toBe(0);
+  });
+
   it('exits 2 for a missing file', async () => {
     const t = fakeIo();
     expect(await run(['validate', 'no/such/config.json'], t.io)).toBe(2);

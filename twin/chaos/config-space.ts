@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { databaseSchema, trafficSchema, type FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
 import { validateConfig } from '../../lib/config/index.js';
+import { regionProblems } from '../../lib/config/region-support.js';
 import type { Prng } from '../random.js';
 
 // ------------------------------------------------------------------ the schema, read
@@ -272,7 +273,11 @@ export function drawValidConfig(stream: (attempt: number) => Prng, shape: Config
   for (let attempt = 0; attempt < attempts; attempt++) {
     const config = drawConfig(stream(attempt), shape);
     try {
-      const warnings = validateConfig(config, source).warnings.map((w) => `${w.path}: ${w.message}`);
+      const validated = validateConfig(config, source);
+      // A Region whose CloudFormation lacks a resource type the stacks need is refused by `failover validate`.
+      const regional = regionProblems(validated.config);
+      if (regional.length > 0) throw new Error(regional.map((p) => `${p.path}: ${p.message}`).join('; '));
+      const warnings = validated.warnings.map((w) => `${w.path}: ${w.message}`);
       return { config, warnings, attempt };
     } catch (err) {
       last = err;

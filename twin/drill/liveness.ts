@@ -56,6 +56,12 @@ export interface GroundTruth {
   answers: AnswerTruth[];
   /** Regions of the two sites as configured. */
   regions: { primary: string; standby: string };
+  /**
+   * When neither site's instance was a read replica (sampled every 30 s; instance databases only):
+   * the database had no standby to promote, e.g. a former primary that came back but was never
+   * rebuilt as a replica of the current writer.
+   */
+  noReplica?: Array<{ from: number; to: number }>;
 }
 
 /** What of the config the bounds and conditions are derived from. */
@@ -289,6 +295,10 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   const lag = f.truth.faults.filter((l) => l.effective && l.fault === 'replica-lag' && (l.seconds ?? 0) > 0 && l.at <= to).pop();
   if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {
     found.push(`the replica lagged ${lag.seconds} s from ${at(f, lag.at)}`);
+  }
+  if (x.cause === 'NoStandby') {
+    const none = (f.truth.noReplica ?? []).find((i) => i.from <= to && i.to >= to - 30_000);
+    if (none) found.push(`neither site's instance was a read replica from ${at(f, none.from)} (no standby to promote)`);
   }
   const stopped = f.executions.find((y) => y.arn !== x.e.arn && y.crash && (y.stoppedAt ?? Infinity) <= to);
   if (stopped) found.push(`the drill stopped ${stopped.stateMachine} ${stopped.name} at ${at(f, stopped.stoppedAt!)} (injected crash)`);

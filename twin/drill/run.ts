@@ -277,7 +277,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
     const roles = roleResources(world, db);
-    const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region } };
+    const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
+    if (db.primary.kind === 'instance' && db.standby.kind === 'instance') sampleNoReplica(world, db, truth, startMs);
     if (options.crash) armCrash(world, deployment, options.crash);
 
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
@@ -683,6 +684,28 @@ function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTarget): n
   if (missing.length === 0) return 0;
   if (!Number.isFinite(upTo)) return Math.round(now - world.startMs) / 1000;
   return Math.round(Math.max(...missing.map((w) => w.at)) - upTo) / 1000;
+}
+
+/**
+ * Ground truth for the liveness oracle: every 30 s, whether either site's instance (under the
+ * site's name) is a read replica; the spans in which neither is are kept in `truth.noReplica`.
+ */
+function sampleNoReplica(world: World, db: DeployedDatabase, truth: GroundTruth, startMs: number): void {
+  let open: { from: number; to: number } | undefined;
+  world.clock.every(
+    30_000,
+    startMs + 30_000,
+    () => {
+      const now = world.clock.now();
+      const none = ![db.primary, db.standby].some((site) => !!world.rds.getInstance(site.id, site.region)?.source);
+      if (none) {
+        if (!open) truth.noReplica!.push((open = { from: now, to: now }));
+        else open.to = now;
+      } else open = undefined;
+    },
+    'liveness: sample whether the database has a replica',
+    { daemon: true },
+  );
 }
 
 /** What of the database's config the liveness oracle derives its conditions and bounds from. */
