@@ -263,7 +263,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       onExecutionRedriven: (e) => narrator.redriven(e),
       onExecutionEnd: (e) => {
         narrator.ended(e);
-        if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e));
+        if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)));
       },
     };
     deployment = await deploy(world, app, { hooks });
@@ -828,7 +828,7 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
 
 // ------------------------------------------------------------------ DNS and writers when a run ends
 
-function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord): DnsCheck {
+function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord, owner: ReturnType<typeof ownership>): DnsCheck {
   const resolved = world.route53.resolve(db.config.dns.recordName);
   const final = resolved?.final.replace(/\.$/, '');
   let resolvesTo: string | null = null;
@@ -836,7 +836,9 @@ function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord): DnsCh
     for (const inst of world.rds.allInstances()) if (inst.liveAddress === final) resolvesTo = inst.id;
     for (const c of world.rds.allClusters()) if (world.rds.clusterEndpoint(c) === final) resolvesTo = c.id;
   }
-  const ids = new Set([db.primary.id, db.standby.id, ...world.rds.promotions.map((p) => p.instanceId)]);
+  // This database's instances only: another database's promoted standby is not this one's writer.
+  const own = world.rds.promotions.filter((p) => (owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId })) === db.config.name);
+  const ids = new Set([db.primary.id, db.standby.id, ...own.map((p) => p.instanceId)]);
   const writers: string[] = [];
   for (const id of ids) {
     const inst = db.primary.kind === 'instance' ? world.rds.allInstances().find((i) => i.id === id) : undefined;
