@@ -212,6 +212,10 @@ export interface LossParts {
 
 /** Data lost by one move of the writer, by cause. */
 export function lossParts(f: DrillFacts, p: PromotionFact): LossParts {
+  // A copy that never took a write (the record never led to it) lost nothing: the old writer,
+  // which kept every write, still serves. (A run stopped between its promotion and its DNS switch.)
+  const served = f.writes.some((w) => w.target === p.instanceId && w.at >= p.startedAt && (!p.resourceId || !w.resourceId || w.resourceId === p.resourceId));
+  if (!served) return { lag: 0, after: 0 };
   // Writes the source took after it became the writer again (a later promotion of it, e.g. an
   // Aurora switchover back to a cluster that kept its name, or a DNS move back to it) are new
   // writes, not lost ones: they belong to the move that made it the writer again.

@@ -122,6 +122,15 @@ describe('attribution: writes an unfenced old primary took after the promotion b
     expect(invariant(f, 'data-loss-within-budget').detail).toContain('lost 9 s of writes');
   });
 
+  it('a promoted copy that never took a write (the run stopped before its DNS switch) lost nothing: the old writer kept every write', () => {
+    const f = facts({ writes: [...writes(P, 0, 198), ...writes(P, 1800, 3600)], rpoBudgetSeconds: 5 });
+    expect(lossParts(f, f.promotions[0]!)).toEqual({ lag: 0, after: 0 });
+    expect(invariant(f, 'data-loss-within-budget').held).toBe(true);
+    // The same writes with the copy serving once: every write P took after the promotion is lost.
+    const served = facts({ writes: [...writes(P, 0, 198), ...writes(P, 1800, 3600), ...writes(S, 3700, 3700)], rpoBudgetSeconds: 5 });
+    expect(lossParts(served, served.promotions[0]!).after).toBe(1801);
+  });
+
   it('accepted with an approved unfenced promotion (within the bound): held, and the writes are reported with their time', () => {
     const result = invariant(facts({ ...split, rpoBudgetSeconds: 5, executions: [approved] }), 'data-loss-within-budget');
     expect(result.held).toBe(true);

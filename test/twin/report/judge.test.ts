@@ -220,7 +220,8 @@ describe('invariants of a config with several databases (judged per database)', 
     // 10 s lost by each promotion: within orders' 30 s, over payments' 5 s.
     const f = base({
       executions: [orders, payments],
-      writes: [write('orders-primary', 'orders', 310), write('payments-primary', 'payments', 310)],
+      // Each promoted replica served (a copy that never took a write lost nothing).
+      writes: [write('orders-primary', 'orders', 310), write('payments-primary', 'payments', 310), write('orders-replica', 'orders', 400), write('payments-replica', 'payments', 400)],
       promotions: [
         { instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: orders.arn, database: 'orders' },
         { instanceId: 'payments-replica', sourceId: 'payments-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: payments.arn, database: 'payments' },
