@@ -180,6 +180,13 @@ export const isolationOf = (saved: readonly IsolationRecord[], region: string, i
  * change (the isolation is applied when it answers again: the failback fences the original site
  * before anything else).
  */
+/**
+ * A confirmed isolation that holds only while the instance stays down (plan `down`: RDS refuses to
+ * change a failed or stopped instance): if it recovers it comes back with its own groups, so the
+ * failover fences it again as soon as it answers.
+ */
+export const isolationDeferred = (confirmed: boolean, plan: IsolationPlan): boolean => confirmed && plan === 'down';
+
 export function isolationConfirmed(isolation: FenceAction, sessions: FenceAction, plan: IsolationPlan): boolean {
   if (plan === 'down') return HOLDS.has(sessions.result);
   return HOLDS.has(isolation.result) && HOLDS.has(sessions.result);

@@ -41,6 +41,7 @@ import {
   failedAction,
   fenceConfirmed,
   isolationConfirmed,
+  isolationDeferred,
   isolationOf,
   isolationPlan,
   mergeIsolated,
@@ -97,10 +98,11 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   if (method === 'revoke-ingress') {
     const ingress = await revokeIngress(ec2, ddb, input, db, state);
     const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-    output = { confirmed: fenceConfirmed(ingress, sessions), actions: [...ingress, sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus };
+    output = { confirmed: fenceConfirmed(ingress, sessions), deferred: false, actions: [...ingress, sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus };
   } else {
     const r = await isolate(ec2, rds, ddb, input, db, state, method === 'stop');
-    output = { confirmed: isolationConfirmed(r.isolation, r.sessions, r.plan), actions: [r.isolation, r.sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus: r.instanceStatus };
+    const confirmed = isolationConfirmed(r.isolation, r.sessions, r.plan);
+    output = { confirmed, deferred: isolationDeferred(confirmed, r.plan), actions: [r.isolation, r.sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus: r.instanceStatus };
   }
   await saveFence(ddb, input, state, new Date(), output);
   logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });

@@ -252,6 +252,12 @@ export const fenceInput = z.object({
 export const fenceOutput = z.object({
   /** New connections refused (isolated in the deny-all group, or ingress revoked) and live sessions cut (instance down, rebooted or stopped). */
   confirmed: z.boolean(),
+  /**
+   * Confirmed only for now: the instance is down (failed, stopped) and takes no connection, but RDS
+   * refuses to isolate it while it is, so it comes back unfenced if it recovers. The failover then
+   * fences it again as soon as it answers (the same loop as after an unfenced promotion).
+   */
+  deferred: z.boolean().default(false),
   actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
   revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),

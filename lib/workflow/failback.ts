@@ -426,7 +426,12 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   const recordNeverAnswered = record(
     S.recordNeverAnswered,
     'escalated',
-    { reason: 'The original site did not answer within failback.maxWaitHours: no failback; the current primary keeps serving', last: $.stringAt('$.wait.detail') },
+    {
+      reason: 'The original site did not answer within failback.maxWaitHours: no failback; the current primary keeps serving',
+      last: $.stringAt('$.wait.detail'),
+      // The same shape as every other escalation's detail (what the run stopped on).
+      error: { Error: 'OriginalSiteDidNotComeBack', Cause: $.stringAt('$.wait.detail') },
+    },
     failure,
     true,
   ).next(

@@ -121,6 +121,7 @@ export const FAILOVER_STATES = {
   recordFencedNow: 'Record that the fence worked after the approval',
   markFenced: 'The old primary is fenced',
   markUnfenced: 'The old primary is not fenced: fence it as soon as it answers',
+  markDeferred: 'The old primary is down, not isolated: fence it as soon as it answers',
   markUnfencedApproved: 'Promote unfenced as approved: fence the old primary as soon as it answers',
   startRefencing: 'Start counting the fence attempts',
   recordUnfencedPromotion: 'Record the promotion over an unconfirmed fence',
@@ -241,6 +242,10 @@ export const APPROVAL_HINTS = {
     'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; the run escalates at the timeout.',
 } as const;
 const incidentId = () => $.stringAt('$.trigger.incidentId');
+/** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
+const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'), Condition.booleanEquals('$.fence.deferred', true));
+/** The fence is confirmed and holds even if the old primary recovers. */
+const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 const epoch = () => $.numberAt('$.lease.epoch');
 
 /**
@@ -629,6 +634,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const unfencedSince = (name: string, acceptedBy: string) =>
     Pass.jsonPath(scope, name, { parameters: { pending: true, acceptedBy }, resultPath: '$.unfenced' }).next(recordUnfencedPromotion);
   const markUnfenced = unfencedSince(S.markUnfenced, 'failover.fencing "best-effort" (the config accepts promoting over an unconfirmed fence)');
+  const markDeferred = unfencedSince(S.markDeferred, 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers');
   const markUnfencedApproved = unfencedSince(S.markUnfencedApproved, $.stringAt('$.fenceApproval.approver'));
   // The answer may come after the old primary's Region is back: the fence is tried again before
   // anything is promoted, and a fence that works now is used (no unfenced promotion at all).
@@ -636,10 +642,11 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const recordFencedNow = record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, failure, false, 'fenced-after-approval').next(markFenced);
   recordUnfencedApproval.next(fenceAgain);
   fenceAgain.next(
-    Choice.jsonPath(scope, S.isFencedNow).when(Condition.booleanEquals('$.fence.confirmed', true), recordFencedNow).otherwise(markUnfencedApproved),
+    Choice.jsonPath(scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(markUnfencedApproved),
   );
   fence.next(
     Choice.jsonPath(scope, S.isFenced)
+      .when(Condition.and(Condition.booleanEquals('$.fence.confirmed', true), fenceDeferred()), markDeferred)
       .when(Condition.booleanEquals('$.fence.confirmed', true), markFenced)
       .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), markUnfenced)
       .otherwise(askUnfenced),
@@ -775,7 +782,7 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
     .next(refence)
     .next(
       Choice.jsonPath(scope, S.refenced)
-        .when(Condition.booleanEquals('$.fence.confirmed', true), stampFenced)
+        .when(fencedForGood(), stampFenced)
         .when(Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'), recordNeverFenced)
         .otherwise(wait),
     );
@@ -954,7 +961,7 @@ function refenceStep(scope: Construct, step: StepFn): RefenceIn {
           resultPath: '$.refenceError',
         }),
       )
-      .next(Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(Condition.booleanEquals('$.fence.confirmed', true), fenced).otherwise(next));
+      .next(Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), fenced).otherwise(next));
     return Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`)
       .when(Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true)), count)
       .otherwise(next);

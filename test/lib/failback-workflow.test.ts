@@ -630,7 +630,7 @@ describe('failback definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, happyPath(r, configured, { [S.checkOriginal]: original(false, { giveUp: true }) }));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('OriginalSiteDidNotComeBack');
-    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: null });
+    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: null, detail: { error: { Error: 'OriginalSiteDidNotComeBack' } } });
     expectContracts(r);
     expect(r.inputsOf(S.takeLease)).toHaveLength(0);
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);

@@ -675,7 +675,8 @@ export class RdsService implements ServiceModel {
     const inst = this.getInstance(instanceId, region);
     if (!inst) throw new Error(`twin rds: no instance ${instanceId} in ${region} to replicate backups of`);
     if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId && b.region === destinationRegion)) return;
-    this.backups.push({ region: destinationRegion, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now(), port: inst.port, replicatedFrom: region });
+    // A database with a history: its replicated restore window opened a day before the drill.
+    this.backups.push({ region: destinationRegion, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now() - 86_400_000, port: inst.port, replicatedFrom: region });
   }
 
   private ensureBackup(inst: DbInstance): void {

@@ -4,6 +4,7 @@ import {
   failedAction,
   fenceConfirmed,
   isolationConfirmed,
+  isolationDeferred,
   isolationOf,
   isolationPlan,
   mergeIsolated,
@@ -164,5 +165,15 @@ describe('isolation (fenceMethod isolate | stop)', () => {
       ['down (failed instance): no connection now, isolation deferred', act('skipped'), act('already-done'), 'down', true],
       ['down but its sessions could not be checked', act('skipped'), act('failed'), 'down', false],
     ] as const)('%s -> %s', (_, isolation, sessions, plan, want) => expect(isolationConfirmed(isolation, sessions, plan)).toBe(want));
+  });
+
+  describe('isolationDeferred: confirmed only while the instance stays down (the failover fences it again when it answers)', () => {
+    it.each([
+      ['down and confirmed', true, 'down', true],
+      ['down, not confirmed', false, 'down', false],
+      ['isolated', true, 'isolated', false],
+      ['swap not done', false, 'swap', false],
+      ['busy', false, 'busy', false],
+    ] as const)('%s -> %s', (_, confirmed, plan, want) => expect(isolationDeferred(confirmed, plan)).toBe(want));
   });
 });

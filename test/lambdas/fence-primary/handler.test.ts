@@ -68,6 +68,7 @@ describe('fence-primary handler', () => {
     const out = await handler(event());
     expect(out).toEqual({
       confirmed: true,
+      deferred: false,
       actions: [
         { action: `revoke-ingress ${SG1}`, result: 'done', detail: 'revoked 2 ingress rules' },
         { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
@@ -182,6 +183,7 @@ describe('fence-primary handler', () => {
     const out = await handler(event());
     expect(out).toEqual({
       confirmed: false,
+      deferred: false,
       actions: [
         { action: `revoke-ingress ${SG1}`, result: 'failed', detail: 'DescribeSecurityGroups: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
         { action: 'reboot orders-primary', result: 'failed', detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
