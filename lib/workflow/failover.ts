@@ -122,6 +122,8 @@ export const FAILOVER_STATES = {
   markFenced: 'The old primary is fenced',
   markUnfenced: 'The old primary is not fenced: fence it as soon as it answers',
   markDeferred: 'The old primary is down, not isolated: fence it as soon as it answers',
+  isOnlyDown: 'Is the old primary down and still not isolated?',
+  leaveToFailback: 'Leave the old primary to the failback: it fences it first when it answers',
   markUnfencedApproved: 'Promote unfenced as approved: fence the old primary as soon as it answers',
   startRefencing: 'Start counting the fence attempts',
   recordUnfencedPromotion: 'Record the promotion over an unconfirmed fence',
@@ -634,7 +636,13 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const unfencedSince = (name: string, acceptedBy: string) =>
     Pass.jsonPath(scope, name, { parameters: { pending: true, acceptedBy }, resultPath: '$.unfenced' }).next(recordUnfencedPromotion);
   const markUnfenced = unfencedSince(S.markUnfenced, 'failover.fencing "best-effort" (the config accepts promoting over an unconfirmed fence)');
-  const markDeferred = unfencedSince(S.markDeferred, 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers');
+  // A fence of an instance that is down holds only while it stays down: the waits of the promotion
+  // and the DNS switch try it again, and once the failover is done the failback fences the old
+  // primary first when it answers (no loop holding the lease: see leaveToFailback).
+  const markDeferred = Pass.jsonPath(scope, S.markDeferred, {
+    parameters: { pending: true, deferred: true, acceptedBy: 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers' },
+    resultPath: '$.unfenced',
+  }).next(recordUnfencedPromotion);
   const markUnfencedApproved = unfencedSince(S.markUnfencedApproved, $.stringAt('$.fenceApproval.approver'));
   // The answer may come after the old primary's Region is back: the fence is tried again before
   // anything is promoted, and a fence that works now is used (no unfenced promotion at all).
@@ -676,17 +684,26 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     .addCatch(escalate, { errors: ['States.ALL'], resultPath: '$.error' })
     .next(done);
 
-  verifyWrites
-    .next(
-      step(
-        S.recordFailover,
-        'manage-lease',
-        // An old primary still unfenced keeps the lease held until the fence loop is over.
-        { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
-        null,
-        failure,
-      ),
-    )
+  const recordFailover = step(
+    S.recordFailover,
+    'manage-lease',
+    // An old primary still unfenced keeps the lease held until the fence loop is over.
+    { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
+    null,
+    failure,
+  );
+  verifyWrites.next(
+    Choice.jsonPath(scope, S.isOnlyDown)
+      .when(
+        Condition.and(Condition.isPresent('$.unfenced.deferred'), Condition.booleanEquals('$.unfenced.pending', true)),
+        Pass.jsonPath(scope, S.leaveToFailback, {
+          parameters: { pending: false, deferred: true, acceptedBy: $.stringAt('$.unfenced.acceptedBy'), recorded: $.objectAt('$.unfenced.recorded') },
+          resultPath: '$.unfenced',
+        }).next(recordFailover),
+      )
+      .otherwise(recordFailover),
+  );
+  recordFailover
     .next(
       record(
         S.tellOperators,
