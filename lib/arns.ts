@@ -1,6 +1,6 @@
 /**
  * ARNs built from the config, for IAM policies scoped to exactly the configured resources
- * (AWS-FACTS.md §9 has the formats). The stacks of one app live in one account: the account and
+ * (docs/aws-behaviour.md §9 has the formats). The stacks of one app live in one account: the account and
  * partition are the deploying stack's own (`Aws.ACCOUNT_ID`, `Aws.PARTITION`), never a
  * cross-stack export.
  */

@@ -2,7 +2,7 @@
  * Builds the errors the twin throws: the SDK v3 exception class with AWS's name when the client
  * package models it (so `instanceof DBInstanceNotFoundFault` and `err.name` both work), otherwise
  * the client's `ServiceException` base with the right `name`, `$fault` and HTTP status — which is
- * what SDK v3 itself throws for unmodelled error codes (AWS-FACTS §0, §9–10).
+ * what SDK v3 itself throws for unmodelled error codes (docs/aws-behaviour.md §0, §9–10).
  */
 import * as cfn from '@aws-sdk/client-cloudformation';
 import * as cw from '@aws-sdk/client-cloudwatch';
@@ -16,7 +16,7 @@ import * as sm from '@aws-sdk/client-secrets-manager';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
 
-/** Service keys used in `apiCalls` ("rds:PromoteReadReplica") and in fault injection (SCENARIOS.md). */
+/** Service keys used in `apiCalls` ("rds:PromoteReadReplica") and in fault injection (docs/scenarios.md). */
 export const SERVICES = ['rds', 'route53', 'dynamodb', 'cloudwatch', 'events', 'ec2', 'sns', 'sfn', 'cloudformation', 'lambda', 'secretsmanager'] as const;
 export type ServiceKey = (typeof SERVICES)[number];
 
@@ -66,7 +66,7 @@ const STATUS: Record<string, number> = {
   ResourceNotFoundException: 404,
 };
 
-/** Wire codes that differ from the SDK name in awsQuery (AWS-FACTS §0). */
+/** Wire codes that differ from the SDK name in awsQuery (docs/aws-behaviour.md §0). */
 const WIRE_CODE: Record<string, string> = {
   DBInstanceNotFoundFault: 'DBInstanceNotFound',
   InvalidDBInstanceStateFault: 'InvalidDBInstanceState',
@@ -127,7 +127,7 @@ export function timeoutError(service: ServiceKey, operation: string, region: str
   return err;
 }
 
-/** The throttling error name of each service (AWS-FACTS §10). */
+/** The throttling error name of each service (docs/aws-behaviour.md §10). */
 export const THROTTLING_ERROR: Record<ServiceKey, string> = {
   rds: 'Throttling',
   route53: 'Throttling',

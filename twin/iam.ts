@@ -1,5 +1,5 @@
 /**
- * Identity-policy evaluation for the twin (AWS-FACTS §9). Supports Allow/Deny statements with
+ * Identity-policy evaluation for the twin (docs/aws-behaviour.md §9). Supports Allow/Deny statements with
  * Action/NotAction and Resource/NotResource (wildcards `*` and `?`, case-insensitive actions,
  * case-sensitive resources) and the condition operators StringEquals, StringNotEquals,
  * StringLike, StringNotLike, Bool (with ...IfExists). An explicit Deny wins; otherwise any Allow
@@ -152,7 +152,7 @@ export function evaluate(principal: Principal, auth: Authorization): Decision {
   return { allowed: true };
 }
 
-/** The access-denied error code of each service (AWS-FACTS §9). */
+/** The access-denied error code of each service (docs/aws-behaviour.md §9). */
 const DENIED: Record<ServiceKey, { name: string; status: number }> = {
   rds: { name: 'AccessDenied', status: 403 },
   route53: { name: 'AccessDenied', status: 403 },

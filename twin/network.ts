@@ -4,7 +4,7 @@
  * per vantage point for the record's TTL) to an RDS endpoint, then needs: the caller's and the
  * target's Region up, no partition between them, the database running, and a security-group rule
  * admitting the port (a fenced instance refuses new connections; tracked sessions survive a rule
- * change, untracked ones do not — AWS-FACTS §7). Reboot, stop, crash and delete drop sessions.
+ * change, untracked ones do not — docs/aws-behaviour.md §7). Reboot, stop, crash and delete drop sessions.
  *
  * Every accepted write is recorded (instance, time, writer) for the judge's single-writer and
  * data-loss checks.

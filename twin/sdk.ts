@@ -4,7 +4,7 @@
  * The client's Region comes from its config; the IAM principal from the twin call context.
  *
  * Because `send` is stubbed, the SDK's middleware (retries, serialization) does not run. The twin
- * therefore emulates the standard retry strategy (AWS-FACTS §10): throttling errors, 5xx and
+ * therefore emulates the standard retry strategy (docs/aws-behaviour.md §10): throttling errors, 5xx and
  * timeouts are retried up to the client's `maxAttempts` (default 3), each attempt counted in
  * `world.apiCalls`; the backoff takes no virtual time (see README). Route 53 ids are stripped of
  * `/hostedzone/` and `/change/` as the SDK's middleware does.
@@ -114,7 +114,7 @@ const RETRYABLE_NAMES = new Set([
   'TransactionInProgressException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
 ]);
 
-/** Would SDK v3's standard retry strategy retry this error? (AWS-FACTS §10) */
+/** Would SDK v3's standard retry strategy retry this error? (docs/aws-behaviour.md §10) */
 export function sdkWouldRetry(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const status = e?.$metadata?.httpStatusCode ?? 0;

@@ -26,7 +26,7 @@ import { SnsService } from './services/sns.js';
 
 export type TimelineSource = 'fault' | 'alarm' | 'workflow' | 'operator' | 'cloud';
 
-/** One line of the run's story. `t` is virtual seconds since the world started (SCENARIOS.md). */
+/** One line of the run's story. `t` is virtual seconds since the world started (docs/scenarios.md). */
 export interface TimelineEntry {
   readonly t: number;
   readonly at: string;

@@ -9,7 +9,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 
-/** Exit statuses of the CLI (the same as `failover drill`'s, SCENARIOS.md). */
+/** Exit statuses of the CLI (the same as `failover drill`'s, docs/scenarios.md). */
 export const EXIT = {
   /** Everything went well. */
   OK: 0,

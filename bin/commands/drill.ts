@@ -1,7 +1,7 @@
 /**
  * `failover drill [--scenario FILE] [--config FILE] [--json FILE] [--html FILE] [--seed N]
  * [--serve-approvals [--port N]]`
- * (SCENARIOS.md "Command"): runs a scenario (default: the game day on the example config) against
+ * (docs/scenarios.md "Command"): runs a scenario (default: the game day on the example config) against
  * the cloud twin in virtual time, prints the timeline live and a summary, and exits 0 (every
  * invariant held, every expectation met), 1 (something broke or was missed) or 2 (the scenario,
  * config or command line is invalid: nothing was run).
@@ -44,7 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('drill')
     .description('rehearse a failover against the offline cloud twin (default: the game day) and judge it (exit 0 pass, 1 fail, 2 invalid input)')
-    .option('--scenario <file>', 'scenario file (SCENARIOS.md); default: the built-in game day')
+    .option('--scenario <file>', 'scenario file (docs/scenarios.md); default: the built-in game day')
     .option('--config <file>', `config file (a scenario's own config wins); default: ${defaultConfigFile(ctx)}`)
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')

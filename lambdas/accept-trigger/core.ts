@@ -12,7 +12,7 @@ import { InvalidTriggerError } from '../shared/errors.js';
 import { alarmName, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
 /**
- * RDS instance events that start a verification (AWS-FACTS.md §4). Each only *starts* a run: the
+ * RDS instance events that start a verification (docs/aws-behaviour.md §4). Each only *starts* a run: the
  * probes decide whether the primary is really down.
  * - RDS-EVENT-0004 DB instance shutdown (availability)
  * - RDS-EVENT-0031 DB instance failed (failure)

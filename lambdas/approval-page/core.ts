@@ -3,7 +3,7 @@
  * every outside effect injected ({@link PageDeps}), so the Lambda function URL handler and the
  * cloud twin (serving it on localhost for a browser test) run exactly this code.
  *
- * Rules (DESIGN.md safety rule 8):
+ * Rules (docs/design.md safety rule 8):
  * - GET never acts. It checks the signed link (HMAC over id and expiry), shows what happened and
  *   what each answer does, and renders a form with a per-render nonce: the nonce goes into a
  *   `SameSite=Strict` cookie and the form carries HMAC(id, nonce) as its anti-forgery token.

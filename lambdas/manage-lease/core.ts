@@ -177,7 +177,7 @@ export type HolderStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'A
 
 /**
  * Is this holder an execution that nobody will go on with unless asked? A run that crashed, was
- * stopped, timed out or escalated keeps the lease (DESIGN: nothing else acts until a human looks);
+ * stopped, timed out or escalated keeps the lease (docs/design.md, rule 7: nothing else acts until a human looks);
  * `PENDING_REDRIVE` is a redrive under way, so it counts as running.
  */
 export const holderStopped = (status: HolderStatus): boolean => status !== 'RUNNING' && status !== 'PENDING_REDRIVE';

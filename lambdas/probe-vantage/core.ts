@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CONTROL_PLANE_VANTAGE, defaultPort, type DatabaseConfig } from '../shared/config-schema.js';
 import { probeInput, probeOutput, type ProbeVantageOutput } from '../shared/contracts.js';
 
-/** Control-plane statuses in which the database serves (AWS-FACTS.md §1: instance and cluster statuses). */
+/** Control-plane statuses in which the database serves (docs/aws-behaviour.md §1: instance and cluster statuses). */
 const UP_STATUSES = new Set([
   'available',
   'backing-up',

@@ -28,7 +28,7 @@ export interface InstanceFacts {
 /** States a replica cannot be promoted from, and will not leave by waiting. */
 const TERMINAL_STATUSES = new Set(['failed', 'stopped', 'storage-full', 'restore-error', 'deleting', 'delete-precheck']);
 const TERMINAL_PREFIXES = ['incompatible-', 'inaccessible-'];
-/** States in which PromoteReadReplica is refused for now (AWS-FACTS §1: no promotion while backing-up). */
+/** States in which PromoteReadReplica is refused for now (docs/aws-behaviour.md §1: no promotion while backing-up). */
 const BUSY_STATUSES = new Set(['backing-up', 'modifying']);
 
 export const isTerminalStatus = (status: string): boolean => TERMINAL_STATUSES.has(status) || TERMINAL_PREFIXES.some((p) => status.startsWith(p));

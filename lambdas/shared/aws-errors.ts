@@ -1,6 +1,6 @@
 /**
  * Classifies an AWS SDK v3 error (after the SDK's own retries) into the product's typed errors,
- * following AWS-FACTS.md §10: throttling, 5xx, timeouts and "busy" states are transient (the
+ * following docs/aws-behaviour.md §10: throttling, 5xx, timeouts and "busy" states are transient (the
  * workflow retries them with backoff and jitter); everything else is terminal.
  */
 import { AwsCallFailedError, ResourceBusyError, TransientAwsError, type FailoverError } from './errors.js';

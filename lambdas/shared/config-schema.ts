@@ -1,5 +1,5 @@
 /**
- * The config contract (DESIGN.md "Config"): one file, many databases. It is the app's input file,
+ * The config contract (docs/config.md): one file, many databases. It is the app's input file,
  * the construct library's props, and, one database at a time, the settings every workflow run
  * carries in its input (placed there by the EventBridge rule the stack deploys).
  *

@@ -107,7 +107,7 @@ export const ERROR_NAMES = {
   failbackStepFailed: 'FailbackStepFailedError',
 } as const;
 
-/** The Lambda service errors Step Functions recommends retrying (AWS-FACTS §6, CDK default). */
+/** The Lambda service errors Step Functions recommends retrying (docs/aws-behaviour.md §6, CDK default). */
 export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',

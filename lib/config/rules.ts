@@ -12,11 +12,11 @@ import { MAX_PRESERVABLE_INSTANCE_ID_LENGTH } from '../../lambdas/shared/names.j
 import type { ConfigProblem } from './problems.js';
 import type { DeepPartial } from './schema-walk.js';
 
-/** Longest a Standard Step Functions execution may run: 1 year (AWS-FACTS.md §6). */
+/** Longest a Standard Step Functions execution may run: 1 year (docs/aws-behaviour.md §6). */
 export const SFN_MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
-/** Largest `TimeoutSeconds` a task state accepts (AWS-FACTS.md §6). */
+/** Largest `TimeoutSeconds` a task state accepts (docs/aws-behaviour.md §6). */
 export const SFN_MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
-/** CloudWatch: Period × EvaluationPeriods for periods under one hour (AWS-FACTS.md §3). */
+/** CloudWatch: Period × EvaluationPeriods for periods under one hour (docs/aws-behaviour.md §3). */
 export const CW_MAX_EVALUATION_SECONDS_SHORT = 86_400;
 /** CloudWatch: Period × EvaluationPeriods for periods of one hour or more. */
 export const CW_MAX_EVALUATION_SECONDS_LONG = 7 * 86_400;

@@ -25,7 +25,7 @@ import type { Construct } from 'constructs';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
 import type { Arns } from '../arns.js';
 
-/** Retry of Lambda service errors (AWS-FACTS.md §6), with full jitter. */
+/** Retry of Lambda service errors (docs/aws-behaviour.md §6), with full jitter. */
 export const LAMBDA_SERVICE_RETRY: RetryProps = {
   errors: [...LAMBDA_SERVICE_ERRORS],
   interval: Duration.seconds(2),

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md: "one set of functions and state machines serves every protected database (O(1) +
+ * docs/design.md: "one set of functions and state machines serves every protected database (O(1) +
  * small O(N) per database), so a hundred databases fit in one stack". CloudFormation allows 500
  * resources per stack; this synthesizes a hundred databases and counts.
  */

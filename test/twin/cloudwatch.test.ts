@@ -26,7 +26,7 @@ describe('alarm decision: the CloudWatch user guide tables', () => {
     ['0 - X - -', 3, 2, ['OK', 'OK', 'ALARM', 'OK']],
     ['- - - - 0', 3, 2, ['OK', 'OK', 'ALARM', 'OK']],
     ['- - - - X', 3, 2, ['INSUFFICIENT_DATA', 'retain', 'ALARM', 'OK']],
-    // AWS-FACTS §3 example
+    // docs/aws-behaviour.md §3 example
     ['- - X - -', 3, 3, ['ALARM', 'retain', 'ALARM', 'OK']],
   ] as const)('%s with %i evaluation periods, %i to alarm', (points, n, m, expected) => {
     const treats: TreatMissingData[] = ['missing', 'ignore', 'breaching', 'notBreaching'];

@@ -35,7 +35,7 @@ const errOf = (fn: () => unknown): { name: string; message: string; Item?: unkno
   throw new Error('expected an error');
 };
 
-/** The lease pattern of the product (DESIGN "One incident at a time, with an epoch"). */
+/** The lease pattern of the product (docs/design.md "One incident at a time, with an epoch"). */
 const acquire = (db: DynamoDbService, holder: string, cutoff: number, now: number) =>
   db.updateItem(
     {

@@ -129,7 +129,7 @@ describe('CloudFormation', () => {
     await cfn.send(new UpdateStackCommand({ StackName: 'orders-cold', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Mode', ParameterValue: 'active' }] }));
     const s = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-cold' }))).Stacks![0]!;
     expect(s.StackStatus).toBe('UPDATE_IN_PROGRESS');
-    // InstanceClass was left out: it reverted to the template default (AWS-FACTS §8)
+    // InstanceClass was left out: it reverted to the template default (docs/aws-behaviour.md §8)
     expect(s.Parameters).toEqual([{ ParameterKey: 'Mode', ParameterValue: 'active' }, { ParameterKey: 'InstanceClass', ParameterValue: 'db.r6g.large' }]);
     const busy: any = await cfn.send(new UpdateStackCommand({ StackName: 'orders-cold', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Mode', ParameterValue: 'dormant' }] })).catch((x) => x);
     expect(busy.message).toMatch(/is in UPDATE_IN_PROGRESS state and can not be updated/);

@@ -1,6 +1,6 @@
 /**
  * The chaos campaign's generator: from one seed, a small palette of configs and any number of
- * random scenario files (SCENARIOS.md "Scenario file") drawn against it. Same seed, same palette,
+ * random scenario files (docs/scenarios.md "Scenario file") drawn against it. Same seed, same palette,
  * same scenarios: everything is drawn from named {@link Prng} streams of twin/random.ts.
  *
  * Each scenario is a plain JSON object that embeds its config, so it replays on its own with

@@ -4,7 +4,7 @@
  * - Each deployed function gets its own instance of its handler module: the module is imported
  *   with a distinct URL (`handler.ts?fn=<region>/<name>&env=<hash>`) while `process.env` holds
  *   exactly the function's template `Environment` plus `AWS_REGION`, `AWS_DEFAULT_REGION` and
- *   `AWS_LAMBDA_FUNCTION_NAME`. Handlers read their environment at module load (STYLE.md), so the
+ *   `AWS_LAMBDA_FUNCTION_NAME`. Handlers read their environment at module load (docs/design.md), so the
  *   in-Region heartbeat (us-east-1) and the control Region's heartbeat (us-west-2), or the probe
  *   deployed in three Regions, each keep the settings they were deployed with. At each invocation
  *   the same variables are set again before the handler starts (invocations interleave in virtual
@@ -154,7 +154,7 @@ function lambdaContext(d: DeployedFunction): Record<string, unknown> {
 function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    // Lambda reports a timeout without an error type; Step Functions shows it as Lambda.Unknown (AWS-FACTS §6).
+    // Lambda reports a timeout without an error type; Step Functions shows it as Lambda.Unknown (docs/aws-behaviour.md §6).
     timer = setTimeout(() => reject(namedError('Lambda.Unknown', `Task timed out after ${seconds.toFixed(2)} seconds`)), seconds * 1000);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));

@@ -1,5 +1,5 @@
 /**
- * The liveness oracle (SCENARIOS.md "Liveness"): safety says nothing bad happened, liveness says
+ * The liveness oracle (docs/scenarios.md "Liveness"): safety says nothing bad happened, liveness says
  * the job got done. Each check is judged from the twin's ground truth: the faults as they were
  * really applied (and what they really did), what the world really refused, the operators'
  * answers the approval store really accepted, and the writes the simulated application clients

@@ -1,7 +1,7 @@
 /**
  * What a drill measures and judges, from what the world recorded (pure functions over plain
  * data): RTO, detection time and data loss from the application clients' writes, the outcome,
- * the writer at the end, and the seven safety invariants of SCENARIOS.md.
+ * the writer at the end, and the seven safety invariants of docs/scenarios.md.
  *
  * A config may protect several databases. Writes, promotions, deletions, DNS checks and runs each
  * name the database they belong to (`database`; absent: the scenario's database), the figures are
@@ -135,7 +135,7 @@ export const triggerKind = (e: ExecutionRecord): string | undefined => (stepsOf(
 
 /**
  * Did the execution end as escalated? It reached the escalation path, or one of its approvals
- * timed out unanswered (SCENARIOS.md: an unanswered approval "changes nothing, tells the
+ * timed out unanswered (docs/scenarios.md: an unanswered approval "changes nothing, tells the
  * operators, and ends that workflow run as `escalated`", even when the run then ends cleanly, as
  * the failback does, releasing its lease).
  */
@@ -267,7 +267,7 @@ export function writerAtEnd(f: DrillFacts): string | null {
   return ok.length ? ok[ok.length - 1]!.target ?? null : null;
 }
 
-/** How the run ended (SCENARIOS.md "Outcomes"). */
+/** How the run ended (docs/scenarios.md "Outcomes"). */
 export function outcomeOf(f: DrillFacts, writer: string | null): Outcome {
   if (f.pendingApprovals > 0) return 'awaiting-approval';
   const decisive = f.executions.filter((e) => leaseWindow(e, f.endMs) !== undefined).sort((a, b) => a.startedAt - b.startedAt);
@@ -490,7 +490,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
 }
 
 /**
- * The seven invariants, in the contract's order, each judged per database (SCENARIOS.md: one
+ * The seven invariants, in the contract's order, each judged per database (docs/scenarios.md: one
  * writer per database, not one in all); each detail names the database.
  */
 export function invariants(f: DrillFacts): InvariantResult[] {

@@ -2,7 +2,7 @@
  * `runDrill(scenario, {seed})`: the whole drill. Synthesizes the app (cached), builds a twin
  * world, deploys the app and the customer's resources into it, starts the simulated application
  * clients, schedules the scenario's faults and operator actions, runs every workflow execution the
- * world starts in virtual time, and judges the run into a {@link Report} (SCENARIOS.md "Report").
+ * world starts in virtual time, and judges the run into a {@link Report} (docs/scenarios.md "Report").
  *
  * The timeline streams to `onTimeline` as it happens: faults, alarm state changes, workflow steps
  * (one line per meaningful step, not every state), operator actions and cloud events (promotion
@@ -537,7 +537,7 @@ function applyFault(world: World, deployment: Deployment, db: DeployedDatabase, 
     world.log('fault', `${event.fault}: ${why} (no effect)`, { fault: event.fault, noop: true });
   };
   // `primary`/`standby` in a fault mean the instances that held those roles at the start
-  // (SCENARIOS.md): the fault follows that resource through renames (a failback preserves the
+  // (docs/scenarios.md): the fault follows that resource through renames (a failback preserves the
   // old primary under a new name), and has no effect, reported, once it no longer exists.
   const follow = (role: 'primary' | 'standby'): FollowedTarget | undefined => {
     const site = db[role];

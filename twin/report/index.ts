@@ -1,4 +1,4 @@
-/** Drill reports: types, judging, terminal and HTML rendering (SCENARIOS.md "Report"). */
+/** Drill reports: types, judging, terminal and HTML rendering (docs/scenarios.md "Report"). */
 export * from './types.js';
 export * from './judge.js';
 export * from './phases.js';

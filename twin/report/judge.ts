@@ -1,6 +1,6 @@
 /**
  * Judging a run: a scenario's `expect` against what happened, and the exit status of
- * `failover drill` (SCENARIOS.md "Command"). Pure functions.
+ * `failover drill` (docs/scenarios.md "Command"). Pure functions.
  */
 import type { Expectations } from '../scenario/schema.js';
 import {
@@ -142,7 +142,7 @@ export interface DatabaseInvariants {
 }
 
 /**
- * One result per invariant from each database's results (SCENARIOS.md: every invariant is judged
+ * One result per invariant from each database's results (docs/scenarios.md: every invariant is judged
  * per database). An invariant holds when it held for every database. The detail names each
  * database, those where it broke first: `payments: <why it broke> | orders: <detail>`.
  * Invariants keep the contract's order; a name no database reported is left out (and is

@@ -1,11 +1,11 @@
 /**
- * The drill report (SCENARIOS.md "Report (JSON)"): what `failover drill --json` writes and what the
+ * The drill report (docs/scenarios.md "Report (JSON)"): what `failover drill --json` writes and what the
  * terminal summary and the HTML page are rendered from. The contract's keys are never renamed;
  * the optional keys marked "extension" are additions the renderers use when they are present.
  */
 import { z } from 'zod';
 
-/** How a run ended (SCENARIOS.md "Outcomes"). */
+/** How a run ended (docs/scenarios.md "Outcomes"). */
 export const OUTCOMES = ['no-failover', 'awaiting-approval', 'failed-over', 'failed-back', 'aborted', 'escalated'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -20,7 +20,7 @@ export const NO_PROMOTION_OUTCOMES: readonly Outcome[] = ['no-failover', 'aborte
 export const TIMELINE_SOURCES = ['fault', 'alarm', 'workflow', 'operator', 'cloud'] as const;
 export type TimelineSource = (typeof TIMELINE_SOURCES)[number];
 
-/** Safety invariants checked on every run (SCENARIOS.md "Invariants"), in the contract's order. */
+/** Safety invariants checked on every run (docs/scenarios.md "Invariants"), in the contract's order. */
 export const INVARIANT_NAMES = [
   'single-writer',
   'verified-before-promotion',
@@ -32,7 +32,7 @@ export const INVARIANT_NAMES = [
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
-/** Liveness checks judged on every run (SCENARIOS.md "Liveness"), in the contract's order. */
+/** Liveness checks judged on every run (docs/scenarios.md "Liveness"), in the contract's order. */
 export const LIVENESS_NAMES = ['failover-when-warranted', 'failback-when-approved', 'escalation-justified'] as const;
 export type LivenessName = (typeof LIVENESS_NAMES)[number];
 
@@ -40,7 +40,7 @@ export type LivenessName = (typeof LIVENESS_NAMES)[number];
 export const EXPECTATION_NAMES = ['outcome', 'writer', 'failovers', 'maxRtoSeconds', 'maxDataLossSeconds'] as const;
 export type ExpectationName = (typeof EXPECTATION_NAMES)[number];
 
-/** Exit statuses of `failover drill` (SCENARIOS.md "Command"). */
+/** Exit statuses of `failover drill` (docs/scenarios.md "Command"). */
 export const EXIT = {
   /** Every invariant held and every expectation was met. */
   ok: 0,
@@ -184,7 +184,7 @@ export const reportSchema = z.object({
   invariants: z.array(invariantResultSchema),
   expectations: z.array(expectationResultSchema),
   /**
-   * The liveness checks (SCENARIOS.md "Liveness"). Every report a drill makes has them; a report
+   * The liveness checks (docs/scenarios.md "Liveness"). Every report a drill makes has them; a report
    * of an older version without the key is judged on its invariants and expectations alone.
    */
   liveness: z.array(livenessResultSchema).optional(),

@@ -1,5 +1,5 @@
 /**
- * Durations in scenario files (SCENARIOS.md): a number of seconds, or a string with units in
+ * Durations in scenario files (docs/scenarios.md): a number of seconds, or a string with units in
  * descending order, `"90s"`, `"5m"`, `"2h"`, `"1h30m"`, `"1d"`, `"1.5h"`. A bare numeric string
  * (`"90"`) is not a duration: the unit would be a guess.
  */

@@ -1,5 +1,5 @@
 /**
- * The default game day (SCENARIOS.md "Command": no `--scenario`): the primary crashes, the
+ * The default game day (docs/scenarios.md "Command": no `--scenario`): the primary crashes, the
  * workflow fails over on its own, the original Region recovers, the failback is approved and the
  * original Region serves again. Shipped as scenarios/game-day.json for the example config; built
  * here for any config (`--config`), so its timings follow that config's settings.
@@ -8,7 +8,7 @@
  * `never`: `failed-over`, writer `standby` and 1 promotion.
  *
  * How many promotions a failed-back game day expects (`expect.failovers`): **2**.
- * SCENARIOS.md defines `failovers` as "how many promotions happened", not "how many failover
+ * docs/scenarios.md defines `failovers` as "how many promotions happened", not "how many failover
  * runs". A failback ends with a planned switchover that promotes the rebuilt replica in the
  * original Region (PromoteReadReplica of the rebuilt instance, SwitchoverGlobalCluster on Aurora):
  * that is a promotion. The contract's own invariant `verified-before-promotion` ("every promotion

@@ -1,4 +1,4 @@
-/** Scenario files: schema, loading, the default game day (SCENARIOS.md). */
+/** Scenario files: schema, loading, the default game day (docs/scenarios.md). */
 export * from './duration.js';
 export * from './schema.js';
 export * from './load.js';

@@ -156,7 +156,7 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
   if (raw.config !== undefined) {
     configSource = `${source}#config`;
     if (!isRecord(raw.config)) {
-      problems.push({ path: 'config', message: `must be a config object (DESIGN.md "Config"), got ${show(raw.config)}`, value: raw.config });
+      problems.push({ path: 'config', message: `must be a config object (docs/config.md), got ${show(raw.config)}`, value: raw.config });
     } else {
       try {
         const validated = validateConfig(raw.config, configSource);

@@ -1,5 +1,5 @@
 /**
- * The scenario file (SCENARIOS.md "Scenario file"): zod schemas of its structure and the
+ * The scenario file (docs/scenarios.md "Scenario file"): zod schemas of its structure and the
  * normalized {@link Scenario} the drill runner executes. Checks that need the config (database
  * name, vantage points, Regions) and the run's horizon live in `load.ts`.
  *
@@ -90,7 +90,7 @@ const operation = () =>
 
 /** Schema of each event kind, by its `fault` or `operator` value. */
 /**
- * Function names the contract's own examples use (SCENARIOS.md writes `{"function":"promote"}`),
+ * Function names the contract's own examples use (docs/scenarios.md writes `{"function":"promote"}`),
  * mapped to the folder that does the work. Contract names may be extended, never renamed.
  */
 export const FUNCTION_ALIASES = { promote: 'promote-standby' } as const satisfies Record<string, FunctionName>;
@@ -128,7 +128,7 @@ export const FAULT_SCHEMAS = {
     code: z.string().regex(/^[A-Za-z][A-Za-z0-9.]{0,127}$/, { message: 'must be an AWS error code such as InternalFailure' }),
     count: count(),
   }),
-  /** The next `count` invocations of the function (a folder name under lambdas/, or an alias from SCENARIOS.md) fail. */
+  /** The next `count` invocations of the function (a folder name under lambdas/, or an alias from docs/scenarios.md) fail. */
   'lambda-error': fault('lambda-error', {
     function: z.enum([...FUNCTION_NAMES, ...(Object.keys(FUNCTION_ALIASES) as (keyof typeof FUNCTION_ALIASES)[])]).transform((name): FunctionName => (name in FUNCTION_ALIASES ? FUNCTION_ALIASES[name as keyof typeof FUNCTION_ALIASES] : (name as FunctionName))),
     count: count(),
@@ -270,7 +270,7 @@ export const scenarioFileSchema = z
     name: z.string().min(1).max(200).optional(),
     /** Free text. */
     description: z.string().max(10_000).default(''),
-    /** A full config (DESIGN.md). Default: `--config FILE`, else examples/config.json. */
+    /** A full config (docs/design.md). Default: `--config FILE`, else examples/config.json. */
     config: z.unknown().optional(),
     /** Database of the config to run against; optional when the config has one. */
     database: z.string().min(1).optional(),

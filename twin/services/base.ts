@@ -17,7 +17,7 @@ export interface ServiceModel {
   readonly key: ServiceKey;
   /** Operation name as in the API (PromoteReadReplica) -> handler. */
   readonly operations: Record<string, OpHandler>;
-  /** The IAM action and resource ARNs one call needs (AWS-FACTS §9). */
+  /** The IAM action and resource ARNs one call needs (docs/aws-behaviour.md §9). */
   authorization(operation: string, input: any, ctx: CallCtx): Authorization | Authorization[];
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

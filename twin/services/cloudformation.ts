@@ -1,6 +1,6 @@
 /**
  * CloudFormation stacks with parameters and status: DescribeStacks, UpdateStack with AWS's
- * parameter rules (AWS-FACTS §8: with UsePreviousTemplate a parameter left out reverts to its
+ * parameter rules (docs/aws-behaviour.md §8: with UsePreviousTemplate a parameter left out reverts to its
  * default; UsePreviousValue keeps it; "No updates are to be performed." when nothing changes).
  * An update runs UPDATE_IN_PROGRESS -> UPDATE_COMPLETE_CLEANUP_IN_PROGRESS -> UPDATE_COMPLETE
  * over tens of minutes, driven by an optional hook (the cold-standby stack creates its database).
@@ -172,7 +172,7 @@ export class CloudFormationService implements ServiceModel {
     const missing: string[] = [];
     for (const [k, def] of Object.entries(templateParams)) {
       const g = given.get(k);
-      // A parameter left out does NOT keep its value: it reverts to the default (AWS-FACTS §8).
+      // A parameter left out does NOT keep its value: it reverts to the default (docs/aws-behaviour.md §8).
       const v = g?.previous ? s.params[k] : g?.value ?? def.Default;
       if (v === undefined) missing.push(k);
       else next[k] = v;

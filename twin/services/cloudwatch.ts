@@ -1,7 +1,7 @@
 /**
  * CloudWatch: metric datapoints (PutMetricData, GetMetricData, GetMetricStatistics) and metric
  * alarms evaluated on the virtual clock (every minute for periods of 60 s or more, every 10 s for
- * high-resolution periods), with AWS's M-of-N and missing-data rules (AWS-FACTS §3, CloudWatch
+ * high-resolution periods), with AWS's M-of-N and missing-data rules (docs/aws-behaviour.md §3, CloudWatch
  * user guide "How alarm state is evaluated when data is missing"). A state change emits the
  * "CloudWatch Alarm State Change" event into EventBridge and notifies SNS alarm actions.
  *
@@ -223,7 +223,7 @@ export interface EvaluationInput {
 
 /**
  * The alarm decision (pure). Reproduces every row of the two tables in the CloudWatch user guide
- * and AWS-FACTS §3:
+ * and docs/aws-behaviour.md §3:
  * - at least N real points in the evaluation range: the N most recent real points decide;
  * - no real point: missing → INSUFFICIENT_DATA, ignore → keep, breaching → ALARM, notBreaching → OK;
  * - fewer than N: breaching/notBreaching fill the gap; missing/ignore judge the real points:
@@ -802,7 +802,7 @@ export class CloudWatchService implements ServiceModel {
     const d = a.def;
     const P = d.Period * 1000;
     const N = d.EvaluationPeriods;
-    const range = N + 2; // "5 for N=3" (AWS-FACTS §3); the exact size is AWS-internal
+    const range = N + 2; // "5 for N=3" (docs/aws-behaviour.md §3); the exact size is AWS-internal
     const all = this.points(a.region, d.Namespace, d.MetricName, d.Dimensions);
     const buckets: (number | undefined)[] = [];
     const bucketTimes: number[] = [];

@@ -4,7 +4,7 @@
  * the default all-outbound egress rule), DescribeSecurityGroups (filters vpc-id, group-name,
  * group-id, tag:<key>), AuthorizeSecurityGroupIngress (duplicate ->
  * InvalidPermission.Duplicate), RevokeSecurityGroupIngress (an unknown rule is an error in a
- * non-default VPC, a no-op listed in UnknownIpPermissions in the default VPC; AWS-FACTS §7).
+ * non-default VPC, a no-op listed in UnknownIpPermissions in the default VPC; docs/aws-behaviour.md §7).
  * The network model asks {@link Ec2Service.allowsIngress} when a NEW connection is opened: rule
  * changes never cut tracked connections; untracked flows (all-open rules both ways) are cut.
  */

@@ -3,7 +3,7 @@
  * `rate(...)` schedules, targets with Input / InputPath / InputTransformer, delivery on the
  * virtual clock to registered target handlers (state machines, other buses cross-Region, Lambda
  * functions, SNS topics), with retries (exponential backoff and jitter, up to 185 attempts / 24 h,
- * AWS-FACTS §4). AWS services (RDS, CloudWatch) emit their events through {@link emitAws}.
+ * docs/aws-behaviour.md §4). AWS services (RDS, CloudWatch) emit their events through {@link emitAws}.
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
@@ -125,7 +125,7 @@ export class EventBridgeService implements ServiceModel {
     this.handlers.set(targetArn, handler);
   }
 
-  /** Fault hook: the next matching event is delivered `extra` more times (AWS-FACTS §4: "more than once"). */
+  /** Fault hook: the next matching event is delivered `extra` more times (docs/aws-behaviour.md §4: "more than once"). */
   duplicateNext(match: (e: TwinEvent) => boolean, extra: number): void {
     this.duplicates.push({ match, extra });
   }
@@ -404,7 +404,7 @@ export class EventBridgeService implements ServiceModel {
       return;
     }
     if (parsed?.service === 'events' && parsed.resource.startsWith('event-bus/')) {
-      // Cross-Region / cross-bus: the event is put on the other bus with a new id (AWS-FACTS §4).
+      // Cross-Region / cross-bus: the event is put on the other bus with a new id (docs/aws-behaviour.md §4).
       const ev = meta.event;
       this.ingest(parsed.region, parsed.resource.slice('event-bus/'.length), { source: ev.source, 'detail-type': ev['detail-type'], detail: ev.detail, resources: ev.resources }, false, ev.region);
       return;

@@ -2,7 +2,7 @@
  * RDS: DB instances (PostgreSQL/MySQL, primaries and read replicas, same- and cross-Region),
  * snapshots, automated backups, Aurora clusters and global clusters. Every asynchronous change
  * runs on the virtual clock with durations drawn from the seeded RNG within the ranges of
- * DESIGN.md "Timing model" and AWS-FACTS §1. Emits "RDS DB Instance Event"s into EventBridge and publishes
+ * docs/design.md "Timing model" and docs/aws-behaviour.md §1. Emits "RDS DB Instance Event"s into EventBridge and publishes
  * AWS/RDS ReplicaLag (and, for PostgreSQL sources, OldestReplicationSlotLag) every 60 s.
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
@@ -223,7 +223,7 @@ export class RdsService implements ServiceModel {
   readonly lineage = new Map<string, string | undefined>();
 
   constructor(private readonly world: World) {
-    // AWS/RDS metrics in 1-minute periods, published mid-minute (AWS-FACTS §1 "Replication metrics").
+    // AWS/RDS metrics in 1-minute periods, published mid-minute (docs/aws-behaviour.md §1 "Replication metrics").
     const first = Math.floor(world.clock.now() / 60_000) * 60_000 + 30_000;
     world.clock.every(60_000, first, () => this.publishMetrics(), 'rds metrics');
   }
@@ -402,7 +402,7 @@ export class RdsService implements ServiceModel {
   /**
    * Does the cluster accept writes now? Its global cluster's writer, except while a switchover (no
    * data loss) runs: the old writer takes no writes while the secondaries synchronize and the roles
-   * swap (the brief write outage of AWS-FACTS), so the new writer holds every acknowledged write.
+   * swap (the brief write outage of docs/aws-behaviour.md), so the new writer holds every acknowledged write.
    */
   clusterTakesWrites(c: DbCluster): boolean {
     if (!this.clusterIsWriter(c)) return false;
@@ -750,7 +750,7 @@ export class RdsService implements ServiceModel {
     supportOnly('rds', 'PromoteReadReplica', input, ['DBInstanceIdentifier', 'BackupRetentionPeriod', 'PreferredBackupWindow']);
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
     if (!inst.source) throw badState('DB Instance is not a read replica.');
-    if (inst.status !== 'available') throw badState(NOT_AVAILABLE); // includes backing-up (AWS-FACTS §1)
+    if (inst.status !== 'available') throw badState(NOT_AVAILABLE); // includes backing-up (docs/aws-behaviour.md §1)
     const retention = input.BackupRetentionPeriod;
     if (retention !== undefined && (retention < 0 || retention > 35)) {
       throw awsError('rds', 'InvalidParameterValue', `Invalid backup retention period: ${retention}. Valid values are 0-35.`);
@@ -807,7 +807,7 @@ export class RdsService implements ServiceModel {
     if (input.MultiAZ !== undefined) inst.multiAZ = input.MultiAZ;
 
     if (input.VpcSecurityGroupIds) {
-      // Applied asynchronously whatever ApplyImmediately says; no downtime (AWS-FACTS §1). Groups
+      // Applied asynchronously whatever ApplyImmediately says; no downtime (docs/aws-behaviour.md §1). Groups
       // must be in the instance's VPC (groups the twin's EC2 does not know are a setup convenience).
       const next = [...new Set(input.VpcSecurityGroupIds)];
       if (next.length === 0) throw awsError('rds', 'InvalidParameterValue', 'VpcSecurityGroupIds must contain at least one security group.');
@@ -824,7 +824,7 @@ export class RdsService implements ServiceModel {
       ];
       this.later(inst, this.draw('modify.sg', 5, 20), 'security groups applied', () => {
         inst.vpcSecurityGroups = next.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' as const }));
-        // Tracked sessions survive the change; untracked flows no longer admitted are cut (AWS-FACTS §7).
+        // Tracked sessions survive the change; untracked flows no longer admitted are cut (docs/aws-behaviour.md §7).
         this.world.network.onInstanceGroupsChange(inst);
       });
     }
@@ -871,7 +871,7 @@ export class RdsService implements ServiceModel {
 
   /**
    * Rename: status `renaming`, the old DNS name is deleted at once, the instance reboots, the new
-   * name resolves after about 10 minutes (AWS-FACTS §1). Replicas stay attached.
+   * name resolves after about 10 minutes (docs/aws-behaviour.md §1). Replicas stay attached.
    */
   private rename(inst: DbInstance, newId: string, now: number): void {
     inst.pending.DBInstanceIdentifier = newId;
@@ -1113,7 +1113,7 @@ export class RdsService implements ServiceModel {
     this.deletions.push({ instanceId: inst.id, resourceId: inst.dbiResourceId, region: inst.region, t: this.world.clock.now(), finalSnapshot, retainedAutomatedBackups: keepBackups });
     this.world.log('cloud', `instance ${inst.id} deleted`, { instanceId: inst.id, region: inst.region, finalSnapshot: finalSnapshot ?? null });
     // Replicas of a deleted source: same-Region ones are promoted; cross-Region MySQL/MariaDB/Oracle
-    // are promoted, cross-Region PostgreSQL goes to `terminated` (AWS-FACTS §1).
+    // are promoted, cross-Region PostgreSQL goes to `terminated` (docs/aws-behaviour.md §1).
     for (const r of [...inst.replicas]) {
       const rep = this.instances.get(key(r.region, r.id));
       if (!rep) continue;
@@ -1155,7 +1155,7 @@ export class RdsService implements ServiceModel {
     return {
       DBInstanceAutomatedBackups: list.map((b) => {
         const inst = [...this.instances.values()].find((i) => i.dbiResourceId === b.dbiResourceId);
-        // Transaction logs upload every 5 minutes, so LatestRestorableTime lags (AWS-FACTS §1).
+        // Transaction logs upload every 5 minutes, so LatestRestorableTime lags (docs/aws-behaviour.md §1).
         const latest = b.latest ?? (b.replicatedFrom ? this.replicatedLatest(b, now) : inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
         return {
           DBInstanceArn: arn.db(b.region, b.instanceId), DbiResourceId: b.dbiResourceId, Region: b.region, DBInstanceIdentifier: b.instanceId,

@@ -1,6 +1,6 @@
 /**
  * Route 53 (global): hosted zones, record sets (simple and weighted; CNAME, A, AAAA, TXT...),
- * all-or-nothing ChangeResourceRecordSets with AWS's InvalidChangeBatch messages (AWS-FACTS §2),
+ * all-or-nothing ChangeResourceRecordSets with AWS's InvalidChangeBatch messages (docs/aws-behaviour.md §2),
  * changes PENDING -> INSYNC within 60 s, GetChange, ListResourceRecordSets in Route 53's order,
  * and a resolver for the network model that follows CNAMEs through the records that are INSYNC.
  *
@@ -29,7 +29,7 @@ interface Zone {
   id: string;
   name: string;
   privateZone: boolean;
-  /** What the API shows (changes appear at once, AWS-FACTS §2). */
+  /** What the API shows (changes appear at once, docs/aws-behaviour.md §2). */
   records: RecordSet[];
   /** What the name servers answer (changes land at INSYNC). */
   served: RecordSet[];

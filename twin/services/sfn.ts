@@ -1,10 +1,10 @@
 /**
  * Step Functions, the parts the functions call: task tokens (SendTaskSuccess / SendTaskFailure /
  * SendTaskHeartbeat) routed to a registry where the drill runner registers pending tokens, and
- * StartExecution / DescribeExecution routed to registered state-machine starters. AWS-FACTS §6:
+ * StartExecution / DescribeExecution routed to registered state-machine starters. docs/aws-behaviour.md §6:
  * a closed or second answer is TaskTimedOut; an unknown or malformed token is InvalidToken;
  * StartExecution is idempotent for the same name and input while RUNNING. RedriveExecution
- * (AWS-FACTS §6) resumes a FAILED, ABORTED or TIMED_OUT execution, same ARN and input, through a
+ * (docs/aws-behaviour.md §6) resumes a FAILED, ABORTED or TIMED_OUT execution, same ARN and input, through a
  * registered redriver; a RUNNING or SUCCEEDED one is `ExecutionNotRedrivable`.
  */
 import { awsError } from '../errors.js';
@@ -74,7 +74,7 @@ export class SfnService implements ServiceModel {
     const action = `states:${operation}`;
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
     if (operation === 'DescribeExecution' || operation === 'RedriveExecution') return { action, resources: [input.executionArn ?? '*'] };
-    return { action, resources: ['*'] }; // SendTask* have no resource type (AWS-FACTS §9)
+    return { action, resources: ['*'] }; // SendTask* have no resource type (docs/aws-behaviour.md §9)
   }
 
   // ------------------------------------------------------------------ registry (drill runner)

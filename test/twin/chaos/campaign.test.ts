@@ -1,7 +1,7 @@
 /**
  * One fixed-seed chaos campaign (twin/chaos/campaign.ts): 100 random scenarios, configs drawn from
  * the whole config space, on 2 worker processes. Every run is judged by the safety invariants AND
- * the liveness checks (SCENARIOS.md "Liveness"): no drill may throw, no invariant may break, no
+ * the liveness checks (docs/scenarios.md "Liveness"): no drill may throw, no invariant may break, no
  * liveness check may fail. A failure lists each run with its config, drill seed and what broke
  * (safety and liveness apart); reproduce one with `npx tsx bin/failover.ts chaos --runs 100 --seed 1`
  * (which shrinks and saves it under chaos-out/).

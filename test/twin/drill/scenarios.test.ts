@@ -49,7 +49,7 @@ describe('the scenario library', () => {
     }
   });
 
-  it('uses every event of SCENARIOS.md at least once (each operator answer for both steps where the contract allows it)', () => {
+  it('uses every event of docs/scenarios.md at least once (each operator answer for both steps where the contract allows it)', () => {
     const used = new Set<string>();
     for (const [, s] of scenarios) {
       for (const e of s.events) used.add(isFaultEvent(e) ? e.fault : e.operator === 'start-failover' ? e.operator : `${e.operator} ${e.step}`);
