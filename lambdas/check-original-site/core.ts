@@ -1,13 +1,12 @@
 /**
  * Does the original site answer again? Pure readings of what the RDS API in the original Region
  * reported, and the backoff between checks. "Not yet" is an answer, never an error: the workflow
- * waits (5 minutes, doubling, at most an hour) and asks again, until failback.maxWaitHours.
+ * waits (5 minutes, doubling, at most 15 minutes, or longer for a long failback.maxWaitHours so
+ * that the wait fits in the execution's history: lambdas/shared/history-budget.ts) and asks again,
+ * until failback.maxWaitHours.
  */
 import type { CheckOriginalSiteOutput } from '../shared/contracts.js';
-
-/** First wait, and the longest one, between two checks. */
-export const FIRST_WAIT_SECONDS = 300;
-export const MAX_WAIT_SECONDS = 3600;
+import { SITE_FIRST_WAIT_SECONDS, siteCapSeconds } from '../shared/history-budget.js';
 
 /** What the original site's Region said. */
 export type SiteReading =
@@ -42,8 +41,9 @@ export function siteReadiness(r: SiteReading): Readiness {
   return { answered: true, ready: true, status, detail: `cluster ${r.id} is an available secondary again${r.member.synchronization ? ` (${r.member.synchronization})` : ''}` };
 }
 
-/** The wait after check number `attempt` (1-based): 5, 10, 20, 40 minutes, then an hour. */
-export const nextWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** Math.max(0, attempt - 1));
+/** The wait after check number `attempt` (1-based): 5, 10 minutes, then the cap for `maxWaitHours` (15 minutes up to 120 hours). */
+export const nextWaitSeconds = (attempt: number, maxWaitHours: number): number =>
+  Math.min(siteCapSeconds(maxWaitHours), SITE_FIRST_WAIT_SECONDS * 2 ** Math.min(30, Math.max(0, attempt - 1)));
 
 /** Give up when not ready and maxWaitHours have passed since the waiting started. */
 export function giveUp(ready: boolean, waitingSince: Date, now: Date, maxWaitHours: number): boolean {

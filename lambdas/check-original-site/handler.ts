@@ -34,7 +34,7 @@ export const handler = async (event: unknown): Promise<CheckOriginalSiteOutput> 
     ...readiness,
     attempt,
     waitingSince: input.waitingSince,
-    nextWaitSeconds: nextWaitSeconds(attempt),
+    nextWaitSeconds: nextWaitSeconds(attempt, db.failback.maxWaitHours),
     giveUp: giveUp(readiness.ready, new Date(input.waitingSince), new Date(), db.failback.maxWaitHours),
   };
   logger.info('original site checked', { database: db.name, site: input.site, ...out });

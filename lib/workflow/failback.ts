@@ -217,9 +217,9 @@ export const FAILBACK_STATES = {
 /** Timing of the bounded wait loops that the plan does not size. */
 export const FAILBACK_TIMING = {
   /** Between two preservation steps (snapshot minutes, rename and reboot, stop). */
-  preserveCheckInterval: Duration.seconds(60),
-  /** Preservation steps before escalating (4 h at 60 s). */
-  preserveCheckLimit: 240,
+  preserveCheckInterval: Duration.seconds(120),
+  /** Preservation steps before escalating (4 h at 120 s: lambdas/shared/history-budget.ts counts them). */
+  preserveCheckLimit: 120,
   /** Between two lag checks after the fence. */
   drainCheckInterval: Duration.seconds(20),
   /** Lag checks before the switchover is called off (10 min at 20 s). */

@@ -8,6 +8,7 @@
  * third check judges, so it reads which runs escalated and the cause they named, then asks the
  * world whether that cause was real.) Pure functions over plain data.
  */
+import { rebuildIntervalSeconds, siteCapSeconds } from '../../lambdas/shared/history-budget.js';
 import type { LivenessResult } from '../report/types.js';
 import type { ClientAttempt } from './app-clients.js';
 import type { CallFact, PromotionFact } from './measure.js';
@@ -78,7 +79,7 @@ export interface LivenessConfig {
   approvalTimeoutMinutes: number;
   /** Regions of the vantage points, whether the RDS API in the primary's Region counts as one, and the quorum. */
   vantage: { regions: string[]; includeControlPlane: boolean; quorum: number };
-  failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number };
+  failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number; maxWaitHours?: number; rebuildTimeoutMinutes?: number };
   /** Traffic drain: steps and minutes observed per step (absent without traffic records). */
   drain?: { steps: number; stepObservationMinutes: number };
 }
@@ -109,6 +110,8 @@ export interface Bound {
 
 /** The twin's longest promotion times (twin/services/rds.ts, cloudformation: AWS's documented ranges). */
 export const PROMOTION_SECONDS = { hot: 120, warm: 120 + 600, cold: 35 * 60, aurora: 120 } as const;
+/** Between two checks of a preservation step (lib/workflow/failback.ts FAILBACK_TIMING.preserveCheckInterval). */
+export const PRESERVE_CHECK_SECONDS = 120;
 /** Route 53: a change is INSYNC within 60 s. */
 export const DNS_SECONDS = 60;
 /** Stated slack of a failover: Lambda retries with backoff, the 20 s waits between checks, the fence's security-group change, the clients' reconnects. */
@@ -142,6 +145,14 @@ export function failbackBound(c: LivenessConfig): Bound {
   if (c.failback.policy === 'automatic' && !c.aurora) {
     // Before the switchover, the original site is rebuilt as a replica and must catch up.
     parts.unshift({ what: 'preserve the old primary and rebuild the original site (snapshot 5 min, rename 2 min, cross-Region replica 45 min, catch-up 15 min)', seconds: (5 + 2 + 45 + 15) * 60 });
+    // Each of those waits is polled: up to one interval late (3 preservation steps, the replica, its catch-up).
+    const rebuild = rebuildIntervalSeconds(c.failback.rebuildTimeoutMinutes ?? 240);
+    parts.unshift({ what: `their checks (3 × ${PRESERVE_CHECK_SECONDS} s preservation, 2 × ${rebuild} s rebuild)`, seconds: 3 * PRESERVE_CHECK_SECONDS + 2 * rebuild });
+  }
+  if (c.failback.policy === 'automatic') {
+    // The failback notices the original site at its next check (the backoff's cap).
+    const cap = siteCapSeconds(c.failback.maxWaitHours ?? 168);
+    parts.unshift({ what: `the next check of the original site (at most ${cap} s apart)`, seconds: cap });
   }
   return bound(parts);
 }

@@ -387,6 +387,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         stateMachine: e.stateMachine,
         status: e.status,
         stateTransitions: e.stateTransitions,
+        historyEvents: e.historyEvents,
         name: e.name,
         startedAt: secondsSince(startMs, e.startedAt),
         stoppedAt: e.stoppedAt === undefined ? null : secondsSince(startMs, e.stoppedAt),
@@ -722,7 +723,7 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     ttlSeconds: c.dns.ttlSeconds,
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
     vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
-    failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes },
+    failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes, maxWaitHours: c.failback.maxWaitHours, rebuildTimeoutMinutes: c.failback.rebuildTimeoutMinutes },
     ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
   };
 }
@@ -976,7 +977,7 @@ class Narrator {
   }
 
   ended(e: ExecutionRecord): void {
-    this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions`, { status: e.status, ...(e.error ? { error: e.error } : {}) });
+    this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions (${e.historyEvents} history events)`, { status: e.status, ...(e.error ? { error: e.error } : {}) });
   }
 }
 

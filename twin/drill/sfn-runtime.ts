@@ -95,7 +95,14 @@ export interface ExecutionRecord {
   stoppedAt?: number;
   /** States entered (Map iterations included). */
   stateTransitions: number;
+  /**
+   * Events in the execution's history, counted as Step Functions writes them (see
+   * {@link historyEventsOf}); the execution fails at {@link HISTORY_EVENT_LIMIT}.
+   */
+  historyEvents: number;
   entered: string[];
+  /** The history's length when each state of `entered` was entered. */
+  historyAt: number[];
   error?: string;
   cause?: string;
   input: unknown;
@@ -108,6 +115,44 @@ export interface ExecutionRecord {
   redriveCount?: number;
   redrivenAt?: number[];
 }
+
+/**
+ * Step Functions (Standard) fails an execution whose history reaches 25,000 events
+ * (docs/aws-behaviour.md §6). The twin does the same, so a loop that would outgrow it in a real
+ * account fails in a drill too.
+ */
+export const HISTORY_EVENT_LIMIT = 25_000;
+/** The error and cause of an execution the twin ended at the history limit. */
+export const HISTORY_LIMIT_ERROR = 'States.Runtime';
+
+/**
+ * History events for one interpreter event, as Step Functions writes them: each state's
+ * `…StateEntered` and `…StateExited`, a Map's iterations (started, then succeeded or failed), the
+ * execution's start and end. A Task attempt (`TaskScheduled`, `TaskStarted`, then its result) and
+ * a Map or Parallel's `…StateStarted`/`…StateSucceeded` are added where they happen
+ * ({@link TASK_ATTEMPT_EVENTS}, {@link FAN_OUT_EVENTS}).
+ */
+export function historyEventsOf(type: string): number {
+  switch (type) {
+    case 'ExecutionStarted':
+    case 'ExecutionSucceeded':
+    case 'ExecutionFailed':
+    case 'ExecutionAborted':
+    case 'ExecutionTimeout':
+    case 'StateEntered':
+    case 'StateExited':
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed':
+      return 1;
+    default:
+      return 0;
+  }
+}
+/** `TaskScheduled`, `TaskStarted` and `TaskSucceeded`/`TaskFailed`/`TaskTimedOut`, per attempt. */
+export const TASK_ATTEMPT_EVENTS = 3;
+/** A Map's or Parallel's `…StateStarted` and `…StateSucceeded`/`…StateFailed`. */
+export const FAN_OUT_EVENTS = 2;
 
 /** Where and when an injected crash stopped an execution. */
 export interface CrashRecord {
@@ -260,6 +305,8 @@ interface Machine {
 /** One run of an execution: the first, or a redrive. */
 interface RunControl {
   crashed: boolean;
+  /** The history reached {@link HISTORY_EVENT_LIMIT}: the run is being failed. */
+  historyFull?: boolean;
   abort?: () => void;
 }
 
@@ -383,7 +430,9 @@ export class SfnRuntime {
       status: 'RUNNING',
       startedAt: this.world.clock.now(),
       stateTransitions: 0,
+      historyEvents: 0,
       entered: [],
+      historyAt: [],
       input,
       steps: [],
       approvals: [],
@@ -416,10 +465,21 @@ export class SfnRuntime {
 
   private async execute(m: Machine, rec: ExecutionRecord, machine: StateMachine): Promise<void> {
     const ctl: RunControl = { crashed: false };
+    const written = (events: number): void => {
+      rec.historyEvents += events;
+      if (rec.historyEvents < HISTORY_EVENT_LIMIT || ctl.historyFull || ctl.crashed) return;
+      ctl.historyFull = true;
+      ctl.abort?.();
+    };
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [name, state] of m.states) {
       if (state.Type !== 'Task') continue;
-      const invoke = (input: Json) => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+      const attempt = (input: Json) => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+      const invoke = (input: Json): Promise<Json> => {
+        written(TASK_ATTEMPT_EVENTS);
+        // At the limit, nothing more runs: the execution is failing.
+        return ctl.historyFull ? new Promise<Json>(() => undefined) : attempt(input);
+      };
       // Without a crash plan, exactly as before (no extra turn of the event loop).
       handlers[name] = (input: Json) => {
         if (!this.crash) return invoke(input);
@@ -445,13 +505,15 @@ export class SfnRuntime {
     });
     ctl.abort = run.abort;
     const collecting = (async () => {
-      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string; input?: unknown }; index?: number; Error?: string; Cause?: unknown }>) {
+      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string; type?: string; input?: unknown }; index?: number; Error?: string; Cause?: unknown }>) {
+        if (ev.state?.name !== REDRIVE_PRELUDE) written(historyEventsOf(ev.type) + (ev.type === 'StateEntered' && (ev.state?.type === 'Map' || ev.state?.type === 'Parallel') ? FAN_OUT_EVENTS : 0));
         if (ev.type === 'StateEntered') {
           if (ev.state?.name === REDRIVE_PRELUDE) continue;
           rec.stateTransitions++;
           this.transitions++;
           if (ev.state) {
             rec.entered.push(ev.state.name);
+            rec.historyAt.push(rec.historyEvents);
             this.entered(m, rec, ctl, ev as { state: { name: string; input?: unknown }; index?: number });
           }
         } else if (ev.type === 'ExecutionFailed') {
@@ -475,6 +537,10 @@ export class SfnRuntime {
       rec.status = 'ABORTED';
       rec.error = undefined;
       rec.cause = `twin: crash injected on entering "${rec.crash?.state ?? '?'}"`;
+    } else if (ctl.historyFull) {
+      rec.status = 'FAILED';
+      rec.error = HISTORY_LIMIT_ERROR;
+      rec.cause = `The execution reached the maximum number of history events (${HISTORY_EVENT_LIMIT}).`;
     }
     for (const token of this.openTokens.get(rec.arn) ?? []) this.world.sfn.closeTaskToken(token);
     this.world.sfn.setExecutionStatus(rec.arn, rec.status, { output: rec.output, error: rec.error, cause: rec.cause });

@@ -179,7 +179,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
   if (report.executions.length > 0) {
-    field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions)`).join(', '));
+    field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
   }
   if (report.wallMs !== undefined && report.runForSeconds !== undefined) {
     field('ran', `${formatDuration(report.runForSeconds)} of virtual time in ${(report.wallMs / 1000).toFixed(1)} s`);

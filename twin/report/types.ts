@@ -75,6 +75,8 @@ export const executionSchema = z.object({
   /** Step Functions status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED. */
   status: z.string(),
   stateTransitions: z.number().int().min(0),
+  /** Extension: events in the execution's history (Step Functions fails it at 25,000). */
+  historyEvents: z.number().int().min(0).optional(),
   /** Extension: execution name. */
   name: z.string().optional(),
   /** Extension: virtual seconds when it started / stopped (null while running). */

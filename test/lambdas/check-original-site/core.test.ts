@@ -25,13 +25,20 @@ describe('siteReadiness', () => {
 
 describe('backoff', () => {
   it.each([
-    [1, 300],
-    [2, 600],
-    [3, 1200],
-    [4, 2400],
-    [5, 3600],
-    [40, 3600],
-  ])('after check %i: wait %i s', (attempt, seconds) => expect(nextWaitSeconds(attempt)).toBe(seconds));
+    // attempt, maxWaitHours, seconds: 5, 10 minutes, then 15 minutes (or longer when maxWaitHours would take over 400 checks)
+    [1, 168, 300],
+    [2, 168, 600],
+    [3, 100, 900],
+    [40, 100, 900],
+    [3, 168, 1200],
+    [4, 168, 1512],
+    [40, 168, 1512],
+    [1, 8760, 300],
+    [5, 8760, 4800],
+    [9, 8760, 76800],
+    [10, 8760, 78840],
+    [2000, 8760, 78840],
+  ])('after check %i with maxWaitHours %i: wait %i s', (attempt, hours, seconds) => expect(nextWaitSeconds(attempt, hours)).toBe(seconds));
 
   const since = new Date('2026-04-01T00:00:00.000Z');
   it.each([

@@ -36,7 +36,7 @@ describe('check-original-site', () => {
 
   it('a Region that times out does not answer: not ready, the backoff grows', async () => {
     rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }));
-    await expect(handler(event({ attempt: 3 }))).resolves.toMatchObject({ answered: false, ready: false, attempt: 4, nextWaitSeconds: 2400, giveUp: false });
+    await expect(handler(event({ attempt: 3 }))).resolves.toMatchObject({ answered: false, ready: false, attempt: 4, nextWaitSeconds: 1512, giveUp: false });
   });
 
   it('gives up once failback.maxWaitHours have passed without the site answering', async () => {

@@ -19,11 +19,11 @@ const TRAFFIC = {
 };
 
 describe('planFailback', () => {
-  it('the defaults: 24 h approval, 4 h rebuild at one check a minute, a 30-minute window checked every minute for at most 6 h, no drain', () => {
+  it('the defaults: 24 h approval, 4 h rebuild in 75 checks (192 s apart), a 30-minute window checked every minute for at most 6 h, no drain', () => {
     expect(planFailback(hotDb())).toEqual({
       aurora: false,
       approvalTimeoutSeconds: 86400,
-      rebuild: { intervalSeconds: 60, checks: 240 },
+      rebuild: { intervalSeconds: 192, checks: 75 },
       stability: { windowSeconds: 1800, intervalSeconds: 60, checks: 360 },
       drain: { intervalSeconds: 60, steps: [] },
       hasTraffic: false,
@@ -48,8 +48,24 @@ describe('planFailback', () => {
       { step: 1, percent: 25, checks: 5 },
       { step: 2, percent: 100, checks: 5 },
     ]);
-    expect(plan).toMatchObject({ hasTraffic: true, approvalTimeoutSeconds: 7200, rebuild: { checks: 90 } });
+    expect(plan).toMatchObject({ hasTraffic: true, approvalTimeoutSeconds: 7200, rebuild: { intervalSeconds: 72, checks: 75 } });
     expect(planFailback(auroraDb()).aurora).toBe(true);
+  });
+
+  it.each([
+    // rebuildTimeoutMinutes, interval s, checks: one a minute, at most 75 per wait
+    [10, 60, 10],
+    [75, 60, 75],
+    [240, 192, 75],
+    [1440, 1152, 75],
+  ])('rebuildTimeoutMinutes %i: checks every %i s, %i checks', (minutes, interval, checks) => {
+    expect(planFailback(withFailback({ rebuildTimeoutMinutes: minutes })).rebuild).toEqual({ intervalSeconds: interval, checks });
+  });
+
+  it('a long drain is checked less often: at most 240 checks in all', () => {
+    const plan = planFailback(withFailback({}, { ...TRAFFIC, drainSteps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], stepObservationMinutes: 1440 }));
+    expect(plan.drain.intervalSeconds).toBe(3600);
+    expect(plan.drain.steps.reduce((n, s) => n + s.checks, 0)).toBe(240);
   });
 
   it('the handler validates its input and returns the plan', async () => {

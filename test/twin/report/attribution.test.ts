@@ -25,6 +25,8 @@ const execution = (name: string, approvals: Array<Partial<ApprovalAsk>> = []): E
     status: 'SUCCEEDED',
     startedAt: T0,
     stateTransitions: 1,
+    historyEvents: 5,
+    historyAt: [],
     entered: [],
     input: {},
     steps: [],

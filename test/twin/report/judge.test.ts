@@ -159,6 +159,8 @@ describe('invariants of a config with several databases (judged per database)', 
     startedAt: T0 + 300_000,
     stoppedAt: T0 + 460_000,
     stateTransitions: 90,
+    historyEvents: 400,
+    historyAt: [],
     entered: [],
     input: {},
     steps: [

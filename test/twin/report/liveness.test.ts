@@ -59,6 +59,8 @@ function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; erro
     status: escalatedAt === undefined ? 'SUCCEEDED' : 'FAILED',
     startedAt: at(200),
     stateTransitions: 10,
+    historyEvents: 40,
+    historyAt: [],
     entered: [],
     input: {},
     steps:
