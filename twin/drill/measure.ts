@@ -257,8 +257,17 @@ export const ACCEPTED_UNFENCED_SECONDS = 30;
 /** The promotion whose run a human approved to go on unfenced, with the approver (undefined when none). */
 function unfencedApproval(f: DrillFacts, p: PromotionFact): string | undefined {
   const e = f.executions.find((x) => x.arn === p.executionArn);
-  const a = e?.approvals.find((x) => x.answer === 'approve' && x.decision === 'promote-unfenced' && (x.answeredAt ?? Infinity) <= p.startedAt);
-  return a ? `${e!.stateMachine} ${e!.name.slice(0, 8)}` : undefined;
+  if (!e) return undefined;
+  const a = e.approvals.find((x) => x.answer === 'approve' && x.decision === 'promote-unfenced' && (x.answeredAt ?? Infinity) <= p.startedAt);
+  if (a) return `${e.stateMachine} ${e.name.slice(0, 8)}: a human approved promoting without a confirmed fence`;
+  // The run recorded and told the operators, before promoting, that the old primary was not
+  // fenced and who accepted that (the config's best-effort fencing, or an old primary that was
+  // down): the same accepted risk, bounded the same way.
+  const told = stepsOf(e, 'record-incident').find(
+    (s) => (s.input as { phase?: string } | undefined)?.phase === 'unfenced-promotion' && s.error === undefined && (s.endedAt ?? Infinity) <= p.startedAt,
+  );
+  const by = (told?.input as { detail?: { acceptedBy?: unknown } } | undefined)?.detail?.acceptedBy;
+  return told ? `${e.stateMachine} ${e.name.slice(0, 8)}: the run promoted over an unconfirmed fence, told the operators, and fences the old primary as soon as it answers (accepted by ${typeof by === 'string' ? by : 'the config'})` : undefined;
 }
 
 /** The instance the clients write to at the end (their last round), or null. */
@@ -309,9 +318,11 @@ function singleWriter(f: DrillFacts): InvariantResult {
     for (const [second, set] of both) pairs.set([...set].sort().join(' and '), [...(pairs.get([...set].sort().join(' and ')) ?? []), second]);
     for (const [pair, secs] of pairs) {
       if (secs.length > ACCEPTED_UNFENCED_SECONDS) {
-        return { name: 'single-writer', held: false, detail: `${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s) after an approved unfenced promotion: longer than the ${ACCEPTED_UNFENCED_SECONDS} s accepted` };
+        return { name: 'single-writer', held: false, detail: `${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s) after an accepted unfenced promotion: longer than the ${ACCEPTED_UNFENCED_SECONDS} s accepted` };
       }
-      accepted.push(`${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s): accepted risk, a human approved promoting without a confirmed fence`);
+      const second = secs[0]!;
+      const why = f.promotions.map((q) => (pair.includes(q.instanceId) && q.sourceId !== undefined && pair.includes(q.sourceId) && q.startedAt <= f.startMs + second * 1000 + 999 ? unfencedApproval(f, q) : undefined)).find(Boolean);
+      accepted.push(`${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s): accepted risk (${why ?? 'unfenced promotion'})`);
     }
   }
   if (unaccepted.length > 0) {
