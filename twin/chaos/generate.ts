@@ -47,6 +47,8 @@ export interface ChaosScenarioFile {
   database?: string;
   runFor: number;
   events: ScenarioEventInput[];
+  /** The customer alarms the config's `traffic.alarmNames` name (they exist in the account). */
+  alarms?: Array<{ name: string; region: string }>;
 }
 
 /** One config of the palette. */
@@ -270,6 +272,8 @@ export function generateCase(seed: number, index: number, palette: readonly Pale
   for (let i = 0; i < noise; i++) events.push(noiseEvent(r, entry.config, database, runFor));
   events = events.slice(0, MAX_EVENTS).sort((a, b) => Number(a.at) - Number(b.at));
   const name = `chaos-${seed}-${index}`;
+  // A gating alarm the config names exists in the account, in the database's original Region.
+  const alarms = entry.config.databases.flatMap((d) => (d.traffic?.alarmNames ?? []).map((alarm) => ({ name: alarm, region: d.primary.region })));
   return {
     index,
     drillSeed,
@@ -281,6 +285,7 @@ export function generateCase(seed: number, index: number, palette: readonly Pale
       ...(entry.config.databases.length > 1 ? { database } : {}),
       runFor,
       events,
+      ...(alarms.length ? { alarms } : {}),
     },
   };
 }

@@ -34,7 +34,7 @@ import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../wor
 import { World } from '../world.js';
 import { AppClients } from './app-clients.js';
 import { ApprovalServer, createSigningSecret, prepareServedApp } from './approval-server.js';
-import { deploy, type DeployedDatabase, type Deployment } from './deploy.js';
+import { deploy, type DeployedDatabase, type DeployedSite, type Deployment } from './deploy.js';
 import {
   dataLossSeconds,
   detectionSeconds,
@@ -278,7 +278,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
     const roles = roleResources(world, db);
     const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
-    if (db.primary.kind === 'instance' && db.standby.kind === 'instance') sampleNoReplica(world, db, truth, startMs);
+    sampleNoReplica(world, db, truth, startMs);
     if (options.crash) armCrash(world, deployment, options.crash);
 
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
@@ -698,7 +698,7 @@ function sampleNoReplica(world: World, db: DeployedDatabase, truth: GroundTruth,
     startMs + 30_000,
     () => {
       const now = world.clock.now();
-      const none = ![db.primary, db.standby].some((site) => !!world.rds.getInstance(site.id, site.region)?.source);
+      const none = ![db.primary, db.standby].some((site) => isReplica(world, site));
       if (none) {
         if (!open) truth.noReplica!.push((open = { from: now, to: now }));
         else open.to = now;
@@ -707,6 +707,21 @@ function sampleNoReplica(world: World, db: DeployedDatabase, truth: GroundTruth,
     'liveness: sample whether the database has a replica',
     { daemon: true },
   );
+}
+
+/**
+ * Is this site a standby the failover could promote? An instance: a read replica. An Aurora
+ * cluster: an available secondary of its global cluster, up, and in sync (not waiting to resync
+ * after a failover that allowed data loss).
+ */
+function isReplica(world: World, site: DeployedSite): boolean {
+  if (site.kind === 'instance') return !!world.rds.getInstance(site.id, site.region)?.source;
+  const c = world.rds.getCluster(site.id, site.region);
+  const g = c?.globalClusterId ? world.rds.getGlobalCluster(c.globalClusterId) : undefined;
+  if (!c || !g || c.crashed || c.status !== 'available') return false;
+  const member = g.members.some((m) => m.region === c.region && m.id === c.id);
+  const writer = g.writer.region === c.region && g.writer.id === c.id;
+  return member && !writer && !g.pendingResync.has(`${c.region}/${c.id}`);
 }
 
 /** What of the database's config the liveness oracle derives its conditions and bounds from. */
