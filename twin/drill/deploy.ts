@@ -28,6 +28,7 @@ import { twinContext } from '../context.js';
 import type { Principal, PolicyDocument } from '../iam.js';
 import type { AlarmDefinition } from '../services/cloudwatch.js';
 import { loadRulesFromTemplate } from '../services/cfn-rules.js';
+import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
 import type { DeliveryMeta } from '../services/eventbridge.js';
 import { instanceEndpoint, type PromotionRecord } from '../services/rds.js';
 import { createSqlConnector } from '../sql.js';
@@ -368,6 +369,8 @@ function deployColdStandby(
   world.cloudformation.createStack({ region, name: cold.stackName, templateParameters: { [cold.parameterName]: { Default: 'dormant' } } });
   world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
     if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;
+    // CloudFormation restores the database as the stack's service role, else as the caller.
+    u.authorize(coldStandbyRestoreOperations(region, standbyId));
     const started = world.clock.now();
     const source = world.rds.getInstance(primaryId, db.primary.region);
     const lastWrite = world.network.writes.filter((w) => w.target === primaryId).reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
