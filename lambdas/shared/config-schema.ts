@@ -24,6 +24,9 @@ export const FENCE_METHODS = ['isolate', 'stop', 'revoke-ingress'] as const;
 export type FenceMethod = (typeof FENCE_METHODS)[number];
 export type Readiness = (typeof READINESS)[number];
 
+/** An IAM role ARN, with an optional path: arn:aws:iam::<account>:role/<path/>name. */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
 const identifier = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)' });
@@ -77,6 +80,15 @@ export const standbySchema = siteSchema
         parameterName: z.string().min(1).default('Mode'),
         /** Value of `parameterName` that makes the stack create and start the database. */
         activeValue: z.string().min(1).default('active'),
+        /**
+         * CloudFormation service role the stack update runs as (`RoleARN` of UpdateStack): it, not the
+         * failover function, restores the database. An IAM role of the standby's account that
+         * cloudformation.amazonaws.com may assume; required for cold standbys (docs/config.md).
+         */
+        serviceRoleArn: z
+          .string()
+          .regex(IAM_ROLE_ARN, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
+          .optional(),
       })
       .strict()
       .optional(),

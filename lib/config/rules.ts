@@ -53,6 +53,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...recordsInOneZoneShareItsDomain(views),
     ...controlRegionOutsidePrimaries(config, views),
     ...uniqueNetworkRegions(config),
+    ...coldStandbyRolesInAccount(config, views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
   ];
 }
@@ -260,6 +261,12 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   if (readiness === 'cold' && !present(standby, 'coldStandby')) {
     problems.push({ path: `${path}.standby.coldStandby`, message: 'is required when readiness is "cold": the failover starts the dormant database by updating that CloudFormation stack' });
   }
+  if (readiness === 'cold' && isRecord(standby.coldStandby) && !present(standby.coldStandby, 'serviceRoleArn')) {
+    problems.push({
+      path: `${path}.standby.coldStandby.serviceRoleArn`,
+      message: 'is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role (without one it runs with the failover function\'s own permissions, which cannot restore a database)',
+    });
+  }
   if (readiness !== 'cold' && present(standby, 'coldStandby')) {
     problems.push({ path: `${path}.standby.coldStandby`, message: `is only used when readiness is "cold" (readiness is ${q(readiness)})`, value: standby.coldStandby });
   }
@@ -268,6 +275,21 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   }
   return problems;
 };
+
+/** A stack's service role belongs to the stack's account: the configured `account`, when given. */
+function coldStandbyRolesInAccount(config: PartialConfig, views: DatabaseView[]): ConfigProblem[] {
+  if (config.account === undefined) return [];
+  return views.flatMap(({ path, db }) => {
+    const roleArn = db.standby?.coldStandby?.serviceRoleArn;
+    const roleAccount = roleArn?.split(':')[4];
+    if (roleArn === undefined || roleAccount === config.account) return [];
+    return [{
+      path: `${path}.standby.coldStandby.serviceRoleArn`,
+      message: `must be a role of the standby's account ${q(config.account)} (account), not ${q(roleAccount)}: CloudFormation assumes a stack's service role in the stack's own account`,
+      value: roleArn,
+    }];
+  });
+}
 
 /**
  * Only revoking ingress rules needs a hand-kept list: `fenceMethod` "revoke-ingress" (and Aurora

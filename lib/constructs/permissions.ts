@@ -133,6 +133,11 @@ function standbyStatements(db: DatabaseConfig, arns: Arns, mode: 'describe' | 'p
       statement: new PolicyStatement({ actions, resources: [arns.cloudFormationStack(r, db.standby.coldStandby.stackName)] }),
       reason: `The cold-standby stack ${db.standby.coldStandby.stackName} is named in the config; its stack id (the last ARN segment) is only known once it exists`,
     });
+    // UpdateStack passes the stack's service role: PassRole on exactly that role, to CloudFormation only.
+    const role = db.standby.coldStandby.serviceRoleArn;
+    if (mode === 'promote' && role) {
+      statements.push(new PolicyStatement({ actions: ['iam:PassRole'], resources: [role], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }));
+    }
   }
   return { statements, wildcards };
 }

@@ -68,6 +68,15 @@ describe('buildApp with a wide config', () => {
     expect(resourcesFor(fn('check-data-loss-budget').statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([`arn:aws:rds:us-west-2:${A}:auto-backup:*`]);
   });
 
+  it("cold: passes exactly the stack's service role, and only to CloudFormation, only from the function that updates the stack", () => {
+    const role = `arn:aws:iam::${A}:role/archive-cold-cloudformation`;
+    const passes = (name: string) => fn(name).statements.filter((s) => s.Action.includes('iam:PassRole'));
+    expect(passes('promote-standby')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role], Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+    ]);
+    for (const other of ['check-standby', 'fence-primary', 'rebuild-replica', 'heartbeat']) expect(passes(other), other).toEqual([]);
+  });
+
   it('IAM database authentication: rds-db:connect for the configured user, in the Regions the writer can be in', () => {
     const users = [`arn:aws:rds-db:eu-west-1:${A}:dbuser:*/failover_probe`, `arn:aws:rds-db:us-west-2:${A}:dbuser:*/failover_probe`];
     for (const f of [fn('verify-writes'), fn('heartbeat'), fn('heartbeat-in-region', 'eu-west-1'), fn('probe', 'eu-west-1')]) {

@@ -63,7 +63,7 @@ export function wideConfig(): FailoverConfigInput {
         name: 'archive',
         engine: 'mysql',
         primary: { region: 'us-east-1', instanceId: 'archive-primary', securityGroupIds: ['sg-0d1b2c3d4e5f60718'] },
-        standby: { region: 'us-west-2', instanceId: 'archive-restored', readiness: 'cold', coldStandby: { stackName: 'archive-cold' } },
+        standby: { region: 'us-west-2', instanceId: 'archive-restored', readiness: 'cold', coldStandby: { stackName: 'archive-cold', serviceRoleArn: `arn:aws:iam::${WIDE_ACCOUNT}:role/archive-cold-cloudformation` } },
         dns: { hostedZoneId: 'Z0ARCHIVE', recordName: 'writer.archive.internal' },
         credentials: { secretArn: `arn:aws:secretsmanager:us-east-1:${WIDE_ACCOUNT}:secret:archive/probe` },
         detection: {

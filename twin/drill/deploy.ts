@@ -25,7 +25,7 @@
 import { defaultPort, isAurora, secretArnInRegion, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { eventBusName, tableName, topicName } from '../../lib/naming.js';
 import { twinContext } from '../context.js';
-import type { Principal, PolicyDocument } from '../iam.js';
+import { roleNameOfArn, type Principal, type PolicyDocument } from '../iam.js';
 import type { AlarmDefinition } from '../services/cloudwatch.js';
 import { loadRulesFromTemplate } from '../services/cfn-rules.js';
 import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
@@ -367,6 +367,18 @@ function deployColdStandby(
   // The restore reads the primary's automated backups replicated to the standby Region.
   if (world.rds.getInstance(primaryId, db.primary.region)) world.rds.replicateAutomatedBackups(primaryId, db.primary.region, region);
   world.cloudformation.createStack({ region, name: cold.stackName, templateParameters: { [cold.parameterName]: { Default: 'dormant' } } });
+  // The customer's CloudFormation service role, with the permissions docs/config.md lists for it.
+  const roleName = cold.serviceRoleArn ? roleNameOfArn(cold.serviceRoleArn) : undefined;
+  if (roleName && !world.iam.hasRole(roleName)) {
+    const restored = `arn:aws:rds:${region}:${world.accountId}:db:${standbyId.toLowerCase()}`;
+    world.iam.putRole(roleName, [{
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:CreateDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:AddTagsToResource'], Resource: restored },
+        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBInstanceAutomatedBackups'], Resource: `arn:aws:rds:${region}:${world.accountId}:auto-backup:*` },
+      ],
+    }]);
+  }
   world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
     if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;
     // CloudFormation restores the database as the stack's service role, else as the caller.

@@ -5,7 +5,7 @@
  * An update runs UPDATE_IN_PROGRESS -> UPDATE_COMPLETE_CLEANUP_IN_PROGRESS -> UPDATE_COMPLETE
  * over tens of minutes, driven by an optional hook (the cold-standby stack creates its database).
  *
- * Service roles (docs/aws-behaviour.md §8 "Service roles"): an update's resource operations run as
+ * Service roles (docs/aws-behaviour.md "CloudFormation service roles"): an update's resource operations run as
  * the call's `RoleARN`, else the role associated with the stack, else a session made from the
  * caller's own credentials. Passing `RoleARN` needs `iam:PassRole` on it (checked with the call's
  * IAM, `iam:PassedToService` = cloudformation.amazonaws.com) and associates the role with the
@@ -80,7 +80,7 @@ export class CloudFormationService implements ServiceModel {
     const auth: Authorization[] = [
       { action: `cloudformation:${operation}`, resources: [s?.id ?? (input.StackName?.startsWith('arn:') ? input.StackName : arn.stack(ctx.region, input.StackName ?? '*', '*'))] },
     ];
-    // Passing a service role is passing a role to CloudFormation (docs/aws-behaviour.md §8 "Service roles").
+    // Passing a service role is passing a role to CloudFormation (docs/aws-behaviour.md "CloudFormation service roles").
     if (operation === 'UpdateStack' && typeof input.RoleARN === 'string') {
       auth.push({ action: 'iam:PassRole', resources: [input.RoleARN], context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
     }

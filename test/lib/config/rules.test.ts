@@ -155,6 +155,19 @@ const cases: Case[] = [
     expected: [{ path: `${db0}.standby.coldStandby`, message: /^is required when readiness is "cold"/ }],
   },
   {
+    name: 'a cold standby has no CloudFormation service role',
+    mutate: (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold' } }),
+    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: /^is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role/ }],
+  },
+  {
+    name: "a cold standby's service role is in another account than the configured one",
+    mutate: (c) => {
+      c.account = '111122223333';
+      Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } });
+    },
+    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: 'must be a role of the standby\'s account "111122223333" (account), not "123456789012": CloudFormation assumes a stack\'s service role in the stack\'s own account', value: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' }],
+  },
+  {
     name: 'a hot standby has a coldStandby stack',
     mutate: (c) => (c.databases[0].standby.coldStandby = { stackName: 'orders-cold' }),
     expected: [{ path: `${db0}.standby.coldStandby`, message: 'is only used when readiness is "cold" (readiness is "hot")', value: { stackName: 'orders-cold' } }],
@@ -346,7 +359,8 @@ describe('schema refinements', () => {
     ['an instance identifier has an underscore', (c) => (c.databases[0].primary.instanceId = 'orders_primary'), `${db0}.primary.instanceId`, 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)', 'orders_primary'],
     ['a security group id is not one', (c) => (c.databases[0].primary.securityGroupIds = ['default']), `${db0}.primary.securityGroupIds[0]`, 'must be a security group id such as sg-0123456789abcdef0', 'default'],
     ['a warm standby scales up to something that is not an instance class', (c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'r6g.xlarge' }), `${db0}.standby.promotedInstanceClass`, 'must be an RDS instance class such as db.r6g.xlarge', 'r6g.xlarge'],
-    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
+    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
+    ['a cold standby service role is not an IAM role ARN', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:user/deployer' } }), `${db0}.standby.coldStandby.serviceRoleArn`, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)', 'arn:aws:iam::123456789012:user/deployer'],
     ['a vantage point name has capitals', (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'), `${db0}.detection.vantagePoints[0].name`, 'must be lowercase letters, digits and hyphens (max 32)', 'USE1-a'],
     ['the hosted zone id is not one', (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'), `${db0}.dns.hostedZoneId`, 'must be a Route 53 hosted zone id such as Z0123456789ABC', '/hostedzone/Z0EXAMPLE'],
     ['the record name is not a DNS name', (c) => (c.databases[0].dns.recordName = 'writer orders'), `${db0}.dns.recordName`, 'must be a DNS name', 'writer orders'],
