@@ -328,6 +328,37 @@ const secretReplicas: DatabaseRule = ({ path, db }) => {
   return problems;
 };
 
+/**
+ * Keys of the secret: only with a secret; each key in a Region where the secret or a replica is
+ * (Secrets Manager encrypts each copy with a key of its own Region), one key per Region.
+ */
+const secretKeys: DatabaseRule = ({ path, db }) => {
+  const keys = db.credentials?.secretKmsKeyArns;
+  if (keys === undefined) return [];
+  const at = `${path}.credentials.secretKmsKeyArns`;
+  const secretArn = db.credentials?.secretArn;
+  if (secretArn === undefined) {
+    return [{ path: at, message: 'needs credentials.secretArn: these are the keys that encrypt that secret', value: keys }];
+  }
+  const home = secretArn.split(':')[3];
+  const replicas = (db.credentials?.secretReplicaRegions ?? []).filter((r): r is string => r !== undefined);
+  const where = [home, ...replicas];
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    if (key === undefined) return;
+    const region = key.split(':')[3]!;
+    if (!where.includes(region)) {
+      const listed = `${home} (credentials.secretArn)${replicas.length ? ` or ${replicas.join(', ')} (credentials.secretReplicaRegions)` : ''}`;
+      problems.push({ path: `${at}[${i}]`, message: `is a key of ${region}, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here ${listed}`, value: key });
+    } else if (seen.has(region)) {
+      problems.push({ path: `${at}[${i}]`, message: `is a second key of ${region}: the secret's copy in a Region has one key`, value: key });
+    }
+    seen.add(region);
+  });
+  return problems;
+};
+
 const heartbeatAlarm: DatabaseRule = ({ path, db, raw }) => {
   const heartbeat = db.detection?.heartbeat;
   const rawHeartbeat = rawObject(rawObject(raw, 'detection'), 'heartbeat');
@@ -449,6 +480,7 @@ const DATABASE_RULES: readonly DatabaseRule[] = [
   standbyReadiness,
   fencingNeedsSecurityGroups,
   secretReplicas,
+  secretKeys,
   vantageNames,
   quorumWithinVantagePoints,
   vantagePointsSpanRegions,

@@ -77,6 +77,12 @@ export function databaseLoginGrants(databases: readonly DatabaseConfig[], region
       reason: 'The configured secret ARN has no random suffix: -?????? matches exactly the six characters Secrets Manager appends to that name',
     });
   }
+  // Secrets under customer managed keys: Secrets Manager decrypts with the reader's own
+  // credentials, so each reader may kms:Decrypt with exactly those keys, only through Secrets
+  // Manager in the key's Region (docs/aws-behaviour.md "Secrets under a customer managed key").
+  for (const key of uniq(databases.flatMap((db) => (db.credentials?.secretArn ? (db.credentials.secretKmsKeyArns ?? []) : [])))) {
+    statements.push(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${key.split(':')[3]}.amazonaws.com` } } }));
+  }
   const dbUsers = uniq(
     databases.flatMap((db) => (db.credentials?.iamUser && !db.credentials.secretArn ? regions(db).map((r) => arns.rdsDbUser(r, db.credentials!.iamUser!)) : [])),
   );

@@ -253,6 +253,43 @@ describe('Lambda', () => {
   });
 });
 
+describe('Secrets Manager with a customer managed KMS key (docs/aws-behaviour.md "Secrets under a customer managed key")', () => {
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+  const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const read = { Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: SECRET };
+  const decrypt = (condition?: Record<string, Record<string, string>>, resource = KEY) => ({ Effect: 'Allow' as const, Action: 'kms:Decrypt', Resource: resource, ...(condition ? { Condition: condition } : {}) });
+  const get = (role: string) =>
+    twinContext.run({ principal: w.iam.assumeRole(role, 'heartbeat') }, () => new SecretsManagerClient({ region: 'us-east-1' }).send(new GetSecretValueCommand({ SecretId: SECRET })));
+  beforeEach(() => {
+    w.secretsmanager.createSecret('us-east-1', SECRET, { username: 'probe', password: 'pw' }, { kmsKeyId: KEY });
+  });
+
+  it('GetSecretValue without kms:Decrypt on the key is AccessDeniedException "Access to KMS is not allowed" (400), even with secretsmanager:GetSecretValue', async () => {
+    const cases: Array<[string, object[]]> = [
+      ['no-decrypt', [read]],
+      ['decrypt-other-key', [read, decrypt(undefined, 'arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab')]],
+      ['decrypt-via-rds', [read, decrypt({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } })]],
+      ['decrypt-via-other-region', [read, decrypt({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-west-2.amazonaws.com' } })]],
+    ];
+    for (const [role, statements] of cases) {
+      w.iam.putRole(role, [{ Statement: statements as never }]);
+      const e: any = await get(role).catch((x) => x);
+      expect([e.name, e.message, e.$metadata?.httpStatusCode], role).toEqual(['AccessDeniedException', 'Access to KMS is not allowed', 400]);
+    }
+  });
+
+  it('kms:Decrypt on the key, through Secrets Manager in its Region, reads it; the encryption context names the secret', async () => {
+    w.iam.putRole('via', [{ Statement: [read, decrypt({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } })] }]);
+    expect(JSON.parse((await get('via')).SecretString!)).toEqual({ username: 'probe', password: 'pw' });
+    w.iam.putRole('context', [{ Statement: [read, decrypt({ StringEquals: { 'kms:EncryptionContext:SecretARN': SECRET } })] }]);
+    expect(JSON.parse((await get('context')).SecretString!)).toEqual({ username: 'probe', password: 'pw' });
+  });
+
+  it("a secret's key is a key of the secret's Region", () => {
+    expect(() => w.secretsmanager.createSecret('us-west-2', SECRET.replace('us-east-1', 'us-west-2'), 'x', { kmsKeyId: KEY })).toThrow(/must be a key ARN of the secret's Region/);
+  });
+});
+
 describe('Secrets Manager', () => {
   it('reads a secret by ARN or name in its Region', async () => {
     const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';

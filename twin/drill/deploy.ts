@@ -91,6 +91,11 @@ export interface Deployment {
 export interface DeployOptions {
   /** Hooks of the Step Functions runtime (the drill's timeline and records). */
   hooks?: SfnRuntimeHooks;
+  /**
+   * Customer managed keys that encrypt the databases' secrets (the scenario's `world.secretKeys`),
+   * overriding the config's `credentials.secretKmsKeyArns` in their Regions.
+   */
+  secretKeys?: readonly { database: string; kmsKeyArn: string }[];
 }
 
 /** The physical name CloudFormation would give a role without RoleName (deterministic here). */
@@ -167,7 +172,7 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   const databases: Record<string, DeployedDatabase> = {};
   const coldActivations: ColdActivation[] = [];
   createHostedZones(world, config.databases);
-  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations);
+  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations, (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn));
   for (const d of Object.values(databases)) await createAppTable(world, d);
 
   return {
@@ -226,7 +231,7 @@ function defineAlarmWithHistory(world: World, region: string, logicalId: string,
 export const sharedDatabaseGroup = (region: string): string => `sg-0db${[...region].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(14, '0').slice(0, 14)}`;
 
 /** The primary, standby, security groups, secret, DNS of one database. */
-function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[]): DeployedDatabase {
+function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[], secretKeys: readonly string[] = []): DeployedDatabase {
   const port = db.primary.port ?? defaultPort(db.engine);
   const ingress = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }];
   for (const site of [db.primary, db.standby]) {
@@ -252,10 +257,15 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
   const password = db.credentials?.secretArn ? rng.chars(24) : undefined;
   if (db.credentials?.secretArn) {
     const region = db.credentials.secretArn.split(':')[3]!;
-    world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password });
+    // The key of each copy: the scenario's (what the world really has), else the config's, else the AWS managed key.
+    const keyIn = (r: string) => {
+      const kmsKeyId = [...secretKeys, ...(db.credentials?.secretKmsKeyArns ?? [])].find((k) => k.split(':')[3] === r);
+      return kmsKeyId ? { kmsKeyId } : {};
+    };
+    world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password }, keyIn(region));
     // Secrets Manager replication: the same secret (name, suffix, value) in each replica Region.
     for (const replica of db.credentials.secretReplicaRegions ?? []) {
-      world.secretsmanager.createSecret(replica, secretArnInRegion(db.credentials.secretArn, replica), { username: masterUsername, password });
+      world.secretsmanager.createSecret(replica, secretArnInRegion(db.credentials.secretArn, replica), { username: masterUsername, password }, keyIn(replica));
     }
   }
   const database = db.credentials?.databaseName ?? (db.engine.includes('postgres') ? 'postgres' : 'mysql');

@@ -30,6 +30,7 @@ interface Case {
 }
 
 const db0 = 'databases[0]';
+const keyIn = (region: string, id = '1234abcd') => `arn:aws:kms:${region}:123456789012:key/${id}-12ab-34cd-56ef-1234567890ab`;
 const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
   const db = structuredClone(config.databases[0]);
   db.name = 'billing';
@@ -206,6 +207,24 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'secret keys are listed without a secret',
+    mutate: (c) => (c.databases[0].credentials = { iamUser: 'failover_probe', secretKmsKeyArns: [keyIn('us-east-1')] }),
+    expected: [{ path: `${db0}.credentials.secretKmsKeyArns`, message: 'needs credentials.secretArn: these are the keys that encrypt that secret', value: [keyIn('us-east-1')] }],
+  },
+  {
+    name: 'a secret key is in a Region where the secret has no copy, or a Region has two keys',
+    // The example's secret is in us-east-1, replicated to us-west-2 and eu-west-1.
+    mutate: (c) => (c.databases[0].credentials.secretKmsKeyArns = [keyIn('us-east-1'), keyIn('ap-south-1'), keyIn('us-west-2'), keyIn('us-east-1', 'ffffffff')]),
+    expected: [
+      {
+        path: `${db0}.credentials.secretKmsKeyArns[1]`,
+        message: 'is a key of ap-south-1, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here us-east-1 (credentials.secretArn) or us-west-2, eu-west-1 (credentials.secretReplicaRegions)',
+        value: keyIn('ap-south-1'),
+      },
+      { path: `${db0}.credentials.secretKmsKeyArns[3]`, message: "is a second key of us-east-1: the secret's copy in a Region has one key", value: keyIn('us-east-1', 'ffffffff') },
+    ],
+  },
+  {
     name: "a secret replica Region is the secret's own Region",
     mutate: (c) => (c.databases[0].credentials.secretReplicaRegions = ['us-east-1', 'eu-west-1']),
     expected: [{ path: `${db0}.credentials.secretReplicaRegions[0]`, message: /^must not be the Region of credentials\.secretArn \(us-east-1\): list only the Regions the secret is replicated to/, value: 'us-east-1' }],
@@ -364,6 +383,7 @@ describe('schema refinements', () => {
     ['a vantage point name has capitals', (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'), `${db0}.detection.vantagePoints[0].name`, 'must be lowercase letters, digits and hyphens (max 32)', 'USE1-a'],
     ['the hosted zone id is not one', (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'), `${db0}.dns.hostedZoneId`, 'must be a Route 53 hosted zone id such as Z0123456789ABC', '/hostedzone/Z0EXAMPLE'],
     ['the record name is not a DNS name', (c) => (c.databases[0].dns.recordName = 'writer orders'), `${db0}.dns.recordName`, 'must be a DNS name', 'writer orders'],
+    ['a secret key is an alias, not a key ARN', (c) => (c.databases[0].credentials.secretKmsKeyArns = ['arn:aws:kms:us-east-1:123456789012:alias/orders-secrets']), `${db0}.credentials.secretKmsKeyArns[0]`, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias', 'arn:aws:kms:us-east-1:123456789012:alias/orders-secrets'],
     ['the secret is not a Secrets Manager ARN', (c) => (c.databases[0].credentials.secretArn = 'orders/failover-probe'), `${db0}.credentials.secretArn`, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', 'orders/failover-probe'],
     ['the heartbeat period is not a multiple of 60', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 90],
     ['the heartbeat period is under 60 s', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 30],
