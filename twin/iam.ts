@@ -183,6 +183,12 @@ export function authorize(service: ServiceKey, principal: Principal, auth: Autho
   throw awsError(service, name, message, { status });
 }
 
+/** The role name of an IAM role ARN (`arn:aws:iam::<a>:role/<path/>name`), or undefined for anything else. */
+export function roleNameOfArn(roleArn: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn);
+  return m?.[1];
+}
+
 /** Roles known to the twin: name -> identity policies. */
 export class IamRegistry {
   private readonly roles = new Map<string, PolicyDocument[]>();
@@ -191,6 +197,11 @@ export class IamRegistry {
   putRole(roleName: string, policies: readonly PolicyDocument[]): void {
     policies.forEach(validatePolicy);
     this.roles.set(roleName, [...policies]);
+  }
+
+  /** Whether a role of that name is registered. */
+  hasRole(roleName: string): boolean {
+    return this.roles.has(roleName);
   }
 
   /** The principal of a session of that role: arn:aws:sts::<acct>:assumed-role/<role>/<session>. */

@@ -213,6 +213,9 @@ async function promoteCold(input: PromoteInput): Promise<PromoteOutput> {
         UsePreviousTemplate: true,
         Parameters: coldStackParameters(facts, cold),
         Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+        // The update restores the database as this service role, not with this function's own
+        // narrow permissions (docs/aws-behaviour.md "CloudFormation service roles").
+        ...(cold.serviceRoleArn ? { RoleARN: cold.serviceRoleArn } : {}),
       }),
     );
   } catch (err) {

@@ -24,6 +24,12 @@ export const FENCE_METHODS = ['isolate', 'stop', 'revoke-ingress'] as const;
 export type FenceMethod = (typeof FENCE_METHODS)[number];
 export type Readiness = (typeof READINESS)[number];
 
+/** An IAM role ARN, with an optional path: arn:aws:iam::<account>:role/<path/>name. */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** A KMS key ARN (single-Region key id or multi-Region `mrk-` id); aliases are not keys. */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
 const identifier = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)' });
@@ -77,6 +83,15 @@ export const standbySchema = siteSchema
         parameterName: z.string().min(1).default('Mode'),
         /** Value of `parameterName` that makes the stack create and start the database. */
         activeValue: z.string().min(1).default('active'),
+        /**
+         * CloudFormation service role the stack update runs as (`RoleARN` of UpdateStack): it, not the
+         * failover function, restores the database. An IAM role of the standby's account that
+         * cloudformation.amazonaws.com may assume; required for cold standbys (docs/config.md).
+         */
+        serviceRoleArn: z
+          .string()
+          .regex(IAM_ROLE_ARN, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
+          .optional(),
       })
       .strict()
       .optional(),
@@ -163,6 +178,17 @@ export const databaseSchema = z
          * the secret's Region. Default: none (the secret is read in the Region of its ARN only).
          */
         secretReplicaRegions: z.array(region()).min(1).max(10).optional(),
+        /**
+         * Customer managed KMS keys that encrypt the secret and its replicas (the secret's `KmsKeyId`),
+         * by key ARN: one for each Region where the secret (or a replica) uses such a key, in that
+         * Region. Every function that reads the secret may `kms:Decrypt` with exactly these keys, only
+         * through Secrets Manager. Default: none (the AWS managed key aws/secretsmanager).
+         */
+        secretKmsKeyArns: z
+          .array(z.string().regex(KMS_KEY_ARN, { message: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias' }))
+          .min(1)
+          .max(11)
+          .optional(),
         /** Database user for IAM authentication (used when no secret is given). */
         iamUser: z.string().min(1).optional(),
         /** Database name to connect to. Default: postgres (PostgreSQL) or mysql (MySQL). */

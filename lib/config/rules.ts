@@ -53,6 +53,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...recordsInOneZoneShareItsDomain(views),
     ...controlRegionOutsidePrimaries(config, views),
     ...uniqueNetworkRegions(config),
+    ...coldStandbyRolesInAccount(config, views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
   ];
 }
@@ -260,6 +261,12 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   if (readiness === 'cold' && !present(standby, 'coldStandby')) {
     problems.push({ path: `${path}.standby.coldStandby`, message: 'is required when readiness is "cold": the failover starts the dormant database by updating that CloudFormation stack' });
   }
+  if (readiness === 'cold' && isRecord(standby.coldStandby) && !present(standby.coldStandby, 'serviceRoleArn')) {
+    problems.push({
+      path: `${path}.standby.coldStandby.serviceRoleArn`,
+      message: 'is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role (without one it runs with the failover function\'s own permissions, which cannot restore a database)',
+    });
+  }
   if (readiness !== 'cold' && present(standby, 'coldStandby')) {
     problems.push({ path: `${path}.standby.coldStandby`, message: `is only used when readiness is "cold" (readiness is ${q(readiness)})`, value: standby.coldStandby });
   }
@@ -268,6 +275,21 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   }
   return problems;
 };
+
+/** A stack's service role belongs to the stack's account: the configured `account`, when given. */
+function coldStandbyRolesInAccount(config: PartialConfig, views: DatabaseView[]): ConfigProblem[] {
+  if (config.account === undefined) return [];
+  return views.flatMap(({ path, db }) => {
+    const roleArn = db.standby?.coldStandby?.serviceRoleArn;
+    const roleAccount = roleArn?.split(':')[4];
+    if (roleArn === undefined || roleAccount === config.account) return [];
+    return [{
+      path: `${path}.standby.coldStandby.serviceRoleArn`,
+      message: `must be a role of the standby's account ${q(config.account)} (account), not ${q(roleAccount)}: CloudFormation assumes a stack's service role in the stack's own account`,
+      value: roleArn,
+    }];
+  });
+}
 
 /**
  * Only revoking ingress rules needs a hand-kept list: `fenceMethod` "revoke-ingress" (and Aurora
@@ -302,6 +324,37 @@ const secretReplicas: DatabaseRule = ({ path, db }) => {
     if (r === home) problems.push({ path: `${at}[${i}]`, message: `must not be the Region of credentials.secretArn (${home}): list only the Regions the secret is replicated to`, value: r });
     else if (seen.has(r)) problems.push({ path: `${at}[${i}]`, message: 'must be unique: this Region is listed twice', value: r });
     seen.add(r);
+  });
+  return problems;
+};
+
+/**
+ * Keys of the secret: only with a secret; each key in a Region where the secret or a replica is
+ * (Secrets Manager encrypts each copy with a key of its own Region), one key per Region.
+ */
+const secretKeys: DatabaseRule = ({ path, db }) => {
+  const keys = db.credentials?.secretKmsKeyArns;
+  if (keys === undefined) return [];
+  const at = `${path}.credentials.secretKmsKeyArns`;
+  const secretArn = db.credentials?.secretArn;
+  if (secretArn === undefined) {
+    return [{ path: at, message: 'needs credentials.secretArn: these are the keys that encrypt that secret', value: keys }];
+  }
+  const home = secretArn.split(':')[3];
+  const replicas = (db.credentials?.secretReplicaRegions ?? []).filter((r): r is string => r !== undefined);
+  const where = [home, ...replicas];
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    if (key === undefined) return;
+    const region = key.split(':')[3]!;
+    if (!where.includes(region)) {
+      const listed = `${home} (credentials.secretArn)${replicas.length ? ` or ${replicas.join(', ')} (credentials.secretReplicaRegions)` : ''}`;
+      problems.push({ path: `${at}[${i}]`, message: `is a key of ${region}, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here ${listed}`, value: key });
+    } else if (seen.has(region)) {
+      problems.push({ path: `${at}[${i}]`, message: `is a second key of ${region}: the secret's copy in a Region has one key`, value: key });
+    }
+    seen.add(region);
   });
   return problems;
 };
@@ -427,6 +480,7 @@ const DATABASE_RULES: readonly DatabaseRule[] = [
   standbyReadiness,
   fencingNeedsSecurityGroups,
   secretReplicas,
+  secretKeys,
   vantageNames,
   quorumWithinVantagePoints,
   vantagePointsSpanRegions,

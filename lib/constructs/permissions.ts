@@ -77,6 +77,12 @@ export function databaseLoginGrants(databases: readonly DatabaseConfig[], region
       reason: 'The configured secret ARN has no random suffix: -?????? matches exactly the six characters Secrets Manager appends to that name',
     });
   }
+  // Secrets under customer managed keys: Secrets Manager decrypts with the reader's own
+  // credentials, so each reader may kms:Decrypt with exactly those keys, only through Secrets
+  // Manager in the key's Region (docs/aws-behaviour.md "Secrets under a customer managed key").
+  for (const key of uniq(databases.flatMap((db) => (db.credentials?.secretArn ? (db.credentials.secretKmsKeyArns ?? []) : [])))) {
+    statements.push(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${key.split(':')[3]}.amazonaws.com` } } }));
+  }
   const dbUsers = uniq(
     databases.flatMap((db) => (db.credentials?.iamUser && !db.credentials.secretArn ? regions(db).map((r) => arns.rdsDbUser(r, db.credentials!.iamUser!)) : [])),
   );
@@ -133,6 +139,11 @@ function standbyStatements(db: DatabaseConfig, arns: Arns, mode: 'describe' | 'p
       statement: new PolicyStatement({ actions, resources: [arns.cloudFormationStack(r, db.standby.coldStandby.stackName)] }),
       reason: `The cold-standby stack ${db.standby.coldStandby.stackName} is named in the config; its stack id (the last ARN segment) is only known once it exists`,
     });
+    // UpdateStack passes the stack's service role: PassRole on exactly that role, to CloudFormation only.
+    const role = db.standby.coldStandby.serviceRoleArn;
+    if (mode === 'promote' && role) {
+      statements.push(new PolicyStatement({ actions: ['iam:PassRole'], resources: [role], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }));
+    }
   }
   return { statements, wildcards };
 }

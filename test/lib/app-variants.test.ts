@@ -11,7 +11,7 @@ import { buildApp } from '../../lib/app.js';
 import { FailoverControl } from '../../lib/constructs/failover-control.js';
 import { FAILOVER_STATES } from '../../lib/workflow/failover.js';
 import { synthApp, testContext, type IamStatement } from '../helpers/synth.js';
-import { exampleConfig, WIDE_ACCOUNT, wideConfig } from './configs.js';
+import { exampleConfig, ORDERS_SECRET_KEY, WIDE_ACCOUNT, wideConfig } from './configs.js';
 
 const app = synthApp({ config: wideConfig() });
 const A = WIDE_ACCOUNT;
@@ -68,6 +68,15 @@ describe('buildApp with a wide config', () => {
     expect(resourcesFor(fn('check-data-loss-budget').statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([`arn:aws:rds:us-west-2:${A}:auto-backup:*`]);
   });
 
+  it("cold: passes exactly the stack's service role, and only to CloudFormation, only from the function that updates the stack", () => {
+    const role = `arn:aws:iam::${A}:role/archive-cold-cloudformation`;
+    const passes = (name: string) => fn(name).statements.filter((s) => s.Action.includes('iam:PassRole'));
+    expect(passes('promote-standby')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role], Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+    ]);
+    for (const other of ['check-standby', 'fence-primary', 'rebuild-replica', 'heartbeat']) expect(passes(other), other).toEqual([]);
+  });
+
   it('IAM database authentication: rds-db:connect for the configured user, in the Regions the writer can be in', () => {
     const users = [`arn:aws:rds-db:eu-west-1:${A}:dbuser:*/failover_probe`, `arn:aws:rds-db:us-west-2:${A}:dbuser:*/failover_probe`];
     for (const f of [fn('verify-writes'), fn('heartbeat'), fn('heartbeat-in-region', 'eu-west-1'), fn('probe', 'eu-west-1')]) {
@@ -83,6 +92,24 @@ describe('buildApp with a wide config', () => {
     );
     // eu-west-1 probes orders, ledger and cart: no archive secret there.
     expect(resourcesFor(fn('probe', 'eu-west-1').statements, 'secretsmanager:GetSecretValue')).toEqual([`arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`]);
+  });
+
+  it("secrets under a customer managed key: every reader of the secret may kms:Decrypt with exactly that key, only through Secrets Manager in the key's Region; no one else", () => {
+    const ordersSecret = `arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`;
+    const readers = app.functions.filter((f) => resourcesFor(f.statements, 'secretsmanager:GetSecretValue').includes(ordersSecret));
+    expect(readers.map((f) => `${f.functionName}@${f.region}`).sort()).toEqual(
+      ['acme-heartbeat-in-region@us-east-1', 'acme-heartbeat@us-west-2', 'acme-probe@eu-west-1', 'acme-probe@us-east-1', 'acme-probe@us-west-2', 'acme-verify-writes@us-west-2'].sort(),
+    );
+    for (const f of app.functions) {
+      const decrypts = f.statements.filter((s) => s.Action.includes('kms:Decrypt') && s.Resource.includes(ORDERS_SECRET_KEY));
+      if (readers.includes(f)) {
+        expect(decrypts, f.functionName).toEqual([
+          expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [ORDERS_SECRET_KEY], Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
+        ]);
+      } else {
+        expect(decrypts, `${f.functionName}@${f.region}`).toEqual([]);
+      }
+    }
   });
 
   it('attaches the database clients to the network of their Region, with the network-interface permissions', () => {

@@ -11,6 +11,8 @@ import { EXAMPLE_CONFIG_FILE } from '../helpers/synth.js';
 export const exampleConfig = (): FailoverConfigInput => JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as FailoverConfigInput;
 
 export const WIDE_ACCOUNT = '210987654321';
+/** The customer managed key that encrypts the orders secret of the wide config. */
+export const ORDERS_SECRET_KEY = `arn:aws:kms:us-east-1:${WIDE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 /** Four databases: RDS PostgreSQL hot, Aurora global, MySQL cold, PostgreSQL warm; two networks. */
 export function wideConfig(): FailoverConfigInput {
@@ -30,7 +32,7 @@ export function wideConfig(): FailoverConfigInput {
         primary: { region: 'us-east-1', instanceId: 'orders-primary', securityGroupIds: ['sg-0a1b2c3d4e5f60718'] },
         standby: { region: 'us-west-2', instanceId: 'orders-replica', readiness: 'hot' },
         dns: { hostedZoneId: 'Z0ORDERS', recordName: 'writer.orders.internal' },
-        credentials: { secretArn: `arn:aws:secretsmanager:us-east-1:${WIDE_ACCOUNT}:secret:orders/probe-AbCdEf` },
+        credentials: { secretArn: `arn:aws:secretsmanager:us-east-1:${WIDE_ACCOUNT}:secret:orders/probe-AbCdEf`, secretKmsKeyArns: [ORDERS_SECRET_KEY] },
         detection: {
           vantagePoints: [
             { name: 'use1', region: 'us-east-1' },
@@ -63,7 +65,7 @@ export function wideConfig(): FailoverConfigInput {
         name: 'archive',
         engine: 'mysql',
         primary: { region: 'us-east-1', instanceId: 'archive-primary', securityGroupIds: ['sg-0d1b2c3d4e5f60718'] },
-        standby: { region: 'us-west-2', instanceId: 'archive-restored', readiness: 'cold', coldStandby: { stackName: 'archive-cold' } },
+        standby: { region: 'us-west-2', instanceId: 'archive-restored', readiness: 'cold', coldStandby: { stackName: 'archive-cold', serviceRoleArn: `arn:aws:iam::${WIDE_ACCOUNT}:role/archive-cold-cloudformation` } },
         dns: { hostedZoneId: 'Z0ARCHIVE', recordName: 'writer.archive.internal' },
         credentials: { secretArn: `arn:aws:secretsmanager:us-east-1:${WIDE_ACCOUNT}:secret:archive/probe` },
         detection: {

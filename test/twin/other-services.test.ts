@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DescribeExecutionCommand, InvalidOutput, InvalidToken, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { currentCaller } from '../../twin/context.js';
+import { currentCaller, twinContext } from '../../twin/context.js';
 import { installSdkTwin } from '../../twin/sdk.js';
 import type { World } from '../../twin/world.js';
 import { PRIMARY_SG, exampleWorld } from './helpers.js';
@@ -157,6 +157,72 @@ describe('CloudFormation', () => {
   });
 });
 
+describe('CloudFormation service roles (docs/aws-behaviour.md "CloudFormation service roles")', () => {
+  const ACTIVATE = { StackName: 'orders-cold', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Mode', ParameterValue: 'active' }] };
+  const ROLE = 'arn:aws:iam::123456789012:role/cold/orders-cold-cloudformation';
+  const DB = 'arn:aws:rds:us-west-2:123456789012:db:orders-cold-db';
+  const STACK = 'arn:aws:cloudformation:us-west-2:123456789012:stack/orders-cold/*';
+  const restore = { Effect: 'Allow' as const, Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBInstances'], Resource: DB };
+  const update = { Effect: 'Allow' as const, Action: ['cloudformation:UpdateStack', 'cloudformation:DescribeStacks'], Resource: STACK };
+  const passRole = (service: string) => ({ Effect: 'Allow' as const, Action: 'iam:PassRole', Resource: ROLE, Condition: { StringEquals: { 'iam:PassedToService': service } } });
+  const as = <T>(role: string, fn: () => Promise<T>): Promise<T> => twinContext.run({ principal: w.iam.assumeRole(role, 'promote-standby') }, fn);
+  const cfn = () => new CloudFormationClient({ region: 'us-west-2' });
+
+  beforeEach(() => {
+    w.cloudformation.createStack({ region: 'us-west-2', name: 'orders-cold', templateParameters: { Mode: { Default: 'dormant' } } });
+    w.cloudformation.attachColdStandby('us-west-2', 'orders-cold', { parameterName: 'Mode', activeValue: 'active', instance: { id: 'orders-cold-db', region: 'us-west-2', engine: 'postgres' } });
+    w.iam.putRole('orders-cold-cloudformation', [{ Statement: [restore] }]);
+  });
+
+  it('without a role the update runs as the caller: a caller who may only update the stack cannot restore the database, so the update rolls back', async () => {
+    w.iam.putRole('promote', [{ Statement: [update] }]);
+    await as('promote', () => cfn().send(new UpdateStackCommand(ACTIVATE)));
+    expect(w.rds.getInstance('orders-cold-db', 'us-west-2')).toBeUndefined();
+    const failed = w.timeline.find((e) => e.event.includes('UPDATE_FAILED'))!;
+    expect(failed.event).toContain('User: arn:aws:sts::123456789012:assumed-role/promote/promote-standby is not authorized to perform: rds:RestoreDBInstanceToPointInTime on resource: ' + DB);
+    await w.clock.runUntilIdle();
+    expect(w.cloudformation.stackStatus('us-west-2', 'orders-cold')).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(w.rds.getInstance('orders-cold-db', 'us-west-2')).toBeUndefined();
+  });
+
+  it('a caller with the restore permissions itself restores without a role', async () => {
+    w.iam.putRole('admin', [{ Statement: [update, restore] }]);
+    await as('admin', () => cfn().send(new UpdateStackCommand(ACTIVATE)));
+    await w.clock.runUntilIdle();
+    expect(w.cloudformation.stackStatus('us-west-2', 'orders-cold')).toBe('UPDATE_COMPLETE');
+  });
+
+  it('RoleARN needs iam:PassRole on that role (to CloudFormation): refused with AccessDenied otherwise, and nothing changes', async () => {
+    for (const [name, policies] of [['no-pass', [update]], ['pass-to-lambda', [update, passRole('lambda.amazonaws.com')]]] as const) {
+      w.iam.putRole(name, [{ Statement: policies }]);
+      const e: any = await as(name, () => cfn().send(new UpdateStackCommand({ ...ACTIVATE, RoleARN: ROLE }))).catch((x) => x);
+      expect(e.name).toBe('AccessDenied');
+      expect(e.message).toBe(`User: arn:aws:sts::123456789012:assumed-role/${name}/promote-standby is not authorized to perform: iam:PassRole on resource: ${ROLE} because no identity-based policy allows the iam:PassRole action`);
+    }
+    expect(w.cloudformation.stackStatus('us-west-2', 'orders-cold')).toBe('CREATE_COMPLETE');
+    expect(w.cloudformation.stackRole('us-west-2', 'orders-cold')).toBeUndefined();
+  });
+
+  it('with RoleARN (and PassRole) the update runs as the role, which the stack keeps for later updates', async () => {
+    w.iam.putRole('promote', [{ Statement: [update, passRole('cloudformation.amazonaws.com')] }]);
+    await as('promote', () => cfn().send(new UpdateStackCommand({ ...ACTIVATE, RoleARN: ROLE })));
+    expect(w.rds.getInstance('orders-cold-db', 'us-west-2')!.status).toBe('creating');
+    await w.clock.runUntilIdle();
+    const s = (await cfn().send(new DescribeStacksCommand({ StackName: 'orders-cold' }))).Stacks![0]!;
+    expect([s.StackStatus, s.RoleARN]).toEqual(['UPDATE_COMPLETE', ROLE]);
+    // Later updates without RoleARN run as the stack's role too (no PassRole needed).
+    w.iam.putRole('orders-cold-cloudformation', [{ Statement: [] }]);
+    w.cloudformation.setUpdateHook('us-west-2', 'orders-cold', (u) => u.authorize([{ action: 'rds:DeleteDBInstance', resources: [DB] }]));
+    await as('promote', () => cfn().send(new UpdateStackCommand({ StackName: 'orders-cold', UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'Mode', ParameterValue: 'dormant' }] })));
+    expect(w.timeline.at(-1)!.event).toContain('assumed-role/orders-cold-cloudformation/AWSCloudFormation is not authorized to perform: rds:DeleteDBInstance');
+  });
+
+  it('a RoleARN that names no role CloudFormation can assume is a ValidationError', async () => {
+    const e: any = await cfn().send(new UpdateStackCommand({ ...ACTIVATE, RoleARN: 'arn:aws:iam::123456789012:role/missing' })).catch((x) => x);
+    expect([e.name, e.message]).toEqual(['ValidationError', 'Role arn:aws:iam::123456789012:role/missing is invalid or cannot be assumed']);
+  });
+});
+
 describe('Lambda', () => {
   it('routes Invoke to the registered handler in its call context; errors are FunctionError Unhandled; injected failures too', async () => {
     const seen: unknown[] = [];
@@ -184,6 +250,43 @@ describe('Lambda', () => {
     expect(seen).toHaveLength(3);
     await w.clock.advanceBy(1000);
     expect(seen).toHaveLength(4);
+  });
+});
+
+describe('Secrets Manager with a customer managed KMS key (docs/aws-behaviour.md "Secrets under a customer managed key")', () => {
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
+  const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const read = { Effect: 'Allow' as const, Action: 'secretsmanager:GetSecretValue', Resource: SECRET };
+  const decrypt = (condition?: Record<string, Record<string, string>>, resource = KEY) => ({ Effect: 'Allow' as const, Action: 'kms:Decrypt', Resource: resource, ...(condition ? { Condition: condition } : {}) });
+  const get = (role: string) =>
+    twinContext.run({ principal: w.iam.assumeRole(role, 'heartbeat') }, () => new SecretsManagerClient({ region: 'us-east-1' }).send(new GetSecretValueCommand({ SecretId: SECRET })));
+  beforeEach(() => {
+    w.secretsmanager.createSecret('us-east-1', SECRET, { username: 'probe', password: 'pw' }, { kmsKeyId: KEY });
+  });
+
+  it('GetSecretValue without kms:Decrypt on the key is AccessDeniedException "Access to KMS is not allowed" (400), even with secretsmanager:GetSecretValue', async () => {
+    const cases: Array<[string, object[]]> = [
+      ['no-decrypt', [read]],
+      ['decrypt-other-key', [read, decrypt(undefined, 'arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab')]],
+      ['decrypt-via-rds', [read, decrypt({ StringEquals: { 'kms:ViaService': 'rds.us-east-1.amazonaws.com' } })]],
+      ['decrypt-via-other-region', [read, decrypt({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-west-2.amazonaws.com' } })]],
+    ];
+    for (const [role, statements] of cases) {
+      w.iam.putRole(role, [{ Statement: statements as never }]);
+      const e: any = await get(role).catch((x) => x);
+      expect([e.name, e.message, e.$metadata?.httpStatusCode], role).toEqual(['AccessDeniedException', 'Access to KMS is not allowed', 400]);
+    }
+  });
+
+  it('kms:Decrypt on the key, through Secrets Manager in its Region, reads it; the encryption context names the secret', async () => {
+    w.iam.putRole('via', [{ Statement: [read, decrypt({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } })] }]);
+    expect(JSON.parse((await get('via')).SecretString!)).toEqual({ username: 'probe', password: 'pw' });
+    w.iam.putRole('context', [{ Statement: [read, decrypt({ StringEquals: { 'kms:EncryptionContext:SecretARN': SECRET } })] }]);
+    expect(JSON.parse((await get('context')).SecretString!)).toEqual({ username: 'probe', password: 'pw' });
+  });
+
+  it("a secret's key is a key of the secret's Region", () => {
+    expect(() => w.secretsmanager.createSecret('us-west-2', SECRET.replace('us-east-1', 'us-west-2'), 'x', { kmsKeyId: KEY })).toThrow(/must be a key ARN of the secret's Region/);
   });
 });
 

@@ -163,7 +163,7 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
   const standby = aurora
     ? { region: regions.s, clusterId: `${name}-${regionTag(regions.s)}`, globalClusterId: `${name}-global`, readiness: 'hot' as const, ...standbySg }
     : kind === 'cold'
-      ? { region: regions.s, instanceId: `${name}-cold`, readiness: 'cold' as const, coldStandby: { stackName: `${name}-cold-standby` }, ...standbySg }
+      ? { region: regions.s, instanceId: `${name}-cold`, readiness: 'cold' as const, coldStandby: { stackName: `${name}-cold-standby`, serviceRoleArn: `arn:aws:iam::123456789012:role/${name}-cold-standby-cloudformation` }, ...standbySg }
       : kind === 'warm'
         ? { region: regions.s, instanceId: `${name}-replica`, readiness: 'warm' as const, promotedInstanceClass: r.pick(['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.m6g.large']), ...standbySg }
         : { region: regions.s, instanceId: `${name}-replica`, readiness: 'hot' as const, ...standbySg };

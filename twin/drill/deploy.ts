@@ -25,9 +25,10 @@
 import { defaultPort, isAurora, secretArnInRegion, type DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { eventBusName, tableName, topicName } from '../../lib/naming.js';
 import { twinContext } from '../context.js';
-import type { Principal, PolicyDocument } from '../iam.js';
+import { roleNameOfArn, type Principal, type PolicyDocument } from '../iam.js';
 import type { AlarmDefinition } from '../services/cloudwatch.js';
 import { loadRulesFromTemplate } from '../services/cfn-rules.js';
+import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
 import type { DeliveryMeta } from '../services/eventbridge.js';
 import { instanceEndpoint, type PromotionRecord } from '../services/rds.js';
 import { createSqlConnector } from '../sql.js';
@@ -90,6 +91,11 @@ export interface Deployment {
 export interface DeployOptions {
   /** Hooks of the Step Functions runtime (the drill's timeline and records). */
   hooks?: SfnRuntimeHooks;
+  /**
+   * Customer managed keys that encrypt the databases' secrets (the scenario's `world.secretKeys`),
+   * overriding the config's `credentials.secretKmsKeyArns` in their Regions.
+   */
+  secretKeys?: readonly { database: string; kmsKeyArn: string }[];
 }
 
 /** The physical name CloudFormation would give a role without RoleName (deterministic here). */
@@ -166,7 +172,7 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   const databases: Record<string, DeployedDatabase> = {};
   const coldActivations: ColdActivation[] = [];
   createHostedZones(world, config.databases);
-  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations);
+  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations, (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn));
   for (const d of Object.values(databases)) await createAppTable(world, d);
 
   return {
@@ -225,7 +231,7 @@ function defineAlarmWithHistory(world: World, region: string, logicalId: string,
 export const sharedDatabaseGroup = (region: string): string => `sg-0db${[...region].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(14, '0').slice(0, 14)}`;
 
 /** The primary, standby, security groups, secret, DNS of one database. */
-function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[]): DeployedDatabase {
+function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[], secretKeys: readonly string[] = []): DeployedDatabase {
   const port = db.primary.port ?? defaultPort(db.engine);
   const ingress = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }];
   for (const site of [db.primary, db.standby]) {
@@ -251,10 +257,15 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
   const password = db.credentials?.secretArn ? rng.chars(24) : undefined;
   if (db.credentials?.secretArn) {
     const region = db.credentials.secretArn.split(':')[3]!;
-    world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password });
+    // The key of each copy: the scenario's (what the world really has), else the config's, else the AWS managed key.
+    const keyIn = (r: string) => {
+      const kmsKeyId = [...secretKeys, ...(db.credentials?.secretKmsKeyArns ?? [])].find((k) => k.split(':')[3] === r);
+      return kmsKeyId ? { kmsKeyId } : {};
+    };
+    world.secretsmanager.createSecret(region, db.credentials.secretArn, { username: masterUsername, password }, keyIn(region));
     // Secrets Manager replication: the same secret (name, suffix, value) in each replica Region.
     for (const replica of db.credentials.secretReplicaRegions ?? []) {
-      world.secretsmanager.createSecret(replica, secretArnInRegion(db.credentials.secretArn, replica), { username: masterUsername, password });
+      world.secretsmanager.createSecret(replica, secretArnInRegion(db.credentials.secretArn, replica), { username: masterUsername, password }, keyIn(replica));
     }
   }
   const database = db.credentials?.databaseName ?? (db.engine.includes('postgres') ? 'postgres' : 'mysql');
@@ -366,8 +377,22 @@ function deployColdStandby(
   // The restore reads the primary's automated backups replicated to the standby Region.
   if (world.rds.getInstance(primaryId, db.primary.region)) world.rds.replicateAutomatedBackups(primaryId, db.primary.region, region);
   world.cloudformation.createStack({ region, name: cold.stackName, templateParameters: { [cold.parameterName]: { Default: 'dormant' } } });
+  // The customer's CloudFormation service role, with the permissions docs/config.md lists for it.
+  const roleName = cold.serviceRoleArn ? roleNameOfArn(cold.serviceRoleArn) : undefined;
+  if (roleName && !world.iam.hasRole(roleName)) {
+    const restored = `arn:aws:rds:${region}:${world.accountId}:db:${standbyId.toLowerCase()}`;
+    world.iam.putRole(roleName, [{
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:CreateDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:AddTagsToResource'], Resource: restored },
+        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBInstanceAutomatedBackups'], Resource: `arn:aws:rds:${region}:${world.accountId}:auto-backup:*` },
+      ],
+    }]);
+  }
   world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
     if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;
+    // CloudFormation restores the database as the stack's service role, else as the caller.
+    u.authorize(coldStandbyRestoreOperations(region, standbyId));
     const started = world.clock.now();
     const source = world.rds.getInstance(primaryId, db.primary.region);
     const lastWrite = world.network.writes.filter((w) => w.target === primaryId).reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);

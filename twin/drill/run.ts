@@ -266,7 +266,8 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)));
       },
     };
-    deployment = await deploy(world, app, { hooks });
+    const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
+    deployment = await deploy(world, app, { hooks, secretKeys });
     createScenarioAlarms(world, scenario.alarms ?? []);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));

@@ -203,6 +203,33 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       problems.push({ path: `alarms[${i}].name`, message: `${show(alarm.name)} is already an alarm of ${alarm.region} in this scenario`, value: alarm.name });
     }
   });
+  const rawWorld = raw.world as { secretKeys?: unknown } | undefined;
+  if (config && db && Array.isArray(rawWorld?.secretKeys)) {
+    const seen = new Set<string>();
+    rawWorld.secretKeys.forEach((k: unknown, i: number) => {
+      const key = k as { database?: unknown; kmsKeyArn?: unknown };
+      if (typeof key?.kmsKeyArn !== 'string') return; // the schema reports it
+      const at = `world.secretKeys[${i}]`;
+      const target = key.database === undefined ? db : config.databases.find((d) => d.name === key.database);
+      if (!target) {
+        problems.push({ path: `${at}.database`, message: unknownValue('database', key.database, config.databases.map((d) => d.name)), value: key.database });
+        return;
+      }
+      const secretArn = target.credentials?.secretArn;
+      if (!secretArn) {
+        problems.push({ path: at, message: `database "${target.name}" has no credentials.secretArn: there is no secret to encrypt`, value: key.kmsKeyArn });
+        return;
+      }
+      const region = key.kmsKeyArn.split(':')[3]!;
+      const where = [secretArn.split(':')[3]!, ...(target.credentials?.secretReplicaRegions ?? [])];
+      if (!where.includes(region)) {
+        problems.push({ path: `${at}.kmsKeyArn`, message: `is a key of ${region}, where the secret of "${target.name}" has no copy (it is in ${where.join(', ')})`, value: key.kmsKeyArn });
+      } else if (seen.has(`${target.name}|${region}`)) {
+        problems.push({ path: `${at}.kmsKeyArn`, message: `is a second key of ${region} for the secret of "${target.name}"`, value: key.kmsKeyArn });
+      }
+      seen.add(`${target.name}|${region}`);
+    });
+  }
   if (Array.isArray(raw.events)) {
     raw.events.forEach((rawEvent, i) => {
       const ev = eventSchema.safeParse(rawEvent);

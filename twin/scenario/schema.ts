@@ -6,7 +6,7 @@
  * Every object is strict: an unknown key is an error, so a typo never silently drops a fault.
  */
 import { z } from 'zod';
-import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { KMS_KEY_ARN, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/shared/contracts.js';
 import { formatValue } from '../../lib/config/index.js';
 import { OUTCOMES, type Outcome } from '../report/types.js';
@@ -235,6 +235,24 @@ export const worldSchema = z
      * Default 1.
      */
     writesPerSecond: z.number().finite().min(0).max(10).default(DEFAULT_WRITES_PER_SECOND),
+    /**
+     * Customer managed KMS keys that really encrypt a database's secret (or a replica: the key's
+     * Region says which copy), whatever the config says. Default: the config's
+     * `credentials.secretKmsKeyArns`, else the AWS managed key (no KMS grant needed).
+     */
+    secretKeys: z
+      .array(
+        z
+          .object({
+            /** The database whose `credentials.secretArn` it encrypts. Default: the scenario's database. */
+            database: z.string().min(1).optional(),
+            /** The key: a KMS key ARN in the Region of the secret or of one of its replicas. */
+            kmsKeyArn: z.string().regex(KMS_KEY_ARN, { message: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)' }),
+          })
+          .strict(),
+      )
+      .max(50)
+      .optional(),
   })
   .strict();
 export type ScenarioWorld = z.output<typeof worldSchema>;

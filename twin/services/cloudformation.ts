@@ -4,9 +4,16 @@
  * default; UsePreviousValue keeps it; "No updates are to be performed." when nothing changes).
  * An update runs UPDATE_IN_PROGRESS -> UPDATE_COMPLETE_CLEANUP_IN_PROGRESS -> UPDATE_COMPLETE
  * over tens of minutes, driven by an optional hook (the cold-standby stack creates its database).
+ *
+ * Service roles (docs/aws-behaviour.md "CloudFormation service roles"): an update's resource operations run as
+ * the call's `RoleARN`, else the role associated with the stack, else a session made from the
+ * caller's own credentials. Passing `RoleARN` needs `iam:PassRole` on it (checked with the call's
+ * IAM, `iam:PassedToService` = cloudformation.amazonaws.com) and associates the role with the
+ * stack. A resource operation the identity may not make fails the update, which rolls back.
+ * Not modelled: the role's trust policy (every registered role is assumable by CloudFormation).
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
-import type { Authorization } from '../iam.js';
+import { deniedMessage, evaluate, roleNameOfArn, type Authorization, type Principal } from '../iam.js';
 import type { World } from '../world.js';
 import { arn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import type { InstanceSpec } from './rds.js';
@@ -17,7 +24,24 @@ export interface StackUpdate {
   readonly region: string;
   readonly previous: Readonly<Record<string, string>>;
   readonly next: Readonly<Record<string, string>>;
+  /**
+   * Checks that the identity the update runs as may make these resource operations; a refusal
+   * throws {@link StackOperationDenied}, which fails the update (it rolls back). Call it before
+   * changing anything.
+   */
+  authorize(operations: readonly Authorization[]): void;
 }
+
+/** A resource operation of a stack update was refused to the identity the update runs as. */
+export class StackOperationDenied extends Error {
+  override readonly name = 'StackOperationDenied';
+}
+
+/** The session name CloudFormation uses when it assumes a stack's service role. */
+const SERVICE_ROLE_SESSION = 'AWSCloudFormation';
+
+/** The `Service` an SDK-style handler message names for an action's prefix. */
+const HANDLER_SERVICE: Record<string, string> = { rds: 'Rds', ec2: 'Ec2', iam: 'Iam', kms: 'Kms' };
 export type StackUpdateHook = (u: StackUpdate) => { durationMs?: number; onComplete?: () => void } | void;
 
 interface Stack {
@@ -34,6 +58,8 @@ interface Stack {
   outputs: Record<string, string>;
   hook?: StackUpdateHook;
   failNext: boolean;
+  /** The service role associated with the stack (its updates run as this role). */
+  roleArn?: string;
 }
 
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -49,15 +75,22 @@ export class CloudFormationService implements ServiceModel {
     UpdateStack: (i, c) => this.updateStack(i, c),
   };
 
-  authorization(operation: string, input: { StackName?: string }, ctx: CallCtx): Authorization {
+  authorization(operation: string, input: { StackName?: string; RoleARN?: string }, ctx: CallCtx): Authorization[] {
     const s = input.StackName ? this.lookup(input.StackName, ctx.region) : undefined;
-    return { action: `cloudformation:${operation}`, resources: [s?.id ?? (input.StackName?.startsWith('arn:') ? input.StackName : arn.stack(ctx.region, input.StackName ?? '*', '*'))] };
+    const auth: Authorization[] = [
+      { action: `cloudformation:${operation}`, resources: [s?.id ?? (input.StackName?.startsWith('arn:') ? input.StackName : arn.stack(ctx.region, input.StackName ?? '*', '*'))] },
+    ];
+    // Passing a service role is passing a role to CloudFormation (docs/aws-behaviour.md "CloudFormation service roles").
+    if (operation === 'UpdateStack' && typeof input.RoleARN === 'string') {
+      auth.push({ action: 'iam:PassRole', resources: [input.RoleARN], context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
+    }
+    return auth;
   }
 
   // ------------------------------------------------------------------ setup
 
   /** Creates a stack in CREATE_COMPLETE. `templateParameters` are the template's Parameters section. */
-  createStack(spec: { region: string; name: string; parameters?: Record<string, string>; templateParameters: Record<string, { Default?: string; NoEcho?: boolean }>; templateBody?: string; outputs?: Record<string, string>; hook?: StackUpdateHook }): string {
+  createStack(spec: { region: string; name: string; parameters?: Record<string, string>; templateParameters: Record<string, { Default?: string; NoEcho?: boolean }>; templateBody?: string; outputs?: Record<string, string>; hook?: StackUpdateHook; roleArn?: string }): string {
     const id = arn.stack(spec.region, spec.name, this.world.rng.stream('cfn.ids').uuid());
     const params: Record<string, string> = {};
     for (const [k, def] of Object.entries(spec.templateParameters)) {
@@ -68,6 +101,7 @@ export class CloudFormationService implements ServiceModel {
     this.stacks.set(`${spec.region}/${spec.name}`, {
       name: spec.name, id, region: spec.region, status: 'CREATE_COMPLETE', params, templateParams: spec.templateParameters,
       templateBody: spec.templateBody ?? JSON.stringify({ Parameters: spec.templateParameters }), createdAt: this.world.clock.now(), outputs: spec.outputs ?? {}, hook: spec.hook, failNext: false,
+      ...(spec.roleArn ? { roleArn: spec.roleArn } : {}),
     });
     return id;
   }
@@ -89,6 +123,7 @@ export class CloudFormationService implements ServiceModel {
   attachColdStandby(region: string, stackName: string, opts: { parameterName: string; activeValue: string; instance: InstanceSpec }): void {
     this.setUpdateHook(region, stackName, (u) => {
       if (u.next[opts.parameterName] !== opts.activeValue || u.previous[opts.parameterName] === opts.activeValue) return undefined;
+      u.authorize(coldStandbyRestoreOperations(region, opts.instance.id));
       const inst = this.world.rds.createInstance({ ...opts.instance, region, status: 'creating' });
       return {
         durationMs: Math.round(this.world.rng.stream('cfn.coldstandby').uniform(15 * 60, 35 * 60) * 1000),
@@ -99,6 +134,11 @@ export class CloudFormationService implements ServiceModel {
         },
       };
     });
+  }
+
+  /** The service role associated with the stack, if any (test helper). */
+  stackRole(region: string, name: string): string | undefined {
+    return this.must(region, name).roleArn;
   }
 
   /** Current status (test helper). */
@@ -122,7 +162,7 @@ export class CloudFormationService implements ServiceModel {
       StackStatus: s.status, ...(s.reason ? { StackStatusReason: s.reason } : {}),
       Parameters: Object.entries(s.params).map(([ParameterKey, v]) => ({ ParameterKey, ParameterValue: s.templateParams[ParameterKey]?.NoEcho ? '****' : v })),
       Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      DisableRollback: false, Capabilities: [],
+      DisableRollback: false, Capabilities: [], ...(s.roleArn ? { RoleARN: s.roleArn } : {}),
     };
   }
 
@@ -138,12 +178,16 @@ export class CloudFormationService implements ServiceModel {
     return { Stacks: [...this.stacks.values()].filter((s) => s.region === ctx.region).map((s) => this.shape(s)) };
   }
 
-  updateStack(input: { StackName?: string; UsePreviousTemplate?: boolean; TemplateBody?: string; TemplateURL?: string; Parameters?: { ParameterKey?: string; ParameterValue?: string; UsePreviousValue?: boolean }[]; Capabilities?: string[]; Tags?: unknown; ClientRequestToken?: string }, ctx: CallCtx) {
-    supportOnly('cloudformation', 'UpdateStack', input, ['StackName', 'UsePreviousTemplate', 'TemplateBody', 'TemplateURL', 'Parameters', 'Capabilities', 'Tags', 'ClientRequestToken']);
+  updateStack(input: { StackName?: string; UsePreviousTemplate?: boolean; TemplateBody?: string; TemplateURL?: string; Parameters?: { ParameterKey?: string; ParameterValue?: string; UsePreviousValue?: boolean }[]; Capabilities?: string[]; Tags?: unknown; ClientRequestToken?: string; RoleARN?: string }, ctx: CallCtx) {
+    supportOnly('cloudformation', 'UpdateStack', input, ['StackName', 'UsePreviousTemplate', 'TemplateBody', 'TemplateURL', 'Parameters', 'Capabilities', 'Tags', 'ClientRequestToken', 'RoleARN']);
     const verr = (m: string) => awsError('cloudformation', 'ValidationError', m);
     const s = input.StackName ? this.lookup(input.StackName, ctx.region) : undefined;
     if (!s) throw verr(`Stack [${input.StackName ?? ''}] does not exist`);
     if (!UPDATABLE.has(s.status)) throw verr(`Stack:${s.id} is in ${s.status} state and can not be updated.`);
+    if (input.RoleARN !== undefined) {
+      const roleName = roleNameOfArn(input.RoleARN);
+      if (!roleName || !this.world.iam.hasRole(roleName)) throw verr(`Role ${input.RoleARN} is invalid or cannot be assumed`);
+    }
     if (input.UsePreviousTemplate && (input.TemplateBody !== undefined || input.TemplateURL !== undefined)) {
       throw verr('You cannot specify both usePreviousTemplate and Template Body/Template URL');
     }
@@ -181,6 +225,9 @@ export class CloudFormationService implements ServiceModel {
     const changed = body !== s.templateBody || JSON.stringify(next) !== JSON.stringify(s.params);
     if (!changed) throw verr('No updates are to be performed.');
     const previous = { ...s.params };
+    // The call's role is associated with the stack; without one, the stack's role; else the caller's session.
+    if (input.RoleARN !== undefined) s.roleArn = input.RoleARN;
+    const runAs: Principal | undefined = s.roleArn ? this.world.iam.assumeRole(roleNameOfArn(s.roleArn)!, SERVICE_ROLE_SESSION) : ctx.principal;
     s.params = next;
     s.templateParams = templateParams;
     s.templateBody = body;
@@ -189,12 +236,24 @@ export class CloudFormationService implements ServiceModel {
     s.updatedAt = this.world.clock.now();
     const fail = s.failNext;
     s.failNext = false;
-    const hookResult = fail ? undefined : s.hook?.({ stackName: s.name, region: s.region, previous, next });
+    let denied: string | undefined;
+    let hookResult: ReturnType<StackUpdateHook> | undefined;
+    if (!fail && s.hook) {
+      try {
+        hookResult = s.hook({ stackName: s.name, region: s.region, previous, next, authorize: (ops) => authorizeOperations(runAs, ops) });
+      } catch (err) {
+        if (!(err instanceof StackOperationDenied)) throw err;
+        denied = err.message;
+      }
+    }
     const duration = hookResult?.durationMs ?? Math.round(this.world.rng.stream('cfn.update').uniform(10 * 60, 30 * 60) * 1000);
-    this.world.log('cloud', `stack ${s.name} UPDATE_IN_PROGRESS`, { stack: s.name, region: s.region, parameters: next });
+    this.world.log('cloud', `stack ${s.name} UPDATE_IN_PROGRESS`, { stack: s.name, region: s.region, parameters: next, ...(s.roleArn ? { roleArn: s.roleArn } : {}) });
     const rng = this.world.rng.stream('cfn.cleanup');
-    if (fail) {
-      this.world.clock.schedule(Math.round(duration / 3), () => {
+    if (denied !== undefined) this.world.log('cloud', `stack ${s.name}: resource Database UPDATE_FAILED: ${denied}`, { stack: s.name, region: s.region, reason: denied });
+    if (fail || denied !== undefined) {
+      // A refused call fails its resource at once; an injected failure part-way through the update.
+      const failAfter = denied !== undefined ? Math.round(rng.uniform(5, 30) * 1000) : Math.round(duration / 3);
+      this.world.clock.schedule(failAfter, () => {
         s.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
         s.reason = 'The following resource(s) failed to update: [Database].';
         s.params = previous;
@@ -216,5 +275,31 @@ export class CloudFormationService implements ServiceModel {
       }, `cfn ${s.name} update`);
     }
     return { StackId: s.id };
+  }
+}
+
+/**
+ * The calls CloudFormation makes to restore the cold standby's database (AWS::RDS::DBInstance from
+ * a point in time of the replicated automated backups), checked against the identity the update
+ * runs as (docs/config.md "Cold standby service role").
+ */
+export function coldStandbyRestoreOperations(region: string, instanceId: string): Authorization[] {
+  const db = arn.db(region, instanceId.toLowerCase());
+  return [
+    { action: 'rds:RestoreDBInstanceToPointInTime', resources: [db] },
+    { action: 'rds:DescribeDBInstances', resources: [db] },
+  ];
+}
+
+/** Throws {@link StackOperationDenied} with the resource handler's message when `runAs` may not make an operation. */
+function authorizeOperations(runAs: Principal | undefined, operations: readonly Authorization[]): void {
+  if (!runAs) return; // a call made without a principal (unit tests of the model): nothing to check
+  for (const op of operations) {
+    const d = evaluate(runAs, op);
+    if (d.allowed) continue;
+    const service = HANDLER_SERVICE[op.action.split(':')[0]!] ?? op.action.split(':')[0]!;
+    throw new StackOperationDenied(
+      `Resource handler returned message: "${deniedMessage(runAs.arn, op.action, d.resource, d.explicit)} (Service: ${service}, Status Code: 403)" (HandlerErrorCode: AccessDenied)`,
+    );
   }
 }

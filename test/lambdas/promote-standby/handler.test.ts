@@ -269,6 +269,8 @@ describe('promote-standby: cold standby', () => {
         { ParameterKey: 'SnapshotArn', UsePreviousValue: true },
       ],
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+      // The update restores the database as the stack's service role, not as this function.
+      RoleARN: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation',
     });
     expect(await regionsOf(cfn, UpdateStackCommand)).toEqual(['us-west-2']);
   });

@@ -43,7 +43,7 @@ export const warmDb = (): DatabaseConfig =>
 /** A cold standby: stack orders-cold with parameter Mode, instance orders-cold-db once active. */
 export const coldDb = (): DatabaseConfig =>
   hotDb((r) => {
-    r.standby = { region: 'us-west-2', instanceId: 'orders-cold-db', readiness: 'cold', coldStandby: { stackName: 'orders-cold' } } as unknown as Raw['standby'];
+    r.standby = { region: 'us-west-2', instanceId: 'orders-cold-db', readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } } as unknown as Raw['standby'];
   });
 
 /** An Aurora global database: orders-east (writer) and orders-west in global cluster orders-global. */

@@ -30,6 +30,7 @@ interface Case {
 }
 
 const db0 = 'databases[0]';
+const keyIn = (region: string, id = '1234abcd') => `arn:aws:kms:${region}:123456789012:key/${id}-12ab-34cd-56ef-1234567890ab`;
 const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
   const db = structuredClone(config.databases[0]);
   db.name = 'billing';
@@ -155,6 +156,19 @@ const cases: Case[] = [
     expected: [{ path: `${db0}.standby.coldStandby`, message: /^is required when readiness is "cold"/ }],
   },
   {
+    name: 'a cold standby has no CloudFormation service role',
+    mutate: (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold' } }),
+    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: /^is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role/ }],
+  },
+  {
+    name: "a cold standby's service role is in another account than the configured one",
+    mutate: (c) => {
+      c.account = '111122223333';
+      Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } });
+    },
+    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: 'must be a role of the standby\'s account "111122223333" (account), not "123456789012": CloudFormation assumes a stack\'s service role in the stack\'s own account', value: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' }],
+  },
+  {
     name: 'a hot standby has a coldStandby stack',
     mutate: (c) => (c.databases[0].standby.coldStandby = { stackName: 'orders-cold' }),
     expected: [{ path: `${db0}.standby.coldStandby`, message: 'is only used when readiness is "cold" (readiness is "hot")', value: { stackName: 'orders-cold' } }],
@@ -190,6 +204,24 @@ const cases: Case[] = [
     expected: [
       { path: `${db0}.credentials.secretReplicaRegions[1]`, message: /^must not be the Region of credentials.secretArn \(us-east-1\)/, value: 'us-east-1' },
       { path: `${db0}.credentials.secretReplicaRegions[3]`, message: 'must be unique: this Region is listed twice', value: 'us-west-2' },
+    ],
+  },
+  {
+    name: 'secret keys are listed without a secret',
+    mutate: (c) => (c.databases[0].credentials = { iamUser: 'failover_probe', secretKmsKeyArns: [keyIn('us-east-1')] }),
+    expected: [{ path: `${db0}.credentials.secretKmsKeyArns`, message: 'needs credentials.secretArn: these are the keys that encrypt that secret', value: [keyIn('us-east-1')] }],
+  },
+  {
+    name: 'a secret key is in a Region where the secret has no copy, or a Region has two keys',
+    // The example's secret is in us-east-1, replicated to us-west-2 and eu-west-1.
+    mutate: (c) => (c.databases[0].credentials.secretKmsKeyArns = [keyIn('us-east-1'), keyIn('ap-south-1'), keyIn('us-west-2'), keyIn('us-east-1', 'ffffffff')]),
+    expected: [
+      {
+        path: `${db0}.credentials.secretKmsKeyArns[1]`,
+        message: 'is a key of ap-south-1, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here us-east-1 (credentials.secretArn) or us-west-2, eu-west-1 (credentials.secretReplicaRegions)',
+        value: keyIn('ap-south-1'),
+      },
+      { path: `${db0}.credentials.secretKmsKeyArns[3]`, message: "is a second key of us-east-1: the secret's copy in a Region has one key", value: keyIn('us-east-1', 'ffffffff') },
     ],
   },
   {
@@ -346,10 +378,12 @@ describe('schema refinements', () => {
     ['an instance identifier has an underscore', (c) => (c.databases[0].primary.instanceId = 'orders_primary'), `${db0}.primary.instanceId`, 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)', 'orders_primary'],
     ['a security group id is not one', (c) => (c.databases[0].primary.securityGroupIds = ['default']), `${db0}.primary.securityGroupIds[0]`, 'must be a security group id such as sg-0123456789abcdef0', 'default'],
     ['a warm standby scales up to something that is not an instance class', (c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'r6g.xlarge' }), `${db0}.standby.promotedInstanceClass`, 'must be an RDS instance class such as db.r6g.xlarge', 'r6g.xlarge'],
-    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
+    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
+    ['a cold standby service role is not an IAM role ARN', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:user/deployer' } }), `${db0}.standby.coldStandby.serviceRoleArn`, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)', 'arn:aws:iam::123456789012:user/deployer'],
     ['a vantage point name has capitals', (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'), `${db0}.detection.vantagePoints[0].name`, 'must be lowercase letters, digits and hyphens (max 32)', 'USE1-a'],
     ['the hosted zone id is not one', (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'), `${db0}.dns.hostedZoneId`, 'must be a Route 53 hosted zone id such as Z0123456789ABC', '/hostedzone/Z0EXAMPLE'],
     ['the record name is not a DNS name', (c) => (c.databases[0].dns.recordName = 'writer orders'), `${db0}.dns.recordName`, 'must be a DNS name', 'writer orders'],
+    ['a secret key is an alias, not a key ARN', (c) => (c.databases[0].credentials.secretKmsKeyArns = ['arn:aws:kms:us-east-1:123456789012:alias/orders-secrets']), `${db0}.credentials.secretKmsKeyArns[0]`, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias', 'arn:aws:kms:us-east-1:123456789012:alias/orders-secrets'],
     ['the secret is not a Secrets Manager ARN', (c) => (c.databases[0].credentials.secretArn = 'orders/failover-probe'), `${db0}.credentials.secretArn`, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', 'orders/failover-probe'],
     ['the heartbeat period is not a multiple of 60', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 90],
     ['the heartbeat period is under 60 s', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 30],

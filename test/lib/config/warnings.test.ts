@@ -74,7 +74,7 @@ describe('config warnings', () => {
     ['the RPO budget is 0 with a cold standby (no replica to lag)', (c: Json) => {
       c.databases[0].failover.rpoBudgetSeconds = 0;
       c.databases[0].standby.readiness = 'cold';
-      c.databases[0].standby.coldStandby = { stackName: 'orders-cold' };
+      c.databases[0].standby.coldStandby = { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' };
     }],
     ['the mode is manual with best-effort fencing', (c: Json) => {
       c.databases[0].failover.mode = 'manual';

@@ -3,6 +3,8 @@
  * cloud twin, in virtual time. The default game day, determinism, and IAM enforced on the real
  * templates (a permission removed from a role makes the drill fail as the account would).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDrill } from '../../../twin/drill/run.js';
 import { exitStatus } from '../../../twin/report/judge.js';
@@ -126,6 +128,44 @@ describe('runDrill: IAM is enforced from the synthesized policies', () => {
     const report = await runDrill(scenario, { seed: 1 });
     expect(report.outcome).toBe('failed-over');
     expect(exitStatus(report)).toBe(0);
+  });
+});
+
+describe('runDrill: a secret under a customer managed KMS key (scenarios/secret-customer-managed-key.json)', () => {
+  const file = JSON.parse(readFileSync(fileURLToPath(new URL('../../../scenarios/secret-customer-managed-key.json', import.meta.url)), 'utf8'));
+  const quiet = (withConfigKeys: boolean) => {
+    const raw = structuredClone(file);
+    if (!withConfigKeys) delete raw.config.databases[0].credentials.secretKmsKeyArns;
+    return scenarioOf({ ...raw, name: `secret-cmk-${withConfigKeys ? 'granted' : 'not-granted'}`, runFor: '8m', events: [], expect: { outcome: 'no-failover' } });
+  };
+  const heartbeatAlarms = (r: Report) => r.timeline.filter((e) => e.source === 'alarm' && /heartbeat-(in|cross)-region: OK -> ALARM/.test(e.event));
+
+  it('a config that does not list the key: the heartbeats cannot read the secret, so their alarms fire with nothing wrong', async () => {
+    const report = await runDrill(quiet(false), { seed: 1 });
+    expect(heartbeatAlarms(report).length).toBeGreaterThan(0);
+    expect(report.timeline.some((e) => e.source === 'fault')).toBe(false);
+  });
+
+  it('with the key in the config (kms:Decrypt through Secrets Manager), the heartbeats log in and nothing fires', async () => {
+    const report = await runDrill(quiet(true), { seed: 1 });
+    expect(heartbeatAlarms(report)).toEqual([]);
+    expect(report.outcome).toBe('no-failover');
+    expect(exitStatus(report)).toBe(0);
+  });
+});
+
+describe('runDrill: a cold standby restored by its CloudFormation service role (scenarios/crash-cold.json)', () => {
+  const file = JSON.parse(readFileSync(fileURLToPath(new URL('../../../scenarios/crash-cold.json', import.meta.url)), 'utf8'));
+  const role = 'arn:aws:iam::123456789012:role/orders-cold-standby-cloudformation';
+
+  it('without iam:PassRole on the service role, UpdateStack is refused (AccessDenied naming the role) and nothing is restored', async () => {
+    let removed = 0;
+    const report = await runDrill(scenarioOf({ ...file, runFor: '20m' }), { seed: 1, transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'iam:PassRole')) });
+    expect(removed).toBe(1);
+    const denial = report.timeline.find((e) => /AccessDenied/.test(e.event));
+    expect(denial?.event).toMatch(new RegExp(`assumed-role/failover-control-FailoverFunctionsPromoteStandbyRole[A-Za-z0-9]+/failover-promote-standby is not authorized to perform: iam:PassRole on resource: ${role}`));
+    expect(report.failovers).toBe(0);
+    expect(report.outcome).toBe('escalated');
   });
 });
 

@@ -108,6 +108,11 @@ describe('validateScenario: normalization', () => {
     expect(validate({ world: { writesPerSecond: 0.2 } }).world).toEqual({ writesPerSecond: 0.2 });
   });
 
+  it('world.secretKeys: the keys that really encrypt a secret, kept as written (the drill defaults the database)', () => {
+    const keys = [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, { database: 'orders', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }];
+    expect(validate({ world: { secretKeys: keys } }).world).toEqual({ writesPerSecond: 1, secretKeys: keys });
+  });
+
   it('converts every duration to seconds', () => {
     const s = validate({
       name: 'd',
@@ -245,6 +250,10 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['an alarm in a Region outside the config', { alarms: [{ name: 'app-5xx', region: 'eu-central-1' }] }, 'alarms[0].region', /"eu-central-1" is not a Region of the config/, 'eu-central-1'],
     ['the same alarm twice in a Region', { alarms: [{ name: 'a', region: 'us-east-1' }, { name: 'a', region: 'us-east-1', rule: 'TRUE' }] }, 'alarms[1].name', /"a" is already an alarm of us-east-1/, 'a'],
     ['an unknown key in an alarm', { alarms: [{ name: 'a', region: 'us-east-1', rules: 'TRUE' }] }, 'alarms[0].rules', /unknown key "rules"; did you mean "rule"\?/, 'TRUE'],
+    ['a secret key that is an alias', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/secrets' }] } }, 'world.secretKeys[0].kmsKeyArn', /must be a KMS key ARN/, 'arn:aws:kms:us-east-1:123456789012:alias/secrets'],
+    ['a secret key of a Region where the secret has no copy', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[0].kmsKeyArn', /is a key of ap-south-1, where the secret of "orders" has no copy \(it is in us-east-1, us-west-2, eu-west-1\)/, 'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['two secret keys of one Region', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, { database: 'orders', kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[1].kmsKeyArn', /is a second key of us-west-2 for the secret of "orders"/, 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+    ['a secret key of an unknown database', { world: { secretKeys: [{ database: 'billing', kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[0].database', /unknown database "billing"/, 'billing'],
     ['an alarm flap of an alarm the scenario does not create', { alarms: [{ name: 'app-5xx', region: 'us-east-1' }], events: [{ at: 0, fault: 'alarm-flap', count: 1, every: '1m', alarm: 'app-5xxx' }] }, 'events[0].alarm', /unknown alarm "app-5xxx"; did you mean "app-5xx"\?/, 'app-5xxx'],
   ];
 
