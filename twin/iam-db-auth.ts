@@ -13,7 +13,7 @@
 
 /** Does this password look like an IAM auth token (rather than a password)? */
 export const isIamAuthToken = (password: unknown): password is string =>
-  typeof password === 'string' && /\/\?Action=connect&/.test(password) && password.includes('X-Amz-Signature=');
+  typeof password === 'string' && /^[^/\s]+:\d+\/\?/.test(password) && /[?&]X-Amz-(Signature|Credential)=/.test(password);
 
 export interface IamTokenExpectation {
   /** The endpoint hostname of the instance or cluster the connection reached. */
