@@ -6,7 +6,8 @@
  * X-Amz-Expires=<s>&X-Amz-SignedHeaders=host&X-Amz-Signature=<hex>`. RDS accepts it only when it
  * names the endpoint hostname of the instance or cluster the connection reached (never a DNS alias
  * in front of it), that endpoint's port, the Region of the database, the user logging in, and it
- * has not expired (15 minutes at most). The twin checks all of that; it does not recompute the
+ * has not expired (15 minutes at most); the signer must be allowed `rds-db:connect` on the database
+ * user (checked in twin/sql.ts against the caller's role). The twin checks all of that; it does not recompute the
  * signature (it does not hold the caller's secret key), and it does not model whether IAM
  * authentication is enabled on the instance.
  */

@@ -14,6 +14,7 @@
  */
 import { currentCaller } from './context.js';
 import { isIamAuthToken, iamTokenRefusal } from './iam-db-auth.js';
+import { evaluate } from './iam.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
@@ -277,8 +278,12 @@ export function createSqlConnector(world: World): SqlConnector {
       if (isIamAuthToken(target.password)) {
         // RDS checks the token against the endpoint the connection reached (twin/iam-db-auth.ts).
         const refusal = iamTokenRefusal(target.password, { host: world.network.endpointOf(t), port: db.port, region: db.region, user, nowMs: world.clock.now() });
-        if (refusal) {
-          world.log('cloud', `${db.id} refused an IAM auth token for ${user}: ${refusal}`, { target: db.id, user, refusal, function: caller.functionName });
+        // The signer's identity must be allowed rds-db:connect on the database user of this database (its resource id).
+        const dbUser = `arn:aws:rds-db:${db.region}:${world.accountId}:dbuser:${(db as { dbiResourceId?: string }).dbiResourceId ?? db.id}/${user}`;
+        const decision = refusal || !caller.principal ? undefined : evaluate(caller.principal, { action: 'rds-db:connect', resources: [dbUser] });
+        const why = refusal ?? (decision && !decision.allowed ? `${caller.principal!.arn} is not allowed rds-db:connect on ${dbUser}` : undefined);
+        if (why) {
+          world.log('cloud', `${db.id} refused an IAM auth token for ${user}: ${why}`, { target: db.id, user, refusal: why, function: caller.functionName });
           throw isPg(target.engine) ? new DbError(`PAM authentication failed for user "${user}"`, '28000') : accessDenied();
         }
       } else if (t.kind === 'instance' && db && 'masterPassword' in db && db.masterPassword !== undefined && target.password !== db.masterPassword) {

@@ -262,6 +262,17 @@ describe('IAM database authentication: RDS checks the token against the endpoint
     expect(wrong).toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR', errno: 1045 });
   });
 
+  it('the signer\'s role must be allowed rds-db:connect on the database user (any resource id of the Region), else PAM authentication failed', async () => {
+    const { w, sql } = signingWorld();
+    const password = await token(endpointOf(PRIMARY), 'us-east-1');
+    const role = (Resource: string) => ({ arn: 'arn:aws:sts::123456789012:assumed-role/heartbeat/hb', policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds-db:connect', Resource }] }] });
+    const connect = (Resource: string) => twinContext.run({ vantage: 'use1-a', region: 'us-east-1', functionName: 'heartbeat', principal: role(Resource) }, () => sql.connect(target(RECORD, { password, ssl: true })));
+    await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/probe')).resolves.toBeDefined();
+    await expect(connect('arn:aws:rds-db:us-west-2:123456789012:dbuser:*/probe')).rejects.toMatchObject(PAM);
+    await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/admin')).rejects.toMatchObject(PAM);
+    expect(w.timeline.some((e) => /is not allowed rds-db:connect on arn:aws:rds-db:us-east-1:123456789012:dbuser:db-[^/]+\/probe/.test(e.event))).toBe(true);
+  });
+
   it('the product signs through the twin\'s resolver: the endpoint the record leads to, in its Region, from any Region', async () => {
     const { resolveCredentials } = await import('../../lambdas/shared/sql.js');
     const { w } = signingWorld();

@@ -51,7 +51,7 @@ describe('heartbeat handler', () => {
       expect(sm).not.toHaveReceivedAnyCommand();
       const target = fake.targets[0]!;
       expect(target).toMatchObject({ host: endpoint, port: 5432, user: 'failover_iam', ssl: true });
-      expect(target.password.startsWith(`${endpoint}:5432/?Action=connect&DBUser=failover_iam&`)).toBe(true);
+      expect(target.password!.startsWith(`${endpoint}:5432/?Action=connect&DBUser=failover_iam&`)).toBe(true);
       expect(target.password).toContain('%2Feu-west-1%2Frds-db%2Faws4_request');
       expect(target.password).not.toContain('us-east-1');
     } finally {
