@@ -150,6 +150,13 @@ async function revokeIngress(ec2: EC2Client, ddb: DynamoDBClient, input: FenceIn
 
 async function closeGroup(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, state: FenceState, groupId: string): Promise<FenceAction> {
   const action = `revoke-ingress ${groupId}`;
+  // A rule listing filtered by an unknown group id is just empty: make sure the group exists (a
+  // configured group that does not is InvalidGroup.NotFound here, never "no ingress rules left").
+  try {
+    await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  } catch (err) {
+    return failedOrThrow(err, action, 'DescribeSecurityGroups');
+  }
   let revoked = 0;
   const refusals: string[] = [];
   for (let round = 0; ; round++) {

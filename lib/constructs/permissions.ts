@@ -244,10 +244,10 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       const clusters = views.filter((db) => isAurora(db.engine)).flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
       const auroraRegions = uniq(views.filter((db) => isAurora(db.engine)).map((db) => db.primary.region));
       const wildcards: WildcardGrant[] = [];
-      if (isolationRegions.length > 0) {
+      if (groups.length > 0 || isolationRegions.length > 0) {
         wildcards.push({
           statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
-          reason: 'ec2:DescribeSecurityGroups (finding the isolation group of a VPC) has no resource-level permissions',
+          reason: 'ec2:DescribeSecurityGroups (checking that a group to revoke exists, finding the isolation group of a VPC) has no resource-level permissions',
         });
       }
       if (groups.length > 0) {

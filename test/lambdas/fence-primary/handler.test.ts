@@ -107,7 +107,7 @@ describe('fence-primary handler', () => {
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [SG1] }] });
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
-    expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupsCommand);
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] }); // the group exists
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
       TableName: 'failover-state',
@@ -287,10 +287,13 @@ describe('fence-primary handler', () => {
   });
 
   it('an unknown security group or instance -> failed (never assumed fenced)', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('InvalidGroup.NotFound', `The security group '${SG1}' does not exist`));
+    // A rule listing filtered by an unknown group is just empty; the group itself is not found.
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+    ec2.on(DescribeSecurityGroupsCommand).rejects(ec2Error('InvalidGroup.NotFound', `The security group '${SG1}' does not exist`));
     rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: {} }));
     const out = await handler(event());
     expect(out.actions.map((a) => a.result)).toEqual(['failed', 'failed']);
+    expect(out.actions[0]!.detail).toMatch(/^DescribeSecurityGroups: the call failed \(InvalidGroup.NotFound/);
     expect(out.confirmed).toBe(false);
   });
 
