@@ -164,21 +164,28 @@ export class NetworkModel {
 
   // ------------------------------------------------------------------ resolution and reachability
 
-  /** Resolves a host name to a database, following Route 53 CNAMEs with per-vantage TTL caching. */
-  resolve(host: string, vantage: string | undefined): DbTarget | undefined {
+  /** The name at the end of a host's Route 53 CNAME chain (the host itself without one), with per-vantage TTL caching. */
+  resolveName(host: string, vantage: string | undefined): string {
     const name = host.toLowerCase().replace(/\.$/, '');
     const now = this.world.clock.now();
     const cacheKey = `${vantage ?? '(anonymous)'}|${name}`;
-    let final: string | undefined;
     const cached = this.dnsCache.get(cacheKey);
-    if (cached && cached.expiresAt > now) final = cached.final;
-    else {
-      const r = this.world.route53.resolve(name);
-      if (r) {
-        final = r.final.replace(/\.$/, '');
-        this.dnsCache.set(cacheKey, { final, expiresAt: now + r.ttl * 1000 });
-      } else final = name;
-    }
+    if (cached && cached.expiresAt > now) return cached.final;
+    const r = this.world.route53.resolve(name);
+    if (!r) return name;
+    const final = r.final.replace(/\.$/, '');
+    this.dnsCache.set(cacheKey, { final, expiresAt: now + r.ttl * 1000 });
+    return final;
+  }
+
+  /** The endpoint name of a target: what an IAM auth token must be signed for. */
+  endpointOf(t: DbTarget): string {
+    return t.kind === 'instance' ? t.db.liveAddress ?? '' : this.world.rds.clusterEndpoint(t.db, t.reader);
+  }
+
+  /** Resolves a host name to a database, following Route 53 CNAMEs with per-vantage TTL caching. */
+  resolve(host: string, vantage: string | undefined): DbTarget | undefined {
+    const final = this.resolveName(host, vantage);
     for (const inst of this.world.rds.allInstances()) if (inst.liveAddress === final) return { kind: 'instance', db: inst };
     for (const c of this.world.rds.allClusters()) {
       if (this.world.rds.clusterEndpoint(c) === final) return { kind: 'cluster', db: c, reader: false };

@@ -18,7 +18,7 @@ import {
 import {
   DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import {
   DeleteRuleCommand, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -95,7 +95,7 @@ const SPECS: ClientSpec[] = [
   {
     client: EC2Client,
     service: 'ec2',
-    commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand },
+    commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand },
   },
   { client: SNSClient, service: 'sns', commands: { Publish: PublishCommand } },
   {

@@ -13,6 +13,8 @@
  * A replica refuses writes with the engine's read-only error; every accepted write is recorded.
  */
 import { currentCaller } from './context.js';
+import { isIamAuthToken, iamTokenRefusal } from './iam-db-auth.js';
+import { evaluate } from './iam.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
@@ -271,20 +273,31 @@ export function createSqlConnector(world: World): SqlConnector {
       const caller = currentCaller();
       const t = world.network.reach(target.host, target.port, target.timeoutMs, caller);
       const db = t.db;
-      if (t.kind === 'instance' && db && 'masterPassword' in db && db.masterPassword !== undefined) {
-        const iamToken = typeof target.password === 'string' && target.password.includes('X-Amz-Signature=');
-        if (target.password !== db.masterPassword && !iamToken) {
-          const user = target.user ?? '';
-          throw isPg(target.engine)
-            ? new DbError(`password authentication failed for user "${user}"`, '28P01')
-            : new DbError(`Access denied for user '${user}'@'10.0.0.10' (using password: YES)`, 'ER_ACCESS_DENIED_ERROR', 1045);
+      const user = target.user ?? '';
+      const accessDenied = () => new DbError(`Access denied for user '${user}'@'10.0.0.10' (using password: YES)`, 'ER_ACCESS_DENIED_ERROR', 1045);
+      if (isIamAuthToken(target.password)) {
+        // RDS checks the token against the endpoint the connection reached (twin/iam-db-auth.ts).
+        const refusal = iamTokenRefusal(target.password, { host: world.network.endpointOf(t), port: db.port, region: db.region, user, nowMs: world.clock.now() });
+        // The signer's identity must be allowed rds-db:connect on the database user of this database (its resource id).
+        const dbUser = `arn:aws:rds-db:${db.region}:${world.accountId}:dbuser:${(db as { dbiResourceId?: string }).dbiResourceId ?? db.id}/${user}`;
+        const decision = refusal || !caller.principal ? undefined : evaluate(caller.principal, { action: 'rds-db:connect', resources: [dbUser] });
+        const why = refusal ?? (decision && !decision.allowed ? `${caller.principal!.arn} is not allowed rds-db:connect on ${dbUser}` : undefined);
+        if (why) {
+          world.log('cloud', `${db.id} refused an IAM auth token for ${user}: ${why}`, { target: db.id, user, refusal: why, function: caller.functionName });
+          throw isPg(target.engine) ? new DbError(`PAM authentication failed for user "${user}"`, '28000') : accessDenied();
         }
+      } else if (t.kind === 'instance' && db && 'masterPassword' in db && db.masterPassword !== undefined && target.password !== db.masterPassword) {
+        throw isPg(target.engine) ? new DbError(`password authentication failed for user "${user}"`, '28P01') : accessDenied();
       }
       const state = world.network.open(t, caller);
       return new TwinSession(world, state, target.engine || db.engine);
     },
     async tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
       world.network.reach(host, port, timeoutMs, currentCaller());
+    },
+    async resolveEndpoint(host: string): Promise<string> {
+      // The caller's resolver: Route 53 as its vantage point sees it (same per-vantage TTL cache as connections).
+      return world.network.resolveName(host, currentCaller().vantage);
     },
   };
 }

@@ -94,6 +94,33 @@ export function mergeRevoked(saved: readonly RevokedRules[], groupId: string, pe
   return { revoked, changed };
 }
 
+/** One ingress rule as DescribeSecurityGroupRules returns it (one source per rule). */
+export interface SecurityGroupRuleLike {
+  IpProtocol?: string;
+  FromPort?: number;
+  ToPort?: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupInfo?: { GroupId?: string; UserId?: string };
+  Description?: string;
+}
+
+/**
+ * The IpPermission of one rule, in the shape DescribeSecurityGroups gives (all traffic, `-1`,
+ * without ports), which is what the fence record keeps and restore-ingress authorizes again.
+ */
+export function permissionOfRule(rule: SecurityGroupRuleLike): Record<string, unknown> {
+  const protocol = rule.IpProtocol ?? '-1';
+  const base = protocol === '-1' ? { IpProtocol: '-1' } : { IpProtocol: protocol, FromPort: rule.FromPort, ToPort: rule.ToPort };
+  const d = rule.Description ? { Description: rule.Description } : {};
+  if (rule.CidrIpv4) return { ...base, IpRanges: [{ CidrIp: rule.CidrIpv4, ...d }] };
+  if (rule.CidrIpv6) return { ...base, Ipv6Ranges: [{ CidrIpv6: rule.CidrIpv6, ...d }] };
+  if (rule.PrefixListId) return { ...base, PrefixListIds: [{ PrefixListId: rule.PrefixListId, ...d }] };
+  const g = rule.ReferencedGroupInfo;
+  return { ...base, UserIdGroupPairs: [{ GroupId: g?.GroupId, ...(g?.UserId ? { UserId: g.UserId } : {}), ...d }] };
+}
+
 const HOLDS = new Set<FenceAction['result']>(['done', 'already-done']);
 
 /** Confirmed: at least one security group, all of them closed, and open sessions cut. */

@@ -8,9 +8,12 @@
  *    already open (security groups are stateful): reboots the instance;
  *  - stop: the same isolation, then stops the instance instead of rebooting it where RDS allows
  *    (not a replica, no replicas), else reboots it;
- *  - revoke-ingress: revokes every ingress rule of the site's dedicated `securityGroupIds` (the
- *    rules are saved in the fence record BEFORE they are revoked), then reboots the instance (the
- *    Aurora writer).
+ *  - revoke-ingress: revokes every ingress rule of the site's dedicated `securityGroupIds` by rule
+ *    id (DescribeSecurityGroupRules, then RevokeSecurityGroupIngress SecurityGroupRuleIds; the
+ *    rules are saved in the fence record BEFORE they are revoked), describes the group again and
+ *    counts it closed only when no ingress rule is left (a refused revoke revoked nothing: it is
+ *    looked at again, never taken as "already revoked"), then reboots the instance (the Aurora
+ *    writer). See docs/aws-behaviour.md "Revoking ingress rules".
  * An instance already down in a state where RDS takes no connection and refuses changes (failed,
  * stopped, ...) counts as fenced; its originals are recorded and the failback fences the original
  * site again before anything else. With `site: 'standby'` the other site of the given view is
@@ -22,7 +25,7 @@
  * Env: TABLE_NAME (fence record), AWS_REGION (control Region, for the table).
  * Clients: EC2 and RDS in the fenced site's Region.
  */
-import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type IpPermission } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -47,6 +50,7 @@ import {
   mergeIsolated,
   mergeRevoked,
   originalGroups,
+  permissionOfRule,
   sessionPlan,
   type FenceAction,
   type IsolationPlan,
@@ -61,6 +65,13 @@ const REGION = ownRegion();
 const ISOLATION_POLLS = 10;
 const ISOLATION_POLL_MS = 3000;
 const INVALID_STATE = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault']);
+/**
+ * Revokes per group before giving up: each names the rules seen just before by id; one that was
+ * changed meanwhile makes EC2 refuse the whole request, so the group is described again.
+ */
+const REVOKE_ROUNDS = 3;
+/** EC2's answers to a revoke naming a rule that is not (or no longer) there: NO rule of the request was revoked. */
+const REVOKE_NOT_FOUND = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
 
 /** What the fence record keeps: revoked rules (revoke-ingress) and isolated instances (isolate, stop). */
 interface FenceState {
@@ -109,48 +120,79 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   return output;
 };
 
-/** revoke-ingress: every rule of the site's dedicated groups is saved, then revoked. */
+/** The ingress rules of a group now, one per source, with their rule ids. */
+async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {
+  const rules: SecurityGroupRule[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], NextToken }));
+    rules.push(...(out.SecurityGroupRules ?? []).filter((r) => r.GroupId === groupId && !r.IsEgress && r.SecurityGroupRuleId));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return rules;
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * revoke-ingress: every ingress rule of the site's dedicated groups is saved, then revoked by its
+ * rule id; the group is closed only when a describe after the revoke shows no ingress rule.
+ */
 async function revokeIngress(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, db: DatabaseConfig, state: FenceState): Promise<FenceAction[]> {
   const ingress: FenceAction[] = [];
   const groups = db.primary.securityGroupIds ?? [];
   if (groups.length === 0) {
     ingress.push({ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds configured for the primary: new connections are not blocked' });
   }
-  for (const groupId of groups) {
-    const action = `revoke-ingress ${groupId}`;
-    let permissions: IpPermission[];
+  for (const groupId of groups) ingress.push(await closeGroup(ec2, ddb, input, state, groupId));
+  return ingress;
+}
+
+async function closeGroup(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, state: FenceState, groupId: string): Promise<FenceAction> {
+  const action = `revoke-ingress ${groupId}`;
+  // A rule listing filtered by an unknown group id is just empty: make sure the group exists (a
+  // configured group that does not is InvalidGroup.NotFound here, never "no ingress rules left").
+  try {
+    await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  } catch (err) {
+    return failedOrThrow(err, action, 'DescribeSecurityGroups');
+  }
+  let revoked = 0;
+  const refusals: string[] = [];
+  for (let round = 0; ; round++) {
+    let rules: SecurityGroupRule[];
     try {
-      const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
-      permissions = out.SecurityGroups?.find((g) => g.GroupId === groupId)?.IpPermissions ?? out.SecurityGroups?.[0]?.IpPermissions ?? [];
+      rules = await ingressRules(ec2, groupId);
     } catch (err) {
-      ingress.push(failedOrThrow(err, action, 'DescribeSecurityGroups'));
-      continue;
+      return failedOrThrow(err, action, 'DescribeSecurityGroupRules');
     }
-    if (permissions.length === 0) {
-      ingress.push({ action, result: 'already-done', detail: 'no ingress rules left' });
-      continue;
+    if (rules.length === 0) {
+      if (round === 0) return { action, result: 'already-done', detail: 'no ingress rules left' };
+      const after = refusals.length ? ` (after ${refusals.join('; ')})` : '';
+      return { action, result: 'done', detail: `revoked ${plural(revoked, 'ingress rule')}; no ingress rule left${after}` };
     }
-    const merged = mergeRevoked(state.revoked, groupId, permissions);
+    if (round === REVOKE_ROUNDS) {
+      return {
+        action,
+        result: 'failed',
+        detail: `${plural(rules.length, 'ingress rule')} still on the group after ${plural(REVOKE_ROUNDS, 'revoke')} (${rules.map((r) => r.SecurityGroupRuleId).join(', ')})${refusals.length ? `: ${refusals.join('; ')}` : ''}`,
+      };
+    }
+    const merged = mergeRevoked(state.revoked, groupId, rules.map(permissionOfRule));
     if (merged.changed) {
       state.revoked = merged.revoked;
-      await saveFence(ddb, input, state, new Date());
+      await saveFence(ddb, input, state, new Date()); // the rules are kept BEFORE they are revoked
     }
     try {
-      const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
-      ingress.push(
-        out.Return === false
-          ? { action, result: 'failed', detail: 'RevokeSecurityGroupIngress returned false: rules may remain' }
-          : { action, result: 'done', detail: `revoked ${permissions.length} ingress rule${permissions.length === 1 ? '' : 's'}` },
-      );
+      const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: rules.map((r) => r.SecurityGroupRuleId!) }));
+      if (out.Return === false) refusals.push('RevokeSecurityGroupIngress returned false');
+      else revoked += out.RevokedSecurityGroupRules?.length ?? rules.length;
     } catch (err) {
-      ingress.push(
-        awsErrorName(err) === 'InvalidPermission.NotFound'
-          ? { action, result: 'already-done', detail: 'rules already revoked' }
-          : failedOrThrow(err, action, 'RevokeSecurityGroupIngress'),
-      );
+      // Not found: the request named a rule that changed meanwhile, and NO rule was revoked. Look again.
+      if (!REVOKE_NOT_FOUND.has(awsErrorName(err))) return failedOrThrow(err, action, 'RevokeSecurityGroupIngress');
+      refusals.push(`RevokeSecurityGroupIngress refused: ${awsErrorName(err)}, nothing revoked`);
     }
   }
-  return ingress;
 }
 
 const vpcGroups = (i: DBInstance | undefined): VpcGroup[] =>

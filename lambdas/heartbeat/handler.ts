@@ -45,7 +45,7 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
   let connecting: Promise<SqlSession> | undefined;
   try {
     const credentials = await withTimeout(
-      resolveCredentials(credentialOptionsFor(input, REGION)),
+      resolveCredentials(credentialOptionsFor({ ...input, timeoutMs: remaining() }, REGION)),
       remaining(),
       stage,
     );
@@ -57,7 +57,8 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
     stage = 'connecting';
     connecting = connector.connect({
       engine: input.engine,
-      host: input.host,
+      // IAM: the endpoint the DNS name led to when the token was signed (the token is valid there only).
+      host: credentials.host ?? input.host,
       port: input.port,
       user: credentials.user,
       password: credentials.password,

@@ -38,7 +38,7 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   let credentials: SqlCredentials | undefined;
   try {
     credentials = await withTimeout(
-      resolveCredentials(credentialOptionsFor(input, REGION)),
+      resolveCredentials(credentialOptionsFor({ ...input, timeoutMs: remaining() }, REGION)),
       remaining(),
       'reading the database credentials',
     );
@@ -60,7 +60,8 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   let session: SqlSession | undefined;
   const connecting = connector.connect({
     engine: input.engine,
-    host: input.host,
+    // IAM: the endpoint the token was signed for (the token is valid there only).
+    host: credentials.host ?? input.host,
     port: input.port,
     user: credentials.user,
     password: credentials.password,

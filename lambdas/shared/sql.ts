@@ -50,6 +50,8 @@ export interface SqlConnector {
   connect(target: SqlTarget): Promise<SqlSession>;
   /** Resolves when a TCP connection to host:port opens within `timeoutMs`; rejects (code ECONNREFUSED, ETIMEDOUT, ENOTFOUND, ...) otherwise. */
   tcpCheck(host: string, port: number, timeoutMs: number): Promise<void>;
+  /** The name a connection to `host` reaches: the end of its CNAME chain (`host` itself without one). See {@link resolveEndpoint}. */
+  resolveEndpoint(host: string, timeoutMs: number): Promise<string>;
 }
 
 /** The global symbol through which the cloud twin installs its connector. Production never sets it. */
@@ -176,6 +178,7 @@ export const defaultConnector: SqlConnector = {
     return isMysqlEngine(resolved.engine) ? connectMysql(resolved) : connectPostgres(resolved);
   },
   tcpCheck,
+  resolveEndpoint: (host, timeoutMs) => resolveEndpoint(host, timeoutMs),
 };
 
 /** The connector in force: the one installed under {@link SQL_CONNECTOR_SYMBOL} (cloud twin), else {@link defaultConnector}. */
@@ -191,6 +194,11 @@ export interface SqlCredentials {
   password: string;
   /** Where they came from; IAM tokens only work over TLS. */
   source: 'secret' | 'iam';
+  /**
+   * IAM: the RDS endpoint the token was signed for (what the DNS name led to when it was signed).
+   * RDS accepts the token only on a connection to that endpoint: connect to it, with TLS.
+   */
+  host?: string;
 }
 
 export interface CredentialOptions {
@@ -200,20 +208,20 @@ export interface CredentialOptions {
   secretReplicaRegions?: readonly string[];
   /** The Region the caller runs in: its replica is read first when it is listed. Default: none (the ARN's Region first). */
   ownRegion?: string;
-  /** IAM database user: an auth token is signed for host:port in `region`. */
+  /**
+   * IAM database user: an auth token is signed for the RDS endpoint `host` leads to (its CNAME
+   * chain followed), `port`, and the Region in that endpoint's name.
+   */
   iamUser?: string;
   host: string;
   port: number;
-  /** Region of the database (for IAM tokens). */
-  region: string;
+  /** Bound of the DNS resolution before an IAM token is signed. Default 3000 ms. */
+  timeoutMs?: number;
 }
 
-/**
- * Credential options for a probe-shaped target (the probe's and the heartbeat's input): the
- * database's Region comes from its RDS endpoint name, else the caller's own Region.
- */
+/** Credential options for a probe-shaped target (the probe's and the heartbeat's input). */
 export function credentialOptionsFor(
-  target: { secretArn?: string; secretReplicaRegions?: readonly string[]; iamUser?: string; host: string; port: number },
+  target: { secretArn?: string; secretReplicaRegions?: readonly string[]; iamUser?: string; host: string; port: number; timeoutMs?: number },
   ownRegion: string,
 ): CredentialOptions {
   return {
@@ -223,7 +231,7 @@ export function credentialOptionsFor(
     iamUser: target.iamUser,
     host: target.host,
     port: target.port,
-    region: regionOfRdsEndpoint(target.host) ?? ownRegion,
+    ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
   };
 }
 
@@ -268,9 +276,34 @@ async function readSecret(secretArn: string, region: string): Promise<SqlCredent
   return { user: username, password, source: 'secret' };
 }
 
+/** Thrown when no IAM auth token can be signed for where a DNS name leads (not an RDS endpoint). */
+export class IamAuthTargetError extends Error {
+  override readonly name = 'IamAuthTargetError';
+}
+
+/**
+ * An IAM auth token for the endpoint a connection to `host` reaches. RDS accepts a token only for
+ * the instance or cluster endpoint's own hostname, its port, and the Region of the database
+ * (docs/aws-behaviour.md "IAM database authentication"): never for a Route 53 name in front of
+ * it, nor signed in the caller's Region. The endpoint is found by following the CNAME chain (the
+ * connector's resolver: the twin answers from its Route 53), and the Region is read from it.
+ */
+export async function iamAuthToken(options: { host: string; port: number; iamUser: string; timeoutMs?: number }): Promise<SqlCredentials> {
+  const endpoint = (await getSqlConnector().resolveEndpoint(options.host, options.timeoutMs ?? 3_000)).replace(/\.$/, '').toLowerCase();
+  const region = regionOfRdsEndpoint(endpoint);
+  if (!region) {
+    throw new IamAuthTargetError(
+      `IAM database authentication: ${options.host} leads to ${endpoint}, which is not an RDS endpoint (<id>.<hash>.<region>.rds.amazonaws.com): no token can be signed for it`,
+    );
+  }
+  const signer = new Signer({ hostname: endpoint, port: options.port, username: options.iamUser, region });
+  return { user: options.iamUser, password: await signer.getAuthToken(), source: 'iam', host: endpoint };
+}
+
 /**
  * Credentials for a database: from the secret when `secretArn` is set, else an IAM auth token when
- * `iamUser` is set, else undefined (probes then check TCP reachability only). The secret is read in
+ * `iamUser` is set ({@link iamAuthToken}: connect to its `host`), else undefined (probes then check
+ * TCP reachability only). The secret is read in
  * the Regions of {@link secretReadRegions}, moving to the next one only when a Region does not
  * answer (timeout, refused connection: {@link isUnreachable}); any other error (access denied, no
  * such secret, a malformed value) is thrown at once. Throws the last error when no Region answers,
@@ -289,10 +322,7 @@ export async function resolveCredentials(options: CredentialOptions): Promise<Sq
     }
     throw lastError;
   }
-  if (options.iamUser) {
-    const signer = new Signer({ hostname: options.host, port: options.port, username: options.iamUser, region: options.region });
-    return { user: options.iamUser, password: await signer.getAuthToken(), source: 'iam' };
-  }
+  if (options.iamUser) return iamAuthToken({ host: options.host, port: options.port, iamUser: options.iamUser, timeoutMs: options.timeoutMs });
   return undefined;
 }
 

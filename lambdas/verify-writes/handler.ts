@@ -57,7 +57,7 @@ export const handler = async (event: unknown): Promise<VerifyWritesOutput> => {
         iamUser: db.credentials?.iamUser,
         host,
         port,
-        region: db.standby.region,
+        timeoutMs: STEP_TIMEOUT_MS,
       }),
       STEP_TIMEOUT_MS,
       'reading the database credentials',
@@ -73,7 +73,8 @@ export const handler = async (event: unknown): Promise<VerifyWritesOutput> => {
   let session: SqlSession | undefined;
   const connecting = connector.connect({
     engine: db.engine,
-    host,
+    // IAM: the endpoint the DNS name led to when the token was signed (the token is valid there only).
+    host: credentials.host ?? host,
     port,
     user: credentials.user,
     password: credentials.password,

@@ -258,7 +258,13 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       if (groups.length > 0 || isolationRegions.length > 0) {
         wildcards.push({
           statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
-          reason: 'ec2:DescribeSecurityGroups (reading the ingress rules to revoke and keep, finding the isolation group of a VPC) has no resource-level permissions',
+          reason: 'ec2:DescribeSecurityGroups (checking that a group to revoke exists, finding the isolation group of a VPC) has no resource-level permissions',
+        });
+      }
+      if (groups.length > 0) {
+        wildcards.push({
+          statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroupRules'], resources: ['*'] }),
+          reason: 'ec2:DescribeSecurityGroupRules (reading the ingress rules to keep and revoke by rule id, and checking none is left) has no resource-level permissions',
         });
       }
       if (isolationRegions.length > 0) {

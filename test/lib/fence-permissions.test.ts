@@ -30,6 +30,7 @@ describe('fence IAM per fenceMethod', () => {
   it('revoke-ingress: the dedicated groups only, nothing created, no instance modified', () => {
     expect(grants('fence-primary', 'revoke-ingress')).toEqual(
       [
+        'ec2:DescribeSecurityGroupRules on *',
         'ec2:DescribeSecurityGroups on *',
         'ec2:RevokeSecurityGroupIngress on arn:aws:ec2:us-east-1:123456789012:security-group/sg-0a1b2c3d4e5f60718',
         'ec2:RevokeSecurityGroupIngress on arn:aws:ec2:us-west-2:123456789012:security-group/sg-0f1e2d3c4b5a69788',

@@ -28,6 +28,7 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
   { actions: ['cloudwatch:GetMetricData'], reason: 'GetMetricData has no resource type (replica lag, Aurora RPO lag)' },
   { actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }, reason: 'PutMetricData has no resource type; limited to the product namespace' },
   { actions: ['ec2:DescribeSecurityGroups'], reason: 'EC2 Describe* actions have no resource-level permissions' },
+  { actions: ['ec2:DescribeSecurityGroupRules'], reason: 'EC2 Describe* actions have no resource-level permissions' },
   {
     actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'],
     reason: 'shift-traffic, only when the config names gating alarms: CloudWatch returns composite alarms and their history only to a permission on "*" (read-only)',

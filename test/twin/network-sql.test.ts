@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Signer } from '@aws-sdk/rds-signer';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { iamTokenRefusal, isIamAuthToken } from '../../twin/iam-db-auth.js';
 import { twinContext } from '../../twin/context.js';
 import { SQL_CONNECTOR_SYMBOL, createSqlConnector, installSqlTwin, type SqlConnector, type SqlTarget } from '../../twin/sql.js';
 import type { World } from '../../twin/world.js';
@@ -210,5 +212,108 @@ describe('the product\'s own SQL (lambdas/shared/sql.ts) against the twin', () =
     expect(classifyDatabaseError(await sql.connect(target('nowhere.orders.internal')).catch((e) => e))).toBe('unknown');
     const replica = await sql.connect(target(endpointOf(REPLICA)));
     expect(isReadOnlyError(await replica.query('CREATE TABLE t (a int)').catch((e) => e))).toBe(true);
+  });
+});
+
+describe('IAM database authentication: RDS checks the token against the endpoint the connection reached', () => {
+  const savedEnv = { ...process.env };
+  afterEach(() => {
+    vi.useRealTimers();
+    process.env = { ...savedEnv };
+    delete (globalThis as Record<symbol, unknown>)[SQL_CONNECTOR_SYMBOL];
+  });
+  /** A world whose Date is the twin's clock (as in a drill), with role credentials to sign with. */
+  const signingWorld = () => {
+    const { w, sql } = setup();
+    vi.useFakeTimers({ now: w.clock.now(), toFake: ['Date'] });
+    process.env.AWS_ACCESS_KEY_ID = 'ASIATWINEXAMPLE00000';
+    process.env.AWS_SECRET_ACCESS_KEY = 'twinSecretAccessKeyPlaceholder0000000000';
+    return { w, sql };
+  };
+  const token = (hostname: string, region: string, username = 'probe', port = 5432) => new Signer({ hostname, port, username, region }).getAuthToken();
+  const PAM = { code: '28000', message: 'PAM authentication failed for user "probe"' };
+
+  it.each([
+    ['the Route 53 name in front of the instance', () => token(RECORD, 'us-east-1')],
+    ['the caller\'s Region instead of the database\'s', () => token(endpointOf(PRIMARY), 'us-west-2')],
+    ['another user', () => token(endpointOf(PRIMARY), 'us-east-1', 'admin')],
+    ['another port', () => token(endpointOf(PRIMARY), 'us-east-1', 'probe', 5433)],
+    ['another instance\'s endpoint', () => token(endpointOf(REPLICA), 'us-east-1')],
+  ])('a token signed for %s is refused: PAM authentication failed', async (_label, sign) => {
+    const { w, sql } = signingWorld();
+    const password = await sign();
+    const err: any = await as('use1-a', 'us-east-1', () => sql.connect(target(RECORD, { user: 'probe', password, ssl: true }))).catch((e) => e);
+    expect(err).toMatchObject(PAM);
+    expect(w.timeline.some((e) => /refused an IAM auth token for probe/.test(e.event))).toBe(true);
+  });
+
+  it('a token for the instance endpoint, its port and Region is accepted through the DNS name, until it expires (15 minutes)', async () => {
+    const { w, sql } = signingWorld();
+    const password = await token(endpointOf(PRIMARY), 'us-east-1');
+    const s = await as('usw2', 'us-west-2', () => sql.connect(target(RECORD, { password, ssl: true })));
+    expect(await s.query('SELECT 1')).toEqual([{ '?column?': 1 }]);
+    await w.clock.advanceBy(15 * 60_000 + 1_000);
+    const late: any = await as('usw2', 'us-west-2', () => sql.connect(target(RECORD, { password, ssl: true }))).catch((e) => e);
+    expect(late).toMatchObject(PAM);
+    // MySQL says it the MySQL way.
+    w.rds.createInstance({ region: 'us-east-1', id: 'my', engine: 'mysql' });
+    const my = 'my.c0abcdefghij.us-east-1.rds.amazonaws.com';
+    const wrong: any = await sql.connect({ ...target(my), engine: 'mysql', port: 3306, password: await token(my, 'eu-west-1', 'probe', 3306) }).catch((e) => e);
+    expect(wrong).toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR', errno: 1045 });
+  });
+
+  it('the signer\'s role must be allowed rds-db:connect on the database user (any resource id of the Region), else PAM authentication failed', async () => {
+    const { w, sql } = signingWorld();
+    const password = await token(endpointOf(PRIMARY), 'us-east-1');
+    const role = (Resource: string) => ({ arn: 'arn:aws:sts::123456789012:assumed-role/heartbeat/hb', policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds-db:connect', Resource }] }] });
+    const connect = (Resource: string) => twinContext.run({ vantage: 'use1-a', region: 'us-east-1', functionName: 'heartbeat', principal: role(Resource) }, () => sql.connect(target(RECORD, { password, ssl: true })));
+    await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/probe')).resolves.toBeDefined();
+    await expect(connect('arn:aws:rds-db:us-west-2:123456789012:dbuser:*/probe')).rejects.toMatchObject(PAM);
+    await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/admin')).rejects.toMatchObject(PAM);
+    expect(w.timeline.some((e) => /is not allowed rds-db:connect on arn:aws:rds-db:us-east-1:123456789012:dbuser:db-[^/]+\/probe/.test(e.event))).toBe(true);
+  });
+
+  it('the product signs through the twin\'s resolver: the endpoint the record leads to, in its Region, from any Region', async () => {
+    const { resolveCredentials } = await import('../../lambdas/shared/sql.js');
+    const { w } = signingWorld();
+    installSqlTwin(w);
+    const sql = createSqlConnector(w);
+    for (const [vantage, region] of [['use1-a', 'us-east-1'], ['euw1', 'eu-west-1']] as const) {
+      const creds = await as(vantage, region, () => resolveCredentials({ host: RECORD, port: 5432, iamUser: 'probe', ownRegion: region }));
+      expect(creds).toMatchObject({ source: 'iam', user: 'probe', host: endpointOf(PRIMARY) });
+      const s = await as(vantage, region, () => sql.connect(target(creds!.host!, { password: creds!.password, ssl: true })));
+      expect(await s.query('SELECT 1')).toEqual([{ '?column?': 1 }]);
+    }
+  });
+});
+
+describe('iamTokenRefusal', () => {
+  const want = { host: 'orders.c0.us-east-1.rds.amazonaws.com', port: 5432, region: 'us-east-1', user: 'probe', nowMs: Date.UTC(2026, 0, 1, 0, 10) };
+  const tok = (over: Record<string, string> = {}, hostPort = 'orders.c0.us-east-1.rds.amazonaws.com:5432') => {
+    const p = new URLSearchParams({
+      Action: 'connect', DBUser: 'probe', 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Credential': 'ASIAX/20260101/us-east-1/rds-db/aws4_request',
+      'X-Amz-Date': '20260101T000500Z', 'X-Amz-Expires': '900', 'X-Amz-SignedHeaders': 'host', 'X-Amz-Signature': 'ab12', ...over,
+    });
+    return `${hostPort}/?${p.toString()}`;
+  };
+  it.each([
+    ['a valid token', tok(), undefined],
+    ['another host', tok({}, 'writer.orders.internal:5432'), /signed for host writer\.orders\.internal/],
+    ['another port', tok({}, 'orders.c0.us-east-1.rds.amazonaws.com:3306'), /signed for port 3306/],
+    ['another Region', tok({ 'X-Amz-Credential': 'ASIAX/20260101/us-west-2/rds-db/aws4_request' }), /signed for Region us-west-2/],
+    ['another service', tok({ 'X-Amz-Credential': 'ASIAX/20260101/us-east-1/rds/aws4_request' }), /credential scope/],
+    ['another action', tok({ Action: 'DescribeDBInstances' }), /is not connect/],
+    ['another user', tok({ DBUser: 'admin' }), /DBUser admin/],
+    ['a lifetime over 15 minutes', tok({ 'X-Amz-Expires': '3600' }), /over 900/],
+    ['an expired token', tok({ 'X-Amz-Date': '20251231T235400Z' }), /expired at 2026-01-01T00:09:00/],
+    ['no signature', tok({ 'X-Amz-Signature': '' }), /not a SigV4-signed token/],
+  ])('%s', (_label, t, refusal) => {
+    const out = iamTokenRefusal(t, want);
+    if (refusal === undefined) expect(out).toBeUndefined();
+    else expect(out).toMatch(refusal);
+    expect(isIamAuthToken(t)).toBe(true);
+  });
+  it('a password is not a token', () => {
+    expect(isIamAuthToken('pw')).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, InvalidOutput, InvalidToken, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
@@ -49,6 +49,50 @@ describe('EC2 security groups', () => {
     expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [PRIMARY_SG] }))).SecurityGroups![0]!.IpPermissions).toEqual([]);
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: PRIMARY_SG, IpPermissions: permissions }));
     expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [PRIMARY_SG] }))).SecurityGroups![0]!.IpPermissions).toEqual(permissions);
+  });
+
+  it('a revoke naming one rule that does not match exactly (ports) revokes NO rule of the request in a non-default VPC', async () => {
+    const ec2 = new EC2Client({ region: 'us-east-1' });
+    const app = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0app000000000000a' }] };
+    w.ec2.authorizeSecurityGroupIngress({ GroupId: PRIMARY_SG, IpPermissions: [app] }, { region: 'us-east-1' });
+    const before = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [PRIMARY_SG] }))).SecurityGroups![0]!.IpPermissions!;
+    // The first rule matches; the second names 5432-5433 where the group has 5432-5432.
+    const err: any = await ec2
+      .send(new RevokeSecurityGroupIngressCommand({ GroupId: PRIMARY_SG, IpPermissions: [rule, { ...app, ToPort: 5433 }] }))
+      .catch((e) => e);
+    expect(err.name).toBe('InvalidPermission.NotFound');
+    expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [PRIMARY_SG] }))).SecurityGroups![0]!.IpPermissions).toEqual(before);
+  });
+
+  it('DescribeSecurityGroupRules lists one entry per rule with its id; a revoke by SecurityGroupRuleIds removes exactly those', async () => {
+    const ec2 = new EC2Client({ region: 'us-east-1' });
+    w.ec2.authorizeSecurityGroupIngress({ GroupId: PRIMARY_SG, IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-0app000000000000a', Description: 'app' }] }] }, { region: 'us-east-1' });
+    const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [PRIMARY_SG] }] }))).SecurityGroupRules!;
+    const ingress = rules.filter((r) => !r.IsEgress);
+    expect(ingress).toEqual([
+      expect.objectContaining({ GroupId: PRIMARY_SG, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '10.0.0.0/8', SecurityGroupRuleId: expect.stringMatching(/^sgr-[0-9a-f]{17}$/) }),
+      expect.objectContaining({ GroupId: PRIMARY_SG, IsEgress: false, IpProtocol: '-1', FromPort: -1, ToPort: -1, ReferencedGroupInfo: { GroupId: 'sg-0app000000000000a', UserId: '123456789012' }, Description: 'app' }),
+    ]);
+    expect(rules.filter((r) => r.IsEgress)).toEqual([expect.objectContaining({ IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' })]);
+    const byId = await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [ingress[1]!.SecurityGroupRuleId!] }));
+    expect(byId.SecurityGroupRules).toHaveLength(1);
+
+    // Both ways of naming rules at once are refused; nothing is revoked.
+    const both: any = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: PRIMARY_SG, IpPermissions: [rule], SecurityGroupRuleIds: [ingress[0]!.SecurityGroupRuleId!] })).catch((e) => e);
+    expect(both.name).toBe('InvalidParameterCombination');
+    // An unknown rule id (or an egress rule's): InvalidSecurityGroupRuleId.NotFound, and the known one stays.
+    for (const other of ['sgr-0000000000000dead', rules.find((r) => r.IsEgress)!.SecurityGroupRuleId!]) {
+      const unknown: any = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: PRIMARY_SG, SecurityGroupRuleIds: [ingress[0]!.SecurityGroupRuleId!, other] })).catch((e) => e);
+      expect(unknown.name).toBe('InvalidSecurityGroupRuleId.NotFound');
+    }
+    expect((await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [PRIMARY_SG] }] }))).SecurityGroupRules!.filter((r) => !r.IsEgress)).toHaveLength(2);
+
+    const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: PRIMARY_SG, SecurityGroupRuleIds: ingress.map((r) => r.SecurityGroupRuleId!) }));
+    expect(out.Return).toBe(true);
+    expect(out.RevokedSecurityGroupRules?.map((r) => r.SecurityGroupRuleId)).toEqual(ingress.map((r) => r.SecurityGroupRuleId));
+    expect((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [PRIMARY_SG] }))).SecurityGroups![0]!.IpPermissions).toEqual([]);
+    const unknownGroupFilter = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: ['sg-0000000000000dead'] }] }));
+    expect(unknownGroupFilter.SecurityGroupRules).toEqual([]);
   });
 
   it('in the default VPC an unknown rule is reported in UnknownIpPermissions instead', async () => {

@@ -127,8 +127,12 @@ export function generatePalette(seed: number, size = DEFAULT_PALETTE_SIZE): Pale
 
 // ------------------------------------------------------------------ events
 
-/** Operations worth failing, per service (what the workflows and handlers call). */
-const OPERATIONS: Record<ServiceName, readonly string[]> = {
+/**
+ * Operations worth failing, per service (what the workflows and handlers call). EC2 is left out
+ * so that a campaign seed draws the same events as before scenarios could name it.
+ */
+type ChaosService = Exclude<ServiceName, 'ec2'>;
+const OPERATIONS: Record<ChaosService, readonly string[]> = {
   rds: ['DescribeDBInstances', 'PromoteReadReplica', 'ModifyDBInstance', 'DescribeDBClusters', 'FailoverGlobalCluster', 'DescribeGlobalClusters', 'CreateDBInstanceReadReplica'],
   route53: ['ChangeResourceRecordSets', 'GetChange', 'ListResourceRecordSets'],
   dynamodb: ['PutItem', 'UpdateItem', 'GetItem', 'Query', 'TransactWriteItems'],
@@ -138,7 +142,7 @@ const OPERATIONS: Record<ServiceName, readonly string[]> = {
   cloudformation: ['UpdateStack', 'DescribeStacks'],
   lambda: ['Invoke'],
 };
-const SERVICE_NAMES = Object.keys(OPERATIONS) as ServiceName[];
+const SERVICE_NAMES = Object.keys(OPERATIONS) as ChaosService[];
 const ERROR_CODES = ['InternalFailure', 'ServiceUnavailable', 'InternalServerError'];
 
 /** The database a case acts on (the scenario's `database`, else the first). */

@@ -51,7 +51,12 @@ export const INJECTED_FAILURE = 'InjectedFunctionFailure';
 /** The handler file of a function folder. */
 export const handlerFile = (folder: string): string => join(PROJECT_ROOT, 'lambdas', folder, 'handler.ts');
 
-/** The environment Lambda gives a function: its template variables plus the runtime's own. */
+/**
+ * The environment Lambda gives a function: its template variables plus the runtime's own,
+ * including the execution role's temporary credentials (placeholders here: the twin authorizes
+ * calls by the call context, and checks what is signed with them, such as IAM database auth
+ * tokens, without recomputing signatures).
+ */
 export function functionEnvironment(fn: SynthesizedFunction): Record<string, string> {
   return {
     ...fn.environment,
@@ -59,6 +64,9 @@ export function functionEnvironment(fn: SynthesizedFunction): Record<string, str
     AWS_DEFAULT_REGION: fn.region,
     AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_ACCESS_KEY_ID: 'ASIATWINEXAMPLE00000',
+    AWS_SECRET_ACCESS_KEY: 'twinSecretAccessKeyPlaceholder0000000000',
+    AWS_SESSION_TOKEN: 'twin-session-token',
   };
 }
 

@@ -34,7 +34,7 @@ export const OPERATOR_ACTIONS = ['approve', 'reject', 'start-failover'] as const
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 /** Simulated services an `api-throttle` / `api-error` fault can target. */
-export const SERVICES = ['rds', 'route53', 'dynamodb', 'sfn', 'cloudwatch', 'sns', 'cloudformation', 'lambda'] as const;
+export const SERVICES = ['rds', 'route53', 'dynamodb', 'sfn', 'cloudwatch', 'sns', 'cloudformation', 'lambda', 'ec2'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Which approval an operator answers. */

@@ -2,9 +2,14 @@
  * EC2 security groups: CreateSecurityGroup (in a VPC: unknown VPC -> InvalidVpcID.NotFound, a
  * name already used in that VPC -> InvalidGroup.Duplicate; a new group has no ingress rule and
  * the default all-outbound egress rule), DescribeSecurityGroups (filters vpc-id, group-name,
- * group-id, tag:<key>), AuthorizeSecurityGroupIngress (duplicate ->
- * InvalidPermission.Duplicate), RevokeSecurityGroupIngress (an unknown rule is an error in a
- * non-default VPC, a no-op listed in UnknownIpPermissions in the default VPC; docs/aws-behaviour.md §7).
+ * group-id, tag:<key>), DescribeSecurityGroupRules (filters group-id, security-group-rule-id;
+ * one entry per rule and source, with its rule id), AuthorizeSecurityGroupIngress (duplicate ->
+ * InvalidPermission.Duplicate), RevokeSecurityGroupIngress by IpPermissions or by
+ * SecurityGroupRuleIds, never both (all or nothing: a rule that does not match exactly, ports and
+ * source, is InvalidPermission.NotFound in a non-default VPC and then NO rule of the request is
+ * revoked; in the default VPC the rest is revoked and the rule listed in UnknownIpPermissions; an
+ * unknown rule id is InvalidSecurityGroupRuleId.NotFound and revokes nothing; docs/aws-behaviour.md
+ * "Revoking ingress rules").
  * The network model asks {@link Ec2Service.allowsIngress} when a NEW connection is opened: rule
  * changes never cut tracked connections; untracked flows (all-open rules both ways) are cut.
  */
@@ -81,6 +86,7 @@ export class Ec2Service implements ServiceModel {
 
   readonly operations: Record<string, OpHandler> = {
     DescribeSecurityGroups: (i, c) => this.describeSecurityGroups(i, c),
+    DescribeSecurityGroupRules: (i, c) => this.describeSecurityGroupRules(i, c),
     CreateSecurityGroup: (i, c) => this.createSecurityGroupOp(i, c),
     AuthorizeSecurityGroupIngress: (i, c) => this.authorizeSecurityGroupIngress(i, c),
     RevokeSecurityGroupIngress: (i, c) => this.revokeSecurityGroupIngress(i, c),
@@ -88,7 +94,7 @@ export class Ec2Service implements ServiceModel {
 
   authorization(operation: string, input: { GroupId?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[] }, ctx: CallCtx): Authorization {
     const action = `ec2:${operation}`;
-    if (operation === 'DescribeSecurityGroups') return { action, resources: ['*'] };
+    if (operation === 'DescribeSecurityGroups' || operation === 'DescribeSecurityGroupRules') return { action, resources: ['*'] };
     if (operation === 'CreateSecurityGroup') {
       // SAR: the VPC and the new group (its id is unknown before: security-group/*); tags on create
       // are request tags (aws:RequestTag/<key>).
@@ -283,23 +289,63 @@ export class Ec2Service implements ServiceModel {
     return { Return: true, SecurityGroupRules: rules.map((r) => this.ruleShape(g, r, false)) };
   }
 
+  /**
+   * The rules of groups, one entry per rule (one source each), as DescribeSecurityGroupRules
+   * returns them: filters `group-id` and `security-group-rule-id`, or `SecurityGroupRuleIds`
+   * (an unknown id is InvalidSecurityGroupRuleId.NotFound). Egress rules are listed with
+   * `IsEgress: true`.
+   */
+  describeSecurityGroupRules(input: { SecurityGroupRuleIds?: string[]; Filters?: { Name: string; Values: string[] }[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: CallCtx) {
+    supportOnly('ec2', 'DescribeSecurityGroupRules', input, ['SecurityGroupRuleIds', 'Filters', 'MaxResults', 'DryRun']);
+    if (input.MaxResults !== undefined && (input.MaxResults < 5 || input.MaxResults > 1000)) {
+      throw awsError('ec2', 'InvalidParameterValue', `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000.`);
+    }
+    const all = [...this.groups.values()]
+      .filter((g) => g.region === ctx.region)
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .flatMap((g) => [...g.ingress.map((r) => ({ g, r, egress: false })), ...g.egress.map((r) => ({ g, r, egress: true }))]);
+    let list = all;
+    if (input.SecurityGroupRuleIds?.length) {
+      for (const id of input.SecurityGroupRuleIds) {
+        if (!all.some((x) => x.r.id === id)) throw awsError('ec2', 'InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
+      }
+      list = list.filter((x) => input.SecurityGroupRuleIds!.includes(x.r.id));
+    }
+    for (const f of input.Filters ?? []) {
+      if (f.Name === 'group-id') list = list.filter((x) => f.Values.includes(x.g.id));
+      else if (f.Name === 'security-group-rule-id') list = list.filter((x) => f.Values.includes(x.r.id));
+      else throw awsError('ec2', 'InvalidParameterValue', `twin: the filter ${f.Name} is not modelled`);
+    }
+    return { SecurityGroupRules: list.map((x) => this.ruleShape(x.g, x.r, x.egress)) };
+  }
+
   revokeSecurityGroupIngress(input: { GroupId?: string; IpPermissions?: IpPermission[]; SecurityGroupRuleIds?: string[]; DryRun?: boolean }, ctx: CallCtx) {
     supportOnly('ec2', 'RevokeSecurityGroupIngress', input, ['GroupId', 'IpPermissions', 'SecurityGroupRuleIds', 'DryRun']);
     const g = this.group(ctx.region, input.GroupId);
-    const wanted = (input.IpPermissions ?? []).flatMap((p) => this.flatten(p));
-    const byId = (input.SecurityGroupRuleIds ?? []).map((id) => {
+    const byRuleId = input.SecurityGroupRuleIds ?? [];
+    const byProperties = input.IpPermissions ?? [];
+    // Rules are named either by their ids or by their properties, never both (inferred from the API reference).
+    if (byRuleId.length > 0 && byProperties.length > 0) {
+      throw awsError('ec2', 'InvalidParameterCombination', 'The parameter SecurityGroupRuleIds cannot be used with the parameter IpPermissions');
+    }
+    const wanted = byProperties.flatMap((p) => this.flatten(p));
+    const matched: Rule[] = [];
+    for (const id of byRuleId) {
+      // An egress rule id, another group's rule or an unknown id: nothing is revoked.
       const r = g.ingress.find((x) => x.id === id);
       if (!r) throw awsError('ec2', 'InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
-      return r;
-    });
-    const matched: Rule[] = [...byId];
+      if (!matched.includes(r)) matched.push(r);
+    }
     const unknown: Rule[] = [];
     for (const w of wanted) {
+      // Exact match on protocol, ports and source; the description is ignored.
       const r = g.ingress.find((x) => ruleKey(x) === ruleKey(w));
-      if (r) matched.push(r);
-      else unknown.push(w);
+      if (r) {
+        if (!matched.includes(r)) matched.push(r);
+      } else unknown.push(w);
     }
     if (unknown.length && !g.defaultVpc) {
+      // All or nothing: the rules of the request that did match are NOT revoked either.
       throw awsError('ec2', 'InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
     }
     g.ingress = g.ingress.filter((r) => !matched.includes(r));

@@ -10,10 +10,12 @@ import {
   mergeIsolated,
   mergeRevoked,
   originalGroups,
+  permissionOfRule,
   sessionPlan,
   stableJson,
   type FenceAction,
 } from '../../../lambdas/fence-primary/core.js';
+import { missingRules } from '../../../lambdas/restore-ingress/core.js';
 
 const err = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
@@ -85,6 +87,31 @@ describe('mergeRevoked', () => {
 
   it('stableJson ignores key order and undefined values', () => {
     expect(stableJson({ b: 1, a: [{ y: 2, x: undefined, z: 'q' }] })).toBe('{"a":[{"y":2,"z":"q"}],"b":1}');
+  });
+});
+
+describe('permissionOfRule (what the fence record keeps of a rule listed by DescribeSecurityGroupRules)', () => {
+  const port = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 };
+  it.each([
+    ['an IPv4 range with its description', { ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' }, { ...port, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }] }],
+    ['an IPv6 range', { ...port, CidrIpv6: '2001:db8::/32' }, { ...port, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }] }],
+    ['a prefix list', { ...port, PrefixListId: 'pl-0123456789abcdef0' }, { ...port, PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }] }],
+    ['a referenced group', { ...port, ReferencedGroupInfo: { GroupId: 'sg-0ccc', UserId: '123456789012' } }, { ...port, UserIdGroupPairs: [{ GroupId: 'sg-0ccc', UserId: '123456789012' }] }],
+    // DescribeSecurityGroupRules gives -1/-1 for all traffic; DescribeSecurityGroups (and restore-ingress) no ports.
+    ['all traffic', { IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }, { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+    ['ICMP type and code', { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, CidrIpv4: '10.0.0.0/8' }, { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+  ])('%s', (_name, rule, permission) => {
+    expect(permissionOfRule(rule)).toEqual(permission);
+  });
+
+  it('restore-ingress finds nothing missing once the kept rules are back as DescribeSecurityGroups shows them', () => {
+    const kept = [permissionOfRule({ IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), permissionOfRule({ ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' })];
+    const described = [
+      { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] },
+      { ...port, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] },
+    ];
+    expect(missingRules(kept, described)).toEqual([]);
+    expect(missingRules(kept, described.slice(1))).toEqual([kept[0]]);
   });
 });
 

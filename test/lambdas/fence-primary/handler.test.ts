@@ -1,10 +1,11 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException, RevokeSecurityGroupIngressCommand, type IpPermission } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException, RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RDSServiceException, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { permissionOfRule } from '../../../lambdas/fence-primary/core.js';
 import { currentRoles } from '../../../lambdas/shared/roles.js';
 import { auroraDb, hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
 
@@ -18,8 +19,15 @@ const rds = mockClient(RDSClient);
 
 const SG1 = 'sg-0a1b2c3d4e5f60718';
 const SG2 = 'sg-0b1b2c3d4e5f60719';
-const RULE_APP: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' }], IpRanges: [], Ipv6Ranges: [], PrefixListIds: [] };
-const RULE_VPN: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] };
+/** The rules as the fence record keeps them (one source each, the shape restore-ingress authorizes). */
+const RULE_APP: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' }] };
+const RULE_VPN: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }] };
+/** The same rules as DescribeSecurityGroupRules lists them, with their rule ids. */
+const SGR: Record<string, (groupId: string) => SecurityGroupRule> = {
+  app: (GroupId) => ({ SecurityGroupRuleId: `sgr-0app${GroupId.slice(-4)}`, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, ReferencedGroupInfo: { GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' } }),
+  vpn: (GroupId) => ({ SecurityGroupRuleId: `sgr-0vpn${GroupId.slice(-4)}`, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '10.8.0.0/16', Description: 'vpn' }),
+};
+const sgrOf = (groupId: string, p: IpPermission): SecurityGroupRule => (p === RULE_APP ? SGR.app!(groupId) : SGR.vpn!(groupId));
 const KEY = { pk: { S: 'FENCE#inc-7' }, sk: { S: 'FENCE' } };
 
 const ec2Error = (name: string, message = name, status = 400) => new EC2ServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
@@ -34,9 +42,12 @@ const revokingDb = (edit: Parameters<typeof hotDb>[0] = () => undefined) =>
   });
 const revoking = () => revokingDb();
 const event = (database = revoking()) => ({ database, epoch: 3, incidentId: 'inc-7' });
+/** What EC2 holds now, per group: every describe reads it, a revoke by rule id removes from it. */
+let held: Record<string, SecurityGroupRule[]>;
 const groups = (perms: Record<string, IpPermission[]>) => {
-  for (const [id, IpPermissions] of Object.entries(perms)) ec2.on(DescribeSecurityGroupsCommand, { GroupIds: [id] }).resolves({ SecurityGroups: [{ GroupId: id, IpPermissions }] });
+  for (const [id, IpPermissions] of Object.entries(perms)) held[id] = IpPermissions.map((p) => sgrOf(id, p));
 };
+const heldIds = (groupId: string) => (held[groupId] ?? []).map((r) => r.SecurityGroupRuleId);
 const instance = (status: string) => rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-primary' }).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status }] });
 const savedRecords = () => ddb.commandCalls(UpdateItemCommand).map((c) => unmarshall(c.args[0].input.ExpressionAttributeValues!));
 
@@ -46,14 +57,28 @@ beforeEach(() => {
   ec2.reset();
   rds.reset();
   order = [];
+  held = {};
   ddb.on(GetItemCommand).resolves({});
   ddb.on(UpdateItemCommand).callsFake(() => {
     order.push('save');
     return {};
   });
-  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { GroupId: string }) => {
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake((input: { Filters: Array<{ Name: string; Values: string[] }> }) => {
+    const id = input.Filters.find((f) => f.Name === 'group-id')!.Values[0]!;
+    order.push(`describe ${id}`);
+    return { SecurityGroupRules: (held[id] ?? []).map((r) => ({ ...r })) };
+  });
+  // The same groups through the older call (the isolation's; and what a fence that read IpPermissions saw).
+  ec2.on(DescribeSecurityGroupsCommand).callsFake((input: { GroupIds?: string[] }) => ({
+    SecurityGroups: (input.GroupIds ?? []).map((id) => ({ GroupId: id, IpPermissions: (held[id] ?? []).map(permissionOfRule) })),
+  }));
+  ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { GroupId: string; SecurityGroupRuleIds: string[] }) => {
     order.push(`revoke ${input.GroupId}`);
-    return { Return: true };
+    const rules = held[input.GroupId] ?? [];
+    const unknown = input.SecurityGroupRuleIds.find((id) => !rules.some((r) => r.SecurityGroupRuleId === id));
+    if (unknown) throw ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${unknown}' does not exist`);
+    held[input.GroupId] = rules.filter((r) => !input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId!));
+    return { Return: true, RevokedSecurityGroupRules: rules.filter((r) => input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId!)) };
   });
   groups({ [SG1]: [RULE_APP, RULE_VPN] });
   instance('available');
@@ -70,17 +95,19 @@ describe('fence-primary handler', () => {
       confirmed: true,
       deferred: false,
       actions: [
-        { action: `revoke-ingress ${SG1}`, result: 'done', detail: 'revoked 2 ingress rules' },
+        { action: `revoke-ingress ${SG1}`, result: 'done', detail: 'revoked 2 ingress rules; no ingress rule left' },
         { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
       ],
       revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }],
       isolated: [],
       instanceStatus: 'rebooting',
     });
-    expect(order).toEqual(['save', `revoke ${SG1}`, 'reboot', 'save']);
+    // Saved before the revoke; the group described again after it, and found empty.
+    expect(order).toEqual([`describe ${SG1}`, 'save', `revoke ${SG1}`, `describe ${SG1}`, 'reboot', 'save']);
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
-    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] });
-    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_APP, RULE_VPN] });
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [SG1] }] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] }); // the group exists
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
       TableName: 'failover-state',
@@ -100,7 +127,7 @@ describe('fence-primary handler', () => {
     const current = currentRoles(revoking(), 'standby');
     const out = await handler({ ...event(current), site: 'standby' });
     expect(out).toMatchObject({ confirmed: true, revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], instanceStatus: 'rebooting' });
-    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_APP, RULE_VPN] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     expect(rds).not.toHaveReceivedCommandWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(await regionsOf(ec2, RevokeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
@@ -133,7 +160,7 @@ describe('fence-primary handler', () => {
     expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
     expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
     expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
-    expect(order).toEqual(['save']);
+    expect(order).toEqual([`describe ${SG1}`, 'save']);
   });
 
   it('a rule added back after an earlier run is saved with the earlier ones before it is revoked', async () => {
@@ -142,7 +169,7 @@ describe('fence-primary handler', () => {
     const out = await handler(event());
     expect(savedRecords()[0]![':revoked']).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
     expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
-    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, IpPermissions: [RULE_VPN] });
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0vpn0718'] });
   });
 
   it('handles each security group on its own', async () => {
@@ -159,11 +186,57 @@ describe('fence-primary handler', () => {
     expect(out.confirmed).toBe(true);
   });
 
-  it('InvalidPermission.NotFound while revoking -> already-done', async () => {
+  it('a revoke refused as not found revoked NOTHING: the rules still there -> failed, not confirmed (never "already revoked")', async () => {
+    // EC2 in a non-default VPC: one rule of the request does not match -> the error, and no rule is revoked.
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.'));
     const out = await handler(event());
-    expect(out.actions[0]).toEqual({ action: `revoke-ingress ${SG1}`, result: 'already-done', detail: 'rules already revoked' });
+    expect(out.actions[0]).toEqual({
+      action: `revoke-ingress ${SG1}`,
+      result: 'failed',
+      detail: `2 ingress rules still on the group after 3 revokes (sgr-0app0718, sgr-0vpn0718): ${Array(3).fill('RevokeSecurityGroupIngress refused: InvalidPermission.NotFound, nothing revoked').join('; ')}`,
+    });
+    expect(out.confirmed).toBe(false);
+    expect(heldIds(SG1)).toEqual(['sgr-0app0718', 'sgr-0vpn0718']);
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
+  });
+
+  it('a rule changed between the describe and the revoke: the group is described again, what is there revoked, confirmed once none is left', async () => {
+    // The VPN rule is replaced (new id) after the first describe: the revoke naming the old id is refused whole.
+    let first = true;
+    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
+      const rules = held[SG1]!.map((r) => ({ ...r }));
+      if (first) {
+        first = false;
+        held[SG1] = [SGR.app!(SG1), { ...SGR.vpn!(SG1), SecurityGroupRuleId: 'sgr-0vpnnew', FromPort: 3306, ToPort: 3306 }];
+      }
+      return { SecurityGroupRules: rules };
+    });
+    const out = await handler(event());
+    expect(out.actions[0]).toEqual({
+      action: `revoke-ingress ${SG1}`,
+      result: 'done',
+      detail: 'revoked 2 ingress rules; no ingress rule left (after RevokeSecurityGroupIngress refused: InvalidSecurityGroupRuleId.NotFound, nothing revoked)',
+    });
     expect(out.confirmed).toBe(true);
+    expect(heldIds(SG1)).toEqual([]);
+    expect(ec2).toHaveReceivedNthCommandWith(RevokeSecurityGroupIngressCommand, 2, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpnnew'] });
+    // Every rule seen is kept for the failback, the changed one too.
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN, { ...RULE_VPN, FromPort: 3306, ToPort: 3306 }] }]);
+  });
+
+  it('a rule added while the fence runs is revoked too: the fence holds only for what is observed after the revoke', async () => {
+    let revokes = 0;
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake((input: { GroupId: string; SecurityGroupRuleIds: string[] }) => {
+      held[input.GroupId] = held[input.GroupId]!.filter((r) => !input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId!));
+      if (revokes++ === 0) held[input.GroupId]!.push(SGR.vpn!(input.GroupId)); // put back at once by someone else
+      return { Return: true };
+    });
+    groups({ [SG1]: [RULE_APP] });
+    const out = await handler(event());
+    expect(revokes).toBe(2);
+    expect(out.actions[0]).toMatchObject({ result: 'done' });
+    expect(out.confirmed).toBe(true);
+    expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
   });
 
   it('no security groups configured -> skipped, sessions still cut, fence not confirmed', async () => {
@@ -178,14 +251,14 @@ describe('fence-primary handler', () => {
   });
 
   it('the primary Region does not answer -> every action failed, not confirmed, no throw', async () => {
-    ec2.on(DescribeSecurityGroupsCommand).rejects(timeout());
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(timeout());
     rds.on(DescribeDBInstancesCommand).rejects(timeout());
     const out = await handler(event());
     expect(out).toEqual({
       confirmed: false,
       deferred: false,
       actions: [
-        { action: `revoke-ingress ${SG1}`, result: 'failed', detail: 'DescribeSecurityGroups: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
+        { action: `revoke-ingress ${SG1}`, result: 'failed', detail: 'DescribeSecurityGroupRules: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
         { action: 'reboot orders-primary', result: 'failed', detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
       ],
       revoked: [],
@@ -209,20 +282,23 @@ describe('fence-primary handler', () => {
   it('a revoke that returns false is not counted as done', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
     const out = await handler(event());
-    expect(out.actions[0]).toMatchObject({ result: 'failed' });
+    expect(out.actions[0]).toMatchObject({ result: 'failed', detail: expect.stringMatching(/^2 ingress rules still on the group after 3 revokes/) });
     expect(out.confirmed).toBe(false);
   });
 
   it('an unknown security group or instance -> failed (never assumed fenced)', async () => {
+    // A rule listing filtered by an unknown group is just empty; the group itself is not found.
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
     ec2.on(DescribeSecurityGroupsCommand).rejects(ec2Error('InvalidGroup.NotFound', `The security group '${SG1}' does not exist`));
     rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: {} }));
     const out = await handler(event());
     expect(out.actions.map((a) => a.result)).toEqual(['failed', 'failed']);
+    expect(out.actions[0]!.detail).toMatch(/^DescribeSecurityGroups: the call failed \(InvalidGroup.NotFound/);
     expect(out.confirmed).toBe(false);
   });
 
   it.each([
-    ['EC2 throttling', () => ec2.on(DescribeSecurityGroupsCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))],
+    ['EC2 throttling', () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))],
     ['RDS throttling', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('Throttling', 'Rate exceeded'))],
   ])('%s after the SDK retries -> TransientAwsError', async (_name, arrange) => {
     arrange();

@@ -38,6 +38,27 @@ const Dimensions = [
 ];
 
 describe('heartbeat handler', () => {
+  it('IAM auth (the cross-Region heartbeat): a token for the endpoint the record leads to, in that endpoint\'s Region, and the connection made to it over TLS', async () => {
+    const saved = { ...process.env };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    try {
+      // This function runs in us-east-1; the writer is in eu-west-1.
+      const endpoint = 'orders-primary.c0abcdefghij.eu-west-1.rds.amazonaws.com';
+      const fake = installFakeConnector({ cnames: { 'writer.orders.internal': `${endpoint}.` } });
+      const out = await handler(input({ secretArn: undefined, iamUser: 'failover_iam', site: 'cross-region' }));
+      expect(out).toMatchObject({ ok: true });
+      expect(sm).not.toHaveReceivedAnyCommand();
+      const target = fake.targets[0]!;
+      expect(target).toMatchObject({ host: endpoint, port: 5432, user: 'failover_iam', ssl: true });
+      expect(target.password!.startsWith(`${endpoint}:5432/?Action=connect&DBUser=failover_iam&`)).toBe(true);
+      expect(target.password).toContain('%2Feu-west-1%2Frds-db%2Faws4_request');
+      expect(target.password).not.toContain('us-east-1');
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('writes the heartbeat through the DNS name and publishes success and latency', async () => {
     const fake = installFakeConnector();
     const out = await handler(input());

@@ -9,6 +9,8 @@ export interface FakeScript {
   tcp?: Error;
   /** Error thrown by connect. */
   connect?: Error;
+  /** CNAME records the resolver follows (name -> target). */
+  cnames?: Record<string, string>;
   /** Answer to a statement: rows, or an Error to throw. Default: a heartbeat-shaped row. */
   query?: (sql: string, params?: unknown[]) => Record<string, unknown>[] | Error | Promise<never>;
 }
@@ -33,6 +35,11 @@ export function installFakeConnector(script: FakeScript = {}): FakeConnector {
     async tcpCheck(host, port, timeoutMs) {
       fake.tcpChecks.push({ host, port, timeoutMs });
       if (fake.script.tcp) throw fake.script.tcp;
+    },
+    async resolveEndpoint(host) {
+      let name = host;
+      for (let hop = 0; hop < 8 && fake.script.cnames?.[name]; hop++) name = fake.script.cnames[name]!;
+      return name;
     },
     async connect(target) {
       fake.targets.push(target);

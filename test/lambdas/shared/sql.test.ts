@@ -19,6 +19,7 @@ import {
   type SqlSession,
 } from '../../../lambdas/shared/sql.js';
 import { classifyDatabaseError } from '../../../lambdas/probe/core.js';
+import { installFakeConnector, uninstallFakeConnector } from './fake-connector.js';
 
 /** A local TCP server; `silent` servers accept and never speak (a hung database). */
 async function listen(onConnection: (socket: net.Socket) => void = (s) => s.end()): Promise<{ port: number; close: () => Promise<void>; sockets: Set<net.Socket> }> {
@@ -102,7 +103,7 @@ describe('getSqlConnector (the cloud twin seam)', () => {
   });
 
   it('honours a connector installed under Symbol.for("rds-failover.sql-connector")', () => {
-    const twin: SqlConnector = { connect: async () => ({ query: async () => [], close: async () => undefined }), tcpCheck: async () => undefined };
+    const twin: SqlConnector = { connect: async () => ({ query: async () => [], close: async () => undefined }), tcpCheck: async () => undefined, resolveEndpoint: async (h) => h };
     (globalThis as Record<symbol, unknown>)[Symbol.for('rds-failover.sql-connector')] = twin;
     expect(getSqlConnector()).toBe(twin);
   });
@@ -168,7 +169,7 @@ describe('writeHeartbeat', () => {
 describe('resolveCredentials', () => {
   const sm = mockClient(SecretsManagerClient);
   const arn = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:orders/probe-AbCdEf';
-  const base = { host: 'orders.abc.us-east-1.rds.amazonaws.com', port: 5432, region: 'us-east-1' };
+  const base = { host: 'orders.abc.us-east-1.rds.amazonaws.com', port: 5432 };
   const saved = { ...process.env };
   beforeAll(() => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
@@ -253,13 +254,37 @@ describe('resolveCredentials', () => {
     });
   });
 
-  it('signs an IAM auth token for the host, port and user', async () => {
-    const creds = await resolveCredentials({ ...base, iamUser: 'failover_probe' });
+  it('signs an IAM auth token for the endpoint host, port and user, in the endpoint\'s Region', async () => {
+    const creds = await resolveCredentials({ ...base, iamUser: 'failover_probe', ownRegion: 'eu-west-1' });
     expect(creds?.user).toBe('failover_probe');
     expect(creds?.source).toBe('iam');
+    expect(creds?.host).toBe('orders.abc.us-east-1.rds.amazonaws.com');
     expect(creds?.password).toMatch(/^orders\.abc\.us-east-1\.rds\.amazonaws\.com:5432\/\?Action=connect&DBUser=failover_probe&/);
     expect(creds?.password).toContain('us-east-1%2Frds-db%2Faws4_request');
     expect(sm).not.toHaveReceivedAnyCommand();
+  });
+
+  describe('IAM auth through a DNS name (the writer record)', () => {
+    afterEach(() => uninstallFakeConnector());
+    it.each([
+      ['an instance endpoint in another Region', 'orders-primary.abc123.us-east-1.rds.amazonaws.com', 'us-east-1'],
+      ['an Aurora cluster endpoint', 'orders-east.cluster-abc123.eu-west-1.rds.amazonaws.com', 'eu-west-1'],
+      ['a China Region endpoint', 'orders.abc.cn-north-1.rds.amazonaws.com.cn', 'cn-north-1'],
+    ])('follows the CNAME chain to %s and signs for it there, whatever the caller\'s Region', async (_label, endpoint, region) => {
+      installFakeConnector({ cnames: { 'writer.orders.internal': 'alias.orders.internal', 'alias.orders.internal': `${endpoint}.` } });
+      const creds = await resolveCredentials({ host: 'writer.orders.internal', port: 5432, iamUser: 'failover_probe', ownRegion: 'us-west-2' });
+      expect(creds?.host).toBe(endpoint);
+      expect(creds?.password.startsWith(`${endpoint}:5432/?Action=connect&DBUser=failover_probe&`)).toBe(true);
+      expect(creds?.password).toContain(`%2F${region}%2Frds-db%2Faws4_request`);
+    });
+
+    it('refuses to sign when the name leads to no RDS endpoint', async () => {
+      installFakeConnector({ cnames: { 'writer.orders.internal': 'db.example.com' } });
+      await expect(resolveCredentials({ host: 'writer.orders.internal', port: 5432, iamUser: 'failover_probe' })).rejects.toMatchObject({
+        name: 'IamAuthTargetError',
+        message: expect.stringContaining('writer.orders.internal leads to db.example.com, which is not an RDS endpoint'),
+      });
+    });
   });
 
   it('returns undefined without a secret or an IAM user', async () => {

@@ -46,6 +46,11 @@ class FakeDatabase implements SqlConnector {
     this.tcpChecks.push([host, port, timeoutMs]);
     if (this.tcpError) throw this.tcpError;
   }
+  /** The writer record: a CNAME to the promoted instance's endpoint in us-west-2. */
+  cnames: Record<string, string> = { 'writer.orders.internal': 'orders-replica.c9akciq32.us-west-2.rds.amazonaws.com' };
+  async resolveEndpoint(host: string) {
+    return this.cnames[host] ?? host;
+  }
 }
 
 let fake: FakeDatabase;
@@ -143,16 +148,28 @@ describe('verify-writes handler', () => {
     expect(String((err as Error).message)).not.toContain('pw-123');
   });
 
-  it('IAM auth: signs a token for the DNS name in the new writer Region and uses TLS', async () => {
+  it('IAM auth: signs a token for the endpoint the DNS name leads to, in that endpoint\'s Region, and connects to it with TLS', async () => {
     const database = hotDb((r) => {
       r.credentials = { iamUser: 'failover_iam', databaseName: 'orders' } as never;
     });
     await handler(event(database));
     const target = fake.targets[0]!;
-    expect(target).toMatchObject({ host: 'writer.orders.internal', user: 'failover_iam', ssl: true });
-    expect(target.password).toContain('writer.orders.internal:5432/?Action=connect');
-    expect(target.password).toContain('us-west-2%2Frds-db');
+    expect(target).toMatchObject({ host: 'orders-replica.c9akciq32.us-west-2.rds.amazonaws.com', user: 'failover_iam', ssl: true });
+    expect(target.password).toMatch(/^orders-replica\.c9akciq32\.us-west-2\.rds\.amazonaws\.com:5432\/\?Action=connect&DBUser=failover_iam&/);
+    expect(target.password).toContain('us-west-2%2Frds-db%2Faws4_request');
+    expect(target.password).not.toContain('writer.orders.internal');
     expect(sm).not.toHaveReceivedAnyCommand();
+  });
+
+  it('IAM auth: a DNS name that leads to no RDS endpoint -> no token, the credentials step fails (not retried)', async () => {
+    const database = hotDb((r) => {
+      r.credentials = { iamUser: 'failover_iam', databaseName: 'orders' } as never;
+    });
+    fake.cnames = { 'writer.orders.internal': 'db.example.com' };
+    const err = await handler(event(database)).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: 'AwsCallFailedError' });
+    expect((err as Error).message).toMatch(/writer\.orders\.internal leads to db\.example\.com, which is not an RDS endpoint/);
+    expect(fake.targets).toEqual([]);
   });
 
   it('without credentials: a TCP check through the DNS name only, and the output says so', async () => {

@@ -228,7 +228,7 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['an empty `from`', withEvent({ at: 0, fault: 'primary-unreachable', from: [] }), 'events[0].from', /needs at least 1 item/, []],
     ['a Region outside the config', withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }), 'events[0].region', /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2\)/, 'eu-central-1'],
     ['an unknown function', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-stanby', count: 1 }), 'events[0].function', /unknown function "promote-stanby"; did you mean "promote-standby"\?/, 'promote-stanby'],
-    ['an unknown service', withEvent({ at: 0, fault: 'api-throttle', service: 'ec2', count: 1 }), 'events[0].service', /unknown service "ec2" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda\)/, 'ec2'],
+    ['an unknown service', withEvent({ at: 0, fault: 'api-throttle', service: 's3', count: 1 }), 'events[0].service', /unknown service "s3" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda, ec2\)/, 's3'],
     ['an unknown step', withEvent({ at: 0, operator: 'approve', step: 'fail-over' }), 'events[0].step', /unknown step "fail-over"; did you mean "failover"\?/, 'fail-over'],
     ['a missing step', withEvent({ at: 0, operator: 'reject' }), 'events[0].step', /is required/],
     ['api-error without code', withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', count: 1 }), 'events[0].code', /is required/],
