@@ -38,8 +38,14 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
     reason: "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
   },
 ];
-/** Also allowed, with a condition that limits it to calls made by RDS in the sites' Regions. */
-const KMS_VIA_RDS = { actions: ['kms:CreateGrant', 'kms:DescribeKey'], reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS" };
+/**
+ * Also allowed, with a condition that limits it to calls made by RDS in the sites' Regions; a
+ * grant, moreover, only for RDS's own use of the key (kms:GrantIsForAWSResource).
+ */
+const KMS_VIA_RDS = {
+  actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+  reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS, kms:GrantIsForAWSResource its grants to RDS's own use",
+};
 
 interface Statement {
   Effect: string;
@@ -64,7 +70,16 @@ const allowed = (s: Statement): string | undefined => {
   const hit = STAR_ALLOW_LIST.find((a) => JSON.stringify([...a.actions].sort()) === JSON.stringify(actions) && JSON.stringify(a.condition ?? null) === JSON.stringify(s.Condition ?? null));
   if (hit) return hit.reason;
   const viaRds = (s.Condition?.StringEquals as Record<string, unknown> | undefined)?.['kms:ViaService'];
-  if (JSON.stringify(actions) === JSON.stringify(KMS_VIA_RDS.actions) && list(viaRds as string[]).length > 0 && list(viaRds as string[]).every((v) => /^rds\.[a-z0-9-]+\.amazonaws\.com$/.test(v))) return KMS_VIA_RDS.reason;
+  const forAwsResource = (s.Condition?.Bool as Record<string, unknown> | undefined)?.['kms:GrantIsForAWSResource'] === 'true';
+  if (
+    actions.length === 1 &&
+    KMS_VIA_RDS.actions.includes(actions[0]!) &&
+    (actions[0] !== 'kms:CreateGrant' || forAwsResource) &&
+    list(viaRds as string[]).length > 0 &&
+    list(viaRds as string[]).every((v) => /^rds\.[a-z0-9-]+\.amazonaws\.com$/.test(v))
+  ) {
+    return KMS_VIA_RDS.reason;
+  }
   return undefined;
 };
 
