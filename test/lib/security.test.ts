@@ -122,6 +122,38 @@ describe.each([
     }
   });
 
+  it('IAM: narrowed by condition keys: record changes to the configured records, items to their owners\' partitions, Aurora reboots to the configured engines, grants to AWS resources', () => {
+    const statements = identityStatements(app);
+    const withAction = (action: string) => statements.filter(({ statement }) => statement.Effect === 'Allow' && list(statement.Action).includes(action));
+    const records = app.config.databases.flatMap((db) => [db.dns.recordName, ...(db.traffic ? [db.traffic.recordName] : [])]).map((n) => n.toLowerCase().replace(/\.$/, ''));
+    const changes = withAction('route53:ChangeResourceRecordSets');
+    expect(changes.length).toBeGreaterThan(0);
+    for (const { where, statement } of changes) {
+      const all = (statement.Condition?.['ForAllValues:StringEquals'] ?? {}) as Record<string, string[]>;
+      expect(list(statement.Action), where).toEqual(['route53:ChangeResourceRecordSets']);
+      expect(all['route53:ChangeResourceRecordSetsActions'], where).toEqual(['UPSERT']);
+      expect(all['route53:ChangeResourceRecordSetsRecordTypes']?.length, where).toBeGreaterThan(0);
+      expect(all['route53:ChangeResourceRecordSetsNormalizedRecordNames']?.length, where).toBeGreaterThan(0);
+      for (const name of all['route53:ChangeResourceRecordSetsNormalizedRecordNames'] ?? []) expect(records, where).toContain(name);
+    }
+    const items = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'].flatMap(withAction);
+    expect(items.length).toBeGreaterThan(0);
+    for (const { where, statement } of items) {
+      const keys = ((statement.Condition?.['ForAllValues:StringEquals'] ?? statement.Condition?.['ForAllValues:StringLike']) as Record<string, string[]> | undefined)?.['dynamodb:LeadingKeys'];
+      expect(keys, `${where}: ${JSON.stringify(statement)}`).toBeDefined();
+      expect(keys!.every((k) => /^(DB#[a-z][a-z0-9-]*|FENCE#\*|INCIDENT#\*|APPROVAL#\*)$/.test(k)), where).toBe(true);
+      expect(list(statement.Action).filter((a) => a === 'dynamodb:Scan' || a === 'dynamodb:Query'), where).toEqual([]);
+    }
+    const anyInstance = withAction('rds:RebootDBInstance').filter(({ statement }) => list(statement.Resource).some((r) => r.endsWith(':db:*')));
+    expect(anyInstance.length > 0).toBe(app.config.databases.some((db) => db.engine.startsWith('aurora-')));
+    for (const { where, statement } of anyInstance) {
+      expect(statement.Condition, where).toEqual({ StringEquals: { 'rds:DatabaseEngine': expect.arrayContaining([expect.stringMatching(/^aurora-/)]) } });
+    }
+    for (const { where, statement } of withAction('kms:CreateGrant')) {
+      expect(statement.Condition?.Bool, where).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
+    }
+  });
+
   it('IAM: the table, topic, bus, secrets and state machines are named by ARN, never by "*"', () => {
     const scopedPrefixes = ['dynamodb:', 'sns:', 'events:', 'secretsmanager:', 'states:StartExecution', 'rds:', 'route53:', 'lambda:', 'sqs:'];
     for (const { where, statement } of identityStatements(app)) {
