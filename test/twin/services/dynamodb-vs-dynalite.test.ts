@@ -106,8 +106,8 @@ const canonical = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 
 /**
- * An answer as compared. A Scan's items come in no documented order (DynamoDB reads partitions in
- * the order of their keys' hashes; dynalite likewise, the twin in key order): compared as a set.
+ * An answer as compared. DynamoDB documents no order for a Scan's items (dynalite and the twin
+ * each return their own): a Scan's items are compared as a set.
  */
 const comparable = (op: string, a: Answer): string => {
   if (op === 'Scan' && a.ok && Array.isArray(a.out.Items)) return canonical({ ...a, out: { ...a.out, Items: a.out.Items.map(canonical).sort() } });
