@@ -102,3 +102,12 @@ export class Arns {
 export function secretResourceArn(secretArn: string): string {
   return /-[A-Za-z0-9]{6}$/.test(secretArn) ? secretArn : `${secretArn}-??????`;
 }
+
+/**
+ * A record name as IAM's `route53:ChangeResourceRecordSetsNormalizedRecordNames` holds it: lower
+ * case, without the trailing dot, every character other than a-z, 0-9, `-`, `_` and `.` written as
+ * a backslash and three octal digits (docs/aws-behaviour.md "IAM condition keys of the narrowed policies").
+ */
+export function normalizedRecordName(name: string): string {
+  return [...name.toLowerCase().replace(/\.$/, '')].map((ch) => (/[a-z0-9\-_.]/.test(ch) ? ch : `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`)).join('');
+}

@@ -2,8 +2,16 @@
  * Identity-policy evaluation for the twin (docs/aws-behaviour.md §9). Supports Allow/Deny statements with
  * Action/NotAction and Resource/NotResource (wildcards `*` and `?`, case-insensitive actions,
  * case-sensitive resources) and the condition operators StringEquals, StringNotEquals,
- * StringLike, StringNotLike, Bool (with ...IfExists). An explicit Deny wins; otherwise any Allow
- * allows; otherwise the call is implicitly denied.
+ * StringLike, StringNotLike, StringEqualsIgnoreCase, ArnEquals, ArnLike, Bool (with ...IfExists),
+ * each also with the set qualifiers `ForAllValues:` and `ForAnyValue:` for multivalued request keys
+ * (`dynamodb:LeadingKeys`, `route53:ChangeResourceRecordSetsNormalizedRecordNames`, ...). An
+ * explicit Deny wins; otherwise any Allow allows; otherwise the call is implicitly denied.
+ *
+ * Set qualifiers, as IAM evaluates them (docs/aws-behaviour.md "IAM condition keys of the narrowed
+ * policies"): `ForAllValues:` holds when every value of the request's key matches one of the
+ * policy's values, and also when the key is missing or empty; `ForAnyValue:` holds when at least one
+ * value matches, never when the key is missing. A multivalued key under a single-valued operator
+ * never matches in the twin (IAM asks for a set qualifier there).
  *
  * Deliberately not modelled: resource-based policies, permission boundaries, SCPs, session
  * policies, other condition operators (a policy using one fails loudly at registration).
@@ -37,8 +45,12 @@ export interface Principal {
 export interface Authorization {
   readonly action: string;
   readonly resources: readonly string[];
-  readonly context?: Record<string, string | boolean | undefined>;
+  /** Request (and resource) condition keys; an array is a multivalued key. */
+  readonly context?: Record<string, ContextValue>;
 }
+
+/** A condition key's value in the request: single-valued, or multivalued (an array). */
+export type ContextValue = string | boolean | readonly string[] | undefined;
 
 const SUPPORTED_OPERATORS = new Set(['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike', 'Bool', 'StringEqualsIgnoreCase', 'ArnLike', 'ArnEquals']);
 
@@ -72,56 +84,66 @@ export function validatePolicy(doc: PolicyDocument): void {
     if (!st.Action && !st.NotAction) throw new Error('IAM policy: a statement needs Action or NotAction');
     if (!st.Resource && !st.NotResource) throw new Error('IAM policy: a statement needs Resource or NotResource');
     for (const op of Object.keys(st.Condition ?? {})) {
-      const base = op.replace(/IfExists$/, '');
+      const base = op.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
       if (!SUPPORTED_OPERATORS.has(base)) throw new Error(`IAM policy: condition operator ${op} is not modelled by the twin`);
     }
   }
 }
 
-function conditionHolds(cond: PolicyStatement['Condition'], ctx: Record<string, string | boolean | undefined>): boolean {
+/** Does one request value match the operator against the policy's values? */
+function matches(op: string, a: string, expected: readonly string[]): boolean {
+  switch (op) {
+    case 'StringEquals':
+    case 'ArnEquals':
+    case 'Bool':
+      return expected.includes(a);
+    case 'StringEqualsIgnoreCase':
+      return expected.some((e) => e.toLowerCase() === a.toLowerCase());
+    case 'StringNotEquals':
+      return !expected.includes(a);
+    case 'StringLike':
+    case 'ArnLike':
+      return expected.some((e) => globMatch(e, a));
+    case 'StringNotLike':
+      return !expected.some((e) => globMatch(e, a));
+    default:
+      return false;
+  }
+}
+
+function conditionHolds(cond: PolicyStatement['Condition'], ctx: Record<string, ContextValue>): boolean {
   if (!cond) return true;
   for (const [opRaw, entries] of Object.entries(cond)) {
-    const ifExists = opRaw.endsWith('IfExists');
-    const op = opRaw.replace(/IfExists$/, '');
+    const qualifier = /^(ForAllValues|ForAnyValue):/.exec(opRaw)?.[1];
+    const unqualified = qualifier ? opRaw.slice(qualifier.length + 1) : opRaw;
+    const ifExists = unqualified.endsWith('IfExists');
+    const op = unqualified.replace(/IfExists$/, '');
     for (const [key, expectedRaw] of Object.entries(entries)) {
       const actual = ctx[key] ?? ctx[Object.keys(ctx).find((k) => k.toLowerCase() === key.toLowerCase()) ?? ''];
       const expected = arr(expectedRaw).map(String);
+      const values = actual === undefined ? [] : Array.isArray(actual) ? (actual as readonly string[]).map(String) : [String(actual)];
+      if (qualifier === 'ForAllValues') {
+        // Every value of the request must match; a missing or empty key matches (IAM's own rule).
+        if (!values.every((v) => matches(op, v, expected))) return false;
+        continue;
+      }
+      if (qualifier === 'ForAnyValue') {
+        if (!values.some((v) => matches(op, v, expected))) return false;
+        continue;
+      }
       if (actual === undefined) {
         if (ifExists) continue;
         if (op.startsWith('StringNot')) continue; // negated operators match a missing key
         return false;
       }
-      const a = String(actual);
-      let ok: boolean;
-      switch (op) {
-        case 'StringEquals':
-        case 'ArnEquals':
-        case 'Bool':
-          ok = expected.includes(a);
-          break;
-        case 'StringEqualsIgnoreCase':
-          ok = expected.some((e) => e.toLowerCase() === a.toLowerCase());
-          break;
-        case 'StringNotEquals':
-          ok = !expected.includes(a);
-          break;
-        case 'StringLike':
-        case 'ArnLike':
-          ok = expected.some((e) => globMatch(e, a));
-          break;
-        case 'StringNotLike':
-          ok = !expected.some((e) => globMatch(e, a));
-          break;
-        default:
-          ok = false;
-      }
-      if (!ok) return false;
+      if (Array.isArray(actual)) return false; // a multivalued key needs a set qualifier
+      if (!matches(op, String(actual), expected)) return false;
     }
   }
   return true;
 }
 
-function statementApplies(st: PolicyStatement, action: string, resource: string, ctx: Record<string, string | boolean | undefined>): boolean {
+function statementApplies(st: PolicyStatement, action: string, resource: string, ctx: Record<string, ContextValue>): boolean {
   const actionMatch = st.Action
     ? arr(st.Action).some((p) => globMatch(p, action, true))
     : !arr(st.NotAction).some((p) => globMatch(p, action, true));
@@ -137,7 +159,7 @@ export type Decision = { allowed: true } | { allowed: false; explicit: boolean; 
 
 /** Evaluates the principal's identity policies for every resource the command touches. */
 export function evaluate(principal: Principal, auth: Authorization): Decision {
-  const ctx = { 'aws:PrincipalArn': principal.arn, ...(auth.context ?? {}) };
+  const ctx: Record<string, ContextValue> = { 'aws:PrincipalArn': principal.arn, ...(auth.context ?? {}) };
   for (const resource of auth.resources) {
     let allowed = false;
     for (const doc of principal.policies) {

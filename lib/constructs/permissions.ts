@@ -8,7 +8,7 @@ import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig }
 import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
 import { ISOLATION_TAG, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
-import { Arns, secretResourceArn } from '../arns.js';
+import { Arns, normalizedRecordName, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
 import type { FunctionPermissions, WildcardGrant } from './failover-function.js';
 
@@ -154,9 +154,36 @@ const merge = (...sets: FunctionPermissions[]): FunctionPermissions => ({
 });
 const only = (statements: PolicyStatement[], wildcards: WildcardGrant[] = []): FunctionPermissions => ({ statements, wildcards });
 
-/** The table (items only; `withIndex` adds Query on the pending-approvals index) and its key. */
-function tableAccess(res: ControlResourceArns, mode: 'read' | 'write'): PolicyStatement[] {
-  return [...stmt(tableActions[mode], [res.table]), ...stmt(KEY_FOR_TABLE, [res.key])];
+/**
+ * The partition keys of the state table's items, by owner (lambdas/shared/names.ts, approvals.ts,
+ * record-incident/core.ts): a function reaches only the items it owns (`dynamodb:LeadingKeys`).
+ */
+export const TABLE_PARTITIONS = {
+  /** manage-lease: one item per configured database, `DB#<name>`. */
+  database: (name: string): string => `DB#${name}`,
+  /** fence-primary writes and restore-ingress reads the fence record of an incident. */
+  fence: 'FENCE#*',
+  /** record-incident: the incident record. */
+  incident: 'INCIDENT#*',
+  /** request-approval writes and the approval page answers approval records. */
+  approval: 'APPROVAL#*',
+} as const;
+
+/**
+ * Item access to the table, limited to the given partition keys, and the table's key.
+ * `ForAllValues` over `dynamodb:LeadingKeys` (every partition key of the request must match): the
+ * functions get only item actions, which always carry a key (never Scan, whose request has none).
+ */
+function tableAccess(res: ControlResourceArns, mode: 'read' | 'write', partitions: readonly string[], actions: readonly string[] = tableActions[mode]): PolicyStatement[] {
+  const exact = partitions.every((p) => !p.includes('*'));
+  return [
+    new PolicyStatement({
+      actions: [...actions],
+      resources: [res.table],
+      conditions: { [exact ? 'ForAllValues:StringEquals' : 'ForAllValues:StringLike']: { 'dynamodb:LeadingKeys': uniq([...partitions]) } },
+    }),
+    ...stmt(KEY_FOR_TABLE, [res.key]),
+  ];
 }
 /** Publishing to the topic; the key grant is left out when the table's (a superset) is already there. */
 function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[] {
@@ -200,7 +227,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return only([]);
     case 'manage-lease':
       // DescribeExecution: is the run holding the lease still running (a stopped one is reported or taken over)?
-      return only(tableAccess(res, 'write'), [
+      return only(tableAccess(res, 'write', dbs.map((db) => TABLE_PARTITIONS.database(db.name))), [
         {
           statement: new PolicyStatement({
             actions: ['states:DescribeExecution'],
@@ -240,7 +267,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       );
     }
     case 'request-approval':
-      return only([...tableAccess(res, 'write'), ...topicAccess(res, false), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))]);
+      return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.approval]), ...topicAccess(res, false), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))]);
     case 'fence-primary': {
       // Either configured site may be the primary (current roles); the failback fences the current primary too.
       const views = dbs.flatMap(bothRoles);
@@ -292,10 +319,26 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
         );
       }
       if (auroraRegions.length > 0) {
-        wildcards.push({
-          statement: new PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:RebootDBInstance'], resources: auroraRegions.map((r) => arns.rdsAnyInstance(r)) }),
-          reason: "Aurora: the primary cluster's writer instance (rebooted to drop open sessions) is only known at fence time",
-        });
+        const auroraEngines = uniq(views.filter((db) => isAurora(db.engine)).map((db) => db.engine));
+        wildcards.push(
+          {
+            statement: new PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: auroraRegions.map((r) => arns.rdsAnyInstance(r)) }),
+            reason: "Aurora: the primary cluster's writer instance (read before it is rebooted) is only known at fence time",
+          },
+          {
+            // IAM has no condition key tying an instance to its cluster (the `db` resource type has
+            // rds:DatabaseEngine and tags, not the cluster): the reboot is limited to instances of the
+            // configured Aurora engines in the primaries' Regions; the function reboots only the writer
+            // it reads from DescribeDBClusters of the configured cluster (docs/aws-behaviour.md
+            // "IAM condition keys of the narrowed policies").
+            statement: new PolicyStatement({
+              actions: ['rds:RebootDBInstance'],
+              resources: auroraRegions.map((r) => arns.rdsAnyInstance(r)),
+              conditions: { StringEquals: { 'rds:DatabaseEngine': auroraEngines } },
+            }),
+            reason: `Aurora: the primary cluster's writer instance (rebooted to drop open sessions) is only known at fence time; limited to ${auroraEngines.join(' and ')} instances (rds:DatabaseEngine), IAM has no key for an instance's cluster`,
+          },
+        );
       }
       return only(
         [
@@ -304,7 +347,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
           ...stmt(['rds:ModifyDBInstance'], isolated),
           ...stmt(['rds:StopDBInstance'], stopped),
           ...stmt(['rds:DescribeDBClusters'], clusters),
-          ...tableAccess(res, 'write'),
+          ...tableAccess(res, 'write', [TABLE_PARTITIONS.fence]),
         ],
         wildcards,
       );
@@ -314,13 +357,16 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'check-standby':
       return merge(...dbs.flatMap(bothRoles).map((db) => standbyStatements(db, arns, 'describe')));
     case 'switch-dns':
-      return only(stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], dbs.map((db) => arns.hostedZone(db.dns.hostedZoneId))));
+      return only([
+        ...stmt(['route53:ListResourceRecordSets'], dbs.map((db) => arns.hostedZone(db.dns.hostedZoneId))),
+        ...recordChanges(dbs.map((db) => ({ zone: db.dns.hostedZoneId, name: db.dns.recordName, type: 'CNAME' })), arns),
+      ]);
     case 'verify-writes':
       return databaseLoginGrants(dbs, writerRegions, arns);
     case 'heartbeat':
       return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]));
     case 'record-incident':
-      return only([...tableAccess(res, 'write'), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
+      return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
     case 'plan-failback':
       return only([]);
     case 'check-original-site':
@@ -334,7 +380,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
         .filter((db) => !isAurora(db.engine) && db.failover.fenceMethod !== 'revoke-ingress')
         .flatMap((db) => [db.primary, db.standby].flatMap((site) => defined([site.instanceId]).map((id) => arns.rdsInstance(site.region, id))));
       return only(
-        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...stmt(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], isolated), ...tableAccess(res, 'read')],
+        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...stmt(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], isolated), ...tableAccess(res, 'read', [TABLE_PARTITIONS.fence])],
         groups.length > 0
           ? [
               {
@@ -366,7 +412,10 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     }
     case 'shift-traffic': {
       const withTraffic = dbs.filter((db) => db.traffic);
-      const zones = stmt(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId)));
+      const zones = [
+        ...stmt(['route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId))),
+        ...recordChanges(withTraffic.map((db) => ({ zone: db.traffic!.hostedZoneId, name: db.traffic!.recordName, type: db.traffic!.type })), arns),
+      ];
       const describe = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
       // A gating alarm the user names may be a composite alarm, and CloudWatch returns composite
       // alarms (and their history) only to a permission on "*" (docs/aws-behaviour.md "Composite
@@ -387,9 +436,10 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       ]);
     }
     case 'approval-page':
-      // Reads an approval and answers it (a conditional UpdateItem); never creates items.
+      // Reads an approval and answers it (a conditional UpdateItem); never creates items, and
+      // reaches no item but an approval record (internet-facing: a leading-key condition).
       return only(
-        [...stmt(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [res.table]), ...stmt(KEY_FOR_TABLE, [res.key]), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))],
+        [...tableAccess(res, 'write', [TABLE_PARTITIONS.approval], ['dynamodb:GetItem', 'dynamodb:UpdateItem']), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))],
         [
           {
             statement: new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }),
@@ -398,6 +448,30 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
         ],
       );
   }
+}
+
+/**
+ * `route53:ChangeResourceRecordSets` on the configured zones, for the configured records only: every
+ * change of a request must name one of the records (normalized: lower case, no trailing dot), one of
+ * their types, and be an UPSERT (the functions never create or delete records). One statement for
+ * all zones: Route 53 refuses a record name outside its zone's domain, so a name of one zone cannot
+ * be written in another.
+ */
+function recordChanges(records: ReadonlyArray<{ zone: string; name: string; type: string }>, arns: Arns): PolicyStatement[] {
+  if (records.length === 0) return [];
+  return [
+    new PolicyStatement({
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: uniq(records.map((r) => arns.hostedZone(r.zone))),
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': uniq(records.map((r) => normalizedRecordName(r.name))),
+          'route53:ChangeResourceRecordSetsRecordTypes': uniq(records.map((r) => r.type)),
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    }),
+  ];
 }
 
 /** The sites' Regions of a database. */
@@ -477,11 +551,23 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
       },
       {
         statement: new PolicyStatement({
-          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          actions: ['kms:DescribeKey'],
           resources: ['*'],
           conditions: { StringEquals: { 'kms:ViaService': regions.map((r) => `rds.${r}.amazonaws.com`) } },
         }),
         reason: "An encrypted cross-Region replica uses the old primary's KMS key in its Region, only known at run time; limited to calls made by RDS (kms:ViaService)",
+      },
+      {
+        statement: new PolicyStatement({
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': regions.map((r) => `rds.${r}.amazonaws.com`) },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+        reason:
+          "An encrypted cross-Region replica uses the old primary's KMS key in its Region, only known at run time; grants only made by RDS (kms:ViaService) for its own resources (kms:GrantIsForAWSResource)",
       },
     ],
   };

@@ -39,7 +39,11 @@ function grants(statements: IamStatement[]): string[] {
     .sort();
 }
 const on = (actions: string[], resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} on ${r}`));
-const TABLE = [...on(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [TABLE_ARN]), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
+/** Item access to the table, limited to the partitions a function owns (dynamodb:LeadingKeys), and the table's key. */
+const leadingKeys = (partitions: string[]) =>
+  ` if ${JSON.stringify({ [partitions.some((p) => p.includes('*')) ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': partitions } })}`;
+const items = (actions: string[], partitions: string[]) => on(actions, [TABLE_ARN]).map((g) => `${g}${leadingKeys(partitions)}`);
+const tableFor = (partitions: string[]) => [...items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
 /** The example config replicates the secret to us-west-2 and eu-west-1 (credentials.secretReplicaRegions): same ARN, other Region. */
 const SECRET_REPLICAS = ['us-west-2', 'eu-west-1'].map((r) => SECRET.replace(':us-east-1:', `:${r}:`));
@@ -222,8 +226,9 @@ describe('control stack: least privilege per function', () => {
     'evaluate-verdict': [],
     // DescribeExecution: whether the run holding a lease is still running (a stopped one is reported, or taken over by an operator).
     // kms:Decrypt: the executions it describes are encrypted with the workflows' key (their ARNs are the encryption context).
+    // Each function reaches only its own items (dynamodb:LeadingKeys): the lease of each configured database, ...
     'manage-lease': [
-      ...TABLE,
+      ...tableFor(['DB#orders']),
       ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`)),
       `kms:Decrypt on ${WORKFLOW_KEY_ARN} if {"StringEquals":{"kms:EncryptionContext:aws:states:stateMachineArn":["arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover","arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback"]}}`,
     ],
@@ -232,13 +237,13 @@ describe('control stack: least privilege per function', () => {
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     ],
     'check-data-loss-budget': [...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]), 'cloudwatch:GetMetricData on *'],
-    'request-approval': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`],
+    'request-approval': [...tableFor(['APPROVAL#*']), `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`],
     // fenceMethod isolate (the default): no RevokeSecurityGroupIngress; the isolation group is created only
     // tagged (aws:RequestTag), tags only at creation (ec2:CreateAction), the swap on the two instances only.
     'fence-primary': [
       ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
       ...on(['rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
-      ...TABLE,
+      ...tableFor(['FENCE#*']),
       'ec2:DescribeSecurityGroups on *',
       ...['us-east-1', 'us-west-2'].flatMap((r) => [
         `ec2:CreateSecurityGroup on arn:aws:ec2:${r}:${ACCOUNT}:vpc/*`,
@@ -248,11 +253,21 @@ describe('control stack: least privilege per function', () => {
     ],
     'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [PRIMARY, REPLICA]),
     'check-standby': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
-    'switch-dns': on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0EXAMPLE']),
+    // Only the configured record, as a CNAME, by UPSERT (normalized: lower case, no trailing dot).
+    'switch-dns': [
+      'route53:ListResourceRecordSets on arn:aws:route53:::hostedzone/Z0EXAMPLE',
+      `route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/Z0EXAMPLE if ${JSON.stringify({
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['writer.orders.internal'],
+          'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      })}`,
+    ],
     // The secret and its replicas: verify-writes runs in the control Region, where the replica is read during a primary-Region outage.
     'verify-writes': SECRETS,
     heartbeat: [...SECRETS, PUT_METRICS],
-    'record-incident': [...TABLE, `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
+    'record-incident': [...tableFor(['INCIDENT#*']), `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
     'plan-failback': [],
     'check-original-site': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     'preserve-old-primary': [
@@ -265,7 +280,7 @@ describe('control stack: least privilege per function', () => {
       ...on(['ec2:AuthorizeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
       // An isolated instance gets its original groups back (either site).
       ...on(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
-      `dynamodb:GetItem on ${TABLE_ARN}`,
+      ...items(['dynamodb:GetItem'], ['FENCE#*']),
       ...KEY_ONLY,
       'ec2:DescribeSecurityGroups on *',
     ],
@@ -277,7 +292,8 @@ describe('control stack: least privilege per function', () => {
       // settle: a PostgreSQL replica gets the old primary's parameter group after its creation, then a reboot.
       ...on(['rds:ModifyDBInstance', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
       ...on(['rds:ModifyDBInstance'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:rds:${r}:${ACCOUNT}:pg:*`)),
-      `kms:CreateGrant on *${VIA_RDS}`,
+      // Grants only for RDS's own use of the key (kms:GrantIsForAWSResource).
+      `kms:CreateGrant on * if {"StringEquals":{"kms:ViaService":["rds.us-east-1.amazonaws.com","rds.us-west-2.amazonaws.com"]},"Bool":{"kms:GrantIsForAWSResource":"true"}}`,
       `kms:DescribeKey on *${VIA_RDS}`,
     ],
     'check-replica': [
@@ -287,8 +303,9 @@ describe('control stack: least privilege per function', () => {
     ],
     'switchover-global-cluster': [],
     'shift-traffic': [],
+    // Internet-facing: approval records only.
     'approval-page': [
-      ...on(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [TABLE_ARN]),
+      ...items(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['APPROVAL#*']),
       ...KEY_ONLY,
       `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`,
       'states:SendTaskSuccess on *',
@@ -312,7 +329,8 @@ describe('control stack: least privilege per function', () => {
         for (const a of s.Action) expect(a, f.functionName).not.toContain('*');
         if (s.Resource.includes('*')) for (const a of s.Action) expect(allowedOnStar.has(a), `${f.functionName}: ${a} on *`).toBe(true);
         if (s.Action.includes('cloudwatch:PutMetricData')) expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } });
-        if (s.Resource.includes('*') && s.Action.some((a) => a.startsWith('kms:'))) expect(s.Condition, f.functionName).toEqual({ StringEquals: { 'kms:ViaService': expect.any(Array) } });
+        if (s.Resource.includes('*') && s.Action.some((a) => a.startsWith('kms:'))) expect(s.Condition, f.functionName).toMatchObject({ StringEquals: { 'kms:ViaService': expect.any(Array) } });
+        if (s.Action.includes('kms:CreateGrant')) expect(s.Condition, f.functionName).toMatchObject({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
       }
     }
   });
@@ -419,6 +437,17 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
   });
   const wfn = (name: string) => wide.findFunction(`acme-${name}`, 'us-west-2');
   const A = '210987654321';
+  /** The weighted records of the traffic record only (its name and type, by UPSERT). */
+  const TRAFFIC_RECORD = [
+    'route53:ListResourceRecordSets on arn:aws:route53:::hostedzone/Z0APPZONE',
+    `route53:ChangeResourceRecordSets on arn:aws:route53:::hostedzone/Z0APPZONE if ${JSON.stringify({
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['app.orders.example.com'],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+      },
+    })}`,
+  ];
 
   it('switchover-global-cluster: SwitchoverGlobalCluster on both clusters and the global cluster only', () => {
     const g = grants(wfn('switchover-global-cluster').statements);
@@ -431,7 +460,7 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
   it('shift-traffic with named gating alarms: the traffic zone, and the alarms\' state and history on "*" (composite alarms are shown only to "*"), nothing else', () => {
     expect(grants(wfn('shift-traffic').statements)).toEqual(
       [
-        ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
+        ...TRAFFIC_RECORD,
         ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['*']),
       ].sort(),
     );
@@ -455,7 +484,7 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
     });
     expect(grants(noNames.findFunction('acme-shift-traffic', 'us-west-2').statements)).toEqual(
       [
-        ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], ['arn:aws:route53:::hostedzone/Z0APPZONE']),
+        ...TRAFFIC_RECORD,
         ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${A}:alarm:acme-orders-heartbeat-in-region`)),
       ].sort(),
     );

@@ -39,8 +39,14 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
     reason: "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
   },
 ];
-/** Also allowed, with a condition that limits it to calls made by RDS in the sites' Regions. */
-const KMS_VIA_RDS = { actions: ['kms:CreateGrant', 'kms:DescribeKey'], reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS" };
+/**
+ * Also allowed, with a condition that limits it to calls made by RDS in the sites' Regions; a
+ * grant, moreover, only for RDS's own use of the key (kms:GrantIsForAWSResource).
+ */
+const KMS_VIA_RDS = {
+  actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+  reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS, kms:GrantIsForAWSResource its grants to RDS's own use",
+};
 
 interface Statement {
   Effect: string;
@@ -65,7 +71,16 @@ const allowed = (s: Statement): string | undefined => {
   const hit = STAR_ALLOW_LIST.find((a) => JSON.stringify([...a.actions].sort()) === JSON.stringify(actions) && JSON.stringify(a.condition ?? null) === JSON.stringify(s.Condition ?? null));
   if (hit) return hit.reason;
   const viaRds = (s.Condition?.StringEquals as Record<string, unknown> | undefined)?.['kms:ViaService'];
-  if (JSON.stringify(actions) === JSON.stringify(KMS_VIA_RDS.actions) && list(viaRds as string[]).length > 0 && list(viaRds as string[]).every((v) => /^rds\.[a-z0-9-]+\.amazonaws\.com$/.test(v))) return KMS_VIA_RDS.reason;
+  const forAwsResource = (s.Condition?.Bool as Record<string, unknown> | undefined)?.['kms:GrantIsForAWSResource'] === 'true';
+  if (
+    actions.length === 1 &&
+    KMS_VIA_RDS.actions.includes(actions[0]!) &&
+    (actions[0] !== 'kms:CreateGrant' || forAwsResource) &&
+    list(viaRds as string[]).length > 0 &&
+    list(viaRds as string[]).every((v) => /^rds\.[a-z0-9-]+\.amazonaws\.com$/.test(v))
+  ) {
+    return KMS_VIA_RDS.reason;
+  }
   return undefined;
 };
 
@@ -105,6 +120,38 @@ describe.each([
     }
     for (const { where, statement } of identityStatements(app)) {
       expect(list(statement.Action).filter((a) => a === '*' || a.endsWith(':*')), where).toEqual([]);
+    }
+  });
+
+  it('IAM: narrowed by condition keys: record changes to the configured records, items to their owners\' partitions, Aurora reboots to the configured engines, grants to AWS resources', () => {
+    const statements = identityStatements(app);
+    const withAction = (action: string) => statements.filter(({ statement }) => statement.Effect === 'Allow' && list(statement.Action).includes(action));
+    const records = app.config.databases.flatMap((db) => [db.dns.recordName, ...(db.traffic ? [db.traffic.recordName] : [])]).map((n) => n.toLowerCase().replace(/\.$/, ''));
+    const changes = withAction('route53:ChangeResourceRecordSets');
+    expect(changes.length).toBeGreaterThan(0);
+    for (const { where, statement } of changes) {
+      const all = (statement.Condition?.['ForAllValues:StringEquals'] ?? {}) as Record<string, string[]>;
+      expect(list(statement.Action), where).toEqual(['route53:ChangeResourceRecordSets']);
+      expect(all['route53:ChangeResourceRecordSetsActions'], where).toEqual(['UPSERT']);
+      expect(all['route53:ChangeResourceRecordSetsRecordTypes']?.length, where).toBeGreaterThan(0);
+      expect(all['route53:ChangeResourceRecordSetsNormalizedRecordNames']?.length, where).toBeGreaterThan(0);
+      for (const name of all['route53:ChangeResourceRecordSetsNormalizedRecordNames'] ?? []) expect(records, where).toContain(name);
+    }
+    const items = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'].flatMap(withAction);
+    expect(items.length).toBeGreaterThan(0);
+    for (const { where, statement } of items) {
+      const keys = ((statement.Condition?.['ForAllValues:StringEquals'] ?? statement.Condition?.['ForAllValues:StringLike']) as Record<string, string[]> | undefined)?.['dynamodb:LeadingKeys'];
+      expect(keys, `${where}: ${JSON.stringify(statement)}`).toBeDefined();
+      expect(keys!.every((k) => /^(DB#[a-z][a-z0-9-]*|FENCE#\*|INCIDENT#\*|APPROVAL#\*)$/.test(k)), where).toBe(true);
+      expect(list(statement.Action).filter((a) => a === 'dynamodb:Scan' || a === 'dynamodb:Query'), where).toEqual([]);
+    }
+    const anyInstance = withAction('rds:RebootDBInstance').filter(({ statement }) => list(statement.Resource).some((r) => r.endsWith(':db:*')));
+    expect(anyInstance.length > 0).toBe(app.config.databases.some((db) => db.engine.startsWith('aurora-')));
+    for (const { where, statement } of anyInstance) {
+      expect(statement.Condition, where).toEqual({ StringEquals: { 'rds:DatabaseEngine': expect.arrayContaining([expect.stringMatching(/^aurora-/)]) } });
+    }
+    for (const { where, statement } of withAction('kms:CreateGrant')) {
+      expect(statement.Condition?.Bool, where).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
     }
   });
 

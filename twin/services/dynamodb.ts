@@ -75,11 +75,44 @@ export class DynamoDbService implements ServiceModel {
       return (input.TransactItems ?? []).map((t: In) => {
         const [kind, body] = Object.entries(t)[0] as [string, In];
         const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind] ?? kind;
-        return { action: `dynamodb:${action}`, resources: [this.tableArn(body.TableName, ctx.region)] };
+        return { action: `dynamodb:${action}`, resources: [this.tableArn(body.TableName, ctx.region)], context: this.leadingKeys(kind === 'Put' ? 'PutItem' : 'GetItem', body, ctx.region) };
       });
     }
     const base = this.tableArn(input.TableName, ctx.region);
-    return { action: `dynamodb:${operation}`, resources: [input.IndexName ? `${base}/index/${input.IndexName}` : base] };
+    return { action: `dynamodb:${operation}`, resources: [input.IndexName ? `${base}/index/${input.IndexName}` : base], context: this.leadingKeys(operation, input, ctx.region) };
+  }
+
+  /**
+   * `dynamodb:LeadingKeys`: the partition key values a request reads or writes (the key of an item
+   * request, the partition of a Query's key condition, on the queried index). Absent for a Scan,
+   * an unknown table or a Query whose partition value cannot be read (docs/aws-behaviour.md "IAM
+   * condition keys of the narrowed policies").
+   */
+  private leadingKeys(operation: string, input: In, region: string): Record<string, string[]> {
+    const name = typeof input.TableName === 'string' ? (input.TableName.startsWith('arn:') ? input.TableName.split(':table/')[1] ?? '' : input.TableName) : '';
+    const t = this.tables.get(`${region}/${name}`);
+    if (!t) return {};
+    const text = (v: AV | undefined): string | undefined => {
+      if (!v || typeof v !== 'object') return undefined;
+      const x = v as Record<string, unknown>;
+      if (typeof x.S === 'string') return x.S;
+      if (typeof x.N === 'string') return x.N;
+      if (x.B !== undefined) return Buffer.from(x.B as Uint8Array).toString('base64');
+      return undefined;
+    };
+    if (operation === 'Query') {
+      const hash = input.IndexName ? t.gsis.find((g) => g.name === input.IndexName)?.hash : t.hash;
+      const names: Record<string, string> = input.ExpressionAttributeNames ?? {};
+      for (const m of String(input.KeyConditionExpression ?? '').matchAll(/(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)/g)) {
+        const attr = m[1]!.startsWith('#') ? names[m[1]!] : m[1];
+        const value = text(input.ExpressionAttributeValues?.[m[2]!]);
+        if (attr === hash && value !== undefined) return { 'dynamodb:LeadingKeys': [value] };
+      }
+      return {};
+    }
+    const key = operation === 'PutItem' ? input.Item : input.Key;
+    const value = text(key?.[t.hash]);
+    return value === undefined ? {} : { 'dynamodb:LeadingKeys': [value] };
   }
 
   private tableArn(name: string | undefined, region: string): string {

@@ -277,8 +277,19 @@ export class RdsService implements ServiceModel {
         return { action, resources: [target.startsWith('arn:') ? target : arn.cluster(ctx.region, target), arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
       }
       default:
-        return { action, resources: [db(input.DBInstanceIdentifier)], context: requested };
+        // Resource keys of the `db` resource type (SAR): the engine of the instance (or of the Aurora cluster it belongs to).
+        return { action, resources: [db(input.DBInstanceIdentifier)], context: { ...requested, ...this.dbResourceKeys(input.DBInstanceIdentifier, ctx.region) } };
     }
+  }
+
+  /** `rds:DatabaseEngine` of an existing instance or Aurora cluster member (none for an unknown one). */
+  private dbResourceKeys(idOrArn: string | undefined, region: string): Record<string, string> {
+    if (!idOrArn) return {};
+    const parsed = idOrArn.startsWith('arn:') ? parseArn(idOrArn) : undefined;
+    const id = parsed ? idOrArn.split(':db:')[1] ?? '' : idOrArn;
+    const r = parsed?.region ?? region;
+    const engine = this.getInstance(id, r)?.engine ?? this.clusterOfMember(id, r)?.engine;
+    return engine ? { 'rds:DatabaseEngine': engine } : {};
   }
 
   // ------------------------------------------------------------------ setup API (no IAM, instant)

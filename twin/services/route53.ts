@@ -12,6 +12,25 @@ import type { Authorization } from '../iam.js';
 import type { World } from '../world.js';
 import { arn, clone, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
+/**
+ * A record name as the condition key `route53:ChangeResourceRecordSetsNormalizedRecordNames` holds
+ * it: lower case, no trailing dot, and every character other than a-z, 0-9, `-`, `_` and `.` as a
+ * backslash and three octal digits (`*` is `\052`); an escape already written that way is kept.
+ */
+export function normalizedRecordName(name: string): string {
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const ch = lower[i]!;
+    if (ch === '\\' && /^[0-7]{3}$/.test(lower.slice(i + 1, i + 4))) {
+      out += lower.slice(i, i + 4);
+      i += 3;
+    } else if (/[a-z0-9\-_.]/.test(ch)) out += ch;
+    else out += `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
 export interface RecordSet {
   Name: string;
   Type: string;
@@ -79,10 +98,23 @@ export class Route53Service implements ServiceModel {
     GetHostedZone: (i, c) => this.getHostedZone(i, c),
   };
 
-  authorization(operation: string, input: { HostedZoneId?: string; Id?: string }): Authorization {
+  authorization(operation: string, input: { HostedZoneId?: string; Id?: string; ChangeBatch?: { Changes?: { Action?: string; ResourceRecordSet?: { Name?: string; Type?: string } }[] } }): Authorization {
     const action = `route53:${operation}`;
     if (operation === 'GetChange') return { action, resources: [arn.change(stripChange(input.Id ?? '*'))] };
-    return { action, resources: [arn.hostedZone(stripZone(input.HostedZoneId ?? input.Id ?? '*'))] };
+    const resources = [arn.hostedZone(stripZone(input.HostedZoneId ?? input.Id ?? '*'))];
+    if (operation !== 'ChangeResourceRecordSets') return { action, resources };
+    // The request's record names, types and actions, as IAM sees them (docs/aws-behaviour.md "IAM condition keys of the narrowed policies").
+    const changes = input.ChangeBatch?.Changes ?? [];
+    const distinct = (values: (string | undefined)[]): string[] => [...new Set(values.filter((v): v is string => v !== undefined))];
+    return {
+      action,
+      resources,
+      context: {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': distinct(changes.map((c) => (c.ResourceRecordSet?.Name === undefined ? undefined : normalizedRecordName(c.ResourceRecordSet.Name)))),
+        'route53:ChangeResourceRecordSetsRecordTypes': distinct(changes.map((c) => c.ResourceRecordSet?.Type)),
+        'route53:ChangeResourceRecordSetsActions': distinct(changes.map((c) => c.Action)),
+      },
+    };
   }
 
   // ------------------------------------------------------------------ setup
