@@ -126,6 +126,8 @@ export function phaseSummary(f: IncidentFacts): string {
       return 'rejected by an operator: stopped';
     case 'approval-timed-out':
       return 'approval timed out: nothing changed, escalated';
+    case 'superseded':
+      return 'a new trigger withdrew the pending question: verifying again (a new question follows if one is still needed)';
     case 'fenced':
       return `old primary ${siteName(db.primary)} fenced`;
     case 'promoting':

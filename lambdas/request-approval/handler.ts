@@ -8,18 +8,23 @@
  * approval page), APPROVAL_SIGNING_SECRET_ARN (the key that signs page links; without it, or when
  * it cannot be read, the notification has no link and names the CLI), AWS_REGION (control Region:
  * clients and the console link).
+ *
+ * With `action: "supersede"` (invoked directly, not with a token) it withdraws a pending verdict
+ * question of the database instead: a new trigger found the lease held by the run that asked, and
+ * that run verifies again (lambdas/shared/approvals.ts supersedeVerdictApprovals).
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { signingKeyFrom } from '../shared/approval-links.js';
-import { approvalKey } from '../shared/approvals.js';
+import { approvalKey, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { requestApprovalInput, requestApprovalOutput } from '../shared/contracts.js';
+import { requestApprovalInput, requestApprovalOutput, supersedeApprovalsInput, supersedeApprovalsOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { planApprovalRequest } from './core.js';
@@ -50,7 +55,10 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 /** 32 random bytes, base64url: unguessable, single-use approval id. */
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
-export const handler = async (event: unknown): Promise<z.output<typeof requestApprovalOutput>> => {
+export async function handler(event: { action: 'supersede' }): Promise<z.output<typeof supersedeApprovalsOutput>>;
+export async function handler(event: unknown): Promise<z.output<typeof requestApprovalOutput>>;
+export async function handler(event: unknown): Promise<z.output<typeof requestApprovalOutput> | z.output<typeof supersedeApprovalsOutput>> {
+  if ((event as { action?: unknown } | null)?.action === 'supersede') return supersede(event);
   const parsed = requestApprovalInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`request-approval: invalid input: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
@@ -88,7 +96,7 @@ export const handler = async (event: unknown): Promise<z.output<typeof requestAp
     expiresAt: plan.expiresAt,
   });
   return { approvalId: plan.approvalId, expiresAt: plan.expiresAt };
-};
+}
 
 async function abandon(ddb: DynamoDBClient, approvalId: string): Promise<void> {
   try {
@@ -105,4 +113,14 @@ async function abandon(ddb: DynamoDBClient, approvalId: string): Promise<void> {
   } catch (err) {
     logger.warn('could not withdraw the unannounced approval request', { approvalId, error: awsErrorName(err) });
   }
+}
+
+/** A new trigger withdraws the database's pending verdict question (see the header). */
+async function supersede(event: unknown): Promise<z.output<typeof supersedeApprovalsOutput>> {
+  const parsed = supersedeApprovalsInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`request-approval (supersede): invalid input: ${z.prettifyError(parsed.error)}`);
+  const deps = { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+  const superseded = await supersedeVerdictApprovals(deps, { database: parsed.data.database.name, trigger: parsed.data.trigger, now: new Date() });
+  logger.info('pending verdict questions withdrawn by a new trigger', { database: parsed.data.database.name, superseded: superseded.length });
+  return supersedeApprovalsOutput.parse({ superseded });
 }

@@ -24,15 +24,18 @@ import { awsErrorName, toFailoverError } from './aws-errors.js';
 import type { APPROVAL_DECISIONS, APPROVAL_STEPS, ApprovalResult } from './contracts.js';
 import { ApprovalRefusedError, InvalidInputError } from './errors.js';
 import { logger } from './logger.js';
+import { PENDING_APPROVALS_INDEX } from './names.js';
 
 /** Name of the sparse GSI listing pending approvals (partition key `pendingDatabase`, sort key `createdAt`). */
-export const PENDING_INDEX = 'pending';
+export const PENDING_INDEX = PENDING_APPROVALS_INDEX;
 
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'abandoned'] as const;
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'abandoned', 'superseded'] as const;
 /**
  * pending: waiting for an answer; approved / rejected: answered (single use); expired: the
  * deadline passed or the workflow stopped waiting; abandoned: the request could not be announced
- * and the workflow step was retried with a new request.
+ * and the workflow step was retried with a new request; superseded: a new trigger brought new
+ * evidence and the workflow went back to verify the failure again (a new question follows if
+ * one is still needed).
  */
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
@@ -277,6 +280,80 @@ export async function decideApproval(deps: ApprovalDeps, req: DecideApprovalRequ
   }
   logger.info('approval answered', { approvalId, database: found.database, incidentId: found.incidentId, step: found.step, decision: req.decision, approver });
   return { result, approval: toSummary(found), decidedAt: nowIso };
+}
+
+/** How many times one failover run goes back to verify because of new triggers. */
+export const MAX_REVERIFICATIONS = 3;
+
+export interface SupersedeRequest {
+  database: string;
+  /** The new trigger, in words (recorded as the reason). */
+  trigger: string;
+  now: Date;
+}
+
+/**
+ * New evidence for a failover that waits for a human to judge an ambiguous verdict: a later
+ * trigger (an alarm, an RDS event) of the same database found the lease taken by that run. The
+ * question is withdrawn (pending → superseded, single use like an answer) and the run resumes with
+ * `decision: "reverify"`: it probes again and acts on what it sees now (a primary confirmed down
+ * is failed over as the config says; still ambiguous, a human is asked again). Only the verdict
+ * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
+ * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run.
+ *
+ * @returns the ids of the approvals withdrawn (none is normal: nothing was waiting on a verdict).
+ */
+export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: SupersedeRequest): Promise<string[]> {
+  const pending = await listPendingApprovals(deps, req.database, { now: req.now });
+  const nowIso = req.now.toISOString();
+  const reason = `New evidence: ${req.trigger}`;
+  const done: string[] = [];
+  for (const p of pending.filter((x) => x.step === 'failover' && x.decision === 'promote')) {
+    let token: string | undefined;
+    try {
+      const out = await deps.ddb.send(
+        new UpdateItemCommand({
+          TableName: deps.tableName,
+          Key: marshall(approvalKey(p.id)),
+          UpdateExpression: 'SET #status = :superseded, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
+          ConditionExpression:
+            '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
+          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#facts': 'facts', '#verdict': 'verdict', '#reverifications': 'reverifications' },
+          ExpressionAttributeValues: marshall({
+            ':superseded': 'superseded',
+            ':now': nowIso,
+            ':approver': 'automation',
+            ':reason': reason,
+            ':pending': 'pending',
+            ':ambiguous': 'ambiguous',
+            ':max': MAX_REVERIFICATIONS,
+          }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      token = out.Attributes ? (unmarshall(out.Attributes) as ApprovalRecord).taskToken : undefined;
+    } catch (err) {
+      // Answered, expired, not about the verdict, or withdrawn enough times already: it stands.
+      if (err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException') continue;
+      throw toFailoverError(err, 'DynamoDB UpdateItem (approval)');
+    }
+    if (!token) continue;
+    const result: ApprovalResult = { decision: 'reverify', approver: 'automation', reason, approvalId: p.id };
+    try {
+      await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
+    } catch (err) {
+      if (TOKEN_GONE.has(awsErrorName(err))) {
+        await markExpired(deps, p.id, 'superseded', req.now);
+        continue;
+      }
+      // The run could not be told: the question goes back to pending, for a human to answer.
+      await putBackPending(deps, { approvalId: p.id, database: p.database } as ApprovalRecord, token, 'superseded', 'automation');
+      throw toFailoverError(err, 'Step Functions SendTaskSuccess');
+    }
+    logger.info('approval superseded by a new trigger', { approvalId: p.id, database: p.database, incidentId: p.incidentId });
+    done.push(p.id);
+  }
+  return done;
 }
 
 /** The workflow could not be told: undo our answer so it can be given again. */

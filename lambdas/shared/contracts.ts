@@ -227,9 +227,20 @@ export const requestApprovalInput = z.object({
   facts: z.record(z.string(), z.unknown()).default({}),
   timeoutSeconds: z.number().int().positive(),
 });
-/** What SendTaskSuccess carries back to the workflow. */
+/**
+ * A new trigger of the same database withdraws a pending verdict question (lambdas/shared/approvals.ts
+ * supersedeVerdictApprovals): the workflow that asked verifies again.
+ */
+export const supersedeApprovalsInput = z.object({
+  ...withDatabase,
+  action: z.literal('supersede'),
+  /** The new trigger, in words. */
+  trigger: z.string().min(1),
+});
+export const supersedeApprovalsOutput = z.object({ superseded: z.array(z.string()) });
+/** What SendTaskSuccess carries back to the workflow (`reverify`: withdrawn by a new trigger, verify again). */
 export const approvalResult = z.object({
-  decision: z.enum(['approve', 'reject']),
+  decision: z.enum(['approve', 'reject', 'reverify']),
   approver: z.string(),
   reason: z.string().default(''),
   approvalId: z.string(),
@@ -350,6 +361,8 @@ export const INCIDENT_PHASES = [
   'standby-rebuilt',
   // After an approval the facts were re-checked and the primary answered again: nothing was changed.
   'stood-down',
+  // A new trigger withdrew the pending verdict question: the run verifies again.
+  'superseded',
   // After a promotion over an unconfirmed fence: the old primary was fenced at last (the unfenced
   // window, an accepted risk, is in the detail), or could not be fenced within the loop's bound.
   'unfenced-promotion',

@@ -56,3 +56,6 @@ export const failbackIncidentId = (failoverIncidentId: string): string => `${fai
 export const ISOLATION_GROUP_NAME = 'rds-failover-isolation';
 /** Tag on the isolation group: what IAM scopes its creation to (aws:RequestTag). */
 export const ISOLATION_TAG = { key: 'rds-failover:purpose', value: 'fence-isolation' } as const;
+
+/** Name of the table's sparse GSI listing pending approvals (partition key `pendingDatabase`). */
+export const PENDING_APPROVALS_INDEX = 'pending';

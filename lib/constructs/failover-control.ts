@@ -24,6 +24,7 @@ import { Arns } from '../arns.js';
 import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
 import { eventBusName, tableName, topicName } from '../naming.js';
+import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
 import { AutomationAlarms, notifyForwardedAutomationAlarms } from './automation-alarms.js';
 import { ControlFunctions } from './control-functions.js';
 import { DatabaseTriggers } from './database-triggers.js';
@@ -33,7 +34,7 @@ import { FailoverWorkflows } from './failover-workflows.js';
 import { allowHeartbeatSchedules } from './heartbeat-monitor.js';
 
 /** Name of the sparse GSI listing pending approvals (lambdas/shared/approvals.ts `PENDING_INDEX`). */
-export const PENDING_INDEX_NAME = 'pending';
+export const PENDING_INDEX_NAME = PENDING_APPROVALS_INDEX;
 
 export interface FailoverControlProps {
   /**

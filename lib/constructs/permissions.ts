@@ -6,7 +6,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { ISOLATION_TAG, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
+import { ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, normalizedRecordName, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
@@ -199,7 +199,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | manage-lease | read/write the table |
  * | probe-vantage | invoke `${prefix}-probe` in each vantage Region; describe each primary |
  * | check-data-loss-budget | GetMetricData (`*`); describe each standby; cold: the automated backups |
- * | request-approval | write the table; publish to the topic |
+ * | request-approval | write the table; publish to the topic; Query the pending-approvals index and SendTaskSuccess (`*`) to withdraw a verdict question a new trigger supersedes |
  * | fence-primary | describe/revoke ingress of the primaries' security groups; describe and reboot the primary; write the table |
  * | promote-standby | promote/modify the standby instance, or fail over the global cluster, or update the cold stack |
  * | check-standby | describe the standby (instance, cluster and global cluster, or cold stack) |
@@ -267,7 +267,27 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       );
     }
     case 'request-approval':
-      return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.approval]), ...topicAccess(res, false), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))]);
+      // Also withdraws a pending verdict question when a new trigger arrives (supersede): lists the
+      // database's pending approvals on the table's index and resumes the waiting run.
+      return only(
+        [
+          ...tableAccess(res, 'write', [TABLE_PARTITIONS.approval]),
+          // The index's partition key is the database name: only the configured databases' pending questions.
+          new PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [`${res.table}/index/${PENDING_APPROVALS_INDEX}`],
+            conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': uniq(dbs.map((db) => db.name)) } },
+          }),
+          ...topicAccess(res, false),
+          ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret])),
+        ],
+        [
+          {
+            statement: new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }),
+            reason: 'states:SendTaskSuccess (resuming the failover run whose verdict question a new trigger withdrew) has no resource-level permissions',
+          },
+        ],
+      );
     case 'fence-primary': {
       // Either configured site may be the primary (current roles); the failback fences the current primary too.
       const views = dbs.flatMap(bothRoles);

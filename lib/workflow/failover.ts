@@ -61,6 +61,10 @@ export const FAILOVER_STATES = {
   keepConfigured: 'Keep the roles as configured',
   actOnRoles: 'Act on the current roles (who takes writes now)',
   alreadyHandled: 'Already handled or cooling down: nothing to do',
+  tellWaitingRun: 'Give the run that waits for a verdict answer this new trigger',
+  startReverifyCount: 'No re-verification yet',
+  recordSuperseded: 'Record that a new trigger withdrew the question',
+  countReverify: 'Verify again with the new evidence',
   heldByStoppedRun: 'Is the lease held by a run that has stopped?',
   recordBlocked: 'Tell the operators the lease is held by a stopped run',
   blocked: 'Blocked by a stopped run: nothing was done',
@@ -355,8 +359,20 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     failure,
     true,
   ).next(blocked);
+  // A new alarm or RDS event while the lease holder waits for a human to judge an ambiguous
+  // verdict is new evidence: the pending question is withdrawn and that run verifies again
+  // (request-approval's `supersede`; at most 3 times a run). Best effort: this run stands down anyway.
+  const tellWaitingRun = step(
+    S.tellWaitingRun,
+    'request-approval',
+    { action: 'supersede', database: db(), trigger: $.stringAt('$.trigger.summary') },
+    null,
+    undefined,
+    { catches: [{ errors: ['States.ALL'], next: alreadyHandled }] },
+  ).next(alreadyHandled);
   const notAcquired = Choice.jsonPath(scope, S.heldByStoppedRun)
     .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
+    .when(Condition.and(Condition.stringEquals('$.lease.outcome', 'already-handled'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), tellWaitingRun)
     .otherwise(alreadyHandled);
   const recordOpened = record(S.recordOpened, 'detected', {
     kind: $.stringAt('$.trigger.kind'),
@@ -376,7 +392,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
 
   // ------------------------------------------------------------ verification
   const verification = buildVerification(scope, props, failure);
-  recordOpened.next(verification.start);
+  recordOpened.next(Pass.jsonPath(scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' })).next(verification.start);
 
   const reachVerdict = step(
     S.reachVerdict,
@@ -447,6 +463,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         dataLoss: $.stringAt('$.budget.detail'),
         trigger: $.stringAt('$.trigger.summary'),
         mode: $.stringAt('$.database.failover.mode'),
+        reverifications: $.numberAt('$.reverify.count'),
       },
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
       ...APPROVAL_HINTS,
@@ -561,8 +578,15 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
       .otherwise(fence),
   );
+  const recordSuperseded = record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, failure, true, { path: '$.approval.approvalId' });
+  recordSuperseded.next(
+    Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' }),
+  ).next(verification.start);
   askApproval.next(
-    Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection),
+    Choice.jsonPath(scope, S.wasApproved)
+      .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
+      .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
+      .otherwise(recordRejection),
   );
 
   // ------------------------------------------------------------ fence (and its own approval)
@@ -860,7 +884,8 @@ type StepFn = (
   fn: keyof FailoverWorkflowFunctions,
   payload: Record<string, unknown>,
   resultPath: string | null,
-  failure: FailurePath,
+  /** Undefined: no catch-all into the failure path (the step gives its own catches). */
+  failure: FailurePath | undefined,
   extra?: Partial<LambdaStepProps>,
 ) => ReturnType<typeof lambdaStep>;
 

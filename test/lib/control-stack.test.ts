@@ -237,7 +237,8 @@ describe('control stack: least privilege per function', () => {
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     ],
     'check-data-loss-budget': [...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]), 'cloudwatch:GetMetricData on *'],
-    'request-approval': [...tableFor(['APPROVAL#*']), `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`],
+    // Query on the pending index and SendTaskSuccess: a new trigger withdraws a pending verdict question.
+    'request-approval': [...tableFor(['APPROVAL#*']), `dynamodb:Query on ${TABLE_ARN}/index/pending if {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["orders"]}}`, `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`, 'states:SendTaskSuccess on *'],
     // fenceMethod isolate (the default): no RevokeSecurityGroupIngress; the isolation group is created only
     // tagged (aws:RequestTag), tags only at creation (ec2:CreateAction), the swap on the two instances only.
     'fence-primary': [

@@ -66,12 +66,41 @@ describe('failover definition: shape', () => {
       Default: S.keepConfigured,
     });
     expect(state(S.heldByStoppedRun)).toMatchObject({
-      Choices: [{ Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked }],
+      Choices: [
+        { Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked },
+        // An alarm or RDS event (not an operator) while another run holds the lease is new evidence for that run.
+        { And: [{ Variable: '$.lease.outcome', StringEquals: 'already-handled' }, { Not: { Variable: '$.trigger.kind', StringEquals: 'operator' } }], Next: S.tellWaitingRun },
+      ],
       Default: S.alreadyHandled,
+    });
+    // Best effort: whatever happens, this run stands down.
+    expect(state(S.tellWaitingRun)).toMatchObject({
+      Type: 'Task',
+      Parameters: { action: 'supersede', 'database.$': '$.database', 'trigger.$': '$.trigger.summary' },
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: S.alreadyHandled }],
+      Next: S.alreadyHandled,
     });
     expect(state(S.alreadyHandled).Type).toBe('Succeed');
     expect(state(S.recordBlocked).Next).toBe(S.blocked);
     expect(state(S.blocked).Type).toBe('Succeed');
+  });
+
+  it('a question withdrawn by a new trigger (decision "reverify") sends the run back to verify, counting the re-verifications the question shows', () => {
+    expect(state(S.wasApproved)).toMatchObject({
+      Choices: [
+        { Variable: '$.approval.decision', StringEquals: 'approve', Next: S.recordApproval },
+        { Variable: '$.approval.decision', StringEquals: 'reverify', Next: S.recordSuperseded },
+      ],
+      Default: S.recordRejection,
+    });
+    expect(state(S.recordSuperseded).Next).toBe(S.countReverify);
+    expect(state(S.countReverify)).toMatchObject({ Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.reverify.count, 1)' }, ResultPath: '$.reverify' });
+    expect(state(S.recordOpened).Next).toBe(S.startReverifyCount);
+    expect(state(S.startReverifyCount)).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.reverify' });
+    expect(state(S.countReverify).Next).toBe(state(S.startReverifyCount).Next);
+    // The question carries the count: the withdrawal is refused once it reaches 3.
+    expect(JSON.stringify(state(S.askApproval).Parameters)).toContain('"reverifications.$":"$.reverify.count"');
   });
 
   it('acts on the current roles once the lease is taken, keeping the configured database for the lease and the failback', () => {
@@ -188,8 +217,11 @@ describe('failover definition: shape', () => {
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     // Nothing releases the lease on the way to the Fail state.
     const catchTargets = allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next));
-    // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check.
-    expect(new Set(catchTargets)).toEqual(new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange]));
+    // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
+    // a run that stands down (it holds no lease) does so even when it could not pass its trigger on.
+    expect(new Set(catchTargets)).toEqual(
+      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled]),
+    );
   });
 
   it('gives every Task an explicit timeout, and every Lambda Task the standard retries (backoff 2, full jitter, bounded) and a catch-all', () => {
@@ -440,11 +472,13 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('stops when another run holds the lease (or the cooldown applies), without recording an incident', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: 'x' }) }));
+    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: 'x' }), [S.tellWaitingRun]: { superseded: [] } }));
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.alreadyHandled);
     expect(r.inputsOf(S.recordOpened)).toHaveLength(0);
     expect(r.inputsOf(S.recordBlocked)).toHaveLength(0);
+    // The trigger is passed on to the run that holds the lease (it may be waiting for a verdict answer).
+    expect(r.inputsOf(S.tellWaitingRun)[0]).toMatchObject({ action: 'supersede' });
   });
 
   it('when the lease is held by a run that has stopped: tells the operators (notify) under this trigger, acts on nothing', async () => {

@@ -982,6 +982,7 @@ class Narrator {
 
   answered(e: ExecutionRecord, a: ApprovalAsk): void {
     if (a.answer === 'timeout') this.log(e, `the approval (${a.step}: ${a.decision}) expired unanswered`, { step: a.step });
+    else if (a.answer === 'superseded') this.log(e, `a new trigger withdrew the question (${a.step}: ${a.decision}): verifying again`, { step: a.step });
   }
 
   crashed(e: ExecutionRecord): void {

@@ -73,8 +73,8 @@ export interface ApprovalAsk {
   /** From request-approval's output. */
   approvalId?: string;
   expiresAt?: string;
-  /** approve / reject (answered), timeout (nobody answered), failed (the request could not be made). */
-  answer?: 'approve' | 'reject' | 'timeout' | 'failed';
+  /** approve / reject (answered), superseded (a new trigger withdrew it: verify again), timeout (nobody answered), failed (the request could not be made). */
+  answer?: 'approve' | 'reject' | 'superseded' | 'timeout' | 'failed';
   approver?: string;
   answeredAt?: number;
 }
@@ -639,7 +639,7 @@ export class SfnRuntime {
       executionArn: rec.arn,
       onSuccess: (output) => {
         const out = output as { decision?: string; approver?: string } | null;
-        ask.answer = out?.decision === 'approve' ? 'approve' : out?.decision === 'reject' ? 'reject' : ask.answer;
+        ask.answer = out?.decision === 'approve' ? 'approve' : out?.decision === 'reject' ? 'reject' : out?.decision === 'reverify' ? 'superseded' : ask.answer;
         ask.approver = out?.approver;
         ask.answeredAt = this.world.clock.now();
         this.hooks.onApprovalAnswered?.(rec, ask);

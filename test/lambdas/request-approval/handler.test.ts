@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AuthorizationErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -111,6 +111,14 @@ describe('request-approval handler', () => {
     const a = await handler(event());
     const b = await handler(event());
     expect(a.approvalId).not.toBe(b.approvalId);
+  });
+
+  it("supersede: withdraws the database's pending verdict questions (none pending: nothing to do) and refuses a malformed request", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await expect(handler({ action: 'supersede', database: hotDb(), trigger: 'RDS event RDS-EVENT-0031 on orders-primary' })).resolves.toEqual({ superseded: [] });
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'failover-state', IndexName: 'pending', ExpressionAttributeValues: { ':database': { S: 'orders' } } });
+    await expect(handler({ action: 'supersede', database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(sns).not.toHaveReceivedAnyCommand();
   });
 
   it('refuses a malformed input before doing anything', async () => {

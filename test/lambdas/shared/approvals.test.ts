@@ -4,7 +4,7 @@ import { InvalidToken, SendTaskSuccessCommand, SFNClient, SFNServiceException, T
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decideApproval, getApproval, listPendingApprovals, refusalFor, type ApprovalRecord } from '../../../lambdas/shared/approvals.js';
+import { MAX_REVERIFICATIONS, decideApproval, getApproval, listPendingApprovals, refusalFor, supersedeVerdictApprovals, type ApprovalRecord } from '../../../lambdas/shared/approvals.js';
 import { ApprovalRefusedError } from '../../../lambdas/shared/errors.js';
 
 const ddbMock = mockClient(DynamoDBClient);
@@ -249,5 +249,67 @@ describe('getApproval', () => {
     expect(JSON.stringify(view)).not.toContain(TOKEN);
     stored(undefined);
     expect(await getApproval(deps, 'nope')).toBeNull();
+  });
+});
+
+describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict question', () => {
+  const publicItem = (r: ApprovalRecord) => {
+    const { taskToken: _t, pk: _p, sk: _s, pendingDatabase: _d, ttl: _ttl, ...rest } = r;
+    return marshall(rest);
+  };
+  const pending = (...records: ApprovalRecord[]) => ddbMock.on(QueryCommand).resolves({ Items: records.map(publicItem) });
+  const req = { database: 'orders', trigger: 'RDS event RDS-EVENT-0031 on orders-primary', now: NOW };
+
+  it('withdraws a pending "promote" question of the failover (single use, conditioned on an ambiguous verdict and the count) and resumes the run with "reverify"', async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([ID]);
+    const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(update.Key).toEqual(KEY);
+    expect(update.ConditionExpression).toBe(
+      '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
+    );
+    expect(update.UpdateExpression).toContain('REMOVE pendingDatabase, taskToken');
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':superseded': { S: 'superseded' }, ':ambiguous': { S: 'ambiguous' }, ':max': { N: String(MAX_REVERIFICATIONS) } });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN });
+    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!)).toEqual({
+      decision: 'reverify',
+      approver: 'automation',
+      reason: 'New evidence: RDS event RDS-EVENT-0031 on orders-primary',
+      approvalId: ID,
+    });
+  });
+
+  it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
+    pending(record({ approvalId: 'a', decision: 'accept-data-loss' }), record({ approvalId: 'b', decision: 'promote-unfenced' }), record({ approvalId: 'c', step: 'failback', decision: 'fail-back' }));
+    await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([]);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('a question the condition refuses (answered meanwhile, not about an ambiguous verdict, withdrawn 3 times already) stands', async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([]);
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('a run that no longer waits (TaskTimedOut): the record is marked expired, nothing else', async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).resolvesOnce({ Attributes: marshall(record()) }).resolves({});
+    sfnMock.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([]);
+    const second = ddbMock.commandCalls(UpdateItemCommand)[1]!.args[0].input;
+    expect(second.ExpressionAttributeValues).toMatchObject({ ':expired': { S: 'expired' }, ':from': { S: 'superseded' } });
+  });
+
+  it('a run that could not be told: the question goes back to pending for a human, and the error surfaces', async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).resolvesOnce({ Attributes: marshall(record()) }).resolves({});
+    sfnMock.on(SendTaskSuccessCommand).rejects(new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', $metadata: {} }));
+    await expect(supersedeVerdictApprovals(deps, req)).rejects.toThrow();
+    const back = ddbMock.commandCalls(UpdateItemCommand)[1]!.args[0].input;
+    expect(back.ExpressionAttributeValues).toMatchObject({ ':pending': { S: 'pending' }, ':token': { S: TOKEN }, ':decided': { S: 'superseded' }, ':approver': { S: 'automation' } });
   });
 });
