@@ -7,6 +7,7 @@
  * (minus `wallMs`): two versions of the twin that give the same digests ran the same drills.
  *
  *   npx tsx bench/chaos-cpu.ts --seed 5 --runs 30 --json /tmp/cpu.json
+ *   node --expose-gc --import tsx bench/chaos-cpu.ts --runs 100    # and the heap after each drill
  *
  * The config palette is synthesized (or read from the synthesis cache) before any drill is timed.
  */
@@ -51,6 +52,8 @@ interface Row {
   liveness?: string[];
   threw?: string;
   digest?: string;
+  /** Heap in use after the drill (MB; after a full GC when node runs with --expose-gc). */
+  heapMb?: number;
 }
 const rows: Row[] = [];
 const total0 = process.cpuUsage();
@@ -70,8 +73,10 @@ for (const c of cases) {
     row.cpuMs = cpuMs(process.cpuUsage(t0));
     row.threw = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
+  (globalThis as { gc?: () => void }).gc?.();
+  row.heapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
   rows.push(row);
-  process.stderr.write(`  run ${c.index} (${c.configId}, ${(c.file.runFor / 3600).toFixed(1)} h): ${row.outcome ?? 'threw'} ${Math.round(row.cpuMs)} ms CPU\n`);
+  process.stderr.write(`  run ${c.index} (${c.configId}, ${(c.file.runFor / 3600).toFixed(1)} h): ${row.outcome ?? 'threw'} ${Math.round(row.cpuMs)} ms CPU, heap ${row.heapMb} MB\n`);
 }
 const totalMs = cpuMs(process.cpuUsage(total0));
 const virtualHours = cases.reduce((n, c) => n + c.file.runFor, 0) / 3600;
