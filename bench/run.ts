@@ -7,6 +7,11 @@
  *
  *   npm run bench                          # every scenario, 3 runs each, then the bundles
  *   npm run bench -- --runs 1 --only crash-hot --no-bundles
+ *   npm run bench -- --chaos 20 --only crash-hot --no-bundles   # and the CPU per chaos drill
+ *
+ * `--chaos N` also runs the first N cases of the chaos campaign of `--chaos-seed` (default 5) and
+ * reports the process CPU time per drill (bench/chaos.ts): a figure that, unlike wall time, holds
+ * on a shared machine.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +20,7 @@ import { PROJECT_ROOT } from '../lib/paths.js';
 import { runDrill } from '../twin/drill/index.js';
 import { loadScenarioFile } from '../twin/scenario/index.js';
 import { benchBundles, type BundleRow } from './bundles.js';
+import { benchChaosCpu, type ChaosCpuResult } from './chaos.js';
 
 interface ScenarioRow {
   scenario: string;
@@ -36,6 +42,8 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     json: { type: 'string', default: join(PROJECT_ROOT, 'bench', 'results.json') },
     'no-bundles': { type: 'boolean', default: false },
+    chaos: { type: 'string', default: '0' },
+    'chaos-seed': { type: 'string', default: '5' },
   },
 });
 const runs = Math.max(1, Number(values.runs));
@@ -85,5 +93,12 @@ if (!values['no-bundles']) {
   console.log('\nFunction bundles (as deployed; init = median of 5 cold imports)');
   console.table(bundles);
 }
-writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, bundles }, null, 2)}\n`);
+let chaos: Omit<ChaosCpuResult, 'rows'> | undefined;
+if (Number(values.chaos) > 0) {
+  const { rows: _rows, ...result } = await benchChaosCpu({ seed: Number(values['chaos-seed']), runs: Number(values.chaos) });
+  chaos = result;
+  console.log(`\nChaos drills (campaign seed ${result.seed}, runs 0..${result.runs - 1}, ${result.virtualHours} virtual hours, one process)`);
+  console.table([{ drills: result.runs, cpuMsTotal: result.cpuMsTotal, cpuMsPerDrill: result.cpuMsPerDrill, cpuMsPerVirtualHour: result.cpuMsPerVirtualHour }]);
+}
+writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, bundles, ...(chaos ? { chaos } : {}) }, null, 2)}\n`);
 console.log(`\nwritten: ${values.json}`);

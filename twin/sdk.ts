@@ -1,9 +1,11 @@
 /**
- * `installSdkTwin(world)`: every SDK v3 client the product uses answers from the twin, through
- * aws-sdk-client-mock (`mockClient(XClient).on(Command).callsFake((input, getClient) => ...)`).
+ * `installSdkTwin(world)`: every SDK v3 client the product uses answers from the twin: each client
+ * class's `send` is replaced by a dispatcher from command class to the twin's operation (what
+ * aws-sdk-client-mock's `mockClient(XClient).on(Command).callsFake(...)` does, without its per-call
+ * costs; see {@link installSdkTwin}).
  * The client's Region comes from its config; the IAM principal from the twin call context.
  *
- * Because `send` is stubbed, the SDK's middleware (retries, serialization) does not run. The twin
+ * Because `send` is replaced, the SDK's middleware (retries, serialization) does not run. The twin
  * therefore emulates the standard retry strategy (docs/aws-behaviour.md §10): throttling errors, 5xx and
  * timeouts are retried up to the client's `maxAttempts` (default 3), each attempt counted in
  * `world.apiCalls`; the backoff takes no virtual time (see README). Route 53 ids are stripped of
@@ -36,7 +38,6 @@ import {
   DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand, ScanCommand as DocScanCommand, TransactWriteCommand, UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { currentCaller } from './context.js';
 import { TwinUnsupportedError, type ServiceKey } from './errors.js';
 import type { World } from './world.js';
@@ -161,54 +162,84 @@ async function callTwin(world: World, service: ServiceKey, op: string, input: un
   }
 }
 
+/** A client class's `send`, replaced while the twin is installed; returns its restore function. */
+function replaceSend(client: AnyCtor, send: (this: any, command: any) => Promise<unknown>): () => void {
+  const proto = client.prototype as Record<string, unknown>;
+  const own = Object.getOwnPropertyDescriptor(proto, 'send');
+  Object.defineProperty(proto, 'send', { value: send, writable: true, configurable: true, enumerable: false });
+  return () => {
+    if (own) Object.defineProperty(proto, 'send', own);
+    else delete proto.send;
+  };
+}
+
+/** The operation a command stands for: by its class, else (a subclass) by `instanceof`. */
+function opOf(ops: Map<AnyCtor, string>, command: unknown): string | undefined {
+  const ctor = (command as { constructor?: AnyCtor } | undefined)?.constructor;
+  const direct = ctor ? ops.get(ctor) : undefined;
+  if (direct !== undefined) return direct;
+  for (const [cmd, op] of ops) if (command instanceof cmd) return op;
+  return undefined;
+}
+
 /**
  * Routes every modelled SDK command of every client to the world. Returns the uninstall function
  * (restores the real `send`).
+ *
+ * Each client class's `send` is replaced by one dispatcher (a map from command class to operation),
+ * as `mockClient(X).on(Command).callsFake((input, getClient) => ...)` would answer, without its
+ * per-call costs: a sinon stub matches every call against every command's fake with a deep
+ * equality, records each call and captures a stack trace per call (a chaos drill makes thousands).
  */
 export function installSdkTwin(installed: World): () => void {
-  // aws-sdk-client-mock keeps every stub (and so its fakes) in a module-level sinon sandbox even
-  // after restore(): the fakes reach the world through this holder, emptied on uninstall, so a
-  // finished drill's world can be garbage-collected (a campaign runs hundreds in one process).
+  // The dispatchers reach the world through this holder, emptied on uninstall, so a finished
+  // drill's world can be garbage-collected even if something kept a dispatcher.
   const holder: { world?: World } = { world: installed };
   const worldOf = (): World => {
     if (!holder.world) throw new TwinUnsupportedError('twin: the SDK twin of a finished drill was called after it was uninstalled');
     return holder.world;
   };
-  const stubs: AwsStub<any, any, any>[] = [];
+  const restores: Array<() => void> = [];
+  const unmodelled = (service: string, command: unknown) =>
+    Promise.reject(new TwinUnsupportedError(`twin: ${service} command ${(command as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '?'} is not modelled`));
   for (const spec of SPECS) {
-    const m = mockClient(spec.client as any) as AwsStub<any, any, any>;
-    (m.send as any).callsFake((command: { constructor: { name: string } }) =>
-      Promise.reject(new TwinUnsupportedError(`twin: ${spec.service} command ${command?.constructor?.name ?? '?'} is not modelled`)),
+    const ops = new Map<AnyCtor, string>(Object.entries(spec.commands).map(([op, cmd]) => [cmd, op]));
+    // an async function, as the fake was: the same promise turns as before, so concurrent calls
+    // interleave exactly as they did
+    const answer = async (op: string, input: unknown, client: any) => callTwin(worldOf(), spec.service, op, input, client);
+    restores.push(
+      replaceSend(spec.client, function (this: any, command: any) {
+        const op = opOf(ops, command);
+        if (op === undefined) return unmodelled(spec.service, command);
+        return answer(op, command.input, this);
+      }),
     );
-    for (const [op, cmd] of Object.entries(spec.commands)) {
-      m.on(cmd as any).callsFake(async (input: unknown, getClient: () => any) => callTwin(worldOf(), spec.service, op, input, getClient()));
-    }
-    stubs.push(m);
   }
   // The DocumentClient does not go through DynamoDBClient#send: marshal and route it too.
-  const doc = mockClient(DynamoDBDocumentClient as any) as AwsStub<any, any, any>;
-  (doc.send as any).callsFake((command: { constructor: { name: string } }) =>
-    Promise.reject(new TwinUnsupportedError(`twin: DynamoDBDocumentClient command ${command?.constructor?.name ?? '?'} is not modelled`)),
-  );
-  const docOps: [AnyCtor, string][] = [
+  const docOps = new Map<AnyCtor, string>([
     [GetCommand, 'GetItem'], [PutCommand, 'PutItem'], [UpdateCommand, 'UpdateItem'], [DeleteCommand, 'DeleteItem'],
     [DocQueryCommand, 'Query'], [DocScanCommand, 'Scan'], [TransactWriteCommand, 'TransactWriteItems'],
-  ];
-  for (const [cmd, op] of docOps) {
-    doc.on(cmd as any).callsFake(async (input: any, getClient: () => any) => {
-      const client = getClient();
-      const opts = client?.config?.translateConfig?.marshallOptions ?? {};
-      // the twin passes whole items, never a bare AttributeValue: no map-wrapper shortcut
-      const uopts = { ...(client?.config?.translateConfig?.unmarshallOptions ?? {}), convertWithoutMapWrapper: false };
-      const out = (await callTwin(worldOf(), 'dynamodb', op, marshalDocInput(op, input, opts), client)) as Record<string, any>;
-      return unmarshalDocOutput(out, uopts);
-    });
-  }
-  stubs.push(doc);
+  ]);
+  restores.push(
+    replaceSend(DynamoDBDocumentClient as unknown as AnyCtor, function (this: any, command: any) {
+      const op = opOf(docOps, command);
+      if (op === undefined) return unmodelled('DynamoDBDocumentClient', command);
+      return callDoc(worldOf, op, command.input, this);
+    }),
+  );
   return () => {
-    for (const s of stubs.reverse()) s.restore();
+    for (const restore of restores.reverse()) restore();
     holder.world = undefined;
   };
+}
+
+/** A DocumentClient call: marshalled, sent to the twin's DynamoDB, unmarshalled. */
+async function callDoc(worldOf: () => World, op: string, input: any, client: any): Promise<unknown> {
+  const opts = client?.config?.translateConfig?.marshallOptions ?? {};
+  // the twin passes whole items, never a bare AttributeValue: no map-wrapper shortcut
+  const uopts = { ...(client?.config?.translateConfig?.unmarshallOptions ?? {}), convertWithoutMapWrapper: false };
+  const out = (await callTwin(worldOf(), 'dynamodb', op, marshalDocInput(op, input, opts), client)) as Record<string, any>;
+  return unmarshalDocOutput(out, uopts);
 }
 
 function marshalDocInput(op: string, input: any, opts: Record<string, unknown>): any {

@@ -118,8 +118,149 @@ function columnReader(item: string): (values: Record<string, unknown>) => [strin
   throw new TwinSqlUnsupportedError(`twin SQL: unsupported select-list expression ${t}`);
 }
 
-const project = (cols: string, values: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(splitList(cols).flatMap((c) => columnReader(c)(values)));
+/**
+ * Parsing is memoized per statement text (the product and the application clients send the same
+ * few statements thousands of times a drill): each memo holds only what the text alone decides,
+ * and an error the text alone causes is kept as a function that throws it afresh where the
+ * statement would have thrown it, so the order of checks and every answer stay as they were.
+ * A memo is cleared when it reaches {@link MEMO_LIMIT} entries (statements with inlined values).
+ */
+const MEMO_LIMIT = 2000;
+function memo<T>(cache: Map<string, T>, key: string, make: (key: string) => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size >= MEMO_LIMIT) cache.clear();
+    cache.set(key, (v = make(key)));
+  }
+  return v;
+}
+
+/** A function that throws what `f` threw (a fresh error of the same class and message each time). */
+function rethrower(err: unknown): () => never {
+  if (err instanceof TwinSqlUnsupportedError) return () => { throw new TwinSqlUnsupportedError(err.message); };
+  return () => { throw err; };
+}
+
+type Projector = (values: Record<string, unknown>) => Record<string, unknown>;
+const projectors = new Map<string, Projector>();
+/** The select (or RETURNING) list `cols` compiled once; an unsupported item throws when a row is projected, as before. */
+const projectorOf = (cols: string): Projector =>
+  memo(projectors, cols, () => {
+    try {
+      const readers = splitList(cols).map((c) => columnReader(c));
+      return (values) => Object.fromEntries(readers.flatMap((r) => r(values)));
+    } catch (err) {
+      return rethrower(err);
+    }
+  });
+
+const project = (cols: string, values: Record<string, unknown>): Record<string, unknown> => projectorOf(cols)(values);
+
+/** What a value expression is, decided by its text: a parameter, a constant, `now()`, or unsupported. */
+type ValueForm =
+  | { kind: 'param'; index: number }
+  | { kind: 'positional' }
+  | { kind: 'constant'; value: unknown }
+  | { kind: 'now' }
+  | { kind: 'unsupported'; message: string };
+const valueForms = new Map<string, ValueForm>();
+const valueFormOf = (expr: string): ValueForm =>
+  memo(valueForms, expr, () => {
+    const e = expr.trim();
+    const m = /^\$(\d+)$/.exec(e);
+    if (m) return { kind: 'param', index: Number(m[1]) - 1 };
+    if (e === '?') return { kind: 'positional' };
+    if (/^'.*'$/s.test(e)) return { kind: 'constant', value: e.slice(1, -1).replace(/''/g, "'") };
+    if (/^-?\d+(\.\d+)?$/.test(e)) return { kind: 'constant', value: Number(e) };
+    if (/^(now\(\)|current_timestamp(\(\d?\))?|localtimestamp)(\s+at\s+time\s+zone\s+'utc')?$/i.test(e)) return { kind: 'now' };
+    if (/^(true|false)$/i.test(e)) return { kind: 'constant', value: e.toLowerCase() === 'true' };
+    if (/^null$/i.test(e)) return { kind: 'constant', value: null };
+    return { kind: 'unsupported', message: `twin SQL: unsupported value expression ${e}` };
+  });
+
+/**
+ * The real `Date` (while a drill runs, the global one is the fake clock's subclass, whose
+ * constructor costs a property definition per call; its instances are plain Dates all the same).
+ */
+const RealDate: DateConstructor = (Date as { isFake?: boolean }).isFake ? (Object.getPrototypeOf(Date) as DateConstructor) : Date;
+
+/** The normalized text of a statement: trimmed, no final `;`, runs of blanks as one space. */
+const normalized = new Map<string, string>();
+const normalize = (sql: string): string => memo(normalized, sql, () => sql.trim().replace(/;\s*$/, '').replace(/\s+/g, ' '));
+
+/** Which statement a (normalized) text is, in the order `query` tries them. */
+type StatementForm =
+  | { kind: 'select1' }
+  | { kind: 'now' }
+  | { kind: 'recovery'; alias: string }
+  | { kind: 'read-only'; name: string }
+  | { kind: 'no-op' }
+  | { kind: 'write'; verb: string }
+  | { kind: 'select'; cols: string; table: string; where?: Array<{ col: string; expr: string } | { unsupported: string }>; limit?: number }
+  | { kind: 'unsupported' };
+const statementForms = new Map<string, StatementForm>();
+const statementFormOf = (norm: string): StatementForm =>
+  memo(statementForms, norm, () => {
+    let m: RegExpExecArray | null;
+    if (/^select 1$/i.test(norm)) return { kind: 'select1' };
+    if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return { kind: 'now' };
+    if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) return { kind: 'recovery', alias: /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery' };
+    if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) return { kind: 'read-only', name: m[3] ?? `@@${m[1] ?? ''}read_only` };
+    if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return { kind: 'no-op' };
+    const verb = /^(\w+)/.exec(norm)?.[1]?.toUpperCase() ?? '';
+    if (['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP', 'REPLACE', 'TRUNCATE'].includes(verb)) return { kind: 'write', verb };
+    if ((m = /^select (.+?) from ([\w."`]+)(?: where (.+?))?(?: order by .+?)?(?: limit (\d+))?$/i.exec(norm))) {
+      const where = m[3]
+        ? m[3].split(/ and /i).map((c) => {
+            const cm = /^([\w"`]+)\s*=\s*(.+)$/.exec(c.trim());
+            return cm ? { col: ident(cm[1]!), expr: cm[2]! } : { unsupported: `twin SQL: unsupported WHERE condition ${c}` };
+          })
+        : undefined;
+      return { kind: 'select', cols: m[1]!, table: ident(m[2]!), ...(where ? { where } : {}), ...(m[4] ? { limit: Number(m[4]) } : {}) };
+    }
+    return { kind: 'unsupported' };
+  });
+
+/** What a write statement's text decides (see `TwinSession.write`). */
+type WriteForm =
+  | { kind: 'create'; table: string; ifNotExists: boolean; pk?: string }
+  | { kind: 'insert'; table: string; cols: string[]; valueExprs: string[]; onConflict?: string; action?: string; returning?: string; upsert: boolean }
+  | { kind: 'insert-unsupported'; message: string }
+  | { kind: 'other' }
+  | { kind: 'unsupported'; message: string };
+const writeForms = new Map<string, WriteForm>();
+const writeFormOf = (norm: string): WriteForm =>
+  memo(writeForms, norm, () => {
+    let m: RegExpExecArray | null;
+    if ((m = /^create table (if not exists )?([\w."`]+)/i.exec(norm))) {
+      // the primary-key column (`col type PRIMARY KEY` or `PRIMARY KEY (col)`), for duplicate checks
+      const def = balanced(norm, norm.indexOf('(', m[0].length));
+      const pk = def ? /primary key ?\(\s*([\w"`]+)/i.exec(def.inner)?.[1] ?? splitList(def.inner).find((c) => /primary key/i.test(c))?.split(/\s+/)[0] : undefined;
+      return { kind: 'create', table: ident(m[2]!), ifNotExists: Boolean(m[1]), ...(pk ? { pk: ident(pk) } : {}) };
+    }
+    if ((m = /^(?:insert|replace) into ([\w."`]+) ?(?=\()/i.exec(norm))) {
+      const table = ident(m[1]!);
+      const colsGroup = balanced(norm, m[0].length);
+      const valuesAt = colsGroup ? /^ ?values ?/i.exec(norm.slice(colsGroup.end)) : null;
+      const valsGroup = colsGroup && valuesAt ? balanced(norm, colsGroup.end + valuesAt[0].length) : undefined;
+      if (!colsGroup || !valsGroup) return { kind: 'insert-unsupported', message: `twin SQL: unsupported INSERT form: ${norm.slice(0, 120)}` };
+      const tail = norm.slice(valsGroup.end).trim();
+      const tm = /^(?:on conflict ?\(([^)]+)\) do (update .+?|nothing)|on duplicate key update .+?)?(?: ?returning (.+))?$/i.exec(tail);
+      if (!tm) return { kind: 'insert-unsupported', message: `twin SQL: unsupported INSERT clause: ${tail.slice(0, 120)}` };
+      return {
+        kind: 'insert',
+        table,
+        cols: splitList(colsGroup.inner).map(ident),
+        valueExprs: splitList(valsGroup.inner),
+        ...(tm[1] ? { onConflict: ident(tm[1]) } : {}),
+        ...(tm[2] !== undefined ? { action: tm[2] } : {}),
+        ...(tm[3] ? { returning: tm[3] } : {}),
+        upsert: tail.length > 0 && !/^returning/i.test(tail) ? true : /^replace/i.test(norm),
+      };
+    }
+    if (!/^(update|delete|alter|drop|truncate) /i.test(norm)) return { kind: 'unsupported', message: `twin SQL: unsupported write statement: ${norm.slice(0, 120)}` };
+    return { kind: 'other' };
+  });
 
 class TwinSession implements SqlSession {
   private positional = 0;
@@ -149,53 +290,57 @@ class TwinSession implements SqlSession {
   }
 
   private value(expr: string, params: unknown[]): unknown {
-    const e = expr.trim();
-    const m = /^\$(\d+)$/.exec(e);
-    if (m) return params[Number(m[1]) - 1];
-    if (e === '?') return params[this.positional++];
-    if (/^'.*'$/s.test(e)) return e.slice(1, -1).replace(/''/g, "'");
-    if (/^-?\d+(\.\d+)?$/.test(e)) return Number(e);
-    if (/^(now\(\)|current_timestamp(\(\d?\))?|localtimestamp)(\s+at\s+time\s+zone\s+'utc')?$/i.test(e)) return new Date(this.world.clock.now());
-    if (/^(true|false)$/i.test(e)) return e.toLowerCase() === 'true';
-    if (/^null$/i.test(e)) return null;
-    throw new TwinSqlUnsupportedError(`twin SQL: unsupported value expression ${e}`);
+    const form = valueFormOf(expr);
+    switch (form.kind) {
+      case 'param':
+        return params[form.index];
+      case 'positional':
+        return params[this.positional++];
+      case 'constant':
+        return form.value;
+      case 'now':
+        return new RealDate(this.world.clock.now());
+      default:
+        throw new TwinSqlUnsupportedError(form.message);
+    }
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     this.checkAlive();
     this.positional = 0;
-    const text = sql.trim().replace(/;\s*$/, '');
-    const norm = text.replace(/\s+/g, ' ');
+    const norm = normalize(sql);
     const pg = isPg(this.engine);
-    let m: RegExpExecArray | null;
-    if (/^select 1$/i.test(norm)) return [pg ? { '?column?': 1 } : { '1': 1 }];
-    if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return [{ now: new Date(this.world.clock.now()) }];
-    if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) {
-      if (!pg) throw new DbError('FUNCTION pg_is_in_recovery does not exist', 'ER_SP_DOES_NOT_EXIST', 1305);
-      const alias = /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery';
-      return [{ [alias]: this.world.network.readOnly(this.target) }];
+    const form = statementFormOf(norm);
+    switch (form.kind) {
+      case 'select1':
+        return [pg ? { '?column?': 1 } : { '1': 1 }];
+      case 'now':
+        return [{ now: new RealDate(this.world.clock.now()) }];
+      case 'recovery':
+        if (!pg) throw new DbError('FUNCTION pg_is_in_recovery does not exist', 'ER_SP_DOES_NOT_EXIST', 1305);
+        return [{ [form.alias]: this.world.network.readOnly(this.target) }];
+      case 'read-only':
+        if (pg) throw new DbError('syntax error at or near "@@"', '42601');
+        return [{ [form.name]: this.world.network.readOnly(this.target) ? 1 : 0 }];
+      case 'no-op':
+        return [];
+      case 'write':
+        return this.write(form.verb, norm, params);
+      case 'select': {
+        const table = form.table;
+        const rows = this.world.network.visibleRows(this.target, table);
+        if (!rows) throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
+        const conds = form.where ? form.where.map((c) => {
+          if ('unsupported' in c) throw new TwinSqlUnsupportedError(c.unsupported);
+          return [c.col, this.value(c.expr, params)] as const;
+        }) : [];
+        let out = rows.filter((r) => conds.every(([k, v]) => r.values[k] === v || (r.values[k] instanceof Date && v instanceof Date && (r.values[k] as Date).getTime() === v.getTime())));
+        if (form.limit !== undefined) out = out.slice(0, form.limit);
+        return out.map((r) => project(form.cols, r.values));
+      }
+      default:
+        throw new TwinSqlUnsupportedError(`twin SQL: unsupported statement: ${norm.slice(0, 120)}`);
     }
-    if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) {
-      if (pg) throw new DbError('syntax error at or near "@@"', '42601');
-      return [{ [m[3] ?? `@@${m[1] ?? ''}read_only`]: this.world.network.readOnly(this.target) ? 1 : 0 }];
-    }
-    if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return [];
-    const verb = /^(\w+)/.exec(norm)?.[1]?.toUpperCase() ?? '';
-    if (['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP', 'REPLACE', 'TRUNCATE'].includes(verb)) return this.write(verb, norm, params);
-    if ((m = /^select (.+?) from ([\w."`]+)(?: where (.+?))?(?: order by .+?)?(?: limit (\d+))?$/i.exec(norm))) {
-      const table = ident(m[2]!);
-      const rows = this.world.network.visibleRows(this.target, table);
-      if (!rows) throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
-      const conds = m[3] ? m[3].split(/ and /i).map((c) => {
-        const cm = /^([\w"`]+)\s*=\s*(.+)$/.exec(c.trim());
-        if (!cm) throw new TwinSqlUnsupportedError(`twin SQL: unsupported WHERE condition ${c}`);
-        return [ident(cm[1]!), this.value(cm[2]!, params)] as const;
-      }) : [];
-      let out = rows.filter((r) => conds.every(([k, v]) => r.values[k] === v || (r.values[k] instanceof Date && v instanceof Date && (r.values[k] as Date).getTime() === v.getTime())));
-      if (m[4]) out = out.slice(0, Number(m[4]));
-      return out.map((r) => project(m![1]!, r.values));
-    }
-    throw new TwinSqlUnsupportedError(`twin SQL: unsupported statement: ${norm.slice(0, 120)}`);
   }
 
   private write(verb: string, norm: string, params: unknown[]): Record<string, unknown>[] {
@@ -208,40 +353,33 @@ class TwinSession implements SqlSession {
       throw isPg(this.engine) ? new DbError('could not extend file: No space left on device', '53100') : new DbError('The table is full', 'ER_RECORD_FILE_FULL', 1114);
     }
     const store = this.world.network.tableStore(this.target.db);
-    let m: RegExpExecArray | null;
+    const form = writeFormOf(norm);
     let result: Record<string, unknown>[] = [];
-    if ((m = /^create table (if not exists )?([\w."`]+)/i.exec(norm))) {
-      const table = ident(m[2]!);
+    if (form.kind === 'create') {
+      const table = form.table;
       if (store.has(table)) {
-        if (!m[1]) throw isPg(this.engine) ? new DbError(`relation "${table}" already exists`, '42P07') : new DbError(`Table '${table}' already exists`, 'ER_TABLE_EXISTS_ERROR', 1050);
+        if (!form.ifNotExists) throw isPg(this.engine) ? new DbError(`relation "${table}" already exists`, '42P07') : new DbError(`Table '${table}' already exists`, 'ER_TABLE_EXISTS_ERROR', 1050);
       } else {
-        // remember the primary-key column (`col type PRIMARY KEY` or `PRIMARY KEY (col)`) for duplicate checks
-        const def = balanced(norm, norm.indexOf('(', m[0].length));
-        const pk = def ? /primary key ?\(\s*([\w"`]+)/i.exec(def.inner)?.[1] ?? splitList(def.inner).find((c) => /primary key/i.test(c))?.split(/\s+/)[0] : undefined;
-        store.set(table, Object.assign([], { pk: pk ? ident(pk) : undefined }));
+        store.set(table, Object.assign([], { pk: form.pk }));
       }
-    } else if ((m = /^(?:insert|replace) into ([\w."`]+) ?(?=\()/i.exec(norm))) {
-      const table = ident(m[1]!);
-      const colsGroup = balanced(norm, m[0].length);
-      const valuesAt = colsGroup ? /^ ?values ?/i.exec(norm.slice(colsGroup.end)) : null;
-      const valsGroup = colsGroup && valuesAt ? balanced(norm, colsGroup.end + valuesAt[0].length) : undefined;
-      if (!colsGroup || !valsGroup) throw new TwinSqlUnsupportedError(`twin SQL: unsupported INSERT form: ${norm.slice(0, 120)}`);
-      const tail = norm.slice(valsGroup.end).trim();
-      const tm = /^(?:on conflict ?\(([^)]+)\) do (update .+?|nothing)|on duplicate key update .+?)?(?: ?returning (.+))?$/i.exec(tail);
-      if (!tm) throw new TwinSqlUnsupportedError(`twin SQL: unsupported INSERT clause: ${tail.slice(0, 120)}`);
+    } else if (form.kind === 'insert-unsupported') {
+      throw new TwinSqlUnsupportedError(form.message);
+    } else if (form.kind === 'insert') {
+      const table = form.table;
       const rows = store.get(table);
       if (!rows) throw isPg(this.engine) ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
-      const cols = splitList(colsGroup.inner).map(ident);
-      const vals = splitList(valsGroup.inner).map((v) => this.value(v, params));
+      const cols = form.cols;
+      const vals = form.valueExprs.map((v) => this.value(v, params));
       if (cols.length !== vals.length) throw isPg(this.engine) ? new DbError('INSERT has more target columns than expressions', '42601') : new DbError("Column count doesn't match value count at row 1", 'ER_WRONG_VALUE_COUNT_ON_ROW', 1136);
       const values = Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
-      const upsert = tail.length > 0 && !/^returning/i.test(tail) ? true : /^replace/i.test(norm);
+      const upsert = form.upsert;
       const pk = (rows as { pk?: string }).pk;
-      const conflictCol = tm[1] ? ident(tm[1]) : pk ?? cols[0]!;
+      const conflictCol = form.onConflict ?? pk ?? cols[0]!;
       const existing = upsert ? findByKey(rows, conflictCol, values[conflictCol]) : -1;
       const row = { values, writtenAt: this.world.clock.now() };
+      const nothing = /^nothing$/i.test(form.action ?? '');
       if (existing >= 0) {
-        if (!/^nothing$/i.test(tm[2] ?? '')) {
+        if (!nothing) {
           rows[existing] = row;
           keyIndexes.delete(rows);
         }
@@ -250,9 +388,9 @@ class TwinSession implements SqlSession {
           ? new DbError(`duplicate key value violates unique constraint "${table}_pkey"`, '23505')
           : new DbError(`Duplicate entry '${String(values[pk])}' for key 'PRIMARY'`, 'ER_DUP_ENTRY', 1062);
       } else rows.push(row);
-      if (tm[3]) result = [project(tm[3], (existing >= 0 && /^nothing$/i.test(tm[2] ?? '') ? rows[existing]! : row).values)];
-    } else if (!/^(update|delete|alter|drop|truncate) /i.test(norm)) {
-      throw new TwinSqlUnsupportedError(`twin SQL: unsupported write statement: ${norm.slice(0, 120)}`);
+      if (form.returning) result = [project(form.returning, (existing >= 0 && nothing ? rows[existing]! : row).values)];
+    } else if (form.kind === 'unsupported') {
+      throw new TwinSqlUnsupportedError(form.message);
     }
     this.world.network.recordWrite(this.target, caller, norm);
     return result;

@@ -4,10 +4,14 @@
  * request to the first idle worker and queues the rest. A worker that dies fails its request
  * with {@link WorkerDiedError} and is replaced.
  *
- * Workers are recycled after `maxRequestsPerWorker` requests: a process that runs drills one
- * after the other grows by about 20 MB per drill (measured: 4 GB and an out-of-memory crash after
- * about 185 drills, with major GCs of 15 s before that), so a fresh process every few dozen drills
- * (about 2 s to start) keeps every drill fast.
+ * Workers are recycled after `maxRequestsPerWorker` requests. A process that ran drills one after
+ * the other used to grow by about 20 MB per drill (4 GB and an out-of-memory crash after about 185
+ * drills: finished worlds and every SDK call stayed reachable from aws-sdk-client-mock's sinon
+ * sandbox); since the twin's SDK no longer goes through sinon (twin/sdk.ts), the heap left after a
+ * full GC levels off at about 140 MB once every config of the palette has run (measured with
+ * `node --expose-gc --import tsx bench/chaos-cpu.ts`). A fresh process costs about 1.5 s of CPU
+ * to start plus the first import of each config's handlers, about a fifth of a campaign's CPU
+ * when recycled every 25 drills: 100 keeps a safety margin at a quarter of that cost.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +46,7 @@ interface Slot {
 }
 
 /** Default requests a worker process serves before it is replaced by a fresh one. */
-export const DEFAULT_MAX_REQUESTS_PER_WORKER = 25;
+export const DEFAULT_MAX_REQUESTS_PER_WORKER = 100;
 
 /** Runs drills (and syntheses) in `size` child processes. */
 export class WorkerPool {
