@@ -3,6 +3,8 @@
  * compares it with `rpoBudgetSeconds`. The onset is the end of the last heartbeat period in which a
  * heartbeat committed (HeartbeatSuccess of both heartbeat sites: the in-Region one in the primary's
  * Region, the cross-Region one in this Region); the figure is the last metric period ended by then.
+ * Only for a confirmed-down primary: with any other verdict the primary may still take writes and
+ * the figure is the last period ended by now.
  * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby (standby Region), plus
  *   DescribeDBInstances of the standby (a terminated replication or a non-replica has no usable
  *   lag); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
@@ -147,15 +149,22 @@ async function replicatedBackups(region: string, primaryId: string): Promise<Bac
   }
 }
 
-async function check(database: DatabaseConfig, triggeredAt: Date): Promise<CheckBudgetOutput> {
+async function check(database: DatabaseConfig, triggeredAt: Date, verdict: string | undefined): Promise<CheckBudgetOutput> {
   const { standby, primary } = database;
   const budget = database.failover.rpoBudgetSeconds;
-  const onset = async (): Promise<Onset> => onsetOf(await heartbeats(database, triggeredAt), triggeredAt, database.detection.heartbeat.periodSeconds);
+  // A primary not confirmed down may still take writes: what a promotion would lose is the data
+  // behind now, not at the onset.
+  const now = new Date();
+  const stillWriting = verdict !== undefined && verdict !== 'confirmed-down';
+  const onset = async (): Promise<Onset> =>
+    stillWriting
+      ? { at: now, basis: `the verdict is ${verdict}, not confirmed-down: the primary may still take writes, so the data behind is read up to now` }
+      : onsetOf(await heartbeats(database, triggeredAt), triggeredAt, database.detection.heartbeat.periodSeconds);
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
       return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget);
     }
-    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, triggeredAt, budget);
+    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, stillWriting ? now : triggeredAt, budget);
   }
   if (isAurora(database.engine)) {
     if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget);
@@ -184,5 +193,5 @@ export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {
   if (!parsed.success) throw new InvalidInputError(`check-data-loss-budget input is invalid: ${z.prettifyError(parsed.error)}`);
   const triggeredAt = new Date(parsed.data.triggeredAt);
   if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${parsed.data.triggeredAt}" is not a timestamp`);
-  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt));
+  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt, parsed.data.verdict));
 };

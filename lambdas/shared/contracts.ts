@@ -200,6 +200,13 @@ export const checkBudgetInput = z.object({
   ...withDatabase,
   /** When the trigger happened: the failure's onset is sought before it (the last heartbeat period with a committed heartbeat), and the data behind is read as of that onset. */
   triggeredAt: z.string(),
+  /**
+   * The verdict the run reached. Only `confirmed-down` (no vantage point reached the primary or
+   * wrote to it) lets the data behind be judged as of the onset; otherwise (ambiguous: a partition,
+   * the primary may still take writes; healthy: an operator's planned failover) the data at risk
+   * keeps growing after the onset and is read up to now. Absent: as of the onset.
+   */
+  verdict: z.enum(['confirmed-down', 'ambiguous', 'healthy']).optional(),
 });
 export const checkBudgetOutput = z.object({
   /** Estimated data loss in seconds (the data the standby was behind at the failure's onset, an upper bound); null when it cannot be known (treated as over budget). */

@@ -9,7 +9,7 @@ import {
   RDSServiceException,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../lambdas/check-data-loss-budget/handler.js';
 import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
 
@@ -153,6 +153,25 @@ describe('check-data-loss-budget: RDS instances', () => {
     const out = await handler({ database: db, triggeredAt });
     expect(out).toMatchObject({ lagSeconds: 150, withinBudget: false });
     expect(out.detail).toContain('no successful heartbeat on record before the trigger (in-region, cross-region not readable)');
+  });
+
+  it('a verdict that is not confirmed-down (a partition: the primary may still take writes) reads the data behind up to now, not as of the onset', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T10:20:30.000Z'), toFake: ['Date'] });
+    try {
+      rds.on(DescribeDBInstancesCommand).resolves(replica());
+      // 0 s behind before the onset (09:56); the replica fell an hour behind while the primary kept writing.
+      byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 0], ['2026-06-01T10:19:00Z', 3600]] });
+      const asOfOnset = await handler({ database: db, triggeredAt, verdict: 'confirmed-down' });
+      expect(asOfOnset).toMatchObject({ lagSeconds: 0, withinBudget: true });
+      const upToNow = await handler({ database: db, triggeredAt, verdict: 'ambiguous' });
+      expect(upToNow).toMatchObject({ lagSeconds: 3600, withinBudget: false });
+      expect(upToNow.detail).toContain('the verdict is ambiguous, not confirmed-down: the primary may still take writes');
+      // The heartbeat record is not even read: the onset does not matter.
+      const windows = cw.commandCalls(GetMetricDataCommand).slice(-2).map((c) => c.args[0].input.EndTime);
+      expect(windows.every((t) => new Date(t!).toISOString() === '2026-06-01T10:20:30.000Z')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('within budget', async () => {
