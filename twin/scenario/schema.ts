@@ -235,6 +235,14 @@ export const worldSchema = z
      * Default 1.
      */
     writesPerSecond: z.number().finite().min(0).max(10).default(DEFAULT_WRITES_PER_SECOND),
+    /**
+     * Size of the database's data in GiB. A replica promoted with backups turned on is backed up
+     * during its promotion (twin/services/rds.ts, docs/aws-behaviour.md "Promotion and its
+     * backup"): standalone and writable after its reboot, `backing-up` for about 8–12 s per GiB
+     * (plus 10 % per write per second of `writesPerSecond`), then `available`. Default 0: the
+     * backup takes no time and a promotion is its reboot only (1–2 minutes).
+     */
+    dataSizeGiB: z.number().finite().min(0).max(65_536).default(0),
   })
   .strict();
 export type ScenarioWorld = z.output<typeof worldSchema>;
