@@ -35,7 +35,6 @@ import {
   Timeout,
   Wait,
   WaitTime,
-  JitterType,
   type IChainable,
   type INextable,
   type RetryProps,
@@ -236,9 +235,9 @@ export const FAILBACK_TIMING = {
    * A replica is rebuilt from the current primary only once it is `available` (rebuild-replica
    * answers ResourceBusyError meanwhile): a primary just promoted is `backing-up` for as long as
    * RDS backs it up as part of the promotion, hours on a large, busy database (docs/aws-behaviour.md
-   * "Promotion and its backup"). The rebuild is retried every 1, 2, 4, 8, then 10 minutes, 150
-   * times (about 24 hours, as `failover.promotionTimeoutMinutes` at most); about 3 history events
-   * per retry, 450 at most.
+   * "Promotion and its backup"). The rebuild is retried after 1, 2, 4, 8, then every 10 minutes
+   * (no jitter: one run waits for its own database), 150 times: about 24 hours, as
+   * `failover.promotionTimeoutMinutes` at most. About 3 history events per retry, 450 at most.
    */
   busySourceRetry: { interval: Duration.minutes(1), backoffRate: 2, maxDelay: Duration.minutes(10), maxAttempts: 150 },
 } as const;
@@ -275,7 +274,7 @@ export interface FailbackDefinitionProps {
 const $ = JsonPath;
 const db = () => $.objectAt('$.database');
 /** rebuild-replica's "the current primary is busy" (ResourceBusyError), retried for as long as FAILBACK_TIMING.busySourceRetry allows. */
-const WAIT_FOR_BUSY_SOURCE: RetryProps = { errors: ['ResourceBusyError'], ...FAILBACK_TIMING.busySourceRetry, jitterStrategy: JitterType.FULL };
+const WAIT_FOR_BUSY_SOURCE: RetryProps = { errors: ['ResourceBusyError'], ...FAILBACK_TIMING.busySourceRetry };
 const configured = () => $.objectAt('$.configured');
 const failbackId = () => $.stringAt('$.failback.incidentId');
 const epoch = () => $.numberAt('$.lease.epoch');
