@@ -235,11 +235,12 @@ export const FAILBACK_TIMING = {
    * A replica is rebuilt from the current primary only once it is `available` (rebuild-replica
    * answers ResourceBusyError meanwhile): a primary just promoted is `backing-up` for as long as
    * RDS backs it up as part of the promotion, hours on a large, busy database (docs/aws-behaviour.md
-   * "Promotion and its backup"). The rebuild is retried after 1, 2, 4, 8, then every 10 minutes
-   * (no jitter: one run waits for its own database), 150 times: about 24 hours, as
-   * `failover.promotionTimeoutMinutes` at most. About 3 history events per retry, 450 at most.
+   * "Promotion and its backup"). The rebuild is retried after 1, 2, 4, 8, 16, then every 20 minutes
+   * (no jitter: one run waits for its own database), 75 times: about 24 hours, as
+   * `failover.promotionTimeoutMinutes` at most. 3 history events per retry: 225 for each of the
+   * two rebuilds, 450 at most (lambdas/shared/history-budget.ts counts them in the fixed part).
    */
-  busySourceRetry: { interval: Duration.minutes(1), backoffRate: 2, maxDelay: Duration.minutes(10), maxAttempts: 150 },
+  busySourceRetry: { interval: Duration.minutes(1), backoffRate: 2, maxDelay: Duration.minutes(20), maxAttempts: 75 },
 } as const;
 
 /** The functions the failback workflow invokes, by contract name. */
