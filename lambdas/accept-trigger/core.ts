@@ -123,11 +123,12 @@ const shapeError = (kind: string, error: z.ZodError): InvalidTriggerError =>
   new InvalidTriggerError(`malformed ${kind} event: ${z.prettifyError(error).replace(/\n+/g, '; ')}`);
 
 /** The derived settings every accepted trigger carries. */
-function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'rounds'> {
+function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
   const { probeRounds, probeIntervalSeconds } = database.detection;
   return {
     incidentId: incidentIdOf(executionId),
     approvalTimeoutSeconds: database.failover.approvalTimeoutMinutes * 60,
+    promotionTimeoutSeconds: database.failover.promotionTimeoutMinutes * 60,
     rounds: Array.from({ length: probeRounds }, (_, i) => ({ round: i + 1, waitSeconds: i === 0 ? 0 : probeIntervalSeconds })),
   };
 }

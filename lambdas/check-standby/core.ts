@@ -20,17 +20,31 @@ export interface InstanceExpectations {
   phase: 'promote' | 'scale-up';
 }
 
+/**
+ * Statuses in which an instance that is no longer a read replica takes writes: it runs, and its
+ * promotion's reboot is over. `backing-up` is the backup RDS takes as part of a promotion when
+ * backups are turned on (docs/aws-behaviour.md, "Promotion and its backup"): the promotion is not
+ * finished, but the database takes writes and the DNS name may follow it. Not `rebooting`,
+ * `renaming` (its DNS name changes), nor any status where the database is down.
+ */
+export const WRITABLE_STATUSES: ReadonlySet<string> = new Set([
+  'available', 'backing-up', 'modifying', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth',
+  'configuring-log-exports', 'maintenance',
+]);
+
 /** Hot/warm (and cold, once the stack is done): writable, and at the promoted class for scale-up. */
 export function instanceReadiness(i: InstanceView, e: InstanceExpectations): CheckStandbyOutput {
   const promoted = !i.source;
   const scaleTarget = e.readiness === 'warm' ? e.promotedInstanceClass : undefined;
   const needsScaleUp = scaleTarget !== undefined && i.instanceClass !== scaleTarget;
   const scaled = e.phase !== 'scale-up' || scaleTarget === undefined || (i.instanceClass === scaleTarget && !i.pendingClass);
+  const ready = i.status === 'available' && promoted && scaled;
   return {
-    ready: i.status === 'available' && promoted && scaled,
+    ready,
     status: i.status,
     endpoint: i.endpoint ?? null,
     needsScaleUp,
+    writable: ready || (promoted && WRITABLE_STATUSES.has(i.status) && !!i.endpoint),
   };
 }
 
@@ -50,6 +64,7 @@ export function auroraReadiness(a: AuroraView): CheckStandbyOutput {
     status: a.failoverStatus ? `global-${a.failoverStatus}` : a.isWriter ? a.clusterStatus : `${a.clusterStatus} (not yet the writer)`,
     endpoint: a.endpoint ?? null,
     needsScaleUp: false,
+    writable: a.isWriter && !a.failoverStatus && a.clusterStatus === 'available',
   };
 }
 

@@ -113,7 +113,7 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
   if (state === 'failed') {
     throw new PromotionFailedError(`cold standby stack ${cold.stackName} is ${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, { stack: cold.stackName, status });
   }
-  if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false };
+  if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false, writable: false };
   const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
-  return { ready: view.status === 'available', status: view.status, endpoint: view.endpoint ?? null, needsScaleUp: false };
+  return { ready: view.status === 'available', status: view.status, endpoint: view.endpoint ?? null, needsScaleUp: false, writable: view.status === 'available' };
 }

@@ -251,6 +251,13 @@ export const databaseSchema = z
         cooldownMinutes: z.number().int().min(0).max(10080).default(60),
         /** How long an approval request waits before the run escalates (nothing changed). */
         approvalTimeoutMinutes: z.number().int().min(1).max(10080).default(30),
+        /**
+         * How long a promotion that has started may take before the run escalates (hot and warm
+         * replicas, Aurora global failover). DNS follows the standby as soon as it takes writes,
+         * even while RDS still backs it up; the wait goes on only while it does not (or, for a warm
+         * standby, until it can be scaled up).
+         */
+        promotionTimeoutMinutes: z.number().int().min(10).max(1440).default(120),
       })
       .strict(),
     /** Whether and how the original site takes the writer role back after a failover. */

@@ -65,6 +65,8 @@ export const acceptTriggerOutput = z.object({
   incidentId: z.string(),
   /** Derived timeouts in seconds, for `TimeoutSecondsPath`. */
   approvalTimeoutSeconds: z.number().int().positive(),
+  /** failover.promotionTimeoutMinutes in seconds: how long the promotion wait goes on before escalating. */
+  promotionTimeoutSeconds: z.number().int().positive(),
   /** Probe rounds as an array [1..probeRounds], for the verification Map. */
   rounds: z.array(z.object({ round: z.number().int(), waitSeconds: z.number().int().min(0) })),
 });
@@ -315,6 +317,12 @@ export const checkStandbyOutput = z.object({
   endpoint: z.string().nullable(),
   /** Warm standbys after promotion: a scale-up is still needed. */
   needsScaleUp: z.boolean(),
+  /**
+   * Takes writes already: no longer a read replica, and running (e.g. `backing-up` while RDS backs
+   * up the database as part of the promotion), though perhaps not yet `available`. The DNS name may
+   * follow it now. Always true when `ready`.
+   */
+  writable: z.boolean(),
 });
 export type CheckStandbyOutput = z.infer<typeof checkStandbyOutput>;
 

@@ -33,11 +33,12 @@ export const EVENTS_PER_CHECK = { site: 9, rebuild: 11, stability: 11, drain: 11
 
 /**
  * Everything else a failback writes at most: its steps (lease, fence, promotion, records, about
- * 600 events), the drain's step changes (about 30 each, 10 at most), and its waits with fixed
+ * 600 events), the drain's step changes (about 30 each, 10 at most), its waits with fixed
  * bounds (lib/workflow/failback.ts FAILBACK_TIMING: 2 preservations of 120 checks, 30 lag checks,
- * 60 writability checks, 30 Route 53 checks, 11 events each). A test adds them up.
+ * 60 writability checks, 30 Route 53 checks, 11 events each), and the two rebuilds' retries while
+ * the current primary is busy (`busySourceRetry`: 75 each, 3 events per retry). A test adds them up.
  */
-export const FAILBACK_FIXED_EVENTS = 5_000;
+export const FAILBACK_FIXED_EVENTS = 5_400;
 
 /** The first wait of the original-site backoff, and its shortest cap. */
 export const SITE_FIRST_WAIT_SECONDS = 300;

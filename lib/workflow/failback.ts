@@ -37,6 +37,7 @@ import {
   WaitTime,
   type IChainable,
   type INextable,
+  type RetryProps,
   type State,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -230,6 +231,16 @@ export const FAILBACK_TIMING = {
   writableCheckLimit: 60,
   dnsCheckInterval: Duration.seconds(10),
   dnsCheckLimit: 30,
+  /**
+   * A replica is rebuilt from the current primary only once it is `available` (rebuild-replica
+   * answers ResourceBusyError meanwhile): a primary just promoted is `backing-up` for as long as
+   * RDS backs it up as part of the promotion, hours on a large, busy database (docs/aws-behaviour.md
+   * "Promotion and its backup"). The rebuild is retried after 1, 2, 4, 8, 16, then every 20 minutes
+   * (no jitter: one run waits for its own database), 75 times: about 24 hours, as
+   * `failover.promotionTimeoutMinutes` at most. 3 history events per retry: 225 for each of the
+   * two rebuilds, 450 at most (lambdas/shared/history-budget.ts counts them in the fixed part).
+   */
+  busySourceRetry: { interval: Duration.minutes(1), backoffRate: 2, maxDelay: Duration.minutes(20), maxAttempts: 75 },
 } as const;
 
 /** The functions the failback workflow invokes, by contract name. */
@@ -263,6 +274,8 @@ export interface FailbackDefinitionProps {
 
 const $ = JsonPath;
 const db = () => $.objectAt('$.database');
+/** rebuild-replica's "the current primary is busy" (ResourceBusyError), retried for as long as FAILBACK_TIMING.busySourceRetry allows. */
+const WAIT_FOR_BUSY_SOURCE: RetryProps = { errors: ['ResourceBusyError'], ...FAILBACK_TIMING.busySourceRetry };
 const configured = () => $.objectAt('$.configured');
 const failbackId = () => $.stringAt('$.failback.incidentId');
 const epoch = () => $.numberAt('$.lease.epoch');
@@ -548,7 +561,9 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
 
   // ------------------------------------------------------------ instances: preserve, restore ingress, rebuild
   // The replica gets the site's original groups as the fence recorded them (restore-ingress), not the isolation group of the preserved instance.
-  const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
+  const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure, {
+    extraRetries: [WAIT_FOR_BUSY_SOURCE],
+  });
   const recordPreserved = record(S.recordPreserved, 'old-primary-preserved', { preserve: $.objectAt('$.preserve') }, failure);
   recordPreserved
     .next(step(S.restoreIngress, 'restore-ingress', { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure))
@@ -686,7 +701,12 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
         limit: T.writableCheckLimit,
         interval: WaitTime.duration(T.writableCheckInterval),
         call: step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure),
-        done: Condition.booleanEquals('$.standby.ready', true),
+        // The DNS name follows the original site as soon as it takes writes, even while RDS still
+        // backs it up as part of its promotion (docs/aws-behaviour.md, "Promotion and its backup").
+        done: Condition.or(
+          Condition.booleanEquals('$.standby.ready', true),
+          Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true)),
+        ),
         next: switchDns,
         giveUp: giveUp(S.giveUpWritable, 'OriginalSiteNotWritable', "States.Format('The original site was still {} after the bounded checks', $.standby.status)"),
         waitFirst: true,
@@ -782,7 +802,9 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       waitFirst: true,
     },
   ).start;
-  const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure);
+  const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure, {
+    extraRetries: [WAIT_FOR_BUSY_SOURCE],
+  });
   rebuildStandby.next(
     settleLoop(
       { patience: S.settleStandbyPatience, wait: S.waitSettleStandby, call: S.settleStandby, count: S.countSettleStandby, decide: S.settledStandby, giveUp: S.giveUpSettleStandby },

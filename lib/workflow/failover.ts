@@ -17,7 +17,7 @@
  * JSONPath only. State data, as the run goes: `$.database` (the database's config, from the
  * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
  * `$.verdict` (probe rounds, then evaluate-verdict's output), `$.budget`, `$.ask`, `$.approval`,
- * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.checks`, `$.standby`,
+ * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.promotionWait`, `$.checks`, `$.standby`,
  * `$.scaleUp`, `$.dns`, `$.dnsChange`, `$.writes`, `$.failback`, `$.error`.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -138,12 +138,17 @@ export const FAILOVER_STATES = {
   promote: 'Promote the standby',
   standbyPatience: 'How long may the standby take?',
   coldPatience: 'Allow an hour for the cold standby',
-  replicaPatience: 'Allow 20 minutes for the replica',
+  replicaPatience: 'Allow the configured promotion time for the replica',
   waitWritable: 'Wait for the standby to become writable',
   checkWritable: 'Check whether the standby is writable',
   countWritable: 'Count the standby checks',
   isWritable: 'Is the standby writable?',
+  waitLonger: 'Wait longer before the next check',
+  switchWhileBusy: 'The standby takes writes: point the DNS name at it now',
+  scaleUpStillDue: 'Is the scale-up still to come?',
   giveUpStandby: 'Give up waiting for the standby',
+  giveUpPromotion: 'Give up waiting for the promotion',
+  giveUpAfterDns: 'Give up waiting for the standby: the DNS name already points at it',
   scaleUp: 'Scale up the promoted standby',
   scaleUpPatience: 'Allow 30 minutes for the scale-up',
   waitScaled: 'Wait for the scale-up to finish',
@@ -177,12 +182,24 @@ export const FAILOVER_STATES = {
 
 /** Timing of the bounded wait loops. */
 export const FAILOVER_TIMING = {
-  /** Between two checks of the standby (promotion, scale-up). */
+  /** Between two checks of the standby (promotion, scale-up), at first. */
   standbyCheckInterval: Duration.seconds(20),
-  /** Checks of a hot or warm replica's promotion before escalating (20 min at 20 s). */
-  replicaCheckLimit: 60,
-  /** Checks of a cold standby's stack update and restore (1 h at 20 s). */
-  coldCheckLimit: 180,
+  /**
+   * The promotion wait of a hot or warm replica (or an Aurora global failover) lasts up to
+   * `failover.promotionTimeoutMinutes` (10 minutes to 24 hours: RDS backs a replica up as part of
+   * its promotion, which takes as long as the database is large and busy; docs/aws-behaviour.md
+   * "Promotion and its backup"). It checks every 20 s for the first `promotionSteadySeconds`, then
+   * each wait is `promotionBackoffStepSeconds` longer, up to `promotionMaxIntervalSeconds`: 30
+   * checks in the first 10 minutes, 14 while the wait grows from 40 s to 5 minutes (about 40
+   * minutes), then one every 5 minutes. At the 24-hour maximum that is 323 checks, about 13
+   * history events each (wait, the fence choice, the check, the count, the decision; 22 when
+   * each check also tries the fence again), 7,134 at most.
+   */
+  promotionSteadySeconds: 600,
+  promotionBackoffStepSeconds: 20,
+  promotionMaxIntervalSeconds: 300,
+  /** A cold standby's stack update and restore: 1 h at 20 s (180 checks). */
+  coldTimeoutSeconds: 3600,
   /** Checks of a warm standby's scale-up (30 min at 20 s). */
   scaleUpCheckLimit: 90,
   /** Between two GetChange calls. */
@@ -192,11 +209,13 @@ export const FAILOVER_TIMING = {
   /**
    * After a promotion without a confirmed fence, the old primary is fenced again at every check of
    * the promotion, scale-up and DNS waits, then every 15 s under the failover's lease, until it is
-   * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours): about 11 history
-   * events per attempt, 13,200 at most, which with the rest of the run (its wait loops at their
-   * bounds, each check also trying the fence: about 7,000) stays under Step Functions'
-   * 25,000-event limit. After that the failback's own fence (when the original site answers) is
-   * the next line, and the operators are told.
+   * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours; the attempts
+   * during the waits count): about 11 history events per attempt, 13,200 at most. With the rest
+   * of the run at its bounds (the waits' 443 checks at 13 events each: 5,759 for a 24-hour
+   * promotion wait, 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
+   * few hundred) the worst case stays under about 20,000 of Step Functions' 25,000-event limit.
+   * After that the failback's own fence (when the original site answers) is the next line, and the
+   * operators are told.
    */
   refenceInterval: Duration.seconds(15),
   refenceLimit: 1200,
@@ -598,7 +617,10 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     failure,
   );
   const refenceIn = refenceStep(scope, step);
-  const promotion = buildPromotion(scope, failure, step, switchDns, refenceIn);
+  const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
+    extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
+  });
+  const { start: promotion, afterDns } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites);
   const askUnfenced = step(
     S.askUnfenced,
     'request-approval',
@@ -685,13 +707,10 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
 
   // ------------------------------------------------------------ DNS, verification of writes, records, failback
-  const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
-    extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
-  });
   switchDns.next(
     Choice.jsonPath(scope, S.dnsChanged)
-      .when(Condition.isNull('$.dns.changeId'), verifyWrites)
-      .otherwise(buildDnsWait(scope, arns, verifyWrites, failure, (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()))),
+      .when(Condition.isNull('$.dns.changeId'), afterDns)
+      .otherwise(buildDnsWait(scope, arns, afterDns, failure, (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()))),
   );
 
   const done = Succeed.jsonPath(scope, S.done);
@@ -890,11 +909,27 @@ type StepFn = (
 ) => ReturnType<typeof lambdaStep>;
 
 /**
- * Promotion: whether data loss is accepted, promote, wait (bounded) until the standby is
- * writable, and for warm standbys scale it up and wait again; then `next` (the DNS switch).
- * Returns the first state.
+ * Promotion: whether data loss is accepted, promote, wait (bounded by
+ * `failover.promotionTimeoutMinutes`, polling with a backoff) until the standby takes writes, and
+ * for warm standbys scale it up and wait again; then `next` (the DNS switch).
+ *
+ * Once the standby takes writes (check-standby's `writable`: no longer a replica, running) the DNS
+ * name follows it at once, even while RDS still backs it up as part of the promotion: the run
+ * never leaves the name on the fenced old primary to wait for `available`. A warm standby that
+ * takes writes before it can be scaled up (the scale-up needs `available`) gets the DNS name
+ * first, then the wait goes on (see `afterDns`) until it can be scaled up.
+ *
+ * Returns the first state, and `afterDns`: what follows the DNS switch (the scale-up still to
+ * come, or `verifyWrites`).
  */
-function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, next: IChainable, refenceIn: RefenceIn): IChainable {
+function buildPromotion(
+  scope: Construct,
+  failure: FailurePath,
+  step: StepFn,
+  next: IChainable,
+  refenceIn: RefenceIn,
+  verifyWrites: IChainable,
+): { start: IChainable; afterDns: IChainable } {
   const S = FAILOVER_STATES;
   const T = FAILOVER_TIMING;
   const promote = step(
@@ -914,32 +949,34 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
     .when(Condition.isPresent('$.approval'), allowLoss)
     .otherwise(allow(S.noDataLoss, false));
 
-  const giveUp = Pass.jsonPath(scope, S.giveUpStandby, {
+  const ready = Condition.booleanEquals('$.standby.ready', true);
+  const writable = Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true));
+  const dnsSwitched = Condition.isPresent('$.dns');
+
+  // Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks.
+  const giveUpScaled = Pass.jsonPath(scope, S.giveUpStandby, {
     parameters: {
       Error: 'StandbyNotReady',
       'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)",
     },
     resultPath: '$.error',
   }).next(failure.onError);
-  const counter = (name: string) =>
-    Pass.jsonPath(scope, name, {
-      parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
-      resultPath: '$.checks',
-    });
-  const patience = (name: string, limit: number) =>
-    Pass.jsonPath(scope, name, { result: Result.fromObject({ attempt: 0, limit }), resultPath: '$.checks' });
-  const check = (name: string, phase: 'promote' | 'scale-up') =>
-    step(name, 'check-standby', { database: db(), phase }, '$.standby', failure);
-  const reached = Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit');
-  const ready = Condition.booleanEquals('$.standby.ready', true);
-
-  // Scale-up (warm standbys, once promoted).
   const waitScaled = Wait.jsonPath(scope, S.waitScaled, { time: WaitTime.duration(T.standbyCheckInterval) });
-  const checkScaled = check(S.checkScaled, 'scale-up');
+  const checkScaled = step(S.checkScaled, 'check-standby', { database: db(), phase: 'scale-up' }, '$.standby', failure);
   waitScaled.next(refenceIn('the standby scales up', checkScaled, T.standbyCheckInterval.toSeconds()));
   checkScaled
-    .next(counter(S.countScaled))
-    .next(Choice.jsonPath(scope, S.isScaled).when(ready, next).when(reached, giveUp).otherwise(waitScaled));
+    .next(
+      Pass.jsonPath(scope, S.countScaled, {
+        parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
+        resultPath: '$.checks',
+      }),
+    )
+    .next(
+      Choice.jsonPath(scope, S.isScaled)
+        .when(ready, next)
+        .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), giveUpScaled)
+        .otherwise(waitScaled),
+    );
   const scaleUp = step(
     S.scaleUp,
     'promote-standby',
@@ -947,27 +984,99 @@ function buildPromotion(scope: Construct, failure: FailurePath, step: StepFn, ne
     '$.scaleUp',
     failure,
   );
-  scaleUp.next(patience(S.scaleUpPatience, T.scaleUpCheckLimit)).next(waitScaled);
+  scaleUp
+    .next(Pass.jsonPath(scope, S.scaleUpPatience, { result: Result.fromObject({ attempt: 0, limit: T.scaleUpCheckLimit }), resultPath: '$.checks' }))
+    .next(waitScaled);
 
-  // Promotion.
-  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.duration(T.standbyCheckInterval) });
-  const checkWritable = check(S.checkWritable, 'promote');
-  waitWritable.next(refenceIn('the standby is promoted', checkWritable, T.standbyCheckInterval.toSeconds()));
+  // Promotion: waits of `$.promotionWait.waitSeconds`, bounded by the time waited (`elapsedSeconds`); its own
+  // path, since the Route 53 wait (which a warm standby's scale-up may come back from) uses `$.checks`.
+  const checks = {
+    attempt: $.numberAt('$.promotionWait.attempt'),
+    elapsedSeconds: $.numberAt('$.promotionWait.elapsedSeconds'),
+    waitSeconds: $.numberAt('$.promotionWait.waitSeconds'),
+    limitSeconds: $.numberAt('$.promotionWait.limitSeconds'),
+    steadySeconds: $.numberAt('$.promotionWait.steadySeconds'),
+  };
+  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') });
+  const checkWritable = step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure);
+  // The most the old primary can have answered unfenced before a fence attempt of this loop: the wait before it.
+  waitWritable.next(refenceIn('the standby is promoted', checkWritable, '$.promotionWait.waitSeconds'));
+  const waitLonger = Pass.jsonPath(scope, S.waitLonger, {
+    comment: `After the first ${T.promotionSteadySeconds} s, each wait is ${T.promotionBackoffStepSeconds} s longer, up to ${T.promotionMaxIntervalSeconds} s: a long promotion stays far from the 25,000-event history limit.`,
+    parameters: { ...checks, waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
+    resultPath: '$.promotionWait',
+  }).next(waitWritable);
+  const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
+  const giveUp = Pass.jsonPath(scope, S.giveUpPromotion, {
+    parameters: {
+      Error: 'StandbyNotReady',
+      'Cause.$': `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet, so the DNS name was left where it was (the old primary, fenced or down). RDS may still finish the promotion: once the standby takes writes, point the DNS name at it.', ${facts})`,
+    },
+    resultPath: '$.error',
+  }).next(failure.onError);
+  const giveUpAfterDns = Pass.jsonPath(scope, S.giveUpAfterDns, {
+    parameters: {
+      Error: 'StandbyNotReady',
+      'Cause.$': `States.Format('The standby takes writes and the DNS name points at it ({}), but it was still {} after {} s of waiting ({} checks), so it was not scaled up to its promoted instance class.', $.dns.current, ${facts})`,
+    },
+    resultPath: '$.error',
+  }).next(failure.onError);
+  const timedOut = Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.limitSeconds');
+  const switchWhileBusy = Pass.jsonPath(scope, S.switchWhileBusy, {
+    comment: 'No longer a read replica and running (e.g. backing-up as part of the promotion): the DNS name follows it now, not when RDS reports it available.',
+  }).next(next);
   checkWritable
-    .next(counter(S.countWritable))
+    .next(
+      Pass.jsonPath(scope, S.countWritable, {
+        parameters: {
+          ...checks,
+          attempt: $.mathAdd($.numberAt('$.promotionWait.attempt'), 1),
+          elapsedSeconds: $.mathAdd($.numberAt('$.promotionWait.elapsedSeconds'), $.numberAt('$.promotionWait.waitSeconds')),
+        },
+        resultPath: '$.promotionWait',
+      }),
+    )
     .next(
       Choice.jsonPath(scope, S.isWritable)
         .when(Condition.and(ready, Condition.booleanEquals('$.standby.needsScaleUp', true)), scaleUp)
         .when(ready, next)
-        .when(reached, giveUp)
+        .when(Condition.and(writable, Condition.not(dnsSwitched)), switchWhileBusy)
+        .when(Condition.and(timedOut, dnsSwitched), giveUpAfterDns)
+        .when(timedOut, giveUp)
+        .when(
+          Condition.and(
+            Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.steadySeconds'),
+            Condition.numberLessThan('$.promotionWait.waitSeconds', T.promotionMaxIntervalSeconds),
+          ),
+          waitLonger,
+        )
         .otherwise(waitWritable),
     );
+  const first = { attempt: 0, elapsedSeconds: 0, waitSeconds: T.standbyCheckInterval.toSeconds() };
   promote.next(
     Choice.jsonPath(scope, S.standbyPatience)
-      .when(Condition.stringEquals('$.database.standby.readiness', 'cold'), patience(S.coldPatience, T.coldCheckLimit).next(waitWritable))
-      .otherwise(patience(S.replicaPatience, T.replicaCheckLimit).next(waitWritable)),
+      .when(
+        Condition.stringEquals('$.database.standby.readiness', 'cold'),
+        Pass.jsonPath(scope, S.coldPatience, {
+          result: Result.fromObject({ ...first, limitSeconds: T.coldTimeoutSeconds, steadySeconds: T.coldTimeoutSeconds }),
+          resultPath: '$.promotionWait',
+        }).next(waitWritable),
+      )
+      .otherwise(
+        Pass.jsonPath(scope, S.replicaPatience, {
+          parameters: { ...first, limitSeconds: $.numberAt('$.trigger.promotionTimeoutSeconds'), steadySeconds: T.promotionSteadySeconds },
+          resultPath: '$.promotionWait',
+        }).next(waitWritable),
+      ),
   );
-  return start;
+
+  // After the DNS switch: a warm standby that got the name before it could be scaled up goes back
+  // to the promotion wait (its checks and bound go on), then is scaled up; switch-dns then finds
+  // the record already pointing at it.
+  const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
+    .when(Condition.and(writable, Condition.booleanEquals('$.standby.ready', false), Condition.booleanEquals('$.standby.needsScaleUp', true)), waitWritable)
+    .otherwise(verifyWrites);
+  return { start, afterDns };
 }
 
 /** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
@@ -976,7 +1085,7 @@ function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, fa
 }
 
 /** Builds, for one wait loop (`during` names it), a fence attempt that runs only while the old primary is unfenced, then `next`. */
-type RefenceIn = (during: string, next: IChainable, intervalSeconds: number) => IChainable;
+type RefenceIn = (during: string, next: IChainable, intervalSeconds: number | string) => IChainable;
 
 /**
  * While the promotion, scale-up and DNS waits go on after a promotion over an unconfirmed fence,
@@ -988,7 +1097,13 @@ function refenceStep(scope: Construct, step: StepFn): RefenceIn {
   return (during, next, intervalSeconds) => {
     const fenced = Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
       // The old primary could have answered at most one check interval before this attempt fenced it.
-      parameters: { pending: false, intervalSeconds, acceptedBy: $.stringAt('$.unfenced.acceptedBy'), recorded: $.objectAt('$.unfenced.recorded') },
+      parameters: {
+        pending: false,
+        // A number, or the path of the loop's current wait (a loop whose waits grow).
+        intervalSeconds: typeof intervalSeconds === 'string' ? $.numberAt(intervalSeconds) : intervalSeconds,
+        acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+        recorded: $.objectAt('$.unfenced.recorded'),
+      },
       resultPath: '$.unfenced',
     }).next(next);
     const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {

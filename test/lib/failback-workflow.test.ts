@@ -160,6 +160,26 @@ describe('failback definition: shape', () => {
     }
   });
 
+  it('waits for a busy current primary before rebuilding a replica from it (the backup of a promotion takes hours): ResourceBusyError retried first, every 1 to 20 minutes, about a day', () => {
+    for (const name of [S.rebuild, S.rebuildStandby]) {
+      const retry = state(name).Retry as Array<Record<string, unknown>>;
+      expect(retry[0], name).toEqual({ ErrorEquals: ['ResourceBusyError'], IntervalSeconds: 60, BackoffRate: 2, MaxDelaySeconds: 1200, MaxAttempts: 75 });
+    }
+    // 60 + 120 + 240 + 480 + 960 s, then 70 waits of at most 1,200 s: about 24 hours at most.
+    expect(60 + 120 + 240 + 480 + 960 + 70 * 1200).toBeGreaterThanOrEqual(23.5 * 3600);
+  });
+
+  it('switches DNS to the original site as soon as it takes writes, even before RDS reports it available', () => {
+    const choices = (state(S.isWritable) as AslState & { Choices: Array<Record<string, unknown>> }).Choices;
+    expect(choices[0]).toEqual({
+      Or: [
+        { Variable: '$.standby.ready', BooleanEquals: true },
+        { And: [{ Variable: '$.standby.writable', IsPresent: true }, { Variable: '$.standby.writable', BooleanEquals: true }] },
+      ],
+      Next: S.switchDns,
+    });
+  });
+
   it('is JSONPath only and passes asl-validator', () => {
     expect(def.QueryLanguage).toBeUndefined();
     for (const [name, s] of allStates(def)) {
@@ -566,6 +586,19 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
     expect(run.entered.lastIndexOf(S.checkAlarms)).toBeLessThan(run.entered.indexOf(S.fence));
+  });
+
+  it('switches DNS to the promoted original site once it takes writes, while RDS still backs it up', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, { [S.checkWritable]: { ...writable, ready: false, status: 'backing-up', writable: true } }),
+      { executionId: EXECUTION, taskToken: 'token-fb' },
+    );
+    expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.checkWritable)).toHaveLength(1);
+    expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'orders-primary.abc.us-east-1.rds.amazonaws.com' });
   });
 
   it('Aurora global: no preservation or rebuild; SwitchoverGlobalCluster, wait until the original cluster writes, DNS, verify, record', async () => {

@@ -176,22 +176,66 @@ describe('failover definition: shape', () => {
     expect(state(S.countDns).Parameters).toEqual({ 'attempt.$': 'States.MathAdd($.checks.attempt, 1)', 'limit.$': '$.checks.limit' });
     expect(state(S.dnsInSync)).toMatchObject({
       Choices: [
-        { Variable: '$.dnsChange.status', StringEquals: 'INSYNC', Next: S.verifyWrites },
-        { Variable: '$.checks.attempt', NumericGreaterThanEqualsPath: '$.checks.limit', Next: S.verifyWrites },
+        { Variable: '$.dnsChange.status', StringEquals: 'INSYNC', Next: S.scaleUpStillDue },
+        { Variable: '$.checks.attempt', NumericGreaterThanEqualsPath: '$.checks.limit', Next: S.scaleUpStillDue },
       ],
       Default: S.waitDns,
     });
   });
 
-  it('waits for the standby in a bounded loop of 20 s waits (20 minutes, an hour for cold standbys)', () => {
-    expect(state(S.waitWritable)).toMatchObject({ Type: 'Wait', Seconds: 20 });
-    expect(state(S.replicaPatience)).toMatchObject({ Result: { attempt: 0, limit: 60 } });
-    expect(state(S.coldPatience)).toMatchObject({ Result: { attempt: 0, limit: 180 } });
-    expect(state(S.countWritable).Parameters).toEqual({ 'attempt.$': 'States.MathAdd($.checks.attempt, 1)', 'limit.$': '$.checks.limit' });
+  it('waits for the standby up to failover.promotionTimeoutMinutes (an hour for cold standbys): 20 s waits for 10 minutes, then 20 s longer each time up to 5 minutes', () => {
+    expect(state(S.waitWritable)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds' });
+    expect(state(S.replicaPatience)).toMatchObject({
+      Parameters: { attempt: 0, elapsedSeconds: 0, waitSeconds: 20, 'limitSeconds.$': '$.trigger.promotionTimeoutSeconds', steadySeconds: 600 },
+      ResultPath: '$.promotionWait',
+    });
+    expect(state(S.coldPatience)).toMatchObject({ Result: { attempt: 0, elapsedSeconds: 0, waitSeconds: 20, limitSeconds: 3600, steadySeconds: 3600 } });
+    expect(state(S.countWritable).Parameters).toEqual({
+      'attempt.$': 'States.MathAdd($.promotionWait.attempt, 1)',
+      'elapsedSeconds.$': 'States.MathAdd($.promotionWait.elapsedSeconds, $.promotionWait.waitSeconds)',
+      'waitSeconds.$': '$.promotionWait.waitSeconds',
+      'limitSeconds.$': '$.promotionWait.limitSeconds',
+      'steadySeconds.$': '$.promotionWait.steadySeconds',
+    });
+    expect((state(S.waitLonger).Parameters as Record<string, unknown>)['waitSeconds.$']).toBe('States.MathAdd($.promotionWait.waitSeconds, 20)');
+    expect(state(S.waitLonger).Next).toBe(S.waitWritable);
     const choices = (state(S.isWritable) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
-    expect(choices).toEqual([S.scaleUp, S.switchDns, S.giveUpStandby]);
+    expect(choices).toEqual([S.scaleUp, S.switchDns, S.switchWhileBusy, S.giveUpAfterDns, S.giveUpPromotion, S.waitLonger]);
+    expect(state(S.switchWhileBusy).Next).toBe(S.switchDns);
+    expect(state(S.giveUpPromotion).Next).toBe(S.escalate);
+    expect(state(S.giveUpAfterDns).Next).toBe(S.escalate);
     expect(state(S.giveUpStandby).Next).toBe(S.escalate);
     expect((state(S.scaleUp).Parameters as Record<string, unknown>).phase).toBe('scale-up');
+    expect(state(S.scaleUpStillDue)).toMatchObject({ Default: S.verifyWrites });
+    expect((state(S.scaleUpStillDue) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next)).toEqual([S.waitWritable]);
+  });
+
+  it('keeps the longest promotion wait the config allows far under the 25,000-event history limit', () => {
+    // Walk the synthesized loop's schedule at failover.promotionTimeoutMinutes' maximum (24 h).
+    const limit = 1440 * 60;
+    const p = state(S.replicaPatience).Parameters as { waitSeconds: number; steadySeconds: number };
+    const step = Number(/MathAdd\(\$\.promotionWait\.waitSeconds, (\d+)\)/.exec(String((state(S.waitLonger).Parameters as Record<string, unknown>)['waitSeconds.$']))![1]);
+    const cap = ((state(S.isWritable) as AslState & { Choices: Array<{ And?: Array<Record<string, unknown>>; Next: string }> }).Choices.find((c) => c.Next === S.waitLonger)!.And!.find((c) => 'NumericLessThan' in c)!.NumericLessThan) as number;
+    let elapsed = 0;
+    let wait = p.waitSeconds;
+    let checks = 0;
+    let longer = 0;
+    for (;;) {
+      checks++;
+      elapsed += wait;
+      if (elapsed >= limit) break;
+      if (elapsed >= p.steadySeconds && wait < cap) {
+        wait += step;
+        longer++;
+      }
+    }
+    expect(checks).toBe(323);
+    // Per check: Wait, the fence Choice, the check Task (5 events), the count Pass, the decision Choice;
+    // when each check also fences again: a Pass, a Task and a Choice more.
+    const worst = checks * (2 + 2 + 5 + 2 + 2 + 2 + 5 + 2) + longer * 2;
+    expect(worst).toBe(7134);
+    // With the refence loop at its bound (1,200 attempts × 11) and the scale-up (90) and Route 53 (30) waits at theirs (13 each), and a few hundred for the rest:
+    expect(worst + (90 + 30) * 13 + FAILOVER_TIMING.refenceLimit * 11 + 500).toBeLessThan(22_500);
   });
 
   it('retries writes through the DNS name on WritesNotYetVisibleError (10 s, x1.5, 8 attempts) before the standard retries', () => {
@@ -301,6 +345,7 @@ const trigger = (over: Record<string, unknown> = {}) => ({
   summary: 'Alarm went to ALARM',
   incidentId: 'inc-1',
   approvalTimeoutSeconds: 1800,
+  promotionTimeoutSeconds: 7200,
   rounds: [
     { round: 1, waitSeconds: 0 },
     { round: 2, waitSeconds: 10 },
@@ -315,7 +360,7 @@ const probe = (status: 'up' | 'down') => (i: Record<string, unknown>) => {
 const recorded = { recorded: true, at: '2026-04-01T12:00:01.000Z' };
 const budget = (withinBudget: boolean) => ({ lagSeconds: withinBudget ? 2 : 120, budgetSeconds: 30, withinBudget, source: 'ReplicaLag', detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget' });
 const fenced = (confirmed: boolean) => ({ confirmed, actions: [{ action: 'revoke', result: confirmed ? 'done' : 'failed', detail: '' }], revoked: [], instanceStatus: 'rebooting' });
-const ready = (over: Record<string, unknown> = {}) => ({ ready: true, status: 'available', endpoint: 'orders-replica.abc.us-west-2.rds.amazonaws.com', needsScaleUp: false, ...over });
+const ready = (over: Record<string, unknown> = {}) => ({ ready: true, status: 'available', endpoint: 'orders-replica.abc.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: true, ...over });
 
 /** Records every call per state name and answers with `answer` (a value, or a function of the input). */
 function recorder() {
@@ -651,7 +696,7 @@ describe('failover definition: runs in the local interpreter', () => {
     const r = recorder();
     let checks = 0;
     const handlers = happyPath(r, {
-      [S.checkWritable]: () => (++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null }) : ready({ needsScaleUp: true })),
+      [S.checkWritable]: () => (++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) : ready({ needsScaleUp: true })),
       [S.scaleUp]: { action: 'ModifyDBInstance', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: '' },
       [S.checkScaled]: ready(),
       [S.switchDns]: { changeId: null, previous: 'x', current: 'x' },
@@ -665,13 +710,85 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.verifyWrites)).toHaveLength(1);
   });
 
-  it('gives up on a standby that never becomes writable after the bounded number of checks', async () => {
+  it('gives up on a standby that never takes writes once failover.promotionTimeoutMinutes have passed, saying the DNS name was left where it was', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.checkWritable]: ready({ ready: false, status: 'modifying', endpoint: null }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 1800 }), [S.checkWritable]: ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('StandbyNotReady');
-    expect(r.inputsOf(S.checkWritable)).toHaveLength(FAILOVER_TIMING.replicaCheckLimit);
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ detail: { error: { Error: 'StandbyNotReady', Cause: 'The standby was still modifying after 60 checks' } } });
+    // 30 checks at 20 s (600 s), then waits of 40, 60, ..., 220 s: past 1,800 s after 40 checks (1,900 s).
+    expect(r.inputsOf(S.checkWritable)).toHaveLength(40);
+    expect(r.inputsOf(S.switchDns)).toHaveLength(0);
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(40 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
+    });
+  }, 60_000);
+
+  it('points the DNS name at the promoted standby as soon as it takes writes, while RDS still backs it up, without waiting for available', async () => {
+    const r = recorder();
+    let checks = 0;
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkWritable]: () =>
+          ++checks < 3 ? ready({ ready: false, status: 'modifying', writable: false }) : ready({ ready: false, status: 'backing-up', writable: true }),
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.checkWritable)).toHaveLength(3);
+    expect(run.entered).toContain(S.switchWhileBusy);
+    expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'orders-replica.abc.us-west-2.rds.amazonaws.com' });
+    expect(r.inputsOf(S.verifyWrites)).toHaveLength(1);
+    expect(r.inputsOf(S.tellOperators)[0]).toMatchObject({ detail: { standby: { status: 'backing-up', writable: true } } });
+  });
+
+  it('a warm standby that takes writes before it can be scaled up gets the DNS name first, then is scaled up once available', async () => {
+    const r = recorder();
+    let checks = 0;
+    const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
+    const run = await runLocal(
+      local,
+      { ...input, database: warm },
+      happyPath(r, {
+        [S.takeLease]: lease({ current: warm }),
+        [S.checkWritable]: () => (++checks < 4 ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }) : ready({ needsScaleUp: true, writable: true })),
+        [S.scaleUp]: { action: 'ModifyDBInstance', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: '' },
+        [S.checkScaled]: ready({ writable: true }),
+      }),
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    // DNS after the first check (writable), then the wait goes on until it is available and scaled up.
+    const order = [S.switchWhileBusy, S.switchDns, S.getChange, S.scaleUpStillDue, S.scaleUp, S.checkScaled, S.verifyWrites].map((n) => run.entered.indexOf(n));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(r.inputsOf(S.checkWritable)).toHaveLength(4);
+    expect(r.inputsOf(S.switchDns)).toHaveLength(2); // the second finds the record already pointing there
+    expect(r.inputsOf(S.verifyWrites)).toHaveLength(1);
+  });
+
+  it('a warm standby that takes writes but never becomes available: the DNS name points at it, then the run escalates saying so', async () => {
+    const r = recorder();
+    const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
+    const run = await runLocal(
+      local,
+      { ...input, database: warm },
+      happyPath(r, {
+        [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 1800 }),
+        [S.takeLease]: lease({ current: warm }),
+        [S.checkWritable]: ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }),
+      }),
+    );
+    expect(run.status).toBe('FAILED');
+    expect(r.inputsOf(S.switchDns)).toHaveLength(1);
+    expect(r.inputsOf(S.scaleUp)).toHaveLength(0);
+    expect(r.inputsOf(S.verifyWrites)).toHaveLength(0);
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby takes writes and the DNS name points at it \(orders-replica\.abc\.us-west-2\.rds\.amazonaws\.com\), but it was still backing-up after 1900 s/) } },
+    });
   }, 60_000);
 
   it('polls Route 53 until INSYNC', async () => {
@@ -881,7 +998,7 @@ describe('failover: a former primary is no standby, and approvals are re-checked
         [S.askUnfenced]: approve('erin', 'ap-4'),
         [S.recordUnfencedApproval]: recorded,
         [REFENCE.promote]: () => fenced(++attempts >= 2),
-        [S.checkWritable]: () => (++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null }) : ready()),
+        [S.checkWritable]: () => (++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) : ready()),
       }),
     );
     expect(run.status).toBe('SUCCEEDED');

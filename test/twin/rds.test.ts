@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installSdkTwin } from '../../twin/sdk.js';
-import { WAL_BYTES_PER_WRITE, WAL_SWITCH_MS } from '../../twin/services/rds.js';
+import { RUNNING_STATUSES, WAL_BYTES_PER_WRITE, WAL_SWITCH_MS } from '../../twin/services/rds.js';
 import { World } from '../../twin/world.js';
 import { PRIMARY, REPLICA, exampleWorld } from './helpers.js';
 
@@ -109,6 +109,54 @@ describe('RDS PromoteReadReplica', () => {
     await w.clock.runUntilIdle();
     expect(describeOne(w, REPLICA.id, REPLICA.region).DBInstanceStatus).toBe('available');
     expect((w.rds.describeDBSnapshots({ DBSnapshotIdentifier: 'snap1' }, W2) as any).DBSnapshots[0].Status).toBe('available');
+  });
+
+  it('a replica promoted with backups turned on is backed up during the promotion: writable after the reboot, backing-up for a time that grows with the data and the write rate, then available', async () => {
+    const timeline = async (dataSizeGiB: number, writesPerSecond: number, input: Record<string, unknown> = {}) => {
+      const w = exampleWorld(7);
+      w.rds.workload = { dataSizeGiB, writesPerSecond };
+      w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id, ...input }, W2);
+      const start = w.clock.now();
+      let writableAt: number | undefined;
+      let statusWhenWritable: string | undefined;
+      for (;;) {
+        const d = describeOne(w, REPLICA.id, REPLICA.region);
+        if (writableAt === undefined && !d.ReadReplicaSourceDBInstanceIdentifier) {
+          writableAt = (w.clock.now() - start) / 1000;
+          statusWhenWritable = d.DBInstanceStatus;
+          expect(RUNNING_STATUSES.has(d.DBInstanceStatus)).toBe(true); // it takes connections (and writes: no longer a replica)
+          expect(d.Endpoint.Address).toContain(REPLICA.id);
+        }
+        if (d.DBInstanceStatus === 'available') break;
+        await w.clock.advanceBy(5000);
+      }
+      const p = w.rds.promotions[0]!;
+      return { writableAt: writableAt!, availableAt: (w.clock.now() - start) / 1000, statusWhenWritable, completedAt: (p.completedAt! - start) / 1000, backupDoneAt: (p.backupCompletedAt! - start) / 1000 };
+    };
+    const big = await timeline(300, 2);
+    expect(big.writableAt).toBeLessThanOrEqual(125);
+    expect(big.statusWhenWritable).toBe('backing-up');
+    // 300 GiB at 8–12 s per GiB, +20 % for 2 writes per second: 48 to 72 minutes after the reboot
+    expect(big.availableAt).toBeGreaterThanOrEqual(300 * 8 * 1.2);
+    expect(big.availableAt).toBeLessThanOrEqual(300 * 12 * 1.2 + 125);
+    expect(big.completedAt).toBeCloseTo(big.writableAt, -1);
+    expect(big.backupDoneAt).toBeGreaterThan(big.completedAt + 2800);
+    const quieter = await timeline(300, 0);
+    expect(quieter.availableAt).toBeLessThan(big.availableAt);
+    // no backup at promotion: a database of 0 GiB (the default), or BackupRetentionPeriod 0
+    for (const none of [await timeline(0, 2), await timeline(300, 2, { BackupRetentionPeriod: 0 })]) {
+      expect(none.statusWhenWritable).toBe('available');
+      expect(none.availableAt).toBeLessThanOrEqual(125);
+    }
+  });
+
+  it('a replica that already has automated backups is not backed up during its promotion', async () => {
+    const w = exampleWorld(7);
+    w.rds.workload = { dataSizeGiB: 300, writesPerSecond: 2 };
+    w.rds.modifyDBInstance({ DBInstanceIdentifier: REPLICA.id, BackupRetentionPeriod: 3, ApplyImmediately: true }, W2);
+    w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2);
+    await w.clock.advanceBy(125_000);
+    expect(describeOne(w, REPLICA.id, REPLICA.region)).toMatchObject({ DBInstanceStatus: 'available', BackupRetentionPeriod: 1 });
   });
 
   it('records how much of the source the promoted replica holds (data-loss model)', async () => {

@@ -282,6 +282,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     sampleNoReplica(world, db, truth, startMs);
     if (options.crash) armCrash(world, deployment, options.crash);
 
+    if (scenario.world) world.rds.workload = { dataSizeGiB: scenario.world.dataSizeGiB, writesPerSecond: scenario.world.writesPerSecond };
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
     clients.start(startMs + 1000);
 

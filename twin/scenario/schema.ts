@@ -229,6 +229,14 @@ export const DEFAULT_WRITES_PER_SECOND = 1;
 export const worldSchema = z
   .object({
     /**
+     * Size of the database's data in GiB. A replica promoted with backups turned on is backed up
+     * during its promotion (twin/services/rds.ts, docs/aws-behaviour.md "Promotion and its
+     * backup"): standalone and writable after its reboot, `backing-up` for about 8–12 s per GiB
+     * (plus 10 % per write per second of `writesPerSecond`), then `available`. Default 0: the
+     * backup takes no time and a promotion is its reboot only (1–2 minutes).
+     */
+    dataSizeGiB: z.number().finite().min(0).max(65_536).default(0),
+    /**
      * Application writes per second of each simulated client (one client in the primary's Region,
      * one in the standby's). 0 or a fraction is a quiet source: the clients still check every
      * second whether the name reaches a writable database (for RTO), but commit only at this rate.

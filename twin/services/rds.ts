@@ -154,7 +154,10 @@ export interface PromotionRecord {
   /** The source's resource id (its identity across renames). */
   sourceResourceId?: string;
   startedAt: number;
+  /** When the instance became standalone and writable (the replication link broken, the reboot over). */
   completedAt?: number;
+  /** When the backup RDS takes during the promotion finished and the instance became `available` (none taken: the same as `completedAt`). */
+  backupCompletedAt?: number;
   /** Source writes after this time (ms) are missing from the promoted instance. */
   dataUpToMs: number;
 }
@@ -206,6 +209,23 @@ const notFound = (id: string) => awsError('rds', 'DBInstanceNotFoundFault', `DBI
 const badState = (msg: string) => awsError('rds', 'InvalidDBInstanceStateFault', msg);
 const NOT_AVAILABLE = 'DB Instance is not in available state.';
 
+/**
+ * The database behind the instances, as far as the time of a promotion depends on it
+ * (docs/aws-behaviour.md, "Promotion and its backup"): a scenario's `world.dataSizeGiB` and
+ * `world.writesPerSecond`.
+ */
+export interface RdsWorkload {
+  /** Data to back up, GiB. 0: a backup so small it takes no time (the promotion is its reboot only). */
+  dataSizeGiB: number;
+  /** Application writes per second (each simulated client). */
+  writesPerSecond: number;
+}
+
+/** A first, full backup copies about 100 MiB/s: 8 to 12 s per GiB (drawn per promotion). */
+export const PROMOTION_BACKUP_SECONDS_PER_GIB = { min: 8, max: 12 } as const;
+/** Each application write per second slows the backup by this fraction (the changes it has to capture). */
+export const PROMOTION_BACKUP_SLOWDOWN_PER_WRITE_PER_SECOND = 0.1;
+
 export class RdsService implements ServiceModel {
   readonly key = 'rds' as const;
   private readonly instances = new Map<string, DbInstance>(); // region/id
@@ -221,6 +241,8 @@ export class RdsService implements ServiceModel {
    * after promotions, renames and deletions: the drill judges each database's instances apart.
    */
   readonly lineage = new Map<string, string | undefined>();
+  /** What a promotion's backup depends on (set by the drill from the scenario's `world`). */
+  workload: RdsWorkload = { dataSizeGiB: 0, writesPerSecond: 1 };
 
   constructor(private readonly world: World) {
     // AWS/RDS metrics in 1-minute periods, published mid-minute (docs/aws-behaviour.md §1 "Replication metrics").
@@ -780,6 +802,11 @@ export class RdsService implements ServiceModel {
       inst.outage = true;
       this.world.network.dropSessions(inst, 'reboot');
     });
+    // A replica without automated backups that gets them at promotion (BackupRetentionPeriod > 0,
+    // the default 1) is backed up as part of the promotion: it is standalone and writable once the
+    // reboot is over, `backing-up` until that backup is done, then `available`
+    // (docs/aws-behaviour.md, "Promotion and its backup").
+    const backupMs = (retention ?? 1) > 0 && inst.backupRetentionPeriod === 0 ? this.promotionBackupMs() : 0;
     this.later(inst, total, 'promotion done', () => {
       const src = inst.source ? this.instances.get(key(inst.source.region, inst.source.id)) : undefined;
       if (src) this.world.network.inheritData(inst, src, record.dataUpToMs);
@@ -787,13 +814,34 @@ export class RdsService implements ServiceModel {
       inst.outage = false;
       inst.backupRetentionPeriod = retention ?? 1;
       if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
-      this.setStatus(inst, 'available');
+      this.setStatus(inst, backupMs > 0 ? 'backing-up' : 'available');
       record.completedAt = this.world.clock.now();
-      this.world.log('cloud', `${inst.id} promoted: standalone and writable`, { instanceId: inst.id, region: inst.region });
+      if (backupMs === 0) record.backupCompletedAt = record.completedAt;
+      this.world.log('cloud', `${inst.id} promoted: standalone and writable${backupMs > 0 ? `, backing up (${Math.round(backupMs / 1000)}s)` : ''}`, { instanceId: inst.id, region: inst.region });
       this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
       this.onConnectivityChange();
+      if (backupMs === 0) return;
+      this.event(inst, 'RDS-EVENT-0001', ['backup'], 'Backing up DB instance');
+      this.later(inst, backupMs, 'promotion backup done', () => {
+        if (this.effectiveStatus(inst) === 'backing-up') this.setStatus(inst, 'available');
+        record.backupCompletedAt = this.world.clock.now();
+        this.world.log('cloud', `${inst.id}: the promotion's backup is done (available)`, { instanceId: inst.id, region: inst.region });
+        this.event(inst, 'RDS-EVENT-0002', ['backup'], 'Finished DB Instance backup');
+      });
     });
     return response;
+  }
+
+  /**
+   * How long the backup taken during a promotion lasts: the whole database (the replica had no
+   * earlier backup to start from) at {@link PROMOTION_BACKUP_SECONDS_PER_GIB}, slowed by the write
+   * rate. 0 for a database of 0 GiB.
+   */
+  private promotionBackupMs(): number {
+    const { dataSizeGiB, writesPerSecond } = this.workload;
+    if (dataSizeGiB <= 0) return 0;
+    const perGiB = this.world.rng.stream('rds.promote.backup').uniform(PROMOTION_BACKUP_SECONDS_PER_GIB.min, PROMOTION_BACKUP_SECONDS_PER_GIB.max);
+    return Math.round(dataSizeGiB * perGiB * (1 + PROMOTION_BACKUP_SLOWDOWN_PER_WRITE_PER_SECOND * writesPerSecond) * 1000);
   }
 
   modifyDBInstance(input: { DBInstanceIdentifier?: string; DBInstanceClass?: string; ApplyImmediately?: boolean; VpcSecurityGroupIds?: string[]; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; DeletionProtection?: boolean; MultiAZ?: boolean; DBParameterGroupName?: string }, ctx: CallCtx) {

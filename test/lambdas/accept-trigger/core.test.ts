@@ -88,10 +88,12 @@ describe('acceptTrigger: accepted triggers', () => {
     expect(acceptTrigger(db, operator({ database: 'orders', requestedBy: 'bob' }), ctx).at).toBe('2026-01-01T00:00:00.000Z');
   });
 
-  it('derives the approval timeout and the probe rounds from the config', () => {
-    const custom = exampleDatabase({ detection: { probeRounds: 4, probeIntervalSeconds: 15 }, failover: { approvalTimeoutMinutes: 45 } });
+  it('derives the approval and promotion timeouts and the probe rounds from the config', () => {
+    const custom = exampleDatabase({ detection: { probeRounds: 4, probeIntervalSeconds: 15 }, failover: { approvalTimeoutMinutes: 45, promotionTimeoutMinutes: 90 } });
     const out = acceptTrigger(custom, alarm('failover-orders-heartbeat-in-region'), ctx);
     expect(out.approvalTimeoutSeconds).toBe(2700);
+    expect(out.promotionTimeoutSeconds).toBe(5400);
+    expect(acceptTrigger(exampleDatabase(), alarm('failover-orders-heartbeat-in-region'), ctx).promotionTimeoutSeconds).toBe(7200);
     expect(out.rounds).toEqual([
       { round: 1, waitSeconds: 0 },
       { round: 2, waitSeconds: 15 },

@@ -26,7 +26,7 @@ beforeEach(() => {
 
 describe('check-standby: hot/warm', () => {
   it('ready once promoted and available; the endpoint comes from RDS in the standby Region', async () => {
-    expect(await handler({ database: hotDb() })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: false });
+    expect(await handler({ database: hotDb() })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: false, writable: true });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(await regionsOf(rds, DescribeDBInstancesCommand)).toEqual(['us-west-2']);
   });
@@ -37,18 +37,23 @@ describe('check-standby: hot/warm', () => {
     ['modifying', { DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: SOURCE }, 'modifying'],
   ])('not ready while %s (no error)', async (_name, over, status) => {
     instance(over);
-    expect(await handler({ database: hotDb() })).toMatchObject({ ready: false, status });
+    expect(await handler({ database: hotDb() })).toMatchObject({ ready: false, status, writable: false });
+  });
+
+  it('writable, not yet ready, while RDS backs the promoted instance up (no longer a replica): DNS may follow it', async () => {
+    instance({ DBInstanceStatus: 'backing-up' });
+    expect(await handler({ database: hotDb() })).toEqual({ ready: false, status: 'backing-up', endpoint: HOST, needsScaleUp: false, writable: true });
   });
 
   it('warm after promotion: ready, and tells that a scale-up is needed', async () => {
-    expect(await handler({ database: warmDb() })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: true });
+    expect(await handler({ database: warmDb() })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: true, writable: true });
   });
 
   it('warm scale-up: ready only at the promoted class with nothing pending', async () => {
     instance({ DBInstanceStatus: 'modifying', PendingModifiedValues: { DBInstanceClass: 'db.r6g.xlarge' } });
-    expect(await handler({ database: warmDb(), phase: 'scale-up' })).toMatchObject({ ready: false, needsScaleUp: true });
+    expect(await handler({ database: warmDb(), phase: 'scale-up' })).toMatchObject({ ready: false, needsScaleUp: true, writable: true });
     instance({ DBInstanceClass: 'db.r6g.xlarge' });
-    expect(await handler({ database: warmDb(), phase: 'scale-up' })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: false });
+    expect(await handler({ database: warmDb(), phase: 'scale-up' })).toEqual({ ready: true, status: 'available', endpoint: HOST, needsScaleUp: false, writable: true });
   });
 
   it.each([
@@ -81,7 +86,7 @@ describe('check-standby: Aurora', () => {
 
   it('ready when the standby cluster writes, no failover runs and the cluster is available', async () => {
     arrange(true);
-    expect(await handler({ database: auroraDb() })).toEqual({ ready: true, status: 'available', endpoint: 'orders-west.cluster-xyz.us-west-2.rds.amazonaws.com', needsScaleUp: false });
+    expect(await handler({ database: auroraDb() })).toEqual({ ready: true, status: 'available', endpoint: 'orders-west.cluster-xyz.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: true });
     expect(await regionsOf(rds, DescribeGlobalClustersCommand)).toEqual(['us-west-2']);
   });
 
@@ -103,12 +108,12 @@ describe('check-standby: cold', () => {
 
   it('waits for the stack, then for the instance', async () => {
     stack('UPDATE_IN_PROGRESS');
-    expect(await handler({ database: coldDb() })).toEqual({ ready: false, status: 'UPDATE_IN_PROGRESS', endpoint: null, needsScaleUp: false });
+    expect(await handler({ database: coldDb() })).toEqual({ ready: false, status: 'UPDATE_IN_PROGRESS', endpoint: null, needsScaleUp: false, writable: false });
     expect(rds).not.toHaveReceivedAnyCommand();
 
     stack('UPDATE_COMPLETE');
     instance({ DBInstanceIdentifier: 'orders-cold-db', DBInstanceStatus: 'available', Endpoint: { Address: 'orders-cold-db.x.us-west-2.rds.amazonaws.com' } });
-    expect(await handler({ database: coldDb() })).toEqual({ ready: true, status: 'available', endpoint: 'orders-cold-db.x.us-west-2.rds.amazonaws.com', needsScaleUp: false });
+    expect(await handler({ database: coldDb() })).toEqual({ ready: true, status: 'available', endpoint: 'orders-cold-db.x.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: true });
     expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-cold-db' });
     expect(await regionsOf(cfn, DescribeStacksCommand)).toEqual(['us-west-2', 'us-west-2']);
   });

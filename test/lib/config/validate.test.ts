@@ -127,6 +127,8 @@ describe('validateConfig', () => {
     ['an array is empty', (c: Json) => (c.databases = []), { path: 'databases', message: 'must have at least 1 item', value: [] }],
     ['a heartbeat period is not a multiple of 60', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 90 }],
     ['a heartbeat period is under 60 (one problem, though two checks fail)', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 30 }],
+    ['a promotion timeout is under 10 minutes', (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 5), { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be >= 10', value: 5 }],
+    ['a promotion timeout is over a day', (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 1441), { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be <= 1440', value: 1441 }],
     ['a Region is not a Region code', (c: Json) => (c.controlRegion = 'Oregon'), { path: 'controlRegion', message: 'must be an AWS Region code such as us-east-1', value: 'Oregon' }],
     ['a secret replica Region is not a Region code', (c: Json) => (c.databases[0].credentials.secretReplicaRegions = ['us-west-2', 'Ireland']), { path: 'databases[0].credentials.secretReplicaRegions[1]', message: 'must be an AWS Region code such as us-east-1', value: 'Ireland' }],
     ['a key is misspelt', (c: Json) => {
@@ -134,6 +136,10 @@ describe('validateConfig', () => {
     }, { path: 'databases[0].detection.quorom', message: 'is not a known key (did you mean "quorum"? allowed here: vantagePoints, quorum, probeRounds, probeIntervalSeconds, includeControlPlane, heartbeat)' }],
   ])('says what is allowed when %s', (_name, mutate, expected) => {
     expect(problemsOf(broken(example, mutate))).toEqual([expected]);
+  });
+
+  it('failover.promotionTimeoutMinutes defaults to 120', () => {
+    expect(validateConfig(example(), 'x').config.databases[0]!.failover.promotionTimeoutMinutes).toBe(120);
   });
 
   it('approvals: defaults (public URL, reserved concurrency 2, links for 60 minutes, no history readers), and bad values refused with path and value', () => {

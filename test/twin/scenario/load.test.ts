@@ -103,9 +103,10 @@ describe('validateScenario: normalization', () => {
 
   it('world: absent means every default; writesPerSecond defaults to 1 and keeps 0 (a quiet source)', () => {
     expect(validate({}).world).toBeUndefined();
-    expect(validate({ world: {} }).world).toEqual({ writesPerSecond: 1 });
-    expect(validate({ world: { writesPerSecond: 0 } }).world).toEqual({ writesPerSecond: 0 });
-    expect(validate({ world: { writesPerSecond: 0.2 } }).world).toEqual({ writesPerSecond: 0.2 });
+    expect(validate({ world: {} }).world).toEqual({ writesPerSecond: 1, dataSizeGiB: 0 });
+    expect(validate({ world: { writesPerSecond: 0 } }).world).toEqual({ writesPerSecond: 0, dataSizeGiB: 0 });
+    expect(validate({ world: { writesPerSecond: 0.2 } }).world).toEqual({ writesPerSecond: 0.2, dataSizeGiB: 0 });
+    expect(validate({ world: { dataSizeGiB: 300 } }).world).toEqual({ writesPerSecond: 1, dataSizeGiB: 300 });
   });
 
   it('world.secretKeys: the keys that really encrypt a secret, kept as written (the drill defaults the database)', () => {
@@ -219,6 +220,7 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['negative lag', withEvent({ at: 0, fault: 'replica-lag', seconds: -1 }), 'events[0].seconds', /must be at least 0, got -1/, -1],
     ['a negative write rate', { world: { writesPerSecond: -1 } }, 'world.writesPerSecond', /must be at least 0, got -1/, -1],
     ['a write rate over 10 per second', { world: { writesPerSecond: 50 } }, 'world.writesPerSecond', /at most 10, got 50/, 50],
+    ['a negative data size', { world: { dataSizeGiB: -5 } }, 'world.dataSizeGiB', /must be at least 0, got -5/, -5],
     ['an unknown world key', { world: { writesPerSecnd: 0 } }, 'world.writesPerSecnd', /unknown key "writesPerSecnd"; did you mean "writesPerSecond"\?/, 0],
     ['a zero count', withEvent({ at: 0, fault: 'duplicate-alarm', count: 0 }), 'events[0].count', /must be at least 1, got 0/, 0],
     ['a fractional count', withEvent({ at: 0, fault: 'alarm-flap', count: 1.5, every: '30s' }), 'events[0].count', /must be a whole number, got 1.5/, 1.5],
