@@ -111,7 +111,7 @@ describe('validateScenario: normalization', () => {
 
   it('world.secretKeys: the keys that really encrypt a secret, kept as written (the drill defaults the database)', () => {
     const keys = [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, { database: 'orders', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }];
-    expect(validate({ world: { secretKeys: keys } }).world).toEqual({ writesPerSecond: 1, secretKeys: keys });
+    expect(validate({ world: { secretKeys: keys } }).world).toEqual({ writesPerSecond: 1, dataSizeGiB: 0, secretKeys: keys });
   });
 
   it('converts every duration to seconds', () => {
