@@ -173,6 +173,14 @@ export const FAILOVER_STATES = {
   noteUnanswered: 'Note the fence attempt that did not succeed',
   recordRefenced: 'Record that the old primary is fenced at last',
   recordNeverFenced: 'Record that the old primary could not be fenced in time',
+  stillUnfencedAfterEscalation: 'Was a standby promoted while the old primary is still unfenced?',
+  keepFencing: 'Keep fencing the old primary while the operators look',
+  waitFenceEscalated: 'Wait before fencing the old primary again (escalated run)',
+  countFenceEscalated: 'Count the fence attempts (escalated run)',
+  fenceEscalated: 'Fence the old primary again (escalated run)',
+  fencedEscalated: 'Is the old primary fenced at last (escalated run)?',
+  recordFencedEscalated: 'Record that the old primary is fenced at last (escalated run)',
+  recordNeverFencedEscalated: 'Record that the old primary could not be fenced in time (escalated run)',
   releaseAfterFence: 'Release the lease once the fence loop is over',
   scheduleFailback: 'Schedule the failback',
   done: 'Failed over: the standby is the new primary',
@@ -315,7 +323,41 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     null,
     { onError: needsOperator, resultPath: '$.escalationError' },
   );
-  escalate.next(needsOperator);
+  // An escalation after a promotion over an unconfirmed fence (an error after the promotion, e.g.
+  // the write check) must not leave the old primary unfenced until a human looks: it may come back
+  // and take writes beside the new primary. The run keeps fencing it every 15 s (the same bound as
+  // the failover's own loop), records the outcome, then fails as any escalation does.
+  const onlyFail: FailurePath = { onError: needsOperator, resultPath: '$.escalationError' };
+  const refenceWindow = { unfencedSince: $.stringAt('$.unfenced.recorded.at'), acceptedBy: $.stringAt('$.unfenced.acceptedBy'), attempts: $.numberAt('$.refencing.attempt') };
+  const waitFenceEscalated = Wait.jsonPath(scope, S.waitFenceEscalated, { time: WaitTime.duration(FAILOVER_TIMING.refenceInterval) });
+  waitFenceEscalated
+    .next(
+      Pass.jsonPath(scope, S.countFenceEscalated, {
+        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+        resultPath: '$.refencing',
+      }),
+    )
+    .next(step(S.fenceEscalated, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', onlyFail))
+    .next(
+      Choice.jsonPath(scope, S.fencedEscalated)
+        .when(
+          fencedForGood(),
+          record(S.recordFencedEscalated, 'old-primary-fenced', { ...refenceWindow, checkIntervalSeconds: FAILOVER_TIMING.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') }, onlyFail, true).next(needsOperator),
+        )
+        .when(
+          Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'),
+          record(S.recordNeverFencedEscalated, 'old-primary-unfenced', { ...refenceWindow, fence: $.objectAt('$.fence') }, onlyFail, true).next(needsOperator),
+        )
+        .otherwise(waitFenceEscalated),
+    );
+  escalate.next(
+    Choice.jsonPath(scope, S.stillUnfencedAfterEscalation)
+      .when(
+        Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote')),
+        Pass.jsonPath(scope, S.keepFencing, { parameters: { attempt: 0, limit: FAILOVER_TIMING.refenceLimit }, resultPath: '$.refencing' }).next(waitFenceEscalated),
+      )
+      .otherwise(needsOperator),
+  );
   const failure: FailurePath = { onError: escalate };
 
   // ------------------------------------------------------------ trigger

@@ -86,6 +86,35 @@ describe('failover definition: shape', () => {
     expect(state(S.blocked).Type).toBe('Succeed');
   });
 
+  it('an escalation after a promotion over an unconfirmed fence keeps fencing the old primary (every 15 s, bounded) before the run fails', () => {
+    expect(state(S.escalate).Next).toBe(S.stillUnfencedAfterEscalation);
+    expect(state(S.stillUnfencedAfterEscalation)).toMatchObject({
+      Choices: [
+        {
+          And: [
+            { Variable: '$.unfenced.pending', IsPresent: true },
+            { Variable: '$.unfenced.pending', BooleanEquals: true },
+            { Variable: '$.promote', IsPresent: true },
+          ],
+          Next: S.keepFencing,
+        },
+      ],
+      Default: S.needsOperator,
+    });
+    expect(state(S.keepFencing)).toMatchObject({ Parameters: { attempt: 0, limit: 1200 }, ResultPath: '$.refencing', Next: S.waitFenceEscalated });
+    expect(state(S.waitFenceEscalated)).toMatchObject({ Type: 'Wait', Seconds: 15, Next: S.countFenceEscalated });
+    expect(state(S.countFenceEscalated).Next).toBe(S.fenceEscalated);
+    expect(invokedFolder(state(S.fenceEscalated))).toBe('fence-primary');
+    // Its own errors end the run (the lease stays held): never back into the escalation.
+    expect(state(S.fenceEscalated).Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: S.needsOperator, ResultPath: '$.escalationError' }]);
+    const choices = state(S.fencedEscalated).Choices as Array<{ Next: string }>;
+    expect(choices.map((c) => c.Next)).toEqual([S.recordFencedEscalated, S.recordNeverFencedEscalated]);
+    expect(state(S.fencedEscalated).Default).toBe(S.waitFenceEscalated);
+    expect(state(S.recordFencedEscalated)).toMatchObject({ Next: S.needsOperator });
+    expect(state(S.recordFencedEscalated).Parameters).toMatchObject({ phase: 'old-primary-fenced', notify: true });
+    expect(state(S.recordNeverFencedEscalated)).toMatchObject({ Next: S.needsOperator });
+  });
+
   it('a question withdrawn by a new trigger (decision "reverify") sends the run back to verify, counting the re-verifications the question shows', () => {
     expect(state(S.wasApproved)).toMatchObject({
       Choices: [
@@ -257,7 +286,8 @@ describe('failover definition: shape', () => {
     const escalate = state(S.escalate);
     expect(invokedFolder(escalate)).toBe('record-incident');
     expect(escalate.Parameters).toMatchObject({ phase: 'escalated', notify: true, detail: { 'error.$': '$.error' } });
-    expect(escalate.Next).toBe(S.needsOperator);
+    expect(escalate.Next).toBe(S.stillUnfencedAfterEscalation);
+    expect(state(S.stillUnfencedAfterEscalation).Default).toBe(S.needsOperator);
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     // Nothing releases the lease on the way to the Fail state.
     const catchTargets = allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next));
@@ -663,7 +693,7 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('States.Timeout');
-    expect(run.entered.slice(-3)).toEqual([S.nobodyAnswered, S.escalate, S.needsOperator]);
+    expect(run.entered.slice(-4)).toEqual([S.nobodyAnswered, S.escalate, S.stillUnfencedAfterEscalation, S.needsOperator]);
     expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out' });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
     expect(r.inputsOf(S.fence)).toHaveLength(0);
@@ -829,7 +859,7 @@ describe('failover definition: runs in the local interpreter', () => {
     );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('PromotionFailedError');
-    expect(run.entered.slice(-2)).toEqual([S.escalate, S.needsOperator]);
+    expect(run.entered.slice(-3)).toEqual([S.escalate, S.stillUnfencedAfterEscalation, S.needsOperator]);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({ epoch: 7, incidentId: 'inc-1', notify: true, detail: { error: { Error: 'PromotionFailedError', Cause: 'not a read replica' } } });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
   });
