@@ -23,7 +23,7 @@ import { validateConfig } from '../config/index.js';
 import { Arns } from '../arns.js';
 import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
-import { eventBusName, tableName, topicName } from '../naming.js';
+import { deployedFunctionName, eventBusName, tableName, topicName } from '../naming.js';
 import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
 import { checkSubscriptionsInput } from '../../lambdas/shared/contracts.js';
 import { AutomationAlarms, notifyForwardedAutomationAlarms, unconfirmedSubscriptionsAlarm } from './automation-alarms.js';
@@ -237,7 +237,7 @@ export class FailoverControl extends Construct {
       schedule: Schedule.rate(SUBSCRIPTION_CHECK_RATE),
       targets: [new LambdaFunction(check, { event: RuleTargetInput.fromObject(checkSubscriptionsInput.parse({ emails: [...config.notifications.emails] })), retryAttempts: 2 })],
     });
-    unconfirmedSubscriptionsAlarm(this.automationAlarms, check.functionName);
+    unconfirmedSubscriptionsAlarm(this.automationAlarms, deployedFunctionName(prefix, 'check-subscriptions'));
     this.notifyForwardedAlarms = notifyForwardedAutomationAlarms(this, 'NotifyAutomationAlarms', prefix, config.controlRegion, this.bus, this.topic);
   }
 }

@@ -143,6 +143,7 @@ describe('alarms on the automation itself notify the operators', () => {
       AlarmActions: [topic],
     });
     expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.Dimensions).toBeUndefined();
+    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.AlarmDescription).toContain('failover-check-subscriptions');
   });
 
   it("in a primary Region: alarms on its dead-letter queue and heartbeat errors, forwarded to the product bus where one rule publishes them to the topic", () => {
