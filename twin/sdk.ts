@@ -33,7 +33,7 @@ import {
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand, ScanCommand as DocScanCommand, TransactWriteCommand, UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -98,7 +98,7 @@ const SPECS: ClientSpec[] = [
     service: 'ec2',
     commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand },
   },
-  { client: SNSClient, service: 'sns', commands: { Publish: PublishCommand } },
+  { client: SNSClient, service: 'sns', commands: { Publish: PublishCommand, ListSubscriptionsByTopic: ListSubscriptionsByTopicCommand } },
   {
     client: SFNClient,
     service: 'sfn',

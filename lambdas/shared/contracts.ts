@@ -33,6 +33,7 @@ export const FUNCTION_NAMES = [
   'switchover-global-cluster',
   'shift-traffic',
   'approval-page',
+  'check-subscriptions',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -414,6 +415,18 @@ export const heartbeatInput = probeInput.omit({ vantage: true, write: true }).ex
 });
 export const heartbeatOutput = z.object({ database: z.string(), site: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 
+// ---------------------------------------------------------------- check-subscriptions
+/** The constant input of the subscription check's schedule: the config's `notifications.emails`. */
+export const checkSubscriptionsInput = z.object({ emails: z.array(z.string().min(1)) });
+export const checkSubscriptionsOutput = z.object({
+  /** Configured emails with a confirmed subscription. */
+  confirmed: z.array(z.string()),
+  /** Configured emails whose subscription waits for its confirmation. */
+  pending: z.array(z.string()),
+  /** Configured emails with no subscription at all (removed, or unsubscribed). */
+  missing: z.array(z.string()),
+});
+
 // ---------------------------------------------------------------- failback workflow
 /**
  * Input of the failback state machine, from the failover's "Schedule the failback": the database
@@ -638,4 +651,6 @@ export const METRICS = {
   incident: 'Incident',
   rto: 'FailoverRtoSeconds',
   replicaLag: 'ReplicaLagAtDecisionSeconds',
+  /** Configured notification emails whose subscription is not confirmed (pending or removed). */
+  unconfirmedEmails: 'UnconfirmedEmailSubscriptions',
 } as const;

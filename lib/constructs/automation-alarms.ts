@@ -2,7 +2,8 @@
  * Watching the automation itself: a trigger lost in silence is the worst failure this product can
  * have. Alarms on every dead-letter queue (a trigger or forwarded signal EventBridge could not
  * deliver), on failed, timed-out and aborted executions of both state machines, and on errors of
- * the heartbeat functions. In the control Region they notify the product's topic directly; in a
+ * the heartbeat functions, and (control Region) on configured emails whose subscription is pending
+ * or removed. In the control Region they notify the product's topic directly; in a
  * primary Region (whose alarms cannot act on a topic of another Region) they are named
  * `<prefix>-automation.<what>`, forwarded to the product bus like the heartbeat alarms, and one
  * rule there publishes their ALARM changes to the topic (docs/aws-behaviour.md, "Watching the
@@ -19,6 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALARM_DETAIL_TYPE } from '../../lambdas/accept-trigger/core.js';
+import { METRICS } from '../../lambdas/shared/contracts.js';
 
 /** Name of an automation alarm: `<prefix>-automation.<what>` (no database name can produce it: names have no dot). */
 export const automationAlarmName = (prefix: string, what: string): string => `${prefix}-automation.${what}`;
@@ -51,7 +53,7 @@ export class AutomationAlarms extends Construct {
     super(scope, id);
   }
 
-  private add(id: string, what: string, description: string, metric: Metric): Alarm {
+  private add(id: string, what: string, description: string, metric: Metric, treatMissingData = TreatMissingData.NOT_BREACHING): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: automationAlarmName(this.props.prefix, what),
       alarmDescription: description,
@@ -59,11 +61,16 @@ export class AutomationAlarms extends Construct {
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      treatMissingData,
     });
     if ('topic' in this.props.route) alarm.addAlarmAction(new SnsAction(this.props.route.topic));
     this.alarms.push(alarm);
     return alarm;
+  }
+
+  /** An alarm whose missing data is breaching (its metric comes from a scheduled check of the product). */
+  addMissingIsBreaching(id: string, what: string, description: string, metric: Metric): Alarm {
+    return this.add(id, what, description, metric, TreatMissingData.BREACHING);
   }
 
   /** Any message in a dead-letter queue: an event EventBridge could not deliver. */
@@ -97,6 +104,24 @@ export class AutomationAlarms extends Construct {
       new Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: fn.functionName }, statistic: Stats.SUM, period: Duration.minutes(5) }),
     );
   }
+}
+
+/** Period of the subscription alarm: two runs of the hourly check, so a late run never leaves it empty. */
+export const SUBSCRIPTION_ALARM_PERIOD = Duration.hours(2);
+
+/**
+ * Configured notification emails that receive nothing (subscription pending or removed), as the
+ * scheduled check-subscriptions function counts them. Missing data is breaching: a check that no
+ * longer runs or fails is seen too. The alarm notifies the same topic, so it reaches only the
+ * confirmed addresses (docs/config.md, "notifications").
+ */
+export function unconfirmedSubscriptionsAlarm(alarms: AutomationAlarms, checkFunctionName: string): Alarm {
+  return alarms.addMissingIsBreaching(
+    'UnconfirmedEmailSubscriptions',
+    'unconfirmed-email-subscriptions',
+    `A configured notification email receives nothing: its subscription is pending confirmation or was removed (or the check ${checkFunctionName} did not run: read its logs). Confirm the subscription from its email, or subscribe the address again; until then that address hears of no failover.`,
+    new Metric({ namespace: METRICS.namespace, metricName: METRICS.unconfirmedEmails, statistic: Stats.MAXIMUM, period: SUBSCRIPTION_ALARM_PERIOD }),
+  );
 }
 
 /**

@@ -40,6 +40,7 @@ export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = 
   'switchover-global-cluster': Duration.seconds(60),
   'shift-traffic': Duration.seconds(30),
   'approval-page': Duration.seconds(15),
+  'check-subscriptions': Duration.seconds(30),
 };
 
 const DESCRIPTIONS: Record<ControlFunctionName, string> = {
@@ -65,6 +66,7 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'switchover-global-cluster': 'Failback: switches an Aurora global database back over (no data loss)',
   'shift-traffic': 'Failback: shifts weighted traffic records step by step and checks the gating alarms',
   'approval-page': 'Approvals: the approval page (GET shows, only a verified POST answers)',
+  'check-subscriptions': 'Watching: counts the configured notification emails whose subscription is pending or removed',
 };
 
 /** The functions that log in to databases (attached to the control Region's network when configured). */

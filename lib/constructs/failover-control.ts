@@ -8,8 +8,8 @@
  */
 import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { EventBus as EventBusTarget } from 'aws-cdk-lib/aws-events-targets';
+import { EventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus as EventBusTarget, LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -23,15 +23,21 @@ import { validateConfig } from '../config/index.js';
 import { Arns } from '../arns.js';
 import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
-import { eventBusName, tableName, topicName } from '../naming.js';
+import { deployedFunctionName, eventBusName, tableName, topicName } from '../naming.js';
 import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
-import { AutomationAlarms, notifyForwardedAutomationAlarms } from './automation-alarms.js';
+import { checkSubscriptionsInput } from '../../lambdas/shared/contracts.js';
+import { AutomationAlarms, notifyForwardedAutomationAlarms, unconfirmedSubscriptionsAlarm } from './automation-alarms.js';
 import { ControlFunctions } from './control-functions.js';
 import { DatabaseTriggers } from './database-triggers.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverDashboard } from './failover-dashboard.js';
 import { FailoverWorkflows } from './failover-workflows.js';
 import { allowHeartbeatSchedules } from './heartbeat-monitor.js';
+
+/** How often check-subscriptions runs (its alarm's period covers two runs). */
+export const SUBSCRIPTION_CHECK_RATE = Duration.hours(1);
+/** Name of the subscription check's schedule rule. */
+export const subscriptionCheckRuleName = (prefix: string): string => `${prefix}-check-subscriptions`;
 
 /** Name of the sparse GSI listing pending approvals (lambdas/shared/approvals.ts `PENDING_INDEX`). */
 export const PENDING_INDEX_NAME = PENDING_APPROVALS_INDEX;
@@ -74,6 +80,8 @@ export class FailoverControl extends Construct {
   public readonly automationAlarms: AutomationAlarms;
   /** On the product bus: tells the operators about the automation alarms of the primary Regions. */
   public readonly notifyForwardedAlarms: Rule;
+  /** Every hour: check-subscriptions counts the configured emails whose subscription is pending or removed. */
+  public readonly subscriptionCheck: Rule;
 
   constructor(scope: Construct, id: string, props: FailoverControlProps) {
     super(scope, id);
@@ -221,6 +229,15 @@ export class FailoverControl extends Construct {
     this.automationAlarms.executions(this.failover, 'Failover');
     this.automationAlarms.executions(this.failback, 'Failback');
     this.automationAlarms.functionErrors('HeartbeatErrors', this.functions.functions.heartbeat.function, 'heartbeat-errors-cross-region');
+    // Email subscriptions: SNS has no metric for a pending or removed one, so a scheduled check makes it.
+    const check = this.functions.functions['check-subscriptions'].function;
+    this.subscriptionCheck = new Rule(this, 'CheckSubscriptions', {
+      ruleName: subscriptionCheckRuleName(prefix),
+      description: `Every hour: counts the configured notification emails whose subscription to ${topicName(prefix)} is pending or removed`,
+      schedule: Schedule.rate(SUBSCRIPTION_CHECK_RATE),
+      targets: [new LambdaFunction(check, { event: RuleTargetInput.fromObject(checkSubscriptionsInput.parse({ emails: [...config.notifications.emails] })), retryAttempts: 2 })],
+    });
+    unconfirmedSubscriptionsAlarm(this.automationAlarms, deployedFunctionName(prefix, 'check-subscriptions'));
     this.notifyForwardedAlarms = notifyForwardedAutomationAlarms(this, 'NotifyAutomationAlarms', prefix, config.controlRegion, this.bus, this.topic);
   }
 }

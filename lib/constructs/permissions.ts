@@ -215,6 +215,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | switchover-global-cluster | SwitchoverGlobalCluster on both clusters and the global cluster |
  * | shift-traffic | change/list the traffic records' zone; DescribeAlarms/DescribeAlarmHistory on the heartbeat alarms, and on `*` when the config names gating alarms (composite alarms are shown only to `*`) |
  * | approval-page | get/update the table; read the signing secret; SendTaskSuccess (`*`) |
+ * | check-subscriptions | ListSubscriptionsByTopic on the topic; PutMetricData |
  *
  * Current roles: a failover may run in either direction (after a failover whose roles were kept),
  * so the functions acting on "the primary" or "the standby" may act on either configured site.
@@ -389,6 +390,8 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
     case 'plan-failback':
       return only([]);
+    case 'check-subscriptions':
+      return only(stmt(['sns:ListSubscriptionsByTopic'], [res.topic]), [putMetricDataGrant()]);
     case 'check-original-site':
       return merge(...dbs.map((db) => siteDescribe(db, arns)));
     case 'preserve-old-primary':

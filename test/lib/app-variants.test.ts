@@ -171,7 +171,7 @@ describe('buildApp with a wide config', () => {
   });
 
   it('serves every database with one set of functions and state machines', () => {
-    expect(app.control.resources('AWS::Lambda::Function')).toHaveLength(22);
+    expect(app.control.resources('AWS::Lambda::Function')).toHaveLength(23);
     expect(app.control.resources('AWS::StepFunctions::StateMachine')).toHaveLength(2);
     expect(app.failover.States[FAILOVER_STATES.checkTrigger]).toBeDefined();
   });

@@ -2,7 +2,7 @@
  * What real AWS would refuse or hide, in the synthesized templates: the state machines encrypted
  * with a customer managed key only the workflows and the named readers may decrypt (task tokens
  * live in the execution history), alarms on the automation itself (dead letters, failed
- * executions, heartbeat errors), the approval page's reserved concurrency and access options,
+ * executions, heartbeat errors, unconfirmed email subscriptions), the approval page's reserved concurrency and access options,
  * and a table and log groups that survive `cdk destroy` without blocking the next deploy.
  */
 import { Match } from 'aws-cdk-lib/assertions';
@@ -126,6 +126,24 @@ describe('alarms on the automation itself notify the operators', () => {
       Dimensions: [{ Name: 'FunctionName', Value: 'failover-heartbeat' }],
       AlarmActions: [topic],
     });
+  });
+
+  it('alarms when a configured email receives nothing (pending or removed subscription), and when the hourly check does not report', () => {
+    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')).toMatchObject({
+      Namespace: 'RdsFailover',
+      MetricName: 'UnconfirmedEmailSubscriptions',
+      Statistic: 'Maximum',
+      // Two runs of the hourly check per period: a late run never leaves a period empty.
+      Period: 7200,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // A check that fails or no longer runs publishes nothing: that must be seen too.
+      TreatMissingData: 'breaching',
+      AlarmActions: [topic],
+    });
+    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.Dimensions).toBeUndefined();
+    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.AlarmDescription).toContain('failover-check-subscriptions');
   });
 
   it("in a primary Region: alarms on its dead-letter queue and heartbeat errors, forwarded to the product bus where one rule publishes them to the topic", () => {

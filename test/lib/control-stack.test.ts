@@ -311,6 +311,8 @@ describe('control stack: least privilege per function', () => {
       `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`,
       'states:SendTaskSuccess on *',
     ],
+    // Lists the topic's subscriptions (nothing else of SNS), and publishes its count.
+    'check-subscriptions': [`sns:ListSubscriptionsByTopic on ${TOPIC_ARN}`, PUT_METRICS],
   };
 
   for (const name of CONTROL_FUNCTIONS) {
@@ -504,7 +506,8 @@ describe('control stack: triggers', () => {
   // (the rule telling the operators about the primary Regions' automation alarms: automation-safety.test.ts)
   const onBus = rules.filter(([id, r]) => r.Properties!.EventBusName === 'failover-events' && !id.includes('NotifyAutomationAlarms'));
   const onDefault = rules.filter(([, r]) => r.Properties!.EventBusName === undefined && r.Properties!.EventPattern);
-  const schedules = rules.filter(([, r]) => r.Properties!.ScheduleExpression);
+  // The heartbeat schedules (the subscription check has its own test below).
+  const schedules = rules.filter(([id, r]) => r.Properties!.ScheduleExpression && !id.includes('CheckSubscriptions'));
 
   it('starts the failover from the product bus on its alarms, its primary\'s failure events and operator requests', () => {
     const [, rule] = one(onBus, 'product-bus rule');
@@ -596,7 +599,10 @@ describe('control stack: triggers', () => {
     // Named, so that ONE permission scoped to the heartbeat rule names covers every database.
     expect(schedule.Properties!.Name).toBe('failover-orders-hb-xr');
     expect(scheduleId).toBeTruthy();
-    const [, permission] = one(control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com'), 'permission');
+    const [, permission] = one(
+      control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com' && p.Properties!.FunctionName === fn('heartbeat').arn),
+      'permission',
+    );
     expect(permission.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',
@@ -604,6 +610,19 @@ describe('control stack: triggers', () => {
       SourceAccount: ACCOUNT,
       SourceArn: `arn:aws:events:${R}:${ACCOUNT}:rule/failover-*-hb-xr`,
     });
+  });
+
+  it('checks the email subscriptions every hour with the configured emails, the only other schedule', () => {
+    const [, check] = one(rules.filter(([id, r]) => r.Properties!.ScheduleExpression && id.includes('CheckSubscriptions')), 'subscription check');
+    expect(check.Properties).toMatchObject({ Name: 'failover-check-subscriptions', ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
+    const [target] = check.Properties!.Targets as Array<Record<string, unknown>>;
+    expect(target).toMatchObject({ Arn: fn('check-subscriptions').arn, RetryPolicy: { MaximumRetryAttempts: 2 } });
+    expect(JSON.parse(String(target!.Input))).toEqual({ emails: ['oncall@example.com'] });
+    const [, permission] = one(
+      control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.FunctionName === fn('check-subscriptions').arn),
+      'permission',
+    );
+    expect(permission.Properties).toMatchObject({ Principal: 'events.amazonaws.com' });
   });
 
   it('alarms on a failed or missing cross-Region heartbeat with the configured M of N', () => {

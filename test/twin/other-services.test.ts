@@ -3,7 +3,7 @@ import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupRulesCommand
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, InvalidOutput, InvalidToken, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { InvalidParameterException, ListSubscriptionsByTopicCommand, NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { currentCaller, twinContext } from '../../twin/context.js';
 import { installSdkTwin } from '../../twin/sdk.js';
@@ -111,6 +111,28 @@ describe('SNS', () => {
     expect(out.MessageId).toBe(w.sns.published[0]!.messageId);
     expect(w.sns.published[0]).toMatchObject({ topicArn: topic, subject: 'Failover', message: 'promoted' });
     await expect(sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-west-2:123456789012:nope', Message: 'x' }))).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('lists a topic\'s subscriptions 100 at a time (NextToken): a pending email is PendingConfirmation, a removed one is not listed', async () => {
+    const topic = w.sns.createTopic('us-west-2', 'failover-notifications');
+    for (let i = 0; i < 230; i++) w.sns.createSubscription(topic, 'email', `user${i}@example.com`, i !== 7);
+    w.sns.removeSubscription(topic, 'user9@example.com');
+    const sns = new SNSClient({ region: 'us-west-2' });
+    const pages: { Subscriptions?: { Endpoint?: string; SubscriptionArn?: string; Protocol?: string; Owner?: string; TopicArn?: string }[]; NextToken?: string }[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken }));
+      pages.push(page);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    expect(pages.map((p) => p.Subscriptions!.length)).toEqual([100, 100, 29]);
+    const all = pages.flatMap((p) => p.Subscriptions!);
+    expect(all.find((x) => x.Endpoint === 'user7@example.com')).toEqual({ SubscriptionArn: 'PendingConfirmation', Owner: '123456789012', Protocol: 'email', Endpoint: 'user7@example.com', TopicArn: topic });
+    expect(all.find((x) => x.Endpoint === 'user8@example.com')!.SubscriptionArn).toMatch(new RegExp(`^${topic}:[0-9a-f-]{36}$`));
+    expect(all.some((x) => x.Endpoint === 'user9@example.com')).toBe(false);
+    await expect(sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: 'not-a-token' }))).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: 'arn:aws:sns:us-west-2:123456789012:nope' }))).rejects.toBeInstanceOf(NotFoundException);
+    expect(await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: w.sns.createTopic('us-west-2', 'empty') }))).toMatchObject({ Subscriptions: [] });
   });
 });
 

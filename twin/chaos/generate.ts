@@ -28,6 +28,9 @@ import { Prng } from '../random.js';
 import { validateScenario } from '../scenario/load.js';
 import type { Scenario, ScenarioEventInput, ServiceName, Step } from '../scenario/schema.js';
 
+/** The functions a chaos `lambda-error` may fail (those the workflows and heartbeats run). */
+const CHAOS_LAMBDA_ERROR_FUNCTIONS = FUNCTION_NAMES.filter((f) => f !== 'approval-page' && f !== 'check-subscriptions');
+
 /** Default number of configs in a campaign's palette. */
 export const DEFAULT_PALETTE_SIZE = 8;
 /** Shortest and longest generated run, seconds. */
@@ -241,7 +244,9 @@ function noiseEvent(r: Prng, config: FailoverConfigInput, database: string, runF
       return { at, fault: kind, service, operation: r.pick(OPERATIONS[service]), code: r.pick(ERROR_CODES), count: r.int(1, 3) };
     }
     case 'lambda-error':
-      return { at, fault: kind, function: r.pick(FUNCTION_NAMES.filter((f) => f !== 'approval-page')), count: r.int(1, 3) };
+      // Not the approval page nor the hourly subscription check (no workflow runs them; leaving
+      // the check out also keeps every seed's draws as they were before it existed).
+      return { at, fault: kind, function: r.pick(CHAOS_LAMBDA_ERROR_FUNCTIONS), count: r.int(1, 3) };
   }
 }
 

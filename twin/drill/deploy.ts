@@ -96,6 +96,12 @@ export interface DeployOptions {
    * overriding the config's `credentials.secretKmsKeyArns` in their Regions.
    */
   secretKeys?: readonly { database: string; kmsKeyArn: string }[];
+  /**
+   * The template's email subscriptions whose owner never confirmed (`pending`) or that were
+   * removed after the deployment (`removed`), by endpoint (the scenario's `world.pendingEmails`
+   * and `world.removedEmails`). The others are confirmed.
+   */
+  emailSubscriptions?: { pending?: readonly string[]; removed?: readonly string[] };
 }
 
 /** The physical name CloudFormation would give a role without RoleName (deterministic here). */
@@ -136,6 +142,14 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
       });
     }
     for (const [logicalId, t] of resourcesOf(stack, 'AWS::SNS::Topic')) world.sns.createTopic(stack.region, String(t.Properties?.TopicName ?? logicalId));
+    for (const [logicalId, sub] of resourcesOf(stack, 'AWS::SNS::Subscription')) {
+      const { Protocol, Endpoint, TopicArn } = (sub.Properties ?? {}) as { Protocol?: unknown; Endpoint?: unknown; TopicArn?: unknown };
+      if (typeof Protocol !== 'string' || typeof Endpoint !== 'string' || typeof TopicArn !== 'string') throw new Error(`twin deploy: subscription ${logicalId} has no resolved Protocol, Endpoint and TopicArn`);
+      if (options.emailSubscriptions?.removed?.includes(Endpoint)) continue;
+      // Only an email (or email-json) subscription waits for a confirmation by its owner.
+      const pending = Protocol.startsWith('email') && (options.emailSubscriptions?.pending ?? []).includes(Endpoint);
+      world.sns.createSubscription(TopicArn, Protocol, Endpoint, !pending);
+    }
     for (const [logicalId, b] of resourcesOf(stack, 'AWS::Events::EventBus')) world.events.createBus(stack.region, String(b.Properties?.Name ?? logicalId));
     for (const [logicalId, a] of resourcesOf(stack, 'AWS::CloudWatch::Alarm')) defineAlarmWithHistory(world, stack.region, logicalId, a.Properties ?? {});
   }

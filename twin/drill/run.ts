@@ -267,7 +267,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       },
     };
     const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
-    deployment = await deploy(world, app, { hooks, secretKeys });
+    deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
     createScenarioAlarms(world, scenario.alarms ?? []);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));

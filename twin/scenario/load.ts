@@ -230,6 +230,16 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       seen.add(`${target.name}|${region}`);
     });
   }
+  // The world's pending or removed emails must be subscriptions the stack creates.
+  for (const key of ['pendingEmails', 'removedEmails'] as const) {
+    const emails = (raw.world as Record<string, unknown> | undefined)?.[key];
+    if (!config || !Array.isArray(emails)) continue;
+    emails.forEach((email: unknown, i: number) => {
+      if (typeof email === 'string' && !config.notifications.emails.includes(email)) {
+        problems.push({ path: `world.${key}[${i}]`, message: unknownValue('email of config notifications.emails', email, config.notifications.emails), value: email });
+      }
+    });
+  }
   if (Array.isArray(raw.events)) {
     raw.events.forEach((rawEvent, i) => {
       const ev = eventSchema.safeParse(rawEvent);

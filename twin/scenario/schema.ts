@@ -261,6 +261,14 @@ export const worldSchema = z
       )
       .max(50)
       .optional(),
+    /**
+     * The notification emails (of the config's `notifications.emails`) whose owner never clicked
+     * the confirmation link: SNS lists their subscription as `PendingConfirmation` and delivers
+     * nothing to them. Default: none (every configured email confirmed).
+     */
+    pendingEmails: z.array(z.string().min(1)).max(100).optional(),
+    /** The notification emails whose subscription was removed after the deployment (unsubscribed). Default: none. */
+    removedEmails: z.array(z.string().min(1)).max(100).optional(),
   })
   .strict();
 export type ScenarioWorld = z.output<typeof worldSchema>;

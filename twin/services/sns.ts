@@ -1,4 +1,9 @@
-/** SNS: Publish to topics that exist (messages are captured for reports and tests). */
+/**
+ * SNS: Publish to topics that exist (messages are captured for reports and tests), and the
+ * topics' subscriptions as ListSubscriptionsByTopic shows them: an email subscription is
+ * `PendingConfirmation` until its owner confirms it, and a removed one is not listed
+ * (docs/aws-behaviour.md, "Email subscriptions").
+ */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
 import type { World } from '../world.js';
@@ -13,16 +18,31 @@ export interface PublishedMessage {
   attributes?: Record<string, unknown>;
 }
 
+/** One subscription as ListSubscriptionsByTopic returns it. */
+export interface Subscription {
+  SubscriptionArn: string;
+  Owner: string;
+  Protocol: string;
+  Endpoint: string;
+  TopicArn: string;
+}
+
+/** ListSubscriptionsByTopic returns up to 100 subscriptions per call. */
+export const SUBSCRIPTIONS_PAGE_SIZE = 100;
+
 export class SnsService implements ServiceModel {
   readonly key = 'sns' as const;
   readonly published: PublishedMessage[] = [];
   private readonly topics = new Set<string>();
   private readonly subscribers = new Map<string, ((m: PublishedMessage) => unknown)[]>();
+  /** Subscriptions by topic ARN, in the order they were made. */
+  private readonly subscriptions = new Map<string, Subscription[]>();
 
   constructor(private readonly world: World) {}
 
   readonly operations: Record<string, OpHandler> = {
     Publish: (i, c) => this.publish(i, c),
+    ListSubscriptionsByTopic: (i, c) => this.listSubscriptionsByTopic(i, c),
   };
 
   authorization(operation: string, input: { TopicArn?: string; TargetArn?: string }): Authorization {
@@ -41,6 +61,46 @@ export class SnsService implements ServiceModel {
     const list = this.subscribers.get(topicArn) ?? [];
     list.push(handler);
     this.subscribers.set(topicArn, list);
+  }
+
+  /**
+   * A subscription the deployment made (setup). An email subscription waits for its owner's
+   * confirmation (`confirmed: false`: listed as PendingConfirmation); confirmed, it has its ARN.
+   */
+  createSubscription(topicArn: string, protocol: string, endpoint: string, confirmed: boolean): Subscription {
+    if (!this.topics.has(topicArn)) throw new Error(`twin sns: no topic ${topicArn} to subscribe ${endpoint} to`);
+    const sub: Subscription = {
+      SubscriptionArn: confirmed ? `${topicArn}:${this.world.rng.stream('sns.subscriptions').uuid()}` : 'PendingConfirmation',
+      Owner: parseArn(topicArn)!.account,
+      Protocol: protocol,
+      Endpoint: endpoint,
+      TopicArn: topicArn,
+    };
+    this.subscriptions.set(topicArn, [...(this.subscriptions.get(topicArn) ?? []), sub]);
+    return sub;
+  }
+
+  /** Removes the subscriptions of `endpoint` (its owner unsubscribed, or someone deleted it). */
+  removeSubscription(topicArn: string, endpoint: string): void {
+    this.subscriptions.set(topicArn, (this.subscriptions.get(topicArn) ?? []).filter((s) => s.Endpoint !== endpoint));
+  }
+
+  listSubscriptionsByTopic(input: { TopicArn?: string; NextToken?: string }, ctx: CallCtx) {
+    supportOnly('sns', 'ListSubscriptionsByTopic', input, ['TopicArn', 'NextToken']);
+    if (!input.TopicArn) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: TopicArn');
+    const p = parseArn(input.TopicArn);
+    if (!p || p.service !== 'sns' || p.region !== ctx.region) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: TopicArn');
+    if (!this.topics.has(input.TopicArn)) throw awsError('sns', 'NotFoundException', 'Topic does not exist');
+    let start = 0;
+    if (input.NextToken !== undefined) {
+      const decoded = Buffer.from(input.NextToken, 'base64').toString('utf8').split('|');
+      start = Number(decoded[1]);
+      if (decoded[0] !== input.TopicArn || !Number.isInteger(start) || start <= 0) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: NextToken');
+    }
+    const all = this.subscriptions.get(input.TopicArn) ?? [];
+    const page = all.slice(start, start + SUBSCRIPTIONS_PAGE_SIZE).map((s) => ({ ...s }));
+    const next = start + SUBSCRIPTIONS_PAGE_SIZE;
+    return { Subscriptions: page, ...(next < all.length ? { NextToken: Buffer.from(`${input.TopicArn}|${next}`, 'utf8').toString('base64') } : {}) };
   }
 
   publish(input: { TopicArn?: string; TargetArn?: string; Message?: string; Subject?: string; MessageAttributes?: Record<string, unknown>; MessageStructure?: string; MessageGroupId?: string; MessageDeduplicationId?: string }, ctx: CallCtx) {
