@@ -166,6 +166,8 @@ export const FAILOVER_STATES = {
   recordFailover: 'Record the failover',
   tellOperators: 'Tell the operators the failover is done',
   stillUnfenced: 'Is the old primary still unfenced?',
+  recordNothingToFence: 'Record that nothing can fence the old Aurora cluster',
+  releaseNothingToFence: 'Release the lease: nothing to fence',
   waitRefence: 'Wait before fencing the old primary again',
   refence: 'Fence the old primary as soon as it answers',
   countRefence: 'Count the fence attempts',
@@ -277,6 +279,8 @@ export const APPROVAL_HINTS = {
 const incidentId = () => $.stringAt('$.trigger.incidentId');
 /** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
 const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'), Condition.booleanEquals('$.fence.deferred', true));
+/** An Aurora primary cluster without security groups: no fence method can act on it. */
+const nothingToFence = () => Condition.and(Condition.stringMatches('$.database.engine', 'aurora-*'), Condition.isNotPresent('$.database.primary.securityGroupIds[0]'));
 /** The fence is confirmed and holds even if the old primary recovers. */
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 const epoch = () => $.numberAt('$.lease.epoch');
@@ -353,7 +357,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   escalate.next(
     Choice.jsonPath(scope, S.stillUnfencedAfterEscalation)
       .when(
-        Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote')),
+        Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote'), Condition.not(nothingToFence())),
         Pass.jsonPath(scope, S.keepFencing, { parameters: { attempt: 0, limit: FAILOVER_TIMING.refenceLimit }, resultPath: '$.refencing' }).next(waitFenceEscalated),
       )
       .otherwise(needsOperator),
@@ -810,6 +814,34 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     )
     .next(
       Choice.jsonPath(scope, S.stillUnfenced)
+        // An Aurora cluster without security groups has no fence to retry (rebooting it every 15 s
+        // for hours would only hurt): say so; the global failover makes it a read-only secondary
+        // when it rejoins.
+        .when(
+          Condition.and(Condition.booleanEquals('$.unfenced.pending', true), nothingToFence()),
+          record(
+            S.recordNothingToFence,
+            'old-primary-unfenced',
+            {
+              unfencedSince: $.stringAt('$.unfenced.recorded.at'),
+              acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+              fence: $.objectAt('$.fence'),
+              next: 'nothing to fence with: the Aurora cluster has no securityGroupIds configured; the global failover makes it a read-only secondary when it rejoins the global cluster',
+            },
+            failure,
+            true,
+          )
+            .next(
+              step(
+                S.releaseNothingToFence,
+                'manage-lease',
+                { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+                null,
+                failure,
+              ),
+            )
+            .next(scheduleFailback),
+        )
         .when(Condition.booleanEquals('$.unfenced.pending', true), buildRefenceLoop(scope, step, record, failure, scheduleFailback))
         .when(
           Condition.isPresent('$.unfenced.intervalSeconds'),

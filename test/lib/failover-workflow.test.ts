@@ -88,19 +88,16 @@ describe('failover definition: shape', () => {
 
   it('an escalation after a promotion over an unconfirmed fence keeps fencing the old primary (every 15 s, bounded) before the run fails', () => {
     expect(state(S.escalate).Next).toBe(S.stillUnfencedAfterEscalation);
-    expect(state(S.stillUnfencedAfterEscalation)).toMatchObject({
-      Choices: [
-        {
-          And: [
-            { Variable: '$.unfenced.pending', IsPresent: true },
-            { Variable: '$.unfenced.pending', BooleanEquals: true },
-            { Variable: '$.promote', IsPresent: true },
-          ],
-          Next: S.keepFencing,
-        },
-      ],
-      Default: S.needsOperator,
-    });
+    const keep = (state(S.stillUnfencedAfterEscalation).Choices as Array<{ And: unknown[]; Next: string }>)[0]!;
+    expect(keep.Next).toBe(S.keepFencing);
+    expect(keep.And.slice(0, 3)).toEqual([
+      { Variable: '$.unfenced.pending', IsPresent: true },
+      { Variable: '$.unfenced.pending', BooleanEquals: true },
+      { Variable: '$.promote', IsPresent: true },
+    ]);
+    // ... unless nothing can fence it (an Aurora cluster without security groups).
+    expect(JSON.stringify(keep.And[3])).toContain('"Not":{"And":[{"Variable":"$.database.engine","StringMatches":"aurora-*"}');
+    expect(state(S.stillUnfencedAfterEscalation).Default).toBe(S.needsOperator);
     expect(state(S.keepFencing)).toMatchObject({ Parameters: { attempt: 0, limit: 1200 }, ResultPath: '$.refencing', Next: S.waitFenceEscalated });
     expect(state(S.waitFenceEscalated)).toMatchObject({ Type: 'Wait', Seconds: 15, Next: S.countFenceEscalated });
     expect(state(S.countFenceEscalated).Next).toBe(S.fenceEscalated);
@@ -113,6 +110,17 @@ describe('failover definition: shape', () => {
     expect(state(S.recordFencedEscalated)).toMatchObject({ Next: S.needsOperator });
     expect(state(S.recordFencedEscalated).Parameters).toMatchObject({ phase: 'old-primary-fenced', notify: true });
     expect(state(S.recordNeverFencedEscalated)).toMatchObject({ Next: S.needsOperator });
+  });
+
+  it('an Aurora cluster without security groups has nothing to fence: recorded, the lease released, no fence loop', () => {
+    const first = (state(S.stillUnfenced).Choices as Array<{ Next: string }>)[0]!;
+    expect(first.Next).toBe(S.recordNothingToFence);
+    expect(JSON.stringify(first)).toContain('"StringMatches":"aurora-*"');
+    expect(JSON.stringify(first)).toContain('"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":false');
+    expect(state(S.recordNothingToFence).Parameters).toMatchObject({ phase: 'old-primary-unfenced', notify: true });
+    expect(state(S.recordNothingToFence).Next).toBe(S.releaseNothingToFence);
+    expect(state(S.releaseNothingToFence).Parameters).toMatchObject({ action: 'release' });
+    expect(state(S.releaseNothingToFence).Next).toBe(S.scheduleFailback);
   });
 
   it('a question withdrawn by a new trigger (decision "reverify") sends the run back to verify, counting the re-verifications the question shows', () => {
@@ -469,12 +477,14 @@ const EXECUTION = 'arn:aws:states:us-west-2:123456789012:execution:failover-fail
 const local = forLocalInterpreter(def);
 
 describe('failover definition: runs in the local interpreter', () => {
-  it('runs the synthesized definition with only the approval timeouts re-pointed', () => {
+  it('runs the synthesized definition with only the approval timeouts re-pointed (and IsPresent false said as Not IsPresent)', () => {
     expect((local.States[S.askApproval] as AslState).TimeoutSecondsPath).toBe('$.Payload.timeoutSeconds');
     const rest = (d: typeof def) => {
       const c = structuredClone(d);
       for (const n of [S.askApproval, S.askUnfenced]) delete (c.States[n] as AslState).TimeoutSecondsPath;
-      return c;
+      return JSON.parse(
+        JSON.stringify(c).replaceAll('{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":false}', '{"Not":{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":true}}'),
+      ) as typeof def;
     };
     expect(rest(local)).toEqual(rest(def));
   });

@@ -557,6 +557,7 @@ export function forLocalInterpreter<T extends { States: Record<string, unknown> 
         const found = findTemplateKey(state.Parameters, path, '$');
         if (found) state.TimeoutSecondsPath = found;
       }
+      if (state.Type === 'Choice') for (const rule of (state.Choices as unknown[] | undefined) ?? []) isPresentFalse(rule);
       const proc = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, Record<string, unknown>> } | undefined;
       if (proc) visit(proc.States);
       for (const branch of (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }> | undefined) ?? []) visit(branch.States);
@@ -564,6 +565,24 @@ export function forLocalInterpreter<T extends { States: Record<string, unknown> 
   };
   visit(copy.States as Record<string, Record<string, unknown>>);
   return copy;
+}
+
+/**
+ * `{"Variable": p, "IsPresent": false}` matches when `p` is absent (Amazon States Language), but
+ * aws-local-stepfunctions answers false whether or not it is: rewritten in place as the equivalent
+ * `{"Not": {"Variable": p, "IsPresent": true}}`, which it evaluates as Step Functions does.
+ */
+function isPresentFalse(rule: unknown): void {
+  if (!rule || typeof rule !== 'object') return;
+  const r = rule as Record<string, unknown>;
+  if (r.IsPresent === false && typeof r.Variable === 'string') {
+    const variable = r.Variable;
+    delete r.Variable;
+    delete r.IsPresent;
+    r.Not = { Variable: variable, IsPresent: true };
+    return;
+  }
+  for (const inner of [...((r.And as unknown[] | undefined) ?? []), ...((r.Or as unknown[] | undefined) ?? []), ...(r.Not ? [r.Not] : [])]) isPresentFalse(inner);
 }
 
 /** The path, in the object a payload template produces, of the key whose template value is `path`. */
