@@ -195,7 +195,8 @@ describe('replayed and out-of-order events', () => {
     expect(leaseItem(before)).toMatchObject({ holder: { S: first!.arn } });
 
     event(twin); // the replay: same detail, same timestamp
-    await twin.runFor(2_000);
+    // Two EventBridge hops (forwarded from the primary's Region, then the trigger rule), each up to 1.5 s.
+    await twin.runFor(4_000);
     const replay = twin.executionsSince(n)[1]!;
     expect(replay.status).toBe('SUCCEEDED');
     expect(replay.entered.at(-1)).toBe(FAILOVER_STATES.alreadyHandled);
@@ -226,7 +227,7 @@ describe('replayed and out-of-order events', () => {
     await leaseTaken(twin);
     const before = await twin.state();
     alarm(IN_REGION, 'OK', olderThanTheAlarm)(twin);
-    await twin.runFor(2_000);
+    await twin.runFor(4_000);
     const during = await twin.state();
     expect(twin.executionsSince(n)).toHaveLength(1);
     expect(leaseItem(during)).toEqual(leaseItem(before));
