@@ -332,28 +332,14 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   // and take writes beside the new primary. The run keeps fencing it every 15 s (the same bound as
   // the failover's own loop), records the outcome, then fails as any escalation does.
   const onlyFail: FailurePath = { onError: needsOperator, resultPath: '$.escalationError' };
-  const refenceWindow = { unfencedSince: $.stringAt('$.unfenced.recorded.at'), acceptedBy: $.stringAt('$.unfenced.acceptedBy'), attempts: $.numberAt('$.refencing.attempt') };
-  const waitFenceEscalated = Wait.jsonPath(scope, S.waitFenceEscalated, { time: WaitTime.duration(FAILOVER_TIMING.refenceInterval) });
-  waitFenceEscalated
-    .next(
-      Pass.jsonPath(scope, S.countFenceEscalated, {
-        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
-        resultPath: '$.refencing',
-      }),
-    )
-    .next(step(S.fenceEscalated, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', onlyFail))
-    .next(
-      Choice.jsonPath(scope, S.fencedEscalated)
-        .when(
-          fencedForGood(),
-          record(S.recordFencedEscalated, 'old-primary-fenced', { ...refenceWindow, checkIntervalSeconds: FAILOVER_TIMING.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') }, onlyFail, true).next(needsOperator),
-        )
-        .when(
-          Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'),
-          record(S.recordNeverFencedEscalated, 'old-primary-unfenced', { ...refenceWindow, fence: $.objectAt('$.fence') }, onlyFail, true).next(needsOperator),
-        )
-        .otherwise(waitFenceEscalated),
-    );
+  const waitFenceEscalated = buildFenceUntilConfirmed(
+    scope,
+    step,
+    record,
+    { wait: S.waitFenceEscalated, count: S.countFenceEscalated, fence: S.fenceEscalated, decide: S.fencedEscalated, fenced: S.recordFencedEscalated, neverFenced: S.recordNeverFencedEscalated },
+    onlyFail,
+    needsOperator,
+  );
   escalate.next(
     Choice.jsonPath(scope, S.stillUnfencedAfterEscalation)
       .when(
@@ -877,7 +863,6 @@ type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, f
  */
 function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, failure: FailurePath, next: IChainable): IChainable {
   const S = FAILOVER_STATES;
-  const T = FAILOVER_TIMING;
   const release = step(
     S.releaseAfterFence,
     'manage-lease',
@@ -885,38 +870,61 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
     null,
     failure,
   ).next(next);
+  return buildFenceUntilConfirmed(
+    scope,
+    step,
+    record,
+    { wait: S.waitRefence, count: S.countRefence, fence: S.refence, decide: S.refenced, fenced: S.recordRefenced, neverFenced: S.recordNeverFenced },
+    failure,
+    release,
+    { next: 'the failback fences the original site as soon as it answers, before anything else' },
+  );
+}
+
+/** State names of one fence-until-confirmed loop (each use names its own). */
+interface FenceLoopStates {
+  wait: string;
+  count: string;
+  fence: string;
+  decide: string;
+  fenced: string;
+  neverFenced: string;
+}
+
+/**
+ * Fences the old primary every FAILOVER_TIMING.refenceInterval until the fence is confirmed for
+ * good or `$.refencing.limit` attempts were made, records which (`old-primary-fenced` with the
+ * unfenced window, or `old-primary-unfenced`, notified), then goes to `after`. Returns its first
+ * state (the wait); `$.refencing` must be set before it.
+ */
+function buildFenceUntilConfirmed(
+  scope: Construct,
+  step: StepFn,
+  record: RecordFn,
+  names: FenceLoopStates,
+  failure: FailurePath,
+  after: IChainable,
+  neverFencedDetail: Record<string, unknown> = {},
+): IChainable {
+  const T = FAILOVER_TIMING;
   const window = {
     unfencedSince: $.stringAt('$.unfenced.recorded.at'),
     acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
     attempts: $.numberAt('$.refencing.attempt'),
   };
-  const recordRefenced = record(
-    S.recordRefenced,
-    'old-primary-fenced',
-    { ...window, checkIntervalSeconds: T.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') },
-    failure,
-    true,
-  ).next(release);
-  const stampFenced = recordRefenced;
-  const recordNeverFenced = record(
-    S.recordNeverFenced,
-    'old-primary-unfenced',
-    { ...window, fence: $.objectAt('$.fence'), next: 'the failback fences the original site as soon as it answers, before anything else' },
-    failure,
-    true,
-  ).next(release);
-  const wait = Wait.jsonPath(scope, S.waitRefence, { time: WaitTime.duration(T.refenceInterval) });
-  const count = Pass.jsonPath(scope, S.countRefence, {
+  const recordFenced = record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: T.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') }, failure, true).next(after);
+  const recordNeverFenced = record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
+  const wait = Wait.jsonPath(scope, names.wait, { time: WaitTime.duration(T.refenceInterval) });
+  const count = Pass.jsonPath(scope, names.count, {
     parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
     resultPath: '$.refencing',
   });
-  const refence = step(S.refence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   wait
     .next(count)
-    .next(refence)
+    .next(step(names.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure))
     .next(
-      Choice.jsonPath(scope, S.refenced)
-        .when(fencedForGood(), stampFenced)
+      Choice.jsonPath(scope, names.decide)
+        .when(fencedForGood(), recordFenced)
         .when(Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'), recordNeverFenced)
         .otherwise(wait),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFailback } from '../../../lambdas/plan-failback/core.js';
-import { hotDb, auroraDb } from '../shared/failover-steps-fixture.js';
+import { TRAFFIC, hotDb, auroraDb } from '../shared/failover-steps-fixture.js';
 import { handler } from '../../../lambdas/plan-failback/handler.js';
 
 const withFailback = (failback: Record<string, unknown>, traffic?: Record<string, unknown>) =>
@@ -8,15 +8,6 @@ const withFailback = (failback: Record<string, unknown>, traffic?: Record<string
     (r as Record<string, unknown>).failback = failback;
     if (traffic) (r as Record<string, unknown>).traffic = traffic;
   });
-const TRAFFIC = {
-  hostedZoneId: 'Z0APP',
-  recordName: 'app.example.com',
-  type: 'CNAME',
-  targets: [
-    { region: 'us-east-1', setIdentifier: 'use1', value: 'a.example.com' },
-    { region: 'us-west-2', setIdentifier: 'usw2', value: 'b.example.com' },
-  ],
-};
 
 describe('planFailback', () => {
   it('the defaults: 24 h approval, 4 h rebuild in 75 checks (192 s apart), a 30-minute window checked every minute for at most 6 h, no drain', () => {

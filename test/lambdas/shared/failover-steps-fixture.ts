@@ -69,3 +69,14 @@ export async function regionsOf(mock: AwsStub<any, any, any>, command: abstract 
 export function awsError(name: string, message = name, status = 400): Error & { $metadata: { httpStatusCode: number }; $fault: 'client' | 'server' } {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? ('server' as const) : ('client' as const) });
 }
+
+/** Weighted traffic records of the example database's two Regions (a config's `traffic`, without drain settings). */
+export const TRAFFIC = {
+  hostedZoneId: 'Z0APP',
+  recordName: 'app.example.com',
+  type: 'CNAME',
+  targets: [
+    { region: 'us-east-1', setIdentifier: 'use1', value: 'a.example.com' },
+    { region: 'us-west-2', setIdentifier: 'usw2', value: 'b.example.com' },
+  ],
+};

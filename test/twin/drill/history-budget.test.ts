@@ -21,7 +21,7 @@ import { HISTORY_EVENT_LIMIT as TWIN_LIMIT, type ExecutionRecord } from '../../.
 import { PRESERVE_CHECK_SECONDS } from '../../../twin/drill/liveness.js';
 import { runDrill } from '../../../twin/drill/run.js';
 import { validateScenario } from '../../../twin/scenario/index.js';
-import { hotDb } from '../../lambdas/shared/failover-steps-fixture.js';
+import { TRAFFIC, hotDb } from '../../lambdas/shared/failover-steps-fixture.js';
 
 const S = FAILBACK_STATES;
 
@@ -32,15 +32,6 @@ const db = (failback: Record<string, unknown>, traffic?: Record<string, unknown>
     o.failback = { ...(o.failback as object), ...failback };
     if (traffic) o.traffic = traffic;
   });
-const TRAFFIC = {
-  hostedZoneId: 'Z0APP',
-  recordName: 'app.example.com',
-  type: 'CNAME',
-  targets: [
-    { region: 'us-east-1', setIdentifier: 'use1', value: 'a.example.com' },
-    { region: 'us-west-2', setIdentifier: 'usw2', value: 'b.example.com' },
-  ],
-};
 
 const worstCase = (d: ReturnType<typeof db>) => {
   const plan = planFailback(d);
