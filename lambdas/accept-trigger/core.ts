@@ -122,12 +122,23 @@ const timeOrThrow = (value: string, what: string): string => {
 const shapeError = (kind: string, error: z.ZodError): InvalidTriggerError =>
   new InvalidTriggerError(`malformed ${kind} event: ${z.prettifyError(error).replace(/\n+/g, '; ')}`);
 
+/** Fewest seconds between two probes while a verdict question waits. */
+export const MIN_WATCH_INTERVAL_SECONDS = 30;
+/** Most probes while one question waits (each costs about 20 + 7 × vantage points history events). */
+export const MAX_WATCH_PROBES = 40;
+
+/** How often the run probes again while a verdict question waits: every 30 s, or slower so that at most 40 probes fit in the approval timeout. */
+export const watchIntervalSeconds = (approvalTimeoutSeconds: number): number =>
+  Math.max(MIN_WATCH_INTERVAL_SECONDS, Math.ceil(approvalTimeoutSeconds / MAX_WATCH_PROBES));
+
 /** The derived settings every accepted trigger carries. */
-function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
+function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'watchIntervalSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
   const { probeRounds, probeIntervalSeconds } = database.detection;
+  const approvalTimeoutSeconds = database.failover.approvalTimeoutMinutes * 60;
   return {
     incidentId: incidentIdOf(executionId),
-    approvalTimeoutSeconds: database.failover.approvalTimeoutMinutes * 60,
+    approvalTimeoutSeconds,
+    watchIntervalSeconds: watchIntervalSeconds(approvalTimeoutSeconds),
     promotionTimeoutSeconds: database.failover.promotionTimeoutMinutes * 60,
     rounds: Array.from({ length: probeRounds }, (_, i) => ({ round: i + 1, waitSeconds: i === 0 ? 0 : probeIntervalSeconds })),
   };

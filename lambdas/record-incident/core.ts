@@ -125,7 +125,9 @@ export function phaseSummary(f: IncidentFacts): string {
     case 'rejected':
       return 'rejected by an operator: stopped';
     case 'approval-timed-out':
-      return 'approval timed out: nothing changed, escalated';
+      return typeof f.detail.lease === 'string' && f.detail.lease.startsWith('released')
+        ? 'NOBODY ANSWERED: the approval timed out, nothing was changed; the next alarm starts a new run'
+        : 'approval timed out: nothing changed, escalated';
     case 'superseded':
       return 'a new trigger withdrew the pending question: verifying again (a new question follows if one is still needed)';
     case 'fenced':
@@ -143,7 +145,9 @@ export function phaseSummary(f: IncidentFacts): string {
     case 'failback-scheduled':
       return 'failback scheduled';
     case 'escalated':
-      return 'ESCALATED: the workflow stopped and needs a human';
+      return typeof f.detail.lease === 'string' && f.detail.lease.startsWith('released')
+        ? 'ESCALATED: the workflow stopped without changing anything and needs a human (the lease is released)'
+        : 'ESCALATED: the workflow stopped and needs a human';
     case 'blocked':
       return 'BLOCKED: a failure trigger arrived, but the incident lease is held by a run that has stopped: nothing was done. Redrive that run, or ask for a failover by hand (it takes the lease over)';
     // Failback phases: the database is passed in its current roles (primary = the site writing now).

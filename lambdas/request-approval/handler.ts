@@ -12,6 +12,10 @@
  * With `action: "supersede"` (invoked directly, not with a token) it withdraws a pending verdict
  * question of the database instead: a new trigger found the lease held by the run that asked, and
  * that run verifies again (lambdas/shared/approvals.ts supersedeVerdictApprovals).
+ *
+ * With `action: "watch"` (the run's own probes while its verdict question waits) it says whether
+ * that question still waits, and withdraws it the same way when the probes found the primary
+ * confirmed down: no new alarm comes when the alarms are already in ALARM.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -21,10 +25,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import { signingKeyFrom } from '../shared/approval-links.js';
-import { approvalKey, supersedeVerdictApprovals } from '../shared/approvals.js';
+import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { requestApprovalInput, requestApprovalOutput, supersedeApprovalsInput, supersedeApprovalsOutput } from '../shared/contracts.js';
+import { requestApprovalInput, requestApprovalOutput, supersedeApprovalsInput, supersedeApprovalsOutput, watchApprovalInput, watchApprovalOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { planApprovalRequest } from './core.js';
@@ -56,9 +60,14 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
 export async function handler(event: { action: 'supersede' }): Promise<z.output<typeof supersedeApprovalsOutput>>;
+export async function handler(event: { action: 'watch' }): Promise<z.output<typeof watchApprovalOutput>>;
 export async function handler(event: unknown): Promise<z.output<typeof requestApprovalOutput>>;
-export async function handler(event: unknown): Promise<z.output<typeof requestApprovalOutput> | z.output<typeof supersedeApprovalsOutput>> {
-  if ((event as { action?: unknown } | null)?.action === 'supersede') return supersede(event);
+export async function handler(
+  event: unknown,
+): Promise<z.output<typeof requestApprovalOutput> | z.output<typeof supersedeApprovalsOutput> | z.output<typeof watchApprovalOutput>> {
+  const action = (event as { action?: unknown } | null)?.action;
+  if (action === 'supersede') return supersede(event);
+  if (action === 'watch') return watch(event);
   const parsed = requestApprovalInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`request-approval: invalid input: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
@@ -123,4 +132,22 @@ async function supersede(event: unknown): Promise<z.output<typeof supersedeAppro
   const superseded = await supersedeVerdictApprovals(deps, { database: parsed.data.database.name, trigger: parsed.data.trigger, now: new Date() });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: parsed.data.database.name, superseded: superseded.length });
   return supersedeApprovalsOutput.parse({ superseded });
+}
+
+/** The run's probes while its verdict question waits (see the header). */
+async function watch(event: unknown): Promise<z.output<typeof watchApprovalOutput>> {
+  const parsed = watchApprovalInput.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`request-approval (watch): invalid input: ${z.prettifyError(parsed.error)}`);
+  const { database, incidentId, verdict, reason } = parsed.data;
+  const deps = { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+  const now = new Date();
+  if (verdict === 'confirmed-down') {
+    const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;
+    const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now });
+    logger.info('pending verdict question withdrawn: the primary is confirmed down now', { database: database.name, incidentId, superseded: superseded.length });
+    return watchApprovalOutput.parse({ watching: false, superseded });
+  }
+  const pending = await listPendingApprovals(deps, database.name, { now });
+  const waiting = pending.some((p) => p.incidentId === incidentId && p.step === 'failover' && p.decision === 'promote');
+  return watchApprovalOutput.parse({ watching: waiting, superseded: [] });
 }

@@ -66,6 +66,11 @@ export const acceptTriggerOutput = z.object({
   incidentId: z.string(),
   /** Derived timeouts in seconds, for `TimeoutSecondsPath`. */
   approvalTimeoutSeconds: z.number().int().positive(),
+  /**
+   * How often the run probes the primary again while a question about an ambiguous verdict waits
+   * (at least 30 s, and at most 40 probes over the approval timeout: the run's history stays small).
+   */
+  watchIntervalSeconds: z.number().int().min(30),
   /** failover.promotionTimeoutMinutes in seconds: how long the promotion wait goes on before escalating. */
   promotionTimeoutSeconds: z.number().int().positive(),
   /** Probe rounds as an array [1..probeRounds], for the verification Map. */
@@ -248,6 +253,24 @@ export const supersedeApprovalsInput = z.object({
   trigger: z.string().min(1),
 });
 export const supersedeApprovalsOutput = z.object({ superseded: z.array(z.string()) });
+/**
+ * While a question about an ambiguous verdict waits, the run probes again (the `watch` action).
+ * Without a verdict: is this incident's verdict question still waiting? With `confirmed-down`: the
+ * primary is down from every side now, so the question is withdrawn (as a new trigger would) and the
+ * run verifies again, acting on its own if nothing else needs a human.
+ */
+export const watchApprovalInput = z.object({
+  ...withDatabase,
+  action: z.literal('watch'),
+  incidentId: z.string().min(1),
+  verdict: z.enum(['confirmed-down', 'ambiguous', 'healthy']).optional(),
+  reason: z.string().optional(),
+});
+export const watchApprovalOutput = z.object({
+  /** Keep watching: the question still waits and the primary is not confirmed down. */
+  watching: z.boolean(),
+  superseded: z.array(z.string()),
+});
 /** What SendTaskSuccess carries back to the workflow (`reverify`: withdrawn by a new trigger, verify again). */
 export const approvalResult = z.object({
   decision: z.enum(['approve', 'reject', 'reverify']),

@@ -30,6 +30,7 @@ import {
   JitterType,
   JsonPath,
   Map as MapState,
+  Parallel,
   Pass,
   Result,
   Succeed,
@@ -84,6 +85,9 @@ export const FAILOVER_STATES = {
   recordFalseAlarm: 'Record a false alarm',
   hasStandby: 'Is there a standby to promote?',
   noStandby: 'No standby: the former primary has not been rebuilt as a replica',
+  recordNoStandby: 'Tell the operators there is no standby to promote',
+  releaseNoStandby: 'Release the lease: there is no standby',
+  noStandbyEnd: 'No standby to promote: nothing was changed',
   releaseLease: 'Release the lease',
   wasFalseAlarm: 'Was it a false alarm?',
   falseAlarm: 'False alarm: the primary is healthy',
@@ -96,7 +100,22 @@ export const FAILOVER_STATES = {
   askVerdict: 'A human must judge the ambiguous verdict',
   askManual: 'Failover mode is manual: a human decides',
   askApproval: 'Ask a human to approve the failover',
+  askAndWatch: 'Ask a human, and probe again while the question waits',
+  takeAnswer: 'Take the answer',
+  watchNeeded: 'Does the question rest on an ambiguous verdict alone?',
+  watchNotNeeded: 'Nothing to watch: only a human changes this question',
+  watchWait: 'Wait before probing again while the question waits',
+  watchStillAsked: 'Is the question still waiting?',
+  watchAsked: 'Still waiting for an answer?',
+  watchProbeAll: 'Probe the primary again while the question waits',
+  watchProbeOne: 'Ask one vantage point again while the question waits',
+  watchVerdict: 'Judge the probes taken while the question waits',
+  watchTell: 'Withdraw the question if the primary is confirmed down now',
+  watchGoOn: 'Keep watching?',
+  watchDone: 'Stop watching',
   nobodyAnswered: 'Record that nobody answered',
+  releaseUnanswered: 'Release the lease: nobody answered',
+  unanswered: 'Nobody answered: nothing was changed',
   wasApproved: 'Did the operator approve the failover?',
   recordApproval: 'Record the approval',
   recordRejection: 'Record the rejection',
@@ -274,7 +293,7 @@ const db = () => $.objectAt('$.database');
 export const APPROVAL_HINTS = {
   awaiting: 'An operator decides whether the failover goes on (see reasons and facts)',
   howToAnswer:
-    'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; the run escalates at the timeout.',
+    'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; at the timeout the run tells the operators and releases the lease.',
 } as const;
 const incidentId = () => $.stringAt('$.trigger.incidentId');
 /** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
@@ -475,11 +494,32 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), verdict: $.stringAt('$.verdict.verdict') }, '$.budget', failure);
   // A former primary is not a standby until the failback rebuilt it as a replica of the current
   // writer (manage-lease reports it): promoting it would lose every write the writer took since.
-  // Nothing is promoted; the run escalates naming the cause, and the lease stays held until a human looks.
+  // Nothing is promoted: the operators are told (an escalation naming the cause), and the lease is
+  // released, since nothing was changed. Holding it would block the very failback that rebuilds
+  // the former primary as a standby, and every later run on a database that has one again.
+  const noStandbyEnd = Fail.jsonPath(scope, S.noStandbyEnd, {
+    comment: 'Nothing was fenced, promoted or switched; the lease is released. The failback (or a human) rebuilds a standby.',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const releaseNoStandby = step(
+    S.releaseNoStandby,
+    'manage-lease',
+    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    null,
+    failure,
+  ).next(noStandbyEnd);
+  const recordNoStandby = record(
+    S.recordNoStandby,
+    'escalated',
+    { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' },
+    failure,
+    true,
+  ).next(releaseNoStandby);
   const noStandby = Pass.jsonPath(scope, S.noStandby, {
     parameters: { Error: 'NoStandby', 'Cause.$': '$.lease.standbyDetail' },
     resultPath: '$.error',
-  }).next(escalate);
+  }).next(recordNoStandby);
   const hasStandby = Choice.jsonPath(scope, S.hasStandby)
     .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
     .otherwise(checkBudget);
@@ -492,7 +532,29 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
 
   // ------------------------------------------------------------ approval gate
-  const nobodyAnswered = record(S.nobodyAnswered, 'approval-timed-out', { error: $.objectAt('$.error') }, failure).next(escalate);
+  // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
+  // released and the operators told. A held lease would block every later run until a human looks:
+  // one unanswered question at night would turn off automatic failover for a clear crash at dawn.
+  // The run still ends failed (its alarm fires); the next alarm or RDS event starts a new run.
+  const unanswered = Fail.jsonPath(scope, S.unanswered, {
+    comment: 'The question expired unanswered. The lease is released: the next trigger starts a new run, which verifies and asks again.',
+    error: 'ApprovalTimedOut',
+    cause: 'Nobody answered the failover approval in time: nothing was promoted or switched, and the lease is released',
+  });
+  const releaseUnanswered = step(
+    S.releaseUnanswered,
+    'manage-lease',
+    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    null,
+    failure,
+  ).next(unanswered);
+  const nobodyAnswered = record(
+    S.nobodyAnswered,
+    'approval-timed-out',
+    { error: $.objectAt('$.error'), lease: 'released: nothing was promoted or switched, and the next alarm or RDS event starts a new run' },
+    failure,
+    true,
+  ).next(releaseUnanswered);
   const approvalCatches = [{ errors: ['States.Timeout'], next: nobodyAnswered }];
   const approvalTimeout = Timeout.at('$.trigger.approvalTimeoutSeconds');
 
@@ -519,13 +581,69 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
       ...APPROVAL_HINTS,
     },
-    '$.approval',
-    failure,
-    { catches: approvalCatches, waitForTaskToken: { timeout: approvalTimeout } },
+    '$',
+    undefined,
+    { waitForTaskToken: { timeout: approvalTimeout } },
   );
 
+  // While a question about an ambiguous verdict waits, the run keeps probing: a partition that
+  // becomes a crash sends no new alarm when the alarms are already in ALARM, and the question could
+  // wait out its whole timeout over a primary that is plainly down. Probes that find it confirmed
+  // down withdraw the question (as a new trigger does), and the run verifies again and acts as the
+  // config says. The watch ends when the question is answered; any error of its own ends it quietly
+  // (the question stands). Up to one interval passes between an answer and the run going on.
+  const watchDone = Succeed.jsonPath(scope, S.watchDone);
+  const quietly: FailurePath = { onError: watchDone, resultPath: '$.watchError' };
+  const watchWait = Wait.jsonPath(scope, S.watchWait, { time: WaitTime.secondsPath('$.trigger.watchIntervalSeconds') });
+  const watchStillAsked = step(S.watchStillAsked, 'request-approval', { action: 'watch', database: db(), incidentId: incidentId() }, '$.watch', quietly);
+  const watchProbeOne = lambdaStep(scope, S.watchProbeOne, {
+    function: fns['probe-vantage'].function,
+    functionTimeout: fns['probe-vantage'].timeout,
+    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
+    resultPath: '$',
+  });
+  const watchProbeAll = MapState.jsonPath(scope, S.watchProbeAll, {
+    itemsPath: '$.vantages.list',
+    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1) },
+    resultPath: '$.watchProbes',
+  }).itemProcessor(watchProbeOne);
+  watchProbeAll.addCatch(watchDone, { errors: ['States.ALL'], resultPath: '$.watchError' });
+  const watchVerdict = step(
+    S.watchVerdict,
+    'evaluate-verdict',
+    { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.array($.stringAt('$.watchProbes')) },
+    '$.watchVerdict',
+    quietly,
+  );
+  const watchTell = step(
+    S.watchTell,
+    'request-approval',
+    { action: 'watch', database: db(), incidentId: incidentId(), verdict: $.stringAt('$.watchVerdict.verdict'), reason: $.stringAt('$.watchVerdict.reason') },
+    '$.watch',
+    quietly,
+  );
+  watchWait.next(watchStillAsked);
+  watchStillAsked.next(Choice.jsonPath(scope, S.watchAsked).when(Condition.booleanEquals('$.watch.watching', true), watchProbeAll).otherwise(watchDone));
+  watchProbeAll.next(watchVerdict).next(watchTell);
+  watchTell.next(Choice.jsonPath(scope, S.watchGoOn).when(Condition.booleanEquals('$.watch.watching', true), watchWait).otherwise(watchDone));
+  const watchNeeded = Choice.jsonPath(scope, S.watchNeeded)
+    .when(Condition.and(Condition.stringEquals('$.ask.decision', 'promote'), Condition.stringEquals('$.verdict.verdict', 'ambiguous')), watchWait)
+    .otherwise(Succeed.jsonPath(scope, S.watchNotNeeded));
+
+  const askAndWatch = Parallel.jsonPath(scope, S.askAndWatch, {
+    comment: 'The first branch is the question; the second probes again while it waits (see request-approval "watch").',
+    resultSelector: { 'answer.$': '$[0]' },
+    resultPath: '$.answered',
+  })
+    .branch(askApproval)
+    .branch(watchNeeded);
+  for (const c of approvalCatches) askAndWatch.addCatch(c.next, { errors: c.errors, resultPath: '$.error' });
+  askAndWatch.addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  const takeAnswer = Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' });
+  askAndWatch.next(takeAnswer);
+
   const ask = (name: string, decision: string, reasons: string) =>
-    Pass.jsonPath(scope, name, { parameters: { decision, 'reasons.$': reasons }, resultPath: '$.ask' }).next(askApproval);
+    Pass.jsonPath(scope, name, { parameters: { decision, 'reasons.$': reasons }, resultPath: '$.ask' }).next(askAndWatch);
   const fence = step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   const operatorApproves = Pass.jsonPath(scope, S.operatorApproves, {
     parameters: { decision: 'approve', approver: $.stringAt('$.trigger.source'), reason: 'The operator asked for the failover' },
@@ -633,7 +751,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   recordSuperseded.next(
     Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' }),
   ).next(verification.start);
-  askApproval.next(
+  takeAnswer.next(
     Choice.jsonPath(scope, S.wasApproved)
       .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
       .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)

@@ -184,8 +184,11 @@ describe('failover definition: shape', () => {
         step: 'failover',
         'timeoutSeconds.$': '$.trigger.approvalTimeoutSeconds',
       });
-      expect((ask.Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
     }
+    // The failover's question waits inside a Parallel (beside the watch): the Parallel catches the timeout.
+    expect((state(S.askAndWatch).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
+    expect(state(S.askApproval).Catch).toBeUndefined();
+    expect((state(S.askUnfenced).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
     expect((state(S.askUnfenced).Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'promote-unfenced' });
     // In the console, the waiting state's input says what is awaited and how to answer.
     for (const name of [S.askApproval, S.askUnfenced]) {
@@ -193,7 +196,9 @@ describe('failover definition: shape', () => {
       expect(payload.awaiting, name).toMatch(/^An operator decides/);
       expect(payload.howToAnswer, name).toMatch(/failover approve <id>.*failover reject <id> --reason/);
     }
-    expect(state(S.nobodyAnswered).Next).toBe(S.escalate);
+    expect(state(S.nobodyAnswered).Next).toBe(S.releaseUnanswered);
+    expect(state(S.releaseUnanswered).Next).toBe(S.unanswered);
+    expect(state(S.unanswered)).toMatchObject({ Type: 'Fail', Error: 'ApprovalTimedOut' });
   });
 
   it('asks a human when the verdict is ambiguous, the budget is exceeded or the mode is manual, never for an operator request', () => {
@@ -302,7 +307,7 @@ describe('failover definition: shape', () => {
     // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
     // a run that stands down (it holds no lease) does so even when it could not pass its trigger on.
     expect(new Set(catchTargets)).toEqual(
-      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled]),
+      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled, S.watchDone]),
     );
   });
 
@@ -318,7 +323,9 @@ describe('failover definition: shape', () => {
       const transient = retry.find((r) => r.ErrorEquals.includes('TransientAwsError'));
       expect(transient, name).toMatchObject({ ErrorEquals: [...ERROR_NAMES.transient], BackoffRate: 2, JitterStrategy: 'FULL' });
       for (const r of retry) expect(r.MaxAttempts, name).toBeLessThanOrEqual(8);
-      if (name === S.probeOne || name === S.reprobeOne) continue;
+      if (name === S.probeOne || name === S.reprobeOne || name === S.watchProbeOne) continue;
+      // Inside the Parallel, the question's errors go to the Parallel's catches.
+      if (name === S.askApproval) continue;
       const catchAll = (s.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
       expect(catchAll?.ErrorEquals, name).toEqual(['States.ALL']);
     }
@@ -424,6 +431,11 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.checkBudgetAgain]: over[S.checkBudget] ?? budget(true),
     [S.recordStandDown]: recorded,
     [S.releaseStandDown]: lease({ outcome: 'released' }),
+    [S.releaseUnanswered]: lease({ outcome: 'released' }),
+    [S.releaseNoStandby]: lease({ outcome: 'released' }),
+    // The watch beside a question: the question is answered before it probes (see the watch tests).
+    [S.watchStillAsked]: { watching: false, superseded: [] },
+    [S.recordNoStandby]: recorded,
     [S.fenceAgain]: fenceAnswer,
     [S.recordFencedNow]: recorded,
     [S.recordUnfencedPromotion]: { recorded: true, at: '2026-04-01T12:02:00.000Z' },
@@ -478,10 +490,11 @@ const local = forLocalInterpreter(def);
 
 describe('failover definition: runs in the local interpreter', () => {
   it('runs the synthesized definition with only the approval timeouts re-pointed (and IsPresent false said as Not IsPresent)', () => {
-    expect((local.States[S.askApproval] as AslState).TimeoutSecondsPath).toBe('$.Payload.timeoutSeconds');
+    const find = (d: typeof def, name: string) => allStates(d).find(([n]) => n === name)![1];
+    expect(find(local, S.askApproval).TimeoutSecondsPath).toBe('$.Payload.timeoutSeconds');
     const rest = (d: typeof def) => {
       const c = structuredClone(d);
-      for (const n of [S.askApproval, S.askUnfenced]) delete (c.States[n] as AslState).TimeoutSecondsPath;
+      for (const n of [S.askApproval, S.askUnfenced]) delete find(c, n).TimeoutSecondsPath;
       return JSON.parse(
         JSON.stringify(c).replaceAll('{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":false}', '{"Not":{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":true}}'),
       ) as typeof def;
@@ -681,6 +694,60 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.promote)[0]).toMatchObject({ allowDataLoss: true });
   });
 
+  it('probes again while a verdict question waits: a primary confirmed down withdraws the question and the run fails over on its own', async () => {
+    const r = recorder();
+    let answer: ((v: unknown) => void) | undefined;
+    let verdicts = 0;
+    const handlers = happyPath(r, {
+      [S.reachVerdict]: () => (verdicts++ === 0 ? { verdict: 'ambiguous', reason: 'use1-a still reaches the primary', perRound: [] } : { verdict: 'confirmed-down', reason: 'all down', perRound: [] }),
+      [S.askApproval]: () => new Promise((resolve) => (answer = resolve)),
+      [S.watchStillAsked]: { watching: true, superseded: [] },
+      [S.watchProbeOne]: probe('down'),
+      [S.watchVerdict]: { verdict: 'confirmed-down', reason: 'All 5 vantage points saw the primary down', perRound: [] },
+      [S.watchTell]: () => {
+        answer!({ decision: 'reverify', approver: 'automation', reason: 'New evidence: the run probed again while its question waited', approvalId: 'ap-9' });
+        return { watching: false, superseded: ['ap-9'] };
+      },
+      [S.recordSuperseded]: recorded,
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.watchStillAsked)[0]).toMatchObject({ action: 'watch', incidentId: 'inc-1' });
+    expect(r.inputsOf(S.watchStillAsked)[0]).not.toHaveProperty('verdict');
+    // One round, numbered after the verification rounds, from every vantage point (rds-api included).
+    expect(r.inputsOf(S.watchProbeOne).map((i) => i.round)).toEqual(Array(5).fill(database.detection.probeRounds + 1));
+    expect(r.inputsOf(S.watchTell)[0]).toMatchObject({ action: 'watch', incidentId: 'inc-1', verdict: 'confirmed-down', reason: 'All 5 vantage points saw the primary down' });
+    expect(run.entered).toContain(S.recordSuperseded);
+    expect(r.inputsOf(S.askApproval)).toHaveLength(1);
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('stops watching once the question is answered, and never lets a failing watch end the question', async () => {
+    for (const still of [{ watching: false, superseded: [] }, () => { throw namedError('AwsCallFailedError', 'DynamoDB Query failed'); }]) {
+      const r = recorder();
+      const handlers = happyPath(r, {
+        [S.reachVerdict]: { verdict: 'ambiguous', reason: 'split', perRound: [] },
+        [S.askApproval]: { decision: 'approve', approver: 'carol', reason: '', approvalId: 'ap-2' },
+        [S.watchStillAsked]: still,
+      });
+      const run = await runLocal(local, input, handlers);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.entered).toContain(S.watchDone);
+      expect(r.inputsOf(S.watchProbeOne)).toHaveLength(0);
+      expect(r.inputsOf(S.recordApproval)[0]).toMatchObject({ detail: { approval: { approver: 'carol' } } });
+      expect(r.inputsOf(S.promote)).toHaveLength(1);
+    }
+  });
+
+  it('does not watch a question only a human can change (data loss, manual mode)', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, { [S.checkBudget]: budget(false), [S.askApproval]: { decision: 'approve', approver: 'carol', reason: '', approvalId: 'ap-2' } });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered).toContain(S.watchNotNeeded);
+    expect(r.inputsOf(S.watchStillAsked)).toHaveLength(0);
+  });
+
   it('asks in manual mode even when everything is clear', async () => {
     const r = recorder();
     const manual = { ...database, failover: { ...database.failover, mode: 'manual' } };
@@ -692,7 +759,7 @@ describe('failover definition: runs in the local interpreter', () => {
     expect((r.inputsOf(S.askApproval)[0] as { Payload: { reasons: string[] } }).Payload.reasons[0]).toMatch(/manual/);
   });
 
-  it('escalates when nobody answers the approval in time, keeping the lease', async () => {
+  it('tells the operators and releases the lease when nobody answers the approval in time (nothing was changed)', async () => {
     const r = recorder();
     const handlers = happyPath(r, {
       [S.reachVerdict]: { verdict: 'ambiguous', reason: 'split', perRound: [] },
@@ -702,10 +769,11 @@ describe('failover definition: runs in the local interpreter', () => {
     });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('States.Timeout');
-    expect(run.entered.slice(-4)).toEqual([S.nobodyAnswered, S.escalate, S.stillUnfencedAfterEscalation, S.needsOperator]);
-    expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out' });
-    expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
+    expect(run.error).toBe('ApprovalTimedOut');
+    expect(run.entered.slice(-3)).toEqual([S.nobodyAnswered, S.releaseUnanswered, S.unanswered]);
+    expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out', notify: true, detail: { lease: expect.stringMatching(/^released/) } });
+    expect(r.inputsOf(S.releaseUnanswered)[0]).toMatchObject({ action: 'release', holder: expect.any(String) });
+    expect(run.entered).not.toContain(S.escalate);
     expect(r.inputsOf(S.fence)).toHaveLength(0);
   });
 
@@ -915,15 +983,17 @@ describe('failover definition: runs in the local interpreter', () => {
 describe('failover: a former primary is no standby, and approvals are re-checked before acting', () => {
   const approve = (approver: string, approvalId: string) => ({ decision: 'approve', approver, reason: '', approvalId });
 
-  it('escalates naming the cause when the other site is a former primary not yet rebuilt: nothing is fenced, promoted or switched, and the lease stays held', async () => {
+  it('escalates naming the cause when the other site is a former primary not yet rebuilt: nothing is fenced, promoted or switched, and the lease is released', async () => {
     const r = recorder();
     const detail = 'orders-primary (us-east-1) is a former writer, not a standby: ... about 2 h of writes would be lost.';
     const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ writer: 'standby', standbyReady: false, standbyDetail: detail, current: currentRoles(database, 'standby') }) }));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('NoStandby');
     expect(run.entered).toContain(S.noStandby);
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: 'NoStandby', Cause: detail } } });
-    for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
+    expect(r.inputsOf(S.recordNoStandby)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: 'NoStandby', Cause: detail }, lease: expect.stringMatching(/^released/) } });
+    expect(r.inputsOf(S.releaseNoStandby)[0]).toMatchObject({ action: 'release' });
+    expect(run.entered.slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
+    for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease, S.escalate]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
 
   it('a false alarm is still a false alarm without a standby (the writer answers)', async () => {

@@ -283,6 +283,9 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     if (options.crash) armCrash(world, deployment, options.crash);
 
     if (scenario.world) world.rds.workload = { dataSizeGiB: scenario.world.dataSizeGiB, writesPerSecond: scenario.world.writesPerSecond };
+    // A running account already holds the replication metrics of the last minutes (the alarms'
+    // history is seeded by deploy): without them a failure in the first minute finds no lag before its onset.
+    world.rds.publishHistory(HISTORY_MINUTES);
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
     clients.start(startMs + 1000);
 
@@ -663,6 +666,9 @@ function isCrashed(world: World, site: DeployedDatabase['standby'], t: FollowedT
   return !!r?.crashed;
 }
 
+/** How much RDS metric history the account has when a drill starts (the budget guard looks 10 minutes back). */
+const HISTORY_MINUTES = 15;
+
 /**
  * Ground truth for the liveness oracle: the data really at risk if the primary (now `p`) stops
  * now, in seconds: the span of the writes it accepted that the standby does not hold. The standby
@@ -943,7 +949,7 @@ class Narrator {
           'approval-timed-out': 'nobody answered the approval in time: nothing changed',
           'failed-over': 'failed over: the standby is the new primary (operators notified)',
           'failback-scheduled': 'failback scheduled',
-          escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); the lease stays held`,
+          escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); ${typeof d.lease === 'string' && d.lease.startsWith('released') ? 'the lease is released: nothing was changed' : 'the lease stays held'}`,
         };
         this.log(e, text[phase] ?? `phase ${phase}`, { phase, ...(phase === 'escalated' ? { error: (d.error as { Error?: string } | undefined)?.Error } : {}) });
         return;
@@ -983,7 +989,9 @@ class Narrator {
 
   answered(e: ExecutionRecord, a: ApprovalAsk): void {
     if (a.answer === 'timeout') this.log(e, `the approval (${a.step}: ${a.decision}) expired unanswered`, { step: a.step });
-    else if (a.answer === 'superseded') this.log(e, `a new trigger withdrew the question (${a.step}: ${a.decision}): verifying again`, { step: a.step });
+    else if (a.answer === 'superseded') {
+      this.log(e, `new evidence withdrew the question (${a.step}: ${a.decision}): verifying again${a.reason ? ` (${truncate(a.reason, 160)})` : ''}`, { step: a.step });
+    }
   }
 
   crashed(e: ExecutionRecord): void {

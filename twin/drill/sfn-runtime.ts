@@ -76,6 +76,8 @@ export interface ApprovalAsk {
   /** approve / reject (answered), superseded (a new trigger withdrew it: verify again), timeout (nobody answered), failed (the request could not be made). */
   answer?: 'approve' | 'reject' | 'superseded' | 'timeout' | 'failed';
   approver?: string;
+  /** The answer's reason (for a withdrawn question: the new evidence). */
+  reason?: string;
   answeredAt?: number;
 }
 
@@ -638,9 +640,10 @@ export class SfnRuntime {
       region: reg.region,
       executionArn: rec.arn,
       onSuccess: (output) => {
-        const out = output as { decision?: string; approver?: string } | null;
+        const out = output as { decision?: string; approver?: string; reason?: string } | null;
         ask.answer = out?.decision === 'approve' ? 'approve' : out?.decision === 'reject' ? 'reject' : out?.decision === 'reverify' ? 'superseded' : ask.answer;
         ask.approver = out?.approver;
+        if (typeof out?.reason === 'string' && out.reason) ask.reason = out.reason;
         ask.answeredAt = this.world.clock.now();
         this.hooks.onApprovalAnswered?.(rec, ask);
         resolve(output);

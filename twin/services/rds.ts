@@ -613,19 +613,29 @@ export class RdsService implements ServiceModel {
     return now - this.currentLag(inst, now) * 1000;
   }
 
-  private publishMetrics(): void {
+  /**
+   * Publishes `minutes` one-minute datapoints before now, each with the values of now: the
+   * metrics a running account already has when a drill starts (the world before t = 0 is taken
+   * to be the world at t = 0).
+   */
+  publishHistory(minutes: number): void {
+    const first = Math.floor(this.world.clock.now() / 60_000) * 60_000 + 30_000;
+    for (let m = minutes; m >= 1; m--) this.publishMetrics(first - m * 60_000);
+  }
+
+  private publishMetrics(at = this.world.clock.now()): void {
     for (const inst of [...this.instances.values()].sort((a, b) => key(a.region, a.id).localeCompare(key(b.region, b.id)))) {
       if (this.world.isRegionOut(inst.region) || inst.crashed) continue;
       const v = this.replicaLagMetric(inst);
-      if (v !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v);
+      if (v !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v, at);
       const slot = RUNNING_STATUSES.has(inst.status) ? this.replicationSlotLagMetric(inst) : undefined;
-      if (slot !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'OldestReplicationSlotLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], slot);
+      if (slot !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'OldestReplicationSlotLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], slot, at);
     }
     for (const c of this.clusters.values()) {
       if (!c.globalClusterId || this.clusterIsWriter(c) || this.world.isRegionOut(c.region) || c.crashed) continue;
       const dims = [{ Name: 'DBClusterIdentifier', Value: c.id }];
-      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', dims, c.lagMs);
-      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBRPOLag', dims, c.lagMs);
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', dims, c.lagMs, at);
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBRPOLag', dims, c.lagMs, at);
     }
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_WATCH_PROBES,
+  watchIntervalSeconds,
   acceptTrigger,
   incidentIdOf,
   normaliseTimestamp,
@@ -84,6 +86,17 @@ describe('acceptTrigger: accepted triggers', () => {
     });
   });
 
+  it.each([
+    [60, 30],
+    [1200, 30],
+    [1800, 45],
+    [3600, 90],
+    [7 * 24 * 3600, 15120],
+  ])('probes every max(30 s, timeout / 40) while a question of %i s waits (%i s)', (timeout, interval) => {
+    expect(watchIntervalSeconds(timeout)).toBe(interval);
+    expect(Math.floor(timeout / watchIntervalSeconds(timeout))).toBeLessThanOrEqual(MAX_WATCH_PROBES);
+  });
+
   it('uses now for an operator request without a time', () => {
     expect(acceptTrigger(db, operator({ database: 'orders', requestedBy: 'bob' }), ctx).at).toBe('2026-01-01T00:00:00.000Z');
   });
@@ -92,6 +105,8 @@ describe('acceptTrigger: accepted triggers', () => {
     const custom = exampleDatabase({ detection: { probeRounds: 4, probeIntervalSeconds: 15 }, failover: { approvalTimeoutMinutes: 45, promotionTimeoutMinutes: 90 } });
     const out = acceptTrigger(custom, alarm('failover-orders-heartbeat-in-region'), ctx);
     expect(out.approvalTimeoutSeconds).toBe(2700);
+    // Probes while a verdict question waits: every 30 s at most, and at most 40 of them over the timeout.
+    expect(out.watchIntervalSeconds).toBe(68);
     expect(out.promotionTimeoutSeconds).toBe(5400);
     expect(acceptTrigger(exampleDatabase(), alarm('failover-orders-heartbeat-in-region'), ctx).promotionTimeoutSeconds).toBe(7200);
     expect(out.rounds).toEqual([

@@ -24,6 +24,7 @@ describe('accept-trigger handler', () => {
       summary: 'Alarm acme-orders-heartbeat-cross-region went to ALARM: r',
       incidentId: '7f3c',
       approvalTimeoutSeconds: 1800,
+      watchIntervalSeconds: 45,
       promotionTimeoutSeconds: 7200,
       rounds: [
         { round: 1, waitSeconds: 0 },

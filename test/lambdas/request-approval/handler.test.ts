@@ -2,7 +2,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AuthorizationErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signingKeyFrom, verifyApprovalLink } from '../../../lambdas/shared/approval-links.js';
@@ -18,6 +19,7 @@ const { handler } = await import('../../../lambdas/request-approval/handler.js')
 const ddb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 const secrets = mockClient(SecretsManagerClient);
+const sfn = mockClient(SFNClient);
 const SIGNING_SECRET = 'k'.repeat(64);
 const TOKEN = 'AAAAKgAAAAIAAAAAAAAAAbZ-very-secret-task-token';
 
@@ -41,6 +43,8 @@ beforeEach(() => {
   ddb.on(UpdateItemCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   secrets.reset();
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({});
   secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_SECRET });
   output = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -118,6 +122,27 @@ describe('request-approval handler', () => {
     await expect(handler({ action: 'supersede', database: hotDb(), trigger: 'RDS event RDS-EVENT-0031 on orders-primary' })).resolves.toEqual({ superseded: [] });
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'failover-state', IndexName: 'pending', ExpressionAttributeValues: { ':database': { S: 'orders' } } });
     await expect(handler({ action: 'supersede', database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('watch: says whether this incident\'s verdict question still waits, withdraws it when the primary is confirmed down, and refuses a malformed request', async () => {
+    const pending = (incidentId: string, decision = 'promote') => marshall({ pk: `APPROVAL#ap-${incidentId}`, sk: 'APPROVAL', approvalId: `ap-${incidentId}`, status: 'pending', database: 'orders', pendingDatabase: 'orders', incidentId, step: 'failover', decision, reasons: ['split'], facts: { verdict: 'ambiguous' }, createdAt: '2026-04-01T12:00:00.000Z', expiresAt: '2999-01-01T00:00:00.000Z' });
+    ddb.on(QueryCommand).resolves({ Items: [pending('inc-1')] });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: true, superseded: [] });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-2' })).resolves.toEqual({ watching: false, superseded: [] });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'ambiguous', reason: 'split' })).resolves.toEqual({ watching: true, superseded: [] });
+    ddb.on(QueryCommand).resolves({ Items: [pending('inc-1', 'accept-data-loss')] });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: false, superseded: [] });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+    // Confirmed down: the question is withdrawn (conditional update, then the token gets "reverify").
+    ddb.on(QueryCommand).resolves({ Items: [pending('inc-1')] });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ taskToken: TOKEN }) });
+    const out = await handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'confirmed-down', reason: 'All 5 vantage points saw the primary down' });
+    expect(out).toEqual({ watching: false, superseded: ['ap-inc-1'] });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN, output: expect.stringContaining('"decision":"reverify"') });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output).toContain('probed again while its question waited: All 5 vantage points saw the primary down');
+    await expect(handler({ action: 'watch', database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'gone' })).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
