@@ -9,6 +9,7 @@ import type { AcceptTriggerOutput } from '../shared/contracts.js';
 import { DETAIL_TYPES } from '../shared/contracts.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { InvalidTriggerError } from '../shared/errors.js';
+import { watchIntervalSeconds } from '../shared/history-budget.js';
 import { alarmName, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
 /**
@@ -122,15 +123,6 @@ const timeOrThrow = (value: string, what: string): string => {
 const shapeError = (kind: string, error: z.ZodError): InvalidTriggerError =>
   new InvalidTriggerError(`malformed ${kind} event: ${z.prettifyError(error).replace(/\n+/g, '; ')}`);
 
-/** Fewest seconds between two probes while a verdict question waits. */
-export const MIN_WATCH_INTERVAL_SECONDS = 30;
-/** Most probes while one question waits (each costs about 20 + 7 × vantage points history events). */
-export const MAX_WATCH_PROBES = 40;
-
-/** How often the run probes again while a verdict question waits: every 30 s, or slower so that at most 40 probes fit in the approval timeout. */
-export const watchIntervalSeconds = (approvalTimeoutSeconds: number): number =>
-  Math.max(MIN_WATCH_INTERVAL_SECONDS, Math.ceil(approvalTimeoutSeconds / MAX_WATCH_PROBES));
-
 /** The derived settings every accepted trigger carries. */
 function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'watchIntervalSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
   const { probeRounds, probeIntervalSeconds } = database.detection;
@@ -138,7 +130,7 @@ function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTrig
   return {
     incidentId: incidentIdOf(executionId),
     approvalTimeoutSeconds,
-    watchIntervalSeconds: watchIntervalSeconds(approvalTimeoutSeconds),
+    watchIntervalSeconds: watchIntervalSeconds(approvalTimeoutSeconds, database.detection.vantagePoints.length + (database.detection.includeControlPlane ? 1 : 0)),
     promotionTimeoutSeconds: database.failover.promotionTimeoutMinutes * 60,
     rounds: Array.from({ length: probeRounds }, (_, i) => ({ round: i + 1, waitSeconds: i === 0 ? 0 : probeIntervalSeconds })),
   };

@@ -68,7 +68,8 @@ export const acceptTriggerOutput = z.object({
   approvalTimeoutSeconds: z.number().int().positive(),
   /**
    * How often the run probes the primary again while a question about an ambiguous verdict waits
-   * (at least 30 s, and at most 40 probes over the approval timeout: the run's history stays small).
+   * (at least 30 s, and few enough probes over the approval timeout that the run's history stays
+   * small: lambdas/shared/history-budget.ts `watchIntervalSeconds`).
    */
   watchIntervalSeconds: z.number().int().min(30),
   /** failover.promotionTimeoutMinutes in seconds: how long the promotion wait goes on before escalating. */

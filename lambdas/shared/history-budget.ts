@@ -94,3 +94,29 @@ export function siteChecks(maxWaitHours: number): number {
   }
   return checks;
 }
+
+// ------------------------------------------------------------------ the failover's watch
+
+/**
+ * A failover's watch while a verdict question waits (lib/workflow/failover.ts): one probe round
+ * from every vantage point per check. One check writes about
+ * {@link WATCH_EVENTS_FIXED} + {@link WATCH_EVENTS_PER_VANTAGE} × vantage points events (the wait,
+ * the "still waiting?" call, the Map with one probe per vantage point, the verdict, the call that
+ * withdraws or keeps the question, two choices; measured on the twin). One question's watch stays
+ * within {@link WATCH_EVENT_BUDGET}: a run asks at most 4 verdict questions (the first and 3
+ * withdrawn ones), about 12,000 events with the rest of the run well under the limit.
+ */
+export const WATCH_EVENTS_FIXED = 21;
+export const WATCH_EVENTS_PER_VANTAGE = 8;
+export const WATCH_EVENT_BUDGET = 3_000;
+/** Fewest seconds between two checks, and most checks while one question waits. */
+export const MIN_WATCH_INTERVAL_SECONDS = 30;
+export const MAX_WATCH_CHECKS = 40;
+
+/** How many checks the watch makes at most while one question waits, for this many vantage points (the control plane's included). */
+export const watchChecks = (vantagePoints: number): number =>
+  Math.max(1, Math.min(MAX_WATCH_CHECKS, Math.floor(WATCH_EVENT_BUDGET / (WATCH_EVENTS_FIXED + WATCH_EVENTS_PER_VANTAGE * vantagePoints))));
+
+/** Seconds between two checks of the watch: 30 s, or slower so that {@link watchChecks} fit in the approval timeout. */
+export const watchIntervalSeconds = (approvalTimeoutSeconds: number, vantagePoints: number): number =>
+  Math.max(MIN_WATCH_INTERVAL_SECONDS, Math.ceil(approvalTimeoutSeconds / watchChecks(vantagePoints)));

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_WATCH_PROBES,
-  watchIntervalSeconds,
   acceptTrigger,
   incidentIdOf,
   normaliseTimestamp,
@@ -9,6 +7,7 @@ import {
   RDS_INSTANCE_TRIGGER_EVENT_IDS,
 } from '../../../lambdas/accept-trigger/core.js';
 import { InvalidTriggerError } from '../../../lambdas/shared/errors.js';
+import { MAX_WATCH_CHECKS, WATCH_EVENT_BUDGET, WATCH_EVENTS_FIXED, WATCH_EVENTS_PER_VANTAGE, watchChecks, watchIntervalSeconds } from '../../../lambdas/shared/history-budget.js';
 import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
 
 const db = exampleDatabase();
@@ -87,14 +86,23 @@ describe('acceptTrigger: accepted triggers', () => {
   });
 
   it.each([
-    [60, 30],
-    [1200, 30],
-    [1800, 45],
-    [3600, 90],
-    [7 * 24 * 3600, 15120],
-  ])('probes every max(30 s, timeout / 40) while a question of %i s waits (%i s)', (timeout, interval) => {
-    expect(watchIntervalSeconds(timeout)).toBe(interval);
-    expect(Math.floor(timeout / watchIntervalSeconds(timeout))).toBeLessThanOrEqual(MAX_WATCH_PROBES);
+    [60, 5, 30],
+    [1200, 5, 30],
+    [1800, 5, 45],
+    [3600, 5, 90],
+    [1800, 30, 164],
+    [7 * 24 * 3600, 5, 15120],
+  ])('probes every max(30 s, timeout / checks) while a question of %i s waits (%i vantage points): every %i s', (timeout, vantages, interval) => {
+    expect(watchIntervalSeconds(timeout, vantages)).toBe(interval);
+    const checks = Math.floor(timeout / interval);
+    expect(checks).toBeLessThanOrEqual(MAX_WATCH_CHECKS);
+    expect(checks * (WATCH_EVENTS_FIXED + WATCH_EVENTS_PER_VANTAGE * vantages)).toBeLessThanOrEqual(WATCH_EVENT_BUDGET);
+  });
+
+  it('fits fewer checks in the watch budget the more vantage points probe', () => {
+    expect(watchChecks(5)).toBe(40);
+    expect(watchChecks(30)).toBe(11);
+    expect(watchChecks(1000)).toBe(1);
   });
 
   it('uses now for an operator request without a time', () => {
@@ -106,7 +114,7 @@ describe('acceptTrigger: accepted triggers', () => {
     const out = acceptTrigger(custom, alarm('failover-orders-heartbeat-in-region'), ctx);
     expect(out.approvalTimeoutSeconds).toBe(2700);
     // Probes while a verdict question waits: every 30 s at most, and at most 40 of them over the timeout.
-    expect(out.watchIntervalSeconds).toBe(68);
+    expect(out.watchIntervalSeconds).toBe(watchIntervalSeconds(2700, custom.detection.vantagePoints.length + 1));
     expect(out.promotionTimeoutSeconds).toBe(5400);
     expect(acceptTrigger(exampleDatabase(), alarm('failover-orders-heartbeat-in-region'), ctx).promotionTimeoutSeconds).toBe(7200);
     expect(out.rounds).toEqual([

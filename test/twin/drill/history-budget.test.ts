@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FAILBACK_STATES, FAILBACK_TIMING } from '../../../lib/workflow/failback.js';
+import { FAILOVER_STATES } from '../../../lib/workflow/failover.js';
 import { planFailback } from '../../../lambdas/plan-failback/core.js';
 import {
   EVENTS_PER_CHECK,
@@ -14,8 +15,12 @@ import {
   FAILBACK_HISTORY_BUDGET,
   HISTORY_EVENT_LIMIT,
   MAX_CHECKS,
+  WATCH_EVENT_BUDGET,
+  WATCH_EVENTS_FIXED,
+  WATCH_EVENTS_PER_VANTAGE,
   failbackWorstCase,
   siteChecks,
+  watchChecks,
 } from '../../../lambdas/shared/history-budget.js';
 import { HISTORY_EVENT_LIMIT as TWIN_LIMIT, type ExecutionRecord } from '../../../twin/drill/sfn-runtime.js';
 import { PRESERVE_CHECK_SECONDS } from '../../../twin/drill/liveness.js';
@@ -118,6 +123,25 @@ describe('the events per check are those the synthesized loops write (measured o
     const sorted = [...checks].sort((a, b) => a - b);
     expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThanOrEqual(EVENTS_PER_CHECK.drain);
     expect(Math.max(...checks)).toBeLessThanOrEqual(EVENTS_PER_CHECK.drain + 30);
+  });
+});
+
+describe("the failover's watch while a verdict question waits stays within its share", { timeout: 120_000 }, () => {
+  it('a question nobody answers for 30 minutes: one probe round per check, as many checks as planned', async () => {
+    let first: ExecutionRecord | undefined;
+    await runDrill(validateScenario(scenarioFile('question-expires-then-crash')), {
+      seed: 1,
+      onFinish: (_w, _d, facts) => void (first = facts.executions.find((e) => e.stateMachine === 'failover' && e.entered.includes(FAILOVER_STATES.watchWait))),
+    });
+    if (!first) throw new Error('no failover run watched its question');
+    const vantages = 5; // 4 configured + rds-api
+    const checks = eventsPerCheck(first, FAILOVER_STATES.watchWait);
+    // 30 minutes at one check every 45 s: 40 checks (39 gaps between them).
+    expect(checks.length + 1).toBe(watchChecks(vantages));
+    expect(Math.max(...checks)).toBeLessThanOrEqual(WATCH_EVENTS_FIXED + WATCH_EVENTS_PER_VANTAGE * vantages);
+    expect(Math.min(...checks)).toBeGreaterThan(WATCH_EVENTS_FIXED);
+    expect(first.status).toBe('FAILED');
+    expect(first.historyEvents).toBeLessThanOrEqual(600 + WATCH_EVENT_BUDGET);
   });
 });
 
