@@ -4,6 +4,9 @@
  * the network model (DNS, outages, partitions, fencing, status); sessions understand the
  * statements the product's probes and heartbeat send:
  * - `SELECT 1`, `SELECT now()`, `SELECT pg_is_in_recovery()`, `SELECT @@global.read_only`;
+ * - the heartbeat's `pg_stat_replication` query (lambdas/shared/sql.ts REPLICATION_SQL): the
+ *   instance's streaming replicas and the WAL the slowest has not received (the model of
+ *   `OldestReplicationSlotLag`); a replica refuses it as PostgreSQL does in recovery;
  * - `CREATE TABLE [IF NOT EXISTS] t (...)`, `INSERT INTO t (cols) VALUES (...)` with
  *   `ON CONFLICT (col) DO UPDATE ...` / `ON DUPLICATE KEY UPDATE ...` (the row is replaced),
  *   `UPDATE` / `DELETE` (recorded as writes; row effects are not modelled);
@@ -18,7 +21,7 @@ import { evaluate } from './iam.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
-import type { SqlConnector, SqlSession, SqlTarget } from '../lambdas/shared/sql.js';
+import { REPLICATION_SQL, type SqlConnector, type SqlSession, type SqlTarget } from '../lambdas/shared/sql.js';
 
 export type { SqlConnector, SqlSession, SqlTarget };
 
@@ -193,6 +196,7 @@ type StatementForm =
   | { kind: 'select1' }
   | { kind: 'now' }
   | { kind: 'recovery'; alias: string }
+  | { kind: 'replication' }
   | { kind: 'read-only'; name: string }
   | { kind: 'no-op' }
   | { kind: 'write'; verb: string }
@@ -204,6 +208,7 @@ const statementFormOf = (norm: string): StatementForm =>
     let m: RegExpExecArray | null;
     if (/^select 1$/i.test(norm)) return { kind: 'select1' };
     if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return { kind: 'now' };
+    if (norm === normalize(REPLICATION_SQL.postgres)) return { kind: 'replication' };
     if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) return { kind: 'recovery', alias: /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery' };
     if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) return { kind: 'read-only', name: m[3] ?? `@@${m[1] ?? ''}read_only` };
     if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return { kind: 'no-op' };
@@ -305,6 +310,20 @@ class TwinSession implements SqlSession {
     }
   }
 
+  /**
+   * `pg_stat_replication` on this server: one walsender per streaming replica (RDS streams a
+   * cross-Region replica through a physical slot), and the WAL the slowest one lacks.
+   */
+  private replication(pg: boolean): Record<string, unknown> {
+    if (!pg) throw new DbError("Table 'pg_stat_replication' doesn't exist", 'ER_NO_SUCH_TABLE', 1146);
+    if (this.world.network.readOnly(this.target)) throw new DbError('recovery is in progress', '55000');
+    if (this.target.kind !== 'instance') return { replicas: 0, readable: 0, bytes_behind: null };
+    const bytes = this.world.rds.replicationSlotLagMetric(this.target.db);
+    if (bytes === undefined) return { replicas: 0, readable: 0, bytes_behind: null };
+    const n = this.target.db.replicas.length;
+    return { replicas: n, readable: n, bytes_behind: String(bytes) };
+  }
+
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     this.checkAlive();
     this.positional = 0;
@@ -319,6 +338,8 @@ class TwinSession implements SqlSession {
       case 'recovery':
         if (!pg) throw new DbError('FUNCTION pg_is_in_recovery does not exist', 'ER_SP_DOES_NOT_EXIST', 1305);
         return [{ [form.alias]: this.world.network.readOnly(this.target) }];
+      case 'replication':
+        return [this.replication(pg)];
       case 'read-only':
         if (pg) throw new DbError('syntax error at or near "@@"', '42601');
         return [{ [form.name]: this.world.network.readOnly(this.target) ? 1 : 0 }];

@@ -25,7 +25,7 @@ import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { checkBudgetInput, checkBudgetOutput, METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
 import type { HeartbeatSite } from '../shared/names.js';
-import { heartbeatDimensions } from '../heartbeat/core.js';
+import { heartbeatDimensions, WAL_BYTES_BEHIND_METRIC } from '../heartbeat/core.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { auroraDataBehind, instanceDataBehind } from '../shared/data-behind.js';
 import { logger } from '../shared/logger.js';
@@ -52,7 +52,7 @@ const rds = (region: string) => regional<RDSClient>(RDSClient as never, region);
 
 async function lagDatapoints(
   region: string,
-  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag' | 'OldestReplicationSlotLag' | typeof METRICS.heartbeat,
+  metric: 'ReplicaLag' | 'AuroraGlobalDBRPOLag' | 'OldestReplicationSlotLag' | typeof METRICS.heartbeat | typeof WAL_BYTES_BEHIND_METRIC,
   dimension: { Name: string; Value: string } | { Name: string; Value: string }[],
   window: { start: Date; end: Date },
   namespace = 'AWS/RDS',
@@ -85,7 +85,8 @@ async function lagDatapoints(
 
 /**
  * The primary's OldestReplicationSlotLag (PostgreSQL), or why it could not be read: its Region may
- * be the one that failed. Without it the figure is ReplicaLag alone (never an under-estimate).
+ * be the one that failed. Without it the heartbeats' WalBytesBehind says when nothing was behind;
+ * else the figure is ReplicaLag (never an under-estimate).
  */
 async function slotLag(region: string, primaryId: string, onset: Onset): Promise<{ points: Datapoint[]; note?: string }> {
   try {
@@ -93,8 +94,29 @@ async function slotLag(region: string, primaryId: string, onset: Onset): Promise
   } catch (err) {
     const name = String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err));
     logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: name });
-    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): ReplicaLag alone.` };
+    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): the heartbeats' WalBytesBehind, else ReplicaLag.` };
   }
+}
+
+/**
+ * The heartbeats' WalBytesBehind (PostgreSQL) from both sites, in the same window: the
+ * cross-Region site's stays readable when the primary's Region is out. A site whose metric
+ * cannot be read adds nothing.
+ */
+async function walBehind(database: DatabaseConfig, onset: Onset): Promise<Datapoint[]> {
+  const sites: Array<{ site: HeartbeatSite; region: string }> = [
+    { site: 'in-region', region: database.primary.region },
+    { site: 'cross-region', region: ownRegion() },
+  ];
+  const out: Datapoint[] = [];
+  for (const { site, region } of sites) {
+    try {
+      out.push(...(await lagDatapoints(region, WAL_BYTES_BEHIND_METRIC, heartbeatDimensions(database.name, site), metricWindow(onset.at), METRICS.namespace)));
+    } catch (err) {
+      logger.warn('WalBytesBehind could not be read', { site, region, error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)) });
+    }
+  }
+  return out;
 }
 
 /**
@@ -180,11 +202,12 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, metricWindow(at.at));
   const postgres = database.engine.includes('postgres');
   const slot = postgres && primary.instanceId ? await slotLag(primary.region, primary.instanceId, at) : { points: [] };
+  const wal = postgres ? await walBehind(database, at) : [];
   const notes = [
     ...(replica.replicationStatus && replica.replicationStatus !== 'replicating' ? [`Replication status now: ${replica.replicationStatus}.`] : []),
     ...(slot.note ? [slot.note] : []),
   ];
-  const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points });
+  const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points, walBytesBehind: wal });
   return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, budgetSeconds: budget, note: notes.join(' ') || undefined });
 }
 

@@ -2,11 +2,17 @@
  * The heartbeat's metrics. Pure: shapes the PutMetricData datums from one heartbeat's result.
  * `HeartbeatSuccess` (1 or 0) feeds the trigger alarm of the site; `HeartbeatLatency` is published
  * only for a successful heartbeat (the time a failure took to show is not a latency).
+ * `WalBytesBehind` (PostgreSQL, when the user may read `pg_stat_replication`): the WAL the
+ * primary's slowest replica had not flushed just before the heartbeat wrote. It is published in the
+ * site's Region, so the cross-Region site's figure stays readable when the primary's Region is out
+ * (the data-loss guard uses it where the source's `OldestReplicationSlotLag` cannot be read).
  */
 import { METRICS } from '../shared/contracts.js';
 
 /** Name of the latency metric, in {@link METRICS.namespace}, with the same dimensions. */
 export const HEARTBEAT_LATENCY_METRIC = 'HeartbeatLatency';
+/** Name of the WAL-behind metric, in {@link METRICS.namespace}, with the same dimensions. */
+export const WAL_BYTES_BEHIND_METRIC = 'WalBytesBehind';
 
 /** One PutMetricData datum (the SDK's MetricDatum, restricted to what is sent). */
 export interface Datum {
@@ -14,7 +20,7 @@ export interface Datum {
   Dimensions: { Name: string; Value: string }[];
   Timestamp: Date;
   Value: number;
-  Unit: 'Count' | 'Milliseconds';
+  Unit: 'Count' | 'Milliseconds' | 'Bytes';
 }
 
 export interface HeartbeatResult {
@@ -23,6 +29,8 @@ export interface HeartbeatResult {
   ok: boolean;
   latencyMs: number;
   at: Date;
+  /** PostgreSQL: WAL bytes the slowest replica had not flushed (undefined: not known). */
+  walBytesBehind?: number;
 }
 
 /** Dimensions of every heartbeat metric: Database and Site (the alarms use exactly these). */
@@ -36,5 +44,7 @@ export function heartbeatDatums(result: HeartbeatResult): Datum[] {
   const Dimensions = heartbeatDimensions(result.database, result.site);
   const success: Datum = { MetricName: METRICS.heartbeat, Dimensions, Timestamp: result.at, Value: result.ok ? 1 : 0, Unit: 'Count' };
   if (!result.ok) return [success];
-  return [success, { MetricName: HEARTBEAT_LATENCY_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, Math.round(result.latencyMs)), Unit: 'Milliseconds' }];
+  const latency: Datum = { MetricName: HEARTBEAT_LATENCY_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, Math.round(result.latencyMs)), Unit: 'Milliseconds' };
+  if (result.walBytesBehind === undefined || !Number.isFinite(result.walBytesBehind)) return [success, latency];
+  return [success, latency, { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, result.walBytesBehind), Unit: 'Bytes' }];
 }

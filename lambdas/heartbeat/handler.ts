@@ -1,7 +1,8 @@
 /**
  * heartbeat: scheduled (one rule per database and site). Connects through the DNS name, writes the
  * site's heartbeat row, and publishes `HeartbeatSuccess` (1 or 0) and `HeartbeatLatency` with
- * dimensions Database and Site. Database problems are a 0, never an error; only PutMetricData
+ * dimensions Database and Site, and on PostgreSQL `WalBytesBehind` (read from `pg_stat_replication`
+ * just before the write; published only when the user may read it: see heartbeat/core.ts). Database problems are a 0, never an error; only PutMetricData
  * failures throw (wrapped with toFailoverError), since a missing datapoint is what the alarm
  * must not mistake for health. Without configured credentials the heartbeat is a TCP check.
  * The whole heartbeat is bounded by 3 × `timeoutMs`.
@@ -21,6 +22,7 @@ import {
   getSqlConnector,
   credentialOptionsFor,
   resolveCredentials,
+  walBytesBehind,
   withTimeout,
   writeHeartbeat,
   type SqlSession,
@@ -35,8 +37,8 @@ const cloudWatch = regional<CloudWatchClient>(CloudWatchClient as never, REGION)
 type HeartbeatInput = z.output<typeof heartbeatInput>;
 type HeartbeatOutput = z.output<typeof heartbeatOutput>;
 
-/** Writes the heartbeat; resolves to undefined on success, or to the reason it failed. */
-async function beat(input: HeartbeatInput): Promise<string | undefined> {
+/** Writes the heartbeat; resolves to what it measured on success, or to the reason it failed. */
+async function beat(input: HeartbeatInput): Promise<{ error?: string; walBytesBehind?: number }> {
   const connector = getSqlConnector();
   const deadline = Date.now() + 3 * input.timeoutMs;
   const remaining = () => Math.min(input.timeoutMs, deadline - Date.now());
@@ -52,7 +54,7 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
     if (!credentials) {
       stage = 'TCP check';
       await connector.tcpCheck(input.host, input.port, Math.max(1, remaining()));
-      return undefined;
+      return {};
     }
     stage = 'connecting';
     connecting = connector.connect({
@@ -67,12 +69,14 @@ async function beat(input: HeartbeatInput): Promise<string | undefined> {
       ssl: TLS || credentials.source === 'iam',
     });
     session = await withTimeout(connecting, remaining(), stage);
+    // Before the write: the heartbeat's own commit is not yet one the replicas lack.
+    const behind = await withTimeout(walBytesBehind(session, input.engine), remaining(), 'reading pg_stat_replication').catch(() => undefined);
     stage = 'writing the heartbeat';
     await withTimeout(writeHeartbeat(session, input.engine, { site: input.site }), remaining(), stage);
-    return undefined;
+    return behind === undefined ? {} : { walBytesBehind: behind };
   } catch (err) {
     if (connecting && !session) connecting.then((late) => late.close()).catch(() => undefined);
-    return `${stage}: ${describeSqlError(err)}`;
+    return { error: `${stage}: ${describeSqlError(err)}` };
   } finally {
     await session?.close().catch(() => undefined);
   }
@@ -84,14 +88,14 @@ export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
   const input = parsed.data;
   const at = new Date();
   const started = Date.now();
-  const error = await beat(input);
+  const { error, walBytesBehind: behind } = await beat(input);
   const latencyMs = Date.now() - started;
   const ok = error === undefined;
   try {
     await cloudWatch.send(
       new PutMetricDataCommand({
         Namespace: METRICS.namespace,
-        MetricData: heartbeatDatums({ database: input.database, site: input.site, ok, latencyMs, at }),
+        MetricData: heartbeatDatums({ database: input.database, site: input.site, ok, latencyMs, at, ...(behind === undefined ? {} : { walBytesBehind: behind }) }),
       }),
     );
   } catch (err) {

@@ -11,8 +11,11 @@
  *   on a quiet source) and while the source is unreachable. The source's
  *   `OldestReplicationSlotLag` (bytes of WAL its slowest slot has not received; a cross-Region
  *   replica streams through a physical slot) says 0 when every commit has reached the replica:
- *   for a period in which it was 0 the replica was 0 s behind. Otherwise the period's ReplicaLag
- *   stands (an over-estimate, never an under-estimate).
+ *   for a period in which it was 0 the replica was 0 s behind. The heartbeat's `WalBytesBehind`
+ *   (the WAL the slowest replica had not flushed, read from `pg_stat_replication` on the primary
+ *   and published in each heartbeat site's Region) says the same, and stays readable from the
+ *   cross-Region site when the primary's Region, where the slot metric lives, is out. Otherwise the
+ *   period's ReplicaLag stands (an over-estimate, never an under-estimate).
  * - Aurora: `AuroraGlobalDBRPOLag` / `AuroraGlobalDBReplicationLag` (milliseconds).
  *
  * A period without a valid ReplicaLag datapoint (none, or -1: replication not active) has no
@@ -26,7 +29,7 @@ export interface LagPoint {
 }
 
 /** Which metric decided a period's figure. */
-export type DataBehindSource = 'ReplicaLag' | 'OldestReplicationSlotLag' | 'AuroraGlobalDBRPOLag' | 'AuroraGlobalDBReplicationLag';
+export type DataBehindSource = 'ReplicaLag' | 'OldestReplicationSlotLag' | 'WalBytesBehind' | 'AuroraGlobalDBRPOLag' | 'AuroraGlobalDBReplicationLag';
 
 /** The data behind in one metric period. */
 export interface DataBehind {
@@ -59,18 +62,24 @@ export interface InstanceLagFacts {
   replicaLag: readonly LagPoint[];
   /** The source's OldestReplicationSlotLag datapoints (bytes); PostgreSQL only, may be empty (not readable). */
   slotLag?: readonly LagPoint[];
+  /** The heartbeats' WalBytesBehind datapoints (bytes, every readable site); PostgreSQL only, may be empty. */
+  walBytesBehind?: readonly LagPoint[];
 }
 
 /** The data behind of an RDS instance replica, one entry per period with a valid ReplicaLag datapoint, oldest first. */
 export function instanceDataBehind(facts: InstanceLagFacts): DataBehind[] {
   const lag = byPeriod(facts.replicaLag);
-  const slot = facts.engine.includes('postgres') ? byPeriod(facts.slotLag ?? []) : new Map<number, number>();
+  const postgres = facts.engine.includes('postgres');
+  const slot = postgres ? byPeriod(facts.slotLag ?? []) : new Map<number, number>();
+  const wal = postgres ? byPeriod(facts.walBytesBehind ?? []) : new Map<number, number>();
   return [...lag.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([t, seconds]) =>
       slot.get(t) === 0
         ? { at: new Date(t), seconds: 0, source: 'OldestReplicationSlotLag' as const, replicaLagSeconds: seconds }
-        : { at: new Date(t), seconds, source: 'ReplicaLag' as const },
+        : wal.get(t) === 0
+          ? { at: new Date(t), seconds: 0, source: 'WalBytesBehind' as const, replicaLagSeconds: seconds }
+          : { at: new Date(t), seconds, source: 'ReplicaLag' as const },
     );
 }
 
@@ -94,6 +103,9 @@ const fmt = (seconds: number): string => `${Number(seconds.toFixed(3))} s`;
 export function describeFigure(f: DataBehind): string {
   if (f.source === 'OldestReplicationSlotLag') {
     return `0 s behind at ${f.at.toISOString()} (OldestReplicationSlotLag of the source was 0 bytes: every commit had reached the replica; its ReplicaLag of ${fmt(f.replicaLagSeconds ?? 0)} was the time since the last commit, not data behind)`;
+  }
+  if (f.source === 'WalBytesBehind') {
+    return `0 s behind at ${f.at.toISOString()} (the heartbeat read 0 bytes of WAL the replica had not flushed: every commit had reached it; its ReplicaLag of ${fmt(f.replicaLagSeconds ?? 0)} was the time since the last commit, not data behind)`;
   }
   return `${fmt(f.seconds)} behind at ${f.at.toISOString()} (${f.source})`;
 }

@@ -349,6 +349,39 @@ export const HEARTBEAT_SQL = {
   },
 } as const;
 
+/**
+ * PostgreSQL: how much WAL the primary has that its slowest replica has not flushed yet (bytes),
+ * from `pg_stat_replication`. Reading the LSN columns needs `pg_monitor` (or
+ * `pg_read_all_stats`); without it they are NULL. `replicas` counts the walsenders, `readable`
+ * those whose `flush_lsn` the user may see.
+ */
+export const REPLICATION_SQL = {
+  postgres:
+    'SELECT count(*) AS replicas, count(flush_lsn) AS readable, ' +
+    'max(pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)) AS bytes_behind FROM pg_stat_replication',
+} as const;
+
+/**
+ * The bytes of WAL the primary's slowest replica has not flushed (PostgreSQL), or undefined when
+ * it cannot be told: another engine, no replica streaming, LSNs not visible to this user, or any
+ * error (a server in recovery has no current WAL position). Never throws: the heartbeat's own
+ * result must not depend on it.
+ */
+export async function walBytesBehind(session: SqlSession, engine: Engine): Promise<number | undefined> {
+  // RDS for PostgreSQL only: Aurora's storage replication does not show in pg_stat_replication.
+  if (engine !== 'postgres') return undefined;
+  try {
+    const row = (await session.query(REPLICATION_SQL.postgres))[0];
+    const replicas = Number(row?.replicas);
+    const readable = Number(row?.readable);
+    const bytes = row?.bytes_behind === null || row?.bytes_behind === undefined ? Number.NaN : Number(row.bytes_behind);
+    if (!(replicas > 0) || readable !== replicas || !Number.isFinite(bytes)) return undefined;
+    return Math.max(0, bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** "relation/table already exists" raised when two writers create the table at the same moment. */
 const ALREADY_EXISTS = new Set(['42P07', '23505', 'ER_TABLE_EXISTS_ERROR']);
 

@@ -2,6 +2,7 @@ import { Signer } from '@aws-sdk/rds-signer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { iamTokenRefusal, isIamAuthToken } from '../../twin/iam-db-auth.js';
 import { twinContext } from '../../twin/context.js';
+import { REPLICATION_SQL } from '../../lambdas/shared/sql.js';
 import { SQL_CONNECTOR_SYMBOL, createSqlConnector, installSqlTwin, type SqlConnector, type SqlTarget } from '../../twin/sql.js';
 import type { World } from '../../twin/world.js';
 import { PRIMARY, PRIMARY_SG, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from './helpers.js';
@@ -42,6 +43,32 @@ describe('SQL connector: normal operation', () => {
     expect(e.message).toBe('cannot execute INSERT in a read-only transaction');
     expect(w.network.writes).toHaveLength(0);
     expect(w.network.refusedWrites).toHaveLength(1);
+  });
+
+  it("pg_stat_replication on the primary: its streaming replica and the WAL it lacks (the slot lag's model); a replica refuses it in recovery", async () => {
+    const { w, sql } = setup();
+    const ask = (host: string, vantage: string, region: string) =>
+      as(vantage, region, async () => {
+        const s = await sql.connect(target(host));
+        try {
+          return await s.query(REPLICATION_SQL.postgres);
+        } finally {
+          await s.close();
+        }
+      });
+    expect(await ask(RECORD, 'use1-a', 'us-east-1')).toEqual([{ replicas: 1, readable: 1, bytes_behind: '0' }]);
+    // The replica falls 60 s behind; two writes after that point are WAL it lacks.
+    w.rds.setLag(REPLICA.id, 60);
+    await as('use1-a', 'us-east-1', async () => {
+      const s = await sql.connect(target(RECORD));
+      await s.query(HB_TABLE);
+      await s.query(HB_UPSERT, ['use1-a']);
+      await s.close();
+    });
+    const [row] = await ask(RECORD, 'use1-a', 'us-east-1');
+    expect(Number(row!.bytes_behind)).toBeGreaterThan(0);
+    const e: any = await ask(endpointOf(REPLICA), 'usw2', 'us-west-2').catch((x) => x);
+    expect(e.code).toBe('55000');
   });
 
   it('MySQL flavour: @@global.read_only and the read-only error', async () => {

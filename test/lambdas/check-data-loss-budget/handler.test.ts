@@ -82,7 +82,15 @@ describe('check-data-loss-budget: RDS instances', () => {
         "Within the 30 s budget: orders-replica was 4 s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset " +
         '(onset 2026-06-01T09:56:00.000Z: the last in-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z).',
     });
-    expect(regions).toEqual(['rds:us-west-2', 'HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
+    expect(regions).toEqual([
+      'rds:us-west-2',
+      'HeartbeatSuccess:us-east-1',
+      'HeartbeatSuccess:us-west-2',
+      'ReplicaLag:us-west-2',
+      'OldestReplicationSlotLag:us-east-1',
+      'WalBytesBehind:us-east-1',
+      'WalBytesBehind:us-west-2',
+    ]);
     expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [
@@ -133,10 +141,38 @@ describe('check-data-loss-budget: RDS instances', () => {
       return metric(name === 'HeartbeatSuccess' ? HEARTBEATS : [['2026-06-01T09:55:00Z', 0.7], ['2026-06-01T09:56:00Z', 30], ['2026-06-01T09:58:00Z', 120]]);
     });
     const out = await handler({ database: db, triggeredAt });
-    expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1']);
+    expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1', 'WalBytesBehind:us-east-1', 'WalBytesBehind:us-west-2']);
     expect(out).toMatchObject({ lagSeconds: 0.7, withinBudget: true, source: 'ReplicaLag' });
     expect(out.detail).toContain('onset 2026-06-01T09:56:00.000Z: the last cross-region heartbeat period with a committed heartbeat ended then');
-    expect(out.detail).toMatch(/Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): ReplicaLag alone\.$/);
+    expect(out.detail).toMatch(/Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): the heartbeats' WalBytesBehind, else ReplicaLag\.$/);
+  });
+
+  it("a Region outage of a quiet PostgreSQL primary: the cross-Region heartbeat's WalBytesBehind of 0 bytes (control Region) makes a ReplicaLag of 40 s 0 s behind", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    const asked: string[] = [];
+    cw.on(GetMetricDataCommand).callsFake(async (input: Query & { MetricDataQueries: Array<{ MetricStat: { Metric: { Namespace: string; Dimensions: unknown[] } } }> }, getClient) => {
+      const region = await getClient().config.region();
+      const m = input.MetricDataQueries[0]!.MetricStat.Metric;
+      if (region === 'us-east-1') throw timeout();
+      asked.push(`${m.Namespace}/${m.MetricName}:${JSON.stringify(m.Dimensions)}`);
+      if (m.MetricName === 'HeartbeatSuccess') return metric(HEARTBEATS);
+      if (m.MetricName === 'WalBytesBehind') return metric([['2026-06-01T09:54:00Z', 0], ['2026-06-01T09:55:00Z', 0]]);
+      return metric([['2026-06-01T09:55:00Z', 40], ['2026-06-01T09:57:00Z', 160]]);
+    });
+    const out = await handler({ database: db, triggeredAt });
+    expect(out).toMatchObject({ lagSeconds: 0, withinBudget: true, source: 'WalBytesBehind' });
+    expect(out.detail).toContain('the heartbeat read 0 bytes of WAL the replica had not flushed');
+    expect(asked).toContain('RdsFailover/WalBytesBehind:[{"Name":"Database","Value":"orders"},{"Name":"Site","Value":"cross-region"}]');
+    // WAL still to flush in that period: ReplicaLag stands.
+    cw.on(GetMetricDataCommand).callsFake(async (input: Query, getClient) => {
+      const region = await getClient().config.region();
+      const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
+      if (region === 'us-east-1') throw timeout();
+      if (name === 'HeartbeatSuccess') return metric(HEARTBEATS);
+      if (name === 'WalBytesBehind') return metric([['2026-06-01T09:55:00Z', 8192]]);
+      return metric([['2026-06-01T09:55:00Z', 40]]);
+    });
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 40, withinBudget: false, source: 'ReplicaLag' });
   });
 
   it('MySQL reads no slot metric', async () => {

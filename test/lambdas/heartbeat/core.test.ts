@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_LATENCY_METRIC, heartbeatDatums } from '../../../lambdas/heartbeat/core.js';
+import { HEARTBEAT_LATENCY_METRIC, heartbeatDatums, WAL_BYTES_BEHIND_METRIC } from '../../../lambdas/heartbeat/core.js';
 
 const at = new Date('2026-06-01T10:00:00.000Z');
 const Dimensions = [
@@ -18,6 +18,16 @@ describe('heartbeatDatums', () => {
       ],
     ],
     ['failure: 0 and no latency', { ok: false, latencyMs: 3000 }, [{ MetricName: 'HeartbeatSuccess', Dimensions, Timestamp: at, Value: 0, Unit: 'Count' }]],
+    [
+      'PostgreSQL success with the WAL the replicas lack',
+      { ok: true, latencyMs: 12, walBytesBehind: 0 },
+      [
+        { MetricName: 'HeartbeatSuccess', Dimensions, Timestamp: at, Value: 1, Unit: 'Count' },
+        { MetricName: HEARTBEAT_LATENCY_METRIC, Dimensions, Timestamp: at, Value: 12, Unit: 'Milliseconds' },
+        { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: at, Value: 0, Unit: 'Bytes' },
+      ],
+    ],
+    ['a failed heartbeat publishes no WAL figure', { ok: false, latencyMs: 3000, walBytesBehind: 0 }, [{ MetricName: 'HeartbeatSuccess', Dimensions, Timestamp: at, Value: 0, Unit: 'Count' }]],
   ])('%s', (_label, result, expected) => {
     expect(heartbeatDatums({ database: 'orders', site: 'in-region', at, ...result })).toEqual(expected);
   });

@@ -3,7 +3,7 @@ import { CloudWatchClient, CloudWatchServiceException, PutMetricDataCommand } fr
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HEARTBEAT_SQL } from '../../../lambdas/shared/sql.js';
+import { HEARTBEAT_SQL, REPLICATION_SQL } from '../../../lambdas/shared/sql.js';
 import { coded, installFakeConnector, uninstallFakeConnector } from '../shared/fake-connector.js';
 
 process.env.AWS_REGION = 'us-east-1';
@@ -66,10 +66,12 @@ describe('heartbeat handler', () => {
     expect((out as { error?: string }).error).toBeUndefined();
     expect(fake.targets).toEqual([{ engine: 'postgres', host: 'writer.orders.internal', port: 5432, user: 'hb', password: 'pw', database: 'postgres', timeoutMs: 200, ssl: true }]);
     expect(fake.statements).toEqual([
+      { sql: REPLICATION_SQL.postgres, params: undefined },
       { sql: HEARTBEAT_SQL.postgres.create, params: undefined },
       { sql: HEARTBEAT_SQL.postgres.upsert, params: ['in-region', null] },
     ]);
     expect(fake.closed).toBe(1);
+    // The fake's answer to pg_stat_replication says nothing of replicas: no WAL figure.
     expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
       Namespace: 'RdsFailover',
       MetricData: [
@@ -77,6 +79,21 @@ describe('heartbeat handler', () => {
         expect.objectContaining({ MetricName: 'HeartbeatLatency', Dimensions, Unit: 'Milliseconds' }),
       ],
     });
+  });
+
+  it('PostgreSQL: reads the WAL its replicas lack before writing, and publishes it as WalBytesBehind', async () => {
+    installFakeConnector({ query: (sql) => (sql === REPLICATION_SQL.postgres ? [{ replicas: '1', readable: '1', bytes_behind: '0' }] : [{ at_epoch: 1775044800 }]) });
+    await expect(handler(input())).resolves.toMatchObject({ ok: true });
+    const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
+    expect(data.map((d) => [d.MetricName, d.Unit])).toEqual([['HeartbeatSuccess', 'Count'], ['HeartbeatLatency', 'Milliseconds'], ['WalBytesBehind', 'Bytes']]);
+    expect(data[2]).toMatchObject({ Dimensions, Value: 0 });
+  });
+
+  it('a pg_stat_replication read that fails (no privilege, a server in recovery) does not fail the heartbeat', async () => {
+    installFakeConnector({ query: (sql) => (sql === REPLICATION_SQL.postgres ? coded('42501', 'permission denied') : [{ at_epoch: 1775044800 }]) });
+    await expect(handler(input())).resolves.toMatchObject({ ok: true });
+    const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
+    expect(data.map((d) => d.MetricName)).toEqual(['HeartbeatSuccess', 'HeartbeatLatency']);
   });
 
   it.each([

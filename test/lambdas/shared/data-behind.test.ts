@@ -25,6 +25,18 @@ describe('instanceDataBehind', () => {
     expect(out).toEqual(expected);
   });
 
+  it.each([
+    ["the heartbeats' WalBytesBehind of 0 makes the period 0 s behind when the slot metric is unreadable", [p(T0, 45)], [], [p(T0, 0)], { seconds: 0, source: 'WalBytesBehind' }],
+    ['WAL still to flush: ReplicaLag stands', [p(T0, 45)], [], [p(T0, 512)], { seconds: 45, source: 'ReplicaLag' }],
+    ['either measure at 0 is enough (the slot metric named first)', [p(T0, 45)], [p(T0, 0)], [p(T0, 0)], { seconds: 0, source: 'OldestReplicationSlotLag' }],
+    ['two sites in one period: the larger value counts', [p(T0, 45)], [], [p(T0, 0), p(T0, 256)], { seconds: 45, source: 'ReplicaLag' }],
+    ['a WAL figure of another period does not count', [p(T1, 45)], [], [p(T0, 0)], { seconds: 45, source: 'ReplicaLag' }],
+  ])('%s', (_label, replicaLag, slotLag, walBytesBehind, expected) => {
+    const [f] = instanceDataBehind({ engine: 'postgres', replicaLag, slotLag, walBytesBehind });
+    expect({ seconds: f?.seconds, source: f?.source }).toEqual(expected);
+    expect(instanceDataBehind({ engine: 'mysql', replicaLag, walBytesBehind })[0]?.source).toBe('ReplicaLag');
+  });
+
   it('keeps the overruled ReplicaLag for the detail', () => {
     const [f] = instanceDataBehind({ engine: 'postgres', replicaLag: [p(T0, 240)], slotLag: [p(T0, 0)] });
     expect(f?.replicaLagSeconds).toBe(240);

@@ -80,5 +80,14 @@ describe('against a real PostgreSQL 18 server', () => {
     }
     const values = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.find((d) => d.MetricName === 'HeartbeatSuccess')?.Value);
     expect(values).toEqual([1, 0]);
+    // A server with no replica streaming: the pg_stat_replication read runs and says so; no WAL figure.
+    expect(cw.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData ?? []).some((d) => d.MetricName === 'WalBytesBehind')).toBe(false);
+    const { defaultConnector, REPLICATION_SQL } = await import('../../../lambdas/shared/sql.js');
+    const session = await defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', timeoutMs: 3000 });
+    try {
+      expect(await session.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: '0', readable: '0', bytes_behind: null }]);
+    } finally {
+      await session.close();
+    }
   });
 });

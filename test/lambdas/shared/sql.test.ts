@@ -8,11 +8,13 @@ import {
   describeSqlError,
   getSqlConnector,
   HEARTBEAT_SQL,
+  REPLICATION_SQL,
   regionOfArn,
   regionOfRdsEndpoint,
   resolveCredentials,
   secretReadRegions,
   SQL_CONNECTOR_SYMBOL,
+  walBytesBehind,
   withTimeout,
   writeHeartbeat,
   type SqlConnector,
@@ -163,6 +165,31 @@ describe('writeHeartbeat', () => {
   it('fails when the database returns no time', async () => {
     const session = recordingSession(() => []);
     await expect(writeHeartbeat(session, 'postgres', { site: 's' })).rejects.toThrow(/returned no time/);
+  });
+});
+
+describe('walBytesBehind (PostgreSQL: WAL the slowest replica has not flushed)', () => {
+  it.each([
+    ['every replica flushed everything: 0', [{ replicas: '1', readable: '1', bytes_behind: '0' }], 0],
+    ['WAL still to flush (numeric comes back as a string)', [{ replicas: '2', readable: '2', bytes_behind: '24576' }], 24576],
+    ['no replica streaming: unknown', [{ replicas: '0', readable: '0', bytes_behind: null }], undefined],
+    ['LSNs hidden from a user without pg_monitor: unknown', [{ replicas: '1', readable: '0', bytes_behind: null }], undefined],
+    ['some LSNs hidden: unknown (the slowest may be the hidden one)', [{ replicas: '2', readable: '1', bytes_behind: '0' }], undefined],
+    ['no row: unknown', [], undefined],
+  ])('%s', async (_label, rows, expected) => {
+    const session = recordingSession(() => rows as Record<string, unknown>[]);
+    await expect(walBytesBehind(session, 'postgres')).resolves.toBe(expected);
+    expect(session.calls).toEqual([[REPLICATION_SQL.postgres, undefined]]);
+  });
+
+  it('never throws (a server in recovery has no WAL position), and asks nothing of MySQL or Aurora', async () => {
+    await expect(walBytesBehind(recordingSession(() => coded('55000', 'recovery is in progress')), 'postgres')).resolves.toBeUndefined();
+    for (const engine of ['mysql', 'aurora-mysql', 'aurora-postgresql'] as const) {
+      const session = recordingSession(() => [{ replicas: '1', readable: '1', bytes_behind: '0' }]);
+      await expect(walBytesBehind(session, engine)).resolves.toBeUndefined();
+      expect(session.calls).toEqual([]);
+    }
+    expect(REPLICATION_SQL.postgres).toMatch(/pg_wal_lsn_diff\(pg_current_wal_lsn\(\), flush_lsn\).*FROM pg_stat_replication$/);
   });
 });
 
