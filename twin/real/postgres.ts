@@ -302,8 +302,8 @@ export class PgServer {
   }
 
   /** An admin session over the Unix socket (works while TCP is fenced). */
-  async admin(): Promise<pg.Client> {
-    const client = new pg.Client({ host: this.socketDir, port: this.port, user: 'postgres', database: 'postgres' });
+  async admin(database = 'postgres'): Promise<pg.Client> {
+    const client = new pg.Client({ host: this.socketDir, port: this.port, user: 'postgres', database });
     client.on('error', () => undefined);
     try {
       await realTimeout(client.connect(), 5_000, `connecting to the ${this.name} server's socket`);
@@ -315,8 +315,8 @@ export class PgServer {
   }
 
   /** One statement in a fresh admin session. */
-  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs = 10_000): Promise<T[]> {
-    const client = await this.admin();
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs = 10_000, database = 'postgres'): Promise<T[]> {
+    const client = await this.admin(database);
     try {
       const r = await realTimeout(client.query(sql, params), timeoutMs, `${this.name}: ${sql.slice(0, 60)}`);
       return r.rows as T[];
@@ -387,8 +387,6 @@ export function destroy(client: pg.Client): void {
 export interface RealPairOptions {
   /** Fixed ports (0/undefined: free ones). A taken port is a {@link PortInUseError}. */
   ports?: { primary?: number; replica?: number; replication?: number; dns?: number };
-  /** The port the DNS relay joins a new connection to; default: the primary's while it is running. */
-  dnsTarget?: (pair: RealPair) => number | undefined;
   /** Binaries (default: {@link findPostgres}). */
   bins?: PgBinaries;
   /** Where the temp directory goes. @default os.tmpdir() */
@@ -416,6 +414,8 @@ export class RealPair {
   readonly replication: TcpRelay;
   readonly dns: TcpRelay;
   promotedAt?: number;
+  /** Where the DNS relay joins a new connection (a port), when set; otherwise the primary while it runs. */
+  dnsTarget?: () => number | undefined;
   private closed = false;
 
   private constructor(
@@ -456,7 +456,7 @@ export class RealPair {
     const dns = new TcpRelay({
       name: 'the DNS relay',
       port: options.ports?.dns,
-      target: () => (pairRef && options.dnsTarget ? options.dnsTarget(pairRef) : primary.state === 'running' ? primary.port : undefined),
+      target: () => (pairRef?.dnsTarget ? pairRef.dnsTarget() : primary.state === 'running' ? primary.port : undefined),
     });
     const pair = new RealPair(baseDir, primary, replica, replication, dns);
     pairRef = pair;

@@ -130,9 +130,7 @@ describe('a primary and its streaming replica', () => {
     const port = async (c: pg.Client) => Number((await c.query('SELECT inet_server_port() AS p')).rows[0].p);
     expect(await port(first)).toBe(pair.primary.port);
     let target: number | undefined = pair.replica.port;
-    const relay = (pair.dns as unknown as { options: { target: () => number | undefined } }).options;
-    const before = relay.target;
-    relay.target = () => target;
+    pair.dnsTarget = () => target;
     try {
       const second = await tcpClient(pair.dns.port);
       expect(await port(second)).toBe(pair.replica.port);
@@ -141,7 +139,7 @@ describe('a primary and its streaming replica', () => {
       target = undefined;
       await expect(tcpClient(pair.dns.port)).rejects.toThrow();
     } finally {
-      relay.target = before;
+      pair.dnsTarget = undefined;
       await first.end();
     }
   });
