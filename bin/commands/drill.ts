@@ -93,10 +93,11 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.err(`${c.red(c.bold('invalid option'))}: --real-seconds and --real-port go with --real-postgres: add --real-postgres, or drop them`);
         return ctx.exit(EXIT.INVALID);
       }
+      let bins;
       if (options.realPostgres) {
         const { findPostgres } = await import('../../twin/real/postgres.js');
         try {
-          findPostgres();
+          bins = findPostgres(ctx.io.env.RDS_FAILOVER_PG_BIN || undefined);
         } catch (err) {
           ctx.err(`${c.red(c.bold('cannot run a real drill'))}: ${(err as Error).message}`);
           return ctx.exit(EXIT.INVALID);
@@ -159,6 +160,7 @@ export function register(program: Command, ctx: CliContext): void {
             ? {
                 real: {
                   realSeconds,
+                  bins,
                   dnsPort: realPort,
                   onReady: (r: { primaryPort: number; replicaPort: number; replicationRelayPort: number; dnsPort: number; dataDir: string; timeScale: number }) =>
                     ctx.out(
