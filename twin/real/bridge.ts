@@ -69,7 +69,7 @@ export interface Measured {
   /** Their span in real seconds (null: unknown), and × timeScale. */
   lostSeconds: number | null;
   lostSecondsVirtual: number | null;
-  /** Real seconds from the failure to the first commit acknowledged by the new primary (null: none). */
+  /** Real seconds from the failure to the first commit acknowledged by the promoted replica (null: nothing failed over, or no commit yet). */
   rtoSeconds: number | null;
   rtoSecondsVirtual: number | null;
   /** Commits the old primary acknowledged after the real fence (null: it was never fenced). */
@@ -411,7 +411,8 @@ export class RealDrill {
       lostCommits = lost;
       lostSeconds = round3(span / 1000);
     }
-    const first = this.failureAt === undefined ? undefined : acks.find((a) => a.at > this.failureAt! && a.port === next.port);
+    // As the modelled RTO: only when something failed over (a partition the writes went on through is no outage of theirs).
+    const first = this.failureAt === undefined || !promoted ? undefined : acks.find((a) => a.at > this.failureAt! && a.port === next.port);
     const rtoSeconds = first && this.failureAt !== undefined ? round3((first.at - this.failureAt) / 1000) : null;
     const fencedAt = this.pair.primary.fencedAt;
     const acceptedAfterFence = fencedAt === undefined ? null : acks.filter((a) => a.port === this.pair.primary.port && a.at > fencedAt).length;
