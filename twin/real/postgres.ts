@@ -188,6 +188,8 @@ export class PgServer {
   /** Real ms of the last SIGKILL. */
   crashedAt?: number;
   fencedAt?: number;
+  /** The server's System V interlock segment (postmaster.pid), removed after a crash (a SIGKILL leaves it). */
+  private shmids = new Set<number>();
   private exited?: Promise<void>;
 
   constructor(
@@ -237,6 +239,7 @@ export class PgServer {
       }
       try {
         await this.query('SELECT 1');
+        this.readShmid();
         return;
       } catch {
         // not ready yet (starting up, or not yet consistent)
@@ -323,6 +326,34 @@ export class PgServer {
     } finally {
       await realTimeout(client.end(), 1_000, 'closing').catch(() => destroy(client));
     }
+  }
+
+  /** Notes the shared-memory id the postmaster recorded in postmaster.pid (line 7: key and id). */
+  private readShmid(): void {
+    try {
+      const id = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[6]?.trim().split(/\s+/)[1]);
+      if (Number.isInteger(id) && id >= 0) this.shmids.add(id);
+    } catch {
+      // no pid file: nothing to note
+    }
+  }
+
+  /**
+   * Removes the interlock segments this server created that nothing is attached to any more (a
+   * SIGKILLed postmaster cannot remove its own; a clean shutdown has already). Call once it is down.
+   */
+  removeSharedMemorySync(): void {
+    let table = '';
+    try {
+      table = readFileSync('/proc/sysvipc/shm', 'utf8');
+    } catch {
+      return;
+    }
+    for (const id of this.shmids) {
+      const row = table.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => Number(f[1]) === id);
+      if (row && Number(row[6]) === 0) spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
+    }
+    this.shmids.clear();
   }
 
   /** Writes pg_hba.conf. */
@@ -580,6 +611,8 @@ export class RealPair {
     this.primary.killSync();
     this.replica.killSync();
     waitGoneSync([this.primary.pid, this.replica.pid]);
+    this.primary.removeSharedMemorySync();
+    this.replica.removeSharedMemorySync();
     rmSync(this.baseDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     live.delete(this);
     this.closed = true;
@@ -591,6 +624,8 @@ export class RealPair {
     this.closed = true;
     await Promise.all([this.replication.close(), this.dns.close()]);
     await Promise.all([this.primary.stop(3_000), this.replica.stop(3_000)]);
+    this.primary.removeSharedMemorySync();
+    this.replica.removeSharedMemorySync();
     rmSync(this.baseDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     live.delete(this);
     unhookExitIfIdle();

@@ -148,6 +148,7 @@ describe('a primary and its streaming replica', () => {
 describe('crash, promotion and fence', () => {
   it('SIGKILL stops every process of the primary; pg_promote makes the replica writable with the data it had; the fence refuses new sessions and ends open ones', async () => {
     const pair = await RealPair.start({ parentDir: parent });
+    let killedPid = -1;
     try {
       await pair.primary.query('CREATE TABLE t (n int PRIMARY KEY)');
       await pair.primary.query('INSERT INTO t VALUES (1)');
@@ -161,6 +162,7 @@ describe('crash, promotion and fence', () => {
       expect((await pair.primary.query('SELECT count(*)::int AS n FROM t WHERE n = 2'))[0]).toEqual({ n: 0 });
 
       const pid = pair.primary.pid!;
+      killedPid = pid;
       await pair.crashPrimary();
       expect(pair.primary.state).toBe('crashed');
       expect(processAlive(pid)).toBe(false);
@@ -174,6 +176,9 @@ describe('crash, promotion and fence', () => {
       await pair.close();
     }
     expect(leftovers(pair)).toEqual([]);
+    // the killed postmaster's System V interlock segment is removed too (the creator pid column is the postmaster's)
+    const segments = readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    expect(segments.filter((f) => Number(f[4]) === killedPid)).toEqual([]);
   });
 
   it('an interrupted process (SIGINT) leaves no server running and no data directory behind', async () => {
