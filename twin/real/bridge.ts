@@ -72,7 +72,7 @@ export interface Measured {
   /** Real seconds from the failure to the first commit acknowledged by the promoted replica (null: nothing failed over, or no commit yet). */
   rtoSeconds: number | null;
   rtoSecondsVirtual: number | null;
-  /** Commits the old primary acknowledged after the real fence (null: it was never fenced). */
+  /** Commits a fenced server (the old primary; the promoted replica when a failback fences it) acknowledged after its real fence (null: none was fenced). */
   acceptedAfterFence: number | null;
   /** The product's data-at-risk estimate when it decided (virtual seconds, and ÷ timeScale in real seconds). */
   estimate: { t: number; seconds: number; realSeconds: number; detail: string } | null;
@@ -113,7 +113,7 @@ export class RealDrill {
   private sampling = false;
   private sampler?: Promise<void>;
   private failureAt?: number;
-  private fenceStarted = false;
+  private readonly fenced = new Set<PgServer>();
   private detach: Array<() => void> = [];
   private readonly events: Array<{ t: number; event: string }> = [];
   private readonly errors: string[] = [];
@@ -262,15 +262,14 @@ export class RealDrill {
     return wait > 1 ? realSleep(Math.min(wait, 50)) : undefined;
   }
 
-  /** The twin's old primary no longer admits the application (security groups) or is stopped: fence the real one. */
+  /**
+   * A backed instance the twin has closed to the application (its security groups no longer admit
+   * it, or it is stopped): fence its real server. The old primary of a failover, and the promoted
+   * replica when a failback fences it in turn.
+   */
   private watchFence(): void {
     const world = this.world;
-    const inst = this.primaryInst;
-    if (!world || !inst || this.fenceStarted) return;
-    const groups = inst.vpcSecurityGroups.filter((g) => g.Status !== 'adding').map((g) => g.VpcSecurityGroupId).filter((g) => world.ec2.hasGroup(inst.region, g));
-    const source = world.network.vantageSource(`app-${inst.region}`) ?? {};
-    const closed = groups.length > 0 && !world.ec2.allowsIngress(inst.region, groups, inst.port, source).allowed;
-    const stopped = inst.status === 'stopped' || inst.status === 'stopping';
+    if (!world) return;
     // A crashed instance cannot be isolated or rebooted: the product records its fence as confirmed
     // all the same. The real server is down too; it gets the rejecting pg_hba.conf for its next start.
     let claimed = false;
@@ -278,14 +277,24 @@ export class RealDrill {
       const d = world.timeline[this.timelineSeen]!.detail;
       if (d.phase === 'fenced' && d.confirmed === true && d.database === undefined) claimed = true;
     }
-    const down = claimed && this.pair.primary.state !== 'running';
-    if (!closed && !stopped && !down) return;
-    this.fenceStarted = true;
-    const why = closed ? 'its security groups no longer admit the application' : stopped ? `it is ${inst.status}` : 'the product confirmed its fence while the server is down';
-    this.act(`fence of the old primary (${why}): new TCP sessions refused, open ones terminated`, async () => {
-      const r = await this.pair.primary.fence();
-      return r.running ? `${r.terminated} session(s) terminated` : 'the server is down: it refuses TCP when it starts again';
-    });
+    for (const [inst, server] of [
+      [this.primaryInst, this.pair.primary],
+      [this.standbyInst, this.pair.replica],
+    ] as const) {
+      if (!inst || this.fenced.has(server)) continue;
+      const groups = inst.vpcSecurityGroups.filter((g) => g.Status !== 'adding').map((g) => g.VpcSecurityGroupId).filter((g) => world.ec2.hasGroup(inst.region, g));
+      const source = world.network.vantageSource(`app-${inst.region}`) ?? {};
+      const closed = groups.length > 0 && !world.ec2.allowsIngress(inst.region, groups, inst.port, source).allowed;
+      const stopped = inst.status === 'stopped' || inst.status === 'stopping';
+      const down = claimed && server === this.pair.primary && server.state !== 'running';
+      if (!closed && !stopped && !down) continue;
+      this.fenced.add(server);
+      const why = closed ? 'its security groups no longer admit the application' : stopped ? `it is ${inst.status}` : 'the product confirmed its fence while the server is down';
+      this.act(`fence of the ${server.name} (${why}): new TCP sessions refused, open ones terminated`, async () => {
+        const r = await server.fence();
+        return r.running ? `${r.terminated} session(s) terminated` : 'the server is down: it refuses TCP when it starts again';
+      });
+    }
   }
 
   /** A scenario fault, after the twin applied it. */
@@ -414,8 +423,8 @@ export class RealDrill {
     // As the modelled RTO: only when something failed over (a partition the writes went on through is no outage of theirs).
     const first = this.failureAt === undefined || !promoted ? undefined : acks.find((a) => a.at > this.failureAt! && a.port === next.port);
     const rtoSeconds = first && this.failureAt !== undefined ? round3((first.at - this.failureAt) / 1000) : null;
-    const fencedAt = this.pair.primary.fencedAt;
-    const acceptedAfterFence = fencedAt === undefined ? null : acks.filter((a) => a.port === this.pair.primary.port && a.at > fencedAt).length;
+    const fencedServers = [this.pair.primary, this.pair.replica].filter((s) => s.fencedAt !== undefined);
+    const acceptedAfterFence = fencedServers.length === 0 ? null : acks.filter((a) => fencedServers.some((s) => a.port === s.port && a.at > s.fencedAt!)).length;
 
     const promotedT = this.events.find((e) => e.event.startsWith('pg_promote()'))?.t;
     const before = estimates.filter((e) => promotedT === undefined || e.t <= promotedT);
@@ -427,7 +436,7 @@ export class RealDrill {
       checks.push({
         name: 'no-commit-after-fence',
         held: acceptedAfterFence === 0,
-        detail: `${acceptedAfterFence} commit(s) acknowledged by the old primary after its real fence`,
+        detail: `${acceptedAfterFence} commit(s) acknowledged by a fenced server after its real fence (fenced: ${fencedServers.map((s) => s.name).join(', ')})`,
       });
     }
     if (promoted && estimate && lostSeconds !== null) {

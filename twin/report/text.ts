@@ -178,7 +178,7 @@ function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
   row('estimate at decision', m.estimate === null ? 'none (no data-loss check ran)' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at t=${m.estimate.t}s`);
   row('RTO (measured)', s(m.rtoSeconds, m.rtoSecondsVirtual, 'none (no commit acknowledged by the new primary after the failure)'));
   row('RTO (modelled)', seconds(report.rtoSeconds, 'none (nothing failed over)'));
-  row('after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by the old primary`);
+  row('after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by a fenced server`);
   for (const chk of m.checks) out.push(`  ${chk.held ? c.green('held  ') : c.red(c.bold('BROKEN'))}  ${chk.name}${c.dim(': ')}${sanitizeText(chk.detail)}`);
   for (const n of m.notes) out.push(c.dim(`  note: ${sanitizeText(n)}`));
   return out;
