@@ -173,7 +173,7 @@ function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
   const row = (label: string, value: string) => out.push(`  ${label.padEnd(22)} ${value}`);
   row('canary', `${m.canary.acknowledged} of ${m.canary.attempted} commits acknowledged (${m.canary.ratePerSecond}/s through the DNS relay)`);
   row('writer at the end', `the real ${m.newPrimary}`);
-  row('lost (measured)', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${s(m.lostSeconds, m.lostSecondsVirtual, '?')}`);
+  row('lost (measured)', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${s(m.lostSeconds, m.lostSecondsVirtual, '?')}`);
   row('lost (modelled)', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
   row('estimate at decision', m.estimate === null ? 'none (no data-loss check ran)' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at t=${m.estimate.t}s`);
   row('RTO (measured)', s(m.rtoSeconds, m.rtoSecondsVirtual, 'none (no commit acknowledged by the new primary after the failure)'));

@@ -176,8 +176,9 @@ export const measuredSchema = z.object({
   newPrimary: z.enum(['primary', 'replica']),
   /** Acknowledged commits the new primary does not hold (null: it could not be read). */
   lostCommits: z.number().int().min(0).nullable(),
-  /** Their span, real seconds and × timeScale. */
+  /** Their span in real seconds: at most (from the last held acknowledgement) and at least (from the first lost one); the most × timeScale. */
   lostSeconds: seconds.nullable(),
+  lostSecondsAtLeast: seconds.nullable(),
   lostSecondsVirtual: seconds.nullable(),
   /** From the failure to the first commit acknowledged by the new primary (null: none). */
   rtoSeconds: seconds.nullable(),
