@@ -36,9 +36,11 @@ describe('a real drill: crash -> failover', () => {
     expect(m.lostCommits).not.toBeNull();
     expect(m.lostCommits!).toBeLessThanOrEqual(2);
     expect(m.lostSeconds!).toBeLessThan(1);
-    // the measured RTO (real, scaled) is the modelled one within a DNS TTL and a canary retry
+    // the measured RTO (real, scaled) cannot beat the product's steps (detection, promotion, DNS) by more than a DNS TTL
+    // and a canary retry; above, a loaded machine may let virtual time fall behind real time (loose bound)
     expect(m.rtoSeconds).not.toBeNull();
-    expect(Math.abs(m.rtoSecondsVirtual! - report.rtoSeconds!)).toBeLessThanOrEqual(60);
+    expect(m.rtoSecondsVirtual!).toBeGreaterThanOrEqual(report.rtoSeconds! - 60);
+    expect(m.rtoSecondsVirtual!).toBeLessThanOrEqual(report.rtoSeconds! + 180);
     // the crashed primary was fenced (its pg_hba rejects TCP when it starts again); it acknowledged nothing after
     expect(m.acceptedAfterFence).toBe(0);
     expect(m.estimate).not.toBeNull();
