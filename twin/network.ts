@@ -76,6 +76,11 @@ export class NetworkModel {
     return INTER_REGION_MS[[from, to].sort().join('|')] ?? 80;
   }
 
+  /** Where a vantage point's connections come from, as declared (undefined: it matches every rule source). */
+  vantageSource(vantage: string): ConnectionSource | undefined {
+    return this.vantageSources.get(vantage);
+  }
+
   /** Declares where a vantage point's connections come from (matched against security-group rules). */
   setVantageSource(vantage: string, source: ConnectionSource): void {
     this.vantageSources.set(vantage, source);

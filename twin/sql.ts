@@ -18,6 +18,7 @@
 import { currentCaller } from './context.js';
 import { isIamAuthToken, iamTokenRefusal } from './iam-db-auth.js';
 import { evaluate } from './iam.js';
+import type { TwinCallContext } from './context.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
@@ -267,13 +268,45 @@ const writeFormOf = (norm: string): WriteForm =>
     return { kind: 'other' };
   });
 
+const WRITE_VERBS = new Set(['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'ALTER', 'DROP', 'REPLACE', 'TRUNCATE']);
+
+/**
+ * A real server behind a twin instance or cluster (`failover drill --real-postgres`, twin/real):
+ * given the twin's target of a connection the network admitted, the session to open on the real
+ * server, or undefined to answer from the model as usual.
+ */
+export type RealSqlResolver = (db: object, caller: TwinCallContext, target: SqlTarget) => Promise<SqlSession> | undefined;
+const realResolvers = new WeakMap<World, RealSqlResolver>();
+
+/** Backs a world's instances with real servers (see {@link RealSqlResolver}); returns the detach function. */
+export function attachRealSql(world: World, resolver: RealSqlResolver): () => void {
+  realResolvers.set(world, resolver);
+  return () => realResolvers.delete(world);
+}
+
 class TwinSession implements SqlSession {
   private positional = 0;
   constructor(
     private readonly world: World,
     private readonly state: SessionState,
     private readonly engine: string,
+    /** The real server's session when the target is backed by one: statements run there (the network still decides reachability). */
+    private readonly real?: SqlSession,
   ) {}
+
+  /** Runs the statement on the real server; records writes it accepted or refused as read-only, as the model does. */
+  private async realQuery(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const norm = normalize(sql);
+    const write = WRITE_VERBS.has(/^(\w+)/.exec(norm)?.[1]?.toUpperCase() ?? '');
+    try {
+      const rows = await this.real!.query(sql, params);
+      if (write) this.world.network.recordWrite(this.target, this.state.caller, norm);
+      return rows;
+    } catch (err) {
+      if (write && (err as { code?: unknown }).code === '25006') this.world.network.recordWrite(this.target, this.state.caller, norm, true);
+      throw err;
+    }
+  }
 
   /** The instance (or cluster) the session is connected to (the drill's application clients read it). */
   get targetId(): string {
@@ -326,6 +359,7 @@ class TwinSession implements SqlSession {
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     this.checkAlive();
+    if (this.real) return this.realQuery(sql, params);
     this.positional = 0;
     const norm = normalize(sql);
     const pg = isPg(this.engine);
@@ -419,6 +453,7 @@ class TwinSession implements SqlSession {
 
   async close(): Promise<void> {
     this.world.network.close(this.state);
+    await this.real?.close();
   }
 }
 
@@ -449,7 +484,17 @@ export function createSqlConnector(world: World): SqlConnector {
         throw isPg(target.engine) ? new DbError(`password authentication failed for user "${user}"`, '28P01') : accessDenied();
       }
       const state = world.network.open(t, caller);
-      return new TwinSession(world, state, target.engine || db.engine);
+      const opening = realResolvers.get(world)?.(db, caller, target);
+      let real: SqlSession | undefined;
+      if (opening) {
+        try {
+          real = await opening;
+        } catch (err) {
+          world.network.close(state);
+          throw err;
+        }
+      }
+      return new TwinSession(world, state, target.engine || db.engine, real);
     },
     async tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
       world.network.reach(host, port, timeoutMs, currentCaller());

@@ -23,6 +23,9 @@ interface DrillCliOptions {
   seed: string;
   serveApprovals?: boolean;
   port?: string;
+  realPostgres?: boolean;
+  realSeconds?: string;
+  realPort?: string;
 }
 
 /** `--port`: 0 (any free port) .. 65535, or undefined when invalid. */
@@ -54,6 +57,12 @@ export function register(program: Command, ctx: CliContext): void {
       'serve the approval page on 127.0.0.1 during the drill: each approval request prints its signed link and virtual time waits until it is answered on the page (a scripted approve/reject for that step then finds nothing pending)',
     )
     .option('--port <n>', 'port of --serve-approvals on 127.0.0.1 (default 0: any free port)')
+    .option(
+      '--real-postgres',
+      "back the primary and the standby with real PostgreSQL 15 servers on 127.0.0.1 (Debian's postgresql-15): a streaming replica, a canary writer through the DNS name, virtual time paced against real time; the report gains a measured section",
+    )
+    .option('--real-seconds <n>', 'with --real-postgres: real seconds the scenario takes (its virtual time is scaled to fit)', '90')
+    .option('--real-port <n>', "with --real-postgres: port of the database's DNS name (the DNS relay) on 127.0.0.1 (default 0: any free port)")
     .action(async (options: DrillCliOptions) => {
       const c = ctx.colors.err;
       const seed = parseSeed(options.seed);
@@ -69,6 +78,30 @@ export function register(program: Command, ctx: CliContext): void {
       if (options.port !== undefined && !options.serveApprovals) {
         ctx.err(`${c.red(c.bold('invalid option'))}: --port is the port of --serve-approvals: add --serve-approvals, or drop --port`);
         return ctx.exit(EXIT.INVALID);
+      }
+      const realSeconds = Number(options.realSeconds ?? '90');
+      if (!/^\d+(\.\d+)?$/.test(options.realSeconds ?? '90') || !(realSeconds >= 5 && realSeconds <= 3600)) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --real-seconds must be a number of seconds from 5 to 3600, got ${JSON.stringify(options.realSeconds)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      const realPort = parsePort(options.realPort ?? '0');
+      if (realPort === undefined) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --real-port must be a whole number from 0 to 65535, got ${JSON.stringify(options.realPort)}`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      if ((options.realPort !== undefined || options.realSeconds !== '90') && !options.realPostgres) {
+        ctx.err(`${c.red(c.bold('invalid option'))}: --real-seconds and --real-port go with --real-postgres: add --real-postgres, or drop them`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      let bins;
+      if (options.realPostgres) {
+        const { findPostgres } = await import('../../twin/real/postgres.js');
+        try {
+          bins = findPostgres(ctx.io.env.RDS_FAILOVER_PG_BIN || undefined);
+        } catch (err) {
+          ctx.err(`${c.red(c.bold('cannot run a real drill'))}: ${(err as Error).message}`);
+          return ctx.exit(EXIT.INVALID);
+        }
       }
       // Heavy modules only when a drill really runs (every command file loads on every CLI run).
       // The runner (the twin and every SDK client: most of the start-up time) starts loading now,
@@ -102,6 +135,14 @@ export function register(program: Command, ctx: CliContext): void {
         const { config } = loadConfigOrExit(ctx, file);
         scenario = defaultGameDay(config, { configSource: file });
       }
+      if (options.realPostgres) {
+        const { realDrillUnsupported } = await import('../../twin/real/bridge.js');
+        const why = realDrillUnsupported(scenario);
+        if (why) {
+          ctx.err(`${c.red(c.bold('cannot run a real drill'))}: ${why}: nothing was run`);
+          return ctx.exit(EXIT.INVALID);
+        }
+      }
       for (const w of scenario.warnings) ctx.err(`${c.yellow('warning')}: ${scenario.source}: ${w.path || '(file)'}: ${w.message}`);
 
       const [{ runDrill }, report] = await Promise.all([runner, import('../../twin/report/index.js')]);
@@ -115,6 +156,21 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         result = await runDrill(scenario, {
           seed,
+          ...(options.realPostgres
+            ? {
+                real: {
+                  realSeconds,
+                  bins,
+                  dnsPort: realPort,
+                  onReady: (r: { primaryPort: number; replicaPort: number; replicationRelayPort: number; dnsPort: number; dataDir: string; timeScale: number }) =>
+                    ctx.out(
+                      o.bold('Real PostgreSQL: ') +
+                        `primary 127.0.0.1:${r.primaryPort}, streaming replica 127.0.0.1:${r.replicaPort} (through the replication relay :${r.replicationRelayPort}), DNS name 127.0.0.1:${r.dnsPort}; ` +
+                        o.dim(`virtual time ×${Math.round(r.timeScale * 1000) / 1000} real time; data in ${r.dataDir} (removed at the end)`),
+                    ),
+                },
+              }
+            : {}),
           onTimeline: (entry) => printer.print(entry),
           onProgress: (t, runFor) => printer.progress(t, runFor),
           ...(options.serveApprovals
@@ -132,6 +188,14 @@ export function register(program: Command, ctx: CliContext): void {
               }
             : {}),
         });
+      } catch (err) {
+        const name = (err as Error)?.name;
+        if (name === 'PortInUseError' || name === 'PostgresMissingError' || name === 'RealDrillUnsupportedError') {
+          printer.end();
+          ctx.err(`${c.red(c.bold('cannot run a real drill'))}: ${(err as Error).message}`);
+          return ctx.exit(EXIT.INVALID);
+        }
+        throw err;
       } finally {
         printer.end();
       }

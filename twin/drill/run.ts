@@ -55,6 +55,7 @@ import { liveness, type AnswerTruth, type FaultTruth, type GroundTruth, type Liv
 import { executionContext, type ApprovalAsk, type CrashPlan, type ExecutionRecord, type SfnRuntimeHooks, type StepRecord } from './sfn-runtime.js';
 import { synthesizeApp, type ResolvedApp, type SynthesisResult, type SynthesizeAppOptions } from './synth.js';
 import { VirtualTime, VirtualTimeBusyError } from './virtual-time.js';
+import { RealDrill, RealDrillUnsupportedError, realDrillUnsupported, type RealDrillOptions } from '../real/bridge.js';
 
 export interface DrillOptions {
   /** Seed of every random draw. @default 1 */
@@ -85,6 +86,11 @@ export interface DrillOptions {
    * judged from (promotions attributed to executions, ...) to check what the report does not.
    */
   onFinish?: (world: World, deployment: Deployment, facts: DrillFacts) => void | Promise<void>;
+  /**
+   * Back the primary and the standby with real PostgreSQL servers (`failover drill --real-postgres`,
+   * twin/real/bridge.ts): virtual time is paced against real time and the report gains `measured`.
+   */
+  real?: RealDrillOptions;
 }
 
 /**
@@ -152,13 +158,20 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
   if (running) throw new VirtualTimeBusyError('a drill is already running in this process: run drills one after the other');
   running = true;
   try {
-    return await drill(scenario, options);
+    const unsupported = options.real ? realDrillUnsupported(scenario) : undefined;
+    if (unsupported) throw new RealDrillUnsupportedError(unsupported);
+    const real = options.real ? await RealDrill.start(scenario.runFor, options.real) : undefined;
+    try {
+      return await drill(scenario, options, real);
+    } finally {
+      await real?.close();
+    }
   } finally {
     running = false;
   }
 }
 
-async function drill(scenario: Scenario, options: DrillOptions): Promise<Report> {
+async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill): Promise<Report> {
   const wallStart = performance.now();
   const seed = options.seed ?? 1;
   const synthesis = await synthesizeApp(scenario.config, options.synth);
@@ -278,6 +291,12 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const db = deployment.databases[scenario.database];
     if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
     const roles = roleResources(world, db);
+    if (real) {
+      const primary = world.rds.getInstance(db.primary.id, db.primary.region);
+      const standby = world.rds.getInstance(db.standby.id, db.standby.region);
+      if (!primary || !standby) throw new RealDrillUnsupportedError(`--real-postgres: ${db.config.name} has no deployed primary and standby instance to back`);
+      await real.attach(world, { primary, standby, recordName: db.config.dns.recordName, databaseName: db.login.database ?? 'postgres' });
+    }
     const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
     sampleNoReplica(world, db, truth, startMs);
     if (options.crash) armCrash(world, deployment, options.crash);
@@ -298,7 +317,14 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
         applied.push({ at: when, kind: event.fault, failure: false });
         continue;
       }
-      world.clock.schedule({ at: when }, () => applyEvent(world, deployment!, db, roles, truth, event), isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`);
+      world.clock.schedule(
+        { at: when },
+        async () => {
+          await applyEvent(world, deployment!, db, roles, truth, event);
+          if (real && isFaultEvent(event)) real.onFault(event, { primaryRegion: db.primary.region, standbyRegion: db.standby.region });
+        },
+        isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`,
+      );
       applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
     }
 
@@ -316,15 +342,25 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
     const sfn = deployment.sfn;
     vt.install();
+    real?.begin();
     try {
       await vt.runUntil(endMs, {
         activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
         onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
-        ...(server ? { hold: () => holds.values().next().value } : {}),
+        ...(server || real ? { hold: () => (server ? holds.values().next().value : undefined) ?? real?.hold() } : {}),
+        ...(real ? { pace: (t: number) => real.pace(t) } : {}),
       });
     } finally {
       vt.uninstall();
     }
+    // The product's data-loss figures (the budget check's), for the measured section.
+    const measured = real
+      ? await real.finish(
+          world.timeline
+            .filter((e) => e.source === 'workflow' && typeof e.detail.lagSeconds === 'number' && e.detail.database === undefined)
+            .map((e) => ({ t: e.t, seconds: e.detail.lagSeconds as number, detail: e.event })),
+        )
+      : undefined;
 
     // ---- facts and judgement
     const owner = ownership(world, deployment);
@@ -411,6 +447,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
       wallMs: Math.round(performance.now() - wallStart),
       lambdaInvocations: world.lambda.invocations.length,
+      ...(measured ? { measured } : {}),
     };
     return reportSchema.parse(report);
   } finally {

@@ -46,6 +46,12 @@ export interface RunUntilOptions {
    * for a human answer on the served approval page. Without it, nothing waits for real time.
    */
   hold?: () => Promise<unknown> | undefined;
+  /**
+   * Paces virtual time against real time (a real drill, twin/real): called with the virtual time
+   * the clocks are about to move to; a promise returned holds them (promise work still runs) until
+   * it settles, then the loop looks again. With it, quiet stretches are not run back to back.
+   */
+  pace?: (nextAtMs: number) => Promise<unknown> | undefined;
 }
 
 /** The fake clock's internals this driver reads (the time of the next timer). */
@@ -159,6 +165,11 @@ export class VirtualTime {
       const tf = this.nextTimerAt();
       const tw = this.world.clock.nextEventAt();
       const t = Math.min(tf ?? Number.POSITIVE_INFINITY, tw ?? Number.POSITIVE_INFINITY);
+      const paced = options.pace?.(Math.min(t, endMs));
+      if (paced) {
+        await paced.catch(() => undefined);
+        continue;
+      }
       if (t > endMs) {
         if (clock.now < endMs) clock.tick(endMs - clock.now);
         await this.world.clock.advanceTo(endMs);
@@ -170,7 +181,7 @@ export class VirtualTime {
       // timer and the next foreground event. Run them back to back without settling in between.
       const foreground = this.world.clock.nextEventAt({ includeDaemons: false });
       const until = Math.min(tf ?? Number.POSITIVE_INFINITY, foreground ?? Number.POSITIVE_INFINITY, endMs + 1);
-      if (tw !== undefined && tw < until) {
+      if (tw !== undefined && tw < until && !options.pace) {
         await this.runBackground(until, endMs);
         options.onStep?.(this.world.clock.now());
         continue;

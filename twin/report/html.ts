@@ -388,9 +388,10 @@ export function renderHtml(report: Report): string {
   const missed = report.expectations.filter((e) => !e.held).length;
   const missingLive = missingLiveness(report);
   const dead = (report.liveness ?? []).filter((l) => !l.held).length + missingLive.length;
+  const measuredBroken = (report.measured?.checks ?? []).filter((m) => !m.held).length;
   const verdict = ok
     ? `PASS: every invariant held${report.liveness ? ', every liveness check held' : ''} and every expectation was met (exit ${EXIT.ok})`
-    : `FAIL: ${[broken && `${broken} invariant(s) broken`, missing.length && `${missing.length} invariant(s) not checked`, dead && `${dead} liveness check(s) broken or not checked`, missed && `${missed} expectation(s) missed`].filter(Boolean).join(', ')} (exit ${EXIT.failed})`;
+    : `FAIL: ${[measuredBroken && `${measuredBroken} measured check(s) broken`, broken && `${broken} invariant(s) broken`, missing.length && `${missing.length} invariant(s) not checked`, dead && `${dead} liveness check(s) broken or not checked`, missed && `${missed} expectation(s) missed`].filter(Boolean).join(', ')} (exit ${EXIT.failed})`;
 
   const figures: [string, string][] = [
     ['outcome', report.outcome],
@@ -426,6 +427,20 @@ export function renderHtml(report: Report): string {
     esc(x.cause || 'no cause named') + (x.message ? `<br><span class="muted">${esc(x.message)}</span>` : ''),
     esc(x.evidence || 'nothing in the world confirms it'),
   ]);
+
+  // A real drill (--real-postgres): measured beside modelled (docs/real-drills.md).
+  const m = report.measured;
+  const scaled = (real: number | null, virtual: number | null, none: string) => (real === null ? none : `${real} s real (${virtual} s scaled ×${m?.timeScale})`);
+  const measuredRows: string[][] = m
+    ? [
+        ['canary', `${m.canary.acknowledged} of ${m.canary.attempted} commits acknowledged (${m.canary.ratePerSecond}/s through the DNS relay)`, ''],
+        ['data lost', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${scaled(m.lostSeconds, m.lostSecondsVirtual, '?')}`, secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
+        ['estimate at decision', m.estimate === null ? 'none' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at ${formatClock(m.estimate.t)}`, ''],
+        ['RTO', scaled(m.rtoSeconds, m.rtoSecondsVirtual, 'none'), secondsText(report.rtoSeconds, 'none (nothing failed over)')],
+        ['after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by a fenced server`, ''],
+      ].map((r) => r.map(esc))
+    : [];
+  const measuredChecks = (m?.checks ?? []).map((c) => [esc(c.name), held(c.held, 'held', 'BROKEN'), esc(c.detail)]);
 
   const apiEntries = Object.entries(report.apiCalls).sort(([a], [b]) => a.localeCompare(b));
   const apiTotal = apiEntries.reduce((sum, [, count]) => sum + (Number.isFinite(count) ? count : 0), 0);
@@ -467,6 +482,11 @@ export function renderHtml(report: Report): string {
     `<figure><div class="chart-scroll">${chart('overview', `Timeline of ${report.scenario}`, { t0: 0, t1: end })}</div></figure>`,
     ...details,
     '</section>',
+    m
+      ? `<section aria-labelledby="h-measured"><h2 id="h-measured">Measured on real PostgreSQL</h2><p class="muted">${esc(`virtual time ran ×${m.timeScale} real time; ${m.realSeconds} s real; writer at the end: the real ${m.newPrimary}`)}</p>${table(['figure', 'measured', 'modelled'], measuredRows)}${
+          measuredChecks.length ? table(['check', 'result', 'detail'], measuredChecks, (m.checks ?? []).map((c) => (c.held ? '' : 'bad'))) : ''
+        }${m.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('')}</section>`
+      : '',
     `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
     report.liveness !== undefined
       ? `<section aria-labelledby="h-liveness"><h2 id="h-liveness">Liveness</h2>${table(['check', 'result', 'detail'], livenessRows, livenessClasses)}${

@@ -114,10 +114,12 @@ export function missingLiveness(report: Pick<Report, 'liveness'>): LivenessName[
 
 /**
  * True when every contract invariant was checked and held, every liveness check (when the report
- * has them: every drill's does) was checked and held, and every expectation was met.
+ * has them: every drill's does) was checked and held, every expectation was met, and (a real
+ * drill) every measured check held.
  */
-export function passed(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'>): boolean {
+export function passed(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'> & Partial<Pick<Report, 'measured'>>): boolean {
   return (
+    (report.measured?.checks ?? []).every((c) => c.held) &&
     missingInvariants(report).length === 0 &&
     report.invariants.every((i) => i.held) &&
     missingLiveness(report).length === 0 &&
@@ -131,7 +133,7 @@ export function passed(report: Pick<Report, 'invariants' | 'expectations' | 'liv
  * liveness check held (all three checked) and every expectation was met, else 1. (2, an invalid
  * scenario or config, is decided before a run.)
  */
-export function exitStatus(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'>): 0 | 1 {
+export function exitStatus(report: Pick<Report, 'invariants' | 'expectations' | 'liveness'> & Partial<Pick<Report, 'measured'>>): 0 | 1 {
   return passed(report) ? EXIT.ok : EXIT.failed;
 }
 

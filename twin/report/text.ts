@@ -164,6 +164,26 @@ export interface SummaryOptions {
  * invariant (held / BROKEN with the detail / NOT CHECKED), every expectation (met / MISSED) and
  * the result with its exit status.
  */
+/** The `measured` section of a real drill: measured beside modelled. */
+function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
+  const m = report.measured!;
+  const k = m.timeScale;
+  const s = (real: number | null, virtual: number | null, none: string) => (real === null ? none : `${real} s real (${virtual} s scaled ×${k})`);
+  const out = [c.bold('Measured on real PostgreSQL') + c.dim(` (virtual time ran ×${k} real time; ${m.realSeconds} s real)`)];
+  const row = (label: string, value: string) => out.push(`  ${label.padEnd(22)} ${value}`);
+  row('canary', `${m.canary.acknowledged} of ${m.canary.attempted} commits acknowledged (${m.canary.ratePerSecond}/s through the DNS relay)`);
+  row('writer at the end', `the real ${m.newPrimary}`);
+  row('lost (measured)', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${s(m.lostSeconds, m.lostSecondsVirtual, '?')}`);
+  row('lost (modelled)', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
+  row('estimate at decision', m.estimate === null ? 'none (no data-loss check ran)' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at t=${m.estimate.t}s`);
+  row('RTO (measured)', s(m.rtoSeconds, m.rtoSecondsVirtual, 'none (no commit acknowledged by the new primary after the failure)'));
+  row('RTO (modelled)', seconds(report.rtoSeconds, 'none (nothing failed over)'));
+  row('after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by a fenced server`);
+  for (const chk of m.checks) out.push(`  ${chk.held ? c.green('held  ') : c.red(c.bold('BROKEN'))}  ${chk.name}${c.dim(': ')}${sanitizeText(chk.detail)}`);
+  for (const n of m.notes) out.push(c.dim(`  note: ${sanitizeText(n)}`));
+  return out;
+}
+
 export function renderSummary(report: Report, options: SummaryOptions = {}): string {
   const c = colors(options.color ?? false);
   const ok = passed(report);
@@ -201,6 +221,8 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
     for (const name of missingLiveness(report)) lines.push(`  ${c.red(c.bold('NOT CHECKED'))}  ${name}`);
   }
 
+  if (report.measured) lines.push(...measuredLines(report, c));
+
   lines.push(c.bold('Expectations'));
   if (report.expectations.length === 0) lines.push(c.dim('  none (the scenario has no "expect")'));
   for (const e of report.expectations) {
@@ -213,7 +235,9 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   const missing = missingInvariants(report).length;
   const missed = report.expectations.filter((e) => !e.held).length;
   const dead = (report.liveness ?? []).filter((l) => !l.held).length + missingLiveness(report).length;
+  const measuredBroken = (report.measured?.checks ?? []).filter((m) => !m.held).length;
   const reasons = [
+    measuredBroken ? `${measuredBroken} measured check${measuredBroken === 1 ? '' : 's'} broken` : '',
     broken ? `${broken} invariant${broken === 1 ? '' : 's'} broken` : '',
     missing ? `${missing} invariant${missing === 1 ? '' : 's'} not checked` : '',
     dead ? `${dead} liveness check${dead === 1 ? '' : 's'} broken or not checked` : '',

@@ -162,6 +162,40 @@ export const rolesSchema = z.object({ primary: z.string().nullable(), standby: z
 export type Roles = z.infer<typeof rolesSchema>;
 
 /**
+ * Extension: what real PostgreSQL servers did in a `--real-postgres` drill (twin/real/bridge.ts),
+ * beside the modelled figures. Real seconds, and "virtual" = real × timeScale (the units of the
+ * modelled figures).
+ */
+export const measuredSchema = z.object({
+  /** Virtual seconds per real second. */
+  timeScale: z.number().positive(),
+  /** Real seconds the paced run took. */
+  realSeconds: seconds,
+  canary: z.object({ ratePerSecond: z.number().positive(), attempted: z.number().int().min(0), acknowledged: z.number().int().min(0), unacknowledged: z.number().int().min(0) }),
+  /** The real server that is the writer at the end. */
+  newPrimary: z.enum(['primary', 'replica']),
+  /** Acknowledged commits the new primary does not hold (null: it could not be read). */
+  lostCommits: z.number().int().min(0).nullable(),
+  /** Their span in real seconds: at most (from the last held acknowledgement) and at least (from the first lost one); the most × timeScale. */
+  lostSeconds: seconds.nullable(),
+  lostSecondsAtLeast: seconds.nullable(),
+  lostSecondsVirtual: seconds.nullable(),
+  /** From the failure to the first commit acknowledged by the new primary (null: none). */
+  rtoSeconds: seconds.nullable(),
+  rtoSecondsVirtual: seconds.nullable(),
+  /** Commits the old primary acknowledged after its real fence (null: never fenced). */
+  acceptedAfterFence: z.number().int().min(0).nullable(),
+  /** The product's data-at-risk figure when it decided: virtual seconds, and ÷ timeScale. */
+  estimate: z.object({ t: seconds, seconds: seconds, realSeconds: seconds, detail: z.string() }).nullable(),
+  /** What the real servers were made to do, at virtual second t. */
+  events: z.array(z.object({ t: seconds, event: z.string() })),
+  /** Judged like the invariants: a broken one fails the drill. */
+  checks: z.array(z.object({ name: z.enum(['no-commit-after-fence', 'estimate-covers-loss']), held: z.boolean(), detail: z.string() })),
+  notes: z.array(z.string()),
+});
+export type MeasuredSection = z.infer<typeof measuredSchema>;
+
+/**
  * The report. Unknown keys are ignored when parsing, so a reader accepts reports from newer
  * versions; the extensions below are optional.
  */
@@ -212,5 +246,7 @@ export const reportSchema = z.object({
   escalations: z.array(escalationSchema).optional(),
   /** Extension: Lambda invocations of the run (workflow steps, probes, scheduled heartbeats). */
   lambdaInvocations: z.number().int().min(0).optional(),
+  /** Extension: measured on real PostgreSQL servers (`--real-postgres`). */
+  measured: measuredSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;
