@@ -93,9 +93,10 @@ describe('a primary and its streaming replica', () => {
   };
 
   it('streams through the replication relay: a commit reaches the replica; the replica is read-only', async () => {
-    expect(pair.replication.stats.open).toBeGreaterThanOrEqual(1);
+    // The walreceiver connects (through the relay) on its own schedule: wait for it on a loaded machine.
+    expect(await until(async () => pair.replication.stats.open >= 1, 10_000)).toBe(true);
     await pair.primary.query('INSERT INTO t VALUES (1)');
-    expect(await until(() => onReplica(1), 3_000)).toBe(true);
+    expect(await until(() => onReplica(1), 10_000)).toBe(true);
     await expect(pair.replica.query('INSERT INTO t VALUES (2)')).rejects.toThrow(/read-only transaction/);
     const facts = await pair.replicationFacts();
     expect(facts.inRecovery).toBe(true);
