@@ -7,7 +7,7 @@
  * every run of the CLI.
  */
 import { tableName } from '../../lib/naming.js';
-import { defaultConfigFile, loadConfigOrExit } from './config.js';
+import { configFileFor, loadConfigOrExit } from './config.js';
 import { EXIT, type CliContext } from './context.js';
 
 /** Where the approvals live. */
@@ -23,10 +23,13 @@ export interface ApprovalTargetOptions {
   region?: string;
 }
 
-/** The table and Region: both given, or from the config (`<prefix>-state` in the control Region). */
+/**
+ * The table and Region: both given, or from the config (`<prefix>-state` in the control Region;
+ * `--config`, else FAILOVER_CONFIG: never the example config).
+ */
 export function approvalTarget(ctx: CliContext, options: ApprovalTargetOptions): ApprovalTarget {
   if (options.table && options.region) return { tableName: options.table, region: options.region };
-  const { config } = loadConfigOrExit(ctx, options.config ?? defaultConfigFile(ctx));
+  const { config } = loadConfigOrExit(ctx, configFileFor(ctx, options.config, 'none'));
   return { tableName: options.table ?? tableName(config.prefix), region: options.region ?? config.controlRegion };
 }
 
@@ -74,7 +77,7 @@ export function failWith(ctx: CliContext, err: unknown): never {
 /** Adds the options that locate the approvals. */
 export function withTargetOptions<T extends { option(flags: string, description: string): T }>(command: T): T {
   return command
-    .option('--config <file>', 'config file (for the table name and the control Region)')
+    .option('--config <file>', 'config file (for the table name and the control Region); default: $FAILOVER_CONFIG')
     .option('--table <name>', 'state table name (default: <prefix>-state from the config)')
     .option('--region <region>', 'control Region (default: controlRegion from the config)');
 }

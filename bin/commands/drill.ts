@@ -12,7 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
+import { CONFIG_ENV, configFileFor, defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
 
 interface DrillCliOptions {
@@ -45,7 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('drill')
     .description('rehearse a failover against the offline cloud twin (default: the game day) and judge it (exit 0 pass, 1 fail, 2 invalid input)')
     .option('--scenario <file>', 'scenario file (docs/scenarios.md); default: the built-in game day')
-    .option('--config <file>', `config file (a scenario's own config wins); default: ${defaultConfigFile(ctx)}`)
+    .option('--config <file>', `config file (a scenario's own config wins); default: $FAILOVER_CONFIG, else ${defaultConfigFile(ctx)}`)
     .option('--json <file>', 'write the report as JSON')
     .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')
     .option('--seed <n>', 'seed of every random draw (same scenario and seed: same report)', '1')
@@ -83,7 +83,8 @@ export function register(program: Command, ctx: CliContext): void {
       let scenario;
       if (options.scenario) {
         try {
-          scenario = loadScenarioFile(options.scenario, options.config ? { configOverride: options.config } : {});
+          const given = options.config ?? (ctx.io.env[CONFIG_ENV] || undefined);
+          scenario = loadScenarioFile(options.scenario, given ? { configOverride: given } : {});
         } catch (err) {
           if (err instanceof ScenarioError) {
             ctx.err(`${c.red(c.bold('invalid scenario'))}: nothing was run`);
@@ -98,7 +99,7 @@ export function register(program: Command, ctx: CliContext): void {
           throw err;
         }
       } else {
-        const file = options.config ?? defaultConfigFile(ctx);
+        const file = configFileFor(ctx, options.config, 'example');
         const { config } = loadConfigOrExit(ctx, file);
         scenario = defaultGameDay(config, { configSource: file });
       }

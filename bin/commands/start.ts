@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { eventBusName } from '../../lib/naming.js';
 import { callerIdentity } from '../cli/approvals.js';
-import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
+import { configFileFor, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
 
 interface StartOptions {
@@ -48,11 +48,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('ask for a failover of one database by hand (the request is the approval; verification, fencing and the budget check still run)')
     .argument('<database>', 'database name, as in the config')
     .requiredOption('--reason <text>', 'why (recorded in the incident and the notifications)')
-    .option('--config <file>', 'config file (database names, prefix, control Region)')
+    .option('--config <file>', 'config file (database names, prefix, control Region); default: $FAILOVER_CONFIG')
     .option('--yes', 'do not ask again: this fails the database over to its standby', false)
     .action(async (database: string, options: StartOptions) => {
       const c = ctx.colors.err;
-      const file = options.config ?? defaultConfigFile(ctx);
+      const file = configFileFor(ctx, options.config, 'none');
       const { config } = loadConfigOrExit(ctx, file);
       const names = config.databases.map((d) => d.name);
       if (!names.includes(database)) {

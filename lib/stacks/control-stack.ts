@@ -1,14 +1,34 @@
 /** The control Region's stack: `<prefix>-control`. */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FailoverControl } from '../constructs/failover-control.js';
-import { stackNames } from '../naming.js';
+import { dashboardName, stackNames } from '../naming.js';
 
 export interface ControlStackProps extends StackProps {
   /** The validated config. */
   readonly config: FailoverConfig;
 }
+
+/**
+ * The stack's outputs (`cdk deploy` prints them; `aws cloudformation describe-stacks` lists them):
+ * what an operator opens or names first. Their keys are part of the product's contract (the CLI's
+ * `status` and `preflight` read them); add keys, never rename them.
+ */
+export const CONTROL_OUTPUTS = {
+  failoverStateMachineArn: 'FailoverStateMachineArn',
+  failbackStateMachineArn: 'FailbackStateMachineArn',
+  notificationTopicArn: 'NotificationTopicArn',
+  stateTableName: 'StateTableName',
+  eventBusName: 'EventBusName',
+  dashboardUrl: 'DashboardUrl',
+  /** Only when `approvals.page` is not "none". */
+  approvalPageUrl: 'ApprovalPageUrl',
+} as const;
+
+/** The CloudWatch console's link to a dashboard. */
+export const dashboardConsoleUrl = (region: string, name: string): string =>
+  `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`;
 
 /** The orchestrator's stack, in `config.controlRegion`. */
 export class ControlStack extends Stack {
@@ -23,5 +43,15 @@ export class ControlStack extends Stack {
       ...rest,
     });
     this.control = new FailoverControl(this, 'Failover', { config });
+    const c = this.control;
+    const out = (key: string, value: string, description: string): CfnOutput => new CfnOutput(this, key, { value, description });
+    out(CONTROL_OUTPUTS.failoverStateMachineArn, c.failover.stateMachineArn, 'The failover state machine (Step Functions console: its executions are the incidents)');
+    out(CONTROL_OUTPUTS.failbackStateMachineArn, c.failback.stateMachineArn, 'The failback state machine');
+    out(CONTROL_OUTPUTS.notificationTopicArn, c.topic.topicArn, 'Where the operators are told (confirm each email subscription)');
+    out(CONTROL_OUTPUTS.stateTableName, c.table.tableName, 'Leases, incidents, approvals and fence records (`failover status`, `failover history`)');
+    out(CONTROL_OUTPUTS.eventBusName, c.bus.eventBusName, 'The product bus (`failover start` puts operator requests on it)');
+    out(CONTROL_OUTPUTS.dashboardUrl, dashboardConsoleUrl(config.controlRegion, dashboardName(config.prefix)), 'The CloudWatch dashboard');
+    const page = c.functions.approvalPageUrl;
+    if (page) out(CONTROL_OUTPUTS.approvalPageUrl, page.url, `The approval page (${config.approvals.page}); each notification carries its own signed link to it`);
   }
 }

@@ -11,7 +11,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import { fakeIo } from '../helpers/cli-io.js';
+import { fakeIo as fakeIoWithEnv } from '../helpers/cli-io.js';
+
+/** The commands that act on AWS read the config named by FAILOVER_CONFIG (never the example by default). */
+const fakeIo = () => fakeIoWithEnv({ FAILOVER_CONFIG: 'examples/config.json' });
 
 const ddb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);

@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptTrigger } from '../../lambdas/accept-trigger/core.js';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import { fakeIo } from '../helpers/cli-io.js';
+import { fakeIo as fakeIoWithEnv } from '../helpers/cli-io.js';
+
+/** The commands that act on AWS read the config named by FAILOVER_CONFIG (never the example by default). */
+const fakeIo = () => fakeIoWithEnv({ FAILOVER_CONFIG: 'examples/config.json' });
 import { loadConfigFile } from '../../lib/config/index.js';
 
 const events = mockClient(EventBridgeClient);
