@@ -3,32 +3,14 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FailoverControl } from '../constructs/failover-control.js';
-import { dashboardName, stackNames } from '../naming.js';
+import { CONTROL_OUTPUTS, dashboardConsoleUrl, dashboardName, stackNames } from '../naming.js';
+
+export { CONTROL_OUTPUTS, dashboardConsoleUrl } from '../naming.js';
 
 export interface ControlStackProps extends StackProps {
   /** The validated config. */
   readonly config: FailoverConfig;
 }
-
-/**
- * The stack's outputs (`cdk deploy` prints them; `aws cloudformation describe-stacks` lists them):
- * what an operator opens or names first. Their keys are part of the product's contract (the CLI's
- * `status` and `preflight` read them); add keys, never rename them.
- */
-export const CONTROL_OUTPUTS = {
-  failoverStateMachineArn: 'FailoverStateMachineArn',
-  failbackStateMachineArn: 'FailbackStateMachineArn',
-  notificationTopicArn: 'NotificationTopicArn',
-  stateTableName: 'StateTableName',
-  eventBusName: 'EventBusName',
-  dashboardUrl: 'DashboardUrl',
-  /** Only when `approvals.page` is not "none". */
-  approvalPageUrl: 'ApprovalPageUrl',
-} as const;
-
-/** The CloudWatch console's link to a dashboard. */
-export const dashboardConsoleUrl = (region: string, name: string): string =>
-  `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`;
 
 /** The orchestrator's stack, in `config.controlRegion`. */
 export class ControlStack extends Stack {

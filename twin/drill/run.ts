@@ -85,6 +85,12 @@ export interface DrillOptions {
    * judged from (promotions attributed to executions, ...) to check what the report does not.
    */
   onFinish?: (world: World, deployment: Deployment, facts: DrillFacts) => void | Promise<void>;
+  /**
+   * Called once the app is deployed into the twin, before virtual time starts: e.g. to start an
+   * operator's watch that polls through the SDK on the world's clock (`failover status --watch
+   * --twin`), or to change the world before it runs. Nothing is called when it is absent.
+   */
+  onDeployed?: (world: World, deployment: Deployment) => void | Promise<void>;
 }
 
 /**
@@ -269,6 +275,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
     const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
     deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
     createScenarioAlarms(world, scenario.alarms ?? []);
+    await options.onDeployed?.(world, deployment);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
       const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
