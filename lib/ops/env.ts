@@ -132,7 +132,7 @@ export function hintFor(errorName: string, call: string, account: string | undef
   if (CREDENTIAL_ERRORS.has(errorName)) return 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again';
   if (PERMISSION_ERRORS.has(errorName)) {
     const [service, op] = call.split(':');
-    return `your identity may not call ${service}:${op}${account ? ` in account ${account}` : ''}: add it to your role (README, "Operating it", lists the read-only calls `status`, `history`, `plan` and `preflight` make)`;
+    return `your identity may not call ${service}:${op}${account ? ` in account ${account}` : ''}: add it to your role (README, "Operating it", lists the read-only calls of status, history, plan and preflight)`;
   }
   if (errorName === 'ResourceNotFoundException' || errorName === 'ValidationError' || errorName.endsWith('NotFound') || errorName.endsWith('NotFoundFault') || errorName === 'StateMachineDoesNotExist' || errorName === 'NoSuchHostedZone') {
     return 'it does not exist there: is the stack deployed (cdk deploy --all) with this config, in this account and Region?';
