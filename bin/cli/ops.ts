@@ -11,7 +11,7 @@ import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import type { OpsEnv } from '../../lib/ops/env.js';
 import { configFileFor, loadConfigOrExit } from './config.js';
 import { EXIT, type CliContext } from './context.js';
-import type { TwinQueryContext } from './twin-world.js';
+import type { TwinQueryContext, TwinWorldOptions } from './twin-world.js';
 
 /** Options of every operator command. */
 export interface OpsOptions {
@@ -38,7 +38,7 @@ export function withOpsOptions<T extends { option(flags: string, description: st
 export interface OpsTarget {
   /** The config file the command reads (absent with a scenario that carries its own config). */
   file?: string;
-  twin?: { scenarioFile?: string; atSeconds?: number; seed: number };
+  twin?: { scenarioFile?: string; atSeconds?: number; seed: number; prepare?: TwinWorldOptions['prepare'] };
 }
 
 /** Checks the options and picks the config file; exits 2 (nothing run) on bad input. */

@@ -120,3 +120,34 @@ export async function watchTwin(options: TwinWorldOptions, watch: (ctx: TwinWatc
   });
   await watching;
 }
+
+/** What `failover preflight --twin --twin-break` can misconfigure in the twin world. */
+export const TWIN_BREAKS = ['record-target', 'standby-not-replica', 'secret-replica'] as const;
+export type TwinBreak = (typeof TWIN_BREAKS)[number];
+
+/**
+ * Misconfigures the deployed twin world as a real account can be: the writer record of every
+ * database points elsewhere (`record-target`), the first database's standby is no longer a read
+ * replica (`standby-not-replica`, as if promoted by hand), the first listed secret replica is
+ * missing (`secret-replica`). Each is logged on the world's timeline.
+ */
+export async function breakTwinWorld(world: World, deployment: Deployment, breaks: readonly TwinBreak[]): Promise<void> {
+  const { secretArnInRegion } = await import('../../lambdas/shared/config-schema.js');
+  const config = deployment.app.config;
+  const db = config.databases[0]!;
+  if (breaks.includes('record-target')) {
+    for (const d of config.databases) {
+      world.route53.putRecord(d.dns.hostedZoneId, { Name: d.dns.recordName, Type: 'CNAME', TTL: d.dns.ttlSeconds, ResourceRecords: [{ Value: 'old-writer.example.internal' }] });
+      world.log('fault', `misconfigured: ${d.dns.recordName} points at old-writer.example.internal`, { record: d.dns.recordName });
+    }
+  }
+  if (breaks.includes('standby-not-replica') && db.standby.instanceId) {
+    world.rds.makeStandalone(db.standby.instanceId, db.standby.region);
+    world.log('fault', `misconfigured: ${db.standby.instanceId} is no longer a read replica`, { instanceId: db.standby.instanceId });
+  }
+  const replica = db.credentials?.secretReplicaRegions?.[0];
+  if (breaks.includes('secret-replica') && db.credentials?.secretArn && replica) {
+    world.secretsmanager.deleteSecret(secretArnInRegion(db.credentials.secretArn, replica));
+    world.log('fault', `misconfigured: the secret has no replica in ${replica}`, { region: replica });
+  }
+}

@@ -194,6 +194,10 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
     const outputs = Object.fromEntries(Object.entries((stack.resolved.Outputs ?? {}) as Record<string, { Value?: unknown }>).map(([k, o]) => [k, String(o.Value)]));
     world.cloudformation.createStack({ region: stack.region, name: stack.name, templateParameters: {}, outputs });
   }
+  // Each Region deployed to was bootstrapped first (`cdk bootstrap`: the CDKToolkit stack).
+  for (const region of [...new Set(stacks.map((s) => s.region))].sort()) {
+    world.cloudformation.createStack({ region, name: 'CDKToolkit', templateParameters: {}, outputs: { BootstrapVersion: '30' } });
+  }
 
   return {
     app,

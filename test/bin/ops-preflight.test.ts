@@ -1,0 +1,81 @@
+/**
+ * `failover preflight` on the cloud twin: the example deployed passes; a world with a wrong record
+ * target, a non-replica standby and a missing secret replica fails, naming each; an Aurora global
+ * database passes. Plus the pure parts (the Region check, the summary and the lines).
+ */
+import { describe, expect, it } from 'vitest';
+import { run } from '../../bin/failover.js';
+import { validateConfig } from '../../lib/config/index.js';
+import { formatChecks, regionCheck, summarize, type CheckResult } from '../../lib/ops/preflight.js';
+import { example } from '../lib/config/helpers.js';
+import { fakeIo } from '../helpers/cli-io.js';
+
+process.env.RDS_FAILOVER_TWIN_CACHE ??= `${process.cwd()}/.twin-cache`;
+
+interface Report {
+  where: string;
+  results: CheckResult[];
+  summary: { pass: number; warn: number; fail: number; exitCode: number };
+}
+
+describe('preflight on the twin', () => {
+  it('passes for the example config deployed (exit 0), every check on one line', async () => {
+    const t = fakeIo();
+    expect(await run(['preflight', '--twin', '--config', 'examples/config.json', '--json'], t.io)).toBe(0);
+    const report = JSON.parse(t.stdout()) as Report;
+    expect(report.where).toBe('twin');
+    expect(report.summary.fail).toBe(0);
+    const checks = new Set(report.results.map((r) => r.check));
+    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
+    expect(report.results.filter((r) => r.check === 'secret-readable').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+  }, 120_000);
+
+  it('fails a world with a wrong record target, a non-replica standby and a missing secret replica, naming each (exit 1)', async () => {
+    const t = fakeIo();
+    expect(await run(['preflight', '--twin', '--config', 'examples/config.json', '--twin-break', 'record-target,standby-not-replica,secret-replica'], t.io)).toBe(1);
+    const failed = t.stdout().split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(failed).toEqual([
+      expect.stringContaining('orders: the standby orders-replica (us-west-2) is not a read replica'),
+      expect.stringContaining('orders: the record writer.orders.internal points at old-writer.example.internal, not at the primary\'s endpoint orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com'),
+      expect.stringContaining('orders: the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions) -> replicate the secret to us-west-2'),
+    ]);
+    expect(t.stdout()).toMatch(/\d+ passed, \d+ warnings, 3 failed/);
+  }, 120_000);
+
+  it('passes for an Aurora global database (the global cluster holds both clusters)', async () => {
+    const t = fakeIo();
+    expect(await run(['preflight', '--twin', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
+    expect(t.stdout()).toContain('PASS  payments: the global cluster payments-global holds both clusters');
+  }, 120_000);
+
+  it('refuses --twin-break without --twin, or an unknown break (exit 2)', async () => {
+    const t = fakeIo({ FAILOVER_CONFIG: 'examples/config.json' });
+    expect(await run(['preflight', '--twin-break', 'record-target'], t.io)).toBe(2);
+    expect(await run(['preflight', '--twin', '--twin-break', 'nope'], t.io)).toBe(2);
+    expect(t.stderr()).toContain('--twin-break takes record-target, standby-not-replica, secret-replica and needs --twin, got nope');
+  });
+});
+
+describe('preflight: pure parts', () => {
+  it('the Region check lists every Region of the config', () => {
+    const { config } = validateConfig(example(), 'test');
+    expect(regionCheck(config)).toEqual({ check: 'regions-exist', status: 'pass', message: 'every Region exists (eu-west-1, us-east-1, us-west-2)' });
+  });
+
+  it.each([
+    [[], { pass: 0, warn: 0, fail: 0, exitCode: 0 }],
+    [['pass', 'warn'], { pass: 1, warn: 1, fail: 0, exitCode: 0 }],
+    [['pass', 'fail', 'warn', 'fail'], { pass: 1, warn: 1, fail: 2, exitCode: 1 }],
+  ] as const)('summarize(%j)', (statuses, expected) => {
+    expect(summarize(statuses.map((status) => ({ check: 'x', status, message: 'm' })))).toEqual(expected);
+  });
+
+  it('one line per check, the fix after an arrow for a warn or a fail only', () => {
+    expect(
+      formatChecks([
+        { check: 'a', status: 'pass', message: 'fine', fix: 'never shown' },
+        { check: 'b', status: 'fail', database: 'orders', message: 'broken', fix: 'mend it' },
+      ]),
+    ).toEqual(['PASS  fine', 'FAIL  orders: broken -> mend it', '1 passed, 0 warnings, 1 failed']);
+  });
+});
