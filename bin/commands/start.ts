@@ -75,7 +75,16 @@ export function register(program: Command, ctx: CliContext): void {
         const sent = await send(config.controlRegion, entry);
         outcome = sent.failed > 0 ? { ok: false, message: `the request was not accepted by EventBridge (${sent.error ?? 'no reason given'})` } : { ok: true, requestedBy, bus: entry.EventBusName };
       } catch (err) {
-        outcome = { ok: false, message: (err as Error)?.message ?? String(err) };
+        const name = (err as { name?: string })?.name ?? 'Error';
+        const bus = `bus ${eventBusName(config.prefix)} in ${config.controlRegion}${config.account ? ` (account ${config.account})` : ''}`;
+        const hint = /AccessDenied|Unauthorized|AuthorizationError/.test(name)
+          ? `your identity may not call events:PutEvents on ${bus}: ask for it (SECURITY.md, "Who can start a failover")`
+          : /Credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClient|InvalidSignature/.test(name)
+            ? 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again'
+            : /ResourceNotFound/.test(name)
+              ? `${bus} does not exist: is the control stack deployed with this config?`
+              : undefined;
+        outcome = { ok: false, message: `${name !== 'Error' ? `${name}: ` : ''}${(err as Error)?.message ?? String(err)} (${bus})${hint ? `\n  what to do: ${hint}` : ''}` };
       }
       if (!outcome.ok) {
         ctx.err(`${c.red('error')}: ${outcome.message}; nothing was started`);

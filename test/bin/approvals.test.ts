@@ -115,6 +115,21 @@ describe('failover approve / reject', () => {
   });
 });
 
+describe('AWS errors of the approval commands', () => {
+  it.each([
+    ['AccessDeniedException', 'your identity may not read or answer approvals in table failover-state in us-west-2'],
+    ['ExpiredTokenException', 'no valid AWS credentials: sign in'],
+    ['ResourceNotFoundException', 'table failover-state in us-west-2 does not exist: is the control stack deployed'],
+  ])('%s: names the table and Region and says what to do (exit 1)', async (name, hint) => {
+    ddb.on(GetItemCommand).rejects(Object.assign(new Error('refused by AWS'), { name }));
+    const t = fakeIo();
+    expect(await run(['approve', ID], t.io)).toBe(1);
+    expect(t.stderr()).toContain(`failed: ${name}: refused by AWS`);
+    expect(t.stderr()).toContain('(failover-state, us-west-2) (nothing was answered)');
+    expect(t.stderr()).toContain(`what to do: ${hint}`);
+  });
+});
+
 describe('failover approvals list', () => {
   const pending = [
     record({ approvalId: 'b'.repeat(43), createdAt: '2026-04-02T07:05:00.000Z' }),

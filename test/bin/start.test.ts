@@ -60,6 +60,14 @@ describe('failover start', () => {
     expect(events).not.toHaveReceivedAnyCommand();
   });
 
+  it('an AccessDenied names the bus and Region and says what to do (exit 1)', async () => {
+    events.on(PutEventsCommand).rejects(Object.assign(new Error('not authorized to perform: events:PutEvents'), { name: 'AccessDeniedException' }));
+    const t = fakeIo();
+    expect(await run(['start', 'orders', '--reason', 'x', '--yes'], t.io)).toBe(1);
+    expect(t.stderr()).toContain('AccessDeniedException: not authorized to perform: events:PutEvents (bus failover-events in us-west-2)');
+    expect(t.stderr()).toContain('what to do: your identity may not call events:PutEvents on bus failover-events in us-west-2');
+  });
+
   it('says so (exit 1) when EventBridge does not accept the entry', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not allowed' }] });
     const t = fakeIo();
