@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CONFIG_ENV, configFileFor, defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
+import { outputOptionProblems } from '../cli/outputs.js';
 
 interface DrillCliOptions {
   scenario?: string;
@@ -46,8 +47,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description('rehearse a failover against the offline cloud twin (default: the game day) and judge it (exit 0 pass, 1 fail, 2 invalid input)')
     .option('--scenario <file>', 'scenario file (docs/scenarios.md); default: the built-in game day')
     .option('--config <file>', `config file (a scenario's own config wins); default: $FAILOVER_CONFIG, else ${defaultConfigFile(ctx)}`)
-    .option('--json <file>', 'write the report as JSON')
-    .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')
+    .option('--json <file>', 'write the report as JSON (- for stdout: the timeline and summary then go to stderr)')
+    .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart (- for stdout)')
     .option('--seed <n>', 'seed of every random draw (same scenario and seed: same report)', '1')
     .option(
       '--serve-approvals',
@@ -70,6 +71,14 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.err(`${c.red(c.bold('invalid option'))}: --port is the port of --serve-approvals: add --serve-approvals, or drop --port`);
         return ctx.exit(EXIT.INVALID);
       }
+      const outputProblems = outputOptionProblems({ json: options.json, html: options.html });
+      if (outputProblems.length > 0) {
+        for (const p of outputProblems) ctx.err(`${c.red(c.bold('invalid option'))}: ${p} (nothing was run)`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      // `--json -` / `--html -`: stdout carries the report only; what people read goes to stderr.
+      const reportOnStdout = options.json === '-' || options.html === '-';
+      const say = (line: string): void => (reportOnStdout ? ctx.err(line) : ctx.out(line));
       // Heavy modules only when a drill really runs (every command file loads on every CLI run).
       // The runner (the twin and every SDK client: most of the start-up time) starts loading now,
       // while the scenario and config are read; nothing runs until they are valid.
@@ -106,11 +115,11 @@ export function register(program: Command, ctx: CliContext): void {
       for (const w of scenario.warnings) ctx.err(`${c.yellow('warning')}: ${scenario.source}: ${w.path || '(file)'}: ${w.message}`);
 
       const [{ runDrill }, report] = await Promise.all([runner, import('../../twin/report/index.js')]);
-      const out = ctx.io.stdout;
+      const out = reportOnStdout ? ctx.io.stderr : ctx.io.stdout;
       const color = report.shouldUseColor(out, ctx.io.env);
       const o = report.colors(color);
-      ctx.out(o.bold(`Drill ${scenario.name}`) + o.dim(` (seed ${seed}, database ${scenario.database}, ${formatDuration(scenario.runFor)} of virtual time)`));
-      if (scenario.description) ctx.out(o.dim(report.sanitizeText(scenario.description)));
+      say(o.bold(`Drill ${scenario.name}`) + o.dim(` (seed ${seed}, database ${scenario.database}, ${formatDuration(scenario.runFor)} of virtual time)`));
+      if (scenario.description) say(o.dim(report.sanitizeText(scenario.description)));
       const printer = new report.TimelinePrinter({ out, color, progress: Boolean(out.isTTY), now: () => performance.now() });
       let result;
       try {
@@ -123,11 +132,11 @@ export function register(program: Command, ctx: CliContext): void {
                 approvals: {
                   serve: true,
                   port,
-                  onServing: (url: string) => ctx.out(o.bold('Approval page: ') + `${url} (127.0.0.1 only, for this drill)`),
+                  onServing: (url: string) => say(o.bold('Approval page: ') + `${url} (127.0.0.1 only, for this drill)`),
                   onLink: (link: { url: string; step: string; decision: string; expiresAt: string }) => {
-                    ctx.out(o.bold(`Approval requested (${link.step}: ${link.decision}); the drill waits for your answer. Open:`));
-                    ctx.out(`  ${link.url}`);
-                    ctx.out(o.dim(`  (link valid until ${link.expiresAt}, drill time)`));
+                    say(o.bold(`Approval requested (${link.step}: ${link.decision}); the drill waits for your answer. Open:`));
+                    say(`  ${link.url}`);
+                    say(o.dim(`  (link valid until ${link.expiresAt}, drill time)`));
                   },
                 },
               }
@@ -136,13 +145,15 @@ export function register(program: Command, ctx: CliContext): void {
       } finally {
         printer.end();
       }
-      ctx.out('');
+      say('');
       out.write(report.renderSummary(result, { color }));
-      if (options.json) {
+      if (options.json === '-') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (options.json) {
         writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
         ctx.err(c.dim(`report written to ${options.json}`));
       }
-      if (options.html) {
+      if (options.html === '-') ctx.io.stdout.write(report.renderHtml(result));
+      else if (options.html) {
         writeFileSync(options.html, report.renderHtml(result));
         ctx.err(c.dim(`HTML report written to ${options.html}`));
       }
