@@ -8,7 +8,9 @@
  * backups (the primary's retention, and the backup a promotion would take on a replica without
  * backups); the writer record exists, is a CNAME and points at the primary's endpoint; its TTL;
  * the fence's prerequisites (a VPC for the isolation group, or the configured security groups,
- * attached); the credentials secret, readable in its Region and each listed replica Region. For the
+ * attached); the credentials secret, readable in its Region and each listed replica Region; once
+ * deployed, logging in with it from each vantage Region (the probe, `write: false`) and the heartbeat
+ * writing (its alarms OK: the user's privileges are enough). For the
  * account: every Region exists (the SDK's table), CDK is bootstrapped in each Region deployed to,
  * and after the deploy: the stacks are complete, the heartbeat alarms and rules exist and the
  * alarms have data, the notification emails are confirmed.
@@ -20,12 +22,14 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
-import { alarmName, heartbeatRuleName, type HeartbeatSite } from '../../lambdas/shared/names.js';
+import { alarmName, heartbeatRuleName, probeFunctionName, type HeartbeatSite } from '../../lambdas/shared/names.js';
+import { buildProbeInput } from '../../lambdas/probe-vantage/core.js';
 import { knownRegions } from '../config/regions.js';
 import { stackNames } from '../naming.js';
 import { readCall, type OpsEnv } from './env.js';
@@ -244,6 +248,51 @@ async function secretChecks(env: OpsEnv, db: DatabaseConfig): Promise<CheckResul
   return results;
 }
 
+/**
+ * Logging in with the configured credentials from each vantage Region: the deployed probe function
+ * there, invoked with `write: false` (it reads the secret in its own Region, connects and runs
+ * `SELECT 1`; it writes nothing). The one call of the preflight that is not a Describe, List or Get.
+ */
+async function loginChecks(env: OpsEnv, config: FailoverConfig, db: DatabaseConfig): Promise<CheckResult[]> {
+  const n = db.name;
+  if (!db.credentials?.secretArn && !db.credentials?.iamUser) return [warn('database-login', 'no credentials configured: probes check TCP reachability only, and no heartbeat can write', 'configure credentials (secretArn or iamUser) and the user of README, "The database user and its privileges"', n)];
+  const results: CheckResult[] = [];
+  const seen = new Set<string>();
+  for (const v of db.detection.vantagePoints) {
+    if (seen.has(v.region)) continue;
+    seen.add(v.region);
+    const fn = probeFunctionName(config.prefix);
+    try {
+      const out = await readCall(env, 'lambda:Invoke', v.region, `function ${fn}`, () =>
+        env.clients(v.region).lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify({ ...buildProbeInput(db, v.name), write: false })) })),
+      );
+      const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+      if (out.FunctionError) {
+        results.push(fail('database-login', `the probe in ${v.region} failed: ${out.FunctionError} ${text.slice(0, 200)}`, `look at the logs of ${fn} in ${v.region}`, n));
+        continue;
+      }
+      const answer = JSON.parse(text || '{}') as { status?: string; error?: string; tcp?: boolean };
+      if (answer.status === 'up') results.push(pass('database-login', `logs in from ${v.region} (vantage ${v.name}) with the configured credentials: SELECT 1 answered`, n));
+      else
+        results.push(
+          fail(
+            'database-login',
+            `cannot log in from ${v.region} (vantage ${v.name}): ${answer.error ?? answer.status ?? 'no answer'}`,
+            /ENOTFOUND|EAI_AGAIN/.test(answer.error ?? '')
+              ? `the name the probes connect to (${db.primary.endpoint ?? db.dns.recordName}) does not resolve: fix the record (record-target)`
+              : answer.tcp === false
+                ? `let ${v.region} reach the database (networks, security groups)`
+                : 'check the user and password in the secret (and its replica there), and README, "The database user and its privileges"',
+            n,
+          ),
+        );
+    } catch (err) {
+      results.push(isNotFound(err) ? warn('database-login', `the probe function ${fn} is not deployed in ${v.region}: login not checked`, 'deploy the stacks, then run preflight again', n) : fail('database-login', why(err), 'check lambda:InvokeFunction on the probe', n));
+    }
+  }
+  return results;
+}
+
 /** The stacks, the bootstrap, the alarms and rules, the subscriptions: after the deploy. */
 async function accountChecks(env: OpsEnv, config: FailoverConfig, control: ControlResources): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -284,7 +333,8 @@ async function accountChecks(env: OpsEnv, config: FailoverConfig, control: Contr
         const alarm = out.MetricAlarms?.[0];
         if (!alarm) results.push(fail('alarms', `the heartbeat alarm ${name} does not exist in ${region}`, 'deploy the stacks again', db.name));
         else if (alarm.StateValue === 'INSUFFICIENT_DATA') results.push(warn('alarms', `the heartbeat alarm ${name} (${region}) is INSUFFICIENT_DATA: no heartbeat has been recorded`, 'check the heartbeat function\'s logs (network access to the database, credentials)', db.name));
-        else results.push(pass('alarms', `the heartbeat alarm ${name} (${region}) is ${alarm.StateValue}`, db.name));
+        else if (alarm.StateValue === 'ALARM') results.push(fail('alarms', `the heartbeat alarm ${name} (${region}) is in ALARM: the heartbeat cannot write through ${db.dns.recordName}`, 'check the heartbeat\'s logs: the login, the user\'s privileges on failover_heartbeat (README, "The database user and its privileges"), the network', db.name));
+        else results.push(pass('alarms', `the heartbeat alarm ${name} (${region}) is ${alarm.StateValue}: the heartbeat logs in and writes failover_heartbeat (the user's privileges are enough)`, db.name));
       } catch (err) {
         results.push(fail('alarms', why(err), 'check cloudwatch:DescribeAlarms', db.name));
       }
@@ -330,6 +380,7 @@ export async function runPreflight(config: FailoverConfig, env: OpsEnv): Promise
       results.push(...i.results, ...(await recordChecks(env, db, i.primary?.Endpoint?.Address)), ...(await fenceChecks(env, db, i.primary)));
     }
     results.push(...(await secretChecks(env, db)));
+    if (control.deployed) results.push(...(await loginChecks(env, config, db)));
   }
   results.push(...(await accountChecks(env, config, control)));
   return { where: env.where, at: env.now().toISOString(), results };

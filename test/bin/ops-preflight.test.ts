@@ -26,7 +26,12 @@ describe('preflight on the twin', () => {
     expect(report.where).toBe('twin');
     expect(report.summary.fail).toBe(0);
     const checks = new Set(report.results.map((r) => r.check));
-    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
+    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'database-login', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
+    expect(report.results.filter((r) => r.check === 'database-login').map((r) => r.message)).toEqual([
+      'logs in from us-east-1 (vantage use1-a) with the configured credentials: SELECT 1 answered',
+      'logs in from us-west-2 (vantage usw2) with the configured credentials: SELECT 1 answered',
+      'logs in from eu-west-1 (vantage euw1) with the configured credentials: SELECT 1 answered',
+    ]);
     expect(report.results.filter((r) => r.check === 'secret-readable').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
   }, 120_000);
 
@@ -38,8 +43,22 @@ describe('preflight on the twin', () => {
       expect.stringContaining('orders: the standby orders-replica (us-west-2) is not a read replica'),
       expect.stringContaining('orders: the record writer.orders.internal points at old-writer.example.internal, not at the primary\'s endpoint orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com'),
       expect.stringContaining('orders: the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions) -> replicate the secret to us-west-2'),
+      // ...and the probes, which connect through the record, cannot log in (in us-west-2 without a secret either).
+      expect.stringContaining('orders: cannot log in from us-east-1 (vantage use1-a): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal -> the name the probes connect to (writer.orders.internal) does not resolve'),
+      expect.stringContaining('orders: cannot log in from us-west-2 (vantage usw2): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal; credentials unavailable: ResourceNotFoundException'),
+      expect.stringContaining('orders: cannot log in from eu-west-1 (vantage euw1)'),
     ]);
-    expect(t.stdout()).toMatch(/\d+ passed, \d+ warnings, 3 failed/);
+    expect(t.stdout()).toMatch(/\d+ passed, \d+ warnings, 6 failed/);
+  }, 120_000);
+
+  it('a missing secret replica alone: the secret check and the login from that Region fail, nothing else', async () => {
+    const t = fakeIo();
+    expect(await run(['preflight', '--twin', '--config', 'examples/config.json', '--twin-break', 'secret-replica', '--json'], t.io)).toBe(1);
+    const report = JSON.parse(t.stdout()) as Report;
+    expect(report.results.filter((r) => r.status === 'fail').map((r) => [r.check, r.message])).toEqual([
+      ['secret-readable', 'the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions)'],
+      ['database-login', expect.stringContaining('cannot log in from us-west-2 (vantage usw2): TCP connection opened, but the database was not queried: credentials unavailable: ResourceNotFoundException')],
+    ]);
   }, 120_000);
 
   it('passes for an Aurora global database (the global cluster holds both clusters)', async () => {
