@@ -8,7 +8,7 @@
  * backups (the primary's retention, and the backup a promotion would take on a replica without
  * backups); the writer record exists, is a CNAME and points at the primary's endpoint; its TTL;
  * the fence's prerequisites (a VPC for the isolation group, or the configured security groups,
- * attached); the credentials secret, readable in its Region and each listed replica Region; once
+ * attached) and whether those groups are shared with anything else; the credentials secret, readable in its Region and each listed replica Region; once
  * deployed, logging in with it from each vantage Region (the probe, `write: false`) and the heartbeat
  * writing (its alarms OK: the user's privileges are enough). For the
  * account: every Region exists (the SDK's table), CDK is bootstrapped in each Region deployed to,
@@ -20,7 +20,7 @@
  */
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, type DBInstance } from '@aws-sdk/client-rds';
@@ -219,6 +219,45 @@ async function fenceChecks(env: OpsEnv, db: DatabaseConfig, primary: DBInstance 
   }
 }
 
+/**
+ * Groups the fence revokes (revoke-ingress, Aurora) shared with anything else: another database, or
+ * a network interface that is not RDS's. Revoking their rules would cut those off too (warn).
+ */
+async function sharedGroupChecks(env: OpsEnv, db: DatabaseConfig): Promise<CheckResult[]> {
+  const n = db.name;
+  const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod;
+  const groups = db.primary.securityGroupIds ?? [];
+  if (method !== 'revoke-ingress') return [pass('shared-groups', `fence ${method} changes no security group's rules (shared groups are not touched)`, n)];
+  if (groups.length === 0) return [];
+  const region = db.primary.region;
+  try {
+    const enis = await readCall(env, 'ec2:DescribeNetworkInterfaces', region, `interfaces of ${groups.join(', ')}`, () =>
+      env.clients(region).ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [...groups] }] })),
+    );
+    const others = (enis.NetworkInterfaces ?? []).filter((e) => !(e.RequesterId === 'amazon-rds' || e.Description === 'RDSNetworkInterface'));
+    const instances: string[] = [];
+    if (!isAurora(db.engine)) {
+      let marker: string | undefined;
+      do {
+        const out = await readCall(env, 'rds:DescribeDBInstances', region, `instances in ${region}`, () => env.clients(region).rds.send(new DescribeDBInstancesCommand({ ...(marker ? { Marker: marker } : {}) })));
+        for (const i of out.DBInstances ?? []) {
+          if (i.DBInstanceIdentifier === db.primary.instanceId) continue;
+          if ((i.VpcSecurityGroups ?? []).some((g) => groups.includes(g.VpcSecurityGroupId ?? ''))) instances.push(i.DBInstanceIdentifier ?? '?');
+        }
+        marker = out.Marker;
+      } while (marker);
+    }
+    if (others.length === 0 && instances.length === 0) return [pass('shared-groups', `${groups.join(', ')} are used by the database only`, n)];
+    const what = [
+      ...(instances.length ? [`instances ${instances.join(', ')}`] : []),
+      ...(others.length ? [`${others.length} other network interface${others.length === 1 ? '' : 's'} (${others.map((e) => `${e.NetworkInterfaceId}: ${e.Description || e.InterfaceType || '?'}`).join('; ')})`] : []),
+    ].join(' and ');
+    return [warn('shared-groups', `${groups.join(', ')} are shared with ${what}: the fence (revoke-ingress) revokes their rules and cuts those off too`, 'give the database security groups of its own, or use fenceMethod isolate (instances)', n)];
+  } catch (err) {
+    return [warn('shared-groups', `the groups' other users could not be listed: ${why(err)}`, 'allow ec2:DescribeNetworkInterfaces and rds:DescribeDBInstances', n)];
+  }
+}
+
 /** The credentials secret in its Region and each listed replica Region. */
 async function secretChecks(env: OpsEnv, db: DatabaseConfig): Promise<CheckResult[]> {
   const n = db.name;
@@ -379,6 +418,7 @@ export async function runPreflight(config: FailoverConfig, env: OpsEnv): Promise
       const i = await instanceChecks(env, db);
       results.push(...i.results, ...(await recordChecks(env, db, i.primary?.Endpoint?.Address)), ...(await fenceChecks(env, db, i.primary)));
     }
+    results.push(...(await sharedGroupChecks(env, db)));
     results.push(...(await secretChecks(env, db)));
     if (control.deployed) results.push(...(await loginChecks(env, config, db)));
   }

@@ -174,6 +174,8 @@ export function formatStatus(report: StatusReport): string[] {
   const now = new Date(report.at);
   const lines: string[] = [];
   lines.push(`status at ${report.at}${report.where === 'twin' ? ' (cloud twin)' : ''}: control ${report.control.stackName} in ${report.control.region}${report.control.deployed ? ` (${report.control.stackStatus ?? 'deployed'})` : ' (stack not found: names from the config)'}`);
+  lines.push(`dashboard: ${report.control.dashboardUrl}`);
+  if (report.control.approvalPageUrl) lines.push(`approval page: ${report.control.approvalPageUrl} (each notification carries its own signed link)`);
   for (const d of report.databases) {
     lines.push('');
     lines.push(`${d.database} (${d.engine})`);

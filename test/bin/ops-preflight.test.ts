@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../../bin/failover.js';
 import { validateConfig } from '../../lib/config/index.js';
-import { formatChecks, regionCheck, summarize, type CheckResult } from '../../lib/ops/preflight.js';
+import { formatChecks, regionCheck, runPreflight, summarize, type CheckResult } from '../../lib/ops/preflight.js';
+import { queryTwin } from '../../bin/cli/twin-world.js';
 import { example } from '../lib/config/helpers.js';
 import { fakeIo } from '../helpers/cli-io.js';
 
@@ -59,6 +60,27 @@ describe('preflight on the twin', () => {
       ['secret-readable', 'the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions)'],
       ['database-login', expect.stringContaining('cannot log in from us-west-2 (vantage usw2): TCP connection opened, but the database was not queried: credentials unavailable: ResourceNotFoundException')],
     ]);
+  }, 120_000);
+
+  it('revoke-ingress: warns when the primary\'s groups are shared with another interface, naming it', async () => {
+    const { config } = validateConfig(example(), 'test');
+    const db = config.databases[0]!;
+    const revoke = { ...config, databases: [{ ...db, failover: { ...db.failover, fenceMethod: 'revoke-ingress' as const } }] };
+    const shared = async (share: boolean) =>
+      queryTwin(
+        {
+          config: revoke,
+          atSeconds: 30,
+          prepare: (world) => {
+            if (share) world.ec2.addNetworkInterface({ region: 'us-east-1', id: 'eni-0app00000000000001', description: 'ELB app/orders-web', groups: ['sg-0a1b2c3d4e5f60718'] });
+          },
+        },
+        async ({ env, config: c }) => (await runPreflight(c, env)).results.filter((r) => r.check === 'shared-groups'),
+      );
+    expect(await shared(false)).toEqual([{ check: 'shared-groups', status: 'pass', database: 'orders', message: 'sg-0a1b2c3d4e5f60718 are used by the database only' }]);
+    const found = await shared(true);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ status: 'warn', message: 'sg-0a1b2c3d4e5f60718 are shared with 1 other network interface (eni-0app00000000000001: ELB app/orders-web): the fence (revoke-ingress) revokes their rules and cuts those off too' });
   }, 120_000);
 
   it('passes for an Aurora global database (the global cluster holds both clusters)', async () => {

@@ -46,6 +46,8 @@ describe('databaseStatus', () => {
   it('formats a failed-over database for people', () => {
     const s = databaseStatus(db, cases[1]![1], [], [], NOW);
     const text = formatStatus({ where: 'twin', at: NOW.toISOString(), control: { region: 'us-west-2', stackName: 'failover-control', deployed: true, tableName: 't', failoverArn: '', failbackArn: '', topicArn: '', busName: '', dashboardUrl: '' }, databases: [s] }).join('\n');
+    expect(text).toContain('dashboard: ');
+    expect(text).not.toContain('approval page:');
     expect(text).toContain('writer:    orders-replica in us-west-2 (failed over: the configured standby writes)');
     expect(text).toContain('standby:   orders-primary in us-east-1 NOT READY');
     expect(text).toContain('lease:     held by arn:x for incident inc-3, epoch 3');
