@@ -143,12 +143,23 @@ const phaseClass = (name: string): string => {
   return 'ph-other';
 };
 
-/** Tick label in virtual minutes: `90`, or `12:30` (minutes:seconds) when ticks are under a minute apart. */
-const minutesLabel = (t: number, step: number): string => {
-  if (step % 60 === 0) return String(Math.round(t / 60));
+/**
+ * Tick label of virtual time. Charts that stay within the first hour count minutes: `45`, or `12:30`
+ * (minutes:seconds) when ticks are under a minute apart. Charts that reach past an hour read as
+ * hours and minutes: `1:30`, or `2:29:40` (h:mm:ss) when ticks are under a minute apart.
+ */
+export const timeLabel = (t: number, step: number, hours: boolean): string => {
   const s = Math.round(t);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const two = (v: number): string => String(v).padStart(2, '0');
+  if (!hours) return step % 60 === 0 ? String(Math.round(t / 60)) : `${Math.floor(s / 60)}:${two(s % 60)}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return step % 60 === 0 ? `${h}:${two(m)}` : `${h}:${two(m)}:${two(s % 60)}`;
 };
+
+/** The axis title that goes with {@link timeLabel}. */
+export const timeAxisTitle = (step: number, hours: boolean): string =>
+  hours ? `virtual time since the start (${step % 60 === 0 ? 'h:mm' : 'h:mm:ss'})` : `virtual minutes since the start${step % 60 === 0 ? '' : ' (m:ss)'}`;
 
 const KNOWN_SOURCES: readonly string[] = TIMELINE_SOURCES;
 /** The entry's source as a class name: one of the known sources (a report read without validation may hold anything). */
@@ -214,18 +225,19 @@ function renderChart(input: ChartInput): string {
     out.push(`<text class="lane-label" x="${LEFT - 8}" y="${y + LANE_H / 2 + 4}">${source}</text>`);
   });
 
-  // Axis: grid lines and ticks in virtual minutes.
+  // Axis: grid lines and ticks (minutes within the first hour, hours and minutes past it).
   const step = TICK_STEPS.find((s) => span / s <= 10) ?? 86400;
+  const hours = t1 >= 3600;
   out.push(`<line class="axis" x1="${LEFT}" y1="${AXIS_Y}" x2="${LEFT + PLOT}" y2="${AXIS_Y}"/>`);
   for (let t = Math.ceil(t0 / step) * step; t <= t1 + 1e-9; t += step) {
     const tx = n(x(t));
     out.push(`<line class="grid" x1="${tx}" y1="${PHASE_Y}" x2="${tx}" y2="${AXIS_Y + 4}"/>`);
     // The last label ends at the chart's edge rather than past it.
-    const label = minutesLabel(t, step);
+    const label = timeLabel(t, step, hours);
     const atEdge = x(t) + label.length * 3.6 > W - 1;
     out.push(`<text class="tick-label${atEdge ? ' end' : ''}" x="${atEdge ? W - 1 : tx}" y="${AXIS_Y + 16}">${esc(label)}</text>`);
   }
-  out.push(`<text class="axis-title" x="${LEFT + PLOT / 2}" y="${AXIS_Y + 32}">virtual minutes since the start${step % 60 === 0 ? '' : ' (m:ss)'}</text>`);
+  out.push(`<text class="axis-title" x="${LEFT + PLOT / 2}" y="${AXIS_Y + 32}">${timeAxisTitle(step, hours)}</text>`);
 
   // Phase bands (a strip, and a light shade over the lanes): only the parts no later band covers,
   // the label on the widest part when it fits.
