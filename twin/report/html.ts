@@ -55,7 +55,8 @@ dl.figures dt { color: var(--muted); font-size: 0.8em; }
 dl.figures dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .table-wrap, .chart-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
-th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: normal; word-break: normal; hyphens: manual; }
+td code, th code { overflow-wrap: normal; }
 th { background: var(--bg-alt); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td { background: #ffebe9; }
