@@ -7,6 +7,7 @@
  * Every string from the report is escaped: scenario names, descriptions and details are user
  * input. The output is deterministic (no timestamps): the same report gives the same page.
  */
+import { lastVerdict, verdictText } from './verdict.js';
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -407,6 +408,7 @@ export function renderHtml(report: Report): string {
 
   const figures: [string, string][] = [
     ['outcome', report.outcome],
+    ['verdict', verdictText(lastVerdict(report))],
     ['writer at the end', report.writer ?? 'none'],
     ['promotions', String(report.failovers)],
     ['detection', secondsText(report.detectionSeconds, 'none')],

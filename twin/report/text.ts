@@ -6,6 +6,7 @@
  * coloured by source (never when NO_COLOR is set or the output is not a terminal), and the
  * summary block at the end (outcome, figures, invariants, expectations, result).
  */
+import { lastVerdict, verdictText } from './verdict.js';
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -173,6 +174,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
 
   lines.push(c.bold(`Drill ${sanitizeText(report.scenario)}`) + c.dim(` (seed ${report.seed}${report.database ? `, database ${sanitizeText(report.database)}` : ''})`));
   field('outcome', c.bold(report.outcome));
+  field('verdict', sanitizeText(verdictText(lastVerdict(report))));
   field('writer', report.writer === null ? 'none' : sanitizeText(report.writer));
   field('failovers', `${report.failovers} promotion${report.failovers === 1 ? '' : 's'}`);
   field('detection', seconds(report.detectionSeconds, 'none'));

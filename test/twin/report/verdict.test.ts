@@ -1,0 +1,27 @@
+/** The verification verdict on the summary cards (HTML) and in the text summary. */
+import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../../../twin/report/html.js';
+import { renderSummary } from '../../../twin/report/text.js';
+import { lastVerdict, verdictText } from '../../../twin/report/verdict.js';
+import { fixture } from './fixtures.js';
+
+const entry = (t: number, event: string, detail: Record<string, unknown> = {}) => ({ t, source: 'workflow' as const, event, detail: { phase: 'verdict', ...detail } });
+
+describe('lastVerdict', () => {
+  it.each([
+    ['the runner\'s entry', [entry(322, 'failover 82c530a4: verdict: confirmed-down (All 5 vantage points saw the primary down in every one of 3 rounds (quorum 3); none reached it or wrote to it.)')], 'confirmed-down: All 5 vantage points saw the primary down in every one of 3 rounds (quorum 3); none reached it or wrote to it.'],
+    ['detail.verdict wins', [entry(455, 'verdict confirmed-down: 5 of 5 vantage points down in 3 rounds', { verdict: 'confirmed-down' })], 'confirmed-down: 5 of 5 vantage points down in 3 rounds'],
+    ['the last of several', [entry(10, 'failover a: verdict: healthy (all up)'), entry(900, 'failover b: verdict: ambiguous (2 of 5 down)')], 'ambiguous: 2 of 5 down (the last of 2 verdicts)'],
+    ['none', [], 'none (no verification ran)'],
+  ])('%s', (_label, timeline, text) => {
+    expect(verdictText(lastVerdict({ timeline }))).toBe(text);
+  });
+});
+
+describe('summary', () => {
+  it('the HTML cards and the text summary show the verdict and its reason', () => {
+    const report = fixture('broken');
+    expect(renderHtml(report)).toContain('<div><dt>verdict</dt><dd>ambiguous: use1-a, use1-b down; usw2, euw1 up</dd></div>');
+    expect(renderSummary(report)).toContain('  verdict     ambiguous: use1-a, use1-b down; usw2, euw1 up');
+  });
+});
