@@ -265,7 +265,8 @@ function renderChart(input: ChartInput): string {
   for (const e of input.timeline.filter((e) => isMarker(e) && inside(e.t) && Number.isFinite(e.t))) {
     const mx = x(e.t);
     out.push(`<line class="${e.source === 'fault' ? 'fault-line' : 'op-line'}" x1="${n(mx)}" y1="${LABEL_ROWS[0]! + 3}" x2="${n(mx)}" y2="${AXIS_Y}"/>`);
-    const text = truncate(e.event, 34);
+    // An operator action that found nothing to act on says so first (a cut label must not read as an approval).
+    const text = truncate(e.detail.noop === true ? `no-op: ${e.event.replace(/^operator /, '').replace(/: nothing is pending \(no-op\)$/, '')}` : e.event, 34);
     const width = text.length * 5.6 + 4;
     const anchorEnd = mx + width > W - 2;
     const start = anchorEnd ? mx - width : mx;

@@ -25,3 +25,14 @@ describe('summary', () => {
     expect(renderSummary(report)).toContain('  verdict     ambiguous: use1-a, use1-b down; usw2, euw1 up');
   });
 });
+
+describe('no-op operator actions', () => {
+  it('the chart labels a scripted answer that found nothing pending as a no-op, not as an answer', () => {
+    const report = fixture('failed-over');
+    const noop = { t: 1200, source: 'operator' as const, event: 'operator approves the failback: nothing is pending (no-op)', detail: { operator: 'approve', step: 'failback', noop: true } };
+    const html = renderHtml({ ...report, timeline: [...report.timeline, noop].sort((a, b) => a.t - b.t) });
+    const labels = [...html.matchAll(/<text class="marker-label operator"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toContain('no-op: approves the failback');
+    expect(labels.some((l) => l!.startsWith('operator approves'))).toBe(false);
+  });
+});
