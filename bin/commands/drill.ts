@@ -113,6 +113,14 @@ export function register(program: Command, ctx: CliContext): void {
         scenario = defaultGameDay(config, { configSource: file });
       }
       for (const w of scenario.warnings) ctx.err(`${c.yellow('warning')}: ${scenario.source}: ${w.path || '(file)'}: ${w.message}`);
+      // A scenario with a config of its own needs that topology: a config given anyway is not used (say so).
+      const givenConfig = options.config ?? (ctx.io.env[CONFIG_ENV] || undefined);
+      if (options.scenario && givenConfig && scenario.configSource.endsWith('#config')) {
+        ctx.err(
+          `${c.yellow('warning')}: ${scenario.source} carries its own "config" (its events are written for that topology): ` +
+            `${options.config ? `--config ${options.config}` : `${CONFIG_ENV}=${givenConfig}`} is not used. To drill your own database, copy the scenario and replace its "config", or use a scenario without one.`,
+        );
+      }
 
       const [{ runDrill }, report] = await Promise.all([runner, import('../../twin/report/index.js')]);
       const out = reportOnStdout ? ctx.io.stderr : ctx.io.stdout;

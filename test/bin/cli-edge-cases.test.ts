@@ -76,3 +76,17 @@ describe('options that take one value', () => {
     expect(t.stderr()).not.toContain('more than once');
   });
 });
+
+describe('a scenario with its own config', () => {
+  it('says plainly that --config is not used (the scenario needs its own topology)', async () => {
+    const t = fakeIo();
+    expect(await run(['drill', '--scenario', 'scenarios/approval-timeout.json', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
+    expect(t.stderr()).toContain('warning: scenarios/approval-timeout.json carries its own "config" (its events are written for that topology): --config test/fixtures/configs/aurora.json is not used.');
+  }, 180_000);
+
+  it('a scenario without one runs on the config given, and says nothing', async () => {
+    const t = fakeIo();
+    await run(['drill', '--scenario', 'scenarios/alarm-flap.json', '--config', 'examples/config.json'], t.io);
+    expect(t.stderr()).not.toContain('carries its own "config"');
+  }, 180_000);
+});
