@@ -94,7 +94,7 @@ svg.chart { display: block; width: 100%; min-width: 720px; height: auto; font-fa
 .chart .band-label { font-size: 10px; text-anchor: middle; }
 .ph-detect { fill: #f9d8a4; } .ph-verify { fill: #fff0a0; } .ph-decide { fill: #cfeabb; } .ph-approval { fill: #f5bfd6; }
 .ph-fence { fill: #f2ae9f; } .ph-promote { fill: #b9cff3; } .ph-dns { fill: #b2e2e7; } .ph-verify-writes { fill: #d3c6f0; }
-.ph-failed-over { fill: #e1e4e8; } .ph-failback { fill: #c4e5cc; } .ph-failed-back { fill: #a9dcb5; } .ph-other { fill: #eeeeee; }
+.ph-failed-over { fill: #e1e4e8; } .ph-failback { fill: #c4e5cc; } .ph-switchover { fill: #8fd1c4; } .ph-failed-back { fill: #a9dcb5; } .ph-other { fill: #eeeeee; }
 details > summary { cursor: pointer; color: var(--muted); }
 figure { margin: 0 0 1em; }
 footer { margin-top: 2em; color: var(--muted); font-size: 0.8em; }
@@ -139,6 +139,9 @@ const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 
 const phaseClass = (name: string): string => {
   if (Object.hasOwn(PHASE_LABELS, name) && /^[a-z-]+$/.test(name)) {
+    // The switchover (the failback's fence, promotion and DNS) has a colour of its own: never the
+    // data-loss red or the failover's fence.
+    if (name === 'failback-switchover') return 'ph-switchover';
     if (name.startsWith('failback-')) return 'ph-failback';
     return `ph-${name}`;
   }

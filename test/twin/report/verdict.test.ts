@@ -36,3 +36,19 @@ describe('no-op operator actions', () => {
     expect(labels.some((l) => l!.startsWith('operator approves'))).toBe(false);
   });
 });
+
+describe('colours', () => {
+  it('the failback switchover band has its own colour, far from the data-loss red', () => {
+    const html = renderHtml(fixture('failed-back'));
+    expect(html).toMatch(/<rect class="band ph-switchover"/);
+    const fill = (cls: string): number[] => {
+      const m = new RegExp(`\\.${cls} \\{ fill: #([0-9a-f]{6}); \\}`).exec(html);
+      return m ? [0, 2, 4].map((i) => parseInt(m[1]!.slice(i, i + 2), 16)) : [];
+    };
+    const loss = [0xff, 0x81, 0x82];
+    const switchover = fill('ph-switchover');
+    expect(switchover).toHaveLength(3);
+    const distance = Math.hypot(...switchover.map((v, i) => v - loss[i]!));
+    expect(distance).toBeGreaterThan(120);
+  });
+});
