@@ -164,6 +164,26 @@ export function rtoSeconds(f: DrillFacts, failure: number | null): number | null
   return write ? seconds(write.at - failure) : null;
 }
 
+/**
+ * The failback's planned write outage (s): for each promotion a failback run made (its
+ * switchover), from the clients' last successful write or writability check before it began
+ * (before the fence of the current writer) to the first one the promoted instance answered; the
+ * longest of them. Null when no failback promoted anything (or nothing was written after it).
+ */
+export function failbackOutageSeconds(f: DrillFacts): number | null {
+  let longest: number | null = null;
+  for (const p of f.promotions) {
+    const e = f.executions.find((x) => x.arn === p.executionArn);
+    if (e?.stateMachine !== 'failback') continue;
+    const after = f.attempts.find((a) => a.ok && a.target === p.instanceId && a.at >= p.startedAt);
+    const before = [...f.attempts].reverse().find((a) => a.ok && a.at < p.startedAt && a.target !== p.instanceId);
+    if (!after || !before) continue;
+    const s = seconds(after.at - before.at);
+    longest = longest === null ? s : Math.max(longest, s);
+  }
+  return longest;
+}
+
 /** Detection (s): from the failure to the first workflow start after it. */
 export function detectionSeconds(f: DrillFacts): number | null {
   const fault = f.events.find((e) => e.failure);

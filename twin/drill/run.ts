@@ -43,6 +43,7 @@ import {
   invariants,
   outcomeOf,
   rtoSeconds,
+  failbackOutageSeconds,
   takeovers,
   writerAtEnd,
   type AppliedEvent,
@@ -415,6 +416,7 @@ async function drill(scenario: Scenario, options: DrillOptions): Promise<Report>
       config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
       wallMs: Math.round(performance.now() - wallStart),
       lambdaInvocations: world.lambda.invocations.length,
+      failbackOutageSeconds: failbackOutageSeconds(own),
     };
     return reportSchema.parse(report);
   } finally {

@@ -418,6 +418,7 @@ export function renderHtml(report: Report): string {
     ['detection', secondsText(report.detectionSeconds, 'none')],
     ['RTO', secondsText(report.rtoSeconds, 'none (nothing failed over)')],
     ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
+    ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]] : []),
     ['seed', String(report.seed)],
   ];
   if (report.database) figures.push(['database', report.database]);

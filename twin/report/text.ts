@@ -180,6 +180,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('detection', seconds(report.detectionSeconds, 'none'));
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
+  if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
   if (report.executions.length > 0) {
     field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
   }
