@@ -82,7 +82,8 @@ export async function runOps<T>(ctx: CliContext, target: OpsTarget, query: (env:
     if (target.twin) {
       if (target.file && !target.twin.scenarioFile) before?.(loadConfigOrExit(ctx, target.file).config);
       const { queryTwin } = await import('./twin-world.js');
-      return await queryTwin({ ...(target.file ? { configFile: target.file } : {}), ...target.twin }, async (t) => {
+      const onNote = (text: string): void => ctx.err(`${ctx.colors.err.yellow('note')}: ${text}`);
+      return await queryTwin({ ...(target.file ? { configFile: target.file } : {}), ...target.twin, onNote }, async (t) => {
         if (target.twin?.scenarioFile) before?.(t.config);
         return query(t.env, t.config, t);
       });

@@ -25,6 +25,8 @@ export interface TwinWorldOptions {
   seed?: number;
   /** Changes the world after the deployment, before time runs (tests: a misconfigured account). */
   prepare?: (world: World, deployment: Deployment) => void | Promise<void>;
+  /** Told what the reader should know (a scenario's own config wins over the one given). */
+  onNote?: (text: string) => void;
 }
 
 /** What a query on the twin gets. */
@@ -51,6 +53,9 @@ async function scenarioFor(options: TwinWorldOptions) {
   const { loadConfigFile } = await import('../../lib/config/index.js');
   if (options.scenarioFile) {
     const s = loadScenarioFile(options.scenarioFile, options.config ? { configOverride: options.config } : options.configFile ? { configOverride: options.configFile } : {});
+    if ((options.config || options.configFile) && s.configSource.endsWith('#config')) {
+      options.onNote?.(`${options.scenarioFile} carries its own "config" (its events are written for that topology): ${options.configFile ?? 'the config given'} is not used`);
+    }
     return { ...s, runFor: options.atSeconds ?? s.runFor };
   }
   const config = options.config ?? loadConfigFile(options.configFile!).config;

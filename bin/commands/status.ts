@@ -48,7 +48,8 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         if (target.twin) {
           const { watchTwin } = await import('../cli/twin-world.js');
-          await watchTwin({ ...(target.file ? { configFile: target.file } : {}), ...target.twin }, async (t) => {
+          const onNote = (text: string): void => ctx.err(`${ctx.colors.err.yellow('note')}: ${text}`);
+          await watchTwin({ ...(target.file ? { configFile: target.file } : {}), ...target.twin, onNote }, async (t) => {
             const dbs = pick(t.config);
             await watchRuns(t.config, t.env, dbs, { sleep: t.sleep, intervalMs: interval * 1000, until: () => t.world.clock.now() >= t.endsAt, print, json, stopWhenIdle: false });
           });

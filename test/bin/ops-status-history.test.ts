@@ -56,6 +56,13 @@ describe('on the cloud twin', () => {
     }
   }, 120_000);
 
+  it('a scenario with its own config: says the config given is not used', async () => {
+    const t = fakeIo();
+    expect(await run(['status', '--twin', '--scenario', OUTAGE, '--at', '1m', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
+    expect(t.stderr()).toContain('note: scenarios/region-outage.json carries its own "config" (its events are written for that topology): test/fixtures/configs/aurora.json is not used');
+    expect(t.stdout()).toContain('orders (postgres)');
+  }, 120_000);
+
   it('status of the config deployed and left alone (no scenario): primary writes, lease free, nothing runs', async () => {
     const t = fakeIo();
     expect(await run(['status', '--twin', '--config', 'examples/config.json'], t.io)).toBe(0);
