@@ -7,7 +7,7 @@
  * Every string from the report is escaped: scenario names, descriptions and details are user
  * input. The output is deterministic (no timestamps): the same report gives the same page.
  */
-import { lastVerdict, verdictText } from './verdict.js';
+import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -481,7 +481,7 @@ export function renderHtml(report: Report): string {
     `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
     report.description ? `<p class="description">${esc(report.description)}</p>` : '',
     '</header>',
-    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl></section>`,
+    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl><p class="description">${esc(MODELLED_NOTE)}</p></section>`,
     '<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>',
     legend,
     `<figure><div class="chart-scroll">${chart('overview', `Timeline of ${report.scenario}`, { t0: 0, t1: end })}</div></figure>`,

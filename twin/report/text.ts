@@ -6,7 +6,7 @@
  * coloured by source (never when NO_COLOR is set or the output is not a terminal), and the
  * summary block at the end (outcome, figures, invariants, expectations, result).
  */
-import { lastVerdict, verdictText } from './verdict.js';
+import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -187,6 +187,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   if (report.wallMs !== undefined && report.runForSeconds !== undefined) {
     field('ran', `${formatDuration(report.runForSeconds)} of virtual time in ${(report.wallMs / 1000).toFixed(1)} s`);
   }
+  lines.push(c.dim(`  ${MODELLED_NOTE}`));
 
   lines.push(c.bold('Invariants'));
   for (const inv of report.invariants) {

@@ -32,3 +32,13 @@ export function verdictText(v: VerdictSummary | null): string {
   if (!v) return 'none (no verification ran)';
   return `${v.verdict}${v.reason ? `: ${v.reason}` : ''}${v.count > 1 ? ` (the last of ${v.count} verdicts)` : ''}`;
 }
+
+/**
+ * What the figures are made of, said once under them: every figure is measured in the twin's virtual
+ * time on the simulated clients and calls, and the AWS behaviour under it is modelled (durations of
+ * promotions, backups and stack updates, DNS caching, replica lag), so the figures are the model's,
+ * not a measurement of an account.
+ */
+export const MODELLED_NOTE =
+  'Measured in the cloud twin\'s virtual time on simulated clients. Modelled, not measured on AWS: how long promotions, backups, ' +
+  'reboots and stack updates take, DNS caching (the TTL), replica lag and so the data loss (docs/aws-behaviour.md, twin/README.md).';

@@ -52,3 +52,11 @@ describe('colours', () => {
     expect(distance).toBeGreaterThan(120);
   });
 });
+
+describe('modelled figures', () => {
+  it('the text summary and the HTML result say which figures are modelled', () => {
+    const report = fixture('failed-over');
+    expect(renderSummary(report)).toContain('Modelled, not measured on AWS: how long promotions, backups, reboots and stack updates take, DNS caching (the TTL), replica lag and so the data loss');
+    expect(renderHtml(report)).toContain('Modelled, not measured on AWS');
+  });
+});
