@@ -3,11 +3,12 @@
  * The CDK app: `cdk synth` / `cdk deploy`. Reads the config file named by the `config` context
  * (`cdk synth -c config=path.json`), else the FAILOVER_CONFIG environment variable, else
  * examples/config.json; a config with problems prints every problem and exits 1 before anything
- * is synthesized. cdk-nag's AWS Solutions checks run on every synthesis.
+ * is synthesized. cdk-nag's AWS Solutions checks run on every synthesis. Synthesized from the
+ * example (no config given), every stack carries a warning not to deploy it: `cdk deploy` shows it.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { Annotations, App } from 'aws-cdk-lib';
 import { ConfigError, loadConfigFile } from '../lib/config/index.js';
 import { buildApp } from '../lib/app.js';
 import { addSecurityChecks } from '../lib/nag.js';
@@ -31,6 +32,14 @@ try {
   }
   throw err;
 }
-buildApp(app, loaded.config);
+const stacks = buildApp(app, loaded.config);
+if (!(typeof fromContext === 'string' && fromContext) && !process.env.FAILOVER_CONFIG) {
+  for (const stack of [stacks.control, ...stacks.signals, ...stacks.probes]) {
+    Annotations.of(stack).addWarningV2(
+      '@rds-failover/example-config',
+      'No config was given (-c config=FILE or FAILOVER_CONFIG): these stacks are the example config (examples/config.json), with made-up databases. Do not deploy them: give your own config.',
+    );
+  }
+}
 addSecurityChecks(app);
 app.synth();

@@ -64,7 +64,24 @@ export async function buildProgram(io: CliIo = processIo()): Promise<Command> {
     if (typeof mod.register !== 'function') throw new Error(`bin/commands/${file} must export register(program, ctx)`);
     mod.register(program, ctx);
   }
+  refuseRepeatedOptions(program);
   return program;
+}
+
+/**
+ * An option that takes one value given twice (`--seed 1 --seed 2`) is an error (exit 2), not a
+ * silent "the last one wins". Flags without a value and variadic options may repeat.
+ */
+export function refuseRepeatedOptions(command: Command): void {
+  for (const option of command.options) {
+    if (option.variadic || !(option.required || option.optional)) continue;
+    let seen = 0;
+    command.on(`option:${option.name()}`, () => {
+      seen += 1;
+      if (seen > 1) command.error(`error: option '${option.flags}' was given more than once; it takes one value`, { exitCode: EXIT.INVALID, code: 'failover.repeatedOption' });
+    });
+  }
+  for (const sub of command.commands) refuseRepeatedOptions(sub);
 }
 
 /**

@@ -47,3 +47,23 @@ export function deployedFunctionName(prefix: string, fn: FunctionName, variant?:
 
 /** Tag key carried by every function: its folder name under `lambdas/` (scenario files name functions this way). */
 export const FUNCTION_TAG = 'rds-failover:function';
+
+/**
+ * The stack's outputs (`cdk deploy` prints them; `aws cloudformation describe-stacks` lists them):
+ * what an operator opens or names first. Their keys are part of the product's contract (the CLI's
+ * `status` and `preflight` read them); add keys, never rename them.
+ */
+export const CONTROL_OUTPUTS = {
+  failoverStateMachineArn: 'FailoverStateMachineArn',
+  failbackStateMachineArn: 'FailbackStateMachineArn',
+  notificationTopicArn: 'NotificationTopicArn',
+  stateTableName: 'StateTableName',
+  eventBusName: 'EventBusName',
+  dashboardUrl: 'DashboardUrl',
+  /** Only when `approvals.page` is not "none". */
+  approvalPageUrl: 'ApprovalPageUrl',
+} as const;
+
+/** The CloudWatch console's link to a dashboard. */
+export const dashboardConsoleUrl = (region: string, name: string): string =>
+  `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`;

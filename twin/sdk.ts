@@ -20,7 +20,7 @@ import {
 import {
   DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, DescribeNetworkInterfacesCommand, CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import {
   DeleteRuleCommand, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand, ScanCommand as DocScanCommand, TransactWriteCommand, UpdateCommand,
@@ -96,13 +96,13 @@ const SPECS: ClientSpec[] = [
   {
     client: EC2Client,
     service: 'ec2',
-    commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand },
+    commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand, DescribeNetworkInterfaces: DescribeNetworkInterfacesCommand },
   },
   { client: SNSClient, service: 'sns', commands: { Publish: PublishCommand, ListSubscriptionsByTopic: ListSubscriptionsByTopicCommand } },
   {
     client: SFNClient,
     service: 'sfn',
-    commands: { SendTaskSuccess: SendTaskSuccessCommand, SendTaskFailure: SendTaskFailureCommand, SendTaskHeartbeat: SendTaskHeartbeatCommand, StartExecution: StartExecutionCommand, DescribeExecution: DescribeExecutionCommand },
+    commands: { SendTaskSuccess: SendTaskSuccessCommand, SendTaskFailure: SendTaskFailureCommand, SendTaskHeartbeat: SendTaskHeartbeatCommand, StartExecution: StartExecutionCommand, DescribeExecution: DescribeExecutionCommand, ListExecutions: ListExecutionsCommand },
   },
   { client: CloudFormationClient, service: 'cloudformation', commands: { DescribeStacks: DescribeStacksCommand, UpdateStack: UpdateStackCommand } },
   { client: LambdaClient, service: 'lambda', commands: { Invoke: InvokeCommand } },

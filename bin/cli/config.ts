@@ -5,8 +5,30 @@
 import { ConfigError, formatValue, loadConfigFile, type ConfigProblem, type ValidatedConfig } from '../../lib/config/index.js';
 import { EXIT, type CliContext, type Colors } from './context.js';
 
-/** The config file commands use when none is given: the package's example. */
+/** The config file offline commands use when none is given: the package's example. */
 export const defaultConfigFile = (ctx: CliContext): string => ctx.packagePath('examples', 'config.json');
+
+/** The environment variable naming the config file when `--config` is not given. */
+export const CONFIG_ENV = 'FAILOVER_CONFIG';
+
+/**
+ * Which config file a command uses, the same way for every command: `--config FILE`, else the
+ * file named by FAILOVER_CONFIG, else (offline commands only: validate, synth, drill) the
+ * package's example. A command that acts on an AWS account passes `fallback: 'none'` and never
+ * runs on the example: without either, it ends with exit status 2 saying how to name the config.
+ */
+export function configFileFor(ctx: CliContext, given: string | undefined, fallback: 'example' | 'none'): string {
+  if (given !== undefined && given !== '') return given;
+  const fromEnv = ctx.io.env[CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fallback === 'example') return defaultConfigFile(ctx);
+  const c = ctx.colors.err;
+  ctx.err(
+    `${c.red(c.bold('no config'))}: this command acts on your AWS account, so it never falls back to the example config: ` +
+      `give --config FILE or set ${CONFIG_ENV}=FILE (nothing was run)`,
+  );
+  return ctx.exit(EXIT.INVALID);
+}
 
 /** One problem as a line, the path in bold and the bad value highlighted. */
 export function formatProblemColored(problem: ConfigProblem, c: Colors): string {

@@ -34,7 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.out(`  answer: failover approve ${a.id}   |   failover reject ${a.id} --reason "..."`);
       }
     } catch (err) {
-      failWith(ctx, err);
+      failWith(ctx, err, target);
     }
   });
 }

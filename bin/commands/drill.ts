@@ -12,8 +12,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
+import { CONFIG_ENV, configFileFor, defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
+import { outputOptionProblems } from '../cli/outputs.js';
 
 interface DrillCliOptions {
   scenario?: string;
@@ -48,9 +49,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('drill')
     .description('rehearse a failover against the offline cloud twin (default: the game day) and judge it (exit 0 pass, 1 fail, 2 invalid input)')
     .option('--scenario <file>', 'scenario file (docs/scenarios.md); default: the built-in game day')
-    .option('--config <file>', `config file (a scenario's own config wins); default: ${defaultConfigFile(ctx)}`)
-    .option('--json <file>', 'write the report as JSON')
-    .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart')
+    .option('--config <file>', `config file (a scenario's own config wins); default: $FAILOVER_CONFIG, else ${defaultConfigFile(ctx)}`)
+    .option('--json <file>', 'write the report as JSON (- for stdout: the timeline and summary then go to stderr)')
+    .option('--html <file>', 'write the report as a self-contained HTML page with the timeline chart (- for stdout)')
     .option('--seed <n>', 'seed of every random draw (same scenario and seed: same report)', '1')
     .option(
       '--serve-approvals',
@@ -103,6 +104,14 @@ export function register(program: Command, ctx: CliContext): void {
           return ctx.exit(EXIT.INVALID);
         }
       }
+      const outputProblems = outputOptionProblems({ json: options.json, html: options.html });
+      if (outputProblems.length > 0) {
+        for (const p of outputProblems) ctx.err(`${c.red(c.bold('invalid option'))}: ${p} (nothing was run)`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      // `--json -` / `--html -`: stdout carries the report only; what people read goes to stderr.
+      const reportOnStdout = options.json === '-' || options.html === '-';
+      const say = (line: string): void => (reportOnStdout ? ctx.err(line) : ctx.out(line));
       // Heavy modules only when a drill really runs (every command file loads on every CLI run).
       // The runner (the twin and every SDK client: most of the start-up time) starts loading now,
       // while the scenario and config are read; nothing runs until they are valid.
@@ -116,7 +125,8 @@ export function register(program: Command, ctx: CliContext): void {
       let scenario;
       if (options.scenario) {
         try {
-          scenario = loadScenarioFile(options.scenario, options.config ? { configOverride: options.config } : {});
+          const given = options.config ?? (ctx.io.env[CONFIG_ENV] || undefined);
+          scenario = loadScenarioFile(options.scenario, given ? { configOverride: given } : {});
         } catch (err) {
           if (err instanceof ScenarioError) {
             ctx.err(`${c.red(c.bold('invalid scenario'))}: nothing was run`);
@@ -131,7 +141,7 @@ export function register(program: Command, ctx: CliContext): void {
           throw err;
         }
       } else {
-        const file = options.config ?? defaultConfigFile(ctx);
+        const file = configFileFor(ctx, options.config, 'example');
         const { config } = loadConfigOrExit(ctx, file);
         scenario = defaultGameDay(config, { configSource: file });
       }
@@ -144,13 +154,21 @@ export function register(program: Command, ctx: CliContext): void {
         }
       }
       for (const w of scenario.warnings) ctx.err(`${c.yellow('warning')}: ${scenario.source}: ${w.path || '(file)'}: ${w.message}`);
+      // A scenario with a config of its own needs that topology: a config given anyway is not used (say so).
+      const givenConfig = options.config ?? (ctx.io.env[CONFIG_ENV] || undefined);
+      if (options.scenario && givenConfig && scenario.configSource.endsWith('#config')) {
+        ctx.err(
+          `${c.yellow('warning')}: ${scenario.source} carries its own "config" (its events are written for that topology): ` +
+            `${options.config ? `--config ${options.config}` : `${CONFIG_ENV}=${givenConfig}`} is not used. To drill your own database, copy the scenario and replace its "config", or use a scenario without one.`,
+        );
+      }
 
       const [{ runDrill }, report] = await Promise.all([runner, import('../../twin/report/index.js')]);
-      const out = ctx.io.stdout;
+      const out = reportOnStdout ? ctx.io.stderr : ctx.io.stdout;
       const color = report.shouldUseColor(out, ctx.io.env);
       const o = report.colors(color);
-      ctx.out(o.bold(`Drill ${scenario.name}`) + o.dim(` (seed ${seed}, database ${scenario.database}, ${formatDuration(scenario.runFor)} of virtual time)`));
-      if (scenario.description) ctx.out(o.dim(report.sanitizeText(scenario.description)));
+      say(o.bold(`Drill ${scenario.name}`) + o.dim(` (seed ${seed}, database ${scenario.database}, ${formatDuration(scenario.runFor)} of virtual time)`));
+      if (scenario.description) say(o.dim(report.sanitizeText(scenario.description)));
       const printer = new report.TimelinePrinter({ out, color, progress: Boolean(out.isTTY), now: () => performance.now() });
       let result;
       try {
@@ -163,7 +181,7 @@ export function register(program: Command, ctx: CliContext): void {
                   bins,
                   dnsPort: realPort,
                   onReady: (r: { primaryPort: number; replicaPort: number; replicationRelayPort: number; dnsPort: number; dataDir: string; timeScale: number }) =>
-                    ctx.out(
+                    say(
                       o.bold('Real PostgreSQL: ') +
                         `primary 127.0.0.1:${r.primaryPort}, streaming replica 127.0.0.1:${r.replicaPort} (through the replication relay :${r.replicationRelayPort}), DNS name 127.0.0.1:${r.dnsPort}; ` +
                         o.dim(`virtual time ×${Math.round(r.timeScale * 1000) / 1000} real time; data in ${r.dataDir} (removed at the end)`),
@@ -178,11 +196,11 @@ export function register(program: Command, ctx: CliContext): void {
                 approvals: {
                   serve: true,
                   port,
-                  onServing: (url: string) => ctx.out(o.bold('Approval page: ') + `${url} (127.0.0.1 only, for this drill)`),
+                  onServing: (url: string) => say(o.bold('Approval page: ') + `${url} (127.0.0.1 only, for this drill)`),
                   onLink: (link: { url: string; step: string; decision: string; expiresAt: string }) => {
-                    ctx.out(o.bold(`Approval requested (${link.step}: ${link.decision}); the drill waits for your answer. Open:`));
-                    ctx.out(`  ${link.url}`);
-                    ctx.out(o.dim(`  (link valid until ${link.expiresAt}, drill time)`));
+                    say(o.bold(`Approval requested (${link.step}: ${link.decision}); the drill waits for your answer. Open:`));
+                    say(`  ${link.url}`);
+                    say(o.dim(`  (link valid until ${link.expiresAt}, drill time)`));
                   },
                 },
               }
@@ -199,13 +217,15 @@ export function register(program: Command, ctx: CliContext): void {
       } finally {
         printer.end();
       }
-      ctx.out('');
+      say('');
       out.write(report.renderSummary(result, { color }));
-      if (options.json) {
+      if (options.json === '-') ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (options.json) {
         writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
         ctx.err(c.dim(`report written to ${options.json}`));
       }
-      if (options.html) {
+      if (options.html === '-') ctx.io.stdout.write(report.renderHtml(result));
+      else if (options.html) {
         writeFileSync(options.html, report.renderHtml(result));
         ctx.err(c.dim(`HTML report written to ${options.html}`));
       }

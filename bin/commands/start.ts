@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { eventBusName } from '../../lib/naming.js';
 import { callerIdentity } from '../cli/approvals.js';
-import { defaultConfigFile, loadConfigOrExit } from '../cli/config.js';
+import { configFileFor, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
 
 interface StartOptions {
@@ -48,11 +48,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('ask for a failover of one database by hand (the request is the approval; verification, fencing and the budget check still run)')
     .argument('<database>', 'database name, as in the config')
     .requiredOption('--reason <text>', 'why (recorded in the incident and the notifications)')
-    .option('--config <file>', 'config file (database names, prefix, control Region)')
+    .option('--config <file>', 'config file (database names, prefix, control Region); default: $FAILOVER_CONFIG')
     .option('--yes', 'do not ask again: this fails the database over to its standby', false)
     .action(async (database: string, options: StartOptions) => {
       const c = ctx.colors.err;
-      const file = options.config ?? defaultConfigFile(ctx);
+      const file = configFileFor(ctx, options.config, 'none');
       const { config } = loadConfigOrExit(ctx, file);
       const names = config.databases.map((d) => d.name);
       if (!names.includes(database)) {
@@ -75,7 +75,16 @@ export function register(program: Command, ctx: CliContext): void {
         const sent = await send(config.controlRegion, entry);
         outcome = sent.failed > 0 ? { ok: false, message: `the request was not accepted by EventBridge (${sent.error ?? 'no reason given'})` } : { ok: true, requestedBy, bus: entry.EventBusName };
       } catch (err) {
-        outcome = { ok: false, message: (err as Error)?.message ?? String(err) };
+        const name = (err as { name?: string })?.name ?? 'Error';
+        const bus = `bus ${eventBusName(config.prefix)} in ${config.controlRegion}${config.account ? ` (account ${config.account})` : ''}`;
+        const hint = /AccessDenied|Unauthorized|AuthorizationError/.test(name)
+          ? `your identity may not call events:PutEvents on ${bus}: ask for it (SECURITY.md, "Who can start a failover")`
+          : /Credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClient|InvalidSignature/.test(name)
+            ? 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again'
+            : /ResourceNotFound/.test(name)
+              ? `${bus} does not exist: is the control stack deployed with this config?`
+              : undefined;
+        outcome = { ok: false, message: `${name !== 'Error' ? `${name}: ` : ''}${(err as Error)?.message ?? String(err)} (${bus})${hint ? `\n  what to do: ${hint}` : ''}` };
       }
       if (!outcome.ok) {
         ctx.err(`${c.red('error')}: ${outcome.message}; nothing was started`);

@@ -1,6 +1,6 @@
 /** `failover validate [FILE]`: every config problem at once (exit 2), or OK plus warnings (exit 0). */
 import type { Command } from 'commander';
-import { defaultConfigFile, formatProblemColored, loadConfigOrExit } from '../cli/config.js';
+import { configFileFor, defaultConfigFile, formatProblemColored, loadConfigOrExit } from '../cli/config.js';
 import { EXIT, type CliContext } from '../cli/context.js';
 import { regionProblems } from '../../lib/config/region-support.js';
 
@@ -9,8 +9,14 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('validate')
     .description('check a config file: every problem at once (exit 2), or OK and any warnings (exit 0)')
-    .argument('[file]', 'config file', defaultConfigFile(ctx))
-    .action((file: string) => {
+    .argument('[file]', `config file (or --config FILE); default: $FAILOVER_CONFIG, else ${defaultConfigFile(ctx)}`)
+    .option('--config <file>', 'config file (the same as the argument)')
+    .action((fileArgument: string | undefined, options: { config?: string }) => {
+      if (fileArgument !== undefined && options.config !== undefined && fileArgument !== options.config) {
+        ctx.err(`${ctx.colors.err.red('invalid')}: two config files given (${fileArgument} and --config ${options.config}): give one`);
+        return ctx.exit(EXIT.INVALID);
+      }
+      const file = configFileFor(ctx, fileArgument ?? options.config, 'example');
       const { config } = loadConfigOrExit(ctx, file);
       // What the Regions' CloudFormation lacks (asked of the validator `cdk synth` runs).
       const regional = regionProblems(config);

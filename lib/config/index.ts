@@ -10,6 +10,7 @@ import { findJsonError } from './json-position.js';
 import { ConfigError, sortByDocument, type ConfigProblem } from './problems.js';
 import { crossFieldProblems } from './rules.js';
 import { issueMessage, issuesToProblems } from './schema-issues.js';
+import { unknownRegionProblems } from './regions.js';
 import { partialParse } from './schema-walk.js';
 import { configWarnings } from './warnings.js';
 
@@ -35,6 +36,8 @@ export function validateConfig(raw: unknown, source = 'config'): ValidatedConfig
   const problems = parsed.success ? [] : issuesToProblems(configSchema, raw, parsed.error.issues);
   const partial = partialParse(configSchema, raw);
   if (partial !== undefined) problems.push(...crossFieldProblems(partial, raw));
+  // Region codes of the right form that no AWS partition has (the AWS SDK's table).
+  problems.push(...unknownRegionProblems(raw));
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, sortByDocument(raw, problems));
   return { config: parsed.data, warnings: sortByDocument(raw, configWarnings(parsed.data)) };
 }

@@ -11,7 +11,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import { fakeIo } from '../helpers/cli-io.js';
+import { fakeIo as fakeIoWithEnv } from '../helpers/cli-io.js';
+
+/** The commands that act on AWS read the config named by FAILOVER_CONFIG (never the example by default). */
+const fakeIo = () => fakeIoWithEnv({ FAILOVER_CONFIG: 'examples/config.json' });
 
 const ddb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
@@ -109,6 +112,21 @@ describe('failover approve / reject', () => {
     expect(await run(['approve', ID], t.io)).toBe(1);
     expect(t.stderr()).toContain('client-sts');
     expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('AWS errors of the approval commands', () => {
+  it.each([
+    ['AccessDeniedException', 'your identity may not read or answer approvals in table failover-state in us-west-2'],
+    ['ExpiredTokenException', 'no valid AWS credentials: sign in'],
+    ['ResourceNotFoundException', 'table failover-state in us-west-2 does not exist: is the control stack deployed'],
+  ])('%s: names the table and Region and says what to do (exit 1)', async (name, hint) => {
+    ddb.on(GetItemCommand).rejects(Object.assign(new Error('refused by AWS'), { name }));
+    const t = fakeIo();
+    expect(await run(['approve', ID], t.io)).toBe(1);
+    expect(t.stderr()).toContain(`failed: ${name}: refused by AWS`);
+    expect(t.stderr()).toContain('(failover-state, us-west-2) (nothing was answered)');
+    expect(t.stderr()).toContain(`what to do: ${hint}`);
   });
 });
 

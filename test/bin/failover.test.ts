@@ -151,7 +151,7 @@ describe('the program', () => {
     expect(unknown.stderr()).toContain('(Did you mean validate?)');
     const help = fakeIo();
     expect(await run(['--help'], help.io)).toBe(0);
-    expect(help.stdout()).toContain('validate [file]');
+    expect(help.stdout()).toContain('validate [options] [file]');
     const version = fakeIo();
     expect(await run(['--version'], version.io)).toBe(0);
     expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+/);

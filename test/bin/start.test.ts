@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptTrigger } from '../../lambdas/accept-trigger/core.js';
 import { run } from '../../bin/failover.js';
 import { callerIdentity } from '../../bin/cli/approvals.js';
-import { fakeIo } from '../helpers/cli-io.js';
+import { fakeIo as fakeIoWithEnv } from '../helpers/cli-io.js';
+
+/** The commands that act on AWS read the config named by FAILOVER_CONFIG (never the example by default). */
+const fakeIo = () => fakeIoWithEnv({ FAILOVER_CONFIG: 'examples/config.json' });
 import { loadConfigFile } from '../../lib/config/index.js';
 
 const events = mockClient(EventBridgeClient);
@@ -55,6 +58,14 @@ describe('failover start', () => {
       expect(await run(argv, t.io), argv.join(' ')).toBe(2);
     }
     expect(events).not.toHaveReceivedAnyCommand();
+  });
+
+  it('an AccessDenied names the bus and Region and says what to do (exit 1)', async () => {
+    events.on(PutEventsCommand).rejects(Object.assign(new Error('not authorized to perform: events:PutEvents'), { name: 'AccessDeniedException' }));
+    const t = fakeIo();
+    expect(await run(['start', 'orders', '--reason', 'x', '--yes'], t.io)).toBe(1);
+    expect(t.stderr()).toContain('AccessDeniedException: not authorized to perform: events:PutEvents (bus failover-events in us-west-2)');
+    expect(t.stderr()).toContain('what to do: your identity may not call events:PutEvents on bus failover-events in us-west-2');
   });
 
   it('says so (exit 1) when EventBridge does not accept the entry', async () => {

@@ -4,7 +4,7 @@
  * exits 1 before anything is synthesized.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,9 @@ describe('bin/app.ts', () => {
       'failover-probe-us-west-2.template.json',
       'failover-signal-us-east-1.template.json',
     ]);
+    // Synthesized from the example: every stack says not to deploy it (cdk deploy shows the warning).
+    const warned = templates.filter((t) => readFileSync(join(run.outdir, t.replace('.template.json', '.metadata.json')), 'utf8').includes('Do not deploy them: give your own config'));
+    expect(warned).toEqual(templates);
   }, 120_000);
 
   it('reads FAILOVER_CONFIG, prints every problem and exits 1 on a bad config', () => {

@@ -188,6 +188,16 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   createHostedZones(world, config.databases);
   for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations, (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn));
   for (const d of Object.values(databases)) await createAppTable(world, d);
+  // ---- the product's stacks themselves, with their resolved outputs (DescribeStacks answers them as
+  // it does after `cdk deploy`; created last so the customer's stacks draw their ids as before).
+  for (const stack of stacks) {
+    const outputs = Object.fromEntries(Object.entries((stack.resolved.Outputs ?? {}) as Record<string, { Value?: unknown }>).map(([k, o]) => [k, String(o.Value)]));
+    world.cloudformation.createStack({ region: stack.region, name: stack.name, templateParameters: {}, outputs });
+  }
+  // Each Region deployed to was bootstrapped first (`cdk bootstrap`: the CDKToolkit stack).
+  for (const region of [...new Set(stacks.map((s) => s.region))].sort()) {
+    world.cloudformation.createStack({ region, name: 'CDKToolkit', templateParameters: {}, outputs: { BootstrapVersion: '30' } });
+  }
 
   return {
     app,

@@ -164,6 +164,26 @@ export function rtoSeconds(f: DrillFacts, failure: number | null): number | null
   return write ? seconds(write.at - failure) : null;
 }
 
+/**
+ * The failback's planned write outage (s): for each promotion a failback run made (its
+ * switchover), from the clients' last successful write or writability check before it began
+ * (before the fence of the current writer) to the first one the promoted instance answered; the
+ * longest of them. Null when no failback promoted anything (or nothing was written after it).
+ */
+export function failbackOutageSeconds(f: DrillFacts): number | null {
+  let longest: number | null = null;
+  for (const p of f.promotions) {
+    const e = f.executions.find((x) => x.arn === p.executionArn);
+    if (e?.stateMachine !== 'failback') continue;
+    const after = f.attempts.find((a) => a.ok && a.target === p.instanceId && a.at >= p.startedAt);
+    const before = [...f.attempts].reverse().find((a) => a.ok && a.at < p.startedAt && a.target !== p.instanceId);
+    if (!after || !before) continue;
+    const s = seconds(after.at - before.at);
+    longest = longest === null ? s : Math.max(longest, s);
+  }
+  return longest;
+}
+
 /** Detection (s): from the failure to the first workflow start after it. */
 export function detectionSeconds(f: DrillFacts): number | null {
   const fault = f.events.find((e) => e.failure);
@@ -336,6 +356,8 @@ function singleWriter(f: DrillFacts): InvariantResult {
 
 function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
   const problems: string[] = [];
+  // What allowed each promotion, as it happened (never a human approval that was not given).
+  const grounds: string[] = [];
   for (const p of f.promotions) {
     const e = f.executions.find((x) => x.arn === p.executionArn);
     if (!e) {
@@ -348,9 +370,19 @@ function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
     const operator = triggerKind(e) === 'operator';
     const planned = f.failbackPolicy === 'automatic' && e.stateMachine === 'failback' && plannedSwitchover(e, p, before);
     if (!confirmed && !approved && !operator && !planned) problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`);
+    else {
+      const approver = e.approvals.find((a) => a.answer === 'approve' && before(a.answeredAt))?.approver;
+      const why = [
+        ...(confirmed ? ['a confirmed-down verdict'] : []),
+        ...(approved ? [`an approval by ${approver ?? 'an operator'}`] : []),
+        ...(operator ? ["an operator's request"] : []),
+        ...(planned ? ['a planned failback switchover (policy automatic)'] : []),
+      ];
+      grounds.push(`${p.instanceId} at ${at(f, p.startedAt)} after ${why.join(' and ')}`);
+    }
   }
   if (problems.length) return { name: 'verified-before-promotion', held: false, detail: problems.join('; ') };
-  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s), each after a confirmed-down verdict, a human approval${f.failbackPolicy === 'automatic' ? ' or (policy automatic) a planned failback switchover' : ''}` : 'nothing was promoted' };
+  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s): ${grounds.join('; ')}` : 'nothing was promoted' };
 }
 
 /**

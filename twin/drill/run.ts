@@ -43,6 +43,7 @@ import {
   invariants,
   outcomeOf,
   rtoSeconds,
+  failbackOutageSeconds,
   takeovers,
   writerAtEnd,
   type AppliedEvent,
@@ -91,6 +92,12 @@ export interface DrillOptions {
    * twin/real/bridge.ts): virtual time is paced against real time and the report gains `measured`.
    */
   real?: RealDrillOptions;
+  /**
+   * Called once the app is deployed into the twin, before virtual time starts: e.g. to start an
+   * operator's watch that polls through the SDK on the world's clock (`failover status --watch
+   * --twin`), or to change the world before it runs. Nothing is called when it is absent.
+   */
+  onDeployed?: (world: World, deployment: Deployment) => void | Promise<void>;
 }
 
 /**
@@ -282,6 +289,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
     deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
     createScenarioAlarms(world, scenario.alarms ?? []);
+    await options.onDeployed?.(world, deployment);
     if (server && secretArn) {
       signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
       const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
@@ -448,6 +456,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       wallMs: Math.round(performance.now() - wallStart),
       lambdaInvocations: world.lambda.invocations.length,
       ...(measured ? { measured } : {}),
+      failbackOutageSeconds: failbackOutageSeconds(own),
     };
     return reportSchema.parse(report);
   } finally {

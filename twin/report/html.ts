@@ -7,6 +7,7 @@
  * Every string from the report is escaped: scenario names, descriptions and details are user
  * input. The output is deterministic (no timestamps): the same report gives the same page.
  */
+import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -55,7 +56,8 @@ dl.figures dt { color: var(--muted); font-size: 0.8em; }
 dl.figures dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .table-wrap, .chart-scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
-th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: normal; word-break: normal; hyphens: manual; }
+td code, th code { overflow-wrap: normal; }
 th { background: var(--bg-alt); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td { background: #ffebe9; }
@@ -92,7 +94,7 @@ svg.chart { display: block; width: 100%; min-width: 720px; height: auto; font-fa
 .chart .band-label { font-size: 10px; text-anchor: middle; }
 .ph-detect { fill: #f9d8a4; } .ph-verify { fill: #fff0a0; } .ph-decide { fill: #cfeabb; } .ph-approval { fill: #f5bfd6; }
 .ph-fence { fill: #f2ae9f; } .ph-promote { fill: #b9cff3; } .ph-dns { fill: #b2e2e7; } .ph-verify-writes { fill: #d3c6f0; }
-.ph-failed-over { fill: #e1e4e8; } .ph-failback { fill: #c4e5cc; } .ph-failed-back { fill: #a9dcb5; } .ph-other { fill: #eeeeee; }
+.ph-failed-over { fill: #e1e4e8; } .ph-failback { fill: #c4e5cc; } .ph-switchover { fill: #8fd1c4; } .ph-failed-back { fill: #a9dcb5; } .ph-other { fill: #eeeeee; }
 details > summary { cursor: pointer; color: var(--muted); }
 figure { margin: 0 0 1em; }
 footer { margin-top: 2em; color: var(--muted); font-size: 0.8em; }
@@ -137,18 +139,32 @@ const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 
 const phaseClass = (name: string): string => {
   if (Object.hasOwn(PHASE_LABELS, name) && /^[a-z-]+$/.test(name)) {
+    // The switchover (the failback's fence, promotion and DNS) has a colour of its own: never the
+    // data-loss red or the failover's fence.
+    if (name === 'failback-switchover') return 'ph-switchover';
     if (name.startsWith('failback-')) return 'ph-failback';
     return `ph-${name}`;
   }
   return 'ph-other';
 };
 
-/** Tick label in virtual minutes: `90`, or `12:30` (minutes:seconds) when ticks are under a minute apart. */
-const minutesLabel = (t: number, step: number): string => {
-  if (step % 60 === 0) return String(Math.round(t / 60));
+/**
+ * Tick label of virtual time. Charts that stay within the first hour count minutes: `45`, or `12:30`
+ * (minutes:seconds) when ticks are under a minute apart. Charts that reach past an hour read as
+ * hours and minutes: `1:30`, or `2:29:40` (h:mm:ss) when ticks are under a minute apart.
+ */
+export const timeLabel = (t: number, step: number, hours: boolean): string => {
   const s = Math.round(t);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const two = (v: number): string => String(v).padStart(2, '0');
+  if (!hours) return step % 60 === 0 ? String(Math.round(t / 60)) : `${Math.floor(s / 60)}:${two(s % 60)}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return step % 60 === 0 ? `${h}:${two(m)}` : `${h}:${two(m)}:${two(s % 60)}`;
 };
+
+/** The axis title that goes with {@link timeLabel}. */
+export const timeAxisTitle = (step: number, hours: boolean): string =>
+  hours ? `virtual time since the start (${step % 60 === 0 ? 'h:mm' : 'h:mm:ss'})` : `virtual minutes since the start${step % 60 === 0 ? '' : ' (m:ss)'}`;
 
 const KNOWN_SOURCES: readonly string[] = TIMELINE_SOURCES;
 /** The entry's source as a class name: one of the known sources (a report read without validation may hold anything). */
@@ -214,18 +230,19 @@ function renderChart(input: ChartInput): string {
     out.push(`<text class="lane-label" x="${LEFT - 8}" y="${y + LANE_H / 2 + 4}">${source}</text>`);
   });
 
-  // Axis: grid lines and ticks in virtual minutes.
+  // Axis: grid lines and ticks (minutes within the first hour, hours and minutes past it).
   const step = TICK_STEPS.find((s) => span / s <= 10) ?? 86400;
+  const hours = t1 >= 3600;
   out.push(`<line class="axis" x1="${LEFT}" y1="${AXIS_Y}" x2="${LEFT + PLOT}" y2="${AXIS_Y}"/>`);
   for (let t = Math.ceil(t0 / step) * step; t <= t1 + 1e-9; t += step) {
     const tx = n(x(t));
     out.push(`<line class="grid" x1="${tx}" y1="${PHASE_Y}" x2="${tx}" y2="${AXIS_Y + 4}"/>`);
     // The last label ends at the chart's edge rather than past it.
-    const label = minutesLabel(t, step);
+    const label = timeLabel(t, step, hours);
     const atEdge = x(t) + label.length * 3.6 > W - 1;
     out.push(`<text class="tick-label${atEdge ? ' end' : ''}" x="${atEdge ? W - 1 : tx}" y="${AXIS_Y + 16}">${esc(label)}</text>`);
   }
-  out.push(`<text class="axis-title" x="${LEFT + PLOT / 2}" y="${AXIS_Y + 32}">virtual minutes since the start${step % 60 === 0 ? '' : ' (m:ss)'}</text>`);
+  out.push(`<text class="axis-title" x="${LEFT + PLOT / 2}" y="${AXIS_Y + 32}">${timeAxisTitle(step, hours)}</text>`);
 
   // Phase bands (a strip, and a light shade over the lanes): only the parts no later band covers,
   // the label on the widest part when it fits.
@@ -251,7 +268,8 @@ function renderChart(input: ChartInput): string {
   for (const e of input.timeline.filter((e) => isMarker(e) && inside(e.t) && Number.isFinite(e.t))) {
     const mx = x(e.t);
     out.push(`<line class="${e.source === 'fault' ? 'fault-line' : 'op-line'}" x1="${n(mx)}" y1="${LABEL_ROWS[0]! + 3}" x2="${n(mx)}" y2="${AXIS_Y}"/>`);
-    const text = truncate(e.event, 34);
+    // An operator action that found nothing to act on says so first (a cut label must not read as an approval).
+    const text = truncate(e.detail.noop === true ? `no-op: ${e.event.replace(/^operator /, '').replace(/: nothing is pending \(no-op\)$/, '')}` : e.event, 34);
     const width = text.length * 5.6 + 4;
     const anchorEnd = mx + width > W - 2;
     const start = anchorEnd ? mx - width : mx;
@@ -395,11 +413,13 @@ export function renderHtml(report: Report): string {
 
   const figures: [string, string][] = [
     ['outcome', report.outcome],
+    ['verdict', verdictText(lastVerdict(report))],
     ['writer at the end', report.writer ?? 'none'],
     ['promotions', String(report.failovers)],
     ['detection', secondsText(report.detectionSeconds, 'none')],
     ['RTO', secondsText(report.rtoSeconds, 'none (nothing failed over)')],
     ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
+    ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]] : []),
     ['seed', String(report.seed)],
   ];
   if (report.database) figures.push(['database', report.database]);
@@ -476,7 +496,7 @@ export function renderHtml(report: Report): string {
     `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
     report.description ? `<p class="description">${esc(report.description)}</p>` : '',
     '</header>',
-    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl></section>`,
+    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl><p class="description">${esc(MODELLED_NOTE)}</p></section>`,
     '<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>',
     legend,
     `<figure><div class="chart-scroll">${chart('overview', `Timeline of ${report.scenario}`, { t0: 0, t1: end })}</div></figure>`,

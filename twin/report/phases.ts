@@ -1,6 +1,7 @@
 /**
  * Phase bands of a run (detect -> verify -> decide -> fence -> promote -> DNS -> verify writes ->
- * failed over -> failback ...) and the moment of the failure, for the chart.
+ * failed over -> failback -> rebuild -> stability -> failback approval -> switchover -> failed back)
+ * and the moment of the failure, for the chart. A failback run's phases have bands of their own.
  *
  * A report may carry its bands (`phases`, measured by the runner from state entered/exited
  * events). Without them they are derived from the timeline: a `workflow` entry whose
@@ -27,6 +28,7 @@ export const PHASE_LABELS: Record<string, string> = {
   'failback-stability': 'stability',
   'failback-approval': 'failback approval',
   'failback-switchover': 'switchover',
+  'failback-drain': 'drain',
   'failed-back': 'failed back',
 };
 
@@ -49,6 +51,36 @@ const BAND_AFTER: Record<string, string | null> = {
   'false-alarm': null,
   rejected: null,
   'approval-timed-out': null,
+  escalated: null,
+};
+
+/**
+ * The same for a failback run's phases (a timeline entry with `detail.stateMachine` "failback"):
+ * its stages have their own bands, never the failover's "fence" or "promote". Its fence and
+ * promotion are parts of the switchover; a fence before the site is stable (the original site,
+ * fenced before it is preserved and rebuilt) is part of the rebuild.
+ */
+const FAILBACK_BAND_AFTER: Record<string, string | null> = {
+  'failback-started': 'failback',
+  'old-primary-preserved': 'failback-rebuild',
+  'standby-rebuilding': 'failback-rebuild',
+  'standby-rebuilt': 'failback-stability',
+  'failback-stable': 'failback-switchover',
+  'failback-approval': 'failback-approval',
+  'approval-requested': 'failback-approval',
+  approved: 'failback-switchover',
+  fenced: 'failback-switchover',
+  promoting: 'failback-switchover',
+  promoted: 'failback-switchover',
+  'dns-switched': 'failback-switchover',
+  'writes-verified': 'failback-switchover',
+  'traffic-shifted': 'failback-drain',
+  'failed-back': 'failed-back',
+  rejected: null,
+  'approval-timed-out': null,
+  'failback-declined': null,
+  'switchover-aborted': null,
+  'traffic-rolled-back': null,
   escalated: null,
 };
 
@@ -81,7 +113,7 @@ export function phaseBands(report: Report): PhaseSpan[] {
   const end = runEnd(report);
   const markers = report.timeline
     .filter((e) => e.source === 'workflow' && typeof e.detail.phase === 'string')
-    .map((e) => ({ t: e.t, phase: e.detail.phase as string }))
+    .map((e) => ({ t: e.t, phase: e.detail.phase as string, failback: e.detail.stateMachine === 'failback' }))
     .sort((a, b) => a.t - b.t);
   const bands: PhaseSpan[] = [];
   let open: { name: string; start: number } | null = null;
@@ -94,8 +126,16 @@ export function phaseBands(report: Report): PhaseSpan[] {
   };
   const failure = failureTime(report);
   if (failure !== null && markers.length > 0 && failure < markers[0]!.t) open = { name: 'detect', start: failure };
+  let failedBack = false;
+  let stable = false;
   for (const m of markers) {
-    const next = Object.hasOwn(BAND_AFTER, m.phase) ? BAND_AFTER[m.phase]! : m.phase;
+    // After the failback's switchover, its last steps (the new standby) stay in "failed back".
+    if (failedBack && m.failback) continue;
+    const after = m.failback ? FAILBACK_BAND_AFTER : BAND_AFTER;
+    let next = Object.hasOwn(after, m.phase) ? after[m.phase]! : m.failback && !m.phase.startsWith('failback-') ? `failback-${m.phase}` : m.phase;
+    if (m.failback && m.phase === 'fenced' && !stable) next = 'failback-rebuild';
+    if (m.failback && (m.phase === 'failback-stable' || m.phase === 'failback-approval' || m.phase === 'approval-requested')) stable = true;
+    if (m.failback && next === 'failed-back') failedBack = true;
     if (open && open.name === next) continue;
     close(m.t);
     if (next !== null) open = { name: next, start: m.t };

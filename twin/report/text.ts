@@ -6,6 +6,7 @@
  * coloured by source (never when NO_COLOR is set or the output is not a terminal), and the
  * summary block at the end (outcome, figures, invariants, expectations, result).
  */
+import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -193,17 +194,20 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
 
   lines.push(c.bold(`Drill ${sanitizeText(report.scenario)}`) + c.dim(` (seed ${report.seed}${report.database ? `, database ${sanitizeText(report.database)}` : ''})`));
   field('outcome', c.bold(report.outcome));
+  field('verdict', sanitizeText(verdictText(lastVerdict(report))));
   field('writer', report.writer === null ? 'none' : sanitizeText(report.writer));
   field('failovers', `${report.failovers} promotion${report.failovers === 1 ? '' : 's'}`);
   field('detection', seconds(report.detectionSeconds, 'none'));
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
+  if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
   if (report.executions.length > 0) {
     field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
   }
   if (report.wallMs !== undefined && report.runForSeconds !== undefined) {
     field('ran', `${formatDuration(report.runForSeconds)} of virtual time in ${(report.wallMs / 1000).toFixed(1)} s`);
   }
+  lines.push(c.dim(`  ${MODELLED_NOTE}`));
 
   lines.push(c.bold('Invariants'));
   for (const inv of report.invariants) {

@@ -248,5 +248,11 @@ export const reportSchema = z.object({
   lambdaInvocations: z.number().int().min(0).optional(),
   /** Extension: measured on real PostgreSQL servers (`--real-postgres`). */
   measured: measuredSchema.optional(),
+  /**
+   * Extension: the failback's planned write outage, seconds: from the last write the clients got
+   * through before the failback's switchover to the first write the original site accepted after
+   * it (the longest, when several failbacks switched over); null when no failback switched over.
+   */
+  failbackOutageSeconds: seconds.nullable().optional(),
 });
 export type Report = z.infer<typeof reportSchema>;

@@ -81,6 +81,8 @@ export class Ec2Service implements ServiceModel {
   readonly key = 'ec2' as const;
   private readonly groups = new Map<string, Group>(); // region/id
   private readonly vpcs = new Set<string>(); // region/vpcId
+  /** Network interfaces added by a setup (anything but the databases', which come from RDS). */
+  private readonly interfaces: Array<{ region: string; id: string; description: string; groups: string[]; vpcId: string; requesterId?: string; interfaceType: string }> = [];
 
   constructor(private readonly world: World) {}
 
@@ -90,11 +92,12 @@ export class Ec2Service implements ServiceModel {
     CreateSecurityGroup: (i, c) => this.createSecurityGroupOp(i, c),
     AuthorizeSecurityGroupIngress: (i, c) => this.authorizeSecurityGroupIngress(i, c),
     RevokeSecurityGroupIngress: (i, c) => this.revokeSecurityGroupIngress(i, c),
+    DescribeNetworkInterfaces: (i, c) => this.describeNetworkInterfaces(i, c),
   };
 
   authorization(operation: string, input: { GroupId?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[] }, ctx: CallCtx): Authorization {
     const action = `ec2:${operation}`;
-    if (operation === 'DescribeSecurityGroups' || operation === 'DescribeSecurityGroupRules') return { action, resources: ['*'] };
+    if (operation === 'DescribeSecurityGroups' || operation === 'DescribeSecurityGroupRules' || operation === 'DescribeNetworkInterfaces') return { action, resources: ['*'] };
     if (operation === 'CreateSecurityGroup') {
       // SAR: the VPC and the new group (its id is unknown before: security-group/*); tags on create
       // are request tags (aws:RequestTag/<key>).
@@ -131,6 +134,45 @@ export class Ec2Service implements ServiceModel {
   }
 
   /** Declares a VPC (setup): security groups can be created in it. */
+  /**
+   * Setup: a network interface of something else (an application's instance, a load balancer)
+   * with these security groups, so a group shared with other resources can be rehearsed.
+   */
+  addNetworkInterface(spec: { region: string; id: string; description: string; groups: string[]; vpcId?: string; interfaceType?: string; requesterId?: string }): void {
+    this.interfaces.push({ region: spec.region, id: spec.id, description: spec.description, groups: [...spec.groups], vpcId: spec.vpcId ?? DEFAULT_TWIN_VPC, interfaceType: spec.interfaceType ?? 'interface', ...(spec.requesterId ? { requesterId: spec.requesterId } : {}) });
+  }
+
+  /**
+   * DescribeNetworkInterfaces (filters `group-id`, `vpc-id`, `description`): each RDS instance's
+   * interface (description `RDSNetworkInterface`, requester `amazon-rds`, its current VPC
+   * security groups; an Aurora cluster's through its groups) and those added by a setup.
+   */
+  describeNetworkInterfaces(input: { Filters?: { Name?: string; Values?: string[] }[]; NetworkInterfaceIds?: string[]; MaxResults?: number; NextToken?: string }, ctx: CallCtx) {
+    supportOnly('ec2', 'DescribeNetworkInterfaces', input, ['Filters', 'NetworkInterfaceIds']);
+    const hash = (text: string): string => [...text].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+    const rds = [
+      ...this.world.rds.allInstances().filter((i) => i.region === ctx.region).map((i) => ({ key: `${i.region}/${i.id}`, groups: i.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId), vpcId: i.vpcId })),
+      ...this.world.rds.allClusters().filter((c) => c.region === ctx.region).map((c) => ({ key: `${c.region}/cluster/${c.id}`, groups: [...c.securityGroupIds], vpcId: DEFAULT_TWIN_VPC })),
+    ].map((r) => ({ region: ctx.region, id: `eni-0${hash(r.key)}${hash(`${r.key}#`)}`.slice(0, 21), description: 'RDSNetworkInterface', groups: r.groups, vpcId: r.vpcId, requesterId: 'amazon-rds', interfaceType: 'interface' }));
+    const all = [...rds, ...this.interfaces.filter((n) => n.region === ctx.region)];
+    const matches = (n: (typeof all)[number]): boolean =>
+      (input.NetworkInterfaceIds === undefined || input.NetworkInterfaceIds.includes(n.id)) &&
+      (input.Filters ?? []).every((f) => {
+        const values = f.Values ?? [];
+        if (f.Name === 'group-id') return n.groups.some((g) => values.includes(g));
+        if (f.Name === 'vpc-id') return values.includes(n.vpcId);
+        if (f.Name === 'description') return values.includes(n.description);
+        throw awsError('ec2', 'InvalidParameterValue', `The filter '${f.Name ?? ''}' is invalid`);
+      });
+    return {
+      NetworkInterfaces: all.filter(matches).map((n) => ({
+        NetworkInterfaceId: n.id, Description: n.description, VpcId: n.vpcId, InterfaceType: n.interfaceType, Status: 'in-use',
+        Groups: n.groups.map((g) => ({ GroupId: g, GroupName: this.groups.get(`${n.region}/${g}`)?.name ?? g })),
+        ...(n.requesterId ? { RequesterId: n.requesterId, RequesterManaged: true } : {}),
+      })),
+    };
+  }
+
   declareVpc(region: string, vpcId: string): void {
     this.vpcs.add(`${region}/${vpcId}`);
   }

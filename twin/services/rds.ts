@@ -662,6 +662,17 @@ export class RdsService implements ServiceModel {
     source.replicas.push({ region: replica.region, id: replica.id });
   }
 
+  /**
+   * Setup: the read replica becomes a standalone instance at once, as if someone had promoted it
+   * before (its source keeps running and no longer lists it). To rehearse a standby that is not a
+   * replica (`failover preflight`).
+   */
+  makeStandalone(id: string, region?: string): void {
+    const inst = this.getInstance(id, region);
+    if (!inst) throw new Error(`twin: no instance ${id}${region ? ` in ${region}` : ''}`);
+    this.detach(inst);
+  }
+
   private detach(replica: DbInstance): void {
     if (!replica.source) return;
     const src = this.instances.get(key(replica.source.region, replica.source.id));
@@ -1286,6 +1297,8 @@ export class RdsService implements ServiceModel {
       DBClusterIdentifier: c.id, DBClusterArn: arn.cluster(c.region, c.id), Engine: c.engine, Status: c.status, Port: c.port,
       Endpoint: this.clusterEndpoint(c), ReaderEndpoint: this.clusterEndpoint(c, true), GlobalClusterIdentifier: c.globalClusterId,
       MultiAZ: false, ClusterCreateTime: new Date(c.createdAt),
+      // Aurora always keeps automated backups, 1 to 35 days (1 by default); the twin reports the default.
+      BackupRetentionPeriod: 1,
       DBClusterMembers: c.instances.map((i, n) => ({ DBInstanceIdentifier: i, IsClusterWriter: writer && n === 0, PromotionTier: 1 })),
       VpcSecurityGroups: c.securityGroupIds.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
     };

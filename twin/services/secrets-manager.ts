@@ -62,6 +62,13 @@ export class SecretsManagerService implements ServiceModel {
     return full;
   }
 
+  /** Setup: removes a secret (or a replica: its ARN in that Region), e.g. a replica that was never made. */
+  deleteSecret(secretArn: string): void {
+    const at = this.secrets.findIndex((s) => s.arn === secretArn);
+    if (at === -1) throw new Error(`twin: no secret ${secretArn}`);
+    this.secrets.splice(at, 1);
+  }
+
   private find(id: string, region: string): Secret | undefined {
     if (id.startsWith('arn:')) {
       const p = parseArn(id);

@@ -5,7 +5,8 @@
  * a closed or second answer is TaskTimedOut; an unknown or malformed token is InvalidToken;
  * StartExecution is idempotent for the same name and input while RUNNING. RedriveExecution
  * (docs/aws-behaviour.md §6) resumes a FAILED, ABORTED or TIMED_OUT execution, same ARN and input, through a
- * registered redriver; a RUNNING or SUCCEEDED one is `ExecutionNotRedrivable`.
+ * registered redriver; a RUNNING or SUCCEEDED one is `ExecutionNotRedrivable`. ListExecutions lists a
+ * state machine's executions, newest first (what `failover status` reads).
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
@@ -68,12 +69,14 @@ export class SfnService implements ServiceModel {
     StartExecution: (i, c) => this.startExecution(i, c),
     DescribeExecution: (i, c) => this.describeExecution(i, c),
     RedriveExecution: (i, c) => this.redriveExecution(i, c),
+    ListExecutions: (i, c) => this.listExecutions(i, c),
   };
 
   authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
     const action = `states:${operation}`;
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
     if (operation === 'DescribeExecution' || operation === 'RedriveExecution') return { action, resources: [input.executionArn ?? '*'] };
+    if (operation === 'ListExecutions') return { action, resources: [input.stateMachineArn ?? '*'] };
     return { action, resources: ['*'] }; // SendTask* have no resource type (docs/aws-behaviour.md §9)
   }
 
@@ -221,6 +224,34 @@ export class SfnService implements ServiceModel {
     e.redriveDate = now;
     this.world.clock.schedule(0, () => redriver({ executionArn: e.executionArn }), `sfn redrive ${e.name}`);
     return { redriveDate: new Date(now) };
+  }
+
+  /**
+   * ListExecutions of one state machine (docs/aws-behaviour.md §6): newest first, optionally only
+   * one status; `maxResults` (1–1000, default 100) pages with `nextToken` (the next index here, an
+   * opaque string for the caller). A state machine that was never registered is
+   * `StateMachineDoesNotExist`.
+   */
+  listExecutions(input: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }, ctx: CallCtx) {
+    supportOnly('sfn', 'ListExecutions', input, ['stateMachineArn', 'statusFilter', 'maxResults', 'nextToken']);
+    const sm = input.stateMachineArn ?? '';
+    if (!this.machines.has(sm) || parseArn(sm)?.region !== ctx.region) throw awsError('sfn', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${sm}'`);
+    const max = input.maxResults ?? 100;
+    if (!Number.isInteger(max) || max < 0 || max > 1000) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+    const all = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === sm && (!input.statusFilter || e.status === input.statusFilter))
+      .sort((a, b) => b.startDate - a.startDate);
+    const from = input.nextToken ? Number(input.nextToken.replace(/^page-/, '')) : 0;
+    if (!Number.isInteger(from) || from < 0) throw awsError('sfn', 'InvalidToken', 'Invalid Token');
+    const size = max === 0 ? 100 : max;
+    const page = all.slice(from, from + size);
+    return {
+      executions: page.map((e) => ({
+        executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: new Date(e.startDate),
+        ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}), redriveCount: e.redriveCount,
+      })),
+      ...(from + size < all.length ? { nextToken: `page-${from + size}` } : {}),
+    };
   }
 
   /** ARN of a state machine (helper). */

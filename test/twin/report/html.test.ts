@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, detailWindows, escapeHtml, renderHtml } from '../../../twin/report/html.js';
+import { CONTENT_SECURITY_POLICY, detailWindows, escapeHtml, renderHtml, timeLabel } from '../../../twin/report/html.js';
 import { INVARIANT_NAMES, TIMELINE_SOURCES, type Report } from '../../../twin/report/types.js';
 import { FIXTURES, fixture } from './fixtures.js';
 
@@ -177,12 +177,22 @@ describe('renderHtml', () => {
     expect(html).toContain('Detail 4: +02:29:40 to +02:32:20');
   });
 
-  it('labels the time axis in virtual minutes', () => {
+  it('labels a time axis past an hour in hours and minutes', () => {
     const html = renderHtml(fixture('failed-over'));
-    expect(html).toContain('virtual minutes since the start</text>');
+    expect(html).toContain('virtual time since the start (h:mm)</text>');
     const overview = html.slice(html.indexOf('<svg'), html.indexOf('</svg>'));
     const ticks = [...overview.matchAll(/<text class="tick-label"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
-    expect(ticks).toEqual(['0', '15', '30', '45', '60', '75', '90', '105', '120']);
+    expect(ticks).toEqual(['0:00', '0:15', '0:30', '0:45', '1:00', '1:15', '1:30', '1:45', '2:00']);
+  });
+
+  it.each([
+    [90, 60, false, '2'],
+    [750, 30, false, '12:30'],
+    [5400, 900, true, '1:30'],
+    [8980, 20, true, '2:29:40'],
+    [0, 3600, true, '0:00'],
+  ])('timeLabel(%d s, step %d, hours %s) = %s', (t, step, hours, label) => {
+    expect(timeLabel(t, step, hours)).toBe(label);
   });
 
   it('lists invariants, expectations, executions and API calls as tables', () => {

@@ -40,6 +40,48 @@ describe('phaseBands', () => {
     expect(phaseBands(report)).toEqual(report.phases);
   });
 
+  it("gives a failback run's stages their own bands (never fence or promote), as the game day records them", () => {
+    const marks: Array<[number, string, string]> = [
+      [302, 'failover', 'detected'],
+      [322, 'failover', 'verdict'],
+      [322, 'failover', 'promoting'],
+      [402, 'failover', 'promoted'],
+      [402, 'failover', 'dns-switched'],
+      [462, 'failover', 'writes-verified'],
+      [462, 'failover', 'failed-over'],
+      [2562, 'failback', 'failback-started'],
+      [2571, 'failback', 'fenced'],
+      [3291, 'failback', 'old-primary-preserved'],
+      [3291, 'failback', 'standby-rebuilding'],
+      [7779, 'failback', 'failback-stable'],
+      [7779, 'failback', 'failback-approval'],
+      [9000, 'failback', 'approved'],
+      [9010, 'failback', 'fenced'],
+      [9182, 'failback', 'failed-back'],
+      [12158, 'failback', 'standby-rebuilt'],
+    ];
+    const report = {
+      ...fixture('false-alarm'),
+      failureAt: 300,
+      runForSeconds: 14400,
+      timeline: marks.map(([t, stateMachine, phase]) => ({ t, source: 'workflow' as const, event: phase, detail: { phase, stateMachine } })),
+    };
+    const got = phaseBands(report).map((b) => [b.name, b.start, b.end]);
+    expect(got).toEqual([
+      ['detect', 300, 302],
+      ['verify', 302, 322],
+      ['promote', 322, 402],
+      ['verify-writes', 402, 462],
+      ['failed-over', 462, 2562],
+      ['failback', 2562, 2571],
+      ['failback-rebuild', 2571, 7779],
+      ['failback-approval', 7779, 9000],
+      ['failback-switchover', 9000, 9182],
+      ['failed-back', 9182, 14400],
+    ]);
+    expect(got.filter(([name, start]) => (start as number) >= 2562 && ['fence', 'promote', 'dns'].includes(name as string))).toEqual([]);
+  });
+
   it('names a band after an unknown phase', () => {
     const report = { ...fixture('false-alarm'), timeline: [{ t: 10, source: 'workflow' as const, event: 'x', detail: { phase: 'rebuilding' } }] };
     expect(phaseBands(report).map((b) => [b.name, b.start, b.end])).toEqual([['rebuilding', 10, 3600]]);
