@@ -115,5 +115,7 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
   }
   if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false, writable: false };
   const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
-  return { ready: view.status === 'available', status: view.status, endpoint: view.endpoint ?? null, needsScaleUp: false, writable: view.status === 'available' };
+  // A replica (the instance a failback rebuilt as the new standby) takes no writes until promoted.
+  const standalone = view.status === 'available' && !view.source;
+  return { ready: standalone, status: view.source ? `${view.status} (still a read replica)` : view.status, endpoint: view.endpoint ?? null, needsScaleUp: false, writable: standalone };
 }

@@ -205,6 +205,13 @@ async function promoteCold(input: PromoteInput): Promise<PromoteOutput> {
     parameters: (stack.Parameters ?? []).map((p) => ({ key: p.ParameterKey ?? '', value: p.ParameterValue })),
   };
   const decision = decideColdStack(facts, cold);
+  if (decision.kind === 'done' && db.standby.instanceId) {
+    // An active stack whose instance a failback rebuilt as a replica of the original site (its new
+    // standby): activating the stack again changes nothing; the replica itself is promoted.
+    const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+    const instance = await describeInstance(rds, db.standby.instanceId).catch(() => undefined);
+    if (instance?.source) return promoteReplica(db);
+  }
   if (decision.kind !== 'call') return settle(decision, 'UpdateStack', target);
   try {
     await cfn.send(

@@ -130,7 +130,9 @@ function standbyStatements(db: DatabaseConfig, arns: Arns, mode: 'describe' | 'p
   const instance = defined([db.standby.instanceId]).map((id) => arns.rdsInstance(r, id));
   statements.push(...stmt(['rds:DescribeDBInstances'], instance));
   if (mode === 'promote') {
-    if (db.standby.readiness !== 'cold') statements.push(...stmt(['rds:PromoteReadReplica'], instance));
+    // Cold too: once a failback has rebuilt the cold site's instance as a replica of the original
+    // site (its new standby), the next failover promotes that replica (promote-standby).
+    statements.push(...stmt(['rds:PromoteReadReplica'], instance));
     if (db.standby.readiness === 'warm') statements.push(...stmt(['rds:ModifyDBInstance'], instance));
   }
   if (db.standby.readiness === 'cold' && db.standby.coldStandby) {

@@ -118,6 +118,12 @@ describe('check-standby: cold', () => {
     expect(await regionsOf(cfn, DescribeStacksCommand)).toEqual(['us-west-2', 'us-west-2']);
   });
 
+  it('an active stack whose instance is a read replica (rebuilt by a failback) is not writable until promoted', async () => {
+    stack('UPDATE_COMPLETE');
+    instance({ DBInstanceIdentifier: 'orders-cold-db', DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE, Endpoint: { Address: 'orders-cold-db.x.us-west-2.rds.amazonaws.com' } });
+    expect(await handler({ database: coldDb() })).toEqual({ ready: false, status: 'available (still a read replica)', endpoint: 'orders-cold-db.x.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: false });
+  });
+
   it('a complete stack whose instance is still starting is not ready', async () => {
     stack('UPDATE_COMPLETE');
     instance({ DBInstanceStatus: 'backing-up' });

@@ -275,9 +275,19 @@ describe('promote-standby: cold standby', () => {
     expect(await regionsOf(cfn, UpdateStackCommand)).toEqual(['us-west-2']);
   });
 
-  it('already active -> started false, no update', async () => {
+  it('already active (the restored instance is standalone) -> started false, no update', async () => {
     stack('active', 'UPDATE_COMPLETE');
+    replica({ DBInstanceIdentifier: 'orders-cold-db', ReadReplicaSourceDBInstanceIdentifier: undefined });
     expect(await handler(event({ database: coldDb() }))).toMatchObject({ action: 'UpdateStack', started: false });
+    expect(cfn).not.toHaveReceivedCommand(UpdateStackCommand);
+    expect(rds).not.toHaveReceivedCommand(PromoteReadReplicaCommand);
+  });
+
+  it('already active and its instance a replica again (a failback rebuilt it as the new standby) -> promotes that replica', async () => {
+    stack('active', 'UPDATE_COMPLETE');
+    replica({ DBInstanceIdentifier: 'orders-cold-db', ReadReplicaSourceDBInstanceIdentifier: SOURCE });
+    expect(await handler(event({ database: coldDb() }))).toMatchObject({ action: 'PromoteReadReplica', started: true, target: { region: 'us-west-2', id: 'orders-cold-db' } });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(PromoteReadReplicaCommand, { DBInstanceIdentifier: 'orders-cold-db', BackupRetentionPeriod: 7 });
     expect(cfn).not.toHaveReceivedCommand(UpdateStackCommand);
   });
 
