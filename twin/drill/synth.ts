@@ -254,10 +254,14 @@ export function roleStatements(stack: ResolvedStack, roleLogicalId: string): Iam
   return rolePolicyDocuments(stack, roleLogicalId).flatMap((doc) => (asArray(doc.Statement) as unknown[]).map(normalizeStatement));
 }
 
-/** The identity policy documents of a role, resolved: attached AWS::IAM::Policy resources and inline `Policies`. */
+/**
+ * The identity policy documents of a role, resolved: attached AWS::IAM::Policy resources, customer
+ * managed policies (AWS::IAM::ManagedPolicy naming the role in `Roles`: where a large config's
+ * permissions continue, lib/constructs/policy-packing.ts) and inline `Policies`.
+ */
 export function rolePolicyDocuments(stack: ResolvedStack, roleLogicalId: string): Array<{ Version?: string; Statement: unknown }> {
   const roleName = physicalName(stack.template.Resources[roleLogicalId], roleLogicalId);
-  const attached = resourcesOf(stack, 'AWS::IAM::Policy')
+  const attached = [...resourcesOf(stack, 'AWS::IAM::Policy'), ...resourcesOf(stack, 'AWS::IAM::ManagedPolicy')]
     .filter(([, p]) => ((p.Properties?.Roles as unknown[]) ?? []).some((r) => r === roleName))
     .map(([, p]) => p.Properties!.PolicyDocument as { Version?: string; Statement: unknown });
   const role = stack.resolved.Resources[roleLogicalId];
