@@ -2,9 +2,10 @@
  * One of the product's Lambda functions, built the same way everywhere: Node.js 24 on arm64,
  * bundled with local esbuild from `lambdas/<name>/handler.ts`, X-Ray tracing, JSON logs into an
  * explicit log group (retention, customer managed key), its own role with exactly the
- * permissions it is given (no managed policies: the log permissions are a grant on its own log
- * group), optionally attached to a VPC. Wildcard permissions come with their reason, which
- * becomes the acknowledgment of the matching cdk-nag finding.
+ * permissions it is given (no AWS managed policies: the log permissions are a grant on its own log
+ * group; what outgrows the role's default policy continues in customer managed policies of its
+ * own, docs/scale.md), optionally attached to a VPC. Wildcard permissions come with their reason,
+ * which becomes the acknowledgment of the matching cdk-nag finding on the policy that holds them.
  */
 import { Aws, Duration, Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
