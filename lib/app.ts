@@ -6,8 +6,9 @@
 import type { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../lambdas/shared/config-schema.js';
-import { stackNames } from './naming.js';
+import { DATABASES_PER_STACK, stackNames } from './naming.js';
 import { ControlStack } from './stacks/control-stack.js';
+import { DatabaseStack } from './stacks/database-stack.js';
 import { ProbeStack } from './stacks/probe-stack.js';
 import { SignalStack } from './stacks/signal-stack.js';
 
@@ -18,6 +19,11 @@ export interface FailoverStacks {
   readonly signals: readonly SignalStack[];
   /** One per distinct vantage-point Region, in the config's order. */
   readonly probes: readonly ProbeStack[];
+  /**
+   * In the control Region, the triggers of the databases past the first {@link DATABASES_PER_STACK}
+   * (which the control stack holds), that many per stack (docs/scale.md); none for a smaller config.
+   */
+  readonly databases: readonly DatabaseStack[];
   /** All of them, control first. */
   readonly all: readonly Stack[];
 }
@@ -48,5 +54,13 @@ export function buildApp(scope: Construct, config: FailoverConfig): FailoverStac
     return stack;
   });
   const probes = vantages.map((region) => new ProbeStack(scope, stackNames.probe(config.prefix, region), { config, region }));
-  return { control, signals, probes, all: [control, ...signals, ...probes] };
+  const databases: DatabaseStack[] = [];
+  for (let from = DATABASES_PER_STACK; from < config.databases.length; from += DATABASES_PER_STACK) {
+    const group = databases.length + 2;
+    const stack = new DatabaseStack(scope, stackNames.databases(config.prefix, group), { config, group, databases: config.databases.slice(from, from + DATABASES_PER_STACK) });
+    // The rules target the control stack's bus, state machine, queue and heartbeat function.
+    stack.addStackDependency(control);
+    databases.push(stack);
+  }
+  return { control, signals, probes, databases, all: [control, ...signals, ...probes, ...databases] };
 }

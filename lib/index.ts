@@ -17,6 +17,9 @@ export { bothRoles, CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, 
 export { ControlStack, type ControlStackProps } from './stacks/control-stack.js';
 export { SignalStack, type SignalStackProps } from './stacks/signal-stack.js';
 export { ProbeStack, type ProbeStackProps } from './stacks/probe-stack.js';
+export { DatabaseStack, type DatabaseStackProps } from './stacks/database-stack.js';
+export { addPackedStatements, IAM_LIMITS, packStatements, POLICY_BUDGETS, resolvedSize, splitStatement, type PackedStatement, type Packing } from './constructs/policy-packing.js';
+export { DETAILED_DATABASES } from './constructs/failover-dashboard.js';
 export { LAMBDA_SERVICE_RETRY, TRANSIENT_RETRY, TASK_TIMEOUT_MARGIN, lambdaStep, type LambdaStepProps, type FailurePath } from './workflow/steps.js';
 export { buildFailoverDefinition, APPROVAL_HINTS, FAILOVER_STATES, FAILOVER_TIMING, type FailoverDefinitionProps, type FailoverWorkflowFunctions, type WorkflowFunction } from './workflow/failover.js';
 export { buildFailbackDefinition, FAILBACK_STATES, FAILBACK_TIMING, type FailbackDefinitionProps, type FailbackWorkflowFunctions } from './workflow/failback.js';

@@ -16,7 +16,30 @@ export const stackNames = {
   signal: (prefix: string, region: string): string => `${prefix}-signal-${region}`,
   /** A vantage-point Region: the probe function. */
   probe: (prefix: string, region: string): string => `${prefix}-probe-${region}`,
+  /**
+   * In the control Region, the triggers of the databases past the first
+   * {@link DATABASES_PER_STACK} (the control stack holds those), {@link DATABASES_PER_STACK} per
+   * stack, numbered from 2 (docs/scale.md).
+   */
+  databases: (prefix: string, group: number): string => `${prefix}-databases-${group}`,
 } as const;
+
+/**
+ * Databases whose triggers (trigger rule, cross-Region heartbeat schedule and alarm: 3 resources,
+ * about 3.3 KB of template each) one stack holds: the control stack the first ones, a
+ * `databases` stack each further group (docs/scale.md).
+ */
+export const DATABASES_PER_STACK = 20;
+
+/**
+ * The most databases one deployment protects: what the limits test synthesizes and checks
+ * against every CloudFormation and IAM limit (test/lib/limits.test.ts). The tightest limit there
+ * is IAM's 10 managed policies per role (docs/scale.md has the figures).
+ */
+export const MAX_DATABASES = 100;
+
+/** The trigger rules' dead-letter queue (named: the `databases` stacks reach it by ARN). */
+export const triggerDeadLetterQueueName = (prefix: string): string => `${prefix}-trigger-dead-letters`;
 
 /** The product's EventBridge bus in the control Region. */
 export const eventBusName = (prefix: string): string => `${prefix}-events`;

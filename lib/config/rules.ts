@@ -9,6 +9,7 @@
  */
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { MAX_PRESERVABLE_INSTANCE_ID_LENGTH } from '../../lambdas/shared/names.js';
+import { MAX_DATABASES } from '../naming.js';
 import type { ConfigProblem } from './problems.js';
 import type { DeepPartial } from './schema-walk.js';
 
@@ -48,6 +49,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     db === undefined ? [] : [{ path: `databases[${index}]`, db, raw: isRecord(rawDatabases[index]) ? rawDatabases[index] : {} }],
   );
   return [
+    ...databasesPerDeployment(rawDatabases.length),
     ...uniqueDatabaseNames(views),
     ...uniqueDnsRecords(views),
     ...recordsInOneZoneShareItsDomain(views),
@@ -55,6 +57,23 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...uniqueNetworkRegions(config),
     ...coldStandbyRolesInAccount(config, views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
+  ];
+}
+
+/**
+ * A deployment protects at most {@link MAX_DATABASES} databases: the functions' permissions list
+ * every configured resource, packed into policies within IAM's size limits, and past that number
+ * the largest role would need more than IAM's default 10 managed policies (docs/scale.md; every
+ * limit is checked on the synthesized output up to that number, test/lib/limits.test.ts).
+ */
+function databasesPerDeployment(count: number): ConfigProblem[] {
+  if (count <= MAX_DATABASES) return [];
+  return [
+    {
+      path: 'databases',
+      message: `must be at most ${MAX_DATABASES} in one deployment, the most checked against every CloudFormation and IAM limit, where the largest function role already needs 8 of IAM's 10 managed policies per role (docs/scale.md); split them into deployments with different \`prefix\`es`,
+      value: count,
+    },
   ];
 }
 

@@ -23,7 +23,7 @@ import { validateConfig } from '../config/index.js';
 import { Arns } from '../arns.js';
 import { asEventPattern, forwardedCrossRegionAlarmPattern } from '../event-patterns.js';
 import { acknowledge } from '../nag.js';
-import { deployedFunctionName, eventBusName, tableName, topicName } from '../naming.js';
+import { DATABASES_PER_STACK, deployedFunctionName, eventBusName, tableName, topicName, triggerDeadLetterQueueName } from '../naming.js';
 import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
 import { checkSubscriptionsInput } from '../../lambdas/shared/contracts.js';
 import { AutomationAlarms, notifyForwardedAutomationAlarms, unconfirmedSubscriptionsAlarm } from './automation-alarms.js';
@@ -71,7 +71,7 @@ export class FailoverControl extends Construct {
   public readonly failback: StateMachine;
   /** Encrypts the state machines' definitions and execution histories (approval task tokens). */
   public readonly workflowKey: Key;
-  /** Per database, by name. */
+  /** Per database, by name: the first DATABASES_PER_STACK databases (the others are in the `databases` stacks, lib/app.ts). */
   public readonly triggers: Readonly<Record<string, DatabaseTriggers>>;
   /** On the control Region's default bus: forwards every cross-Region heartbeat alarm change to the product bus. */
   public readonly forwardCrossRegionAlarms: Rule;
@@ -138,6 +138,7 @@ export class FailoverControl extends Construct {
     });
 
     this.deadLetterQueue = new Queue(this, 'TriggerDeadLetters', {
+      queueName: triggerDeadLetterQueueName(prefix),
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
@@ -182,7 +183,8 @@ export class FailoverControl extends Construct {
         approvalSigningSecret: this.approvalSigningSecret.secretArn,
       },
       environment: { TABLE_NAME: this.table.tableName, TOPIC_ARN: this.topic.topicArn, EVENT_BUS_NAME: this.bus.eventBusName },
-      arns,
+      // One Fn::Sub string per ARN: the policies list one per configured resource (docs/scale.md).
+      arns: Arns.compact(),
     });
 
     const workflows = new FailoverWorkflows(this, 'Workflows', {
@@ -200,7 +202,8 @@ export class FailoverControl extends Construct {
     this.failback = workflows.failback;
 
     const triggers: Record<string, DatabaseTriggers> = {};
-    for (const database of config.databases) {
+    // The first databases' triggers live here; the others in the `databases` stacks (lib/app.ts).
+    for (const database of config.databases.slice(0, DATABASES_PER_STACK)) {
       triggers[database.name] = new DatabaseTriggers(this, `Database-${database.name}`, {
         prefix,
         database,

@@ -1,9 +1,14 @@
 /**
- * The operators' dashboard: per database, both heartbeats, the standby's replica lag against the
- * RPO budget, and the verdicts, incidents and RTO the workflow records.
+ * The operators' dashboard, bounded in size however many databases are protected (docs/scale.md):
+ * an overview of every database (one CloudWatch SEARCH per graph over the product's namespace:
+ * heartbeats per Region, verdicts, incidents, RTO), then, for the first
+ * {@link DETAILED_DATABASES} databases of the config, a section each: both heartbeats, the
+ * standby's replica lag against the RPO budget, and the verdicts, incidents and RTO the workflow
+ * records. Past that number the overview alone grows no further (the body stays far below
+ * CloudWatch's 500 widgets and the template's size limit).
  */
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, HorizontalAnnotation, Metric, Stats, TextWidget, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, Metric, Stats, TextWidget, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { METRICS, VERDICTS } from '../../lambdas/shared/contracts.js';
@@ -45,6 +50,41 @@ function lagWidget(db: DatabaseConfig): IWidget {
   });
 }
 
+/** Databases with a section of their own on the dashboard (the first ones of the config); 6 widgets each. */
+export const DETAILED_DATABASES = 10;
+
+/** A graph of every database at once: a CloudWatch SEARCH over the product's namespace. */
+function searchGraph(title: string, search: string, statistic: string, period: Duration, region?: string, extra: { stacked?: boolean; max?: number } = {}): GraphWidget {
+  return new GraphWidget({
+    title,
+    width: 8,
+    height: 6,
+    stacked: extra.stacked,
+    left: [new MathExpression({ expression: `SEARCH('${search}', '${statistic}', ${period.toSeconds()})`, usingMetrics: {}, label: '', period, ...(region ? { searchRegion: region } : {}) })],
+    ...(extra.max !== undefined ? { leftYAxis: { min: 0, max: extra.max } } : {}),
+  });
+}
+
+/** The overview of every database: a fixed number of widgets (one heartbeat graph per Region that runs heartbeats). */
+function overview(config: FailoverConfig): IWidget[] {
+  const ns = METRICS.namespace;
+  const regions = [...new Set([config.controlRegion, ...config.databases.map((db) => db.primary.region)])];
+  const minute = Duration.minutes(1);
+  return [
+    new TextWidget({
+      markdown: `## All ${config.databases.length} databases\n\nOne line per database (CloudWatch SEARCH over the ${ns} namespace)${config.databases.length > DETAILED_DATABASES ? `; the first ${DETAILED_DATABASES} have a section of their own below` : ''}.`,
+      width: 24,
+      height: 2,
+    }),
+    ...regions.map((region) =>
+      searchGraph(`heartbeats written from ${region} (1 = wrote through the DNS name)`, `{${ns},Database,Site} MetricName="${METRICS.heartbeat}"`, 'Minimum', minute, region, { max: 1 }),
+    ),
+    searchGraph('verdicts, every database', `{${ns},Database,Verdict} MetricName="${METRICS.verdict}"`, 'Sum', Duration.minutes(5), undefined, { stacked: true }),
+    searchGraph('incidents, every database', `{${ns},Database} MetricName="${METRICS.incident}"`, 'Sum', Duration.minutes(5)),
+    searchGraph('RTO (s), every database', `{${ns},Database} MetricName="${METRICS.rto}"`, 'Maximum', Duration.minutes(5)),
+  ];
+}
+
 export interface FailoverDashboardProps {
   readonly config: FailoverConfig;
 }
@@ -57,7 +97,8 @@ export class FailoverDashboard extends Construct {
     super(scope, id);
     const { config } = props;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: dashboardName(config.prefix) });
-    for (const db of config.databases) {
+    this.dashboard.addWidgets(...overview(config));
+    for (const db of config.databases.slice(0, DETAILED_DATABASES)) {
       const where = `${db.primary.region} → ${db.standby.region} (${db.standby.readiness})`;
       this.dashboard.addWidgets(new TextWidget({ markdown: `## ${db.name} (${db.engine}): ${where}, writer record \`${db.dns.recordName}\``, width: 24, height: 1 }));
       this.dashboard.addWidgets(

@@ -2,9 +2,10 @@
  * One of the product's Lambda functions, built the same way everywhere: Node.js 24 on arm64,
  * bundled with local esbuild from `lambdas/<name>/handler.ts`, X-Ray tracing, JSON logs into an
  * explicit log group (retention, customer managed key), its own role with exactly the
- * permissions it is given (no managed policies: the log permissions are a grant on its own log
- * group), optionally attached to a VPC. Wildcard permissions come with their reason, which
- * becomes the acknowledgment of the matching cdk-nag finding.
+ * permissions it is given (no AWS managed policies: the log permissions are a grant on its own log
+ * group; what outgrows the role's default policy continues in customer managed policies of its
+ * own, docs/scale.md), optionally attached to a VPC. Wildcard permissions come with their reason,
+ * which becomes the acknowledgment of the matching cdk-nag finding on the policy that holds them.
  */
 import { Aws, Duration, Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -19,6 +20,15 @@ import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
 import { FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
+import { addPackedStatements, packStatements, type PackedStatement } from './policy-packing.js';
+
+/** The wildcard uses of the statements that carry a reason (the acknowledgments of their policy). */
+const wildcardUses = (items: readonly PackedStatement[]): WildcardUse[] =>
+  items.flatMap((item) =>
+    item.reason === undefined
+      ? []
+      : [...item.statement.resources.map((resource) => ({ resource, reason: item.reason! })), ...item.statement.actions.map((action) => ({ action, reason: item.reason! }))],
+  );
 
 /**
  * A suffix unique to one deployment of a stack (the first group of its stack id's GUID): names of
@@ -140,8 +150,13 @@ export class FailoverFunction extends Construct {
 
     const grants = [...(props.permissions?.wildcards ?? [])];
     if (props.network) grants.push(vpcAccessGrant());
-    for (const statement of props.permissions?.statements ?? []) this.role.addToPrincipalPolicy(statement);
-    for (const grant of grants) this.role.addToPrincipalPolicy(grant.statement);
+    // Packed into the default policy and, past its budget, managed policies of their own, each
+    // within IAM's size limit and with the acknowledgments of its own wildcards (docs/scale.md).
+    const packing = packStatements(this, [
+      ...(props.permissions?.statements ?? []).map((statement) => ({ statement })),
+      ...grants.map((g) => ({ statement: g.statement, reason: g.reason })),
+    ]);
+    const managed = addPackedStatements(this, this.role, packing, `Permissions of ${props.functionName}`);
 
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
@@ -178,12 +193,11 @@ export class FailoverFunction extends Construct {
       this.function.node.addDependency(this.role);
     }
 
-    acknowledgeWildcards(policyOf(this.role), [
-      XRAY,
-      ...grants.flatMap((g) => [
-        ...g.statement.resources.map((resource) => ({ resource, reason: g.reason })),
-        ...g.statement.actions.map((action) => ({ action, reason: g.reason })),
-      ]),
-    ]);
+    acknowledgeWildcards(policyOf(this.role), [XRAY, ...wildcardUses(packing.inline)]);
+    for (const { policy, items } of managed) {
+      acknowledgeWildcards(policy, wildcardUses(items));
+      // The function runs only once every part of its permissions is attached.
+      this.function.node.addDependency(policy);
+    }
   }
 }

@@ -22,6 +22,9 @@ export class ControlStack extends Stack {
       stackName: stackNames.control(config.prefix),
       description: 'RDS failover: control Region (state machines, functions, lease table, triggers, dashboard)',
       env: { account: config.account, region: config.controlRegion },
+      // Written without indentation: a third smaller, so that a hundred databases fit CloudFormation's
+      // template size limit (docs/scale.md).
+      suppressTemplateIndentation: true,
       ...rest,
     });
     this.control = new FailoverControl(this, 'Failover', { config });

@@ -22,6 +22,7 @@ export class ProbeStack extends Stack {
       stackName: stackNames.probe(config.prefix, region),
       description: `RDS failover: probe function of the vantage points in ${region}`,
       env: { account: config.account, region },
+      suppressTemplateIndentation: true, // see ControlStack
       ...rest,
     });
     this.probe = new VantageProbe(this, 'Probe', { config, region });

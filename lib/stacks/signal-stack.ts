@@ -22,6 +22,7 @@ export class SignalStack extends Stack {
       stackName: stackNames.signal(config.prefix, region),
       description: `RDS failover: signals of the primaries in ${region} (in-Region heartbeat, alarms, forwarding to ${config.controlRegion})`,
       env: { account: config.account, region },
+      suppressTemplateIndentation: true, // see ControlStack
       ...rest,
     });
     this.signals = new PrimarySignals(this, 'Signals', { config, region });

@@ -3,7 +3,8 @@
  * child processes recorded), plus two real spawned runs of bin/failover.ts (shebang, exit status).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +65,25 @@ describe('failover validate', () => {
     expect(lines).toHaveLength(14);
     expect(lines).toContain('  - databases[0].detection.quorum must be <= 4 vantage points (3 configured + rds-api), got 6');
     expect(lines).toContain('  - notifications.emails[0] must be an email address, got "oncall-at-example.com"');
+  });
+
+  it('exits 2 for more databases than one deployment supports, naming the limit (docs/scale.md)', async () => {
+    const config = JSON.parse(readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8')) as { databases: Array<Record<string, any>> };
+    const base = config.databases[0]!;
+    config.databases = Array.from({ length: 101 }, (_, i) => ({
+      ...structuredClone(base),
+      name: `db${i}`,
+      primary: { ...base.primary, instanceId: `db${i}-primary` },
+      standby: { ...base.standby, instanceId: `db${i}-replica` },
+      dns: { ...base.dns, recordName: `writer.db${i}.internal` },
+    }));
+    const file = join(mkdtempSync(join(tmpdir(), 'failover-validate-')), 'too-many.json');
+    writeFileSync(file, JSON.stringify(config));
+    const t = fakeIo();
+    expect(await run(['validate', file], t.io)).toBe(2);
+    expect(t.stderr()).toBe(
+      `invalid config: ${file}: 1 problem:\n  - databases must be at most 100 in one deployment, the most checked against every CloudFormation and IAM limit, where the largest function role already needs 8 of IAM's 10 managed policies per role (docs/scale.md); split them into deployments with different \`prefix\`es, got 101\n`,
+    );
   });
 
   it("exits 2 for a control Region whose CloudFormation has no Lambda function URLs (the approval page's), naming the way out", async () => {

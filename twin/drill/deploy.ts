@@ -27,6 +27,7 @@ import { eventBusName, tableName, topicName } from '../../lib/naming.js';
 import { twinContext } from '../context.js';
 import { roleNameOfArn, type Principal, type PolicyDocument } from '../iam.js';
 import type { AlarmDefinition } from '../services/cloudwatch.js';
+import { checkStackLimits, describeViolation, type LimitViolation } from '../services/cfn-limits.js';
 import { loadRulesFromTemplate } from '../services/cfn-rules.js';
 import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
 import type { DeliveryMeta } from '../services/eventbridge.js';
@@ -104,6 +105,14 @@ export interface DeployOptions {
   emailSubscriptions?: { pending?: readonly string[]; removed?: readonly string[] };
 }
 
+/** A deployment that breaks a CloudFormation, IAM, CloudWatch, EventBridge or Step Functions limit. */
+export class DeployLimitError extends Error {
+  constructor(readonly violations: readonly LimitViolation[]) {
+    super(`twin deploy refused: ${violations.map(describeViolation).join('; ')}`);
+    this.name = 'DeployLimitError';
+  }
+}
+
 /** The physical name CloudFormation would give a role without RoleName (deterministic here). */
 export const twinRoleName = (stack: string, logicalId: string): string => `${stack}-${logicalId}`.slice(0, 64);
 
@@ -112,6 +121,11 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   const config = app.config;
   const control = app.stacks[app.controlStack]!;
   const stacks = Object.values(app.stacks);
+
+  // ---- limits: CloudFormation refuses a template, and IAM, CloudWatch, EventBridge and Step
+  // Functions a resource, that breaks one (twin/services/cfn-limits.ts).
+  const violations = stacks.flatMap((stack) => checkStackLimits(stack).violations);
+  if (violations.length > 0) throw new DeployLimitError(violations);
 
   // ---- IAM
   const roleNames = new Map<string, string>();

@@ -28,7 +28,7 @@ export const FAKE_ACCOUNT = '123456789012';
 export const EXAMPLE_CONFIG_FILE = join(PROJECT_ROOT, 'examples', 'config.json');
 
 /** Bumped when the shape of {@link ResolvedApp} changes (old cache entries are then ignored). */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** The app context of cdk.json (what `cdk synth` uses), with bundling skipped. */
 export function synthContext(): Record<string, unknown> {
@@ -77,6 +77,8 @@ export interface ResolvedStack {
   template: CfnTemplate;
   /** Resources and Outputs with every intrinsic resolved to plain values. */
   resolved: CfnTemplate;
+  /** Characters of the template file `cdk synth` writes (what CloudFormation receives). */
+  templateChars?: number;
   /** Stacks this one deploys after. */
   dependsOn: string[];
 }
@@ -180,6 +182,7 @@ export function synthesizeWith(cdk: CdkToolkit, options: SynthesizeWithOptions):
       account: ctx.account,
       template,
       resolved,
+      templateChars: readFileSync(artifact.templateFullPath, 'utf8').length,
       dependsOn: artifact.dependencies.map((d) => d.id).filter((id) => !id.endsWith('.assets')),
     };
   }
@@ -254,10 +257,14 @@ export function roleStatements(stack: ResolvedStack, roleLogicalId: string): Iam
   return rolePolicyDocuments(stack, roleLogicalId).flatMap((doc) => (asArray(doc.Statement) as unknown[]).map(normalizeStatement));
 }
 
-/** The identity policy documents of a role, resolved: attached AWS::IAM::Policy resources and inline `Policies`. */
+/**
+ * The identity policy documents of a role, resolved: attached AWS::IAM::Policy resources, customer
+ * managed policies (AWS::IAM::ManagedPolicy naming the role in `Roles`: where a large config's
+ * permissions continue, lib/constructs/policy-packing.ts) and inline `Policies`.
+ */
 export function rolePolicyDocuments(stack: ResolvedStack, roleLogicalId: string): Array<{ Version?: string; Statement: unknown }> {
   const roleName = physicalName(stack.template.Resources[roleLogicalId], roleLogicalId);
-  const attached = resourcesOf(stack, 'AWS::IAM::Policy')
+  const attached = [...resourcesOf(stack, 'AWS::IAM::Policy'), ...resourcesOf(stack, 'AWS::IAM::ManagedPolicy')]
     .filter(([, p]) => ((p.Properties?.Roles as unknown[]) ?? []).some((r) => r === roleName))
     .map(([, p]) => p.Properties!.PolicyDocument as { Version?: string; Statement: unknown });
   const role = stack.resolved.Resources[roleLogicalId];

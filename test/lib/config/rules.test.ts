@@ -39,7 +39,32 @@ const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
   config.databases.push(db);
 };
 
+/** `n` copies of the example's database, each with its own name, instances and record. */
+const manyDatabases = (config: Json, n: number): void => {
+  const base = config.databases[0];
+  config.databases = Array.from({ length: n }, (_, i) => {
+    const db = structuredClone(base);
+    db.name = `db${i}`;
+    db.primary.instanceId = `db${i}-primary`;
+    db.standby.instanceId = `db${i}-replica`;
+    db.dns.recordName = `writer.db${i}.internal`;
+    return db;
+  });
+};
+
 const cases: Case[] = [
+  {
+    name: 'more databases than one deployment supports (docs/scale.md)',
+    mutate: (c) => manyDatabases(c, 101),
+    expected: [
+      {
+        path: 'databases',
+        message:
+          /^must be at most 100 in one deployment, the most checked against every CloudFormation and IAM limit, where the largest function role already needs 8 of IAM's 10 managed policies per role \(docs\/scale\.md\); split them into deployments with different `prefix`es$/,
+        value: 101,
+      },
+    ],
+  },
   {
     name: 'two databases have the same name',
     mutate: (c) => secondDatabase(c, (db) => (db.name = 'orders')),

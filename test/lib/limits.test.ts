@@ -1,0 +1,82 @@
+/**
+ * docs/scale.md: 1, 11, 50 and 100 databases synthesized as `cdk synth` does (cdk.json's context,
+ * cdk-nag's checks on: synthesis throws on any unacknowledged finding), every stack checked
+ * against the CloudFormation, IAM, CloudWatch, EventBridge and Step Functions limits the cloud
+ * twin enforces on deploy (twin/services/cfn-limits.ts): template size as written, resources and
+ * outputs per stack, managed policy and per-role inline policy sizes after token resolution without
+ * whitespace, managed policies per role, dashboard widgets and metrics, event patterns, state
+ * machine definitions.
+ *
+ * The four syntheses with cdk-nag take most of this file's time (each a few seconds; 100
+ * databases the longest).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DATABASES_PER_STACK, MAX_DATABASES } from '../../lib/naming.js';
+import { checkStackLimits, DEPLOY_LIMITS, describeViolation, type LimitMeasures } from '../../twin/services/cfn-limits.js';
+import { synthApp } from '../helpers/synth.js';
+
+const example = JSON.parse(readFileSync(new URL('../../examples/config.json', import.meta.url), 'utf8')) as { databases: Record<string, any>[] };
+
+/** n copies of the example database (db0, db1, ...), each with its own instances and record. */
+function configWith(n: number): Record<string, unknown> {
+  const base = example.databases[0]!;
+  const databases = Array.from({ length: n }, (_, i) => {
+    const db = structuredClone(base);
+    db.name = `db${i}`;
+    db.primary.instanceId = `db${i}-primary`;
+    db.standby.instanceId = `db${i}-replica`;
+    db.dns.recordName = `writer.db${i}.internal`;
+    return db;
+  });
+  return { ...structuredClone(example), databases };
+}
+
+/**
+ * What the CDK CLI adds to an app's context on `cdk synth` (the templates then carry each
+ * resource's construct path, asset metadata and the CDK version in their Metadata: a few percent
+ * larger than without).
+ */
+const CDK_CLI_CONTEXT = { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:version-reporting': true };
+
+/** The largest of each measure over every stack, and what each stack breaks. */
+function measure(n: number) {
+  const app = synthApp({ config: configWith(n), nag: true, context: CDK_CLI_CONTEXT });
+  const largest: Partial<LimitMeasures> = {};
+  const violations: string[] = [];
+  const perStack: Record<string, { templateChars: number; resources: number }> = {};
+  for (const stack of Object.values(app.stacks)) {
+    expect(stack.templateChars, `${stack.name}: the template file as written`).toBeGreaterThan(0);
+    const result = checkStackLimits(stack);
+    violations.push(...result.violations.map(describeViolation));
+    perStack[stack.name] = { templateChars: result.measures.templateChars, resources: result.measures.resources };
+    for (const [k, v] of Object.entries(result.measures) as Array<[keyof LimitMeasures, number]>) largest[k] = Math.max(largest[k] ?? 0, v);
+  }
+  return { app, largest: largest as LimitMeasures, violations, perStack };
+}
+
+describe('limits: every CloudFormation, IAM and service limit holds on the synthesized output, cdk-nag on', () => {
+  it.each([1, 11, 50, MAX_DATABASES])('%i databases', (n) => {
+    const { app, largest, violations, perStack } = measure(n);
+    expect(violations).toEqual([]);
+    // What was measured, so that the test cannot pass on an empty synthesis.
+    expect(app.config.databases).toHaveLength(n);
+    expect(largest.stateMachineDefinitionBytes).toBeGreaterThan(50_000);
+    expect(largest.eventPatternChars).toBeGreaterThan(100);
+    expect(largest.dashboardWidgets).toBeGreaterThan(5);
+    expect(largest.inlinePolicyCharsPerRole).toBeGreaterThan(500);
+    expect(Object.keys(app.stacks).filter((s) => s.includes('-databases-'))).toHaveLength(Math.max(0, Math.ceil(n / DATABASES_PER_STACK) - 1));
+    // Figures for docs/scale.md.
+    console.log(`${n} databases: ${JSON.stringify(largest)} ${JSON.stringify(perStack)}`);
+  });
+
+  it('at 100 databases: the functions\' permissions continue in managed policies, all within the size limit and the quota, the dashboard bounded', () => {
+    const { largest } = measure(MAX_DATABASES);
+    expect(largest.managedPoliciesPerRole).toBeGreaterThan(1);
+    expect(largest.managedPoliciesPerRole).toBeLessThanOrEqual(DEPLOY_LIMITS.managedPoliciesPerRole);
+    expect(largest.managedPolicyChars).toBeGreaterThan(4_000);
+    expect(largest.managedPolicyChars).toBeLessThanOrEqual(DEPLOY_LIMITS.managedPolicyChars);
+    // The dashboard stops growing past 10 databases (its heading names the count: "All 50", "All 100").
+    expect(Math.abs(largest.dashboardBodyChars - measure(50).largest.dashboardBodyChars)).toBeLessThanOrEqual(2);
+  });
+});
