@@ -53,6 +53,8 @@ describe('buildApp with a wide config', () => {
       [
         `arn:aws:rds:us-west-2:${A}:db:orders-replica`,
         `arn:aws:rds:us-west-2:${A}:db:cart-replica`,
+        // A cold site's restored instance, once a failback has rebuilt it as a replica.
+        `arn:aws:rds:us-west-2:${A}:db:archive-restored`,
         `arn:aws:rds:us-east-1:${A}:db:orders-primary`,
         `arn:aws:rds:us-east-1:${A}:db:archive-primary`,
         `arn:aws:rds:us-east-1:${A}:db:cart-primary`,

@@ -489,6 +489,8 @@ function getAtt(resources: Record<string, CfnResource>, logicalId: string, attri
   if (attribute === 'Name' || attribute === 'QueueName' || attribute === 'TopicName') return name;
   if (attribute === 'TopicArn') return arns[resource.Type];
   if (attribute === 'RoleId' || attribute === 'KeyId') return `${logicalId}-id`;
+  // A function URL: https://<url-id>.lambda-url.<region>.on.aws/ (the id is AWS's; a stable stand-in here).
+  if (resource.Type === 'AWS::Lambda::Url' && attribute === 'FunctionUrl') return `https://${logicalId.toLowerCase().slice(0, 32)}.lambda-url.${r}.on.aws/`;
   return `${logicalId}.${attribute}`;
 }
 
