@@ -145,8 +145,6 @@ export const FAILOVER_STATES = {
   markFenced: 'The old primary is fenced',
   markUnfenced: 'The old primary is not fenced: fence it as soon as it answers',
   markDeferred: 'The old primary is down, not isolated: fence it as soon as it answers',
-  isOnlyDown: 'Is the old primary down and still not isolated?',
-  leaveToFailback: 'Leave the old primary to the failback: it fences it first when it answers',
   markUnfencedApproved: 'Promote unfenced as approved: fence the old primary as soon as it answers',
   startRefencing: 'Start counting the fence attempts',
   recordUnfencedPromotion: 'Record the promotion over an unconfirmed fence',
@@ -833,8 +831,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     Pass.jsonPath(scope, name, { parameters: { pending: true, acceptedBy }, resultPath: '$.unfenced' }).next(recordUnfencedPromotion);
   const markUnfenced = unfencedSince(S.markUnfenced, 'failover.fencing "best-effort" (the config accepts promoting over an unconfirmed fence)');
   // A fence of an instance that is down holds only while it stays down: the waits of the promotion
-  // and the DNS switch try it again, and once the failover is done the failback fences the old
-  // primary first when it answers (no loop holding the lease: see leaveToFailback).
+  // and the DNS switch try it again, and once writes are verified the run's fence loop goes on
+  // until it holds for good (the instance answered and was isolated) or its bound.
   const markDeferred = Pass.jsonPath(scope, S.markDeferred, {
     parameters: { pending: true, deferred: true, acceptedBy: 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers' },
     resultPath: '$.unfenced',
@@ -885,17 +883,10 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     null,
     failure,
   );
-  verifyWrites.next(
-    Choice.jsonPath(scope, S.isOnlyDown)
-      .when(
-        Condition.and(Condition.isPresent('$.unfenced.deferred'), Condition.booleanEquals('$.unfenced.pending', true)),
-        Pass.jsonPath(scope, S.leaveToFailback, {
-          parameters: { pending: false, deferred: true, acceptedBy: $.stringAt('$.unfenced.acceptedBy'), recorded: $.objectAt('$.unfenced.recorded') },
-          resultPath: '$.unfenced',
-        }).next(recordFailover),
-      )
-      .otherwise(recordFailover),
-  );
+  // An old primary that was only down (its fence deferred) is fenced by the run's own loop, under
+  // the lease, as soon as it answers: clients that still resolve the old name (up to the TTL) would
+  // otherwise write to it until the failback's first check of the original site, minutes later.
+  verifyWrites.next(recordFailover);
   recordFailover
     .next(
       record(
