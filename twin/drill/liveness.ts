@@ -361,6 +361,9 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   const truth = f.truth.faults.find((x) => x.effective && x.at === t0 && x.atRiskSeconds !== undefined);
   const atRisk = truth?.atRiskSeconds;
   if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds) return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+  // docs/config.md: a budget of 0 with an asynchronous replica means every failover asks (a replica
+  // always lags a little, and a figure of exactly 0 is rare), whatever was really at risk.
+  if (c.rpoBudgetSeconds === 0 && c.readiness !== 'cold') return not('the data-loss budget is 0 s: with an asynchronous replica every failover asks a human (docs/config.md)');
   const sDown = overlaps(standbyDown(f), -Infinity, Math.min(deadline, f.endMs));
   if (sDown) return not(`the standby was not healthy (${sDown.why} at ${at(f, sDown.from)})`);
   if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0)) return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);
