@@ -405,7 +405,7 @@ describe('control stack: the approval page', () => {
   it('serves the approval page from a function URL (no IAM auth: the links are signed), and tells request-approval where it is', () => {
     const [, url] = one(control.resources('AWS::Lambda::Url'), 'function URL');
     expect(url.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: fn('approval-page').arn });
-    expect(fn('request-approval').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET, APPROVAL_URL: expect.stringMatching(/FunctionUrl/) });
+    expect(fn('request-approval').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET, APPROVAL_URL: expect.stringMatching(/^https:\/\/[a-z0-9]+\.lambda-url\.us-west-2\.on\.aws\/$/) });
     expect(fn('approval-page').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET });
     expect(fn('approval-page').environment).not.toHaveProperty('APPROVAL_URL');
     // Anyone may reach the URL (the signed link is the credential); only through the URL.
