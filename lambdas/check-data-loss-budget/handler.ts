@@ -98,16 +98,19 @@ async function slotLag(region: string, primaryId: string, onset: Onset): Promise
   }
 }
 
+/** The two heartbeat sites and the Region each publishes in: the primary's, and this (the control) Region. */
+const heartbeatSites = (database: DatabaseConfig): Array<{ site: HeartbeatSite; region: string }> => [
+  { site: 'in-region', region: database.primary.region },
+  { site: 'cross-region', region: ownRegion() },
+];
+
 /**
  * The heartbeats' WalBytesBehind (PostgreSQL) from both sites, in the same window: the
  * cross-Region site's stays readable when the primary's Region is out. A site whose metric
  * cannot be read adds nothing.
  */
 async function walBehind(database: DatabaseConfig, onset: Onset): Promise<Datapoint[]> {
-  const sites: Array<{ site: HeartbeatSite; region: string }> = [
-    { site: 'in-region', region: database.primary.region },
-    { site: 'cross-region', region: ownRegion() },
-  ];
+  const sites = heartbeatSites(database);
   const out: Datapoint[] = [];
   for (const { site, region } of sites) {
     try {
@@ -126,10 +129,7 @@ async function walBehind(database: DatabaseConfig, onset: Onset): Promise<Datapo
  */
 async function heartbeats(database: DatabaseConfig, triggeredAt: Date): Promise<HeartbeatRecord[]> {
   const period = database.detection.heartbeat.periodSeconds;
-  const sites: Array<{ site: HeartbeatSite; region: string }> = [
-    { site: 'in-region', region: database.primary.region },
-    { site: 'cross-region', region: ownRegion() },
-  ];
+  const sites = heartbeatSites(database);
   const out: HeartbeatRecord[] = [];
   for (const { site, region } of sites) {
     try {

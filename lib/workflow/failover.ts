@@ -301,6 +301,9 @@ const nothingToFence = () => Condition.and(Condition.stringMatches('$.database.e
 /** The fence is confirmed and holds even if the old primary recovers. */
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 const epoch = () => $.numberAt('$.lease.epoch');
+/** Releases the lease this run holds (it changed nothing, or it is done), keeping the cooldown. */
+const releaseLeaseStep = (step: StepFn, name: string, failure: FailurePath) =>
+  step(name, 'manage-lease', { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false }, null, failure);
 
 /**
  * Builds the failover definition in `scope` (states are constructs named after the runbook
@@ -366,6 +369,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       .otherwise(needsOperator),
   );
   const failure: FailurePath = { onError: escalate };
+  const releaseStep = (name: string) => releaseLeaseStep(step, name, failure);
 
   // ------------------------------------------------------------ trigger
   const refuse = Fail.jsonPath(scope, S.refuseTrigger, {
@@ -475,13 +479,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   reachVerdict.next(recordVerdict);
 
   // ------------------------------------------------------------ false alarm / rejection: release and stop
-  const releaseLease = step(
-    S.releaseLease,
-    'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-    null,
-    failure,
-  );
+  const releaseLease = releaseStep(S.releaseLease);
   releaseLease.next(
     Choice.jsonPath(scope, S.wasFalseAlarm)
       .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(scope, S.falseAlarm))
@@ -500,13 +498,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',
   });
-  const releaseNoStandby = step(
-    S.releaseNoStandby,
-    'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-    null,
-    failure,
-  ).next(noStandbyEnd);
+  const releaseNoStandby = releaseStep(S.releaseNoStandby).next(noStandbyEnd);
   const recordNoStandby = record(
     S.recordNoStandby,
     'escalated',
@@ -539,13 +531,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     error: 'ApprovalTimedOut',
     cause: 'Nobody answered the failover approval in time: nothing was promoted or switched, and the lease is released',
   });
-  const releaseUnanswered = step(
-    S.releaseUnanswered,
-    'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-    null,
-    failure,
-  ).next(unanswered);
+  const releaseUnanswered = releaseStep(S.releaseUnanswered).next(unanswered);
   const nobodyAnswered = record(
     S.nobodyAnswered,
     'approval-timed-out',
@@ -705,13 +691,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
   reachVerdictAgain.next(recordVerdictAgain);
 
-  const releaseStandDown = step(
-    S.releaseStandDown,
-    'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-    null,
-    failure,
-  ).next(Succeed.jsonPath(scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }));
+  const releaseStandDown = releaseStep(S.releaseStandDown).next(Succeed.jsonPath(scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }));
   const recordStandDown = record(
     S.recordStandDown,
     'stood-down',
@@ -927,13 +907,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
             true,
           )
             .next(
-              step(
-                S.releaseNothingToFence,
-                'manage-lease',
-                { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-                null,
-                failure,
-              ),
+              releaseStep(S.releaseNothingToFence),
             )
             .next(scheduleFailback),
         )
@@ -972,13 +946,7 @@ type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, f
  */
 function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, failure: FailurePath, next: IChainable): IChainable {
   const S = FAILOVER_STATES;
-  const release = step(
-    S.releaseAfterFence,
-    'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
-    null,
-    failure,
-  ).next(next);
+  const release = releaseLeaseStep(step, S.releaseAfterFence, failure).next(next);
   return buildFenceUntilConfirmed(
     scope,
     step,

@@ -10,27 +10,13 @@
  * The four syntheses with cdk-nag take most of this file's time (each a few seconds; 100
  * databases the longest).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DATABASES_PER_STACK, MAX_DATABASES } from '../../lib/naming.js';
 import { checkStackLimits, DEPLOY_LIMITS, describeViolation, type LimitMeasures } from '../../twin/services/cfn-limits.js';
+import { exampleWith } from '../helpers/many-databases.js';
 import { synthApp } from '../helpers/synth.js';
 
-const example = JSON.parse(readFileSync(new URL('../../examples/config.json', import.meta.url), 'utf8')) as { databases: Record<string, any>[] };
-
-/** n copies of the example database (db0, db1, ...), each with its own instances and record. */
-function configWith(n: number): Record<string, unknown> {
-  const base = example.databases[0]!;
-  const databases = Array.from({ length: n }, (_, i) => {
-    const db = structuredClone(base);
-    db.name = `db${i}`;
-    db.primary.instanceId = `db${i}-primary`;
-    db.standby.instanceId = `db${i}-replica`;
-    db.dns.recordName = `writer.db${i}.internal`;
-    return db;
-  });
-  return { ...structuredClone(example), databases };
-}
+const configWith = exampleWith;
 
 /**
  * What the CDK CLI adds to an app's context on `cdk synth` (the templates then carry each

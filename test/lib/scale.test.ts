@@ -3,24 +3,11 @@
  * small O(N) per database), so a hundred databases fit in one stack". CloudFormation allows 500
  * resources per stack; this synthesizes a hundred databases and counts.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { exampleWith } from '../helpers/many-databases.js';
 import { synthApp } from '../helpers/synth.js';
 
-const example = JSON.parse(readFileSync(new URL('../../examples/config.json', import.meta.url), 'utf8')) as { databases: Record<string, any>[] };
-
-function configWith(n: number): Record<string, unknown> {
-  const base = example.databases[0]!;
-  const databases = Array.from({ length: n }, (_, i) => {
-    const db = structuredClone(base);
-    db.name = `db${i}`;
-    db.primary.instanceId = `db${i}-primary`;
-    db.standby.instanceId = `db${i}-replica`;
-    db.dns.recordName = `writer.db${i}.internal`;
-    return db;
-  });
-  return { ...structuredClone(example), databases };
-}
+const configWith = exampleWith;
 
 describe('scale: a hundred databases in one deployment', () => {
   it('holds the first 20 databases\' triggers in the control stack (3 resources each) and 20 more per `databases` stack', () => {

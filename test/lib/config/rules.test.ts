@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../lambdas/shared/config-schema.js';
 import { crossFieldProblems } from '../../../lib/config/rules.js';
 import { auroraExample, broken, example, problemsOf, type Json } from './helpers.js';
+import { manyDatabases } from '../../helpers/many-databases.js';
 
 const target = (region: string, setIdentifier: string) => ({ region, setIdentifier, value: `lb-${setIdentifier}.example.com` });
 const trafficOf = (over: Record<string, unknown> = {}) => ({
@@ -39,18 +40,6 @@ const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
   config.databases.push(db);
 };
 
-/** `n` copies of the example's database, each with its own name, instances and record. */
-const manyDatabases = (config: Json, n: number): void => {
-  const base = config.databases[0];
-  config.databases = Array.from({ length: n }, (_, i) => {
-    const db = structuredClone(base);
-    db.name = `db${i}`;
-    db.primary.instanceId = `db${i}-primary`;
-    db.standby.instanceId = `db${i}-replica`;
-    db.dns.recordName = `writer.db${i}.internal`;
-    return db;
-  });
-};
 
 const cases: Case[] = [
   {
