@@ -8,7 +8,14 @@
  * says nothing was unreceived. It is read from the last metric period that ended by the failure's
  * onset ({@link onsetOf}): after the onset a PostgreSQL replica's ReplicaLag keeps growing with the
  * time its source has been unreachable, which is not data.
+ *
+ * That figure is a sample: lag that grows after it (a replica that stalls just before a crash) is
+ * not in it. The bound (`boundSeconds`) adds the time from the sample's period start to the latest
+ * moment the primary can have committed ({@link latestCommitOf}): a replica falls behind by at most
+ * the time that passes, so the loss cannot exceed it. `failover.rpoEstimate` says which one is held
+ * against the budget: `last-sample` the figure, `strict` the bound. Both are reported.
  */
+import type { RPO_ESTIMATES } from '../shared/config-schema.js';
 import type { CheckBudgetOutput } from '../shared/contracts.js';
 import { describeFigure, latestFigure, type DataBehind, type LagPoint } from '../shared/data-behind.js';
 
@@ -59,6 +66,44 @@ export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, 
 }
 
 /**
+ * The least a strict bound adds to the figure: the figure's metric period (sampled any time in
+ * it), the heartbeat period in which the next heartbeat failed, and that heartbeat's timeout.
+ * A strict budget below it plus the lag asks a human at every failover.
+ */
+export const strictUnseenFloorSeconds = (heartbeatPeriodSeconds: number, heartbeatTimeoutSeconds: number): number =>
+  PERIOD_SECONDS + heartbeatPeriodSeconds + heartbeatTimeoutSeconds;
+
+/** The latest moment the primary can have committed, and on what. */
+export interface LatestCommit {
+  at: Date;
+  basis: string;
+}
+
+/**
+ * The latest moment the primary can have committed a write, for the strict bound. After the onset
+ * (the end of the last heartbeat period with a committed heartbeat) the next heartbeat attempt
+ * failed: the first period from the onset with a HeartbeatSuccess of 0 at some site holds an
+ * attempt that failed within `timeoutSeconds` of its start, so the primary committed nothing after
+ * that period's end plus the timeout. Without such a datapoint (or with the onset taken as the
+ * trigger) the trigger bounds it: the alarm fired on heartbeats that did not commit. Capped at the
+ * trigger.
+ */
+export function latestCommitOf(records: readonly HeartbeatRecord[], onset: Onset, triggeredAt: Date, periodSeconds: number, timeoutSeconds: number): LatestCommit {
+  const trigger = { at: triggeredAt, basis: 'the trigger (no failed heartbeat on record after the onset)' };
+  if (onset.at.getTime() >= triggeredAt.getTime()) return trigger;
+  const failed = records
+    .flatMap((r) => (r.points ?? []).filter((p) => p.value === 0 && p.timestamp.getTime() >= onset.at.getTime() && p.timestamp.getTime() < triggeredAt.getTime()).map((p) => ({ site: r.site, start: p.timestamp.getTime() })))
+    .reduce<{ site: string; start: number } | undefined>((first, p) => (!first || p.start < first.start ? p : first), undefined);
+  if (!failed) return trigger;
+  const end = failed.start + (periodSeconds + timeoutSeconds) * 1000;
+  if (end >= triggeredAt.getTime()) return trigger;
+  return {
+    at: new Date(end),
+    basis: `the ${failed.site} heartbeat that started in the period from ${new Date(failed.start).toISOString()} failed, within its ${timeoutSeconds} s timeout`,
+  };
+}
+
+/**
  * The window of HeartbeatSuccess datapoints, aligned to the heartbeat period: before the trigger,
  * the alarm's whole evaluation range plus two periods (at least the 10-minute lookback), so the
  * last successful heartbeat before the breaching ones is in it.
@@ -79,13 +124,32 @@ export const metricWindow = (onset: Date): { start: Date; end: Date } => ({
 export const figureBeforeOnset = (figures: readonly DataBehind[], onset: Date): DataBehind | undefined =>
   latestFigure(figures, { notAfter: new Date(onset.getTime() - PERIOD_SECONDS * 1000) });
 
-const decide = (lagSeconds: number | null, budgetSeconds: number, source: string, detail: string): CheckBudgetOutput => ({
-  lagSeconds,
-  budgetSeconds,
-  withinBudget: lagSeconds !== null && lagSeconds <= budgetSeconds,
-  source,
-  detail,
-});
+export type RpoEstimate = (typeof RPO_ESTIMATES)[number];
+
+const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;
+
+/** The output; `unseenSeconds` null: the bound is the figure itself (or both unknown). */
+const decide = (
+  estimate: RpoEstimate,
+  lagSeconds: number | null,
+  unseenSeconds: number | null,
+  budgetSeconds: number,
+  source: string,
+  detail: string,
+): CheckBudgetOutput => {
+  const boundSeconds = lagSeconds === null ? null : round(lagSeconds + (unseenSeconds ?? 0));
+  const held = estimate === 'strict' ? boundSeconds : lagSeconds;
+  return {
+    lagSeconds,
+    boundSeconds,
+    unseenSeconds: lagSeconds === null ? null : (unseenSeconds ?? 0),
+    estimate,
+    budgetSeconds,
+    withinBudget: held !== null && held <= budgetSeconds,
+    source,
+    detail,
+  };
+};
 
 const fmt = (seconds: number): string => `${Number(seconds.toFixed(3))} s`;
 
@@ -100,6 +164,10 @@ export interface FigureFacts {
   /** {@link onsetOf}. */
   onset: Onset;
   budgetSeconds: number;
+  /** {@link latestCommitOf}: the end of what the figure's sample cannot see. */
+  latestCommit: LatestCommit;
+  /** `failover.rpoEstimate`: which of figure and bound is held against the budget. */
+  estimate: RpoEstimate;
   /** Extra facts for the detail (e.g. the replication status, an unreadable slot metric). */
   note?: string;
 }
@@ -111,6 +179,8 @@ export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
   const asOf = `onset ${facts.onset.at.toISOString()}: ${facts.onset.basis}; trigger at ${facts.triggeredAt.toISOString()}`;
   if (!figure) {
     return decide(
+      facts.estimate,
+      null,
       null,
       facts.budgetSeconds,
       facts.metric,
@@ -118,13 +188,24 @@ export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
         `the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
     );
   }
-  const within = figure.seconds <= facts.budgetSeconds;
+  const unseen = round(Math.max(0, facts.latestCommit.at.getTime() - figure.at.getTime()) / 1000);
+  const bound = round(figure.seconds + unseen);
+  const strict = facts.estimate === 'strict';
+  const within = (strict ? bound : figure.seconds) <= facts.budgetSeconds;
+  const boundText =
+    `at most ${fmt(bound)} can have been lost: the figure plus the ${fmt(unseen)} from its period's start to ${facts.latestCommit.at.toISOString()}, ` +
+    `the latest moment the primary can have committed (${facts.latestCommit.basis}), which the sample cannot see`;
   return decide(
+    facts.estimate,
     figure.seconds,
+    unseen,
     facts.budgetSeconds,
     figure.source,
-    `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget: ${facts.resource} was ${describeFigure(figure)}, ` +
-      `the last period before the failure's onset (${asOf}).${note}`,
+    strict
+      ? `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget (rpoEstimate strict): ${boundText}. ${facts.resource} was ${describeFigure(figure)}, ` +
+          `the last period before the failure's onset (${asOf}).${note}`
+      : `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget: ${facts.resource} was ${describeFigure(figure)}, ` +
+          `the last period before the failure's onset (${asOf}). Lag that grew after that sample is not in it (rpoEstimate last-sample): ${boundText}.${note}`,
   );
 }
 
@@ -154,8 +235,8 @@ export function replicaProblem(resource: string, facts: ReplicaFacts): string | 
 }
 
 /** The decision when the replica itself rules the metric out. */
-export const decideUnusableReplica = (problem: string, budgetSeconds: number): CheckBudgetOutput =>
-  decide(null, budgetSeconds, 'ReplicaLag', `${problem} The lag counts as over budget.`);
+export const decideUnusableReplica = (problem: string, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput =>
+  decide(estimate, null, null, budgetSeconds, 'ReplicaLag', `${problem} The lag counts as over budget.`);
 
 /** A replicated automated backup in the standby Region (cold standbys). */
 export interface BackupFacts {
@@ -165,13 +246,15 @@ export interface BackupFacts {
 }
 
 /** Cold standbys: the data loss is the age of the latest restorable time of the replicated backups. */
-export function decideFromBackups(backups: BackupFacts[], primary: string, triggeredAt: Date, budgetSeconds: number): CheckBudgetOutput {
+export function decideFromBackups(backups: BackupFacts[], primary: string, triggeredAt: Date, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput {
   const latest = backups
     .map((b) => b.latestRestorableTime)
     .filter((t): t is Date => t instanceof Date && !Number.isNaN(t.getTime()))
     .reduce<Date | undefined>((best, t) => (!best || t > best ? t : best), undefined);
   if (!latest) {
     return decide(
+      estimate,
+      null,
       null,
       budgetSeconds,
       'automated-backups',
@@ -180,8 +263,11 @@ export function decideFromBackups(backups: BackupFacts[], primary: string, trigg
   }
   const lagSeconds = Math.max(0, (triggeredAt.getTime() - latest.getTime()) / 1000);
   const within = lagSeconds <= budgetSeconds;
+  // Judged at the trigger (or now), when the primary had failed: nothing is unseen.
   return decide(
+    estimate,
     lagSeconds,
+    0,
     budgetSeconds,
     'automated-backups',
     `The latest restorable time of ${primary}'s replicated backups is ${latest.toISOString()}, ${fmt(lagSeconds)} before the trigger ` +
@@ -190,4 +276,4 @@ export function decideFromBackups(backups: BackupFacts[], primary: string, trigg
 }
 
 /** Cold Aurora standbys have no lag figure. */
-export const decideNoFigure = (detail: string, budgetSeconds: number): CheckBudgetOutput => decide(null, budgetSeconds, 'none', detail);
+export const decideNoFigure = (detail: string, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput => decide(estimate, null, null, budgetSeconds, 'none', detail);

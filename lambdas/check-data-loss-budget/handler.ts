@@ -25,7 +25,7 @@ import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { checkBudgetInput, checkBudgetOutput, METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
 import type { HeartbeatSite } from '../shared/names.js';
-import { heartbeatDimensions, WAL_BYTES_BEHIND_METRIC } from '../heartbeat/core.js';
+import { HEARTBEAT_TIMEOUT_SECONDS, heartbeatDimensions, WAL_BYTES_BEHIND_METRIC } from '../heartbeat/core.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { auroraDataBehind, instanceDataBehind } from '../shared/data-behind.js';
 import { logger } from '../shared/logger.js';
@@ -35,6 +35,8 @@ import {
   decideNoFigure,
   decideUnusableReplica,
   heartbeatWindow,
+  latestCommitOf,
+  type LatestCommit,
   metricWindow,
   onsetOf,
   PERIOD_SECONDS,
@@ -176,29 +178,49 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   const budget = database.failover.rpoBudgetSeconds;
   // A primary not confirmed down may still take writes: what a promotion would lose is the data
   // behind now, not at the onset.
+  const estimate = database.failover.rpoEstimate;
   const now = new Date();
   const stillWriting = verdict !== undefined && verdict !== 'confirmed-down';
-  const onset = async (): Promise<Onset> =>
-    stillWriting
-      ? { at: now, basis: `the verdict is ${verdict}, not confirmed-down: the primary may still take writes, so the data behind is read up to now` }
-      : onsetOf(await heartbeats(database, triggeredAt), triggeredAt, database.detection.heartbeat.periodSeconds);
+  // When the failure began (the figure is read as of then) and the latest moment the primary can
+  // have committed (the end of what that figure cannot see).
+  const onset = async (): Promise<{ onset: Onset; latestCommit: LatestCommit }> => {
+    if (stillWriting) {
+      return {
+        onset: { at: now, basis: `the verdict is ${verdict}, not confirmed-down: the primary may still take writes, so the data behind is read up to now` },
+        latestCommit: { at: now, basis: `now: the verdict is ${verdict}, the primary may still take writes` },
+      };
+    }
+    const { periodSeconds } = database.detection.heartbeat;
+    const records = await heartbeats(database, triggeredAt);
+    const at = onsetOf(records, triggeredAt, periodSeconds);
+    return { onset: at, latestCommit: latestCommitOf(records, at, triggeredAt, periodSeconds, HEARTBEAT_TIMEOUT_SECONDS) };
+  };
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
-      return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget);
+      return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget, estimate);
     }
-    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, stillWriting ? now : triggeredAt, budget);
+    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, stillWriting ? now : triggeredAt, budget, estimate);
   }
   if (isAurora(database.engine)) {
-    if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget);
+    if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget, estimate);
     const at = await onset();
-    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, metricWindow(at.at));
-    return decideFromFigures({ metric: 'AuroraGlobalDBRPOLag', resource: standby.clusterId, figures: auroraDataBehind('AuroraGlobalDBRPOLag', points), triggeredAt, onset: at, budgetSeconds: budget });
+    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, metricWindow(at.onset.at));
+    return decideFromFigures({
+      metric: 'AuroraGlobalDBRPOLag',
+      resource: standby.clusterId,
+      figures: auroraDataBehind('AuroraGlobalDBRPOLag', points),
+      triggeredAt,
+      onset: at.onset,
+      latestCommit: at.latestCommit,
+      estimate,
+      budgetSeconds: budget,
+    });
   }
-  if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget);
+  if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget, estimate);
   const replica = await describeReplica(standby.region, standby.instanceId);
   const problem = replicaProblem(standby.instanceId, replica);
-  if (problem) return decideUnusableReplica(problem, budget);
-  const at = await onset();
+  if (problem) return decideUnusableReplica(problem, budget, estimate);
+  const { onset: at, latestCommit } = await onset();
   const points = await lagDatapoints(standby.region, 'ReplicaLag', { Name: 'DBInstanceIdentifier', Value: standby.instanceId }, metricWindow(at.at));
   const postgres = database.engine.includes('postgres');
   const slot = postgres && primary.instanceId ? await slotLag(primary.region, primary.instanceId, at) : { points: [] };
@@ -208,7 +230,7 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
     ...(slot.note ? [slot.note] : []),
   ];
   const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points, walBytesBehind: wal });
-  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, budgetSeconds: budget, note: notes.join(' ') || undefined });
+  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, latestCommit, estimate, budgetSeconds: budget, note: notes.join(' ') || undefined });
 }
 
 export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {

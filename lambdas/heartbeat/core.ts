@@ -14,6 +14,13 @@ export const HEARTBEAT_LATENCY_METRIC = 'HeartbeatLatency';
 /** Name of the WAL-behind metric, in {@link METRICS.namespace}, with the same dimensions. */
 export const WAL_BYTES_BEHIND_METRIC = 'WalBytesBehind';
 
+/**
+ * The heartbeat function's timeout (both sites): an attempt that fails has failed within this many
+ * seconds of its start (its datapoint's timestamp), which bounds when the primary can last have
+ * committed (check-data-loss-budget, the strict bound).
+ */
+export const HEARTBEAT_TIMEOUT_SECONDS = 30;
+
 /** One PutMetricData datum (the SDK's MetricDatum, restricted to what is sent). */
 export interface Datum {
   MetricName: string;

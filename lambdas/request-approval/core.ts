@@ -54,8 +54,8 @@ const ASKED: Record<RequestApprovalInput['decision'], string> = {
 /** "30 minutes", "24 hours", "90 seconds". */
 export function humanDuration(seconds: number): string {
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (seconds % 3600 === 0) return unit(seconds / 3600, 'hour');
-  if (seconds % 60 === 0) return unit(seconds / 60, 'minute');
+  if (seconds > 0 && seconds % 3600 === 0) return unit(seconds / 3600, 'hour');
+  if (seconds > 0 && seconds % 60 === 0) return unit(seconds / 60, 'minute');
   return unit(seconds, 'second');
 }
 
@@ -73,9 +73,14 @@ const formatFact = (value: unknown): string => (typeof value === 'string' ? valu
  */
 function missing(input: RequestApprovalInput): string {
   const lag = input.facts.lagSeconds;
+  const bound = input.facts.boundSeconds;
   const detail = typeof input.facts.dataLoss === 'string' && input.facts.dataLoss ? ` (${input.facts.dataLoss})` : '';
+  const atMost =
+    typeof lag === 'number' && typeof bound === 'number' && Number.isFinite(bound) && Math.round(bound) > Math.round(lag)
+      ? `, at most ${humanDuration(Math.round(bound))} counting the time the last sample could not see,`
+      : '';
   return typeof lag === 'number' && Number.isFinite(lag)
-    ? `about ${humanDuration(Math.round(lag))} of writes from before the failure, which the standby had not received, are missing from the new primary${detail}.`
+    ? `about ${humanDuration(Math.round(lag))}${atMost} of writes from before the failure, which the standby had not received, are missing from the new primary${detail}.`
     : `an UNKNOWN amount of writes is missing from the new primary: how far behind the standby is cannot be measured${detail}. Approve only if you accept losing every write since the standby last replicated.`;
 }
 

@@ -20,6 +20,9 @@ export const isAurora = (engine: Engine): boolean => engine.startsWith('aurora-'
 export const READINESS = ['hot', 'warm', 'cold'] as const;
 
 /** How the old writer is fenced (see `failover.fenceMethod`). */
+/** How the data-loss budget is judged (`failover.rpoEstimate`). */
+export const RPO_ESTIMATES = ['last-sample', 'strict'] as const;
+
 export const FENCE_METHODS = ['isolate', 'stop', 'revoke-ingress'] as const;
 export type FenceMethod = (typeof FENCE_METHODS)[number];
 export type Readiness = (typeof READINESS)[number];
@@ -235,6 +238,13 @@ export const databaseSchema = z
         mode: z.enum(['automatic', 'manual']).default('automatic'),
         /** Replica lag (seconds) accepted without a human; over it a human must approve the data loss. */
         rpoBudgetSeconds: z.number().min(0).max(86400).default(30),
+        /**
+         * What is held against the budget. last-sample: the data behind in the last metric period
+         * before the failure's onset (lag that grows after that sample is not seen). strict: that
+         * figure plus the time from its sample to the latest moment the primary can have committed
+         * (a bound the loss cannot exceed; with 60 s heartbeats about 150 s more).
+         */
+        rpoEstimate: z.enum(RPO_ESTIMATES).default('last-sample'),
         /** required: an unconfirmed fence sends the decision to a human; best-effort: record and go on. */
         fencing: z.enum(['required', 'best-effort']).default('required'),
         /**

@@ -220,6 +220,12 @@ export const checkBudgetInput = z.object({
 export const checkBudgetOutput = z.object({
   /** Estimated data loss in seconds (the data the standby was behind at the failure's onset, an upper bound); null when it cannot be known (treated as over budget). */
   lagSeconds: z.number().nullable(),
+  /** The most that can have been lost: the figure plus `unseenSeconds`; null when the figure is unknown. */
+  boundSeconds: z.number().nullable(),
+  /** The time from the figure's sample (its period's start) to the latest moment the primary can have committed, which the sample cannot see. */
+  unseenSeconds: z.number().nullable(),
+  /** `failover.rpoEstimate`: `last-sample` holds `lagSeconds` against the budget, `strict` holds `boundSeconds`. */
+  estimate: z.enum(['last-sample', 'strict']),
   budgetSeconds: z.number(),
   withinBudget: z.boolean(),
   /** Where the figure came from: ReplicaLag, OldestReplicationSlotLag (PostgreSQL: 0 bytes unreceived), AuroraGlobalDBRPOLag, automated-backups, ... */

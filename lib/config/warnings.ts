@@ -4,6 +4,8 @@
  */
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import type { ConfigProblem } from './problems.js';
+import { strictUnseenFloorSeconds } from '../../lambdas/check-data-loss-budget/core.js';
+import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
 
 /** Longest record TTL that still lets clients follow a failover within a few minutes. */
 export const MAX_QUICK_TTL_SECONDS = 300;
@@ -38,6 +40,20 @@ const zeroBudgetWithReplica: DatabaseWarning = (db, path) =>
         message: `should be above 0 with a replica standby (readiness ${JSON.stringify(db.standby.readiness)}): asynchronous replication always lags a little, so every failover will ask a human to accept data loss`,
         value: 0,
       };
+
+const strictBudgetBelowFloor: DatabaseWarning = (db, path) => {
+  if (db.failover.rpoEstimate !== 'strict' || db.standby.readiness === 'cold' || db.failover.mode !== 'automatic') return undefined;
+  const floor = strictUnseenFloorSeconds(db.detection.heartbeat.periodSeconds, HEARTBEAT_TIMEOUT_SECONDS);
+  return db.failover.rpoBudgetSeconds >= floor
+    ? undefined
+    : {
+        path: `${path}.failover.rpoBudgetSeconds`,
+        message:
+          `should be at least ${floor} s with rpoEstimate "strict": the bound adds what the last sample cannot see ` +
+          `(its 60 s metric period, a ${db.detection.heartbeat.periodSeconds} s heartbeat period and the ${HEARTBEAT_TIMEOUT_SECONDS} s heartbeat timeout), so nearly every failover will ask a human (only a failure RDS reports as an event at once can be judged sooner)`,
+        value: db.failover.rpoBudgetSeconds,
+      };
+};
 
 const automaticWithoutFence: DatabaseWarning = (db, path) =>
   db.failover.mode !== 'automatic' || db.failover.fencing !== 'best-effort'
@@ -76,6 +92,7 @@ const DATABASE_WARNINGS: readonly DatabaseWarning[] = [
   quorumOfOne,
   singleRound,
   zeroBudgetWithReplica,
+  strictBudgetBelowFloor,
   automaticWithoutFence,
   slowTtl,
   cooldownShorterThanStability,

@@ -15,6 +15,7 @@ import type { FailbackWorkflowFunctions } from '../workflow/failback.js';
 import type { FailoverWorkflowFunctions } from '../workflow/failover.js';
 import { FailoverFunction } from './failover-function.js';
 import { CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, type ControlFunctionName, type ControlResourceArns } from './permissions.js';
+import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
 
 /** Timeout of each control-Region function (the workflow's Task timeouts add a margin). */
 export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = {
@@ -30,7 +31,7 @@ export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = 
   'switch-dns': Duration.seconds(30),
   'verify-writes': Duration.seconds(30),
   'record-incident': Duration.seconds(20),
-  heartbeat: Duration.seconds(30),
+  heartbeat: Duration.seconds(HEARTBEAT_TIMEOUT_SECONDS),
   'plan-failback': Duration.seconds(10),
   'check-original-site': Duration.seconds(30),
   'preserve-old-primary': Duration.seconds(60),

@@ -22,6 +22,7 @@ import { FailoverKey } from './encryption-key.js';
 import { FailoverFunction } from './failover-function.js';
 import { allowHeartbeatSchedules, HeartbeatMonitor } from './heartbeat-monitor.js';
 import { consolidate, databaseLoginGrants, putMetricDataGrant } from './permissions.js';
+import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
 
 export interface PrimarySignalsProps {
   /** The validated config. */
@@ -70,7 +71,7 @@ export class PrimarySignals extends Construct {
       description: `Detection: in-Region heartbeat through the DNS name of the primaries in ${region}`,
       encryptionKey: this.key,
       environment: { RESOURCE_PREFIX: config.prefix },
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(HEARTBEAT_TIMEOUT_SECONDS),
       permissions: { statements: consolidate(logins.statements), wildcards: [...logins.wildcards, putMetricDataGrant()] },
       network: config.networks.find((n) => n.region === region),
     });

@@ -556,6 +556,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         verdict: $.stringAt('$.verdict.verdict'),
         verdictReason: $.stringAt('$.verdict.reason'),
         lagSeconds: $.numberAt('$.budget.lagSeconds'),
+        boundSeconds: $.numberAt('$.budget.boundSeconds'),
         budgetSeconds: $.numberAt('$.budget.budgetSeconds'),
         dataLoss: $.stringAt('$.budget.detail'),
         trigger: $.stringAt('$.trigger.summary'),
@@ -875,6 +876,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         {
           verdict: $.stringAt('$.verdict.verdict'),
           lagSeconds: $.numberAt('$.budget.lagSeconds'),
+          boundSeconds: $.numberAt('$.budget.boundSeconds'),
           fenced: $.stringAt('$.fence.confirmed'),
           promotion: $.objectAt('$.promote'),
           standby: $.objectAt('$.standby'),

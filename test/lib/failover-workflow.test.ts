@@ -403,7 +403,7 @@ const probe = (status: 'up' | 'down') => (i: Record<string, unknown>) => {
   return { vantage: v.name, region: v.region, status, wrote: false, tcp: status === 'up', latencyMs: 5, round: i.round };
 };
 const recorded = { recorded: true, at: '2026-04-01T12:00:01.000Z' };
-const budget = (withinBudget: boolean) => ({ lagSeconds: withinBudget ? 2 : 120, budgetSeconds: 30, withinBudget, source: 'ReplicaLag', detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget' });
+const budget = (withinBudget: boolean) => ({ lagSeconds: withinBudget ? 2 : 120, boundSeconds: withinBudget ? 152 : 270, unseenSeconds: 150, estimate: 'last-sample', budgetSeconds: 30, withinBudget, source: 'ReplicaLag', detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget' });
 const fenced = (confirmed: boolean) => ({ confirmed, actions: [{ action: 'revoke', result: confirmed ? 'done' : 'failed', detail: '' }], revoked: [], instanceStatus: 'rebooting' });
 const ready = (over: Record<string, unknown> = {}) => ({ ready: true, status: 'available', endpoint: 'orders-replica.abc.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: true, ...over });
 

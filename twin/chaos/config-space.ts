@@ -41,6 +41,7 @@ export const SPACE = {
   readiness: optionsOf<'hot' | 'warm' | 'cold'>(field(db, 'standby', 'readiness')),
   modes: optionsOf<'automatic' | 'manual'>(field(db, 'failover', 'mode')),
   fencing: optionsOf<'required' | 'best-effort'>(field(db, 'failover', 'fencing')),
+  estimates: optionsOf<'last-sample' | 'strict'>(field(db, 'failover', 'rpoEstimate')),
   policies: optionsOf<'manual-approval' | 'automatic' | 'never'>(field(db, 'failback', 'policy')),
   recordTypes: optionsOf<'A' | 'AAAA' | 'CNAME'>(field(trafficSchema, 'type')),
   bounds: {
@@ -213,6 +214,7 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
     failover: {
       mode: r.chance(0.65) ? 'automatic' : r.pick(SPACE.modes),
       rpoBudgetSeconds: within(r, b.rpoBudgetSeconds, [0, 5, 30, 30, 120, 900]),
+      ...(r.chance(0.3) ? { rpoEstimate: r.pick(SPACE.estimates) } : {}),
       fencing: i === 0 ? shape.fencing : r.pick(SPACE.fencing),
       cooldownMinutes: within(r, b.cooldownMinutes, [0, 15, 60]),
       approvalTimeoutMinutes: within(r, b.approvalTimeoutMinutes, [10, 30, 60]),
@@ -260,7 +262,7 @@ export function describeConfig(config: FailoverConfigInput): string {
       return (
         `${i === 0 ? '' : `+ ${d.name}: `}${kind} ${d.engine}, ${d.failover.mode ?? 'automatic'}, fencing ${d.failover.fencing ?? 'required'} (${sg}), quorum ${d.detection.quorum}/${total}` +
         `${d.detection.includeControlPlane === false ? '' : ' (with rds-api)'}, ${vp.length} vantage points in ${new Set(vp.map((v) => v.region)).size} Regions, ` +
-        `${d.primary.region} → ${d.standby.region}, rpo ${d.failover.rpoBudgetSeconds ?? 30}s, cooldown ${d.failover.cooldownMinutes ?? 60}m, ` +
+        `${d.primary.region} → ${d.standby.region}, rpo ${d.failover.rpoBudgetSeconds ?? 30}s${d.failover.rpoEstimate === 'strict' ? ' strict' : ''}, cooldown ${d.failover.cooldownMinutes ?? 60}m, ` +
         `failback ${d.failback?.policy ?? 'manual-approval'} (stable ${d.failback?.stabilityMinutes ?? 30}m)${d.traffic ? `, traffic${d.traffic.alarmNames ? ' + gating alarms' : ''}` : ''}`
       );
     })

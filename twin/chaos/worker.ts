@@ -52,7 +52,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
 
 /** The config in brief, for the summary's list of failing runs. */
 const briefConfig = (c: NonNullable<Report['config']>): string =>
-  `${c.engine} ${c.standby.readiness}, ${c.failoverMode}, fencing ${c.fencing}, rpo ${c.rpoBudgetSeconds} s, failback ${c.failbackPolicy}, ${c.vantagePoints.length} vantage point(s) quorum ${c.quorum}, ${c.primary.region} → ${c.standby.region}`;
+  `${c.engine} ${c.standby.readiness}, ${c.failoverMode}, fencing ${c.fencing}, rpo ${c.rpoBudgetSeconds} s${c.rpoEstimate === 'strict' ? ' (strict)' : ''}, failback ${c.failbackPolicy}, ${c.vantagePoints.length} vantage point(s) quorum ${c.quorum}, ${c.primary.region} → ${c.standby.region}`;
 
 const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err));
 

@@ -9,6 +9,8 @@
  * world whether that cause was real.) Pure functions over plain data.
  */
 import { rebuildIntervalSeconds, siteCapSeconds } from '../../lambdas/shared/history-budget.js';
+import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
+import { strictUnseenFloorSeconds } from '../../lambdas/check-data-loss-budget/core.js';
 import type { LivenessResult } from '../report/types.js';
 import type { ClientAttempt } from './app-clients.js';
 import type { CallFact, PromotionFact } from './measure.js';
@@ -70,6 +72,8 @@ export interface LivenessConfig {
   mode: 'automatic' | 'manual';
   fencing: 'required' | 'best-effort';
   rpoBudgetSeconds: number;
+  /** `failover.rpoEstimate` (absent: last-sample). */
+  rpoEstimate?: 'last-sample' | 'strict';
   readiness: 'hot' | 'warm' | 'cold';
   aurora: boolean;
   heartbeat: { periodSeconds: number; evaluationPeriods: number };
@@ -364,6 +368,12 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   // docs/config.md: a budget of 0 with an asynchronous replica means every failover asks (a replica
   // always lags a little, and a figure of exactly 0 is rare), whatever was really at risk.
   if (c.rpoBudgetSeconds === 0 && c.readiness !== 'cold') return not('the data-loss budget is 0 s: with an asynchronous replica every failover asks a human (docs/config.md)');
+  // rpoEstimate strict (docs/config.md): the bound adds what the last sample cannot see, at least
+  // the metric period it was taken in, one heartbeat period and the heartbeat's timeout.
+  const unseen = strictUnseenFloorSeconds(c.heartbeat.periodSeconds, HEARTBEAT_TIMEOUT_SECONDS);
+  if (c.rpoEstimate === 'strict' && c.readiness !== 'cold' && (atRisk ?? 0) + unseen > c.rpoBudgetSeconds) {
+    return not(`rpoEstimate is strict: ${atRisk ?? 0} s at risk plus the ${unseen} s the last sample cannot see is over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+  }
   const sDown = overlaps(standbyDown(f), -Infinity, Math.min(deadline, f.endMs));
   if (sDown) return not(`the standby was not healthy (${sDown.why} at ${at(f, sDown.from)})`);
   if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0)) return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);

@@ -76,6 +76,8 @@ export type OfDatabase<T> = T & { database?: string };
 export interface DatabaseFacts {
   name: string;
   rpoBudgetSeconds: number;
+  /** `failover.rpoEstimate` (absent: last-sample). */
+  rpoEstimate?: 'last-sample' | 'strict';
   failbackPolicy: string;
 }
 
@@ -86,6 +88,8 @@ export interface DrillFacts {
   database: string;
   roles: { primary: string | null; standby: string | null };
   rpoBudgetSeconds: number;
+  /** `failover.rpoEstimate` (absent: last-sample). */
+  rpoEstimate?: 'last-sample' | 'strict';
   failbackPolicy: string;
   /** Every database of the config, in config order (absent: only the scenario's). */
   databases?: DatabaseFacts[];
@@ -398,6 +402,12 @@ function plannedSwitchover(e: ExecutionRecord, p: PromotionFact, before: (ms: nu
   return fenced && drained;
 }
 
+/** What the run's last data-loss budget check before `ms` answered (the figure a promotion relied on). */
+function budgetCheckBefore(e: ExecutionRecord, ms: number): { lagSeconds?: number | null; boundSeconds?: number | null; estimate?: string; withinBudget?: boolean } | undefined {
+  const done = stepsOf(e, 'check-data-loss-budget').filter((s) => !s.error && s.output !== undefined && (s.endedAt ?? Infinity) <= ms);
+  return done.at(-1)?.output as { lagSeconds?: number | null; boundSeconds?: number | null; estimate?: string; withinBudget?: boolean } | undefined;
+}
+
 function dataLossWithinBudget(f: DrillFacts): InvariantResult {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -418,8 +428,18 @@ function dataLossWithinBudget(f: DrillFacts): InvariantResult {
     }
     const e = f.executions.find((x) => x.arn === p.executionArn);
     const accepted = e?.approvals.some((a) => a.answer === 'approve' && a.decision === 'accept-data-loss' && (a.answeredAt ?? Infinity) <= p.startedAt);
+    // rpoEstimate last-sample (docs/config.md) holds the last sample against the budget and reports
+    // the bound the loss cannot exceed; lag that grew after the sample is accepted up to that bound.
+    const check = e ? budgetCheckBefore(e, p.startedAt) : undefined;
+    const lastSample = (f.rpoEstimate ?? 'last-sample') === 'last-sample' && check?.estimate === 'last-sample' && check.withinBudget === true && typeof check.boundSeconds === 'number';
     if (accepted || (e && triggerKind(e) === 'operator')) notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval${afterNote}`);
-    else problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss${afterNote}`);
+    else if (lastSample && loss <= check.boundSeconds!) {
+      notes.push(
+        `${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget by lag that grew after the last sample (${check.lagSeconds} s), within the ${check.boundSeconds} s bound the check reported (rpoEstimate last-sample)${afterNote}`,
+      );
+    } else if (lastSample) {
+      problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget and over the ${check.boundSeconds} s bound the data-loss check reported (its last sample said ${check.lagSeconds} s)${afterNote}`);
+    } else problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss${afterNote}`);
   }
   if (problems.length) return { name: 'data-loss-within-budget', held: false, detail: problems.join('; ') };
   return { name: 'data-loss-within-budget', held: true, detail: notes.length ? `budget ${f.rpoBudgetSeconds} s; ${notes.join('; ')}` : 'nothing was promoted' };
@@ -505,7 +525,7 @@ function invariantsOfOne(f: DrillFacts): InvariantResult[] {
 
 /** The databases of the facts, in config order (the scenario's alone when the facts list none). */
 export function databasesOf(f: DrillFacts): DatabaseFacts[] {
-  return f.databases?.length ? f.databases : [{ name: f.database, rpoBudgetSeconds: f.rpoBudgetSeconds, failbackPolicy: f.failbackPolicy }];
+  return f.databases?.length ? f.databases : [{ name: f.database, rpoBudgetSeconds: f.rpoBudgetSeconds, ...(f.rpoEstimate ? { rpoEstimate: f.rpoEstimate } : {}), failbackPolicy: f.failbackPolicy }];
 }
 
 /**
@@ -521,6 +541,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
     ...f,
     database: name,
     rpoBudgetSeconds: db?.rpoBudgetSeconds ?? f.rpoBudgetSeconds,
+    rpoEstimate: db?.rpoEstimate ?? f.rpoEstimate,
     failbackPolicy: db?.failbackPolicy ?? f.failbackPolicy,
     databases: db ? [db] : [],
     writes: f.writes.filter(mine),

@@ -366,7 +366,13 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       ? await real.finish(
           world.timeline
             .filter((e) => e.source === 'workflow' && typeof e.detail.lagSeconds === 'number' && e.detail.database === undefined)
-            .map((e) => ({ t: e.t, seconds: e.detail.lagSeconds as number, detail: e.event })),
+            // The bound the loss cannot exceed (the estimate), and the last sample it starts from.
+            .map((e) => ({
+              t: e.t,
+              seconds: typeof e.detail.boundSeconds === 'number' ? e.detail.boundSeconds : (e.detail.lagSeconds as number),
+              sampleSeconds: e.detail.lagSeconds as number,
+              detail: e.event,
+            })),
         )
       : undefined;
 
@@ -387,8 +393,9 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       database: scenario.database,
       roles: scenario.roles,
       rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
+      rpoEstimate: scenario.databaseConfig.failover.rpoEstimate,
       failbackPolicy: scenario.databaseConfig.failback.policy,
-      databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, failbackPolicy: d.failback.policy })),
+      databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, rpoEstimate: d.failover.rpoEstimate, failbackPolicy: d.failback.policy })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
       writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
@@ -784,6 +791,7 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     mode: c.failover.mode,
     fencing: c.failover.fencing,
     rpoBudgetSeconds: c.failover.rpoBudgetSeconds,
+    rpoEstimate: c.failover.rpoEstimate,
     readiness: c.standby.readiness,
     aurora: isAurora(c.engine),
     heartbeat: { periodSeconds: c.detection.heartbeat.periodSeconds, evaluationPeriods: c.detection.heartbeat.evaluationPeriods },
@@ -1001,7 +1009,7 @@ class Narrator {
         return;
       }
       case 'check-data-loss-budget':
-        this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds });
+        this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds, boundSeconds: out.boundSeconds });
         return;
       case 'fence-primary':
         // The repeated attempts after an unfenced promotion are told once they work (or the run records that they did not).

@@ -76,7 +76,7 @@ export interface Measured {
   /** Commits a fenced server (the old primary; the promoted replica when a failback fences it) acknowledged after its real fence (null: none was fenced). */
   acceptedAfterFence: number | null;
   /** The product's data-at-risk estimate when it decided (virtual seconds, and ÷ timeScale in real seconds). */
-  estimate: { t: number; seconds: number; realSeconds: number; detail: string } | null;
+  estimate: { t: number; seconds: number; realSeconds: number; sampleSeconds?: number; detail: string } | null;
   /** Real events: seconds of virtual time (t) and what happened. */
   events: Array<{ t: number; event: string }>;
   checks: MeasuredCheck[];
@@ -412,7 +412,7 @@ export class RealDrill {
    * the product's data-loss figures (virtual seconds) with when they were taken; the one taken
    * last before the promotion (or the last one) is the decision's.
    */
-  async finish(estimates: Array<{ t: number; seconds: number; detail: string }>): Promise<Measured> {
+  async finish(estimates: Array<{ t: number; seconds: number; sampleSeconds?: number; detail: string }>): Promise<Measured> {
     const realSeconds = this.origin ? (realNow() - this.origin.real) / 1000 : 0;
     await this.canary?.stop();
     this.sampling = false;
@@ -450,7 +450,9 @@ export class RealDrill {
     const promotedT = this.events.find((e) => e.event.startsWith('pg_promote()'))?.t;
     const before = estimates.filter((e) => promotedT === undefined || e.t <= promotedT);
     const decision = before[before.length - 1] ?? estimates[estimates.length - 1];
-    const estimate = decision ? { t: decision.t, seconds: decision.seconds, realSeconds: round3(decision.seconds / k), detail: decision.detail } : null;
+    const estimate = decision
+      ? { t: decision.t, seconds: decision.seconds, realSeconds: round3(decision.seconds / k), ...(decision.sampleSeconds === undefined ? {} : { sampleSeconds: decision.sampleSeconds }), detail: decision.detail }
+      : null;
 
     const checks: MeasuredCheck[] = [];
     if (acceptedAfterFence !== null) {
@@ -465,7 +467,7 @@ export class RealDrill {
       checks.push({
         name: 'estimate-covers-loss',
         held: estimate.realSeconds >= lostSecondsAtLeast,
-        detail: `the product estimated ${estimate.seconds} s at risk (${estimate.realSeconds} s of real time); ${lostCommits} acknowledged commit(s) were really lost, spanning ${lostSecondsAtLeast} to ${lostSeconds} s of real time (${round3(lostSecondsAtLeast * k)} to ${round3(lostSeconds * k)} s scaled)`,
+        detail: `the product estimated at most ${estimate.seconds} s at risk (${estimate.realSeconds} s of real time${estimate.sampleSeconds !== undefined && estimate.sampleSeconds !== estimate.seconds ? `; its last sample said ${estimate.sampleSeconds} s` : ''}); ${lostCommits} acknowledged commit(s) were really lost, spanning ${lostSecondsAtLeast} to ${lostSeconds} s of real time (${round3(lostSecondsAtLeast * k)} to ${round3(lostSeconds * k)} s scaled)`,
       });
     }
     if (!promoted) notes.push('nothing was promoted: losses are measured against the original primary');

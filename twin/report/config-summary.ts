@@ -17,6 +17,7 @@ export function summarizeConfig(config: FailoverConfig, database: string, source
     standby: { region: db.standby.region, id: db.standby.instanceId ?? db.standby.clusterId ?? null, readiness: db.standby.readiness },
     failoverMode: db.failover.mode,
     rpoBudgetSeconds: db.failover.rpoBudgetSeconds,
+    rpoEstimate: db.failover.rpoEstimate,
     fencing: db.failover.fencing,
     failbackPolicy: db.failback.policy,
     vantagePoints: db.detection.vantagePoints.map((v) => `${v.name} (${v.region})`),

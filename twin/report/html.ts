@@ -472,7 +472,7 @@ export function renderHtml(report: Report): string {
         ['primary', `${c.primary.id ?? '(none)'} in ${c.primary.region}`],
         ['standby', `${c.standby.id ?? '(none)'} in ${c.standby.region}, ${c.standby.readiness}`],
         ['control Region', c.controlRegion],
-        ['failover', `${c.failoverMode}, fencing ${c.fencing}, RPO budget ${c.rpoBudgetSeconds} s`],
+        ['failover', `${c.failoverMode}, fencing ${c.fencing}, RPO budget ${c.rpoBudgetSeconds} s${c.rpoEstimate === 'strict' ? ' (strict bound)' : ''}`],
         ['failback', c.failbackPolicy],
         ['vantage points', `${c.vantagePoints.join(', ')}; quorum ${c.quorum}`],
         ...(c.source ? ([['source', c.source]] as [string, string][]) : []),

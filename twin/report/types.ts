@@ -148,6 +148,8 @@ export const configSummarySchema = z.object({
   standby: z.object({ region: z.string(), id: z.string().nullable(), readiness: z.string() }),
   failoverMode: z.string(),
   rpoBudgetSeconds: z.number(),
+  /** `failover.rpoEstimate`; absent in reports written before it existed. */
+  rpoEstimate: z.enum(['last-sample', 'strict']).optional(),
   fencing: z.string(),
   failbackPolicy: z.string(),
   vantagePoints: z.array(z.string()),
@@ -186,7 +188,7 @@ export const measuredSchema = z.object({
   /** Commits the old primary acknowledged after its real fence (null: never fenced). */
   acceptedAfterFence: z.number().int().min(0).nullable(),
   /** The product's data-at-risk figure when it decided: virtual seconds, and ÷ timeScale. */
-  estimate: z.object({ t: seconds, seconds: seconds, realSeconds: seconds, detail: z.string() }).nullable(),
+  estimate: z.object({ t: seconds, seconds: seconds, realSeconds: seconds, sampleSeconds: seconds.optional(), detail: z.string() }).nullable(),
   /** What the real servers were made to do, at virtual second t. */
   events: z.array(z.object({ t: seconds, event: z.string() })),
   /** Judged like the invariants: a broken one fails the drill. */

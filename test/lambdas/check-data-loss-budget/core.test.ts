@@ -5,6 +5,7 @@ import {
   decideUnusableReplica,
   figureBeforeOnset,
   heartbeatWindow,
+  latestCommitOf,
   metricWindow,
   onsetOf,
   replicaProblem,
@@ -50,6 +51,39 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
   });
 });
 
+describe('latestCommitOf: the latest moment the primary can have committed, for the strict bound', () => {
+  const onset = { at: new Date('2026-06-01T09:58:00.000Z'), basis: 'x' };
+  const table: Array<[string, HeartbeatRecord[], string, RegExp]> = [
+    [
+      'the first failed attempt after the onset: its period end plus the heartbeat timeout',
+      [{ site: 'in-region' }, { site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1), at('2026-06-01T09:58:00Z', 0), at('2026-06-01T09:59:00Z', 0)] }],
+      '2026-06-01T09:59:30.000Z',
+      /^the cross-region heartbeat that started in the period from 2026-06-01T09:58:00.000Z failed, within its 30 s timeout$/,
+    ],
+    [
+      'of two sites the earlier failure counts',
+      [
+        { site: 'in-region', points: [at('2026-06-01T09:59:00Z', 0)] },
+        { site: 'cross-region', points: [at('2026-06-01T09:58:00Z', 0)] },
+      ],
+      '2026-06-01T09:59:30.000Z',
+      /cross-region/,
+    ],
+    ['a period with no datapoint after the onset (no attempt on record) leaves the trigger', [{ site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
+    ['a failure before the onset does not count', [{ site: 'in-region', points: [at('2026-06-01T09:56:00Z', 0), at('2026-06-01T09:57:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
+    ['capped at the trigger', [{ site: 'in-region', points: [at('2026-06-01T10:00:00Z', 0)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
+  ];
+  it.each(table)('%s', (_label, records, expected, basis) => {
+    const out = latestCommitOf(records, onset, T, 60, 30);
+    expect(out.at.toISOString()).toBe(expected);
+    expect(out.basis).toMatch(basis);
+  });
+
+  it('an onset taken as the trigger leaves the trigger', () => {
+    expect(latestCommitOf([{ site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] }], { at: T, basis: 'x' }, T, 60, 30).at).toEqual(T);
+  });
+});
+
 describe('heartbeatWindow', () => {
   it.each([
     ['defaults: the 10 minutes before the trigger, aligned to the period', { periodSeconds: 60, evaluationPeriods: 3 }, '2026-06-01T09:50:00.000Z', '2026-06-01T10:01:00.000Z'],
@@ -82,7 +116,9 @@ describe('figureBeforeOnset: only periods that ended by the onset count', () => 
 
 describe('decideFromFigures', () => {
   const onset = { at: new Date('2026-06-01T09:56:30.000Z'), basis: 'the last cross-region heartbeat period with a committed heartbeat ended then' };
-  const base = { metric: 'ReplicaLag', resource: 'orders-replica', triggeredAt: T, onset, budgetSeconds: 30 };
+  // A heartbeat that started in the 09:57 period failed within its 30 s timeout: nothing committed after 09:58:30.
+  const latestCommit = { at: new Date('2026-06-01T09:58:30.000Z'), basis: 'the cross-region heartbeat that started in the period from 2026-06-01T09:57:00.000Z failed, within its 30 s timeout' };
+  const base = { metric: 'ReplicaLag', resource: 'orders-replica', triggeredAt: T, onset, latestCommit, estimate: 'last-sample' as const, budgetSeconds: 30 };
   const mysql = (points: Datapoint[]) => instanceDataBehind({ engine: 'mysql', replicaLag: points });
   it.each([
     ['under budget', 12, true],
@@ -92,13 +128,31 @@ describe('decideFromFigures', () => {
     const out = decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', value)]) });
     expect(out).toEqual({
       lagSeconds: value,
+      boundSeconds: value + 210,
+      unseenSeconds: 210,
+      estimate: 'last-sample',
       budgetSeconds: 30,
       withinBudget: within,
       source: 'ReplicaLag',
       detail:
         `${within ? 'Within' : 'Over'} the 30 s budget: orders-replica was ${value} s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset ` +
-        '(onset 2026-06-01T09:56:30.000Z: the last cross-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z).',
+        '(onset 2026-06-01T09:56:30.000Z: the last cross-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z). ' +
+        `Lag that grew after that sample is not in it (rpoEstimate last-sample): at most ${value + 210} s can have been lost: the figure plus the 210 s from its period's start to ` +
+        '2026-06-01T09:58:30.000Z, the latest moment the primary can have committed (the cross-region heartbeat that started in the period from 2026-06-01T09:57:00.000Z failed, within its 30 s timeout), which the sample cannot see.',
     });
+  });
+
+  it.each([
+    ['a bound within the budget', 300, 0.5, true],
+    ['a figure within the budget but a bound over it', 30, 0, false],
+  ])('strict holds the bound against the budget: %s', (_label, budget, value, within) => {
+    const out = decideFromFigures({ ...base, estimate: 'strict', budgetSeconds: budget, figures: mysql([at('2026-06-01T09:55:00Z', value)]) });
+    expect(out).toMatchObject({ lagSeconds: value, boundSeconds: value + 210, unseenSeconds: 210, estimate: 'strict', withinBudget: within });
+    expect(out.detail).toMatch(new RegExp(`^${within ? 'Within' : 'Over'} the ${budget} s budget \\(rpoEstimate strict\\): at most ${value + 210} s can have been lost`));
+  });
+
+  it('last-sample holds the figure: the same bound over the budget still fails over alone', () => {
+    expect(decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) })).toMatchObject({ lagSeconds: 0, boundSeconds: 210, withinBudget: true });
   });
 
   it('a replica really 120 s behind stays over a 30 s budget, also on PostgreSQL (its WAL is not all received)', () => {
@@ -155,6 +209,9 @@ describe('replicaProblem', () => {
   it('an unusable replica is null and over budget', () => {
     expect(decideUnusableReplica('Replication is terminated.', 30)).toEqual({
       lagSeconds: null,
+      boundSeconds: null,
+      unseenSeconds: null,
+      estimate: 'last-sample',
       budgetSeconds: 30,
       withinBudget: false,
       source: 'ReplicaLag',
@@ -171,7 +228,7 @@ describe('decideFromBackups (cold standbys)', () => {
       T,
       600,
     );
-    expect(out).toMatchObject({ lagSeconds: 300, withinBudget: true, source: 'automated-backups' });
+    expect(out).toMatchObject({ lagSeconds: 300, boundSeconds: 300, unseenSeconds: 0, withinBudget: true, source: 'automated-backups' });
     expect(out.detail).toContain('2026-06-01T09:55:30.000Z, 300 s before the trigger (within the 600 s budget)');
   });
 

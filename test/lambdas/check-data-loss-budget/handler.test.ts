@@ -55,6 +55,14 @@ const onset = '2026-06-01T09:56:00.000Z';
 const timeout = () => Object.assign(new Error('connect timeout'), { name: 'TimeoutError' });
 
 describe('check-data-loss-budget: RDS instances', () => {
+  it('rpoEstimate strict holds the bound (the figure plus what its sample cannot see) against the budget', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]] });
+    const strict = (budget: number) => ({ ...db, failover: { ...db.failover, rpoEstimate: 'strict' as const, rpoBudgetSeconds: budget } });
+    await expect(handler({ database: strict(30), triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, boundSeconds: 154, unseenSeconds: 150, estimate: 'strict', withinBudget: false });
+    await expect(handler({ database: strict(154), triggeredAt })).resolves.toMatchObject({ boundSeconds: 154, withinBudget: true });
+  });
+
   it('reads ReplicaLag of the standby (standby Region) and OldestReplicationSlotLag of the PostgreSQL primary (primary Region) before the onset', async () => {
     const regions: string[] = [];
     rds.on(DescribeDBInstancesCommand).callsFake(async (_i, getClient) => {
@@ -75,13 +83,19 @@ describe('check-data-loss-budget: RDS instances', () => {
     );
     await expect(handler({ database: db, triggeredAt })).resolves.toEqual({
       lagSeconds: 4,
+      boundSeconds: 154,
+      unseenSeconds: 150,
+      estimate: 'last-sample',
       budgetSeconds: 30,
       withinBudget: true,
       source: 'ReplicaLag',
       detail:
         "Within the 30 s budget: orders-replica was 4 s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset " +
-        '(onset 2026-06-01T09:56:00.000Z: the last in-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z).',
+        '(onset 2026-06-01T09:56:00.000Z: the last in-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z). ' +
+        "Lag that grew after that sample is not in it (rpoEstimate last-sample): at most 154 s can have been lost: the figure plus the 150 s from its period's start to 2026-06-01T09:57:30.000Z, " +
+        'the latest moment the primary can have committed (the in-region heartbeat that started in the period from 2026-06-01T09:56:00.000Z failed, within its 30 s timeout), which the sample cannot see.',
     });
+
     expect(regions).toEqual([
       'rds:us-west-2',
       'HeartbeatSuccess:us-east-1',

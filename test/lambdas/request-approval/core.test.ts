@@ -132,6 +132,7 @@ describe('planApprovalRequest', () => {
 
   it.each([
     ['a figure', { lagSeconds: 120, dataLoss: 'ReplicaLag of orders-replica was 120 s' }, /about 2 minutes of writes from before the failure, which the standby had not received, are missing from the new primary \(ReplicaLag of orders-replica was 120 s\)/],
+    ['a figure and a larger bound', { lagSeconds: 0, boundSeconds: 150, dataLoss: 'rpoEstimate strict' }, /about 0 seconds, at most 150 seconds counting the time the last sample could not see, of writes from before the failure/],
     ['an unknown amount', { lagSeconds: null, dataLoss: 'The standby orders-replica is not a read replica' }, /an UNKNOWN amount of writes is missing from the new primary: .*\(The standby orders-replica is not a read replica\)\. Approve only if you accept losing every write since the standby last replicated/],
   ])('an approval to accept data loss states what is known to be missing: %s', (_label, facts, text) => {
     const plan = planApprovalRequest(input({ decision: 'accept-data-loss', facts }), { approvalId: ID, now: NOW, region: 'us-west-2' });

@@ -25,6 +25,16 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
     value: 0,
   },
   {
+    name: 'a strict RPO estimate with a budget below what the last sample cannot see (every failover will ask)',
+    mutate: (c) => {
+      c.databases[0].failover.rpoEstimate = 'strict';
+      c.databases[0].failover.rpoBudgetSeconds = 149;
+    },
+    path: `${db0}.failover.rpoBudgetSeconds`,
+    message: /^should be at least 150 s with rpoEstimate "strict": .*a 60 s heartbeat period and the 30 s heartbeat timeout\), so nearly every failover will ask a human/,
+    value: 149,
+  },
+  {
     name: 'the RPO budget is 0 with a warm standby',
     mutate: (c) => {
       c.databases[0].failover.rpoBudgetSeconds = 0;
@@ -85,6 +95,14 @@ describe('config warnings', () => {
       c.databases[0].failback.policy = 'never';
     }],
     ['the record TTL is exactly 300 s', (c: Json) => (c.databases[0].dns.ttlSeconds = 300)],
+    ['a strict RPO estimate with a budget of exactly the floor (150 s with 60 s heartbeats)', (c: Json) => {
+      c.databases[0].failover.rpoEstimate = 'strict';
+      c.databases[0].failover.rpoBudgetSeconds = 150;
+    }],
+    ['a strict RPO estimate with a low budget in manual mode (it asks anyway)', (c: Json) => {
+      c.databases[0].failover.rpoEstimate = 'strict';
+      c.databases[0].failover.mode = 'manual';
+    }],
     ['neither site has security groups and the fence isolates (the default method)', (c: Json) => {
       delete c.databases[0].primary.securityGroupIds;
       delete c.databases[0].standby.securityGroupIds;

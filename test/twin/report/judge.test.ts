@@ -234,6 +234,38 @@ describe('invariants of a config with several databases (judged per database)', 
     expect(r.detail).toBe('payments: promoting payments-replica lost 10 s of writes, over the 5 s budget, and no human accepted the loss | orders: budget 30 s; orders-replica: 10 s');
   });
 
+  describe('data-loss-within-budget: rpoEstimate last-sample accepts a loss over the budget up to the bound its check reported', () => {
+    // 40 s lost against orders' 30 s budget; the run's budget check said 0 s on its sample, at most `bound` s.
+    const judged = (bound: number, estimate: 'last-sample' | 'strict', withinBudget = true) => {
+      const o = run('o1', 'orders');
+      o.steps.splice(2, 0, {
+        state: 'Check the data-loss budget',
+        kind: 'lambda',
+        folder: 'check-data-loss-budget',
+        startedAt: T0 + 321_000,
+        endedAt: T0 + 321_000,
+        input: {},
+        output: { lagSeconds: 0, boundSeconds: bound, unseenSeconds: bound, estimate, budgetSeconds: 30, withinBudget, source: 'WalBytesBehind', detail: '' },
+      });
+      const f = base({
+        databases: [{ name: 'orders', rpoBudgetSeconds: 30, rpoEstimate: estimate, failbackPolicy: 'manual-approval' }],
+        executions: [o],
+        writes: [write('orders-primary', 'orders', 300), write('orders-replica', 'orders', 400)],
+        promotions: [{ instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 260_000, action: 'rds:PromoteReadReplica', executionArn: o.arn, database: 'orders' }],
+      });
+      return byName(f)['data-loss-within-budget']!;
+    };
+    it.each([
+      ['within the bound: held, and says why', 150, 'last-sample', true, /^orders: budget 30 s; orders-replica: 40 s, over the 30 s budget by lag that grew after the last sample \(0 s\), within the 150 s bound the check reported \(rpoEstimate last-sample\)$/],
+      ['over the bound: broken (the bound under-estimated)', 35, 'last-sample', false, /^orders: promoting orders-replica lost 40 s of writes, over the 30 s budget and over the 35 s bound the data-loss check reported \(its last sample said 0 s\)$/],
+      ['strict: the budget itself', 150, 'strict', false, /lost 40 s of writes, over the 30 s budget, and no human accepted the loss$/],
+    ] as const)('%s', (_label, bound, estimate, held, detail) => {
+      const r = judged(bound, estimate);
+      expect(r.held).toBe(held);
+      expect(r.detail).toMatch(detail);
+    });
+  });
+
   it('one-incident-at-a-time: runs of two databases at once are two incidents, one per database', () => {
     const f = base({ executions: [run('o1', 'orders'), run('p1', 'payments')] });
     const r = byName(f)['one-incident-at-a-time']!;
