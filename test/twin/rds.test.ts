@@ -381,7 +381,7 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
     expect(lagAt()).toBe(0);
   });
 
-  it('Aurora: a secondary\'s lag grows 1 s per second up to the fault\'s figure, its metrics follow, and a failover keeps the physical point', async () => {
+  it('Aurora: a secondary\'s lag grows 1 s per second up to the fault\'s figure, its metrics follow; a crashed writer freezes its data, and a failover keeps that point', async () => {
     const w = new World();
     w.rds.createGlobalCluster({ id: 'g1', engine: 'aurora-postgresql', clusters: [{ region: 'us-east-1', id: 'c-east' }, { region: 'us-west-2', id: 'c-west' }] });
     const west = w.rds.getCluster('c-west')!;
@@ -405,6 +405,10 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
     w.setReplicaLag('c-west', 120, 'us-west-2');
     await w.clock.advanceBy(40_000);
     w.crashInstance('c-east');
+    // Nothing reaches it from the crashed writer: its data stays where it was, its lag figure too.
+    await w.clock.advanceBy(150_000);
+    expect(upTo()).toBe(faultAt2);
+    expect(w.rds.clusterLagMs(west)).toBe(40_000);
     w.setReplicaLag('c-west', 600, 'us-west-2'); // after the crash: changes nothing it holds
     expect(upTo()).toBe(faultAt2);
     w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2);

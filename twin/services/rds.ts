@@ -195,6 +195,8 @@ export interface DbCluster {
   lagMs: number;
   /** Up to which moment (ms) the secondary held the writer's writes when its lag was last set: its data never goes back before it. */
   lagFromMs?: number;
+  /** While the secondary cannot reach the writer (crashed, a Region out): what it held, and its lag (ms), when it lost it. */
+  writerDown?: { upToMs: number; lagMs: number };
   securityGroupIds: string[];
   createdAt: number;
 }
@@ -477,6 +479,7 @@ export class RdsService implements ServiceModel {
     c.status = 'failed';
     this.world.network.dropSessions(c, 'crash');
     this.world.log('fault', `cluster ${c.id} crashed`, { clusterId: c.id, region: c.region });
+    this.onConnectivityChange();
   }
 
   /** Recover: back as it was (status before the crash, or what scheduled changes made of it meanwhile). */
@@ -498,6 +501,7 @@ export class RdsService implements ServiceModel {
     c.crashed = false;
     c.status = c.statusBeforeCrash ?? 'available';
     this.world.log('fault', `cluster ${c.id} recovered`, { clusterId: c.id, region: c.region });
+    this.onConnectivityChange();
   }
 
   /**
@@ -534,12 +538,25 @@ export class RdsService implements ServiceModel {
   clusterDataUpTo(c: DbCluster): number {
     const now = this.world.clock.now();
     if (this.clusterIsWriter(c)) return now;
+    if (c.writerDown) return c.writerDown.upToMs; // nothing reaches it
     return Math.max(c.lagFromMs ?? Number.NEGATIVE_INFINITY, now - c.lagMs);
   }
 
-  /** An Aurora secondary's replication lag now (ms): how far behind the writer's writes it holds; 0 for a writer. */
+  /**
+   * An Aurora secondary's replication lag (ms), as its metrics report it: how far behind the
+   * writer's writes it holds now; 0 for a writer. While it cannot reach the writer, the lag it had
+   * when it lost it (AWS does not document the figure then; the twin keeps the last one).
+   */
   clusterLagMs(c: DbCluster): number {
+    if (c.writerDown && !this.clusterIsWriter(c)) return c.writerDown.lagMs;
     return this.world.clock.now() - this.clusterDataUpTo(c);
+  }
+
+  /** Can the secondary receive its global database's writer's writes now? */
+  private writerReachable(c: DbCluster): boolean {
+    const g = c.globalClusterId ? this.globals.get(c.globalClusterId) : undefined;
+    const w = g ? this.clusters.get(key(g.writer.region, g.writer.id)) : undefined;
+    return !!w && !w.crashed && !this.world.isRegionOut(w.region) && !this.world.isRegionOut(c.region);
   }
 
   /** The source of a replica can deliver data right now. */
@@ -564,6 +581,15 @@ export class RdsService implements ServiceModel {
         inst.lagAtSourceDown = undefined;
         inst.replication = 'replicating';
       }
+    }
+    for (const c of this.clusters.values()) {
+      if (!c.globalClusterId || this.clusterIsWriter(c)) {
+        c.writerDown = undefined;
+        continue;
+      }
+      const ok = this.writerReachable(c);
+      if (!ok && !c.writerDown) c.writerDown = { upToMs: this.clusterDataUpTo(c), lagMs: this.clusterLagMs(c) };
+      else if (ok && c.writerDown) c.writerDown = undefined;
     }
   }
 
@@ -1467,6 +1493,7 @@ export class RdsService implements ServiceModel {
       t.lagMs = 0;
       t.lagFromMs = undefined;
       g.failoverState = undefined;
+      this.onConnectivityChange();
       this.world.network.dropSessions(from, 'reboot');
       emit('RDS-EVENT-0185', `Global ${dataLoss ? 'failover' : 'switchover'} to DB cluster ${t.id} completed.`);
       this.world.log('cloud', `${op} ${g.id} -> ${t.id} completed`, { globalClusterId: g.id, writer: t.id });
