@@ -57,8 +57,10 @@ describe('SQL connector: normal operation', () => {
         }
       });
     expect(await ask(RECORD, 'use1-a', 'us-east-1')).toEqual([{ replicas: 1, readable: 1, bytes_behind: '0' }]);
-    // The replica falls 60 s behind; two writes after that point are WAL it lacks.
+    // Replication slows to a 60 s delay: the replica keeps what it has and falls behind 1 s per
+    // second, so the two writes 5 s later are WAL it lacks.
     w.rds.setLag(REPLICA.id, 60);
+    await w.clock.advanceBy(5_000);
     await as('use1-a', 'us-east-1', async () => {
       const s = await sql.connect(target(RECORD));
       await s.query(HB_TABLE);

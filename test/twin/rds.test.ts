@@ -260,6 +260,164 @@ describe('RDS replica lag metrics', () => {
   });
 });
 
+describe('RDS replica lag is physical: a replica cannot lose what it applied', () => {
+  const replicaOf = (w: World) => w.rds.getInstance(REPLICA.id, REPLICA.region)!;
+  /** Seconds behind now of the point up to which the replica holds its source's writes. */
+  const behind = (w: World) => (w.clock.now() - w.rds.replicaDataUpTo(replicaOf(w))) / 1000;
+  /** Samples `f` every `stepMs` for `forMs`, checking the replica's data point never moves back. */
+  const watch = async (w: World, forMs: number, stepMs: number, upTo: () => number, f?: (elapsedS: number) => void) => {
+    const start = w.clock.now();
+    let last = upTo();
+    for (let t = stepMs; t <= forMs; t += stepMs) {
+      await w.clock.advanceBy(stepMs);
+      const now = upTo();
+      expect(now, `data point at +${t / 1000}s`).toBeGreaterThanOrEqual(last);
+      last = now;
+      f?.((w.clock.now() - start) / 1000);
+    }
+  };
+  const commits = (w: World, everyMs: number) => {
+    const db = w.rds.getInstance(PRIMARY.id, PRIMARY.region)!;
+    w.clock.every(everyMs, w.clock.now() + everyMs, () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'), 'app', { daemon: true });
+  };
+
+  it('a lag fault of L makes the lag grow 1 s per second from where it was, up to L, then stay at L (PostgreSQL ReplicaLag and slot lag follow)', async () => {
+    const w = exampleWorld();
+    commits(w, 1000);
+    await w.clock.advanceBy(60_000);
+    expect(behind(w)).toBe(0);
+    w.setReplicaLag(REPLICA.id, 120);
+    expect(behind(w)).toBe(0); // nothing applied is lost at once
+    await watch(w, 200_000, 10_000, () => w.rds.replicaDataUpTo(replicaOf(w)), (s) => {
+      expect(behind(w)).toBe(Math.min(120, s));
+      expect(w.rds.replicaLagMetric(replicaOf(w))).toBe(Math.min(120, s)); // now − the last replayed commit (one a second)
+      expect(w.rds.replicationSlotLagMetric(w.rds.getInstance(PRIMARY.id, PRIMARY.region)!)).toBe(Math.min(120, s) * WAL_BYTES_PER_WRITE);
+    });
+  });
+
+  it('MySQL ReplicaLag (Seconds_Behind_Master) grows with time, not at once', async () => {
+    const w = new World();
+    w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
+    w.rds.createInstance({ region: 'us-west-2', id: 'mr', replicaOf: { region: 'us-east-1', id: 'm' } });
+    w.setReplicaLag('mr', 100, 'us-west-2');
+    const mr = w.rds.getInstance('mr')!;
+    expect(w.rds.replicaLagMetric(mr)).toBe(0);
+    await w.clock.advanceBy(30_000);
+    expect(w.rds.replicaLagMetric(mr)).toBe(30);
+    await w.clock.advanceBy(120_000);
+    expect(w.rds.replicaLagMetric(mr)).toBe(100);
+  });
+
+  it('a lower lag (0 included) catches up at once; a higher one grows again from there', async () => {
+    const w = exampleWorld();
+    w.setReplicaLag(REPLICA.id, 300);
+    await w.clock.advanceBy(90_000);
+    expect(behind(w)).toBe(90);
+    w.setReplicaLag(REPLICA.id, 30);
+    expect(behind(w)).toBe(30);
+    w.setReplicaLag(REPLICA.id, 0);
+    expect(behind(w)).toBe(0);
+    w.setReplicaLag(REPLICA.id, 50);
+    await w.clock.advanceBy(20_000);
+    expect(behind(w)).toBe(20);
+    await w.clock.advanceBy(60_000);
+    expect(behind(w)).toBe(50);
+  });
+
+  it('the data point never moves back through lag faults, a source crash and its recovery', async () => {
+    const w = exampleWorld();
+    const upTo = () => w.rds.replicaDataUpTo(replicaOf(w));
+    const steps: [number, () => void][] = [
+      [0, () => w.setReplicaLag(REPLICA.id, 300)],
+      [40_000, () => w.setReplicaLag(REPLICA.id, 10)],
+      [20_000, () => w.setReplicaLag(REPLICA.id, 3600)],
+      [30_000, () => w.crashInstance(PRIMARY.id)],
+      [30_000, () => w.setReplicaLag(REPLICA.id, 7200)], // while the source is down
+      [30_000, () => w.setReplicaLag(REPLICA.id, 0)],
+      [30_000, () => w.setReplicaLag(REPLICA.id, 600)],
+      [30_000, () => w.recoverInstance(PRIMARY.id)],
+      [30_000, () => w.setReplicaLag(REPLICA.id, 45)],
+    ];
+    let last = upTo();
+    for (const [waitMs, act] of steps) {
+      await watch(w, waitMs, 5_000, upTo);
+      act();
+      expect(upTo()).toBeGreaterThanOrEqual(last);
+      last = upTo();
+    }
+    await watch(w, 300_000, 5_000, upTo);
+    expect(behind(w)).toBe(45);
+  });
+
+  it('a lag fault 40 s before the crash: the promotion holds the writes up to 40 s before it, not 120 s', async () => {
+    const w = exampleWorld();
+    await w.clock.advanceBy(260_000);
+    const faultAt = w.clock.now();
+    w.setReplicaLag(REPLICA.id, 120);
+    await w.clock.advanceBy(40_000);
+    w.crashInstance(PRIMARY.id);
+    w.setReplicaLag(REPLICA.id, 600); // after the crash: changes nothing it holds
+    await w.clock.advanceBy(60_000);
+    w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, W2);
+    expect(w.rds.promotions[0]!.dataUpToMs).toBe(faultAt);
+  });
+
+  it('a new replica holds what its snapshot holds while creating, then catches up without going back; a lower lag keeps the catch-up going', async () => {
+    const w = exampleWorld();
+    w.rds.createInstance({ region: 'us-west-2', id: 'newp' });
+    const requestedAt = w.clock.now();
+    w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newp' }, E1);
+    const rebuilt = () => w.rds.getInstance('rebuilt', 'us-east-1')!;
+    const upTo = () => w.rds.replicaDataUpTo(rebuilt());
+    await w.clock.advanceBy(60_000);
+    expect(upTo()).toBe(requestedAt);
+    while (rebuilt().status === 'creating') await watch(w, 60_000, 10_000, upTo);
+    const lagAt = () => (w.clock.now() - upTo()) / 1000;
+    const first = lagAt();
+    expect(first).toBeGreaterThan(0);
+    w.setReplicaLag('rebuilt', 0, 'us-east-1');
+    expect(lagAt()).toBe(first); // not at once: the catch-up goes on
+    await watch(w, 15 * 60_000, 10_000, upTo);
+    expect(lagAt()).toBe(0);
+  });
+
+  it('Aurora: a secondary\'s lag grows 1 s per second up to the fault\'s figure, its metrics follow; a crashed writer freezes its data, and a failover keeps that point', async () => {
+    const w = new World();
+    w.rds.createGlobalCluster({ id: 'g1', engine: 'aurora-postgresql', clusters: [{ region: 'us-east-1', id: 'c-east' }, { region: 'us-west-2', id: 'c-west' }] });
+    const west = w.rds.getCluster('c-west')!;
+    const upTo = () => w.rds.clusterDataUpTo(west);
+    await w.clock.advanceBy(60_000);
+    const faultAt = w.clock.now();
+    w.setReplicaLag('c-west', 120, 'us-west-2');
+    expect(w.rds.clusterLagMs(west)).toBe(0);
+    await watch(w, 200_000, 10_000, upTo, (s) => expect(w.rds.clusterLagMs(west)).toBe(Math.min(120, s) * 1000));
+    const rpo = (w.cloudwatch.getMetricData({
+      StartTime: new Date(faultAt), EndTime: new Date(w.clock.now()),
+      MetricDataQueries: [{ Id: 'rpo', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'c-west' }] }, Period: 60, Stat: 'Maximum' } }],
+    }, W2) as any).MetricDataResults[0];
+    const points = (rpo.Timestamps as Date[]).map((t, i) => ({ s: (t.getTime() + 30_000 - faultAt) / 1000, v: rpo.Values[i] as number })); // published mid-minute
+    expect(points.length).toBeGreaterThanOrEqual(3);
+    for (const p of points) expect(p.v).toBe(Math.min(120, p.s) * 1000);
+
+    w.setReplicaLag('c-west', 0, 'us-west-2');
+    expect(w.rds.clusterLagMs(west)).toBe(0);
+    const faultAt2 = w.clock.now();
+    w.setReplicaLag('c-west', 120, 'us-west-2');
+    await w.clock.advanceBy(40_000);
+    w.crashInstance('c-east');
+    // Nothing reaches it from the crashed writer: its data stays where it was, its lag figure too.
+    await w.clock.advanceBy(150_000);
+    expect(upTo()).toBe(faultAt2);
+    expect(w.rds.clusterLagMs(west)).toBe(40_000);
+    w.setReplicaLag('c-west', 600, 'us-west-2'); // after the crash: changes nothing it holds
+    expect(upTo()).toBe(faultAt2);
+    w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2);
+    await w.clock.runUntilIdle();
+    expect(w.rds.promotions.at(-1)!.dataUpToMs).toBe(faultAt2);
+    expect(w.rds.clusterLagMs(west)).toBe(0); // the writer now
+  });
+});
+
 describe('RDS ModifyDBInstance, Reboot, Stop, Start', () => {
   it('class change with ApplyImmediately: modifying for minutes, then the new class', async () => {
     const w = exampleWorld();

@@ -725,8 +725,9 @@ const HISTORY_MINUTES = 15;
 /**
  * Ground truth for the liveness oracle: the data really at risk if the primary (now `p`) stops
  * now, in seconds: the span of the writes it accepted that the standby does not hold. The standby
- * holds its source's writes up to `replicaDataUpTo` (a replica), now minus its lag (an Aurora
- * secondary), or, a cold standby, what its restore would hold (see deployColdStandby).
+ * holds its source's writes up to `replicaDataUpTo` (a replica), `clusterDataUpTo` (an Aurora
+ * secondary: both grow a lag at most as fast as time passes), or, a cold standby, what its
+ * restore would hold (see deployColdStandby).
  */
 function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTarget): number {
   const now = world.clock.now();
@@ -735,7 +736,7 @@ function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTarget): n
   let upTo: number;
   if (db.standby.kind === 'cluster') {
     const c = world.rds.getCluster(db.standby.id, db.standby.region);
-    upTo = c ? now - c.lagMs : Number.NEGATIVE_INFINITY;
+    upTo = c ? world.rds.clusterDataUpTo(c) : Number.NEGATIVE_INFINITY;
   } else if (db.config.standby.readiness === 'cold') {
     upTo = Math.min(now, Number.isFinite(last) ? last : now) - 5 * 60_000;
   } else {

@@ -47,8 +47,16 @@ export interface DbInstance {
   source?: Ref;
   replicas: Ref[];
   replication?: 'replicating' | 'error' | 'stopped' | 'terminated';
+  /**
+   * The replica's apply delay, seconds: it holds its source's writes up to now minus this, but
+   * never less than `lagFromMs` (a lag fault slows replication, it cannot un-apply data).
+   */
   lagSeconds: number;
+  /** Up to which moment (ms) the replica held its source's writes when its lag was last set: its data never goes back before it. */
+  lagFromMs?: number;
   catchUp?: { fromSeconds: number; startMs: number; durationMs: number };
+  /** While CreateDBInstanceReadReplica builds it: it holds its source's writes up to the request (ms), no later. */
+  creatingUpToMs?: number;
   /** When the data flow from the source stopped (source unreachable, promotion), for lag and data loss. */
   sourceDownSince?: number;
   lagAtSourceDown?: number;
@@ -183,8 +191,12 @@ export interface DbCluster {
   instances: string[];
   crashed: boolean;
   statusBeforeCrash?: string;
-  /** Aurora global replication lag of a secondary, ms. */
+  /** Aurora global replication lag of a secondary (its apply delay), ms: see {@link RdsService.clusterDataUpTo}. */
   lagMs: number;
+  /** Up to which moment (ms) the secondary held the writer's writes when its lag was last set: its data never goes back before it. */
+  lagFromMs?: number;
+  /** While the secondary cannot reach the writer (crashed, a Region out): what it held, and its lag (ms), when it lost it. */
+  writerDown?: { upToMs: number; lagMs: number };
   securityGroupIds: string[];
   createdAt: number;
 }
@@ -467,6 +479,7 @@ export class RdsService implements ServiceModel {
     c.status = 'failed';
     this.world.network.dropSessions(c, 'crash');
     this.world.log('fault', `cluster ${c.id} crashed`, { clusterId: c.id, region: c.region });
+    this.onConnectivityChange();
   }
 
   /** Recover: back as it was (status before the crash, or what scheduled changes made of it meanwhile). */
@@ -488,19 +501,62 @@ export class RdsService implements ServiceModel {
     c.crashed = false;
     c.status = c.statusBeforeCrash ?? 'available';
     this.world.log('fault', `cluster ${c.id} recovered`, { clusterId: c.id, region: c.region });
+    this.onConnectivityChange();
   }
 
-  /** Sets a replica's lag (or an Aurora secondary cluster's, in seconds). */
+  /**
+   * Sets a replica's apply delay (or an Aurora secondary cluster's), in seconds. A replica cannot
+   * lose what it has applied: above its current lag, the lag grows at most as fast as time passes
+   * (1 s per second, from the point it holds now) until it reaches `seconds`; below it, the replica
+   * catches up: at once, or along the catch-up a new replica is still making (docs/aws-behaviour.md,
+   * "Replication lag"). The point up to which it holds its source's data never moves back.
+   */
   setLag(id: string, seconds: number, region?: string): void {
     const inst = this.getInstance(id, region);
     if (inst) {
+      const now = this.world.clock.now();
+      if (inst.catchUp && seconds < this.currentLag(inst, now)) {
+        inst.lagSeconds = seconds; // the catch-up goes on, down to the new lag
+        return;
+      }
+      inst.lagFromMs = this.replicaDataUpTo(inst);
       inst.lagSeconds = seconds;
       inst.catchUp = undefined;
       return;
     }
     const c = this.getCluster(id, region);
     if (!c) throw new Error(`twin: no instance or cluster ${id}`);
+    c.lagFromMs = this.clusterDataUpTo(c);
     c.lagMs = seconds * 1000;
+  }
+
+  /**
+   * Up to which moment (ms) an Aurora cluster holds its global database's writes: all of them (a
+   * writer, or not in a global database), else now minus the secondary's lag, never before the
+   * point it held when its lag was last set (lag grows at most as fast as time passes).
+   */
+  clusterDataUpTo(c: DbCluster): number {
+    const now = this.world.clock.now();
+    if (this.clusterIsWriter(c)) return now;
+    if (c.writerDown) return c.writerDown.upToMs; // nothing reaches it
+    return Math.max(c.lagFromMs ?? Number.NEGATIVE_INFINITY, now - c.lagMs);
+  }
+
+  /**
+   * An Aurora secondary's replication lag (ms), as its metrics report it: how far behind the
+   * writer's writes it holds now; 0 for a writer. While it cannot reach the writer, the lag it had
+   * when it lost it (AWS does not document the figure then; the twin keeps the last one).
+   */
+  clusterLagMs(c: DbCluster): number {
+    if (c.writerDown && !this.clusterIsWriter(c)) return c.writerDown.lagMs;
+    return this.world.clock.now() - this.clusterDataUpTo(c);
+  }
+
+  /** Can the secondary receive its global database's writer's writes now? */
+  private writerReachable(c: DbCluster): boolean {
+    const g = c.globalClusterId ? this.globals.get(c.globalClusterId) : undefined;
+    const w = g ? this.clusters.get(key(g.writer.region, g.writer.id)) : undefined;
+    return !!w && !w.crashed && !this.world.isRegionOut(w.region) && !this.world.isRegionOut(c.region);
   }
 
   /** The source of a replica can deliver data right now. */
@@ -526,16 +582,36 @@ export class RdsService implements ServiceModel {
         inst.replication = 'replicating';
       }
     }
+    for (const c of this.clusters.values()) {
+      if (!c.globalClusterId || this.clusterIsWriter(c)) {
+        c.writerDown = undefined;
+        continue;
+      }
+      const ok = this.writerReachable(c);
+      if (!ok && !c.writerDown) c.writerDown = { upToMs: this.clusterDataUpTo(c), lagMs: this.clusterLagMs(c) };
+      else if (ok && c.writerDown) c.writerDown = undefined;
+    }
   }
 
-  /** Configured lag (with catch-up after creation), seconds. */
+  /** The replica's lag while its source delivers (apply delay, growth since a lag fault, catch-up after creation), seconds. */
   private currentLag(inst: DbInstance, now: number): number {
+    return (now - this.appliedUpTo(inst, now)) / 1000;
+  }
+
+  /**
+   * Up to which moment (ms) the replica would hold its source's writes now if its source kept
+   * delivering: now minus its apply delay (or the catch-up of a new replica, whichever is larger),
+   * never before the point it held when its lag was last set. Non-decreasing in time.
+   */
+  private appliedUpTo(inst: DbInstance, now: number): number {
+    if (inst.creatingUpToMs !== undefined) return inst.creatingUpToMs;
+    let lag = inst.lagSeconds;
     if (inst.catchUp) {
       const f = (now - inst.catchUp.startMs) / inst.catchUp.durationMs;
       if (f >= 1) inst.catchUp = undefined;
-      else return Math.max(inst.lagSeconds, inst.catchUp.fromSeconds * (1 - f));
+      else lag = Math.max(inst.lagSeconds, inst.catchUp.fromSeconds * (1 - f));
     }
-    return inst.lagSeconds;
+    return Math.max(inst.lagFromMs ?? Number.NEGATIVE_INFINITY, now - lag * 1000);
   }
 
   /**
@@ -606,11 +682,13 @@ export class RdsService implements ServiceModel {
     return bytes;
   }
 
-  /** Up to which moment (ms) the replica holds its source's writes. */
+  /**
+   * Up to which moment (ms) the replica holds its source's writes: frozen while its source cannot
+   * deliver, else {@link appliedUpTo}. It never moves back (a replica cannot lose what it applied).
+   */
   replicaDataUpTo(inst: DbInstance): number {
-    const now = this.world.clock.now();
     if (inst.sourceDownSince !== undefined) return inst.sourceDownSince - (inst.lagAtSourceDown ?? 0) * 1000;
-    return now - this.currentLag(inst, now) * 1000;
+    return this.appliedUpTo(inst, this.world.clock.now());
   }
 
   /**
@@ -634,8 +712,9 @@ export class RdsService implements ServiceModel {
     for (const c of this.clusters.values()) {
       if (!c.globalClusterId || this.clusterIsWriter(c) || this.world.isRegionOut(c.region) || c.crashed) continue;
       const dims = [{ Name: 'DBClusterIdentifier', Value: c.id }];
-      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', dims, c.lagMs, at);
-      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBRPOLag', dims, c.lagMs, at);
+      const lagMs = this.clusterLagMs(c);
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', dims, lagMs, at);
+      this.world.cloudwatch.putInternal(c.region, 'AWS/RDS', 'AuroraGlobalDBRPOLag', dims, lagMs, at);
     }
   }
 
@@ -683,6 +762,8 @@ export class RdsService implements ServiceModel {
     replica.sourceDownSince = undefined;
     replica.lagAtSourceDown = undefined;
     replica.catchUp = undefined;
+    replica.creatingUpToMs = undefined;
+    replica.lagFromMs = undefined;
     replica.lagSeconds = 0;
   }
 
@@ -1094,6 +1175,7 @@ export class RdsService implements ServiceModel {
       parameterGroup: input.DBParameterGroupName ?? (cross ? defaultParameterGroup(source.engine, source.engineVersion) : source.parameterGroup),
     });
     replica.backupRetentionPeriod = 0;
+    replica.creatingUpToMs = this.world.clock.now(); // it holds what the snapshot holds until it is available
     // 1. source modifying while its snapshot is taken; 2. replica created from it; 3. catch up.
     const prevSourceStatus = source.status;
     if (prevSourceStatus === 'available') {
@@ -1107,6 +1189,8 @@ export class RdsService implements ServiceModel {
     this.later(replica, total, 'replica available', () => {
       replica.liveAddress = instanceEndpoint(replica.id, replica.region);
       replica.catchUp = { fromSeconds: this.draw('replica.lag', 30, 300) / 1000, startMs: this.world.clock.now(), durationMs: this.draw('replica.catchup', 300, 900) };
+      // Built from a snapshot taken at the request (at least 8 min ago): at most 5 min behind now, never back.
+      replica.creatingUpToMs = undefined;
       this.setStatus(replica, 'available');
       this.world.log('cloud', `read replica ${replica.id} available`, { replica: replica.id, region: replica.region });
       this.onConnectivityChange();
@@ -1386,6 +1470,7 @@ export class RdsService implements ServiceModel {
       });
     emit('RDS-EVENT-0181', `Global ${dataLoss ? 'failover' : 'switchover'} to DB cluster ${t.id} started.`);
     const total = this.draw('global', 60, 120);
+    const appliedAtStart = this.clusterDataUpTo(t);
     this.world.clock.schedule(this.draw('global.pending', 5, 15), () => {
       if (g.failoverState) g.failoverState.Status = dataLoss ? 'failing-over' : 'switching-over';
     }, `rds global ${g.id} in progress`);
@@ -1401,12 +1486,14 @@ export class RdsService implements ServiceModel {
       if (!fromReachable) g.pendingResync.add(key(from.region, from.id));
       // A failover keeps what the target had applied when it started; a switchover synchronized
       // everything first (the old writer took no writes meanwhile: clusterTakesWrites).
-      const dataUpToMs = dataLoss ? this.world.clock.now() - total - t.lagMs : this.world.clock.now();
+      const dataUpToMs = dataLoss ? appliedAtStart : this.world.clock.now();
       this.promotions.push({ instanceId: t.id, region: t.region, sourceId: from.id, startedAt: this.world.clock.now() - total, completedAt: this.world.clock.now(), dataUpToMs });
       this.world.network.inheritData(t, from, dataUpToMs);
       g.writer = { region: t.region, id: t.id };
       t.lagMs = 0;
+      t.lagFromMs = undefined;
       g.failoverState = undefined;
+      this.onConnectivityChange();
       this.world.network.dropSessions(from, 'reboot');
       emit('RDS-EVENT-0185', `Global ${dataLoss ? 'failover' : 'switchover'} to DB cluster ${t.id} completed.`);
       this.world.log('cloud', `${op} ${g.id} -> ${t.id} completed`, { globalClusterId: g.id, writer: t.id });
