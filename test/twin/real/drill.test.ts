@@ -56,3 +56,33 @@ describe('a real drill: crash -> failover', () => {
     expect(existsSync(dataDir)).toBe(false);
   }, 90_000);
 });
+
+const stall = scenarioOf({
+  name: 'real-stall-before-crash',
+  description: 'Replication really stalls at the relay 40 s before the real primary is killed.',
+  runFor: '9m',
+  events: [
+    { at: '4m20s', fault: 'replica-lag', seconds: 120 },
+    { at: '5m', fault: 'primary-crash' },
+  ],
+  expect: { outcome: 'failed-over', writer: 'standby', failovers: 1 },
+});
+
+describe('a real drill: the replica stalls just before the crash', () => {
+  it('the sample says 0 s behind, the reported bound covers the real loss (about 40 s of commits), and last-sample fails over within that bound', async () => {
+    const report: Report = await runDrill(stall, { real: { realSeconds: 18 } });
+    const m = report.measured!;
+    expect(report.outcome).toBe('failed-over');
+    expect(report.invariants.every((i) => i.held), JSON.stringify(report.invariants.filter((i) => !i.held))).toBe(true);
+    expect(m.estimate).not.toBeNull();
+    // the sample before the onset saw nothing behind; the bound adds what it could not see
+    expect(m.estimate!.sampleSeconds).toBe(0);
+    expect(m.estimate!.seconds).toBeGreaterThanOrEqual(40);
+    // commits really were lost (the stall began 40 virtual s before the crash), about that much, and no more than the bound
+    expect(m.lostCommits!).toBeGreaterThan(5);
+    expect(m.lostSecondsAtLeast! * m.timeScale).toBeGreaterThan(25);
+    expect(m.lostSecondsAtLeast! * m.timeScale).toBeLessThanOrEqual(m.estimate!.seconds);
+    expect(m.checks.find((c) => c.name === 'estimate-covers-loss')?.held).toBe(true);
+    expect(report.invariants.find((i) => i.name === 'data-loss-within-budget')?.detail).toMatch(/within the \d+(\.\d+)? s bound the check reported \(rpoEstimate last-sample\)/);
+  }, 90_000);
+});
