@@ -30,7 +30,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
@@ -84,10 +84,18 @@ export const fenceKey = (incidentId: string): { pk: string; sk: string } => ({ p
 
 type FenceInput = z.output<typeof fenceInput>;
 
-/** Records the failure, or throws when it is throttling (the workflow retries with backoff). */
+/**
+ * Records the failure, or throws when the call may succeed if tried again: throttling, or a 5xx
+ * from a Region that answers (the workflow retries with backoff). A Region that does not answer
+ * (timeouts, refused connections) is recorded: the fence may be deferred or retried by its loop,
+ * not by retries that would hold the run.
+ */
 function failedOrThrow(err: unknown, action: string, operation: string): FenceAction {
   if (classifyFenceError(err) === 'throttled') {
     throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
+  }
+  if (isTransient(err) && !isUnreachable(err)) {
+    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
   }
   return failedAction(action, operation, err);
 }

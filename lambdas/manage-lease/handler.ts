@@ -24,6 +24,8 @@ import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../
 import { InvalidInputError } from '../shared/errors.js';
 import { databaseStateKey } from '../shared/names.js';
 import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
+import { replicaOfWriter } from './replica-check.js';
+import { logger } from '../shared/logger.js';
 import {
   acquiredOutcome,
   heldByStoppedOutcome,
@@ -180,6 +182,15 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     }
   }
   const current = currentRoles(input.database, output.writer);
+  // The record says the other site is no standby: RDS may know better (a rebuild that was not recorded).
+  if (output.standbyNotReadySince && (input.action === 'acquire' || input.action === 'read')) {
+    const found = await replicaOfWriter(current);
+    if (found) {
+      logger.info('the other site replicates from the writer although the record says it is no standby: it is one', { ...found });
+      const { standbyNotReadySince: _cleared, ...rest } = output;
+      output = { ...rest, standbyReady: true };
+    }
+  }
   const standbyDetail = output.standbyNotReadySince ? standbyNotReadyDetail(current, output.standbyNotReadySince, now) : undefined;
   return manageLeaseOutput.parse({ ...output, ...(standbyDetail ? { standbyDetail } : {}), current });
 };

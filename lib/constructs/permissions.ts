@@ -230,7 +230,10 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return only([]);
     case 'manage-lease':
       // DescribeExecution: is the run holding the lease still running (a stopped one is reported or taken over)?
-      return only(tableAccess(res, 'write', dbs.map((db) => TABLE_PARTITIONS.database(db.name))), [
+      // DescribeDBInstances of both instance sites: is the site the record calls no standby a replica of the writer after all?
+      return merge(
+        ...dbs.filter((db) => !isAurora(db.engine)).map((db) => siteDescribe(db, arns)),
+        only(tableAccess(res, 'write', dbs.map((db) => TABLE_PARTITIONS.database(db.name))), [
         {
           statement: new PolicyStatement({
             actions: ['states:DescribeExecution'],
@@ -238,7 +241,8 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
           }),
           reason: "states:DescribeExecution of the product's own two state machines only: execution names are only known at run time",
         },
-      ]);
+      ]),
+      );
     case 'probe-vantage': {
       const regions = uniq(dbs.flatMap((db) => db.detection.vantagePoints.map((v) => v.region)));
       return merge(

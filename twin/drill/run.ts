@@ -772,12 +772,17 @@ function sampleNoReplica(world: World, db: DeployedDatabase, truth: GroundTruth,
 }
 
 /**
- * Is this site a standby the failover could promote? An instance: a read replica. An Aurora
+ * Is this site a standby the failover could promote? An instance: a read replica, up, its Region
+ * answering. An Aurora
  * cluster: an available secondary of its global cluster, up, and in sync (not waiting to resync
  * after a failover that allowed data loss).
  */
 function isReplica(world: World, site: DeployedSite): boolean {
-  if (site.kind === 'instance') return !!world.rds.getInstance(site.id, site.region)?.source;
+  if (site.kind === 'instance') {
+    // A replica the failover cannot reach (its Region out) or that is down is no standby to promote.
+    const inst = world.rds.getInstance(site.id, site.region);
+    return !!inst?.source && !inst.crashed && !world.isRegionOut(site.region);
+  }
   const c = world.rds.getCluster(site.id, site.region);
   const g = c?.globalClusterId ? world.rds.getGlobalCluster(c.globalClusterId) : undefined;
   if (!c || !g || c.crashed || c.status !== 'available') return false;

@@ -300,9 +300,18 @@ describe('fence-primary handler', () => {
   it.each([
     ['EC2 throttling', () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))],
     ['RDS throttling', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('Throttling', 'Rate exceeded'))],
+    ['an RDS server error (InternalServerError, 500) from a Region that answers', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('InternalServerError', 'Internal error'))],
+    ['an EC2 server error (Unavailable, 503)', () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('Unavailable', 'The service is unavailable.', 503))],
   ])('%s after the SDK retries -> TransientAwsError', async (_name, arrange) => {
     arrange();
     await expect(handler(event())).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+
+  it('a Region that does not answer (a timeout) is recorded as failed, not retried by the run', async () => {
+    rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    const out = await handler(event());
+    expect(out.actions[1]).toMatchObject({ result: 'failed', detail: expect.stringMatching(/the primary Region did not answer \(TimeoutError/) });
+    expect(out.confirmed).toBe(false);
   });
 
   it.each([

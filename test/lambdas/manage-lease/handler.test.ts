@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,6 +19,7 @@ process.env.TABLE_NAME = 'failover-state';
 process.env.AWS_REGION = 'us-west-2';
 const ddb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
+const rds = mockClient(RDSClient);
 let handler: (event: unknown) => Promise<unknown>;
 beforeAll(async () => {
   ({ handler } = await import('../../../lambdas/manage-lease/handler.js'));
@@ -27,6 +29,8 @@ const NOW = new Date('2026-04-01T12:00:00.000Z');
 beforeEach(() => {
   ddb.reset();
   sfn.reset();
+  rds.reset();
+  rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('no such instance'), { name: 'DBInstanceNotFoundFault' }));
   sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
@@ -349,6 +353,32 @@ describe('manage-lease invalid input', () => {
 });
 
 describe('manage-lease standby readiness', () => {
+  const notReady = { epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' };
+  const replica = (source: string, status = 'available', replication = 'replicating') => ({
+    DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: source, StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: replication }] }],
+  });
+  it.each([
+    ['a replica of the writer (by ARN): a standby after all', replica('arn:aws:rds:us-west-2:123456789012:db:orders-replica'), true],
+    ['a replica of the writer (by id)', replica('orders-replica'), true],
+    ['a replica of another instance: no standby', replica('arn:aws:rds:us-west-2:123456789012:db:orders-other'), false],
+    ['a replica still being created: no standby yet', replica('orders-replica', 'creating'), false],
+    ['a replica whose replication broke: no standby', replica('orders-replica', 'available', 'error'), false],
+    ['not a replica (the former writer, never rebuilt)', { DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'available' }] }, false],
+  ])('the record says no standby, RDS is asked: %s', async (_label, answer, ready) => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall(notReady) });
+    rds.on(DescribeDBInstancesCommand).resolves(answer);
+    const out = (await handler(input('read'))) as Record<string, unknown>;
+    expect(out.standbyReady).toBe(ready);
+    expect(out.standbyDetail === undefined).toBe(ready);
+    expect(rds).toHaveReceivedCommandWith(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-primary' });
+  });
+
+  it('the other site cannot be described (its Region does not answer): the record stands', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall(notReady) });
+    rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    await expect(handler(input('read'))).resolves.toMatchObject({ standbyReady: false, standbyNotReadySince: '2026-04-01T10:00:00.000Z' });
+  });
+
   it('after a failover, every output says the former primary is no standby, and why (naming what promoting it would lose)', async () => {
     ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
     const out = (await handler(input('read'))) as Record<string, unknown>;
