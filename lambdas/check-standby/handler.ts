@@ -8,7 +8,7 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';

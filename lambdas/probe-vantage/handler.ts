@@ -11,7 +11,7 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig } from '../shared/config-schema.js';

@@ -20,7 +20,7 @@ import {
   PromoteReadReplicaCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';

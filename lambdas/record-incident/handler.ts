@@ -13,7 +13,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, Update
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { METRICS, recordIncidentInput, type recordIncidentOutput } from '../shared/contracts.js';

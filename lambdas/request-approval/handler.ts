@@ -23,7 +23,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signingKeyFrom } from '../shared/approval-links.js';
 import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
