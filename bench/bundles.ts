@@ -1,8 +1,9 @@
 /**
  * Bundle size and module-init time of every function, bundled exactly as `cdk deploy` bundles
  * them (lib/bundling.ts: split, so what a handler imports lazily sits in chunks beside
- * `index.mjs`). Sizes are byte counts (exact): `entryBytes` is `index.mjs`, what every cold start
- * loads; `lazyBytes` the chunks, loaded only by the invocations that import them. Init time is the
+ * `index.mjs`). Sizes are byte counts (exact): `entryBytes` is `index.mjs` with the chunks it
+ * imports statically, what every cold start loads; `lazyBytes` the chunks reached only through
+ * dynamic import(), loaded only by the invocations that need them. Init time is the
  * median of several cold imports of `index.mjs` in fresh Node processes started as Lambda starts
  * them (`--enable-source-maps`, the source map beside the bundle), reported with its ratio to the
  * fastest function so the numbers survive a noisy machine. Functions on the failover's critical
@@ -11,14 +12,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ENTRY_FILE, BUNDLE_LIMITS, CRITICAL_PATH_FUNCTIONS, functionBuildOptions } from '../lib/bundling.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 
 export interface BundleSize {
   function: string;
-  /** Bytes of index.mjs. */
+  /** Bytes of index.mjs and the chunks it imports statically. */
   entryBytes: number;
   /** Bytes of the chunks loaded on demand (source maps excluded). */
   lazyBytes: number;
@@ -43,15 +44,27 @@ export const functionFolders = (): string[] =>
     .filter((f) => f !== 'shared' && existsSync(join(PROJECT_ROOT, 'lambdas', f, 'handler.ts')))
     .sort();
 
-/** Bundles one function into `outdir` (as deployed) and returns its sizes. */
+/**
+ * Bundles one function into `outdir` (as deployed) and returns its sizes: `entryBytes` counts
+ * index.mjs and every chunk it imports statically (all of it is loaded by a cold start),
+ * `lazyBytes` the chunks reached only through dynamic import().
+ */
 export async function bundleFunction(name: string, outdir: string): Promise<BundleSize> {
-  await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), logLevel: 'silent' });
-  const files = readdirSync(outdir).filter((f) => f.endsWith('.mjs'));
-  const size = (f: string) => statSync(join(outdir, f)).size;
+  const result = await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), metafile: true, logLevel: 'silent' });
+  const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, meta]) => [resolve(file), meta]));
+  const code = Object.keys(outputs).filter((f) => f.endsWith('.mjs'));
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const dep of outputs[file]!.imports) if (dep.kind === 'import-statement' && !dep.external) visit(resolve(dep.path));
+  };
+  visit(resolve(outdir, BUNDLE_ENTRY_FILE));
+  const size = (f: string) => statSync(f).size;
   return {
     function: name,
-    entryBytes: size(BUNDLE_ENTRY_FILE),
-    lazyBytes: files.filter((f) => f !== BUNDLE_ENTRY_FILE).reduce((n, f) => n + size(f), 0),
+    entryBytes: [...loaded].reduce((n, f) => n + size(f), 0),
+    lazyBytes: code.filter((f) => !loaded.has(f)).reduce((n, f) => n + size(f), 0),
   };
 }
 

@@ -28,7 +28,7 @@ export const BUNDLE_ENTRY_FILE = 'index.mjs';
 
 /** Limits every function on a failover's critical path is held to (bench/bundles.ts, test/lib/bundles.test.ts). */
 export const BUNDLE_LIMITS = {
-  /** Bytes of `index.mjs`, what a cold start loads (chunks loaded on demand are not counted). */
+  /** Bytes of `index.mjs` and the chunks it imports statically, what a cold start loads (chunks reached only by import() are not counted). */
   entryBytes: 250 * 1024,
   /** Median module-init time over cold imports in fresh Node processes. */
   initMs: 100,

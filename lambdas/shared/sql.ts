@@ -19,9 +19,6 @@
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Signer } from '@aws-sdk/rds-signer';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { isUnreachable } from './aws-errors.js';
 import { regional } from './clients.js';
 import { secretArnInRegion, type Engine } from './config-schema.js';
@@ -114,6 +111,7 @@ async function tlsTarget(target: SqlTarget): Promise<SqlTarget> {
 }
 
 async function connectPostgres(target: SqlTarget): Promise<SqlSession> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     host: target.host,
     port: target.port,
@@ -148,6 +146,7 @@ async function connectPostgres(target: SqlTarget): Promise<SqlSession> {
 }
 
 async function connectMysql(target: SqlTarget): Promise<SqlSession> {
+  const { default: mysql } = await import('mysql2/promise');
   const conn = await mysql.createConnection({
     host: target.host,
     port: target.port,
@@ -296,6 +295,7 @@ export async function iamAuthToken(options: { host: string; port: number; iamUse
       `IAM database authentication: ${options.host} leads to ${endpoint}, which is not an RDS endpoint (<id>.<hash>.<region>.rds.amazonaws.com): no token can be signed for it`,
     );
   }
+  const { Signer } = await import('@aws-sdk/rds-signer');
   const signer = new Signer({ hostname: endpoint, port: options.port, username: options.iamUser, region });
   return { user: options.iamUser, password: await signer.getAuthToken(), source: 'iam', host: endpoint };
 }
