@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: for each scenario in scenarios/, the drill's wall time, state transitions,
  * Lambda invocations, AWS API calls, modelled detection time, RTO and data loss; then the bundle
- * size and module-init time of each function (against the critical-path targets, lib/bundling.ts). Printed as tables and written as JSON
- * (bench/results.json, or --json FILE). Counts are exact and repeatable (same seed); wall times are
- * medians of --runs drills and are reported with their ratio to the fastest scenario.
+ * size and module-init time of each function, against the critical-path targets (lib/bundling.ts).
+ * Printed as tables and written as JSON (bench/results.json, or --json FILE). Counts are exact and
+ * repeatable (same seed); wall times are medians of --runs drills and are reported with their ratio
+ * to the fastest scenario.
  *
  *   npm run bench                          # every scenario, 3 runs each, then the bundles
  *   npm run bench -- --runs 1 --only crash-hot --no-bundles

@@ -1,6 +1,7 @@
 /**
  * One of the product's Lambda functions, built the same way everywhere: Node.js 24 on arm64,
- * bundled with local esbuild from `lambdas/<name>/handler.ts` (split: lazy imports in chunks, lib/bundling.ts), X-Ray tracing, JSON logs into an
+ * bundled with local esbuild from `lambdas/<name>/handler.ts` (split: what handlers import on
+ * first use goes into chunks of its own, lib/bundling.ts), X-Ray tracing, JSON logs into an
  * explicit log group (retention, customer managed key), its own role with exactly the
  * permissions it is given (no AWS managed policies: the log permissions are a grant on its own log
  * group; what outgrows the role's default policy continues in customer managed policies of its
