@@ -1,7 +1,15 @@
 /**
- * How every function is bundled (esbuild through NodejsFunction), in one place so the benchmark
- * (`npm run bench`) measures exactly what `cdk deploy` ships. No aws-cdk-lib import here.
+ * How every function is bundled, in one place so the benchmark (`npm run bench`) and the bundle
+ * test measure exactly what `cdk deploy` ships. No aws-cdk-lib import here.
+ *
+ * NodejsFunction runs esbuild into a single `index.mjs`; its afterBundling hook then rebuilds the
+ * same entry with code splitting (scripts/bundle-function.mjs, options from
+ * {@link functionBuildOptions}): what a handler loads with a dynamic `import()` (the SQL drivers,
+ * the IAM token signer, clients of rarely taken paths) goes into chunks of its own in the same
+ * asset, read only by the invocation that needs them. `index.mjs` and the chunks it imports
+ * statically are what every cold start loads (README.md, "Performance"; `npm run bench`).
  */
+import type { BuildOptions } from 'esbuild';
 
 /** Bundled CommonJS dependencies (pg, mysql2) call require(): give the ESM output one. */
 export const BUNDLE_BANNER =
@@ -14,3 +22,91 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
 
 /** esbuild target matching the Lambda runtime (Node.js 24). */
 export const BUNDLE_TARGET = 'node24';
+
+/** The file the Lambda handler `index.handler` names; chunks go beside it as `chunk-<hash>.mjs`. */
+export const BUNDLE_ENTRY_FILE = 'index.mjs';
+
+/** Limits every function on a failover's critical path is held to (bench/bundles.ts, test/lib/bundles.test.ts). */
+export const BUNDLE_LIMITS = {
+  /** Bytes of `index.mjs` and the chunks it imports statically, what a cold start loads (chunks reached only by import() are not counted). */
+  entryBytes: 250 * 1024,
+  /** Median module-init time over cold imports in fresh Node processes. */
+  initMs: 100,
+} as const;
+
+/**
+ * The functions a failover runs from detection to recorded incident: the heartbeat and probes that
+ * detect, and every function the failover state machine invokes (test/lib/bundles.test.ts checks
+ * the list against lib/workflow/failover.ts).
+ */
+export const CRITICAL_PATH_FUNCTIONS = [
+  'heartbeat',
+  'probe',
+  'accept-trigger',
+  'manage-lease',
+  'probe-vantage',
+  'evaluate-verdict',
+  'check-data-loss-budget',
+  'request-approval',
+  'fence-primary',
+  'promote-standby',
+  'check-standby',
+  'switch-dns',
+  'verify-writes',
+  'record-incident',
+] as const;
+
+/**
+ * Critical-path functions whose cold-start bytes are over {@link BUNDLE_LIMITS}.entryBytes today,
+ * each with the ceiling it must stay under (test/lib/bundles.test.ts; lower a ceiling when a
+ * function shrinks, remove the entry when it fits). The floor is the AWS SDK, which is bundled
+ * (BUNDLE_EXTERNALS): one client with its Smithy core is 215–250 KB minified before any product
+ * code, and zod adds 97 KB. fence-primary also loads the EC2 client, whose schema module alone is
+ * 555 KB and which every fence uses.
+ */
+export const BUNDLE_OVER_LIMIT: Readonly<Partial<Record<(typeof CRITICAL_PATH_FUNCTIONS)[number], number>>> = {
+  heartbeat: 345_000,
+  probe: 325_000,
+  'manage-lease': 355_000,
+  'check-data-loss-budget': 445_000,
+  'request-approval': 385_000,
+  'fence-primary': 1_045_000,
+  'promote-standby': 430_000,
+  'check-standby': 425_000,
+  'switch-dns': 390_000,
+  'verify-writes': 345_000,
+  'record-incident': 400_000,
+};
+
+/** esbuild options of one function: `entry` (a handler.ts) into `outdir` as {@link BUNDLE_ENTRY_FILE} plus chunks. */
+export function functionBuildOptions(entry: string, outdir: string, options: { sourcemap?: boolean } = {}): BuildOptions {
+  return {
+    entryPoints: { index: entry },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLE_TARGET,
+    minify: true,
+    sourcemap: options.sourcemap ?? true,
+    mainFields: BUNDLE_MAIN_FIELDS,
+    banner: { js: BUNDLE_BANNER },
+    external: BUNDLE_EXTERNALS,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * The shell command (NodejsFunction's afterBundling hook) that replaces the single-file bundle in
+ * `outputDir` with the split one. Paths are taken inside `inputDir` (the project root, locally or
+ * as mounted in the bundling container); the options travel base64-encoded so no quoting matters.
+ */
+export function splitBundleCommand(inputDir: string, outputDir: string, relativeEntry: string): string {
+  const join = (...parts: string[]) => parts.join('/').replace(/\/+/g, '/');
+  const options = functionBuildOptions(join(inputDir, relativeEntry), outputDir);
+  const encoded = Buffer.from(JSON.stringify(options)).toString('base64');
+  return `node "${join(inputDir, 'scripts/bundle-function.mjs')}" ${encoded}`;
+}

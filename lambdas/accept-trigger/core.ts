@@ -4,7 +4,7 @@
  * `now`). Anything that is not exactly a trigger is refused with {@link InvalidTriggerError}, whose
  * message names what was wrong; a refused trigger changes nothing (this is the first state).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AcceptTriggerOutput } from '../shared/contracts.js';
 import { DETAIL_TYPES } from '../shared/contracts.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';

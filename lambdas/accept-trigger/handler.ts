@@ -5,7 +5,7 @@
  *
  * Env: RESOURCE_PREFIX (default "failover"; names the trigger alarms).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { acceptTriggerInput, acceptTriggerOutput, type AcceptTriggerOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { acceptTrigger } from './core.js';

@@ -6,7 +6,7 @@
  * Env: none beyond AWS_REGION. Clients: RDS in the site's Region (explicit).
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-schema.js';

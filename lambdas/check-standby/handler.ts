@@ -6,16 +6,19 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
 import { InvalidInputError, PromotionFailedError, type FailoverError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { auroraReadiness, coldStackState, instanceReadiness, type InstanceView } from './core.js';
+
+const cloudFormationSdk = lazy(() => import('@aws-sdk/client-cloudformation'));
 
 type CheckInput = z.output<typeof checkStandbyInput>;
 
@@ -99,6 +102,8 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
   const db = input.database;
   const cold = db.standby.coldStandby;
   if (!cold) throw new PromotionFailedError(`database ${db.name}: a cold standby needs standby.coldStandby.stackName`);
+  // Only a cold standby has a stack to read: the CloudFormation client is imported here alone.
+  const { CloudFormationClient, DescribeStacksCommand } = await cloudFormationSdk();
   const cfn = regional<CloudFormationClient>(CloudFormationClient as never, db.standby.region);
   let stack;
   try {

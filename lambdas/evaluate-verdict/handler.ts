@@ -4,7 +4,7 @@
  *
  * Env: none.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { evaluateVerdictInput, evaluateVerdictOutput, type EvaluateVerdictOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { evaluateVerdict } from './core.js';

@@ -11,7 +11,7 @@
  * disables TLS to the database; default: TLS with the certificate verified).
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { heartbeatInput, heartbeatOutput, METRICS } from '../shared/contracts.js';

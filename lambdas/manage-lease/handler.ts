@@ -15,13 +15,14 @@
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { databaseStateKey } from '../shared/names.js';
 import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
 import { replicaOfWriter } from './replica-check.js';
@@ -51,10 +52,11 @@ import {
   type UpdatePlan,
 } from './core.js';
 
+const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
+
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const ddb = regional<DynamoDBClient>(DynamoDBClient as never, ownRegion());
-const sfn = regional<SFNClient>(SFNClient as never, ownRegion());
 
 /** The holder's status when its execution has stopped; undefined while it runs. */
 async function stoppedStatus(holder: string): Promise<HolderStatus | undefined> {
@@ -66,7 +68,9 @@ async function stoppedStatus(holder: string): Promise<HolderStatus | undefined> 
 async function holderStatus(holder: string): Promise<HolderStatus> {
   if (!isExecutionArn(holder)) return 'RUNNING';
   try {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn: holder }));
+    // Asked only when a lease is held by another run: the Step Functions client is imported here.
+    const { DescribeExecutionCommand, SFNClient } = await sfnSdk();
+    const out = await regional<SFNClient>(SFNClient as never, ownRegion()).send(new DescribeExecutionCommand({ executionArn: holder }));
     return (out.status ?? 'RUNNING') as HolderStatus;
   } catch (err) {
     if (awsErrorName(err) === 'ExecutionDoesNotExist') return 'GONE';

@@ -4,7 +4,7 @@
  *
  * Env: none.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { planFailbackInput, planFailbackOutput, type PlanFailbackOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { planFailback } from './core.js';

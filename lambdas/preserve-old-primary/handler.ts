@@ -13,7 +13,7 @@ import {
   RDSClient,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-schema.js';

@@ -4,7 +4,7 @@
  * remote probe's answer (or its failure) into an observation. An unreachable vantage is an
  * observation (`unknown`), never an error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTROL_PLANE_VANTAGE, defaultPort, type DatabaseConfig } from '../shared/config-schema.js';
 import { probeInput, probeOutput, type ProbeVantageOutput } from '../shared/contracts.js';
 

@@ -8,15 +8,19 @@
  * the workflow's task timeout must be longer.
  *
  * Env: RESOURCE_PREFIX (default "failover"), PROBE_FUNCTION_NAME (default `${RESOURCE_PREFIX}-probe`).
+ *
+ * An invocation needs one client (RDS for the `rds-api` vantage, Lambda for the others): each is
+ * imported on first use, before the observation's clock starts (lib/bundling.ts).
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import * as z from 'zod';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { probeVantageInput, probeVantageOutput, type ProbeVantageOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { probeFunctionName } from '../shared/names.js';
 import { buildProbeInput, controlPlaneObservation, remoteObservation, type ControlPlaneResult, type InvokeResult } from './core.js';
 
@@ -24,10 +28,14 @@ const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const PROBE_FUNCTION_NAME = process.env.PROBE_FUNCTION_NAME || probeFunctionName(PREFIX);
 
 const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
+const rdsSdk = lazy(() => import('@aws-sdk/client-rds'));
+const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
+
 const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`;
 
 async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
   // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
+  const { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } = await rdsSdk();
   const rds = regional<RDSClient>(RDSClient as never, database.primary.region);
   try {
     if (isAurora(database.engine)) {
@@ -45,6 +53,7 @@ async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneRe
 }
 
 async function invokeProbe(database: DatabaseConfig, vantage: { name: string; region: string }): Promise<InvokeResult> {
+  const { InvokeCommand, LambdaClient } = await lambdaSdk();
   const lambda = regional<LambdaClient>(LambdaClient as never, vantage.region);
   try {
     const out = await lambda.send(
@@ -65,6 +74,7 @@ export const handler = async (event: unknown): Promise<ProbeVantageOutput> => {
   const parsed = probeVantageInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`probe-vantage input is invalid: ${z.prettifyError(parsed.error)}`);
   const { database, vantage, round } = parsed.data;
+  await (vantage.name === CONTROL_PLANE_VANTAGE ? rdsSdk() : lambdaSdk());
   const started = Date.now();
   const observation =
     vantage.name === CONTROL_PLANE_VANTAGE

@@ -7,7 +7,7 @@
  * Env: AWS_REGION (reported as the probe's Region), DB_TLS ("off" disables TLS to the database;
  * default: TLS with the server certificate verified, see lambdas/shared/sql.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ownRegion } from '../shared/clients.js';
 import { probeInput, probeOutput, type ProbeOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';

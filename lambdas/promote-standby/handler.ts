@@ -10,7 +10,7 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -20,12 +20,13 @@ import {
   PromoteReadReplicaCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { promoteInput, type promoteOutput } from '../shared/contracts.js';
 import { AwsCallFailedError, InvalidInputError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import {
   coldStackParameters,
@@ -40,6 +41,8 @@ import {
   type InstanceFacts,
   type StackFacts,
 } from './core.js';
+
+const cloudFormationSdk = lazy(() => import('@aws-sdk/client-cloudformation'));
 
 type PromoteInput = z.output<typeof promoteInput>;
 type PromoteOutput = z.output<typeof promoteOutput>;
@@ -190,6 +193,8 @@ async function promoteCold(input: PromoteInput): Promise<PromoteOutput> {
   if (!cold) throw new PromotionFailedError(`database ${db.name}: a cold standby needs standby.coldStandby.stackName`);
   const target = { region: db.standby.region, id: cold.stackName };
   if (input.phase === 'scale-up') return { action: 'none', started: false, target, detail: 'cold standby: no scale-up phase' };
+  // Only a cold standby has a stack to activate: the CloudFormation client is imported here alone.
+  const { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } = await cloudFormationSdk();
   const cfn = regional<CloudFormationClient>(CloudFormationClient as never, db.standby.region);
 
   let stack;

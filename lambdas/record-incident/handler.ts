@@ -6,18 +6,20 @@
  * delivered afterwards, so a retry neither duplicates the entry nor loses the event.
  *
  * Env: TABLE_NAME, EVENT_BUS_NAME (default "default"), TOPIC_ARN (notifications), AWS_REGION
- * (control Region: every client).
+ * (control Region: every client). The CloudWatch and SNS clients are imported only by the phases
+ * that have metrics or a notification (lib/bundling.ts).
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { METRICS, recordIncidentInput, type recordIncidentOutput } from '../shared/contracts.js';
 import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { cleanDetail, incidentKey, notification, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
 
@@ -27,6 +29,9 @@ const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
 const EVENT_BUS_NAME = process.env.EVENT_BUS_NAME || 'default';
 const REGION = ownRegion();
+
+const cloudWatchSdk = lazy(() => import('@aws-sdk/client-cloudwatch'));
+const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
 
 const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException';
 
@@ -138,6 +143,7 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
   const data = phaseMetrics(f);
   if (data.length > 0) {
     try {
+      const { CloudWatchClient, PutMetricDataCommand } = await cloudWatchSdk();
       await regional<CloudWatchClient>(CloudWatchClient as never, REGION).send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: data }));
     } catch (err) {
       throw toFailoverError(err, 'CloudWatch PutMetricData');
@@ -147,6 +153,7 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
   if (notify) {
     const { subject, message } = notification(f);
     try {
+      const { PublishCommand, SNSClient } = await snsSdk();
       await regional<SNSClient>(SNSClient as never, REGION).send(new PublishCommand({ TopicArn: TOPIC_ARN, Subject: subject, Message: message }));
     } catch (err) {
       throw toFailoverError(err, 'SNS Publish (incident)');

@@ -19,19 +19,24 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signingKeyFrom } from '../shared/approval-links.js';
 import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { requestApprovalInput, requestApprovalOutput, supersedeApprovalsInput, supersedeApprovalsOutput, watchApprovalInput, watchApprovalOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { planApprovalRequest } from './core.js';
+
+const secretsSdk = lazy(() => import('@aws-sdk/client-secrets-manager'));
+const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
+const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
@@ -48,6 +53,7 @@ async function linkKey(): Promise<Uint8Array | undefined> {
   if (signingKey) return signingKey;
   try {
     const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(SECRET_ARN)?.[1] ?? REGION;
+    const { GetSecretValueCommand, SecretsManagerClient } = await secretsSdk();
     const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
     if (out.SecretString) signingKey = signingKeyFrom(out.SecretString);
   } catch (err) {
@@ -72,6 +78,7 @@ export async function handler(
   if (!parsed.success) throw new InvalidInputError(`request-approval: invalid input: ${z.prettifyError(parsed.error)}`);
   const input = parsed.data;
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+  const { PublishCommand, SNSClient } = await snsSdk();
   const sns = regional<SNSClient>(SNSClient as never, REGION);
 
   const key = await linkKey();
@@ -124,11 +131,17 @@ async function abandon(ddb: DynamoDBClient, approvalId: string): Promise<void> {
   }
 }
 
+/** What supersede and watch use; the Step Functions client is imported by these actions only. */
+async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; tableName: string }> {
+  const { SFNClient } = await sfnSdk();
+  return { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+}
+
 /** A new trigger withdraws the database's pending verdict question (see the header). */
 async function supersede(event: unknown): Promise<z.output<typeof supersedeApprovalsOutput>> {
   const parsed = supersedeApprovalsInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`request-approval (supersede): invalid input: ${z.prettifyError(parsed.error)}`);
-  const deps = { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+  const deps = await approvalDeps();
   const superseded = await supersedeVerdictApprovals(deps, { database: parsed.data.database.name, trigger: parsed.data.trigger, now: new Date() });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: parsed.data.database.name, superseded: superseded.length });
   return supersedeApprovalsOutput.parse({ superseded });
@@ -139,7 +152,7 @@ async function watch(event: unknown): Promise<z.output<typeof watchApprovalOutpu
   const parsed = watchApprovalInput.safeParse(event);
   if (!parsed.success) throw new InvalidInputError(`request-approval (watch): invalid input: ${z.prettifyError(parsed.error)}`);
   const { database, incidentId, verdict, reason } = parsed.data;
-  const deps = { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+  const deps = await approvalDeps();
   const now = new Date();
   if (verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;

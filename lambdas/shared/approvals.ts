@@ -18,13 +18,17 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from './aws-errors.js';
 import type { APPROVAL_DECISIONS, APPROVAL_STEPS, ApprovalResult } from './contracts.js';
 import { ApprovalRefusedError, InvalidInputError } from './errors.js';
+import { lazy } from './lazy.js';
 import { logger } from './logger.js';
 import { PENDING_APPROVALS_INDEX } from './names.js';
+
+/** Step Functions' SendTaskSuccess, imported when an answer is delivered (request-approval's cold start does not need it). */
+const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
 
 /** Name of the sparse GSI listing pending approvals (partition key `pendingDatabase`, sort key `createdAt`). */
 export const PENDING_INDEX = PENDING_APPROVALS_INDEX;
@@ -269,7 +273,7 @@ export async function decideApproval(deps: ApprovalDeps, req: DecideApprovalRequ
     throw refusal('expired', approvalId, found);
   }
   try {
-    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
+    await deps.sfn.send(new (await sfnSdk()).SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
   } catch (err) {
     if (TOKEN_GONE.has(awsErrorName(err))) {
       await markExpired(deps, approvalId, status, req.now);
@@ -340,7 +344,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
     if (!token) continue;
     const result: ApprovalResult = { decision: 'reverify', approver: 'automation', reason, approvalId: p.id };
     try {
-      await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
+      await deps.sfn.send(new (await sfnSdk()).SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(result) }));
     } catch (err) {
       if (TOKEN_GONE.has(awsErrorName(err))) {
         await markExpired(deps, p.id, 'superseded', req.now);

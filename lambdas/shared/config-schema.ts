@@ -6,7 +6,7 @@
  * Keys may be added, never renamed or removed. Every field is documented here; the README's
  * config reference and the exported JSON Schema come from this file.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const region = () =>

@@ -6,7 +6,7 @@
  * Function names (folder names under `lambdas/`) are a contract: scenario files name them in
  * `{"fault":"lambda-error","function":"promote-standby"}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { databaseSchema } from './config-schema.js';
 
 export const FUNCTION_NAMES = [

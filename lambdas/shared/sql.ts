@@ -15,15 +15,16 @@
  * default connector therefore follows the CNAME chain itself ({@link resolveEndpoint}) and opens
  * the connection to the endpoint it leads to, so the certificate is verified against the name it
  * carries while the connection still goes where the DNS record points.
+ *
+ * The drivers and the IAM token signer are imported on first use (lazy.ts): a function loads
+ * only the driver of the engine it connects to, and none for a TCP-only probe.
  */
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Signer } from '@aws-sdk/rds-signer';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { isUnreachable } from './aws-errors.js';
 import { regional } from './clients.js';
+import { lazy } from './lazy.js';
 import { secretArnInRegion, type Engine } from './config-schema.js';
 
 /** Where to connect. `timeoutMs` bounds the connection and every statement. */
@@ -53,6 +54,10 @@ export interface SqlConnector {
   /** The name a connection to `host` reaches: the end of its CNAME chain (`host` itself without one). See {@link resolveEndpoint}. */
   resolveEndpoint(host: string, timeoutMs: number): Promise<string>;
 }
+
+const pgDriver = lazy(() => import('pg'));
+const mysqlDriver = lazy(() => import('mysql2/promise'));
+const rdsSigner = lazy(() => import('@aws-sdk/rds-signer'));
 
 /** The global symbol through which the cloud twin installs its connector. Production never sets it. */
 export const SQL_CONNECTOR_SYMBOL = Symbol.for('rds-failover.sql-connector');
@@ -114,6 +119,7 @@ async function tlsTarget(target: SqlTarget): Promise<SqlTarget> {
 }
 
 async function connectPostgres(target: SqlTarget): Promise<SqlSession> {
+  const { default: pg } = await pgDriver();
   const client = new pg.Client({
     host: target.host,
     port: target.port,
@@ -148,6 +154,7 @@ async function connectPostgres(target: SqlTarget): Promise<SqlSession> {
 }
 
 async function connectMysql(target: SqlTarget): Promise<SqlSession> {
+  const { default: mysql } = await mysqlDriver();
   const conn = await mysql.createConnection({
     host: target.host,
     port: target.port,
@@ -296,6 +303,7 @@ export async function iamAuthToken(options: { host: string; port: number; iamUse
       `IAM database authentication: ${options.host} leads to ${endpoint}, which is not an RDS endpoint (<id>.<hash>.<region>.rds.amazonaws.com): no token can be signed for it`,
     );
   }
+  const { Signer } = await rdsSigner();
   const signer = new Signer({ hostname: endpoint, port: options.port, username: options.iamUser, region });
   return { user: options.iamUser, password: await signer.getAuthToken(), source: 'iam', host: endpoint };
 }

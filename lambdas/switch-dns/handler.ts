@@ -8,7 +8,7 @@
  * Env: none. Client: Route 53 (us-east-1).
  */
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { switchDnsInput, type switchDnsOutput } from '../shared/contracts.js';

@@ -7,7 +7,7 @@
  * Env: none beyond AWS_REGION. Clients: RDS in the target's Region (explicit).
  */
 import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-schema.js';

@@ -9,7 +9,7 @@
  * Env: AWS_REGION, DB_TLS ("off" disables TLS to the database; default: TLS with the server
  * certificate verified, see lambdas/shared/sql.ts). Database access only through lambdas/shared/sql.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTransient } from '../shared/aws-errors.js';
 import { ownRegion } from '../shared/clients.js';
 import { verifyWritesInput, type verifyWritesOutput } from '../shared/contracts.js';

