@@ -25,7 +25,6 @@ import { InvalidInputError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { databaseStateKey } from '../shared/names.js';
 import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
-import { replicaOfWriter } from './replica-check.js';
 import { logger } from '../shared/logger.js';
 import {
   acquiredOutcome,
@@ -53,6 +52,8 @@ import {
 } from './core.js';
 
 const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
+// Only when the record says no standby (after a failover, until the failback records one).
+const replicaCheck = lazy(() => import('./replica-check.js'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
@@ -188,7 +189,7 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
   const current = currentRoles(input.database, output.writer);
   // The record says the other site is no standby: RDS may know better (a rebuild that was not recorded).
   if (output.standbyNotReadySince && (input.action === 'acquire' || input.action === 'read')) {
-    const found = await replicaOfWriter(current);
+    const found = await (await replicaCheck()).replicaOfWriter(current);
     if (found) {
       logger.info('the other site replicates from the writer although the record says it is no standby: it is one', { ...found });
       const { standbyNotReadySince: _cleared, ...rest } = output;

@@ -8,12 +8,15 @@
  * its global cluster by the global failover itself); any error, or a Region that does not answer,
  * leaves the record's answer.
  */
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-schema.js';
+import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
+
+// Only read when the record says no standby (after a failover, until the failback records one).
+const rdsSdk = lazy(() => import('@aws-sdk/client-rds'));
 
 /** `arn:aws:rds:<region>:<account>:db:<id>` or a bare id: the instance id. */
 const instanceIdOf = (source: string): string => source.split(':db:').pop() ?? source;
@@ -34,7 +37,8 @@ export async function replicaOfWriter(current: DatabaseConfig): Promise<ReplicaF
   const other = current.standby.instanceId;
   if (!writer || !other) return undefined;
   try {
-    const rds = regional<RDSClient>(RDSClient as never, current.standby.region);
+    const { RDSClient, DescribeDBInstancesCommand } = await rdsSdk();
+    const rds = regional<InstanceType<typeof RDSClient>>(RDSClient as never, current.standby.region);
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: other }));
     const instance = out.DBInstances?.[0];
     const source = instance?.ReadReplicaSourceDBInstanceIdentifier;
