@@ -162,10 +162,12 @@ export const FAILOVER_STATES = {
   isWritable: 'Is the standby writable?',
   waitLonger: 'Wait longer before the next check',
   switchWhileBusy: 'The standby takes writes: point the DNS name at it now',
+  switchEarly: 'Point the DNS name at the standby while it is promoted',
   scaleUpStillDue: 'Is the scale-up still to come?',
   giveUpStandby: 'Give up waiting for the standby',
   giveUpPromotion: 'Give up waiting for the promotion',
   giveUpAfterDns: 'Give up waiting for the standby: the DNS name already points at it',
+  giveUpSwitched: 'Give up waiting for the promotion: the DNS name already points at the standby',
   scaleUp: 'Scale up the promoted standby',
   scaleUpPatience: 'Allow 30 minutes for the scale-up',
   waitScaled: 'Wait for the scale-up to finish',
@@ -175,6 +177,7 @@ export const FAILOVER_STATES = {
   switchDns: 'Point the DNS name at the new primary',
   dnsChanged: 'Did the DNS record change?',
   dnsPatience: 'Allow 5 minutes for Route 53',
+  dnsPatienceAtOnce: 'Allow 5 minutes for Route 53, asking at once: the name moved during the promotion',
   waitDns: 'Wait for the DNS change to reach every Route 53 server',
   getChange: 'Ask Route 53 whether the change is in sync',
   countDns: 'Count the Route 53 checks',
@@ -749,7 +752,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
     extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
   });
-  const { start: promotion, afterDns } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites);
+  const { start: promotion, afterDns, dnsWait } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites, arns);
   const askUnfenced = step(
     S.askUnfenced,
     'request-approval',
@@ -839,7 +842,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   switchDns.next(
     Choice.jsonPath(scope, S.dnsChanged)
       .when(Condition.isNull('$.dns.changeId'), afterDns)
-      .otherwise(buildDnsWait(scope, arns, afterDns, failure, (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()))),
+      .otherwise(dnsWait),
   );
 
   const done = Succeed.jsonPath(scope, S.done);
@@ -1072,25 +1075,47 @@ type StepFn = (
 /**
  * Promotion: whether data loss is accepted, promote, wait (bounded by
  * `failover.promotionTimeoutMinutes`, polling with a backoff) until the standby takes writes, and
- * for warm standbys scale it up and wait again; then `next` (the DNS switch).
+ * for warm standbys scale it up and wait again; the DNS switch (`switchDns`) and the Route 53
+ * wait (`dnsWait`) follow or overlap it.
  *
- * Once the standby takes writes (check-standby's `writable`: no longer a replica, running) the DNS
- * name follows it at once, even while RDS still backs it up as part of the promotion: the run
- * never leaves the name on the fenced old primary to wait for `available`. A warm standby that
- * takes writes before it can be scaled up (the scale-up needs `available`) gets the DNS name
- * first, then the wait goes on (see `afterDns`) until it can be scaled up.
+ * The DNS switch overlaps the promotion: the first check of the standby comes right after the
+ * promotion call, and once its endpoint is known, the old primary is fenced (the fence confirmed,
+ * or deferred because it is down) or confirmed down by the verdict, the DNS name is pointed at the
+ * standby at once ("Point the DNS name at the standby while it is promoted"). Route 53 syncs and
+ * the clients' caches expire while RDS promotes: the RTO is detection + verification +
+ * max(promotion, DNS change + TTL) instead of their sum. Until the standby takes writes the
+ * clients that follow the name fail their writes (a read-only replica), as they failed them on
+ * the old primary: a replica never takes a write, so there is never a second writer. Once it is
+ * writable, Route 53 is asked at once whether that change is in sync (it was sent a minute or
+ * more before), then writes are verified through the name: verify-writes always comes after both.
  *
- * Returns the first state, and `afterDns`: what follows the DNS switch (the scale-up still to
- * come, or `verifyWrites`).
+ * Without those grounds (an old primary that may still take writes: an approved or best-effort
+ * unfenced promotion on an ambiguous verdict), or while the endpoint is unknown (a cold standby's
+ * stack), the name moves only once the standby takes writes (check-standby's `writable`: no
+ * longer a replica, running), even while RDS still backs it up as part of the promotion. A warm
+ * standby that takes writes before it can be scaled up (the scale-up needs `available`) gets the
+ * DNS name first, then the wait goes on (see `afterDns`) until it can be scaled up.
+ *
+ * A promotion that never finishes, after the early switch, escalates with the name left on the
+ * standby ("Give up waiting for the promotion: the DNS name already points at the standby"): the
+ * promotion cannot be undone (the replica no longer follows the old primary), the old primary is
+ * fenced or down (and still fenced again while the escalated run looks), and the name then leads
+ * to the one copy that can become the writer, where clients write as soon as RDS finishes.
+ * Moving it back would point clients at the fenced old primary: no writes either, and, were a
+ * deferred fence to lapse, writes the standby would never have.
+ *
+ * Returns the first state, `afterDns` (what follows the Route 53 wait: the scale-up still to come,
+ * or `verifyWrites`) and `dnsWait` (the Route 53 wait after a switch once writable).
  */
 function buildPromotion(
   scope: Construct,
   failure: FailurePath,
   step: StepFn,
-  next: IChainable,
+  switchDns: IChainable,
   refenceIn: RefenceIn,
   verifyWrites: IChainable,
-): { start: IChainable; afterDns: IChainable } {
+  arns: Arns,
+): { start: IChainable; afterDns: IChainable; dnsWait: IChainable } {
   const S = FAILOVER_STATES;
   const T = FAILOVER_TIMING;
   const promote = step(
@@ -1112,7 +1137,13 @@ function buildPromotion(
 
   const ready = Condition.booleanEquals('$.standby.ready', true);
   const writable = Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true));
+  const needsScaleUp = Condition.booleanEquals('$.standby.needsScaleUp', true);
   const dnsSwitched = Condition.isPresent('$.dns');
+  /** The Route 53 wait of this run's switch has run (its GetChange answered). */
+  const dnsWaited = Condition.isPresent('$.dnsChange');
+  /** The old primary cannot take writes: fenced (or down: a deferred fence), or confirmed down by the verdict. */
+  const oldPrimaryCannotWrite = Condition.or(Condition.booleanEquals('$.fence.confirmed', true), Condition.stringEquals('$.verdict.verdict', 'confirmed-down'));
+  const endpointKnown = Condition.and(Condition.isPresent('$.standby.endpoint'), Condition.isString('$.standby.endpoint'));
 
   // Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks.
   const giveUpScaled = Pass.jsonPath(scope, S.giveUpStandby, {
@@ -1134,7 +1165,7 @@ function buildPromotion(
     )
     .next(
       Choice.jsonPath(scope, S.isScaled)
-        .when(ready, next)
+        .when(ready, switchDns)
         .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), giveUpScaled)
         .otherwise(waitScaled),
     );
@@ -1162,6 +1193,26 @@ function buildPromotion(
   const checkWritable = step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure);
   // The most the old primary can have answered unfenced before a fence attempt of this loop: the wait before it.
   waitWritable.next(refenceIn('the standby is promoted', checkWritable, '$.promotionWait.waitSeconds'));
+
+  // After the DNS switch: a warm standby that got the name before it could be scaled up is scaled
+  // up now (available) or goes back to the promotion wait (its checks and bound go on) until it
+  // can be; switch-dns then finds the record already pointing at it.
+  const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
+    .when(Condition.and(ready, needsScaleUp), scaleUp)
+    .when(Condition.and(writable, needsScaleUp), waitWritable)
+    .otherwise(verifyWrites);
+  let dnsWaitAtOnce: IChainable | undefined;
+  const dnsWait = buildDnsWait(
+    scope,
+    arns,
+    afterDns,
+    failure,
+    (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()),
+    (entry) => {
+      dnsWaitAtOnce = entry;
+    },
+  );
+
   const waitLonger = Pass.jsonPath(scope, S.waitLonger, {
     comment: `After the first ${T.promotionSteadySeconds} s, each wait is ${T.promotionBackoffStepSeconds} s longer, up to ${T.promotionMaxIntervalSeconds} s: a long promotion stays far from the 25,000-event history limit.`,
     parameters: { ...checks, waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
@@ -1182,10 +1233,26 @@ function buildPromotion(
     },
     resultPath: '$.error',
   }).next(failure.onError);
+  const giveUpSwitched = Pass.jsonPath(scope, S.giveUpSwitched, {
+    parameters: {
+      Error: 'StandbyNotReady',
+      'Cause.$': `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet. The DNS name already points at it ({}): it was moved while the standby was promoted, the old primary being fenced or down, and it stays there, since the promotion cannot be undone and the old primary is fenced or down. Clients fail their writes (read-only) until RDS finishes the promotion; if it never does, restore a writer and point the DNS name at it.', ${facts}, $.dns.current)`,
+    },
+    resultPath: '$.error',
+  }).next(failure.onError);
   const timedOut = Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.limitSeconds');
   const switchWhileBusy = Pass.jsonPath(scope, S.switchWhileBusy, {
     comment: 'No longer a read replica and running (e.g. backing-up as part of the promotion): the DNS name follows it now, not when RDS reports it available.',
-  }).next(next);
+  }).next(switchDns);
+  const switchEarly = step(
+    S.switchEarly,
+    'switch-dns',
+    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() },
+    '$.dns',
+    failure,
+    { comment: 'The old primary is fenced or down: Route 53 syncs and the clients\' caches expire while RDS promotes the standby.' },
+  );
+  switchEarly.next(waitWritable);
   checkWritable
     .next(
       Pass.jsonPath(scope, S.countWritable, {
@@ -1199,10 +1266,16 @@ function buildPromotion(
     )
     .next(
       Choice.jsonPath(scope, S.isWritable)
-        .when(Condition.and(ready, Condition.booleanEquals('$.standby.needsScaleUp', true)), scaleUp)
-        .when(ready, next)
+        // Moved during the promotion: now that it takes writes, is that change in sync? (A record
+        // that already pointed at it has no change to ask about.)
+        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited), Condition.isNull('$.dns.changeId')), afterDns)
+        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited)), dnsWaitAtOnce!)
+        .when(Condition.and(ready, needsScaleUp), scaleUp)
+        .when(ready, switchDns)
         .when(Condition.and(writable, Condition.not(dnsSwitched)), switchWhileBusy)
-        .when(Condition.and(timedOut, dnsSwitched), giveUpAfterDns)
+        .when(Condition.and(Condition.not(dnsSwitched), endpointKnown, oldPrimaryCannotWrite, Condition.not(timedOut)), switchEarly)
+        .when(Condition.and(timedOut, dnsSwitched, writable), giveUpAfterDns)
+        .when(Condition.and(timedOut, dnsSwitched), giveUpSwitched)
         .when(timedOut, giveUp)
         .when(
           Condition.and(
@@ -1213,6 +1286,7 @@ function buildPromotion(
         )
         .otherwise(waitWritable),
     );
+  // The first check comes right after the promotion call (its endpoint lets the DNS name move now).
   const first = { attempt: 0, elapsedSeconds: 0, waitSeconds: T.standbyCheckInterval.toSeconds() };
   promote.next(
     Choice.jsonPath(scope, S.standbyPatience)
@@ -1221,28 +1295,28 @@ function buildPromotion(
         Pass.jsonPath(scope, S.coldPatience, {
           result: Result.fromObject({ ...first, limitSeconds: T.coldTimeoutSeconds, steadySeconds: T.coldTimeoutSeconds }),
           resultPath: '$.promotionWait',
-        }).next(waitWritable),
+        }).next(checkWritable),
       )
       .otherwise(
         Pass.jsonPath(scope, S.replicaPatience, {
           parameters: { ...first, limitSeconds: $.numberAt('$.trigger.promotionTimeoutSeconds'), steadySeconds: T.promotionSteadySeconds },
           resultPath: '$.promotionWait',
-        }).next(waitWritable),
+        }).next(checkWritable),
       ),
   );
-
-  // After the DNS switch: a warm standby that got the name before it could be scaled up goes back
-  // to the promotion wait (its checks and bound go on), then is scaled up; switch-dns then finds
-  // the record already pointing at it.
-  const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
-    .when(Condition.and(writable, Condition.booleanEquals('$.standby.ready', false), Condition.booleanEquals('$.standby.needsScaleUp', true)), waitWritable)
-    .otherwise(verifyWrites);
-  return { start, afterDns };
+  return { start, afterDns, dnsWait };
 }
 
-/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
-function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath, beforeCheck: (getChange: IChainable) => IChainable): IChainable {
-  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck);
+/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts); `atOnce` gets its second way in (no first wait). */
+function buildDnsWait(
+  scope: Construct,
+  arns: Arns,
+  verifyWrites: IChainable,
+  failure: FailurePath,
+  beforeCheck: (getChange: IChainable) => IChainable,
+  atOnce: (entry: IChainable) => void,
+): IChainable {
+  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck, atOnce);
 }
 
 /** Builds, for one wait loop (`during` names it), a fence attempt that runs only while the old primary is unfenced, then `next`. */
