@@ -81,9 +81,8 @@ export const FAILOVER_STATES = {
   probeOne: 'Ask one vantage point about the primary',
   reachVerdict: 'Reach a quorum verdict',
   recordVerdict: 'Record the verdict',
-  isDown: 'Is the primary really down?',
+  isDown: 'Is the primary really down, with a standby to promote?',
   recordFalseAlarm: 'Record a false alarm',
-  hasStandby: 'Is there a standby to promote?',
   noStandby: 'No standby: the former primary has not been rebuilt as a replica',
   recordNoStandby: 'Tell the operators there is no standby to promote',
   releaseNoStandby: 'Release the lease: there is no standby',
@@ -157,6 +156,7 @@ export const FAILOVER_STATES = {
   coldPatience: 'Allow an hour for the cold standby',
   replicaPatience: 'Allow the configured promotion time for the replica',
   waitWritable: 'Wait for the standby to become writable',
+  waitWritableUnfenced: 'Wait for the standby to become writable, then fence the old primary again',
   checkWritable: 'Check whether the standby is writable',
   countWritable: 'Count the standby checks',
   isWritable: 'Is the standby writable?',
@@ -513,15 +513,14 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     parameters: { Error: 'NoStandby', 'Cause.$': '$.lease.standbyDetail' },
     resultPath: '$.error',
   }).next(recordNoStandby);
-  const hasStandby = Choice.jsonPath(scope, S.hasStandby)
-    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
-    .otherwise(checkBudget);
   recordVerdict.next(
     // A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
     // gets it anyway (a planned failover: the request is the approval, and the fence still comes first).
+    // Otherwise the run goes on only with a standby to promote.
     Choice.jsonPath(scope, S.isDown)
       .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
-      .otherwise(hasStandby),
+      .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
+      .otherwise(checkBudget),
   );
 
   // ------------------------------------------------------------ approval gate
@@ -1189,17 +1188,21 @@ function buildPromotion(
     limitSeconds: $.numberAt('$.promotionWait.limitSeconds'),
     steadySeconds: $.numberAt('$.promotionWait.steadySeconds'),
   };
-  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') });
   const checkWritable = step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure);
-  // The most the old primary can have answered unfenced before a fence attempt of this loop: the wait before it.
-  waitWritable.next(refenceIn('the standby is promoted', checkWritable, '$.promotionWait.waitSeconds'));
+  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(checkWritable);
+  // While the old primary is unfenced, each check first tries the fence again (as the other waits
+  // do, with fewer states: the decision picks this wait, and notes a fence that worked). The most
+  // the old primary can have answered unfenced before an attempt of this loop: the wait before it.
+  const refence = refenceParts(scope, step, 'the standby is promoted', '$.promotionWait.waitSeconds');
+  const waitThenFence = Wait.jsonPath(scope, S.waitWritableUnfenced, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(refence.attempt(checkWritable));
+  const nextCheck = refence.stillUnfenced(waitThenFence, waitWritable);
 
   // After the DNS switch: a warm standby that got the name before it could be scaled up is scaled
   // up now (available) or goes back to the promotion wait (its checks and bound go on) until it
   // can be; switch-dns then finds the record already pointing at it.
   const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
     .when(Condition.and(ready, needsScaleUp), scaleUp)
-    .when(Condition.and(writable, needsScaleUp), waitWritable)
+    .when(Condition.and(writable, needsScaleUp), nextCheck)
     .otherwise(verifyWrites);
   let dnsWaitAtOnce: IChainable | undefined;
   const dnsWait = buildDnsWait(
@@ -1217,7 +1220,7 @@ function buildPromotion(
     comment: `After the first ${T.promotionSteadySeconds} s, each wait is ${T.promotionBackoffStepSeconds} s longer, up to ${T.promotionMaxIntervalSeconds} s: a long promotion stays far from the 25,000-event history limit.`,
     parameters: { ...checks, waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
     resultPath: '$.promotionWait',
-  }).next(waitWritable);
+  }).next(nextCheck);
   const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
   const giveUp = Pass.jsonPath(scope, S.giveUpPromotion, {
     parameters: {
@@ -1252,7 +1255,8 @@ function buildPromotion(
     failure,
     { comment: 'The old primary is fenced or down: Route 53 syncs and the clients\' caches expire while RDS promotes the standby.' },
   );
-  switchEarly.next(waitWritable);
+  switchEarly.next(nextCheck);
+  const isWritable = Choice.jsonPath(scope, S.isWritable);
   checkWritable
     .next(
       Pass.jsonPath(scope, S.countWritable, {
@@ -1265,7 +1269,9 @@ function buildPromotion(
       }),
     )
     .next(
-      Choice.jsonPath(scope, S.isWritable)
+      isWritable
+        // The fence attempt before this check worked: noted, then decided again.
+        .when(Condition.and(unfencedPending(), fencedForGood()), refence.noteFenced(isWritable))
         // Moved during the promotion: now that it takes writes, is that change in sync? (A record
         // that already pointed at it has no change to ask about.)
         .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited), Condition.isNull('$.dns.changeId')), afterDns)
@@ -1284,6 +1290,7 @@ function buildPromotion(
           ),
           waitLonger,
         )
+        .when(unfencedPending(), waitThenFence)
         .otherwise(waitWritable),
     );
   // The first check comes right after the promotion call (its endpoint lets the DNS name move now).
@@ -1323,39 +1330,64 @@ function buildDnsWait(
 type RefenceIn = (during: string, next: IChainable, intervalSeconds: number | string) => IChainable;
 
 /**
- * While the promotion, scale-up and DNS waits go on after a promotion over an unconfirmed fence,
- * each of their checks first tries the fence again (the old primary's Region may answer any
- * moment): the old primary is cut off within one check interval of answering, not after the
- * failover ended. A fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old primary can have answered unfenced) and ends the attempts.
+ * While the scale-up and Route 53 waits go on after a promotion over an unconfirmed fence, each of
+ * their checks first tries the fence again (the old primary's Region may answer any moment): the
+ * old primary is cut off within one check interval of answering, not after the failover ended. A
+ * fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old
+ * primary can have answered unfenced) and ends the attempts. (The promotion wait does the same
+ * with fewer states: its decision routes to a wait with or without the attempt and notes a fence
+ * that worked; see buildPromotion.)
  */
 function refenceStep(scope: Construct, step: StepFn): RefenceIn {
   return (during, next, intervalSeconds) => {
-    const fenced = Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
-      // The old primary could have answered at most one check interval before this attempt fenced it.
-      parameters: {
-        pending: false,
-        // A number, or the path of the loop's current wait (a loop whose waits grow).
-        intervalSeconds: typeof intervalSeconds === 'string' ? $.numberAt(intervalSeconds) : intervalSeconds,
-        acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-        recorded: $.objectAt('$.unfenced.recorded'),
-      },
-      resultPath: '$.unfenced',
-    }).next(next);
-    const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
-      parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
-      resultPath: '$.refencing',
-    });
-    count
-      .next(
-        // Errors of this attempt are not the promotion's: the next check tries again.
-        step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
-          onError: next,
-          resultPath: '$.refenceError',
-        }),
-      )
-      .next(Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), fenced).otherwise(next));
-    return Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`)
-      .when(Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true)), count)
-      .otherwise(next);
+    const parts = refenceParts(scope, step, during, intervalSeconds);
+    const worked = Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), parts.noteFenced(next)).otherwise(next);
+    return parts.stillUnfenced(parts.attempt(worked), next);
+  };
+}
+
+/** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
+const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true));
+
+/** The parts of one wait loop's fence attempts (see {@link refenceStep}); state names carry `during`. */
+interface RefenceParts {
+  /** Count the attempt, try the fence (its errors are not the loop's: the next check tries again), then `next`. */
+  attempt: (next: IChainable) => IChainable;
+  /** Note the fence worked (`$.unfenced` no longer pending, with the loop's interval), then `next`. */
+  noteFenced: (next: IChainable) => IChainable;
+  /** Is the old primary still unfenced? `pending` if so, else `fenced`. */
+  stillUnfenced: (pending: IChainable, fenced: IChainable) => IChainable;
+}
+
+function refenceParts(scope: Construct, step: StepFn, during: string, intervalSeconds: number | string): RefenceParts {
+  return {
+    attempt: (next) => {
+      const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
+        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+        resultPath: '$.refencing',
+      });
+      count
+        .next(
+          step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
+            onError: next,
+            resultPath: '$.refenceError',
+          }),
+        )
+        .next(next);
+      return count;
+    },
+    noteFenced: (next) =>
+      Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
+        // The old primary could have answered at most one check interval before this attempt fenced it.
+        parameters: {
+          pending: false,
+          // A number, or the path of the loop's current wait (a loop whose waits grow).
+          intervalSeconds: typeof intervalSeconds === 'string' ? $.numberAt(intervalSeconds) : intervalSeconds,
+          acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+          recorded: $.objectAt('$.unfenced.recorded'),
+        },
+        resultPath: '$.unfenced',
+      }).next(next),
+    stillUnfenced: (pending, fenced) => Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`).when(unfencedPending(), pending).otherwise(fenced),
   };
 }
