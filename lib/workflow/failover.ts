@@ -177,7 +177,7 @@ export const FAILOVER_STATES = {
   switchDns: 'Point the DNS name at the new primary',
   dnsChanged: 'Did the DNS record change?',
   dnsPatience: 'Allow 5 minutes for Route 53',
-  dnsPatienceAtOnce: 'Allow 5 minutes for Route 53, asking at once: the name moved during the promotion',
+  dnsPatienceAtOnce: 'Allow 5 minutes for Route 53, asking at once (switched during the promotion)',
   waitDns: 'Wait for the DNS change to reach every Route 53 server',
   getChange: 'Ask Route 53 whether the change is in sync',
   countDns: 'Count the Route 53 checks',
@@ -221,9 +221,9 @@ export const FAILOVER_TIMING = {
    * "Promotion and its backup"). It checks every 20 s for the first `promotionSteadySeconds`, then
    * each wait is `promotionBackoffStepSeconds` longer, up to `promotionMaxIntervalSeconds`: 30
    * checks in the first 10 minutes, 14 while the wait grows from 40 s to 5 minutes (about 40
-   * minutes), then one every 5 minutes. At the 24-hour maximum that is 323 checks, about 13
-   * history events each (wait, the fence choice, the check, the count, the decision; 22 when
-   * each check also tries the fence again), 7,134 at most.
+   * minutes), then one every 5 minutes, after a first check right after the promotion call. At
+   * the 24-hour maximum that is 324 checks, about 11 history events each (wait, the check, the
+   * count, the decision; 18 when each check also tries the fence again), 5,879 at most.
    */
   promotionSteadySeconds: 600,
   promotionBackoffStepSeconds: 20,
@@ -241,8 +241,8 @@ export const FAILOVER_TIMING = {
    * the promotion, scale-up and DNS waits, then every 15 s under the failover's lease, until it is
    * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours; the attempts
    * during the waits count): about 11 history events per attempt, 13,200 at most. With the rest
-   * of the run at its bounds (the waits' 443 checks at 13 events each: 5,759 for a 24-hour
-   * promotion wait, 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
+   * of the run at its bounds (the waits' 444 checks: 5,879 events for a 24-hour promotion wait,
+   * 13 each for 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
    * few hundred) the worst case stays under about 20,000 of Step Functions' 25,000-event limit.
    * After that the failback's own fence (when the original site answers) is the next line, and the
    * operators are told.
@@ -1293,8 +1293,9 @@ function buildPromotion(
         .when(unfencedPending(), waitThenFence)
         .otherwise(waitWritable),
     );
-  // The first check comes right after the promotion call (its endpoint lets the DNS name move now).
-  const first = { attempt: 0, elapsedSeconds: 0, waitSeconds: T.standbyCheckInterval.toSeconds() };
+  // The first check comes right after the promotion call (its endpoint lets the DNS name move now):
+  // it waited nothing, so the time waited starts one wait below zero (each check adds its wait).
+  const first = { attempt: 0, elapsedSeconds: -T.standbyCheckInterval.toSeconds(), waitSeconds: T.standbyCheckInterval.toSeconds() };
   promote.next(
     Choice.jsonPath(scope, S.standbyPatience)
       .when(
@@ -1342,7 +1343,7 @@ function refenceStep(scope: Construct, step: StepFn): RefenceIn {
   return (during, next, intervalSeconds) => {
     const parts = refenceParts(scope, step, during, intervalSeconds);
     const worked = Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), parts.noteFenced(next)).otherwise(next);
-    return parts.stillUnfenced(parts.attempt(worked), next);
+    return parts.stillUnfenced(parts.attempt(worked, next), next);
   };
 }
 
@@ -1351,8 +1352,8 @@ const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pend
 
 /** The parts of one wait loop's fence attempts (see {@link refenceStep}); state names carry `during`. */
 interface RefenceParts {
-  /** Count the attempt, try the fence (its errors are not the loop's: the next check tries again), then `next`. */
-  attempt: (next: IChainable) => IChainable;
+  /** Count the attempt, try the fence, then `next`; its errors are not the loop's: they go on to `check` (the next check tries again). */
+  attempt: (next: IChainable, check?: IChainable) => IChainable;
   /** Note the fence worked (`$.unfenced` no longer pending, with the loop's interval), then `next`. */
   noteFenced: (next: IChainable) => IChainable;
   /** Is the old primary still unfenced? `pending` if so, else `fenced`. */
@@ -1361,7 +1362,7 @@ interface RefenceParts {
 
 function refenceParts(scope: Construct, step: StepFn, during: string, intervalSeconds: number | string): RefenceParts {
   return {
-    attempt: (next) => {
+    attempt: (next, check = next) => {
       const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
         parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
         resultPath: '$.refencing',
@@ -1369,7 +1370,7 @@ function refenceParts(scope: Construct, step: StepFn, during: string, intervalSe
       count
         .next(
           step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
-            onError: next,
+            onError: check,
             resultPath: '$.refenceError',
           }),
         )
