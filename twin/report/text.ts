@@ -149,6 +149,15 @@ export class TimelinePrinter {
 const seconds = (value: number | null, none: string): string =>
   value === null ? none : value >= 60 ? `${formatDuration(value)} (${Math.round(value * 10) / 10} s)` : `${Math.round(value * 10) / 10} s`;
 
+/** The failover's DNS switch beside its promotion, in one line. */
+export function dnsOverlapText(o: NonNullable<Report['dnsOverlap']>): string {
+  const after = Math.round((o.dnsSwitchedAt - o.promotionStartedAt) * 1000) / 1000;
+  const when = `at t=${o.dnsSwitchedAt}s, ${after} s after the promotion began (t=${o.promotionStartedAt}s)`;
+  if (o.writableAt === null) return `${when}; the standby was never seen taking writes`;
+  if (o.parallelSeconds > 0) return `${when}: in parallel with it for ${o.parallelSeconds} s, until the standby was seen taking writes (t=${o.writableAt}s)`;
+  return `${when}: after the standby was seen taking writes (t=${o.writableAt}s), in sequence`;
+}
+
 function expectationText(e: ExpectationResult): { expected: string; actual: string } {
   if (e.name === 'maxRtoSeconds' || e.name === 'maxDataLossSeconds') {
     return { expected: `≤ ${e.expected} s`, actual: e.actual === null ? 'none (nothing failed over)' : `${e.actual} s` };
@@ -200,6 +209,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('detection', seconds(report.detectionSeconds, 'none'));
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
+  if (report.dnsOverlap) field('DNS switch', dnsOverlapText(report.dnsOverlap));
   if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
   if (report.executions.length > 0) {
     field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
