@@ -6,7 +6,7 @@
  * coloured by source (never when NO_COLOR is set or the output is not a terminal), and the
  * summary block at the end (outcome, figures, invariants, expectations, result).
  */
-import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
+import { dnsOverlapText, lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -148,15 +148,6 @@ export class TimelinePrinter {
 
 const seconds = (value: number | null, none: string): string =>
   value === null ? none : value >= 60 ? `${formatDuration(value)} (${Math.round(value * 10) / 10} s)` : `${Math.round(value * 10) / 10} s`;
-
-/** The failover's DNS switch beside its promotion, in one line. */
-export function dnsOverlapText(o: NonNullable<Report['dnsOverlap']>): string {
-  const after = Math.round((o.dnsSwitchedAt - o.promotionStartedAt) * 1000) / 1000;
-  const when = `at t=${o.dnsSwitchedAt}s, ${after} s after the promotion began (t=${o.promotionStartedAt}s)`;
-  if (o.writableAt === null) return `${when}; the standby was never seen taking writes`;
-  if (o.parallelSeconds > 0) return `${when}: in parallel with it for ${o.parallelSeconds} s, until the standby was seen taking writes (t=${o.writableAt}s)`;
-  return `${when}: after the standby was seen taking writes (t=${o.writableAt}s), in sequence`;
-}
 
 function expectationText(e: ExpectationResult): { expected: string; actual: string } {
   if (e.name === 'maxRtoSeconds' || e.name === 'maxDataLossSeconds') {
