@@ -2,9 +2,10 @@
  * The failover workflow, built phase by phase so that it reads like the runbook:
  *
  *   trigger check → lease → record → verify (rounds × vantage points) → verdict → data-loss budget
- *   → [human approval] → fence → [human approval if the fence is unconfirmed] → promote → wait
- *   until writable (→ scale up) → switch DNS → wait for INSYNC → verify writes → record → notify
- *   → schedule the failback.
+ *   → [human approval] → fence → [human approval if the fence is unconfirmed] → promote, and in
+ *   parallel, once the old primary is fenced or confirmed down, switch DNS (otherwise: switch DNS
+ *   once the standby is writable) → wait until writable (→ scale up) → wait for INSYNC → verify
+ *   writes (after both) → record → notify → schedule the failback.
  *
  * Anything unexpected goes to one escalation path that notifies the operators and fails the run
  * with the lease still held (nothing else may act on the database until a human looks).
