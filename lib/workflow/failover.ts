@@ -2,9 +2,10 @@
  * The failover workflow, built phase by phase so that it reads like the runbook:
  *
  *   trigger check → lease → record → verify (rounds × vantage points) → verdict → data-loss budget
- *   → [human approval] → fence → [human approval if the fence is unconfirmed] → promote → wait
- *   until writable (→ scale up) → switch DNS → wait for INSYNC → verify writes → record → notify
- *   → schedule the failback.
+ *   → [human approval] → fence → [human approval if the fence is unconfirmed] → promote, and in
+ *   parallel, once the old primary is fenced or confirmed down, switch DNS (otherwise: switch DNS
+ *   once the standby is writable) → wait until writable (→ scale up) → wait for INSYNC → verify
+ *   writes (after both) → record → notify → schedule the failback.
  *
  * Anything unexpected goes to one escalation path that notifies the operators and fails the run
  * with the lease still held (nothing else may act on the database until a human looks).
@@ -81,9 +82,8 @@ export const FAILOVER_STATES = {
   probeOne: 'Ask one vantage point about the primary',
   reachVerdict: 'Reach a quorum verdict',
   recordVerdict: 'Record the verdict',
-  isDown: 'Is the primary really down?',
+  isDown: 'Is the primary really down, with a standby to promote?',
   recordFalseAlarm: 'Record a false alarm',
-  hasStandby: 'Is there a standby to promote?',
   noStandby: 'No standby: the former primary has not been rebuilt as a replica',
   recordNoStandby: 'Tell the operators there is no standby to promote',
   releaseNoStandby: 'Release the lease: there is no standby',
@@ -157,15 +157,18 @@ export const FAILOVER_STATES = {
   coldPatience: 'Allow an hour for the cold standby',
   replicaPatience: 'Allow the configured promotion time for the replica',
   waitWritable: 'Wait for the standby to become writable',
+  waitWritableUnfenced: 'Wait for the standby to become writable, then fence the old primary again',
   checkWritable: 'Check whether the standby is writable',
   countWritable: 'Count the standby checks',
   isWritable: 'Is the standby writable?',
   waitLonger: 'Wait longer before the next check',
   switchWhileBusy: 'The standby takes writes: point the DNS name at it now',
+  switchEarly: 'Point the DNS name at the standby while it is promoted',
   scaleUpStillDue: 'Is the scale-up still to come?',
   giveUpStandby: 'Give up waiting for the standby',
   giveUpPromotion: 'Give up waiting for the promotion',
   giveUpAfterDns: 'Give up waiting for the standby: the DNS name already points at it',
+  giveUpSwitched: 'Give up waiting for the promotion: the DNS name already points at the standby',
   scaleUp: 'Scale up the promoted standby',
   scaleUpPatience: 'Allow 30 minutes for the scale-up',
   waitScaled: 'Wait for the scale-up to finish',
@@ -175,6 +178,7 @@ export const FAILOVER_STATES = {
   switchDns: 'Point the DNS name at the new primary',
   dnsChanged: 'Did the DNS record change?',
   dnsPatience: 'Allow 5 minutes for Route 53',
+  dnsPatienceAtOnce: 'Allow 5 minutes for Route 53, asking at once (switched during the promotion)',
   waitDns: 'Wait for the DNS change to reach every Route 53 server',
   getChange: 'Ask Route 53 whether the change is in sync',
   countDns: 'Count the Route 53 checks',
@@ -218,9 +222,9 @@ export const FAILOVER_TIMING = {
    * "Promotion and its backup"). It checks every 20 s for the first `promotionSteadySeconds`, then
    * each wait is `promotionBackoffStepSeconds` longer, up to `promotionMaxIntervalSeconds`: 30
    * checks in the first 10 minutes, 14 while the wait grows from 40 s to 5 minutes (about 40
-   * minutes), then one every 5 minutes. At the 24-hour maximum that is 323 checks, about 13
-   * history events each (wait, the fence choice, the check, the count, the decision; 22 when
-   * each check also tries the fence again), 7,134 at most.
+   * minutes), then one every 5 minutes, after a first check right after the promotion call. At
+   * the 24-hour maximum that is 324 checks, about 11 history events each (wait, the check, the
+   * count, the decision; 18 when each check also tries the fence again), 5,879 at most.
    */
   promotionSteadySeconds: 600,
   promotionBackoffStepSeconds: 20,
@@ -238,8 +242,8 @@ export const FAILOVER_TIMING = {
    * the promotion, scale-up and DNS waits, then every 15 s under the failover's lease, until it is
    * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours; the attempts
    * during the waits count): about 11 history events per attempt, 13,200 at most. With the rest
-   * of the run at its bounds (the waits' 443 checks at 13 events each: 5,759 for a 24-hour
-   * promotion wait, 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
+   * of the run at its bounds (the waits' 444 checks: 5,879 events for a 24-hour promotion wait,
+   * 13 each for 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
    * few hundred) the worst case stays under about 20,000 of Step Functions' 25,000-event limit.
    * After that the failback's own fence (when the original site answers) is the next line, and the
    * operators are told.
@@ -510,15 +514,14 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     parameters: { Error: 'NoStandby', 'Cause.$': '$.lease.standbyDetail' },
     resultPath: '$.error',
   }).next(recordNoStandby);
-  const hasStandby = Choice.jsonPath(scope, S.hasStandby)
-    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
-    .otherwise(checkBudget);
   recordVerdict.next(
     // A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
     // gets it anyway (a planned failover: the request is the approval, and the fence still comes first).
+    // Otherwise the run goes on only with a standby to promote.
     Choice.jsonPath(scope, S.isDown)
       .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
-      .otherwise(hasStandby),
+      .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
+      .otherwise(checkBudget),
   );
 
   // ------------------------------------------------------------ approval gate
@@ -749,7 +752,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
     extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
   });
-  const { start: promotion, afterDns } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites);
+  const { start: promotion, afterDns, dnsWait } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites, arns);
   const askUnfenced = step(
     S.askUnfenced,
     'request-approval',
@@ -839,7 +842,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   switchDns.next(
     Choice.jsonPath(scope, S.dnsChanged)
       .when(Condition.isNull('$.dns.changeId'), afterDns)
-      .otherwise(buildDnsWait(scope, arns, afterDns, failure, (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()))),
+      .otherwise(dnsWait),
   );
 
   const done = Succeed.jsonPath(scope, S.done);
@@ -1072,25 +1075,47 @@ type StepFn = (
 /**
  * Promotion: whether data loss is accepted, promote, wait (bounded by
  * `failover.promotionTimeoutMinutes`, polling with a backoff) until the standby takes writes, and
- * for warm standbys scale it up and wait again; then `next` (the DNS switch).
+ * for warm standbys scale it up and wait again; the DNS switch (`switchDns`) and the Route 53
+ * wait (`dnsWait`) follow or overlap it.
  *
- * Once the standby takes writes (check-standby's `writable`: no longer a replica, running) the DNS
- * name follows it at once, even while RDS still backs it up as part of the promotion: the run
- * never leaves the name on the fenced old primary to wait for `available`. A warm standby that
- * takes writes before it can be scaled up (the scale-up needs `available`) gets the DNS name
- * first, then the wait goes on (see `afterDns`) until it can be scaled up.
+ * The DNS switch overlaps the promotion: the first check of the standby comes right after the
+ * promotion call, and once its endpoint is known, the old primary is fenced (the fence confirmed,
+ * or deferred because it is down) or confirmed down by the verdict, the DNS name is pointed at the
+ * standby at once ("Point the DNS name at the standby while it is promoted"). Route 53 syncs and
+ * the clients' caches expire while RDS promotes: the RTO is detection + verification +
+ * max(promotion, DNS change + TTL) instead of their sum. Until the standby takes writes the
+ * clients that follow the name fail their writes (a read-only replica), as they failed them on
+ * the old primary: a replica never takes a write, so there is never a second writer. Once it is
+ * writable, Route 53 is asked at once whether that change is in sync (it was sent a minute or
+ * more before), then writes are verified through the name: verify-writes always comes after both.
  *
- * Returns the first state, and `afterDns`: what follows the DNS switch (the scale-up still to
- * come, or `verifyWrites`).
+ * Without those grounds (an old primary that may still take writes: an approved or best-effort
+ * unfenced promotion on an ambiguous verdict), or while the endpoint is unknown (a cold standby's
+ * stack), the name moves only once the standby takes writes (check-standby's `writable`: no
+ * longer a replica, running), even while RDS still backs it up as part of the promotion. A warm
+ * standby that takes writes before it can be scaled up (the scale-up needs `available`) gets the
+ * DNS name first, then the wait goes on (see `afterDns`) until it can be scaled up.
+ *
+ * A promotion that never finishes, after the early switch, escalates with the name left on the
+ * standby ("Give up waiting for the promotion: the DNS name already points at the standby"): the
+ * promotion cannot be undone (the replica no longer follows the old primary), the old primary is
+ * fenced or down (and still fenced again while the escalated run looks), and the name then leads
+ * to the one copy that can become the writer, where clients write as soon as RDS finishes.
+ * Moving it back would point clients at the fenced old primary: no writes either, and, were a
+ * deferred fence to lapse, writes the standby would never have.
+ *
+ * Returns the first state, `afterDns` (what follows the Route 53 wait: the scale-up still to come,
+ * or `verifyWrites`) and `dnsWait` (the Route 53 wait after a switch once writable).
  */
 function buildPromotion(
   scope: Construct,
   failure: FailurePath,
   step: StepFn,
-  next: IChainable,
+  switchDns: IChainable,
   refenceIn: RefenceIn,
   verifyWrites: IChainable,
-): { start: IChainable; afterDns: IChainable } {
+  arns: Arns,
+): { start: IChainable; afterDns: IChainable; dnsWait: IChainable } {
   const S = FAILOVER_STATES;
   const T = FAILOVER_TIMING;
   const promote = step(
@@ -1112,7 +1137,13 @@ function buildPromotion(
 
   const ready = Condition.booleanEquals('$.standby.ready', true);
   const writable = Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true));
+  const needsScaleUp = Condition.booleanEquals('$.standby.needsScaleUp', true);
   const dnsSwitched = Condition.isPresent('$.dns');
+  /** The Route 53 wait of this run's switch has run (its GetChange answered). */
+  const dnsWaited = Condition.isPresent('$.dnsChange');
+  /** The old primary cannot take writes: fenced (or down: a deferred fence), or confirmed down by the verdict. */
+  const oldPrimaryCannotWrite = Condition.or(Condition.booleanEquals('$.fence.confirmed', true), Condition.stringEquals('$.verdict.verdict', 'confirmed-down'));
+  const endpointKnown = Condition.and(Condition.isPresent('$.standby.endpoint'), Condition.isString('$.standby.endpoint'));
 
   // Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks.
   const giveUpScaled = Pass.jsonPath(scope, S.giveUpStandby, {
@@ -1134,7 +1165,7 @@ function buildPromotion(
     )
     .next(
       Choice.jsonPath(scope, S.isScaled)
-        .when(ready, next)
+        .when(ready, switchDns)
         .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), giveUpScaled)
         .otherwise(waitScaled),
     );
@@ -1158,15 +1189,39 @@ function buildPromotion(
     limitSeconds: $.numberAt('$.promotionWait.limitSeconds'),
     steadySeconds: $.numberAt('$.promotionWait.steadySeconds'),
   };
-  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') });
   const checkWritable = step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure);
-  // The most the old primary can have answered unfenced before a fence attempt of this loop: the wait before it.
-  waitWritable.next(refenceIn('the standby is promoted', checkWritable, '$.promotionWait.waitSeconds'));
+  const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(checkWritable);
+  // While the old primary is unfenced, each check first tries the fence again (as the other waits
+  // do, with fewer states: the decision picks this wait, and notes a fence that worked). The most
+  // the old primary can have answered unfenced before an attempt of this loop: the wait before it.
+  const refence = refenceParts(scope, step, 'the standby is promoted', '$.promotionWait.waitSeconds');
+  const waitThenFence = Wait.jsonPath(scope, S.waitWritableUnfenced, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(refence.attempt(checkWritable));
+  const nextCheck = refence.stillUnfenced(waitThenFence, waitWritable);
+
+  // After the DNS switch: a warm standby that got the name before it could be scaled up is scaled
+  // up now (available) or goes back to the promotion wait (its checks and bound go on) until it
+  // can be; switch-dns then finds the record already pointing at it.
+  const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
+    .when(Condition.and(ready, needsScaleUp), scaleUp)
+    .when(Condition.and(writable, needsScaleUp), nextCheck)
+    .otherwise(verifyWrites);
+  let dnsWaitAtOnce: IChainable | undefined;
+  const dnsWait = buildDnsWait(
+    scope,
+    arns,
+    afterDns,
+    failure,
+    (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()),
+    (entry) => {
+      dnsWaitAtOnce = entry;
+    },
+  );
+
   const waitLonger = Pass.jsonPath(scope, S.waitLonger, {
     comment: `After the first ${T.promotionSteadySeconds} s, each wait is ${T.promotionBackoffStepSeconds} s longer, up to ${T.promotionMaxIntervalSeconds} s: a long promotion stays far from the 25,000-event history limit.`,
     parameters: { ...checks, waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
     resultPath: '$.promotionWait',
-  }).next(waitWritable);
+  }).next(nextCheck);
   const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
   const giveUp = Pass.jsonPath(scope, S.giveUpPromotion, {
     parameters: {
@@ -1182,10 +1237,27 @@ function buildPromotion(
     },
     resultPath: '$.error',
   }).next(failure.onError);
+  const giveUpSwitched = Pass.jsonPath(scope, S.giveUpSwitched, {
+    parameters: {
+      Error: 'StandbyNotReady',
+      'Cause.$': `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet. The DNS name already points at it ({}): it was moved while the standby was promoted, the old primary being fenced or down, and it stays there, since the promotion cannot be undone and the old primary is fenced or down. Clients fail their writes (read-only) until RDS finishes the promotion; if it never does, restore a writer and point the DNS name at it.', ${facts}, $.dns.current)`,
+    },
+    resultPath: '$.error',
+  }).next(failure.onError);
   const timedOut = Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.limitSeconds');
   const switchWhileBusy = Pass.jsonPath(scope, S.switchWhileBusy, {
     comment: 'No longer a read replica and running (e.g. backing-up as part of the promotion): the DNS name follows it now, not when RDS reports it available.',
-  }).next(next);
+  }).next(switchDns);
+  const switchEarly = step(
+    S.switchEarly,
+    'switch-dns',
+    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() },
+    '$.dns',
+    failure,
+    { comment: 'The old primary is fenced or down: Route 53 syncs and the clients\' caches expire while RDS promotes the standby.' },
+  );
+  switchEarly.next(nextCheck);
+  const isWritable = Choice.jsonPath(scope, S.isWritable);
   checkWritable
     .next(
       Pass.jsonPath(scope, S.countWritable, {
@@ -1198,11 +1270,19 @@ function buildPromotion(
       }),
     )
     .next(
-      Choice.jsonPath(scope, S.isWritable)
-        .when(Condition.and(ready, Condition.booleanEquals('$.standby.needsScaleUp', true)), scaleUp)
-        .when(ready, next)
+      isWritable
+        // The fence attempt before this check worked: noted, then decided again.
+        .when(Condition.and(unfencedPending(), fencedForGood()), refence.noteFenced(isWritable))
+        // Moved during the promotion: now that it takes writes, is that change in sync? (A record
+        // that already pointed at it has no change to ask about.)
+        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited), Condition.isNull('$.dns.changeId')), afterDns)
+        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited)), dnsWaitAtOnce!)
+        .when(Condition.and(ready, needsScaleUp), scaleUp)
+        .when(ready, switchDns)
         .when(Condition.and(writable, Condition.not(dnsSwitched)), switchWhileBusy)
-        .when(Condition.and(timedOut, dnsSwitched), giveUpAfterDns)
+        .when(Condition.and(Condition.not(dnsSwitched), endpointKnown, oldPrimaryCannotWrite, Condition.not(timedOut)), switchEarly)
+        .when(Condition.and(timedOut, dnsSwitched, writable), giveUpAfterDns)
+        .when(Condition.and(timedOut, dnsSwitched), giveUpSwitched)
         .when(timedOut, giveUp)
         .when(
           Condition.and(
@@ -1211,9 +1291,12 @@ function buildPromotion(
           ),
           waitLonger,
         )
+        .when(unfencedPending(), waitThenFence)
         .otherwise(waitWritable),
     );
-  const first = { attempt: 0, elapsedSeconds: 0, waitSeconds: T.standbyCheckInterval.toSeconds() };
+  // The first check comes right after the promotion call (its endpoint lets the DNS name move now):
+  // it waited nothing, so the time waited starts one wait below zero (each check adds its wait).
+  const first = { attempt: 0, elapsedSeconds: -T.standbyCheckInterval.toSeconds(), waitSeconds: T.standbyCheckInterval.toSeconds() };
   promote.next(
     Choice.jsonPath(scope, S.standbyPatience)
       .when(
@@ -1221,67 +1304,92 @@ function buildPromotion(
         Pass.jsonPath(scope, S.coldPatience, {
           result: Result.fromObject({ ...first, limitSeconds: T.coldTimeoutSeconds, steadySeconds: T.coldTimeoutSeconds }),
           resultPath: '$.promotionWait',
-        }).next(waitWritable),
+        }).next(checkWritable),
       )
       .otherwise(
         Pass.jsonPath(scope, S.replicaPatience, {
           parameters: { ...first, limitSeconds: $.numberAt('$.trigger.promotionTimeoutSeconds'), steadySeconds: T.promotionSteadySeconds },
           resultPath: '$.promotionWait',
-        }).next(waitWritable),
+        }).next(checkWritable),
       ),
   );
-
-  // After the DNS switch: a warm standby that got the name before it could be scaled up goes back
-  // to the promotion wait (its checks and bound go on), then is scaled up; switch-dns then finds
-  // the record already pointing at it.
-  const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
-    .when(Condition.and(writable, Condition.booleanEquals('$.standby.ready', false), Condition.booleanEquals('$.standby.needsScaleUp', true)), waitWritable)
-    .otherwise(verifyWrites);
-  return { start, afterDns };
+  return { start, afterDns, dnsWait };
 }
 
-/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
-function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath, beforeCheck: (getChange: IChainable) => IChainable): IChainable {
-  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck);
+/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts); `atOnce` gets its second way in (no first wait). */
+function buildDnsWait(
+  scope: Construct,
+  arns: Arns,
+  verifyWrites: IChainable,
+  failure: FailurePath,
+  beforeCheck: (getChange: IChainable) => IChainable,
+  atOnce: (entry: IChainable) => void,
+): IChainable {
+  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck, atOnce);
 }
 
 /** Builds, for one wait loop (`during` names it), a fence attempt that runs only while the old primary is unfenced, then `next`. */
 type RefenceIn = (during: string, next: IChainable, intervalSeconds: number | string) => IChainable;
 
 /**
- * While the promotion, scale-up and DNS waits go on after a promotion over an unconfirmed fence,
- * each of their checks first tries the fence again (the old primary's Region may answer any
- * moment): the old primary is cut off within one check interval of answering, not after the
- * failover ended. A fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old primary can have answered unfenced) and ends the attempts.
+ * While the scale-up and Route 53 waits go on after a promotion over an unconfirmed fence, each of
+ * their checks first tries the fence again (the old primary's Region may answer any moment): the
+ * old primary is cut off within one check interval of answering, not after the failover ended. A
+ * fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old
+ * primary can have answered unfenced) and ends the attempts. (The promotion wait does the same
+ * with fewer states: its decision routes to a wait with or without the attempt and notes a fence
+ * that worked; see buildPromotion.)
  */
 function refenceStep(scope: Construct, step: StepFn): RefenceIn {
   return (during, next, intervalSeconds) => {
-    const fenced = Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
-      // The old primary could have answered at most one check interval before this attempt fenced it.
-      parameters: {
-        pending: false,
-        // A number, or the path of the loop's current wait (a loop whose waits grow).
-        intervalSeconds: typeof intervalSeconds === 'string' ? $.numberAt(intervalSeconds) : intervalSeconds,
-        acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-        recorded: $.objectAt('$.unfenced.recorded'),
-      },
-      resultPath: '$.unfenced',
-    }).next(next);
-    const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
-      parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
-      resultPath: '$.refencing',
-    });
-    count
-      .next(
-        // Errors of this attempt are not the promotion's: the next check tries again.
-        step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
-          onError: next,
-          resultPath: '$.refenceError',
-        }),
-      )
-      .next(Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), fenced).otherwise(next));
-    return Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`)
-      .when(Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true)), count)
-      .otherwise(next);
+    const parts = refenceParts(scope, step, during, intervalSeconds);
+    const worked = Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), parts.noteFenced(next)).otherwise(next);
+    return parts.stillUnfenced(parts.attempt(worked, next), next);
+  };
+}
+
+/** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
+const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true));
+
+/** The parts of one wait loop's fence attempts (see {@link refenceStep}); state names carry `during`. */
+interface RefenceParts {
+  /** Count the attempt, try the fence, then `next`; its errors are not the loop's: they go on to `check` (the next check tries again). */
+  attempt: (next: IChainable, check?: IChainable) => IChainable;
+  /** Note the fence worked (`$.unfenced` no longer pending, with the loop's interval), then `next`. */
+  noteFenced: (next: IChainable) => IChainable;
+  /** Is the old primary still unfenced? `pending` if so, else `fenced`. */
+  stillUnfenced: (pending: IChainable, fenced: IChainable) => IChainable;
+}
+
+function refenceParts(scope: Construct, step: StepFn, during: string, intervalSeconds: number | string): RefenceParts {
+  return {
+    attempt: (next, check = next) => {
+      const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
+        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+        resultPath: '$.refencing',
+      });
+      count
+        .next(
+          step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
+            onError: check,
+            resultPath: '$.refenceError',
+          }),
+        )
+        .next(next);
+      return count;
+    },
+    noteFenced: (next) =>
+      Pass.jsonPath(scope, `Note the old primary is fenced (while ${during})`, {
+        // The old primary could have answered at most one check interval before this attempt fenced it.
+        parameters: {
+          pending: false,
+          // A number, or the path of the loop's current wait (a loop whose waits grow).
+          intervalSeconds: typeof intervalSeconds === 'string' ? $.numberAt(intervalSeconds) : intervalSeconds,
+          acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+          recorded: $.objectAt('$.unfenced.recorded'),
+        },
+        resultPath: '$.unfenced',
+      }).next(next),
+    stillUnfenced: (pending, fenced) => Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`).when(unfencedPending(), pending).otherwise(fenced),
   };
 }

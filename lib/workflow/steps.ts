@@ -112,6 +112,11 @@ export interface DnsWaitStates {
   readonly getChange: string;
   readonly countDns: string;
   readonly dnsInSync: string;
+  /**
+   * A second way in (the failover's DNS switch during the promotion): its patience, then a first
+   * GetChange at once, without the wait (the change was sent long before).
+   */
+  readonly dnsPatienceAtOnce?: string;
 }
 
 /**
@@ -128,6 +133,8 @@ export function buildDnsWait(
   failure: FailurePath,
   /** Runs before each GetChange (the failover's fence attempt while the old primary is unfenced); returns the chain's start. */
   beforeCheck?: (getChange: IChainable) => IChainable,
+  /** Given the second way in when `names.dnsPatienceAtOnce` is set (see there). */
+  atOnce?: (entry: IChainable) => void,
 ): IChainable {
   const getChange = CallAwsService.jsonPath(scope, names.getChange, {
     service: 'route53',
@@ -160,5 +167,7 @@ export function buildDnsWait(
       .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
       .otherwise(wait),
   );
-  return Pass.jsonPath(scope, names.dnsPatience, { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' }).next(wait);
+  const patience = { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' };
+  if (names.dnsPatienceAtOnce && atOnce) atOnce(Pass.jsonPath(scope, names.dnsPatienceAtOnce, patience).next(getChange));
+  return Pass.jsonPath(scope, names.dnsPatience, patience).next(wait);
 }

@@ -228,10 +228,10 @@ describe('failover definition: shape', () => {
   it('waits for the standby up to failover.promotionTimeoutMinutes (an hour for cold standbys): 20 s waits for 10 minutes, then 20 s longer each time up to 5 minutes', () => {
     expect(state(S.waitWritable)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds' });
     expect(state(S.replicaPatience)).toMatchObject({
-      Parameters: { attempt: 0, elapsedSeconds: 0, waitSeconds: 20, 'limitSeconds.$': '$.trigger.promotionTimeoutSeconds', steadySeconds: 600 },
+      Parameters: { attempt: 0, elapsedSeconds: -20, waitSeconds: 20, 'limitSeconds.$': '$.trigger.promotionTimeoutSeconds', steadySeconds: 600 },
       ResultPath: '$.promotionWait',
     });
-    expect(state(S.coldPatience)).toMatchObject({ Result: { attempt: 0, elapsedSeconds: 0, waitSeconds: 20, limitSeconds: 3600, steadySeconds: 3600 } });
+    expect(state(S.coldPatience)).toMatchObject({ Result: { attempt: 0, elapsedSeconds: -20, waitSeconds: 20, limitSeconds: 3600, steadySeconds: 3600 } });
     expect(state(S.countWritable).Parameters).toEqual({
       'attempt.$': 'States.MathAdd($.promotionWait.attempt, 1)',
       'elapsedSeconds.$': 'States.MathAdd($.promotionWait.elapsedSeconds, $.promotionWait.waitSeconds)',
@@ -240,16 +240,44 @@ describe('failover definition: shape', () => {
       'steadySeconds.$': '$.promotionWait.steadySeconds',
     });
     expect((state(S.waitLonger).Parameters as Record<string, unknown>)['waitSeconds.$']).toBe('States.MathAdd($.promotionWait.waitSeconds, 20)');
-    expect(state(S.waitLonger).Next).toBe(S.waitWritable);
+    // Each wait is preceded by the choice of a fence attempt (an old primary still unfenced) or none.
+    const nextCheck = 'Is the old primary still unfenced (while the standby is promoted)?';
+    expect(state(S.waitLonger).Next).toBe(nextCheck);
+    expect(state(nextCheck)).toMatchObject({ Default: S.waitWritable, Choices: [{ Next: S.waitWritableUnfenced }] });
+    expect(state(S.waitWritable)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds', Next: S.checkWritable });
+    expect(state(S.waitWritableUnfenced)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds', Next: 'Count the fence attempts (while the standby is promoted)' });
+    expect(state(REFENCE.promote)).toMatchObject({ Next: S.checkWritable, Catch: [{ ErrorEquals: ['States.ALL'], Next: S.checkWritable, ResultPath: '$.refenceError' }] });
     const choices = (state(S.isWritable) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
-    expect(choices).toEqual([S.scaleUp, S.switchDns, S.switchWhileBusy, S.giveUpAfterDns, S.giveUpPromotion, S.waitLonger]);
+    expect(choices).toEqual([
+      'Note the old primary is fenced (while the standby is promoted)',
+      S.scaleUpStillDue,
+      S.dnsPatienceAtOnce,
+      S.scaleUp,
+      S.switchDns,
+      S.switchWhileBusy,
+      S.switchEarly,
+      S.giveUpAfterDns,
+      S.giveUpSwitched,
+      S.giveUpPromotion,
+      S.waitLonger,
+      S.waitWritableUnfenced,
+    ]);
+    expect(state(S.isWritable).Default).toBe(S.waitWritable);
+    expect(state('Note the old primary is fenced (while the standby is promoted)').Next).toBe(S.isWritable);
+    // The first check comes right after the promotion call; the early DNS switch goes on to the waits.
+    expect(state(S.replicaPatience).Next).toBe(S.checkWritable);
+    expect(state(S.coldPatience).Next).toBe(S.checkWritable);
+    expect(state(S.switchEarly)).toMatchObject({ Next: nextCheck, ResultPath: '$.dns' });
+    expect(invokedFolder(state(S.switchEarly))).toBe('switch-dns');
+    expect(state(S.dnsPatienceAtOnce)).toMatchObject({ Result: { attempt: 0, limit: 30 }, ResultPath: '$.checks', Next: S.getChange });
     expect(state(S.switchWhileBusy).Next).toBe(S.switchDns);
     expect(state(S.giveUpPromotion).Next).toBe(S.escalate);
     expect(state(S.giveUpAfterDns).Next).toBe(S.escalate);
+    expect(state(S.giveUpSwitched).Next).toBe(S.escalate);
     expect(state(S.giveUpStandby).Next).toBe(S.escalate);
     expect((state(S.scaleUp).Parameters as Record<string, unknown>).phase).toBe('scale-up');
     expect(state(S.scaleUpStillDue)).toMatchObject({ Default: S.verifyWrites });
-    expect((state(S.scaleUpStillDue) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next)).toEqual([S.waitWritable]);
+    expect((state(S.scaleUpStillDue) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next)).toEqual([S.scaleUp, nextCheck]);
   });
 
   it('keeps the longest promotion wait the config allows far under the 25,000-event history limit', () => {
@@ -272,10 +300,11 @@ describe('failover definition: shape', () => {
       }
     }
     expect(checks).toBe(323);
-    // Per check: Wait, the fence Choice, the check Task (5 events), the count Pass, the decision Choice;
-    // when each check also fences again: a Pass, a Task and a Choice more.
-    const worst = checks * (2 + 2 + 5 + 2 + 2 + 2 + 5 + 2) + longer * 2;
-    expect(worst).toBe(7134);
+    // Per check: Wait, the check Task (5 events), the count Pass, the decision Choice; when each
+    // check also fences again: a Pass and a Task more. Each longer wait: its Pass and the Choice of
+    // the next wait. And the first check, right after the promotion call: no wait.
+    const worst = checks * (2 + 2 + 5 + 5 + 2 + 2) + longer * (2 + 2) + (5 + 2 + 2);
+    expect(worst).toBe(5879);
     // With the refence loop at its bound (1,200 attempts × 11) and the scale-up (90) and Route 53 (30) waits at theirs (13 each), and a few hundred for the rest:
     expect(worst + (90 + 30) * 13 + FAILOVER_TIMING.refenceLimit * 11 + 500).toBeLessThan(22_500);
   });
@@ -827,11 +856,11 @@ describe('failover definition: runs in the local interpreter', () => {
     );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('StandbyNotReady');
-    // 30 checks at 20 s (600 s), then waits of 40, 60, ..., 220 s: past 1,800 s after 40 checks (1,900 s).
-    expect(r.inputsOf(S.checkWritable)).toHaveLength(40);
+    // One check right after the promotion call, then 30 at 20 s (600 s), then waits of 40, 60, ..., 220 s: past 1,800 s after 41 checks (1,900 s).
+    expect(r.inputsOf(S.checkWritable)).toHaveLength(41);
     expect(r.inputsOf(S.switchDns)).toHaveLength(0);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({
-      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(40 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
+      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(41 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
     });
   }, 60_000);
 
@@ -843,7 +872,8 @@ describe('failover definition: runs in the local interpreter', () => {
       input,
       happyPath(r, {
         [S.checkWritable]: () =>
-          ++checks < 3 ? ready({ ready: false, status: 'modifying', writable: false }) : ready({ ready: false, status: 'backing-up', writable: true }),
+          // No endpoint yet (as a cold standby's stack before it is done): no DNS switch during the promotion.
+          ++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) : ready({ ready: false, status: 'backing-up', writable: true }),
       }),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -852,6 +882,140 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'orders-replica.abc.us-west-2.rds.amazonaws.com' });
     expect(r.inputsOf(S.verifyWrites)).toHaveLength(1);
     expect(r.inputsOf(S.tellOperators)[0]).toMatchObject({ detail: { standby: { status: 'backing-up', writable: true } } });
+  });
+
+  describe('the DNS switch overlaps the promotion once the old primary is fenced or down', () => {
+    const ENDPOINT = 'orders-replica.abc.us-west-2.rds.amazonaws.com';
+    const promoting = ready({ ready: false, status: 'modifying', writable: false });
+    /** Handlers where the standby takes writes at the `writableAt`-th check. */
+    const promotion = (r: ReturnType<typeof recorder>, writableAt: number, over: Record<string, unknown> = {}) => {
+      let checks = 0;
+      return happyPath(r, {
+        [S.checkWritable]: () => (++checks < writableAt ? promoting : ready()),
+        [S.switchEarly]: { changeId: 'C0456', previous: 'orders-primary.abc.us-east-1.rds.amazonaws.com', current: ENDPOINT },
+        ...over,
+      });
+    };
+    /** Where a state was first entered (-1: never). */
+    const at = (run: { entered: string[] }, name: string) => run.entered.indexOf(name);
+
+    it('points the DNS name at the standby right after the promotion call, then asks Route 53 at once when it takes writes, and verifies writes after both', async () => {
+      const r = recorder();
+      const run = await runLocal(local, input, promotion(r, 4));
+      expect(run.status).toBe('SUCCEEDED');
+      // The fence is confirmed before the name moves; the name moves before the standby takes writes.
+      const order = [S.fence, S.isFenced, S.promote, S.checkWritable, S.switchEarly, S.waitWritable, S.dnsPatienceAtOnce, S.getChange, S.verifyWrites, S.recordFailover];
+      const positions = order.map((n) => at(run, n));
+      expect(positions.every((p) => p >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      // The first check is the one right after the promotion call: no wait before it, and the switch follows it.
+      expect(run.entered.slice(at(run, S.promote), at(run, S.switchEarly) + 1)).toEqual([S.promote, S.standbyPatience, S.replicaPatience, S.checkWritable, S.countWritable, S.isWritable, S.switchEarly]);
+      expect(r.inputsOf(S.switchEarly)).toEqual([{ database, target: ENDPOINT, epoch: 7, incidentId: 'inc-1' }]);
+      // Writable at the 4th check: three waits of the promotion ran beside the DNS change.
+      expect(r.inputsOf(S.checkWritable)).toHaveLength(4);
+      expect(run.entered.filter((n) => n === S.waitWritable)).toHaveLength(3);
+      // No second switch, no wait before the first GetChange: the change is asked about at once.
+      expect(r.inputsOf(S.switchDns)).toHaveLength(0);
+      expect(r.inputsOf(S.getChange)).toEqual([{ Id: 'C0456' }]);
+      expect(run.entered).not.toContain(S.waitDns);
+      // Writes are verified only after the standby takes writes and the change is in sync.
+      const writableCheck = run.entered.lastIndexOf(S.checkWritable);
+      expect(at(run, S.verifyWrites)).toBeGreaterThan(writableCheck);
+      expect(at(run, S.verifyWrites)).toBeGreaterThan(run.entered.lastIndexOf(S.getChange));
+      expect(r.inputsOf(S.tellOperators)[0]).toMatchObject({ detail: { dns: { changeId: 'C0456', current: ENDPOINT } } });
+    });
+
+    it('a change not yet in sync when the standby takes writes is polled until INSYNC before writes are verified', async () => {
+      const r = recorder();
+      let n = 0;
+      const run = await runLocal(local, input, promotion(r, 2, { [S.getChange]: () => ({ ChangeInfo: { Status: ++n < 3 ? 'PENDING' : 'INSYNC' } }) }));
+      expect(run.status).toBe('SUCCEEDED');
+      expect(r.inputsOf(S.getChange)).toHaveLength(3);
+      expect(at(run, S.verifyWrites)).toBeGreaterThan(run.entered.lastIndexOf(S.getChange));
+    });
+
+    it('a primary confirmed down allows the overlap over a fence that did not hold (best-effort): still fenced again at every check', async () => {
+      const r = recorder();
+      const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
+      const run = await runLocal(local, { ...input, database: bestEffort }, promotion(r, 3, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false), [REFENCE.promote]: fenced(false) }));
+      expect(run.status).toBe('SUCCEEDED');
+      expect(at(run, S.switchEarly)).toBeGreaterThan(at(run, S.recordUnfencedPromotion));
+      expect(at(run, S.switchEarly)).toBeLessThan(at(run, S.waitWritableUnfenced));
+      // Each wait of the promotion tries the fence again before its check.
+      expect(r.inputsOf(REFENCE.promote)).toHaveLength(2);
+      expect(run.entered).not.toContain(S.waitWritable);
+    });
+
+    it('no overlap while the old primary may still take writes (ambiguous verdict, approved, not fenced): the name moves only once the standby takes writes', async () => {
+      const r = recorder();
+      const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
+      const run = await runLocal(
+        local,
+        { ...input, database: bestEffort },
+        promotion(r, 3, {
+          [S.takeLease]: lease({ current: bestEffort }),
+          [S.fence]: fenced(false),
+          [REFENCE.promote]: fenced(false),
+          [S.reachVerdict]: { verdict: 'ambiguous', reason: 'use1-a still reaches the primary', perRound: [] },
+          [S.askApproval]: { decision: 'approve', approver: 'carol', reason: '', approvalId: 'ap-2' },
+          [S.reachVerdictAgain]: { verdict: 'ambiguous', reason: 'use1-a still reaches the primary', perRound: [] },
+        }),
+      );
+      expect(run.status).toBe('SUCCEEDED');
+      expect(r.inputsOf(S.switchEarly)).toHaveLength(0);
+      expect(r.inputsOf(S.checkWritable)).toHaveLength(3);
+      // The switch comes after the check that found it writable.
+      expect(at(run, S.switchDns)).toBeGreaterThan(run.entered.lastIndexOf(S.checkWritable));
+      expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: ENDPOINT });
+    });
+
+    it('a promotion that never finishes after the early switch escalates, the name left on the standby and saying so; writes are never verified', async () => {
+      const r = recorder();
+      const run = await runLocal(local, input, promotion(r, Infinity, { [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 600 }) }));
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('StandbyNotReady');
+      expect(r.inputsOf(S.switchEarly)).toHaveLength(1);
+      expect(r.inputsOf(S.switchDns)).toHaveLength(0);
+      expect(r.inputsOf(S.getChange)).toHaveLength(0);
+      expect(r.inputsOf(S.verifyWrites)).toHaveLength(0);
+      expect(run.entered).toContain(S.giveUpSwitched);
+      expect(run.entered).not.toContain(S.giveUpPromotion);
+      expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+        detail: {
+          error: {
+            Error: 'StandbyNotReady',
+            Cause: expect.stringMatching(new RegExp(`^The standby was still modifying after 600 s of waiting \\(31 checks\\) and does not take writes yet\\. The DNS name already points at it \\(${ENDPOINT.replaceAll('.', '\\.')}\\)`)),
+          },
+        },
+      });
+      // The lease stays held: nothing releases it on the way to the Fail state.
+      expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
+    }, 60_000);
+
+    it('a warm standby: the name moves during the promotion, then it is scaled up once available; the change is asked about once', async () => {
+      const r = recorder();
+      let checks = 0;
+      const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
+      const run = await runLocal(
+        local,
+        { ...input, database: warm },
+        promotion(r, 0, {
+          [S.takeLease]: lease({ current: warm }),
+          [S.checkWritable]: () =>
+            ++checks < 2 ? { ...promoting, needsScaleUp: true } : checks < 4 ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }) : ready({ needsScaleUp: true }),
+          [S.scaleUp]: { action: 'ModifyDBInstance', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: '' },
+          [S.checkScaled]: ready(),
+          [S.switchDns]: { changeId: null, previous: ENDPOINT, current: ENDPOINT },
+        }),
+      );
+      expect(run.status).toBe('SUCCEEDED');
+      const order = [S.switchEarly, S.getChange, S.scaleUpStillDue, S.scaleUp, S.checkScaled, S.verifyWrites].map((n) => at(run, n));
+      expect(order.every((i) => i >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(r.inputsOf(S.getChange)).toHaveLength(1);
+      expect(r.inputsOf(S.scaleUp)).toHaveLength(1);
+      expect(r.inputsOf(S.verifyWrites)).toHaveLength(1);
+    });
   });
 
   it('a warm standby that takes writes before it can be scaled up gets the DNS name first, then is scaled up once available', async () => {

@@ -560,3 +560,29 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
 export function invariants(f: DrillFacts): InvariantResult[] {
   return judgePerDatabase(databasesOf(f).map((d) => ({ database: d.name, invariants: invariantsOfOne(forDatabase(f, d.name)) })));
 }
+
+/** The failover's DNS switch beside its promotion (virtual ms), for the report: were they in parallel? */
+export interface DnsOverlapFacts {
+  /** The promotion call (the first promotion). */
+  promotionStartedAt: number;
+  /** The same run's ChangeResourceRecordSets that pointed the record at the promoted instance. */
+  dnsSwitchedAt: number;
+  /** The run's first check of the standby that found it taking writes (null: none did). */
+  writableAt: number | null;
+}
+
+/**
+ * The first promotion's DNS switch, when the run that promoted pointed the record at the promoted
+ * instance: with the overlap (docs/design.md "Failover, step by step") the switch comes right
+ * after the promotion call, before the standby takes writes; without it, after. Null when no run
+ * promoted and switched.
+ */
+export function dnsOverlapFacts(f: DrillFacts): DnsOverlapFacts | null {
+  const p = f.promotions[0];
+  if (!p?.executionArn) return null;
+  const change = f.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn === p.executionArn && c.at >= p.startedAt && c.input?.dnsTarget === p.instanceId);
+  if (!change) return null;
+  const e = f.executions.find((x) => x.arn === p.executionArn);
+  const seen = e ? stepsOf(e, 'check-standby').find((s) => !s.error && s.startedAt >= p.startedAt && (s.output as { writable?: boolean } | undefined)?.writable === true) : undefined;
+  return { promotionStartedAt: p.startedAt, dnsSwitchedAt: change.at, writableAt: seen ? (seen.endedAt ?? seen.startedAt) : null };
+}

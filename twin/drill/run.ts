@@ -44,6 +44,7 @@ import {
   outcomeOf,
   rtoSeconds,
   failbackOutageSeconds,
+  dnsOverlapFacts,
   takeovers,
   writerAtEnd,
   type AppliedEvent,
@@ -464,6 +465,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       lambdaInvocations: world.lambda.invocations.length,
       ...(measured ? { measured } : {}),
       failbackOutageSeconds: failbackOutageSeconds(own),
+      ...dnsOverlapOf(own, startMs),
     };
     return reportSchema.parse(report);
   } finally {
@@ -511,6 +513,21 @@ function attribute(p: PromotionFact | Omit<PromotionFact, 'action'>, calls: Call
 }
 
 /** The instance or cluster a ChangeResourceRecordSets UPSERT points the record at (its first value), if any. */
+/** The report's `dnsOverlap` (seconds since the start), when the promoting run switched the record. */
+function dnsOverlapOf(f: DrillFacts, startMs: number): Pick<Report, 'dnsOverlap'> {
+  const o = dnsOverlapFacts(f);
+  if (!o) return {};
+  const parallel = o.writableAt === null ? f.endMs - o.dnsSwitchedAt : o.writableAt - o.dnsSwitchedAt;
+  return {
+    dnsOverlap: {
+      promotionStartedAt: secondsSince(startMs, o.promotionStartedAt),
+      dnsSwitchedAt: secondsSince(startMs, o.dnsSwitchedAt),
+      writableAt: o.writableAt === null ? null : secondsSince(startMs, o.writableAt),
+      parallelSeconds: Math.max(0, Math.round(parallel) / 1000),
+    },
+  };
+}
+
 function dnsTargetOf(world: World, input: unknown): string | undefined {
   const changes = (input as { ChangeBatch?: { Changes?: Array<{ Action?: string; ResourceRecordSet?: { ResourceRecords?: Array<{ Value?: string }> } }> } })?.ChangeBatch?.Changes ?? [];
   const value = changes.find((c) => c.Action === 'UPSERT')?.ResourceRecordSet?.ResourceRecords?.[0]?.Value?.replace(/\.$/, '');

@@ -7,7 +7,7 @@
  * Every string from the report is escaped: scenario names, descriptions and details are user
  * input. The output is deterministic (no timestamps): the same report gives the same page.
  */
-import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
+import { dnsOverlapText, lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -420,6 +420,7 @@ export function renderHtml(report: Report): string {
     ['RTO', secondsText(report.rtoSeconds, 'none (nothing failed over)')],
     ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
     ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]] : []),
+    ...(report.dnsOverlap ? [['DNS switch', dnsOverlapText(report.dnsOverlap)] as [string, string]] : []),
     ['seed', String(report.seed)],
   ];
   if (report.database) figures.push(['database', report.database]);

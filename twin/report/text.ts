@@ -6,7 +6,7 @@
  * coloured by source (never when NO_COLOR is set or the output is not a terminal), and the
  * summary block at the end (outcome, figures, invariants, expectations, result).
  */
-import { lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
+import { dnsOverlapText, lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
 import pc from 'picocolors';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -200,6 +200,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('detection', seconds(report.detectionSeconds, 'none'));
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
+  if (report.dnsOverlap) field('DNS switch', dnsOverlapText(report.dnsOverlap));
   if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
   if (report.executions.length > 0) {
     field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));

@@ -256,5 +256,16 @@ export const reportSchema = z.object({
    * it (the longest, when several failbacks switched over); null when no failback switched over.
    */
   failbackOutageSeconds: seconds.nullable().optional(),
+  /**
+   * Extension: the failover's DNS switch beside its promotion, virtual seconds since the start:
+   * the promotion call, the run's DNS change that pointed the record at the promoted standby, and
+   * the run's first check that found the standby taking writes (null: none did).
+   * `parallelSeconds` is how long the DNS change ran while the standby was still being promoted
+   * (from the switch to that check; 0 when the switch came after it). Absent when nothing was
+   * promoted and switched.
+   */
+  dnsOverlap: z
+    .object({ promotionStartedAt: seconds, dnsSwitchedAt: seconds, writableAt: seconds.nullable(), parallelSeconds: seconds })
+    .optional(),
 });
 export type Report = z.infer<typeof reportSchema>;

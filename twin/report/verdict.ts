@@ -42,3 +42,12 @@ export function verdictText(v: VerdictSummary | null): string {
 export const MODELLED_NOTE =
   'Measured in the cloud twin\'s virtual time on simulated clients. Modelled, not measured on AWS: how long promotions, backups, ' +
   'reboots and stack updates take, DNS caching (the TTL), replica lag and so the data loss (docs/aws-behaviour.md, twin/README.md).';
+
+/** The failover's DNS switch beside its promotion, in one line. */
+export function dnsOverlapText(o: NonNullable<Report['dnsOverlap']>): string {
+  const after = Math.round((o.dnsSwitchedAt - o.promotionStartedAt) * 1000) / 1000;
+  const when = `at t=${o.dnsSwitchedAt}s, ${after} s after the promotion began (t=${o.promotionStartedAt}s)`;
+  if (o.writableAt === null) return `${when}; the standby was never seen taking writes`;
+  if (o.parallelSeconds > 0) return `${when}: in parallel with it for ${o.parallelSeconds} s, until the standby was seen taking writes (t=${o.writableAt}s)`;
+  return `${when}: after the standby was seen taking writes (t=${o.writableAt}s), in sequence`;
+}

@@ -33,9 +33,9 @@ import {
 const SUBSET: Array<[Workflow, string]> = [
   ['failover', 'Take the incident lease'],
   ['failover', 'Ask one vantage point about the primary'],
-  ['failover', 'Is the primary really down?'],
+  ['failover', 'Is the primary really down, with a standby to promote?'],
   ['failover', 'Promote the standby'],
-  ['failover', 'Point the DNS name at the new primary'],
+  ['failover', 'Point the DNS name at the standby while it is promoted'],
   ['failover', 'Record the failover'],
   ['failback', 'Wait for an operator to approve or reject the failback'],
   ['failback', 'Promote the rebuilt replica'],
