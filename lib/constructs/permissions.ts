@@ -5,8 +5,8 @@
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
-import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
+import { DETAIL_TYPES, FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
+import { HEARTBEAT_EVENT_SOURCE, ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, alarmNamePattern, probeFunctionName, type HeartbeatSite } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, normalizedRecordName, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
@@ -51,6 +51,30 @@ export function putMetricDataGrant(): WildcardGrant {
       conditions: { StringEquals: { 'cloudwatch:namespace': METRICS.namespace } },
     }),
     reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS.namespace} namespace by the cloudwatch:namespace condition`,
+  };
+}
+
+/**
+ * What a heartbeat needs to ask for a verification itself (lambdas/heartbeat/core.ts,
+ * verificationRequest): read its own site's trigger alarms (in its Region), and put exactly one
+ * kind of event, "Heartbeat Failed" from the heartbeat source, on the product bus (in the control
+ * Region): nothing else may be put there in its name.
+ */
+export function heartbeatTriggerGrants(prefix: string, site: HeartbeatSite, region: string, bus: string, arns: Arns): FunctionPermissions {
+  return {
+    statements: [
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [bus],
+        conditions: { StringEquals: { 'events:source': HEARTBEAT_EVENT_SOURCE, 'events:detail-type': DETAIL_TYPES.heartbeatFailed } },
+      }),
+    ],
+    wildcards: [
+      {
+        statement: new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [arns.alarm(region, alarmNamePattern(prefix, site))] }),
+        reason: `The ${site} heartbeat reads the state of its own trigger alarms only: every one is named ${alarmNamePattern(prefix, site)} (one statement for every database)`,
+      },
+    ],
   };
 }
 
@@ -387,7 +411,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'verify-writes':
       return databaseLoginGrants(dbs, writerRegions, arns);
     case 'heartbeat':
-      return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]));
+      return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]), heartbeatTriggerGrants(config.prefix, 'cross-region', config.controlRegion, res.bus, arns));
     case 'record-incident':
       return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
     case 'plan-failback':
