@@ -230,7 +230,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | promote-standby | promote/modify the standby instance, or fail over the global cluster, or update the cold stack |
  * | check-standby | describe the standby (instance, cluster and global cluster, or cold stack) |
  * | switch-dns | change/list the record sets of each hosted zone |
- * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData |
+ * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData, DescribeAlarms on its own site's heartbeat alarms and PutEvents of only "Heartbeat Failed" on the product bus |
  * | record-incident | write the table; publish; PutEvents on the product bus; PutMetricData |
  * | plan-failback | nothing (pure) |
  * | check-original-site | describe both sites (instances; Aurora: clusters and the global cluster) |
