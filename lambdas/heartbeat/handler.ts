@@ -38,7 +38,7 @@ import {
   type SqlSession,
 } from '../shared/sql.js';
 import { alarmName, type HeartbeatSite } from '../shared/names.js';
-import { heartbeatDatums, verificationRequest, type VerificationOutcome } from './core.js';
+import { HEARTBEAT_TIMEOUT_SECONDS, heartbeatDatums, verificationRequest, type VerificationOutcome } from './core.js';
 
 const REGION = ownRegion();
 const TLS = process.env.DB_TLS !== 'off';
@@ -115,14 +115,17 @@ export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
   } catch (err) {
     throw toFailoverError(err, 'cloudwatch:PutMetricData');
   }
-  const verification = ok ? undefined : await askForVerification(input.database, input.site, at, error);
+  // The request must end within the function's timeout (a timed-out heartbeat is retried by Lambda):
+  // what is left of it, less a second.
+  const signal = AbortSignal.timeout(Math.max(1, HEARTBEAT_TIMEOUT_SECONDS * 1000 - (Date.now() - started) - 1000));
+  const verification = ok ? undefined : await askForVerification(input.database, input.site, at, error, signal);
   return heartbeatOutput.parse({ database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}), ...(verification ? { verification } : {}) });
 };
 
 /** The state of this site's trigger alarm (undefined: could not be read). */
-async function alarmState(database: string, site: HeartbeatSite): Promise<string | undefined> {
+async function alarmState(database: string, site: HeartbeatSite, abortSignal: AbortSignal): Promise<string | undefined> {
   try {
-    const out = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName(PREFIX, database, site)] }));
+    const out = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName(PREFIX, database, site)] }), { abortSignal });
     return out.MetricAlarms?.[0]?.StateValue;
   } catch (err) {
     logger.warn('could not read the heartbeat alarm; asking for a verification anyway', { database, site, error: awsErrorName(err) });
@@ -131,13 +134,13 @@ async function alarmState(database: string, site: HeartbeatSite): Promise<string
 }
 
 /** A failed heartbeat asks for a verification (core.ts, verificationRequest). Never throws. */
-async function askForVerification(database: string, site: HeartbeatSite, at: Date, error: string | undefined): Promise<VerificationOutcome | undefined> {
+async function askForVerification(database: string, site: HeartbeatSite, at: Date, error: string | undefined, abortSignal: AbortSignal): Promise<VerificationOutcome | undefined> {
   if (!BUS) return verificationRequest({ database, site, ok: false, latencyMs: 0, at }, undefined, BUS).outcome;
-  const { entry, outcome } = verificationRequest({ database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) }, await alarmState(database, site), BUS);
+  const { entry, outcome } = verificationRequest({ database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) }, await alarmState(database, site, abortSignal), BUS);
   if (!entry) return outcome;
   try {
     const events = regional<EventBridgeClient>(EventBridgeClient as never, CONTROL_REGION);
-    const out = await events.send(new PutEventsCommand({ Entries: [entry] }));
+    const out = await events.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal });
     if (out.FailedEntryCount) {
       logger.error('the request for a verification was refused', { database, site, error: out.Entries?.[0]?.ErrorCode, reason: out.Entries?.[0]?.ErrorMessage });
       return 'failed-to-send';
