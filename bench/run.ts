@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: for each scenario in scenarios/, the drill's wall time, state transitions,
- * Lambda invocations, AWS API calls, modelled detection time, RTO and data loss; then the bundle
- * size and module-init time of each function, against the critical-path targets (lib/bundling.ts).
- * Printed as tables and written as JSON (bench/results.json, or --json FILE). Counts are exact and
- * repeatable (same seed); wall times are medians of --runs drills and are reported with their ratio
- * to the fastest scenario.
+ * Lambda invocations, AWS API calls, modelled detection time, RTO and data loss; then the time
+ * from the failure to the verdict per failure kind over seeds, p50 against its target
+ * (bench/detection.ts); then the bundle size and module-init time of each function, against the
+ * critical-path targets (lib/bundling.ts). Printed as tables and written as JSON
+ * (bench/results.json, or --json FILE). Counts are exact and repeatable (same seed); wall times are
+ * medians of --runs drills and are reported with their ratio to the fastest scenario.
  *
  *   npm run bench                          # every scenario, 3 runs each, then the bundles
  *   npm run bench -- --runs 1 --only crash-hot --no-bundles
+ *   npm run bench -- --runs 1 --only region-outage --no-bundles --detection-seeds 9
  *   npm run bench -- --chaos 20 --only crash-hot --no-bundles   # and the CPU per chaos drill
  *
  * `--chaos N` also runs the first N cases of the chaos campaign of `--chaos-seed` (default 5) and
@@ -23,6 +25,7 @@ import { runDrill } from '../twin/drill/index.js';
 import { loadScenarioFile } from '../twin/scenario/index.js';
 import { benchBundles, type BundleRow } from './bundles.js';
 import { benchChaosCpu, type ChaosCpuResult } from './chaos.js';
+import { benchDetection, DETECTION_KINDS, type DetectionRow } from './detection.js';
 
 interface ScenarioRow {
   scenario: string;
@@ -44,6 +47,8 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     json: { type: 'string', default: join(PROJECT_ROOT, 'bench', 'results.json') },
     'no-bundles': { type: 'boolean', default: false },
+    'detection-seeds': { type: 'string', default: '5' },
+    'no-detection': { type: 'boolean', default: false },
     chaos: { type: 'string', default: '0' },
     'chaos-seed': { type: 'string', default: '5' },
   },
@@ -89,6 +94,13 @@ const totalMs = Math.round(performance.now() - started);
 
 console.log(`\nScenarios (${files.length}, ${runs} run(s) each, seed 1; whole library ${totalMs} ms wall)`);
 console.table(scenarios);
+let detection: DetectionRow[] = [];
+const detectionKinds = DETECTION_KINDS.filter((k) => !values.only || values.only.some((o) => k.scenario.startsWith(o)));
+if (!values['no-detection'] && detectionKinds.length > 0) {
+  detection = await benchDetection({ seeds: Number(values['detection-seeds']), kinds: detectionKinds });
+  console.log(`\nDetection: failure onset to verdict (virtual s), seeds 1..${detection[0]?.seeds ?? 0}, the failure moved through the heartbeat period; p50 against the target`);
+  console.table(detection.map((r) => ({ kind: r.kind, scenario: r.scenario, perSeed: r.perSeed.map((x) => x ?? '-').join(' '), triggers: r.triggers.join(','), p50Seconds: r.p50Seconds, maxSeconds: r.maxSeconds, targetSeconds: r.targetSeconds ?? '-', met: r.met ?? '-' })));
+}
 let bundles: BundleRow[] = [];
 if (!values['no-bundles']) {
   bundles = await benchBundles();
@@ -108,5 +120,5 @@ if (Number(values.chaos) > 0) {
   console.log(`\nChaos drills (campaign seed ${result.seed}, runs 0..${result.runs - 1}, ${result.virtualHours} virtual hours, one process)`);
   console.table([{ drills: result.runs, cpuMsTotal: result.cpuMsTotal, cpuMsPerDrill: result.cpuMsPerDrill, cpuMsPerVirtualHour: result.cpuMsPerVirtualHour }]);
 }
-writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, bundles, ...(chaos ? { chaos } : {}) }, null, 2)}\n`);
+writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, detection, bundles, ...(chaos ? { chaos } : {}) }, null, 2)}\n`);
 console.log(`\nwritten: ${values.json}`);

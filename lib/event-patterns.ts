@@ -13,7 +13,7 @@ import {
 } from '../lambdas/accept-trigger/core.js';
 import { isAurora, type DatabaseConfig } from '../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../lambdas/shared/contracts.js';
-import { alarmName, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
+import { alarmName, HEARTBEAT_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
 
 /** A pattern as EventBridge reads it (top-level `$or` included). */
 export type Pattern = Record<string, unknown>;
@@ -33,7 +33,8 @@ export function alarmPattern(alarmNames: string[], states: string[] = ['ALARM'])
  * What starts a database's failover on the product bus, any of:
  * (i) a forwarded state change to ALARM of one of its heartbeat alarms;
  * (ii) an RDS event about its primary that is a trigger (the accept-trigger function's list);
- * (iii) an operator's "Failover Requested" for it.
+ * (iii) an operator's "Failover Requested" for it;
+ * (iv) a failed heartbeat of it asking for a verification ("Heartbeat Failed").
  */
 export function failoverTriggerPattern(prefix: string, db: DatabaseConfig): Pattern {
   const id = primaryIdentifier(db);
@@ -41,6 +42,7 @@ export function failoverTriggerPattern(prefix: string, db: DatabaseConfig): Patt
   const any: Pattern[] = [alarmPattern([alarmName(prefix, db.name, 'in-region'), alarmName(prefix, db.name, 'cross-region')])];
   if (id) any.push({ source: ['aws.rds'], 'detail-type': [rdsDetailType(db)], detail: { SourceIdentifier: [id], EventID: [...eventIds] } });
   any.push({ source: [OPERATOR_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.operatorRequest], detail: { database: [db.name] } });
+  any.push({ source: [HEARTBEAT_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.heartbeatFailed], detail: { database: [db.name] } });
   return { $or: any };
 }
 

@@ -10,7 +10,7 @@ import { DETAIL_TYPES } from '../shared/contracts.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { InvalidTriggerError } from '../shared/errors.js';
 import { watchIntervalSeconds } from '../shared/history-budget.js';
-import { alarmName, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
+import { alarmName, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
 /**
  * RDS instance events that start a verification (docs/aws-behaviour.md §4). Each only *starts* a run: the
@@ -88,7 +88,23 @@ export const operatorEventSchema = z.object({
   }),
 });
 
-const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE];
+/**
+ * A failed heartbeat asking for a verification (put on the product bus by the heartbeat function,
+ * detail-type "Heartbeat Failed"). `at` is when the failed attempt started.
+ */
+export const heartbeatEventSchema = z.object({
+  source: z.literal(HEARTBEAT_EVENT_SOURCE),
+  'detail-type': z.literal(DETAIL_TYPES.heartbeatFailed),
+  time: z.string().optional(),
+  detail: z.object({
+    database: z.string().min(1),
+    site: z.enum(HEARTBEAT_SITES as unknown as ['in-region', 'cross-region']),
+    at: z.string().min(1),
+    error: z.string().optional(),
+  }),
+});
+
+const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE];
 
 /** What the core needs besides the database and the event. */
 export interface AcceptTriggerContext {
@@ -140,7 +156,7 @@ function acceptAlarm(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
   const parsed = alarmEventSchema.safeParse(event);
   if (!parsed.success) throw shapeError('CloudWatch alarm', parsed.error);
   const { detail } = parsed.data;
-  const own = (['in-region', 'cross-region'] as const).map((site) => alarmName(ctx.prefix, database.name, site));
+  const own = HEARTBEAT_SITES.map((site) => alarmName(ctx.prefix, database.name, site));
   if (!own.includes(detail.alarmName)) {
     throw new InvalidTriggerError(`alarm "${detail.alarmName}" does not belong to database "${database.name}" (expected ${own.map((n) => `"${n}"`).join(' or ')})`, {
       alarmName: detail.alarmName,
@@ -217,8 +233,29 @@ function acceptOperator(database: DatabaseConfig, event: unknown, ctx: AcceptTri
 }
 
 /**
+ * A single failed heartbeat only starts a verification: the probes' quorum over several rounds
+ * decides, and a healthy verdict ends the run as a false alarm.
+ */
+function acceptHeartbeat(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = heartbeatEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('heartbeat', parsed.error);
+  const { detail } = parsed.data;
+  if (detail.database !== database.name) {
+    throw new InvalidTriggerError(`failed heartbeat is of database "${detail.database}", not "${database.name}"`, { reported: detail.database });
+  }
+  return {
+    kind: 'heartbeat',
+    source: detail.site,
+    at: timeOrThrow(detail.at, 'heartbeat time'),
+    summary: `Heartbeat of ${database.name} failed (${detail.site})${detail.error ? `: ${detail.error}` : ''}`,
+    ...derived(database, ctx.executionId),
+  };
+}
+
+/**
  * Accepts exactly: a CloudWatch ALARM of one of this database's trigger alarms; an RDS failure or
- * availability event of its primary; an operator's "Failover Requested" for it. Throws
+ * availability event of its primary; an operator's "Failover Requested" for it; a failed
+ * heartbeat of it ("Heartbeat Failed"). Throws
  * {@link InvalidTriggerError} for anything else.
  */
 export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
@@ -233,6 +270,8 @@ export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: Acc
       return acceptRdsEvent(database, event, ctx);
     case OPERATOR_EVENT_SOURCE:
       return acceptOperator(database, event, ctx);
+    case HEARTBEAT_EVENT_SOURCE:
+      return acceptHeartbeat(database, event, ctx);
     default:
       throw new InvalidTriggerError(
         `event source ${typeof source === 'string' ? `"${source}"` : '(missing)'} is not a trigger (expected one of ${TRIGGER_SOURCES.join(', ')})`,

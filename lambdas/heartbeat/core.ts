@@ -6,8 +6,10 @@
  * primary's slowest replica had not flushed just before the heartbeat wrote. It is published in the
  * site's Region, so the cross-Region site's figure stays readable when the primary's Region is out
  * (the data-loss guard uses it where the source's `OldestReplicationSlotLag` cannot be read).
+ * A failed heartbeat also asks for a verification itself ({@link verificationRequest}).
  */
-import { METRICS } from '../shared/contracts.js';
+import { DETAIL_TYPES, METRICS } from '../shared/contracts.js';
+import { HEARTBEAT_EVENT_SOURCE } from '../shared/names.js';
 
 /** Name of the latency metric, in {@link METRICS.namespace}, with the same dimensions. */
 export const HEARTBEAT_LATENCY_METRIC = 'HeartbeatLatency';
@@ -54,4 +56,33 @@ export function heartbeatDatums(result: HeartbeatResult): Datum[] {
   const latency: Datum = { MetricName: HEARTBEAT_LATENCY_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, Math.round(result.latencyMs)), Unit: 'Milliseconds' };
   if (result.walBytesBehind === undefined || !Number.isFinite(result.walBytesBehind)) return [success, latency];
   return [success, latency, { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, result.walBytesBehind), Unit: 'Bytes' }];
+}
+
+/** What a failed heartbeat did about a verification (the handler's output says it). */
+export type VerificationOutcome = 'sent' | 'alarm-already-in-alarm' | 'not-configured' | 'failed-to-send';
+
+/** One PutEvents entry (the SDK's PutEventsRequestEntry, restricted to what is sent). */
+export interface VerificationEntry {
+  Source: typeof HEARTBEAT_EVENT_SOURCE;
+  DetailType: typeof DETAIL_TYPES.heartbeatFailed;
+  Detail: string;
+  EventBusName: string;
+  Time: Date;
+}
+
+/**
+ * Whether a heartbeat asks for a verification itself (a "Heartbeat Failed" event on the product
+ * bus, which starts the failover workflow: the probes' quorum decides, a healthy verdict stands
+ * down) instead of leaving detection to its alarm's M of N datapoints. Only a failed heartbeat
+ * asks, and only while its site's alarm is not in ALARM: an alarm in ALARM already started a run
+ * when it went there, so a failure that lasts asks at most until the alarm fires (no trigger
+ * storm); an alarm state that could not be read (undefined) does not stop the request (the
+ * lease turns a duplicate into "already handled").
+ */
+export function verificationRequest(result: HeartbeatResult & { error?: string }, alarmState: string | undefined, busName: string | undefined): { entry?: VerificationEntry; outcome?: VerificationOutcome } {
+  if (result.ok) return {};
+  if (!busName) return { outcome: 'not-configured' };
+  if (alarmState === 'ALARM') return { outcome: 'alarm-already-in-alarm' };
+  const detail = { database: result.database, site: result.site, at: result.at.toISOString(), ...(result.error ? { error: result.error.slice(0, 500) } : {}) };
+  return { entry: { Source: HEARTBEAT_EVENT_SOURCE, DetailType: DETAIL_TYPES.heartbeatFailed, Detail: JSON.stringify(detail), EventBusName: busName, Time: result.at } };
 }

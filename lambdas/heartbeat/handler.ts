@@ -7,15 +7,25 @@
  * must not mistake for health. Without configured credentials the heartbeat is a TCP check.
  * The whole heartbeat is bounded by 3 × `timeoutMs`.
  *
+ * A failed heartbeat then asks for a verification itself: unless its site's alarm is already in
+ * ALARM (DescribeAlarms), it puts a "Heartbeat Failed" event on the product bus in the control
+ * Region, which starts the failover workflow (the probes decide; see core.ts,
+ * verificationRequest). A request that cannot be sent is logged, never an error: the datapoint is
+ * published and the alarm still triggers.
+ *
  * Env: AWS_REGION (metrics go to this Region, where the site's alarm lives), DB_TLS ("off"
- * disables TLS to the database; default: TLS with the certificate verified).
+ * disables TLS to the database; default: TLS with the certificate verified), RESOURCE_PREFIX
+ * (names the site's alarm), EVENT_BUS_NAME and CONTROL_REGION (the product bus and its Region;
+ * without EVENT_BUS_NAME a failed heartbeat asks nothing).
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { toFailoverError } from '../shared/aws-errors.js';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { heartbeatInput, heartbeatOutput, METRICS } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
 import {
   defaultDatabaseName,
   describeSqlError,
@@ -27,10 +37,14 @@ import {
   writeHeartbeat,
   type SqlSession,
 } from '../shared/sql.js';
-import { heartbeatDatums } from './core.js';
+import { alarmName, type HeartbeatSite } from '../shared/names.js';
+import { HEARTBEAT_TIMEOUT_SECONDS, heartbeatDatums, verificationRequest, type VerificationOutcome } from './core.js';
 
 const REGION = ownRegion();
 const TLS = process.env.DB_TLS !== 'off';
+const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
+const BUS = process.env.EVENT_BUS_NAME || undefined;
+const CONTROL_REGION = process.env.CONTROL_REGION || REGION;
 // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const cloudWatch = regional<CloudWatchClient>(CloudWatchClient as never, REGION);
 
@@ -101,5 +115,39 @@ export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
   } catch (err) {
     throw toFailoverError(err, 'cloudwatch:PutMetricData');
   }
-  return heartbeatOutput.parse({ database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}) });
+  // The request must end within the function's timeout (a timed-out heartbeat is retried by Lambda):
+  // what is left of it, less a second.
+  const signal = AbortSignal.timeout(Math.max(1, HEARTBEAT_TIMEOUT_SECONDS * 1000 - (Date.now() - started) - 1000));
+  const verification = ok ? undefined : await askForVerification(input.database, input.site, at, error, signal);
+  return heartbeatOutput.parse({ database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}), ...(verification ? { verification } : {}) });
 };
+
+/** The state of this site's trigger alarm (undefined: could not be read). */
+async function alarmState(database: string, site: HeartbeatSite, abortSignal: AbortSignal): Promise<string | undefined> {
+  try {
+    const out = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName(PREFIX, database, site)] }), { abortSignal });
+    return out.MetricAlarms?.[0]?.StateValue;
+  } catch (err) {
+    logger.warn('could not read the heartbeat alarm; asking for a verification anyway', { database, site, error: awsErrorName(err) });
+    return undefined;
+  }
+}
+
+/** A failed heartbeat asks for a verification (core.ts, verificationRequest). Never throws. */
+async function askForVerification(database: string, site: HeartbeatSite, at: Date, error: string | undefined, abortSignal: AbortSignal): Promise<VerificationOutcome | undefined> {
+  if (!BUS) return verificationRequest({ database, site, ok: false, latencyMs: 0, at }, undefined, BUS).outcome;
+  const { entry, outcome } = verificationRequest({ database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) }, await alarmState(database, site, abortSignal), BUS);
+  if (!entry) return outcome;
+  try {
+    const events = regional<EventBridgeClient>(EventBridgeClient as never, CONTROL_REGION);
+    const out = await events.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal });
+    if (out.FailedEntryCount) {
+      logger.error('the request for a verification was refused', { database, site, error: out.Entries?.[0]?.ErrorCode, reason: out.Entries?.[0]?.ErrorMessage });
+      return 'failed-to-send';
+    }
+    return 'sent';
+  } catch (err) {
+    logger.error('could not ask for a verification (the alarm still triggers)', { database, site, error: awsErrorName(err) });
+    return 'failed-to-send';
+  }
+}

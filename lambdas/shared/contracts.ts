@@ -50,11 +50,11 @@ export const failoverInputSchema = z.object({
 export type FailoverInput = z.infer<typeof failoverInputSchema>;
 
 // ---------------------------------------------------------------- accept-trigger
-export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator'] as const;
+export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat'] as const;
 export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().min(1) });
 export const acceptTriggerOutput = z.object({
   kind: z.enum(TRIGGER_KINDS),
-  /** Alarm name, RDS event id or operator identity. */
+  /** Alarm name, RDS event id, operator identity or the heartbeat site. */
   source: z.string(),
   /** When the trigger happened (ISO 8601), from the event. */
   at: z.string(),
@@ -443,7 +443,15 @@ export const heartbeatInput = probeInput.omit({ vantage: true, write: true }).ex
   /** in-region: next to the primary (fast, dies with the Region); cross-region: from the control Region. */
   site: z.enum(['in-region', 'cross-region']),
 });
-export const heartbeatOutput = z.object({ database: z.string(), site: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+export const heartbeatOutput = z.object({
+  database: z.string(),
+  site: z.string(),
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+  /** A failed heartbeat: whether it asked for a verification ("sent"), and why not otherwise. */
+  verification: z.enum(['sent', 'alarm-already-in-alarm', 'not-configured', 'failed-to-send']).optional(),
+});
 
 // ---------------------------------------------------------------- check-subscriptions
 /** The constant input of the subscription check's schedule: the config's `notifications.emails`. */
@@ -671,6 +679,8 @@ export const EVENT_SOURCE = 'rds-failover';
 export const DETAIL_TYPES = {
   phase: 'Failover Phase Changed',
   operatorRequest: 'Failover Requested',
+  /** A heartbeat that failed asks for a verification (source {@link HEARTBEAT_EVENT_SOURCE} in names.ts). */
+  heartbeatFailed: 'Heartbeat Failed',
 } as const;
 
 /** Metric namespace and names (heartbeat, verdicts, incidents, RTO). */

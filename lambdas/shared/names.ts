@@ -25,6 +25,18 @@ export const heartbeatRuleNamePattern = (prefix: string, site: HeartbeatSite): s
 /** EventBridge `source` of operator failover requests (detail-type "Failover Requested"). */
 export const OPERATOR_EVENT_SOURCE = 'rds-failover.operator';
 
+/**
+ * EventBridge `source` of a failed heartbeat asking for a verification (detail-type "Heartbeat
+ * Failed", detail `{database, site, at, error}`), put on the product bus by the heartbeat function.
+ */
+export const HEARTBEAT_EVENT_SOURCE = 'rds-failover.heartbeat';
+
+/** Every heartbeat site. */
+export const HEARTBEAT_SITES: readonly HeartbeatSite[] = ['in-region', 'cross-region'];
+
+/** The pattern every trigger alarm name of one site matches (`${prefix}-*-heartbeat-${site}`), for IAM. */
+export const alarmNamePattern = (prefix: string, site: HeartbeatSite): string => `${prefix}-*-heartbeat-${site}`;
+
 /** Key of a database's lease/roles item in the state table. */
 export const databaseStateKey = (database: string): { pk: string; sk: string } => ({ pk: `DB#${database}`, sk: 'STATE' });
 

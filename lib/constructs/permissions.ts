@@ -5,8 +5,8 @@
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
-import { FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, probeFunctionName } from '../../lambdas/shared/names.js';
+import { DETAIL_TYPES, FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
+import { HEARTBEAT_EVENT_SOURCE, ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, alarmNamePattern, probeFunctionName, type HeartbeatSite } from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, normalizedRecordName, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
@@ -51,6 +51,30 @@ export function putMetricDataGrant(): WildcardGrant {
       conditions: { StringEquals: { 'cloudwatch:namespace': METRICS.namespace } },
     }),
     reason: `cloudwatch:PutMetricData has no resource-level permissions; it is limited to the ${METRICS.namespace} namespace by the cloudwatch:namespace condition`,
+  };
+}
+
+/**
+ * What a heartbeat needs to ask for a verification itself (lambdas/heartbeat/core.ts,
+ * verificationRequest): read its own site's trigger alarms (in its Region), and put exactly one
+ * kind of event, "Heartbeat Failed" from the heartbeat source, on the product bus (in the control
+ * Region): nothing else may be put there in its name.
+ */
+export function heartbeatTriggerGrants(prefix: string, site: HeartbeatSite, region: string, bus: string, arns: Arns): FunctionPermissions {
+  return {
+    statements: [
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [bus],
+        conditions: { StringEquals: { 'events:source': HEARTBEAT_EVENT_SOURCE, 'events:detail-type': DETAIL_TYPES.heartbeatFailed } },
+      }),
+    ],
+    wildcards: [
+      {
+        statement: new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [arns.alarm(region, alarmNamePattern(prefix, site))] }),
+        reason: `The ${site} heartbeat reads the state of its own trigger alarms only: every one is named ${alarmNamePattern(prefix, site)} (one statement for every database)`,
+      },
+    ],
   };
 }
 
@@ -206,7 +230,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | promote-standby | promote/modify the standby instance, or fail over the global cluster, or update the cold stack |
  * | check-standby | describe the standby (instance, cluster and global cluster, or cold stack) |
  * | switch-dns | change/list the record sets of each hosted zone |
- * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData |
+ * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData, DescribeAlarms on its own site's heartbeat alarms and PutEvents of only "Heartbeat Failed" on the product bus |
  * | record-incident | write the table; publish; PutEvents on the product bus; PutMetricData |
  * | plan-failback | nothing (pure) |
  * | check-original-site | describe both sites (instances; Aurora: clusters and the global cluster) |
@@ -391,7 +415,7 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'verify-writes':
       return databaseLoginGrants(dbs, writerRegions, arns);
     case 'heartbeat':
-      return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]));
+      return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]), heartbeatTriggerGrants(config.prefix, 'cross-region', config.controlRegion, res.bus, arns));
     case 'record-incident':
       return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
     case 'plan-failback':

@@ -1,6 +1,7 @@
 /**
  * What runs next to the primaries of one Region: the in-Region heartbeat (fast, but it dies with
- * the Region: the control Region runs a second one), each database's heartbeat schedule and
+ * the Region: the control Region runs a second one; a failed heartbeat asks the product bus for a
+ * verification itself), each database's heartbeat schedule and
  * alarm, and two rules forwarding the alarm state changes and the RDS events about the
  * primaries to the product bus in the control Region (by ARN, through a role allowed only
  * events:PutEvents on that bus).
@@ -21,7 +22,7 @@ import { AutomationAlarms } from './automation-alarms.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverFunction } from './failover-function.js';
 import { allowHeartbeatSchedules, HeartbeatMonitor } from './heartbeat-monitor.js';
-import { consolidate, databaseLoginGrants, putMetricDataGrant } from './permissions.js';
+import { consolidate, databaseLoginGrants, heartbeatTriggerGrants, putMetricDataGrant } from './permissions.js';
 import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
 
 export interface PrimarySignalsProps {
@@ -65,14 +66,17 @@ export class PrimarySignals extends Construct {
     }).key;
 
     const logins = databaseLoginGrants(this.databases, writerRegions, arns);
+    // A failed heartbeat asks for a verification on the product bus in the control Region.
+    const productBus = arns.eventBus(config.controlRegion, eventBusName(config.prefix));
+    const asks = heartbeatTriggerGrants(config.prefix, 'in-region', region, productBus, arns);
     this.heartbeat = new FailoverFunction(this, 'Heartbeat', {
       name: 'heartbeat',
       functionName: deployedFunctionName(config.prefix, 'heartbeat', 'in-region'),
       description: `Detection: in-Region heartbeat through the DNS name of the primaries in ${region}`,
       encryptionKey: this.key,
-      environment: { RESOURCE_PREFIX: config.prefix },
+      environment: { RESOURCE_PREFIX: config.prefix, EVENT_BUS_NAME: eventBusName(config.prefix), CONTROL_REGION: config.controlRegion },
       timeout: Duration.seconds(HEARTBEAT_TIMEOUT_SECONDS),
-      permissions: { statements: consolidate(logins.statements), wildcards: [...logins.wildcards, putMetricDataGrant()] },
+      permissions: { statements: consolidate([...logins.statements, ...asks.statements]), wildcards: [...logins.wildcards, putMetricDataGrant(), ...asks.wildcards] },
       network: config.networks.find((n) => n.region === region),
     });
 

@@ -269,7 +269,13 @@ describe('control stack: least privilege per function', () => {
     ],
     // The secret and its replicas: verify-writes runs in the control Region, where the replica is read during a primary-Region outage.
     'verify-writes': SECRETS,
-    heartbeat: [...SECRETS, PUT_METRICS],
+    // A failed heartbeat asks for a verification: only "Heartbeat Failed" on the product bus, and it reads its own site's alarms.
+    heartbeat: [
+      ...SECRETS,
+      `events:PutEvents on ${BUS_ARN} if {"StringEquals":{"events:source":"rds-failover.heartbeat","events:detail-type":"Heartbeat Failed"}}`,
+      PUT_METRICS,
+      `cloudwatch:DescribeAlarms on arn:aws:cloudwatch:us-west-2:${ACCOUNT}:alarm:failover-*-heartbeat-cross-region`,
+    ],
     'record-incident': [...tableFor(['INCIDENT#*']), `sns:Publish on ${TOPIC_ARN}`, `events:PutEvents on ${BUS_ARN}`, PUT_METRICS],
     'plan-failback': [],
     'check-original-site': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
@@ -511,7 +517,7 @@ describe('control stack: triggers', () => {
   // The heartbeat schedules (the subscription check has its own test below).
   const schedules = rules.filter(([id, r]) => r.Properties!.ScheduleExpression && !id.includes('CheckSubscriptions'));
 
-  it('starts the failover from the product bus on its alarms, its primary\'s failure events and operator requests', () => {
+  it('starts the failover from the product bus on its alarms, its primary\'s failure events, operator requests and its failed heartbeats', () => {
     const [, rule] = one(onBus, 'product-bus rule');
     expect(rule.Properties!.EventPattern).toEqual({
       $or: [
@@ -529,6 +535,7 @@ describe('control stack: triggers', () => {
           },
         },
         { source: ['rds-failover.operator'], 'detail-type': ['Failover Requested'], detail: { database: ['orders'] } },
+        { source: ['rds-failover.heartbeat'], 'detail-type': ['Heartbeat Failed'], detail: { database: ['orders'] } },
       ],
     });
   });

@@ -43,12 +43,15 @@ describe('signal stack (primary Region)', () => {
 
   it('runs the in-Region heartbeat function with its own log group and only the permissions it needs', () => {
     expect(heartbeat).toMatchObject({ stack: 'failover-signal-us-east-1', folder: 'heartbeat', runtime: 'nodejs24.x' });
-    expect(heartbeat.environment).toMatchObject({ RESOURCE_PREFIX: 'failover', POWERTOOLS_SERVICE_NAME: 'heartbeat' });
+    // A failed heartbeat asks the product bus in the control Region for a verification.
+    expect(heartbeat.environment).toMatchObject({ RESOURCE_PREFIX: 'failover', POWERTOOLS_SERVICE_NAME: 'heartbeat', EVENT_BUS_NAME: 'failover-events', CONTROL_REGION: 'us-west-2' });
     const grants = heartbeat.statements.map((s) => [s.Action.join(','), s.Resource.join(' '), s.Condition ?? null]);
     expect(grants).toEqual([
       ['logs:CreateLogStream,logs:PutLogEvents', expect.stringMatching(new RegExp(`^arn:aws:logs:us-east-1:${ACCOUNT}:log-group:[A-Za-z]*HeartbeatLogs[A-Z0-9]+:\\*$`)), null],
       ['secretsmanager:GetSecretValue', SECRETS.join(' '), null],
+      ['events:PutEvents', `arn:aws:events:us-west-2:${ACCOUNT}:event-bus/failover-events`, { StringEquals: { 'events:source': 'rds-failover.heartbeat', 'events:detail-type': 'Heartbeat Failed' } }],
       ['cloudwatch:PutMetricData', '*', { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }],
+      ['cloudwatch:DescribeAlarms', `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:failover-*-heartbeat-in-region`, null],
       ['xray:PutTraceSegments,xray:PutTelemetryRecords', '*', null],
     ]);
     const [, key] = one(signal.resources('AWS::KMS::Key'), 'key');

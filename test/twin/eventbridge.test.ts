@@ -4,6 +4,8 @@ import { matchesPattern, validatePattern } from '../../twin/services/event-patte
 import { transform, type TwinEvent } from '../../twin/services/eventbridge.js';
 import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
+import { heartbeatTriggerGrants } from '../../lib/constructs/permissions.js';
+import { Arns } from '../../lib/arns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const alarmEvent = {
@@ -144,6 +146,22 @@ describe('rules, targets and delivery on the clock', () => {
     expect(seen).toHaveLength(5);
     expect(w.events.emitAws('us-east-1', { source: 'aws.rds', detailType: 'x', detail: {} })).toBeUndefined();
     expect(() => w.events.putRule({ Name: 'c', ScheduleExpression: 'cron(0 * * * ? *)' }, { region: 'us-east-1' })).toThrow(/rate/);
+  });
+
+  it('PutEvents is authorized per entry with events:source and events:detail-type (the heartbeat may put only "Heartbeat Failed")', async () => {
+    const w = new World();
+    w.events.createBus('us-west-2', 'failover-events');
+    const bus = 'arn:aws:events:us-west-2:123456789012:event-bus/failover-events';
+    const statement = heartbeatTriggerGrants('failover', 'in-region', 'us-east-1', bus, new Arns('aws', '123456789012')).statements[0]!.toStatementJson() as any;
+    w.iam.putRole('hb', [{ Version: '2012-10-17', Statement: [statement] }]);
+    const as = { region: 'us-east-1', principal: w.iam.assumeRole('hb', 'heartbeat') };
+    const entry = (Source: string, DetailType: string) => ({ Source, DetailType, Detail: JSON.stringify({ database: 'orders' }), EventBusName: bus });
+    await expect(w.call('events', 'PutEvents', { Entries: [entry('rds-failover.heartbeat', 'Heartbeat Failed')] }, as)).resolves.toMatchObject({ FailedEntryCount: 0 });
+    for (const denied of [[entry('rds-failover.operator', 'Failover Requested')], [entry('rds-failover.heartbeat', 'Failover Requested')], [entry('rds-failover.heartbeat', 'Heartbeat Failed'), entry('rds-failover.operator', 'Heartbeat Failed')]]) {
+      await expect(w.call('events', 'PutEvents', { Entries: denied }, as)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    }
+    // Another bus (the control Region's default bus) is not allowed either.
+    await expect(w.call('events', 'PutEvents', { Entries: [{ ...entry('rds-failover.heartbeat', 'Heartbeat Failed'), EventBusName: 'arn:aws:events:us-west-2:123456789012:event-bus/default' }] }, as)).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 
   it('PutEvents reports per-entry errors like AWS', () => {

@@ -97,11 +97,14 @@ export class EventBridgeService implements ServiceModel {
     DisableRule: (i, c) => this.setRuleState(i, c, 'DISABLED'),
   };
 
-  authorization(operation: string, input: { EventBusName?: string; Name?: string; Rule?: string; Entries?: { EventBusName?: string }[] }, ctx: CallCtx): Authorization {
+  authorization(operation: string, input: { EventBusName?: string; Name?: string; Rule?: string; Entries?: { EventBusName?: string; Source?: string; DetailType?: string }[] }, ctx: CallCtx): Authorization | Authorization[] {
     const action = `events:${operation}`;
     if (operation === 'PutEvents') {
-      const buses = new Set((input.Entries ?? []).map((e) => this.busArn(ctx.region, e.EventBusName)));
-      return { action, resources: buses.size ? [...buses] : [arn.bus(ctx.region, 'default')] };
+      // Each entry is authorized on its bus with the condition keys events:source and
+      // events:detail-type (docs/aws-behaviour.md, "IAM condition keys of the narrowed policies").
+      const entries = input.Entries ?? [];
+      if (entries.length === 0) return { action, resources: [arn.bus(ctx.region, 'default')] };
+      return entries.map((e) => ({ action, resources: [this.busArn(ctx.region, e.EventBusName)], context: { 'events:source': e.Source, 'events:detail-type': e.DetailType } }));
     }
     const ruleName = input.Name ?? input.Rule ?? '*';
     const bus = this.busName(input.EventBusName);

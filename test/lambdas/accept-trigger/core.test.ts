@@ -41,7 +41,22 @@ const operator = (detail: Record<string, unknown>, time?: string) => ({
   detail,
 });
 
+const heartbeat = (detail: Record<string, unknown>) => ({
+  source: 'rds-failover.heartbeat',
+  'detail-type': 'Heartbeat Failed',
+  time: '2026-03-01T10:00:31Z',
+  detail,
+});
+
 describe('acceptTrigger: accepted triggers', () => {
+  it.each([['in-region'], ['cross-region']])('accepts a failed %s heartbeat of this database, timed at the attempt\'s start', (site) => {
+    const out = acceptTrigger(db, heartbeat({ database: 'orders', site, at: '2026-03-01T10:00:00.250Z', error: 'connecting: timed out' }), ctx);
+    expect(out).toMatchObject({ kind: 'heartbeat', source: site, at: '2026-03-01T10:00:00.250Z', incidentId: 'run-42' });
+    expect(out.summary).toBe(`Heartbeat of orders failed (${site}): connecting: timed out`);
+    expect(out.rounds).toHaveLength(db.detection.probeRounds);
+    expect(out.requestedBy).toBeUndefined();
+  });
+
   it.each([
     ['in-region heartbeat alarm', 'failover-orders-heartbeat-in-region'],
     ['cross-region heartbeat alarm', 'failover-orders-heartbeat-cross-region'],
@@ -160,6 +175,11 @@ describe('acceptTrigger: refused triggers (InvalidTriggerError naming what was w
     ['an operator request with an empty requestedBy', operator({ database: 'orders', requestedBy: '' }), /malformed operator request event/],
     ['an operator request with the wrong detail-type', { ...operator({ database: 'orders', requestedBy: 'a' }), 'detail-type': 'Failback Requested' }, /malformed operator request event/],
     ['an operator request with a bad time', operator({ database: 'orders', requestedBy: 'a' }, 'soon'), /operator request time "soon"/],
+    ['a failed heartbeat of another database', heartbeat({ database: 'payments', site: 'in-region', at: '2026-03-01T10:00:00Z' }), /failed heartbeat is of database "payments", not "orders"/],
+    ['a failed heartbeat of an unknown site', heartbeat({ database: 'orders', site: 'moon', at: '2026-03-01T10:00:00Z' }), /malformed heartbeat event.*site/],
+    ['a failed heartbeat without a time', heartbeat({ database: 'orders', site: 'in-region' }), /malformed heartbeat event.*at/],
+    ['a failed heartbeat with a bad time', heartbeat({ database: 'orders', site: 'in-region', at: 'now' }), /heartbeat time "now" is not a timestamp/],
+    ['a heartbeat event with another detail-type', { ...heartbeat({ database: 'orders', site: 'in-region', at: '2026-03-01T10:00:00Z' }), 'detail-type': 'Heartbeat Succeeded' }, /malformed heartbeat event/],
     ['an instance event for an Aurora database', rdsEvent('RDS-EVENT-0031', 'orders-east'), /"RDS DB Instance Event" is not a trigger for aurora-postgresql database/, auroraDatabase()],
     ['Aurora global failover events (0185)', rdsEvent('RDS-EVENT-0185', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0185 .* is not a failure/, auroraDatabase()],
     ['Aurora global failover events (0187)', rdsEvent('RDS-EVENT-0187', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0187 .* is not a failure/, auroraDatabase()],

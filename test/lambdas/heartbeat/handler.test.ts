@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { CloudWatchClient, CloudWatchServiceException, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, CloudWatchServiceException, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +8,12 @@ import { HEARTBEAT_SQL, REPLICATION_SQL } from '../../../lambdas/shared/sql.js';
 import { coded, installFakeConnector, uninstallFakeConnector } from '../shared/fake-connector.js';
 
 process.env.AWS_REGION = 'us-east-1';
+process.env.RESOURCE_PREFIX = 'failover';
+process.env.EVENT_BUS_NAME = 'failover-events';
+process.env.CONTROL_REGION = 'us-west-2';
 delete process.env.DB_TLS;
 const cw = mockClient(CloudWatchClient);
+const eb = mockClient(EventBridgeClient);
 const sm = mockClient(SecretsManagerClient);
 let handler: (event: unknown) => Promise<unknown>;
 beforeAll(async () => {
@@ -17,7 +22,10 @@ beforeAll(async () => {
 beforeEach(() => {
   cw.reset();
   sm.reset();
+  eb.reset();
   cw.on(PutMetricDataCommand).resolves({});
+  cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'failover-orders-heartbeat-in-region', StateValue: 'OK' }] });
+  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'hb', password: 'pw' }) });
 });
 afterEach(() => uninstallFakeConnector());
@@ -107,6 +115,52 @@ describe('heartbeat handler', () => {
       Namespace: 'RdsFailover',
       MetricData: [expect.objectContaining({ MetricName: 'HeartbeatSuccess', Dimensions, Value: 0 })],
     });
+  });
+
+  it('a failed heartbeat whose alarm is not in ALARM asks for a verification on the product bus in the control Region', async () => {
+    installFakeConnector({ connect: coded('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:5432') });
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, verification: 'sent' });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['failover-orders-heartbeat-in-region'] });
+    expect(await eb.call(0).thisValue.config.region()).toBe('us-west-2');
+    const entry = eb.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
+    expect(entry).toMatchObject({ Source: 'rds-failover.heartbeat', DetailType: 'Heartbeat Failed', EventBusName: 'failover-events' });
+    const detail = JSON.parse(entry.Detail!) as Record<string, string>;
+    expect(detail).toMatchObject({ database: 'orders', site: 'in-region', error: expect.stringContaining('ECONNREFUSED') });
+    // The attempt's start: the same instant as the HeartbeatSuccess 0 datapoint.
+    const datum = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData![0]!;
+    expect(new Date(detail.at!).getTime()).toBe((datum.Timestamp as Date).getTime());
+  });
+
+  it('a successful heartbeat asks nothing', async () => {
+    installFakeConnector();
+    const out = await handler(input());
+    expect(out).toMatchObject({ ok: true });
+    expect((out as { verification?: string }).verification).toBeUndefined();
+    expect(cw).not.toHaveReceivedCommand(DescribeAlarmsCommand);
+    expect(eb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('a failed heartbeat whose alarm is already in ALARM asks nothing (that alarm started a run)', async () => {
+    installFakeConnector({ connect: coded('ECONNREFUSED', 'refused') });
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'failover-orders-heartbeat-in-region', StateValue: 'ALARM' }] });
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, verification: 'alarm-already-in-alarm' });
+    expect(eb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('an alarm that cannot be read does not stop the request', async () => {
+    installFakeConnector({ connect: coded('ECONNREFUSED', 'refused') });
+    cw.on(DescribeAlarmsCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'no' }));
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, verification: 'sent' });
+  });
+
+  it.each([
+    ['refused', () => eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'no' }] })],
+    ['throws', () => eb.on(PutEventsCommand).rejects(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))],
+  ])('a request that is %s is logged, never an error (the datapoint is published; the alarm still triggers)', async (_label, arrange) => {
+    installFakeConnector({ connect: coded('ECONNREFUSED', 'refused') });
+    arrange();
+    await expect(handler(input())).resolves.toMatchObject({ ok: false, verification: 'failed-to-send' });
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, { MetricData: [expect.objectContaining({ Value: 0 })] });
   });
 
   it('reads the secret in the ARN Region when its own is not listed, and a listed replica when that Region does not answer', async () => {
