@@ -19,8 +19,8 @@
  * without EVENT_BUS_NAME a failed heartbeat asks nothing).
  */
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
+import { lazy } from '../shared/lazy.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { heartbeatInput, heartbeatOutput, METRICS } from '../shared/contracts.js';
@@ -38,6 +38,9 @@ import {
   type SqlSession,
 } from '../shared/sql.js';
 import { alarmName, type HeartbeatSite } from '../shared/names.js';
+
+// Only a failed heartbeat asks for a verification (it puts one event on the product bus).
+const eventBridgeSdk = lazy(() => import('@aws-sdk/client-eventbridge'));
 import { HEARTBEAT_TIMEOUT_SECONDS, heartbeatDatums, verificationRequest, type VerificationOutcome } from './core.js';
 
 const REGION = ownRegion();
@@ -139,7 +142,8 @@ async function askForVerification(database: string, site: HeartbeatSite, at: Dat
   const { entry, outcome } = verificationRequest({ database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) }, await alarmState(database, site, abortSignal), BUS);
   if (!entry) return outcome;
   try {
-    const events = regional<EventBridgeClient>(EventBridgeClient as never, CONTROL_REGION);
+    const { EventBridgeClient, PutEventsCommand } = await eventBridgeSdk();
+    const events = regional<InstanceType<typeof EventBridgeClient>>(EventBridgeClient as never, CONTROL_REGION);
     const out = await events.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal });
     if (out.FailedEntryCount) {
       logger.error('the request for a verification was refused', { database, site, error: out.Entries?.[0]?.ErrorCode, reason: out.Entries?.[0]?.ErrorMessage });
