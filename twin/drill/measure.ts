@@ -96,6 +96,11 @@ export interface DrillFacts {
   events: AppliedEvent[];
   /** The application clients' attempts (they use the scenario database). */
   attempts: ClientAttempt[];
+  /**
+   * Every database's own clients' attempts, when the drill ran clients on each
+   * (`DrillOptions.clientsOnEveryDatabase`): {@link forDatabase} gives each database its own.
+   */
+  attemptsByDatabase?: Record<string, ClientAttempt[]>;
   writes: OfDatabase<WriteRecord>[];
   promotions: PromotionFact[];
   /** Moves of the writer without a promotion (a DNS switch to a former writer): see {@link takeovers}. */
@@ -186,6 +191,33 @@ export function failbackOutageSeconds(f: DrillFacts): number | null {
     longest = longest === null ? s : Math.max(longest, s);
   }
   return longest;
+}
+
+/** One database's figures in a drill: its RTO and detection time (s), and whether it failed over to its standby. */
+export interface DatabaseFigures {
+  database: string;
+  rtoSeconds: number | null;
+  detectionSeconds: number | null;
+  promotions: number;
+  writerAtEnd: string | null;
+}
+
+/**
+ * The figures of every database of the facts, each from its own facts ({@link forDatabase}); a
+ * database's RTO needs its own clients' attempts (`attemptsByDatabase`), else it is null.
+ */
+export function figuresPerDatabase(f: DrillFacts): DatabaseFigures[] {
+  return databasesOf(f).map((d) => {
+    const own = forDatabase(f, d.name);
+    const mine = d.name === f.database || f.attemptsByDatabase?.[d.name] !== undefined;
+    return {
+      database: d.name,
+      rtoSeconds: mine ? rtoSeconds(own, failureAt(own)) : null,
+      detectionSeconds: detectionSeconds(own),
+      promotions: own.promotions.length,
+      writerAtEnd: mine ? writerAtEnd(own) : null,
+    };
+  });
 }
 
 /** Detection (s): from the failure to the first workflow start after it. */
@@ -531,8 +563,9 @@ export function databasesOf(f: DrillFacts): DatabaseFacts[] {
 /**
  * The facts of one database: its writes, promotions, runs, deletions and DNS checks (records that
  * name no database are the scenario database's), with its own budget and failback policy. The
- * application clients' attempts and the scenario's events stay (they are the scenario
- * database's); API calls stay (they are matched to runs by execution).
+ * application clients' attempts stay (they are the scenario database's) unless the drill ran
+ * clients on every database (`attemptsByDatabase`): then they are the database's own. The
+ * scenario's events stay; API calls stay (they are matched to runs by execution).
  */
 export function forDatabase(f: DrillFacts, name: string): DrillFacts {
   const mine = (r: { database?: string }) => (r.database ?? f.database) === name;
@@ -544,6 +577,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
     rpoEstimate: db?.rpoEstimate ?? f.rpoEstimate,
     failbackPolicy: db?.failbackPolicy ?? f.failbackPolicy,
     databases: db ? [db] : [],
+    attempts: f.attemptsByDatabase?.[name] ?? f.attempts,
     writes: f.writes.filter(mine),
     promotions: f.promotions.filter(mine),
     ...(f.takeovers ? { takeovers: f.takeovers.filter(mine) } : {}),

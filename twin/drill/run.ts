@@ -98,6 +98,13 @@ export interface DrillOptions {
    * --twin`), or to change the world before it runs. Nothing is called when it is absent.
    */
   onDeployed?: (world: World, deployment: Deployment) => void | Promise<void>;
+  /**
+   * Run the simulated application's clients on every database of the config, not only the
+   * scenario's: each database's attempts are in the facts (`attemptsByDatabase`), so each one's
+   * RTO can be measured (`figuresPerDatabase`, `npm run bench -- --scale`). The report is
+   * unchanged (its figures are the scenario database's).
+   */
+  clientsOnEveryDatabase?: boolean;
 }
 
 /**
@@ -315,6 +322,15 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     world.rds.publishHistory(HISTORY_MINUTES);
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
     clients.start(startMs + 1000);
+    const otherClients = new Map<string, AppClients>();
+    if (options.clientsOnEveryDatabase) {
+      for (const [name, other] of Object.entries(deployment.databases)) {
+        if (name === scenario.database) continue;
+        const c = new AppClients(world, other, scenario.world?.writesPerSecond, name);
+        c.start(startMs + 1000);
+        otherClients.set(name, c);
+      }
+    }
 
     const applied: AppliedEvent[] = [];
     for (const event of scenario.events) {
@@ -398,6 +414,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, rpoEstimate: d.failover.rpoEstimate, failbackPolicy: d.failback.policy })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
+      ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
       writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
       promotions,
       executions,
