@@ -68,7 +68,7 @@ if (values.scale) {
   const worst = rows.reduce((m, r) => Math.max(m, r.p99VsSingle), 0);
   console.log(`p99 RTO vs a single failover: at most ${worst}× (target ≤ 1.5×): ${worst <= 1.5 ? 'met' : 'MISSED'}`);
   const json = values.json!.endsWith('results.json') && !process.argv.includes('--json') ? join(PROJECT_ROOT, 'bench', 'scale-results.json') : values.json!;
-  writeFileSync(json, `${JSON.stringify({ seed: Number(values.seed), totalMs, rows, runs: runs.map(({ figures, ...r }) => ({ ...r, rtoSeconds: figures.map((f) => f.rtoSeconds) })) }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify({ seed: Number(values.seed), totalMs, rows, runs }, null, 2)}\n`);
   console.log(`\nwritten: ${json}`);
   process.exit(rows.every((r) => r.failedOver === `${r.databases}/${r.databases}` && r.invariants === 'held') ? 0 : 1);
 }

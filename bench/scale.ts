@@ -110,6 +110,9 @@ export interface ScaleRow {
   rtoMax: number;
   p50VsSingle: number;
   p99VsSingle: number;
+  /** From the failure to the database's DNS change, p50 and p99 over the databases (s). */
+  dnsChangeP50: number;
+  dnsChangeP99: number;
   route53Throttled: number;
   rdsThrottled: number;
   lambdaThrottled: number;
@@ -125,6 +128,7 @@ export function scaleRow(run: ScaleRun, singleRto: number): ScaleRow {
   const p50 = rtos.length ? percentile(rtos, 50) : NaN;
   const p99 = rtos.length ? percentile(rtos, 99) : NaN;
   const ratio = (x: number) => Math.round((x / singleRto) * 100) / 100;
+  const dns = run.figures.map((f) => f.dnsChangedSeconds).filter((x): x is number => x !== null);
   return {
     databases: run.databases,
     failedOver: `${run.failedOver}/${run.databases}`,
@@ -134,6 +138,8 @@ export function scaleRow(run: ScaleRun, singleRto: number): ScaleRow {
     rtoMax: rtos.length ? Math.max(...rtos) : NaN,
     p50VsSingle: ratio(p50),
     p99VsSingle: ratio(p99),
+    dnsChangeP50: dns.length ? percentile(dns, 50) : NaN,
+    dnsChangeP99: dns.length ? percentile(dns, 99) : NaN,
     route53Throttled: sumOf(run.throttled, 'route53:'),
     rdsThrottled: sumOf(run.throttled, 'rds:'),
     lambdaThrottled: sumOf(run.throttled, 'lambda:'),

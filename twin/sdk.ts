@@ -8,8 +8,8 @@
  * Because `send` is replaced, the SDK's middleware (retries, serialization) does not run. The twin
  * therefore emulates the standard retry strategy (docs/aws-behaviour.md §10): throttling errors, 5xx and
  * timeouts are retried up to the client's `maxAttempts` (default 3), each attempt counted in
- * `world.apiCalls`. In a drill (`world.sdkBackoff`) each retry waits the SDK's backoff in virtual
- * time: full jitter, random × 2^(attempt-1) × base, base 500 ms after a throttling error and
+ * `world.apiCalls`. In a drill, a Step Functions task's calls (`world.sdkBackoff`) wait the SDK's
+ * backoff before each retry, in virtual time: full jitter, random × 2^(attempt-1) × base, base 500 ms after a throttling error and
  * 100 ms otherwise, at most 20 s ({@link retryDelayMs}); elsewhere retries follow at once. Route 53 ids are stripped of
  * `/hostedzone/` and `/change/` as the SDK's middleware does.
  *
@@ -173,7 +173,7 @@ async function callTwin(world: World, service: ServiceKey, op: string, input: un
       return { ...out, $metadata: { httpStatusCode: 200, requestId: world.rng.stream('sdk.requestIds').uuid(), attempts: attempt, totalRetryDelay: 0 } };
     } catch (err) {
       if (attempt < maxAttempts && sdkWouldRetry(err)) {
-        if (world.sdkBackoff) {
+        if (world.sdkBackoff?.()) {
           const delay = retryDelayMs(err, attempt, world.rng.stream('sdk.backoff').next());
           if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         }

@@ -109,10 +109,12 @@ export class World {
   /** Calls refused by a quota, by "<service>:<Operation>". */
   readonly throttledCalls: Record<string, number> = {};
   /**
-   * The SDK's retry backoff takes (virtual) time: set while a drill's virtual time drives the
-   * global timers (twin/drill/virtual-time.ts). Off, retries follow at once (unit tests).
+   * Whether the SDK's retry backoff of the current call takes (virtual) time (twin/sdk.ts). A drill
+   * sets it for the calls of Step Functions tasks and their functions, which the global (fake)
+   * timers drive; the world's own scheduled work (heartbeats, EventBridge targets) is awaited by
+   * the world's clock and cannot sleep on those timers, so it retries at once, as unit tests do.
    */
-  sdkBackoff = false;
+  sdkBackoff?: () => boolean;
 
   constructor(options: WorldOptions = {}) {
     this.seed = options.seed ?? 1;

@@ -199,6 +199,10 @@ export interface DatabaseFigures {
   rtoSeconds: number | null;
   detectionSeconds: number | null;
   promotions: number;
+  /** From the failure to the start of its first promotion (s). */
+  promotionStartedSeconds: number | null;
+  /** From the failure to its runs' first accepted DNS change (s). */
+  dnsChangedSeconds: number | null;
   writerAtEnd: string | null;
 }
 
@@ -210,11 +214,17 @@ export function figuresPerDatabase(f: DrillFacts): DatabaseFigures[] {
   return databasesOf(f).map((d) => {
     const own = forDatabase(f, d.name);
     const mine = d.name === f.database || f.attemptsByDatabase?.[d.name] !== undefined;
+    const failure = failureAt(own);
+    const runs = new Set(own.executions.map((e) => e.arn));
+    const dns = failure === null ? undefined : own.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn !== undefined && runs.has(c.executionArn) && c.at >= failure);
+    const promoted = own.promotions[0];
     return {
       database: d.name,
       rtoSeconds: mine ? rtoSeconds(own, failureAt(own)) : null,
       detectionSeconds: detectionSeconds(own),
       promotions: own.promotions.length,
+      promotionStartedSeconds: promoted && failure !== null ? seconds(promoted.startedAt - failure) : null,
+      dnsChangedSeconds: dns && failure !== null ? seconds(dns.at - failure) : null,
       writerAtEnd: mine ? writerAtEnd(own) : null,
     };
   });

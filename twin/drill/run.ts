@@ -366,6 +366,8 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
     const sfn = deployment.sfn;
     vt.install();
+    // A task's SDK retries wait their backoff on the (fake) timers (twin/sdk.ts)
+    world.sdkBackoff = () => executionContext.getStore() !== undefined;
     real?.begin();
     try {
       await vt.runUntil(endMs, {
@@ -376,6 +378,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       });
     } finally {
       vt.uninstall();
+      world.sdkBackoff = undefined;
     }
     // The product's data-loss figures (the budget check's), for the measured section.
     const measured = real

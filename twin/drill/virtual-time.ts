@@ -82,11 +82,6 @@ export class VirtualTime {
       });
       const clock = this.clock;
       this.restores.push(() => clock.uninstall());
-      // the SDK twin's retries now wait their backoff in virtual time (twin/sdk.ts)
-      this.world.sdkBackoff = true;
-      this.restores.push(() => {
-        this.world.sdkBackoff = false;
-      });
 
       const random = Math.random;
       Math.random = () => this.rng.random.next();
