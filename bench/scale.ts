@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { figuresPerDatabase, invariants, type DatabaseFigures } from '../twin/drill/measure.js';
 import { runDrill } from '../twin/drill/run.js';
+import { exitStatus } from '../twin/report/judge.js';
 import { validateScenario } from '../twin/scenario/load.js';
 import type { Scenario } from '../twin/scenario/index.js';
 
@@ -64,6 +65,9 @@ export interface ScaleRun {
   /** Every invariant held for every database. */
   invariantsHeld: boolean;
   failedInvariants: string[];
+  /** The drill's own verdict on its scenario database (db0): invariants, liveness and expectations. */
+  exitStatus: number;
+  failedLiveness: string[];
   throttled: Record<string, number>;
   lambdaPeakConcurrency: Record<string, number>;
   apiCalls: Record<string, number>;
@@ -76,8 +80,8 @@ export async function runScale(n: number, seed = 1): Promise<ScaleRun> {
   const scenario = regionOutageOf(n);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  let out: Omit<ScaleRun, 'cpuMs' | 'wallMs' | 'databases' | 'seed'> | undefined;
-  await runDrill(scenario, {
+  let out: Omit<ScaleRun, 'cpuMs' | 'wallMs' | 'databases' | 'seed' | 'exitStatus' | 'failedLiveness'> | undefined;
+  const report = await runDrill(scenario, {
     seed,
     clientsOnEveryDatabase: true,
     onFinish: (world, deployment, facts) => {
@@ -98,7 +102,8 @@ export async function runScale(n: number, seed = 1): Promise<ScaleRun> {
     },
   });
   const cpu = process.cpuUsage(c0);
-  return { databases: n, seed, ...out!, cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - t0) };
+  const liveness = (report.liveness ?? []).filter((l) => !l.held).map((l) => `${l.name}: ${l.detail}`);
+  return { databases: n, seed, ...out!, exitStatus: exitStatus(report), failedLiveness: liveness, cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - t0) };
 }
 
 export interface ScaleRow {
