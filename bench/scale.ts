@@ -26,6 +26,11 @@ export const SCALE_BASE = join(PROJECT_ROOT, 'scenarios', 'region-outage-postgre
  * secret; no recovery, no failback. The scenario database is db0.
  */
 export function regionOutageOf(n: number, runFor = '20m'): Scenario {
+  return validateScenario(regionOutageFile(n, runFor));
+}
+
+/** The scenario file of {@link regionOutageOf} (as `scenarios/region-outage-ten-databases.json` holds it for 10). */
+export function regionOutageFile(n: number, runFor = '20m'): Record<string, unknown> {
   const raw = JSON.parse(readFileSync(SCALE_BASE, 'utf8')) as Record<string, any>;
   const base = raw.config.databases[0];
   raw.config.databases = Array.from({ length: n }, (_, i) => {
@@ -39,7 +44,7 @@ export function regionOutageOf(n: number, runFor = '20m'): Scenario {
     return db;
   });
   const region = base.primary.region as string;
-  return validateScenario({
+  return {
     name: `region-outage-${n}-databases`,
     description: `A Region outage of ${region}, where the primaries of all ${n} databases run: every one fails over to its standby at once.`,
     config: raw.config,
@@ -47,7 +52,7 @@ export function regionOutageOf(n: number, runFor = '20m'): Scenario {
     runFor,
     events: [{ at: '5m', fault: 'region-outage', region }],
     expect: { outcome: 'failed-over', writer: 'standby', failovers: 1 },
-  });
+  };
 }
 
 /** Nearest-rank percentile of `xs` (p in 0..100). */

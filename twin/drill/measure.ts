@@ -111,6 +111,8 @@ export interface DrillFacts {
   dnsChecks: DnsCheck[];
   /** Approvals still waiting for an answer at the end. */
   pendingApprovals: number;
+  /** The same, by database (the runs of each); {@link forDatabase} gives each database its own. */
+  pendingApprovalsByDatabase?: Record<string, number>;
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -199,6 +201,8 @@ export interface DatabaseFigures {
   rtoSeconds: number | null;
   detectionSeconds: number | null;
   promotions: number;
+  /** The database's outcome (null without its own clients: the writer at the end is unknown). */
+  outcome: Outcome | null;
   /** From the failure to the start of its first promotion (s). */
   promotionStartedSeconds: number | null;
   /** From the failure to its runs' first accepted DNS change (s). */
@@ -223,6 +227,7 @@ export function figuresPerDatabase(f: DrillFacts): DatabaseFigures[] {
       rtoSeconds: mine ? rtoSeconds(own, failureAt(own)) : null,
       detectionSeconds: detectionSeconds(own),
       promotions: own.promotions.length,
+      outcome: mine ? outcomeOf(own, writerAtEnd(own)) : null,
       promotionStartedSeconds: promoted && failure !== null ? seconds(promoted.startedAt - failure) : null,
       dnsChangedSeconds: dns && failure !== null ? seconds(dns.at - failure) : null,
       writerAtEnd: mine ? writerAtEnd(own) : null,
@@ -571,7 +576,8 @@ export function databasesOf(f: DrillFacts): DatabaseFacts[] {
 }
 
 /**
- * The facts of one database: its writes, promotions, runs, deletions and DNS checks (records that
+ * The facts of one database: its writes, promotions, runs, deletions, DNS checks and pending
+ * approvals (records that
  * name no database are the scenario database's), with its own budget and failback policy. The
  * application clients' attempts stay (they are the scenario database's) unless the drill ran
  * clients on every database (`attemptsByDatabase`): then they are the database's own. The
@@ -588,6 +594,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
     failbackPolicy: db?.failbackPolicy ?? f.failbackPolicy,
     databases: db ? [db] : [],
     attempts: f.attemptsByDatabase?.[name] ?? f.attempts,
+    pendingApprovals: f.pendingApprovalsByDatabase ? (f.pendingApprovalsByDatabase[name] ?? 0) : f.pendingApprovals,
     writes: f.writes.filter(mine),
     promotions: f.promotions.filter(mine),
     ...(f.takeovers ? { takeovers: f.takeovers.filter(mine) } : {}),

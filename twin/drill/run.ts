@@ -406,6 +406,12 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       .sort((a, b) => a.startedAt - b.startedAt);
     const executions = sfn.executions;
     const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
+    // Each database's own: another database's unanswered approval does not make this one's outcome `awaiting-approval`.
+    const pendingApprovalsByDatabase: Record<string, number> = {};
+    for (const e of executions.filter((x) => x.status === 'RUNNING')) {
+      const name = e.database ?? scenario.database;
+      pendingApprovalsByDatabase[name] = (pendingApprovalsByDatabase[name] ?? 0) + sfn.openTokensOf(e.arn).length;
+    }
     const facts: DrillFacts = {
       startMs,
       endMs,
@@ -426,6 +432,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
       dnsChecks,
       pendingApprovals,
+      pendingApprovalsByDatabase,
     };
     facts.takeovers = takeovers(facts);
     await options.onFinish?.(world, deployment, facts);
