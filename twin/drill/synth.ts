@@ -28,7 +28,7 @@ export const FAKE_ACCOUNT = '123456789012';
 export const EXAMPLE_CONFIG_FILE = join(PROJECT_ROOT, 'examples', 'config.json');
 
 /** Bumped when the shape of {@link ResolvedApp} changes (old cache entries are then ignored). */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** The app context of cdk.json (what `cdk synth` uses), with bundling skipped. */
 export function synthContext(): Record<string, unknown> {

@@ -19,9 +19,11 @@ const DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 it('a throttled task invocation is Lambda.TooManyRequestsException, retried; the hot crash still fails over', async () => {
   let world: World | undefined;
   let facts: DrillFacts | undefined;
+  let reserved: string[] = [];
   const report = await runDrill(loadScenarioFile(join(DIR, 'crash-hot.json')), {
     seed: 1,
-    onDeployed: (w) => {
+    onDeployed: (w, d) => {
+      reserved = d.lambdas.all().filter((f) => f.fn.reservedConcurrency !== undefined).map((f) => `${f.fn.folder}=${f.fn.reservedConcurrency}`);
       // the approval page reserves 2 (approvals.pageReservedConcurrency): 1 left for every other
       // function, so the probes' fan-out is throttled
       w.lambda.accountConcurrency = 3;
@@ -31,6 +33,8 @@ it('a throttled task invocation is Lambda.TooManyRequestsException, retried; the
       facts = f;
     },
   });
+  // the template's ReservedConcurrentExecutions reached the twin's Lambda
+  expect(reserved).toEqual(['approval-page=2']);
   expect(Object.values(world!.lambda.throttled).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   expect(Object.keys(world!.lambda.throttled).sort()).toEqual(['failover-probe', 'failover-probe-vantage']);
   const throttledSteps = facts!.executions.flatMap((e) => e.steps).filter((s) => s.error?.name === 'Lambda.TooManyRequestsException');
