@@ -12,7 +12,7 @@
  *   npm run bench -- --scale               # only: a Region outage of 1, 10 and 50 databases (bench/scale.ts)
  *
  * `--scale` runs a Region outage of the primaries' Region with 1, 10 and 50 databases (or
- * `--scale-counts 1,5`) and prints each count's p50/p99 RTO over its databases and the ratio to a
+ * `--scale-counts 1,5`; `--seed N` for their drills) and prints each count's p50/p99 RTO over its databases and the ratio to a
  * single database's (the median of `--scale-single-seeds` one-database drills; target: p99 ≤
  * 1.5 × single), with what the account's quotas throttled;
  * written to bench/scale-results.json (or --json FILE).

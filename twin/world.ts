@@ -41,8 +41,9 @@ export interface WorldOptions {
   /** Start of virtual time (ms since epoch). @default 2026-01-01T00:00:00Z */
   readonly startMs?: number;
   /**
-   * The account's API request quotas ({@link DEFAULT_API_QUOTAS} unless given; `{}` for none).
-   * A call over its quota fails with the service's throttling error.
+   * The account's API request quotas: a call over its quota fails with the service's throttling
+   * error. A drill's world has AWS's ({@link DEFAULT_API_QUOTAS}, twin/drill/run.ts). @default none:
+   * a world whose clock a test never moves would see every call in the same millisecond.
    */
   readonly apiQuotas?: Partial<Record<ServiceKey, ApiQuota>>;
 }
@@ -59,7 +60,7 @@ export interface ApiQuota {
 }
 
 /**
- * The request quotas every twin account starts with (docs/aws-behaviour.md "API request quotas"):
+ * The request quotas of every drill's account (docs/aws-behaviour.md "API request quotas"):
  * Route 53 allows 5 requests per second per account across all its APIs; RDS a burst of 300
  * requests and 12 per second sustained, per account and Region.
  */
@@ -121,7 +122,7 @@ export class World {
     this.startMs = options.startMs ?? TWIN_EPOCH_MS;
     this.clock = new VirtualClock(this.startMs);
     this.rng = new RngStreams(this.seed);
-    for (const [service, quota] of Object.entries(options.apiQuotas ?? DEFAULT_API_QUOTAS)) if (quota) this.quotas.set(service as ServiceKey, quota);
+    for (const [service, quota] of Object.entries(options.apiQuotas ?? {})) if (quota) this.quotas.set(service as ServiceKey, quota);
     this.network = new NetworkModel(this);
     this.events = new EventBridgeService(this);
     this.cloudwatch = new CloudWatchService(this);

@@ -15,6 +15,7 @@ let w: World;
 let uninstall: () => void;
 beforeEach(() => {
   w = exampleWorld();
+  for (const [service, quota] of Object.entries(DEFAULT_API_QUOTAS)) w.quota(service as never, quota);
   uninstall = installSdkTwin(w);
 });
 afterEach(() => uninstall());
@@ -24,10 +25,10 @@ const settle = async (n: number, f: () => Promise<unknown>) => (await Promise.al
 const count = (xs: boolean[], v: boolean) => xs.filter((x) => x === v).length;
 
 describe('API request quotas', () => {
-  it('every account starts with the Route 53 and RDS quotas', () => {
+  it("a drill's account has the Route 53 and RDS quotas; a bare world (unit tests) has none unless given", () => {
     expect(DEFAULT_API_QUOTAS).toEqual({ route53: { burst: 5, perSecond: 5, global: true }, rds: { burst: 300, perSecond: 12 } });
-    expect(new World().quotaOf('rds')).toEqual({ burst: 300, perSecond: 12 });
-    expect(new World({ apiQuotas: {} }).quotaOf('route53')).toBeUndefined();
+    expect(new World({ apiQuotas: DEFAULT_API_QUOTAS }).quotaOf('rds')).toEqual({ burst: 300, perSecond: 12 });
+    expect(new World().quotaOf('route53')).toBeUndefined();
   });
 
   it('RDS: a burst of 300, then 12 per second, per Region; a refused call is counted and changes nothing', async () => {

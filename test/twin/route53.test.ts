@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { hostedZoneNames } from '../../twin/drill/deploy.js';
 import { installSdkTwin } from '../../twin/sdk.js';
-import { World } from '../../twin/world.js';
+import { DEFAULT_API_QUOTAS, World } from '../../twin/world.js';
 import { RECORD, ZONE_ID, endpointOf, exampleWorld, PRIMARY, REPLICA } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -183,8 +183,9 @@ describe('Route 53 ListResourceRecordSets', () => {
 describe('Route 53 through the SDK', () => {
   let uninstall: () => void;
   afterEach(() => uninstall());
-  it('accepts prefixed ids, throws InvalidChangeBatch, and allows 5 requests/s per account by default', async () => {
+  it("accepts prefixed ids, throws InvalidChangeBatch, and with a drill's quotas allows 5 requests/s per account", async () => {
     const w = exampleWorld();
+    w.quota('route53', DEFAULT_API_QUOTAS.route53);
     uninstall = installSdkTwin(w);
     const r53 = new Route53Client({ region: 'us-east-1' });
     const up = new ChangeResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE_ID}`, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) as never }] } });

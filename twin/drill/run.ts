@@ -31,7 +31,7 @@ import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
 import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
-import { World } from '../world.js';
+import { DEFAULT_API_QUOTAS, World } from '../world.js';
 import { AppClients } from './app-clients.js';
 import { ApprovalServer, createSigningSecret, prepareServedApp } from './approval-server.js';
 import { deploy, type DeployedDatabase, type DeployedSite, type Deployment } from './deploy.js';
@@ -196,7 +196,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     app = options.transformApp(copy) ?? copy;
   }
 
-  const world = new World({ seed });
+  const world = new World({ seed, apiQuotas: DEFAULT_API_QUOTAS });
   const serving = options.approvals?.serve ? options.approvals : undefined;
   const server = serving ? new ApprovalServer() : undefined;
   let secretArn: string | undefined;

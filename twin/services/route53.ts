@@ -4,7 +4,7 @@
  * changes PENDING -> INSYNC within 60 s, GetChange, ListResourceRecordSets in Route 53's order,
  * and a resolver for the network model that follows CNAMEs through the records that are INSYNC.
  *
- * Throttling: the account's 5 requests/s (all Route 53 APIs) is a quota of the world
+ * Throttling: the account's 5 requests/s (all Route 53 APIs) is a quota of every drill's world
  * (`DEFAULT_API_QUOTAS`, twin/world.ts); PriorRequestNotComplete only when a fault asks for it
  * (`world.apiError(...)`).
  */
