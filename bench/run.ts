@@ -12,6 +12,14 @@
  *   npm run bench -- --runs 1 --only region-outage --no-bundles --detection-seeds 9
  *   npm run bench -- --chaos 20 --only crash-hot --no-bundles   # and the CPU per chaos drill
  *
+ *   npm run bench -- --scale               # only: a Region outage of 1, 10 and 50 databases (bench/scale.ts)
+ *
+ * `--scale` runs a Region outage of the primaries' Region with 1, 10 and 50 databases (or
+ * `--scale-counts 1,5`; `--seed N` for their drills) and prints each count's p50/p99 RTO over its databases and the ratio to a
+ * single database's (the median of `--scale-single-seeds` one-database drills; target: p99 ≤
+ * 1.5 × single), with what the account's quotas throttled;
+ * written to bench/scale-results.json (or --json FILE).
+ *
  * `--chaos N` also runs the first N cases of the chaos campaign of `--chaos-seed` (default 5) and
  * reports the process CPU time per drill (bench/chaos.ts): a figure that, unlike wall time, holds
  * on a shared machine.
@@ -26,6 +34,7 @@ import { loadScenarioFile } from '../twin/scenario/index.js';
 import { benchBundles, type BundleRow } from './bundles.js';
 import { benchChaosCpu, type ChaosCpuResult } from './chaos.js';
 import { benchDetection, DETECTION_KINDS, type DetectionRow } from './detection.js';
+import { benchScale } from './scale.js';
 
 interface ScenarioRow {
   scenario: string;
@@ -51,8 +60,28 @@ const { values } = parseArgs({
     'no-detection': { type: 'boolean', default: false },
     chaos: { type: 'string', default: '0' },
     'chaos-seed': { type: 'string', default: '5' },
+    scale: { type: 'boolean', default: false },
+    'scale-counts': { type: 'string', default: '1,10,50' },
+    'scale-single-seeds': { type: 'string', default: '5' },
+    seed: { type: 'string', default: '1' },
   },
 });
+
+if (values.scale) {
+  const counts = values['scale-counts']!.split(',').map(Number);
+  const t0 = performance.now();
+  const { rows, runs, single } = await benchScale(counts, Number(values.seed), (line) => process.stderr.write(`${line}\n`), Number(values['scale-single-seeds']));
+  const totalMs = Math.round(performance.now() - t0);
+  console.log(`\nRegion outage of the primaries' Region, N databases failing over at once (seed ${values.seed}; ${totalMs} ms wall in all)`);
+  console.log(`single database: RTO ${single.rtoSeconds.join(', ')} s over seeds 1..${single.seeds}, median ${single.median} s (the ratios' denominator)`);
+  console.table(rows);
+  const worst = rows.reduce((m, r) => Math.max(m, r.p99VsSingle), 0);
+  console.log(`p99 RTO vs a single failover: at most ${worst}× (target ≤ 1.5×): ${worst <= 1.5 ? 'met' : 'MISSED'}`);
+  const json = values.json!.endsWith('results.json') && !process.argv.includes('--json') ? join(PROJECT_ROOT, 'bench', 'scale-results.json') : values.json!;
+  writeFileSync(json, `${JSON.stringify({ seed: Number(values.seed), totalMs, single, rows, runs }, null, 2)}\n`);
+  console.log(`\nwritten: ${json}`);
+  process.exit(rows.every((r) => r.failedOver === `${r.databases}/${r.databases}` && r.invariants === 'held') ? 0 : 1);
+}
 const runs = Math.max(1, Number(values.runs));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -8,7 +8,9 @@
  * Because `send` is replaced, the SDK's middleware (retries, serialization) does not run. The twin
  * therefore emulates the standard retry strategy (docs/aws-behaviour.md §10): throttling errors, 5xx and
  * timeouts are retried up to the client's `maxAttempts` (default 3), each attempt counted in
- * `world.apiCalls`; the backoff takes no virtual time (see README). Route 53 ids are stripped of
+ * `world.apiCalls`. In a drill, a Step Functions task's calls (`world.sdkBackoff`) wait the SDK's
+ * backoff before each retry, in virtual time: full jitter, random × 2^(attempt-1) × base, base 500 ms after a throttling error and
+ * 100 ms otherwise, at most 20 s ({@link retryDelayMs}); elsewhere retries follow at once. Route 53 ids are stripped of
  * `/hostedzone/` and `/change/` as the SDK's middleware does.
  *
  * Commands the twin does not model reject with a TwinUnsupportedError naming them.
@@ -122,6 +124,22 @@ export function sdkWouldRetry(err: unknown): boolean {
   return RETRYABLE_NAMES.has(e?.name ?? '') || status === 429 || (status >= 500 && status <= 504) || !!e?.$retryable;
 }
 
+const THROTTLING_NAMES = new Set([
+  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded',
+  'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TransactionInProgressException',
+]);
+
+/**
+ * SDK v3's standard backoff before retry `attempt` (1 = the first retry): full jitter over
+ * 2^(attempt-1) × base, base 500 ms for throttling (or HTTP 429) and 100 ms otherwise, capped at
+ * 20 s (docs/aws-behaviour.md §10). `random` is in [0, 1).
+ */
+export function retryDelayMs(err: unknown, attempt: number, random: number): number {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const throttling = THROTTLING_NAMES.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 429;
+  return Math.floor(random * Math.min(20_000, 2 ** (attempt - 1) * (throttling ? 500 : 100)));
+}
+
 async function resolveProvider<T>(v: unknown, fallback: T): Promise<T> {
   if (typeof v === 'function') return ((await (v as () => Promise<T>)()) ?? fallback) as T;
   return (v as T) ?? fallback;
@@ -154,7 +172,13 @@ async function callTwin(world: World, service: ServiceKey, op: string, input: un
       const out = (await world.call(service, op, structuredClone(body), { region, principal })) as Record<string, unknown>;
       return { ...out, $metadata: { httpStatusCode: 200, requestId: world.rng.stream('sdk.requestIds').uuid(), attempts: attempt, totalRetryDelay: 0 } };
     } catch (err) {
-      if (attempt < maxAttempts && sdkWouldRetry(err)) continue;
+      if (attempt < maxAttempts && sdkWouldRetry(err)) {
+        if (world.sdkBackoff?.()) {
+          const delay = retryDelayMs(err, attempt, world.rng.stream('sdk.backoff').next());
+          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+        continue;
+      }
       const e = err as { $metadata?: Record<string, unknown> };
       if (e && typeof e === 'object') e.$metadata = { ...(e.$metadata ?? {}), attempts: attempt };
       throw err;

@@ -40,7 +40,34 @@ export interface WorldOptions {
   readonly seed?: number | string;
   /** Start of virtual time (ms since epoch). @default 2026-01-01T00:00:00Z */
   readonly startMs?: number;
+  /**
+   * The account's API request quotas: a call over its quota fails with the service's throttling
+   * error. A drill's world has AWS's ({@link DEFAULT_API_QUOTAS}, twin/drill/run.ts). @default none:
+   * a world whose clock a test never moves would see every call in the same millisecond.
+   */
+  readonly apiQuotas?: Partial<Record<ServiceKey, ApiQuota>>;
 }
+
+/**
+ * A request quota as AWS enforces it: a token bucket of `burst` tokens refilled at `perSecond`,
+ * one token per request, per account (and per Region unless `global`).
+ */
+export interface ApiQuota {
+  readonly burst: number;
+  readonly perSecond: number;
+  /** One bucket for the whole account (Route 53 is a global service). @default false (one per Region) */
+  readonly global?: boolean;
+}
+
+/**
+ * The request quotas of every drill's account (docs/aws-behaviour.md "API request quotas"):
+ * Route 53 allows 5 requests per second per account across all its APIs; RDS a burst of 300
+ * requests and 12 per second sustained, per account and Region.
+ */
+export const DEFAULT_API_QUOTAS: Partial<Record<ServiceKey, ApiQuota>> = {
+  route53: { burst: 5, perSecond: 5, global: true },
+  rds: { burst: 300, perSecond: 12 },
+};
 
 interface InjectedFault {
   readonly kind: 'throttle' | 'error';
@@ -77,13 +104,25 @@ export class World {
 
   private readonly outRegions = new Set<string>();
   private readonly faults: InjectedFault[] = [];
-  private readonly rateLimits = new Map<ServiceKey, { perSecond: number; calls: number[] }>();
+  private readonly quotas = new Map<ServiceKey, ApiQuota>();
+  /** Token buckets by "<service>/<region or global>". */
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  /** Calls refused by a quota, by "<service>:<Operation>". */
+  readonly throttledCalls: Record<string, number> = {};
+  /**
+   * Whether the SDK's retry backoff of the current call takes (virtual) time (twin/sdk.ts). A drill
+   * sets it for the calls of Step Functions tasks and their functions, which the global (fake)
+   * timers drive; the world's own scheduled work (heartbeats, EventBridge targets) is awaited by
+   * the world's clock and cannot sleep on those timers, so it retries at once, as unit tests do.
+   */
+  sdkBackoff?: () => boolean;
 
   constructor(options: WorldOptions = {}) {
     this.seed = options.seed ?? 1;
     this.startMs = options.startMs ?? TWIN_EPOCH_MS;
     this.clock = new VirtualClock(this.startMs);
     this.rng = new RngStreams(this.seed);
+    for (const [service, quota] of Object.entries(options.apiQuotas ?? {})) if (quota) this.quotas.set(service as ServiceKey, quota);
     this.network = new NetworkModel(this);
     this.events = new EventBridgeService(this);
     this.cloudwatch = new CloudWatchService(this);
@@ -146,7 +185,7 @@ export class World {
     if (!handler) throw awsError(service, 'UnknownOperationException', `twin: ${key} is not modelled`);
     const fault = this.takeFault(service, operation);
     if (fault) throw fault;
-    this.checkRateLimit(service, operation);
+    this.checkQuota(service, operation, ctx.region);
     if (ctx.principal) {
       const auth = model.authorization(operation, input ?? {}, ctx);
       for (const a of Array.isArray(auth) ? auth : [auth]) authorize(service, ctx.principal, a);
@@ -231,12 +270,25 @@ export class World {
   }
 
   /**
-   * Opt-in request-rate limit (e.g. Route 53's 5 requests/s per account): more calls than that
-   * within one virtual second fail with the throttling error. `undefined` removes it.
+   * Sets the service's request quota to `perSecond` requests per second (a bucket of as many:
+   * Route 53's 5 requests/s per account is `rateLimit('route53', 5)`); more calls fail with the
+   * throttling error. `undefined` removes the quota. See {@link quota} for a burst.
    */
   rateLimit(service: ServiceKey, perSecond: number | undefined): void {
-    if (perSecond === undefined) this.rateLimits.delete(service);
-    else this.rateLimits.set(service, { perSecond, calls: [] });
+    this.quota(service, perSecond === undefined ? undefined : { burst: perSecond, perSecond, global: this.quotas.get(service)?.global ?? service === 'route53' });
+  }
+
+  /** Sets (or, `undefined`, removes) the service's token-bucket request quota; buckets start full. */
+  quota(service: ServiceKey, quota: ApiQuota | undefined): void {
+    assertService(service);
+    for (const k of [...this.buckets.keys()]) if (k.startsWith(`${service}/`)) this.buckets.delete(k);
+    if (quota === undefined) this.quotas.delete(service);
+    else this.quotas.set(service, quota);
+  }
+
+  /** The service's request quota, if any. */
+  quotaOf(service: ServiceKey): ApiQuota | undefined {
+    return this.quotas.get(service);
   }
 
   private takeFault(service: ServiceKey, operation: string): Error | undefined {
@@ -249,16 +301,23 @@ export class World {
     return awsError(service, f.code, f.kind === 'throttle' ? 'Rate exceeded' : `Injected fault: ${f.code}`);
   }
 
-  private checkRateLimit(service: ServiceKey, operation: string): void {
-    const rl = this.rateLimits.get(service);
-    if (!rl) return;
+  /** Takes a token from the service's bucket, or throws its throttling error (the call does nothing). */
+  private checkQuota(service: ServiceKey, operation: string, region: string): void {
+    const q = this.quotas.get(service);
+    if (!q) return;
+    const key = `${service}/${q.global ? 'global' : region}`;
     const now = this.clock.now();
-    while (rl.calls.length > 0 && rl.calls[0]! <= now - 1000) rl.calls.shift();
-    if (rl.calls.length >= rl.perSecond) {
-      this.log('cloud', `${service}:${operation} throttled (rate limit ${rl.perSecond}/s)`, { service, operation });
+    const b = this.buckets.get(key) ?? { tokens: q.burst, atMs: now };
+    b.tokens = Math.min(q.burst, b.tokens + ((now - b.atMs) / 1000) * q.perSecond);
+    b.atMs = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) {
+      const k = `${service}:${operation}`;
+      this.throttledCalls[k] = (this.throttledCalls[k] ?? 0) + 1;
+      this.log('cloud', `${k} throttled (quota ${q.perSecond}/s, burst ${q.burst}${q.global ? ', account-wide' : ` in ${region}`})`, { service, operation, region });
       throw awsError(service, THROTTLING_ERROR[service], 'Rate exceeded');
     }
-    rl.calls.push(now);
+    b.tokens -= 1;
   }
 }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { hostedZoneNames } from '../../twin/drill/deploy.js';
 import { installSdkTwin } from '../../twin/sdk.js';
-import { World } from '../../twin/world.js';
+import { DEFAULT_API_QUOTAS, World } from '../../twin/world.js';
 import { RECORD, ZONE_ID, endpointOf, exampleWorld, PRIMARY, REPLICA } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -183,8 +183,9 @@ describe('Route 53 ListResourceRecordSets', () => {
 describe('Route 53 through the SDK', () => {
   let uninstall: () => void;
   afterEach(() => uninstall());
-  it('accepts prefixed ids, throws InvalidChangeBatch, and throttles only when a fault asks (5 req/s)', async () => {
+  it("accepts prefixed ids, throws InvalidChangeBatch, and with a drill's quotas allows 5 requests/s per account", async () => {
     const w = exampleWorld();
+    w.quota('route53', DEFAULT_API_QUOTAS.route53);
     uninstall = installSdkTwin(w);
     const r53 = new Route53Client({ region: 'us-east-1' });
     const up = new ChangeResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE_ID}`, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) as never }] } });
@@ -194,9 +195,11 @@ describe('Route 53 through the SDK', () => {
     await expect(
       r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: cname(RECORD, 'x') as never }] } })),
     ).rejects.toBeInstanceOf(InvalidChangeBatch);
-    // unlimited by default
-    for (let i = 0; i < 10; i++) await r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id }));
-    w.rateLimit('route53', 5);
+    // three calls so far in this virtual second: two more pass, then the account's quota refuses
+    expect(w.quotaOf('route53')).toEqual({ burst: 5, perSecond: 5, global: true });
+    const first = await Promise.allSettled(Array.from({ length: 3 }, () => r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id }))));
+    expect(first.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    // the bucket refills at 5 per second: after 2 s it holds 5 again (never more)
     await w.clock.advanceBy(2000);
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id }))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);

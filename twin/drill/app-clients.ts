@@ -50,6 +50,8 @@ export class AppClients {
     private readonly world: World,
     private readonly db: DeployedDatabase,
     private readonly writesPerSecond: number = DEFAULT_WRITES_PER_SECOND,
+    /** Prefixes the written rows' ids (clients of several databases in one drill). */
+    private readonly idPrefix?: string,
   ) {
     this.regions = [...new Set([db.primary.region, db.standby.region])];
   }
@@ -82,7 +84,7 @@ export class AppClients {
       return;
     }
     const cfg: DatabaseConfig = this.db.config;
-    const id = `${client}-${++this.seq}`;
+    const id = `${this.idPrefix ? `${this.idPrefix}-` : ''}${client}-${++this.seq}`;
     await twinContext.run({ vantage: client, region, functionName: 'application' }, async () => {
       let session = this.sessions.get(client);
       try {

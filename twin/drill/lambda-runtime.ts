@@ -112,6 +112,7 @@ export class LambdaRuntime {
       principal,
       vantage: fn.functionName,
       timeoutMs: fn.timeoutSeconds * 1000,
+      ...(fn.reservedConcurrency !== undefined ? { reservedConcurrency: fn.reservedConcurrency } : {}),
       handler: this.handlerFor(deployed),
     });
     return deployed;

@@ -96,6 +96,11 @@ export interface DrillFacts {
   events: AppliedEvent[];
   /** The application clients' attempts (they use the scenario database). */
   attempts: ClientAttempt[];
+  /**
+   * Every database's own clients' attempts, when the drill ran clients on each
+   * (`DrillOptions.clientsOnEveryDatabase`): {@link forDatabase} gives each database its own.
+   */
+  attemptsByDatabase?: Record<string, ClientAttempt[]>;
   writes: OfDatabase<WriteRecord>[];
   promotions: PromotionFact[];
   /** Moves of the writer without a promotion (a DNS switch to a former writer): see {@link takeovers}. */
@@ -106,6 +111,8 @@ export interface DrillFacts {
   dnsChecks: DnsCheck[];
   /** Approvals still waiting for an answer at the end. */
   pendingApprovals: number;
+  /** The same, by database (the runs of each); {@link forDatabase} gives each database its own. */
+  pendingApprovalsByDatabase?: Record<string, number>;
 }
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
@@ -186,6 +193,46 @@ export function failbackOutageSeconds(f: DrillFacts): number | null {
     longest = longest === null ? s : Math.max(longest, s);
   }
   return longest;
+}
+
+/** One database's figures in a drill: its RTO and detection time (s), and whether it failed over to its standby. */
+export interface DatabaseFigures {
+  database: string;
+  rtoSeconds: number | null;
+  detectionSeconds: number | null;
+  promotions: number;
+  /** The database's outcome (null without its own clients: the writer at the end is unknown). */
+  outcome: Outcome | null;
+  /** From the failure to the start of its first promotion (s). */
+  promotionStartedSeconds: number | null;
+  /** From the failure to its runs' first accepted DNS change (s). */
+  dnsChangedSeconds: number | null;
+  writerAtEnd: string | null;
+}
+
+/**
+ * The figures of every database of the facts, each from its own facts ({@link forDatabase}); a
+ * database's RTO needs its own clients' attempts (`attemptsByDatabase`), else it is null.
+ */
+export function figuresPerDatabase(f: DrillFacts): DatabaseFigures[] {
+  return databasesOf(f).map((d) => {
+    const own = forDatabase(f, d.name);
+    const mine = d.name === f.database || f.attemptsByDatabase?.[d.name] !== undefined;
+    const failure = failureAt(own);
+    const runs = new Set(own.executions.map((e) => e.arn));
+    const dns = failure === null ? undefined : own.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn !== undefined && runs.has(c.executionArn) && c.at >= failure);
+    const promoted = own.promotions[0];
+    return {
+      database: d.name,
+      rtoSeconds: mine ? rtoSeconds(own, failureAt(own)) : null,
+      detectionSeconds: detectionSeconds(own),
+      promotions: own.promotions.length,
+      outcome: mine ? outcomeOf(own, writerAtEnd(own)) : null,
+      promotionStartedSeconds: promoted && failure !== null ? seconds(promoted.startedAt - failure) : null,
+      dnsChangedSeconds: dns && failure !== null ? seconds(dns.at - failure) : null,
+      writerAtEnd: mine ? writerAtEnd(own) : null,
+    };
+  });
 }
 
 /** Detection (s): from the failure to the first workflow start after it. */
@@ -529,10 +576,12 @@ export function databasesOf(f: DrillFacts): DatabaseFacts[] {
 }
 
 /**
- * The facts of one database: its writes, promotions, runs, deletions and DNS checks (records that
+ * The facts of one database: its writes, promotions, runs, deletions, DNS checks and pending
+ * approvals (records that
  * name no database are the scenario database's), with its own budget and failback policy. The
- * application clients' attempts and the scenario's events stay (they are the scenario
- * database's); API calls stay (they are matched to runs by execution).
+ * application clients' attempts stay (they are the scenario database's) unless the drill ran
+ * clients on every database (`attemptsByDatabase`): then they are the database's own. The
+ * scenario's events stay; API calls stay (they are matched to runs by execution).
  */
 export function forDatabase(f: DrillFacts, name: string): DrillFacts {
   const mine = (r: { database?: string }) => (r.database ?? f.database) === name;
@@ -544,6 +593,8 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
     rpoEstimate: db?.rpoEstimate ?? f.rpoEstimate,
     failbackPolicy: db?.failbackPolicy ?? f.failbackPolicy,
     databases: db ? [db] : [],
+    attempts: f.attemptsByDatabase?.[name] ?? f.attempts,
+    pendingApprovals: f.pendingApprovalsByDatabase ? (f.pendingApprovalsByDatabase[name] ?? 0) : f.pendingApprovals,
     writes: f.writes.filter(mine),
     promotions: f.promotions.filter(mine),
     ...(f.takeovers ? { takeovers: f.takeovers.filter(mine) } : {}),

@@ -31,7 +31,7 @@ import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
 import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
-import { World } from '../world.js';
+import { DEFAULT_API_QUOTAS, World } from '../world.js';
 import { AppClients } from './app-clients.js';
 import { ApprovalServer, createSigningSecret, prepareServedApp } from './approval-server.js';
 import { deploy, type DeployedDatabase, type DeployedSite, type Deployment } from './deploy.js';
@@ -99,6 +99,13 @@ export interface DrillOptions {
    * --twin`), or to change the world before it runs. Nothing is called when it is absent.
    */
   onDeployed?: (world: World, deployment: Deployment) => void | Promise<void>;
+  /**
+   * Run the simulated application's clients on every database of the config, not only the
+   * scenario's: each database's attempts are in the facts (`attemptsByDatabase`), so each one's
+   * RTO can be measured (`figuresPerDatabase`, `npm run bench -- --scale`). The report is
+   * unchanged (its figures are the scenario database's).
+   */
+  clientsOnEveryDatabase?: boolean;
 }
 
 /**
@@ -190,7 +197,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     app = options.transformApp(copy) ?? copy;
   }
 
-  const world = new World({ seed });
+  const world = new World({ seed, apiQuotas: DEFAULT_API_QUOTAS });
   const serving = options.approvals?.serve ? options.approvals : undefined;
   const server = serving ? new ApprovalServer() : undefined;
   let secretArn: string | undefined;
@@ -316,6 +323,15 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     world.rds.publishHistory(HISTORY_MINUTES);
     const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
     clients.start(startMs + 1000);
+    const otherClients = new Map<string, AppClients>();
+    if (options.clientsOnEveryDatabase) {
+      for (const [name, other] of Object.entries(deployment.databases)) {
+        if (name === scenario.database) continue;
+        const c = new AppClients(world, other, scenario.world?.writesPerSecond, name);
+        c.start(startMs + 1000);
+        otherClients.set(name, c);
+      }
+    }
 
     const applied: AppliedEvent[] = [];
     for (const event of scenario.events) {
@@ -351,6 +367,8 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
     const sfn = deployment.sfn;
     vt.install();
+    // A task's SDK retries wait their backoff on the (fake) timers (twin/sdk.ts)
+    world.sdkBackoff = () => executionContext.getStore() !== undefined;
     real?.begin();
     try {
       await vt.runUntil(endMs, {
@@ -361,6 +379,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       });
     } finally {
       vt.uninstall();
+      world.sdkBackoff = undefined;
     }
     // The product's data-loss figures (the budget check's), for the measured section.
     const measured = real
@@ -388,6 +407,12 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       .sort((a, b) => a.startedAt - b.startedAt);
     const executions = sfn.executions;
     const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
+    // Each database's own: another database's unanswered approval does not make this one's outcome `awaiting-approval`.
+    const pendingApprovalsByDatabase: Record<string, number> = {};
+    for (const e of executions.filter((x) => x.status === 'RUNNING')) {
+      const name = e.database ?? scenario.database;
+      pendingApprovalsByDatabase[name] = (pendingApprovalsByDatabase[name] ?? 0) + sfn.openTokensOf(e.arn).length;
+    }
     const facts: DrillFacts = {
       startMs,
       endMs,
@@ -399,6 +424,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, rpoEstimate: d.failover.rpoEstimate, failbackPolicy: d.failback.policy })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
+      ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
       writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
       promotions,
       executions,
@@ -407,6 +433,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
       dnsChecks,
       pendingApprovals,
+      pendingApprovalsByDatabase,
     };
     facts.takeovers = takeovers(facts);
     await options.onFinish?.(world, deployment, facts);

@@ -28,7 +28,7 @@ export const FAKE_ACCOUNT = '123456789012';
 export const EXAMPLE_CONFIG_FILE = join(PROJECT_ROOT, 'examples', 'config.json');
 
 /** Bumped when the shape of {@link ResolvedApp} changes (old cache entries are then ignored). */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** The app context of cdk.json (what `cdk synth` uses), with bundling skipped. */
 export function synthContext(): Record<string, unknown> {
@@ -95,6 +95,8 @@ export interface SynthesizedFunction {
   folder: string;
   environment: Record<string, string>;
   timeoutSeconds: number;
+  /** `ReservedConcurrentExecutions`, when the function reserves concurrency. */
+  reservedConcurrency?: number;
   runtime: string;
   /** VpcConfig, when attached to a VPC. */
   vpc?: { SubnetIds: string[]; SecurityGroupIds: string[] };
@@ -203,6 +205,7 @@ export function synthesizeWith(cdk: CdkToolkit, options: SynthesizeWithOptions):
         folder: ((p.Tags as Array<{ Key: string; Value: string }>) ?? []).find((t) => t.Key === FUNCTION_TAG)?.Value ?? '',
         environment: ((p.Environment as { Variables?: Record<string, string> })?.Variables ?? {}) as Record<string, string>,
         timeoutSeconds: Number(p.Timeout ?? 3),
+        ...(p.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: Number(p.ReservedConcurrentExecutions) } : {}),
         runtime: String(p.Runtime),
         ...(p.VpcConfig ? { vpc: p.VpcConfig as SynthesizedFunction['vpc'] } : {}),
         roleArn,

@@ -3,6 +3,13 @@
  * that throws gives `FunctionError: 'Unhandled'` with the error as payload, as Lambda does;
  * injected failures (`world.lambdaError`) do the same. The handler runs inside the twin call
  * context of the function (its Region, IAM principal and vantage point).
+ *
+ * Concurrency (docs/aws-behaviour.md "API request quotas"): each Region has the account's
+ * concurrency (1,000 by default); a function with reserved concurrency runs at most that many
+ * invocations at once, and the others share what is left unreserved. A synchronous invocation
+ * past its limit fails with `TooManyRequestsException` (429), which Step Functions reports as
+ * `Lambda.TooManyRequestsException`. Asynchronous invocations are queued by Lambda and retried,
+ * so they are never refused here.
  */
 import { awsError } from '../errors.js';
 import { twinContext } from '../context.js';
@@ -22,7 +29,12 @@ export interface FunctionRegistration {
   readonly vantage?: string;
   /** @default 30000 */
   readonly timeoutMs?: number;
+  /** The function's reserved concurrency (`ReservedConcurrentExecutions`); none: it shares the unreserved pool. */
+  readonly reservedConcurrency?: number;
 }
+
+/** Lambda's default concurrency quota per account and Region. */
+export const ACCOUNT_CONCURRENCY = 1000;
 
 /** One invocation, for reports and tests. */
 export interface InvocationRecord {
@@ -39,6 +51,14 @@ export class LambdaService implements ServiceModel {
   readonly invocations: InvocationRecord[] = [];
   private readonly functions = new Map<string, FunctionRegistration>();
   private readonly failures = new Map<string, number>();
+  /** The account's concurrency per Region. */
+  accountConcurrency = ACCOUNT_CONCURRENCY;
+  /** Invocations running now, by "<region>/<name>". */
+  private readonly running = new Map<string, number>();
+  /** The most invocations that ran at once in a Region (reports, tests). */
+  readonly peakConcurrency: Record<string, number> = {};
+  /** Synchronous invocations refused for concurrency, by function name. */
+  readonly throttled: Record<string, number> = {};
 
   constructor(private readonly world: World) {}
 
@@ -101,6 +121,7 @@ export class LambdaService implements ServiceModel {
       await this.invokeInternal(ctx.region, target.name, event, 'Event');
       return { StatusCode: 202, Payload: new Uint8Array() };
     }
+    this.checkConcurrency(ctx.region, target.name);
     const r = await this.run(ctx.region, target.name, event, type);
     return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: new Uint8Array(Buffer.from(r.payload)), ...(r.error ? { FunctionError: 'Unhandled' } : {}) };
   }
@@ -118,12 +139,57 @@ export class LambdaService implements ServiceModel {
       this.world.clock.schedule(Math.round(this.world.rng.stream('lambda.async').uniform(10, 100)), () => this.run(region, functionName, event, 'Event'), `lambda ${functionName} (async)`);
       return undefined;
     }
+    this.checkConcurrency(region, functionName);
     const r = await this.run(region, functionName, event, type);
     if (r.error) throw r.error;
     return JSON.parse(r.payload);
   }
 
+  /** Invocations of the Region running now (all functions), or of one function. */
+  concurrency(region: string, functionName?: string): number {
+    if (functionName !== undefined) return this.running.get(`${region}/${functionName}`) ?? 0;
+    let n = 0;
+    for (const [k, v] of this.running) if (k.startsWith(`${region}/`)) n += v;
+    return n;
+  }
+
+  /** Refuses a synchronous invocation past the function's reserved concurrency or the Region's unreserved pool. */
+  private checkConcurrency(region: string, name: string): void {
+    const reg = this.functions.get(`${region}/${name}`);
+    const reserved = reg?.reservedConcurrency;
+    let reason: string | undefined;
+    if (reserved !== undefined) {
+      if (this.concurrency(region, name) >= reserved) reason = 'ReservedFunctionConcurrentInvocationLimitExceeded';
+    } else {
+      let reservedTotal = 0;
+      let unreservedRunning = 0;
+      for (const f of this.functions.values()) {
+        if (f.region !== region) continue;
+        if (f.reservedConcurrency !== undefined) reservedTotal += f.reservedConcurrency;
+        else unreservedRunning += this.concurrency(region, f.functionName);
+      }
+      if (unreservedRunning >= this.accountConcurrency - reservedTotal) reason = 'ConcurrentInvocationLimitExceeded';
+    }
+    if (!reason) return;
+    this.throttled[name] = (this.throttled[name] ?? 0) + 1;
+    this.world.log('cloud', `lambda ${name} throttled (${reason})`, { functionName: name, region, reason });
+    throw awsError('lambda', 'TooManyRequestsException', 'Rate Exceeded.', { members: { Reason: reason, Type: 'User' } });
+  }
+
   private async run(region: string, name: string, event: unknown, type: string): Promise<{ payload: string; error?: Error }> {
+    const key = `${region}/${name}`;
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    this.peakConcurrency[region] = Math.max(this.peakConcurrency[region] ?? 0, this.concurrency(region));
+    try {
+      return await this.runOnce(region, name, event, type);
+    } finally {
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    }
+  }
+
+  private async runOnce(region: string, name: string, event: unknown, type: string): Promise<{ payload: string; error?: Error }> {
     const reg = this.functions.get(`${region}/${name}`)!;
     const t = (this.world.clock.now() - this.world.startMs) / 1000;
     const requestId = this.world.rng.stream('lambda.ids').uuid();

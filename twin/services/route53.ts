@@ -4,8 +4,9 @@
  * changes PENDING -> INSYNC within 60 s, GetChange, ListResourceRecordSets in Route 53's order,
  * and a resolver for the network model that follows CNAMEs through the records that are INSYNC.
  *
- * Throttling (5 requests/s per account) and PriorRequestNotComplete are modelled only when a
- * fault asks for them (`world.rateLimit('route53', 5)`, `world.apiError(...)`).
+ * Throttling: the account's 5 requests/s (all Route 53 APIs) is a quota of every drill's world
+ * (`DEFAULT_API_QUOTAS`, twin/world.ts); PriorRequestNotComplete only when a fault asks for it
+ * (`world.apiError(...)`).
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
