@@ -442,9 +442,34 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
   if (back) return { name, held: true, detail: `${why}: writes went to ${original} through the DNS name ${secs(back.at - from)} s later ≤ ${boundText}` };
   const refused = esc.find((x) => x.at >= from && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
   if (refused) return { name, held: true, detail: `${why}, but the world stood in the way and the run escalated naming it (${refused.cause}: ${refused.evidence}); ${boundText}` };
+  // docs/design.md rule 7: a run that changed something and escalated keeps the lease until a human
+  // looks. When the world justified that escalation, the failback waits for that human.
+  const holding = esc.find((x) => x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence && leaseKept(f, x));
+  if (holding) {
+    return {
+      name,
+      held: true,
+      detail: `${why}, but ${holding.stateMachine} ${holding.execution.slice(0, 8)} escalated at ${at(f, holding.at)} keeping the lease (it had changed something) and the world confirms its cause (${holding.cause}: ${holding.evidence}): a human must look before any failback; ${boundText}`,
+    };
+  }
   if (deadline > f.endMs) return { name, held: true, detail: `${why}; the run ended ${secs(f.endMs - from)} s later, before the bound: nothing to judge; ${boundText}` };
   const late = firstWrite(f, from, Infinity, original);
   return { name, held: false, detail: `${why}, but ${late ? `writes reached ${original} only after ${secs(late.at - from)} s` : `the run did not end failed-back (the clients write to ${f.writerAtEnd ?? 'nothing'})`}: over the ${boundText}` };
+}
+
+/**
+ * Whether an escalation left the lease held: its run released it in no later step, and no other run
+ * of the database took it afterwards (an operator's takeover, or a lease released by hand).
+ */
+function leaseKept(f: LivenessFacts, x: Escalation): boolean {
+  const run = f.executions.find((e) => e.name === x.execution);
+  if (!run) return false;
+  const action = (s: { input: unknown }) => (s.input as { action?: string }).action;
+  if (stepsOf(run, 'manage-lease').some((s) => s.startedAt >= x.at && action(s) === 'release')) return false;
+  return !f.executions.some(
+    (e) => e !== run && (f.database === undefined || e.database === undefined || e.database === f.database) &&
+      stepsOf(e, 'manage-lease').some((s) => s.startedAt > x.at && action(s) === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true),
+  );
 }
 
 // ------------------------------------------------------------------ all three
