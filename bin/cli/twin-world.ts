@@ -54,7 +54,7 @@ async function scenarioFor(options: TwinWorldOptions) {
   if (options.scenarioFile) {
     const s = loadScenarioFile(options.scenarioFile, options.config ? { configOverride: options.config } : options.configFile ? { configOverride: options.configFile } : {});
     if ((options.config || options.configFile) && s.configSource.endsWith('#config')) {
-      options.onNote?.(`${options.scenarioFile} carries its own "config" (its events are written for that topology): ${options.configFile ?? 'the config given'} is not used`);
+      options.onNote?.(`${options.scenarioFile} needs its own "config" (${s.needsOwnConfig ?? 'its events are written for that topology'}): ${options.configFile ?? 'the config given'} is not used`);
     }
     return { ...s, runFor: options.atSeconds ?? s.runFor };
   }
