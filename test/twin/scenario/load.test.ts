@@ -193,7 +193,7 @@ describe('validateScenario: normalization', () => {
       config.databases[0].detection.quorum = 2;
       let err: unknown;
       try {
-        validateScenario(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@standby-region'] }), { source: 'test.json', fallbackConfig: () => resolveConfig(config) });
+        validateScenario(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@standby-region'] }), { source: 'test.json', fallbackConfig: () => resolveConfig(config as never) });
       } catch (e) {
         err = e;
       }
