@@ -6,7 +6,11 @@
  * - `SELECT 1`, `SELECT now()`, `SELECT pg_is_in_recovery()`, `SELECT @@global.read_only`;
  * - the heartbeat's `pg_stat_replication` query (lambdas/shared/sql.ts REPLICATION_SQL): the
  *   instance's streaming replicas and the WAL the slowest has not received (the model of
- *   `OldestReplicationSlotLag`); a replica refuses it as PostgreSQL does in recovery;
+ *   `OldestReplicationSlotLag`); a replica refuses it as PostgreSQL does in recovery; without
+ *   `pg_monitor` its LSNs are NULL (`readable` 0), as PostgreSQL hides them;
+ * - the preflight's grant query (lambdas/shared/sql.ts GRANTS_SQL), answered from the world's
+ *   `network.grants` (the failover user's privileges); `CREATE TABLE failover_heartbeat` without
+ *   `CREATE` on the schema and writes to it without `INSERT` are refused (42501) as PostgreSQL does;
  * - `CREATE TABLE [IF NOT EXISTS] t (...)`, `INSERT INTO t (cols) VALUES (...)` with
  *   `ON CONFLICT (col) DO UPDATE ...` / `ON DUPLICATE KEY UPDATE ...` (the row is replaced),
  *   `UPDATE` / `DELETE` (recorded as writes; row effects are not modelled);
@@ -22,7 +26,7 @@ import type { TwinCallContext } from './context.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
-import { REPLICATION_SQL, type SqlConnector, type SqlSession, type SqlTarget } from '../lambdas/shared/sql.js';
+import { GRANTS_SQL, HEARTBEAT_TABLE, REPLICATION_SQL, type SqlConnector, type SqlSession, type SqlTarget } from '../lambdas/shared/sql.js';
 
 export type { SqlConnector, SqlSession, SqlTarget };
 
@@ -198,6 +202,7 @@ type StatementForm =
   | { kind: 'now' }
   | { kind: 'recovery'; alias: string }
   | { kind: 'replication' }
+  | { kind: 'grants' }
   | { kind: 'read-only'; name: string }
   | { kind: 'no-op' }
   | { kind: 'write'; verb: string }
@@ -210,6 +215,7 @@ const statementFormOf = (norm: string): StatementForm =>
     if (/^select 1$/i.test(norm)) return { kind: 'select1' };
     if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return { kind: 'now' };
     if (norm === normalize(REPLICATION_SQL.postgres)) return { kind: 'replication' };
+    if (norm === normalize(GRANTS_SQL.postgres)) return { kind: 'grants' };
     if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) return { kind: 'recovery', alias: /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery' };
     if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) return { kind: 'read-only', name: m[3] ?? `@@${m[1] ?? ''}read_only` };
     if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return { kind: 'no-op' };
@@ -292,6 +298,8 @@ class TwinSession implements SqlSession {
     private readonly engine: string,
     /** The real server's session when the target is backed by one: statements run there (the network still decides reachability). */
     private readonly real?: SqlSession,
+    /** The user the session logged in as (the grant query's `current_user`). */
+    private readonly user?: string,
   ) {}
 
   /** Runs the statement on the real server; records writes it accepted or refused as read-only, as the model does. */
@@ -354,7 +362,38 @@ class TwinSession implements SqlSession {
     const bytes = this.world.rds.replicationSlotLagMetric(this.target.db);
     if (bytes === undefined) return { replicas: 0, readable: 0, bytes_behind: null };
     const n = this.target.db.replicas.length;
+    // Without pg_monitor (or pg_read_all_stats) PostgreSQL shows the walsenders but NULL LSNs.
+    if (!this.world.network.grants.pgMonitor) return { replicas: n, readable: 0, bytes_behind: null };
     return { replicas: n, readable: n, bytes_behind: String(bytes) };
+  }
+
+  /** The grant query: the failover user's privileges (`network.grants`) and whether the heartbeat table exists here. */
+  private grants(pg: boolean): Record<string, unknown> {
+    if (!pg) throw new DbError("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '::oid, 'INSERT')'", 'ER_PARSE_ERROR', 1064);
+    const g = this.world.network.grants;
+    const exists = this.world.network.visibleRows(this.target, HEARTBEAT_TABLE) !== undefined;
+    const onTable = (granted: boolean) => (exists ? granted : null);
+    return {
+      username: this.user ?? 'failover',
+      schema_name: 'public',
+      schema_create: g.schemaCreate,
+      table_exists: exists,
+      table_insert: onTable(g.tableInsert),
+      table_update: onTable(g.tableUpdate),
+      table_select: onTable(g.tableSelect),
+      pg_monitor: g.pgMonitor,
+    };
+  }
+
+  /** PostgreSQL's refusal of a statement on the heartbeat table the failover user has no privilege for. */
+  private checkHeartbeatGrant(form: WriteForm): void {
+    if (!isPg(this.engine)) return;
+    const g = this.world.network.grants;
+    if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate) throw new DbError('permission denied for schema public', '42501');
+    if (form.kind === 'insert' && form.table === HEARTBEAT_TABLE) {
+      const denied = !g.tableInsert || (form.upsert && !g.tableUpdate) || (form.returning !== undefined && !g.tableSelect);
+      if (denied) throw new DbError(`permission denied for table ${HEARTBEAT_TABLE}`, '42501');
+    }
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -374,6 +413,8 @@ class TwinSession implements SqlSession {
         return [{ [form.alias]: this.world.network.readOnly(this.target) }];
       case 'replication':
         return [this.replication(pg)];
+      case 'grants':
+        return [this.grants(pg)];
       case 'read-only':
         if (pg) throw new DbError('syntax error at or near "@@"', '42601');
         return [{ [form.name]: this.world.network.readOnly(this.target) ? 1 : 0 }];
@@ -409,6 +450,7 @@ class TwinSession implements SqlSession {
     }
     const store = this.world.network.tableStore(this.target.db);
     const form = writeFormOf(norm);
+    this.checkHeartbeatGrant(form);
     let result: Record<string, unknown>[] = [];
     if (form.kind === 'create') {
       const table = form.table;
@@ -494,7 +536,7 @@ export function createSqlConnector(world: World): SqlConnector {
           throw err;
         }
       }
-      return new TwinSession(world, state, target.engine || db.engine, real);
+      return new TwinSession(world, state, target.engine || db.engine, real, target.user);
     },
     async tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
       world.network.reach(host, port, timeoutMs, currentCaller());

@@ -382,6 +382,55 @@ export async function walBytesBehind(session: SqlSession, engine: Engine): Promi
   }
 }
 
+/**
+ * PostgreSQL: what the database user may do that the heartbeat, the probes' write and the write
+ * check need (docs/config.md `credentials`), read-only: `CREATE` on the schema the heartbeat table
+ * goes in (its `CREATE TABLE IF NOT EXISTS` needs it even when the table exists), and when the table
+ * exists `INSERT`, `UPDATE` (the upsert) and `SELECT` (its `RETURNING`) on it; membership of
+ * `pg_monitor` (the heartbeat's `pg_stat_replication` LSNs, `WalBytesBehind`). The `oid` forms of
+ * `has_table_privilege` return NULL for a missing table instead of raising.
+ */
+export const GRANTS_SQL = {
+  postgres:
+    'SELECT current_user AS username, current_schema() AS schema_name, ' +
+    `has_schema_privilege(current_schema(), 'CREATE') AS schema_create, ` +
+    `to_regclass('${HEARTBEAT_TABLE}') IS NOT NULL AS table_exists, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'INSERT') AS table_insert, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'UPDATE') AS table_update, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'SELECT') AS table_select, ` +
+    `pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS pg_monitor`,
+} as const;
+
+/** The answer of {@link GRANTS_SQL} (null: the table does not exist, or no schema is in the search path). */
+export interface DatabaseGrants {
+  user: string;
+  schema: string | null;
+  schemaCreate: boolean | null;
+  tableExists: boolean;
+  tableInsert: boolean | null;
+  tableUpdate: boolean | null;
+  tableSelect: boolean | null;
+  pgMonitor: boolean;
+}
+
+const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 't' || v === 1 || v === '1' || v === 'true');
+
+/** Reads the user's grants (PostgreSQL engines only; throws the driver's error, or for another engine). */
+export async function readGrants(session: SqlSession, engine: Engine): Promise<DatabaseGrants> {
+  if (isMysqlEngine(engine)) throw new Error('the grant check is written for PostgreSQL');
+  const row = (await session.query(GRANTS_SQL.postgres))[0] ?? {};
+  return {
+    user: String(row.username ?? ''),
+    schema: row.schema_name === null || row.schema_name === undefined ? null : String(row.schema_name),
+    schemaCreate: bool(row.schema_create),
+    tableExists: bool(row.table_exists) === true,
+    tableInsert: bool(row.table_insert),
+    tableUpdate: bool(row.table_update),
+    tableSelect: bool(row.table_select),
+    pgMonitor: bool(row.pg_monitor) === true,
+  };
+}
+
 /** "relation/table already exists" raised when two writers create the table at the same moment. */
 const ALREADY_EXISTS = new Set(['42P07', '23505', 'ER_TABLE_EXISTS_ERROR']);
 
