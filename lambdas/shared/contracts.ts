@@ -172,7 +172,7 @@ export const probeGrants = z.union([
     user: z.string(),
     schema: z.string().nullable(),
     schemaCreate: z.boolean().nullable(),
-    tableExists: z.boolean(),
+    tableExists: z.boolean().nullable(),
     tableInsert: z.boolean().nullable(),
     tableUpdate: z.boolean().nullable(),
     tableSelect: z.boolean().nullable(),

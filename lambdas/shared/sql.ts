@@ -399,14 +399,20 @@ export const GRANTS_SQL = {
     `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'UPDATE') AS table_update, ` +
     `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'SELECT') AS table_select, ` +
     `pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS pg_monitor`,
+  /** MySQL: the current user's grants, one `GRANT ... ON scope TO user` per row (parsed by {@link parseMysqlGrants}). */
+  mysql: 'SHOW GRANTS',
 } as const;
 
-/** The answer of {@link GRANTS_SQL} (null: the table does not exist, or no schema is in the search path). */
+/**
+ * The answer of {@link GRANTS_SQL}. PostgreSQL: null table privileges when the table does not
+ * exist, a null schema when none is in the search path. MySQL: `schema` is the database,
+ * `tableExists` null (grants are by name: they hold whether or not the table exists yet).
+ */
 export interface DatabaseGrants {
   user: string;
   schema: string | null;
   schemaCreate: boolean | null;
-  tableExists: boolean;
+  tableExists: boolean | null;
   tableInsert: boolean | null;
   tableUpdate: boolean | null;
   tableSelect: boolean | null;
@@ -415,9 +421,40 @@ export interface DatabaseGrants {
 
 const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 't' || v === 1 || v === '1' || v === 'true');
 
-/** Reads the user's grants (PostgreSQL engines only; throws the driver's error, or for another engine). */
-export async function readGrants(session: SqlSession, engine: Engine): Promise<DatabaseGrants> {
-  if (isMysqlEngine(engine)) throw new Error('the grant check is written for PostgreSQL');
+const unquote = (s: string): string => s.trim().replace(/^[`'"]|[`'"]$/g, '').replace(/\\([_%\\])/g, '$1');
+
+/**
+ * What MySQL's `SHOW GRANTS` lines give the user on `database`.`failover_heartbeat`: `CREATE`,
+ * `SELECT`, `INSERT`, `UPDATE` granted on `*.*`, on `` `database`.* `` or on the table itself
+ * (`ALL [PRIVILEGES]` counts as each; a column-level grant does not count). Role grants
+ * (`GRANT role TO user`) are not followed.
+ */
+export function parseMysqlGrants(lines: readonly string[], database: string): DatabaseGrants {
+  const held = new Set<string>();
+  let user = '';
+  for (const line of lines) {
+    const m = /^GRANT (.+?) ON (\S+) TO (\S+)/i.exec(line.trim());
+    if (!m) continue;
+    user ||= m[3]!; // the account as MySQL writes it (`u`@`%`): the GRANT's target
+    const [db, table] = m[2]!.split('.').map(unquote) as [string, string | undefined];
+    const applies = (db === '*' && table === '*') || (db === database && (table === '*' || table === HEARTBEAT_TABLE));
+    if (!applies) continue;
+    // A column-level grant (`UPDATE (at)`) does not cover the heartbeat's columns for sure: not counted.
+    for (const p of m[1]!.replace(/\s*\([^)]*\)/g, '#columns').split(',').map((x) => x.trim().toUpperCase())) {
+      if (p.endsWith('#COLUMNS')) continue;
+      if (p === 'ALL' || p === 'ALL PRIVILEGES') ['CREATE', 'SELECT', 'INSERT', 'UPDATE'].forEach((x) => held.add(x));
+      else held.add(p);
+    }
+  }
+  return { user, schema: database, schemaCreate: held.has('CREATE'), tableExists: null, tableInsert: held.has('INSERT'), tableUpdate: held.has('UPDATE'), tableSelect: held.has('SELECT'), pgMonitor: false };
+}
+
+/** Reads the user's grants on `database` (the one the session is connected to); throws the driver's error. */
+export async function readGrants(session: SqlSession, engine: Engine, database = defaultDatabaseName(engine)): Promise<DatabaseGrants> {
+  if (isMysqlEngine(engine)) {
+    const rows = await session.query(GRANTS_SQL.mysql);
+    return parseMysqlGrants(rows.map((r) => String(Object.values(r)[0] ?? '')), database);
+  }
   const row = (await session.query(GRANTS_SQL.postgres))[0] ?? {};
   return {
     user: String(row.username ?? ''),

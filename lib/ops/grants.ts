@@ -9,6 +9,9 @@
  * - `database-grants-pg-monitor` (RDS for PostgreSQL): membership of `pg_monitor`, without which
  *   the heartbeat publishes no `WalBytesBehind` (a warning: failovers still work, some ask a human).
  *
+ * On MySQL the probe reads `SHOW GRANTS` (lambdas/shared/sql.ts parseMysqlGrants): `CREATE`, and
+ * `SELECT`, `INSERT`, `UPDATE`, on `*.*`, the database or the table (no `pg_monitor` line).
+ *
  * Each failing line's fix is the exact statement to run as an administrator.
  */
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
@@ -39,21 +42,29 @@ export function grantStatements(user: string, schema: string): { schema: string;
   };
 }
 
+/** MySQL: grants are by name (`CREATE` lets the user create the table; the rest hold before it exists). */
+function mysqlLines(answer: ProbeOutput['grants'], where: string): GrantLine[] {
+  if (!answer) return [{ check: 'database-grants', status: 'warn', message: `the probe in ${where} did not report the user's privileges`, fix: 'deploy this version of the stacks (cdk deploy), then run preflight again' }];
+  if ('error' in answer) return [{ check: 'database-grants', status: 'warn', message: `the user's privileges could not be read from ${where}: ${answer.error}`, fix: 'run SHOW GRANTS as the user to see why' }];
+  const user = answer.user || "'user'@'%'";
+  const db = `\`${(answer.schema ?? 'mysql').replace(/`/g, '``')}\``;
+  const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter((p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p]);
+  return [
+    answer.schemaCreate
+      ? { check: 'database-grants-schema', status: 'pass', message: `${user} may create ${HEARTBEAT_TABLE} in ${db} (SHOW GRANTS)` }
+      : { check: 'database-grants-schema', status: 'fail', message: `${user} has no CREATE on ${db} (SHOW GRANTS): every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`, fix: `GRANT CREATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};` },
+    missing.length === 0
+      ? { check: 'database-grants-table', status: 'pass', message: `${user} may SELECT, INSERT and UPDATE ${db}.${HEARTBEAT_TABLE} (SHOW GRANTS)` }
+      : { check: 'database-grants-table', status: 'fail', message: `${user} lacks ${missing.join(', ')} on ${db}.${HEARTBEAT_TABLE} (SHOW GRANTS; privileges through roles are not followed): the heartbeat's upsert is refused`, fix: `GRANT SELECT, INSERT, UPDATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};` },
+  ];
+}
+
 /**
  * The grant lines of one database from the probe's answer (`where`: the Region it ran in).
  * `answer` undefined: the probe did not read them (an older probe deployed, or no SQL login).
  */
 export function grantChecks(db: DatabaseConfig, answer: ProbeOutput['grants'], where: string): GrantLine[] {
-  if (isMysqlEngine(db.engine)) {
-    return [
-      {
-        check: 'database-grants',
-        status: 'warn',
-        message: 'the user\'s privileges are not read by SQL on MySQL: only the heartbeat alarms show them',
-        fix: `run SHOW GRANTS as the user: it needs CREATE, SELECT, INSERT, UPDATE on the heartbeat's database (GRANT CREATE, SELECT, INSERT, UPDATE ON \`${db.credentials?.databaseName ?? 'mysql'}\`.* TO 'user'@'%';)`,
-      },
-    ];
-  }
+  if (isMysqlEngine(db.engine)) return mysqlLines(answer, where);
   if (!answer) return [{ check: 'database-grants', status: 'warn', message: `the probe in ${where} did not report the user's privileges`, fix: 'deploy this version of the stacks (cdk deploy), then run preflight again' }];
   if ('error' in answer) return [{ check: 'database-grants', status: 'warn', message: `the user's privileges could not be read from ${where}: ${answer.error}`, fix: 'run the query of lambdas/shared/sql.ts GRANTS_SQL as the user to see why' }];
   const lines: GrantLine[] = [];
@@ -68,7 +79,7 @@ export function grantChecks(db: DatabaseConfig, answer: ProbeOutput['grants'], w
       ? { check: 'database-grants-schema', status: 'pass', message: `${user} may create tables in schema ${answer.schema} (the heartbeat's CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE})` }
       : { check: 'database-grants-schema', status: 'fail', message: `${user} has no CREATE on schema ${answer.schema}: every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`, fix: sql.schema },
   );
-  if (!answer.tableExists) {
+  if (answer.tableExists === false) {
     lines.push({ check: 'database-grants-table', status: 'pass', message: `${HEARTBEAT_TABLE} does not exist yet: the first heartbeat creates it, owned by ${user}` });
   } else {
     const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter((p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p]);

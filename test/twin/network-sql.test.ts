@@ -103,10 +103,20 @@ describe('SQL connector: normal operation', () => {
       expect(await s.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: 1, readable: 0, bytes_behind: null }]);
       await s.close();
     });
-    // MySQL does not know PostgreSQL's functions or casts.
+    // MySQL does not know PostgreSQL's functions or casts; PostgreSQL has no SHOW GRANTS.
     w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
     const m = await sql.connect({ ...target('m.c0abcdefghij.us-east-1.rds.amazonaws.com'), engine: 'mysql', port: 3306 });
     await expect(m.query(GRANTS_SQL.postgres)).rejects.toMatchObject({ code: 'ER_PARSE_ERROR', errno: 1064 });
+    const p = await as('use1-a', 'us-east-1', () => sql.connect(target(RECORD)));
+    await expect(p.query(GRANTS_SQL.mysql)).rejects.toMatchObject({ code: '42601' });
+    // MySQL: SHOW GRANTS lists the user's privileges on the database it connected to; without them the heartbeat is refused.
+    w.network.grants = { schemaCreate: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true };
+    expect(await m.query(GRANTS_SQL.mysql)).toEqual([{ 'Grants for probe@%': 'GRANT USAGE ON *.* TO `probe`@`%`' }, { 'Grants for probe@%': 'GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO `probe`@`%`' }]);
+    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ user: '`probe`@`%`', schema: 'orders', schemaCreate: true, tableExists: null, tableInsert: true, tableUpdate: true, tableSelect: true });
+    await writeHeartbeat(m, 'mysql', { site: 'use1-a' });
+    w.network.grants = { ...w.network.grants, schemaCreate: false, tableUpdate: false };
+    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ schemaCreate: false, tableUpdate: false, tableInsert: true });
+    await expect(writeHeartbeat(m, 'mysql', { site: 'use1-a' })).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR', errno: 1142 });
   });
 
   it('unsupported SQL and wrong passwords fail loudly', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../../lambdas/shared/config-schema.js';
+import { parseMysqlGrants } from '../../../lambdas/shared/sql.js';
 import { grantChecks, grantStatements, quoteIdent } from '../../../lib/ops/grants.js';
 
 const pg = { engine: 'postgres', credentials: { databaseName: 'orders' } } as unknown as DatabaseConfig;
@@ -18,7 +19,9 @@ describe('grantChecks: the preflight lines of the database user\'s privileges', 
     ['no schema in the search_path', pg, { ...all, schema: null, schemaCreate: null }, [['database-grants-schema', 'fail']]],
     ['the probe could not read them', pg, { error: 'permission denied for function pg_has_role' }, [['database-grants', 'warn']]],
     ['an older probe that does not read them', pg, undefined, [['database-grants', 'warn']]],
-    ['MySQL: not read by SQL (a warning saying what to check)', mysql, undefined, [['database-grants', 'warn']]],
+    ['MySQL: an older probe that does not read them', mysql, undefined, [['database-grants', 'warn']]],
+    ['MySQL: every privilege (SHOW GRANTS)', mysql, { ...all, user: '`failover`@`%`', schema: 'orders', tableExists: null, pgMonitor: false }, [['database-grants-schema', 'pass'], ['database-grants-table', 'pass']]],
+    ['MySQL: no CREATE, no UPDATE', mysql, { ...all, user: '`failover`@`%`', schema: 'orders', tableExists: null, schemaCreate: false, tableUpdate: false, pgMonitor: false }, [['database-grants-schema', 'fail'], ['database-grants-table', 'fail']]],
   ] as const)('%s', (_, db, answer, expected) => {
     const lines = grantChecks(db, answer as never, 'us-east-1');
     expect(lines.map((l) => [l.check, l.status])).toEqual(expected);
@@ -35,7 +38,10 @@ describe('grantChecks: the preflight lines of the database user\'s privileges', 
       ['App User lacks SELECT, INSERT on ops.failover_heartbeat: the heartbeat\'s upsert is refused', 'GRANT SELECT, INSERT, UPDATE ON ops.failover_heartbeat TO "App User";'],
       ['App User is not a member of pg_monitor: the heartbeat publishes no WalBytesBehind, so the failover of a quiet primary whose Region is out asks a human', 'GRANT pg_monitor TO "App User";'],
     ]);
-    expect(grantChecks(mysql, undefined, 'us-east-1')[0]!.fix).toContain('GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO');
+    expect(grantChecks(mysql, { ...all, user: '`failover`@`%`', schema: 'orders', tableExists: null, schemaCreate: false, tableInsert: false }, 'us-east-1').map((l) => l.fix)).toEqual([
+      'GRANT CREATE ON `orders`.failover_heartbeat TO `failover`@`%`;',
+      'GRANT SELECT, INSERT, UPDATE ON `orders`.failover_heartbeat TO `failover`@`%`;',
+    ]);
     expect(grantChecks(pg, { error: 'boom' }, 'eu-west-1')[0]!.message).toBe('the user\'s privileges could not be read from eu-west-1: boom');
   });
 
@@ -47,5 +53,24 @@ describe('grantChecks: the preflight lines of the database user\'s privileges', 
   ])('quotes the identifier %s as %s', (name, quoted) => {
     expect(quoteIdent(name)).toBe(quoted);
     expect(grantStatements(name, 'public').pgMonitor).toBe(`GRANT pg_monitor TO ${quoted};`);
+  });
+});
+
+describe('parseMysqlGrants: what SHOW GRANTS gives the user on the heartbeat table', () => {
+  const none = { schemaCreate: false, tableSelect: false, tableInsert: false, tableUpdate: false };
+  it.each([
+    ['USAGE only', ['GRANT USAGE ON *.* TO `failover`@`%`'], none],
+    ['ALL PRIVILEGES on every database', ['GRANT ALL PRIVILEGES ON *.* TO `admin`@`%` WITH GRANT OPTION'], { schemaCreate: true, tableSelect: true, tableInsert: true, tableUpdate: true }],
+    ['on the database', ['GRANT USAGE ON *.* TO `failover`@`%`', 'GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO `failover`@`%`'], { schemaCreate: true, tableSelect: true, tableInsert: true, tableUpdate: true }],
+    ['on the table (the README\'s grant)', ["GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.`failover_heartbeat` TO 'failover_probe'@'%'"], { schemaCreate: true, tableSelect: true, tableInsert: true, tableUpdate: true }],
+    ['on another database only', ['GRANT ALL PRIVILEGES ON `billing`.* TO `failover`@`%`'], none],
+    ['on another table only', ['GRANT SELECT, INSERT, UPDATE ON `orders`.`accounts` TO `failover`@`%`'], none],
+    ['an escaped underscore in the database name', ['GRANT CREATE, SELECT, INSERT ON `my\\_orders`.* TO `failover`@`%`'], { schemaCreate: true, tableSelect: true, tableInsert: true, tableUpdate: false }],
+    ['column-level privileges do not count (they may not cover the heartbeat\'s columns)', ['GRANT SELECT (site), INSERT, UPDATE (at, epoch) ON `orders`.`failover_heartbeat` TO `failover`@`%`'], { schemaCreate: false, tableSelect: false, tableInsert: true, tableUpdate: false }],
+  ])('%s', (_, lines, expected) => {
+    const db = lines.some((l) => l.includes('my\\_orders')) ? 'my_orders' : 'orders';
+    const g = parseMysqlGrants(lines, db);
+    expect(g).toMatchObject({ schema: db, tableExists: null, pgMonitor: false, ...expected });
+    expect(g.user).toMatch(/@/);
   });
 });
