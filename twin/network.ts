@@ -57,7 +57,24 @@ const INTER_REGION_MS: Record<string, number> = {
   'eu-west-1|us-west-2': 135,
 };
 
+/**
+ * What the failover's database user (the config's `credentials`) may do, in every database of
+ * the world: `CREATE` on the schema the heartbeat table goes in, `INSERT`/`UPDATE`/`SELECT` on
+ * that table, membership of `pg_monitor` (docs/config.md `credentials`). Default: everything, as
+ * for a user that created the table and was granted `pg_monitor`.
+ */
+export interface UserGrants {
+  schemaCreate: boolean;
+  tableInsert: boolean;
+  tableUpdate: boolean;
+  tableSelect: boolean;
+  pgMonitor: boolean;
+}
+
 export class NetworkModel {
+  /** The failover user's grants (twin/sql.ts refuses what PostgreSQL would without them). */
+  grants: UserGrants = { schemaCreate: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true };
+
   private readonly partitions = new Map<object, Set<string>>();
   private readonly sessions = new Set<SessionState>();
   private readonly dnsCache = new Map<string, { final: string; expiresAt: number }>();

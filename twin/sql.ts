@@ -6,7 +6,13 @@
  * - `SELECT 1`, `SELECT now()`, `SELECT pg_is_in_recovery()`, `SELECT @@global.read_only`;
  * - the heartbeat's `pg_stat_replication` query (lambdas/shared/sql.ts REPLICATION_SQL): the
  *   instance's streaming replicas and the WAL the slowest has not received (the model of
- *   `OldestReplicationSlotLag`); a replica refuses it as PostgreSQL does in recovery;
+ *   `OldestReplicationSlotLag`); a replica refuses it as PostgreSQL does in recovery; without
+ *   `pg_monitor` its LSNs are NULL (`readable` 0), as PostgreSQL hides them;
+ * - the preflight's grant query (lambdas/shared/sql.ts GRANTS_SQL), answered from the world's
+ *   `network.grants` (the failover user's privileges); `CREATE TABLE failover_heartbeat` without
+ *   `CREATE` on the schema and writes to it without `INSERT` are refused (42501) as PostgreSQL does;
+ *   on MySQL, `SHOW GRANTS` lists the same privileges on the session's database, and the same
+ *   statements are refused with ER_TABLEACCESS_DENIED_ERROR;
  * - `CREATE TABLE [IF NOT EXISTS] t (...)`, `INSERT INTO t (cols) VALUES (...)` with
  *   `ON CONFLICT (col) DO UPDATE ...` / `ON DUPLICATE KEY UPDATE ...` (the row is replaced),
  *   `UPDATE` / `DELETE` (recorded as writes; row effects are not modelled);
@@ -22,7 +28,7 @@ import type { TwinCallContext } from './context.js';
 import { NetworkError, type DbTarget, type SessionState } from './network.js';
 import type { World } from './world.js';
 
-import { REPLICATION_SQL, type SqlConnector, type SqlSession, type SqlTarget } from '../lambdas/shared/sql.js';
+import { GRANTS_SQL, HEARTBEAT_TABLE, REPLICATION_SQL, type SqlConnector, type SqlSession, type SqlTarget } from '../lambdas/shared/sql.js';
 
 export type { SqlConnector, SqlSession, SqlTarget };
 
@@ -198,6 +204,8 @@ type StatementForm =
   | { kind: 'now' }
   | { kind: 'recovery'; alias: string }
   | { kind: 'replication' }
+  | { kind: 'grants' }
+  | { kind: 'show-grants' }
   | { kind: 'read-only'; name: string }
   | { kind: 'no-op' }
   | { kind: 'write'; verb: string }
@@ -210,6 +218,8 @@ const statementFormOf = (norm: string): StatementForm =>
     if (/^select 1$/i.test(norm)) return { kind: 'select1' };
     if (/^select (now\(\)|current_timestamp)$/i.test(norm)) return { kind: 'now' };
     if (norm === normalize(REPLICATION_SQL.postgres)) return { kind: 'replication' };
+    if (norm === normalize(GRANTS_SQL.postgres)) return { kind: 'grants' };
+    if (/^show grants$/i.test(norm)) return { kind: 'show-grants' };
     if (/^select pg_is_in_recovery\(\)( as \w+)?$/i.test(norm)) return { kind: 'recovery', alias: /as (\w+)$/i.exec(norm)?.[1] ?? 'pg_is_in_recovery' };
     if ((m = /^select @@(global\.)?read_only( as (\w+))?$/i.exec(norm))) return { kind: 'read-only', name: m[3] ?? `@@${m[1] ?? ''}read_only` };
     if (/^(begin|commit|rollback|start transaction|set .*)$/i.test(norm)) return { kind: 'no-op' };
@@ -292,6 +302,10 @@ class TwinSession implements SqlSession {
     private readonly engine: string,
     /** The real server's session when the target is backed by one: statements run there (the network still decides reachability). */
     private readonly real?: SqlSession,
+    /** The user the session logged in as (the grant query's `current_user`). */
+    private readonly user?: string,
+    /** The database it connected to (MySQL's `SHOW GRANTS` scope). */
+    private readonly database: string = 'mysql',
   ) {}
 
   /** Runs the statement on the real server; records writes it accepted or refused as read-only, as the model does. */
@@ -354,7 +368,56 @@ class TwinSession implements SqlSession {
     const bytes = this.world.rds.replicationSlotLagMetric(this.target.db);
     if (bytes === undefined) return { replicas: 0, readable: 0, bytes_behind: null };
     const n = this.target.db.replicas.length;
+    // Without pg_monitor (or pg_read_all_stats) PostgreSQL shows the walsenders but NULL LSNs.
+    if (!this.world.network.grants.pgMonitor) return { replicas: n, readable: 0, bytes_behind: null };
     return { replicas: n, readable: n, bytes_behind: String(bytes) };
+  }
+
+  /** The grant query: the failover user's privileges (`network.grants`) and whether the heartbeat table exists here. */
+  private grants(pg: boolean): Record<string, unknown> {
+    if (!pg) throw new DbError("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '::oid, 'INSERT')'", 'ER_PARSE_ERROR', 1064);
+    const g = this.world.network.grants;
+    const exists = this.world.network.visibleRows(this.target, HEARTBEAT_TABLE) !== undefined;
+    const onTable = (granted: boolean) => (exists ? granted : null);
+    return {
+      username: this.user ?? 'failover',
+      schema_name: 'public',
+      schema_create: g.schemaCreate,
+      table_exists: exists,
+      table_insert: onTable(g.tableInsert),
+      table_update: onTable(g.tableUpdate),
+      table_select: onTable(g.tableSelect),
+      pg_monitor: g.pgMonitor,
+    };
+  }
+
+  /** MySQL's `SHOW GRANTS` of the failover user: its privileges (`network.grants`) on the database it connected to. */
+  private showGrants(pg: boolean): Record<string, unknown>[] {
+    if (pg) throw new DbError('syntax error at or near "GRANTS"', '42601');
+    const g = this.world.network.grants;
+    const account = `\`${this.user ?? 'failover'}\`@\`%\``;
+    const privileges = [g.schemaCreate && 'CREATE', g.tableSelect && 'SELECT', g.tableInsert && 'INSERT', g.tableUpdate && 'UPDATE'].filter(Boolean);
+    const key = `Grants for ${this.user ?? 'failover'}@%`;
+    return [
+      { [key]: `GRANT USAGE ON *.* TO ${account}` },
+      ...(privileges.length ? [{ [key]: `GRANT ${privileges.join(', ')} ON \`${this.database}\`.* TO ${account}` }] : []),
+    ];
+  }
+
+  /** PostgreSQL's refusal of a statement on the heartbeat table the failover user has no privilege for. */
+  private checkHeartbeatGrant(form: WriteForm): void {
+    const g = this.world.network.grants;
+    if (!isPg(this.engine)) {
+      // MySQL: CREATE TABLE needs CREATE (checked before the table's existence), INSERT ... ON DUPLICATE KEY UPDATE needs INSERT and UPDATE.
+      if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate) throw new DbError(`CREATE command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+      if (form.kind === 'insert' && form.table === HEARTBEAT_TABLE && (!g.tableInsert || (form.upsert && !g.tableUpdate))) throw new DbError(`INSERT command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+      return;
+    }
+    if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate) throw new DbError('permission denied for schema public', '42501');
+    if (form.kind === 'insert' && form.table === HEARTBEAT_TABLE) {
+      const denied = !g.tableInsert || (form.upsert && !g.tableUpdate) || (form.returning !== undefined && !g.tableSelect);
+      if (denied) throw new DbError(`permission denied for table ${HEARTBEAT_TABLE}`, '42501');
+    }
   }
 
   async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -374,6 +437,10 @@ class TwinSession implements SqlSession {
         return [{ [form.alias]: this.world.network.readOnly(this.target) }];
       case 'replication':
         return [this.replication(pg)];
+      case 'grants':
+        return [this.grants(pg)];
+      case 'show-grants':
+        return this.showGrants(pg);
       case 'read-only':
         if (pg) throw new DbError('syntax error at or near "@@"', '42601');
         return [{ [form.name]: this.world.network.readOnly(this.target) ? 1 : 0 }];
@@ -383,6 +450,9 @@ class TwinSession implements SqlSession {
         return this.write(form.verb, norm, params);
       case 'select': {
         const table = form.table;
+        if (table === HEARTBEAT_TABLE && !this.world.network.grants.tableSelect) {
+          throw pg ? new DbError(`permission denied for table ${table}`, '42501') : new DbError(`SELECT command denied to user '${this.user ?? 'failover'}'@'%' for table '${table}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+        }
         const rows = this.world.network.visibleRows(this.target, table);
         if (!rows) throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
         const conds = form.where ? form.where.map((c) => {
@@ -409,6 +479,7 @@ class TwinSession implements SqlSession {
     }
     const store = this.world.network.tableStore(this.target.db);
     const form = writeFormOf(norm);
+    this.checkHeartbeatGrant(form);
     let result: Record<string, unknown>[] = [];
     if (form.kind === 'create') {
       const table = form.table;
@@ -494,7 +565,7 @@ export function createSqlConnector(world: World): SqlConnector {
           throw err;
         }
       }
-      return new TwinSession(world, state, target.engine || db.engine, real);
+      return new TwinSession(world, state, target.engine || db.engine, real, target.user, target.database);
     },
     async tcpCheck(host: string, port: number, timeoutMs: number): Promise<void> {
       world.network.reach(host, port, timeoutMs, currentCaller());

@@ -54,7 +54,7 @@ async function scenarioFor(options: TwinWorldOptions) {
   if (options.scenarioFile) {
     const s = loadScenarioFile(options.scenarioFile, options.config ? { configOverride: options.config } : options.configFile ? { configOverride: options.configFile } : {});
     if ((options.config || options.configFile) && s.configSource.endsWith('#config')) {
-      options.onNote?.(`${options.scenarioFile} carries its own "config" (its events are written for that topology): ${options.configFile ?? 'the config given'} is not used`);
+      options.onNote?.(`${options.scenarioFile} needs its own "config" (${s.needsOwnConfig ?? 'its events are written for that topology'}): ${options.configFile ?? 'the config given'} is not used`);
     }
     return { ...s, runFor: options.atSeconds ?? s.runFor };
   }
@@ -127,14 +127,16 @@ export async function watchTwin(options: TwinWorldOptions, watch: (ctx: TwinWatc
 }
 
 /** What `failover preflight --twin --twin-break` can misconfigure in the twin world. */
-export const TWIN_BREAKS = ['record-target', 'standby-not-replica', 'secret-replica'] as const;
+export const TWIN_BREAKS = ['record-target', 'standby-not-replica', 'secret-replica', 'user-grants'] as const;
 export type TwinBreak = (typeof TWIN_BREAKS)[number];
 
 /**
  * Misconfigures the deployed twin world as a real account can be: the writer record of every
  * database points elsewhere (`record-target`), the first database's standby is no longer a read
  * replica (`standby-not-replica`, as if promoted by hand), the first listed secret replica is
- * missing (`secret-replica`). Each is logged on the world's timeline.
+ * missing (`secret-replica`), the database user has no `CREATE` on the schema, no privilege on a
+ * heartbeat table someone else created and is not in `pg_monitor` (`user-grants`). Each is logged
+ * on the world's timeline.
  */
 export async function breakTwinWorld(world: World, deployment: Deployment, breaks: readonly TwinBreak[]): Promise<void> {
   const { secretArnInRegion } = await import('../../lambdas/shared/config-schema.js');
@@ -149,6 +151,10 @@ export async function breakTwinWorld(world: World, deployment: Deployment, break
   if (breaks.includes('standby-not-replica') && db.standby.instanceId) {
     world.rds.makeStandalone(db.standby.instanceId, db.standby.region);
     world.log('fault', `misconfigured: ${db.standby.instanceId} is no longer a read replica`, { instanceId: db.standby.instanceId });
+  }
+  if (breaks.includes('user-grants')) {
+    world.network.grants = { schemaCreate: false, tableInsert: false, tableUpdate: false, tableSelect: false, pgMonitor: false };
+    world.log('fault', 'misconfigured: the database user has no CREATE on the schema, no privilege on failover_heartbeat and no pg_monitor', {});
   }
   const replica = db.credentials?.secretReplicaRegions?.[0];
   if (breaks.includes('secret-replica') && db.credentials?.secretArn && replica) {

@@ -158,7 +158,7 @@ export function register(program: Command, ctx: CliContext): void {
       const givenConfig = options.config ?? (ctx.io.env[CONFIG_ENV] || undefined);
       if (options.scenario && givenConfig && scenario.configSource.endsWith('#config')) {
         ctx.err(
-          `${c.yellow('warning')}: ${scenario.source} carries its own "config" (its events are written for that topology): ` +
+          `${c.yellow('warning')}: ${scenario.source} needs its own "config" (${scenario.needsOwnConfig ?? 'its events are written for that topology'}): ` +
             `${options.config ? `--config ${options.config}` : `${CONFIG_ENV}=${givenConfig}`} is not used. To drill your own database, copy the scenario and replace its "config", or use a scenario without one.`,
         );
       }

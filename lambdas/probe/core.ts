@@ -4,7 +4,7 @@
  * not tell" (name resolution, credentials, TLS, overload), and shapes the probe's output.
  */
 import type { ProbeOutput } from '../shared/contracts.js';
-import { describeSqlError, sqlErrorCode } from '../shared/sql.js';
+import { describeSqlError, sqlErrorCode, type DatabaseGrants } from '../shared/sql.js';
 
 /**
  * Codes that mean the server is not there or not accepting connections: socket refusals and
@@ -68,6 +68,9 @@ export interface ProbeFacts {
   write: boolean;
   /** Heartbeat write error, if it failed. */
   writeError?: unknown;
+  /** The user's grants, when asked for and read (or the error reading them). */
+  grants?: DatabaseGrants;
+  grantsError?: unknown;
 }
 
 /**
@@ -97,7 +100,8 @@ export function probeOutcome(facts: ProbeFacts): ProbeOutput {
   if (facts.queryError !== undefined) {
     return { ...base, status: classifyDatabaseError(facts.queryError), tcp: true, wrote: false, error: `connect/SELECT 1 failed: ${describeSqlError(facts.queryError)}` };
   }
-  if (!facts.write) return { ...base, status: 'up', tcp: true, wrote: false };
+  const grants = facts.grants ? { grants: facts.grants } : facts.grantsError !== undefined ? { grants: { error: describeSqlError(facts.grantsError) } } : {};
+  if (!facts.write) return { ...base, status: 'up', tcp: true, wrote: false, ...grants };
   if (facts.writeError !== undefined) {
     const why = isReadOnlyError(facts.writeError) ? 'the server is read-only' : 'the heartbeat write failed';
     return { ...base, status: 'up', tcp: true, wrote: false, error: `${why}: ${describeSqlError(facts.writeError)}` };

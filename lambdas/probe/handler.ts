@@ -1,6 +1,7 @@
 /**
  * probe: runs in each vantage Region (invoked by probe-vantage) and observes the primary from
- * there: TCP reachability, then (with credentials) `SELECT 1` and a heartbeat write. Database
+ * there: TCP reachability, then (with credentials) `SELECT 1` and a heartbeat write (or, for
+ * `failover preflight`, `write: false` and `grants: true`: the user's grants, read-only). Database
  * problems are observations, never errors: the only thing it throws is {@link InvalidInputError}.
  * The whole probe is bounded by 3 × `timeoutMs` so the caller's request never times out first.
  *
@@ -16,6 +17,7 @@ import {
   getSqlConnector,
   credentialOptionsFor,
   resolveCredentials,
+  readGrants,
   withTimeout,
   writeHeartbeat,
   type SqlCredentials,
@@ -72,6 +74,13 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   try {
     session = await withTimeout(connecting, remaining(), 'connecting to the database');
     await withTimeout(session.query('SELECT 1'), remaining(), 'SELECT 1');
+    if (input.grants) {
+      try {
+        facts.grants = await withTimeout(readGrants(session, input.engine, input.databaseName ?? defaultDatabaseName(input.engine)), remaining(), 'reading the grants');
+      } catch (err) {
+        facts.grantsError = err;
+      }
+    }
     if (input.write) {
       try {
         await withTimeout(writeHeartbeat(session, input.engine, { site: input.vantage }), remaining(), 'the heartbeat write');

@@ -161,9 +161,25 @@ export const probeInput = z.object({
   databaseName: z.string().optional(),
   /** Try a heartbeat write (UPSERT into failover_heartbeat) after SELECT 1. */
   write: z.boolean().default(true),
+  /** After SELECT 1, read the user's grants (lambdas/shared/sql.ts GRANTS_SQL; read-only): `failover preflight`. */
+  grants: z.boolean().default(false),
   timeoutMs: z.number().int().positive().default(3000),
   vantage: z.string(),
 });
+/** What {@link probeInput} `grants` read (lambdas/shared/sql.ts DatabaseGrants), or why it could not. */
+export const probeGrants = z.union([
+  z.object({
+    user: z.string(),
+    schema: z.string().nullable(),
+    schemaCreate: z.boolean().nullable(),
+    tableExists: z.boolean().nullable(),
+    tableInsert: z.boolean().nullable(),
+    tableUpdate: z.boolean().nullable(),
+    tableSelect: z.boolean().nullable(),
+    pgMonitor: z.boolean(),
+  }),
+  z.object({ error: z.string() }),
+]);
 export const PROBE_STATUS = ['up', 'down', 'unknown'] as const;
 export const probeOutput = z.object({
   vantage: z.string(),
@@ -175,6 +191,8 @@ export const probeOutput = z.object({
   tcp: z.boolean(),
   latencyMs: z.number(),
   error: z.string().optional(),
+  /** Only when asked (`grants: true`) and SELECT 1 answered. */
+  grants: probeGrants.optional(),
 });
 export type ProbeOutput = z.infer<typeof probeOutput>;
 

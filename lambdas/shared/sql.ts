@@ -390,6 +390,92 @@ export async function walBytesBehind(session: SqlSession, engine: Engine): Promi
   }
 }
 
+/**
+ * PostgreSQL: what the database user may do that the heartbeat, the probes' write and the write
+ * check need (docs/config.md `credentials`), read-only: `CREATE` on the schema the heartbeat table
+ * goes in (its `CREATE TABLE IF NOT EXISTS` needs it even when the table exists), and when the table
+ * exists `INSERT`, `UPDATE` (the upsert) and `SELECT` (its `RETURNING`) on it; membership of
+ * `pg_monitor` (the heartbeat's `pg_stat_replication` LSNs, `WalBytesBehind`). The `oid` forms of
+ * `has_table_privilege` return NULL for a missing table instead of raising.
+ */
+export const GRANTS_SQL = {
+  postgres:
+    'SELECT current_user AS username, current_schema() AS schema_name, ' +
+    `has_schema_privilege(current_schema(), 'CREATE') AS schema_create, ` +
+    `to_regclass('${HEARTBEAT_TABLE}') IS NOT NULL AS table_exists, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'INSERT') AS table_insert, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'UPDATE') AS table_update, ` +
+    `has_table_privilege(to_regclass('${HEARTBEAT_TABLE}')::oid, 'SELECT') AS table_select, ` +
+    `pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS pg_monitor`,
+  /** MySQL: the current user's grants, one `GRANT ... ON scope TO user` per row (parsed by {@link parseMysqlGrants}). */
+  mysql: 'SHOW GRANTS',
+} as const;
+
+/**
+ * The answer of {@link GRANTS_SQL}. PostgreSQL: null table privileges when the table does not
+ * exist, a null schema when none is in the search path. MySQL: `schema` is the database,
+ * `tableExists` null (grants are by name: they hold whether or not the table exists yet).
+ */
+export interface DatabaseGrants {
+  user: string;
+  schema: string | null;
+  schemaCreate: boolean | null;
+  tableExists: boolean | null;
+  tableInsert: boolean | null;
+  tableUpdate: boolean | null;
+  tableSelect: boolean | null;
+  pgMonitor: boolean;
+}
+
+const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 't' || v === 1 || v === '1' || v === 'true');
+
+const unquote = (s: string): string => s.trim().replace(/^[`'"]|[`'"]$/g, '').replace(/\\([_%\\])/g, '$1');
+
+/**
+ * What MySQL's `SHOW GRANTS` lines give the user on `database`.`failover_heartbeat`: `CREATE`,
+ * `SELECT`, `INSERT`, `UPDATE` granted on `*.*`, on `` `database`.* `` or on the table itself
+ * (`ALL [PRIVILEGES]` counts as each; a column-level grant does not count). Role grants
+ * (`GRANT role TO user`) are not followed.
+ */
+export function parseMysqlGrants(lines: readonly string[], database: string): DatabaseGrants {
+  const held = new Set<string>();
+  let user = '';
+  for (const line of lines) {
+    const m = /^GRANT (.+?) ON (\S+) TO (\S+)/i.exec(line.trim());
+    if (!m) continue;
+    user ||= m[3]!; // the account as MySQL writes it (`u`@`%`): the GRANT's target
+    const [db, table] = m[2]!.split('.').map(unquote) as [string, string | undefined];
+    const applies = (db === '*' && table === '*') || (db === database && (table === '*' || table === HEARTBEAT_TABLE));
+    if (!applies) continue;
+    // A column-level grant (`UPDATE (at)`) does not cover the heartbeat's columns for sure: not counted.
+    for (const p of m[1]!.replace(/\s*\([^)]*\)/g, '#columns').split(',').map((x) => x.trim().toUpperCase())) {
+      if (p.endsWith('#COLUMNS')) continue;
+      if (p === 'ALL' || p === 'ALL PRIVILEGES') ['CREATE', 'SELECT', 'INSERT', 'UPDATE'].forEach((x) => held.add(x));
+      else held.add(p);
+    }
+  }
+  return { user, schema: database, schemaCreate: held.has('CREATE'), tableExists: null, tableInsert: held.has('INSERT'), tableUpdate: held.has('UPDATE'), tableSelect: held.has('SELECT'), pgMonitor: false };
+}
+
+/** Reads the user's grants on `database` (the one the session is connected to); throws the driver's error. */
+export async function readGrants(session: SqlSession, engine: Engine, database = defaultDatabaseName(engine)): Promise<DatabaseGrants> {
+  if (isMysqlEngine(engine)) {
+    const rows = await session.query(GRANTS_SQL.mysql);
+    return parseMysqlGrants(rows.map((r) => String(Object.values(r)[0] ?? '')), database);
+  }
+  const row = (await session.query(GRANTS_SQL.postgres))[0] ?? {};
+  return {
+    user: String(row.username ?? ''),
+    schema: row.schema_name === null || row.schema_name === undefined ? null : String(row.schema_name),
+    schemaCreate: bool(row.schema_create),
+    tableExists: bool(row.table_exists) === true,
+    tableInsert: bool(row.table_insert),
+    tableUpdate: bool(row.table_update),
+    tableSelect: bool(row.table_select),
+    pgMonitor: bool(row.pg_monitor) === true,
+  };
+}
+
 /** "relation/table already exists" raised when two writers create the table at the same moment. */
 const ALREADY_EXISTS = new Set(['42P07', '23505', 'ER_TABLE_EXISTS_ERROR']);
 

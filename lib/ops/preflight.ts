@@ -9,8 +9,10 @@
  * backups); the writer record exists, is a CNAME and points at the primary's endpoint; its TTL;
  * the fence's prerequisites (a VPC for the isolation group, or the configured security groups,
  * attached) and whether those groups are shared with anything else; the credentials secret, readable in its Region and each listed replica Region; once
- * deployed, logging in with it from each vantage Region (the probe, `write: false`) and the heartbeat
- * writing (its alarms OK: the user's privileges are enough). For the
+ * deployed, logging in with it from each vantage Region (the probe, `write: false`), the user's
+ * privileges read by SQL from the first Region that logs in (the probe, `grants: true`: `CREATE`
+ * on the schema, the heartbeat table's privileges, `pg_monitor`; lib/ops/grants.ts) and the heartbeat
+ * writing (its alarms OK). For the
  * account: every Region exists (the SDK's table), CDK is bootstrapped in each Region deployed to,
  * and after the deploy: the stacks are complete, the heartbeat alarms and rules exist and the
  * alarms have data, the notification emails are confirmed.
@@ -32,7 +34,9 @@ import { alarmName, heartbeatRuleName, probeFunctionName, type HeartbeatSite } f
 import { buildProbeInput } from '../../lambdas/probe-vantage/core.js';
 import { knownRegions } from '../config/regions.js';
 import { stackNames } from '../naming.js';
+import type { ProbeOutput } from '../../lambdas/shared/contracts.js';
 import { readCall, type OpsEnv } from './env.js';
+import { grantChecks } from './grants.js';
 import { locateControl, type ControlResources } from './locate.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -297,22 +301,29 @@ async function loginChecks(env: OpsEnv, config: FailoverConfig, db: DatabaseConf
   if (!db.credentials?.secretArn && !db.credentials?.iamUser) return [warn('database-login', 'no credentials configured: probes check TCP reachability only, and no heartbeat can write', 'configure credentials (secretArn or iamUser) and the user of README, "The database user and its privileges"', n)];
   const results: CheckResult[] = [];
   const seen = new Set<string>();
+  let grantsRead = false;
   for (const v of db.detection.vantagePoints) {
     if (seen.has(v.region)) continue;
     seen.add(v.region);
     const fn = probeFunctionName(config.prefix);
     try {
       const out = await readCall(env, 'lambda:Invoke', v.region, `function ${fn}`, () =>
-        env.clients(v.region).lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify({ ...buildProbeInput(db, v.name), write: false })) })),
+        env.clients(v.region).lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify({ ...buildProbeInput(db, v.name), write: false, grants: !grantsRead })) })),
       );
       const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
       if (out.FunctionError) {
         results.push(fail('database-login', `the probe in ${v.region} failed: ${out.FunctionError} ${text.slice(0, 200)}`, `look at the logs of ${fn} in ${v.region}`, n));
         continue;
       }
-      const answer = JSON.parse(text || '{}') as { status?: string; error?: string; tcp?: boolean };
-      if (answer.status === 'up') results.push(pass('database-login', `logs in from ${v.region} (vantage ${v.name}) with the configured credentials: SELECT 1 answered`, n));
-      else
+      const answer = JSON.parse(text || '{}') as { status?: string; error?: string; tcp?: boolean; grants?: ProbeOutput['grants'] };
+      if (answer.status === 'up') {
+        results.push(pass('database-login', `logs in from ${v.region} (vantage ${v.name}) with the configured credentials: SELECT 1 answered`, n));
+        // The user's privileges, read once (from the first Region that logs in), one line each.
+        if (!grantsRead) {
+          grantsRead = true;
+          for (const line of grantChecks(db, answer.grants, v.region)) results.push({ ...line, database: n });
+        }
+      } else
         results.push(
           fail(
             'database-login',

@@ -27,13 +27,31 @@ describe('preflight on the twin', () => {
     expect(report.where).toBe('twin');
     expect(report.summary.fail).toBe(0);
     const checks = new Set(report.results.map((r) => r.check));
-    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'database-login', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
+    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'database-login', 'database-grants-schema', 'database-grants-table', 'database-grants-pg-monitor', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
     expect(report.results.filter((r) => r.check === 'database-login').map((r) => r.message)).toEqual([
       'logs in from us-east-1 (vantage use1-a) with the configured credentials: SELECT 1 answered',
       'logs in from us-west-2 (vantage usw2) with the configured credentials: SELECT 1 answered',
       'logs in from eu-west-1 (vantage euw1) with the configured credentials: SELECT 1 answered',
     ]);
     expect(report.results.filter((r) => r.check === 'secret-readable').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(report.results.filter((r) => r.check.startsWith('database-grants')).map((r) => [r.check, r.status])).toEqual([
+      ['database-grants-schema', 'pass'],
+      ['database-grants-table', 'pass'],
+      ['database-grants-pg-monitor', 'pass'],
+    ]);
+  }, 120_000);
+
+  it('a database user without the privileges: one line each, with the GRANT to run; the heartbeat it breaks fails too (exit 1)', async () => {
+    const t = fakeIo();
+    expect(await run(['preflight', '--twin', '--config', 'examples/config.json', '--twin-break', 'user-grants', '--at', '10m'], t.io)).toBe(1);
+    const lines = t.stdout().split('\n');
+    expect(lines.filter((l) => /^(FAIL|WARN) .*(schema|pg_monitor|failover_heartbeat)/.test(l) && !l.includes('heartbeat alarm'))).toEqual([
+      'FAIL  orders: postgres has no CREATE on schema public: every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS failover_heartbeat -> GRANT CREATE ON SCHEMA public TO postgres;',
+      'WARN  orders: postgres is not a member of pg_monitor: the heartbeat publishes no WalBytesBehind, so the failover of a quiet primary whose Region is out asks a human -> GRANT pg_monitor TO postgres;',
+    ]);
+    // The twin refuses the heartbeat's CREATE TABLE as PostgreSQL does: its alarms go to ALARM.
+    expect(lines.filter((l) => l.startsWith('FAIL') && l.includes('heartbeat alarm'))).toHaveLength(2);
+    expect(t.stdout()).toContain('PASS  orders: failover_heartbeat does not exist yet: the first heartbeat creates it, owned by postgres');
   }, 120_000);
 
   it('fails a world with a wrong record target, a non-replica standby and a missing secret replica, naming each (exit 1)', async () => {
@@ -93,7 +111,7 @@ describe('preflight on the twin', () => {
     const t = fakeIo({ FAILOVER_CONFIG: 'examples/config.json' });
     expect(await run(['preflight', '--twin-break', 'record-target'], t.io)).toBe(2);
     expect(await run(['preflight', '--twin', '--twin-break', 'nope'], t.io)).toBe(2);
-    expect(t.stderr()).toContain('--twin-break takes record-target, standby-not-replica, secret-replica and needs --twin, got nope');
+    expect(t.stderr()).toContain('--twin-break takes record-target, standby-not-replica, secret-replica, user-grants and needs --twin, got nope');
   });
 });
 

@@ -59,7 +59,7 @@ describe('on the cloud twin', () => {
   it('a scenario with its own config: says the config given is not used', async () => {
     const t = fakeIo();
     expect(await run(['status', '--twin', '--scenario', OUTAGE, '--at', '1m', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
-    expect(t.stderr()).toContain('note: scenarios/region-outage.json carries its own "config" (its events are written for that topology): test/fixtures/configs/aurora.json is not used');
+    expect(t.stderr()).toContain(`note: scenarios/region-outage.json needs its own "config" (the secret replicated to the standby's Region only: its Region outage leaves two voters outside the primary's Region, fewer than the quorum): test/fixtures/configs/aurora.json is not used`);
     expect(t.stdout()).toContain('orders (postgres)');
   }, 120_000);
 

@@ -2,7 +2,7 @@ import { Signer } from '@aws-sdk/rds-signer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { iamTokenRefusal, isIamAuthToken } from '../../twin/iam-db-auth.js';
 import { twinContext } from '../../twin/context.js';
-import { REPLICATION_SQL } from '../../lambdas/shared/sql.js';
+import { GRANTS_SQL, HEARTBEAT_SQL, REPLICATION_SQL, readGrants, writeHeartbeat } from '../../lambdas/shared/sql.js';
 import { SQL_CONNECTOR_SYMBOL, createSqlConnector, installSqlTwin, type SqlConnector, type SqlTarget } from '../../twin/sql.js';
 import type { World } from '../../twin/world.js';
 import { PRIMARY, PRIMARY_SG, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from './helpers.js';
@@ -82,6 +82,41 @@ describe('SQL connector: normal operation', () => {
     expect(await s.query('SELECT @@global.read_only')).toEqual([{ '@@global.read_only': 1 }]);
     expect(await s.query('SELECT 1')).toEqual([{ '1': 1 }]);
     await expect(s.query('CREATE TABLE t (a int)')).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT', errno: 1290 });
+  });
+
+  it('the grant query: answered from the world\'s grants; without them the heartbeat\'s CREATE and upsert and the WAL figures are refused or hidden as PostgreSQL does', async () => {
+    const { w, sql } = setup();
+    await as('use1-a', 'us-east-1', async () => {
+      const s = await sql.connect(target(RECORD));
+      expect(await readGrants(s, 'postgres')).toEqual({ user: 'probe', schema: 'public', schemaCreate: true, tableExists: false, tableInsert: null, tableUpdate: null, tableSelect: null, pgMonitor: true });
+      await writeHeartbeat(s, 'postgres', { site: 'use1-a' });
+      expect(await readGrants(s, 'postgres')).toMatchObject({ tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true });
+      expect(await s.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: 1, readable: 1, bytes_behind: '0' }]);
+
+      w.network.grants = { schemaCreate: false, tableInsert: true, tableUpdate: false, tableSelect: true, pgMonitor: false };
+      expect(await readGrants(s, 'postgres')).toMatchObject({ schemaCreate: false, tableExists: true, tableUpdate: false, pgMonitor: false });
+      // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists (checked on a real server).
+      await expect(s.query(HEARTBEAT_SQL.postgres.create)).rejects.toMatchObject({ code: '42501', message: 'permission denied for schema public' });
+      w.network.grants = { ...w.network.grants, schemaCreate: true };
+      await expect(writeHeartbeat(s, 'postgres', { site: 'use1-a' })).rejects.toMatchObject({ code: '42501', message: 'permission denied for table failover_heartbeat' });
+      // Without pg_monitor the walsenders show, their LSNs do not.
+      expect(await s.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: 1, readable: 0, bytes_behind: null }]);
+      await s.close();
+    });
+    // MySQL does not know PostgreSQL's functions or casts; PostgreSQL has no SHOW GRANTS.
+    w.rds.createInstance({ region: 'us-east-1', id: 'm', engine: 'mysql' });
+    const m = await sql.connect({ ...target('m.c0abcdefghij.us-east-1.rds.amazonaws.com'), engine: 'mysql', port: 3306 });
+    await expect(m.query(GRANTS_SQL.postgres)).rejects.toMatchObject({ code: 'ER_PARSE_ERROR', errno: 1064 });
+    const p = await as('use1-a', 'us-east-1', () => sql.connect(target(RECORD)));
+    await expect(p.query(GRANTS_SQL.mysql)).rejects.toMatchObject({ code: '42601' });
+    // MySQL: SHOW GRANTS lists the user's privileges on the database it connected to; without them the heartbeat is refused.
+    w.network.grants = { schemaCreate: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true };
+    expect(await m.query(GRANTS_SQL.mysql)).toEqual([{ 'Grants for probe@%': 'GRANT USAGE ON *.* TO `probe`@`%`' }, { 'Grants for probe@%': 'GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO `probe`@`%`' }]);
+    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ user: '`probe`@`%`', schema: 'orders', schemaCreate: true, tableExists: null, tableInsert: true, tableUpdate: true, tableSelect: true });
+    await writeHeartbeat(m, 'mysql', { site: 'use1-a' });
+    w.network.grants = { ...w.network.grants, schemaCreate: false, tableUpdate: false };
+    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ schemaCreate: false, tableUpdate: false, tableInsert: true });
+    await expect(writeHeartbeat(m, 'mysql', { site: 'use1-a' })).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR', errno: 1142 });
   });
 
   it('unsupported SQL and wrong passwords fail loudly', async () => {

@@ -131,6 +131,67 @@ export function rolesOf(db: DatabaseConfig): Scenario['roles'] {
 const prefixConfigPath = (path: string) => (path ? `config.${path}` : 'config');
 
 /**
+ * Role words a `region-outage` / `region-recover` event may give instead of a Region code, so that
+ * the scenario runs on any topology (docs/scenarios.md "Topology"): resolved against the config in
+ * use, for the scenario's database.
+ */
+export const REGION_ROLES = ['@primary-region', '@standby-region', '@control-region'] as const;
+
+/**
+ * Role words `primary-unreachable`'s `from` may give instead of vantage point names
+ * (docs/scenarios.md "Topology"): `@all` every vantage point of the database; `@quorum` as many as
+ * the quorum, taken first outside the primary's Region, then from the end of the list inside it
+ * (so a vantage point next to the primary keeps seeing it); `@primary-region`, `@standby-region`
+ * and `@outside-primary-region` the vantage points in (or not in) that Region.
+ */
+export const VANTAGE_ROLES = ['@all', '@quorum', '@primary-region', '@standby-region', '@outside-primary-region'] as const;
+
+/** The Region a role word stands for; the word itself when it is not one (a Region code). */
+export function resolveRegionRole(region: string, config: FailoverConfig, db: DatabaseConfig): string {
+  switch (region) {
+    case '@primary-region':
+      return db.primary.region;
+    case '@standby-region':
+      return db.standby.region;
+    case '@control-region':
+      return config.controlRegion;
+    default:
+      return region;
+  }
+}
+
+/** The vantage point names a role word stands for (config order); `[name]` when it is not one. */
+export function resolveVantageRole(name: string, db: DatabaseConfig): string[] {
+  const vps = db.detection.vantagePoints;
+  const inPrimary = (v: { region: string }) => v.region === db.primary.region;
+  switch (name) {
+    case '@all':
+      return vps.map((v) => v.name);
+    case '@primary-region':
+      return vps.filter(inPrimary).map((v) => v.name);
+    case '@standby-region':
+      return vps.filter((v) => v.region === db.standby.region).map((v) => v.name);
+    case '@outside-primary-region':
+      return vps.filter((v) => !inPrimary(v)).map((v) => v.name);
+    case '@quorum': {
+      const order = [...vps.filter((v) => !inPrimary(v)), ...vps.filter(inPrimary).reverse()];
+      const chosen = new Set(order.slice(0, db.detection.quorum).map((v) => v.name));
+      return vps.filter((v) => chosen.has(v.name)).map((v) => v.name);
+    }
+    default:
+      return [name];
+  }
+}
+
+/** The event with its role words replaced by the Region or vantage points they stand for. */
+function resolveEventRoles(event: ScenarioEvent, config: FailoverConfig, db: DatabaseConfig): ScenarioEvent {
+  if (!isFaultEvent(event)) return event;
+  if (event.fault === 'primary-unreachable') return { ...event, from: [...new Set(event.from.flatMap((n) => resolveVantageRole(n, db)))] };
+  if (event.fault === 'region-outage' || event.fault === 'region-recover') return { ...event, region: resolveRegionRole(event.region, config, db) };
+  return event;
+}
+
+/**
  * Validates a parsed scenario object and normalizes it. Throws {@link ScenarioError} listing every
  * problem (and {@link ConfigError} when the fallback config itself is invalid).
  */
@@ -256,18 +317,36 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       }
       if (isFaultEvent(event) && event.fault === 'primary-unreachable' && vantages) {
         event.from.forEach((name, j) => {
-          if (!vantages.includes(name)) {
-            problems.push({ path: `${at}.from[${j}]`, message: unknownValue('vantage point', name, vantages, `database "${db!.name}" has`), value: name });
+          if (name.startsWith('@')) {
+            if (!(VANTAGE_ROLES as readonly string[]).includes(name)) {
+              problems.push({ path: `${at}.from[${j}]`, message: unknownValue('vantage role', name, [...VANTAGE_ROLES, ...vantages]), value: name });
+            } else if (resolveVantageRole(name, db!).length === 0) {
+              problems.push({
+                path: `${at}.from[${j}]`,
+                message: `${show(name)} stands for no vantage point of database "${db!.name}" in ${configSource} (it has: ${db!.detection.vantagePoints.map((v) => `${v.name} in ${v.region}`).join(', ')})`,
+                value: name,
+              });
+            }
+          } else if (!vantages.includes(name)) {
+            problems.push({
+              path: `${at}.from[${j}]`,
+              message: `${unknownValue('vantage point', name, vantages, `database "${db!.name}" in ${configSource} has`)}; or a role word (${VANTAGE_ROLES.join(', ')}) that runs on any config`,
+              value: name,
+            });
           }
         });
       }
-      if (isFaultEvent(event) && (event.fault === 'region-outage' || event.fault === 'region-recover') && regions && !regions.includes(event.region)) {
-        const hint = closest(event.region, regions);
-        problems.push({
-          path: `${at}.region`,
-          message: `${show(event.region)} is not a Region of the config${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${regions.join(', ')})`,
-          value: event.region,
-        });
+      if (isFaultEvent(event) && (event.fault === 'region-outage' || event.fault === 'region-recover') && regions) {
+        if (event.region.startsWith('@') && !(REGION_ROLES as readonly string[]).includes(event.region)) {
+          problems.push({ path: `${at}.region`, message: unknownValue('Region role', event.region, REGION_ROLES), value: event.region });
+        } else if (!event.region.startsWith('@') && !regions.includes(event.region)) {
+          const hint = closest(event.region, regions);
+          problems.push({
+            path: `${at}.region`,
+            message: `${show(event.region)} is not a Region of the config (${configSource})${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${regions.join(', ')}; or a role word: ${REGION_ROLES.join(', ')})`,
+            value: event.region,
+          });
+        }
       }
       if (isFaultEvent(event) && event.fault === 'alarm-flap' && event.alarm !== undefined && !alarms.some((a) => a.name === event.alarm)) {
         problems.push({ path: `${at}.alarm`, message: unknownValue('alarm', event.alarm, alarms.map((a) => a.name), 'the scenario\'s alarms'), value: event.alarm });
@@ -293,12 +372,16 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
     }
   }
 
+  if (raw.needsOwnConfig !== undefined && raw.config === undefined) {
+    problems.push({ path: 'needsOwnConfig', message: 'says the scenario needs its own config, but it has no "config": add one or remove needsOwnConfig', value: raw.needsOwnConfig });
+  }
+
   if (problems.length > 0 || !parsed.success || !config || !db) {
     throw new ScenarioError(source, problems.sort(byPath));
   }
 
   const file = parsed.data;
-  const events: ScenarioEvent[] = file.events.map((e) => (isFaultEvent(e) && e.fault === 'primary-unreachable' ? { ...e, from: [...new Set(e.from)] } : e));
+  const events: ScenarioEvent[] = file.events.map((e) => resolveEventRoles(e, config, db));
   events.sort((a, b) => a.at - b.at); // Array.prototype.sort is stable: same `at` keeps file order.
   return {
     name: file.name ?? options.defaultName ?? (basename(source).replace(/\.json$/i, '') || 'scenario'),
@@ -306,6 +389,7 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
     source,
     config,
     configSource,
+    ...(file.needsOwnConfig ? { needsOwnConfig: file.needsOwnConfig } : {}),
     database: db.name,
     databaseConfig: db,
     roles: rolesOf(db),

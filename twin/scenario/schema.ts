@@ -306,6 +306,12 @@ export const scenarioFileSchema = z
     description: z.string().max(10_000).default(''),
     /** A full config (docs/design.md). Default: `--config FILE`, else examples/config.json. */
     config: z.unknown().optional(),
+    /**
+     * Why the scenario cannot run on another topology (only with `config`): the drill keeps the
+     * scenario's own config and prints this reason when a config is given. A library scenario
+     * with a `config` must say why (docs/scenarios.md "Topology").
+     */
+    needsOwnConfig: z.string().min(1).max(1000).optional(),
     /** Database of the config to run against; optional when the config has one. */
     database: z.string().min(1).optional(),
     /** Virtual time horizon. */
@@ -346,6 +352,8 @@ export interface Scenario {
   config: FailoverConfig;
   /** Where the config came from: `<scenario file>#config`, the `--config` path, or the example config's path. */
   configSource: string;
+  /** The file's `needsOwnConfig`: why it keeps its own config (absent: none given). */
+  needsOwnConfig?: string;
   /** Name of the database the scenario acts on. */
   database: string;
   /** That database's settings. */

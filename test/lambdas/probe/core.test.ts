@@ -76,3 +76,17 @@ describe('probeOutcome', () => {
     else expect(out.error).toBeUndefined();
   });
 });
+
+describe('probeOutcome: the grants read for the preflight (write: false, grants: true)', () => {
+  const grants = { user: 'failover', schema: 'public', schemaCreate: false, tableExists: false, tableInsert: null, tableUpdate: null, tableSelect: null, pgMonitor: true };
+  it.each([
+    ['read: reported as read', { grants }, { grants }],
+    ['could not be read: the error, the probe still up', { grantsError: coded('42883', 'function pg_has_role does not exist') }, { grants: { error: '42883: function pg_has_role does not exist' } }],
+    ['not asked: absent', {}, {}],
+  ] as const)('%s', (_label, f, expected) => {
+    const out = probeOutcome(facts({ write: false, ...f }));
+    expect(out).toMatchObject({ status: 'up', tcp: true, wrote: false });
+    expect({ ...(out.grants ? { grants: out.grants } : {}) }).toEqual(expected);
+    expect(out.error).toBeUndefined();
+  });
+});

@@ -49,6 +49,51 @@ describe('against a real PostgreSQL 18 server', () => {
     }
   });
 
+  it('grants: the preflight\'s grant query reads what a limited user lacks, the printed GRANT statements fix it, and the heartbeat then writes', async () => {
+    const { defaultConnector, readGrants, writeHeartbeat } = await import('../../../lambdas/shared/sql.js');
+    const { grantChecks, grantStatements } = await import('../../../lib/ops/grants.js');
+    const { handler } = await import('../../../lambdas/probe/handler.js');
+    const as = (user: string, password: string) => defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user, password, database: 'postgres', timeoutMs: 3000 });
+    // The probe as the (superuser) test user: every privilege, read through the deployed code path.
+    const probed = await handler({ database: 'orders', engine: 'postgres', host: pg.host, port: pg.port, secretArn, databaseName: 'postgres', vantage: 'usw2', timeoutMs: 3000, write: false, grants: true });
+    expect(probed).toMatchObject({ status: 'up', wrote: false, grants: { schema: 'public', schemaCreate: true, tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true } });
+
+    const admin = await as(pg.user, pg.password);
+    try {
+      await admin.query('DROP ROLE IF EXISTS failover_probe');
+      await admin.query("CREATE ROLE failover_probe LOGIN PASSWORD 'probe-password'");
+      // A limited user on a table someone else created (PostgreSQL 15+: no CREATE on public for PUBLIC).
+      const user = await as('failover_probe', 'probe-password');
+      let grants;
+      try {
+        grants = await readGrants(user, 'postgres');
+        expect(grants).toEqual({ user: 'failover_probe', schema: 'public', schemaCreate: false, tableExists: true, tableInsert: false, tableUpdate: false, tableSelect: false, pgMonitor: false });
+        // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists: the heartbeat fails.
+        await expect(writeHeartbeat(user, 'postgres', { site: 'limited' })).rejects.toMatchObject({ code: '42501' });
+      } finally {
+        await user.close();
+      }
+      const lines = grantChecks({ engine: 'postgres', credentials: { secretArn } } as never, grants, 'us-west-2');
+      expect(lines.map((l) => [l.check, l.status])).toEqual([['database-grants-schema', 'fail'], ['database-grants-table', 'fail'], ['database-grants-pg-monitor', 'warn']]);
+      // The fixes printed are the statements an administrator runs: run them.
+      const sql = grantStatements('failover_probe', 'public');
+      expect(lines.map((l) => l.fix)).toEqual([sql.schema, sql.table, sql.pgMonitor]);
+      for (const statement of [sql.schema, sql.table, sql.pgMonitor]) await admin.query(statement);
+      const fixed = await as('failover_probe', 'probe-password');
+      try {
+        expect(await readGrants(fixed, 'postgres')).toEqual({ user: 'failover_probe', schema: 'public', schemaCreate: true, tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true });
+        await expect(writeHeartbeat(fixed, 'postgres', { site: 'limited' })).resolves.toMatch(/^\d{4}-/);
+      } finally {
+        await fixed.close();
+      }
+    } finally {
+      await admin.query("DELETE FROM failover_heartbeat WHERE site = 'limited'").catch(() => undefined);
+      await admin.query('DROP OWNED BY failover_probe').catch(() => undefined);
+      await admin.query('DROP ROLE IF EXISTS failover_probe').catch(() => undefined);
+      await admin.close();
+    }
+  });
+
   it('verify-writes: a writable primary through the DNS name passes, with the epoch stored', async () => {
     const { handler } = await import('../../../lambdas/verify-writes/handler.js');
     const database = exampleDatabase({

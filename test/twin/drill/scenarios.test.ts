@@ -21,6 +21,14 @@ const files = readdirSync(DIR)
 const scenarios: Array<[string, Scenario]> = files.map((f) => [f, loadScenarioFile(join(DIR, f))]);
 
 /**
+ * A config of another topology (other Regions, control Region, database name, instance ids,
+ * vantage point names and order): every library scenario that does not say it needs its own
+ * config must run on it (docs/scenarios.md "Topology").
+ */
+const OTHER_TOPOLOGY = fileURLToPath(new URL('../../fixtures/configs/other-topology.json', import.meta.url));
+const portable = scenarios.filter(([, s]) => s.needsOwnConfig === undefined);
+
+/**
  * Drills that disagree with the contract because of a product bug (see the report of issue 3):
  * broken invariants, missed expectations and liveness checks that did not hold (`dead`).
  */
@@ -63,6 +71,29 @@ describe('the scenario library', () => {
     expect(used).toContain('reject failback');
     expect(used).toContain('reject failover');
   });
+
+  it('says of every scenario with a config of its own why it needs it, and of no other', () => {
+    for (const [file, s] of scenarios) {
+      const own = s.configSource.endsWith('#config');
+      expect(s.needsOwnConfig !== undefined, `${file}: ${own ? 'has a "config" but no needsOwnConfig' : 'has needsOwnConfig'}`).toBe(own);
+    }
+    expect(portable.length).toBeGreaterThanOrEqual(20);
+  });
+
+  for (const [file] of portable) {
+    it(`${file}: runs on a config of another topology (${OTHER_TOPOLOGY.split('/').pop()}): invariants, liveness and expectations hold`, async () => {
+      const scenario = loadScenarioFile(join(DIR, file), { configOverride: OTHER_TOPOLOGY });
+      expect(scenario.configSource).toBe(OTHER_TOPOLOGY);
+      expect(scenario.database).toBe('ledger');
+      const report = await runDrill(scenario, { seed: 1 });
+      const f = failures(report);
+      expect(
+        f,
+        JSON.stringify({ outcome: report.outcome, invariants: report.invariants.filter((i) => !i.held), expectations: report.expectations.filter((e) => !e.held), liveness: (report.liveness ?? []).filter((l) => !l.held) }),
+      ).toEqual({ broken: [], missed: [], dead: [] });
+      expect(exitStatus(report)).toBe(0);
+    });
+  }
 
   for (const [file, scenario] of scenarios) {
     const gap = KNOWN_PRODUCT_GAPS[file];

@@ -2,7 +2,11 @@
  * The `--html` report opened in a real headless Chromium (Debian's `chromium` through
  * `playwright-core`): the charts lay out, their lanes, bands and markers are visible and styled,
  * the Content-Security-Policy lets the page's own style sheet through and nothing else is loaded,
- * and a screenshot really shows the chart's colours.
+ * and a screenshot really shows the chart's colours. The report's fixed parts (failback stage
+ * bands, the verdict card, hour axes, the switchover's colour, the no-op label; table words are
+ * test/twin/report/table-words.test.ts) are
+ * each checked in the laid-out page and screenshotted; the screenshots are decoded and their
+ * colours checked, and written to `REPORT_SCREENSHOT_DIR` when it is set (nothing is committed).
  *
  * One browser launch serves every test. There is no skip: without /usr/bin/chromium every test
  * fails and says how to install it (CI installs it in `.ci/run`).
@@ -15,7 +19,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailWindows, renderHtml } from '../../../twin/report/html.js';
 import { missingInvariants, passed } from '../../../twin/report/judge.js';
-import { failureTime, runEnd } from '../../../twin/report/phases.js';
+import { failureTime, PHASE_LABELS, runEnd } from '../../../twin/report/phases.js';
+import { lastVerdict, verdictText } from '../../../twin/report/verdict.js';
 import { TIMELINE_SOURCES, type Report } from '../../../twin/report/types.js';
 import { FIXTURES, fixture } from './fixtures.js';
 
@@ -368,6 +373,121 @@ describe.each(FIXTURES)('the %s report in headless Chromium', (name) => {
       }
     } finally {
       await blank.close();
+    }
+  });
+});
+
+/** The colours of a PNG, decoded in a blank tab (the report's CSP rightly forbids images). */
+async function pixelCounts(png: Buffer): Promise<{ width: number; height: number; counts: Record<string, number> }> {
+  const blank = await context!.newPage();
+  try {
+    return await blank.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const data = g.getImageData(0, 0, img.width, img.height).data;
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < data.length; i += 4) {
+        const key = `rgb(${data[i]}, ${data[i + 1]}, ${data[i + 2]})`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return { width: img.width, height: img.height, counts };
+    }, png.toString('base64'));
+  } finally {
+    await blank.close();
+  }
+}
+
+/** Screenshots one element (kept in REPORT_SCREENSHOT_DIR when set) and returns its decoded colours. */
+async function shoot(page: Page, selector: string, file: string): Promise<{ width: number; height: number; counts: Record<string, number> }> {
+  const png = await page.locator(selector).first().screenshot({ type: 'png' });
+  if (process.env.REPORT_SCREENSHOT_DIR) writeFileSync(join(process.env.REPORT_SCREENSHOT_DIR, `${file}.png`), png);
+  const pixels = await pixelCounts(png);
+  expect(Object.keys(pixels.counts).length, `${file}: not a blank image`).toBeGreaterThan(10);
+  return pixels;
+}
+
+/** The failback's stage labels (phases.ts PHASE_LABELS of the `failback-*` bands). */
+const FAILBACK_LABELS = Object.entries(PHASE_LABELS).filter(([k]) => k.startsWith('failback')).map(([, v]) => v);
+const SWITCHOVER_RGB = 'rgb(143, 209, 196)';
+const LOSS_RGB = 'rgb(255, 129, 130)';
+
+describe("the report's fixed parts, checked in Chromium and screenshotted", () => {
+  it('failback stages are bands of their own, labelled with their own names (none "promote" or "fence"), in their own colours', async () => {
+    const { page } = session('failed-back');
+    const bands = (await page.evaluate(`[...document.querySelectorAll('svg.chart')].map((svg, i) => ({
+      chart: i,
+      bands: [...svg.querySelectorAll('rect.band')].map((r) => ({ cls: r.getAttribute('class'), label: (r.textContent || '').split(':')[0], fill: getComputedStyle(r).fill })),
+      labels: [...svg.querySelectorAll('text.band-label')].map((t) => t.textContent),
+    }))`)) as { chart: number; bands: { cls: string; label: string; fill: string }[]; labels: string[] }[];
+    const failback = bands.flatMap((c) => c.bands.filter((b) => /ph-(failback|switchover)/.test(b.cls)));
+    expect(failback.length).toBeGreaterThan(0);
+    for (const b of failback) expect(FAILBACK_LABELS, b.label).toContain(b.label);
+    expect(new Set(failback.map((b) => b.label))).toContain('switchover');
+    const drawn = bands.flatMap((c) => c.labels).filter((l) => FAILBACK_LABELS.includes(l));
+    expect(drawn.length, 'some failback stage is labelled on its band').toBeGreaterThan(0);
+    const chart = bands.find((c) => c.bands.some((b) => b.cls.includes('ph-switchover')))!.chart;
+    const pixels = await shoot(page, `svg.chart >> nth=${chart}`, 'failed-back-failback-bands');
+    expect(pixels.counts[SWITCHOVER_RGB] ?? 0, 'switchover band pixels').toBeGreaterThan(50);
+  });
+
+  it.each(FIXTURES)('%s: the summary cards show the verdict with its reason', async (name) => {
+    const { page } = session(name);
+    const cards = (await page.evaluate(`[...document.querySelectorAll('dl.figures > div')].map((d) => ({ k: d.querySelector('dt').textContent, v: d.querySelector('dd').textContent, visible: d.checkVisibility() }))`)) as { k: string; v: string; visible: boolean }[];
+    const verdict = cards.find((c) => c.k === 'verdict');
+    const expected = verdictText(lastVerdict(fixture(name)));
+    expect(verdict).toEqual({ k: 'verdict', v: expected, visible: true });
+    if (lastVerdict(fixture(name))?.reason) expect(verdict!.v).toMatch(/^(confirmed-down|healthy|ambiguous): \S/);
+    await shoot(page, 'dl.figures', `${name}-summary-cards`);
+  });
+
+  it('time axes past an hour read as hours and minutes; within the hour, minutes', async () => {
+    const ticks = async (name: (typeof FIXTURES)[number], chart = 0) =>
+      (await session(name).page.evaluate(`(() => { const svg = document.querySelectorAll('svg.chart')[${chart}]; return { ticks: [...svg.querySelectorAll('text.tick-label')].map((t) => t.textContent), title: svg.querySelector('text.axis-title').textContent }; })()`)) as { ticks: string[]; title: string };
+    const long = await ticks('failed-back'); // the overview: 2 h 32 min of virtual time
+    expect(long.title).toMatch(/\(h:mm(:ss)?\)/);
+    expect(long.ticks.length).toBeGreaterThan(2);
+    for (const t of long.ticks) expect(t).toMatch(/^\d+:\d\d(:\d\d)?$/);
+    expect(long.ticks).toContain('1:00');
+    const detail = detailWindows(fixture('failed-over'), failureTime(fixture('failed-over')))[0]!;
+    expect(detail.t1).toBeLessThan(3600);
+    const short = await ticks('failed-over', 1); // its first detail chart, within the first hour
+    expect(short.title).toMatch(/^virtual minutes/);
+    for (const t of short.ticks) expect(t).toMatch(/^\d+(:\d\d)?$/);
+    await shoot(session('failed-back').page, 'svg.chart', 'failed-back-hour-axis');
+  });
+
+  it('the switchover band and the data loss have distinct colours (neither is the fault red)', async () => {
+    const { page } = session('failed-back');
+    const fills = (await page.evaluate(`({ switchover: getComputedStyle(document.querySelector('rect.band.ph-switchover')).fill, loss: getComputedStyle(document.querySelector('.legend .sw.loss')).backgroundColor, lossRect: document.querySelector('rect.loss') ? getComputedStyle(document.querySelector('rect.loss')).fill : null })`)) as { switchover: string; loss: string; lossRect: string | null };
+    expect(fills.switchover).toBe(SWITCHOVER_RGB);
+    expect(fills.loss).toBe(LOSS_RGB);
+    if (fills.lossRect) expect(fills.lossRect).toBe(LOSS_RGB);
+    expect(new Set([fills.switchover, fills.loss, RGB.fault]).size).toBe(3);
+    const legend = await shoot(page, '.legend', 'failed-back-legend');
+    expect(legend.counts[LOSS_RGB] ?? 0, 'data-loss swatch pixels').toBeGreaterThan(20);
+    expect(legend.counts[SWITCHOVER_RGB] ?? 0).toBe(0);
+  });
+
+  it('an operator action that was a no-op is labelled "no-op", never as if it happened', async () => {
+    if (setupError) throw setupError;
+    const base = fixture('failed-back');
+    const noop = { t: 9060, source: 'operator' as const, event: 'operator approve the failback: nothing is pending (no-op)', detail: { operator: 'approve', step: 'failback', noop: true } };
+    const report = { ...base, timeline: [...base.timeline.filter((e) => e.t <= noop.t), noop, ...base.timeline.filter((e) => e.t > noop.t)] };
+    const { page } = await open(context!, 'noop', renderHtml(report));
+    try {
+      const labels = (await page.evaluate(`[...document.querySelectorAll('text.marker-label.operator')].map((t) => t.textContent)`)) as string[];
+      expect(labels).toContain('no-op: approve the failback');
+      expect(labels.filter((l) => /approve the failback/.test(l) && !l.startsWith('no-op: '))).toEqual([]);
+      const pixels = await shoot(page, 'svg.chart', 'failed-back-noop-operator');
+      expect(pixels.counts[RGB.operator] ?? 0, 'operator marker pixels').toBeGreaterThan(20);
+    } finally {
+      await page.close();
     }
   });
 });

@@ -153,6 +153,66 @@ describe('validateScenario: normalization', () => {
     expect(validate({ runFor: '1h', events: [{ at: '1h', fault: 'primary-crash' }] }).events[0]!.at).toBe(3600);
   });
 
+  describe('role words (topology-independent events, docs/scenarios.md "Topology")', () => {
+    const other = () => resolveConfig(join(DEFAULT_CONFIG_FILE, '../../test/fixtures/configs/other-topology.json'));
+    const onOther = (raw: unknown) => validateScenario(raw, { source: 'test.json', fallbackConfig: other });
+    it.each([
+      ['@quorum', ['use1-b', 'usw2', 'euw1'], ['sydney', 'ohio', 'tokyo-west']],
+      ['@all', ['use1-a', 'use1-b', 'usw2', 'euw1'], ['sydney', 'tokyo-east', 'ohio', 'tokyo-west']],
+      ['@primary-region', ['use1-a', 'use1-b'], ['tokyo-east', 'tokyo-west']],
+      ['@standby-region', ['usw2'], ['sydney']],
+      ['@outside-primary-region', ['usw2', 'euw1'], ['sydney', 'ohio']],
+    ])('`from: ["%s"]` is %j on the example and %j on another topology', (word, onExample, onOtherTopology) => {
+      const raw = withEvent({ at: 0, fault: 'primary-unreachable', from: [word] });
+      expect(validate(raw).events[0]).toMatchObject({ from: onExample });
+      expect(onOther(raw).events[0]).toMatchObject({ from: onOtherTopology });
+    });
+    it.each([
+      ['@primary-region', 'us-east-1', 'ap-northeast-1'],
+      ['@standby-region', 'us-west-2', 'ap-southeast-2'],
+      ['@control-region', 'us-west-2', 'us-east-2'],
+    ])('`region: "%s"` is %s on the example and %s on another topology', (word, onExample, onOtherTopology) => {
+      for (const fault of ['region-outage', 'region-recover']) {
+        const raw = withEvent({ at: 0, fault, region: word });
+        expect(validate(raw).events[0]).toMatchObject({ region: onExample });
+        expect(onOther(raw).events[0]).toMatchObject({ region: onOtherTopology });
+      }
+    });
+    it('mixes names and role words, each vantage point once', () => {
+      expect(validate(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2', '@outside-primary-region'] })).events[0]).toMatchObject({ from: ['usw2', 'euw1'] });
+    });
+    it('refuses an unknown role word, a role that stands for no vantage point, and names of another config (naming the config in use)', () => {
+      expect(problemsOf(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@witness'] }))).toEqual([
+        expect.objectContaining({ path: 'events[0].from[0]', message: expect.stringMatching(/^unknown vantage role "@witness" \(allowed: @all, @quorum, @primary-region, @standby-region, @outside-primary-region, use1-a/) }),
+      ]);
+      expect(problemsOf(withEvent({ at: 0, fault: 'region-outage', region: '@primary' }))).toEqual([
+        expect.objectContaining({ path: 'events[0].region', message: expect.stringMatching(/^unknown Region role "@primary"; did you mean "@primary-region"\?/) }),
+      ]);
+      const config = example();
+      config.databases[0].detection.vantagePoints = config.databases[0].detection.vantagePoints.filter((v: { region: string }) => v.region !== 'us-west-2');
+      config.databases[0].detection.quorum = 2;
+      let err: unknown;
+      try {
+        validateScenario(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@standby-region'] }), { source: 'test.json', fallbackConfig: () => resolveConfig(config as never) });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ScenarioError);
+      expect((err as ScenarioError).message).toMatch(/^test\.json: events\[0\]\.from\[0\]: "@standby-region" stands for no vantage point of database "orders" in --config \(it has: use1-a in us-east-1, use1-b in us-east-1, euw1 in eu-west-1\)$/m);
+      try {
+        onOther(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2'] }));
+        expect.unreachable();
+      } catch (e) {
+        expect((e as ScenarioError).message).toMatch(/test\.json: events\[0\]\.from\[0\]: unknown vantage point "usw2" \(database "ledger" in .*other-topology\.json has: sydney, tokyo-east, ohio, tokyo-west, rds-api\)/);
+      }
+    });
+    it('keeps needsOwnConfig with a config, and refuses it without one', () => {
+      expect(validate({ name: 't', needsOwnConfig: 'manual mode', config: example() }).needsOwnConfig).toBe('manual mode');
+      expect(validate({ name: 't' }).needsOwnConfig).toBeUndefined();
+      expect(problemsOf({ name: 't', needsOwnConfig: 'manual mode' })).toEqual([expect.objectContaining({ path: 'needsOwnConfig', message: expect.stringMatching(/has no "config"/) })]);
+    });
+  });
+
   it('drops repeated vantage points in `from`', () => {
     const s = validate(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2', 'usw2', 'euw1'] }));
     expect(s.events[0]).toMatchObject({ from: ['usw2', 'euw1'] });
@@ -226,9 +286,9 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['a fractional count', withEvent({ at: 0, fault: 'alarm-flap', count: 1.5, every: '30s' }), 'events[0].count', /must be a whole number, got 1.5/, 1.5],
     ['a zero flap interval', withEvent({ at: 0, fault: 'alarm-flap', count: 2, every: 0 }), 'events[0].every', /0 is not a positive duration/, 0],
     ['a missing count', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-standby' }), 'events[0].count', /is required/],
-    ['an unknown vantage point', withEvent({ at: 0, fault: 'primary-unreachable', from: ['use1-a', 'usw3'] }), 'events[0].from[1]', /unknown vantage point "usw3"; did you mean "usw2"\? \(database "orders" has: use1-a, use1-b, usw2, euw1, rds-api\)/, 'usw3'],
+    ['an unknown vantage point', withEvent({ at: 0, fault: 'primary-unreachable', from: ['use1-a', 'usw3'] }), 'events[0].from[1]', /unknown vantage point "usw3"; did you mean "usw2"\? \(database "orders" in .*examples\/config\.json has: use1-a, use1-b, usw2, euw1, rds-api\); or a role word \(@all, @quorum, @primary-region, @standby-region, @outside-primary-region\)/, 'usw3'],
     ['an empty `from`', withEvent({ at: 0, fault: 'primary-unreachable', from: [] }), 'events[0].from', /needs at least 1 item/, []],
-    ['a Region outside the config', withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }), 'events[0].region', /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2\)/, 'eu-central-1'],
+    ['a Region outside the config', withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }), 'events[0].region', /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2; or a role word: @primary-region, @standby-region, @control-region\)/, 'eu-central-1'],
     ['an unknown function', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-stanby', count: 1 }), 'events[0].function', /unknown function "promote-stanby"; did you mean "promote-standby"\?/, 'promote-stanby'],
     ['an unknown service', withEvent({ at: 0, fault: 'api-throttle', service: 's3', count: 1 }), 'events[0].service', /unknown service "s3" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda, ec2\)/, 's3'],
     ['an unknown step', withEvent({ at: 0, operator: 'approve', step: 'fail-over' }), 'events[0].step', /unknown step "fail-over"; did you mean "failover"\?/, 'fail-over'],
