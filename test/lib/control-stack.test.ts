@@ -232,6 +232,8 @@ describe('control stack: least privilege per function', () => {
     'manage-lease': [
       ...tableFor(['DB#orders']),
       ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`)),
+      // is the site the record calls no standby a replica of the writer after all?
+      ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
       `kms:Decrypt on ${WORKFLOW_KEY_ARN} if {"StringEquals":{"kms:EncryptionContext:aws:states:stateMachineArn":["arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover","arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback"]}}`,
     ],
     'probe-vantage': [

@@ -36,7 +36,8 @@ it('a throttled task invocation is Lambda.TooManyRequestsException, retried; the
   // the template's ReservedConcurrentExecutions reached the twin's Lambda
   expect(reserved).toEqual(['approval-page=2']);
   expect(Object.values(world!.lambda.throttled).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  expect(Object.keys(world!.lambda.throttled).sort()).toEqual(['failover-probe', 'failover-probe-vantage']);
+  // the probes' fan-out (a failed heartbeat's own trigger, accept-trigger, may be throttled too)
+  expect(Object.keys(world!.lambda.throttled)).toEqual(expect.arrayContaining(['failover-probe', 'failover-probe-vantage']));
   const throttledSteps = facts!.executions.flatMap((e) => e.steps).filter((s) => s.error?.name === 'Lambda.TooManyRequestsException');
   expect(throttledSteps.length).toBeGreaterThan(0);
   expect(report.outcome).toBe('failed-over');

@@ -9,9 +9,17 @@ import { percentile, runScale, type ScaleRun } from '../../../bench/scale.js';
 
 describe('a Region outage of the primaries of 10 databases', () => {
   let single: ScaleRun;
+  let singleRtos: number[];
   let ten: ScaleRun;
   beforeAll(async () => {
-    single = await runScale(1);
+    // One drill's RTO depends on where its failure falls in the heartbeat period and the promotion
+    // the twin draws: the denominator is the median of seeds 1..5, as the bench's.
+    singleRtos = [];
+    for (let seed = 1; seed <= 5; seed++) {
+      const run = await runScale(1, seed);
+      if (seed === 1) single = run;
+      singleRtos.push(run.figures[0]!.rtoSeconds!);
+    }
     ten = await runScale(10);
   }, 300_000);
 
@@ -39,8 +47,9 @@ describe('a Region outage of the primaries of 10 databases', () => {
     for (const f of ten.figures) expect(f.dnsChangedSeconds, f.database).not.toBeNull();
   });
 
-  it("measures each database's RTO; the p99 is within 1.5 × a single database's", () => {
-    const singleRto = single.figures[0]!.rtoSeconds!;
+  it("measures each database's RTO; the p99 is within 1.5 × a single database's (the median over seeds 1..5)", () => {
+    expect(singleRtos.every((r) => r > 0)).toBe(true);
+    const singleRto = percentile(singleRtos, 50);
     expect(singleRto).toBeGreaterThan(0);
     const rtos = ten.figures.map((f) => f.rtoSeconds);
     expect(rtos.every((r) => r !== null && r > 0)).toBe(true);

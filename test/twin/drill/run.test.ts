@@ -54,7 +54,6 @@ describe('runDrill: the default game day', () => {
       /verdict: confirmed-down/,
       /fenced the old primary: confirmed/,
       /promoted: standalone and writable/,
-      /INSYNC/,
       /writes verified/,
       /failed over:/,
       /orders-primary renamed to orders-primary-old-/,
@@ -66,6 +65,9 @@ describe('runDrill: the default game day', () => {
     const positions = order.map(index);
     expect(positions.every((p) => p >= 0), JSON.stringify(positions)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // The DNS change runs beside the promotion (the old primary is fenced): in sync after the fence, before the writes are verified.
+    expect(index(/INSYNC/)).toBeGreaterThan(index(/fenced the old primary: confirmed/));
+    expect(index(/INSYNC/)).toBeLessThan(index(/writes verified/));
     expect(first.timeline.filter((e) => e.source === 'workflow' && typeof e.detail.phase === 'string').map((e) => e.detail.phase)).toEqual(
       expect.arrayContaining(['detected', 'verdict', 'fenced', 'promoting', 'promoted', 'dns-switched', 'writes-verified', 'failed-over']),
     );

@@ -69,15 +69,16 @@ const stall = scenarioOf({
 });
 
 describe('a real drill: the replica stalls just before the crash', () => {
-  it('the sample says 0 s behind, the reported bound covers the real loss (about 40 s of commits), and last-sample fails over within that bound', async () => {
+  it('the sample is within the budget, the reported bound covers the real loss (about 40 s of commits), and last-sample fails over within that bound', async () => {
     const report: Report = await runDrill(stall, { real: { realSeconds: 18 } });
     const m = report.measured!;
     expect(report.outcome).toBe('failed-over');
     expect(report.invariants.every((i) => i.held), JSON.stringify(report.invariants.filter((i) => !i.held))).toBe(true);
     expect(m.estimate).not.toBeNull();
     // the sample before the onset saw nothing behind; the bound adds what it could not see
-    expect(m.estimate!.sampleSeconds).toBe(0);
-    expect(m.estimate!.seconds).toBeGreaterThanOrEqual(40);
+    // (0 s on a quiet machine; a loaded one can sample a few seconds of real replication delay)
+    expect(m.estimate!.sampleSeconds).toBeLessThan(30);
+    expect(m.estimate!.seconds).toBeGreaterThanOrEqual(m.estimate!.sampleSeconds! + 40);
     // commits really were lost (the stall began 40 virtual s before the crash), about that much, and no more than the bound
     expect(m.lostCommits!).toBeGreaterThan(5);
     expect(m.lostSecondsAtLeast! * m.timeScale).toBeGreaterThan(25);
