@@ -49,10 +49,8 @@ export const functionFolders = (): string[] =>
  * index.mjs and every chunk it imports statically (all of it is loaded by a cold start),
  * `lazyBytes` the chunks reached only through dynamic import().
  */
-export async function bundleFunction(name: string, outdir: string): Promise<BundleSize> {
-  const result = await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), metafile: true, logLevel: 'silent' });
-  const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, meta]) => [resolve(file), meta]));
-  const code = Object.keys(outputs).filter((f) => f.endsWith('.mjs'));
+/** The output files a cold start loads: the entry and every chunk it imports statically, transitively (absolute paths). */
+export function staticallyLoaded(outputs: Record<string, { imports: ReadonlyArray<{ path: string; kind: string; external?: boolean }> }>, outdir: string): Set<string> {
   const loaded = new Set<string>();
   const visit = (file: string) => {
     if (loaded.has(file)) return;
@@ -60,6 +58,14 @@ export async function bundleFunction(name: string, outdir: string): Promise<Bund
     for (const dep of outputs[file]!.imports) if (dep.kind === 'import-statement' && !dep.external) visit(resolve(dep.path));
   };
   visit(resolve(outdir, BUNDLE_ENTRY_FILE));
+  return loaded;
+}
+
+export async function bundleFunction(name: string, outdir: string): Promise<BundleSize> {
+  const result = await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), metafile: true, logLevel: 'silent' });
+  const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, meta]) => [resolve(file), meta]));
+  const code = Object.keys(outputs).filter((f) => f.endsWith('.mjs'));
+  const loaded = staticallyLoaded(outputs, outdir);
   const size = (f: string) => statSync(f).size;
   return {
     function: name,

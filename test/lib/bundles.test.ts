@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
-import { bundleFunction } from '../../bench/bundles.js';
-import { BUNDLE_ENTRY_FILE, BUNDLE_LIMITS, BUNDLE_OVER_LIMIT, CRITICAL_PATH_FUNCTIONS, functionBuildOptions } from '../../lib/bundling.js';
+import { bundleFunction, staticallyLoaded } from '../../bench/bundles.js';
+import { BUNDLE_LIMITS, BUNDLE_OVER_LIMIT, CRITICAL_PATH_FUNCTIONS, functionBuildOptions } from '../../lib/bundling.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rds-failover-bundles-test-'));
@@ -22,13 +22,7 @@ async function packagesLoadedAtInit(name: string): Promise<Set<string>> {
   const outdir = join(dir, `meta-${name}`);
   const result = await build({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
   const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, m]) => [resolve(f), m]));
-  const loaded = new Set<string>();
-  const visit = (file: string) => {
-    if (loaded.has(file)) return;
-    loaded.add(file);
-    for (const dep of outputs[file]!.imports) if (dep.kind === 'import-statement' && !dep.external) visit(resolve(dep.path));
-  };
-  visit(resolve(outdir, BUNDLE_ENTRY_FILE));
+  const loaded = staticallyLoaded(outputs, outdir);
   const packages = new Set<string>();
   for (const file of loaded) {
     for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs)) {

@@ -1,16 +1,11 @@
 /** lazy(): one import per module instance, retried after a failure, listed while in flight. */
 import { describe, expect, it } from 'vitest';
 import { lazy, pendingImports } from '../../../lambdas/shared/lazy.js';
+import '../../../twin/drill/polyfills.js';
 
-const deferred = <T>() => {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
+// Promise.withResolvers is Node 22's; the twin's polyfill gives it on Node 20.
+const deferred = <T>() =>
+  (Promise as unknown as { withResolvers: <U>() => { promise: Promise<U>; resolve: (v: U) => void; reject: (e: unknown) => void } }).withResolvers<T>();
 
 describe('lazy', () => {
   it('imports once and hands every caller the same module', async () => {

@@ -342,37 +342,16 @@ describe.each(FIXTURES)('the %s report in headless Chromium', (name) => {
       writeFileSync(join(process.env.REPORT_SCREENSHOT_DIR, `${name}-chart.png`), chartShot);
     }
     // Decode the chart's pixels in a blank tab (the report's CSP rightly forbids images).
-    const blank = await context!.newPage();
-    try {
-      const pixels = await blank.evaluate(async (b64) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const canvas = document.createElement('canvas');
-        canvas.width = img.width;
-        canvas.height = img.height;
-        const g = canvas.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        const data = g.getImageData(0, 0, img.width, img.height).data;
-        const counts: Record<string, number> = {};
-        for (let i = 0; i < data.length; i += 4) {
-          const key = `rgb(${data[i]}, ${data[i + 1]}, ${data[i + 2]})`;
-          counts[key] = (counts[key] ?? 0) + 1;
-        }
-        return { width: img.width, height: img.height, counts };
-      }, chartShot.toString('base64'));
-      expect(pixels.width).toBeGreaterThan(700);
-      expect(pixels.height).toBeGreaterThan(200);
-      const total = pixels.width * pixels.height;
-      const top = Math.max(...Object.values(pixels.counts));
-      expect(Object.keys(pixels.counts).length).toBeGreaterThan(50); // not a blank or flat image
-      expect(top / total).toBeLessThan(0.9);
-      // Every source with an entry in the overview shows up in its colour (markers are solid).
-      for (const source of new Set(report.timeline.map((e) => e.source))) {
-        expect(pixels.counts[RGB[source]] ?? 0, `${source} pixels`).toBeGreaterThan(20);
-      }
-    } finally {
-      await blank.close();
+    const pixels = await pixelCounts(chartShot);
+    expect(pixels.width).toBeGreaterThan(700);
+    expect(pixels.height).toBeGreaterThan(200);
+    const total = pixels.width * pixels.height;
+    const top = Math.max(...Object.values(pixels.counts));
+    expect(Object.keys(pixels.counts).length).toBeGreaterThan(50); // not a blank or flat image
+    expect(top / total).toBeLessThan(0.9);
+    // Every source with an entry in the overview shows up in its colour (markers are solid).
+    for (const source of new Set(report.timeline.map((e) => e.source))) {
+      expect(pixels.counts[RGB[source]] ?? 0, `${source} pixels`).toBeGreaterThan(20);
     }
   });
 });
