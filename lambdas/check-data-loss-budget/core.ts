@@ -85,18 +85,34 @@ export interface LatestCommit {
  * failed: the first period from the onset with a HeartbeatSuccess of 0 at some site holds an
  * attempt that failed within `timeoutSeconds` of its start, so the primary committed nothing after
  * that period's end plus the timeout. Without such a datapoint (or with the onset taken as the
- * trigger) the trigger bounds it: the alarm fired on heartbeats that did not commit. Capped at the
- * trigger.
+ * trigger) the trigger bounds it: the alarm fired on heartbeats that did not commit, the RDS event
+ * reported the failure; a failed heartbeat that triggered the run bounds it at its attempt's start
+ * plus the timeout. Capped there.
  */
-export function latestCommitOf(records: readonly HeartbeatRecord[], onset: Onset, triggeredAt: Date, periodSeconds: number, timeoutSeconds: number): LatestCommit {
-  const trigger = { at: triggeredAt, basis: 'the trigger (no failed heartbeat on record after the onset)' };
+export function latestCommitOf(
+  records: readonly HeartbeatRecord[],
+  onset: Onset,
+  triggeredAt: Date,
+  periodSeconds: number,
+  timeoutSeconds: number,
+  triggeredByHeartbeat = false,
+): LatestCommit {
+  // A failed heartbeat's trigger time is its attempt's start: the primary may have committed until
+  // that attempt failed, within the timeout.
+  const cap = triggeredAt.getTime() + (triggeredByHeartbeat ? timeoutSeconds * 1000 : 0);
+  const trigger = {
+    at: new Date(cap),
+    basis: triggeredByHeartbeat
+      ? `the failed heartbeat that triggered the run (its attempt started at ${triggeredAt.toISOString()} and failed within its ${timeoutSeconds} s timeout)`
+      : 'the trigger (no failed heartbeat on record after the onset)',
+  };
   if (onset.at.getTime() >= triggeredAt.getTime()) return trigger;
   const failed = records
     .flatMap((r) => (r.points ?? []).filter((p) => p.value === 0 && p.timestamp.getTime() >= onset.at.getTime() && p.timestamp.getTime() < triggeredAt.getTime()).map((p) => ({ site: r.site, start: p.timestamp.getTime() })))
     .reduce<{ site: string; start: number } | undefined>((first, p) => (!first || p.start < first.start ? p : first), undefined);
   if (!failed) return trigger;
   const end = failed.start + (periodSeconds + timeoutSeconds) * 1000;
-  if (end >= triggeredAt.getTime()) return trigger;
+  if (end >= cap) return trigger;
   return {
     at: new Date(end),
     basis: `the ${failed.site} heartbeat that started in the period from ${new Date(failed.start).toISOString()} failed, within its ${timeoutSeconds} s timeout`,

@@ -173,7 +173,7 @@ async function replicatedBackups(region: string, primaryId: string): Promise<Bac
   }
 }
 
-async function check(database: DatabaseConfig, triggeredAt: Date, verdict: string | undefined): Promise<CheckBudgetOutput> {
+async function check(database: DatabaseConfig, triggeredAt: Date, verdict: string | undefined, triggerKind?: string): Promise<CheckBudgetOutput> {
   const { standby, primary } = database;
   const budget = database.failover.rpoBudgetSeconds;
   // A primary not confirmed down may still take writes: what a promotion would lose is the data
@@ -193,7 +193,7 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
     const { periodSeconds } = database.detection.heartbeat;
     const records = await heartbeats(database, triggeredAt);
     const at = onsetOf(records, triggeredAt, periodSeconds);
-    return { onset: at, latestCommit: latestCommitOf(records, at, triggeredAt, periodSeconds, HEARTBEAT_TIMEOUT_SECONDS) };
+    return { onset: at, latestCommit: latestCommitOf(records, at, triggeredAt, periodSeconds, HEARTBEAT_TIMEOUT_SECONDS, triggerKind === 'heartbeat') };
   };
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
@@ -238,5 +238,5 @@ export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {
   if (!parsed.success) throw new InvalidInputError(`check-data-loss-budget input is invalid: ${z.prettifyError(parsed.error)}`);
   const triggeredAt = new Date(parsed.data.triggeredAt);
   if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${parsed.data.triggeredAt}" is not a timestamp`);
-  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt, parsed.data.verdict));
+  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt, parsed.data.verdict, parsed.data.triggerKind));
 };

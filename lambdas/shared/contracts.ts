@@ -234,6 +234,12 @@ export const checkBudgetInput = z.object({
    * keeps growing after the onset and is read up to now. Absent: as of the onset.
    */
   verdict: z.enum(['confirmed-down', 'ambiguous', 'healthy']).optional(),
+  /**
+   * What started the run. A failed heartbeat's trigger time is when its attempt started: the
+   * primary may have committed until that attempt failed (within the heartbeat's timeout), so the
+   * latest moment it can have committed runs that much past the trigger.
+   */
+  triggerKind: z.enum(TRIGGER_KINDS).optional(),
 });
 export const checkBudgetOutput = z.object({
   /** Estimated data loss in seconds (the data the standby was behind at the failure's onset, an upper bound); null when it cannot be known (treated as over budget). */

@@ -491,7 +491,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
   const recordFalseAlarm = record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, failure).next(releaseLease);
 
-  const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), verdict: $.stringAt('$.verdict.verdict') }, '$.budget', failure);
+  const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt('$.verdict.verdict') }, '$.budget', failure);
   // A former primary is not a standby until the failback rebuilt it as a replica of the current
   // writer (manage-lease reports it): promoting it would lose every write the writer took since.
   // Nothing is promoted: the operators are told (an escalation naming the cause), and the lease is
@@ -711,7 +711,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   ).next(releaseStandDown);
   // A verdict that got weaker (confirmed-down before, ambiguous now) goes back to the question with the new verdict.
   const verdictChanged = Pass.jsonPath(scope, S.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(needsHuman);
-  const checkBudgetAgain = step(S.checkBudgetAgain, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), verdict: $.stringAt('$.recheck.verdict.verdict') }, '$.recheck.budget', failure);
+  const checkBudgetAgain = step(S.checkBudgetAgain, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt('$.recheck.verdict.verdict') }, '$.recheck.budget', failure);
   recordVerdictAgain.next(
     Choice.jsonPath(scope, S.verdictStillHolds)
       .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), recordStandDown)

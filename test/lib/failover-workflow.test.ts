@@ -549,7 +549,7 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(verdictInput.quorum).toBe(3);
     expect((verdictInput.rounds as unknown[][]).map((round) => round.length)).toEqual([5, 5]);
     expect((verdictInput.rounds as Array<Array<{ round: number }>>)[1]![0]!.round).toBe(2);
-    expect(r.inputsOf(S.checkBudget)[0]).toEqual({ database, triggeredAt: '2026-04-01T12:00:00.000Z', verdict: 'confirmed-down' });
+    expect(r.inputsOf(S.checkBudget)[0]).toEqual({ database, triggeredAt: '2026-04-01T12:00:00.000Z', triggerKind: 'alarm', verdict: 'confirmed-down' });
     expect(r.inputsOf(S.fence)[0]).toEqual({ database, epoch: 7, incidentId: 'inc-1' });
     expect(r.inputsOf(S.promote)[0]).toEqual({ database, epoch: 7, incidentId: 'inc-1', phase: 'promote', allowDataLoss: true });
     expect(r.inputsOf(S.switchDns)[0]).toEqual({ database, target: 'orders-replica.abc.us-west-2.rds.amazonaws.com', epoch: 7, incidentId: 'inc-1' });

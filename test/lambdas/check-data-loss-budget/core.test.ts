@@ -79,6 +79,14 @@ describe('latestCommitOf: the latest moment the primary can have committed, for 
     expect(out.basis).toMatch(basis);
   });
 
+  it('a run a failed heartbeat triggered: its attempt started at the trigger and failed within the timeout, so the cap is 30 s later', () => {
+    const out = latestCommitOf([{ site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1)] }], onset, T, 60, 30, true);
+    expect(out.at.toISOString()).toBe('2026-06-01T10:01:00.000Z');
+    expect(out.basis).toMatch(/^the failed heartbeat that triggered the run \(its attempt started at 2026-06-01T10:00:30.000Z and failed within its 30 s timeout\)$/);
+    // a failed attempt on record before that still bounds it earlier
+    expect(latestCommitOf([{ site: 'cross-region', points: [at('2026-06-01T09:58:00Z', 0)] }], onset, T, 60, 30, true).at.toISOString()).toBe('2026-06-01T09:59:30.000Z');
+  });
+
   it('an onset taken as the trigger leaves the trigger', () => {
     expect(latestCommitOf([{ site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] }], { at: T, basis: 'x' }, T, 60, 30).at).toEqual(T);
   });

@@ -63,6 +63,14 @@ describe('check-data-loss-budget: RDS instances', () => {
     await expect(handler({ database: strict(154), triggeredAt })).resolves.toMatchObject({ boundSeconds: 154, withinBudget: true });
   });
 
+  it('a run a failed heartbeat triggered counts the heartbeat timeout past its trigger (the attempt started then)', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica());
+    // no failed heartbeat on record after the onset: the trigger (10:00:30) bounds it, plus 30 s for a heartbeat trigger
+    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]], HeartbeatSuccess: [['2026-06-01T09:55:00Z', 1]] });
+    await expect(handler({ database: db, triggeredAt, triggerKind: 'alarm' })).resolves.toMatchObject({ unseenSeconds: 330 });
+    await expect(handler({ database: db, triggeredAt, triggerKind: 'heartbeat' })).resolves.toMatchObject({ unseenSeconds: 360 });
+  });
+
   it('reads ReplicaLag of the standby (standby Region) and OldestReplicationSlotLag of the PostgreSQL primary (primary Region) before the onset', async () => {
     const regions: string[] = [];
     rds.on(DescribeDBInstancesCommand).callsFake(async (_i, getClient) => {
