@@ -25,6 +25,8 @@ const state = (name: string): AslState => {
   return s;
 };
 const database = app.config.databases[0]!;
+/** The example database with a warm standby (scaled up once promoted). */
+const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
 const LAMBDA_ARN = /^arn:aws:lambda:us-west-2:123456789012:function:(.+)$/;
 
 /** The function folder a Task invokes (direct invoke, or the FunctionName of a callback invoke). */
@@ -995,7 +997,6 @@ describe('failover definition: runs in the local interpreter', () => {
     it('a warm standby: the name moves during the promotion, then it is scaled up once available; the change is asked about once', async () => {
       const r = recorder();
       let checks = 0;
-      const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
       const run = await runLocal(
         local,
         { ...input, database: warm },
@@ -1021,7 +1022,6 @@ describe('failover definition: runs in the local interpreter', () => {
   it('a warm standby that takes writes before it can be scaled up gets the DNS name first, then is scaled up once available', async () => {
     const r = recorder();
     let checks = 0;
-    const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
     const run = await runLocal(
       local,
       { ...input, database: warm },
@@ -1044,7 +1044,6 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('a warm standby that takes writes but never becomes available: the DNS name points at it, then the run escalates saying so', async () => {
     const r = recorder();
-    const warm = { ...database, standby: { ...database.standby, readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' } };
     const run = await runLocal(
       local,
       { ...input, database: warm },

@@ -8,6 +8,7 @@
  * the scenario database's ({@link forDatabase}), and every invariant is judged per database: one
  * writer per database, not one in all ({@link invariants}).
  */
+import type { CheckBudgetOutput } from '../../lambdas/shared/contracts.js';
 import { judgePerDatabase } from '../report/judge.js';
 import type { InvariantResult, Outcome } from '../report/types.js';
 import type { WriteRecord } from '../network.js';
@@ -450,9 +451,9 @@ function plannedSwitchover(e: ExecutionRecord, p: PromotionFact, before: (ms: nu
 }
 
 /** What the run's last data-loss budget check before `ms` answered (the figure a promotion relied on). */
-function budgetCheckBefore(e: ExecutionRecord, ms: number): { lagSeconds?: number | null; boundSeconds?: number | null; estimate?: string; withinBudget?: boolean } | undefined {
+function budgetCheckBefore(e: ExecutionRecord, ms: number): Partial<CheckBudgetOutput> | undefined {
   const done = stepsOf(e, 'check-data-loss-budget').filter((s) => !s.error && s.output !== undefined && (s.endedAt ?? Infinity) <= ms);
-  return done.at(-1)?.output as { lagSeconds?: number | null; boundSeconds?: number | null; estimate?: string; withinBudget?: boolean } | undefined;
+  return done.at(-1)?.output as Partial<CheckBudgetOutput> | undefined;
 }
 
 function dataLossWithinBudget(f: DrillFacts): InvariantResult {
