@@ -144,6 +144,70 @@ export const trafficSchema = z
   })
   .strict();
 
+/** Faults a game day can inject with AWS Fault Injection Service (`gameDay.faults`). */
+export const GAME_DAY_FAULTS = ['reboot-with-failover', 'failover-db-cluster', 'disrupt-connectivity'] as const;
+export type GameDayFault = (typeof GAME_DAY_FAULTS)[number];
+
+/**
+ * Game days of one database (docs/game-days.md): AWS FIS experiment templates on a designated drill
+ * pair, drill runs of the real failover workflow on that pair, an optional schedule, and the
+ * objectives each drill's measured RTO and data loss are compared with.
+ */
+export const gameDaySchema = z
+  .object({
+    /**
+     * The database the drills run on: the name of a database of this config. It must be a
+     * designated drill target (`drillTarget: true`) unless `allowProductionTarget` is true.
+     */
+    drillPair: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'must be the name of a database of this config' }),
+    /** Explicit opt-in to drill a pair that is not a designated drill target (a production pair). */
+    allowProductionTarget: z.boolean().default(false),
+    /**
+     * The fault experiments deployed for the drill pair. reboot-with-failover: RDS reboot with
+     * failover (Multi-AZ instances); failover-db-cluster: Aurora cluster failover;
+     * disrupt-connectivity: network disruption of the primary's subnets (`disruptSubnetIds`), the
+     * closest FIS gets to a Region outage.
+     */
+    faults: z.array(z.enum(GAME_DAY_FAULTS)).min(1).max(3).default(['disrupt-connectivity']),
+    /** Subnets of the drill pair's primary whose connectivity `disrupt-connectivity` cuts. */
+    disruptSubnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'must be a subnet id such as subnet-0123456789abcdef0' }))
+      .min(1)
+      .max(5)
+      .optional(),
+    /** How long a fault lasts (disrupt-connectivity), in minutes. */
+    faultDurationMinutes: z.number().int().min(1).max(720).default(10),
+    /**
+     * CloudWatch alarms (ARNs, in the drill pair's primary Region) that stop an experiment when they
+     * go to ALARM: the business alarms the user names. The product's own health alarms are added.
+     */
+    stopAlarmArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, { message: 'must be a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)' }))
+      .min(1)
+      .max(3),
+    /**
+     * When a drill starts on its own: an EventBridge Scheduler expression (`cron(...)`, `rate(...)`
+     * or `at(...)`), e.g. `cron(0 10 ? 1,4,7,10 TUE#2 *)` for the second Tuesday of each quarter.
+     * Default: no schedule (drills are started by hand).
+     */
+    schedule: z.string().regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/, { message: 'must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(yyyy-mm-ddThh:mm:ss)' }).optional(),
+    /** Time zone of `schedule` (IANA name). */
+    scheduleTimezone: z.string().min(1).default('UTC'),
+    /** The fault a scheduled drill injects (one of `faults`). Default: the first of `faults`. */
+    scheduledFault: z.enum(GAME_DAY_FAULTS).optional(),
+    /** What each drill is held to: its measured RTO and data loss are compared with these. */
+    objectives: z
+      .object({
+        /** Target recovery time (fault onset to writes served by the new primary), in seconds. */
+        rtoSeconds: z.number().int().min(1).max(86400).default(900),
+        /** Target data loss, in seconds of writes. */
+        rpoSeconds: z.number().min(0).max(86400).default(30),
+      })
+      .strict()
+      .default({ rtoSeconds: 900, rpoSeconds: 30 }),
+  })
+  .strict();
+
 export const databaseSchema = z
   .object({
     /** Name of the protected database: lowercase, used in resource names, events and the CLI. */
@@ -295,6 +359,14 @@ export const databaseSchema = z
      * Default: no traffic records (the failback moves only the database).
      */
     traffic: trafficSchema.optional(),
+    /**
+     * A designated drill target: a pair kept for game days, not serving production. Only drill
+     * targets receive fault experiments and drill runs, unless a database's `gameDay` opts in to a
+     * production pair with `allowProductionTarget`.
+     */
+    drillTarget: z.boolean().default(false),
+    /** Game days for this database: fault experiments, drill runs and their schedule (docs/game-days.md). Default: none. */
+    gameDay: gameDaySchema.optional(),
   })
   .strict();
 
@@ -368,6 +440,7 @@ export type NetworkConfig = z.output<typeof networkSchema>;
 export type TrafficConfig = z.output<typeof trafficSchema>;
 export type ApprovalsConfig = z.output<typeof approvalsSchema>;
 export type FailbackConfig = z.output<typeof databaseSchema.shape.failback>;
+export type GameDayConfig = z.output<typeof gameDaySchema>;
 
 /** Name of the built-in vantage point that asks the RDS control plane in the primary Region. */
 export const CONTROL_PLANE_VANTAGE = 'rds-api';

@@ -56,6 +56,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...controlRegionOutsidePrimaries(config, views),
     ...uniqueNetworkRegions(config),
     ...coldStandbyRolesInAccount(config, views),
+    ...gameDays(views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
   ];
 }
@@ -492,6 +493,56 @@ const trafficRecords: DatabaseRule = ({ path, db }) => {
   }
   return problems;
 };
+
+/**
+ * Game days (docs/game-days.md): the drill pair is a database of this config, a designated drill
+ * target unless the production opt-in is explicit; each fault fits the pair's engine; the network
+ * fault names its subnets; the stop alarms live where the experiment runs (the pair's primary Region).
+ */
+function gameDays(views: DatabaseView[]): ConfigProblem[] {
+  const byName = new Map(views.flatMap((v) => (v.db.name === undefined ? [] : [[v.db.name, v] as const])));
+  return views.flatMap(({ path, db }) => {
+    const game = db.gameDay;
+    if (!game) return [];
+    const at = `${path}.gameDay`;
+    const problems: ConfigProblem[] = [];
+    const pair = game.drillPair === undefined ? undefined : byName.get(game.drillPair)?.db;
+    if (game.drillPair !== undefined && !pair) {
+      problems.push({ path: `${at}.drillPair`, message: `must name a database of this config (${[...byName.keys()].map(q).join(', ')})`, value: game.drillPair });
+    }
+    if (pair && pair.drillTarget !== true && game.allowProductionTarget !== true) {
+      problems.push({
+        path: `${at}.drillPair`,
+        message: `names ${q(game.drillPair)}, a production pair (its drillTarget is not true): drills inject real faults and fail it over, so drilling it needs gameDay.allowProductionTarget: true, or a pair marked drillTarget: true`,
+        value: game.drillPair,
+      });
+    }
+    const faults = game.faults ?? [];
+    faults.forEach((fault, i) => {
+      if (fault === undefined || pair?.engine === undefined) return;
+      if (fault === 'failover-db-cluster' && !isAurora(pair.engine)) {
+        problems.push({ path: `${at}.faults[${i}]`, message: `fails over an Aurora DB cluster; the drill pair ${q(game.drillPair)} is ${pair.engine} (use reboot-with-failover or disrupt-connectivity)`, value: fault });
+      }
+      if (fault === 'reboot-with-failover' && isAurora(pair.engine)) {
+        problems.push({ path: `${at}.faults[${i}]`, message: `reboots an RDS instance with a Multi-AZ failover; the drill pair ${q(game.drillPair)} is ${pair.engine} (use failover-db-cluster)`, value: fault });
+      }
+    });
+    if (faults.includes('disrupt-connectivity') && game.disruptSubnetIds === undefined) {
+      problems.push({ path: `${at}.disruptSubnetIds`, message: 'is required by the disrupt-connectivity fault: the subnets of the drill pair\'s primary whose network it cuts' });
+    }
+    if (game.scheduledFault !== undefined && faults.length > 0 && !faults.includes(game.scheduledFault)) {
+      problems.push({ path: `${at}.scheduledFault`, message: `must be one of faults (${faults.map(q).join(', ')}): only those experiments are deployed`, value: game.scheduledFault });
+    }
+    const region = pair?.primary?.region;
+    (game.stopAlarmArns ?? []).forEach((arn, i) => {
+      const alarmRegion = arn?.split(':')[3];
+      if (region !== undefined && alarmRegion !== undefined && alarmRegion !== region) {
+        problems.push({ path: `${at}.stopAlarmArns[${i}]`, message: `must be an alarm in ${region}, the drill pair's primary Region, where the experiment runs (FIS stop conditions are alarms of the experiment's Region)`, value: arn });
+      }
+    });
+    return problems;
+  });
+}
 
 const DATABASE_RULES: readonly DatabaseRule[] = [
   siteIdentifiers,

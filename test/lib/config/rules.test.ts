@@ -41,7 +41,55 @@ const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
 };
 
 
+const ALARM = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors';
+/** A second database, `orders-drill`, marked drill target, and a game day on `orders` that drills it. */
+const withDrillPair = (c: Json, game: Record<string, unknown> = {}, drillTarget = true): void => {
+  secondDatabase(c, (db) => {
+    db.name = 'orders-drill';
+    db.dns.recordName = 'writer.orders-drill.internal';
+    db.drillTarget = drillTarget;
+  });
+  c.databases[0].gameDay = { drillPair: 'orders-drill', disruptSubnetIds: ['subnet-0123456789abcdef0'], stopAlarmArns: [ALARM], ...game };
+};
+
 const cases: Case[] = [
+  {
+    name: 'a game day drills a production pair without the explicit opt-in',
+    mutate: (c) => withDrillPair(c, {}, false),
+    expected: [{ path: `${db0}.gameDay.drillPair`, message: /^names "orders-drill", a production pair \(its drillTarget is not true\): .*allowProductionTarget: true/, value: 'orders-drill' }],
+  },
+  {
+    name: 'a game day drills its own production database without the opt-in',
+    mutate: (c) => (c.databases[0].gameDay = { drillPair: 'orders', disruptSubnetIds: ['subnet-0123456789abcdef0'], stopAlarmArns: [ALARM] }),
+    expected: [{ path: `${db0}.gameDay.drillPair`, message: /^names "orders", a production pair/, value: 'orders' }],
+  },
+  {
+    name: 'a game day names a drill pair that is not in the config',
+    mutate: (c) => (c.databases[0].gameDay = { drillPair: 'nowhere', disruptSubnetIds: ['subnet-0123456789abcdef0'], stopAlarmArns: [ALARM] }),
+    expected: [{ path: `${db0}.gameDay.drillPair`, message: 'must name a database of this config ("orders")', value: 'nowhere' }],
+  },
+  {
+    name: 'a game day asks for an Aurora cluster failover on an instance pair, a network fault without subnets, a scheduled fault not deployed and a stop alarm in another Region',
+    mutate: (c) => {
+      withDrillPair(c, { faults: ['failover-db-cluster', 'disrupt-connectivity'], scheduledFault: 'reboot-with-failover', stopAlarmArns: [ALARM.replace('us-east-1', 'eu-west-1')] });
+      delete c.databases[0].gameDay.disruptSubnetIds;
+    },
+    expected: [
+      { path: `${db0}.gameDay.stopAlarmArns[0]`, message: /^must be an alarm in us-east-1, the drill pair's primary Region/, value: ALARM.replace('us-east-1', 'eu-west-1') },
+      { path: `${db0}.gameDay.faults[0]`, message: /^fails over an Aurora DB cluster; the drill pair "orders-drill" is postgres/, value: 'failover-db-cluster' },
+      { path: `${db0}.gameDay.scheduledFault`, message: 'must be one of faults ("failover-db-cluster", "disrupt-connectivity"): only those experiments are deployed', value: 'reboot-with-failover' },
+      { path: `${db0}.gameDay.disruptSubnetIds`, message: /^is required by the disrupt-connectivity fault/ },
+    ],
+  },
+  {
+    name: 'a game day reboots an Aurora drill pair as an instance',
+    base: auroraExample,
+    mutate: (c) => {
+      c.databases[0].drillTarget = true;
+      c.databases[0].gameDay = { drillPair: c.databases[0].name, faults: ['reboot-with-failover'], stopAlarmArns: [`arn:aws:cloudwatch:${c.databases[0].primary.region}:123456789012:alarm:x`] };
+    },
+    expected: [{ path: `${db0}.gameDay.faults[0]`, message: /^reboots an RDS instance with a Multi-AZ failover; the drill pair ".*" is aurora-/, value: 'reboot-with-failover' }],
+  },
   {
     name: 'more databases than one deployment supports (docs/scale.md)',
     mutate: (c) => manyDatabases(c, 101),
@@ -359,6 +407,11 @@ describe('cross-field rules', () => {
   it('accept valid traffic records, and a 50-character instance identifier', () => {
     expect(problemsOf(broken(example, (c) => (c.databases[0].traffic = trafficOf({ alarmNames: ['app-5xx'], drainSteps: [25, 100] }))))).toEqual([]);
     expect(problemsOf(broken(example, (c) => (c.databases[0].primary.instanceId = `orders-${'p'.repeat(43)}`)))).toEqual([]);
+  });
+
+  it('accept a game day on a designated drill pair, and on a production pair with the explicit opt-in', () => {
+    expect(problemsOf(broken(example, (c) => withDrillPair(c)))).toEqual([]);
+    expect(problemsOf(broken(example, (c) => withDrillPair(c, { allowProductionTarget: true }, false)))).toEqual([]);
   });
 
   it('accept a quorum equal to the vantage points plus the control plane', () => {
