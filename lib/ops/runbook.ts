@@ -298,7 +298,7 @@ function leaseCommands(db: DatabaseConfig, config: FailoverConfig, slug: string)
   const takeValues = '{":holder":{"S":"$OPERATOR"},":incident":{"S":"$INCIDENT"},":now":{"S":"$NOW"},":primary":{"S":"primary"},":one":{"N":"1"}}';
   return {
     take: take('attribute_not_exists(#holder)', '', [], takeValues),
-    takeOver: take('#holder = :stopped', '#takenOverFrom = :stopped, ', ['takenOverFrom'], takeValues.replace(/}$/, ',":stopped":{"S":"<the stopped execution ARN>"}}')),
+    takeOver: take('#holder = :stopped', '#takenOverFrom = :stopped, ', ['takenOverFrom'], takeValues.replace(/}$/, ',":stopped":{"S":"$HOLDER"}}')),
     record: (writer, notReady) => [
       `NOW=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)`,
       `cat > ${slug}-lease-record.json <<EOF`,
@@ -450,7 +450,7 @@ function verifyCommands(db: DatabaseConfig, site: SiteConfig): string[] {
     lines.push(`DB_USER=${db.credentials.iamUser}`);
     lines.push(`DB_PASSWORD=$(aws rds generate-db-auth-token --region ${site.region} --hostname ${db.dns.recordName} --port ${port} --username ${db.credentials.iamUser})`);
   } else {
-    lines.push('DB_USER=<user>; DB_PASSWORD=<password>   # no credentials in the config');
+    lines.push("DB_USER='<user>'; DB_PASSWORD='<password>'   # no credentials in the config: yours");
   }
   const t = RUNBOOK_HEARTBEAT_TABLE;
   if (db.engine.includes('postgres')) {
@@ -546,7 +546,8 @@ function manualFailover(db: DatabaseConfig, config: FailoverConfig): string[] {
     '',
     ...sh([
       `aws dynamodb get-item --region ${config.controlRegion} --table-name ${tableName(config.prefix)} --key ${leaseKey(db)} --query 'Item.[holder.S, incidentId.S, epoch.N, writer.S]' --output text`,
-      `aws stepfunctions describe-execution --region ${config.controlRegion} --execution-arn "<holder>" --query status --output text`,
+      `HOLDER=$(aws dynamodb get-item --region ${config.controlRegion} --table-name ${tableName(config.prefix)} --key ${leaseKey(db)} --query 'Item.holder.S' --output text)`,
+      `aws stepfunctions describe-execution --region ${config.controlRegion} --execution-arn "$HOLDER" --query status --output text`,
     ]),
     '',
     'The holder is a running execution (`RUNNING`): it is working, leave it (or stop it first, "Before any command by hand"). An execution that stopped: take the lease over from it:',

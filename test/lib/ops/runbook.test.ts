@@ -3,6 +3,7 @@
  * command it prints uses only flags the AWS CLI has, each engine and setting gets its own commands,
  * and the names it repeats (waiting states, alarms, dashboard, heartbeat table) are the product's.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -158,6 +159,18 @@ describe('failover runbook (the command)', () => {
   });
 });
 
+/** The configs every command check runs on. */
+const VARIANTS: Array<[string, () => string]> = [
+  ['the example', () => runbookOf(example())],
+  ['Aurora (test/fixtures/configs/aurora.json)', () => runbookOf(auroraExample())],
+  ['four databases: hot, Aurora, cold MySQL, warm (test/lib/configs.ts wideConfig)', () => runbookOf(wideConfig())],
+  ['fenceMethod stop', () => variant((c) => (c.databases[0].failover.fenceMethod = 'stop'))],
+  ['fenceMethod revoke-ingress', () => variant((c) => (c.databases[0].failover.fenceMethod = 'revoke-ingress'))],
+  ['IAM authentication, no secret', () => variant((c) => (c.databases[0].credentials = { iamUser: 'failover_probe' }))],
+  ['no credentials', () => variant((c) => delete c.databases[0].credentials)],
+  ['a game day', () => variant((c) => gameDay(c))],
+];
+
 describe('the AWS CLI commands', () => {
   it('the checker refuses an unknown command, an invented option and a missing Region', () => {
     const md = ['```sh', 'aws rds promote-read-replica --region us-west-2 --db-instance-identifier x --force', 'aws rds promote-everything --region x', 'aws rds reboot-db-instance --db-instance-identifier x', '```'].join('\n');
@@ -168,17 +181,24 @@ describe('the AWS CLI commands', () => {
     ]);
   });
 
-  it.each([
-    ['the example', () => runbookOf(example())],
-    ['Aurora (test/fixtures/configs/aurora.json)', () => runbookOf(auroraExample())],
-    ['four databases: hot, Aurora, cold MySQL, warm (test/lib/configs.ts wideConfig)', () => runbookOf(wideConfig())],
-    ['fenceMethod stop', () => variant((c) => (c.databases[0].failover.fenceMethod = 'stop'))],
-    ['fenceMethod revoke-ingress', () => variant((c) => (c.databases[0].failover.fenceMethod = 'revoke-ingress'))],
-    ['a game day', () => variant((c) => gameDay(c))],
-  ])('%s: only known commands and options, each regional one with its Region', (_label, make) => {
+  it.each(VARIANTS)('%s: only known commands and options, each regional one with its Region', (_label, make) => {
     const text = make();
     expect(cliCalls(text).length).toBeGreaterThan(30);
     expect(checkCli(text)).toEqual([]);
+  });
+
+  it.each(VARIANTS)('%s: every shell block is valid bash (bash -n)', (_label, make) => {
+    const blocks = [...make().matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(10);
+    const broken = blocks.flatMap((block) => {
+      const r = spawnSync('bash', ['-n'], { input: block, encoding: 'utf8' });
+      return r.status === 0 ? [] : [`${r.stderr.trim()}\n${block}`];
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it('bash -n catches a broken block (the check can fail)', () => {
+    expect(spawnSync('bash', ['-n'], { input: "DB_USER=<user>; echo 'unterminated\n", encoding: 'utf8' }).status).not.toBe(0);
   });
 });
 
