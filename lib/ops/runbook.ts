@@ -682,6 +682,8 @@ function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
     '',
     ...sh(rebuildCommands(db, p, s, slug)),
     '',
+    'The new replica gets the Region\'s default parameter group and option group, and no deletion protection: give it what the old instance had (`aws rds modify-db-instance`), as the automation does.',
+    '',
     `Wait until the lag is at most ${db.failback.maxLagSeconds} s, then record that the other site is a standby again:`,
     '',
     ...sh(lease.standbyReady),

@@ -142,6 +142,13 @@ describe('docs/runbook-example.md', () => {
 });
 
 describe('failover runbook (the command)', () => {
+  it('without --config or FAILOVER_CONFIG: the example config, and says so', async () => {
+    const io = fakeIo();
+    expect(await run(['runbook'], io.io)).toBe(0);
+    expect(io.stderr()).toContain('this is the runbook of the example config');
+    expect(io.stdout()).toContain('## Database orders');
+  });
+
   it('--out writes the file; a config with problems exits 2 and writes nothing', async () => {
     const { mkdtempSync, existsSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
