@@ -204,6 +204,28 @@ describe('the AWS CLI commands', () => {
     expect(broken).toEqual([]);
   });
 
+  it.each(VARIANTS)('%s: each DynamoDB update names and values exactly what its expressions use (DynamoDB refuses unused ones)', (_label, make) => {
+    const blocks = [...make().matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\\\n/g, ' '));
+    let updates = 0;
+    for (const block of blocks) {
+      // the value files this block writes: `cat > F <<EOF ... EOF` and `echo '...' > F`
+      const files = new Map<string, string>();
+      for (const m of block.matchAll(/cat > (\S+) <<EOF\n([\s\S]*?)\nEOF/g)) files.set(m[1]!, m[2]!);
+      for (const m of block.matchAll(/echo '(.*?)' > (\S+)/g)) files.set(m[2]!, m[1]!.replace(/'"\$OPERATOR"'/g, '$OPERATOR'));
+      for (const line of block.split('\n').filter((l) => l.includes('aws dynamodb update-item'))) {
+        updates += 1;
+        const expr = [...line.matchAll(/--(?:update|condition)-expression '([^']*)'/g)].map((m) => m[1]).join(' ');
+        const names = Object.keys(JSON.parse(line.match(/--expression-attribute-names '([^']*)'/)![1]!) as object);
+        const valuesFile = line.match(/--expression-attribute-values file:\/\/(\S+)/)![1]!;
+        const values = Object.keys(JSON.parse(files.get(valuesFile)!) as object);
+        expect(names.filter((n) => !new RegExp(`${n}\\b`).test(expr)), line).toEqual([]);
+        expect(values.filter((v) => !new RegExp(`${v}\\b`).test(expr)), line).toEqual([]);
+        expect([...expr.matchAll(/[#:][A-Za-z]+/g)].map((m) => m[0]).filter((t) => !names.includes(t) && !values.includes(t)), line).toEqual([]);
+      }
+    }
+    expect(updates).toBeGreaterThan(5);
+  });
+
   it('bash -n catches a broken block (the check can fail)', () => {
     expect(spawnSync('bash', ['-n'], { input: "DB_USER=<user>; echo 'unterminated\n", encoding: 'utf8' }).status).not.toBe(0);
   });
