@@ -389,8 +389,14 @@ describe('names the runbook repeats are the product\'s', () => {
       .map(({ region, r }) => `${region} ${String(r.Properties.AlarmName)}`)
       .sort();
     expect(automationAlarms(config).map((a) => `${a.region} ${a.name}`).sort()).toEqual(alarms);
-    const dashboards = resources.filter(({ r }) => r.Type === 'AWS::CloudWatch::Dashboard').map(({ r }) => r.Properties.DashboardName);
+    const dashboards = resources.filter(({ r }) => r.Type === 'AWS::CloudWatch::Dashboard').map(({ r }) => r.Properties);
     expect(dashboards).toHaveLength(1);
-    expect(runbookOf(raw())).toContain(`CloudWatch dashboard \`${String(dashboards[0])}\``);
+    const text = runbookOf(raw());
+    expect(text).toContain(`CloudWatch dashboard \`${String(dashboards[0]!.DashboardName)}\``);
+    // every widget the runbook explains (in bold) is a widget title of the deployed dashboard
+    const body = JSON.stringify(dashboards[0]!.DashboardBody);
+    const explained = [...part(text, '## The dashboard', '## Before any command').matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]!);
+    expect(explained.length).toBeGreaterThan(8);
+    expect(explained.filter((title) => !body.includes(title))).toEqual([]);
   }, 240_000);
 });
