@@ -245,7 +245,7 @@ function beforeAnything(config: FailoverConfig): string[] {
     '## Before any command by hand',
     '',
     'Act by hand only when the automation cannot: its Region or Step Functions is down, a run is stuck, or it escalated and said so. A run that waits for an approval is not down: answer it.',
-    'Commands are for bash with the AWS CLI v2 (and `psql` or `mysql`, `jq`, GNU `date`), with credentials of this account. Set these once per shell:',
+    'Commands are for bash with the AWS CLI v2 (and `psql` or `mysql`, `jq`, GNU `date`), with credentials of this account, one shell per database (the commands set `$EPOCH`, `$NEW_WRITER` and others for the database at hand, and write their files, named after it, in the current directory: keep them until the failback). Set these once per shell:',
     '',
     ...sh([
       'export AWS_PAGER=""',
