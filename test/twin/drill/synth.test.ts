@@ -1,6 +1,6 @@
 /** The twin's synthesis: resolved plain data, and the disk cache that spares a repeat drill loading aws-cdk-lib. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +40,34 @@ describe('synthesizeApp', () => {
     expect(JSON.parse(JSON.stringify(app))).toEqual(app);
   });
 
-  it('keys the cache on the sources: the fingerprint covers lib/ and lambdas/', () => {
+  it('the fingerprint is a sha256, the same for the same sources', () => {
     expect(sourceFingerprint()).toMatch(/^[0-9a-f]{64}$/);
     expect(sourceFingerprint()).toBe(sourceFingerprint());
+  });
+
+  // Keys the cache on the sources. A copy of what the fingerprint reads (lib/, lambdas/, package.json, cdk.json) plus files it
+  // must ignore, edited one at a time: the key changes with every template source, and only then.
+  it.each([
+    ['an edited file under lib/', 'lib/naming.ts', true],
+    ['an edited file under lambdas/', 'lambdas/promote-standby/core.ts', true],
+    ['a new file under lib/', 'lib/constructs/new-construct.ts', true],
+    ['a new file under lambdas/', 'lambdas/shared/new-contract.json', true],
+    ['package.json', 'package.json', true],
+    ['cdk.json', 'cdk.json', true],
+    ['the README', 'README.md', false],
+    ['a doc', 'docs/config.md', false],
+    ['a scenario', 'scenarios/region-outage.json', false],
+    ['a test', 'test/lib/cost-table.test.ts', false],
+  ])('the fingerprint changes with %s: %s (%s)', (_label, file, changes) => {
+    const root = mkdtempSync(join(tmpdir(), 'twin-fingerprint-'));
+    for (const entry of ['lib', 'lambdas', 'package.json', 'cdk.json', 'README.md', 'docs/config.md', 'scenarios/region-outage.json', 'test/lib/cost-table.test.ts']) {
+      cpSync(join(ROOT, entry), join(root, entry), { recursive: true });
+    }
+    const before = sourceFingerprint(root);
+    expect(sourceFingerprint(root), 'the same tree gives the same key').toBe(before);
+    const path = join(root, file);
+    writeFileSync(path, existsSync(path) ? `${readFileSync(path, 'utf8')}\n// edited\n` : '// new\n');
+    if (changes) expect(sourceFingerprint(root), `${file} shapes the templates: the key must change`).not.toBe(before);
+    else expect(sourceFingerprint(root), `${file} does not shape the templates: the key must not change`).toBe(before);
   });
 });
