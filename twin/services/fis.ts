@@ -192,8 +192,12 @@ export class FisService implements ServiceModel {
     const action = `fis:${operation}`;
     const base = `arn:aws:fis:${ctx.region}:${this.world.accountId}`;
     switch (operation) {
-      case 'StartExperiment':
-        return { action, resources: [`${base}:experiment-template/${input.experimentTemplateId ?? '*'}`, `${base}:experiment/*`], context: { 'aws:RequestedRegion': ctx.region } };
+      case 'StartExperiment': {
+        // The template's tags are its resource tags (aws:ResourceTag/<key>).
+        const template = input.experimentTemplateId ? this.templates.get(input.experimentTemplateId) : undefined;
+        const resourceTags = Object.fromEntries(Object.entries(template?.tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+        return { action, resources: [`${base}:experiment-template/${input.experimentTemplateId ?? '*'}`, `${base}:experiment/*`], context: { 'aws:RequestedRegion': ctx.region, ...resourceTags } };
+      }
       case 'GetExperiment':
       case 'StopExperiment':
         return { action, resources: [`${base}:experiment/${input.id ?? '*'}`], context: { 'aws:RequestedRegion': ctx.region } };
