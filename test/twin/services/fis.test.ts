@@ -10,7 +10,8 @@ import { deploy, type Deployment } from '../../../twin/drill/deploy.js';
 import { resourcesOf, synthesizeApp, type ResolvedApp } from '../../../twin/drill/synth.js';
 import { resolveConfig } from '../../../twin/scenario/index.js';
 import { installSdkTwin } from '../../../twin/sdk.js';
-import { installSqlTwin } from '../../../twin/sql.js';
+import { createSqlConnector, installSqlTwin } from '../../../twin/sql.js';
+import { twinContext } from '../../../twin/context.js';
 import { FisTemplateError } from '../../../twin/services/fis.js';
 import { World } from '../../../twin/world.js';
 
@@ -58,6 +59,15 @@ function templateProps(app: ResolvedApp, fault: string): { logicalId: string; pr
 }
 
 const fis = (world: World, op: string, input: unknown) => world.call('fis', op, input, { region: REGION });
+
+/** Connects to a deployed database's primary endpoint from an application in its Region: resolves, or rejects with the network's error. */
+async function connect(d: Deployed, database: string): Promise<void> {
+  const db = d.deployment.databases[database]!;
+  await twinContext.run({ vantage: 'app-test', region: db.primary.region }, async () => {
+    const session = await createSqlConnector(d.world).connect({ engine: db.config.engine, host: db.primary.endpoint, port: db.primary.port, user: db.login.user, password: db.login.password, database: db.login.database, timeoutMs: 3000, ssl: false });
+    await session.close();
+  });
+}
 
 describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
   const cleanups: (() => void)[] = [];
@@ -147,11 +157,14 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       await d.world.clock.advanceBy(6_000);
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(true);
       expect(d.world.network.isDisrupted('orders-primary')).toBe(false);
+      await expect(connect(d, 'orders-drill')).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringMatching(/network of orders-drill-primary's subnets is disrupted/) });
+      await expect(connect(d, 'orders')).resolves.toBeUndefined();
       await d.world.clock.advanceBy(60_000);
       expect((await state(run.experiment.id)).status).toBe('running');
       await d.world.call('cloudwatch', 'SetAlarmState', { AlarmName: 'orders-checkout-errors', StateValue: 'ALARM', StateReason: 'checkout errors' }, { region: REGION });
       expect(await state(run.experiment.id)).toEqual({ status: 'stopped', reason: `Stop condition triggered: arn:aws:cloudwatch:${REGION}:123456789012:alarm:orders-checkout-errors` });
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
+      await expect(connect(d, 'orders-drill')).resolves.toBeUndefined();
     });
 
     it('StopExperiment and an unknown template', async () => {
