@@ -213,6 +213,15 @@ export class FisService implements ServiceModel {
    * returns its id. Throws {@link FisTemplateError} for what FIS refuses (see the module comment).
    */
   createExperimentTemplate(region: string, logicalId: string, props: Props): string {
+    const t = this.validateExperimentTemplate(region, logicalId, props);
+    const rng = this.world.rng.stream('fis.ids');
+    const id = `EXT${rng.chars(14)}`;
+    this.templates.set(id, { ...t, id, arn: `arn:aws:fis:${region}:${this.world.accountId}:experiment-template/${id}`, createdAt: this.world.clock.now() });
+    return id;
+  }
+
+  /** What {@link createExperimentTemplate} checks, without creating the template (throws {@link FisTemplateError}). */
+  validateExperimentTemplate(region: string, logicalId: string, props: Props): Omit<Template, 'id' | 'arn' | 'createdAt'> {
     const fail = (message: string): never => {
       throw new FisTemplateError(`twin deploy refused: FIS experiment template ${logicalId} in ${region}: ${message}`);
     };
@@ -275,13 +284,8 @@ export class FisService implements ServiceModel {
         }
       }
     }
-    const rng = this.world.rng.stream('fis.ids');
-    const id = `EXT${rng.chars(14)}`;
     const tags = Object.fromEntries(Object.entries((props.Tags ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-    this.templates.set(id, {
-      id, arn: `arn:aws:fis:${region}:${this.world.accountId}:experiment-template/${id}`, region, description: String(props.Description ?? ''), roleArn, targets, actions, stopAlarms, tags, createdAt: this.world.clock.now(),
-    });
-    return id;
+    return { region, description: String(props.Description ?? ''), roleArn, targets, actions, stopAlarms, tags };
   }
 
   private checkResource(region: string, action: string, resourceType: string, resource: string, fail: (m: string) => never): void {

@@ -13,6 +13,11 @@ import { installSdkTwin } from '../../../twin/sdk.js';
 import { createSqlConnector, installSqlTwin } from '../../../twin/sql.js';
 import { twinContext } from '../../../twin/context.js';
 import { FisTemplateError } from '../../../twin/services/fis.js';
+import { Arns } from '../../../lib/arns.js';
+import { startFaultExperimentPermissions } from '../../../lib/constructs/permissions.js';
+import { loadConfigFile } from '../../../lib/config/index.js';
+import { createHandler, type FisApi } from '../../../lambdas/start-fault-experiment/handler.js';
+import type { Principal } from '../../../twin/iam.js';
 import { World } from '../../../twin/world.js';
 
 const GAME_DAY = 'test/fixtures/configs/game-day.json';
@@ -94,11 +99,19 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       // The deployed role, as the deployment named it.
       const stack = d.app.stacks[`failover-game-day-${REGION}`]!;
       props.RoleArn = `arn:aws:iam::123456789012:role/${d.deployment.roleNames.get(`${stack.name}|${props.RoleArn as string}`)}`;
-      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).not.toThrow();
+      expect(() => d.world.fis.validateExperimentTemplate(REGION, logicalId, props)).not.toThrow();
       change(props);
-      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).toThrow(FisTemplateError);
-      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).toThrow(message);
+      expect(() => d.world.fis.validateExperimentTemplate(REGION, logicalId, props)).toThrow(FisTemplateError);
+      expect(() => d.world.fis.validateExperimentTemplate(REGION, logicalId, props)).toThrow(message);
     };
+
+    it('creating the template (the deployment) refuses it, and creates nothing', () => {
+      const { logicalId, props } = templateProps(d.app, 'reboot-with-failover');
+      const before = d.world.fis.templateIds(REGION).length;
+      (props.Actions as Record<string, { ActionId: string }>).rebootwithfailover!.ActionId = 'aws:rds:stop-db-instances';
+      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).toThrow(/twin deploy refused: FIS experiment template .* unknown action id "aws:rds:stop-db-instances"/);
+      expect(d.world.fis.templateIds(REGION)).toHaveLength(before);
+    });
 
     it('an unknown action id', () => refused('reboot-with-failover', (p) => (p.Actions.rebootwithfailover.ActionId = 'aws:rds:reboot-db-instance'), /unknown action id "aws:rds:reboot-db-instance"/));
     it('a target of another resource type', () => refused('reboot-with-failover', (p) => (p.Targets.DBInstances.ResourceType = 'aws:rds:cluster'), /acts on aws:rds:db; target DBInstances is aws:rds:cluster/));
@@ -177,6 +190,36 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       expect((await state(run.experiment.id)).status).toBe('stopped');
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
       await expect(fis(d.world, 'StartExperiment', { experimentTemplateId: 'EXTnope', clientToken: 'x' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+  });
+  describe('start-fault-experiment on the twin, as a role with its grants', () => {
+    const asRole = (name: string, statements: unknown[]): Principal => {
+      d.world.iam.putRole(name, [{ Version: '2012-10-17', Statement: statements as never }]);
+      return d.world.iam.assumeRole(name, 'start-fault-experiment');
+    };
+    const port = (principal: Principal) => (region: string): FisApi => ({
+      listExperimentTemplates: (input) => d.world.call('fis', 'ListExperimentTemplates', input, { region, principal }) as never,
+      startExperiment: (input) => d.world.call('fis', 'StartExperiment', input, { region, principal }) as never,
+    });
+    const event = { database: 'orders-drill', region: REGION, fault: 'disrupt-connectivity', incidentId: 'orders-drill#9', prefix: 'failover' };
+
+    it('finds the template by its tags and starts it once per incident; another prefix finds none', async () => {
+      const perms = startFaultExperimentPermissions(loadConfigFile(GAME_DAY).config, new Arns('aws', '123456789012'));
+      const principal = asRole('start-fault-experiment', [...perms.statements, ...perms.wildcards.map((w) => w.statement)].map((st) => st.toJSON()));
+      const handler = createHandler(port(principal));
+      const first = await handler(event);
+      expect(first).toMatchObject({ state: 'initiating', experimentId: expect.stringMatching(/^EXP/) });
+      await expect(handler(event)).resolves.toEqual(first);
+      await expect(handler({ ...event, prefix: 'staging' })).rejects.toMatchObject({ name: 'NoExperimentTemplate' });
+      await d.world.clock.advanceBy(6_000);
+      expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(true);
+      await fis(d.world, 'StopExperiment', { id: first.experimentId });
+      expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
+    });
+
+    it('a role without fis:StartExperiment on the template is refused by the twin', async () => {
+      const principal = asRole('start-fault-experiment-list-only', [{ Effect: 'Allow', Action: 'fis:ListExperimentTemplates', Resource: '*' }]);
+      await expect(createHandler(port(principal))({ ...event, incidentId: 'orders-drill#10' })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringMatching(/fis:StartExperiment failed: AccessDeniedException/) });
     });
   });
 });
