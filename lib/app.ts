@@ -9,6 +9,8 @@ import type { FailoverConfig } from '../lambdas/shared/config-schema.js';
 import { DATABASES_PER_STACK, stackNames } from './naming.js';
 import { ControlStack } from './stacks/control-stack.js';
 import { DatabaseStack } from './stacks/database-stack.js';
+import { GameDayStack } from './stacks/game-day-stack.js';
+import { gameDayRegions } from './constructs/game-day-experiments.js';
 import { ProbeStack } from './stacks/probe-stack.js';
 import { SignalStack } from './stacks/signal-stack.js';
 
@@ -24,6 +26,11 @@ export interface FailoverStacks {
    * (which the control stack holds), that many per stack (docs/scale.md); none for a smaller config.
    */
   readonly databases: readonly DatabaseStack[];
+  /**
+   * One per Region holding the primary of a drill pair (a database named by some `gameDay.drillPair`):
+   * its fault experiment templates (docs/game-days.md); none without game days.
+   */
+  readonly gameDays: readonly GameDayStack[];
   /** All of them, control first. */
   readonly all: readonly Stack[];
 }
@@ -62,5 +69,12 @@ export function buildApp(scope: Construct, config: FailoverConfig): FailoverStac
     stack.addStackDependency(control);
     databases.push(stack);
   }
-  return { control, signals, probes, databases, all: [control, ...signals, ...probes, ...databases] };
+  // The templates' stop conditions name the signal stack's alarms of the Region (by ARN).
+  const gameDays = gameDayRegions(config).map((region) => {
+    const stack = new GameDayStack(scope, stackNames.gameDay(config.prefix, region), { config, region });
+    const signal = signals[primaries.indexOf(region)];
+    if (signal) stack.addStackDependency(signal);
+    return stack;
+  });
+  return { control, signals, probes, databases, gameDays, all: [control, ...signals, ...probes, ...databases, ...gameDays] };
 }

@@ -13,11 +13,13 @@ export { HeartbeatMonitor, heartbeatInputFor, heartbeatMetric, type HeartbeatMon
 export { FailoverDashboard, type FailoverDashboardProps } from './constructs/failover-dashboard.js';
 export { FailoverFunction, FUNCTION_RUNTIME, vpcAccessGrant, type FailoverFunctionProps, type FunctionPermissions, type WildcardGrant } from './constructs/failover-function.js';
 export { FailoverKey, type FailoverKeyProps } from './constructs/encryption-key.js';
-export { bothRoles, CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, databaseLoginGrants, putMetricDataGrant, type ControlFunctionName, type ControlResourceArns } from './constructs/permissions.js';
+export { bothRoles, CONTROL_FUNCTIONS, consolidate, controlFunctionPermissions, databaseLoginGrants, putMetricDataGrant, startFaultExperimentPermissions, type ControlFunctionName, type ControlResourceArns } from './constructs/permissions.js';
 export { ControlStack, type ControlStackProps } from './stacks/control-stack.js';
 export { SignalStack, type SignalStackProps } from './stacks/signal-stack.js';
 export { ProbeStack, type ProbeStackProps } from './stacks/probe-stack.js';
 export { DatabaseStack, type DatabaseStackProps } from './stacks/database-stack.js';
+export { GameDayStack, type GameDayStackProps } from './stacks/game-day-stack.js';
+export { GameDayExperiments, FAULT_ACTIONS, FIS_TAGS, MAX_STOP_CONDITIONS, drillPairPlans, gameDayRegions, type DrillPairPlan, type GameDayExperimentsProps } from './constructs/game-day-experiments.js';
 export { addPackedStatements, IAM_LIMITS, packStatements, POLICY_BUDGETS, resolvedSize, splitStatement, type PackedStatement, type Packing } from './constructs/policy-packing.js';
 export { DETAILED_DATABASES } from './constructs/failover-dashboard.js';
 export { LAMBDA_SERVICE_RETRY, TRANSIENT_RETRY, TASK_TIMEOUT_MARGIN, lambdaStep, type LambdaStepProps, type FailurePath } from './workflow/steps.js';

@@ -22,6 +22,8 @@ export const stackNames = {
    * stack, numbered from 2 (docs/scale.md).
    */
   databases: (prefix: string, group: number): string => `${prefix}-databases-${group}`,
+  /** A Region holding a drill pair's primary: its game-day fault experiment templates (docs/game-days.md). */
+  gameDay: (prefix: string, region: string): string => `${prefix}-game-day-${region}`,
 } as const;
 
 /**

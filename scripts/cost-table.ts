@@ -39,6 +39,10 @@ export const PRICES = {
   secretMonth: 0.4,
   dashboardMonth: 3,
   logIngestionPerGb: 0.5,
+  /** AWS FIS, per action-minute (an action is billed for the minutes it runs). */
+  fisActionMinute: 0.1,
+  /** Assumed run time of a reboot or cluster failover action (it lasts until the database is available again). */
+  fisRestartActionMinutes: 2,
   /** Assumed log volume of one heartbeat (JSON log lines of one invocation). */
   heartbeatLogKb: 1,
 } as const;
@@ -232,10 +236,62 @@ export function renderCostTables(c: CostCounts): string {
   ].join('\n');
 }
 
-/** The cost tables derived from the synthesized example config. */
+/** The game-day config the fault-experiment table is counted from. */
+export const GAME_DAY_EXAMPLE_FILE = join(PROJECT_ROOT, 'examples', 'game-day.json');
+
+/** One experiment template: its fault, drill pair and the minutes its action runs. */
+export interface GameDayTemplateCount {
+  database: string;
+  fault: string;
+  actionMinutes: number;
+  /** The minutes come from the template (`duration`), not from an assumption. */
+  exact: boolean;
+}
+
+/** The experiment templates of a synthesized app and the game-day stacks' KMS keys and log groups. */
+export function gameDayCounts(app: ResolvedApp): { templates: GameDayTemplateCount[]; kmsKeys: number; logGroups: number; stacks: number } {
+  const stacks = Object.values(app.stacks).filter((s) => s.name.startsWith(`${app.config.prefix}-game-day-`));
+  const templates = stacks.flatMap((s) =>
+    resourcesOf(s, 'AWS::FIS::ExperimentTemplate').flatMap(([, t]) => {
+      const p = t.Properties as { Tags: Record<string, string>; Actions: Record<string, { Parameters?: { duration?: string } }> };
+      return Object.values(p.Actions).map((a) => {
+        const m = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(a.Parameters?.duration ?? '');
+        const minutes = m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : undefined;
+        return { database: p.Tags['failover:database']!, fault: p.Tags['failover:fault']!, actionMinutes: minutes ?? PRICES.fisRestartActionMinutes, exact: minutes !== undefined };
+      });
+    }),
+  );
+  return { templates, kmsKeys: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::KMS::Key').length, 0), logGroups: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::Logs::LogGroup').length, 0), stacks: stacks.length };
+}
+
+/** The game-day table (markdown rows with a heading), from {@link gameDayCounts}. */
+export function renderGameDayTable(c: ReturnType<typeof gameDayCounts>): string {
+  const row = (item: string, count: string, price: string, cost: string) => `| ${item} | ${count} | ${price} | ${cost} |`;
+  return [
+    `**Game days, when configured** (\`examples/game-day.json\`: ${c.stacks} game-day stack; nothing without \`gameDay\`):`,
+    '',
+    '| item | count | price | cost |',
+    '|---|---|---|---|',
+    ...c.templates.map((t) =>
+      row(
+        `one \`${t.fault}\` drill of \`${t.database}\` (FIS bills the minutes its action runs${t.exact ? ': the template\'s duration' : ': until the database is available again, ≈ ' + PRICES.fisRestartActionMinutes + ' min'})`,
+        `${t.exact ? '' : '≈ '}${t.actionMinutes} action-minutes`,
+        `${usd(PRICES.fisActionMinute)} per action-minute`,
+        `${t.exact ? '' : '≈ '}${usd(t.actionMinutes * PRICES.fisActionMinute)} per drill`,
+      ),
+    ),
+    row('experiment templates and their roles', int(c.templates.length), 'no charge', '$0.00'),
+    row('KMS key of the experiment logs', int(c.kmsKeys), `${usd(PRICES.kmsKeyMonth)} per key`, `${usd(c.kmsKeys * PRICES.kmsKeyMonth)} per month`),
+    row('experiment log group (retained)', int(c.logGroups), `nothing when idle (${usd(PRICES.logIngestionPerGb)} per GB ingested)`, '$0.00'),
+  ].join('\n');
+}
+
+/** The cost tables derived from the synthesized example config (and the game-day example). */
 export async function deriveCostTables(): Promise<string> {
   const { app } = await synthesizeApp(loadConfigFile(EXAMPLE_CONFIG_FILE).config);
-  return renderCostTables(costCounts(app));
+  const { app: gameDay } = await synthesizeApp(loadConfigFile(GAME_DAY_EXAMPLE_FILE).config);
+  const tables = renderCostTables(costCounts(app));
+  return tables.replace(END_MARKER, `\n${renderGameDayTable(gameDayCounts(gameDay))}\n${END_MARKER}`);
 }
 
 /** The README's text between the markers (markers included), or undefined. */

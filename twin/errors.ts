@@ -17,10 +17,25 @@ import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
 
 /** Service keys used in `apiCalls` ("rds:PromoteReadReplica") and in fault injection (docs/scenarios.md). */
-export const SERVICES = ['rds', 'route53', 'dynamodb', 'cloudwatch', 'events', 'ec2', 'sns', 'sfn', 'cloudformation', 'lambda', 'secretsmanager'] as const;
+export const SERVICES = ['rds', 'route53', 'dynamodb', 'cloudwatch', 'events', 'ec2', 'sns', 'sfn', 'cloudformation', 'lambda', 'secretsmanager', 'fis'] as const;
 export type ServiceKey = (typeof SERVICES)[number];
 
 type Ctor = new (opts: Record<string, unknown>) => Error;
+
+/**
+ * FIS's service exception, shaped as SDK v3's `FisServiceException` (name, `$fault`, `$metadata`):
+ * the project does not depend on `@aws-sdk/client-fis`, so the twin builds it itself.
+ */
+export class FisServiceException extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: Record<string, unknown>;
+  constructor(opts: Record<string, unknown>) {
+    super(String(opts.message ?? ''));
+    this.name = String(opts.name ?? 'FisServiceException');
+    this.$fault = opts.$fault === 'server' ? 'server' : 'client';
+    this.$metadata = (opts.$metadata as Record<string, unknown>) ?? {};
+  }
+}
 interface ServiceModule {
   base: Ctor;
   mod: Record<string, unknown>;
@@ -40,6 +55,7 @@ const MODULES: Record<ServiceKey, ServiceModule> = {
   cloudformation: { base: cfn.CloudFormationServiceException as unknown as Ctor, mod: cfn, queryProtocol: true },
   lambda: { base: lambda.LambdaServiceException as unknown as Ctor, mod: lambda, queryProtocol: false },
   secretsmanager: { base: sm.SecretsManagerServiceException as unknown as Ctor, mod: sm, queryProtocol: false },
+  fis: { base: FisServiceException as unknown as Ctor, mod: {}, queryProtocol: false },
 };
 
 /** Default HTTP status for a few well-known codes; everything else is a 400 client error. */
@@ -140,6 +156,7 @@ export const THROTTLING_ERROR: Record<ServiceKey, string> = {
   cloudformation: 'Throttling',
   lambda: 'TooManyRequestsException',
   secretsmanager: 'ThrottlingException',
+  fis: 'ThrottlingException',
 };
 
 /** Raised when a caller uses something the twin does not model: loud, never silently wrong. */

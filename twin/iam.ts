@@ -185,6 +185,7 @@ const DENIED: Record<ServiceKey, { name: string; status: number }> = {
   events: { name: 'AccessDeniedException', status: 400 },
   lambda: { name: 'AccessDeniedException', status: 403 },
   secretsmanager: { name: 'AccessDeniedException', status: 400 },
+  fis: { name: 'AccessDeniedException', status: 403 },
   sns: { name: 'AuthorizationError', status: 403 },
   ec2: { name: 'UnauthorizedOperation', status: 403 },
 };

@@ -76,6 +76,8 @@ export class NetworkModel {
   grants: UserGrants = { schemaCreate: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true };
 
   private readonly partitions = new Map<object, Set<string>>();
+  /** Databases whose subnets' network is cut (a FIS disrupt-connectivity action), with how many disruptions hold each. */
+  private readonly disrupted = new Map<object, number>();
   private readonly sessions = new Set<SessionState>();
   private readonly dnsCache = new Map<string, { final: string; expiresAt: number }>();
   private readonly vantageSources = new Map<string, ConnectionSource>();
@@ -126,6 +128,24 @@ export class NetworkModel {
       if (!vantages) this.partitions.delete(o);
       else vantages.forEach((v) => this.partitions.get(o)?.delete(v));
     }
+  }
+
+  /**
+   * Cuts (or restores) every flow to and from a database, as a deny-all network ACL on its subnets
+   * does (FIS aws:network:disrupt-connectivity): new connections time out, open sessions die.
+   * Disruptions nest: the database is reachable again when the last one ends.
+   */
+  disrupt(id: string, on: boolean): void {
+    const o = this.targetObject(id);
+    const n = (this.disrupted.get(o) ?? 0) + (on ? 1 : -1);
+    if (n > 0) this.disrupted.set(o, n);
+    else this.disrupted.delete(o);
+    if (on) this.dropSessions(o, 'network disrupted');
+  }
+
+  /** Is the database's network cut ({@link disrupt})? */
+  isDisrupted(id: string): boolean {
+    return this.disrupted.has(this.targetObject(id));
   }
 
   isPartitioned(vantage: string | undefined, target: object): boolean {
@@ -231,7 +251,8 @@ export class NetworkModel {
     if (db.crashed) throw timeout(`${db.id} is down`);
     const status = db.status;
     const outage = target.kind === 'instance' && target.db.outage;
-    if (status === 'rebooting' || outage || status === 'starting' || status === 'stopping') {
+    if (this.disrupted.has(db)) throw timeout(`the network of ${db.id}'s subnets is disrupted`);
+    if (status === 'rebooting' || status === 'failing-over' || outage || status === 'starting' || status === 'stopping') {
       throw new NetworkError(`connect ECONNREFUSED ${host}:${port} (${db.id} is ${outage ? 'restarting' : status})`, 'ECONNREFUSED', this.latencyMs(caller.region, db.region));
     }
     if (target.kind === 'instance' ? !RUNNING_STATUSES.has(status) : status !== 'available') throw timeout(`${db.id} is ${status}`);

@@ -17,6 +17,7 @@ import { CloudWatchService } from './services/cloudwatch.js';
 import { DynamoDbService } from './services/dynamodb.js';
 import { Ec2Service } from './services/ec2.js';
 import { EventBridgeService, type TwinEvent } from './services/eventbridge.js';
+import { FisService } from './services/fis.js';
 import { LambdaService } from './services/lambda.js';
 import { RdsService } from './services/rds.js';
 import { Route53Service } from './services/route53.js';
@@ -101,6 +102,7 @@ export class World {
   readonly cloudformation: CloudFormationService;
   readonly lambda: LambdaService;
   readonly secretsmanager: SecretsManagerService;
+  readonly fis: FisService;
 
   private readonly outRegions = new Set<string>();
   private readonly faults: InjectedFault[] = [];
@@ -135,6 +137,7 @@ export class World {
     this.cloudformation = new CloudFormationService(this);
     this.lambda = new LambdaService(this);
     this.secretsmanager = new SecretsManagerService(this);
+    this.fis = new FisService(this);
   }
 
   /** Every service model by key. */
@@ -151,6 +154,7 @@ export class World {
       cloudformation: this.cloudformation,
       lambda: this.lambda,
       secretsmanager: this.secretsmanager,
+      fis: this.fis,
     };
   }
 

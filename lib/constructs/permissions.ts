@@ -651,3 +651,38 @@ export function consolidate(statements: readonly PolicyStatement[]): PolicyState
   }
   return out;
 }
+
+/**
+ * start-fault-experiment (lambdas/start-fault-experiment): list the experiment templates of the
+ * Regions holding a drill pair's primary, and start only the product's own (tagged
+ * `failover:prefix` = this prefix; lib/constructs/game-day-experiments.ts). Starting creates an
+ * experiment (its id is only known then) with the drill's tags. StartExperiment needs no
+ * iam:PassRole: FIS assumes the template's role, passed when the template was created. Empty for a
+ * config without game days. Not yet attached to a deployed function (docs/game-days.md, "Fault
+ * experiments").
+ */
+export function startFaultExperimentPermissions(config: FailoverConfig, arns: Arns = new Arns()): FunctionPermissions {
+  const byName = new Map(config.databases.map((db) => [db.name, db]));
+  const regions = uniq(config.databases.flatMap((db) => (db.gameDay && byName.get(db.gameDay.drillPair) ? [byName.get(db.gameDay.drillPair)!.primary.region] : [])));
+  if (regions.length === 0) return only([]);
+  const fis = (region: string, resource: string) => `arn:${arns.partition}:fis:${region}:${arns.account}:${resource}`;
+  return only(
+    [
+      new PolicyStatement({
+        actions: ['fis:StartExperiment'],
+        resources: regions.map((r) => fis(r, 'experiment-template/*')),
+        conditions: { StringEquals: { 'aws:ResourceTag/failover:prefix': config.prefix } },
+      }),
+    ],
+    [
+      {
+        statement: new PolicyStatement({ actions: ['fis:ListExperimentTemplates'], resources: ['*'] }),
+        reason: 'fis:ListExperimentTemplates has no resource type: the function finds the template by its tags',
+      },
+      {
+        statement: new PolicyStatement({ actions: ['fis:StartExperiment', 'fis:TagResource'], resources: regions.map((r) => fis(r, 'experiment/*')) }),
+        reason: "an experiment's id is only known once StartExperiment creates it (the templates it may start are limited by the failover:prefix tag)",
+      },
+    ],
+  );
+}

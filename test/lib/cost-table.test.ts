@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { costCounts, deriveCostTables, rateSeconds, readmeCostTables, README_FILE, renderCostTables } from '../../scripts/cost-table.js';
+import { costCounts, deriveCostTables, gameDayCounts, renderGameDayTable, rateSeconds, readmeCostTables, README_FILE, renderCostTables } from '../../scripts/cost-table.js';
 import type { ResolvedApp } from '../../twin/drill/synth.js';
 import { synthApp } from '../helpers/synth.js';
 
@@ -70,5 +70,16 @@ describe('README cost tables', () => {
   it('reads rate expressions', () => {
     expect([rateSeconds('rate(1 minute)'), rateSeconds('rate(30 seconds)'), rateSeconds('rate(1 hour)'), rateSeconds('rate(2 days)')]).toEqual([60, 30, 3600, 172_800]);
     expect(() => rateSeconds('cron(0 * * * ? *)')).toThrow(/not a rate expression/);
+  });
+
+  it('counts the fault experiments from the game-day templates: the disruption by its duration, a reboot by assumption', () => {
+    const c = gameDayCounts(structuredClone(synthApp({ config: 'examples/game-day.json' }).resolvedApp));
+    expect(c).toMatchObject({ stacks: 1, kmsKeys: 1, logGroups: 1 });
+    expect([...c.templates].sort((a, b) => a.fault.localeCompare(b.fault))).toEqual([
+      { database: 'orders-drill', fault: 'disrupt-connectivity', actionMinutes: 10, exact: true },
+      { database: 'orders-drill', fault: 'reboot-with-failover', actionMinutes: 2, exact: false },
+    ]);
+    expect(renderGameDayTable(c)).toContain('| 10 action-minutes | $0.10 per action-minute | $1.00 per drill |');
+    expect(gameDayCounts(app()).templates).toEqual([]);
   });
 });

@@ -33,6 +33,14 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
     actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'],
     reason: 'shift-traffic, only when the config names gating alarms: CloudWatch returns composite alarms and their history only to a permission on "*" (read-only)',
   },
+  {
+    actions: ['logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy'],
+    reason: 'FIS experiment roles (game days): experiment logs are a vended log delivery, whose actions have no resource type',
+  },
+  {
+    actions: ['ec2:DescribeManagedPrefixLists', 'ec2:DescribeNetworkAcls', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:GetManagedPrefixListEntries'],
+    reason: 'FIS disrupt-connectivity experiment role (game days): EC2 Describe* and GetManagedPrefixListEntries have no resource-level permissions',
+  },
   { actions: ['states:SendTaskSuccess'], reason: 'SendTaskSuccess has no resource type: the task token is the capability (approval page only)' },
   {
     actions: ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
@@ -104,6 +112,7 @@ describe.each([
   ['the example config', () => synthApp()],
   ['the wide config', () => synthApp({ config: wideConfig() })],
   ['a config whose drain gates on named alarms', () => synthApp({ config: gatedDrainConfig() })],
+  ['the game-day config (FIS experiment roles)', () => synthApp({ config: 'test/fixtures/configs/game-day.json' })],
 ])('SECURITY.md claims on %s', (_name, synth) => {
   const app = synth();
   const stacks = Object.values(app.stacks);

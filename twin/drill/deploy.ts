@@ -202,6 +202,15 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   createHostedZones(world, config.databases);
   for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations, (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn));
   for (const d of Object.values(databases)) await createAppTable(world, d);
+  deployGameDayResources(world, config.databases, databases);
+  // ---- fault experiment templates (after the alarms, roles and databases they name: FIS checks them)
+  for (const stack of stacks) {
+    for (const [logicalId, t] of resourcesOf(stack, 'AWS::FIS::ExperimentTemplate')) {
+      const props = { ...(t.Properties ?? {}) } as Record<string, unknown>;
+      if (typeof props.RoleArn === 'string' && roleNames.has(`${stack.name}|${props.RoleArn}`)) props.RoleArn = `arn:aws:iam::${stack.account}:role/${roleOf(stack, props.RoleArn)}`;
+      world.fis.createExperimentTemplate(stack.region, logicalId, props);
+    }
+  }
   // ---- the product's stacks themselves, with their resolved outputs (DescribeStacks answers them as
   // it does after `cdk deploy`; created last so the customer's stacks draw their ids as before).
   for (const stack of stacks) {
@@ -462,6 +471,40 @@ function deployColdStandby(
       },
     };
   });
+}
+
+/**
+ * The customer's resources a game day names (docs/game-days.md): the drill pair primary's subnets
+ * (`disruptSubnetIds`, with the primary's network interface in them), a Multi-AZ drill pair
+ * primary where a reboot with failover is drilled (a Single-AZ one cannot fail over), and the
+ * business alarms of `stopAlarmArns` (in OK, on a metric of the customer's own).
+ */
+function deployGameDayResources(world: World, configs: readonly DatabaseConfig[], databases: Record<string, DeployedDatabase>): void {
+  for (const db of configs) {
+    const game = db.gameDay;
+    const pair = game ? databases[game.drillPair] : undefined;
+    if (!game || !pair) continue;
+    for (const subnet of game.disruptSubnetIds ?? []) world.ec2.createSubnet({ region: pair.primary.region, id: subnet, databases: [pair.primary.id] });
+    const instance = pair.primary.kind === 'instance' ? world.rds.getInstance(pair.primary.id, pair.primary.region) : undefined;
+    if (instance && game.faults.includes('reboot-with-failover')) instance.multiAZ = true;
+    for (const alarmArn of game.stopAlarmArns) {
+      const [, , , region, , , ...name] = alarmArn.split(':');
+      const alarmName = name.join(':');
+      if (!region || world.cloudwatch.hasAlarm(region, alarmName)) continue;
+      defineAlarmWithHistory(world, region, alarmName, {
+        AlarmName: alarmName,
+        Namespace: 'Customer/Business',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'Alarm', Value: alarmName }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  }
 }
 
 /** Creates the application clients' table on the primary (as the database's owner would). */

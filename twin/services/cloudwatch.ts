@@ -640,6 +640,19 @@ export class CloudWatchService implements ServiceModel {
     return {};
   }
 
+  /** Called after every alarm state change (metric or composite): FIS stop conditions watch them. */
+  private readonly stateListeners: ((region: string, name: string, value: AlarmStateValue) => void)[] = [];
+
+  /** Registers a listener of alarm state changes. */
+  onAlarmStateChange(listener: (region: string, name: string, value: AlarmStateValue) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  /** Does the Region have this alarm (metric or composite)? */
+  hasAlarm(region: string, name: string): boolean {
+    return this.alarmState(region, name) !== undefined;
+  }
+
   /** The alarm's current state value, metric or composite (test and report helper). */
   alarmState(region: string, name: string): AlarmStateValue | undefined {
     return (this.alarms.get(region)?.get(name) ?? this.composites.get(region)?.get(name))?.state.value;
@@ -762,6 +775,8 @@ export class CloudWatchService implements ServiceModel {
 
   /** An alarm changed state: the composites whose rule names it are evaluated again. */
   private onStateChange(region: string, name: string, seen: Set<CompositeAlarm>): void {
+    const value = this.alarmState(region, name);
+    for (const listener of this.stateListeners) if (value) listener(region, name, value);
     for (const parent of [...(this.composites.get(region)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name))) {
       if (ruleAlarms(parent.parsed).some((ref) => ref === name || ref === arn.alarm(region, name))) this.evaluateComposite(parent, seen);
     }

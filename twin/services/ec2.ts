@@ -81,6 +81,7 @@ export class Ec2Service implements ServiceModel {
   readonly key = 'ec2' as const;
   private readonly groups = new Map<string, Group>(); // region/id
   private readonly vpcs = new Set<string>(); // region/vpcId
+  private readonly subnets = new Map<string, { vpcId: string; databases: Set<string> }>(); // region/subnetId
   /** Network interfaces added by a setup (anything but the databases', which come from RDS). */
   private readonly interfaces: Array<{ region: string; id: string; description: string; groups: string[]; vpcId: string; requesterId?: string; interfaceType: string }> = [];
 
@@ -180,6 +181,32 @@ export class Ec2Service implements ServiceModel {
   /** The VPC of a group the twin knows, or undefined. */
   vpcOf(region: string, id: string): string | undefined {
     return this.groups.get(`${region}/${id}`)?.vpcId;
+  }
+
+  /**
+   * Setup: a subnet of a VPC and the databases (instance or cluster ids) with a network interface
+   * in it (their DB subnet group's subnets). FIS aws:network:disrupt-connectivity cuts them.
+   */
+  createSubnet(spec: { region: string; id: string; vpcId?: string; databases?: readonly string[] }): void {
+    const key = `${spec.region}/${spec.id}`;
+    const subnet = this.subnets.get(key) ?? { vpcId: spec.vpcId ?? 'vpc-0twin00database0', databases: new Set<string>() };
+    for (const db of spec.databases ?? []) subnet.databases.add(db);
+    this.subnets.set(key, subnet);
+  }
+
+  /** Does the subnet exist in the twin? */
+  hasSubnet(region: string, id: string): boolean {
+    return this.subnets.has(`${region}/${id}`);
+  }
+
+  /** The VPC of a subnet. */
+  subnetVpc(region: string, id: string): string | undefined {
+    return this.subnets.get(`${region}/${id}`)?.vpcId;
+  }
+
+  /** The databases with an interface in the subnet. */
+  subnetDatabases(region: string, id: string): string[] {
+    return [...(this.subnets.get(`${region}/${id}`)?.databases ?? [])];
   }
 
   /** Does the group exist in the twin? */

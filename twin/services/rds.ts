@@ -278,6 +278,7 @@ export class RdsService implements ServiceModel {
     DescribeGlobalClusters: (i, c) => this.describeGlobalClusters(i, c),
     FailoverGlobalCluster: (i, c) => this.failoverGlobalCluster(i, c),
     SwitchoverGlobalCluster: (i, c) => this.switchoverGlobalCluster(i, c),
+    FailoverDBCluster: (i, c) => this.failoverDBCluster(i, c),
   };
 
   authorization(operation: string, input: Record<string, string | undefined>, ctx: CallCtx): Authorization {
@@ -302,6 +303,7 @@ export class RdsService implements ServiceModel {
         // (a cold standby's replicated backups live in the standby Region under auto-backup ARNs).
         return { action, resources: [`arn:aws:rds:${ctx.region}:${this.world.accountId}:auto-backup:*`], context: requested };
       case 'DescribeDBClusters':
+      case 'FailoverDBCluster':
         return { action, resources: [input.DBClusterIdentifier?.startsWith('arn:') ? input.DBClusterIdentifier : arn.cluster(ctx.region, input.DBClusterIdentifier ?? '*')], context: requested };
       case 'DescribeGlobalClusters':
         return { action, resources: [arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
@@ -1365,6 +1367,26 @@ export class RdsService implements ServiceModel {
   }
 
   /** Rebooting the writer of an Aurora cluster: the cluster's sessions drop, it is `rebooting` for 30–60 s. */
+  /**
+   * FailoverDBCluster: the cluster's writer moves to a reader (docs/aws-behaviour.md, "Fault
+   * Injection Service"). The twin does not model the members one by one: the cluster drops its
+   * sessions and refuses connections while the endpoint moves (RDS-EVENT-0070 ... 0071), 30–60 s.
+   */
+  failoverDBCluster(input: { DBClusterIdentifier?: string; TargetDBInstanceIdentifier?: string }, ctx: CallCtx) {
+    supportOnly('rds', 'FailoverDBCluster', input, ['DBClusterIdentifier', 'TargetDBInstanceIdentifier']);
+    const c = this.findCluster(input.DBClusterIdentifier, ctx.region);
+    if (c.crashed || c.status !== 'available') throw awsError('rds', 'InvalidDBClusterStateFault', `DB cluster ${c.id} is not in a valid state: ${c.crashed ? 'failed' : c.status}`);
+    c.status = 'failing-over';
+    this.world.network.dropSessions(c, 'cluster failover');
+    this.world.log('cloud', `cluster ${c.id} failing over`, { clusterId: c.id, region: c.region });
+    this.world.clock.schedule(this.draw('cluster.failover', 30, 60), () => {
+      if (c.status !== 'failing-over') return;
+      c.status = 'available';
+      this.world.log('cloud', `cluster ${c.id} failover complete`, { clusterId: c.id, region: c.region });
+    }, `rds ${c.id}: cluster failover done`);
+    return { DBCluster: this.clusterShape(c) };
+  }
+
   private rebootMember(c: DbCluster, id: string) {
     if (c.crashed || c.status !== 'available') throw badState(NOT_AVAILABLE);
     c.status = 'rebooting';

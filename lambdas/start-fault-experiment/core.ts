@@ -1,0 +1,78 @@
+/**
+ * start-fault-experiment, the pure part: which FIS experiment template a drill starts (the one
+ * tagged `failover:database` = the drill pair, `failover:fault`, `failover:prefix`: see
+ * lib/constructs/game-day-experiments.ts), and the client token that makes StartExperiment
+ * idempotent for one incident (a retried task starts no second experiment).
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { GAME_DAY_FAULTS } from '../shared/config-schema.js';
+import { TerminalError } from '../shared/errors.js';
+
+/** Tag keys of the product's experiment templates (the same as the construct's FIS_TAGS). */
+export const TEMPLATE_TAGS = { database: 'failover:database', fault: 'failover:fault', prefix: 'failover:prefix' } as const;
+
+export const startFaultExperimentInput = z.object({
+  /** The drill pair (the database the experiment targets). */
+  database: z.string().min(1),
+  /** Its primary Region, where the template lives. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' }),
+  fault: z.enum(GAME_DAY_FAULTS),
+  incidentId: z.string().min(1),
+  prefix: z.string().min(1),
+});
+export type StartFaultExperimentInput = z.output<typeof startFaultExperimentInput>;
+
+export const startFaultExperimentOutput = z.object({ experimentId: z.string().min(1), templateId: z.string().min(1), state: z.string().min(1) });
+export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
+
+/** No experiment template of this prefix is tagged for this drill pair and fault (not deployed, or another Region). */
+export class NoExperimentTemplate extends TerminalError {
+  override readonly name = 'NoExperimentTemplate';
+}
+
+/** Several templates carry the same tags: the product never deploys that, and a drill must not guess which fault it injects. */
+export class AmbiguousExperimentTemplate extends TerminalError {
+  override readonly name = 'AmbiguousExperimentTemplate';
+}
+
+/** What ListExperimentTemplates answers per template (the fields used). */
+export interface TemplateSummary {
+  readonly id?: string;
+  readonly tags?: Record<string, string>;
+}
+
+/** The id of the one template tagged for `input` (throws {@link NoExperimentTemplate} / {@link AmbiguousExperimentTemplate}). */
+export function matchTemplate(templates: readonly TemplateSummary[], input: StartFaultExperimentInput): string {
+  const matches = templates.filter(
+    (t) => t.id && t.tags?.[TEMPLATE_TAGS.database] === input.database && t.tags[TEMPLATE_TAGS.fault] === input.fault && t.tags[TEMPLATE_TAGS.prefix] === input.prefix,
+  );
+  const what = `${input.fault} of ${input.database} (prefix ${input.prefix}) in ${input.region}`;
+  if (matches.length === 0) {
+    throw new NoExperimentTemplate(`no FIS experiment template is tagged for ${what}: is the game-day stack deployed, and is ${input.fault} in gameDay.faults?`, { ...input, templates: templates.length });
+  }
+  if (matches.length > 1) throw new AmbiguousExperimentTemplate(`${matches.length} FIS experiment templates are tagged for ${what}: ${matches.map((t) => t.id).join(', ')}`, { ...input });
+  return matches[0]!.id!;
+}
+
+/** FIS's clientToken: at most 64 characters, no whitespace. */
+export const CLIENT_TOKEN_MAX = 64;
+
+/**
+ * The StartExperiment client token of one incident's fault: the same incident and fault always
+ * give the same token (a retry answers the experiment already started), a different one another.
+ */
+export function clientTokenFor(incidentId: string, fault: string): string {
+  const plain = `${incidentId}.${fault}`.replace(/\s+/g, '_');
+  if (plain.length <= CLIENT_TOKEN_MAX) return plain;
+  const digest = createHash('sha256').update(`${incidentId}\u0000${fault}`).digest('hex');
+  return `${fault}.${digest}`.slice(0, CLIENT_TOKEN_MAX);
+}
+
+/** The tags of the experiment (FIS copies none from the template): who started it and why. */
+export const experimentTags = (input: StartFaultExperimentInput): Record<string, string> => ({
+  [TEMPLATE_TAGS.database]: input.database,
+  [TEMPLATE_TAGS.fault]: input.fault,
+  [TEMPLATE_TAGS.prefix]: input.prefix,
+  'failover:incident': input.incidentId.slice(0, 256),
+});
