@@ -28,6 +28,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLE_LIMITS } from '../lib/bundling.js';
+import { FAILOVER_STATES } from '../lib/workflow/failover.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { runDrill } from '../twin/drill/index.js';
 import { loadScenarioFile } from '../twin/scenario/index.js';
@@ -43,6 +44,8 @@ interface ScenarioRow {
   wallMsMedian: number;
   wallRatio: number;
   stateTransitions: number;
+  /** Transitions of the run that failed over, up to "failed over" (writes verified, recorded, told); null when no run got there. */
+  transitionsToFailedOver: number | null;
   lambdaInvocations: number;
   apiCalls: number;
   detectionSeconds: number | null;
@@ -83,6 +86,8 @@ if (values.scale) {
   process.exit(rows.every((r) => r.failedOver === `${r.databases}/${r.databases}` && r.invariants === 'held') ? 0 : 1);
 }
 const runs = Math.max(1, Number(values.runs));
+/** Issue #13's target for a hot crash, and the hour's count before the fence loop's longer waits (seed 1). */
+const HOT_CRASH = { scenario: 'crash-hot', targetTransitions: 100, hourBefore: 989 } as const;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = join(PROJECT_ROOT, 'scenarios');
@@ -97,9 +102,17 @@ for (const file of files) {
   const scenario = loadScenarioFile(join(dir, file));
   const walls: number[] = [];
   let report: Awaited<ReturnType<typeof runDrill>> | undefined;
+  let toFailedOver: number | null = null;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    report = await runDrill(scenario, { seed: 1 });
+    report = await runDrill(scenario, {
+      seed: 1,
+      onFinish: (_world, _deployment, facts) => {
+        // The first run that told the operators it failed over: its transitions up to that state.
+        const at = facts.executions.map((e) => e.entered.indexOf(FAILOVER_STATES.tellOperators)).find((i) => i >= 0);
+        toFailedOver = at === undefined ? null : at + 1;
+      },
+    });
     walls.push(performance.now() - t0);
   }
   const r = report!;
@@ -109,6 +122,7 @@ for (const file of files) {
     exitOk: r.invariants.every((i) => i.held) && r.expectations.every((e) => e.held),
     wallMsMedian: Math.round(median(walls)),
     stateTransitions: r.executions.reduce((n, e) => n + e.stateTransitions, 0),
+    transitionsToFailedOver: toFailedOver,
     lambdaInvocations: r.lambdaInvocations ?? 0,
     apiCalls: Object.values(r.apiCalls).reduce((n, v) => n + v, 0),
     detectionSeconds: r.detectionSeconds,
@@ -123,6 +137,14 @@ const totalMs = Math.round(performance.now() - started);
 
 console.log(`\nScenarios (${files.length}, ${runs} run(s) each, seed 1; whole library ${totalMs} ms wall)`);
 console.table(scenarios);
+const hot = scenarios.find((r) => r.scenario === HOT_CRASH.scenario);
+if (hot) {
+  const within = hot.transitionsToFailedOver !== null && hot.transitionsToFailedOver <= HOT_CRASH.targetTransitions;
+  console.log(
+    `hot crash (${hot.scenario}): ${hot.transitionsToFailedOver ?? '-'} state transitions to "failed over" (target ≤ ${HOT_CRASH.targetTransitions}): ${within ? 'met' : 'MISSED'}; ` +
+      `${hot.stateTransitions} over its whole hour (every run, with the fence loop that goes on while the crashed old primary stays down; ${HOT_CRASH.hourBefore} with a fence every 15 s)`,
+  );
+}
 let detection: DetectionRow[] = [];
 const detectionKinds = DETECTION_KINDS.filter((k) => !values.only || values.only.some((o) => k.scenario.startsWith(o)));
 if (!values['no-detection'] && detectionKinds.length > 0) {
