@@ -117,6 +117,10 @@ export interface BundleBench {
 export async function benchBundles(runs = 5, options: { runtimeSdk?: boolean } = {}): Promise<BundleBench> {
   const dir = mkdtempSync(join(tmpdir(), 'rds-failover-bundles-'));
   try {
+    // The runtime's SDK stands in as node_modules above every bundle (Lambda resolves the clients it
+    // includes for a function's ESM code): a bundle that leaves the clients to the runtime loads
+    // them from there; the deployed bundles import nothing bare (test/lib/bundles.test.ts).
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => null;\n');
     const emptyTimes: number[] = [];
@@ -140,10 +144,8 @@ export async function benchBundles(runs = 5, options: { runtimeSdk?: boolean } =
     }
     const runtimeSdk: Omit<RuntimeSdkRow, 'initVsEmpty'>[] = [];
     if (options.runtimeSdk ?? true) {
-      // The runtime's SDK stands in as node_modules beside the bundles (the bundles import nothing else bare: test/lib/bundles.test.ts).
       const root = join(dir, 'runtime-sdk');
       mkdirSync(root);
-      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
       for (const name of CRITICAL_PATH_FUNCTIONS) {
         const outdir = join(root, name);
         const { entryBytes } = await bundleFunction(name, outdir, { external: RUNTIME_SDK_EXTERNALS });
