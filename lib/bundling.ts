@@ -27,7 +27,7 @@ export const BUNDLE_BANNER =
  *   behaviour when the runtime's SDK does;
  * - it starts faster: `npm run bench` measures each critical-path function both ways, and left to
  *   the runtime its SDK clients load as whole CommonJS packages (every command of the service, not
- *   minified): module init 1.2 to 3.5 times the bundled one (fence-primary, with the EC2 client,
+ *   minified): module init 1.1 to 3.5 times the bundled one (fence-primary, with the EC2 client,
  *   the most). AWS recommends bundling for both reasons.
  *
  * The price: 11 of the 14 critical-path functions load more than {@link BUNDLE_LIMITS}.entryBytes at
