@@ -189,7 +189,9 @@ export const FAILOVER_STATES = {
   stillUnfenced: 'Is the old primary still unfenced?',
   recordNothingToFence: 'Record that nothing can fence the old Aurora cluster',
   releaseNothingToFence: 'Release the lease: nothing to fence',
+  knowsTtl: 'Does the run know the DNS record TTL?',
   planRefence: 'Plan the fence attempts (15 s while clients may resolve the old primary)',
+  planRefenceSteady: 'Plan the fence attempts (15 s throughout: no TTL known)',
   waitRefence: 'Wait before fencing the old primary again',
   waitRefenceLonger: 'Wait longer before fencing the old primary again',
   countRefenceLonger: 'Count the fence attempts and lengthen the wait',
@@ -994,10 +996,16 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
   );
   // The loop starts once writes are verified through the DNS name, so after the change was in sync:
   // clients' cached answers for the old primary expire within the TTL (and the margin) from here.
-  return Pass.jsonPath(scope, S.planRefence, {
+  const plan = Pass.jsonPath(scope, S.planRefence, {
     parameters: refencingPlan($.numberAt('$.refencing.attempt'), $.mathAdd($.numberAt('$.database.dns.ttlSeconds'), T.refenceDnsMarginSeconds)),
     resultPath: '$.refencing',
   }).next(loop);
+  // A Pass cannot catch: without a TTL in the input (never from a parsed config) every wait stays 15 s.
+  const steadyPlan = Pass.jsonPath(scope, S.planRefenceSteady, {
+    parameters: refencingPlan($.numberAt('$.refencing.attempt'), T.refenceSpanSeconds),
+    resultPath: '$.refencing',
+  }).next(loop);
+  return Choice.jsonPath(scope, S.knowsTtl).when(Condition.isNumeric('$.database.dns.ttlSeconds'), plan).otherwise(steadyPlan);
 }
 
 /**

@@ -1330,6 +1330,8 @@ describe('failover: a former primary is no standby, and approvals are re-checked
 
   it('bounds the fence loop by its time waited: 15 s while DNS caches may hold the old primary, then longer waits, then the operators are told and the failback fences it', () => {
     expect(state(S.startRefencing).Parameters).toEqual({ attempt: 0 });
+    expect(state(S.knowsTtl)).toMatchObject({ Choices: [{ Variable: '$.database.dns.ttlSeconds', IsNumeric: true, Next: S.planRefence }], Default: S.planRefenceSteady });
+    expect(state(S.planRefenceSteady)).toMatchObject({ Parameters: { elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds }, Next: S.waitRefence });
     expect(state(S.planRefence)).toMatchObject({
       Parameters: { 'attempt.$': '$.refencing.attempt', elapsed: 0, 'steadyUntil.$': `States.MathAdd($.database.dns.ttlSeconds, ${FAILOVER_TIMING.refenceDnsMarginSeconds})`, interval: 30, waited: 0 },
       ResultPath: '$.refencing',
