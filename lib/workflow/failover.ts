@@ -258,8 +258,9 @@ export const FAILOVER_TIMING = {
    *   `refenceMaxIntervalSeconds` (120 s), every 120 s after that. By then no client that follows
    *   the name can reach the old primary (every cached answer has expired): only a client that
    *   ignores the TTL or connects to the instance's own endpoint could write to it, for at most
-   *   120 s after it answers (15 s before). 120 s is also the first check of a standby's promotion
-   *   wait that RDS can answer with a promoted instance (promotion takes 60 to 120 s).
+   *   120 s after it answers (15 s before), in exchange for about 7 times fewer attempts with a
+   *   TTL of 30 s to 5 minutes (state transitions, fence invocations and the API calls they make,
+   *   for every database whose old primary stays out).
    * - for `refenceSpanSeconds` (5 hours, as long as the 1,200 attempts at 15 s of the loop before)
    *   of waiting in all, counted from the loop's start, then the operators are told and the
    *   failback's own fence (when the original site answers) is the next line.
@@ -1014,7 +1015,7 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
  * the next growing wait (`interval`) and the last wait (`waited`, the most the old primary can have
  * answered unfenced before an attempt that fenced it).
  */
-const refencingPlan = (attempt: number | string, steadyUntil: number | string) => ({
+const refencingPlan = (attempt: number, steadyUntil: number | string) => ({
   attempt,
   elapsed: 0,
   steadyUntil,
@@ -1069,11 +1070,11 @@ function buildFenceUntilConfirmed(
   const recordNeverFenced = record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
   const fence = step(names.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   /** Counts the attempt after a wait of `waited` seconds; `interval` is the next growing wait. */
-  const count = (name: string, waited: number | string, interval: number | string = $.numberAt('$.refencing.interval')) =>
+  const count = (name: string, waited: number, interval: number | string = $.numberAt('$.refencing.interval')) =>
     Pass.jsonPath(scope, name, {
       parameters: {
         attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1),
-        elapsed: $.mathAdd($.numberAt('$.refencing.elapsed'), waited as number),
+        elapsed: $.mathAdd($.numberAt('$.refencing.elapsed'), waited),
         steadyUntil: $.numberAt('$.refencing.steadyUntil'),
         interval,
         waited,
