@@ -189,7 +189,14 @@ export const FAILOVER_STATES = {
   stillUnfenced: 'Is the old primary still unfenced?',
   recordNothingToFence: 'Record that nothing can fence the old Aurora cluster',
   releaseNothingToFence: 'Release the lease: nothing to fence',
+  knowsTtl: 'Does the run know the DNS record TTL?',
+  planRefence: 'Plan the fence attempts (15 s while clients may resolve the old primary)',
+  planRefenceSteady: 'Plan the fence attempts (15 s throughout: no TTL known)',
   waitRefence: 'Wait before fencing the old primary again',
+  waitRefenceLonger: 'Wait longer before fencing the old primary again',
+  countRefenceLonger: 'Count the fence attempts and lengthen the wait',
+  waitRefenceLongest: 'Wait the longest interval before fencing the old primary again',
+  countRefenceLongest: 'Count the fence attempts (longest interval)',
   refence: 'Fence the old primary as soon as it answers',
   countRefence: 'Count the fence attempts',
   refenced: 'Is the old primary fenced at last?',
@@ -239,17 +246,40 @@ export const FAILOVER_TIMING = {
   dnsCheckLimit: 30,
   /**
    * After a promotion without a confirmed fence, the old primary is fenced again at every check of
-   * the promotion, scale-up and DNS waits, then every 15 s under the failover's lease, until it is
-   * confirmed (its Region answers again). 1,200 attempts in all (about 5 hours; the attempts
-   * during the waits count): about 11 history events per attempt, 13,200 at most. With the rest
-   * of the run at its bounds (the waits' 444 checks: 5,879 events for a 24-hour promotion wait,
-   * 13 each for 90 scale-up and 30 Route 53 checks; the detection, approvals and records, a
-   * few hundred) the worst case stays under about 20,000 of Step Functions' 25,000-event limit.
-   * After that the failback's own fence (when the original site answers) is the next line, and the
-   * operators are told.
+   * the promotion, scale-up and DNS waits, then, once writes are verified, in a loop of its own
+   * under the failover's lease until the fence is confirmed (its Region answers again):
+   *
+   * - every `refenceInterval` (15 s) while clients that follow the DNS name may still hold the old
+   *   primary's address: the record's TTL (`dns.ttlSeconds`) plus `refenceDnsMarginSeconds` from
+   *   the loop's start. The loop starts after writes were verified through the name, so after the
+   *   change was `INSYNC`; the margin covers caches that keep an answer a little longer than its TTL
+   *   (a minimum TTL of their own). A returning old primary is cut off within 15 s there, as before.
+   * - then the waits double from `refenceBackoffFirstSeconds` (30 s, 60 s) up to
+   *   `refenceMaxIntervalSeconds` (120 s), every 120 s after that. By then no client that follows
+   *   the name can reach the old primary (every cached answer has expired): only a client that
+   *   ignores the TTL or connects to the instance's own endpoint could write to it, for at most
+   *   120 s after it answers (15 s before), in exchange for about 7 times fewer attempts with a
+   *   TTL of 30 s to 5 minutes (state transitions, fence invocations and the API calls they make,
+   *   for every database whose old primary stays out).
+   * - for `refenceSpanSeconds` (5 hours, as long as the 1,200 attempts at 15 s of the loop before)
+   *   of waiting in all, counted from the loop's start, then the operators are told and the
+   *   failback's own fence (when the original site answers) is the next line.
+   *
+   * History events: about 11 per attempt (wait, count, the fence Task, the decision). A TTL of 30 s
+   * makes 6 attempts at 15 s, 2 growing, then 149 at 120 s: 157 attempts, about 1,730 events. The
+   * most attempts come with a TTL at least as long as the span (the config allows a day): every
+   * wait is 15 s, 1,200 attempts, 13,200 events, the loop's bound before. With the rest of the run
+   * at its bounds (the waits' checks: 5,879 events for a 24-hour promotion wait, each check also
+   * fencing, 13 each for 90 scale-up and 30 Route 53 checks; the detection, approvals and
+   * records, a few hundred) the worst case stays under about 20,000 of Step Functions' 25,000.
+   * An escalated run (an error after an unfenced promotion) keeps every wait at 15 s for the span:
+   * whether DNS moved is not known there.
    */
   refenceInterval: Duration.seconds(15),
-  refenceLimit: 1200,
+  refenceDnsMarginSeconds: 60,
+  refenceBackoffFirstSeconds: 30,
+  refenceMaxIntervalSeconds: 120,
+  refenceSpanSeconds: 5 * 3600,
 } as const;
 
 /** A function the workflow invokes, with its timeout (the Task's TimeoutSeconds adds a margin). */
@@ -353,8 +383,9 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   );
   // An escalation after a promotion over an unconfirmed fence (an error after the promotion, e.g.
   // the write check) must not leave the old primary unfenced until a human looks: it may come back
-  // and take writes beside the new primary. The run keeps fencing it every 15 s (the same bound as
-  // the failover's own loop), records the outcome, then fails as any escalation does.
+  // and take writes beside the new primary. The run keeps fencing it every 15 s for the same 5 hours
+  // as the failover's own loop (without its longer waits: whether clients still resolve the old
+  // primary is not known here), records the outcome, then fails as any escalation does.
   const onlyFail: FailurePath = { onError: needsOperator, resultPath: '$.escalationError' };
   const waitFenceEscalated = buildFenceUntilConfirmed(
     scope,
@@ -368,7 +399,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     Choice.jsonPath(scope, S.stillUnfencedAfterEscalation)
       .when(
         Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote'), Condition.not(nothingToFence())),
-        Pass.jsonPath(scope, S.keepFencing, { parameters: { attempt: 0, limit: FAILOVER_TIMING.refenceLimit }, resultPath: '$.refencing' }).next(waitFenceEscalated),
+        Pass.jsonPath(scope, S.keepFencing, { parameters: refencingPlan(0, FAILOVER_TIMING.refenceSpanSeconds), resultPath: '$.refencing' }).next(waitFenceEscalated),
       )
       .otherwise(needsOperator),
   );
@@ -792,7 +823,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   // The counter of fence attempts keeps when this attempt and the one before started: the old
   // primary cannot have answered before the last attempt that failed (bounds the overlap).
   const startRefencing = Pass.jsonPath(scope, S.startRefencing, {
-    parameters: { attempt: 0, limit: FAILOVER_TIMING.refenceLimit },
+    parameters: { attempt: 0 },
     resultPath: '$.refencing',
   }).next(promotion);
   // Recorded (and told) before the promotion: the accepted risk starts now; its time (the record's
@@ -943,16 +974,18 @@ type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, f
 
 /**
  * After a promotion over an unconfirmed fence (best-effort, or approved by a human): fence the old
- * primary again every 15 s until it is confirmed, i.e. as soon as its Region answers, instead of
- * waiting for the failback. Bounded (FAILOVER_TIMING.refenceLimit attempts, about 11 history events
- * each); the failover keeps its lease meanwhile (nothing else acts on the database), then records
- * how long the old primary stayed unfenced (the accepted risk) or that it could not be fenced in
- * time, releases the lease and goes on to `next` (the failback).
+ * primary again until it is confirmed, i.e. as soon as its Region answers, instead of waiting for
+ * the failback: every 15 s while clients may still resolve the DNS name to it (its TTL and a
+ * margin), then at growing intervals up to 120 s, for 5 hours of waiting in all
+ * (FAILOVER_TIMING). The failover keeps its lease meanwhile (nothing else acts on the database),
+ * then records how long the old primary stayed unfenced (the accepted risk) or that it could not
+ * be fenced in time, releases the lease and goes on to `next` (the failback).
  */
 function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, failure: FailurePath, next: IChainable): IChainable {
   const S = FAILOVER_STATES;
+  const T = FAILOVER_TIMING;
   const release = releaseLeaseStep(step, S.releaseAfterFence, failure).next(next);
-  return buildFenceUntilConfirmed(
+  const loop = buildFenceUntilConfirmed(
     scope,
     step,
     record,
@@ -960,8 +993,35 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
     failure,
     release,
     { next: 'the failback fences the original site as soon as it answers, before anything else' },
+    { waitLonger: S.waitRefenceLonger, countLonger: S.countRefenceLonger, waitLongest: S.waitRefenceLongest, countLongest: S.countRefenceLongest },
   );
+  // The loop starts once writes are verified through the DNS name, so after the change was in sync:
+  // clients' cached answers for the old primary expire within the TTL (and the margin) from here.
+  const plan = Pass.jsonPath(scope, S.planRefence, {
+    parameters: refencingPlan($.numberAt('$.refencing.attempt'), $.mathAdd($.numberAt('$.database.dns.ttlSeconds'), T.refenceDnsMarginSeconds)),
+    resultPath: '$.refencing',
+  }).next(loop);
+  // A Pass cannot catch: without a TTL in the input (never from a parsed config) every wait stays 15 s.
+  const steadyPlan = Pass.jsonPath(scope, S.planRefenceSteady, {
+    parameters: refencingPlan($.numberAt('$.refencing.attempt'), T.refenceSpanSeconds),
+    resultPath: '$.refencing',
+  }).next(loop);
+  return Choice.jsonPath(scope, S.knowsTtl).when(Condition.isNumeric('$.database.dns.ttlSeconds'), plan).otherwise(steadyPlan);
 }
+
+/**
+ * `$.refencing` at the start of a fence-until-confirmed loop: the attempts so far, the seconds waited
+ * in the loop (`elapsed`), until when its waits stay at 15 s (`steadyUntil`, seconds of the loop),
+ * the next growing wait (`interval`) and the last wait (`waited`, the most the old primary can have
+ * answered unfenced before an attempt that fenced it).
+ */
+const refencingPlan = (attempt: number, steadyUntil: number | string) => ({
+  attempt,
+  elapsed: 0,
+  steadyUntil,
+  interval: FAILOVER_TIMING.refenceBackoffFirstSeconds,
+  waited: 0,
+});
 
 /** State names of one fence-until-confirmed loop (each use names its own). */
 interface FenceLoopStates {
@@ -973,11 +1033,22 @@ interface FenceLoopStates {
   neverFenced: string;
 }
 
+/** State names of a loop's growing waits (a loop without them waits 15 s every time). */
+interface FenceBackoffStates {
+  waitLonger: string;
+  countLonger: string;
+  waitLongest: string;
+  countLongest: string;
+}
+
 /**
- * Fences the old primary every FAILOVER_TIMING.refenceInterval until the fence is confirmed for
- * good or `$.refencing.limit` attempts were made, records which (`old-primary-fenced` with the
- * unfenced window, or `old-primary-unfenced`, notified), then goes to `after`. Returns its first
- * state (the wait); `$.refencing` must be set before it.
+ * Fences the old primary until the fence is confirmed for good or FAILOVER_TIMING.refenceSpanSeconds
+ * were waited, records which (`old-primary-fenced` with the unfenced window and the last wait, or
+ * `old-primary-unfenced`, notified), then goes to `after`. Each wait is FAILOVER_TIMING.refenceInterval
+ * while the loop's `$.refencing.elapsed` is under `$.refencing.steadyUntil`; after that, with
+ * `backoff`, the waits double from refenceBackoffFirstSeconds up to refenceMaxIntervalSeconds.
+ * Each attempt is four states (a wait, its count, the fence, the decision). Returns its first state
+ * (a 15 s wait); `$.refencing` must be set before it ({@link refencingPlan}).
  */
 function buildFenceUntilConfirmed(
   scope: Construct,
@@ -987,6 +1058,7 @@ function buildFenceUntilConfirmed(
   failure: FailurePath,
   after: IChainable,
   neverFencedDetail: Record<string, unknown> = {},
+  backoff?: FenceBackoffStates,
 ): IChainable {
   const T = FAILOVER_TIMING;
   const window = {
@@ -994,22 +1066,41 @@ function buildFenceUntilConfirmed(
     acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
     attempts: $.numberAt('$.refencing.attempt'),
   };
-  const recordFenced = record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: T.refenceInterval.toSeconds(), fence: $.objectAt('$.fence') }, failure, true).next(after);
+  const recordFenced = record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: $.numberAt('$.refencing.waited'), fence: $.objectAt('$.fence') }, failure, true).next(after);
   const recordNeverFenced = record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
+  const fence = step(names.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  /** Counts the attempt after a wait of `waited` seconds; `interval` is the next growing wait. */
+  const count = (name: string, waited: number, interval: number | string = $.numberAt('$.refencing.interval')) =>
+    Pass.jsonPath(scope, name, {
+      parameters: {
+        attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1),
+        elapsed: $.mathAdd($.numberAt('$.refencing.elapsed'), waited),
+        steadyUntil: $.numberAt('$.refencing.steadyUntil'),
+        interval,
+        waited,
+      },
+      resultPath: '$.refencing',
+    }).next(fence);
+  const steady = T.refenceInterval.toSeconds();
   const wait = Wait.jsonPath(scope, names.wait, { time: WaitTime.duration(T.refenceInterval) });
-  const count = Pass.jsonPath(scope, names.count, {
-    parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
-    resultPath: '$.refencing',
-  });
-  wait
-    .next(count)
-    .next(step(names.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure))
-    .next(
-      Choice.jsonPath(scope, names.decide)
-        .when(fencedForGood(), recordFenced)
-        .when(Condition.numberGreaterThanEqualsJsonPath('$.refencing.attempt', '$.refencing.limit'), recordNeverFenced)
-        .otherwise(wait),
-    );
+  wait.next(count(names.count, steady));
+  const decide = Choice.jsonPath(scope, names.decide)
+    .when(fencedForGood(), recordFenced)
+    .when(Condition.numberGreaterThanEquals('$.refencing.elapsed', T.refenceSpanSeconds), recordNeverFenced);
+  if (backoff) {
+    const interval = $.numberAt('$.refencing.interval');
+    const waitLonger = Wait.jsonPath(scope, backoff.waitLonger, { time: WaitTime.secondsPath('$.refencing.interval') });
+    waitLonger.next(count(backoff.countLonger, interval, $.mathAdd(interval, interval)));
+    const waitLongest = Wait.jsonPath(scope, backoff.waitLongest, { time: WaitTime.duration(Duration.seconds(T.refenceMaxIntervalSeconds)) });
+    waitLongest.next(count(backoff.countLongest, T.refenceMaxIntervalSeconds));
+    decide
+      .when(Condition.numberLessThanJsonPath('$.refencing.elapsed', '$.refencing.steadyUntil'), wait)
+      .when(Condition.numberLessThan('$.refencing.interval', T.refenceMaxIntervalSeconds), waitLonger)
+      .otherwise(waitLongest);
+  } else {
+    decide.otherwise(wait);
+  }
+  fence.next(decide);
   return wait;
 }
 
@@ -1365,7 +1456,7 @@ function refenceParts(scope: Construct, step: StepFn, during: string, intervalSe
   return {
     attempt: (next, check = next) => {
       const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
-        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1), limit: $.numberAt('$.refencing.limit') },
+        parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1) },
         resultPath: '$.refencing',
       });
       count

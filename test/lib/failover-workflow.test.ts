@@ -100,7 +100,8 @@ describe('failover definition: shape', () => {
     // ... unless nothing can fence it (an Aurora cluster without security groups).
     expect(JSON.stringify(keep.And[3])).toContain('"Not":{"And":[{"Variable":"$.database.engine","StringMatches":"aurora-*"}');
     expect(state(S.stillUnfencedAfterEscalation).Default).toBe(S.needsOperator);
-    expect(state(S.keepFencing)).toMatchObject({ Parameters: { attempt: 0, limit: 1200 }, ResultPath: '$.refencing', Next: S.waitFenceEscalated });
+    // Every wait at 15 s for the whole span (whether clients still resolve the old primary is not known there).
+    expect(state(S.keepFencing)).toMatchObject({ Parameters: { attempt: 0, elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds }, ResultPath: '$.refencing', Next: S.waitFenceEscalated });
     expect(state(S.waitFenceEscalated)).toMatchObject({ Type: 'Wait', Seconds: 15, Next: S.countFenceEscalated });
     expect(state(S.countFenceEscalated).Next).toBe(S.fenceEscalated);
     expect(invokedFolder(state(S.fenceEscalated))).toBe('fence-primary');
@@ -307,8 +308,8 @@ describe('failover definition: shape', () => {
     // the next wait. And the first check, right after the promotion call: no wait.
     const worst = checks * (2 + 2 + 5 + 5 + 2 + 2) + longer * (2 + 2) + (5 + 2 + 2);
     expect(worst).toBe(5879);
-    // With the refence loop at its bound (1,200 attempts × 11) and the scale-up (90) and Route 53 (30) waits at theirs (13 each), and a few hundred for the rest:
-    expect(worst + (90 + 30) * 13 + FAILOVER_TIMING.refenceLimit * 11 + 500).toBeLessThan(22_500);
+    // With the refence loop at its bound (every wait 15 s over its 5-hour span: 1,200 attempts × 11) and the scale-up (90) and Route 53 (30) waits at theirs (13 each), and a few hundred for the rest:
+    expect(worst + (90 + 30) * 13 + (FAILOVER_TIMING.refenceSpanSeconds / FAILOVER_TIMING.refenceInterval.toSeconds()) * 11 + 500).toBeLessThan(22_500);
   });
 
   it('retries writes through the DNS name on WritesNotYetVisibleError (10 s, x1.5, 8 attempts) before the standard retries', () => {
@@ -1310,13 +1311,78 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     expect(r.inputsOf(S.releaseAfterFence)[0]).toMatchObject({ action: 'release', holder: EXECUTION });
   });
 
-  it('bounds the fence loop: 15 s waits, a limit counted over every attempt, then the operators are told and the failback fences it', () => {
-    expect(state(S.waitRefence)).toMatchObject({ Type: 'Wait', Seconds: 15 });
-    expect(state(S.startRefencing).Parameters).toEqual({ attempt: 0, limit: FAILOVER_TIMING.refenceLimit });
+  it('once clients can no longer resolve the old primary (TTL + 60 s), waits 30 s, 60 s, then 120 s between attempts, and records the last wait as the most it answered unfenced', async () => {
+    const r = recorder();
+    const bestEffort = { ...database, dns: { ...database.dns, ttlSeconds: 30 }, failover: { ...database.failover, fencing: 'best-effort' } };
+    let loop = 0;
+    const run = await runLocal(
+      local,
+      { ...input, database: bestEffort },
+      happyPath(r, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false), [S.refence]: () => fenced(++loop >= 10) }),
+      { executionId: EXECUTION },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    const waits = run.entered.filter((n) => [S.waitRefence, S.waitRefenceLonger, S.waitRefenceLongest].includes(n as never));
+    expect(waits).toEqual([...Array(6).fill(S.waitRefence), S.waitRefenceLonger, S.waitRefenceLonger, S.waitRefenceLongest, S.waitRefenceLongest]);
+    expect(r.inputsOf(S.refence)).toHaveLength(10);
+    expect(r.inputsOf(S.recordRefenced)[0]).toMatchObject({ phase: 'old-primary-fenced', detail: { checkIntervalSeconds: 120, attempts: 11 } }); // attempts: with the one of the waits before the loop
+  });
+
+  it('bounds the fence loop by its time waited: 15 s while DNS caches may hold the old primary, then longer waits, then the operators are told and the failback fences it', () => {
+    expect(state(S.startRefencing).Parameters).toEqual({ attempt: 0 });
+    expect(state(S.knowsTtl)).toMatchObject({ Choices: [{ Variable: '$.database.dns.ttlSeconds', IsNumeric: true, Next: S.planRefence }], Default: S.planRefenceSteady });
+    expect(state(S.planRefenceSteady)).toMatchObject({ Parameters: { elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds }, Next: S.waitRefence });
+    expect(state(S.planRefence)).toMatchObject({
+      Parameters: { 'attempt.$': '$.refencing.attempt', elapsed: 0, 'steadyUntil.$': `States.MathAdd($.database.dns.ttlSeconds, ${FAILOVER_TIMING.refenceDnsMarginSeconds})`, interval: 30, waited: 0 },
+      ResultPath: '$.refencing',
+      Next: S.waitRefence,
+    });
+    expect(state(S.waitRefence)).toMatchObject({ Type: 'Wait', Seconds: 15, Next: S.countRefence });
+    expect(state(S.waitRefenceLonger)).toMatchObject({ Type: 'Wait', SecondsPath: '$.refencing.interval', Next: S.countRefenceLonger });
+    expect(state(S.waitRefenceLongest)).toMatchObject({ Type: 'Wait', Seconds: 120, Next: S.countRefenceLongest });
+    for (const count of [S.countRefence, S.countRefenceLonger, S.countRefenceLongest]) expect(state(count).Next).toBe(S.refence);
+    expect(state(S.countRefenceLonger).Parameters).toMatchObject({ 'elapsed.$': 'States.MathAdd($.refencing.elapsed, $.refencing.interval)', 'interval.$': 'States.MathAdd($.refencing.interval, $.refencing.interval)', 'waited.$': '$.refencing.interval' });
     const choices = (state(S.refenced) as AslState & { Choices: Array<Record<string, unknown>> }).Choices;
-    expect(choices).toContainEqual({ Variable: '$.refencing.attempt', NumericGreaterThanEqualsPath: '$.refencing.limit', Next: S.recordNeverFenced });
+    expect(choices.slice(1)).toEqual([
+      { Variable: '$.refencing.elapsed', NumericGreaterThanEquals: FAILOVER_TIMING.refenceSpanSeconds, Next: S.recordNeverFenced },
+      { Variable: '$.refencing.elapsed', NumericLessThanPath: '$.refencing.steadyUntil', Next: S.waitRefence },
+      { Variable: '$.refencing.interval', NumericLessThan: 120, Next: S.waitRefenceLonger },
+    ]);
+    expect(state(S.refenced).Default).toBe(S.waitRefenceLongest);
     expect(state(S.recordNeverFenced)).toMatchObject({ Next: S.releaseAfterFence });
-    // About 11 history events per attempt: the loop stays well under Step Functions' 25,000.
-    expect(FAILOVER_TIMING.refenceLimit * 11).toBeLessThan(15_000);
+  });
+
+  it.each([
+    // TTL, attempts, waits: 15 s for TTL + 60 s, then 30 s, 60 s, then 120 s to 5 hours waited.
+    [30, 157, [15, 15, 15, 15, 15, 15, 30, 60, 120]],
+    [300, 173, [...Array(24).fill(15), 30, 60, 120]],
+    // A TTL as long as the span keeps every wait at 15 s: the most attempts, the loop's bound (11 history events each).
+    [86_400, 1200, [15, 15, 15]],
+  ])('walks the synthesized fence loop with a TTL of %i s: %i attempts over at least 5 hours', (ttl, attempts, first) => {
+    const plan = state(S.planRefence).Parameters as Record<string, unknown>;
+    const margin = Number(/MathAdd\(\$\.database\.dns\.ttlSeconds, (\d+)\)/.exec(String(plan['steadyUntil.$']))![1]);
+    const r = { elapsed: 0, steadyUntil: ttl + margin, interval: plan.interval as number };
+    const choices = (state(S.refenced) as AslState & { Choices: Array<Record<string, unknown> & { Next: string }> }).Choices.slice(1);
+    const waits: number[] = [];
+    for (let next: string = S.waitRefence; ; ) {
+      const wait = state(next);
+      const seconds = wait.SecondsPath ? r.interval : (wait.Seconds as number);
+      waits.push(seconds);
+      r.elapsed += seconds;
+      if (next === S.waitRefenceLonger) r.interval += r.interval;
+      const taken = choices.find((c) =>
+        'NumericGreaterThanEquals' in c ? r.elapsed >= (c.NumericGreaterThanEquals as number)
+        : 'NumericLessThanPath' in c ? r.elapsed < r.steadyUntil
+        : r.interval < (c.NumericLessThan as number),
+      );
+      if (taken?.Next === S.recordNeverFenced) break;
+      next = (taken?.Next ?? state(S.refenced).Default) as string;
+    }
+    expect(waits.slice(0, first.length)).toEqual(first);
+    expect(waits).toHaveLength(attempts);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(FAILOVER_TIMING.refenceMaxIntervalSeconds);
+    // At least as long as the 1,200 attempts at 15 s of the loop before.
+    expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1200 * 15);
+    expect(attempts * 11).toBeLessThanOrEqual(13_200);
   });
 });
