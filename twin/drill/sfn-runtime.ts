@@ -322,7 +322,7 @@ class HistoryWriter {
   private readonly open = new Map<string, number>();
   private readonly queued = new Map<string, Array<() => void>>();
   /** Task attempts not yet ended, per state (oldest first). */
-  private readonly attempts = new Map<string, Array<{ ended: boolean; lambda: boolean; res: { resourceType: string; resource: string } }>>();
+  private readonly attempts = new Map<string, Array<{ ended: boolean; lambda: boolean; res: { resourceType: string; resource: string }; last?: number }>>();
 
   constructor(
     private readonly world: World,
@@ -331,8 +331,8 @@ class HistoryWriter {
     private readonly region: string,
   ) {}
 
-  private append(type: string, details?: Record<string, unknown>, at: number = this.world.clock.now()): void {
-    this.world.sfn.appendHistory(this.arn, type, details, at);
+  private append(type: string, details?: Record<string, unknown>, at: number = this.world.clock.now(), previous?: number): number {
+    return this.world.sfn.appendHistory(this.arn, type, details, at, previous);
   }
 
   /** Writes now when the state's entry is written, else when it is. */
@@ -354,17 +354,17 @@ class HistoryWriter {
     const at = this.world.clock.now();
     const lambda = LAMBDA_ARN.test(String(def.Resource));
     const res = taskResourceOf(String(def.Resource));
-    const attempt = { ended: false, lambda, res };
+    const attempt: { ended: boolean; lambda: boolean; res: { resourceType: string; resource: string }; last?: number } = { ended: false, lambda, res };
     this.attempts.set(state, [...(this.attempts.get(state) ?? []), attempt]);
     const timeout = typeof def.TimeoutSeconds === 'number' ? { timeoutInSeconds: def.TimeoutSeconds } : {};
     const heartbeat = typeof def.HeartbeatSeconds === 'number' ? { heartbeatInSeconds: def.HeartbeatSeconds } : {};
     this.whenEntered(state, () => {
       if (lambda) {
-        this.append('LambdaFunctionScheduled', { resource: String(def.Resource), input: jsonText(input), inputDetails: { truncated: false }, ...timeout }, at);
-        this.append('LambdaFunctionStarted', undefined, at);
+        const scheduled = this.append('LambdaFunctionScheduled', { resource: String(def.Resource), input: jsonText(input), inputDetails: { truncated: false }, ...timeout }, at);
+        attempt.last = this.append('LambdaFunctionStarted', undefined, at, scheduled);
       } else {
-        this.append('TaskScheduled', { ...res, region: this.region, parameters: jsonText(input), ...timeout, ...heartbeat }, at);
-        this.append('TaskStarted', { ...res }, at);
+        const scheduled = this.append('TaskScheduled', { ...res, region: this.region, parameters: jsonText(input), ...timeout, ...heartbeat }, at);
+        attempt.last = this.append('TaskStarted', { ...res }, at, scheduled);
       }
     });
     const end = (write: (at: number) => void): void => {
@@ -375,13 +375,13 @@ class HistoryWriter {
     };
     return run().then(
       (output) => {
-        end((t) => (lambda ? this.append('LambdaFunctionSucceeded', { output: jsonText(output), outputDetails: { truncated: false } }, t) : this.append('TaskSucceeded', { ...res, output: jsonText(output), outputDetails: { truncated: false } }, t)));
+        end((t) => (lambda ? this.append('LambdaFunctionSucceeded', { output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last) : this.append('TaskSucceeded', { ...res, output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last)));
         return output;
       },
       (err: unknown) => {
         const e = err as { name?: string; message?: string };
         const failure = { error: e?.name ?? 'Error', cause: e?.message ?? String(err) };
-        end((t) => (lambda ? this.append('LambdaFunctionFailed', failure, t) : this.append('TaskFailed', { ...res, ...failure }, t)));
+        end((t) => (lambda ? this.append('LambdaFunctionFailed', failure, t, attempt.last) : this.append('TaskFailed', { ...res, ...failure }, t, attempt.last)));
         throw err;
       },
     );
@@ -392,7 +392,9 @@ class HistoryWriter {
     const attempt = this.attempts.get(state)?.find((a) => !a.ended);
     if (!attempt) return;
     const at = this.world.clock.now();
-    this.whenEntered(state, () => this.append('TaskSubmitted', { ...attempt.res, output: jsonText(output), outputDetails: { truncated: false } }, at));
+    this.whenEntered(state, () => {
+      attempt.last = this.append('TaskSubmitted', { ...attempt.res, output: jsonText(output), outputDetails: { truncated: false } }, at, attempt.last);
+    });
   }
 
   /** One event of the interpreter's log. */
@@ -432,7 +434,7 @@ class HistoryWriter {
           const attempt = this.attempts.get(st.name)?.find((a) => !a.ended);
           if (attempt) {
             attempt.ended = true;
-            this.append(attempt.lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', attempt.lambda ? failure : { ...attempt.res, ...failure }, at);
+            this.append(attempt.lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', attempt.lambda ? failure : { ...attempt.res, ...failure }, at, attempt.last);
           }
         }
         return;

@@ -160,13 +160,15 @@ export class SfnService implements ServiceModel {
 
   /**
    * Appends an event to an execution's history (the runtime writes the states and tasks; the
-   * start, the redrive and the end are written here). Returns its id.
+   * start, the redrive and the end are written here). Returns its id. `previousEventId` defaults
+   * to the event before; a Task attempt's events name the attempt's previous event, as on AWS,
+   * so interleaved attempts (a Map's iterations) can be told apart.
    */
-  appendHistory(executionArn: string, type: string, details?: Record<string, unknown>, timestamp: number = this.world.clock.now()): number {
+  appendHistory(executionArn: string, type: string, details?: Record<string, unknown>, timestamp: number = this.world.clock.now(), previousEventId?: number): number {
     const e = this.executions.get(executionArn);
     if (!e) throw new Error(`twin: unknown execution ${executionArn}`);
     const id = e.history.length + 1;
-    e.history.push({ id, previousEventId: id - 1, timestamp, type, ...(details ? { [historyDetailsKey(type)]: details } : {}) });
+    e.history.push({ id, previousEventId: previousEventId ?? id - 1, timestamp, type, ...(details ? { [historyDetailsKey(type)]: details } : {}) });
     return id;
   }
 
