@@ -617,3 +617,18 @@ export async function readEvidence(config: FailoverConfig, env: OpsEnv, executio
   }
   return buildEvidenceReport({ config, runs, where: env.where, ...(options.configSource ? { configSource: options.configSource } : {}) });
 }
+
+/**
+ * The failover execution of a database's last incident (`failover report latest`): the state
+ * item's `lastIncidentId` (a failback's id is its failover's with `-failback`) is the failover
+ * execution's name.
+ */
+export async function latestExecution(config: FailoverConfig, env: OpsEnv, database: string): Promise<string> {
+  const control = await locateControl(config, env);
+  const out = await readCall(env, 'dynamodb:GetItem', control.region, `table ${control.tableName}`, () =>
+    env.clients(control.region).ddb.send(new GetItemCommand({ TableName: control.tableName, Key: marshall({ pk: `DB#${database}`, sk: 'STATE' }), ConsistentRead: true })),
+  );
+  const last = str(out.Item ? unmarshall(out.Item).lastIncidentId : undefined);
+  if (!last) throw new Error(`${database} has had no incident yet (no lastIncidentId in ${control.tableName}): nothing to report on`);
+  return `${control.failoverArn.replace(':stateMachine:', ':execution:')}:${last.replace(/-failback$/, '')}`;
+}
