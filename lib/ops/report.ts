@@ -253,20 +253,28 @@ function phaseText(phase: string, d: Obj): string {
   return text[phase] ?? `phase ${phase}`;
 }
 
-/** Phases that end an incident, and the report outcome each means. */
-const OUTCOME_OF_PHASE: Record<string, Outcome> = {
-  'failed-back': 'failed-back',
-  'failed-over': 'failed-over',
-  escalated: 'escalated',
-  rejected: 'aborted',
-  'false-alarm': 'no-failover',
-  'approval-timed-out': 'no-failover',
-  'stood-down': 'no-failover',
-  blocked: 'no-failover',
-  'failback-declined': 'failed-over',
-  'switchover-aborted': 'failed-over',
-  'traffic-rolled-back': 'failed-over',
-};
+/** Phases that end an incident (or how far it got), as record-incident writes them. */
+const OUTCOME_PHASES = new Set(['failed-back', 'failed-over', 'escalated', 'rejected', 'false-alarm', 'approval-timed-out', 'stood-down', 'blocked', 'failback-declined', 'switchover-aborted', 'traffic-rolled-back']);
+
+/**
+ * How the runs ended, judged as the drill judges it (twin/drill/measure.ts outcomeOf) from what the
+ * history shows: a question still waiting; the last run escalated (or failed) with no promotion
+ * after it; nothing promoted (aborted when a failover question was rejected); the failback
+ * promoted (failed back); else failed over.
+ */
+function outcomeOf(
+  runs: readonly ParsedRun[],
+  f: { waiting: boolean; escalatedRuns: ReadonlySet<string>; promotedBy: readonly { run: ParsedRun; at: number }[]; rejected: boolean },
+): Outcome {
+  if (f.waiting) return 'awaiting-approval';
+  const last = runs[runs.length - 1]!;
+  const lastPromotion = f.promotedBy[f.promotedBy.length - 1];
+  const escalated = f.escalatedRuns.has(last.arn) || last.status === 'FAILED' || last.status === 'TIMED_OUT';
+  if (escalated && (!lastPromotion || lastPromotion.at <= (last.stoppedAt ?? Number.POSITIVE_INFINITY))) return 'escalated';
+  if (f.promotedBy.length === 0) return f.rejected ? 'aborted' : 'no-failover';
+  if (f.promotedBy.some((p) => p.run.label === 'failback')) return 'failed-back';
+  return 'failed-over';
+}
 
 /**
  * Builds the report of the runs (pure): the timeline as the drill words it, the workflow's
@@ -314,6 +322,11 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   let failovers = 0;
   let lastOutcomePhase: string | null = null;
   let waiting = false;
+  const escalatedRuns = new Set<string>();
+  /** The first verdict (detection ends there; a later one re-verified). */
+  let firstVerdictAt: number | undefined;
+  /** Runs that promoted, with when. */
+  const promotedBy: { run: ParsedRun; at: number }[] = [];
 
   for (const run of runs) {
     const failover = run.label === 'failover';
@@ -379,8 +392,12 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           const phase = String(s.input.phase);
           const d = obj(s.input.detail);
           log(at, run, phaseText(phase, d), { phase, ...(phase === 'escalated' ? { error: obj(d.error).Error } : {}) });
-          if (OUTCOME_OF_PHASE[phase]) lastOutcomePhase = phase;
-          if (phase === 'verdict' && str(d.verdict) && failover) evidence.verdict = { verdict: String(d.verdict), reason: str(d.reason), at: iso(at) };
+          if (OUTCOME_PHASES.has(phase)) lastOutcomePhase = phase;
+          if (phase === 'escalated') escalatedRuns.add(run.arn);
+          if (phase === 'verdict' && str(d.verdict) && failover) {
+            evidence.verdict = { verdict: String(d.verdict), reason: str(d.reason), at: iso(at) };
+            firstVerdictAt ??= at;
+          }
           break;
         }
         case 'evaluate-verdict':
@@ -412,11 +429,17 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           }
           log(at, run, `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`, failover ? { phase: 'promoting', action: out.action } : { action: out.action });
           evidence.promotions.push({ t: t(at), at: iso(at), run: run.label, action: String(out.action ?? ''), target: str(obj(out.target).id), started: out.started === true });
-          if (out.started === true) failovers++;
+          if (out.started === true) {
+            failovers++;
+            promotedBy.push({ run, at });
+          }
           if (str(obj(out.target).id)) writer = String(obj(out.target).id);
           break;
         case 'switchover-global-cluster':
-          if (out.started === true) failovers++;
+          if (out.started === true) {
+            failovers++;
+            promotedBy.push({ run, at });
+          }
           evidence.promotions.push({ t: t(at), at: iso(at), run: run.label, action: String(out.action ?? 'SwitchoverGlobalCluster'), target: str(obj(out.target).id), started: out.started === true });
           break;
         case 'check-standby':
@@ -448,9 +471,9 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   const writesVerifiedAt = str(failedOver?.detail?.writesVerifiedAt) ?? str(verified?.output?.at);
   const rtoSeconds = recordedRto ?? (triggeredAt && writesVerifiedAt && lastOutcomePhase !== null ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
   if (rtoSeconds !== null && triggeredAt && writesVerifiedAt) evidence.rto = { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
-  if (evidence.verdict && evidence.trigger?.at) evidence.verificationSeconds = round3((Date.parse(evidence.verdict.at) - Date.parse(evidence.trigger.at)) / 1000);
+  if (firstVerdictAt !== undefined && evidence.trigger?.at) evidence.verificationSeconds = round3((firstVerdictAt - Date.parse(evidence.trigger.at)) / 1000);
 
-  const outcome: Outcome = waiting ? 'awaiting-approval' : lastOutcomePhase ? OUTCOME_OF_PHASE[lastOutcomePhase]! : runs.some((r) => r.status === 'FAILED' || r.status === 'TIMED_OUT') ? 'escalated' : 'no-failover';
+  const outcome = outcomeOf(runs, { waiting, escalatedRuns, promotedBy, rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject') });
 
   // What only the twin's ground truth knows.
   const notMeasured = evidence.notMeasured;

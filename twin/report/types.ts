@@ -242,12 +242,13 @@ export const evidenceSchema = z.object({
     }),
   ),
   trigger: z.object({ kind: z.string(), source: z.string().nullable(), at: at.nullable(), summary: z.string().nullable() }).nullable(),
+  /** The last verdict (the decisive one: an earlier one may have been re-verified). */
   verdict: z.object({ verdict: z.string(), reason: z.string().nullable(), at }).nullable(),
-  /** From the trigger to the verdict, seconds. */
+  /** From the trigger to the first verdict, seconds. */
   verificationSeconds: seconds.nullable(),
   /** The workflow's RTO: from the trigger to the first write verified through the DNS name. */
   rto: z.object({ seconds, from: z.literal('trigger'), triggeredAt: at, writesVerifiedAt: at }).nullable(),
-  /** The data-loss budget check's figures at the decision. */
+  /** The data-loss budget check's figures at the decision (its last check). */
   dataAtRisk: z
     .object({ at, lagSeconds: seconds.nullable(), boundSeconds: seconds.nullable(), budgetSeconds: seconds.nullable(), withinBudget: z.boolean().nullable(), estimate: z.string().nullable(), detail: z.string() })
     .nullable(),
