@@ -12,12 +12,12 @@ import { FailoverDashboard, LAST_DRILL_WINDOW } from '../../lib/constructs/failo
 import { exampleConfig } from './configs.js';
 
 function body(gameDay: boolean): { widgets: Array<{ type: string; properties: Record<string, unknown> }> } {
-  const raw = exampleConfig() as { databases: Array<Record<string, unknown>> };
+  const input = exampleConfig() as { databases: Array<Record<string, unknown>> };
   if (gameDay) {
-    raw.databases[0]!.gameDay = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 20 } };
+    input.databases[0]!.gameDay = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 20 } };
   }
   const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-west-2' } });
-  new FailoverDashboard(stack, 'D', { config: validateConfig(raw).config });
+  new FailoverDashboard(stack, 'D', { config: validateConfig(input).config });
   const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'));
   // A body with tokens is a Fn::Join of strings and references; they are filled in with the Region.
   const raw = dashboard!.Properties.DashboardBody as string | { 'Fn::Join': [string, unknown[]] };
