@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FailoverConfigInput } from '../../../lambdas/shared/config-schema.js';
 import { sdkEnv } from '../../../lib/ops/env.js';
-import { readEvidence } from '../../../lib/ops/report.js';
+import { readEvidence, readExecutionHistory, type HistoryEventLike } from '../../../lib/ops/report.js';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { run as cli } from '../../../bin/failover.js';
 import { twinContext } from '../../../twin/context.js';
 import type { DrillFacts } from '../../../twin/drill/measure.js';
@@ -27,6 +28,9 @@ interface Both {
   real: Report;
   facts: DrillFacts;
   startMs: number;
+  /** The raw histories of the reported runs (oldest first), and the failover's read newest first in pages of 100. */
+  histories: Map<string, HistoryEventLike[]>;
+  reversed: HistoryEventLike[];
 }
 
 /** Runs the scenario, then builds the report of its first failover incident through the SDK, as `failover report` does. */
@@ -35,6 +39,8 @@ async function drillAndReport(file: string, config?: FailoverConfigInput): Promi
   let real: Report | undefined;
   let facts: DrillFacts | undefined;
   let startMs = 0;
+  const histories = new Map<string, HistoryEventLike[]>();
+  const reversed: HistoryEventLike[] = [];
   const drill = await runDrill(scenario, {
     seed: 1,
     onFinish: async (world, deployment, f) => {
@@ -42,10 +48,54 @@ async function drillAndReport(file: string, config?: FailoverConfigInput): Promi
       startMs = world.startMs;
       const main = f.executions.find((e) => e.stateMachine === 'failover' && e.steps.some((s) => s.folder === 'record-incident'))!;
       const env = await sdkEnv({ where: 'twin', account: async () => world.accountId, now: () => new Date(world.clock.now()) });
-      real = await twinContext.run({ principal: deployment.operator, region: deployment.controlRegion, vantage: 'operator' }, () => readEvidence(scenario.config, env, main.arn));
+      await twinContext.run({ principal: deployment.operator, region: deployment.controlRegion, vantage: 'operator' }, async () => {
+        real = await readEvidence(scenario.config, env, main.arn);
+        for (const r of real.evidence!.runs) histories.set(r.executionArn, await readExecutionHistory(env, r.executionArn));
+        const sfn = new SFNClient({ region: deployment.controlRegion });
+        let nextToken: string | undefined;
+        do {
+          const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: main.arn, reverseOrder: true, maxResults: 100, nextToken }));
+          reversed.push(...(page.events as HistoryEventLike[]));
+          nextToken = page.nextToken;
+        } while (nextToken);
+      });
     },
   });
-  return { drill, real: real!, facts: facts!, startMs };
+  return { drill, real: real!, facts: facts!, startMs, histories, reversed };
+}
+
+/** The twin's history is written as Step Functions writes it, and agrees with the runtime's own record. */
+function expectFaithfulHistory({ facts, histories, reversed }: Both): void {
+  for (const [arn, events] of histories) {
+    const rec = facts.executions.find((e) => e.arn === arn)!;
+    const byId = new Map(events.map((e) => [e.id!, e]));
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]!.type).toBe('ExecutionStarted');
+    const END: Record<string, string> = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' };
+    if (rec.status === 'RUNNING') expect(events.some((e) => e.type?.startsWith('Execution') && e.type !== 'ExecutionStarted')).toBe(false);
+    else expect(events.at(-1)!.type).toBe(END[rec.status]);
+    const times = events.map((e) => new Date(e.timestamp as Date).getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // A function's result points back to its start, its start to its scheduling, inside a state entered before.
+    for (const e of events.filter((x) => x.type === 'LambdaFunctionSucceeded' || x.type === 'LambdaFunctionFailed')) {
+      const started = byId.get(e.previousEventId!)!;
+      expect(started.type).toBe('LambdaFunctionStarted');
+      const scheduled = byId.get(started.previousEventId!)!;
+      expect(scheduled.type).toBe('LambdaFunctionScheduled');
+      expect(events.slice(0, scheduled.id! - 1).some((x) => x.type === 'TaskStateEntered')).toBe(true);
+    }
+    // A callback: scheduled, started, submitted (the request went out), then its answer.
+    for (const e of events.filter((x) => x.type === 'TaskSubmitted')) {
+      expect(byId.get(e.previousEventId!)!.type).toBe('TaskStarted');
+      expect(byId.get(byId.get(e.previousEventId!)!.previousEventId!)!.type).toBe('TaskScheduled');
+    }
+    // The states entered, in order, are the runtime's; the events are its count plus the callbacks' submissions.
+    const entered = events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => (e.stateEnteredEventDetails as { name: string }).name);
+    expect(entered).toEqual(rec.entered);
+    expect(events.length).toBe(rec.historyEvents + events.filter((e) => e.type === 'TaskSubmitted').length);
+  }
+  const forward = histories.values().next().value!;
+  expect(reversed.map((e) => e.id)).toEqual([...forward].reverse().map((e) => e.id));
 }
 
 // History timestamps are whole milliseconds (the drill's virtual clock has fractions of one).
@@ -130,6 +180,7 @@ function withGameDay(): FailoverConfigInput {
 describe('failover report of a drill run matches the drill report of the same run', () => {
   it('the game day: automatic failover, then a failback a human approves', async () => {
     const both = await drillAndReport('scenarios/game-day.json', withGameDay());
+    expectFaithfulHistory(both);
     expectSameRun(both);
     const { drill, real } = both;
     expect(real.outcome).toBe('failed-back');
@@ -143,6 +194,7 @@ describe('failover report of a drill run matches the drill report of the same ru
 
   it('a Region outage: two questions withdrawn by new evidence, two approved; the failback still rebuilding at the end', async () => {
     const both = await drillAndReport('scenarios/region-outage.json');
+    expectFaithfulHistory(both);
     expectSameRun(both);
     const { real } = both;
     expect(real.outcome).toBe('failed-over');
