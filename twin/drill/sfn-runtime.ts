@@ -151,7 +151,7 @@ export function historyEventsOf(type: string): number {
       return 0;
   }
 }
-/** `TaskScheduled`, `TaskStarted` and `TaskSucceeded`/`TaskFailed`/`TaskTimedOut`, per attempt. */
+/** `TaskScheduled`, `TaskStarted` and `TaskSucceeded`/`TaskFailed`/`TaskTimedOut`, per attempt (a callback's `TaskSubmitted` is counted when its request goes out). */
 export const TASK_ATTEMPT_EVENTS = 3;
 /** A Map's or Parallel's `…StateStarted` and `…StateSucceeded`/`…StateFailed`. */
 export const FAN_OUT_EVENTS = 2;
@@ -477,8 +477,9 @@ export class SfnRuntime {
   private readonly resumePoints = new Map<string, { state: string; input: unknown }>();
   private crash?: { plan: CrashPlan; seen: number; fired: boolean; onCrash?: (e: ExecutionRecord) => void };
   private transitions = 0;
-  /** The history writer of each execution's current run. */
+  /** The history writer of each execution's current run, and how its run counts events it writes. */
   private readonly histories = new Map<string, HistoryWriter>();
+  private readonly counters = new Map<string, (events: number) => void>();
   /** Tasks waiting for their turn (armed crash), and a counter that moves while any does. */
   private waitingTurns = 0;
   private spin = 0;
@@ -638,6 +639,7 @@ export class SfnRuntime {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     const history = new HistoryWriter(this.world, rec.arn, m.states, m.reg.region);
     this.histories.set(rec.arn, history);
+    this.counters.set(rec.arn, written);
     for (const [name, state] of m.states) {
       if (state.Type !== 'Task') continue;
       const attempt = (input: Json) =>
@@ -843,6 +845,8 @@ export class SfnRuntime {
       const output = (await this.invokeLambda(reg, step, String(body.FunctionName ?? ''), { ...(body.Payload ?? {}), taskToken: token })) as { approvalId?: string; expiresAt?: string } | null;
       step.output = output;
       this.histories.get(rec.arn)?.submitted(name, output);
+      // `TaskSubmitted` counts towards the history limit like every other event.
+      this.counters.get(rec.arn)?.(1);
       ask.approvalId = output?.approvalId;
       ask.expiresAt = output?.expiresAt;
       rec.approvals.push(ask);
