@@ -6,6 +6,9 @@
  * compared with the drill's own report of the same run, field by field for what the history and
  * the record can know. What only the twin's ground truth knows is absent and marked not measured.
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FailoverConfigInput } from '../../../lambdas/shared/config-schema.js';
 import { sdkEnv } from '../../../lib/ops/env.js';
@@ -210,6 +213,22 @@ describe('failover report of a drill run matches the drill report of the same ru
 });
 
 describe('the command', () => {
+  it('latest --twin --scenario: the game day\'s evidence as JSON, and as an HTML page written to --out', async () => {
+    const a = fakeIo();
+    expect(await cli(['report', 'latest', '--twin', '--scenario', 'scenarios/game-day.json', '--format', 'json'], a.io)).toBe(0);
+    const report = JSON.parse(a.stdout());
+    expect(report).toMatchObject({ outcome: 'failed-back', failovers: 2, detectionSeconds: null, dataLossSeconds: null, evidence: { source: 'execution-history', where: 'twin' } });
+    expect(report.evidence.runs.map((r: { stateMachine: string }) => r.stateMachine)).toEqual(['failover', 'failback']);
+    const out = join(mkdtempSync(join(tmpdir(), 'report-')), 'evidence.html');
+    const b = fakeIo();
+    expect(await cli(['report', 'latest', '--twin', '--scenario', 'scenarios/game-day.json', '--format', 'html', '--out', out, '--no-pair'], b.io)).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('failover evidence report');
+    expect(html).toContain('Not measured');
+    expect(html).not.toContain('failover-failback:'); // --no-pair: the failover run alone
+    expect(b.stderr()).toContain(`report written to ${out}`);
+  }, 240_000);
+
   it('refuses a bad --format and a malformed ARN before running anything (exit 2)', async () => {
     const a = fakeIo();
     expect(await cli(['report', 'latest', '--twin', '--format', 'pdf'], a.io)).toBe(2);
