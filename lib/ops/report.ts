@@ -22,6 +22,7 @@ import { judgeObjectives, objectivesFor } from '../../lambdas/shared/drill-objec
 import { rtoSecondsOf } from '../../lambdas/record-incident/core.js';
 import { summarizeConfig } from '../../twin/report/config-summary.js';
 import { reportSchema, type EvidenceSection, type ExecutionSummary, type ObjectivesSummary, type Outcome, type Report, type TimelineEntry } from '../../twin/report/types.js';
+import { stateMachineNames } from '../naming.js';
 import { readCall, type OpsEnv } from './env.js';
 import type { IncidentRecord } from './history.js';
 import { locateControl } from './locate.js';
@@ -125,6 +126,12 @@ function folderOf(resource: string, prefix: string): string {
   return name.startsWith(`${prefix}-`) ? name.slice(prefix.length + 1) : name;
 }
 
+/** `failover`, `failback`, or the state machine's name, of an execution ARN (`…:execution:<machine>:<name>`). */
+export function machineOf(executionArn: string, prefix: string): string {
+  const machine = executionArn.split(':')[6] ?? '';
+  return machine === stateMachineNames.failover(prefix) ? 'failover' : machine === stateMachineNames.failback(prefix) ? 'failback' : machine || 'execution';
+}
+
 /** Reads a run's Task attempts and choices from its history (pure). */
 function parseRun(run: RunEvidence, config: FailoverConfig): ParsedRun {
   const prefix = config.prefix;
@@ -216,7 +223,7 @@ function parseRun(run: RunEvidence, config: FailoverConfig): ParsedRun {
         break;
     }
   }
-  const label = /:execution:[^:]*failback[^:]*:/.test(run.execution.executionArn) ? 'failback' : /:execution:[^:]*failover[^:]*:/.test(run.execution.executionArn) ? 'failover' : (run.execution.stateMachineArn?.split(':').pop() ?? 'execution');
+  const label = machineOf(run.execution.executionArn, prefix);
   const name = run.execution.name ?? run.execution.executionArn.split(':').pop() ?? '';
   const stop = ms(run.execution.stopDate);
   return {
@@ -252,9 +259,6 @@ function phaseText(phase: string, d: Obj): string {
   };
   return text[phase] ?? `phase ${phase}`;
 }
-
-/** Phases that end an incident (or how far it got), as record-incident writes them. */
-const OUTCOME_PHASES = new Set(['failed-back', 'failed-over', 'escalated', 'rejected', 'false-alarm', 'approval-timed-out', 'stood-down', 'blocked', 'failback-declined', 'switchover-aborted', 'traffic-rolled-back']);
 
 /**
  * How the runs ended, judged as the drill judges it (twin/drill/measure.ts outcomeOf) from what the
@@ -320,7 +324,6 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   };
   let writer: string | null = null;
   let failovers = 0;
-  let lastOutcomePhase: string | null = null;
   let waiting = false;
   const escalatedRuns = new Set<string>();
   /** The first verdict (detection ends there; a later one re-verified). */
@@ -392,7 +395,6 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           const phase = String(s.input.phase);
           const d = obj(s.input.detail);
           log(at, run, phaseText(phase, d), { phase, ...(phase === 'escalated' ? { error: obj(d.error).Error } : {}) });
-          if (OUTCOME_PHASES.has(phase)) lastOutcomePhase = phase;
           if (phase === 'escalated') escalatedRuns.add(run.arn);
           if (phase === 'verdict' && str(d.verdict) && failover) {
             evidence.verdict = { verdict: String(d.verdict), reason: str(d.reason), at: iso(at) };
@@ -469,11 +471,12 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   const recordedRto = failedOver ? rtoSecondsOf(failedOver.detail ?? {}) : null;
   const triggeredAt = str(failedOver?.detail?.triggeredAt) ?? (Number.isFinite(triggerAt) ? iso(triggerAt) : null);
   const writesVerifiedAt = str(failedOver?.detail?.writesVerifiedAt) ?? str(verified?.output?.at);
-  const rtoSeconds = recordedRto ?? (triggeredAt && writesVerifiedAt && lastOutcomePhase !== null ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
+  const outcome = outcomeOf(runs, { waiting, escalatedRuns, promotedBy, rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject') });
+  // Without the record (gone, or never written), the history's own instants, once the run failed over.
+  const failedOverRun = promotedBy.some((p) => p.run === main) && verified !== undefined;
+  const rtoSeconds = recordedRto ?? (failedOverRun && triggeredAt && writesVerifiedAt ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
   if (rtoSeconds !== null && triggeredAt && writesVerifiedAt) evidence.rto = { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
   if (firstVerdictAt !== undefined && evidence.trigger?.at) evidence.verificationSeconds = round3((firstVerdictAt - Date.parse(evidence.trigger.at)) / 1000);
-
-  const outcome = outcomeOf(runs, { waiting, escalatedRuns, promotedBy, rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject') });
 
   // What only the twin's ground truth knows.
   const notMeasured = evidence.notMeasured;
@@ -557,7 +560,7 @@ export function regionOf(executionArn: string): string {
   return region;
 }
 
-async function readRun(env: OpsEnv, tableName: string, tableRegion: string, executionArn: string): Promise<RunEvidence> {
+async function readRun(env: OpsEnv, prefix: string, tableName: string, tableRegion: string, executionArn: string): Promise<RunEvidence> {
   const region = regionOf(executionArn);
   const d = await readCall(env, 'states:DescribeExecution', region, `execution ${executionArn}`, () => env.clients(region).sfn.send(new DescribeExecutionCommand({ executionArn })));
   const events = await readExecutionHistory(env, executionArn);
@@ -571,7 +574,7 @@ async function readRun(env: OpsEnv, tableName: string, tableRegion: string, exec
     ...(d.error ? { error: d.error } : {}),
     ...(d.cause ? { cause: d.cause } : {}),
   };
-  const incidentId = incidentIdOf(events) ?? (/:execution:[^:]*failover[^:]*:/.test(executionArn) ? execution.name : undefined);
+  const incidentId = incidentIdOf(events) ?? (machineOf(executionArn, prefix) === 'failover' ? execution.name : undefined);
   const record = incidentId ? await readRecord(env, tableName, tableRegion, incidentId) : undefined;
   return { execution, events, ...(record ? { record } : {}) };
 }
@@ -600,7 +603,7 @@ async function readRecord(env: OpsEnv, tableName: string, region: string, incide
  * output in the history), or the failover whose incident a failback's record names
  * (`failoverIncidentId`: the failover execution's name).
  */
-export function pairedArn(run: RunEvidence, failoverStateMachineArn: string): string | undefined {
+export function pairedArn(run: RunEvidence, failoverStateMachineArn: string, prefix: string): string | undefined {
   for (const e of run.events) {
     if (e.type !== 'TaskSucceeded') continue;
     const d = details(e);
@@ -611,7 +614,7 @@ export function pairedArn(run: RunEvidence, failoverStateMachineArn: string): st
   }
   const first = run.record?.timeline?.find((x) => str(x.detail?.failoverIncidentId));
   const failoverId = str(first?.detail?.failoverIncidentId);
-  if (failoverId && /:execution:[^:]*failback[^:]*:/.test(run.execution.executionArn)) {
+  if (failoverId && machineOf(run.execution.executionArn, prefix) === 'failback') {
     return failoverStateMachineArn.replace(':stateMachine:', ':execution:') + `:${failoverId}`;
   }
   return undefined;
@@ -627,12 +630,12 @@ export interface EvidenceOptions {
 export async function readEvidence(config: FailoverConfig, env: OpsEnv, executionArn: string, options: EvidenceOptions = {}): Promise<Report> {
   regionOf(executionArn);
   const control = await locateControl(config, env);
-  const first = await readRun(env, control.tableName, control.region, executionArn);
+  const first = await readRun(env, config.prefix, control.tableName, control.region, executionArn);
   const runs = [first];
-  const paired = options.pair === false ? undefined : pairedArn(first, control.failoverArn);
+  const paired = options.pair === false ? undefined : pairedArn(first, control.failoverArn, config.prefix);
   if (paired && paired !== executionArn) {
     try {
-      runs.push(await readRun(env, control.tableName, control.region, paired));
+      runs.push(await readRun(env, config.prefix, control.tableName, control.region, paired));
     } catch (err) {
       // A pair that is gone (history older than 90 days) leaves the report to the run asked for.
       if ((err as { awsError?: string })?.awsError !== 'ExecutionDoesNotExist') throw err;

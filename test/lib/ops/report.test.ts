@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lib/config/index.js';
-import { buildEvidenceReport, incidentIdOf, pairedArn, regionOf, type EvidenceRecord, type HistoryEventLike, type RunEvidence } from '../../../lib/ops/report.js';
+import { buildEvidenceReport, incidentIdOf, machineOf, pairedArn, regionOf, type EvidenceRecord, type HistoryEventLike, type RunEvidence } from '../../../lib/ops/report.js';
 import { phaseBands } from '../../../twin/report/phases.js';
 import { renderEvidenceSummary } from '../../../twin/report/text.js';
 import { renderHtml } from '../../../twin/report/html.js';
@@ -211,8 +211,8 @@ describe('buildEvidenceReport: the failover and its failback', () => {
   it('links them both ways: the failover started the failback; the failback\'s record names the failover', () => {
     const fo = run(failoverHistory({ failback: true }), FAILOVER_ARN, 'SUCCEEDED', failoverRecord());
     const fb = run(failback, FAILBACK_ARN, 'SUCCEEDED', fbRecord);
-    expect(pairedArn(fo, 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover')).toBe(FAILBACK_ARN);
-    expect(pairedArn(fb, 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover')).toBe(FAILOVER_ARN);
+    expect(pairedArn(fo, 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover', 'failover')).toBe(FAILBACK_ARN);
+    expect(pairedArn(fb, 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover', 'failover')).toBe(FAILOVER_ARN);
     expect(incidentIdOf(fb.events)).toBe('inc-1-failback');
   });
 
@@ -250,6 +250,28 @@ describe('buildEvidenceReport: a drill and its objectives', () => {
   it('no game day names the database: no objectives', () => {
     expect(buildEvidenceReport({ config: config(), runs: [run(failoverHistory())] }).objectives).toBeUndefined();
   });
+});
+
+describe('without the incident record', () => {
+  it('the RTO comes from the history: the trigger the run accepted to the write it verified; the report says no record was found', () => {
+    const r = buildEvidenceReport({ config: config(), runs: [run(failoverHistory())] });
+    expect(r.rtoSeconds).toBe(370);
+    expect(r.evidence!.runs[0]!.recorded).toBe(false);
+  });
+
+  it('a run that did not fail over has no RTO', () => {
+    expect(buildEvidenceReport({ config: config(), runs: [run(failoverHistory({ answer: 'reject' }))] }).rtoSeconds).toBeNull();
+  });
+});
+
+describe('machineOf', () => {
+  it.each([
+    ['failover', 'arn:aws:states:us-west-2:1:execution:failover-failover:x', 'failover'],
+    ['failover', 'arn:aws:states:us-west-2:1:execution:failover-failback:x', 'failback'],
+    // A prefix that reads like the other machine's name does not confuse them.
+    ['failback-lab', 'arn:aws:states:us-west-2:1:execution:failback-lab-failover:x', 'failover'],
+    ['failover', 'arn:aws:states:us-west-2:1:execution:someone-else:x', 'someone-else'],
+  ])('prefix %s, %s -> %s', (prefix, arn, label) => expect(machineOf(arn, prefix)).toBe(label));
 });
 
 describe('regionOf', () => {
