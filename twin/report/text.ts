@@ -189,7 +189,7 @@ function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
 export function objectivesText(o: NonNullable<Report['objectives']>): string {
   const fig = (v: number | null) => (v === null ? 'none' : `${Math.round(v * 10) / 10} s`);
   const loss = o.dataLossFrom === 'data-at-risk-at-decision' ? 'data at risk' : 'data loss';
-  return `${o.database}'s game day: RTO ${fig(o.comparedRtoSeconds)} ≤ ${o.rtoSeconds} s ${o.rtoMet ? 'met' : 'MISSED'}; ${loss} ${fig(o.comparedDataLossSeconds)} ≤ ${o.rpoSeconds} s ${o.rpoMet ? 'met' : 'MISSED'}: ${o.met ? 'MET' : 'NOT MET'}`;
+  return `game day of ${o.database}: RTO ${fig(o.comparedRtoSeconds)} ≤ ${o.rtoSeconds} s ${o.rtoMet ? 'met' : 'MISSED'}; ${loss} ${fig(o.comparedDataLossSeconds)} ≤ ${o.rpoSeconds} s ${o.rpoMet ? 'met' : 'MISSED'}: ${o.met ? 'MET' : 'NOT MET'}`;
 }
 
 /**
