@@ -34,7 +34,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand, ScanCommand as DocScanCommand, TransactWriteCommand, UpdateCommand,
@@ -104,7 +104,7 @@ const SPECS: ClientSpec[] = [
   {
     client: SFNClient,
     service: 'sfn',
-    commands: { SendTaskSuccess: SendTaskSuccessCommand, SendTaskFailure: SendTaskFailureCommand, SendTaskHeartbeat: SendTaskHeartbeatCommand, StartExecution: StartExecutionCommand, DescribeExecution: DescribeExecutionCommand, ListExecutions: ListExecutionsCommand },
+    commands: { SendTaskSuccess: SendTaskSuccessCommand, SendTaskFailure: SendTaskFailureCommand, SendTaskHeartbeat: SendTaskHeartbeatCommand, StartExecution: StartExecutionCommand, DescribeExecution: DescribeExecutionCommand, ListExecutions: ListExecutionsCommand, GetExecutionHistory: GetExecutionHistoryCommand },
   },
   { client: CloudFormationClient, service: 'cloudformation', commands: { DescribeStacks: DescribeStacksCommand, UpdateStack: UpdateStackCommand } },
   { client: LambdaClient, service: 'lambda', commands: { Invoke: InvokeCommand } },

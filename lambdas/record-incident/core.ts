@@ -4,7 +4,8 @@
  * is dropped from the detail first, at any depth.
  */
 import type { DatabaseConfig } from '../shared/config-schema.js';
-import { DETAIL_TYPES, EVENT_SOURCE, METRICS, type IncidentPhase } from '../shared/contracts.js';
+import { DETAIL_TYPES, EVENT_SOURCE, METRICS, type DrillMarker, type IncidentPhase } from '../shared/contracts.js';
+import { judgeObjectives } from '../shared/drill-objectives.js';
 import { stripSensitive } from '../shared/redact.js';
 
 export interface IncidentFacts {
@@ -16,6 +17,8 @@ export interface IncidentFacts {
   detail: Record<string, unknown>;
   /** ISO 8601. */
   at: string;
+  /** The drill marker of a drill run. */
+  drill?: DrillMarker | null;
 }
 
 /** The detail without tokens, secrets or passwords. */
@@ -82,6 +85,40 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
   if (finite(f.detail.lagSeconds)) {
     data.push({ MetricName: METRICS.replicaLag, Dimensions: base, Value: f.detail.lagSeconds, Unit: 'Seconds', Timestamp: ts });
   }
+  return [...data, ...drillMetrics(f)];
+}
+
+/** Phases that close a failover run without failing over (a drill that ends so did not recover). */
+export const DRILL_UNRECOVERED_PHASES: ReadonlySet<IncidentPhase> = new Set(['false-alarm', 'rejected', 'approval-timed-out', 'escalated', 'stood-down', 'blocked']);
+
+/**
+ * The data at risk a run decided on: what its budget check compared with the budget (the last
+ * sample's lag, or the strict bound with `rpoEstimate: strict`); null when not recorded.
+ */
+export function dataAtRiskOf(f: IncidentFacts): number | null {
+  const strict = f.database.failover.rpoEstimate === 'strict';
+  const v = strict ? f.detail.boundSeconds : f.detail.lagSeconds;
+  return finite(v) ? v : null;
+}
+
+/**
+ * A drill run's metrics when it closes (docs/game-days.md, "Evidence"), dimension Database = the
+ * production database whose game day asked for it: on `failed-over`, DrillRtoSeconds (the trigger
+ * to the first verified write) and DrillDataLossSeconds (the data at risk at the decision: the
+ * loss itself is not observed in an account); on any close, DrillObjectivesMet (1 or 0) when the
+ * marker carries the objectives. A run that closes without failing over met none.
+ */
+export function drillMetrics(f: IncidentFacts): Datum[] {
+  const drill = f.drill;
+  if (!drill || (f.phase !== 'failed-over' && !DRILL_UNRECOVERED_PHASES.has(f.phase))) return [];
+  const base = [{ Name: 'Database', Value: drill.requestedFor }];
+  const ts = new Date(f.at);
+  const data: Datum[] = [];
+  const rto = f.phase === 'failed-over' ? rtoSecondsOf(f.detail) : null;
+  const risk = f.phase === 'failed-over' ? dataAtRiskOf(f) : null;
+  if (rto !== null) data.push({ MetricName: METRICS.drillRto, Dimensions: base, Value: rto, Unit: 'Seconds', Timestamp: ts });
+  if (risk !== null) data.push({ MetricName: METRICS.drillDataLoss, Dimensions: base, Value: risk, Unit: 'Seconds', Timestamp: ts });
+  if (drill.objectives) data.push({ MetricName: METRICS.drillObjectivesMet, Dimensions: base, Value: judgeObjectives(drill.objectives, rto, risk).met ? 1 : 0, Unit: 'Count', Timestamp: ts });
   return data;
 }
 

@@ -48,6 +48,7 @@ export const handler = async (event: unknown): Promise<RecordIncidentOutput> => 
     phase: input.phase,
     detail: cleanDetail(input.detail),
     at,
+    ...(input.drill ? { drill: input.drill } : {}),
   };
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
 
@@ -77,6 +78,11 @@ async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: stri
   if (f.epoch !== null) {
     set += ', epoch = :epoch';
     values[':epoch'] = f.epoch;
+  }
+  if (f.drill) {
+    // The drill marker, top-level on the record (what `failover report` reads).
+    set += ', drill = if_not_exists(drill, :drill)';
+    values[':drill'] = f.drill;
   }
   const attributeValues = marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true });
   attributeValues[':keys'] = { SS: [key] };

@@ -7,7 +7,7 @@
  * `{"fault":"lambda-error","function":"promote-standby"}`.
  */
 import * as z from 'zod';
-import { databaseSchema } from './config-schema.js';
+import { databaseSchema, GAME_DAY_FAULTS } from './config-schema.js';
 
 export const FUNCTION_NAMES = [
   'accept-trigger',
@@ -440,6 +440,20 @@ export const INCIDENT_PHASES = [
   'old-primary-unfenced',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
+/**
+ * The drill marker of a drill run (accept-trigger's output `drill`, passed on as `$.drill`): the
+ * production database whose game day asked for it, the fault injected (null: none), whether a
+ * schedule started it, and that game day's objectives (optional: record-incident compares the
+ * drill's figures with them and publishes `DrillObjectivesMet` only when they are given).
+ */
+export const drillMarker = z.object({
+  requestedFor: z.string(),
+  fault: z.enum(GAME_DAY_FAULTS).nullable(),
+  scheduled: z.boolean(),
+  objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
+});
+export type DrillMarker = z.infer<typeof drillMarker>;
+
 export const recordIncidentInput = z.object({
   ...withDatabase,
   incidentId: z.string(),
@@ -454,6 +468,8 @@ export const recordIncidentInput = z.object({
    * records nothing and sends nothing again; use distinct keys for phases that may repeat.
    */
   key: z.string().min(1).optional(),
+  /** Present on drill runs (the workflow passes `$.drill`): stored on the record, and the drill's metrics when it closes. */
+  drill: drillMarker.nullish(),
 });
 export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
 
@@ -717,4 +733,10 @@ export const METRICS = {
   replicaLag: 'ReplicaLagAtDecisionSeconds',
   /** Configured notification emails whose subscription is not confirmed (pending or removed). */
   unconfirmedEmails: 'UnconfirmedEmailSubscriptions',
+  /** A drill run's RTO (the trigger to the first verified write), dimension Database = the drill's requestedFor. */
+  drillRto: 'DrillRtoSeconds',
+  /** A drill run's data at risk at the decision (the loss itself is not observed in an account). */
+  drillDataLoss: 'DrillDataLossSeconds',
+  /** 1 when the drill met its game day's objectives, else 0. */
+  drillObjectivesMet: 'DrillObjectivesMet',
 } as const;

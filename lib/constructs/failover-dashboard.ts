@@ -5,10 +5,12 @@
  * {@link DETAILED_DATABASES} databases of the config, a section each: both heartbeats, the
  * standby's replica lag against the RPO budget, and the verdicts, incidents and RTO the workflow
  * records. Past that number the overview alone grows no further (the body stays far below
- * CloudWatch's 500 widgets and the template's size limit).
+ * CloudWatch's 500 widgets and the template's size limit). Databases with a game day (at most
+ * {@link DETAILED_DATABASES} of them) get one single-value widget each: their last drill's RTO,
+ * data at risk and whether it met the objectives (docs/game-days.md, "Evidence").
  */
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, Metric, Stats, TextWidget, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import { Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, Metric, SingleValueWidget, Stats, TextWidget, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { METRICS, VERDICTS } from '../../lambdas/shared/contracts.js';
@@ -85,6 +87,40 @@ function overview(config: FailoverConfig): IWidget[] {
   ];
 }
 
+/** How far back the last drill is looked for: a quarter and some slack (a quarterly schedule always shows one). */
+export const LAST_DRILL_WINDOW = '-P100D';
+
+/**
+ * The last drill of each database with a game day: its RTO, data at risk and objectives met (1/0),
+ * the latest values published by record-incident under the database that asked for the drill.
+ */
+function lastDrills(config: FailoverConfig): IWidget[] {
+  const withGameDay = config.databases.filter((db) => db.gameDay).slice(0, DETAILED_DATABASES);
+  if (withGameDay.length === 0) return [];
+  const day = Duration.days(1);
+  const drill = (name: string, db: string, statistic: string, label: string) =>
+    new Metric({ namespace: METRICS.namespace, metricName: name, dimensionsMap: { Database: db }, statistic, period: day, label });
+  return [
+    new TextWidget({ markdown: `## Game days: the last drill (past 100 days)
+
+RTO from the trigger to the first verified write; data at risk at the decision; objectives met = 1.`, width: 24, height: 2 }),
+    ...withGameDay.map(
+      (db) =>
+        new SingleValueWidget({
+          title: `${db.name}: last drill (on ${db.gameDay!.drillPair}; objectives RTO ${db.gameDay!.objectives.rtoSeconds} s, data ${db.gameDay!.objectives.rpoSeconds} s)`,
+          width: 8,
+          height: 4,
+          start: LAST_DRILL_WINDOW,
+          metrics: [
+            drill(METRICS.drillRto, db.name, Stats.MAXIMUM, 'RTO (s)'),
+            drill(METRICS.drillDataLoss, db.name, Stats.MAXIMUM, 'data at risk (s)'),
+            drill(METRICS.drillObjectivesMet, db.name, Stats.MINIMUM, 'objectives met'),
+          ],
+        }),
+    ),
+  ];
+}
+
 export interface FailoverDashboardProps {
   readonly config: FailoverConfig;
 }
@@ -98,6 +134,8 @@ export class FailoverDashboard extends Construct {
     const { config } = props;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: dashboardName(config.prefix) });
     this.dashboard.addWidgets(...overview(config));
+    const drills = lastDrills(config);
+    if (drills.length > 0) this.dashboard.addWidgets(...drills);
     for (const db of config.databases.slice(0, DETAILED_DATABASES)) {
       const where = `${db.primary.region} → ${db.standby.region} (${db.standby.readiness})`;
       this.dashboard.addWidgets(new TextWidget({ markdown: `## ${db.name} (${db.engine}): ${where}, writer record \`${db.dns.recordName}\``, width: 24, height: 1 }));

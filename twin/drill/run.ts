@@ -19,13 +19,14 @@ import { approvalLink, signingKeyFrom } from '../../lambdas/shared/approval-link
 import { decideApproval, getApproval, listPendingApprovals, type ApprovalView } from '../../lambdas/shared/approvals.js';
 import { CONTROL_PLANE_VANTAGE, isAurora } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
+import { judgeObjectives, objectivesFor } from '../../lambdas/shared/drill-objectives.js';
 import { logger } from '../../lambdas/shared/logger.js';
 import { alarmName, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 import { twinContext } from '../context.js';
 import type { ServiceKey } from '../errors.js';
 import { judgeExpectations } from '../report/judge.js';
 import { summarizeConfig } from '../report/config-summary.js';
-import { reportSchema, type Report, type TimelineEntry } from '../report/types.js';
+import { reportSchema, type ObjectivesSummary, type Report, type TimelineEntry } from '../report/types.js';
 import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type ScenarioAlarm, type ScenarioEvent } from '../scenario/schema.js';
 import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
@@ -493,6 +494,7 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       ...(measured ? { measured } : {}),
       failbackOutageSeconds: failbackOutageSeconds(own),
       ...dnsOverlapOf(own, startMs),
+      ...objectivesOf(scenario.config, scenario.database, rto, loss),
     };
     return reportSchema.parse(report);
   } finally {
@@ -1109,6 +1111,18 @@ class Narrator {
   ended(e: ExecutionRecord): void {
     this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions (${e.historyEvents} history events)`, { status: e.status, ...(e.error ? { error: e.error } : {}) });
   }
+}
+
+/**
+ * The game day's objectives the run is held to (the database whose `gameDay` names the scenario's
+ * database as its drill pair) and whether its RTO and modelled data loss met them.
+ */
+function objectivesOf(config: Scenario['config'], database: string, rto: number | null, loss: number | null): { objectives?: ObjectivesSummary } {
+  const owner = objectivesFor(config, database);
+  if (!owner) return {};
+  return {
+    objectives: { database: owner.database, ...owner.objectives, comparedRtoSeconds: rto, comparedDataLossSeconds: loss, dataLossFrom: 'modelled-data-loss', ...judgeObjectives(owner.objectives, rto, loss) },
+  };
 }
 
 const truncate = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);

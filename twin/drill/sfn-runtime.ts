@@ -151,7 +151,7 @@ export function historyEventsOf(type: string): number {
       return 0;
   }
 }
-/** `TaskScheduled`, `TaskStarted` and `TaskSucceeded`/`TaskFailed`/`TaskTimedOut`, per attempt. */
+/** `TaskScheduled`, `TaskStarted` and `TaskSucceeded`/`TaskFailed`/`TaskTimedOut`, per attempt (a callback's `TaskSubmitted` is counted when its request goes out). */
 export const TASK_ATTEMPT_EVENTS = 3;
 /** A Map's or Parallel's `…StateStarted` and `…StateSucceeded`/`…StateFailed`. */
 export const FAN_OUT_EVENTS = 2;
@@ -296,6 +296,162 @@ export function sdkIntegrationError(prefix: string, err: unknown): Error {
   return namedError(`${prefix}.${exception}`, `${e?.message ?? String(err)} (Service: ${prefix}, Status Code: ${status ?? 'unknown'}, Error Code: ${name})`);
 }
 
+/** `resourceType` and `resource` of a Task's history events (`arn:aws:states:::aws-sdk:rds:describeDBInstances` -> `aws-sdk:rds`, `describeDBInstances`). */
+export function taskResourceOf(resource: string): { resourceType: string; resource: string } {
+  const m = /^arn:aws[a-z-]*:states:::(.+)$/.exec(resource);
+  if (!m) return { resourceType: 'lambda', resource };
+  const parts = m[1]!.split(':');
+  const action = parts.pop()!;
+  return { resourceType: parts.join(':'), resource: action };
+}
+
+const jsonText = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
+
+/**
+ * Writes an execution's history as Step Functions does (docs/aws-behaviour.md §6, "Execution
+ * history"): `<Type>StateEntered`/`<Type>StateExited` per state, a Map's `MapStateStarted`,
+ * iterations and `MapStateSucceeded`/`MapStateFailed`, and per Task attempt `TaskScheduled`,
+ * `TaskStarted`, `TaskSubmitted` (a callback whose request went out), then `TaskSucceeded`,
+ * `TaskFailed` or `TaskTimedOut`; a Task whose Resource is a function ARN writes the
+ * `LambdaFunction…` events instead. The interpreter's log is read a few microtasks after a Task
+ * handler is called, so a Task's events wait until its state's `…StateEntered` is written.
+ * The execution's start, redrive and end events are written by the twin's Step Functions.
+ */
+class HistoryWriter {
+  /** `…StateEntered` written and not yet exited, per state. */
+  private readonly open = new Map<string, number>();
+  private readonly queued = new Map<string, Array<() => void>>();
+  /** Task attempts not yet ended, per state (oldest first). */
+  private readonly attempts = new Map<string, Array<{ ended: boolean; lambda: boolean; res: { resourceType: string; resource: string }; last?: number }>>();
+
+  constructor(
+    private readonly world: World,
+    private readonly arn: string,
+    private readonly states: Map<string, AslState>,
+    private readonly region: string,
+  ) {}
+
+  private append(type: string, details?: Record<string, unknown>, at: number = this.world.clock.now(), previous?: number): number {
+    return this.world.sfn.appendHistory(this.arn, type, details, at, previous);
+  }
+
+  /** Writes now when the state's entry is written, else when it is. */
+  private whenEntered(state: string, write: () => void): void {
+    const q = this.queued.get(state);
+    if ((this.open.get(state) ?? 0) > 0 && !q?.length) write();
+    else this.queued.set(state, [...(q ?? []), write]);
+  }
+
+  private flush(state: string): void {
+    const q = this.queued.get(state);
+    if (!q?.length) return;
+    this.queued.delete(state);
+    for (const w of q) w();
+  }
+
+  /** A Task attempt: its scheduled and started events, then its result's. */
+  task(state: string, def: AslState, input: unknown, run: () => Promise<unknown>): Promise<unknown> {
+    const at = this.world.clock.now();
+    const lambda = LAMBDA_ARN.test(String(def.Resource));
+    const res = taskResourceOf(String(def.Resource));
+    const attempt: { ended: boolean; lambda: boolean; res: { resourceType: string; resource: string }; last?: number } = { ended: false, lambda, res };
+    this.attempts.set(state, [...(this.attempts.get(state) ?? []), attempt]);
+    const timeout = typeof def.TimeoutSeconds === 'number' ? { timeoutInSeconds: def.TimeoutSeconds } : {};
+    const heartbeat = typeof def.HeartbeatSeconds === 'number' ? { heartbeatInSeconds: def.HeartbeatSeconds } : {};
+    this.whenEntered(state, () => {
+      if (lambda) {
+        const scheduled = this.append('LambdaFunctionScheduled', { resource: String(def.Resource), input: jsonText(input), inputDetails: { truncated: false }, ...timeout }, at);
+        attempt.last = this.append('LambdaFunctionStarted', undefined, at, scheduled);
+      } else {
+        const scheduled = this.append('TaskScheduled', { ...res, region: this.region, parameters: jsonText(input), ...timeout, ...heartbeat }, at);
+        attempt.last = this.append('TaskStarted', { ...res }, at, scheduled);
+      }
+    });
+    const end = (write: (at: number) => void): void => {
+      if (attempt.ended) return;
+      attempt.ended = true;
+      const endAt = this.world.clock.now();
+      this.whenEntered(state, () => write(endAt));
+    };
+    return run().then(
+      (output) => {
+        end((t) => (lambda ? this.append('LambdaFunctionSucceeded', { output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last) : this.append('TaskSucceeded', { ...res, output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last)));
+        return output;
+      },
+      (err: unknown) => {
+        const e = err as { name?: string; message?: string };
+        const failure = { error: e?.name ?? 'Error', cause: e?.message ?? String(err) };
+        end((t) => (lambda ? this.append('LambdaFunctionFailed', failure, t, attempt.last) : this.append('TaskFailed', { ...res, ...failure }, t, attempt.last)));
+        throw err;
+      },
+    );
+  }
+
+  /** A callback Task's request went out (it now waits for its token). */
+  submitted(state: string, output: unknown): void {
+    const attempt = this.attempts.get(state)?.find((a) => !a.ended);
+    if (!attempt) return;
+    const at = this.world.clock.now();
+    this.whenEntered(state, () => {
+      attempt.last = this.append('TaskSubmitted', { ...attempt.res, output: jsonText(output), outputDetails: { truncated: false } }, at, attempt.last);
+    });
+  }
+
+  /** One event of the interpreter's log. */
+  interpreter(ev: { type: string; timestamp?: number; state?: { name: string; type?: string; input?: unknown; output?: unknown }; parentState?: { name: string }; index?: number; Error?: string; Cause?: unknown }): void {
+    const at = this.world.clock.now();
+    const st = ev.state;
+    switch (ev.type) {
+      case 'StateEntered': {
+        if (!st?.type) return;
+        this.append(`${st.type}StateEntered`, { name: st.name, input: jsonText(st.input), inputDetails: { truncated: false } }, at);
+        this.open.set(st.name, (this.open.get(st.name) ?? 0) + 1);
+        if (st.type === 'Map') {
+          const def = this.states.get(st.name);
+          const items = typeof def?.ItemsPath === 'string' ? jsonPathGet(st.input, def.ItemsPath) : st.input;
+          this.append('MapStateStarted', Array.isArray(items) ? { length: items.length } : {}, at);
+        } else if (st.type === 'Parallel') this.append('ParallelStateStarted', undefined, at);
+        this.flush(st.name);
+        return;
+      }
+      case 'StateExited': {
+        if (!st?.type) return;
+        this.flush(st.name);
+        if (st.type === 'Map') this.append('MapStateSucceeded', undefined, at);
+        else if (st.type === 'Parallel') this.append('ParallelStateSucceeded', undefined, at);
+        this.append(`${st.type}StateExited`, { name: st.name, output: jsonText(st.output), outputDetails: { truncated: false } }, at);
+        this.open.set(st.name, Math.max(0, (this.open.get(st.name) ?? 0) - 1));
+        this.attempts.set(st.name, (this.attempts.get(st.name) ?? []).filter((a) => !a.ended));
+        return;
+      }
+      case 'StateFailed': {
+        if (!st) return;
+        this.flush(st.name);
+        const failure = { error: ev.Error ?? 'States.Runtime', cause: typeof ev.Cause === 'string' ? ev.Cause : jsonText(ev.Cause ?? '') };
+        if (st.type === 'Map') this.append('MapStateFailed', undefined, at);
+        else if (st.type === 'Parallel') this.append('ParallelStateFailed', undefined, at);
+        else if (st.type === 'Task' && ev.Error === 'States.Timeout') {
+          const attempt = this.attempts.get(st.name)?.find((a) => !a.ended);
+          if (attempt) {
+            attempt.ended = true;
+            this.append(attempt.lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', attempt.lambda ? failure : { ...attempt.res, ...failure }, at, attempt.last);
+          }
+        }
+        return;
+      }
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        this.append(ev.type, { name: ev.parentState?.name ?? '', index: ev.index ?? 0 }, at);
+        return;
+      default:
+        // ExecutionStarted/Succeeded/Failed: written by the twin's Step Functions; StateRetried and
+        // StateCaught have no history event of their own.
+        return;
+    }
+  }
+}
+
 interface Machine {
   reg: RegisteredMachine;
   machine: StateMachine;
@@ -321,6 +477,9 @@ export class SfnRuntime {
   private readonly resumePoints = new Map<string, { state: string; input: unknown }>();
   private crash?: { plan: CrashPlan; seen: number; fired: boolean; onCrash?: (e: ExecutionRecord) => void };
   private transitions = 0;
+  /** The history writer of each execution's current run, and how its run counts events it writes. */
+  private readonly histories = new Map<string, HistoryWriter>();
+  private readonly counters = new Map<string, (events: number) => void>();
   /** Tasks waiting for their turn (armed crash), and a counter that moves while any does. */
   private waitingTurns = 0;
   private spin = 0;
@@ -369,9 +528,13 @@ export class SfnRuntime {
     // a second), and the synthesized definitions are validated by the workflow tests.
     const machine = new StateMachine(local as never, { validationOptions: { noValidate: true } });
     this.machines.set(reg.arn, { reg, machine, states, local });
-    this.world.sfn.registerStateMachine(reg.arn, (e) => {
-      this.start(reg.arn, e.executionArn, e.name, e.input);
-    });
+    this.world.sfn.registerStateMachine(
+      reg.arn,
+      (e) => {
+        this.start(reg.arn, e.executionArn, e.name, e.input);
+      },
+      reg.principal.arn,
+    );
     this.world.sfn.registerRedriver(reg.arn, (e) => {
       this.redrive(e.executionArn);
     });
@@ -474,9 +637,13 @@ export class SfnRuntime {
       ctl.abort?.();
     };
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    const history = new HistoryWriter(this.world, rec.arn, m.states, m.reg.region);
+    this.histories.set(rec.arn, history);
+    this.counters.set(rec.arn, written);
     for (const [name, state] of m.states) {
       if (state.Type !== 'Task') continue;
-      const attempt = (input: Json) => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)) as Promise<Json>;
+      const attempt = (input: Json) =>
+        history.task(name, state, input, () => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input))) as Promise<Json>;
       const invoke = (input: Json): Promise<Json> => {
         written(TASK_ATTEMPT_EVENTS);
         // At the limit, nothing more runs: the execution is failing.
@@ -509,6 +676,7 @@ export class SfnRuntime {
     const collecting = (async () => {
       for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string; type?: string; input?: unknown }; index?: number; Error?: string; Cause?: unknown }>) {
         if (ev.state?.name !== REDRIVE_PRELUDE) written(historyEventsOf(ev.type) + (ev.type === 'StateEntered' && (ev.state?.type === 'Map' || ev.state?.type === 'Parallel') ? FAN_OUT_EVENTS : 0));
+        if (ev.state?.name !== REDRIVE_PRELUDE && !ctl.crashed) history.interpreter(ev);
         if (ev.type === 'StateEntered') {
           if (ev.state?.name === REDRIVE_PRELUDE) continue;
           rec.stateTransitions++;
@@ -676,6 +844,9 @@ export class SfnRuntime {
     try {
       const output = (await this.invokeLambda(reg, step, String(body.FunctionName ?? ''), { ...(body.Payload ?? {}), taskToken: token })) as { approvalId?: string; expiresAt?: string } | null;
       step.output = output;
+      this.histories.get(rec.arn)?.submitted(name, output);
+      // `TaskSubmitted` counts towards the history limit like every other event.
+      this.counters.get(rec.arn)?.(1);
       ask.approvalId = output?.approvalId;
       ask.expiresAt = output?.expiresAt;
       rec.approvals.push(ask);

@@ -7,7 +7,8 @@
  * Every string from the report is escaped: scenario names, descriptions and details are user
  * input. The output is deterministic (no timestamps): the same report gives the same page.
  */
-import { dnsOverlapText, lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
+import { dnsOverlapText, EVIDENCE_NOTE, lastVerdict, MODELLED_NOTE, verdictText } from './verdict.js';
+import { objectivesText } from './text.js';
 import { createHash } from 'node:crypto';
 import { formatClock, formatDuration } from '../scenario/duration.js';
 import { missingInvariants, missingLiveness, passed } from './judge.js';
@@ -411,7 +412,22 @@ export function renderHtml(report: Report): string {
     ? `PASS: every invariant held${report.liveness ? ', every liveness check held' : ''} and every expectation was met (exit ${EXIT.ok})`
     : `FAIL: ${[measuredBroken && `${measuredBroken} measured check(s) broken`, broken && `${broken} invariant(s) broken`, missing.length && `${missing.length} invariant(s) not checked`, dead && `${dead} liveness check(s) broken or not checked`, missed && `${missed} expectation(s) missed`].filter(Boolean).join(', ')} (exit ${EXIT.failed})`;
 
-  const figures: [string, string][] = [
+  const ev = report.evidence;
+  const figures: [string, string][] = ev
+    ? [
+        ['outcome', report.outcome],
+        ['verdict', ev.verdict ? `${ev.verdict.verdict}${ev.verdict.reason ? `: ${ev.verdict.reason}` : ''}` : 'none (no verification ran)'],
+        ['writer at the end', report.writer === null ? 'not measured (nothing promoted)' : `${report.writer} (the last instance promoted)`],
+        ['promotions', String(report.failovers)],
+        ['trigger', ev.trigger ? `${ev.trigger.at ?? '?'}: ${ev.trigger.summary ?? ev.trigger.kind}` : 'none recorded'],
+        ['detection (trigger to verdict)', secondsText(ev.verificationSeconds, 'none')],
+        ['RTO (trigger to the first verified write)', secondsText(ev.rto?.seconds ?? null, 'none (nothing failed over)')],
+        ['data at risk at the decision', ev.dataAtRisk ? `${secondsText(ev.dataAtRisk.lagSeconds, '?')} (at most ${secondsText(ev.dataAtRisk.boundSeconds, '?')}; budget ${secondsText(ev.dataAtRisk.budgetSeconds, '?')})` : 'none (no budget check ran)'],
+        ['data loss', 'not measured'],
+        ...(ev.drill ? [['drill', `for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`] as [string, string]] : []),
+        ...(report.objectives ? [['objectives', objectivesText(report.objectives)] as [string, string]] : []),
+      ]
+    : [
     ['outcome', report.outcome],
     ['verdict', verdictText(lastVerdict(report))],
     ['writer at the end', report.writer ?? 'none'],
@@ -421,6 +437,7 @@ export function renderHtml(report: Report): string {
     ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
     ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]] : []),
     ...(report.dnsOverlap ? [['DNS switch', dnsOverlapText(report.dnsOverlap)] as [string, string]] : []),
+    ...(report.objectives ? [['objectives', objectivesText(report.objectives)] as [string, string]] : []),
     ['seed', String(report.seed)],
   ];
   if (report.database) figures.push(['database', report.database]);
@@ -490,14 +507,36 @@ export function renderHtml(report: Report): string {
     ]),
   );
 
+  const evidenceSections = ev
+    ? [
+        `<section aria-labelledby="h-approvals"><h2 id="h-approvals">Approvals</h2>${
+          ev.approvals.length === 0
+            ? '<p>None asked.</p>'
+            : table(['run', 'asked', 'at', 'answer', 'by', 'answered', 'reason'], ev.approvals.map((a) => [a.run, `${a.step}: ${a.decision}`, a.askedAt, a.answer ?? 'waiting', a.approver ?? '', a.answeredAt ?? '', a.reason ?? ''].map(esc)))
+        }</section>`,
+        `<section aria-labelledby="h-actions"><h2 id="h-actions">Fences, promotions, DNS</h2>${table(
+          ['at', 'run', 'action', 'detail'],
+          [
+            ...ev.fences.map((f) => [f.at, f.run, `fence: ${f.confirmed ? 'confirmed' : 'NOT confirmed'}${f.deferred ? ' (deferred)' : ''}`, f.actions.join(', ')]),
+            ...ev.promotions.map((p) => [p.at, p.run, `promotion: ${p.action}`, `${p.target ?? '?'}${p.started ? '' : ' (already done)'}`]),
+            ...ev.dnsSwitches.map((d) => [d.at, d.run, 'DNS switch', `${d.previous ?? '?'} -> ${d.current ?? '?'}${d.changeId ? ` (change ${d.changeId})` : ''}`]),
+          ]
+            .sort((a, b) => a[0]!.localeCompare(b[0]!))
+            .map((r) => r.map(esc)),
+        )}</section>`,
+        `<section aria-labelledby="h-decisions"><h2 id="h-decisions">Decisions</h2><details><summary>${esc(ev.decisions.length)} choices</summary>${table(['at', 'run', 'state', 'chose'], ev.decisions.map((d) => [d.at, d.run, d.state, d.choice].map(esc)))}</details></section>`,
+        `<section aria-labelledby="h-not-measured"><h2 id="h-not-measured">Not measured</h2><p class="muted">Only the cloud twin's ground truth knows these.</p>${table(['field', 'why'], ev.notMeasured.map((n) => [`<code>${esc(n.field)}</code>`, esc(n.why)]))}</section>`,
+      ]
+    : [];
+
   const body = [
     '<header>',
-    '<p class="eyebrow">failover drill report</p>',
+    `<p class="eyebrow">${ev ? 'failover evidence report' : 'failover drill report'}</p>`,
     `<h1>${esc(report.scenario)}</h1>`,
-    `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
+    ev ? `<p class="result">${esc(`${report.outcome}: from the execution history${ev.runs.some((r) => r.recorded) ? ' and the incident record' : ''}`)}</p>` : `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
     report.description ? `<p class="description">${esc(report.description)}</p>` : '',
     '</header>',
-    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl><p class="description">${esc(MODELLED_NOTE)}</p></section>`,
+    `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl><p class="description">${esc(ev ? EVIDENCE_NOTE : MODELLED_NOTE)}</p></section>`,
     '<section aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>',
     legend,
     `<figure><div class="chart-scroll">${chart('overview', `Timeline of ${report.scenario}`, { t0: 0, t1: end })}</div></figure>`,
@@ -508,13 +547,16 @@ export function renderHtml(report: Report): string {
           measuredChecks.length ? table(['check', 'result', 'detail'], measuredChecks, (m.checks ?? []).map((c) => (c.held ? '' : 'bad'))) : ''
         }${m.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('')}</section>`
       : '',
-    `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
-    report.liveness !== undefined
+    ...evidenceSections,
+    ev ? '' : `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
+    !ev && report.liveness !== undefined
       ? `<section aria-labelledby="h-liveness"><h2 id="h-liveness">Liveness</h2>${table(['check', 'result', 'detail'], livenessRows, livenessClasses)}${
           escalationRows.length ? `<h3>Escalations</h3>${table(['time', 'run', 'cause', 'what the world shows'], escalationRows)}` : ''
         }</section>`
       : '',
-    `<section aria-labelledby="h-expectations"><h2 id="h-expectations">Expectations</h2>${
+    ev
+      ? ''
+      : `<section aria-labelledby="h-expectations"><h2 id="h-expectations">Expectations</h2>${
       report.expectations.length === 0
         ? '<p>None: the scenario has no <code>expect</code>.</p>'
         : table(
@@ -540,14 +582,18 @@ export function renderHtml(report: Report): string {
             [3],
           )
     }</section>`,
-    `<section aria-labelledby="h-api"><h2 id="h-api">API calls</h2>${
+    ev
+      ? ''
+      : `<section aria-labelledby="h-api"><h2 id="h-api">API calls</h2>${
       apiEntries.length === 0
         ? '<p>No API calls.</p>'
         : table(['service:operation', 'calls'], [...apiEntries.map(([k, v]) => [`<code>${esc(k)}</code>`, esc(v)]), ['<strong>total</strong>', `<strong>${esc(apiTotal)}</strong>`]], [], [1])
     }</section>`,
     configRows.length ? `<section aria-labelledby="h-config"><h2 id="h-config">Config</h2>${table(['setting', 'value'], configRows.map(([k, v]) => [esc(k), esc(v)]))}</section>` : '',
     `<section aria-labelledby="h-entries"><h2 id="h-entries">Timeline entries</h2><details${report.timeline.length <= 300 ? ' open' : ''}><summary>${esc(report.timeline.length)} entries</summary>${timelineTable}</details></section>`,
-    `<footer>Generated by <code>failover drill</code>. Times are virtual: +HH:MM:SS since the start of the run.</footer>`,
+    ev
+      ? `<footer>Generated by <code>failover report</code>. Times are +HH:MM:SS since ${esc(ev.origin)} (the trigger).</footer>`
+      : `<footer>Generated by <code>failover drill</code>. Times are virtual: +HH:MM:SS since the start of the run.</footer>`,
   ];
 
   return [
@@ -558,7 +604,7 @@ export function renderHtml(report: Report): string {
     `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="referrer" content="no-referrer">',
-    `<title>${esc(`${ok ? 'PASS' : 'FAIL'}: ${report.scenario} (failover drill)`)}</title>`,
+    `<title>${esc(ev ? `${report.outcome}: ${report.scenario} (failover report)` : `${ok ? 'PASS' : 'FAIL'}: ${report.scenario} (failover drill)`)}</title>`,
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',

@@ -185,7 +185,54 @@ function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
   return out;
 }
 
+/** The objectives line: `RTO 100.4 s ≤ 900 s met; data at risk 0 s ≤ 30 s met: MET`. */
+export function objectivesText(o: NonNullable<Report['objectives']>): string {
+  const fig = (v: number | null) => (v === null ? 'none' : `${Math.round(v * 10) / 10} s`);
+  const loss = o.dataLossFrom === 'data-at-risk-at-decision' ? 'data at risk' : 'data loss';
+  return `game day of ${o.database}: RTO ${fig(o.comparedRtoSeconds)} ≤ ${o.rtoSeconds} s ${o.rtoMet ? 'met' : 'MISSED'}; ${loss} ${fig(o.comparedDataLossSeconds)} ≤ ${o.rpoSeconds} s ${o.rpoMet ? 'met' : 'MISSED'}: ${o.met ? 'MET' : 'NOT MET'}`;
+}
+
+/**
+ * The summary of a report built from a real execution (`failover report`): the workflow's figures,
+ * the approvals, fences, promotions and DNS changes, and what is not measured outside the twin.
+ */
+export function renderEvidenceSummary(report: Report, options: SummaryOptions = {}): string {
+  const c = colors(options.color ?? false);
+  const ev = report.evidence!;
+  const lines: string[] = [];
+  const field = (label: string, value: string) => lines.push(`  ${label.padEnd(13)} ${value}`);
+  const s = (v: number | null | undefined) => seconds(v ?? null, 'none');
+  lines.push(c.bold(`Evidence of ${sanitizeText(report.scenario)}`) + c.dim(` (${ev.where === 'twin' ? 'cloud twin, ' : ''}database ${sanitizeText(report.database ?? '?')})`));
+  for (const r of ev.runs) field(r.stateMachine, sanitizeText(`${r.status} ${r.startedAt} to ${r.stoppedAt ?? 'now'}; ${r.historyEvents} history events; incident ${r.incidentId ?? '?'}${r.recorded ? '' : ' (no record found)'}`));
+  field('outcome', c.bold(report.outcome));
+  if (ev.drill) field('drill', sanitizeText(`for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`));
+  field('trigger', ev.trigger ? sanitizeText(`${ev.trigger.at ?? '?'} ${ev.trigger.kind}${ev.trigger.source ? ` (${ev.trigger.source})` : ''}: ${ev.trigger.summary ?? ''}`) : 'none recorded');
+  field('verdict', sanitizeText(ev.verdict ? `${ev.verdict.verdict} at ${ev.verdict.at}${ev.verdict.reason ? `: ${ev.verdict.reason}` : ''}` : verdictText(null)));
+  field('detection', ev.verificationSeconds === null ? 'none' : `${s(ev.verificationSeconds)} from the trigger to the verdict`);
+  field('RTO', ev.rto ? `${s(ev.rto.seconds)} from the trigger (${ev.rto.triggeredAt}) to the first write verified through the DNS name (${ev.rto.writesVerifiedAt})` : 'none (nothing failed over)');
+  const risk = ev.dataAtRisk;
+  field('data at risk', risk ? sanitizeText(`${s(risk.lagSeconds)} behind (at most ${s(risk.boundSeconds)}), budget ${s(risk.budgetSeconds)}: ${risk.withinBudget === null ? '?' : risk.withinBudget ? 'within' : 'OVER'} (${risk.estimate ?? '?'} estimate, at ${risk.at})`) : 'none (no budget check ran)');
+  field('writer', report.writer === null ? 'not measured (nothing promoted)' : `${sanitizeText(report.writer)} (the last instance promoted)`);
+  if (report.objectives) field('objectives', sanitizeText(objectivesText(report.objectives)));
+  lines.push(c.bold('Approvals'));
+  if (ev.approvals.length === 0) lines.push(c.dim('  none asked'));
+  for (const a of ev.approvals) lines.push(sanitizeText(`  ${a.run} ${a.step}: ${a.decision} asked ${a.askedAt}; ${a.answer ?? 'WAITING'}${a.approver ? ` by ${a.approver}` : ''}${a.answeredAt ? ` at ${a.answeredAt}` : ''}${a.reason ? `: ${a.reason}` : ''}`));
+  lines.push(c.bold('Fences, promotions, DNS'));
+  const fenceCount = (run: string) => ev.fences.filter((f) => f.run === run);
+  for (const run of [...new Set(ev.fences.map((f) => f.run))]) {
+    const all = fenceCount(run);
+    const first = all[0]!;
+    lines.push(sanitizeText(`  ${run} fence: ${all.length} attempt${all.length === 1 ? '' : 's'}, first ${first.at} (${first.confirmed ? 'confirmed' : 'NOT confirmed'}${first.deferred ? ', deferred' : ''}: ${first.actions.join(', ')})${all.some((f) => f.confirmed && !f.deferred) ? `, done ${all.find((f) => f.confirmed && !f.deferred)!.at}` : ''}`));
+  }
+  for (const p of ev.promotions) lines.push(sanitizeText(`  ${p.run} promotion: ${p.action} of ${p.target ?? '?'} at ${p.at}${p.started ? '' : ' (already done)'}`));
+  for (const d of ev.dnsSwitches) lines.push(sanitizeText(`  ${d.run} DNS: ${d.previous ?? '?'} -> ${d.current ?? '?'} at ${d.at}${d.changeId ? ` (change ${d.changeId})` : ''}`));
+  lines.push(c.bold('Not measured') + c.dim(' (only the twin\'s ground truth knows them)'));
+  for (const n of ev.notMeasured) lines.push(`  ${n.field}${c.dim(`: ${sanitizeText(n.why)}`)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 export function renderSummary(report: Report, options: SummaryOptions = {}): string {
+  if (report.evidence) return renderEvidenceSummary(report, options);
   const c = colors(options.color ?? false);
   const ok = passed(report);
   const lines: string[] = [];
@@ -202,6 +249,7 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
   if (report.dnsOverlap) field('DNS switch', dnsOverlapText(report.dnsOverlap));
   if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
+  if (report.objectives) field('objectives', sanitizeText(objectivesText(report.objectives)));
   if (report.executions.length > 0) {
     field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
   }

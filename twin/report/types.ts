@@ -198,6 +198,87 @@ export const measuredSchema = z.object({
 export type MeasuredSection = z.infer<typeof measuredSchema>;
 
 /**
+ * Extension: the game day's objectives the run is compared with (docs/game-days.md, "Evidence"):
+ * those of the database whose `gameDay` names the run's database as its drill pair.
+ */
+export const objectivesSchema = z.object({
+  /** The production database whose game day set them (a drill run's `requestedFor`). */
+  database: z.string(),
+  rtoSeconds: seconds,
+  rpoSeconds: seconds,
+  /** The figures compared: the report's RTO, and its data loss (a drill) or data at risk at the decision (a real run's evidence). */
+  comparedRtoSeconds: seconds.nullable(),
+  comparedDataLossSeconds: seconds.nullable(),
+  dataLossFrom: z.enum(['modelled-data-loss', 'data-at-risk-at-decision']),
+  rtoMet: z.boolean(),
+  rpoMet: z.boolean(),
+  met: z.boolean(),
+});
+export type ObjectivesSummary = z.infer<typeof objectivesSchema>;
+
+const at = z.string();
+/**
+ * Extension: what a report built from a real execution (`failover report`, lib/ops/report.ts)
+ * read and what it could not know. Its figures are the workflow's: the RTO runs from the trigger
+ * (the instant the failure was seen), not from the failure itself, which only the twin knows.
+ */
+export const evidenceSchema = z.object({
+  source: z.literal('execution-history'),
+  /** The account (`aws`) or the cloud twin. */
+  where: z.enum(['aws', 'twin']).optional(),
+  /** The instant of t = 0 (ISO 8601): the trigger's time, else the first run's start. */
+  origin: at,
+  runs: z.array(
+    z.object({
+      executionArn: z.string(),
+      stateMachine: z.string(),
+      incidentId: z.string().nullable(),
+      status: z.string(),
+      startedAt: at,
+      stoppedAt: at.nullable(),
+      historyEvents: z.number().int().min(0),
+      /** Whether its incident record (`INCIDENT#<id>`) was found. */
+      recorded: z.boolean(),
+    }),
+  ),
+  trigger: z.object({ kind: z.string(), source: z.string().nullable(), at: at.nullable(), summary: z.string().nullable() }).nullable(),
+  /** The last verdict (the decisive one: an earlier one may have been re-verified). */
+  verdict: z.object({ verdict: z.string(), reason: z.string().nullable(), at }).nullable(),
+  /** From the trigger to the first verdict, seconds. */
+  verificationSeconds: seconds.nullable(),
+  /** The workflow's RTO: from the trigger to the first write verified through the DNS name. */
+  rto: z.object({ seconds, from: z.literal('trigger'), triggeredAt: at, writesVerifiedAt: at }).nullable(),
+  /** The data-loss budget check's figures at the decision (its last check). */
+  dataAtRisk: z
+    .object({ at, lagSeconds: seconds.nullable(), boundSeconds: seconds.nullable(), budgetSeconds: seconds.nullable(), withinBudget: z.boolean().nullable(), estimate: z.string().nullable(), detail: z.string() })
+    .nullable(),
+  /** Choices the workflow made, in order (`<state>: <what it chose>`). */
+  decisions: z.array(z.object({ t: seconds, at, run: z.string(), state: z.string(), choice: z.string() })),
+  approvals: z.array(
+    z.object({
+      run: z.string(),
+      step: z.string(),
+      /** What was asked (`promote`, `accept-data-loss`, `fail-back`, ...). */
+      decision: z.string(),
+      askedAt: at,
+      /** approve / reject / timeout / failed; null while it waits. */
+      answer: z.string().nullable(),
+      approver: z.string().nullable(),
+      answeredAt: at.nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  fences: z.array(z.object({ t: seconds, at, run: z.string(), confirmed: z.boolean(), deferred: z.boolean(), actions: z.array(z.string()) })),
+  promotions: z.array(z.object({ t: seconds, at, run: z.string(), action: z.string(), target: z.string().nullable(), started: z.boolean() })),
+  dnsSwitches: z.array(z.object({ t: seconds, at, run: z.string(), changeId: z.string().nullable(), previous: z.string().nullable(), current: z.string().nullable() })),
+  /** The drill marker of a drill run (absent: not a drill). */
+  drill: z.object({ requestedFor: z.string(), fault: z.string().nullable(), scheduled: z.boolean() }).nullable(),
+  /** Report fields only the twin's ground truth knows, and why they are not measured here. */
+  notMeasured: z.array(z.object({ field: z.string(), why: z.string() })),
+});
+export type EvidenceSection = z.infer<typeof evidenceSchema>;
+
+/**
  * The report. Unknown keys are ignored when parsing, so a reader accepts reports from newer
  * versions; the extensions below are optional.
  */
@@ -267,5 +348,9 @@ export const reportSchema = z.object({
   dnsOverlap: z
     .object({ promotionStartedAt: seconds, dnsSwitchedAt: seconds, writableAt: seconds.nullable(), parallelSeconds: seconds })
     .optional(),
+  /** Extension: the game day's objectives and whether the run met them. */
+  objectives: objectivesSchema.optional(),
+  /** Extension: a report built from a real execution's history and incident record (`failover report`). */
+  evidence: evidenceSchema.optional(),
 });
 export type Report = z.infer<typeof reportSchema>;

@@ -51,3 +51,8 @@ export function dnsOverlapText(o: NonNullable<Report['dnsOverlap']>): string {
   if (o.parallelSeconds > 0) return `${when}: in parallel with it for ${o.parallelSeconds} s, until the standby was seen taking writes (t=${o.writableAt}s)`;
   return `${when}: after the standby was seen taking writes (t=${o.writableAt}s), in sequence`;
 }
+
+/** What a report built from a real execution's figures are (`failover report`). */
+export const EVIDENCE_NOTE =
+  'From the execution history and the incident record: what the workflow saw and did, at the times it recorded. The RTO runs from the trigger, ' +
+  'not from the failure; the data loss, the invariants and the failure\'s true onset are known only to the cloud twin and are not measured here.';

@@ -6,7 +6,9 @@
  * StartExecution is idempotent for the same name and input while RUNNING. RedriveExecution
  * (docs/aws-behaviour.md §6) resumes a FAILED, ABORTED or TIMED_OUT execution, same ARN and input, through a
  * registered redriver; a RUNNING or SUCCEEDED one is `ExecutionNotRedrivable`. ListExecutions lists a
- * state machine's executions, newest first (what `failover status` reads).
+ * state machine's executions, newest first (what `failover status` reads). GetExecutionHistory
+ * (docs/aws-behaviour.md §6, "Execution history") returns the events the runtime wrote
+ * ({@link SfnService.appendHistory}) plus the execution's own start, redrive and end events.
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
@@ -42,7 +44,35 @@ interface Execution {
   cause?: string;
   redriveCount: number;
   redriveDate?: number;
+  history: HistoryEvent[];
 }
+
+/**
+ * One event of an execution's history, as GetExecutionHistory returns it: `id` from 1, the id of
+ * the event before it (`previousEventId`, 0 for the first), the virtual time, the type and one
+ * `<type>EventDetails` key (`stateEnteredEventDetails` / `stateExitedEventDetails` for every
+ * `…StateEntered` / `…StateExited`).
+ */
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
+
+/** The details key of an event type, as AWS names it. */
+export function historyDetailsKey(type: string): string {
+  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
+  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
+  return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+}
+
+/** Execution data in event details: left out with `includeExecutionData: false`. */
+const EXECUTION_DATA = ['input', 'inputDetails', 'output', 'outputDetails', 'parameters'];
+
+/** The end event of each closed status. */
+const END_EVENT: Partial<Record<ExecutionStatus, string>> = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' };
 
 /** Starts an execution of a registered state machine (the drill runner runs it). */
 export type ExecutionStarter = (e: { executionArn: string; name: string; input: unknown }) => unknown;
@@ -59,6 +89,8 @@ export class SfnService implements ServiceModel {
   private readonly machines = new Map<string, ExecutionStarter>();
   private readonly redrivers = new Map<string, ExecutionRedriver>();
   private readonly executions = new Map<string, Execution>();
+  /** The role each registered state machine runs as (ExecutionStarted names it). */
+  private readonly roles = new Map<string, string>();
 
   constructor(private readonly world: World) {}
 
@@ -70,12 +102,13 @@ export class SfnService implements ServiceModel {
     DescribeExecution: (i, c) => this.describeExecution(i, c),
     RedriveExecution: (i, c) => this.redriveExecution(i, c),
     ListExecutions: (i, c) => this.listExecutions(i, c),
+    GetExecutionHistory: (i, c) => this.getExecutionHistory(i, c),
   };
 
   authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
     const action = `states:${operation}`;
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
-    if (operation === 'DescribeExecution' || operation === 'RedriveExecution') return { action, resources: [input.executionArn ?? '*'] };
+    if (operation === 'DescribeExecution' || operation === 'RedriveExecution' || operation === 'GetExecutionHistory') return { action, resources: [input.executionArn ?? '*'] };
     if (operation === 'ListExecutions') return { action, resources: [input.stateMachineArn ?? '*'] };
     return { action, resources: ['*'] }; // SendTask* have no resource type (docs/aws-behaviour.md §9)
   }
@@ -101,8 +134,9 @@ export class SfnService implements ServiceModel {
     return !!s && !s.closed;
   }
 
-  registerStateMachine(stateMachineArn: string, starter: ExecutionStarter): void {
+  registerStateMachine(stateMachineArn: string, starter: ExecutionStarter, roleArn?: string): void {
     this.machines.set(stateMachineArn, starter);
+    if (roleArn) this.roles.set(stateMachineArn, roleArn);
   }
 
   /** How executions of this state machine are redriven (RedriveExecution); without one, none is redrivable. */
@@ -119,6 +153,28 @@ export class SfnService implements ServiceModel {
     if (result.output !== undefined) e.output = JSON.stringify(result.output);
     e.error = result.error;
     e.cause = result.cause;
+    const end = END_EVENT[status];
+    if (end === 'ExecutionSucceeded') this.appendHistory(executionArn, end, { output: e.output ?? 'null', outputDetails: { truncated: false } });
+    else if (end) this.appendHistory(executionArn, end, { ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}) });
+  }
+
+  /**
+   * Appends an event to an execution's history (the runtime writes the states and tasks; the
+   * start, the redrive and the end are written here). Returns its id. `previousEventId` defaults
+   * to the event before; a Task attempt's events name the attempt's previous event, as on AWS,
+   * so interleaved attempts (a Map's iterations) can be told apart.
+   */
+  appendHistory(executionArn: string, type: string, details?: Record<string, unknown>, timestamp: number = this.world.clock.now(), previousEventId?: number): number {
+    const e = this.executions.get(executionArn);
+    if (!e) throw new Error(`twin: unknown execution ${executionArn}`);
+    const id = e.history.length + 1;
+    e.history.push({ id, previousEventId: previousEventId ?? id - 1, timestamp, type, ...(details ? { [historyDetailsKey(type)]: details } : {}) });
+    return id;
+  }
+
+  /** Events written so far (tests, the drill runner). */
+  historyOf(executionArn: string): readonly HistoryEvent[] {
+    return this.executions.get(executionArn)?.history ?? [];
   }
 
   // ------------------------------------------------------------------ operations
@@ -184,7 +240,8 @@ export class SfnService implements ServiceModel {
       throw awsError('sfn', 'InvalidExecutionInput', 'Invalid State Machine Execution Input: the input is not valid JSON');
     }
     const now = this.world.clock.now();
-    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now, redriveCount: 0 });
+    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now, redriveCount: 0, history: [] });
+    this.appendHistory(executionArn, 'ExecutionStarted', { input: text, inputDetails: { truncated: false }, roleArn: this.roles.get(sm) ?? `arn:aws:iam::${this.world.accountId}:role/${smName}-role` });
     this.world.clock.schedule(0, () => starter({ executionArn, name, input: parsed }), `sfn start ${name}`);
     return { executionArn, startDate: new Date(now) };
   }
@@ -222,6 +279,7 @@ export class SfnService implements ServiceModel {
     e.cause = undefined;
     e.redriveCount++;
     e.redriveDate = now;
+    this.appendHistory(e.executionArn, 'ExecutionRedriven', { redriveCount: e.redriveCount });
     this.world.clock.schedule(0, () => redriver({ executionArn: e.executionArn }), `sfn redrive ${e.name}`);
     return { redriveDate: new Date(now) };
   }
@@ -252,6 +310,43 @@ export class SfnService implements ServiceModel {
       })),
       ...(from + size < all.length ? { nextToken: `page-${from + size}` } : {}),
     };
+  }
+
+  /**
+   * GetExecutionHistory (docs/aws-behaviour.md §6, "Execution history"): the events oldest first
+   * (`reverseOrder`: newest first); `maxResults` 0–1000 (0 or absent: 100) pages with an opaque
+   * `nextToken` that is valid only with the same arguments; `includeExecutionData: false` leaves
+   * out inputs, outputs and task parameters. An unknown execution is `ExecutionDoesNotExist`, a
+   * malformed ARN `InvalidArn`.
+   */
+  getExecutionHistory(input: { executionArn?: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean }, _ctx: CallCtx) {
+    supportOnly('sfn', 'GetExecutionHistory', input, ['executionArn', 'maxResults', 'reverseOrder', 'nextToken', 'includeExecutionData']);
+    const a = input.executionArn ?? '';
+    if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(a)) throw awsError('sfn', 'InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${a}'`);
+    const e = this.executions.get(a);
+    if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${a}'`);
+    const max = input.maxResults ?? 0;
+    if (!Number.isInteger(max) || max < 0 || max > 1000) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+    const size = max === 0 ? 100 : max;
+    const shape = `${a}|${input.reverseOrder ? 'r' : 'f'}|${input.includeExecutionData === false ? 'n' : 'd'}`;
+    let from = 0;
+    if (input.nextToken !== undefined) {
+      const m = /^h([0-9]+)\.(.+)$/.exec(input.nextToken);
+      if (!m || Buffer.from(m[2]!, 'base64url').toString('utf8') !== shape) throw awsError('sfn', 'InvalidToken', 'Invalid Token');
+      from = Number(m[1]);
+    }
+    const all = input.reverseOrder ? [...e.history].reverse() : e.history;
+    const strip = (ev: HistoryEvent): HistoryEvent => {
+      if (input.includeExecutionData !== false) return structuredClone(ev);
+      const out: HistoryEvent = { ...ev };
+      for (const [k, v] of Object.entries(ev)) {
+        if (!k.endsWith('EventDetails') || !v || typeof v !== 'object') continue;
+        out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([dk]) => !EXECUTION_DATA.includes(dk)));
+      }
+      return out;
+    };
+    const page = all.slice(from, from + size).map((ev) => ({ ...strip(ev), timestamp: new Date(ev.timestamp) }));
+    return { events: page, ...(from + size < all.length ? { nextToken: `h${from + size}.${Buffer.from(shape, 'utf8').toString('base64url')}` } : {}) };
   }
 
   /** ARN of a state machine (helper). */

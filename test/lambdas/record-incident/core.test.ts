@@ -113,3 +113,32 @@ describe('the unfenced window after a promotion over an unconfirmed fence (accep
     expect(phaseSummary(facts(phase, { acceptedBy: 'erin' }))).toMatch(text);
   });
 });
+
+describe('drillMetrics (through phaseMetrics): a drill run that closes', () => {
+  const forOrders = [{ Name: 'Database', Value: 'orders' }];
+  const ts = new Date(AT);
+  const marker = (objectives?: { rtoSeconds: number; rpoSeconds: number }) => ({ requestedFor: 'orders', fault: 'reboot-with-failover' as const, scheduled: true, ...(objectives ? { objectives } : {}) });
+  const drillFacts = (phase: IncidentPhase, detail: Record<string, unknown>, drill: ReturnType<typeof marker> | null, strict = false): IncidentFacts => {
+    const db = hotDb();
+    return { ...facts(phase, detail), database: { ...db, name: 'orders-drill', failover: { ...db.failover, rpoEstimate: strict ? 'strict' : 'last-sample' } }, drill };
+  };
+  const drillData = (data: ReturnType<typeof phaseMetrics>) => data.filter((d) => d.MetricName.startsWith('Drill'));
+  const OVER = { triggeredAt: '2026-01-01T00:00:00.000Z', writesVerifiedAt: '2026-01-01T00:03:30.000Z', lagSeconds: 12, boundSeconds: 40 };
+
+  it.each([
+    ['failed-over within both objectives', 'failed-over', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds'], ['DrillObjectivesMet', 1, 'Count']]],
+    ['failed-over, RTO over its objective', 'failed-over', OVER, marker({ rtoSeconds: 200, rpoSeconds: 30 }), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds'], ['DrillObjectivesMet', 0, 'Count']]],
+    ['strict estimate: the bound is the data at risk', 'failed-over', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), true, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 40, 'Seconds'], ['DrillObjectivesMet', 0, 'Count']]],
+    ['no objectives in the marker: the figures only', 'failed-over', OVER, marker(), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds']]],
+    ['rejected: did not recover, met nothing', 'rejected', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
+    ['escalated: met nothing', 'escalated', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
+    ['a phase that does not close the run: nothing', 'promoted', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, []],
+    ['not a drill: nothing', 'failed-over', OVER, null, false, []],
+  ] as const)('%s', (_name, phase, detail, drill, strict, expected) => {
+    expect(drillData(phaseMetrics(drillFacts(phase, detail, drill, strict)))).toEqual(expected.map(([MetricName, Value, Unit]) => ({ MetricName, Dimensions: forOrders, Value, Unit, Timestamp: ts })));
+  });
+
+  it('the run\'s own metrics keep the drill pair\'s name', () => {
+    expect(phaseMetrics(drillFacts('failed-over', OVER, marker())).find((d) => d.MetricName === 'FailoverRtoSeconds')?.Dimensions).toEqual([{ Name: 'Database', Value: 'orders-drill' }]);
+  });
+});

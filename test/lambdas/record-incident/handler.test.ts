@@ -76,6 +76,21 @@ describe('record-incident handler', () => {
     expect(await regionsOf(events, PutEventsCommand)).toEqual(['us-west-2']);
   });
 
+  it('a drill run: stores the marker on the record and publishes the drill\'s metrics when it closes', async () => {
+    const drill = { requestedFor: 'orders-prod', fault: 'reboot-with-failover', scheduled: false, objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
+    await handler(event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }));
+    const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toContain(', drill = if_not_exists(drill, :drill)');
+    expect(unmarshall({ d: input.ExpressionAttributeValues![':drill']! }).d).toEqual(drill);
+    const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input;
+    expect(data.Namespace).toBe('RdsFailover');
+    expect(data.MetricData?.filter((d) => d.MetricName?.startsWith('Drill')).map((d) => [d.MetricName, d.Value, d.Dimensions])).toEqual([
+      ['DrillRtoSeconds', 300, [{ Name: 'Database', Value: 'orders-prod' }]],
+      ['DrillDataLossSeconds', 5, [{ Name: 'Database', Value: 'orders-prod' }]],
+      ['DrillObjectivesMet', 1, [{ Name: 'Database', Value: 'orders-prod' }]],
+    ]);
+  });
+
   it('leaves the epoch out when none is given', async () => {
     await handler(event({ epoch: null, phase: 'detected' }));
     const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
