@@ -9,7 +9,7 @@ import * as errors from '../../../lambdas/shared/errors.js';
 type Concrete = new (message: string) => errors.FailoverError;
 
 /** Every concrete error class the module exports, by its exported identifier. */
-const classes = Object.entries(errors).filter(
+const classes = (Object.entries(errors) as [string, unknown][]).filter(
   (entry): entry is [string, Concrete] =>
     typeof entry[1] === 'function' && entry[1].prototype instanceof errors.FailoverError && !['TransientError', 'TerminalError'].includes(entry[0]),
 );
@@ -30,7 +30,7 @@ describe('error names', () => {
     expect(instanceOf(ctor).name).toBe(exported);
   });
 
-  it.each(classes.filter(([exported]) => !NOT_THROWN_BY_STEPS.has(exported)))('%s is in ERROR_NAMES, so Retry/Catch can match it', (exported, ctor) => {
+  it.each(classes.filter(([exported]) => !NOT_THROWN_BY_STEPS.has(exported)))('%s is in ERROR_NAMES, so Retry/Catch can match it', (_exported, ctor) => {
     expect(namesInWorkflow).toContain(instanceOf(ctor).name);
   });
 
