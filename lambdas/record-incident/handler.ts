@@ -48,6 +48,7 @@ export const handler = async (event: unknown): Promise<RecordIncidentOutput> => 
     phase: input.phase,
     detail: cleanDetail(input.detail),
     at,
+    drill: input.drill ?? null,
   };
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
 
@@ -77,6 +78,11 @@ async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: stri
   if (f.epoch !== null) {
     set += ', epoch = :epoch';
     values[':epoch'] = f.epoch;
+  }
+  // A drill run's record says so (docs/game-days.md "Drill runs"): the marker, as the workflow passes it.
+  if (f.drill) {
+    set += ', drill = :drill';
+    values[':drill'] = f.drill;
   }
   const attributeValues = marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true });
   attributeValues[':keys'] = { SS: [key] };

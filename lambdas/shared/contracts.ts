@@ -7,7 +7,7 @@
  * `{"fault":"lambda-error","function":"promote-standby"}`.
  */
 import * as z from 'zod';
-import { databaseSchema } from './config-schema.js';
+import { databaseSchema, GAME_DAY_FAULTS } from './config-schema.js';
 
 export const FUNCTION_NAMES = [
   'accept-trigger',
@@ -50,7 +50,20 @@ export const failoverInputSchema = z.object({
 export type FailoverInput = z.infer<typeof failoverInputSchema>;
 
 // ---------------------------------------------------------------- accept-trigger
-export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat'] as const;
+export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat', 'drill'] as const;
+/**
+ * The drill marker (docs/game-days.md "Drill runs"): present only on a drill run of the failover
+ * workflow, from accept-trigger to every record of the run (the incident record's `drill`).
+ */
+export const drillMarker = z.object({
+  /** The production database whose `gameDay` asked for the drill (the run itself acts on its drill pair). */
+  requestedFor: z.string().min(1),
+  /** The fault the drill injects (one of that `gameDay.faults`), or null: none is started by the run. */
+  fault: z.enum(GAME_DAY_FAULTS).nullable(),
+  /** Started by the database's EventBridge Scheduler schedule (false: by hand). */
+  scheduled: z.boolean(),
+});
+export type DrillMarker = z.infer<typeof drillMarker>;
 export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().min(1) });
 export const acceptTriggerOutput = z.object({
   kind: z.enum(TRIGGER_KINDS),
@@ -76,6 +89,8 @@ export const acceptTriggerOutput = z.object({
   promotionTimeoutSeconds: z.number().int().positive(),
   /** Probe rounds as an array [1..probeRounds], for the verification Map. */
   rounds: z.array(z.object({ round: z.number().int(), waitSeconds: z.number().int().min(0) })),
+  /** Only on a drill run ("Drill Requested"): what marks it as a drill. */
+  drill: drillMarker.optional(),
 });
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
 
@@ -438,6 +453,10 @@ export const INCIDENT_PHASES = [
   'unfenced-promotion',
   'old-primary-fenced',
   'old-primary-unfenced',
+  // Drill runs (docs/game-days.md): the drill starts (the operators are told how to stop it), or
+  // stands down because another run holds the lease (a real incident) or the cooldown applies.
+  'drill-started',
+  'drill-stood-down',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = z.object({
@@ -454,6 +473,8 @@ export const recordIncidentInput = z.object({
    * records nothing and sends nothing again; use distinct keys for phases that may repeat.
    */
   key: z.string().min(1).optional(),
+  /** The run's drill marker (null or absent: not a drill); stored as the incident record's `drill`. */
+  drill: drillMarker.nullable().optional(),
 });
 export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
 
@@ -705,6 +726,8 @@ export const DETAIL_TYPES = {
   operatorRequest: 'Failover Requested',
   /** A heartbeat that failed asks for a verification (source {@link HEARTBEAT_EVENT_SOURCE} in names.ts). */
   heartbeatFailed: 'Heartbeat Failed',
+  /** A game-day drill asked for (source {@link GAME_DAY_EVENT_SOURCE} in names.ts): by a schedule or by hand. */
+  drillRequest: 'Drill Requested',
 } as const;
 
 /** Metric namespace and names (heartbeat, verdicts, incidents, RTO). */
