@@ -189,7 +189,25 @@ export function phaseSummary(f: IncidentFacts): string {
     case 'drill-started':
       return `drill starting on ${db.name}${f.drill ? ` for ${f.drill.requestedFor}` : ''}: it will fault and fail over this pair; see below how to stop it`;
     case 'drill-stood-down':
-      return `drill stood down: ${typeof f.detail.reason === 'string' ? f.detail.reason : 'another run holds the lease'}; nothing was touched`;
+      return `DRILL STOOD DOWN: ${standDownReason(f.detail)}; nothing was touched`;
+  }
+}
+
+/** Why a drill could not take the lease, from manage-lease's outcome (the record's `outcome` and `lease`). */
+function standDownReason(detail: Record<string, unknown>): string {
+  const lease = (typeof detail.lease === 'object' && detail.lease !== null ? detail.lease : {}) as { heldBy?: unknown; holderStatus?: unknown };
+  const holder = typeof lease.heldBy === 'string' ? ` (${lease.heldBy.slice(lease.heldBy.lastIndexOf(':') + 1)})` : '';
+  switch (detail.outcome) {
+    case 'already-handled':
+      return `another run holds the incident lease${holder}: a real incident (or another drill) comes first`;
+    case 'held-by-stopped-run':
+      return `the incident lease is held by a run that has stopped${holder}`;
+    case 'cooldown':
+      return 'the last failover of this pair is too recent (cooldown)';
+    case 'stale-trigger':
+      return 'the request is older than the last failover of this pair';
+    default:
+      return `the incident lease was not taken (${typeof detail.outcome === 'string' ? detail.outcome : 'unknown'})`;
   }
 }
 

@@ -28,7 +28,7 @@ import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
 import { checkSubscriptionsInput } from '../../lambdas/shared/contracts.js';
 import { AutomationAlarms, notifyForwardedAutomationAlarms, unconfirmedSubscriptionsAlarm } from './automation-alarms.js';
 import { ControlFunctions } from './control-functions.js';
-import { DatabaseTriggers } from './database-triggers.js';
+import { DatabaseTriggers, drillPairOf } from './database-triggers.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverDashboard } from './failover-dashboard.js';
 import { FailoverWorkflows } from './failover-workflows.js';
@@ -211,6 +211,7 @@ export class FailoverControl extends Construct {
         failover: this.failover,
         deadLetterQueue: deadLetterTarget,
         heartbeat: this.functions.functions.heartbeat.function,
+        drillPair: drillPairOf(config, database),
       });
     }
     this.triggers = triggers;
