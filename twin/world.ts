@@ -19,6 +19,7 @@ import { Ec2Service } from './services/ec2.js';
 import { EventBridgeService, type TwinEvent } from './services/eventbridge.js';
 import { LambdaService } from './services/lambda.js';
 import { RdsService } from './services/rds.js';
+import { SchedulerService } from './services/scheduler.js';
 import { Route53Service } from './services/route53.js';
 import { SecretsManagerService } from './services/secrets-manager.js';
 import { SfnService } from './services/sfn.js';
@@ -101,6 +102,8 @@ export class World {
   readonly cloudformation: CloudFormationService;
   readonly lambda: LambdaService;
   readonly secretsmanager: SecretsManagerService;
+  /** EventBridge Scheduler: created by deploy, fires in virtual time (no SDK client calls it). */
+  readonly scheduler: SchedulerService;
 
   private readonly outRegions = new Set<string>();
   private readonly faults: InjectedFault[] = [];
@@ -135,6 +138,7 @@ export class World {
     this.cloudformation = new CloudFormationService(this);
     this.lambda = new LambdaService(this);
     this.secretsmanager = new SecretsManagerService(this);
+    this.scheduler = new SchedulerService(this);
   }
 
   /** Every service model by key. */
