@@ -26,7 +26,7 @@ import { TwinUnsupportedError, awsError } from '../errors.js';
 import { evaluate, type Authorization, type Principal } from '../iam.js';
 import type { World } from '../world.js';
 import { parseArn } from './base.js';
-import { isTimeZone, nextFire, parseScheduleExpression, ScheduleExpressionError, type ScheduleExpression } from './schedule-expression.js';
+import { isTimeZone, nextFire, parseScheduleExpression, ScheduleExpressionError, type ScheduleExpression } from '../../lib/schedule-expression.js';
 
 /** An AWS::Scheduler::Schedule's properties (CloudFormation names). */
 export interface ScheduleSpec {

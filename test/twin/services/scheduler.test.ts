@@ -4,7 +4,7 @@
  * virtual time as the execution role (retries, then the dead-letter record).
  */
 import { describe, expect, it } from 'vitest';
-import { nextFire, parseScheduleExpression, ScheduleExpressionError, type ScheduleExpression } from '../../../twin/services/schedule-expression.js';
+import { nextFire, parseScheduleExpression, ScheduleExpressionError, type ScheduleExpression } from '../../../lib/schedule-expression.js';
 import { SchedulerService, type ScheduleSpec } from '../../../twin/services/scheduler.js';
 import { World } from '../../../twin/world.js';
 

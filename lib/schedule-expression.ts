@@ -2,6 +2,8 @@
  * EventBridge Scheduler schedule expressions, as Scheduler reads them (docs/aws-behaviour.md
  * "EventBridge Scheduler"): `rate(value unit)`, `cron(minutes hours day-of-month month day-of-week
  * year)` and `at(yyyy-mm-ddThh:mm:ss)`, evaluated in the schedule's IANA time zone. Pure: no clock.
+ * `failover validate` checks `gameDay.schedule` with it (lib/config/rules.ts); the twin's Scheduler
+ * (twin/services/scheduler.ts) validates and fires schedules with it.
  *
  * Cron fields and wildcards:
  *   minutes 0-59 `, - * /` · hours 0-23 `, - * /` · day-of-month 1-31 `, - * ? / L W` ·
