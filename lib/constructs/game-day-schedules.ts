@@ -96,7 +96,7 @@ export class GameDaySchedules extends Construct {
           deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
         },
       });
-      schedule.addDependency(this.group);
+      schedule.node.addDependency(this.group);
       schedules[database.name] = schedule;
     }
     this.schedules = schedules;
