@@ -25,6 +25,9 @@ describe('game-day schedules (synthesized)', () => {
     expect(control.resources('AWS::Scheduler::ScheduleGroup').map(([, r]) => r.Properties)).toEqual([{ Name: 'failover-game-days' }]);
     const schedules = control.resources('AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(1);
+    // Created after its group (it names the group, not a reference to it).
+    const [groupId] = control.resources('AWS::Scheduler::ScheduleGroup')[0]!;
+    expect((control.template.Resources[schedules[0]![0]] as { DependsOn?: string[] }).DependsOn).toContain(groupId);
     const p = schedules[0]![1].Properties as Record<string, unknown> & { Target: Record<string, unknown> };
     expect(p).toMatchObject({
       Name: 'failover-orders-drill',
