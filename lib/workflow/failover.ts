@@ -293,6 +293,11 @@ export interface FailoverDefinitionProps {
    * @default new Arns() - the stack's partition and account
    */
   readonly arns?: Arns;
+  /**
+   * The config's resource prefix, in the fault hook's input (start-fault-experiment finds the
+   * experiment template by it). @default 'failover'
+   */
+  readonly prefix?: string;
 }
 
 const $ = JsonPath;
@@ -518,7 +523,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   // THE FAULT HOOK. Today a Pass that states what would be started (in the twin a drill scenario
   // injects the fault with its own events). The game-day wiring replaces it with the Task that
   // invokes start-fault-experiment with exactly this input (its contract: database = the drill
-  // pair, region = its configured primary Region, fault, incidentId; the function knows the prefix).
+  // pair, region = its configured primary Region, fault, incidentId, prefix).
   const startFault = Pass.jsonPath(scope, S.startFault, {
     comment: 'Hook: the fault experiment of this drill starts here (start-fault-experiment), after the lease and the notice, before the verification.',
     parameters: {
@@ -526,6 +531,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       region: $.stringAt('$.configured.primary.region'),
       fault: $.stringAt('$.marker.drill.fault'),
       incidentId: incidentId(),
+      prefix: props.prefix ?? 'failover',
     },
     resultPath: '$.faultExperiment',
   }).next(settleFault);

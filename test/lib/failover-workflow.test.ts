@@ -1352,12 +1352,12 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     // The hook states what the fault experiment needs (contract of start-fault-experiment).
     expect(state(S.startFault)).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'database.$': '$.configured.name', 'region.$': '$.configured.primary.region', 'fault.$': '$.marker.drill.fault', 'incidentId.$': '$.trigger.incidentId' },
+      Parameters: { 'database.$': '$.configured.name', 'region.$': '$.configured.primary.region', 'fault.$': '$.marker.drill.fault', 'incidentId.$': '$.trigger.incidentId', prefix: 'failover' },
       ResultPath: '$.faultExperiment',
       Next: S.settleFault,
     });
     expect(state(S.settleFault)).toMatchObject({ Type: 'Wait', Seconds: 30, Next: S.startReverifyCount });
-    expect((run.output as { faultExperiment: unknown }).faultExperiment).toEqual({ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1' });
+    expect((run.output as { faultExperiment: unknown }).faultExperiment).toEqual({ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' });
   });
 
   it('a run that is not a drill carries a null marker into its records and never reaches the drill states', async () => {
