@@ -13,7 +13,9 @@
  * - every Lambda function (real handler, its environment, role, timeout: lambda-runtime.ts);
  * - both state machines (sfn-runtime.ts), also as EventBridge targets: the rule's target role must
  *   be allowed `states:StartExecution`, as on AWS;
- * - every AWS::Events::Rule, scheduled ones included, with their targets.
+ * - every AWS::Events::Rule, scheduled ones included, with their targets;
+ * - every AWS::Scheduler::ScheduleGroup and AWS::Scheduler::Schedule (twin/services/scheduler.ts),
+ *   refused when the schedule's role is not trusted by Scheduler or may not act on its target.
  *
  * From the config (the customer's own resources): for every database the primary and its standby
  * (a cross-Region read replica, an Aurora global database, or a cold-standby CloudFormation stack
