@@ -4,6 +4,7 @@
  * - a scheduled drill end to end: the schedule fires, the drill run takes the lease, says DRILL and
  *   how to stop it, fails the drill pair over, and the incident record is marked as a drill;
  * - a drill while a real incident holds the lease stands down and says so;
+ * - a drill's approval works as in a real incident, and its question says DRILL;
  * - the run-time guard: a drill rule whose input names a production pair without the opt-in (a
  *   config that validate refuses, forced into the templates here) starts a run that refuses it and
  *   touches nothing;
@@ -87,6 +88,17 @@ describe('game days on the twin', () => {
     const real = seen.incidents.filter((i) => i.drill === undefined && i.database === 'orders-drill');
     expect(real).toHaveLength(1);
     expect(seen.subjects.filter((s) => s.includes('DRILL'))).toEqual([expect.stringMatching(/^\[rds-failover\] DRILL orders-drill: DRILL STOOD DOWN: another run holds the incident lease/)]);
+  }, 120_000);
+
+  it('approvals work as in a real incident: a drill pair in manual mode asks, the question says DRILL, the approval lets the drill fail over', async () => {
+    const { seen, report } = await drill('scheduled-drill-approved');
+    expect(report.outcome).toBe('failed-over');
+    expect(report.failovers).toBe(1);
+    expect(seen.subjects).toContain('[rds-failover] DRILL orders-drill: approval needed to fail over');
+    const record = seen.incidents.find((i) => i.drill !== undefined)!;
+    const phases = (record.timeline as { phase: string }[]).map((e) => e.phase);
+    expect(phases.indexOf('approved')).toBeGreaterThan(phases.indexOf('drill-started'));
+    expect(phases).toContain('failed-over');
   }, 120_000);
 
   it('the run-time guard: a drill rule that sends a production pair without the opt-in starts a run that refuses it, touching nothing', async () => {
