@@ -67,7 +67,7 @@ export const FAILOVER_STATES = {
   keepConfigured: 'Keep the roles as configured',
   actOnRoles: 'Act on the current roles (who takes writes now)',
   alreadyHandled: 'Already handled or cooling down: nothing to do',
-  recordDrillStoodDown: 'Tell the operators the drill stands down: another run holds the lease',
+  recordDrillStoodDown: 'Tell the operators the drill stands down: the lease is not free',
   drillStoodDown: 'Drill stood down: nothing was touched',
   tellWaitingRun: 'Give the run that waits for a verdict answer this new trigger',
   startReverifyCount: 'No re-verification yet',
