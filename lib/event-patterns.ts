@@ -13,7 +13,7 @@ import {
 } from '../lambdas/accept-trigger/core.js';
 import { isAurora, type DatabaseConfig } from '../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../lambdas/shared/contracts.js';
-import { alarmName, HEARTBEAT_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
 
 /** A pattern as EventBridge reads it (top-level `$or` included). */
 export type Pattern = Record<string, unknown>;
@@ -122,4 +122,40 @@ export function failoverRuleInput(db: DatabaseConfig): RuleTargetInput {
     );
   }
   return RuleTargetInput.fromObject({ database, event: EventField.fromPath('$') });
+}
+
+/**
+ * On the product bus: a "Drill Requested" of `requester`'s game day for its drill pair
+ * (docs/game-days.md "Drill runs"). One rule per database with a `gameDay`.
+ */
+export function drillTriggerPattern(requester: DatabaseConfig, pair: DatabaseConfig): Pattern {
+  return { source: [GAME_DAY_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.drillRequest], detail: { database: [pair.name], requestedFor: [requester.name] } };
+}
+
+/**
+ * The failover workflow's input from a drill rule: `{ database: <the drill pair's config>, event }`,
+ * where `event` is the event's `source`, `detail-type`, `time` and `detail`, plus `gameDay`: the
+ * requesting database's game-day settings from the config (accept-trigger's run-time guard reads
+ * them; the event cannot set them, since only its fields are inserted).
+ */
+export function drillRuleInput(requester: DatabaseConfig, pair: DatabaseConfig): RuleTargetInput {
+  const game = requester.gameDay;
+  if (!game) throw new Error(`database "${requester.name}" has no gameDay: no drill rule`);
+  if (game.drillPair !== pair.name) throw new Error(`database "${requester.name}" drills "${game.drillPair}", not "${pair.name}"`);
+  const database = JSON.parse(JSON.stringify(pair)) as unknown;
+  const gameDay = { requestedFor: requester.name, drillPair: pair.name, allowProductionTarget: game.allowProductionTarget, faults: [...game.faults], objectives: { ...game.objectives } };
+  const size = JSON.stringify({ database, event: { gameDay } }).length;
+  if (size > INPUT_TEMPLATE_LIMIT - 400) {
+    throw new Error(`database "${pair.name}": its config is ${size} characters as JSON, too long for the drill rule's input template (${INPUT_TEMPLATE_LIMIT})`);
+  }
+  return RuleTargetInput.fromObject({
+    database,
+    event: {
+      source: EventField.fromPath('$.source'),
+      'detail-type': EventField.fromPath('$.detail-type'),
+      time: EventField.fromPath('$.time'),
+      detail: EventField.fromPath('$.detail'),
+      gameDay,
+    },
+  });
 }

@@ -20,6 +20,7 @@ import { EventBridgeService, type TwinEvent } from './services/eventbridge.js';
 import { FisService } from './services/fis.js';
 import { LambdaService } from './services/lambda.js';
 import { RdsService } from './services/rds.js';
+import { SchedulerService } from './services/scheduler.js';
 import { Route53Service } from './services/route53.js';
 import { SecretsManagerService } from './services/secrets-manager.js';
 import { SfnService } from './services/sfn.js';
@@ -103,6 +104,8 @@ export class World {
   readonly lambda: LambdaService;
   readonly secretsmanager: SecretsManagerService;
   readonly fis: FisService;
+  /** EventBridge Scheduler: created by deploy, fires in virtual time (no SDK client calls it). */
+  readonly scheduler: SchedulerService;
 
   private readonly outRegions = new Set<string>();
   private readonly faults: InjectedFault[] = [];
@@ -138,6 +141,7 @@ export class World {
     this.lambda = new LambdaService(this);
     this.secretsmanager = new SecretsManagerService(this);
     this.fis = new FisService(this);
+    this.scheduler = new SchedulerService(this);
   }
 
   /** Every service model by key. */

@@ -7,10 +7,10 @@
 import * as z from 'zod';
 import type { AcceptTriggerOutput } from '../shared/contracts.js';
 import { DETAIL_TYPES } from '../shared/contracts.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import { GAME_DAY_FAULTS, isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { InvalidTriggerError } from '../shared/errors.js';
 import { watchIntervalSeconds } from '../shared/history-budget.js';
-import { alarmName, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
 /**
  * RDS instance events that start a verification (docs/aws-behaviour.md §4). Each only *starts* a run: the
@@ -104,7 +104,39 @@ export const heartbeatEventSchema = z.object({
   }),
 });
 
-const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE];
+/**
+ * A drill request ("Drill Requested", docs/game-days.md "Drill runs") as the drill rule of the
+ * requesting database delivers it: the event's own fields, plus `gameDay`, the requesting
+ * database's game-day settings from the config, which the rule's input template adds (an event
+ * cannot bring its own: the rule puts the event's `detail` inside the template, never its top level).
+ */
+export const drillEventSchema = z.object({
+  source: z.literal(GAME_DAY_EVENT_SOURCE),
+  'detail-type': z.literal(DETAIL_TYPES.drillRequest),
+  time: z.string().optional(),
+  detail: z.object({
+    /** The drill pair the run acts on. */
+    database: z.string().min(1),
+    /** The production database whose game day this is. */
+    requestedFor: z.string().min(1),
+    /** The fault to inject; null or absent: the run starts none (it is injected another way). */
+    fault: z.enum(GAME_DAY_FAULTS).nullable().optional(),
+    scheduled: z.boolean().optional(),
+    requestedBy: z.string().min(1).optional(),
+  }),
+  gameDay: z
+    .object({
+      requestedFor: z.string().min(1),
+      drillPair: z.string().min(1),
+      allowProductionTarget: z.boolean(),
+      faults: z.array(z.enum(GAME_DAY_FAULTS)),
+      /** The requesting database's `gameDay.objectives`: the drill's figures are compared with them when it closes. */
+      objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
+    })
+    .optional(),
+});
+
+const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, GAME_DAY_EVENT_SOURCE];
 
 /** What the core needs besides the database and the event. */
 export interface AcceptTriggerContext {
@@ -253,9 +285,59 @@ function acceptHeartbeat(database: DatabaseConfig, event: unknown, ctx: AcceptTr
 }
 
 /**
+ * A drill runs only on the drill pair its requesting database names (`gameDay.drillPair`), and on
+ * a pair that is not a designated drill target (`drillTarget: true`) only with that database's
+ * explicit `gameDay.allowProductionTarget`: the run-time guard behind the validate-time rule
+ * (lib/config/rules.ts `gameDays`). A refused drill ends the run before the lease: nothing is touched.
+ */
+function acceptDrill(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = drillEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('drill request', parsed.error);
+  const { detail, time, gameDay } = parsed.data;
+  if (!gameDay) {
+    throw new InvalidTriggerError(
+      `drill request for "${detail.database}" carries no game-day settings: a drill starts only through the drill rule of the database that asks for it (a database with gameDay), never from a bare event`,
+      { requestedFor: detail.requestedFor },
+    );
+  }
+  if (detail.requestedFor !== gameDay.requestedFor) {
+    throw new InvalidTriggerError(`drill request is for the game day of "${detail.requestedFor}", but the rule that delivered it is "${gameDay.requestedFor}"'s`, {
+      requestedFor: detail.requestedFor,
+    });
+  }
+  if (detail.database !== database.name || gameDay.drillPair !== database.name) {
+    throw new InvalidTriggerError(
+      `drill request targets "${detail.database}", but "${gameDay.requestedFor}" drills "${gameDay.drillPair}" and this run is for "${database.name}": a drill runs only on the configured drill pair`,
+      { requested: detail.database, drillPair: gameDay.drillPair },
+    );
+  }
+  if (database.drillTarget !== true && !gameDay.allowProductionTarget) {
+    throw new InvalidTriggerError(
+      `drill refused: "${database.name}" is a production pair (drillTarget is not true) and "${gameDay.requestedFor}" has no gameDay.allowProductionTarget: a drill never fails over a production pair without that explicit opt-in. Nothing was touched.`,
+      { database: database.name, requestedFor: gameDay.requestedFor },
+    );
+  }
+  const fault = detail.fault ?? null;
+  if (fault !== null && !gameDay.faults.includes(fault)) {
+    throw new InvalidTriggerError(`drill fault "${fault}" is not one of "${gameDay.requestedFor}"'s gameDay.faults (${gameDay.faults.join(', ')}): only those experiments are deployed`, { fault });
+  }
+  const scheduled = detail.scheduled ?? false;
+  const by = detail.requestedBy ?? (scheduled ? 'schedule' : 'operator');
+  return {
+    kind: 'drill',
+    source: gameDay.requestedFor,
+    at: time ? timeOrThrow(time, 'drill request time') : ctx.now.toISOString(),
+    summary: `DRILL of ${gameDay.requestedFor} on drill pair ${database.name} (${fault ? `fault ${fault}` : 'no fault experiment'}; ${scheduled ? 'scheduled' : `requested by ${by}`})`,
+    ...derived(database, ctx.executionId),
+    drill: { requestedFor: gameDay.requestedFor, fault, scheduled, ...(gameDay.objectives ? { objectives: gameDay.objectives } : {}) },
+  };
+}
+
+/**
  * Accepts exactly: a CloudWatch ALARM of one of this database's trigger alarms; an RDS failure or
  * availability event of its primary; an operator's "Failover Requested" for it; a failed
- * heartbeat of it ("Heartbeat Failed"). Throws
+ * heartbeat of it ("Heartbeat Failed"); a "Drill Requested" for it as a drill pair (see
+ * {@link acceptDrill}). Throws
  * {@link InvalidTriggerError} for anything else.
  */
 export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
@@ -272,6 +354,8 @@ export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: Acc
       return acceptOperator(database, event, ctx);
     case HEARTBEAT_EVENT_SOURCE:
       return acceptHeartbeat(database, event, ctx);
+    case GAME_DAY_EVENT_SOURCE:
+      return acceptDrill(database, event, ctx);
     default:
       throw new InvalidTriggerError(
         `event source ${typeof source === 'string' ? `"${source}"` : '(missing)'} is not a trigger (expected one of ${TRIGGER_SOURCES.join(', ')})`,

@@ -40,7 +40,7 @@ export function phaseEvent(f: IncidentFacts): { Source: string; DetailType: stri
   return {
     Source: EVENT_SOURCE,
     DetailType: DETAIL_TYPES.phase,
-    Detail: JSON.stringify({ database: f.database.name, incidentId: f.incidentId, epoch: f.epoch, phase: f.phase, detail: f.detail, at: f.at }),
+    Detail: JSON.stringify({ database: f.database.name, incidentId: f.incidentId, epoch: f.epoch, phase: f.phase, detail: f.detail, at: f.at, ...(f.drill ? { drill: f.drill } : {}) }),
     Time: new Date(f.at),
   };
 }
@@ -221,21 +221,74 @@ export function phaseSummary(f: IncidentFacts): string {
       return `promoting ${siteName(db.standby)} although the old primary ${siteName(db.primary)} could not be confirmed fenced (accepted risk${typeof f.detail.acceptedBy === 'string' ? `: ${f.detail.acceptedBy}` : ''}): it is fenced as soon as it answers`;
     case 'old-primary-unfenced':
       return `old primary ${siteName(db.primary)} still NOT fenced after the unfenced promotion: the failback fences it when it answers`;
+    case 'drill-started':
+      return `drill starting on ${db.name}${f.drill ? ` for ${f.drill.requestedFor}` : ''}: it will fault and fail over this pair; see below how to stop it`;
+    case 'drill-stood-down':
+      return `DRILL STOOD DOWN: ${standDownReason(f.detail)}; nothing was touched`;
   }
+}
+
+/** Why a drill could not take the lease, from manage-lease's outcome (the record's `outcome` and `lease`). */
+function standDownReason(detail: Record<string, unknown>): string {
+  const lease = (typeof detail.lease === 'object' && detail.lease !== null ? detail.lease : {}) as { heldBy?: unknown; holderStatus?: unknown };
+  const holder = typeof lease.heldBy === 'string' ? ` (${lease.heldBy.slice(lease.heldBy.lastIndexOf(':') + 1)})` : '';
+  switch (detail.outcome) {
+    case 'already-handled':
+      return `another run holds the incident lease${holder}: a real incident (or another drill) comes first`;
+    case 'held-by-stopped-run':
+      return `the incident lease is held by a run that has stopped${holder}`;
+    case 'cooldown':
+      return 'the last failover of this pair is too recent (cooldown)';
+    case 'stale-trigger':
+      return 'the request is older than the last failover of this pair';
+    default:
+      return `the incident lease was not taken (${typeof detail.outcome === 'string' ? detail.outcome : 'unknown'})`;
+  }
+}
+
+/**
+ * How to stop a drill, with the exact commands (the `drill-started` notification): stop the
+ * fault experiment, then the run. `execution` is the run's execution ARN; the experiment is found
+ * by the template tags (docs/game-days.md "Drill runs").
+ */
+export function drillStopCommands(f: IncidentFacts): string[] {
+  const execution = typeof f.detail.execution === 'string' ? f.detail.execution : '<execution ARN>';
+  const controlRegion = execution.split(':')[3] || '<control Region>';
+  const faultRegion = f.database.primary.region;
+  const fault = f.drill?.fault;
+  return [
+    'To stop the drill:',
+    ...(fault
+      ? [
+          `  1. Stop the fault experiment (${fault}) in ${faultRegion}:`,
+          `     aws fis list-experiments --region ${faultRegion} --query "experiments[?tags.\"failover:database\"=='${f.database.name}' && state.status=='running'].id" --output text`,
+          `     aws fis stop-experiment --region ${faultRegion} --id <experiment id from the line above>`,
+        ]
+      : ['  1. No fault experiment is started by this run (fault: none).']),
+    '  2. Stop the run (before it fences or promotes; after that, let it finish and fail back):',
+    `     aws stepfunctions stop-execution --region ${controlRegion} --execution-arn ${execution} --cause "drill stopped by an operator"`,
+    '     A stopped run keeps the lease of the drill pair: the next trigger of the pair is reported as blocked until you run `failover start --database ' +
+      f.database.name +
+      '` (it takes the lease over) or redrive the run.',
+  ];
 }
 
 const formatValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** SNS subject (at most 100 printable ASCII characters) and body. */
 export function notification(f: IncidentFacts): { subject: string; message: string } {
-  const raw = `[rds-failover] ${f.database.name}: ${phaseSummary(f)}`.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
+  const raw = `[rds-failover]${f.drill ? ' DRILL' : ''} ${f.database.name}: ${phaseSummary(f)}`.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
   const subject = raw.length <= 100 ? raw : `${raw.slice(0, 97)}...`;
   const db = f.database;
   const derived = f.phase === 'old-primary-fenced' ? unfencedWindow(f.detail, f.at) : {};
   const details = Object.entries({ ...f.detail, ...derived }).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
   const message = [
+    ...(f.drill
+      ? [`DRILL (game day of ${f.drill.requestedFor}${f.drill.scheduled ? ', scheduled' : ''}; fault: ${f.drill.fault ?? 'none'}). This is not a real incident.`, '']
+      : []),
     `Database ${db.name} (${db.engine}): ${phaseSummary(f)}.`,
     '',
+    ...(f.phase === 'drill-started' ? [...drillStopCommands(f), ''] : []),
     `Incident: ${f.incidentId}`,
     `Phase: ${f.phase}${f.epoch === null ? '' : ` (epoch ${f.epoch})`}`,
     `At: ${f.at}`,

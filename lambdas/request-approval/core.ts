@@ -136,7 +136,9 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
   const createdAt = opts.now.toISOString();
   const expiresMs = opts.now.getTime() + input.timeoutSeconds * 1000;
   const expiresAt = new Date(expiresMs).toISOString();
-  const facts = stripSensitive(input.facts);
+  // `drill` is the run's drill marker, null on a run that is not a drill: then it is no fact.
+  const shown = stripSensitive(input.facts);
+  const facts = shown.drill === null ? Object.fromEntries(Object.entries(shown).filter(([k]) => k !== 'drill')) : shown;
   const db = input.database;
 
   const record: ApprovalRecord = {
@@ -157,7 +159,9 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
     effects: approvalEffects(input, expiresAt),
   };
 
-  const subject = safeSubject(`[rds-failover] ${db.name}: approval needed to ${ASKED[input.decision]}`);
+  // A drill run's question says so (its facts carry the run's drill marker; null on other runs).
+  const drill = typeof facts.drill === 'object' && facts.drill !== null ? (facts.drill as { requestedFor?: unknown; fault?: unknown }) : undefined;
+  const subject = safeSubject(`[rds-failover]${drill ? ' DRILL' : ''} ${db.name}: approval needed to ${ASKED[input.decision]}`);
   // A short-lived link: a leaked email is worth less; a longer wait is answered by CLI or console.
   const linkExpiresMs = opts.linkLifetimeSeconds !== undefined ? Math.min(expiresMs, opts.now.getTime() + opts.linkLifetimeSeconds * 1000) : expiresMs;
   const page = opts.approvalUrl && opts.signingKey ? approvalLink(opts.approvalUrl, opts.signingKey, opts.approvalId, new Date(linkExpiresMs)) : undefined;
@@ -169,6 +173,7 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
       : `from ${db.primary.region} to ${db.standby.region}`;
 
   const message = [
+    ...(drill ? [`DRILL (game day of ${String(drill.requestedFor)}; fault: ${String(drill.fault ?? 'none')}): a drill run asks, as it would in a real incident. Answer as you would then.`, ''] : []),
     `Database ${db.name} (${db.engine}): a human decision is needed to ${ASKED[input.decision]} ${direction}.`,
     '',
     'What happened',

@@ -50,7 +50,25 @@ export const failoverInputSchema = z.object({
 export type FailoverInput = z.infer<typeof failoverInputSchema>;
 
 // ---------------------------------------------------------------- accept-trigger
-export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat'] as const;
+export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat', 'drill'] as const;
+/**
+ * The drill marker (docs/game-days.md "Drill runs"): present only on a drill run of the failover
+ * workflow, from accept-trigger to every record of the run (the incident record's `drill`).
+ */
+export const drillMarker = z.object({
+  /** The production database whose `gameDay` asked for the drill (the run itself acts on its drill pair). */
+  requestedFor: z.string().min(1),
+  /** The fault the drill injects (one of that `gameDay.faults`), or null: none is started by the run. */
+  fault: z.enum(GAME_DAY_FAULTS).nullable(),
+  /** Started by the database's EventBridge Scheduler schedule (false: by hand). */
+  scheduled: z.boolean(),
+  /**
+   * That game day's objectives (optional: record-incident compares the drill's figures with them
+   * and publishes `DrillObjectivesMet` only when they are given).
+   */
+  objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
+});
+export type DrillMarker = z.infer<typeof drillMarker>;
 export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().min(1) });
 export const acceptTriggerOutput = z.object({
   kind: z.enum(TRIGGER_KINDS),
@@ -76,6 +94,8 @@ export const acceptTriggerOutput = z.object({
   promotionTimeoutSeconds: z.number().int().positive(),
   /** Probe rounds as an array [1..probeRounds], for the verification Map. */
   rounds: z.array(z.object({ round: z.number().int(), waitSeconds: z.number().int().min(0) })),
+  /** Only on a drill run ("Drill Requested"): what marks it as a drill. */
+  drill: drillMarker.optional(),
 });
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
 
@@ -438,22 +458,12 @@ export const INCIDENT_PHASES = [
   'unfenced-promotion',
   'old-primary-fenced',
   'old-primary-unfenced',
+  // Drill runs (docs/game-days.md): the drill starts (the operators are told how to stop it), or
+  // stands down because another run holds the lease (a real incident) or the cooldown applies.
+  'drill-started',
+  'drill-stood-down',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
-/**
- * The drill marker of a drill run (accept-trigger's output `drill`, passed on as `$.drill`): the
- * production database whose game day asked for it, the fault injected (null: none), whether a
- * schedule started it, and that game day's objectives (optional: record-incident compares the
- * drill's figures with them and publishes `DrillObjectivesMet` only when they are given).
- */
-export const drillMarker = z.object({
-  requestedFor: z.string(),
-  fault: z.enum(GAME_DAY_FAULTS).nullable(),
-  scheduled: z.boolean(),
-  objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
-});
-export type DrillMarker = z.infer<typeof drillMarker>;
-
 export const recordIncidentInput = z.object({
   ...withDatabase,
   incidentId: z.string(),
@@ -468,7 +478,7 @@ export const recordIncidentInput = z.object({
    * records nothing and sends nothing again; use distinct keys for phases that may repeat.
    */
   key: z.string().min(1).optional(),
-  /** Present on drill runs (the workflow passes `$.drill`): stored on the record, and the drill's metrics when it closes. */
+  /** The run's drill marker (null or absent: not a drill); stored as the incident record's `drill`, and the drill's metrics when it closes. */
   drill: drillMarker.nullish(),
 });
 export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
@@ -721,6 +731,8 @@ export const DETAIL_TYPES = {
   operatorRequest: 'Failover Requested',
   /** A heartbeat that failed asks for a verification (source {@link HEARTBEAT_EVENT_SOURCE} in names.ts). */
   heartbeatFailed: 'Heartbeat Failed',
+  /** A game-day drill asked for (source {@link GAME_DAY_EVENT_SOURCE} in names.ts): by a schedule or by hand. */
+  drillRequest: 'Drill Requested',
 } as const;
 
 /** Metric namespace and names (heartbeat, verdicts, incidents, RTO). */

@@ -31,6 +31,19 @@ export const OPERATOR_EVENT_SOURCE = 'rds-failover.operator';
  */
 export const HEARTBEAT_EVENT_SOURCE = 'rds-failover.heartbeat';
 
+/**
+ * EventBridge `source` of a drill request (detail-type "Drill Requested", detail `{database,
+ * requestedFor, fault, scheduled}`), put on the product bus by a game-day schedule or by hand
+ * (docs/game-days.md "Drill runs").
+ */
+export const GAME_DAY_EVENT_SOURCE = 'rds-failover.game-day';
+
+/** Name of a database's game-day schedule (EventBridge Scheduler, ≤ 64 characters): `<prefix>-<database>-drill`. */
+export const drillScheduleName = (prefix: string, database: string): string => `${prefix}-${database}-drill`;
+
+/** Name of the schedule group holding every game-day schedule of a deployment: `<prefix>-game-days`. */
+export const drillScheduleGroupName = (prefix: string): string => `${prefix}-game-days`;
+
 /** Every heartbeat site. */
 export const HEARTBEAT_SITES: readonly HeartbeatSite[] = ['in-region', 'cross-region'];
 

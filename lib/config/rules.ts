@@ -10,6 +10,7 @@
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { MAX_PRESERVABLE_INSTANCE_ID_LENGTH } from '../../lambdas/shared/names.js';
 import { MAX_DATABASES } from '../naming.js';
+import { isTimeZone, nextFire, parseScheduleExpression, ScheduleExpressionError } from '../schedule-expression.js';
 import type { ConfigProblem } from './problems.js';
 import type { DeepPartial } from './schema-walk.js';
 
@@ -57,6 +58,7 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...uniqueNetworkRegions(config),
     ...coldStandbyRolesInAccount(config, views),
     ...gameDays(views),
+    ...gameDaySchedules(views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
   ];
 }
@@ -559,3 +561,30 @@ const DATABASE_RULES: readonly DatabaseRule[] = [
   preservableIdentifiers,
   trafficRecords,
 ];
+
+/**
+ * A game-day schedule EventBridge Scheduler accepts and that comes (lib/schedule-expression.ts,
+ * docs/aws-behaviour.md "EventBridge Scheduler"): its syntax, its time zone, and a cron that fires
+ * at all (`cron(0 0 30 2 ? *)` never does).
+ */
+function gameDaySchedules(views: DatabaseView[]): ConfigProblem[] {
+  return views.flatMap(({ path, db }) => {
+    const game = db.gameDay;
+    if (!game) return [];
+    const at = `${path}.gameDay`;
+    const problems: ConfigProblem[] = [];
+    const timeZone = game.scheduleTimezone ?? 'UTC';
+    if (!isTimeZone(timeZone)) problems.push({ path: `${at}.scheduleTimezone`, message: 'must be an IANA time zone name, such as UTC or Europe/Paris', value: timeZone });
+    if (game.schedule === undefined) return problems;
+    try {
+      const expression = parseScheduleExpression(game.schedule);
+      if (expression.kind === 'cron' && isTimeZone(timeZone) && nextFire(expression, timeZone, Date.now(), Date.now()) === undefined) {
+        problems.push({ path: `${at}.schedule`, message: 'never fires (no such date in the next 8 years): check the day, month and year fields', value: game.schedule });
+      }
+    } catch (err) {
+      if (!(err instanceof ScheduleExpressionError)) throw err;
+      problems.push({ path: `${at}.schedule`, message: `is not an EventBridge Scheduler expression: ${err.message.replace(/^Invalid Schedule Expression [^:]*: /, '')}`, value: game.schedule });
+    }
+    return problems;
+  });
+}

@@ -4,7 +4,8 @@
  * forwarded from the control Region's default bus by the stack's one forwarding rule —, RDS events
  * about the primary, operator requests), and the cross-Region heartbeat itself. The rule starts the
  * failover state machine with `{ database, event }`, retries, and keeps what it could not deliver in
- * the dead-letter queue.
+ * the dead-letter queue. A database with a `gameDay` also gets the rule that starts drill runs on its
+ * drill pair ("Drill Requested": docs/game-days.md "Drill runs").
  */
 import { Duration } from 'aws-cdk-lib';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
@@ -13,8 +14,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
-import { asEventPattern, failoverRuleInput, failoverTriggerPattern } from '../event-patterns.js';
+import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { asEventPattern, drillRuleInput, drillTriggerPattern, failoverRuleInput, failoverTriggerPattern } from '../event-patterns.js';
 import { HeartbeatMonitor } from './heartbeat-monitor.js';
 
 /** How long EventBridge keeps retrying to start a run before the event goes to the dead-letter queue. */
@@ -34,13 +35,24 @@ export interface DatabaseTriggersProps {
   readonly deadLetterQueue: IQueue;
   /** The control Region's heartbeat function (cross-Region heartbeat). */
   readonly heartbeat: IFunction;
+  /**
+   * The config of the database's drill pair (`gameDay.drillPair`), when it has a `gameDay`: a
+   * second rule starts drill runs of the failover workflow on that pair (docs/game-days.md).
+   */
+  readonly drillPair?: DatabaseConfig;
 }
+
+/** The config of `database`'s drill pair (`gameDay.drillPair`), when it has a game day. */
+export const drillPairOf = (config: FailoverConfig, database: DatabaseConfig): DatabaseConfig | undefined =>
+  database.gameDay ? config.databases.find((d) => d.name === database.gameDay?.drillPair) : undefined;
 
 /** The triggers of one database. */
 export class DatabaseTriggers extends Construct {
   /** On the product bus. */
   public readonly trigger: Rule;
   public readonly crossRegionHeartbeat: HeartbeatMonitor;
+  /** Starts drill runs on the drill pair ("Drill Requested" for this database's game day), when it has one. */
+  public readonly drill?: Rule;
 
   constructor(scope: Construct, id: string, props: DatabaseTriggersProps) {
     super(scope, id);
@@ -58,6 +70,21 @@ export class DatabaseTriggers extends Construct {
         }),
       ],
     });
+    if (database.gameDay && props.drillPair) {
+      this.drill = new Rule(this, 'DrillTrigger', {
+        eventBus: props.bus,
+        description: `Starts a drill run of the failover workflow on ${props.drillPair.name}, the drill pair of ${database.name} ("Drill Requested")`,
+        eventPattern: asEventPattern(drillTriggerPattern(database, props.drillPair)),
+        targets: [
+          new SfnStateMachine(props.failover, {
+            input: drillRuleInput(database, props.drillPair),
+            deadLetterQueue: props.deadLetterQueue,
+            retryAttempts: TRIGGER_RETRY_ATTEMPTS,
+            maxEventAge: TRIGGER_MAX_EVENT_AGE,
+          }),
+        ],
+      });
+    }
     this.crossRegionHeartbeat = new HeartbeatMonitor(this, 'CrossRegionHeartbeat', { prefix, database, site: 'cross-region', heartbeat: props.heartbeat });
   }
 }

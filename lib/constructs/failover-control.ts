@@ -28,7 +28,8 @@ import { PENDING_APPROVALS_INDEX } from '../../lambdas/shared/names.js';
 import { checkSubscriptionsInput } from '../../lambdas/shared/contracts.js';
 import { AutomationAlarms, notifyForwardedAutomationAlarms, unconfirmedSubscriptionsAlarm } from './automation-alarms.js';
 import { ControlFunctions } from './control-functions.js';
-import { DatabaseTriggers } from './database-triggers.js';
+import { DatabaseTriggers, drillPairOf } from './database-triggers.js';
+import { GameDaySchedules } from './game-day-schedules.js';
 import { FailoverKey } from './encryption-key.js';
 import { FailoverDashboard } from './failover-dashboard.js';
 import { FailoverWorkflows } from './failover-workflows.js';
@@ -73,6 +74,8 @@ export class FailoverControl extends Construct {
   public readonly workflowKey: Key;
   /** Per database, by name: the first DATABASES_PER_STACK databases (the others are in the `databases` stacks, lib/app.ts). */
   public readonly triggers: Readonly<Record<string, DatabaseTriggers>>;
+  /** The game-day schedules, when a database has `gameDay.schedule`. */
+  public readonly gameDaySchedules?: GameDaySchedules;
   /** On the control Region's default bus: forwards every cross-Region heartbeat alarm change to the product bus. */
   public readonly forwardCrossRegionAlarms: Rule;
   public readonly dashboard: FailoverDashboard;
@@ -211,9 +214,21 @@ export class FailoverControl extends Construct {
         failover: this.failover,
         deadLetterQueue: deadLetterTarget,
         heartbeat: this.functions.functions.heartbeat.function,
+        drillPair: drillPairOf(config, database),
       });
     }
     this.triggers = triggers;
+    // Game days on a schedule (docs/game-days.md "Schedules"): every schedule lives here, whichever
+    // stack holds its database's drill rule.
+    if (GameDaySchedules.needed(config.databases)) {
+      this.gameDaySchedules = new GameDaySchedules(this, 'GameDaySchedules', {
+        prefix,
+        databases: config.databases,
+        bus: this.bus,
+        deadLetterQueue: this.deadLetterQueue,
+        deadLetterKey: this.key,
+      });
+    }
     allowHeartbeatSchedules(this.functions.functions.heartbeat.function, prefix, 'cross-region');
     // One rule for every database (not one per database): the cross-Region heartbeat alarms live on
     // this Region's default bus; the per-database rules on the product bus pick their ALARMs.

@@ -97,7 +97,7 @@ export class FailoverWorkflows extends Construct {
       stateMachineName: stateMachineNames.failover(props.prefix),
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Verified, fenced, budget-guarded cross-Region failover of one database (the database comes in the input).',
-      definitionBody: DefinitionBody.fromChainable(buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, arns })),
+      definitionBody: DefinitionBody.fromChainable(buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, arns, prefix: props.prefix })),
       logs: { destination: logGroup('Failover'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
       encryptionConfiguration: encryption,

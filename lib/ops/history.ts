@@ -29,6 +29,8 @@ export interface IncidentRecord {
   lastPhase?: string;
   epoch?: number;
   timeline?: IncidentEntry[];
+  /** A drill run's marker (docs/game-days.md "Drill runs"). */
+  drill?: { requestedFor: string; fault: string | null; scheduled: boolean };
 }
 
 /** A human's (or the policy's) answer recorded in the incident. */
@@ -66,12 +68,14 @@ export interface IncidentSummary {
   /** Who asked for the run by hand (`failover start`), when an operator did. */
   requestedBy?: string;
   phases: number;
+  /** A drill run: the incident record's marker. */
+  drill?: { requestedFor: string; fault: string | null; scheduled: boolean };
 }
 
 /** Phases that say how an incident ended (or how far it got), as record-incident writes them. */
 export const OUTCOME_PHASES: ReadonlySet<string> = new Set([
   'false-alarm', 'rejected', 'approval-timed-out', 'failed-over', 'escalated', 'blocked', 'stood-down',
-  'failed-back', 'failback-declined', 'switchover-aborted', 'traffic-rolled-back',
+  'failed-back', 'failback-declined', 'switchover-aborted', 'traffic-rolled-back', 'drill-stood-down',
 ]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -118,6 +122,7 @@ export function summarizeIncident(record: IncidentRecord): IncidentSummary {
     answers,
     ...(requestedBy ? { requestedBy } : {}),
     phases: timeline.length,
+    ...(record.drill ? { drill: record.drill } : {}),
   };
 }
 
@@ -165,7 +170,8 @@ export function formatHistory(report: HistoryReport): string[] {
   const lines = [`history of ${report.database}${report.where === 'twin' ? ' (cloud twin)' : ''}: ${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} (table ${report.control.tableName}, ${report.control.region})`];
   for (const i of report.incidents) {
     lines.push('');
-    lines.push(`${i.openedAt}  ${i.kind} ${i.incidentId}${i.epoch !== undefined ? ` (epoch ${i.epoch})` : ''}`);
+    lines.push(`${i.openedAt}  ${i.drill ? 'DRILL ' : ''}${i.kind} ${i.incidentId}${i.epoch !== undefined ? ` (epoch ${i.epoch})` : ''}`);
+    if (i.drill) lines.push(`  drill of ${i.drill.requestedFor}'s game day${i.drill.scheduled ? ' (scheduled)' : ''}; fault: ${i.drill.fault ?? 'none'}`);
     lines.push(`  outcome: ${i.outcome}${i.verdict ? `, verdict ${i.verdict}` : ''}; last phase ${i.lastPhase} at ${i.updatedAt}`);
     lines.push(`  RTO: ${seconds(i.rtoSeconds)}; data at risk at the decision: ${seconds(i.dataAtRiskSeconds)}`);
     if (i.requestedBy) lines.push(`  requested by ${i.requestedBy}`);

@@ -13,7 +13,7 @@ import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { Arns } from '../arns.js';
-import { DatabaseTriggers } from '../constructs/database-triggers.js';
+import { DatabaseTriggers, drillPairOf } from '../constructs/database-triggers.js';
 import { deployedFunctionName, eventBusName, stackNames, stateMachineNames, triggerDeadLetterQueueName } from '../naming.js';
 
 export interface DatabaseStackProps extends StackProps {
@@ -51,7 +51,7 @@ export class DatabaseStack extends Stack {
     });
     const triggers: Record<string, DatabaseTriggers> = {};
     for (const database of databases) {
-      triggers[database.name] = new DatabaseTriggers(this, `Database-${database.name}`, { prefix, database, bus, failover, deadLetterQueue, heartbeat });
+      triggers[database.name] = new DatabaseTriggers(this, `Database-${database.name}`, { prefix, database, bus, failover, deadLetterQueue, heartbeat, drillPair: drillPairOf(config, database) });
     }
     this.triggers = triggers;
   }

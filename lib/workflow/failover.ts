@@ -55,6 +55,10 @@ export const FAILOVER_STATES = {
   refuseTrigger: 'Refuse the trigger: nothing was changed',
   openUnreadable: 'Name the incident after the execution',
   noLeaseTaken: 'No lease was taken',
+  unreadableNotDrill: 'Not known to be a drill',
+  isDrill: 'Is this run a drill?',
+  markDrill: 'Mark the run as a drill',
+  notDrill: 'Not a drill',
   whoAsked: 'Who asked for the failover?',
   operatorSkipsCooldown: 'An operator asked: the cooldown does not apply',
   alarmKeepsCooldown: 'An alarm or RDS event fired: the cooldown applies',
@@ -63,6 +67,8 @@ export const FAILOVER_STATES = {
   keepConfigured: 'Keep the roles as configured',
   actOnRoles: 'Act on the current roles (who takes writes now)',
   alreadyHandled: 'Already handled or cooling down: nothing to do',
+  recordDrillStoodDown: 'Tell the operators the drill stands down: the lease is not free',
+  drillStoodDown: 'Drill stood down: nothing was touched',
   tellWaitingRun: 'Give the run that waits for a verdict answer this new trigger',
   startReverifyCount: 'No re-verification yet',
   recordSuperseded: 'Record that a new trigger withdrew the question',
@@ -71,6 +77,10 @@ export const FAILOVER_STATES = {
   recordBlocked: 'Tell the operators the lease is held by a stopped run',
   blocked: 'Blocked by a stopped run: nothing was done',
   recordOpened: 'Record that the incident opened',
+  drillStarts: 'Does a drill start here?',
+  recordDrillStarted: 'Tell the operators a drill starts and how to stop it',
+  startFault: 'Start the fault experiment (drill)',
+  settleFault: 'Let the fault take effect before verifying (drill)',
   askControlPlane: 'Also ask the RDS control plane?',
   addControlPlane: 'Add the RDS control plane as a vantage point',
   groupVantages: 'Group the vantage points with the control plane',
@@ -313,6 +323,11 @@ export interface FailoverDefinitionProps {
    * @default new Arns() - the stack's partition and account
    */
   readonly arns?: Arns;
+  /**
+   * The config's resource prefix, in the fault hook's input (start-fault-experiment finds the
+   * experiment template by it). @default 'failover'
+   */
+  readonly prefix?: string;
 }
 
 const $ = JsonPath;
@@ -335,6 +350,14 @@ const nothingToFence = () => Condition.and(Condition.stringMatches('$.database.e
 /** The fence is confirmed and holds even if the old primary recovers. */
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 const epoch = () => $.numberAt('$.lease.epoch');
+/**
+ * The run's drill marker (accept-trigger's `drill`), or null: `$.marker.drill`, set right after the
+ * trigger check on every path, so every record of the run can pass it (JSONPath has no default
+ * for a missing field, and a Pass cannot write a bare null).
+ */
+const drillMarker = () => $.objectAt('$.marker.drill');
+/** How long a drill run waits after starting its fault before it verifies (docs/game-days.md "Drill runs"). */
+export const DRILL_FAULT_SETTLE = Duration.seconds(30);
 /** Releases the lease this run holds (it changed nothing, or it is done), keeping the cooldown. */
 const releaseLeaseStep = (step: StepFn, name: string, failure: FailurePath) =>
   step(name, 'manage-lease', { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false }, null, failure);
@@ -362,6 +385,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         phase,
         detail,
         notify,
+        drill: drillMarker(),
         ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: $.stringAt(key.path) }),
       },
       null,
@@ -377,7 +401,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const escalate = step(
     S.escalate,
     'record-incident',
-    { database: db(), incidentId: incidentId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error') } },
+    { database: db(), incidentId: incidentId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error') }, drill: drillMarker() },
     null,
     { onError: needsOperator, resultPath: '$.escalationError' },
   );
@@ -419,6 +443,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   });
   openUnreadable
     .next(Pass.jsonPath(scope, S.noLeaseTaken, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' }))
+    .next(Pass.jsonPath(scope, S.unreadableNotDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }))
     .next(escalate);
   const checkTrigger = step(
     S.checkTrigger,
@@ -451,7 +476,17 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   const whoAsked = Choice.jsonPath(scope, S.whoAsked)
     .when(Condition.stringEquals('$.trigger.kind', 'operator'), cooldownFor(S.operatorSkipsCooldown, true))
     .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
-  checkTrigger.next(whoAsked);
+  // A drill run ("Drill Requested" of a game day, on its drill pair) carries accept-trigger's drill
+  // marker into every record; other runs carry null. A drill takes the lease, keeps the cooldown
+  // and asks humans exactly as an alarm's run does (docs/game-days.md "Drill runs").
+  checkTrigger.next(
+    Choice.jsonPath(scope, S.isDrill)
+      .when(
+        Condition.stringEquals('$.trigger.kind', 'drill'),
+        Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.trigger.drill') }, resultPath: '$.marker' }).next(whoAsked),
+      )
+      .otherwise(Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(whoAsked)),
+  );
 
   const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, {
     comment: 'Another run holds the lease, the last failover is too recent, or the trigger is older than the last failover (a late delivery).',
@@ -477,7 +512,18 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     undefined,
     { catches: [{ errors: ['States.ALL'], next: alreadyHandled }] },
   ).next(alreadyHandled);
+  // A drill that cannot take the lease (a real incident holds it, a stopped run does, or the
+  // cooldown applies) stands down and says so: recorded, told, nothing touched. It never
+  // withdraws another run's question (a drill is not evidence about that run's primary).
+  const recordDrillStoodDown = record(
+    S.recordDrillStoodDown,
+    'drill-stood-down',
+    { outcome: $.stringAt('$.lease.outcome'), lease: $.objectAt('$.lease'), summary: $.stringAt('$.trigger.summary') },
+    failure,
+    true,
+  ).next(Succeed.jsonPath(scope, S.drillStoodDown, { comment: 'Another run holds the lease (a real incident comes first), or the cooldown applies: the drill did nothing.' }));
   const notAcquired = Choice.jsonPath(scope, S.heldByStoppedRun)
+    .when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStoodDown)
     .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
     .when(Condition.and(Condition.stringEquals('$.lease.outcome', 'already-handled'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), tellWaitingRun)
     .otherwise(alreadyHandled);
@@ -499,7 +545,41 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
 
   // ------------------------------------------------------------ verification
   const verification = buildVerification(scope, props, failure);
-  recordOpened.next(Pass.jsonPath(scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' })).next(verification.start);
+  const startReverifyCount = Pass.jsonPath(scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' });
+  startReverifyCount.next(verification.start);
+  // A drill run (docs/game-days.md "Drill runs"): once it holds the lease, the operators are told a
+  // drill starts and how to stop it, the fault is started, and it gets a moment to take effect;
+  // from there on the run verifies, decides and acts exactly as for a real failure.
+  const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(startReverifyCount);
+  // THE FAULT HOOK. Today a Pass that states what would be started (in the twin a drill scenario
+  // injects the fault with its own events). The game-day wiring replaces it with the Task that
+  // invokes start-fault-experiment with exactly this input (its contract: database = the drill
+  // pair, region = its configured primary Region, fault, incidentId, prefix).
+  const startFault = Pass.jsonPath(scope, S.startFault, {
+    comment: 'Hook: the fault experiment of this drill starts here (start-fault-experiment), after the lease and the notice, before the verification.',
+    parameters: {
+      database: $.stringAt('$.configured.name'),
+      region: $.stringAt('$.configured.primary.region'),
+      fault: $.stringAt('$.marker.drill.fault'),
+      incidentId: incidentId(),
+      prefix: props.prefix ?? 'failover',
+    },
+    resultPath: '$.faultExperiment',
+  }).next(settleFault);
+  const recordDrillStarted = record(
+    S.recordDrillStarted,
+    'drill-started',
+    {
+      execution: $.executionId,
+      requestedFor: $.stringAt('$.marker.drill.requestedFor'),
+      fault: $.stringAt('$.marker.drill.fault'),
+      scheduled: $.stringAt('$.marker.drill.scheduled'),
+      summary: $.stringAt('$.trigger.summary'),
+    },
+    failure,
+    true,
+  ).next(startFault);
+  recordOpened.next(Choice.jsonPath(scope, S.drillStarts).when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStarted).otherwise(startReverifyCount));
 
   const reachVerdict = step(
     S.reachVerdict,
@@ -596,6 +676,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         trigger: $.stringAt('$.trigger.summary'),
         mode: $.stringAt('$.database.failover.mode'),
         reverifications: $.numberAt('$.reverify.count'),
+        drill: drillMarker(),
       },
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
       ...APPROVAL_HINTS,
@@ -799,6 +880,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
         fenceActions: $.listAt('$.fence.actions'),
         instanceStatus: $.stringAt('$.fence.instanceStatus'),
         verdict: $.stringAt('$.verdict.verdict'),
+        drill: drillMarker(),
       },
       timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
       ...APPROVAL_HINTS,
@@ -838,6 +920,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       phase: 'unfenced-promotion',
       detail: { acceptedBy: $.stringAt('$.unfenced.acceptedBy'), fence: $.objectAt('$.fence') },
       notify: true,
+      drill: drillMarker(),
     },
     '$.unfenced.recorded',
     failure,

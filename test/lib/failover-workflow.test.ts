@@ -69,6 +69,8 @@ describe('failover definition: shape', () => {
     });
     expect(state(S.heldByStoppedRun)).toMatchObject({
       Choices: [
+        // A drill that cannot take the lease stands down and says so (docs/game-days.md "Drill runs").
+        { Variable: '$.trigger.kind', StringEquals: 'drill', Next: S.recordDrillStoodDown },
         { Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked },
         // An alarm or RDS event (not an operator) while another run holds the lease is new evidence for that run.
         { And: [{ Variable: '$.lease.outcome', StringEquals: 'already-handled' }, { Not: { Variable: '$.trigger.kind', StringEquals: 'operator' } }], Next: S.tellWaitingRun },
@@ -136,7 +138,8 @@ describe('failover definition: shape', () => {
     });
     expect(state(S.recordSuperseded).Next).toBe(S.countReverify);
     expect(state(S.countReverify)).toMatchObject({ Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.reverify.count, 1)' }, ResultPath: '$.reverify' });
-    expect(state(S.recordOpened).Next).toBe(S.startReverifyCount);
+    expect(state(S.recordOpened).Next).toBe(S.drillStarts);
+    expect(state(S.drillStarts)).toMatchObject({ Choices: [{ Variable: '$.trigger.kind', StringEquals: 'drill', Next: S.recordDrillStarted }], Default: S.startReverifyCount });
     expect(state(S.startReverifyCount)).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.reverify' });
     expect(state(S.countReverify).Next).toBe(state(S.startReverifyCount).Next);
     // The question carries the count: the withdrawal is refused once it reaches 3.
@@ -502,6 +505,8 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.recordRejection]: recorded,
     [S.nobodyAnswered]: recorded,
     [S.recordBlocked]: recorded,
+    [S.recordDrillStarted]: recorded,
+    [S.recordDrillStoodDown]: recorded,
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
@@ -1384,5 +1389,79 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     // At least as long as the 1,200 attempts at 15 s of the loop before.
     expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1200 * 15);
     expect(attempts * 11).toBeLessThanOrEqual(13_200);
+  });
+});
+
+describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () => {
+  const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true } as const;
+  const drillTrigger = { ...trigger(), kind: 'drill', source: 'orders', summary: 'DRILL of orders on drill pair orders', drill };
+
+  it('a drill takes the lease, tells the operators how to stop it, passes the fault hook and waits, then verifies and fails over as usual, every record marked', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.done);
+    const order = [S.checkTrigger, S.isDrill, S.markDrill, S.takeLease, S.recordOpened, S.recordDrillStarted, S.startFault, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const positions = order.map((name) => run.entered.indexOf(name));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // The lease is taken as for an alarm: the cooldown applies, a stopped run is not taken over.
+    expect(r.inputsOf(S.takeLease)[0]).toMatchObject({ ignoreCooldown: false, takeOverStopped: false });
+    expect(r.inputsOf(S.recordDrillStarted)[0]).toMatchObject({
+      phase: 'drill-started',
+      notify: true,
+      drill,
+      detail: { execution: EXECUTION, requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true },
+    });
+    // Every record of the run carries the marker.
+    for (const name of [S.recordOpened, S.recordVerdict, S.tellOperators]) expect(r.inputsOf(name)[0]).toMatchObject({ drill });
+    // The hook states what the fault experiment needs (contract of start-fault-experiment).
+    expect(state(S.startFault)).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'database.$': '$.configured.name', 'region.$': '$.configured.primary.region', 'fault.$': '$.marker.drill.fault', 'incidentId.$': '$.trigger.incidentId', prefix: 'failover' },
+      ResultPath: '$.faultExperiment',
+      Next: S.settleFault,
+    });
+    expect(state(S.settleFault)).toMatchObject({ Type: 'Wait', Seconds: 30, Next: S.startReverifyCount });
+    expect((run.output as { faultExperiment: unknown }).faultExperiment).toEqual({ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' });
+  });
+
+  it('a run that is not a drill carries a null marker into its records and never reaches the drill states', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r), { executionId: EXECUTION });
+    expect(run.status).toBe('SUCCEEDED');
+    for (const name of [S.markDrill, S.recordDrillStarted, S.startFault, S.settleFault]) expect(run.entered).not.toContain(name);
+    expect(r.inputsOf(S.recordOpened)[0]).toMatchObject({ drill: null });
+  });
+
+  for (const [outcome, extra] of [
+    ['already-handled', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:real-incident' }],
+    ['held-by-stopped-run', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:dead', holderStatus: 'ABORTED' }],
+    ['cooldown', {}],
+  ] as const) {
+    it(`a drill that cannot take the lease (${outcome}) stands down and says so: recorded, told, nothing touched, no question withdrawn`, async () => {
+      const r = recorder();
+      const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.takeLease]: lease({ acquired: false, outcome, ...extra }) }));
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.entered.at(-1)).toBe(S.drillStoodDown);
+      expect(r.inputsOf(S.recordDrillStoodDown)[0]).toMatchObject({ phase: 'drill-stood-down', notify: true, drill, detail: { outcome, lease: { acquired: false, outcome } } });
+      for (const s of [S.tellWaitingRun, S.recordBlocked, S.recordOpened, S.startFault, S.probeOne, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s)).toHaveLength(0);
+      expect(run.entered).not.toContain(S.startFault);
+    });
+  }
+
+  it('a real trigger while a drill holds the lease ends as already handled: no second run acts (the drill carries on)', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: `${EXECUTION}-drill` }), [S.tellWaitingRun]: { superseded: [] } }));
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.alreadyHandled);
+    for (const s of [S.recordOpened, S.recordDrillStoodDown, S.probeOne, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s)).toHaveLength(0);
+  });
+
+  it('an unreadable trigger escalates with a null marker (the escalation record needs it)', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: () => { throw namedError('Lambda.ServiceException', 'boom'); } }));
+    expect(run.entered).toContain(S.unreadableNotDrill);
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', drill: null });
   });
 });

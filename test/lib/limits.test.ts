@@ -66,3 +66,27 @@ describe('limits: every CloudFormation, IAM and service limit holds on the synth
     expect(Math.abs(largest.dashboardBodyChars - measure(50).largest.dashboardBodyChars)).toBeLessThanOrEqual(2);
   });
 });
+
+describe('limits with game days (docs/game-days.md)', () => {
+  it(`${MAX_DATABASES} databases, each a drill target with a scheduled game day on itself: a drill rule and a schedule each, every limit held`, () => {
+    const config = configWith(MAX_DATABASES) as { databases: Record<string, unknown>[] };
+    for (const db of config.databases) {
+      db.drillTarget = true;
+      db.gameDay = {
+        drillPair: db.name,
+        faults: ['disrupt-connectivity'],
+        disruptSubnetIds: ['subnet-0a1b2c3d4e5f60718'],
+        stopAlarmArns: [`arn:aws:cloudwatch:${(db.primary as { region: string }).region}:123456789012:alarm:business-errors`],
+        schedule: 'cron(0 10 ? 1,4,7,10 TUE#2 *)',
+        scheduleTimezone: 'Europe/Paris',
+      };
+    }
+    const app = synthApp({ config, context: CDK_CLI_CONTEXT });
+    const violations = Object.values(app.stacks).flatMap((stack) => checkStackLimits(stack).violations.map(describeViolation));
+    expect(violations).toEqual([]);
+    expect(app.control.resources('AWS::Scheduler::Schedule')).toHaveLength(MAX_DATABASES);
+    const drillRules = Object.values(app.stacks).flatMap((s) => s.resources('AWS::Events::Rule').filter(([id]) => id.includes('DrillTrigger')));
+    expect(drillRules).toHaveLength(MAX_DATABASES);
+    console.log(`${MAX_DATABASES} databases with game days: control stack ${app.control.resources('AWS::Scheduler::Schedule').length} schedules, ${checkStackLimits(app.control).measures.resources} resources, ${checkStackLimits(app.control).measures.templateChars} template characters`);
+  });
+});

@@ -13,7 +13,9 @@
  * - every Lambda function (real handler, its environment, role, timeout: lambda-runtime.ts);
  * - both state machines (sfn-runtime.ts), also as EventBridge targets: the rule's target role must
  *   be allowed `states:StartExecution`, as on AWS;
- * - every AWS::Events::Rule, scheduled ones included, with their targets.
+ * - every AWS::Events::Rule, scheduled ones included, with their targets;
+ * - every AWS::Scheduler::ScheduleGroup and AWS::Scheduler::Schedule (twin/services/scheduler.ts),
+ *   refused when the schedule's role is not trusted by Scheduler or may not act on its target.
  *
  * From the config (the customer's own resources): for every database the primary and its standby
  * (a cross-Region read replica, an Aurora global database, or a cold-standby CloudFormation stack
@@ -32,6 +34,7 @@ import { loadRulesFromTemplate } from '../services/cfn-rules.js';
 import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
 import type { DeliveryMeta } from '../services/eventbridge.js';
 import { instanceEndpoint, type PromotionRecord } from '../services/rds.js';
+import { SchedulerService, type ScheduleSpec } from '../services/scheduler.js';
 import { createSqlConnector } from '../sql.js';
 import type { World } from '../world.js';
 import { LambdaRuntime } from './lambda-runtime.js';
@@ -196,6 +199,10 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   // ---- rules (after the buses and targets exist)
   for (const stack of stacks) loadRulesFromTemplate(world, stack.resolved, { region: stack.region, accountId: stack.account });
 
+  // ---- EventBridge Scheduler (game-day schedules): validated as CreateSchedule is; a schedule whose
+  // role is not trusted by Scheduler or may not act on its target is refused here (twin/services/scheduler.ts).
+  deploySchedules(world, stacks, roleOf);
+
   // ---- the customer's resources
   const databases: Record<string, DeployedDatabase> = {};
   const coldActivations: ColdActivation[] = [];
@@ -237,6 +244,27 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
     operator,
     roleNames,
   };
+}
+
+/** Creates the schedule groups and schedules of every stack (after the buses and roles exist). */
+function deploySchedules(world: World, stacks: readonly ResolvedStack[], roleOf: (stack: ResolvedStack, roleArn: string) => string): void {
+  for (const stack of stacks) {
+    for (const [logicalId, g] of resourcesOf(stack, 'AWS::Scheduler::ScheduleGroup')) world.scheduler.createScheduleGroup(stack.region, String(g.Properties?.Name ?? logicalId));
+  }
+  for (const stack of stacks) {
+    for (const [logicalId, raw] of resourcesOf(stack, 'AWS::Scheduler::Schedule')) {
+      const spec = { Name: logicalId, ...(raw.Properties ?? {}) } as ScheduleSpec;
+      const roleArn = spec.Target?.RoleArn ?? '';
+      const roleName = roleOf(stack, roleArn);
+      const roleId = Object.entries(stack.resolved.Resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && roleArn.endsWith(`:role/${physicalRoleName(r.Properties, id)}`))?.[0];
+      const trust = JSON.stringify(roleId ? stack.resolved.Resources[roleId]!.Properties?.AssumeRolePolicyDocument ?? {} : {});
+      if (!trust.includes('scheduler.amazonaws.com')) throw new Error(`twin deploy refused: schedule ${spec.Name}: its role ${roleArn} does not trust scheduler.amazonaws.com (Scheduler cannot assume it)`);
+      const principal = world.iam.assumeRole(roleName, 'scheduler');
+      const denied = SchedulerService.checkRole(spec, principal);
+      if (denied) throw new Error(`twin deploy refused: ${denied}: the schedule would never reach its target`);
+      world.scheduler.createSchedule(stack.region, spec, principal);
+    }
+  }
 }
 
 const physicalRoleName = (props: Record<string, unknown> | undefined, logicalId: string): string => (typeof props?.RoleName === 'string' ? props.RoleName : logicalId);

@@ -219,3 +219,54 @@ describe('helpers', () => {
     expect(incidentIdOf(input)).toBe(expected);
   });
 });
+
+describe('acceptTrigger: drill requests (docs/game-days.md "Drill runs")', () => {
+  const pair = { ...exampleDatabase(), name: 'orders-drill', drillTarget: true };
+  const production = { ...exampleDatabase(), name: 'orders-drill', drillTarget: false };
+  const gameDay = (over: Record<string, unknown> = {}) => ({ requestedFor: 'orders', drillPair: 'orders-drill', allowProductionTarget: false, faults: ['disrupt-connectivity', 'reboot-with-failover'], ...over });
+  const drill = (detail: Record<string, unknown> = {}, game: Record<string, unknown> | null = gameDay(), time: string | undefined = '2026-01-01T00:05:00Z') => ({
+    source: 'rds-failover.game-day',
+    'detail-type': 'Drill Requested',
+    ...(time ? { time } : {}),
+    detail: { database: 'orders-drill', requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true, ...detail },
+    ...(game ? { gameDay: game } : {}),
+  });
+
+  it.each([
+    ['a scheduled drill on a designated drill pair', pair, drill(), { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true }],
+    ['a drill by hand without a fault experiment', pair, drill({ fault: null, scheduled: false, requestedBy: 'alice' }), { requestedFor: 'orders', fault: null, scheduled: false }],
+    ['a drill with no fault given', pair, drill({ fault: undefined, scheduled: undefined }), { requestedFor: 'orders', fault: null, scheduled: false }],
+    ['a drill on a production pair WITH the explicit opt-in', production, drill({}, gameDay({ allowProductionTarget: true })), { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true }],
+  ] as const)('accepts %s, marked as a drill', (_label, database, event, marker) => {
+    const out = acceptTrigger(database, event, ctx);
+    expect(out.kind).toBe('drill');
+    expect(out.drill).toEqual(marker);
+    expect(out.source).toBe('orders');
+    expect(out.at).toBe('2026-01-01T00:05:00.000Z');
+    expect(out.summary).toMatch(/^DRILL of orders on drill pair orders-drill/);
+    expect(out.incidentId).toBe('run-42');
+  });
+
+  it('times a drill request without a time at now', () => {
+    expect(acceptTrigger(pair, drill({}, gameDay(), ''), ctx).at).toBe(ctx.now.toISOString());
+  });
+
+  it('leaves the marker off every other trigger', () => {
+    expect(acceptTrigger(db, operator({ database: 'orders', requestedBy: 'alice' }), ctx).drill).toBeUndefined();
+  });
+
+  it.each([
+    ['a drill on a production pair without the opt-in (the run-time guard)', production, drill(), /drill refused: "orders-drill" is a production pair \(drillTarget is not true\) and "orders" has no gameDay.allowProductionTarget/],
+    ['a drill request without the rule\'s game-day settings (a bare event)', pair, drill({}, null), /carries no game-day settings/],
+    ['a drill for another database than the run\'s', { ...pair, name: 'payments' }, drill(), /targets "orders-drill".*this run is for "payments"/],
+    ['a drill whose rule names another drill pair', pair, drill({}, gameDay({ drillPair: 'other' })), /"orders" drills "other"/],
+    ['a drill request of another game day than the rule\'s', pair, drill({ requestedFor: 'payments' }), /game day of "payments", but the rule that delivered it is "orders"'s/],
+    ['a fault that is not deployed', pair, drill({ fault: 'failover-db-cluster' }), /drill fault "failover-db-cluster" is not one of "orders"'s gameDay.faults/],
+    ['an unknown fault', pair, drill({ fault: 'pull-the-plug' }), /malformed drill request event/],
+    ['a drill request with a bad time', pair, drill({}, gameDay(), 'yesterday'), /drill request time "yesterday" is not a timestamp/],
+  ] as const)('refuses %s', (_label, database, event, message) => {
+    const run = () => acceptTrigger(database, event, ctx);
+    expect(run).toThrow(InvalidTriggerError);
+    expect(run).toThrow(message);
+  });
+});

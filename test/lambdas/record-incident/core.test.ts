@@ -142,3 +142,51 @@ describe('drillMetrics (through phaseMetrics): a drill run that closes', () => {
     expect(phaseMetrics(drillFacts('failed-over', OVER, marker())).find((d) => d.MetricName === 'FailoverRtoSeconds')?.Dimensions).toEqual([{ Name: 'Database', Value: 'orders-drill' }]);
   });
 });
+
+describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
+  const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true } as const;
+  const EXEC = 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:d-1';
+  const drillFacts = (phase: IncidentPhase, detail: Record<string, unknown> = {}): IncidentFacts => ({ ...facts(phase, detail), drill });
+
+  it.each(INCIDENT_PHASES.map((p) => [p]))('%s of a drill: the subject and the first line say DRILL, the event carries the marker', (phase) => {
+    const n = notification(drillFacts(phase));
+    expect(n.subject).toMatch(/^\[rds-failover\] DRILL /);
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.message.split('\n')[0]).toBe('DRILL (game day of orders, scheduled; fault: disrupt-connectivity). This is not a real incident.');
+    expect(JSON.parse(phaseEvent(drillFacts(phase)).Detail)).toMatchObject({ drill });
+  });
+
+  it('a run that is not a drill says nothing of drills', () => {
+    for (const f of [facts('failed-over'), { ...facts('failed-over'), drill: null }]) {
+      expect(notification(f).subject).not.toContain('DRILL');
+      expect(notification(f).message).not.toContain('DRILL');
+      expect(JSON.parse(phaseEvent(f).Detail)).not.toHaveProperty('drill');
+    }
+  });
+
+  it('the drill-started notification says how to stop it, with the exact commands', () => {
+    const { subject, message } = notification(drillFacts('drill-started', { execution: EXEC }));
+    expect(subject).toContain('drill starting on');
+    expect(message).toContain(`aws stepfunctions stop-execution --region us-west-2 --execution-arn ${EXEC}`);
+    expect(message).toContain(`aws fis list-experiments --region ${hotDb().primary.region}`);
+    expect(message).toContain(`aws fis stop-experiment --region ${hotDb().primary.region} --id`);
+    expect(message).toContain(`failover start --database ${hotDb().name}`);
+  });
+
+  it('a drill without a fault experiment says there is none to stop', () => {
+    const { message } = notification({ ...drillFacts('drill-started', { execution: EXEC }), drill: { ...drill, fault: null } });
+    expect(message).toContain('No fault experiment is started by this run');
+    expect(message).not.toContain('aws fis stop-experiment');
+  });
+
+  it.each([
+    ['already-handled', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:real-1' }, 'another run holds the incident lease (real-1): a real incident (or another drill) comes first'],
+    ['held-by-stopped-run', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:dead' }, 'held by a run that has stopped (dead)'],
+    ['cooldown', {}, 'too recent (cooldown)'],
+  ] as const)('a drill that stands down (%s) says why', (outcome, lease, words) => {
+    const summary = phaseSummary(drillFacts('drill-stood-down', { outcome, lease: { acquired: false, outcome, ...lease } }));
+    expect(summary).toMatch(/^DRILL STOOD DOWN: /);
+    expect(summary).toContain(words);
+    expect(summary).toContain('nothing was touched');
+  });
+});

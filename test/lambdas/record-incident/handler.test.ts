@@ -183,3 +183,25 @@ describe('record-incident handler', () => {
     expect(events).not.toHaveReceivedAnyCommand();
   });
 });
+
+describe('record-incident handler: drill runs', () => {
+  const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true };
+
+  it('stores the drill marker as the record\'s top-level `drill`, and the event and the notification say DRILL', async () => {
+    await handler(event({ phase: 'drill-started', notify: true, drill, detail: { execution: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:d-1' } }));
+    const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toContain(', drill = if_not_exists(drill, :drill)');
+    expect(unmarshall({ ':drill': input.ExpressionAttributeValues![':drill']! })).toEqual({ ':drill': drill });
+    expect(JSON.parse(events.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!)).toMatchObject({ phase: 'drill-started', drill });
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/^\[rds-failover\] DRILL orders: drill starting/);
+  });
+
+  it('a null marker (not a drill) stores nothing of drills', async () => {
+    await handler(event({ drill: null }));
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.UpdateExpression).not.toContain('drill');
+  });
+
+  it('refuses a malformed marker', async () => {
+    await expect(handler(event({ drill: { requestedFor: 'orders', fault: 'pull-the-plug', scheduled: true } }))).rejects.toThrow(/invalid input/);
+  });
+});

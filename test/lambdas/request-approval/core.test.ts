@@ -178,3 +178,19 @@ describe('humanDuration', () => {
     [90, '90 seconds'],
   ])('%i s -> %s', (s, text) => expect(humanDuration(s)).toBe(text));
 });
+
+describe('planApprovalRequest: drill runs (docs/game-days.md "Drill runs")', () => {
+  it('a drill run\'s question says DRILL in its subject and first line; the marker stays a fact', () => {
+    const plan = planApprovalRequest(input({ facts: { verdict: 'ambiguous', drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } } }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.subject).toMatch(/^\[rds-failover\] DRILL orders: approval needed to /);
+    expect(plan.message.split('\n')[0]).toBe('DRILL (game day of payments; fault: disrupt-connectivity): a drill run asks, as it would in a real incident. Answer as you would then.');
+    expect(plan.record.facts).toMatchObject({ drill: { requestedFor: 'payments' } });
+  });
+
+  it('another run\'s null marker is no fact and says nothing of drills', () => {
+    const plan = planApprovalRequest(input({ facts: { verdict: 'ambiguous', drill: null } }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+    expect(plan.subject).not.toContain('DRILL');
+    expect(plan.message).not.toMatch(/drill/i);
+    expect(plan.record.facts).toEqual({ verdict: 'ambiguous' });
+  });
+});

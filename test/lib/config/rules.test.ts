@@ -54,6 +54,24 @@ const withDrillPair = (c: Json, game: Record<string, unknown> = {}, drillTarget 
 
 const cases: Case[] = [
   {
+    name: 'a game-day schedule Scheduler refuses (five cron fields), in a time zone that is not one',
+    mutate: (c) => withDrillPair(c, { schedule: 'cron(0 10 * * ?)', scheduleTimezone: 'Mars/Olympus' }),
+    expected: [
+      { path: `${db0}.gameDay.schedule`, message: /^is not an EventBridge Scheduler expression: a cron expression has 6 fields/, value: 'cron(0 10 * * ?)' },
+      { path: `${db0}.gameDay.scheduleTimezone`, message: 'must be an IANA time zone name, such as UTC or Europe/Paris', value: 'Mars/Olympus' },
+    ],
+  },
+  {
+    name: 'a game-day schedule with both day fields',
+    mutate: (c) => withDrillPair(c, { schedule: 'cron(0 10 1 * MON *)' }),
+    expected: [{ path: `${db0}.gameDay.schedule`, message: 'is not an EventBridge Scheduler expression: exactly one of day-of-month and day-of-week must be ?', value: 'cron(0 10 1 * MON *)' }],
+  },
+  {
+    name: 'a game-day schedule that never fires',
+    mutate: (c) => withDrillPair(c, { schedule: 'cron(0 10 30 2 ? *)' }),
+    expected: [{ path: `${db0}.gameDay.schedule`, message: /^never fires/, value: 'cron(0 10 30 2 ? *)' }],
+  },
+  {
     name: 'a game day drills a production pair without the explicit opt-in',
     mutate: (c) => withDrillPair(c, {}, false),
     expected: [{ path: `${db0}.gameDay.drillPair`, message: /^names "orders-drill", a production pair \(its drillTarget is not true\): .*allowProductionTarget: true/, value: 'orders-drill' }],
@@ -412,6 +430,9 @@ describe('cross-field rules', () => {
   it('accept a game day on a designated drill pair, and on a production pair with the explicit opt-in', () => {
     expect(problemsOf(broken(example, (c) => withDrillPair(c)))).toEqual([]);
     expect(problemsOf(broken(example, (c) => withDrillPair(c, { allowProductionTarget: true }, false)))).toEqual([]);
+    for (const schedule of ['cron(0 10 ? 1,4,7,10 TUE#2 *)', 'rate(90 days)', 'at(2027-03-02T10:00:00)']) {
+      expect(problemsOf(broken(example, (c) => withDrillPair(c, { schedule, scheduleTimezone: 'Europe/Paris' })))).toEqual([]);
+    }
   });
 
   it('accept a quorum equal to the vantage points plus the control plane', () => {

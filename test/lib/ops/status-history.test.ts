@@ -1,7 +1,7 @@
 /** The pure parts of `failover status`, `history` and `status --watch`, on fixed records. */
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../lib/config/index.js';
-import { summarizeIncident, type IncidentRecord } from '../../../lib/ops/history.js';
+import { formatHistory, summarizeIncident, type IncidentRecord } from '../../../lib/ops/history.js';
 import { databaseStatus, formatStatus, relative, selectDatabases, type LeaseItem } from '../../../lib/ops/status.js';
 import { WatchState } from '../../../lib/ops/watch.js';
 
@@ -107,8 +107,24 @@ describe('summarizeIncident', () => {
     ['a false alarm', incident('i3', [{ at: 'a', phase: 'verdict', detail: { verdict: 'healthy' } }, { at: 'b', phase: 'false-alarm' }]), { outcome: 'false-alarm', verdict: 'healthy', rtoSeconds: null, dataAtRiskSeconds: null }],
     ['a rejected failback', incident('i4-failback', [{ at: 'a', phase: 'failback-started' }, { at: 'b', phase: 'rejected', detail: { approval: { decision: 'reject', approver: 'carol', reason: 'not tonight' } } }]), { kind: 'failback', outcome: 'rejected', answers: [{ at: 'b', decision: 'reject', approver: 'carol', reason: 'not tonight' }] }],
     ['an empty record', { pk: 'INCIDENT#i5' }, { incidentId: 'i5', outcome: 'in progress', lastPhase: 'unknown', phases: 0 }],
+    [
+      'a drill that stood down',
+      incident('i6', [{ at: 'a', phase: 'drill-stood-down', detail: { outcome: 'already-handled' } }], { drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } }),
+      { outcome: 'drill-stood-down', drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } },
+    ],
   ])('%s', (_label, record, expected) => {
     expect(summarizeIncident(record as IncidentRecord)).toMatchObject(expected);
+  });
+});
+
+describe('formatHistory: drills', () => {
+  it('says DRILL, whose game day and which fault; other incidents say nothing of drills', () => {
+    const control = { region: 'us-west-2', tableName: 'failover-state' } as never;
+    const drill = summarizeIncident(incident('d1', [{ at: 'a', phase: 'detected' }, { at: 'b', phase: 'failed-over' }], { drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } }));
+    const real = summarizeIncident(incident('r1', [{ at: 'a', phase: 'detected' }, { at: 'b', phase: 'failed-over' }]));
+    const lines = formatHistory({ where: 'aws', database: 'orders', control, incidents: [drill, real] });
+    expect(lines).toContain("  drill of payments's game day (scheduled); fault: disrupt-connectivity");
+    expect(lines.filter((l) => l.includes('DRILL'))).toEqual([expect.stringMatching(/ DRILL failover d1 \(epoch 1\)$/)]);
   });
 });
 

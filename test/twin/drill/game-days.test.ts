@@ -1,0 +1,143 @@
+/**
+ * Game days on the twin (docs/game-days.md "Drill runs", "Schedules"): the real synthesized app,
+ * its EventBridge Scheduler schedule, drill rule, state machine and functions.
+ * - a scheduled drill end to end: the schedule fires, the drill run takes the lease, says DRILL and
+ *   how to stop it, fails the drill pair over, and the incident record is marked as a drill;
+ * - a drill while a real incident holds the lease stands down and says so;
+ * - a drill's approval works as in a real incident, and its question says DRILL;
+ * - the run-time guard: a drill rule whose input names a production pair without the opt-in (a
+ *   config that validate refuses, forced into the templates here) starts a run that refuses it and
+ *   touches nothing;
+ * - the twin refuses a schedule whose role may not put events on the bus.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../../../twin/drill/deploy.js';
+import { runDrill } from '../../../twin/drill/run.js';
+import type { ResolvedApp } from '../../../twin/drill/synth.js';
+import { loadScenarioFile } from '../../../twin/scenario/load.js';
+import type { World } from '../../../twin/world.js';
+
+const file = (name: string): string => fileURLToPath(new URL(`../../../scenarios/${name}.json`, import.meta.url));
+
+interface Seen {
+  incidents: Record<string, unknown>[];
+  subjects: string[];
+  messages: string[];
+  invocations: number;
+  deadLetters: number;
+  failed: { error?: string; cause?: string; entered: string[] }[];
+}
+
+async function drill(name: string, transformApp?: (app: ResolvedApp) => void): Promise<{ seen: Seen; report: Awaited<ReturnType<typeof runDrill>> }> {
+  const seen: Seen = { incidents: [], subjects: [], messages: [], invocations: 0, deadLetters: 0, failed: [] };
+  const scenario = loadScenarioFile(file(name));
+  const report = await runDrill(scenario, {
+    seed: 1,
+    ...(transformApp ? { transformApp } : {}),
+    onFinish: (w: World, d: Deployment) => {
+      seen.incidents = w.dynamodb
+        .items(d.controlRegion, d.tableName)
+        .map((i) => unmarshall(i as never))
+        .filter((i) => String(i.pk).startsWith('INCIDENT#'));
+      const mine = w.sns.published.filter((m) => m.topicArn === d.topicArn);
+      seen.subjects = mine.map((m) => m.subject ?? '');
+      seen.messages = mine.map((m) => m.message);
+      seen.invocations = w.scheduler.invocations.filter((i) => i.deliveredAt).length;
+      seen.deadLetters = w.scheduler.deadLetters.length;
+      seen.failed = d.sfn.executions.filter((e) => e.status === 'FAILED').map((e) => ({ error: e.error, cause: e.cause, entered: e.entered }));
+    },
+  });
+  return { seen, report };
+}
+
+describe('game days on the twin', () => {
+  it('a scheduled drill end to end: schedule → Drill Requested → drill run → fault → failed over, recorded and told as a drill', async () => {
+    const { seen, report } = await drill('scheduled-drill');
+    expect(report.outcome).toBe('failed-over');
+    expect(report.failovers).toBe(1);
+    expect(seen.invocations).toBe(1);
+    expect(seen.deadLetters).toBe(0);
+    const drills = seen.incidents.filter((i) => i.drill !== undefined);
+    expect(drills).toHaveLength(1);
+    const record = drills[0]!;
+    expect(record.database).toBe('orders-drill');
+    expect(record.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
+    const phases = (record.timeline as { phase: string }[]).map((e) => e.phase);
+    for (const p of ['detected', 'drill-started', 'verdict', 'failed-over']) expect(phases).toContain(p);
+    expect(phases.indexOf('drill-started')).toBeLessThan(phases.indexOf('verdict'));
+    // Nothing of the production database's own was recorded.
+    expect(seen.incidents.some((i) => i.database === 'orders')).toBe(false);
+    // Every notification of the drill run says DRILL; the first says how to stop it.
+    expect(seen.subjects.length).toBeGreaterThanOrEqual(2);
+    for (const s of seen.subjects) expect(s).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
+    const started = seen.messages.find((m) => m.includes('drill starting'))!;
+    expect(started).toContain('aws stepfunctions stop-execution --region us-west-2 --execution-arn arn:aws:states:us-west-2:');
+    expect(started).toContain('aws fis stop-experiment --region us-east-1');
+    expect(report.invariants.every((i) => i.held)).toBe(true);
+  }, 120_000);
+
+  it('a drill while a real incident holds the lease stands down and says so; the real run fails over alone', async () => {
+    const { seen, report } = await drill('drill-stands-down-during-incident');
+    expect(report.outcome).toBe('failed-over');
+    expect(report.failovers).toBe(1);
+    const drills = seen.incidents.filter((i) => i.drill !== undefined);
+    expect(drills).toHaveLength(1);
+    expect((drills[0]!.timeline as { phase: string }[]).map((e) => e.phase)).toEqual(['drill-stood-down']);
+    const real = seen.incidents.filter((i) => i.drill === undefined && i.database === 'orders-drill');
+    expect(real).toHaveLength(1);
+    expect(seen.subjects.filter((s) => s.includes('DRILL'))).toEqual([expect.stringMatching(/^\[rds-failover\] DRILL orders-drill: DRILL STOOD DOWN: another run holds the incident lease/)]);
+  }, 120_000);
+
+  it('approvals work as in a real incident: a drill pair in manual mode asks, the question says DRILL, the approval lets the drill fail over', async () => {
+    const { seen, report } = await drill('scheduled-drill-approved');
+    expect(report.outcome).toBe('failed-over');
+    expect(report.failovers).toBe(1);
+    expect(seen.subjects).toContain('[rds-failover] DRILL orders-drill: approval needed to fail over');
+    const record = seen.incidents.find((i) => i.drill !== undefined)!;
+    const phases = (record.timeline as { phase: string }[]).map((e) => e.phase);
+    expect(phases.indexOf('approved')).toBeGreaterThan(phases.indexOf('drill-started'));
+    expect(phases).toContain('failed-over');
+  }, 120_000);
+
+  it('the run-time guard: a drill rule that sends a production pair without the opt-in starts a run that refuses it, touching nothing', async () => {
+    let forced = 0;
+    const { seen, report } = await drill('scheduled-drill', (app) => {
+      for (const stack of Object.values(app.stacks)) {
+        for (const r of Object.values(stack.resolved.Resources)) {
+          if (r.Type !== 'AWS::Events::Rule') continue;
+          for (const t of (r.Properties?.Targets ?? []) as { InputTransformer?: { InputTemplate: string } }[]) {
+            const tpl = t.InputTransformer?.InputTemplate;
+            if (!tpl?.includes('"gameDay":{"requestedFor"')) continue;
+            t.InputTransformer!.InputTemplate = tpl.replace('"drillTarget":true', '"drillTarget":false');
+            forced++;
+          }
+        }
+      }
+    });
+    expect(forced).toBe(1);
+    const refused = seen.failed.filter((f) => f.error === 'InvalidTriggerError');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.cause).toContain('drill refused: "orders-drill" is a production pair');
+    expect(refused[0]!.entered).toEqual(['Check the trigger belongs to this database', 'Refuse the trigger: nothing was changed']);
+    expect(seen.incidents.filter((i) => i.drill !== undefined)).toEqual([]);
+    // The scenario's crash still comes (nothing prevents a real failure): the real run handles it.
+    expect(report.failovers).toBe(1);
+  }, 120_000);
+
+  it('the twin refuses a schedule whose role may not put events on the product bus', async () => {
+    await expect(
+      drill('scheduled-drill', (app) => {
+        for (const stack of Object.values(app.stacks)) {
+          for (const r of Object.values(stack.resolved.Resources)) {
+            if (r.Type !== 'AWS::IAM::Role' || !JSON.stringify(r.Properties?.AssumeRolePolicyDocument ?? {}).includes('scheduler.amazonaws.com')) continue;
+            for (const p of (r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: { Action: string | string[] }[] } }[]) {
+              p.PolicyDocument.Statement = p.PolicyDocument.Statement.filter((s) => s.Action !== 'events:PutEvents');
+            }
+          }
+        }
+      }),
+    ).rejects.toThrow(/twin deploy refused: schedule failover-orders-drill: its role .* may not events:PutEvents on arn:aws:events:us-west-2:123456789012:event-bus\/failover-events/);
+  }, 120_000);
+});
