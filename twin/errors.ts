@@ -9,6 +9,7 @@ import * as cw from '@aws-sdk/client-cloudwatch';
 import * as ddb from '@aws-sdk/client-dynamodb';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as evb from '@aws-sdk/client-eventbridge';
+import * as fisSdk from '@aws-sdk/client-fis';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as rds from '@aws-sdk/client-rds';
 import * as r53 from '@aws-sdk/client-route-53';
@@ -22,20 +23,6 @@ export type ServiceKey = (typeof SERVICES)[number];
 
 type Ctor = new (opts: Record<string, unknown>) => Error;
 
-/**
- * FIS's service exception, shaped as SDK v3's `FisServiceException` (name, `$fault`, `$metadata`):
- * the project does not depend on `@aws-sdk/client-fis`, so the twin builds it itself.
- */
-export class FisServiceException extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: Record<string, unknown>;
-  constructor(opts: Record<string, unknown>) {
-    super(String(opts.message ?? ''));
-    this.name = String(opts.name ?? 'FisServiceException');
-    this.$fault = opts.$fault === 'server' ? 'server' : 'client';
-    this.$metadata = (opts.$metadata as Record<string, unknown>) ?? {};
-  }
-}
 interface ServiceModule {
   base: Ctor;
   mod: Record<string, unknown>;
@@ -55,7 +42,7 @@ const MODULES: Record<ServiceKey, ServiceModule> = {
   cloudformation: { base: cfn.CloudFormationServiceException as unknown as Ctor, mod: cfn, queryProtocol: true },
   lambda: { base: lambda.LambdaServiceException as unknown as Ctor, mod: lambda, queryProtocol: false },
   secretsmanager: { base: sm.SecretsManagerServiceException as unknown as Ctor, mod: sm, queryProtocol: false },
-  fis: { base: FisServiceException as unknown as Ctor, mod: {}, queryProtocol: false },
+  fis: { base: fisSdk.FisServiceException as unknown as Ctor, mod: fisSdk, queryProtocol: false },
 };
 
 /** Default HTTP status for a few well-known codes; everything else is a 400 client error. */

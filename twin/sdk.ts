@@ -26,6 +26,7 @@ import { AuthorizeSecurityGroupIngressCommand, DescribeNetworkInterfacesCommand,
 import {
   DeleteRuleCommand, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { FisClient, GetExperimentCommand, ListExperimentTemplatesCommand, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand,
@@ -109,6 +110,11 @@ const SPECS: ClientSpec[] = [
   { client: CloudFormationClient, service: 'cloudformation', commands: { DescribeStacks: DescribeStacksCommand, UpdateStack: UpdateStackCommand } },
   { client: LambdaClient, service: 'lambda', commands: { Invoke: InvokeCommand } },
   { client: SecretsManagerClient, service: 'secretsmanager', commands: { GetSecretValue: GetSecretValueCommand } },
+  {
+    client: FisClient,
+    service: 'fis',
+    commands: { ListExperimentTemplates: ListExperimentTemplatesCommand, StartExperiment: StartExperimentCommand, GetExperiment: GetExperimentCommand, StopExperiment: StopExperimentCommand },
+  },
 ];
 
 const RETRYABLE_NAMES = new Set([

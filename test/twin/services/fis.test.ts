@@ -16,7 +16,7 @@ import { FisTemplateError } from '../../../twin/services/fis.js';
 import { Arns } from '../../../lib/arns.js';
 import { startFaultExperimentPermissions } from '../../../lib/constructs/permissions.js';
 import { loadConfigFile } from '../../../lib/config/index.js';
-import { createHandler, type FisApi } from '../../../lambdas/start-fault-experiment/handler.js';
+import { handler as startFaultExperiment } from '../../../lambdas/start-fault-experiment/handler.js';
 import type { Principal } from '../../../twin/iam.js';
 import { World } from '../../../twin/world.js';
 
@@ -197,16 +197,14 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       d.world.iam.putRole(name, [{ Version: '2012-10-17', Statement: statements as never }]);
       return d.world.iam.assumeRole(name, 'start-fault-experiment');
     };
-    const port = (principal: Principal) => (region: string): FisApi => ({
-      listExperimentTemplates: (input) => d.world.call('fis', 'ListExperimentTemplates', input, { region, principal }) as never,
-      startExperiment: (input) => d.world.call('fis', 'StartExperiment', input, { region, principal }) as never,
-    });
+    /** The real handler (its FisClient answered by the twin's SDK) run as the given role. */
+    const asFunction = (principal: Principal) => (input: unknown) => twinContext.run({ region: 'us-west-2', principal, functionName: 'failover-start-fault-experiment' }, () => startFaultExperiment(input));
     const event = { database: 'orders-drill', region: REGION, fault: 'disrupt-connectivity', incidentId: 'orders-drill#9', prefix: 'failover' };
 
     it('finds the template by its tags and starts it once per incident; another prefix finds none', async () => {
       const perms = startFaultExperimentPermissions(loadConfigFile(GAME_DAY).config, new Arns('aws', '123456789012'));
       const principal = asRole('start-fault-experiment', [...perms.statements, ...perms.wildcards.map((w) => w.statement)].map((st) => st.toJSON()));
-      const handler = createHandler(port(principal));
+      const handler = asFunction(principal);
       const first = await handler(event);
       expect(first).toMatchObject({ state: 'initiating', experimentId: expect.stringMatching(/^EXP/) });
       await expect(handler(event)).resolves.toEqual(first);
@@ -219,7 +217,7 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
 
     it('a role without fis:StartExperiment on the template is refused by the twin', async () => {
       const principal = asRole('start-fault-experiment-list-only', [{ Effect: 'Allow', Action: 'fis:ListExperimentTemplates', Resource: '*' }]);
-      await expect(createHandler(port(principal))({ ...event, incidentId: 'orders-drill#10' })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringMatching(/fis:StartExperiment failed: AccessDeniedException/) });
+      await expect(asFunction(principal)({ ...event, incidentId: 'orders-drill#10' })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringMatching(/fis:StartExperiment failed: AccessDeniedException/) });
     });
   });
 });
