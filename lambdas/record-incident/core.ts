@@ -19,6 +19,11 @@ export interface IncidentFacts {
   at: string;
   /** The drill marker of a drill run. */
   drill?: DrillMarker | null;
+  /**
+   * When the drill's fault experiment started (its `fault-started` entry's `startedAt`), read from
+   * the record for a drill's `failed-over`: the drill's RTO counts from it ({@link drillRtoOf}).
+   */
+  faultStartedAt?: string | null;
 }
 
 /** The detail without tokens, secrets or passwords. */
@@ -31,8 +36,14 @@ export const incidentKey = (incidentId: string): { pk: string; sk: string } => (
 export const timelineEntry = (f: IncidentFacts): { at: string; phase: IncidentPhase; detail: Record<string, unknown> } => ({
   at: f.at,
   phase: f.phase,
-  // The unfenced window's lengths are kept with the instants (the record states the accepted risk).
-  detail: f.phase === 'old-primary-fenced' ? { ...f.detail, ...unfencedWindow(f.detail, f.at) } : f.detail,
+  // The unfenced window's lengths are kept with the instants (the record states the accepted risk);
+  // a drill's failed-over keeps the drill's RTO and where it counts from.
+  detail:
+    f.phase === 'old-primary-fenced'
+      ? { ...f.detail, ...unfencedWindow(f.detail, f.at) }
+      : f.phase === 'failed-over' && f.drill
+        ? { ...f.detail, drillRto: drillRtoOf(f) }
+        : f.detail,
 });
 
 /** The EventBridge entry (detail-type "Failover Phase Changed"), without the bus name. */
@@ -88,8 +99,22 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
   return [...data, ...drillMetrics(f)];
 }
 
+/**
+ * A drill's RTO (docs/game-days.md, "What the drill measures"): from the fault's onset (the start
+ * of its FIS experiment, `faultStartedAt`) when the run started one, else from the trigger (the
+ * request), to the first verified write through the DNS name. `from` says which.
+ */
+export function drillRtoOf(f: IncidentFacts): { seconds: number | null; from: 'fault-onset' | 'trigger'; since: string | null } {
+  const onset = typeof f.faultStartedAt === 'string' && Number.isFinite(Date.parse(f.faultStartedAt)) ? f.faultStartedAt : null;
+  if (onset !== null && !finite(f.detail.rtoSeconds)) {
+    const seconds = rtoSecondsOf({ triggeredAt: onset, writesVerifiedAt: f.detail.writesVerifiedAt });
+    if (seconds !== null) return { seconds, from: 'fault-onset', since: onset };
+  }
+  return { seconds: rtoSecondsOf(f.detail), from: 'trigger', since: typeof f.detail.triggeredAt === 'string' ? f.detail.triggeredAt : null };
+}
+
 /** Phases that close a failover run without failing over (a drill that ends so did not recover). */
-export const DRILL_UNRECOVERED_PHASES: ReadonlySet<IncidentPhase> = new Set(['false-alarm', 'rejected', 'approval-timed-out', 'escalated', 'stood-down', 'blocked']);
+export const DRILL_UNRECOVERED_PHASES: ReadonlySet<IncidentPhase> = new Set(['false-alarm', 'rejected', 'approval-timed-out', 'escalated', 'stood-down', 'blocked', 'fault-not-started']);
 
 /**
  * The data at risk a run decided on: what its budget check compared with the budget (the last
@@ -103,8 +128,8 @@ export function dataAtRiskOf(f: IncidentFacts): number | null {
 
 /**
  * A drill run's metrics when it closes (docs/game-days.md, "Evidence"), dimension Database = the
- * production database whose game day asked for it: on `failed-over`, DrillRtoSeconds (the trigger
- * to the first verified write) and DrillDataLossSeconds (the data at risk at the decision: the
+ * production database whose game day asked for it: on `failed-over`, DrillRtoSeconds (the fault's
+ * onset, else the trigger, to the first verified write: {@link drillRtoOf}) and DrillDataLossSeconds (the data at risk at the decision: the
  * loss itself is not observed in an account); on any close, DrillObjectivesMet (1 or 0) when the
  * marker carries the objectives. A run that closes without failing over met none.
  */
@@ -114,7 +139,7 @@ export function drillMetrics(f: IncidentFacts): Datum[] {
   const base = [{ Name: 'Database', Value: drill.requestedFor }];
   const ts = new Date(f.at);
   const data: Datum[] = [];
-  const rto = f.phase === 'failed-over' ? rtoSecondsOf(f.detail) : null;
+  const rto = f.phase === 'failed-over' ? drillRtoOf(f).seconds : null;
   const risk = f.phase === 'failed-over' ? dataAtRiskOf(f) : null;
   if (rto !== null) data.push({ MetricName: METRICS.drillRto, Dimensions: base, Value: rto, Unit: 'Seconds', Timestamp: ts });
   if (risk !== null) data.push({ MetricName: METRICS.drillDataLoss, Dimensions: base, Value: risk, Unit: 'Seconds', Timestamp: ts });
@@ -225,7 +250,25 @@ export function phaseSummary(f: IncidentFacts): string {
       return `drill starting on ${db.name}${f.drill ? ` for ${f.drill.requestedFor}` : ''}: it will fault and fail over this pair; see below how to stop it`;
     case 'drill-stood-down':
       return `DRILL STOOD DOWN: ${standDownReason(f.detail)}; nothing was touched`;
+    case 'fault-started':
+      return `fault experiment ${typeof f.detail.experimentId === 'string' ? f.detail.experimentId : '(unknown id)'} started (${typeof f.detail.fault === 'string' ? f.detail.fault : 'fault'} of ${db.name}); see below how to stop it`;
+    case 'fault-not-started':
+      return `DRILL NOT STARTED: no fault experiment to start for ${typeof f.detail.fault === 'string' ? f.detail.fault : 'its fault'} (${errorName(f.detail.error)}); nothing was touched, the lease is released`;
   }
+}
+
+const errorName = (e: unknown): string => (typeof e === 'object' && e !== null && typeof (e as { Error?: unknown }).Error === 'string' ? (e as { Error: string }).Error : 'error');
+
+/** The exact commands that stop a started fault experiment (the `fault-started` notification). */
+export function faultStopCommands(f: IncidentFacts): string[] {
+  const id = typeof f.detail.experimentId === 'string' ? f.detail.experimentId : '<experiment id>';
+  const region = typeof f.detail.region === 'string' ? f.detail.region : f.database.primary.region;
+  return [
+    'To stop the fault now (it restores what it disrupted at once):',
+    `  aws fis stop-experiment --region ${region} --id ${id}`,
+    `  aws fis get-experiment --region ${region} --id ${id} --query experiment.state`,
+    'Then stop the run too if the drill must not go on (the drill-started notification has the command).',
+  ];
 }
 
 /** Why a drill could not take the lease, from manage-lease's outcome (the record's `outcome` and `lease`). */
@@ -289,6 +332,7 @@ export function notification(f: IncidentFacts): { subject: string; message: stri
     `Database ${db.name} (${db.engine}): ${phaseSummary(f)}.`,
     '',
     ...(f.phase === 'drill-started' ? [...drillStopCommands(f), ''] : []),
+    ...(f.phase === 'fault-started' ? [...faultStopCommands(f), ''] : []),
     `Incident: ${f.incidentId}`,
     `Phase: ${f.phase}${f.epoch === null ? '' : ` (epoch ${f.epoch})`}`,
     `At: ${f.at}`,

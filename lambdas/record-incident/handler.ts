@@ -51,6 +51,8 @@ export const handler = async (event: unknown): Promise<RecordIncidentOutput> => 
     ...(input.drill ? { drill: input.drill } : {}),
   };
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+  // A drill that started a fault experiment measures its RTO from the fault's onset (core.ts, drillRtoOf).
+  if (facts.drill && facts.phase === 'failed-over') facts.faultStartedAt = await faultOnset(ddb, input.incidentId);
 
   const recorded = await appendToTimeline(ddb, facts, key);
   if (!recorded && (await alreadyDelivered(ddb, input.incidentId, key))) {
@@ -102,6 +104,19 @@ async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: stri
     if (isConditionFailure(err)) return false;
     throw toFailoverError(err, 'DynamoDB UpdateItem (incident timeline)');
   }
+}
+
+/** The `startedAt` of the incident's `fault-started` entry (its drill's fault experiment), or null. */
+async function faultOnset(ddb: DynamoDBClient, incidentId: string): Promise<string | null> {
+  let item;
+  try {
+    item = (await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(incidentKey(incidentId)), ConsistentRead: true }))).Item;
+  } catch (err) {
+    throw toFailoverError(err, 'DynamoDB GetItem (incident)');
+  }
+  const timeline = item ? (unmarshall(item).timeline as Array<{ phase?: string; detail?: { startedAt?: unknown } }> | undefined) : undefined;
+  const started = (timeline ?? []).find((e) => e.phase === 'fault-started')?.detail?.startedAt;
+  return typeof started === 'string' ? started : null;
 }
 
 /** True when the side effects of `key` were delivered by an earlier call. */

@@ -34,6 +34,7 @@ export const FUNCTION_NAMES = [
   'shift-traffic',
   'approval-page',
   'check-subscriptions',
+  'start-fault-experiment',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -462,6 +463,10 @@ export const INCIDENT_PHASES = [
   // stands down because another run holds the lease (a real incident) or the cooldown applies.
   'drill-started',
   'drill-stood-down',
+  // The drill's FIS fault experiment started (its id, how to stop it), or no template was found
+  // for its fault (the drill ends: nothing was started or touched).
+  'fault-started',
+  'fault-not-started',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = z.object({

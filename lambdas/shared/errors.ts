@@ -76,6 +76,16 @@ export class FailbackStepFailedError extends TerminalError {
   override readonly name = 'FailbackStepFailedError';
 }
 
+/** start-fault-experiment: no experiment template of this prefix is tagged for the drill pair and fault (not deployed, or another Region). */
+export class NoExperimentTemplate extends TerminalError {
+  override readonly name = 'NoExperimentTemplate';
+}
+
+/** start-fault-experiment: several templates carry the same tags: the product never deploys that, and a drill must not guess which fault it injects. */
+export class AmbiguousExperimentTemplate extends TerminalError {
+  override readonly name = 'AmbiguousExperimentTemplate';
+}
+
 /** Why an approval answer was refused (see {@link ApprovalRefusedError}). */
 export type ApprovalRefusal = 'not-found' | 'expired' | 'already-decided';
 
@@ -105,6 +115,9 @@ export const ERROR_NAMES = {
   dnsSwitchFailed: 'DnsSwitchFailedError',
   writesFailed: 'WritesFailedError',
   failbackStepFailed: 'FailbackStepFailedError',
+  /** start-fault-experiment (lambdas/start-fault-experiment/core.ts): no template, or several, for a drill's fault. */
+  noExperimentTemplate: 'NoExperimentTemplate',
+  ambiguousExperimentTemplate: 'AmbiguousExperimentTemplate',
 } as const;
 
 /** The Lambda service errors Step Functions recommends retrying (docs/aws-behaviour.md §6, CDK default). */

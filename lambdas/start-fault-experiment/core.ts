@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { GAME_DAY_FAULTS } from '../shared/config-schema.js';
-import { TerminalError } from '../shared/errors.js';
+import { AmbiguousExperimentTemplate, NoExperimentTemplate } from '../shared/errors.js';
 
 /** Tag keys of the product's experiment templates (the same as the construct's FIS_TAGS). */
 export const TEMPLATE_TAGS = { database: 'failover:database', fault: 'failover:fault', prefix: 'failover:prefix' } as const;
@@ -23,18 +23,18 @@ export const startFaultExperimentInput = z.object({
 });
 export type StartFaultExperimentInput = z.output<typeof startFaultExperimentInput>;
 
-export const startFaultExperimentOutput = z.object({ experimentId: z.string().min(1), templateId: z.string().min(1), state: z.string().min(1) });
+export const startFaultExperimentOutput = z.object({
+  experimentId: z.string().min(1),
+  templateId: z.string().min(1),
+  state: z.string().min(1),
+  /** When the experiment started (FIS's startTime; ISO 8601): the fault's onset a drill's RTO counts from. */
+  startedAt: z.string().min(1),
+  /** The Region it runs in (where `aws fis stop-experiment` must be called). */
+  region: z.string().min(1),
+});
 export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
 
-/** No experiment template of this prefix is tagged for this drill pair and fault (not deployed, or another Region). */
-export class NoExperimentTemplate extends TerminalError {
-  override readonly name = 'NoExperimentTemplate';
-}
-
-/** Several templates carry the same tags: the product never deploys that, and a drill must not guess which fault it injects. */
-export class AmbiguousExperimentTemplate extends TerminalError {
-  override readonly name = 'AmbiguousExperimentTemplate';
-}
+export { AmbiguousExperimentTemplate, NoExperimentTemplate };
 
 /** What ListExperimentTemplates answers per template (the fields used). */
 export interface TemplateSummary {

@@ -42,7 +42,14 @@ export const handler = async (event: unknown): Promise<StartFaultExperimentOutpu
   } catch (err) {
     throw toFailoverError(err, 'fis:StartExperiment');
   }
-  const out = startFaultExperimentOutput.parse({ experimentId: started.experiment?.id, templateId, state: started.experiment?.state?.status });
+  const startTime = started.experiment?.startTime;
+  const out = startFaultExperimentOutput.parse({
+    experimentId: started.experiment?.id,
+    templateId,
+    state: started.experiment?.state?.status,
+    startedAt: (startTime instanceof Date && Number.isFinite(startTime.getTime()) ? startTime : new Date()).toISOString(),
+    region: input.region,
+  });
   logger.info('fault experiment started', { ...out, database: input.database, fault: input.fault, region: input.region, incidentId: input.incidentId });
   return out;
 };

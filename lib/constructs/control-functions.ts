@@ -42,6 +42,7 @@ export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = 
   'shift-traffic': Duration.seconds(30),
   'approval-page': Duration.seconds(15),
   'check-subscriptions': Duration.seconds(30),
+  'start-fault-experiment': Duration.seconds(30),
 };
 
 const DESCRIPTIONS: Record<ControlFunctionName, string> = {
@@ -68,6 +69,7 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'shift-traffic': 'Failback: shifts weighted traffic records step by step and checks the gating alarms',
   'approval-page': 'Approvals: the approval page (GET shows, only a verified POST answers)',
   'check-subscriptions': 'Watching: counts the configured notification emails whose subscription is pending or removed',
+  'start-fault-experiment': 'Game days: starts the drill\'s FIS fault experiment (the template tagged for the drill pair and fault)',
 };
 
 /** The functions that log in to databases (attached to the control Region's network when configured). */
@@ -156,6 +158,7 @@ export class ControlFunctions extends Construct {
       'switch-dns': pick('switch-dns'),
       'verify-writes': pick('verify-writes'),
       'record-incident': pick('record-incident'),
+      'start-fault-experiment': pick('start-fault-experiment'),
     };
   }
 

@@ -242,6 +242,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | shift-traffic | change/list the traffic records' zone; DescribeAlarms/DescribeAlarmHistory on the heartbeat alarms, and on `*` when the config names gating alarms (composite alarms are shown only to `*`) |
  * | approval-page | get/update the table; read the signing secret; SendTaskSuccess (`*`) |
  * | check-subscriptions | ListSubscriptionsByTopic on the topic; PutMetricData |
+ * | start-fault-experiment | ListExperimentTemplates (`*`); StartExperiment only on templates tagged with the config's prefix in the drill pairs' primary Regions; nothing without game days |
  *
  * Current roles: a failover may run in either direction (after a failover whose roles were kept),
  * so the functions acting on "the primary" or "the standby" may act on either configured site.
@@ -422,6 +423,8 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return only([]);
     case 'check-subscriptions':
       return only(stmt(['sns:ListSubscriptionsByTopic'], [res.topic]), [putMetricDataGrant()]);
+    case 'start-fault-experiment':
+      return startFaultExperimentPermissions(config, arns);
     case 'check-original-site':
       return merge(...dbs.map((db) => siteDescribe(db, arns)));
     case 'preserve-old-primary':
@@ -658,8 +661,8 @@ export function consolidate(statements: readonly PolicyStatement[]): PolicyState
  * `failover:prefix` = this prefix; lib/constructs/game-day-experiments.ts). Starting creates an
  * experiment (its id is only known then) with the drill's tags. StartExperiment needs no
  * iam:PassRole: FIS assumes the template's role, passed when the template was created. Empty for a
- * config without game days. Not yet attached to a deployed function (docs/game-days.md, "Fault
- * experiments").
+ * config without game days: the function is deployed with every config (the workflow's fault hook
+ * invokes it), and without a drill pair it may do nothing but write its logs.
  */
 export function startFaultExperimentPermissions(config: FailoverConfig, arns: Arns = new Arns()): FunctionPermissions {
   const byName = new Map(config.databases.map((db) => [db.name, db]));

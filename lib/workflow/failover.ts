@@ -79,7 +79,13 @@ export const FAILOVER_STATES = {
   recordOpened: 'Record that the incident opened',
   drillStarts: 'Does a drill start here?',
   recordDrillStarted: 'Tell the operators a drill starts and how to stop it',
+  faultToStart: 'Does the drill start a fault experiment?',
+  noFaultExperiment: 'No fault experiment: the fault comes another way (drill)',
   startFault: 'Start the fault experiment (drill)',
+  recordFaultStarted: 'Tell the operators the fault experiment started and how to stop it',
+  recordFaultNotStarted: 'Tell the operators the drill found no fault experiment to start',
+  releaseNoFault: 'Release the lease: the drill started no fault',
+  noFaultEnd: 'Drill ended: no fault experiment to start, nothing was touched',
   settleFault: 'Let the fault take effect before verifying (drill)',
   askControlPlane: 'Also ask the RDS control plane?',
   addControlPlane: 'Add the RDS control plane as a vantage point',
@@ -312,6 +318,7 @@ export interface FailoverWorkflowFunctions {
   readonly 'switch-dns': WorkflowFunction;
   readonly 'verify-writes': WorkflowFunction;
   readonly 'record-incident': WorkflowFunction;
+  readonly 'start-fault-experiment': WorkflowFunction;
 }
 
 export interface FailoverDefinitionProps {
@@ -551,21 +558,53 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   // drill starts and how to stop it, the fault is started, and it gets a moment to take effect;
   // from there on the run verifies, decides and acts exactly as for a real failure.
   const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(startReverifyCount);
-  // THE FAULT HOOK. Today a Pass that states what would be started (in the twin a drill scenario
-  // injects the fault with its own events). The game-day wiring replaces it with the Task that
-  // invokes start-fault-experiment with exactly this input (its contract: database = the drill
-  // pair, region = its configured primary Region, fault, incidentId, prefix).
-  const startFault = Pass.jsonPath(scope, S.startFault, {
-    comment: 'Hook: the fault experiment of this drill starts here (start-fault-experiment), after the lease and the notice, before the verification.',
-    parameters: {
+  // THE FAULT HOOK: start-fault-experiment starts the drill pair's FIS experiment for this fault
+  // (its contract: database = the drill pair, region = its configured primary Region, fault,
+  // incidentId, prefix; the client token derived from the incident makes a retry answer the same
+  // experiment). Its output (experiment id, start time = the fault's onset a drill's RTO counts
+  // from) is recorded as `fault-started`, whose notification says how to stop it. A drill whose
+  // fault is null starts no experiment (the fault is injected another way). No template for the
+  // fault, or several: the drill ends cleanly, recorded and told, the lease released, nothing
+  // touched (docs/game-days.md "Drill runs").
+  const noFaultEnd = Succeed.jsonPath(scope, S.noFaultEnd, { comment: 'No FIS experiment template is tagged for this drill pair and fault (or several are): nothing was started or touched. Deploy the game-day stack, or fix gameDay.faults.' });
+  const recordFaultNotStarted = record(
+    S.recordFaultNotStarted,
+    'fault-not-started',
+    { fault: $.stringAt('$.marker.drill.fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
+    failure,
+    true,
+  ).next(releaseStep(S.releaseNoFault).next(noFaultEnd));
+  const recordFaultStarted = record(
+    S.recordFaultStarted,
+    'fault-started',
+    {
+      fault: $.stringAt('$.marker.drill.fault'),
+      experimentId: $.stringAt('$.faultExperiment.experimentId'),
+      templateId: $.stringAt('$.faultExperiment.templateId'),
+      state: $.stringAt('$.faultExperiment.state'),
+      startedAt: $.stringAt('$.faultExperiment.startedAt'),
+      region: $.stringAt('$.faultExperiment.region'),
+    },
+    failure,
+    true,
+  ).next(settleFault);
+  const startFault = step(
+    S.startFault,
+    'start-fault-experiment',
+    {
       database: $.stringAt('$.configured.name'),
       region: $.stringAt('$.configured.primary.region'),
       fault: $.stringAt('$.marker.drill.fault'),
       incidentId: incidentId(),
       prefix: props.prefix ?? 'failover',
     },
-    resultPath: '$.faultExperiment',
-  }).next(settleFault);
+    '$.faultExperiment',
+    failure,
+    { catches: [{ errors: [ERROR_NAMES.noExperimentTemplate, ERROR_NAMES.ambiguousExperimentTemplate], next: recordFaultNotStarted, resultPath: '$.faultError' }] },
+  ).next(recordFaultStarted);
+  const faultToStart = Choice.jsonPath(scope, S.faultToStart)
+    .when(Condition.isNull('$.marker.drill.fault'), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
+    .otherwise(startFault);
   const recordDrillStarted = record(
     S.recordDrillStarted,
     'drill-started',
@@ -578,7 +617,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     },
     failure,
     true,
-  ).next(startFault);
+  ).next(faultToStart);
   recordOpened.next(Choice.jsonPath(scope, S.drillStarts).when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStarted).otherwise(startReverifyCount));
 
   const reachVerdict = step(

@@ -7,7 +7,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 process.env.AWS_REGION = 'us-west-2';
 const { handler } = await import('../../../lambdas/start-fault-experiment/handler.js');
 
-const fis = mockClient(FisClient);
+// @aws-sdk/client-fis 3.523.0 (the newest the registry offers) is typed against an older
+// @smithy/types than aws-sdk-client-mock: the same classes, typed loosely for the mock.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const List = ListExperimentTemplatesCommand as any;
+const Start = StartExperimentCommand as any;
+const fis: any = mockClient(FisClient as any);
 const event = { database: 'orders-drill', region: 'us-east-1', fault: 'reboot-with-failover', incidentId: 'orders-drill#3', prefix: 'failover' };
 const tags = (fault: string) => ({ 'failover:database': 'orders-drill', 'failover:fault': fault, 'failover:prefix': 'failover' });
 const started = new Map<string, string>();
@@ -17,26 +22,26 @@ beforeEach(() => {
   fis.reset();
   started.clear();
   regions.length = 0;
-  fis.on(ListExperimentTemplatesCommand).callsFake(async (input: { nextToken?: string }, getClient: () => FisClient) => {
+  fis.on(List).callsFake(async (input: { nextToken?: string }, getClient: () => FisClient) => {
     regions.push(await getClient().config.region());
     return input.nextToken === '1'
       ? { experimentTemplates: [{ id: 'EXTreboot', tags: tags('reboot-with-failover') }] }
       : { experimentTemplates: [{ id: 'EXTdisrupt', tags: tags('disrupt-connectivity') }], nextToken: '1' };
   });
-  fis.on(StartExperimentCommand).callsFake(async (input: { clientToken: string; experimentTemplateId: string }) => {
+  fis.on(Start).callsFake(async (input: { clientToken: string; experimentTemplateId: string }) => {
     const id = started.get(input.clientToken) ?? `EXP${started.size + 1}`;
     started.set(input.clientToken, id);
-    return { experiment: { id, experimentTemplateId: input.experimentTemplateId, state: { status: 'initiating' } } };
+    return { experiment: { id, experimentTemplateId: input.experimentTemplateId, state: { status: 'initiating' }, startTime: new Date('2026-03-01T00:05:01Z') } };
   });
 });
 
 describe('start-fault-experiment handler', () => {
   it('reads every page in the drill pair Region, starts the tagged template with the incident token and tags', async () => {
-    await expect(handler(event)).resolves.toEqual({ experimentId: 'EXP1', templateId: 'EXTreboot', state: 'initiating' });
-    expect(fis).toHaveReceivedCommandTimes(ListExperimentTemplatesCommand, 2);
-    expect(fis).toHaveReceivedNthCommandWith(ListExperimentTemplatesCommand, 1, { maxResults: 100 });
-    expect(fis).toHaveReceivedNthCommandWith(ListExperimentTemplatesCommand, 2, { maxResults: 100, nextToken: '1' });
-    expect(fis).toHaveReceivedCommandExactlyOnceWith(StartExperimentCommand, {
+    await expect(handler(event)).resolves.toEqual({ experimentId: 'EXP1', templateId: 'EXTreboot', state: 'initiating', startedAt: '2026-03-01T00:05:01.000Z', region: 'us-east-1' });
+    expect(fis).toHaveReceivedCommandTimes(List, 2);
+    expect(fis).toHaveReceivedNthCommandWith(List, 1, { maxResults: 100 });
+    expect(fis).toHaveReceivedNthCommandWith(List, 2, { maxResults: 100, nextToken: '1' });
+    expect(fis).toHaveReceivedCommandExactlyOnceWith(Start, {
       experimentTemplateId: 'EXTreboot',
       clientToken: 'orders-drill#3.reboot-with-failover',
       tags: { ...tags('reboot-with-failover'), 'failover:incident': 'orders-drill#3' },
@@ -48,20 +53,20 @@ describe('start-fault-experiment handler', () => {
     const first = await handler(event);
     const again = await handler(event);
     expect(again.experimentId).toBe(first.experimentId);
-    const tokens = fis.commandCalls(StartExperimentCommand).map((c) => c.args[0].input.clientToken);
+    const tokens = fis.commandCalls(Start).map((c: { args: [{ input: unknown }] }) => (c.args[0].input as { clientToken: string }).clientToken);
     expect(tokens).toHaveLength(2);
     expect(new Set(tokens).size).toBe(1);
   });
 
   it('NoExperimentTemplate when no template is tagged for the fault, and nothing is started', async () => {
     await expect(handler({ ...event, fault: 'failover-db-cluster' })).rejects.toMatchObject({ name: 'NoExperimentTemplate' });
-    expect(fis).not.toHaveReceivedCommand(StartExperimentCommand);
+    expect(fis).not.toHaveReceivedCommand(Start);
   });
 
   it('AmbiguousExperimentTemplate when two templates carry the same tags, and nothing is started', async () => {
-    fis.on(ListExperimentTemplatesCommand).resolves({ experimentTemplates: [{ id: 'EXTa', tags: tags('reboot-with-failover') }, { id: 'EXTb', tags: tags('reboot-with-failover') }] });
+    fis.on(List).resolves({ experimentTemplates: [{ id: 'EXTa', tags: tags('reboot-with-failover') }, { id: 'EXTb', tags: tags('reboot-with-failover') }] });
     await expect(handler(event)).rejects.toMatchObject({ name: 'AmbiguousExperimentTemplate' });
-    expect(fis).not.toHaveReceivedCommand(StartExperimentCommand);
+    expect(fis).not.toHaveReceivedCommand(Start);
   });
 
   it('bad input is InvalidInputError (no call)', async () => {
@@ -71,11 +76,11 @@ describe('start-fault-experiment handler', () => {
 
   it('AWS failures: throttling is transient, access denied terminal', async () => {
     const error = (name: string, status: number) => new FisServiceException({ name, $fault: status >= 500 || status === 429 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
-    fis.on(StartExperimentCommand).rejects(error('ThrottlingException', 429));
+    fis.on(Start).rejects(error('ThrottlingException', 429));
     await expect(handler(event)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringMatching(/fis:StartExperiment failed: ThrottlingException/) });
-    fis.on(StartExperimentCommand).rejects(error('AccessDeniedException', 403));
+    fis.on(Start).rejects(error('AccessDeniedException', 403));
     await expect(handler(event)).rejects.toMatchObject({ name: 'AwsCallFailedError' });
-    fis.on(ListExperimentTemplatesCommand).rejects(error('InternalServerException', 500));
+    fis.on(List).rejects(error('InternalServerException', 500));
     await expect(handler(event)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringMatching(/fis:ListExperimentTemplates/) });
   });
 });
