@@ -33,6 +33,10 @@ export class Arns {
     });
   }
 
+  /** A Fault Injection Service resource (`experiment-template/<id>`, `experiment/<id>`). */
+  fis(region: string, resource: string): string {
+    return this.finish(`arn:${this.partition}:fis:${region}:${this.account}:${resource}`);
+  }
   rdsInstance(region: string, id: string): string {
     return this.finish(`arn:${this.partition}:rds:${region}:${this.account}:db:${id}`);
   }

@@ -668,7 +668,7 @@ export function startFaultExperimentPermissions(config: FailoverConfig, arns: Ar
   const byName = new Map(config.databases.map((db) => [db.name, db]));
   const regions = uniq(config.databases.flatMap((db) => (db.gameDay && byName.get(db.gameDay.drillPair) ? [byName.get(db.gameDay.drillPair)!.primary.region] : [])));
   if (regions.length === 0) return only([]);
-  const fis = (region: string, resource: string) => `arn:${arns.partition}:fis:${region}:${arns.account}:${resource}`;
+  const fis = (region: string, resource: string) => arns.fis(region, resource);
   return only(
     [
       new PolicyStatement({
