@@ -342,7 +342,7 @@ describe('failover definition: shape', () => {
     // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
     // a run that stands down (it holds no lease) does so even when it could not pass its trigger on.
     expect(new Set(catchTargets)).toEqual(
-      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled, S.watchDone]),
+      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled, S.watchDone, S.recordFaultNotStarted]),
     );
   });
 
@@ -507,10 +507,17 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.recordBlocked]: recorded,
     [S.recordDrillStarted]: recorded,
     [S.recordDrillStoodDown]: recorded,
+    [S.startFault]: FAULT_EXPERIMENT,
+    [S.recordFaultStarted]: recorded,
+    [S.recordFaultNotStarted]: recorded,
+    [S.releaseNoFault]: lease({ outcome: 'released' }),
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
 }
+
+/** start-fault-experiment's answer. */
+const FAULT_EXPERIMENT = { experimentId: 'EXP1a2b3c', templateId: 'EXT4d5e6f', state: 'initiating', startedAt: '2026-04-01T12:00:05.000Z', region: 'us-east-1' };
 
 /** The fence attempts inside the promotion, scale-up and DNS waits (named after their wait). */
 const REFENCE = {
@@ -1401,7 +1408,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.isDrill, S.markDrill, S.takeLease, S.recordOpened, S.recordDrillStarted, S.startFault, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const order = [S.checkTrigger, S.isDrill, S.markDrill, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -1415,15 +1422,52 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     });
     // Every record of the run carries the marker.
     for (const name of [S.recordOpened, S.recordVerdict, S.tellOperators]) expect(r.inputsOf(name)[0]).toMatchObject({ drill });
-    // The hook states what the fault experiment needs (contract of start-fault-experiment).
-    expect(state(S.startFault)).toMatchObject({
-      Type: 'Pass',
-      Parameters: { 'database.$': '$.configured.name', 'region.$': '$.configured.primary.region', 'fault.$': '$.marker.drill.fault', 'incidentId.$': '$.trigger.incidentId', prefix: 'failover' },
-      ResultPath: '$.faultExperiment',
-      Next: S.settleFault,
+    // The hook invokes start-fault-experiment with its contract's input, with the standard retries.
+    expect(invokedFolder(state(S.startFault))).toBe('start-fault-experiment');
+    expect(state(S.startFault)).toMatchObject({ ResultPath: '$.faultExperiment', Next: S.recordFaultStarted });
+    expect(r.inputsOf(S.startFault)).toEqual([{ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' }]);
+    const retries = (state(S.startFault).Retry as Array<{ ErrorEquals: string[] }>).map((x) => x.ErrorEquals);
+    expect(retries).toContainEqual([...ERROR_NAMES.transient]);
+    // The experiment is recorded and told, with what stops it; then the fault settles.
+    expect(r.inputsOf(S.recordFaultStarted)[0]).toMatchObject({
+      phase: 'fault-started',
+      notify: true,
+      drill,
+      detail: { fault: 'disrupt-connectivity', experimentId: 'EXP1a2b3c', templateId: 'EXT4d5e6f', startedAt: FAULT_EXPERIMENT.startedAt, region: 'us-east-1' },
     });
     expect(state(S.settleFault)).toMatchObject({ Type: 'Wait', Seconds: 30, Next: S.startReverifyCount });
-    expect((run.output as { faultExperiment: unknown }).faultExperiment).toEqual({ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' });
+    expect((run.output as { faultExperiment: unknown }).faultExperiment).toEqual(FAULT_EXPERIMENT);
+  });
+
+  for (const error of ['NoExperimentTemplate', 'AmbiguousExperimentTemplate']) {
+    it(`a drill whose fault has no single template (${error}) ends cleanly: recorded and told, the lease released, nothing probed, fenced or promoted`, async () => {
+      const r = recorder();
+      const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.startFault]: () => { throw namedError(error, 'no FIS experiment template is tagged for disrupt-connectivity of orders'); } }), { executionId: EXECUTION });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.entered.at(-1)).toBe(S.noFaultEnd);
+      expect(r.inputsOf(S.recordFaultNotStarted)[0]).toMatchObject({ phase: 'fault-not-started', notify: true, drill, detail: { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: error } } });
+      expect(r.inputsOf(S.releaseNoFault)[0]).toMatchObject({ action: 'release', holder: EXECUTION });
+      for (const s of [S.recordFaultStarted, S.probeOne, S.fence, S.promote, S.switchDns, S.escalate]) expect(r.inputsOf(s)).toHaveLength(0);
+    });
+  }
+
+  it('any other error of the fault hook escalates (the lease stays held: a human looks)', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.startFault]: () => { throw namedError('AwsCallFailedError', 'fis:StartExperiment failed: AccessDeniedException'); } }), { executionId: EXECUTION });
+    expect(run.status).toBe('FAILED');
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', drill });
+    for (const s of [S.recordFaultNotStarted, S.probeOne, S.fence, S.promote]) expect(r.inputsOf(s)).toHaveLength(0);
+  });
+
+  it('a drill with fault null starts no experiment and goes on to the wait and the verification', async () => {
+    const r = recorder();
+    const noFault = { ...drill, fault: null };
+    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: { ...drillTrigger, drill: noFault } }), { executionId: EXECUTION });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered).toContain(S.noFaultExperiment);
+    expect(run.entered.indexOf(S.settleFault)).toBeGreaterThan(run.entered.indexOf(S.noFaultExperiment));
+    for (const s of [S.startFault, S.recordFaultStarted]) expect(r.inputsOf(s)).toHaveLength(0);
+    expect(run.entered.at(-1)).toBe(S.done);
   });
 
   it('a run that is not a drill carries a null marker into its records and never reaches the drill states', async () => {
