@@ -305,6 +305,12 @@ export class FisService implements ServiceModel {
     return [...this.templates.values()].filter((t) => region === undefined || t.region === region).map((t) => t.id);
   }
 
+  /** A template's tags (test helper). */
+  templateTags(id: string): Record<string, string> | undefined {
+    const t = this.templates.get(id);
+    return t ? { ...t.tags } : undefined;
+  }
+
   /** An experiment's state (test helper). */
   experimentState(id: string): ExperimentState | undefined {
     return this.experiments.get(id)?.state;

@@ -28,10 +28,12 @@ interface Seen {
   invocations: number;
   deadLetters: number;
   failed: { error?: string; cause?: string; entered: string[] }[];
+  /** The FIS experiments started, with the templates' tags. */
+  experiments: { id: string; tags: Record<string, string> }[];
 }
 
 async function drill(name: string, transformApp?: (app: ResolvedApp) => void): Promise<{ seen: Seen; report: Awaited<ReturnType<typeof runDrill>> }> {
-  const seen: Seen = { incidents: [], subjects: [], messages: [], invocations: 0, deadLetters: 0, failed: [] };
+  const seen: Seen = { incidents: [], subjects: [], messages: [], invocations: 0, deadLetters: 0, failed: [], experiments: [] };
   const scenario = loadScenarioFile(file(name));
   const report = await runDrill(scenario, {
     seed: 1,
@@ -47,6 +49,7 @@ async function drill(name: string, transformApp?: (app: ResolvedApp) => void): P
       seen.invocations = w.scheduler.invocations.filter((i) => i.deliveredAt).length;
       seen.deadLetters = w.scheduler.deadLetters.length;
       seen.failed = d.sfn.executions.filter((e) => e.status === 'FAILED').map((e) => ({ error: e.error, cause: e.cause, entered: e.entered }));
+      seen.experiments = w.fis.started.map((e) => ({ id: e.id, tags: w.fis.templateTags(e.templateId) ?? {} }));
     },
   });
   return { seen, report };
@@ -63,18 +66,35 @@ describe('game days on the twin', () => {
     expect(drills).toHaveLength(1);
     const record = drills[0]!;
     expect(record.database).toBe('orders-drill');
-    expect(record.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
-    const phases = (record.timeline as { phase: string }[]).map((e) => e.phase);
-    for (const p of ['detected', 'drill-started', 'verdict', 'failed-over']) expect(phases).toContain(p);
-    expect(phases.indexOf('drill-started')).toBeLessThan(phases.indexOf('verdict'));
+    expect(record.drill).toMatchObject({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
+    const timeline = record.timeline as { phase: string; at: string; detail: Record<string, unknown> }[];
+    const phases = timeline.map((e) => e.phase);
+    for (const p of ['detected', 'drill-started', 'fault-started', 'verdict', 'failed-over']) expect(phases).toContain(p);
+    expect(phases.indexOf('drill-started')).toBeLessThan(phases.indexOf('fault-started'));
+    expect(phases.indexOf('fault-started')).toBeLessThan(phases.indexOf('verdict'));
+    // The FIS experiment itself injected the fault: one experiment, of the drill pair's
+    // disrupt-connectivity template, whose id the record keeps.
+    expect(seen.experiments).toHaveLength(1);
+    expect(seen.experiments[0]!.tags).toMatchObject({ 'failover:database': 'orders-drill', 'failover:fault': 'disrupt-connectivity', 'failover:prefix': 'failover' });
+    const fault = timeline.find((e) => e.phase === 'fault-started')!;
+    expect(fault.detail).toMatchObject({ experimentId: seen.experiments[0]!.id, fault: 'disrupt-connectivity', region: 'us-east-1' });
+    // The drill's RTO counts from the experiment's start (the fault's onset), and says so.
+    const failedOver = timeline.find((e) => e.phase === 'failed-over')!;
+    const drillRto = failedOver.detail.drillRto as { seconds: number; from: string; since: string };
+    expect(drillRto.from).toBe('fault-onset');
+    expect(drillRto.since).toBe(fault.detail.startedAt);
+    expect(drillRto.seconds).toBe((Date.parse(failedOver.detail.writesVerifiedAt as string) - Date.parse(drillRto.since)) / 1000);
     // Nothing of the production database's own was recorded.
     expect(seen.incidents.some((i) => i.database === 'orders')).toBe(false);
-    // Every notification of the drill run says DRILL; the first says how to stop it.
-    expect(seen.subjects.length).toBeGreaterThanOrEqual(2);
-    for (const s of seen.subjects) expect(s).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
+    // Every notification of the drill run says DRILL; the first says how to stop it, the next gives the experiment's id.
+    const ofDrill = seen.messages.map((m, i) => ({ m, s: seen.subjects[i]! })).filter(({ m }) => m.includes(`Incident: ${String(record.pk).slice('INCIDENT#'.length)}\n`));
+    expect(ofDrill.length).toBeGreaterThanOrEqual(3);
+    for (const { s } of ofDrill) expect(s).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
     const started = seen.messages.find((m) => m.includes('drill starting'))!;
     expect(started).toContain('aws stepfunctions stop-execution --region us-west-2 --execution-arn arn:aws:states:us-west-2:');
     expect(started).toContain('aws fis stop-experiment --region us-east-1');
+    const faultStarted = seen.messages.find((m) => m.includes('Phase: fault-started'))!;
+    expect(faultStarted).toContain(`aws fis stop-experiment --region us-east-1 --id ${seen.experiments[0]!.id}`);
     expect(report.invariants.every((i) => i.held)).toBe(true);
   }, 120_000);
 
@@ -88,6 +108,8 @@ describe('game days on the twin', () => {
     const real = seen.incidents.filter((i) => i.drill === undefined && i.database === 'orders-drill');
     expect(real).toHaveLength(1);
     expect(seen.subjects.filter((s) => s.includes('DRILL'))).toEqual([expect.stringMatching(/^\[rds-failover\] DRILL orders-drill: DRILL STOOD DOWN: another run holds the incident lease/)]);
+    // The drill stood down before its fault hook: no FIS experiment was started.
+    expect(seen.experiments).toEqual([]);
   }, 120_000);
 
   it('approvals work as in a real incident: a drill pair in manual mode asks, the question says DRILL, the approval lets the drill fail over', async () => {
@@ -122,8 +144,9 @@ describe('game days on the twin', () => {
     expect(refused[0]!.cause).toContain('drill refused: "orders-drill" is a production pair');
     expect(refused[0]!.entered).toEqual(['Check the trigger belongs to this database', 'Refuse the trigger: nothing was changed']);
     expect(seen.incidents.filter((i) => i.drill !== undefined)).toEqual([]);
-    // The scenario's crash still comes (nothing prevents a real failure): the real run handles it.
-    expect(report.failovers).toBe(1);
+    // The refused drill never reached its fault hook: no experiment, nothing failed over.
+    expect(seen.experiments).toEqual([]);
+    expect(report.failovers).toBe(0);
   }, 120_000);
 
   it('the twin refuses a schedule whose role may not put events on the product bus', async () => {
