@@ -474,8 +474,15 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   const outcome = outcomeOf(runs, { waiting, escalatedRuns, promotedBy, rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject') });
   // Without the record (gone, or never written), the history's own instants, once the run failed over.
   const failedOverRun = promotedBy.some((p) => p.run === main) && verified !== undefined;
-  const rtoSeconds = recordedRto ?? (failedOverRun && triggeredAt && writesVerifiedAt ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
-  if (rtoSeconds !== null && triggeredAt && writesVerifiedAt) evidence.rto = { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
+  const fromTrigger = recordedRto ?? (failedOverRun && triggeredAt && writesVerifiedAt ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
+  // A drill that started a fault experiment: its record counts the RTO from the experiment's start
+  // (the fault's onset, record-incident's drillRto), and so does this report.
+  const drillRto = obj(failedOver?.detail?.drillRto);
+  const faultStartedAt = evidence.drill && drillRto.from === 'fault-onset' && typeof drillRto.seconds === 'number' ? str(drillRto.since) : null;
+  const rtoSeconds = faultStartedAt ? (drillRto.seconds as number) : fromTrigger;
+  if (rtoSeconds !== null && triggeredAt && writesVerifiedAt) {
+    evidence.rto = faultStartedAt ? { seconds: rtoSeconds, from: 'fault-onset', triggeredAt, faultStartedAt, writesVerifiedAt } : { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
+  }
   if (firstVerdictAt !== undefined && evidence.trigger?.at) evidence.verificationSeconds = round3((firstVerdictAt - Date.parse(evidence.trigger.at)) / 1000);
 
   // What only the twin's ground truth knows.
@@ -487,7 +494,13 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   notMeasured.push({ field: 'liveness', why: 'judged on the twin\'s ground truth (whether a failover was warranted)' });
   notMeasured.push({ field: 'apiCalls', why: 'the history shows the workflow\'s own tasks, not every API call (CloudTrail does)' });
   if (writer === null) notMeasured.push({ field: 'writer', why: 'nothing was promoted: the history does not show which instance takes writes' });
-  notMeasured.push({ field: 'rtoSeconds', why: 'in this report the RTO runs from the trigger to the first verified write through the DNS name (evidence.rto), not from the failure' });
+  notMeasured.push({
+    field: 'rtoSeconds',
+    why:
+      evidence.rto?.from === 'fault-onset'
+        ? "in this report the RTO runs from the fault experiment's start (the fault's onset, as the drill's record counts it) to the first verified write through the DNS name (evidence.rto), not from when the primary really stopped taking writes"
+        : 'in this report the RTO runs from the trigger to the first verified write through the DNS name (evidence.rto), not from the failure',
+  });
 
   const executions: ExecutionSummary[] = runs.map((r) => ({
     stateMachine: r.label,

@@ -421,7 +421,7 @@ export function renderHtml(report: Report): string {
         ['promotions', String(report.failovers)],
         ['trigger', ev.trigger ? `${ev.trigger.at ?? '?'}: ${ev.trigger.summary ?? ev.trigger.kind}` : 'none recorded'],
         ['detection (trigger to verdict)', secondsText(ev.verificationSeconds, 'none')],
-        ['RTO (trigger to the first verified write)', secondsText(ev.rto?.seconds ?? null, 'none (nothing failed over)')],
+        [ev.rto?.from === 'fault-onset' ? "RTO (the fault experiment's start to the first verified write)" : 'RTO (trigger to the first verified write)', secondsText(ev.rto?.seconds ?? null, 'none (nothing failed over)')],
         ['data at risk at the decision', ev.dataAtRisk ? `${secondsText(ev.dataAtRisk.lagSeconds, '?')} (at most ${secondsText(ev.dataAtRisk.boundSeconds, '?')}; budget ${secondsText(ev.dataAtRisk.budgetSeconds, '?')})` : 'none (no budget check ran)'],
         ['data loss', 'not measured'],
         ...(ev.drill ? [['drill', `for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`] as [string, string]] : []),

@@ -209,7 +209,12 @@ export function renderEvidenceSummary(report: Report, options: SummaryOptions = 
   field('trigger', ev.trigger ? sanitizeText(`${ev.trigger.at ?? '?'} ${ev.trigger.kind}${ev.trigger.source ? ` (${ev.trigger.source})` : ''}: ${ev.trigger.summary ?? ''}`) : 'none recorded');
   field('verdict', sanitizeText(ev.verdict ? `${ev.verdict.verdict} at ${ev.verdict.at}${ev.verdict.reason ? `: ${ev.verdict.reason}` : ''}` : verdictText(null)));
   field('detection', ev.verificationSeconds === null ? 'none' : `${s(ev.verificationSeconds)} from the trigger to the verdict`);
-  field('RTO', ev.rto ? `${s(ev.rto.seconds)} from the trigger (${ev.rto.triggeredAt}) to the first write verified through the DNS name (${ev.rto.writesVerifiedAt})` : 'none (nothing failed over)');
+  field(
+    'RTO',
+    ev.rto
+      ? `${s(ev.rto.seconds)} from ${ev.rto.from === 'fault-onset' ? `the fault's onset (the FIS experiment started ${ev.rto.faultStartedAt ?? '?'})` : 'the trigger'} (${ev.rto.from === 'fault-onset' ? `triggered ${ev.rto.triggeredAt}` : ev.rto.triggeredAt}) to the first write verified through the DNS name (${ev.rto.writesVerifiedAt})`
+      : 'none (nothing failed over)',
+  );
   const risk = ev.dataAtRisk;
   field('data at risk', risk ? sanitizeText(`${s(risk.lagSeconds)} behind (at most ${s(risk.boundSeconds)}), budget ${s(risk.budgetSeconds)}: ${risk.withinBudget === null ? '?' : risk.withinBudget ? 'within' : 'OVER'} (${risk.estimate ?? '?'} estimate, at ${risk.at})`) : 'none (no budget check ran)');
   field('writer', report.writer === null ? 'not measured (nothing promoted)' : `${sanitizeText(report.writer)} (the last instance promoted)`);

@@ -246,8 +246,12 @@ export const evidenceSchema = z.object({
   verdict: z.object({ verdict: z.string(), reason: z.string().nullable(), at }).nullable(),
   /** From the trigger to the first verdict, seconds. */
   verificationSeconds: seconds.nullable(),
-  /** The workflow's RTO: from the trigger to the first write verified through the DNS name. */
-  rto: z.object({ seconds, from: z.literal('trigger'), triggeredAt: at, writesVerifiedAt: at }).nullable(),
+  /**
+   * The workflow's RTO: from the trigger to the first write verified through the DNS name; a drill
+   * that started a fault experiment counts from the experiment's start (`from: 'fault-onset'`,
+   * `faultStartedAt`), as its record and metrics do.
+   */
+  rto: z.object({ seconds, from: z.enum(['trigger', 'fault-onset']), triggeredAt: at, faultStartedAt: at.optional(), writesVerifiedAt: at }).nullable(),
   /** The data-loss budget check's figures at the decision (its last check). */
   dataAtRisk: z
     .object({ at, lagSeconds: seconds.nullable(), boundSeconds: seconds.nullable(), budgetSeconds: seconds.nullable(), withinBudget: z.boolean().nullable(), estimate: z.string().nullable(), detail: z.string() })

@@ -21,6 +21,7 @@ import { runDrill } from '../../../twin/drill/run.js';
 import { phaseBands, type Report } from '../../../twin/report/index.js';
 import { lastVerdict } from '../../../twin/report/verdict.js';
 import { loadScenarioFile } from '../../../twin/scenario/index.js';
+import type { World } from '../../../twin/world.js';
 import { fakeIo } from '../../helpers/cli-io.js';
 import { exampleConfig } from '../configs.js';
 
@@ -37,7 +38,7 @@ interface Both {
 }
 
 /** Runs the scenario, then builds the report of its first failover incident through the SDK, as `failover report` does. */
-async function drillAndReport(file: string, config?: FailoverConfigInput): Promise<Both> {
+async function drillAndReport(file: string, config?: FailoverConfigInput, inspect?: (world: World) => Promise<void>): Promise<Both> {
   const scenario = loadScenarioFile(file, config ? { configOverride: config } : {});
   let real: Report | undefined;
   let facts: DrillFacts | undefined;
@@ -48,6 +49,7 @@ async function drillAndReport(file: string, config?: FailoverConfigInput): Promi
     seed: 1,
     onFinish: async (world, deployment, f) => {
       facts = f;
+      await inspect?.(world);
       startMs = world.startMs;
       const main = f.executions.find((e) => e.stateMachine === 'failover' && e.steps.some((s) => s.folder === 'record-incident'))!;
       const env = await sdkEnv({ where: 'twin', account: async () => world.accountId, now: () => new Date(world.clock.now()) });
@@ -110,7 +112,7 @@ const markers = (r: Report, toMs: (e: Report['timeline'][number]) => number) =>
     .sort();
 
 /** The comparisons that hold for every run: what the history and the record can know. */
-function expectSameRun({ drill, real, facts, startMs }: Both): void {
+function expectSameRun({ drill, real, facts, startMs }: Both, options: { detected?: boolean } = {}): void {
   const runs = real.evidence!.runs.map((r) => r.executionArn);
   const records = facts.executions.filter((e) => runs.includes(e.arn));
   const fromDrill = (e: Report['timeline'][number]) => abs(startMs, e.t);
@@ -149,8 +151,13 @@ function expectSameRun({ drill, real, facts, startMs }: Both): void {
   const main = records.find((e) => e.stateMachine === 'failover')!;
   const triggerAt = Date.parse(String((main.steps.find((s) => s.folder === 'accept-trigger')!.output as { at: string }).at));
   const verified = drill.timeline.find((e) => e.detail.phase === 'writes-verified' && e.detail.execution === main.name);
-  expect(real.rtoSeconds).toBe(verified ? Math.round(abs(startMs, verified.t) - triggerAt) / 1000 : null);
-  expect(real.evidence!.rto?.triggeredAt).toBe(new Date(triggerAt).toISOString());
+  // A drill that started a fault experiment counts from the experiment's start (start-fault-experiment's answer).
+  const fault = main.steps.find((s) => s.folder === 'start-fault-experiment')?.output as { startedAt: string } | undefined;
+  const rtoFrom = fault ? Date.parse(fault.startedAt) : triggerAt;
+  expect(real.evidence!.rto?.from ?? null).toBe(verified ? (fault ? 'fault-onset' : 'trigger') : null);
+  expect(real.rtoSeconds).toBe(verified ? Math.round(abs(startMs, verified.t) - rtoFrom) / 1000 : null);
+  expect(real.evidence!.rto?.triggeredAt).toBe(verified ? new Date(triggerAt).toISOString() : undefined);
+  if (fault && verified) expect(real.evidence!.rto?.faultStartedAt).toBe(fault.startedAt);
   // Detection: from the trigger to the verdict (the failure's onset is the twin's alone).
   const verdictMarker = drill.timeline.find((e) => e.detail.phase === 'verdict' && e.detail.execution === main.name)!; // the first
   expect(real.evidence!.verificationSeconds).toBe(Math.round(abs(startMs, verdictMarker.t) - triggerAt) / 1000);
@@ -164,7 +171,8 @@ function expectSameRun({ drill, real, facts, startMs }: Both): void {
   }
 
   // Twin-only fields: known to the drill, absent and marked not measured in the real report.
-  expect(drill.detectionSeconds).not.toBeNull();
+  // (A network partition is not a failure the twin's detection measure counts: `detected: false`.)
+  if (options.detected !== false) expect(drill.detectionSeconds).not.toBeNull();
   expect(drill.failureAt).not.toBeNull();
   expect(drill.invariants.length).toBeGreaterThan(0);
   expect([real.detectionSeconds, real.dataLossSeconds, real.failureAt]).toEqual([null, null, null]);
@@ -193,6 +201,54 @@ describe('failover report of a drill run matches the drill report of the same ru
     // Objectives: the same targets; each report compares its own figures.
     expect(drill.objectives).toMatchObject({ database: 'orders', rtoSeconds: 600, rpoSeconds: 30, dataLossFrom: 'modelled-data-loss', comparedRtoSeconds: drill.rtoSeconds, comparedDataLossSeconds: drill.dataLossSeconds });
     expect(real.objectives).toMatchObject({ database: 'orders', rtoSeconds: 600, rpoSeconds: 30, dataLossFrom: 'data-at-risk-at-decision', comparedRtoSeconds: real.rtoSeconds, comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds, met: true });
+  }, 240_000);
+
+  it('a scheduled drill whose fault the FIS experiment injects: the drill marker, the RTO from the fault onset, the objectives and the drill metrics', async () => {
+    // The drill metrics as the dashboard reads them (GetMetricStatistics in the control Region).
+    const metrics: { name: string; value: number; samples: number }[] = [];
+    const both = await drillAndReport('scenarios/scheduled-drill.json', undefined, async (world) => {
+      for (const name of ['DrillRtoSeconds', 'DrillDataLossSeconds', 'DrillObjectivesMet']) {
+        const out = (await world.call(
+          'cloudwatch',
+          'GetMetricStatistics',
+          { Namespace: 'RdsFailover', MetricName: name, Dimensions: [{ Name: 'Database', Value: 'orders' }], StartTime: new Date(world.startMs), EndTime: new Date(world.clock.now() + 60_000), Period: 86_400, Statistics: ['Maximum', 'SampleCount'] },
+          { region: 'us-west-2' },
+        )) as { Datapoints?: { Maximum?: number; SampleCount?: number }[] };
+        for (const d of out.Datapoints ?? []) metrics.push({ name, value: d.Maximum!, samples: d.SampleCount! });
+      }
+    });
+    expectFaithfulHistory(both);
+    expectSameRun(both, { detected: false });
+    const { drill, real, facts } = both;
+    expect(real.outcome).toBe('failed-over');
+    expect(real.evidence!.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
+    expect(real.evidence!.trigger?.kind).toBe('drill');
+    expect(real.evidence!.approvals.filter((a) => a.answer === 'approve')).toMatchObject([{ step: 'failover', decision: 'promote', approver: 'drill-operator' }]);
+    // The fault experiment's start is the RTO's origin. The drill's own RTO runs from the twin's
+    // failure (the first client write the cut network refused: FIS initiates for 5 s, then the next
+    // write fails) to the first client write on the new writer; the report's from the experiment's
+    // start to the workflow's verified write: it starts earlier and is never shorter.
+    const rto = real.evidence!.rto!;
+    expect(rto.from).toBe('fault-onset');
+    const started = facts.executions.flatMap((e) => e.steps).find((s) => s.folder === 'start-fault-experiment')!.output as { experimentId: string; startedAt: string };
+    expect(rto.faultStartedAt).toBe(started.startedAt);
+    const onset = Date.parse(started.startedAt);
+    const failure = abs(both.startMs, drill.failureAt!);
+    expect(failure).toBeGreaterThanOrEqual(onset);
+    expect(failure - onset).toBeLessThanOrEqual(10_000);
+    expect(real.rtoSeconds!).toBeGreaterThanOrEqual(drill.rtoSeconds!);
+    expect(real.rtoSeconds!).toBeLessThanOrEqual(900);
+    // Objectives: the same targets; each report compares its own figures; both met.
+    expect(drill.objectives).toMatchObject({ database: 'orders', rtoSeconds: 900, rpoSeconds: 30, dataLossFrom: 'modelled-data-loss', comparedRtoSeconds: drill.rtoSeconds, met: true });
+    expect(real.objectives).toMatchObject({ database: 'orders', rtoSeconds: 900, rpoSeconds: 30, dataLossFrom: 'data-at-risk-at-decision', comparedRtoSeconds: real.rtoSeconds, comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds, met: true });
+    // The drill metrics in the twin's CloudWatch: the RTO the report states, the data at risk, objectives met.
+    expect(metrics).toEqual([
+      { name: 'DrillRtoSeconds', value: real.rtoSeconds, samples: 1 },
+      { name: 'DrillDataLossSeconds', value: real.evidence!.dataAtRisk!.lagSeconds, samples: 1 },
+      { name: 'DrillObjectivesMet', value: 1, samples: 1 },
+    ]);
+    // The text report says where the RTO counts from.
+    expect(real.evidence!.notMeasured.find((n) => n.field === 'rtoSeconds')?.why).toContain("fault experiment's start");
   }, 240_000);
 
   it('a Region outage: two questions withdrawn by new evidence, two approved; the failback still rebuilding at the end', async () => {
