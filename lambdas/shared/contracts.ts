@@ -531,6 +531,8 @@ export const failbackInputSchema = z.object({
   incidentId: z.string().min(1),
   /** The failover's epoch (the failback takes its own lease and epoch). */
   epoch: z.number().int().nullable(),
+  /** The failover's drill marker: the failback of a drill is recorded and told as a drill. */
+  drill: drillMarker.nullish(),
 });
 export type FailbackInput = z.infer<typeof failbackInputSchema>;
 

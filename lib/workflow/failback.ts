@@ -48,6 +48,9 @@ import { buildDnsWait as buildSharedDnsWait, lambdaStep, type FailurePath, type 
 
 /** State names: the runbook as the console shows it. Tests and the twin address states by these. */
 export const FAILBACK_STATES = {
+  isDrill: 'Is this the failback of a drill?',
+  markDrill: 'Mark the failback as a drill',
+  notDrill: 'Not a drill',
   keepConfigured: 'Keep the roles as configured',
   nameIncident: 'Name the failback after the failover incident',
   noLeaseYet: 'No lease is held yet',
@@ -273,6 +276,7 @@ export interface FailbackDefinitionProps {
 }
 
 const $ = JsonPath;
+const drillMarker = () => $.objectAt('$.marker.drill');
 const db = () => $.objectAt('$.database');
 /** rebuild-replica's "the current primary is busy" (ResourceBusyError), retried for as long as FAILBACK_TIMING.busySourceRetry allows. */
 const WAIT_FOR_BUSY_SOURCE: RetryProps = { errors: ['ResourceBusyError'], ...FAILBACK_TIMING.busySourceRetry };
@@ -322,6 +326,7 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
         phase,
         detail,
         notify,
+        drill: drillMarker(),
         ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: $.stringAt(key.path) }),
       },
       null,
@@ -342,7 +347,7 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   const escalate = step(
     S.escalate,
     'record-incident',
-    { database: db(), incidentId: failbackId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error'), failoverIncidentId: $.stringAt('$.incidentId') } },
+    { database: db(), incidentId: failbackId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error'), failoverIncidentId: $.stringAt('$.incidentId') }, drill: drillMarker() },
     null,
     { onError: needsOperator, resultPath: '$.escalationError' },
   );
@@ -830,7 +835,15 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   ).start;
   tellFailedBack.next(Choice.jsonPath(scope, S.rebuildOther).when(Condition.booleanEquals('$.plan.aurora', true), endFailedBack).otherwise(preserveOther));
 
-  return keepConfigured;
+  // The failback a drill's failover starts is part of the drill (docs/game-days.md "Drill runs"):
+  // the failover passes its drill marker (`drill`), and every record of this run carries it (null
+  // otherwise; a failback started without one is not a drill).
+  return Choice.jsonPath(scope, S.isDrill)
+    .when(
+      Condition.and(Condition.isPresent('$.drill'), Condition.isNotNull('$.drill')),
+      Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.drill') }, resultPath: '$.marker' }).next(keepConfigured),
+    )
+    .otherwise(Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(keepConfigured));
 }
 
 /**
@@ -926,6 +939,7 @@ function buildDrain(
       detail: { percent: $$.numberAt('$.drainStep.step.percent'), weights: $$.listAt('$.shift.weights') },
       notify: false,
       key: $$.format('traffic-shifted-{}', $$.stringAt('$.drainStep.step.percent')),
+      drill: $$.objectAt('$.marker.drill'),
     },
     null,
     rollBackOnError,

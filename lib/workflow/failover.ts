@@ -1003,7 +1003,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     stateMachine: props.failback,
     integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
     // The database as configured: the failback reads the roles itself.
-    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch() }),
+    // The drill marker too: the failback of a drill is recorded and told as a drill.
+    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch(), drill: drillMarker() }),
     resultSelector: { executionArn: $.stringAt('$.ExecutionArn') },
     resultPath: '$.failback',
     taskTimeout: Timeout.duration(Duration.seconds(30)),
