@@ -840,10 +840,10 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
   // otherwise; a failback started without one is not a drill).
   return Choice.jsonPath(scope, S.isDrill)
     .when(
-      Condition.and(Condition.isPresent('$.drill'), Condition.isNotNull('$.drill')),
-      Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.drill') }, resultPath: '$.marker' }).next(keepConfigured),
+      Condition.or(Condition.isNotPresent('$.drill'), Condition.isNull('$.drill')),
+      Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(keepConfigured),
     )
-    .otherwise(Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(keepConfigured));
+    .otherwise(Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.drill') }, resultPath: '$.marker' }).next(keepConfigured));
 }
 
 /**

@@ -41,7 +41,9 @@ const local = forLocalInterpreter(def);
 
 describe('failback definition: shape', () => {
   it('starts from the configured database, names its incident and reads the roles before anything else', () => {
-    expect(def.StartAt).toBe(S.keepConfigured);
+    expect(def.StartAt).toBe(S.isDrill);
+    expect(state(S.markDrill)).toMatchObject({ Parameters: { 'drill.$': '$.drill' }, ResultPath: '$.marker', Next: S.keepConfigured });
+    expect(state(S.notDrill)).toMatchObject({ Result: { drill: null }, ResultPath: '$.marker', Next: S.keepConfigured });
     expect(state(S.keepConfigured)).toMatchObject({ InputPath: '$.database', ResultPath: '$.configured', Next: S.nameIncident });
     expect(state(S.nameIncident).Parameters).toEqual({ 'incidentId.$': "States.Format('{}-failback', $.incidentId)" });
     expect(invokedFolder(state(S.readRoles))).toBe('manage-lease');
@@ -347,6 +349,18 @@ const inOrder = (entered: string[], names: string[]) => {
 };
 
 describe('failback definition: runs in the local interpreter', () => {
+  it('the failback of a drill carries its drill marker into every record; one started without a marker (or null) is not a drill', async () => {
+    const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true };
+    for (const [given, expected] of [[drill, drill], [null, null], [undefined, null]] as const) {
+      const r = recorder();
+      const run = await runLocal(local, given === undefined ? input : { ...input, drill: given }, happyPath(r), { executionId: EXECUTION, taskToken: 'token-fb' });
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.entered).toContain(expected ? S.markDrill : S.notDrill);
+      const records = [S.recordOriginalFenced, S.recordStable, S.tellFailedBack].map((name) => r.inputsOf(name)[0]);
+      for (const rec of records) expect(rec).toMatchObject({ drill: expected });
+    }
+  });
+
   it('an approved failback: wait, lease, preserve, rebuild, stable, approval, then fence → lag 0 → promote → DNS → verify → record → rebuild the other side', async () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r), { executionId: EXECUTION, taskToken: 'token-fb' });

@@ -89,7 +89,11 @@ describe('game days on the twin', () => {
     // Every notification of the drill run says DRILL; the first says how to stop it, the next gives the experiment's id.
     const ofDrill = seen.messages.map((m, i) => ({ m, s: seen.subjects[i]! })).filter(({ m }) => m.includes(`Incident: ${String(record.pk).slice('INCIDENT#'.length)}\n`));
     expect(ofDrill.length).toBeGreaterThanOrEqual(3);
-    for (const { s } of ofDrill) expect(s).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
+    // The failback the drill's failover started is part of the drill: every notification says DRILL.
+    for (const subject of seen.subjects) expect(subject).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
+    expect(seen.subjects.some((subject) => subject.includes('failback started'))).toBe(true);
+    const failback = seen.incidents.find((i) => String(i.pk).endsWith('-failback'))!;
+    expect(failback.drill).toEqual(record.drill);
     const started = seen.messages.find((m) => m.includes('drill starting'))!;
     expect(started).toContain('aws stepfunctions stop-execution --region us-west-2 --execution-arn arn:aws:states:us-west-2:');
     expect(started).toContain('aws fis stop-experiment --region us-east-1');
