@@ -323,6 +323,9 @@ describe('control stack: least privilege per function', () => {
     ],
     // Lists the topic's subscriptions (nothing else of SNS), and publishes its count.
     'check-subscriptions': [`sns:ListSubscriptionsByTopic on ${TOPIC_ARN}`, PUT_METRICS],
+    // No game day in this config: no drill pair, so nothing at all (the game-day grants:
+    // test/lib/game-day-experiments.test.ts).
+    'start-fault-experiment': [],
   };
 
   for (const name of CONTROL_FUNCTIONS) {
@@ -374,7 +377,7 @@ describe('control stack: state machines', () => {
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
     const workflowFunctions = [
       'accept-trigger', 'manage-lease', 'probe-vantage', 'evaluate-verdict', 'check-data-loss-budget', 'request-approval',
-      'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes', 'record-incident',
+      'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes', 'record-incident', 'start-fault-experiment',
     ];
     expect(invoked.sort()).toEqual(workflowFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
@@ -405,7 +408,7 @@ describe('control stack: state machines', () => {
     for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
     expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
     expect(others).toHaveLength(5);
-    expect(app.failback.StartAt).toBe('Keep the roles as configured');
+    expect(app.failback.StartAt).toBe('Is this the failback of a drill?');
   });
 });
 

@@ -42,6 +42,7 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
     reason: 'FIS disrupt-connectivity experiment role (game days): EC2 Describe* and GetManagedPrefixListEntries have no resource-level permissions',
   },
   { actions: ['states:SendTaskSuccess'], reason: 'SendTaskSuccess has no resource type: the task token is the capability (approval page only)' },
+  { actions: ['fis:ListExperimentTemplates'], reason: 'ListExperimentTemplates has no resource type: start-fault-experiment finds the template by its tags (StartExperiment is limited to templates tagged with the prefix)' },
   {
     actions: ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
     reason: "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
