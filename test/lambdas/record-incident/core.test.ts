@@ -134,8 +134,28 @@ describe('drillMetrics (through phaseMetrics): a drill run that closes', () => {
     ['escalated: met nothing', 'escalated', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
     ['a phase that does not close the run: nothing', 'promoted', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, []],
     ['not a drill: nothing', 'failed-over', OVER, null, false, []],
+    ['no fault experiment to start: met nothing', 'fault-not-started', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
   ] as const)('%s', (_name, phase, detail, drill, strict, expected) => {
     expect(drillData(phaseMetrics(drillFacts(phase, detail, drill, strict)))).toEqual(expected.map(([MetricName, Value, Unit]) => ({ MetricName, Dimensions: forOrders, Value, Unit, Timestamp: ts })));
+  });
+
+  it.each([
+    // The fault experiment started 20 s after the request: the drill's RTO counts from it.
+    ['from the fault experiment\'s start', '2026-01-01T00:00:20.000Z', 190, 'fault-onset', '2026-01-01T00:00:20.000Z', 1],
+    ['no experiment ran (fault null): from the trigger, over the 200 s objective', null, 210, 'trigger', '2026-01-01T00:00:00.000Z', 0],
+    ['an unreadable onset: from the trigger', 'soon', 210, 'trigger', '2026-01-01T00:00:00.000Z', 0],
+  ] as const)('DrillRtoSeconds %s, and the record says which', (_name, onset, seconds, from, since, met) => {
+    const f = { ...drillFacts('failed-over', OVER, marker({ rtoSeconds: 200, rpoSeconds: 30 })), faultStartedAt: onset };
+    const data = drillData(phaseMetrics(f));
+    expect(data.find((d) => d.MetricName === 'DrillRtoSeconds')?.Value).toBe(seconds);
+    expect(data.find((d) => d.MetricName === 'DrillObjectivesMet')?.Value).toBe(met);
+    expect(timelineEntry(f).detail.drillRto).toEqual({ seconds, from, since });
+    // The workflow's own RTO still runs from the trigger.
+    expect(phaseMetrics(f).find((d) => d.MetricName === 'FailoverRtoSeconds')?.Value).toBe(210);
+  });
+
+  it('a run that is not a drill keeps no drill RTO in its record', () => {
+    expect(timelineEntry({ ...facts('failed-over', OVER), faultStartedAt: '2026-01-01T00:00:20.000Z' }).detail).not.toHaveProperty('drillRto');
   });
 
   it('the run\'s own metrics keep the drill pair\'s name', () => {
@@ -171,6 +191,18 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
     expect(message).toContain(`aws fis list-experiments --region ${hotDb().primary.region}`);
     expect(message).toContain(`aws fis stop-experiment --region ${hotDb().primary.region} --id`);
     expect(message).toContain(`failover start --database ${hotDb().name}`);
+  });
+
+  it('the fault-started notification names the experiment and the exact command that stops it', () => {
+    const { subject, message } = notification(drillFacts('fault-started', { fault: 'disrupt-connectivity', experimentId: 'EXP8MMGLN19REMYQV', templateId: 'EXT1', startedAt: AT, region: 'us-east-1' }));
+    expect(subject).toContain('fault experiment EXP8MMGLN19REMYQV started');
+    expect(message).toContain('aws fis stop-experiment --region us-east-1 --id EXP8MMGLN19REMYQV');
+  });
+
+  it('a drill that found no fault experiment to start says so, and that nothing was touched', () => {
+    const summary = phaseSummary(drillFacts('fault-not-started', { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: 'NoExperimentTemplate', Cause: '...' } }));
+    expect(summary).toMatch(/^DRILL NOT STARTED: no fault experiment to start for disrupt-connectivity \(NoExperimentTemplate\)/);
+    expect(summary).toContain('nothing was touched');
   });
 
   it('a drill without a fault experiment says there is none to stop', () => {
