@@ -91,6 +91,28 @@ describe('record-incident handler', () => {
     ]);
   });
 
+  it('a drill that started a fault experiment: its RTO counts from the experiment\'s start, read from the record\'s fault-started entry', async () => {
+    const drill = { requestedFor: 'orders-prod', fault: 'disrupt-connectivity', scheduled: true, objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
+    const timeline = [
+      { at: '2026-03-01T11:55:00.500Z', phase: 'drill-started', detail: {} },
+      { at: '2026-03-01T11:55:01.000Z', phase: 'fault-started', detail: { experimentId: 'EXP1', startedAt: '2026-03-01T11:55:01.000Z' } },
+    ];
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'INCIDENT#inc-7', sk: 'INCIDENT', timeline }) });
+    await handler(event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }));
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { Key: KEY, ConsistentRead: true });
+    const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
+    expect(data.find((d) => d.MetricName === 'DrillRtoSeconds')?.Value).toBe(299);
+    expect(data.find((d) => d.MetricName === 'FailoverRtoSeconds')?.Value).toBe(300);
+    const entry = unmarshall({ e: ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues![':entry']! }).e as { detail: Record<string, unknown> }[];
+    expect(entry[0]!.detail.drillRto).toEqual({ seconds: 299, from: 'fault-onset', since: '2026-03-01T11:55:01.000Z' });
+  });
+
+  it('only a drill\'s failed-over reads the record first', async () => {
+    await handler(event({ phase: 'failed-over', detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z' } }));
+    await handler(event({ phase: 'promoted', drill: { requestedFor: 'orders', fault: null, scheduled: false } }));
+    expect(ddb).not.toHaveReceivedCommand(GetItemCommand);
+  });
+
   it('leaves the epoch out when none is given', async () => {
     await handler(event({ epoch: null, phase: 'detected' }));
     const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
