@@ -670,14 +670,16 @@ export function startFaultExperimentPermissions(config: FailoverConfig, arns: Ar
   if (regions.length === 0) return only([]);
   const fis = (region: string, resource: string) => arns.fis(region, resource);
   return only(
+    [],
     [
-      new PolicyStatement({
-        actions: ['fis:StartExperiment'],
-        resources: regions.map((r) => fis(r, 'experiment-template/*')),
-        conditions: { StringEquals: { 'aws:ResourceTag/failover:prefix': config.prefix } },
-      }),
-    ],
-    [
+      {
+        statement: new PolicyStatement({
+          actions: ['fis:StartExperiment'],
+          resources: regions.map((r) => fis(r, 'experiment-template/*')),
+          conditions: { StringEquals: { 'aws:ResourceTag/failover:prefix': config.prefix } },
+        }),
+        reason: "the template's id is only known once the game-day stack creates it: limited to the product's templates by the failover:prefix tag (aws:ResourceTag), in the drill pairs' primary Regions",
+      },
       {
         statement: new PolicyStatement({ actions: ['fis:ListExperimentTemplates'], resources: ['*'] }),
         reason: 'fis:ListExperimentTemplates has no resource type: the function finds the template by its tags',
