@@ -320,12 +320,12 @@ describe('failover definition: shape', () => {
     expect(retry[0]).toEqual({ ErrorEquals: [ERROR_NAMES.writesNotYetVisible], IntervalSeconds: 10, BackoffRate: 1.5, MaxAttempts: 8 });
   });
 
-  it('schedules the failback with the optimized startExecution integration', () => {
+  it('schedules the failback with the optimized startExecution integration (the drill marker too: the failback of a drill is a drill)', () => {
     const schedule = state(S.scheduleFailback);
     expect(schedule.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(schedule.Parameters).toEqual({
       StateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failback',
-      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch' },
+      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch', 'drill.$': '$.marker.drill' },
     });
     expect(schedule.Next).toBe(S.done);
   });
