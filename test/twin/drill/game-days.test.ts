@@ -63,7 +63,7 @@ describe('game days on the twin', () => {
     expect(drills).toHaveLength(1);
     const record = drills[0]!;
     expect(record.database).toBe('orders-drill');
-    expect(record.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
+    expect(record.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true, objectives: { rtoSeconds: 900, rpoSeconds: 30 } });
     const phases = (record.timeline as { phase: string }[]).map((e) => e.phase);
     for (const p of ['detected', 'drill-started', 'verdict', 'failed-over']) expect(phases).toContain(p);
     expect(phases.indexOf('drill-started')).toBeLessThan(phases.indexOf('verdict'));
