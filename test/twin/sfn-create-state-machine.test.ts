@@ -6,8 +6,11 @@
  * the product's app with one state name grown past 80 characters is refused, naming the state.
  */
 import { InvalidDefinition } from '@aws-sdk/client-sfn';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../lib/config/index.js';
 import { deploy, DeployResourceError } from '../../twin/drill/deploy.js';
+import { allStates } from '../../twin/drill/synth.js';
 import { definitionProblems, SFN_LIMITS, validateCreateStateMachine, type CreateStateMachineInput } from '../../twin/services/sfn-definition.js';
 import { World } from '../../twin/world.js';
 import { synthApp } from '../helpers/synth.js';
@@ -130,12 +133,40 @@ describe('CreateStateMachine refuses what Step Functions refuses, one rule broke
   });
 });
 
+/**
+ * Every config of examples/ and test/fixtures/configs/ that is valid and synthesizes (the others
+ * are config-error fixtures; control-region-without-function-urls.json is refused by synthesis:
+ * its control Region has no function URLs).
+ */
+const validConfigs = ['examples', 'test/fixtures/configs'].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'control-region-without-function-urls.json')
+    .map((f) => `${dir}/${f}`)
+    .filter((file) => {
+      try {
+        loadConfigFile(file);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+);
+
 describe("the product's state machines", () => {
   const configs = ['examples/config.json', 'test/fixtures/configs/aurora.json', 'test/fixtures/configs/game-day.json'];
 
-  it.each(configs)('%s: both definitions pass every check (asl-validator and the limits it does not check)', (config) => {
+  it('covers the configs it means to', () => {
+    expect(validConfigs).toEqual(expect.arrayContaining(configs));
+    expect(validConfigs.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(validConfigs)('%s: both definitions pass every check (asl-validator and the limits it does not check)', (config) => {
     const app = synthApp({ config });
-    for (const sm of [app.failover, app.failback]) expect(definitionProblems(JSON.stringify(sm))).toEqual([]);
+    for (const sm of [app.failover, app.failback]) {
+      expect(definitionProblems(JSON.stringify(sm))).toEqual([]);
+      const longest = Math.max(...allStates(sm as never).map(([name]) => [...name].length));
+      expect(longest).toBeLessThanOrEqual(SFN_LIMITS.nameChars);
+    }
   });
 
   it.each(configs)('%s: the twin deploys it, creating every state machine', async (config) => {
