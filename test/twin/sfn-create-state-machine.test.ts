@@ -10,8 +10,10 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../lib/config/index.js';
 import { deploy, DeployResourceError } from '../../twin/drill/deploy.js';
+import { LambdaRuntime } from '../../twin/drill/lambda-runtime.js';
+import { SfnRuntime } from '../../twin/drill/sfn-runtime.js';
 import { allStates } from '../../twin/drill/synth.js';
-import { definitionProblems, SFN_LIMITS, validateCreateStateMachine, type CreateStateMachineInput } from '../../twin/services/sfn-definition.js';
+import { aslValidatorRuns, definitionProblems, SFN_LIMITS, validateCreateStateMachine, type CreateStateMachineInput } from '../../twin/services/sfn-definition.js';
 import { World } from '../../twin/world.js';
 import { synthApp } from '../helpers/synth.js';
 import { exampleWorld } from './helpers.js';
@@ -175,6 +177,21 @@ describe("the product's state machines", () => {
     const d = await deploy(world, app);
     expect(world.sfn.isCreated(d.failover.arn)).toBe(true);
     expect(world.sfn.isCreated(d.failback.arn)).toBe(true);
+    // A second deploy of the same definitions (a drill campaign deploys again and again) costs no
+    // asl-validator run: its verdict is kept by definition text.
+    const runs = aslValidatorRuns.count;
+    await deploy(new World({ seed: 2, startMs: Date.UTC(2026, 0, 1) }), app);
+    expect(aslValidatorRuns.count).toBe(runs);
+  });
+
+  it('the runtime runs nothing that was not created through CreateStateMachine', () => {
+    const world = new World({ seed: 1, startMs: Date.UTC(2026, 0, 1) });
+    world.iam.putRole('r', []);
+    const reg = { arn: world.sfn.stateMachineArn('us-west-2', 'sm'), name: 'sm', label: 'failover', region: 'us-west-2', principal: world.iam.assumeRole('r', 's'), definition: one({ Type: 'Pass', End: true }) as never };
+    const runtime = new SfnRuntime(world, new LambdaRuntime(world));
+    expect(() => runtime.register(reg)).toThrow('twin: state machine sm was not created (CreateStateMachine) before it was registered to run');
+    world.sfn.createStateMachine(request(reg.definition, { name: 'sm' }), { region: 'us-west-2' });
+    expect(() => runtime.register(reg)).not.toThrow();
   });
 
   it('a state name grown to 83 characters: the twin refuses the deploy, naming the state', async () => {

@@ -63,10 +63,14 @@ let aslValidator: Validator | undefined;
  */
 const verdicts = new Map<string, string[]>();
 
+/** How many times asl-validator itself ran (the rest were answered from {@link verdicts}). */
+export const aslValidatorRuns = { count: 0 };
+
 function aslErrors(text: string, parsed: unknown): string[] {
   const known = verdicts.get(text);
   if (known) return known;
   aslValidator ??= createRequire(import.meta.url)('asl-validator') as Validator;
+  aslValidatorRuns.count++;
   const r = aslValidator(parsed);
   const errors = r.isValid ? [] : r.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? ''}`);
   if (verdicts.size > 64) verdicts.clear();
