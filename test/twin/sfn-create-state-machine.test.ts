@@ -192,6 +192,9 @@ describe("the product's state machines", () => {
     expect(() => runtime.register(reg)).toThrow('twin: state machine sm was not created (CreateStateMachine) before it was registered to run');
     world.sfn.createStateMachine(request(reg.definition, { name: 'sm' }), { region: 'us-west-2' });
     expect(() => runtime.register(reg)).not.toThrow();
+    // Known by Region and name: the deploy's ARNs name the config's account, when it names one.
+    expect(world.sfn.isCreated('arn:aws:states:us-west-2:111122223333:stateMachine:sm')).toBe(true);
+    expect(world.sfn.isCreated('arn:aws:states:eu-west-1:123456789012:stateMachine:sm')).toBe(false);
   });
 
   it('a state name grown to 83 characters: the twin refuses the deploy, naming the state', async () => {

@@ -96,7 +96,7 @@ export class SfnService implements ServiceModel {
   private readonly executions = new Map<string, Execution>();
   /** The role each registered state machine runs as (ExecutionStarted names it). */
   private readonly roles = new Map<string, string>();
-  /** State machines created (CreateStateMachine), by ARN. */
+  /** State machines created (CreateStateMachine), by `<Region>:<name>` (the deploy's ARNs may name the config's account). */
   private readonly created = new Map<string, { name: string; definition: string; roleArn: string; type: string; creationDate: number }>();
 
   constructor(private readonly world: World) {}
@@ -201,19 +201,21 @@ export class SfnService implements ServiceModel {
     const name = input.name!;
     const stateMachineArn = arn.stateMachine(ctx.region, name);
     const type = input.type ?? 'STANDARD';
-    const existing = this.created.get(stateMachineArn);
+    const existing = this.created.get(`${ctx.region}:${name}`);
     if (existing) {
       if (existing.definition !== input.definition || existing.type !== type) throw awsError('sfn', 'StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
       return { stateMachineArn, creationDate: new Date(existing.creationDate) };
     }
     const creationDate = this.world.clock.now();
-    this.created.set(stateMachineArn, { name, definition: input.definition!, roleArn: input.roleArn ?? '', type, creationDate });
+    this.created.set(`${ctx.region}:${name}`, { name, definition: input.definition!, roleArn: input.roleArn ?? '', type, creationDate });
     return { stateMachineArn, creationDate: new Date(creationDate) };
   }
 
   /** Was this state machine created (CreateStateMachine)? */
   isCreated(stateMachineArn: string): boolean {
-    return this.created.has(stateMachineArn);
+    const p = parseArn(stateMachineArn);
+    const name = p?.resource.startsWith('stateMachine:') ? p.resource.slice('stateMachine:'.length) : undefined;
+    return !!p && p.service === 'states' && name !== undefined && this.created.has(`${p.region}:${name}`);
   }
 
   private token(input: { taskToken?: string }, ctx: CallCtx): TokenState {
