@@ -11,6 +11,10 @@
  *   (a real deployment has been running for a while; a brand-new alarm with `breaching` missing
  *   data would go to ALARM at once);
  * - every Lambda function (real handler, its environment, role, timeout: lambda-runtime.ts);
+ * - every AWS::StepFunctions::StateMachine, created through the twin's CreateStateMachine, which
+ *   refuses what Step Functions refuses (twin/services/sfn-definition.ts: name, definition, type,
+ *   logging, tracing) as CloudFormation's resource would fail ({@link DeployResourceError}); the
+ *   failover and failback definitions checked are the ones the runtime will run;
  * - both state machines (sfn-runtime.ts), also as EventBridge targets: the rule's target role must
  *   be allowed `states:StartExecution`, as on AWS;
  * - every AWS::Events::Rule, scheduled ones included, with their targets;
@@ -35,6 +39,7 @@ import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
 import type { DeliveryMeta } from '../services/eventbridge.js';
 import { instanceEndpoint, type PromotionRecord } from '../services/rds.js';
 import { SchedulerService, type ScheduleSpec } from '../services/scheduler.js';
+import { createRequestOfResource, type CreateStateMachineInput } from '../services/sfn-definition.js';
 import { createSqlConnector } from '../sql.js';
 import type { World } from '../world.js';
 import { LambdaRuntime } from './lambda-runtime.js';
@@ -116,6 +121,22 @@ export class DeployLimitError extends Error {
   }
 }
 
+/**
+ * A resource the service refused to create (CloudFormation: CREATE_FAILED, the stack rolls back):
+ * the stack, the resource's logical id and the service's error (`awsError`: its name, e.g.
+ * `InvalidDefinition`, and message).
+ */
+export class DeployResourceError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly logicalId: string,
+    readonly awsError: Error,
+  ) {
+    super(`twin deploy refused: ${stack}/${logicalId}: CREATE_FAILED: ${awsError.name}: ${awsError.message}`);
+    this.name = 'DeployResourceError';
+  }
+}
+
 /** The physical name CloudFormation would give a role without RoleName (deterministic here). */
 export const twinRoleName = (stack: string, logicalId: string): string => `${stack}-${logicalId}`.slice(0, 64);
 
@@ -179,9 +200,25 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
     await lambdas.deploy(fn, roleName, world.iam.assumeRole(roleName, fn.functionName));
   }
 
-  // ---- state machines
+  // ---- state machines: created as CloudFormation would (CreateStateMachine checks them), then run
+  // by the runtime. The failover and failback are checked with the definitions the runtime runs.
+  const createMachine = (stack: string, logicalId: string, request: CreateStateMachineInput, region: string) => {
+    try {
+      world.sfn.createStateMachine(request, { region });
+    } catch (e) {
+      throw new DeployResourceError(stack, logicalId, e as Error);
+    }
+  };
+  for (const stack of stacks) {
+    for (const [logicalId, r] of resourcesOf(stack, 'AWS::StepFunctions::StateMachine')) {
+      const request = createRequestOfResource(r.Properties ?? {});
+      const runs = [app.failover, app.failback].find((sm) => sm.name === request.name && stack.name === control.name);
+      createMachine(stack.name, logicalId, runs ? { ...request, definition: JSON.stringify(runs.definition) } : request, stack.region);
+    }
+  }
   const sfn = new SfnRuntime(world, lambdas, options.hooks);
   const machine = (sm: ResolvedApp['failover'], label: string): RegisteredMachine => {
+    if (!world.sfn.isCreated(sm.arn)) createMachine(control.name, sm.name, { name: sm.name, definition: JSON.stringify(sm.definition), roleArn: sm.roleArn }, control.region);
     const roleName = roleOf(control, sm.roleArn);
     const reg: RegisteredMachine = { arn: sm.arn, name: sm.name, label, region: control.region, principal: world.iam.assumeRole(roleName, `${sm.name}-execution`), definition: sm.definition };
     sfn.register(reg);

@@ -518,14 +518,17 @@ export class SfnRuntime {
    * when a Task uses a Resource the twin does not model.
    */
   register(reg: RegisteredMachine): void {
+    // What Step Functions refuses was refused when it was created (deploy.ts: CreateStateMachine,
+    // twin/services/sfn-definition.ts); nothing runs here that was not created there.
+    if (!this.world.sfn.isCreated(reg.arn)) throw new Error(`twin: state machine ${reg.name} was not created (CreateStateMachine) before it was registered to run`);
     const local = forLocalInterpreter(reg.definition);
     const states = new Map(allStates(local));
     const unsupported = [...states].filter(([, s]) => s.Type === 'Task' && !taskKind(String(s.Resource))).map(([n, s]) => `"${n}" (${String(s.Resource)})`);
     if (unsupported.length > 0) {
       throw new TwinUnsupportedError(`twin: state machine ${reg.name} has Task states whose Resource the twin does not model: ${unsupported.join(', ')}`);
     }
-    // No asl-validator pass here: it compiles its JSON schema on every construction (a quarter of
-    // a second), and the synthesized definitions are validated by the workflow tests.
+    // No asl-validator pass here: CreateStateMachine made it (cached by definition text), and it
+    // compiles its JSON schema on every construction (a quarter of a second).
     const machine = new StateMachine(local as never, { validationOptions: { noValidate: true } });
     this.machines.set(reg.arn, { reg, machine, states, local });
     this.world.sfn.registerStateMachine(

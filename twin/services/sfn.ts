@@ -9,11 +9,16 @@
  * state machine's executions, newest first (what `failover status` reads). GetExecutionHistory
  * (docs/aws-behaviour.md §6, "Execution history") returns the events the runtime wrote
  * ({@link SfnService.appendHistory}) plus the execution's own start, redrive and end events.
+ * CreateStateMachine (docs/aws-behaviour.md §6, "What CreateStateMachine refuses") checks the name,
+ * the definition (asl-validator plus the limits it does not check: sfn-definition.ts), the type,
+ * logging and tracing as Step Functions does; the twin's deploy creates every state machine
+ * through it before the runtime may run it.
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
 import type { World } from '../world.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
+import { validateCreateStateMachine, type CreateStateMachineInput } from './sfn-definition.js';
 
 export interface TaskTokenRegistration {
   /** The token (from the execution context); generated when omitted. */
@@ -91,6 +96,8 @@ export class SfnService implements ServiceModel {
   private readonly executions = new Map<string, Execution>();
   /** The role each registered state machine runs as (ExecutionStarted names it). */
   private readonly roles = new Map<string, string>();
+  /** State machines created (CreateStateMachine), by `<Region>:<name>` (the deploy's ARNs may name the config's account). */
+  private readonly created = new Map<string, { name: string; definition: string; roleArn: string; type: string; creationDate: number }>();
 
   constructor(private readonly world: World) {}
 
@@ -103,6 +110,7 @@ export class SfnService implements ServiceModel {
     RedriveExecution: (i, c) => this.redriveExecution(i, c),
     ListExecutions: (i, c) => this.listExecutions(i, c),
     GetExecutionHistory: (i, c) => this.getExecutionHistory(i, c),
+    CreateStateMachine: (i, c) => this.createStateMachine(i, c),
   };
 
   authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
@@ -110,6 +118,7 @@ export class SfnService implements ServiceModel {
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
     if (operation === 'DescribeExecution' || operation === 'RedriveExecution' || operation === 'GetExecutionHistory') return { action, resources: [input.executionArn ?? '*'] };
     if (operation === 'ListExecutions') return { action, resources: [input.stateMachineArn ?? '*'] };
+    if (operation === 'CreateStateMachine') return { action, resources: ['*'] }; // per-resource narrowing not modelled
     return { action, resources: ['*'] }; // SendTask* have no resource type (docs/aws-behaviour.md §9)
   }
 
@@ -178,6 +187,36 @@ export class SfnService implements ServiceModel {
   }
 
   // ------------------------------------------------------------------ operations
+
+  /**
+   * CreateStateMachine: refused as Step Functions refuses it (sfn-definition.ts: `InvalidName`,
+   * `InvalidDefinition`, `InvalidLoggingConfiguration`, `InvalidTracingConfiguration`,
+   * `ValidationException`); the same name again with the same definition, role and type is
+   * idempotent, with another `StateMachineAlreadyExists`. Running it is the runtime's part
+   * ({@link registerStateMachine}).
+   */
+  createStateMachine(input: CreateStateMachineInput, ctx: CallCtx) {
+    supportOnly('sfn', 'CreateStateMachine', input, ['name', 'definition', 'roleArn', 'type', 'loggingConfiguration', 'tracingConfiguration', 'encryptionConfiguration', 'publish', 'versionDescription', 'tags']);
+    validateCreateStateMachine(input);
+    const name = input.name!;
+    const stateMachineArn = arn.stateMachine(ctx.region, name);
+    const type = input.type ?? 'STANDARD';
+    const existing = this.created.get(`${ctx.region}:${name}`);
+    if (existing) {
+      if (existing.definition !== input.definition || existing.type !== type) throw awsError('sfn', 'StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
+      return { stateMachineArn, creationDate: new Date(existing.creationDate) };
+    }
+    const creationDate = this.world.clock.now();
+    this.created.set(`${ctx.region}:${name}`, { name, definition: input.definition!, roleArn: input.roleArn ?? '', type, creationDate });
+    return { stateMachineArn, creationDate: new Date(creationDate) };
+  }
+
+  /** Was this state machine created (CreateStateMachine)? */
+  isCreated(stateMachineArn: string): boolean {
+    const p = parseArn(stateMachineArn);
+    const name = p?.resource.startsWith('stateMachine:') ? p.resource.slice('stateMachine:'.length) : undefined;
+    return !!p && p.service === 'states' && name !== undefined && this.created.has(`${p.region}:${name}`);
+  }
 
   private token(input: { taskToken?: string }, ctx: CallCtx): TokenState {
     const t = input.taskToken;

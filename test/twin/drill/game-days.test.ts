@@ -68,7 +68,7 @@ describe('game days on the twin', () => {
     expect(seen.incidents.filter((i) => i.drill !== undefined)).toHaveLength(2);
     const record = drills[0]!;
     expect(record.database).toBe('orders-drill');
-    expect(record.drill).toMatchObject({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
+    expect(record.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true, objectives: { rtoSeconds: 900, rpoSeconds: 30 } });
     const timeline = record.timeline as { phase: string; at: string; detail: Record<string, unknown> }[];
     const phases = timeline.map((e) => e.phase);
     for (const p of ['detected', 'drill-started', 'fault-started', 'verdict', 'failed-over']) expect(phases).toContain(p);
