@@ -21,7 +21,7 @@ import { CONTROL_PLANE_VANTAGE, isAurora } from '../../lambdas/shared/config-sch
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { judgeObjectives, objectivesFor } from '../../lambdas/shared/drill-objectives.js';
 import { logger } from '../../lambdas/shared/logger.js';
-import { alarmName, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 import { twinContext } from '../context.js';
 import type { ServiceKey } from '../errors.js';
 import { judgeExpectations } from '../report/judge.js';
@@ -911,9 +911,9 @@ async function applyOperator(world: World, deployment: Deployment, db: DeployedD
   await twinContext.run(as, () =>
     operatorActs(world, deployment, db, event, region, truth).catch((err: unknown) => {
       const e = err as Error;
-      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
+      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : event.operator === 'request-drill' ? 'ask for a drill' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
         operator: event.operator,
-        ...(event.operator === 'start-failover' ? {} : { step: event.step }),
+        ...(event.operator === 'start-failover' || event.operator === 'request-drill' ? {} : { step: event.step }),
         error: e?.name ?? 'Error',
       });
     }),
@@ -932,6 +932,23 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
         { region, principal: deployment.operator },
       )) as { FailedEntryCount?: number };
       if (out.FailedEntryCount) world.log('operator', 'the failover request could not be put on the bus', { operator: 'start-failover' });
+      return;
+    }
+    if (event.operator === 'request-drill') {
+      // A "Drill Requested" by hand (docs/game-days.md "Drill runs"), as `aws events put-events` sends it.
+      const asker = Object.values(deployment.databases).map((d) => d.config).find((c) => (event.requestedFor === undefined ? c.gameDay !== undefined : c.name === event.requestedFor));
+      const game = asker?.gameDay;
+      if (!asker || !game) throw new Error(`no database ${event.requestedFor ?? ''} with a gameDay in the deployed config`);
+      const fault = event.drillFault === undefined ? game.faults[0]! : event.drillFault;
+      world.log('operator', `operator asks for a drill of ${asker.name} on its drill pair ${game.drillPair} (${fault ? `fault ${fault}` : 'no fault experiment'})`, { operator: 'request-drill', requestedFor: asker.name, drillPair: game.drillPair, fault });
+      const detail = { database: game.drillPair, requestedFor: asker.name, fault, scheduled: false, requestedBy: 'drill-operator' };
+      const out = (await world.call(
+        'events',
+        'PutEvents',
+        { Entries: [{ Source: GAME_DAY_EVENT_SOURCE, DetailType: DETAIL_TYPES.drillRequest, Detail: JSON.stringify(detail), EventBusName: deployment.busName }] },
+        { region, principal: deployment.operator },
+      )) as { FailedEntryCount?: number };
+      if (out.FailedEntryCount) world.log('operator', 'the drill request could not be put on the bus', { operator: 'request-drill' });
       return;
     }
     const deps = { ddb: new DynamoDBClient({ region }), sfn: new SFNClient({ region }), tableName: deployment.tableName };
