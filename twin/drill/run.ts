@@ -235,7 +235,9 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
         const out = await call(service, operation, input, ctx);
         // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
         const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
-        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids });
+        // Whose resource a run's call acted on (drill-confined: a drill touches only its drill pair).
+        const touches = exec && deployment && TOUCHING_SERVICES.has(service) ? touchedDatabase(world, deployment, service, input, ctx?.region) : undefined;
+        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids, ...(touches ? { touches } : {}) });
         return out;
       } catch (err) {
         const e = err as { name?: string; message?: string } | null;
@@ -422,7 +424,14 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
       rpoEstimate: scenario.databaseConfig.failover.rpoEstimate,
       failbackPolicy: scenario.databaseConfig.failback.policy,
-      databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, rpoEstimate: d.failover.rpoEstimate, failbackPolicy: d.failback.policy })),
+      databases: scenario.config.databases.map((d) => ({
+        name: d.name,
+        rpoBudgetSeconds: d.failover.rpoBudgetSeconds,
+        rpoEstimate: d.failover.rpoEstimate,
+        failbackPolicy: d.failback.policy,
+        drillTarget: d.drillTarget === true,
+        drilledBy: scenario.config.databases.filter((x) => x.gameDay?.drillPair === d.name).map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
+      })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
       ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
@@ -555,6 +564,45 @@ function dnsOverlapOf(f: DrillFacts, startMs: number): Pick<Report, 'dnsOverlap'
       parallelSeconds: Math.max(0, Math.round(parallel) / 1000),
     },
   };
+}
+
+const TOUCHING_SERVICES = new Set(['rds', 'route53', 'ec2', 'cloudformation']);
+
+/**
+ * The database whose resource a call names, from the world at the moment of the call: an RDS
+ * instance (through renames and rebuilds: the lineage of its resource id) or cluster, a DNS record
+ * (`dns.recordName`, `traffic.recordName`), a security group of a site, a cold standby's stack.
+ * Undefined when it names none of them.
+ */
+function touchedDatabase(world: World, deployment: Deployment, service: string, input: unknown, region: string | undefined): string | undefined {
+  const x = (input ?? {}) as Record<string, unknown>;
+  const dbs = Object.entries(deployment.databases);
+  const bare = (v: unknown): string | undefined => (typeof v === 'string' ? v.split(':').pop()!.toLowerCase() : undefined);
+  if (service === 'rds') {
+    const inst = bare(x.DBInstanceIdentifier);
+    if (inst) {
+      let r: string | undefined = world.rds.getInstance(inst, region)?.dbiResourceId;
+      for (let hop = 0; r !== undefined && hop < 100; hop++) {
+        const root = dbs.find(([, d]) => d.primary.resourceId === r || d.standby.resourceId === r);
+        if (root) return root[0];
+        r = world.rds.lineage.get(r);
+      }
+      return dbs.find(([, d]) => [d.primary.id, d.standby.id].some((id) => id.toLowerCase() === inst || inst.startsWith(`${id.toLowerCase()}-old-`)))?.[0];
+    }
+    const cluster = bare(x.DBClusterIdentifier ?? x.TargetDbClusterIdentifier ?? x.GlobalClusterIdentifier);
+    if (cluster) return dbs.find(([, d]) => [d.primary.id, d.standby.id, d.config.primary.globalClusterId ?? ''].some((id) => id.toLowerCase() === cluster))?.[0];
+    return undefined;
+  }
+  if (service === 'route53') {
+    const names = ((x.ChangeBatch as { Changes?: Array<{ ResourceRecordSet?: { Name?: string } }> } | undefined)?.Changes ?? []).map((c) => c.ResourceRecordSet?.Name?.replace(/\.$/, '').toLowerCase());
+    return dbs.find(([, d]) => names.some((n) => n === d.config.dns.recordName.toLowerCase() || n === d.config.traffic?.recordName.toLowerCase()))?.[0];
+  }
+  if (service === 'ec2') {
+    const group = typeof x.GroupId === 'string' ? x.GroupId : undefined;
+    return group ? dbs.find(([, d]) => [...(d.config.primary.securityGroupIds ?? []), ...(d.config.standby.securityGroupIds ?? [])].includes(group))?.[0] : undefined;
+  }
+  const stack = typeof x.StackName === 'string' ? x.StackName : undefined;
+  return stack ? dbs.find(([, d]) => d.config.standby.coldStandby?.stackName === stack || stack.endsWith(`/${d.config.standby.coldStandby?.stackName}`))?.[0] : undefined;
 }
 
 function dnsTargetOf(world: World, input: unknown): string | undefined {
@@ -851,6 +899,7 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     probeIntervalSeconds: c.detection.probeIntervalSeconds,
     ttlSeconds: c.dns.ttlSeconds,
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
+    cooldownMinutes: c.failover.cooldownMinutes,
     vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
     failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes, maxWaitHours: c.failback.maxWaitHours, rebuildTimeoutMinutes: c.failback.rebuildTimeoutMinutes },
     ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
