@@ -572,8 +572,9 @@ function noDataDestroyed(f: DrillFacts): InvariantResult {
   return { name: 'no-data-destroyed', held: true, detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted' };
 }
 
-/** A drill run (docs/game-days.md "Drill runs"): accept-trigger accepted a Drill Requested. */
-export const isDrillRun = (e: ExecutionRecord): boolean => triggerKind(e) === 'drill';
+/** A drill run (docs/game-days.md "Drill runs"): started by a Drill Requested (accepted as a drill, or refused at its trigger). */
+export const isDrillRun = (e: ExecutionRecord): boolean =>
+  triggerKind(e) === 'drill' || (e.input as { event?: { 'detail-type'?: unknown } } | null | undefined)?.event?.['detail-type'] === 'Drill Requested';
 
 /**
  * docs/game-days.md: a drill acts only on its drill pair (a designated drill target, or a
