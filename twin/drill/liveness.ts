@@ -481,12 +481,18 @@ const leaseAction = (s: Step): string | undefined => (s.input as { action?: stri
 const acquiredLease = (s: Step): boolean | undefined => (s.output as { acquired?: boolean } | undefined)?.acquired;
 const ofDatabase = (f: LivenessFacts, e: ExecutionRecord): boolean => f.database === undefined || e.database === undefined || e.database === f.database;
 
-/** When a run held its database's lease: from its acquisition to its release (a run that never released it, a stopped one included, holds it to the end). */
+/**
+ * When a run held its database's lease: from its acquisition to its release (a run that never
+ * released it, a stopped one included, holds it to the end). A recorded failover releases it only
+ * without `keepLease` (the failover keeps it while it fences the old primary again; the failback
+ * while it rebuilds).
+ */
 function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: number } | undefined {
   const steps = stepsOf(e, 'manage-lease');
   const got = steps.find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) === true);
   if (!got) return undefined;
-  const released = steps.find((s) => s.startedAt >= got.startedAt && !s.error && ['release', 'record-failover'].includes(leaseAction(s) ?? ''));
+  const releases = (s: Step): boolean => leaseAction(s) === 'release' || (leaseAction(s) === 'record-failover' && (s.input as { keepLease?: boolean }).keepLease !== true);
+  const released = steps.find((s) => s.startedAt >= got.startedAt && !s.error && releases(s));
   return { from: got.startedAt, to: released?.endedAt ?? f.endMs };
 }
 

@@ -314,6 +314,18 @@ describe('drill-completes', () => {
       /stood down at t=301s, failover real held the lease/,
     ],
     [
+      'the drill met the lease a real run kept when it recorded its failover (keepLease: it fences the old primary again): justified',
+      drillFacts({
+        config: { cooldownMinutes: 0 },
+        executions: [
+          { ...realRun('real', 100, undefined), steps: [...realRun('real', 100, undefined).steps, step('manage-lease', 200, { action: 'record-failover', keepLease: true }, {})] },
+          drillRun('drill', 300, false),
+        ],
+      }),
+      true,
+      /stood down at t=301s, failover real held the lease/,
+    ],
+    [
       'the drill stood down in the cooldown after a run released the lease',
       drillFacts({ config: { cooldownMinutes: 60 }, executions: [realRun('real', 100, 200), drillRun('drill', 300, false)] }),
       true,
