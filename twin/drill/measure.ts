@@ -1,7 +1,7 @@
 /**
  * What a drill measures and judges, from what the world recorded (pure functions over plain
  * data): RTO, detection time and data loss from the application clients' writes, the outcome,
- * the writer at the end, and the seven safety invariants of docs/scenarios.md.
+ * the writer at the end, and the eight safety invariants of docs/scenarios.md.
  *
  * A config may protect several databases. Writes, promotions, deletions, DNS checks and runs each
  * name the database they belong to (`database`; absent: the scenario's database), the figures are
@@ -647,7 +647,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
 }
 
 /**
- * The seven invariants, in the contract's order, each judged per database (docs/scenarios.md: one
+ * The eight invariants, in the contract's order, each judged per database (docs/scenarios.md: one
  * writer per database, not one in all); each detail names the database.
  */
 export function invariants(f: DrillFacts): InvariantResult[] {
