@@ -17,7 +17,7 @@ export interface DrillVerdict {
   livenessChecked?: string[];
   /** Every escalation of the run, with the cause it named and what the world shows for it. */
   escalations?: Array<{ t: number; stateMachine: string; cause: string; evidence: string }>;
-  /** Drill runs (game days) in the run, and how many of them stood down at a held lease. */
+  /** Drill runs (game days) in the run, and how many of them stood down (the lease held, or the cooldown). */
   drills?: { runs: number; stoodDown: number };
   /** Config in brief (engine, readiness, fencing, ...), to list a failing run. */
   config?: string;

@@ -42,7 +42,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       livenessChecked: (report.liveness ?? []).map((l) => l.name),
       escalations: (report.escalations ?? []).map((x) => ({ t: x.t, stateMachine: x.stateMachine, cause: x.cause, evidence: x.evidence })),
       ...(report.config ? { config: briefConfig(report.config) } : {}),
-      // Drill runs (game days): those whose trigger was a Drill Requested, and those that stood down at a held lease.
+      // Drill runs (game days): those whose trigger was a Drill Requested, and those that stood down.
       drills: drillCounts(report.timeline),
       wallMs: performance.now() - started,
     };
