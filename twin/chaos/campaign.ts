@@ -263,7 +263,7 @@ export function formatSummary(summary: CampaignSummary): string[] {
   const violationCount = Object.values(summary.violations).reduce((s, n) => s + n, 0);
   const withDrills = summary.records.filter((r) => (r.verdict.drills?.runs ?? 0) > 0);
   lines.push(
-    `Drill runs (game days): ${withDrills.reduce((s, r) => s + r.verdict.drills!.runs, 0)} in ${withDrills.length} run(s), ${withDrills.reduce((s, r) => s + r.verdict.drills!.stoodDown, 0)} stood down (the lease held, or the cooldown)`,
+    `Drill runs (game days): ${withDrills.reduce((s, r) => s + r.verdict.drills!.runs, 0)} in ${withDrills.length} run(s), ${withDrills.reduce((s, r) => s + r.verdict.drills!.stoodDown, 0)} stood down (the lease held, or the cooldown), ${withDrills.reduce((s, r) => s + (r.verdict.drills!.failedOver ?? 0), 0)} failed over`,
   );
   lines.push(`Safety (invariant) violations: ${violationCount} in ${summary.violatingRuns.length} run(s)`);
   for (const [name, n] of Object.entries(summary.violations).sort()) {

@@ -69,11 +69,16 @@ process.on('message', (request: WorkerRequest) => {
 process.on('disconnect', () => process.exit(0));
 
 /** Drill runs of a report's timeline: the runs whose trigger was a drill, and those of them that stood down. */
-function drillCounts(timeline: ReadonlyArray<{ event: string; detail: Record<string, unknown> }>): { runs: number; stoodDown: number } {
+function drillCounts(timeline: ReadonlyArray<{ event: string; detail: Record<string, unknown> }>): { runs: number; stoodDown: number; failedOver: number } {
   const runs = new Set<string>();
   const down = new Set<string>();
+  const over = new Set<string>();
   const run = (event: string): string => event.split(':')[0]!;
   for (const e of timeline) if (e.detail.trigger === 'drill') runs.add(run(e.event));
-  for (const e of timeline) if (runs.has(run(e.event)) && /: stood down: /.test(e.event)) down.add(run(e.event));
-  return { runs: runs.size, stoodDown: down.size };
+  for (const e of timeline) {
+    if (!runs.has(run(e.event))) continue;
+    if (/: stood down: /.test(e.event)) down.add(run(e.event));
+    if (e.detail.phase === 'failed-over') over.add(run(e.event));
+  }
+  return { runs: runs.size, stoodDown: down.size, failedOver: over.size };
 }
