@@ -272,7 +272,9 @@ function operatorEvents(r: Prng, story: ScenarioEventInput[], runFor: number): S
  * fault other than the first; and, when the scenario acts on the drill pair, the drill's fault as
  * the fault experiment would inject it (until the experiment runs on the twin): 10 s to 2 min after
  * a request (the run waits 30 s after its hook), a crash or a partition of the pair's primary from
- * every vantage point, often recovered after the experiment's duration. The story's faults (crash,
+ * every vantage point, often recovered after the experiment's duration, and half the time an
+ * operator answering the question the drill may ask (approve, sometimes reject, sometimes after it
+ * timed out). The story's faults (crash,
  * outage, ...) come at random times too, so drills meet real incidents on either database.
  */
 function drillEvents(r: Prng, config: FailoverConfigInput, database: string, runFor: number, story: readonly ScenarioEventInput[]): ScenarioEventInput[] {
@@ -300,6 +302,8 @@ function drillEvents(r: Prng, config: FailoverConfigInput, database: string, run
       const hit = Math.min(runFor, at + r.pick([10, 30, 45, 120]));
       events.push(r.chance(0.7) ? { at: hit, fault: 'primary-crash' } : { at: hit, fault: 'primary-unreachable', from: vantageNames(config, database) });
       if (r.chance(0.6) && hit + (game.faultDurationMinutes ?? 10) * 60 <= runFor) events.push({ at: hit + (game.faultDurationMinutes ?? 10) * 60, fault: 'primary-recover' });
+      // The drill's question (a pair in manual mode, a loss over budget) answered as in a real incident, sometimes late or no.
+      if (r.chance(0.5)) events.push({ at: Math.min(runFor, hit + r.pick([60, 180, 600, 2400])), operator: r.chance(0.85) ? 'approve' : 'reject', step: 'failover' });
     }
   }
   return events;
