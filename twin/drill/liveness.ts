@@ -503,7 +503,8 @@ function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: nu
  * pair's primary down (crashed, or its Region out, from before its first probe to its verdict, the
  * primary still the writer) must end failed over by its own promotion, or escalated with a cause the
  * world confirms, or stopped by an operator's no; still going at the end is judged only past the
- * failover bound and when no question waits for an answer. A drill whose fault did not take (the
+ * failover bound and when no question waits for an answer; a primary back before the run verified
+ * again (after an answer) owes nothing. A drill whose fault did not take (the
  * pair healthy at its verdict) owes nothing: that is the drill's finding.
  */
 function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): LivenessResult {
@@ -551,11 +552,15 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     const waiting = e.status === 'RUNNING' && e.approvals.some((a) => a.answer === undefined);
     const sDown = overlaps(standbyDown(f), down.from, e.stoppedAt ?? f.endMs);
     const why = `${down.why} at ${at(f, down.from)}`;
+    // After an answer (or a withdrawn question) the run verifies again: a primary back by then owes nothing.
+    const lastVerdict = stepsOf(e, 'evaluate-verdict').filter((s) => !s.error && s.startedAt >= acquire.startedAt).at(-1);
+    const backBeforeLast = lastVerdict?.endedAt !== undefined && lastVerdict.endedAt !== verdictAt && down.to <= lastVerdict.endedAt;
     if (promoted) good.push(`${id}: ${why}; it failed over (promoted ${promoted.instanceId} at ${at(f, promoted.startedAt)})`);
     else if (escalation?.evidence) good.push(`${id}: ${why}; it escalated (${escalation.cause}) and the world confirms: ${escalation.evidence}`);
     else if (no) good.push(`${id}: ${why}; an operator said no at ${at(f, no.at)}`);
     else if (waiting) good.push(`${id}: ${why}; a question waited for an answer when the run ended`);
     else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
+    else if (backBeforeLast) good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
     else if (e.status === 'RUNNING' && f.endMs - down.from < b.seconds * 1000) good.push(`${id}: ${why}; still going when the run ended, before the bound`);
     else {
       const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;

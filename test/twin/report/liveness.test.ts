@@ -359,6 +359,15 @@ describe('drill-completes', () => {
       /it escalated \(NoStandby\) and the world confirms: the standby crashed/,
     ],
     [
+      'the primary came back while the drill waited for its approval; the run verified again, found it healthy and stood down: nothing owed',
+      drillFacts({
+        faults: [crash(310), { at: at(600), fault: 'primary-recover', effective: true }],
+        executions: [drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('evaluate-verdict', 601, {}, { verdict: 'healthy' })], { status: 'SUCCEEDED', stoppedAt: at(602) })],
+      }),
+      true,
+      /the primary crashed at t=310s; the primary was back at t=600s, before the run verified again \(t=601s\): nothing owed/,
+    ],
+    [
       'the fault did not take (the primary recovered before the verdict): nothing owed',
       drillFacts({ faults: [crash(310), { at: at(330), fault: 'primary-recover', effective: true }], executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })] }),
       true,
