@@ -55,9 +55,34 @@ export function regionHasResourceType(region: string, type: string): boolean | u
   return has;
 }
 
-/** Problems of the config with the Regions it deploys to: today, the approval page's function URL. */
+/**
+ * Problems of the config with the Regions it deploys to: the approval page's function URL (control
+ * Region); a game day's FIS experiment templates (its drill pair's primary Region, docs/game-days.md
+ * "Fault experiments") and its schedule (control Region, docs/game-days.md "Schedules").
+ */
 export function regionProblems(config: FailoverConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  config.databases.forEach((db, i) => {
+    const game = db.gameDay;
+    if (!game) return;
+    const pair = config.databases.find((d) => d.name === game.drillPair);
+    if (pair && regionHasResourceType(pair.primary.region, 'AWS::FIS::ExperimentTemplate') === false) {
+      problems.push({
+        path: `databases[${i}].gameDay.drillPair`,
+        value: game.drillPair,
+        message:
+          `the drill pair's primary Region ${pair.primary.region} has no AWS Fault Injection Service experiment templates (AWS::FIS::ExperimentTemplate) in CloudFormation, which the game day's fault experiments need: ` +
+          'choose a drill pair whose primary is in a Region with FIS',
+      });
+    }
+    if (game.schedule && regionHasResourceType(config.controlRegion, 'AWS::Scheduler::Schedule') === false) {
+      problems.push({
+        path: `databases[${i}].gameDay.schedule`,
+        value: game.schedule,
+        message: `the control Region ${config.controlRegion} has no EventBridge Scheduler schedules (AWS::Scheduler::Schedule) in CloudFormation: choose another control Region, or start the drills by hand (no schedule)`,
+      });
+    }
+  });
   if (config.approvals.page !== 'none' && regionHasResourceType(config.controlRegion, 'AWS::Lambda::Url') === false) {
     problems.push({
       path: 'controlRegion',

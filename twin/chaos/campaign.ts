@@ -261,6 +261,10 @@ export function formatSummary(summary: CampaignSummary): string[] {
   lines.push('Outcomes');
   for (const [outcome, n] of Object.entries(summary.outcomes).sort((a, b) => b[1] - a[1])) lines.push(`  ${outcome.padEnd(18)} ${n}`);
   const violationCount = Object.values(summary.violations).reduce((s, n) => s + n, 0);
+  const withDrills = summary.records.filter((r) => (r.verdict.drills?.runs ?? 0) > 0);
+  lines.push(
+    `Drill runs (game days): ${withDrills.reduce((s, r) => s + r.verdict.drills!.runs, 0)} in ${withDrills.length} run(s), ${withDrills.reduce((s, r) => s + r.verdict.drills!.stoodDown, 0)} stood down (the lease held, or the cooldown), ${withDrills.reduce((s, r) => s + (r.verdict.drills!.failedOver ?? 0), 0)} failed over`,
+  );
   lines.push(`Safety (invariant) violations: ${violationCount} in ${summary.violatingRuns.length} run(s)`);
   for (const [name, n] of Object.entries(summary.violations).sort()) {
     const runs = summary.violatingRuns.filter((r) => r.verdict.violations.some((v) => v.name === name)).map((r) => r.index);

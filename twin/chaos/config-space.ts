@@ -123,10 +123,24 @@ export interface ConfigShape {
   databases: number;
   /** Security groups on the sites (the fence's groups): on both, on the primary only, on none. */
   securityGroups: 'both' | 'primary' | 'none';
+  /** Game days (docs/game-days.md) of the first database: see {@link GAME_DAY_SHAPES}. Absent: none. */
+  gameDay?: GameDayShape;
 }
 
+/**
+ * Game-day shapes a user would write (docs/config.md `gameDay`): none; the first (production)
+ * database drilling a designated drill pair (`drillTarget: true`, drawn like any database) without
+ * a schedule (drills by hand), or on a schedule, or with the drill pair in manual failover mode
+ * (its drills ask a human, as a real incident would); or the production database drilling itself
+ * with the explicit `allowProductionTarget: true`. The faults fit the engine: Aurora
+ * `failover-db-cluster`, instances `reboot-with-failover` (the twin makes the pair's primary
+ * Multi-AZ) and/or `disrupt-connectivity` (with the primary's subnets).
+ */
+export const GAME_DAY_SHAPES = ['none', 'drill-pair', 'drill-pair-scheduled', 'drill-pair-manual', 'production'] as const;
+export type GameDayShape = (typeof GAME_DAY_SHAPES)[number];
+
 const DB_NAMES = ['orders', 'billing', 'users'] as const;
-const SG = ['sg-0a1b2c3d4e5f60718', 'sg-0f1e2d3c4b5a69788', 'sg-01234567890abcdef', 'sg-0fedcba9876543210', 'sg-0aaaabbbbccccdddd', 'sg-0eeeeffff00001111'];
+const SG = ['sg-0a1b2c3d4e5f60718', 'sg-0f1e2d3c4b5a69788', 'sg-01234567890abcdef', 'sg-0fedcba9876543210', 'sg-0aaaabbbbccccdddd', 'sg-0eeeeffff00001111', 'sg-0123abcd4567ef890', 'sg-0987fedc6543ba210'];
 
 function layoutOf(layout: VantageLayout, p: string, s: string, witnesses: string[]): Array<{ name: string; region: string }> {
   const [w1, w2, w3] = witnesses as [string, string, string];
@@ -142,8 +156,8 @@ function layoutOf(layout: VantageLayout, p: string, s: string, witnesses: string
 }
 
 /** One database of a drawn config. */
-function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }): FailoverConfigInput['databases'][number] {
-  const name = DB_NAMES[i]!;
+function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }, as?: { name: string; sgIndex: number }): FailoverConfigInput['databases'][number] {
+  const name = as?.name ?? DB_NAMES[i]!;
   // A hosted zone holds names of its own domain only (Route 53 refuses others): databases that
   // share a zone get names in one domain, a database with its own zone a domain of its own.
   const host = (label: string): string => (zone.shared ? `${label}-${name}.db.internal` : `${label}.${name}.internal`);
@@ -155,8 +169,9 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
   const majority = Math.floor(total / 2) + 1;
   const quorum = r.chance(0.7) ? majority : r.int(Math.max(1, majority - 1), total);
   const sgs = shape.securityGroups;
-  const primarySg = sgs !== 'none' ? { securityGroupIds: [SG[2 * i]!] } : {};
-  const standbySg = sgs === 'both' ? { securityGroupIds: [SG[2 * i + 1]!] } : {};
+  const g = as?.sgIndex ?? i;
+  const primarySg = sgs !== 'none' ? { securityGroupIds: [SG[2 * g]!] } : {};
+  const standbySg = sgs === 'both' ? { securityGroupIds: [SG[2 * g + 1]!] } : {};
   const kind = i === 0 ? shape.kind : aurora ? 'aurora-global' : r.pick(SPACE.readiness);
   const primary = aurora
     ? { region: regions.p, clusterId: `${name}-${regionTag(regions.p)}`, globalClusterId: `${name}-global`, ...primarySg }
@@ -244,11 +259,49 @@ export function drawConfig(r: Prng, shape: ConfigShape): FailoverConfigInput {
   // Two databases in one hosted zone (distinct record names), or each in its own.
   const sharedZone = r.chance(0.6);
   const databases = Array.from({ length: shape.databases }, (_, i) => drawDatabase(r, shape, i, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${i}`, shared: sharedZone }));
+  // Drawn after the databases: a shape without a game day draws as before.
+  if (shape.gameDay && shape.gameDay !== 'none') addGameDay(r, shape, shape.gameDay, databases, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${databases.length}`, shared: sharedZone });
   return {
     controlRegion: r.chance(0.7) ? s : w[0]!,
     notifications: { emails: ['oncall@example.com'] },
     databases,
   } as FailoverConfigInput;
+}
+
+/** The twin's virtual time starts at 2026-01-01T00:00:00Z: an `at(...)` that many minutes later. */
+const atMinute = (m: number): string => `at(2026-01-01T${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00)`;
+
+/**
+ * Adds a game day to the first database (the production one): a drill pair of its own (a database
+ * marked `drillTarget: true`, appended, drawn like any other), or the production pair itself with
+ * the explicit opt-in. See {@link GAME_DAY_SHAPES}.
+ */
+function addGameDay(r: Prng, shape: ConfigShape, kind: Exclude<GameDayShape, 'none'>, databases: FailoverConfigInput['databases'], regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }): void {
+  const prod = databases[0]!;
+  let pair = prod;
+  if (kind !== 'production') {
+    pair = drawDatabase(r, shape, 1, regions, zone, { name: `${prod.name}-drill`, sgIndex: 3 });
+    (pair as { drillTarget?: boolean }).drillTarget = true;
+    if (kind === 'drill-pair-manual') pair.failover = { ...pair.failover, mode: 'manual' };
+    databases.push(pair);
+  }
+  const aurora = pair.engine.startsWith('aurora-');
+  const faults: Array<'reboot-with-failover' | 'failover-db-cluster' | 'disrupt-connectivity'> = aurora
+    ? r.pick([['failover-db-cluster'], ['failover-db-cluster', 'disrupt-connectivity']] as const).slice()
+    : r.pick([['disrupt-connectivity'], ['reboot-with-failover'], ['reboot-with-failover', 'disrupt-connectivity']] as const).slice();
+  const pairRegion = pair.primary.region;
+  const scheduled = kind === 'drill-pair-scheduled' || (kind !== 'drill-pair' && r.chance(0.5));
+  prod.gameDay = {
+    drillPair: pair.name,
+    ...(kind === 'production' ? { allowProductionTarget: true } : {}),
+    faults,
+    ...(faults.includes('disrupt-connectivity') ? { disruptSubnetIds: r.pick([['subnet-0a1b2c3d4e5f60718'], ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788']]), faultDurationMinutes: r.pick([5, 10, 30]) } : {}),
+    stopAlarmArns: [`arn:aws:cloudwatch:${pairRegion}:123456789012:alarm:${prod.name}-checkout-errors`],
+    // Within the run's first hours: an `at` (one drill), or a recurring expression (several).
+    ...(scheduled ? { schedule: r.chance(0.6) ? atMinute(r.int(5, 150)) : r.pick(['rate(90 minutes)', 'cron(30 * * * ? *)', 'cron(0/45 * * * ? *)']), ...(r.chance(0.3) ? { scheduleTimezone: r.pick(['UTC', 'Europe/Berlin', 'America/New_York']) } : {}) } : {}),
+    ...(faults.length > 1 && r.chance(0.5) ? { scheduledFault: faults[1]! } : {}),
+    ...(r.chance(0.5) ? { objectives: { rtoSeconds: r.pick([300, 900, 1800]), rpoSeconds: r.pick([5, 30, 120]) } } : {}),
+  } as FailoverConfigInput['databases'][number]['gameDay'];
 }
 
 /** The config in brief: one line. */
@@ -263,7 +316,8 @@ export function describeConfig(config: FailoverConfigInput): string {
         `${i === 0 ? '' : `+ ${d.name}: `}${kind} ${d.engine}, ${d.failover.mode ?? 'automatic'}, fencing ${d.failover.fencing ?? 'required'} (${sg}), quorum ${d.detection.quorum}/${total}` +
         `${d.detection.includeControlPlane === false ? '' : ' (with rds-api)'}, ${vp.length} vantage points in ${new Set(vp.map((v) => v.region)).size} Regions, ` +
         `${d.primary.region} → ${d.standby.region}, rpo ${d.failover.rpoBudgetSeconds ?? 30}s${d.failover.rpoEstimate === 'strict' ? ' strict' : ''}, cooldown ${d.failover.cooldownMinutes ?? 60}m, ` +
-        `failback ${d.failback?.policy ?? 'manual-approval'} (stable ${d.failback?.stabilityMinutes ?? 30}m)${d.traffic ? `, traffic${d.traffic.alarmNames ? ' + gating alarms' : ''}` : ''}`
+        `failback ${d.failback?.policy ?? 'manual-approval'} (stable ${d.failback?.stabilityMinutes ?? 30}m)${d.traffic ? `, traffic${d.traffic.alarmNames ? ' + gating alarms' : ''}` : ''}` +
+        `${d.drillTarget ? ', drill target' : ''}${d.gameDay ? `, game day on ${d.gameDay.drillPair}${d.gameDay.allowProductionTarget ? ' (allowProductionTarget)' : ''} [${(d.gameDay.faults ?? ['disrupt-connectivity']).join(', ')}]${d.gameDay.schedule ? ` ${d.gameDay.schedule}` : ', by hand'}` : ''}`
       );
     })
     .join('; ');

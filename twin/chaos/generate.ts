@@ -23,7 +23,7 @@
  */
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
 import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
-import { describeConfig, drawValidConfig, SPACE, STANDBY_KINDS, VANTAGE_LAYOUTS, type ConfigShape } from './config-space.js';
+import { describeConfig, drawValidConfig, GAME_DAY_SHAPES, SPACE, STANDBY_KINDS, VANTAGE_LAYOUTS, type ConfigShape } from './config-space.js';
 import { Prng } from '../random.js';
 import { validateScenario } from '../scenario/load.js';
 import type { Scenario, ScenarioEventInput, ServiceName, Step } from '../scenario/schema.js';
@@ -105,6 +105,8 @@ export function generateConfig(seed: number, index: number): PaletteEntry {
     fencing: cycle(['required', 'required', 'best-effort', 'required', 'required'] as const),
     databases: cycle([1, 1, 2, 1, 3, 2, 1] as const, 1),
     securityGroups: cycle(['both', 'both', 'none', 'both', 'primary'] as const, 2),
+    // Drawn last, so the cycles above stay as they were for every seed.
+    gameDay: cycle(GAME_DAY_SHAPES, 3),
   };
   const stream = (attempt: number) => new Prng(`chaos:${seed}:config:${index}${attempt ? `:${attempt}` : ''}`);
   let drawn: ReturnType<typeof drawValidConfig>;
@@ -264,6 +266,49 @@ function operatorEvents(r: Prng, story: ScenarioEventInput[], runFor: number): S
   return events;
 }
 
+/**
+ * Game-day events of a case whose config has a game day (none otherwise): 0 to 2 drill requests by
+ * hand at random times (the schedule, when the config has one, asks on its own), sometimes with a
+ * fault other than the first; and, when the scenario acts on the drill pair, the drill's fault as
+ * the fault experiment would inject it (until the experiment runs on the twin): 10 s to 2 min after
+ * a request (the run waits 30 s after its hook), a crash or a partition of the pair's primary from
+ * every vantage point, often recovered after the experiment's duration, and half the time an
+ * operator answering the question the drill may ask (approve, sometimes reject, sometimes after it
+ * timed out). The story's faults (crash,
+ * outage, ...) come at random times too, so drills meet real incidents on either database.
+ */
+function drillEvents(r: Prng, config: FailoverConfigInput, database: string, runFor: number, story: readonly ScenarioEventInput[]): ScenarioEventInput[] {
+  const asker = config.databases.find((d) => d.gameDay);
+  const game = asker?.gameDay;
+  if (!asker || !game) return [];
+  const faults = game.faults ?? ['disrupt-connectivity'];
+  const requests: number[] = [];
+  const events: ScenarioEventInput[] = [];
+  const n = game.schedule ? r.pick([0, 0, 1, 2]) : r.pick([1, 1, 2]);
+  for (let i = 0; i < n; i++) {
+    // Sometimes right around the story's first event (during a real incident), else anywhere.
+    const near = story[0] && r.chance(0.35) ? Number(story[0].at) + r.int(-120, 900) : undefined;
+    const at = Math.min(runFor, Math.max(0, near ?? timeIn(r, 60, runFor * 0.8)));
+    requests.push(at);
+    const fault = faults.length > 1 && r.chance(0.4) ? faults[1]! : r.chance(0.1) ? null : undefined;
+    events.push({ at, operator: 'request-drill', ...(fault !== undefined ? { drillFault: fault } : {}) } as ScenarioEventInput);
+  }
+  // The scheduled drill of an `at(...)` schedule: its time, for the fault below.
+  const once = /^at\(2026-01-01T(\d\d):(\d\d):00\)$/.exec(game.schedule ?? '');
+  if (once && (game.scheduleTimezone ?? 'UTC') === 'UTC') requests.push(Number(once[1]) * 3600 + Number(once[2]) * 60);
+  if (database === game.drillPair) {
+    for (const at of requests) {
+      if (!r.chance(0.75)) continue; // the fault did not take: the drill finds the pair healthy
+      const hit = Math.min(runFor, at + r.pick([10, 30, 45, 120]));
+      events.push(r.chance(0.7) ? { at: hit, fault: 'primary-crash' } : { at: hit, fault: 'primary-unreachable', from: vantageNames(config, database) });
+      if (r.chance(0.6) && hit + (game.faultDurationMinutes ?? 10) * 60 <= runFor) events.push({ at: hit + (game.faultDurationMinutes ?? 10) * 60, fault: 'primary-recover' });
+      // The drill's question (a pair in manual mode, a loss over budget) answered as in a real incident, sometimes late or no.
+      if (r.chance(0.5)) events.push({ at: Math.min(runFor, hit + r.pick([60, 180, 600, 2400])), operator: r.chance(0.85) ? 'approve' : 'reject', step: 'failover' });
+    }
+  }
+  return events;
+}
+
 /** Draws case `index` of the campaign with seed `seed` against `palette`. */
 export function generateCase(seed: number, index: number, palette: readonly PaletteEntry[]): ChaosCase {
   if (palette.length === 0) throw new RangeError('the palette is empty');
@@ -273,12 +318,18 @@ export function generateCase(seed: number, index: number, palette: readonly Pale
   // Log-uniform between 1 h and 6 h (mean about 2.8 h): drill time grows with the horizon, and
   // most of what goes wrong happens in the first hours.
   const runFor = Math.round(Math.exp(r.uniform(Math.log(MIN_RUN_FOR_SECONDS), Math.log(MAX_RUN_FOR_SECONDS))) / 60) * 60;
-  // With several databases, the faults act on one of them (the scenario's `database`).
-  const database = entry.config.databases.length > 1 ? new Prng(`chaos:${seed}:case:${index}:database`).pick(entry.config.databases).name : entry.config.databases[0]!.name;
+  // With several databases, the faults act on one of them (the scenario's `database`); with a game
+  // day, on its drill pair half the time (its drills' faults, real faults during a drill).
+  const dr = new Prng(`chaos:${seed}:case:${index}:database`);
+  const pair = entry.config.databases.find((d) => d.gameDay)?.gameDay?.drillPair;
+  const database = entry.config.databases.length > 1 ? (pair && dr.chance(0.5) ? pair : dr.pick(entry.config.databases).name) : entry.config.databases[0]!.name;
   let events = [...storyEvents(r, entry.config, database, runFor)];
   events.push(...operatorEvents(r, events, runFor));
   const noise = r.int(events.length === 0 ? 1 : 0, 4);
   for (let i = 0; i < noise; i++) events.push(noiseEvent(r, entry.config, database, runFor));
+  // Game days: drills by hand at random times, and the drill's fault (from its own stream, so a
+  // config without a game day draws the same case as before).
+  events.unshift(...drillEvents(new Prng(`chaos:${seed}:case:${index}:drill`), entry.config, database, runFor, events));
   events = events.slice(0, MAX_EVENTS).sort((a, b) => Number(a.at) - Number(b.at));
   const name = `chaos-${seed}-${index}`;
   // A gating alarm the config names exists in the account, in the database's original Region.

@@ -17,6 +17,8 @@ export interface DrillVerdict {
   livenessChecked?: string[];
   /** Every escalation of the run, with the cause it named and what the world shows for it. */
   escalations?: Array<{ t: number; stateMachine: string; cause: string; evidence: string }>;
+  /** Drill runs (game days) in the run, how many of them stood down (the lease held, or the cooldown) and how many failed over. */
+  drills?: { runs: number; stoodDown: number; failedOver?: number };
   /** Config in brief (engine, readiness, fencing, ...), to list a failing run. */
   config?: string;
   /** Wall time of the drill in the worker (validation included). */

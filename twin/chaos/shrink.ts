@@ -104,7 +104,8 @@ type Database = FailoverConfigInput['databases'][number];
 /**
  * Smaller configs than `file`'s, each one change away and each valid: without a database the
  * scenario does not act on, without one vantage point (the quorum lowered to fit), without an
- * optional setting (credentials' replicas, traffic, heartbeat, the failback's optional limits).
+ * optional setting (credentials' replicas, traffic, heartbeat, the failback's optional limits, a
+ * game day no `request-drill` event needs and its optional settings, a drill target no game day names).
  */
 export function configShrinks(file: ChaosScenarioFile): ChaosScenarioFile[] {
   const config = file.config;
@@ -143,6 +144,12 @@ export function configShrinks(file: ChaosScenarioFile): ChaosScenarioFile[] {
     for (const key of ['maxWaitHours', 'maxLagSeconds', 'rebuildTimeoutMinutes'] as const) {
       if (d.failback?.[key] !== undefined) withDb(i, (db) => ({ ...db, failback: { ...db.failback, [key]: undefined } }));
     }
+    // The game day (then its drill pair, no longer named, can go too), or its optional settings.
+    if (d.gameDay && !file.events.some((e) => 'operator' in e && e.operator === 'request-drill')) withDb(i, (db) => ({ ...db, gameDay: undefined }));
+    for (const key of ['schedule', 'objectives', 'scheduledFault'] as const) {
+      if (d.gameDay?.[key] !== undefined) withDb(i, (db) => ({ ...db, gameDay: { ...db.gameDay!, [key]: undefined } }));
+    }
+    if (d.drillTarget && !config.databases.some((x) => x.gameDay?.drillPair === d.name)) withDb(i, (db) => ({ ...db, drillTarget: undefined }));
   });
   // Keep only what the product accepts; `undefined` keys are dropped as JSON drops them.
   return out

@@ -42,6 +42,8 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
       livenessChecked: (report.liveness ?? []).map((l) => l.name),
       escalations: (report.escalations ?? []).map((x) => ({ t: x.t, stateMachine: x.stateMachine, cause: x.cause, evidence: x.evidence })),
       ...(report.config ? { config: briefConfig(report.config) } : {}),
+      // Drill runs (game days): those whose trigger was a Drill Requested, and those that stood down.
+      drills: drillCounts(report.timeline),
       wallMs: performance.now() - started,
     };
   } catch (err) {
@@ -65,3 +67,18 @@ process.on('message', (request: WorkerRequest) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+
+/** Drill runs of a report's timeline: the runs whose trigger was a drill, and those of them that stood down. */
+function drillCounts(timeline: ReadonlyArray<{ event: string; detail: Record<string, unknown> }>): { runs: number; stoodDown: number; failedOver: number } {
+  const runs = new Set<string>();
+  const down = new Set<string>();
+  const over = new Set<string>();
+  const run = (event: string): string => event.split(':')[0]!;
+  for (const e of timeline) if (e.detail.trigger === 'drill') runs.add(run(e.event));
+  for (const e of timeline) {
+    if (!runs.has(run(e.event))) continue;
+    if (/: stood down: /.test(e.event)) down.add(run(e.event));
+    if (e.detail.phase === 'failed-over') over.add(run(e.event));
+  }
+  return { runs: runs.size, stoodDown: down.size, failedOver: over.size };
+}

@@ -14,7 +14,7 @@ import { strictUnseenFloorSeconds } from '../../lambdas/check-data-loss-budget/c
 import type { LivenessResult } from '../report/types.js';
 import type { ClientAttempt } from './app-clients.js';
 import type { CallFact, PromotionFact } from './measure.js';
-import { escalated, stepsOf } from './measure.js';
+import { escalated, isDrillRun, stepsOf } from './measure.js';
 import type { ExecutionRecord } from './sfn-runtime.js';
 
 // ------------------------------------------------------------------ ground truth recorded by the drill
@@ -81,6 +81,8 @@ export interface LivenessConfig {
   probeIntervalSeconds: number;
   ttlSeconds: number;
   approvalTimeoutMinutes: number;
+  /** `failover.cooldownMinutes` (absent: 0): a run that changed something keeps later triggers out this long. */
+  cooldownMinutes?: number;
   /** Regions of the vantage points, whether the RDS API in the primary's Region counts as one, and the quorum. */
   vantage: { regions: string[]; includeControlPlane: boolean; quorum: number };
   failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number; maxWaitHours?: number; rebuildTimeoutMinutes?: number };
@@ -472,18 +474,147 @@ function leaseKept(f: LivenessFacts, x: Escalation): boolean {
   );
 }
 
-// ------------------------------------------------------------------ all three
+// ------------------------------------------------------------------ drills (docs/game-days.md "Drill runs")
 
-/** The three liveness checks, in the contract's order, and the escalations they judged. */
+type Step = ExecutionRecord['steps'][number];
+const leaseAction = (s: Step): string | undefined => (s.input as { action?: string } | undefined)?.action;
+const acquiredLease = (s: Step): boolean | undefined => (s.output as { acquired?: boolean } | undefined)?.acquired;
+const ofDatabase = (f: LivenessFacts, e: ExecutionRecord): boolean => f.database === undefined || e.database === undefined || e.database === f.database;
+
+/**
+ * When a run held its database's lease: from its acquisition to its release (a run that never
+ * released it, a stopped one included, holds it to the end). A recorded failover releases it only
+ * without `keepLease` (the failover keeps it while it fences the old primary again; the failback
+ * while it rebuilds).
+ */
+function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: number } | undefined {
+  const steps = stepsOf(e, 'manage-lease');
+  const got = steps.find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) === true);
+  if (!got) return undefined;
+  const releases = (s: Step): boolean => leaseAction(s) === 'release' || (leaseAction(s) === 'record-failover' && (s.input as { keepLease?: boolean }).keepLease !== true);
+  const released = steps.find((s) => s.startedAt >= got.startedAt && !s.error && releases(s));
+  return { from: got.startedAt, to: released?.endedAt ?? f.endMs };
+}
+
+/**
+ * `drill-completes`: each drill run of the database. A drill that could not take the lease stood
+ * down: justified when another run of the database really held it then (or the cooldown after a
+ * run released it was running). A drill that took the lease while its fault had really taken the
+ * pair's primary down (crashed, or its Region out, from before its first probe to its verdict, the
+ * primary still the writer) must end failed over by its own promotion, or escalated with a cause the
+ * world confirms, or stopped by an operator's no; still going at the end is judged only past the
+ * failover bound and when no question waits for an answer; a primary back before the run verified
+ * again (after an answer) owes nothing. A drill whose fault did not take (the
+ * pair healthy at its verdict) owes nothing: that is the drill's finding.
+ */
+function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): LivenessResult {
+  const name = 'drill-completes' as const;
+  const drills = f.executions.filter((e) => isDrillRun(e) && ofDatabase(f, e));
+  if (drills.length === 0) return { name, held: true, detail: 'no drill run of this database' };
+  const good: string[] = [];
+  const bad: string[] = [];
+  const cooldownMs = (f.config.cooldownMinutes ?? 0) * 60_000;
+  for (const e of drills) {
+    const id = `drill ${e.name.slice(0, 8)} (started ${at(f, e.startedAt)})`;
+    const acquire = stepsOf(e, 'manage-lease').find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) !== undefined);
+    if (!acquire) {
+      if (e.status !== 'RUNNING' && e.error === 'InvalidTriggerError') bad.push(`${id} was refused at its trigger though the config allows it: ${(e.cause ?? '').slice(0, 200)}`);
+      else good.push(`${id}: ${e.status === 'RUNNING' ? 'had not reached the lease when the run ended' : `ended before the lease (${e.error ?? e.status})`}`);
+      continue;
+    }
+    if (acquiredLease(acquire) === false) {
+      const t = acquire.startedAt;
+      const others = f.executions.filter((x) => x !== e && ofDatabase(f, x));
+      const holder = others.find((x) => {
+        const h = leaseHeld(f, x);
+        return h !== undefined && h.from <= t && h.to >= t;
+      });
+      const cooling = others.map((x) => leaseHeld(f, x)).find((h) => h !== undefined && h.to < t && t - h.to <= cooldownMs);
+      if (holder) good.push(`${id}: stood down at ${at(f, t)}, ${holder.stateMachine} ${holder.name.slice(0, 8)}${isDrillRun(holder) ? ' (a drill)' : ''} held the lease`);
+      else if (cooling) good.push(`${id}: stood down at ${at(f, t)}, in the ${f.config.cooldownMinutes} min cooldown after a run released the lease at ${at(f, cooling.to)}`);
+      else bad.push(`${id} stood down at ${at(f, t)}, but no run of the database held the lease then and no cooldown was running`);
+      continue;
+    }
+    // It took the lease. Did its fault really take the pair's primary down through its verification?
+    const probeFrom = stepsOf(e, 'probe').concat(stepsOf(e, 'probe-vantage')).filter((s) => s.startedAt >= acquire.startedAt).sort((x, y) => x.startedAt - y.startedAt)[0]?.startedAt;
+    const verdictAt = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.endedAt;
+    const until = verdictAt ?? e.stoppedAt ?? f.endMs;
+    const from = probeFrom ?? until;
+    const promotedBefore = f.promotions.find((p) => p.executionArn !== e.arn && p.startedAt < until);
+    const down = promotedBefore ? undefined : primaryDown(f).find((i) => i.from <= from && i.to >= until);
+    if (!down) {
+      good.push(`${id}: held the lease; the primary was not really down through its verification${promotedBefore ? ` (${promotedBefore.instanceId} had been promoted before)` : ''}: nothing owed`);
+      continue;
+    }
+    const promoted = f.promotions.find((p) => p.executionArn === e.arn);
+    const escalation = esc.find((x) => x.execution === e.name && x.at >= e.startedAt);
+    const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at >= e.startedAt && a.at <= (e.stoppedAt ?? f.endMs));
+    const waiting = e.status === 'RUNNING' && e.approvals.some((a) => a.answer === undefined);
+    const sDown = overlaps(standbyDown(f), down.from, e.stoppedAt ?? f.endMs);
+    const why = `${down.why} at ${at(f, down.from)}`;
+    // After an answer (or a withdrawn question) the run verifies again: a primary back by then owes nothing.
+    const lastVerdict = stepsOf(e, 'evaluate-verdict').filter((s) => !s.error && s.startedAt >= acquire.startedAt).at(-1);
+    const backBeforeLast = lastVerdict?.endedAt !== undefined && lastVerdict.endedAt !== verdictAt && down.to <= lastVerdict.endedAt;
+    if (promoted) good.push(`${id}: ${why}; it failed over (promoted ${promoted.instanceId} at ${at(f, promoted.startedAt)})`);
+    else if (escalation?.evidence) good.push(`${id}: ${why}; it escalated (${escalation.cause}) and the world confirms: ${escalation.evidence}`);
+    else if (no) good.push(`${id}: ${why}; an operator said no at ${at(f, no.at)}`);
+    else if (waiting) good.push(`${id}: ${why}; a question waited for an answer when the run ended`);
+    else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
+    else if (backBeforeLast) good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
+    else if (e.status === 'RUNNING' && f.endMs - down.from < b.seconds * 1000) good.push(`${id}: ${why}; still going when the run ended, before the bound`);
+    else {
+      const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;
+      bad.push(
+        `${id}: ${why} and the drill held the lease, but it ${e.status === 'RUNNING' ? `was still going ${secs(f.endMs - down.from)} s later (bound ${b.seconds} s)` : `ended ${e.status}${e.error ? ` (${e.error})` : ''}`} without failing over${verdict?.verdict ? ` (verdict ${verdict.verdict})` : ''}${escalation ? `; its escalation (${escalation.cause || 'no cause'}) is not confirmed by the world` : ''}`,
+      );
+    }
+  }
+  if (bad.length) return { name, held: false, detail: [...bad, ...good].join('; ') };
+  return { name, held: true, detail: good.join('; ') };
+}
+
+/**
+ * `incident-not-blocked-by-drill`: a real (not drill) run never found its database's lease held by
+ * a drill of another pair, and the database's warranted failover (`failover-when-warranted`) did not
+ * miss its bound while a drill ran on another pair.
+ */
+function incidentNotBlockedByDrill(f: LivenessFacts, warranted: LivenessResult): LivenessResult {
+  const name = 'incident-not-blocked-by-drill' as const;
+  const drills = f.executions.filter(isDrillRun);
+  if (drills.length === 0) return { name, held: true, detail: 'no drill run' };
+  const bad: string[] = [];
+  for (const e of f.executions.filter((x) => !isDrillRun(x))) {
+    for (const s of stepsOf(e, 'manage-lease').filter((x) => leaseAction(x) === 'acquire' && acquiredLease(x) === false)) {
+      const holder = f.executions.find((x) => x.arn === (s.output as { heldBy?: string } | undefined)?.heldBy);
+      if (holder && isDrillRun(holder) && holder.database !== e.database) {
+        bad.push(`${e.stateMachine} ${e.name.slice(0, 8)} of ${e.database ?? '?'} found the lease held by drill ${holder.name.slice(0, 8)} of ${holder.database ?? '?'} at ${at(f, s.startedAt)}`);
+      }
+    }
+  }
+  const elsewhere = drills.filter((d) => !ofDatabase(f, d));
+  if (!warranted.held) {
+    const during = elsewhere.find((d) => d.startedAt <= f.endMs && (d.stoppedAt ?? f.endMs) >= f.startMs);
+    if (during) bad.push(`${f.database ?? 'the database'}'s warranted failover missed its bound while drill ${during.name.slice(0, 8)} ran on ${during.database ?? '?'} (${at(f, during.startedAt)}..${during.stoppedAt === undefined ? 'the end' : at(f, during.stoppedAt)}): ${warranted.detail.slice(0, 300)}`);
+  }
+  if (bad.length) return { name, held: false, detail: bad.join('; ') };
+  return { name, held: true, detail: `${drills.length} drill run(s) (${elsewhere.length} on another pair): no real run found a drill of another pair holding its lease${warranted.held ? '' : ''}` };
+}
+
+// ------------------------------------------------------------------ all of them
+
+/** The liveness checks, in the contract's order, and the escalations they judged. */
 export function liveness(f: LivenessFacts): { results: LivenessResult[]; escalations: Escalation[] } {
   const esc = judgedEscalations(f);
   const fo = failoverBound(f.config);
   const fb = failbackBound(f.config);
+  const warranted = { ...failoverWhenWarranted(f, fo, esc), bound: { seconds: fo.seconds, derivation: describeBound(fo) } };
   return {
     results: [
-      { ...failoverWhenWarranted(f, fo, esc), bound: { seconds: fo.seconds, derivation: describeBound(fo) } },
+      warranted,
       { ...failbackWhenApproved(f, fb, esc), bound: { seconds: fb.seconds, derivation: describeBound(fb) } },
       escalationJustified(f, esc),
+      { ...drillCompletes(f, fo, esc), bound: { seconds: fo.seconds, derivation: describeBound(fo) } },
+      incidentNotBlockedByDrill(f, warranted),
     ],
     escalations: esc,
   };

@@ -1,7 +1,7 @@
 /**
  * What a drill measures and judges, from what the world recorded (pure functions over plain
  * data): RTO, detection time and data loss from the application clients' writes, the outcome,
- * the writer at the end, and the seven safety invariants of docs/scenarios.md.
+ * the writer at the end, and the eight safety invariants of docs/scenarios.md.
  *
  * A config may protect several databases. Writes, promotions, deletions, DNS checks and runs each
  * name the database they belong to (`database`; absent: the scenario's database), the figures are
@@ -68,6 +68,8 @@ export interface CallFact {
   /** A failed call: the error's name and (the start of) its message, as the world answered. */
   error?: string;
   message?: string;
+  /** The database whose resource the call acted on (instance, cluster, record, security group, stack), when it names one. */
+  touches?: string;
 }
 
 /** A record that names the database it belongs to (absent: the scenario's database). */
@@ -80,6 +82,10 @@ export interface DatabaseFacts {
   /** `failover.rpoEstimate` (absent: last-sample). */
   rpoEstimate?: 'last-sample' | 'strict';
   failbackPolicy: string;
+  /** `drillTarget: true` (a designated drill pair). */
+  drillTarget?: boolean;
+  /** Databases whose `gameDay.drillPair` names this one, and whether each opted in to a production pair. */
+  drilledBy?: Array<{ name: string; allowProductionTarget: boolean }>;
 }
 
 export interface DrillFacts {
@@ -566,9 +572,44 @@ function noDataDestroyed(f: DrillFacts): InvariantResult {
   return { name: 'no-data-destroyed', held: true, detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted' };
 }
 
-/** The seven invariants of the facts of one database, in the contract's order. */
+/** A drill run (docs/game-days.md "Drill runs"): started by a Drill Requested (accepted as a drill, or refused at its trigger). */
+export const isDrillRun = (e: ExecutionRecord): boolean =>
+  triggerKind(e) === 'drill' || (e.input as { event?: { 'detail-type'?: unknown } } | null | undefined)?.event?.['detail-type'] === 'Drill Requested';
+
+/**
+ * docs/game-days.md: a drill acts only on its drill pair (a designated drill target, or a
+ * production pair whose game day opted in with `allowProductionTarget`), and a drill that could not
+ * take the lease stands down having touched nothing. Judged from the API calls each drill run made
+ * that change something, and the database whose resource each call named (the world's, at the call).
+ */
+function drillConfined(f: DrillFacts): InvariantResult {
+  const name = 'drill-confined' as const;
+  const drills = f.executions.filter(isDrillRun);
+  if (drills.length === 0) return { name, held: true, detail: 'no drill run' };
+  const db = databasesOf(f).find((d) => d.name === f.database);
+  const optedIn = (db?.drilledBy ?? []).filter((x) => x.allowProductionTarget).map((x) => x.name);
+  const allowed = db?.drillTarget === true || optedIn.length > 0;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const e of drills) {
+    const changes = f.calls.filter((c) => c.ok && c.executionArn === e.arn && MUTATING.test(c.key));
+    const lease = leaseWindow(e, f.endMs);
+    const elsewhere = changes.filter((c) => c.touches !== undefined && c.touches !== f.database);
+    if (elsewhere.length) {
+      const c = elsewhere[0]!;
+      problems.push(`drill run ${e.name} of ${f.database} called ${c.key} on ${c.touches}'s resources at ${at(f, c.at)}${elsewhere.length > 1 ? ` (and ${elsewhere.length - 1} more change(s) outside its drill pair)` : ''}`);
+    }
+    if (!lease && changes.length) problems.push(`drill run ${e.name} never held the lease (it stood down) yet called ${changes[0]!.key} at ${at(f, changes[0]!.at)}${changes.length > 1 ? ` and ${changes.length - 1} more change(s)` : ''}`);
+    if ((lease || changes.length) && !allowed) problems.push(`drill run ${e.name} acted on ${f.database}, which is no drill target (drillTarget is not true) and no gameDay with allowProductionTarget names`);
+    notes.push(`${e.name.slice(0, 8)}: ${lease ? `held the lease, ${changes.length} change(s), all on ${f.database}` : 'stood down, touched nothing'}`);
+  }
+  if (problems.length) return { name, held: false, detail: problems.join('; ') };
+  return { name, held: true, detail: `${drills.length} drill run(s) on ${f.database} (${db?.drillTarget ? 'a drill target' : `a production pair, opted in by ${optedIn.join(', ')}`}): ${notes.join('; ')}` };
+}
+
+/** The invariants of the facts of one database, in the contract's order. */
 function invariantsOfOne(f: DrillFacts): InvariantResult[] {
-  return [singleWriter(f), verifiedBeforePromotion(f), dataLossWithinBudget(f), oneIncidentAtATime(f), failbackApproved(f), dnsFollowsWriter(f), noDataDestroyed(f)];
+  return [singleWriter(f), verifiedBeforePromotion(f), dataLossWithinBudget(f), oneIncidentAtATime(f), failbackApproved(f), dnsFollowsWriter(f), noDataDestroyed(f), drillConfined(f)];
 }
 
 /** The databases of the facts, in config order (the scenario's alone when the facts list none). */
@@ -606,7 +647,7 @@ export function forDatabase(f: DrillFacts, name: string): DrillFacts {
 }
 
 /**
- * The seven invariants, in the contract's order, each judged per database (docs/scenarios.md: one
+ * The eight invariants, in the contract's order, each judged per database (docs/scenarios.md: one
  * writer per database, not one in all); each detail names the database.
  */
 export function invariants(f: DrillFacts): InvariantResult[] {

@@ -21,7 +21,7 @@ import { CONTROL_PLANE_VANTAGE, isAurora } from '../../lambdas/shared/config-sch
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { judgeObjectives, objectivesFor } from '../../lambdas/shared/drill-objectives.js';
 import { logger } from '../../lambdas/shared/logger.js';
-import { alarmName, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 import { twinContext } from '../context.js';
 import type { ServiceKey } from '../errors.js';
 import { judgeExpectations } from '../report/judge.js';
@@ -235,7 +235,9 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
         const out = await call(service, operation, input, ctx);
         // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
         const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
-        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids });
+        // Whose resource a run's call acted on (drill-confined: a drill touches only its drill pair).
+        const touches = exec && deployment && TOUCHING_SERVICES.has(service) ? touchedDatabase(world, deployment, service, input, ctx?.region) : undefined;
+        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids, ...(touches ? { touches } : {}) });
         return out;
       } catch (err) {
         const e = err as { name?: string; message?: string } | null;
@@ -422,7 +424,14 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
       rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
       rpoEstimate: scenario.databaseConfig.failover.rpoEstimate,
       failbackPolicy: scenario.databaseConfig.failback.policy,
-      databases: scenario.config.databases.map((d) => ({ name: d.name, rpoBudgetSeconds: d.failover.rpoBudgetSeconds, rpoEstimate: d.failover.rpoEstimate, failbackPolicy: d.failback.policy })),
+      databases: scenario.config.databases.map((d) => ({
+        name: d.name,
+        rpoBudgetSeconds: d.failover.rpoBudgetSeconds,
+        rpoEstimate: d.failover.rpoEstimate,
+        failbackPolicy: d.failback.policy,
+        drillTarget: d.drillTarget === true,
+        drilledBy: scenario.config.databases.filter((x) => x.gameDay?.drillPair === d.name).map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
+      })),
       events: applied.sort((a, b) => a.at - b.at),
       attempts: clients.attempts,
       ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
@@ -555,6 +564,45 @@ function dnsOverlapOf(f: DrillFacts, startMs: number): Pick<Report, 'dnsOverlap'
       parallelSeconds: Math.max(0, Math.round(parallel) / 1000),
     },
   };
+}
+
+const TOUCHING_SERVICES = new Set(['rds', 'route53', 'ec2', 'cloudformation']);
+
+/**
+ * The database whose resource a call names, from the world at the moment of the call: an RDS
+ * instance (through renames and rebuilds: the lineage of its resource id) or cluster, a DNS record
+ * (`dns.recordName`, `traffic.recordName`), a security group of a site, a cold standby's stack.
+ * Undefined when it names none of them.
+ */
+function touchedDatabase(world: World, deployment: Deployment, service: string, input: unknown, region: string | undefined): string | undefined {
+  const x = (input ?? {}) as Record<string, unknown>;
+  const dbs = Object.entries(deployment.databases);
+  const bare = (v: unknown): string | undefined => (typeof v === 'string' ? v.split(':').pop()!.toLowerCase() : undefined);
+  if (service === 'rds') {
+    const inst = bare(x.DBInstanceIdentifier);
+    if (inst) {
+      let r: string | undefined = world.rds.getInstance(inst, region)?.dbiResourceId;
+      for (let hop = 0; r !== undefined && hop < 100; hop++) {
+        const root = dbs.find(([, d]) => d.primary.resourceId === r || d.standby.resourceId === r);
+        if (root) return root[0];
+        r = world.rds.lineage.get(r);
+      }
+      return dbs.find(([, d]) => [d.primary.id, d.standby.id].some((id) => id.toLowerCase() === inst || inst.startsWith(`${id.toLowerCase()}-old-`)))?.[0];
+    }
+    const cluster = bare(x.DBClusterIdentifier ?? x.TargetDbClusterIdentifier ?? x.GlobalClusterIdentifier);
+    if (cluster) return dbs.find(([, d]) => [d.primary.id, d.standby.id, d.config.primary.globalClusterId ?? ''].some((id) => id.toLowerCase() === cluster))?.[0];
+    return undefined;
+  }
+  if (service === 'route53') {
+    const names = ((x.ChangeBatch as { Changes?: Array<{ ResourceRecordSet?: { Name?: string } }> } | undefined)?.Changes ?? []).map((c) => c.ResourceRecordSet?.Name?.replace(/\.$/, '').toLowerCase());
+    return dbs.find(([, d]) => names.some((n) => n === d.config.dns.recordName.toLowerCase() || n === d.config.traffic?.recordName.toLowerCase()))?.[0];
+  }
+  if (service === 'ec2') {
+    const group = typeof x.GroupId === 'string' ? x.GroupId : undefined;
+    return group ? dbs.find(([, d]) => [...(d.config.primary.securityGroupIds ?? []), ...(d.config.standby.securityGroupIds ?? [])].includes(group))?.[0] : undefined;
+  }
+  const stack = typeof x.StackName === 'string' ? x.StackName : undefined;
+  return stack ? dbs.find(([, d]) => d.config.standby.coldStandby?.stackName === stack || stack.endsWith(`/${d.config.standby.coldStandby?.stackName}`))?.[0] : undefined;
 }
 
 function dnsTargetOf(world: World, input: unknown): string | undefined {
@@ -851,6 +899,7 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     probeIntervalSeconds: c.detection.probeIntervalSeconds,
     ttlSeconds: c.dns.ttlSeconds,
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
+    cooldownMinutes: c.failover.cooldownMinutes,
     vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
     failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes, maxWaitHours: c.failback.maxWaitHours, rebuildTimeoutMinutes: c.failback.rebuildTimeoutMinutes },
     ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
@@ -911,9 +960,9 @@ async function applyOperator(world: World, deployment: Deployment, db: DeployedD
   await twinContext.run(as, () =>
     operatorActs(world, deployment, db, event, region, truth).catch((err: unknown) => {
       const e = err as Error;
-      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
+      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : event.operator === 'request-drill' ? 'ask for a drill' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
         operator: event.operator,
-        ...(event.operator === 'start-failover' ? {} : { step: event.step }),
+        ...(event.operator === 'start-failover' || event.operator === 'request-drill' ? {} : { step: event.step }),
         error: e?.name ?? 'Error',
       });
     }),
@@ -932,6 +981,23 @@ async function operatorActs(world: World, deployment: Deployment, db: DeployedDa
         { region, principal: deployment.operator },
       )) as { FailedEntryCount?: number };
       if (out.FailedEntryCount) world.log('operator', 'the failover request could not be put on the bus', { operator: 'start-failover' });
+      return;
+    }
+    if (event.operator === 'request-drill') {
+      // A "Drill Requested" by hand (docs/game-days.md "Drill runs"), as `aws events put-events` sends it.
+      const asker = Object.values(deployment.databases).map((d) => d.config).find((c) => (event.requestedFor === undefined ? c.gameDay !== undefined : c.name === event.requestedFor));
+      const game = asker?.gameDay;
+      if (!asker || !game) throw new Error(`no database ${event.requestedFor ?? ''} with a gameDay in the deployed config`);
+      const fault = event.drillFault === undefined ? game.faults[0]! : event.drillFault;
+      world.log('operator', `operator asks for a drill of ${asker.name} on its drill pair ${game.drillPair} (${fault ? `fault ${fault}` : 'no fault experiment'})`, { operator: 'request-drill', requestedFor: asker.name, drillPair: game.drillPair, fault });
+      const detail = { database: game.drillPair, requestedFor: asker.name, fault, scheduled: false, requestedBy: 'drill-operator' };
+      const out = (await world.call(
+        'events',
+        'PutEvents',
+        { Entries: [{ Source: GAME_DAY_EVENT_SOURCE, DetailType: DETAIL_TYPES.drillRequest, Detail: JSON.stringify(detail), EventBusName: deployment.busName }] },
+        { region, principal: deployment.operator },
+      )) as { FailedEntryCount?: number };
+      if (out.FailedEntryCount) world.log('operator', 'the drill request could not be put on the bus', { operator: 'request-drill' });
       return;
     }
     const deps = { ddb: new DynamoDBClient({ region }), sfn: new SFNClient({ region }), tableName: deployment.tableName };

@@ -29,11 +29,12 @@ export const INVARIANT_NAMES = [
   'failback-approved',
   'dns-follows-writer',
   'no-data-destroyed',
+  'drill-confined',
 ] as const;
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
 /** Liveness checks judged on every run (docs/scenarios.md "Liveness"), in the contract's order. */
-export const LIVENESS_NAMES = ['failover-when-warranted', 'failback-when-approved', 'escalation-justified'] as const;
+export const LIVENESS_NAMES = ['failover-when-warranted', 'failback-when-approved', 'escalation-justified', 'drill-completes', 'incident-not-blocked-by-drill'] as const;
 export type LivenessName = (typeof LIVENESS_NAMES)[number];
 
 /** Expectation keys of a scenario's `expect`, in the order they are judged and shown. */

@@ -348,6 +348,22 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
           });
         }
       }
+      if (!isFaultEvent(event) && event.operator === 'request-drill' && config) {
+        const withGameDay = config.databases.filter((d) => d.gameDay);
+        const asker = event.requestedFor === undefined ? withGameDay[0] : withGameDay.find((d) => d.name === event.requestedFor);
+        if (!asker) {
+          problems.push({
+            path: event.requestedFor === undefined ? at : `${at}.requestedFor`,
+            message:
+              event.requestedFor === undefined
+                ? `asks for a drill, but no database of ${configSource} has a gameDay`
+                : unknownValue('database with a gameDay', event.requestedFor, withGameDay.map((d) => d.name), configSource),
+            value: event.requestedFor,
+          });
+        } else if (event.drillFault != null && !asker.gameDay!.faults.includes(event.drillFault)) {
+          problems.push({ path: `${at}.drillFault`, message: unknownValue(`fault of ${asker.name}'s gameDay.faults`, event.drillFault, asker.gameDay!.faults), value: event.drillFault });
+        }
+      }
       if (isFaultEvent(event) && event.fault === 'alarm-flap' && event.alarm !== undefined && !alarms.some((a) => a.name === event.alarm)) {
         problems.push({ path: `${at}.alarm`, message: unknownValue('alarm', event.alarm, alarms.map((a) => a.name), 'the scenario\'s alarms'), value: event.alarm });
       }

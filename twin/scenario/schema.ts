@@ -6,7 +6,7 @@
  * Every object is strict: an unknown key is an error, so a typo never silently drops a fault.
  */
 import { z } from 'zod';
-import { KMS_KEY_ARN, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { GAME_DAY_FAULTS, KMS_KEY_ARN, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/shared/contracts.js';
 import { formatValue } from '../../lib/config/index.js';
 import { OUTCOMES, type Outcome } from '../report/types.js';
@@ -30,7 +30,7 @@ export const FAULTS = [
 export type FaultName = (typeof FAULTS)[number];
 
 /** Operator actions (the `operator` key of an event). */
-export const OPERATOR_ACTIONS = ['approve', 'reject', 'start-failover'] as const;
+export const OPERATOR_ACTIONS = ['approve', 'reject', 'start-failover', 'request-drill'] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 /** Simulated services an `api-throttle` / `api-error` fault can target. */
@@ -142,6 +142,16 @@ export const OPERATOR_SCHEMAS = {
   reject: operator('reject', { step: z.enum(STEPS) }),
   /** An operator asks for a failover by hand. */
   'start-failover': operator('start-failover', {}),
+  /**
+   * An operator asks for a game-day drill by hand (docs/game-days.md "Drill runs"): a "Drill
+   * Requested" on the product bus for the drill pair of `requestedFor`'s `gameDay` (default: the
+   * first database with a `gameDay`), with `drillFault` (default: the first of its `faults`; `null`: no
+   * fault experiment) and `scheduled: false`.
+   */
+  'request-drill': operator('request-drill', {
+    requestedFor: z.string().min(1).optional(),
+    drillFault: z.enum(GAME_DAY_FAULTS).nullable().optional(),
+  }),
 } as const satisfies Record<OperatorAction, z.ZodType>;
 
 export type FaultEvent = { [K in FaultName]: z.output<(typeof FAULT_SCHEMAS)[K]> }[FaultName];

@@ -1,6 +1,7 @@
 /**
  * One fixed-seed chaos campaign (twin/chaos/campaign.ts): 100 random scenarios, configs drawn from
- * the whole config space, on 2 worker processes. Every run is judged by the safety invariants AND
+ * the whole config space (game days included: drill pairs, drills by hand and on a schedule), on 2
+ * worker processes. Every run is judged by the safety invariants AND
  * the liveness checks (docs/scenarios.md "Liveness"): no drill may throw, no invariant may break, no
  * liveness check may fail. A failure lists each run with its config, drill seed and what broke
  * (safety and liveness apart); reproduce one with `npx tsx bin/failover.ts chaos --runs 100 --seed 1`
@@ -32,6 +33,11 @@ describe('chaos campaign', () => {
     expect(summary.outcomes['failed-over'] ?? 0).toBeGreaterThan(0);
     expect(summary.outcomes['no-failover'] ?? 0).toBeGreaterThan(0);
     for (const r of summary.records.filter((x) => !x.verdict.threw)) expect(r.verdict.livenessChecked, who(r)).toEqual([...LIVENESS_NAMES]);
+    // Game days are part of the config space: configs with a drill pair ran, and drills ran in them.
+    const gameDays = new Set(summary.palette.filter((p) => / game day on /.test(p.label)).map((p) => p.id));
+    expect(gameDays.size).toBeGreaterThan(0);
+    expect(summary.records.filter((r) => gameDays.has(r.configId)).length).toBeGreaterThan(0);
+    expect(summary.records.filter((r) => (r.verdict.drills?.runs ?? 0) > 0).length).toBeGreaterThan(0);
   });
 
   it('no drill threw', () => {

@@ -3,6 +3,7 @@
  * generates is accepted by the product's own validators (config and scenario).
  */
 import { describe, expect, it } from 'vitest';
+import { regionProblems } from '../../../lib/config/region-support.js';
 import { FUNCTION_NAMES } from '../../../lambdas/shared/contracts.js';
 import { validateConfig } from '../../../lib/config/index.js';
 import {
@@ -70,7 +71,7 @@ describe('chaos generator', () => {
     expect([...kinds.keys()].sort()).toEqual(
       [
         'alarm-flap', 'api-error', 'api-throttle', 'duplicate-alarm', 'lambda-error', 'primary-crash', 'primary-recover', 'primary-unreachable',
-        'region-outage', 'region-recover', 'replica-crash', 'replica-lag', 'operator:approve', 'operator:reject', 'operator:start-failover',
+        'region-outage', 'region-recover', 'replica-crash', 'replica-lag', 'operator:approve', 'operator:reject', 'operator:start-failover', 'operator:request-drill',
       ].sort(),
     );
   });
@@ -85,8 +86,8 @@ describe('chaos generator', () => {
     expect(new Set(dbs.map((d) => d.failover.mode))).toEqual(new Set(SPACE.modes));
     expect(new Set(dbs.map((d) => d.failover.fencing))).toEqual(new Set(SPACE.fencing));
     expect(new Set(dbs.map((d) => d.failback?.policy))).toEqual(new Set(SPACE.policies));
-    // One to three databases; two of them in one hosted zone.
-    expect(new Set(palettes.map((p) => p.config.databases.length))).toEqual(new Set([1, 2, 3]));
+    // One to three databases (and a game day's drill pair); two of them in one hosted zone.
+    expect(new Set(palettes.map((p) => p.config.databases.filter((d) => !d.drillTarget).length))).toEqual(new Set([1, 2, 3]));
     expect(palettes.some((p) => p.config.databases.length > 1 && new Set(p.config.databases.map((d) => d.dns.hostedZoneId)).size === 1)).toBe(true);
     // Fencing with and without security groups; traffic records with and without gating alarms.
     expect(dbs.some((d) => !d.standby.securityGroupIds)).toBe(true);
@@ -104,6 +105,52 @@ describe('chaos generator', () => {
     const used = new Set(dbs.flatMap((d) => [d.primary.region, d.standby.region, ...d.detection.vantagePoints.map((v) => v.region)]));
     for (const r of used) expect(regions).toContain(r);
     expect(used.size).toBeGreaterThan(15);
+  });
+
+  it('draws the game days a user would write, each config passing failover validate', () => {
+    const palettes = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => generatePalette(seed, 8));
+    for (const p of palettes) {
+      // What `failover validate` checks: the config's rules, and the Regions' CloudFormation support.
+      const { config } = validateConfig(p.config, p.id);
+      expect(regionProblems(config), p.id).toEqual([]);
+    }
+    const games = palettes.flatMap((p) => p.config.databases.filter((d) => d.gameDay).map((d) => ({ d, p })));
+    expect(games.length).toBeGreaterThan(palettes.length / 2);
+    const pairOf = (x: (typeof games)[number]) => x.p.config.databases.find((d) => d.name === x.d.gameDay!.drillPair)!;
+    // A designated drill pair (drillTarget) of its own, with and without a schedule, and in manual mode.
+    const designated = games.filter((x) => pairOf(x) !== x.d);
+    expect(designated.every((x) => pairOf(x).drillTarget === true && !x.d.gameDay!.allowProductionTarget)).toBe(true);
+    expect(designated.some((x) => x.d.gameDay!.schedule)).toBe(true);
+    expect(designated.some((x) => !x.d.gameDay!.schedule)).toBe(true);
+    expect(designated.some((x) => pairOf(x).failover.mode === 'manual')).toBe(true);
+    // A production pair drilled with the explicit opt-in.
+    expect(games.some((x) => pairOf(x) === x.d && x.d.gameDay!.allowProductionTarget === true && !x.d.drillTarget)).toBe(true);
+    // The faults fit the engine: Aurora cluster failover; instances a Multi-AZ reboot or the network cut.
+    for (const x of games) {
+      const aurora = pairOf(x).engine.startsWith('aurora-');
+      for (const f of x.d.gameDay!.faults!) expect(aurora ? ['failover-db-cluster', 'disrupt-connectivity'] : ['reboot-with-failover', 'disrupt-connectivity']).toContain(f);
+    }
+    const faults = new Set(games.flatMap((x) => x.d.gameDay!.faults!));
+    expect(faults).toEqual(new Set(['failover-db-cluster', 'reboot-with-failover', 'disrupt-connectivity']));
+    // Both kinds of schedule: once (at) and recurring (cron, rate).
+    expect(games.some((x) => x.d.gameDay!.schedule?.startsWith('at('))).toBe(true);
+    expect(games.some((x) => /^(cron|rate)\(/.test(x.d.gameDay!.schedule ?? ''))).toBe(true);
+  });
+
+  it('asks for drills at random times, with the drill fault on the drill pair, and acts on the drill pair or on production', () => {
+    const plan = generateCampaign({ seed: 7, runs: 200 });
+    const gd = plan.cases.filter((c) => c.file.config.databases.some((d) => d.gameDay));
+    expect(gd.length).toBeGreaterThan(50);
+    const requests = gd.flatMap((c) => c.file.events.filter((e) => 'operator' in e && e.operator === 'request-drill').map((e) => Number(e.at)));
+    expect(new Set(requests).size).toBeGreaterThan(30);
+    const onPair = gd.filter((c) => c.file.database === c.file.config.databases.find((d) => d.gameDay)!.gameDay!.drillPair);
+    expect(onPair.length).toBeGreaterThan(10);
+    expect(gd.length - onPair.length).toBeGreaterThan(10);
+    // On the pair: its primary crashes or is cut off shortly after a request (the drill's fault).
+    expect(
+      onPair.some((c) => c.file.events.some((e) => 'operator' in e && e.operator === 'request-drill' && c.file.events.some((f) => 'fault' in f && (f.fault === 'primary-crash' || f.fault === 'primary-unreachable') && Number(f.at) > Number(e.at) && Number(f.at) <= Number(e.at) + 120))),
+    ).toBe(true);
+    for (const c of gd) assertValidCase(c.file);
   });
 
   it('acts on the database a multi-database case names', () => {

@@ -12,7 +12,8 @@ import { validateConfig } from '../../../lib/config/index.js';
 import type { FailoverConfigInput } from '../../../lambdas/shared/config-schema.js';
 import { validateScenario } from '../../../twin/scenario/load.js';
 
-const palette = generatePalette(1, 1);
+// A one-database config (the palette's first without a game day's drill pair).
+const palette = generatePalette(1, 8).filter((p) => p.config.databases.length === 1);
 const primaryRegion = palette[0]!.config.databases[0]!.primary.region;
 const file: ChaosScenarioFile = {
   name: 'chaos-1-0',
@@ -84,7 +85,7 @@ describe('chaos shrinker', () => {
 
   describe('shrinks the config too', () => {
     // A config with multi databases, traffic, heartbeat and failback settings, replicated secrets.
-    const big = generatePalette(31337, 8).find((p) => p.config.databases.length === 2)!.config;
+    const big = generatePalette(31337, 8).find((p) => p.config.databases.length === 2 && !p.config.databases.some((d) => d.gameDay))!.config;
     const multi: FailoverConfigInput = structuredClone(big);
     const first = multi.databases[0]!;
     first.traffic = {

@@ -60,11 +60,11 @@ describe('the scenario library', () => {
   it('uses every event of docs/scenarios.md at least once (each operator answer for both steps where the contract allows it)', () => {
     const used = new Set<string>();
     for (const [, s] of scenarios) {
-      for (const e of s.events) used.add(isFaultEvent(e) ? e.fault : e.operator === 'start-failover' ? e.operator : `${e.operator} ${e.step}`);
+      for (const e of s.events) used.add(isFaultEvent(e) ? e.fault : e.operator === 'start-failover' || e.operator === 'request-drill' ? e.operator : `${e.operator} ${e.step}`);
     }
     for (const f of FAULTS) expect(used, f).toContain(f);
     for (const a of OPERATOR_ACTIONS) {
-      if (a === 'start-failover') expect(used).toContain(a);
+      if (a === 'start-failover' || a === 'request-drill') expect(used).toContain(a);
       else expect([...used].some((u) => u.startsWith(`${a} `)), a).toBe(true);
     }
     expect(used).toContain('approve failback');

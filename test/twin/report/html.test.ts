@@ -242,6 +242,8 @@ describe('renderHtml: liveness', () => {
         { name: 'failover-when-warranted', held: false, detail: 'warranted at t=300s but writes never came back <through> the DNS name' },
         { name: 'failback-when-approved', held: true, detail: 'no failback is due' },
         { name: 'escalation-justified', held: true, detail: 'failover approval timed out' },
+        { name: 'drill-completes', held: true, detail: 'no drill run of this database' },
+        { name: 'incident-not-blocked-by-drill', held: true, detail: 'no drill run' },
       ],
       escalations: [{ t: 2121, execution: '82c530a4-x', stateMachine: 'failover', cause: 'approval-timeout', message: 'the failover approval (promote) expired unanswered', evidence: 'no operator answer was accepted' }],
     };

@@ -264,7 +264,155 @@ describe('the exit status counts liveness like the invariants', () => {
     expect(passed(report)).toBe(status === 0);
   });
   it('names the missing checks', () => {
-    expect(missingLiveness({ liveness: [live[0]!] })).toEqual(['failback-when-approved', 'escalation-justified']);
+    expect(missingLiveness({ liveness: [live[0]!] })).toEqual(['failback-when-approved', 'escalation-justified', 'drill-completes', 'incident-not-blocked-by-drill']);
     expect(missingLiveness({})).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ drills (docs/game-days.md "Drill runs")
+
+type Step = ExecutionRecord['steps'][number];
+const step = (folder: string, s: number, input: unknown, output?: unknown, state = folder): Step => ({ state, kind: 'lambda', folder, startedAt: at(s), endedAt: at(s), input, ...(output !== undefined ? { output } : {}) });
+/** A drill run of `database` started at `start` (s): accepted as a drill, with its lease step and more. */
+function drillRun(name: string, start: number, lease: boolean, more: Step[] = [], over: Partial<ExecutionRecord> = {}): ExecutionRecord {
+  return execution({
+    arn: `arn:${name}`,
+    name,
+    database: 'orders-drill',
+    startedAt: at(start),
+    steps: [
+      step('accept-trigger', start, {}, { kind: 'drill' }),
+      step('manage-lease', start + 1, { action: 'acquire' }, { acquired: lease, ...(lease ? {} : { heldBy: 'arn:real' }) }),
+      ...more,
+    ],
+    ...over,
+  });
+}
+/** A real run of `database` holding the lease from `from` to `to` (s). */
+const realRun = (name: string, from: number, to: number | undefined, database = 'orders-drill'): ExecutionRecord =>
+  execution({
+    arn: `arn:${name}`,
+    name,
+    database,
+    startedAt: at(from),
+    steps: [
+      step('accept-trigger', from, {}, { kind: 'heartbeat' }),
+      step('manage-lease', from + 1, { action: 'acquire' }, { acquired: true }),
+      ...(to === undefined ? [] : [step('manage-lease', to, { action: 'release' }, {})]),
+    ],
+  });
+const verification = (s: number, verdict: string): Step[] => [step('probe', s, {}), step('evaluate-verdict', s + 30, {}, { verdict })];
+
+describe('drill-completes', () => {
+  const drillFacts = (over: Parameters<typeof facts>[0]) => facts({ database: 'orders-drill', attempts: writes('orders-primary', 1, 299), ...over });
+  it.each([
+    ['no drill run: nothing owed', drillFacts({}), true, /^no drill run of this database$/],
+    [
+      'the drill met the lease held by a real run of the pair: it stood down, justified',
+      drillFacts({ executions: [realRun('real', 100, undefined), drillRun('drill', 300, false)] }),
+      true,
+      /stood down at t=301s, failover real held the lease/,
+    ],
+    [
+      'the drill met the lease a real run kept when it recorded its failover (keepLease: it fences the old primary again): justified',
+      drillFacts({
+        config: { cooldownMinutes: 0 },
+        executions: [
+          { ...realRun('real', 100, undefined), steps: [...realRun('real', 100, undefined).steps, step('manage-lease', 200, { action: 'record-failover', keepLease: true }, {})] },
+          drillRun('drill', 300, false),
+        ],
+      }),
+      true,
+      /stood down at t=301s, failover real held the lease/,
+    ],
+    [
+      'the drill stood down in the cooldown after a run released the lease',
+      drillFacts({ config: { cooldownMinutes: 60 }, executions: [realRun('real', 100, 200), drillRun('drill', 300, false)] }),
+      true,
+      /in the 60 min cooldown after a run released the lease at t=200s/,
+    ],
+    [
+      'the drill stood down with the lease free and no cooldown: a liveness failure',
+      drillFacts({ config: { cooldownMinutes: 0 }, executions: [realRun('real', 100, 200), drillRun('drill', 300, false)] }),
+      false,
+      /stood down at t=301s, but no run of the database held the lease then and no cooldown was running/,
+    ],
+    [
+      'the fault took the primary down, the lease was free, the drill failed over',
+      drillFacts({ faults: [crash(310)], executions: [drillRun('drill', 300, true, verification(340, 'confirmed-down'))], promotions: [promotion(400, 'orders-replica', 'arn:drill')] }),
+      true,
+      /the primary crashed at t=310s; it failed over \(promoted orders-replica at t=400s\)/,
+    ],
+    [
+      'the fault took the primary down, the lease was free, but the drill ended without failing over',
+      drillFacts({ faults: [crash(310)], executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })] }),
+      false,
+      /the primary crashed at t=310s and the drill held the lease, but it ended SUCCEEDED without failing over \(verdict healthy\)/,
+    ],
+    [
+      'the fault took the primary down and the drill escalated naming a cause the world confirms (the standby crashed)',
+      drillFacts({
+        faults: [{ at: at(305), fault: 'replica-crash', effective: true, role: 'standby' }, crash(310)],
+        executions: [drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('record-incident', 400, { phase: 'escalated', detail: { error: { Error: 'NoStandby', Cause: 'the standby is down' } } })], { status: 'FAILED', stoppedAt: at(401) })],
+      }),
+      true,
+      /it escalated \(NoStandby\) and the world confirms: the standby crashed/,
+    ],
+    [
+      'the primary came back while the drill waited for its approval; the run verified again, found it healthy and stood down: nothing owed',
+      drillFacts({
+        faults: [crash(310), { at: at(600), fault: 'primary-recover', effective: true }],
+        executions: [drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('evaluate-verdict', 601, {}, { verdict: 'healthy' })], { status: 'SUCCEEDED', stoppedAt: at(602) })],
+      }),
+      true,
+      /the primary crashed at t=310s; the primary was back at t=600s, before the run verified again \(t=601s\): nothing owed/,
+    ],
+    [
+      'the fault did not take (the primary recovered before the verdict): nothing owed',
+      drillFacts({ faults: [crash(310), { at: at(330), fault: 'primary-recover', effective: true }], executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })] }),
+      true,
+      /the primary was not really down through its verification: nothing owed/,
+    ],
+    [
+      'a drill the config allows refused at its trigger',
+      drillFacts({ executions: [{ ...execution({ arn: 'arn:d', name: 'drill', database: 'orders-drill', status: 'FAILED', cause: 'drill refused: a production pair', input: { event: { 'detail-type': 'Drill Requested' } }, steps: [] }), error: 'InvalidTriggerError' }] }),
+      false,
+      /was refused at its trigger though the config allows it: drill refused: a production pair/,
+    ],
+  ] as const)('%s', (_, f, held, detail) => {
+    const r = check(f, 'drill-completes');
+    expect(r.detail).toMatch(detail);
+    expect(r.held).toBe(held);
+  });
+});
+
+describe('incident-not-blocked-by-drill', () => {
+  it.each([
+    ['no drill run', facts({ database: 'orders' }), true, /^no drill run$/],
+    [
+      'a drill on the drill pair while the production database fails over in time',
+      facts({ database: 'orders', faults: [crash(100)], executions: [drillRun('drill', 90, true), realRun('real', 150, undefined, 'orders')], attempts: [...writes('orders-primary', 1, 99), ...writes('orders-replica', 400, 600)] }),
+      true,
+      /1 drill run\(s\) \(1 on another pair\): no real run found a drill of another pair holding its lease/,
+    ],
+    [
+      "a real run of production found its lease held by the drill pair's drill",
+      facts({
+        database: 'orders',
+        executions: [drillRun('drill', 90, true), execution({ arn: 'arn:real', name: 'real', database: 'orders', steps: [step('accept-trigger', 100, {}, { kind: 'heartbeat' }), step('manage-lease', 101, { action: 'acquire' }, { acquired: false, heldBy: 'arn:drill' })] })],
+      }),
+      false,
+      /failover real of orders found the lease held by drill drill of orders-drill at t=101s/,
+    ],
+    [
+      "production's warranted failover missed its bound while a drill ran on another pair",
+      facts({ database: 'orders', faults: [crash(100)], executions: [drillRun('drill', 90, true)], attempts: writes('orders-primary', 1, 99) }),
+      false,
+      /orders's warranted failover missed its bound while drill drill ran on orders-drill/,
+    ],
+  ] as const)('%s', (_, f, held, detail) => {
+    const r = check(f, 'incident-not-blocked-by-drill');
+    expect(r.detail).toMatch(detail);
+    expect(r.held).toBe(held);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../../lambdas/shared/contracts.js';
 import { ConfigError } from '../../../lib/config/index.js';
@@ -63,7 +64,8 @@ describe('validateScenario: every event kind', () => {
   };
 
   it('the table covers every fault and operator action', () => {
-    expect(Object.keys(KINDS).sort()).toEqual([...FAULTS, ...OPERATOR_ACTIONS].sort());
+    // request-drill needs a config with a game day: its own table below.
+    expect([...Object.keys(KINDS), 'request-drill'].sort()).toEqual([...FAULTS, ...OPERATOR_ACTIONS].sort());
   });
 
   it.each(Object.entries(KINDS))('accepts %s', (_kind, event) => {
@@ -89,6 +91,28 @@ describe('validateScenario: every event kind', () => {
   it('accepts the contract example\'s function name "promote" as the promote-standby function', () => {
     const s = validate(withEvent({ at: 0, fault: 'lambda-error', function: 'promote', count: 1 }));
     expect(s.events[0]).toEqual({ at: 0, fault: 'lambda-error', function: 'promote-standby', count: 1 });
+  });
+});
+
+describe('validateScenario: request-drill (a Drill Requested by hand)', () => {
+  const gameDay = () => JSON.parse(readFileSync(fileURLToPath(new URL('../../../scenarios/drill-by-hand.json', import.meta.url)), 'utf8')).config;
+  const withDrill = (event: Record<string, unknown>, config: unknown = gameDay()) => ({ name: 't', config, database: 'orders-drill', events: [{ at: '5m', operator: 'request-drill', ...event }] });
+  it.each([
+    ['the first game day, its first fault', {}],
+    ['a named database and fault', { requestedFor: 'orders', drillFault: 'disrupt-connectivity' }],
+    ['no fault experiment', { drillFault: null }],
+  ])('accepts %s', (_, event) => {
+    const s = validateScenario(withDrill(event), { source: 'test.json' });
+    expect(s.events[0]).toEqual({ at: 300, operator: 'request-drill', ...event });
+  });
+  it.each([
+    ['a database without a gameDay', { requestedFor: 'orders-drill' }, undefined, /events\[0\]\.requestedFor: unknown database with a gameDay "orders-drill"/],
+    ['a fault the game day does not deploy', { drillFault: 'reboot-with-failover' }, undefined, /events\[0\]\.drillFault: unknown fault of orders's gameDay\.faults "reboot-with-failover"/],
+    ['a config with no game day', {}, 'none', /events\[0\]: asks for a drill, but no database of .* has a gameDay/],
+  ])('refuses %s', (_, event, config, message) => {
+    const c = gameDay();
+    if (config === 'none') delete c.databases[0].gameDay;
+    expect(() => validateScenario(withDrill(event, c), { source: 'test.json' })).toThrow(message);
   });
 });
 
