@@ -269,8 +269,9 @@ function operatorEvents(r: Prng, story: ScenarioEventInput[], runFor: number): S
 /**
  * Game-day events of a case whose config has a game day (none otherwise): 0 to 2 drill requests by
  * hand at random times (the schedule, when the config has one, asks on its own), sometimes with a
- * fault other than the first; and, when the scenario acts on the drill pair, the drill's fault as
- * the fault experiment would inject it (until the experiment runs on the twin): 10 s to 2 min after
+ * fault other than the first; and, when the scenario acts on the drill pair, a real fault during
+ * the drill, on top of the experiment the drill run starts on the twin's FIS (whose network cut
+ * alone is a partition the quorum calls ambiguous): 10 s to 2 min after
  * a request (the run waits 30 s after its hook), a crash or a partition of the pair's primary from
  * every vantage point, often recovered after the experiment's duration, and half the time an
  * operator answering the question the drill may ask (approve, sometimes reject, sometimes after it
