@@ -525,13 +525,21 @@ function glance(db: DatabaseConfig, config: FailoverConfig): string[] {
   ];
 }
 
-function manualFailover(db: DatabaseConfig, config: FailoverConfig): string[] {
+/** What both by-hand procedures name: the sites, their identifiers and the lease commands. */
+function byHand(db: DatabaseConfig, config: FailoverConfig) {
   const slug = db.name;
-  const p = db.primary;
-  const s = db.standby;
-  const pid = siteIdentifier(p) ?? '<id>';
-  const sid = siteIdentifier(s) ?? '<id>';
-  const lease = leaseCommands(db, config, slug);
+  return {
+    slug,
+    p: db.primary,
+    s: db.standby,
+    pid: siteIdentifier(db.primary) ?? '<id>',
+    sid: siteIdentifier(db.standby) ?? '<id>',
+    lease: leaseCommands(db, config, slug),
+  };
+}
+
+function manualFailover(db: DatabaseConfig, config: FailoverConfig): string[] {
+  const { slug, p, s, pid, sid, lease } = byHand(db, config);
   const cold = s.readiness === 'cold';
   const lag = lagCommands(db, s, cold ? (p.instanceId ?? pid) : undefined);
   const fence = fenceCommands(db, p, slug);
@@ -631,12 +639,7 @@ function manualFailover(db: DatabaseConfig, config: FailoverConfig): string[] {
 }
 
 function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
-  const slug = db.name;
-  const p = db.primary;
-  const s = db.standby;
-  const pid = siteIdentifier(p) ?? '<id>';
-  const sid = siteIdentifier(s) ?? '<id>';
-  const lease = leaseCommands(db, config, slug);
+  const { slug, p, s, pid, sid, lease } = byHand(db, config);
   const lines: string[] = [`### Fail back by hand (${s.region} → ${p.region})`, ''];
   lines.push(
     `When ${p.region} answers again and ${code(sid)} (${s.region}) writes. Hold the lease: take it again if you released it (the failover's step 1: it sets \`EPOCH\` and prints the writer, \`standby\`).`,
