@@ -100,7 +100,7 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
 }
 
 /**
- * A drill's RTO (docs/game-days.md, "What the drill measures"): from the fault's onset (the start
+ * A drill's RTO (docs/game-days.md, "Evidence"): from the fault's onset (the start
  * of its FIS experiment, `faultStartedAt`) when the run started one, else from the trigger (the
  * request), to the first verified write through the DNS name. `from` says which.
  */
