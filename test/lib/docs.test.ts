@@ -235,3 +235,21 @@ describe('references to docs/ resolve', () => {
     expect(hasHeading('docs/aws-behaviour.md', { section: '§11' })).toBe(false);
   });
 });
+
+describe('docs/aws-behaviour.md gives its sources', () => {
+  // Each section (and each §N of the reference by area) with the text up to the next one.
+  const sections = read('docs/aws-behaviour.md')
+    .split(/^(?=##+ )/m)
+    .filter((part) => part.startsWith('## ') || part.startsWith('### §'))
+    .filter((part) => !part.startsWith('## Reference by area'))
+    .map((part) => [part.split('\n')[0]!.replace(/^#+ /, ''), part] as const);
+
+  it('has the sections the code cites', () => {
+    expect(sections.length).toBeGreaterThan(25);
+  });
+
+  it.each(sections)('"%s" cites an AWS page', (_heading, text) => {
+    expect(text).toMatch(/https:\/\/(?:docs\.aws\.amazon\.com|aws\.amazon\.com|github\.com|states-language\.net|smithy\.io)\//);
+  });
+});
+
