@@ -253,3 +253,23 @@ describe('docs/aws-behaviour.md gives its sources', () => {
   });
 });
 
+describe('docs/design.md "Layout and dependencies" holds', () => {
+  const sources = (dir: string) => repositoryFiles().filter((f) => f.startsWith(`${dir}/`) && /\.[cm]?ts$/.test(f));
+  /** Module specifiers a file imports (static and dynamic, type-only included). */
+  const importsOf = (file: string) => [...read(file).matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)].map((m) => m[1]!);
+  const offending = (files: string[], bad: RegExp) => files.flatMap((f) => importsOf(f).filter((i) => bad.test(i)).map((i) => `${f}: ${i}`));
+
+  it('reads the imports', () => {
+    expect(importsOf('lib/ops/report.ts')).toContain('../../twin/report/types.js');
+  });
+
+  it('lambdas/ never imports aws-cdk-lib (a function bundle holds its runtime code only)', () => {
+    expect(offending(sources('lambdas'), /^aws-cdk-lib(?:\/|$)|^constructs$/)).toEqual([]);
+  });
+
+  it('nothing deployed imports the twin (lambdas/, lib/ but the operators\' lib/ops)', () => {
+    const deployed = [...sources('lambdas'), ...sources('lib').filter((f) => !f.startsWith('lib/ops/'))];
+    expect(offending(deployed, /(?:^|\/)twin\//)).toEqual([]);
+  });
+});
+
