@@ -9,12 +9,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config/index.js';
 import { FailoverDashboard, LAST_DRILL_WINDOW } from '../../lib/constructs/failover-dashboard.js';
-import { configWith, databaseConfig } from '../fixtures/databases.js';
+import { configWith, databaseConfig, selfDrill } from '../fixtures/databases.js';
 
 function body(gameDay: boolean): { widgets: Array<{ type: string; properties: Record<string, unknown> }> } {
-  // A game day on the production pair itself (the explicit opt-in), with objectives of its own.
-  const drill = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover' as const], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 20 } };
-  const input = configWith(databaseConfig(gameDay ? { gameDay: drill } : {}));
+  const input = configWith(databaseConfig(gameDay ? { gameDay: selfDrill('orders', { rtoSeconds: 600, rpoSeconds: 20 }) } : {}));
   const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-west-2' } });
   new FailoverDashboard(stack, 'D', { config: validateConfig(input).config });
   const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'));
