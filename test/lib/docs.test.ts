@@ -236,6 +236,17 @@ describe('references to docs/ resolve', () => {
   });
 });
 
+describe('docs/design.md covers the design', () => {
+  it.each(['Architecture', 'Layout and dependencies', 'Detection', 'Safety rules', 'Failover, step by step', 'Timing model (the twin)'])('has the section "%s"', (title) => {
+    expect(headingsOf('docs/design.md')).toContain(title);
+  });
+
+  it('states the nine safety rules, each named', () => {
+    const rules = read('docs/design.md').split(/^## Safety rules$/m)[1]!.split(/^## /m)[0]!;
+    expect([...rules.matchAll(/^(\d+)\. \*\*[^*]+\*\*/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
 describe('docs/aws-behaviour.md gives its sources', () => {
   // Each section (and each §N of the reference by area) with the text up to the next one.
   const sections = read('docs/aws-behaviour.md')
