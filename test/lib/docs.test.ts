@@ -21,8 +21,8 @@ import {
   OUTCOMES,
   reportSchema,
   TIMELINE_SOURCES,
-} from '../../twin/report/types.js';
-import { FAULT_SCHEMAS, FAULTS, OPERATOR_ACTIONS, OPERATOR_SCHEMAS, scenarioFileSchema, SERVICES, STEPS } from '../../twin/scenario/schema.js';
+} from '../../twin/report/index.js';
+import { FAULT_SCHEMAS, FAULTS, OPERATOR_ACTIONS, OPERATOR_SCHEMAS, scenarioFileSchema, SERVICES, STEPS } from '../../twin/scenario/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SELF = relative(ROOT, fileURLToPath(import.meta.url));
