@@ -26,6 +26,10 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
+      // Narrowed: a `let` declared first and assigned once later stays a `let` when a closure made
+      // in between reads it (the drill's hooks read the deployment before deploy() returns); as a
+      // `const` at the assignment it would throw in the temporal dead zone.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Off: every control-character class in the tree is deliberate (escaping or stripping
       // \x00-\x1f for JSON strings, HTML, terminal output and SQL identifiers), which is exactly what
       // this rule flags; the escapes have their own tests.
