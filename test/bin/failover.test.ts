@@ -68,6 +68,7 @@ describe('failover validate', () => {
   });
 
   it('exits 2 for more databases than one deployment supports, naming the limit (docs/scale.md)', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const config = JSON.parse(readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8')) as { databases: Array<Record<string, any>> };
     const base = config.databases[0]!;
     config.databases = Array.from({ length: 101 }, (_, i) => ({
