@@ -2,9 +2,7 @@
  * The runtime import graph has no cycles. A cycle makes module initialisation order matter (a
  * class or constant read before its module has run is `undefined`), so none is allowed.
  * Type-only imports are left out (`import type` and imports TypeScript elides: they do not exist at
- * run time). The same check from the command line:
- *
- *   npx dpdm -T --no-tree --no-warning --exit-code circular:1 'bin/**\/*.ts' 'lib/**\/*.ts' 'lambdas/**\/*.ts' 'twin/**\/*.ts' 'scripts/*.ts' 'bench/*.ts'
+ * run time). The same check from the command line: `npm run cycles` (dpdm -T).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
