@@ -304,7 +304,7 @@ export function drillStopCommands(f: IncidentFacts): string[] {
     ...(fault
       ? [
           `  1. Stop the fault experiment (${fault}) in ${faultRegion}:`,
-          `     aws fis list-experiments --region ${faultRegion} --query "experiments[?tags.\"failover:database\"=='${f.database.name}' && state.status=='running'].id" --output text`,
+          `     aws fis list-experiments --region ${faultRegion} --query "experiments[?tags."failover:database"=='${f.database.name}' && state.status=='running'].id" --output text`,
           `     aws fis stop-experiment --region ${faultRegion} --id <experiment id from the line above>`,
         ]
       : ['  1. No fault experiment is started by this run (fault: none).']),

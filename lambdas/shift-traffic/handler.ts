@@ -61,7 +61,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
       const comment = `rds-failover ${db.name} incident ${input.incidentId} epoch ${input.epoch}: ${input.action === 'shift' ? `${input.percent}% to ${db.standby.region}` : 'rollback'}`;
       // The records as they are now: the UPSERTs keep their health checks.
       const records = await listRecords();
-      let changeId: string | null = null;
+      let changeId: string | null;
       try {
         const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }));
         changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;

@@ -10,7 +10,6 @@ import { installSdkTwin, retryDelayMs } from '../../twin/sdk.js';
 import { World, DEFAULT_API_QUOTAS } from '../../twin/world.js';
 import { PRIMARY, exampleWorld } from './helpers.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 let w: World;
 let uninstall: () => void;
 beforeEach(() => {

@@ -380,6 +380,7 @@ describe('the product\'s lease plans (lambdas/manage-lease/core.ts) against the 
     const now = new Date(w.clock.now());
     const first = await send(acquirePlan({ holder: 'exec-1', incidentId: 'i1', ignoreCooldown: false, cooldownMinutes: 60 }, now));
     expect(first.Attributes).toMatchObject({ holder: 'exec-1', epoch: 1, writer: 'primary' });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const second: any = await send(acquirePlan({ holder: 'exec-2', incidentId: 'i2', ignoreCooldown: false, cooldownMinutes: 60 }, now)).catch((e) => e);
     expect(second.name).toBe('ConditionalCheckFailedException');
     expect(second.Item.holder).toEqual({ S: 'exec-1' }); // the DocumentClient does not unmarshall the error's Item

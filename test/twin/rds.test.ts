@@ -192,7 +192,10 @@ describe('RDS replica lag metrics', () => {
     await w.clock.advanceBy(5 * 60_000);
     const lag = series(w, REPLICA.region, 'ReplicaLag', REPLICA.id);
     expect(lag).toHaveLength(5);
-    for (const p of lag) expect(p.v).toBeGreaterThanOrEqual(3), expect(p.v).toBeLessThan(4);
+    for (const p of lag) {
+      expect(p.v).toBeGreaterThanOrEqual(3);
+      expect(p.v).toBeLessThan(4);
+    }
     const slot = series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id);
     expect(slot).toHaveLength(5);
     for (const p of slot) expect([2 * WAL_BYTES_PER_WRITE, 3 * WAL_BYTES_PER_WRITE]).toContain(p.v); // the commits of the last 3 s, not yet received

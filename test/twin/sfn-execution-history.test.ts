@@ -93,6 +93,7 @@ describe('GetExecutionHistory', () => {
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: `${arn}-nope` }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover' }))).rejects.toMatchObject({ name: 'InvalidArn' });
     w.iam.putRole('reader', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:GetExecutionHistory', Resource: `${arn.replace(/:run-1$/, '')}:other` }] }]);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const denied: any = await twinContext.run({ principal: w.iam.assumeRole('reader') }, () => sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }))).catch((e) => e);
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toContain(`states:GetExecutionHistory on resource: ${arn}`);
