@@ -26,16 +26,9 @@ import { SecretsManagerService } from './services/secrets-manager.js';
 import { SfnService } from './services/sfn.js';
 import { SnsService } from './services/sns.js';
 
-export type TimelineSource = 'fault' | 'alarm' | 'workflow' | 'operator' | 'cloud';
+import type { TimelineEntry, TimelineSource, TwinCore, ApiCaller } from './ports.js';
 
-/** One line of the run's story. `t` is virtual seconds since the world started (docs/scenarios.md). */
-export interface TimelineEntry {
-  readonly t: number;
-  readonly at: string;
-  readonly source: TimelineSource;
-  readonly event: string;
-  readonly detail: Record<string, unknown>;
-}
+export type { TimelineEntry, TimelineSource } from './ports.js';
 
 export interface WorldOptions {
   /** Seed of every random draw. @default 1 */
@@ -79,7 +72,7 @@ interface InjectedFault {
   remaining: number;
 }
 
-export class World {
+export class World implements TwinCore, ApiCaller {
   readonly accountId = ACCOUNT_ID;
   readonly seed: number | string;
   readonly startMs: number;
