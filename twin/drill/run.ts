@@ -31,7 +31,7 @@ import { isFaultEvent, type FaultEvent, type OperatorEvent, type Scenario, type 
 import { installSdkTwin } from '../sdk.js';
 import { RUNNING_STATUSES, type DbCluster, type DbInstance } from '../services/rds.js';
 import { installSqlTwin } from '../sql.js';
-import type { TimelineEntry as WorldTimelineEntry, TimelineSource } from '../world.js';
+import type { TimelineEntry as WorldTimelineEntry } from '../world.js';
 import { DEFAULT_API_QUOTAS, World } from '../world.js';
 import { AppClients } from './app-clients.js';
 import { ApprovalServer, createSigningSecret, prepareServedApp } from './approval-server.js';
@@ -190,28 +190,8 @@ export async function runDrill(scenario: Scenario, options: DrillOptions = {}): 
 async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill): Promise<Report> {
   const wallStart = performance.now();
   const seed = options.seed ?? 1;
-  const synthesis = await synthesizeApp(scenario.config, options.synth);
-  options.onSynthesis?.(synthesis);
-  let app = synthesis.app;
-  if (options.transformApp) {
-    const copy = structuredClone(app);
-    app = options.transformApp(copy) ?? copy;
-  }
-
   const world = new World({ seed, apiQuotas: DEFAULT_API_QUOTAS });
-  const serving = options.approvals?.serve ? options.approvals : undefined;
-  const server = serving ? new ApprovalServer() : undefined;
-  let secretArn: string | undefined;
-  if (server) {
-    await server.listen(serving!.port ?? 0);
-    try {
-      ({ app, secretArn } = prepareServedApp(app, server.url, world.rng.stream('drill.approval-secret-suffix').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')));
-    } catch (err) {
-      await server.close();
-      throw err;
-    }
-    serving!.onServing?.(server.url);
-  }
+  const { app, server, secretArn } = await prepareApp(world, scenario, options);
   const startMs = world.startMs;
   const endMs = startMs + scenario.runFor * 1000;
   const envBefore = { ...process.env };
@@ -221,297 +201,395 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     cleanups.push(installSdkTwin(world), installSqlTwin(world));
     logger.setLogLevel('SILENT');
     cleanups.push(() => logger.setLogLevel(levelBefore));
-
-    // Every API call, attributed to the execution on whose behalf it ran.
-    const calls: CallFact[] = [];
-    let activity = 0;
-    const call = world.call.bind(world);
-    world.call = async (service, operation, input, ctx) => {
-      const at = world.clock.now();
-      const exec = executionContext.getStore();
-      activity++;
-      const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
-      try {
-        const out = await call(service, operation, input, ctx);
-        // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
-        const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
-        // Whose resource a run's call acted on (drill-confined: a drill touches only its drill pair).
-        const touches = exec && deployment && TOUCHING_SERVICES.has(service) ? touchedDatabase(world, deployment, service, input, ctx?.region) : undefined;
-        calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids, ...(touches ? { touches } : {}) });
-        return out;
-      } catch (err) {
-        const e = err as { name?: string; message?: string } | null;
-        calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids, error: String(e?.name ?? 'Error'), message: String(e?.message ?? err).slice(0, 200) });
-        throw err;
-      } finally {
-        activity++;
-      }
-    };
-
-    const dnsChecks: DnsCheck[] = [];
-    let deployment: Deployment | undefined;
-    const narrator = new Narrator(world, scenario.database);
-    // Served approvals: virtual time holds while one waits for its answer (see ServeApprovalsOptions).
-    let signingKey: Uint8Array | undefined;
-    const holds = new Set<Promise<unknown>>();
-    const answered = new Map<ApprovalAsk, () => void>();
-    const serve = (a: ApprovalAsk): void => {
-      if (!server || !signingKey || !deployment || !a.approvalId || !a.expiresAt) return;
-      const key = signingKey;
-      const region = deployment.controlRegion;
-      const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
-      const tableName = deployment.tableName;
-      const approvalId = a.approvalId;
-      const link: ServedApprovalLink = {
-        url: approvalLink(server.url, key, approvalId, new Date(a.expiresAt)),
-        approvalId,
-        step: a.step,
-        decision: a.decision,
-        expiresAt: a.expiresAt,
-        read: () => twinContext.run(as, () => getApproval({ ddb: new DynamoDBClient({ region }), tableName }, approvalId)),
-        sign: (id, expiresAt) => approvalLink(server.url, key, id, expiresAt),
-      };
-      world.log('operator', `the approval page serves the ${a.step} approval (${a.decision}) at ${server.url}: virtual time waits for the answer`, { step: a.step, decision: a.decision, served: server.url });
-      const answer = new Promise<void>((resolve) => answered.set(a, resolve));
-      // The caller's work runs outside the execution's context (its calls are not the workflow's).
-      const caller = executionContext.exit(() => twinContext.exit(() => Promise.resolve().then(() => serving!.onLink?.(link))));
-      const hold: Promise<unknown> = Promise.allSettled([answer, caller]).finally(() => holds.delete(hold));
-      holds.add(hold);
-    };
-    const hooks: SfnRuntimeHooks = {
-      onExecutionStart: (e) => narrator.started(e),
-      onStepEnd: (e, s) => narrator.step(e, s),
-      onApprovalAsked: (e, a) => {
-        narrator.asked(e, a);
-        serve(a);
-      },
-      onApprovalAnswered: (e, a) => {
-        narrator.answered(e, a);
-        answered.get(a)?.();
-        answered.delete(a);
-      },
-      onExecutionCrashed: (e) => narrator.crashed(e),
-      onExecutionRedriven: (e) => narrator.redriven(e),
-      onExecutionEnd: (e) => {
-        narrator.ended(e);
-        if (deployment) dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)));
-      },
-    };
-    const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
-    deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
-    createScenarioAlarms(world, scenario.alarms ?? []);
-    await options.onDeployed?.(world, deployment);
-    if (server && secretArn) {
-      signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
-      const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment!.controlRegion);
-      if (!page) throw new Error('serve approvals: the approval-page function was not deployed in the control Region');
-      server.attach(deployment.lambdas, page);
-    }
-    const db = deployment.databases[scenario.database];
-    if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
-    const roles = roleResources(world, db);
-    if (real) {
-      const primary = world.rds.getInstance(db.primary.id, db.primary.region);
-      const standby = world.rds.getInstance(db.standby.id, db.standby.region);
-      if (!primary || !standby) throw new RealDrillUnsupportedError(`--real-postgres: ${db.config.name} has no deployed primary and standby instance to back`);
-      await real.attach(world, { primary, standby, recordName: db.config.dns.recordName, databaseName: db.login.database ?? 'postgres' });
-    }
-    const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
-    sampleNoReplica(world, db, truth, startMs);
-    if (options.crash) armCrash(world, deployment, options.crash);
-
-    if (scenario.world) world.rds.workload = { dataSizeGiB: scenario.world.dataSizeGiB, writesPerSecond: scenario.world.writesPerSecond };
-    // A running account already holds the replication metrics of the last minutes (the alarms'
-    // history is seeded by deploy): without them a failure in the first minute finds no lag before its onset.
-    world.rds.publishHistory(HISTORY_MINUTES);
-    const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
-    clients.start(startMs + 1000);
-    const otherClients = new Map<string, AppClients>();
-    if (options.clientsOnEveryDatabase) {
-      for (const [name, other] of Object.entries(deployment.databases)) {
-        if (name === scenario.database) continue;
-        const c = new AppClients(world, other, scenario.world?.writesPerSecond, name);
-        c.start(startMs + 1000);
-        otherClients.set(name, c);
-      }
-    }
-
-    const applied: AppliedEvent[] = [];
-    for (const event of scenario.events) {
-      const when = startMs + event.at * 1000;
-      if (isFaultEvent(event) && event.fault === 'alarm-flap') {
-        scheduleFlaps(world, deployment, db, event, when, scenario.alarms ?? []);
-        truth.faults.push({ at: when, fault: event.fault, effective: true, seconds: event.count * event.every });
-        applied.push({ at: when, kind: event.fault, failure: false });
-        continue;
-      }
-      world.clock.schedule(
-        { at: when },
-        async () => {
-          await applyEvent(world, deployment!, db, roles, truth, event);
-          if (real && isFaultEvent(event)) real.onFault(event, { primaryRegion: db.primary.region, standbyRegion: db.standby.region });
-        },
-        isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`,
-      );
-      applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
-    }
-
+    const live: LiveRun = { dnsChecks: [], holds: new Set() };
+    const recorder = recordCalls(world, live);
+    cleanups.push(recorder.stop);
+    const deployment = await deployForDrill(world, app, scenario, options, live, server, secretArn);
+    const started = await startScenario(world, deployment, scenario, options, real);
     // The timeline from here on (deployment entries left out), streamed as it happens.
     const timelineStart = world.timeline.length;
-    if (options.onTimeline) {
-      const log = world.log.bind(world);
-      world.log = (source: TimelineSource, event: string, detail: Record<string, unknown> = {}) => {
-        const entry = log(source, event, detail);
-        options.onTimeline!(toReportEntry(entry));
-        return entry;
-      };
-    }
-
-    const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
-    const sfn = deployment.sfn;
-    vt.install();
-    // A task's SDK retries wait their backoff on the (fake) timers (twin/sdk.ts)
-    world.sdkBackoff = () => executionContext.getStore() !== undefined;
-    real?.begin();
-    try {
-      await vt.runUntil(endMs, {
-        activity: () => `${activity}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
-        onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
-        ...(server || real ? { hold: () => (server ? holds.values().next().value : undefined) ?? real?.hold() } : {}),
-        ...(real ? { pace: (t: number) => real.pace(t) } : {}),
-      });
-    } finally {
-      vt.uninstall();
-      world.sdkBackoff = undefined;
-    }
-    // The product's data-loss figures (the budget check's), for the measured section.
-    const measured = real
-      ? await real.finish(
-          world.timeline
-            .filter((e) => e.source === 'workflow' && typeof e.detail.lagSeconds === 'number' && e.detail.database === undefined)
-            // The bound the loss cannot exceed (the estimate), and the last sample it starts from.
-            .map((e) => ({
-              t: e.t,
-              seconds: typeof e.detail.boundSeconds === 'number' ? e.detail.boundSeconds : (e.detail.lagSeconds as number),
-              sampleSeconds: e.detail.lagSeconds as number,
-              detail: e.event,
-            })),
-        )
-      : undefined;
-
-    // ---- facts and judgement
-    const owner = ownership(world, deployment);
-    const promotions: PromotionFact[] = [
-      ...world.rds.promotions.map((p) => ({ ...p })),
-      ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, resourceId: a.resourceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
-    ]
-      .map((p) => attribute(p, calls))
-      .map((p) => ({ ...p, database: owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId }) }))
-      .sort((a, b) => a.startedAt - b.startedAt);
-    const executions = sfn.executions;
-    const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
-    // Each database's own: another database's unanswered approval does not make this one's outcome `awaiting-approval`.
-    const pendingApprovalsByDatabase: Record<string, number> = {};
-    for (const e of executions.filter((x) => x.status === 'RUNNING')) {
-      const name = e.database ?? scenario.database;
-      pendingApprovalsByDatabase[name] = (pendingApprovalsByDatabase[name] ?? 0) + sfn.openTokensOf(e.arn).length;
-    }
-    const facts: DrillFacts = {
-      startMs,
-      endMs,
-      database: scenario.database,
-      roles: scenario.roles,
-      rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
-      rpoEstimate: scenario.databaseConfig.failover.rpoEstimate,
-      failbackPolicy: scenario.databaseConfig.failback.policy,
-      databases: scenario.config.databases.map((d) => ({
-        name: d.name,
-        rpoBudgetSeconds: d.failover.rpoBudgetSeconds,
-        rpoEstimate: d.failover.rpoEstimate,
-        failbackPolicy: d.failback.policy,
-        drillTarget: d.drillTarget === true,
-        drilledBy: scenario.config.databases.filter((x) => x.gameDay?.drillPair === d.name).map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
-      })),
-      events: applied.sort((a, b) => a.at - b.at),
-      attempts: clients.attempts,
-      ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
-      writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
-      promotions,
-      executions,
-      calls: calls.sort((a, b) => a.at - b.at),
-      takeovers: [],
-      deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
-      dnsChecks,
-      pendingApprovals,
-      pendingApprovalsByDatabase,
-    };
-    facts.takeovers = takeovers(facts);
+    if (options.onTimeline) cleanups.push(world.onLog((entry) => options.onTimeline!(toReportEntry(entry))));
+    await runVirtualTime(world, deployment, scenario, options, { startMs, endMs, activity: recorder.activity, holds: live.holds, served: server !== undefined, real });
+    const measured = real ? await real.finish(productLossFigures(world)) : undefined;
+    const facts = collectFacts(world, deployment, scenario, { startMs, endMs, calls: recorder.calls, dnsChecks: live.dnsChecks, ...started });
     await options.onFinish?.(world, deployment, facts);
-    // The figures and the outcome are the scenario database's; the invariants judge every database.
-    const own = forDatabase(facts, scenario.database);
-    const failure = failureAt(own);
-    const writer = writerAtEnd(own);
-    const outcome = outcomeOf(own, writer);
-    const rto = rtoSeconds(own, failure);
-    const loss = dataLossSeconds(own);
-    const live = liveness({
-      database: scenario.database,
-      startMs,
-      endMs,
-      truth,
-      config: livenessConfig(scenario.databaseConfig),
-      roles: scenario.roles,
-      attempts: clients.attempts,
-      calls: facts.calls,
-      promotions: own.promotions,
-      executions,
-      writerAtEnd: writer,
-    });
-    const report: Report = {
-      scenario: scenario.name,
-      seed,
-      outcome,
-      writer,
-      failovers: own.promotions.length,
-      rtoSeconds: rto,
-      detectionSeconds: detectionSeconds(own),
-      dataLossSeconds: loss,
-      timeline: world.timeline.slice(timelineStart).map(toReportEntry),
-      executions: executions.map((e) => ({
-        stateMachine: e.stateMachine,
-        status: e.status,
-        stateTransitions: e.stateTransitions,
-        historyEvents: e.historyEvents,
-        name: e.name,
-        startedAt: secondsSince(startMs, e.startedAt),
-        stoppedAt: e.stoppedAt === undefined ? null : secondsSince(startMs, e.stoppedAt),
-        ...(e.error ? { error: e.error } : {}),
-      })),
-      apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
-      invariants: invariants(facts),
-      expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: own.promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
-      liveness: live.results,
-      escalations: live.escalations.map((x) => ({ t: secondsSince(startMs, x.at), execution: x.execution, stateMachine: x.stateMachine, cause: x.cause, message: x.message, evidence: x.evidence })),
-      description: scenario.description,
-      database: scenario.database,
-      runForSeconds: scenario.runFor,
-      failureAt: failure === null || rto === null ? null : secondsSince(startMs, failure),
-      roles: scenario.roles,
-      config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
-      wallMs: Math.round(performance.now() - wallStart),
-      lambdaInvocations: world.lambda.invocations.length,
-      ...(measured ? { measured } : {}),
-      failbackOutageSeconds: failbackOutageSeconds(own),
-      ...dnsOverlapOf(own, startMs),
-      ...objectivesOf(scenario.config, scenario.database, rto, loss),
-    };
-    return reportSchema.parse(report);
+    return judgeDrill(world, scenario, facts, { seed, wallStart, timelineStart, attempts: started.clients.attempts, truth: started.truth, measured });
   } finally {
     await server?.close();
     for (const cleanup of cleanups.reverse()) cleanup();
     for (const k of Object.keys(process.env)) if (!(k in envBefore)) delete process.env[k];
     Object.assign(process.env, envBefore);
   }
+}
+
+/** What the drill's listeners fill while it runs: the deployment once made, the DNS checks at each execution's end, served approvals' holds. */
+interface LiveRun {
+  deployment?: Deployment;
+  signingKey?: Uint8Array;
+  readonly dnsChecks: DnsCheck[];
+  /** Served approvals: virtual time holds while one waits for its answer (see ServeApprovalsOptions). */
+  readonly holds: Set<Promise<unknown>>;
+}
+
+/** Synthesizes the app (from the cache), applies `transformApp`, and starts the approval page when served. */
+async function prepareApp(world: World, scenario: Scenario, options: DrillOptions): Promise<{ app: ResolvedApp; server?: ApprovalServer; secretArn?: string }> {
+  const synthesis = await synthesizeApp(scenario.config, options.synth);
+  options.onSynthesis?.(synthesis);
+  let app = synthesis.app;
+  if (options.transformApp) {
+    const copy = structuredClone(app);
+    app = options.transformApp(copy) ?? copy;
+  }
+  const serving = options.approvals?.serve ? options.approvals : undefined;
+  if (!serving) return { app };
+  const server = new ApprovalServer();
+  await server.listen(serving.port ?? 0);
+  let secretArn: string;
+  try {
+    ({ app, secretArn } = prepareServedApp(app, server.url, world.rng.stream('drill.approval-secret-suffix').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')));
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  serving.onServing?.(server.url);
+  return { app, server, secretArn };
+}
+
+/** Every API call, attributed to the execution on whose behalf it ran (a {@link World.onCall} listener). */
+function recordCalls(world: World, live: LiveRun): { calls: CallFact[]; activity: () => number; stop: () => void } {
+  const calls: CallFact[] = [];
+  let activity = 0;
+  const stop = world.onCall(async ({ service, operation, input, ctx }, proceed) => {
+    const at = world.clock.now();
+    const exec = executionContext.getStore();
+    activity++;
+    const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
+    try {
+      const out = await proceed();
+      const deployment = live.deployment;
+      // A record pointed at an instance: which one (the judge attributes lost writes to the run that moved the writer).
+      const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
+      // Whose resource a run's call acted on (drill-confined: a drill touches only its drill pair).
+      const touches = exec && deployment && TOUCHING_SERVICES.has(service) ? touchedDatabase(world, deployment, service, input, ctx?.region) : undefined;
+      calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids, ...(touches ? { touches } : {}) });
+      return out;
+    } catch (err) {
+      const e = err as { name?: string; message?: string } | null;
+      calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids, error: String(e?.name ?? 'Error'), message: String(e?.message ?? err).slice(0, 200) });
+      throw err;
+    } finally {
+      activity++;
+    }
+  });
+  return { calls, activity: () => activity, stop };
+}
+
+/** Served approvals: hands each request's signed link to `onLink`; virtual time holds until it is answered. */
+function approvalServing(world: World, live: LiveRun, server: ApprovalServer | undefined, serving: ServeApprovalsOptions | undefined): { ask: (a: ApprovalAsk) => void; answered: (a: ApprovalAsk) => void } {
+  const answers = new Map<ApprovalAsk, () => void>();
+  const ask = (a: ApprovalAsk): void => {
+    const deployment = live.deployment;
+    if (!server || !live.signingKey || !deployment || !a.approvalId || !a.expiresAt) return;
+    const key = live.signingKey;
+    const region = deployment.controlRegion;
+    const as = { principal: deployment.operator, region, vantage: 'drill-operator' };
+    const tableName = deployment.tableName;
+    const approvalId = a.approvalId;
+    const link: ServedApprovalLink = {
+      url: approvalLink(server.url, key, approvalId, new Date(a.expiresAt)),
+      approvalId,
+      step: a.step,
+      decision: a.decision,
+      expiresAt: a.expiresAt,
+      read: () => twinContext.run(as, () => getApproval({ ddb: new DynamoDBClient({ region }), tableName }, approvalId)),
+      sign: (id, expiresAt) => approvalLink(server.url, key, id, expiresAt),
+    };
+    world.log('operator', `the approval page serves the ${a.step} approval (${a.decision}) at ${server.url}: virtual time waits for the answer`, { step: a.step, decision: a.decision, served: server.url });
+    const answer = new Promise<void>((resolve) => answers.set(a, resolve));
+    // The caller's work runs outside the execution's context (its calls are not the workflow's).
+    const caller = executionContext.exit(() => twinContext.exit(() => Promise.resolve().then(() => serving!.onLink?.(link))));
+    const hold: Promise<unknown> = Promise.allSettled([answer, caller]).finally(() => live.holds.delete(hold));
+    live.holds.add(hold);
+  };
+  const answered = (a: ApprovalAsk): void => {
+    answers.get(a)?.();
+    answers.delete(a);
+  };
+  return { ask, answered };
+}
+
+/** Deploys the app into the world with the narrator's and served approvals' hooks, the scenario's alarms and the approval page. */
+async function deployForDrill(world: World, app: ResolvedApp, scenario: Scenario, options: DrillOptions, live: LiveRun, server?: ApprovalServer, secretArn?: string): Promise<Deployment> {
+  const narrator = new Narrator(world, scenario.database);
+  const approvals = approvalServing(world, live, server, options.approvals);
+  const hooks: SfnRuntimeHooks = {
+    onExecutionStart: (e) => narrator.started(e),
+    onStepEnd: (e, s) => narrator.step(e, s),
+    onApprovalAsked: (e, a) => {
+      narrator.asked(e, a);
+      approvals.ask(a);
+    },
+    onApprovalAnswered: (e, a) => {
+      narrator.answered(e, a);
+      approvals.answered(a);
+    },
+    onExecutionCrashed: (e) => narrator.crashed(e),
+    onExecutionRedriven: (e) => narrator.redriven(e),
+    onExecutionEnd: (e) => {
+      narrator.ended(e);
+      const deployment = live.deployment;
+      if (deployment) live.dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)));
+    },
+  };
+  const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
+  const deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
+  live.deployment = deployment;
+  createScenarioAlarms(world, scenario.alarms ?? []);
+  await options.onDeployed?.(world, deployment);
+  if (server && secretArn) {
+    live.signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
+    const page = deployment.lambdas.all().find((f) => f.fn.folder === 'approval-page' && f.fn.region === deployment.controlRegion);
+    if (!page) throw new Error('serve approvals: the approval-page function was not deployed in the control Region');
+    server.attach(deployment.lambdas, page);
+  }
+  return deployment;
+}
+
+/** What starting the scenario set going: its database, the ground truth the liveness oracle reads, the clients, the scheduled events. */
+interface StartedScenario {
+  readonly db: DeployedDatabase;
+  readonly truth: GroundTruth;
+  readonly clients: AppClients;
+  readonly otherClients: Map<string, AppClients>;
+  readonly applied: AppliedEvent[];
+}
+
+/** Backs the sites with real servers when asked, arms the crash, starts the clients and schedules the scenario's events. */
+async function startScenario(world: World, deployment: Deployment, scenario: Scenario, options: DrillOptions, real?: RealDrill): Promise<StartedScenario> {
+  const startMs = world.startMs;
+  const db = deployment.databases[scenario.database];
+  if (!db) throw new Error(`drill: database ${scenario.database} is not in the deployed config`);
+  const roles = roleResources(world, db);
+  if (real) {
+    const primary = world.rds.getInstance(db.primary.id, db.primary.region);
+    const standby = world.rds.getInstance(db.standby.id, db.standby.region);
+    if (!primary || !standby) throw new RealDrillUnsupportedError(`--real-postgres: ${db.config.name} has no deployed primary and standby instance to back`);
+    await real.attach(world, { primary, standby, recordName: db.config.dns.recordName, databaseName: db.login.database ?? 'postgres' });
+  }
+  const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
+  sampleNoReplica(world, db, truth, startMs);
+  if (options.crash) armCrash(world, deployment, options.crash);
+
+  if (scenario.world) world.rds.workload = { dataSizeGiB: scenario.world.dataSizeGiB, writesPerSecond: scenario.world.writesPerSecond };
+  // A running account already holds the replication metrics of the last minutes (the alarms'
+  // history is seeded by deploy): without them a failure in the first minute finds no lag before its onset.
+  world.rds.publishHistory(HISTORY_MINUTES);
+  const clients = new AppClients(world, db, scenario.world?.writesPerSecond);
+  clients.start(startMs + 1000);
+  const otherClients = new Map<string, AppClients>();
+  if (options.clientsOnEveryDatabase) {
+    for (const [name, other] of Object.entries(deployment.databases)) {
+      if (name === scenario.database) continue;
+      const c = new AppClients(world, other, scenario.world?.writesPerSecond, name);
+      c.start(startMs + 1000);
+      otherClients.set(name, c);
+    }
+  }
+  const applied = scheduleEvents(world, deployment, db, roles, truth, scenario, real);
+  return { db, truth, clients, otherClients, applied };
+}
+
+/** Schedules the scenario's events on the world's clock (alarm flaps as their own series); what was applied, for the judge. */
+function scheduleEvents(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, scenario: Scenario, real?: RealDrill): AppliedEvent[] {
+  const applied: AppliedEvent[] = [];
+  for (const event of scenario.events) {
+    const when = world.startMs + event.at * 1000;
+    if (isFaultEvent(event) && event.fault === 'alarm-flap') {
+      scheduleFlaps(world, deployment, db, event, when, scenario.alarms ?? []);
+      truth.faults.push({ at: when, fault: event.fault, effective: true, seconds: event.count * event.every });
+      applied.push({ at: when, kind: event.fault, failure: false });
+      continue;
+    }
+    world.clock.schedule(
+      { at: when },
+      async () => {
+        await applyEvent(world, deployment, db, roles, truth, event);
+        if (real && isFaultEvent(event)) real.onFault(event, { primaryRegion: db.primary.region, standbyRegion: db.standby.region });
+      },
+      isFaultEvent(event) ? `fault ${event.fault}` : `operator ${event.operator}`,
+    );
+    applied.push({ at: when, kind: isFaultEvent(event) ? event.fault : `operator ${event.operator}`, failure: isFailure(event, db) });
+  }
+  return applied;
+}
+
+/** The run loop: virtual time until the end, with Math.random and timers faked, held by served approvals and paced by a real drill. */
+async function runVirtualTime(
+  world: World,
+  deployment: Deployment,
+  scenario: Scenario,
+  options: DrillOptions,
+  run: { startMs: number; endMs: number; activity: () => number; holds: Set<Promise<unknown>>; served: boolean; real?: RealDrill },
+): Promise<void> {
+  const { startMs, endMs, activity, holds, served, real } = run;
+  const vt = new VirtualTime(world, { random: world.rng.stream('drill.math-random'), bytes: world.rng.stream('drill.random-bytes') });
+  const sfn = deployment.sfn;
+  vt.install();
+  // A task's SDK retries wait their backoff on the (fake) timers (twin/sdk.ts)
+  world.sdkBackoff = () => executionContext.getStore() !== undefined;
+  real?.begin();
+  try {
+    await vt.runUntil(endMs, {
+      activity: () => `${activity()}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
+      onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
+      ...(served || real ? { hold: () => (served ? holds.values().next().value : undefined) ?? real?.hold() } : {}),
+      ...(real ? { pace: (t: number) => real.pace(t) } : {}),
+    });
+  } finally {
+    vt.uninstall();
+    world.sdkBackoff = undefined;
+  }
+}
+
+/** The product's data-loss figures (the budget check's), for a real drill's measured section. */
+function productLossFigures(world: World): Array<{ t: number; seconds: number; sampleSeconds: number; detail: string }> {
+  return (
+    world.timeline
+      .filter((e) => e.source === 'workflow' && typeof e.detail.lagSeconds === 'number' && e.detail.database === undefined)
+      // The bound the loss cannot exceed (the estimate), and the last sample it starts from.
+      .map((e) => ({
+        t: e.t,
+        seconds: typeof e.detail.boundSeconds === 'number' ? e.detail.boundSeconds : (e.detail.lagSeconds as number),
+        sampleSeconds: e.detail.lagSeconds as number,
+        detail: e.event,
+      }))
+  );
+}
+
+/** The facts the run is judged from: writes, promotions attributed to their executions, calls, deletions, DNS checks, open approvals. */
+function collectFacts(
+  world: World,
+  deployment: Deployment,
+  scenario: Scenario,
+  run: { startMs: number; endMs: number; calls: CallFact[]; dnsChecks: DnsCheck[]; applied: AppliedEvent[]; clients: AppClients; otherClients: Map<string, AppClients> },
+): DrillFacts {
+  const { startMs, endMs, calls, dnsChecks, applied, clients, otherClients } = run;
+  const sfn = deployment.sfn;
+  const owner = ownership(world, deployment);
+  const promotions: PromotionFact[] = [
+    ...world.rds.promotions.map((p) => ({ ...p })),
+    ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, resourceId: a.resourceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
+  ]
+    .map((p) => attribute(p, calls))
+    .map((p) => ({ ...p, database: owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId }) }))
+    .sort((a, b) => a.startedAt - b.startedAt);
+  const executions = sfn.executions;
+  const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
+  // Each database's own: another database's unanswered approval does not make this one's outcome `awaiting-approval`.
+  const pendingApprovalsByDatabase: Record<string, number> = {};
+  for (const e of executions.filter((x) => x.status === 'RUNNING')) {
+    const name = e.database ?? scenario.database;
+    pendingApprovalsByDatabase[name] = (pendingApprovalsByDatabase[name] ?? 0) + sfn.openTokensOf(e.arn).length;
+  }
+  const facts: DrillFacts = {
+    startMs,
+    endMs,
+    database: scenario.database,
+    roles: scenario.roles,
+    rpoBudgetSeconds: scenario.databaseConfig.failover.rpoBudgetSeconds,
+    rpoEstimate: scenario.databaseConfig.failover.rpoEstimate,
+    failbackPolicy: scenario.databaseConfig.failback.policy,
+    databases: scenario.config.databases.map((d) => ({
+      name: d.name,
+      rpoBudgetSeconds: d.failover.rpoBudgetSeconds,
+      rpoEstimate: d.failover.rpoEstimate,
+      failbackPolicy: d.failback.policy,
+      drillTarget: d.drillTarget === true,
+      drilledBy: scenario.config.databases.filter((x) => x.gameDay?.drillPair === d.name).map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
+    })),
+    events: applied.sort((a, b) => a.at - b.at),
+    attempts: clients.attempts,
+    ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
+    writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
+    promotions,
+    executions,
+    calls: calls.sort((a, b) => a.at - b.at),
+    takeovers: [],
+    deletions: world.rds.deletions.map((d) => ({ ...d, database: owner({ resourceId: d.resourceId, id: d.instanceId, region: d.region }) })),
+    dnsChecks,
+    pendingApprovals,
+    pendingApprovalsByDatabase,
+  };
+  facts.takeovers = takeovers(facts);
+  return facts;
+}
+
+/** Judges the facts into the report: the scenario database's figures and outcome, every database's invariants, liveness, expectations. */
+function judgeDrill(
+  world: World,
+  scenario: Scenario,
+  facts: DrillFacts,
+  run: { seed: number; wallStart: number; timelineStart: number; attempts: DrillFacts['attempts']; truth: GroundTruth; measured?: Report['measured'] },
+): Report {
+  const { startMs, endMs, executions } = facts;
+  const own = forDatabase(facts, scenario.database);
+  const failure = failureAt(own);
+  const writer = writerAtEnd(own);
+  const outcome = outcomeOf(own, writer);
+  const rto = rtoSeconds(own, failure);
+  const loss = dataLossSeconds(own);
+  const live = liveness({
+    database: scenario.database,
+    startMs,
+    endMs,
+    truth: run.truth,
+    config: livenessConfig(scenario.databaseConfig),
+    roles: scenario.roles,
+    attempts: run.attempts,
+    calls: facts.calls,
+    promotions: own.promotions,
+    executions,
+    writerAtEnd: writer,
+  });
+  const report: Report = {
+    scenario: scenario.name,
+    seed: run.seed,
+    outcome,
+    writer,
+    failovers: own.promotions.length,
+    rtoSeconds: rto,
+    detectionSeconds: detectionSeconds(own),
+    dataLossSeconds: loss,
+    timeline: world.timeline.slice(run.timelineStart).map(toReportEntry),
+    executions: executions.map((e) => ({
+      stateMachine: e.stateMachine,
+      status: e.status,
+      stateTransitions: e.stateTransitions,
+      historyEvents: e.historyEvents,
+      name: e.name,
+      startedAt: secondsSince(startMs, e.startedAt),
+      stoppedAt: e.stoppedAt === undefined ? null : secondsSince(startMs, e.stoppedAt),
+      ...(e.error ? { error: e.error } : {}),
+    })),
+    apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
+    invariants: invariants(facts),
+    expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: own.promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
+    liveness: live.results,
+    escalations: live.escalations.map((x) => ({ t: secondsSince(startMs, x.at), execution: x.execution, stateMachine: x.stateMachine, cause: x.cause, message: x.message, evidence: x.evidence })),
+    description: scenario.description,
+    database: scenario.database,
+    runForSeconds: scenario.runFor,
+    failureAt: failure === null || rto === null ? null : secondsSince(startMs, failure),
+    roles: scenario.roles,
+    config: summarizeConfig(scenario.config, scenario.database, scenario.configSource),
+    wallMs: Math.round(performance.now() - run.wallStart),
+    lambdaInvocations: world.lambda.invocations.length,
+    ...(run.measured ? { measured: run.measured } : {}),
+    failbackOutageSeconds: failbackOutageSeconds(own),
+    ...dnsOverlapOf(own, startMs),
+    ...objectivesOf(scenario.config, scenario.database, rto, loss),
+  };
+  return reportSchema.parse(report);
 }
 
 const toReportEntry = (e: WorldTimelineEntry): TimelineEntry => ({ t: e.t, source: e.source, event: e.event, detail: e.detail, at: e.at });
