@@ -5,19 +5,15 @@
  * events, the errors and the authorization (states:GetExecutionHistory on the execution ARN).
  */
 import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { twinContext } from '../../twin/context.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import type { World } from '../../twin/world.js';
 import { exampleWorld } from './helpers.js';
 
+const twin = useSdkTwin(exampleWorld);
 let w: World;
-let uninstall: () => void;
-beforeEach(() => {
-  w = exampleWorld();
-  uninstall = installSdkTwin(w);
-});
-afterEach(() => uninstall());
+beforeEach(() => (w = twin.world));
 
 async function started(): Promise<{ sfn: SFNClient; arn: string }> {
   const sm = w.sfn.stateMachineArn('us-west-2', 'failover');
