@@ -36,7 +36,7 @@ const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Err
 async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
   // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
   const { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } = await rdsSdk();
-  const rds = regional<RDSClient>(RDSClient as never, database.primary.region);
+  const rds = regional(RDSClient, database.primary.region);
   try {
     if (isAurora(database.engine)) {
       if (!database.primary.clusterId) return { error: `no clusterId configured for the primary of "${database.name}"` };
@@ -54,7 +54,7 @@ async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneRe
 
 async function invokeProbe(database: DatabaseConfig, vantage: { name: string; region: string }): Promise<InvokeResult> {
   const { InvokeCommand, LambdaClient } = await lambdaSdk();
-  const lambda = regional<LambdaClient>(LambdaClient as never, vantage.region);
+  const lambda = regional(LambdaClient, vantage.region);
   try {
     const out = await lambda.send(
       new InvokeCommand({
