@@ -6,7 +6,6 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';

@@ -15,7 +15,6 @@
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';

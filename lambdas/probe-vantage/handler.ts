@@ -12,8 +12,6 @@
  * An invocation needs one client (RDS for the `rds-api` vantage, Lambda for the others): each is
  * imported on first use, before the observation's clock starts (lib/bundling.ts).
  */
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { RDSClient } from '@aws-sdk/client-rds';
 import * as z from 'zod';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';

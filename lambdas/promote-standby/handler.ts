@@ -10,7 +10,6 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,

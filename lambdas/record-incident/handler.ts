@@ -9,10 +9,8 @@
  * (control Region: every client). The CloudWatch and SNS clients are imported only by the phases
  * that have metrics or a notification (lib/bundling.ts).
  */
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
