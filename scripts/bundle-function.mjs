@@ -1,17 +1,107 @@
 #!/usr/bin/env node
 /**
- * Rebuilds one function's bundle with code splitting (lib/bundling.ts, splitBundleCommand): the
+ * Builds one function's bundle with code splitting (lib/bundling.ts, splitBundleCommand): the
  * argument is the base64 JSON of its esbuild options. The single-file output NodejsFunction wrote
  * first is removed, then the entry (`index.mjs`) and its chunks are written in its place.
- * Plain JavaScript: it runs inside `cdk synth`'s bundling step, without tsx.
+ * Plain JavaScript: it runs inside `cdk synth`'s bundling step, without tsx. The bench and the
+ * bundle test build through {@link buildFunction} too, so they measure exactly what is deployed.
+ *
+ * Two things esbuild would otherwise load at every cold start, though a Lambda cold start never
+ * runs them (docs/scale.md, "Function bundles and the AWS SDK"):
+ *
+ * - {@link inlineSchemaKeysPlugin}: every SDK client's schema module (`schemas_0.js`) describes each
+ *   shape of its service as an array literal whose trait objects use computed keys naming module
+ *   constants (`{ [_xN]: _GIr }`, `_xN` being `const _xN = "xmlName"`). esbuild cannot prove a
+ *   computed key free of side effects, so it keeps every shape of the service (EC2: 555 KB) even
+ *   when a function sends two commands. The plugin writes those keys as the string literals the
+ *   constants hold (`{ "xmlName": _GIr }`): the same objects, now removable when unused.
+ * - {@link credentialLinksPlugin}: the SDK's default credential chain (credential-provider-node)
+ *   reads the environment first (what Lambda sets) and import()s every other link (SSO, profiles,
+ *   process, web identity, container/instance metadata) only when the ones before it fail. With
+ *   code splitting those links are chunks, but esbuild assigns a module to chunks by file, not by
+ *   what is used from it: the protocol code they need (the STS, SSO and sign-in clients: JSON,
+ *   query and CBOR codecs) sits in SDK modules every client imports through barrels, so it moved
+ *   into the chunks every cold start loads. The plugin builds those links in a second pass of their
+ *   own, as files beside `index.mjs` (`credentials-*.mjs` and their chunks) that the SDK's own
+ *   import() loads, unchanged, when it gets there. The chain's code, order and behaviour are the
+ *   SDK's: only where the bytes sit changes. The links share nothing with the main bundle but
+ *   plain values (the init options, the credentials, errors the chain tells apart by their
+ *   `tryNextLink` property).
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-const options = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8'));
-if (typeof options.outdir !== 'string') throw new Error('bundle-function: no outdir in the options');
-for (const file of readdirSync(options.outdir)) {
-  if (/\.mjs(\.map)?$/.test(file)) rmSync(join(options.outdir, file));
+/** An SDK client's schema module (one or more per client package). */
+const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/** `{ [_xN]: v }` → `{ "xmlName": v }` wherever `_xN` is a top-level `const _xN = "xmlName";` of the same module. */
+export function inlineSchemaKeys(source) {
+  const constants = new Map();
+  for (const m of source.matchAll(/^const (_[A-Za-z0-9_$]+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
+  return source.replace(/(?<=[{,]\s*)\[(_[A-Za-z0-9_$]+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
 }
-await build(options);
+
+export const inlineSchemaKeysPlugin = {
+  name: 'inline-schema-keys',
+  setup(b) {
+    b.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({ contents: inlineSchemaKeys(await readFile(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
+/** The specifiers the SDK's credential chain import()s lazily: built apart ({@link credentialLinksPlugin}). */
+export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+)$/;
+
+/** File name (no extension) of a credential link's own bundle: the package and a hash of the resolved file (two SDK versions may both be installed). */
+const linkName = (specifier, resolved) => `credentials-${specifier.replace(/^@[^/]+\//, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
+
+/** Marks the chain's lazy links external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
+export function credentialLinksPlugin(links) {
+  return {
+    name: 'credential-links',
+    setup(b) {
+      b.onResolve({ filter: CREDENTIAL_LINK }, async (args) => {
+        // The chain itself (credential-provider-node) stays: only what it and its links import() lazily moves.
+        if (args.kind !== 'dynamic-import' || args.pluginData === 'credential-links' || args.path === '@aws-sdk/credential-provider-node') return undefined;
+        const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-links' });
+        if (resolved.errors.length > 0 || resolved.external) return undefined;
+        const name = linkName(args.path, resolved.path);
+        links.set(name, resolved.path);
+        return { path: `./${name}.mjs`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Builds one function as deployed: the main pass (entry `index.mjs`, its chunks) and, if the
+ * bundle reaches the SDK's credential chain, the pass of its lazy links into the same `outdir`.
+ * Returns both passes' metafiles when `options.metafile` is set.
+ */
+export async function buildFunction(options) {
+  const links = new Map();
+  const main = await build({ ...options, plugins: [inlineSchemaKeysPlugin, credentialLinksPlugin(links)] });
+  let credentials;
+  if (links.size > 0) {
+    credentials = await build({
+      ...options,
+      entryPoints: Object.fromEntries(links),
+      chunkNames: 'chunk-credentials-[hash]',
+      plugins: [inlineSchemaKeysPlugin],
+    });
+  }
+  return { main, credentials, links: [...links.keys()].map((name) => `${name}.mjs`) };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const options = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8'));
+  if (typeof options.outdir !== 'string') throw new Error('bundle-function: no outdir in the options');
+  for (const file of readdirSync(options.outdir)) {
+    if (/\.mjs(\.map)?$/.test(file)) rmSync(join(options.outdir, file));
+  }
+  await buildFunction(options);
+}

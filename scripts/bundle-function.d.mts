@@ -1,0 +1,16 @@
+/** Types of scripts/bundle-function.mjs (plain JavaScript: it runs in `cdk synth`'s bundling step without tsx). */
+import type { BuildOptions, BuildResult, Plugin } from 'esbuild';
+
+export function inlineSchemaKeys(source: string): string;
+export const inlineSchemaKeysPlugin: Plugin;
+export const CREDENTIAL_LINK: RegExp;
+export function credentialLinksPlugin(links: Map<string, string>): Plugin;
+export interface FunctionBuild<O extends BuildOptions> {
+  /** The main pass: `index.mjs` and its chunks. */
+  main: BuildResult<O>;
+  /** The pass of the credential chain's lazy links, when the bundle reaches the chain. */
+  credentials: BuildResult<O> | undefined;
+  /** The links' entry files (`credentials-*.mjs`) beside `index.mjs`. */
+  links: string[];
+}
+export function buildFunction<O extends BuildOptions>(options: O): Promise<FunctionBuild<O>>;
