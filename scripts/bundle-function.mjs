@@ -53,10 +53,13 @@ export const inlineSchemaKeysPlugin = {
 };
 
 /** The specifiers the SDK's credential chain import()s lazily: built apart ({@link credentialLinksPlugin}). */
-export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+)$/;
+export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
+
+/** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
+const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provider|token-providers)[^\\/]*[\\/]/;
 
 /** File name (no extension) of a credential link's own bundle: the package and a hash of the resolved file (two SDK versions may both be installed). */
-const linkName = (specifier, resolved) => `credentials-${specifier.replace(/^@[^/]+\//, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
+const linkName = (specifier, resolved) => `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
 
 /** Marks the chain's lazy links external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
 export function credentialLinksPlugin(links) {
@@ -66,6 +69,7 @@ export function credentialLinksPlugin(links) {
       b.onResolve({ filter: CREDENTIAL_LINK }, async (args) => {
         // The chain itself (credential-provider-node) stays: only what it and its links import() lazily moves.
         if (args.kind !== 'dynamic-import' || args.pluginData === 'credential-links' || args.path === '@aws-sdk/credential-provider-node') return undefined;
+        if (args.path.startsWith('./') && !CREDENTIAL_PACKAGE.test(args.importer)) return undefined;
         const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-links' });
         if (resolved.errors.length > 0 || resolved.external) return undefined;
         const name = linkName(args.path, resolved.path);
