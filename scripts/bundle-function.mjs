@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -45,10 +45,94 @@ export function inlineSchemaKeys(source) {
   return source.replace(/(?<=[{,]\s*)\[(_[A-Za-z0-9_$]+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
 }
 
-export const inlineSchemaKeysPlugin = {
-  name: 'inline-schema-keys',
+/** A module of the SDK (ES module build) whose imports {@link sdkModulesPlugin} may point past barrels. */
+const SDK_MODULE = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/].*[\\/]dist-es[\\/].*\.js$/;
+
+/** `export { a, b as c } from "x";` statements. */
+const REEXPORT = /export\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/g;
+/** `import { a, b as c } from "x";` statements (named imports only). */
+const NAMED_IMPORT = /import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/g;
+
+/** `a, b as c,` → [['a', 'a'], ['b', 'c']] (imported or exported name, local or exported name). */
+const clauses = (list) =>
+  list
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean)
+    .map((c) => {
+      const m = /^([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(c);
+      return m ? [m[1], m[2] ?? m[1]] : undefined;
+    });
+
+/**
+ * Points named imports of the SDK's barrels (index modules that only re-export, such as
+ * `@aws-sdk/core/protocols` or `@smithy/core/protocols`) at the modules that define the names.
+ * The same bindings from the same modules, minus the barrel in between: esbuild assigns a module to
+ * the chunks of every entry that reaches its file, and through a barrel every client reached every
+ * protocol (the query and JSON codecs of a lazily loaded client were loaded at every cold start).
+ * Packages declare `"sideEffects": false`, so skipping a barrel's other modules is what esbuild
+ * already does for the names no one imports. Anything not a plain named re-export is left alone.
+ */
+export function barrelFlattener(resolve) {
+  const barrels = new Map();
+  /** The barrel's names → { path, name } of the defining module (following barrels of barrels), or null if `file` is no barrel. */
+  const barrel = async (file) => {
+    if (barrels.has(file)) return barrels.get(file);
+    const pending = (async () => {
+      const source = await readFile(file, 'utf8');
+      if (source.replace(REEXPORT, '').replace(/\/\/.*$/gm, '').trim() !== '') return null;
+      const names = new Map();
+      for (const m of source.matchAll(REEXPORT)) {
+        const target = await resolve(m[2], dirname(file));
+        if (!target) return null;
+        for (const c of clauses(m[1])) {
+          if (!c) return null;
+          names.set(c[1], { path: target, name: c[0] });
+        }
+      }
+      return names;
+    })();
+    barrels.set(file, pending);
+    return pending;
+  };
+  /** Where `name` exported by `path` is defined (after every barrel), or undefined. */
+  const definition = async (path, name, depth = 0) => {
+    const names = await barrel(path);
+    if (names === null) return { path, name };
+    const next = names.get(name);
+    return next && depth < 8 ? definition(next.path, next.name, depth + 1) : undefined;
+  };
+  return async (source, file) => {
+    const replacements = [];
+    for (const m of source.matchAll(NAMED_IMPORT)) {
+      const target = await resolve(m[2], dirname(file));
+      if (!target || (await barrel(target)) === null) continue;
+      const imported = clauses(m[1]);
+      const defined = await Promise.all(imported.map((c) => (c ? definition(target, c[0]) : undefined)));
+      if (defined.some((d) => d === undefined)) continue;
+      const statements = imported.map(([, local], i) => `import { ${defined[i].name} as ${local} } from ${JSON.stringify(defined[i].path)};`);
+      replacements.push([m.index, m[0].length, statements.join(' ')]);
+    }
+    let out = source;
+    for (const [index, length, text] of replacements.reverse()) out = out.slice(0, index) + text + out.slice(index + length);
+    return out;
+  };
+}
+
+/** The SDK's modules as {@link inlineSchemaKeys} and {@link barrelFlattener} rewrite them. */
+export const sdkModulesPlugin = {
+  name: 'sdk-modules',
   setup(b) {
-    b.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({ contents: inlineSchemaKeys(await readFile(args.path, 'utf8')), loader: 'js' }));
+    const resolveFrom = async (specifier, resolveDir) => {
+      const r = await b.resolve(specifier, { kind: 'import-statement', resolveDir });
+      return r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined;
+    };
+    const flatten = barrelFlattener(resolveFrom);
+    b.onLoad({ filter: SDK_MODULE }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      if (SCHEMA_MODULE.test(args.path)) source = inlineSchemaKeys(source);
+      return { contents: await flatten(source, args.path), loader: 'js', resolveDir: dirname(args.path) };
+    });
   },
 };
 
@@ -87,14 +171,14 @@ export function credentialLinksPlugin(links) {
  */
 export async function buildFunction(options) {
   const links = new Map();
-  const main = await build({ ...options, plugins: [inlineSchemaKeysPlugin, credentialLinksPlugin(links)] });
+  const main = await build({ ...options, plugins: [sdkModulesPlugin, credentialLinksPlugin(links)] });
   let credentials;
   if (links.size > 0) {
     credentials = await build({
       ...options,
       entryPoints: Object.fromEntries(links),
       chunkNames: 'chunk-credentials-[hash]',
-      plugins: [inlineSchemaKeysPlugin],
+      plugins: [sdkModulesPlugin],
     });
   }
   return { main, credentials, links: [...links.keys()].map((name) => `${name}.mjs`) };
