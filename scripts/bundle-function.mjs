@@ -142,8 +142,14 @@ export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\
 /** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
 const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provider|token-providers)[^\\/]*[\\/]/;
 
-/** File name (no extension) of a credential link's own bundle: the package and a hash of the resolved file (two SDK versions may both be installed). */
-const linkName = (specifier, resolved) => `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(resolved).digest('hex').slice(0, 8)}`;
+/**
+ * File name (no extension) of a credential link's own bundle: the package and a hash of the file's
+ * path inside node_modules (two SDK versions may both be installed; the same on every machine).
+ */
+const linkName = (specifier, resolved) => {
+  const inPackages = resolved.split(/[\\/]node_modules[\\/]/).slice(1).join('/node_modules/');
+  return `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(inPackages).digest('hex').slice(0, 8)}`;
+};
 
 /** Marks the chain's lazy links external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
 export function credentialLinksPlugin(links) {
