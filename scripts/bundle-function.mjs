@@ -119,10 +119,27 @@ export function barrelFlattener(resolve) {
   };
 }
 
-/** The SDK's modules as {@link inlineSchemaKeys} and {@link barrelFlattener} rewrite them. */
+/** An SDK package's own package.json, which its client modules import for the version they put in the user agent. */
+const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/][^\\/]+[\\/]package\.json$/;
+
+/**
+ * The SDK's modules as {@link inlineSchemaKeys} and {@link barrelFlattener} rewrite them; and the
+ * package.json a client imports (`import packageInfo from "../package.json"`, for
+ * `packageInfo.version` alone) as its name and version only: esbuild cannot drop the unused fields
+ * of a default-imported JSON object, 2.4 KB of scripts, exports and dependencies per client.
+ */
 export const sdkModulesPlugin = {
   name: 'sdk-modules',
   setup(b) {
+    b.onResolve({ filter: /^(\.\.?\/)+package\.json$/ }, async (args) => {
+      if (!SDK_MODULE.test(args.importer) || args.pluginData === 'sdk-modules') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'sdk-modules' });
+      return r.errors.length === 0 && SDK_PACKAGE_JSON.test(r.path) ? { path: r.path, namespace: 'sdk-package-json' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sdk-package-json' }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
     const resolveFrom = async (specifier, resolveDir) => {
       const r = await b.resolve(specifier, { kind: 'import-statement', resolveDir });
       return r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined;

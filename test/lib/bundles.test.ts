@@ -166,6 +166,8 @@ interface Recorded {
   url: string;
   target: string;
   body: string;
+  /** The SDK's user agent, with the client's version (read from its package.json, which the bundle trims to its name and version). */
+  userAgent: string;
   /** The access key id the request was signed with (Authorization: ... Credential=<id>/...). */
   keyId: string | undefined;
 }
@@ -177,7 +179,7 @@ async function fakeAws(): Promise<{ endpoint: string; requests: Recorded[]; clos
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      const recorded = { url: req.url ?? '', target: String(req.headers['x-amz-target'] ?? ''), body, keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] };
+      const recorded = { url: req.url ?? '', target: String(req.headers['x-amz-target'] ?? ''), body, userAgent: String(req.headers['user-agent'] ?? ''), keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] };
       requests.push(recorded);
       const a = answer(recorded);
       res.writeHead(a.status, { ...a.headers, 'x-amzn-requestid': 'req' });
@@ -226,11 +228,14 @@ describe('a bundle on the wire, against the same code unbundled', () => {
   it('sends the same requests and reads the same answers and errors (EC2, RDS, Route 53, DynamoDB)', async () => {
     const before = server.requests.length;
     const fromSource = await run(unbundled, LAMBDA_ENV);
-    const sourceRequests = server.requests.slice(before).map(({ keyId: _k, ...r }) => r);
+    // The user agent aside: unbundled, Node loads the SDK's CommonJS build, which carries its own copy of the version.
+    const sourceRequests = server.requests.slice(before).map(({ keyId: _k, userAgent: _u, ...r }) => r);
     const fromBundle = await run(bundled, LAMBDA_ENV);
     const bundleRequests = server.requests.slice(before + sourceRequests.length).map(({ keyId: _k, ...r }) => r);
+    const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
     expect(sourceRequests).toHaveLength(8);
-    expect(bundleRequests).toEqual(sourceRequests);
+    expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
     expect(fromBundle).toEqual(fromSource);
     // The members the trimmed schemas name: what fence-primary and promote-standby rely on.
     expect(sourceRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.body).toContain('AllowDataLoss=true');
