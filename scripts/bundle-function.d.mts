@@ -2,15 +2,18 @@
 import type { BuildOptions, BuildResult, Plugin } from 'esbuild';
 
 export function inlineSchemaKeys(source: string): string;
-export const inlineSchemaKeysPlugin: Plugin;
+export function barrelFlattener(resolve: (specifier: string, resolveDir: string) => Promise<string | undefined>): (source: string, file: string) => Promise<string>;
+export const sdkModulesPlugin: Plugin;
+export const CREDENTIAL_CHAIN_SHIM: string;
+export const credentialChainPlugin: Plugin;
 export const CREDENTIAL_LINK: RegExp;
 export function credentialLinksPlugin(links: Map<string, string>): Plugin;
 export interface FunctionBuild<O extends BuildOptions> {
   /** The main pass: `index.mjs` and its chunks. */
   main: BuildResult<O>;
-  /** The pass of the credential chain's lazy links, when the bundle reaches the chain. */
+  /** The pass of the credential chain, when the bundle reaches it. */
   credentials: BuildResult<O> | undefined;
-  /** The links' entry files (`credentials-*.mjs`) beside `index.mjs`. */
+  /** The chain's entry files (`credentials-*.mjs`) beside `index.mjs`. */
   links: string[];
 }
 export function buildFunction<O extends BuildOptions>(options: O): Promise<FunctionBuild<O>>;

@@ -6,27 +6,31 @@
  * Plain JavaScript: it runs inside `cdk synth`'s bundling step, without tsx. The bench and the
  * bundle test build through {@link buildFunction} too, so they measure exactly what is deployed.
  *
- * Two things esbuild would otherwise load at every cold start, though a Lambda cold start never
- * runs them (docs/scale.md, "Function bundles and the AWS SDK"):
+ * What esbuild would otherwise load at every cold start, though a Lambda cold start never runs it
+ * (docs/scale.md, "Function bundles and the AWS SDK"). Each changes where bytes sit, not what runs:
+ * test/lib/bundles.test.ts runs a bundle and the same code unbundled against one local endpoint
+ * and compares the requests, the answers, the errors and the credentials picked.
  *
- * - {@link inlineSchemaKeysPlugin}: every SDK client's schema module (`schemas_0.js`) describes each
- *   shape of its service as an array literal whose trait objects use computed keys naming module
- *   constants (`{ [_xN]: _GIr }`, `_xN` being `const _xN = "xmlName"`). esbuild cannot prove a
- *   computed key free of side effects, so it keeps every shape of the service (EC2: 555 KB) even
- *   when a function sends two commands. The plugin writes those keys as the string literals the
- *   constants hold (`{ "xmlName": _GIr }`): the same objects, now removable when unused.
- * - {@link credentialLinksPlugin}: the SDK's default credential chain (credential-provider-node)
- *   reads the environment first (what Lambda sets) and import()s every other link (SSO, profiles,
- *   process, web identity, container/instance metadata) only when the ones before it fail. With
- *   code splitting those links are chunks, but esbuild assigns a module to chunks by file, not by
- *   what is used from it: the protocol code they need (the STS, SSO and sign-in clients: JSON,
- *   query and CBOR codecs) sits in SDK modules every client imports through barrels, so it moved
- *   into the chunks every cold start loads. The plugin builds those links in a second pass of their
- *   own, as files beside `index.mjs` (`credentials-*.mjs` and their chunks) that the SDK's own
- *   import() loads, unchanged, when it gets there. The chain's code, order and behaviour are the
- *   SDK's: only where the bytes sit changes. The links share nothing with the main bundle but
- *   plain values (the init options, the credentials, errors the chain tells apart by their
- *   `tryNextLink` property).
+ * - Unused schema shapes ({@link inlineSchemaKeys}): every SDK client's schema module
+ *   (`schemas_0.js`) describes each shape of its service as an array literal whose trait objects
+ *   use computed keys naming module constants (`{ [_xN]: _GIr }`, `_xN` being
+ *   `const _xN = "xmlName"`). esbuild cannot prove a computed key free of side effects, so it kept
+ *   every shape of the service (EC2: 555 KB) even when a function sends two commands. The keys are
+ *   written as the string literals the constants hold (`{ "xmlName": _GIr }`): the same objects,
+ *   now dropped when unused.
+ * - Barrels ({@link barrelFlattener}): esbuild assigns a module to the chunks of every entry that
+ *   reaches its file, used or not, and the SDK imports through index modules that re-export
+ *   everything (`@aws-sdk/core/protocols`): a lazily loaded client's protocol (query, JSON, CBOR)
+ *   rode every cold start. Named imports are pointed at the defining modules.
+ * - The credential chain ({@link credentialChainPlugin}, {@link credentialLinksPlugin}): clients
+ *   import the default chain statically; Lambda always answers its first link (the environment's
+ *   keys). The bundle holds that link, and the chain itself (credential-provider-node, unchanged,
+ *   with its SSO, profile, process, web identity and metadata links, the STS, SSO and sign-in
+ *   clients those call) is built in a second pass of its own, as files beside `index.mjs`
+ *   (`credentials-*.mjs`, `chunk-credentials-*.mjs`) imported the first time the environment does
+ *   not answer. They share nothing with the main bundle but plain values (the init options, the
+ *   credentials, errors the chain tells apart by their `tryNextLink` property).
+ * - A client's package.json, which it imports for its version alone: bundled as name and version.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
@@ -145,7 +149,7 @@ export const sdkModulesPlugin = {
       return r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined;
     };
     const flatten = barrelFlattener(resolveFrom);
-    b.onLoad({ filter: SDK_MODULE }, async (args) => {
+    b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => {
       let source = await readFile(args.path, 'utf8');
       if (SCHEMA_MODULE.test(args.path)) source = inlineSchemaKeys(source);
       return { contents: await flatten(source, args.path), loader: 'js', resolveDir: dirname(args.path) };
@@ -153,7 +157,7 @@ export const sdkModulesPlugin = {
   },
 };
 
-/** The specifiers the SDK's credential chain import()s lazily: built apart ({@link credentialLinksPlugin}). */
+/** What the credential chain is import()ed as (the chain from the bundle's first link, its links from the chain): built apart ({@link credentialLinksPlugin}). */
 export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
 
 /** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
@@ -168,14 +172,13 @@ const linkName = (specifier, resolved) => {
   return `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(inPackages).digest('hex').slice(0, 8)}`;
 };
 
-/** Marks the chain's lazy links external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
+/** Marks those import()s external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
 export function credentialLinksPlugin(links) {
   return {
     name: 'credential-links',
     setup(b) {
       b.onResolve({ filter: CREDENTIAL_LINK }, async (args) => {
-        // The chain itself (credential-provider-node) stays: only what it and its links import() lazily moves.
-        if (args.kind !== 'dynamic-import' || args.pluginData === 'credential-links' || args.path === '@aws-sdk/credential-provider-node') return undefined;
+        if (args.kind !== 'dynamic-import' || args.pluginData === 'credential-links') return undefined;
         if (args.path.startsWith('./') && !CREDENTIAL_PACKAGE.test(args.importer)) return undefined;
         const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-links' });
         if (resolved.errors.length > 0 || resolved.external) return undefined;
@@ -188,13 +191,59 @@ export function credentialLinksPlugin(links) {
 }
 
 /**
+ * The first link of the default credential chain, as credential-provider-node writes it (the
+ * version whose chain {@link credentialChainPlugin} mirrors: `init.profile` or AWS_PROFILE skips
+ * the environment). Another version is bundled as it is.
+ */
+const ENV_FIRST_LINK = /const profile = init\.profile \?\? process\.env\[ENV_PROFILE\];\s*if \(profile\) \{[\s\S]*?init\.logger\?\.debug\("@aws-sdk\/credential-provider-node - defaultProvider::fromEnv"\);\s*return fromEnv\(init\)\(\);/;
+
+/**
+ * The default chain as clients import it (`defaultProvider`), for a Lambda cold start: the chain's
+ * first link in the bundle, the whole chain (credential-provider-node itself, unchanged) loaded
+ * only when that link would pass. The link is the chain's own: the environment's key and secret
+ * (what Lambda sets), unless a profile is named, in which case the chain's first link passes too
+ * and the whole chain decides. So a client gets the credentials the chain would give it, in the
+ * chain's order; only the chain's code waits until some environment needs it.
+ */
+export const CREDENTIAL_CHAIN_SHIM = `
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+export const defaultProvider = (init = {}) => {
+  let chain;
+  return async (awsIdentityProperties) => {
+    if (!(init.profile ?? process.env.AWS_PROFILE) && process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) {
+      init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromEnv");
+      return fromEnv(init)();
+    }
+    chain ??= import("@aws-sdk/credential-provider-node").then((m) => m.defaultProvider(init));
+    return (await chain)(awsIdentityProperties);
+  };
+};
+`;
+
+/** Clients' static import of the default chain → {@link CREDENTIAL_CHAIN_SHIM}, where the installed chain is the one it mirrors. */
+export const credentialChainPlugin = {
+  name: 'credential-chain',
+  setup(b) {
+    // By name, or by file: the barrel flattener points clients' imports at defaultProvider.js itself.
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$|[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/ }, async (args) => {
+      if (args.kind !== 'import-statement' || args.pluginData === 'credential-chain') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-chain' });
+      if (r.errors.length > 0 || r.external) return undefined;
+      const chain = await readFile(join(dirname(r.path), 'defaultProvider.js'), 'utf8').catch(() => '');
+      return ENV_FIRST_LINK.test(chain) ? { path: r.path, namespace: 'credential-chain' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'credential-chain' }, (args) => ({ contents: CREDENTIAL_CHAIN_SHIM, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
+
+/**
  * Builds one function as deployed: the main pass (entry `index.mjs`, its chunks) and, if the
  * bundle reaches the SDK's credential chain, the pass of its lazy links into the same `outdir`.
  * Returns both passes' metafiles when `options.metafile` is set.
  */
 export async function buildFunction(options) {
   const links = new Map();
-  const main = await build({ ...options, plugins: [sdkModulesPlugin, credentialLinksPlugin(links)] });
+  const main = await build({ ...options, plugins: [sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)] });
   let credentials;
   if (links.size > 0) {
     credentials = await build({

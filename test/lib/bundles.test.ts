@@ -91,6 +91,16 @@ describe('function bundles', () => {
     for (const name of ['heartbeat', 'promote-standby', 'fence-primary']) expect(await bareImportsAtInit(name)).toEqual([]);
   }, 60_000);
 
+  it.each(['switch-dns', 'fence-primary', 'heartbeat'])('%s: a cold start holds the credential chain\'s first link (the environment), not the chain', async (name) => {
+    const outdir = join(dir, `chain-${name}`);
+    const { main } = await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
+    const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([f, m]) => [resolve(f), m]));
+    const inputs = [...staticallyLoaded(outputs, outdir)].flatMap((f) => Object.keys(outputs[f]!.inputs));
+    expect(inputs.filter((i) => i.startsWith('credential-chain:'))).toHaveLength(1);
+    expect(inputs.filter((i) => /credential-provider-node\/dist-es\/(defaultProvider|remoteProvider|runtime)/.test(i) && !i.startsWith('credential-chain:'))).toEqual([]);
+    expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
+  }, 60_000);
+
   // The alternative the bench measures (lib/bundling.ts says why it is not deployed): with the SDK's
   // clients left to the Lambda runtime every critical-path function would be within the byte budget,
   // and would import nothing bare but those clients (what the bench's stand-in node_modules provides).
@@ -256,7 +266,7 @@ describe('a bundle on the wire, against the same code unbundled', () => {
   }, 60_000);
 
   it('builds the credential chain apart, beside index.mjs', () => {
-    expect(links.some((f) => /^credentials-credential-provider-ini-[0-9a-f]{8}\.mjs$/.test(f))).toBe(true);
+    expect(links.some((f) => /^credentials-credential-provider-node-[0-9a-f]{8}\.mjs$/.test(f))).toBe(true);
     for (const f of links) expect(readFileSync(join(wire, 'bundled', f), 'utf8').length).toBeGreaterThan(0);
   });
 
@@ -265,8 +275,10 @@ describe('a bundle on the wire, against the same code unbundled', () => {
   // container or instance metadata. Lambda sets the environment; the other links are the fallback.
   it.each([
     ['the environment, as Lambda sets it', LAMBDA_ENV, 'AKIDLAMBDAENV'],
-    ['no environment credentials: the shared credentials file (a lazily built link)', {}, 'AKIDINIDEFAULT'],
+    ['no environment credentials: the shared credentials file (the whole chain, loaded on demand)', {}, 'AKIDINIDEFAULT'],
     ['AWS_PROFILE set beside environment credentials: the profile', { ...LAMBDA_ENV, AWS_PROFILE: 'other' }, 'AKIDINIOTHER'],
+    ['an environment key without its secret: the shared credentials file', { AWS_ACCESS_KEY_ID: 'AKIDLAMBDAENV' }, 'AKIDINIDEFAULT'],
+    ['AWS_PROFILE alone: the profile', { AWS_PROFILE: 'other' }, 'AKIDINIOTHER'],
   ])('picks the credentials the unbundled chain picks: %s', async (_label, env, keyId) => {
     const signedWith = async (module: string) => {
       const before = server.requests.length;
