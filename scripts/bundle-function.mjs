@@ -53,9 +53,9 @@ export function inlineSchemaKeys(source) {
 const SDK_MODULE = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/].*[\\/]dist-es[\\/].*\.js$/;
 
 /** `export { a, b as c } from "x";` statements. */
-const REEXPORT = /export\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/g;
+const REEXPORT = /^export\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/gm;
 /** `import { a, b as c } from "x";` statements (named imports only). */
-const NAMED_IMPORT = /import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/g;
+const NAMED_IMPORT = /^import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/gm;
 
 /** `a, b as c,` → [['a', 'a'], ['b', 'c']] (imported or exported name, local or exported name). */
 const clauses = (list) =>

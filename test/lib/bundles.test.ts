@@ -11,7 +11,7 @@
  * the same code unbundled against one local endpoint and compares what they send and read.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +99,23 @@ describe('function bundles', () => {
     expect(inputs.filter((i) => i.startsWith('credential-chain:'))).toHaveLength(1);
     expect(inputs.filter((i) => /credential-provider-node\/dist-es\/(defaultProvider|remoteProvider|runtime)/.test(i) && !i.startsWith('credential-chain:'))).toEqual([]);
     expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
+  }, 60_000);
+
+  // Pointing imports past the SDK's barrels changes which modules a chunk imports: every file of the
+  // asset must still evaluate on its own, as an import() of it would (the lazily loaded clients,
+  // the SQL drivers, the credential chain).
+  it.each(['manage-lease', 'request-approval', 'heartbeat'])('%s: every file of the asset evaluates', async (name) => {
+    const outdir = join(dir, `eval-${name}`);
+    await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, logLevel: 'silent' });
+    const files = readdirSync(outdir).filter((f) => f.endsWith('.mjs')).map((f) => pathToFileURL(join(outdir, f)).href);
+    expect(files.length).toBeGreaterThan(10);
+    const script = `const failed = []; for (const f of ${JSON.stringify(files)}) { try { await import(f); } catch (e) { failed.push(f + ': ' + e.message); } } process.stdout.write(JSON.stringify(failed));`;
+    const failed = await new Promise<string[]>((ok, fail) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't' } }, (err, stdout, stderr) =>
+        err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(JSON.parse(stdout) as string[]),
+      ),
+    );
+    expect(failed).toEqual([]);
   }, 60_000);
 
   // The alternative the bench measures (lib/bundling.ts says why it is not deployed): with the SDK's
