@@ -1,13 +1,6 @@
 /** Types of scripts/bundle-function.mjs (plain JavaScript: it runs in `cdk synth`'s bundling step without tsx). */
-import type { BuildOptions, BuildResult, Plugin } from 'esbuild';
+import type { BuildOptions, BuildResult } from 'esbuild';
 
-export function inlineSchemaKeys(source: string): string;
-export function barrelFlattener(resolve: (specifier: string, resolveDir: string) => Promise<string | undefined>): (source: string, file: string) => Promise<string>;
-export const sdkModulesPlugin: Plugin;
-export const CREDENTIAL_CHAIN_SHIM: string;
-export const credentialChainPlugin: Plugin;
-export const CREDENTIAL_LINK: RegExp;
-export function credentialLinksPlugin(links: Map<string, string>): Plugin;
 export interface FunctionBuild<O extends BuildOptions> {
   /** The main pass: `index.mjs` and its chunks. */
   main: BuildResult<O>;

@@ -43,7 +43,7 @@ import { build } from 'esbuild';
 const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
 
 /** `{ [_xN]: v }` → `{ "xmlName": v }` wherever `_xN` is a top-level `const _xN = "xmlName";` of the same module. */
-export function inlineSchemaKeys(source) {
+function inlineSchemaKeys(source) {
   const constants = new Map();
   for (const m of source.matchAll(/^const (_[A-Za-z0-9_$]+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
   return source.replace(/(?<=[{,]\s*)\[(_[A-Za-z0-9_$]+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
@@ -77,7 +77,7 @@ const clauses = (list) =>
  * Packages declare `"sideEffects": false`, so skipping a barrel's other modules is what esbuild
  * already does for the names no one imports. Anything not a plain named re-export is left alone.
  */
-export function barrelFlattener(resolve) {
+function barrelFlattener(resolve) {
   const barrels = new Map();
   /** The barrel's names → { path, name } of the defining module (following barrels of barrels), or null if `file` is no barrel. */
   const barrel = async (file) => {
@@ -132,7 +132,7 @@ const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/][^\\/]+[\\
  * `packageInfo.version` alone) as its name and version only: esbuild cannot drop the unused fields
  * of a default-imported JSON object, 2.4 KB of scripts, exports and dependencies per client.
  */
-export const sdkModulesPlugin = {
+const sdkModulesPlugin = {
   name: 'sdk-modules',
   setup(b) {
     b.onResolve({ filter: /^(\.\.?\/)+package\.json$/ }, async (args) => {
@@ -158,7 +158,7 @@ export const sdkModulesPlugin = {
 };
 
 /** What the credential chain is import()ed as (the chain from the bundle's first link, its links from the chain): built apart ({@link credentialLinksPlugin}). */
-export const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
+const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
 
 /** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
 const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provider|token-providers)[^\\/]*[\\/]/;
@@ -173,7 +173,7 @@ const linkName = (specifier, resolved) => {
 };
 
 /** Marks those import()s external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
-export function credentialLinksPlugin(links) {
+function credentialLinksPlugin(links) {
   return {
     name: 'credential-links',
     setup(b) {
@@ -205,7 +205,7 @@ const ENV_FIRST_LINK = /const profile = init\.profile \?\? process\.env\[ENV_PRO
  * and the whole chain decides. So a client gets the credentials the chain would give it, in the
  * chain's order; only the chain's code waits until some environment needs it.
  */
-export const CREDENTIAL_CHAIN_SHIM = `
+const CREDENTIAL_CHAIN_SHIM = `
 import { fromEnv } from "@aws-sdk/credential-provider-env";
 export const defaultProvider = (init = {}) => {
   let chain;
@@ -221,7 +221,7 @@ export const defaultProvider = (init = {}) => {
 `;
 
 /** Clients' static import of the default chain → {@link CREDENTIAL_CHAIN_SHIM}, where the installed chain is the one it mirrors. */
-export const credentialChainPlugin = {
+const credentialChainPlugin = {
   name: 'credential-chain',
   setup(b) {
     // By name, or by file: the barrel flattener points clients' imports at defaultProvider.js itself.

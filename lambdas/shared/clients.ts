@@ -5,7 +5,7 @@
  * outage an API call must give up quickly and report "unknown", not hang a workflow step.
  */
 /** What every client is created with here: a subset of every SDK v3 service client's configuration. */
-export interface RegionalClientConfig {
+interface RegionalClientConfig {
   region: string;
   maxAttempts: number;
   requestHandler: { connectionTimeout: number; requestTimeout: number };
@@ -15,7 +15,7 @@ export interface RegionalClientConfig {
  * A service client's class (`RDSClient`, `EC2Client`, ...): `regional(RDSClient, region)` infers the
  * client type from it, no type argument or cast at the call site.
  */
-export type ClientConstructor<C> = new (config: RegionalClientConfig) => C;
+type ClientConstructor<C> = new (config: RegionalClientConfig) => C;
 
 /** Keyed by the class itself, not its name: a minified bundle may give two classes the same name. */
 const cache = new Map<ClientConstructor<unknown>, Map<string, unknown>>();
