@@ -11,7 +11,7 @@
  * the same code unbundled against one local endpoint and compares what they send and read.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -304,6 +304,19 @@ describe('a bundle on the wire, against the same code unbundled', () => {
     };
     expect(await signedWith(unbundled)).toEqual([keyId]);
     expect(await signedWith(bundled)).toEqual([keyId]);
+  }, 60_000);
+
+  it('with the environment Lambda sets, never loads the chain: the bundle works without its files', async () => {
+    const without = join(wire, 'without-chain');
+    cpSync(join(wire, 'bundled'), without, { recursive: true });
+    const chainFiles = readdirSync(without).filter((f) => /^(chunk-)?credentials-/.test(f));
+    expect(chainFiles.length).toBeGreaterThan(1);
+    for (const f of chainFiles) rmSync(join(without, f));
+    const before = server.requests.length;
+    expect(await run(join(without, BUNDLE_ENTRY_FILE), LAMBDA_ENV, ['getItem'])).toMatchObject({ getItem: { output: { Item: { v: { N: '1' } } } } });
+    expect(server.requests.slice(before).map((r) => r.keyId)).toEqual(['AKIDLAMBDAENV']);
+    // And it is the chain that answers otherwise: without its files, no other environment works.
+    expect(JSON.stringify(await run(join(without, BUNDLE_ENTRY_FILE), {}, ['getItem']))).toMatch(/credentials-credential-provider-node/);
   }, 60_000);
 
   it('with no credentials anywhere, fails as the unbundled chain does', async () => {
