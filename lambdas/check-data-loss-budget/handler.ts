@@ -48,7 +48,6 @@ import {
   type ReplicaFacts,
 } from './core.js';
 
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const cloudWatch = (region: string) => regional(CloudWatchClient, region);
 const rds = (region: string) => regional(RDSClient, region);
 

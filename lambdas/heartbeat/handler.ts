@@ -48,7 +48,6 @@ const TLS = process.env.DB_TLS !== 'off';
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const BUS = process.env.EVENT_BUS_NAME || undefined;
 const CONTROL_REGION = process.env.CONTROL_REGION || REGION;
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const cloudWatch = regional(CloudWatchClient, REGION);
 
 type HeartbeatInput = z.output<typeof heartbeatInput>;

@@ -55,7 +55,6 @@ const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
 const replicaCheck = lazy(() => import('./replica-check.js'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
 const ddb = regional(DynamoDBClient, ownRegion());
 
 /** The holder's status when its execution has stopped; undefined while it runs. */

@@ -32,7 +32,6 @@ const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
 const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`;
 
 async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
-  // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
   const { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } = await rdsSdk();
   const rds = regional(RDSClient, database.primary.region);
   try {
