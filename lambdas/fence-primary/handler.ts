@@ -106,9 +106,9 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   const input = parsed.data;
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
-  const ec2 = regional<EC2Client>(EC2Client as never, db.primary.region);
-  const rds = regional<RDSClient>(RDSClient as never, db.primary.region);
+  const ddb = regional(DynamoDBClient, REGION);
+  const ec2 = regional(EC2Client, db.primary.region);
+  const rds = regional(RDSClient, db.primary.region);
 
   const state = await readState(ddb, input.incidentId);
   const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod ?? 'isolate';

@@ -66,7 +66,7 @@ export const handler = async (event: unknown): Promise<PreserveOutput> => {
   const siteId = site.instanceId;
   const snapshotId = preFailbackSnapshotId(siteId, input.epoch);
   const preservedId = preservedInstanceId(siteId, input.epoch);
-  const rds = regional<RDSClient>(RDSClient as never, site.region);
+  const rds = regional(RDSClient, site.region);
 
   const preserved = await describe(rds, preservedId);
   const original = preserved.found ? { found: false } : await describe(rds, siteId);

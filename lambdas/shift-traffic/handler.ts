@@ -25,7 +25,7 @@ import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights
 type ShiftOutput = z.output<typeof shiftTrafficOutput>;
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
-const route53 = () => regional<Route53Client>(Route53Client as never, ownRegion());
+const route53 = () => regional(Route53Client, ownRegion());
 
 /** Both kinds of alarm: without it CloudWatch answers with metric alarms only. */
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
@@ -79,7 +79,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
       const readings: AlarmReading[] = [];
       for (const region of regions) {
         try {
-          const out = await regional<CloudWatchClient>(CloudWatchClient as never, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: [...ALARM_TYPES] }));
+          const out = await regional(CloudWatchClient, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: [...ALARM_TYPES] }));
           for (const a of out.MetricAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
           for (const a of out.CompositeAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
         } catch (err) {
@@ -93,7 +93,7 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
         const found = readings.flatMap((r) => ('name' in r ? [r] : []));
         for (const r of found) {
           try {
-            const out = await regional<CloudWatchClient>(CloudWatchClient as never, r.region).send(
+            const out = await regional(CloudWatchClient, r.region).send(
               new DescribeAlarmHistoryCommand({ AlarmName: r.name, AlarmTypes: [...ALARM_TYPES], HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
             );
             history.push({ region: r.region, name: r.name, items: out.AlarmHistoryItems ?? [] });

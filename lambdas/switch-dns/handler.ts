@@ -34,7 +34,7 @@ export const handler = async (event: unknown): Promise<SwitchDnsOutput> => {
   const { hostedZoneId, recordName, ttlSeconds } = input.database.dns;
   const target = input.target.replace(/\.$/, '');
   if (sameName(target, recordName)) throw new DnsSwitchFailedError(`refusing to point ${recordName} at itself`);
-  const route53 = regional<Route53Client>(Route53Client as never, ROUTE53_REGION);
+  const route53 = regional(Route53Client, ROUTE53_REGION);
 
   let previous: string | null;
   try {
