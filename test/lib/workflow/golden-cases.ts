@@ -50,10 +50,28 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'failback-never', config: () => exampleWith({ failback: { policy: 'never' } }) },
 ];
 
-/** The two definitions of a case, as the golden files hold them. */
+/**
+ * A definition with the states of every `States` object (top level, Parallel branches, Map
+ * processors) in name order, everything else as synthesized. The order of the keys of `States`
+ * means nothing to Step Functions, and aws-cdk-lib renders them in the order the states were
+ * wired (a state's incoming transitions first), which a refactor may change without changing any
+ * state; every state, field, choice, retry and catch order is compared as synthesized.
+ */
+export function canonicalStates(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalStates);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+    if (k !== 'States' || v === null || typeof v !== 'object') return [k, canonicalStates(v)] as const;
+    const states = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return [k, Object.fromEntries(states.map(([name, state]) => [name, canonicalStates(state)]))] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+/** The two definitions of a case, as the golden files hold them (states in name order, {@link canonicalStates}). */
 export function goldenDefinitions(c: GoldenCase): { failover: string; failback: string } {
   const app = synthApp({ config: c.config() });
-  const render = (definition: unknown) => `${JSON.stringify(definition, null, 2)}\n`;
+  const render = (definition: unknown) => `${JSON.stringify(canonicalStates(definition), null, 2)}\n`;
   return { failover: render(app.failover), failback: render(app.failback) };
 }
 
