@@ -70,12 +70,8 @@ export const FAILOVER_STATES = {
   openUnreadable: 'Name the incident after the execution',
   noLeaseTaken: 'No lease was taken',
   unreadableNotDrill: 'Not known to be a drill',
-  isDrill: 'Is this run a drill?',
-  markDrill: 'Mark the run as a drill',
-  notDrill: 'Not a drill',
-  whoAsked: 'Who asked for the failover?',
-  operatorSkipsCooldown: 'An operator asked: the cooldown does not apply',
-  alarmKeepsCooldown: 'An alarm or RDS event fired: the cooldown applies',
+  markRun: 'Mark the run: a drill or not',
+  whoAsked: 'Who asked for the failover? Only an operator skips the cooldown',
   takeLease: 'Take the incident lease',
   anotherIncident: 'Is another incident already running?',
   keepConfigured: 'Keep the roles as configured',
@@ -361,6 +357,15 @@ export const APPROVAL_HINTS = {
     'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; at the timeout the run tells the operators and releases the lease.',
 } as const;
 const INCIDENT_ID = '$.trigger.incidentId';
+/**
+ * The run's drill marker (accept-trigger's `drill`), or null: set right after the trigger check on
+ * every path ("Mark the run: a drill or not" merges a null `drill` under the trigger; the path
+ * where the trigger could not be read sets null), so every record of the run can pass it (JSONPath
+ * has no default for a missing field, and a Pass cannot write a bare null).
+ */
+const DRILL = '$.marker.trigger.drill';
+const drill = () => drillMarker(DRILL);
+const drillField = (field: string) => $.stringAt(`${DRILL}.${field}`);
 const incidentId = () => $.stringAt(INCIDENT_ID);
 /** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
 const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'), Condition.booleanEquals('$.fence.deferred', true));
@@ -419,8 +424,8 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
 
 function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover {
   const step = makeStep(scope, props.functions);
-  const record = makeRecord(step, INCIDENT_ID);
-  const escalation = escalationPath(scope, step, { names: { escalate: S.escalate, needsOperator: S.needsOperator }, what: 'run', incidentIdPath: INCIDENT_ID });
+  const record = makeRecord(step, INCIDENT_ID, DRILL);
+  const escalation = escalationPath(scope, step, { names: { escalate: S.escalate, needsOperator: S.needsOperator }, what: 'run', incidentIdPath: INCIDENT_ID, drillPath: DRILL });
   const fenceStep = (name: string, failure: FailurePath) => step(name, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   const f: Failover = {
     scope,
@@ -502,7 +507,7 @@ function checkTrigger(f: Failover, takeLease: IChainable): IChainable {
   });
   openUnreadable
     .next(Pass.jsonPath(scope, S.noLeaseTaken, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' }))
-    .next(Pass.jsonPath(scope, S.unreadableNotDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }))
+    .next(Pass.jsonPath(scope, S.unreadableNotDrill, { result: Result.fromObject({ trigger: { drill: null } }), resultPath: '$.marker' }))
     .next(f.keepLeaseAndEscalate);
   const check = f.step(
     S.checkTrigger,
@@ -512,23 +517,21 @@ function checkTrigger(f: Failover, takeLease: IChainable): IChainable {
     { onError: openUnreadable },
     { catches: [{ errors: [ERROR_NAMES.invalidTrigger, ERROR_NAMES.invalidInput], next: refuse }] },
   );
-  const cooldownFor = (name: string, ignoreCooldown: boolean) =>
-    Pass.jsonPath(scope, name, { result: Result.fromObject({ ignoreCooldown, epoch: null, acquired: false }), resultPath: '$.lease' }).next(takeLease);
-  // A human's request takes over a lease held by a run that has stopped; an alarm never does.
-  const whoAsked = Choice.jsonPath(scope, S.whoAsked)
-    .when(Condition.stringEquals('$.trigger.kind', 'operator'), cooldownFor(S.operatorSkipsCooldown, true))
-    .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
   // A drill run ("Drill Requested" of a game day, on its drill pair) carries accept-trigger's drill
   // marker into every record; other runs carry null. A drill takes the lease, keeps the cooldown
   // and asks humans exactly as an alarm's run does (docs/game-days.md "Drill runs").
-  check.next(
-    Choice.jsonPath(scope, S.isDrill)
-      .when(
-        Condition.stringEquals('$.trigger.kind', 'drill'),
-        Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.trigger.drill') }, resultPath: '$.marker' }).next(whoAsked),
-      )
-      .otherwise(Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(whoAsked)),
-  );
+  const markRun = Pass.jsonPath(scope, S.markRun, {
+    parameters: { 'trigger.$': `States.JsonMerge(States.StringToJson('{"drill":null}'), $.trigger, false)` },
+    resultPath: '$.marker',
+  });
+  // A human's request takes over a lease held by a run that has stopped and skips the cooldown; an
+  // alarm, an RDS event, a heartbeat or a drill never does. The lease's epoch is null until it is
+  // taken (the escalation records it).
+  const whoAsked = Pass.jsonPath(scope, S.whoAsked, {
+    parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
+    resultPath: '$.lease',
+  });
+  check.next(markRun).next(whoAsked).next(takeLease);
   return check;
 }
 
@@ -624,16 +627,16 @@ function startDrill(f: Failover, next: IChainable): IChainable {
   const { scope } = f;
   const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(next);
   const faultToStart = Choice.jsonPath(scope, S.faultToStart)
-    .when(Condition.isNull('$.marker.drill.fault'), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
+    .when(Condition.isNull(`${DRILL}.fault`), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
     .otherwise(startFaultExperiment(f, settleFault));
   return f.record(
     S.recordDrillStarted,
     'drill-started',
     {
       execution: $.executionId,
-      requestedFor: $.stringAt('$.marker.drill.requestedFor'),
-      fault: $.stringAt('$.marker.drill.fault'),
-      scheduled: $.stringAt('$.marker.drill.scheduled'),
+      requestedFor: drillField('requestedFor'),
+      fault: drillField('fault'),
+      scheduled: drillField('scheduled'),
       summary: $.stringAt('$.trigger.summary'),
     },
     f.failure,
@@ -657,7 +660,7 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
   const recordFaultNotStarted = f.record(
     S.recordFaultNotStarted,
     'fault-not-started',
-    { fault: $.stringAt('$.marker.drill.fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
+    { fault: drillField('fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
     f.failure,
     true,
   ).next(f.releaseLease(S.releaseNoFault).next(noFaultEnd));
@@ -666,7 +669,7 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
     S.recordFaultStarted,
     'fault-started',
     {
-      fault: $.stringAt('$.marker.drill.fault'),
+      fault: drillField('fault'),
       experimentId: experiment('experimentId'),
       templateId: experiment('templateId'),
       state: experiment('state'),
@@ -683,7 +686,7 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
       {
         database: $.stringAt('$.configured.name'),
         region: $.stringAt('$.configured.primary.region'),
-        fault: $.stringAt('$.marker.drill.fault'),
+        fault: drillField('fault'),
         incidentId: incidentId(),
         prefix: f.props.prefix ?? 'failover',
       },
@@ -851,7 +854,7 @@ function askAndWatchPhase(f: Failover, ends: LeaseEndings): Parallel {
       trigger: $.stringAt('$.trigger.summary'),
       mode: $.stringAt('$.database.failover.mode'),
       reverifications: $.numberAt('$.reverify.count'),
-      drill: drillMarker(),
+      drill: drill(),
     },
     timeoutPath: APPROVAL_TIMEOUT,
     hints: APPROVAL_HINTS,
@@ -1047,7 +1050,7 @@ function recordUnfencedPromotionPhase(f: Failover, promotion: IChainable): IChai
         phase: 'unfenced-promotion',
         detail: { acceptedBy: $.stringAt('$.unfenced.acceptedBy'), fence: $.objectAt('$.fence') },
         notify: true,
-        drill: drillMarker(),
+        drill: drill(),
       },
       '$.unfenced.recorded',
       f.failure,
@@ -1071,7 +1074,7 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
       fenceActions: $.listAt('$.fence.actions'),
       instanceStatus: $.stringAt('$.fence.instanceStatus'),
       verdict: $.stringAt('$.verdict.verdict'),
-      drill: drillMarker(),
+      drill: drill(),
     },
     timeoutPath: APPROVAL_TIMEOUT,
     hints: { ...APPROVAL_HINTS, awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced' },
@@ -1103,7 +1106,7 @@ function scheduleFailback(f: Failover): IChainable {
     integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
     // The database as configured: the failback reads the roles itself.
     // The drill marker too: the failback of a drill is recorded and told as a drill.
-    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch(), drill: drillMarker() }),
+    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch(), drill: drill() }),
     resultSelector: { executionArn: $.stringAt('$.ExecutionArn') },
     resultPath: '$.failback',
     taskTimeout: Timeout.duration(Duration.seconds(30)),

@@ -49,11 +49,15 @@ describe('failover definition: shape', () => {
   });
 
   it('takes the lease before anything else acts, with the execution as holder and the cooldown waived only for operators', () => {
-    const who = state(S.whoAsked) as AslState & { Choices: Array<Record<string, unknown>>; Default: string };
-    expect(who.Choices).toEqual([{ Variable: '$.trigger.kind', StringEquals: 'operator', Next: S.operatorSkipsCooldown }]);
-    expect(who.Default).toBe(S.alarmKeepsCooldown);
-    expect(state(S.operatorSkipsCooldown)).toMatchObject({ Result: { ignoreCooldown: true }, Next: S.takeLease });
-    expect(state(S.alarmKeepsCooldown)).toMatchObject({ Result: { ignoreCooldown: false }, Next: S.takeLease });
+    // One Pass: the cooldown is waived only when the trigger's kind is "operator"; no epoch until the lease is taken.
+    expect(state(S.checkTrigger).Next).toBe(S.markRun);
+    expect(state(S.markRun)).toMatchObject({ Type: 'Pass', ResultPath: '$.marker', Next: S.whoAsked });
+    expect(state(S.whoAsked)).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
+      ResultPath: '$.lease',
+      Next: S.takeLease,
+    });
     const lease = state(S.takeLease);
     expect(invokedFolder(lease)).toBe('manage-lease');
     expect(lease.Parameters).toMatchObject({
@@ -325,7 +329,7 @@ describe('failover definition: shape', () => {
     expect(schedule.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(schedule.Parameters).toEqual({
       StateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failback',
-      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch', 'drill.$': '$.marker.drill' },
+      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch', 'drill.$': '$.marker.trigger.drill' },
     });
     expect(schedule.Next).toBe(S.done);
   });
@@ -1408,7 +1412,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.isDrill, S.markDrill, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const order = [S.checkTrigger, S.markRun, S.whoAsked, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -1474,7 +1478,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
-    for (const name of [S.markDrill, S.recordDrillStarted, S.startFault, S.settleFault]) expect(run.entered).not.toContain(name);
+    for (const name of [S.recordDrillStarted, S.startFault, S.settleFault]) expect(run.entered).not.toContain(name);
     expect(r.inputsOf(S.recordOpened)[0]).toMatchObject({ drill: null });
   });
 

@@ -15,6 +15,8 @@ export interface EscalationProps {
   /** The workflow's noun in the Fail state's comment ("run", "failback"). */
   readonly what: string;
   readonly incidentIdPath: string;
+  /** Where the run's drill marker is. @default '$.marker.drill' */
+  readonly drillPath?: string;
   /** Extra detail next to the error (e.g. the failover's incident, for a failback). */
   readonly detail?: Record<string, unknown>;
 }
@@ -48,7 +50,7 @@ export function escalationPath(scope: Construct, step: StepFn<'record-incident'>
       phase: 'escalated',
       notify: true,
       detail: { error: JsonPath.objectAt('$.error'), ...props.detail },
-      drill: drillMarker(),
+      drill: drillMarker(props.drillPath),
     },
     null,
     onlyFail,

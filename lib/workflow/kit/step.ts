@@ -54,9 +54,9 @@ export const db = () => JsonPath.objectAt('$.database');
  * The run's drill marker, or null: `$.marker.drill`, set at the start of every path, so every
  * record of the run can pass it (JSONPath has no default for a missing field).
  */
-export const drillMarker = () => JsonPath.objectAt('$.marker.drill');
+export const drillMarker = (path = '$.marker.drill') => JsonPath.objectAt(path);
 
-export function makeRecord(step: StepFn<'record-incident'>, incidentIdPath: string): RecordFn {
+export function makeRecord(step: StepFn<'record-incident'>, incidentIdPath: string, drillPath?: string): RecordFn {
   return (name, phase, detail, failure, notify = false, key) =>
     step(
       name,
@@ -68,7 +68,7 @@ export function makeRecord(step: StepFn<'record-incident'>, incidentIdPath: stri
         phase,
         detail,
         notify,
-        drill: drillMarker(),
+        drill: drillMarker(drillPath),
         ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: JsonPath.stringAt(key.path) }),
       },
       null,
