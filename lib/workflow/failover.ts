@@ -16,7 +16,8 @@
  * database as configured (the lease and the failback take that one).
  *
  * JSONPath only. State data, as the run goes: `$.database` (the database's config, from the
- * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
+ * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.marker` (the trigger
+ * with the drill marker or null), `$.lease` (manage-lease), `$.vantages.list`,
  * `$.verdict` (probe rounds, then evaluate-verdict's output), `$.budget`, `$.ask`, `$.approval`,
  * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.promotionWait`, `$.checks`, `$.standby`,
  * `$.scaleUp`, `$.dns`, `$.dnsChange`, `$.writes`, `$.failback`, `$.error`.
