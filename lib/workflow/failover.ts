@@ -705,27 +705,24 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
  * verifies again (a question withdrawn by a new trigger), `done` is the recorded verdict.
  */
 function verifyPrimaryDown(f: Failover): { first: IChainable; again: IChainable; done: LambdaInvoke } {
-  const again = probeRounds(f, (rounds) => {
-    const reachVerdict = f.step(
-      S.reachVerdict,
-      'evaluate-verdict',
-      { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.listAt('$.verdict') },
-      // Replaces the probe rounds (kept at $.verdict by the Map) with the verdict: the state stays small.
-      '$.verdict',
-      f.failure,
-    );
-    rounds.next(reachVerdict);
-    return reachVerdict;
-  });
+  const probes = probeRounds(f);
+  const reachVerdict = f.step(
+    S.reachVerdict,
+    'evaluate-verdict',
+    { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.listAt('$.verdict') },
+    // Replaces the probe rounds (kept at $.verdict by the Map) with the verdict: the state stays small.
+    '$.verdict',
+    f.failure,
+  );
   const done = f.record(S.recordVerdict, 'verdict', { verdict: $.stringAt('$.verdict.verdict'), reason: $.stringAt('$.verdict.reason') }, f.failure);
-  again.end.next(done);
+  probes.rounds.next(reachVerdict).next(done);
   const first = Pass.jsonPath(f.scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' });
-  first.next(again.start);
-  return { first, again: again.start, done };
+  first.next(probes.start);
+  return { first, again: probes.start, done };
 }
 
-/** The vantage list, then the rounds (`after` wires what follows the Map and returns it as the end). */
-function probeRounds(f: Failover, after: (rounds: MapState) => LambdaInvoke): { start: IChainable; end: LambdaInvoke } {
+/** The vantage list (`start`), then the rounds (`rounds`, a Map whose errors escalate). */
+function probeRounds(f: Failover): { start: IChainable; rounds: MapState } {
   const { scope } = f;
   const probeOne = lambdaStep(scope, S.probeOne, {
     function: f.props.functions['probe-vantage'].function,
@@ -748,7 +745,6 @@ function probeRounds(f: Failover, after: (rounds: MapState) => LambdaInvoke): { 
   // A state inside an iteration cannot go to a state outside it: a probe that still fails after
   // its retries fails the iteration, and the Map escalates.
   rounds.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const end = after(rounds);
   const configured = Pass.jsonPath(scope, S.configuredVantages, { parameters: { list: $.listAt('$.database.detection.vantagePoints') }, resultPath: '$.vantages' }).next(rounds);
   const flatten = Pass.jsonPath(scope, S.flattenVantages, { parameters: { list: $.listAt('$.vantages.groups[*][*]') }, resultPath: '$.vantages' }).next(rounds);
   const group = Pass.jsonPath(scope, S.groupVantages, {
@@ -762,7 +758,7 @@ function probeRounds(f: Failover, after: (rounds: MapState) => LambdaInvoke): { 
   const start = Choice.jsonPath(scope, S.askControlPlane)
     .when(Condition.booleanEquals('$.database.detection.includeControlPlane', true), addControlPlane)
     .otherwise(configured);
-  return { start, end };
+  return { start, rounds };
 }
 
 /**
