@@ -365,6 +365,8 @@ const INCIDENT_ID = '$.trigger.incidentId';
  * has no default for a missing field, and a Pass cannot write a bare null).
  */
 const DRILL = '$.marker.trigger.drill';
+/** A null in Parameters (aws-cdk-lib drops a literal null). */
+const NULL = "States.StringToJson('null')";
 const drill = () => drillMarker(DRILL);
 const drillField = (field: string) => $.stringAt(`${DRILL}.${field}`);
 const incidentId = () => $.stringAt(INCIDENT_ID);
@@ -521,18 +523,21 @@ function checkTrigger(f: Failover, takeLease: IChainable): IChainable {
   // A drill run ("Drill Requested" of a game day, on its drill pair) carries accept-trigger's drill
   // marker into every record; other runs carry null. A drill takes the lease, keeps the cooldown
   // and asks humans exactly as an alarm's run does (docs/game-days.md "Drill runs").
-  const markRun = Pass.jsonPath(scope, S.markRun, {
-    parameters: { 'trigger.$': `States.JsonMerge(States.StringToJson('{"drill":null}'), $.trigger, false)` },
-    resultPath: '$.marker',
-  });
   // A human's request takes over a lease held by a run that has stopped and skips the cooldown; an
   // alarm, an RDS event, a heartbeat or a drill never does. The lease's epoch is null until it is
-  // taken (the escalation records it).
+  // taken (the escalation records it). `notDrill` is the marker of a run that is not a drill
+  // (intrinsics only: a literal object would need escaped braces).
   const whoAsked = Pass.jsonPath(scope, S.whoAsked, {
-    parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
+    parameters: {
+      'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')",
+      'epoch.$': NULL,
+      acquired: false,
+      notDrill: { 'drill.$': NULL },
+    },
     resultPath: '$.lease',
   });
-  check.next(markRun).next(whoAsked).next(takeLease);
+  const markRun = Pass.jsonPath(scope, S.markRun, { parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, resultPath: '$.marker' });
+  check.next(whoAsked).next(markRun).next(takeLease);
   return check;
 }
 

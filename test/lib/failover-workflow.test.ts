@@ -51,14 +51,15 @@ describe('failover definition: shape', () => {
 
   it('takes the lease before anything else acts, with the execution as holder and the cooldown waived only for operators', () => {
     // One Pass: the cooldown is waived only when the trigger's kind is "operator"; no epoch until the lease is taken.
-    expect(state(S.checkTrigger).Next).toBe(S.markRun);
-    expect(state(S.markRun)).toMatchObject({ Type: 'Pass', ResultPath: '$.marker', Next: S.whoAsked });
+    expect(state(S.checkTrigger).Next).toBe(S.whoAsked);
     expect(state(S.whoAsked)).toMatchObject({
       Type: 'Pass',
       Parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
       ResultPath: '$.lease',
-      Next: S.takeLease,
+      Next: S.markRun,
     });
+    // The drill marker: the trigger's, or null (merged under the trigger).
+    expect(state(S.markRun)).toMatchObject({ Type: 'Pass', Parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, ResultPath: '$.marker', Next: S.takeLease });
     const lease = state(S.takeLease);
     expect(invokedFolder(lease)).toBe('manage-lease');
     expect(lease.Parameters).toMatchObject({
@@ -1413,7 +1414,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.markRun, S.whoAsked, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const order = [S.checkTrigger, S.whoAsked, S.markRun, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
