@@ -25,6 +25,7 @@ export { DETAILED_DATABASES } from './constructs/failover-dashboard.js';
 export { LAMBDA_SERVICE_RETRY, TRANSIENT_RETRY, TASK_TIMEOUT_MARGIN, lambdaStep, type LambdaStepProps, type FailurePath } from './workflow/steps.js';
 export { buildFailoverDefinition, APPROVAL_HINTS, FAILOVER_STATES, FAILOVER_TIMING, type FailoverDefinitionProps, type FailoverWorkflowFunctions, type WorkflowFunction } from './workflow/failover.js';
 export { buildFailbackDefinition, FAILBACK_STATES, FAILBACK_TIMING, type FailbackDefinitionProps, type FailbackWorkflowFunctions } from './workflow/failback.js';
+export { FAILBACK_ENDINGS, WORKFLOW_ERRORS, type FailbackEnding, type WorkflowError } from './workflow/kit/names.js';
 export {
   failoverTriggerPattern,
   crossRegionAlarmPattern,

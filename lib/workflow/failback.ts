@@ -24,27 +24,33 @@
  * `$.promote`, `$.switchover`, `$.standby`, `$.dns`, `$.dnsChange`, `$.writes`, `$.ending`, `$.error`.
  */
 import { Duration } from 'aws-cdk-lib';
-import {
-  Choice,
-  Condition,
-  Fail,
-  JsonPath,
-  Pass,
-  Result,
-  Succeed,
-  Timeout,
-  Wait,
-  WaitTime,
-  type IChainable,
-  type INextable,
-  type RetryProps,
-  type State,
-} from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, Fail, JsonPath, Pass, Result, Succeed, Wait, WaitTime, type IChainable, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import { Arns } from '../arns.js';
-import type { WorkflowFunction } from './failover.js';
-import { buildDnsWait as buildSharedDnsWait, lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
+import {
+  approvalTask,
+  checksExhausted,
+  countChecks,
+  db,
+  drillMarker,
+  epoch,
+  escalationPath,
+  FAILBACK_ENDINGS,
+  makeRecord,
+  makeStep,
+  pollingLoop,
+  raiseError,
+  verifyWritesStep,
+  WORKFLOW_ERRORS,
+  type FailbackEnding,
+  type LoopNames,
+  type RecordFn,
+  type StepFn,
+  type WorkflowError,
+  type WorkflowFunction,
+} from './kit/index.js';
+import { buildDnsWait as buildSharedDnsWait, type FailurePath } from './steps.js';
 
 /** State names: the runbook as the console shows it. Tests and the twin address states by these. */
 export const FAILBACK_STATES = {
@@ -276,263 +282,379 @@ export interface FailbackDefinitionProps {
 }
 
 const $ = JsonPath;
-const drillMarker = () => $.objectAt('$.marker.drill');
-const db = () => $.objectAt('$.database');
+const S = FAILBACK_STATES;
+const T = FAILBACK_TIMING;
+const E = WORKFLOW_ERRORS;
+const ENDS = FAILBACK_ENDINGS;
 /** rebuild-replica's "the current primary is busy" (ResourceBusyError), retried for as long as FAILBACK_TIMING.busySourceRetry allows. */
 const WAIT_FOR_BUSY_SOURCE: RetryProps = { errors: ['ResourceBusyError'], ...FAILBACK_TIMING.busySourceRetry };
+const INCIDENT_ID = '$.failback.incidentId';
 const configured = () => $.objectAt('$.configured');
-const failbackId = () => $.stringAt('$.failback.incidentId');
-const epoch = () => $.numberAt('$.lease.epoch');
+const failbackId = () => $.stringAt(INCIDENT_ID);
+const failoverId = () => $.stringAt('$.incidentId');
+/** A lease command of this run (manage-lease), with `extra` after its identity. */
+const leaseCommand = (action: string, extra: Record<string, unknown> = {}) => ({ database: configured(), action, holder: $.executionId, incidentId: failbackId(), ...extra });
 
-type StepFn = (
-  name: string,
-  fn: keyof FailbackWorkflowFunctions,
-  payload: Record<string, unknown>,
-  resultPath: string | null,
-  failure?: FailurePath,
-  extra?: Partial<LambdaStepProps>,
-) => ReturnType<typeof lambdaStep>;
+type FailbackFunction = keyof FailbackWorkflowFunctions;
 
-/** Names of one bounded polling loop. */
-interface LoopNames {
-  patience: string;
-  wait: string;
-  call: string;
-  count: string;
-  decide: string;
-  giveUp: string;
+/** What every phase of the failback builds with: the kit bound to this workflow, its error path and its endings. */
+interface Failback {
+  readonly scope: Construct;
+  readonly props: FailbackDefinitionProps;
+  readonly step: StepFn<FailbackFunction>;
+  readonly record: RecordFn;
+  /** Every uncaught error: the escalation (the lease stays held). */
+  readonly failure: FailurePath;
+  /** Puts `{ Error, Cause }` at `$.error`, then escalates: the lease stays held. */
+  readonly keepLeaseAndEscalate: (name: string, error: WorkflowError, cause: string) => IChainable;
+  /** Releases the lease, then ends by `$.ending.outcome`. */
+  readonly releaseLeaseAndEnd: IChainable;
+  /** Says how the run ends (`$.ending`), then releases the lease and ends. */
+  readonly endWith: (name: string, outcome: FailbackEnding, error?: WorkflowError, cause?: string) => IChainable;
+  /** The run fails with `$.ending` (nothing half-done, the lease released or never taken). */
+  readonly stopped: Fail;
 }
 
 /**
  * Builds the failback definition in `scope` (states are constructs named after the runbook
  * sentences above, so build it once per scope). Returns the chain to give to
- * `DefinitionBody.fromChainable`.
+ * `DefinitionBody.fromChainable`. The phases are built from the end back (each takes the state it
+ * goes on to); the spine below reads in runbook order from `markRun` down.
  */
 export function buildFailbackDefinition(scope: Construct, props: FailbackDefinitionProps): IChainable {
-  const S = FAILBACK_STATES;
-  const T = FAILBACK_TIMING;
-  const fns = props.functions;
-  const arns = props.arns ?? new Arns();
-  const step: StepFn = (name, fn, payload, resultPath, failure, extra = {}) =>
-    lambdaStep(scope, name, { function: fns[fn].function, functionTimeout: fns[fn].timeout, payload, resultPath, failure, ...extra });
-  const record = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify = false, key?: string | { path: string }) =>
-    step(
-      name,
-      'record-incident',
-      {
-        database: db(),
-        incidentId: failbackId(),
-        epoch: epoch(),
-        phase,
-        detail,
-        notify,
-        drill: drillMarker(),
-        ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: $.stringAt(key.path) }),
-      },
-      null,
-      failure,
-    );
-  const pass = (name: string, resultPath: string, value: Record<string, unknown>, comment?: string) =>
-    Pass.jsonPath(scope, name, { parameters: value, resultPath, comment });
-  const counter = (name: string) =>
-    Pass.jsonPath(scope, name, { parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') }, resultPath: '$.checks' });
-  const reached = Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit');
+  const f = failbackKit(scope, props);
+  const switchDns = switchDnsAndVerifyWrites(f, rebuildOtherSide(f));
+  const switchover = plannedSwitchover(f, switchDns);
+  const stable = decideByPolicy(f, drainTrafficFirst(f, switchover));
+  const catchUp = catchUpThenStability(f, stable);
+  const blocked = tellBlocked(f);
+  const waitForOriginal = waitForOriginalSite(f, { next: rebuildOriginalSite(f, catchUp), blocked });
+  return markRun(f, readRoles(f, { next: waitForOriginal, blocked }));
+}
 
-  // ------------------------------------------------------------ escalation (the one error path: lease kept)
-  const needsOperator = Fail.jsonPath(scope, S.needsOperator, {
-    comment: 'The failback stopped on an error it cannot handle. The lease stays held: nothing else acts on this database until a human looks.',
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
+function failbackKit(scope: Construct, props: FailbackDefinitionProps): Failback {
+  const step = makeStep(scope, props.functions);
+  const escalation = escalationPath(scope, step, {
+    names: { escalate: S.escalate, needsOperator: S.needsOperator },
+    what: 'failback',
+    incidentIdPath: INCIDENT_ID,
+    detail: { failoverIncidentId: failoverId() },
   });
-  const escalate = step(
-    S.escalate,
-    'record-incident',
-    { database: db(), incidentId: failbackId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error'), failoverIncidentId: $.stringAt('$.incidentId') }, drill: drillMarker() },
-    null,
-    { onError: needsOperator, resultPath: '$.escalationError' },
-  );
-  escalate.next(needsOperator);
-  const failure: FailurePath = { onError: escalate };
-  const giveUp = (name: string, error: string, cause: string) =>
-    Pass.jsonPath(scope, name, { parameters: { Error: error, 'Cause.$': cause }, resultPath: '$.error' }).next(escalate);
-
-  // ------------------------------------------------------------ endings (nothing half-done: release the lease)
+  escalation.keepLeaseAndEscalate.next(escalation.keepLeaseAndStop);
   const stopped = Fail.jsonPath(scope, S.stopped, {
     comment: 'Nothing is half-done and the lease is released; the operators were told why.',
     errorPath: '$.ending.Error',
     causePath: '$.ending.Cause',
   });
-  const releaseLease = step(S.releaseLease, 'manage-lease', { database: configured(), action: 'release', holder: $.executionId, incidentId: failbackId() }, null, failure);
-  releaseLease.next(
+  const releaseLeaseAndEnd = step(S.releaseLease, 'manage-lease', leaseCommand('release'), null, escalation.failure);
+  const ending = (outcome: FailbackEnding) => Condition.stringEquals('$.ending.outcome', outcome);
+  releaseLeaseAndEnd.next(
     Choice.jsonPath(scope, S.howItEnds)
-      .when(Condition.stringEquals('$.ending.outcome', 'failed-back'), Succeed.jsonPath(scope, S.failedBack))
-      .when(Condition.stringEquals('$.ending.outcome', 'swapped'), Succeed.jsonPath(scope, S.swappedForGood))
-      .when(Condition.stringEquals('$.ending.outcome', 'rejected'), Succeed.jsonPath(scope, S.stayRejected))
-      .when(Condition.stringEquals('$.ending.outcome', 'rolled-back'), Succeed.jsonPath(scope, S.drainRolledBack))
-      .when(Condition.stringEquals('$.ending.outcome', 'roles-changed'), Succeed.jsonPath(scope, S.rolesChangedLeased))
+      .when(ending(ENDS.failedBack), Succeed.jsonPath(scope, S.failedBack))
+      .when(ending(ENDS.swapped), Succeed.jsonPath(scope, S.swappedForGood))
+      .when(ending(ENDS.rejected), Succeed.jsonPath(scope, S.stayRejected))
+      .when(ending(ENDS.rolledBack), Succeed.jsonPath(scope, S.drainRolledBack))
+      .when(ending(ENDS.rolesChanged), Succeed.jsonPath(scope, S.rolesChangedLeased))
       .otherwise(stopped),
   );
-  const ending = (name: string, outcome: string, error?: string, cause?: string) =>
-    Pass.jsonPath(scope, name, {
-      parameters: { outcome, ...(error ? { Error: error } : {}), ...(cause ? { Cause: cause } : {}) },
-      resultPath: '$.ending',
-    }).next(releaseLease);
+  return {
+    scope,
+    props,
+    step,
+    record: makeRecord(step, INCIDENT_ID),
+    failure: escalation.failure,
+    keepLeaseAndEscalate: (name, error, cause) => raiseError(scope, name, error, cause, escalation.keepLeaseAndEscalate),
+    releaseLeaseAndEnd,
+    endWith: (name, outcome, error, cause) =>
+      Pass.jsonPath(scope, name, { parameters: { outcome, ...(error ? { Error: error } : {}), ...(cause ? { Cause: cause } : {}) }, resultPath: '$.ending' }).next(releaseLeaseAndEnd),
+    stopped,
+  };
+}
 
-  // ------------------------------------------------------------ start: roles, plan
-  // A run that stopped half-way (crashed, stopped by hand, escalated) holds the lease: this run never
-  // starts the failback over on top of whatever that run left (it could fence the only writer);
-  // the operators are told, and the stopped run is redriven (it goes on where it stopped).
-  const blocked = Fail.jsonPath(scope, S.blocked, {
+/**
+ * The failback a drill's failover starts is part of the drill (docs/game-days.md "Drill runs"):
+ * the failover passes its drill marker (`drill`), and every record of this run carries it (null
+ * otherwise; a failback started without one is not a drill).
+ */
+function markRun(f: Failback, next: IChainable): IChainable {
+  return Choice.jsonPath(f.scope, S.isDrill)
+    .when(
+      Condition.or(Condition.isNotPresent('$.drill'), Condition.isNull('$.drill')),
+      Pass.jsonPath(f.scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(next),
+    )
+    .otherwise(Pass.jsonPath(f.scope, S.markDrill, { parameters: { drill: $.objectAt('$.drill') }, resultPath: '$.marker' }).next(next));
+}
+
+/**
+ * A run that stopped half-way (crashed, stopped by hand, escalated) holds the lease: this run never
+ * starts the failback over on top of whatever that run left (it could fence the only writer); the
+ * operators are told, and the stopped run is redriven (it goes on where it stopped).
+ */
+function tellBlocked(f: Failback): IChainable {
+  const blocked = Fail.jsonPath(f.scope, S.blocked, {
     comment: 'The lease is held by a run that has stopped. Redrive that run (it resumes where it stopped); nothing was done here.',
-    error: 'LeaseHeldByStoppedRun',
+    error: E.leaseHeldByStoppedRun,
     cause: 'The incident lease is held by a failover or failback run that has stopped: redrive it, or ask for a failover by hand',
   });
-  const recordBlocked = record(
-    S.recordBlocked,
-    'blocked',
-    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: $.stringAt('$.incidentId') },
-    failure,
-    true,
-  ).next(blocked);
+  return f
+    .record(S.recordBlocked, 'blocked', { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: failoverId() }, f.failure, true)
+    .next(blocked);
+}
+
+/** Names the incident, reads who writes now: the roles must still be the ones this failover left; then `next` (the plan). */
+function readRoles(f: Failback, to: { next: IChainable; blocked: IChainable }): IChainable {
+  const { scope } = f;
   const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' });
-  const nameIncident = pass(S.nameIncident, '$.failback', { 'incidentId.$': "States.Format('{}-failback', $.incidentId)" });
+  const nameIncident = Pass.jsonPath(scope, S.nameIncident, { parameters: { 'incidentId.$': "States.Format('{}-failback', $.incidentId)" }, resultPath: '$.failback' });
   const noLeaseYet = Pass.jsonPath(scope, S.noLeaseYet, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' });
-  const readRoles = step(S.readRoles, 'manage-lease', { database: configured(), action: 'read', holder: $.executionId, incidentId: failbackId() }, '$.roles', failure);
-  const recordRolesChanged = record(
-    S.recordRolesChanged,
-    'failback-declined',
-    { reason: 'The roles changed since this failover (another failover or failback was recorded): nothing to fail back', lastIncidentId: $.stringAt('$.roles.lastIncidentId') },
-    failure,
-    true,
-  ).next(Succeed.jsonPath(scope, S.rolesChanged));
-  const actOnRoles = Pass.jsonPath(scope, S.actOnRoles, { inputPath: '$.roles.current', resultPath: '$.database' });
+  const read = f.step(S.readRoles, 'manage-lease', leaseCommand('read'), '$.roles', f.failure);
+  const recordRolesChanged = f
+    .record(
+      S.recordRolesChanged,
+      'failback-declined',
+      { reason: 'The roles changed since this failover (another failover or failback was recorded): nothing to fail back', lastIncidentId: $.stringAt('$.roles.lastIncidentId') },
+      f.failure,
+      true,
+    )
+    .next(Succeed.jsonPath(scope, S.rolesChanged));
+  const actOnRoles = Pass.jsonPath(scope, S.actOnRoles, { inputPath: '$.roles.current', resultPath: '$.database' }).next(to.next);
   keepConfigured
     .next(nameIncident)
     .next(noLeaseYet)
-    .next(readRoles)
+    .next(read)
     .next(
       Choice.jsonPath(scope, S.rolesHeldByStoppedRun)
         // A run that stopped half-way holds the lease (it may have switched half the roles): report it and stop.
         .when(
           Condition.stringEquals('$.roles.outcome', 'held-by-stopped-run'),
-          Pass.jsonPath(scope, S.noteStoppedHolder, { inputPath: '$.roles', resultPath: '$.lease' }).next(recordBlocked),
+          Pass.jsonPath(scope, S.noteStoppedHolder, { inputPath: '$.roles', resultPath: '$.lease' }).next(to.blocked),
         )
-        .otherwise(
-          Choice.jsonPath(scope, S.rolesStillOurs).when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles).otherwise(recordRolesChanged),
-        ),
+        .otherwise(Choice.jsonPath(scope, S.rolesStillOurs).when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles).otherwise(recordRolesChanged)),
     );
-  const plan = step(S.plan, 'plan-failback', { database: db() }, '$.plan', failure);
-  actOnRoles.next(plan);
+  return keepConfigured;
+}
 
-  // ------------------------------------------------------------ wait for the original site (backoff), then the lease
-  const checkOriginal = step(
+/** Plans, waits for the original site (backoff, bounded by failback.maxWaitHours), takes the lease, records the start; then `next`. */
+function waitForOriginalSite(f: Failback, to: { next: IChainable; blocked: IChainable }): IChainable {
+  const { scope } = f;
+  const checkOriginal = f.step(
     S.checkOriginal,
     'check-original-site',
     { database: db(), site: 'standby', attempt: $.numberAt('$.wait.attempt'), waitingSince: $.stringAt('$.wait.waitingSince') },
     '$.wait',
-    failure,
+    f.failure,
   );
   const waitOriginal = Wait.jsonPath(scope, S.waitOriginal, { time: WaitTime.secondsPath('$.wait.nextWaitSeconds') }).next(checkOriginal);
-  const takeLease = step(
-    S.takeLease,
-    'manage-lease',
-    // The cooldown is about automatic failovers; the failback has its own stability window.
-    { database: configured(), action: 'acquire', holder: $.executionId, incidentId: failbackId(), ignoreCooldown: true },
-    '$.lease',
-    failure,
-  );
-  const recordNeverAnswered = record(
-    S.recordNeverAnswered,
-    'escalated',
-    {
-      reason: 'The original site did not answer within failback.maxWaitHours: no failback; the current primary keeps serving',
-      last: $.stringAt('$.wait.detail'),
-      // The same shape as every other escalation's detail (what the run stopped on).
-      error: { Error: 'OriginalSiteDidNotComeBack', Cause: $.stringAt('$.wait.detail') },
-    },
-    failure,
-    true,
-  ).next(
-    // No lease was taken: end directly.
-    Pass.jsonPath(scope, S.neverAnswered, {
-      parameters: { outcome: 'stopped', Error: 'OriginalSiteDidNotComeBack', 'Cause.$': '$.wait.detail' },
-      resultPath: '$.ending',
-    }).next(stopped),
-  );
+  // The cooldown is about automatic failovers; the failback has its own stability window.
+  const takeLease = f.step(S.takeLease, 'manage-lease', leaseCommand('acquire', { ignoreCooldown: true }), '$.lease', f.failure);
   checkOriginal.next(
     Choice.jsonPath(scope, S.originalReady)
       .when(Condition.booleanEquals('$.wait.ready', true), takeLease)
-      .when(Condition.booleanEquals('$.wait.giveUp', true), recordNeverAnswered)
+      .when(Condition.booleanEquals('$.wait.giveUp', true), stopNeverAnswered(f))
       .otherwise(waitOriginal),
   );
-  plan.next(pass(S.startWaiting, '$.wait', { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' }).next(checkOriginal));
-
-  const actOnLeaseRoles = Pass.jsonPath(scope, S.actOnLeaseRoles, { inputPath: '$.lease.current', resultPath: '$.database' });
+  const recordStarted = f.record(
+    S.recordStarted,
+    'failback-started',
+    { failoverIncidentId: failoverId(), originalSite: $.stringAt('$.wait.detail'), policy: $.stringAt('$.database.failback.policy') },
+    f.failure,
+    true,
+  );
+  recordStarted.next(to.next);
+  const actOnLeaseRoles = Pass.jsonPath(scope, S.actOnLeaseRoles, { inputPath: '$.lease.current', resultPath: '$.database' }).next(recordStarted);
   takeLease.next(
     Choice.jsonPath(scope, S.leaseTaken, { comment: 'Never during a failover: another run holds the lease, so wait and ask again (bounded by failback.maxWaitHours).' })
-      .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
+      .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), to.blocked)
       .when(Condition.booleanEquals('$.lease.acquired', false), waitOriginal)
       .otherwise(
         Choice.jsonPath(scope, S.rolesStillOursLeased)
           .when(Condition.stringEqualsJsonPath('$.lease.lastIncidentId', '$.incidentId'), actOnLeaseRoles)
-          .otherwise(ending(S.endRolesChanged, 'roles-changed')),
+          .otherwise(f.endWith(S.endRolesChanged, ENDS.rolesChanged)),
       ),
   );
-  const recordStarted = record(
-    S.recordStarted,
-    'failback-started',
-    { failoverIncidentId: $.stringAt('$.incidentId'), originalSite: $.stringAt('$.wait.detail'), policy: $.stringAt('$.database.failback.policy') },
-    failure,
-    true,
-  );
-  actOnLeaseRoles.next(recordStarted);
+  const startWaiting = Pass.jsonPath(scope, S.startWaiting, { parameters: { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' }, resultPath: '$.wait' }).next(checkOriginal);
+  return f.step(S.plan, 'plan-failback', { database: db() }, '$.plan', f.failure).next(startWaiting);
+}
 
-  // ------------------------------------------------------------ catch up, then the stability window
-  const replicaCheck = (name: string, site: 'primary' | 'standby', healthy: 'fresh' | 'carried') =>
-    step(
-      name,
-      'check-replica',
+/** The original site never answered: recorded and told; no lease was taken, so the run ends directly. */
+function stopNeverAnswered(f: Failback): IChainable {
+  return f
+    .record(
+      S.recordNeverAnswered,
+      'escalated',
       {
-        database: db(),
-        site,
-        mode: 'health',
-        ...(healthy === 'fresh' ? { healthySince: null, relapses: 0 } : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
+        reason: 'The original site did not answer within failback.maxWaitHours: no failback; the current primary keeps serving',
+        last: $.stringAt('$.wait.detail'),
+        // The same shape as every other escalation's detail (what the run stopped on).
+        error: { Error: E.originalSiteDidNotComeBack, Cause: $.stringAt('$.wait.detail') },
       },
-      '$.replica',
-      failure,
+      f.failure,
+      true,
+    )
+    .next(
+      Pass.jsonPath(f.scope, S.neverAnswered, {
+        parameters: { outcome: ENDS.stopped, Error: E.originalSiteDidNotComeBack, 'Cause.$': '$.wait.detail' },
+        resultPath: '$.ending',
+      }).next(f.stopped),
     );
-  const stabilityStart = pass(S.startStability, '$.checks', { attempt: 0, 'limit.$': '$.plan.stability.checks' });
+}
+
+// ------------------------------------------------------------ instances: fence, preserve, restore ingress, rebuild
+/**
+ * Instances: the original site may have come back still writable (its Region was out, so the
+ * failover could not fence it, and a human approved promoting without the fence); clients that
+ * kept a session to it write again. Fence it before anything else, under the failover's fence
+ * record (so the rules it revokes are the ones "Restore the original site's ingress rules" puts
+ * back). Fencing an instance that is already fenced, stopped or failed changes nothing. Then
+ * preserve it, restore its ingress rules and rebuild it as a replica; then `next` (the catch-up).
+ * Aurora global databases need no fence here: the old primary cluster rejoins as a secondary.
+ */
+function rebuildOriginalSite(f: Failback, next: IChainable): IChainable {
+  const { scope } = f;
+  const fenceOriginal = f.step(S.fenceOriginal, 'fence-primary', { database: db(), epoch: epoch(), incidentId: failoverId(), site: 'standby' }, '$.originalFence', f.failure);
+  const recordOriginalFenced = f.record(
+    S.recordOriginalFenced,
+    'fenced',
+    { site: 'original', failoverIncidentId: failoverId(), fence: $.objectAt('$.originalFence') },
+    f.failure,
+    false,
+    'original-site-fenced',
+  );
+  recordOriginalFenced.next(preserveAndRebuild(f, next));
+  fenceOriginal.next(
+    Choice.jsonPath(scope, S.originalFenced, { comment: 'Nothing is preserved or rebuilt while the original site may still take writes.' })
+      .when(Condition.booleanEquals('$.originalFence.confirmed', true), recordOriginalFenced)
+      .otherwise(
+        f.keepLeaseAndEscalate(
+          S.originalNotFenced,
+          E.fenceNotConfirmed,
+          "States.Format('The original site answers again but could not be confirmed fenced: {}', States.JsonToString($.originalFence.actions))",
+        ),
+      ),
+  );
+  // Aurora: the failover's fence revoked the original cluster's ingress; the cluster rejoined as a
+  // read-only secondary, so its rules go back before the catch-up checks, or the writes through the
+  // DNS name after the switchover could never reach it.
+  const restoreIngressAurora = restoreIngress(f, S.restoreIngressAurora, 'standby', failoverId()).next(next);
+  return Choice.jsonPath(scope, S.isAurora).when(Condition.booleanEquals('$.plan.aurora', true), restoreIngressAurora).otherwise(fenceOriginal);
+}
+
+/** restore-ingress of `site`, as the fence of incident `fenceIncidentId` recorded its rules. */
+const restoreIngress = (f: Failback, name: string, site: 'primary' | 'standby', fenceIncidentId: string) =>
+  f.step(name, 'restore-ingress', { database: db(), site, fenceIncidentId, incidentId: failbackId(), epoch: epoch() }, '$.restore', f.failure);
+
+/** Preserves the old primary of `site` (snapshot, rename, stop: a bounded loop of steps), then `next`. */
+function preserveLoop(f: Failback, names: LoopNames, site: 'primary' | 'standby', next: IChainable, cause: string): IChainable {
+  return pollingLoop(f.scope, names, {
+    limit: T.preserveCheckLimit,
+    interval: WaitTime.duration(T.preserveCheckInterval),
+    call: f.step(names.call, 'preserve-old-primary', { database: db(), site, epoch: epoch(), incidentId: failbackId() }, '$.preserve', f.failure),
+    done: Condition.booleanEquals('$.preserve.done', true),
+    next,
+    giveUp: f.keepLeaseAndEscalate(names.giveUp, E.oldPrimaryNotPreserved, `States.Format('${cause}: {}', $.preserve.detail)`),
+  }).start;
+}
+
+/** Rebuilds the replica of `site` from the current primary (retried while the primary is busy). */
+const rebuildStep = (f: Failback, name: string, site: 'primary' | 'standby') =>
+  f.step(name, 'rebuild-replica', { database: db(), site, restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', f.failure, {
+    extraRetries: [WAIT_FOR_BUSY_SOURCE],
+  });
+
+/**
+ * The rebuilt replica takes the old primary's parameter group once it is available (a
+ * PostgreSQL replica cannot be created with it): one modify or reboot per call, until settled.
+ */
+function settleLoop(f: Failback, names: LoopNames, site: 'primary' | 'standby', next: IChainable, error: WorkflowError, cause: string): IChainable {
+  return pollingLoop(f.scope, names, {
+    limitPath: '$.plan.rebuild.checks',
+    interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
+    call: f.step(names.call, 'rebuild-replica', { database: db(), site, epoch: epoch(), incidentId: failbackId(), action: 'settle' }, '$.settle', f.failure),
+    done: Condition.booleanEquals('$.settle.settled', true),
+    next,
+    giveUp: f.keepLeaseAndEscalate(names.giveUp, error, `States.Format('${cause}: {}', $.settle.detail)`),
+    waitFirst: true,
+  }).start;
+}
+
+/** Preserve the old primary (the original site), restore its ingress, rebuild it as a replica, settle it; then `next`. */
+function preserveAndRebuild(f: Failback, next: IChainable): IChainable {
+  const recordPreserved = f.record(S.recordPreserved, 'old-primary-preserved', { preserve: $.objectAt('$.preserve') }, f.failure);
+  // The replica gets the site's original groups as the fence recorded them (restore-ingress), not the isolation group of the preserved instance.
+  recordPreserved
+    .next(restoreIngress(f, S.restoreIngress, 'standby', failoverId()))
+    .next(rebuildStep(f, S.rebuild, 'standby'))
+    .next(f.record(S.recordRebuilding, 'standby-rebuilding', { rebuild: $.objectAt('$.rebuild'), restore: $.objectAt('$.restore') }, f.failure))
+    .next(
+      settleLoop(
+        f,
+        { patience: S.settlePatience, wait: S.waitSettle, call: S.settle, count: S.countSettle, decide: S.settled, giveUp: S.giveUpSettle },
+        'standby',
+        next,
+        E.replicaParameterGroupNotApplied,
+        'The rebuilt replica did not get its parameter group within failback.rebuildTimeoutMinutes',
+      ),
+    );
+  return preserveLoop(
+    f,
+    { patience: S.preservePatience, wait: S.waitPreserve, call: S.preserve, count: S.countPreserve, decide: S.preserved, giveUp: S.giveUpPreserve },
+    'standby',
+    recordPreserved,
+    'The old primary was not preserved in time',
+  );
+}
+
+/** check-replica in health mode on `site`: a fresh window, or the one carried in `$.replica`. */
+const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', healthy: 'fresh' | 'carried') =>
+  f.step(
+    name,
+    'check-replica',
+    {
+      database: db(),
+      site,
+      mode: 'health',
+      ...(healthy === 'fresh' ? { healthySince: null, relapses: 0 } : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
+    },
+    '$.replica',
+    f.failure,
+  );
+
+// ------------------------------------------------------------ catch up, then the stability window
+/** Waits until the rebuilt replica caught up, records it as the standby again, then the stability window; then `next` (the policy). */
+function catchUpThenStability(f: Failback, next: IChainable): IChainable {
   // Caught up: the former writer is a replica of the current writer, so a standby again (until
   // then a failover would find no standby to promote; manage-lease keeps that record).
-  const recordStandbyReady = step(
-    S.recordStandbyReady,
-    'manage-lease',
-    { database: configured(), action: 'record-standby', holder: $.executionId, incidentId: failbackId() },
-    null,
-    failure,
-  ).next(stabilityStart);
-  const catchUpStart = buildLoop(
-    scope,
-    { patience: S.catchUpPatience, wait: S.waitCatchUp, call: S.checkCatchUp, count: S.countCatchUp, decide: S.caughtUp, giveUp: S.giveUpCatchUp },
+  const recordStandbyReady = f.step(S.recordStandbyReady, 'manage-lease', leaseCommand('record-standby'), null, f.failure).next(stabilityWindow(f, next));
+  return pollingLoop(
+    f.scope,
+    { patience: S.catchUpPatience, wait: S.waitCatchUp, count: S.countCatchUp, decide: S.caughtUp },
     {
       limitPath: '$.plan.rebuild.checks',
       interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
-      call: replicaCheck(S.checkCatchUp, 'standby', 'fresh'),
+      call: replicaCheck(f, S.checkCatchUp, 'standby', 'fresh'),
       done: Condition.booleanEquals('$.replica.healthy', true),
       next: recordStandbyReady,
-      giveUp: giveUp(S.giveUpCatchUp, 'ReplicaNotCaughtUp', "States.Format('The original site is still not healthy after failback.rebuildTimeoutMinutes: {}', States.JsonToString($.replica.reasons))"),
+      giveUp: f.keepLeaseAndEscalate(
+        S.giveUpCatchUp,
+        E.replicaNotCaughtUp,
+        "States.Format('The original site is still not healthy after failback.rebuildTimeoutMinutes: {}', States.JsonToString($.replica.reasons))",
+      ),
       waitFirst: true,
     },
   ).start;
+}
 
-  const waitStability = Wait.jsonPath(scope, S.waitStability, { time: WaitTime.secondsPath('$.plan.stability.intervalSeconds') });
-  const recordStable = record(
+/** The stability window: any unhealthy check restarts it (no thrashing); bounded by the plan. Stable: recorded, then `next`. */
+function stabilityWindow(f: Failback, next: IChainable): IChainable {
+  const { scope } = f;
+  const recordStable = f.record(
     S.recordStable,
     'failback-stable',
     { lagSeconds: $.numberAt('$.replica.lagSeconds'), healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses'), status: $.stringAt('$.replica.status') },
-    failure,
+    f.failure,
   );
-  const recordNeverStable = record(
+  recordStable.next(next);
+  const recordNeverStable = f.record(
     S.recordNeverStable,
     'escalated',
     {
@@ -540,351 +662,86 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
       relapses: $.numberAt('$.replica.relapses'),
       lastReasons: $.listAt('$.replica.reasons'),
     },
-    failure,
+    f.failure,
     true,
   );
-  recordNeverStable.next(ending(S.neverStable, 'stopped', 'OriginalSiteNotStable', 'The original site never stayed healthy for the whole stability window'));
+  recordNeverStable.next(f.endWith(S.neverStable, ENDS.stopped, E.originalSiteNotStable, 'The original site never stayed healthy for the whole stability window'));
+  const waitStability = Wait.jsonPath(scope, S.waitStability, { time: WaitTime.secondsPath('$.plan.stability.intervalSeconds') });
   const stableChoice = Choice.jsonPath(scope, S.stable, { comment: 'Any unhealthy check restarts the window (no thrashing); bounded by the plan.' })
     .when(Condition.booleanEquals('$.replica.stable', true), recordStable)
-    .when(reached, recordNeverStable)
+    .when(checksExhausted(), recordNeverStable)
     .otherwise(waitStability);
-  waitStability.next(replicaCheck(S.checkStability, 'standby', 'carried')).next(counter(S.countStability)).next(stableChoice);
-  stabilityStart.next(stableChoice);
+  waitStability.next(replicaCheck(f, S.checkStability, 'standby', 'carried')).next(countChecks(scope, S.countStability)).next(stableChoice);
+  return Pass.jsonPath(scope, S.startStability, { parameters: { attempt: 0, 'limit.$': '$.plan.stability.checks' }, resultPath: '$.checks' }).next(stableChoice);
+}
 
-  // The rebuilt replica takes the old primary's parameter group once it is available (a
-  // PostgreSQL replica cannot be created with it): one modify or reboot per call, until settled.
-  const settleLoop = (names: LoopNames, site: 'primary' | 'standby', next: IChainable, error: string, cause: string) =>
-    buildLoop(scope, names, {
-      limitPath: '$.plan.rebuild.checks',
-      interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
-      call: step(names.call, 'rebuild-replica', { database: db(), site, epoch: epoch(), incidentId: failbackId(), action: 'settle' }, '$.settle', failure),
-      done: Condition.booleanEquals('$.settle.settled', true),
-      next,
-      giveUp: giveUp(names.giveUp, error, `States.Format('${cause}: {}', $.settle.detail)`),
-      waitFirst: true,
-    }).start;
+// ------------------------------------------------------------ policy and approval
+/** The original site is stable: never (the roles are swapped for good), automatic, or a human approves; then `next`. */
+function decideByPolicy(f: Failback, next: IChainable): IChainable {
+  const { scope } = f;
+  const stays = 'the current primary keeps serving; the rebuilt replica stays the standby';
+  const recordSwapped = f
+    .record(
+      S.recordSwapped,
+      'failback-declined',
+      { policy: 'never', reason: 'failback.policy is "never": the rebuilt original site is the standby and the roles are swapped for good', standby: $.objectAt('$.replica') },
+      f.failure,
+      true,
+    )
+    .next(f.endWith(S.endSwapped, ENDS.swapped));
+  const askApproval = askToFailBack(f, f.record(S.nobodyAnswered, 'approval-timed-out', { error: $.objectAt('$.error'), stays }, f.failure, true));
+  const recordApproval = f.record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, f.failure).next(next);
+  const recordRejection = f.record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval'), stays }, f.failure, true).next(f.endWith(S.endRejected, ENDS.rejected));
+  askApproval.next(Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection));
+  const automatic = Pass.jsonPath(scope, S.automatic, {
+    parameters: { decision: 'approve', approver: 'failback.policy automatic', reason: 'The original site is stable and the policy is automatic' },
+    resultPath: '$.approval',
+  }).next(next);
+  return Choice.jsonPath(scope, S.whichPolicy)
+    .when(Condition.stringEquals('$.database.failback.policy', 'never'), recordSwapped)
+    .when(Condition.stringEquals('$.database.failback.policy', 'automatic'), automatic)
+    .otherwise(askApproval);
+}
 
-  // ------------------------------------------------------------ instances: preserve, restore ingress, rebuild
-  // The replica gets the site's original groups as the fence recorded them (restore-ingress), not the isolation group of the preserved instance.
-  const rebuild = step(S.rebuild, 'rebuild-replica', { database: db(), site: 'standby', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure, {
-    extraRetries: [WAIT_FOR_BUSY_SOURCE],
-  });
-  const recordPreserved = record(S.recordPreserved, 'old-primary-preserved', { preserve: $.objectAt('$.preserve') }, failure);
-  recordPreserved
-    .next(step(S.restoreIngress, 'restore-ingress', { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure))
-    .next(rebuild)
-    .next(record(S.recordRebuilding, 'standby-rebuilding', { rebuild: $.objectAt('$.rebuild'), restore: $.objectAt('$.restore') }, failure))
-    .next(
-      settleLoop(
-        { patience: S.settlePatience, wait: S.waitSettle, call: S.settle, count: S.countSettle, decide: S.settled, giveUp: S.giveUpSettle },
-        'standby',
-        catchUpStart,
-        'ReplicaParameterGroupNotApplied',
-        'The rebuilt replica did not get its parameter group within failback.rebuildTimeoutMinutes',
-      ),
-    );
-  const preserveStart = buildLoop(
-    scope,
-    { patience: S.preservePatience, wait: S.waitPreserve, call: S.preserve, count: S.countPreserve, decide: S.preserved, giveUp: S.giveUpPreserve },
-    {
-      limit: T.preserveCheckLimit,
-      interval: WaitTime.duration(T.preserveCheckInterval),
-      call: step(S.preserve, 'preserve-old-primary', { database: db(), site: 'standby', epoch: epoch(), incidentId: failbackId() }, '$.preserve', failure),
-      done: Condition.booleanEquals('$.preserve.done', true),
-      next: recordPreserved,
-      giveUp: giveUp(S.giveUpPreserve, 'OldPrimaryNotPreserved', "States.Format('The old primary was not preserved in time: {}', $.preserve.detail)"),
+/** failback.policy manual-approval: a human decides; an unanswered question is recorded (`nobodyAnswered`) and changes nothing. */
+function askToFailBack(f: Failback, nobodyAnswered: LambdaInvoke): LambdaInvoke {
+  nobodyAnswered.next(f.endWith(S.endUnanswered, ENDS.stopped, E.approvalTimedOut, 'Nobody answered the failback approval in time: nothing changed'));
+  return approvalTask(f.step, S.askApproval, {
+    incidentIdPath: INCIDENT_ID,
+    step: 'failback',
+    decision: 'fail-back',
+    reasons: ['The original site caught up and stayed healthy for the whole stability window, and failback.policy is "manual-approval": a human decides'],
+    facts: {
+      failoverIncidentId: failoverId(),
+      currentPrimary: $.objectAt('$.database.primary'),
+      originalSite: $.objectAt('$.database.standby'),
+      lagSeconds: $.numberAt('$.replica.lagSeconds'),
+      healthySince: $.stringAt('$.replica.healthySince'),
+      relapses: $.numberAt('$.replica.relapses'),
+      replicaStatus: $.stringAt('$.replica.status'),
+      requestedBy: 'the failback workflow (failback.policy manual-approval)',
     },
-  ).start;
-  // Instances: the original site may have come back still writable (its Region was out, so the
-  // failover could not fence it, and a human approved promoting without the fence); clients that
-  // kept a session to it write again. Fence it before anything else, under the failover's fence
-  // record (so the rules it revokes are the ones "Restore the original site's ingress rules" puts
-  // back). Fencing an instance that is already fenced, stopped or failed changes nothing.
-  // Aurora global databases need no fence here: the old primary cluster rejoins as a secondary.
-  const fenceOriginal = step(S.fenceOriginal, 'fence-primary', { database: db(), epoch: epoch(), incidentId: $.stringAt('$.incidentId'), site: 'standby' }, '$.originalFence', failure);
-  const recordOriginalFenced = record(
-    S.recordOriginalFenced,
-    'fenced',
-    { site: 'original', failoverIncidentId: $.stringAt('$.incidentId'), fence: $.objectAt('$.originalFence') },
-    failure,
-    false,
-    'original-site-fenced',
-  );
-  recordOriginalFenced.next(preserveStart);
-  fenceOriginal.next(
-    Choice.jsonPath(scope, S.originalFenced, { comment: 'Nothing is preserved or rebuilt while the original site may still take writes.' })
-      .when(Condition.booleanEquals('$.originalFence.confirmed', true), recordOriginalFenced)
-      .otherwise(
-        giveUp(S.originalNotFenced, 'FenceNotConfirmed', "States.Format('The original site answers again but could not be confirmed fenced: {}', States.JsonToString($.originalFence.actions))"),
-      ),
-  );
-  // Aurora: the failover's fence revoked the original cluster's ingress; the cluster rejoined as a
-  // read-only secondary, so its rules go back before the catch-up checks, or the writes through the
-  // DNS name after the switchover could never reach it.
-  const restoreIngressAurora = step(
-    S.restoreIngressAurora,
-    'restore-ingress',
-    { database: db(), site: 'standby', fenceIncidentId: $.stringAt('$.incidentId'), incidentId: failbackId(), epoch: epoch() },
-    '$.restore',
-    failure,
-  );
-  restoreIngressAurora.next(catchUpStart);
-  recordStarted.next(Choice.jsonPath(scope, S.isAurora).when(Condition.booleanEquals('$.plan.aurora', true), restoreIngressAurora).otherwise(fenceOriginal));
-
-  // ------------------------------------------------------------ policy and approval
-  const switchoverStart = Choice.jsonPath(scope, S.howToSwitch);
-  const hasTraffic = Choice.jsonPath(scope, S.hasTraffic);
-  const recordSwapped = record(
-    S.recordSwapped,
-    'failback-declined',
-    { policy: 'never', reason: 'failback.policy is "never": the rebuilt original site is the standby and the roles are swapped for good', standby: $.objectAt('$.replica') },
-    failure,
-    true,
-  ).next(ending(S.endSwapped, 'swapped'));
-  const nobodyAnswered = record(S.nobodyAnswered, 'approval-timed-out', { error: $.objectAt('$.error'), stays: 'the current primary keeps serving; the rebuilt replica stays the standby' }, failure, true).next(
-    ending(S.endUnanswered, 'stopped', 'ApprovalTimedOut', 'Nobody answered the failback approval in time: nothing changed'),
-  );
-  const askApproval = step(
-    S.askApproval,
-    'request-approval',
-    {
-      database: db(),
-      taskToken: $.taskToken,
-      incidentId: failbackId(),
-      step: 'failback',
-      decision: 'fail-back',
-      reasons: ['The original site caught up and stayed healthy for the whole stability window, and failback.policy is "manual-approval": a human decides'],
-      facts: {
-        failoverIncidentId: $.stringAt('$.incidentId'),
-        currentPrimary: $.objectAt('$.database.primary'),
-        originalSite: $.objectAt('$.database.standby'),
-        lagSeconds: $.numberAt('$.replica.lagSeconds'),
-        healthySince: $.stringAt('$.replica.healthySince'),
-        relapses: $.numberAt('$.replica.relapses'),
-        replicaStatus: $.stringAt('$.replica.status'),
-        requestedBy: 'the failback workflow (failback.policy manual-approval)',
-      },
-      timeoutSeconds: $.numberAt('$.plan.approvalTimeoutSeconds'),
-      // Extra keys for the Step Functions console (the function ignores them): what is awaited and how to answer.
+    timeoutPath: '$.plan.approvalTimeoutSeconds',
+    // Extra keys for the Step Functions console (the function ignores them): what is awaited and how to answer.
+    hints: {
       awaiting: 'An operator decides whether writes move back to the original site (a planned switchover without data loss)',
       howToAnswer:
         'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing.',
     },
-    '$.approval',
-    failure,
-    { catches: [{ errors: ['States.Timeout'], next: nobodyAnswered }], waitForTaskToken: { timeout: Timeout.at('$.plan.approvalTimeoutSeconds') } },
-  );
-  const recordApproval = record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, failure).next(hasTraffic);
-  const recordRejection = record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval'), stays: 'the current primary keeps serving; the rebuilt replica stays the standby' }, failure, true).next(
-    ending(S.endRejected, 'rejected'),
-  );
-  askApproval.next(
-    Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection),
-  );
-  const automatic = Pass.jsonPath(scope, S.automatic, {
-    parameters: { decision: 'approve', approver: 'failback.policy automatic', reason: 'The original site is stable and the policy is automatic' },
     resultPath: '$.approval',
-  }).next(hasTraffic);
-  recordStable.next(
-    Choice.jsonPath(scope, S.whichPolicy)
-      .when(Condition.stringEquals('$.database.failback.policy', 'never'), recordSwapped)
-      .when(Condition.stringEquals('$.database.failback.policy', 'automatic'), automatic)
-      .otherwise(askApproval),
-  );
-
-  // ------------------------------------------------------------ traffic drain (step by step; any failure rolls back)
-  const drain = buildDrain(scope, step, record, switchoverStart, failure, ending);
-  hasTraffic.when(Condition.booleanEquals('$.plan.hasTraffic', true), drain).otherwise(switchoverStart);
-
-  // ------------------------------------------------------------ planned switchover
-  const switchDns = step(S.switchDns, 'switch-dns', { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: failbackId() }, '$.dns', failure);
-  const writableLoop = (patience: string) =>
-    buildLoop(
-      scope,
-      { patience, wait: S.waitWritable, call: S.checkWritable, count: S.countWritable, decide: S.isWritable, giveUp: S.giveUpWritable },
-      {
-        limit: T.writableCheckLimit,
-        interval: WaitTime.duration(T.writableCheckInterval),
-        call: step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure),
-        // The DNS name follows the original site as soon as it takes writes, even while RDS still
-        // backs it up as part of its promotion (docs/aws-behaviour.md, "Promotion and its backup").
-        done: Condition.or(
-          Condition.booleanEquals('$.standby.ready', true),
-          Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true)),
-        ),
-        next: switchDns,
-        giveUp: giveUp(S.giveUpWritable, 'OriginalSiteNotWritable', "States.Format('The original site was still {} after the bounded checks', $.standby.status)"),
-        waitFirst: true,
-      },
-    );
-  // Instances: fence, lag 0, promote.
-  const promote = step(S.promote, 'promote-standby', { database: db(), epoch: epoch(), incidentId: failbackId(), phase: 'promote', allowDataLoss: false }, '$.promote', failure);
-  const writable = writableLoop(S.promotePatience);
-  promote.next(writable.start);
-  const undoFence = step(S.undoFence, 'restore-ingress', { database: db(), site: 'primary', fenceIncidentId: failbackId(), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure);
-  undoFence
-    .next(record(S.recordAborted, 'switchover-aborted', { why: $.stringAt('$.ending.Cause'), fence: $.objectAt('$.fence') }, failure, true))
-    .next(releaseLease);
-  const callOff = (name: string, error: string, cause: string) =>
-    Pass.jsonPath(scope, name, { parameters: { outcome: 'stopped', Error: error, 'Cause.$': cause }, resultPath: '$.ending' }).next(undoFence);
-  const drainedLoop = buildLoop(
-    scope,
-    { patience: S.drainPatience, wait: S.waitDrained, call: S.checkDrained, count: S.countDrained, decide: S.drained, giveUp: S.notDrained },
-    {
-      limit: T.drainCheckLimit,
-      interval: WaitTime.duration(T.drainCheckInterval),
-      call: step(S.checkDrained, 'check-replica', { database: db(), site: 'standby', mode: 'drained', since: $.stringAt('$.drained.since') }, '$.drained', failure),
-      done: Condition.booleanEquals('$.drained.drained', true),
-      next: promote,
-      giveUp: callOff(S.notDrained, 'ReplicaNotDrained', "States.Format('The replica did not show a lag of 0 after the fence: {}', States.JsonToString($.drained.reasons))"),
-      waitFirst: true,
-    },
-  ).start;
-  const fence = step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.fence', failure);
-  fence.next(
-    Choice.jsonPath(scope, S.isFenced, { comment: 'A planned switchover never promotes without a confirmed fence: zero data loss needs writes stopped.' })
-      .when(
-        Condition.booleanEquals('$.fence.confirmed', true),
-        // The first lag check counts datapoints from its own time (after the fence) and returns it for the next ones.
-        Pass.jsonPath(scope, S.noteFenced, { result: Result.fromObject({ since: null, drained: false }), resultPath: '$.drained' }).next(drainedLoop),
-      )
-      .otherwise(callOff(S.fenceNotConfirmed, 'FenceNotConfirmed', "States.Format('Writes on the current primary could not be confirmed fenced: {}', States.JsonToString($.fence.actions))")),
-  );
-  // Aurora: SwitchoverGlobalCluster (synchronizes first), then the same writability wait.
-  const switchover = step(S.switchover, 'switchover-global-cluster', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.switchover', failure);
-  switchover.next(Pass.jsonPath(scope, S.switchoverPatience, { result: Result.fromObject({ attempt: 0, limit: T.writableCheckLimit }), resultPath: '$.checks' }).next(writable.wait));
-  switchoverStart.when(Condition.booleanEquals('$.plan.aurora', true), switchover).otherwise(fence);
-
-  // ------------------------------------------------------------ DNS, writes, record, the other side
-  const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: failbackId(), epoch: epoch() }, '$.writes', failure, {
-    extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
+    failure: f.failure,
+    unanswered: nobodyAnswered,
   });
-  switchDns.next(
-    Choice.jsonPath(scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), verifyWrites).otherwise(buildDnsWait(scope, arns, verifyWrites, failure)),
-  );
-  const tellFailedBack = record(
-    S.tellFailedBack,
-    'failed-back',
-    {
-      failoverIncidentId: $.stringAt('$.incidentId'),
-      approval: $.objectAt('$.approval'),
-      promotion: $.objectAt('$.standby'),
-      dns: $.objectAt('$.dns'),
-      writes: $.objectAt('$.writes'),
-      writesVerifiedAt: $.stringAt('$.writes.at'),
-    },
-    failure,
-    true,
-  );
-  verifyWrites
-    .next(
-      step(
-        S.recordFailback,
-        'manage-lease',
-        // The writer flips back now; the lease is kept for the rebuild of the other side.
-        // An Aurora switchover keeps the old primary as an in-sync secondary: it stays a standby.
-        { database: configured(), action: 'record-failover', holder: $.executionId, incidentId: failbackId(), keepLease: true, standbyReplicates: $.stringAt('$.plan.aurora') },
-        null,
-        failure,
-      ),
-    )
-    .next(tellFailedBack);
-
-  const endFailedBack = ending(S.endFailedBack, 'failed-back');
-  const recordStandbyRebuilt = record(S.recordStandbyRebuilt, 'standby-rebuilt', { standby: $.objectAt('$.replica'), rebuild: $.objectAt('$.rebuild') }, failure, true).next(
-    step(S.recordOtherStandby, 'manage-lease', { database: configured(), action: 'record-standby', holder: $.executionId, incidentId: failbackId() }, null, failure).next(endFailedBack),
-  );
-  const standbyWait = buildLoop(
-    scope,
-    { patience: S.standbyPatience, wait: S.waitStandby, call: S.checkNewStandby, count: S.countStandby, decide: S.standbyReady, giveUp: S.giveUpStandby },
-    {
-      limitPath: '$.plan.rebuild.checks',
-      interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
-      call: replicaCheck(S.checkNewStandby, 'primary', 'fresh'),
-      done: Condition.booleanEquals('$.replica.healthy', true),
-      next: recordStandbyRebuilt,
-      giveUp: giveUp(S.giveUpStandby, 'NewStandbyNotReady', "States.Format('The new standby is still not healthy: {}', States.JsonToString($.replica.reasons))"),
-      waitFirst: true,
-    },
-  ).start;
-  const rebuildStandby = step(S.rebuildStandby, 'rebuild-replica', { database: db(), site: 'primary', restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', failure, {
-    extraRetries: [WAIT_FOR_BUSY_SOURCE],
-  });
-  rebuildStandby.next(
-    settleLoop(
-      { patience: S.settleStandbyPatience, wait: S.waitSettleStandby, call: S.settleStandby, count: S.countSettleStandby, decide: S.settledStandby, giveUp: S.giveUpSettleStandby },
-      'primary',
-      standbyWait,
-      'NewStandbyParameterGroupNotApplied',
-      'The new standby did not get its parameter group in time',
-    ),
-  );
-  const restoreOther = step(S.restoreOtherIngress, 'restore-ingress', { database: db(), site: 'primary', fenceIncidentId: failbackId(), incidentId: failbackId(), epoch: epoch() }, '$.restore', failure);
-  restoreOther.next(rebuildStandby);
-  const preserveOther = buildLoop(
-    scope,
-    { patience: S.preserveOtherPatience, wait: S.waitPreserveOther, call: S.preserveOther, count: S.countPreserveOther, decide: S.preservedOther, giveUp: S.giveUpPreserveOther },
-    {
-      limit: T.preserveCheckLimit,
-      interval: WaitTime.duration(T.preserveCheckInterval),
-      call: step(S.preserveOther, 'preserve-old-primary', { database: db(), site: 'primary', epoch: epoch(), incidentId: failbackId() }, '$.preserve', failure),
-      done: Condition.booleanEquals('$.preserve.done', true),
-      next: restoreOther,
-      giveUp: giveUp(S.giveUpPreserveOther, 'OldPrimaryNotPreserved', "States.Format('The fenced old primary was not preserved in time: {}', $.preserve.detail)"),
-    },
-  ).start;
-  tellFailedBack.next(Choice.jsonPath(scope, S.rebuildOther).when(Condition.booleanEquals('$.plan.aurora', true), endFailedBack).otherwise(preserveOther));
-
-  // The failback a drill's failover starts is part of the drill (docs/game-days.md "Drill runs"):
-  // the failover passes its drill marker (`drill`), and every record of this run carries it (null
-  // otherwise; a failback started without one is not a drill).
-  return Choice.jsonPath(scope, S.isDrill)
-    .when(
-      Condition.or(Condition.isNotPresent('$.drill'), Condition.isNull('$.drill')),
-      Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(keepConfigured),
-    )
-    .otherwise(Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.drill') }, resultPath: '$.marker' }).next(keepConfigured));
 }
 
-/**
- * A bounded polling loop: patience (attempt 0, the limit) → [wait →] call → count → decide:
- * done → `next`; limit reached → `giveUp`; else wait and call again. Returns the first state.
- */
-function buildLoop(
-  scope: Construct,
-  names: LoopNames,
-  o: {
-    limit?: number;
-    limitPath?: string;
-    interval: WaitTime;
-    call: State & INextable;
-    done: Condition;
-    next: IChainable;
-    giveUp: IChainable;
-    /** Wait before the first call (something was just started). @default false */
-    waitFirst?: boolean;
-  },
-): { start: Pass; wait: Wait } {
-  const patience = Pass.jsonPath(scope, names.patience, {
-    ...(o.limitPath ? { parameters: { attempt: 0, 'limit.$': o.limitPath } } : { result: Result.fromObject({ attempt: 0, limit: o.limit }) }),
-    resultPath: '$.checks',
-  });
-  const wait = Wait.jsonPath(scope, names.wait, { time: o.interval });
-  const count = Pass.jsonPath(scope, names.count, {
-    parameters: { attempt: JsonPath.mathAdd(JsonPath.numberAt('$.checks.attempt'), 1), limit: JsonPath.numberAt('$.checks.limit') },
-    resultPath: '$.checks',
-  });
-  wait.next(o.call);
-  o.call.next(count);
-  count.next(
-    Choice.jsonPath(scope, names.decide)
-      .when(o.done, o.next)
-      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), o.giveUp)
-      .otherwise(wait),
-  );
-  patience.next(o.waitFirst ? wait : o.call);
-  return { start: patience, wait };
+// ------------------------------------------------------------ traffic drain (step by step; any failure rolls back)
+/** With traffic records, drain them back to the original site first (see {@link drainTraffic}); then `next` (the switchover). */
+function drainTrafficFirst(f: Failback, next: IChainable): IChainable {
+  return Choice.jsonPath(f.scope, S.hasTraffic).when(Condition.booleanEquals('$.plan.hasTraffic', true), drainTraffic(f, next)).otherwise(next);
 }
+
+/** Ids of the drain's shift-traffic calls. */
+const drainIds = () => ({ incidentId: failbackId(), epoch: epoch() });
 
 /**
  * The traffic drain: read the weights, then one step after the other (a loop over the plan's steps,
@@ -892,35 +749,12 @@ function buildLoop(
  * for its observation time. An alarm, or any failure, rolls the weights back and ends the failback
  * (the system stays failed over). Returns the first state.
  */
-function buildDrain(
-  scope: Construct,
-  step: StepFn,
-  record: (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify?: boolean, key?: string | { path: string }) => ReturnType<typeof lambdaStep>,
-  next: IChainable,
-  failure: FailurePath,
-  ending: (name: string, outcome: string, error?: string, cause?: string) => IChainable,
-): IChainable {
-  const S = FAILBACK_STATES;
-  const $$ = JsonPath;
-  const db = () => $$.objectAt('$.database');
-  const ids = () => ({ incidentId: $$.stringAt('$.failback.incidentId'), epoch: $$.numberAt('$.lease.epoch') });
-
-  const rollBack = step(S.rollBack, 'shift-traffic', { database: db(), action: 'restore', before: $$.listAt('$.traffic.weights'), ...ids() }, '$.traffic.restored', failure);
-  rollBack
-    .next(
-      record(
-        S.recordRolledBack,
-        'traffic-rolled-back',
-        { error: $$.objectAt('$.error'), weights: $$.listAt('$.traffic.weights'), stays: 'writes stay on the current primary; the rebuilt replica stays the standby' },
-        failure,
-        true,
-      ),
-    )
-    .next(ending(S.endRolledBack, 'rolled-back'));
+function drainTraffic(f: Failback, next: IChainable): IChainable {
+  const { scope } = f;
+  const rollBack = rollBackTraffic(f);
   /** Any failure during the drain rolls back. */
   const rollBackOnError: FailurePath = { onError: rollBack };
-
-  const read = step(S.readTraffic, 'shift-traffic', { database: db(), action: 'read', ...ids() }, '$.traffic', failure);
+  const read = f.step(S.readTraffic, 'shift-traffic', { database: db(), action: 'read', ...drainIds() }, '$.traffic', f.failure);
   const start = Pass.jsonPath(scope, S.startDrain, {
     // `since`: the alarms' history is read from the drain's start, then from each check: no gap,
     // even between two steps (a run that stopped there and was redriven still sees what fired).
@@ -928,52 +762,214 @@ function buildDrain(
     resultPath: '$.drainAt',
   });
   const take = Pass.jsonPath(scope, S.nextStep, { parameters: { 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' }, resultPath: '$.drainStep' });
-  const shift = step(S.shiftStep, 'shift-traffic', { database: db(), action: 'shift', percent: $$.numberAt('$.drainStep.step.percent'), ...ids() }, '$.shift', rollBackOnError);
-  const recordStep = step(
+  const shift = f.step(S.shiftStep, 'shift-traffic', { database: db(), action: 'shift', percent: $.numberAt('$.drainStep.step.percent'), ...drainIds() }, '$.shift', rollBackOnError);
+  const recordStep = f.step(
     S.recordStep,
     'record-incident',
     {
       database: db(),
-      ...ids(),
+      ...drainIds(),
       phase: 'traffic-shifted',
-      detail: { percent: $$.numberAt('$.drainStep.step.percent'), weights: $$.listAt('$.shift.weights') },
+      detail: { percent: $.numberAt('$.drainStep.step.percent'), weights: $.listAt('$.shift.weights') },
       notify: false,
-      key: $$.format('traffic-shifted-{}', $$.stringAt('$.drainStep.step.percent')),
-      drill: $$.objectAt('$.marker.drill'),
+      key: $.format('traffic-shifted-{}', $.stringAt('$.drainStep.step.percent')),
+      drill: drillMarker(),
     },
     null,
     rollBackOnError,
   );
-  const observe = Wait.jsonPath(scope, S.observe, { time: WaitTime.secondsPath('$.plan.drain.intervalSeconds') });
-  // Each check also looks at what the alarms did since the previous check (or the drain's start): an
-  // alarm that fired and cleared in between still stops the drain.
-  const checkAlarms = step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', since: $$.stringAt('$.checks.since'), ...ids() }, '$.alarms', rollBackOnError);
-  const count = Pass.jsonPath(scope, S.countObservations, {
-    parameters: { attempt: $$.mathAdd($$.numberAt('$.checks.attempt'), 1), limit: $$.numberAt('$.checks.limit'), since: $$.stringAt('$.alarms.at') },
-    resultPath: '$.checks',
-  });
-  const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: 'TrafficAlarm', 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(rollBack);
-  const held = Pass.jsonPath(scope, S.stepHeld, {
-    parameters: { index: $$.mathAdd($$.numberAt('$.drainAt.index'), 1), count: $$.numberAt('$.drainAt.count'), since: $$.stringAt('$.alarms.at') },
-    resultPath: '$.drainAt',
-  });
   const left = Choice.jsonPath(scope, S.stepsLeft).when(Condition.numberLessThanJsonPath('$.drainAt.index', '$.drainAt.count'), take).otherwise(next);
-  held.next(left);
-  observe
-    .next(checkAlarms)
-    .next(count)
-    .next(
-      Choice.jsonPath(scope, S.alarmFired)
-        .when(Condition.booleanEquals('$.alarms.ok', false), alarm)
-        .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), held)
-        .otherwise(observe),
-    );
-  take.next(shift).next(recordStep).next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.drainAt.since' }, resultPath: '$.checks' })).next(observe);
+  const observe = observeStep(f, { rollBack, rollBackOnError, held: left });
+  take
+    .next(shift)
+    .next(recordStep)
+    .next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.drainAt.since' }, resultPath: '$.checks' }))
+    .next(observe);
   read.next(start).next(left);
   return read;
 }
 
-/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts). */
-function buildDnsWait(scope: Construct, arns: Arns, verifyWrites: IChainable, failure: FailurePath): IChainable {
-  return buildSharedDnsWait(scope, FAILBACK_STATES, { interval: FAILBACK_TIMING.dnsCheckInterval, limit: FAILBACK_TIMING.dnsCheckLimit }, arns, verifyWrites, failure);
+/** Rolls the weights back, records and tells it, and ends the failback (the system stays failed over). */
+function rollBackTraffic(f: Failback): LambdaInvoke {
+  const rollBack = f.step(S.rollBack, 'shift-traffic', { database: db(), action: 'restore', before: $.listAt('$.traffic.weights'), ...drainIds() }, '$.traffic.restored', f.failure);
+  rollBack
+    .next(
+      f.record(
+        S.recordRolledBack,
+        'traffic-rolled-back',
+        { error: $.objectAt('$.error'), weights: $.listAt('$.traffic.weights'), stays: 'writes stay on the current primary; the rebuilt replica stays the standby' },
+        f.failure,
+        true,
+      ),
+    )
+    .next(f.endWith(S.endRolledBack, ENDS.rolledBack));
+  return rollBack;
+}
+
+/**
+ * Observes one drain step: each check also looks at what the alarms did since the previous check
+ * (or the drain's start): an alarm that fired and cleared in between still stops the drain. Held
+ * for its observation time: the next step (`held`). Returns the first wait.
+ */
+function observeStep(f: Failback, to: { rollBack: IChainable; rollBackOnError: FailurePath; held: IChainable }): IChainable {
+  const { scope } = f;
+  const observe = Wait.jsonPath(scope, S.observe, { time: WaitTime.secondsPath('$.plan.drain.intervalSeconds') });
+  const checkAlarms = f.step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', since: $.stringAt('$.checks.since'), ...drainIds() }, '$.alarms', to.rollBackOnError);
+  const count = Pass.jsonPath(scope, S.countObservations, {
+    parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit'), since: $.stringAt('$.alarms.at') },
+    resultPath: '$.checks',
+  });
+  const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: E.trafficAlarm, 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(to.rollBack);
+  const held = Pass.jsonPath(scope, S.stepHeld, {
+    parameters: { index: $.mathAdd($.numberAt('$.drainAt.index'), 1), count: $.numberAt('$.drainAt.count'), since: $.stringAt('$.alarms.at') },
+    resultPath: '$.drainAt',
+  }).next(to.held);
+  observe
+    .next(checkAlarms)
+    .next(count)
+    .next(Choice.jsonPath(scope, S.alarmFired).when(Condition.booleanEquals('$.alarms.ok', false), alarm).when(checksExhausted(), held).otherwise(observe));
+  return observe;
+}
+
+// ------------------------------------------------------------ planned switchover
+/**
+ * The planned switchover, then `switchDns`. Instances: fence, lag 0, promote, wait until
+ * writable. Aurora: SwitchoverGlobalCluster (synchronizes first), then the same writability wait.
+ */
+function plannedSwitchover(f: Failback, switchDns: IChainable): IChainable {
+  const writable = writableLoop(f, switchDns);
+  const switchover = f.step(S.switchover, 'switchover-global-cluster', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.switchover', f.failure);
+  switchover.next(Pass.jsonPath(f.scope, S.switchoverPatience, { result: Result.fromObject({ attempt: 0, limit: T.writableCheckLimit }), resultPath: '$.checks' }).next(writable.wait));
+  const promote = f.step(S.promote, 'promote-standby', { database: db(), epoch: epoch(), incidentId: failbackId(), phase: 'promote', allowDataLoss: false }, '$.promote', f.failure);
+  promote.next(writable.start);
+  return Choice.jsonPath(f.scope, S.howToSwitch).when(Condition.booleanEquals('$.plan.aurora', true), switchover).otherwise(fenceThenDrain(f, promote));
+}
+
+/** Waits (bounded) until the original site takes writes, then `next`; `wait` is its second way in (the Aurora switchover sets `$.checks`). */
+function writableLoop(f: Failback, next: IChainable): { start: IChainable; wait: IChainable } {
+  return pollingLoop(
+    f.scope,
+    { patience: S.promotePatience, wait: S.waitWritable, count: S.countWritable, decide: S.isWritable },
+    {
+      limit: T.writableCheckLimit,
+      interval: WaitTime.duration(T.writableCheckInterval),
+      call: f.step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', f.failure),
+      // The DNS name follows the original site as soon as it takes writes, even while RDS still
+      // backs it up as part of its promotion (docs/aws-behaviour.md, "Promotion and its backup").
+      done: Condition.or(
+        Condition.booleanEquals('$.standby.ready', true),
+        Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true)),
+      ),
+      next,
+      giveUp: f.keepLeaseAndEscalate(S.giveUpWritable, E.originalSiteNotWritable, "States.Format('The original site was still {} after the bounded checks', $.standby.status)"),
+      waitFirst: true,
+    },
+  );
+}
+
+/**
+ * A planned switchover never promotes without a confirmed fence: zero data loss needs writes
+ * stopped. Fence the current primary, wait until the replica shows a lag of 0, then `promote`.
+ * Called off before the promotion (fence unconfirmed, never drained): the fence is undone,
+ * recorded and told, the lease released.
+ */
+function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
+  const { scope } = f;
+  const undoFence = restoreIngress(f, S.undoFence, 'primary', failbackId());
+  undoFence.next(f.record(S.recordAborted, 'switchover-aborted', { why: $.stringAt('$.ending.Cause'), fence: $.objectAt('$.fence') }, f.failure, true)).next(f.releaseLeaseAndEnd);
+  const callOff = (name: string, error: WorkflowError, cause: string) =>
+    Pass.jsonPath(scope, name, { parameters: { outcome: ENDS.stopped, Error: error, 'Cause.$': cause }, resultPath: '$.ending' }).next(undoFence);
+  const drainedLoop = pollingLoop(
+    scope,
+    { patience: S.drainPatience, wait: S.waitDrained, count: S.countDrained, decide: S.drained },
+    {
+      limit: T.drainCheckLimit,
+      interval: WaitTime.duration(T.drainCheckInterval),
+      call: f.step(S.checkDrained, 'check-replica', { database: db(), site: 'standby', mode: 'drained', since: $.stringAt('$.drained.since') }, '$.drained', f.failure),
+      done: Condition.booleanEquals('$.drained.drained', true),
+      next: promote,
+      giveUp: callOff(S.notDrained, E.replicaNotDrained, "States.Format('The replica did not show a lag of 0 after the fence: {}', States.JsonToString($.drained.reasons))"),
+      waitFirst: true,
+    },
+  ).start;
+  const fence = f.step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.fence', f.failure);
+  fence.next(
+    Choice.jsonPath(scope, S.isFenced, { comment: 'A planned switchover never promotes without a confirmed fence: zero data loss needs writes stopped.' })
+      .when(
+        Condition.booleanEquals('$.fence.confirmed', true),
+        // The first lag check counts datapoints from its own time (after the fence) and returns it for the next ones.
+        Pass.jsonPath(scope, S.noteFenced, { result: Result.fromObject({ since: null, drained: false }), resultPath: '$.drained' }).next(drainedLoop),
+      )
+      .otherwise(callOff(S.fenceNotConfirmed, E.fenceNotConfirmed, "States.Format('Writes on the current primary could not be confirmed fenced: {}', States.JsonToString($.fence.actions))")),
+  );
+  return fence;
+}
+
+// ------------------------------------------------------------ DNS, writes, record, the other side
+/** Points the DNS name at the original site, waits for Route 53, verifies writes, records the failback (the writer flips back) and tells; then `next`. */
+function switchDnsAndVerifyWrites(f: Failback, next: IChainable): IChainable {
+  const switchDns = f.step(S.switchDns, 'switch-dns', { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: failbackId() }, '$.dns', f.failure);
+  const verifyWrites = verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure);
+  const dnsWait = buildSharedDnsWait(f.scope, FAILBACK_STATES, { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit }, f.props.arns ?? new Arns(), verifyWrites, f.failure);
+  switchDns.next(Choice.jsonPath(f.scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), verifyWrites).otherwise(dnsWait));
+  const tellFailedBack = f.record(
+    S.tellFailedBack,
+    'failed-back',
+    {
+      failoverIncidentId: failoverId(),
+      approval: $.objectAt('$.approval'),
+      promotion: $.objectAt('$.standby'),
+      dns: $.objectAt('$.dns'),
+      writes: $.objectAt('$.writes'),
+      writesVerifiedAt: $.stringAt('$.writes.at'),
+    },
+    f.failure,
+    true,
+  );
+  // The writer flips back now; the lease is kept for the rebuild of the other side.
+  // An Aurora switchover keeps the old primary as an in-sync secondary: it stays a standby.
+  const recordFailback = f.step(S.recordFailback, 'manage-lease', leaseCommand('record-failover', { keepLease: true, standbyReplicates: $.stringAt('$.plan.aurora') }), null, f.failure);
+  verifyWrites.next(recordFailback).next(tellFailedBack).next(next);
+  return switchDns;
+}
+
+/** Instances: preserve the other side (the old primary of the failover), restore its ingress, rebuild it as the new standby; then end as failed back. */
+function rebuildOtherSide(f: Failback): IChainable {
+  const endFailedBack = f.endWith(S.endFailedBack, ENDS.failedBack);
+  const recordStandbyRebuilt = f
+    .record(S.recordStandbyRebuilt, 'standby-rebuilt', { standby: $.objectAt('$.replica'), rebuild: $.objectAt('$.rebuild') }, f.failure, true)
+    .next(f.step(S.recordOtherStandby, 'manage-lease', leaseCommand('record-standby'), null, f.failure).next(endFailedBack));
+  const standbyWait = pollingLoop(
+    f.scope,
+    { patience: S.standbyPatience, wait: S.waitStandby, count: S.countStandby, decide: S.standbyReady },
+    {
+      limitPath: '$.plan.rebuild.checks',
+      interval: WaitTime.secondsPath('$.plan.rebuild.intervalSeconds'),
+      call: replicaCheck(f, S.checkNewStandby, 'primary', 'fresh'),
+      done: Condition.booleanEquals('$.replica.healthy', true),
+      next: recordStandbyRebuilt,
+      giveUp: f.keepLeaseAndEscalate(S.giveUpStandby, E.newStandbyNotReady, "States.Format('The new standby is still not healthy: {}', States.JsonToString($.replica.reasons))"),
+      waitFirst: true,
+    },
+  ).start;
+  const rebuildStandby = rebuildStep(f, S.rebuildStandby, 'primary');
+  rebuildStandby.next(
+    settleLoop(
+      f,
+      { patience: S.settleStandbyPatience, wait: S.waitSettleStandby, call: S.settleStandby, count: S.countSettleStandby, decide: S.settledStandby, giveUp: S.giveUpSettleStandby },
+      'primary',
+      standbyWait,
+      E.newStandbyParameterGroupNotApplied,
+      'The new standby did not get its parameter group in time',
+    ),
+  );
+  const restoreOther = restoreIngress(f, S.restoreOtherIngress, 'primary', failbackId()).next(rebuildStandby);
+  const preserveOther = preserveLoop(
+    f,
+    { patience: S.preserveOtherPatience, wait: S.waitPreserveOther, call: S.preserveOther, count: S.countPreserveOther, decide: S.preservedOther, giveUp: S.giveUpPreserveOther },
+    'primary',
+    restoreOther,
+    'The fenced old primary was not preserved in time',
+  );
+  return Choice.jsonPath(f.scope, S.rebuildOther).when(Condition.booleanEquals('$.plan.aurora', true), endFailedBack).otherwise(preserveOther);
 }

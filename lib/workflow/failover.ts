@@ -16,13 +16,13 @@
  * database as configured (the lease and the failback take that one).
  *
  * JSONPath only. State data, as the run goes: `$.database` (the database's config, from the
- * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.lease` (manage-lease), `$.vantages.list`,
+ * rule; then its current roles), `$.configured`, `$.event`, `$.trigger` (accept-trigger), `$.marker` (the trigger
+ * with the drill marker or null), `$.lease` (manage-lease), `$.vantages.list`,
  * `$.verdict` (probe rounds, then evaluate-verdict's output), `$.budget`, `$.ask`, `$.approval`,
  * `$.fence`, `$.fenceApproval`, `$.promotion`, `$.promote`, `$.promotionWait`, `$.checks`, `$.standby`,
  * `$.scaleUp`, `$.dns`, `$.dnsChange`, `$.writes`, `$.failback`, `$.error`.
  */
 import { Duration } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   Choice,
   Condition,
@@ -42,11 +42,26 @@ import {
   type IChainable,
   type IStateMachine,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
+import { StepFunctionsStartExecution, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
 import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import { Arns } from '../arns.js';
+import {
+  approvalTask,
+  db,
+  drillMarker,
+  epoch,
+  escalationPath,
+  makeRecord,
+  makeStep,
+  pollingLoop,
+  verifyWritesStep,
+  WORKFLOW_ERRORS,
+  type RecordFn,
+  type StepFn,
+  type WorkflowFunction,
+} from './kit/index.js';
 import { buildDnsWait as buildSharedDnsWait, lambdaStep, type FailurePath, type LambdaStepProps } from './steps.js';
 
 /** State names: the runbook as the console shows it. Tests and the twin address states by these. */
@@ -56,12 +71,8 @@ export const FAILOVER_STATES = {
   openUnreadable: 'Name the incident after the execution',
   noLeaseTaken: 'No lease was taken',
   unreadableNotDrill: 'Not known to be a drill',
-  isDrill: 'Is this run a drill?',
-  markDrill: 'Mark the run as a drill',
-  notDrill: 'Not a drill',
-  whoAsked: 'Who asked for the failover?',
-  operatorSkipsCooldown: 'An operator asked: the cooldown does not apply',
-  alarmKeepsCooldown: 'An alarm or RDS event fired: the cooldown applies',
+  markRun: 'Mark the run: a drill or not',
+  whoAsked: 'Who asked for the failover? Only an operator skips the cooldown',
   takeLease: 'Take the incident lease',
   anotherIncident: 'Is another incident already running?',
   keepConfigured: 'Keep the roles as configured',
@@ -298,11 +309,7 @@ export const FAILOVER_TIMING = {
   refenceSpanSeconds: 5 * 3600,
 } as const;
 
-/** A function the workflow invokes, with its timeout (the Task's TimeoutSeconds adds a margin). */
-export interface WorkflowFunction {
-  readonly function: IFunction;
-  readonly timeout: Duration;
-}
+export type { WorkflowFunction } from './kit/index.js';
 
 /** The functions the failover workflow invokes, by contract name. */
 export interface FailoverWorkflowFunctions {
@@ -338,7 +345,8 @@ export interface FailoverDefinitionProps {
 }
 
 const $ = JsonPath;
-const db = () => $.objectAt('$.database');
+const S = FAILOVER_STATES;
+const T = FAILOVER_TIMING;
 
 /**
  * Extra keys of an approval Task's payload (request-approval ignores them): in the Step Functions
@@ -349,95 +357,147 @@ export const APPROVAL_HINTS = {
   howToAnswer:
     'Use the approval page link in the notification email, or run `failover approvals list --database <name>` then `failover approve <id>` or `failover reject <id> --reason "..."`. Not answering changes nothing; at the timeout the run tells the operators and releases the lease.',
 } as const;
-const incidentId = () => $.stringAt('$.trigger.incidentId');
+const INCIDENT_ID = '$.trigger.incidentId';
+/**
+ * The run's drill marker (accept-trigger's `drill`), or null: set right after the trigger check on
+ * every path ("Mark the run: a drill or not" merges a null `drill` under the trigger; the path
+ * where the trigger could not be read sets null), so every record of the run can pass it (JSONPath
+ * has no default for a missing field, and a Pass cannot write a bare null).
+ */
+const DRILL = '$.marker.trigger.drill';
+/** A null in Parameters (aws-cdk-lib drops a literal null). */
+const NULL = "States.StringToJson('null')";
+const drill = () => drillMarker(DRILL);
+const drillField = (field: string) => $.stringAt(`${DRILL}.${field}`);
+const incidentId = () => $.stringAt(INCIDENT_ID);
 /** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
 const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'), Condition.booleanEquals('$.fence.deferred', true));
 /** An Aurora primary cluster without security groups: no fence method can act on it. */
 const nothingToFence = () => Condition.and(Condition.stringMatches('$.database.engine', 'aurora-*'), Condition.isNotPresent('$.database.primary.securityGroupIds[0]'));
 /** The fence is confirmed and holds even if the old primary recovers. */
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
-const epoch = () => $.numberAt('$.lease.epoch');
-/**
- * The run's drill marker (accept-trigger's `drill`), or null: `$.marker.drill`, set right after the
- * trigger check on every path, so every record of the run can pass it (JSONPath has no default
- * for a missing field, and a Pass cannot write a bare null).
- */
-const drillMarker = () => $.objectAt('$.marker.drill');
+/** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
+const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true));
 /** How long a drill run waits after starting its fault before it verifies (docs/game-days.md "Drill runs"). */
 export const DRILL_FAULT_SETTLE = Duration.seconds(30);
-/** Releases the lease this run holds (it changed nothing, or it is done), keeping the cooldown. */
-const releaseLeaseStep = (step: StepFn, name: string, failure: FailurePath) =>
-  step(name, 'manage-lease', { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false }, null, failure);
+
+type FailoverFunction = keyof FailoverWorkflowFunctions;
+
+/** What every phase of the failover builds with: the kit bound to this workflow, and its error path. */
+interface Failover {
+  readonly scope: Construct;
+  readonly props: FailoverDefinitionProps;
+  readonly step: StepFn<FailoverFunction>;
+  readonly record: RecordFn;
+  /** Every uncaught error: the escalation (the lease stays held). */
+  readonly failure: FailurePath;
+  readonly keepLeaseAndEscalate: IChainable;
+  /** Releases the lease this run holds (it changed nothing, or it is done), keeping the cooldown. */
+  readonly releaseLease: (name: string, failure?: FailurePath) => LambdaInvoke;
+  /** Fences the old primary (fence-primary) into `$.fence`. */
+  readonly fenceStep: (name: string, failure: FailurePath) => LambdaInvoke;
+}
+
+/** The endings that release the lease (nothing was fenced, promoted or switched), shared by several phases. */
+interface LeaseEndings {
+  /** Release the lease, then end as a false alarm or a rejection (by the verdict). */
+  readonly releaseLeaseAndEnd: IChainable;
+  /** Record that nobody answered, tell the operators, release the lease, fail `ApprovalTimedOut`. */
+  readonly releaseLeaseUnanswered: IChainable;
+}
 
 /**
  * Builds the failover definition in `scope` (states are constructs named after the runbook
  * sentences above, so build it once per scope). Returns the chain to give to
- * `DefinitionBody.fromChainable`.
+ * `DefinitionBody.fromChainable`. The phases are built from the end back (each takes the state it
+ * goes on to); the spine below reads in runbook order from `checkTrigger` down.
  */
 export function buildFailoverDefinition(scope: Construct, props: FailoverDefinitionProps): IChainable {
-  const S = FAILOVER_STATES;
-  const fns = props.functions;
-  const arns = props.arns ?? new Arns();
-  const step: StepFn = (name, fn, payload, resultPath, failure, extra = {}) =>
-    lambdaStep(scope, name, { function: fns[fn].function, functionTimeout: fns[fn].timeout, payload, resultPath, failure, ...extra });
-  /** `key` makes a second record of the same phase distinct (record-incident skips a key it has seen). */
-  const record = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify = false, key?: string | { path: string }) =>
-    step(
-      name,
-      'record-incident',
-      {
-        database: db(),
-        incidentId: incidentId(),
-        epoch: epoch(),
-        phase,
-        detail,
-        notify,
-        drill: drillMarker(),
-        ...(key === undefined ? {} : typeof key === 'string' ? { key } : { key: $.stringAt(key.path) }),
-      },
-      null,
-      failure,
-    );
+  const f = failoverKit(scope, props);
+  const ends = leaseEndings(f);
+  const afterWrites = recordAndTellFailover(f, scheduleFailback(f));
+  const promotion = promoteAndSwitch(f, verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure).next(afterWrites));
+  const fence = fenceOldPrimary(f, promotion, ends);
+  const verification = verifyPrimaryDown(f);
+  const budget = checkBudgetAndApproval(f, { fence, reverify: verification.again, ends });
+  verification.done.next(decideOnVerdict(f, budget, ends));
+  const opened = openIncident(f, verification.first);
+  return checkTrigger(f, takeLease(f, opened));
+}
 
-  // ------------------------------------------------------------ escalation (the one error path)
-  const needsOperator = Fail.jsonPath(scope, S.needsOperator, {
-    comment: 'The run stopped on an error it cannot handle. The lease stays held: nothing else acts on this database until a human looks.',
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
-  });
-  const escalate = step(
-    S.escalate,
-    'record-incident',
-    { database: db(), incidentId: incidentId(), epoch: epoch(), phase: 'escalated', notify: true, detail: { error: $.objectAt('$.error') }, drill: drillMarker() },
-    null,
-    { onError: needsOperator, resultPath: '$.escalationError' },
-  );
-  // An escalation after a promotion over an unconfirmed fence (an error after the promotion, e.g.
-  // the write check) must not leave the old primary unfenced until a human looks: it may come back
-  // and take writes beside the new primary. The run keeps fencing it every 15 s for the same 5 hours
-  // as the failover's own loop (without its longer waits: whether clients still resolve the old
-  // primary is not known here), records the outcome, then fails as any escalation does.
-  const onlyFail: FailurePath = { onError: needsOperator, resultPath: '$.escalationError' };
-  const waitFenceEscalated = buildFenceUntilConfirmed(
+function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover {
+  const step = makeStep(scope, props.functions);
+  const record = makeRecord(step, INCIDENT_ID, DRILL);
+  const escalation = escalationPath(scope, step, { names: { escalate: S.escalate, needsOperator: S.needsOperator }, what: 'run', incidentIdPath: INCIDENT_ID, drillPath: DRILL });
+  const fenceStep = (name: string, failure: FailurePath) => step(name, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  const f: Failover = {
     scope,
+    props,
     step,
     record,
+    failure: escalation.failure,
+    keepLeaseAndEscalate: escalation.keepLeaseAndEscalate,
+    releaseLease: (name, failure = escalation.failure) =>
+      step(name, 'manage-lease', { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false }, null, failure),
+    fenceStep,
+  };
+  escalation.keepLeaseAndEscalate.next(keepFencingWhileEscalated(f, escalation.keepLeaseAndStop, escalation.onlyFail));
+  return f;
+}
+
+/**
+ * An escalation after a promotion over an unconfirmed fence (an error after the promotion, e.g.
+ * the write check) must not leave the old primary unfenced until a human looks: it may come back
+ * and take writes beside the new primary. The run keeps fencing it every 15 s for the same 5 hours
+ * as the failover's own loop (without its longer waits: whether clients still resolve the old
+ * primary is not known here), records the outcome, then fails as any escalation does.
+ */
+function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, onlyFail: FailurePath): IChainable {
+  const waitFenceEscalated = fenceUntilConfirmed(
+    f,
     { wait: S.waitFenceEscalated, count: S.countFenceEscalated, fence: S.fenceEscalated, decide: S.fencedEscalated, fenced: S.recordFencedEscalated, neverFenced: S.recordNeverFencedEscalated },
     onlyFail,
-    needsOperator,
+    keepLeaseAndStop,
   );
-  escalate.next(
-    Choice.jsonPath(scope, S.stillUnfencedAfterEscalation)
-      .when(
-        Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote'), Condition.not(nothingToFence())),
-        Pass.jsonPath(scope, S.keepFencing, { parameters: refencingPlan(0, FAILOVER_TIMING.refenceSpanSeconds), resultPath: '$.refencing' }).next(waitFenceEscalated),
-      )
-      .otherwise(needsOperator),
-  );
-  const failure: FailurePath = { onError: escalate };
-  const releaseStep = (name: string) => releaseLeaseStep(step, name, failure);
+  return Choice.jsonPath(f.scope, S.stillUnfencedAfterEscalation)
+    .when(
+      Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote'), Condition.not(nothingToFence())),
+      Pass.jsonPath(f.scope, S.keepFencing, { parameters: refencingPlan(0, T.refenceSpanSeconds), resultPath: '$.refencing' }).next(waitFenceEscalated),
+    )
+    .otherwise(keepLeaseAndStop);
+}
 
-  // ------------------------------------------------------------ trigger
+function leaseEndings(f: Failover): LeaseEndings {
+  const releaseLeaseAndEnd = f.releaseLease(S.releaseLease);
+  releaseLeaseAndEnd.next(
+    Choice.jsonPath(f.scope, S.wasFalseAlarm)
+      .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(f.scope, S.falseAlarm))
+      .otherwise(Succeed.jsonPath(f.scope, S.rejected)),
+  );
+  // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
+  // released and the operators told. A held lease would block every later run until a human looks:
+  // one unanswered question at night would turn off automatic failover for a clear crash at dawn.
+  // The run still ends failed (its alarm fires); the next alarm or RDS event starts a new run.
+  const unanswered = Fail.jsonPath(f.scope, S.unanswered, {
+    comment: 'The question expired unanswered. The lease is released: the next trigger starts a new run, which verifies and asks again.',
+    error: WORKFLOW_ERRORS.approvalTimedOut,
+    cause: 'Nobody answered the failover approval in time: nothing was promoted or switched, and the lease is released',
+  });
+  const releaseLeaseUnanswered = f.record(
+    S.nobodyAnswered,
+    'approval-timed-out',
+    { error: $.objectAt('$.error'), lease: 'released: nothing was promoted or switched, and the next alarm or RDS event starts a new run' },
+    f.failure,
+    true,
+  );
+  releaseLeaseUnanswered.next(f.releaseLease(S.releaseUnanswered)).next(unanswered);
+  return { releaseLeaseAndEnd, releaseLeaseUnanswered };
+}
+
+// ------------------------------------------------------------ trigger
+/** Checks the trigger (accept-trigger), marks a drill, then says whether the cooldown applies before `takeLease`. */
+function checkTrigger(f: Failover, takeLease: IChainable): IChainable {
+  const { scope } = f;
   const refuse = Fail.jsonPath(scope, S.refuseTrigger, {
     comment: 'The event is not a failure of this database (or the input is malformed). No lease was taken.',
     errorPath: '$.error.Error',
@@ -450,9 +510,9 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   });
   openUnreadable
     .next(Pass.jsonPath(scope, S.noLeaseTaken, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' }))
-    .next(Pass.jsonPath(scope, S.unreadableNotDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }))
-    .next(escalate);
-  const checkTrigger = step(
+    .next(Pass.jsonPath(scope, S.unreadableNotDrill, { result: Result.fromObject({ trigger: { drill: null } }), resultPath: '$.marker' }))
+    .next(f.keepLeaseAndEscalate);
+  const check = f.step(
     S.checkTrigger,
     'accept-trigger',
     { database: db(), event: $.objectAt('$.event'), executionId: $.executionId },
@@ -460,9 +520,32 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     { onError: openUnreadable },
     { catches: [{ errors: [ERROR_NAMES.invalidTrigger, ERROR_NAMES.invalidInput], next: refuse }] },
   );
+  // A drill run ("Drill Requested" of a game day, on its drill pair) carries accept-trigger's drill
+  // marker into every record; other runs carry null. A drill takes the lease, keeps the cooldown
+  // and asks humans exactly as an alarm's run does (docs/game-days.md "Drill runs").
+  // A human's request takes over a lease held by a run that has stopped and skips the cooldown; an
+  // alarm, an RDS event, a heartbeat or a drill never does. The lease's epoch is null until it is
+  // taken (the escalation records it). `notDrill` is the marker of a run that is not a drill
+  // (intrinsics only: a literal object would need escaped braces).
+  const whoAsked = Pass.jsonPath(scope, S.whoAsked, {
+    parameters: {
+      'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')",
+      'epoch.$': NULL,
+      acquired: false,
+      notDrill: { 'drill.$': NULL },
+    },
+    resultPath: '$.lease',
+  });
+  const markRun = Pass.jsonPath(scope, S.markRun, { parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, resultPath: '$.marker' });
+  check.next(whoAsked).next(markRun).next(takeLease);
+  return check;
+}
 
-  // ------------------------------------------------------------ lease
-  const takeLease = step(
+// ------------------------------------------------------------ lease
+/** Takes the incident lease; once taken, acts on the current roles and goes on to `next`. */
+function takeLease(f: Failover, next: IChainable): IChainable {
+  const { scope } = f;
+  const take = f.step(
     S.takeLease,
     'manage-lease',
     {
@@ -475,286 +558,348 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       triggeredAt: $.stringAt('$.trigger.at'),
     },
     '$.lease',
-    failure,
+    f.failure,
   );
-  const cooldownFor = (name: string, ignoreCooldown: boolean) =>
-    Pass.jsonPath(scope, name, { result: Result.fromObject({ ignoreCooldown, epoch: null, acquired: false }), resultPath: '$.lease' }).next(takeLease);
-  // A human's request takes over a lease held by a run that has stopped; an alarm never does.
-  const whoAsked = Choice.jsonPath(scope, S.whoAsked)
-    .when(Condition.stringEquals('$.trigger.kind', 'operator'), cooldownFor(S.operatorSkipsCooldown, true))
-    .otherwise(cooldownFor(S.alarmKeepsCooldown, false));
-  // A drill run ("Drill Requested" of a game day, on its drill pair) carries accept-trigger's drill
-  // marker into every record; other runs carry null. A drill takes the lease, keeps the cooldown
-  // and asks humans exactly as an alarm's run does (docs/game-days.md "Drill runs").
-  checkTrigger.next(
-    Choice.jsonPath(scope, S.isDrill)
-      .when(
-        Condition.stringEquals('$.trigger.kind', 'drill'),
-        Pass.jsonPath(scope, S.markDrill, { parameters: { drill: $.objectAt('$.trigger.drill') }, resultPath: '$.marker' }).next(whoAsked),
-      )
-      .otherwise(Pass.jsonPath(scope, S.notDrill, { result: Result.fromObject({ drill: null }), resultPath: '$.marker' }).next(whoAsked)),
-  );
+  const actOnRoles = Pass.jsonPath(scope, S.actOnRoles, {
+    comment: 'From here on $.database has the sites in their current roles: primary = the site that takes writes now.',
+    inputPath: '$.lease.current',
+    resultPath: '$.database',
+  }).next(next);
+  const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' }).next(actOnRoles);
+  take.next(Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), leaseNotTaken(f)).otherwise(keepConfigured));
+  return take;
+}
 
+/** The lease is held (another run, a stopped run, the cooldown): this run stands down, touching nothing, and says why. */
+function leaseNotTaken(f: Failover): IChainable {
+  const { scope } = f;
   const alreadyHandled = Succeed.jsonPath(scope, S.alreadyHandled, {
     comment: 'Another run holds the lease, the last failover is too recent, or the trigger is older than the last failover (a late delivery).',
   });
   // The lease is held by a run that crashed, was stopped or escalated: nothing acts (a human must
   // look), but the operators hear about this new trigger: an incident is never silently dropped.
   const blocked = Succeed.jsonPath(scope, S.blocked, { comment: 'Redrive the stopped run, or ask for a failover by hand: it takes the lease over.' });
-  const recordBlocked = record(
+  const recordBlocked = f.record(
     S.recordBlocked,
     'blocked',
     { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), kind: $.stringAt('$.trigger.kind'), summary: $.stringAt('$.trigger.summary') },
-    failure,
+    f.failure,
     true,
   ).next(blocked);
   // A new alarm or RDS event while the lease holder waits for a human to judge an ambiguous
   // verdict is new evidence: the pending question is withdrawn and that run verifies again
   // (request-approval's `supersede`; at most 3 times a run). Best effort: this run stands down anyway.
-  const tellWaitingRun = step(
-    S.tellWaitingRun,
-    'request-approval',
-    { action: 'supersede', database: db(), trigger: $.stringAt('$.trigger.summary') },
-    null,
-    undefined,
-    { catches: [{ errors: ['States.ALL'], next: alreadyHandled }] },
-  ).next(alreadyHandled);
+  const tellWaitingRun = f
+    .step(S.tellWaitingRun, 'request-approval', { action: 'supersede', database: db(), trigger: $.stringAt('$.trigger.summary') }, null, undefined, {
+      catches: [{ errors: ['States.ALL'], next: alreadyHandled }],
+    })
+    .next(alreadyHandled);
   // A drill that cannot take the lease (a real incident holds it, a stopped run does, or the
   // cooldown applies) stands down and says so: recorded, told, nothing touched. It never
   // withdraws another run's question (a drill is not evidence about that run's primary).
-  const recordDrillStoodDown = record(
+  const recordDrillStoodDown = f.record(
     S.recordDrillStoodDown,
     'drill-stood-down',
     { outcome: $.stringAt('$.lease.outcome'), lease: $.objectAt('$.lease'), summary: $.stringAt('$.trigger.summary') },
-    failure,
+    f.failure,
     true,
   ).next(Succeed.jsonPath(scope, S.drillStoodDown, { comment: 'Another run holds the lease (a real incident comes first), or the cooldown applies: the drill did nothing.' }));
-  const notAcquired = Choice.jsonPath(scope, S.heldByStoppedRun)
+  return Choice.jsonPath(scope, S.heldByStoppedRun)
     .when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStoodDown)
     .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
     .when(Condition.and(Condition.stringEquals('$.lease.outcome', 'already-handled'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), tellWaitingRun)
     .otherwise(alreadyHandled);
-  const recordOpened = record(S.recordOpened, 'detected', {
-    kind: $.stringAt('$.trigger.kind'),
-    source: $.stringAt('$.trigger.source'),
-    at: $.stringAt('$.trigger.at'),
-    summary: $.stringAt('$.trigger.summary'),
-  }, failure);
-  const actOnRoles = Pass.jsonPath(scope, S.actOnRoles, {
-    comment: 'From here on $.database has the sites in their current roles: primary = the site that takes writes now.',
-    inputPath: '$.lease.current',
-    resultPath: '$.database',
-  }).next(recordOpened);
-  const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' }).next(actOnRoles);
-  takeLease.next(
-    Choice.jsonPath(scope, S.anotherIncident).when(Condition.booleanEquals('$.lease.acquired', false), notAcquired).otherwise(keepConfigured),
-  );
+}
 
-  // ------------------------------------------------------------ verification
-  const verification = buildVerification(scope, props, failure);
-  const startReverifyCount = Pass.jsonPath(scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' });
-  startReverifyCount.next(verification.start);
-  // A drill run (docs/game-days.md "Drill runs"): once it holds the lease, the operators are told a
-  // drill starts and how to stop it, the fault is started, and it gets a moment to take effect;
-  // from there on the run verifies, decides and acts exactly as for a real failure.
-  const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(startReverifyCount);
-  // THE FAULT HOOK: start-fault-experiment starts the drill pair's FIS experiment for this fault
-  // (its contract: database = the drill pair, region = its configured primary Region, fault,
-  // incidentId, prefix; the client token derived from the incident makes a retry answer the same
-  // experiment). Its output (experiment id, start time = the fault's onset a drill's RTO counts
-  // from) is recorded as `fault-started`, whose notification says how to stop it. A drill whose
-  // fault is null starts no experiment (the fault is injected another way). No template for the
-  // fault, or several: the drill ends cleanly, recorded and told, the lease released, nothing
-  // touched (docs/game-days.md "Drill runs").
-  const noFaultEnd = Succeed.jsonPath(scope, S.noFaultEnd, { comment: 'No FIS experiment template is tagged for this drill pair and fault (or several are): nothing was started or touched. Deploy the game-day stack, or fix gameDay.faults.' });
-  const recordFaultNotStarted = record(
-    S.recordFaultNotStarted,
-    'fault-not-started',
-    { fault: $.stringAt('$.marker.drill.fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
-    failure,
-    true,
-  ).next(releaseStep(S.releaseNoFault).next(noFaultEnd));
-  const recordFaultStarted = record(
-    S.recordFaultStarted,
-    'fault-started',
-    {
-      fault: $.stringAt('$.marker.drill.fault'),
-      experimentId: $.stringAt('$.faultExperiment.experimentId'),
-      templateId: $.stringAt('$.faultExperiment.templateId'),
-      state: $.stringAt('$.faultExperiment.state'),
-      startedAt: $.stringAt('$.faultExperiment.startedAt'),
-      region: $.stringAt('$.faultExperiment.region'),
-    },
-    failure,
-    true,
-  ).next(settleFault);
-  const startFault = step(
-    S.startFault,
-    'start-fault-experiment',
-    {
-      database: $.stringAt('$.configured.name'),
-      region: $.stringAt('$.configured.primary.region'),
-      fault: $.stringAt('$.marker.drill.fault'),
-      incidentId: incidentId(),
-      prefix: props.prefix ?? 'failover',
-    },
-    '$.faultExperiment',
-    failure,
-    { catches: [{ errors: [ERROR_NAMES.noExperimentTemplate, ERROR_NAMES.ambiguousExperimentTemplate], next: recordFaultNotStarted, resultPath: '$.faultError' }] },
-  ).next(recordFaultStarted);
+// ------------------------------------------------------------ incident opened, drill start
+/** Records that the incident opened; a drill then starts its fault; then `next` (the verification). */
+function openIncident(f: Failover, next: IChainable): IChainable {
+  const recordOpened = f.record(
+    S.recordOpened,
+    'detected',
+    { kind: $.stringAt('$.trigger.kind'), source: $.stringAt('$.trigger.source'), at: $.stringAt('$.trigger.at'), summary: $.stringAt('$.trigger.summary') },
+    f.failure,
+  );
+  recordOpened.next(Choice.jsonPath(f.scope, S.drillStarts).when(Condition.stringEquals('$.trigger.kind', 'drill'), startDrill(f, next)).otherwise(next));
+  return recordOpened;
+}
+
+/**
+ * A drill run (docs/game-days.md "Drill runs"): once it holds the lease, the operators are told a
+ * drill starts and how to stop it, the fault is started, and it gets a moment to take effect;
+ * from there on (`next`) the run verifies, decides and acts exactly as for a real failure.
+ */
+function startDrill(f: Failover, next: IChainable): IChainable {
+  const { scope } = f;
+  const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(next);
   const faultToStart = Choice.jsonPath(scope, S.faultToStart)
-    .when(Condition.isNull('$.marker.drill.fault'), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
-    .otherwise(startFault);
-  const recordDrillStarted = record(
+    .when(Condition.isNull(`${DRILL}.fault`), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
+    .otherwise(startFaultExperiment(f, settleFault));
+  return f.record(
     S.recordDrillStarted,
     'drill-started',
     {
       execution: $.executionId,
-      requestedFor: $.stringAt('$.marker.drill.requestedFor'),
-      fault: $.stringAt('$.marker.drill.fault'),
-      scheduled: $.stringAt('$.marker.drill.scheduled'),
+      requestedFor: drillField('requestedFor'),
+      fault: drillField('fault'),
+      scheduled: drillField('scheduled'),
       summary: $.stringAt('$.trigger.summary'),
     },
-    failure,
+    f.failure,
     true,
   ).next(faultToStart);
-  recordOpened.next(Choice.jsonPath(scope, S.drillStarts).when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStarted).otherwise(startReverifyCount));
+}
 
-  const reachVerdict = step(
+/**
+ * THE FAULT HOOK: start-fault-experiment starts the drill pair's FIS experiment for this fault
+ * (its contract: database = the drill pair, region = its configured primary Region, fault,
+ * incidentId, prefix; the client token derived from the incident makes a retry answer the same
+ * experiment). Its output (experiment id, start time = the fault's onset a drill's RTO counts
+ * from) is recorded as `fault-started`, whose notification says how to stop it; then `next`. No
+ * template for the fault, or several: the drill ends cleanly, recorded and told, the lease
+ * released, nothing touched (docs/game-days.md "Drill runs").
+ */
+function startFaultExperiment(f: Failover, next: IChainable): IChainable {
+  const noFaultEnd = Succeed.jsonPath(f.scope, S.noFaultEnd, {
+    comment: 'No FIS experiment template is tagged for this drill pair and fault (or several are): nothing was started or touched. Deploy the game-day stack, or fix gameDay.faults.',
+  });
+  const recordFaultNotStarted = f.record(
+    S.recordFaultNotStarted,
+    'fault-not-started',
+    { fault: drillField('fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
+    f.failure,
+    true,
+  ).next(f.releaseLease(S.releaseNoFault).next(noFaultEnd));
+  const experiment = (field: string) => $.stringAt(`$.faultExperiment.${field}`);
+  const recordFaultStarted = f.record(
+    S.recordFaultStarted,
+    'fault-started',
+    {
+      fault: drillField('fault'),
+      experimentId: experiment('experimentId'),
+      templateId: experiment('templateId'),
+      state: experiment('state'),
+      startedAt: experiment('startedAt'),
+      region: experiment('region'),
+    },
+    f.failure,
+    true,
+  ).next(next);
+  return f
+    .step(
+      S.startFault,
+      'start-fault-experiment',
+      {
+        database: $.stringAt('$.configured.name'),
+        region: $.stringAt('$.configured.primary.region'),
+        fault: drillField('fault'),
+        incidentId: incidentId(),
+        prefix: f.props.prefix ?? 'failover',
+      },
+      '$.faultExperiment',
+      f.failure,
+      { catches: [{ errors: [ERROR_NAMES.noExperimentTemplate, ERROR_NAMES.ambiguousExperimentTemplate], next: recordFaultNotStarted, resultPath: '$.faultError' }] },
+    )
+    .next(recordFaultStarted);
+}
+
+// ------------------------------------------------------------ verification
+/**
+ * The verification: no re-verification yet, the vantage list, then a Map over rounds whose
+ * iteration maps over the vantage points, the quorum verdict, recorded. `first` starts it, `again`
+ * verifies again (a question withdrawn by a new trigger), `done` is the recorded verdict.
+ */
+function verifyPrimaryDown(f: Failover): { first: IChainable; again: IChainable; done: LambdaInvoke } {
+  const probes = probeRounds(f);
+  const reachVerdict = f.step(
     S.reachVerdict,
     'evaluate-verdict',
     { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.listAt('$.verdict') },
     // Replaces the probe rounds (kept at $.verdict by the Map) with the verdict: the state stays small.
     '$.verdict',
-    failure,
+    f.failure,
   );
-  verification.end.next(reachVerdict);
-  const recordVerdict = record(S.recordVerdict, 'verdict', { verdict: $.stringAt('$.verdict.verdict'), reason: $.stringAt('$.verdict.reason') }, failure);
-  reachVerdict.next(recordVerdict);
+  const done = f.record(S.recordVerdict, 'verdict', { verdict: $.stringAt('$.verdict.verdict'), reason: $.stringAt('$.verdict.reason') }, f.failure);
+  probes.rounds.next(reachVerdict).next(done);
+  const first = Pass.jsonPath(f.scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' });
+  first.next(probes.start);
+  return { first, again: probes.start, done };
+}
 
-  // ------------------------------------------------------------ false alarm / rejection: release and stop
-  const releaseLease = releaseStep(S.releaseLease);
-  releaseLease.next(
-    Choice.jsonPath(scope, S.wasFalseAlarm)
-      .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(scope, S.falseAlarm))
-      .otherwise(Succeed.jsonPath(scope, S.rejected)),
-  );
-  const recordFalseAlarm = record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, failure).next(releaseLease);
+/** The vantage list (`start`), then the rounds (`rounds`, a Map whose errors escalate). */
+function probeRounds(f: Failover): { start: IChainable; rounds: MapState } {
+  const { scope } = f;
+  const probeOne = lambdaStep(scope, S.probeOne, {
+    function: f.props.functions['probe-vantage'].function,
+    functionTimeout: f.props.functions['probe-vantage'].timeout,
+    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
+    resultPath: '$',
+  });
+  const probeAll = MapState.jsonPath(scope, S.probeAll, {
+    itemsPath: '$.vantages',
+    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.numberAt('$.round') },
+  }).itemProcessor(probeOne);
+  const waitRound = Wait.jsonPath(scope, S.waitRound, { time: WaitTime.secondsPath('$.waitSeconds') }).next(probeAll);
+  const rounds = MapState.jsonPath(scope, S.verifyRounds, {
+    comment: 'One round after the other; each round asks every vantage point at once.',
+    itemsPath: '$.trigger.rounds',
+    maxConcurrency: 1,
+    itemSelector: { database: db(), vantages: $.listAt('$.vantages.list'), round: $.numberAt('$$.Map.Item.Value.round'), waitSeconds: $.numberAt('$$.Map.Item.Value.waitSeconds') },
+    resultPath: '$.verdict',
+  }).itemProcessor(waitRound);
+  // A state inside an iteration cannot go to a state outside it: a probe that still fails after
+  // its retries fails the iteration, and the Map escalates.
+  rounds.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  const configured = Pass.jsonPath(scope, S.configuredVantages, { parameters: { list: $.listAt('$.database.detection.vantagePoints') }, resultPath: '$.vantages' }).next(rounds);
+  const flatten = Pass.jsonPath(scope, S.flattenVantages, { parameters: { list: $.listAt('$.vantages.groups[*][*]') }, resultPath: '$.vantages' }).next(rounds);
+  const group = Pass.jsonPath(scope, S.groupVantages, {
+    parameters: { 'groups.$': 'States.Array($.database.detection.vantagePoints, States.Array($.vantages.controlPlane))' },
+    resultPath: '$.vantages',
+  }).next(flatten);
+  const addControlPlane = Pass.jsonPath(scope, S.addControlPlane, {
+    parameters: { name: CONTROL_PLANE_VANTAGE, region: $.stringAt('$.database.primary.region') },
+    resultPath: '$.vantages.controlPlane',
+  }).next(group);
+  const start = Choice.jsonPath(scope, S.askControlPlane)
+    .when(Condition.booleanEquals('$.database.detection.includeControlPlane', true), addControlPlane)
+    .otherwise(configured);
+  return { start, rounds };
+}
 
-  const checkBudget = step(S.checkBudget, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt('$.verdict.verdict') }, '$.budget', failure);
-  // A former primary is not a standby until the failback rebuilt it as a replica of the current
-  // writer (manage-lease reports it): promoting it would lose every write the writer took since.
-  // Nothing is promoted: the operators are told (an escalation naming the cause), and the lease is
-  // released, since nothing was changed. Holding it would block the very failback that rebuilds
-  // the former primary as a standby, and every later run on a database that has one again.
-  const noStandbyEnd = Fail.jsonPath(scope, S.noStandbyEnd, {
+/**
+ * A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
+ * gets it anyway (a planned failover: the request is the approval, and the fence still comes
+ * first). Otherwise the run goes on (`next`) only with a standby to promote.
+ */
+function decideOnVerdict(f: Failover, next: IChainable, ends: LeaseEndings): IChainable {
+  const recordFalseAlarm = f.record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, f.failure).next(ends.releaseLeaseAndEnd);
+  return Choice.jsonPath(f.scope, S.isDown)
+    .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
+    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), releaseLeaseNoStandby(f))
+    .otherwise(next);
+}
+
+/**
+ * A former primary is not a standby until the failback rebuilt it as a replica of the current
+ * writer (manage-lease reports it): promoting it would lose every write the writer took since.
+ * Nothing is promoted: the operators are told (an escalation naming the cause), and the lease is
+ * released, since nothing was changed. Holding it would block the very failback that rebuilds
+ * the former primary as a standby, and every later run on a database that has one again.
+ */
+function releaseLeaseNoStandby(f: Failover): IChainable {
+  const noStandbyEnd = Fail.jsonPath(f.scope, S.noStandbyEnd, {
     comment: 'Nothing was fenced, promoted or switched; the lease is released. The failback (or a human) rebuilds a standby.',
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',
   });
-  const releaseNoStandby = releaseStep(S.releaseNoStandby).next(noStandbyEnd);
-  const recordNoStandby = record(
-    S.recordNoStandby,
-    'escalated',
-    { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' },
-    failure,
-    true,
-  ).next(releaseNoStandby);
-  const noStandby = Pass.jsonPath(scope, S.noStandby, {
-    parameters: { Error: 'NoStandby', 'Cause.$': '$.lease.standbyDetail' },
-    resultPath: '$.error',
-  }).next(recordNoStandby);
-  recordVerdict.next(
-    // A healthy verdict ends an alarm's run as a false alarm; an operator who asked for the failover
-    // gets it anyway (a planned failover: the request is the approval, and the fence still comes first).
-    // Otherwise the run goes on only with a standby to promote.
-    Choice.jsonPath(scope, S.isDown)
-      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
-      .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), noStandby)
-      .otherwise(checkBudget),
+  const recordNoStandby = f.record(S.recordNoStandby, 'escalated', { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' }, f.failure, true).next(
+    f.releaseLease(S.releaseNoStandby).next(noStandbyEnd),
   );
+  return Pass.jsonPath(f.scope, S.noStandby, { parameters: { Error: WORKFLOW_ERRORS.noStandby, 'Cause.$': '$.lease.standbyDetail' }, resultPath: '$.error' }).next(recordNoStandby);
+}
 
-  // ------------------------------------------------------------ approval gate
-  // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
-  // released and the operators told. A held lease would block every later run until a human looks:
-  // one unanswered question at night would turn off automatic failover for a clear crash at dawn.
-  // The run still ends failed (its alarm fires); the next alarm or RDS event starts a new run.
-  const unanswered = Fail.jsonPath(scope, S.unanswered, {
-    comment: 'The question expired unanswered. The lease is released: the next trigger starts a new run, which verifies and asks again.',
-    error: 'ApprovalTimedOut',
-    cause: 'Nobody answered the failover approval in time: nothing was promoted or switched, and the lease is released',
-  });
-  const releaseUnanswered = releaseStep(S.releaseUnanswered).next(unanswered);
-  const nobodyAnswered = record(
-    S.nobodyAnswered,
-    'approval-timed-out',
-    { error: $.objectAt('$.error'), lease: 'released: nothing was promoted or switched, and the next alarm or RDS event starts a new run' },
-    failure,
-    true,
-  ).next(releaseUnanswered);
-  const approvalCatches = [{ errors: ['States.Timeout'], next: nobodyAnswered }];
-  const approvalTimeout = Timeout.at('$.trigger.approvalTimeoutSeconds');
+// ------------------------------------------------------------ data-loss budget and approval gate
+/** Checks the data-loss budget; a human approves when needed; then `fence`. Returns the budget check. */
+function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: IChainable; ends: LeaseEndings }): IChainable {
+  const { scope } = f;
+  const checkBudget = budgetStep(f, S.checkBudget, '$.verdict.verdict', '$.budget');
+  const askAndWatch = askAndWatchPhase(f, to.ends);
+  const ask = (name: string, decision: string, reasons: string) =>
+    Pass.jsonPath(scope, name, { parameters: { decision, 'reasons.$': reasons }, resultPath: '$.ask' }).next(askAndWatch);
+  const operatorApproves = Pass.jsonPath(scope, S.operatorApproves, {
+    parameters: { decision: 'approve', approver: $.stringAt('$.trigger.source'), reason: 'The operator asked for the failover' },
+    resultPath: '$.approval',
+  }).next(to.fence);
+  const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
+  const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
+  const needsHuman = Choice.jsonPath(scope, S.needsHuman)
+    .when(Condition.stringEquals('$.trigger.kind', 'operator'), operatorApproves)
+    .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
+    .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
+    .when(ambiguous, ask(S.askVerdict, 'promote', 'States.Array($.verdict.reason)'))
+    .when(Condition.stringEquals('$.database.failover.mode', 'manual'), ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"))
+    .otherwise(to.fence);
+  checkBudget.next(needsHuman);
+  // Each approval of this run is recorded (a question asked again gets a new approval id).
+  const recordApproval = f.record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, f.failure, false, { path: '$.approval.approvalId' });
+  recordApproval.next(recheckAfterApproval(f, { askAgain: needsHuman, goOn: to.fence }));
+  const recordSuperseded = f.record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, f.failure, true, { path: '$.approval.approvalId' });
+  recordSuperseded.next(Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' })).next(to.reverify);
+  const recordRejection = f.record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, f.failure).next(to.ends.releaseLeaseAndEnd);
+  askAndWatch.next(Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' })).next(
+    Choice.jsonPath(scope, S.wasApproved)
+      .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
+      .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
+      .otherwise(recordRejection),
+  );
+  return checkBudget;
+}
 
-  const askApproval = step(
-    S.askApproval,
-    'request-approval',
-    {
-      database: db(),
-      taskToken: $.taskToken,
-      incidentId: incidentId(),
-      step: 'failover',
-      decision: $.stringAt('$.ask.decision'),
-      reasons: $.listAt('$.ask.reasons'),
-      facts: {
-        verdict: $.stringAt('$.verdict.verdict'),
-        verdictReason: $.stringAt('$.verdict.reason'),
-        lagSeconds: $.numberAt('$.budget.lagSeconds'),
-        boundSeconds: $.numberAt('$.budget.boundSeconds'),
-        budgetSeconds: $.numberAt('$.budget.budgetSeconds'),
-        dataLoss: $.stringAt('$.budget.detail'),
-        trigger: $.stringAt('$.trigger.summary'),
-        mode: $.stringAt('$.database.failover.mode'),
-        reverifications: $.numberAt('$.reverify.count'),
-        drill: drillMarker(),
-      },
-      timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
-      ...APPROVAL_HINTS,
+/** check-data-loss-budget for the verdict at `verdictPath`, into `resultPath`. */
+const budgetStep = (f: Failover, name: string, verdictPath: string, resultPath: string) =>
+  f.step(name, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt(verdictPath) }, resultPath, f.failure);
+
+/** The question to a human (`$.ask`), in parallel with the watch; the answer at `$.answered.answer`. */
+function askAndWatchPhase(f: Failover, ends: LeaseEndings): Parallel {
+  const askApproval = approvalTask(f.step, S.askApproval, {
+    incidentIdPath: INCIDENT_ID,
+    step: 'failover',
+    decision: $.stringAt('$.ask.decision'),
+    reasons: $.listAt('$.ask.reasons'),
+    facts: {
+      verdict: $.stringAt('$.verdict.verdict'),
+      verdictReason: $.stringAt('$.verdict.reason'),
+      lagSeconds: $.numberAt('$.budget.lagSeconds'),
+      boundSeconds: $.numberAt('$.budget.boundSeconds'),
+      budgetSeconds: $.numberAt('$.budget.budgetSeconds'),
+      dataLoss: $.stringAt('$.budget.detail'),
+      trigger: $.stringAt('$.trigger.summary'),
+      mode: $.stringAt('$.database.failover.mode'),
+      reverifications: $.numberAt('$.reverify.count'),
+      drill: drill(),
     },
-    '$',
-    undefined,
-    { waitForTaskToken: { timeout: approvalTimeout } },
-  );
+    timeoutPath: APPROVAL_TIMEOUT,
+    hints: APPROVAL_HINTS,
+    resultPath: '$',
+  });
+  const askAndWatch = Parallel.jsonPath(f.scope, S.askAndWatch, {
+    comment: 'The first branch is the question; the second probes again while it waits (see request-approval "watch").',
+    resultSelector: { 'answer.$': '$[0]' },
+    resultPath: '$.answered',
+  })
+    .branch(askApproval)
+    .branch(watchWhileAsked(f));
+  askAndWatch.addCatch(ends.releaseLeaseUnanswered, { errors: ['States.Timeout'], resultPath: '$.error' });
+  askAndWatch.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  return askAndWatch;
+}
 
-  // While a question about an ambiguous verdict waits, the run keeps probing: a partition that
-  // becomes a crash sends no new alarm when the alarms are already in ALARM, and the question could
-  // wait out its whole timeout over a primary that is plainly down. Probes that find it confirmed
-  // down withdraw the question (as a new trigger does), and the run verifies again and acts as the
-  // config says. The watch ends when the question is answered; any error of its own ends it quietly
-  // (the question stands). Up to one interval passes between an answer and the run going on.
+const APPROVAL_TIMEOUT = '$.trigger.approvalTimeoutSeconds';
+
+/**
+ * While a question about an ambiguous verdict waits, the run keeps probing: a partition that
+ * becomes a crash sends no new alarm when the alarms are already in ALARM, and the question could
+ * wait out its whole timeout over a primary that is plainly down. Probes that find it confirmed
+ * down withdraw the question (as a new trigger does), and the run verifies again and acts as the
+ * config says. The watch ends when the question is answered; any error of its own ends it quietly
+ * (the question stands). Up to one interval passes between an answer and the run going on.
+ */
+function watchWhileAsked(f: Failover): IChainable {
+  const { scope } = f;
   const watchDone = Succeed.jsonPath(scope, S.watchDone);
   const quietly: FailurePath = { onError: watchDone, resultPath: '$.watchError' };
   const watchWait = Wait.jsonPath(scope, S.watchWait, { time: WaitTime.secondsPath('$.trigger.watchIntervalSeconds') });
-  const watchStillAsked = step(S.watchStillAsked, 'request-approval', { action: 'watch', database: db(), incidentId: incidentId() }, '$.watch', quietly);
-  const watchProbeOne = lambdaStep(scope, S.watchProbeOne, {
-    function: fns['probe-vantage'].function,
-    functionTimeout: fns['probe-vantage'].timeout,
-    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
-    resultPath: '$',
-  });
-  const watchProbeAll = MapState.jsonPath(scope, S.watchProbeAll, {
-    itemsPath: '$.vantages.list',
-    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1) },
-    resultPath: '$.watchProbes',
-  }).itemProcessor(watchProbeOne);
+  const watchStillAsked = f.step(S.watchStillAsked, 'request-approval', { action: 'watch', database: db(), incidentId: incidentId() }, '$.watch', quietly);
+  const watchProbeAll = probeAgain(f, S.watchProbeAll, S.watchProbeOne, $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1), '$.watchProbes');
   watchProbeAll.addCatch(watchDone, { errors: ['States.ALL'], resultPath: '$.watchError' });
-  const watchVerdict = step(
+  const watchVerdict = f.step(
     S.watchVerdict,
     'evaluate-verdict',
     { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.array($.stringAt('$.watchProbes')) },
     '$.watchVerdict',
     quietly,
   );
-  const watchTell = step(
+  const watchTell = f.step(
     S.watchTell,
     'request-approval',
     { action: 'watch', database: db(), incidentId: incidentId(), verdict: $.stringAt('$.watchVerdict.verdict'), reason: $.stringAt('$.watchVerdict.reason') },
@@ -765,89 +910,83 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
   watchStillAsked.next(Choice.jsonPath(scope, S.watchAsked).when(Condition.booleanEquals('$.watch.watching', true), watchProbeAll).otherwise(watchDone));
   watchProbeAll.next(watchVerdict).next(watchTell);
   watchTell.next(Choice.jsonPath(scope, S.watchGoOn).when(Condition.booleanEquals('$.watch.watching', true), watchWait).otherwise(watchDone));
-  const watchNeeded = Choice.jsonPath(scope, S.watchNeeded)
+  return Choice.jsonPath(scope, S.watchNeeded)
     .when(Condition.and(Condition.stringEquals('$.ask.decision', 'promote'), Condition.stringEquals('$.verdict.verdict', 'ambiguous')), watchWait)
     .otherwise(Succeed.jsonPath(scope, S.watchNotNeeded));
+}
 
-  const askAndWatch = Parallel.jsonPath(scope, S.askAndWatch, {
-    comment: 'The first branch is the question; the second probes again while it waits (see request-approval "watch").',
-    resultSelector: { 'answer.$': '$[0]' },
-    resultPath: '$.answered',
-  })
-    .branch(askApproval)
-    .branch(watchNeeded);
-  for (const c of approvalCatches) askAndWatch.addCatch(c.next, { errors: c.errors, resultPath: '$.error' });
-  askAndWatch.addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const takeAnswer = Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' });
-  askAndWatch.next(takeAnswer);
+/** One more probe of every vantage point (a Map named `all`, iterations `one`), round `round`, into `resultPath`. */
+function probeAgain(f: Failover, all: string, one: string, round: unknown, resultPath: string): MapState {
+  const probeOne = lambdaStep(f.scope, one, {
+    function: f.props.functions['probe-vantage'].function,
+    functionTimeout: f.props.functions['probe-vantage'].timeout,
+    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
+    resultPath: '$',
+  });
+  return MapState.jsonPath(f.scope, all, {
+    itemsPath: '$.vantages.list',
+    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round },
+    resultPath,
+  }).itemProcessor(probeOne);
+}
 
-  const ask = (name: string, decision: string, reasons: string) =>
-    Pass.jsonPath(scope, name, { parameters: { decision, 'reasons.$': reasons }, resultPath: '$.ask' }).next(askAndWatch);
-  const fence = step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
-  const operatorApproves = Pass.jsonPath(scope, S.operatorApproves, {
-    parameters: { decision: 'approve', approver: $.stringAt('$.trigger.source'), reason: 'The operator asked for the failover' },
-    resultPath: '$.approval',
-  }).next(fence);
-  const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
-  const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
-  const needsHuman = Choice.jsonPath(scope, S.needsHuman);
-  checkBudget.next(
-    needsHuman
-      .when(Condition.stringEquals('$.trigger.kind', 'operator'), operatorApproves)
-      .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
-      .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
-      .when(ambiguous, ask(S.askVerdict, 'promote', 'States.Array($.verdict.reason)'))
-      .when(Condition.stringEquals('$.database.failover.mode', 'manual'), ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"))
-      .otherwise(fence),
-  );
-
-  const recordRejection = record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, failure).next(releaseLease);
-  // Each approval of this run is recorded (a question asked again gets a new approval id).
-  const recordApproval = record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, failure, false, { path: '$.approval.approvalId' });
-
-  // ------------------------------------------------------------ after an approval: re-check the facts it rested on
-  // The answer may come long after the question (up to the approval timeout): the primary may
-  // answer again, the data at risk may have grown. Probe once more and read the budget again;
-  // stand down when the primary answers, ask again when the facts got worse, else go on.
+// ------------------------------------------------------------ after an approval: re-check the facts it rested on
+/**
+ * The answer may come long after the question (up to the approval timeout): the primary may
+ * answer again, the data at risk may have grown. Probe once more and read the budget again;
+ * stand down when the primary answers, ask again (`askAgain`) when the facts got worse, else go on.
+ */
+function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: IChainable }): IChainable {
+  const { scope } = f;
   const recheckStart = Pass.jsonPath(scope, S.recheckStart, {
     comment: 'One more probe round (numbered after the verification rounds), then the budget again.',
     parameters: { round: $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1) },
     resultPath: '$.recheck',
   });
-  recordApproval.next(recheckStart);
-  const reprobeOne = lambdaStep(scope, S.reprobeOne, {
-    function: fns['probe-vantage'].function,
-    functionTimeout: fns['probe-vantage'].timeout,
-    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
-    resultPath: '$',
-  });
-  const reprobeAll = MapState.jsonPath(scope, S.reprobeAll, {
-    itemsPath: '$.vantages.list',
-    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.numberAt('$.recheck.round') },
-    resultPath: '$.recheck.probes',
-  }).itemProcessor(reprobeOne);
-  reprobeAll.addCatch(escalate, { errors: ['States.ALL'], resultPath: '$.error' });
-  recheckStart.next(reprobeAll);
-  const reachVerdictAgain = step(
+  const reprobeAll = probeAgain(f, S.reprobeAll, S.reprobeOne, $.numberAt('$.recheck.round'), '$.recheck.probes');
+  reprobeAll.addCatch(f.keepLeaseAndEscalate, { errors: ['States.ALL'], resultPath: '$.error' });
+  const reachVerdictAgain = f.step(
     S.reachVerdictAgain,
     'evaluate-verdict',
     { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.array($.stringAt('$.recheck.probes')) },
     '$.recheck.verdict',
-    failure,
+    f.failure,
   );
-  reprobeAll.next(reachVerdictAgain);
-  const recordVerdictAgain = record(
+  const recordVerdictAgain = f.record(
     S.recordVerdictAgain,
     'verdict',
     { verdict: $.stringAt('$.recheck.verdict.verdict'), reason: $.stringAt('$.recheck.verdict.reason'), afterApproval: $.stringAt('$.approval.approvalId') },
-    failure,
+    f.failure,
     false,
     { path: '$.approval.approvalId' },
   );
-  reachVerdictAgain.next(recordVerdictAgain);
+  recheckStart.next(reprobeAll).next(reachVerdictAgain).next(recordVerdictAgain);
+  // A verdict that got weaker (confirmed-down before, ambiguous now) goes back to the question with the new verdict.
+  const verdictChanged = Pass.jsonPath(scope, S.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(to.askAgain);
+  const checkBudgetAgain = budgetStep(f, S.checkBudgetAgain, '$.recheck.verdict.verdict', '$.recheck.budget');
+  recordVerdictAgain.next(
+    Choice.jsonPath(scope, S.verdictStillHolds)
+      .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), releaseLeaseStandDown(f))
+      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')), verdictChanged)
+      .otherwise(checkBudgetAgain),
+  );
+  // Worse than what the human saw: within budget then and over it now, or a known figure then and
+  // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
+  // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
+  const budgetChanged = Pass.jsonPath(scope, S.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(to.askAgain);
+  checkBudgetAgain.next(
+    Choice.jsonPath(scope, S.budgetStillHolds)
+      .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), to.goOn)
+      .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
+      .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
+      .otherwise(to.goOn),
+  );
+  return recheckStart;
+}
 
-  const releaseStandDown = releaseStep(S.releaseStandDown).next(Succeed.jsonPath(scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }));
-  const recordStandDown = record(
+/** The primary answers again after the approval: recorded and told, the lease released, nothing changed. */
+function releaseLeaseStandDown(f: Failover): IChainable {
+  return f.record(
     S.recordStandDown,
     'stood-down',
     {
@@ -857,113 +996,21 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
       verdictNowReason: $.stringAt('$.recheck.verdict.reason'),
       approval: $.objectAt('$.approval'),
     },
-    failure,
+    f.failure,
     true,
-  ).next(releaseStandDown);
-  // A verdict that got weaker (confirmed-down before, ambiguous now) goes back to the question with the new verdict.
-  const verdictChanged = Pass.jsonPath(scope, S.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(needsHuman);
-  const checkBudgetAgain = step(S.checkBudgetAgain, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt('$.recheck.verdict.verdict') }, '$.recheck.budget', failure);
-  recordVerdictAgain.next(
-    Choice.jsonPath(scope, S.verdictStillHolds)
-      .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), recordStandDown)
-      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')), verdictChanged)
-      .otherwise(checkBudgetAgain),
-  );
-  // Worse than what the human saw: within budget then and over it now, or a known figure then and
-  // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
-  // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
-  const budgetChanged = Pass.jsonPath(scope, S.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(needsHuman);
-  checkBudgetAgain.next(
-    Choice.jsonPath(scope, S.budgetStillHolds)
-      .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), fence)
-      .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
-      .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
-      .otherwise(fence),
-  );
-  const recordSuperseded = record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, failure, true, { path: '$.approval.approvalId' });
-  recordSuperseded.next(
-    Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' }),
-  ).next(verification.start);
-  takeAnswer.next(
-    Choice.jsonPath(scope, S.wasApproved)
-      .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
-      .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
-      .otherwise(recordRejection),
-  );
+  ).next(f.releaseLease(S.releaseStandDown).next(Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' })));
+}
 
-  // ------------------------------------------------------------ fence (and its own approval)
-  const switchDns = step(
-    S.switchDns,
-    'switch-dns',
-    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() },
-    '$.dns',
-    failure,
-  );
-  const refenceIn = refenceStep(scope, step);
-  const verifyWrites = step(S.verifyWrites, 'verify-writes', { database: db(), incidentId: incidentId(), epoch: epoch() }, '$.writes', failure, {
-    extraRetries: [{ errors: [ERROR_NAMES.writesNotYetVisible], interval: Duration.seconds(10), backoffRate: 1.5, maxAttempts: 8 }],
-  });
-  const { start: promotion, afterDns, dnsWait } = buildPromotion(scope, failure, step, switchDns, refenceIn, verifyWrites, arns);
-  const askUnfenced = step(
-    S.askUnfenced,
-    'request-approval',
-    {
-      database: db(),
-      taskToken: $.taskToken,
-      incidentId: incidentId(),
-      step: 'failover',
-      decision: 'promote-unfenced',
-      reasons: ['The old primary could not be confirmed fenced, and the fencing policy is "required"'],
-      facts: {
-        fenceConfirmed: $.stringAt('$.fence.confirmed'),
-        fenceActions: $.listAt('$.fence.actions'),
-        instanceStatus: $.stringAt('$.fence.instanceStatus'),
-        verdict: $.stringAt('$.verdict.verdict'),
-        drill: drillMarker(),
-      },
-      timeoutSeconds: $.numberAt('$.trigger.approvalTimeoutSeconds'),
-      ...APPROVAL_HINTS,
-      awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced',
-    },
-    '$.fenceApproval',
-    failure,
-    { catches: approvalCatches, waitForTaskToken: { timeout: approvalTimeout } },
-  );
-  const recordUnfencedRejection = record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'rejected-unfenced').next(
-    releaseLease,
-  );
-  const recordUnfencedApproval = record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, failure, false, 'approved-unfenced');
-  askUnfenced.next(
-    Choice.jsonPath(scope, S.wasUnfencedApproved)
-      .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
-      .otherwise(recordUnfencedRejection),
-  );
-  // `$.unfenced` says whether the promotion goes on over an unconfirmed fence: then the old primary
-  // is fenced again, in a loop of its own, as soon as it answers (after the DNS switch).
+// ------------------------------------------------------------ fence (and its own approval)
+/**
+ * Fences the old primary, then `promotion`. `$.unfenced` says whether the promotion goes on over an
+ * unconfirmed fence: then the old primary is fenced again, in a loop of its own, as soon as it
+ * answers (after the DNS switch). An unconfirmed fence under the policy "required" asks a human.
+ */
+function fenceOldPrimary(f: Failover, promotion: IChainable, ends: LeaseEndings): IChainable {
+  const { scope } = f;
   const markFenced = Pass.jsonPath(scope, S.markFenced, { result: Result.fromObject({ pending: false }), resultPath: '$.unfenced' }).next(promotion);
-  // The counter of fence attempts keeps when this attempt and the one before started: the old
-  // primary cannot have answered before the last attempt that failed (bounds the overlap).
-  const startRefencing = Pass.jsonPath(scope, S.startRefencing, {
-    parameters: { attempt: 0 },
-    resultPath: '$.refencing',
-  }).next(promotion);
-  // Recorded (and told) before the promotion: the accepted risk starts now; its time (the record's
-  // `at`) is when the old primary's unfenced window starts.
-  const recordUnfencedPromotion = step(
-    S.recordUnfencedPromotion,
-    'record-incident',
-    {
-      database: db(),
-      incidentId: incidentId(),
-      epoch: epoch(),
-      phase: 'unfenced-promotion',
-      detail: { acceptedBy: $.stringAt('$.unfenced.acceptedBy'), fence: $.objectAt('$.fence') },
-      notify: true,
-      drill: drillMarker(),
-    },
-    '$.unfenced.recorded',
-    failure,
-  ).next(startRefencing);
+  const recordUnfencedPromotion = recordUnfencedPromotionPhase(f, promotion);
   const unfencedSince = (name: string, acceptedBy: string) =>
     Pass.jsonPath(scope, name, { parameters: { pending: true, acceptedBy }, resultPath: '$.unfenced' }).next(recordUnfencedPromotion);
   const markUnfenced = unfencedSince(S.markUnfenced, 'failover.fencing "best-effort" (the config accepts promoting over an unconfirmed fence)');
@@ -975,125 +1022,177 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     resultPath: '$.unfenced',
   }).next(recordUnfencedPromotion);
   const markUnfencedApproved = unfencedSince(S.markUnfencedApproved, $.stringAt('$.fenceApproval.approver'));
-  // The answer may come after the old primary's Region is back: the fence is tried again before
-  // anything is promoted, and a fence that works now is used (no unfenced promotion at all).
-  const fenceAgain = step(S.fenceAgain, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
-  const recordFencedNow = record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, failure, false, 'fenced-after-approval').next(markFenced);
-  recordUnfencedApproval.next(fenceAgain);
-  fenceAgain.next(
-    Choice.jsonPath(scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(markUnfencedApproved),
-  );
+  const fence = f.fenceStep(S.fence, f.failure);
   fence.next(
     Choice.jsonPath(scope, S.isFenced)
       .when(Condition.and(Condition.booleanEquals('$.fence.confirmed', true), fenceDeferred()), markDeferred)
       .when(Condition.booleanEquals('$.fence.confirmed', true), markFenced)
       .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), markUnfenced)
-      .otherwise(askUnfenced),
+      .otherwise(askToPromoteUnfenced(f, { fenced: markFenced, unfencedApproved: markUnfencedApproved, ends })),
   );
+  return fence;
+}
 
-  // ------------------------------------------------------------ DNS, verification of writes, records, failback
-  switchDns.next(
-    Choice.jsonPath(scope, S.dnsChanged)
-      .when(Condition.isNull('$.dns.changeId'), afterDns)
-      .otherwise(dnsWait),
+/**
+ * Recorded (and told) before the promotion: the accepted risk starts now; its time (the record's
+ * `at`) is when the old primary's unfenced window starts. The counter of fence attempts keeps when
+ * this attempt and the one before started: the old primary cannot have answered before the last
+ * attempt that failed (bounds the overlap).
+ */
+function recordUnfencedPromotionPhase(f: Failover, promotion: IChainable): IChainable {
+  const startRefencing = Pass.jsonPath(f.scope, S.startRefencing, { parameters: { attempt: 0 }, resultPath: '$.refencing' }).next(promotion);
+  return f
+    .step(
+      S.recordUnfencedPromotion,
+      'record-incident',
+      {
+        database: db(),
+        incidentId: incidentId(),
+        epoch: epoch(),
+        phase: 'unfenced-promotion',
+        detail: { acceptedBy: $.stringAt('$.unfenced.acceptedBy'), fence: $.objectAt('$.fence') },
+        notify: true,
+        drill: drill(),
+      },
+      '$.unfenced.recorded',
+      f.failure,
+    )
+    .next(startRefencing);
+}
+
+/**
+ * The fence is unconfirmed and the policy is "required": a human decides. The answer may come
+ * after the old primary's Region is back: the fence is tried again before anything is promoted,
+ * and a fence that works now is used (no unfenced promotion at all).
+ */
+function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApproved: IChainable; ends: LeaseEndings }): IChainable {
+  const askUnfenced = approvalTask(f.step, S.askUnfenced, {
+    incidentIdPath: INCIDENT_ID,
+    step: 'failover',
+    decision: 'promote-unfenced',
+    reasons: ['The old primary could not be confirmed fenced, and the fencing policy is "required"'],
+    facts: {
+      fenceConfirmed: $.stringAt('$.fence.confirmed'),
+      fenceActions: $.listAt('$.fence.actions'),
+      instanceStatus: $.stringAt('$.fence.instanceStatus'),
+      verdict: $.stringAt('$.verdict.verdict'),
+      drill: drill(),
+    },
+    timeoutPath: APPROVAL_TIMEOUT,
+    hints: { ...APPROVAL_HINTS, awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced' },
+    resultPath: '$.fenceApproval',
+    failure: f.failure,
+    unanswered: to.ends.releaseLeaseUnanswered,
+  });
+  const recordUnfencedRejection = f
+    .record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, false, 'rejected-unfenced')
+    .next(to.ends.releaseLeaseAndEnd);
+  const recordUnfencedApproval = f.record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, false, 'approved-unfenced');
+  askUnfenced.next(
+    Choice.jsonPath(f.scope, S.wasUnfencedApproved)
+      .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
+      .otherwise(recordUnfencedRejection),
   );
+  const recordFencedNow = f.record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, f.failure, false, 'fenced-after-approval').next(to.fenced);
+  recordUnfencedApproval
+    .next(f.fenceStep(S.fenceAgain, f.failure))
+    .next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
+  return askUnfenced;
+}
 
-  const done = Succeed.jsonPath(scope, S.done);
-  const scheduleFailback = StepFunctionsStartExecution.jsonPath(scope, S.scheduleFailback, {
-    stateMachine: props.failback,
+// ------------------------------------------------------------ after writes: record, tell, fence loop, failback
+/** Starts the failback (not awaited), then ends the run as failed over. */
+function scheduleFailback(f: Failover): IChainable {
+  return StepFunctionsStartExecution.jsonPath(f.scope, S.scheduleFailback, {
+    stateMachine: f.props.failback,
     integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
     // The database as configured: the failback reads the roles itself.
     // The drill marker too: the failback of a drill is recorded and told as a drill.
-    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch(), drill: drillMarker() }),
+    input: TaskInput.fromObject({ database: $.objectAt('$.configured'), incidentId: incidentId(), epoch: epoch(), drill: drill() }),
     resultSelector: { executionArn: $.stringAt('$.ExecutionArn') },
     resultPath: '$.failback',
     taskTimeout: Timeout.duration(Duration.seconds(30)),
   })
     .addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2, jitterStrategy: JitterType.FULL })
-    .addCatch(escalate, { errors: ['States.ALL'], resultPath: '$.error' })
-    .next(done);
-
-  const recordFailover = step(
-    S.recordFailover,
-    'manage-lease',
-    // An old primary still unfenced keeps the lease held until the fence loop is over.
-    { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
-    null,
-    failure,
-  );
-  // An old primary that was only down (its fence deferred) is fenced by the run's own loop, under
-  // the lease, as soon as it answers: clients that still resolve the old name (up to the TTL) would
-  // otherwise write to it until the failback's first check of the original site, minutes later.
-  verifyWrites.next(recordFailover);
-  recordFailover
-    .next(
-      record(
-        S.tellOperators,
-        'failed-over',
-        {
-          verdict: $.stringAt('$.verdict.verdict'),
-          lagSeconds: $.numberAt('$.budget.lagSeconds'),
-          boundSeconds: $.numberAt('$.budget.boundSeconds'),
-          fenced: $.stringAt('$.fence.confirmed'),
-          promotion: $.objectAt('$.promote'),
-          standby: $.objectAt('$.standby'),
-          dns: $.objectAt('$.dns'),
-          writes: $.objectAt('$.writes'),
-          triggeredAt: $.stringAt('$.trigger.at'),
-          writesVerifiedAt: $.stringAt('$.writes.at'),
-        },
-        failure,
-        true,
-      ),
-    )
-    .next(
-      Choice.jsonPath(scope, S.stillUnfenced)
-        // An Aurora cluster without security groups has no fence to retry (rebooting it every 15 s
-        // for hours would only hurt): say so; the global failover makes it a read-only secondary
-        // when it rejoins.
-        .when(
-          Condition.and(Condition.booleanEquals('$.unfenced.pending', true), nothingToFence()),
-          record(
-            S.recordNothingToFence,
-            'old-primary-unfenced',
-            {
-              unfencedSince: $.stringAt('$.unfenced.recorded.at'),
-              acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-              fence: $.objectAt('$.fence'),
-              next: 'nothing to fence with: the Aurora cluster has no securityGroupIds configured; the global failover makes it a read-only secondary when it rejoins the global cluster',
-            },
-            failure,
-            true,
-          )
-            .next(
-              releaseStep(S.releaseNothingToFence),
-            )
-            .next(scheduleFailback),
-        )
-        .when(Condition.booleanEquals('$.unfenced.pending', true), buildRefenceLoop(scope, step, record, failure, scheduleFailback))
-        .when(
-          Condition.isPresent('$.unfenced.intervalSeconds'),
-          record(
-            S.recordFencedMeanwhile,
-            'old-primary-fenced',
-            {
-              unfencedSince: $.stringAt('$.unfenced.recorded.at'),
-              checkIntervalSeconds: $.numberAt('$.unfenced.intervalSeconds'),
-              acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-              attempts: $.numberAt('$.refencing.attempt'),
-              fence: $.objectAt('$.fence'),
-            },
-            failure,
-            true,
-          ).next(scheduleFailback),
-        )
-        .otherwise(scheduleFailback),
-    );
-
-  return checkTrigger;
+    .addCatch(f.keepLeaseAndEscalate, { errors: ['States.ALL'], resultPath: '$.error' })
+    .next(Succeed.jsonPath(f.scope, S.done));
 }
 
-type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, failure: FailurePath, notify?: boolean, key?: string | { path: string }) => ReturnType<typeof lambdaStep>;
+/**
+ * Records the failover (an old primary still unfenced keeps the lease held until the fence loop
+ * is over), tells the operators, then: an old primary that was only down (its fence deferred) or
+ * promoted over unfenced is fenced by the run's own loop, under the lease, as soon as it answers
+ * (clients that still resolve the old name, up to the TTL, would otherwise write to it until the
+ * failback's first check of the original site, minutes later); then `next` (the failback).
+ */
+function recordAndTellFailover(f: Failover, next: IChainable): IChainable {
+  const recordFailover = f.step(
+    S.recordFailover,
+    'manage-lease',
+    { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
+    null,
+    f.failure,
+  );
+  const tellOperators = f.record(
+    S.tellOperators,
+    'failed-over',
+    {
+      verdict: $.stringAt('$.verdict.verdict'),
+      lagSeconds: $.numberAt('$.budget.lagSeconds'),
+      boundSeconds: $.numberAt('$.budget.boundSeconds'),
+      fenced: $.stringAt('$.fence.confirmed'),
+      promotion: $.objectAt('$.promote'),
+      standby: $.objectAt('$.standby'),
+      dns: $.objectAt('$.dns'),
+      writes: $.objectAt('$.writes'),
+      triggeredAt: $.stringAt('$.trigger.at'),
+      writesVerifiedAt: $.stringAt('$.writes.at'),
+    },
+    f.failure,
+    true,
+  );
+  recordFailover.next(tellOperators).next(fenceAfterFailover(f, next));
+  return recordFailover;
+}
+
+/** Whether the old primary is still to be fenced after the failover (see recordAndTellFailover). */
+function fenceAfterFailover(f: Failover, next: IChainable): IChainable {
+  const unfencedWindow = { unfencedSince: $.stringAt('$.unfenced.recorded.at') };
+  // An Aurora cluster without security groups has no fence to retry (rebooting it every 15 s for
+  // hours would only hurt): say so; the global failover makes it a read-only secondary when it
+  // rejoins.
+  const recordNothingToFence = f.record(
+    S.recordNothingToFence,
+    'old-primary-unfenced',
+    {
+      ...unfencedWindow,
+      acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+      fence: $.objectAt('$.fence'),
+      next: 'nothing to fence with: the Aurora cluster has no securityGroupIds configured; the global failover makes it a read-only secondary when it rejoins the global cluster',
+    },
+    f.failure,
+    true,
+  );
+  recordNothingToFence.next(f.releaseLease(S.releaseNothingToFence)).next(next);
+  const recordFencedMeanwhile = f.record(
+    S.recordFencedMeanwhile,
+    'old-primary-fenced',
+    {
+      ...unfencedWindow,
+      checkIntervalSeconds: $.numberAt('$.unfenced.intervalSeconds'),
+      acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+      attempts: $.numberAt('$.refencing.attempt'),
+      fence: $.objectAt('$.fence'),
+    },
+    f.failure,
+    true,
+  ).next(next);
+  return Choice.jsonPath(f.scope, S.stillUnfenced)
+    .when(Condition.and(Condition.booleanEquals('$.unfenced.pending', true), nothingToFence()), recordNothingToFence)
+    .when(Condition.booleanEquals('$.unfenced.pending', true), refenceLoop(f, next))
+    .when(Condition.isPresent('$.unfenced.intervalSeconds'), recordFencedMeanwhile)
+    .otherwise(next);
+}
 
 /**
  * After a promotion over an unconfirmed fence (best-effort, or approved by a human): fence the old
@@ -1104,32 +1203,28 @@ type RecordFn = (name: string, phase: string, detail: Record<string, unknown>, f
  * then records how long the old primary stayed unfenced (the accepted risk) or that it could not
  * be fenced in time, releases the lease and goes on to `next` (the failback).
  */
-function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, failure: FailurePath, next: IChainable): IChainable {
-  const S = FAILOVER_STATES;
-  const T = FAILOVER_TIMING;
-  const release = releaseLeaseStep(step, S.releaseAfterFence, failure).next(next);
-  const loop = buildFenceUntilConfirmed(
-    scope,
-    step,
-    record,
+function refenceLoop(f: Failover, next: IChainable): IChainable {
+  const release = f.releaseLease(S.releaseAfterFence).next(next);
+  const loop = fenceUntilConfirmed(
+    f,
     { wait: S.waitRefence, count: S.countRefence, fence: S.refence, decide: S.refenced, fenced: S.recordRefenced, neverFenced: S.recordNeverFenced },
-    failure,
+    f.failure,
     release,
     { next: 'the failback fences the original site as soon as it answers, before anything else' },
     { waitLonger: S.waitRefenceLonger, countLonger: S.countRefenceLonger, waitLongest: S.waitRefenceLongest, countLongest: S.countRefenceLongest },
   );
   // The loop starts once writes are verified through the DNS name, so after the change was in sync:
   // clients' cached answers for the old primary expire within the TTL (and the margin) from here.
-  const plan = Pass.jsonPath(scope, S.planRefence, {
+  const plan = Pass.jsonPath(f.scope, S.planRefence, {
     parameters: refencingPlan($.numberAt('$.refencing.attempt'), $.mathAdd($.numberAt('$.database.dns.ttlSeconds'), T.refenceDnsMarginSeconds)),
     resultPath: '$.refencing',
   }).next(loop);
   // A Pass cannot catch: without a TTL in the input (never from a parsed config) every wait stays 15 s.
-  const steadyPlan = Pass.jsonPath(scope, S.planRefenceSteady, {
+  const steadyPlan = Pass.jsonPath(f.scope, S.planRefenceSteady, {
     parameters: refencingPlan($.numberAt('$.refencing.attempt'), T.refenceSpanSeconds),
     resultPath: '$.refencing',
   }).next(loop);
-  return Choice.jsonPath(scope, S.knowsTtl).when(Condition.isNumeric('$.database.dns.ttlSeconds'), plan).otherwise(steadyPlan);
+  return Choice.jsonPath(f.scope, S.knowsTtl).when(Condition.isNumeric('$.database.dns.ttlSeconds'), plan).otherwise(steadyPlan);
 }
 
 /**
@@ -1138,11 +1233,11 @@ function buildRefenceLoop(scope: Construct, step: StepFn, record: RecordFn, fail
  * the next growing wait (`interval`) and the last wait (`waited`, the most the old primary can have
  * answered unfenced before an attempt that fenced it).
  */
-const refencingPlan = (attempt: number, steadyUntil: number | string) => ({
+const refencingPlan = (attempt: number | string, steadyUntil: number | string) => ({
   attempt,
   elapsed: 0,
   steadyUntil,
-  interval: FAILOVER_TIMING.refenceBackoffFirstSeconds,
+  interval: T.refenceBackoffFirstSeconds,
   waited: 0,
 });
 
@@ -1173,40 +1268,22 @@ interface FenceBackoffStates {
  * Each attempt is four states (a wait, its count, the fence, the decision). Returns its first state
  * (a 15 s wait); `$.refencing` must be set before it ({@link refencingPlan}).
  */
-function buildFenceUntilConfirmed(
-  scope: Construct,
-  step: StepFn,
-  record: RecordFn,
+function fenceUntilConfirmed(
+  f: Failover,
   names: FenceLoopStates,
   failure: FailurePath,
   after: IChainable,
   neverFencedDetail: Record<string, unknown> = {},
   backoff?: FenceBackoffStates,
 ): IChainable {
-  const T = FAILOVER_TIMING;
-  const window = {
-    unfencedSince: $.stringAt('$.unfenced.recorded.at'),
-    acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-    attempts: $.numberAt('$.refencing.attempt'),
-  };
-  const recordFenced = record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: $.numberAt('$.refencing.waited'), fence: $.objectAt('$.fence') }, failure, true).next(after);
-  const recordNeverFenced = record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
-  const fence = step(names.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
-  /** Counts the attempt after a wait of `waited` seconds; `interval` is the next growing wait. */
-  const count = (name: string, waited: number, interval: number | string = $.numberAt('$.refencing.interval')) =>
-    Pass.jsonPath(scope, name, {
-      parameters: {
-        attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1),
-        elapsed: $.mathAdd($.numberAt('$.refencing.elapsed'), waited),
-        steadyUntil: $.numberAt('$.refencing.steadyUntil'),
-        interval,
-        waited,
-      },
-      resultPath: '$.refencing',
-    }).next(fence);
-  const steady = T.refenceInterval.toSeconds();
+  const { scope } = f;
+  const window = { unfencedSince: $.stringAt('$.unfenced.recorded.at'), acceptedBy: $.stringAt('$.unfenced.acceptedBy'), attempts: $.numberAt('$.refencing.attempt') };
+  const recordFenced = f.record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: $.numberAt('$.refencing.waited'), fence: $.objectAt('$.fence') }, failure, true).next(after);
+  const recordNeverFenced = f.record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
+  const fence = f.fenceStep(names.fence, failure);
+  const count = countFenceAttempt(scope, fence);
   const wait = Wait.jsonPath(scope, names.wait, { time: WaitTime.duration(T.refenceInterval) });
-  wait.next(count(names.count, steady));
+  wait.next(count(names.count, T.refenceInterval.toSeconds()));
   const decide = Choice.jsonPath(scope, names.decide)
     .when(fencedForGood(), recordFenced)
     .when(Condition.numberGreaterThanEquals('$.refencing.elapsed', T.refenceSpanSeconds), recordNeverFenced);
@@ -1227,70 +1304,27 @@ function buildFenceUntilConfirmed(
   return wait;
 }
 
-/** The verification phase: the vantage list, then a Map over rounds whose iteration maps over the vantage points. */
-function buildVerification(scope: Construct, props: FailoverDefinitionProps, failure: FailurePath): { start: IChainable; end: MapState } {
-  const S = FAILOVER_STATES;
-  const probeOne = lambdaStep(scope, S.probeOne, {
-    function: props.functions['probe-vantage'].function,
-    functionTimeout: props.functions['probe-vantage'].timeout,
-    payload: { database: db(), vantage: $.objectAt('$.vantage'), round: $.numberAt('$.round') },
-    resultPath: '$',
-  });
-  const probeAll = MapState.jsonPath(scope, S.probeAll, {
-    itemsPath: '$.vantages',
-    itemSelector: { database: db(), vantage: $.objectAt('$$.Map.Item.Value'), round: $.numberAt('$.round') },
-  }).itemProcessor(probeOne);
-  const waitRound = Wait.jsonPath(scope, S.waitRound, { time: WaitTime.secondsPath('$.waitSeconds') }).next(probeAll);
-  const rounds = MapState.jsonPath(scope, S.verifyRounds, {
-    comment: 'One round after the other; each round asks every vantage point at once.',
-    itemsPath: '$.trigger.rounds',
-    maxConcurrency: 1,
-    itemSelector: {
-      database: db(),
-      vantages: $.listAt('$.vantages.list'),
-      round: $.numberAt('$$.Map.Item.Value.round'),
-      waitSeconds: $.numberAt('$$.Map.Item.Value.waitSeconds'),
-    },
-    resultPath: '$.verdict',
-  }).itemProcessor(waitRound);
-  // A state inside an iteration cannot go to a state outside it: a probe that still fails after
-  // its retries fails the iteration, and the Map escalates.
-  rounds.addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+/** Counts a fence attempt after a wait of `waited` seconds (`interval`: the next growing wait), then `fence`. */
+const countFenceAttempt =
+  (scope: Construct, fence: IChainable) =>
+  (name: string, waited: number, interval: number | string = $.numberAt('$.refencing.interval')) =>
+    Pass.jsonPath(scope, name, {
+      parameters: {
+        attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1),
+        elapsed: $.mathAdd($.numberAt('$.refencing.elapsed'), waited),
+        steadyUntil: $.numberAt('$.refencing.steadyUntil'),
+        interval,
+        waited,
+      },
+      resultPath: '$.refencing',
+    }).next(fence);
 
-  const configured = Pass.jsonPath(scope, S.configuredVantages, {
-    parameters: { list: $.listAt('$.database.detection.vantagePoints') },
-    resultPath: '$.vantages',
-  }).next(rounds);
-  const flatten = Pass.jsonPath(scope, S.flattenVantages, { parameters: { list: $.listAt('$.vantages.groups[*][*]') }, resultPath: '$.vantages' }).next(rounds);
-  const group = Pass.jsonPath(scope, S.groupVantages, {
-    parameters: { 'groups.$': 'States.Array($.database.detection.vantagePoints, States.Array($.vantages.controlPlane))' },
-    resultPath: '$.vantages',
-  }).next(flatten);
-  const addControlPlane = Pass.jsonPath(scope, S.addControlPlane, {
-    parameters: { name: CONTROL_PLANE_VANTAGE, region: $.stringAt('$.database.primary.region') },
-    resultPath: '$.vantages.controlPlane',
-  }).next(group);
-  const start = Choice.jsonPath(scope, S.askControlPlane)
-    .when(Condition.booleanEquals('$.database.detection.includeControlPlane', true), addControlPlane)
-    .otherwise(configured);
-  return { start, end: rounds };
-}
-
-type StepFn = (
-  name: string,
-  fn: keyof FailoverWorkflowFunctions,
-  payload: Record<string, unknown>,
-  resultPath: string | null,
-  /** Undefined: no catch-all into the failure path (the step gives its own catches). */
-  failure: FailurePath | undefined,
-  extra?: Partial<LambdaStepProps>,
-) => ReturnType<typeof lambdaStep>;
-
+// ------------------------------------------------------------ promotion and DNS switch
 /**
  * Promotion: whether data loss is accepted, promote, wait (bounded by
  * `failover.promotionTimeoutMinutes`, polling with a backoff) until the standby takes writes, and
- * for warm standbys scale it up and wait again; the DNS switch (`switchDns`) and the Route 53
- * wait (`dnsWait`) follow or overlap it.
+ * for warm standbys scale it up and wait again; the DNS switch and the Route 53 wait follow or
+ * overlap it; then `verifyWrites` (after both).
  *
  * The DNS switch overlaps the promotion: the first check of the standby comes right after the
  * promotion call, and once its endpoint is known, the old primary is fenced (the fence confirmed,
@@ -1317,229 +1351,235 @@ type StepFn = (
  * to the one copy that can become the writer, where clients write as soon as RDS finishes.
  * Moving it back would point clients at the fenced old primary: no writes either, and, were a
  * deferred fence to lapse, writes the standby would never have.
- *
- * Returns the first state, `afterDns` (what follows the Route 53 wait: the scale-up still to come,
- * or `verifyWrites`) and `dnsWait` (the Route 53 wait after a switch once writable).
  */
-function buildPromotion(
-  scope: Construct,
-  failure: FailurePath,
-  step: StepFn,
-  switchDns: IChainable,
-  refenceIn: RefenceIn,
-  verifyWrites: IChainable,
-  arns: Arns,
-): { start: IChainable; afterDns: IChainable; dnsWait: IChainable } {
-  const S = FAILOVER_STATES;
-  const T = FAILOVER_TIMING;
-  const promote = step(
+function promoteAndSwitch(f: Failover, verifyWrites: IChainable): IChainable {
+  const switchDns = switchDnsStep(f, S.switchDns);
+  const refenceIn = refenceStep(f);
+  const promote = f.step(
     S.promote,
     'promote-standby',
     { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'promote', allowDataLoss: $.stringAt('$.promotion.allowDataLoss') },
     '$.promote',
-    failure,
+    f.failure,
   );
+  const scaleUp = scaleUpLoop(f, switchDns, refenceIn);
+  const wait = waitUntilWritable(f, { switchDns, scaleUp, verifyWrites, refenceIn });
+  switchDns.next(Choice.jsonPath(f.scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), wait.afterDns).otherwise(wait.dnsWait));
+  promote.next(wait.start);
+  return mayLoseData(f, promote);
+}
+
+const switchDnsStep = (f: Failover, name: string, extra?: Partial<LambdaStepProps>) =>
+  f.step(name, 'switch-dns', { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() }, '$.dns', f.failure, extra);
+
+/** Whether the promotion may lose data: within budget, or approved by a human (a rejection ends the run before this point). */
+function mayLoseData(f: Failover, promote: IChainable): IChainable {
   const allow = (name: string, allowDataLoss: boolean) =>
-    Pass.jsonPath(scope, name, { result: Result.fromObject({ allowDataLoss }), resultPath: '$.promotion' }).next(promote);
+    Pass.jsonPath(f.scope, name, { result: Result.fromObject({ allowDataLoss }), resultPath: '$.promotion' }).next(promote);
   const allowLoss = allow(S.allowDataLoss, true);
-  const start = Choice.jsonPath(scope, S.mayLoseData, {
-    comment: 'Within budget, or approved by a human (a rejection ends the run before this point).',
-  })
+  return Choice.jsonPath(f.scope, S.mayLoseData, { comment: 'Within budget, or approved by a human (a rejection ends the run before this point).' })
     .when(Condition.booleanEquals('$.budget.withinBudget', true), allowLoss)
     .when(Condition.isPresent('$.approval'), allowLoss)
     .otherwise(allow(S.noDataLoss, false));
+}
 
-  const ready = Condition.booleanEquals('$.standby.ready', true);
-  const writable = Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true));
-  const needsScaleUp = Condition.booleanEquals('$.standby.needsScaleUp', true);
-  const dnsSwitched = Condition.isPresent('$.dns');
-  /** The Route 53 wait of this run's switch has run (its GetChange answered). */
-  const dnsWaited = Condition.isPresent('$.dnsChange');
-  /** The old primary cannot take writes: fenced (or down: a deferred fence), or confirmed down by the verdict. */
-  const oldPrimaryCannotWrite = Condition.or(Condition.booleanEquals('$.fence.confirmed', true), Condition.stringEquals('$.verdict.verdict', 'confirmed-down'));
-  const endpointKnown = Condition.and(Condition.isPresent('$.standby.endpoint'), Condition.isString('$.standby.endpoint'));
-
-  // Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks.
-  const giveUpScaled = Pass.jsonPath(scope, S.giveUpStandby, {
-    parameters: {
-      Error: 'StandbyNotReady',
-      'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)",
-    },
+/** Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks, then `switchDns`. */
+function scaleUpLoop(f: Failover, switchDns: IChainable, refenceIn: RefenceIn): IChainable {
+  const giveUpScaled = Pass.jsonPath(f.scope, S.giveUpStandby, {
+    parameters: { Error: WORKFLOW_ERRORS.standbyNotReady, 'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)" },
     resultPath: '$.error',
-  }).next(failure.onError);
-  const waitScaled = Wait.jsonPath(scope, S.waitScaled, { time: WaitTime.duration(T.standbyCheckInterval) });
-  const checkScaled = step(S.checkScaled, 'check-standby', { database: db(), phase: 'scale-up' }, '$.standby', failure);
-  waitScaled.next(refenceIn('the standby scales up', checkScaled, T.standbyCheckInterval.toSeconds()));
-  checkScaled
-    .next(
-      Pass.jsonPath(scope, S.countScaled, {
-        parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit') },
-        resultPath: '$.checks',
-      }),
-    )
-    .next(
-      Choice.jsonPath(scope, S.isScaled)
-        .when(ready, switchDns)
-        .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), giveUpScaled)
-        .otherwise(waitScaled),
-    );
-  const scaleUp = step(
-    S.scaleUp,
-    'promote-standby',
-    { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'scale-up', allowDataLoss: false },
-    '$.scaleUp',
-    failure,
+  }).next(f.keepLeaseAndEscalate);
+  const loop = pollingLoop(
+    f.scope,
+    { patience: S.scaleUpPatience, wait: S.waitScaled, count: S.countScaled, decide: S.isScaled },
+    {
+      limit: T.scaleUpCheckLimit,
+      interval: WaitTime.duration(T.standbyCheckInterval),
+      call: f.step(S.checkScaled, 'check-standby', { database: db(), phase: 'scale-up' }, '$.standby', f.failure),
+      done: Condition.booleanEquals('$.standby.ready', true),
+      next: switchDns,
+      giveUp: giveUpScaled,
+      waitFirst: true,
+      beforeCall: (check) => refenceIn('the standby scales up', check, T.standbyCheckInterval.toSeconds()),
+    },
   );
-  scaleUp
-    .next(Pass.jsonPath(scope, S.scaleUpPatience, { result: Result.fromObject({ attempt: 0, limit: T.scaleUpCheckLimit }), resultPath: '$.checks' }))
-    .next(waitScaled);
+  return f.step(S.scaleUp, 'promote-standby', { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'scale-up', allowDataLoss: false }, '$.scaleUp', f.failure).next(loop.start);
+}
 
-  // Promotion: waits of `$.promotionWait.waitSeconds`, bounded by the time waited (`elapsedSeconds`); its own
-  // path, since the Route 53 wait (which a warm standby's scale-up may come back from) uses `$.checks`.
-  const checks = {
-    attempt: $.numberAt('$.promotionWait.attempt'),
-    elapsedSeconds: $.numberAt('$.promotionWait.elapsedSeconds'),
-    waitSeconds: $.numberAt('$.promotionWait.waitSeconds'),
-    limitSeconds: $.numberAt('$.promotionWait.limitSeconds'),
-    steadySeconds: $.numberAt('$.promotionWait.steadySeconds'),
-  };
-  const checkWritable = step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', failure);
+/** Conditions on the standby and the DNS switch, for the promotion wait's decision. */
+const standbyIs = {
+  ready: () => Condition.booleanEquals('$.standby.ready', true),
+  writable: () => Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true)),
+  needsScaleUp: () => Condition.booleanEquals('$.standby.needsScaleUp', true),
+  dnsSwitched: () => Condition.isPresent('$.dns'),
+  /** The Route 53 wait of this run's switch has run (its GetChange answered). */
+  dnsWaited: () => Condition.isPresent('$.dnsChange'),
+  /** The old primary cannot take writes: fenced (or down: a deferred fence), or confirmed down by the verdict. */
+  oldPrimaryCannotWrite: () => Condition.or(Condition.booleanEquals('$.fence.confirmed', true), Condition.stringEquals('$.verdict.verdict', 'confirmed-down')),
+  endpointKnown: () => Condition.and(Condition.isPresent('$.standby.endpoint'), Condition.isString('$.standby.endpoint')),
+  timedOut: () => Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.limitSeconds'),
+};
+
+/** The promotion wait's counter (`$.promotionWait`): its own path, since the Route 53 wait (which a warm standby's scale-up may come back from) uses `$.checks`. */
+const promotionChecks = () => ({
+  attempt: $.numberAt('$.promotionWait.attempt'),
+  elapsedSeconds: $.numberAt('$.promotionWait.elapsedSeconds'),
+  waitSeconds: $.numberAt('$.promotionWait.waitSeconds'),
+  limitSeconds: $.numberAt('$.promotionWait.limitSeconds'),
+  steadySeconds: $.numberAt('$.promotionWait.steadySeconds'),
+});
+
+interface PromotionWaitTargets {
+  readonly switchDns: IChainable;
+  readonly scaleUp: IChainable;
+  readonly verifyWrites: IChainable;
+  readonly refenceIn: RefenceIn;
+}
+
+/**
+ * Waits of `$.promotionWait.waitSeconds` until the standby takes writes, bounded by the time waited
+ * (`elapsedSeconds`). Returns its first state (the patience, by readiness), `afterDns` (what
+ * follows the Route 53 wait: the scale-up still to come, or `verifyWrites`) and `dnsWait` (the
+ * Route 53 wait after a switch once writable).
+ */
+function waitUntilWritable(f: Failover, to: PromotionWaitTargets): { start: IChainable; afterDns: IChainable; dnsWait: IChainable } {
+  const { scope } = f;
+  const checkWritable = f.step(S.checkWritable, 'check-standby', { database: db(), phase: 'promote' }, '$.standby', f.failure);
   const waitWritable = Wait.jsonPath(scope, S.waitWritable, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(checkWritable);
   // While the old primary is unfenced, each check first tries the fence again (as the other waits
   // do, with fewer states: the decision picks this wait, and notes a fence that worked). The most
   // the old primary can have answered unfenced before an attempt of this loop: the wait before it.
-  const refence = refenceParts(scope, step, 'the standby is promoted', '$.promotionWait.waitSeconds');
+  const refence = refenceParts(f, 'the standby is promoted', '$.promotionWait.waitSeconds');
   const waitThenFence = Wait.jsonPath(scope, S.waitWritableUnfenced, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(refence.attempt(checkWritable));
   const nextCheck = refence.stillUnfenced(waitThenFence, waitWritable);
-
   // After the DNS switch: a warm standby that got the name before it could be scaled up is scaled
   // up now (available) or goes back to the promotion wait (its checks and bound go on) until it
   // can be; switch-dns then finds the record already pointing at it.
   const afterDns = Choice.jsonPath(scope, S.scaleUpStillDue)
-    .when(Condition.and(ready, needsScaleUp), scaleUp)
-    .when(Condition.and(writable, needsScaleUp), nextCheck)
-    .otherwise(verifyWrites);
-  let dnsWaitAtOnce: IChainable | undefined;
-  const dnsWait = buildDnsWait(
-    scope,
-    arns,
-    afterDns,
-    failure,
-    (getChange) => refenceIn('Route 53 syncs', getChange, FAILOVER_TIMING.dnsCheckInterval.toSeconds()),
-    (entry) => {
-      dnsWaitAtOnce = entry;
-    },
-  );
-
+    .when(Condition.and(standbyIs.ready(), standbyIs.needsScaleUp()), to.scaleUp)
+    .when(Condition.and(standbyIs.writable(), standbyIs.needsScaleUp()), nextCheck)
+    .otherwise(to.verifyWrites);
+  const dns = routeDnsWait(f, afterDns, (getChange) => to.refenceIn('Route 53 syncs', getChange, T.dnsCheckInterval.toSeconds()));
   const waitLonger = Pass.jsonPath(scope, S.waitLonger, {
     comment: `After the first ${T.promotionSteadySeconds} s, each wait is ${T.promotionBackoffStepSeconds} s longer, up to ${T.promotionMaxIntervalSeconds} s: a long promotion stays far from the 25,000-event history limit.`,
-    parameters: { ...checks, waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
+    parameters: { ...promotionChecks(), waitSeconds: $.mathAdd($.numberAt('$.promotionWait.waitSeconds'), T.promotionBackoffStepSeconds) },
     resultPath: '$.promotionWait',
   }).next(nextCheck);
-  const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
-  const giveUp = Pass.jsonPath(scope, S.giveUpPromotion, {
-    parameters: {
-      Error: 'StandbyNotReady',
-      'Cause.$': `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet, so the DNS name was left where it was (the old primary, fenced or down). RDS may still finish the promotion: once the standby takes writes, point the DNS name at it.', ${facts})`,
-    },
-    resultPath: '$.error',
-  }).next(failure.onError);
-  const giveUpAfterDns = Pass.jsonPath(scope, S.giveUpAfterDns, {
-    parameters: {
-      Error: 'StandbyNotReady',
-      'Cause.$': `States.Format('The standby takes writes and the DNS name points at it ({}), but it was still {} after {} s of waiting ({} checks), so it was not scaled up to its promoted instance class.', $.dns.current, ${facts})`,
-    },
-    resultPath: '$.error',
-  }).next(failure.onError);
-  const giveUpSwitched = Pass.jsonPath(scope, S.giveUpSwitched, {
-    parameters: {
-      Error: 'StandbyNotReady',
-      'Cause.$': `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet. The DNS name already points at it ({}): it was moved while the standby was promoted, the old primary being fenced or down, and it stays there, since the promotion cannot be undone and the old primary is fenced or down. Clients fail their writes (read-only) until RDS finishes the promotion; if it never does, restore a writer and point the DNS name at it.', ${facts}, $.dns.current)`,
-    },
-    resultPath: '$.error',
-  }).next(failure.onError);
-  const timedOut = Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.limitSeconds');
   const switchWhileBusy = Pass.jsonPath(scope, S.switchWhileBusy, {
     comment: 'No longer a read replica and running (e.g. backing-up as part of the promotion): the DNS name follows it now, not when RDS reports it available.',
-  }).next(switchDns);
-  const switchEarly = step(
-    S.switchEarly,
-    'switch-dns',
-    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: incidentId() },
-    '$.dns',
-    failure,
-    { comment: 'The old primary is fenced or down: Route 53 syncs and the clients\' caches expire while RDS promotes the standby.' },
-  );
+  }).next(to.switchDns);
+  const switchEarly = switchDnsStep(f, S.switchEarly, {
+    comment: "The old primary is fenced or down: Route 53 syncs and the clients' caches expire while RDS promotes the standby.",
+  });
   switchEarly.next(nextCheck);
-  const isWritable = Choice.jsonPath(scope, S.isWritable);
-  checkWritable
-    .next(
-      Pass.jsonPath(scope, S.countWritable, {
-        parameters: {
-          ...checks,
-          attempt: $.mathAdd($.numberAt('$.promotionWait.attempt'), 1),
-          elapsedSeconds: $.mathAdd($.numberAt('$.promotionWait.elapsedSeconds'), $.numberAt('$.promotionWait.waitSeconds')),
-        },
-        resultPath: '$.promotionWait',
-      }),
-    )
-    .next(
-      isWritable
-        // The fence attempt before this check worked: noted, then decided again.
-        .when(Condition.and(unfencedPending(), fencedForGood()), refence.noteFenced(isWritable))
-        // Moved during the promotion: now that it takes writes, is that change in sync? (A record
-        // that already pointed at it has no change to ask about.)
-        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited), Condition.isNull('$.dns.changeId')), afterDns)
-        .when(Condition.and(writable, dnsSwitched, Condition.not(dnsWaited)), dnsWaitAtOnce!)
-        .when(Condition.and(ready, needsScaleUp), scaleUp)
-        .when(ready, switchDns)
-        .when(Condition.and(writable, Condition.not(dnsSwitched)), switchWhileBusy)
-        .when(Condition.and(Condition.not(dnsSwitched), endpointKnown, oldPrimaryCannotWrite, Condition.not(timedOut)), switchEarly)
-        .when(Condition.and(timedOut, dnsSwitched, writable), giveUpAfterDns)
-        .when(Condition.and(timedOut, dnsSwitched), giveUpSwitched)
-        .when(timedOut, giveUp)
-        .when(
-          Condition.and(
-            Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.steadySeconds'),
-            Condition.numberLessThan('$.promotionWait.waitSeconds', T.promotionMaxIntervalSeconds),
-          ),
-          waitLonger,
-        )
-        .when(unfencedPending(), waitThenFence)
-        .otherwise(waitWritable),
-    );
-  // The first check comes right after the promotion call (its endpoint lets the DNS name move now):
-  // it waited nothing, so the time waited starts one wait below zero (each check adds its wait).
-  const first = { attempt: 0, elapsedSeconds: -T.standbyCheckInterval.toSeconds(), waitSeconds: T.standbyCheckInterval.toSeconds() };
-  promote.next(
-    Choice.jsonPath(scope, S.standbyPatience)
-      .when(
-        Condition.stringEquals('$.database.standby.readiness', 'cold'),
-        Pass.jsonPath(scope, S.coldPatience, {
-          result: Result.fromObject({ ...first, limitSeconds: T.coldTimeoutSeconds, steadySeconds: T.coldTimeoutSeconds }),
-          resultPath: '$.promotionWait',
-        }).next(checkWritable),
-      )
-      .otherwise(
-        Pass.jsonPath(scope, S.replicaPatience, {
-          parameters: { ...first, limitSeconds: $.numberAt('$.trigger.promotionTimeoutSeconds'), steadySeconds: T.promotionSteadySeconds },
-          resultPath: '$.promotionWait',
-        }).next(checkWritable),
-      ),
-  );
-  return { start, afterDns, dnsWait };
+  const decide = { ...to, afterDns, dnsWaitAtOnce: dns.atOnce, waitLonger, waitThenFence, waitWritable, switchWhileBusy, switchEarly, noteFenced: refence.noteFenced };
+  checkWritable.next(countPromotionCheck(f)).next(isWritable(f, decide));
+  return { start: standbyPatience(f, checkWritable), afterDns, dnsWait: dns.start };
 }
 
-/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts); `atOnce` gets its second way in (no first wait). */
-function buildDnsWait(
-  scope: Construct,
-  arns: Arns,
-  verifyWrites: IChainable,
-  failure: FailurePath,
-  beforeCheck: (getChange: IChainable) => IChainable,
-  atOnce: (entry: IChainable) => void,
-): IChainable {
-  return buildSharedDnsWait(scope, FAILOVER_STATES, { interval: FAILOVER_TIMING.dnsCheckInterval, limit: FAILOVER_TIMING.dnsCheckLimit }, arns, verifyWrites, failure, beforeCheck, atOnce);
+const countPromotionCheck = (f: Failover) =>
+  Pass.jsonPath(f.scope, S.countWritable, {
+    parameters: {
+      ...promotionChecks(),
+      attempt: $.mathAdd($.numberAt('$.promotionWait.attempt'), 1),
+      elapsedSeconds: $.mathAdd($.numberAt('$.promotionWait.elapsedSeconds'), $.numberAt('$.promotionWait.waitSeconds')),
+    },
+    resultPath: '$.promotionWait',
+  });
+
+/**
+ * The first check comes right after the promotion call (its endpoint lets the DNS name move now):
+ * it waited nothing, so the time waited starts one wait below zero (each check adds its wait).
+ */
+function standbyPatience(f: Failover, checkWritable: IChainable): IChainable {
+  const first = { attempt: 0, elapsedSeconds: -T.standbyCheckInterval.toSeconds(), waitSeconds: T.standbyCheckInterval.toSeconds() };
+  return Choice.jsonPath(f.scope, S.standbyPatience)
+    .when(
+      Condition.stringEquals('$.database.standby.readiness', 'cold'),
+      Pass.jsonPath(f.scope, S.coldPatience, {
+        result: Result.fromObject({ ...first, limitSeconds: T.coldTimeoutSeconds, steadySeconds: T.coldTimeoutSeconds }),
+        resultPath: '$.promotionWait',
+      }).next(checkWritable),
+    )
+    .otherwise(
+      Pass.jsonPath(f.scope, S.replicaPatience, {
+        parameters: { ...first, limitSeconds: $.numberAt('$.trigger.promotionTimeoutSeconds'), steadySeconds: T.promotionSteadySeconds },
+        resultPath: '$.promotionWait',
+      }).next(checkWritable),
+    );
+}
+
+interface WritableTargets extends PromotionWaitTargets {
+  readonly afterDns: IChainable;
+  readonly dnsWaitAtOnce: IChainable;
+  readonly waitLonger: IChainable;
+  readonly waitThenFence: IChainable;
+  readonly waitWritable: IChainable;
+  readonly switchWhileBusy: IChainable;
+  readonly switchEarly: IChainable;
+  readonly noteFenced: (next: IChainable) => IChainable;
+}
+
+/** The promotion wait's decision after each check of the standby. */
+function isWritable(f: Failover, to: WritableTargets): Choice {
+  const { ready, writable, needsScaleUp, dnsSwitched, dnsWaited, endpointKnown, oldPrimaryCannotWrite, timedOut } = standbyIs;
+  const giveUp = giveUpPromotion(f);
+  const decide = Choice.jsonPath(f.scope, S.isWritable);
+  return (
+    decide
+      // The fence attempt before this check worked: noted, then decided again.
+      .when(Condition.and(unfencedPending(), fencedForGood()), to.noteFenced(decide))
+      // Moved during the promotion: now that it takes writes, is that change in sync? (A record
+      // that already pointed at it has no change to ask about.)
+      .when(Condition.and(writable(), dnsSwitched(), Condition.not(dnsWaited()), Condition.isNull('$.dns.changeId')), to.afterDns)
+      .when(Condition.and(writable(), dnsSwitched(), Condition.not(dnsWaited())), to.dnsWaitAtOnce)
+      .when(Condition.and(ready(), needsScaleUp()), to.scaleUp)
+      .when(ready(), to.switchDns)
+      .when(Condition.and(writable(), Condition.not(dnsSwitched())), to.switchWhileBusy)
+      .when(Condition.and(Condition.not(dnsSwitched()), endpointKnown(), oldPrimaryCannotWrite(), Condition.not(timedOut())), to.switchEarly)
+      .when(Condition.and(timedOut(), dnsSwitched(), writable()), giveUp.afterDns)
+      .when(Condition.and(timedOut(), dnsSwitched()), giveUp.switched)
+      .when(timedOut(), giveUp.waiting)
+      .when(
+        Condition.and(
+          Condition.numberGreaterThanEqualsJsonPath('$.promotionWait.elapsedSeconds', '$.promotionWait.steadySeconds'),
+          Condition.numberLessThan('$.promotionWait.waitSeconds', T.promotionMaxIntervalSeconds),
+        ),
+        to.waitLonger,
+      )
+      .when(unfencedPending(), to.waitThenFence)
+      .otherwise(to.waitWritable)
+  );
+}
+
+/** The promotion wait's bound reached: the error (`StandbyNotReady`) says where the DNS name was left, then the escalation. */
+function giveUpPromotion(f: Failover): { waiting: IChainable; afterDns: IChainable; switched: IChainable } {
+  const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
+  const notReady = (name: string, cause: string) =>
+    Pass.jsonPath(f.scope, name, { parameters: { Error: WORKFLOW_ERRORS.standbyNotReady, 'Cause.$': cause }, resultPath: '$.error' }).next(f.keepLeaseAndEscalate);
+  return {
+    waiting: notReady(
+      S.giveUpPromotion,
+      `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet, so the DNS name was left where it was (the old primary, fenced or down). RDS may still finish the promotion: once the standby takes writes, point the DNS name at it.', ${facts})`,
+    ),
+    afterDns: notReady(
+      S.giveUpAfterDns,
+      `States.Format('The standby takes writes and the DNS name points at it ({}), but it was still {} after {} s of waiting ({} checks), so it was not scaled up to its promoted instance class.', $.dns.current, ${facts})`,
+    ),
+    switched: notReady(
+      S.giveUpSwitched,
+      `States.Format('The standby was still {} after {} s of waiting ({} checks) and does not take writes yet. The DNS name already points at it ({}): it was moved while the standby was promoted, the old primary being fenced or down, and it stays there, since the promotion cannot be undone and the old primary is fenced or down. Clients fail their writes (read-only) until RDS finishes the promotion; if it never does, restore a writer and point the DNS name at it.', ${facts}, $.dns.current)`,
+    ),
+  };
+}
+
+/** The bounded GetChange loop of this workflow (lib/workflow/steps.ts), with its second way in (no first wait). */
+function routeDnsWait(f: Failover, verifyWrites: IChainable, beforeCheck: (getChange: IChainable) => IChainable): { start: IChainable; atOnce: IChainable } {
+  let atOnce: IChainable | undefined;
+  const start = buildSharedDnsWait(f.scope, FAILOVER_STATES, { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit }, f.props.arns ?? new Arns(), verifyWrites, f.failure, beforeCheck, (entry) => {
+    atOnce = entry;
+  });
+  return { start, atOnce: atOnce! };
 }
 
 /** Builds, for one wait loop (`during` names it), a fence attempt that runs only while the old primary is unfenced, then `next`. */
@@ -1552,18 +1592,15 @@ type RefenceIn = (during: string, next: IChainable, intervalSeconds: number | st
  * fence that works notes the loop's interval (`$.unfenced.intervalSeconds`: the most the old
  * primary can have answered unfenced) and ends the attempts. (The promotion wait does the same
  * with fewer states: its decision routes to a wait with or without the attempt and notes a fence
- * that worked; see buildPromotion.)
+ * that worked; see waitUntilWritable.)
  */
-function refenceStep(scope: Construct, step: StepFn): RefenceIn {
+function refenceStep(f: Failover): RefenceIn {
   return (during, next, intervalSeconds) => {
-    const parts = refenceParts(scope, step, during, intervalSeconds);
-    const worked = Choice.jsonPath(scope, `Did the fence work (while ${during})?`).when(fencedForGood(), parts.noteFenced(next)).otherwise(next);
+    const parts = refenceParts(f, during, intervalSeconds);
+    const worked = Choice.jsonPath(f.scope, `Did the fence work (while ${during})?`).when(fencedForGood(), parts.noteFenced(next)).otherwise(next);
     return parts.stillUnfenced(parts.attempt(worked, next), next);
   };
 }
-
-/** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
-const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true));
 
 /** The parts of one wait loop's fence attempts (see {@link refenceStep}); state names carry `during`. */
 interface RefenceParts {
@@ -1575,21 +1612,15 @@ interface RefenceParts {
   stillUnfenced: (pending: IChainable, fenced: IChainable) => IChainable;
 }
 
-function refenceParts(scope: Construct, step: StepFn, during: string, intervalSeconds: number | string): RefenceParts {
+function refenceParts(f: Failover, during: string, intervalSeconds: number | string): RefenceParts {
+  const { scope } = f;
   return {
     attempt: (next, check = next) => {
       const count = Pass.jsonPath(scope, `Count the fence attempts (while ${during})`, {
         parameters: { attempt: $.mathAdd($.numberAt('$.refencing.attempt'), 1) },
         resultPath: '$.refencing',
       });
-      count
-        .next(
-          step(`Fence the old primary again while ${during}`, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', {
-            onError: check,
-            resultPath: '$.refenceError',
-          }),
-        )
-        .next(next);
+      count.next(f.fenceStep(`Fence the old primary again while ${during}`, { onError: check, resultPath: '$.refenceError' })).next(next);
       return count;
     },
     noteFenced: (next) =>

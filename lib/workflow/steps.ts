@@ -6,7 +6,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
-  Choice,
   Condition,
   IntegrationPattern,
   JitterType,
@@ -15,7 +14,6 @@ import {
   Result,
   TaskInput,
   Timeout,
-  Wait,
   WaitTime,
   type IChainable,
   type RetryProps,
@@ -24,6 +22,7 @@ import { CallAwsService, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-task
 import type { Construct } from 'constructs';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
 import type { Arns } from '../arns.js';
+import { pollingLoop } from './kit/loop.js';
 
 /** Retry of Lambda service errors (docs/aws-behaviour.md §6), with full jitter. */
 export const LAMBDA_SERVICE_RETRY: RetryProps = {
@@ -154,20 +153,22 @@ export function buildDnsWait(
       jitterStrategy: JitterType.FULL,
     })
     .addCatch(failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const wait = Wait.jsonPath(scope, names.waitDns, { time: WaitTime.duration(timing.interval) });
-  wait.next(beforeCheck ? beforeCheck(getChange) : getChange);
-  const count = Pass.jsonPath(scope, names.countDns, {
-    parameters: { attempt: JsonPath.mathAdd(JsonPath.numberAt('$.checks.attempt'), 1), limit: JsonPath.numberAt('$.checks.limit') },
-    resultPath: '$.checks',
-  });
-  getChange.next(count);
-  count.next(
-    Choice.jsonPath(scope, names.dnsInSync)
-      .when(Condition.stringEquals('$.dnsChange.status', 'INSYNC'), verifyWrites)
-      .when(Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit'), verifyWrites)
-      .otherwise(wait),
+  const loop = pollingLoop(
+    scope,
+    { patience: names.dnsPatience, wait: names.waitDns, count: names.countDns, decide: names.dnsInSync },
+    {
+      limit: timing.limit,
+      interval: WaitTime.duration(timing.interval),
+      call: getChange,
+      done: Condition.stringEquals('$.dnsChange.status', 'INSYNC'),
+      next: verifyWrites,
+      giveUp: verifyWrites,
+      waitFirst: true,
+      beforeCall: beforeCheck,
+    },
   );
-  const patience = { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' };
-  if (names.dnsPatienceAtOnce && atOnce) atOnce(Pass.jsonPath(scope, names.dnsPatienceAtOnce, patience).next(getChange));
-  return Pass.jsonPath(scope, names.dnsPatience, patience).next(wait);
+  if (names.dnsPatienceAtOnce && atOnce) {
+    atOnce(Pass.jsonPath(scope, names.dnsPatienceAtOnce, { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' }).next(getChange));
+  }
+  return loop.start;
 }

@@ -6,6 +6,7 @@
  * alarm at the 50 % step, and the Aurora switchover.
  */
 import { createRequire } from 'node:module';
+import { WORKFLOW_ERRORS } from '../../lib/workflow/kit/index.js';
 import { describe, expect, it } from 'vitest';
 import { stabilityOf } from '../../lambdas/check-replica/core.js';
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
@@ -71,7 +72,7 @@ describe('failback definition: shape', () => {
     expect(choices[0]).toMatchObject({ Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked });
     expect(choices[1]).toMatchObject({ Variable: '$.lease.acquired', BooleanEquals: false, Next: S.waitOriginal });
     expect(state(S.recordBlocked).Next).toBe(S.blocked);
-    expect(state(S.blocked)).toMatchObject({ Type: 'Fail', Error: 'LeaseHeldByStoppedRun' });
+    expect(state(S.blocked)).toMatchObject({ Type: 'Fail', Error: WORKFLOW_ERRORS.leaseHeldByStoppedRun });
   });
 
   it('asks for the failback with a task token, the approval timeout from the plan, and says in the console what is awaited and how to answer', () => {
@@ -103,7 +104,7 @@ describe('failback definition: shape', () => {
     expect(state(S.nextStep).Parameters).toEqual({ 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' });
     expect(state(S.stepsLeft)).toMatchObject({ Choices: [{ Variable: '$.drainAt.index', NumericLessThanPath: '$.drainAt.count', Next: S.nextStep }], Default: S.howToSwitch });
     for (const name of [S.shiftStep, S.recordStep, S.checkAlarms]) expect((state(name).Catch as Array<{ Next: string }>).at(-1)?.Next, name).toBe(S.rollBack);
-    expect(state(S.stepAlarm)).toMatchObject({ Parameters: { Error: 'TrafficAlarm', 'Cause.$': '$.alarms.detail' }, Next: S.rollBack });
+    expect(state(S.stepAlarm)).toMatchObject({ Parameters: { Error: WORKFLOW_ERRORS.trafficAlarm, 'Cause.$': '$.alarms.detail' }, Next: S.rollBack });
     expect(state(S.rollBack).Parameters).toMatchObject({ action: 'restore', 'before.$': '$.traffic.weights' });
     expect(state(S.rollBack).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.escalate }]);
   });
@@ -115,7 +116,7 @@ describe('failback definition: shape', () => {
     expect(state(S.fenceOriginal).Parameters).toMatchObject({ 'database.$': '$.database', site: 'standby', 'incidentId.$': '$.incidentId', 'epoch.$': '$.lease.epoch' });
     expect(state(S.fenceOriginal).ResultPath).toBe('$.originalFence');
     expect(state(S.originalFenced)).toMatchObject({ Choices: [{ Variable: '$.originalFence.confirmed', BooleanEquals: true, Next: S.recordOriginalFenced }], Default: S.originalNotFenced });
-    expect(state(S.originalNotFenced)).toMatchObject({ Parameters: { Error: 'FenceNotConfirmed' }, Next: S.escalate });
+    expect(state(S.originalNotFenced)).toMatchObject({ Parameters: { Error: WORKFLOW_ERRORS.fenceNotConfirmed }, Next: S.escalate });
     expect(state(S.recordOriginalFenced).Next).toBe(S.preservePatience);
   });
 
@@ -433,7 +434,7 @@ describe('failback definition: runs in the local interpreter', () => {
     });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('ApprovalTimedOut');
+    expect(run.error).toBe(WORKFLOW_ERRORS.approvalTimedOut);
     inOrder(run.entered, [S.nobodyAnswered, S.endUnanswered, S.releaseLease, S.stopped]);
     expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out', notify: true });
     expect(r.inputsOf(S.fence)).toHaveLength(0);
@@ -483,7 +484,7 @@ describe('failback definition: runs in the local interpreter', () => {
     });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('OriginalSiteNotStable');
+    expect(run.error).toBe(WORKFLOW_ERRORS.originalSiteNotStable);
     expect(r.inputsOf(S.checkStability)).toHaveLength(5);
     expect(r.inputsOf(S.recordNeverStable)[0]).toMatchObject({ phase: 'escalated', notify: true });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(1);
@@ -572,7 +573,7 @@ describe('failback definition: runs in the local interpreter', () => {
       '2026-04-02T08:04:00.000Z',
     ]);
     expect(r.inputsOf(S.rollBack)[0]).toMatchObject({ action: 'restore', before });
-    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({ phase: 'traffic-rolled-back', notify: true, detail: { error: { Error: 'TrafficAlarm', Cause: 'app-5xx (us-east-1) went to ALARM' } } });
+    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({ phase: 'traffic-rolled-back', notify: true, detail: { error: { Error: WORKFLOW_ERRORS.trafficAlarm, Cause: 'app-5xx (us-east-1) went to ALARM' } } });
     expect(r.inputsOf(S.recordStep).map((i) => i.key)).toEqual(['traffic-shifted-10', 'traffic-shifted-50']);
     // Nothing of the database moved.
     for (const s of [S.fence, S.promote, S.switchDns, S.recordFailback]) expect(r.inputsOf(s), s).toHaveLength(0);
@@ -657,7 +658,7 @@ describe('failback definition: runs in the local interpreter', () => {
     const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
     const run = await runLocal(local, input, happyPath(r, configured, { [S.takeLease]: leased({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('LeaseHeldByStoppedRun');
+    expect(run.error).toBe(WORKFLOW_ERRORS.leaseHeldByStoppedRun);
     expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
     for (const s of [S.fence, S.promote, S.switchDns, S.releaseLease, S.preserve]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
@@ -667,7 +668,7 @@ describe('failback definition: runs in the local interpreter', () => {
     const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
     const run = await runLocal(local, input, happyPath(r, configured, { [S.readRoles]: roles({ outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('LeaseHeldByStoppedRun');
+    expect(run.error).toBe(WORKFLOW_ERRORS.leaseHeldByStoppedRun);
     expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, epoch: 7, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
     for (const s of [S.plan, S.checkOriginal, S.takeLease, S.fence, S.promote, S.switchDns, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
@@ -676,8 +677,8 @@ describe('failback definition: runs in the local interpreter', () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r, configured, { [S.checkOriginal]: original(false, { giveUp: true }) }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('OriginalSiteDidNotComeBack');
-    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: null, detail: { error: { Error: 'OriginalSiteDidNotComeBack' } } });
+    expect(run.error).toBe(WORKFLOW_ERRORS.originalSiteDidNotComeBack);
+    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: null, detail: { error: { Error: WORKFLOW_ERRORS.originalSiteDidNotComeBack } } });
     expectContracts(r);
     expect(r.inputsOf(S.takeLease)).toHaveLength(0);
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
@@ -706,7 +707,7 @@ describe('failback definition: runs in the local interpreter', () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r, configured, { [S.fence]: { confirmed: false, actions: [{ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds' }], revoked: [], instanceStatus: 'available' } }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('FenceNotConfirmed');
+    expect(run.error).toBe(WORKFLOW_ERRORS.fenceNotConfirmed);
     inOrder(run.entered, [S.fence, S.fenceNotConfirmed, S.undoFence, S.recordAborted, S.releaseLease, S.stopped]);
     expect(r.inputsOf(S.undoFence)[0]).toMatchObject({ site: 'primary', fenceIncidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.recordAborted)[0]).toMatchObject({ phase: 'switchover-aborted', notify: true });
@@ -718,7 +719,7 @@ describe('failback definition: runs in the local interpreter', () => {
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r, configured, { [S.checkDrained]: healthy({ drained: false, lagSeconds: 3, since: '2026-04-02T08:59:00.000Z', reasons: ['ReplicaLag is 3 s'] }) }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('ReplicaNotDrained');
+    expect(run.error).toBe(WORKFLOW_ERRORS.replicaNotDrained);
     expect(r.inputsOf(S.checkDrained)).toHaveLength(FAILBACK_TIMING.drainCheckLimit);
     // Later checks count datapoints from the moment the first one chose.
     expect(r.inputsOf(S.checkDrained)[1]).toMatchObject({ since: '2026-04-02T08:59:00.000Z' });
@@ -732,9 +733,9 @@ describe('failback definition: runs in the local interpreter', () => {
     const unconfirmed = { confirmed: false, actions: [{ action: 'reboot orders-primary', result: 'failed', detail: 'instance is modifying: it cannot be rebooted now' }], revoked: [], instanceStatus: 'modifying' };
     const run = await runLocal(local, input, happyPath(r, configured, { [S.fenceOriginal]: unconfirmed }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('FenceNotConfirmed');
+    expect(run.error).toBe(WORKFLOW_ERRORS.fenceNotConfirmed);
     expect(run.entered.slice(-4)).toEqual([S.originalFenced, S.originalNotFenced, S.escalate, S.needsOperator]);
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: 8, detail: { error: { Error: 'FenceNotConfirmed', Cause: expect.stringContaining('cannot be rebooted now') } } });
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: 8, detail: { error: { Error: WORKFLOW_ERRORS.fenceNotConfirmed, Cause: expect.stringContaining('cannot be rebooted now') } } });
     for (const s of [S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
     expectContracts(r);
   });

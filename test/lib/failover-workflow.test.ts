@@ -4,6 +4,7 @@
  * every function answered by a stub, through the main paths.
  */
 import { createRequire } from 'node:module';
+import { WORKFLOW_ERRORS } from '../../lib/workflow/kit/index.js';
 import { describe, expect, it } from 'vitest';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
 import { FAILOVER_STATES as S, FAILOVER_TIMING } from '../../lib/workflow/failover.js';
@@ -49,11 +50,16 @@ describe('failover definition: shape', () => {
   });
 
   it('takes the lease before anything else acts, with the execution as holder and the cooldown waived only for operators', () => {
-    const who = state(S.whoAsked) as AslState & { Choices: Array<Record<string, unknown>>; Default: string };
-    expect(who.Choices).toEqual([{ Variable: '$.trigger.kind', StringEquals: 'operator', Next: S.operatorSkipsCooldown }]);
-    expect(who.Default).toBe(S.alarmKeepsCooldown);
-    expect(state(S.operatorSkipsCooldown)).toMatchObject({ Result: { ignoreCooldown: true }, Next: S.takeLease });
-    expect(state(S.alarmKeepsCooldown)).toMatchObject({ Result: { ignoreCooldown: false }, Next: S.takeLease });
+    // One Pass: the cooldown is waived only when the trigger's kind is "operator"; no epoch until the lease is taken.
+    expect(state(S.checkTrigger).Next).toBe(S.whoAsked);
+    expect(state(S.whoAsked)).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
+      ResultPath: '$.lease',
+      Next: S.markRun,
+    });
+    // The drill marker: the trigger's, or null (merged under the trigger).
+    expect(state(S.markRun)).toMatchObject({ Type: 'Pass', Parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, ResultPath: '$.marker', Next: S.takeLease });
     const lease = state(S.takeLease);
     expect(invokedFolder(lease)).toBe('manage-lease');
     expect(lease.Parameters).toMatchObject({
@@ -204,7 +210,7 @@ describe('failover definition: shape', () => {
     }
     expect(state(S.nobodyAnswered).Next).toBe(S.releaseUnanswered);
     expect(state(S.releaseUnanswered).Next).toBe(S.unanswered);
-    expect(state(S.unanswered)).toMatchObject({ Type: 'Fail', Error: 'ApprovalTimedOut' });
+    expect(state(S.unanswered)).toMatchObject({ Type: 'Fail', Error: WORKFLOW_ERRORS.approvalTimedOut });
   });
 
   it('asks a human when the verdict is ambiguous, the budget is exceeded or the mode is manual, never for an operator request', () => {
@@ -325,7 +331,7 @@ describe('failover definition: shape', () => {
     expect(schedule.Resource).toBe('arn:aws:states:::states:startExecution');
     expect(schedule.Parameters).toEqual({
       StateMachineArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failback',
-      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch', 'drill.$': '$.marker.drill' },
+      Input: { 'database.$': '$.configured', 'incidentId.$': '$.trigger.incidentId', 'epoch.$': '$.lease.epoch', 'drill.$': '$.marker.trigger.drill' },
     });
     expect(schedule.Next).toBe(S.done);
   });
@@ -813,7 +819,7 @@ describe('failover definition: runs in the local interpreter', () => {
     });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('ApprovalTimedOut');
+    expect(run.error).toBe(WORKFLOW_ERRORS.approvalTimedOut);
     expect(run.entered.slice(-3)).toEqual([S.nobodyAnswered, S.releaseUnanswered, S.unanswered]);
     expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out', notify: true, detail: { lease: expect.stringMatching(/^released/) } });
     expect(r.inputsOf(S.releaseUnanswered)[0]).toMatchObject({ action: 'release', holder: expect.any(String) });
@@ -870,12 +876,12 @@ describe('failover definition: runs in the local interpreter', () => {
       happyPath(r, { [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 1800 }), [S.checkWritable]: ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) }),
     );
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('StandbyNotReady');
+    expect(run.error).toBe(WORKFLOW_ERRORS.standbyNotReady);
     // One check right after the promotion call, then 30 at 20 s (600 s), then waits of 40, 60, ..., 220 s: past 1,800 s after 41 checks (1,900 s).
     expect(r.inputsOf(S.checkWritable)).toHaveLength(41);
     expect(r.inputsOf(S.switchDns)).toHaveLength(0);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({
-      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(41 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
+      detail: { error: { Error: WORKFLOW_ERRORS.standbyNotReady, Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(41 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
     });
   }, 60_000);
 
@@ -988,7 +994,7 @@ describe('failover definition: runs in the local interpreter', () => {
       const r = recorder();
       const run = await runLocal(local, input, promotion(r, Infinity, { [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 600 }) }));
       expect(run.status).toBe('FAILED');
-      expect(run.error).toBe('StandbyNotReady');
+      expect(run.error).toBe(WORKFLOW_ERRORS.standbyNotReady);
       expect(r.inputsOf(S.switchEarly)).toHaveLength(1);
       expect(r.inputsOf(S.switchDns)).toHaveLength(0);
       expect(r.inputsOf(S.getChange)).toHaveLength(0);
@@ -998,7 +1004,7 @@ describe('failover definition: runs in the local interpreter', () => {
       expect(r.inputsOf(S.escalate)[0]).toMatchObject({
         detail: {
           error: {
-            Error: 'StandbyNotReady',
+            Error: WORKFLOW_ERRORS.standbyNotReady,
             Cause: expect.stringMatching(new RegExp(`^The standby was still modifying after 600 s of waiting \\(31 checks\\) and does not take writes yet\\. The DNS name already points at it \\(${ENDPOINT.replaceAll('.', '\\.')}\\)`)),
           },
         },
@@ -1071,7 +1077,7 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.scaleUp)).toHaveLength(0);
     expect(r.inputsOf(S.verifyWrites)).toHaveLength(0);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({
-      detail: { error: { Error: 'StandbyNotReady', Cause: expect.stringMatching(/^The standby takes writes and the DNS name points at it \(orders-replica\.abc\.us-west-2\.rds\.amazonaws\.com\), but it was still backing-up after 1900 s/) } },
+      detail: { error: { Error: WORKFLOW_ERRORS.standbyNotReady, Cause: expect.stringMatching(/^The standby takes writes and the DNS name points at it \(orders-replica\.abc\.us-west-2\.rds\.amazonaws\.com\), but it was still backing-up after 1900 s/) } },
     });
   }, 60_000);
 
@@ -1164,9 +1170,9 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     const detail = 'orders-primary (us-east-1) is a former writer, not a standby: ... about 2 h of writes would be lost.';
     const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ writer: 'standby', standbyReady: false, standbyDetail: detail, current: currentRoles(database, 'standby') }) }));
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('NoStandby');
+    expect(run.error).toBe(WORKFLOW_ERRORS.noStandby);
     expect(run.entered).toContain(S.noStandby);
-    expect(r.inputsOf(S.recordNoStandby)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: 'NoStandby', Cause: detail }, lease: expect.stringMatching(/^released/) } });
+    expect(r.inputsOf(S.recordNoStandby)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: WORKFLOW_ERRORS.noStandby, Cause: detail }, lease: expect.stringMatching(/^released/) } });
     expect(r.inputsOf(S.releaseNoStandby)[0]).toMatchObject({ action: 'release' });
     expect(run.entered.slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
     for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease, S.escalate]) expect(r.inputsOf(s), s).toHaveLength(0);
@@ -1408,7 +1414,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.isDrill, S.markDrill, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const order = [S.checkTrigger, S.whoAsked, S.markRun, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -1474,7 +1480,7 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const r = recorder();
     const run = await runLocal(local, input, happyPath(r), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
-    for (const name of [S.markDrill, S.recordDrillStarted, S.startFault, S.settleFault]) expect(run.entered).not.toContain(name);
+    for (const name of [S.recordDrillStarted, S.startFault, S.settleFault]) expect(run.entered).not.toContain(name);
     expect(r.inputsOf(S.recordOpened)[0]).toMatchObject({ drill: null });
   });
 

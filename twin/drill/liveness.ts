@@ -11,6 +11,7 @@
 import { rebuildIntervalSeconds, siteCapSeconds } from '../../lambdas/shared/history-budget.js';
 import { HEARTBEAT_TIMEOUT_SECONDS } from '../../lambdas/heartbeat/core.js';
 import { strictUnseenFloorSeconds } from '../../lambdas/check-data-loss-budget/core.js';
+import { WORKFLOW_ERRORS } from '../../lib/workflow/kit/names.js';
 import type { LivenessResult } from '../report/types.js';
 import type { ClientAttempt } from './app-clients.js';
 import type { CallFact, PromotionFact } from './measure.js';
@@ -313,7 +314,7 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {
     found.push(`the replica lagged ${lag.seconds} s from ${at(f, lag.at)}`);
   }
-  if (x.cause === 'NoStandby') {
+  if (x.cause === WORKFLOW_ERRORS.noStandby) {
     const none = (f.truth.noReplica ?? []).find((i) => i.from <= to && i.to >= to - 30_000);
     if (none) found.push(`neither site's instance was a read replica from ${at(f, none.from)} (no standby to promote)`);
   }
