@@ -731,6 +731,51 @@ export const shiftTrafficOutput = z.object({
   detail: z.string(),
 });
 
+// ---------------------------------------------------------------- start-fault-experiment
+export const startFaultExperimentInput = z.object({
+  /** The drill pair (the database the experiment targets). */
+  database: z.string().min(1),
+  /** Its primary Region, where the template lives. */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' }),
+  fault: z.enum(GAME_DAY_FAULTS),
+  incidentId: z.string().min(1),
+  prefix: z.string().min(1),
+});
+export type StartFaultExperimentInput = z.output<typeof startFaultExperimentInput>;
+
+export const startFaultExperimentOutput = z.object({
+  experimentId: z.string().min(1),
+  templateId: z.string().min(1),
+  state: z.string().min(1),
+  /** When the experiment started (FIS's startTime; ISO 8601): the fault's onset a drill's RTO counts from. */
+  startedAt: z.string().min(1),
+  /** The Region it runs in (where `aws fis stop-experiment` must be called). */
+  region: z.string().min(1),
+});
+export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
+
+// ---------------------------------------------------------------- approval-page (function URL)
+/**
+ * The fields of a Lambda function URL event (payload format 2.0) the page reads; others pass. All
+ * optional, as the page reads them (lambdas/approval-page/core.ts fromFunctionUrlEvent).
+ */
+export const functionUrlEvent = z.looseObject({
+  rawQueryString: z.string().optional(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).optional(),
+  headers: z.record(z.string(), z.string().optional()).optional(),
+  cookies: z.array(z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.looseObject({ http: z.looseObject({ method: z.string().optional(), sourceIp: z.string().optional(), userAgent: z.string().optional() }).optional() }).optional(),
+});
+export const pageResponse = z.object({
+  statusCode: z.number().int().min(100).max(599),
+  headers: z.record(z.string(), z.string()),
+  /** Set-Cookie values. */
+  cookies: z.array(z.string()),
+  body: z.string(),
+});
+
 /** Event names on the product's event bus (detail-type), for other automation. */
 export const EVENT_SOURCE = 'rds-failover';
 export const DETAIL_TYPES = {
@@ -759,3 +804,53 @@ export const METRICS = {
   /** 1 when the drill met its game day's objectives, else 0. */
   drillObjectivesMet: 'DrillObjectivesMet',
 } as const;
+
+/** A function's contract: what it accepts and what it returns. */
+export interface FunctionContract<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** Inputs told apart by their `action`, each with its own contract (request-approval). */
+  actions?: Record<string, FunctionContract>;
+}
+
+/**
+ * Every function's contract, by function name (the folder under `lambdas/`). `defineHandler`
+ * (lambdas/shared/handler.ts) parses each function's input and output with its entry.
+ * request-approval takes three inputs, told apart by `action`: the approval request itself (no
+ * action), `supersede` and `watch`.
+ */
+export const CONTRACTS = {
+  'accept-trigger': { input: acceptTriggerInput, output: acceptTriggerOutput },
+  'manage-lease': { input: manageLeaseInput, output: manageLeaseOutput },
+  'probe-vantage': { input: probeVantageInput, output: probeVantageOutput },
+  probe: { input: probeInput, output: probeOutput },
+  'evaluate-verdict': { input: evaluateVerdictInput, output: evaluateVerdictOutput },
+  'check-data-loss-budget': { input: checkBudgetInput, output: checkBudgetOutput },
+  'request-approval': {
+    input: requestApprovalInput,
+    output: requestApprovalOutput,
+    actions: {
+      supersede: { input: supersedeApprovalsInput, output: supersedeApprovalsOutput },
+      watch: { input: watchApprovalInput, output: watchApprovalOutput },
+    },
+  },
+  'fence-primary': { input: fenceInput, output: fenceOutput },
+  'promote-standby': { input: promoteInput, output: promoteOutput },
+  'check-standby': { input: checkStandbyInput, output: checkStandbyOutput },
+  'switch-dns': { input: switchDnsInput, output: switchDnsOutput },
+  'verify-writes': { input: verifyWritesInput, output: verifyWritesOutput },
+  'record-incident': { input: recordIncidentInput, output: recordIncidentOutput },
+  heartbeat: { input: heartbeatInput, output: heartbeatOutput },
+  'plan-failback': { input: planFailbackInput, output: planFailbackOutput },
+  'check-original-site': { input: checkOriginalSiteInput, output: checkOriginalSiteOutput },
+  'preserve-old-primary': { input: preserveInput, output: preserveOutput },
+  'restore-ingress': { input: restoreIngressInput, output: restoreIngressOutput },
+  'rebuild-replica': { input: rebuildReplicaInput, output: rebuildReplicaOutput },
+  'check-replica': { input: checkReplicaInput, output: checkReplicaOutput },
+  'switchover-global-cluster': { input: switchoverInput, output: switchoverOutput },
+  'shift-traffic': { input: shiftTrafficInput, output: shiftTrafficOutput },
+  'approval-page': { input: functionUrlEvent, output: pageResponse },
+  'check-subscriptions': { input: checkSubscriptionsInput, output: checkSubscriptionsOutput },
+  'start-fault-experiment': { input: startFaultExperimentInput, output: startFaultExperimentOutput },
+} as const satisfies Record<FunctionName, FunctionContract>;
+export type Contracts = typeof CONTRACTS;
