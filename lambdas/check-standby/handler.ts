@@ -26,9 +26,9 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBC
 
 /** A missing standby will not appear by waiting: PromotionFailedError; the rest as classified. */
 function toCheckError(err: unknown, operation: string): FailoverError {
-  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation });
+  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation }, { cause: err });
   if (awsErrorName(err) === 'ValidationError' && /does not exist/i.test((err as Error).message ?? '')) {
-    return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation });
+    return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation }, { cause: err });
   }
   return toFailoverError(err, operation);
 }

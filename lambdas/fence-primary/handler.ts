@@ -92,10 +92,10 @@ type FenceInput = z.output<typeof fenceInput>;
  */
 function failedOrThrow(err: unknown, action: string, operation: string): FenceAction {
   if (classifyFenceError(err) === 'throttled') {
-    throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
+    throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
   }
   if (isTransient(err) && !isUnreachable(err)) {
-    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
+    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
   }
   return failedAction(action, operation, err);
 }

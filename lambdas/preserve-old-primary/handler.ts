@@ -52,7 +52,7 @@ async function describeSnapshot(rds: RDSClient, id: string): Promise<SnapshotFac
 }
 
 /** Busy (mid-change) is retried by the workflow; everything else as classified. */
-const callError = (err: unknown, operation: string) => (BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }) : toFailoverError(err, operation));
+const callError = (err: unknown, operation: string) => (BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }, { cause: err }) : toFailoverError(err, operation));
 
 export const handler = async (event: unknown): Promise<PreserveOutput> => {
   const parsed = preserveInput.safeParse(event);

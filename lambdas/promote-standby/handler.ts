@@ -53,7 +53,7 @@ export const PROMOTED_BACKUP_RETENTION_DAYS = 7;
 /** Transient stays transient, busy stays busy, every other AWS failure means the standby cannot be promoted. */
 export function toPromoteError(err: unknown, operation: string): FailoverError {
   const e = toFailoverError(err, operation, true);
-  return e instanceof AwsCallFailedError ? new PromotionFailedError(e.message, e.details) : e;
+  return e instanceof AwsCallFailedError ? new PromotionFailedError(e.message, e.details, { cause: e.cause }) : e;
 }
 
 /** Turns a non-call decision into the output (done) or the error (busy, fail). */

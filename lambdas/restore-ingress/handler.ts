@@ -75,7 +75,7 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
       try {
         await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: entry.instanceId, VpcSecurityGroupIds: entry.originalGroupIds, ApplyImmediately: true }));
       } catch (err) {
-        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId });
+        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId }, { cause: err });
         throw toFailoverError(err, `ModifyDBInstance ${entry.instanceId}`);
       }
       return { ...base, result: 'done', detail: `original groups ${entry.originalGroupIds.join(', ')} requested in place of ${entry.isolationGroupId} (applied asynchronously)` };

@@ -10,8 +10,12 @@ export abstract class FailoverError extends Error {
   abstract override readonly name: string;
   /** Extra machine-readable facts for the incident record; never secrets or tokens. */
   readonly details: Record<string, unknown>;
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  /**
+   * @param options.cause the error this one wraps (an AWS SDK error, kept whole for the logs and
+   * for callers that look inside; Step Functions sees only `name` and `message`)
+   */
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.details = details;
   }
 }
@@ -98,8 +102,8 @@ export class ApprovalRefusedError extends TerminalError {
   override readonly name = 'ApprovalRefusedError';
   /** Machine-readable reason, for the CLI's exit code and the page's status. */
   readonly why: ApprovalRefusal;
-  constructor(why: ApprovalRefusal, message: string, details: Record<string, unknown> = {}) {
-    super(message, { ...details, why });
+  constructor(why: ApprovalRefusal, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, { ...details, why }, options);
     this.why = why;
   }
 }

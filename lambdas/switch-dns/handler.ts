@@ -24,7 +24,7 @@ export const ROUTE53_REGION = 'us-east-1';
 /** Transient stays transient (retried); every other failure means the record cannot be switched. */
 function toDnsError(err: unknown, operation: string): FailoverError {
   const e = toFailoverError(err, operation);
-  return e instanceof TransientError ? e : new DnsSwitchFailedError(e.message, e.details);
+  return e instanceof TransientError ? e : new DnsSwitchFailedError(e.message, e.details, { cause: e.cause });
 }
 
 export const handler = async (event: unknown): Promise<SwitchDnsOutput> => {
