@@ -14,8 +14,9 @@ import * as z from 'zod';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
-import { checkReplicaInput, checkReplicaOutput, type CheckReplicaOutput } from '../shared/contracts.js';
+import { checkReplicaInput, type CheckReplicaOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
@@ -101,14 +102,11 @@ async function readAurora(rds: RDSClient, id: string, globalId: string): Promise
   }
 }
 
-export const handler = async (event: unknown): Promise<CheckReplicaOutput> => {
-  const parsed = checkReplicaInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-replica: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('check-replica', async (input) => {
   const out = await check(input, new Date());
   logger.info('replica checked', { database: input.database.name, site: input.site, mode: input.mode, ...out });
-  return checkReplicaOutput.parse(out);
-};
+  return out;
+});
 
 async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> {
   const db: DatabaseConfig = input.database;

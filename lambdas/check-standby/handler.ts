@@ -13,7 +13,8 @@ import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
-import { InvalidInputError, PromotionFailedError, type FailoverError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { PromotionFailedError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { auroraReadiness, coldStackState, instanceReadiness, type InstanceView } from './core.js';
@@ -33,15 +34,12 @@ function toCheckError(err: unknown, operation: string): FailoverError {
   return toFailoverError(err, operation);
 }
 
-export const handler = async (event: unknown): Promise<CheckStandbyOutput> => {
-  const parsed = checkStandbyInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-standby: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('check-standby', async (input) => {
   const db = input.database;
   const out = isAurora(db.engine) ? await checkAurora(db) : db.standby.readiness === 'cold' ? await checkCold(input) : await checkInstance(input);
   logger.info('standby checked', { database: db.name, phase: input.phase, ...out });
   return out;
-};
+});
 
 async function describeInstance(rds: RDSClient, id: string): Promise<InstanceView> {
   let found;

@@ -34,7 +34,8 @@ import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../sh
 import { ownRegion, regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
-import { InvalidInputError, ResourceBusyError, TransientAwsError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { ResourceBusyError, TransientAwsError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { currentRoles } from '../shared/roles.js';
 import {
@@ -100,10 +101,7 @@ function failedOrThrow(err: unknown, action: string, operation: string): FenceAc
   return failedAction(action, operation, err);
 }
 
-export const handler = async (event: unknown): Promise<FenceOutput> => {
-  const parsed = fenceInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`fence-primary: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('fence-primary', async (input) => {
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
   const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
@@ -126,7 +124,7 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   await saveFence(ddb, input, state, new Date(), output);
   logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });
   return output;
-};
+});
 
 /** The ingress rules of a group now, one per source, with their rule ids. */
 async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {

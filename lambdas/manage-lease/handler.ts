@@ -17,11 +17,9 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { databaseStateKey } from '../shared/names.js';
 import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
@@ -116,10 +114,7 @@ async function conditionalUpdate(key: Record<string, AttributeValue>, plan: Upda
   }
 }
 
-export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
-  const parsed = manageLeaseInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`manage-lease input is invalid: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('manage-lease', async (input) => {
   const key = marshall(databaseStateKey(input.database.name));
   const request: LeaseRequest = {
     holder: input.holder,
@@ -197,5 +192,5 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     }
   }
   const standbyDetail = output.standbyNotReadySince ? standbyNotReadyDetail(current, output.standbyNotReadySince, now) : undefined;
-  return manageLeaseOutput.parse({ ...output, ...(standbyDetail ? { standbyDetail } : {}), current });
-};
+  return { ...output, ...(standbyDetail ? { standbyDetail } : {}), current };
+});

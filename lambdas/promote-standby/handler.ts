@@ -25,7 +25,8 @@ import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-
 import { regional } from '../shared/clients.js';
 import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
 import { promoteInput, type promoteOutput } from '../shared/contracts.js';
-import { AwsCallFailedError, InvalidInputError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { AwsCallFailedError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import {
@@ -63,10 +64,7 @@ function settle(decision: Decision, action: PromoteOutput['action'], target: Pro
   return { action, started: false, target, detail: decision.detail };
 }
 
-export const handler = async (event: unknown): Promise<PromoteOutput> => {
-  const parsed = promoteInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`promote-standby: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('promote-standby', async (input) => {
   const db = input.database;
   const out = isAurora(db.engine)
     ? await promoteAurora(input)
@@ -77,7 +75,7 @@ export const handler = async (event: unknown): Promise<PromoteOutput> => {
         : await promoteReplica(db);
   logger.info('promote-standby', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, phase: input.phase, ...out });
   return out;
-};
+});
 
 async function describeInstance(rds: RDSClient, id: string): Promise<InstanceFacts> {
   let found;

@@ -19,8 +19,9 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { restoreIngressInput, type restoreIngressOutput } from '../shared/contracts.js';
-import { InvalidInputError, ResourceBusyError } from '../shared/errors.js';
+import { type restoreIngressOutput } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
+import { ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { fenceRecordKey } from '../shared/names.js';
 import { isolationRestorePlan, missingRules, type IsolatedInstance, type Permission } from './core.js';
@@ -82,10 +83,7 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
   }
 }
 
-export const handler = async (event: unknown): Promise<RestoreOutput> => {
-  const parsed = restoreIngressInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`restore-ingress: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('restore-ingress', async (input) => {
   const site = input.database[input.site];
   const record = await readRecord(input.fenceIncidentId);
   const isolated = record.isolated.filter((e) => e.region === site.region && e.instanceId === site.instanceId);
@@ -144,4 +142,4 @@ export const handler = async (event: unknown): Promise<RestoreOutput> => {
   };
   logger.info('ingress restored', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
   return out;
-};
+});

@@ -51,6 +51,11 @@ export class InvalidInputError extends TerminalError {
   override readonly name = 'InvalidInputError';
 }
 
+/** What a function returns does not match its contract (a bug of the function): never passed on. */
+export class InvalidOutputError extends TerminalError {
+  override readonly name = 'InvalidOutputError';
+}
+
 /** An AWS call failed with an error that retrying will not fix (access denied, not found, ...). */
 export class AwsCallFailedError extends TerminalError {
   override readonly name = 'AwsCallFailedError';
@@ -114,6 +119,8 @@ export const ERROR_NAMES = {
   writesNotYetVisible: 'WritesNotYetVisibleError',
   invalidTrigger: 'InvalidTriggerError',
   invalidInput: 'InvalidInputError',
+  /** lambdas/shared/handler.ts: an output that breaks its contract (escalated like any terminal error). */
+  invalidOutput: 'InvalidOutputError',
   awsCallFailed: 'AwsCallFailedError',
   promotionFailed: 'PromotionFailedError',
   dnsSwitchFailed: 'DnsSwitchFailedError',
