@@ -8,10 +8,11 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { PromotionFailedError, type FailoverError } from '../shared/errors.js';

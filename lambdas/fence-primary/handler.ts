@@ -29,10 +29,11 @@ import { CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, Describe
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { ResourceBusyError, TransientAwsError } from '../shared/errors.js';

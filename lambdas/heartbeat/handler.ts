@@ -19,7 +19,7 @@
  * without EVENT_BUS_NAME a failed heartbeat asks nothing).
  */
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { lazy } from '../shared/lazy.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';

@@ -8,7 +8,7 @@
  * Env: AWS_REGION (reported as the probe's Region), DB_TLS ("off" disables TLS to the database;
  * default: TLS with the server certificate verified, see lambdas/shared/sql.ts).
  */
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ownRegion } from '../shared/clients.js';
 import { probeInput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';

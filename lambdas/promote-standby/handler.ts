@@ -20,10 +20,11 @@ import {
   PromoteReadReplicaCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { promoteInput, type promoteOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { AwsCallFailedError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';

@@ -13,10 +13,10 @@
 import {
   CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, type CreateDBInstanceReadReplicaCommandInput, type DBInstance,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { type rebuildReplicaOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';

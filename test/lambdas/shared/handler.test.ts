@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineActionHandler, defineHandler, describeIssues } from '../../../lambdas/shared/handler.js';
+import { defineActionHandler, defineHandler } from '../../../lambdas/shared/handler.js';
+import { describeIssues } from '../../../lambdas/shared/issues.js';
 import { CONTRACTS } from '../../../lambdas/shared/contracts.js';
 import { exampleDatabase as hotDb } from './database-fixture.js';
 
