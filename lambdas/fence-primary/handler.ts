@@ -43,10 +43,10 @@ import {
   ISOLATION_GROUP_NAME,
   ISOLATION_TAG,
   classifyFenceError,
+  fenceMethodOf,
+  fenceOutcome,
+  type FenceActs,
   failedAction,
-  fenceConfirmed,
-  isolationConfirmed,
-  isolationDeferred,
   isolationOf,
   isolationPlan,
   mergeIsolated,
@@ -110,18 +110,18 @@ export const handler = defineHandler('fence-primary', async (input) => {
   const rds = regional<RDSClient>(RDSClient as never, db.primary.region);
 
   const state = await readState(ddb, input.incidentId);
-  const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod ?? 'isolate';
+  const method = fenceMethodOf(isAurora(db.engine), db.failover.fenceMethod);
 
-  let output: FenceOutput;
+  let acts: FenceActs;
   if (method === 'revoke-ingress') {
     const ingress = await revokeIngress(ec2, ddb, input, db, state);
     const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-    output = { confirmed: fenceConfirmed(ingress, sessions), deferred: false, actions: [...ingress, sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus };
+    acts = { method, ingress, sessions, instanceStatus };
   } else {
     const r = await isolate(ec2, rds, ddb, input, db, state, method === 'stop');
-    const confirmed = isolationConfirmed(r.isolation, r.sessions, r.plan);
-    output = { confirmed, deferred: isolationDeferred(confirmed, r.plan), actions: [r.isolation, r.sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus: r.instanceStatus };
+    acts = { method, isolation: r.isolation, sessions: r.sessions, plan: r.plan, instanceStatus: r.instanceStatus };
   }
+  const output = fenceOutcome(acts, { revoked: state.revoked, isolated: state.isolated });
   await saveFence(ddb, input, state, new Date(), output);
   logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });
   return output;
