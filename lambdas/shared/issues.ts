@@ -24,14 +24,14 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** `database.primary.region`, `rounds[0][1].status`; `(input)` for the whole input. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
   return out || '(input)';
 }
 
 /** The value as JSON, cut short; secrets (a key named like a token, secret or password) are never shown. */
-export function formatValue(value: unknown, path: readonly PropertyKey[] = []): string {
+function formatValue(value: unknown, path: readonly PropertyKey[] = []): string {
   if (path.some((key) => typeof key === 'string' && isSensitiveKey(key))) return '(not shown)';
   if (value === undefined) return 'nothing';
   let text: string;
