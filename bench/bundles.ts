@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { buildFunction } from '../scripts/bundle-function.mjs';
 import { BUNDLE_ENTRY_FILE, BUNDLE_LIMITS, CRITICAL_PATH_FUNCTIONS, RUNTIME_SDK_EXTERNALS, functionBuildOptions } from '../lib/bundling.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 
@@ -52,11 +52,6 @@ export const functionFolders = (): string[] =>
     .filter((f) => f !== 'shared' && existsSync(join(PROJECT_ROOT, 'lambdas', f, 'handler.ts')))
     .sort();
 
-/**
- * Bundles one function into `outdir` (as deployed) and returns its sizes: `entryBytes` counts
- * index.mjs and every chunk it imports statically (all of it is loaded by a cold start),
- * `lazyBytes` the chunks reached only through dynamic import().
- */
 /** The output files a cold start loads: the entry and every chunk it imports statically, transitively (absolute paths). */
 export function staticallyLoaded(outputs: Record<string, { imports: ReadonlyArray<{ path: string; kind: string; external?: boolean }> }>, outdir: string): Set<string> {
   const loaded = new Set<string>();
@@ -69,18 +64,24 @@ export function staticallyLoaded(outputs: Record<string, { imports: ReadonlyArra
   return loaded;
 }
 
+/**
+ * Bundles one function into `outdir` (as deployed) and returns its sizes: `entryBytes` counts
+ * index.mjs and every chunk it imports statically (all of it is loaded by a cold start),
+ * `lazyBytes` the chunks reached only through dynamic import().
+ */
 export async function bundleFunction(name: string, outdir: string, options: { external?: readonly string[] } = {}): Promise<BundleSize> {
   const base = functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir);
   const external = [...(base.external ?? []), ...(options.external ?? [])];
-  const result = await build({ ...base, external, metafile: true, logLevel: 'silent' });
-  const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, meta]) => [resolve(file), meta]));
-  const code = Object.keys(outputs).filter((f) => f.endsWith('.mjs'));
+  // As deployed (scripts/bundle-function.mjs): the main pass, and the credential chain's lazy links built apart.
+  const { main, credentials } = await buildFunction({ ...base, external, metafile: true, logLevel: 'silent' });
+  const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([file, meta]) => [resolve(file), meta]));
+  const code = [...Object.keys(outputs), ...Object.keys(credentials?.metafile.outputs ?? {}).map((f) => resolve(f))].filter((f) => f.endsWith('.mjs'));
   const loaded = staticallyLoaded(outputs, outdir);
   const size = (f: string) => statSync(f).size;
   return {
     function: name,
     entryBytes: [...loaded].reduce((n, f) => n + size(f), 0),
-    lazyBytes: code.filter((f) => !loaded.has(f)).reduce((n, f) => n + size(f), 0),
+    lazyBytes: [...new Set(code)].filter((f) => !loaded.has(f)).reduce((n, f) => n + size(f), 0),
   };
 }
 

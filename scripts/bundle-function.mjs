@@ -1,17 +1,267 @@
 #!/usr/bin/env node
 /**
- * Rebuilds one function's bundle with code splitting (lib/bundling.ts, splitBundleCommand): the
+ * Builds one function's bundle with code splitting (lib/bundling.ts, splitBundleCommand): the
  * argument is the base64 JSON of its esbuild options. The single-file output NodejsFunction wrote
  * first is removed, then the entry (`index.mjs`) and its chunks are written in its place.
- * Plain JavaScript: it runs inside `cdk synth`'s bundling step, without tsx.
+ * Plain JavaScript: it runs inside `cdk synth`'s bundling step, without tsx. The bench and the
+ * bundle test build through {@link buildFunction} too, so they measure exactly what is deployed.
+ *
+ * What esbuild would otherwise load at every cold start, though a Lambda cold start never runs it
+ * (docs/scale.md, "Function bundles and the AWS SDK"). Each changes where bytes sit, not what runs:
+ * test/lib/bundles.test.ts runs a bundle and the same code unbundled against one local endpoint
+ * and compares the requests, the answers, the errors and the credentials picked.
+ *
+ * - Unused schema shapes ({@link inlineSchemaKeys}): every SDK client's schema module
+ *   (`schemas_0.js`) describes each shape of its service as an array literal whose trait objects
+ *   use computed keys naming module constants (`{ [_xN]: _GIr }`, `_xN` being
+ *   `const _xN = "xmlName"`). esbuild cannot prove a computed key free of side effects, so it kept
+ *   every shape of the service (EC2: 555 KB) even when a function sends two commands. The keys are
+ *   written as the string literals the constants hold (`{ "xmlName": _GIr }`): the same objects,
+ *   now dropped when unused.
+ * - Barrels ({@link barrelFlattener}): esbuild assigns a module to the chunks of every entry that
+ *   reaches its file, used or not, and the SDK imports through index modules that re-export
+ *   everything (`@aws-sdk/core/protocols`): a lazily loaded client's protocol (query, JSON, CBOR)
+ *   rode every cold start. Named imports are pointed at the defining modules.
+ * - The credential chain ({@link credentialChainPlugin}, {@link credentialLinksPlugin}): clients
+ *   import the default chain statically; Lambda always answers its first link (the environment's
+ *   keys). The bundle holds that link, and the chain itself (credential-provider-node, unchanged,
+ *   with its SSO, profile, process, web identity and metadata links, the STS, SSO and sign-in
+ *   clients those call) is built in a second pass of its own, as files beside `index.mjs`
+ *   (`credentials-*.mjs`, `chunk-credentials-*.mjs`) imported the first time the environment does
+ *   not answer. They share nothing with the main bundle but plain values (the init options, the
+ *   credentials, errors the chain tells apart by their `tryNextLink` property).
+ * - A client's package.json, which it imports for its version alone: bundled as name and version.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-const options = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8'));
-if (typeof options.outdir !== 'string') throw new Error('bundle-function: no outdir in the options');
-for (const file of readdirSync(options.outdir)) {
-  if (/\.mjs(\.map)?$/.test(file)) rmSync(join(options.outdir, file));
+/** An SDK client's schema module (one or more per client package). */
+const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/** `{ [_xN]: v }` → `{ "xmlName": v }` wherever `_xN` is a top-level `const _xN = "xmlName";` of the same module. */
+function inlineSchemaKeys(source) {
+  const constants = new Map();
+  for (const m of source.matchAll(/^const (_[A-Za-z0-9_$]+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
+  return source.replace(/(?<=[{,]\s*)\[(_[A-Za-z0-9_$]+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
 }
-await build(options);
+
+/** A module of the SDK (ES module build) whose imports {@link sdkModulesPlugin} may point past barrels. */
+const SDK_MODULE = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/].*[\\/]dist-es[\\/].*\.js$/;
+
+/** `export { a, b as c } from "x";` statements. */
+const REEXPORT = /^export\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/gm;
+/** `import { a, b as c } from "x";` statements (named imports only). */
+const NAMED_IMPORT = /^import\s*\{([^}]*)\}\s*from\s*"([^"]+)";?/gm;
+
+/** `a, b as c,` → [['a', 'a'], ['b', 'c']] (imported or exported name, local or exported name). */
+const clauses = (list) =>
+  list
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean)
+    .map((c) => {
+      const m = /^([\w$]+)(?:\s+as\s+([\w$]+))?$/.exec(c);
+      return m ? [m[1], m[2] ?? m[1]] : undefined;
+    });
+
+/**
+ * Points named imports of the SDK's barrels (index modules that only re-export, such as
+ * `@aws-sdk/core/protocols` or `@smithy/core/protocols`) at the modules that define the names.
+ * The same bindings from the same modules, minus the barrel in between: esbuild assigns a module to
+ * the chunks of every entry that reaches its file, and through a barrel every client reached every
+ * protocol (the query and JSON codecs of a lazily loaded client were loaded at every cold start).
+ * Packages declare `"sideEffects": false`, so skipping a barrel's other modules is what esbuild
+ * already does for the names no one imports. Anything not a plain named re-export is left alone.
+ */
+function barrelFlattener(resolve) {
+  const barrels = new Map();
+  /** The barrel's names → { path, name } of the defining module (following barrels of barrels), or null if `file` is no barrel. */
+  const barrel = async (file) => {
+    if (barrels.has(file)) return barrels.get(file);
+    const pending = (async () => {
+      const source = await readFile(file, 'utf8');
+      if (source.replace(REEXPORT, '').replace(/\/\/.*$/gm, '').trim() !== '') return null;
+      const names = new Map();
+      for (const m of source.matchAll(REEXPORT)) {
+        const target = await resolve(m[2], dirname(file));
+        if (!target) return null;
+        for (const c of clauses(m[1])) {
+          if (!c) return null;
+          names.set(c[1], { path: target, name: c[0] });
+        }
+      }
+      return names;
+    })();
+    barrels.set(file, pending);
+    return pending;
+  };
+  /** Where `name` exported by `path` is defined (after every barrel), or undefined. */
+  const definition = async (path, name, depth = 0) => {
+    const names = await barrel(path);
+    if (names === null) return { path, name };
+    const next = names.get(name);
+    return next && depth < 8 ? definition(next.path, next.name, depth + 1) : undefined;
+  };
+  return async (source, file) => {
+    const replacements = [];
+    for (const m of source.matchAll(NAMED_IMPORT)) {
+      const target = await resolve(m[2], dirname(file));
+      if (!target || (await barrel(target)) === null) continue;
+      const imported = clauses(m[1]);
+      const defined = await Promise.all(imported.map((c) => (c ? definition(target, c[0]) : undefined)));
+      if (defined.some((d) => d === undefined)) continue;
+      const statements = imported.map(([, local], i) => `import { ${defined[i].name} as ${local} } from ${JSON.stringify(defined[i].path)};`);
+      replacements.push([m.index, m[0].length, statements.join(' ')]);
+    }
+    let out = source;
+    for (const [index, length, text] of replacements.reverse()) out = out.slice(0, index) + text + out.slice(index + length);
+    return out;
+  };
+}
+
+/** An SDK package's own package.json, which its client modules import for the version they put in the user agent. */
+const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/][^\\/]+[\\/]package\.json$/;
+
+/**
+ * The SDK's modules as {@link inlineSchemaKeys} and {@link barrelFlattener} rewrite them; and the
+ * package.json a client imports (`import packageInfo from "../package.json"`, for
+ * `packageInfo.version` alone) as its name and version only: esbuild cannot drop the unused fields
+ * of a default-imported JSON object, 2.4 KB of scripts, exports and dependencies per client.
+ */
+const sdkModulesPlugin = {
+  name: 'sdk-modules',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.?\/)+package\.json$/ }, async (args) => {
+      if (!SDK_MODULE.test(args.importer) || args.pluginData === 'sdk-modules') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'sdk-modules' });
+      return r.errors.length === 0 && SDK_PACKAGE_JSON.test(r.path) ? { path: r.path, namespace: 'sdk-package-json' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sdk-package-json' }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+    const resolveFrom = async (specifier, resolveDir) => {
+      const r = await b.resolve(specifier, { kind: 'import-statement', resolveDir });
+      return r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined;
+    };
+    const flatten = barrelFlattener(resolveFrom);
+    b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      if (SCHEMA_MODULE.test(args.path)) source = inlineSchemaKeys(source);
+      return { contents: await flatten(source, args.path), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** What the credential chain is import()ed as (the chain from the bundle's first link, its links from the chain): built apart ({@link credentialLinksPlugin}). */
+const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
+
+/** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
+const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provider|token-providers)[^\\/]*[\\/]/;
+
+/**
+ * File name (no extension) of a credential link's own bundle: the package and a hash of the file's
+ * path inside node_modules (two SDK versions may both be installed; the same on every machine).
+ */
+const linkName = (specifier, resolved) => {
+  const inPackages = resolved.split(/[\\/]node_modules[\\/]/).slice(1).join('/node_modules/');
+  return `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(inPackages).digest('hex').slice(0, 8)}`;
+};
+
+/** Marks those import()s external (`./credentials-*.mjs`), recording them in `links` (name → resolved path) for the second pass. */
+function credentialLinksPlugin(links) {
+  return {
+    name: 'credential-links',
+    setup(b) {
+      b.onResolve({ filter: CREDENTIAL_LINK }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData === 'credential-links') return undefined;
+        if (args.path.startsWith('./') && !CREDENTIAL_PACKAGE.test(args.importer)) return undefined;
+        const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-links' });
+        if (resolved.errors.length > 0 || resolved.external) return undefined;
+        const name = linkName(args.path, resolved.path);
+        links.set(name, resolved.path);
+        return { path: `./${name}.mjs`, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * The first link of the default credential chain, as credential-provider-node writes it (the
+ * version whose chain {@link credentialChainPlugin} mirrors: `init.profile` or AWS_PROFILE skips
+ * the environment). Another version is bundled as it is.
+ */
+const ENV_FIRST_LINK = /const profile = init\.profile \?\? process\.env\[ENV_PROFILE\];\s*if \(profile\) \{[\s\S]*?init\.logger\?\.debug\("@aws-sdk\/credential-provider-node - defaultProvider::fromEnv"\);\s*return fromEnv\(init\)\(\);/;
+
+/**
+ * The default chain as clients import it (`defaultProvider`), for a Lambda cold start: the chain's
+ * first link in the bundle, the whole chain (credential-provider-node itself, unchanged) loaded
+ * only when that link would pass. The link is the chain's own: the environment's key and secret
+ * (what Lambda sets), unless a profile is named, in which case the chain's first link passes too
+ * and the whole chain decides. So a client gets the credentials the chain would give it, in the
+ * chain's order; only the chain's code waits until some environment needs it.
+ */
+const CREDENTIAL_CHAIN_SHIM = `
+import { fromEnv } from "@aws-sdk/credential-provider-env";
+export const defaultProvider = (init = {}) => {
+  let chain;
+  return async (awsIdentityProperties) => {
+    if (!(init.profile ?? process.env.AWS_PROFILE) && process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) {
+      init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromEnv");
+      return fromEnv(init)();
+    }
+    chain ??= import("@aws-sdk/credential-provider-node").then((m) => m.defaultProvider(init));
+    return (await chain)(awsIdentityProperties);
+  };
+};
+`;
+
+/** Clients' static import of the default chain → {@link CREDENTIAL_CHAIN_SHIM}, where the installed chain is the one it mirrors. */
+const credentialChainPlugin = {
+  name: 'credential-chain',
+  setup(b) {
+    // By name, or by file: the barrel flattener points clients' imports at defaultProvider.js itself.
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$|[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/ }, async (args) => {
+      if (args.kind !== 'import-statement' || args.pluginData === 'credential-chain') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-chain' });
+      if (r.errors.length > 0 || r.external) return undefined;
+      const chain = await readFile(join(dirname(r.path), 'defaultProvider.js'), 'utf8').catch(() => '');
+      return ENV_FIRST_LINK.test(chain) ? { path: r.path, namespace: 'credential-chain' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'credential-chain' }, (args) => ({ contents: CREDENTIAL_CHAIN_SHIM, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
+
+/**
+ * Builds one function as deployed: the main pass (entry `index.mjs`, its chunks) and, if the
+ * bundle reaches the SDK's credential chain, the pass of its lazy links into the same `outdir`.
+ * Returns both passes' metafiles when `options.metafile` is set.
+ */
+export async function buildFunction(options) {
+  const links = new Map();
+  const main = await build({ ...options, plugins: [sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)] });
+  let credentials;
+  if (links.size > 0) {
+    credentials = await build({
+      ...options,
+      entryPoints: Object.fromEntries(links),
+      chunkNames: 'chunk-credentials-[hash]',
+      plugins: [sdkModulesPlugin],
+    });
+  }
+  return { main, credentials, links: [...links.keys()].map((name) => `${name}.mjs`) };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const options = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8'));
+  if (typeof options.outdir !== 'string') throw new Error('bundle-function: no outdir in the options');
+  for (const file of readdirSync(options.outdir)) {
+    if (/\.mjs(\.map)?$/.test(file)) rmSync(join(options.outdir, file));
+  }
+  await buildFunction(options);
+}

@@ -3,7 +3,7 @@
  * failover and failback machines that a library scenario reaches, kill the execution as it enters
  * that state and recover it by redrive and (separately) by restart, then check the invariants,
  * the promotions, the lease, DNS, the incident records and the writer
- * (test/twin/drill/crash-matrix.ts). Prints one line per case, the coverage table, the states no
+ * (twin/drill/crash-matrix.ts). Prints one line per case, the coverage table, the states no
  * scenario reaches and the failing cases; `--json FILE` writes them.
  *
  *   npx tsx scripts/crash-every-state.ts [--workflow failover|failback] [--recover redrive|restart]
@@ -34,7 +34,7 @@ import {
   type CrashCase,
   type Recovery,
   type Workflow,
-} from '../test/twin/drill/crash-matrix.js';
+} from '../twin/drill/crash-matrix.js';
 
 /** One case's result, as written to JSON. */
 interface Row extends CrashCase {

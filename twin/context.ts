@@ -22,6 +22,3 @@ export const twinContext = new AsyncLocalStorage<TwinCallContext>();
 
 /** The current caller, or an anonymous one. */
 export const currentCaller = (): TwinCallContext => twinContext.getStore() ?? {};
-
-/** Runs `fn` as the given caller. */
-export const runAs = <T>(ctx: TwinCallContext, fn: () => T): T => twinContext.run(ctx, fn);

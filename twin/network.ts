@@ -10,28 +10,20 @@
  * data-loss checks.
  */
 import type { TwinCallContext } from './context.js';
-import type { ConnectionSource } from './services/ec2.js';
-import { RUNNING_STATUSES, type DbCluster, type DbInstance } from './services/rds.js';
-import type { World } from './world.js';
+import type { ConnectionSource, DnsResolver, Ec2View, RdsView, TwinCore, WriteRecord } from './ports.js';
+import { RUNNING_STATUSES, type DbCluster, type DbInstance } from './services/rds-model.js';
+
+export type { WriteRecord } from './ports.js';
+
+/** What the network needs of the world (twin/ports.ts). */
+export type NetworkWorld = TwinCore & {
+  readonly ec2: Pick<Ec2View, 'allowsIngress' | 'hasGroup'>;
+  readonly rds: Pick<RdsView, 'getInstance' | 'getCluster' | 'allInstances' | 'allClusters' | 'clusterEndpoint' | 'clusterTakesWrites' | 'replicaDataUpTo'>;
+  readonly route53: DnsResolver;
+};
 
 /** A database the network can reach: an RDS instance or an Aurora cluster endpoint. */
 export type DbTarget = { kind: 'instance'; db: DbInstance } | { kind: 'cluster'; db: DbCluster; reader: boolean };
-
-/** One accepted write. */
-export interface WriteRecord {
-  /** Instance (or cluster) id at the time of the write. */
-  readonly target: string;
-  /** The instance's immutable resource id: tells a renamed instance from a new one with the old name. */
-  readonly resourceId?: string;
-  readonly region: string;
-  /** Virtual ms since epoch, and seconds since the world started. */
-  readonly at: number;
-  readonly t: number;
-  readonly vantage?: string;
-  readonly callerRegion?: string;
-  readonly functionName?: string;
-  readonly sql: string;
-}
 
 /** A network-level failure, shaped like Node's socket errors. */
 export class NetworkError extends Error {
@@ -87,7 +79,7 @@ export class NetworkModel {
   /** Writes refused because the target was read-only (a replica). */
   readonly refusedWrites: WriteRecord[] = [];
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: NetworkWorld) {}
 
   /** Round-trip latency between Regions (static table, ms). */
   latencyMs(from: string | undefined, to: string): number {

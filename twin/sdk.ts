@@ -296,6 +296,3 @@ function unmarshalDocOutput(out: Record<string, any>, opts: Record<string, unkno
   return r;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
-
-/** Service keys and operation names the SDK twin answers (for docs and tests). */
-export const MODELLED_COMMANDS: Record<string, string[]> = Object.fromEntries(SPECS.map((s) => [s.service, Object.keys(s.commands)]));

@@ -26,16 +26,9 @@ import { SecretsManagerService } from './services/secrets-manager.js';
 import { SfnService } from './services/sfn.js';
 import { SnsService } from './services/sns.js';
 
-export type TimelineSource = 'fault' | 'alarm' | 'workflow' | 'operator' | 'cloud';
+import type { TimelineEntry, TimelineSource, TwinCore, ApiCaller } from './ports.js';
 
-/** One line of the run's story. `t` is virtual seconds since the world started (docs/scenarios.md). */
-export interface TimelineEntry {
-  readonly t: number;
-  readonly at: string;
-  readonly source: TimelineSource;
-  readonly event: string;
-  readonly detail: Record<string, unknown>;
-}
+export type { TimelineEntry, TimelineSource } from './ports.js';
 
 export interface WorldOptions {
   /** Seed of every random draw. @default 1 */
@@ -71,6 +64,17 @@ export const DEFAULT_API_QUOTAS: Partial<Record<ServiceKey, ApiQuota>> = {
   rds: { burst: 300, perSecond: 12 },
 };
 
+/** One API call, as {@link World.onCall} listeners see it. */
+export interface ApiCall {
+  readonly service: ServiceKey;
+  readonly operation: string;
+  readonly input: unknown;
+  readonly ctx: CallCtx;
+}
+
+/** Wraps an API call: answers it, normally with `proceed()` (see {@link World.onCall}). */
+export type CallListener = (call: ApiCall, proceed: () => Promise<unknown>) => Promise<unknown>;
+
 interface InjectedFault {
   readonly kind: 'throttle' | 'error';
   readonly service: ServiceKey;
@@ -79,7 +83,7 @@ interface InjectedFault {
   remaining: number;
 }
 
-export class World {
+export class World implements TwinCore, ApiCaller {
   readonly accountId = ACCOUNT_ID;
   readonly seed: number | string;
   readonly startMs: number;
@@ -108,6 +112,8 @@ export class World {
   readonly scheduler: SchedulerService;
 
   private readonly outRegions = new Set<string>();
+  private readonly callListeners: CallListener[] = [];
+  private readonly logListeners: Array<(entry: TimelineEntry) => void> = [];
   private readonly faults: InjectedFault[] = [];
   private readonly quotas = new Map<ServiceKey, ApiQuota>();
   /** Token buckets by "<service>/<region or global>". */
@@ -167,6 +173,7 @@ export class World {
     const now = this.clock.now();
     const entry = { t: (now - this.startMs) / 1000, at: new Date(now).toISOString(), source, event, detail };
     this.timeline.push(entry);
+    for (const listener of [...this.logListeners]) listener(entry);
     return entry;
   }
 
@@ -182,9 +189,44 @@ export class World {
 
   /**
    * One API call through the whole pipeline: count, outage, injected faults, rate limits, IAM,
-   * then the service model. Route 53 is global and ignores Region outages (see README).
+   * then the service model. Route 53 is global and ignores Region outages (see README). The
+   * listeners of {@link onCall} wrap it, the last one added outermost.
    */
-  async call(service: ServiceKey, operation: string, input: unknown, ctx: CallCtx): Promise<unknown> {
+  call(service: ServiceKey, operation: string, input: unknown, ctx: CallCtx): Promise<unknown> {
+    const listeners = this.callListeners;
+    if (listeners.length === 0) return this.dispatch(service, operation, input, ctx);
+    const apiCall: ApiCall = { service, operation, input, ctx };
+    let next = (): Promise<unknown> => this.dispatch(service, operation, input, ctx);
+    for (const listener of [...listeners]) {
+      const inner = next;
+      next = () => listener(apiCall, inner);
+    }
+    return next();
+  }
+
+  /**
+   * Listens to every API call: `listener(call, proceed)` runs in place of the call and returns
+   * what it answers, normally `proceed()` (the rest of the pipeline), after noting what it needs
+   * (the drill records every call and the execution it ran for). Returns the unsubscribe function.
+   */
+  onCall(listener: CallListener): () => void {
+    this.callListeners.push(listener);
+    return () => {
+      const i = this.callListeners.indexOf(listener);
+      if (i >= 0) this.callListeners.splice(i, 1);
+    };
+  }
+
+  /** Listens to every timeline entry as it is logged (after it is appended). Returns the unsubscribe function. */
+  onLog(listener: (entry: TimelineEntry) => void): () => void {
+    this.logListeners.push(listener);
+    return () => {
+      const i = this.logListeners.indexOf(listener);
+      if (i >= 0) this.logListeners.splice(i, 1);
+    };
+  }
+
+  private async dispatch(service: ServiceKey, operation: string, input: unknown, ctx: CallCtx): Promise<unknown> {
     const key = `${service}:${operation}`;
     this.apiCalls[key] = (this.apiCalls[key] ?? 0) + 1;
     if (service !== 'route53' && this.isRegionOut(ctx.region)) throw timeoutError(service, operation, ctx.region);

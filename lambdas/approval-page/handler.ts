@@ -28,7 +28,7 @@ let keyPromise: Promise<Uint8Array> | undefined;
 function signingKey(): Promise<Uint8Array> {
   keyPromise ??= (async () => {
     const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(SECRET_ARN)?.[1] ?? REGION;
-    const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
+    const out = await regional(SecretsManagerClient, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
     if (!out.SecretString) throw new Error('the approval signing secret has no string value');
     return signingKeyFrom(out.SecretString);
   })().catch((err: unknown) => {
@@ -47,8 +47,8 @@ export const handler = defineHandler('approval-page', async (event) => {
     logger.error('approval page: the signing key could not be read', { error: awsErrorName(err) });
     return messagePage(503, 'The approval page is unavailable', 'Its signing key could not be read. Nothing was changed: answer with the CLI (failover approve ID).');
   }
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
-  const sfn = regional<SFNClient>(SFNClient as never, REGION);
+  const ddb = regional(DynamoDBClient, REGION);
+  const sfn = regional(SFNClient, REGION);
   const deps = { ddb, sfn, tableName: TABLE_NAME };
   let res: PageResponse;
   try {

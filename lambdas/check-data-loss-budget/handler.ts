@@ -49,9 +49,8 @@ import {
   type ReplicaFacts,
 } from './core.js';
 
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
-const cloudWatch = (region: string) => regional<CloudWatchClient>(CloudWatchClient as never, region);
-const rds = (region: string) => regional<RDSClient>(RDSClient as never, region);
+const cloudWatch = (region: string) => regional(CloudWatchClient, region);
+const rds = (region: string) => regional(RDSClient, region);
 
 async function lagDatapoints(
   region: string,

@@ -23,7 +23,7 @@ const answersNot = (err: unknown): boolean => isUnreachable(err) || isTransient(
 export const handler = defineHandler('check-original-site', async (input) => {
   const db = input.database;
   const site = db[input.site];
-  const rds = regional<RDSClient>(RDSClient as never, site.region);
+  const rds = regional(RDSClient, site.region);
   const reading = isAurora(db.engine) ? await readAurora(rds, site.clusterId, site.globalClusterId ?? db.primary.globalClusterId) : await readInstance(rds, site.instanceId);
   const readiness = siteReadiness(reading);
   const attempt = input.attempt + 1;

@@ -39,7 +39,7 @@ const PERIOD_MS = 60_000;
  * query; callers keep only the datapoints whose period began at or after `since`.
  */
 async function metric(region: string, name: string, dimension: { Name: string; Value: string }, start: Date, end: Date): Promise<LagPoint[]> {
-  const cw = regional<CloudWatchClient>(CloudWatchClient as never, region);
+  const cw = regional(CloudWatchClient, region);
   start = new Date(start.getTime() - PERIOD_MS);
   end = new Date(end.getTime() + PERIOD_MS);
   try {
@@ -59,7 +59,7 @@ async function metric(region: string, name: string, dimension: { Name: string; V
 }
 
 async function alarmState(region: string, name: string): Promise<string> {
-  const cw = regional<CloudWatchClient>(CloudWatchClient as never, region);
+  const cw = regional(CloudWatchClient, region);
   try {
     const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm'] }));
     return out.MetricAlarms?.[0]?.StateValue ?? 'absent';
@@ -117,7 +117,7 @@ async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> 
   const id = aurora ? site.clusterId : site.instanceId;
   const sourceId = aurora ? other.clusterId : other.instanceId;
   if (!id || !sourceId) throw new InvalidInputError(`check-replica: both sites need ${aurora ? 'a clusterId' : 'an instanceId'}`);
-  const rds = regional<RDSClient>(RDSClient as never, site.region);
+  const rds = regional(RDSClient, site.region);
   const read = aurora ? await readAurora(rds, id, site.globalClusterId ?? db.primary.globalClusterId ?? '') : await readInstance(rds, id);
   const replica = read === 'unreachable' ? ({ kind: aurora ? 'aurora' : 'instance', id, found: false } as InstanceReplica | AuroraSecondary) : read;
   const lagMetric = aurora ? 'AuroraGlobalDBReplicationLag' : 'ReplicaLag';

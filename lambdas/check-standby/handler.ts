@@ -6,7 +6,6 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
@@ -66,7 +65,7 @@ function standbyInstanceId(db: DatabaseConfig): string {
 
 async function checkInstance(input: CheckInput): Promise<CheckStandbyOutput> {
   const db = input.database;
-  const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
+  const view = await describeInstance(regional(RDSClient, db.standby.region), standbyInstanceId(db));
   return instanceReadiness(view, { readiness: db.standby.readiness, promotedInstanceClass: db.standby.promotedInstanceClass, phase: input.phase });
 }
 
@@ -74,7 +73,7 @@ async function checkAurora(db: DatabaseConfig): Promise<CheckStandbyOutput> {
   const clusterId = db.standby.clusterId;
   const globalId = db.standby.globalClusterId ?? db.primary.globalClusterId;
   if (!clusterId || !globalId) throw new PromotionFailedError(`database ${db.name}: Aurora needs standby.clusterId and globalClusterId`);
-  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  const rds = regional(RDSClient, db.standby.region);
   let cluster;
   let global;
   try {
@@ -103,7 +102,7 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
   if (!cold) throw new PromotionFailedError(`database ${db.name}: a cold standby needs standby.coldStandby.stackName`);
   // Only a cold standby has a stack to read: the CloudFormation client is imported here alone.
   const { CloudFormationClient, DescribeStacksCommand } = await cloudFormationSdk();
-  const cfn = regional<CloudFormationClient>(CloudFormationClient as never, db.standby.region);
+  const cfn = regional(CloudFormationClient, db.standby.region);
   let stack;
   try {
     stack = (await cfn.send(new DescribeStacksCommand({ StackName: cold.stackName }))).Stacks?.[0];
@@ -118,7 +117,7 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
     throw new PromotionFailedError(`cold standby stack ${cold.stackName} is ${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, { stack: cold.stackName, status });
   }
   if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false, writable: false };
-  const view = await describeInstance(regional<RDSClient>(RDSClient as never, db.standby.region), standbyInstanceId(db));
+  const view = await describeInstance(regional(RDSClient, db.standby.region), standbyInstanceId(db));
   // A replica (the instance a failback rebuilt as the new standby) takes no writes until promoted.
   const standalone = view.status === 'available' && !view.source;
   return { ready: standalone, status: view.source ? `${view.status} (still a read replica)` : view.status, endpoint: view.endpoint ?? null, needsScaleUp: false, writable: standalone };

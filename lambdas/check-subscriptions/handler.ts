@@ -18,9 +18,8 @@ import { logger } from '../shared/logger.js';
 import { compareSubscriptions, unconfirmedDatum, type ListedSubscription } from './core.js';
 
 const REGION = ownRegion();
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
-const sns = regional<SNSClient>(SNSClient as never, REGION);
-const cloudWatch = regional<CloudWatchClient>(CloudWatchClient as never, REGION);
+const sns = regional(SNSClient, REGION);
+const cloudWatch = regional(CloudWatchClient, REGION);
 
 
 /** Every subscription of the topic (ListSubscriptionsByTopic returns up to 100 per page). */

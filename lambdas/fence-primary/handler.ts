@@ -105,9 +105,9 @@ function failedOrThrow(err: unknown, action: string, operation: string): FenceAc
 export const handler = defineHandler('fence-primary', async (input) => {
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
-  const ec2 = regional<EC2Client>(EC2Client as never, db.primary.region);
-  const rds = regional<RDSClient>(RDSClient as never, db.primary.region);
+  const ddb = regional(DynamoDBClient, REGION);
+  const ec2 = regional(EC2Client, db.primary.region);
+  const rds = regional(RDSClient, db.primary.region);
 
   const state = await readState(ddb, input.incidentId);
   const method = fenceMethodOf(isAurora(db.engine), db.failover.fenceMethod);

@@ -48,8 +48,7 @@ const TLS = process.env.DB_TLS !== 'off';
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const BUS = process.env.EVENT_BUS_NAME || undefined;
 const CONTROL_REGION = process.env.CONTROL_REGION || REGION;
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
-const cloudWatch = regional<CloudWatchClient>(CloudWatchClient as never, REGION);
+const cloudWatch = regional(CloudWatchClient, REGION);
 
 type HeartbeatInput = z.output<typeof heartbeatInput>;
 
@@ -139,7 +138,7 @@ async function askForVerification(database: string, site: HeartbeatSite, at: Dat
   if (!entry) return outcome;
   try {
     const { EventBridgeClient, PutEventsCommand } = await eventBridgeSdk();
-    const events = regional<InstanceType<typeof EventBridgeClient>>(EventBridgeClient as never, CONTROL_REGION);
+    const events = regional(EventBridgeClient, CONTROL_REGION);
     const out = await events.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal });
     if (out.FailedEntryCount) {
       logger.error('the request for a verification was refused', { database, site, error: out.Entries?.[0]?.ErrorCode, reason: out.Entries?.[0]?.ErrorMessage });

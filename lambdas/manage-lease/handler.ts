@@ -15,7 +15,6 @@
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
@@ -57,8 +56,7 @@ const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
 const replicaCheck = lazy(() => import('./replica-check.js'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
-// `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
-const ddb = regional<DynamoDBClient>(DynamoDBClient as never, ownRegion());
+const ddb = regional(DynamoDBClient, ownRegion());
 
 /** The holder's status when its execution has stopped; undefined while it runs. */
 async function stoppedStatus(holder: string): Promise<HolderStatus | undefined> {
@@ -72,7 +70,7 @@ async function holderStatus(holder: string): Promise<HolderStatus> {
   try {
     // Asked only when a lease is held by another run: the Step Functions client is imported here.
     const { DescribeExecutionCommand, SFNClient } = await sfnSdk();
-    const out = await regional<SFNClient>(SFNClient as never, ownRegion()).send(new DescribeExecutionCommand({ executionArn: holder }));
+    const out = await regional(SFNClient, ownRegion()).send(new DescribeExecutionCommand({ executionArn: holder }));
     return (out.status ?? 'RUNNING') as HolderStatus;
   } catch (err) {
     if (awsErrorName(err) === 'ExecutionDoesNotExist') return 'GONE';

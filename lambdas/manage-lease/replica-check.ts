@@ -38,7 +38,7 @@ export async function replicaOfWriter(current: DatabaseConfig): Promise<ReplicaF
   if (!writer || !other) return undefined;
   try {
     const { RDSClient, DescribeDBInstancesCommand } = await rdsSdk();
-    const rds = regional<InstanceType<typeof RDSClient>>(RDSClient as never, current.standby.region);
+    const rds = regional(RDSClient, current.standby.region);
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: other }));
     const instance = out.DBInstances?.[0];
     const source = instance?.ReadReplicaSourceDBInstanceIdentifier;

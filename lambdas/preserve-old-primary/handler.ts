@@ -61,7 +61,7 @@ export const handler = defineHandler('preserve-old-primary', async (input) => {
   const siteId = site.instanceId;
   const snapshotId = preFailbackSnapshotId(siteId, input.epoch);
   const preservedId = preservedInstanceId(siteId, input.epoch);
-  const rds = regional<RDSClient>(RDSClient as never, site.region);
+  const rds = regional(RDSClient, site.region);
 
   const preserved = await describe(rds, preservedId);
   const original = preserved.found ? { found: false } : await describe(rds, siteId);

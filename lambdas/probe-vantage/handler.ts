@@ -12,8 +12,6 @@
  * An invocation needs one client (RDS for the `rds-api` vantage, Lambda for the others): each is
  * imported on first use, before the observation's clock starts (lib/bundling.ts).
  */
-import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { RDSClient } from '@aws-sdk/client-rds';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
@@ -33,9 +31,8 @@ const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
 const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`;
 
 async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
-  // `as never`: clients.ts' ClientCtor type rejects SDK clients (requestHandler?: unknown); harmless at runtime.
   const { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } = await rdsSdk();
-  const rds = regional<RDSClient>(RDSClient as never, database.primary.region);
+  const rds = regional(RDSClient, database.primary.region);
   try {
     if (isAurora(database.engine)) {
       if (!database.primary.clusterId) return { error: `no clusterId configured for the primary of "${database.name}"` };
@@ -53,7 +50,7 @@ async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneRe
 
 async function invokeProbe(database: DatabaseConfig, vantage: { name: string; region: string }): Promise<InvokeResult> {
   const { InvokeCommand, LambdaClient } = await lambdaSdk();
-  const lambda = regional<LambdaClient>(LambdaClient as never, vantage.region);
+  const lambda = regional(LambdaClient, vantage.region);
   try {
     const out = await lambda.send(
       new InvokeCommand({

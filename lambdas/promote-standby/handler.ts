@@ -10,7 +10,6 @@
  *
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -102,7 +101,7 @@ function standbyInstanceId(db: DatabaseConfig): string {
 
 async function promoteReplica(db: DatabaseConfig): Promise<PromoteOutput> {
   const id = standbyInstanceId(db);
-  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  const rds = regional(RDSClient, db.standby.region);
   const target = { region: db.standby.region, id };
   const decision = decideInstancePromotion(await describeInstance(rds, id));
   if (decision.kind !== 'call') return settle(decision, 'PromoteReadReplica', target);
@@ -125,7 +124,7 @@ async function scaleUp(db: DatabaseConfig): Promise<PromoteOutput> {
   if (db.standby.readiness !== 'warm' || !targetClass) {
     return { action: 'none', started: false, target, detail: `${db.standby.readiness} standby without promotedInstanceClass: no scale-up` };
   }
-  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  const rds = regional(RDSClient, db.standby.region);
   const decision = decideScaleUp(await describeInstance(rds, id), targetClass);
   if (decision.kind !== 'call') return settle(decision, 'ModifyDBInstance', target);
   try {
@@ -143,7 +142,7 @@ async function promoteAurora(input: PromoteInput): Promise<PromoteOutput> {
   if (!clusterId || !globalId) throw new PromotionFailedError(`database ${db.name}: Aurora needs standby.clusterId and globalClusterId`);
   const target = { region: db.standby.region, id: clusterId };
   if (input.phase === 'scale-up') return { action: 'none', started: false, target, detail: 'Aurora: no scale-up phase' };
-  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  const rds = regional(RDSClient, db.standby.region);
 
   let standbyArn: string | undefined;
   try {
@@ -194,7 +193,7 @@ async function promoteCold(input: PromoteInput): Promise<PromoteOutput> {
   if (input.phase === 'scale-up') return { action: 'none', started: false, target, detail: 'cold standby: no scale-up phase' };
   // Only a cold standby has a stack to activate: the CloudFormation client is imported here alone.
   const { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } = await cloudFormationSdk();
-  const cfn = regional<CloudFormationClient>(CloudFormationClient as never, db.standby.region);
+  const cfn = regional(CloudFormationClient, db.standby.region);
 
   let stack;
   try {
@@ -212,7 +211,7 @@ async function promoteCold(input: PromoteInput): Promise<PromoteOutput> {
   if (decision.kind === 'done' && db.standby.instanceId) {
     // An active stack whose instance a failback rebuilt as a replica of the original site (its new
     // standby): activating the stack again changes nothing; the replica itself is promoted.
-    const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+    const rds = regional(RDSClient, db.standby.region);
     const instance = await describeInstance(rds, db.standby.instanceId).catch(() => undefined);
     if (instance?.source) return promoteReplica(db);
   }

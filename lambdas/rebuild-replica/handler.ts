@@ -55,8 +55,8 @@ export const handler = defineHandler('rebuild-replica', async (input) => {
   const site = db[input.site];
   const other = db[otherRole(input.site)];
   if (!site.instanceId || !other.instanceId) throw new InvalidInputError('rebuild-replica: both sites need an instanceId');
-  const rds = regional<RDSClient>(RDSClient as never, site.region);
-  const sourceRds = regional<RDSClient>(RDSClient as never, other.region);
+  const rds = regional(RDSClient, site.region);
+  const sourceRds = regional(RDSClient, other.region);
 
   if (input.action === 'settle') {
     const replica = { region: site.region, id: site.instanceId };

@@ -100,7 +100,7 @@ export function phaseMetrics(f: IncidentFacts): Datum[] {
 }
 
 /**
- * A drill's RTO (docs/game-days.md, "What the drill measures"): from the fault's onset (the start
+ * A drill's RTO (docs/game-days.md, "Evidence"): from the fault's onset (the start
  * of its FIS experiment, `faultStartedAt`) when the run started one, else from the trigger (the
  * request), to the first verified write through the DNS name. `from` says which.
  */
@@ -304,7 +304,7 @@ export function drillStopCommands(f: IncidentFacts): string[] {
     ...(fault
       ? [
           `  1. Stop the fault experiment (${fault}) in ${faultRegion}:`,
-          `     aws fis list-experiments --region ${faultRegion} --query "experiments[?tags.\"failover:database\"=='${f.database.name}' && state.status=='running'].id" --output text`,
+          `     aws fis list-experiments --region ${faultRegion} --query "experiments[?tags."failover:database"=='${f.database.name}' && state.status=='running'].id" --output text`,
           `     aws fis stop-experiment --region ${faultRegion} --id <experiment id from the line above>`,
         ]
       : ['  1. No fault experiment is started by this run (fault: none).']),

@@ -9,10 +9,8 @@
  * (control Region: every client). The CloudWatch and SNS clients are imported only by the phases
  * that have metrics or a notification (lib/bundling.ts).
  */
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
@@ -46,7 +44,7 @@ export const handler = defineHandler('record-incident', async (input) => {
     at,
     ...(input.drill ? { drill: input.drill } : {}),
   };
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+  const ddb = regional(DynamoDBClient, REGION);
   // A drill that started a fault experiment measures its RTO from the fault's onset (core.ts, drillRtoOf).
   if (facts.drill && facts.phase === 'failed-over') facts.faultStartedAt = await faultOnset(ddb, input.incidentId);
 
@@ -142,7 +140,7 @@ async function markDelivered(ddb: DynamoDBClient, incidentId: string, key: strin
 }
 
 async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
-  const events = regional<EventBridgeClient>(EventBridgeClient as never, REGION);
+  const events = regional(EventBridgeClient, REGION);
   let put;
   try {
     put = await events.send(new PutEventsCommand({ Entries: [{ ...phaseEvent(f), EventBusName: EVENT_BUS_NAME }] }));
@@ -161,7 +159,7 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
   if (data.length > 0) {
     try {
       const { CloudWatchClient, PutMetricDataCommand } = await cloudWatchSdk();
-      await regional<CloudWatchClient>(CloudWatchClient as never, REGION).send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: data }));
+      await regional(CloudWatchClient, REGION).send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: data }));
     } catch (err) {
       throw toFailoverError(err, 'CloudWatch PutMetricData');
     }
@@ -171,7 +169,7 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
     const { subject, message } = notification(f);
     try {
       const { PublishCommand, SNSClient } = await snsSdk();
-      await regional<SNSClient>(SNSClient as never, REGION).send(new PublishCommand({ TopicArn: TOPIC_ARN, Subject: subject, Message: message }));
+      await regional(SNSClient, REGION).send(new PublishCommand({ TopicArn: TOPIC_ARN, Subject: subject, Message: message }));
     } catch (err) {
       throw toFailoverError(err, 'SNS Publish (incident)');
     }

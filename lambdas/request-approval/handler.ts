@@ -19,9 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
 import { signingKeyFrom } from '../shared/approval-links.js';
@@ -54,7 +52,7 @@ async function linkKey(): Promise<Uint8Array | undefined> {
   try {
     const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(SECRET_ARN)?.[1] ?? REGION;
     const { GetSecretValueCommand, SecretsManagerClient } = await secretsSdk();
-    const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
+    const out = await regional(SecretsManagerClient, region).send(new GetSecretValueCommand({ SecretId: SECRET_ARN }));
     if (out.SecretString) signingKey = signingKeyFrom(out.SecretString);
   } catch (err) {
     logger.warn('the approval signing key could not be read: the notification names the CLI only', { error: awsErrorName(err) });
@@ -66,9 +64,9 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
 const requestHandler = defineHandler('request-approval', async (input) => {
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+  const ddb = regional(DynamoDBClient, REGION);
   const { PublishCommand, SNSClient } = await snsSdk();
-  const sns = regional<SNSClient>(SNSClient as never, REGION);
+  const sns = regional(SNSClient, REGION);
 
   const key = await linkKey();
   const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, signingKey: key, region: REGION, linkLifetimeSeconds: LINK_LIFETIME_SECONDS });
@@ -123,7 +121,7 @@ async function abandon(ddb: DynamoDBClient, approvalId: string): Promise<void> {
 /** What supersede and watch use; the Step Functions client is imported by these actions only. */
 async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; tableName: string }> {
   const { SFNClient } = await sfnSdk();
-  return { ddb: regional<DynamoDBClient>(DynamoDBClient as never, REGION), sfn: regional<SFNClient>(SFNClient as never, REGION), tableName: TABLE_NAME };
+  return { ddb: regional(DynamoDBClient, REGION), sfn: regional(SFNClient, REGION), tableName: TABLE_NAME };
 }
 
 /** A new trigger withdraws the database's pending verdict question (see the header). */

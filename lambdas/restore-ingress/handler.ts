@@ -39,7 +39,7 @@ interface FenceRecord {
 }
 
 async function readRecord(incidentId: string): Promise<FenceRecord> {
-  const ddb = regional<DynamoDBClient>(DynamoDBClient as never, REGION);
+  const ddb = regional(DynamoDBClient, REGION);
   try {
     const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(fenceRecordKey(incidentId)), ConsistentRead: true }));
     const item = out.Item ? unmarshall(out.Item) : undefined;
@@ -90,7 +90,7 @@ export const handler = defineHandler('restore-ingress', async (input) => {
   const securityGroupIds = [...new Set(isolated.flatMap((e) => e.originalGroupIds))];
   const instances: InstanceResult[] = [];
   if (isolated.length > 0) {
-    const rds = regional<RDSClient>(RDSClient as never, site.region);
+    const rds = regional(RDSClient, site.region);
     for (const entry of isolated) instances.push(await restoreInstance(rds, entry));
   }
   const revoked = record.revoked;
@@ -105,7 +105,7 @@ export const handler = defineHandler('restore-ingress', async (input) => {
     return out;
   }
 
-  const ec2 = regional<EC2Client>(EC2Client as never, site.region);
+  const ec2 = regional(EC2Client, site.region);
   const configured = new Set(site.securityGroupIds ?? []);
   const groups: GroupResult[] = [];
   for (const entry of revoked) {

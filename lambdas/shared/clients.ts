@@ -4,25 +4,38 @@
  * SDK integrations only reach the state machine's Region). Timeouts are short: during a Region
  * outage an API call must give up quickly and report "unknown", not hang a workflow step.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ClientCtor<C> = new (config: any) => C;
+/** What every client is created with here: a subset of every SDK v3 service client's configuration. */
+interface RegionalClientConfig {
+  region: string;
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+}
 
-const cache = new Map<string, unknown>();
+/**
+ * A service client's class (`RDSClient`, `EC2Client`, ...): `regional(RDSClient, region)` infers the
+ * client type from it, no type argument or cast at the call site.
+ */
+type ClientConstructor<C> = new (config: RegionalClientConfig) => C;
+
+/** Keyed by the class itself, not its name: a minified bundle may give two classes the same name. */
+const cache = new Map<ClientConstructor<unknown>, Map<string, unknown>>();
 
 /** Milliseconds to open a connection / wait for a whole request, for every client. */
 export const CONNECTION_TIMEOUT_MS = 3_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-export function regional<C>(ctor: ClientCtor<C>, region: string): C {
-  const key = `${ctor.name}:${region}`;
-  let client = cache.get(key) as C | undefined;
+/** The client of `ctor`'s service in `region`, created on first use and kept. */
+export function regional<C>(ctor: ClientConstructor<C>, region: string): C {
+  let byRegion = cache.get(ctor);
+  if (!byRegion) cache.set(ctor, (byRegion = new Map()));
+  let client = byRegion.get(region) as C | undefined;
   if (!client) {
     client = new ctor({
       region,
       maxAttempts: 3,
       requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     });
-    cache.set(key, client);
+    byRegion.set(region, client);
   }
   return client;
 }

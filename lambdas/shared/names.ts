@@ -74,9 +74,6 @@ export function preservedInstanceId(instanceId: string, epoch: number): string {
 /** The snapshot the failback takes of an old primary before touching it: `<id>-pre-failback-<epoch>`. */
 export const preFailbackSnapshotId = (instanceId: string, epoch: number): string => `${instanceId}-pre-failback-${epoch}`;
 
-/** The failback's own incident id, derived from the failover incident it undoes. */
-export const failbackIncidentId = (failoverIncidentId: string): string => `${failoverIncidentId}-failback`;
-
 /** Name of the deny-all isolation group the fence finds or creates in an instance's VPC (one per VPC). */
 export const ISOLATION_GROUP_NAME = 'rds-failover-isolation';
 /** Tag on the isolation group: what IAM scopes its creation to (aws:RequestTag). */

@@ -269,7 +269,7 @@ export function secretReadRegions(secretArn: string, replicaRegions: readonly st
 /** Reads and parses the secret (by its ARN in `region`: the replica there when `region` is not the ARN's). */
 async function readSecret(secretArn: string, region: string): Promise<SqlCredentials> {
   const id = region === regionOfArn(secretArn) ? secretArn : secretArnInRegion(secretArn, region);
-  const out = await regional<SecretsManagerClient>(SecretsManagerClient as never, region).send(new GetSecretValueCommand({ SecretId: id }));
+  const out = await regional(SecretsManagerClient, region).send(new GetSecretValueCommand({ SecretId: id }));
   if (!out.SecretString) throw new Error(`secret ${id} has no SecretString`);
   let parsed: unknown;
   try {

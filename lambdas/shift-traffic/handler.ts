@@ -23,7 +23,7 @@ import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights
 
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
-const route53 = () => regional<Route53Client>(Route53Client as never, ownRegion());
+const route53 = () => regional(Route53Client, ownRegion());
 
 /** Both kinds of alarm: without it CloudWatch answers with metric alarms only. */
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
@@ -56,7 +56,7 @@ export const handler = defineHandler('shift-traffic', async (input) => {
       const comment = `rds-failover ${db.name} incident ${input.incidentId} epoch ${input.epoch}: ${input.action === 'shift' ? `${input.percent}% to ${db.standby.region}` : 'rollback'}`;
       // The records as they are now: the UPSERTs keep their health checks.
       const records = await listRecords();
-      let changeId: string | null = null;
+      let changeId: string | null;
       try {
         const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }));
         changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;
@@ -74,7 +74,7 @@ export const handler = defineHandler('shift-traffic', async (input) => {
       const readings: AlarmReading[] = [];
       for (const region of regions) {
         try {
-          const out = await regional<CloudWatchClient>(CloudWatchClient as never, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: [...ALARM_TYPES] }));
+          const out = await regional(CloudWatchClient, region).send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: [...ALARM_TYPES] }));
           for (const a of out.MetricAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
           for (const a of out.CompositeAlarms ?? []) readings.push({ region, name: a.AlarmName ?? '', state: a.StateValue ?? 'INSUFFICIENT_DATA' });
         } catch (err) {
@@ -88,7 +88,7 @@ export const handler = defineHandler('shift-traffic', async (input) => {
         const found = readings.flatMap((r) => ('name' in r ? [r] : []));
         for (const r of found) {
           try {
-            const out = await regional<CloudWatchClient>(CloudWatchClient as never, r.region).send(
+            const out = await regional(CloudWatchClient, r.region).send(
               new DescribeAlarmHistoryCommand({ AlarmName: r.name, AlarmTypes: [...ALARM_TYPES], HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
             );
             history.push({ region: r.region, name: r.name, items: out.AlarmHistoryItems ?? [] });

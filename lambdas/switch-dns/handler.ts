@@ -29,7 +29,7 @@ export const handler = defineHandler('switch-dns', async (input) => {
   const { hostedZoneId, recordName, ttlSeconds } = input.database.dns;
   const target = input.target.replace(/\.$/, '');
   if (sameName(target, recordName)) throw new DnsSwitchFailedError(`refusing to point ${recordName} at itself`);
-  const route53 = regional<Route53Client>(Route53Client as never, ROUTE53_REGION);
+  const route53 = regional(Route53Client, ROUTE53_REGION);
 
   let previous: string | null;
   try {

@@ -23,7 +23,7 @@ export const handler = defineHandler('switchover-global-cluster', async (input) 
   const globalId = db.standby.globalClusterId ?? db.primary.globalClusterId;
   if (!clusterId || !globalId) throw new InvalidInputError('switchover-global-cluster: the standby needs clusterId and globalClusterId');
   const target = { region: db.standby.region, id: clusterId };
-  const rds = regional<RDSClient>(RDSClient as never, db.standby.region);
+  const rds = regional(RDSClient, db.standby.region);
 
   let targetArn: string | undefined;
   let global;

@@ -42,7 +42,7 @@ export function sdkPartitions(): SdkPartition[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`the AWS SDK's Region table cannot be read (${file}): ${(err as Error).message}`);
+    throw new Error(`the AWS SDK's Region table cannot be read (${file}): ${(err as Error).message}`, { cause: err });
   }
   // `export const partitionsInfo = { ...JSON... };`
   const info = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as {

@@ -113,7 +113,7 @@ export const SUBSCRIPTION_ALARM_PERIOD = Duration.hours(2);
  * Configured notification emails that receive nothing (subscription pending or removed), as the
  * scheduled check-subscriptions function counts them. Missing data is breaching: a check that no
  * longer runs or fails is seen too. The alarm notifies the same topic, so it reaches only the
- * confirmed addresses (docs/config.md, "notifications").
+ * confirmed addresses (docs/config.md, "Top level").
  */
 export function unconfirmedSubscriptionsAlarm(alarms: AutomationAlarms, checkFunctionName: string): Alarm {
   return alarms.addMissingIsBreaching(

@@ -95,7 +95,7 @@ export class ControlFunctions extends Construct {
   /**
    * The approval page's function URL (config `approvals.page`): without IAM auth (public-url:
    * every link is signed, short-lived and single use, and only a verified POST acts; see
-   * docs/failback.md, "Security"), with AuthType AWS_IAM (iam-url), or none (approvals by CLI
+   * docs/failback.md, "Security of the approval page"), with AuthType AWS_IAM (iam-url), or none (approvals by CLI
    * or console only).
    */
   public readonly approvalPageUrl?: FunctionUrl;

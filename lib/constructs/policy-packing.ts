@@ -23,7 +23,7 @@ import { Stack } from 'aws-cdk-lib';
 import { deriveEstimateSizeOptions, ManagedPolicy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
-/** IAM's limits on a role's policies (docs/aws-behaviour.md "IAM policy size limits"). */
+/** IAM's limits on a role's policies (docs/aws-behaviour.md "CloudFormation and IAM size limits"). */
 export const IAM_LIMITS = {
   /** Characters of one customer managed policy, whitespace excluded. */
   managedPolicyChars: 6_144,

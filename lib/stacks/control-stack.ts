@@ -5,7 +5,7 @@ import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { FailoverControl } from '../constructs/failover-control.js';
 import { CONTROL_OUTPUTS, dashboardConsoleUrl, dashboardName, stackNames } from '../naming.js';
 
-export { CONTROL_OUTPUTS, dashboardConsoleUrl } from '../naming.js';
+export { CONTROL_OUTPUTS } from '../naming.js';
 
 export interface ControlStackProps extends StackProps {
   /** The validated config. */

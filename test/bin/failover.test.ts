@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, commandFiles, run } from '../../bin/failover.js';
 import { colorEnabled, type CliIo } from '../../bin/cli/context.js';
+import { exampleWith } from '../fixtures/databases.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string): string => join('test', 'fixtures', 'configs', name);
@@ -68,15 +69,7 @@ describe('failover validate', () => {
   });
 
   it('exits 2 for more databases than one deployment supports, naming the limit (docs/scale.md)', async () => {
-    const config = JSON.parse(readFileSync(join(ROOT, 'examples', 'config.json'), 'utf8')) as { databases: Array<Record<string, any>> };
-    const base = config.databases[0]!;
-    config.databases = Array.from({ length: 101 }, (_, i) => ({
-      ...structuredClone(base),
-      name: `db${i}`,
-      primary: { ...base.primary, instanceId: `db${i}-primary` },
-      standby: { ...base.standby, instanceId: `db${i}-replica` },
-      dns: { ...base.dns, recordName: `writer.db${i}.internal` },
-    }));
+    const config = exampleWith(101);
     const file = join(mkdtempSync(join(tmpdir(), 'failover-validate-')), 'too-many.json');
     writeFileSync(file, JSON.stringify(config));
     const t = fakeIo();

@@ -8,6 +8,7 @@ import { run } from '../../bin/failover.js';
 import { validateConfig } from '../../lib/config/index.js';
 import { formatChecks, regionCheck, runPreflight, summarize, type CheckResult } from '../../lib/ops/preflight.js';
 import { queryTwin } from '../../bin/cli/twin-world.js';
+import { configWith, databaseConfig } from '../fixtures/databases.js';
 import { example } from '../lib/config/helpers.js';
 import { fakeIo } from '../helpers/cli-io.js';
 
@@ -81,9 +82,7 @@ describe('preflight on the twin', () => {
   }, 120_000);
 
   it('revoke-ingress: warns when the primary\'s groups are shared with another interface, naming it', async () => {
-    const { config } = validateConfig(example(), 'test');
-    const db = config.databases[0]!;
-    const revoke = { ...config, databases: [{ ...db, failover: { ...db.failover, fenceMethod: 'revoke-ingress' as const } }] };
+    const { config: revoke } = validateConfig(configWith(databaseConfig({ fenceMethod: 'revoke-ingress' })), 'test');
     const shared = async (share: boolean) =>
       queryTwin(
         {

@@ -46,17 +46,15 @@ describe('failover start', () => {
     expect(trigger).toMatchObject({ kind: 'operator', requestedBy: CALLER, summary: `Failover requested by ${CALLER}: planned maintenance of us-east-1` });
   });
 
-  it('refuses (exit 2, nothing sent): an unknown database, no or an empty reason, and no --yes', async () => {
-    for (const argv of [
-      ['start', 'billing', '--reason', 'x', '--yes'],
-      ['start', 'orders', '--yes'],
-      ['start', 'orders', '--reason', '   ', '--yes'],
-      ['start', 'orders', '--reason', 'x'.repeat(1001), '--yes'],
-      ['start', 'orders', '--reason', 'x'],
-    ]) {
-      const t = fakeIo();
-      expect(await run(argv, t.io), argv.join(' ')).toBe(2);
-    }
+  it.each([
+    ['an unknown database', ['start', 'billing', '--reason', 'x', '--yes']],
+    ['no reason', ['start', 'orders', '--yes']],
+    ['an empty reason', ['start', 'orders', '--reason', '   ', '--yes']],
+    ['a reason over 1000 characters', ['start', 'orders', '--reason', 'x'.repeat(1001), '--yes']],
+    ['no --yes', ['start', 'orders', '--reason', 'x']],
+  ])('refuses (exit 2, nothing sent): %s', async (_what, argv) => {
+    const t = fakeIo();
+    expect(await run(argv, t.io), argv.join(' ')).toBe(2);
     expect(events).not.toHaveReceivedAnyCommand();
   });
 

@@ -37,12 +37,10 @@ import {
 
 export {
   EXAMPLE_CONFIG_FILE,
-  FAKE_ACCOUNT,
   forLocalInterpreter,
   resolveIntrinsics,
   type AslDefinition,
   type CfnResource,
-  type CfnTemplate,
   type IamStatement,
   type ResolveContext,
   type SynthesizedFunction,

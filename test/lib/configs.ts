@@ -3,12 +3,10 @@
  * readiness, IAM database authentication, a secret named without its random suffix, VPCs, a
  * custom prefix and an explicit account.
  */
-import { readFileSync } from 'node:fs';
 import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
-import { EXAMPLE_CONFIG_FILE } from '../helpers/synth.js';
 
-/** The example config, as in the file. */
-export const exampleConfig = (): FailoverConfigInput => JSON.parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as FailoverConfigInput;
+/** The example config, as in the file (test/fixtures/databases.ts). */
+export { exampleConfig } from '../fixtures/databases.js';
 
 export const WIDE_ACCOUNT = '210987654321';
 /** The customer managed key that encrypts the orders secret of the wide config. */

@@ -9,13 +9,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config/index.js';
 import { FailoverDashboard, LAST_DRILL_WINDOW } from '../../lib/constructs/failover-dashboard.js';
-import { exampleConfig } from './configs.js';
+import { configWith, databaseConfig, selfDrill } from '../fixtures/databases.js';
 
 function body(gameDay: boolean): { widgets: Array<{ type: string; properties: Record<string, unknown> }> } {
-  const input = exampleConfig() as { databases: Array<Record<string, unknown>> };
-  if (gameDay) {
-    input.databases[0]!.gameDay = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 20 } };
-  }
+  const input = configWith(databaseConfig(gameDay ? { gameDay: selfDrill('orders', { rtoSeconds: 600, rpoSeconds: 20 }) } : {}));
   const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-west-2' } });
   new FailoverDashboard(stack, 'D', { config: validateConfig(input).config });
   const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'));

@@ -4,10 +4,10 @@
  * creates nothing; stop adds StopDBInstance on the two instances only.
  */
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../lambdas/shared/config-schema.js';
+import { configSchema, type FenceMethod } from '../../lambdas/shared/config-schema.js';
 import { Arns } from '../../lib/arns.js';
 import { controlFunctionPermissions } from '../../lib/constructs/permissions.js';
-import { exampleConfig } from './configs.js';
+import { configWith, databaseConfig } from '../fixtures/databases.js';
 
 const RES = { table: 'arn:aws:dynamodb:us-west-2:123456789012:table/failover-state', topic: 'arn:aws:sns:us-west-2:123456789012:failover', bus: 'arn:aws:events:us-west-2:123456789012:event-bus/failover', key: 'arn:aws:kms:us-west-2:123456789012:key/k' };
 const arns = new Arns('aws', '123456789012');
@@ -15,10 +15,8 @@ const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:db:orders-primary';
 const REPLICA = 'arn:aws:rds:us-west-2:123456789012:db:orders-replica';
 
 /** "action on resource [if condition]" lines of a function's statements and wildcard grants. */
-function grants(fn: 'fence-primary' | 'restore-ingress', fenceMethod: string): string[] {
-  const raw = exampleConfig() as { databases: Array<{ failover: Record<string, unknown> }> };
-  raw.databases[0]!.failover.fenceMethod = fenceMethod;
-  const p = controlFunctionPermissions(fn, configSchema.parse(raw), RES, arns);
+function grants(fn: 'fence-primary' | 'restore-ingress', fenceMethod: FenceMethod): string[] {
+  const p = controlFunctionPermissions(fn, configSchema.parse(configWith(databaseConfig({ fenceMethod }))), RES, arns);
   return [...p.statements, ...p.wildcards.map((w) => w.statement)]
     .map((s) => s.toStatementJson() as { Action: string | string[]; Resource: string | string[]; Condition?: unknown })
     .flatMap((s) => [s.Action].flat().flatMap((a) => [s.Resource].flat().map((r) => `${a} on ${r}${s.Condition ? ` if ${JSON.stringify(s.Condition)}` : ''}`)))

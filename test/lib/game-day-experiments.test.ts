@@ -17,6 +17,7 @@ const ACCOUNT = '123456789012';
 describe('game-day experiment templates (test/fixtures/configs/game-day.json)', () => {
   const app = synthApp({ config: FIXTURE, nag: true });
   const stack = app.stacks['failover-game-day-us-east-1']!;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const templates = () => stack.resources('AWS::FIS::ExperimentTemplate').map(([id, t]) => ({ id, p: t.Properties as Record<string, any> }));
   const byFault = (fault: string) => templates().find((t) => t.p.Tags['failover:fault'] === fault)!;
 
@@ -54,6 +55,7 @@ describe('game-day experiment templates (test/fixtures/configs/game-day.json)', 
     const roleIds = new Set(templates().map((t) => t.p.RoleArn));
     expect(roleIds.size).toBe(2);
     for (const [, role] of stack.resources('AWS::IAM::Role')) {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       expect((role.Properties as any).AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'fis.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } },
       ]);
@@ -62,6 +64,7 @@ describe('game-day experiment templates (test/fixtures/configs/game-day.json)', 
       stack
         .resources('AWS::IAM::Policy')
         .filter(([id]) => id.includes(fault.replace(/-/g, '')))
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
         .flatMap(([, p]) => (p.Properties as any).PolicyDocument.Statement as { Action: string | string[]; Resource: string | string[] }[]);
     const rds = statements('reboot-with-failover').filter((s) => [s.Action].flat().some((a) => a.startsWith('rds:')));
     expect(rds).toHaveLength(1);

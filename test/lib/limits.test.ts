@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { DATABASES_PER_STACK, MAX_DATABASES } from '../../lib/naming.js';
 import { checkStackLimits, DEPLOY_LIMITS, describeViolation, type LimitMeasures } from '../../twin/services/cfn-limits.js';
-import { exampleWith } from '../helpers/many-databases.js';
+import { exampleWith } from '../fixtures/databases.js';
 import { synthApp } from '../helpers/synth.js';
 
 const configWith = exampleWith;

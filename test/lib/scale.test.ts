@@ -4,7 +4,7 @@
  * resources per stack; this synthesizes a hundred databases and counts.
  */
 import { describe, expect, it } from 'vitest';
-import { exampleWith } from '../helpers/many-databases.js';
+import { exampleWith } from '../fixtures/databases.js';
 import { synthApp } from '../helpers/synth.js';
 
 const configWith = exampleWith;

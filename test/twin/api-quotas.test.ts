@@ -5,20 +5,19 @@
  */
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installSdkTwin, retryDelayMs } from '../../twin/sdk.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
+import { retryDelayMs } from '../../twin/sdk.js';
 import { World, DEFAULT_API_QUOTAS } from '../../twin/world.js';
 import { PRIMARY, exampleWorld } from './helpers.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-let w: World;
-let uninstall: () => void;
-beforeEach(() => {
-  w = exampleWorld();
-  for (const [service, quota] of Object.entries(DEFAULT_API_QUOTAS)) w.quota(service as never, quota);
-  uninstall = installSdkTwin(w);
+const twin = useSdkTwin(() => {
+  const world = exampleWorld();
+  for (const [service, quota] of Object.entries(DEFAULT_API_QUOTAS)) world.quota(service as never, quota);
+  return world;
 });
-afterEach(() => uninstall());
+let w: World;
+beforeEach(() => (w = twin.world));
 
 const describeAt = (region: string) => w.call('rds', 'DescribeDBInstances', {}, { region });
 const settle = async (n: number, f: () => Promise<unknown>) => (await Promise.allSettled(Array.from({ length: n }, f))).map((r) => r.status === 'fulfilled');

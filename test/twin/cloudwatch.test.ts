@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand, InvalidParameterValueException, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { decideAlarmState, evaluateAlarmRule, parseAlarmRule, ruleAlarms, type AlarmStateValue, type TreatMissingData } from '../../twin/services/cloudwatch.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -285,12 +285,10 @@ describe('composite alarms', () => {
 });
 
 describe('composite alarms and IAM: only a permission on "*" shows them', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
 
   const setup = async (resource: string | string[]) => {
-    const w = new World();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(new World());
     w.cloudwatch.defineAlarm('us-east-1', { AlarmName: 'app-5xx', Namespace: 'App', MetricName: 'e', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
     await w.clock.advanceBy(60_000);
     w.cloudwatch.defineCompositeAlarm('us-east-1', { AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' });
@@ -329,11 +327,9 @@ describe('composite alarms and IAM: only a permission on "*" shows them', () => 
 });
 
 describe('CloudWatch through the SDK', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it('PutMetricData and GetMetricData with a real client', async () => {
-    const w = new World();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(new World());
     const cw = new CloudWatchClient({ region: 'us-west-2' });
     await cw.send(new PutMetricDataCommand({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Value: 1 }] }));
     await expect(cw.send(new PutMetricDataCommand({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Value: Number.NaN }] }))).rejects.toBeInstanceOf(InvalidParameterValueException);

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { addNumbers, compareNumbers, normalizeNumber } from '../../twin/services/ddb-expressions.js';
 import type { DynamoDbService } from '../../twin/services/dynamodb.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
 
 const R = { region: 'us-west-2' };
@@ -338,11 +338,10 @@ describe('TransactWriteItems', () => {
 });
 
 describe('DynamoDB through the SDK (low-level and DocumentClient)', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it('answers real clients and the lease pattern through the DocumentClient', async () => {
     const { w } = setup();
-    uninstall = installSdkTwin(w);
+    twin.use(w);
     const ddb = new DynamoDBClient({ region: 'us-west-2' });
     await ddb.send(new PutItemCommand({ TableName: 'leases', Item: { pk: S('raw'), v: N(1) } }));
     const doc = DynamoDBDocumentClient.from(ddb);
@@ -363,8 +362,7 @@ describe('DynamoDB through the SDK (low-level and DocumentClient)', () => {
 });
 
 describe('the product\'s lease plans (lambdas/manage-lease/core.ts) against the twin', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it('acquire, concurrent acquire, release and cooldown behave as the plans intend', async () => {
     const { acquirePlan, releasePlan } = await import('../../lambdas/manage-lease/core.js');
     const w = new World();
@@ -373,13 +371,14 @@ describe('the product\'s lease plans (lambdas/manage-lease/core.ts) against the 
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
       AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
     });
-    uninstall = installSdkTwin(w);
+    twin.use(w);
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' }));
     const Key = { pk: 'DB#orders', sk: 'STATE' };
     const send = (plan: object) => doc.send(new UpdateCommand({ TableName: 'state', Key, ...plan, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as never));
     const now = new Date(w.clock.now());
     const first = await send(acquirePlan({ holder: 'exec-1', incidentId: 'i1', ignoreCooldown: false, cooldownMinutes: 60 }, now));
     expect(first.Attributes).toMatchObject({ holder: 'exec-1', epoch: 1, writer: 'primary' });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const second: any = await send(acquirePlan({ holder: 'exec-2', incidentId: 'i2', ignoreCooldown: false, cooldownMinutes: 60 }, now)).catch((e) => e);
     expect(second.name).toBe('ConditionalCheckFailedException');
     expect(second.Item.holder).toEqual({ S: 'exec-1' }); // the DocumentClient does not unmarshall the error's Item

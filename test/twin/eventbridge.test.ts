@@ -1,8 +1,8 @@
 import { EventBridgeClient, InvalidEventPatternException, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { matchesPattern, validatePattern } from '../../twin/services/event-pattern.js';
 import { transform, type TwinEvent } from '../../twin/services/eventbridge.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import { World } from '../../twin/world.js';
 import { heartbeatTriggerGrants } from '../../lib/constructs/permissions.js';
 import { Arns } from '../../lib/arns.js';
@@ -175,11 +175,9 @@ describe('rules, targets and delivery on the clock', () => {
 });
 
 describe('EventBridge through the SDK', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it('PutRule/PutTargets/PutEvents with a real client; invalid patterns are InvalidEventPatternException', async () => {
-    const w = new World();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(new World());
     const got: unknown[] = [];
     w.events.registerTarget('arn:aws:states:us-west-2:123456789012:stateMachine:sm', (p) => got.push(p));
     const eb = new EventBridgeClient({ region: 'us-west-2' });

@@ -3,10 +3,10 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import { SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { twinContext } from '../../twin/context.js';
 import { evaluate, globMatch, type PolicyDocument } from '../../twin/iam.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import { REPLICA, exampleWorld } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -51,12 +51,10 @@ describe('IAM policy evaluation', () => {
 });
 
 describe('IAM through the SDK twin', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
 
   it('allowed calls pass; denied calls get each service\'s code and AWS\'s message', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     w.iam.putRole('failover-promote', [promoterPolicy]);
     const principal = w.iam.assumeRole('failover-promote', 'promote-standby');
     const west = new RDSClient({ region: 'us-west-2' });
@@ -90,8 +88,7 @@ describe('IAM through the SDK twin', () => {
   });
 
   it('EC2 denials are UnauthorizedOperation with EC2\'s message; calls without a principal are counted as unchecked', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     w.iam.putRole('nothing', [{ Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }] }]);
     const e: any = await twinContext.run({ principal: w.iam.assumeRole('nothing') }, () => new EC2Client({ region: 'us-east-1' }).send(new DescribeSecurityGroupsCommand({}))).catch((x) => x);
     expect(e.name).toBe('UnauthorizedOperation');
@@ -102,12 +99,10 @@ describe('IAM through the SDK twin', () => {
 });
 
 describe('fault injection through the SDK twin', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
 
   it('a Region outage makes API calls time out (after the SDK\'s retries); recovery restores them', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     const east = new RDSClient({ region: 'us-east-1' });
     w.regionOutage('us-east-1', true);
     const e: any = await east.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-primary' })).catch((x) => x);
@@ -121,8 +116,7 @@ describe('fault injection through the SDK twin', () => {
   });
 
   it('throttle: the next N calls fail with the service\'s throttling error; the SDK retries absorb fewer than maxAttempts', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     const west = new RDSClient({ region: 'us-west-2' });
     w.throttle('rds', undefined, 2);
     const ok = await west.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: REPLICA.id }));
@@ -137,8 +131,7 @@ describe('fault injection through the SDK twin', () => {
   });
 
   it('apiError: the next N calls of an operation fail with that code; non-retryable codes are not retried', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     const west = new RDSClient({ region: 'us-west-2' });
     w.apiError('rds', 'PromoteReadReplica', 'InvalidDBInstanceStateFault', 1);
     const e: any = await west.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: REPLICA.id })).catch((x) => x);

@@ -4,20 +4,16 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, InvalidOutput, InvalidToken, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { InvalidParameterException, ListSubscriptionsByTopicCommand, NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { currentCaller, twinContext } from '../../twin/context.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import type { World } from '../../twin/world.js';
 import { PRIMARY_SG, exampleWorld } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+const twin = useSdkTwin(exampleWorld);
 let w: World;
-let uninstall: () => void;
-beforeEach(() => {
-  w = exampleWorld();
-  uninstall = installSdkTwin(w);
-});
-afterEach(() => uninstall());
+beforeEach(() => (w = twin.world));
 const rule = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/8' }] };
 
 describe('EC2 security groups', () => {

@@ -1,8 +1,8 @@
 import {
   DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, PromoteReadReplicaCommand, RDSClient,
 } from '@aws-sdk/client-rds';
-import { afterEach, describe, expect, it } from 'vitest';
-import { installSdkTwin } from '../../twin/sdk.js';
+import { describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { RUNNING_STATUSES, WAL_BYTES_PER_WRITE, WAL_SWITCH_MS } from '../../twin/services/rds.js';
 import { World } from '../../twin/world.js';
 import { PRIMARY, REPLICA, exampleWorld } from './helpers.js';
@@ -192,7 +192,10 @@ describe('RDS replica lag metrics', () => {
     await w.clock.advanceBy(5 * 60_000);
     const lag = series(w, REPLICA.region, 'ReplicaLag', REPLICA.id);
     expect(lag).toHaveLength(5);
-    for (const p of lag) expect(p.v).toBeGreaterThanOrEqual(3), expect(p.v).toBeLessThan(4);
+    for (const p of lag) {
+      expect(p.v).toBeGreaterThanOrEqual(3);
+      expect(p.v).toBeLessThan(4);
+    }
     const slot = series(w, PRIMARY.region, 'OldestReplicationSlotLag', PRIMARY.id);
     expect(slot).toHaveLength(5);
     for (const p of slot) expect([2 * WAL_BYTES_PER_WRITE, 3 * WAL_BYTES_PER_WRITE]).toContain(p.v); // the commits of the last 3 s, not yet received
@@ -685,11 +688,9 @@ describe('Aurora global clusters', () => {
 });
 
 describe('RDS through the SDK', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it('real RDSClient: errors are the SDK classes, Region comes from the client', async () => {
-    const w = exampleWorld();
-    uninstall = installSdkTwin(w);
+    const w = twin.use(exampleWorld());
     const west = new RDSClient({ region: 'us-west-2' });
     const east = new RDSClient({ region: 'us-east-1' });
     await expect(east.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: REPLICA.id }))).rejects.toBeInstanceOf(DBInstanceNotFoundFault);

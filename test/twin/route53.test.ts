@@ -1,8 +1,8 @@
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, InvalidChangeBatch, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { hostedZoneNames } from '../../twin/drill/deploy.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import { DEFAULT_API_QUOTAS, World } from '../../twin/world.js';
 import { RECORD, ZONE_ID, endpointOf, exampleWorld, PRIMARY, REPLICA } from './helpers.js';
 
@@ -181,12 +181,11 @@ describe('Route 53 ListResourceRecordSets', () => {
 });
 
 describe('Route 53 through the SDK', () => {
-  let uninstall: () => void;
-  afterEach(() => uninstall());
+  const twin = useSdkTwin();
   it("accepts prefixed ids, throws InvalidChangeBatch, and with a drill's quotas allows 5 requests/s per account", async () => {
     const w = exampleWorld();
     w.quota('route53', DEFAULT_API_QUOTAS.route53);
-    uninstall = installSdkTwin(w);
+    twin.use(w);
     const r53 = new Route53Client({ region: 'us-east-1' });
     const up = new ChangeResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE_ID}`, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) as never }] } });
     const out = await r53.send(up);

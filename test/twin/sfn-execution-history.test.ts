@@ -5,19 +5,15 @@
  * events, the errors and the authorization (states:GetExecutionHistory on the execution ARN).
  */
 import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { twinContext } from '../../twin/context.js';
-import { installSdkTwin } from '../../twin/sdk.js';
 import type { World } from '../../twin/world.js';
 import { exampleWorld } from './helpers.js';
 
+const twin = useSdkTwin(exampleWorld);
 let w: World;
-let uninstall: () => void;
-beforeEach(() => {
-  w = exampleWorld();
-  uninstall = installSdkTwin(w);
-});
-afterEach(() => uninstall());
+beforeEach(() => (w = twin.world));
 
 async function started(): Promise<{ sfn: SFNClient; arn: string }> {
   const sm = w.sfn.stateMachineArn('us-west-2', 'failover');
@@ -93,6 +89,7 @@ describe('GetExecutionHistory', () => {
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: `${arn}-nope` }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover' }))).rejects.toMatchObject({ name: 'InvalidArn' });
     w.iam.putRole('reader', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:GetExecutionHistory', Resource: `${arn.replace(/:run-1$/, '')}:other` }] }]);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const denied: any = await twinContext.run({ principal: w.iam.assumeRole('reader') }, () => sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }))).catch((e) => e);
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toContain(`states:GetExecutionHistory on resource: ${arn}`);

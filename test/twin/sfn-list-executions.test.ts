@@ -1,17 +1,13 @@
 /** The twin's Step Functions ListExecutions (docs/aws-behaviour.md §6): newest first, by status, paged. */
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { installSdkTwin } from '../../twin/sdk.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSdkTwin } from '../helpers/sdk-twin.js';
 import type { World } from '../../twin/world.js';
 import { exampleWorld } from './helpers.js';
 
+const twin = useSdkTwin(exampleWorld);
 let w: World;
-let uninstall: () => void;
-beforeEach(() => {
-  w = exampleWorld();
-  uninstall = installSdkTwin(w);
-});
-afterEach(() => uninstall());
+beforeEach(() => (w = twin.world));
 
 describe('ListExecutions', () => {
   it('lists one state machine newest first, filters by status and pages with nextToken', async () => {

@@ -39,7 +39,7 @@ export const MAX_RUN_FOR_SECONDS = 6 * 3600;
 /** Most events in one generated scenario. */
 export const MAX_EVENTS = 8;
 
-export { STANDBY_KINDS, type StandbyKind } from './config-space.js';
+export { STANDBY_KINDS } from './config-space.js';
 
 /** A scenario file as the generator writes it (durations in seconds). */
 export interface ChaosScenarioFile {

@@ -133,12 +133,6 @@ const MUTATING = /^(rds:(Promote|Modify|Reboot|Stop|Start|Create|Delete|Failover
 /** The step of a function folder, in order. */
 export const stepsOf = (e: ExecutionRecord, folder: string) => e.steps.filter((s) => s.folder === folder);
 
-/** Incident phases the execution recorded (record-incident inputs that succeeded). */
-export const recordedPhases = (e: ExecutionRecord): string[] =>
-  stepsOf(e, 'record-incident')
-    .filter((s) => !s.error)
-    .map((s) => String((s.input as { phase?: string }).phase));
-
 /** The lease windows of an execution: from acquisition to release (or its end). */
 export function leaseWindow(e: ExecutionRecord, endMs: number): { from: number; to: number } | undefined {
   const lease = stepsOf(e, 'manage-lease');

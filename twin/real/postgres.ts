@@ -343,7 +343,7 @@ export class PgServer {
    * SIGKILLed postmaster cannot remove its own; a clean shutdown has already). Call once it is down.
    */
   removeSharedMemorySync(): void {
-    let table = '';
+    let table: string;
     try {
       table = readFileSync('/proc/sysvipc/shm', 'utf8');
     } catch {

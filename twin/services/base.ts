@@ -1,5 +1,5 @@
 /** Shared plumbing for the twin's service models. */
-import { TwinUnsupportedError, awsError, type ServiceKey } from '../errors.js';
+import { TwinUnsupportedError, type ServiceKey } from '../errors.js';
 import { ACCOUNT_ID, type Authorization, type Principal } from '../iam.js';
 
 /** Who calls and where: the client's Region and (optionally) the IAM principal. */
@@ -32,13 +32,6 @@ export function supportOnly(service: ServiceKey, operation: string, input: objec
   if (extra.length > 0) {
     throw new TwinUnsupportedError(`twin ${service}:${operation} does not model the parameter(s) ${extra.join(', ')}`);
   }
-}
-
-/** A required parameter is missing: the SDK/AWS validation error of that service family. */
-export function missing(service: ServiceKey, param: string): Error {
-  if (service === 'dynamodb') return awsError(service, 'ValidationException', `1 validation error detected: Value null at '${param}' failed to satisfy constraint: Member must not be null`);
-  if (service === 'cloudformation') return awsError(service, 'ValidationError', `1 validation error detected: Value null at '${param}' failed to satisfy constraint: Member must not be null`);
-  return awsError(service, service === 'route53' ? 'InvalidInput' : 'MissingParameter', `The request must contain the parameter ${param}`);
 }
 
 export const arn = {

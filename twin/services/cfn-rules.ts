@@ -5,7 +5,7 @@
  * `Fn::Join`, `Fn::Sub`, `Fn::Select`, and `Ref` / `Fn::GetAtt` of logical ids the caller maps to
  * physical values (an unmapped reference is an error, never a silent placeholder).
  */
-import type { World } from '../world.js';
+import type { EventBridgeService } from './eventbridge.js';
 
 export interface IntrinsicContext {
   readonly region: string;
@@ -93,7 +93,7 @@ interface RuleResource {
  * Creates every AWS::Events::Rule of the template in `ctx.region` (name: the rule's Name or its
  * logical id). Returns the rule names created.
  */
-export function loadRulesFromTemplate(world: World, template: { Resources?: Record<string, unknown> }, ctx: IntrinsicContext): string[] {
+export function loadRulesFromTemplate(world: { readonly events: Pick<EventBridgeService, 'putRule' | 'putTargets'> }, template: { Resources?: Record<string, unknown> }, ctx: IntrinsicContext): string[] {
   const names: string[] = [];
   for (const [logicalId, raw] of Object.entries(template.Resources ?? {})) {
     const res = raw as RuleResource;

@@ -14,7 +14,7 @@
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
 import { deniedMessage, evaluate, roleNameOfArn, type Authorization, type Principal } from '../iam.js';
-import type { World } from '../world.js';
+import type { RdsView, RoleRegistry, TwinCore } from '../ports.js';
 import { arn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import type { InstanceSpec } from './rds.js';
 
@@ -64,11 +64,14 @@ interface Stack {
 
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
+/** What the cloudformation model needs of the world (twin/ports.ts). */
+export type CloudFormationWorld = TwinCore & { readonly iam: RoleRegistry; readonly rds: Pick<RdsView, 'createInstance'> };
+
 export class CloudFormationService implements ServiceModel {
   readonly key = 'cloudformation' as const;
   private readonly stacks = new Map<string, Stack>(); // region/name
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: CloudFormationWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     DescribeStacks: (i, c) => this.describeStacks(i, c),

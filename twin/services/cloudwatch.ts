@@ -16,10 +16,10 @@
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
 import { ACCOUNT_ID, evaluate as evaluatePolicy, type Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { AlarmStateValue, AwsEventSink, TopicPublisher, TwinCore } from '../ports.js';
 import { arn, clone, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export type { AlarmStateValue } from '../ports.js';
 export type TreatMissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 type Stat = 'Average' | 'Minimum' | 'Maximum' | 'Sum' | 'SampleCount';
 const STATS: readonly Stat[] = ['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount'];
@@ -284,13 +284,16 @@ const statOf = (pts: readonly Point[], stat: Stat): number => {
 const TWO_WEEKS = 14 * 86_400_000;
 const TWO_HOURS = 2 * 3_600_000;
 
+/** What the cloudwatch model needs of the world (twin/ports.ts). */
+export type CloudWatchWorld = TwinCore & { readonly events: AwsEventSink; readonly sns: TopicPublisher };
+
 export class CloudWatchService implements ServiceModel {
   readonly key = 'cloudwatch' as const;
   private readonly metrics = new Map<string, Map<string, Point[]>>(); // region -> metricKey -> points (time order)
   private readonly alarms = new Map<string, Map<string, Alarm>>(); // region -> name -> alarm
   private readonly composites = new Map<string, Map<string, CompositeAlarm>>(); // region -> name -> composite alarm
 
-  constructor(private readonly world: World) {
+  constructor(private readonly world: CloudWatchWorld) {
     // One 10-second tick drives every alarm; periods ≥ 60 s are evaluated on minute boundaries.
     const start = Math.ceil(world.clock.now() / 10_000) * 10_000;
     world.clock.every(10_000, start, () => this.tick(), 'cloudwatch alarm evaluation');

@@ -8,7 +8,7 @@
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, clone, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import {
   ExpressionScope, applyUpdate, avCompare, canonical, conditionPaths, evalCondition, parseCondition, parseProjection, parseUpdate, project,
@@ -52,12 +52,15 @@ const keyStr = (v: AV): string => {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type In = Record<string, any>;
 
+/** What the dynamodb model needs of the world (twin/ports.ts). */
+export type DynamoDbWorld = TwinCore;
+
 export class DynamoDbService implements ServiceModel {
   readonly key = 'dynamodb' as const;
   private readonly tables = new Map<string, Table>(); // region/name
   private readonly tokens = new Map<string, { at: number; fingerprint: string }>();
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: DynamoDbWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     GetItem: (i, c) => this.getItem(i, c),

@@ -15,7 +15,7 @@
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { ConnectionSource, NetworkView, RdsView, TwinCore } from '../ports.js';
 import { arn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 export interface IpPermission {
@@ -52,11 +52,7 @@ interface Group {
 /** The VPC the twin's databases live in when a setup names none (ids are per Region). */
 export const DEFAULT_TWIN_VPC = 'vpc-0abc1234def567890';
 
-/** Where a connection comes from (for rule matching); undefined fields match any rule source. */
-export interface ConnectionSource {
-  readonly ip?: string;
-  readonly securityGroupId?: string;
-}
+export type { ConnectionSource } from '../ports.js';
 
 const PROTOCOLS: Record<string, string> = { '-1': '-1', all: '-1', tcp: 'tcp', '6': 'tcp', udp: 'udp', '17': 'udp', icmp: 'icmp', '1': 'icmp' };
 const ruleKey = (r: Omit<Rule, 'id' | 'description'>) => `${r.protocol}|${r.from}|${r.to}|${r.source.kind}|${r.source.value}`;
@@ -77,6 +73,9 @@ export function inCidr(ip: string, cidr: string): boolean {
   return (a & mask) === (b & mask);
 }
 
+/** What the ec2 model needs of the world (twin/ports.ts). */
+export type Ec2World = TwinCore & { readonly network: Pick<NetworkView, 'onSecurityGroupChange'>; readonly rds: Pick<RdsView, 'allInstances' | 'allClusters'> };
+
 export class Ec2Service implements ServiceModel {
   readonly key = 'ec2' as const;
   private readonly groups = new Map<string, Group>(); // region/id
@@ -85,7 +84,7 @@ export class Ec2Service implements ServiceModel {
   /** Network interfaces added by a setup (anything but the databases', which come from RDS). */
   private readonly interfaces: Array<{ region: string; id: string; description: string; groups: string[]; vpcId: string; requesterId?: string; interfaceType: string }> = [];
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: Ec2World) {}
 
   readonly operations: Record<string, OpHandler> = {
     DescribeSecurityGroups: (i, c) => this.describeSecurityGroups(i, c),

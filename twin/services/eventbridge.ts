@@ -7,7 +7,7 @@
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { FunctionInvoker, TopicPublisher, TwinCore } from '../ports.js';
 import { arn, clone, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import { EventPatternError, matchesPattern, validatePattern } from './event-pattern.js';
 
@@ -74,6 +74,9 @@ export interface DeliveryRecord {
 const MAX_ATTEMPTS = 185;
 const MAX_AGE_MS = 24 * 3600_000;
 
+/** What the eventbridge model needs of the world (twin/ports.ts). */
+export type EventBridgeWorld = TwinCore & { readonly lambda: FunctionInvoker; readonly sns: TopicPublisher };
+
 export class EventBridgeService implements ServiceModel {
   readonly key = 'events' as const;
   /** Every event put on a bus (after ingestion), in order. */
@@ -83,7 +86,7 @@ export class EventBridgeService implements ServiceModel {
   private readonly handlers = new Map<string, TargetHandler>();
   private readonly duplicates: { match: (e: TwinEvent) => boolean; extra: number }[] = [];
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: EventBridgeWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     PutEvents: (i, c) => this.putEvents(i, c),

@@ -24,7 +24,7 @@
  */
 import { awsError } from '../errors.js';
 import { evaluate, roleNameOfArn, type Authorization, type Principal } from '../iam.js';
-import type { World } from '../world.js';
+import type { ApiCaller, Ec2View, MetricsView, NetworkView, RdsView, RoleRegistry, TwinCore } from '../ports.js';
 import { parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 /** What a template action names: a parameter rule. */
@@ -41,7 +41,7 @@ export interface FisActionSpec {
   readonly resourceType: string;
   readonly parameters: Readonly<Record<string, ParameterRule>>;
   /** The calls FIS makes as the experiment role, per target resource ARN (FIS actions reference). */
-  permissions(resourceArn: string, world: World): Authorization[];
+  permissions(resourceArn: string, world: FisWorld): Authorization[];
 }
 
 /** ISO 8601 duration FIS accepts (PT1M to PT12H). */
@@ -160,6 +160,9 @@ interface Experiment {
   gen: number;
 }
 
+/** What the fis model needs of the world (twin/ports.ts). */
+export type FisWorld = TwinCore & ApiCaller & { readonly cloudwatch: MetricsView; readonly ec2: Ec2View; readonly iam: RoleRegistry; readonly network: Pick<NetworkView, 'disrupt'>; readonly rds: RdsView };
+
 /** The experiments' twin. */
 export class FisService implements ServiceModel {
   readonly key = 'fis' as const;
@@ -168,7 +171,7 @@ export class FisService implements ServiceModel {
   /** Every experiment ever started, oldest first (for judges and tests). */
   readonly started: { id: string; templateId: string; region: string; at: number }[] = [];
 
-  constructor(private readonly world: World) {
+  constructor(private readonly world: FisWorld) {
     world.cloudwatch.onAlarmStateChange((region, name, value) => {
       if (value !== 'ALARM') return;
       const alarmArn = `arn:aws:cloudwatch:${region}:${world.accountId}:alarm:${name}`;

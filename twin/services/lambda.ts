@@ -14,7 +14,7 @@
 import { awsError } from '../errors.js';
 import { twinContext } from '../context.js';
 import type { Authorization, Principal } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 export type LambdaHandler = (event: unknown, context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number }) => unknown;
@@ -46,6 +46,9 @@ export interface InvocationRecord {
   error?: string;
 }
 
+/** What the lambda model needs of the world (twin/ports.ts). */
+export type LambdaWorld = TwinCore;
+
 export class LambdaService implements ServiceModel {
   readonly key = 'lambda' as const;
   readonly invocations: InvocationRecord[] = [];
@@ -60,7 +63,7 @@ export class LambdaService implements ServiceModel {
   /** Synchronous invocations refused for concurrency, by function name. */
   readonly throttled: Record<string, number> = {};
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: LambdaWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     Invoke: (i, c) => this.invoke(i, c),

@@ -10,7 +10,7 @@
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, clone, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 /**
@@ -84,13 +84,16 @@ const inZone = (z: { name: string }, name: string): boolean => name === z.name |
 /** Route 53's listing order: names with labels reversed, then type, then set identifier. */
 const sortKey = (r: RecordSet) => `${r.Name.replace(/\.$/, '').split('.').reverse().join('.')}\u0000${r.Type}\u0000${r.SetIdentifier ?? ''}`;
 
+/** What the route53 model needs of the world (twin/ports.ts). */
+export type Route53World = TwinCore;
+
 export class Route53Service implements ServiceModel {
   readonly key = 'route53' as const;
   private readonly zones = new Map<string, Zone>();
   private readonly changes = new Map<string, Change>();
   private readonly lastInsync = new Map<string, number>();
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: Route53World) {}
 
   readonly operations: Record<string, OpHandler> = {
     ChangeResourceRecordSets: (i, c) => this.changeResourceRecordSets(i, c),

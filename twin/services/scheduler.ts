@@ -24,7 +24,7 @@
  */
 import { TwinUnsupportedError, awsError } from '../errors.js';
 import { evaluate, type Authorization, type Principal } from '../iam.js';
-import type { World } from '../world.js';
+import type { ApiCaller, TwinCore } from '../ports.js';
 import { parseArn } from './base.js';
 import { isTimeZone, nextFire, parseScheduleExpression, ScheduleExpressionError, type ScheduleExpression } from '../../lib/schedule-expression.js';
 
@@ -88,13 +88,16 @@ const SOURCE = /^(?=[/.\-_A-Za-z0-9]+)((?!aws\.).*)$/;
 
 const invalid = (message: string): Error => awsError('events', 'ValidationException', message);
 
+/** What the scheduler model needs of the world (twin/ports.ts). */
+export type SchedulerWorld = TwinCore & ApiCaller;
+
 export class SchedulerService {
   private readonly groups = new Map<string, Set<string>>(); // region -> group names
   private readonly schedules = new Map<string, Schedule>(); // region/group/name
   readonly deadLetters: SchedulerDeadLetter[] = [];
   readonly invocations: SchedulerInvocation[] = [];
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: SchedulerWorld) {}
 
   /** Creates a schedule group (AWS::Scheduler::ScheduleGroup). Every Region has `default`. */
   createScheduleGroup(region: string, name: string): void {

@@ -10,7 +10,7 @@
  */
 import { awsError } from '../errors.js';
 import { ACCOUNT_ID, evaluate, type Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 interface Secret {
@@ -24,11 +24,14 @@ interface Secret {
   kmsKeyId?: string;
 }
 
+/** What the secrets-manager model needs of the world (twin/ports.ts). */
+export type SecretsManagerWorld = TwinCore;
+
 export class SecretsManagerService implements ServiceModel {
   readonly key = 'secretsmanager' as const;
   private readonly secrets: Secret[] = [];
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: SecretsManagerWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     GetSecretValue: (i, c) => this.getSecretValue(i, c),

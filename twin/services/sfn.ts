@@ -16,7 +16,7 @@
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import { validateCreateStateMachine, type CreateStateMachineInput } from './sfn-definition.js';
 
@@ -88,6 +88,9 @@ export type ExecutionRedriver = (e: { executionArn: string }) => unknown;
 /** Statuses RedriveExecution accepts (AWS: failed, aborted or timed out; 14 days, not modelled). */
 const REDRIVABLE: ReadonlySet<ExecutionStatus> = new Set(['FAILED', 'ABORTED', 'TIMED_OUT']);
 
+/** What the sfn model needs of the world (twin/ports.ts). */
+export type SfnWorld = TwinCore;
+
 export class SfnService implements ServiceModel {
   readonly key = 'sfn' as const;
   private readonly tokens = new Map<string, TokenState>();
@@ -99,7 +102,7 @@ export class SfnService implements ServiceModel {
   /** State machines created (CreateStateMachine), by `<Region>:<name>` (the deploy's ARNs may name the config's account). */
   private readonly created = new Map<string, { name: string; definition: string; roleArn: string; type: string; creationDate: number }>();
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: SfnWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     SendTaskSuccess: (i, c) => this.sendTaskSuccess(i, c),

@@ -6,7 +6,7 @@
  */
 import { awsError } from '../errors.js';
 import type { Authorization } from '../iam.js';
-import type { World } from '../world.js';
+import type { TwinCore } from '../ports.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
 export interface PublishedMessage {
@@ -30,6 +30,9 @@ export interface Subscription {
 /** ListSubscriptionsByTopic returns up to 100 subscriptions per call. */
 export const SUBSCRIPTIONS_PAGE_SIZE = 100;
 
+/** What the sns model needs of the world (twin/ports.ts). */
+export type SnsWorld = TwinCore;
+
 export class SnsService implements ServiceModel {
   readonly key = 'sns' as const;
   readonly published: PublishedMessage[] = [];
@@ -38,7 +41,7 @@ export class SnsService implements ServiceModel {
   /** Subscriptions by topic ARN, in the order they were made. */
   private readonly subscriptions = new Map<string, Subscription[]>();
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: SnsWorld) {}
 
   readonly operations: Record<string, OpHandler> = {
     Publish: (i, c) => this.publish(i, c),

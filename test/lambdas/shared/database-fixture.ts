@@ -26,6 +26,7 @@ export function exampleDatabase(overrides: Overrides = {}): DatabaseConfig {
 
 /** An Aurora global database variant (clusters instead of instances). */
 export function auroraDatabase(): DatabaseConfig {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const base = structuredClone(example.databases[0]!) as Record<string, any>;
   base.engine = 'aurora-postgresql';
   base.primary = { region: 'us-east-1', clusterId: 'orders-east', globalClusterId: 'orders-global', securityGroupIds: base.primary.securityGroupIds };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../lambdas/shared/config-schema.js';
 import { crossFieldProblems } from '../../../lib/config/rules.js';
 import { auroraExample, broken, example, problemsOf, type Json } from './helpers.js';
-import { manyDatabases } from '../../helpers/many-databases.js';
+import { databaseConfig, gameDay, manyDatabases, STOP_ALARM } from '../../fixtures/databases.js';
 
 const target = (region: string, setIdentifier: string) => ({ region, setIdentifier, value: `lb-${setIdentifier}.example.com` });
 const trafficOf = (over: Record<string, unknown> = {}) => ({
@@ -32,24 +32,18 @@ interface Case {
 
 const db0 = 'databases[0]';
 const keyIn = (region: string, id = '1234abcd') => `arn:aws:kms:${region}:123456789012:key/${id}-12ab-34cd-56ef-1234567890ab`;
+/** A second database, `billing` (its own instances and record), changed by `changes`. */
 const secondDatabase = (config: Json, changes: (db: Json) => void): void => {
-  const db = structuredClone(config.databases[0]);
-  db.name = 'billing';
-  db.dns.recordName = 'writer.billing.internal';
+  const db = databaseConfig({ name: 'billing' });
   changes(db);
   config.databases.push(db);
 };
 
-
-const ALARM = 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors';
-/** A second database, `orders-drill`, marked drill target, and a game day on `orders` that drills it. */
-const withDrillPair = (c: Json, game: Record<string, unknown> = {}, drillTarget = true): void => {
-  secondDatabase(c, (db) => {
-    db.name = 'orders-drill';
-    db.dns.recordName = 'writer.orders-drill.internal';
-    db.drillTarget = drillTarget;
-  });
-  c.databases[0].gameDay = { drillPair: 'orders-drill', disruptSubnetIds: ['subnet-0123456789abcdef0'], stopAlarmArns: [ALARM], ...game };
+const ALARM = STOP_ALARM;
+/** A second database, `orders-drill`, marked drill target (or not), and a game day on `orders` that drills it. */
+const withDrillPair = (c: Json, game: Record<string, unknown> = {}, isDrillTarget = true): void => {
+  c.databases.push(databaseConfig({ name: 'orders-drill', drillTarget: isDrillTarget }));
+  c.databases[0].gameDay = gameDay('orders-drill', game);
 };
 
 const cases: Case[] = [
@@ -110,7 +104,7 @@ const cases: Case[] = [
   },
   {
     name: 'more databases than one deployment supports (docs/scale.md)',
-    mutate: (c) => manyDatabases(c, 101),
+    mutate: (c) => (c.databases = manyDatabases(101)),
     expected: [
       {
         path: 'databases',
@@ -430,9 +424,10 @@ describe('cross-field rules', () => {
   it('accept a game day on a designated drill pair, and on a production pair with the explicit opt-in', () => {
     expect(problemsOf(broken(example, (c) => withDrillPair(c)))).toEqual([]);
     expect(problemsOf(broken(example, (c) => withDrillPair(c, { allowProductionTarget: true }, false)))).toEqual([]);
-    for (const schedule of ['cron(0 10 ? 1,4,7,10 TUE#2 *)', 'rate(90 days)', 'at(2027-03-02T10:00:00)']) {
-      expect(problemsOf(broken(example, (c) => withDrillPair(c, { schedule, scheduleTimezone: 'Europe/Paris' })))).toEqual([]);
-    }
+  });
+
+  it.each(['cron(0 10 ? 1,4,7,10 TUE#2 *)', 'rate(90 days)', 'at(2027-03-02T10:00:00)'])('accept a game day scheduled %s', (schedule) => {
+    expect(problemsOf(broken(example, (c) => withDrillPair(c, { schedule, scheduleTimezone: 'Europe/Paris' })))).toEqual([]);
   });
 
   it('accept a quorum equal to the vantage points plus the control plane', () => {

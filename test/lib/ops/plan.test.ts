@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lib/config/index.js';
 import { buildPlan, formatPlan, type PlanFacts, type SiteFacts } from '../../../lib/ops/plan.js';
+import { configWith, databaseConfig, type DatabaseOptions } from '../../fixtures/databases.js';
 import { auroraExample, example, type Json } from '../config/helpers.js';
 
 const site = (over: Partial<SiteFacts>): SiteFacts => ({ region: 'us-east-1', id: 'x', exists: true, status: 'available', vpcId: 'vpc-0abc1234def567890', backupRetentionPeriod: 7, replicas: [], ...over });
@@ -15,11 +16,15 @@ const facts = (over: Partial<PlanFacts> = {}): PlanFacts => ({
   now: '2026-01-01T00:00:00.000Z',
   ...over,
 });
+/** The plan of a config's first database on `facts(f)`. */
+const planOf = (raw: unknown, f: Partial<PlanFacts> = {}) => {
+  const { config } = validateConfig(raw, 'test');
+  return buildPlan(config.databases[0]!, config, facts(f));
+};
 const plan = (mutate: (c: Json) => void, f: Partial<PlanFacts> = {}, base = example) => {
   const raw = base();
   mutate(raw);
-  const { config } = validateConfig(raw, 'test');
-  return buildPlan(config.databases[0]!, config, facts(f));
+  return planOf(raw, f);
 };
 const apis = (steps: { calls: { api: string }[] }[]): string[] => steps.flatMap((s) => s.calls.map((c) => c.api));
 const asks = (p: ReturnType<typeof plan>): string[] => [...p.failover, ...p.failback].flatMap((s) => (s.asks ? [s.asks.split(':')[0]!] : []));
@@ -36,27 +41,27 @@ describe('buildPlan', () => {
     expect(formatPlan(p, 'aws').join('\n')).toContain('DNS change:  writer.orders.internal (CNAME, TTL 30 s, zone Z0EXAMPLE): p.example → s.example');
   });
 
-  it.each([
-    ['mode manual asks before the fence too', (c: Json) => (c.databases[0].failover.mode = 'manual'), ['promote', 'accept-data-loss', 'promote', 'promote-unfenced', 'fail-back']],
-    ['fencing best-effort never asks about the fence', (c: Json) => (c.databases[0].failover.fencing = 'best-effort'), ['promote', 'accept-data-loss', 'fail-back']],
-    ['failback automatic never asks to fail back', (c: Json) => (c.databases[0].failback = { policy: 'automatic' }), ['promote', 'accept-data-loss', 'promote-unfenced']],
-    ['failback never stops after the rebuild', (c: Json) => (c.databases[0].failback = { policy: 'never' }), ['promote', 'accept-data-loss', 'promote-unfenced']],
-  ])('%s', (_label, mutate, expected) => {
-    expect(asks(plan(mutate))).toEqual(expected);
+  it.each<[string, DatabaseOptions, string[]]>([
+    ['mode manual asks before the fence too', { mode: 'manual' }, ['promote', 'accept-data-loss', 'promote', 'promote-unfenced', 'fail-back']],
+    ['fencing best-effort never asks about the fence', { fencing: 'best-effort' }, ['promote', 'accept-data-loss', 'fail-back']],
+    ['failback automatic never asks to fail back', { failback: 'automatic' }, ['promote', 'accept-data-loss', 'promote-unfenced']],
+    ['failback never stops after the rebuild', { failback: 'never' }, ['promote', 'accept-data-loss', 'promote-unfenced']],
+  ])('%s', (_label, options, expected) => {
+    expect(asks(planOf(configWith(databaseConfig(options))))).toEqual(expected);
   });
 
   it('fenceMethod stop: an old primary with a replica is rebooted, not stopped', () => {
-    const p = plan((c) => (c.databases[0].failover.fenceMethod = 'stop'));
+    const p = planOf(configWith(databaseConfig({ fenceMethod: 'stop' })));
     expect(apis([p.failover.find((s) => s.title.startsWith('Fence'))!])).toEqual(['ec2:DescribeSecurityGroups', 'rds:ModifyDBInstance', 'rds:RebootDBInstance']);
   });
 
   it('revoke-ingress: one revoke per configured group, with its rule count', () => {
-    const p = plan((c) => (c.databases[0].failover.fenceMethod = 'revoke-ingress'), { ingressRules: { 'sg-0a1b2c3d4e5f60718': 2 } });
+    const p = planOf(configWith(databaseConfig({ fenceMethod: 'revoke-ingress' })), { ingressRules: { 'sg-0a1b2c3d4e5f60718': 2 } });
     expect(p.failover.find((s) => s.title.startsWith('Fence'))!.calls[0]).toEqual({ api: 'ec2:RevokeSecurityGroupIngress', region: 'us-east-1', params: { GroupId: 'sg-0a1b2c3d4e5f60718', SecurityGroupRuleIds: '2 rules' } });
   });
 
   it('a warm standby is scaled up after its promotion', () => {
-    const p = plan((c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'db.r6g.xlarge' }));
+    const p = planOf(configWith(databaseConfig({ readiness: 'warm' })));
     const promote = p.failover.find((s) => s.title.startsWith('Promote'))!;
     expect(promote.calls.map((c) => [c.api, c.params.DBInstanceClass])).toEqual([['rds:PromoteReadReplica', undefined], ['rds:ModifyDBInstance', 'db.r6g.xlarge']]);
   });

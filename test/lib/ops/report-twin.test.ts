@@ -23,7 +23,7 @@ import { lastVerdict } from '../../../twin/report/verdict.js';
 import { loadScenarioFile } from '../../../twin/scenario/index.js';
 import type { World } from '../../../twin/world.js';
 import { fakeIo } from '../../helpers/cli-io.js';
-import { exampleConfig } from '../configs.js';
+import { configWith, databaseConfig, selfDrill } from '../../fixtures/databases.js';
 
 process.env.RDS_FAILOVER_TWIN_CACHE ??= `${process.cwd()}/.twin-cache`;
 
@@ -183,9 +183,7 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
 
 /** The example config with a game day on orders (drilling itself, with the opt-in). */
 function withGameDay(): FailoverConfigInput {
-  const raw = exampleConfig() as FailoverConfigInput & { databases: Array<Record<string, unknown>> };
-  raw.databases[0]!.gameDay = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
-  return raw;
+  return configWith(databaseConfig({ gameDay: selfDrill('orders') }));
 }
 
 describe('failover report of a drill run matches the drill report of the same run', () => {

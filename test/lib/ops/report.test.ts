@@ -9,7 +9,7 @@ import { buildEvidenceReport, incidentIdOf, machineOf, pairedArn, regionOf, type
 import { phaseBands } from '../../../twin/report/phases.js';
 import { renderEvidenceSummary } from '../../../twin/report/text.js';
 import { renderHtml } from '../../../twin/report/html.js';
-import { exampleConfig } from '../configs.js';
+import { configWith, databaseConfig, selfDrill } from '../../fixtures/databases.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
@@ -123,11 +123,7 @@ const run = (h: History, arn = FAILOVER_ARN, status = 'SUCCEEDED', record?: Evid
   ...(record ? { record } : {}),
 });
 
-const config = (gameDay = false) => {
-  const raw = exampleConfig() as { databases: Array<Record<string, unknown>> };
-  if (gameDay) raw.databases[0]!.gameDay = { drillPair: 'orders', allowProductionTarget: true, faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-business'], objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
-  return validateConfig(raw).config;
-};
+const config = (gameDay = false) => validateConfig(configWith(databaseConfig(gameDay ? { gameDay: selfDrill('orders') } : {}))).config;
 
 describe('buildEvidenceReport: outcomes', () => {
   it.each([

@@ -12,6 +12,7 @@ import { HEARTBEAT_TABLE } from '../../../lambdas/shared/sql.js';
 import { validateConfig } from '../../../lib/config/index.js';
 import { automationAlarms, buildRunbook, DASHBOARD_DETAILED_DATABASES, RUNBOOK_HEARTBEAT_TABLE, RUNBOOK_STATES } from '../../../lib/ops/runbook.js';
 import { synthesizeApp } from '../../../twin/drill/synth.js';
+import { drillTarget, gameDay as gameDayConfig } from '../../fixtures/databases.js';
 import { fakeIo } from '../../helpers/cli-io.js';
 import { auroraExample, example, ROOT, type Json } from '../config/helpers.js';
 import { wideConfig } from '../configs.js';
@@ -233,14 +234,8 @@ describe('the AWS CLI commands', () => {
 
 /** Adds a drill pair and a game day to the example config. */
 function gameDay(c: Json): void {
-  const drill = structuredClone(c.databases[0]);
-  drill.name = 'orders-drill';
-  drill.drillTarget = true;
-  drill.primary = { region: 'us-east-1', instanceId: 'orders-drill-primary' };
-  drill.standby = { region: 'us-west-2', instanceId: 'orders-drill-replica', readiness: 'hot' };
-  drill.dns = { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.orders-drill.internal' };
-  c.databases.push(drill);
-  c.databases[0].gameDay = { drillPair: 'orders-drill', faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-errors'], schedule: 'cron(0 10 ? 1,4,7,10 TUE#2 *)' };
+  c.databases.push(drillTarget('orders-drill'));
+  c.databases[0].gameDay = gameDayConfig('orders-drill', { faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-errors'], schedule: 'cron(0 10 ? 1,4,7,10 TUE#2 *)' });
 }
 
 describe('buildRunbook: the commands follow the engine and the config', () => {

@@ -65,15 +65,16 @@ export class TwinApp {
       const twin = new TwinApp(world, deployment);
       if (secretArn) twin.signingKey = signingKeyFrom(createSigningSecret(world, secretArn));
       twin.cleanups = cleanups;
-      const call = world.call.bind(world);
-      world.call = async (...args) => {
-        twin.activity++;
-        try {
-          return await call(...args);
-        } finally {
+      twin.cleanups.push(
+        world.onCall(async (_call, proceed) => {
           twin.activity++;
-        }
-      };
+          try {
+            return await proceed();
+          } finally {
+            twin.activity++;
+          }
+        }),
+      );
       twin.vt = new VirtualTime(world, { random: world.rng.stream('bad-inputs.random'), bytes: world.rng.stream('bad-inputs.bytes') });
       twin.vt.install();
       twin.cleanups.push(() => twin.vt?.uninstall());

@@ -3,20 +3,15 @@ import { databaseSchema } from '../../../lambdas/shared/config-schema.js';
 import { AppClients } from '../../../twin/drill/app-clients.js';
 import { APP_TABLE, type DeployedDatabase } from '../../../twin/drill/deploy.js';
 import { createSqlConnector } from '../../../twin/sql.js';
+import { databaseConfig } from '../../fixtures/databases.js';
 import { PRIMARY, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from '../helpers.js';
 
 /** The example world with the application's table and a deployed-database view of it. */
 async function setup() {
   const w = exampleWorld();
-  const config = databaseSchema.parse({
-    name: 'orders',
-    engine: 'postgres',
-    primary: { region: PRIMARY.region, instanceId: PRIMARY.id },
-    standby: { region: REPLICA.region, instanceId: REPLICA.id, readiness: 'hot' },
-    dns: { hostedZoneId: ZONE_ID, recordName: RECORD, ttlSeconds: 30 },
-    detection: { vantagePoints: [{ name: 'a', region: 'us-east-1' }, { name: 'b', region: 'eu-west-1' }], quorum: 2 },
-    failover: {},
-  });
+  // The example's database: the instances and record of the example world.
+  const config = databaseSchema.parse(databaseConfig());
+  expect([config.primary.instanceId, config.standby.instanceId, config.dns.hostedZoneId, config.dns.recordName]).toEqual([PRIMARY.id, REPLICA.id, ZONE_ID, RECORD]);
   const site = (r: { region: string; id: string }) => ({ region: r.region, id: r.id, kind: 'instance' as const, endpoint: endpointOf(r), port: 5432 });
   const db: DeployedDatabase = { config, primary: site(PRIMARY), standby: site(REPLICA), login: { user: 'app', password: 'pw', database: 'orders' } };
   const s = await createSqlConnector(w).connect({ engine: 'postgres', host: endpointOf(PRIMARY), port: 5432, user: 'app', password: 'pw', database: 'orders', timeoutMs: 3000 });

@@ -69,19 +69,17 @@ describe('failover drill', () => {
       ['bad duration', { runFor: '2 hours', events: [{ at: '5m', fault: 'primary-crash' }] }, [/runFor: "2 hours" is not a positive duration/]],
       ['missing field', { events: [{ at: '5m', fault: 'region-outage' }] }, [/events\[0\]\.region: is required/]],
     ];
-    for (const [label, body, patterns] of cases) {
-      it(label, async () => {
-        const t = fakeIo();
-        const file = join(dir, `${label.replace(/ /g, '-')}.json`);
-        writeFileSync(file, JSON.stringify({ name: label, ...body }));
-        expect(await run(['drill', '--scenario', file], t.io)).toBe(2);
-        const err = t.stderr();
-        expect(err).toContain('invalid scenario');
-        expect(err).toContain('nothing was run');
-        for (const p of patterns) expect(err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${p.source}`));
-        expect(t.stdout()).toBe('');
-      });
-    }
+    it.each(cases)('%s', async (label, body, patterns) => {
+      const t = fakeIo();
+      const file = join(dir, `${label.replace(/ /g, '-')}.json`);
+      writeFileSync(file, JSON.stringify({ name: label, ...body }));
+      expect(await run(['drill', '--scenario', file], t.io)).toBe(2);
+      const err = t.stderr();
+      expect(err).toContain('invalid scenario');
+      expect(err).toContain('nothing was run');
+      for (const p of patterns) expect(err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${p.source}`));
+      expect(t.stdout()).toBe('');
+    });
 
     it('an invalid --seed exits 2 before anything runs', async () => {
       const t = fakeIo();

@@ -5,7 +5,7 @@
  * states the uncrashed run passes on its way to failing over, `failover start`, which takes the
  * stopped run's lease over and must complete the failover once), and check that nothing unsafe follows: the seven invariants, no more
  * promotions than without the crash, the lease not left with a dead run nobody reported, no DNS
- * flip-flop, an incident record for every run that promoted (test/twin/drill/crash-matrix.ts).
+ * flip-flop, an incident record for every run that promoted (twin/drill/crash-matrix.ts).
  *
  * The whole matrix (every state the library scenarios reach, both recoveries: several minutes)
  * is `npx tsx scripts/crash-every-state.ts`. Here: the twin's crash and redrive machinery, and a
@@ -27,7 +27,7 @@ import {
   type CrashResult,
   type Recovery,
   type Workflow,
-} from './crash-matrix.js';
+} from '../../../twin/drill/crash-matrix.js';
 
 /** The subset run here (all reached by the game day). */
 const SUBSET: Array<[Workflow, string]> = [

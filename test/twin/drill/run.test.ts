@@ -172,33 +172,29 @@ describe('runDrill: a cold standby restored by its CloudFormation service role (
 });
 
 describe('runDrill: an operator who cannot reach the control Region', () => {
-  it('is told the action failed, and the drill goes on (found by the chaos campaign: it used to crash the runner)', async () => {
+  it.each([
+    ['scenarios/operator-approves-during-control-region-outage.json', /^the operator could not approve the failover: TransientAwsError: .*us-west-2/],
+    ['scenarios/operator-start-failover-during-control-region-outage.json', /^the operator could not ask for a failover: TimeoutError: events:PutEvents in us-west-2/],
+  ] as const)('%s: is told the action failed, and the drill goes on (found by the chaos campaign: it used to crash the runner)', async (file, line) => {
     const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
-    for (const [file, line] of [
-      ['scenarios/operator-approves-during-control-region-outage.json', /^the operator could not approve the failover: TransientAwsError: .*us-west-2/],
-      ['scenarios/operator-start-failover-during-control-region-outage.json', /^the operator could not ask for a failover: TimeoutError: events:PutEvents in us-west-2/],
-    ] as const) {
-      const report = await runDrill(loadScenarioFile(file), { seed: 1 });
-      expect(report.timeline.filter((t) => t.source === 'operator').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
-      expect(exitStatus(report), file).toBe(0);
-    }
+    const report = await runDrill(loadScenarioFile(file), { seed: 1 });
+    expect(report.timeline.filter((t) => t.source === 'operator').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
+    expect(exitStatus(report), file).toBe(0);
   });
 });
 
 describe('runDrill: faults that cannot apply any more', () => {
-  it('have no effect and say so (found by the chaos campaign: they used to crash the runner)', async () => {
+  it.each([
+    ['scenarios/alarm-flap-during-primary-region-outage.json', /^alarm-flap 1\/4: us-east-1 is out, the alarm cannot change \(no effect\)$/, 1],
+    // The fault follows the instance that held the role at the start through its rename.
+    ['scenarios/primary-recover-after-it-was-preserved.json', /^primary-recover: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 1],
+    // The seed the chaos campaign drew: the failback renamed the primary, then failed (it used to crash the runner).
+    ['scenarios/fault-after-rename-follows-instance.json', /^primary-unreachable: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 948158821],
+  ] as const)('%s: has no effect and says so (found by the chaos campaign: it used to crash the runner)', async (file, line, seed) => {
     const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
-    for (const [file, line, seed] of [
-      ['scenarios/alarm-flap-during-primary-region-outage.json', /^alarm-flap 1\/4: us-east-1 is out, the alarm cannot change \(no effect\)$/, 1],
-      // The fault follows the instance that held the role at the start through its rename.
-      ['scenarios/primary-recover-after-it-was-preserved.json', /^primary-recover: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 1],
-      // The seed the chaos campaign drew: the failback renamed the primary, then failed (it used to crash the runner).
-      ['scenarios/fault-after-rename-follows-instance.json', /^primary-unreachable: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 948158821],
-    ] as const) {
-      const report = await runDrill(loadScenarioFile(file), { seed });
-      expect(report.timeline.filter((t) => t.source === 'fault').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
-      expect(exitStatus(report), file).toBe(0);
-    }
+    const report = await runDrill(loadScenarioFile(file), { seed });
+    expect(report.timeline.filter((t) => t.source === 'fault').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
+    expect(exitStatus(report), file).toBe(0);
   });
 });
 

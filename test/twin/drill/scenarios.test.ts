@@ -41,76 +41,75 @@ const failures = (r: Report) => ({
   dead: (r.liveness ?? []).filter((l) => !l.held).map((l) => l.name),
 });
 
+/** Every event kind the library uses (an operator's answer with its step: `approve failback`). */
+const used = new Set(
+  scenarios.flatMap(([, s]) =>
+    s.events.map((e) => (isFaultEvent(e) ? e.fault : e.operator === 'start-failover' || e.operator === 'request-drill' ? e.operator : `${e.operator} ${e.step}`)),
+  ),
+);
+
+/** A clean drill: every invariant and liveness check held, every expectation met, exit 0. */
+function expectClean(report: Report): void {
+  expect(
+    failures(report),
+    JSON.stringify({ outcome: report.outcome, invariants: report.invariants.filter((i) => !i.held), expectations: report.expectations.filter((e) => !e.held), liveness: (report.liveness ?? []).filter((l) => !l.held) }),
+  ).toEqual({ broken: [], missed: [], dead: [] });
+  expect(exitStatus(report)).toBe(0);
+}
+
 describe('the scenario library', () => {
-  it('has the scenarios the issue asks for', () => {
-    for (const name of [
-      'crash-hot', 'crash-warm', 'crash-cold', 'crash-aurora-global', 'partition-one-vantage', 'partition-quorum', 'region-outage',
-      'lag-over-budget-approved', 'lag-over-budget-rejected', 'alarm-flap', 'duplicate-alarms', 'throttling-and-transient-errors',
-      'lambda-error-once', 'lambda-error-for-good', 'manual-mode', 'approval-timeout',
-      // issue 4: failback
-      'game-day', 'failback-rejected', 'failback-approval-timeout', 'failback-relapse', 'failback-automatic', 'failback-never',
-      'drain-rolled-back', 'aurora-switchover',
-      // issue 9: data at risk, measured as data
-      'region-outage-postgres-automatic', 'failback-quiet-postgres',
-    ]) {
-      expect(files).toContain(`${name}.json`);
-    }
+  it.each([
+    'crash-hot', 'crash-warm', 'crash-cold', 'crash-aurora-global', 'partition-one-vantage', 'partition-quorum', 'region-outage',
+    'lag-over-budget-approved', 'lag-over-budget-rejected', 'alarm-flap', 'duplicate-alarms', 'throttling-and-transient-errors',
+    'lambda-error-once', 'lambda-error-for-good', 'manual-mode', 'approval-timeout',
+    // issue 4: failback
+    'game-day', 'failback-rejected', 'failback-approval-timeout', 'failback-relapse', 'failback-automatic', 'failback-never',
+    'drain-rolled-back', 'aurora-switchover',
+    // issue 9: data at risk, measured as data
+    'region-outage-postgres-automatic', 'failback-quiet-postgres',
+  ])('has the scenario the issues ask for: %s', (name) => {
+    expect(files).toContain(`${name}.json`);
   });
 
-  it('uses every event of docs/scenarios.md at least once (each operator answer for both steps where the contract allows it)', () => {
-    const used = new Set<string>();
-    for (const [, s] of scenarios) {
-      for (const e of s.events) used.add(isFaultEvent(e) ? e.fault : e.operator === 'start-failover' || e.operator === 'request-drill' ? e.operator : `${e.operator} ${e.step}`);
-    }
-    for (const f of FAULTS) expect(used, f).toContain(f);
-    for (const a of OPERATOR_ACTIONS) {
-      if (a === 'start-failover' || a === 'request-drill') expect(used).toContain(a);
-      else expect([...used].some((u) => u.startsWith(`${a} `)), a).toBe(true);
-    }
-    expect(used).toContain('approve failback');
-    expect(used).toContain('reject failback');
-    expect(used).toContain('reject failover');
+  // Every event of docs/scenarios.md at least once (each operator answer for both steps where the contract allows it).
+  it.each([
+    ...FAULTS.map((f) => [f, f]),
+    ...OPERATOR_ACTIONS.map((a) => [a, a === 'start-failover' || a === 'request-drill' ? a : `${a} `]),
+    ...['approve failback', 'reject failback', 'reject failover'].map((u) => [u, u]),
+  ])('uses the event %s', (_event, use) => {
+    expect([...used].some((u) => u === use || (use.endsWith(' ') && u.startsWith(use))), `no scenario uses ${use.trim()}`).toBe(true);
   });
 
-  it('says of every scenario with a config of its own why it needs it, and of no other', () => {
-    for (const [file, s] of scenarios) {
-      const own = s.configSource.endsWith('#config');
-      expect(s.needsOwnConfig !== undefined, `${file}: ${own ? 'has a "config" but no needsOwnConfig' : 'has needsOwnConfig'}`).toBe(own);
-    }
+  it('has at least 20 scenarios that run on any topology', () => {
     expect(portable.length).toBeGreaterThanOrEqual(20);
   });
 
-  for (const [file] of portable) {
-    it(`${file}: runs on a config of another topology (${OTHER_TOPOLOGY.split('/').pop()}): invariants, liveness and expectations hold`, async () => {
-      const scenario = loadScenarioFile(join(DIR, file), { configOverride: OTHER_TOPOLOGY });
-      expect(scenario.configSource).toBe(OTHER_TOPOLOGY);
-      expect(scenario.database).toBe('ledger');
-      const report = await runDrill(scenario, { seed: 1 });
-      const f = failures(report);
-      expect(
-        f,
-        JSON.stringify({ outcome: report.outcome, invariants: report.invariants.filter((i) => !i.held), expectations: report.expectations.filter((e) => !e.held), liveness: (report.liveness ?? []).filter((l) => !l.held) }),
-      ).toEqual({ broken: [], missed: [], dead: [] });
-      expect(exitStatus(report)).toBe(0);
-    });
-  }
+  it.each(scenarios)('%s says why it needs a config of its own if it has one, and only then', (file, s) => {
+    const own = s.configSource.endsWith('#config');
+    expect(s.needsOwnConfig !== undefined, `${file}: ${own ? 'has a "config" but no needsOwnConfig' : 'has needsOwnConfig'}`).toBe(own);
+  });
 
-  for (const [file, scenario] of scenarios) {
+  it.each(portable)(`%s: runs on a config of another topology (${OTHER_TOPOLOGY.split('/').pop()}): invariants, liveness and expectations hold`, async (file) => {
+    const scenario = loadScenarioFile(join(DIR, file), { configOverride: OTHER_TOPOLOGY });
+    expect(scenario.configSource).toBe(OTHER_TOPOLOGY);
+    expect(scenario.database).toBe('ledger');
+    expectClean(await runDrill(scenario, { seed: 1 }));
+  });
+
+  const library = scenarios.map(([file, scenario]) => {
     const gap = KNOWN_PRODUCT_GAPS[file];
-    it(gap ? `${file}: fails as the known product gap says (${gap.why})` : `${file}: every invariant and liveness check holds and every expectation is met`, async () => {
-      const report = await runDrill(scenario, { seed: 1 });
-      const f = failures(report);
-      if (gap) {
-        expect(f).toEqual({ broken: gap.broken, missed: gap.missed, dead: gap.dead });
-        expect(exitStatus(report)).toBe(1);
-      } else {
-        expect(
-          f,
-          JSON.stringify({ outcome: report.outcome, invariants: report.invariants.filter((i) => !i.held), expectations: report.expectations.filter((e) => !e.held), liveness: (report.liveness ?? []).filter((l) => !l.held) }),
-        ).toEqual({ broken: [], missed: [], dead: [] });
-        expect(report.liveness?.map((l) => l.name)).toEqual([...LIVENESS_NAMES]);
-        expect(exitStatus(report)).toBe(0);
-      }
-    });
-  }
+    const title = gap ? `${file}: fails as the known product gap says (${gap.why})` : `${file}: every invariant and liveness check holds and every expectation is met`;
+    return [title, file, scenario] as const;
+  });
+  it.each(library)('%s', async (_title, file, scenario) => {
+    const gap = KNOWN_PRODUCT_GAPS[file];
+    const report = await runDrill(scenario, { seed: 1 });
+    if (gap) {
+      expect(failures(report)).toEqual({ broken: gap.broken, missed: gap.missed, dead: gap.dead });
+      expect(exitStatus(report)).toBe(1);
+    } else {
+      expectClean(report);
+      expect(report.liveness?.map((l) => l.name)).toEqual([...LIVENESS_NAMES]);
+    }
+  });
 });

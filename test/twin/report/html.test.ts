@@ -16,7 +16,7 @@ const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:\s+[a-zA-Z_:][a-zA-Z0-9_.:-]*(?:
 function wellFormedProblems(html: string): string[] {
   const problems: string[] = [];
   const stack: string[] = [];
-  let i = 0;
+  let i: number;
   if (!html.startsWith('<!DOCTYPE html>')) problems.push('no doctype');
   i = html.indexOf('>') + 1;
   while (i < html.length) {

@@ -13,6 +13,7 @@ import {
 
 const exampleConfig = () => resolveConfig().config;
 /** A copy of the example config with some database settings changed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function configWith(change: (db: Record<string, any>) => void) {
   const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8'));
   change(raw.databases[0]);

@@ -17,6 +17,7 @@ import {
   type ScenarioProblem,
 } from '../../../twin/scenario/index.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const example = () => JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as Record<string, any>;
 const exampleChoice = () => resolveConfig();
 

@@ -199,18 +199,17 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     expect(world.dynamodb.items(control, tableName)).toEqual([]);
 
     // The tee: each DynamoDB request the twin answers goes, unchanged and in the same order, to dynalite.
-    const call = world.call.bind(world);
-    world.call = async (service, op, input, ctx) => {
-      if (service !== 'dynamodb' || !teeing) return call(service, op, input, ctx);
+    cleanups.push(world.onCall(async ({ service, operation: op, input }, proceed) => {
+      if (service !== 'dynamodb' || !teeing) return proceed();
       const request = structuredClone(input) as Record<string, any>;
-      const pending = call(service, op, input, ctx);
+      const pending = proceed();
       const twin = await answerOf(pending);
       // A call the twin's IAM refuses never reaches DynamoDB: nothing to compare (and none is expected).
       if (!twin.ok && twin.name === 'AccessDeniedException') throw Object.assign(new Error(`IAM refused ${op} in the comparison run: ${twin.message}`), { name: 'AccessDeniedException' });
       const other = await answerOf(toDynalite(op, request));
       exchanges.push({ op, request, twin, dynalite: other });
       return pending;
-    };
+    }));
   }, 180_000);
 
   afterAll(async () => {

@@ -94,6 +94,7 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
   });
 
   describe('refuses what FIS refuses', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const refused = (fault: string, change: (p: Record<string, any>) => void, message: RegExp) => {
       const { logicalId, props } = templateProps(d.app, fault);
       // The deployed role, as the deployment named it.

@@ -1,7 +1,7 @@
 /**
- * Crash at every state (issue #5 part 2), shared by test/twin/drill/crash-every-state.test.ts and
- * scripts/crash-every-state.ts: which states of the synthesized failover and failback machines
- * the library scenarios reach, and, for one (workflow, state, recovery), a drill that kills the
+ * Crash at every state (issue #5 part 2), shared by scripts/crash-every-state.ts (`npm run
+ * crash-matrix`, which ships it) and test/twin/drill/crash-every-state.test.ts: which states of
+ * the synthesized failover and failback machines the library scenarios reach, and, for one (workflow, state, recovery), a drill that kills the
  * execution entering that state, recovers it (redrive or restart, as an operator) and checks what
  * must hold after a crash:
  *
@@ -23,14 +23,14 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Deployment } from '../../../twin/drill/deploy.js';
-import { escalated, type DrillFacts } from '../../../twin/drill/measure.js';
-import { runDrill, type DrillCrash } from '../../../twin/drill/run.js';
-import type { ExecutionRecord } from '../../../twin/drill/sfn-runtime.js';
-import { allStates, synthesizeApp, type AslDefinition } from '../../../twin/drill/synth.js';
-import type { Report } from '../../../twin/report/types.js';
-import { loadScenarioFile, resolveConfig, type Scenario } from '../../../twin/scenario/index.js';
-import type { World } from '../../../twin/world.js';
+import type { Deployment } from './deploy.js';
+import { escalated, type DrillFacts } from './measure.js';
+import { runDrill, type DrillCrash } from './run.js';
+import type { ExecutionRecord } from './sfn-runtime.js';
+import { allStates, synthesizeApp, type AslDefinition } from './synth.js';
+import type { Report } from '../report/types.js';
+import { loadScenarioFile, resolveConfig, type Scenario } from '../scenario/index.js';
+import type { World } from '../world.js';
 
 export type Workflow = 'failover' | 'failback';
 /** `operator-failover` (`failover start` after the crash) is a human decision to fail over: the suite uses it where the uncrashed run fails over too. */
@@ -38,7 +38,7 @@ export type Recovery = 'redrive' | 'restart' | 'operator-failover';
 export const WORKFLOWS: readonly Workflow[] = ['failover', 'failback'];
 export const RECOVERIES: readonly Recovery[] = ['redrive', 'restart'];
 
-const DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 
 /** The library scenarios, in the order they are preferred for a state (game day first). */
 export function libraryScenarios(): Array<{ file: string; scenario: Scenario }> {
