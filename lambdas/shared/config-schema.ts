@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import { ENGINES, FENCE_METHODS, GAME_DAY_FAULTS, IAM_ROLE_ARN, KMS_KEY_ARN, READINESS, RPO_ESTIMATES } from './config-values.js';
 
-export { CONTROL_PLANE_VANTAGE, defaultPort, ENGINES, FENCE_METHODS, GAME_DAY_FAULTS, IAM_ROLE_ARN, isAurora, KMS_KEY_ARN, READINESS, RPO_ESTIMATES, secretArnInRegion, type Engine, type FenceMethod, type GameDayFault, type Readiness } from './config-values.js';
+export { CONTROL_PLANE_VANTAGE, defaultPort, ENGINES, GAME_DAY_FAULTS, isAurora, KMS_KEY_ARN, READINESS, RPO_ESTIMATES, secretArnInRegion, type Engine, type FenceMethod, type GameDayFault, type Readiness } from './config-values.js';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const region = () =>

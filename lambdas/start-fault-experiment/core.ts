@@ -11,7 +11,7 @@ import { AmbiguousExperimentTemplate, NoExperimentTemplate } from '../shared/err
 /** Tag keys of the product's experiment templates (the same as the construct's FIS_TAGS). */
 export const TEMPLATE_TAGS = { database: 'failover:database', fault: 'failover:fault', prefix: 'failover:prefix' } as const;
 
-export { startFaultExperimentInput, startFaultExperimentOutput, type StartFaultExperimentInput, type StartFaultExperimentOutput } from '../shared/contracts.js';
+export { startFaultExperimentInput, startFaultExperimentOutput, type StartFaultExperimentInput } from '../shared/contracts.js';
 
 export { AmbiguousExperimentTemplate, NoExperimentTemplate };
 
