@@ -4,11 +4,13 @@
  * `now`). Anything that is not exactly a trigger is refused with {@link InvalidTriggerError}, whose
  * message names what was wrong; a refused trigger changes nothing (this is the first state).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AcceptTriggerOutput } from '../shared/contracts.js';
 import { DETAIL_TYPES } from '../shared/contracts.js';
-import { GAME_DAY_FAULTS, isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { GAME_DAY_FAULTS, isAurora } from '../shared/config-values.js';
 import { InvalidTriggerError } from '../shared/errors.js';
+import { describeIssues } from '../shared/issues.js';
 import { watchIntervalSeconds } from '../shared/history-budget.js';
 import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
@@ -52,13 +54,13 @@ export const RDS_CLUSTER_DETAIL_TYPE = 'RDS DB Cluster Event';
 export const alarmEventSchema = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal(ALARM_DETAIL_TYPE),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
-    alarmName: z.string().min(1),
+    alarmName: z.string().check(z.minLength(1)),
     state: z.object({
       value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-      reason: z.string().optional(),
-      timestamp: z.string().min(1),
+      reason: z.optional(z.string()),
+      timestamp: z.string().check(z.minLength(1)),
     }),
   }),
 });
@@ -67,12 +69,12 @@ export const alarmEventSchema = z.object({
 export const rdsEventSchema = z.object({
   source: z.literal('aws.rds'),
   'detail-type': z.enum([RDS_INSTANCE_DETAIL_TYPE, RDS_CLUSTER_DETAIL_TYPE]),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
-    SourceIdentifier: z.string().min(1),
-    EventID: z.string().min(1),
-    Message: z.string().optional(),
-    Date: z.string().optional(),
+    SourceIdentifier: z.string().check(z.minLength(1)),
+    EventID: z.string().check(z.minLength(1)),
+    Message: z.optional(z.string()),
+    Date: z.optional(z.string()),
   }),
 });
 
@@ -80,11 +82,11 @@ export const rdsEventSchema = z.object({
 export const operatorEventSchema = z.object({
   source: z.literal(OPERATOR_EVENT_SOURCE),
   'detail-type': z.literal(DETAIL_TYPES.operatorRequest),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
-    database: z.string().min(1),
-    requestedBy: z.string().min(1),
-    reason: z.string().optional(),
+    database: z.string().check(z.minLength(1)),
+    requestedBy: z.string().check(z.minLength(1)),
+    reason: z.optional(z.string()),
   }),
 });
 
@@ -95,12 +97,12 @@ export const operatorEventSchema = z.object({
 export const heartbeatEventSchema = z.object({
   source: z.literal(HEARTBEAT_EVENT_SOURCE),
   'detail-type': z.literal(DETAIL_TYPES.heartbeatFailed),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
-    database: z.string().min(1),
+    database: z.string().check(z.minLength(1)),
     site: z.enum(HEARTBEAT_SITES as unknown as ['in-region', 'cross-region']),
-    at: z.string().min(1),
-    error: z.string().optional(),
+    at: z.string().check(z.minLength(1)),
+    error: z.optional(z.string()),
   }),
 });
 
@@ -113,27 +115,26 @@ export const heartbeatEventSchema = z.object({
 export const drillEventSchema = z.object({
   source: z.literal(GAME_DAY_EVENT_SOURCE),
   'detail-type': z.literal(DETAIL_TYPES.drillRequest),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   detail: z.object({
     /** The drill pair the run acts on. */
-    database: z.string().min(1),
+    database: z.string().check(z.minLength(1)),
     /** The production database whose game day this is. */
-    requestedFor: z.string().min(1),
+    requestedFor: z.string().check(z.minLength(1)),
     /** The fault to inject; null or absent: the run starts none (it is injected another way). */
-    fault: z.enum(GAME_DAY_FAULTS).nullable().optional(),
-    scheduled: z.boolean().optional(),
-    requestedBy: z.string().min(1).optional(),
+    fault: z.optional(z.nullable(z.enum(GAME_DAY_FAULTS))),
+    scheduled: z.optional(z.boolean()),
+    requestedBy: z.optional(z.string().check(z.minLength(1))),
   }),
-  gameDay: z
+  gameDay: z.optional(z
     .object({
-      requestedFor: z.string().min(1),
-      drillPair: z.string().min(1),
+      requestedFor: z.string().check(z.minLength(1)),
+      drillPair: z.string().check(z.minLength(1)),
       allowProductionTarget: z.boolean(),
       faults: z.array(z.enum(GAME_DAY_FAULTS)),
       /** The requesting database's `gameDay.objectives`: the drill's figures are compared with them when it closes. */
-      objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
-    })
-    .optional(),
+      objectives: z.optional(z.object({ rtoSeconds: z.number().check(z.positive()), rpoSeconds: z.number().check(z.minimum(0)) })),
+    })),
 });
 
 const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, GAME_DAY_EVENT_SOURCE];
@@ -168,8 +169,8 @@ const timeOrThrow = (value: string, what: string): string => {
   return at;
 };
 
-const shapeError = (kind: string, error: z.ZodError): InvalidTriggerError =>
-  new InvalidTriggerError(`malformed ${kind} event: ${z.prettifyError(error).replace(/\n+/g, '; ')}`);
+const shapeError = (kind: string, error: z.core.$ZodError, event: unknown): InvalidTriggerError =>
+  new InvalidTriggerError(`malformed ${kind} event: ${describeIssues(error.issues, event)}`);
 
 /** The derived settings every accepted trigger carries. */
 function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'watchIntervalSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
@@ -186,7 +187,7 @@ function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTrig
 
 function acceptAlarm(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
   const parsed = alarmEventSchema.safeParse(event);
-  if (!parsed.success) throw shapeError('CloudWatch alarm', parsed.error);
+  if (!parsed.success) throw shapeError('CloudWatch alarm', parsed.error, event);
   const { detail } = parsed.data;
   const own = HEARTBEAT_SITES.map((site) => alarmName(ctx.prefix, database.name, site));
   if (!own.includes(detail.alarmName)) {
@@ -212,7 +213,7 @@ function acceptAlarm(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
 
 function acceptRdsEvent(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
   const parsed = rdsEventSchema.safeParse(event);
-  if (!parsed.success) throw shapeError('RDS', parsed.error);
+  if (!parsed.success) throw shapeError('RDS', parsed.error, event);
   const { detail, time } = parsed.data;
   const detailType = parsed.data['detail-type'];
   const aurora = isAurora(database.engine);
@@ -249,7 +250,7 @@ function acceptRdsEvent(database: DatabaseConfig, event: unknown, ctx: AcceptTri
 
 function acceptOperator(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
   const parsed = operatorEventSchema.safeParse(event);
-  if (!parsed.success) throw shapeError('operator request', parsed.error);
+  if (!parsed.success) throw shapeError('operator request', parsed.error, event);
   const { detail, time } = parsed.data;
   if (detail.database !== database.name) {
     throw new InvalidTriggerError(`operator request is for database "${detail.database}", not "${database.name}"`, { requested: detail.database });
@@ -270,7 +271,7 @@ function acceptOperator(database: DatabaseConfig, event: unknown, ctx: AcceptTri
  */
 function acceptHeartbeat(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
   const parsed = heartbeatEventSchema.safeParse(event);
-  if (!parsed.success) throw shapeError('heartbeat', parsed.error);
+  if (!parsed.success) throw shapeError('heartbeat', parsed.error, event);
   const { detail } = parsed.data;
   if (detail.database !== database.name) {
     throw new InvalidTriggerError(`failed heartbeat is of database "${detail.database}", not "${database.name}"`, { reported: detail.database });
@@ -292,7 +293,7 @@ function acceptHeartbeat(database: DatabaseConfig, event: unknown, ctx: AcceptTr
  */
 function acceptDrill(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
   const parsed = drillEventSchema.safeParse(event);
-  if (!parsed.success) throw shapeError('drill request', parsed.error);
+  if (!parsed.success) throw shapeError('drill request', parsed.error, event);
   const { detail, time, gameDay } = parsed.data;
   if (!gameDay) {
     throw new InvalidTriggerError(

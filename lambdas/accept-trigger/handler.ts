@@ -5,16 +5,12 @@
  *
  * Env: RESOURCE_PREFIX (default "failover"; names the trigger alarms).
  */
-import * as z from 'zod';
-import { acceptTriggerInput, acceptTriggerOutput, type AcceptTriggerOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { acceptTrigger } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 
-export const handler = async (event: unknown): Promise<AcceptTriggerOutput> => {
-  const input = acceptTriggerInput.safeParse(event);
-  if (!input.success) throw new InvalidInputError(`accept-trigger input is invalid: ${z.prettifyError(input.error)}`);
-  const { database, event: trigger, executionId } = input.data;
-  return acceptTriggerOutput.parse(acceptTrigger(database, trigger, { prefix: PREFIX, executionId, now: new Date() }));
-};
+export const handler = defineHandler('accept-trigger', async (input) => {
+  const { database, event: trigger, executionId } = input;
+  return acceptTrigger(database, trigger, { prefix: PREFIX, executionId, now: new Date() });
+});

@@ -15,8 +15,9 @@ import { signingKeyFrom } from '../shared/approval-links.js';
 import { decideApproval, getApproval } from '../shared/approvals.js';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
-import { fromFunctionUrlEvent, messagePage, serveApproval, type FunctionUrlEvent, type PageResponse } from './core.js';
+import { fromFunctionUrlEvent, messagePage, serveApproval, type PageResponse } from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const SECRET_ARN = process.env.APPROVAL_SIGNING_SECRET_ARN ?? '';
@@ -37,8 +38,8 @@ function signingKey(): Promise<Uint8Array> {
   return keyPromise;
 }
 
-export const handler = async (event: FunctionUrlEvent): Promise<PageResponse> => {
-  const req = fromFunctionUrlEvent(event ?? {});
+export const handler = defineHandler('approval-page', async (event) => {
+  const req = fromFunctionUrlEvent(event);
   let key: Uint8Array;
   try {
     key = await signingKey();
@@ -67,4 +68,4 @@ export const handler = async (event: FunctionUrlEvent): Promise<PageResponse> =>
   }
   logger.info('approval page', { method: req.method, status: res.statusCode, sourceIp: req.sourceIp });
   return res;
-};
+});

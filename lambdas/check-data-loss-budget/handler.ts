@@ -19,14 +19,15 @@
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
-import { checkBudgetInput, checkBudgetOutput, METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
+import { METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import type { HeartbeatSite } from '../shared/names.js';
 import { HEARTBEAT_TIMEOUT_SECONDS, heartbeatDimensions, WAL_BYTES_BEHIND_METRIC } from '../heartbeat/core.js';
-import { InvalidInputError } from '../shared/errors.js';
 import { auroraDataBehind, instanceDataBehind } from '../shared/data-behind.js';
 import { logger } from '../shared/logger.js';
 import {
@@ -232,10 +233,8 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, latestCommit, estimate, budgetSeconds: budget, note: notes.join(' ') || undefined });
 }
 
-export const handler = async (event: unknown): Promise<CheckBudgetOutput> => {
-  const parsed = checkBudgetInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-data-loss-budget input is invalid: ${z.prettifyError(parsed.error)}`);
-  const triggeredAt = new Date(parsed.data.triggeredAt);
-  if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${parsed.data.triggeredAt}" is not a timestamp`);
-  return checkBudgetOutput.parse(await check(parsed.data.database, triggeredAt, parsed.data.verdict, parsed.data.triggerKind));
-};
+export const handler = defineHandler('check-data-loss-budget', async (input) => {
+  const triggeredAt = new Date(input.triggeredAt);
+  if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${input.triggeredAt}" is not a timestamp`);
+  return await check(input.database, triggeredAt, input.verdict, input.triggerKind);
+});

@@ -6,12 +6,12 @@
  * Env: none beyond AWS_REGION. Clients: RDS in the site's Region (explicit).
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import * as z from 'zod';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
-import { checkOriginalSiteInput, checkOriginalSiteOutput, type CheckOriginalSiteOutput } from '../shared/contracts.js';
+import { isAurora } from '../shared/config-values.js';
+import { type CheckOriginalSiteOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { giveUp, nextWaitSeconds, siteReadiness, type SiteReading } from './core.js';
 
@@ -20,10 +20,7 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBC
 /** A Region that times out or errors on the server side is "not answering"; anything else is a real failure. */
 const answersNot = (err: unknown): boolean => isUnreachable(err) || isTransient(err);
 
-export const handler = async (event: unknown): Promise<CheckOriginalSiteOutput> => {
-  const parsed = checkOriginalSiteInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-original-site: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('check-original-site', async (input) => {
   const db = input.database;
   const site = db[input.site];
   const rds = regional(RDSClient, site.region);
@@ -38,8 +35,8 @@ export const handler = async (event: unknown): Promise<CheckOriginalSiteOutput> 
     giveUp: giveUp(readiness.ready, new Date(input.waitingSince), new Date(), db.failback.maxWaitHours),
   };
   logger.info('original site checked', { database: db.name, site: input.site, ...out });
-  return checkOriginalSiteOutput.parse(out);
-};
+  return out;
+});
 
 async function readInstance(rds: RDSClient, id: string | undefined): Promise<SiteReading> {
   if (!id) throw new InvalidInputError('check-original-site: the site has no instanceId');

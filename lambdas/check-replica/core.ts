@@ -11,6 +11,7 @@
  * OldestReplicationSlotLag of 0 (no WAL the replica has not received) makes a period 0 s behind.
  */
 import { isSourceOf } from '../preserve-old-primary/core.js';
+import type { CheckReplicaOutput } from '../shared/contracts.js';
 
 /** A lag datapoint is recent when its period started at most this long ago. */
 export const FRESH_LAG_MS = 5 * 60_000;
@@ -97,4 +98,81 @@ export function stabilityOf(healthy: boolean, healthySince: string | null, relap
   if (!healthy) return { healthySince: null, relapses: relapses + (healthySince ? 1 : 0), stable: false };
   const since = healthySince && Number.isFinite(Date.parse(healthySince)) ? healthySince : now.toISOString();
   return { healthySince: since, relapses, stable: now.getTime() - Date.parse(since) >= windowSeconds * 1000 };
+}
+
+/** The newest data-behind figure the check found (lambdas/shared/data-behind.ts), or none. */
+export interface Figure {
+  seconds: number;
+  source: string;
+}
+
+/** What a drained check read (drained mode: instance replicas only). */
+export interface DrainedFacts {
+  replica: InstanceReplica | AuroraSecondary;
+  /** The replica's Region answered. */
+  regionAnswers: boolean;
+  /** The newest figure of a period that started at or after `since`. */
+  figure: Figure | undefined;
+  /** Datapoints count from here (the check's own time on the first drained check). */
+  since: Date;
+  relapses: number;
+}
+
+/**
+ * Drained: the source's every write has reached the replica, i.e. a period that started after
+ * writes were fenced shows 0 s behind, and the replica exists. Healthy here only says it is
+ * available (the health mode's other conditions are not checked).
+ */
+export function drainedVerdict(f: DrainedFacts): CheckReplicaOutput {
+  const r = f.replica;
+  const status = r.found ? (r.status ?? 'unknown') : 'absent';
+  const reasons = [
+    ...(f.regionAnswers ? [] : ["the replica's Region does not answer"]),
+    ...(!f.figure ? [`no lag datapoint since ${f.since.toISOString()} yet`] : f.figure.seconds === 0 ? [] : [`${f.figure.source} is ${f.figure.seconds} s`]),
+  ];
+  return {
+    status,
+    lagSeconds: f.figure?.seconds ?? null,
+    lagSource: f.figure?.source ?? 'none',
+    alarm: 'not-checked',
+    healthy: r.found && status === 'available',
+    reasons,
+    healthySince: null,
+    relapses: f.relapses,
+    stable: false,
+    drained: f.figure?.seconds === 0 && r.found,
+    since: f.since.toISOString(),
+    endpoint: r.found ? (r.endpoint ?? null) : null,
+  };
+}
+
+/** What a health check read, and the window it continues. */
+export interface HealthCheckFacts extends Omit<HealthFacts, 'lagSeconds' | 'lagSource'> {
+  /** The newest recent figure (see {@link FRESH_LAG_MS}), or none. */
+  figure: Figure | undefined;
+  /** The lag metric read (named in the output when there is no figure). */
+  lagMetric: string;
+  healthySince: string | null;
+  relapses: number;
+  now: Date;
+  /** failback.stabilityMinutes in seconds. */
+  windowSeconds: number;
+}
+
+/** Health mode: healthy ({@link healthOf}), and stable ({@link stabilityOf}) once healthy for the whole window. */
+export function healthVerdict(f: HealthCheckFacts): CheckReplicaOutput {
+  const lagSource = f.figure?.source ?? f.lagMetric;
+  const health = healthOf({ ...f, lagSeconds: f.figure?.seconds, lagSource });
+  return {
+    status: health.status,
+    lagSeconds: f.figure?.seconds ?? null,
+    lagSource,
+    alarm: f.alarm,
+    healthy: health.healthy,
+    reasons: health.reasons,
+    ...stabilityOf(health.healthy, f.healthySince, f.relapses, f.now, f.windowSeconds),
+    drained: false,
+    since: null,
+    endpoint: f.replica.found ? (f.replica.endpoint ?? null) : null,
+  };
 }

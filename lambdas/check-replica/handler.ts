@@ -10,17 +10,19 @@
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
-import { checkReplicaInput, checkReplicaOutput, type CheckReplicaOutput } from '../shared/contracts.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
+import { checkReplicaInput, type CheckReplicaOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
 import { auroraDataBehind, instanceDataBehind, latestFigure, type DataBehind } from '../shared/data-behind.js';
-import { FRESH_LAG_MS, healthOf, stabilityOf, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
+import { drainedVerdict, FRESH_LAG_MS, healthVerdict, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
@@ -101,14 +103,11 @@ async function readAurora(rds: RDSClient, id: string, globalId: string): Promise
   }
 }
 
-export const handler = async (event: unknown): Promise<CheckReplicaOutput> => {
-  const parsed = checkReplicaInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-replica: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('check-replica', async (input) => {
   const out = await check(input, new Date());
   logger.info('replica checked', { database: input.database.name, site: input.site, mode: input.mode, ...out });
-  return checkReplicaOutput.parse(out);
-};
+  return out;
+});
 
 async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> {
   const db: DatabaseConfig = input.database;
@@ -150,52 +149,24 @@ async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> 
     const since = input.since ? new Date(input.since) : now;
     if (!Number.isFinite(since.getTime())) throw new InvalidInputError(`check-replica: since is not a time: ${input.since}`);
     const figure = latestFigure(await figuresFrom(since), { notBefore: since });
-    const status = replica.found ? (replica.status ?? 'unknown') : 'absent';
-    const reasons = [
-      ...(read === 'unreachable' ? ['the replica\'s Region does not answer'] : []),
-      ...(!figure ? [`no lag datapoint since ${since.toISOString()} yet`] : figure.seconds === 0 ? [] : [`${figure.source} is ${figure.seconds} s`]),
-    ];
-    return {
-      status,
-      lagSeconds: figure?.seconds ?? null,
-      lagSource: figure?.source ?? 'none',
-      alarm: 'not-checked',
-      healthy: replica.found && status === 'available',
-      reasons,
-      healthySince: null,
-      relapses: input.relapses,
-      stable: false,
-      drained: figure?.seconds === 0 && replica.found,
-      since: since.toISOString(),
-      endpoint: replica.found ? (replica.endpoint ?? null) : null,
-    };
+    return drainedVerdict({ replica, regionAnswers: read !== 'unreachable', figure, since, relapses: input.relapses });
   }
 
   const fresh = new Date(now.getTime() - FRESH_LAG_MS);
   const figure = latestFigure(await figuresFrom(fresh), { notBefore: fresh });
-  const lagSeconds = figure?.seconds;
   const alarm = read === 'unreachable' ? 'unknown' : await alarmState(site.region, name);
-  const health = healthOf({
+  return healthVerdict({
     replica,
     source: { region: other.region, id: sourceId },
-    lagSeconds,
-    lagSource: figure?.source ?? lagMetric,
+    figure,
+    lagMetric,
     maxLagSeconds: db.failback.maxLagSeconds,
     alarm,
     alarmName: name,
     regionAnswers: read !== 'unreachable',
+    healthySince: input.healthySince,
+    relapses: input.relapses,
+    now,
+    windowSeconds: db.failback.stabilityMinutes * 60,
   });
-  const stability = stabilityOf(health.healthy, input.healthySince, input.relapses, now, db.failback.stabilityMinutes * 60);
-  return {
-    status: health.status,
-    lagSeconds: lagSeconds ?? null,
-    lagSource: figure?.source ?? lagMetric,
-    alarm,
-    healthy: health.healthy,
-    reasons: health.reasons,
-    ...stability,
-    drained: false,
-    since: null,
-    endpoint: replica.found ? (replica.endpoint ?? null) : null,
-  };
 }

@@ -7,12 +7,14 @@
  * Env: none beyond AWS_REGION. Clients: RDS and CloudFormation in the standby's Region.
  */
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
-import { InvalidInputError, PromotionFailedError, type FailoverError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { PromotionFailedError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { auroraReadiness, coldStackState, instanceReadiness, type InstanceView } from './core.js';
@@ -25,22 +27,19 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBC
 
 /** A missing standby will not appear by waiting: PromotionFailedError; the rest as classified. */
 function toCheckError(err: unknown, operation: string): FailoverError {
-  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation });
+  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation }, { cause: err });
   if (awsErrorName(err) === 'ValidationError' && /does not exist/i.test((err as Error).message ?? '')) {
-    return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation });
+    return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation }, { cause: err });
   }
   return toFailoverError(err, operation);
 }
 
-export const handler = async (event: unknown): Promise<CheckStandbyOutput> => {
-  const parsed = checkStandbyInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-standby: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('check-standby', async (input) => {
   const db = input.database;
   const out = isAurora(db.engine) ? await checkAurora(db) : db.standby.readiness === 'cold' ? await checkCold(input) : await checkInstance(input);
   logger.info('standby checked', { database: db.name, phase: input.phase, ...out });
   return out;
-};
+});
 
 async function describeInstance(rds: RDSClient, id: string): Promise<InstanceView> {
   let found;

@@ -9,11 +9,11 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { checkSubscriptionsInput, checkSubscriptionsOutput, METRICS } from '../shared/contracts.js';
+import { METRICS } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { compareSubscriptions, unconfirmedDatum, type ListedSubscription } from './core.js';
 
@@ -21,7 +21,6 @@ const REGION = ownRegion();
 const sns = regional(SNSClient, REGION);
 const cloudWatch = regional(CloudWatchClient, REGION);
 
-type Output = z.output<typeof checkSubscriptionsOutput>;
 
 /** Every subscription of the topic (ListSubscriptionsByTopic returns up to 100 per page). */
 async function listAll(topicArn: string): Promise<ListedSubscription[]> {
@@ -35,9 +34,7 @@ async function listAll(topicArn: string): Promise<ListedSubscription[]> {
   return all;
 }
 
-export const handler = async (event: unknown): Promise<Output> => {
-  const parsed = checkSubscriptionsInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`check-subscriptions input is invalid: ${z.prettifyError(parsed.error)}`);
+export const handler = defineHandler('check-subscriptions', async (input) => {
   const topicArn = process.env.TOPIC_ARN;
   if (!topicArn) throw new InvalidInputError('check-subscriptions: TOPIC_ARN is not set');
   let subscriptions: ListedSubscription[];
@@ -46,12 +43,12 @@ export const handler = async (event: unknown): Promise<Output> => {
   } catch (err) {
     throw toFailoverError(err, 'sns:ListSubscriptionsByTopic');
   }
-  const report = compareSubscriptions(parsed.data.emails, subscriptions);
+  const report = compareSubscriptions(input.emails, subscriptions);
   if (report.pending.length + report.missing.length > 0) logger.warn('email subscriptions not confirmed', { pending: report.pending, missing: report.missing });
   try {
     await cloudWatch.send(new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: [unconfirmedDatum(report, new Date())] }));
   } catch (err) {
     throw toFailoverError(err, 'cloudwatch:PutMetricData');
   }
-  return checkSubscriptionsOutput.parse(report);
-};
+  return report;
+});

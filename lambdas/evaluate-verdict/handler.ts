@@ -4,13 +4,9 @@
  *
  * Env: none.
  */
-import * as z from 'zod';
-import { evaluateVerdictInput, evaluateVerdictOutput, type EvaluateVerdictOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { evaluateVerdict } from './core.js';
 
-export const handler = async (event: unknown): Promise<EvaluateVerdictOutput> => {
-  const parsed = evaluateVerdictInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`evaluate-verdict input is invalid: ${z.prettifyError(parsed.error)}`);
-  return evaluateVerdictOutput.parse(evaluateVerdict(parsed.data.rounds, parsed.data.quorum));
-};
+export const handler = defineHandler('evaluate-verdict', async (input) => {
+  return evaluateVerdict(input.rounds, input.quorum);
+});

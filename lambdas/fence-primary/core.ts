@@ -10,6 +10,7 @@
  * (docs/aws-behaviour.md).
  */
 import { awsErrorName, isThrottling, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
+import type { FenceMethod } from '../shared/config-schema.js';
 import type { FenceOutput } from '../shared/contracts.js';
 
 export type FenceAction = FenceOutput['actions'][number];
@@ -217,4 +218,33 @@ export const isolationDeferred = (confirmed: boolean, plan: IsolationPlan): bool
 export function isolationConfirmed(isolation: FenceAction, sessions: FenceAction, plan: IsolationPlan): boolean {
   if (plan === 'down') return HOLDS.has(sessions.result);
   return HOLDS.has(isolation.result) && HOLDS.has(sessions.result);
+}
+
+// ---------------------------------------------------------------- the decision
+
+/** How a site is fenced: Aurora clusters always by revoking ingress; instances by `failover.fenceMethod` (default isolate). */
+export const fenceMethodOf = (aurora: boolean, configured: FenceMethod | undefined): FenceMethod => (aurora ? 'revoke-ingress' : (configured ?? 'isolate'));
+
+/** What the fence record holds after this call (revoked rules and isolated instances, all calls together). */
+export interface FenceRecord {
+  revoked: RevokedRules[];
+  isolated: IsolationRecord[];
+}
+
+/** What the fence did: revoke-ingress (`ingress` per group, then the sessions), or isolate/stop (the isolation, then the sessions). */
+export type FenceActs =
+  | { method: 'revoke-ingress'; ingress: FenceAction[]; sessions: FenceAction; instanceStatus: string | null }
+  | { method: 'isolate' | 'stop'; isolation: FenceAction; sessions: FenceAction; plan: IsolationPlan; instanceStatus: string | null };
+
+/**
+ * The fence's outcome: confirmed when new connections are refused and live sessions cut
+ * ({@link fenceConfirmed}, {@link isolationConfirmed}); deferred when that holds only while the
+ * instance stays down ({@link isolationDeferred}).
+ */
+export function fenceOutcome(acts: FenceActs, record: FenceRecord): FenceOutput {
+  if (acts.method === 'revoke-ingress') {
+    return { confirmed: fenceConfirmed(acts.ingress, acts.sessions), deferred: false, actions: [...acts.ingress, acts.sessions], ...record, instanceStatus: acts.instanceStatus };
+  }
+  const confirmed = isolationConfirmed(acts.isolation, acts.sessions, acts.plan);
+  return { confirmed, deferred: isolationDeferred(confirmed, acts.plan), actions: [acts.isolation, acts.sessions], ...record, instanceStatus: acts.instanceStatus };
 }

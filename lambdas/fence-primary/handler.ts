@@ -29,22 +29,24 @@ import { CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, Describe
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { fenceInput, type FenceOutput } from '../shared/contracts.js';
-import { InvalidInputError, ResourceBusyError, TransientAwsError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { ResourceBusyError, TransientAwsError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { currentRoles } from '../shared/roles.js';
 import {
   ISOLATION_GROUP_NAME,
   ISOLATION_TAG,
   classifyFenceError,
+  fenceMethodOf,
+  fenceOutcome,
+  type FenceActs,
   failedAction,
-  fenceConfirmed,
-  isolationConfirmed,
-  isolationDeferred,
   isolationOf,
   isolationPlan,
   mergeIsolated,
@@ -92,18 +94,15 @@ type FenceInput = z.output<typeof fenceInput>;
  */
 function failedOrThrow(err: unknown, action: string, operation: string): FenceAction {
   if (classifyFenceError(err) === 'throttled') {
-    throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
+    throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
   }
   if (isTransient(err) && !isUnreachable(err)) {
-    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) });
+    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
   }
   return failedAction(action, operation, err);
 }
 
-export const handler = async (event: unknown): Promise<FenceOutput> => {
-  const parsed = fenceInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`fence-primary: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('fence-primary', async (input) => {
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
   const ddb = regional(DynamoDBClient, REGION);
@@ -111,22 +110,22 @@ export const handler = async (event: unknown): Promise<FenceOutput> => {
   const rds = regional(RDSClient, db.primary.region);
 
   const state = await readState(ddb, input.incidentId);
-  const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod ?? 'isolate';
+  const method = fenceMethodOf(isAurora(db.engine), db.failover.fenceMethod);
 
-  let output: FenceOutput;
+  let acts: FenceActs;
   if (method === 'revoke-ingress') {
     const ingress = await revokeIngress(ec2, ddb, input, db, state);
     const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-    output = { confirmed: fenceConfirmed(ingress, sessions), deferred: false, actions: [...ingress, sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus };
+    acts = { method, ingress, sessions, instanceStatus };
   } else {
     const r = await isolate(ec2, rds, ddb, input, db, state, method === 'stop');
-    const confirmed = isolationConfirmed(r.isolation, r.sessions, r.plan);
-    output = { confirmed, deferred: isolationDeferred(confirmed, r.plan), actions: [r.isolation, r.sessions], revoked: state.revoked, isolated: state.isolated, instanceStatus: r.instanceStatus };
+    acts = { method, isolation: r.isolation, sessions: r.sessions, plan: r.plan, instanceStatus: r.instanceStatus };
   }
+  const output = fenceOutcome(acts, { revoked: state.revoked, isolated: state.isolated });
   await saveFence(ddb, input, state, new Date(), output);
   logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });
   return output;
-};
+});
 
 /** The ingress rules of a group now, one per source, with their rule ids. */
 async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGroupRule[]> {

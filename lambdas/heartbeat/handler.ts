@@ -19,12 +19,12 @@
  * without EVENT_BUS_NAME a failed heartbeat asks nothing).
  */
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { lazy } from '../shared/lazy.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { heartbeatInput, heartbeatOutput, METRICS } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { heartbeatInput, METRICS } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import {
   defaultDatabaseName,
@@ -51,7 +51,6 @@ const CONTROL_REGION = process.env.CONTROL_REGION || REGION;
 const cloudWatch = regional(CloudWatchClient, REGION);
 
 type HeartbeatInput = z.output<typeof heartbeatInput>;
-type HeartbeatOutput = z.output<typeof heartbeatOutput>;
 
 /** Writes the heartbeat; resolves to what it measured on success, or to the reason it failed. */
 async function beat(input: HeartbeatInput): Promise<{ error?: string; walBytesBehind?: number }> {
@@ -98,10 +97,7 @@ async function beat(input: HeartbeatInput): Promise<{ error?: string; walBytesBe
   }
 }
 
-export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
-  const parsed = heartbeatInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`heartbeat input is invalid: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('heartbeat', async (input) => {
   const at = new Date();
   const started = Date.now();
   const { error, walBytesBehind: behind } = await beat(input);
@@ -121,8 +117,8 @@ export const handler = async (event: unknown): Promise<HeartbeatOutput> => {
   // what is left of it, less a second.
   const signal = AbortSignal.timeout(Math.max(1, HEARTBEAT_TIMEOUT_SECONDS * 1000 - (Date.now() - started) - 1000));
   const verification = ok ? undefined : await askForVerification(input.database, input.site, at, error, signal);
-  return heartbeatOutput.parse({ database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}), ...(verification ? { verification } : {}) });
-};
+  return { database: input.database, site: input.site, ok, latencyMs, ...(error ? { error } : {}), ...(verification ? { verification } : {}) };
+});
 
 /** The state of this site's trigger alarm (undefined: could not be read). */
 async function alarmState(database: string, site: HeartbeatSite, abortSignal: AbortSignal): Promise<string | undefined> {

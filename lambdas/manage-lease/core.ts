@@ -335,3 +335,33 @@ export function recordStandbyRefused(old: LeaseItem | undefined, request: Pick<L
     { holder: request.holder, heldBy: old.holder ?? null },
   );
 }
+
+// ---------------------------------------------------------------- a lease held by a stopped run
+
+/**
+ * An acquire was refused because another execution holds the lease, and that execution has
+ * stopped (`status`; undefined: it runs, or its state is unknown). Only a human's request
+ * (`takeOverStopped`) takes the lease over; a run of the same incident started again does not: it
+ * would start over on top of whatever the stopped run left half-done (redrive that run instead).
+ */
+export type StoppedHolderDecision = { kind: 'done'; output: LeaseOutcome } | { kind: 'take-over'; from: string; status: HolderStatus };
+
+export function stoppedHolderDecision(refused: LeaseOutcome, status: HolderStatus | undefined, takeOverStopped: boolean): StoppedHolderDecision {
+  if (!status || !refused.heldBy || refused.outcome !== 'already-handled') return { kind: 'done', output: refused };
+  return takeOverStopped ? { kind: 'take-over', from: refused.heldBy, status } : { kind: 'done', output: heldByStoppedOutcome(refused, status) };
+}
+
+// ---------------------------------------------------------------- the standby, as RDS knows it
+
+/**
+ * Should RDS be asked whether the other site replicates from the writer? Only when the record
+ * says it is no standby, and only on acquire and read (the other actions record, they do not look).
+ */
+export const asksRdsAboutStandby = (outcome: LeaseOutcome, action: string): boolean =>
+  outcome.standbyNotReadySince !== undefined && (action === 'acquire' || action === 'read');
+
+/** RDS found the other site replicating from the writer (a rebuild that was not recorded): it is a standby. */
+export function standbyFoundOutcome(outcome: LeaseOutcome): LeaseOutcome {
+  const { standbyNotReadySince: _cleared, standbyDetail: _detail, ...rest } = outcome;
+  return { ...rest, standbyReady: true };
+}

@@ -16,17 +16,18 @@
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { manageLeaseInput, manageLeaseOutput, type ManageLeaseOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { databaseStateKey } from '../shared/names.js';
 import { currentRoles, standbyNotReadyDetail } from '../shared/roles.js';
 import { logger } from '../shared/logger.js';
 import {
   acquiredOutcome,
+  asksRdsAboutStandby,
+  standbyFoundOutcome,
+  stoppedHolderDecision,
   heldByStoppedOutcome,
   holderStopped,
   isExecutionArn,
@@ -114,10 +115,7 @@ async function conditionalUpdate(key: Record<string, AttributeValue>, plan: Upda
   }
 }
 
-export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
-  const parsed = manageLeaseInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`manage-lease input is invalid: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('manage-lease', async (input) => {
   const key = marshall(databaseStateKey(input.database.name));
   const request: LeaseRequest = {
     holder: input.holder,
@@ -132,20 +130,14 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
     case 'acquire': {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
       output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
-      if (!result.ok && output.outcome === 'already-handled' && output.heldBy) {
-        const status = await stoppedStatus(output.heldBy);
-        if (status) {
-          // Only a human's request takes over. A run of the same incident started again does not: it
-          // would start over on top of whatever the stopped run left half-done (redrive that run instead).
-          if (input.takeOverStopped) {
-            const stopped = output.heldBy;
-            const taken = await conditionalUpdate(key, takeOverPlan(request, stopped, now));
-            output = taken.ok ? takenOverOutcome(taken.item, stopped, status) : acquireRefused(taken.old, request, now);
-          } else {
-            output = heldByStoppedOutcome(output, status);
-          }
-        }
+      if (result.ok || !output.heldBy || output.outcome !== 'already-handled') break;
+      const decision = stoppedHolderDecision(output, await stoppedStatus(output.heldBy), input.takeOverStopped);
+      if (decision.kind === 'done') {
+        output = decision.output;
+        break;
       }
+      const taken = await conditionalUpdate(key, takeOverPlan(request, decision.from, now));
+      output = taken.ok ? takenOverOutcome(taken.item, decision.from, decision.status) : acquireRefused(taken.old, request, now);
       break;
     }
     case 'release': {
@@ -186,14 +178,13 @@ export const handler = async (event: unknown): Promise<ManageLeaseOutput> => {
   }
   const current = currentRoles(input.database, output.writer);
   // The record says the other site is no standby: RDS may know better (a rebuild that was not recorded).
-  if (output.standbyNotReadySince && (input.action === 'acquire' || input.action === 'read')) {
+  if (asksRdsAboutStandby(output, input.action)) {
     const found = await (await replicaCheck()).replicaOfWriter(current);
     if (found) {
       logger.info('the other site replicates from the writer although the record says it is no standby: it is one', { ...found });
-      const { standbyNotReadySince: _cleared, ...rest } = output;
-      output = { ...rest, standbyReady: true };
+      output = standbyFoundOutcome(output);
     }
   }
   const standbyDetail = output.standbyNotReadySince ? standbyNotReadyDetail(current, output.standbyNotReadySince, now) : undefined;
-  return manageLeaseOutput.parse({ ...output, ...(standbyDetail ? { standbyDetail } : {}), current });
-};
+  return { ...output, ...(standbyDetail ? { standbyDetail } : {}), current };
+});

@@ -11,7 +11,7 @@
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 

@@ -8,7 +8,7 @@
  * included), the drain once a minute (longer for drains over 4 hours in all).
  */
 import type { DatabaseConfig } from '../shared/config-schema.js';
-import { isAurora } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import type { PlanFailbackOutput } from '../shared/contracts.js';
 import { drainIntervalSeconds, rebuildIntervalSeconds } from '../shared/history-budget.js';
 

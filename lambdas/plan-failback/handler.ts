@@ -4,13 +4,9 @@
  *
  * Env: none.
  */
-import * as z from 'zod';
-import { planFailbackInput, planFailbackOutput, type PlanFailbackOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { planFailback } from './core.js';
 
-export const handler = async (event: unknown): Promise<PlanFailbackOutput> => {
-  const parsed = planFailbackInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`plan-failback: invalid input: ${z.prettifyError(parsed.error)}`);
-  return planFailbackOutput.parse(planFailback(parsed.data.database));
-};
+export const handler = defineHandler('plan-failback', async (input) => {
+  return planFailback(input.database);
+});

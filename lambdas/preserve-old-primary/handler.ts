@@ -13,18 +13,16 @@ import {
   RDSClient,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
-import { preserveInput, type preserveOutput } from '../shared/contracts.js';
+import { isAurora } from '../shared/config-values.js';
+import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { preFailbackSnapshotId, preservedInstanceId } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
 import { decidePreservation, type InstanceFacts, type SnapshotFacts } from './core.js';
 
-type PreserveOutput = z.output<typeof preserveOutput>;
 
 const INSTANCE_NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound']);
 const SNAPSHOT_NOT_FOUND = new Set(['DBSnapshotNotFoundFault', 'DBSnapshotNotFound']);
@@ -52,12 +50,9 @@ async function describeSnapshot(rds: RDSClient, id: string): Promise<SnapshotFac
 }
 
 /** Busy (mid-change) is retried by the workflow; everything else as classified. */
-const callError = (err: unknown, operation: string) => (BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }) : toFailoverError(err, operation));
+const callError = (err: unknown, operation: string) => (BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }, { cause: err }) : toFailoverError(err, operation));
 
-export const handler = async (event: unknown): Promise<PreserveOutput> => {
-  const parsed = preserveInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`preserve-old-primary: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('preserve-old-primary', async (input) => {
   const db = input.database;
   if (isAurora(db.engine)) throw new InvalidInputError('preserve-old-primary: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');
   const site = db[input.site];
@@ -108,4 +103,4 @@ export const handler = async (event: unknown): Promise<PreserveOutput> => {
     throw callError(err, `${decision.action} ${decision.action === 'StopDBInstance' ? preservedId : siteId}`);
   }
   return { done: false, action: decision.action, detail: decision.detail, ...base };
-};
+});

@@ -4,8 +4,9 @@
  * remote probe's answer (or its failure) into an observation. An unreachable vantage is an
  * observation (`unknown`), never an error.
  */
-import * as z from 'zod';
-import { CONTROL_PLANE_VANTAGE, defaultPort, type DatabaseConfig } from '../shared/config-schema.js';
+import * as z from 'zod/mini';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { CONTROL_PLANE_VANTAGE, defaultPort } from '../shared/config-values.js';
 import { probeInput, probeOutput, type ProbeVantageOutput } from '../shared/contracts.js';
 
 /** Control-plane statuses in which the database serves (docs/aws-behaviour.md §1: instance and cluster statuses). */

@@ -12,12 +12,11 @@
  * An invocation needs one client (RDS for the `rds-api` vantage, Lambda for the others): each is
  * imported on first use, before the observation's clock starts (lib/bundling.ts).
  */
-import * as z from 'zod';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig } from '../shared/config-schema.js';
-import { probeVantageInput, probeVantageOutput, type ProbeVantageOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { CONTROL_PLANE_VANTAGE, isAurora } from '../shared/config-values.js';
+import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { probeFunctionName } from '../shared/names.js';
 import { buildProbeInput, controlPlaneObservation, remoteObservation, type ControlPlaneResult, type InvokeResult } from './core.js';
@@ -67,15 +66,13 @@ async function invokeProbe(database: DatabaseConfig, vantage: { name: string; re
   }
 }
 
-export const handler = async (event: unknown): Promise<ProbeVantageOutput> => {
-  const parsed = probeVantageInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`probe-vantage input is invalid: ${z.prettifyError(parsed.error)}`);
-  const { database, vantage, round } = parsed.data;
+export const handler = defineHandler('probe-vantage', async (input) => {
+  const { database, vantage, round } = input;
   await (vantage.name === CONTROL_PLANE_VANTAGE ? rdsSdk() : lambdaSdk());
   const started = Date.now();
   const observation =
     vantage.name === CONTROL_PLANE_VANTAGE
       ? controlPlaneObservation(database, round, await askControlPlane(database), Date.now() - started)
       : remoteObservation(vantage, round, await invokeProbe(database, vantage), Date.now() - started);
-  return probeVantageOutput.parse(observation);
-};
+  return observation;
+});

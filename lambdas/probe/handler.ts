@@ -8,10 +8,10 @@
  * Env: AWS_REGION (reported as the probe's Region), DB_TLS ("off" disables TLS to the database;
  * default: TLS with the server certificate verified, see lambdas/shared/sql.ts).
  */
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { ownRegion } from '../shared/clients.js';
-import { probeInput, probeOutput, type ProbeOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { probeInput } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
 import {
   defaultDatabaseName,
   getSqlConnector,
@@ -98,8 +98,6 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   return done();
 }
 
-export const handler = async (event: unknown): Promise<ProbeOutput> => {
-  const parsed = probeInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`probe input is invalid: ${z.prettifyError(parsed.error)}`);
-  return probeOutput.parse(probeOutcome(await observe(parsed.data)));
-};
+export const handler = defineHandler('probe', async (input) => {
+  return probeOutcome(await observe(input));
+});

@@ -19,12 +19,14 @@ import {
   PromoteReadReplicaCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora, type DatabaseConfig } from '../shared/config-schema.js';
+import type { DatabaseConfig } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import { promoteInput, type promoteOutput } from '../shared/contracts.js';
-import { AwsCallFailedError, InvalidInputError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { AwsCallFailedError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import {
@@ -52,7 +54,7 @@ export const PROMOTED_BACKUP_RETENTION_DAYS = 7;
 /** Transient stays transient, busy stays busy, every other AWS failure means the standby cannot be promoted. */
 export function toPromoteError(err: unknown, operation: string): FailoverError {
   const e = toFailoverError(err, operation, true);
-  return e instanceof AwsCallFailedError ? new PromotionFailedError(e.message, e.details) : e;
+  return e instanceof AwsCallFailedError ? new PromotionFailedError(e.message, e.details, { cause: e.cause }) : e;
 }
 
 /** Turns a non-call decision into the output (done) or the error (busy, fail). */
@@ -62,10 +64,7 @@ function settle(decision: Decision, action: PromoteOutput['action'], target: Pro
   return { action, started: false, target, detail: decision.detail };
 }
 
-export const handler = async (event: unknown): Promise<PromoteOutput> => {
-  const parsed = promoteInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`promote-standby: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('promote-standby', async (input) => {
   const db = input.database;
   const out = isAurora(db.engine)
     ? await promoteAurora(input)
@@ -76,7 +75,7 @@ export const handler = async (event: unknown): Promise<PromoteOutput> => {
         : await promoteReplica(db);
   logger.info('promote-standby', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, phase: input.phase, ...out });
   return out;
-};
+});
 
 async function describeInstance(rds: RDSClient, id: string): Promise<InstanceFacts> {
   let found;

@@ -13,11 +13,12 @@
 import {
   CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, type CreateDBInstanceReadReplicaCommandInput, type DBInstance,
 } from '@aws-sdk/client-rds';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
-import { rebuildReplicaInput, type rebuildReplicaOutput } from '../shared/contracts.js';
+import { isAurora } from '../shared/config-values.js';
+import { type rebuildReplicaOutput } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { preservedInstanceId } from '../shared/names.js';
@@ -48,10 +49,7 @@ const settingsOf = (i: DBInstance): PreservedSettings => ({
   deletionProtection: i.DeletionProtection,
 });
 
-export const handler = async (event: unknown): Promise<RebuildOutput> => {
-  const parsed = rebuildReplicaInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`rebuild-replica: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('rebuild-replica', async (input) => {
   const db = input.database;
   if (isAurora(db.engine)) throw new InvalidInputError('rebuild-replica: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');
   const site = db[input.site];
@@ -105,7 +103,7 @@ export const handler = async (event: unknown): Promise<RebuildOutput> => {
   const detail = [decision.detail, ...planned.notes].join('; ');
   logger.info('replica rebuild started', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, replica, sourceArn: source.arn, detail });
   return { started: true, replica, sourceArn: source.arn, detail };
-};
+});
 
 /** One step of giving the rebuilt replica its parameter group (see decideParameterGroup). */
 async function settle(rds: RDSClient, id: string, epoch: number, replica: { region: string; id: string }, sourceArn: string, now: DBInstance | undefined): Promise<RebuildOutput> {

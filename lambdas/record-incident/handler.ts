@@ -12,16 +12,15 @@
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { METRICS, recordIncidentInput, type recordIncidentOutput } from '../shared/contracts.js';
-import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
+import { METRICS } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
+import { TransientAwsError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { cleanDetail, incidentKey, notification, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
 
-type RecordIncidentOutput = z.output<typeof recordIncidentOutput>;
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
@@ -33,10 +32,7 @@ const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
 
 const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException';
 
-export const handler = async (event: unknown): Promise<RecordIncidentOutput> => {
-  const parsed = recordIncidentInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`record-incident: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('record-incident', async (input) => {
   const key = input.key ?? input.phase;
   const at = new Date().toISOString();
   const facts: IncidentFacts = {
@@ -62,7 +58,7 @@ export const handler = async (event: unknown): Promise<RecordIncidentOutput> => 
   await markDelivered(ddb, input.incidentId, key);
   logger.info('incident phase recorded', { database: input.database.name, incidentId: input.incidentId, phase: input.phase, key, epoch: input.epoch });
   return { recorded: true, at };
-};
+});
 
 /** Appends the entry unless `key` is already recorded. Returns false when it was. */
 async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: string): Promise<boolean> {

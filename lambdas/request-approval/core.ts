@@ -5,10 +5,10 @@
  */
 import { approvalLink } from '../shared/approval-links.js';
 import { approvalKey, type ApprovalEffects, type ApprovalRecord } from '../shared/approvals.js';
-import { isAurora } from '../shared/config-schema.js';
+import { isAurora } from '../shared/config-values.js';
 import type { requestApprovalInput } from '../shared/contracts.js';
 import { stripSensitive } from '../shared/redact.js';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 export type RequestApprovalInput = z.output<typeof requestApprovalInput>;
 

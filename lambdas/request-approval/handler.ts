@@ -21,14 +21,14 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { signingKeyFrom } from '../shared/approval-links.js';
 import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { requestApprovalInput, requestApprovalOutput, supersedeApprovalsInput, supersedeApprovalsOutput, watchApprovalInput, watchApprovalOutput } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { requestApprovalOutput, supersedeApprovalsOutput, watchApprovalOutput } from '../shared/contracts.js';
 import { lazy } from '../shared/lazy.js';
+import { defineActionHandler, defineHandler, type HandlerContext } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { planApprovalRequest } from './core.js';
 
@@ -63,18 +63,7 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 /** 32 random bytes, base64url: unguessable, single-use approval id. */
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
-export async function handler(event: { action: 'supersede' }): Promise<z.output<typeof supersedeApprovalsOutput>>;
-export async function handler(event: { action: 'watch' }): Promise<z.output<typeof watchApprovalOutput>>;
-export async function handler(event: unknown): Promise<z.output<typeof requestApprovalOutput>>;
-export async function handler(
-  event: unknown,
-): Promise<z.output<typeof requestApprovalOutput> | z.output<typeof supersedeApprovalsOutput> | z.output<typeof watchApprovalOutput>> {
-  const action = (event as { action?: unknown } | null)?.action;
-  if (action === 'supersede') return supersede(event);
-  if (action === 'watch') return watch(event);
-  const parsed = requestApprovalInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`request-approval: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+const requestHandler = defineHandler('request-approval', async (input) => {
   const ddb = regional(DynamoDBClient, REGION);
   const { PublishCommand, SNSClient } = await snsSdk();
   const sns = regional(SNSClient, REGION);
@@ -110,7 +99,7 @@ export async function handler(
     expiresAt: plan.expiresAt,
   });
   return { approvalId: plan.approvalId, expiresAt: plan.expiresAt };
-}
+});
 
 async function abandon(ddb: DynamoDBClient, approvalId: string): Promise<void> {
   try {
@@ -136,29 +125,42 @@ async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; ta
 }
 
 /** A new trigger withdraws the database's pending verdict question (see the header). */
-async function supersede(event: unknown): Promise<z.output<typeof supersedeApprovalsOutput>> {
-  const parsed = supersedeApprovalsInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`request-approval (supersede): invalid input: ${z.prettifyError(parsed.error)}`);
+const supersede = defineActionHandler('request-approval', 'supersede', async (input) => {
   const deps = await approvalDeps();
-  const superseded = await supersedeVerdictApprovals(deps, { database: parsed.data.database.name, trigger: parsed.data.trigger, now: new Date() });
-  logger.info('pending verdict questions withdrawn by a new trigger', { database: parsed.data.database.name, superseded: superseded.length });
-  return supersedeApprovalsOutput.parse({ superseded });
-}
+  const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date() });
+  logger.info('pending verdict questions withdrawn by a new trigger', { database: input.database.name, superseded: superseded.length });
+  return { superseded };
+});
 
 /** The run's probes while its verdict question waits (see the header). */
-async function watch(event: unknown): Promise<z.output<typeof watchApprovalOutput>> {
-  const parsed = watchApprovalInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`request-approval (watch): invalid input: ${z.prettifyError(parsed.error)}`);
-  const { database, incidentId, verdict, reason } = parsed.data;
+const watch = defineActionHandler('request-approval', 'watch', async (input) => {
+  const { database, incidentId, verdict, reason } = input;
   const deps = await approvalDeps();
   const now = new Date();
   if (verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;
     const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now });
     logger.info('pending verdict question withdrawn: the primary is confirmed down now', { database: database.name, incidentId, superseded: superseded.length });
-    return watchApprovalOutput.parse({ watching: false, superseded });
+    return { watching: false, superseded };
   }
   const pending = await listPendingApprovals(deps, database.name, { now });
   const waiting = pending.some((p) => p.incidentId === incidentId && p.step === 'failover' && p.decision === 'promote');
-  return watchApprovalOutput.parse({ watching: waiting, superseded: [] });
+  return { watching: waiting, superseded: [] };
+});
+
+/**
+ * The approval request; `action` "supersede" or "watch" (see the header) selects the other two
+ * inputs, each with its own contract (lambdas/shared/contracts.ts CONTRACTS["request-approval"]).
+ */
+export async function handler(event: { action: 'supersede' }, context?: HandlerContext): Promise<z.output<typeof supersedeApprovalsOutput>>;
+export async function handler(event: { action: 'watch' }, context?: HandlerContext): Promise<z.output<typeof watchApprovalOutput>>;
+export async function handler(event: unknown, context?: HandlerContext): Promise<z.output<typeof requestApprovalOutput>>;
+export async function handler(
+  event: unknown,
+  context?: HandlerContext,
+): Promise<z.output<typeof requestApprovalOutput> | z.output<typeof supersedeApprovalsOutput> | z.output<typeof watchApprovalOutput>> {
+  const action = (event as { action?: unknown } | null)?.action;
+  if (action === 'supersede') return supersede(event, context);
+  if (action === 'watch') return watch(event, context);
+  return requestHandler(event, context);
 }

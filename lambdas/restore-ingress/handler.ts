@@ -16,11 +16,12 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { restoreIngressInput, type restoreIngressOutput } from '../shared/contracts.js';
-import { InvalidInputError, ResourceBusyError } from '../shared/errors.js';
+import { type restoreIngressOutput } from '../shared/contracts.js';
+import { defineHandler } from '../shared/handler.js';
+import { ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { fenceRecordKey } from '../shared/names.js';
 import { isolationRestorePlan, missingRules, type IsolatedInstance, type Permission } from './core.js';
@@ -75,17 +76,14 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
       try {
         await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: entry.instanceId, VpcSecurityGroupIds: entry.originalGroupIds, ApplyImmediately: true }));
       } catch (err) {
-        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId });
+        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId }, { cause: err });
         throw toFailoverError(err, `ModifyDBInstance ${entry.instanceId}`);
       }
       return { ...base, result: 'done', detail: `original groups ${entry.originalGroupIds.join(', ')} requested in place of ${entry.isolationGroupId} (applied asynchronously)` };
   }
 }
 
-export const handler = async (event: unknown): Promise<RestoreOutput> => {
-  const parsed = restoreIngressInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`restore-ingress: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('restore-ingress', async (input) => {
   const site = input.database[input.site];
   const record = await readRecord(input.fenceIncidentId);
   const isolated = record.isolated.filter((e) => e.region === site.region && e.instanceId === site.instanceId);
@@ -144,4 +142,4 @@ export const handler = async (event: unknown): Promise<RestoreOutput> => {
   };
   logger.info('ingress restored', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
   return out;
-};
+});

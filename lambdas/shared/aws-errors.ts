@@ -48,13 +48,15 @@ export const isUnreachable = (err: unknown): boolean =>
 /**
  * Wraps an SDK error into a typed error for Step Functions. `busyIsTransient` treats
  * `InvalidDBInstanceState` and friends as "try again later" (right while an instance is modifying,
- * wrong where the state is final: callers decide).
+ * wrong where the state is final: callers decide). The SDK error is kept as the typed error's
+ * `cause`.
  */
 export function toFailoverError(err: unknown, operation: string, busyIsTransient = false): FailoverError {
   const name = awsErrorName(err);
   const message = `${operation} failed: ${name}: ${(err as AwsErrorLike)?.message ?? String(err)}`;
   const details = { operation, awsError: name };
-  if (isTransient(err)) return new TransientAwsError(message, details);
-  if (busyIsTransient && BUSY.has(name)) return new ResourceBusyError(message, details);
-  return new AwsCallFailedError(message, details);
+  const options = { cause: err };
+  if (isTransient(err)) return new TransientAwsError(message, details, options);
+  if (busyIsTransient && BUSY.has(name)) return new ResourceBusyError(message, details, options);
+  return new AwsCallFailedError(message, details, options);
 }

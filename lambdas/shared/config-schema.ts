@@ -7,31 +7,15 @@
  * config reference and the exported JSON Schema come from this file.
  */
 import * as z from 'zod';
+import { ENGINES, FENCE_METHODS, GAME_DAY_FAULTS, IAM_ROLE_ARN, KMS_KEY_ARN, READINESS, RPO_ESTIMATES } from './config-values.js';
+
+export { CONTROL_PLANE_VANTAGE, defaultPort, ENGINES, GAME_DAY_FAULTS, isAurora, KMS_KEY_ARN, READINESS, RPO_ESTIMATES, secretArnInRegion, type Engine, type FenceMethod, type GameDayFault, type Readiness } from './config-values.js';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const region = () =>
   z.string().regex(REGION, { message: 'must be an AWS Region code such as us-east-1' });
 
-/** Allowed engines. Aurora engines use clusters and a global cluster instead of instances. */
-export const ENGINES = ['postgres', 'mysql', 'aurora-postgresql', 'aurora-mysql'] as const;
-export type Engine = (typeof ENGINES)[number];
-export const isAurora = (engine: Engine): boolean => engine.startsWith('aurora-');
 
-export const READINESS = ['hot', 'warm', 'cold'] as const;
-
-/** How the old writer is fenced (see `failover.fenceMethod`). */
-/** How the data-loss budget is judged (`failover.rpoEstimate`). */
-export const RPO_ESTIMATES = ['last-sample', 'strict'] as const;
-
-export const FENCE_METHODS = ['isolate', 'stop', 'revoke-ingress'] as const;
-export type FenceMethod = (typeof FENCE_METHODS)[number];
-export type Readiness = (typeof READINESS)[number];
-
-/** An IAM role ARN, with an optional path: arn:aws:iam::<account>:role/<path/>name. */
-export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-
-/** A KMS key ARN (single-Region key id or multi-Region `mrk-` id); aliases are not keys. */
-export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
 const identifier = z
   .string()
@@ -144,9 +128,6 @@ export const trafficSchema = z
   })
   .strict();
 
-/** Faults a game day can inject with AWS Fault Injection Service (`gameDay.faults`). */
-export const GAME_DAY_FAULTS = ['reboot-with-failover', 'failover-db-cluster', 'disrupt-connectivity'] as const;
-export type GameDayFault = (typeof GAME_DAY_FAULTS)[number];
 
 /**
  * Game days of one database (docs/game-days.md): AWS FIS experiment templates on a designated drill
@@ -442,19 +423,3 @@ export type ApprovalsConfig = z.output<typeof approvalsSchema>;
 export type FailbackConfig = z.output<typeof databaseSchema.shape.failback>;
 export type GameDayConfig = z.output<typeof gameDaySchema>;
 
-/** Name of the built-in vantage point that asks the RDS control plane in the primary Region. */
-export const CONTROL_PLANE_VANTAGE = 'rds-api';
-
-/** Default port per engine. */
-export const defaultPort = (engine: Engine): number => (engine.includes('postgres') ? 5432 : 3306);
-
-/**
- * The ARN of a secret's replica in `region`: Secrets Manager replication keeps the name and the
- * random suffix and changes only the Region (`arn:aws:secretsmanager:<region>:<account>:secret:<name>`).
- */
-export const secretArnInRegion = (secretArn: string, region: string): string => {
-  const parts = secretArn.split(':');
-  if (parts.length < 7 || !parts[3]) throw new Error(`"${secretArn}" is not a Secrets Manager secret ARN`);
-  parts[3] = region;
-  return parts.join(':');
-};

@@ -6,8 +6,9 @@
  * Function names (folder names under `lambdas/`) are a contract: scenario files name them in
  * `{"fault":"lambda-error","function":"promote-standby"}`.
  */
-import * as z from 'zod';
-import { databaseSchema, GAME_DAY_FAULTS } from './config-schema.js';
+import * as z from 'zod/mini';
+import { databaseSchema } from './config-schema-mini.js';
+import { GAME_DAY_FAULTS } from './config-values.js';
 
 export const FUNCTION_NAMES = [
   'accept-trigger',
@@ -58,19 +59,19 @@ export const TRIGGER_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat', 'dr
  */
 export const drillMarker = z.object({
   /** The production database whose `gameDay` asked for the drill (the run itself acts on its drill pair). */
-  requestedFor: z.string().min(1),
+  requestedFor: z.string().check(z.minLength(1)),
   /** The fault the drill injects (one of that `gameDay.faults`), or null: none is started by the run. */
-  fault: z.enum(GAME_DAY_FAULTS).nullable(),
+  fault: z.nullable(z.enum(GAME_DAY_FAULTS)),
   /** Started by the database's EventBridge Scheduler schedule (false: by hand). */
   scheduled: z.boolean(),
   /**
    * That game day's objectives (optional: record-incident compares the drill's figures with them
    * and publishes `DrillObjectivesMet` only when they are given).
    */
-  objectives: z.object({ rtoSeconds: z.number().positive(), rpoSeconds: z.number().min(0) }).optional(),
+  objectives: z.optional(z.object({ rtoSeconds: z.number().check(z.positive()), rpoSeconds: z.number().check(z.minimum(0)) })),
 });
 export type DrillMarker = z.infer<typeof drillMarker>;
-export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().min(1) });
+export const acceptTriggerInput = z.object({ ...withDatabase, event: z.unknown(), executionId: z.string().check(z.minLength(1)) });
 export const acceptTriggerOutput = z.object({
   kind: z.enum(TRIGGER_KINDS),
   /** Alarm name, RDS event id, operator identity or the heartbeat site. */
@@ -80,23 +81,23 @@ export const acceptTriggerOutput = z.object({
   /** Short text for the incident timeline. */
   summary: z.string(),
   /** Operator requests skip the automatic path: a human asked, so the approval gate is recorded as given. */
-  requestedBy: z.string().optional(),
+  requestedBy: z.optional(z.string()),
   /** Incident id: stable per run (derived from the execution id). */
   incidentId: z.string(),
   /** Derived timeouts in seconds, for `TimeoutSecondsPath`. */
-  approvalTimeoutSeconds: z.number().int().positive(),
+  approvalTimeoutSeconds: z.number().check(z.int()).check(z.positive()),
   /**
    * How often the run probes the primary again while a question about an ambiguous verdict waits
    * (at least 30 s, and few enough probes over the approval timeout that the run's history stays
    * small: lambdas/shared/history-budget.ts `watchIntervalSeconds`).
    */
-  watchIntervalSeconds: z.number().int().min(30),
+  watchIntervalSeconds: z.number().check(z.int()).check(z.minimum(30)),
   /** failover.promotionTimeoutMinutes in seconds: how long the promotion wait goes on before escalating. */
-  promotionTimeoutSeconds: z.number().int().positive(),
+  promotionTimeoutSeconds: z.number().check(z.int()).check(z.positive()),
   /** Probe rounds as an array [1..probeRounds], for the verification Map. */
-  rounds: z.array(z.object({ round: z.number().int(), waitSeconds: z.number().int().min(0) })),
+  rounds: z.array(z.object({ round: z.number().check(z.int()), waitSeconds: z.number().check(z.int()).check(z.minimum(0)) })),
   /** Only on a drill run ("Drill Requested"): what marks it as a drill. */
-  drill: drillMarker.optional(),
+  drill: z.optional(drillMarker),
 });
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
 
@@ -112,53 +113,53 @@ export const manageLeaseInput = z.object({
   ...withDatabase,
   action: leaseAction,
   /** The execution that holds (or asks for) the lease. */
-  holder: z.string().min(1),
-  incidentId: z.string().min(1),
+  holder: z.string().check(z.minLength(1)),
+  incidentId: z.string().check(z.minLength(1)),
   /** Operator requests ignore the cooldown (a human asked). */
-  ignoreCooldown: z.boolean().default(false),
+  ignoreCooldown: z._default(z.boolean(), false),
   /**
    * acquire only: when the lease is held by an execution that has stopped (crashed, stopped,
    * timed out, escalated), take it over (an operator's request: a human asked). Otherwise such a
    * lease is reported as `held-by-stopped-run` and nothing is acted on.
    */
-  takeOverStopped: z.boolean().default(false),
+  takeOverStopped: z._default(z.boolean(), false),
   /** acquire only: when the trigger happened; a trigger from before the last failover or failback is refused as stale (unless the cooldown is ignored). */
-  triggeredAt: z.iso.datetime({ offset: false }).optional(),
+  triggeredAt: z.optional(z.iso.datetime({ offset: false })),
   /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
-  keepLease: z.boolean().default(false),
+  keepLease: z._default(z.boolean(), false),
   /**
    * record-failover only: the site that stops taking writes goes on replicating from the new writer
    * (an Aurora SwitchoverGlobalCluster keeps the old primary as an in-sync secondary), so it stays a
    * standby. Otherwise a former writer is no standby until it is rebuilt (record-standby).
    */
-  standbyReplicates: z.boolean().default(false),
+  standbyReplicates: z._default(z.boolean(), false),
 });
 export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'stale-trigger', 'released', 'recorded', 'standby-recorded', 'read']),
   /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */
-  heldBy: z.string().optional(),
+  heldBy: z.optional(z.string()),
   /** How that holder's execution stands, when it was asked (`held-by-stopped-run`, `taken-over`). */
-  holderStatus: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'GONE']).optional(),
+  holderStatus: z.optional(z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'GONE'])),
   /** `taken-over`: the stopped execution the lease was taken from. */
-  takenOverFrom: z.string().optional(),
-  lastFailoverAt: z.string().optional(),
+  takenOverFrom: z.optional(z.string()),
+  lastFailoverAt: z.optional(z.string()),
   /** The incident whose failover (or failback) was recorded last; "" when none. */
-  lastIncidentId: z.string().default(''),
+  lastIncidentId: z._default(z.string(), ''),
   /**
    * Is the non-writer site a standby? False after a failover (or failback) until the failback
    * rebuilt the former writer as a replica of the current writer and saw it caught up: a former
    * primary is not a standby, and a failover then has no standby to promote.
    */
-  standbyReady: z.boolean().default(true),
+  standbyReady: z._default(z.boolean(), true),
   /** standbyReady false: since when the current writer has taken writes the other site never received (when its failover was recorded). */
-  standbyNotReadySince: z.string().optional(),
+  standbyNotReadySince: z.optional(z.string()),
   /** standbyReady false: why, in words (names both sites and what promoting the other site would lose). */
-  standbyDetail: z.string().optional(),
+  standbyDetail: z.optional(z.string()),
   /**
    * The input database with its sites in their CURRENT roles: `primary` is the site that takes
    * writes now. With writer "standby" the configured sites are swapped (the configured primary
@@ -172,31 +173,31 @@ export type ManageLeaseOutput = z.infer<typeof manageLeaseOutput>;
 export const probeInput = z.object({
   database: z.string(),
   engine: databaseSchema.shape.engine,
-  host: z.string().min(1),
-  port: z.number().int(),
+  host: z.string().check(z.minLength(1)),
+  port: z.number().check(z.int()),
   /** Secrets Manager ARN (read with the Region in the ARN), or an IAM auth user. */
-  secretArn: z.string().optional(),
+  secretArn: z.optional(z.string()),
   /** Regions the secret is replicated to (credentials.secretReplicaRegions): the probe reads the replica in its own Region when listed. */
-  secretReplicaRegions: z.array(z.string()).optional(),
-  iamUser: z.string().optional(),
-  databaseName: z.string().optional(),
+  secretReplicaRegions: z.optional(z.array(z.string())),
+  iamUser: z.optional(z.string()),
+  databaseName: z.optional(z.string()),
   /** Try a heartbeat write (UPSERT into failover_heartbeat) after SELECT 1. */
-  write: z.boolean().default(true),
+  write: z._default(z.boolean(), true),
   /** After SELECT 1, read the user's grants (lambdas/shared/sql.ts GRANTS_SQL; read-only): `failover preflight`. */
-  grants: z.boolean().default(false),
-  timeoutMs: z.number().int().positive().default(3000),
+  grants: z._default(z.boolean(), false),
+  timeoutMs: z._default(z.number().check(z.int()).check(z.positive()), 3000),
   vantage: z.string(),
 });
 /** What {@link probeInput} `grants` read (lambdas/shared/sql.ts DatabaseGrants), or why it could not. */
 export const probeGrants = z.union([
   z.object({
     user: z.string(),
-    schema: z.string().nullable(),
-    schemaCreate: z.boolean().nullable(),
-    tableExists: z.boolean().nullable(),
-    tableInsert: z.boolean().nullable(),
-    tableUpdate: z.boolean().nullable(),
-    tableSelect: z.boolean().nullable(),
+    schema: z.nullable(z.string()),
+    schemaCreate: z.nullable(z.boolean()),
+    tableExists: z.nullable(z.boolean()),
+    tableInsert: z.nullable(z.boolean()),
+    tableUpdate: z.nullable(z.boolean()),
+    tableSelect: z.nullable(z.boolean()),
     pgMonitor: z.boolean(),
   }),
   z.object({ error: z.string() }),
@@ -211,9 +212,9 @@ export const probeOutput = z.object({
   wrote: z.boolean(),
   tcp: z.boolean(),
   latencyMs: z.number(),
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** Only when asked (`grants: true`) and SELECT 1 answered. */
-  grants: probeGrants.optional(),
+  grants: z.optional(probeGrants),
 });
 export type ProbeOutput = z.infer<typeof probeOutput>;
 
@@ -222,24 +223,24 @@ export const probeVantageInput = z.object({
   ...withDatabase,
   /** The vantage point to ask; `rds-api` asks the RDS control plane in the primary Region. */
   vantage: z.object({ name: z.string(), region: z.string() }),
-  round: z.number().int().min(1),
+  round: z.number().check(z.int()).check(z.minimum(1)),
 });
 /** Same shape as the probe's output, plus the round. */
-export const probeVantageOutput = probeOutput.extend({ round: z.number().int() });
+export const probeVantageOutput = z.extend(probeOutput, { round: z.number().check(z.int()) });
 export type ProbeVantageOutput = z.infer<typeof probeVantageOutput>;
 
 // ---------------------------------------------------------------- evaluate-verdict
 export const VERDICTS = ['confirmed-down', 'healthy', 'ambiguous'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 export const evaluateVerdictInput = z.object({
-  quorum: z.number().int().min(1),
+  quorum: z.number().check(z.int()).check(z.minimum(1)),
   /** One array per round, one observation per vantage point. */
   rounds: z.array(z.array(probeVantageOutput)),
 });
 export const evaluateVerdictOutput = z.object({
   verdict: z.enum(VERDICTS),
   reason: z.string(),
-  perRound: z.array(z.object({ round: z.number().int(), up: z.number(), down: z.number(), unknown: z.number(), wrote: z.number() })),
+  perRound: z.array(z.object({ round: z.number().check(z.int()), up: z.number(), down: z.number(), unknown: z.number(), wrote: z.number() })),
 });
 export type EvaluateVerdictOutput = z.infer<typeof evaluateVerdictOutput>;
 
@@ -254,21 +255,21 @@ export const checkBudgetInput = z.object({
    * the primary may still take writes; healthy: an operator's planned failover) the data at risk
    * keeps growing after the onset and is read up to now. Absent: as of the onset.
    */
-  verdict: z.enum(['confirmed-down', 'ambiguous', 'healthy']).optional(),
+  verdict: z.optional(z.enum(['confirmed-down', 'ambiguous', 'healthy'])),
   /**
    * What started the run. A failed heartbeat's trigger time is when its attempt started: the
    * primary may have committed until that attempt failed (within the heartbeat's timeout), so the
    * latest moment it can have committed runs that much past the trigger.
    */
-  triggerKind: z.enum(TRIGGER_KINDS).optional(),
+  triggerKind: z.optional(z.enum(TRIGGER_KINDS)),
 });
 export const checkBudgetOutput = z.object({
   /** Estimated data loss in seconds (the data the standby was behind at the failure's onset, an upper bound); null when it cannot be known (treated as over budget). */
-  lagSeconds: z.number().nullable(),
+  lagSeconds: z.nullable(z.number()),
   /** The most that can have been lost: the figure plus `unseenSeconds`; null when the figure is unknown. */
-  boundSeconds: z.number().nullable(),
+  boundSeconds: z.nullable(z.number()),
   /** The time from the figure's sample (its period's start) to the latest moment the primary can have committed, which the sample cannot see. */
-  unseenSeconds: z.number().nullable(),
+  unseenSeconds: z.nullable(z.number()),
   /** `failover.rpoEstimate`: `last-sample` holds `lagSeconds` against the budget, `strict` holds `boundSeconds`. */
   estimate: z.enum(['last-sample', 'strict']),
   budgetSeconds: z.number(),
@@ -284,15 +285,15 @@ export const APPROVAL_STEPS = ['failover', 'failback'] as const;
 export const APPROVAL_DECISIONS = ['promote', 'promote-unfenced', 'accept-data-loss', 'fail-back'] as const;
 export const requestApprovalInput = z.object({
   ...withDatabase,
-  taskToken: z.string().min(1).max(2048),
+  taskToken: z.string().check(z.minLength(1)).check(z.maxLength(2048)),
   incidentId: z.string(),
   step: z.enum(APPROVAL_STEPS),
   decision: z.enum(APPROVAL_DECISIONS),
   /** Why a human is asked (ambiguous verdict, over budget, manual mode, unconfirmed fence). */
-  reasons: z.array(z.string()).min(1),
+  reasons: z.array(z.string()).check(z.minLength(1)),
   /** Facts shown on the approval page and in the notification (verdict, lag, fence result). */
-  facts: z.record(z.string(), z.unknown()).default({}),
-  timeoutSeconds: z.number().int().positive(),
+  facts: z._default(z.record(z.string(), z.unknown()), {}),
+  timeoutSeconds: z.number().check(z.int()).check(z.positive()),
 });
 /**
  * A new trigger of the same database withdraws a pending verdict question (lambdas/shared/approvals.ts
@@ -302,7 +303,7 @@ export const supersedeApprovalsInput = z.object({
   ...withDatabase,
   action: z.literal('supersede'),
   /** The new trigger, in words. */
-  trigger: z.string().min(1),
+  trigger: z.string().check(z.minLength(1)),
 });
 export const supersedeApprovalsOutput = z.object({ superseded: z.array(z.string()) });
 /**
@@ -314,9 +315,9 @@ export const supersedeApprovalsOutput = z.object({ superseded: z.array(z.string(
 export const watchApprovalInput = z.object({
   ...withDatabase,
   action: z.literal('watch'),
-  incidentId: z.string().min(1),
-  verdict: z.enum(['confirmed-down', 'ambiguous', 'healthy']).optional(),
-  reason: z.string().optional(),
+  incidentId: z.string().check(z.minLength(1)),
+  verdict: z.optional(z.enum(['confirmed-down', 'ambiguous', 'healthy'])),
+  reason: z.optional(z.string()),
 });
 export const watchApprovalOutput = z.object({
   /** Keep watching: the question still waits and the primary is not confirmed down. */
@@ -327,7 +328,7 @@ export const watchApprovalOutput = z.object({
 export const approvalResult = z.object({
   decision: z.enum(['approve', 'reject', 'reverify']),
   approver: z.string(),
-  reason: z.string().default(''),
+  reason: z._default(z.string(), ''),
   approvalId: z.string(),
 });
 export type ApprovalResult = z.infer<typeof approvalResult>;
@@ -336,14 +337,14 @@ export const requestApprovalOutput = z.object({ approvalId: z.string(), expiresA
 // ---------------------------------------------------------------- fence-primary
 export const fenceInput = z.object({
   ...withDatabase,
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   /** The incident whose fence record (FENCE#<id>) keeps the revoked rules and the isolated instances' original groups. */
   incidentId: z.string(),
   /**
    * The site to fence: `primary` (the writer of the given view), or `standby` (the other site: the
    * failback fences the original site as soon as it answers again, before it rebuilds it).
    */
-  site: z.enum(['primary', 'standby']).default('primary'),
+  site: z._default(z.enum(['primary', 'standby']), 'primary'),
 });
 export const fenceOutput = z.object({
   /** New connections refused (isolated in the deny-all group, or ingress revoked) and live sessions cut (instance down, rebooted or stopped). */
@@ -353,27 +354,26 @@ export const fenceOutput = z.object({
    * refuses to isolate it while it is, so it comes back unfenced if it recovers. The failover then
    * fences it again as soon as it answers (the same loop as after an unfenced promotion).
    */
-  deferred: z.boolean().default(false),
+  deferred: z._default(z.boolean(), false),
   actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
   revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
   /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, kept so a failback can restore them. */
-  isolated: z
-    .array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) }))
-    .default([]),
-  instanceStatus: z.string().nullable(),
+  isolated: z._default(z
+    .array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) })), []),
+  instanceStatus: z.nullable(z.string()),
 });
 export type FenceOutput = z.infer<typeof fenceOutput>;
 
 // ---------------------------------------------------------------- promote-standby
 export const promoteInput = z.object({
   ...withDatabase,
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   incidentId: z.string(),
   /** promote: make the standby writable; scale-up: warm standbys only, after promotion. */
-  phase: z.enum(['promote', 'scale-up']).default('promote'),
+  phase: z._default(z.enum(['promote', 'scale-up']), 'promote'),
   /** Aurora: allow data loss (only within budget or approved). */
-  allowDataLoss: z.boolean().default(false),
+  allowDataLoss: z._default(z.boolean(), false),
 });
 export const promoteOutput = z.object({
   action: z.enum(['PromoteReadReplica', 'FailoverGlobalCluster', 'UpdateStack', 'ModifyDBInstance', 'none']),
@@ -384,13 +384,13 @@ export const promoteOutput = z.object({
 });
 
 // ---------------------------------------------------------------- check-standby
-export const checkStandbyInput = z.object({ ...withDatabase, phase: z.enum(['promote', 'scale-up']).default('promote') });
+export const checkStandbyInput = z.object({ ...withDatabase, phase: z._default(z.enum(['promote', 'scale-up']), 'promote') });
 export const checkStandbyOutput = z.object({
   /** Writable (promotion finished, available) and, for scale-up, at the promoted class. */
   ready: z.boolean(),
   status: z.string(),
   /** Endpoint address of the new writer once known. */
-  endpoint: z.string().nullable(),
+  endpoint: z.nullable(z.string()),
   /** Warm standbys after promotion: a scale-up is still needed. */
   needsScaleUp: z.boolean(),
   /**
@@ -403,23 +403,23 @@ export const checkStandbyOutput = z.object({
 export type CheckStandbyOutput = z.infer<typeof checkStandbyOutput>;
 
 // ---------------------------------------------------------------- switch-dns
-export const switchDnsInput = z.object({ ...withDatabase, target: z.string().min(1), epoch: z.number().int(), incidentId: z.string() });
+export const switchDnsInput = z.object({ ...withDatabase, target: z.string().check(z.minLength(1)), epoch: z.number().check(z.int()), incidentId: z.string() });
 export const switchDnsOutput = z.object({
   /** Change id (without the /change/ prefix) to poll with GetChange; null if the record already pointed there. */
-  changeId: z.string().nullable(),
-  previous: z.string().nullable(),
+  changeId: z.nullable(z.string()),
+  previous: z.nullable(z.string()),
   current: z.string(),
 });
 
 // ---------------------------------------------------------------- verify-writes
-export const verifyWritesInput = z.object({ ...withDatabase, incidentId: z.string(), epoch: z.number().int() });
+export const verifyWritesInput = z.object({ ...withDatabase, incidentId: z.string(), epoch: z.number().check(z.int()) });
 export const verifyWritesOutput = z.object({
   ok: z.literal(true),
   host: z.string(),
   latencyMs: z.number(),
   at: z.string(),
   /** write: a heartbeat was written and the server is not read-only; tcp-only: no credentials, only the port was reached. */
-  mode: z.enum(['write', 'tcp-only']).optional(),
+  mode: z.optional(z.enum(['write', 'tcp-only'])),
 });
 
 // ---------------------------------------------------------------- record-incident
@@ -472,19 +472,19 @@ export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = z.object({
   ...withDatabase,
   incidentId: z.string(),
-  epoch: z.number().int().nullable().default(null),
+  epoch: z._default(z.nullable(z.number().check(z.int())), null),
   phase: z.enum(INCIDENT_PHASES),
   /** Facts for the timeline; never secrets or task tokens (the handler strips keys named *token*). */
-  detail: z.record(z.string(), z.unknown()).default({}),
+  detail: z._default(z.record(z.string(), z.unknown()), {}),
   /** Also send an SNS notification. */
-  notify: z.boolean().default(false),
+  notify: z._default(z.boolean(), false),
   /**
    * Idempotency key of this timeline entry (default: the phase). A second call with the same key
    * records nothing and sends nothing again; use distinct keys for phases that may repeat.
    */
-  key: z.string().min(1).optional(),
+  key: z.optional(z.string().check(z.minLength(1))),
   /** The run's drill marker (null or absent: not a drill); stored as the incident record's `drill`, and the drill's metrics when it closes. */
-  drill: drillMarker.nullish(),
+  drill: z.nullish(drillMarker),
 });
 export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.string() });
 
@@ -494,7 +494,7 @@ export const recordIncidentOutput = z.object({ recorded: z.literal(true), at: z.
  * constant in the rule, so the function needs no config of its own). It writes through the DNS
  * name and publishes `HeartbeatSuccess` (1 or 0) with dimensions Database and Site.
  */
-export const heartbeatInput = probeInput.omit({ vantage: true, write: true }).extend({
+export const heartbeatInput = z.extend(z.omit(probeInput, { vantage: true, write: true }), {
   /** in-region: next to the primary (fast, dies with the Region); cross-region: from the control Region. */
   site: z.enum(['in-region', 'cross-region']),
 });
@@ -503,14 +503,14 @@ export const heartbeatOutput = z.object({
   site: z.string(),
   ok: z.boolean(),
   latencyMs: z.number(),
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** A failed heartbeat: whether it asked for a verification ("sent"), and why not otherwise. */
-  verification: z.enum(['sent', 'alarm-already-in-alarm', 'not-configured', 'failed-to-send']).optional(),
+  verification: z.optional(z.enum(['sent', 'alarm-already-in-alarm', 'not-configured', 'failed-to-send'])),
 });
 
 // ---------------------------------------------------------------- check-subscriptions
 /** The constant input of the subscription check's schedule: the config's `notifications.emails`. */
-export const checkSubscriptionsInput = z.object({ emails: z.array(z.string().min(1)) });
+export const checkSubscriptionsInput = z.object({ emails: z.array(z.string().check(z.minLength(1))) });
 export const checkSubscriptionsOutput = z.object({
   /** Configured emails with a confirmed subscription. */
   confirmed: z.array(z.string()),
@@ -528,11 +528,11 @@ export const checkSubscriptionsOutput = z.object({
 export const failbackInputSchema = z.object({
   ...withDatabase,
   /** The failover incident this failback undoes (its fence record holds the rules to restore). */
-  incidentId: z.string().min(1),
+  incidentId: z.string().check(z.minLength(1)),
   /** The failover's epoch (the failback takes its own lease and epoch). */
-  epoch: z.number().int().nullable(),
+  epoch: z.nullable(z.number().check(z.int())),
   /** The failover's drill marker: the failback of a drill is recorded and told as a drill. */
-  drill: drillMarker.nullish(),
+  drill: z.nullish(drillMarker),
 });
 export type FailbackInput = z.infer<typeof failbackInputSchema>;
 
@@ -550,15 +550,15 @@ export const planFailbackOutput = z.object({
   /** Aurora global database: planned switchover, no rebuild. */
   aurora: z.boolean(),
   /** failback.approvalTimeoutHours in seconds, for TimeoutSecondsPath. */
-  approvalTimeoutSeconds: z.number().int().positive(),
+  approvalTimeoutSeconds: z.number().check(z.int()).check(z.positive()),
   /** Checks of the rebuilt replica (every `intervalSeconds`) before giving up: rebuildTimeoutMinutes. */
-  rebuild: z.object({ intervalSeconds: z.number().int().positive(), checks: z.number().int().positive() }),
+  rebuild: z.object({ intervalSeconds: z.number().check(z.int()).check(z.positive()), checks: z.number().check(z.int()).check(z.positive()) }),
   /** The stability window: checked every `intervalSeconds`, at most `checks` times (then the failback stops). */
-  stability: z.object({ windowSeconds: z.number().int().min(0), intervalSeconds: z.number().int().positive(), checks: z.number().int().positive() }),
+  stability: z.object({ windowSeconds: z.number().check(z.int()).check(z.minimum(0)), intervalSeconds: z.number().check(z.int()).check(z.positive()), checks: z.number().check(z.int()).check(z.positive()) }),
   /** Traffic drain steps (empty without traffic records): `checks` one-minute observations each. */
   drain: z.object({
-    intervalSeconds: z.number().int().positive(),
-    steps: z.array(z.object({ step: z.number().int().min(1), percent: z.number().int().min(1).max(100), checks: z.number().int().positive() })),
+    intervalSeconds: z.number().check(z.int()).check(z.positive()),
+    steps: z.array(z.object({ step: z.number().check(z.int()).check(z.minimum(1)), percent: z.number().check(z.int()).check(z.minimum(1)).check(z.maximum(100)), checks: z.number().check(z.int()).check(z.positive()) })),
   }),
   hasTraffic: z.boolean(),
 });
@@ -568,24 +568,24 @@ export type PlanFailbackOutput = z.infer<typeof planFailbackOutput>;
 export const checkOriginalSiteInput = z.object({
   ...withDatabase,
   /** The original site (in the failback's current-roles view: the standby). */
-  site: siteRole.default('standby'),
+  site: z._default(siteRole, 'standby'),
   /** Checks made so far (0 for the first). */
-  attempt: z.number().int().min(0).default(0),
+  attempt: z._default(z.number().check(z.int()).check(z.minimum(0)), 0),
   /** When the waiting started (ISO 8601): the failback gives up after failback.maxWaitHours. */
-  waitingSince: z.string().min(1),
+  waitingSince: z.string().check(z.minLength(1)),
 });
 export const checkOriginalSiteOutput = z.object({
   /** The RDS API of the site's Region answered. */
   answered: z.boolean(),
   /** The site can be preserved and rebuilt now (the old instance is available or absent; Aurora: a connected secondary). */
   ready: z.boolean(),
-  status: z.string().nullable(),
+  status: z.nullable(z.string()),
   detail: z.string(),
-  attempt: z.number().int().min(1),
+  attempt: z.number().check(z.int()).check(z.minimum(1)),
   /** The input's waitingSince, passed on to the next check. */
   waitingSince: z.string(),
   /** Backoff before the next check: 5 minutes, doubling, at most 1 hour. */
-  nextWaitSeconds: z.number().int().positive(),
+  nextWaitSeconds: z.number().check(z.int()).check(z.positive()),
   /** Not ready and failback.maxWaitHours have passed. */
   giveUp: z.boolean(),
 });
@@ -597,7 +597,7 @@ export const preserveInput = z.object({
   /** The site whose old instance is preserved (its identifier is then free for the rebuilt replica). */
   site: siteRole,
   /** The failback's epoch: names the snapshot and the renamed instance. */
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   incidentId: z.string(),
 });
 export const preserveOutput = z.object({
@@ -608,7 +608,7 @@ export const preserveOutput = z.object({
   detail: z.string(),
   snapshotId: z.string(),
   preservedId: z.string(),
-  status: z.string().nullable(),
+  status: z.nullable(z.string()),
 });
 
 // ---------------------------------------------------------------- restore-ingress
@@ -616,16 +616,16 @@ export const restoreIngressInput = z.object({
   ...withDatabase,
   site: siteRole,
   /** The incident whose fence record (FENCE#<id>) holds the revoked rules. */
-  fenceIncidentId: z.string().min(1),
+  fenceIncidentId: z.string().check(z.minLength(1)),
   incidentId: z.string(),
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
 });
 export const restoreIngressOutput = z.object({
-  groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().int(), detail: z.string() })),
+  groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().check(z.int()), detail: z.string() })),
   /** Isolated instances of the site (fenceMethod isolate or stop): their original VPC security groups put back. */
-  instances: z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })).default([]),
+  instances: z._default(z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })), []),
   /** The site's original VPC security groups as the fence recorded them (empty: none recorded): a replica rebuilt at the site gets them. */
-  securityGroupIds: z.array(z.string()).default([]),
+  securityGroupIds: z._default(z.array(z.string()), []),
   detail: z.string(),
 });
 
@@ -638,16 +638,16 @@ export const rebuildReplicaInput = z.object({
    * rather than the preserved instance's (which may be the isolation group). Absent or empty: the
    * configured groups, else the preserved instance's.
    */
-  restore: z.object({ securityGroupIds: z.array(z.string()).default([]) }).optional(),
+  restore: z.optional(z.object({ securityGroupIds: z._default(z.array(z.string()), []) })),
   /** The site rebuilt as a cross-Region read replica of the other site (under its configured identifier). */
   site: siteRole,
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   incidentId: z.string(),
   /**
    * create: start the replica. settle: give the created replica the preserved instance's parameter
    * group (ModifyDBInstance, then a reboot), one step per call; `settled` says when it is done.
    */
-  action: z.enum(['create', 'settle']).default('create'),
+  action: z._default(z.enum(['create', 'settle']), 'create'),
 });
 export const rebuildReplicaOutput = z.object({
   /** False when the replica already existed (idempotent re-run). */
@@ -656,7 +656,7 @@ export const rebuildReplicaOutput = z.object({
   sourceArn: z.string(),
   detail: z.string(),
   /** settle: the replica is available with its parameter group applied. */
-  settled: z.boolean().optional(),
+  settled: z.optional(z.boolean()),
 });
 
 // ---------------------------------------------------------------- check-replica
@@ -665,20 +665,20 @@ export const checkReplicaInput = z.object({
   /** The site whose replica (or Aurora secondary) is checked; its source is the other site. */
   site: siteRole,
   /** health: available, replicating, lag within failback.maxLagSeconds, the site's heartbeat alarm not in ALARM. drained: lag 0 measured after `since`. */
-  mode: z.enum(['health', 'drained']).default('health'),
+  mode: z._default(z.enum(['health', 'drained']), 'health'),
   /** health: when the replica became healthy (null: not yet); kept while healthy, reset by a relapse. */
-  healthySince: z.string().nullable().default(null),
+  healthySince: z._default(z.nullable(z.string()), null),
   /** health: relapses counted so far. */
-  relapses: z.number().int().min(0).default(0),
+  relapses: z._default(z.number().check(z.int()).check(z.minimum(0)), 0),
   /**
    * drained: only lag datapoints of periods starting at or after this moment count (ISO 8601).
    * Null on the first drained check after the fence: the check's own time is used, and returned.
    */
-  since: z.string().nullable().optional(),
+  since: z.optional(z.nullable(z.string())),
 });
 export const checkReplicaOutput = z.object({
   status: z.string(),
-  lagSeconds: z.number().nullable(),
+  lagSeconds: z.nullable(z.number()),
   /** Where the lag came from (ReplicaLag, OldestReplicationSlotLag, AuroraGlobalDBReplicationLag) or none. */
   lagSource: z.string(),
   /** The site's in-Region heartbeat alarm: OK, ALARM, INSUFFICIENT_DATA, absent, or unknown (API did not answer). */
@@ -686,20 +686,20 @@ export const checkReplicaOutput = z.object({
   healthy: z.boolean(),
   /** Why it is not healthy (empty when healthy). */
   reasons: z.array(z.string()),
-  healthySince: z.string().nullable(),
-  relapses: z.number().int().min(0),
+  healthySince: z.nullable(z.string()),
+  relapses: z.number().check(z.int()).check(z.minimum(0)),
   /** Healthy for failback.stabilityMinutes without a relapse. */
   stable: z.boolean(),
   /** drained mode: every write of the source has reached the replica. */
   drained: z.boolean(),
   /** drained mode: the moment lag datapoints are counted from (pass it to the next check); null in health mode. */
-  since: z.string().nullable(),
-  endpoint: z.string().nullable(),
+  since: z.nullable(z.string()),
+  endpoint: z.nullable(z.string()),
 });
 export type CheckReplicaOutput = z.infer<typeof checkReplicaOutput>;
 
 // ---------------------------------------------------------------- switchover-global-cluster
-export const switchoverInput = z.object({ ...withDatabase, epoch: z.number().int(), incidentId: z.string() });
+export const switchoverInput = z.object({ ...withDatabase, epoch: z.number().check(z.int()), incidentId: z.string() });
 export const switchoverOutput = z.object({
   /** False when the switchover already runs or is done (idempotent re-run). */
   started: z.boolean(),
@@ -708,27 +708,72 @@ export const switchoverOutput = z.object({
 });
 
 // ---------------------------------------------------------------- shift-traffic
-export const trafficWeight = z.object({ setIdentifier: z.string(), region: z.string(), weight: z.number().int().min(0).max(255).nullable() });
+export const trafficWeight = z.object({ setIdentifier: z.string(), region: z.string(), weight: z.nullable(z.number().check(z.int()).check(z.minimum(0)).check(z.maximum(255))) });
 export const shiftTrafficInput = z.object({
   ...withDatabase,
   /** read: the weights now; shift: move `percent` % to the standby's Region (current roles: the original site); restore: put `before` back; check-alarms: the gating alarms. */
   action: z.enum(['read', 'shift', 'restore', 'check-alarms']),
-  percent: z.number().int().min(0).max(100).optional(),
-  before: z.array(trafficWeight).optional(),
+  percent: z.optional(z.number().check(z.int()).check(z.minimum(0)).check(z.maximum(100))),
+  before: z.optional(z.array(trafficWeight)),
   incidentId: z.string(),
-  epoch: z.number().int(),
+  epoch: z.number().check(z.int()),
   /** check-alarms: also fail on an alarm that went to ALARM since this time (ISO 8601), even if it is OK again. */
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: z.optional(z.iso.datetime({ offset: true })),
 });
 export const shiftTrafficOutput = z.object({
   weights: z.array(trafficWeight),
-  changeId: z.string().nullable(),
+  changeId: z.nullable(z.string()),
   /** check-alarms: no gating alarm fires, none fired since `since`, and every named alarm was found. */
   ok: z.boolean(),
   firing: z.array(z.string()),
   /** When this action ran (ISO 8601): the `since` of the next alarm check. */
   at: z.iso.datetime(),
   detail: z.string(),
+});
+
+// ---------------------------------------------------------------- start-fault-experiment
+export const startFaultExperimentInput = z.object({
+  /** The drill pair (the database the experiment targets). */
+  database: z.string().check(z.minLength(1)),
+  /** Its primary Region, where the template lives. */
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' })),
+  fault: z.enum(GAME_DAY_FAULTS),
+  incidentId: z.string().check(z.minLength(1)),
+  prefix: z.string().check(z.minLength(1)),
+});
+export type StartFaultExperimentInput = z.output<typeof startFaultExperimentInput>;
+
+export const startFaultExperimentOutput = z.object({
+  experimentId: z.string().check(z.minLength(1)),
+  templateId: z.string().check(z.minLength(1)),
+  state: z.string().check(z.minLength(1)),
+  /** When the experiment started (FIS's startTime; ISO 8601): the fault's onset a drill's RTO counts from. */
+  startedAt: z.string().check(z.minLength(1)),
+  /** The Region it runs in (where `aws fis stop-experiment` must be called). */
+  region: z.string().check(z.minLength(1)),
+});
+export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
+
+// ---------------------------------------------------------------- approval-page (function URL)
+/**
+ * The fields of a Lambda function URL event (payload format 2.0) the page reads; others pass. All
+ * optional, as the page reads them (lambdas/approval-page/core.ts fromFunctionUrlEvent).
+ */
+export const functionUrlEvent = z.looseObject({
+  rawQueryString: z.optional(z.string()),
+  queryStringParameters: z.optional(z.record(z.string(), z.optional(z.string()))),
+  headers: z.optional(z.record(z.string(), z.optional(z.string()))),
+  cookies: z.optional(z.array(z.string())),
+  body: z.optional(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
+  requestContext: z.optional(z.looseObject({ http: z.optional(z.looseObject({ method: z.optional(z.string()), sourceIp: z.optional(z.string()), userAgent: z.optional(z.string()) })) })),
+});
+export const pageResponse = z.object({
+  statusCode: z.number().check(z.int()).check(z.minimum(100)).check(z.maximum(599)),
+  headers: z.record(z.string(), z.string()),
+  /** Set-Cookie values. */
+  cookies: z.array(z.string()),
+  body: z.string(),
 });
 
 /** Event names on the product's event bus (detail-type), for other automation. */
@@ -759,3 +804,53 @@ export const METRICS = {
   /** 1 when the drill met its game day's objectives, else 0. */
   drillObjectivesMet: 'DrillObjectivesMet',
 } as const;
+
+/** A function's contract: what it accepts and what it returns. */
+export interface FunctionContract<I extends z.ZodMiniType = z.ZodMiniType, O extends z.ZodMiniType = z.ZodMiniType> {
+  input: I;
+  output: O;
+  /** Inputs told apart by their `action`, each with its own contract (request-approval). */
+  actions?: Record<string, FunctionContract>;
+}
+
+/**
+ * Every function's contract, by function name (the folder under `lambdas/`). `defineHandler`
+ * (lambdas/shared/handler.ts) parses each function's input and output with its entry.
+ * request-approval takes three inputs, told apart by `action`: the approval request itself (no
+ * action), `supersede` and `watch`.
+ */
+export const CONTRACTS = {
+  'accept-trigger': { input: acceptTriggerInput, output: acceptTriggerOutput },
+  'manage-lease': { input: manageLeaseInput, output: manageLeaseOutput },
+  'probe-vantage': { input: probeVantageInput, output: probeVantageOutput },
+  probe: { input: probeInput, output: probeOutput },
+  'evaluate-verdict': { input: evaluateVerdictInput, output: evaluateVerdictOutput },
+  'check-data-loss-budget': { input: checkBudgetInput, output: checkBudgetOutput },
+  'request-approval': {
+    input: requestApprovalInput,
+    output: requestApprovalOutput,
+    actions: {
+      supersede: { input: supersedeApprovalsInput, output: supersedeApprovalsOutput },
+      watch: { input: watchApprovalInput, output: watchApprovalOutput },
+    },
+  },
+  'fence-primary': { input: fenceInput, output: fenceOutput },
+  'promote-standby': { input: promoteInput, output: promoteOutput },
+  'check-standby': { input: checkStandbyInput, output: checkStandbyOutput },
+  'switch-dns': { input: switchDnsInput, output: switchDnsOutput },
+  'verify-writes': { input: verifyWritesInput, output: verifyWritesOutput },
+  'record-incident': { input: recordIncidentInput, output: recordIncidentOutput },
+  heartbeat: { input: heartbeatInput, output: heartbeatOutput },
+  'plan-failback': { input: planFailbackInput, output: planFailbackOutput },
+  'check-original-site': { input: checkOriginalSiteInput, output: checkOriginalSiteOutput },
+  'preserve-old-primary': { input: preserveInput, output: preserveOutput },
+  'restore-ingress': { input: restoreIngressInput, output: restoreIngressOutput },
+  'rebuild-replica': { input: rebuildReplicaInput, output: rebuildReplicaOutput },
+  'check-replica': { input: checkReplicaInput, output: checkReplicaOutput },
+  'switchover-global-cluster': { input: switchoverInput, output: switchoverOutput },
+  'shift-traffic': { input: shiftTrafficInput, output: shiftTrafficOutput },
+  'approval-page': { input: functionUrlEvent, output: pageResponse },
+  'check-subscriptions': { input: checkSubscriptionsInput, output: checkSubscriptionsOutput },
+  'start-fault-experiment': { input: startFaultExperimentInput, output: startFaultExperimentOutput },
+} as const satisfies Record<FunctionName, FunctionContract>;
+export type Contracts = typeof CONTRACTS;

@@ -10,8 +10,12 @@ export abstract class FailoverError extends Error {
   abstract override readonly name: string;
   /** Extra machine-readable facts for the incident record; never secrets or tokens. */
   readonly details: Record<string, unknown>;
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  /**
+   * @param options.cause the error this one wraps (an AWS SDK error, kept whole for the logs and
+   * for callers that look inside; Step Functions sees only `name` and `message`)
+   */
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.details = details;
   }
 }
@@ -45,6 +49,11 @@ export class InvalidTriggerError extends TerminalError {
 /** The input a function received does not match its schema (a bug or a forged start). */
 export class InvalidInputError extends TerminalError {
   override readonly name = 'InvalidInputError';
+}
+
+/** What a function returns does not match its contract (a bug of the function): never passed on. */
+export class InvalidOutputError extends TerminalError {
+  override readonly name = 'InvalidOutputError';
 }
 
 /** An AWS call failed with an error that retrying will not fix (access denied, not found, ...). */
@@ -98,8 +107,8 @@ export class ApprovalRefusedError extends TerminalError {
   override readonly name = 'ApprovalRefusedError';
   /** Machine-readable reason, for the CLI's exit code and the page's status. */
   readonly why: ApprovalRefusal;
-  constructor(why: ApprovalRefusal, message: string, details: Record<string, unknown> = {}) {
-    super(message, { ...details, why });
+  constructor(why: ApprovalRefusal, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, { ...details, why }, options);
     this.why = why;
   }
 }
@@ -110,6 +119,8 @@ export const ERROR_NAMES = {
   writesNotYetVisible: 'WritesNotYetVisibleError',
   invalidTrigger: 'InvalidTriggerError',
   invalidInput: 'InvalidInputError',
+  /** lambdas/shared/handler.ts: an output that breaks its contract (escalated like any terminal error). */
+  invalidOutput: 'InvalidOutputError',
   awsCallFailed: 'AwsCallFailedError',
   promotionFailed: 'PromotionFailedError',
   dnsSwitchFailed: 'DnsSwitchFailedError',

@@ -25,7 +25,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { isUnreachable } from './aws-errors.js';
 import { regional } from './clients.js';
 import { lazy } from './lazy.js';
-import { secretArnInRegion, type Engine } from './config-schema.js';
+import type { Engine } from './config-schema.js';
+import { secretArnInRegion } from './config-values.js';
 
 /** Where to connect. `timeoutMs` bounds the connection and every statement. */
 export interface SqlTarget {

@@ -13,16 +13,14 @@
  */
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type RRType } from '@aws-sdk/client-route-53';
-import * as z from 'zod';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { shiftTrafficInput, type shiftTrafficOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
 import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, type AlarmReading, type HistoryReading, type Weight } from './core.js';
 
-type ShiftOutput = z.output<typeof shiftTrafficOutput>;
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const route53 = () => regional(Route53Client, ownRegion());
@@ -30,10 +28,7 @@ const route53 = () => regional(Route53Client, ownRegion());
 /** Both kinds of alarm: without it CloudWatch answers with metric alarms only. */
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
 
-export const handler = async (event: unknown): Promise<ShiftOutput> => {
-  const parsed = shiftTrafficInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`shift-traffic: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('shift-traffic', async (input) => {
   const db = input.database;
   const traffic = db.traffic;
   if (!traffic) throw new InvalidInputError(`shift-traffic: database ${db.name} has no traffic records`);
@@ -113,6 +108,6 @@ export const handler = async (event: unknown): Promise<ShiftOutput> => {
       };
     }
   }
-};
+});
 
 const describe = (weights: readonly Weight[]): string => weights.map((w) => `${w.setIdentifier} (${w.region}) ${w.weight ?? 'absent'}`).join(', ');

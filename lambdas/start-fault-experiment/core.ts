@@ -5,34 +5,13 @@
  * idempotent for one incident (a retried task starts no second experiment).
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
-import { GAME_DAY_FAULTS } from '../shared/config-schema.js';
+import type { StartFaultExperimentInput } from '../shared/contracts.js';
 import { AmbiguousExperimentTemplate, NoExperimentTemplate } from '../shared/errors.js';
 
 /** Tag keys of the product's experiment templates (the same as the construct's FIS_TAGS). */
 export const TEMPLATE_TAGS = { database: 'failover:database', fault: 'failover:fault', prefix: 'failover:prefix' } as const;
 
-export const startFaultExperimentInput = z.object({
-  /** The drill pair (the database the experiment targets). */
-  database: z.string().min(1),
-  /** Its primary Region, where the template lives. */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' }),
-  fault: z.enum(GAME_DAY_FAULTS),
-  incidentId: z.string().min(1),
-  prefix: z.string().min(1),
-});
-export type StartFaultExperimentInput = z.output<typeof startFaultExperimentInput>;
-
-export const startFaultExperimentOutput = z.object({
-  experimentId: z.string().min(1),
-  templateId: z.string().min(1),
-  state: z.string().min(1),
-  /** When the experiment started (FIS's startTime; ISO 8601): the fault's onset a drill's RTO counts from. */
-  startedAt: z.string().min(1),
-  /** The Region it runs in (where `aws fis stop-experiment` must be called). */
-  region: z.string().min(1),
-});
-export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
+export { startFaultExperimentInput, startFaultExperimentOutput, type StartFaultExperimentInput } from '../shared/contracts.js';
 
 export { AmbiguousExperimentTemplate, NoExperimentTemplate };
 

@@ -12,17 +12,13 @@
  * toFailoverError (throttling and 5xx are transient).
  */
 import { FisClient, ListExperimentTemplatesCommand, StartExperimentCommand } from '@aws-sdk/client-fis';
-import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
-import { clientTokenFor, experimentTags, matchTemplate, startFaultExperimentInput, startFaultExperimentOutput, type StartFaultExperimentOutput, type TemplateSummary } from './core.js';
+import { clientTokenFor, experimentTags, matchTemplate, startFaultExperimentOutput, type TemplateSummary } from './core.js';
 
-export const handler = async (event: unknown): Promise<StartFaultExperimentOutput> => {
-  const parsed = startFaultExperimentInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`start-fault-experiment input is invalid: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('start-fault-experiment', async (input) => {
   const fis = regional(FisClient, input.region);
   const templates: TemplateSummary[] = [];
   try {
@@ -52,4 +48,4 @@ export const handler = async (event: unknown): Promise<StartFaultExperimentOutpu
   });
   logger.info('fault experiment started', { ...out, database: input.database, fault: input.fault, region: input.region, incidentId: input.incidentId });
   return out;
-};
+});

@@ -8,15 +8,13 @@
  * Env: none. Client: Route 53 (us-east-1).
  */
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { switchDnsInput, type switchDnsOutput } from '../shared/contracts.js';
-import { DnsSwitchFailedError, InvalidInputError, TransientError, type FailoverError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { DnsSwitchFailedError, TransientError, type FailoverError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { bareChangeId, changeComment, currentCname, sameName } from './core.js';
 
-type SwitchDnsOutput = z.output<typeof switchDnsOutput>;
 
 /** Route 53's API endpoint Region. */
 export const ROUTE53_REGION = 'us-east-1';
@@ -24,13 +22,10 @@ export const ROUTE53_REGION = 'us-east-1';
 /** Transient stays transient (retried); every other failure means the record cannot be switched. */
 function toDnsError(err: unknown, operation: string): FailoverError {
   const e = toFailoverError(err, operation);
-  return e instanceof TransientError ? e : new DnsSwitchFailedError(e.message, e.details);
+  return e instanceof TransientError ? e : new DnsSwitchFailedError(e.message, e.details, { cause: e.cause });
 }
 
-export const handler = async (event: unknown): Promise<SwitchDnsOutput> => {
-  const parsed = switchDnsInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`switch-dns: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('switch-dns', async (input) => {
   const { hostedZoneId, recordName, ttlSeconds } = input.database.dns;
   const target = input.target.replace(/\.$/, '');
   if (sameName(target, recordName)) throw new DnsSwitchFailedError(`refusing to point ${recordName} at itself`);
@@ -68,4 +63,4 @@ export const handler = async (event: unknown): Promise<SwitchDnsOutput> => {
   if (!changeId) throw new DnsSwitchFailedError(`ChangeResourceRecordSets ${recordName} returned no change id`);
   logger.info('record switched', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, recordName, previous, target, changeId });
   return { changeId, previous, current: target };
-};
+});

@@ -7,21 +7,16 @@
  * Env: none beyond AWS_REGION. Clients: RDS in the target's Region (explicit).
  */
 import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import * as z from 'zod';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { isAurora } from '../shared/config-schema.js';
-import { switchoverInput, type switchoverOutput } from '../shared/contracts.js';
+import { isAurora } from '../shared/config-values.js';
+import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { decideSwitchover } from './core.js';
 
-type SwitchoverOutput = z.output<typeof switchoverOutput>;
 
-export const handler = async (event: unknown): Promise<SwitchoverOutput> => {
-  const parsed = switchoverInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`switchover-global-cluster: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('switchover-global-cluster', async (input) => {
   const db = input.database;
   if (!isAurora(db.engine)) throw new InvalidInputError('switchover-global-cluster: only for Aurora global databases');
   const clusterId = db.standby.clusterId;
@@ -58,4 +53,4 @@ export const handler = async (event: unknown): Promise<SwitchoverOutput> => {
   }
   logger.info('switchover started', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, globalId, targetArn });
   return { started: true, target, detail: decision.detail };
-};
+});

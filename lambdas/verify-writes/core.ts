@@ -3,7 +3,8 @@
  * instance endpoint: the point is that clients following the record reach a writable server),
  * and how to read the server's "am I read-only" answer.
  */
-import { defaultPort, type DatabaseConfig, type Engine } from '../shared/config-schema.js';
+import type { DatabaseConfig, Engine } from '../shared/config-schema.js';
+import { defaultPort } from '../shared/config-values.js';
 
 /** The heartbeat row this check writes (separate from the probes' and heartbeats' rows). */
 export const VERIFY_SITE = 'failover-verify';

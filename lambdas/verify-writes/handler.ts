@@ -9,26 +9,21 @@
  * Env: AWS_REGION, DB_TLS ("off" disables TLS to the database; default: TLS with the server
  * certificate verified, see lambdas/shared/sql.ts). Database access only through lambdas/shared/sql.ts.
  */
-import * as z from 'zod';
 import { isTransient } from '../shared/aws-errors.js';
 import { ownRegion } from '../shared/clients.js';
-import { verifyWritesInput, type verifyWritesOutput } from '../shared/contracts.js';
-import { AwsCallFailedError, InvalidInputError, TransientAwsError, WritesNotYetVisibleError } from '../shared/errors.js';
+import { defineHandler } from '../shared/handler.js';
+import { AwsCallFailedError, TransientAwsError, WritesNotYetVisibleError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { defaultDatabaseName, describeSqlError, getSqlConnector, resolveCredentials, withTimeout, writeHeartbeat, type SqlCredentials, type SqlSession } from '../shared/sql.js';
 import { hasCredentials, isReadOnlyAnswer, readOnlyQuery, verifyTarget, VERIFY_SITE } from './core.js';
 
-type VerifyWritesOutput = z.output<typeof verifyWritesOutput>;
 
 const TLS = process.env.DB_TLS !== 'off';
 const REGION = ownRegion();
 /** Bound of each step (credentials, connect, each statement). */
 export const STEP_TIMEOUT_MS = 5_000;
 
-export const handler = async (event: unknown): Promise<VerifyWritesOutput> => {
-  const parsed = verifyWritesInput.safeParse(event);
-  if (!parsed.success) throw new InvalidInputError(`verify-writes: invalid input: ${z.prettifyError(parsed.error)}`);
-  const input = parsed.data;
+export const handler = defineHandler('verify-writes', async (input) => {
   const db = input.database;
   const { host, port } = verifyTarget(db);
   const connector = getSqlConnector();
@@ -109,4 +104,4 @@ export const handler = async (event: unknown): Promise<VerifyWritesOutput> => {
   const out = { ok: true as const, host, latencyMs: Date.now() - started, at: new Date().toISOString(), mode: 'write' as const };
   logger.info('writes verified through the DNS name', { database: db.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
   return out;
-};
+});

@@ -13,7 +13,7 @@ import type { DatabaseConfig } from '../../lambdas/shared/config-schema.js';
 import { ERROR_NAMES, LAMBDA_SERVICE_ERRORS } from '../../lambdas/shared/errors.js';
 import * as C from '../../lambdas/shared/contracts.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
-import type { ZodType } from 'zod';
+import type { ZodMiniType as ZodType } from 'zod/mini';
 import { FAILBACK_STATES as S, FAILBACK_TIMING } from '../../lib/workflow/failback.js';
 import { allStates, namedError, runLocal, type AslState, type TaskHandler } from '../helpers/local-sfn.js';
 import { forLocalInterpreter, synthApp } from '../helpers/synth.js';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fenceMethodOf,
+  fenceOutcome,
+  type FenceActs,
   classifyFenceError,
   failedAction,
   fenceConfirmed,
@@ -202,5 +205,35 @@ describe('isolation (fenceMethod isolate | stop)', () => {
       ['swap not done', false, 'swap', false],
       ['busy', false, 'busy', false],
     ] as const)('%s -> %s', (_, confirmed, plan, want) => expect(isolationDeferred(confirmed, plan)).toBe(want));
+  });
+});
+
+describe('fenceMethodOf', () => {
+  it.each([
+    ['Aurora, whatever is configured', true, 'isolate', 'revoke-ingress'],
+    ['Aurora, nothing configured', true, undefined, 'revoke-ingress'],
+    ['instance, nothing configured: isolate', false, undefined, 'isolate'],
+    ['instance, stop', false, 'stop', 'stop'],
+    ['instance, revoke-ingress', false, 'revoke-ingress', 'revoke-ingress'],
+  ] as const)('%s', (_label, aurora, configured, method) => {
+    expect(fenceMethodOf(aurora, configured)).toBe(method);
+  });
+});
+
+describe('fenceOutcome: confirmed when connections are refused and sessions cut; deferred while down', () => {
+  const act = (action: string, result: FenceAction['result']): FenceAction => ({ action, result, detail: '' });
+  const record = { revoked: [{ groupId: 'sg-0a1b2c3d4e5f60718', permissions: [] }], isolated: [] };
+  it.each([
+    ['revoke: every group revoked, rebooted', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'already-done')], sessions: act('reboot', 'done'), instanceStatus: 'rebooting' }, true, false],
+    ['revoke: one group failed', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'failed')], sessions: act('reboot', 'done'), instanceStatus: 'available' }, false, false],
+    ['revoke: sessions not cut', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done')], sessions: act('reboot', 'failed'), instanceStatus: 'available' }, false, false],
+    ['isolate: swapped and rebooted', { method: 'isolate', isolation: act('isolate', 'done'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'rebooting' }, true, false],
+    ['isolate: the swap failed', { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'available' }, false, false],
+    ['stop: the instance is down (deferred)', { method: 'stop', isolation: act('isolate', 'skipped'), sessions: act('stop', 'already-done'), plan: 'down', instanceStatus: 'failed' }, true, true],
+    ['isolate: busy, nothing confirmed', { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'skipped'), plan: 'busy', instanceStatus: 'modifying' }, false, false],
+  ] as const)('%s', (_label, acts, confirmed, deferred) => {
+    const out = fenceOutcome(acts as FenceActs, record);
+    expect(out).toMatchObject({ confirmed, deferred, revoked: record.revoked, isolated: [], instanceStatus: acts.instanceStatus });
+    expect(out.actions).toEqual(acts.method === 'revoke-ingress' ? [...acts.ingress, acts.sessions] : [acts.isolation, acts.sessions]);
   });
 });

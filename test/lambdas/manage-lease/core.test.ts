@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  asksRdsAboutStandby,
+  standbyFoundOutcome,
+  stoppedHolderDecision,
+  type LeaseOutcome,
   acquiredOutcome,
   acquirePlan,
   acquireRefused,
@@ -271,5 +275,36 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
   it('record-standby outcomes: after the update, or found already recorded by a first attempt', () => {
     expect(standbyRecordedAfterUpdate({ holder: me, epoch: 3, writer: 'standby' })).toMatchObject({ outcome: 'standby-recorded', standbyReady: true, writer: 'standby' });
     expect(recordStandbyRefused({ epoch: 3 }, request)).toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
+  });
+});
+
+describe('stoppedHolderDecision: a lease held by a stopped run is taken over only on a human request', () => {
+  const refused = { acquired: false, epoch: 4, outcome: 'already-handled', writer: 'primary', heldBy: other, lastIncidentId: '', standbyReady: true } as const;
+  it.each([
+    ['the holder runs: refused as it is', refused, undefined, true, { kind: 'done', output: refused }],
+    ['stopped, no human asked: held-by-stopped-run', refused, 'FAILED', false, { kind: 'done', output: { ...refused, outcome: 'held-by-stopped-run', holderStatus: 'FAILED' } }],
+    ['stopped, an operator asks: take it over', refused, 'TIMED_OUT', true, { kind: 'take-over', from: other, status: 'TIMED_OUT' }],
+    ['gone, an operator asks: take it over', refused, 'GONE', true, { kind: 'take-over', from: other, status: 'GONE' }],
+    ['a cooldown refusal is never a take-over', { ...refused, outcome: 'cooldown' }, 'FAILED', true, { kind: 'done', output: { ...refused, outcome: 'cooldown' } }],
+    ['no holder named: nothing to take over', { ...refused, heldBy: undefined }, 'ABORTED', true, { kind: 'done', output: { ...refused, heldBy: undefined } }],
+  ] as const)('%s', (_label, outcome, status, takeOver, expected) => {
+    expect(stoppedHolderDecision(outcome as LeaseOutcome, status, takeOver)).toEqual(expected);
+  });
+});
+
+describe('the standby as RDS knows it', () => {
+  const notReady = { acquired: true, epoch: 4, outcome: 'acquired', writer: 'standby', lastIncidentId: 'inc-1', standbyReady: false, standbyNotReadySince: '2026-04-01T11:00:00.000Z' } as const;
+  it.each([
+    ['acquire, recorded as no standby: ask', notReady, 'acquire', true],
+    ['read, recorded as no standby: ask', notReady, 'read', true],
+    ['record-failover: never ask (it records)', notReady, 'record-failover', false],
+    ['release: never ask', notReady, 'release', false],
+    ['acquire, standby ready: nothing to ask', { ...notReady, standbyReady: true, standbyNotReadySince: undefined }, 'acquire', false],
+  ] as const)('%s', (_label, outcome, action, asks) => {
+    expect(asksRdsAboutStandby(outcome as LeaseOutcome, action)).toBe(asks);
+  });
+
+  it('a replica found by RDS makes the other site a standby again (the not-ready facts cleared)', () => {
+    expect(standbyFoundOutcome({ ...notReady, standbyDetail: 'x' })).toEqual({ acquired: true, epoch: 4, outcome: 'acquired', writer: 'standby', lastIncidentId: 'inc-1', standbyReady: true });
   });
 });
