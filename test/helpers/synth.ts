@@ -36,7 +36,6 @@ import {
 } from '../../twin/drill/synth.js';
 
 export {
-  EXAMPLE_CONFIG_FILE,
   forLocalInterpreter,
   resolveIntrinsics,
   type AslDefinition,
