@@ -53,7 +53,10 @@ export const functionFolders = (): string[] =>
     .sort();
 
 /** The output files a cold start loads: the entry and every chunk it imports statically, transitively (absolute paths). */
-export function staticallyLoaded(outputs: Record<string, { imports: ReadonlyArray<{ path: string; kind: string; external?: boolean }> }>, outdir: string): Set<string> {
+export function staticallyLoaded(
+  outputs: Record<string, { imports: ReadonlyArray<{ path: string; kind: string; external?: boolean }> }>,
+  outdir: string,
+): Set<string> {
   const loaded = new Set<string>();
   const visit = (file: string) => {
     if (loaded.has(file)) return;
@@ -159,7 +162,13 @@ export async function benchBundles(runs = 5, options: { runtimeSdk?: boolean } =
           times.runtime.push(initMs(join(outdir, BUNDLE_ENTRY_FILE)));
         }
         const ms = (xs: number[]) => Math.round(median(xs) * 10) / 10;
-        runtimeSdk.push({ function: name, entryBytes, initMsMedian: ms(times.runtime), bundledEntryBytes: bundled.entryBytes, bundledInitMsMedian: ms(times.bundled) });
+        runtimeSdk.push({
+          function: name,
+          entryBytes,
+          initMsMedian: ms(times.runtime),
+          bundledEntryBytes: bundled.entryBytes,
+          bundledInitMsMedian: ms(times.bundled),
+        });
       }
     }
     const emptyInitMs = Math.round(median(emptyTimes) * 10) / 10;

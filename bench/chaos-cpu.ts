@@ -27,7 +27,9 @@ const result = await benchChaosCpu({
   runs: Number(values.runs),
   from: Number(values.from),
   onRow: (row) =>
-    process.stderr.write(`  run ${row.index} (${row.configId}, ${(row.runFor / 3600).toFixed(1)} h): ${row.outcome ?? 'threw'} ${Math.round(row.cpuMs)} ms CPU, heap ${row.heapMb} MB\n`),
+    process.stderr.write(
+      `  run ${row.index} (${row.configId}, ${(row.runFor / 3600).toFixed(1)} h): ${row.outcome ?? 'threw'} ${Math.round(row.cpuMs)} ms CPU, heap ${row.heapMb} MB\n`,
+    ),
 });
 console.log(
   `${result.runs} drills (seed ${result.seed}, runs ${result.from}..${result.from + result.runs - 1}, ${result.virtualHours.toFixed(1)} virtual hours): ${result.cpuMsTotal} ms CPU, ${result.cpuMsPerDrill} ms per drill, ${result.cpuMsPerVirtualHour} ms per virtual hour`,

@@ -87,7 +87,8 @@ export async function benchDetection(options: { seeds?: number; kinds?: readonly
       const report = await runDrill(shifted(scenario, offset), { seed: i + 1 });
       const fault = report.timeline.find((e) => e.source === 'fault');
       const verdict = fault && report.timeline.find((e) => e.t >= fault.t && e.source === 'workflow' && (e.detail as { phase?: string }).phase === 'verdict');
-      const trigger = fault && report.timeline.find((e) => e.t >= fault.t && e.source === 'workflow' && typeof (e.detail as { trigger?: unknown }).trigger === 'string');
+      const trigger =
+        fault && report.timeline.find((e) => e.t >= fault.t && e.source === 'workflow' && typeof (e.detail as { trigger?: unknown }).trigger === 'string');
       perSeed.push(fault && verdict ? Math.round((verdict.t - fault.t) * 10) / 10 : null);
       triggers.push(String((trigger?.detail as { trigger?: string } | undefined)?.trigger ?? '-'));
       process.stderr.write(`  detection ${k.scenario} seed ${i + 1} (+${offset} s): ${perSeed.at(-1) ?? 'no verdict'} s\n`);

@@ -77,7 +77,12 @@ const { values } = parseArgs({
 if (values.scale) {
   const counts = values['scale-counts']!.split(',').map(Number);
   const t0 = performance.now();
-  const { rows, runs, single } = await benchScale(counts, Number(values.seed), (line) => process.stderr.write(`${line}\n`), Number(values['scale-single-seeds']));
+  const { rows, runs, single } = await benchScale(
+    counts,
+    Number(values.seed),
+    (line) => process.stderr.write(`${line}\n`),
+    Number(values['scale-single-seeds']),
+  );
   const totalMs = Math.round(performance.now() - t0);
   console.log(`\nRegion outage of the primaries' Region, N databases failing over at once (seed ${values.seed}; ${totalMs} ms wall in all)`);
   console.log(`single database: RTO ${single.rtoSeconds.join(', ')} s over seeds 1..${single.seeds}, median ${single.median} s (the ratios' denominator)`);
@@ -153,8 +158,21 @@ let detection: DetectionRow[] = [];
 const detectionKinds = DETECTION_KINDS.filter((k) => !values.only || values.only.some((o) => k.scenario.startsWith(o)));
 if (!values['no-detection'] && detectionKinds.length > 0) {
   detection = await benchDetection({ seeds: Number(values['detection-seeds']), kinds: detectionKinds });
-  console.log(`\nDetection: failure onset to verdict (virtual s), seeds 1..${detection[0]?.seeds ?? 0}, the failure moved through the heartbeat period; p50 against the target`);
-  console.table(detection.map((r) => ({ kind: r.kind, scenario: r.scenario, perSeed: r.perSeed.map((x) => x ?? '-').join(' '), triggers: r.triggers.join(','), p50Seconds: r.p50Seconds, maxSeconds: r.maxSeconds, targetSeconds: r.targetSeconds ?? '-', met: r.met ?? '-' })));
+  console.log(
+    `\nDetection: failure onset to verdict (virtual s), seeds 1..${detection[0]?.seeds ?? 0}, the failure moved through the heartbeat period; p50 against the target`,
+  );
+  console.table(
+    detection.map((r) => ({
+      kind: r.kind,
+      scenario: r.scenario,
+      perSeed: r.perSeed.map((x) => x ?? '-').join(' '),
+      triggers: r.triggers.join(','),
+      p50Seconds: r.p50Seconds,
+      maxSeconds: r.maxSeconds,
+      targetSeconds: r.targetSeconds ?? '-',
+      met: r.met ?? '-',
+    })),
+  );
 }
 let bundles: BundleRow[] = [];
 let bundleBench: Omit<BundleBench, 'rows'> | undefined;
@@ -176,9 +194,21 @@ if (!values['no-bundles']) {
   );
   if (rest.runtimeSdk.length > 0) {
     console.log(`\nThe same critical path with the SDK's clients left to the Lambda runtime (not deployed: lib/bundling.ts BUNDLE_EXTERNALS says why)`);
-    console.table(rest.runtimeSdk.map((r) => ({ function: r.function, entryKB: kb(r.entryBytes), bundledEntryKB: kb(r.bundledEntryBytes), initMsMedian: r.initMsMedian, bundledInitMsMedian: r.bundledInitMsMedian, initVsBundled: Math.round((r.initMsMedian / r.bundledInitMsMedian) * 100) / 100, initVsEmpty: r.initVsEmpty })));
+    console.table(
+      rest.runtimeSdk.map((r) => ({
+        function: r.function,
+        entryKB: kb(r.entryBytes),
+        bundledEntryKB: kb(r.bundledEntryBytes),
+        initMsMedian: r.initMsMedian,
+        bundledInitMsMedian: r.bundledInitMsMedian,
+        initVsBundled: Math.round((r.initMsMedian / r.bundledInitMsMedian) * 100) / 100,
+        initVsEmpty: r.initVsEmpty,
+      })),
+    );
     const within = (ok: (r: (typeof rest.runtimeSdk)[number]) => boolean) => `${rest.runtimeSdk.filter(ok).length} of ${rest.runtimeSdk.length}`;
-    console.log(`left to the runtime: ${within((r) => r.entryBytes <= BUNDLE_LIMITS.entryBytes)} within ${BUNDLE_LIMITS.entryBytes / 1024} KB, ${within((r) => r.initMsMedian <= BUNDLE_LIMITS.initMs)} within ${BUNDLE_LIMITS.initMs} ms`);
+    console.log(
+      `left to the runtime: ${within((r) => r.entryBytes <= BUNDLE_LIMITS.entryBytes)} within ${BUNDLE_LIMITS.entryBytes / 1024} KB, ${within((r) => r.initMsMedian <= BUNDLE_LIMITS.initMs)} within ${BUNDLE_LIMITS.initMs} ms`,
+    );
   }
 }
 let chaos: Omit<ChaosCpuResult, 'rows'> | undefined;
@@ -188,5 +218,8 @@ if (Number(values.chaos) > 0) {
   console.log(`\nChaos drills (campaign seed ${result.seed}, runs 0..${result.runs - 1}, ${result.virtualHours} virtual hours, one process)`);
   console.table([{ drills: result.runs, cpuMsTotal: result.cpuMsTotal, cpuMsPerDrill: result.cpuMsPerDrill, cpuMsPerVirtualHour: result.cpuMsPerVirtualHour }]);
 }
-writeFileSync(values.json!, `${JSON.stringify({ runs, totalMs, scenarios, detection, bundles, ...(bundleBench ? { bundleInit: bundleBench } : {}), ...(chaos ? { chaos } : {}) }, null, 2)}\n`);
+writeFileSync(
+  values.json!,
+  `${JSON.stringify({ runs, totalMs, scenarios, detection, bundles, ...(bundleBench ? { bundleInit: bundleBench } : {}), ...(chaos ? { chaos } : {}) }, null, 2)}\n`,
+);
 console.log(`\nwritten: ${values.json}`);

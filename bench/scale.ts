@@ -108,7 +108,15 @@ export async function runScale(n: number, seed = 1): Promise<ScaleRun> {
   });
   const cpu = process.cpuUsage(c0);
   const liveness = (report.liveness ?? []).filter((l) => !l.held).map((l) => `${l.name}: ${l.detail}`);
-  return { databases: n, seed, ...out!, exitStatus: exitStatus(report), failedLiveness: liveness, cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Math.round(performance.now() - t0) };
+  return {
+    databases: n,
+    seed,
+    ...out!,
+    exitStatus: exitStatus(report),
+    failedLiveness: liveness,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    wallMs: Math.round(performance.now() - t0),
+  };
 }
 
 export interface ScaleRow {
@@ -132,7 +140,10 @@ export interface ScaleRow {
   cpuMs: number;
 }
 
-const sumOf = (r: Record<string, number>, prefix: string) => Object.entries(r).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
+const sumOf = (r: Record<string, number>, prefix: string) =>
+  Object.entries(r)
+    .filter(([k]) => k.startsWith(prefix))
+    .reduce((n, [, v]) => n + v, 0);
 
 /** The table row of one run, against the single database's RTO. */
 export function scaleRow(run: ScaleRun, singleRto: number): ScaleRow {

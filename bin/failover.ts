@@ -39,8 +39,7 @@ export function commandFiles(dir = COMMANDS_DIR): string[] {
     .sort();
 }
 
-const version = (): string =>
-  (JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const version = (): string => (JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
  * Builds the program with every command in bin/commands/ registered. Commander's exits are
@@ -78,7 +77,11 @@ export function refuseRepeatedOptions(command: Command): void {
     let seen = 0;
     command.on(`option:${option.name()}`, () => {
       seen += 1;
-      if (seen > 1) command.error(`error: option '${option.flags}' was given more than once; it takes one value`, { exitCode: EXIT.INVALID, code: 'failover.repeatedOption' });
+      if (seen > 1)
+        command.error(`error: option '${option.flags}' was given more than once; it takes one value`, {
+          exitCode: EXIT.INVALID,
+          code: 'failover.repeatedOption',
+        });
     });
   }
   for (const sub of command.commands) refuseRepeatedOptions(sub);

@@ -64,7 +64,11 @@ export function buildApp(scope: Construct, config: FailoverConfig): FailoverStac
   const databases: DatabaseStack[] = [];
   for (let from = DATABASES_PER_STACK; from < config.databases.length; from += DATABASES_PER_STACK) {
     const group = databases.length + 2;
-    const stack = new DatabaseStack(scope, stackNames.databases(config.prefix, group), { config, group, databases: config.databases.slice(from, from + DATABASES_PER_STACK) });
+    const stack = new DatabaseStack(scope, stackNames.databases(config.prefix, group), {
+      config,
+      group,
+      databases: config.databases.slice(from, from + DATABASES_PER_STACK),
+    });
     // The rules target the control stack's bus, state machine, queue and heartbeat function.
     stack.addStackDependency(control);
     databases.push(stack);

@@ -12,8 +12,7 @@
 import type { BuildOptions } from 'esbuild';
 
 /** Bundled CommonJS dependencies (pg, mysql2) call require(): give the ESM output one. */
-export const BUNDLE_BANNER =
-  "import { createRequire as __rdsFailoverRequire } from 'node:module'; const require = __rdsFailoverRequire(import.meta.url);";
+export const BUNDLE_BANNER = "import { createRequire as __rdsFailoverRequire } from 'node:module'; const require = __rdsFailoverRequire(import.meta.url);";
 
 /**
  * pg's optional native binding is never installed. The AWS SDK is bundled, on purpose (docs/scale.md,

@@ -143,10 +143,18 @@ export function drillRuleInput(requester: DatabaseConfig, pair: DatabaseConfig):
   if (!game) throw new Error(`database "${requester.name}" has no gameDay: no drill rule`);
   if (game.drillPair !== pair.name) throw new Error(`database "${requester.name}" drills "${game.drillPair}", not "${pair.name}"`);
   const database = JSON.parse(JSON.stringify(pair)) as unknown;
-  const gameDay = { requestedFor: requester.name, drillPair: pair.name, allowProductionTarget: game.allowProductionTarget, faults: [...game.faults], objectives: { ...game.objectives } };
+  const gameDay = {
+    requestedFor: requester.name,
+    drillPair: pair.name,
+    allowProductionTarget: game.allowProductionTarget,
+    faults: [...game.faults],
+    objectives: { ...game.objectives },
+  };
   const size = JSON.stringify({ database, event: { gameDay } }).length;
   if (size > INPUT_TEMPLATE_LIMIT - 400) {
-    throw new Error(`database "${pair.name}": its config is ${size} characters as JSON, too long for the drill rule's input template (${INPUT_TEMPLATE_LIMIT})`);
+    throw new Error(
+      `database "${pair.name}": its config is ${size} characters as JSON, too long for the drill rule's input template (${INPUT_TEMPLATE_LIMIT})`,
+    );
   }
   return RuleTargetInput.fromObject({
     database,

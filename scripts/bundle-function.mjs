@@ -84,7 +84,13 @@ function barrelFlattener(resolve) {
     if (barrels.has(file)) return barrels.get(file);
     const pending = (async () => {
       const source = await readFile(file, 'utf8');
-      if (source.replace(REEXPORT, '').replace(/\/\/.*$/gm, '').trim() !== '') return null;
+      if (
+        source
+          .replace(REEXPORT, '')
+          .replace(/\/\/.*$/gm, '')
+          .trim() !== ''
+      )
+        return null;
       const names = new Map();
       for (const m of source.matchAll(REEXPORT)) {
         const target = await resolve(m[2], dirname(file));
@@ -158,7 +164,8 @@ const sdkModulesPlugin = {
 };
 
 /** What the credential chain is import()ed as (the chain from the bundle's first link, its links from the chain): built apart ({@link credentialLinksPlugin}). */
-const CREDENTIAL_LINK = /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
+const CREDENTIAL_LINK =
+  /^(@aws-sdk\/credential-provider-[a-z-]+|@smithy\/credential-provider-imds|@aws-sdk\/nested-clients\/[a-z-]+|\.\/load[A-Za-z]+(\.js)?)$/;
 
 /** The packages of credential providers, whose `./loadSts`-style import()s load the clients they call. */
 const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provider|token-providers)[^\\/]*[\\/]/;
@@ -168,7 +175,10 @@ const CREDENTIAL_PACKAGE = /[\\/]node_modules[\\/]@aws-sdk[\\/](credential-provi
  * path inside node_modules (two SDK versions may both be installed; the same on every machine).
  */
 const linkName = (specifier, resolved) => {
-  const inPackages = resolved.split(/[\\/]node_modules[\\/]/).slice(1).join('/node_modules/');
+  const inPackages = resolved
+    .split(/[\\/]node_modules[\\/]/)
+    .slice(1)
+    .join('/node_modules/');
   return `credentials-${specifier.replace(/^@[^/]+\/|^\.\/|\.js$/g, '').replace(/[^a-z0-9]+/gi, '-')}-${createHash('sha256').update(inPackages).digest('hex').slice(0, 8)}`;
 };
 
@@ -195,7 +205,8 @@ function credentialLinksPlugin(links) {
  * version whose chain {@link credentialChainPlugin} mirrors: `init.profile` or AWS_PROFILE skips
  * the environment). Another version is bundled as it is.
  */
-const ENV_FIRST_LINK = /const profile = init\.profile \?\? process\.env\[ENV_PROFILE\];\s*if \(profile\) \{[\s\S]*?init\.logger\?\.debug\("@aws-sdk\/credential-provider-node - defaultProvider::fromEnv"\);\s*return fromEnv\(init\)\(\);/;
+const ENV_FIRST_LINK =
+  /const profile = init\.profile \?\? process\.env\[ENV_PROFILE\];\s*if \(profile\) \{[\s\S]*?init\.logger\?\.debug\("@aws-sdk\/credential-provider-node - defaultProvider::fromEnv"\);\s*return fromEnv\(init\)\(\);/;
 
 /**
  * The default chain as clients import it (`defaultProvider`), for a Lambda cold start: the chain's
@@ -225,13 +236,16 @@ const credentialChainPlugin = {
   name: 'credential-chain',
   setup(b) {
     // By name, or by file: the barrel flattener points clients' imports at defaultProvider.js itself.
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$|[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/ }, async (args) => {
-      if (args.kind !== 'import-statement' || args.pluginData === 'credential-chain') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-chain' });
-      if (r.errors.length > 0 || r.external) return undefined;
-      const chain = await readFile(join(dirname(r.path), 'defaultProvider.js'), 'utf8').catch(() => '');
-      return ENV_FIRST_LINK.test(chain) ? { path: r.path, namespace: 'credential-chain' } : undefined;
-    });
+    b.onResolve(
+      { filter: /^@aws-sdk\/credential-provider-node$|[\\/]@aws-sdk[\\/]credential-provider-node[\\/]dist-es[\\/]defaultProvider\.js$/ },
+      async (args) => {
+        if (args.kind !== 'import-statement' || args.pluginData === 'credential-chain') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'credential-chain' });
+        if (r.errors.length > 0 || r.external) return undefined;
+        const chain = await readFile(join(dirname(r.path), 'defaultProvider.js'), 'utf8').catch(() => '');
+        return ENV_FIRST_LINK.test(chain) ? { path: r.path, namespace: 'credential-chain' } : undefined;
+      },
+    );
     b.onLoad({ filter: /.*/, namespace: 'credential-chain' }, (args) => ({ contents: CREDENTIAL_CHAIN_SHIM, loader: 'js', resolveDir: dirname(args.path) }));
   },
 };

@@ -71,12 +71,18 @@ function schedules(app: ResolvedApp): Scheduled[] {
     for (const [, rule] of resourcesOf(stack, 'AWS::Events::Rule')) {
       const p = rule.Properties as { ScheduleExpression?: string; State?: string; Targets?: Array<{ Arn: string; Input?: string }> };
       if (!p.ScheduleExpression || p.State === 'DISABLED') continue;
-      for (const t of p.Targets ?? []) out.push({ stack: name, expression: p.ScheduleExpression, targetArn: t.Arn, input: t.Input ? (JSON.parse(t.Input) as Record<string, unknown>) : {} });
+      for (const t of p.Targets ?? [])
+        out.push({ stack: name, expression: p.ScheduleExpression, targetArn: t.Arn, input: t.Input ? (JSON.parse(t.Input) as Record<string, unknown>) : {} });
     }
     for (const [, schedule] of resourcesOf(stack, 'AWS::Scheduler::Schedule')) {
       const p = schedule.Properties as { ScheduleExpression?: string; State?: string; Target?: { Arn: string; Input?: string } };
       if (!p.ScheduleExpression?.startsWith('rate(') || p.State === 'DISABLED' || !p.Target) continue;
-      out.push({ stack: name, expression: p.ScheduleExpression, targetArn: p.Target.Arn, input: p.Target.Input ? (JSON.parse(p.Target.Input) as Record<string, unknown>) : {} });
+      out.push({
+        stack: name,
+        expression: p.ScheduleExpression,
+        targetArn: p.Target.Arn,
+        input: p.Target.Input ? (JSON.parse(p.Target.Input) as Record<string, unknown>) : {},
+      });
     }
   }
   return out;
@@ -90,7 +96,8 @@ function memoryOf(app: ResolvedApp, fn: { stack: string; logicalId: string }): n
   return Number((resource?.Properties as { MemorySize?: number } | undefined)?.MemorySize ?? 128);
 }
 
-const all = (app: ResolvedApp, type: string) => Object.entries(app.stacks).flatMap(([name, stack]) => resourcesOf(stack, type).map(([id, r]) => ({ stack: name, region: stack.region, id, r })));
+const all = (app: ResolvedApp, type: string) =>
+  Object.entries(app.stacks).flatMap(([name, stack]) => resourcesOf(stack, type).map(([id, r]) => ({ stack: name, region: stack.region, id, r })));
 
 /** The counts behind the tables. */
 export interface CostCounts {
@@ -132,7 +139,14 @@ export function costCounts(app: ResolvedApp): CostCounts {
   const getSecretValueCalls = heartbeats.filter((s) => typeof s.input.secretArn === 'string').reduce((n, s) => n + perMonth(s), 0);
   const sites = [...new Set(heartbeats.map((s) => String(s.input.site)))];
   // The most datums one heartbeat publishes: a success, with the WAL position known where the engine reports it.
-  const datums = heartbeatDatums({ database: database.name, site: sites[0]!, ok: true, latencyMs: 1, at: new Date(0), ...(database.engine === 'postgres' ? { walBytesBehind: 0 } : {}) });
+  const datums = heartbeatDatums({
+    database: database.name,
+    site: sites[0]!,
+    ok: true,
+    latencyMs: 1,
+    at: new Date(0),
+    ...(database.engine === 'postgres' ? { walBytesBehind: 0 } : {}),
+  });
   const alarms = [...all(app, 'AWS::CloudWatch::Alarm'), ...all(app, 'AWS::CloudWatch::CompositeAlarm')];
   const alarmName = (r: CfnResource) => String((r.Properties as { AlarmName?: string }).AlarmName ?? '');
   const automation = alarms.filter((a) => alarmName(a.r).startsWith(`${app.config.prefix}-automation.`));
@@ -171,7 +185,9 @@ export function costCounts(app: ResolvedApp): CostCounts {
     subscriptionCheckMemoryMb: checkFn ? memoryOf(app, checkFn) : 0,
     stacks: Object.keys(app.stacks).length,
     regions: new Set(Object.values(app.stacks).map((s) => s.region)).size,
-    approvalPageReservedConcurrency: Number((pageResource?.Properties as { ReservedConcurrentExecutions?: number } | undefined)?.ReservedConcurrentExecutions ?? 0),
+    approvalPageReservedConcurrency: Number(
+      (pageResource?.Properties as { ReservedConcurrentExecutions?: number } | undefined)?.ReservedConcurrentExecutions ?? 0,
+    ),
   };
 }
 
@@ -188,12 +204,45 @@ export function renderCostTables(c: CostCounts): string {
   const hb = lambdaCost(c.heartbeatInvocations, PRICES.heartbeatSeconds, c.heartbeatMemoryMb);
   const logMb = (c.heartbeatInvocations * PRICES.heartbeatLogKb) / 1000;
   const perDb = [
-    { item: `heartbeat invocations (${c.heartbeatSites} sites × every ${c.heartbeatPeriods.join('/')} s)`, count: int(c.heartbeatInvocations), price: `${usd(PRICES.lambdaPerMillionRequests)} per million requests + ≈ ${PRICES.heartbeatSeconds} s × ${c.heartbeatMemoryMb} MB arm64 ($${PRICES.lambdaArmPerGbSecond.toFixed(7)} per GB-s)`, cost: hb.requests + hb.compute, shown: `≈ ${usd(hb.requests)} + ${usd(hb.compute)}` },
-    { item: '`GetSecretValue` calls (each heartbeat reads the database secret)', count: int(c.getSecretValueCalls), price: `${usd(PRICES.getSecretValuePer10000)} per 10,000`, cost: (c.getSecretValueCalls / 10_000) * PRICES.getSecretValuePer10000 },
-    { item: '`PutMetricData` calls (one per heartbeat)', count: int(c.putMetricDataCalls), price: `${usd(PRICES.putMetricDataPer1000)} per 1,000`, cost: (c.putMetricDataCalls / 1000) * PRICES.putMetricDataPer1000 },
-    { item: `custom metrics (${c.heartbeatMetrics.map((m) => `\`${m}\``).join(', ')} × ${c.heartbeatSites} sites)`, count: int(c.customMetrics), price: `${usd(PRICES.customMetricMonth)} each`, cost: c.customMetrics * PRICES.customMetricMonth, exact: true },
-    { item: 'standard alarms (the heartbeat alarms)', count: int(c.heartbeatAlarms), price: `${usd(PRICES.standardAlarmMonth)} each`, cost: c.heartbeatAlarms * PRICES.standardAlarmMonth, exact: true },
-    { item: `log ingestion (≈ ${PRICES.heartbeatLogKb} KB per heartbeat)`, count: `≈ ${int(logMb)} MB`, price: `${usd(PRICES.logIngestionPerGb)} per GB`, cost: (logMb / 1000) * PRICES.logIngestionPerGb },
+    {
+      item: `heartbeat invocations (${c.heartbeatSites} sites × every ${c.heartbeatPeriods.join('/')} s)`,
+      count: int(c.heartbeatInvocations),
+      price: `${usd(PRICES.lambdaPerMillionRequests)} per million requests + ≈ ${PRICES.heartbeatSeconds} s × ${c.heartbeatMemoryMb} MB arm64 ($${PRICES.lambdaArmPerGbSecond.toFixed(7)} per GB-s)`,
+      cost: hb.requests + hb.compute,
+      shown: `≈ ${usd(hb.requests)} + ${usd(hb.compute)}`,
+    },
+    {
+      item: '`GetSecretValue` calls (each heartbeat reads the database secret)',
+      count: int(c.getSecretValueCalls),
+      price: `${usd(PRICES.getSecretValuePer10000)} per 10,000`,
+      cost: (c.getSecretValueCalls / 10_000) * PRICES.getSecretValuePer10000,
+    },
+    {
+      item: '`PutMetricData` calls (one per heartbeat)',
+      count: int(c.putMetricDataCalls),
+      price: `${usd(PRICES.putMetricDataPer1000)} per 1,000`,
+      cost: (c.putMetricDataCalls / 1000) * PRICES.putMetricDataPer1000,
+    },
+    {
+      item: `custom metrics (${c.heartbeatMetrics.map((m) => `\`${m}\``).join(', ')} × ${c.heartbeatSites} sites)`,
+      count: int(c.customMetrics),
+      price: `${usd(PRICES.customMetricMonth)} each`,
+      cost: c.customMetrics * PRICES.customMetricMonth,
+      exact: true,
+    },
+    {
+      item: 'standard alarms (the heartbeat alarms)',
+      count: int(c.heartbeatAlarms),
+      price: `${usd(PRICES.standardAlarmMonth)} each`,
+      cost: c.heartbeatAlarms * PRICES.standardAlarmMonth,
+      exact: true,
+    },
+    {
+      item: `log ingestion (≈ ${PRICES.heartbeatLogKb} KB per heartbeat)`,
+      count: `≈ ${int(logMb)} MB`,
+      price: `${usd(PRICES.logIngestionPerGb)} per GB`,
+      cost: (logMb / 1000) * PRICES.logIngestionPerGb,
+    },
   ];
   const perDbTotal = perDb.reduce((n, r) => n + r.cost, 0);
 
@@ -205,18 +254,72 @@ export function renderCostTables(c: CostCounts): string {
     .map(([stack, n]) => `${stack} ${n}`)
     .join(', ');
   const shared = [
-    { item: `KMS keys (by stack: ${keysByStack})`, count: int(c.kmsKeys), price: `${usd(PRICES.kmsKeyMonth)} per key + $0.03 per 10,000 requests (data keys are reused: ≈ nothing when idle)`, cost: c.kmsKeys * PRICES.kmsKeyMonth, exact: true },
-    { item: 'Secrets Manager secrets (the approval-link signing key)', count: int(c.secrets), price: `${usd(PRICES.secretMonth)} each`, cost: c.secrets * PRICES.secretMonth, exact: true },
-    { item: 'dashboards', count: int(c.dashboards), price: `${usd(PRICES.dashboardMonth)} each beyond the first three in the account`, cost: c.dashboards * PRICES.dashboardMonth, exact: true },
-    { item: 'automation alarms in the control Region (trigger dead letters; failed, timed-out, aborted executions × 2 state machines; cross-Region heartbeat errors; unconfirmed email subscriptions)', count: int(c.controlAutomationAlarms), price: `${usd(PRICES.standardAlarmMonth)} each`, cost: c.controlAutomationAlarms * PRICES.standardAlarmMonth, exact: true },
-    { item: `automation alarms in the primary Regions (forwarding dead letters, in-Region heartbeat errors: ${regional.map(([r, n]) => `${n} in ${r}`).join(', ')})`, count: int(regionalCount), price: `${usd(PRICES.standardAlarmMonth)} each`, cost: regionalCount * PRICES.standardAlarmMonth, exact: true },
-    { item: 'the hourly email-subscription check (`<prefix>-check-subscriptions`: one `ListSubscriptionsByTopic`, one `PutMetricData`)', count: `${int(c.subscriptionChecks)} invocations`, price: `${usd(PRICES.lambdaPerMillionRequests)} per million requests + ≈ ${PRICES.subscriptionCheckSeconds} s × ${c.subscriptionCheckMemoryMb} MB; \`PutMetricData\` ${usd(PRICES.putMetricDataPer1000)} per 1,000`, cost: check.requests + check.compute + (c.subscriptionChecks / 1000) * PRICES.putMetricDataPer1000 },
-    { item: `its custom metric (\`${METRICS.unconfirmedEmails}\`)`, count: '1', price: `${usd(PRICES.customMetricMonth)}`, cost: PRICES.customMetricMonth, exact: true },
-    { item: 'log groups (retained)', count: int(c.logGroups), price: `nothing when idle (${usd(PRICES.logIngestionPerGb)} per GB ingested)`, cost: 0, exact: true },
-    { item: 'approval page reserved concurrency', count: int(c.approvalPageReservedConcurrency), price: 'no charge (a reservation, not provisioned concurrency)', cost: 0, exact: true },
+    {
+      item: `KMS keys (by stack: ${keysByStack})`,
+      count: int(c.kmsKeys),
+      price: `${usd(PRICES.kmsKeyMonth)} per key + $0.03 per 10,000 requests (data keys are reused: ≈ nothing when idle)`,
+      cost: c.kmsKeys * PRICES.kmsKeyMonth,
+      exact: true,
+    },
+    {
+      item: 'Secrets Manager secrets (the approval-link signing key)',
+      count: int(c.secrets),
+      price: `${usd(PRICES.secretMonth)} each`,
+      cost: c.secrets * PRICES.secretMonth,
+      exact: true,
+    },
+    {
+      item: 'dashboards',
+      count: int(c.dashboards),
+      price: `${usd(PRICES.dashboardMonth)} each beyond the first three in the account`,
+      cost: c.dashboards * PRICES.dashboardMonth,
+      exact: true,
+    },
+    {
+      item: 'automation alarms in the control Region (trigger dead letters; failed, timed-out, aborted executions × 2 state machines; cross-Region heartbeat errors; unconfirmed email subscriptions)',
+      count: int(c.controlAutomationAlarms),
+      price: `${usd(PRICES.standardAlarmMonth)} each`,
+      cost: c.controlAutomationAlarms * PRICES.standardAlarmMonth,
+      exact: true,
+    },
+    {
+      item: `automation alarms in the primary Regions (forwarding dead letters, in-Region heartbeat errors: ${regional.map(([r, n]) => `${n} in ${r}`).join(', ')})`,
+      count: int(regionalCount),
+      price: `${usd(PRICES.standardAlarmMonth)} each`,
+      cost: regionalCount * PRICES.standardAlarmMonth,
+      exact: true,
+    },
+    {
+      item: 'the hourly email-subscription check (`<prefix>-check-subscriptions`: one `ListSubscriptionsByTopic`, one `PutMetricData`)',
+      count: `${int(c.subscriptionChecks)} invocations`,
+      price: `${usd(PRICES.lambdaPerMillionRequests)} per million requests + ≈ ${PRICES.subscriptionCheckSeconds} s × ${c.subscriptionCheckMemoryMb} MB; \`PutMetricData\` ${usd(PRICES.putMetricDataPer1000)} per 1,000`,
+      cost: check.requests + check.compute + (c.subscriptionChecks / 1000) * PRICES.putMetricDataPer1000,
+    },
+    {
+      item: `its custom metric (\`${METRICS.unconfirmedEmails}\`)`,
+      count: '1',
+      price: `${usd(PRICES.customMetricMonth)}`,
+      cost: PRICES.customMetricMonth,
+      exact: true,
+    },
+    {
+      item: 'log groups (retained)',
+      count: int(c.logGroups),
+      price: `nothing when idle (${usd(PRICES.logIngestionPerGb)} per GB ingested)`,
+      cost: 0,
+      exact: true,
+    },
+    {
+      item: 'approval page reserved concurrency',
+      count: int(c.approvalPageReservedConcurrency),
+      price: 'no charge (a reservation, not provisioned concurrency)',
+      cost: 0,
+      exact: true,
+    },
   ];
   const sharedTotal = shared.reduce((n, r) => n + r.cost, 0);
-  const row = (r: { item: string; count: string; price: string; cost: number; shown?: string; exact?: boolean }) => `| ${r.item} | ${r.count} | ${r.price} | ${r.shown ?? (r.exact ? usd(r.cost) : approx(r.cost))} |`;
+  const row = (r: { item: string; count: string; price: string; cost: number; shown?: string; exact?: boolean }) =>
+    `| ${r.item} | ${r.count} | ${r.price} | ${r.shown ?? (r.exact ? usd(r.cost) : approx(r.cost))} |`;
   return [
     BEGIN_MARKER,
     `**Idle, per protected database, per month (30 days)** (\`${c.database}\` of the example config):`,
@@ -257,11 +360,21 @@ export function gameDayCounts(app: ResolvedApp): { templates: GameDayTemplateCou
       return Object.values(p.Actions).map((a) => {
         const m = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(a.Parameters?.duration ?? '');
         const minutes = m ? Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) : undefined;
-        return { database: p.Tags['failover:database']!, fault: p.Tags['failover:fault']!, actionMinutes: minutes ?? PRICES.fisRestartActionMinutes, exact: minutes !== undefined };
+        return {
+          database: p.Tags['failover:database']!,
+          fault: p.Tags['failover:fault']!,
+          actionMinutes: minutes ?? PRICES.fisRestartActionMinutes,
+          exact: minutes !== undefined,
+        };
       });
     }),
   );
-  return { templates, kmsKeys: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::KMS::Key').length, 0), logGroups: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::Logs::LogGroup').length, 0), stacks: stacks.length };
+  return {
+    templates,
+    kmsKeys: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::KMS::Key').length, 0),
+    logGroups: stacks.reduce((n, s) => n + resourcesOf(s, 'AWS::Logs::LogGroup').length, 0),
+    stacks: stacks.length,
+  };
 }
 
 /** The game-day table (markdown rows with a heading), from {@link gameDayCounts}. */
@@ -274,7 +387,7 @@ export function renderGameDayTable(c: ReturnType<typeof gameDayCounts>): string 
     '|---|---|---|---|',
     ...c.templates.map((t) =>
       row(
-        `one \`${t.fault}\` drill of \`${t.database}\` (FIS bills the minutes its action runs${t.exact ? ': the template\'s duration' : ': until the database is available again, ≈ ' + PRICES.fisRestartActionMinutes + ' min'})`,
+        `one \`${t.fault}\` drill of \`${t.database}\` (FIS bills the minutes its action runs${t.exact ? ": the template's duration" : ': until the database is available again, ≈ ' + PRICES.fisRestartActionMinutes + ' min'})`,
         `${t.exact ? '' : '≈ '}${t.actionMinutes} action-minutes`,
         `${usd(PRICES.fisActionMinute)} per action-minute`,
         `${t.exact ? '' : '≈ '}${usd(t.actionMinutes * PRICES.fisActionMinute)} per drill`,

@@ -119,10 +119,18 @@ async function main(): Promise<void> {
 
   const results = rows.map((r) => ({ workflow: r.workflow as Workflow, recover: r.recover as Recovery, ok: r.ok }));
   process.stdout.write(`\n${coverageTable(states, unreached, results)}\n`);
-  for (const w of WORKFLOWS) if (unreached[w].length) process.stdout.write(`\n${w}: ${unreached[w].length} state(s) no scenario reaches:\n${unreached[w].map((s) => `  - ${s}`).join('\n')}\n`);
+  for (const w of WORKFLOWS)
+    if (unreached[w].length)
+      process.stdout.write(`\n${w}: ${unreached[w].length} state(s) no scenario reaches:\n${unreached[w].map((s) => `  - ${s}`).join('\n')}\n`);
   const failing = rows.filter((r) => !r.ok);
   process.stdout.write(`\n${failing.length} failing case(s) of ${rows.length}, ${Math.round((performance.now() - started) / 1000)} s\n`);
-  for (const r of failing) process.stdout.write(`  ${r.workflow} "${r.state}" ${r.recover} (${r.file}): ${r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ')}\n`);
+  for (const r of failing)
+    process.stdout.write(
+      `  ${r.workflow} "${r.state}" ${r.recover} (${r.file}): ${r.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.name}: ${c.detail}`)
+        .join('; ')}\n`,
+    );
   if (values.json) writeFileSync(values.json, JSON.stringify({ states, unreached, results: rows }, null, 2));
   if (!process.exitCode) process.exitCode = failing.length ? 1 : 0;
 }

@@ -68,27 +68,38 @@ function emit(schema: unknown, path: string, indent: string): string {
     case 'default':
       return `z._default(${inner(def.innerType)}, ${JSON.stringify(def.defaultValue)})`;
     case 'string':
-      return withChecks('z.string()', (def.checks ?? []).map((c) => check(c, path)));
+      return withChecks(
+        'z.string()',
+        (def.checks ?? []).map((c) => check(c, path)),
+      );
     case 'number': {
       const checks = def.checks ?? [];
       // Classic `.int()` adds a safeint check; mini's `z.int()` is a number of format safeint.
       const isInt = def.format === 'safeint' || checks.some((c) => c._zod.def.check === 'number_format' && c._zod.def.format === 'safeint');
       const rest = checks.filter((c) => c._zod.def.check !== 'number_format');
       if (checks.some((c) => c._zod.def.check === 'number_format' && c._zod.def.format !== 'safeint')) throw new Error(`unsupported number format on ${path}`);
-      return withChecks(isInt ? 'z.int()' : 'z.number()', rest.map((c) => check(c, path)));
+      return withChecks(
+        isInt ? 'z.int()' : 'z.number()',
+        rest.map((c) => check(c, path)),
+      );
     }
     case 'boolean':
       return 'z.boolean()';
     case 'enum':
       return `z.enum(${JSON.stringify(Object.values(def.entries as Record<string, string>))})`;
     case 'array':
-      return withChecks(`z.array(${inner(def.element, `${path}[]`)})`, (def.checks ?? []).map((c) => check(c, path)));
+      return withChecks(
+        `z.array(${inner(def.element, `${path}[]`)})`,
+        (def.checks ?? []).map((c) => check(c, path)),
+      );
     case 'object': {
       const shape = def.shape as Record<string, unknown>;
       const strict = def.catchall !== undefined && defOf(def.catchall).type === 'never';
       if (def.catchall !== undefined && !strict) throw new Error(`unsupported catchall on ${path}`);
       const deeper = `${indent}  `;
-      const fields = Object.entries(shape).map(([key, value]) => `${deeper}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${emit(value, `${path}.${key}`, deeper)},`);
+      const fields = Object.entries(shape).map(
+        ([key, value]) => `${deeper}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${emit(value, `${path}.${key}`, deeper)},`,
+      );
       return `${strict ? 'z.strictObject' : 'z.object'}({\n${fields.join('\n')}\n${indent}})`;
     }
     default:

@@ -38,7 +38,12 @@ function docComment(node: ts.Node): string | undefined {
     .join('\n\n')
     .trim();
   // One paragraph per blank line; single line breaks are just wrapping.
-  return text ? text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' ')).join('\n\n') : undefined;
+  return text
+    ? text
+        .split(/\n\s*\n/)
+        .map((p) => p.replace(/\s*\n\s*/g, ' '))
+        .join('\n\n')
+    : undefined;
 }
 
 /**
@@ -131,7 +136,8 @@ export function buildConfigJsonSchema(): JsonSchema {
   return {
     $schema,
     title: 'rds-failover config',
-    description: 'The config of rds-failover: the protected databases and how they fail over and back. Reference: docs/config.md. Generated from lambdas/shared/config-schema.ts by scripts/gen-schema.ts.',
+    description:
+      'The config of rds-failover: the protected databases and how they fail over and back. Reference: docs/config.md. Generated from lambdas/shared/config-schema.ts by scripts/gen-schema.ts.',
     ...withDocs(rest, readDocTree(SCHEMA_SOURCE)),
   };
 }

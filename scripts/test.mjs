@@ -7,7 +7,10 @@ import { join } from 'node:path';
 
 const out = join(mkdtempSync(join(tmpdir(), 'vitest-')), 'report.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
-const run = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+const run = spawnSync('npx', args, {
+  stdio: 'inherit',
+  env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+});
 let passed = 0;
 let failed;
 if (existsSync(out)) {

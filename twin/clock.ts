@@ -151,11 +151,16 @@ export class VirtualClock {
     let current: TimerHandle;
     let stopped = false;
     const tick = (at: number): void => {
-      current = this.schedule({ at }, () => {
-        if (stopped) return undefined;
-        tick(at + periodMs);
-        return fn();
-      }, label, options);
+      current = this.schedule(
+        { at },
+        () => {
+          if (stopped) return undefined;
+          tick(at + periodMs);
+          return fn();
+        },
+        label,
+        options,
+      );
     };
     tick(firstAt);
     return {

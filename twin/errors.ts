@@ -18,7 +18,20 @@ import * as sfn from '@aws-sdk/client-sfn';
 import * as sns from '@aws-sdk/client-sns';
 
 /** Service keys used in `apiCalls` ("rds:PromoteReadReplica") and in fault injection (docs/scenarios.md). */
-export const SERVICES = ['rds', 'route53', 'dynamodb', 'cloudwatch', 'events', 'ec2', 'sns', 'sfn', 'cloudformation', 'lambda', 'secretsmanager', 'fis'] as const;
+export const SERVICES = [
+  'rds',
+  'route53',
+  'dynamodb',
+  'cloudwatch',
+  'events',
+  'ec2',
+  'sns',
+  'sfn',
+  'cloudformation',
+  'lambda',
+  'secretsmanager',
+  'fis',
+] as const;
 export type ServiceKey = (typeof SERVICES)[number];
 
 type Ctor = new (opts: Record<string, unknown>) => Error;

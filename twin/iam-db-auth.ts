@@ -51,7 +51,8 @@ export function iamTokenRefusal(token: string, want: IamTokenExpectation): strin
   if (params.get('DBUser') !== want.user) return `signed for DBUser ${params.get('DBUser') ?? '(none)'}, logging in as ${want.user}`;
   if (params.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !params.get('X-Amz-Signature')) return 'not a SigV4-signed token';
   const scope = (params.get('X-Amz-Credential') ?? '').split('/');
-  if (scope.length !== 5 || scope[3] !== 'rds-db' || scope[4] !== 'aws4_request') return `credential scope ${scope.slice(1).join('/')} is not <date>/<region>/rds-db/aws4_request`;
+  if (scope.length !== 5 || scope[3] !== 'rds-db' || scope[4] !== 'aws4_request')
+    return `credential scope ${scope.slice(1).join('/')} is not <date>/<region>/rds-db/aws4_request`;
   if (scope[2] !== want.region) return `signed for Region ${scope[2]}, the database is in ${want.region}`;
   const signedAt = amzDate(params.get('X-Amz-Date') ?? '');
   const expires = Number(params.get('X-Amz-Expires'));

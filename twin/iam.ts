@@ -52,7 +52,16 @@ export interface Authorization {
 /** A condition key's value in the request: single-valued, or multivalued (an array). */
 export type ContextValue = string | boolean | readonly string[] | undefined;
 
-const SUPPORTED_OPERATORS = new Set(['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike', 'Bool', 'StringEqualsIgnoreCase', 'ArnLike', 'ArnEquals']);
+const SUPPORTED_OPERATORS = new Set([
+  'StringEquals',
+  'StringNotEquals',
+  'StringLike',
+  'StringNotLike',
+  'Bool',
+  'StringEqualsIgnoreCase',
+  'ArnLike',
+  'ArnEquals',
+]);
 
 const arr = <T>(v: T | readonly T[] | undefined): readonly T[] => (v === undefined ? [] : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
 
@@ -144,13 +153,9 @@ function conditionHolds(cond: PolicyStatement['Condition'], ctx: Record<string, 
 }
 
 function statementApplies(st: PolicyStatement, action: string, resource: string, ctx: Record<string, ContextValue>): boolean {
-  const actionMatch = st.Action
-    ? arr(st.Action).some((p) => globMatch(p, action, true))
-    : !arr(st.NotAction).some((p) => globMatch(p, action, true));
+  const actionMatch = st.Action ? arr(st.Action).some((p) => globMatch(p, action, true)) : !arr(st.NotAction).some((p) => globMatch(p, action, true));
   if (!actionMatch) return false;
-  const resMatch = st.Resource
-    ? arr(st.Resource).some((p) => globMatch(p, resource))
-    : !arr(st.NotResource).some((p) => globMatch(p, resource));
+  const resMatch = st.Resource ? arr(st.Resource).some((p) => globMatch(p, resource)) : !arr(st.NotResource).some((p) => globMatch(p, resource));
   if (!resMatch) return false;
   return conditionHolds(st.Condition, ctx);
 }

@@ -156,7 +156,8 @@ export class NetworkModel {
         n++;
       }
     }
-    if (n > 0) this.world.log('cloud', `${n} session(s) to ${(target as { id: string }).id} dropped (${reason})`, { target: (target as { id: string }).id, reason });
+    if (n > 0)
+      this.world.log('cloud', `${n} session(s) to ${(target as { id: string }).id} dropped (${reason})`, { target: (target as { id: string }).id, reason });
   }
 
   /** Security-group change: untracked flows that are no longer allowed are cut at once. */
@@ -214,7 +215,7 @@ export class NetworkModel {
 
   /** The endpoint name of a target: what an IAM auth token must be signed for. */
   endpointOf(t: DbTarget): string {
-    return t.kind === 'instance' ? t.db.liveAddress ?? '' : this.world.rds.clusterEndpoint(t.db, t.reader);
+    return t.kind === 'instance' ? (t.db.liveAddress ?? '') : this.world.rds.clusterEndpoint(t.db, t.reader);
   }
 
   /** Resolves a host name to a database, following Route 53 CNAMEs with per-vantage TTL caching. */
@@ -245,7 +246,11 @@ export class NetworkModel {
     const outage = target.kind === 'instance' && target.db.outage;
     if (this.disrupted.has(db)) throw timeout(`the network of ${db.id}'s subnets is disrupted`);
     if (status === 'rebooting' || status === 'failing-over' || outage || status === 'starting' || status === 'stopping') {
-      throw new NetworkError(`connect ECONNREFUSED ${host}:${port} (${db.id} is ${outage ? 'restarting' : status})`, 'ECONNREFUSED', this.latencyMs(caller.region, db.region));
+      throw new NetworkError(
+        `connect ECONNREFUSED ${host}:${port} (${db.id} is ${outage ? 'restarting' : status})`,
+        'ECONNREFUSED',
+        this.latencyMs(caller.region, db.region),
+      );
     }
     if (target.kind === 'instance' ? !RUNNING_STATUSES.has(status) : status !== 'available') throw timeout(`${db.id} is ${status}`);
     const groups = this.groupsOf(target);
@@ -294,7 +299,9 @@ export class NetworkModel {
       const src = this.world.rds.getInstance(t.db.source.id, t.db.source.region);
       if (!src) return undefined;
       const upTo = this.world.rds.replicaDataUpTo(t.db);
-      return this.tableStore(src).get(table)?.filter((r) => r.writtenAt <= upTo);
+      return this.tableStore(src)
+        .get(table)
+        ?.filter((r) => r.writtenAt <= upTo);
     }
     return this.tableStore(t.db).get(table);
   }
@@ -303,7 +310,11 @@ export class NetworkModel {
   inheritData(promoted: object, source: object, upToMs: number): void {
     const mine = this.tableStore(promoted);
     for (const [name, rows] of this.tableStore(source)) {
-      if (!mine.has(name)) mine.set(name, rows.filter((r) => r.writtenAt <= upToMs).map((r) => ({ values: { ...r.values }, writtenAt: r.writtenAt })));
+      if (!mine.has(name))
+        mine.set(
+          name,
+          rows.filter((r) => r.writtenAt <= upToMs).map((r) => ({ values: { ...r.values }, writtenAt: r.writtenAt })),
+        );
     }
   }
 

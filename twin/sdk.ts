@@ -17,28 +17,96 @@
  */
 import { CloudFormationClient, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
-  CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand,
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
-  DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, DescribeNetworkInterfacesCommand, CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import {
-  DeleteRuleCommand, DescribeRuleCommand, DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeNetworkInterfacesCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteRuleCommand,
+  DescribeRuleCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { FisClient, GetExperimentCommand, ListExperimentTemplatesCommand, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  CreateDBInstanceReadReplicaCommand, CreateDBSnapshotCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, ModifyDBInstanceCommand, PromoteReadReplicaCommand, RDSClient, RebootDBInstanceCommand,
-  StartDBInstanceCommand, StopDBInstanceCommand, SwitchoverGlobalClusterCommand,
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  ModifyDBInstanceCommand,
+  PromoteReadReplicaCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+  SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { ListSubscriptionsByTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
-  DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand as DocQueryCommand, ScanCommand as DocScanCommand, TransactWriteCommand, UpdateCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand as DocQueryCommand,
+  ScanCommand as DocScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { currentCaller } from './context.js';
@@ -59,53 +127,101 @@ const SPECS: ClientSpec[] = [
     client: RDSClient,
     service: 'rds',
     commands: {
-      DescribeDBInstances: DescribeDBInstancesCommand, PromoteReadReplica: PromoteReadReplicaCommand, ModifyDBInstance: ModifyDBInstanceCommand,
-      RebootDBInstance: RebootDBInstanceCommand, StopDBInstance: StopDBInstanceCommand, StartDBInstance: StartDBInstanceCommand,
-      CreateDBInstanceReadReplica: CreateDBInstanceReadReplicaCommand, CreateDBSnapshot: CreateDBSnapshotCommand, DeleteDBInstance: DeleteDBInstanceCommand,
-      DescribeDBSnapshots: DescribeDBSnapshotsCommand, DescribeDBInstanceAutomatedBackups: DescribeDBInstanceAutomatedBackupsCommand,
-      DescribeDBClusters: DescribeDBClustersCommand, DescribeGlobalClusters: DescribeGlobalClustersCommand, FailoverGlobalCluster: FailoverGlobalClusterCommand,
+      DescribeDBInstances: DescribeDBInstancesCommand,
+      PromoteReadReplica: PromoteReadReplicaCommand,
+      ModifyDBInstance: ModifyDBInstanceCommand,
+      RebootDBInstance: RebootDBInstanceCommand,
+      StopDBInstance: StopDBInstanceCommand,
+      StartDBInstance: StartDBInstanceCommand,
+      CreateDBInstanceReadReplica: CreateDBInstanceReadReplicaCommand,
+      CreateDBSnapshot: CreateDBSnapshotCommand,
+      DeleteDBInstance: DeleteDBInstanceCommand,
+      DescribeDBSnapshots: DescribeDBSnapshotsCommand,
+      DescribeDBInstanceAutomatedBackups: DescribeDBInstanceAutomatedBackupsCommand,
+      DescribeDBClusters: DescribeDBClustersCommand,
+      DescribeGlobalClusters: DescribeGlobalClustersCommand,
+      FailoverGlobalCluster: FailoverGlobalClusterCommand,
       SwitchoverGlobalCluster: SwitchoverGlobalClusterCommand,
     },
   },
   {
     client: Route53Client,
     service: 'route53',
-    commands: { ChangeResourceRecordSets: ChangeResourceRecordSetsCommand, GetChange: GetChangeCommand, ListResourceRecordSets: ListResourceRecordSetsCommand, GetHostedZone: GetHostedZoneCommand },
+    commands: {
+      ChangeResourceRecordSets: ChangeResourceRecordSetsCommand,
+      GetChange: GetChangeCommand,
+      ListResourceRecordSets: ListResourceRecordSetsCommand,
+      GetHostedZone: GetHostedZoneCommand,
+    },
   },
   {
     client: DynamoDBClient,
     service: 'dynamodb',
     commands: {
-      GetItem: GetItemCommand, PutItem: PutItemCommand, UpdateItem: UpdateItemCommand, DeleteItem: DeleteItemCommand, Query: QueryCommand, Scan: ScanCommand,
-      TransactWriteItems: TransactWriteItemsCommand, DescribeTable: DescribeTableCommand,
+      GetItem: GetItemCommand,
+      PutItem: PutItemCommand,
+      UpdateItem: UpdateItemCommand,
+      DeleteItem: DeleteItemCommand,
+      Query: QueryCommand,
+      Scan: ScanCommand,
+      TransactWriteItems: TransactWriteItemsCommand,
+      DescribeTable: DescribeTableCommand,
     },
   },
   {
     client: CloudWatchClient,
     service: 'cloudwatch',
     commands: {
-      PutMetricData: PutMetricDataCommand, GetMetricData: GetMetricDataCommand, GetMetricStatistics: GetMetricStatisticsCommand, PutMetricAlarm: PutMetricAlarmCommand,
-      DescribeAlarms: DescribeAlarmsCommand, DescribeAlarmHistory: DescribeAlarmHistoryCommand, SetAlarmState: SetAlarmStateCommand, DeleteAlarms: DeleteAlarmsCommand,
+      PutMetricData: PutMetricDataCommand,
+      GetMetricData: GetMetricDataCommand,
+      GetMetricStatistics: GetMetricStatisticsCommand,
+      PutMetricAlarm: PutMetricAlarmCommand,
+      DescribeAlarms: DescribeAlarmsCommand,
+      DescribeAlarmHistory: DescribeAlarmHistoryCommand,
+      SetAlarmState: SetAlarmStateCommand,
+      DeleteAlarms: DeleteAlarmsCommand,
     },
   },
   {
     client: EventBridgeClient,
     service: 'events',
     commands: {
-      PutEvents: PutEventsCommand, PutRule: PutRuleCommand, PutTargets: PutTargetsCommand, RemoveTargets: RemoveTargetsCommand, DeleteRule: DeleteRuleCommand,
-      DescribeRule: DescribeRuleCommand, ListTargetsByRule: ListTargetsByRuleCommand, EnableRule: EnableRuleCommand, DisableRule: DisableRuleCommand,
+      PutEvents: PutEventsCommand,
+      PutRule: PutRuleCommand,
+      PutTargets: PutTargetsCommand,
+      RemoveTargets: RemoveTargetsCommand,
+      DeleteRule: DeleteRuleCommand,
+      DescribeRule: DescribeRuleCommand,
+      ListTargetsByRule: ListTargetsByRuleCommand,
+      EnableRule: EnableRuleCommand,
+      DisableRule: DisableRuleCommand,
     },
   },
   {
     client: EC2Client,
     service: 'ec2',
-    commands: { DescribeSecurityGroups: DescribeSecurityGroupsCommand, DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand, CreateSecurityGroup: CreateSecurityGroupCommand, AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand, DescribeNetworkInterfaces: DescribeNetworkInterfacesCommand },
+    commands: {
+      DescribeSecurityGroups: DescribeSecurityGroupsCommand,
+      DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand,
+      CreateSecurityGroup: CreateSecurityGroupCommand,
+      AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand,
+      RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand,
+      DescribeNetworkInterfaces: DescribeNetworkInterfacesCommand,
+    },
   },
   { client: SNSClient, service: 'sns', commands: { Publish: PublishCommand, ListSubscriptionsByTopic: ListSubscriptionsByTopicCommand } },
   {
     client: SFNClient,
     service: 'sfn',
-    commands: { SendTaskSuccess: SendTaskSuccessCommand, SendTaskFailure: SendTaskFailureCommand, SendTaskHeartbeat: SendTaskHeartbeatCommand, StartExecution: StartExecutionCommand, DescribeExecution: DescribeExecutionCommand, ListExecutions: ListExecutionsCommand, GetExecutionHistory: GetExecutionHistoryCommand },
+    commands: {
+      SendTaskSuccess: SendTaskSuccessCommand,
+      SendTaskFailure: SendTaskFailureCommand,
+      SendTaskHeartbeat: SendTaskHeartbeatCommand,
+      StartExecution: StartExecutionCommand,
+      DescribeExecution: DescribeExecutionCommand,
+      ListExecutions: ListExecutionsCommand,
+      GetExecutionHistory: GetExecutionHistoryCommand,
+    },
   },
   { client: CloudFormationClient, service: 'cloudformation', commands: { DescribeStacks: DescribeStacksCommand, UpdateStack: UpdateStackCommand } },
   { client: LambdaClient, service: 'lambda', commands: { Invoke: InvokeCommand } },
@@ -113,14 +229,33 @@ const SPECS: ClientSpec[] = [
   {
     client: FisClient,
     service: 'fis',
-    commands: { ListExperimentTemplates: ListExperimentTemplatesCommand, StartExperiment: StartExperimentCommand, GetExperiment: GetExperimentCommand, StopExperiment: StopExperimentCommand },
+    commands: {
+      ListExperimentTemplates: ListExperimentTemplatesCommand,
+      StartExperiment: StartExperimentCommand,
+      GetExperiment: GetExperimentCommand,
+      StopExperiment: StopExperimentCommand,
+    },
   },
 ];
 
 const RETRYABLE_NAMES = new Set([
-  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded',
-  'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
-  'TransactionInProgressException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
 ]);
 
 /** Would SDK v3's standard retry strategy retry this error? (docs/aws-behaviour.md §10) */
@@ -131,8 +266,20 @@ export function sdkWouldRetry(err: unknown): boolean {
 }
 
 const THROTTLING_NAMES = new Set([
-  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded',
-  'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'TransactionInProgressException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
 ]);
 
 /**
@@ -231,7 +378,11 @@ export function installSdkTwin(installed: World): () => void {
   };
   const restores: Array<() => void> = [];
   const unmodelled = (service: string, command: unknown) =>
-    Promise.reject(new TwinUnsupportedError(`twin: ${service} command ${(command as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '?'} is not modelled`));
+    Promise.reject(
+      new TwinUnsupportedError(
+        `twin: ${service} command ${(command as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? '?'} is not modelled`,
+      ),
+    );
   for (const spec of SPECS) {
     const ops = new Map<AnyCtor, string>(Object.entries(spec.commands).map(([op, cmd]) => [cmd, op]));
     // an async function, as the fake was: the same promise turns as before, so concurrent calls
@@ -247,8 +398,13 @@ export function installSdkTwin(installed: World): () => void {
   }
   // The DocumentClient does not go through DynamoDBClient#send: marshal and route it too.
   const docOps = new Map<AnyCtor, string>([
-    [GetCommand, 'GetItem'], [PutCommand, 'PutItem'], [UpdateCommand, 'UpdateItem'], [DeleteCommand, 'DeleteItem'],
-    [DocQueryCommand, 'Query'], [DocScanCommand, 'Scan'], [TransactWriteCommand, 'TransactWriteItems'],
+    [GetCommand, 'GetItem'],
+    [PutCommand, 'PutItem'],
+    [UpdateCommand, 'UpdateItem'],
+    [DeleteCommand, 'DeleteItem'],
+    [DocQueryCommand, 'Query'],
+    [DocScanCommand, 'Scan'],
+    [TransactWriteCommand, 'TransactWriteItems'],
   ]);
   restores.push(
     replaceSend(DynamoDBDocumentClient as unknown as AnyCtor, function (this: any, command: any) {

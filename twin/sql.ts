@@ -42,7 +42,11 @@ export class TwinSqlUnsupportedError extends Error {
 
 /** A database-level error (pg: `code` is the SQLSTATE; mysql: `code` is the ER_ name, `errno` set). */
 export class DbError extends Error {
-  constructor(message: string, readonly code: string, readonly errno?: number) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly errno?: number,
+  ) {
     super(message);
     this.name = 'error';
   }
@@ -80,7 +84,11 @@ function splitList(s: string): string[] {
   return out;
 }
 
-const ident = (s: string) => s.trim().replace(/^["`]|["`]$/g, '').toLowerCase();
+const ident = (s: string) =>
+  s
+    .trim()
+    .replace(/^["`]|["`]$/g, '')
+    .toLowerCase();
 
 /** The content of the parenthesized group opening at `open` (which must be '('), and the index after it. */
 function balanced(s: string, open: number): { inner: string; end: number } | undefined {
@@ -147,8 +155,13 @@ function memo<T>(cache: Map<string, T>, key: string, make: (key: string) => T): 
 
 /** A function that throws what `f` threw (a fresh error of the same class and message each time). */
 function rethrower(err: unknown): () => never {
-  if (err instanceof TwinSqlUnsupportedError) return () => { throw new TwinSqlUnsupportedError(err.message); };
-  return () => { throw err; };
+  if (err instanceof TwinSqlUnsupportedError)
+    return () => {
+      throw new TwinSqlUnsupportedError(err.message);
+    };
+  return () => {
+    throw err;
+  };
 }
 
 type Projector = (values: Record<string, unknown>) => Record<string, unknown>;
@@ -168,11 +181,7 @@ const project = (cols: string, values: Record<string, unknown>): Record<string, 
 
 /** What a value expression is, decided by its text: a parameter, a constant, `now()`, or unsupported. */
 type ValueForm =
-  | { kind: 'param'; index: number }
-  | { kind: 'positional' }
-  | { kind: 'constant'; value: unknown }
-  | { kind: 'now' }
-  | { kind: 'unsupported'; message: string };
+  { kind: 'param'; index: number } | { kind: 'positional' } | { kind: 'constant'; value: unknown } | { kind: 'now' } | { kind: 'unsupported'; message: string };
 const valueForms = new Map<string, ValueForm>();
 const valueFormOf = (expr: string): ValueForm =>
   memo(valueForms, expr, () => {
@@ -251,7 +260,12 @@ const writeFormOf = (norm: string): WriteForm =>
     if ((m = /^create table (if not exists )?([\w."`]+)/i.exec(norm))) {
       // the primary-key column (`col type PRIMARY KEY` or `PRIMARY KEY (col)`), for duplicate checks
       const def = balanced(norm, norm.indexOf('(', m[0].length));
-      const pk = def ? /primary key ?\(\s*([\w"`]+)/i.exec(def.inner)?.[1] ?? splitList(def.inner).find((c) => /primary key/i.test(c))?.split(/\s+/)[0] : undefined;
+      const pk = def
+        ? (/primary key ?\(\s*([\w"`]+)/i.exec(def.inner)?.[1] ??
+          splitList(def.inner)
+            .find((c) => /primary key/i.test(c))
+            ?.split(/\s+/)[0])
+        : undefined;
       return { kind: 'create', table: ident(m[2]!), ifNotExists: Boolean(m[1]), ...(pk ? { pk: ident(pk) } : {}) };
     }
     if ((m = /^(?:insert|replace) into ([\w."`]+) ?(?=\()/i.exec(norm))) {
@@ -274,7 +288,8 @@ const writeFormOf = (norm: string): WriteForm =>
         upsert: tail.length > 0 && !/^returning/i.test(tail) ? true : /^replace/i.test(norm),
       };
     }
-    if (!/^(update|delete|alter|drop|truncate) /i.test(norm)) return { kind: 'unsupported', message: `twin SQL: unsupported write statement: ${norm.slice(0, 120)}` };
+    if (!/^(update|delete|alter|drop|truncate) /i.test(norm))
+      return { kind: 'unsupported', message: `twin SQL: unsupported write statement: ${norm.slice(0, 120)}` };
     return { kind: 'other' };
   });
 
@@ -375,7 +390,12 @@ class TwinSession implements SqlSession {
 
   /** The grant query: the failover user's privileges (`network.grants`) and whether the heartbeat table exists here. */
   private grants(pg: boolean): Record<string, unknown> {
-    if (!pg) throw new DbError("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '::oid, 'INSERT')'", 'ER_PARSE_ERROR', 1064);
+    if (!pg)
+      throw new DbError(
+        "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '::oid, 'INSERT')'",
+        'ER_PARSE_ERROR',
+        1064,
+      );
     const g = this.world.network.grants;
     const exists = this.world.network.visibleRows(this.target, HEARTBEAT_TABLE) !== undefined;
     const onTable = (granted: boolean) => (exists ? granted : null);
@@ -409,8 +429,10 @@ class TwinSession implements SqlSession {
     const g = this.world.network.grants;
     if (!isPg(this.engine)) {
       // MySQL: CREATE TABLE needs CREATE (checked before the table's existence), INSERT ... ON DUPLICATE KEY UPDATE needs INSERT and UPDATE.
-      if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate) throw new DbError(`CREATE command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
-      if (form.kind === 'insert' && form.table === HEARTBEAT_TABLE && (!g.tableInsert || (form.upsert && !g.tableUpdate))) throw new DbError(`INSERT command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+      if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate)
+        throw new DbError(`CREATE command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+      if (form.kind === 'insert' && form.table === HEARTBEAT_TABLE && (!g.tableInsert || (form.upsert && !g.tableUpdate)))
+        throw new DbError(`INSERT command denied to user '${this.user ?? 'failover'}'@'%' for table '${HEARTBEAT_TABLE}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
       return;
     }
     if (form.kind === 'create' && form.table === HEARTBEAT_TABLE && !g.schemaCreate) throw new DbError('permission denied for schema public', '42501');
@@ -451,15 +473,22 @@ class TwinSession implements SqlSession {
       case 'select': {
         const table = form.table;
         if (table === HEARTBEAT_TABLE && !this.world.network.grants.tableSelect) {
-          throw pg ? new DbError(`permission denied for table ${table}`, '42501') : new DbError(`SELECT command denied to user '${this.user ?? 'failover'}'@'%' for table '${table}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
+          throw pg
+            ? new DbError(`permission denied for table ${table}`, '42501')
+            : new DbError(`SELECT command denied to user '${this.user ?? 'failover'}'@'%' for table '${table}'`, 'ER_TABLEACCESS_DENIED_ERROR', 1142);
         }
         const rows = this.world.network.visibleRows(this.target, table);
-        if (!rows) throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
-        const conds = form.where ? form.where.map((c) => {
-          if ('unsupported' in c) throw new TwinSqlUnsupportedError(c.unsupported);
-          return [c.col, this.value(c.expr, params)] as const;
-        }) : [];
-        let out = rows.filter((r) => conds.every(([k, v]) => r.values[k] === v || (r.values[k] instanceof Date && v instanceof Date && (r.values[k] as Date).getTime() === v.getTime())));
+        if (!rows)
+          throw pg ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
+        const conds = form.where
+          ? form.where.map((c) => {
+              if ('unsupported' in c) throw new TwinSqlUnsupportedError(c.unsupported);
+              return [c.col, this.value(c.expr, params)] as const;
+            })
+          : [];
+        let out = rows.filter((r) =>
+          conds.every(([k, v]) => r.values[k] === v || (r.values[k] instanceof Date && v instanceof Date && (r.values[k] as Date).getTime() === v.getTime())),
+        );
         if (form.limit !== undefined) out = out.slice(0, form.limit);
         return out.map((r) => project(form.cols, r.values));
       }
@@ -475,7 +504,9 @@ class TwinSession implements SqlSession {
       throw readOnlyError(this.engine, verb);
     }
     if (this.target.kind === 'instance' && this.target.db.status === 'storage-full') {
-      throw isPg(this.engine) ? new DbError('could not extend file: No space left on device', '53100') : new DbError('The table is full', 'ER_RECORD_FILE_FULL', 1114);
+      throw isPg(this.engine)
+        ? new DbError('could not extend file: No space left on device', '53100')
+        : new DbError('The table is full', 'ER_RECORD_FILE_FULL', 1114);
     }
     const store = this.world.network.tableStore(this.target.db);
     const form = writeFormOf(norm);
@@ -484,7 +515,10 @@ class TwinSession implements SqlSession {
     if (form.kind === 'create') {
       const table = form.table;
       if (store.has(table)) {
-        if (!form.ifNotExists) throw isPg(this.engine) ? new DbError(`relation "${table}" already exists`, '42P07') : new DbError(`Table '${table}' already exists`, 'ER_TABLE_EXISTS_ERROR', 1050);
+        if (!form.ifNotExists)
+          throw isPg(this.engine)
+            ? new DbError(`relation "${table}" already exists`, '42P07')
+            : new DbError(`Table '${table}' already exists`, 'ER_TABLE_EXISTS_ERROR', 1050);
       } else {
         store.set(table, Object.assign([], { pk: form.pk }));
       }
@@ -493,10 +527,16 @@ class TwinSession implements SqlSession {
     } else if (form.kind === 'insert') {
       const table = form.table;
       const rows = store.get(table);
-      if (!rows) throw isPg(this.engine) ? new DbError(`relation "${table}" does not exist`, '42P01') : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
+      if (!rows)
+        throw isPg(this.engine)
+          ? new DbError(`relation "${table}" does not exist`, '42P01')
+          : new DbError(`Table '${table}' doesn't exist`, 'ER_NO_SUCH_TABLE', 1146);
       const cols = form.cols;
       const vals = form.valueExprs.map((v) => this.value(v, params));
-      if (cols.length !== vals.length) throw isPg(this.engine) ? new DbError('INSERT has more target columns than expressions', '42601') : new DbError("Column count doesn't match value count at row 1", 'ER_WRONG_VALUE_COUNT_ON_ROW', 1136);
+      if (cols.length !== vals.length)
+        throw isPg(this.engine)
+          ? new DbError('INSERT has more target columns than expressions', '42601')
+          : new DbError("Column count doesn't match value count at row 1", 'ER_WRONG_VALUE_COUNT_ON_ROW', 1136);
       const values = Object.fromEntries(cols.map((c, i) => [c, vals[i]]));
       const upsert = form.upsert;
       const pk = (rows as { pk?: string }).pk;
@@ -542,7 +582,13 @@ export function createSqlConnector(world: World): SqlConnector {
       const accessDenied = () => new DbError(`Access denied for user '${user}'@'10.0.0.10' (using password: YES)`, 'ER_ACCESS_DENIED_ERROR', 1045);
       if (isIamAuthToken(target.password)) {
         // RDS checks the token against the endpoint the connection reached (twin/iam-db-auth.ts).
-        const refusal = iamTokenRefusal(target.password, { host: world.network.endpointOf(t), port: db.port, region: db.region, user, nowMs: world.clock.now() });
+        const refusal = iamTokenRefusal(target.password, {
+          host: world.network.endpointOf(t),
+          port: db.port,
+          region: db.region,
+          user,
+          nowMs: world.clock.now(),
+        });
         // The signer's identity must be allowed rds-db:connect on the database user of this database (its resource id).
         const dbUser = `arn:aws:rds-db:${db.region}:${world.accountId}:dbuser:${(db as { dbiResourceId?: string }).dbiResourceId ?? db.id}/${user}`;
         const decision = refusal || !caller.principal ? undefined : evaluate(caller.principal, { action: 'rds-db:connect', resources: [dbUser] });

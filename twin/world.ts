@@ -284,7 +284,10 @@ export class World implements TwinCore, ApiCaller {
   /** Heals partitions (all of them, or those of one instance / some vantage points). */
   heal(vantages?: readonly string[], instanceId?: string): void {
     this.network.heal(vantages, instanceId);
-    this.log('fault', `partition healed${instanceId ? ` for ${instanceId}` : ''}`, { vantages: vantages ? [...vantages] : 'all', instanceId: instanceId ?? 'all' });
+    this.log('fault', `partition healed${instanceId ? ` for ${instanceId}` : ''}`, {
+      vantages: vantages ? [...vantages] : 'all',
+      instanceId: instanceId ?? 'all',
+    });
   }
 
   /** The replica's replication lag becomes `seconds` (0 = caught up). */
@@ -325,7 +328,10 @@ export class World implements TwinCore, ApiCaller {
    * throttling error. `undefined` removes the quota. See {@link quota} for a burst.
    */
   rateLimit(service: ServiceKey, perSecond: number | undefined): void {
-    this.quota(service, perSecond === undefined ? undefined : { burst: perSecond, perSecond, global: this.quotas.get(service)?.global ?? service === 'route53' });
+    this.quota(
+      service,
+      perSecond === undefined ? undefined : { burst: perSecond, perSecond, global: this.quotas.get(service)?.global ?? service === 'route53' },
+    );
   }
 
   /** Sets (or, `undefined`, removes) the service's token-bucket request quota; buckets start full. */
@@ -364,7 +370,11 @@ export class World implements TwinCore, ApiCaller {
     if (b.tokens < 1) {
       const k = `${service}:${operation}`;
       this.throttledCalls[k] = (this.throttledCalls[k] ?? 0) + 1;
-      this.log('cloud', `${k} throttled (quota ${q.perSecond}/s, burst ${q.burst}${q.global ? ', account-wide' : ` in ${region}`})`, { service, operation, region });
+      this.log('cloud', `${k} throttled (quota ${q.perSecond}/s, burst ${q.burst}${q.global ? ', account-wide' : ` in ${region}`})`, {
+        service,
+        operation,
+        region,
+      });
       throw awsError(service, THROTTLING_ERROR[service], 'Rate exceeded');
     }
     b.tokens -= 1;

@@ -40,7 +40,10 @@ export function approvalTarget(ctx: CliContext, options: ApprovalTargetOptions):
 export const callerIdentity = {
   resolve: async (region: string): Promise<string> => {
     const moduleName = '@aws-sdk/client-sts';
-    let sts: { STSClient: new (config: { region: string }) => { send(command: unknown): Promise<{ Arn?: string }> }; GetCallerIdentityCommand: new (input: object) => unknown };
+    let sts: {
+      STSClient: new (config: { region: string }) => { send(command: unknown): Promise<{ Arn?: string }> };
+      GetCallerIdentityCommand: new (input: object) => unknown;
+    };
     try {
       sts = (await import(moduleName)) as typeof sts;
     } catch {
@@ -59,7 +62,8 @@ export async function approvalClients(region: string) {
 }
 
 /** Credential errors of the SDK and STS, and permission refusals (their AWS names). */
-const CREDENTIALS = /^(CredentialsProviderError|ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|TokenRefreshRequired)$/;
+const CREDENTIALS =
+  /^(CredentialsProviderError|ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|TokenRefreshRequired)$/;
 const DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|AuthorizationError(Exception)?|KMSAccessDeniedException)$/;
 
 /**
@@ -68,9 +72,12 @@ const DENIED = /^(AccessDenied(Exception)?|UnauthorizedOperation|AuthorizationEr
  */
 export function approvalHint(errorName: string, target?: ApprovalTarget): string | undefined {
   const where = target ? `table ${target.tableName} in ${target.region}` : 'the state table';
-  if (CREDENTIALS.test(errorName)) return 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again';
-  if (DENIED.test(errorName)) return `your identity may not read or answer approvals in ${where}: it needs dynamodb:GetItem, UpdateItem and Query on it (and kms:Decrypt with its key) and states:SendTaskSuccess/SendTaskFailure (SECURITY.md, "Who can approve")`;
-  if (errorName === 'ResourceNotFoundException') return `${where} does not exist: is the control stack deployed with this config (--config, FAILOVER_CONFIG) in this account and Region?`;
+  if (CREDENTIALS.test(errorName))
+    return 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again';
+  if (DENIED.test(errorName))
+    return `your identity may not read or answer approvals in ${where}: it needs dynamodb:GetItem, UpdateItem and Query on it (and kms:Decrypt with its key) and states:SendTaskSuccess/SendTaskFailure (SECURITY.md, "Who can approve")`;
+  if (errorName === 'ResourceNotFoundException')
+    return `${where} does not exist: is the control stack deployed with this config (--config, FAILOVER_CONFIG) in this account and Region?`;
   return undefined;
 }
 
@@ -109,7 +116,10 @@ export async function answer(ctx: CliContext, id: string, decision: 'approve' | 
     const { decideApproval } = await import('../../lambdas/shared/approvals.js');
     const approver = await callerIdentity.resolve(target.region);
     const clients = await approvalClients(target.region);
-    const out = await decideApproval({ ...clients, tableName: target.tableName }, { approvalId: id, decision, approver, reason: options.reason ?? '', now: new Date() });
+    const out = await decideApproval(
+      { ...clients, tableName: target.tableName },
+      { approvalId: id, decision, approver, reason: options.reason ?? '', now: new Date() },
+    );
     const a = out.approval;
     ctx.out(
       `${ctx.colors.out.green(decision === 'approve' ? 'approved' : 'rejected')}: ${a.database} ${a.step} (${a.decision}) of incident ${a.incidentId}, by ${approver} at ${out.decidedAt}`,

@@ -52,12 +52,17 @@ export async function opsTarget(ctx: CliContext, options: OpsOptions): Promise<O
   if (!options.twin) return { file: configFileFor(ctx, options.config, 'none') };
   const { parseDuration } = await import('../../twin/scenario/duration.js');
   const at = options.at === undefined ? undefined : parseDuration(options.at);
-  if (options.at !== undefined && (at === undefined || at <= 0)) bad(`--at must be a positive duration such as 90s, 40m or 2h, got ${JSON.stringify(options.at)}`);
+  if (options.at !== undefined && (at === undefined || at <= 0))
+    bad(`--at must be a positive duration such as 90s, 40m or 2h, got ${JSON.stringify(options.at)}`);
   const seed = Number(options.seed ?? '1');
-  if (!/^\d{1,10}$/.test(options.seed ?? '1') || seed > 2_147_483_647) bad(`--seed must be a whole number from 0 to 2147483647, got ${JSON.stringify(options.seed)}`);
+  if (!/^\d{1,10}$/.test(options.seed ?? '1') || seed > 2_147_483_647)
+    bad(`--seed must be a whole number from 0 to 2147483647, got ${JSON.stringify(options.seed)}`);
   // Offline: the example is a fine world to look at; a scenario may carry its own config.
   const file = options.scenario ? (options.config ?? (ctx.io.env.FAILOVER_CONFIG || undefined)) : configFileFor(ctx, options.config, 'example');
-  return { ...(file ? { file } : {}), twin: { ...(options.scenario ? { scenarioFile: options.scenario } : {}), ...(at !== undefined ? { atSeconds: at } : {}), seed } };
+  return {
+    ...(file ? { file } : {}),
+    twin: { ...(options.scenario ? { scenarioFile: options.scenario } : {}), ...(at !== undefined ? { atSeconds: at } : {}), seed },
+  };
 }
 
 /** Prints a failed call (or any error) and exits 1. */
@@ -77,7 +82,12 @@ export function failOps(ctx: CliContext, err: unknown): never {
  * Runs `query` against AWS (the operator's credentials) or the twin, with the config; returns
  * its result. The config is validated first (exit 2 on problems).
  */
-export async function runOps<T>(ctx: CliContext, target: OpsTarget, query: (env: OpsEnv, config: FailoverConfig, twin?: TwinQueryContext) => Promise<T>, before?: (config: FailoverConfig) => void): Promise<T> {
+export async function runOps<T>(
+  ctx: CliContext,
+  target: OpsTarget,
+  query: (env: OpsEnv, config: FailoverConfig, twin?: TwinQueryContext) => Promise<T>,
+  before?: (config: FailoverConfig) => void,
+): Promise<T> {
   try {
     if (target.twin) {
       if (target.file && !target.twin.scenarioFile) before?.(loadConfigOrExit(ctx, target.file).config);

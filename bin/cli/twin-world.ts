@@ -52,9 +52,14 @@ async function scenarioFor(options: TwinWorldOptions) {
   const { loadScenarioFile, defaultGameDay, validateScenario } = await import('../../twin/scenario/index.js');
   const { loadConfigFile } = await import('../../lib/config/index.js');
   if (options.scenarioFile) {
-    const s = loadScenarioFile(options.scenarioFile, options.config ? { configOverride: options.config } : options.configFile ? { configOverride: options.configFile } : {});
+    const s = loadScenarioFile(
+      options.scenarioFile,
+      options.config ? { configOverride: options.config } : options.configFile ? { configOverride: options.configFile } : {},
+    );
     if ((options.config || options.configFile) && s.configSource.endsWith('#config')) {
-      options.onNote?.(`${options.scenarioFile} needs its own "config" (${s.needsOwnConfig ?? 'its events are written for that topology'}): ${options.configFile ?? 'the config given'} is not used`);
+      options.onNote?.(
+        `${options.scenarioFile} needs its own "config" (${s.needsOwnConfig ?? 'its events are written for that topology'}): ${options.configFile ?? 'the config given'} is not used`,
+      );
     }
     return { ...s, runFor: options.atSeconds ?? s.runFor };
   }
@@ -62,7 +67,13 @@ async function scenarioFor(options: TwinWorldOptions) {
   const base = defaultGameDay(config, { configSource: options.configFile ?? 'config' });
   // A quiet world: the config deployed, no fault, no operator action.
   const quiet = validateScenario(
-    { name: 'twin', description: 'the config deployed in the cloud twin, nothing happening', database: base.database, runFor: options.atSeconds ?? DEFAULT_TWIN_AT_SECONDS, events: [] },
+    {
+      name: 'twin',
+      description: 'the config deployed in the cloud twin, nothing happening',
+      database: base.database,
+      runFor: options.atSeconds ?? DEFAULT_TWIN_AT_SECONDS,
+      events: [],
+    },
     { source: 'twin', fallbackConfig: () => ({ config, source: options.configFile ?? 'config', warnings: [] }) },
   );
   return quiet;
@@ -144,7 +155,12 @@ export async function breakTwinWorld(world: World, deployment: Deployment, break
   const db = config.databases[0]!;
   if (breaks.includes('record-target')) {
     for (const d of config.databases) {
-      world.route53.putRecord(d.dns.hostedZoneId, { Name: d.dns.recordName, Type: 'CNAME', TTL: d.dns.ttlSeconds, ResourceRecords: [{ Value: 'old-writer.example.internal' }] });
+      world.route53.putRecord(d.dns.hostedZoneId, {
+        Name: d.dns.recordName,
+        Type: 'CNAME',
+        TTL: d.dns.ttlSeconds,
+        ResourceRecords: [{ Value: 'old-writer.example.internal' }],
+      });
       world.log('fault', `misconfigured: ${d.dns.recordName} points at old-writer.example.internal`, { record: d.dns.recordName });
     }
   }

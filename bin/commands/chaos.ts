@@ -34,13 +34,15 @@ export function parseWhole(text: string, min: number, max: number): number | und
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('chaos')
-    .description('randomized fault campaign on the cloud twin: N random scenarios, judged by the invariants; findings are shrunk and saved (exit 0 none, 1 some, 2 invalid options)')
+    .description(
+      'randomized fault campaign on the cloud twin: N random scenarios, judged by the invariants; findings are shrunk and saved (exit 0 none, 1 some, 2 invalid options)',
+    )
     .option('--runs <n>', 'how many random scenarios to run', '100')
     .option('--seed <n>', 'campaign seed (same seed: same scenarios)', '1')
     .option('--configs <k>', 'size of the config palette the runs draw from (each new config costs a synthesis)', '8')
     .option('--workers <w>', 'worker processes running drills in parallel', '2')
     .option('--out <dir>', 'where shrunk findings are saved', 'chaos-out')
-    .option('--json <file>', 'write the campaign summary (every run\'s verdict) as JSON')
+    .option('--json <file>', "write the campaign summary (every run's verdict) as JSON")
     .option('--no-shrink', 'do not shrink and save findings')
     .option('--max-shrinks <n>', 'findings shrunk per invariant', '2')
     .option('--no-verify-replay', 'do not replay saved findings in a fresh process')
@@ -70,7 +72,9 @@ export function register(program: Command, ctx: CliContext): void {
         verifyReplay: options.verifyReplay,
         onNote: (text) => ctx.err(c.dim(text)),
         onRun: (run, done, total) => {
-          const failed = run.verdict.threw ? ['drill threw'] : [...run.verdict.violations.map((v) => v.name), ...(run.verdict.liveness ?? []).map((v) => `liveness ${v.name}`)];
+          const failed = run.verdict.threw
+            ? ['drill threw']
+            : [...run.verdict.violations.map((v) => v.name), ...(run.verdict.liveness ?? []).map((v) => `liveness ${v.name}`)];
           if (failed.length) ctx.out(o.red(`  run ${run.index} (config ${run.configId}, seed ${run.drillSeed}): ${failed.join(', ')}`));
           if (isTTY) ctx.io.stdout.write(`\r  ${done}/${total} runs\x1b[K${done === total ? '\n' : ''}`);
           else if (done % 100 === 0 || done === total) ctx.out(o.dim(`  ${done}/${total} runs`));

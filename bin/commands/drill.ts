@@ -135,7 +135,8 @@ export function register(program: Command, ctx: CliContext): void {
           }
           if (err instanceof ConfigError) {
             ctx.err(`${c.red(c.bold('invalid config'))}: ${err.source}: nothing was run`);
-            for (const p of err.problems) ctx.err(`  - ${p.path || 'the config'} ${p.message}${p.value === undefined ? '' : `, got ${JSON.stringify(p.value)}`}`);
+            for (const p of err.problems)
+              ctx.err(`  - ${p.path || 'the config'} ${p.message}${p.value === undefined ? '' : `, got ${JSON.stringify(p.value)}`}`);
             return ctx.exit(EXIT.INVALID);
           }
           throw err;
@@ -180,7 +181,14 @@ export function register(program: Command, ctx: CliContext): void {
                   realSeconds,
                   bins,
                   dnsPort: realPort,
-                  onReady: (r: { primaryPort: number; replicaPort: number; replicationRelayPort: number; dnsPort: number; dataDir: string; timeScale: number }) =>
+                  onReady: (r: {
+                    primaryPort: number;
+                    replicaPort: number;
+                    replicationRelayPort: number;
+                    dnsPort: number;
+                    dataDir: string;
+                    timeScale: number;
+                  }) =>
                     say(
                       o.bold('Real PostgreSQL: ') +
                         `primary 127.0.0.1:${r.primaryPort}, streaming replica 127.0.0.1:${r.replicaPort} (through the replication relay :${r.replicationRelayPort}), DNS name 127.0.0.1:${r.dnsPort}; ` +

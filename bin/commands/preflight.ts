@@ -25,10 +25,15 @@ export function register(program: Command, ctx: CliContext): void {
       .description('read-only checks of the account against the config, one line each (pass/warn/fail and what to do); exit 1 when one fails')
       .option('--twin-break <list>', `with --twin: misconfigure the twin world first (comma-separated: ${TWIN_BREAKS.join(', ')})`),
   ).action(async (options: PreflightOptions) => {
-    const breaks = (options.twinBreak ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const breaks = (options.twinBreak ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = breaks.filter((b) => !(TWIN_BREAKS as readonly string[]).includes(b));
     if (unknown.length || (breaks.length && !options.twin)) {
-      ctx.err(`${ctx.colors.err.red('invalid option')}: --twin-break takes ${TWIN_BREAKS.join(', ')} and needs --twin${unknown.length ? `, got ${unknown.join(', ')}` : ''}`);
+      ctx.err(
+        `${ctx.colors.err.red('invalid option')}: --twin-break takes ${TWIN_BREAKS.join(', ')} and needs --twin${unknown.length ? `, got ${unknown.join(', ')}` : ''}`,
+      );
       return ctx.exit(EXIT.INVALID);
     }
     const target = await opsTarget(ctx, options);

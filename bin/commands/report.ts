@@ -54,10 +54,10 @@ export function register(program: Command, ctx: CliContext): void {
       ctx,
       target,
       async (env, config) => {
-      const { readEvidence, latestExecution } = await import('../../lib/ops/report.js');
-      const database = options.database ?? config.databases[0]!.name;
-      const executionArn = arn === 'latest' ? await latestExecution(config, env, database) : arn;
-      return readEvidence(config, env, executionArn, { pair: options.pair !== false, ...(target.file ? { configSource: target.file } : {}) });
+        const { readEvidence, latestExecution } = await import('../../lib/ops/report.js');
+        const database = options.database ?? config.databases[0]!.name;
+        const executionArn = arn === 'latest' ? await latestExecution(config, env, database) : arn;
+        return readEvidence(config, env, executionArn, { pair: options.pair !== false, ...(target.file ? { configSource: target.file } : {}) });
       },
       (config) => {
         if (options.database !== undefined && !config.databases.some((d) => d.name === options.database)) {
@@ -68,7 +68,12 @@ export function register(program: Command, ctx: CliContext): void {
     );
     const { renderHtml, renderSummary, renderTimeline } = await import('../../twin/report/index.js');
     const color = !options.out && colorEnabled(ctx.io.stdout, ctx.io.env);
-    const text = format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : format === 'html' ? renderHtml(result) : `${renderTimeline(result.timeline, { color })}\n${renderSummary(result, { color })}`;
+    const text =
+      format === 'json'
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : format === 'html'
+          ? renderHtml(result)
+          : `${renderTimeline(result.timeline, { color })}\n${renderSummary(result, { color })}`;
     if (options.out) {
       writeFileSync(options.out, text);
       ctx.err(c.dim(`report written to ${options.out}`));

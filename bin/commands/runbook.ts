@@ -14,7 +14,9 @@ import { EXIT, type CliContext } from '../cli/context.js';
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('runbook')
-    .description('write the Markdown runbook for the config: who is paged, what the automation does, approvals, failover and failback by hand (AWS CLI), the dashboard')
+    .description(
+      'write the Markdown runbook for the config: who is paged, what the automation does, approvals, failover and failback by hand (AWS CLI), the dashboard',
+    )
     .option('--config <file>', 'config file (default: FAILOVER_CONFIG, else the example config)')
     .option('--out <file>', 'write the runbook to this file instead of stdout')
     .action(async (options: { config?: string; out?: string }) => {

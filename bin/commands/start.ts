@@ -65,7 +65,9 @@ export function register(program: Command, ctx: CliContext): void {
         return ctx.exit(EXIT.INVALID);
       }
       if (!options.yes) {
-        ctx.err(`${c.red('refused')}: this fails "${database}" over to its standby in ${config.databases.find((d) => d.name === database)!.standby.region}; run again with --yes to confirm`);
+        ctx.err(
+          `${c.red('refused')}: this fails "${database}" over to its standby in ${config.databases.find((d) => d.name === database)!.standby.region}; run again with --yes to confirm`,
+        );
         return ctx.exit(EXIT.INVALID);
       }
       let outcome: { ok: true; requestedBy: string; bus: string } | { ok: false; message: string };
@@ -73,7 +75,10 @@ export function register(program: Command, ctx: CliContext): void {
         const requestedBy = await callerIdentity.resolve(config.controlRegion);
         const entry = await requestEntry(database, requestedBy, reason, eventBusName(config.prefix), new Date());
         const sent = await send(config.controlRegion, entry);
-        outcome = sent.failed > 0 ? { ok: false, message: `the request was not accepted by EventBridge (${sent.error ?? 'no reason given'})` } : { ok: true, requestedBy, bus: entry.EventBusName };
+        outcome =
+          sent.failed > 0
+            ? { ok: false, message: `the request was not accepted by EventBridge (${sent.error ?? 'no reason given'})` }
+            : { ok: true, requestedBy, bus: entry.EventBusName };
       } catch (err) {
         const name = (err as { name?: string })?.name ?? 'Error';
         const bus = `bus ${eventBusName(config.prefix)} in ${config.controlRegion}${config.account ? ` (account ${config.account})` : ''}`;
@@ -84,13 +89,18 @@ export function register(program: Command, ctx: CliContext): void {
             : /ResourceNotFound/.test(name)
               ? `${bus} does not exist: is the control stack deployed with this config?`
               : undefined;
-        outcome = { ok: false, message: `${name !== 'Error' ? `${name}: ` : ''}${(err as Error)?.message ?? String(err)} (${bus})${hint ? `\n  what to do: ${hint}` : ''}` };
+        outcome = {
+          ok: false,
+          message: `${name !== 'Error' ? `${name}: ` : ''}${(err as Error)?.message ?? String(err)} (${bus})${hint ? `\n  what to do: ${hint}` : ''}`,
+        };
       }
       if (!outcome.ok) {
         ctx.err(`${c.red('error')}: ${outcome.message}; nothing was started`);
         return ctx.exit(EXIT.FAILED);
       }
-      ctx.out(`requested a failover of ${database} as ${outcome.requestedBy} on bus ${outcome.bus} (${config.controlRegion}); watch it in the Step Functions console or with \`failover approvals list\``);
+      ctx.out(
+        `requested a failover of ${database} as ${outcome.requestedBy} on bus ${outcome.bus} (${config.controlRegion}); watch it in the Step Functions console or with \`failover approvals list\``,
+      );
       return ctx.exit(EXIT.OK);
     });
 }

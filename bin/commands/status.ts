@@ -51,12 +51,26 @@ export function register(program: Command, ctx: CliContext): void {
           const onNote = (text: string): void => ctx.err(`${ctx.colors.err.yellow('note')}: ${text}`);
           await watchTwin({ ...(target.file ? { configFile: target.file } : {}), ...target.twin, onNote }, async (t) => {
             const dbs = pick(t.config);
-            await watchRuns(t.config, t.env, dbs, { sleep: t.sleep, intervalMs: interval * 1000, until: () => t.world.clock.now() >= t.endsAt, print, json, stopWhenIdle: false });
+            await watchRuns(t.config, t.env, dbs, {
+              sleep: t.sleep,
+              intervalMs: interval * 1000,
+              until: () => t.world.clock.now() >= t.endsAt,
+              print,
+              json,
+              stopWhenIdle: false,
+            });
           });
         } else {
           await runOps(ctx, target, async (env, config) => {
             const dbs = pick(config);
-            await watchRuns(config, env, dbs, { sleep: (ms) => new Promise((r) => setTimeout(r, ms)), intervalMs: interval * 1000, until: () => false, print, json, stopWhenIdle: true });
+            await watchRuns(config, env, dbs, {
+              sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+              intervalMs: interval * 1000,
+              until: () => false,
+              print,
+              json,
+              stopWhenIdle: true,
+            });
           });
         }
       } catch (err) {

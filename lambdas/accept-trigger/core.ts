@@ -30,13 +30,7 @@ import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SIT
  * 0087 stopped (a person, or our own fence, stopped it), 0045/0046/0057/0202 (about replicas, not
  * the primary), 0181–0187 (an Aurora global failover in progress, possibly our own).
  */
-export const RDS_INSTANCE_TRIGGER_EVENT_IDS = [
-  'RDS-EVENT-0004',
-  'RDS-EVENT-0031',
-  'RDS-EVENT-0035',
-  'RDS-EVENT-0036',
-  'RDS-EVENT-0221',
-] as const;
+export const RDS_INSTANCE_TRIGGER_EVENT_IDS = ['RDS-EVENT-0004', 'RDS-EVENT-0031', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0221'] as const;
 
 /**
  * RDS cluster events (Aurora) that start a verification: only RDS-EVENT-0069 "cluster failover
@@ -126,15 +120,16 @@ export const drillEventSchema = z.object({
     scheduled: z.optional(z.boolean()),
     requestedBy: z.optional(z.string().check(z.minLength(1))),
   }),
-  gameDay: z.optional(z
-    .object({
+  gameDay: z.optional(
+    z.object({
       requestedFor: z.string().check(z.minLength(1)),
       drillPair: z.string().check(z.minLength(1)),
       allowProductionTarget: z.boolean(),
       faults: z.array(z.enum(GAME_DAY_FAULTS)),
       /** The requesting database's `gameDay.objectives`: the drill's figures are compared with them when it closes. */
       objectives: z.optional(z.object({ rtoSeconds: z.number().check(z.positive()), rpoSeconds: z.number().check(z.minimum(0)) })),
-    })),
+    }),
+  ),
 });
 
 const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, GAME_DAY_EVENT_SOURCE];
@@ -173,13 +168,19 @@ const shapeError = (kind: string, error: z.core.$ZodError, event: unknown): Inva
   new InvalidTriggerError(`malformed ${kind} event: ${describeIssues(error.issues, event)}`);
 
 /** The derived settings every accepted trigger carries. */
-function derived(database: DatabaseConfig, executionId: string): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'watchIntervalSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
+function derived(
+  database: DatabaseConfig,
+  executionId: string,
+): Pick<AcceptTriggerOutput, 'incidentId' | 'approvalTimeoutSeconds' | 'watchIntervalSeconds' | 'promotionTimeoutSeconds' | 'rounds'> {
   const { probeRounds, probeIntervalSeconds } = database.detection;
   const approvalTimeoutSeconds = database.failover.approvalTimeoutMinutes * 60;
   return {
     incidentId: incidentIdOf(executionId),
     approvalTimeoutSeconds,
-    watchIntervalSeconds: watchIntervalSeconds(approvalTimeoutSeconds, database.detection.vantagePoints.length + (database.detection.includeControlPlane ? 1 : 0)),
+    watchIntervalSeconds: watchIntervalSeconds(
+      approvalTimeoutSeconds,
+      database.detection.vantagePoints.length + (database.detection.includeControlPlane ? 1 : 0),
+    ),
     promotionTimeoutSeconds: database.failover.promotionTimeoutMinutes * 60,
     rounds: Array.from({ length: probeRounds }, (_, i) => ({ round: i + 1, waitSeconds: i === 0 ? 0 : probeIntervalSeconds })),
   };
@@ -191,9 +192,12 @@ function acceptAlarm(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
   const { detail } = parsed.data;
   const own = HEARTBEAT_SITES.map((site) => alarmName(ctx.prefix, database.name, site));
   if (!own.includes(detail.alarmName)) {
-    throw new InvalidTriggerError(`alarm "${detail.alarmName}" does not belong to database "${database.name}" (expected ${own.map((n) => `"${n}"`).join(' or ')})`, {
-      alarmName: detail.alarmName,
-    });
+    throw new InvalidTriggerError(
+      `alarm "${detail.alarmName}" does not belong to database "${database.name}" (expected ${own.map((n) => `"${n}"`).join(' or ')})`,
+      {
+        alarmName: detail.alarmName,
+      },
+    );
   }
   if (detail.state.value !== 'ALARM') {
     throw new InvalidTriggerError(`alarm "${detail.alarmName}" changed to ${detail.state.value}, not ALARM: nothing to handle`, {
@@ -233,9 +237,12 @@ function acceptRdsEvent(database: DatabaseConfig, event: unknown, ctx: AcceptTri
   }
   const triggers: readonly string[] = aurora ? RDS_CLUSTER_TRIGGER_EVENT_IDS : RDS_INSTANCE_TRIGGER_EVENT_IDS;
   if (!triggers.includes(detail.EventID)) {
-    throw new InvalidTriggerError(`RDS event ${detail.EventID} on "${detail.SourceIdentifier}" is not a failure or availability event (triggers: ${triggers.join(', ')})`, {
-      eventId: detail.EventID,
-    });
+    throw new InvalidTriggerError(
+      `RDS event ${detail.EventID} on "${detail.SourceIdentifier}" is not a failure or availability event (triggers: ${triggers.join(', ')})`,
+      {
+        eventId: detail.EventID,
+      },
+    );
   }
   const when = detail.Date ?? time;
   if (!when) throw new InvalidTriggerError(`RDS event ${detail.EventID} carries no time (neither detail.Date nor time)`);
@@ -302,9 +309,12 @@ function acceptDrill(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
     );
   }
   if (detail.requestedFor !== gameDay.requestedFor) {
-    throw new InvalidTriggerError(`drill request is for the game day of "${detail.requestedFor}", but the rule that delivered it is "${gameDay.requestedFor}"'s`, {
-      requestedFor: detail.requestedFor,
-    });
+    throw new InvalidTriggerError(
+      `drill request is for the game day of "${detail.requestedFor}", but the rule that delivered it is "${gameDay.requestedFor}"'s`,
+      {
+        requestedFor: detail.requestedFor,
+      },
+    );
   }
   if (detail.database !== database.name || gameDay.drillPair !== database.name) {
     throw new InvalidTriggerError(
@@ -320,7 +330,10 @@ function acceptDrill(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
   }
   const fault = detail.fault ?? null;
   if (fault !== null && !gameDay.faults.includes(fault)) {
-    throw new InvalidTriggerError(`drill fault "${fault}" is not one of "${gameDay.requestedFor}"'s gameDay.faults (${gameDay.faults.join(', ')}): only those experiments are deployed`, { fault });
+    throw new InvalidTriggerError(
+      `drill fault "${fault}" is not one of "${gameDay.requestedFor}"'s gameDay.faults (${gameDay.faults.join(', ')}): only those experiments are deployed`,
+      { fault },
+    );
   }
   const scheduled = detail.scheduled ?? false;
   const by = detail.requestedBy ?? (scheduled ? 'schedule' : 'operator');

@@ -111,7 +111,13 @@ function respond(statusCode: number, body: string, extra: { headers?: Record<str
 }
 
 /** A refusal or outcome page: nothing else on it, nothing changed by it. */
-export function messagePage(statusCode: number, title: string, text: string, tone: 'warn' | 'bad' | 'ok' = 'bad', extra: { headers?: Record<string, string>; cookies?: string[] } = {}): PageResponse {
+export function messagePage(
+  statusCode: number,
+  title: string,
+  text: string,
+  tone: 'warn' | 'bad' | 'ok' = 'bad',
+  extra: { headers?: Record<string, string>; cookies?: string[] } = {},
+): PageResponse {
   const unchanged = tone === 'ok' ? '' : '<p>Nothing was changed.</p>';
   return respond(statusCode, page(title, `<h1>${escapeHtml(title)}</h1><div class="box ${tone}"><p>${escapeHtml(text)}</p>${unchanged}</div>`), extra);
 }
@@ -126,17 +132,27 @@ export function checkLink(query: PageRequest['query'], key: Uint8Array, now: Dat
   const exp = first(query.exp);
   const sig = first(query.sig);
   const refuse = (status: number, title: string, text: string): LinkCheck => ({ ok: false, response: messagePage(status, title, text) });
-  if ([query.id, query.exp, query.sig].some(Array.isArray)) return refuse(400, 'Malformed approval link', 'The link repeats a parameter. Open the link from the notification exactly as sent.');
-  if (!id || !exp || !sig) return refuse(400, 'Incomplete approval link', 'The link lacks its id, expiry or signature. Open the link from the notification exactly as sent.');
+  if ([query.id, query.exp, query.sig].some(Array.isArray))
+    return refuse(400, 'Malformed approval link', 'The link repeats a parameter. Open the link from the notification exactly as sent.');
+  if (!id || !exp || !sig)
+    return refuse(400, 'Incomplete approval link', 'The link lacks its id, expiry or signature. Open the link from the notification exactly as sent.');
   if (!APPROVAL_ID_PATTERN.test(id) || !/^\d{1,12}$/.test(exp) || !MAC_PATTERN.test(sig)) {
-    return refuse(400, 'Malformed approval link', 'The link is damaged (some mail programs break long links). Open it from the notification again, or answer with the CLI.');
+    return refuse(
+      400,
+      'Malformed approval link',
+      'The link is damaged (some mail programs break long links). Open it from the notification again, or answer with the CLI.',
+    );
   }
   const expSeconds = Number(exp);
   if (!verifyApprovalLink(key, id, expSeconds, sig)) {
     return refuse(403, 'This approval link is not valid', 'Its signature does not match: the link was altered, forged, or belongs to another deployment.');
   }
   if (expSeconds * 1000 <= now.getTime()) {
-    return refuse(410, 'This approval link has expired', `It expired at ${new Date(expSeconds * 1000).toISOString()}. The workflow no longer waits for this answer.`);
+    return refuse(
+      410,
+      'This approval link has expired',
+      `It expired at ${new Date(expSeconds * 1000).toISOString()}. The workflow no longer waits for this answer.`,
+    );
   }
   return { ok: true, id, exp: expSeconds };
 }
@@ -149,10 +165,17 @@ const why: Record<ApprovalRefusal, [number, string]> = {
 
 /** The page for an approval that cannot be answered (or null when it is pending and matches the link). */
 function stateRefusal(view: ApprovalView | null, exp: number, now: Date): PageResponse | null {
-  if (!view) return messagePage(404, why['not-found'][1], 'This deployment has no approval with this id (it may belong to another deployment, or was removed).');
-  if (Math.floor(Date.parse(view.expiresAt) / 1000) !== exp) return messagePage(403, 'This approval link is not valid', 'The link does not match this approval.');
+  if (!view)
+    return messagePage(404, why['not-found'][1], 'This deployment has no approval with this id (it may belong to another deployment, or was removed).');
+  if (Math.floor(Date.parse(view.expiresAt) / 1000) !== exp)
+    return messagePage(403, 'This approval link is not valid', 'The link does not match this approval.');
   if (view.status === 'approved' || view.status === 'rejected') {
-    return messagePage(409, why['already-decided'][1], `It was ${view.status}${view.approver ? ` by ${view.approver}` : ''}${view.decidedAt ? ` at ${view.decidedAt}` : ''}. An approval can be used once.`, 'warn');
+    return messagePage(
+      409,
+      why['already-decided'][1],
+      `It was ${view.status}${view.approver ? ` by ${view.approver}` : ''}${view.decidedAt ? ` at ${view.decidedAt}` : ''}. An approval can be used once.`,
+      'warn',
+    );
   }
   if (view.status !== 'pending' || !(view.expiresAt > now.toISOString())) {
     return messagePage(410, why.expired[1], `The workflow no longer waits for it (deadline ${view.expiresAt}).`);
@@ -234,7 +257,11 @@ export function cookieValue(cookies: readonly string[], name: string): string | 
 }
 
 /** A printable, single-line name: no control characters. */
-const cleanText = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+const cleanText = (text: string): string =>
+  text
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** The approver as recorded: the typed name, how, and from where. */
 export const approverIdentity = (name: string, req: Pick<PageRequest, 'sourceIp' | 'userAgent'>): string =>
@@ -244,7 +271,9 @@ export const approverIdentity = (name: string, req: Pick<PageRequest, 'sourceIp'
 export async function serveApproval(req: PageRequest, deps: PageDeps): Promise<PageResponse> {
   const method = req.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST') {
-    return messagePage(405, 'Method not allowed', 'This page answers GET (to show an approval) and POST (its form) only.', 'bad', { headers: { Allow: 'GET, POST' } });
+    return messagePage(405, 'Method not allowed', 'This page answers GET (to show an approval) and POST (its form) only.', 'bad', {
+      headers: { Allow: 'GET, POST' },
+    });
   }
   const link = checkLink(req.query, deps.key, deps.now);
   if (!link.ok) return link.response;
@@ -271,7 +300,11 @@ export async function serveApproval(req: PageRequest, deps: PageDeps): Promise<P
   const token = form.token ?? '';
   const cookie = cookieValue(req.cookies, CSRF_COOKIE);
   if (!NONCE_PATTERN.test(nonce) || !MAC_PATTERN.test(token) || !cookie || !sameMac(cookie, nonce) || !verifyFormToken(deps.key, link.id, nonce, token)) {
-    return messagePage(403, 'The form could not be verified', 'The answer did not come from this approval page (or the page is too old, or cookies are blocked). Open the link from the notification again.');
+    return messagePage(
+      403,
+      'The form could not be verified',
+      'The answer did not come from this approval page (or the page is too old, or cookies are blocked). Open the link from the notification again.',
+    );
   }
   const decision = form.decision;
   if (decision !== 'approve' && decision !== 'reject') return messagePage(400, 'No decision', 'Press Approve or Reject.', 'warn');
@@ -289,11 +322,22 @@ export async function serveApproval(req: PageRequest, deps: PageDeps): Promise<P
   try {
     const out = await deps.decide({ approvalId: link.id, decision, approver: approverIdentity(name, req), reason });
     const done = decision === 'approve' ? 'Approved' : 'Rejected';
-    return messagePage(200, `${done}: thank you`, `${done} by ${name} at ${out.decidedAt}. The workflow goes on with your answer; the operators are told.`, 'ok', { cookies: clear });
+    return messagePage(
+      200,
+      `${done}: thank you`,
+      `${done} by ${name} at ${out.decidedAt}. The workflow goes on with your answer; the operators are told.`,
+      'ok',
+      { cookies: clear },
+    );
   } catch (err) {
     const refusal = (err as { why?: ApprovalRefusal }).why;
-    if (refusal && why[refusal]) return messagePage(why[refusal][0], why[refusal][1], (err as Error).message, refusal === 'already-decided' ? 'warn' : 'bad', { cookies: clear });
-    return messagePage(503, 'The answer could not be recorded', 'The approval service did not answer. Nothing was decided: try again in a minute, or use the CLI.');
+    if (refusal && why[refusal])
+      return messagePage(why[refusal][0], why[refusal][1], (err as Error).message, refusal === 'already-decided' ? 'warn' : 'bad', { cookies: clear });
+    return messagePage(
+      503,
+      'The answer could not be recorded',
+      'The approval service did not answer. Nothing was decided: try again in a minute, or use the CLI.',
+    );
   }
 }
 

@@ -45,7 +45,11 @@ export const handler = defineHandler('approval-page', async (event) => {
     key = await signingKey();
   } catch (err) {
     logger.error('approval page: the signing key could not be read', { error: awsErrorName(err) });
-    return messagePage(503, 'The approval page is unavailable', 'Its signing key could not be read. Nothing was changed: answer with the CLI (failover approve ID).');
+    return messagePage(
+      503,
+      'The approval page is unavailable',
+      'Its signing key could not be read. Nothing was changed: answer with the CLI (failover approve ID).',
+    );
   }
   const ddb = regional(DynamoDBClient, REGION);
   const sfn = regional(SFNClient, REGION);
@@ -64,7 +68,11 @@ export const handler = defineHandler('approval-page', async (event) => {
     });
   } catch (err) {
     logger.error('approval page: the approval could not be read', { error: awsErrorName(err) });
-    return messagePage(503, 'The approval page is unavailable', 'The approval could not be read. Nothing was changed: try again in a minute, or answer with the CLI.');
+    return messagePage(
+      503,
+      'The approval page is unavailable',
+      'The approval could not be read. Nothing was changed: try again in a minute, or answer with the CLI.',
+    );
   }
   logger.info('approval page', { method: req.method, status: res.statusCode, sourceIp: req.sourceIp });
   return res;

@@ -108,7 +108,11 @@ export function latestCommitOf(
   };
   if (onset.at.getTime() >= triggeredAt.getTime()) return trigger;
   const failed = records
-    .flatMap((r) => (r.points ?? []).filter((p) => p.value === 0 && p.timestamp.getTime() >= onset.at.getTime() && p.timestamp.getTime() < triggeredAt.getTime()).map((p) => ({ site: r.site, start: p.timestamp.getTime() })))
+    .flatMap((r) =>
+      (r.points ?? [])
+        .filter((p) => p.value === 0 && p.timestamp.getTime() >= onset.at.getTime() && p.timestamp.getTime() < triggeredAt.getTime())
+        .map((p) => ({ site: r.site, start: p.timestamp.getTime() })),
+    )
     .reduce<{ site: string; start: number } | undefined>((first, p) => (!first || p.start < first.start ? p : first), undefined);
   if (!failed) return trigger;
   const end = failed.start + (periodSeconds + timeoutSeconds) * 1000;
@@ -246,7 +250,8 @@ export function replicaProblem(resource: string, facts: ReplicaFacts): string | 
       `and every write the primary took since ${resource} stopped replicating from it would be lost; how much is not known.`
     );
   }
-  if (facts.replicationStatus === 'terminated') return `Replication to ${resource} is terminated (stopped for too long): its data is stale by an unknown amount.`;
+  if (facts.replicationStatus === 'terminated')
+    return `Replication to ${resource} is terminated (stopped for too long): its data is stale by an unknown amount.`;
   return undefined;
 }
 
@@ -262,7 +267,13 @@ export interface BackupFacts {
 }
 
 /** Cold standbys: the data loss is the age of the latest restorable time of the replicated backups. */
-export function decideFromBackups(backups: BackupFacts[], primary: string, triggeredAt: Date, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput {
+export function decideFromBackups(
+  backups: BackupFacts[],
+  primary: string,
+  triggeredAt: Date,
+  budgetSeconds: number,
+  estimate: RpoEstimate = 'last-sample',
+): CheckBudgetOutput {
   const latest = backups
     .map((b) => b.latestRestorableTime)
     .filter((t): t is Date => t instanceof Date && !Number.isNaN(t.getTime()))
@@ -292,4 +303,5 @@ export function decideFromBackups(backups: BackupFacts[], primary: string, trigg
 }
 
 /** Cold Aurora standbys have no lag figure. */
-export const decideNoFigure = (detail: string, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput => decide(estimate, null, null, budgetSeconds, 'none', detail);
+export const decideNoFigure = (detail: string, budgetSeconds: number, estimate: RpoEstimate = 'last-sample'): CheckBudgetOutput =>
+  decide(estimate, null, null, budgetSeconds, 'none', detail);

@@ -67,7 +67,11 @@ async function lagDatapoints(
         MetricDataQueries: [
           {
             Id: 'lag',
-            MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: Array.isArray(dimension) ? dimension : [dimension] }, Period: period, Stat: 'Maximum' },
+            MetricStat: {
+              Metric: { Namespace: namespace, MetricName: metric, Dimensions: Array.isArray(dimension) ? dimension : [dimension] },
+              Period: period,
+              Stat: 'Maximum',
+            },
             ReturnData: true,
           },
         ],
@@ -96,7 +100,10 @@ async function slotLag(region: string, primaryId: string, onset: Onset): Promise
   } catch (err) {
     const name = String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err));
     logger.warn('OldestReplicationSlotLag of the primary could not be read', { region, primaryId, error: name });
-    return { points: [], note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): the heartbeats' WalBytesBehind, else ReplicaLag.` };
+    return {
+      points: [],
+      note: `OldestReplicationSlotLag of ${primaryId} could not be read in ${region} (${name}): the heartbeats' WalBytesBehind, else ReplicaLag.`,
+    };
   }
 }
 
@@ -118,7 +125,11 @@ async function walBehind(database: DatabaseConfig, onset: Onset): Promise<Datapo
     try {
       out.push(...(await lagDatapoints(region, WAL_BYTES_BEHIND_METRIC, heartbeatDimensions(database.name, site), metricWindow(onset.at), METRICS.namespace)));
     } catch (err) {
-      logger.warn('WalBytesBehind could not be read', { site, region, error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)) });
+      logger.warn('WalBytesBehind could not be read', {
+        site,
+        region,
+        error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)),
+      });
     }
   }
   return out;
@@ -135,10 +146,21 @@ async function heartbeats(database: DatabaseConfig, triggeredAt: Date): Promise<
   const out: HeartbeatRecord[] = [];
   for (const { site, region } of sites) {
     try {
-      const points = await lagDatapoints(region, METRICS.heartbeat, heartbeatDimensions(database.name, site), heartbeatWindow(triggeredAt, database.detection.heartbeat), METRICS.namespace, period);
+      const points = await lagDatapoints(
+        region,
+        METRICS.heartbeat,
+        heartbeatDimensions(database.name, site),
+        heartbeatWindow(triggeredAt, database.detection.heartbeat),
+        METRICS.namespace,
+        period,
+      );
       out.push({ site, points });
     } catch (err) {
-      logger.warn('the heartbeat record could not be read', { site, region, error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)) });
+      logger.warn('the heartbeat record could not be read', {
+        site,
+        region,
+        error: String((err as { details?: { awsError?: unknown } }).details?.awsError ?? awsErrorName(err)),
+      });
       out.push({ site });
     }
   }
@@ -197,14 +219,29 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   };
   if (standby.readiness === 'cold') {
     if (isAurora(database.engine) || !primary.instanceId) {
-      return decideNoFigure(`A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`, budget, estimate);
+      return decideNoFigure(
+        `A cold ${database.engine} standby has no replicated backups to measure: the data loss cannot be known, so it counts as over budget.`,
+        budget,
+        estimate,
+      );
     }
-    return decideFromBackups(await replicatedBackups(standby.region, primary.instanceId), primary.instanceId, stillWriting ? now : triggeredAt, budget, estimate);
+    return decideFromBackups(
+      await replicatedBackups(standby.region, primary.instanceId),
+      primary.instanceId,
+      stillWriting ? now : triggeredAt,
+      budget,
+      estimate,
+    );
   }
   if (isAurora(database.engine)) {
     if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget, estimate);
     const at = await onset();
-    const points = await lagDatapoints(standby.region, 'AuroraGlobalDBRPOLag', { Name: 'DBClusterIdentifier', Value: standby.clusterId }, metricWindow(at.onset.at));
+    const points = await lagDatapoints(
+      standby.region,
+      'AuroraGlobalDBRPOLag',
+      { Name: 'DBClusterIdentifier', Value: standby.clusterId },
+      metricWindow(at.onset.at),
+    );
     return decideFromFigures({
       metric: 'AuroraGlobalDBRPOLag',
       resource: standby.clusterId,
@@ -230,7 +267,17 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
     ...(slot.note ? [slot.note] : []),
   ];
   const figures = instanceDataBehind({ engine: database.engine, replicaLag: points, slotLag: slot.points, walBytesBehind: wal });
-  return decideFromFigures({ metric: 'ReplicaLag', resource: standby.instanceId, figures, triggeredAt, onset: at, latestCommit, estimate, budgetSeconds: budget, note: notes.join(' ') || undefined });
+  return decideFromFigures({
+    metric: 'ReplicaLag',
+    resource: standby.instanceId,
+    figures,
+    triggeredAt,
+    onset: at,
+    latestCommit,
+    estimate,
+    budgetSeconds: budget,
+    note: notes.join(' ') || undefined,
+  });
 }
 
 export const handler = defineHandler('check-data-loss-budget', async (input) => {

@@ -25,20 +25,46 @@ export function siteReadiness(r: SiteReading): Readiness {
   if (r.kind === 'unreachable') return { answered: false, ready: false, status: null, detail: `the original Region does not answer: ${r.detail}` };
   if (!r.found) {
     return r.kind === 'instance'
-      ? { answered: true, ready: true, status: 'absent', detail: `${r.id} does not exist in the original Region: there is nothing to preserve, the replica can be built` }
-      : { answered: true, ready: false, status: 'absent', detail: `cluster ${r.id} does not exist in the original Region: Aurora cannot switch back to it (recreate it as a secondary of the global cluster)` };
+      ? {
+          answered: true,
+          ready: true,
+          status: 'absent',
+          detail: `${r.id} does not exist in the original Region: there is nothing to preserve, the replica can be built`,
+        }
+      : {
+          answered: true,
+          ready: false,
+          status: 'absent',
+          detail: `cluster ${r.id} does not exist in the original Region: Aurora cannot switch back to it (recreate it as a secondary of the global cluster)`,
+        };
   }
   const status = r.status ?? 'unknown';
   if (r.kind === 'instance') {
     if (status === 'available') {
       return { answered: true, ready: true, status, detail: r.source ? `${r.id} is available (a replica of ${r.source})` : `${r.id} is available again` };
     }
-    return { answered: true, ready: false, status, detail: `${r.id} is ${status}: waiting until it is available (a stopped instance must be started by an operator)` };
+    return {
+      answered: true,
+      ready: false,
+      status,
+      detail: `${r.id} is ${status}: waiting until it is available (a stopped instance must be started by an operator)`,
+    };
   }
   if (!r.member) return { answered: true, ready: false, status, detail: `cluster ${r.id} is ${status} but not (yet) a member of the global cluster` };
-  if (r.member.isWriter) return { answered: true, ready: false, status, detail: `cluster ${r.id} is already the global writer: the roles do not match the record, check them before failing back` };
+  if (r.member.isWriter)
+    return {
+      answered: true,
+      ready: false,
+      status,
+      detail: `cluster ${r.id} is already the global writer: the roles do not match the record, check them before failing back`,
+    };
   if (status !== 'available') return { answered: true, ready: false, status, detail: `cluster ${r.id} is ${status}` };
-  return { answered: true, ready: true, status, detail: `cluster ${r.id} is an available secondary again${r.member.synchronization ? ` (${r.member.synchronization})` : ''}` };
+  return {
+    answered: true,
+    ready: true,
+    status,
+    detail: `cluster ${r.id} is an available secondary again${r.member.synchronization ? ` (${r.member.synchronization})` : ''}`,
+  };
 }
 
 /** The wait after check number `attempt` (1-based): 5, 10 minutes, then the cap for `maxWaitHours` (15 minutes up to 120 hours). */

@@ -24,7 +24,9 @@ export const handler = defineHandler('check-original-site', async (input) => {
   const db = input.database;
   const site = db[input.site];
   const rds = regional(RDSClient, site.region);
-  const reading = isAurora(db.engine) ? await readAurora(rds, site.clusterId, site.globalClusterId ?? db.primary.globalClusterId) : await readInstance(rds, site.instanceId);
+  const reading = isAurora(db.engine)
+    ? await readAurora(rds, site.clusterId, site.globalClusterId ?? db.primary.globalClusterId)
+    : await readInstance(rds, site.instanceId);
   const readiness = siteReadiness(reading);
   const attempt = input.attempt + 1;
   const out: CheckOriginalSiteOutput = {

@@ -45,7 +45,13 @@ async function metric(region: string, name: string, dimension: { Name: string; V
   try {
     const out = await cw.send(
       new GetMetricDataCommand({
-        MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: name, Dimensions: [dimension] }, Period: 60, Stat: 'Maximum' }, ReturnData: true }],
+        MetricDataQueries: [
+          {
+            Id: 'lag',
+            MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: name, Dimensions: [dimension] }, Period: 60, Stat: 'Maximum' },
+            ReturnData: true,
+          },
+        ],
         StartTime: start,
         EndTime: end,
         ScanBy: 'TimestampDescending',

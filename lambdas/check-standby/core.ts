@@ -28,8 +28,14 @@ export interface InstanceExpectations {
  * `renaming` (its DNS name changes), nor any status where the database is down.
  */
 export const WRITABLE_STATUSES: ReadonlySet<string> = new Set([
-  'available', 'backing-up', 'modifying', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth',
-  'configuring-log-exports', 'maintenance',
+  'available',
+  'backing-up',
+  'modifying',
+  'storage-optimization',
+  'configuring-enhanced-monitoring',
+  'configuring-iam-database-auth',
+  'configuring-log-exports',
+  'maintenance',
 ]);
 
 /** Hot/warm (and cold, once the stack is done): writable, and at the promoted class for scale-up. */

@@ -27,7 +27,8 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBC
 
 /** A missing standby will not appear by waiting: PromotionFailedError; the rest as classified. */
 function toCheckError(err: unknown, operation: string): FailoverError {
-  if (NOT_FOUND.has(awsErrorName(err))) return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation }, { cause: err });
+  if (NOT_FOUND.has(awsErrorName(err)))
+    return new PromotionFailedError(`${operation} failed: the standby does not exist (${awsErrorName(err)})`, { operation }, { cause: err });
   if (awsErrorName(err) === 'ValidationError' && /does not exist/i.test((err as Error).message ?? '')) {
     return new PromotionFailedError(`${operation} failed: ${(err as Error).message}`, { operation }, { cause: err });
   }
@@ -114,11 +115,27 @@ async function checkCold(input: CheckInput): Promise<CheckStandbyOutput> {
   const active = (stack.Parameters ?? []).some((p) => p.ParameterKey === cold.parameterName && p.ParameterValue === cold.activeValue);
   const state = coldStackState(status, active);
   if (state === 'failed') {
-    throw new PromotionFailedError(`cold standby stack ${cold.stackName} is ${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, { stack: cold.stackName, status });
+    throw new PromotionFailedError(`cold standby stack ${cold.stackName} is ${status}${stack.StackStatusReason ? `: ${stack.StackStatusReason}` : ''}`, {
+      stack: cold.stackName,
+      status,
+    });
   }
-  if (state === 'waiting') return { ready: false, status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`, endpoint: null, needsScaleUp: false, writable: false };
+  if (state === 'waiting')
+    return {
+      ready: false,
+      status: active ? status : `${status} (${cold.parameterName} not yet ${cold.activeValue})`,
+      endpoint: null,
+      needsScaleUp: false,
+      writable: false,
+    };
   const view = await describeInstance(regional(RDSClient, db.standby.region), standbyInstanceId(db));
   // A replica (the instance a failback rebuilt as the new standby) takes no writes until promoted.
   const standalone = view.status === 'available' && !view.source;
-  return { ready: standalone, status: view.source ? `${view.status} (still a read replica)` : view.status, endpoint: view.endpoint ?? null, needsScaleUp: false, writable: standalone };
+  return {
+    ready: standalone,
+    status: view.source ? `${view.status} (still a read replica)` : view.status,
+    endpoint: view.endpoint ?? null,
+    needsScaleUp: false,
+    writable: standalone,
+  };
 }

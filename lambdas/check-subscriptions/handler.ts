@@ -21,7 +21,6 @@ const REGION = ownRegion();
 const sns = regional(SNSClient, REGION);
 const cloudWatch = regional(CloudWatchClient, REGION);
 
-
 /** Every subscription of the topic (ListSubscriptionsByTopic returns up to 100 per page). */
 async function listAll(topicArn: string): Promise<ListedSubscription[]> {
   const all: ListedSubscription[] = [];

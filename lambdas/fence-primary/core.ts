@@ -243,8 +243,20 @@ export type FenceActs =
  */
 export function fenceOutcome(acts: FenceActs, record: FenceRecord): FenceOutput {
   if (acts.method === 'revoke-ingress') {
-    return { confirmed: fenceConfirmed(acts.ingress, acts.sessions), deferred: false, actions: [...acts.ingress, acts.sessions], ...record, instanceStatus: acts.instanceStatus };
+    return {
+      confirmed: fenceConfirmed(acts.ingress, acts.sessions),
+      deferred: false,
+      actions: [...acts.ingress, acts.sessions],
+      ...record,
+      instanceStatus: acts.instanceStatus,
+    };
   }
   const confirmed = isolationConfirmed(acts.isolation, acts.sessions, acts.plan);
-  return { confirmed, deferred: isolationDeferred(confirmed, acts.plan), actions: [acts.isolation, acts.sessions], ...record, instanceStatus: acts.instanceStatus };
+  return {
+    confirmed,
+    deferred: isolationDeferred(confirmed, acts.plan),
+    actions: [acts.isolation, acts.sessions],
+    ...record,
+    instanceStatus: acts.instanceStatus,
+  };
 }

@@ -25,9 +25,24 @@
  * Env: TABLE_NAME (fence record), AWS_REGION (control Region, for the table).
  * Clients: EC2 and RDS in the fenced site's Region.
  */
-import { CreateSecurityGroupCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, type SecurityGroupRule } from '@aws-sdk/client-ec2';
+import {
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  StopDBInstanceCommand,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
@@ -123,7 +138,15 @@ export const handler = defineHandler('fence-primary', async (input) => {
   }
   const output = fenceOutcome(acts, { revoked: state.revoked, isolated: state.isolated });
   await saveFence(ddb, input, state, new Date(), output);
-  logger.info('fence applied', { database: db.name, site: input.site, method, incidentId: input.incidentId, epoch: input.epoch, confirmed: output.confirmed, actions: output.actions });
+  logger.info('fence applied', {
+    database: db.name,
+    site: input.site,
+    method,
+    incidentId: input.incidentId,
+    epoch: input.epoch,
+    confirmed: output.confirmed,
+    actions: output.actions,
+  });
   return output;
 });
 
@@ -215,7 +238,16 @@ async function describeInstance(rds: RDSClient, instanceId: string): Promise<DBI
  */
 async function ensureIsolationGroup(ec2: EC2Client, vpcId: string): Promise<string> {
   const find = async () =>
-    (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [ISOLATION_GROUP_NAME] }] }))).SecurityGroups?.[0];
+    (
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: [ISOLATION_GROUP_NAME] },
+          ],
+        }),
+      )
+    ).SecurityGroups?.[0];
   let group = await find();
   if (!group) {
     try {
@@ -236,7 +268,10 @@ async function ensureIsolationGroup(ec2: EC2Client, vpcId: string): Promise<stri
   }
   if (!group?.GroupId) throw Object.assign(new Error(`no group ${ISOLATION_GROUP_NAME} in ${vpcId}`), { name: 'InvalidGroup.NotFound' });
   if ((group.IpPermissions ?? []).length > 0) {
-    throw Object.assign(new Error(`${group.GroupId} (${ISOLATION_GROUP_NAME}) has ${group.IpPermissions!.length} ingress rule(s): it would not isolate; remove them`), { name: 'IsolationGroupNotDenyAll' });
+    throw Object.assign(
+      new Error(`${group.GroupId} (${ISOLATION_GROUP_NAME}) has ${group.IpPermissions!.length} ingress rule(s): it would not isolate; remove them`),
+      { name: 'IsolationGroupNotDenyAll' },
+    );
   }
   return group.GroupId;
 }
@@ -259,13 +294,24 @@ async function isolate(
   const instanceId = db.primary.instanceId;
   const region = db.primary.region;
   const notCut = (detail: string): FenceAction => ({ action: `reboot ${instanceId ?? ''}`.trim(), result: 'skipped', detail });
-  if (!instanceId) return { isolation: { action: 'isolate', result: 'failed', detail: 'no instanceId configured for the site' }, sessions: notCut('nothing to reboot'), instanceStatus: null, plan: 'busy' };
+  if (!instanceId)
+    return {
+      isolation: { action: 'isolate', result: 'failed', detail: 'no instanceId configured for the site' },
+      sessions: notCut('nothing to reboot'),
+      instanceStatus: null,
+      plan: 'busy',
+    };
   const action = `isolate ${instanceId}`;
   let inst: DBInstance | undefined;
   try {
     inst = await describeInstance(rds, instanceId);
   } catch (err) {
-    return { isolation: failedOrThrow(err, action, 'DescribeDBInstances'), sessions: notCut('the instance could not be described'), instanceStatus: null, plan: 'busy' };
+    return {
+      isolation: failedOrThrow(err, action, 'DescribeDBInstances'),
+      sessions: notCut('the instance could not be described'),
+      instanceStatus: null,
+      plan: 'busy',
+    };
   }
   const status = inst?.DBInstanceStatus ?? 'unknown';
   const vpcId = inst?.DBSubnetGroup?.VpcId;
@@ -273,16 +319,32 @@ async function isolate(
   let groupId = saved?.isolationGroupId;
   if (!groupId) {
     if (!vpcId) {
-      return { isolation: { action, result: 'failed', detail: `DescribeDBInstances shows no DBSubnetGroup.VpcId for ${instanceId}: no VPC to isolate it in` }, sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      return {
+        isolation: { action, result: 'failed', detail: `DescribeDBInstances shows no DBSubnetGroup.VpcId for ${instanceId}: no VPC to isolate it in` },
+        sessions: notCut('not isolated'),
+        instanceStatus: status,
+        plan: 'busy',
+      };
     }
     try {
       groupId = await ensureIsolationGroup(ec2, vpcId);
     } catch (err) {
-      return { isolation: failedOrThrow(err, action, `the isolation group of ${vpcId}`), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      return {
+        isolation: failedOrThrow(err, action, `the isolation group of ${vpcId}`),
+        sessions: notCut('not isolated'),
+        instanceStatus: status,
+        plan: 'busy',
+      };
     }
   }
   const groups = vpcGroups(inst);
-  const entry: IsolationRecord = { region, instanceId, vpcId: vpcId ?? saved?.vpcId ?? '', isolationGroupId: groupId, originalGroupIds: originalGroups(saved, groups, groupId) };
+  const entry: IsolationRecord = {
+    region,
+    instanceId,
+    vpcId: vpcId ?? saved?.vpcId ?? '',
+    isolationGroupId: groupId,
+    originalGroupIds: originalGroups(saved, groups, groupId),
+  };
   const merged = mergeIsolated(state.isolated, entry);
   if (merged.changed) {
     state.isolated = merged.isolated;
@@ -295,7 +357,8 @@ async function isolate(
       await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instanceId, VpcSecurityGroupIds: [groupId], ApplyImmediately: true }));
       plan = 'applying';
     } catch (err) {
-      if (!INVALID_STATE.has(awsErrorName(err))) return { isolation: failedOrThrow(err, action, 'ModifyDBInstance'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      if (!INVALID_STATE.has(awsErrorName(err)))
+        return { isolation: failedOrThrow(err, action, 'ModifyDBInstance'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
       // The state changed under us: decide again from what is there now.
       try {
         inst = await describeInstance(rds, instanceId);
@@ -311,27 +374,50 @@ async function isolate(
     try {
       inst = await describeInstance(rds, instanceId);
     } catch (err) {
-      return { isolation: failedOrThrow(err, action, 'DescribeDBInstances'), sessions: notCut('the isolation could not be observed'), instanceStatus: null, plan: 'busy' };
+      return {
+        isolation: failedOrThrow(err, action, 'DescribeDBInstances'),
+        sessions: notCut('the isolation could not be observed'),
+        instanceStatus: null,
+        plan: 'busy',
+      };
     }
     plan = isolationPlan(inst?.DBInstanceStatus ?? 'unknown', vpcGroups(inst), groupId);
   }
   if (plan === 'applying') {
-    throw new ResourceBusyError(`${instanceId}: the isolation group ${groupId} is still being applied (${vpcGroups(inst).map((g) => `${g.id} ${g.status}`).join(', ')})`, { instanceId, groupId });
+    throw new ResourceBusyError(
+      `${instanceId}: the isolation group ${groupId} is still being applied (${vpcGroups(inst)
+        .map((g) => `${g.id} ${g.status}`)
+        .join(', ')})`,
+      { instanceId, groupId },
+    );
   }
   const nowStatus = inst?.DBInstanceStatus ?? status;
   if (plan === 'busy') {
-    return { isolation: { action, result: 'failed', detail: `instance is ${nowStatus}: it cannot be isolated now` }, sessions: notCut(`instance is ${nowStatus}: not isolated, sessions not cut`), instanceStatus: nowStatus, plan };
+    return {
+      isolation: { action, result: 'failed', detail: `instance is ${nowStatus}: it cannot be isolated now` },
+      sessions: notCut(`instance is ${nowStatus}: not isolated, sessions not cut`),
+      instanceStatus: nowStatus,
+      plan,
+    };
   }
   if (plan === 'down') {
     const { action: sessions, instanceStatus } = await cutSessions(rds, db);
     return {
-      isolation: { action, result: 'skipped', detail: `instance is ${nowStatus}: RDS takes no connection and refuses changes; original groups ${entry.originalGroupIds.join(', ') || '(none)'} recorded, isolated in ${groupId} when it answers again` },
+      isolation: {
+        action,
+        result: 'skipped',
+        detail: `instance is ${nowStatus}: RDS takes no connection and refuses changes; original groups ${entry.originalGroupIds.join(', ') || '(none)'} recorded, isolated in ${groupId} when it answers again`,
+      },
       sessions,
       instanceStatus,
       plan,
     };
   }
-  const isolation: FenceAction = { action, result: saved && groups.length === 1 && groups[0]!.id === groupId ? 'already-done' : 'done', detail: `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${entry.originalGroupIds.join(', ') || '(none)'} kept` };
+  const isolation: FenceAction = {
+    action,
+    result: saved && groups.length === 1 && groups[0]!.id === groupId ? 'already-done' : 'done',
+    detail: `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${entry.originalGroupIds.join(', ') || '(none)'} kept`,
+  };
   if (stop) {
     const stopped = await stopInstance(rds, instanceId);
     if (stopped.action) return { isolation, sessions: stopped.action, instanceStatus: stopped.status, plan };
@@ -347,7 +433,10 @@ async function stopInstance(rds: RDSClient, instanceId: string): Promise<{ actio
   const action = `stop ${instanceId}`;
   try {
     const out = await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
-    return { action: { action, result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' }, status: out.DBInstance?.DBInstanceStatus ?? 'stopping' };
+    return {
+      action: { action, result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' },
+      status: out.DBInstance?.DBInstanceStatus ?? 'stopping',
+    };
   } catch (err) {
     if (INVALID_STATE.has(awsErrorName(err))) return { status: null, why: (err as Error).message };
     return { action: failedOrThrow(err, action, 'StopDBInstance'), status: null };
@@ -412,7 +501,11 @@ async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action
       instanceId = cluster?.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
       if (!instanceId) {
         return {
-          action: { action: `reboot ${clusterId}`, result: 'already-done', detail: `cluster ${clusterId} (${cluster?.Status ?? 'unknown'}) has no writer instance: no write sessions` },
+          action: {
+            action: `reboot ${clusterId}`,
+            result: 'already-done',
+            detail: `cluster ${clusterId} (${cluster?.Status ?? 'unknown'}) has no writer instance: no write sessions`,
+          },
           instanceStatus: cluster?.Status ?? null,
         };
       }
@@ -432,7 +525,10 @@ async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action
   const plan = sessionPlan(status);
   if (plan === 'down') return { action: { action, result: 'already-done', detail: `instance is ${status}: no open sessions` }, instanceStatus: status };
   if (plan === 'busy') {
-    return { action: { action, result: 'failed', detail: `instance is ${status}: it cannot be rebooted now, open sessions may remain` }, instanceStatus: status };
+    return {
+      action: { action, result: 'failed', detail: `instance is ${status}: it cannot be rebooted now, open sessions may remain` },
+      instanceStatus: status,
+    };
   }
   try {
     const out = await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
@@ -450,5 +546,12 @@ async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action
   }
   return sessionPlan(status) === 'down'
     ? { action: { action, result: 'already-done', detail: `instance is ${status}: no open sessions` }, instanceStatus: status }
-    : { action: { action, result: 'failed', detail: `RebootDBInstance refused (InvalidDBInstanceState) and the instance is ${status}: open sessions may remain` }, instanceStatus: status };
+    : {
+        action: {
+          action,
+          result: 'failed',
+          detail: `RebootDBInstance refused (InvalidDBInstanceState) and the instance is ${status}: open sessions may remain`,
+        },
+        instanceStatus: status,
+      };
 }

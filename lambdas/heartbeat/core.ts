@@ -53,9 +53,19 @@ export function heartbeatDatums(result: HeartbeatResult): Datum[] {
   const Dimensions = heartbeatDimensions(result.database, result.site);
   const success: Datum = { MetricName: METRICS.heartbeat, Dimensions, Timestamp: result.at, Value: result.ok ? 1 : 0, Unit: 'Count' };
   if (!result.ok) return [success];
-  const latency: Datum = { MetricName: HEARTBEAT_LATENCY_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, Math.round(result.latencyMs)), Unit: 'Milliseconds' };
+  const latency: Datum = {
+    MetricName: HEARTBEAT_LATENCY_METRIC,
+    Dimensions,
+    Timestamp: result.at,
+    Value: Math.max(0, Math.round(result.latencyMs)),
+    Unit: 'Milliseconds',
+  };
   if (result.walBytesBehind === undefined || !Number.isFinite(result.walBytesBehind)) return [success, latency];
-  return [success, latency, { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, result.walBytesBehind), Unit: 'Bytes' }];
+  return [
+    success,
+    latency,
+    { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: result.at, Value: Math.max(0, result.walBytesBehind), Unit: 'Bytes' },
+  ];
 }
 
 /** What a failed heartbeat did about a verification (the handler's output says it). */
@@ -79,10 +89,16 @@ export interface VerificationEntry {
  * storm); an alarm state that could not be read (undefined) does not stop the request (the
  * lease turns a duplicate into "already handled").
  */
-export function verificationRequest(result: HeartbeatResult & { error?: string }, alarmState: string | undefined, busName: string | undefined): { entry?: VerificationEntry; outcome?: VerificationOutcome } {
+export function verificationRequest(
+  result: HeartbeatResult & { error?: string },
+  alarmState: string | undefined,
+  busName: string | undefined,
+): { entry?: VerificationEntry; outcome?: VerificationOutcome } {
   if (result.ok) return {};
   if (!busName) return { outcome: 'not-configured' };
   if (alarmState === 'ALARM') return { outcome: 'alarm-already-in-alarm' };
   const detail = { database: result.database, site: result.site, at: result.at.toISOString(), ...(result.error ? { error: result.error.slice(0, 500) } : {}) };
-  return { entry: { Source: HEARTBEAT_EVENT_SOURCE, DetailType: DETAIL_TYPES.heartbeatFailed, Detail: JSON.stringify(detail), EventBusName: busName, Time: result.at } };
+  return {
+    entry: { Source: HEARTBEAT_EVENT_SOURCE, DetailType: DETAIL_TYPES.heartbeatFailed, Detail: JSON.stringify(detail), EventBusName: busName, Time: result.at },
+  };
 }

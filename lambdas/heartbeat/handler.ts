@@ -61,11 +61,7 @@ async function beat(input: HeartbeatInput): Promise<{ error?: string; walBytesBe
   let session: SqlSession | undefined;
   let connecting: Promise<SqlSession> | undefined;
   try {
-    const credentials = await withTimeout(
-      resolveCredentials(credentialOptionsFor({ ...input, timeoutMs: remaining() }, REGION)),
-      remaining(),
-      stage,
-    );
+    const credentials = await withTimeout(resolveCredentials(credentialOptionsFor({ ...input, timeoutMs: remaining() }, REGION)), remaining(), stage);
     if (!credentials) {
       stage = 'TCP check';
       await connector.tcpCheck(input.host, input.port, Math.max(1, remaining()));
@@ -107,7 +103,14 @@ export const handler = defineHandler('heartbeat', async (input) => {
     await cloudWatch.send(
       new PutMetricDataCommand({
         Namespace: METRICS.namespace,
-        MetricData: heartbeatDatums({ database: input.database, site: input.site, ok, latencyMs, at, ...(behind === undefined ? {} : { walBytesBehind: behind }) }),
+        MetricData: heartbeatDatums({
+          database: input.database,
+          site: input.site,
+          ok,
+          latencyMs,
+          at,
+          ...(behind === undefined ? {} : { walBytesBehind: behind }),
+        }),
       }),
     );
   } catch (err) {
@@ -132,16 +135,31 @@ async function alarmState(database: string, site: HeartbeatSite, abortSignal: Ab
 }
 
 /** A failed heartbeat asks for a verification (core.ts, verificationRequest). Never throws. */
-async function askForVerification(database: string, site: HeartbeatSite, at: Date, error: string | undefined, abortSignal: AbortSignal): Promise<VerificationOutcome | undefined> {
+async function askForVerification(
+  database: string,
+  site: HeartbeatSite,
+  at: Date,
+  error: string | undefined,
+  abortSignal: AbortSignal,
+): Promise<VerificationOutcome | undefined> {
   if (!BUS) return verificationRequest({ database, site, ok: false, latencyMs: 0, at }, undefined, BUS).outcome;
-  const { entry, outcome } = verificationRequest({ database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) }, await alarmState(database, site, abortSignal), BUS);
+  const { entry, outcome } = verificationRequest(
+    { database, site, ok: false, latencyMs: 0, at, ...(error ? { error } : {}) },
+    await alarmState(database, site, abortSignal),
+    BUS,
+  );
   if (!entry) return outcome;
   try {
     const { EventBridgeClient, PutEventsCommand } = await eventBridgeSdk();
     const events = regional(EventBridgeClient, CONTROL_REGION);
     const out = await events.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal });
     if (out.FailedEntryCount) {
-      logger.error('the request for a verification was refused', { database, site, error: out.Entries?.[0]?.ErrorCode, reason: out.Entries?.[0]?.ErrorMessage });
+      logger.error('the request for a verification was refused', {
+        database,
+        site,
+        error: out.Entries?.[0]?.ErrorCode,
+        reason: out.Entries?.[0]?.ErrorMessage,
+      });
       return 'failed-to-send';
     }
     return 'sent';

@@ -315,7 +315,12 @@ export function recordStandby(item: LeaseItem | undefined, request: Pick<LeaseRe
     const update = 'REMOVE #standbyNotReadySince';
     return {
       kind: 'update',
-      plan: { UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: namesUsedIn(condition, update), ExpressionAttributeValues: { ':holder': request.holder } },
+      plan: {
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: namesUsedIn(condition, update),
+        ExpressionAttributeValues: { ':holder': request.holder },
+      },
     };
   }
   throw new LeaseNotHeldError(

@@ -52,13 +52,25 @@ export type PreserveDecision =
 const WORKABLE = new Set(['available', 'storage-optimization']);
 /** States that end by themselves (the instance is mid-change). */
 const TRANSITIONAL = new Set([
-  'backing-up', 'creating', 'modifying', 'rebooting', 'renaming', 'starting', 'stopping', 'maintenance', 'upgrading',
-  'resetting-master-credentials', 'converting-to-vpc', 'moving-to-vpc',
+  'backing-up',
+  'creating',
+  'modifying',
+  'rebooting',
+  'renaming',
+  'starting',
+  'stopping',
+  'maintenance',
+  'upgrading',
+  'resetting-master-credentials',
+  'converting-to-vpc',
+  'moving-to-vpc',
 ]);
 const isTransitional = (status: string): boolean => TRANSITIONAL.has(status) || status.startsWith('configuring-');
 /** States in which an instance serves nobody and cannot be stopped: kept as it is. */
 const DOWN = (status: string): boolean =>
-  ['failed', 'storage-full', 'restore-error', 'insufficient-capacity'].includes(status) || status.startsWith('incompatible-') || status.startsWith('inaccessible-');
+  ['failed', 'storage-full', 'restore-error', 'insufficient-capacity'].includes(status) ||
+  status.startsWith('incompatible-') ||
+  status.startsWith('inaccessible-');
 
 /** The next step of the preservation. */
 export function decidePreservation(f: PreserveFacts): PreserveDecision {
@@ -66,12 +78,17 @@ export function decidePreservation(f: PreserveFacts): PreserveDecision {
     const status = f.preserved.status ?? 'unknown';
     if (status === 'stopped') return { kind: 'done', detail: `${f.preservedId} is stopped and kept (snapshot ${f.snapshotId})` };
     if (WORKABLE.has(status)) return { kind: 'call', action: 'StopDBInstance', detail: `stopping ${f.preservedId} (kept, never deleted)` };
-    if (status === 'deleting' || status === 'delete-precheck') return { kind: 'fail', detail: `${f.preservedId} is being deleted by someone else: the failback never deletes a preserved instance` };
-    if (DOWN(status)) return { kind: 'done', detail: `${f.preservedId} is ${status}: it cannot be stopped but serves nothing; kept as it is (snapshot ${f.snapshotId})` };
+    if (status === 'deleting' || status === 'delete-precheck')
+      return { kind: 'fail', detail: `${f.preservedId} is being deleted by someone else: the failback never deletes a preserved instance` };
+    if (DOWN(status))
+      return { kind: 'done', detail: `${f.preservedId} is ${status}: it cannot be stopped but serves nothing; kept as it is (snapshot ${f.snapshotId})` };
     return { kind: 'wait', detail: `${f.preservedId} is ${status}` };
   }
   if (!f.original.found) {
-    return { kind: 'done', detail: `neither ${f.siteId} nor ${f.preservedId} exists: there is nothing to preserve${f.snapshot.found ? ` (snapshot ${f.snapshotId} exists)` : ''}` };
+    return {
+      kind: 'done',
+      detail: `neither ${f.siteId} nor ${f.preservedId} exists: there is nothing to preserve${f.snapshot.found ? ` (snapshot ${f.snapshotId} exists)` : ''}`,
+    };
   }
   const status = f.original.status ?? 'unknown';
   if (f.original.source) {
@@ -88,8 +105,10 @@ export function decidePreservation(f: PreserveFacts): PreserveDecision {
     return isTransitional(status) ? { kind: 'wait', detail: `${f.siteId} is ${status}: the snapshot must wait` } : stuck('snapshotted');
   }
   const snapshot = f.snapshot.status ?? 'unknown';
-  if (snapshot === 'failed' || snapshot === 'error') return { kind: 'fail', detail: `snapshot ${f.snapshotId} is ${snapshot}: the old primary is not renamed without a retained copy` };
+  if (snapshot === 'failed' || snapshot === 'error')
+    return { kind: 'fail', detail: `snapshot ${f.snapshotId} is ${snapshot}: the old primary is not renamed without a retained copy` };
   if (snapshot !== 'available') return { kind: 'wait', detail: `snapshot ${f.snapshotId} is ${snapshot}` };
-  if (WORKABLE.has(status)) return { kind: 'call', action: 'ModifyDBInstance', detail: `renaming ${f.siteId} to ${f.preservedId} (snapshot ${f.snapshotId} is available)` };
+  if (WORKABLE.has(status))
+    return { kind: 'call', action: 'ModifyDBInstance', detail: `renaming ${f.siteId} to ${f.preservedId} (snapshot ${f.snapshotId} is available)` };
   return isTransitional(status) ? { kind: 'wait', detail: `${f.siteId} is ${status}: the rename must wait` } : stuck('renamed');
 }

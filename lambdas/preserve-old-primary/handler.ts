@@ -23,7 +23,6 @@ import { preFailbackSnapshotId, preservedInstanceId } from '../shared/names.js';
 import { otherRole } from '../shared/roles.js';
 import { decidePreservation, type InstanceFacts, type SnapshotFacts } from './core.js';
 
-
 const INSTANCE_NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound']);
 const SNAPSHOT_NOT_FOUND = new Set(['DBSnapshotNotFoundFault', 'DBSnapshotNotFound']);
 const BUSY = new Set(['InvalidDBInstanceStateFault', 'InvalidDBInstanceState']);
@@ -50,11 +49,13 @@ async function describeSnapshot(rds: RDSClient, id: string): Promise<SnapshotFac
 }
 
 /** Busy (mid-change) is retried by the workflow; everything else as classified. */
-const callError = (err: unknown, operation: string) => (BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }, { cause: err }) : toFailoverError(err, operation));
+const callError = (err: unknown, operation: string) =>
+  BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }, { cause: err }) : toFailoverError(err, operation);
 
 export const handler = defineHandler('preserve-old-primary', async (input) => {
   const db = input.database;
-  if (isAurora(db.engine)) throw new InvalidInputError('preserve-old-primary: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');
+  if (isAurora(db.engine))
+    throw new InvalidInputError('preserve-old-primary: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');
   const site = db[input.site];
   const other = db[otherRole(input.site)];
   if (!site.instanceId || !other.instanceId) throw new InvalidInputError('preserve-old-primary: both sites need an instanceId');

@@ -42,12 +42,7 @@ export function controlPlaneStatus(status: string | undefined): 'up' | 'down' | 
 export type ControlPlaneResult = { status: string | undefined } | { notFound: true; error: string } | { error: string };
 
 /** The observation of the `rds-api` vantage point. Never writes, never opens TCP. */
-export function controlPlaneObservation(
-  database: DatabaseConfig,
-  round: number,
-  result: ControlPlaneResult,
-  latencyMs: number,
-): ProbeVantageOutput {
+export function controlPlaneObservation(database: DatabaseConfig, round: number, result: ControlPlaneResult, latencyMs: number): ProbeVantageOutput {
   const base = { vantage: CONTROL_PLANE_VANTAGE, region: database.primary.region, round, tcp: false, wrote: false, latencyMs };
   if ('notFound' in result) return { ...base, status: 'down', error: result.error };
   if ('error' in result) return { ...base, status: 'unknown', error: result.error };
@@ -66,7 +61,9 @@ export function buildProbeInput(database: DatabaseConfig, vantage: string): z.in
     host: database.primary.endpoint ?? database.dns.recordName,
     port: database.primary.port ?? defaultPort(database.engine),
     ...(database.credentials?.secretArn ? { secretArn: database.credentials.secretArn } : {}),
-    ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] } : {}),
+    ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions
+      ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] }
+      : {}),
     ...(database.credentials?.iamUser ? { iamUser: database.credentials.iamUser } : {}),
     ...(database.credentials?.databaseName ? { databaseName: database.credentials.databaseName } : {}),
     write: true,

@@ -85,7 +85,13 @@ export function probeOutcome(facts: ProbeFacts): ProbeOutput {
   const base = { vantage: facts.vantage, region: facts.region, latencyMs: facts.latencyMs };
   const credNote = facts.credentialsError !== undefined ? `; credentials unavailable: ${describeSqlError(facts.credentialsError)}` : '';
   if (facts.tcpError !== undefined) {
-    return { ...base, status: classifyDatabaseError(facts.tcpError), tcp: false, wrote: false, error: `TCP check failed: ${describeSqlError(facts.tcpError)}${credNote}` };
+    return {
+      ...base,
+      status: classifyDatabaseError(facts.tcpError),
+      tcp: false,
+      wrote: false,
+      error: `TCP check failed: ${describeSqlError(facts.tcpError)}${credNote}`,
+    };
   }
   if (facts.credentialsError !== undefined) {
     return {
@@ -98,7 +104,13 @@ export function probeOutcome(facts: ProbeFacts): ProbeOutput {
   }
   if (!facts.hasCredentials) return { ...base, status: 'up', tcp: true, wrote: false };
   if (facts.queryError !== undefined) {
-    return { ...base, status: classifyDatabaseError(facts.queryError), tcp: true, wrote: false, error: `connect/SELECT 1 failed: ${describeSqlError(facts.queryError)}` };
+    return {
+      ...base,
+      status: classifyDatabaseError(facts.queryError),
+      tcp: true,
+      wrote: false,
+      error: `connect/SELECT 1 failed: ${describeSqlError(facts.queryError)}`,
+    };
   }
   const grants = facts.grants ? { grants: facts.grants } : facts.grantsError !== undefined ? { grants: { error: describeSqlError(facts.grantsError) } } : {};
   if (!facts.write) return { ...base, status: 'up', tcp: true, wrote: false, ...grants };

@@ -76,7 +76,11 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
     await withTimeout(session.query('SELECT 1'), remaining(), 'SELECT 1');
     if (input.grants) {
       try {
-        facts.grants = await withTimeout(readGrants(session, input.engine, input.databaseName ?? defaultDatabaseName(input.engine)), remaining(), 'reading the grants');
+        facts.grants = await withTimeout(
+          readGrants(session, input.engine, input.databaseName ?? defaultDatabaseName(input.engine)),
+          remaining(),
+          'reading the grants',
+        );
       } catch (err) {
         facts.grantsError = err;
       }

@@ -10,10 +10,7 @@ export type ColdStandbyConfig = NonNullable<StandbyConfig['coldStandby']>;
 
 /** What to do next. `call` = make the API call; `done` = nothing to do (already done or under way). */
 export type Decision =
-  | { kind: 'call'; detail: string }
-  | { kind: 'done'; detail: string }
-  | { kind: 'busy'; detail: string }
-  | { kind: 'fail'; detail: string };
+  { kind: 'call'; detail: string } | { kind: 'done'; detail: string } | { kind: 'busy'; detail: string } | { kind: 'fail'; detail: string };
 
 /** The facts of a DB instance that promotion decisions need. */
 export interface InstanceFacts {
@@ -90,7 +87,8 @@ export interface StackFacts {
 /** Cold: update the stack to its active value unless it already has it. */
 export function decideColdStack(s: StackFacts, cold: ColdStandbyConfig): Decision {
   const current = s.parameters.find((p) => p.key === cold.parameterName);
-  if (current?.value === cold.activeValue) return { kind: 'done', detail: `stack ${s.name} already has ${cold.parameterName}=${cold.activeValue} (${s.status})` };
+  if (current?.value === cold.activeValue)
+    return { kind: 'done', detail: `stack ${s.name} already has ${cold.parameterName}=${cold.activeValue} (${s.status})` };
   if (!current) return { kind: 'fail', detail: `stack ${s.name} has no parameter ${cold.parameterName}` };
   if (s.status.endsWith('_IN_PROGRESS')) return { kind: 'busy', detail: `stack ${s.name} is ${s.status}` };
   if (s.status.includes('FAILED') || s.status === 'ROLLBACK_COMPLETE' || s.status.startsWith('DELETE_')) {

@@ -38,7 +38,8 @@ export interface ExistingFacts {
   source?: string;
 }
 
-export type RebuildDecision = { kind: 'create'; detail: string } | { kind: 'done'; detail: string } | { kind: 'busy'; detail: string } | { kind: 'fail'; detail: string };
+export type RebuildDecision =
+  { kind: 'create'; detail: string } | { kind: 'done'; detail: string } | { kind: 'busy'; detail: string } | { kind: 'fail'; detail: string };
 
 /** Source states in which a replica can be created now, or will be after waiting. */
 const SOURCE_BUSY = new Set(['backing-up', 'modifying', 'rebooting', 'configuring-enhanced-monitoring', 'configuring-log-exports', 'storage-optimization']);
@@ -46,7 +47,8 @@ const SOURCE_BUSY = new Set(['backing-up', 'modifying', 'rebooting', 'configurin
 /** Create, done (the replica exists already), busy (try later) or fail. */
 export function decideRebuild(siteId: string, existing: ExistingFacts, source: SourceFacts): RebuildDecision {
   if (existing.found) {
-    if (existing.source && isSourceOf(existing.source, source)) return { kind: 'done', detail: `${siteId} already exists as a replica of ${source.id} (${existing.status ?? 'unknown'})` };
+    if (existing.source && isSourceOf(existing.source, source))
+      return { kind: 'done', detail: `${siteId} already exists as a replica of ${source.id} (${existing.status ?? 'unknown'})` };
     return {
       kind: 'fail',
       detail: existing.source
@@ -68,7 +70,10 @@ export function replicaParameters(
 ): { ok: true; params: Record<string, unknown>; notes: string[] } | { ok: false; detail: string } {
   const notes: string[] = [];
   if (source.encrypted && !preserved?.kmsKeyId) {
-    return { ok: false, detail: `the current primary ${source.id} is encrypted and no KMS key of the replica's Region is known (the preserved instance is missing): create the replica by hand` };
+    return {
+      ok: false,
+      detail: `the current primary ${source.id} is encrypted and no KMS key of the replica's Region is known (the preserved instance is missing): create the replica by hand`,
+    };
   }
   if (!preserved) notes.push('no preserved instance to copy the network settings from: the replica gets the Region defaults (default subnet group)');
   const securityGroups = siteSecurityGroups?.length ? [...siteSecurityGroups] : preserved?.securityGroupIds;
@@ -116,8 +121,10 @@ export function decideParameterGroup(siteId: string, replica: ReplicaFacts, want
   if (!replica.found) return { kind: 'fail', detail: `the rebuilt replica ${siteId} does not exist` };
   if (replica.status !== 'available') return { kind: 'wait', detail: `${siteId} is ${replica.status ?? 'unknown'}: waiting until it is available` };
   if (!wanted) return { kind: 'settled', detail: `${siteId} is available (no parameter group to carry over from the preserved instance)` };
-  if (replica.parameterGroup !== wanted) return { kind: 'modify', parameterGroup: wanted, detail: `giving ${siteId} the parameter group ${wanted} (it has ${replica.parameterGroup ?? 'none'})` };
+  if (replica.parameterGroup !== wanted)
+    return { kind: 'modify', parameterGroup: wanted, detail: `giving ${siteId} the parameter group ${wanted} (it has ${replica.parameterGroup ?? 'none'})` };
   if (replica.parameterApplyStatus === 'pending-reboot') return { kind: 'reboot', detail: `rebooting ${siteId} to apply the parameter group ${wanted}` };
-  if (replica.parameterApplyStatus && replica.parameterApplyStatus !== 'in-sync') return { kind: 'wait', detail: `${siteId}: parameter group ${wanted} is ${replica.parameterApplyStatus}` };
+  if (replica.parameterApplyStatus && replica.parameterApplyStatus !== 'in-sync')
+    return { kind: 'wait', detail: `${siteId}: parameter group ${wanted} is ${replica.parameterApplyStatus}` };
   return { kind: 'settled', detail: `${siteId} is available with its parameter group ${wanted} in sync` };
 }

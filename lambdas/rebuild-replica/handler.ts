@@ -11,7 +11,13 @@
  * Env: none beyond AWS_REGION. Clients: RDS in both sites' Regions (explicit).
  */
 import {
-  CreateDBInstanceReadReplicaCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand, type CreateDBInstanceReadReplicaCommandInput, type DBInstance,
+  CreateDBInstanceReadReplicaCommand,
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
+  type CreateDBInstanceReadReplicaCommandInput,
+  type DBInstance,
 } from '@aws-sdk/client-rds';
 import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
@@ -64,7 +70,8 @@ export const handler = defineHandler('rebuild-replica', async (input) => {
     return settle(rds, site.instanceId, input.epoch, replica, now?.ReadReplicaSourceDBInstanceIdentifier ?? '', now);
   }
   const src = await describe(sourceRds, other.instanceId);
-  if (!src?.DBInstanceArn) throw new FailbackStepFailedError(`the current primary ${other.instanceId} (${other.region}) does not exist: nothing to replicate from`);
+  if (!src?.DBInstanceArn)
+    throw new FailbackStepFailedError(`the current primary ${other.instanceId} (${other.region}) does not exist: nothing to replicate from`);
   const source: SourceFacts = {
     region: other.region,
     id: other.instanceId,
@@ -76,7 +83,11 @@ export const handler = defineHandler('rebuild-replica', async (input) => {
   };
   const replica = { region: site.region, id: site.instanceId };
   const existing = await describe(rds, site.instanceId);
-  const decision = decideRebuild(site.instanceId, existing ? { found: true, status: existing.DBInstanceStatus, source: existing.ReadReplicaSourceDBInstanceIdentifier || undefined } : { found: false }, source);
+  const decision = decideRebuild(
+    site.instanceId,
+    existing ? { found: true, status: existing.DBInstanceStatus, source: existing.ReadReplicaSourceDBInstanceIdentifier || undefined } : { found: false },
+    source,
+  );
   if (decision.kind === 'done') return { started: false, replica, sourceArn: source.arn, detail: decision.detail };
   if (decision.kind === 'busy') throw new ResourceBusyError(decision.detail, { source: source.id });
   if (decision.kind === 'fail') throw new FailbackStepFailedError(decision.detail, { replica: site.instanceId });
@@ -93,7 +104,11 @@ export const handler = defineHandler('rebuild-replica', async (input) => {
     if (name === 'DBInstanceAlreadyExistsFault' || name === 'DBInstanceAlreadyExists') {
       // Created meanwhile (a retried call): decide again from what is there.
       const now = await describe(rds, site.instanceId);
-      const again = decideRebuild(site.instanceId, now ? { found: true, status: now.DBInstanceStatus, source: now.ReadReplicaSourceDBInstanceIdentifier || undefined } : { found: false }, source);
+      const again = decideRebuild(
+        site.instanceId,
+        now ? { found: true, status: now.DBInstanceStatus, source: now.ReadReplicaSourceDBInstanceIdentifier || undefined } : { found: false },
+        source,
+      );
       if (again.kind === 'done') return { started: false, replica, sourceArn: source.arn, detail: again.detail };
       throw new FailbackStepFailedError(again.detail, { replica: site.instanceId });
     }
@@ -106,13 +121,22 @@ export const handler = defineHandler('rebuild-replica', async (input) => {
 });
 
 /** One step of giving the rebuilt replica its parameter group (see decideParameterGroup). */
-async function settle(rds: RDSClient, id: string, epoch: number, replica: { region: string; id: string }, sourceArn: string, now: DBInstance | undefined): Promise<RebuildOutput> {
+async function settle(
+  rds: RDSClient,
+  id: string,
+  epoch: number,
+  replica: { region: string; id: string },
+  sourceArn: string,
+  now: DBInstance | undefined,
+): Promise<RebuildOutput> {
   const preserved = await describe(rds, preservedInstanceId(id, epoch));
   const wanted = preserved?.DBParameterGroups?.[0]?.DBParameterGroupName;
   const group = now?.DBParameterGroups?.[0];
   const decision = decideParameterGroup(
     id,
-    now ? { found: true, status: now.DBInstanceStatus, parameterGroup: group?.DBParameterGroupName, parameterApplyStatus: group?.ParameterApplyStatus } : { found: false },
+    now
+      ? { found: true, status: now.DBInstanceStatus, parameterGroup: group?.DBParameterGroupName, parameterApplyStatus: group?.ParameterApplyStatus }
+      : { found: false },
     wanted,
   );
   const out = (settled: boolean, detail: string): RebuildOutput => ({ started: false, replica, sourceArn, detail, settled });

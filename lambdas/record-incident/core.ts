@@ -51,7 +51,15 @@ export function phaseEvent(f: IncidentFacts): { Source: string; DetailType: stri
   return {
     Source: EVENT_SOURCE,
     DetailType: DETAIL_TYPES.phase,
-    Detail: JSON.stringify({ database: f.database.name, incidentId: f.incidentId, epoch: f.epoch, phase: f.phase, detail: f.detail, at: f.at, ...(f.drill ? { drill: f.drill } : {}) }),
+    Detail: JSON.stringify({
+      database: f.database.name,
+      incidentId: f.incidentId,
+      epoch: f.epoch,
+      phase: f.phase,
+      detail: f.detail,
+      at: f.at,
+      ...(f.drill ? { drill: f.drill } : {}),
+    }),
     Time: new Date(f.at),
   };
 }
@@ -114,7 +122,15 @@ export function drillRtoOf(f: IncidentFacts): { seconds: number | null; from: 'f
 }
 
 /** Phases that close a failover run without failing over (a drill that ends so did not recover). */
-export const DRILL_UNRECOVERED_PHASES: ReadonlySet<IncidentPhase> = new Set(['false-alarm', 'rejected', 'approval-timed-out', 'escalated', 'stood-down', 'blocked', 'fault-not-started']);
+export const DRILL_UNRECOVERED_PHASES: ReadonlySet<IncidentPhase> = new Set([
+  'false-alarm',
+  'rejected',
+  'approval-timed-out',
+  'escalated',
+  'stood-down',
+  'blocked',
+  'fault-not-started',
+]);
 
 /**
  * The data at risk a run decided on: what its budget check compared with the budget (the last
@@ -143,7 +159,14 @@ export function drillMetrics(f: IncidentFacts): Datum[] {
   const risk = f.phase === 'failed-over' ? dataAtRiskOf(f) : null;
   if (rto !== null) data.push({ MetricName: METRICS.drillRto, Dimensions: base, Value: rto, Unit: 'Seconds', Timestamp: ts });
   if (risk !== null) data.push({ MetricName: METRICS.drillDataLoss, Dimensions: base, Value: risk, Unit: 'Seconds', Timestamp: ts });
-  if (drill.objectives) data.push({ MetricName: METRICS.drillObjectivesMet, Dimensions: base, Value: judgeObjectives(drill.objectives, rto, risk).met ? 1 : 0, Unit: 'Count', Timestamp: ts });
+  if (drill.objectives)
+    data.push({
+      MetricName: METRICS.drillObjectivesMet,
+      Dimensions: base,
+      Value: judgeObjectives(drill.objectives, rto, risk).met ? 1 : 0,
+      Unit: 'Count',
+      Timestamp: ts,
+    });
   return data;
 }
 
@@ -257,7 +280,8 @@ export function phaseSummary(f: IncidentFacts): string {
   }
 }
 
-const errorName = (e: unknown): string => (typeof e === 'object' && e !== null && typeof (e as { Error?: unknown }).Error === 'string' ? (e as { Error: string }).Error : 'error');
+const errorName = (e: unknown): string =>
+  typeof e === 'object' && e !== null && typeof (e as { Error?: unknown }).Error === 'string' ? (e as { Error: string }).Error : 'error';
 
 /** The exact commands that stop a started fault experiment (the `fault-started` notification). */
 export function faultStopCommands(f: IncidentFacts): string[] {
@@ -320,14 +344,20 @@ const formatValue = (v: unknown): string => (typeof v === 'string' ? v : JSON.st
 
 /** SNS subject (at most 100 printable ASCII characters) and body. */
 export function notification(f: IncidentFacts): { subject: string; message: string } {
-  const raw = `[rds-failover]${f.drill ? ' DRILL' : ''} ${f.database.name}: ${phaseSummary(f)}`.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
+  const raw = `[rds-failover]${f.drill ? ' DRILL' : ''} ${f.database.name}: ${phaseSummary(f)}`
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const subject = raw.length <= 100 ? raw : `${raw.slice(0, 97)}...`;
   const db = f.database;
   const derived = f.phase === 'old-primary-fenced' ? unfencedWindow(f.detail, f.at) : {};
   const details = Object.entries({ ...f.detail, ...derived }).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
   const message = [
     ...(f.drill
-      ? [`DRILL (game day of ${f.drill.requestedFor}${f.drill.scheduled ? ', scheduled' : ''}; fault: ${f.drill.fault ?? 'none'}). This is not a real incident.`, '']
+      ? [
+          `DRILL (game day of ${f.drill.requestedFor}${f.drill.scheduled ? ', scheduled' : ''}; fault: ${f.drill.fault ?? 'none'}). This is not a real incident.`,
+          '',
+        ]
       : []),
     `Database ${db.name} (${db.engine}): ${phaseSummary(f)}.`,
     '',

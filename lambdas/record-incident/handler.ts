@@ -21,7 +21,6 @@ import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
 import { cleanDetail, incidentKey, notification, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
 
-
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
 const EVENT_BUS_NAME = process.env.EVENT_BUS_NAME || 'default';
@@ -70,7 +69,8 @@ async function appendToTimeline(ddb: DynamoDBClient, f: IncidentFacts, key: stri
     ':entry': [timelineEntry(f)],
     ':key': key,
   };
-  let set = '#database = :database, openedAt = if_not_exists(openedAt, :now), lastPhase = :phase, updatedAt = :now, timeline = list_append(if_not_exists(timeline, :empty), :entry)';
+  let set =
+    '#database = :database, openedAt = if_not_exists(openedAt, :now), lastPhase = :phase, updatedAt = :now, timeline = list_append(if_not_exists(timeline, :empty), :entry)';
   if (f.epoch !== null) {
     set += ', epoch = :epoch';
     values[':epoch'] = f.epoch;
@@ -149,10 +149,13 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
   }
   if ((put.FailedEntryCount ?? 0) > 0) {
     const failed = put.Entries?.find((e) => e.ErrorCode);
-    throw new TransientAwsError(`EventBridge PutEvents failed for ${put.FailedEntryCount} entry: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(), {
-      operation: 'PutEvents',
-      awsError: failed?.ErrorCode,
-    });
+    throw new TransientAwsError(
+      `EventBridge PutEvents failed for ${put.FailedEntryCount} entry: ${failed?.ErrorCode ?? 'unknown'} ${failed?.ErrorMessage ?? ''}`.trim(),
+      {
+        operation: 'PutEvents',
+        awsError: failed?.ErrorCode,
+      },
+    );
   }
 
   const data = phaseMetrics(f);

@@ -61,7 +61,10 @@ export function humanDuration(seconds: number): string {
 
 /** A subject SNS accepts: printable ASCII, one line, at most 100 characters. */
 export function safeSubject(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = text
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length <= MAX_SUBJECT_LENGTH ? clean : `${clean.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
 }
 
@@ -167,13 +170,15 @@ export function planApprovalRequest(input: RequestApprovalInput, opts: PlanOptio
   const page = opts.approvalUrl && opts.signingKey ? approvalLink(opts.approvalUrl, opts.signingKey, opts.approvalId, new Date(linkExpiresMs)) : undefined;
   const consoleUrl = `https://${opts.region}.console.aws.amazon.com/states/home?region=${opts.region}#/statemachines`;
   const factLines = Object.entries(facts).map(([k, v]) => `  ${k}: ${formatFact(v)}`);
-  const direction =
-    input.step === 'failback'
-      ? `from ${db.primary.region} back to ${db.standby.region}`
-      : `from ${db.primary.region} to ${db.standby.region}`;
+  const direction = input.step === 'failback' ? `from ${db.primary.region} back to ${db.standby.region}` : `from ${db.primary.region} to ${db.standby.region}`;
 
   const message = [
-    ...(drill ? [`DRILL (game day of ${String(drill.requestedFor)}; fault: ${String(drill.fault ?? 'none')}): a drill run asks, as it would in a real incident. Answer as you would then.`, ''] : []),
+    ...(drill
+      ? [
+          `DRILL (game day of ${String(drill.requestedFor)}; fault: ${String(drill.fault ?? 'none')}): a drill run asks, as it would in a real incident. Answer as you would then.`,
+          '',
+        ]
+      : []),
     `Database ${db.name} (${db.engine}): a human decision is needed to ${ASKED[input.decision]} ${direction}.`,
     '',
     'What happened',

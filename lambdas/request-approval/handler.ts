@@ -69,7 +69,14 @@ const requestHandler = defineHandler('request-approval', async (input) => {
   const sns = regional(SNSClient, REGION);
 
   const key = await linkKey();
-  const plan = planApprovalRequest(input, { approvalId: newApprovalId(), now: new Date(), approvalUrl: APPROVAL_URL, signingKey: key, region: REGION, linkLifetimeSeconds: LINK_LIFETIME_SECONDS });
+  const plan = planApprovalRequest(input, {
+    approvalId: newApprovalId(),
+    now: new Date(),
+    approvalUrl: APPROVAL_URL,
+    signingKey: key,
+    region: REGION,
+    linkLifetimeSeconds: LINK_LIFETIME_SECONDS,
+  });
   try {
     await ddb.send(
       new PutItemCommand({
@@ -140,7 +147,11 @@ const watch = defineActionHandler('request-approval', 'watch', async (input) => 
   if (verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;
     const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now });
-    logger.info('pending verdict question withdrawn: the primary is confirmed down now', { database: database.name, incidentId, superseded: superseded.length });
+    logger.info('pending verdict question withdrawn: the primary is confirmed down now', {
+      database: database.name,
+      incidentId,
+      superseded: superseded.length,
+    });
     return { watching: false, superseded };
   }
   const pending = await listPendingApprovals(deps, database.name, { now });

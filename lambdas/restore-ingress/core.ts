@@ -34,9 +34,17 @@ const desc = (d: string | undefined) => (d ? { Description: d } : {});
 export function atomicRules(permissions: readonly Permission[]): AtomicRule[] {
   const rules: AtomicRule[] = [];
   for (const p of permissions) {
-    for (const r of p.IpRanges ?? []) if (r.CidrIp) rules.push({ key: `${head(p)}|cidr|${r.CidrIp}`, permission: { ...base(p), IpRanges: [{ CidrIp: r.CidrIp, ...desc(r.Description) }] } });
-    for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) rules.push({ key: `${head(p)}|cidr6|${r.CidrIpv6}`, permission: { ...base(p), Ipv6Ranges: [{ CidrIpv6: r.CidrIpv6, ...desc(r.Description) }] } });
-    for (const r of p.PrefixListIds ?? []) if (r.PrefixListId) rules.push({ key: `${head(p)}|pl|${r.PrefixListId}`, permission: { ...base(p), PrefixListIds: [{ PrefixListId: r.PrefixListId, ...desc(r.Description) }] } });
+    for (const r of p.IpRanges ?? [])
+      if (r.CidrIp) rules.push({ key: `${head(p)}|cidr|${r.CidrIp}`, permission: { ...base(p), IpRanges: [{ CidrIp: r.CidrIp, ...desc(r.Description) }] } });
+    for (const r of p.Ipv6Ranges ?? [])
+      if (r.CidrIpv6)
+        rules.push({ key: `${head(p)}|cidr6|${r.CidrIpv6}`, permission: { ...base(p), Ipv6Ranges: [{ CidrIpv6: r.CidrIpv6, ...desc(r.Description) }] } });
+    for (const r of p.PrefixListIds ?? [])
+      if (r.PrefixListId)
+        rules.push({
+          key: `${head(p)}|pl|${r.PrefixListId}`,
+          permission: { ...base(p), PrefixListIds: [{ PrefixListId: r.PrefixListId, ...desc(r.Description) }] },
+        });
     for (const r of p.UserIdGroupPairs ?? []) {
       if (!r.GroupId) continue;
       rules.push({
@@ -78,14 +86,31 @@ const MODIFIABLE = new Set(['available', 'storage-optimization']);
  * undefined: none). Only an instance that still has the isolation group is changed; one without
  * it (a rebuilt replica, or already restored) is left alone.
  */
-export function isolationRestorePlan(status: string | undefined, groups: ReadonlyArray<{ id: string; status: string }>, entry: IsolatedInstance): IsolationRestore {
-  if (status === undefined) return { kind: 'skip', detail: `no instance ${entry.instanceId} now (the fenced one was preserved under another name): a replica rebuilt here gets the original groups ${entry.originalGroupIds.join(', ')}` };
+export function isolationRestorePlan(
+  status: string | undefined,
+  groups: ReadonlyArray<{ id: string; status: string }>,
+  entry: IsolatedInstance,
+): IsolationRestore {
+  if (status === undefined)
+    return {
+      kind: 'skip',
+      detail: `no instance ${entry.instanceId} now (the fenced one was preserved under another name): a replica rebuilt here gets the original groups ${entry.originalGroupIds.join(', ')}`,
+    };
   if (entry.originalGroupIds.length === 0) return { kind: 'skip', detail: `no original groups were recorded for ${entry.instanceId}: left as it is` };
   if (!groups.some((g) => g.id === entry.isolationGroupId)) {
     const back = entry.originalGroupIds.every((id) => groups.some((g) => g.id === id));
-    return { kind: 'done', detail: back ? `${entry.instanceId} has its original groups` : `${entry.instanceId} is not isolated (groups ${groups.map((g) => g.id).join(', ') || 'none'}): left alone` };
+    return {
+      kind: 'done',
+      detail: back
+        ? `${entry.instanceId} has its original groups`
+        : `${entry.instanceId} is not isolated (groups ${groups.map((g) => g.id).join(', ') || 'none'}): left alone`,
+    };
   }
   if (MODIFIABLE.has(status)) return { kind: 'modify', detail: `${entry.instanceId} is isolated in ${entry.isolationGroupId}` };
-  if (status === 'stopped') return { kind: 'skip', detail: `${entry.instanceId} is stopped (a stopped instance cannot be modified): it stays isolated; restore ${entry.originalGroupIds.join(', ')} after starting it` };
+  if (status === 'stopped')
+    return {
+      kind: 'skip',
+      detail: `${entry.instanceId} is stopped (a stopped instance cannot be modified): it stays isolated; restore ${entry.originalGroupIds.join(', ')} after starting it`,
+    };
   return { kind: 'busy', detail: `${entry.instanceId} is ${status}: its groups cannot be changed now` };
 }

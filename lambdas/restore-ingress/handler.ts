@@ -63,7 +63,7 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
     if (!NOT_FOUND.has(awsErrorName(err))) throw toFailoverError(err, `DescribeDBInstances ${entry.instanceId}`);
   }
   const groups = (inst?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [{ id: g.VpcSecurityGroupId, status: g.Status ?? 'active' }] : []));
-  const plan = isolationRestorePlan(inst ? inst.DBInstanceStatus ?? 'unknown' : undefined, groups, entry);
+  const plan = isolationRestorePlan(inst ? (inst.DBInstanceStatus ?? 'unknown') : undefined, groups, entry);
   const base = { instanceId: entry.instanceId, groupIds: entry.originalGroupIds };
   switch (plan.kind) {
     case 'busy':
@@ -74,12 +74,19 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
       return { ...base, result: 'already-done', detail: plan.detail };
     case 'modify':
       try {
-        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: entry.instanceId, VpcSecurityGroupIds: entry.originalGroupIds, ApplyImmediately: true }));
+        await rds.send(
+          new ModifyDBInstanceCommand({ DBInstanceIdentifier: entry.instanceId, VpcSecurityGroupIds: entry.originalGroupIds, ApplyImmediately: true }),
+        );
       } catch (err) {
-        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId }, { cause: err });
+        if (['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err)))
+          throw new ResourceBusyError(`ModifyDBInstance ${entry.instanceId}: ${awsErrorName(err)}`, { instanceId: entry.instanceId }, { cause: err });
         throw toFailoverError(err, `ModifyDBInstance ${entry.instanceId}`);
       }
-      return { ...base, result: 'done', detail: `original groups ${entry.originalGroupIds.join(', ')} requested in place of ${entry.isolationGroupId} (applied asynchronously)` };
+      return {
+        ...base,
+        result: 'done',
+        detail: `original groups ${entry.originalGroupIds.join(', ')} requested in place of ${entry.isolationGroupId} (applied asynchronously)`,
+      };
   }
 }
 
@@ -99,7 +106,10 @@ export const handler = defineHandler('restore-ingress', async (input) => {
       groups: [],
       instances,
       securityGroupIds,
-      detail: isolated.length === 0 ? `nothing was revoked or isolated on the ${input.site} by incident ${input.fenceIncidentId}: nothing to restore` : instances.map((i) => `${i.instanceId}: ${i.detail}`).join('; '),
+      detail:
+        isolated.length === 0
+          ? `nothing was revoked or isolated on the ${input.site} by incident ${input.fenceIncidentId}: nothing to restore`
+          : instances.map((i) => `${i.instanceId}: ${i.detail}`).join('; '),
     };
     logger.info('ingress restored', { database: input.database.name, incidentId: input.incidentId, epoch: input.epoch, ...out });
     return out;
@@ -127,7 +137,12 @@ export const handler = defineHandler('restore-ingress', async (input) => {
     }
     try {
       await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: entry.groupId, IpPermissions: missing as IpPermission[] }));
-      groups.push({ groupId: entry.groupId, result: 'done', rules: missing.length, detail: `restored ${missing.length} ingress rule${missing.length === 1 ? '' : 's'}` });
+      groups.push({
+        groupId: entry.groupId,
+        result: 'done',
+        rules: missing.length,
+        detail: `restored ${missing.length} ingress rule${missing.length === 1 ? '' : 's'}`,
+      });
     } catch (err) {
       if (awsErrorName(err) !== 'InvalidPermission.Duplicate') throw toFailoverError(err, `AuthorizeSecurityGroupIngress ${entry.groupId}`);
       groups.push({ groupId: entry.groupId, result: 'already-done', rules: 0, detail: 'the rules were restored meanwhile' });

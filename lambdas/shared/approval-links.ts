@@ -25,7 +25,9 @@ export const MAC_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 const mac = (key: Uint8Array, context: string, ...parts: string[]): string =>
-  createHmac('sha256', key).update([context, ...parts].join('\n')).digest('base64url');
+  createHmac('sha256', key)
+    .update([context, ...parts].join('\n'))
+    .digest('base64url');
 
 /** Constant-time comparison of two base64url MACs (false for different lengths). */
 export function sameMac(a: string, b: string): boolean {

@@ -134,7 +134,20 @@ const TOKEN_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])
 
 /** Attributes read for listings and the page: everything but the task token. */
 const PUBLIC_ATTRIBUTES = [
-  'approvalId', 'database', 'incidentId', 'step', 'decision', 'reasons', 'facts', 'status', 'createdAt', 'expiresAt', 'decidedAt', 'approver', 'reason', 'effects',
+  'approvalId',
+  'database',
+  'incidentId',
+  'step',
+  'decision',
+  'reasons',
+  'facts',
+  'status',
+  'createdAt',
+  'expiresAt',
+  'decidedAt',
+  'approver',
+  'reason',
+  'effects',
 ];
 const projection = (): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } => ({
   ProjectionExpression: PUBLIC_ATTRIBUTES.map((_, i) => `#p${i}`).join(', '),
@@ -227,7 +240,8 @@ export async function decideApproval(deps: ApprovalDeps, req: DecideApprovalRequ
   const approvalId = req.approvalId.trim();
   const approver = req.approver.trim();
   if (!approver) throw new InvalidInputError('An approver identity is required to answer an approval.');
-  if (req.decision !== 'approve' && req.decision !== 'reject') throw new InvalidInputError(`decision must be "approve" or "reject", got ${JSON.stringify(req.decision)}`);
+  if (req.decision !== 'approve' && req.decision !== 'reject')
+    throw new InvalidInputError(`decision must be "approve" or "reject", got ${JSON.stringify(req.decision)}`);
   if (!approvalId) throw refusal('not-found', approvalId);
 
   const nowIso = req.now.toISOString();
@@ -322,7 +336,13 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           UpdateExpression: 'SET #status = :superseded, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
           ConditionExpression:
             '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
-          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#facts': 'facts', '#verdict': 'verdict', '#reverifications': 'reverifications' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#reason': 'reason',
+            '#facts': 'facts',
+            '#verdict': 'verdict',
+            '#reverifications': 'reverifications',
+          },
           ExpressionAttributeValues: marshall({
             ':superseded': 'superseded',
             ':now': nowIso,
@@ -370,7 +390,13 @@ async function putBackPending(deps: ApprovalDeps, record: ApprovalRecord, token:
         UpdateExpression: 'SET #status = :pending, taskToken = :token, pendingDatabase = :database REMOVE decidedAt, approver, #reason',
         ConditionExpression: '#status = :decided AND approver = :approver',
         ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason' },
-        ExpressionAttributeValues: marshall({ ':pending': 'pending', ':token': token, ':database': record.database, ':decided': status, ':approver': approver }),
+        ExpressionAttributeValues: marshall({
+          ':pending': 'pending',
+          ':token': token,
+          ':database': record.database,
+          ':decided': status,
+          ':approver': approver,
+        }),
       }),
     );
   } catch (err) {

@@ -6,15 +6,37 @@
 import { AwsCallFailedError, ResourceBusyError, TransientAwsError, type FailoverError } from './errors.js';
 
 const THROTTLING = new Set([
-  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException',
-  'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
   'TransactionInProgressException',
 ]);
 const TRANSIENT = new Set([
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalFailure', 'InternalError',
-  'InternalServiceError', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalServerError',
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'AbortError',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalFailure',
+  'InternalError',
+  'InternalServiceError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'AbortError',
 ]);
 /** States that mean "the resource is mid-change", worth waiting for. */
 const BUSY = new Set(['InvalidDBInstanceStateFault', 'InvalidDBInstanceState', 'InvalidDBClusterStateFault', 'InvalidGlobalClusterStateFault']);
@@ -43,7 +65,9 @@ export const isTransient = (err: unknown): boolean => {
 
 /** A timeout or connection failure: the endpoint did not answer (e.g. a Region outage). */
 export const isUnreachable = (err: unknown): boolean =>
-  ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'AbortError'].includes(awsErrorName(err));
+  ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'AbortError'].includes(
+    awsErrorName(err),
+  );
 
 /**
  * Wraps an SDK error into a typed error for Step Functions. `busyIsTransient` treats

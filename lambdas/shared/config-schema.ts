@@ -9,21 +9,30 @@
 import * as z from 'zod';
 import { ENGINES, FENCE_METHODS, GAME_DAY_FAULTS, IAM_ROLE_ARN, KMS_KEY_ARN, READINESS, RPO_ESTIMATES } from './config-values.js';
 
-export { CONTROL_PLANE_VANTAGE, defaultPort, ENGINES, GAME_DAY_FAULTS, isAurora, KMS_KEY_ARN, READINESS, RPO_ESTIMATES, secretArnInRegion, type Engine, type FenceMethod, type GameDayFault, type Readiness } from './config-values.js';
+export {
+  CONTROL_PLANE_VANTAGE,
+  defaultPort,
+  ENGINES,
+  GAME_DAY_FAULTS,
+  isAurora,
+  KMS_KEY_ARN,
+  READINESS,
+  RPO_ESTIMATES,
+  secretArnInRegion,
+  type Engine,
+  type FenceMethod,
+  type GameDayFault,
+  type Readiness,
+} from './config-values.js';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const region = () =>
-  z.string().regex(REGION, { message: 'must be an AWS Region code such as us-east-1' });
-
-
+const region = () => z.string().regex(REGION, { message: 'must be an AWS Region code such as us-east-1' });
 
 const identifier = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)' });
 
-const securityGroupIds = z
-  .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0123456789abcdef0' }))
-  .min(1);
+const securityGroupIds = z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0123456789abcdef0' })).min(1);
 
 export const siteSchema = z
   .object({
@@ -65,7 +74,9 @@ export const standbySchema = siteSchema
     coldStandby: z
       .object({
         /** Name of the CloudFormation stack (in the standby Region) that holds the dormant database. */
-        stackName: z.string().regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/, { message: 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)' }),
+        stackName: z
+          .string()
+          .regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/, { message: 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)' }),
         /** Stack parameter that switches the standby on. */
         parameterName: z.string().min(1).default('Mode'),
         /** Value of `parameterName` that makes the stack create and start the database. */
@@ -75,10 +86,7 @@ export const standbySchema = siteSchema
          * failover function, restores the database. An IAM role of the standby's account that
          * cloudformation.amazonaws.com may assume; required for cold standbys (docs/config.md).
          */
-        serviceRoleArn: z
-          .string()
-          .regex(IAM_ROLE_ARN, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })
-          .optional(),
+        serviceRoleArn: z.string().regex(IAM_ROLE_ARN, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' }).optional(),
       })
       .strict()
       .optional(),
@@ -128,7 +136,6 @@ export const trafficSchema = z
   })
   .strict();
 
-
 /**
  * Game days of one database (docs/game-days.md): AWS FIS experiment templates on a designated drill
  * pair, drill runs of the real failover workflow on that pair, an optional schedule, and the
@@ -163,7 +170,11 @@ export const gameDaySchema = z
      * go to ALARM: the business alarms the user names. The product's own health alarms are added.
      */
     stopAlarmArns: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, { message: 'must be a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)' }))
+      .array(
+        z.string().regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, {
+          message: 'must be a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)',
+        }),
+      )
       .min(1)
       .max(3),
     /**
@@ -171,7 +182,12 @@ export const gameDaySchema = z
      * or `at(...)`), e.g. `cron(0 10 ? 1,4,7,10 TUE#2 *)` for the second Tuesday of each quarter.
      * Default: no schedule (drills are started by hand).
      */
-    schedule: z.string().regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/, { message: 'must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(yyyy-mm-ddThh:mm:ss)' }).optional(),
+    schedule: z
+      .string()
+      .regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/, {
+        message: 'must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(yyyy-mm-ddThh:mm:ss)',
+      })
+      .optional(),
     /** Time zone of `schedule` (IANA name). */
     scheduleTimezone: z.string().min(1).default('UTC'),
     /** The fault a scheduled drill injects (one of `faults`). Default: the first of `faults`. */
@@ -216,7 +232,9 @@ export const databaseSchema = z
         /** Secrets Manager secret with `username` and `password` (any Region; read with an explicit Region). */
         secretArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)' })
+          .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+            message: 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+          })
           .optional(),
         /**
          * Regions where the secret is replicated (Secrets Manager replication: same name and suffix,
@@ -379,7 +397,11 @@ export const approvalsSchema = z
     linkLifetimeMinutes: z.number().int().min(5).max(1440).default(60),
     /** IAM principal ARNs (operators, auditors) allowed to decrypt the state machines' execution history. */
     executionHistoryReaders: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)' }))
+      .array(
+        z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: 'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)' }),
+      )
       .default([]),
   })
   .strict();
@@ -391,9 +413,15 @@ export const configSchema = z
     /** Region of the orchestrator (state machines, lease table, approvals). Never only the primary's Region. */
     controlRegion: region(),
     /** Account to deploy to. Default: the CLI's account at deploy time (environment-agnostic stacks). */
-    account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+      .optional(),
     /** Prefix of every resource name. */
-    prefix: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, { message: 'must start with a letter; lowercase letters, digits and hyphens (max 16)' }).default('failover'),
+    prefix: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,15}$/, { message: 'must start with a letter; lowercase letters, digits and hyphens (max 16)' })
+      .default('failover'),
     /** Who is told about incidents, approvals and failbacks. */
     notifications: z
       .object({
@@ -422,4 +450,3 @@ export type TrafficConfig = z.output<typeof trafficSchema>;
 export type ApprovalsConfig = z.output<typeof approvalsSchema>;
 export type FailbackConfig = z.output<typeof databaseSchema.shape.failback>;
 export type GameDayConfig = z.output<typeof gameDaySchema>;
-

@@ -138,7 +138,19 @@ export const manageLeaseOutput = z.object({
   acquired: z.boolean(),
   /** Fencing token: increments on every acquisition; recorded on every action. */
   epoch: z.number().check(z.int()),
-  outcome: z.enum(['acquired', 'reentered', 'taken-over', 'already-handled', 'held-by-stopped-run', 'cooldown', 'stale-trigger', 'released', 'recorded', 'standby-recorded', 'read']),
+  outcome: z.enum([
+    'acquired',
+    'reentered',
+    'taken-over',
+    'already-handled',
+    'held-by-stopped-run',
+    'cooldown',
+    'stale-trigger',
+    'released',
+    'recorded',
+    'standby-recorded',
+    'read',
+  ]),
   /** Which configured site takes writes now, as recorded (initially "primary"). */
   writer: z.enum(['primary', 'standby']),
   /** The execution holding the lease when it was not acquired. */
@@ -359,8 +371,10 @@ export const fenceOutput = z.object({
   /** Ingress rules revoked, per security group, kept so a failback can restore them. */
   revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
   /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, kept so a failback can restore them. */
-  isolated: z._default(z
-    .array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) })), []),
+  isolated: z._default(
+    z.array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) })),
+    [],
+  ),
   instanceStatus: z.nullable(z.string()),
 });
 export type FenceOutput = z.infer<typeof fenceOutput>;
@@ -554,11 +568,21 @@ export const planFailbackOutput = z.object({
   /** Checks of the rebuilt replica (every `intervalSeconds`) before giving up: rebuildTimeoutMinutes. */
   rebuild: z.object({ intervalSeconds: z.number().check(z.int()).check(z.positive()), checks: z.number().check(z.int()).check(z.positive()) }),
   /** The stability window: checked every `intervalSeconds`, at most `checks` times (then the failback stops). */
-  stability: z.object({ windowSeconds: z.number().check(z.int()).check(z.minimum(0)), intervalSeconds: z.number().check(z.int()).check(z.positive()), checks: z.number().check(z.int()).check(z.positive()) }),
+  stability: z.object({
+    windowSeconds: z.number().check(z.int()).check(z.minimum(0)),
+    intervalSeconds: z.number().check(z.int()).check(z.positive()),
+    checks: z.number().check(z.int()).check(z.positive()),
+  }),
   /** Traffic drain steps (empty without traffic records): `checks` one-minute observations each. */
   drain: z.object({
     intervalSeconds: z.number().check(z.int()).check(z.positive()),
-    steps: z.array(z.object({ step: z.number().check(z.int()).check(z.minimum(1)), percent: z.number().check(z.int()).check(z.minimum(1)).check(z.maximum(100)), checks: z.number().check(z.int()).check(z.positive()) })),
+    steps: z.array(
+      z.object({
+        step: z.number().check(z.int()).check(z.minimum(1)),
+        percent: z.number().check(z.int()).check(z.minimum(1)).check(z.maximum(100)),
+        checks: z.number().check(z.int()).check(z.positive()),
+      }),
+    ),
   }),
   hasTraffic: z.boolean(),
 });
@@ -623,7 +647,10 @@ export const restoreIngressInput = z.object({
 export const restoreIngressOutput = z.object({
   groups: z.array(z.object({ groupId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), rules: z.number().check(z.int()), detail: z.string() })),
   /** Isolated instances of the site (fenceMethod isolate or stop): their original VPC security groups put back. */
-  instances: z._default(z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })), []),
+  instances: z._default(
+    z.array(z.object({ instanceId: z.string(), result: z.enum(['done', 'already-done', 'skipped']), groupIds: z.array(z.string()), detail: z.string() })),
+    [],
+  ),
   /** The site's original VPC security groups as the fence recorded them (empty: none recorded): a replica rebuilt at the site gets them. */
   securityGroupIds: z._default(z.array(z.string()), []),
   detail: z.string(),
@@ -708,7 +735,11 @@ export const switchoverOutput = z.object({
 });
 
 // ---------------------------------------------------------------- shift-traffic
-export const trafficWeight = z.object({ setIdentifier: z.string(), region: z.string(), weight: z.nullable(z.number().check(z.int()).check(z.minimum(0)).check(z.maximum(255))) });
+export const trafficWeight = z.object({
+  setIdentifier: z.string(),
+  region: z.string(),
+  weight: z.nullable(z.number().check(z.int()).check(z.minimum(0)).check(z.maximum(255))),
+});
 export const shiftTrafficInput = z.object({
   ...withDatabase,
   /** read: the weights now; shift: move `percent` % to the standby's Region (current roles: the original site); restore: put `before` back; check-alarms: the gating alarms. */
@@ -766,7 +797,9 @@ export const functionUrlEvent = z.looseObject({
   cookies: z.optional(z.array(z.string())),
   body: z.optional(z.string()),
   isBase64Encoded: z.optional(z.boolean()),
-  requestContext: z.optional(z.looseObject({ http: z.optional(z.looseObject({ method: z.optional(z.string()), sourceIp: z.optional(z.string()), userAgent: z.optional(z.string()) })) })),
+  requestContext: z.optional(
+    z.looseObject({ http: z.optional(z.looseObject({ method: z.optional(z.string()), sourceIp: z.optional(z.string()), userAgent: z.optional(z.string()) })) }),
+  ),
 });
 export const pageResponse = z.object({
   statusCode: z.number().check(z.int()).check(z.minimum(100)).check(z.maximum(599)),

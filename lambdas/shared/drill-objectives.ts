@@ -19,7 +19,11 @@ export interface ObjectivesJudgement {
 const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Compares the figures with the objectives (pure). */
-export function judgeObjectives(objectives: DrillObjectives, rtoSeconds: number | null | undefined, dataLossSeconds: number | null | undefined): ObjectivesJudgement {
+export function judgeObjectives(
+  objectives: DrillObjectives,
+  rtoSeconds: number | null | undefined,
+  dataLossSeconds: number | null | undefined,
+): ObjectivesJudgement {
   const rtoMet = finite(rtoSeconds) && rtoSeconds <= objectives.rtoSeconds;
   const rpoMet = finite(dataLossSeconds) && dataLossSeconds <= objectives.rpoSeconds;
   return { rtoMet, rpoMet, met: rtoMet && rpoMet };
@@ -34,6 +38,9 @@ export function objectivesFor(
   database: string,
   requestedFor?: string,
 ): { database: string; objectives: DrillObjectives } | null {
-  const owner = requestedFor !== undefined ? config.databases.find((d) => d.name === requestedFor && d.gameDay) : config.databases.find((d) => d.gameDay?.drillPair === database);
+  const owner =
+    requestedFor !== undefined
+      ? config.databases.find((d) => d.name === requestedFor && d.gameDay)
+      : config.databases.find((d) => d.gameDay?.drillPair === database);
   return owner?.gameDay ? { database: owner.name, objectives: owner.gameDay.objectives } : null;
 }

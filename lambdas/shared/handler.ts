@@ -37,7 +37,10 @@ function contractOf(name: FunctionName, action?: string): FunctionContract {
 }
 
 /** The function's own work: the parsed input in, the output it decided out (before output defaults). */
-export type HandlerBody<C extends FunctionContract> = (input: z.output<C['input']>, context: HandlerContext | undefined) => Promise<z.input<C['output']>> | z.input<C['output']>;
+export type HandlerBody<C extends FunctionContract> = (
+  input: z.output<C['input']>,
+  context: HandlerContext | undefined,
+) => Promise<z.input<C['output']>> | z.input<C['output']>;
 /** What Lambda (and the twin) invokes. */
 export type Handler<C extends FunctionContract> = (event: unknown, context?: HandlerContext) => Promise<z.output<C['output']>>;
 

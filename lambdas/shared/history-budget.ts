@@ -52,7 +52,8 @@ export const SITE_MIN_CAP_SECONDS = 900;
 export const siteCapSeconds = (maxWaitHours: number): number => Math.max(SITE_MIN_CAP_SECONDS, Math.ceil((maxWaitHours * 3600) / MAX_CHECKS.site));
 
 /** Seconds between two checks of a rebuilt replica: a minute, or longer for long timeouts. */
-export const rebuildIntervalSeconds = (rebuildTimeoutMinutes: number): number => Math.max(60, Math.ceil((rebuildTimeoutMinutes * 60) / MAX_CHECKS.rebuildPerWait));
+export const rebuildIntervalSeconds = (rebuildTimeoutMinutes: number): number =>
+  Math.max(60, Math.ceil((rebuildTimeoutMinutes * 60) / MAX_CHECKS.rebuildPerWait));
 
 /** Seconds between two alarm checks of a drain step: a minute, or longer for long drains. */
 export const drainIntervalSeconds = (steps: number, stepObservationMinutes: number): number =>
@@ -64,12 +65,7 @@ export interface HistoryWorstCase {
 }
 
 /** The most events a failback of these settings can write, loop by loop. */
-export function failbackWorstCase(o: {
-  maxWaitHours: number;
-  rebuildTimeoutMinutes: number;
-  stabilityChecks: number;
-  drainChecks: number;
-}): HistoryWorstCase {
+export function failbackWorstCase(o: { maxWaitHours: number; rebuildTimeoutMinutes: number; stabilityChecks: number; drainChecks: number }): HistoryWorstCase {
   const site = siteChecks(o.maxWaitHours);
   const rebuild = 4 * Math.ceil((o.rebuildTimeoutMinutes * 60) / rebuildIntervalSeconds(o.rebuildTimeoutMinutes));
   const parts = [

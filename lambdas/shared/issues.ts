@@ -8,7 +8,17 @@ import { isSensitiveKey } from './redact.js';
 
 type Issue = z.core.$ZodIssue;
 /** Issue fields some codes carry (read without narrowing on every code). */
-type IssueFields = { expected?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean; origin?: string; values?: unknown[]; keys?: string[]; format?: string; divisor?: number };
+type IssueFields = {
+  expected?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  origin?: string;
+  values?: unknown[];
+  keys?: string[];
+  format?: string;
+  divisor?: number;
+};
 
 const MAX_VALUE_CHARS = 80;
 const MAX_ISSUES = 10;
@@ -77,11 +87,16 @@ function describe(issue: Issue, value: unknown): string {
  */
 export function describeIssues(issues: readonly Issue[], input: unknown): string {
   const lines = issues.slice(0, MAX_ISSUES).map((issue) => {
-    const custom = issue.message && issue.message !== 'Invalid input' && !issue.message.startsWith('Invalid input:') && !/^(Too (small|big)|Invalid (option|string|element|key|value)|Unrecognized key)/.test(issue.message) ? issue.message : undefined;
+    const custom =
+      issue.message &&
+      issue.message !== 'Invalid input' &&
+      !issue.message.startsWith('Invalid input:') &&
+      !/^(Too (small|big)|Invalid (option|string|element|key|value)|Unrecognized key)/.test(issue.message)
+        ? issue.message
+        : undefined;
     const value = valueAt(input, issue.path);
     return `${formatPath(issue.path)}: ${custom ?? describe(issue, value)} (got ${formatValue(value, issue.path)})`;
   });
   if (issues.length > MAX_ISSUES) lines.push(`... and ${issues.length - MAX_ISSUES} more`);
   return lines.join('; ');
 }
-

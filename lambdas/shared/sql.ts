@@ -88,17 +88,18 @@ export function tcpCheck(host: string, port: number, timeoutMs: number): Promise
       if (err) reject(err);
       else resolve();
     };
-    const timer = setTimeout(
-      () => finish(codedError('ETIMEDOUT', `TCP connection to ${host}:${port} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(codedError('ETIMEDOUT', `TCP connection to ${host}:${port} timed out after ${timeoutMs} ms`)), timeoutMs);
     socket.once('connect', () => finish());
     socket.once('error', (err) => finish(err));
   });
 }
 
 /** Follows CNAME records from `host` (at most 8 hops) and returns the last name; `host` itself when it has no CNAME. */
-export async function resolveEndpoint(host: string, timeoutMs: number, resolveCname: (name: string) => Promise<string[]> = (n) => dns.resolveCname(n)): Promise<string> {
+export async function resolveEndpoint(
+  host: string,
+  timeoutMs: number,
+  resolveCname: (name: string) => Promise<string[]> = (n) => dns.resolveCname(n),
+): Promise<string> {
   let name = host.replace(/\.$/, '');
   for (let hop = 0; hop < 8; hop++) {
     let next: string[];
@@ -352,8 +353,7 @@ export const HEARTBEAT_SQL = {
   mysql: {
     create: `CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE} (site varchar(64) PRIMARY KEY, at timestamp(3) NOT NULL, epoch bigint)`,
     upsert:
-      `INSERT INTO ${HEARTBEAT_TABLE} (site, at, epoch) VALUES (?, CURRENT_TIMESTAMP(3), ?) ` +
-      `ON DUPLICATE KEY UPDATE at = CURRENT_TIMESTAMP(3), epoch = ?`,
+      `INSERT INTO ${HEARTBEAT_TABLE} (site, at, epoch) VALUES (?, CURRENT_TIMESTAMP(3), ?) ` + `ON DUPLICATE KEY UPDATE at = CURRENT_TIMESTAMP(3), epoch = ?`,
     select: `SELECT UNIX_TIMESTAMP(at) AS at_epoch FROM ${HEARTBEAT_TABLE} WHERE site = ?`,
   },
 } as const;
@@ -430,7 +430,11 @@ export interface DatabaseGrants {
 
 const bool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === true || v === 't' || v === 1 || v === '1' || v === 'true');
 
-const unquote = (s: string): string => s.trim().replace(/^[`'"]|[`'"]$/g, '').replace(/\\([_%\\])/g, '$1');
+const unquote = (s: string): string =>
+  s
+    .trim()
+    .replace(/^[`'"]|[`'"]$/g, '')
+    .replace(/\\([_%\\])/g, '$1');
 
 /**
  * What MySQL's `SHOW GRANTS` lines give the user on `database`.`failover_heartbeat`: `CREATE`,
@@ -449,20 +453,35 @@ export function parseMysqlGrants(lines: readonly string[], database: string): Da
     const applies = (db === '*' && table === '*') || (db === database && (table === '*' || table === HEARTBEAT_TABLE));
     if (!applies) continue;
     // A column-level grant (`UPDATE (at)`) does not cover the heartbeat's columns for sure: not counted.
-    for (const p of m[1]!.replace(/\s*\([^)]*\)/g, '#columns').split(',').map((x) => x.trim().toUpperCase())) {
+    for (const p of m[1]!
+      .replace(/\s*\([^)]*\)/g, '#columns')
+      .split(',')
+      .map((x) => x.trim().toUpperCase())) {
       if (p.endsWith('#COLUMNS')) continue;
       if (p === 'ALL' || p === 'ALL PRIVILEGES') ['CREATE', 'SELECT', 'INSERT', 'UPDATE'].forEach((x) => held.add(x));
       else held.add(p);
     }
   }
-  return { user, schema: database, schemaCreate: held.has('CREATE'), tableExists: null, tableInsert: held.has('INSERT'), tableUpdate: held.has('UPDATE'), tableSelect: held.has('SELECT'), pgMonitor: false };
+  return {
+    user,
+    schema: database,
+    schemaCreate: held.has('CREATE'),
+    tableExists: null,
+    tableInsert: held.has('INSERT'),
+    tableUpdate: held.has('UPDATE'),
+    tableSelect: held.has('SELECT'),
+    pgMonitor: false,
+  };
 }
 
 /** Reads the user's grants on `database` (the one the session is connected to); throws the driver's error. */
 export async function readGrants(session: SqlSession, engine: Engine, database = defaultDatabaseName(engine)): Promise<DatabaseGrants> {
   if (isMysqlEngine(engine)) {
     const rows = await session.query(GRANTS_SQL.mysql);
-    return parseMysqlGrants(rows.map((r) => String(Object.values(r)[0] ?? '')), database);
+    return parseMysqlGrants(
+      rows.map((r) => String(Object.values(r)[0] ?? '')),
+      database,
+    );
   }
   const row = (await session.query(GRANTS_SQL.postgres))[0] ?? {};
   return {

@@ -58,7 +58,9 @@ export function changeBatch(traffic: TrafficConfig, weights: readonly Weight[], 
   return {
     Comment: comment.slice(0, 256),
     Changes: traffic.targets.map((t) => {
-      const healthCheckId = records.find((r) => r.Name !== undefined && fqdn(r.Name) === name && r.Type === traffic.type && r.SetIdentifier === t.setIdentifier)?.HealthCheckId;
+      const healthCheckId = records.find(
+        (r) => r.Name !== undefined && fqdn(r.Name) === name && r.Type === traffic.type && r.SetIdentifier === t.setIdentifier,
+      )?.HealthCheckId;
       return {
         Action: 'UPSERT' as const,
         ResourceRecordSet: {
@@ -91,12 +93,15 @@ export function firingAlarms(readings: readonly AlarmReading[], required: readon
   }
   const seen = new Set(readings.flatMap((r) => ('name' in r ? [r.name] : [])));
   const unreadable = readings.some((r) => 'error' in r);
-  for (const name of required) if (!seen.has(name) && !unreadable && !optional.includes(name)) firing.push(`${name} was found in no Region: it cannot gate the drain`);
+  for (const name of required)
+    if (!seen.has(name) && !unreadable && !optional.includes(name)) firing.push(`${name} was found in no Region: it cannot gate the drain`);
   return firing;
 }
 
 /** One alarm's state-update history since the last check (DescribeAlarmHistory), or a Region/alarm that could not be read. */
-export type HistoryReading = { region: string; name: string; items: ReadonlyArray<{ Timestamp?: Date | string; HistoryData?: string; HistorySummary?: string }> } | { region: string; name: string; error: string };
+export type HistoryReading =
+  | { region: string; name: string; items: ReadonlyArray<{ Timestamp?: Date | string; HistoryData?: string; HistorySummary?: string }> }
+  | { region: string; name: string; error: string };
 
 /** Did this state update put the alarm in ALARM? (HistoryData's newState, else the summary "… to ALARM".) */
 export function wentToAlarm(item: { HistoryData?: string; HistorySummary?: string }): boolean {

@@ -19,8 +19,17 @@ import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
-import { alarmedSince, changeBatch, currentWeights, firingAlarms, restoreWeights, stepWeights, type AlarmReading, type HistoryReading, type Weight } from './core.js';
-
+import {
+  alarmedSince,
+  changeBatch,
+  currentWeights,
+  firingAlarms,
+  restoreWeights,
+  stepWeights,
+  type AlarmReading,
+  type HistoryReading,
+  type Weight,
+} from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const route53 = () => regional(Route53Client, ownRegion());
@@ -36,7 +45,17 @@ export const handler = defineHandler('shift-traffic', async (input) => {
 
   const listRecords = async () => {
     try {
-      return (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, StartRecordName: traffic.recordName, StartRecordType: traffic.type as RRType })))?.ResourceRecordSets ?? [];
+      return (
+        (
+          await route53().send(
+            new ListResourceRecordSetsCommand({
+              HostedZoneId: traffic.hostedZoneId,
+              StartRecordName: traffic.recordName,
+              StartRecordType: traffic.type as RRType,
+            }),
+          )
+        )?.ResourceRecordSets ?? []
+      );
     } catch (err) {
       throw toFailoverError(err, 'route53:ListResourceRecordSets');
     }
@@ -58,13 +77,21 @@ export const handler = defineHandler('shift-traffic', async (input) => {
       const records = await listRecords();
       let changeId: string | null;
       try {
-        const out = await route53().send(new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }));
+        const out = await route53().send(
+          new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }),
+        );
         changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;
       } catch (err) {
         throw toFailoverError(err, 'route53:ChangeResourceRecordSets');
       }
       logger.info('traffic weights set', { database: db.name, incidentId: input.incidentId, action: input.action, weights });
-      return { ...none, changeId, weights, at: new Date().toISOString(), detail: `${input.action === 'shift' ? 'shifted' : 'rolled back'}: ${describe(weights)}` };
+      return {
+        ...none,
+        changeId,
+        weights,
+        at: new Date().toISOString(),
+        detail: `${input.action === 'shift' ? 'shifted' : 'rolled back'}: ${describe(weights)}`,
+      };
     }
     case 'check-alarms': {
       const checkedAt = new Date();
@@ -89,7 +116,14 @@ export const handler = defineHandler('shift-traffic', async (input) => {
         for (const r of found) {
           try {
             const out = await regional(CloudWatchClient, r.region).send(
-              new DescribeAlarmHistoryCommand({ AlarmName: r.name, AlarmTypes: [...ALARM_TYPES], HistoryItemType: 'StateUpdate', StartDate: new Date(input.since), EndDate: checkedAt, MaxRecords: 100 }),
+              new DescribeAlarmHistoryCommand({
+                AlarmName: r.name,
+                AlarmTypes: [...ALARM_TYPES],
+                HistoryItemType: 'StateUpdate',
+                StartDate: new Date(input.since),
+                EndDate: checkedAt,
+                MaxRecords: 100,
+              }),
             );
             history.push({ region: r.region, name: r.name, items: out.AlarmHistoryItems ?? [] });
           } catch (err) {

@@ -24,13 +24,23 @@ export interface TemplateSummary {
 /** The id of the one template tagged for `input` (throws {@link NoExperimentTemplate} / {@link AmbiguousExperimentTemplate}). */
 export function matchTemplate(templates: readonly TemplateSummary[], input: StartFaultExperimentInput): string {
   const matches = templates.filter(
-    (t) => t.id && t.tags?.[TEMPLATE_TAGS.database] === input.database && t.tags[TEMPLATE_TAGS.fault] === input.fault && t.tags[TEMPLATE_TAGS.prefix] === input.prefix,
+    (t) =>
+      t.id &&
+      t.tags?.[TEMPLATE_TAGS.database] === input.database &&
+      t.tags[TEMPLATE_TAGS.fault] === input.fault &&
+      t.tags[TEMPLATE_TAGS.prefix] === input.prefix,
   );
   const what = `${input.fault} of ${input.database} (prefix ${input.prefix}) in ${input.region}`;
   if (matches.length === 0) {
-    throw new NoExperimentTemplate(`no FIS experiment template is tagged for ${what}: is the game-day stack deployed, and is ${input.fault} in gameDay.faults?`, { ...input, templates: templates.length });
+    throw new NoExperimentTemplate(
+      `no FIS experiment template is tagged for ${what}: is the game-day stack deployed, and is ${input.fault} in gameDay.faults?`,
+      { ...input, templates: templates.length },
+    );
   }
-  if (matches.length > 1) throw new AmbiguousExperimentTemplate(`${matches.length} FIS experiment templates are tagged for ${what}: ${matches.map((t) => t.id).join(', ')}`, { ...input });
+  if (matches.length > 1)
+    throw new AmbiguousExperimentTemplate(`${matches.length} FIS experiment templates are tagged for ${what}: ${matches.map((t) => t.id).join(', ')}`, {
+      ...input,
+    });
   return matches[0]!.id!;
 }
 

@@ -34,7 +34,9 @@ export const handler = defineHandler('start-fault-experiment', async (input) => 
   const templateId = matchTemplate(templates, input);
   let started;
   try {
-    started = await fis.send(new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: clientTokenFor(input.incidentId, input.fault), tags: experimentTags(input) }));
+    started = await fis.send(
+      new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: clientTokenFor(input.incidentId, input.fault), tags: experimentTags(input) }),
+    );
   } catch (err) {
     throw toFailoverError(err, 'fis:StartExperiment');
   }

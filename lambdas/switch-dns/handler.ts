@@ -15,7 +15,6 @@ import { DnsSwitchFailedError, TransientError, type FailoverError } from '../sha
 import { logger } from '../shared/logger.js';
 import { bareChangeId, changeComment, currentCname, sameName } from './core.js';
 
-
 /** Route 53's API endpoint Region. */
 export const ROUTE53_REGION = 'us-east-1';
 

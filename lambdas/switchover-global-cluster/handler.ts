@@ -15,7 +15,6 @@ import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '.
 import { logger } from '../shared/logger.js';
 import { decideSwitchover } from './core.js';
 
-
 export const handler = defineHandler('switchover-global-cluster', async (input) => {
   const db = input.database;
   if (!isAurora(db.engine)) throw new InvalidInputError('switchover-global-cluster: only for Aurora global databases');

@@ -14,9 +14,17 @@ import { ownRegion } from '../shared/clients.js';
 import { defineHandler } from '../shared/handler.js';
 import { AwsCallFailedError, TransientAwsError, WritesNotYetVisibleError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { defaultDatabaseName, describeSqlError, getSqlConnector, resolveCredentials, withTimeout, writeHeartbeat, type SqlCredentials, type SqlSession } from '../shared/sql.js';
+import {
+  defaultDatabaseName,
+  describeSqlError,
+  getSqlConnector,
+  resolveCredentials,
+  withTimeout,
+  writeHeartbeat,
+  type SqlCredentials,
+  type SqlSession,
+} from '../shared/sql.js';
 import { hasCredentials, isReadOnlyAnswer, readOnlyQuery, verifyTarget, VERIFY_SITE } from './core.js';
-
 
 const TLS = process.env.DB_TLS !== 'off';
 const REGION = ownRegion();
@@ -92,7 +100,10 @@ export const handler = defineHandler('verify-writes', async (input) => {
     } catch (err) {
       throw notYet(`failed (${check.sql})`, err);
     }
-    if (readOnly !== false) throw notYet(readOnly ? 'are refused: the server is read-only (still a replica, or DNS points at the old writer)' : `failed: ${check.sql} gave no answer`);
+    if (readOnly !== false)
+      throw notYet(
+        readOnly ? 'are refused: the server is read-only (still a replica, or DNS points at the old writer)' : `failed: ${check.sql} gave no answer`,
+      );
     try {
       await withTimeout(writeHeartbeat(session, db.engine, { site: VERIFY_SITE, epoch: input.epoch }), STEP_TIMEOUT_MS, 'the heartbeat write');
     } catch (err) {

@@ -48,9 +48,7 @@ export function parseConfigText(text: string, source: string): unknown {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     const where = findJsonError(text);
-    const message = where
-      ? `is not valid JSON: line ${where.line}, column ${where.column}: ${where.reason}`
-      : `is not valid JSON: ${(err as Error).message}`;
+    const message = where ? `is not valid JSON: line ${where.line}, column ${where.column}: ${where.reason}` : `is not valid JSON: ${(err as Error).message}`;
     throw new ConfigError(source, [{ path: '', message }]);
   }
 }

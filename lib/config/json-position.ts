@@ -43,7 +43,7 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
     i += 1; // opening quote
     for (;;) {
       const ch = text[i];
-      if (ch === undefined) fail('a closing \'"\'');
+      if (ch === undefined) fail("a closing '\"'");
       if (ch === '"') {
         i += 1;
         return;
@@ -65,7 +65,7 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
           fail('an escape such as \\n, \\" or \\u0041');
         }
       } else if ((ch as string).charCodeAt(0) < 0x20) {
-        fail('a closing \'"\' (strings cannot span lines; write \\n)');
+        fail("a closing '\"' (strings cannot span lines; write \\n)");
       } else {
         i += 1;
       }
@@ -111,7 +111,7 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
     }
     for (;;) {
       ws();
-      if (text[i] !== '"') fail(text[i] === '}' ? 'a property name in double quotes (no trailing comma before \'}\')' : 'a property name in double quotes');
+      if (text[i] !== '"') fail(text[i] === '}' ? "a property name in double quotes (no trailing comma before '}')" : 'a property name in double quotes');
       string();
       ws();
       if (text[i] !== ':') fail("':' after the property name");
@@ -137,7 +137,7 @@ export function findJsonError(text: string): JsonSyntaxError | undefined {
     }
     for (;;) {
       ws();
-      if (text[i] === ']') fail('a value (no trailing comma before \']\')');
+      if (text[i] === ']') fail("a value (no trailing comma before ']')");
       value();
       if (text[i] === ',') {
         i += 1;

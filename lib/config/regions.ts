@@ -48,7 +48,12 @@ export function sdkPartitions(): SdkPartition[] {
   const info = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as {
     partitions: Array<{ id: string; regions: Record<string, unknown> }>;
   };
-  partitionsCache = info.partitions.map((p) => ({ id: p.id, regions: Object.keys(p.regions).filter((r) => !r.endsWith('-global')).sort() }));
+  partitionsCache = info.partitions.map((p) => ({
+    id: p.id,
+    regions: Object.keys(p.regions)
+      .filter((r) => !r.endsWith('-global'))
+      .sort(),
+  }));
   return partitionsCache;
 }
 

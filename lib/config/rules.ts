@@ -175,7 +175,11 @@ function uniqueNetworkRegions(config: PartialConfig): ConfigProblem[] {
     if (region === undefined) return;
     const first = seen.get(region);
     if (first !== undefined) {
-      problems.push({ path: `networks[${index}].region`, message: `must be unique: networks[${first}] is already in this Region (one network per Region)`, value: region });
+      problems.push({
+        path: `networks[${index}].region`,
+        message: `must be unique: networks[${first}] is already in this Region (one network per Region)`,
+        value: region,
+      });
     } else {
       seen.set(region, index);
     }
@@ -193,7 +197,11 @@ const vantageNames: DatabaseRule = ({ path, db }) => {
     if (name === undefined) return;
     const at = `${path}.detection.vantagePoints[${index}].name`;
     if (name === CONTROL_PLANE_VANTAGE) {
-      problems.push({ path: at, message: `must not be ${q(CONTROL_PLANE_VANTAGE)}: that name is reserved for the RDS control-plane vantage point (detection.includeControlPlane)`, value: name });
+      problems.push({
+        path: at,
+        message: `must not be ${q(CONTROL_PLANE_VANTAGE)}: that name is reserved for the RDS control-plane vantage point (detection.includeControlPlane)`,
+        value: name,
+      });
       return;
     }
     const first = seen.get(name);
@@ -215,26 +223,46 @@ const siteIdentifiers: DatabaseRule = ({ path, db, raw }) => {
     const hasInstance = present(rawSite, 'instanceId');
     const hasCluster = present(rawSite, 'clusterId');
     if (hasInstance && hasCluster) {
-      problems.push({ path: `${path}.${site}`, message: `must have instanceId or clusterId, not both (engine ${q(engine)} uses ${aurora ? 'clusterId' : 'instanceId'})` });
+      problems.push({
+        path: `${path}.${site}`,
+        message: `must have instanceId or clusterId, not both (engine ${q(engine)} uses ${aurora ? 'clusterId' : 'instanceId'})`,
+      });
     } else if (aurora && !hasCluster) {
-      problems.push({ path: `${path}.${site}.clusterId`, message: `is required for engine ${q(engine)}: Aurora sites are DB clusters${hasInstance ? ' (instanceId is for RDS instances)' : ''}` });
+      problems.push({
+        path: `${path}.${site}.clusterId`,
+        message: `is required for engine ${q(engine)}: Aurora sites are DB clusters${hasInstance ? ' (instanceId is for RDS instances)' : ''}`,
+      });
     } else if (!aurora && !hasInstance) {
-      problems.push({ path: `${path}.${site}.instanceId`, message: `is required for engine ${q(engine)}${hasCluster ? ' (clusterId is for Aurora engines)' : ''}` });
+      problems.push({
+        path: `${path}.${site}.instanceId`,
+        message: `is required for engine ${q(engine)}${hasCluster ? ' (clusterId is for Aurora engines)' : ''}`,
+      });
     }
     if (!aurora && present(rawSite, 'globalClusterId')) {
-      problems.push({ path: `${path}.${site}.globalClusterId`, message: `is only for Aurora engines (engine is ${q(engine)})`, value: rawSite.globalClusterId });
+      problems.push({
+        path: `${path}.${site}.globalClusterId`,
+        message: `is only for Aurora engines (engine is ${q(engine)})`,
+        value: rawSite.globalClusterId,
+      });
     }
   }
   if (aurora) {
     for (const site of ['primary', 'standby'] as const) {
       if (isRecord(raw[site]) && !present(raw[site], 'globalClusterId')) {
-        problems.push({ path: `${path}.${site}.globalClusterId`, message: `is required for engine ${q(engine)}: both sites are members of one Aurora global cluster` });
+        problems.push({
+          path: `${path}.${site}.globalClusterId`,
+          message: `is required for engine ${q(engine)}: both sites are members of one Aurora global cluster`,
+        });
       }
     }
     const primaryGlobal = db.primary?.globalClusterId;
     const standbyGlobal = db.standby?.globalClusterId;
     if (primaryGlobal !== undefined && standbyGlobal !== undefined && primaryGlobal !== standbyGlobal) {
-      problems.push({ path: `${path}.standby.globalClusterId`, message: `must be the same global cluster as primary.globalClusterId (${q(primaryGlobal)})`, value: standbyGlobal });
+      problems.push({
+        path: `${path}.standby.globalClusterId`,
+        message: `must be the same global cluster as primary.globalClusterId (${q(primaryGlobal)})`,
+        value: standbyGlobal,
+      });
     }
   }
   return problems;
@@ -244,7 +272,13 @@ const crossRegion: DatabaseRule = ({ path, db }) => {
   const primary = db.primary?.region;
   const standby = db.standby?.region;
   if (primary === undefined || primary !== standby) return [];
-  return [{ path: `${path}.standby.region`, message: `must differ from primary.region: this product fails over across Regions (within one Region, use Multi-AZ)`, value: standby }];
+  return [
+    {
+      path: `${path}.standby.region`,
+      message: `must differ from primary.region: this product fails over across Regions (within one Region, use Multi-AZ)`,
+      value: standby,
+    },
+  ];
 };
 
 const quorumWithinVantagePoints: DatabaseRule = ({ path, db }) => {
@@ -268,11 +302,14 @@ const vantagePointsSpanRegions: DatabaseRule = ({ path, db }) => {
   if (regions.some((r) => r === undefined)) return [];
   const distinct = [...new Set(regions)];
   if (distinct.length >= 2) return [];
-  return [{
-    path: `${path}.detection.vantagePoints`,
-    message: 'must span at least two Regions: probes from one Region cannot tell a dead primary from that Region losing its network (add one outside the primary and standby Regions as a witness)',
-    value: distinct,
-  }];
+  return [
+    {
+      path: `${path}.detection.vantagePoints`,
+      message:
+        'must span at least two Regions: probes from one Region cannot tell a dead primary from that Region losing its network (add one outside the primary and standby Regions as a witness)',
+      value: distinct,
+    },
+  ];
 };
 
 const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
@@ -281,19 +318,31 @@ const standbyReadiness: DatabaseRule = ({ path, db, raw }) => {
   const standby = rawObject(raw, 'standby');
   const problems: ConfigProblem[] = [];
   if (readiness === 'cold' && !present(standby, 'coldStandby')) {
-    problems.push({ path: `${path}.standby.coldStandby`, message: 'is required when readiness is "cold": the failover starts the dormant database by updating that CloudFormation stack' });
+    problems.push({
+      path: `${path}.standby.coldStandby`,
+      message: 'is required when readiness is "cold": the failover starts the dormant database by updating that CloudFormation stack',
+    });
   }
   if (readiness === 'cold' && isRecord(standby.coldStandby) && !present(standby.coldStandby, 'serviceRoleArn')) {
     problems.push({
       path: `${path}.standby.coldStandby.serviceRoleArn`,
-      message: 'is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role (without one it runs with the failover function\'s own permissions, which cannot restore a database)',
+      message:
+        'is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role (without one it runs with the failover function\'s own permissions, which cannot restore a database)',
     });
   }
   if (readiness !== 'cold' && present(standby, 'coldStandby')) {
-    problems.push({ path: `${path}.standby.coldStandby`, message: `is only used when readiness is "cold" (readiness is ${q(readiness)})`, value: standby.coldStandby });
+    problems.push({
+      path: `${path}.standby.coldStandby`,
+      message: `is only used when readiness is "cold" (readiness is ${q(readiness)})`,
+      value: standby.coldStandby,
+    });
   }
   if (readiness !== 'warm' && present(standby, 'promotedInstanceClass')) {
-    problems.push({ path: `${path}.standby.promotedInstanceClass`, message: `is only used when readiness is "warm" (readiness is ${q(readiness)}): only a warm standby is scaled up after promotion`, value: standby.promotedInstanceClass });
+    problems.push({
+      path: `${path}.standby.promotedInstanceClass`,
+      message: `is only used when readiness is "warm" (readiness is ${q(readiness)}): only a warm standby is scaled up after promotion`,
+      value: standby.promotedInstanceClass,
+    });
   }
   return problems;
 };
@@ -305,11 +354,13 @@ function coldStandbyRolesInAccount(config: PartialConfig, views: DatabaseView[])
     const roleArn = db.standby?.coldStandby?.serviceRoleArn;
     const roleAccount = roleArn?.split(':')[4];
     if (roleArn === undefined || roleAccount === config.account) return [];
-    return [{
-      path: `${path}.standby.coldStandby.serviceRoleArn`,
-      message: `must be a role of the standby's account ${q(config.account)} (account), not ${q(roleAccount)}: CloudFormation assumes a stack's service role in the stack's own account`,
-      value: roleArn,
-    }];
+    return [
+      {
+        path: `${path}.standby.coldStandby.serviceRoleArn`,
+        message: `must be a role of the standby's account ${q(config.account)} (account), not ${q(roleAccount)}: CloudFormation assumes a stack's service role in the stack's own account`,
+        value: roleArn,
+      },
+    ];
   });
 }
 
@@ -322,11 +373,15 @@ const fencingNeedsSecurityGroups: DatabaseRule = ({ path, db, raw }) => {
   if (db.failover?.fencing !== 'required' || !isRecord(raw.primary) || present(raw.primary, 'securityGroupIds')) return [];
   const aurora = typeof db.engine === 'string' && db.engine.startsWith('aurora-');
   if (!aurora && db.failover?.fenceMethod !== 'revoke-ingress') return [];
-  const why = aurora ? `engine is ${q(db.engine)} (Aurora clusters are fenced by revoking their groups' ingress rules)` : 'failover.fenceMethod is "revoke-ingress"';
-  return [{
-    path: `${path}.primary.securityGroupIds`,
-    message: `is required when failover.fencing is "required"${defaulted(rawObject(raw, 'failover'), 'fencing')} and ${why}: with no security groups to lock, the fence can never be confirmed and every failover would wait for a human; list the primary's dedicated security groups${aurora ? '' : ', use failover.fenceMethod "isolate" (the default, needs no list)'}, or set failover.fencing to "best-effort" to accept the split-brain risk`,
-  }];
+  const why = aurora
+    ? `engine is ${q(db.engine)} (Aurora clusters are fenced by revoking their groups' ingress rules)`
+    : 'failover.fenceMethod is "revoke-ingress"';
+  return [
+    {
+      path: `${path}.primary.securityGroupIds`,
+      message: `is required when failover.fencing is "required"${defaulted(rawObject(raw, 'failover'), 'fencing')} and ${why}: with no security groups to lock, the fence can never be confirmed and every failover would wait for a human; list the primary's dedicated security groups${aurora ? '' : ', use failover.fenceMethod "isolate" (the default, needs no list)'}, or set failover.fencing to "best-effort" to accept the split-brain risk`,
+    },
+  ];
 };
 
 /** Secret replicas: only with a secret, each Region once, never the secret's own Region. */
@@ -343,7 +398,12 @@ const secretReplicas: DatabaseRule = ({ path, db }) => {
   const seen = new Set<string>();
   replicas.forEach((r, i) => {
     if (r === undefined) return;
-    if (r === home) problems.push({ path: `${at}[${i}]`, message: `must not be the Region of credentials.secretArn (${home}): list only the Regions the secret is replicated to`, value: r });
+    if (r === home)
+      problems.push({
+        path: `${at}[${i}]`,
+        message: `must not be the Region of credentials.secretArn (${home}): list only the Regions the secret is replicated to`,
+        value: r,
+      });
     else if (seen.has(r)) problems.push({ path: `${at}[${i}]`, message: 'must be unique: this Region is listed twice', value: r });
     seen.add(r);
   });
@@ -372,7 +432,11 @@ const secretKeys: DatabaseRule = ({ path, db }) => {
     const region = key.split(':')[3]!;
     if (!where.includes(region)) {
       const listed = `${home} (credentials.secretArn)${replicas.length ? ` or ${replicas.join(', ')} (credentials.secretReplicaRegions)` : ''}`;
-      problems.push({ path: `${at}[${i}]`, message: `is a key of ${region}, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here ${listed}`, value: key });
+      problems.push({
+        path: `${at}[${i}]`,
+        message: `is a key of ${region}, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here ${listed}`,
+        value: key,
+      });
     } else if (seen.has(region)) {
       problems.push({ path: `${at}[${i}]`, message: `is a second key of ${region}: the secret's copy in a Region has one key`, value: key });
     }
@@ -392,7 +456,10 @@ const heartbeatAlarm: DatabaseRule = ({ path, db, raw }) => {
     problems.push(
       present(rawHeartbeat, 'datapointsToAlarm')
         ? { path: `${at}.datapointsToAlarm`, message: `must be <= ${limit}: an alarm on M of N datapoints needs M <= N`, value: datapointsToAlarm }
-        : { path: `${at}.datapointsToAlarm`, message: `defaults to ${datapointsToAlarm}, which must be <= ${limit}: set datapointsToAlarm too (an alarm on M of N datapoints needs M <= N)` },
+        : {
+            path: `${at}.datapointsToAlarm`,
+            message: `defaults to ${datapointsToAlarm}, which must be <= ${limit}: set datapointsToAlarm too (an alarm on M of N datapoints needs M <= N)`,
+          },
     );
   }
   if (periodSeconds !== undefined && evaluationPeriods !== undefined) {
@@ -451,11 +518,13 @@ const preservableIdentifiers: DatabaseRule = ({ path, db }) => {
   return (['primary', 'standby'] as const).flatMap((site) => {
     const id = db[site]?.instanceId;
     if (id === undefined || id.length <= MAX_PRESERVABLE_INSTANCE_ID_LENGTH) return [];
-    return [{
-      path: `${path}.${site}.instanceId`,
-      message: `must be at most ${MAX_PRESERVABLE_INSTANCE_ID_LENGTH} characters: the failback keeps an old primary by renaming it to "<id>-old-<epoch>", which must fit RDS's 63-character limit`,
-      value: id,
-    }];
+    return [
+      {
+        path: `${path}.${site}.instanceId`,
+        message: `must be at most ${MAX_PRESERVABLE_INSTANCE_ID_LENGTH} characters: the failback keeps an old primary by renaming it to "<id>-old-<epoch>", which must fit RDS's 63-character limit`,
+        value: id,
+      },
+    ];
   });
 };
 
@@ -471,7 +540,11 @@ const trafficRecords: DatabaseRule = ({ path, db }) => {
   if (sites.length === 2 && regions.every((r) => r !== undefined)) {
     targets.forEach((t, i) => {
       if (t?.region !== undefined && !sites.includes(t.region)) {
-        problems.push({ path: `${at}.targets[${i}].region`, message: `must be the primary's (${sites[0]}) or the standby's (${sites[1]}) Region: the drain moves weight between the two sites`, value: t.region });
+        problems.push({
+          path: `${at}.targets[${i}].region`,
+          message: `must be the primary's (${sites[0]}) or the standby's (${sites[1]}) Region: the drain moves weight between the two sites`,
+          value: t.region,
+        });
       }
     });
     for (const site of sites) {
@@ -481,17 +554,33 @@ const trafficRecords: DatabaseRule = ({ path, db }) => {
   }
   const ids = targets.map((t) => t?.setIdentifier);
   ids.forEach((id, i) => {
-    if (id !== undefined && ids.indexOf(id) !== i) problems.push({ path: `${at}.targets[${i}].setIdentifier`, message: `must be unique within the record: targets[${ids.indexOf(id)}] has the same one`, value: id });
+    if (id !== undefined && ids.indexOf(id) !== i)
+      problems.push({
+        path: `${at}.targets[${i}].setIdentifier`,
+        message: `must be unique within the record: targets[${ids.indexOf(id)}] has the same one`,
+        value: id,
+      });
   });
   const steps = traffic.drainSteps;
   if (steps && steps.length > 0 && steps.every((p) => p !== undefined)) {
     const increasing = steps.every((p, i) => i === 0 || p! > steps[i - 1]!);
-    if (!increasing) problems.push({ path: `${at}.drainSteps`, message: 'must increase step by step (each step moves more traffic back than the one before)', value: steps });
-    if (steps.at(-1) !== 100) problems.push({ path: `${at}.drainSteps`, message: 'must end at 100: the failback moves all traffic back before it moves the writer', value: steps });
+    if (!increasing)
+      problems.push({ path: `${at}.drainSteps`, message: 'must increase step by step (each step moves more traffic back than the one before)', value: steps });
+    if (steps.at(-1) !== 100)
+      problems.push({ path: `${at}.drainSteps`, message: 'must end at 100: the failback moves all traffic back before it moves the writer', value: steps });
   }
   const dns = db.dns;
-  if (dns?.hostedZoneId === traffic.hostedZoneId && dns?.recordName !== undefined && traffic.recordName !== undefined && normalizeDnsName(dns.recordName) === normalizeDnsName(traffic.recordName)) {
-    problems.push({ path: `${at}.recordName`, message: 'must differ from dns.recordName: the writer record is switched by the failover, the traffic records are drained by the failback', value: traffic.recordName });
+  if (
+    dns?.hostedZoneId === traffic.hostedZoneId &&
+    dns?.recordName !== undefined &&
+    traffic.recordName !== undefined &&
+    normalizeDnsName(dns.recordName) === normalizeDnsName(traffic.recordName)
+  ) {
+    problems.push({
+      path: `${at}.recordName`,
+      message: 'must differ from dns.recordName: the writer record is switched by the failover, the traffic records are drained by the failback',
+      value: traffic.recordName,
+    });
   }
   return problems;
 };
@@ -510,7 +599,11 @@ function gameDays(views: DatabaseView[]): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const pair = game.drillPair === undefined ? undefined : byName.get(game.drillPair)?.db;
     if (game.drillPair !== undefined && !pair) {
-      problems.push({ path: `${at}.drillPair`, message: `must name a database of this config (${[...byName.keys()].map(q).join(', ')})`, value: game.drillPair });
+      problems.push({
+        path: `${at}.drillPair`,
+        message: `must name a database of this config (${[...byName.keys()].map(q).join(', ')})`,
+        value: game.drillPair,
+      });
     }
     if (pair && pair.drillTarget !== true && game.allowProductionTarget !== true) {
       problems.push({
@@ -523,23 +616,42 @@ function gameDays(views: DatabaseView[]): ConfigProblem[] {
     faults.forEach((fault, i) => {
       if (fault === undefined || pair?.engine === undefined) return;
       if (fault === 'failover-db-cluster' && !isAurora(pair.engine)) {
-        problems.push({ path: `${at}.faults[${i}]`, message: `fails over an Aurora DB cluster; the drill pair ${q(game.drillPair)} is ${pair.engine} (use reboot-with-failover or disrupt-connectivity)`, value: fault });
+        problems.push({
+          path: `${at}.faults[${i}]`,
+          message: `fails over an Aurora DB cluster; the drill pair ${q(game.drillPair)} is ${pair.engine} (use reboot-with-failover or disrupt-connectivity)`,
+          value: fault,
+        });
       }
       if (fault === 'reboot-with-failover' && isAurora(pair.engine)) {
-        problems.push({ path: `${at}.faults[${i}]`, message: `reboots an RDS instance with a Multi-AZ failover; the drill pair ${q(game.drillPair)} is ${pair.engine} (use failover-db-cluster)`, value: fault });
+        problems.push({
+          path: `${at}.faults[${i}]`,
+          message: `reboots an RDS instance with a Multi-AZ failover; the drill pair ${q(game.drillPair)} is ${pair.engine} (use failover-db-cluster)`,
+          value: fault,
+        });
       }
     });
     if (faults.includes('disrupt-connectivity') && game.disruptSubnetIds === undefined) {
-      problems.push({ path: `${at}.disruptSubnetIds`, message: 'is required by the disrupt-connectivity fault: the subnets of the drill pair\'s primary whose network it cuts' });
+      problems.push({
+        path: `${at}.disruptSubnetIds`,
+        message: "is required by the disrupt-connectivity fault: the subnets of the drill pair's primary whose network it cuts",
+      });
     }
     if (game.scheduledFault !== undefined && faults.length > 0 && !faults.includes(game.scheduledFault)) {
-      problems.push({ path: `${at}.scheduledFault`, message: `must be one of faults (${faults.map(q).join(', ')}): only those experiments are deployed`, value: game.scheduledFault });
+      problems.push({
+        path: `${at}.scheduledFault`,
+        message: `must be one of faults (${faults.map(q).join(', ')}): only those experiments are deployed`,
+        value: game.scheduledFault,
+      });
     }
     const region = pair?.primary?.region;
     (game.stopAlarmArns ?? []).forEach((arn, i) => {
       const alarmRegion = arn?.split(':')[3];
       if (region !== undefined && alarmRegion !== undefined && alarmRegion !== region) {
-        problems.push({ path: `${at}.stopAlarmArns[${i}]`, message: `must be an alarm in ${region}, the drill pair's primary Region, where the experiment runs (FIS stop conditions are alarms of the experiment's Region)`, value: arn });
+        problems.push({
+          path: `${at}.stopAlarmArns[${i}]`,
+          message: `must be an alarm in ${region}, the drill pair's primary Region, where the experiment runs (FIS stop conditions are alarms of the experiment's Region)`,
+          value: arn,
+        });
       }
     });
     return problems;
@@ -574,16 +686,25 @@ function gameDaySchedules(views: DatabaseView[]): ConfigProblem[] {
     const at = `${path}.gameDay`;
     const problems: ConfigProblem[] = [];
     const timeZone = game.scheduleTimezone ?? 'UTC';
-    if (!isTimeZone(timeZone)) problems.push({ path: `${at}.scheduleTimezone`, message: 'must be an IANA time zone name, such as UTC or Europe/Paris', value: timeZone });
+    if (!isTimeZone(timeZone))
+      problems.push({ path: `${at}.scheduleTimezone`, message: 'must be an IANA time zone name, such as UTC or Europe/Paris', value: timeZone });
     if (game.schedule === undefined) return problems;
     try {
       const expression = parseScheduleExpression(game.schedule);
       if (expression.kind === 'cron' && isTimeZone(timeZone) && nextFire(expression, timeZone, Date.now(), Date.now()) === undefined) {
-        problems.push({ path: `${at}.schedule`, message: 'never fires (no such date in the next 8 years): check the day, month and year fields', value: game.schedule });
+        problems.push({
+          path: `${at}.schedule`,
+          message: 'never fires (no such date in the next 8 years): check the day, month and year fields',
+          value: game.schedule,
+        });
       }
     } catch (err) {
       if (!(err instanceof ScheduleExpressionError)) throw err;
-      problems.push({ path: `${at}.schedule`, message: `is not an EventBridge Scheduler expression: ${err.message.replace(/^Invalid Schedule Expression [^:]*: /, '')}`, value: game.schedule });
+      problems.push({
+        path: `${at}.schedule`,
+        message: `is not an EventBridge Scheduler expression: ${err.message.replace(/^Invalid Schedule Expression [^:]*: /, '')}`,
+        value: game.schedule,
+      });
     }
     return problems;
   });

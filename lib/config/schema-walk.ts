@@ -5,24 +5,14 @@
 import { z } from 'zod';
 
 /** A parsed value where any field may be missing because it was absent or invalid. */
-export type DeepPartial<T> = T extends readonly (infer E)[]
-  ? (DeepPartial<E> | undefined)[]
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends readonly (infer E)[] ? (DeepPartial<E> | undefined)[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Strips optional/default/nullable wrappers. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  while (
-    current instanceof z.ZodOptional ||
-    current instanceof z.ZodDefault ||
-    current instanceof z.ZodPrefault ||
-    current instanceof z.ZodNullable
-  ) {
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodNullable) {
     current = current.unwrap() as z.ZodType;
   }
   return current;

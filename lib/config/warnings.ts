@@ -25,12 +25,20 @@ const noWitness: DatabaseWarning = (db, path) => {
 const quorumOfOne: DatabaseWarning = (db, path) =>
   db.detection.quorum !== 1
     ? undefined
-    : { path: `${path}.detection.quorum`, message: "should be at least 2: with 1, a single vantage point (or its own network trouble) can confirm the primary is down", value: 1 };
+    : {
+        path: `${path}.detection.quorum`,
+        message: 'should be at least 2: with 1, a single vantage point (or its own network trouble) can confirm the primary is down',
+        value: 1,
+      };
 
 const singleRound: DatabaseWarning = (db, path) =>
   db.detection.probeRounds !== 1
     ? undefined
-    : { path: `${path}.detection.probeRounds`, message: 'should be at least 2: with 1, one transient blip seen by a quorum of probes starts a failover', value: 1 };
+    : {
+        path: `${path}.detection.probeRounds`,
+        message: 'should be at least 2: with 1, one transient blip seen by a quorum of probes starts a failover',
+        value: 1,
+      };
 
 const zeroBudgetWithReplica: DatabaseWarning = (db, path) =>
   db.failover.rpoBudgetSeconds !== 0 || db.standby.readiness === 'cold'
@@ -60,14 +68,19 @@ const automaticWithoutFence: DatabaseWarning = (db, path) =>
     ? undefined
     : {
         path: `${path}.failover.fencing`,
-        message: 'should be "required" when failover.mode is "automatic": an automatic failover that goes on without a confirmed fence risks split brain (two writable primaries)',
+        message:
+          'should be "required" when failover.mode is "automatic": an automatic failover that goes on without a confirmed fence risks split brain (two writable primaries)',
         value: 'best-effort',
       };
 
 const slowTtl: DatabaseWarning = (db, path) =>
   db.dns.ttlSeconds <= MAX_QUICK_TTL_SECONDS
     ? undefined
-    : { path: `${path}.dns.ttlSeconds`, message: `should be <= ${MAX_QUICK_TTL_SECONDS}: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO`, value: db.dns.ttlSeconds };
+    : {
+        path: `${path}.dns.ttlSeconds`,
+        message: `should be <= ${MAX_QUICK_TTL_SECONDS}: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO`,
+        value: db.dns.ttlSeconds,
+      };
 
 const cooldownShorterThanStability: DatabaseWarning = (db, path) =>
   db.failback.policy === 'never' || db.failover.cooldownMinutes >= db.failback.stabilityMinutes

@@ -79,7 +79,13 @@ export class AutomationAlarms extends Construct {
       id,
       what,
       `${holds} are in the dead-letter queue ${queue.queueName}: EventBridge could not deliver them. Read them, find why (permissions, a throttled or deleted target), and start what was lost by hand.`,
-      new Metric({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionsMap: { QueueName: queue.queueName }, statistic: Stats.MAXIMUM, period: Duration.minutes(5) }),
+      new Metric({
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensionsMap: { QueueName: queue.queueName },
+        statistic: Stats.MAXIMUM,
+        period: Duration.minutes(5),
+      }),
     );
   }
 
@@ -90,7 +96,13 @@ export class AutomationAlarms extends Construct {
         `${label}Executions${metricName.slice('Executions'.length)}`,
         `${label.toLowerCase()}-${outcome}`,
         `A ${label.toLowerCase()} execution ${outcome}: read its history (the operators were told why if the workflow itself escalated; an abort or a timeout has no message of its own).`,
-        new Metric({ namespace: 'AWS/States', metricName, dimensionsMap: { StateMachineArn: machine.stateMachineArn }, statistic: Stats.SUM, period: Duration.minutes(1) }),
+        new Metric({
+          namespace: 'AWS/States',
+          metricName,
+          dimensionsMap: { StateMachineArn: machine.stateMachineArn },
+          statistic: Stats.SUM,
+          period: Duration.minutes(1),
+        }),
       ),
     );
   }
@@ -101,7 +113,13 @@ export class AutomationAlarms extends Construct {
       id,
       what,
       `The heartbeat function ${fn.functionName} fails: the heartbeat alarms may start failover verifications, or stay silent. Read its logs.`,
-      new Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: fn.functionName }, statistic: Stats.SUM, period: Duration.minutes(5) }),
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensionsMap: { FunctionName: fn.functionName },
+        statistic: Stats.SUM,
+        period: Duration.minutes(5),
+      }),
     );
   }
 }

@@ -69,7 +69,7 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'shift-traffic': 'Failback: shifts weighted traffic records step by step and checks the gating alarms',
   'approval-page': 'Approvals: the approval page (GET shows, only a verified POST answers)',
   'check-subscriptions': 'Watching: counts the configured notification emails whose subscription is pending or removed',
-  'start-fault-experiment': 'Game days: starts the drill\'s FIS fault experiment (the template tagged for the drill pair and fault)',
+  'start-fault-experiment': "Game days: starts the drill's FIS fault experiment (the template tagged for the drill pair and fault)",
 };
 
 /** The functions that log in to databases (attached to the control Region's network when configured). */
@@ -123,7 +123,9 @@ export class ControlFunctions extends Construct {
         network: DATABASE_CLIENTS.has(name) ? network : undefined,
         // The approval page answers the internet: capped, so a flood can never take the
         // concurrency the fence, promote and DNS functions need (docs/config.md, "approvals").
-        ...(name === 'approval-page' && config.approvals.pageReservedConcurrency !== null ? { reservedConcurrentExecutions: config.approvals.pageReservedConcurrency } : {}),
+        ...(name === 'approval-page' && config.approvals.pageReservedConcurrency !== null
+          ? { reservedConcurrentExecutions: config.approvals.pageReservedConcurrency }
+          : {}),
       });
     }
     this.functions = functions;
@@ -131,7 +133,9 @@ export class ControlFunctions extends Construct {
     // The approval page and the links to it (signed with the stack's secret).
     const page = config.approvals.page;
     if (page !== 'none') {
-      this.approvalPageUrl = functions['approval-page'].function.addFunctionUrl({ authType: page === 'iam-url' ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE });
+      this.approvalPageUrl = functions['approval-page'].function.addFunctionUrl({
+        authType: page === 'iam-url' ? FunctionUrlAuthType.AWS_IAM : FunctionUrlAuthType.NONE,
+      });
     }
     functions['request-approval'].function.addEnvironment('APPROVAL_LINK_LIFETIME_SECONDS', String(config.approvals.linkLifetimeMinutes * 60));
     if (props.resources.approvalSigningSecret) {

@@ -91,7 +91,10 @@ export class FailoverControl extends Construct {
     const { config, warnings } = validateConfig(props.config, 'FailoverControl config');
     this.config = config;
     for (const w of warnings) {
-      Annotations.of(this).addWarningV2(`@rds-failover/config:${w.path || 'root'}`, `${w.path || '(root)'}: ${w.message}${w.value === undefined ? '' : ` (got ${JSON.stringify(w.value)})`}`);
+      Annotations.of(this).addWarningV2(
+        `@rds-failover/config:${w.path || 'root'}`,
+        `${w.path || '(root)'}: ${w.message}${w.value === undefined ? '' : ` (got ${JSON.stringify(w.value)})`}`,
+      );
     }
     const region = Stack.of(this).region;
     if (!Token.isUnresolved(region) && region !== config.controlRegion) {
@@ -172,7 +175,8 @@ export class FailoverControl extends Construct {
     });
     acknowledge(this.approvalSigningSecret, {
       id: 'AwsSolutions-SMG4',
-      reason: 'Not rotated automatically: rotating the link-signing key would invalidate the approval links already sent; each link lives only until its approval expires, is single use and bound to one decision. Replace the secret value by hand to revoke every outstanding link.',
+      reason:
+        'Not rotated automatically: rotating the link-signing key would invalidate the approval links already sent; each link lives only until its approval expires, is single use and bound to one decision. Replace the secret value by hand to revoke every outstanding link.',
     });
 
     this.functions = new ControlFunctions(this, 'Functions', {
@@ -243,7 +247,12 @@ export class FailoverControl extends Construct {
     // The automation itself: dead letters, failed executions, heartbeat errors (here and, through
     // the product bus, in the primary Regions).
     this.automationAlarms = new AutomationAlarms(this, 'AutomationAlarms', { prefix, route: { topic: this.topic } });
-    this.automationAlarms.deadLetters('TriggerDeadLetters', this.deadLetterQueue, 'trigger-dead-letters', 'Failover triggers (alarms, RDS events, operator requests) or forwarded heartbeat alarms');
+    this.automationAlarms.deadLetters(
+      'TriggerDeadLetters',
+      this.deadLetterQueue,
+      'trigger-dead-letters',
+      'Failover triggers (alarms, RDS events, operator requests) or forwarded heartbeat alarms',
+    );
     this.automationAlarms.executions(this.failover, 'Failover');
     this.automationAlarms.executions(this.failback, 'Failback');
     this.automationAlarms.functionErrors('HeartbeatErrors', this.functions.functions.heartbeat.function, 'heartbeat-errors-cross-region');
@@ -253,7 +262,12 @@ export class FailoverControl extends Construct {
       ruleName: subscriptionCheckRuleName(prefix),
       description: `Every hour: counts the configured notification emails whose subscription to ${topicName(prefix)} is pending or removed`,
       schedule: Schedule.rate(SUBSCRIPTION_CHECK_RATE),
-      targets: [new LambdaFunction(check, { event: RuleTargetInput.fromObject(checkSubscriptionsInput.parse({ emails: [...config.notifications.emails] })), retryAttempts: 2 })],
+      targets: [
+        new LambdaFunction(check, {
+          event: RuleTargetInput.fromObject(checkSubscriptionsInput.parse({ emails: [...config.notifications.emails] })),
+          retryAttempts: 2,
+        }),
+      ],
     });
     unconfirmedSubscriptionsAlarm(this.automationAlarms, deployedFunctionName(prefix, 'check-subscriptions'));
     this.notifyForwardedAlarms = notifyForwardedAutomationAlarms(this, 'NotifyAutomationAlarms', prefix, config.controlRegion, this.bus, this.topic);

@@ -10,7 +10,17 @@
  * data at risk and whether it met the objectives (docs/game-days.md, "Evidence").
  */
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, HorizontalAnnotation, MathExpression, Metric, SingleValueWidget, Stats, TextWidget, type IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Dashboard,
+  GraphWidget,
+  HorizontalAnnotation,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  Stats,
+  TextWidget,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { METRICS, VERDICTS } from '../../lambdas/shared/contracts.js';
@@ -56,13 +66,28 @@ function lagWidget(db: DatabaseConfig): IWidget {
 export const DETAILED_DATABASES = 10;
 
 /** A graph of every database at once: a CloudWatch SEARCH over the product's namespace. */
-function searchGraph(title: string, search: string, statistic: string, period: Duration, region?: string, extra: { stacked?: boolean; max?: number } = {}): GraphWidget {
+function searchGraph(
+  title: string,
+  search: string,
+  statistic: string,
+  period: Duration,
+  region?: string,
+  extra: { stacked?: boolean; max?: number } = {},
+): GraphWidget {
   return new GraphWidget({
     title,
     width: 8,
     height: 6,
     stacked: extra.stacked,
-    left: [new MathExpression({ expression: `SEARCH('${search}', '${statistic}', ${period.toSeconds()})`, usingMetrics: {}, label: '', period, ...(region ? { searchRegion: region } : {}) })],
+    left: [
+      new MathExpression({
+        expression: `SEARCH('${search}', '${statistic}', ${period.toSeconds()})`,
+        usingMetrics: {},
+        label: '',
+        period,
+        ...(region ? { searchRegion: region } : {}),
+      }),
+    ],
     ...(extra.max !== undefined ? { leftYAxis: { min: 0, max: extra.max } } : {}),
   });
 }
@@ -79,9 +104,18 @@ function overview(config: FailoverConfig): IWidget[] {
       height: 2,
     }),
     ...regions.map((region) =>
-      searchGraph(`heartbeats written from ${region} (1 = wrote through the DNS name)`, `{${ns},Database,Site} MetricName="${METRICS.heartbeat}"`, 'Minimum', minute, region, { max: 1 }),
+      searchGraph(
+        `heartbeats written from ${region} (1 = wrote through the DNS name)`,
+        `{${ns},Database,Site} MetricName="${METRICS.heartbeat}"`,
+        'Minimum',
+        minute,
+        region,
+        { max: 1 },
+      ),
     ),
-    searchGraph('verdicts, every database', `{${ns},Database,Verdict} MetricName="${METRICS.verdict}"`, 'Sum', Duration.minutes(5), undefined, { stacked: true }),
+    searchGraph('verdicts, every database', `{${ns},Database,Verdict} MetricName="${METRICS.verdict}"`, 'Sum', Duration.minutes(5), undefined, {
+      stacked: true,
+    }),
     searchGraph('incidents, every database', `{${ns},Database} MetricName="${METRICS.incident}"`, 'Sum', Duration.minutes(5)),
     searchGraph('RTO (s), every database', `{${ns},Database} MetricName="${METRICS.rto}"`, 'Maximum', Duration.minutes(5)),
   ];
@@ -101,9 +135,13 @@ function lastDrills(config: FailoverConfig): IWidget[] {
   const drill = (name: string, db: string, statistic: string, label: string) =>
     new Metric({ namespace: METRICS.namespace, metricName: name, dimensionsMap: { Database: db }, statistic, period: day, label });
   return [
-    new TextWidget({ markdown: `## Game days: the last drill (past 100 days)
+    new TextWidget({
+      markdown: `## Game days: the last drill (past 100 days)
 
-RTO from the trigger to the first verified write; data at risk at the decision; objectives met = 1.`, width: 24, height: 2 }),
+RTO from the trigger to the first verified write; data at risk at the decision; objectives met = 1.`,
+      width: 24,
+      height: 2,
+    }),
     ...withGameDay.map(
       (db) =>
         new SingleValueWidget({
@@ -138,7 +176,9 @@ export class FailoverDashboard extends Construct {
     if (drills.length > 0) this.dashboard.addWidgets(...drills);
     for (const db of config.databases.slice(0, DETAILED_DATABASES)) {
       const where = `${db.primary.region} → ${db.standby.region} (${db.standby.readiness})`;
-      this.dashboard.addWidgets(new TextWidget({ markdown: `## ${db.name} (${db.engine}): ${where}, writer record \`${db.dns.recordName}\``, width: 24, height: 1 }));
+      this.dashboard.addWidgets(
+        new TextWidget({ markdown: `## ${db.name} (${db.engine}): ${where}, writer record \`${db.dns.recordName}\``, width: 24, height: 1 }),
+      );
       this.dashboard.addWidgets(
         new GraphWidget({
           title: `${db.name}: heartbeat (1 = wrote through the DNS name)`,
@@ -158,7 +198,12 @@ export class FailoverDashboard extends Construct {
           stacked: true,
           left: VERDICTS.map((v) => product(METRICS.verdict, db.name, Stats.SUM, { Verdict: v }).with({ label: v })),
         }),
-        new GraphWidget({ title: `${db.name}: incidents`, width: 4, height: 6, left: [product(METRICS.incident, db.name, Stats.SUM).with({ label: 'incidents' })] }),
+        new GraphWidget({
+          title: `${db.name}: incidents`,
+          width: 4,
+          height: 6,
+          left: [product(METRICS.incident, db.name, Stats.SUM).with({ label: 'incidents' })],
+        }),
         new GraphWidget({
           title: `${db.name}: RTO and data loss`,
           width: 4,

@@ -29,7 +29,10 @@ const wildcardUses = (items: readonly PackedStatement[]): WildcardUse[] =>
   items.flatMap((item) =>
     item.reason === undefined
       ? []
-      : [...item.statement.resources.map((resource) => ({ resource, reason: item.reason! })), ...item.statement.actions.map((action) => ({ action, reason: item.reason! }))],
+      : [
+          ...item.statement.resources.map((resource) => ({ resource, reason: item.reason! })),
+          ...item.statement.actions.map((action) => ({ action, reason: item.reason! })),
+        ],
   );
 
 /**

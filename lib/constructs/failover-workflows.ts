@@ -35,8 +35,21 @@ export interface FailoverWorkflowsProps {
 
 /** Key administration without the right to decrypt (kms:Decrypt is granted by name below). */
 const KEY_ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*',
-  'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
 ];
 
 /** The failover and failback state machines. */
@@ -63,7 +76,13 @@ export class FailoverWorkflows extends Construct {
         statements: [
           new PolicyStatement({ sid: 'AdministerTheKey', principals: [new AccountRootPrincipal()], actions: KEY_ADMIN_ACTIONS, resources: ['*'] }),
           // Starting executions and answering task tokens encrypt; reading them needs kms:Decrypt below.
-          new PolicyStatement({ sid: 'EncryptWorkflowData', principals: [new AccountRootPrincipal()], actions: ['kms:GenerateDataKey', 'kms:DescribeKey'], resources: ['*'], conditions: ofTheWorkflows }),
+          new PolicyStatement({
+            sid: 'EncryptWorkflowData',
+            principals: [new AccountRootPrincipal()],
+            actions: ['kms:GenerateDataKey', 'kms:DescribeKey'],
+            resources: ['*'],
+            conditions: ofTheWorkflows,
+          }),
         ],
       }),
     });
@@ -85,7 +104,8 @@ export class FailoverWorkflows extends Construct {
     this.failback = new StateMachine(this, 'Failback', {
       stateMachineName: stateMachineNames.failback(props.prefix),
       stateMachineType: StateMachineType.STANDARD,
-      comment: 'Fails back to the original site once it is healthy again: rebuild, stability window, approval by policy, gradual drain, zero-data-loss switchover.',
+      comment:
+        'Fails back to the original site once it is healthy again: rebuild, stability window, approval by policy, gradual drain, zero-data-loss switchover.',
       definitionBody: DefinitionBody.fromChainable(buildFailbackDefinition(failbackScope, { functions: props.failbackFunctions, arns })),
       logs: { destination: logGroup('Failback'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
@@ -97,7 +117,9 @@ export class FailoverWorkflows extends Construct {
       stateMachineName: stateMachineNames.failover(props.prefix),
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Verified, fenced, budget-guarded cross-Region failover of one database (the database comes in the input).',
-      definitionBody: DefinitionBody.fromChainable(buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, arns, prefix: props.prefix })),
+      definitionBody: DefinitionBody.fromChainable(
+        buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, arns, prefix: props.prefix }),
+      ),
       logs: { destination: logGroup('Failover'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
       encryptionConfiguration: encryption,
@@ -152,10 +174,16 @@ export class FailoverWorkflows extends Construct {
     }
 
     const common = [
-      { resource: '*', reason: 'Logging to CloudWatch Logs (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing have no resource-level permissions' },
+      {
+        resource: '*',
+        reason: 'Logging to CloudWatch Logs (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing have no resource-level permissions',
+      },
     ];
     const invokes = (fns: { function: { functionArn: string } }[]) =>
-      fns.map((f) => ({ resource: `${f.function.functionArn}:*`, reason: 'Invokes this one function; the :* form covers its versions and aliases (how Step Functions grants lambda:InvokeFunction)' }));
+      fns.map((f) => ({
+        resource: `${f.function.functionArn}:*`,
+        reason: 'Invokes this one function; the :* form covers its versions and aliases (how Step Functions grants lambda:InvokeFunction)',
+      }));
     acknowledgeWildcards(policyOf(this.failback.role), [
       ...common,
       ...invokes(Object.values(props.failbackFunctions)),

@@ -77,7 +77,9 @@ export function drillPairPlans(config: FailoverConfig, region: string, account: 
     const alarmArn = (name: string) => `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`;
     const product = [
       // A production database next to its drill pair: its trouble stops the drill.
-      ...requestedBy.filter((db) => db.name !== pair.name && db.primary.region === region).map((db) => alarmArn(alarmName(config.prefix, db.name, 'in-region'))),
+      ...requestedBy
+        .filter((db) => db.name !== pair.name && db.primary.region === region)
+        .map((db) => alarmArn(alarmName(config.prefix, db.name, 'in-region'))),
       // The in-Region heartbeat fails (PutMetricData): the product cannot see the drill.
       alarmArn(automationAlarmName(config.prefix, `heartbeat-errors-${region}`)),
     ];
@@ -130,7 +132,10 @@ export class GameDayExperiments extends Construct {
     this.plans = drillPairPlans(config, region, stack.account, stack.partition);
     if (this.plans.length === 0) throw new Error(`GameDayExperiments: no drill pair has its primary in ${region}`);
 
-    this.key = new FailoverKey(this, 'Key', { alias: `${config.prefix}-game-day`, description: `RDS failover game days in ${region}: fault experiment logs` }).key;
+    this.key = new FailoverKey(this, 'Key', {
+      alias: `${config.prefix}-game-day`,
+      description: `RDS failover game days in ${region}: fault experiment logs`,
+    }).key;
     this.logGroup = new LogGroup(this, 'ExperimentLogs', {
       logGroupName: `/aws/fis/${config.prefix}-game-day`,
       retention: RetentionDays.ONE_YEAR,
@@ -154,8 +159,17 @@ export class GameDayExperiments extends Construct {
         });
         const { targets, statements, wildcards } = faultTargetsAndPermissions(fault, pair, plan, arn);
         // Vended log delivery to the experiment log group (CloudWatch Logs takes no resource-level permission for these).
-        statements.push(new PolicyStatement({ actions: ['logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'], resources: ['*'] }));
-        wildcards.push({ resource: '*', reason: 'FIS delivers experiment logs as vended logs: logs:CreateLogDelivery, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups take no resource-level permission' });
+        statements.push(
+          new PolicyStatement({
+            actions: ['logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+            resources: ['*'],
+          }),
+        );
+        wildcards.push({
+          resource: '*',
+          reason:
+            'FIS delivers experiment logs as vended logs: logs:CreateLogDelivery, PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups take no resource-level permission',
+        });
         const policy = new Policy(this, `Policy-${cid}`, { statements });
         policy.attachToRole(role);
         acknowledgeWildcards(policy, wildcards);
@@ -198,14 +212,24 @@ function faultTargetsAndPermissions(
   const target = (resourceArns: string[]) => ({ resourceType, resourceArns, selectionMode: 'ALL' });
   switch (fault) {
     case 'reboot-with-failover': {
-      if (isAurora(pair.engine) || !pair.primary.instanceId) throw new Error(`game day: reboot-with-failover needs an RDS instance; drill pair ${pair.name} is ${pair.engine}`);
+      if (isAurora(pair.engine) || !pair.primary.instanceId)
+        throw new Error(`game day: reboot-with-failover needs an RDS instance; drill pair ${pair.name} is ${pair.engine}`);
       const db = arn('rds', `db:${pair.primary.instanceId.toLowerCase()}`);
-      return { targets: target([db]), statements: [new PolicyStatement({ actions: ['rds:RebootDBInstance', 'rds:DescribeDBInstances'], resources: [db] })], wildcards: [] };
+      return {
+        targets: target([db]),
+        statements: [new PolicyStatement({ actions: ['rds:RebootDBInstance', 'rds:DescribeDBInstances'], resources: [db] })],
+        wildcards: [],
+      };
     }
     case 'failover-db-cluster': {
-      if (!isAurora(pair.engine) || !pair.primary.clusterId) throw new Error(`game day: failover-db-cluster needs an Aurora cluster; drill pair ${pair.name} is ${pair.engine}`);
+      if (!isAurora(pair.engine) || !pair.primary.clusterId)
+        throw new Error(`game day: failover-db-cluster needs an Aurora cluster; drill pair ${pair.name} is ${pair.engine}`);
       const cluster = arn('rds', `cluster:${pair.primary.clusterId.toLowerCase()}`);
-      return { targets: target([cluster]), statements: [new PolicyStatement({ actions: ['rds:FailoverDBCluster', 'rds:DescribeDBClusters'], resources: [cluster] })], wildcards: [] };
+      return {
+        targets: target([cluster]),
+        statements: [new PolicyStatement({ actions: ['rds:FailoverDBCluster', 'rds:DescribeDBClusters'], resources: [cluster] })],
+        wildcards: [],
+      };
     }
     case 'disrupt-connectivity': {
       if (plan.subnetIds.length === 0) throw new Error(`game day: disrupt-connectivity of ${pair.name} needs gameDay.disruptSubnetIds`);
@@ -220,15 +244,37 @@ function faultTargetsAndPermissions(
           // FIS puts a deny-all network ACL (tagged managedByFIS=true) on the subnets, then puts the original back and deletes it.
           new PolicyStatement({ actions: ['ec2:CreateNetworkAcl'], resources: [acl], conditions: byFis }),
           new PolicyStatement({ actions: ['ec2:CreateNetworkAcl'], resources: [vpc] }),
-          new PolicyStatement({ actions: ['ec2:CreateTags'], resources: [acl], conditions: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' } } }),
+          new PolicyStatement({
+            actions: ['ec2:CreateTags'],
+            resources: [acl],
+            conditions: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' } },
+          }),
           new PolicyStatement({ actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'], resources: [acl], conditions: fisOwned }),
           new PolicyStatement({ actions: ['ec2:ReplaceNetworkAclAssociation'], resources: [...subnets, acl] }),
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['ec2:DescribeNetworkAcls', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'], resources: ['*'] }),
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: [
+              'ec2:DescribeNetworkAcls',
+              'ec2:DescribeSubnets',
+              'ec2:DescribeVpcs',
+              'ec2:DescribeManagedPrefixLists',
+              'ec2:GetManagedPrefixListEntries',
+            ],
+            resources: ['*'],
+          }),
         ],
         wildcards: [
-          { resource: acl, reason: 'FIS creates its own network ACL at run time (its id is unknown before): creation needs the request tag managedByFIS=true, every other use needs the resource tag managedByFIS=true, and the association only on the drill pair subnets' },
+          {
+            resource: acl,
+            reason:
+              'FIS creates its own network ACL at run time (its id is unknown before): creation needs the request tag managedByFIS=true, every other use needs the resource tag managedByFIS=true, and the association only on the drill pair subnets',
+          },
           { resource: vpc, reason: "the network ACL is created in the drill pair subnets' VPC, which the config does not name (only its subnets)" },
-          { resource: '*', reason: 'ec2:Describe* and ec2:GetManagedPrefixListEntries take no resource-level permission (FIS reads the subnets, their ACLs and VPC before acting)' },
+          {
+            resource: '*',
+            reason:
+              'ec2:Describe* and ec2:GetManagedPrefixListEntries take no resource-level permission (FIS reads the subnets, their ACLs and VPC before acting)',
+          },
         ],
       };
     }

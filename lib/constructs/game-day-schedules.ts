@@ -67,9 +67,24 @@ export class GameDaySchedules extends Construct {
       inlinePolicies: {
         PutDrillRequests: new PolicyDocument({
           statements: [
-            new PolicyStatement({ sid: 'PutDrillRequestsOnTheProductBus', effect: Effect.ALLOW, actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }),
-            new PolicyStatement({ sid: 'KeepUndeliveredRequests', effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
-            new PolicyStatement({ sid: 'EncryptUndeliveredRequests', effect: Effect.ALLOW, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.deadLetterKey.keyArn] }),
+            new PolicyStatement({
+              sid: 'PutDrillRequestsOnTheProductBus',
+              effect: Effect.ALLOW,
+              actions: ['events:PutEvents'],
+              resources: [props.bus.eventBusArn],
+            }),
+            new PolicyStatement({
+              sid: 'KeepUndeliveredRequests',
+              effect: Effect.ALLOW,
+              actions: ['sqs:SendMessage'],
+              resources: [props.deadLetterQueue.queueArn],
+            }),
+            new PolicyStatement({
+              sid: 'EncryptUndeliveredRequests',
+              effect: Effect.ALLOW,
+              actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              resources: [props.deadLetterKey.keyArn],
+            }),
           ],
         }),
       },
@@ -92,7 +107,10 @@ export class GameDaySchedules extends Construct {
           roleArn: this.role.roleArn,
           eventBridgeParameters: { source: GAME_DAY_EVENT_SOURCE, detailType: DETAIL_TYPES.drillRequest },
           input: JSON.stringify(detail),
-          retryPolicy: { maximumEventAgeInSeconds: DRILL_SCHEDULE_RETRY.maximumEventAgeSeconds, maximumRetryAttempts: DRILL_SCHEDULE_RETRY.maximumRetryAttempts },
+          retryPolicy: {
+            maximumEventAgeInSeconds: DRILL_SCHEDULE_RETRY.maximumEventAgeSeconds,
+            maximumRetryAttempts: DRILL_SCHEDULE_RETRY.maximumRetryAttempts,
+          },
           deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
         },
       });

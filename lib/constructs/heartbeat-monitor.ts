@@ -44,7 +44,9 @@ export function heartbeatInputFor(database: DatabaseConfig, site: HeartbeatSite)
     host: database.dns.recordName,
     port: database.primary.port ?? defaultPort(database.engine),
     ...(database.credentials?.secretArn ? { secretArn: database.credentials.secretArn } : {}),
-    ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] } : {}),
+    ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions
+      ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] }
+      : {}),
     ...(database.credentials?.iamUser ? { iamUser: database.credentials.iamUser } : {}),
     ...(database.credentials?.databaseName ? { databaseName: database.credentials.databaseName } : {}),
   };

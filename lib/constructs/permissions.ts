@@ -6,7 +6,15 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES, FUNCTION_NAMES, METRICS, type FunctionName } from '../../lambdas/shared/contracts.js';
-import { HEARTBEAT_EVENT_SOURCE, ISOLATION_TAG, PENDING_APPROVALS_INDEX, alarmName, alarmNamePattern, probeFunctionName, type HeartbeatSite } from '../../lambdas/shared/names.js';
+import {
+  HEARTBEAT_EVENT_SOURCE,
+  ISOLATION_TAG,
+  PENDING_APPROVALS_INDEX,
+  alarmName,
+  alarmNamePattern,
+  probeFunctionName,
+  type HeartbeatSite,
+} from '../../lambdas/shared/names.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
 import { Arns, normalizedRecordName, secretResourceArn } from '../arns.js';
 import { stateMachineNames } from '../naming.js';
@@ -105,15 +113,24 @@ export function databaseLoginGrants(databases: readonly DatabaseConfig[], region
   // credentials, so each reader may kms:Decrypt with exactly those keys, only through Secrets
   // Manager in the key's Region (docs/aws-behaviour.md "Secrets under a customer managed key").
   for (const key of uniq(databases.flatMap((db) => (db.credentials?.secretArn ? (db.credentials.secretKmsKeyArns ?? []) : [])))) {
-    statements.push(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key], conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${key.split(':')[3]}.amazonaws.com` } } }));
+    statements.push(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${key.split(':')[3]}.amazonaws.com` } },
+      }),
+    );
   }
   const dbUsers = uniq(
-    databases.flatMap((db) => (db.credentials?.iamUser && !db.credentials.secretArn ? regions(db).map((r) => arns.rdsDbUser(r, db.credentials!.iamUser!)) : [])),
+    databases.flatMap((db) =>
+      db.credentials?.iamUser && !db.credentials.secretArn ? regions(db).map((r) => arns.rdsDbUser(r, db.credentials!.iamUser!)) : [],
+    ),
   );
   if (dbUsers.length > 0) {
     wildcards.push({
       statement: new PolicyStatement({ actions: ['rds-db:connect'], resources: dbUsers }),
-      reason: 'IAM database authentication: the ARN names the configured database user, but the instance resource id (DbiResourceId) is not known before deployment',
+      reason:
+        'IAM database authentication: the ARN names the configured database user, but the instance resource id (DbiResourceId) is not known before deployment',
     });
   }
   return { statements, wildcards };
@@ -131,8 +148,15 @@ const writerRegions = (db: DatabaseConfig): string[] => uniq([db.primary.region,
 
 /** The primary's RDS resource ARN (instance, or cluster for Aurora). */
 function primaryDescribe(db: DatabaseConfig, arns: Arns): PolicyStatement[] {
-  if (isAurora(db.engine)) return stmt(['rds:DescribeDBClusters'], defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
-  return stmt(['rds:DescribeDBInstances'], defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+  if (isAurora(db.engine))
+    return stmt(
+      ['rds:DescribeDBClusters'],
+      defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)),
+    );
+  return stmt(
+    ['rds:DescribeDBInstances'],
+    defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)),
+  );
 }
 
 /** Statements for the standby side (describe; optionally the promotion actions). */
@@ -146,7 +170,12 @@ function standbyStatements(db: DatabaseConfig, arns: Arns, mode: 'describe' | 'p
       ...(mode === 'promote' ? defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)) : []),
     ];
     const globals = uniq(defined([db.standby.globalClusterId, db.primary.globalClusterId])).map((id) => arns.rdsGlobalCluster(id));
-    statements.push(...stmt(['rds:DescribeDBClusters'], defined([db.standby.clusterId]).map((id) => arns.rdsCluster(r, id))));
+    statements.push(
+      ...stmt(
+        ['rds:DescribeDBClusters'],
+        defined([db.standby.clusterId]).map((id) => arns.rdsCluster(r, id)),
+      ),
+    );
     statements.push(...stmt(['rds:DescribeGlobalClusters'], globals));
     if (mode === 'promote' && globals.length > 0) statements.push(...stmt(['rds:FailoverGlobalCluster'], [...clusters, ...globals]));
     return { statements, wildcards };
@@ -168,7 +197,13 @@ function standbyStatements(db: DatabaseConfig, arns: Arns, mode: 'describe' | 'p
     // UpdateStack passes the stack's service role: PassRole on exactly that role, to CloudFormation only.
     const role = db.standby.coldStandby.serviceRoleArn;
     if (mode === 'promote' && role) {
-      statements.push(new PolicyStatement({ actions: ['iam:PassRole'], resources: [role], conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }));
+      statements.push(
+        new PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [role],
+          conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+        }),
+      );
     }
   }
   return { statements, wildcards };
@@ -200,7 +235,12 @@ export const TABLE_PARTITIONS = {
  * `ForAllValues` over `dynamodb:LeadingKeys` (every partition key of the request must match): the
  * functions get only item actions, which always carry a key (never Scan, whose request has none).
  */
-function tableAccess(res: ControlResourceArns, mode: 'read' | 'write', partitions: readonly string[], actions: readonly string[] = tableActions[mode]): PolicyStatement[] {
+function tableAccess(
+  res: ControlResourceArns,
+  mode: 'read' | 'write',
+  partitions: readonly string[],
+  actions: readonly string[] = tableActions[mode],
+): PolicyStatement[] {
   const exact = partitions.every((p) => !p.includes('*'));
   return [
     new PolicyStatement({
@@ -247,7 +287,12 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * Current roles: a failover may run in either direction (after a failover whose roles were kept),
  * so the functions acting on "the primary" or "the standby" may act on either configured site.
  */
-export function controlFunctionPermissions(fn: ControlFunctionName, config: FailoverConfig, res: ControlResourceArns, arns: Arns = new Arns()): FunctionPermissions {
+export function controlFunctionPermissions(
+  fn: ControlFunctionName,
+  config: FailoverConfig,
+  res: ControlResourceArns,
+  arns: Arns = new Arns(),
+): FunctionPermissions {
   const dbs = config.databases;
   switch (fn) {
     case 'accept-trigger':
@@ -258,20 +303,34 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       // DescribeDBInstances of both instance sites: is the site the record calls no standby a replica of the writer after all?
       return merge(
         ...dbs.filter((db) => !isAurora(db.engine)).map((db) => siteDescribe(db, arns)),
-        only(tableAccess(res, 'write', dbs.map((db) => TABLE_PARTITIONS.database(db.name))), [
-        {
-          statement: new PolicyStatement({
-            actions: ['states:DescribeExecution'],
-            resources: [stateMachineNames.failover(config.prefix), stateMachineNames.failback(config.prefix)].map((name) => arns.stateMachineExecutions(config.controlRegion, name)),
-          }),
-          reason: "states:DescribeExecution of the product's own two state machines only: execution names are only known at run time",
-        },
-      ]),
+        only(
+          tableAccess(
+            res,
+            'write',
+            dbs.map((db) => TABLE_PARTITIONS.database(db.name)),
+          ),
+          [
+            {
+              statement: new PolicyStatement({
+                actions: ['states:DescribeExecution'],
+                resources: [stateMachineNames.failover(config.prefix), stateMachineNames.failback(config.prefix)].map((name) =>
+                  arns.stateMachineExecutions(config.controlRegion, name),
+                ),
+              }),
+              reason: "states:DescribeExecution of the product's own two state machines only: execution names are only known at run time",
+            },
+          ],
+        ),
       );
     case 'probe-vantage': {
       const regions = uniq(dbs.flatMap((db) => db.detection.vantagePoints.map((v) => v.region)));
       return merge(
-        only(stmt(['lambda:InvokeFunction'], regions.map((r) => arns.lambdaFunction(r, probeFunctionName(config.prefix))))),
+        only(
+          stmt(
+            ['lambda:InvokeFunction'],
+            regions.map((r) => arns.lambdaFunction(r, probeFunctionName(config.prefix))),
+          ),
+        ),
         only(dbs.filter((db) => db.detection.includeControlPlane).flatMap((db) => bothRoles(db).flatMap((view) => primaryDescribe(view, arns)))),
       );
     }
@@ -290,11 +349,15 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
             actions: ['rds:DescribeDBInstanceAutomatedBackups'],
             resources: uniq(cold.map((db) => arns.rdsAnyAutomatedBackup(db.standby.region))),
           }),
-          reason: 'Cold standbys: the age of the replicated automated backups bounds the data loss; automated-backup ARNs carry resource ids unknown before deployment',
+          reason:
+            'Cold standbys: the age of the replicated automated backups bounds the data loss; automated-backup ARNs carry resource ids unknown before deployment',
         });
       }
       return only(
-        stmt(['rds:DescribeDBInstances'], replicas.flatMap((db) => defined([db.standby.instanceId]).map((id) => arns.rdsInstance(db.standby.region, id)))),
+        stmt(
+          ['rds:DescribeDBInstances'],
+          replicas.flatMap((db) => defined([db.standby.instanceId]).map((id) => arns.rdsInstance(db.standby.region, id))),
+        ),
         wildcards,
       );
     }
@@ -327,11 +390,17 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       const revoking = views.filter((db) => method(db) === 'revoke-ingress');
       const isolating = views.filter((db) => method(db) !== 'revoke-ingress');
       const groups = revoking.flatMap((db) => (db.primary.securityGroupIds ?? []).map((sg) => arns.securityGroup(db.primary.region, sg)));
-      const instances = views.filter((db) => !isAurora(db.engine)).flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const instances = views
+        .filter((db) => !isAurora(db.engine))
+        .flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
       const isolated = isolating.flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
-      const stopped = isolating.filter((db) => method(db) === 'stop').flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
+      const stopped = isolating
+        .filter((db) => method(db) === 'stop')
+        .flatMap((db) => defined([db.primary.instanceId]).map((id) => arns.rdsInstance(db.primary.region, id)));
       const isolationRegions = uniq(isolating.map((db) => db.primary.region));
-      const clusters = views.filter((db) => isAurora(db.engine)).flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
+      const clusters = views
+        .filter((db) => isAurora(db.engine))
+        .flatMap((db) => defined([db.primary.clusterId]).map((id) => arns.rdsCluster(db.primary.region, id)));
       const auroraRegions = uniq(views.filter((db) => isAurora(db.engine)).map((db) => db.primary.region));
       const wildcards: WildcardGrant[] = [];
       if (groups.length > 0 || isolationRegions.length > 0) {
@@ -343,14 +412,16 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       if (groups.length > 0) {
         wildcards.push({
           statement: new PolicyStatement({ actions: ['ec2:DescribeSecurityGroupRules'], resources: ['*'] }),
-          reason: 'ec2:DescribeSecurityGroupRules (reading the ingress rules to keep and revoke by rule id, and checking none is left) has no resource-level permissions',
+          reason:
+            'ec2:DescribeSecurityGroupRules (reading the ingress rules to keep and revoke by rule id, and checking none is left) has no resource-level permissions',
         });
       }
       if (isolationRegions.length > 0) {
         wildcards.push(
           {
             statement: new PolicyStatement({ actions: ['ec2:CreateSecurityGroup'], resources: isolationRegions.map((r) => arns.anyVpc(r)) }),
-            reason: "Isolation fence: the deny-all group is created in the fenced instance's VPC, which is only known from DescribeDBInstances (DBSubnetGroup.VpcId)",
+            reason:
+              "Isolation fence: the deny-all group is created in the fenced instance's VPC, which is only known from DescribeDBInstances (DBSubnetGroup.VpcId)",
           },
           {
             statement: new PolicyStatement({
@@ -410,15 +481,28 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       return merge(...dbs.flatMap(bothRoles).map((db) => standbyStatements(db, arns, 'describe')));
     case 'switch-dns':
       return only([
-        ...stmt(['route53:ListResourceRecordSets'], dbs.map((db) => arns.hostedZone(db.dns.hostedZoneId))),
-        ...recordChanges(dbs.map((db) => ({ zone: db.dns.hostedZoneId, name: db.dns.recordName, type: 'CNAME' })), arns),
+        ...stmt(
+          ['route53:ListResourceRecordSets'],
+          dbs.map((db) => arns.hostedZone(db.dns.hostedZoneId)),
+        ),
+        ...recordChanges(
+          dbs.map((db) => ({ zone: db.dns.hostedZoneId, name: db.dns.recordName, type: 'CNAME' })),
+          arns,
+        ),
       ]);
     case 'verify-writes':
       return databaseLoginGrants(dbs, writerRegions, arns);
     case 'heartbeat':
-      return merge(databaseLoginGrants(dbs, writerRegions, arns), only([], [putMetricDataGrant()]), heartbeatTriggerGrants(config.prefix, 'cross-region', config.controlRegion, res.bus, arns));
+      return merge(
+        databaseLoginGrants(dbs, writerRegions, arns),
+        only([], [putMetricDataGrant()]),
+        heartbeatTriggerGrants(config.prefix, 'cross-region', config.controlRegion, res.bus, arns),
+      );
     case 'record-incident':
-      return only([...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])], [putMetricDataGrant()]);
+      return only(
+        [...tableAccess(res, 'write', [TABLE_PARTITIONS.incident]), ...topicAccess(res, false), ...stmt(['events:PutEvents'], [res.bus])],
+        [putMetricDataGrant()],
+      );
     case 'plan-failback':
       return only([]);
     case 'check-subscriptions':
@@ -430,13 +514,19 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'preserve-old-primary':
       return preservePermissions(dbs, arns);
     case 'restore-ingress': {
-      const groups = dbs.flatMap((db) => [db.primary, db.standby].flatMap((site) => (site.securityGroupIds ?? []).map((sg) => arns.securityGroup(site.region, sg))));
+      const groups = dbs.flatMap((db) =>
+        [db.primary, db.standby].flatMap((site) => (site.securityGroupIds ?? []).map((sg) => arns.securityGroup(site.region, sg))),
+      );
       // Isolated instances (fenceMethod isolate or stop) get their original groups back, on either site.
       const isolated = dbs
         .filter((db) => !isAurora(db.engine) && db.failover.fenceMethod !== 'revoke-ingress')
         .flatMap((db) => [db.primary, db.standby].flatMap((site) => defined([site.instanceId]).map((id) => arns.rdsInstance(site.region, id))));
       return only(
-        [...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups), ...stmt(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], isolated), ...tableAccess(res, 'read', [TABLE_PARTITIONS.fence])],
+        [
+          ...stmt(['ec2:AuthorizeSecurityGroupIngress'], groups),
+          ...stmt(['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], isolated),
+          ...tableAccess(res, 'read', [TABLE_PARTITIONS.fence]),
+        ],
         groups.length > 0
           ? [
               {
@@ -452,25 +542,45 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
     case 'check-replica':
       return merge(
         ...dbs.map((db) => siteDescribe(db, arns)),
-        only(stmt(['cloudwatch:DescribeAlarms'], dbs.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region')))))),
-        only([], [
-          {
-            statement: new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-            reason: 'cloudwatch:GetMetricData (replica lag, replication slot lag) has no resource-level permissions',
-          },
-        ]),
+        only(
+          stmt(
+            ['cloudwatch:DescribeAlarms'],
+            dbs.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region')))),
+          ),
+        ),
+        only(
+          [],
+          [
+            {
+              statement: new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+              reason: 'cloudwatch:GetMetricData (replica lag, replication slot lag) has no resource-level permissions',
+            },
+          ],
+        ),
       );
     case 'switchover-global-cluster': {
       const aurora = dbs.filter((db) => isAurora(db.engine));
-      const clusters = aurora.flatMap((db) => [db.primary, db.standby].flatMap((site) => defined([site.clusterId]).map((id) => arns.rdsCluster(site.region, id))));
+      const clusters = aurora.flatMap((db) =>
+        [db.primary, db.standby].flatMap((site) => defined([site.clusterId]).map((id) => arns.rdsCluster(site.region, id))),
+      );
       const globals = uniq(aurora.flatMap((db) => defined([db.primary.globalClusterId, db.standby.globalClusterId]))).map((id) => arns.rdsGlobalCluster(id));
-      return only([...stmt(['rds:DescribeDBClusters'], clusters), ...stmt(['rds:DescribeGlobalClusters'], globals), ...(globals.length ? stmt(['rds:SwitchoverGlobalCluster'], [...clusters, ...globals]) : [])]);
+      return only([
+        ...stmt(['rds:DescribeDBClusters'], clusters),
+        ...stmt(['rds:DescribeGlobalClusters'], globals),
+        ...(globals.length ? stmt(['rds:SwitchoverGlobalCluster'], [...clusters, ...globals]) : []),
+      ]);
     }
     case 'shift-traffic': {
       const withTraffic = dbs.filter((db) => db.traffic);
       const zones = [
-        ...stmt(['route53:ListResourceRecordSets'], withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId))),
-        ...recordChanges(withTraffic.map((db) => ({ zone: db.traffic!.hostedZoneId, name: db.traffic!.recordName, type: db.traffic!.type })), arns),
+        ...stmt(
+          ['route53:ListResourceRecordSets'],
+          withTraffic.map((db) => arns.hostedZone(db.traffic!.hostedZoneId)),
+        ),
+        ...recordChanges(
+          withTraffic.map((db) => ({ zone: db.traffic!.hostedZoneId, name: db.traffic!.recordName, type: db.traffic!.type })),
+          arns,
+        ),
       ];
       const describe = ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'];
       // A gating alarm the user names may be a composite alarm, and CloudWatch returns composite
@@ -488,14 +598,20 @@ export function controlFunctionPermissions(fn: ControlFunctionName, config: Fail
       }
       return only([
         ...zones,
-        ...stmt(describe, withTraffic.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region'))))),
+        ...stmt(
+          describe,
+          withTraffic.flatMap((db) => siteRegions(db).map((r) => arns.alarm(r, alarmName(config.prefix, db.name, 'in-region')))),
+        ),
       ]);
     }
     case 'approval-page':
       // Reads an approval and answers it (a conditional UpdateItem); never creates items, and
       // reaches no item but an approval record (internet-facing: a leading-key condition).
       return only(
-        [...tableAccess(res, 'write', [TABLE_PARTITIONS.approval], ['dynamodb:GetItem', 'dynamodb:UpdateItem']), ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret]))],
+        [
+          ...tableAccess(res, 'write', [TABLE_PARTITIONS.approval], ['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+          ...stmt(['secretsmanager:GetSecretValue'], defined([res.approvalSigningSecret])),
+        ],
         [
           {
             statement: new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }),
@@ -538,11 +654,22 @@ function siteDescribe(db: DatabaseConfig, arns: Arns): FunctionPermissions {
   const sites = [db.primary, db.standby];
   if (isAurora(db.engine)) {
     return only([
-      ...stmt(['rds:DescribeDBClusters'], sites.flatMap((s) => defined([s.clusterId]).map((id) => arns.rdsCluster(s.region, id)))),
-      ...stmt(['rds:DescribeGlobalClusters'], uniq(defined([db.primary.globalClusterId, db.standby.globalClusterId])).map((id) => arns.rdsGlobalCluster(id))),
+      ...stmt(
+        ['rds:DescribeDBClusters'],
+        sites.flatMap((s) => defined([s.clusterId]).map((id) => arns.rdsCluster(s.region, id))),
+      ),
+      ...stmt(
+        ['rds:DescribeGlobalClusters'],
+        uniq(defined([db.primary.globalClusterId, db.standby.globalClusterId])).map((id) => arns.rdsGlobalCluster(id)),
+      ),
     ]);
   }
-  return only(stmt(['rds:DescribeDBInstances'], sites.flatMap((s) => defined([s.instanceId]).map((id) => arns.rdsInstance(s.region, id)))));
+  return only(
+    stmt(
+      ['rds:DescribeDBInstances'],
+      sites.flatMap((s) => defined([s.instanceId]).map((id) => arns.rdsInstance(s.region, id))),
+    ),
+  );
 }
 
 /** Instance sites of the non-Aurora databases. */
@@ -564,7 +691,8 @@ function preservePermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functi
   const instance = sites.map((s) => arns.rdsInstance(s.region, s.id));
   const preserved = sites.map((s) => arns.rdsInstance(s.region, `${s.id}-old-*`));
   const snapshots = sites.map((s) => arns.rdsSnapshot(s.region, `${s.id}-pre-failback-*`));
-  const reason = 'The failback names the snapshot and the renamed old primary after its epoch (`<id>-pre-failback-<epoch>`, `<id>-old-<epoch>`): the epoch is only known at run time';
+  const reason =
+    'The failback names the snapshot and the renamed old primary after its epoch (`<id>-pre-failback-<epoch>`, `<id>-old-<epoch>`): the epoch is only known at run time';
   return {
     statements: stmt(['rds:DescribeDBInstances', 'rds:CreateDBSnapshot', 'rds:ModifyDBInstance'], instance),
     wildcards: [
@@ -585,9 +713,15 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
   const regions = uniq(sites.map((s) => s.region));
   return {
     statements: [
-      ...stmt(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], sites.map((s) => arns.rdsInstance(s.region, s.id))),
+      ...stmt(
+        ['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'],
+        sites.map((s) => arns.rdsInstance(s.region, s.id)),
+      ),
       // settle: the rebuilt replica gets the preserved instance's parameter group afterwards, then a reboot.
-      ...stmt(['rds:ModifyDBInstance', 'rds:RebootDBInstance'], sites.map((s) => arns.rdsInstance(s.region, s.id))),
+      ...stmt(
+        ['rds:ModifyDBInstance', 'rds:RebootDBInstance'],
+        sites.map((s) => arns.rdsInstance(s.region, s.id)),
+      ),
     ],
     wildcards: [
       {
@@ -599,11 +733,13 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
           actions: ['rds:CreateDBInstanceReadReplica'],
           resources: regions.flatMap((r) => [arns.rdsAnySubnetGroup(r), arns.rdsAnyParameterGroup(r), arns.rdsAnyOptionGroup(r)]),
         }),
-        reason: "The replica takes the old primary's subnet and parameter groups (and the Region's default option group): their names are only known at run time, from the preserved instance",
+        reason:
+          "The replica takes the old primary's subnet and parameter groups (and the Region's default option group): their names are only known at run time, from the preserved instance",
       },
       {
         statement: new PolicyStatement({ actions: ['rds:ModifyDBInstance'], resources: regions.map((r) => arns.rdsAnyParameterGroup(r)) }),
-        reason: "A PostgreSQL replica gets the old primary's parameter group after its creation (ModifyDBInstance also authorizes the group): its name is only known at run time, from the preserved instance",
+        reason:
+          "A PostgreSQL replica gets the old primary's parameter group after its creation (ModifyDBInstance also authorizes the group): its name is only known at run time, from the preserved instance",
       },
       {
         statement: new PolicyStatement({
@@ -611,7 +747,8 @@ function rebuildPermissions(dbs: readonly DatabaseConfig[], arns: Arns): Functio
           resources: ['*'],
           conditions: { StringEquals: { 'kms:ViaService': regions.map((r) => `rds.${r}.amazonaws.com`) } },
         }),
-        reason: "An encrypted cross-Region replica uses the old primary's KMS key in its Region, only known at run time; limited to calls made by RDS (kms:ViaService)",
+        reason:
+          "An encrypted cross-Region replica uses the old primary's KMS key in its Region, only known at run time; limited to calls made by RDS (kms:ViaService)",
       },
       {
         statement: new PolicyStatement({
@@ -666,7 +803,9 @@ export function consolidate(statements: readonly PolicyStatement[]): PolicyState
  */
 export function startFaultExperimentPermissions(config: FailoverConfig, arns: Arns = new Arns()): FunctionPermissions {
   const byName = new Map(config.databases.map((db) => [db.name, db]));
-  const regions = uniq(config.databases.flatMap((db) => (db.gameDay && byName.get(db.gameDay.drillPair) ? [byName.get(db.gameDay.drillPair)!.primary.region] : [])));
+  const regions = uniq(
+    config.databases.flatMap((db) => (db.gameDay && byName.get(db.gameDay.drillPair) ? [byName.get(db.gameDay.drillPair)!.primary.region] : [])),
+  );
   if (regions.length === 0) return only([]);
   const fis = (region: string, resource: string) => arns.fis(region, resource);
   return only(
@@ -678,7 +817,8 @@ export function startFaultExperimentPermissions(config: FailoverConfig, arns: Ar
           resources: regions.map((r) => fis(r, 'experiment-template/*')),
           conditions: { StringEquals: { 'aws:ResourceTag/failover:prefix': config.prefix } },
         }),
-        reason: "the template's id is only known once the game-day stack creates it: limited to the product's templates by the failover:prefix tag (aws:ResourceTag), in the drill pairs' primary Regions",
+        reason:
+          "the template's id is only known once the game-day stack creates it: limited to the product's templates by the failover:prefix tag (aws:ResourceTag), in the drill pairs' primary Regions",
       },
       {
         statement: new PolicyStatement({ actions: ['fis:ListExperimentTemplates'], resources: ['*'] }),

@@ -160,7 +160,12 @@ export function packStatements(scope: IConstruct, items: readonly PackedStatemen
  * managed policies `Permissions<n>` under `scope`. Returns the managed policies (with their
  * statements) so that the caller acknowledges each one's wildcards on it.
  */
-export function addPackedStatements(scope: IConstruct, role: Role, packing: Packing, description: string): Array<{ policy: ManagedPolicy; items: PackedStatement[] }> {
+export function addPackedStatements(
+  scope: IConstruct,
+  role: Role,
+  packing: Packing,
+  description: string,
+): Array<{ policy: ManagedPolicy; items: PackedStatement[] }> {
   if (packing.managed.length > IAM_LIMITS.managedPoliciesPerRole) {
     throw new Error(
       `${role.node.path}: its permissions need ${packing.managed.length} managed policies, more than IAM's ${IAM_LIMITS.managedPoliciesPerRole} per role; protect fewer databases per deployment (docs/scale.md)`,

@@ -76,7 +76,10 @@ export class PrimarySignals extends Construct {
       encryptionKey: this.key,
       environment: { RESOURCE_PREFIX: config.prefix, EVENT_BUS_NAME: eventBusName(config.prefix), CONTROL_REGION: config.controlRegion },
       timeout: Duration.seconds(HEARTBEAT_TIMEOUT_SECONDS),
-      permissions: { statements: consolidate([...logins.statements, ...asks.statements]), wildcards: [...logins.wildcards, putMetricDataGrant(), ...asks.wildcards] },
+      permissions: {
+        statements: consolidate([...logins.statements, ...asks.statements]),
+        wildcards: [...logins.wildcards, putMetricDataGrant(), ...asks.wildcards],
+      },
       network: config.networks.find((n) => n.region === region),
     });
 
@@ -130,7 +133,12 @@ export class PrimarySignals extends Construct {
       prefix: config.prefix,
       route: region === config.controlRegion ? { topic: Topic.fromTopicArn(this, 'Notifications', topicArn) } : { forwarded: true },
     });
-    this.automationAlarms.deadLetters('ForwardDeadLetters', this.deadLetterQueue, `forward-dead-letters-${region}`, `Heartbeat alarms or RDS events of ${region} that were not forwarded to the control Region`);
+    this.automationAlarms.deadLetters(
+      'ForwardDeadLetters',
+      this.deadLetterQueue,
+      `forward-dead-letters-${region}`,
+      `Heartbeat alarms or RDS events of ${region} that were not forwarded to the control Region`,
+    );
     this.automationAlarms.functionErrors('HeartbeatErrors', this.heartbeat.function, `heartbeat-errors-${region}`);
   }
 }

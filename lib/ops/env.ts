@@ -81,7 +81,9 @@ async function clientClasses() {
  * An environment over SDK clients: the real account by default. `account` and `now` are given by
  * the twin; on AWS the account is asked of STS once.
  */
-export async function sdkEnv(options: { where?: 'aws' | 'twin'; region?: string; account?: () => Promise<string | undefined>; now?: () => Date } = {}): Promise<OpsEnv> {
+export async function sdkEnv(
+  options: { where?: 'aws' | 'twin'; region?: string; account?: () => Promise<string | undefined>; now?: () => Date } = {},
+): Promise<OpsEnv> {
   const make = await clientClasses();
   const cache = new Map<string, RegionClients>();
   let account: Promise<string | undefined> | undefined;
@@ -124,17 +126,33 @@ export class OpsCallError extends Error {
   }
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidSignatureException', 'TokenRefreshRequired']);
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'TokenRefreshRequired',
+]);
 const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'AuthorizationErrorException']);
 
 /** How to fix a failed call, by the error's kind. */
 export function hintFor(errorName: string, call: string, account: string | undefined): string {
-  if (CREDENTIAL_ERRORS.has(errorName)) return 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again';
+  if (CREDENTIAL_ERRORS.has(errorName))
+    return 'no valid AWS credentials: sign in (aws sso login, or set AWS_PROFILE) for the account that runs the failover, then run again';
   if (PERMISSION_ERRORS.has(errorName)) {
     const [service, op] = call.split(':');
     return `your identity may not call ${service}:${op}${account ? ` in account ${account}` : ''}: add it to your role (README, "Operating it", lists the read-only calls of status, history, plan and preflight)`;
   }
-  if (errorName === 'ResourceNotFoundException' || errorName === 'ValidationError' || errorName.endsWith('NotFound') || errorName.endsWith('NotFoundFault') || errorName === 'StateMachineDoesNotExist' || errorName === 'NoSuchHostedZone') {
+  if (
+    errorName === 'ResourceNotFoundException' ||
+    errorName === 'ValidationError' ||
+    errorName.endsWith('NotFound') ||
+    errorName.endsWith('NotFoundFault') ||
+    errorName === 'StateMachineDoesNotExist' ||
+    errorName === 'NoSuchHostedZone'
+  ) {
     return 'it does not exist there: is the stack deployed (cdk deploy --all) with this config, in this account and Region?';
   }
   return 'see the AWS error; run again when it is transient (throttling, timeouts)';
@@ -158,6 +176,13 @@ export async function readCall<T>(env: OpsEnv, call: string, region: string, res
       account = undefined;
     }
     const where = `${account ? `account ${account}, ` : ''}${region}`;
-    throw new OpsCallError(call, region, resource, name, `${call} on ${resource} (${where}) failed: ${name}: ${e?.message ?? String(err)}`, hintFor(name, call, account));
+    throw new OpsCallError(
+      call,
+      region,
+      resource,
+      name,
+      `${call} on ${resource} (${where}) failed: ${name}: ${e?.message ?? String(err)}`,
+      hintFor(name, call, account),
+    );
   }
 }

@@ -44,18 +44,46 @@ export function grantStatements(user: string, schema: string): { schema: string;
 
 /** MySQL: grants are by name (`CREATE` lets the user create the table; the rest hold before it exists). */
 function mysqlLines(answer: ProbeOutput['grants'], where: string): GrantLine[] {
-  if (!answer) return [{ check: 'database-grants', status: 'warn', message: `the probe in ${where} did not report the user's privileges`, fix: 'deploy this version of the stacks (cdk deploy), then run preflight again' }];
-  if ('error' in answer) return [{ check: 'database-grants', status: 'warn', message: `the user's privileges could not be read from ${where}: ${answer.error}`, fix: 'run SHOW GRANTS as the user to see why' }];
+  if (!answer)
+    return [
+      {
+        check: 'database-grants',
+        status: 'warn',
+        message: `the probe in ${where} did not report the user's privileges`,
+        fix: 'deploy this version of the stacks (cdk deploy), then run preflight again',
+      },
+    ];
+  if ('error' in answer)
+    return [
+      {
+        check: 'database-grants',
+        status: 'warn',
+        message: `the user's privileges could not be read from ${where}: ${answer.error}`,
+        fix: 'run SHOW GRANTS as the user to see why',
+      },
+    ];
   const user = answer.user || "'user'@'%'";
   const db = `\`${(answer.schema ?? 'mysql').replace(/`/g, '``')}\``;
-  const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter((p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p]);
+  const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter(
+    (p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p],
+  );
   return [
     answer.schemaCreate
       ? { check: 'database-grants-schema', status: 'pass', message: `${user} may create ${HEARTBEAT_TABLE} in ${db} (SHOW GRANTS)` }
-      : { check: 'database-grants-schema', status: 'fail', message: `${user} has no CREATE on ${db} (SHOW GRANTS): every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`, fix: `GRANT CREATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};` },
+      : {
+          check: 'database-grants-schema',
+          status: 'fail',
+          message: `${user} has no CREATE on ${db} (SHOW GRANTS): every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`,
+          fix: `GRANT CREATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};`,
+        },
     missing.length === 0
       ? { check: 'database-grants-table', status: 'pass', message: `${user} may SELECT, INSERT and UPDATE ${db}.${HEARTBEAT_TABLE} (SHOW GRANTS)` }
-      : { check: 'database-grants-table', status: 'fail', message: `${user} lacks ${missing.join(', ')} on ${db}.${HEARTBEAT_TABLE} (SHOW GRANTS; privileges through roles are not followed): the heartbeat's upsert is refused`, fix: `GRANT SELECT, INSERT, UPDATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};` },
+      : {
+          check: 'database-grants-table',
+          status: 'fail',
+          message: `${user} lacks ${missing.join(', ')} on ${db}.${HEARTBEAT_TABLE} (SHOW GRANTS; privileges through roles are not followed): the heartbeat's upsert is refused`,
+          fix: `GRANT SELECT, INSERT, UPDATE ON ${db}.${HEARTBEAT_TABLE} TO ${user};`,
+        },
   ];
 }
 
@@ -65,28 +93,69 @@ function mysqlLines(answer: ProbeOutput['grants'], where: string): GrantLine[] {
  */
 export function grantChecks(db: DatabaseConfig, answer: ProbeOutput['grants'], where: string): GrantLine[] {
   if (isMysqlEngine(db.engine)) return mysqlLines(answer, where);
-  if (!answer) return [{ check: 'database-grants', status: 'warn', message: `the probe in ${where} did not report the user's privileges`, fix: 'deploy this version of the stacks (cdk deploy), then run preflight again' }];
-  if ('error' in answer) return [{ check: 'database-grants', status: 'warn', message: `the user's privileges could not be read from ${where}: ${answer.error}`, fix: 'run the query of lambdas/shared/sql.ts GRANTS_SQL as the user to see why' }];
+  if (!answer)
+    return [
+      {
+        check: 'database-grants',
+        status: 'warn',
+        message: `the probe in ${where} did not report the user's privileges`,
+        fix: 'deploy this version of the stacks (cdk deploy), then run preflight again',
+      },
+    ];
+  if ('error' in answer)
+    return [
+      {
+        check: 'database-grants',
+        status: 'warn',
+        message: `the user's privileges could not be read from ${where}: ${answer.error}`,
+        fix: 'run the query of lambdas/shared/sql.ts GRANTS_SQL as the user to see why',
+      },
+    ];
   const lines: GrantLine[] = [];
   const user = answer.user || 'the user';
   if (answer.schema === null) {
-    lines.push({ check: 'database-grants-schema', status: 'fail', message: `${user} has no schema in its search_path to create ${HEARTBEAT_TABLE} in`, fix: `ALTER ROLE ${quoteIdent(user)} SET search_path = public; then ${grantStatements(user, 'public').schema}` });
+    lines.push({
+      check: 'database-grants-schema',
+      status: 'fail',
+      message: `${user} has no schema in its search_path to create ${HEARTBEAT_TABLE} in`,
+      fix: `ALTER ROLE ${quoteIdent(user)} SET search_path = public; then ${grantStatements(user, 'public').schema}`,
+    });
     return lines;
   }
   const sql = grantStatements(user, answer.schema);
   lines.push(
     answer.schemaCreate
-      ? { check: 'database-grants-schema', status: 'pass', message: `${user} may create tables in schema ${answer.schema} (the heartbeat's CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE})` }
-      : { check: 'database-grants-schema', status: 'fail', message: `${user} has no CREATE on schema ${answer.schema}: every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`, fix: sql.schema },
+      ? {
+          check: 'database-grants-schema',
+          status: 'pass',
+          message: `${user} may create tables in schema ${answer.schema} (the heartbeat's CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE})`,
+        }
+      : {
+          check: 'database-grants-schema',
+          status: 'fail',
+          message: `${user} has no CREATE on schema ${answer.schema}: every heartbeat and write check fails at CREATE TABLE IF NOT EXISTS ${HEARTBEAT_TABLE}`,
+          fix: sql.schema,
+        },
   );
   if (answer.tableExists === false) {
-    lines.push({ check: 'database-grants-table', status: 'pass', message: `${HEARTBEAT_TABLE} does not exist yet: the first heartbeat creates it, owned by ${user}` });
+    lines.push({
+      check: 'database-grants-table',
+      status: 'pass',
+      message: `${HEARTBEAT_TABLE} does not exist yet: the first heartbeat creates it, owned by ${user}`,
+    });
   } else {
-    const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter((p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p]);
+    const missing = (['SELECT', 'INSERT', 'UPDATE'] as const).filter(
+      (p) => !{ SELECT: answer.tableSelect, INSERT: answer.tableInsert, UPDATE: answer.tableUpdate }[p],
+    );
     lines.push(
       missing.length === 0
         ? { check: 'database-grants-table', status: 'pass', message: `${user} may SELECT, INSERT and UPDATE ${HEARTBEAT_TABLE} (the heartbeat's upsert)` }
-        : { check: 'database-grants-table', status: 'fail', message: `${user} lacks ${missing.join(', ')} on ${answer.schema}.${HEARTBEAT_TABLE}: the heartbeat's upsert is refused`, fix: sql.table },
+        : {
+            check: 'database-grants-table',
+            status: 'fail',
+            message: `${user} lacks ${missing.join(', ')} on ${answer.schema}.${HEARTBEAT_TABLE}: the heartbeat's upsert is refused`,
+            fix: sql.table,
+          },
     );
   }
   if (db.engine === 'postgres') {

@@ -74,8 +74,18 @@ export interface IncidentSummary {
 
 /** Phases that say how an incident ended (or how far it got), as record-incident writes them. */
 export const OUTCOME_PHASES: ReadonlySet<string> = new Set([
-  'false-alarm', 'rejected', 'approval-timed-out', 'failed-over', 'escalated', 'blocked', 'stood-down',
-  'failed-back', 'failback-declined', 'switchover-aborted', 'traffic-rolled-back', 'drill-stood-down',
+  'false-alarm',
+  'rejected',
+  'approval-timed-out',
+  'failed-over',
+  'escalated',
+  'blocked',
+  'stood-down',
+  'failed-back',
+  'failback-declined',
+  'switchover-aborted',
+  'traffic-rolled-back',
+  'drill-stood-down',
 ]);
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -107,7 +117,9 @@ export function summarizeIncident(record: IncidentRecord): IncidentSummary {
         ...(e.detail?.unfenced === true ? { unfenced: true } : {}),
       };
     });
-  const requestedBy = last((e) => (e.phase === 'detected' ? str((e.detail?.trigger as Record<string, unknown> | undefined)?.requestedBy) ?? str(e.detail?.requestedBy) : undefined));
+  const requestedBy = last((e) =>
+    e.phase === 'detected' ? (str((e.detail?.trigger as Record<string, unknown> | undefined)?.requestedBy) ?? str(e.detail?.requestedBy)) : undefined,
+  );
   return {
     incidentId,
     kind: incidentId.endsWith('-failback') ? 'failback' : 'failover',
@@ -167,7 +179,9 @@ const seconds = (n: number | null): string => (n === null ? '–' : `${Math.roun
 
 /** The history as lines for people (pure). */
 export function formatHistory(report: HistoryReport): string[] {
-  const lines = [`history of ${report.database}${report.where === 'twin' ? ' (cloud twin)' : ''}: ${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} (table ${report.control.tableName}, ${report.control.region})`];
+  const lines = [
+    `history of ${report.database}${report.where === 'twin' ? ' (cloud twin)' : ''}: ${report.incidents.length} incident${report.incidents.length === 1 ? '' : 's'} (table ${report.control.tableName}, ${report.control.region})`,
+  ];
   for (const i of report.incidents) {
     lines.push('');
     lines.push(`${i.openedAt}  ${i.drill ? 'DRILL ' : ''}${i.kind} ${i.incidentId}${i.epoch !== undefined ? ` (epoch ${i.epoch})` : ''}`);
@@ -176,7 +190,8 @@ export function formatHistory(report: HistoryReport): string[] {
     lines.push(`  RTO: ${seconds(i.rtoSeconds)}; data at risk at the decision: ${seconds(i.dataAtRiskSeconds)}`);
     if (i.requestedBy) lines.push(`  requested by ${i.requestedBy}`);
     if (i.answers.length === 0) lines.push('  approvals: none asked');
-    for (const a of i.answers) lines.push(`  ${a.decision}${a.unfenced ? ' (without a confirmed fence)' : ''} by ${a.approver} at ${a.at}${a.reason ? `: ${a.reason}` : ''}`);
+    for (const a of i.answers)
+      lines.push(`  ${a.decision}${a.unfenced ? ' (without a confirmed fence)' : ''} by ${a.approver} at ${a.at}${a.reason ? `: ${a.reason}` : ''}`);
   }
   return lines;
 }

@@ -39,7 +39,9 @@ export async function locateControl(config: FailoverConfig, env: OpsEnv): Promis
   let stackStatus: string | undefined;
   let deployed = false;
   try {
-    const out = await readCall(env, 'cloudformation:DescribeStacks', region, `stack ${stackName}`, () => env.clients(region).cfn.send(new DescribeStacksCommand({ StackName: stackName })));
+    const out = await readCall(env, 'cloudformation:DescribeStacks', region, `stack ${stackName}`, () =>
+      env.clients(region).cfn.send(new DescribeStacksCommand({ StackName: stackName })),
+    );
     const stack = out.Stacks?.[0];
     if (stack) {
       deployed = true;

@@ -104,29 +104,51 @@ function fenceSteps(db: DatabaseConfig, site: SiteConfig, facts: SiteFacts, plan
   if (method === 'revoke-ingress') {
     for (const g of site.securityGroupIds ?? []) {
       const n = plan.ingressRules?.[g];
-      calls.push(call('ec2:RevokeSecurityGroupIngress', site.region, { GroupId: g, SecurityGroupRuleIds: n === undefined ? '(every ingress rule, by id)' : `${n} rule${n === 1 ? '' : 's'}` }));
+      calls.push(
+        call('ec2:RevokeSecurityGroupIngress', site.region, {
+          GroupId: g,
+          SecurityGroupRuleIds: n === undefined ? '(every ingress rule, by id)' : `${n} rule${n === 1 ? '' : 's'}`,
+        }),
+      );
     }
-    if ((site.securityGroupIds ?? []).length === 0) notes.push('no securityGroupIds configured: nothing to revoke (an Aurora cluster without groups is not fenced; the global failover makes it a read-only secondary when it rejoins)');
+    if ((site.securityGroupIds ?? []).length === 0)
+      notes.push(
+        'no securityGroupIds configured: nothing to revoke (an Aurora cluster without groups is not fenced; the global failover makes it a read-only secondary when it rejoins)',
+      );
     notes.push('the revoked rules are saved first in the fence record FENCE#<incident> and restored by the failback');
   } else {
     const vpc = facts.vpcId ?? '(its VPC)';
     calls.push(call('ec2:DescribeSecurityGroups', site.region, { Filters: [`vpc-id=${vpc}`, `group-name=${ISOLATION_GROUP_NAME}`] }));
-    if (!plan.isolationGroupId) calls.push(call('ec2:CreateSecurityGroup', site.region, { GroupName: ISOLATION_GROUP_NAME, VpcId: vpc, ingress: 'none', tag: 'rds-failover:purpose=fence-isolation' }));
+    if (!plan.isolationGroupId)
+      calls.push(
+        call('ec2:CreateSecurityGroup', site.region, {
+          GroupName: ISOLATION_GROUP_NAME,
+          VpcId: vpc,
+          ingress: 'none',
+          tag: 'rds-failover:purpose=fence-isolation',
+        }),
+      );
     const group = plan.isolationGroupId ?? `(the new ${ISOLATION_GROUP_NAME})`;
     calls.push(call('rds:ModifyDBInstance', site.region, { DBInstanceIdentifier: id, VpcSecurityGroupIds: [group], ApplyImmediately: true }));
-    notes.push(`its groups now (${(facts.securityGroupIds ?? site.securityGroupIds ?? []).join(', ') || 'unknown'}) are recorded in FENCE#<incident> and given back by the failback`);
+    notes.push(
+      `its groups now (${(facts.securityGroupIds ?? site.securityGroupIds ?? []).join(', ') || 'unknown'}) are recorded in FENCE#<incident> and given back by the failback`,
+    );
   }
   const canStop = method === 'stop' && !facts.replicaOf && (facts.replicas ?? []).length === 0;
   if (isAurora(db.engine)) calls.push(call('rds:RebootDBInstance', site.region, { DBInstanceIdentifier: `${id}-instance-1 (each member)` }));
   else if (canStop) calls.push(call('rds:StopDBInstance', site.region, { DBInstanceIdentifier: id }));
   else calls.push(call('rds:RebootDBInstance', site.region, { DBInstanceIdentifier: id }));
   if (method === 'stop' && !canStop) notes.push('fenceMethod stop: RDS does not stop an instance with read replicas (or a replica): rebooted instead');
-  if (facts.status && !['available', 'backing-up', 'modifying'].includes(facts.status)) notes.push(`it is ${facts.status} now: an instance down is recorded and fenced as soon as it answers (deferred)`);
+  if (facts.status && !['available', 'backing-up', 'modifying'].includes(facts.status))
+    notes.push(`it is ${facts.status} now: an instance down is recorded and fenced as soon as it answers (deferred)`);
   return {
     title: `Fence ${who} ${id} (${site.region}) with ${method}`,
     calls,
     ...(db.failover.fencing === 'required' ? { asks: 'promote-unfenced: only if the fence cannot be confirmed (fencing "required")' } : {}),
-    notes: [...notes, ...(db.failover.fencing === 'best-effort' ? ['fencing "best-effort": an unconfirmed fence is recorded and the failover goes on (split-brain risk)'] : [])],
+    notes: [
+      ...notes,
+      ...(db.failover.fencing === 'best-effort' ? ['fencing "best-effort": an unconfirmed fence is recorded and the failover goes on (split-brain risk)'] : []),
+    ],
   };
 }
 
@@ -139,11 +161,25 @@ export function buildPlan(db: DatabaseConfig, config: Pick<FailoverConfig, 'pref
   const next = epoch + 1;
   const blockers: string[] = [];
   const now = Date.parse(facts.now);
-  if (facts.lease?.holder) blockers.push(`the lease is held by ${facts.lease.holder} (incident ${facts.lease.incidentId ?? '?'}): a new failover waits for it (an operator's \`failover start\` takes it over only from a stopped run)`);
-  if (facts.lease?.standbyNotReadySince) blockers.push(`${facts.standby.id} (${facts.standby.region}) is a former writer since ${facts.lease.standbyNotReadySince}, not yet rebuilt as a replica: a failover now promotes nothing and escalates (NoStandby) until the failback rebuilds it`);
-  for (const f of [facts.writer, facts.standby]) if (f.error) blockers.push(`${f.id} (${f.region}) could not be described, so the plan assumes the config: ${f.error}`);
+  if (facts.lease?.holder)
+    blockers.push(
+      `the lease is held by ${facts.lease.holder} (incident ${facts.lease.incidentId ?? '?'}): a new failover waits for it (an operator's \`failover start\` takes it over only from a stopped run)`,
+    );
+  if (facts.lease?.standbyNotReadySince)
+    blockers.push(
+      `${facts.standby.id} (${facts.standby.region}) is a former writer since ${facts.lease.standbyNotReadySince}, not yet rebuilt as a replica: a failover now promotes nothing and escalates (NoStandby) until the failback rebuilds it`,
+    );
+  for (const f of [facts.writer, facts.standby])
+    if (f.error) blockers.push(`${f.id} (${f.region}) could not be described, so the plan assumes the config: ${f.error}`);
   if (!facts.standby.exists && current.standby.readiness !== 'cold') blockers.push(`the standby ${facts.standby.id} does not exist in ${facts.standby.region}`);
-  if (facts.standby.exists && !facts.standby.error && !facts.lease?.standbyNotReadySince && !isAurora(db.engine) && current.standby.readiness !== 'cold' && !facts.standby.replicaOf) {
+  if (
+    facts.standby.exists &&
+    !facts.standby.error &&
+    !facts.lease?.standbyNotReadySince &&
+    !isAurora(db.engine) &&
+    current.standby.readiness !== 'cold' &&
+    !facts.standby.replicaOf
+  ) {
     blockers.push(`the standby ${facts.standby.id} (${facts.standby.region}) is not a read replica: there is nothing to promote`);
   }
   const cooldownEnds = facts.lease?.lastChangeAt ? Date.parse(facts.lease.lastChangeAt) + db.failover.cooldownMinutes * 60_000 : NaN;
@@ -163,52 +199,128 @@ export function buildPlan(db: DatabaseConfig, config: Pick<FailoverConfig, 'pref
   const failover: PlanStep[] = [];
   failover.push({
     title: 'Take the lease (one incident at a time)',
-    calls: [call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, epoch: `${epoch} → ${next}`, holder: 'the failover execution', condition: 'no holder, and no failover or failback within the cooldown' })],
-    notes: [inCooldown ? `in the cooldown until ${new Date(cooldownEnds).toISOString()}: an automatic run takes nothing until then; \`failover start\` (an operator) is not held back` : `cooldown: ${db.failover.cooldownMinutes} min after each failover or failback (none now)`],
+    calls: [
+      call('dynamodb:UpdateItem', control, {
+        TableName: table,
+        Key: `${key.pk}/${key.sk}`,
+        epoch: `${epoch} → ${next}`,
+        holder: 'the failover execution',
+        condition: 'no holder, and no failover or failback within the cooldown',
+      }),
+    ],
+    notes: [
+      inCooldown
+        ? `in the cooldown until ${new Date(cooldownEnds).toISOString()}: an automatic run takes nothing until then; \`failover start\` (an operator) is not held back`
+        : `cooldown: ${db.failover.cooldownMinutes} min after each failover or failback (none now)`,
+    ],
   });
-  const vantage = db.detection.vantagePoints.map((v) => call('lambda:Invoke', v.region, { FunctionName: `${config.prefix}-probe`, vantagePoint: v.name, target: `${writerId} via ${db.dns.recordName}` }));
-  if (db.detection.includeControlPlane) vantage.push(call('rds:DescribeDBInstances', current.primary.region, { DBInstanceIdentifier: writerId, vantagePoint: 'rds-api' }));
+  const vantage = db.detection.vantagePoints.map((v) =>
+    call('lambda:Invoke', v.region, { FunctionName: `${config.prefix}-probe`, vantagePoint: v.name, target: `${writerId} via ${db.dns.recordName}` }),
+  );
+  if (db.detection.includeControlPlane)
+    vantage.push(call('rds:DescribeDBInstances', current.primary.region, { DBInstanceIdentifier: writerId, vantagePoint: 'rds-api' }));
   failover.push({
     title: `Verify the writer is down: ${db.detection.probeRounds} rounds ${db.detection.probeIntervalSeconds} s apart from ${vantage.length} vantage points, quorum ${db.detection.quorum}`,
     calls: vantage,
     asks: 'promote: an ambiguous verdict (fewer than the quorum see it down) always asks',
     notes: ['a healthy verdict ends the run as a false alarm, nothing changed'],
   });
-  const lagMetric = isAurora(db.engine) ? 'AuroraGlobalDBRPOLag' : current.standby.readiness === 'cold' ? 'the latest restorable time' : db.engine === 'postgres' ? 'ReplicaLag (0 when OldestReplicationSlotLag is 0 bytes)' : 'ReplicaLag';
+  const lagMetric = isAurora(db.engine)
+    ? 'AuroraGlobalDBRPOLag'
+    : current.standby.readiness === 'cold'
+      ? 'the latest restorable time'
+      : db.engine === 'postgres'
+        ? 'ReplicaLag (0 when OldestReplicationSlotLag is 0 bytes)'
+        : 'ReplicaLag';
   failover.push({
     title: `Check the data-loss budget (${db.failover.rpoBudgetSeconds} s)`,
     calls: [call('cloudwatch:GetMetricData', current.standby.region, { metric: lagMetric, of: standbyId, period: '60 s, as of the failure onset' })],
     asks: `accept-data-loss: when the standby is more than ${db.failover.rpoBudgetSeconds} s behind (or the figure cannot be known)`,
   });
-  if (db.failover.mode === 'manual') failover.push({ title: 'Ask a human (mode "manual")', calls: [call('sns:Publish', control, { TopicArn: 'the notification topic', approval: 'promote' })], asks: `promote: always (failover.mode "manual"), within ${db.failover.approvalTimeoutMinutes} min or the run escalates` });
+  if (db.failover.mode === 'manual')
+    failover.push({
+      title: 'Ask a human (mode "manual")',
+      calls: [call('sns:Publish', control, { TopicArn: 'the notification topic', approval: 'promote' })],
+      asks: `promote: always (failover.mode "manual"), within ${db.failover.approvalTimeoutMinutes} min or the run escalates`,
+    });
   failover.push(fenceSteps(db, current.primary, facts.writer, facts, 'the writer'));
   const promote: PlannedCall[] = [];
   const promoteNotes: string[] = [];
   if (isAurora(db.engine)) {
-    promote.push(call('rds:FailoverGlobalCluster', current.standby.region, { GlobalClusterIdentifier: current.standby.globalClusterId, TargetDbClusterIdentifier: facts.standby.arn ?? standbyId, AllowDataLoss: true }));
+    promote.push(
+      call('rds:FailoverGlobalCluster', current.standby.region, {
+        GlobalClusterIdentifier: current.standby.globalClusterId,
+        TargetDbClusterIdentifier: facts.standby.arn ?? standbyId,
+        AllowDataLoss: true,
+      }),
+    );
   } else if (current.standby.readiness === 'cold' && db.standby.coldStandby && writerSite === 'primary') {
     const cold = db.standby.coldStandby;
-    promote.push(call('cloudformation:UpdateStack', current.standby.region, { StackName: cold.stackName, UsePreviousTemplate: true, [cold.parameterName]: `${facts.coldStack?.value ?? '?'} → ${cold.activeValue}`, RoleARN: cold.serviceRoleArn }));
+    promote.push(
+      call('cloudformation:UpdateStack', current.standby.region, {
+        StackName: cold.stackName,
+        UsePreviousTemplate: true,
+        [cold.parameterName]: `${facts.coldStack?.value ?? '?'} → ${cold.activeValue}`,
+        RoleARN: cold.serviceRoleArn,
+      }),
+    );
     promoteNotes.push('the stack restores the database (tens of minutes) as its service role');
   } else {
     promote.push(call('rds:PromoteReadReplica', current.standby.region, { DBInstanceIdentifier: standbyId, BackupRetentionPeriod: 7 }));
-    if ((facts.standby.backupRetentionPeriod ?? 0) === 0) promoteNotes.push('the replica has no automated backups: RDS backs it up as part of the promotion (long on a large, busy database); DNS follows it as soon as it takes writes');
+    if ((facts.standby.backupRetentionPeriod ?? 0) === 0)
+      promoteNotes.push(
+        'the replica has no automated backups: RDS backs it up as part of the promotion (long on a large, busy database); DNS follows it as soon as it takes writes',
+      );
     if (current.standby.readiness === 'warm' && db.standby.promotedInstanceClass) {
-      promote.push(call('rds:ModifyDBInstance', current.standby.region, { DBInstanceIdentifier: standbyId, DBInstanceClass: db.standby.promotedInstanceClass, ApplyImmediately: true }));
+      promote.push(
+        call('rds:ModifyDBInstance', current.standby.region, {
+          DBInstanceIdentifier: standbyId,
+          DBInstanceClass: db.standby.promotedInstanceClass,
+          ApplyImmediately: true,
+        }),
+      );
     }
   }
-  failover.push({ title: `Promote the standby ${standbyId} (${current.standby.region})`, calls: promote, notes: [...promoteNotes, `waits at most ${db.failover.promotionTimeoutMinutes} min for it to take writes`] });
+  failover.push({
+    title: `Promote the standby ${standbyId} (${current.standby.region})`,
+    calls: promote,
+    notes: [...promoteNotes, `waits at most ${db.failover.promotionTimeoutMinutes} min for it to take writes`],
+  });
   failover.push({
     title: `Point ${db.dns.recordName} at the new writer`,
-    calls: [call('route53:ChangeResourceRecordSets', 'global', { HostedZoneId: db.dns.hostedZoneId, Action: 'UPSERT', Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, Value: `${from ?? '(not found)'} → ${to ?? '(the promoted endpoint)'}` })],
+    calls: [
+      call('route53:ChangeResourceRecordSets', 'global', {
+        HostedZoneId: db.dns.hostedZoneId,
+        Action: 'UPSERT',
+        Name: db.dns.recordName,
+        Type: 'CNAME',
+        TTL: db.dns.ttlSeconds,
+        Value: `${from ?? '(not found)'} → ${to ?? '(the promoted endpoint)'}`,
+      }),
+    ],
   });
-  failover.push({ title: `Verify writes through ${db.dns.recordName}`, calls: [call('sql', current.standby.region, { connect: db.dns.recordName, write: 'a heartbeat row' })] });
+  failover.push({
+    title: `Verify writes through ${db.dns.recordName}`,
+    calls: [call('sql', current.standby.region, { connect: db.dns.recordName, write: 'a heartbeat row' })],
+  });
   failover.push({
     title: 'Record the failover and release the lease',
-    calls: [call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, writer: `${writerSite} → ${standbyConfigured}`, standbyNotReadySince: 'now', lastChangeAt: 'now (the cooldown starts)', holder: 'removed' })],
+    calls: [
+      call('dynamodb:UpdateItem', control, {
+        TableName: table,
+        Key: `${key.pk}/${key.sk}`,
+        writer: `${writerSite} → ${standbyConfigured}`,
+        standbyNotReadySince: 'now',
+        lastChangeAt: 'now (the cooldown starts)',
+        holder: 'removed',
+      }),
+    ],
   });
   failover.push({
-    title: db.failback.policy === 'never' ? 'Start the failback workflow (policy "never": it only rebuilds a standby)' : `Start the failback workflow (policy "${db.failback.policy}")`,
+    title:
+      db.failback.policy === 'never'
+        ? 'Start the failback workflow (policy "never": it only rebuilds a standby)'
+        : `Start the failback workflow (policy "${db.failback.policy}")`,
     calls: [call('states:StartExecution', control, { stateMachineArn: facts.control.failbackArn, name: `<incident>-failback` })],
   });
 
@@ -218,47 +330,122 @@ export function buildPlan(db: DatabaseConfig, config: Pick<FailoverConfig, 'pref
   const promoted = current.standby;
   const originalId = siteIdentifier(original) ?? facts.writer.id;
   const promotedId = siteIdentifier(promoted) ?? facts.standby.id;
-  failback.push({ title: `Wait for ${originalId} (${original.region}) to answer again (at most ${db.failback.maxWaitHours} h)`, calls: [call('rds:DescribeDBInstances', original.region, { DBInstanceIdentifier: originalId })] });
-  failback.push({ title: 'Take the lease', calls: [call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, epoch: `${next} → ${next + 1}`, holder: 'the failback execution' })] });
+  failback.push({
+    title: `Wait for ${originalId} (${original.region}) to answer again (at most ${db.failback.maxWaitHours} h)`,
+    calls: [call('rds:DescribeDBInstances', original.region, { DBInstanceIdentifier: originalId })],
+  });
+  failback.push({
+    title: 'Take the lease',
+    calls: [
+      call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, epoch: `${next} → ${next + 1}`, holder: 'the failback execution' }),
+    ],
+  });
   if (!isAurora(db.engine)) {
-    failback.push({ ...fenceSteps(db, original, facts.writer, facts, 'the original site'), asks: undefined, notes: ['an unconfirmed fence escalates (nothing is preserved or rebuilt while it may take writes)'] });
+    failback.push({
+      ...fenceSteps(db, original, facts.writer, facts, 'the original site'),
+      asks: undefined,
+      notes: ['an unconfirmed fence escalates (nothing is preserved or rebuilt while it may take writes)'],
+    });
     failback.push({
       title: `Preserve the old writer ${originalId}: snapshot, rename, stop (never deleted)`,
       calls: [
         call('rds:CreateDBSnapshot', original.region, { DBInstanceIdentifier: originalId, DBSnapshotIdentifier: preFailbackSnapshotId(originalId, next + 1) }),
-        call('rds:ModifyDBInstance', original.region, { DBInstanceIdentifier: originalId, NewDBInstanceIdentifier: preservedInstanceId(originalId, next + 1), ApplyImmediately: true }),
+        call('rds:ModifyDBInstance', original.region, {
+          DBInstanceIdentifier: originalId,
+          NewDBInstanceIdentifier: preservedInstanceId(originalId, next + 1),
+          ApplyImmediately: true,
+        }),
         call('rds:StopDBInstance', original.region, { DBInstanceIdentifier: preservedInstanceId(originalId, next + 1) }),
       ],
     });
     failback.push({
       title: `Rebuild ${originalId} (${original.region}) as a cross-Region replica of ${promotedId}`,
-      calls: [call('rds:CreateDBInstanceReadReplica', original.region, { DBInstanceIdentifier: originalId, SourceDBInstanceIdentifier: facts.standby.arn ?? `arn of ${promotedId}`, VpcSecurityGroupIds: original.securityGroupIds ?? '(the groups the fence recorded)' })],
-      notes: [`waits until it has caught up (≤ ${db.failback.maxLagSeconds} s behind), at most ${db.failback.rebuildTimeoutMinutes} min; then records it as the standby again`],
+      calls: [
+        call('rds:CreateDBInstanceReadReplica', original.region, {
+          DBInstanceIdentifier: originalId,
+          SourceDBInstanceIdentifier: facts.standby.arn ?? `arn of ${promotedId}`,
+          VpcSecurityGroupIds: original.securityGroupIds ?? '(the groups the fence recorded)',
+        }),
+      ],
+      notes: [
+        `waits until it has caught up (≤ ${db.failback.maxLagSeconds} s behind), at most ${db.failback.rebuildTimeoutMinutes} min; then records it as the standby again`,
+      ],
     });
   }
-  failback.push({ title: `Hold for the stability window (${db.failback.stabilityMinutes} min of continuous health)`, calls: [call('cloudwatch:GetMetricData', original.region, { metric: lagMetric, of: originalId })] });
+  failback.push({
+    title: `Hold for the stability window (${db.failback.stabilityMinutes} min of continuous health)`,
+    calls: [call('cloudwatch:GetMetricData', original.region, { metric: lagMetric, of: originalId })],
+  });
   if (db.failback.policy === 'never') {
     failback.push({ title: 'Policy "never": stop here; the roles stay swapped for good (the rebuilt site is the standby)', calls: [] });
   } else {
     failback.push({
       title: db.failback.policy === 'manual-approval' ? 'Ask a human to fail back' : 'Policy "automatic": go on without asking',
       calls: db.failback.policy === 'manual-approval' ? [call('sns:Publish', control, { TopicArn: 'the notification topic', approval: 'fail-back' })] : [],
-      ...(db.failback.policy === 'manual-approval' ? { asks: `fail-back: always (policy "manual-approval"), within ${db.failback.approvalTimeoutHours} h (unanswered: nothing changes)` } : {}),
+      ...(db.failback.policy === 'manual-approval'
+        ? { asks: `fail-back: always (policy "manual-approval"), within ${db.failback.approvalTimeoutHours} h (unanswered: nothing changes)` }
+        : {}),
     });
-    if (db.traffic) failback.push({ title: `Drain traffic back to ${original.region} in steps of ${db.traffic.drainSteps.join(', ')} %`, calls: [call('route53:ChangeResourceRecordSets', 'global', { HostedZoneId: db.traffic.hostedZoneId, Name: db.traffic.recordName, weights: 'step by step, gated on alarms' })] });
+    if (db.traffic)
+      failback.push({
+        title: `Drain traffic back to ${original.region} in steps of ${db.traffic.drainSteps.join(', ')} %`,
+        calls: [
+          call('route53:ChangeResourceRecordSets', 'global', {
+            HostedZoneId: db.traffic.hostedZoneId,
+            Name: db.traffic.recordName,
+            weights: 'step by step, gated on alarms',
+          }),
+        ],
+      });
     if (isAurora(db.engine)) {
-      failback.push({ title: `Planned switchover back to ${originalId} (zero data loss)`, calls: [call('rds:SwitchoverGlobalCluster', original.region, { GlobalClusterIdentifier: original.globalClusterId, TargetDbClusterIdentifier: facts.writer.arn ?? originalId })] });
+      failback.push({
+        title: `Planned switchover back to ${originalId} (zero data loss)`,
+        calls: [
+          call('rds:SwitchoverGlobalCluster', original.region, {
+            GlobalClusterIdentifier: original.globalClusterId,
+            TargetDbClusterIdentifier: facts.writer.arn ?? originalId,
+          }),
+        ],
+      });
     } else {
-      failback.push({ ...fenceSteps(db, promoted, facts.standby, { ...facts, isolationGroupId: undefined, ingressRules: undefined }, 'the current writer'), asks: undefined, notes: ['an unconfirmed fence, or lag not at 0 within 10 minutes, calls the switchover off before any promotion'] });
-      failback.push({ title: `Promote ${originalId} (${original.region})`, calls: [call('rds:PromoteReadReplica', original.region, { DBInstanceIdentifier: originalId, BackupRetentionPeriod: 7 })] });
+      failback.push({
+        ...fenceSteps(db, promoted, facts.standby, { ...facts, isolationGroupId: undefined, ingressRules: undefined }, 'the current writer'),
+        asks: undefined,
+        notes: ['an unconfirmed fence, or lag not at 0 within 10 minutes, calls the switchover off before any promotion'],
+      });
+      failback.push({
+        title: `Promote ${originalId} (${original.region})`,
+        calls: [call('rds:PromoteReadReplica', original.region, { DBInstanceIdentifier: originalId, BackupRetentionPeriod: 7 })],
+      });
     }
     failback.push({
       title: `Point ${db.dns.recordName} back`,
-      calls: [call('route53:ChangeResourceRecordSets', 'global', { HostedZoneId: db.dns.hostedZoneId, Action: 'UPSERT', Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, Value: `${to ?? '(the promoted endpoint)'} → ${back ?? `(the endpoint of the rebuilt ${originalId})`}` })],
+      calls: [
+        call('route53:ChangeResourceRecordSets', 'global', {
+          HostedZoneId: db.dns.hostedZoneId,
+          Action: 'UPSERT',
+          Name: db.dns.recordName,
+          Type: 'CNAME',
+          TTL: db.dns.ttlSeconds,
+          Value: `${to ?? '(the promoted endpoint)'} → ${back ?? `(the endpoint of the rebuilt ${originalId})`}`,
+        }),
+      ],
     });
-    if (!isAurora(db.engine)) failback.push({ title: `Rebuild ${promotedId} (${promoted.region}) as the new standby (preserved first)`, calls: [call('rds:CreateDBInstanceReadReplica', promoted.region, { DBInstanceIdentifier: promotedId, SourceDBInstanceIdentifier: facts.writer.arn ?? `arn of ${originalId}` })] });
+    if (!isAurora(db.engine))
+      failback.push({
+        title: `Rebuild ${promotedId} (${promoted.region}) as the new standby (preserved first)`,
+        calls: [
+          call('rds:CreateDBInstanceReadReplica', promoted.region, {
+            DBInstanceIdentifier: promotedId,
+            SourceDBInstanceIdentifier: facts.writer.arn ?? `arn of ${originalId}`,
+          }),
+        ],
+      });
   }
-  failback.push({ title: 'Release the lease', calls: [call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, holder: 'removed' })] });
+  failback.push({
+    title: 'Release the lease',
+    calls: [call('dynamodb:UpdateItem', control, { TableName: table, Key: `${key.pk}/${key.sk}`, holder: 'removed' })],
+  });
 
   const humans = [...failover, ...failback].filter((s) => s.asks).map((s) => `${s.title}: ${s.asks}`);
   return {
@@ -282,11 +469,25 @@ async function siteFacts(env: OpsEnv, db: DatabaseConfig, site: SiteConfig): Pro
   const missing = (err: unknown): boolean => /NotFound/.test((err as { awsError?: string }).awsError ?? '');
   try {
     if (isAurora(db.engine)) {
-      const out = await readCall(env, 'rds:DescribeDBClusters', site.region, `cluster ${id}`, () => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })));
+      const out = await readCall(env, 'rds:DescribeDBClusters', site.region, `cluster ${id}`, () =>
+        rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+      );
       const c = out.DBClusters?.[0];
-      return { region: site.region, id, exists: Boolean(c), status: c?.Status, endpoint: c?.Endpoint, arn: c?.DBClusterArn, ...(c?.ReplicationSourceIdentifier ? { replicaOf: c.ReplicationSourceIdentifier } : {}), securityGroupIds: (c?.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean), backupRetentionPeriod: c?.BackupRetentionPeriod };
+      return {
+        region: site.region,
+        id,
+        exists: Boolean(c),
+        status: c?.Status,
+        endpoint: c?.Endpoint,
+        arn: c?.DBClusterArn,
+        ...(c?.ReplicationSourceIdentifier ? { replicaOf: c.ReplicationSourceIdentifier } : {}),
+        securityGroupIds: (c?.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean),
+        backupRetentionPeriod: c?.BackupRetentionPeriod,
+      };
     }
-    const out = await readCall(env, 'rds:DescribeDBInstances', site.region, `instance ${id}`, () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
+    const out = await readCall(env, 'rds:DescribeDBInstances', site.region, `instance ${id}`, () =>
+      rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+    );
     const i = out.DBInstances?.[0];
     return {
       region: site.region,
@@ -314,35 +515,72 @@ export async function readPlanFacts(config: FailoverConfig, env: OpsEnv, db: Dat
   const lease = await readLeaseItem(env, control, db.name);
   const current = currentRoles(db, lease?.writer ?? 'primary');
   const writer = await siteFacts(env, db, current.primary);
-  const standby = current.standby.readiness === 'cold' ? { region: current.standby.region, id: siteIdentifier(current.standby) ?? '(cold)', exists: false } : await siteFacts(env, db, current.standby);
+  const standby =
+    current.standby.readiness === 'cold'
+      ? { region: current.standby.region, id: siteIdentifier(current.standby) ?? '(cold)', exists: false }
+      : await siteFacts(env, db, current.standby);
   const zone = db.dns.hostedZoneId;
   const rr = await readCall(env, 'route53:ListResourceRecordSets', 'global', `zone ${zone} record ${db.dns.recordName}`, () =>
-    env.clients(current.primary.region).route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone, StartRecordName: db.dns.recordName, MaxItems: 1 })),
+    env
+      .clients(current.primary.region)
+      .route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone, StartRecordName: db.dns.recordName, MaxItems: 1 })),
   );
   const set = rr.ResourceRecordSets?.[0];
   const norm = (n: string | undefined): string => (n ?? '').toLowerCase().replace(/\.$/, '');
-  const record = set && norm(set.Name) === norm(db.dns.recordName) ? { type: set.Type ?? '?', ...(set.TTL !== undefined ? { ttl: set.TTL } : {}), ...(set.ResourceRecords?.[0]?.Value ? { value: set.ResourceRecords[0].Value } : {}) } : undefined;
+  const record =
+    set && norm(set.Name) === norm(db.dns.recordName)
+      ? {
+          type: set.Type ?? '?',
+          ...(set.TTL !== undefined ? { ttl: set.TTL } : {}),
+          ...(set.ResourceRecords?.[0]?.Value ? { value: set.ResourceRecords[0].Value } : {}),
+        }
+      : undefined;
   let isolationGroupId: string | undefined;
   let ingressRules: Record<string, number> | undefined;
   const ec2 = env.clients(current.primary.region).ec2;
   const method = isAurora(db.engine) ? 'revoke-ingress' : db.failover.fenceMethod;
   if (method !== 'revoke-ingress' && writer.vpcId) {
     const out = await readCall(env, 'ec2:DescribeSecurityGroups', current.primary.region, `isolation group of ${writer.vpcId}`, () =>
-      ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [writer.vpcId!] }, { Name: 'group-name', Values: [ISOLATION_GROUP_NAME] }] })),
+      ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [writer.vpcId!] },
+            { Name: 'group-name', Values: [ISOLATION_GROUP_NAME] },
+          ],
+        }),
+      ),
     );
     isolationGroupId = out.SecurityGroups?.[0]?.GroupId;
   }
   const groups = current.primary.securityGroupIds ?? [];
   if (method === 'revoke-ingress' && groups.length > 0) {
-    const out = await readCall(env, 'ec2:DescribeSecurityGroups', current.primary.region, `groups ${groups.join(', ')}`, () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groups] })));
-    ingressRules = Object.fromEntries((out.SecurityGroups ?? []).map((g) => [g.GroupId!, (g.IpPermissions ?? []).reduce((n, p) => n + Math.max(1, (p.IpRanges ?? []).length + (p.Ipv6Ranges ?? []).length + (p.UserIdGroupPairs ?? []).length + (p.PrefixListIds ?? []).length), 0)]));
+    const out = await readCall(env, 'ec2:DescribeSecurityGroups', current.primary.region, `groups ${groups.join(', ')}`, () =>
+      ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groups] })),
+    );
+    ingressRules = Object.fromEntries(
+      (out.SecurityGroups ?? []).map((g) => [
+        g.GroupId!,
+        (g.IpPermissions ?? []).reduce(
+          (n, p) =>
+            n + Math.max(1, (p.IpRanges ?? []).length + (p.Ipv6Ranges ?? []).length + (p.UserIdGroupPairs ?? []).length + (p.PrefixListIds ?? []).length),
+          0,
+        ),
+      ]),
+    );
   }
   let coldStack: PlanFacts['coldStack'];
   const cold = db.standby.coldStandby;
   if (current.standby.readiness === 'cold' && cold) {
-    const out = await readCall(env, 'cloudformation:DescribeStacks', db.standby.region, `stack ${cold.stackName}`, () => env.clients(db.standby.region).cfn.send(new DescribeStacksCommand({ StackName: cold.stackName })));
+    const out = await readCall(env, 'cloudformation:DescribeStacks', db.standby.region, `stack ${cold.stackName}`, () =>
+      env.clients(db.standby.region).cfn.send(new DescribeStacksCommand({ StackName: cold.stackName })),
+    );
     const s = out.Stacks?.[0];
-    coldStack = { ...(s?.StackStatus ? { status: s.StackStatus } : {}), ...(s?.Parameters?.find((p) => p.ParameterKey === cold.parameterName)?.ParameterValue ? { value: s!.Parameters!.find((p) => p.ParameterKey === cold.parameterName)!.ParameterValue! } : {}) };
+    coldStack = {
+      ...(s?.StackStatus ? { status: s.StackStatus } : {}),
+      ...(s?.Parameters?.find((p) => p.ParameterKey === cold.parameterName)?.ParameterValue
+        ? { value: s!.Parameters!.find((p) => p.ParameterKey === cold.parameterName)!.ParameterValue! }
+        : {}),
+    };
   }
   return {
     lease,
@@ -368,7 +606,9 @@ export function formatPlan(plan: Plan, where: 'aws' | 'twin'): string[] {
   const lines: string[] = [];
   lines.push(`plan for ${plan.database} (${plan.engine}) at ${plan.at}${where === 'twin' ? ' (cloud twin)' : ''}: a dry run, nothing was changed`);
   lines.push(`  writer now:  ${plan.writer.id} (${plan.writer.region}); standby: ${plan.standby.id} (${plan.standby.region}, ${plan.standby.readiness})`);
-  lines.push(`  DNS change:  ${plan.dns.record} (${plan.dns.type}, TTL ${plan.dns.ttl} s, zone ${plan.dns.zone}): ${plan.dns.from ?? '(not found)'} → ${plan.dns.to ?? '(the promoted endpoint)'}`);
+  lines.push(
+    `  DNS change:  ${plan.dns.record} (${plan.dns.type}, TTL ${plan.dns.ttl} s, zone ${plan.dns.zone}): ${plan.dns.from ?? '(not found)'} → ${plan.dns.to ?? '(the promoted endpoint)'}`,
+  );
   for (const b of plan.blockers) lines.push(`  BLOCKED:     ${b}`);
   const steps = (title: string, list: PlanStep[]): void => {
     lines.push('');

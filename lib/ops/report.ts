@@ -21,7 +21,15 @@ import type { FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { judgeObjectives, objectivesFor } from '../../lambdas/shared/drill-objectives.js';
 import { rtoSecondsOf } from '../../lambdas/record-incident/core.js';
 import { summarizeConfig } from '../../twin/report/config-summary.js';
-import { reportSchema, type EvidenceSection, type ExecutionSummary, type ObjectivesSummary, type Outcome, type Report, type TimelineEntry } from '../../twin/report/types.js';
+import {
+  reportSchema,
+  type EvidenceSection,
+  type ExecutionSummary,
+  type ObjectivesSummary,
+  type Outcome,
+  type Report,
+  type TimelineEntry,
+} from '../../twin/report/types.js';
 import { stateMachineNames } from '../naming.js';
 import { readCall, type OpsEnv } from './env.js';
 import type { IncidentRecord } from './history.js';
@@ -71,7 +79,8 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const ms = (v: Date | string | number | undefined): number => (v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN);
+const ms = (v: Date | string | number | undefined): number =>
+  v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
 const iso = (t: number): string => new Date(t).toISOString();
 const parse = (text: unknown): unknown => {
   if (typeof text !== 'string') return undefined;
@@ -299,9 +308,21 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
 
   const timeline: TimelineEntry[] = [];
   const log = (at: number, run: ParsedRun, event: string, detail: Obj = {}, source: TimelineEntry['source'] = 'workflow') =>
-    timeline.push({ t: t(at), source, event: `${run.label} ${shortName(run.name)}: ${event}`, detail: { execution: run.name, stateMachine: run.label, ...detail }, at: iso(at) });
+    timeline.push({
+      t: t(at),
+      source,
+      event: `${run.label} ${shortName(run.name)}: ${event}`,
+      detail: { execution: run.name, stateMachine: run.label, ...detail },
+      at: iso(at),
+    });
   if (trigger && Number.isFinite(triggerAt)) {
-    timeline.push({ t: t(triggerAt), source: 'alarm', event: `trigger: ${String(trigger.summary ?? trigger.kind)}`, detail: { trigger: trigger.kind, source: trigger.source }, at: iso(triggerAt) });
+    timeline.push({
+      t: t(triggerAt),
+      source: 'alarm',
+      event: `trigger: ${String(trigger.summary ?? trigger.kind)}`,
+      detail: { trigger: trigger.kind, source: trigger.source },
+      at: iso(triggerAt),
+    });
   }
 
   const evidence: EvidenceSection = {
@@ -309,7 +330,14 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
     ...(input.where ? { where: input.where } : {}),
     origin: iso(origin),
     runs: [],
-    trigger: trigger ? { kind: String(trigger.kind ?? 'unknown'), source: str(trigger.source), at: Number.isFinite(triggerAt) ? iso(triggerAt) : null, summary: str(trigger.summary) } : null,
+    trigger: trigger
+      ? {
+          kind: String(trigger.kind ?? 'unknown'),
+          source: str(trigger.source),
+          at: Number.isFinite(triggerAt) ? iso(triggerAt) : null,
+          summary: str(trigger.summary),
+        }
+      : null,
     verdict: null,
     verificationSeconds: null,
     rto: null,
@@ -358,13 +386,44 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
         if (asked) {
           const step = String(s.input.step ?? run.label);
           const decision = String(s.input.decision ?? '');
-          log(asked.at, run, `asked a human to approve (${step}: ${decision}), expires ${String(asked.output.expiresAt ?? '?')}`, { phase: step === 'failback' ? 'failback-approval' : 'approval-requested', step, decision });
-          const answer = s.output ? (s.output.decision === 'approve' ? 'approve' : s.output.decision === 'reject' ? 'reject' : s.output.decision === 'reverify' ? 'superseded' : String(s.output.decision ?? 'answered')) : s.timedOut ? 'timeout' : s.error ? 'reject' : null;
+          log(asked.at, run, `asked a human to approve (${step}: ${decision}), expires ${String(asked.output.expiresAt ?? '?')}`, {
+            phase: step === 'failback' ? 'failback-approval' : 'approval-requested',
+            step,
+            decision,
+          });
+          const answer = s.output
+            ? s.output.decision === 'approve'
+              ? 'approve'
+              : s.output.decision === 'reject'
+                ? 'reject'
+                : s.output.decision === 'reverify'
+                  ? 'superseded'
+                  : String(s.output.decision ?? 'answered')
+            : s.timedOut
+              ? 'timeout'
+              : s.error
+                ? 'reject'
+                : null;
           if (answer === null && run.status === 'RUNNING') waiting = true;
           const approver = str(s.output?.approver);
-          evidence.approvals.push({ run: run.label, step, decision, askedAt: iso(asked.at), answer, approver, answeredAt: s.endAt === undefined ? null : iso(s.endAt), reason: str(s.output?.reason) ?? (s.error ? str(s.error.cause) : null) });
+          evidence.approvals.push({
+            run: run.label,
+            step,
+            decision,
+            askedAt: iso(asked.at),
+            answer,
+            approver,
+            answeredAt: s.endAt === undefined ? null : iso(s.endAt),
+            reason: str(s.output?.reason) ?? (s.error ? str(s.error.cause) : null),
+          });
           if (s.endAt !== undefined && (answer === 'approve' || answer === 'reject')) {
-            timeline.push({ t: t(s.endAt), source: 'operator', event: `${approver ?? 'an operator'} ${answer === 'approve' ? 'approves' : 'rejects'} the ${step} (asked: ${decision})`, detail: { operator: answer, step, ...(approver ? { approver } : {}) }, at: iso(s.endAt) });
+            timeline.push({
+              t: t(s.endAt),
+              source: 'operator',
+              event: `${approver ?? 'an operator'} ${answer === 'approve' ? 'approves' : 'rejects'} the ${step} (asked: ${decision})`,
+              detail: { operator: answer, step, ...(approver ? { approver } : {}) },
+              at: iso(s.endAt),
+            });
           }
           if (answer === 'timeout') log(s.endAt ?? at, run, `the approval (${step}: ${decision}) expired unanswered`, { step });
           if (answer === 'superseded') log(s.endAt ?? at, run, `new evidence withdrew the question (${step}: ${decision}): verifying again`, { step });
@@ -385,7 +444,13 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           const action = String(s.input.action);
           if (action === 'acquire') {
             if (out.acquired) log(at, run, `took the incident lease (epoch ${String(out.epoch)})`, { epoch: out.epoch });
-            else log(at, run, `stood down: ${String(out.outcome)}${out.heldBy ? ` (the lease is held by ${shortName(String(out.heldBy).split(':').pop() ?? '')})` : ''}`, { outcome: out.outcome });
+            else
+              log(
+                at,
+                run,
+                `stood down: ${String(out.outcome)}${out.heldBy ? ` (the lease is held by ${shortName(String(out.heldBy).split(':').pop() ?? '')})` : ''}`,
+                { outcome: out.outcome },
+              );
           } else if (action === 'release') log(at, run, 'released the lease');
           else if (action === 'record-failover') log(at, run, 'recorded the failover and released the lease');
           else log(at, run, `lease ${action}: ${String(out.outcome ?? 'done')}`, { action, outcome: out.outcome });
@@ -406,7 +471,11 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           if (failover && str(out.verdict) && !evidence.verdict) evidence.verdict = { verdict: String(out.verdict), reason: str(out.reason), at: iso(at) };
           break;
         case 'check-data-loss-budget':
-          log(at, run, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds, boundSeconds: out.boundSeconds });
+          log(at, run, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, {
+            withinBudget: out.withinBudget,
+            lagSeconds: out.lagSeconds,
+            boundSeconds: out.boundSeconds,
+          });
           if (failover) {
             evidence.dataAtRisk = {
               at: iso(at),
@@ -421,16 +490,40 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           break;
         case 'fence-primary':
           if (!out.confirmed && /^Fence the old primary (as soon as it answers|again while)/.test(s.state)) break;
-          log(at, run, `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`, failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed });
-          evidence.fences.push({ t: t(at), at: iso(at), run: run.label, confirmed: out.confirmed === true, deferred: out.deferred === true, actions: ((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action}: ${a.result}`) });
+          log(
+            at,
+            run,
+            `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`,
+            failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed },
+          );
+          evidence.fences.push({
+            t: t(at),
+            at: iso(at),
+            run: run.label,
+            confirmed: out.confirmed === true,
+            deferred: out.deferred === true,
+            actions: ((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action}: ${a.result}`),
+          });
           break;
         case 'promote-standby':
           if (s.input.phase === 'scale-up') {
             log(at, run, `scale-up: ${String(out.action)} ${truncate(String(out.detail ?? ''), 160)}`);
             break;
           }
-          log(at, run, `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`, failover ? { phase: 'promoting', action: out.action } : { action: out.action });
-          evidence.promotions.push({ t: t(at), at: iso(at), run: run.label, action: String(out.action ?? ''), target: str(obj(out.target).id), started: out.started === true });
+          log(
+            at,
+            run,
+            `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`,
+            failover ? { phase: 'promoting', action: out.action } : { action: out.action },
+          );
+          evidence.promotions.push({
+            t: t(at),
+            at: iso(at),
+            run: run.label,
+            action: String(out.action ?? ''),
+            target: str(obj(out.target).id),
+            started: out.started === true,
+          });
           if (out.started === true) {
             failovers++;
             promotedBy.push({ run, at });
@@ -442,7 +535,14 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
             failovers++;
             promotedBy.push({ run, at });
           }
-          evidence.promotions.push({ t: t(at), at: iso(at), run: run.label, action: String(out.action ?? 'SwitchoverGlobalCluster'), target: str(obj(out.target).id), started: out.started === true });
+          evidence.promotions.push({
+            t: t(at),
+            at: iso(at),
+            run: run.label,
+            action: String(out.action ?? 'SwitchoverGlobalCluster'),
+            target: str(obj(out.target).id),
+            started: out.started === true,
+          });
           break;
         case 'check-standby':
           if (out.ready === true && !writable) {
@@ -451,17 +551,42 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
           }
           break;
         case 'switch-dns':
-          log(at, run, out.changeId ? `DNS switched to ${String(out.current)} (change ${String(out.changeId)})` : `DNS already pointed at ${String(out.current)}`, failover ? { phase: 'dns-switched' } : {});
-          evidence.dnsSwitches.push({ t: t(at), at: iso(at), run: run.label, changeId: str(out.changeId), previous: str(out.previous), current: str(out.current) });
+          log(
+            at,
+            run,
+            out.changeId ? `DNS switched to ${String(out.current)} (change ${String(out.changeId)})` : `DNS already pointed at ${String(out.current)}`,
+            failover ? { phase: 'dns-switched' } : {},
+          );
+          evidence.dnsSwitches.push({
+            t: t(at),
+            at: iso(at),
+            run: run.label,
+            changeId: str(out.changeId),
+            previous: str(out.previous),
+            current: str(out.current),
+          });
           break;
         case 'verify-writes':
           log(at, run, `writes verified through ${String(out.host)}`, failover ? { phase: 'writes-verified' } : {});
           break;
         default:
-          if (s.folder === 'states:startExecution') log(at, run, `started ${String(s.input.StateMachineArn ?? '').split(':').pop()}`);
+          if (s.folder === 'states:startExecution')
+            log(
+              at,
+              run,
+              `started ${String(s.input.StateMachineArn ?? '')
+                .split(':')
+                .pop()}`,
+            );
       }
     }
-    if (run.stoppedAt !== null) log(run.stoppedAt, run, `${run.status}${run.error ? ` (${run.error})` : ''} after ${run.stateTransitions} state transitions (${run.historyEvents} history events)`, { status: run.status, ...(run.error ? { error: run.error } : {}) });
+    if (run.stoppedAt !== null)
+      log(
+        run.stoppedAt,
+        run,
+        `${run.status}${run.error ? ` (${run.error})` : ''} after ${run.stateTransitions} state transitions (${run.historyEvents} history events)`,
+        { status: run.status, ...(run.error ? { error: run.error } : {}) },
+      );
   }
   timeline.sort((a, b) => a.t - b.t);
 
@@ -471,7 +596,12 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   const recordedRto = failedOver ? rtoSecondsOf(failedOver.detail ?? {}) : null;
   const triggeredAt = str(failedOver?.detail?.triggeredAt) ?? (Number.isFinite(triggerAt) ? iso(triggerAt) : null);
   const writesVerifiedAt = str(failedOver?.detail?.writesVerifiedAt) ?? str(verified?.output?.at);
-  const outcome = outcomeOf(runs, { waiting, escalatedRuns, promotedBy, rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject') });
+  const outcome = outcomeOf(runs, {
+    waiting,
+    escalatedRuns,
+    promotedBy,
+    rejected: evidence.approvals.some((a) => a.step === 'failover' && a.answer === 'reject'),
+  });
   // Without the record (gone, or never written), the history's own instants, once the run failed over.
   const failedOverRun = promotedBy.some((p) => p.run === main) && verified !== undefined;
   const fromTrigger = recordedRto ?? (failedOverRun && triggeredAt && writesVerifiedAt ? rtoSecondsOf({ triggeredAt, writesVerifiedAt }) : null);
@@ -481,18 +611,29 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   const faultStartedAt = evidence.drill && drillRto.from === 'fault-onset' && typeof drillRto.seconds === 'number' ? str(drillRto.since) : null;
   const rtoSeconds = faultStartedAt ? (drillRto.seconds as number) : fromTrigger;
   if (rtoSeconds !== null && triggeredAt && writesVerifiedAt) {
-    evidence.rto = faultStartedAt ? { seconds: rtoSeconds, from: 'fault-onset', triggeredAt, faultStartedAt, writesVerifiedAt } : { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
+    evidence.rto = faultStartedAt
+      ? { seconds: rtoSeconds, from: 'fault-onset', triggeredAt, faultStartedAt, writesVerifiedAt }
+      : { seconds: rtoSeconds, from: 'trigger', triggeredAt, writesVerifiedAt };
   }
   if (firstVerdictAt !== undefined && evidence.trigger?.at) evidence.verificationSeconds = round3((firstVerdictAt - Date.parse(evidence.trigger.at)) / 1000);
 
   // What only the twin's ground truth knows.
   const notMeasured = evidence.notMeasured;
-  notMeasured.push({ field: 'failureAt', why: 'when the primary really stopped taking writes is not observed in an account: the timeline starts at the trigger (evidence.origin)' });
-  notMeasured.push({ field: 'detectionSeconds', why: 'needs the failure\'s true onset; the trigger to the verdict is evidence.verificationSeconds' });
-  notMeasured.push({ field: 'dataLossSeconds', why: 'the writes really lost are not observed; the data at risk the budget check measured at the decision is evidence.dataAtRisk' });
-  notMeasured.push({ field: 'invariants', why: 'judged on the twin\'s ground truth (every write and every instance\'s role); a real run\'s history does not show them' });
-  notMeasured.push({ field: 'liveness', why: 'judged on the twin\'s ground truth (whether a failover was warranted)' });
-  notMeasured.push({ field: 'apiCalls', why: 'the history shows the workflow\'s own tasks, not every API call (CloudTrail does)' });
+  notMeasured.push({
+    field: 'failureAt',
+    why: 'when the primary really stopped taking writes is not observed in an account: the timeline starts at the trigger (evidence.origin)',
+  });
+  notMeasured.push({ field: 'detectionSeconds', why: "needs the failure's true onset; the trigger to the verdict is evidence.verificationSeconds" });
+  notMeasured.push({
+    field: 'dataLossSeconds',
+    why: 'the writes really lost are not observed; the data at risk the budget check measured at the decision is evidence.dataAtRisk',
+  });
+  notMeasured.push({
+    field: 'invariants',
+    why: "judged on the twin's ground truth (every write and every instance's role); a real run's history does not show them",
+  });
+  notMeasured.push({ field: 'liveness', why: "judged on the twin's ground truth (whether a failover was warranted)" });
+  notMeasured.push({ field: 'apiCalls', why: "the history shows the workflow's own tasks, not every API call (CloudTrail does)" });
   if (writer === null) notMeasured.push({ field: 'writer', why: 'nothing was promoted: the history does not show which instance takes writes' });
   notMeasured.push({
     field: 'rtoSeconds',
@@ -514,13 +655,24 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
   }));
   const end = Math.max(...runs.map((r) => r.stoppedAt ?? r.startedAt), ...timeline.map((e) => origin + e.t * 1000));
 
-  const dataAtRisk = evidence.dataAtRisk ? (evidence.dataAtRisk.estimate === 'strict' ? evidence.dataAtRisk.boundSeconds : evidence.dataAtRisk.lagSeconds) : null;
+  const dataAtRisk = evidence.dataAtRisk
+    ? evidence.dataAtRisk.estimate === 'strict'
+      ? evidence.dataAtRisk.boundSeconds
+      : evidence.dataAtRisk.lagSeconds
+    : null;
   const owner = objectivesFor(input.config, database, evidence.drill?.requestedFor);
   let objectives: ObjectivesSummary | undefined;
   if (owner) {
     const promoted = outcome === 'failed-over' || outcome === 'failed-back';
     const j = judgeObjectives(owner.objectives, rtoSeconds, promoted ? dataAtRisk : null);
-    objectives = { database: owner.database, ...owner.objectives, comparedRtoSeconds: rtoSeconds, comparedDataLossSeconds: promoted ? dataAtRisk : null, dataLossFrom: 'data-at-risk-at-decision', ...j };
+    objectives = {
+      database: owner.database,
+      ...owner.objectives,
+      comparedRtoSeconds: rtoSeconds,
+      comparedDataLossSeconds: promoted ? dataAtRisk : null,
+      dataLossFrom: 'data-at-risk-at-decision',
+      ...j,
+    };
   }
   const roleDb = obj(main.input.database);
   const report: Report = {
@@ -541,7 +693,10 @@ export function buildEvidenceReport(input: EvidenceInput): Report {
     database,
     runForSeconds: round3((end - origin) / 1000),
     failureAt: null,
-    roles: { primary: str(obj(roleDb.primary).instanceId) ?? str(obj(roleDb.primary).clusterId), standby: str(obj(roleDb.standby).instanceId) ?? str(obj(roleDb.standby).clusterId) },
+    roles: {
+      primary: str(obj(roleDb.primary).instanceId) ?? str(obj(roleDb.primary).clusterId),
+      standby: str(obj(roleDb.standby).instanceId) ?? str(obj(roleDb.standby).clusterId),
+    },
     ...(dbConfig ? { config: summarizeConfig(input.config, database, input.configSource) } : {}),
     ...(objectives ? { objectives } : {}),
     evidence,
@@ -558,7 +713,9 @@ export async function readExecutionHistory(env: OpsEnv, executionArn: string): P
   let nextToken: string | undefined;
   do {
     const out = await readCall(env, 'states:GetExecutionHistory', region, `execution ${executionArn}`, () =>
-      env.clients(region).sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) })),
+      env
+        .clients(region)
+        .sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) })),
     );
     events.push(...((out.events ?? []) as HistoryEventLike[]));
     nextToken = out.nextToken;
@@ -569,13 +726,16 @@ export async function readExecutionHistory(env: OpsEnv, executionArn: string): P
 /** The Region of an execution ARN. */
 export function regionOf(executionArn: string): string {
   const region = executionArn.split(':')[3];
-  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn) || !region) throw new Error(`not a Step Functions execution ARN: ${JSON.stringify(executionArn)} (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn) || !region)
+    throw new Error(`not a Step Functions execution ARN: ${JSON.stringify(executionArn)} (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
   return region;
 }
 
 async function readRun(env: OpsEnv, prefix: string, tableName: string, tableRegion: string, executionArn: string): Promise<RunEvidence> {
   const region = regionOf(executionArn);
-  const d = await readCall(env, 'states:DescribeExecution', region, `execution ${executionArn}`, () => env.clients(region).sfn.send(new DescribeExecutionCommand({ executionArn })));
+  const d = await readCall(env, 'states:DescribeExecution', region, `execution ${executionArn}`, () =>
+    env.clients(region).sfn.send(new DescribeExecutionCommand({ executionArn })),
+  );
   const events = await readExecutionHistory(env, executionArn);
   const execution: ExecutionView = {
     executionArn,
@@ -606,7 +766,9 @@ export function incidentIdOf(events: readonly HistoryEventLike[]): string | unde
 
 async function readRecord(env: OpsEnv, tableName: string, region: string, incidentId: string): Promise<EvidenceRecord | undefined> {
   const out = await readCall(env, 'dynamodb:GetItem', region, `table ${tableName}`, () =>
-    env.clients(region).ddb.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk: `INCIDENT#${incidentId}`, sk: 'INCIDENT' }), ConsistentRead: true })),
+    env
+      .clients(region)
+      .ddb.send(new GetItemCommand({ TableName: tableName, Key: marshall({ pk: `INCIDENT#${incidentId}`, sk: 'INCIDENT' }), ConsistentRead: true })),
   );
   return out.Item ? (unmarshall(out.Item) as EvidenceRecord) : undefined;
 }
@@ -665,7 +827,9 @@ export async function readEvidence(config: FailoverConfig, env: OpsEnv, executio
 export async function latestExecution(config: FailoverConfig, env: OpsEnv, database: string): Promise<string> {
   const control = await locateControl(config, env);
   const out = await readCall(env, 'dynamodb:GetItem', control.region, `table ${control.tableName}`, () =>
-    env.clients(control.region).ddb.send(new GetItemCommand({ TableName: control.tableName, Key: marshall({ pk: `DB#${database}`, sk: 'STATE' }), ConsistentRead: true })),
+    env
+      .clients(control.region)
+      .ddb.send(new GetItemCommand({ TableName: control.tableName, Key: marshall({ pk: `DB#${database}`, sk: 'STATE' }), ConsistentRead: true })),
   );
   const last = str(out.Item ? unmarshall(out.Item).lastIncidentId : undefined);
   if (!last) throw new Error(`${database} has had no incident yet (no lastIncidentId in ${control.tableName}): nothing to report on`);

@@ -14,14 +14,7 @@
  * waiting states, the automation alarms and the dashboard's layout are repeated here as text and
  * tested against their sources (the state-name constants, the synthesized example app).
  */
-import {
-  defaultPort,
-  isAurora,
-  secretArnInRegion,
-  type DatabaseConfig,
-  type FailoverConfig,
-  type SiteConfig,
-} from '../../lambdas/shared/config-schema.js';
+import { defaultPort, isAurora, secretArnInRegion, type DatabaseConfig, type FailoverConfig, type SiteConfig } from '../../lambdas/shared/config-schema.js';
 import { alarmName, databaseStateKey, ISOLATION_GROUP_NAME, ISOLATION_TAG } from '../../lambdas/shared/names.js';
 import { siteIdentifier } from '../../lambdas/shared/roles.js';
 import { CONTROL_OUTPUTS, dashboardConsoleUrl, dashboardName, stackNames, stateMachineNames, tableName, topicName } from '../naming.js';
@@ -66,21 +59,41 @@ export function automationAlarms(config: FailoverConfig): Array<{ name: string; 
   const p = config.prefix;
   const c = config.controlRegion;
   const out: Array<{ name: string; region: string; means: string }> = [
-    { name: automationAlarm(p, 'trigger-dead-letters'), region: c, means: 'a trigger (alarm, RDS event, operator request) could not start the failover workflow: read the queue, start what was lost by hand' },
+    {
+      name: automationAlarm(p, 'trigger-dead-letters'),
+      region: c,
+      means: 'a trigger (alarm, RDS event, operator request) could not start the failover workflow: read the queue, start what was lost by hand',
+    },
   ];
   for (const [machine, label] of [
     ['failover', 'Failover'],
     ['failback', 'Failback'],
   ] as const) {
     for (const outcome of ['failed', 'timed-out', 'aborted']) {
-      out.push({ name: automationAlarm(p, `${machine}-${outcome}`), region: c, means: `a ${label.toLowerCase()} execution ${outcome}: read its history (\`failover history\`, the console)` });
+      out.push({
+        name: automationAlarm(p, `${machine}-${outcome}`),
+        region: c,
+        means: `a ${label.toLowerCase()} execution ${outcome}: read its history (\`failover history\`, the console)`,
+      });
     }
   }
-  out.push({ name: automationAlarm(p, 'heartbeat-errors-cross-region'), region: c, means: 'the cross-Region heartbeat function fails: the heartbeat alarms may fire or stay silent' });
-  out.push({ name: automationAlarm(p, 'unconfirmed-email-subscriptions'), region: c, means: 'a configured email receives nothing (subscription pending or removed), or the hourly check stopped' });
+  out.push({
+    name: automationAlarm(p, 'heartbeat-errors-cross-region'),
+    region: c,
+    means: 'the cross-Region heartbeat function fails: the heartbeat alarms may fire or stay silent',
+  });
+  out.push({
+    name: automationAlarm(p, 'unconfirmed-email-subscriptions'),
+    region: c,
+    means: 'a configured email receives nothing (subscription pending or removed), or the hourly check stopped',
+  });
   for (const region of distinct(config.databases.map((db) => db.primary.region))) {
     const how = region === c ? '' : ' (it reaches the topic through the product bus of the control Region)';
-    out.push({ name: automationAlarm(p, `forward-dead-letters-${region}`), region, means: `heartbeat alarms or RDS events of ${region} were not forwarded to the control Region${how}` });
+    out.push({
+      name: automationAlarm(p, `forward-dead-letters-${region}`),
+      region,
+      means: `heartbeat alarms or RDS events of ${region} were not forwarded to the control Region${how}`,
+    });
     out.push({ name: automationAlarm(p, `heartbeat-errors-${region}`), region, means: `the in-Region heartbeat function of ${region} fails${how}` });
   }
   return out;
@@ -93,13 +106,27 @@ function configFacts(db: DatabaseConfig, config: FailoverConfig): PlanFacts {
     `arn:${partitionOf(site.region)}:rds:${site.region}:${account}:${isAurora(db.engine) ? 'cluster' : 'db'}:${siteIdentifier(site) ?? '<id>'}`;
   const cold = db.standby.readiness === 'cold';
   const replicates = !cold && !isAurora(db.engine);
-  const site = (s: SiteConfig, extra: Partial<SiteFacts>): SiteFacts => ({ region: s.region, id: siteIdentifier(s) ?? '(unnamed)', exists: true, arn: arnOf(s), backupRetentionPeriod: 7, ...extra });
+  const site = (s: SiteConfig, extra: Partial<SiteFacts>): SiteFacts => ({
+    region: s.region,
+    id: siteIdentifier(s) ?? '(unnamed)',
+    exists: true,
+    arn: arnOf(s),
+    backupRetentionPeriod: 7,
+    ...extra,
+  });
   const sm = (name: string): string => `arn:${partitionOf(config.controlRegion)}:states:${config.controlRegion}:${account}:stateMachine:${name}`;
   return {
     lease: undefined,
-    control: { tableName: tableName(config.prefix), region: config.controlRegion, failoverArn: sm(stateMachineNames.failover(config.prefix)), failbackArn: sm(stateMachineNames.failback(config.prefix)) },
+    control: {
+      tableName: tableName(config.prefix),
+      region: config.controlRegion,
+      failoverArn: sm(stateMachineNames.failover(config.prefix)),
+      failbackArn: sm(stateMachineNames.failback(config.prefix)),
+    },
     writer: site(db.primary, { replicas: replicates ? [arnOf(db.standby)] : [] }),
-    standby: cold ? { region: db.standby.region, id: siteIdentifier(db.standby) ?? '(cold)', exists: false } : site(db.standby, replicates ? { replicaOf: arnOf(db.primary) } : {}),
+    standby: cold
+      ? { region: db.standby.region, id: siteIdentifier(db.standby) ?? '(cold)', exists: false }
+      : site(db.standby, replicates ? { replicaOf: arnOf(db.primary) } : {}),
     now: '1970-01-01T00:00:00.000Z',
   };
 }
@@ -124,7 +151,7 @@ function header(config: FailoverConfig, options: RunbookOptions): string[] {
     '',
     `Generated by ${code(`failover runbook --config ${options.source}`)} from that config: regenerate it after every config change.`,
     `Prefix ${code(config.prefix)}, control Region ${code(config.controlRegion)}${config.account ? `, account ${code(config.account)}` : ''}.`,
-    'Nothing here was read from the account: identifiers are the config\'s; `$NAME` is a shell variable an earlier command sets; `<...>` is for you to fill in.',
+    "Nothing here was read from the account: identifiers are the config's; `$NAME` is a shell variable an earlier command sets; `<...>` is for you to fill in.",
     '',
     '## Contents',
     '',
@@ -151,7 +178,10 @@ function whoIsPaged(config: FailoverConfig): string[] {
     '',
     'Check who really receives it (after every deploy and at each game day):',
     '',
-    ...sh([`aws sns list-subscriptions-by-topic --region ${config.controlRegion} --topic-arn ${arn} \\`, "  --query 'Subscriptions[].[Endpoint,SubscriptionArn]' --output table"]),
+    ...sh([
+      `aws sns list-subscriptions-by-topic --region ${config.controlRegion} --topic-arn ${arn} \\`,
+      "  --query 'Subscriptions[].[Endpoint,SubscriptionArn]' --output table",
+    ]),
     '',
     '`PendingConfirmation` means the address never confirmed; an address missing from the list unsubscribed.',
     '',
@@ -223,16 +253,19 @@ function dashboardSection(config: FailoverConfig): string[] {
     '',
     'Top, every database at once (one line per database):',
     '',
-    ...regions.map((r) => `- **heartbeats written from ${r}**: 1 = the heartbeat wrote through the DNS name; a line at 0 or missing is a database its clients cannot write to (from that Region).`),
+    ...regions.map(
+      (r) =>
+        `- **heartbeats written from ${r}**: 1 = the heartbeat wrote through the DNS name; a line at 0 or missing is a database its clients cannot write to (from that Region).`,
+    ),
     '- **verdicts, every database**: `confirmed-down`, `healthy` (a false alarm) or `ambiguous` (a partition: a human was asked).',
     '- **incidents, every database**: workflow runs that took the lease.',
     '- **RTO (s), every database**: from the failure to the first write through the DNS name, per failover.',
     '',
     `Then a section per database (${detailed.map((db) => db.name).join(', ')}${config.databases.length > DASHBOARD_DETAILED_DATABASES ? `; the others only in the overview` : ''}):`,
     '',
-    '- **heartbeat**: in-region (next to the primary) and cross-region (from the control Region). Both at 0: the database or its DNS name is down; only in-region at 0: the primary\'s Region or its network; only cross-region at 0: the path between Regions.',
+    "- **heartbeat**: in-region (next to the primary) and cross-region (from the control Region). Both at 0: the database or its DNS name is down; only in-region at 0: the primary's Region or its network; only cross-region at 0: the path between Regions.",
     '- **standby lag vs RPO budget**: the replica lag (`ReplicaLag`, seconds; Aurora: `AuroraGlobalDBRPOLag`, milliseconds) against the budget line: above it, a failover asks a human to accept the data loss. A cold standby shows a note instead (no replica).',
-    '- **verdicts**, **incidents**: this database\'s.',
+    "- **verdicts**, **incidents**: this database's.",
     '- **RTO and data loss**: the RTO of each failover and the replica lag when it decided.',
     '',
   ];
@@ -279,7 +312,11 @@ const leaseKey = (db: DatabaseConfig): string => {
   return `'{"pk":{"S":"${k.pk}"},"sk":{"S":"${k.sk}"}}'`;
 };
 
-function leaseCommands(db: DatabaseConfig, config: FailoverConfig, slug: string): { take: string[]; takeOver: string[]; record: (writer: 'primary' | 'standby', notReady: boolean) => string[]; standbyReady: string[]; release: string[] } {
+function leaseCommands(
+  db: DatabaseConfig,
+  config: FailoverConfig,
+  slug: string,
+): { take: string[]; takeOver: string[]; record: (writer: 'primary' | 'standby', notReady: boolean) => string[]; standbyReady: string[]; release: string[] } {
   const base = [`aws dynamodb update-item --region ${config.controlRegion} --table-name ${tableName(config.prefix)} --key ${leaseKey(db)} \\`];
   const names = (n: string[]): string => `'${JSON.stringify(Object.fromEntries(n.map((x) => [`#${x}`, x])))}'`;
   const take = (condition: string, extraSet: string, extraNames: string[], values: string): string[] => [
@@ -374,34 +411,52 @@ function fenceCommands(db: DatabaseConfig, site: SiteConfig, slug: string): { me
   if (method === 'revoke-ingress') {
     const groups = site.securityGroupIds ?? [];
     if (groups.length === 0) {
-      notes.push(`No \`securityGroupIds\` are configured for ${id}: there is nothing to revoke${isAurora(db.engine) ? ' (the global failover makes the old primary cluster a read-only secondary when it rejoins)' : ''}.`);
+      notes.push(
+        `No \`securityGroupIds\` are configured for ${id}: there is nothing to revoke${isAurora(db.engine) ? ' (the global failover makes the old primary cluster a read-only secondary when it rejoins)' : ''}.`,
+      );
     } else {
       lines.push(`for SG in ${groups.join(' ')}; do`);
-      lines.push(`  [ -s ${slug}-fence-$SG.json ] || aws ec2 describe-security-groups --region ${r} --group-ids $SG --query 'SecurityGroups[0].IpPermissions' > ${slug}-fence-$SG.json   # keep (once): the failback gives these rules back`);
-      lines.push(`  RULES=$(aws ec2 describe-security-group-rules --region ${r} --filters Name=group-id,Values=$SG --query 'SecurityGroupRules[?!IsEgress].SecurityGroupRuleId' --output text)`);
+      lines.push(
+        `  [ -s ${slug}-fence-$SG.json ] || aws ec2 describe-security-groups --region ${r} --group-ids $SG --query 'SecurityGroups[0].IpPermissions' > ${slug}-fence-$SG.json   # keep (once): the failback gives these rules back`,
+      );
+      lines.push(
+        `  RULES=$(aws ec2 describe-security-group-rules --region ${r} --filters Name=group-id,Values=$SG --query 'SecurityGroupRules[?!IsEgress].SecurityGroupRuleId' --output text)`,
+      );
       lines.push(`  [ -n "$RULES" ] && aws ec2 revoke-security-group-ingress --region ${r} --group-id $SG --security-group-rule-ids $RULES`);
       lines.push('done');
       notes.push('Revoke every ingress rule of groups dedicated to this database only: a group shared with other resources cuts them off too.');
     }
   } else {
     lines.push(`VPC=$(aws rds describe-db-instances --region ${r} --db-instance-identifier ${id} --query 'DBInstances[0].DBSubnetGroup.VpcId' --output text)`);
-    lines.push(`[ -s ${slug}-groups-${id}.txt ] || aws rds describe-db-instances --region ${r} --db-instance-identifier ${id} --query 'DBInstances[0].VpcSecurityGroups[].VpcSecurityGroupId' --output text > ${slug}-groups-${id}.txt   # keep (once): its own groups`);
-    lines.push(`ISOLATION=$(aws ec2 describe-security-groups --region ${r} --filters Name=vpc-id,Values=$VPC Name=group-name,Values=${ISOLATION_GROUP_NAME} --query 'SecurityGroups[0].GroupId' --output text)`);
+    lines.push(
+      `[ -s ${slug}-groups-${id}.txt ] || aws rds describe-db-instances --region ${r} --db-instance-identifier ${id} --query 'DBInstances[0].VpcSecurityGroups[].VpcSecurityGroupId' --output text > ${slug}-groups-${id}.txt   # keep (once): its own groups`,
+    );
+    lines.push(
+      `ISOLATION=$(aws ec2 describe-security-groups --region ${r} --filters Name=vpc-id,Values=$VPC Name=group-name,Values=${ISOLATION_GROUP_NAME} --query 'SecurityGroups[0].GroupId' --output text)`,
+    );
     lines.push(`[ "$ISOLATION" = None ] && ISOLATION=$(aws ec2 create-security-group --region ${r} --vpc-id $VPC --group-name ${ISOLATION_GROUP_NAME} \\`);
     lines.push(`  --description "rds-failover fence: no inbound rule; a fenced database instance gets only this group" \\`);
-    lines.push(`  --tag-specifications 'ResourceType=security-group,Tags=[{Key=${ISOLATION_TAG.key},Value=${ISOLATION_TAG.value}}]' --query GroupId --output text)`);
+    lines.push(
+      `  --tag-specifications 'ResourceType=security-group,Tags=[{Key=${ISOLATION_TAG.key},Value=${ISOLATION_TAG.value}}]' --query GroupId --output text)`,
+    );
     lines.push(`aws rds modify-db-instance --region ${r} --db-instance-identifier ${id} --vpc-security-group-ids $ISOLATION --apply-immediately`);
     notes.push(`The isolation group ${code(ISOLATION_GROUP_NAME)} has no inbound rule; the one the automation created is reused.`);
   }
   if (isAurora(db.engine)) {
-    lines.push(`for M in $(aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${id} --query 'DBClusters[0].DBClusterMembers[].DBInstanceIdentifier' --output text); do`);
+    lines.push(
+      `for M in $(aws rds describe-db-clusters --region ${r} --db-cluster-identifier ${id} --query 'DBClusters[0].DBClusterMembers[].DBInstanceIdentifier' --output text); do`,
+    );
     lines.push(`  aws rds reboot-db-instance --region ${r} --db-instance-identifier $M`);
     lines.push('done');
   } else {
     lines.push(`sleep 30; aws rds wait db-instance-available --region ${r} --db-instance-identifier ${id}   # the modification applies first`);
     if (method === 'stop') {
-      lines.push(`aws rds stop-db-instance --region ${r} --db-instance-identifier ${id} || aws rds reboot-db-instance --region ${r} --db-instance-identifier ${id}`);
-      notes.push('RDS refuses to stop an instance that has read replicas or is one: it is rebooted instead. A stopped instance is started again by RDS after 7 days (still isolated).');
+      lines.push(
+        `aws rds stop-db-instance --region ${r} --db-instance-identifier ${id} || aws rds reboot-db-instance --region ${r} --db-instance-identifier ${id}`,
+      );
+      notes.push(
+        'RDS refuses to stop an instance that has read replicas or is one: it is rebooted instead. A stopped instance is started again by RDS after 7 days (still isolated).',
+      );
     } else {
       lines.push(`aws rds reboot-db-instance --region ${r} --db-instance-identifier ${id}`);
     }
@@ -423,7 +478,9 @@ function endpointCommand(db: DatabaseConfig, site: SiteConfig): string {
 function dnsCommands(db: DatabaseConfig, site: SiteConfig, slug: string, why: string): string[] {
   const batch = {
     Comment: `${db.name}: ${why}`,
-    Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, ResourceRecords: [{ Value: '$NEW_WRITER' }] } }],
+    Changes: [
+      { Action: 'UPSERT', ResourceRecordSet: { Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, ResourceRecords: [{ Value: '$NEW_WRITER' }] } },
+    ],
   };
   return [
     endpointCommand(db, site),
@@ -448,7 +505,9 @@ function verifyCommands(db: DatabaseConfig, site: SiteConfig): string[] {
     lines.push('DB_USER=$(echo "$SECRET" | jq -r .username); DB_PASSWORD=$(echo "$SECRET" | jq -r .password)');
   } else if (db.credentials?.iamUser) {
     lines.push(`DB_USER=${db.credentials.iamUser}`);
-    lines.push(`DB_PASSWORD=$(aws rds generate-db-auth-token --region ${site.region} --hostname ${db.dns.recordName} --port ${port} --username ${db.credentials.iamUser})`);
+    lines.push(
+      `DB_PASSWORD=$(aws rds generate-db-auth-token --region ${site.region} --hostname ${db.dns.recordName} --port ${port} --username ${db.credentials.iamUser})`,
+    );
   } else {
     lines.push("DB_USER='<user>'; DB_PASSWORD='<password>'   # no credentials in the config: yours");
   }
@@ -456,11 +515,15 @@ function verifyCommands(db: DatabaseConfig, site: SiteConfig): string[] {
   if (db.engine.includes('postgres')) {
     lines.push(`PGPASSWORD="$DB_PASSWORD" psql "host=${db.dns.recordName} port=${port} dbname=${dbName} user=$DB_USER sslmode=require" \\`);
     lines.push(`  -c "SELECT pg_is_in_recovery()" \\`);
-    lines.push(`  -c "INSERT INTO ${t} (site, at, epoch) VALUES ('manual', now() AT TIME ZONE 'UTC', 0) ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at, epoch = EXCLUDED.epoch"`);
+    lines.push(
+      `  -c "INSERT INTO ${t} (site, at, epoch) VALUES ('manual', now() AT TIME ZONE 'UTC', 0) ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at, epoch = EXCLUDED.epoch"`,
+    );
   } else {
     const readOnly = db.engine === 'aurora-mysql' ? '@@innodb_read_only' : '@@global.read_only';
     lines.push(`mysql --host=${db.dns.recordName} --port=${port} --user="$DB_USER" --password="$DB_PASSWORD" --ssl-mode=REQUIRED ${dbName} \\`);
-    lines.push(`  -e "SELECT ${readOnly}; INSERT INTO ${t} (site, at, epoch) VALUES ('manual', CURRENT_TIMESTAMP(3), 0) ON DUPLICATE KEY UPDATE at = CURRENT_TIMESTAMP(3), epoch = 0"`);
+    lines.push(
+      `  -e "SELECT ${readOnly}; INSERT INTO ${t} (site, at, epoch) VALUES ('manual', CURRENT_TIMESTAMP(3), 0) ON DUPLICATE KEY UPDATE at = CURRENT_TIMESTAMP(3), epoch = 0"`,
+    );
   }
   return lines;
 }
@@ -473,7 +536,9 @@ function promoteInstance(site: SiteConfig, scaleTo?: string): string[] {
     `aws rds wait db-instance-available --region ${site.region} --db-instance-identifier ${id}   # waits up to 30 min; run it again while it is still promoting`,
     `aws rds describe-db-instances --region ${site.region} --db-instance-identifier ${id} --query 'DBInstances[0].[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]' --output text   # available, None: it takes writes`,
     ...(scaleTo
-      ? [`aws rds modify-db-instance --region ${site.region} --db-instance-identifier ${id} --db-instance-class ${scaleTo} --apply-immediately   # warm standby: scale up (the DNS switch need not wait for it)`]
+      ? [
+          `aws rds modify-db-instance --region ${site.region} --db-instance-identifier ${id} --db-instance-class ${scaleTo} --apply-immediately   # warm standby: scale up (the DNS switch need not wait for it)`,
+        ]
       : []),
   ];
 }
@@ -612,8 +677,15 @@ function manualFailover(db: DatabaseConfig, config: FailoverConfig): string[] {
     );
   } else {
     lines.push(...sh(promoteInstance(s, s.readiness === 'warm' ? s.promotedInstanceClass : undefined)), '');
-    if (s.readiness === 'warm' && !s.promotedInstanceClass) lines.push('Warm standby without `promotedInstanceClass`: it stays at its size; scale it with `aws rds modify-db-instance --db-instance-class CLASS --apply-immediately`.', '');
-    lines.push('A replica without automated backups takes a backup during the promotion (long on a large, busy database); it takes writes once `available`.', '');
+    if (s.readiness === 'warm' && !s.promotedInstanceClass)
+      lines.push(
+        'Warm standby without `promotedInstanceClass`: it stays at its size; scale it with `aws rds modify-db-instance --db-instance-class CLASS --apply-immediately`.',
+        '',
+      );
+    lines.push(
+      'A replica without automated backups takes a backup during the promotion (long on a large, busy database); it takes writes once `available`.',
+      '',
+    );
   }
   lines.push(
     `**5. Point ${code(db.dns.recordName)} at the new writer** (UPSERT of the CNAME, TTL ${db.dns.ttlSeconds} s; clients follow within about the TTL):`,
@@ -661,7 +733,9 @@ function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
       `**2. Give its security groups their rules back** (saved by the fence), then **switch over** (no data loss):`,
       '',
       ...sh([
-        ...(p.securityGroupIds ?? []).map((g) => `aws ec2 authorize-security-group-ingress --region ${p.region} --group-id ${g} --ip-permissions file://${slug}-fence-${g}.json`),
+        ...(p.securityGroupIds ?? []).map(
+          (g) => `aws ec2 authorize-security-group-ingress --region ${p.region} --group-id ${g} --ip-permissions file://${slug}-fence-${g}.json`,
+        ),
         `aws rds switchover-global-cluster --region ${p.region} --global-cluster-identifier ${p.globalClusterId ?? '<global cluster>'} --target-db-cluster-identifier ${arn}`,
         `aws rds describe-global-clusters --region ${p.region} --global-cluster-identifier ${p.globalClusterId ?? '<global cluster>'} \\`,
         "  --query 'GlobalClusters[0].[Status,GlobalClusterMembers[?IsWriter].DBClusterArn]' --output text   # again until the writer is the original ARN",
@@ -669,7 +743,12 @@ function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
       '',
       `**3. Point ${code(db.dns.recordName)} back, verify writes, record the roles** (writer \`primary\`; a switchover keeps ${code(sid)} replicating, so it is a standby at once) **and release the lease:**`,
       '',
-      ...sh([...dnsCommands(db, p, `${slug}-failback`, `manual failback to ${pid} (${p.region})`), ...verifyCommands(db, p), ...lease.record('primary', false), ...lease.release]),
+      ...sh([
+        ...dnsCommands(db, p, `${slug}-failback`, `manual failback to ${pid} (${p.region})`),
+        ...verifyCommands(db, p),
+        ...lease.record('primary', false),
+        ...lease.release,
+      ]),
       '',
     );
     return lines;
@@ -685,7 +764,7 @@ function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
     '',
     ...sh(rebuildCommands(db, p, s, slug)),
     '',
-    'The new replica gets the Region\'s default parameter group and option group, and no deletion protection: give it what the old instance had (`aws rds modify-db-instance`), as the automation does.',
+    "The new replica gets the Region's default parameter group and option group, and no deletion protection: give it what the old instance had (`aws rds modify-db-instance`), as the automation does.",
     '',
     `Wait until the lag is at most ${db.failback.maxLagSeconds} s, then record that the other site is a standby again:`,
     '',
@@ -721,7 +800,10 @@ function manualFailback(db: DatabaseConfig, config: FailoverConfig): string[] {
     );
   }
   if (s.readiness === 'warm' && s.promotedInstanceClass) {
-    lines.push(`Warm standby: the rebuilt replica keeps the class the promotion scaled it to (${s.promotedInstanceClass}); scale it back to its warm size with \`aws rds modify-db-instance --region ${s.region} --db-instance-identifier ${sid} --db-instance-class <warm class> --apply-immediately\` if you want.`, '');
+    lines.push(
+      `Warm standby: the rebuilt replica keeps the class the promotion scaled it to (${s.promotedInstanceClass}); scale it back to its warm size with \`aws rds modify-db-instance --region ${s.region} --db-instance-identifier ${sid} --db-instance-class <warm class> --apply-immediately\` if you want.`,
+      '',
+    );
   }
   return lines;
 }
@@ -763,7 +845,9 @@ function databaseSection(db: DatabaseConfig, config: FailoverConfig): string[] {
     '',
     ...planSteps(plan.failback),
     '',
-    questions.length ? `Questions this database can ask: ${questions.map(code).join(', ')} (see [Answering an approval](#answering-an-approval)).` : 'This database never asks a human.',
+    questions.length
+      ? `Questions this database can ask: ${questions.map(code).join(', ')} (see [Answering an approval](#answering-an-approval)).`
+      : 'This database never asks a human.',
     '',
     ...manualFailover(db, config),
     ...manualFailback(db, config),

@@ -71,7 +71,13 @@ export interface StatusReport {
 const siteId = (s: { instanceId?: string; clusterId?: string; region: string }): string => s.instanceId ?? s.clusterId ?? '(unnamed)';
 
 /** The database's status from its roles item, executions and approvals (pure). */
-export function databaseStatus(db: DatabaseConfig, item: LeaseItem | undefined, executions: RunningExecution[], approvals: ApprovalSummary[], now: Date): DatabaseStatus {
+export function databaseStatus(
+  db: DatabaseConfig,
+  item: LeaseItem | undefined,
+  executions: RunningExecution[],
+  approvals: ApprovalSummary[],
+  now: Date,
+): DatabaseStatus {
   const writerSite = item?.writer ?? 'primary';
   const standbySite = writerSite === 'primary' ? 'standby' : 'primary';
   const site = (which: 'primary' | 'standby'): SiteView => ({ configured: which, region: db[which].region, id: siteId(db[which]) });
@@ -107,7 +113,9 @@ export function databaseStatus(db: DatabaseConfig, item: LeaseItem | undefined, 
 export async function readLeaseItem(env: OpsEnv, control: ControlResources, database: string): Promise<LeaseItem | undefined> {
   const key = databaseStateKey(database);
   const out = await readCall(env, 'dynamodb:GetItem', control.region, `table ${control.tableName} item ${key.pk}`, () =>
-    env.clients(control.region).ddb.send(new GetItemCommand({ TableName: control.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true })),
+    env
+      .clients(control.region)
+      .ddb.send(new GetItemCommand({ TableName: control.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true })),
   );
   return out.Item ? (unmarshall(out.Item) as LeaseItem) : undefined;
 }
@@ -116,7 +124,10 @@ export async function readLeaseItem(env: OpsEnv, control: ControlResources, data
 export async function runningExecutions(env: OpsEnv, control: ControlResources): Promise<RunningExecution[]> {
   const sfn = env.clients(control.region).sfn;
   const result: RunningExecution[] = [];
-  for (const [stateMachine, arn] of [['failover', control.failoverArn], ['failback', control.failbackArn]] as const) {
+  for (const [stateMachine, arn] of [
+    ['failover', control.failoverArn],
+    ['failback', control.failbackArn],
+  ] as const) {
     let nextToken: string | undefined;
     do {
       const page = await readCall(env, 'states:ListExecutions', control.region, `state machine ${arn}`, () =>
@@ -124,7 +135,9 @@ export async function runningExecutions(env: OpsEnv, control: ControlResources):
       );
       for (const e of page.executions ?? []) {
         if (!e.executionArn) continue;
-        const d = await readCall(env, 'states:DescribeExecution', control.region, `execution ${e.executionArn}`, () => sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })));
+        const d = await readCall(env, 'states:DescribeExecution', control.region, `execution ${e.executionArn}`, () =>
+          sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })),
+        );
         let database: string | undefined;
         try {
           const input = JSON.parse(d.input ?? '{}') as { database?: { name?: unknown } };
@@ -132,7 +145,13 @@ export async function runningExecutions(env: OpsEnv, control: ControlResources):
         } catch {
           database = undefined;
         }
-        result.push({ stateMachine, name: e.name ?? '', executionArn: e.executionArn, startedAt: (e.startDate ?? new Date(0)).toISOString(), ...(database ? { database } : {}) });
+        result.push({
+          stateMachine,
+          name: e.name ?? '',
+          executionArn: e.executionArn,
+          startedAt: (e.startDate ?? new Date(0)).toISOString(),
+          ...(database ? { database } : {}),
+        });
       }
       nextToken = page.nextToken;
     } while (nextToken);
@@ -173,7 +192,9 @@ export function relative(iso: string, now: Date): string {
 export function formatStatus(report: StatusReport): string[] {
   const now = new Date(report.at);
   const lines: string[] = [];
-  lines.push(`status at ${report.at}${report.where === 'twin' ? ' (cloud twin)' : ''}: control ${report.control.stackName} in ${report.control.region}${report.control.deployed ? ` (${report.control.stackStatus ?? 'deployed'})` : ' (stack not found: names from the config)'}`);
+  lines.push(
+    `status at ${report.at}${report.where === 'twin' ? ' (cloud twin)' : ''}: control ${report.control.stackName} in ${report.control.region}${report.control.deployed ? ` (${report.control.stackStatus ?? 'deployed'})` : ' (stack not found: names from the config)'}`,
+  );
   lines.push(`dashboard: ${report.control.dashboardUrl}`);
   if (report.control.approvalPageUrl) lines.push(`approval page: ${report.control.approvalPageUrl} (each notification carries its own signed link)`);
   for (const d of report.databases) {

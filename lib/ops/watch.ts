@@ -65,11 +65,21 @@ export class WatchState {
       if (this.executions.has(e.executionArn)) continue;
       this.executions.add(e.executionArn);
       this.sawAny = true;
-      events.push({ ...base, kind: 'execution-started', execution: e.executionArn, text: `${e.stateMachine} ${e.name} ${initial ? 'is running' : 'started'} (since ${e.startedAt})` });
+      events.push({
+        ...base,
+        kind: 'execution-started',
+        execution: e.executionArn,
+        text: `${e.stateMachine} ${e.name} ${initial ? 'is running' : 'started'} (since ${e.startedAt})`,
+      });
     }
     for (const e of s.ended) {
       if (!this.executions.delete(e.executionArn)) continue;
-      events.push({ ...base, kind: 'execution-ended', execution: e.executionArn, text: `${e.stateMachine} ${e.name} ended: ${e.status}${e.error ? ` (${e.error})` : ''}` });
+      events.push({
+        ...base,
+        kind: 'execution-ended',
+        execution: e.executionArn,
+        text: `${e.stateMachine} ${e.name} ended: ${e.status}${e.error ? ` (${e.error})` : ''}`,
+      });
     }
     for (const r of s.incidents) {
       const id = r.pk.replace(/^INCIDENT#/, '');
@@ -83,7 +93,14 @@ export class WatchState {
       }
       const from = seen ?? (initial ? timeline.length : 0);
       for (const entry of timeline.slice(from)) {
-        const text = phaseSummary({ database: this.rolesOf.get(id)!, incidentId: id, epoch: r.epoch ?? null, phase: entry.phase as IncidentPhase, detail: entry.detail ?? {}, at: entry.at });
+        const text = phaseSummary({
+          database: this.rolesOf.get(id)!,
+          incidentId: id,
+          epoch: r.epoch ?? null,
+          phase: entry.phase as IncidentPhase,
+          detail: entry.detail ?? {},
+          at: entry.at,
+        });
         events.push({ ...base, at: entry.at, kind: 'phase', incidentId: id, phase: entry.phase, text: `${entry.phase}: ${text} (incident ${id})` });
       }
       this.phasesSeen.set(id, timeline.length);
@@ -91,7 +108,13 @@ export class WatchState {
     for (const a of s.approvals) {
       if (this.approvalsSeen.has(a.id)) continue;
       this.approvalsSeen.add(a.id);
-      events.push({ ...base, kind: 'approval-asked', approvalId: a.id, incidentId: a.incidentId, text: `waiting for a human: ${a.step} (${a.decision}), expires ${a.expiresAt}; answer: failover approve ${a.id} | failover reject ${a.id} --reason "..."` });
+      events.push({
+        ...base,
+        kind: 'approval-asked',
+        approvalId: a.id,
+        incidentId: a.incidentId,
+        text: `waiting for a human: ${a.step} (${a.decision}), expires ${a.expiresAt}; answer: failover approve ${a.id} | failover reject ${a.id} --reason "..."`,
+      });
     }
     return events.sort((a, b) => a.at.localeCompare(b.at));
   }
@@ -132,7 +155,9 @@ async function snapshot(env: OpsEnv, control: ControlResources, db: DatabaseConf
 export async function watchRuns(config: FailoverConfig, env: OpsEnv, databases: readonly DatabaseConfig[], options: WatchOptions): Promise<void> {
   const control = await locateControl(config, env);
   const states = databases.map((db) => ({ db, state: new WatchState(db), running: [] as RunningExecution[] }));
-  options.print(`watching ${databases.map((d) => d.name).join(', ')} every ${options.intervalMs / 1000} s (${env.where === 'twin' ? 'cloud twin' : `control ${control.stackName} in ${control.region}`})${options.stopWhenIdle ? '; stops when the runs it saw have ended (Ctrl-C to stop)' : ''}`);
+  options.print(
+    `watching ${databases.map((d) => d.name).join(', ')} every ${options.intervalMs / 1000} s (${env.where === 'twin' ? 'cloud twin' : `control ${control.stackName} in ${control.region}`})${options.stopWhenIdle ? '; stops when the runs it saw have ended (Ctrl-C to stop)' : ''}`,
+  );
   let first = true;
   for (;;) {
     let running = 0;

@@ -30,13 +30,18 @@ export class ControlStack extends Stack {
     this.control = new FailoverControl(this, 'Failover', { config });
     const c = this.control;
     const out = (key: string, value: string, description: string): CfnOutput => new CfnOutput(this, key, { value, description });
-    out(CONTROL_OUTPUTS.failoverStateMachineArn, c.failover.stateMachineArn, 'The failover state machine (Step Functions console: its executions are the incidents)');
+    out(
+      CONTROL_OUTPUTS.failoverStateMachineArn,
+      c.failover.stateMachineArn,
+      'The failover state machine (Step Functions console: its executions are the incidents)',
+    );
     out(CONTROL_OUTPUTS.failbackStateMachineArn, c.failback.stateMachineArn, 'The failback state machine');
     out(CONTROL_OUTPUTS.notificationTopicArn, c.topic.topicArn, 'Where the operators are told (confirm each email subscription)');
     out(CONTROL_OUTPUTS.stateTableName, c.table.tableName, 'Leases, incidents, approvals and fence records (`failover status`, `failover history`)');
     out(CONTROL_OUTPUTS.eventBusName, c.bus.eventBusName, 'The product bus (`failover start` puts operator requests on it)');
     out(CONTROL_OUTPUTS.dashboardUrl, dashboardConsoleUrl(config.controlRegion, dashboardName(config.prefix)), 'The CloudWatch dashboard');
     const page = c.functions.approvalPageUrl;
-    if (page) out(CONTROL_OUTPUTS.approvalPageUrl, page.url, `The approval page (${config.approvals.page}); each notification carries its own signed link to it`);
+    if (page)
+      out(CONTROL_OUTPUTS.approvalPageUrl, page.url, `The approval page (${config.approvals.page}); each notification carries its own signed link to it`);
   }
 }

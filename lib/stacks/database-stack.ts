@@ -42,7 +42,11 @@ export class DatabaseStack extends Stack {
     const arns = new Arns();
     const bus = EventBus.fromEventBusName(this, 'Bus', eventBusName(prefix));
     const failover = StateMachine.fromStateMachineName(this, 'Failover', stateMachineNames.failover(prefix));
-    const deadLetterQueue = Queue.fromQueueArn(this, 'TriggerDeadLetters', `arn:${Aws.PARTITION}:sqs:${controlRegion}:${Aws.ACCOUNT_ID}:${triggerDeadLetterQueueName(prefix)}`);
+    const deadLetterQueue = Queue.fromQueueArn(
+      this,
+      'TriggerDeadLetters',
+      `arn:${Aws.PARTITION}:sqs:${controlRegion}:${Aws.ACCOUNT_ID}:${triggerDeadLetterQueueName(prefix)}`,
+    );
     // The control stack's permission lets every heartbeat schedule of the Region invoke it (allowHeartbeatSchedules).
     const heartbeat = LambdaFunction.fromFunctionAttributes(this, 'Heartbeat', {
       functionArn: arns.lambdaFunction(controlRegion, deployedFunctionName(prefix, 'heartbeat')),
@@ -51,7 +55,15 @@ export class DatabaseStack extends Stack {
     });
     const triggers: Record<string, DatabaseTriggers> = {};
     for (const database of databases) {
-      triggers[database.name] = new DatabaseTriggers(this, `Database-${database.name}`, { prefix, database, bus, failover, deadLetterQueue, heartbeat, drillPair: drillPairOf(config, database) });
+      triggers[database.name] = new DatabaseTriggers(this, `Database-${database.name}`, {
+        prefix,
+        database,
+        bus,
+        failover,
+        deadLetterQueue,
+        heartbeat,
+        drillPair: drillPairOf(config, database),
+      });
     }
     this.triggers = triggers;
   }

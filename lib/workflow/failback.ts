@@ -293,7 +293,13 @@ const configured = () => $.objectAt('$.configured');
 const failbackId = () => $.stringAt(INCIDENT_ID);
 const failoverId = () => $.stringAt('$.incidentId');
 /** A lease command of this run (manage-lease), with `extra` after its identity. */
-const leaseCommand = (action: string, extra: Record<string, unknown> = {}) => ({ database: configured(), action, holder: $.executionId, incidentId: failbackId(), ...extra });
+const leaseCommand = (action: string, extra: Record<string, unknown> = {}) => ({
+  database: configured(),
+  action,
+  holder: $.executionId,
+  incidentId: failbackId(),
+  ...extra,
+});
 
 type FailbackFunction = keyof FailbackWorkflowFunctions;
 
@@ -366,7 +372,10 @@ function failbackKit(scope: Construct, props: FailbackDefinitionProps): Failback
     keepLeaseAndEscalate: (name, error, cause) => raiseError(scope, name, error, cause, escalation.keepLeaseAndEscalate),
     releaseLeaseAndEnd,
     endWith: (name, outcome, error, cause) =>
-      Pass.jsonPath(scope, name, { parameters: { outcome, ...(error ? { Error: error } : {}), ...(cause ? { Cause: cause } : {}) }, resultPath: '$.ending' }).next(releaseLeaseAndEnd),
+      Pass.jsonPath(scope, name, {
+        parameters: { outcome, ...(error ? { Error: error } : {}), ...(cause ? { Cause: cause } : {}) },
+        resultPath: '$.ending',
+      }).next(releaseLeaseAndEnd),
     stopped,
   };
 }
@@ -397,7 +406,13 @@ function tellBlocked(f: Failback): IChainable {
     cause: 'The incident lease is held by a failover or failback run that has stopped: redrive it, or ask for a failover by hand',
   });
   return f
-    .record(S.recordBlocked, 'blocked', { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: failoverId() }, f.failure, true)
+    .record(
+      S.recordBlocked,
+      'blocked',
+      { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), failoverIncidentId: failoverId() },
+      f.failure,
+      true,
+    )
     .next(blocked);
 }
 
@@ -405,14 +420,20 @@ function tellBlocked(f: Failback): IChainable {
 function readRoles(f: Failback, to: { next: IChainable; blocked: IChainable }): IChainable {
   const { scope } = f;
   const keepConfigured = Pass.jsonPath(scope, S.keepConfigured, { inputPath: '$.database', resultPath: '$.configured' });
-  const nameIncident = Pass.jsonPath(scope, S.nameIncident, { parameters: { 'incidentId.$': "States.Format('{}-failback', $.incidentId)" }, resultPath: '$.failback' });
+  const nameIncident = Pass.jsonPath(scope, S.nameIncident, {
+    parameters: { 'incidentId.$': "States.Format('{}-failback', $.incidentId)" },
+    resultPath: '$.failback',
+  });
   const noLeaseYet = Pass.jsonPath(scope, S.noLeaseYet, { result: Result.fromObject({ epoch: null, acquired: false }), resultPath: '$.lease' });
   const read = f.step(S.readRoles, 'manage-lease', leaseCommand('read'), '$.roles', f.failure);
   const recordRolesChanged = f
     .record(
       S.recordRolesChanged,
       'failback-declined',
-      { reason: 'The roles changed since this failover (another failover or failback was recorded): nothing to fail back', lastIncidentId: $.stringAt('$.roles.lastIncidentId') },
+      {
+        reason: 'The roles changed since this failover (another failover or failback was recorded): nothing to fail back',
+        lastIncidentId: $.stringAt('$.roles.lastIncidentId'),
+      },
       f.failure,
       true,
     )
@@ -429,7 +450,11 @@ function readRoles(f: Failback, to: { next: IChainable; blocked: IChainable }): 
           Condition.stringEquals('$.roles.outcome', 'held-by-stopped-run'),
           Pass.jsonPath(scope, S.noteStoppedHolder, { inputPath: '$.roles', resultPath: '$.lease' }).next(to.blocked),
         )
-        .otherwise(Choice.jsonPath(scope, S.rolesStillOurs).when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles).otherwise(recordRolesChanged)),
+        .otherwise(
+          Choice.jsonPath(scope, S.rolesStillOurs)
+            .when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles)
+            .otherwise(recordRolesChanged),
+        ),
     );
   return keepConfigured;
 }
@@ -463,7 +488,9 @@ function waitForOriginalSite(f: Failback, to: { next: IChainable; blocked: IChai
   recordStarted.next(to.next);
   const actOnLeaseRoles = Pass.jsonPath(scope, S.actOnLeaseRoles, { inputPath: '$.lease.current', resultPath: '$.database' }).next(recordStarted);
   takeLease.next(
-    Choice.jsonPath(scope, S.leaseTaken, { comment: 'Never during a failover: another run holds the lease, so wait and ask again (bounded by failback.maxWaitHours).' })
+    Choice.jsonPath(scope, S.leaseTaken, {
+      comment: 'Never during a failover: another run holds the lease, so wait and ask again (bounded by failback.maxWaitHours).',
+    })
       .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), to.blocked)
       .when(Condition.booleanEquals('$.lease.acquired', false), waitOriginal)
       .otherwise(
@@ -472,7 +499,10 @@ function waitForOriginalSite(f: Failback, to: { next: IChainable; blocked: IChai
           .otherwise(f.endWith(S.endRolesChanged, ENDS.rolesChanged)),
       ),
   );
-  const startWaiting = Pass.jsonPath(scope, S.startWaiting, { parameters: { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' }, resultPath: '$.wait' }).next(checkOriginal);
+  const startWaiting = Pass.jsonPath(scope, S.startWaiting, {
+    parameters: { attempt: 0, 'waitingSince.$': '$$.Execution.StartTime' },
+    resultPath: '$.wait',
+  }).next(checkOriginal);
   return f.step(S.plan, 'plan-failback', { database: db() }, '$.plan', f.failure).next(startWaiting);
 }
 
@@ -511,7 +541,13 @@ function stopNeverAnswered(f: Failback): IChainable {
  */
 function rebuildOriginalSite(f: Failback, next: IChainable): IChainable {
   const { scope } = f;
-  const fenceOriginal = f.step(S.fenceOriginal, 'fence-primary', { database: db(), epoch: epoch(), incidentId: failoverId(), site: 'standby' }, '$.originalFence', f.failure);
+  const fenceOriginal = f.step(
+    S.fenceOriginal,
+    'fence-primary',
+    { database: db(), epoch: epoch(), incidentId: failoverId(), site: 'standby' },
+    '$.originalFence',
+    f.failure,
+  );
   const recordOriginalFenced = f.record(
     S.recordOriginalFenced,
     'fenced',
@@ -557,9 +593,16 @@ function preserveLoop(f: Failback, names: LoopNames, site: 'primary' | 'standby'
 
 /** Rebuilds the replica of `site` from the current primary (retried while the primary is busy). */
 const rebuildStep = (f: Failback, name: string, site: 'primary' | 'standby') =>
-  f.step(name, 'rebuild-replica', { database: db(), site, restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() }, '$.rebuild', f.failure, {
-    extraRetries: [WAIT_FOR_BUSY_SOURCE],
-  });
+  f.step(
+    name,
+    'rebuild-replica',
+    { database: db(), site, restore: $.objectAt('$.restore'), epoch: epoch(), incidentId: failbackId() },
+    '$.rebuild',
+    f.failure,
+    {
+      extraRetries: [WAIT_FOR_BUSY_SOURCE],
+    },
+  );
 
 /**
  * The rebuilt replica takes the old primary's parameter group once it is available (a
@@ -613,7 +656,9 @@ const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', he
       database: db(),
       site,
       mode: 'health',
-      ...(healthy === 'fresh' ? { healthySince: null, relapses: 0 } : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
+      ...(healthy === 'fresh'
+        ? { healthySince: null, relapses: 0 }
+        : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
     },
     '$.replica',
     f.failure,
@@ -650,7 +695,12 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
   const recordStable = f.record(
     S.recordStable,
     'failback-stable',
-    { lagSeconds: $.numberAt('$.replica.lagSeconds'), healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses'), status: $.stringAt('$.replica.status') },
+    {
+      lagSeconds: $.numberAt('$.replica.lagSeconds'),
+      healthySince: $.stringAt('$.replica.healthySince'),
+      relapses: $.numberAt('$.replica.relapses'),
+      status: $.stringAt('$.replica.status'),
+    },
     f.failure,
   );
   recordStable.next(next);
@@ -658,21 +708,29 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
     S.recordNeverStable,
     'escalated',
     {
-      reason: 'The original site never stayed healthy for the whole stability window: no failback; the current primary keeps serving and the replica stays its standby',
+      reason:
+        'The original site never stayed healthy for the whole stability window: no failback; the current primary keeps serving and the replica stays its standby',
       relapses: $.numberAt('$.replica.relapses'),
       lastReasons: $.listAt('$.replica.reasons'),
     },
     f.failure,
     true,
   );
-  recordNeverStable.next(f.endWith(S.neverStable, ENDS.stopped, E.originalSiteNotStable, 'The original site never stayed healthy for the whole stability window'));
+  recordNeverStable.next(
+    f.endWith(S.neverStable, ENDS.stopped, E.originalSiteNotStable, 'The original site never stayed healthy for the whole stability window'),
+  );
   const waitStability = Wait.jsonPath(scope, S.waitStability, { time: WaitTime.secondsPath('$.plan.stability.intervalSeconds') });
   const stableChoice = Choice.jsonPath(scope, S.stable, { comment: 'Any unhealthy check restarts the window (no thrashing); bounded by the plan.' })
     .when(Condition.booleanEquals('$.replica.stable', true), recordStable)
     .when(checksExhausted(), recordNeverStable)
     .otherwise(waitStability);
-  waitStability.next(replicaCheck(f, S.checkStability, 'standby', 'carried')).next(countChecks(scope, S.countStability)).next(stableChoice);
-  return Pass.jsonPath(scope, S.startStability, { parameters: { attempt: 0, 'limit.$': '$.plan.stability.checks' }, resultPath: '$.checks' }).next(stableChoice);
+  waitStability
+    .next(replicaCheck(f, S.checkStability, 'standby', 'carried'))
+    .next(countChecks(scope, S.countStability))
+    .next(stableChoice);
+  return Pass.jsonPath(scope, S.startStability, { parameters: { attempt: 0, 'limit.$': '$.plan.stability.checks' }, resultPath: '$.checks' }).next(
+    stableChoice,
+  );
 }
 
 // ------------------------------------------------------------ policy and approval
@@ -684,15 +742,23 @@ function decideByPolicy(f: Failback, next: IChainable): IChainable {
     .record(
       S.recordSwapped,
       'failback-declined',
-      { policy: 'never', reason: 'failback.policy is "never": the rebuilt original site is the standby and the roles are swapped for good', standby: $.objectAt('$.replica') },
+      {
+        policy: 'never',
+        reason: 'failback.policy is "never": the rebuilt original site is the standby and the roles are swapped for good',
+        standby: $.objectAt('$.replica'),
+      },
       f.failure,
       true,
     )
     .next(f.endWith(S.endSwapped, ENDS.swapped));
   const askApproval = askToFailBack(f, f.record(S.nobodyAnswered, 'approval-timed-out', { error: $.objectAt('$.error'), stays }, f.failure, true));
   const recordApproval = f.record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, f.failure).next(next);
-  const recordRejection = f.record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval'), stays }, f.failure, true).next(f.endWith(S.endRejected, ENDS.rejected));
-  askApproval.next(Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection));
+  const recordRejection = f
+    .record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval'), stays }, f.failure, true)
+    .next(f.endWith(S.endRejected, ENDS.rejected));
+  askApproval.next(
+    Choice.jsonPath(scope, S.wasApproved).when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval).otherwise(recordRejection),
+  );
   const automatic = Pass.jsonPath(scope, S.automatic, {
     parameters: { decision: 'approve', approver: 'failback.policy automatic', reason: 'The original site is stable and the policy is automatic' },
     resultPath: '$.approval',
@@ -761,8 +827,17 @@ function drainTraffic(f: Failback, next: IChainable): IChainable {
     parameters: { index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)', 'since.$': '$.traffic.at' },
     resultPath: '$.drainAt',
   });
-  const take = Pass.jsonPath(scope, S.nextStep, { parameters: { 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' }, resultPath: '$.drainStep' });
-  const shift = f.step(S.shiftStep, 'shift-traffic', { database: db(), action: 'shift', percent: $.numberAt('$.drainStep.step.percent'), ...drainIds() }, '$.shift', rollBackOnError);
+  const take = Pass.jsonPath(scope, S.nextStep, {
+    parameters: { 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' },
+    resultPath: '$.drainStep',
+  });
+  const shift = f.step(
+    S.shiftStep,
+    'shift-traffic',
+    { database: db(), action: 'shift', percent: $.numberAt('$.drainStep.step.percent'), ...drainIds() },
+    '$.shift',
+    rollBackOnError,
+  );
   const recordStep = f.step(
     S.recordStep,
     'record-incident',
@@ -783,7 +858,12 @@ function drainTraffic(f: Failback, next: IChainable): IChainable {
   take
     .next(shift)
     .next(recordStep)
-    .next(Pass.jsonPath(scope, S.startObserving, { parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.drainAt.since' }, resultPath: '$.checks' }))
+    .next(
+      Pass.jsonPath(scope, S.startObserving, {
+        parameters: { attempt: 0, 'limit.$': '$.drainStep.step.checks', 'since.$': '$.drainAt.since' },
+        resultPath: '$.checks',
+      }),
+    )
     .next(observe);
   read.next(start).next(left);
   return read;
@@ -791,13 +871,23 @@ function drainTraffic(f: Failback, next: IChainable): IChainable {
 
 /** Rolls the weights back, records and tells it, and ends the failback (the system stays failed over). */
 function rollBackTraffic(f: Failback): LambdaInvoke {
-  const rollBack = f.step(S.rollBack, 'shift-traffic', { database: db(), action: 'restore', before: $.listAt('$.traffic.weights'), ...drainIds() }, '$.traffic.restored', f.failure);
+  const rollBack = f.step(
+    S.rollBack,
+    'shift-traffic',
+    { database: db(), action: 'restore', before: $.listAt('$.traffic.weights'), ...drainIds() },
+    '$.traffic.restored',
+    f.failure,
+  );
   rollBack
     .next(
       f.record(
         S.recordRolledBack,
         'traffic-rolled-back',
-        { error: $.objectAt('$.error'), weights: $.listAt('$.traffic.weights'), stays: 'writes stay on the current primary; the rebuilt replica stays the standby' },
+        {
+          error: $.objectAt('$.error'),
+          weights: $.listAt('$.traffic.weights'),
+          stays: 'writes stay on the current primary; the rebuilt replica stays the standby',
+        },
         f.failure,
         true,
       ),
@@ -814,12 +904,20 @@ function rollBackTraffic(f: Failback): LambdaInvoke {
 function observeStep(f: Failback, to: { rollBack: IChainable; rollBackOnError: FailurePath; held: IChainable }): IChainable {
   const { scope } = f;
   const observe = Wait.jsonPath(scope, S.observe, { time: WaitTime.secondsPath('$.plan.drain.intervalSeconds') });
-  const checkAlarms = f.step(S.checkAlarms, 'shift-traffic', { database: db(), action: 'check-alarms', since: $.stringAt('$.checks.since'), ...drainIds() }, '$.alarms', to.rollBackOnError);
+  const checkAlarms = f.step(
+    S.checkAlarms,
+    'shift-traffic',
+    { database: db(), action: 'check-alarms', since: $.stringAt('$.checks.since'), ...drainIds() },
+    '$.alarms',
+    to.rollBackOnError,
+  );
   const count = Pass.jsonPath(scope, S.countObservations, {
     parameters: { attempt: $.mathAdd($.numberAt('$.checks.attempt'), 1), limit: $.numberAt('$.checks.limit'), since: $.stringAt('$.alarms.at') },
     resultPath: '$.checks',
   });
-  const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: E.trafficAlarm, 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(to.rollBack);
+  const alarm = Pass.jsonPath(scope, S.stepAlarm, { parameters: { Error: E.trafficAlarm, 'Cause.$': '$.alarms.detail' }, resultPath: '$.error' }).next(
+    to.rollBack,
+  );
   const held = Pass.jsonPath(scope, S.stepHeld, {
     parameters: { index: $.mathAdd($.numberAt('$.drainAt.index'), 1), count: $.numberAt('$.drainAt.count'), since: $.stringAt('$.alarms.at') },
     resultPath: '$.drainAt',
@@ -839,8 +937,18 @@ function observeStep(f: Failback, to: { rollBack: IChainable; rollBackOnError: F
 function plannedSwitchover(f: Failback, switchDns: IChainable): IChainable {
   const writable = writableLoop(f, switchDns);
   const switchover = f.step(S.switchover, 'switchover-global-cluster', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.switchover', f.failure);
-  switchover.next(Pass.jsonPath(f.scope, S.switchoverPatience, { result: Result.fromObject({ attempt: 0, limit: T.writableCheckLimit }), resultPath: '$.checks' }).next(writable.wait));
-  const promote = f.step(S.promote, 'promote-standby', { database: db(), epoch: epoch(), incidentId: failbackId(), phase: 'promote', allowDataLoss: false }, '$.promote', f.failure);
+  switchover.next(
+    Pass.jsonPath(f.scope, S.switchoverPatience, { result: Result.fromObject({ attempt: 0, limit: T.writableCheckLimit }), resultPath: '$.checks' }).next(
+      writable.wait,
+    ),
+  );
+  const promote = f.step(
+    S.promote,
+    'promote-standby',
+    { database: db(), epoch: epoch(), incidentId: failbackId(), phase: 'promote', allowDataLoss: false },
+    '$.promote',
+    f.failure,
+  );
   promote.next(writable.start);
   return Choice.jsonPath(f.scope, S.howToSwitch).when(Condition.booleanEquals('$.plan.aurora', true), switchover).otherwise(fenceThenDrain(f, promote));
 }
@@ -861,7 +969,11 @@ function writableLoop(f: Failback, next: IChainable): { start: IChainable; wait:
         Condition.and(Condition.isPresent('$.standby.writable'), Condition.booleanEquals('$.standby.writable', true)),
       ),
       next,
-      giveUp: f.keepLeaseAndEscalate(S.giveUpWritable, E.originalSiteNotWritable, "States.Format('The original site was still {} after the bounded checks', $.standby.status)"),
+      giveUp: f.keepLeaseAndEscalate(
+        S.giveUpWritable,
+        E.originalSiteNotWritable,
+        "States.Format('The original site was still {} after the bounded checks', $.standby.status)",
+      ),
       waitFirst: true,
     },
   );
@@ -876,7 +988,9 @@ function writableLoop(f: Failback, next: IChainable): { start: IChainable; wait:
 function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
   const { scope } = f;
   const undoFence = restoreIngress(f, S.undoFence, 'primary', failbackId());
-  undoFence.next(f.record(S.recordAborted, 'switchover-aborted', { why: $.stringAt('$.ending.Cause'), fence: $.objectAt('$.fence') }, f.failure, true)).next(f.releaseLeaseAndEnd);
+  undoFence
+    .next(f.record(S.recordAborted, 'switchover-aborted', { why: $.stringAt('$.ending.Cause'), fence: $.objectAt('$.fence') }, f.failure, true))
+    .next(f.releaseLeaseAndEnd);
   const callOff = (name: string, error: WorkflowError, cause: string) =>
     Pass.jsonPath(scope, name, { parameters: { outcome: ENDS.stopped, Error: error, 'Cause.$': cause }, resultPath: '$.ending' }).next(undoFence);
   const drainedLoop = pollingLoop(
@@ -885,10 +999,20 @@ function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
     {
       limit: T.drainCheckLimit,
       interval: WaitTime.duration(T.drainCheckInterval),
-      call: f.step(S.checkDrained, 'check-replica', { database: db(), site: 'standby', mode: 'drained', since: $.stringAt('$.drained.since') }, '$.drained', f.failure),
+      call: f.step(
+        S.checkDrained,
+        'check-replica',
+        { database: db(), site: 'standby', mode: 'drained', since: $.stringAt('$.drained.since') },
+        '$.drained',
+        f.failure,
+      ),
       done: Condition.booleanEquals('$.drained.drained', true),
       next: promote,
-      giveUp: callOff(S.notDrained, E.replicaNotDrained, "States.Format('The replica did not show a lag of 0 after the fence: {}', States.JsonToString($.drained.reasons))"),
+      giveUp: callOff(
+        S.notDrained,
+        E.replicaNotDrained,
+        "States.Format('The replica did not show a lag of 0 after the fence: {}', States.JsonToString($.drained.reasons))",
+      ),
       waitFirst: true,
     },
   ).start;
@@ -900,7 +1024,13 @@ function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
         // The first lag check counts datapoints from its own time (after the fence) and returns it for the next ones.
         Pass.jsonPath(scope, S.noteFenced, { result: Result.fromObject({ since: null, drained: false }), resultPath: '$.drained' }).next(drainedLoop),
       )
-      .otherwise(callOff(S.fenceNotConfirmed, E.fenceNotConfirmed, "States.Format('Writes on the current primary could not be confirmed fenced: {}', States.JsonToString($.fence.actions))")),
+      .otherwise(
+        callOff(
+          S.fenceNotConfirmed,
+          E.fenceNotConfirmed,
+          "States.Format('Writes on the current primary could not be confirmed fenced: {}', States.JsonToString($.fence.actions))",
+        ),
+      ),
   );
   return fence;
 }
@@ -908,9 +1038,22 @@ function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
 // ------------------------------------------------------------ DNS, writes, record, the other side
 /** Points the DNS name at the original site, waits for Route 53, verifies writes, records the failback (the writer flips back) and tells; then `next`. */
 function switchDnsAndVerifyWrites(f: Failback, next: IChainable): IChainable {
-  const switchDns = f.step(S.switchDns, 'switch-dns', { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: failbackId() }, '$.dns', f.failure);
+  const switchDns = f.step(
+    S.switchDns,
+    'switch-dns',
+    { database: db(), target: $.stringAt('$.standby.endpoint'), epoch: epoch(), incidentId: failbackId() },
+    '$.dns',
+    f.failure,
+  );
   const verifyWrites = verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure);
-  const dnsWait = buildSharedDnsWait(f.scope, FAILBACK_STATES, { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit }, f.props.arns ?? new Arns(), verifyWrites, f.failure);
+  const dnsWait = buildSharedDnsWait(
+    f.scope,
+    FAILBACK_STATES,
+    { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit },
+    f.props.arns ?? new Arns(),
+    verifyWrites,
+    f.failure,
+  );
   switchDns.next(Choice.jsonPath(f.scope, S.dnsChanged).when(Condition.isNull('$.dns.changeId'), verifyWrites).otherwise(dnsWait));
   const tellFailedBack = f.record(
     S.tellFailedBack,
@@ -928,7 +1071,13 @@ function switchDnsAndVerifyWrites(f: Failback, next: IChainable): IChainable {
   );
   // The writer flips back now; the lease is kept for the rebuild of the other side.
   // An Aurora switchover keeps the old primary as an in-sync secondary: it stays a standby.
-  const recordFailback = f.step(S.recordFailback, 'manage-lease', leaseCommand('record-failover', { keepLease: true, standbyReplicates: $.stringAt('$.plan.aurora') }), null, f.failure);
+  const recordFailback = f.step(
+    S.recordFailback,
+    'manage-lease',
+    leaseCommand('record-failover', { keepLease: true, standbyReplicates: $.stringAt('$.plan.aurora') }),
+    null,
+    f.failure,
+  );
   verifyWrites.next(recordFailback).next(tellFailedBack).next(next);
   return switchDns;
 }
@@ -948,7 +1097,11 @@ function rebuildOtherSide(f: Failback): IChainable {
       call: replicaCheck(f, S.checkNewStandby, 'primary', 'fresh'),
       done: Condition.booleanEquals('$.replica.healthy', true),
       next: recordStandbyRebuilt,
-      giveUp: f.keepLeaseAndEscalate(S.giveUpStandby, E.newStandbyNotReady, "States.Format('The new standby is still not healthy: {}', States.JsonToString($.replica.reasons))"),
+      giveUp: f.keepLeaseAndEscalate(
+        S.giveUpStandby,
+        E.newStandbyNotReady,
+        "States.Format('The new standby is still not healthy: {}', States.JsonToString($.replica.reasons))",
+      ),
       waitFirst: true,
     },
   ).start;
@@ -956,7 +1109,14 @@ function rebuildOtherSide(f: Failback): IChainable {
   rebuildStandby.next(
     settleLoop(
       f,
-      { patience: S.settleStandbyPatience, wait: S.waitSettleStandby, call: S.settleStandby, count: S.countSettleStandby, decide: S.settledStandby, giveUp: S.giveUpSettleStandby },
+      {
+        patience: S.settleStandbyPatience,
+        wait: S.waitSettleStandby,
+        call: S.settleStandby,
+        count: S.countSettleStandby,
+        decide: S.settledStandby,
+        giveUp: S.giveUpSettleStandby,
+      },
       'primary',
       standbyWait,
       E.newStandbyParameterGroupNotApplied,
@@ -966,7 +1126,14 @@ function rebuildOtherSide(f: Failback): IChainable {
   const restoreOther = restoreIngress(f, S.restoreOtherIngress, 'primary', failbackId()).next(rebuildStandby);
   const preserveOther = preserveLoop(
     f,
-    { patience: S.preserveOtherPatience, wait: S.waitPreserveOther, call: S.preserveOther, count: S.countPreserveOther, decide: S.preservedOther, giveUp: S.giveUpPreserveOther },
+    {
+      patience: S.preserveOtherPatience,
+      wait: S.waitPreserveOther,
+      call: S.preserveOther,
+      count: S.countPreserveOther,
+      decide: S.preservedOther,
+      giveUp: S.giveUpPreserveOther,
+    },
     'primary',
     restoreOther,
     'The fenced old primary was not preserved in time',

@@ -373,7 +373,8 @@ const incidentId = () => $.stringAt(INCIDENT_ID);
 /** The fence holds only while the old primary stays down (fence-primary's `deferred`). */
 const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'), Condition.booleanEquals('$.fence.deferred', true));
 /** An Aurora primary cluster without security groups: no fence method can act on it. */
-const nothingToFence = () => Condition.and(Condition.stringMatches('$.database.engine', 'aurora-*'), Condition.isNotPresent('$.database.primary.securityGroupIds[0]'));
+const nothingToFence = () =>
+  Condition.and(Condition.stringMatches('$.database.engine', 'aurora-*'), Condition.isNotPresent('$.database.primary.securityGroupIds[0]'));
 /** The fence is confirmed and holds even if the old primary recovers. */
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 /** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
@@ -428,8 +429,14 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
 function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover {
   const step = makeStep(scope, props.functions);
   const record = makeRecord(step, INCIDENT_ID, DRILL);
-  const escalation = escalationPath(scope, step, { names: { escalate: S.escalate, needsOperator: S.needsOperator }, what: 'run', incidentIdPath: INCIDENT_ID, drillPath: DRILL });
-  const fenceStep = (name: string, failure: FailurePath) => step(name, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+  const escalation = escalationPath(scope, step, {
+    names: { escalate: S.escalate, needsOperator: S.needsOperator },
+    what: 'run',
+    incidentIdPath: INCIDENT_ID,
+    drillPath: DRILL,
+  });
+  const fenceStep = (name: string, failure: FailurePath) =>
+    step(name, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   const f: Failover = {
     scope,
     props,
@@ -438,7 +445,13 @@ function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover
     failure: escalation.failure,
     keepLeaseAndEscalate: escalation.keepLeaseAndEscalate,
     releaseLease: (name, failure = escalation.failure) =>
-      step(name, 'manage-lease', { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false }, null, failure),
+      step(
+        name,
+        'manage-lease',
+        { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+        null,
+        failure,
+      ),
     fenceStep,
   };
   escalation.keepLeaseAndEscalate.next(keepFencingWhileEscalated(f, escalation.keepLeaseAndStop, escalation.onlyFail));
@@ -455,13 +468,25 @@ function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover
 function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, onlyFail: FailurePath): IChainable {
   const waitFenceEscalated = fenceUntilConfirmed(
     f,
-    { wait: S.waitFenceEscalated, count: S.countFenceEscalated, fence: S.fenceEscalated, decide: S.fencedEscalated, fenced: S.recordFencedEscalated, neverFenced: S.recordNeverFencedEscalated },
+    {
+      wait: S.waitFenceEscalated,
+      count: S.countFenceEscalated,
+      fence: S.fenceEscalated,
+      decide: S.fencedEscalated,
+      fenced: S.recordFencedEscalated,
+      neverFenced: S.recordNeverFencedEscalated,
+    },
     onlyFail,
     keepLeaseAndStop,
   );
   return Choice.jsonPath(f.scope, S.stillUnfencedAfterEscalation)
     .when(
-      Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true), Condition.isPresent('$.promote'), Condition.not(nothingToFence())),
+      Condition.and(
+        Condition.isPresent('$.unfenced.pending'),
+        Condition.booleanEquals('$.unfenced.pending', true),
+        Condition.isPresent('$.promote'),
+        Condition.not(nothingToFence()),
+      ),
       Pass.jsonPath(f.scope, S.keepFencing, { parameters: refencingPlan(0, T.refenceSpanSeconds), resultPath: '$.refencing' }).next(waitFenceEscalated),
     )
     .otherwise(keepLeaseAndStop);
@@ -536,7 +561,10 @@ function checkTrigger(f: Failover, takeLease: IChainable): IChainable {
     },
     resultPath: '$.lease',
   });
-  const markRun = Pass.jsonPath(scope, S.markRun, { parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, resultPath: '$.marker' });
+  const markRun = Pass.jsonPath(scope, S.markRun, {
+    parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' },
+    resultPath: '$.marker',
+  });
   check.next(whoAsked).next(markRun).next(takeLease);
   return check;
 }
@@ -579,13 +607,20 @@ function leaseNotTaken(f: Failover): IChainable {
   // The lease is held by a run that crashed, was stopped or escalated: nothing acts (a human must
   // look), but the operators hear about this new trigger: an incident is never silently dropped.
   const blocked = Succeed.jsonPath(scope, S.blocked, { comment: 'Redrive the stopped run, or ask for a failover by hand: it takes the lease over.' });
-  const recordBlocked = f.record(
-    S.recordBlocked,
-    'blocked',
-    { heldBy: $.stringAt('$.lease.heldBy'), holderStatus: $.stringAt('$.lease.holderStatus'), kind: $.stringAt('$.trigger.kind'), summary: $.stringAt('$.trigger.summary') },
-    f.failure,
-    true,
-  ).next(blocked);
+  const recordBlocked = f
+    .record(
+      S.recordBlocked,
+      'blocked',
+      {
+        heldBy: $.stringAt('$.lease.heldBy'),
+        holderStatus: $.stringAt('$.lease.holderStatus'),
+        kind: $.stringAt('$.trigger.kind'),
+        summary: $.stringAt('$.trigger.summary'),
+      },
+      f.failure,
+      true,
+    )
+    .next(blocked);
   // A new alarm or RDS event while the lease holder waits for a human to judge an ambiguous
   // verdict is new evidence: the pending question is withdrawn and that run verifies again
   // (request-approval's `supersede`; at most 3 times a run). Best effort: this run stands down anyway.
@@ -597,17 +632,26 @@ function leaseNotTaken(f: Failover): IChainable {
   // A drill that cannot take the lease (a real incident holds it, a stopped run does, or the
   // cooldown applies) stands down and says so: recorded, told, nothing touched. It never
   // withdraws another run's question (a drill is not evidence about that run's primary).
-  const recordDrillStoodDown = f.record(
-    S.recordDrillStoodDown,
-    'drill-stood-down',
-    { outcome: $.stringAt('$.lease.outcome'), lease: $.objectAt('$.lease'), summary: $.stringAt('$.trigger.summary') },
-    f.failure,
-    true,
-  ).next(Succeed.jsonPath(scope, S.drillStoodDown, { comment: 'Another run holds the lease (a real incident comes first), or the cooldown applies: the drill did nothing.' }));
+  const recordDrillStoodDown = f
+    .record(
+      S.recordDrillStoodDown,
+      'drill-stood-down',
+      { outcome: $.stringAt('$.lease.outcome'), lease: $.objectAt('$.lease'), summary: $.stringAt('$.trigger.summary') },
+      f.failure,
+      true,
+    )
+    .next(
+      Succeed.jsonPath(scope, S.drillStoodDown, {
+        comment: 'Another run holds the lease (a real incident comes first), or the cooldown applies: the drill did nothing.',
+      }),
+    );
   return Choice.jsonPath(scope, S.heldByStoppedRun)
     .when(Condition.stringEquals('$.trigger.kind', 'drill'), recordDrillStoodDown)
     .when(Condition.stringEquals('$.lease.outcome', 'held-by-stopped-run'), recordBlocked)
-    .when(Condition.and(Condition.stringEquals('$.lease.outcome', 'already-handled'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), tellWaitingRun)
+    .when(
+      Condition.and(Condition.stringEquals('$.lease.outcome', 'already-handled'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))),
+      tellWaitingRun,
+    )
     .otherwise(alreadyHandled);
 }
 
@@ -633,21 +677,26 @@ function startDrill(f: Failover, next: IChainable): IChainable {
   const { scope } = f;
   const settleFault = Wait.jsonPath(scope, S.settleFault, { time: WaitTime.duration(DRILL_FAULT_SETTLE) }).next(next);
   const faultToStart = Choice.jsonPath(scope, S.faultToStart)
-    .when(Condition.isNull(`${DRILL}.fault`), Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault))
+    .when(
+      Condition.isNull(`${DRILL}.fault`),
+      Pass.jsonPath(scope, S.noFaultExperiment, { comment: 'The drill names no fault (null): the run starts no experiment.' }).next(settleFault),
+    )
     .otherwise(startFaultExperiment(f, settleFault));
-  return f.record(
-    S.recordDrillStarted,
-    'drill-started',
-    {
-      execution: $.executionId,
-      requestedFor: drillField('requestedFor'),
-      fault: drillField('fault'),
-      scheduled: drillField('scheduled'),
-      summary: $.stringAt('$.trigger.summary'),
-    },
-    f.failure,
-    true,
-  ).next(faultToStart);
+  return f
+    .record(
+      S.recordDrillStarted,
+      'drill-started',
+      {
+        execution: $.executionId,
+        requestedFor: drillField('requestedFor'),
+        fault: drillField('fault'),
+        scheduled: drillField('scheduled'),
+        summary: $.stringAt('$.trigger.summary'),
+      },
+      f.failure,
+      true,
+    )
+    .next(faultToStart);
 }
 
 /**
@@ -661,30 +710,35 @@ function startDrill(f: Failover, next: IChainable): IChainable {
  */
 function startFaultExperiment(f: Failover, next: IChainable): IChainable {
   const noFaultEnd = Succeed.jsonPath(f.scope, S.noFaultEnd, {
-    comment: 'No FIS experiment template is tagged for this drill pair and fault (or several are): nothing was started or touched. Deploy the game-day stack, or fix gameDay.faults.',
+    comment:
+      'No FIS experiment template is tagged for this drill pair and fault (or several are): nothing was started or touched. Deploy the game-day stack, or fix gameDay.faults.',
   });
-  const recordFaultNotStarted = f.record(
-    S.recordFaultNotStarted,
-    'fault-not-started',
-    { fault: drillField('fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
-    f.failure,
-    true,
-  ).next(f.releaseLease(S.releaseNoFault).next(noFaultEnd));
+  const recordFaultNotStarted = f
+    .record(
+      S.recordFaultNotStarted,
+      'fault-not-started',
+      { fault: drillField('fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
+      f.failure,
+      true,
+    )
+    .next(f.releaseLease(S.releaseNoFault).next(noFaultEnd));
   const experiment = (field: string) => $.stringAt(`$.faultExperiment.${field}`);
-  const recordFaultStarted = f.record(
-    S.recordFaultStarted,
-    'fault-started',
-    {
-      fault: drillField('fault'),
-      experimentId: experiment('experimentId'),
-      templateId: experiment('templateId'),
-      state: experiment('state'),
-      startedAt: experiment('startedAt'),
-      region: experiment('region'),
-    },
-    f.failure,
-    true,
-  ).next(next);
+  const recordFaultStarted = f
+    .record(
+      S.recordFaultStarted,
+      'fault-started',
+      {
+        fault: drillField('fault'),
+        experimentId: experiment('experimentId'),
+        templateId: experiment('templateId'),
+        state: experiment('state'),
+        startedAt: experiment('startedAt'),
+        region: experiment('region'),
+      },
+      f.failure,
+      true,
+    )
+    .next(next);
   return f
     .step(
       S.startFault,
@@ -698,7 +752,11 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
       },
       '$.faultExperiment',
       f.failure,
-      { catches: [{ errors: [ERROR_NAMES.noExperimentTemplate, ERROR_NAMES.ambiguousExperimentTemplate], next: recordFaultNotStarted, resultPath: '$.faultError' }] },
+      {
+        catches: [
+          { errors: [ERROR_NAMES.noExperimentTemplate, ERROR_NAMES.ambiguousExperimentTemplate], next: recordFaultNotStarted, resultPath: '$.faultError' },
+        ],
+      },
     )
     .next(recordFaultStarted);
 }
@@ -744,13 +802,21 @@ function probeRounds(f: Failover): { start: IChainable; rounds: MapState } {
     comment: 'One round after the other; each round asks every vantage point at once.',
     itemsPath: '$.trigger.rounds',
     maxConcurrency: 1,
-    itemSelector: { database: db(), vantages: $.listAt('$.vantages.list'), round: $.numberAt('$$.Map.Item.Value.round'), waitSeconds: $.numberAt('$$.Map.Item.Value.waitSeconds') },
+    itemSelector: {
+      database: db(),
+      vantages: $.listAt('$.vantages.list'),
+      round: $.numberAt('$$.Map.Item.Value.round'),
+      waitSeconds: $.numberAt('$$.Map.Item.Value.waitSeconds'),
+    },
     resultPath: '$.verdict',
   }).itemProcessor(waitRound);
   // A state inside an iteration cannot go to a state outside it: a probe that still fails after
   // its retries fails the iteration, and the Map escalates.
   rounds.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  const configured = Pass.jsonPath(scope, S.configuredVantages, { parameters: { list: $.listAt('$.database.detection.vantagePoints') }, resultPath: '$.vantages' }).next(rounds);
+  const configured = Pass.jsonPath(scope, S.configuredVantages, {
+    parameters: { list: $.listAt('$.database.detection.vantagePoints') },
+    resultPath: '$.vantages',
+  }).next(rounds);
   const flatten = Pass.jsonPath(scope, S.flattenVantages, { parameters: { list: $.listAt('$.vantages.groups[*][*]') }, resultPath: '$.vantages' }).next(rounds);
   const group = Pass.jsonPath(scope, S.groupVantages, {
     parameters: { 'groups.$': 'States.Array($.database.detection.vantagePoints, States.Array($.vantages.controlPlane))' },
@@ -774,7 +840,10 @@ function probeRounds(f: Failover): { start: IChainable; rounds: MapState } {
 function decideOnVerdict(f: Failover, next: IChainable, ends: LeaseEndings): IChainable {
   const recordFalseAlarm = f.record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, f.failure).next(ends.releaseLeaseAndEnd);
   return Choice.jsonPath(f.scope, S.isDown)
-    .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))), recordFalseAlarm)
+    .when(
+      Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))),
+      recordFalseAlarm,
+    )
     .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), releaseLeaseNoStandby(f))
     .otherwise(next);
 }
@@ -792,10 +861,13 @@ function releaseLeaseNoStandby(f: Failover): IChainable {
     errorPath: '$.error.Error',
     causePath: '$.error.Cause',
   });
-  const recordNoStandby = f.record(S.recordNoStandby, 'escalated', { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' }, f.failure, true).next(
-    f.releaseLease(S.releaseNoStandby).next(noStandbyEnd),
-  );
-  return Pass.jsonPath(f.scope, S.noStandby, { parameters: { Error: WORKFLOW_ERRORS.noStandby, 'Cause.$': '$.lease.standbyDetail' }, resultPath: '$.error' }).next(recordNoStandby);
+  const recordNoStandby = f
+    .record(S.recordNoStandby, 'escalated', { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' }, f.failure, true)
+    .next(f.releaseLease(S.releaseNoStandby).next(noStandbyEnd));
+  return Pass.jsonPath(f.scope, S.noStandby, {
+    parameters: { Error: WORKFLOW_ERRORS.noStandby, 'Cause.$': '$.lease.standbyDetail' },
+    resultPath: '$.error',
+  }).next(recordNoStandby);
 }
 
 // ------------------------------------------------------------ data-loss budget and approval gate
@@ -817,27 +889,42 @@ function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: 
     .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
     .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
     .when(ambiguous, ask(S.askVerdict, 'promote', 'States.Array($.verdict.reason)'))
-    .when(Condition.stringEquals('$.database.failover.mode', 'manual'), ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"))
+    .when(
+      Condition.stringEquals('$.database.failover.mode', 'manual'),
+      ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"),
+    )
     .otherwise(to.fence);
   checkBudget.next(needsHuman);
   // Each approval of this run is recorded (a question asked again gets a new approval id).
   const recordApproval = f.record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, f.failure, false, { path: '$.approval.approvalId' });
   recordApproval.next(recheckAfterApproval(f, { askAgain: needsHuman, goOn: to.fence }));
-  const recordSuperseded = f.record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, f.failure, true, { path: '$.approval.approvalId' });
-  recordSuperseded.next(Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' })).next(to.reverify);
+  const recordSuperseded = f.record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, f.failure, true, {
+    path: '$.approval.approvalId',
+  });
+  recordSuperseded
+    .next(Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' }))
+    .next(to.reverify);
   const recordRejection = f.record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, f.failure).next(to.ends.releaseLeaseAndEnd);
-  askAndWatch.next(Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' })).next(
-    Choice.jsonPath(scope, S.wasApproved)
-      .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
-      .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
-      .otherwise(recordRejection),
-  );
+  askAndWatch
+    .next(Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' }))
+    .next(
+      Choice.jsonPath(scope, S.wasApproved)
+        .when(Condition.stringEquals('$.approval.decision', 'approve'), recordApproval)
+        .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
+        .otherwise(recordRejection),
+    );
   return checkBudget;
 }
 
 /** check-data-loss-budget for the verdict at `verdictPath`, into `resultPath`. */
 const budgetStep = (f: Failover, name: string, verdictPath: string, resultPath: string) =>
-  f.step(name, 'check-data-loss-budget', { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt(verdictPath) }, resultPath, f.failure);
+  f.step(
+    name,
+    'check-data-loss-budget',
+    { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: $.stringAt(verdictPath) },
+    resultPath,
+    f.failure,
+  );
 
 /** The question to a human (`$.ask`), in parallel with the watch; the answer at `$.answered.answer`. */
 function askAndWatchPhase(f: Failover, ends: LeaseEndings): Parallel {
@@ -967,7 +1054,10 @@ function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: ICh
   recordVerdictAgain.next(
     Choice.jsonPath(scope, S.verdictStillHolds)
       .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), releaseLeaseStandDown(f))
-      .when(Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')), verdictChanged)
+      .when(
+        Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')),
+        verdictChanged,
+      )
       .otherwise(checkBudgetAgain),
   );
   // Worse than what the human saw: within budget then and over it now, or a known figure then and
@@ -986,19 +1076,25 @@ function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: ICh
 
 /** The primary answers again after the approval: recorded and told, the lease released, nothing changed. */
 function releaseLeaseStandDown(f: Failover): IChainable {
-  return f.record(
-    S.recordStandDown,
-    'stood-down',
-    {
-      reason: 'The primary answered again when it was probed after the approval: the approval no longer applies, nothing was changed',
-      verdictAsked: $.stringAt('$.verdict.verdict'),
-      verdictNow: $.stringAt('$.recheck.verdict.verdict'),
-      verdictNowReason: $.stringAt('$.recheck.verdict.reason'),
-      approval: $.objectAt('$.approval'),
-    },
-    f.failure,
-    true,
-  ).next(f.releaseLease(S.releaseStandDown).next(Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' })));
+  return f
+    .record(
+      S.recordStandDown,
+      'stood-down',
+      {
+        reason: 'The primary answered again when it was probed after the approval: the approval no longer applies, nothing was changed',
+        verdictAsked: $.stringAt('$.verdict.verdict'),
+        verdictNow: $.stringAt('$.recheck.verdict.verdict'),
+        verdictNowReason: $.stringAt('$.recheck.verdict.reason'),
+        approval: $.objectAt('$.approval'),
+      },
+      f.failure,
+      true,
+    )
+    .next(
+      f
+        .releaseLease(S.releaseStandDown)
+        .next(Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' })),
+    );
 }
 
 // ------------------------------------------------------------ fence (and its own approval)
@@ -1018,7 +1114,11 @@ function fenceOldPrimary(f: Failover, promotion: IChainable, ends: LeaseEndings)
   // and the DNS switch try it again, and once writes are verified the run's fence loop goes on
   // until it holds for good (the instance answered and was isolated) or its bound.
   const markDeferred = Pass.jsonPath(scope, S.markDeferred, {
-    parameters: { pending: true, deferred: true, acceptedBy: 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers' },
+    parameters: {
+      pending: true,
+      deferred: true,
+      acceptedBy: 'the old primary was down: RDS refuses to isolate an instance that is down, so it is fenced as soon as it answers',
+    },
     resultPath: '$.unfenced',
   }).next(recordUnfencedPromotion);
   const markUnfencedApproved = unfencedSince(S.markUnfencedApproved, $.stringAt('$.fenceApproval.approver'));
@@ -1087,13 +1187,22 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
   const recordUnfencedRejection = f
     .record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, false, 'rejected-unfenced')
     .next(to.ends.releaseLeaseAndEnd);
-  const recordUnfencedApproval = f.record(S.recordUnfencedApproval, 'approved', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, false, 'approved-unfenced');
+  const recordUnfencedApproval = f.record(
+    S.recordUnfencedApproval,
+    'approved',
+    { approval: $.objectAt('$.fenceApproval'), unfenced: true },
+    f.failure,
+    false,
+    'approved-unfenced',
+  );
   askUnfenced.next(
     Choice.jsonPath(f.scope, S.wasUnfencedApproved)
       .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
       .otherwise(recordUnfencedRejection),
   );
-  const recordFencedNow = f.record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, f.failure, false, 'fenced-after-approval').next(to.fenced);
+  const recordFencedNow = f
+    .record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, f.failure, false, 'fenced-after-approval')
+    .next(to.fenced);
   recordUnfencedApproval
     .next(f.fenceStep(S.fenceAgain, f.failure))
     .next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
@@ -1129,7 +1238,14 @@ function recordAndTellFailover(f: Failover, next: IChainable): IChainable {
   const recordFailover = f.step(
     S.recordFailover,
     'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'record-failover', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false, keepLease: $.stringAt('$.unfenced.pending') },
+    {
+      database: $.objectAt('$.configured'),
+      action: 'record-failover',
+      holder: $.executionId,
+      incidentId: incidentId(),
+      ignoreCooldown: false,
+      keepLease: $.stringAt('$.unfenced.pending'),
+    },
     null,
     f.failure,
   );
@@ -1174,19 +1290,21 @@ function fenceAfterFailover(f: Failover, next: IChainable): IChainable {
     true,
   );
   recordNothingToFence.next(f.releaseLease(S.releaseNothingToFence)).next(next);
-  const recordFencedMeanwhile = f.record(
-    S.recordFencedMeanwhile,
-    'old-primary-fenced',
-    {
-      ...unfencedWindow,
-      checkIntervalSeconds: $.numberAt('$.unfenced.intervalSeconds'),
-      acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
-      attempts: $.numberAt('$.refencing.attempt'),
-      fence: $.objectAt('$.fence'),
-    },
-    f.failure,
-    true,
-  ).next(next);
+  const recordFencedMeanwhile = f
+    .record(
+      S.recordFencedMeanwhile,
+      'old-primary-fenced',
+      {
+        ...unfencedWindow,
+        checkIntervalSeconds: $.numberAt('$.unfenced.intervalSeconds'),
+        acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+        attempts: $.numberAt('$.refencing.attempt'),
+        fence: $.objectAt('$.fence'),
+      },
+      f.failure,
+      true,
+    )
+    .next(next);
   return Choice.jsonPath(f.scope, S.stillUnfenced)
     .when(Condition.and(Condition.booleanEquals('$.unfenced.pending', true), nothingToFence()), recordNothingToFence)
     .when(Condition.booleanEquals('$.unfenced.pending', true), refenceLoop(f, next))
@@ -1277,9 +1395,23 @@ function fenceUntilConfirmed(
   backoff?: FenceBackoffStates,
 ): IChainable {
   const { scope } = f;
-  const window = { unfencedSince: $.stringAt('$.unfenced.recorded.at'), acceptedBy: $.stringAt('$.unfenced.acceptedBy'), attempts: $.numberAt('$.refencing.attempt') };
-  const recordFenced = f.record(names.fenced, 'old-primary-fenced', { ...window, checkIntervalSeconds: $.numberAt('$.refencing.waited'), fence: $.objectAt('$.fence') }, failure, true).next(after);
-  const recordNeverFenced = f.record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true).next(after);
+  const window = {
+    unfencedSince: $.stringAt('$.unfenced.recorded.at'),
+    acceptedBy: $.stringAt('$.unfenced.acceptedBy'),
+    attempts: $.numberAt('$.refencing.attempt'),
+  };
+  const recordFenced = f
+    .record(
+      names.fenced,
+      'old-primary-fenced',
+      { ...window, checkIntervalSeconds: $.numberAt('$.refencing.waited'), fence: $.objectAt('$.fence') },
+      failure,
+      true,
+    )
+    .next(after);
+  const recordNeverFenced = f
+    .record(names.neverFenced, 'old-primary-unfenced', { ...window, fence: $.objectAt('$.fence'), ...neverFencedDetail }, failure, true)
+    .next(after);
   const fence = f.fenceStep(names.fence, failure);
   const count = countFenceAttempt(scope, fence);
   const wait = Wait.jsonPath(scope, names.wait, { time: WaitTime.duration(T.refenceInterval) });
@@ -1386,7 +1518,10 @@ function mayLoseData(f: Failover, promote: IChainable): IChainable {
 /** Scale-up (warm standbys, once promoted and available): a bounded count of 20 s checks, then `switchDns`. */
 function scaleUpLoop(f: Failover, switchDns: IChainable, refenceIn: RefenceIn): IChainable {
   const giveUpScaled = Pass.jsonPath(f.scope, S.giveUpStandby, {
-    parameters: { Error: WORKFLOW_ERRORS.standbyNotReady, 'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)" },
+    parameters: {
+      Error: WORKFLOW_ERRORS.standbyNotReady,
+      'Cause.$': "States.Format('The standby was still {} after {} checks', $.standby.status, $.checks.attempt)",
+    },
     resultPath: '$.error',
   }).next(f.keepLeaseAndEscalate);
   const loop = pollingLoop(
@@ -1403,7 +1538,15 @@ function scaleUpLoop(f: Failover, switchDns: IChainable, refenceIn: RefenceIn): 
       beforeCall: (check) => refenceIn('the standby scales up', check, T.standbyCheckInterval.toSeconds()),
     },
   );
-  return f.step(S.scaleUp, 'promote-standby', { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'scale-up', allowDataLoss: false }, '$.scaleUp', f.failure).next(loop.start);
+  return f
+    .step(
+      S.scaleUp,
+      'promote-standby',
+      { database: db(), epoch: epoch(), incidentId: incidentId(), phase: 'scale-up', allowDataLoss: false },
+      '$.scaleUp',
+      f.failure,
+    )
+    .next(loop.start);
 }
 
 /** Conditions on the standby and the DNS switch, for the promotion wait's decision. */
@@ -1450,7 +1593,9 @@ function waitUntilWritable(f: Failover, to: PromotionWaitTargets): { start: ICha
   // do, with fewer states: the decision picks this wait, and notes a fence that worked). The most
   // the old primary can have answered unfenced before an attempt of this loop: the wait before it.
   const refence = refenceParts(f, 'the standby is promoted', '$.promotionWait.waitSeconds');
-  const waitThenFence = Wait.jsonPath(scope, S.waitWritableUnfenced, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(refence.attempt(checkWritable));
+  const waitThenFence = Wait.jsonPath(scope, S.waitWritableUnfenced, { time: WaitTime.secondsPath('$.promotionWait.waitSeconds') }).next(
+    refence.attempt(checkWritable),
+  );
   const nextCheck = refence.stillUnfenced(waitThenFence, waitWritable);
   // After the DNS switch: a warm standby that got the name before it could be scaled up is scaled
   // up now (available) or goes back to the promotion wait (its checks and bound go on) until it
@@ -1472,7 +1617,17 @@ function waitUntilWritable(f: Failover, to: PromotionWaitTargets): { start: ICha
     comment: "The old primary is fenced or down: Route 53 syncs and the clients' caches expire while RDS promotes the standby.",
   });
   switchEarly.next(nextCheck);
-  const decide = { ...to, afterDns, dnsWaitAtOnce: dns.atOnce, waitLonger, waitThenFence, waitWritable, switchWhileBusy, switchEarly, noteFenced: refence.noteFenced };
+  const decide = {
+    ...to,
+    afterDns,
+    dnsWaitAtOnce: dns.atOnce,
+    waitLonger,
+    waitThenFence,
+    waitWritable,
+    switchWhileBusy,
+    switchEarly,
+    noteFenced: refence.noteFenced,
+  };
   checkWritable.next(countPromotionCheck(f)).next(isWritable(f, decide));
   return { start: standbyPatience(f, checkWritable), afterDns, dnsWait: dns.start };
 }
@@ -1556,7 +1711,9 @@ function isWritable(f: Failover, to: WritableTargets): Choice {
 function giveUpPromotion(f: Failover): { waiting: IChainable; afterDns: IChainable; switched: IChainable } {
   const facts = '$.standby.status, $.promotionWait.elapsedSeconds, $.promotionWait.attempt';
   const notReady = (name: string, cause: string) =>
-    Pass.jsonPath(f.scope, name, { parameters: { Error: WORKFLOW_ERRORS.standbyNotReady, 'Cause.$': cause }, resultPath: '$.error' }).next(f.keepLeaseAndEscalate);
+    Pass.jsonPath(f.scope, name, { parameters: { Error: WORKFLOW_ERRORS.standbyNotReady, 'Cause.$': cause }, resultPath: '$.error' }).next(
+      f.keepLeaseAndEscalate,
+    );
   return {
     waiting: notReady(
       S.giveUpPromotion,
@@ -1576,9 +1733,18 @@ function giveUpPromotion(f: Failover): { waiting: IChainable; afterDns: IChainab
 /** The bounded GetChange loop of this workflow (lib/workflow/steps.ts), with its second way in (no first wait). */
 function routeDnsWait(f: Failover, verifyWrites: IChainable, beforeCheck: (getChange: IChainable) => IChainable): { start: IChainable; atOnce: IChainable } {
   let atOnce: IChainable | undefined;
-  const start = buildSharedDnsWait(f.scope, FAILOVER_STATES, { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit }, f.props.arns ?? new Arns(), verifyWrites, f.failure, beforeCheck, (entry) => {
-    atOnce = entry;
-  });
+  const start = buildSharedDnsWait(
+    f.scope,
+    FAILOVER_STATES,
+    { interval: T.dnsCheckInterval, limit: T.dnsCheckLimit },
+    f.props.arns ?? new Arns(),
+    verifyWrites,
+    f.failure,
+    beforeCheck,
+    (entry) => {
+      atOnce = entry;
+    },
+  );
   return { start, atOnce: atOnce! };
 }
 
@@ -1635,6 +1801,7 @@ function refenceParts(f: Failover, during: string, intervalSeconds: number | str
         },
         resultPath: '$.unfenced',
       }).next(next),
-    stillUnfenced: (pending, fenced) => Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`).when(unfencedPending(), pending).otherwise(fenced),
+    stillUnfenced: (pending, fenced) =>
+      Choice.jsonPath(scope, `Is the old primary still unfenced (while ${during})?`).when(unfencedPending(), pending).otherwise(fenced),
   };
 }

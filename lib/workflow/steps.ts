@@ -168,7 +168,9 @@ export function buildDnsWait(
     },
   );
   if (names.dnsPatienceAtOnce && atOnce) {
-    atOnce(Pass.jsonPath(scope, names.dnsPatienceAtOnce, { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' }).next(getChange));
+    atOnce(
+      Pass.jsonPath(scope, names.dnsPatienceAtOnce, { result: Result.fromObject({ attempt: 0, limit: timing.limit }), resultPath: '$.checks' }).next(getChange),
+    );
   }
   return loop.start;
 }

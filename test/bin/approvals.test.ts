@@ -58,7 +58,7 @@ afterEach(() => {
 });
 
 describe('failover approve / reject', () => {
-  it('approves as the caller (STS identity), in the config\'s table and control Region, and resumes the workflow', async () => {
+  it("approves as the caller (STS identity), in the config's table and control Region, and resumes the workflow", async () => {
     const t = fakeIo();
     expect(await run(['approve', ID, '--reason', 'looks good'], t.io)).toBe(0);
     expect(t.stdout()).toContain(`approved: orders failback (fail-back) of incident inc-1-failback, by ${CALLER}`);
@@ -85,7 +85,9 @@ describe('failover approve / reject', () => {
   });
 
   it('a second answer (already decided) is refused with exit 1 and changes nothing', async () => {
-    ddb.on(GetItemCommand).resolves({ Item: marshall(record({ status: 'approved', approver: 'bob', decidedAt: '2026-04-02T07:10:00.000Z' }), { removeUndefinedValues: true }) });
+    ddb
+      .on(GetItemCommand)
+      .resolves({ Item: marshall(record({ status: 'approved', approver: 'bob', decidedAt: '2026-04-02T07:10:00.000Z' }), { removeUndefinedValues: true }) });
     const t = fakeIo();
     expect(await run(['approve', ID], t.io)).toBe(1);
     expect(t.stderr()).toMatch(/refused \(already-decided\): .*already answered \(approved by bob/);

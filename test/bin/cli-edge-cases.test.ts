@@ -81,7 +81,9 @@ describe('a scenario with its own config', () => {
   it('says plainly that --config is not used (the scenario needs its own topology)', async () => {
     const t = fakeIo();
     expect(await run(['drill', '--scenario', 'scenarios/approval-timeout.json', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
-    expect(t.stderr()).toContain('warning: scenarios/approval-timeout.json needs its own "config" (failover.mode manual: the approval it lets time out is asked only in manual mode): --config test/fixtures/configs/aurora.json is not used.');
+    expect(t.stderr()).toContain(
+      'warning: scenarios/approval-timeout.json needs its own "config" (failover.mode manual: the approval it lets time out is asked only in manual mode): --config test/fixtures/configs/aurora.json is not used.',
+    );
   }, 180_000);
 
   it('a scenario without one runs on the config given, and says nothing', async () => {
@@ -92,7 +94,9 @@ describe('a scenario with its own config', () => {
 
   it('a scenario written with role words runs on a config of another topology: its vantage points resolve against that config', async () => {
     const t = fakeIo();
-    expect(await run(['drill', '--scenario', 'scenarios/partition-quorum.json', '--config', 'test/fixtures/configs/other-topology.json', '--json', '-'], t.io)).toBe(0);
+    expect(
+      await run(['drill', '--scenario', 'scenarios/partition-quorum.json', '--config', 'test/fixtures/configs/other-topology.json', '--json', '-'], t.io),
+    ).toBe(0);
     const report = JSON.parse(t.stdout()) as { scenario: { database?: string }; timeline: Array<{ detail?: string; event: string }> };
     expect(JSON.stringify(report.timeline)).toMatch(/sydney, ohio, tokyo-west/);
     expect(t.stderr()).not.toContain('needs its own "config"');

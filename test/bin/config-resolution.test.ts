@@ -90,7 +90,7 @@ describe('the config file each command uses', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('start reads FAILOVER_CONFIG: a database only that config has is accepted, the example\'s is not', async () => {
+  it("start reads FAILOVER_CONFIG: a database only that config has is accepted, the example's is not", async () => {
     const t = io({ FAILOVER_CONFIG: AURORA });
     expect(await run(['start', 'orders', '--reason', 'x', '--yes'], t.io)).toBe(2);
     expect(t.stderr()).toContain(`${AURORA}: no database "orders"`);

@@ -54,7 +54,9 @@ describe('failover validate', () => {
     const lines = t.stderr().trimEnd().split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/databases\[0\]\.standby\.securityGroupIds should list the standby's dedicated security groups/);
-    expect(lines[1]).toBe(`warning: ${fixture('warnings.json')}: databases[0].dns.ttlSeconds should be <= 300: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO, got 600`);
+    expect(lines[1]).toBe(
+      `warning: ${fixture('warnings.json')}: databases[0].dns.ttlSeconds should be <= 300: clients keep the old writer's address for up to the TTL after the switch, which adds to the RTO, got 600`,
+    );
   });
 
   it('prints every problem (path, allowed, value) to stderr and exits 2', async () => {
@@ -181,7 +183,11 @@ describe('bin/failover.ts as a process', () => {
   });
 
   it('exits 2 and lists the problems of a broken config', () => {
-    const res = spawnSync('npx', ['tsx', 'bin/failover.ts', 'validate', fixture('many-problems.json')], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const res = spawnSync('npx', ['tsx', 'bin/failover.ts', 'validate', fixture('many-problems.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(res.status).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(13);

@@ -26,7 +26,9 @@ describe('failover plan on the twin', () => {
     });
     expect(calls.length).toBeGreaterThan(3);
     expect(calls.filter((c) => !READ.test(c))).toEqual([]);
-    expect(calls).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'rds:DescribeDBInstances', 'route53:ListResourceRecordSets', 'ec2:DescribeSecurityGroups']));
+    expect(calls).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'rds:DescribeDBInstances', 'route53:ListResourceRecordSets', 'ec2:DescribeSecurityGroups']),
+    );
 
     expect(plan.blockers).toEqual([]);
     expect(plan.dns).toEqual({
@@ -40,8 +42,16 @@ describe('failover plan on the twin', () => {
     const apis = plan.failover.flatMap((s) => s.calls.map((c) => c.api));
     expect(apis.indexOf('rds:ModifyDBInstance')).toBeLessThan(apis.indexOf('rds:PromoteReadReplica'));
     expect(apis.indexOf('rds:PromoteReadReplica')).toBeLessThan(apis.indexOf('route53:ChangeResourceRecordSets'));
-    expect(plan.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:PromoteReadReplica')).toMatchObject({ region: 'us-west-2', params: { DBInstanceIdentifier: 'orders-replica' } });
-    expect([...plan.failover, ...plan.failback].flatMap((s) => (s.asks ? [s.asks.split(':')[0]] : []))).toEqual(['promote', 'accept-data-loss', 'promote-unfenced', 'fail-back']);
+    expect(plan.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:PromoteReadReplica')).toMatchObject({
+      region: 'us-west-2',
+      params: { DBInstanceIdentifier: 'orders-replica' },
+    });
+    expect([...plan.failover, ...plan.failback].flatMap((s) => (s.asks ? [s.asks.split(':')[0]] : []))).toEqual([
+      'promote',
+      'accept-data-loss',
+      'promote-unfenced',
+      'fail-back',
+    ]);
     expect(plan.humans).toHaveLength(4);
   }, 120_000);
 
@@ -59,7 +69,9 @@ describe('failover plan on the twin', () => {
     const t = fakeIo();
     expect(await run(['plan', 'orders', '--twin', '--config', 'examples/config.json', '--at', '30s'], t.io)).toBe(0);
     expect(t.stdout()).toContain('a dry run, nothing was changed');
-    expect(t.stdout()).toContain('DNS change:  writer.orders.internal (CNAME, TTL 30 s, zone Z0EXAMPLE): orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com → orders-replica.c0abcdefghij.us-west-2.rds.amazonaws.com');
+    expect(t.stdout()).toContain(
+      'DNS change:  writer.orders.internal (CNAME, TTL 30 s, zone Z0EXAMPLE): orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com → orders-replica.c0abcdefghij.us-west-2.rds.amazonaws.com',
+    );
     expect(t.stdout()).toMatch(/rds:PromoteReadReplica \(us-west-2\) DBInstanceIdentifier=orders-replica BackupRetentionPeriod=7/);
     const u = fakeIo();
     expect(await run(['plan', 'nope', '--twin', '--config', 'examples/config.json'], u.io)).toBe(2);

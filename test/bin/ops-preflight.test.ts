@@ -28,7 +28,27 @@ describe('preflight on the twin', () => {
     expect(report.where).toBe('twin');
     expect(report.summary.fail).toBe(0);
     const checks = new Set(report.results.map((r) => r.check));
-    for (const c of ['regions-exist', 'primary-available', 'standby-replicates', 'primary-backups', 'promotion-backup', 'record-target', 'record-ttl', 'fence-prerequisites', 'secret-readable', 'database-login', 'database-grants-schema', 'database-grants-table', 'database-grants-pg-monitor', 'cdk-bootstrap', 'stacks-deployed', 'alarms', 'rules', 'email-subscriptions']) expect(checks, c).toContain(c);
+    for (const c of [
+      'regions-exist',
+      'primary-available',
+      'standby-replicates',
+      'primary-backups',
+      'promotion-backup',
+      'record-target',
+      'record-ttl',
+      'fence-prerequisites',
+      'secret-readable',
+      'database-login',
+      'database-grants-schema',
+      'database-grants-table',
+      'database-grants-pg-monitor',
+      'cdk-bootstrap',
+      'stacks-deployed',
+      'alarms',
+      'rules',
+      'email-subscriptions',
+    ])
+      expect(checks, c).toContain(c);
     expect(report.results.filter((r) => r.check === 'database-login').map((r) => r.message)).toEqual([
       'logs in from us-east-1 (vantage use1-a) with the configured credentials: SELECT 1 answered',
       'logs in from us-west-2 (vantage usw2) with the configured credentials: SELECT 1 answered',
@@ -57,15 +77,28 @@ describe('preflight on the twin', () => {
 
   it('fails a world with a wrong record target, a non-replica standby and a missing secret replica, naming each (exit 1)', async () => {
     const t = fakeIo();
-    expect(await run(['preflight', '--twin', '--config', 'examples/config.json', '--twin-break', 'record-target,standby-not-replica,secret-replica'], t.io)).toBe(1);
-    const failed = t.stdout().split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(
+      await run(['preflight', '--twin', '--config', 'examples/config.json', '--twin-break', 'record-target,standby-not-replica,secret-replica'], t.io),
+    ).toBe(1);
+    const failed = t
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('FAIL'));
     expect(failed).toEqual([
       expect.stringContaining('orders: the standby orders-replica (us-west-2) is not a read replica'),
-      expect.stringContaining('orders: the record writer.orders.internal points at old-writer.example.internal, not at the primary\'s endpoint orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com'),
-      expect.stringContaining('orders: the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions) -> replicate the secret to us-west-2'),
+      expect.stringContaining(
+        "orders: the record writer.orders.internal points at old-writer.example.internal, not at the primary's endpoint orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com",
+      ),
+      expect.stringContaining(
+        'orders: the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions) -> replicate the secret to us-west-2',
+      ),
       // ...and the probes, which connect through the record, cannot log in (in us-west-2 without a secret either).
-      expect.stringContaining('orders: cannot log in from us-east-1 (vantage use1-a): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal -> the name the probes connect to (writer.orders.internal) does not resolve'),
-      expect.stringContaining('orders: cannot log in from us-west-2 (vantage usw2): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal; credentials unavailable: ResourceNotFoundException'),
+      expect.stringContaining(
+        'orders: cannot log in from us-east-1 (vantage use1-a): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal -> the name the probes connect to (writer.orders.internal) does not resolve',
+      ),
+      expect.stringContaining(
+        'orders: cannot log in from us-west-2 (vantage usw2): TCP check failed: getaddrinfo ENOTFOUND writer.orders.internal; credentials unavailable: ResourceNotFoundException',
+      ),
       expect.stringContaining('orders: cannot log in from eu-west-1 (vantage euw1)'),
     ]);
     expect(t.stdout()).toMatch(/\d+ passed, \d+ warnings, 6 failed/);
@@ -77,11 +110,16 @@ describe('preflight on the twin', () => {
     const report = JSON.parse(t.stdout()) as Report;
     expect(report.results.filter((r) => r.status === 'fail').map((r) => [r.check, r.message])).toEqual([
       ['secret-readable', 'the secret has no replica in us-west-2 (listed in credentials.secretReplicaRegions)'],
-      ['database-login', expect.stringContaining('cannot log in from us-west-2 (vantage usw2): TCP connection opened, but the database was not queried: credentials unavailable: ResourceNotFoundException')],
+      [
+        'database-login',
+        expect.stringContaining(
+          'cannot log in from us-west-2 (vantage usw2): TCP connection opened, but the database was not queried: credentials unavailable: ResourceNotFoundException',
+        ),
+      ],
     ]);
   }, 120_000);
 
-  it('revoke-ingress: warns when the primary\'s groups are shared with another interface, naming it', async () => {
+  it("revoke-ingress: warns when the primary's groups are shared with another interface, naming it", async () => {
     const { config: revoke } = validateConfig(configWith(databaseConfig({ fenceMethod: 'revoke-ingress' })), 'test');
     const shared = async (share: boolean) =>
       queryTwin(
@@ -89,15 +127,27 @@ describe('preflight on the twin', () => {
           config: revoke,
           atSeconds: 30,
           prepare: (world) => {
-            if (share) world.ec2.addNetworkInterface({ region: 'us-east-1', id: 'eni-0app00000000000001', description: 'ELB app/orders-web', groups: ['sg-0a1b2c3d4e5f60718'] });
+            if (share)
+              world.ec2.addNetworkInterface({
+                region: 'us-east-1',
+                id: 'eni-0app00000000000001',
+                description: 'ELB app/orders-web',
+                groups: ['sg-0a1b2c3d4e5f60718'],
+              });
           },
         },
         async ({ env, config: c }) => (await runPreflight(c, env)).results.filter((r) => r.check === 'shared-groups'),
       );
-    expect(await shared(false)).toEqual([{ check: 'shared-groups', status: 'pass', database: 'orders', message: 'sg-0a1b2c3d4e5f60718 are used by the database only' }]);
+    expect(await shared(false)).toEqual([
+      { check: 'shared-groups', status: 'pass', database: 'orders', message: 'sg-0a1b2c3d4e5f60718 are used by the database only' },
+    ]);
     const found = await shared(true);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ status: 'warn', message: 'sg-0a1b2c3d4e5f60718 are shared with 1 other network interface (eni-0app00000000000001: ELB app/orders-web): the fence (revoke-ingress) revokes their rules and cuts those off too' });
+    expect(found[0]).toMatchObject({
+      status: 'warn',
+      message:
+        'sg-0a1b2c3d4e5f60718 are shared with 1 other network interface (eni-0app00000000000001: ELB app/orders-web): the fence (revoke-ingress) revokes their rules and cuts those off too',
+    });
   }, 120_000);
 
   it('passes for an Aurora global database (the global cluster holds both clusters)', async () => {

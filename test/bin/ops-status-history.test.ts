@@ -23,7 +23,12 @@ describe('on the cloud twin', () => {
     const report = JSON.parse(t.stdout());
     expect(report.where).toBe('twin');
     expect(report.at).toBe('2026-01-01T00:10:00.000Z');
-    expect(report.control).toMatchObject({ deployed: true, stackStatus: 'CREATE_COMPLETE', tableName: 'failover-state', failoverArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover' });
+    expect(report.control).toMatchObject({
+      deployed: true,
+      stackStatus: 'CREATE_COMPLETE',
+      tableName: 'failover-state',
+      failoverArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover',
+    });
     const [orders] = report.databases;
     expect(orders.writer).toEqual({ configured: 'primary', region: 'us-east-1', id: 'orders-primary' });
     expect(orders.lease).toMatchObject({ held: true, epoch: 1 });
@@ -47,7 +52,16 @@ describe('on the cloud twin', () => {
     const t = fakeIo();
     expect(await run(['status', 'orders', '--watch', '--twin', '--scenario', OUTAGE, '--at', '25m'], t.io)).toBe(0);
     const lines = t.stdout().split('\n').filter(Boolean);
-    const order = ['detected:', 'failover ', 'verdict:', 'waiting for a human: failover (accept-data-loss)', 'approved:', 'waiting for a human: failover (promote-unfenced)', 'unfenced-promotion:', 'failed-over:'];
+    const order = [
+      'detected:',
+      'failover ',
+      'verdict:',
+      'waiting for a human: failover (accept-data-loss)',
+      'approved:',
+      'waiting for a human: failover (promote-unfenced)',
+      'unfenced-promotion:',
+      'failed-over:',
+    ];
     let at = 0;
     for (const needle of order) {
       const found = lines.findIndex((l, i) => i >= at && l.includes(`orders: ${needle}`));
@@ -59,7 +73,9 @@ describe('on the cloud twin', () => {
   it('a scenario with its own config: says the config given is not used', async () => {
     const t = fakeIo();
     expect(await run(['status', '--twin', '--scenario', OUTAGE, '--at', '1m', '--config', 'test/fixtures/configs/aurora.json'], t.io)).toBe(0);
-    expect(t.stderr()).toContain(`note: scenarios/region-outage.json needs its own "config" (the secret replicated to the standby's Region only: its Region outage leaves two voters outside the primary's Region, fewer than the quorum): test/fixtures/configs/aurora.json is not used`);
+    expect(t.stderr()).toContain(
+      `note: scenarios/region-outage.json needs its own "config" (the secret replicated to the standby's Region only: its Region outage leaves two voters outside the primary's Region, fewer than the quorum): test/fixtures/configs/aurora.json is not used`,
+    );
     expect(t.stdout()).toContain('orders (postgres)');
   }, 120_000);
 
@@ -81,13 +97,26 @@ describe('against AWS (mocked clients)', () => {
     const sts = mockClient(STSClient);
     try {
       sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:assumed-role/ro/alice' });
-      cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'failover-control', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'StateTableName', OutputValue: 'failover-state' }] }] });
-      const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/ro/alice is not authorized to perform: states:ListExecutions'), { name: 'AccessDeniedException' });
+      cfn.on(DescribeStacksCommand).resolves({
+        Stacks: [
+          {
+            StackName: 'failover-control',
+            StackStatus: 'UPDATE_COMPLETE',
+            CreationTime: new Date(),
+            Outputs: [{ OutputKey: 'StateTableName', OutputValue: 'failover-state' }],
+          },
+        ],
+      });
+      const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/ro/alice is not authorized to perform: states:ListExecutions'), {
+        name: 'AccessDeniedException',
+      });
       sfn.on(ListExecutionsCommand).rejects(denied);
       ddb.on(GetItemCommand).resolves({});
       const t = fakeIo({ FAILOVER_CONFIG: 'examples/config.json' });
       expect(await run(['status', 'orders'], t.io)).toBe(1);
-      expect(t.stderr()).toContain('states:ListExecutions on state machine arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover (account 123456789012, us-west-2) failed: AccessDeniedException');
+      expect(t.stderr()).toContain(
+        'states:ListExecutions on state machine arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover (account 123456789012, us-west-2) failed: AccessDeniedException',
+      );
       expect(t.stderr()).toContain('what to do: your identity may not call states:ListExecutions in account 123456789012');
     } finally {
       cfn.restore();

@@ -42,7 +42,11 @@ describe('failover start', () => {
     // The event as EventBridge delivers it to the rule's target.
     const delivered = { source: entry.Source, 'detail-type': entry.DetailType, time: (entry.Time as Date).toISOString(), detail: JSON.parse(entry.Detail!) };
     const { config } = loadConfigFile('examples/config.json');
-    const trigger = acceptTrigger(config.databases[0]!, delivered, { prefix: 'failover', executionId: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:x', now: new Date() });
+    const trigger = acceptTrigger(config.databases[0]!, delivered, {
+      prefix: 'failover',
+      executionId: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:x',
+      now: new Date(),
+    });
     expect(trigger).toMatchObject({ kind: 'operator', requestedBy: CALLER, summary: `Failover requested by ${CALLER}: planned maintenance of us-east-1` });
   });
 

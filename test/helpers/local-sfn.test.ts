@@ -33,10 +33,22 @@ const def: AslDefinition = {
 describe('runLocal (the local interpreter harness)', () => {
   it('runs Map iterations with zeroed waits and routes tasks by state name', async () => {
     const seen: unknown[] = [];
-    const r = await runLocal(def, { rounds: [{ round: 1, wait: 0 }, { round: 2, wait: 3600 }] }, {
-      Probe: (i) => { seen.push(i.round); return { ok: true }; },
-      Act: () => 'done',
-    });
+    const r = await runLocal(
+      def,
+      {
+        rounds: [
+          { round: 1, wait: 0 },
+          { round: 2, wait: 3600 },
+        ],
+      },
+      {
+        Probe: (i) => {
+          seen.push(i.round);
+          return { ok: true };
+        },
+        Act: () => 'done',
+      },
+    );
     expect(r.status).toBe('SUCCEEDED');
     expect(seen).toEqual([1, 2]);
     expect(r.output).toBe('done');
@@ -44,9 +56,16 @@ describe('runLocal (the local interpreter harness)', () => {
 
   it('retries by error name, then catches into the escalate path', async () => {
     let calls = 0;
-    const r = await runLocal(def, { rounds: [] }, {
-      Act: () => { calls++; throw namedError('TransientAwsError'); },
-    });
+    const r = await runLocal(
+      def,
+      { rounds: [] },
+      {
+        Act: () => {
+          calls++;
+          throw namedError('TransientAwsError');
+        },
+      },
+    );
     expect(calls).toBe(3);
     expect(r.status).toBe('FAILED');
     expect(r.error).toBe('Escalated');

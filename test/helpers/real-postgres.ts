@@ -69,7 +69,9 @@ async function letPostgresRunBinaries(): Promise<void> {
   }
   if (opened.length) process.stderr.write(`real-postgres: gave the postgres user the search bit (o+x) on ${opened.join(', ')} to reach ${initdb}\n`);
   if (!postgresCanRun(initdb)) {
-    throw new Error(`the postgres user cannot execute ${initdb} (PostgreSQL refuses to run as root): check that the file is executable and its directories searchable by others`);
+    throw new Error(
+      `the postgres user cannot execute ${initdb} (PostgreSQL refuses to run as root): check that the file is executable and its directories searchable by others`,
+    );
   }
 }
 

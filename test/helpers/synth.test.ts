@@ -30,7 +30,10 @@ describe('resolveIntrinsics', () => {
     [{ 'Fn::GetAtt': ['Role1', 'Arn'] }, 'arn:aws:iam::123456789012:role/Role1'],
     [{ 'Fn::GetAtt': ['Logs', 'Arn'] }, 'arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/x:*'],
     [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::change/*']] }, 'arn:aws:route53:::change/*'],
-    [{ 'Fn::Sub': 'cdk-${AWS::AccountId}-${AWS::Region}-${Tbl}-${Fn1.Arn}' }, 'cdk-123456789012-us-west-2-failover-state-arn:aws:lambda:us-west-2:123456789012:function:failover-switch-dns'],
+    [
+      { 'Fn::Sub': 'cdk-${AWS::AccountId}-${AWS::Region}-${Tbl}-${Fn1.Arn}' },
+      'cdk-123456789012-us-west-2-failover-state-arn:aws:lambda:us-west-2:123456789012:function:failover-switch-dns',
+    ],
     [{ 'Fn::Select': [1, { 'Fn::Split': ['/', 'a/b/c'] }] }, 'b'],
     [{ nested: [{ Ref: 'AWS::Region' }] }, { nested: ['us-west-2'] }],
   ])('%j → %j', (value, expected) => {

@@ -106,7 +106,10 @@ export function synthApp(options: SynthOptions = {}): SynthesizedApp {
       : typeof options.config === 'string'
         ? loadConfigFile(options.config).config
         : validateConfig(options.config, 'test config').config;
-  const resolvedApp = synthesizeWith({ App, buildApp, addSecurityChecks }, { config, context: options.context, nag: options.nag, customize: options.customize });
+  const resolvedApp = synthesizeWith(
+    { App, buildApp, addSecurityChecks },
+    { config, context: options.context, nag: options.nag, customize: options.customize },
+  );
   const result = wrap(resolvedApp);
   if (key) cache.set(key, result);
   return result;

@@ -18,7 +18,11 @@ const A = WIDE_ACCOUNT;
 const fn = (name: string, region = 'us-west-2') => app.findFunction(`acme-${name}`, region);
 const has = (statements: IamStatement[], action: string, resources: string[]) =>
   statements.some((s) => s.Action.includes(action) && resources.every((r) => s.Resource.includes(r)));
-const resourcesFor = (statements: IamStatement[], action: string) => statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource).sort();
+const resourcesFor = (statements: IamStatement[], action: string) =>
+  statements
+    .filter((s) => s.Action.includes(action))
+    .flatMap((s) => s.Resource)
+    .sort();
 
 describe('buildApp with a wide config', () => {
   it('names every stack from the prefix and deploys them to the configured account', () => {
@@ -67,14 +71,21 @@ describe('buildApp with a wide config', () => {
     expect(resourcesFor(fn('promote-standby').statements, 'cloudformation:UpdateStack')).toEqual([stackArn]);
     expect(resourcesFor(fn('check-standby').statements, 'cloudformation:DescribeStacks')).toEqual([stackArn]);
     expect(resourcesFor(fn('check-standby').statements, 'cloudformation:UpdateStack')).toEqual([]);
-    expect(resourcesFor(fn('check-data-loss-budget').statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([`arn:aws:rds:us-west-2:${A}:auto-backup:*`]);
+    expect(resourcesFor(fn('check-data-loss-budget').statements, 'rds:DescribeDBInstanceAutomatedBackups')).toEqual([
+      `arn:aws:rds:us-west-2:${A}:auto-backup:*`,
+    ]);
   });
 
   it("cold: passes exactly the stack's service role, and only to CloudFormation, only from the function that updates the stack", () => {
     const role = `arn:aws:iam::${A}:role/archive-cold-cloudformation`;
     const passes = (name: string) => fn(name).statements.filter((s) => s.Action.includes('iam:PassRole'));
     expect(passes('promote-standby')).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [role], Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: [role],
+        Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
     ]);
     for (const other of ['check-standby', 'fence-primary', 'rebuild-replica', 'heartbeat']) expect(passes(other), other).toEqual([]);
   });
@@ -93,20 +104,34 @@ describe('buildApp with a wide config', () => {
       [`arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`, `arn:aws:secretsmanager:us-east-1:${A}:secret:archive/probe-??????`].sort(),
     );
     // eu-west-1 probes orders, ledger and cart: no archive secret there.
-    expect(resourcesFor(fn('probe', 'eu-west-1').statements, 'secretsmanager:GetSecretValue')).toEqual([`arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`]);
+    expect(resourcesFor(fn('probe', 'eu-west-1').statements, 'secretsmanager:GetSecretValue')).toEqual([
+      `arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`,
+    ]);
   });
 
   it("secrets under a customer managed key: every reader of the secret may kms:Decrypt with exactly that key, only through Secrets Manager in the key's Region; no one else", () => {
     const ordersSecret = `arn:aws:secretsmanager:us-east-1:${A}:secret:orders/probe-AbCdEf`;
     const readers = app.functions.filter((f) => resourcesFor(f.statements, 'secretsmanager:GetSecretValue').includes(ordersSecret));
     expect(readers.map((f) => `${f.functionName}@${f.region}`).sort()).toEqual(
-      ['acme-heartbeat-in-region@us-east-1', 'acme-heartbeat@us-west-2', 'acme-probe@eu-west-1', 'acme-probe@us-east-1', 'acme-probe@us-west-2', 'acme-verify-writes@us-west-2'].sort(),
+      [
+        'acme-heartbeat-in-region@us-east-1',
+        'acme-heartbeat@us-west-2',
+        'acme-probe@eu-west-1',
+        'acme-probe@us-east-1',
+        'acme-probe@us-west-2',
+        'acme-verify-writes@us-west-2',
+      ].sort(),
     );
     for (const f of app.functions) {
       const decrypts = f.statements.filter((s) => s.Action.includes('kms:Decrypt') && s.Resource.includes(ORDERS_SECRET_KEY));
       if (readers.includes(f)) {
         expect(decrypts, f.functionName).toEqual([
-          expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [ORDERS_SECRET_KEY], Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
+          expect.objectContaining({
+            Effect: 'Allow',
+            Action: ['kms:Decrypt'],
+            Resource: [ORDERS_SECRET_KEY],
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+          }),
         ]);
       } else {
         expect(decrypts, `${f.functionName}@${f.region}`).toEqual([]);
@@ -115,9 +140,17 @@ describe('buildApp with a wide config', () => {
   });
 
   it('attaches the database clients to the network of their Region, with the network-interface permissions', () => {
-    const attached = app.functions.filter((f) => f.vpc).map((f) => `${f.functionName}@${f.region}`).sort();
-    expect(attached).toEqual(['acme-heartbeat-in-region@eu-west-1', 'acme-heartbeat@us-west-2', 'acme-probe@eu-west-1', 'acme-probe@us-west-2', 'acme-verify-writes@us-west-2'].sort());
-    expect(fn('verify-writes').vpc).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], SecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] });
+    const attached = app.functions
+      .filter((f) => f.vpc)
+      .map((f) => `${f.functionName}@${f.region}`)
+      .sort();
+    expect(attached).toEqual(
+      ['acme-heartbeat-in-region@eu-west-1', 'acme-heartbeat@us-west-2', 'acme-probe@eu-west-1', 'acme-probe@us-west-2', 'acme-verify-writes@us-west-2'].sort(),
+    );
+    expect(fn('verify-writes').vpc).toEqual({
+      SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'],
+      SecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'],
+    });
     for (const f of app.functions.filter((x) => x.vpc)) expect(has(f.statements, 'ec2:CreateNetworkInterface', ['*']), f.functionName).toBe(true);
     for (const f of app.functions.filter((x) => !x.vpc)) expect(has(f.statements, 'ec2:CreateNetworkInterface', ['*']), f.functionName).toBe(false);
     // Lambda checks those permissions at creation: the function waits for its role's policy.
@@ -127,21 +160,31 @@ describe('buildApp with a wide config', () => {
     expect(verify.DependsOn as string[]).toEqual(expect.arrayContaining([expect.stringMatching(/VerifyWritesRoleDefaultPolicy/)]));
   });
 
-  it('Aurora triggers: cluster events of the primary cluster; the forwarded RDS events name each Region\'s primaries', () => {
-    const ledgerRule = app.control
-      .resources('AWS::Events::Rule')
-      .find(([id, r]) => id.includes('ledger') && r.Properties!.EventBusName === 'acme-events')![1];
+  it("Aurora triggers: cluster events of the primary cluster; the forwarded RDS events name each Region's primaries", () => {
+    const ledgerRule = app.control.resources('AWS::Events::Rule').find(([id, r]) => id.includes('ledger') && r.Properties!.EventBusName === 'acme-events')![1];
     const pattern = ledgerRule.Properties!.EventPattern as { $or: Array<Record<string, unknown>> };
-    expect(pattern.$or[1]).toEqual({ source: ['aws.rds'], 'detail-type': ['RDS DB Cluster Event'], detail: { SourceIdentifier: ['ledger-eu'], EventID: ['RDS-EVENT-0069'] } });
+    expect(pattern.$or[1]).toEqual({
+      source: ['aws.rds'],
+      'detail-type': ['RDS DB Cluster Event'],
+      detail: { SourceIdentifier: ['ledger-eu'], EventID: ['RDS-EVENT-0069'] },
+    });
     const eu = app.stacks['acme-signal-eu-west-1']!;
-    const euPatterns = eu.resources('AWS::Events::Rule').map(([, r]) => r.Properties!.EventPattern).filter(Boolean);
+    const euPatterns = eu
+      .resources('AWS::Events::Rule')
+      .map(([, r]) => r.Properties!.EventPattern)
+      .filter(Boolean);
     expect(euPatterns).toContainEqual({ source: ['aws.rds'], 'detail-type': ['RDS DB Cluster Event'], detail: { SourceIdentifier: ['ledger-eu'] } });
     const us = app.stacks['acme-signal-us-east-1']!;
-    const usPatterns = us.resources('AWS::Events::Rule').map(([, r]) => r.Properties!.EventPattern).filter(Boolean);
-    expect(usPatterns).toContainEqual({ source: ['aws.rds'], 'detail-type': ['RDS DB Instance Event'], detail: { SourceIdentifier: ['orders-primary', 'archive-primary', 'cart-primary'] } });
-    expect(usPatterns).toContainEqual(
-      expect.objectContaining({ detail: { alarmName: [{ prefix: 'acme-' }], state: expect.anything() } }),
-    );
+    const usPatterns = us
+      .resources('AWS::Events::Rule')
+      .map(([, r]) => r.Properties!.EventPattern)
+      .filter(Boolean);
+    expect(usPatterns).toContainEqual({
+      source: ['aws.rds'],
+      'detail-type': ['RDS DB Instance Event'],
+      detail: { SourceIdentifier: ['orders-primary', 'archive-primary', 'cart-primary'] },
+    });
+    expect(usPatterns).toContainEqual(expect.objectContaining({ detail: { alarmName: [{ prefix: 'acme-' }], state: expect.anything() } }));
   });
 
   it('gives each database its own triggers, heartbeats and alarms, with its own heartbeat settings', () => {
@@ -149,22 +192,43 @@ describe('buildApp with a wide config', () => {
     // 4 triggers and the rule telling the operators about the primary Regions' automation alarms.
     expect(control.resources('AWS::Events::Rule').filter(([, r]) => r.Properties!.EventBusName === 'acme-events')).toHaveLength(5);
     // (the automation alarms, `<prefix>-automation.*`, are checked in automation-safety.test.ts)
-    const alarms = control.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!).filter((a) => !String(a.AlarmName).startsWith('acme-automation.'));
-    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(['acme-archive-heartbeat-cross-region', 'acme-cart-heartbeat-cross-region', 'acme-ledger-heartbeat-cross-region', 'acme-orders-heartbeat-cross-region']);
+    const alarms = control
+      .resources('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties!)
+      .filter((a) => !String(a.AlarmName).startsWith('acme-automation.'));
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual([
+      'acme-archive-heartbeat-cross-region',
+      'acme-cart-heartbeat-cross-region',
+      'acme-ledger-heartbeat-cross-region',
+      'acme-orders-heartbeat-cross-region',
+    ]);
     expect(alarms.find((a) => a.AlarmName === 'acme-ledger-heartbeat-cross-region')).toMatchObject({ Period: 120, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
     const schedules = control.resources('AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression);
     const ledgerBeat = schedules.find(([id]) => id.includes('ledger'))![1];
     expect(ledgerBeat.Properties!.ScheduleExpression).toBe('rate(2 minutes)');
     const input = JSON.parse(String((ledgerBeat.Properties!.Targets as Array<{ Input: string }>)[0]!.Input)) as Record<string, unknown>;
-    expect(input).toEqual({ site: 'cross-region', database: 'ledger', engine: 'aurora-postgresql', host: 'writer.ledger.internal', port: 5432, iamUser: 'failover_probe', databaseName: 'ledger' });
+    expect(input).toEqual({
+      site: 'cross-region',
+      database: 'ledger',
+      engine: 'aurora-postgresql',
+      host: 'writer.ledger.internal',
+      port: 5432,
+      iamUser: 'failover_probe',
+      databaseName: 'ledger',
+    });
     const cartBeat = schedules.find(([id]) => id.includes('cart'))![1];
     expect(JSON.parse(String((cartBeat.Properties!.Targets as Array<{ Input: string }>)[0]!.Input))).toMatchObject({ port: 6432 });
-    expect(app.stacks['acme-signal-eu-west-1']!.resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!.AlarmName).filter((n) => !String(n).startsWith('acme-automation.'))).toEqual(['acme-ledger-heartbeat-in-region']);
+    expect(
+      app.stacks['acme-signal-eu-west-1']!.resources('AWS::CloudWatch::Alarm')
+        .map(([, a]) => a.Properties!.AlarmName)
+        .filter((n) => !String(n).startsWith('acme-automation.')),
+    ).toEqual(['acme-ledger-heartbeat-in-region']);
   });
 
   it('shows Aurora RPO lag in milliseconds against the budget, and no lag graph for a cold standby', () => {
     const [, dashboard] = app.control.resources('AWS::CloudWatch::Dashboard')[0]!;
-    const widgets = (JSON.parse(String(dashboard.Properties!.DashboardBody)) as { widgets: Array<{ type: string; properties: Record<string, unknown> }> }).widgets;
+    const widgets = (JSON.parse(String(dashboard.Properties!.DashboardBody)) as { widgets: Array<{ type: string; properties: Record<string, unknown> }> })
+      .widgets;
     const ledger = widgets.find((w) => w.properties.title === 'ledger: standby lag vs RPO budget')!;
     expect(JSON.stringify(ledger.properties.metrics)).toContain('"AWS/RDS","AuroraGlobalDBRPOLag","DBClusterIdentifier","ledger-us"');
     expect(ledger.properties.annotations).toMatchObject({ horizontal: [{ value: 5000 }] });
@@ -197,7 +261,10 @@ describe('config problems and placement', () => {
 
   it('reports risky settings as synth-time warnings on the control construct', () => {
     const stacks = buildApp(new App({ context: testContext() }), validateConfig(wideConfig()).config);
-    const warnings = Annotations.fromStack(stacks.control).findWarning('*', Match.stringLikeRegexp('databases\\[2\\]\\.detection\\.vantagePoints: should include a witness'));
+    const warnings = Annotations.fromStack(stacks.control).findWarning(
+      '*',
+      Match.stringLikeRegexp('databases\\[2\\]\\.detection\\.vantagePoints: should include a witness'),
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.id).toBe('/acme-control/Failover');
     const clean = buildApp(new App({ context: testContext() }), validateConfig(exampleConfig()).config);
@@ -206,7 +273,9 @@ describe('config problems and placement', () => {
 
   it('refuses a FailoverControl outside the control Region', () => {
     const stack = new Stack(new App({ context: testContext() }), 'Elsewhere', { env: { region: 'eu-west-1' } });
-    expect(() => new FailoverControl(stack, 'Failover', { config: exampleConfig() })).toThrow(/must be in the control Region us-west-2, but its stack is in eu-west-1/);
+    expect(() => new FailoverControl(stack, 'Failover', { config: exampleConfig() })).toThrow(
+      /must be in the control Region us-west-2, but its stack is in eu-west-1/,
+    );
   });
 
   it('accepts the raw file content as props (one statement in any stack of the control Region)', () => {

@@ -14,7 +14,8 @@ import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js'
 const app = synthApp();
 const EXAMPLE = JSON.parse(readFileSync(new URL('../../examples/config.json', import.meta.url), 'utf8')) as FailoverConfigInput;
 /** The example config with other `approvals` settings. */
-const withApprovals = (approvals: Record<string, unknown>) => synthApp({ config: { ...EXAMPLE, approvals: { ...EXAMPLE.approvals, ...approvals } } as FailoverConfigInput });
+const withApprovals = (approvals: Record<string, unknown>) =>
+  synthApp({ config: { ...EXAMPLE, approvals: { ...EXAMPLE.approvals, ...approvals } } as FailoverConfigInput });
 const control = app.control;
 const t = control.assertions;
 const R = 'us-west-2';
@@ -68,7 +69,10 @@ describe('the state machines are encrypted with a customer managed key (task tok
     expect(JSON.stringify(statements.find((s) => s.Sid === 'DeploymentUpdatesTheStateMachines')!.Principal)).toContain(':role/cdk-hnb659fds-cfn-exec-role-');
     // Administration stays with the account (no lock-out), encryption through IAM under the context.
     expect(statements.find((s) => s.Sid === 'AdministerTheKey')).toMatchObject({ Principal: { AWS: root } });
-    expect(statements.find((s) => s.Sid === 'EncryptWorkflowData')).toMatchObject({ Action: ['kms:GenerateDataKey', 'kms:DescribeKey'], Principal: { AWS: root } });
+    expect(statements.find((s) => s.Sid === 'EncryptWorkflowData')).toMatchObject({
+      Action: ['kms:GenerateDataKey', 'kms:DescribeKey'],
+      Principal: { AWS: root },
+    });
   });
 
   it('names the configured history readers in the key policy (approvals.executionHistoryReaders)', () => {
@@ -105,7 +109,11 @@ describe('alarms on the automation itself notify the operators', () => {
 
   it('alarms on failed, timed-out and aborted executions of both state machines', () => {
     for (const machine of ['failover', 'failback']) {
-      for (const [metric, outcome] of [['ExecutionsFailed', 'failed'], ['ExecutionsTimedOut', 'timed-out'], ['ExecutionsAborted', 'aborted']]) {
+      for (const [metric, outcome] of [
+        ['ExecutionsFailed', 'failed'],
+        ['ExecutionsTimedOut', 'timed-out'],
+        ['ExecutionsAborted', 'aborted'],
+      ]) {
         const alarm = alarms(control).find((a) => a.AlarmName === `failover-automation.${machine}-${outcome}`);
         expect(alarm, `${machine} ${outcome}`).toMatchObject({
           Namespace: 'AWS/States',
@@ -143,13 +151,18 @@ describe('alarms on the automation itself notify the operators', () => {
       AlarmActions: [topic],
     });
     expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.Dimensions).toBeUndefined();
-    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.AlarmDescription).toContain('failover-check-subscriptions');
+    expect(alarms(control).find((a) => a.AlarmName === 'failover-automation.unconfirmed-email-subscriptions')!.AlarmDescription).toContain(
+      'failover-check-subscriptions',
+    );
   });
 
-  it("in a primary Region: alarms on its dead-letter queue and heartbeat errors, forwarded to the product bus where one rule publishes them to the topic", () => {
+  it('in a primary Region: alarms on its dead-letter queue and heartbeat errors, forwarded to the product bus where one rule publishes them to the topic', () => {
     const signal = app.stacks['failover-signal-us-east-1']!;
     const here = alarms(signal).filter((a) => String(a.AlarmName).startsWith('failover-automation.'));
-    expect(here.map((a) => a.AlarmName).sort()).toEqual(['failover-automation.forward-dead-letters-us-east-1', 'failover-automation.heartbeat-errors-us-east-1']);
+    expect(here.map((a) => a.AlarmName).sort()).toEqual([
+      'failover-automation.forward-dead-letters-us-east-1',
+      'failover-automation.heartbeat-errors-us-east-1',
+    ]);
     for (const a of here) expect(a.AlarmActions, String(a.AlarmName)).toBeUndefined();
     // The forwarding rule of the Region takes every `<prefix>-` alarm, these included.
     const forwards = signal.resources('AWS::Events::Rule').map(([, r]) => JSON.stringify(r.Properties!.EventPattern ?? {}));
@@ -167,10 +180,13 @@ describe('alarms on the automation itself notify the operators', () => {
     });
   });
 
-  it("lets CloudWatch alarm actions use the control key (the topic is encrypted with it)", () => {
+  it('lets CloudWatch alarm actions use the control key (the topic is encrypted with it)', () => {
     const [, key] = control.resources('AWS::KMS::Key').find(([id]) => !id.includes('WorkflowsKey'))!;
     const statements = (key.Properties!.KeyPolicy as { Statement: Statement[] }).Statement;
-    expect(statements.find((s) => s.Sid === 'AllowCloudWatchAlarmActions')).toMatchObject({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] });
+    expect(statements.find((s) => s.Sid === 'AllowCloudWatchAlarmActions')).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    });
   });
 });
 
@@ -222,7 +238,14 @@ describe('redeploying after cdk destroy', () => {
   });
 
   it('deletes what a redeploy would otherwise collide with: aliases, topic, bus, queues, state machines and functions are not retained', () => {
-    for (const type of ['AWS::KMS::Alias', 'AWS::SNS::Topic', 'AWS::Events::EventBus', 'AWS::SQS::Queue', 'AWS::StepFunctions::StateMachine', 'AWS::Lambda::Function']) {
+    for (const type of [
+      'AWS::KMS::Alias',
+      'AWS::SNS::Topic',
+      'AWS::Events::EventBus',
+      'AWS::SQS::Queue',
+      'AWS::StepFunctions::StateMachine',
+      'AWS::Lambda::Function',
+    ]) {
       const found = Object.entries(t.findResources(type));
       expect(found.length, type).toBeGreaterThan(0);
       for (const [id, r] of found) expect(r.DeletionPolicy, `${type} ${id}`).not.toBe('Retain');

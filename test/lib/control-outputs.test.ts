@@ -26,7 +26,8 @@ describe('control stack outputs', () => {
   });
 
   it('has no approval page URL when approvals.page is "none"', () => {
-    const outputs = (synthApp({ config: { ...example(), approvals: { page: 'none' } } }).control.template as { Outputs?: Record<string, unknown> }).Outputs ?? {};
+    const outputs =
+      (synthApp({ config: { ...example(), approvals: { page: 'none' } } }).control.template as { Outputs?: Record<string, unknown> }).Outputs ?? {};
     expect(Object.keys(outputs)).toContain(CONTROL_OUTPUTS.failoverStateMachineArn);
     expect(Object.keys(outputs)).not.toContain(CONTROL_OUTPUTS.approvalPageUrl);
   });

@@ -24,7 +24,10 @@ const one = <T>(list: T[], what: string): T => {
   return list[0]!;
 };
 // The stack key (the workflows have a key of their own: see automation-safety.test.ts).
-const [keyId] = one(control.resources('AWS::KMS::Key').filter(([id]) => !id.includes('WorkflowsKey')), 'key');
+const [keyId] = one(
+  control.resources('AWS::KMS::Key').filter(([id]) => !id.includes('WorkflowsKey')),
+  'key',
+);
 const KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`;
 const TABLE_ARN = `arn:aws:dynamodb:${R}:${ACCOUNT}:table/failover-state`;
 const TOPIC_ARN = `arn:aws:sns:${R}:${ACCOUNT}:failover-notifications`;
@@ -43,7 +46,10 @@ const on = (actions: string[], resources: string[]) => actions.flatMap((a) => re
 const leadingKeys = (partitions: string[]) =>
   ` if ${JSON.stringify({ [partitions.some((p) => p.includes('*')) ? 'ForAllValues:StringLike' : 'ForAllValues:StringEquals']: { 'dynamodb:LeadingKeys': partitions } })}`;
 const items = (actions: string[], partitions: string[]) => on(actions, [TABLE_ARN]).map((g) => `${g}${leadingKeys(partitions)}`);
-const tableFor = (partitions: string[]) => [...items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions), ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN])];
+const tableFor = (partitions: string[]) => [
+  ...items(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions),
+  ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN]),
+];
 const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/failover-probe-AbCdEf';
 /** The example config replicates the secret to us-west-2 and eu-west-1 (credentials.secretReplicaRegions): same ARN, other Region. */
 const SECRET_REPLICAS = ['us-west-2', 'eu-west-1'].map((r) => SECRET.replace(':us-east-1:', `:${r}:`));
@@ -56,10 +62,15 @@ const PRIMARY = db('us-east-1', 'orders-primary');
 const REPLICA = db('us-west-2', 'orders-replica');
 const SG_PRIMARY = `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/sg-0a1b2c3d4e5f60718`;
 const SG_STANDBY = `arn:aws:ec2:us-west-2:${ACCOUNT}:security-group/sg-0f1e2d3c4b5a69788`;
- /** The first group of the stack id's GUID: retained log groups carry it (a redeploy after `cdk destroy` does not collide). */
+/** The first group of the stack id's GUID: retained log groups carry it (a redeploy after `cdk destroy` does not collide). */
 // (resolved here with the twin's stack id, whose GUID is zeros; automation-safety.test.ts checks the template itself)
 const named = (base: string) => `${base}-00000000`;
-const WORKFLOW_KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${one(control.resources('AWS::KMS::Key').filter(([id]) => id.includes('WorkflowsKey')), 'workflow key')[0]}`;
+const WORKFLOW_KEY_ARN = `arn:aws:kms:${R}:${ACCOUNT}:key/key-${
+  one(
+    control.resources('AWS::KMS::Key').filter(([id]) => id.includes('WorkflowsKey')),
+    'workflow key',
+  )[0]
+}`;
 const VIA_RDS = ` if {"StringEquals":{"kms:ViaService":["rds.us-east-1.amazonaws.com","rds.us-west-2.amazonaws.com"]}}`;
 
 describe('control stack: state, notifications, bus', () => {
@@ -68,7 +79,7 @@ describe('control stack: state, notifications, bus', () => {
     expect(control.region).toBe('us-west-2');
   });
 
-  it('has one customer managed key with rotation, usable by this Region\'s CloudWatch Logs and by EventBridge for dead letters', () => {
+  it("has one customer managed key with rotation, usable by this Region's CloudWatch Logs and by EventBridge for dead letters", () => {
     t.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -207,7 +218,15 @@ describe('control stack: functions', () => {
     for (const f of app.functions.filter((x) => x.stack === control.name)) {
       const logs = f.statements.filter((s) => s.Action.some((a) => a.startsWith('logs:')));
       expect(logs, f.functionName).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [expect.stringMatching(new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverFunctions${functionConstructIdOf(f.folder)}Logs[A-F0-9]{8}:\\*$`))] },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [
+            expect.stringMatching(
+              new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverFunctions${functionConstructIdOf(f.folder)}Logs[A-F0-9]{8}:\\*$`),
+            ),
+          ],
+        },
       ]);
       expect(f.statements.filter((s) => s.Action.some((a) => a.startsWith('xray:')))).toEqual([
         { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] },
@@ -231,18 +250,30 @@ describe('control stack: least privilege per function', () => {
     // Each function reaches only its own items (dynamodb:LeadingKeys): the lease of each configured database, ...
     'manage-lease': [
       ...tableFor(['DB#orders']),
-      ...on(['states:DescribeExecution'], ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`)),
+      ...on(
+        ['states:DescribeExecution'],
+        ['failover-failover', 'failover-failback'].map((m) => `arn:aws:states:${R}:${ACCOUNT}:execution:${m}:*`),
+      ),
       // is the site the record calls no standby a replica of the writer after all?
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
       `kms:Decrypt on ${WORKFLOW_KEY_ARN} if {"StringEquals":{"kms:EncryptionContext:aws:states:stateMachineArn":["arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failover","arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback"]}}`,
     ],
     'probe-vantage': [
-      ...on(['lambda:InvokeFunction'], ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`)),
+      ...on(
+        ['lambda:InvokeFunction'],
+        ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`),
+      ),
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
     ],
     'check-data-loss-budget': [...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]), 'cloudwatch:GetMetricData on *'],
     // Query on the pending index and SendTaskSuccess: a new trigger withdraws a pending verdict question.
-    'request-approval': [...tableFor(['APPROVAL#*']), `dynamodb:Query on ${TABLE_ARN}/index/pending if {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["orders"]}}`, `sns:Publish on ${TOPIC_ARN}`, `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`, 'states:SendTaskSuccess on *'],
+    'request-approval': [
+      ...tableFor(['APPROVAL#*']),
+      `dynamodb:Query on ${TABLE_ARN}/index/pending if {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["orders"]}}`,
+      `sns:Publish on ${TOPIC_ARN}`,
+      `secretsmanager:GetSecretValue on ${SIGNING_SECRET}`,
+      'states:SendTaskSuccess on *',
+    ],
     // fenceMethod isolate (the default): no RevokeSecurityGroupIngress; the isolation group is created only
     // tagged (aws:RequestTag), tags only at creation (ec2:CreateAction), the swap on the two instances only.
     'fence-primary': [
@@ -285,7 +316,10 @@ describe('control stack: least privilege per function', () => {
       ...on(['rds:DescribeDBInstances', 'rds:CreateDBSnapshot', 'rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
       // The rename target and the snapshot are scoped to the instance's own name.
       ...on(['rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:StopDBInstance'], [`${PRIMARY}-old-*`, `${REPLICA}-old-*`]),
-      ...on(['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'], [`arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:orders-primary-pre-failback-*`, `arn:aws:rds:us-west-2:${ACCOUNT}:snapshot:orders-replica-pre-failback-*`]),
+      ...on(
+        ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots'],
+        [`arn:aws:rds:us-east-1:${ACCOUNT}:snapshot:orders-primary-pre-failback-*`, `arn:aws:rds:us-west-2:${ACCOUNT}:snapshot:orders-replica-pre-failback-*`],
+      ),
     ],
     'restore-ingress': [
       ...on(['ec2:AuthorizeSecurityGroupIngress'], [SG_PRIMARY, SG_STANDBY]),
@@ -299,17 +333,26 @@ describe('control stack: least privilege per function', () => {
       // A cross-Region replica needs the replica's AND the source's ARN: each site is either.
       ...on(['rds:DescribeDBInstances', 'rds:CreateDBInstanceReadReplica'], [PRIMARY, REPLICA]),
       ...on(['rds:DescribeDBInstances'], [`${PRIMARY}-old-*`, `${REPLICA}-old-*`]),
-      ...on(['rds:CreateDBInstanceReadReplica'], ['us-east-1', 'us-west-2'].flatMap((r) => ['subgrp', 'pg', 'og'].map((t) => `arn:aws:rds:${r}:${ACCOUNT}:${t}:*`))),
+      ...on(
+        ['rds:CreateDBInstanceReadReplica'],
+        ['us-east-1', 'us-west-2'].flatMap((r) => ['subgrp', 'pg', 'og'].map((t) => `arn:aws:rds:${r}:${ACCOUNT}:${t}:*`)),
+      ),
       // settle: a PostgreSQL replica gets the old primary's parameter group after its creation, then a reboot.
       ...on(['rds:ModifyDBInstance', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
-      ...on(['rds:ModifyDBInstance'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:rds:${r}:${ACCOUNT}:pg:*`)),
+      ...on(
+        ['rds:ModifyDBInstance'],
+        ['us-east-1', 'us-west-2'].map((r) => `arn:aws:rds:${r}:${ACCOUNT}:pg:*`),
+      ),
       // Grants only for RDS's own use of the key (kms:GrantIsForAWSResource).
       `kms:CreateGrant on * if {"StringEquals":{"kms:ViaService":["rds.us-east-1.amazonaws.com","rds.us-west-2.amazonaws.com"]},"Bool":{"kms:GrantIsForAWSResource":"true"}}`,
       `kms:DescribeKey on *${VIA_RDS}`,
     ],
     'check-replica': [
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
-      ...on(['cloudwatch:DescribeAlarms'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:alarm:failover-orders-heartbeat-in-region`)),
+      ...on(
+        ['cloudwatch:DescribeAlarms'],
+        ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:alarm:failover-orders-heartbeat-in-region`),
+      ),
       'cloudwatch:GetMetricData on *',
     ],
     'switchover-global-cluster': [],
@@ -336,16 +379,23 @@ describe('control stack: least privilege per function', () => {
 
   it('uses `*` only for actions without resource-level permissions (and no wildcard actions)', () => {
     const allowedOnStar = new Set([
-      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData', 'cloudwatch:PutMetricData', 'ec2:DescribeSecurityGroups', 'states:SendTaskSuccess',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'cloudwatch:GetMetricData',
+      'cloudwatch:PutMetricData',
+      'ec2:DescribeSecurityGroups',
+      'states:SendTaskSuccess',
       // Only through RDS (kms:ViaService): the replica's key in its Region is known at run time.
-      'kms:CreateGrant', 'kms:DescribeKey',
+      'kms:CreateGrant',
+      'kms:DescribeKey',
     ]);
     for (const f of app.functions) {
       for (const s of f.statements) {
         for (const a of s.Action) expect(a, f.functionName).not.toContain('*');
         if (s.Resource.includes('*')) for (const a of s.Action) expect(allowedOnStar.has(a), `${f.functionName}: ${a} on *`).toBe(true);
         if (s.Action.includes('cloudwatch:PutMetricData')) expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } });
-        if (s.Resource.includes('*') && s.Action.some((a) => a.startsWith('kms:'))) expect(s.Condition, f.functionName).toMatchObject({ StringEquals: { 'kms:ViaService': expect.any(Array) } });
+        if (s.Resource.includes('*') && s.Action.some((a) => a.startsWith('kms:')))
+          expect(s.Condition, f.functionName).toMatchObject({ StringEquals: { 'kms:ViaService': expect.any(Array) } });
         if (s.Action.includes('kms:CreateGrant')) expect(s.Condition, f.functionName).toMatchObject({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
       }
     }
@@ -364,7 +414,13 @@ describe('control stack: state machines', () => {
         LoggingConfiguration: {
           Level: 'ALL',
           IncludeExecutionData: false,
-          Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: expect.stringMatching(new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverWorkflowsFail(over|back)Logs[A-F0-9]{8}:\\*$`)) } }],
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: expect.stringMatching(new RegExp(`^arn:aws:logs:${R}:${ACCOUNT}:log-group:FailoverWorkflowsFail(over|back)Logs[A-F0-9]{8}:\\*$`)),
+              },
+            },
+          ],
         },
       });
     }
@@ -376,8 +432,19 @@ describe('control stack: state machines', () => {
     const statements = app.stateMachineStatements('failover-failover');
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
     const workflowFunctions = [
-      'accept-trigger', 'manage-lease', 'probe-vantage', 'evaluate-verdict', 'check-data-loss-budget', 'request-approval',
-      'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes', 'record-incident', 'start-fault-experiment',
+      'accept-trigger',
+      'manage-lease',
+      'probe-vantage',
+      'evaluate-verdict',
+      'check-data-loss-budget',
+      'request-approval',
+      'fence-primary',
+      'promote-standby',
+      'check-standby',
+      'switch-dns',
+      'verify-writes',
+      'record-incident',
+      'start-fault-experiment',
     ];
     expect(invoked.sort()).toEqual(workflowFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
@@ -388,7 +455,10 @@ describe('control stack: state machines', () => {
       ]),
     );
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
-    for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
+    for (const a of onStar)
+      expect(a).toMatch(
+        /^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/,
+      );
     // + the workflows' key: its own executions (and log delivery), nothing else.
     expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
     expect(others).toHaveLength(6);
@@ -398,14 +468,31 @@ describe('control stack: state machines', () => {
     const statements = app.stateMachineStatements('failover-failback');
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
     const failbackFunctions = [
-      'manage-lease', 'record-incident', 'request-approval', 'fence-primary', 'promote-standby', 'check-standby', 'switch-dns', 'verify-writes',
-      'plan-failback', 'check-original-site', 'preserve-old-primary', 'restore-ingress', 'rebuild-replica', 'check-replica', 'switchover-global-cluster', 'shift-traffic',
+      'manage-lease',
+      'record-incident',
+      'request-approval',
+      'fence-primary',
+      'promote-standby',
+      'check-standby',
+      'switch-dns',
+      'verify-writes',
+      'plan-failback',
+      'check-original-site',
+      'preserve-old-primary',
+      'restore-ingress',
+      'rebuild-replica',
+      'check-replica',
+      'switchover-global-cluster',
+      'shift-traffic',
     ];
     expect(invoked.sort()).toEqual(failbackFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
     expect(others).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] }]));
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
-    for (const a of onStar) expect(a).toMatch(/^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/);
+    for (const a of onStar)
+      expect(a).toMatch(
+        /^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/,
+      );
     expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
     expect(others).toHaveLength(5);
     expect(app.failback.StartAt).toBe('Is this the failback of a drill?');
@@ -416,15 +503,24 @@ describe('control stack: the approval page', () => {
   it('serves the approval page from a function URL (no IAM auth: the links are signed), and tells request-approval where it is', () => {
     const [, url] = one(control.resources('AWS::Lambda::Url'), 'function URL');
     expect(url.Properties).toMatchObject({ AuthType: 'NONE', TargetFunctionArn: fn('approval-page').arn });
-    expect(fn('request-approval').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET, APPROVAL_URL: expect.stringMatching(/^https:\/\/[a-z0-9]+\.lambda-url\.us-west-2\.on\.aws\/$/) });
+    expect(fn('request-approval').environment).toMatchObject({
+      APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET,
+      APPROVAL_URL: expect.stringMatching(/^https:\/\/[a-z0-9]+\.lambda-url\.us-west-2\.on\.aws\/$/),
+    });
     expect(fn('approval-page').environment).toMatchObject({ APPROVAL_SIGNING_SECRET_ARN: SIGNING_SECRET });
     expect(fn('approval-page').environment).not.toHaveProperty('APPROVAL_URL');
     // Anyone may reach the URL (the signed link is the credential); only through the URL.
-    const pagePermissions = control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.FunctionName === fn('approval-page').arn).map(([, p]) => p.Properties);
+    const pagePermissions = control
+      .resources('AWS::Lambda::Permission')
+      .filter(([, p]) => p.Properties!.FunctionName === fn('approval-page').arn)
+      .map(([, p]) => p.Properties);
     expect(pagePermissions).toContainEqual(expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' }));
     for (const p of pagePermissions) expect(p!.Action === 'lambda:InvokeFunctionUrl' || p!.InvokedViaFunctionUrl === true, JSON.stringify(p)).toBe(true);
     // Only the page and request-approval may read the signing key.
-    const readers = app.functions.filter((f) => f.statements.some((s) => s.Resource.includes(SIGNING_SECRET))).map((f) => f.folder).sort();
+    const readers = app.functions
+      .filter((f) => f.statements.some((s) => s.Resource.includes(SIGNING_SECRET)))
+      .map((f) => f.folder)
+      .sort();
     expect(readers).toEqual(['approval-page', 'request-approval']);
   });
 
@@ -468,17 +564,17 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
   it('switchover-global-cluster: SwitchoverGlobalCluster on both clusters and the global cluster only', () => {
     const g = grants(wfn('switchover-global-cluster').statements);
     expect(g.filter((x) => x.startsWith('rds:SwitchoverGlobalCluster'))).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`:${A}:cluster:`)), expect.stringMatching(new RegExp(`^rds:SwitchoverGlobalCluster on arn:aws:rds::${A}:global-cluster:`))]),
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`:${A}:cluster:`)),
+        expect.stringMatching(new RegExp(`^rds:SwitchoverGlobalCluster on arn:aws:rds::${A}:global-cluster:`)),
+      ]),
     );
     expect(g.every((x) => /^rds:(SwitchoverGlobalCluster|DescribeDBClusters|DescribeGlobalClusters) on arn:aws:rds:/.test(x))).toBe(true);
   });
 
   it('shift-traffic with named gating alarms: the traffic zone, and the alarms\' state and history on "*" (composite alarms are shown only to "*"), nothing else', () => {
     expect(grants(wfn('shift-traffic').statements)).toEqual(
-      [
-        ...TRAFFIC_RECORD,
-        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['*']),
-      ].sort(),
+      [...TRAFFIC_RECORD, ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['*'])].sort(),
     );
   });
 
@@ -501,7 +597,10 @@ describe('control stack: failback IAM for Aurora and traffic records', () => {
     expect(grants(noNames.findFunction('acme-shift-traffic', 'us-west-2').statements)).toEqual(
       [
         ...TRAFFIC_RECORD,
-        ...on(['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${A}:alarm:acme-orders-heartbeat-in-region`)),
+        ...on(
+          ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+          ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${A}:alarm:acme-orders-heartbeat-in-region`),
+        ),
       ].sort(),
     );
   });
@@ -522,7 +621,7 @@ describe('control stack: triggers', () => {
   // The heartbeat schedules (the subscription check has its own test below).
   const schedules = rules.filter(([id, r]) => r.Properties!.ScheduleExpression && !id.includes('CheckSubscriptions'));
 
-  it('starts the failover from the product bus on its alarms, its primary\'s failure events, operator requests and its failed heartbeats', () => {
+  it("starts the failover from the product bus on its alarms, its primary's failure events, operator requests and its failed heartbeats", () => {
     const [, rule] = one(onBus, 'product-bus rule');
     expect(rule.Properties!.EventPattern).toEqual({
       $or: [
@@ -614,7 +713,9 @@ describe('control stack: triggers', () => {
     expect(schedule.Properties!.Name).toBe('failover-orders-hb-xr');
     expect(scheduleId).toBeTruthy();
     const [, permission] = one(
-      control.resources('AWS::Lambda::Permission').filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com' && p.Properties!.FunctionName === fn('heartbeat').arn),
+      control
+        .resources('AWS::Lambda::Permission')
+        .filter(([, p]) => p.Properties!.Principal === 'events.amazonaws.com' && p.Properties!.FunctionName === fn('heartbeat').arn),
       'permission',
     );
     expect(permission.Properties).toMatchObject({
@@ -627,7 +728,10 @@ describe('control stack: triggers', () => {
   });
 
   it('checks the email subscriptions every hour with the configured emails, the only other schedule', () => {
-    const [, check] = one(rules.filter(([id, r]) => r.Properties!.ScheduleExpression && id.includes('CheckSubscriptions')), 'subscription check');
+    const [, check] = one(
+      rules.filter(([id, r]) => r.Properties!.ScheduleExpression && id.includes('CheckSubscriptions')),
+      'subscription check',
+    );
     expect(check.Properties).toMatchObject({ Name: 'failover-check-subscriptions', ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
     const [target] = check.Properties!.Targets as Array<Record<string, unknown>>;
     expect(target).toMatchObject({ Arn: fn('check-subscriptions').arn, RetryPolicy: { MaximumRetryAttempts: 2 } });
@@ -640,7 +744,10 @@ describe('control stack: triggers', () => {
   });
 
   it('alarms on a failed or missing cross-Region heartbeat with the configured M of N', () => {
-    const [, alarm] = one(control.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-')), 'alarm');
+    const [, alarm] = one(
+      control.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-')),
+      'alarm',
+    );
     expect(alarm.Properties).toMatchObject({
       AlarmName: 'failover-orders-heartbeat-cross-region',
       Namespace: 'RdsFailover',
@@ -664,7 +771,11 @@ describe('control stack: triggers', () => {
 describe('control stack: dashboard', () => {
   const [, dashboard] = one(control.resources('AWS::CloudWatch::Dashboard'), 'dashboard');
   const body = JSON.parse(String(dashboard.Properties!.DashboardBody)) as { widgets: Array<{ properties: Record<string, unknown> }> };
-  const titled = (fragment: string) => one(body.widgets.filter((w) => String(w.properties.title ?? '').includes(fragment)), `widget "${fragment}"`).properties;
+  const titled = (fragment: string) =>
+    one(
+      body.widgets.filter((w) => String(w.properties.title ?? '').includes(fragment)),
+      `widget "${fragment}"`,
+    ).properties;
 
   it('is named from the prefix', () => {
     expect(dashboard.Properties!.DashboardName).toBe('failover-rds-failover');
@@ -679,14 +790,14 @@ describe('control stack: dashboard', () => {
     expect(JSON.stringify(metrics[1])).toContain('"region":"us-west-2"');
   });
 
-  it('shows the standby\'s ReplicaLag against the RPO budget', () => {
+  it("shows the standby's ReplicaLag against the RPO budget", () => {
     const lag = titled('standby lag vs RPO budget');
     expect(JSON.stringify(lag.metrics)).toContain('"AWS/RDS","ReplicaLag","DBInstanceIdentifier","orders-replica"');
     expect(JSON.stringify(lag.metrics)).toContain('"region":"us-west-2"');
     expect(lag.annotations).toMatchObject({ horizontal: [{ value: 30, label: 'RPO budget (30 s)' }] });
   });
 
-  it('shows every database at once: heartbeats per Region, verdicts, incidents and RTO, each one SEARCH over the product\'s namespace', () => {
+  it("shows every database at once: heartbeats per Region, verdicts, incidents and RTO, each one SEARCH over the product's namespace", () => {
     const search = (fragment: string) => JSON.stringify(titled(fragment).metrics);
     expect(search('heartbeats written from us-west-2')).toContain(`SEARCH('{RdsFailover,Database,Site} MetricName=\\"HeartbeatSuccess\\"', 'Minimum', 60)`);
     expect(search('heartbeats written from us-east-1')).toContain('"region":"us-east-1"');
@@ -695,7 +806,7 @@ describe('control stack: dashboard', () => {
     expect(search('RTO (s), every database')).toContain('MetricName=\\"FailoverRtoSeconds\\"');
   });
 
-  it('shows verdicts, incidents and RTO from the product\'s metrics', () => {
+  it("shows verdicts, incidents and RTO from the product's metrics", () => {
     expect(JSON.stringify(titled('orders: verdicts').metrics)).toContain('"RdsFailover","Verdict","Database","orders","Verdict","confirmed-down"');
     expect(JSON.stringify(titled('orders: incidents').metrics)).toContain('"RdsFailover","Incident","Database","orders"');
     expect(JSON.stringify(titled('orders: RTO').metrics)).toContain('"RdsFailover","FailoverRtoSeconds","Database","orders"');

@@ -4,16 +4,33 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { costCounts, deriveCostTables, gameDayCounts, renderGameDayTable, rateSeconds, readmeCostTables, README_FILE, renderCostTables } from '../../scripts/cost-table.js';
+import {
+  costCounts,
+  deriveCostTables,
+  gameDayCounts,
+  renderGameDayTable,
+  rateSeconds,
+  readmeCostTables,
+  README_FILE,
+  renderCostTables,
+} from '../../scripts/cost-table.js';
 import type { ResolvedApp } from '../../twin/drill/synth.js';
 import { synthApp } from '../helpers/synth.js';
 
 const app = (): ResolvedApp => structuredClone(synthApp().resolvedApp);
 
 /** The resources of every stack, with their stack (mutable: `app` returns a copy). */
-const resources = (a: ResolvedApp) => Object.values(a.stacks).flatMap((s) => Object.entries(s.resolved.Resources).map(([id, r]) => ({ stack: s, id, r: r as { Type: string; Properties: Record<string, unknown> } })));
+const resources = (a: ResolvedApp) =>
+  Object.values(a.stacks).flatMap((s) =>
+    Object.entries(s.resolved.Resources).map(([id, r]) => ({ stack: s, id, r: r as { Type: string; Properties: Record<string, unknown> } })),
+  );
 const heartbeatRules = (a: ResolvedApp) =>
-  resources(a).filter(({ r }) => r.Type === 'AWS::Events::Rule' && typeof r.Properties.ScheduleExpression === 'string' && String((r.Properties.Targets as Array<{ Arn: string }>)[0]?.Arn).includes('heartbeat'));
+  resources(a).filter(
+    ({ r }) =>
+      r.Type === 'AWS::Events::Rule' &&
+      typeof r.Properties.ScheduleExpression === 'string' &&
+      String((r.Properties.Targets as Array<{ Arn: string }>)[0]?.Arn).includes('heartbeat'),
+  );
 
 describe('README cost tables', () => {
   it('are what scripts/cost-table.ts derives from the synthesized example config now (run `npx tsx scripts/cost-table.ts` when this fails)', async () => {
@@ -60,7 +77,10 @@ describe('README cost tables', () => {
     const probe = Object.values(a.stacks).find((s) => s.name.includes('probe'))!;
     probe.resolved.Resources.ExtraKey = { Type: 'AWS::KMS::Key', Properties: {} };
     const signal = Object.values(a.stacks).find((s) => s.name.includes('signal'))!;
-    signal.resolved.Resources.ExtraAlarm = { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: `${a.config.prefix}-automation.extra`, MetricName: 'X' } };
+    signal.resolved.Resources.ExtraAlarm = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: { AlarmName: `${a.config.prefix}-automation.extra`, MetricName: 'X' },
+    };
     const c = costCounts(a);
     expect(c.kmsKeys).toBe(7);
     expect(c.regionalAutomationAlarms).toEqual({ 'us-east-1': 3 });
@@ -68,7 +88,9 @@ describe('README cost tables', () => {
   });
 
   it('reads rate expressions', () => {
-    expect([rateSeconds('rate(1 minute)'), rateSeconds('rate(30 seconds)'), rateSeconds('rate(1 hour)'), rateSeconds('rate(2 days)')]).toEqual([60, 30, 3600, 172_800]);
+    expect([rateSeconds('rate(1 minute)'), rateSeconds('rate(30 seconds)'), rateSeconds('rate(1 hour)'), rateSeconds('rate(2 days)')]).toEqual([
+      60, 30, 3600, 172_800,
+    ]);
     expect(() => rateSeconds('cron(0 * * * ? *)')).toThrow(/not a rate expression/);
   });
 

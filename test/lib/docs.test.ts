@@ -14,14 +14,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  EXPECTATION_NAMES,
-  INVARIANT_NAMES,
-  LIVENESS_NAMES,
-  OUTCOMES,
-  reportSchema,
-  TIMELINE_SOURCES,
-} from '../../twin/report/index.js';
+import { EXPECTATION_NAMES, INVARIANT_NAMES, LIVENESS_NAMES, OUTCOMES, reportSchema, TIMELINE_SOURCES } from '../../twin/report/index.js';
 import { FAULT_SCHEMAS, FAULTS, OPERATOR_ACTIONS, OPERATOR_SCHEMAS, scenarioFileSchema, SERVICES, STEPS } from '../../twin/scenario/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -237,12 +230,17 @@ describe('references to docs/ resolve', () => {
 });
 
 describe('docs/design.md covers the design', () => {
-  it.each(['Architecture', 'Layout and dependencies', 'Detection', 'Safety rules', 'Failover, step by step', 'Timing model (the twin)'])('has the section "%s"', (title) => {
-    expect(headingsOf('docs/design.md')).toContain(title);
-  });
+  it.each(['Architecture', 'Layout and dependencies', 'Detection', 'Safety rules', 'Failover, step by step', 'Timing model (the twin)'])(
+    'has the section "%s"',
+    (title) => {
+      expect(headingsOf('docs/design.md')).toContain(title);
+    },
+  );
 
   it('states the nine safety rules, each named', () => {
-    const rules = read('docs/design.md').split(/^## Safety rules$/m)[1]!.split(/^## /m)[0]!;
+    const rules = read('docs/design.md')
+      .split(/^## Safety rules$/m)[1]!
+      .split(/^## /m)[0]!;
     expect([...rules.matchAll(/^(\d+)\. \*\*[^*]+\*\*/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
@@ -268,7 +266,12 @@ describe('docs/design.md "Layout and dependencies" holds', () => {
   const sources = (dir: string) => repositoryFiles().filter((f) => f.startsWith(`${dir}/`) && /\.[cm]?ts$/.test(f));
   /** Module specifiers a file imports (static and dynamic, type-only included). */
   const importsOf = (file: string) => [...read(file).matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)].map((m) => m[1]!);
-  const offending = (files: string[], bad: RegExp) => files.flatMap((f) => importsOf(f).filter((i) => bad.test(i)).map((i) => `${f}: ${i}`));
+  const offending = (files: string[], bad: RegExp) =>
+    files.flatMap((f) =>
+      importsOf(f)
+        .filter((i) => bad.test(i))
+        .map((i) => `${f}: ${i}`),
+    );
 
   it('reads the imports', () => {
     expect(importsOf(SELF)).toEqual(expect.arrayContaining(['node:child_process', 'vitest', '../../twin/scenario/index.js']));
@@ -278,9 +281,8 @@ describe('docs/design.md "Layout and dependencies" holds', () => {
     expect(offending(sources('lambdas'), /^aws-cdk-lib(?:\/|$)|^constructs$/)).toEqual([]);
   });
 
-  it('nothing deployed imports the twin (lambdas/, lib/ but the operators\' lib/ops)', () => {
+  it("nothing deployed imports the twin (lambdas/, lib/ but the operators' lib/ops)", () => {
     const deployed = [...sources('lambdas'), ...sources('lib').filter((f) => !f.startsWith('lib/ops/'))];
     expect(offending(deployed, /(?:^|\/)twin\//)).toEqual([]);
   });
 });
-

@@ -70,7 +70,7 @@ describe('the other patterns', () => {
     expect(matches(p, alarm('failover-orders-heartbeat-in-region'))).toBe(false);
   });
 
-  it('forwarding: every state change of the Region\'s in-Region alarms, every RDS event about its primaries', () => {
+  it("forwarding: every state change of the Region's in-Region alarms, every RDS event about its primaries", () => {
     const us = wide.databases.filter((d) => d.primary.region === 'us-east-1');
     const alarms = forwardedAlarmPattern('acme');
     expect(matches(alarms, alarm('acme-cart-heartbeat-in-region', 'OK'))).toBe(true);
@@ -85,7 +85,10 @@ describe('the other patterns', () => {
 
 describe('the rule input', () => {
   it('is refused at synth time when the database config cannot fit an EventBridge input template', () => {
-    const huge = { ...orders, detection: { ...orders.detection, vantagePoints: Array.from({ length: 200 }, (_, i) => ({ name: `vp-${i}`, region: 'us-east-1' })) } };
+    const huge = {
+      ...orders,
+      detection: { ...orders.detection, vantagePoints: Array.from({ length: 200 }, (_, i) => ({ name: `vp-${i}`, region: 'us-east-1' })) },
+    };
     expect(() => failoverRuleInput(huge)).toThrow(/too long for an EventBridge input template/);
     expect(() => failoverRuleInput(orders)).not.toThrow();
   });

@@ -18,7 +18,10 @@ import { FAILBACK_STATES as S, FAILBACK_TIMING } from '../../lib/workflow/failba
 import { allStates, namedError, runLocal, type AslState, type TaskHandler } from '../helpers/local-sfn.js';
 import { forLocalInterpreter, synthApp } from '../helpers/synth.js';
 
-const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
 
 const app = synthApp();
 const def = app.failback;
@@ -65,7 +68,13 @@ describe('failback definition: shape', () => {
       ],
       Default: S.waitOriginal,
     });
-    expect(state(S.takeLease).Parameters).toMatchObject({ action: 'acquire', 'holder.$': '$$.Execution.Id', 'incidentId.$': '$.failback.incidentId', ignoreCooldown: true, 'database.$': '$.configured' });
+    expect(state(S.takeLease).Parameters).toMatchObject({
+      action: 'acquire',
+      'holder.$': '$$.Execution.Id',
+      'incidentId.$': '$.failback.incidentId',
+      ignoreCooldown: true,
+      'database.$': '$.configured',
+    });
     // A lease held by another run (a failover) sends the failback back to waiting: never during a failover.
     // A lease held by a run that has stopped half-way: tell the operators and stop (redrive that run), never start over on top of it.
     const choices = (state(S.leaseTaken) as AslState & { Choices: Array<{ Next: string }> }).Choices;
@@ -81,7 +90,13 @@ describe('failback definition: shape', () => {
     expect(invokedFolder(ask)).toBe('request-approval');
     expect(ask.TimeoutSecondsPath).toBe('$.plan.approvalTimeoutSeconds');
     const payload = (ask.Parameters as { Payload: Record<string, unknown> }).Payload;
-    expect(payload).toMatchObject({ 'taskToken.$': '$$.Task.Token', step: 'failback', decision: 'fail-back', 'timeoutSeconds.$': '$.plan.approvalTimeoutSeconds', 'incidentId.$': '$.failback.incidentId' });
+    expect(payload).toMatchObject({
+      'taskToken.$': '$$.Task.Token',
+      step: 'failback',
+      decision: 'fail-back',
+      'timeoutSeconds.$': '$.plan.approvalTimeoutSeconds',
+      'incidentId.$': '$.failback.incidentId',
+    });
     expect(payload.awaiting).toMatch(/operator decides whether writes move back/);
     expect(payload.howToAnswer).toMatch(/failover approvals list --database <name>.*failover approve <id>.*failover reject <id> --reason/);
     expect(S.askApproval).toMatch(/Wait for an operator to approve or reject the failback/);
@@ -89,7 +104,10 @@ describe('failback definition: shape', () => {
   });
 
   it('never promotes without a confirmed fence, and calls the switchover off (undoing the fence) when the replica does not drain', () => {
-    expect(state(S.isFenced)).toMatchObject({ Choices: [{ Variable: '$.fence.confirmed', BooleanEquals: true, Next: S.noteFenced }], Default: S.fenceNotConfirmed });
+    expect(state(S.isFenced)).toMatchObject({
+      Choices: [{ Variable: '$.fence.confirmed', BooleanEquals: true, Next: S.noteFenced }],
+      Default: S.fenceNotConfirmed,
+    });
     expect(state(S.noteFenced)).toMatchObject({ Result: { since: null, drained: false }, ResultPath: '$.drained' });
     expect(state(S.checkDrained).Parameters).toMatchObject({ mode: 'drained', site: 'standby', 'since.$': '$.drained.since' });
     expect(state(S.drainPatience)).toMatchObject({ Result: { attempt: 0, limit: FAILBACK_TIMING.drainCheckLimit } });
@@ -102,7 +120,10 @@ describe('failback definition: shape', () => {
   it('drains traffic one step after the other (a loop, so an alarm stops it at once), and any failure rolls the weights back', () => {
     expect(state(S.startDrain).Parameters).toEqual({ index: 0, 'count.$': 'States.ArrayLength($.plan.drain.steps)', 'since.$': '$.traffic.at' });
     expect(state(S.nextStep).Parameters).toEqual({ 'step.$': 'States.ArrayGetItem($.plan.drain.steps, $.drainAt.index)' });
-    expect(state(S.stepsLeft)).toMatchObject({ Choices: [{ Variable: '$.drainAt.index', NumericLessThanPath: '$.drainAt.count', Next: S.nextStep }], Default: S.howToSwitch });
+    expect(state(S.stepsLeft)).toMatchObject({
+      Choices: [{ Variable: '$.drainAt.index', NumericLessThanPath: '$.drainAt.count', Next: S.nextStep }],
+      Default: S.howToSwitch,
+    });
     for (const name of [S.shiftStep, S.recordStep, S.checkAlarms]) expect((state(name).Catch as Array<{ Next: string }>).at(-1)?.Next, name).toBe(S.rollBack);
     expect(state(S.stepAlarm)).toMatchObject({ Parameters: { Error: WORKFLOW_ERRORS.trafficAlarm, 'Cause.$': '$.alarms.detail' }, Next: S.rollBack });
     expect(state(S.rollBack).Parameters).toMatchObject({ action: 'restore', 'before.$': '$.traffic.weights' });
@@ -113,9 +134,17 @@ describe('failback definition: shape', () => {
     const isAurora = state(S.isAurora) as AslState & { Choices: Array<{ Next: string }>; Default: string };
     expect(isAurora.Default).toBe(S.fenceOriginal);
     expect(invokedFolder(state(S.fenceOriginal))).toBe('fence-primary');
-    expect(state(S.fenceOriginal).Parameters).toMatchObject({ 'database.$': '$.database', site: 'standby', 'incidentId.$': '$.incidentId', 'epoch.$': '$.lease.epoch' });
+    expect(state(S.fenceOriginal).Parameters).toMatchObject({
+      'database.$': '$.database',
+      site: 'standby',
+      'incidentId.$': '$.incidentId',
+      'epoch.$': '$.lease.epoch',
+    });
     expect(state(S.fenceOriginal).ResultPath).toBe('$.originalFence');
-    expect(state(S.originalFenced)).toMatchObject({ Choices: [{ Variable: '$.originalFence.confirmed', BooleanEquals: true, Next: S.recordOriginalFenced }], Default: S.originalNotFenced });
+    expect(state(S.originalFenced)).toMatchObject({
+      Choices: [{ Variable: '$.originalFence.confirmed', BooleanEquals: true, Next: S.recordOriginalFenced }],
+      Default: S.originalNotFenced,
+    });
     expect(state(S.originalNotFenced)).toMatchObject({ Parameters: { Error: WORKFLOW_ERRORS.fenceNotConfirmed }, Next: S.escalate });
     expect(state(S.recordOriginalFenced).Next).toBe(S.preservePatience);
   });
@@ -126,10 +155,12 @@ describe('failback definition: shape', () => {
     const catchTargets = new Set(allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next)));
     expect(catchTargets).toEqual(new Set([S.escalate, S.needsOperator, S.nobodyAnswered, S.rollBack]));
     // Only the drain's own steps roll back; everything else escalates.
-    const toRollBack = allStates(def).filter(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).some((c) => c.Next === S.rollBack)).map(([n]) => n);
+    const toRollBack = allStates(def)
+      .filter(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).some((c) => c.Next === S.rollBack))
+      .map(([n]) => n);
     expect(toRollBack.sort()).toEqual([S.shiftStep, S.recordStep, S.checkAlarms].sort());
     expect(state(S.releaseLease).Parameters).toMatchObject({ action: 'release', 'database.$': '$.configured' });
-    const endings = (state(S.howItEnds) as AslState & { Choices: Array<{ StringEquals: string; Next: string }>; Default: string });
+    const endings = state(S.howItEnds) as AslState & { Choices: Array<{ StringEquals: string; Next: string }>; Default: string };
     expect(endings.Choices.map((c) => [c.StringEquals, c.Next])).toEqual([
       ['failed-back', S.failedBack],
       ['swapped', S.swappedForGood],
@@ -147,8 +178,14 @@ describe('failback definition: shape', () => {
       expect(s.TimeoutSeconds ?? s.TimeoutSecondsPath, name).toBeDefined();
       if (!invokedFolder(s)) continue;
       const retry = s.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number }>;
-      expect(retry.find((r) => r.ErrorEquals.includes('Lambda.ServiceException')), name).toMatchObject({ ErrorEquals: [...LAMBDA_SERVICE_ERRORS] });
-      expect(retry.find((r) => r.ErrorEquals.includes('TransientAwsError')), name).toMatchObject({ ErrorEquals: [...ERROR_NAMES.transient] });
+      expect(
+        retry.find((r) => r.ErrorEquals.includes('Lambda.ServiceException')),
+        name,
+      ).toMatchObject({ ErrorEquals: [...LAMBDA_SERVICE_ERRORS] });
+      expect(
+        retry.find((r) => r.ErrorEquals.includes('TransientAwsError')),
+        name,
+      ).toMatchObject({ ErrorEquals: [...ERROR_NAMES.transient] });
       expect((s.Catch as Array<{ ErrorEquals: string[] }>).at(-1)?.ErrorEquals, name).toEqual(['States.ALL']);
     }
   });
@@ -159,7 +196,10 @@ describe('failback definition: shape', () => {
     expect(state(S.startStability).Parameters).toEqual({ attempt: 0, 'limit.$': '$.plan.stability.checks' });
     for (const name of [S.preserved, S.caughtUp, S.stable, S.drained, S.isWritable, S.standbyReady, S.preservedOther, S.dnsInSync, S.alarmFired]) {
       const choices = (state(name) as AslState & { Choices: Array<Record<string, unknown>> }).Choices;
-      expect(choices.some((c) => c.NumericGreaterThanEqualsPath === '$.checks.limit'), name).toBe(true);
+      expect(
+        choices.some((c) => c.NumericGreaterThanEqualsPath === '$.checks.limit'),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -177,7 +217,12 @@ describe('failback definition: shape', () => {
     expect(choices[0]).toEqual({
       Or: [
         { Variable: '$.standby.ready', BooleanEquals: true },
-        { And: [{ Variable: '$.standby.writable', IsPresent: true }, { Variable: '$.standby.writable', BooleanEquals: true }] },
+        {
+          And: [
+            { Variable: '$.standby.writable', IsPresent: true },
+            { Variable: '$.standby.writable', BooleanEquals: true },
+          ],
+        },
       ],
       Next: S.switchDns,
     });
@@ -202,8 +247,24 @@ describe('failback definition: shape', () => {
 const recorded = { recorded: true, at: '2026-04-01T12:00:00.000Z' };
 /** When a shift-traffic action ran (its `at`): the next alarm check looks at the history since then. */
 const AT = '2026-04-02T08:00:00.000Z';
-const roles = (over: Record<string, unknown> = {}) => ({ acquired: false, outcome: 'read', epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', current: view, ...over });
-const leased = (over: Record<string, unknown> = {}) => ({ acquired: true, outcome: 'acquired', epoch: 8, writer: 'standby', lastIncidentId: 'inc-1', current: view, ...over });
+const roles = (over: Record<string, unknown> = {}) => ({
+  acquired: false,
+  outcome: 'read',
+  epoch: 7,
+  writer: 'standby',
+  lastIncidentId: 'inc-1',
+  current: view,
+  ...over,
+});
+const leased = (over: Record<string, unknown> = {}) => ({
+  acquired: true,
+  outcome: 'acquired',
+  epoch: 8,
+  writer: 'standby',
+  lastIncidentId: 'inc-1',
+  current: view,
+  ...over,
+});
 const planOf = (db: DatabaseConfig, over: Record<string, unknown> = {}) => ({
   aurora: db.engine.startsWith('aurora-'),
   approvalTimeoutSeconds: 86400,
@@ -261,16 +322,45 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.checkOriginal]: original(true),
     [S.takeLease]: leased({ current: v }),
     [S.recordStarted]: recorded,
-    [S.fenceOriginal]: { confirmed: true, actions: [{ action: 'revoke-ingress sg-0a1b2c3d4e5f60718', result: 'done', detail: 'revoked 1 ingress rule' }], revoked: [], instanceStatus: 'rebooting' },
+    [S.fenceOriginal]: {
+      confirmed: true,
+      actions: [{ action: 'revoke-ingress sg-0a1b2c3d4e5f60718', result: 'done', detail: 'revoked 1 ingress rule' }],
+      revoked: [],
+      instanceStatus: 'rebooting',
+    },
     [S.recordOriginalFenced]: recorded,
-    [S.preserve]: { done: true, action: 'none', detail: 'orders-primary-old-8 is stopped and kept', snapshotId: 'orders-primary-pre-failback-8', preservedId: 'orders-primary-old-8', status: 'stopped' },
+    [S.preserve]: {
+      done: true,
+      action: 'none',
+      detail: 'orders-primary-old-8 is stopped and kept',
+      snapshotId: 'orders-primary-pre-failback-8',
+      preservedId: 'orders-primary-old-8',
+      status: 'stopped',
+    },
     [S.recordPreserved]: recorded,
     [S.restoreIngress]: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
     [S.restoreIngressAurora]: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
-    [S.rebuild]: { started: true, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', detail: '' },
+    [S.rebuild]: {
+      started: true,
+      replica: { region: 'us-east-1', id: 'orders-primary' },
+      sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica',
+      detail: '',
+    },
     [S.recordRebuilding]: recorded,
-    [S.settle]: { started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica', detail: '', settled: true },
-    [S.settleStandby]: { started: false, replica: { region: 'us-west-2', id: 'orders-replica' }, sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', detail: '', settled: true },
+    [S.settle]: {
+      started: false,
+      replica: { region: 'us-east-1', id: 'orders-primary' },
+      sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica',
+      detail: '',
+      settled: true,
+    },
+    [S.settleStandby]: {
+      started: false,
+      replica: { region: 'us-west-2', id: 'orders-replica' },
+      sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+      detail: '',
+      settled: true,
+    },
     [S.checkCatchUp]: healthy(),
     [S.checkStability]: healthy(),
     [S.recordStable]: recorded,
@@ -288,9 +378,21 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.verifyWrites]: { ok: true, host: 'writer.orders.internal', latencyMs: 5, at: '2026-04-02T09:00:00.000Z' },
     [S.recordFailback]: leased({ outcome: 'recorded', writer: 'primary', lastIncidentId: 'inc-1-failback', current: db }),
     [S.tellFailedBack]: recorded,
-    [S.preserveOther]: { done: true, action: 'none', detail: 'kept', snapshotId: 'orders-replica-pre-failback-8', preservedId: 'orders-replica-old-8', status: 'stopped' },
+    [S.preserveOther]: {
+      done: true,
+      action: 'none',
+      detail: 'kept',
+      snapshotId: 'orders-replica-pre-failback-8',
+      preservedId: 'orders-replica-old-8',
+      status: 'stopped',
+    },
     [S.restoreOtherIngress]: { groups: [], detail: '' },
-    [S.rebuildStandby]: { started: true, replica: { region: 'us-west-2', id: 'orders-replica' }, sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', detail: '' },
+    [S.rebuildStandby]: {
+      started: true,
+      replica: { region: 'us-west-2', id: 'orders-replica' },
+      sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+      detail: '',
+    },
     [S.checkNewStandby]: healthy(),
     [S.recordStandbyRebuilt]: recorded,
     [S.recordStandbyReady]: leased({ acquired: false, outcome: 'standby-recorded', current: v }),
@@ -334,7 +436,8 @@ function expectContracts(r: ReturnType<typeof recorder>): number {
   for (const call of r.calls) {
     const folder = invokedFolder(state(call.state));
     if (!folder) continue;
-    const payload = state(call.state).Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken' ? (call.input as { Payload: unknown }).Payload : call.input;
+    const payload =
+      state(call.state).Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken' ? (call.input as { Payload: unknown }).Payload : call.input;
     const parsed = INPUTS[folder]!.safeParse(payload);
     expect(parsed.success, `${call.state} -> ${folder}: ${parsed.success ? '' : parsed.error.message}`).toBe(true);
     checked++;
@@ -345,16 +448,26 @@ function expectContracts(r: ReturnType<typeof recorder>): number {
 const positions = (entered: string[], names: string[]) => names.map((n) => entered.indexOf(n));
 const inOrder = (entered: string[], names: string[]) => {
   const p = positions(entered, names);
-  expect(p.every((x) => x >= 0), `missing: ${names.filter((_, i) => p[i]! < 0).join(', ')}`).toBe(true);
+  expect(
+    p.every((x) => x >= 0),
+    `missing: ${names.filter((_, i) => p[i]! < 0).join(', ')}`,
+  ).toBe(true);
   expect([...p].sort((a, b) => a - b)).toEqual(p);
 };
 
 describe('failback definition: runs in the local interpreter', () => {
   it('the failback of a drill carries its drill marker into every record; one started without a marker (or null) is not a drill', async () => {
     const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true };
-    for (const [given, expected] of [[drill, drill], [null, null], [undefined, null]] as const) {
+    for (const [given, expected] of [
+      [drill, drill],
+      [null, null],
+      [undefined, null],
+    ] as const) {
       const r = recorder();
-      const run = await runLocal(local, given === undefined ? input : { ...input, drill: given }, happyPath(r), { executionId: EXECUTION, taskToken: 'token-fb' });
+      const run = await runLocal(local, given === undefined ? input : { ...input, drill: given }, happyPath(r), {
+        executionId: EXECUTION,
+        taskToken: 'token-fb',
+      });
       expect(run.status).toBe('SUCCEEDED');
       expect(run.entered).toContain(expected ? S.markDrill : S.notDrill);
       const records = [S.recordOriginalFenced, S.recordStable, S.tellFailedBack].map((name) => r.inputsOf(name)[0]);
@@ -368,41 +481,107 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
     inOrder(run.entered, [
-      S.readRoles, S.checkOriginal, S.takeLease, S.fenceOriginal, S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.settle, S.checkCatchUp, S.recordStable, S.askApproval,
-      S.fence, S.noteFenced, S.checkDrained, S.promote, S.checkWritable, S.switchDns, S.getChange, S.verifyWrites, S.recordFailback, S.tellFailedBack,
-      S.preserveOther, S.restoreOtherIngress, S.rebuildStandby, S.checkNewStandby, S.recordStandbyRebuilt, S.releaseLease,
+      S.readRoles,
+      S.checkOriginal,
+      S.takeLease,
+      S.fenceOriginal,
+      S.recordOriginalFenced,
+      S.preserve,
+      S.restoreIngress,
+      S.rebuild,
+      S.settle,
+      S.checkCatchUp,
+      S.recordStable,
+      S.askApproval,
+      S.fence,
+      S.noteFenced,
+      S.checkDrained,
+      S.promote,
+      S.checkWritable,
+      S.switchDns,
+      S.getChange,
+      S.verifyWrites,
+      S.recordFailback,
+      S.tellFailedBack,
+      S.preserveOther,
+      S.restoreOtherIngress,
+      S.rebuildStandby,
+      S.checkNewStandby,
+      S.recordStandbyRebuilt,
+      S.releaseLease,
     ]);
     // Configured database for the lease; current roles (primary = the writer now) for every action.
     expect(r.inputsOf(S.readRoles)[0]).toEqual({ database: configured, action: 'read', holder: EXECUTION, incidentId: 'inc-1-failback' });
-    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database: configured, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1-failback', ignoreCooldown: true });
+    expect(r.inputsOf(S.takeLease)[0]).toEqual({
+      database: configured,
+      action: 'acquire',
+      holder: EXECUTION,
+      incidentId: 'inc-1-failback',
+      ignoreCooldown: true,
+    });
     expect(r.inputsOf(S.checkOriginal)[0]).toMatchObject({ database: view, site: 'standby', attempt: 0 });
     // The original site is fenced first (its Region may have been out during the failover), under the
     // FAILOVER's fence record, so the rules it revokes are the ones restored after the preservation.
     expect(r.inputsOf(S.fenceOriginal)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1', site: 'standby' });
-    expect(r.inputsOf(S.recordOriginalFenced)[0]).toMatchObject({ phase: 'fenced', key: 'original-site-fenced', incidentId: 'inc-1-failback', detail: { site: 'original', failoverIncidentId: 'inc-1', fence: { confirmed: true } } });
+    expect(r.inputsOf(S.recordOriginalFenced)[0]).toMatchObject({
+      phase: 'fenced',
+      key: 'original-site-fenced',
+      incidentId: 'inc-1-failback',
+      detail: { site: 'original', failoverIncidentId: 'inc-1', fence: { confirmed: true } },
+    });
     expect(r.inputsOf(S.preserve)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback' });
     // The original site's ingress comes from the FAILOVER's fence record.
     expect(r.inputsOf(S.restoreIngress)[0]).toEqual({ database: view, site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback', epoch: 8 });
     // The rebuilt replica gets what restore-ingress returned (the original groups an isolation recorded).
-    expect(r.inputsOf(S.rebuild)[0]).toEqual({ database: view, site: 'standby', restore: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' }, epoch: 8, incidentId: 'inc-1-failback' });
+    expect(r.inputsOf(S.rebuild)[0]).toEqual({
+      database: view,
+      site: 'standby',
+      restore: { groups: [{ groupId: 'sg-0a1b2c3d4e5f60718', result: 'done', rules: 2, detail: '' }], detail: '' },
+      epoch: 8,
+      incidentId: 'inc-1-failback',
+    });
     // The rebuilt replica gets the old primary's parameter group before the catch-up checks.
     expect(r.inputsOf(S.settle)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback', action: 'settle' });
     expect(r.inputsOf(S.settleStandby)[0]).toMatchObject({ site: 'primary', epoch: 8, action: 'settle' });
     const ask = r.inputsOf(S.askApproval)[0] as { Payload: Record<string, unknown> };
-    expect(ask.Payload).toMatchObject({ taskToken: 'token-fb', step: 'failback', decision: 'fail-back', timeoutSeconds: 86400, incidentId: 'inc-1-failback', facts: { lagSeconds: 1, relapses: 0, failoverIncidentId: 'inc-1' } });
+    expect(ask.Payload).toMatchObject({
+      taskToken: 'token-fb',
+      step: 'failback',
+      decision: 'fail-back',
+      timeoutSeconds: 86400,
+      incidentId: 'inc-1-failback',
+      facts: { lagSeconds: 1, relapses: 0, failoverIncidentId: 'inc-1' },
+    });
     expect(r.inputsOf(S.recordApproval)[0]).toMatchObject({ phase: 'approved', detail: { approval: { approver: 'alice via signed link' } } });
     expect(r.inputsOf(S.fence)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.checkDrained)[0]).toMatchObject({ database: view, site: 'standby', mode: 'drained', since: null });
     expect(r.inputsOf(S.promote)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1-failback', phase: 'promote', allowDataLoss: false });
-    expect(r.inputsOf(S.switchDns)[0]).toEqual({ database: view, target: 'orders-primary.abc.us-east-1.rds.amazonaws.com', epoch: 8, incidentId: 'inc-1-failback' });
+    expect(r.inputsOf(S.switchDns)[0]).toEqual({
+      database: view,
+      target: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
+      epoch: 8,
+      incidentId: 'inc-1-failback',
+    });
     // An instance's old primary is no standby until rebuilt (standbyReplicates false); the rebuilt sides are recorded as standbys.
-    expect(r.inputsOf(S.recordFailback)[0]).toEqual({ database: configured, action: 'record-failover', holder: EXECUTION, incidentId: 'inc-1-failback', keepLease: true, standbyReplicates: false });
+    expect(r.inputsOf(S.recordFailback)[0]).toEqual({
+      database: configured,
+      action: 'record-failover',
+      holder: EXECUTION,
+      incidentId: 'inc-1-failback',
+      keepLease: true,
+      standbyReplicates: false,
+    });
     expect(r.inputsOf(S.recordStandbyReady)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
     expect(run.entered.indexOf(S.recordStandbyReady)).toBeGreaterThan(run.entered.indexOf(S.caughtUp));
     expect(run.entered.indexOf(S.recordStandbyReady)).toBeLessThan(run.entered.indexOf(S.startStability));
     expect(r.inputsOf(S.recordOtherStandby)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
     expect(run.entered.indexOf(S.recordOtherStandby)).toBeGreaterThan(run.entered.indexOf(S.recordStandbyRebuilt));
-    expect(r.inputsOf(S.tellFailedBack)[0]).toMatchObject({ phase: 'failed-back', notify: true, epoch: 8, detail: { writesVerifiedAt: '2026-04-02T09:00:00.000Z' } });
+    expect(r.inputsOf(S.tellFailedBack)[0]).toMatchObject({
+      phase: 'failed-back',
+      notify: true,
+      epoch: 8,
+      detail: { writesVerifiedAt: '2026-04-02T09:00:00.000Z' },
+    });
     // The other side (the fenced old primary): preserved, its ingress from THIS failback's fence record, rebuilt as a replica.
     expect(r.inputsOf(S.preserveOther)[0]).toMatchObject({ site: 'primary', epoch: 8 });
     expect(r.inputsOf(S.restoreOtherIngress)[0]).toMatchObject({ site: 'primary', fenceIncidentId: 'inc-1-failback' });
@@ -417,10 +596,18 @@ describe('failback definition: runs in the local interpreter', () => {
 
   it('rejected: records the rejection (with a notification), keeps the rebuilt replica as the standby, releases the lease, switches nothing', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, configured, { [S.askApproval]: { decision: 'reject', approver: 'bob', reason: 'not tonight', approvalId: 'ap-2' } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, { [S.askApproval]: { decision: 'reject', approver: 'bob', reason: 'not tonight', approvalId: 'ap-2' } }),
+    );
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.stayRejected);
-    expect(r.inputsOf(S.recordRejection)[0]).toMatchObject({ phase: 'rejected', notify: true, detail: { approval: { approver: 'bob', reason: 'not tonight' } } });
+    expect(r.inputsOf(S.recordRejection)[0]).toMatchObject({
+      phase: 'rejected',
+      notify: true,
+      detail: { approval: { approver: 'bob', reason: 'not tonight' } },
+    });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(1);
     for (const s of [S.fence, S.promote, S.switchDns, S.recordFailback, S.preserveOther]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
@@ -551,7 +738,14 @@ describe('failback definition: runs in the local interpreter', () => {
         observations++;
         const at = `2026-04-02T08:0${observations}:00.000Z`;
         return percent === 50 && observations > 4
-          ? { weights: [], changeId: null, ok: false, firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:04:30.000Z since the last check'], at, detail: 'app-5xx (us-east-1) went to ALARM' }
+          ? {
+              weights: [],
+              changeId: null,
+              ok: false,
+              firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:04:30.000Z since the last check'],
+              at,
+              detail: 'app-5xx (us-east-1) went to ALARM',
+            }
           : { weights: [], changeId: null, ok: true, firing: [], at, detail: 'no gating alarm fires' };
       },
       [S.rollBack]: { weights: before, changeId: 'C-back', ok: true, firing: [], at: AT, detail: '' },
@@ -573,7 +767,11 @@ describe('failback definition: runs in the local interpreter', () => {
       '2026-04-02T08:04:00.000Z',
     ]);
     expect(r.inputsOf(S.rollBack)[0]).toMatchObject({ action: 'restore', before });
-    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({ phase: 'traffic-rolled-back', notify: true, detail: { error: { Error: WORKFLOW_ERRORS.trafficAlarm, Cause: 'app-5xx (us-east-1) went to ALARM' } } });
+    expect(r.inputsOf(S.recordRolledBack)[0]).toMatchObject({
+      phase: 'traffic-rolled-back',
+      notify: true,
+      detail: { error: { Error: WORKFLOW_ERRORS.trafficAlarm, Cause: 'app-5xx (us-east-1) went to ALARM' } },
+    });
     expect(r.inputsOf(S.recordStep).map((i) => i.key)).toEqual(['traffic-shifted-10', 'traffic-shifted-50']);
     // Nothing of the database moved.
     for (const s of [S.fence, S.promote, S.switchDns, S.recordFailback]) expect(r.inputsOf(s), s).toHaveLength(0);
@@ -586,12 +784,29 @@ describe('failback definition: runs in the local interpreter', () => {
     const withTraffic = {
       ...configured,
       traffic: {
-        hostedZoneId: 'Z0APP', recordName: 'app.orders.example.com', type: 'A' as const, ttlSeconds: 60, drainSteps: [50, 100], stepObservationMinutes: 1,
-        targets: [{ region: 'us-east-1', setIdentifier: 'use1', value: '10.0.0.1' }, { region: 'us-west-2', setIdentifier: 'usw2', value: '10.1.0.1' }],
+        hostedZoneId: 'Z0APP',
+        recordName: 'app.orders.example.com',
+        type: 'A' as const,
+        ttlSeconds: 60,
+        drainSteps: [50, 100],
+        stepObservationMinutes: 1,
+        targets: [
+          { region: 'us-east-1', setIdentifier: 'use1', value: '10.0.0.1' },
+          { region: 'us-west-2', setIdentifier: 'usw2', value: '10.1.0.1' },
+        ],
       },
     };
     const handlers = happyPath(r, withTraffic, {
-      [S.plan]: planOf(withTraffic, { hasTraffic: true, drain: { intervalSeconds: 60, steps: [{ step: 1, percent: 50, checks: 1 }, { step: 2, percent: 100, checks: 1 }] } }),
+      [S.plan]: planOf(withTraffic, {
+        hasTraffic: true,
+        drain: {
+          intervalSeconds: 60,
+          steps: [
+            { step: 1, percent: 50, checks: 1 },
+            { step: 2, percent: 100, checks: 1 },
+          ],
+        },
+      }),
       [S.readTraffic]: { weights: [], changeId: null, ok: true, firing: [], at: AT, detail: '' },
       [S.shiftStep]: { weights: [], changeId: 'C', ok: true, firing: [], at: AT, detail: '' },
       [S.recordStep]: recorded,
@@ -623,18 +838,36 @@ describe('failback definition: runs in the local interpreter', () => {
     let checks = 0;
     const handlers = happyPath(r, aurora, {
       [S.switchover]: { started: true, target: { region: 'us-east-1', id: 'payments-use1' }, detail: '' },
-      [S.checkWritable]: () => (++checks < 3 ? { ready: false, status: 'global-switching-over', endpoint: null, needsScaleUp: false } : { ...writable, endpoint: 'payments-use1.cluster-abc.us-east-1.rds.amazonaws.com' }),
+      [S.checkWritable]: () =>
+        ++checks < 3
+          ? { ready: false, status: 'global-switching-over', endpoint: null, needsScaleUp: false }
+          : { ...writable, endpoint: 'payments-use1.cluster-abc.us-east-1.rds.amazonaws.com' },
     });
     const run = await runLocal(local, { ...input, database: aurora }, handlers);
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.failedBack);
-    inOrder(run.entered, [S.checkOriginal, S.takeLease, S.restoreIngressAurora, S.checkCatchUp, S.recordStable, S.askApproval, S.switchover, S.checkWritable, S.switchDns, S.verifyWrites, S.recordFailback, S.tellFailedBack, S.releaseLease]);
+    inOrder(run.entered, [
+      S.checkOriginal,
+      S.takeLease,
+      S.restoreIngressAurora,
+      S.checkCatchUp,
+      S.recordStable,
+      S.askApproval,
+      S.switchover,
+      S.checkWritable,
+      S.switchDns,
+      S.verifyWrites,
+      S.recordFailback,
+      S.tellFailedBack,
+      S.releaseLease,
+    ]);
     // The failover's fence revoked the original cluster's ingress: it goes back before the switchover, or writes could never reach it.
     expect(r.inputsOf(S.restoreIngressAurora)[0]).toMatchObject({ site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.switchover)[0]).toEqual({ database: auroraView, epoch: 8, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.checkWritable)).toHaveLength(3);
     expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'payments-use1.cluster-abc.us-east-1.rds.amazonaws.com' });
-    for (const s of [S.fenceOriginal, S.preserve, S.rebuild, S.fence, S.checkDrained, S.promote, S.preserveOther, S.rebuildStandby]) expect(r.inputsOf(s), s).toHaveLength(0);
+    for (const s of [S.fenceOriginal, S.preserve, S.rebuild, S.fence, S.checkDrained, S.promote, S.preserveOther, S.rebuildStandby])
+      expect(r.inputsOf(s), s).toHaveLength(0);
     expectContracts(r);
   });
 
@@ -643,7 +876,10 @@ describe('failback definition: runs in the local interpreter', () => {
     let checks = 0;
     let leases = 0;
     const handlers = happyPath(r, configured, {
-      [S.checkOriginal]: (inp: Record<string, unknown>) => (++checks < 3 ? original(false, { attempt: (inp.attempt as number) + 1, nextWaitSeconds: 300 * 2 ** (inp.attempt as number) }) : original(true, { attempt: checks })),
+      [S.checkOriginal]: (inp: Record<string, unknown>) =>
+        ++checks < 3
+          ? original(false, { attempt: (inp.attempt as number) + 1, nextWaitSeconds: 300 * 2 ** (inp.attempt as number) })
+          : original(true, { attempt: checks }),
       [S.takeLease]: () => (++leases < 2 ? leased({ acquired: false, outcome: 'already-handled', heldBy: 'arn:failover-run' }) : leased()),
     });
     const run = await runLocal(local, input, handlers);
@@ -656,7 +892,11 @@ describe('failback definition: runs in the local interpreter', () => {
   it('stops without acting when the lease is held by a run that has stopped half-way: tells the operators, keeps nothing it did not take', async () => {
     const r = recorder();
     const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
-    const run = await runLocal(local, input, happyPath(r, configured, { [S.takeLease]: leased({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, { [S.takeLease]: leased({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.leaseHeldByStoppedRun);
     expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
@@ -666,7 +906,11 @@ describe('failback definition: runs in the local interpreter', () => {
   it('stops at once when reading the roles finds the lease held by a run that has stopped (it may have switched half the roles): tells the operators', async () => {
     const r = recorder();
     const stoppedRun = 'arn:aws:states:us-west-2:123456789012:execution:failover-failback:crashed';
-    const run = await runLocal(local, input, happyPath(r, configured, { [S.readRoles]: roles({ outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, { [S.readRoles]: roles({ outcome: 'held-by-stopped-run', heldBy: stoppedRun, holderStatus: 'ABORTED' }) }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.leaseHeldByStoppedRun);
     expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, epoch: 7, detail: { heldBy: stoppedRun, holderStatus: 'ABORTED' } });
@@ -678,7 +922,12 @@ describe('failback definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, happyPath(r, configured, { [S.checkOriginal]: original(false, { giveUp: true }) }));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.originalSiteDidNotComeBack);
-    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: null, detail: { error: { Error: WORKFLOW_ERRORS.originalSiteDidNotComeBack } } });
+    expect(r.inputsOf(S.recordNeverAnswered)[0]).toMatchObject({
+      phase: 'escalated',
+      notify: true,
+      epoch: null,
+      detail: { error: { Error: WORKFLOW_ERRORS.originalSiteDidNotComeBack } },
+    });
     expectContracts(r);
     expect(r.inputsOf(S.takeLease)).toHaveLength(0);
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
@@ -705,7 +954,18 @@ describe('failback definition: runs in the local interpreter', () => {
 
   it('calls the switchover off when the fence is not confirmed: undoes it, tells the operators, releases, promotes nothing', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, configured, { [S.fence]: { confirmed: false, actions: [{ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds' }], revoked: [], instanceStatus: 'available' } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, {
+        [S.fence]: {
+          confirmed: false,
+          actions: [{ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds' }],
+          revoked: [],
+          instanceStatus: 'available',
+        },
+      }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.fenceNotConfirmed);
     inOrder(run.entered, [S.fence, S.fenceNotConfirmed, S.undoFence, S.recordAborted, S.releaseLease, S.stopped]);
@@ -717,7 +977,13 @@ describe('failback definition: runs in the local interpreter', () => {
 
   it('calls the switchover off when the replica never shows lag 0 after the fence (bounded), restoring writes on the current primary', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, configured, { [S.checkDrained]: healthy({ drained: false, lagSeconds: 3, since: '2026-04-02T08:59:00.000Z', reasons: ['ReplicaLag is 3 s'] }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, configured, {
+        [S.checkDrained]: healthy({ drained: false, lagSeconds: 3, since: '2026-04-02T08:59:00.000Z', reasons: ['ReplicaLag is 3 s'] }),
+      }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.replicaNotDrained);
     expect(r.inputsOf(S.checkDrained)).toHaveLength(FAILBACK_TIMING.drainCheckLimit);
@@ -730,12 +996,22 @@ describe('failback definition: runs in the local interpreter', () => {
 
   it('escalates with the lease held when the original site cannot be confirmed fenced: nothing is preserved or rebuilt', async () => {
     const r = recorder();
-    const unconfirmed = { confirmed: false, actions: [{ action: 'reboot orders-primary', result: 'failed', detail: 'instance is modifying: it cannot be rebooted now' }], revoked: [], instanceStatus: 'modifying' };
+    const unconfirmed = {
+      confirmed: false,
+      actions: [{ action: 'reboot orders-primary', result: 'failed', detail: 'instance is modifying: it cannot be rebooted now' }],
+      revoked: [],
+      instanceStatus: 'modifying',
+    };
     const run = await runLocal(local, input, happyPath(r, configured, { [S.fenceOriginal]: unconfirmed }));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.fenceNotConfirmed);
     expect(run.entered.slice(-4)).toEqual([S.originalFenced, S.originalNotFenced, S.escalate, S.needsOperator]);
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', notify: true, epoch: 8, detail: { error: { Error: WORKFLOW_ERRORS.fenceNotConfirmed, Cause: expect.stringContaining('cannot be rebooted now') } } });
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+      phase: 'escalated',
+      notify: true,
+      epoch: 8,
+      detail: { error: { Error: WORKFLOW_ERRORS.fenceNotConfirmed, Cause: expect.stringContaining('cannot be rebooted now') } },
+    });
     for (const s of [S.recordOriginalFenced, S.preserve, S.restoreIngress, S.rebuild, S.releaseLease]) expect(r.inputsOf(s), s).toHaveLength(0);
     expectContracts(r);
   });
@@ -774,7 +1050,13 @@ describe('failback definition: runs in the local interpreter', () => {
   it('gives up (and escalates) when the replica never gets its parameter group within the rebuild budget', async () => {
     const r = recorder();
     const handlers = happyPath(r, configured, {
-      [S.settle]: { started: false, replica: { region: 'us-east-1', id: 'orders-primary' }, sourceArn: 'a', detail: 'orders-primary is modifying', settled: false },
+      [S.settle]: {
+        started: false,
+        replica: { region: 'us-east-1', id: 'orders-primary' },
+        sourceArn: 'a',
+        detail: 'orders-primary is modifying',
+        settled: false,
+      },
     });
     const run = await runLocal(local, input, handlers);
     expect(run.entered).toContain(S.giveUpSettle);

@@ -54,12 +54,21 @@ describe('failover definition: shape', () => {
     expect(state(S.checkTrigger).Next).toBe(S.whoAsked);
     expect(state(S.whoAsked)).toMatchObject({
       Type: 'Pass',
-      Parameters: { 'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')", 'epoch.$': "States.StringToJson('null')", acquired: false },
+      Parameters: {
+        'ignoreCooldown.$': "States.ArrayContains(States.Array($.trigger.kind), 'operator')",
+        'epoch.$': "States.StringToJson('null')",
+        acquired: false,
+      },
       ResultPath: '$.lease',
       Next: S.markRun,
     });
     // The drill marker: the trigger's, or null (merged under the trigger).
-    expect(state(S.markRun)).toMatchObject({ Type: 'Pass', Parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' }, ResultPath: '$.marker', Next: S.takeLease });
+    expect(state(S.markRun)).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'trigger.$': 'States.JsonMerge($.lease.notDrill, $.trigger, false)' },
+      ResultPath: '$.marker',
+      Next: S.takeLease,
+    });
     const lease = state(S.takeLease);
     expect(invokedFolder(lease)).toBe('manage-lease');
     expect(lease.Parameters).toMatchObject({
@@ -79,7 +88,10 @@ describe('failover definition: shape', () => {
         { Variable: '$.trigger.kind', StringEquals: 'drill', Next: S.recordDrillStoodDown },
         { Variable: '$.lease.outcome', StringEquals: 'held-by-stopped-run', Next: S.recordBlocked },
         // An alarm or RDS event (not an operator) while another run holds the lease is new evidence for that run.
-        { And: [{ Variable: '$.lease.outcome', StringEquals: 'already-handled' }, { Not: { Variable: '$.trigger.kind', StringEquals: 'operator' } }], Next: S.tellWaitingRun },
+        {
+          And: [{ Variable: '$.lease.outcome', StringEquals: 'already-handled' }, { Not: { Variable: '$.trigger.kind', StringEquals: 'operator' } }],
+          Next: S.tellWaitingRun,
+        },
       ],
       Default: S.alreadyHandled,
     });
@@ -109,7 +121,11 @@ describe('failover definition: shape', () => {
     expect(JSON.stringify(keep.And[3])).toContain('"Not":{"And":[{"Variable":"$.database.engine","StringMatches":"aurora-*"}');
     expect(state(S.stillUnfencedAfterEscalation).Default).toBe(S.needsOperator);
     // Every wait at 15 s for the whole span (whether clients still resolve the old primary is not known there).
-    expect(state(S.keepFencing)).toMatchObject({ Parameters: { attempt: 0, elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds }, ResultPath: '$.refencing', Next: S.waitFenceEscalated });
+    expect(state(S.keepFencing)).toMatchObject({
+      Parameters: { attempt: 0, elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds },
+      ResultPath: '$.refencing',
+      Next: S.waitFenceEscalated,
+    });
     expect(state(S.waitFenceEscalated)).toMatchObject({ Type: 'Wait', Seconds: 15, Next: S.countFenceEscalated });
     expect(state(S.countFenceEscalated).Next).toBe(S.fenceEscalated);
     expect(invokedFolder(state(S.fenceEscalated))).toBe('fence-primary');
@@ -145,7 +161,10 @@ describe('failover definition: shape', () => {
     expect(state(S.recordSuperseded).Next).toBe(S.countReverify);
     expect(state(S.countReverify)).toMatchObject({ Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.reverify.count, 1)' }, ResultPath: '$.reverify' });
     expect(state(S.recordOpened).Next).toBe(S.drillStarts);
-    expect(state(S.drillStarts)).toMatchObject({ Choices: [{ Variable: '$.trigger.kind', StringEquals: 'drill', Next: S.recordDrillStarted }], Default: S.startReverifyCount });
+    expect(state(S.drillStarts)).toMatchObject({
+      Choices: [{ Variable: '$.trigger.kind', StringEquals: 'drill', Next: S.recordDrillStarted }],
+      Default: S.startReverifyCount,
+    });
     expect(state(S.startReverifyCount)).toMatchObject({ Type: 'Pass', Result: { count: 0 }, ResultPath: '$.reverify' });
     expect(state(S.countReverify).Next).toBe(state(S.startReverifyCount).Next);
     // The question carries the count: the withdrawal is refused once it reaches 3.
@@ -198,9 +217,15 @@ describe('failover definition: shape', () => {
       });
     }
     // The failover's question waits inside a Parallel (beside the watch): the Parallel catches the timeout.
-    expect((state(S.askAndWatch).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
+    expect((state(S.askAndWatch).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({
+      ErrorEquals: ['States.Timeout'],
+      Next: S.nobodyAnswered,
+    });
     expect(state(S.askApproval).Catch).toBeUndefined();
-    expect((state(S.askUnfenced).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: S.nobodyAnswered });
+    expect((state(S.askUnfenced).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({
+      ErrorEquals: ['States.Timeout'],
+      Next: S.nobodyAnswered,
+    });
     expect((state(S.askUnfenced).Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'promote-unfenced' });
     // In the console, the waiting state's input says what is awaited and how to answer.
     for (const name of [S.askApproval, S.askUnfenced]) {
@@ -257,8 +282,15 @@ describe('failover definition: shape', () => {
     expect(state(S.waitLonger).Next).toBe(nextCheck);
     expect(state(nextCheck)).toMatchObject({ Default: S.waitWritable, Choices: [{ Next: S.waitWritableUnfenced }] });
     expect(state(S.waitWritable)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds', Next: S.checkWritable });
-    expect(state(S.waitWritableUnfenced)).toMatchObject({ Type: 'Wait', SecondsPath: '$.promotionWait.waitSeconds', Next: 'Count the fence attempts (while the standby is promoted)' });
-    expect(state(REFENCE.promote)).toMatchObject({ Next: S.checkWritable, Catch: [{ ErrorEquals: ['States.ALL'], Next: S.checkWritable, ResultPath: '$.refenceError' }] });
+    expect(state(S.waitWritableUnfenced)).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.promotionWait.waitSeconds',
+      Next: 'Count the fence attempts (while the standby is promoted)',
+    });
+    expect(state(REFENCE.promote)).toMatchObject({
+      Next: S.checkWritable,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: S.checkWritable, ResultPath: '$.refenceError' }],
+    });
     const choices = (state(S.isWritable) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
     expect(choices).toEqual([
       'Note the old primary is fenced (while the standby is promoted)',
@@ -296,8 +328,12 @@ describe('failover definition: shape', () => {
     // Walk the synthesized loop's schedule at failover.promotionTimeoutMinutes' maximum (24 h).
     const limit = 1440 * 60;
     const p = state(S.replicaPatience).Parameters as { waitSeconds: number; steadySeconds: number };
-    const step = Number(/MathAdd\(\$\.promotionWait\.waitSeconds, (\d+)\)/.exec(String((state(S.waitLonger).Parameters as Record<string, unknown>)['waitSeconds.$']))![1]);
-    const cap = ((state(S.isWritable) as AslState & { Choices: Array<{ And?: Array<Record<string, unknown>>; Next: string }> }).Choices.find((c) => c.Next === S.waitLonger)!.And!.find((c) => 'NumericLessThan' in c)!.NumericLessThan) as number;
+    const step = Number(
+      /MathAdd\(\$\.promotionWait\.waitSeconds, (\d+)\)/.exec(String((state(S.waitLonger).Parameters as Record<string, unknown>)['waitSeconds.$']))![1],
+    );
+    const cap = (state(S.isWritable) as AslState & { Choices: Array<{ And?: Array<Record<string, unknown>>; Next: string }> }).Choices.find(
+      (c) => c.Next === S.waitLonger,
+    )!.And!.find((c) => 'NumericLessThan' in c)!.NumericLessThan as number;
     let elapsed = 0;
     let wait = p.waitSeconds;
     let checks = 0;
@@ -348,7 +384,19 @@ describe('failover definition: shape', () => {
     // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
     // a run that stands down (it holds no lease) does so even when it could not pass its trigger on.
     expect(new Set(catchTargets)).toEqual(
-      new Set([S.escalate, S.refuseTrigger, S.openUnreadable, S.nobodyAnswered, S.needsOperator, S.checkWritable, S.checkScaled, S.getChange, S.alreadyHandled, S.watchDone, S.recordFaultNotStarted]),
+      new Set([
+        S.escalate,
+        S.refuseTrigger,
+        S.openUnreadable,
+        S.nobodyAnswered,
+        S.needsOperator,
+        S.checkWritable,
+        S.checkScaled,
+        S.getChange,
+        S.alreadyHandled,
+        S.watchDone,
+        S.recordFaultNotStarted,
+      ]),
     );
   });
 
@@ -438,15 +486,44 @@ const trigger = (over: Record<string, unknown> = {}) => ({
   ],
   ...over,
 });
-const lease = (over: Record<string, unknown> = {}) => ({ acquired: true, epoch: 7, outcome: 'acquired', writer: 'primary', lastIncidentId: '', current: database, ...over });
+const lease = (over: Record<string, unknown> = {}) => ({
+  acquired: true,
+  epoch: 7,
+  outcome: 'acquired',
+  writer: 'primary',
+  lastIncidentId: '',
+  current: database,
+  ...over,
+});
 const probe = (status: 'up' | 'down') => (i: Record<string, unknown>) => {
   const v = i.vantage as { name: string; region: string };
   return { vantage: v.name, region: v.region, status, wrote: false, tcp: status === 'up', latencyMs: 5, round: i.round };
 };
 const recorded = { recorded: true, at: '2026-04-01T12:00:01.000Z' };
-const budget = (withinBudget: boolean) => ({ lagSeconds: withinBudget ? 2 : 120, boundSeconds: withinBudget ? 152 : 270, unseenSeconds: 150, estimate: 'last-sample', budgetSeconds: 30, withinBudget, source: 'ReplicaLag', detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget' });
-const fenced = (confirmed: boolean) => ({ confirmed, actions: [{ action: 'revoke', result: confirmed ? 'done' : 'failed', detail: '' }], revoked: [], instanceStatus: 'rebooting' });
-const ready = (over: Record<string, unknown> = {}) => ({ ready: true, status: 'available', endpoint: 'orders-replica.abc.us-west-2.rds.amazonaws.com', needsScaleUp: false, writable: true, ...over });
+const budget = (withinBudget: boolean) => ({
+  lagSeconds: withinBudget ? 2 : 120,
+  boundSeconds: withinBudget ? 152 : 270,
+  unseenSeconds: 150,
+  estimate: 'last-sample',
+  budgetSeconds: 30,
+  withinBudget,
+  source: 'ReplicaLag',
+  detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget',
+});
+const fenced = (confirmed: boolean) => ({
+  confirmed,
+  actions: [{ action: 'revoke', result: confirmed ? 'done' : 'failed', detail: '' }],
+  revoked: [],
+  instanceStatus: 'rebooting',
+});
+const ready = (over: Record<string, unknown> = {}) => ({
+  ready: true,
+  status: 'available',
+  endpoint: 'orders-replica.abc.us-west-2.rds.amazonaws.com',
+  needsScaleUp: false,
+  writable: true,
+  ...over,
+});
 
 /** Records every call per state name and answers with `answer` (a value, or a function of the input). */
 function recorder() {
@@ -523,7 +600,13 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
 }
 
 /** start-fault-experiment's answer. */
-const FAULT_EXPERIMENT = { experimentId: 'EXP1a2b3c', templateId: 'EXT4d5e6f', state: 'initiating', startedAt: '2026-04-01T12:00:05.000Z', region: 'us-east-1' };
+const FAULT_EXPERIMENT = {
+  experimentId: 'EXP1a2b3c',
+  templateId: 'EXT4d5e6f',
+  state: 'initiating',
+  startedAt: '2026-04-01T12:00:05.000Z',
+  region: 'us-east-1',
+};
 
 /** The fence attempts inside the promotion, scale-up and DNS waits (named after their wait). */
 const REFENCE = {
@@ -546,7 +629,10 @@ describe('failover definition: runs in the local interpreter', () => {
       const c = structuredClone(d);
       for (const n of [S.askApproval, S.askUnfenced]) delete find(c, n).TimeoutSecondsPath;
       return JSON.parse(
-        JSON.stringify(c).replaceAll('{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":false}', '{"Not":{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":true}}'),
+        JSON.stringify(c).replaceAll(
+          '{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":false}',
+          '{"Not":{"Variable":"$.database.primary.securityGroupIds[0]","IsPresent":true}}',
+        ),
       ) as typeof def;
     };
     expect(rest(local)).toEqual(rest(def));
@@ -557,12 +643,34 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, happyPath(r), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.takeLease, S.recordOpened, S.verifyRounds, S.reachVerdict, S.checkBudget, S.fence, S.promote, S.switchDns, S.verifyWrites, S.recordFailover, S.tellOperators, S.scheduleFailback];
+    const order = [
+      S.checkTrigger,
+      S.takeLease,
+      S.recordOpened,
+      S.verifyRounds,
+      S.reachVerdict,
+      S.checkBudget,
+      S.fence,
+      S.promote,
+      S.switchDns,
+      S.verifyWrites,
+      S.recordFailover,
+      S.tellOperators,
+      S.scheduleFailback,
+    ];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
 
-    expect(r.inputsOf(S.takeLease)[0]).toEqual({ database, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1', ignoreCooldown: false, takeOverStopped: false, triggeredAt: trigger().at });
+    expect(r.inputsOf(S.takeLease)[0]).toEqual({
+      database,
+      action: 'acquire',
+      holder: EXECUTION,
+      incidentId: 'inc-1',
+      ignoreCooldown: false,
+      takeOverStopped: false,
+      triggeredAt: trigger().at,
+    });
     const probes = r.inputsOf(S.probeOne).map((i) => `${i.round}:${(i.vantage as { name: string }).name}`);
     expect(probes.sort()).toEqual(['1:euw1', '1:rds-api', '1:use1-a', '1:use1-b', '1:usw2', '2:euw1', '2:rds-api', '2:use1-a', '2:use1-b', '2:usw2']);
     expect(r.inputsOf(S.probeOne).find((i) => (i.vantage as { name: string }).name === 'rds-api')!.vantage).toEqual({ name: 'rds-api', region: 'us-east-1' });
@@ -599,7 +707,11 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.fence)[0]).toEqual({ database: swapped, epoch: 7, incidentId: 'inc-1' });
     expect((r.inputsOf(S.fence)[0]!.database as typeof database).primary.instanceId).toBe('orders-replica');
     expect(r.inputsOf(S.promote)[0]).toMatchObject({ database: swapped });
-    expect((r.inputsOf(S.promote)[0]!.database as typeof database).standby).toMatchObject({ instanceId: 'orders-primary', region: 'us-east-1', readiness: 'hot' });
+    expect((r.inputsOf(S.promote)[0]!.database as typeof database).standby).toMatchObject({
+      instanceId: 'orders-primary',
+      region: 'us-east-1',
+      readiness: 'hot',
+    });
     expect(r.inputsOf(S.checkBudget)[0]).toMatchObject({ database: swapped });
     const rdsApi = r.inputsOf(S.probeOne).find((i) => (i.vantage as { name: string }).name === 'rds-api')!;
     expect(rdsApi.vantage).toEqual({ name: 'rds-api', region: 'us-west-2' });
@@ -610,7 +722,11 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('ends a false alarm: records it, releases the lease, touches nothing', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.falseAlarm);
     expect(r.inputsOf(S.recordFalseAlarm)[0]).toMatchObject({ phase: 'false-alarm', epoch: 7 });
@@ -620,7 +736,11 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('stops when another run holds the lease (or the cooldown applies), without recording an incident', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: 'x' }), [S.tellWaitingRun]: { superseded: [] } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: 'x' }), [S.tellWaitingRun]: { superseded: [] } }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.alreadyHandled);
     expect(r.inputsOf(S.recordOpened)).toHaveLength(0);
@@ -632,7 +752,11 @@ describe('failover definition: runs in the local interpreter', () => {
   it('when the lease is held by a run that has stopped: tells the operators (notify) under this trigger, acts on nothing', async () => {
     const r = recorder();
     const stopped = 'arn:aws:states:us-west-2:123456789012:execution:failover:dead';
-    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stopped, holderStatus: 'ABORTED' }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'held-by-stopped-run', heldBy: stopped, holderStatus: 'ABORTED' }) }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.blocked);
     expect(r.inputsOf(S.recordBlocked)[0]).toMatchObject({ phase: 'blocked', notify: true, epoch: 7, detail: { heldBy: stopped, holderStatus: 'ABORTED' } });
@@ -662,13 +786,23 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, handlers, { executionId: EXECUTION });
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('TypeError');
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ incidentId: 'run-1', epoch: null, phase: 'escalated', notify: true, detail: { error: { Error: 'TypeError' } } });
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+      incidentId: 'run-1',
+      epoch: null,
+      phase: 'escalated',
+      notify: true,
+      detail: { error: { Error: 'TypeError' } },
+    });
     expect(r.inputsOf(S.takeLease)).toHaveLength(0);
   });
 
   it('lets an operator request skip the cooldown and the approval, even over budget (the request is the approval)', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }), [S.checkBudget]: budget(false) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }), [S.checkBudget]: budget(false) }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(r.inputsOf(S.takeLease)[0]).toMatchObject({ ignoreCooldown: true });
     expect(run.entered).toContain(S.operatorApproves);
@@ -694,9 +828,13 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.promote)).toHaveLength(1);
   });
 
-  it('still ends an alarm\'s run as a false alarm when the primary is healthy', async () => {
+  it("still ends an alarm's run as a false alarm when the primary is healthy", async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] } }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered).toContain(S.recordFalseAlarm);
     expect(r.inputsOf(S.promote)).toHaveLength(0);
@@ -749,7 +887,10 @@ describe('failover definition: runs in the local interpreter', () => {
     let answer: ((v: unknown) => void) | undefined;
     let verdicts = 0;
     const handlers = happyPath(r, {
-      [S.reachVerdict]: () => (verdicts++ === 0 ? { verdict: 'ambiguous', reason: 'use1-a still reaches the primary', perRound: [] } : { verdict: 'confirmed-down', reason: 'all down', perRound: [] }),
+      [S.reachVerdict]: () =>
+        verdicts++ === 0
+          ? { verdict: 'ambiguous', reason: 'use1-a still reaches the primary', perRound: [] }
+          : { verdict: 'confirmed-down', reason: 'all down', perRound: [] },
       [S.askApproval]: () => new Promise((resolve) => (answer = resolve)),
       [S.watchStillAsked]: { watching: true, superseded: [] },
       [S.watchProbeOne]: probe('down'),
@@ -766,14 +907,24 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.watchStillAsked)[0]).not.toHaveProperty('verdict');
     // One round, numbered after the verification rounds, from every vantage point (rds-api included).
     expect(r.inputsOf(S.watchProbeOne).map((i) => i.round)).toEqual(Array(5).fill(database.detection.probeRounds + 1));
-    expect(r.inputsOf(S.watchTell)[0]).toMatchObject({ action: 'watch', incidentId: 'inc-1', verdict: 'confirmed-down', reason: 'All 5 vantage points saw the primary down' });
+    expect(r.inputsOf(S.watchTell)[0]).toMatchObject({
+      action: 'watch',
+      incidentId: 'inc-1',
+      verdict: 'confirmed-down',
+      reason: 'All 5 vantage points saw the primary down',
+    });
     expect(run.entered).toContain(S.recordSuperseded);
     expect(r.inputsOf(S.askApproval)).toHaveLength(1);
     expect(r.inputsOf(S.promote)).toHaveLength(1);
   });
 
   it('stops watching once the question is answered, and never lets a failing watch end the question', async () => {
-    for (const still of [{ watching: false, superseded: [] }, () => { throw namedError('AwsCallFailedError', 'DynamoDB Query failed'); }]) {
+    for (const still of [
+      { watching: false, superseded: [] },
+      () => {
+        throw namedError('AwsCallFailedError', 'DynamoDB Query failed');
+      },
+    ]) {
       const r = recorder();
       const handlers = happyPath(r, {
         [S.reachVerdict]: { verdict: 'ambiguous', reason: 'split', perRound: [] },
@@ -791,7 +942,10 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('does not watch a question only a human can change (data loss, manual mode)', async () => {
     const r = recorder();
-    const handlers = happyPath(r, { [S.checkBudget]: budget(false), [S.askApproval]: { decision: 'approve', approver: 'carol', reason: '', approvalId: 'ap-2' } });
+    const handlers = happyPath(r, {
+      [S.checkBudget]: budget(false),
+      [S.askApproval]: { decision: 'approve', approver: 'carol', reason: '', approvalId: 'ap-2' },
+    });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered).toContain(S.watchNotNeeded);
@@ -802,7 +956,10 @@ describe('failover definition: runs in the local interpreter', () => {
     const r = recorder();
     const manual = { ...database, failover: { ...database.failover, mode: 'manual' } };
     // manage-lease returns the input database in its current roles (here: as configured).
-    const handlers = happyPath(r, { [S.takeLease]: lease({ current: manual }), [S.askApproval]: { decision: 'approve', approver: 'dave', reason: '', approvalId: 'ap-3' } });
+    const handlers = happyPath(r, {
+      [S.takeLease]: lease({ current: manual }),
+      [S.askApproval]: { decision: 'approve', approver: 'dave', reason: '', approvalId: 'ap-3' },
+    });
     const run = await runLocal(local, { ...input, database: manual }, handlers);
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered).toContain(S.askManual);
@@ -836,7 +993,10 @@ describe('failover definition: runs in the local interpreter', () => {
     });
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('SUCCEEDED');
-    expect((r.inputsOf(S.askUnfenced)[0] as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'promote-unfenced', facts: { fenceConfirmed: false } });
+    expect((r.inputsOf(S.askUnfenced)[0] as { Payload: Record<string, unknown> }).Payload).toMatchObject({
+      decision: 'promote-unfenced',
+      facts: { fenceConfirmed: false },
+    });
     // A second "approved" record in one incident needs its own key, or record-incident would skip it.
     expect(r.inputsOf(S.recordUnfencedApproval)[0]).toMatchObject({ phase: 'approved', key: 'approved-unfenced' });
     expect(r.inputsOf(S.promote)).toHaveLength(1);
@@ -845,7 +1005,11 @@ describe('failover definition: runs in the local interpreter', () => {
   it('goes on over an unconfirmed fence when fencing is best-effort', async () => {
     const r = recorder();
     const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
-    const run = await runLocal(local, { ...input, database: bestEffort }, happyPath(r, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false) }));
+    const run = await runLocal(
+      local,
+      { ...input, database: bestEffort },
+      happyPath(r, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false) }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(r.inputsOf(S.askUnfenced)).toHaveLength(0);
   });
@@ -873,7 +1037,10 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(
       local,
       input,
-      happyPath(r, { [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 1800 }), [S.checkWritable]: ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) }),
+      happyPath(r, {
+        [S.checkTrigger]: trigger({ promotionTimeoutSeconds: 1800 }),
+        [S.checkWritable]: ready({ ready: false, status: 'modifying', endpoint: null, writable: false }),
+      }),
     );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.standbyNotReady);
@@ -881,7 +1048,14 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.checkWritable)).toHaveLength(41);
     expect(r.inputsOf(S.switchDns)).toHaveLength(0);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({
-      detail: { error: { Error: WORKFLOW_ERRORS.standbyNotReady, Cause: expect.stringMatching(/^The standby was still modifying after 1900 s of waiting \(41 checks\) and does not take writes yet, so the DNS name was left where it was/) } },
+      detail: {
+        error: {
+          Error: WORKFLOW_ERRORS.standbyNotReady,
+          Cause: expect.stringMatching(
+            /^The standby was still modifying after 1900 s of waiting \(41 checks\) and does not take writes yet, so the DNS name was left where it was/,
+          ),
+        },
+      },
     });
   }, 60_000);
 
@@ -894,7 +1068,9 @@ describe('failover definition: runs in the local interpreter', () => {
       happyPath(r, {
         [S.checkWritable]: () =>
           // No endpoint yet (as a cold standby's stack before it is done): no DNS switch during the promotion.
-          ++checks < 3 ? ready({ ready: false, status: 'modifying', endpoint: null, writable: false }) : ready({ ready: false, status: 'backing-up', writable: true }),
+          ++checks < 3
+            ? ready({ ready: false, status: 'modifying', endpoint: null, writable: false })
+            : ready({ ready: false, status: 'backing-up', writable: true }),
       }),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -925,12 +1101,31 @@ describe('failover definition: runs in the local interpreter', () => {
       const run = await runLocal(local, input, promotion(r, 4));
       expect(run.status).toBe('SUCCEEDED');
       // The fence is confirmed before the name moves; the name moves before the standby takes writes.
-      const order = [S.fence, S.isFenced, S.promote, S.checkWritable, S.switchEarly, S.waitWritable, S.dnsPatienceAtOnce, S.getChange, S.verifyWrites, S.recordFailover];
+      const order = [
+        S.fence,
+        S.isFenced,
+        S.promote,
+        S.checkWritable,
+        S.switchEarly,
+        S.waitWritable,
+        S.dnsPatienceAtOnce,
+        S.getChange,
+        S.verifyWrites,
+        S.recordFailover,
+      ];
       const positions = order.map((n) => at(run, n));
       expect(positions.every((p) => p >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
       // The first check is the one right after the promotion call: no wait before it, and the switch follows it.
-      expect(run.entered.slice(at(run, S.promote), at(run, S.switchEarly) + 1)).toEqual([S.promote, S.standbyPatience, S.replicaPatience, S.checkWritable, S.countWritable, S.isWritable, S.switchEarly]);
+      expect(run.entered.slice(at(run, S.promote), at(run, S.switchEarly) + 1)).toEqual([
+        S.promote,
+        S.standbyPatience,
+        S.replicaPatience,
+        S.checkWritable,
+        S.countWritable,
+        S.isWritable,
+        S.switchEarly,
+      ]);
       expect(r.inputsOf(S.switchEarly)).toEqual([{ database, target: ENDPOINT, epoch: 7, incidentId: 'inc-1' }]);
       // Writable at the 4th check: three waits of the promotion ran beside the DNS change.
       expect(r.inputsOf(S.checkWritable)).toHaveLength(4);
@@ -958,7 +1153,11 @@ describe('failover definition: runs in the local interpreter', () => {
     it('a primary confirmed down allows the overlap over a fence that did not hold (best-effort): still fenced again at every check', async () => {
       const r = recorder();
       const bestEffort = { ...database, failover: { ...database.failover, fencing: 'best-effort' } };
-      const run = await runLocal(local, { ...input, database: bestEffort }, promotion(r, 3, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false), [REFENCE.promote]: fenced(false) }));
+      const run = await runLocal(
+        local,
+        { ...input, database: bestEffort },
+        promotion(r, 3, { [S.takeLease]: lease({ current: bestEffort }), [S.fence]: fenced(false), [REFENCE.promote]: fenced(false) }),
+      );
       expect(run.status).toBe('SUCCEEDED');
       expect(at(run, S.switchEarly)).toBeGreaterThan(at(run, S.recordUnfencedPromotion));
       expect(at(run, S.switchEarly)).toBeLessThan(at(run, S.waitWritableUnfenced));
@@ -1005,7 +1204,11 @@ describe('failover definition: runs in the local interpreter', () => {
         detail: {
           error: {
             Error: WORKFLOW_ERRORS.standbyNotReady,
-            Cause: expect.stringMatching(new RegExp(`^The standby was still modifying after 600 s of waiting \\(31 checks\\) and does not take writes yet\\. The DNS name already points at it \\(${ENDPOINT.replaceAll('.', '\\.')}\\)`)),
+            Cause: expect.stringMatching(
+              new RegExp(
+                `^The standby was still modifying after 600 s of waiting \\(31 checks\\) and does not take writes yet\\. The DNS name already points at it \\(${ENDPOINT.replaceAll('.', '\\.')}\\)`,
+              ),
+            ),
           },
         },
       });
@@ -1022,7 +1225,11 @@ describe('failover definition: runs in the local interpreter', () => {
         promotion(r, 0, {
           [S.takeLease]: lease({ current: warm }),
           [S.checkWritable]: () =>
-            ++checks < 2 ? { ...promoting, needsScaleUp: true } : checks < 4 ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }) : ready({ needsScaleUp: true }),
+            ++checks < 2
+              ? { ...promoting, needsScaleUp: true }
+              : checks < 4
+                ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true })
+                : ready({ needsScaleUp: true }),
           [S.scaleUp]: { action: 'ModifyDBInstance', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: '' },
           [S.checkScaled]: ready(),
           [S.switchDns]: { changeId: null, previous: ENDPOINT, current: ENDPOINT },
@@ -1046,7 +1253,8 @@ describe('failover definition: runs in the local interpreter', () => {
       { ...input, database: warm },
       happyPath(r, {
         [S.takeLease]: lease({ current: warm }),
-        [S.checkWritable]: () => (++checks < 4 ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }) : ready({ needsScaleUp: true, writable: true })),
+        [S.checkWritable]: () =>
+          ++checks < 4 ? ready({ ready: false, status: 'backing-up', needsScaleUp: true, writable: true }) : ready({ needsScaleUp: true, writable: true }),
         [S.scaleUp]: { action: 'ModifyDBInstance', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: '' },
         [S.checkScaled]: ready({ writable: true }),
       }),
@@ -1077,7 +1285,14 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.scaleUp)).toHaveLength(0);
     expect(r.inputsOf(S.verifyWrites)).toHaveLength(0);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({
-      detail: { error: { Error: WORKFLOW_ERRORS.standbyNotReady, Cause: expect.stringMatching(/^The standby takes writes and the DNS name points at it \(orders-replica\.abc\.us-west-2\.rds\.amazonaws\.com\), but it was still backing-up after 1900 s/) } },
+      detail: {
+        error: {
+          Error: WORKFLOW_ERRORS.standbyNotReady,
+          Cause: expect.stringMatching(
+            /^The standby takes writes and the DNS name points at it \(orders-replica\.abc\.us-west-2\.rds\.amazonaws\.com\), but it was still backing-up after 1900 s/,
+          ),
+        },
+      },
     });
   }, 60_000);
 
@@ -1120,7 +1335,12 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('PromotionFailedError');
     expect(run.entered.slice(-3)).toEqual([S.escalate, S.stillUnfencedAfterEscalation, S.needsOperator]);
-    expect(r.inputsOf(S.escalate)[0]).toMatchObject({ epoch: 7, incidentId: 'inc-1', notify: true, detail: { error: { Error: 'PromotionFailedError', Cause: 'not a read replica' } } });
+    expect(r.inputsOf(S.escalate)[0]).toMatchObject({
+      epoch: 7,
+      incidentId: 'inc-1',
+      notify: true,
+      detail: { error: { Error: 'PromotionFailedError', Cause: 'not a read replica' } },
+    });
     expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
   });
 
@@ -1168,11 +1388,19 @@ describe('failover: a former primary is no standby, and approvals are re-checked
   it('escalates naming the cause when the other site is a former primary not yet rebuilt: nothing is fenced, promoted or switched, and the lease is released', async () => {
     const r = recorder();
     const detail = 'orders-primary (us-east-1) is a former writer, not a standby: ... about 2 h of writes would be lost.';
-    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ writer: 'standby', standbyReady: false, standbyDetail: detail, current: currentRoles(database, 'standby') }) }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.takeLease]: lease({ writer: 'standby', standbyReady: false, standbyDetail: detail, current: currentRoles(database, 'standby') }) }),
+    );
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.noStandby);
     expect(run.entered).toContain(S.noStandby);
-    expect(r.inputsOf(S.recordNoStandby)[0]).toMatchObject({ phase: 'escalated', notify: true, detail: { error: { Error: WORKFLOW_ERRORS.noStandby, Cause: detail }, lease: expect.stringMatching(/^released/) } });
+    expect(r.inputsOf(S.recordNoStandby)[0]).toMatchObject({
+      phase: 'escalated',
+      notify: true,
+      detail: { error: { Error: WORKFLOW_ERRORS.noStandby, Cause: detail }, lease: expect.stringMatching(/^released/) },
+    });
     expect(r.inputsOf(S.releaseNoStandby)[0]).toMatchObject({ action: 'release' });
     expect(run.entered.slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
     for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease, S.escalate]) expect(r.inputsOf(s), s).toHaveLength(0);
@@ -1183,7 +1411,11 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     const run = await runLocal(
       local,
       input,
-      happyPath(r, { [S.takeLease]: lease({ standbyReady: false, standbyDetail: 'x' }), [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }),
+      happyPath(r, {
+        [S.takeLease]: lease({ standbyReady: false, standbyDetail: 'x' }),
+        [S.probeOne]: probe('up'),
+        [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] },
+      }),
     );
     expect(run.entered.at(-1)).toBe(S.falseAlarm);
     expect(r.inputsOf(S.escalate)).toHaveLength(0);
@@ -1205,7 +1437,11 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     expect(run.entered.at(-1)).toBe(S.stoodDown);
     expect(r.inputsOf(S.reprobeOne).map((i) => i.round)).toEqual(Array(5).fill(4));
     expect((r.inputsOf(S.reachVerdictAgain)[0]!.rounds as unknown[][]).map((round) => round.length)).toEqual([5]);
-    expect(r.inputsOf(S.recordStandDown)[0]).toMatchObject({ phase: 'stood-down', notify: true, detail: { verdictAsked: 'confirmed-down', verdictNow: 'healthy' } });
+    expect(r.inputsOf(S.recordStandDown)[0]).toMatchObject({
+      phase: 'stood-down',
+      notify: true,
+      detail: { verdictAsked: 'confirmed-down', verdictNow: 'healthy' },
+    });
     expect(r.inputsOf(S.releaseStandDown)[0]).toMatchObject({ action: 'release' });
     for (const s of [S.checkBudgetAgain, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
@@ -1252,7 +1488,8 @@ describe('failover: a former primary is no standby, and approvals are re-checked
       happyPath(r, {
         [S.checkBudget]: budget(false),
         [S.askApproval]: () => approve(`op-${++answers}`, `ap-${answers}`),
-        [S.reachVerdictAgain]: () => (answers === 1 ? { verdict: 'ambiguous', reason: 'use1-a reaches it again', perRound: [] } : { verdict: 'ambiguous', reason: 'still', perRound: [] }),
+        [S.reachVerdictAgain]: () =>
+          answers === 1 ? { verdict: 'ambiguous', reason: 'use1-a reaches it again', perRound: [] } : { verdict: 'ambiguous', reason: 'still', perRound: [] },
       }),
     );
     expect(run.status).toBe('SUCCEEDED');
@@ -1348,10 +1585,19 @@ describe('failover: a former primary is no standby, and approvals are re-checked
 
   it('bounds the fence loop by its time waited: 15 s while DNS caches may hold the old primary, then longer waits, then the operators are told and the failback fences it', () => {
     expect(state(S.startRefencing).Parameters).toEqual({ attempt: 0 });
-    expect(state(S.knowsTtl)).toMatchObject({ Choices: [{ Variable: '$.database.dns.ttlSeconds', IsNumeric: true, Next: S.planRefence }], Default: S.planRefenceSteady });
+    expect(state(S.knowsTtl)).toMatchObject({
+      Choices: [{ Variable: '$.database.dns.ttlSeconds', IsNumeric: true, Next: S.planRefence }],
+      Default: S.planRefenceSteady,
+    });
     expect(state(S.planRefenceSteady)).toMatchObject({ Parameters: { elapsed: 0, steadyUntil: FAILOVER_TIMING.refenceSpanSeconds }, Next: S.waitRefence });
     expect(state(S.planRefence)).toMatchObject({
-      Parameters: { 'attempt.$': '$.refencing.attempt', elapsed: 0, 'steadyUntil.$': `States.MathAdd($.database.dns.ttlSeconds, ${FAILOVER_TIMING.refenceDnsMarginSeconds})`, interval: 30, waited: 0 },
+      Parameters: {
+        'attempt.$': '$.refencing.attempt',
+        elapsed: 0,
+        'steadyUntil.$': `States.MathAdd($.database.dns.ttlSeconds, ${FAILOVER_TIMING.refenceDnsMarginSeconds})`,
+        interval: 30,
+        waited: 0,
+      },
       ResultPath: '$.refencing',
       Next: S.waitRefence,
     });
@@ -1359,7 +1605,11 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     expect(state(S.waitRefenceLonger)).toMatchObject({ Type: 'Wait', SecondsPath: '$.refencing.interval', Next: S.countRefenceLonger });
     expect(state(S.waitRefenceLongest)).toMatchObject({ Type: 'Wait', Seconds: 120, Next: S.countRefenceLongest });
     for (const count of [S.countRefence, S.countRefenceLonger, S.countRefenceLongest]) expect(state(count).Next).toBe(S.refence);
-    expect(state(S.countRefenceLonger).Parameters).toMatchObject({ 'elapsed.$': 'States.MathAdd($.refencing.elapsed, $.refencing.interval)', 'interval.$': 'States.MathAdd($.refencing.interval, $.refencing.interval)', 'waited.$': '$.refencing.interval' });
+    expect(state(S.countRefenceLonger).Parameters).toMatchObject({
+      'elapsed.$': 'States.MathAdd($.refencing.elapsed, $.refencing.interval)',
+      'interval.$': 'States.MathAdd($.refencing.interval, $.refencing.interval)',
+      'waited.$': '$.refencing.interval',
+    });
     const choices = (state(S.refenced) as AslState & { Choices: Array<Record<string, unknown>> }).Choices;
     expect(choices.slice(1)).toEqual([
       { Variable: '$.refencing.elapsed', NumericGreaterThanEquals: FAILOVER_TIMING.refenceSpanSeconds, Next: S.recordNeverFenced },
@@ -1382,16 +1632,18 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     const r = { elapsed: 0, steadyUntil: ttl + margin, interval: plan.interval as number };
     const choices = (state(S.refenced) as AslState & { Choices: Array<Record<string, unknown> & { Next: string }> }).Choices.slice(1);
     const waits: number[] = [];
-    for (let next: string = S.waitRefence; ; ) {
+    for (let next: string = S.waitRefence; ;) {
       const wait = state(next);
       const seconds = wait.SecondsPath ? r.interval : (wait.Seconds as number);
       waits.push(seconds);
       r.elapsed += seconds;
       if (next === S.waitRefenceLonger) r.interval += r.interval;
       const taken = choices.find((c) =>
-        'NumericGreaterThanEquals' in c ? r.elapsed >= (c.NumericGreaterThanEquals as number)
-        : 'NumericLessThanPath' in c ? r.elapsed < r.steadyUntil
-        : r.interval < (c.NumericLessThan as number),
+        'NumericGreaterThanEquals' in c
+          ? r.elapsed >= (c.NumericGreaterThanEquals as number)
+          : 'NumericLessThanPath' in c
+            ? r.elapsed < r.steadyUntil
+            : r.interval < (c.NumericLessThan as number),
       );
       if (taken?.Next === S.recordNeverFenced) break;
       next = (taken?.Next ?? state(S.refenced).Default) as string;
@@ -1414,7 +1666,24 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.done);
-    const order = [S.checkTrigger, S.whoAsked, S.markRun, S.takeLease, S.recordOpened, S.recordDrillStarted, S.faultToStart, S.startFault, S.recordFaultStarted, S.settleFault, S.verifyRounds, S.fence, S.promote, S.switchDns, S.verifyWrites, S.tellOperators];
+    const order = [
+      S.checkTrigger,
+      S.whoAsked,
+      S.markRun,
+      S.takeLease,
+      S.recordOpened,
+      S.recordDrillStarted,
+      S.faultToStart,
+      S.startFault,
+      S.recordFaultStarted,
+      S.settleFault,
+      S.verifyRounds,
+      S.fence,
+      S.promote,
+      S.switchDns,
+      S.verifyWrites,
+      S.tellOperators,
+    ];
     const positions = order.map((name) => run.entered.indexOf(name));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -1431,7 +1700,9 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
     // The hook invokes start-fault-experiment with its contract's input, with the standard retries.
     expect(invokedFolder(state(S.startFault))).toBe('start-fault-experiment');
     expect(state(S.startFault)).toMatchObject({ ResultPath: '$.faultExperiment', Next: S.recordFaultStarted });
-    expect(r.inputsOf(S.startFault)).toEqual([{ database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' }]);
+    expect(r.inputsOf(S.startFault)).toEqual([
+      { database: database.name, region: database.primary.region, fault: 'disrupt-connectivity', incidentId: 'inc-1', prefix: 'failover' },
+    ]);
     const retries = (state(S.startFault).Retry as Array<{ ErrorEquals: string[] }>).map((x) => x.ErrorEquals);
     expect(retries).toContainEqual([...ERROR_NAMES.transient]);
     // The experiment is recorded and told, with what stops it; then the fault settles.
@@ -1448,10 +1719,25 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
   for (const error of ['NoExperimentTemplate', 'AmbiguousExperimentTemplate']) {
     it(`a drill whose fault has no single template (${error}) ends cleanly: recorded and told, the lease released, nothing probed, fenced or promoted`, async () => {
       const r = recorder();
-      const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.startFault]: () => { throw namedError(error, 'no FIS experiment template is tagged for disrupt-connectivity of orders'); } }), { executionId: EXECUTION });
+      const run = await runLocal(
+        local,
+        input,
+        happyPath(r, {
+          [S.checkTrigger]: drillTrigger,
+          [S.startFault]: () => {
+            throw namedError(error, 'no FIS experiment template is tagged for disrupt-connectivity of orders');
+          },
+        }),
+        { executionId: EXECUTION },
+      );
       expect(run.status).toBe('SUCCEEDED');
       expect(run.entered.at(-1)).toBe(S.noFaultEnd);
-      expect(r.inputsOf(S.recordFaultNotStarted)[0]).toMatchObject({ phase: 'fault-not-started', notify: true, drill, detail: { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: error } } });
+      expect(r.inputsOf(S.recordFaultNotStarted)[0]).toMatchObject({
+        phase: 'fault-not-started',
+        notify: true,
+        drill,
+        detail: { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: error } },
+      });
       expect(r.inputsOf(S.releaseNoFault)[0]).toMatchObject({ action: 'release', holder: EXECUTION });
       for (const s of [S.recordFaultStarted, S.probeOne, S.fence, S.promote, S.switchDns, S.escalate]) expect(r.inputsOf(s)).toHaveLength(0);
     });
@@ -1459,7 +1745,17 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
 
   it('any other error of the fault hook escalates (the lease stays held: a human looks)', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.startFault]: () => { throw namedError('AwsCallFailedError', 'fis:StartExperiment failed: AccessDeniedException'); } }), { executionId: EXECUTION });
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkTrigger]: drillTrigger,
+        [S.startFault]: () => {
+          throw namedError('AwsCallFailedError', 'fis:StartExperiment failed: AccessDeniedException');
+        },
+      }),
+      { executionId: EXECUTION },
+    );
     expect(run.status).toBe('FAILED');
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', drill });
     for (const s of [S.recordFaultNotStarted, S.probeOne, S.fence, S.promote]) expect(r.inputsOf(s)).toHaveLength(0);
@@ -1494,15 +1790,28 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
       const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger, [S.takeLease]: lease({ acquired: false, outcome, ...extra }) }));
       expect(run.status).toBe('SUCCEEDED');
       expect(run.entered.at(-1)).toBe(S.drillStoodDown);
-      expect(r.inputsOf(S.recordDrillStoodDown)[0]).toMatchObject({ phase: 'drill-stood-down', notify: true, drill, detail: { outcome, lease: { acquired: false, outcome } } });
-      for (const s of [S.tellWaitingRun, S.recordBlocked, S.recordOpened, S.startFault, S.probeOne, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s)).toHaveLength(0);
+      expect(r.inputsOf(S.recordDrillStoodDown)[0]).toMatchObject({
+        phase: 'drill-stood-down',
+        notify: true,
+        drill,
+        detail: { outcome, lease: { acquired: false, outcome } },
+      });
+      for (const s of [S.tellWaitingRun, S.recordBlocked, S.recordOpened, S.startFault, S.probeOne, S.fence, S.promote, S.switchDns])
+        expect(r.inputsOf(s)).toHaveLength(0);
       expect(run.entered).not.toContain(S.startFault);
     });
   }
 
   it('a real trigger while a drill holds the lease ends as already handled: no second run acts (the drill carries on)', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: `${EXECUTION}-drill` }), [S.tellWaitingRun]: { superseded: [] } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.takeLease]: lease({ acquired: false, outcome: 'already-handled', heldBy: `${EXECUTION}-drill` }),
+        [S.tellWaitingRun]: { superseded: [] },
+      }),
+    );
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.alreadyHandled);
     for (const s of [S.recordOpened, S.recordDrillStoodDown, S.probeOne, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(s)).toHaveLength(0);
@@ -1510,7 +1819,15 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
 
   it('an unreadable trigger escalates with a null marker (the escalation record needs it)', async () => {
     const r = recorder();
-    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: () => { throw namedError('Lambda.ServiceException', 'boom'); } }));
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkTrigger]: () => {
+          throw namedError('Lambda.ServiceException', 'boom');
+        },
+      }),
+    );
     expect(run.entered).toContain(S.unreadableNotDrill);
     expect(r.inputsOf(S.escalate)[0]).toMatchObject({ phase: 'escalated', drill: null });
   });

@@ -9,7 +9,12 @@ import { Arns } from '../../lib/arns.js';
 import { controlFunctionPermissions } from '../../lib/constructs/permissions.js';
 import { configWith, databaseConfig } from '../fixtures/databases.js';
 
-const RES = { table: 'arn:aws:dynamodb:us-west-2:123456789012:table/failover-state', topic: 'arn:aws:sns:us-west-2:123456789012:failover', bus: 'arn:aws:events:us-west-2:123456789012:event-bus/failover', key: 'arn:aws:kms:us-west-2:123456789012:key/k' };
+const RES = {
+  table: 'arn:aws:dynamodb:us-west-2:123456789012:table/failover-state',
+  topic: 'arn:aws:sns:us-west-2:123456789012:failover',
+  bus: 'arn:aws:events:us-west-2:123456789012:event-bus/failover',
+  key: 'arn:aws:kms:us-west-2:123456789012:key/k',
+};
 const arns = new Arns('aws', '123456789012');
 const PRIMARY = 'arn:aws:rds:us-east-1:123456789012:db:orders-primary';
 const REPLICA = 'arn:aws:rds:us-west-2:123456789012:db:orders-replica';
@@ -45,7 +50,9 @@ describe('fence IAM per fenceMethod', () => {
     const g = grants('fence-primary', 'stop');
     expect(g.filter((x) => x.startsWith('rds:StopDBInstance'))).toEqual([`rds:StopDBInstance on ${PRIMARY}`, `rds:StopDBInstance on ${REPLICA}`]);
     expect(g).toContain(`rds:ModifyDBInstance on ${PRIMARY}`);
-    expect(g).toContain('ec2:CreateSecurityGroup on arn:aws:ec2:us-east-1:123456789012:security-group/* if {"StringEquals":{"aws:RequestTag/rds-failover:purpose":"fence-isolation"}}');
+    expect(g).toContain(
+      'ec2:CreateSecurityGroup on arn:aws:ec2:us-east-1:123456789012:security-group/* if {"StringEquals":{"aws:RequestTag/rds-failover:purpose":"fence-isolation"}}',
+    );
     expect(g.some((x) => x.startsWith('ec2:RevokeSecurityGroupIngress'))).toBe(false);
   });
 

@@ -27,16 +27,38 @@ describe('game-day experiment templates (test/fixtures/configs/game-day.json)', 
   });
 
   it('one template per fault, tagged for start-fault-experiment', () => {
-    expect(templates().map((t) => t.p.Tags).sort((a, b) => a['failover:fault'].localeCompare(b['failover:fault']))).toEqual([
-      { 'failover:database': 'orders-drill', 'failover:fault': 'disrupt-connectivity', 'failover:prefix': 'failover', Name: 'failover-orders-drill-disrupt-connectivity' },
-      { 'failover:database': 'orders-drill', 'failover:fault': 'reboot-with-failover', 'failover:prefix': 'failover', Name: 'failover-orders-drill-reboot-with-failover' },
+    expect(
+      templates()
+        .map((t) => t.p.Tags)
+        .sort((a, b) => a['failover:fault'].localeCompare(b['failover:fault'])),
+    ).toEqual([
+      {
+        'failover:database': 'orders-drill',
+        'failover:fault': 'disrupt-connectivity',
+        'failover:prefix': 'failover',
+        Name: 'failover-orders-drill-disrupt-connectivity',
+      },
+      {
+        'failover:database': 'orders-drill',
+        'failover:fault': 'reboot-with-failover',
+        'failover:prefix': 'failover',
+        Name: 'failover-orders-drill-reboot-with-failover',
+      },
     ]);
   });
 
   it('targets exactly the drill pair primary, by ARN (never the production database)', () => {
-    expect(byFault('reboot-with-failover').p.Targets).toEqual({ DBInstances: { ResourceType: 'aws:rds:db', ResourceArns: [`arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-drill-primary`], SelectionMode: 'ALL' } });
-    expect(byFault('reboot-with-failover').p.Actions.rebootwithfailover).toMatchObject({ ActionId: 'aws:rds:reboot-db-instances', Parameters: { forceFailover: 'true' } });
-    expect(byFault('disrupt-connectivity').p.Targets.Subnets.ResourceArns).toEqual([`arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-0a1b2c3d4e5f60718`, `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-0f1e2d3c4b5a69788`]);
+    expect(byFault('reboot-with-failover').p.Targets).toEqual({
+      DBInstances: { ResourceType: 'aws:rds:db', ResourceArns: [`arn:aws:rds:us-east-1:${ACCOUNT}:db:orders-drill-primary`], SelectionMode: 'ALL' },
+    });
+    expect(byFault('reboot-with-failover').p.Actions.rebootwithfailover).toMatchObject({
+      ActionId: 'aws:rds:reboot-db-instances',
+      Parameters: { forceFailover: 'true' },
+    });
+    expect(byFault('disrupt-connectivity').p.Targets.Subnets.ResourceArns).toEqual([
+      `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-0a1b2c3d4e5f60718`,
+      `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/subnet-0f1e2d3c4b5a69788`,
+    ]);
     expect(byFault('disrupt-connectivity').p.Actions.disruptconnectivity.Parameters).toEqual({ duration: 'PT10M', scope: 'all' });
     expect(JSON.stringify(templates())).not.toMatch(/db:orders-primary/);
   });
@@ -44,7 +66,11 @@ describe('game-day experiment templates (test/fixtures/configs/game-day.json)', 
   it("stops on the user's alarm, production's in-Region heartbeat and the heartbeat errors, never the drill pair's own heartbeat", () => {
     const alarm = (name: string) => ({ Source: 'aws:cloudwatch:alarm', Value: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${name}` });
     for (const t of templates()) {
-      expect(t.p.StopConditions).toEqual([alarm('orders-checkout-errors'), alarm('failover-orders-heartbeat-in-region'), alarm('failover-automation.heartbeat-errors-us-east-1')]);
+      expect(t.p.StopConditions).toEqual([
+        alarm('orders-checkout-errors'),
+        alarm('failover-orders-heartbeat-in-region'),
+        alarm('failover-automation.heartbeat-errors-us-east-1'),
+      ]);
     }
   });
 
@@ -57,7 +83,12 @@ describe('game-day experiment templates (test/fixtures/configs/game-day.json)', 
     for (const [, role] of stack.resources('AWS::IAM::Role')) {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       expect((role.Properties as any).AssumeRolePolicyDocument.Statement).toEqual([
-        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'fis.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } },
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'fis.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
       ]);
     }
     const statements = (fault: string) =>
@@ -95,12 +126,17 @@ describe('drillPairPlans', () => {
     const second = { ...config.databases[0]!, name: 'orders-two', gameDay: { ...config.databases[0]!.gameDay!, stopAlarmArns: alarms } };
     const grown = { ...config, databases: [...config.databases, second] };
     expect(drillPairPlans(config, 'us-east-1', ACCOUNT, 'aws')[0]!.stopAlarmArns).toHaveLength(3);
-    expect(() => drillPairPlans(grown, 'us-east-1', ACCOUNT, 'aws')).toThrow(new RegExp(`drill pair orders-drill: 7 stop alarms .* more than the ${MAX_STOP_CONDITIONS} stop conditions`));
+    expect(() => drillPairPlans(grown, 'us-east-1', ACCOUNT, 'aws')).toThrow(
+      new RegExp(`drill pair orders-drill: 7 stop alarms .* more than the ${MAX_STOP_CONDITIONS} stop conditions`),
+    );
   });
 
   it('does not add the production heartbeat alarm of another Region', () => {
     const config = valid();
-    const moved = { ...config, databases: [{ ...config.databases[0]!, primary: { ...config.databases[0]!.primary, region: 'eu-west-1' } }, config.databases[1]!] };
+    const moved = {
+      ...config,
+      databases: [{ ...config.databases[0]!, primary: { ...config.databases[0]!.primary, region: 'eu-west-1' } }, config.databases[1]!],
+    };
     expect(drillPairPlans(moved, 'us-east-1', ACCOUNT, 'aws')[0]!.stopAlarmArns).toEqual([
       `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:orders-checkout-errors`,
       `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:failover-automation.heartbeat-errors-us-east-1`,
@@ -125,7 +161,9 @@ describe('start-fault-experiment permissions', () => {
     expect(evaluate(principal(), start('staging'))).toMatchObject({ allowed: false });
     expect(evaluate(principal(), start('failover', 'us-west-2'))).toMatchObject({ allowed: false });
     expect(evaluate(principal(), { action: 'fis:ListExperimentTemplates', resources: ['*'] })).toEqual({ allowed: true });
-    expect(evaluate(principal(), { action: 'fis:StopExperiment', resources: [`arn:aws:fis:us-east-1:${ACCOUNT}:experiment/EXP1`] })).toMatchObject({ allowed: false });
+    expect(evaluate(principal(), { action: 'fis:StopExperiment', resources: [`arn:aws:fis:us-east-1:${ACCOUNT}:experiment/EXP1`] })).toMatchObject({
+      allowed: false,
+    });
   });
 
   it('grants nothing without game days', () => {

@@ -52,7 +52,14 @@ describe('game-day schedules (synthesized)', () => {
     const roleArn = (schedule.Properties as { Target: { RoleArn: string } }).Target.RoleArn;
     const [roleId, role] = control.resources('AWS::IAM::Role').find(([id]) => roleArn.endsWith(`/${id}`))!;
     expect(role.Properties?.AssumeRolePolicyDocument).toMatchObject({
-      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } } }],
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
+      ],
     });
     const grants = app
       .roleStatements(control, roleId)
@@ -60,22 +67,36 @@ describe('game-day schedules (synthesized)', () => {
       .sort();
     const [keyId] = control.resources('AWS::KMS::Key').filter(([id]) => !id.includes('WorkflowsKey'))[0]!;
     expect(grants).toEqual(
-      [`Allow events:PutEvents on ${BUS_ARN}`, `Allow kms:Decrypt on arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`, `Allow kms:GenerateDataKey on arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`, `Allow sqs:SendMessage on ${DLQ_ARN}`].sort(),
+      [
+        `Allow events:PutEvents on ${BUS_ARN}`,
+        `Allow kms:Decrypt on arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`,
+        `Allow kms:GenerateDataKey on arn:aws:kms:${R}:${ACCOUNT}:key/key-${keyId}`,
+        `Allow sqs:SendMessage on ${DLQ_ARN}`,
+      ].sort(),
     );
   });
 
-  it('the drill rule of orders: Drill Requested for its pair, the pair\'s config and the game-day settings in the input', () => {
+  it("the drill rule of orders: Drill Requested for its pair, the pair's config and the game-day settings in the input", () => {
     const rules = control.resources('AWS::Events::Rule').filter(([id]) => id.includes('DrillTrigger'));
     expect(rules).toHaveLength(1);
-    const rule = rules[0]![1].Properties as { EventPattern: unknown; Targets: { InputTransformer: { InputTemplate: string; InputPathsMap: Record<string, string> }; DeadLetterConfig?: unknown }[] };
-    expect(rule.EventPattern).toEqual({ source: ['rds-failover.game-day'], 'detail-type': ['Drill Requested'], detail: { database: ['orders-drill'], requestedFor: ['orders'] } });
+    const rule = rules[0]![1].Properties as {
+      EventPattern: unknown;
+      Targets: { InputTransformer: { InputTemplate: string; InputPathsMap: Record<string, string> }; DeadLetterConfig?: unknown }[];
+    };
+    expect(rule.EventPattern).toEqual({
+      source: ['rds-failover.game-day'],
+      'detail-type': ['Drill Requested'],
+      detail: { database: ['orders-drill'], requestedFor: ['orders'] },
+    });
     const target = rule.Targets[0]!;
     expect(target.DeadLetterConfig).toEqual({ Arn: DLQ_ARN });
     expect(Object.values(target.InputTransformer.InputPathsMap).sort()).toEqual(['$.detail', '$.detail-type', '$.source', '$.time']);
     const template = target.InputTransformer.InputTemplate;
     expect(template).toContain('"name":"orders-drill"');
     expect(template).toContain('"drillTarget":true');
-    expect(template).toContain('"gameDay":{"requestedFor":"orders","drillPair":"orders-drill","allowProductionTarget":false,"faults":["disrupt-connectivity"],"objectives":{"rtoSeconds":900,"rpoSeconds":30}}');
+    expect(template).toContain(
+      '"gameDay":{"requestedFor":"orders","drillPair":"orders-drill","allowProductionTarget":false,"faults":["disrupt-connectivity"],"objectives":{"rtoSeconds":900,"rpoSeconds":30}}',
+    );
   });
 
   it('is cdk-nag clean', () => {

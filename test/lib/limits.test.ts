@@ -56,7 +56,7 @@ describe('limits: every CloudFormation, IAM and service limit holds on the synth
     console.log(`${n} databases: ${JSON.stringify(largest)} ${JSON.stringify(perStack)}`);
   });
 
-  it('at 100 databases: the functions\' permissions continue in managed policies, all within the size limit and the quota, the dashboard bounded', () => {
+  it("at 100 databases: the functions' permissions continue in managed policies, all within the size limit and the quota, the dashboard bounded", () => {
     const { largest } = measure(MAX_DATABASES);
     expect(largest.managedPoliciesPerRole).toBeGreaterThan(1);
     expect(largest.managedPoliciesPerRole).toBeLessThanOrEqual(DEPLOY_LIMITS.managedPoliciesPerRole);
@@ -87,6 +87,8 @@ describe('limits with game days (docs/game-days.md)', () => {
     expect(app.control.resources('AWS::Scheduler::Schedule')).toHaveLength(MAX_DATABASES);
     const drillRules = Object.values(app.stacks).flatMap((s) => s.resources('AWS::Events::Rule').filter(([id]) => id.includes('DrillTrigger')));
     expect(drillRules).toHaveLength(MAX_DATABASES);
-    console.log(`${MAX_DATABASES} databases with game days: control stack ${app.control.resources('AWS::Scheduler::Schedule').length} schedules, ${checkStackLimits(app.control).measures.resources} resources, ${checkStackLimits(app.control).measures.templateChars} template characters`);
+    console.log(
+      `${MAX_DATABASES} databases with game days: control stack ${app.control.resources('AWS::Scheduler::Schedule').length} schedules, ${checkStackLimits(app.control).measures.resources} resources, ${checkStackLimits(app.control).measures.templateChars} template characters`,
+    );
   });
 });

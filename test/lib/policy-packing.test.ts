@@ -17,7 +17,9 @@ describe('policy packing', () => {
   it('measures a resolved ARN with the longest partition and a 12-digit account', () => {
     const s = stack();
     // arn:aws-us-gov:rds:us-east-1:123456789012:db:x, in quotes
-    expect(resolvedSize(s, Fn.sub('arn:${AWS::Partition}:rds:us-east-1:${AWS::AccountId}:db:x'))).toBe('"arn:aws-us-gov:rds:us-east-1:123456789012:db:x"'.length);
+    expect(resolvedSize(s, Fn.sub('arn:${AWS::Partition}:rds:us-east-1:${AWS::AccountId}:db:x'))).toBe(
+      '"arn:aws-us-gov:rds:us-east-1:123456789012:db:x"'.length,
+    );
     expect(resolvedSize(s, { a: 'x y' })).toBe('{"a":"xy"}'.length);
   });
 
@@ -29,7 +31,11 @@ describe('policy packing', () => {
   it('splits a long resource list into statements within the budget, keeping actions, conditions and every resource', () => {
     const s = stack();
     const resources = instances(120);
-    const statement = new PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:RebootDBInstance'], resources, conditions: { StringEquals: { 'rds:DatabaseEngine': ['postgres'] } } });
+    const statement = new PolicyStatement({
+      actions: ['rds:DescribeDBInstances', 'rds:RebootDBInstance'],
+      resources,
+      conditions: { StringEquals: { 'rds:DatabaseEngine': ['postgres'] } },
+    });
     const parts = splitStatement(s, { statement, reason: 'why' });
     expect(parts.length).toBeGreaterThan(3);
     for (const part of parts) {

@@ -44,12 +44,25 @@ describe('signal stack (primary Region)', () => {
   it('runs the in-Region heartbeat function with its own log group and only the permissions it needs', () => {
     expect(heartbeat).toMatchObject({ stack: 'failover-signal-us-east-1', folder: 'heartbeat', runtime: 'nodejs24.x' });
     // A failed heartbeat asks the product bus in the control Region for a verification.
-    expect(heartbeat.environment).toMatchObject({ RESOURCE_PREFIX: 'failover', POWERTOOLS_SERVICE_NAME: 'heartbeat', EVENT_BUS_NAME: 'failover-events', CONTROL_REGION: 'us-west-2' });
+    expect(heartbeat.environment).toMatchObject({
+      RESOURCE_PREFIX: 'failover',
+      POWERTOOLS_SERVICE_NAME: 'heartbeat',
+      EVENT_BUS_NAME: 'failover-events',
+      CONTROL_REGION: 'us-west-2',
+    });
     const grants = heartbeat.statements.map((s) => [s.Action.join(','), s.Resource.join(' '), s.Condition ?? null]);
     expect(grants).toEqual([
-      ['logs:CreateLogStream,logs:PutLogEvents', expect.stringMatching(new RegExp(`^arn:aws:logs:us-east-1:${ACCOUNT}:log-group:[A-Za-z]*HeartbeatLogs[A-Z0-9]+:\\*$`)), null],
+      [
+        'logs:CreateLogStream,logs:PutLogEvents',
+        expect.stringMatching(new RegExp(`^arn:aws:logs:us-east-1:${ACCOUNT}:log-group:[A-Za-z]*HeartbeatLogs[A-Z0-9]+:\\*$`)),
+        null,
+      ],
       ['secretsmanager:GetSecretValue', SECRETS.join(' '), null],
-      ['events:PutEvents', `arn:aws:events:us-west-2:${ACCOUNT}:event-bus/failover-events`, { StringEquals: { 'events:source': 'rds-failover.heartbeat', 'events:detail-type': 'Heartbeat Failed' } }],
+      [
+        'events:PutEvents',
+        `arn:aws:events:us-west-2:${ACCOUNT}:event-bus/failover-events`,
+        { StringEquals: { 'events:source': 'rds-failover.heartbeat', 'events:detail-type': 'Heartbeat Failed' } },
+      ],
       ['cloudwatch:PutMetricData', '*', { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }],
       ['cloudwatch:DescribeAlarms', `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:failover-*-heartbeat-in-region`, null],
       ['xray:PutTraceSegments,xray:PutTelemetryRecords', '*', null],
@@ -72,12 +85,20 @@ describe('signal stack (primary Region)', () => {
     const [target] = schedule.Properties!.Targets as Array<Record<string, unknown>>;
     expect(target!.Arn).toBe(heartbeat.arn);
     const beat = JSON.parse(String(target!.Input)) as Record<string, unknown>;
-    expect(beat).toMatchObject({ site: 'in-region', database: 'orders', host: 'writer.orders.internal', port: 5432, secretArn: SECRET, secretReplicaRegions: ['us-west-2', 'eu-west-1'] });
+    expect(beat).toMatchObject({
+      site: 'in-region',
+      database: 'orders',
+      host: 'writer.orders.internal',
+      port: 5432,
+      secretArn: SECRET,
+      secretReplicaRegions: ['us-west-2', 'eu-west-1'],
+    });
     expect(heartbeatInput.safeParse(beat).success).toBe(true);
   });
 
   it('alarms on the in-Region heartbeat with the same settings as the cross-Region one', () => {
-    const heartbeatAlarms = (s: typeof signal) => s.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-'));
+    const heartbeatAlarms = (s: typeof signal) =>
+      s.resources('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties!.AlarmName).includes('-heartbeat-'));
     const [, alarm] = one(heartbeatAlarms(signal), 'alarm');
     const [, crossRegion] = one(heartbeatAlarms(app.control), 'control alarm');
     expect(alarm.Properties).toMatchObject({ AlarmName: 'failover-orders-heartbeat-in-region', TreatMissingData: 'breaching' });

@@ -10,12 +10,17 @@ import { synthApp } from '../helpers/synth.js';
 const configWith = exampleWith;
 
 describe('scale: a hundred databases in one deployment', () => {
-  it('holds the first 20 databases\' triggers in the control stack (3 resources each) and 20 more per `databases` stack', () => {
+  it("holds the first 20 databases' triggers in the control stack (3 resources each) and 20 more per `databases` stack", () => {
     const count = (n: number) => Object.keys(synthApp({ config: configWith(n) }).control.template.Resources ?? {}).length;
     const one = count(1);
     expect(count(2) - one).toBe(3); // trigger rule, heartbeat schedule, heartbeat alarm
     const app = synthApp({ config: configWith(100) });
-    expect(Object.keys(app.stacks).filter((name) => name.startsWith('failover-databases-'))).toEqual(['failover-databases-2', 'failover-databases-3', 'failover-databases-4', 'failover-databases-5']);
+    expect(Object.keys(app.stacks).filter((name) => name.startsWith('failover-databases-'))).toEqual([
+      'failover-databases-2',
+      'failover-databases-3',
+      'failover-databases-4',
+      'failover-databases-5',
+    ]);
     // Past 20 databases the control stack grows only by the managed policies that hold its
     // functions' longer ARN lists (docs/scale.md), far below CloudFormation's 500.
     const hundred = Object.keys(app.control.template.Resources).length;
@@ -30,7 +35,7 @@ describe('scale: a hundred databases in one deployment', () => {
     }
   });
 
-  it('keeps every event pattern under EventBridge\'s 2,048-character limit, in every stack', () => {
+  it("keeps every event pattern under EventBridge's 2,048-character limit, in every stack", () => {
     const app = synthApp({ config: configWith(100) });
     let rules = 0;
     for (const stack of Object.values(app.stacks)) {

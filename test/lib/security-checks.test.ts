@@ -71,20 +71,29 @@ describe('security checks (cdk-nag AWS Solutions)', () => {
       expect(ack.reason.length, ack.id).toBeGreaterThan(30);
       expect(ack.path).toMatch(/\/(Role\/DefaultPolicy|TriggerDeadLetters|ForwardDeadLetters|ApprovalSigningKey)$/);
     }
-    const ids = (path: RegExp) => acks.filter((a) => path.test(a.path)).map((a) => a.id).sort();
+    const ids = (path: RegExp) =>
+      acks
+        .filter((a) => path.test(a.path))
+        .map((a) => a.id)
+        .sort();
     // The isolation fence (the default fenceMethod): CreateSecurityGroup on the site Regions' VPCs and on new
     // groups (tag-conditioned), CreateTags at creation only; each acknowledged with its reason.
     expect(ids(/FencePrimary\/Role\/DefaultPolicy$/)).toEqual(
       [
         'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        ...['us-east-1', 'us-west-2'].flatMap((r) => ['security-group', 'vpc'].map((t) => `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}:<AWS::AccountId>:${t}/*]`)),
+        ...['us-east-1', 'us-west-2'].flatMap((r) =>
+          ['security-group', 'vpc'].map((t) => `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${r}:<AWS::AccountId>:${t}/*]`),
+        ),
       ].sort(),
     );
     expect(acks.find((a) => a.id.endsWith(':vpc/*]'))!.reason).toMatch(/only known from DescribeDBInstances/);
     expect(acks.find((a) => a.id.endsWith(':security-group/*]'))!.reason).toMatch(/rds-failover:purpose=fence-isolation.*CreateAction|only while creating/s);
     expect(acks.find((a) => /FencePrimary\/Role\/DefaultPolicy$/.test(a.path))!.reason).toMatch(/X-Ray.*ec2:DescribeSecurityGroups/);
     expect(ids(/Workflows\/Failover\/Role\/DefaultPolicy$/)).toEqual(
-      expect.arrayContaining(['AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]']),
+      expect.arrayContaining([
+        'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+      ]),
     );
     // No acknowledgment of managed policies: there are none (AwsSolutions-IAM4).
     expect(acks.some((a) => a.id.includes('IAM4'))).toBe(false);

@@ -20,18 +20,35 @@ import { wideConfig } from './configs.js';
  */
 const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unknown>; reason: string }> = [
   { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], reason: 'Lambda active tracing: X-Ray writes have no resource type' },
-  { actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'], reason: 'Step Functions tracing: X-Ray actions have no resource type' },
   {
-    actions: ['logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery'],
+    actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    reason: 'Step Functions tracing: X-Ray actions have no resource type',
+  },
+  {
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+    ],
     reason: 'Step Functions logging to CloudWatch Logs: the log-delivery actions have no resource type (AWS documents Resource "*")',
   },
   { actions: ['cloudwatch:GetMetricData'], reason: 'GetMetricData has no resource type (replica lag, Aurora RPO lag)' },
-  { actions: ['cloudwatch:PutMetricData'], condition: { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } }, reason: 'PutMetricData has no resource type; limited to the product namespace' },
+  {
+    actions: ['cloudwatch:PutMetricData'],
+    condition: { StringEquals: { 'cloudwatch:namespace': 'RdsFailover' } },
+    reason: 'PutMetricData has no resource type; limited to the product namespace',
+  },
   { actions: ['ec2:DescribeSecurityGroups'], reason: 'EC2 Describe* actions have no resource-level permissions' },
   { actions: ['ec2:DescribeSecurityGroupRules'], reason: 'EC2 Describe* actions have no resource-level permissions' },
   {
     actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'],
-    reason: 'shift-traffic, only when the config names gating alarms: CloudWatch returns composite alarms and their history only to a permission on "*" (read-only)',
+    reason:
+      'shift-traffic, only when the config names gating alarms: CloudWatch returns composite alarms and their history only to a permission on "*" (read-only)',
   },
   {
     actions: ['logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:PutResourcePolicy'],
@@ -42,10 +59,22 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
     reason: 'FIS disrupt-connectivity experiment role (game days): EC2 Describe* and GetManagedPrefixListEntries have no resource-level permissions',
   },
   { actions: ['states:SendTaskSuccess'], reason: 'SendTaskSuccess has no resource type: the task token is the capability (approval page only)' },
-  { actions: ['fis:ListExperimentTemplates'], reason: 'ListExperimentTemplates has no resource type: start-fault-experiment finds the template by its tags (StartExperiment is limited to templates tagged with the prefix)' },
   {
-    actions: ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:UnassignPrivateIpAddresses'],
-    reason: "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
+    actions: ['fis:ListExperimentTemplates'],
+    reason:
+      'ListExperimentTemplates has no resource type: start-fault-experiment finds the template by its tags (StartExperiment is limited to templates tagged with the prefix)',
+  },
+  {
+    actions: [
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:UnassignPrivateIpAddresses',
+    ],
+    reason:
+      "VPC-attached functions only (config `networks`): Lambda's network interfaces, as AWS's AWSLambdaVPCAccessExecutionRole grants them (the interfaces' ids are not known in advance)",
   },
 ];
 /**
@@ -54,7 +83,8 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
  */
 const KMS_VIA_RDS = {
   actions: ['kms:CreateGrant', 'kms:DescribeKey'],
-  reason: "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS, kms:GrantIsForAWSResource its grants to RDS's own use",
+  reason:
+    "rebuild-replica: the old primary's KMS key is only known at run time; kms:ViaService limits it to RDS, kms:GrantIsForAWSResource its grants to RDS's own use",
 };
 
 interface Statement {
@@ -69,15 +99,19 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 /** Every statement of every identity policy of every stack, with where it is. */
 function identityStatements(app: SynthesizedApp): Array<{ where: string; statement: Statement }> {
   return Object.values(app.stacks).flatMap((stack) =>
-    stack.resources('AWS::IAM::Policy').flatMap(([id, r]) =>
-      ((r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? []).map((statement) => ({ where: `${stack.name}/${id}`, statement })),
-    ),
+    stack
+      .resources('AWS::IAM::Policy')
+      .flatMap(([id, r]) =>
+        ((r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement ?? []).map((statement) => ({ where: `${stack.name}/${id}`, statement })),
+      ),
   );
 }
 
 const allowed = (s: Statement): string | undefined => {
   const actions = list(s.Action).sort();
-  const hit = STAR_ALLOW_LIST.find((a) => JSON.stringify([...a.actions].sort()) === JSON.stringify(actions) && JSON.stringify(a.condition ?? null) === JSON.stringify(s.Condition ?? null));
+  const hit = STAR_ALLOW_LIST.find(
+    (a) => JSON.stringify([...a.actions].sort()) === JSON.stringify(actions) && JSON.stringify(a.condition ?? null) === JSON.stringify(s.Condition ?? null),
+  );
   if (hit) return hit.reason;
   const viaRds = (s.Condition?.StringEquals as Record<string, unknown> | undefined)?.['kms:ViaService'];
   const forAwsResource = (s.Condition?.Bool as Record<string, unknown> | undefined)?.['kms:GrantIsForAWSResource'] === 'true';
@@ -119,7 +153,11 @@ describe.each([
   const stacks = Object.values(app.stacks);
   const control = app.control;
   const keyIds = control.resources('AWS::KMS::Key').map(([id]) => id);
-  const isControlKey = (ref: unknown) => JSON.stringify(ref).match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]|"Ref":"([A-Za-z0-9]+)"/)?.slice(1).some((id) => id && keyIds.includes(id)) ?? false;
+  const isControlKey = (ref: unknown) =>
+    JSON.stringify(ref)
+      .match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]|"Ref":"([A-Za-z0-9]+)"/)
+      ?.slice(1)
+      .some((id) => id && keyIds.includes(id)) ?? false;
 
   it('IAM: every Allow with Resource "*" is an action without a resource type (allow-listed with its reason); no action is "*"', () => {
     const stars = identityStatements(app).filter(({ statement }) => list(statement.Resource).includes('*'));
@@ -129,14 +167,19 @@ describe.each([
       expect(allowed(statement), `${where}: ${JSON.stringify(statement)}`).toBeDefined();
     }
     for (const { where, statement } of identityStatements(app)) {
-      expect(list(statement.Action).filter((a) => a === '*' || a.endsWith(':*')), where).toEqual([]);
+      expect(
+        list(statement.Action).filter((a) => a === '*' || a.endsWith(':*')),
+        where,
+      ).toEqual([]);
     }
   });
 
-  it('IAM: narrowed by condition keys: record changes to the configured records, items to their owners\' partitions, Aurora reboots to the configured engines, grants to AWS resources', () => {
+  it("IAM: narrowed by condition keys: record changes to the configured records, items to their owners' partitions, Aurora reboots to the configured engines, grants to AWS resources", () => {
     const statements = identityStatements(app);
     const withAction = (action: string) => statements.filter(({ statement }) => statement.Effect === 'Allow' && list(statement.Action).includes(action));
-    const records = app.config.databases.flatMap((db) => [db.dns.recordName, ...(db.traffic ? [db.traffic.recordName] : [])]).map((n) => n.toLowerCase().replace(/\.$/, ''));
+    const records = app.config.databases
+      .flatMap((db) => [db.dns.recordName, ...(db.traffic ? [db.traffic.recordName] : [])])
+      .map((n) => n.toLowerCase().replace(/\.$/, ''));
     const changes = withAction('route53:ChangeResourceRecordSets');
     expect(changes.length).toBeGreaterThan(0);
     for (const { where, statement } of changes) {
@@ -150,7 +193,9 @@ describe.each([
     const items = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'].flatMap(withAction);
     expect(items.length).toBeGreaterThan(0);
     for (const { where, statement } of items) {
-      const keys = ((statement.Condition?.['ForAllValues:StringEquals'] ?? statement.Condition?.['ForAllValues:StringLike']) as Record<string, string[]> | undefined)?.['dynamodb:LeadingKeys'];
+      const keys = (
+        (statement.Condition?.['ForAllValues:StringEquals'] ?? statement.Condition?.['ForAllValues:StringLike']) as Record<string, string[]> | undefined
+      )?.['dynamodb:LeadingKeys'];
       expect(keys, `${where}: ${JSON.stringify(statement)}`).toBeDefined();
       const onIndex = list(statement.Resource).every((r) => r.endsWith('/index/pending'));
       if (onIndex) {
@@ -160,8 +205,14 @@ describe.each([
         expect(keys!.sort(), where).toEqual(app.config.databases.map((db) => db.name).sort());
         continue;
       }
-      expect(keys!.every((k) => /^(DB#[a-z][a-z0-9-]*|FENCE#\*|INCIDENT#\*|APPROVAL#\*)$/.test(k)), where).toBe(true);
-      expect(list(statement.Action).filter((a) => a === 'dynamodb:Scan' || a === 'dynamodb:Query'), where).toEqual([]);
+      expect(
+        keys!.every((k) => /^(DB#[a-z][a-z0-9-]*|FENCE#\*|INCIDENT#\*|APPROVAL#\*)$/.test(k)),
+        where,
+      ).toBe(true);
+      expect(
+        list(statement.Action).filter((a) => a === 'dynamodb:Scan' || a === 'dynamodb:Query'),
+        where,
+      ).toEqual([]);
     }
     const anyInstance = withAction('rds:RebootDBInstance').filter(({ statement }) => list(statement.Resource).some((r) => r.endsWith(':db:*')));
     expect(anyInstance.length > 0).toBe(app.config.databases.some((db) => db.engine.startsWith('aurora-')));
@@ -178,7 +229,10 @@ describe.each([
     for (const { where, statement } of identityStatements(app)) {
       if (!list(statement.Resource).includes('*')) continue;
       for (const action of list(statement.Action)) {
-        expect(scopedPrefixes.some((p) => action.startsWith(p)), `${where}: ${action} on "*"`).toBe(false);
+        expect(
+          scopedPrefixes.some((p) => action.startsWith(p)),
+          `${where}: ${action} on "*"`,
+        ).toBe(false);
       }
     }
   });
@@ -214,7 +268,9 @@ describe.each([
       expect(stack.resources('AWS::SQS::QueuePolicy').length, stack.name).toBe(stack.resources('AWS::SQS::Queue').length);
       for (const [id, p] of stack.resources('AWS::SQS::QueuePolicy')) {
         const statements = (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
-        expect(statements, `${stack.name}/${id}`).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+        expect(statements, `${stack.name}/${id}`).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
       }
     }
   });
@@ -232,7 +288,8 @@ describe.each([
   });
 
   it('every KMS key rotates, and the signing secret is encrypted with the control key', () => {
-    for (const stack of stacks) for (const [id, k] of stack.resources('AWS::KMS::Key')) expect(k.Properties!.EnableKeyRotation, `${stack.name}/${id}`).toBe(true);
+    for (const stack of stacks)
+      for (const [id, k] of stack.resources('AWS::KMS::Key')) expect(k.Properties!.EnableKeyRotation, `${stack.name}/${id}`).toBe(true);
     const secrets = Object.entries(control.template.Resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
     expect(secrets).toHaveLength(1);
     expect(isControlKey(secrets[0]![1].Properties!.KmsKeyId)).toBe(true);
@@ -259,7 +316,7 @@ describe.each([
     }
   });
 
-  it("the state machines log without execution data (task tokens and inputs stay out of CloudWatch Logs)", () => {
+  it('the state machines log without execution data (task tokens and inputs stay out of CloudWatch Logs)', () => {
     const machines = control.resources('AWS::StepFunctions::StateMachine');
     expect(machines).toHaveLength(2);
     for (const [id, m] of machines) expect(m.Properties!.LoggingConfiguration, id).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
@@ -268,7 +325,9 @@ describe.each([
   it('no function environment holds a secret value: secrets are passed by ARN', () => {
     let checked = 0;
     for (const stack of stacks) {
-      const secretIds = Object.entries(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret').map(([id]) => id);
+      const secretIds = Object.entries(stack.template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
+        .map(([id]) => id);
       for (const [id, fn] of Object.entries(stack.template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
         const vars = ((fn.Properties!.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
         for (const [k, v] of Object.entries(vars)) {

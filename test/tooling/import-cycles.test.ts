@@ -32,13 +32,22 @@ describe('import cycles', () => {
   it.each([
     ['at run time', false],
     ['with type-only imports', true],
-  ])('bin/, lib/, lambdas/, twin/, scripts/ and bench/ have none %s', async (_, typeImports) => {
-    expect(await cycles(ROOT, ENTRIES, typeImports, 200)).toEqual([]);
-  }, 60_000);
+  ])(
+    'bin/, lib/, lambdas/, twin/, scripts/ and bench/ have none %s',
+    async (_, typeImports) => {
+      expect(await cycles(ROOT, ENTRIES, typeImports, 200)).toEqual([]);
+    },
+    60_000,
+  );
 
   it.each([
     ['a runtime cycle', "import { b } from './b.js';\nexport const a = () => b;\n", "import { a } from './a.js';\nexport const b = () => a;\n", false],
-    ['a type-only cycle', "import type { B } from './b.js';\nexport interface A { b?: B }\n", "import type { A } from './a.js';\nexport interface B { a?: A }\n", true],
+    [
+      'a type-only cycle',
+      "import type { B } from './b.js';\nexport interface A { b?: B }\n",
+      "import type { A } from './a.js';\nexport interface B { a?: A }\n",
+      true,
+    ],
   ])('finds %s', async (_, a, b, typeImports) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cycles-'));
     try {

@@ -10,7 +10,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('typecheck', () => {
   it('tsc --noEmit reports no error', () => {
-    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '--noEmit', '-p', ROOT], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '--noEmit', '-p', ROOT], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(run.stdout + run.stderr).toBe('');
     expect(run.status).toBe(0);
   }, 300_000);

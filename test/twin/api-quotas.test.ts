@@ -63,7 +63,10 @@ describe('API request quotas', () => {
     const rds = new RDSClient({ region: 'us-east-1' });
     await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PRIMARY.id }));
     const before = w.apiCalls['rds:DescribeDBInstances'] ?? 0;
-    await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PRIMARY.id }))).rejects.toMatchObject({ name: 'Throttling', $metadata: { attempts: 3 } });
+    await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: PRIMARY.id }))).rejects.toMatchObject({
+      name: 'Throttling',
+      $metadata: { attempts: 3 },
+    });
     expect(w.apiCalls['rds:DescribeDBInstances']! - before).toBe(3);
   });
 });
@@ -98,7 +101,10 @@ describe('Lambda concurrency', () => {
     });
     return { releaseAll: () => release.splice(0).forEach((r) => r()) };
   }
-  const invoke = (name: string, type?: string) => new LambdaClient({ region: 'us-east-1', maxAttempts: 1 }).send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), ...(type ? { InvocationType: type as never } : {}) }));
+  const invoke = (name: string, type?: string) =>
+    new LambdaClient({ region: 'us-east-1', maxAttempts: 1 }).send(
+      new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), ...(type ? { InvocationType: type as never } : {}) }),
+    );
   const tick = () => new Promise((r) => setImmediate(r));
 
   it('past the account concurrency, a synchronous invocation gets TooManyRequestsException (429)', async () => {
@@ -126,7 +132,10 @@ describe('Lambda concurrency', () => {
     const other = gated('verify');
     const pages = [invoke('approval-page'), invoke('approval-page')];
     await tick();
-    await expect(invoke('approval-page')).rejects.toMatchObject({ name: 'TooManyRequestsException', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+    await expect(invoke('approval-page')).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+    });
     // 4 - 2 reserved = 2 unreserved
     const others = [invoke('verify'), invoke('verify')];
     await tick();

@@ -18,11 +18,19 @@ function documentOf(chars: number): Record<string, unknown> {
   return doc;
 }
 const role = { Type: 'AWS::IAM::Role', Properties: { RoleName: 'r' } };
-const stackWith = (resources: Record<string, unknown>, extra: Partial<StackForLimits> = {}): StackForLimits => ({ name: 's', template: { Resources: resources }, ...extra });
+const stackWith = (resources: Record<string, unknown>, extra: Partial<StackForLimits> = {}): StackForLimits => ({
+  name: 's',
+  template: { Resources: resources },
+  ...extra,
+});
 const many = (n: number, make: (i: number) => unknown) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`R${i}`, make(i)]));
 const dashboard = (widgets: number, metrics: number) => ({
   Type: 'AWS::CloudWatch::Dashboard',
-  Properties: { DashboardBody: JSON.stringify({ widgets: Array.from({ length: widgets }, () => ({ type: 'metric', properties: { metrics: Array.from({ length: metrics }, () => ['ns', 'm']) } })) }) },
+  Properties: {
+    DashboardBody: JSON.stringify({
+      widgets: Array.from({ length: widgets }, () => ({ type: 'metric', properties: { metrics: Array.from({ length: metrics }, () => ['ns', 'm']) } })),
+    }),
+  },
 });
 const pattern = (chars: number) => {
   const p = { source: [''] };
@@ -35,14 +43,29 @@ describe('cfn-limits: each limit at its maximum passes, one over is refused nami
     ['template characters', (n) => stackWith({}, { templateChars: n }), DEPLOY_LIMITS.templateChars, 'templateChars'],
     ['resources per stack', (n) => stackWith(many(n, () => ({ Type: 'AWS::SNS::Topic' }))), 500, 'resourcesPerStack'],
     ['outputs per stack', (n) => ({ name: 's', template: { Resources: {}, Outputs: many(n, () => ({ Value: 'x' })) } }), 200, 'outputsPerStack'],
-    ['managed policy characters', (n) => stackWith({ role, P: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(n), Roles: ['r'] } } }), 6_144, 'managedPolicyChars'],
+    [
+      'managed policy characters',
+      (n) => stackWith({ role, P: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(n), Roles: ['r'] } } }),
+      6_144,
+      'managedPolicyChars',
+    ],
     [
       "a role's inline policies together",
-      (n) => stackWith({ role, A: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: documentOf(n - 5_000), Roles: ['r'] } }, B: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: documentOf(5_000), Roles: ['r'] } } }),
+      (n) =>
+        stackWith({
+          role,
+          A: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: documentOf(n - 5_000), Roles: ['r'] } },
+          B: { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: documentOf(5_000), Roles: ['r'] } },
+        }),
       10_240,
       'inlinePolicyCharsPerRole',
     ],
-    ['managed policies per role', (n) => stackWith({ role, ...many(n, () => ({ Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(200), Roles: ['r'] } })) }), 10, 'managedPoliciesPerRole'],
+    [
+      'managed policies per role',
+      (n) => stackWith({ role, ...many(n, () => ({ Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: documentOf(200), Roles: ['r'] } })) }),
+      10,
+      'managedPoliciesPerRole',
+    ],
     ['dashboard widgets', (n) => stackWith({ D: dashboard(n, 1) }), 500, 'dashboardWidgets'],
     ['metrics per dashboard widget', (n) => stackWith({ D: dashboard(1, n) }), 500, 'metricsPerDashboardWidget'],
     ['event pattern characters', (n) => stackWith({ E: pattern(n) }), 2_048, 'eventPatternChars'],
@@ -65,7 +88,7 @@ describe('cfn-limits: each limit at its maximum passes, one over is refused nami
 });
 
 describe('twin deploy refuses what CloudFormation and IAM refuse', () => {
-  it('refuses the product\'s app with one of its policies grown past 6,144 characters, naming the limit', async () => {
+  it("refuses the product's app with one of its policies grown past 6,144 characters, naming the limit", async () => {
     const app = structuredClone(synthApp().resolvedApp);
     const control = app.stacks[app.controlStack]!;
     const [roleId] = Object.entries(control.resolved.Resources).find(([, r]) => r.Type === 'AWS::IAM::Role')!;
@@ -76,10 +99,12 @@ describe('twin deploy refuses what CloudFormation and IAM refuse', () => {
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(DeployLimitError);
-    expect(String((refused as Error).message)).toContain(`failover-control/TooLarge: 6145 characters of a managed policy (whitespace excluded), over the limit of 6144 (managedPolicyChars)`);
+    expect(String((refused as Error).message)).toContain(
+      `failover-control/TooLarge: 6145 characters of a managed policy (whitespace excluded), over the limit of 6144 (managedPolicyChars)`,
+    );
   });
 
-  it('deploys the product\'s app as synthesized', () => {
+  it("deploys the product's app as synthesized", () => {
     for (const stack of Object.values(synthApp().resolvedApp.stacks)) expect(checkStackLimits(stack).violations, stack.name).toEqual([]);
   });
 });

@@ -46,10 +46,14 @@ describe('VirtualClock', () => {
   it('awaits async events before running the next one', async () => {
     const c = new VirtualClock();
     const seen: string[] = [];
-    c.schedule(10, async () => {
-      await Promise.resolve();
-      seen.push('first-done');
-    }, 'first');
+    c.schedule(
+      10,
+      async () => {
+        await Promise.resolve();
+        seen.push('first-done');
+      },
+      'first',
+    );
     c.schedule(10, () => seen.push('second'), 'second');
     await c.advanceBy(10);
     expect(seen).toEqual(['first-done', 'second']);

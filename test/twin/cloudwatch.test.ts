@@ -1,14 +1,24 @@
 import { CloudWatchClient, GetMetricDataCommand, InvalidParameterValueException, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { useSdkTwin } from '../helpers/sdk-twin.js';
-import { decideAlarmState, evaluateAlarmRule, parseAlarmRule, ruleAlarms, type AlarmStateValue, type TreatMissingData } from '../../twin/services/cloudwatch.js';
+import {
+  decideAlarmState,
+  evaluateAlarmRule,
+  parseAlarmRule,
+  ruleAlarms,
+  type AlarmStateValue,
+  type TreatMissingData,
+} from '../../twin/services/cloudwatch.js';
 import { World } from '../../twin/world.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const R = { region: 'us-east-1' };
 /** Parses the user guide's notation, oldest first: "0 - X - X" (0 ok, X breaching, - missing). */
 const parse = (s: string): (number | undefined)[] =>
-  s.split(' ').map((c) => (c === '-' ? undefined : c === 'X' ? 1 : 0)).reverse(); // newest first
+  s
+    .split(' ')
+    .map((c) => (c === '-' ? undefined : c === 'X' ? 1 : 0))
+    .reverse(); // newest first
 const decide = (points: string, n: number, m: number, treat: TreatMissingData, current: AlarmStateValue = 'OK') =>
   decideAlarmState({ buckets: parse(points), evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: treat, breaches: (v) => v === 1, current }).value;
 
@@ -49,11 +59,29 @@ describe('alarm decision: the CloudWatch user guide tables', () => {
 
 describe('alarms evaluated on the clock', () => {
   const heartbeatAlarm = (w: World, extra: object = {}) =>
-    w.cloudwatch.putMetricAlarm({
-      AlarmName: 'orders-heartbeat', AlarmDescription: 'heartbeat', Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }],
-      Statistic: 'Minimum', Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 2, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', ...extra,
-    } as never, R);
-  const beat = (w: World, v: number) => w.cloudwatch.putMetricData({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }], Value: v }] }, R);
+    w.cloudwatch.putMetricAlarm(
+      {
+        AlarmName: 'orders-heartbeat',
+        AlarmDescription: 'heartbeat',
+        Namespace: 'RdsFailover',
+        MetricName: 'HeartbeatSuccess',
+        Dimensions: [{ Name: 'Database', Value: 'orders' }],
+        Statistic: 'Minimum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        ...extra,
+      } as never,
+      R,
+    );
+  const beat = (w: World, v: number) =>
+    w.cloudwatch.putMetricData(
+      { Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }], Value: v }] },
+      R,
+    );
 
   it('2 of 3 breaching minutes raise the alarm and emit the state-change event with the AWS shape', async () => {
     const w = new World();
@@ -80,7 +108,10 @@ describe('alarms evaluated on the clock', () => {
     const hist = w.cloudwatch.alarmHistory('us-east-1', 'orders-heartbeat');
     expect(hist.map((h) => `${h.from}->${h.to}`)).toEqual(['INSUFFICIENT_DATA->OK', 'OK->ALARM']);
     expect((hist[1]!.t - failedAt) / 1000).toBe(120); // two complete minutes of failed heartbeats
-    const ev = w.events.log.map((e) => e.event).filter((e) => e['detail-type'] === 'CloudWatch Alarm State Change').pop()!;
+    const ev = w.events.log
+      .map((e) => e.event)
+      .filter((e) => e['detail-type'] === 'CloudWatch Alarm State Change')
+      .pop()!;
     expect(ev.source).toBe('aws.cloudwatch');
     expect(ev.resources).toEqual(['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-heartbeat']);
     const d = ev.detail as any;
@@ -92,7 +123,13 @@ describe('alarms evaluated on the clock', () => {
     expect(d.state.reason).toMatch(/^Threshold Crossed: 2 out of the last 3 datapoints/);
     expect(d.configuration).toEqual({
       description: 'heartbeat',
-      metrics: [{ id: expect.any(String), metricStat: { metric: { namespace: 'RdsFailover', name: 'HeartbeatSuccess', dimensions: { Database: 'orders' } }, period: 60, stat: 'Minimum' }, returnData: true }],
+      metrics: [
+        {
+          id: expect.any(String),
+          metricStat: { metric: { namespace: 'RdsFailover', name: 'HeartbeatSuccess', dimensions: { Database: 'orders' } }, period: 60, stat: 'Minimum' },
+          returnData: true,
+        },
+      ],
     });
   });
 
@@ -132,7 +169,10 @@ describe('alarms evaluated on the clock', () => {
     await w.clock.advanceBy(60_000); // the next evaluation puts it back to OK
     const out = w.cloudwatch.describeAlarmHistory({ AlarmName: 'orders-heartbeat', HistoryItemType: 'StateUpdate', StartDate: since }, R) as any;
     expect(out.AlarmHistoryItems.map((i: any) => i.HistorySummary)).toEqual(['Alarm updated from ALARM to OK', 'Alarm updated from OK to ALARM']);
-    expect(JSON.parse(out.AlarmHistoryItems[1].HistoryData)).toMatchObject({ oldState: { stateValue: 'OK' }, newState: { stateValue: 'ALARM', stateReason: 'drill' } });
+    expect(JSON.parse(out.AlarmHistoryItems[1].HistoryData)).toMatchObject({
+      oldState: { stateValue: 'OK' },
+      newState: { stateValue: 'ALARM', stateReason: 'drill' },
+    });
     // Before `since`: the first evaluation (INSUFFICIENT_DATA -> OK) is not listed; an unknown alarm has an empty history.
     expect((w.cloudwatch.describeAlarmHistory({ AlarmName: 'orders-heartbeat' }, R) as any).AlarmHistoryItems).toHaveLength(3);
     expect((w.cloudwatch.describeAlarmHistory({ AlarmName: 'nope', StartDate: since }, R) as any).AlarmHistoryItems).toEqual([]);
@@ -145,7 +185,13 @@ describe('alarms evaluated on the clock', () => {
     heartbeatAlarm(w, { AlarmName: 'other' });
     const d = w.cloudwatch.describeAlarms({ AlarmNamePrefix: 'orders' }, R) as any;
     expect(d.MetricAlarms.map((a: any) => a.AlarmName)).toEqual(['orders-heartbeat']);
-    expect(d.MetricAlarms[0]).toMatchObject({ StateValue: 'INSUFFICIENT_DATA', StateReason: 'Unchecked: Initial alarm creation', Period: 60, DatapointsToAlarm: 2, TreatMissingData: 'breaching' });
+    expect(d.MetricAlarms[0]).toMatchObject({
+      StateValue: 'INSUFFICIENT_DATA',
+      StateReason: 'Unchecked: Initial alarm creation',
+      Period: 60,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
     expect((w.cloudwatch.describeAlarms({ StateValue: 'ALARM' }, R) as any).MetricAlarms).toEqual([]);
   });
 
@@ -158,7 +204,20 @@ describe('alarms evaluated on the clock', () => {
 
   it('AWS/DynamoDB alarms always ignore missing data', async () => {
     const w = new World();
-    w.cloudwatch.putMetricAlarm({ AlarmName: 'ddb', Namespace: 'AWS/DynamoDB', MetricName: 'ThrottledRequests', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching' } as never, R);
+    w.cloudwatch.putMetricAlarm(
+      {
+        AlarmName: 'ddb',
+        Namespace: 'AWS/DynamoDB',
+        MetricName: 'ThrottledRequests',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'breaching',
+      } as never,
+      R,
+    );
     await w.clock.advanceBy(5 * 60_000);
     expect(w.cloudwatch.alarmState('us-east-1', 'ddb')).toBe('INSUFFICIENT_DATA');
   });
@@ -167,7 +226,10 @@ describe('alarms evaluated on the clock', () => {
 describe('metrics', () => {
   it('PutMetricData rejects NaN/Infinity and the AWS/ namespace', () => {
     const w = new World();
-    const put = (v: number, ns = 'App') => () => w.cloudwatch.putMetricData({ Namespace: ns, MetricData: [{ MetricName: 'm', Value: v }] }, R);
+    const put =
+      (v: number, ns = 'App') =>
+      () =>
+        w.cloudwatch.putMetricData({ Namespace: ns, MetricData: [{ MetricName: 'm', Value: v }] }, R);
     expect(put(Number.NaN)).toThrow(InvalidParameterValueException);
     expect(put(Number.POSITIVE_INFINITY)).toThrow(/The value Infinity for parameter MetricData.member.1.Value is invalid/);
     expect(put(1, 'AWS/RDS')).toThrow(/Namespace is invalid/);
@@ -176,17 +238,35 @@ describe('metrics', () => {
 
   it('GetMetricData aggregates per period, newest first, for each statistic', async () => {
     const w = new World();
-    for (const [t, v] of [[0, 1], [10_000, 3], [70_000, 10], [130_000, 7]] as const) {
+    for (const [t, v] of [
+      [0, 1],
+      [10_000, 3],
+      [70_000, 10],
+      [130_000, 7],
+    ] as const) {
       await w.clock.advanceTo(w.startMs + t);
       w.cloudwatch.putMetricData({ Namespace: 'App', MetricData: [{ MetricName: 'lat', Value: v }] }, R);
     }
     const q = (Stat: string) =>
-      (w.cloudwatch.getMetricData({ StartTime: new Date(w.startMs), EndTime: new Date(w.startMs + 180_000), MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: 'App', MetricName: 'lat' }, Period: 60, Stat } }] }, R) as any).MetricDataResults[0];
+      (
+        w.cloudwatch.getMetricData(
+          {
+            StartTime: new Date(w.startMs),
+            EndTime: new Date(w.startMs + 180_000),
+            MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: 'App', MetricName: 'lat' }, Period: 60, Stat } }],
+          },
+          R,
+        ) as any
+      ).MetricDataResults[0];
     expect(q('Average').Values).toEqual([7, 10, 2]);
     expect(q('Sum').Values).toEqual([7, 10, 4]);
     expect(q('Maximum').Values).toEqual([7, 10, 3]);
     expect(q('SampleCount').Values).toEqual([1, 1, 2]);
-    expect(q('Minimum').Timestamps.map((d: Date) => d.toISOString())).toEqual(['2026-01-01T00:02:00.000Z', '2026-01-01T00:01:00.000Z', '2026-01-01T00:00:00.000Z']);
+    expect(q('Minimum').Timestamps.map((d: Date) => d.toISOString())).toEqual([
+      '2026-01-01T00:02:00.000Z',
+      '2026-01-01T00:01:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+    ]);
     expect(() => q('p99')).toThrow(/TwinUnsupported|statistics/);
   });
 });
@@ -194,7 +274,17 @@ describe('metrics', () => {
 describe('composite alarms', () => {
   /** A metric alarm that is OK with no data (notBreaching) and moves only by SetAlarmState until its next evaluation. */
   const metricAlarm = (w: World, name: string, region = 'us-east-1') =>
-    w.cloudwatch.defineAlarm(region, { AlarmName: name, Namespace: 'App', MetricName: name, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    w.cloudwatch.defineAlarm(region, {
+      AlarmName: name,
+      Namespace: 'App',
+      MetricName: name,
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   const set = (w: World, name: string, value: AlarmStateValue) => w.cloudwatch.setAlarmState({ AlarmName: name, StateValue: value, StateReason: 'test' }, R);
   const world = async () => {
     const w = new World();
@@ -252,9 +342,13 @@ describe('composite alarms', () => {
 
   it('refuses a rule naming an alarm that does not exist (or itself, or an ARN of another Region), and a name a metric alarm has', async () => {
     const w = await world();
-    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(nope)' }, R)).toThrow('Error in AlarmRule: the alarm nope does not exist in us-east-1');
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(nope)' }, R)).toThrow(
+      'Error in AlarmRule: the alarm nope does not exist in us-east-1',
+    );
     expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(c)' }, R)).toThrow(/cannot depend on itself/);
-    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(arn:aws:cloudwatch:us-west-2:123456789012:alarm:app-5xx)' }, R)).toThrow(/is not an alarm ARN of this account in us-east-1/);
+    expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'c', AlarmRule: 'ALARM(arn:aws:cloudwatch:us-west-2:123456789012:alarm:app-5xx)' }, R)).toThrow(
+      /is not an alarm ARN of this account in us-east-1/,
+    );
     expect(() => w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-5xx', AlarmRule: 'TRUE' }, R)).toThrow(/already exists/);
     expect(w.cloudwatch.alarmState('us-east-1', 'c')).toBeUndefined();
   });
@@ -267,11 +361,17 @@ describe('composite alarms', () => {
     expect(names(w.cloudwatch.describeAlarms({ AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['CompositeAlarm'] }, R))).toEqual(['app-health']);
     const both = w.cloudwatch.describeAlarms({ AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }, R) as any;
     expect(names(both)).toEqual(['app-5xx', 'app-health']);
-    expect(both.CompositeAlarms[0]).toMatchObject({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)', AlarmDescription: 'the app', StateValue: 'OK', AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-health' });
+    expect(both.CompositeAlarms[0]).toMatchObject({
+      AlarmName: 'app-health',
+      AlarmRule: 'ALARM(app-5xx)',
+      AlarmDescription: 'the app',
+      StateValue: 'OK',
+      AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-health',
+    });
     expect(() => w.cloudwatch.describeAlarms({ AlarmTypes: ['Composite'] }, R)).toThrow(/AlarmTypes/);
   });
 
-  it('DescribeAlarmHistory: a composite\'s history only with AlarmTypes CompositeAlarm', async () => {
+  it("DescribeAlarmHistory: a composite's history only with AlarmTypes CompositeAlarm", async () => {
     const w = await world();
     w.cloudwatch.putCompositeAlarm({ AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' }, R);
     set(w, 'app-5xx', 'ALARM');
@@ -289,16 +389,29 @@ describe('composite alarms and IAM: only a permission on "*" shows them', () => 
 
   const setup = async (resource: string | string[]) => {
     const w = twin.use(new World());
-    w.cloudwatch.defineAlarm('us-east-1', { AlarmName: 'app-5xx', Namespace: 'App', MetricName: 'e', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    w.cloudwatch.defineAlarm('us-east-1', {
+      AlarmName: 'app-5xx',
+      Namespace: 'App',
+      MetricName: 'e',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
     await w.clock.advanceBy(60_000);
     w.cloudwatch.defineCompositeAlarm('us-east-1', { AlarmName: 'app-health', AlarmRule: 'ALARM(app-5xx)' });
     w.cloudwatch.setAlarmState({ AlarmName: 'app-5xx', StateValue: 'ALARM', StateReason: 'test' }, R);
-    w.iam.putRole('gate', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], Resource: resource }] }]);
+    w.iam.putRole('gate', [
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], Resource: resource }] },
+    ]);
     return { w, as: w.iam.assumeRole('gate') };
   };
-  const call = (w: World, as: ReturnType<World['iam']['assumeRole']>, op: string, input: object) => w.call('cloudwatch', op, input, { region: 'us-east-1', principal: as }) as Promise<any>;
+  const call = (w: World, as: ReturnType<World['iam']['assumeRole']>, op: string, input: object) =>
+    w.call('cloudwatch', op, input, { region: 'us-east-1', principal: as }) as Promise<any>;
 
-  it('a permission on the alarms\' ARNs: the call succeeds, but the composite is not in the answer nor its history', async () => {
+  it("a permission on the alarms' ARNs: the call succeeds, but the composite is not in the answer nor its history", async () => {
     const { w, as } = await setup(['arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-health', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:app-5xx']);
     const out = await call(w, as, 'DescribeAlarms', { AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
     expect(out.MetricAlarms.map((a: any) => a.AlarmName)).toEqual(['app-5xx']);
@@ -317,12 +430,18 @@ describe('composite alarms and IAM: only a permission on "*" shows them', () => 
     const out = await call(w, as, 'DescribeAlarms', { AlarmNames: ['app-health', 'app-5xx'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
     expect(out.CompositeAlarms.map((a: any) => [a.AlarmName, a.StateValue])).toEqual([['app-health', 'ALARM']]);
     const history = await call(w, as, 'DescribeAlarmHistory', { AlarmName: 'app-health', AlarmTypes: ['CompositeAlarm'] });
-    expect(history.AlarmHistoryItems.map((i: any) => i.HistorySummary)).toEqual(['Alarm updated from OK to ALARM', 'Alarm updated from INSUFFICIENT_DATA to OK']);
+    expect(history.AlarmHistoryItems.map((i: any) => i.HistorySummary)).toEqual([
+      'Alarm updated from OK to ALARM',
+      'Alarm updated from INSUFFICIENT_DATA to OK',
+    ]);
   });
 
   it('PutCompositeAlarm needs cloudwatch:PutCompositeAlarm on the alarm', async () => {
     const { w, as } = await setup('*');
-    await expect(call(w, as, 'PutCompositeAlarm', { AlarmName: 'x', AlarmRule: 'TRUE' })).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('cloudwatch:PutCompositeAlarm on resource: arn:aws:cloudwatch:us-east-1:123456789012:alarm:x') });
+    await expect(call(w, as, 'PutCompositeAlarm', { AlarmName: 'x', AlarmRule: 'TRUE' })).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining('cloudwatch:PutCompositeAlarm on resource: arn:aws:cloudwatch:us-east-1:123456789012:alarm:x'),
+    });
   });
 });
 
@@ -332,8 +451,16 @@ describe('CloudWatch through the SDK', () => {
     const w = twin.use(new World());
     const cw = new CloudWatchClient({ region: 'us-west-2' });
     await cw.send(new PutMetricDataCommand({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Value: 1 }] }));
-    await expect(cw.send(new PutMetricDataCommand({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Value: Number.NaN }] }))).rejects.toBeInstanceOf(InvalidParameterValueException);
-    const out = await cw.send(new GetMetricDataCommand({ StartTime: new Date(w.startMs), EndTime: new Date(w.startMs + 60_000), MetricDataQueries: [{ Id: 'h', MetricStat: { Metric: { Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess' }, Period: 60, Stat: 'Sum' } }] }));
+    await expect(
+      cw.send(new PutMetricDataCommand({ Namespace: 'RdsFailover', MetricData: [{ MetricName: 'HeartbeatSuccess', Value: Number.NaN }] })),
+    ).rejects.toBeInstanceOf(InvalidParameterValueException);
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(w.startMs),
+        EndTime: new Date(w.startMs + 60_000),
+        MetricDataQueries: [{ Id: 'h', MetricStat: { Metric: { Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess' }, Period: 60, Stat: 'Sum' } }],
+      }),
+    );
     expect(out.MetricDataResults?.[0]?.Values).toEqual([1]);
     expect(w.apiCalls['cloudwatch:PutMetricData']).toBe(2);
   });

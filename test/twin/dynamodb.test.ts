@@ -19,9 +19,25 @@ function setup(): { w: World; db: DynamoDbService } {
   });
   w.dynamodb.createTable('us-west-2', {
     TableName: 'incidents',
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }, { AttributeName: 'db', AttributeType: 'S' }],
-    GlobalSecondaryIndexes: [{ IndexName: 'byDb', KeySchema: [{ AttributeName: 'db', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'N' },
+      { AttributeName: 'db', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'byDb',
+        KeySchema: [
+          { AttributeName: 'db', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
   });
   return { w, db: w.dynamodb };
 }
@@ -85,14 +101,37 @@ describe('condition expressions', () => {
   let db: DynamoDbService;
   beforeEach(() => {
     db = setup().db;
-    db.putItem({
-      TableName: 'leases',
-      Item: { pk: S('k'), n: N(5), s: S('hello world'), l: { L: [S('a'), N(2)] }, m: { M: { x: { M: { y: N(1) } } } }, ss: { SS: ['a', 'b'] }, ns: { NS: ['1', '2.50'] }, b: { BOOL: true }, nul: { NULL: true } },
-    }, R);
+    db.putItem(
+      {
+        TableName: 'leases',
+        Item: {
+          pk: S('k'),
+          n: N(5),
+          s: S('hello world'),
+          l: { L: [S('a'), N(2)] },
+          m: { M: { x: { M: { y: N(1) } } } },
+          ss: { SS: ['a', 'b'] },
+          ns: { NS: ['1', '2.50'] },
+          b: { BOOL: true },
+          nul: { NULL: true },
+        },
+      },
+      R,
+    );
   });
   const holds = (expr: string, values?: Record<string, unknown>, names?: Record<string, string>) => {
     try {
-      db.updateItem({ TableName: 'leases', Key: { pk: S('k') }, UpdateExpression: 'SET touched = :__t', ConditionExpression: expr, ExpressionAttributeValues: { ':__t': N(1), ...(values ?? {}) }, ExpressionAttributeNames: names }, R);
+      db.updateItem(
+        {
+          TableName: 'leases',
+          Key: { pk: S('k') },
+          UpdateExpression: 'SET touched = :__t',
+          ConditionExpression: expr,
+          ExpressionAttributeValues: { ':__t': N(1), ...(values ?? {}) },
+          ExpressionAttributeNames: names,
+        },
+        R,
+      );
       return true;
     } catch (e) {
       if ((e as Error).name === 'ConditionalCheckFailedException') return false;
@@ -168,12 +207,18 @@ describe('condition expressions', () => {
   });
 
   it('rejects unused names, empty maps and maps without expressions', () => {
-    expect(errOf(() => db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeNames: { '#a': 'a' } }, R)).message)
-      .toBe('Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}');
-    expect(errOf(() => db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: {} }, R)).message)
-      .toBe('ExpressionAttributeValues must not be empty');
-    expect(errOf(() => db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ExpressionAttributeValues: { ':a': N(1) } }, R)).message)
-      .toBe('ExpressionAttributeValues can only be specified when using expressions');
+    expect(
+      errOf(() =>
+        db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeNames: { '#a': 'a' } }, R),
+      ).message,
+    ).toBe('Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}');
+    expect(
+      errOf(() => db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: {} }, R))
+        .message,
+    ).toBe('ExpressionAttributeValues must not be empty');
+    expect(errOf(() => db.putItem({ TableName: 'leases', Item: { pk: S('z') }, ExpressionAttributeValues: { ':a': N(1) } }, R)).message).toBe(
+      'ExpressionAttributeValues can only be specified when using expressions',
+    );
   });
 
   it('rejects legacy parameters by name instead of ignoring them', () => {
@@ -190,10 +235,18 @@ describe('update expressions', () => {
     db.putItem({ TableName: 'leases', Item: { pk: S('k'), n: N(1), l: { L: [S('a'), S('b'), S('c')] }, m: { M: { a: N(1) } }, ss: { SS: ['x', 'y'] } } }, R);
   });
   const upd = (expr: string, values?: Record<string, unknown>, rv = 'ALL_NEW') =>
-    (db.updateItem({ TableName: 'leases', Key: { pk: S('k') }, UpdateExpression: expr, ExpressionAttributeValues: values as never, ReturnValues: rv }, R) as { Attributes?: Record<string, unknown> }).Attributes;
+    (
+      db.updateItem({ TableName: 'leases', Key: { pk: S('k') }, UpdateExpression: expr, ExpressionAttributeValues: values as never, ReturnValues: rv }, R) as {
+        Attributes?: Record<string, unknown>;
+      }
+    ).Attributes;
 
   it('SET with arithmetic, if_not_exists and list_append; operands read the old item', () => {
-    const a = upd('SET n = n + :one, c = if_not_exists(c, :zero) + :one, l = list_append(l, :more), dup = n', { ':one': N(1), ':zero': N(0), ':more': { L: [S('d')] } })!;
+    const a = upd('SET n = n + :one, c = if_not_exists(c, :zero) + :one, l = list_append(l, :more), dup = n', {
+      ':one': N(1),
+      ':zero': N(0),
+      ':more': { L: [S('d')] },
+    })!;
     expect(a.n).toEqual(N(2));
     expect(a.c).toEqual(N(1));
     expect(a.l).toEqual({ L: [S('a'), S('b'), S('c'), S('d')] });
@@ -230,8 +283,12 @@ describe('update expressions', () => {
 
   it('type errors, missing operands, overlapping paths and key updates are rejected', () => {
     expect(errOf(() => upd('SET n = l + :one', { ':one': N(1) })).message).toBe('An operand in the update expression has an incorrect data type');
-    expect(errOf(() => upd('SET n = nope + :one', { ':one': N(1) })).message).toBe('The provided expression refers to an attribute that does not exist in the item');
-    expect(errOf(() => upd('SET m = :v REMOVE m.a', { ':v': N(1) })).message).toContain('Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]');
+    expect(errOf(() => upd('SET n = nope + :one', { ':one': N(1) })).message).toBe(
+      'The provided expression refers to an attribute that does not exist in the item',
+    );
+    expect(errOf(() => upd('SET m = :v REMOVE m.a', { ':v': N(1) })).message).toContain(
+      'Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]',
+    );
     expect(errOf(() => upd('SET pk = :v', { ':v': S('x') })).message).toContain('Cannot update attribute pk. This attribute is part of the key');
     expect(errOf(() => upd('SET a = :v SET b = :v', { ':v': N(1) })).message).toContain('The "SET" section can only be used once');
     expect(errOf(() => upd('SET l = list_append(l, :v)', { ':v': N(1) })).message).toContain('list_append, operand type: NUMBER');
@@ -251,13 +308,33 @@ describe('reads', () => {
   beforeEach(() => {
     db = setup().db;
     for (let i = 1; i <= 5; i++) {
-      db.putItem({ TableName: 'incidents', Item: { pk: S('orders'), sk: N(i), db: S(i % 2 ? 'odd' : 'even'), phase: S(i < 3 ? 'detected' : 'failed-over'), detail: { M: { round: N(i), tags: { L: [S('a'), S('b')] } } } } }, R);
+      db.putItem(
+        {
+          TableName: 'incidents',
+          Item: {
+            pk: S('orders'),
+            sk: N(i),
+            db: S(i % 2 ? 'odd' : 'even'),
+            phase: S(i < 3 ? 'detected' : 'failed-over'),
+            detail: { M: { round: N(i), tags: { L: [S('a'), S('b')] } } },
+          },
+        },
+        R,
+      );
     }
     db.putItem({ TableName: 'incidents', Item: { pk: S('other'), sk: N(1) } }, R);
   });
 
   it('GetItem with a projection of nested paths', () => {
-    const r = db.getItem({ TableName: 'incidents', Key: { pk: S('orders'), sk: N(2) }, ProjectionExpression: 'phase, detail.#r, detail.tags[1]', ExpressionAttributeNames: { '#r': 'round' } }, R) as { Item: unknown };
+    const r = db.getItem(
+      {
+        TableName: 'incidents',
+        Key: { pk: S('orders'), sk: N(2) },
+        ProjectionExpression: 'phase, detail.#r, detail.tags[1]',
+        ExpressionAttributeNames: { '#r': 'round' },
+      },
+      R,
+    ) as { Item: unknown };
     expect(r.Item).toEqual({ phase: S('detected'), detail: { M: { round: N(2), tags: { L: [S('b')] } } } });
     expect(db.getItem({ TableName: 'incidents', Key: { pk: S('nope'), sk: N(1) } }, R)).toEqual({});
     expect(errOf(() => db.getItem({ TableName: 'incidents', Key: { pk: S('orders') } }, R)).message).toBe('The provided key element does not match the schema');
@@ -266,7 +343,16 @@ describe('reads', () => {
 
   it('Query with sort-key conditions, order, Limit/LastEvaluatedKey and filters', () => {
     const q = (extra: Record<string, unknown>) =>
-      db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':p': S('orders'), ':a': N(2), ':b': N(4), ...((extra.values as object) ?? {}) }, ...extra, values: undefined } as never, R) as {
+      db.query(
+        {
+          TableName: 'incidents',
+          KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':p': S('orders'), ':a': N(2), ':b': N(4), ...((extra.values as object) ?? {}) },
+          ...extra,
+          values: undefined,
+        } as never,
+        R,
+      ) as {
         Items: { sk: { N: string } }[];
         Count: number;
         ScannedCount: number;
@@ -284,25 +370,78 @@ describe('reads', () => {
   });
 
   it('Query on a GSI and the key-condition rules', () => {
-    const r = db.query({ TableName: 'incidents', IndexName: 'byDb', KeyConditionExpression: '#d = :d AND sk > :s', ExpressionAttributeNames: { '#d': 'db' }, ExpressionAttributeValues: { ':d': S('odd'), ':s': N(1) } }, R) as { Items: { sk: { N: string } }[] };
+    const r = db.query(
+      {
+        TableName: 'incidents',
+        IndexName: 'byDb',
+        KeyConditionExpression: '#d = :d AND sk > :s',
+        ExpressionAttributeNames: { '#d': 'db' },
+        ExpressionAttributeValues: { ':d': S('odd'), ':s': N(1) },
+      },
+      R,
+    ) as { Items: { sk: { N: string } }[] };
     expect(r.Items.map((i) => i.sk.N)).toEqual(['3', '5']);
-    expect(errOf(() => db.query({ TableName: 'incidents', IndexName: 'byDb', ConsistentRead: true, KeyConditionExpression: '#d = :d', ExpressionAttributeNames: { '#d': 'db' }, ExpressionAttributeValues: { ':d': S('odd') } }, R)).message).toBe('Consistent reads are not supported on global secondary indexes');
-    expect(errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'sk = :s', ExpressionAttributeValues: { ':s': N(1) } }, R)).message).toBe('Query condition missed key schema element: pk');
-    expect(errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p OR sk = :s', ExpressionAttributeValues: { ':p': S('x'), ':s': N(1) } }, R)).message).toContain('Invalid operator used in KeyConditionExpression: OR');
-    expect(errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p', FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':p': S('x'), ':s': N(1) } }, R)).message).toBe('Filter Expression can only contain non-primary key attributes: Primary key attribute: sk');
-    expect(errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': N(1) } }, R)).message).toContain('Condition parameter type does not match schema type');
+    expect(
+      errOf(() =>
+        db.query(
+          {
+            TableName: 'incidents',
+            IndexName: 'byDb',
+            ConsistentRead: true,
+            KeyConditionExpression: '#d = :d',
+            ExpressionAttributeNames: { '#d': 'db' },
+            ExpressionAttributeValues: { ':d': S('odd') },
+          },
+          R,
+        ),
+      ).message,
+    ).toBe('Consistent reads are not supported on global secondary indexes');
+    expect(errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'sk = :s', ExpressionAttributeValues: { ':s': N(1) } }, R)).message).toBe(
+      'Query condition missed key schema element: pk',
+    );
+    expect(
+      errOf(() =>
+        db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p OR sk = :s', ExpressionAttributeValues: { ':p': S('x'), ':s': N(1) } }, R),
+      ).message,
+    ).toContain('Invalid operator used in KeyConditionExpression: OR');
+    expect(
+      errOf(() =>
+        db.query(
+          { TableName: 'incidents', KeyConditionExpression: 'pk = :p', FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':p': S('x'), ':s': N(1) } },
+          R,
+        ),
+      ).message,
+    ).toBe('Filter Expression can only contain non-primary key attributes: Primary key attribute: sk');
+    expect(
+      errOf(() => db.query({ TableName: 'incidents', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': N(1) } }, R)).message,
+    ).toContain('Condition parameter type does not match schema type');
   });
 
   it('Scan with a filter and Select COUNT', () => {
-    const r = db.scan({ TableName: 'incidents', FilterExpression: 'contains(detail.tags, :t) AND detail.#r >= :r', ExpressionAttributeNames: { '#r': 'round' }, ExpressionAttributeValues: { ':t': S('a'), ':r': N(4) }, Select: 'COUNT' }, R) as { Count: number; Items?: unknown };
+    const r = db.scan(
+      {
+        TableName: 'incidents',
+        FilterExpression: 'contains(detail.tags, :t) AND detail.#r >= :r',
+        ExpressionAttributeNames: { '#r': 'round' },
+        ExpressionAttributeValues: { ':t': S('a'), ':r': N(4) },
+        Select: 'COUNT',
+      },
+      R,
+    ) as { Count: number; Items?: unknown };
     expect(r.Count).toBe(2);
     expect(r.Items).toBeUndefined();
   });
 
   it('validates items on write', () => {
-    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a') } }, R)).message).toBe('One or more parameter values were invalid: Missing the key sk in the item');
-    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a'), sk: S('1') } }, R)).message).toBe('One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S');
-    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a'), sk: N(1), db: N(1) } }, R)).message).toContain('Type mismatch for Index Key db Expected: S Actual: N IndexName: byDb');
+    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a') } }, R)).message).toBe(
+      'One or more parameter values were invalid: Missing the key sk in the item',
+    );
+    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a'), sk: S('1') } }, R)).message).toBe(
+      'One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S',
+    );
+    expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a'), sk: N(1), db: N(1) } }, R)).message).toContain(
+      'Type mismatch for Index Key db Expected: S Actual: N IndexName: byDb',
+    );
     expect(errOf(() => db.putItem({ TableName: 'incidents', Item: { pk: S('a'), sk: N('1e200') } }, R)).message).toContain('Number overflow');
   });
 });
@@ -312,28 +451,54 @@ describe('TransactWriteItems', () => {
     const { db } = setup();
     db.putItem({ TableName: 'leases', Item: { pk: S('a'), v: N(1) } }, R);
     const e = errOf(() =>
-      db.transactWriteItems({
-        TransactItems: [
-          { Put: { TableName: 'leases', Item: { pk: S('b') } } },
-          { Update: { TableName: 'leases', Key: { pk: S('a') }, UpdateExpression: 'SET v = :two', ConditionExpression: 'v = :zero', ExpressionAttributeValues: { ':two': N(2), ':zero': N(0) }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
-        ],
-      }, R),
+      db.transactWriteItems(
+        {
+          TransactItems: [
+            { Put: { TableName: 'leases', Item: { pk: S('b') } } },
+            {
+              Update: {
+                TableName: 'leases',
+                Key: { pk: S('a') },
+                UpdateExpression: 'SET v = :two',
+                ConditionExpression: 'v = :zero',
+                ExpressionAttributeValues: { ':two': N(2), ':zero': N(0) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
+        },
+        R,
+      ),
     );
     expect(e).toBeInstanceOf(TransactionCanceledException);
     expect(e.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]');
-    expect(e.CancellationReasons).toEqual([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { pk: S('a'), v: N(1) } }]);
+    expect(e.CancellationReasons).toEqual([
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { pk: S('a'), v: N(1) } },
+    ]);
     expect(db.getItem({ TableName: 'leases', Key: { pk: S('b') } }, R)).toEqual({});
-    expect(errOf(() => db.transactWriteItems({ TransactItems: [{ Put: { TableName: 'leases', Item: { pk: S('a') } } }, { Delete: { TableName: 'leases', Key: { pk: S('a') } } }] }, R)).message)
-      .toBe('Transaction request cannot include multiple operations on one item');
+    expect(
+      errOf(() =>
+        db.transactWriteItems(
+          { TransactItems: [{ Put: { TableName: 'leases', Item: { pk: S('a') } } }, { Delete: { TableName: 'leases', Key: { pk: S('a') } } }] },
+          R,
+        ),
+      ).message,
+    ).toBe('Transaction request cannot include multiple operations on one item');
   });
 
   it('ClientRequestToken is idempotent and rejects different parameters', () => {
     const { db } = setup();
-    const req = { ClientRequestToken: 't1', TransactItems: [{ Update: { TableName: 'leases', Key: { pk: S('a') }, UpdateExpression: 'ADD c :one', ExpressionAttributeValues: { ':one': N(1) } } }] };
+    const req = {
+      ClientRequestToken: 't1',
+      TransactItems: [{ Update: { TableName: 'leases', Key: { pk: S('a') }, UpdateExpression: 'ADD c :one', ExpressionAttributeValues: { ':one': N(1) } } }],
+    };
     db.transactWriteItems(req, R);
     db.transactWriteItems(req, R);
     expect(db.items('us-west-2', 'leases')[0]!.c).toEqual(N(1));
-    expect(errOf(() => db.transactWriteItems({ ...req, TransactItems: [{ Delete: { TableName: 'leases', Key: { pk: S('a') } } }] }, R)).name).toBe('IdempotentParameterMismatchException');
+    expect(errOf(() => db.transactWriteItems({ ...req, TransactItems: [{ Delete: { TableName: 'leases', Key: { pk: S('a') } } }] }, R)).name).toBe(
+      'IdempotentParameterMismatchException',
+    );
   });
 });
 
@@ -361,20 +526,27 @@ describe('DynamoDB through the SDK (low-level and DocumentClient)', () => {
   });
 });
 
-describe('the product\'s lease plans (lambdas/manage-lease/core.ts) against the twin', () => {
+describe("the product's lease plans (lambdas/manage-lease/core.ts) against the twin", () => {
   const twin = useSdkTwin();
   it('acquire, concurrent acquire, release and cooldown behave as the plans intend', async () => {
     const { acquirePlan, releasePlan } = await import('../../lambdas/manage-lease/core.js');
     const w = new World();
     w.dynamodb.createTable('us-west-2', {
       TableName: 'state',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
     });
     twin.use(w);
     const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' }));
     const Key = { pk: 'DB#orders', sk: 'STATE' };
-    const send = (plan: object) => doc.send(new UpdateCommand({ TableName: 'state', Key, ...plan, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as never));
+    const send = (plan: object) =>
+      doc.send(new UpdateCommand({ TableName: 'state', Key, ...plan, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as never));
     const now = new Date(w.clock.now());
     const first = await send(acquirePlan({ holder: 'exec-1', incidentId: 'i1', ignoreCooldown: false, cooldownMinutes: 60 }, now));
     expect(first.Attributes).toMatchObject({ holder: 'exec-1', epoch: 1, writer: 'primary' });

@@ -9,8 +9,14 @@ import { Arns } from '../../lib/arns.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const alarmEvent = {
-  version: '0', id: 'e1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', account: '123456789012', time: '2026-01-01T00:00:00Z',
-  region: 'us-east-1', resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-heartbeat'],
+  version: '0',
+  id: 'e1',
+  'detail-type': 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+  account: '123456789012',
+  time: '2026-01-01T00:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-heartbeat'],
   detail: { alarmName: 'orders-heartbeat', state: { value: 'ALARM' }, previousState: { value: 'OK' }, lag: 42, tags: ['a', 'b'], flag: null },
 };
 
@@ -70,7 +76,14 @@ describe('InputTransformer', () => {
       alarmEvent as TwinEvent,
       { arn: 'arn:aws:events:us-west-2:123456789012:rule/r', name: 'r' },
     ) as any;
-    expect(out).toEqual({ name: 'orders-heartbeat fired', lag: 42, type: 'CloudWatch Alarm State Change', res: alarmEvent.resources[0], event: alarmEvent, rule: 'r' });
+    expect(out).toEqual({
+      name: 'orders-heartbeat fired',
+      lag: 42,
+      type: 'CloudWatch Alarm State Change',
+      res: alarmEvent.resources[0],
+      event: alarmEvent,
+      rule: 'r',
+    });
     expect(() => transform({ InputTemplate: '{"x": <nope>}' }, alarmEvent as TwinEvent, { arn: 'a', name: 'r' })).toThrow(/not in InputPathsMap/);
   });
 });
@@ -91,8 +104,27 @@ describe('rules, targets and delivery on the clock', () => {
     w.events.putRule({ Name: 'forward', EventPattern: JSON.stringify({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }) }, E1);
     w.events.putTargets({ Rule: 'forward', Targets: [{ Id: 'bus', Arn: 'arn:aws:events:us-west-2:123456789012:event-bus/default' }] }, E1);
     w.events.putRule({ Name: 'start-failover', EventPattern: JSON.stringify({ source: ['aws.cloudwatch'], detail: { state: { value: ['ALARM'] } } }) }, W2);
-    w.events.putTargets({ Rule: 'start-failover', Targets: [{ Id: 'sm', Arn: smArn, InputTransformer: { InputPathsMap: { a: '$.detail.alarmName' }, InputTemplate: '{"database": "orders", "alarm": "<a>", "event": <aws.events.event>}' } }] }, W2);
-    const original = w.events.emitAws('us-east-1', { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change', detail: { alarmName: 'hb', state: { value: 'ALARM' } } })!;
+    w.events.putTargets(
+      {
+        Rule: 'start-failover',
+        Targets: [
+          {
+            Id: 'sm',
+            Arn: smArn,
+            InputTransformer: {
+              InputPathsMap: { a: '$.detail.alarmName' },
+              InputTemplate: '{"database": "orders", "alarm": "<a>", "event": <aws.events.event>}',
+            },
+          },
+        ],
+      },
+      W2,
+    );
+    const original = w.events.emitAws('us-east-1', {
+      source: 'aws.cloudwatch',
+      detailType: 'CloudWatch Alarm State Change',
+      detail: { alarmName: 'hb', state: { value: 'ALARM' } },
+    })!;
     expect(got).toHaveLength(0); // asynchronous
     await w.clock.advanceBy(10_000);
     expect(got).toHaveLength(1);
@@ -137,7 +169,10 @@ describe('rules, targets and delivery on the clock', () => {
     const seen: any[] = [];
     w.events.registerTarget('arn:aws:lambda:us-east-1:123456789012:function:heartbeat', (p) => seen.push(p));
     w.events.putRule({ Name: 'tick', ScheduleExpression: 'rate(1 minute)' }, { region: 'us-east-1' });
-    w.events.putTargets({ Rule: 'tick', Targets: [{ Id: 'hb', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:heartbeat', Input: '{"site":"in-region"}' }] }, { region: 'us-east-1' });
+    w.events.putTargets(
+      { Rule: 'tick', Targets: [{ Id: 'hb', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:heartbeat', Input: '{"site":"in-region"}' }] },
+      { region: 'us-east-1' },
+    );
     await w.clock.advanceBy(5 * 60_000 + 5000);
     expect(seen).toHaveLength(5);
     expect(seen[0]).toEqual({ site: 'in-region' });
@@ -152,21 +187,49 @@ describe('rules, targets and delivery on the clock', () => {
     const w = new World();
     w.events.createBus('us-west-2', 'failover-events');
     const bus = 'arn:aws:events:us-west-2:123456789012:event-bus/failover-events';
-    const statement = heartbeatTriggerGrants('failover', 'in-region', 'us-east-1', bus, new Arns('aws', '123456789012')).statements[0]!.toStatementJson() as any;
+    const statement = heartbeatTriggerGrants(
+      'failover',
+      'in-region',
+      'us-east-1',
+      bus,
+      new Arns('aws', '123456789012'),
+    ).statements[0]!.toStatementJson() as any;
     w.iam.putRole('hb', [{ Version: '2012-10-17', Statement: [statement] }]);
     const as = { region: 'us-east-1', principal: w.iam.assumeRole('hb', 'heartbeat') };
     const entry = (Source: string, DetailType: string) => ({ Source, DetailType, Detail: JSON.stringify({ database: 'orders' }), EventBusName: bus });
-    await expect(w.call('events', 'PutEvents', { Entries: [entry('rds-failover.heartbeat', 'Heartbeat Failed')] }, as)).resolves.toMatchObject({ FailedEntryCount: 0 });
-    for (const denied of [[entry('rds-failover.operator', 'Failover Requested')], [entry('rds-failover.heartbeat', 'Failover Requested')], [entry('rds-failover.heartbeat', 'Heartbeat Failed'), entry('rds-failover.operator', 'Heartbeat Failed')]]) {
+    await expect(w.call('events', 'PutEvents', { Entries: [entry('rds-failover.heartbeat', 'Heartbeat Failed')] }, as)).resolves.toMatchObject({
+      FailedEntryCount: 0,
+    });
+    for (const denied of [
+      [entry('rds-failover.operator', 'Failover Requested')],
+      [entry('rds-failover.heartbeat', 'Failover Requested')],
+      [entry('rds-failover.heartbeat', 'Heartbeat Failed'), entry('rds-failover.operator', 'Heartbeat Failed')],
+    ]) {
       await expect(w.call('events', 'PutEvents', { Entries: denied }, as)).rejects.toMatchObject({ name: 'AccessDeniedException' });
     }
     // Another bus (the control Region's default bus) is not allowed either.
-    await expect(w.call('events', 'PutEvents', { Entries: [{ ...entry('rds-failover.heartbeat', 'Heartbeat Failed'), EventBusName: 'arn:aws:events:us-west-2:123456789012:event-bus/default' }] }, as)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      w.call(
+        'events',
+        'PutEvents',
+        { Entries: [{ ...entry('rds-failover.heartbeat', 'Heartbeat Failed'), EventBusName: 'arn:aws:events:us-west-2:123456789012:event-bus/default' }] },
+        as,
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 
   it('PutEvents reports per-entry errors like AWS', () => {
     const w = new World();
-    const out = w.events.putEvents({ Entries: [{ Source: 'aws.rds', DetailType: 'x', Detail: '{}' }, { Source: 'app', DetailType: 'x', Detail: 'not json' }, { Source: 'app', DetailType: 'x', Detail: '{"a":1}' }] }, { region: 'us-east-1' }) as any;
+    const out = w.events.putEvents(
+      {
+        Entries: [
+          { Source: 'aws.rds', DetailType: 'x', Detail: '{}' },
+          { Source: 'app', DetailType: 'x', Detail: 'not json' },
+          { Source: 'app', DetailType: 'x', Detail: '{"a":1}' },
+        ],
+      },
+      { region: 'us-east-1' },
+    ) as any;
     expect(out.FailedEntryCount).toBe(2);
     expect(out.Entries[0]).toEqual({ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' });
     expect(out.Entries[1].ErrorCode).toBe('MalformedDetail');
@@ -182,10 +245,14 @@ describe('EventBridge through the SDK', () => {
     w.events.registerTarget('arn:aws:states:us-west-2:123456789012:stateMachine:sm', (p) => got.push(p));
     const eb = new EventBridgeClient({ region: 'us-west-2' });
     await expect(eb.send(new PutRuleCommand({ Name: 'bad', EventPattern: '{"source":"x"}' }))).rejects.toBeInstanceOf(InvalidEventPatternException);
-    const rule = await eb.send(new PutRuleCommand({ Name: 'ops', EventPattern: JSON.stringify({ source: ['rds-failover'], 'detail-type': ['Failover Requested'] }) }));
+    const rule = await eb.send(
+      new PutRuleCommand({ Name: 'ops', EventPattern: JSON.stringify({ source: ['rds-failover'], 'detail-type': ['Failover Requested'] }) }),
+    );
     expect(rule.RuleArn).toBe('arn:aws:events:us-west-2:123456789012:rule/ops');
     await eb.send(new PutTargetsCommand({ Rule: 'ops', Targets: [{ Id: 'sm', Arn: 'arn:aws:states:us-west-2:123456789012:stateMachine:sm' }] }));
-    const put = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'rds-failover', DetailType: 'Failover Requested', Detail: JSON.stringify({ database: 'orders' }) }] }));
+    const put = await eb.send(
+      new PutEventsCommand({ Entries: [{ Source: 'rds-failover', DetailType: 'Failover Requested', Detail: JSON.stringify({ database: 'orders' }) }] }),
+    );
     expect(put.FailedEntryCount).toBe(0);
     await w.clock.advanceBy(5000);
     expect(got).toEqual([expect.objectContaining({ source: 'rds-failover', detail: { database: 'orders' } })]);

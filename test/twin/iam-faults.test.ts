@@ -30,30 +30,46 @@ describe('IAM policy evaluation', () => {
   it('explicit deny beats allow; NotAction; every resource must be allowed; StringLike conditions', () => {
     const p = {
       arn: 'x',
-      policies: [{ Statement: [
-        { Effect: 'Allow' as const, NotAction: 'iam:*', Resource: '*' },
-        { Effect: 'Deny' as const, Action: 'rds:DeleteDBInstance', Resource: '*' },
-        { Effect: 'Deny' as const, Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringNotLike: { 'cloudwatch:namespace': 'RdsFailover*' } } },
-      ] }],
+      policies: [
+        {
+          Statement: [
+            { Effect: 'Allow' as const, NotAction: 'iam:*', Resource: '*' },
+            { Effect: 'Deny' as const, Action: 'rds:DeleteDBInstance', Resource: '*' },
+            {
+              Effect: 'Deny' as const,
+              Action: 'cloudwatch:PutMetricData',
+              Resource: '*',
+              Condition: { StringNotLike: { 'cloudwatch:namespace': 'RdsFailover*' } },
+            },
+          ],
+        },
+      ],
     };
     expect(evaluate(p, { action: 'rds:DeleteDBInstance', resources: ['a'] })).toEqual({ allowed: false, explicit: true, resource: 'a' });
     expect(evaluate(p, { action: 'iam:PassRole', resources: ['a'] })).toEqual({ allowed: false, explicit: false, resource: 'a' });
     expect(evaluate(p, { action: 'cloudwatch:PutMetricData', resources: ['*'], context: { 'cloudwatch:namespace': 'RdsFailover' } }).allowed).toBe(true);
     expect(evaluate(p, { action: 'cloudwatch:PutMetricData', resources: ['*'], context: { 'cloudwatch:namespace': 'Other' } }).allowed).toBe(false);
-    const q = { arn: 'x', policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds:CreateDBInstanceReadReplica', Resource: 'arn:aws:rds:us-east-1:*' }] }] };
-    expect(evaluate(q, { action: 'rds:CreateDBInstanceReadReplica', resources: ['arn:aws:rds:us-east-1:1:db:new', 'arn:aws:rds:us-west-2:1:db:src'] })).toEqual({ allowed: false, explicit: false, resource: 'arn:aws:rds:us-west-2:1:db:src' });
+    const q = {
+      arn: 'x',
+      policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds:CreateDBInstanceReadReplica', Resource: 'arn:aws:rds:us-east-1:*' }] }],
+    };
+    expect(evaluate(q, { action: 'rds:CreateDBInstanceReadReplica', resources: ['arn:aws:rds:us-east-1:1:db:new', 'arn:aws:rds:us-west-2:1:db:src'] })).toEqual(
+      { allowed: false, explicit: false, resource: 'arn:aws:rds:us-west-2:1:db:src' },
+    );
   });
 
   it('unknown condition operators are refused when a role is registered', () => {
     const w = exampleWorld();
-    expect(() => w.iam.putRole('r', [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020' } } }] }])).toThrow(/not modelled/);
+    expect(() =>
+      w.iam.putRole('r', [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020' } } }] }]),
+    ).toThrow(/not modelled/);
   });
 });
 
 describe('IAM through the SDK twin', () => {
   const twin = useSdkTwin();
 
-  it('allowed calls pass; denied calls get each service\'s code and AWS\'s message', async () => {
+  it("allowed calls pass; denied calls get each service's code and AWS's message", async () => {
     const w = twin.use(exampleWorld());
     w.iam.putRole('failover-promote', [promoterPolicy]);
     const principal = w.iam.assumeRole('failover-promote', 'promote-standby');
@@ -87,10 +103,12 @@ describe('IAM through the SDK twin', () => {
     expect(w.uncheckedCalls).toEqual({});
   });
 
-  it('EC2 denials are UnauthorizedOperation with EC2\'s message; calls without a principal are counted as unchecked', async () => {
+  it("EC2 denials are UnauthorizedOperation with EC2's message; calls without a principal are counted as unchecked", async () => {
     const w = twin.use(exampleWorld());
     w.iam.putRole('nothing', [{ Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }] }]);
-    const e: any = await twinContext.run({ principal: w.iam.assumeRole('nothing') }, () => new EC2Client({ region: 'us-east-1' }).send(new DescribeSecurityGroupsCommand({}))).catch((x) => x);
+    const e: any = await twinContext
+      .run({ principal: w.iam.assumeRole('nothing') }, () => new EC2Client({ region: 'us-east-1' }).send(new DescribeSecurityGroupsCommand({})))
+      .catch((x) => x);
     expect(e.name).toBe('UnauthorizedOperation');
     expect(e.message).toBe('You are not authorized to perform this operation.');
     await new EC2Client({ region: 'us-east-1' }).send(new DescribeSecurityGroupsCommand({}));
@@ -101,7 +119,7 @@ describe('IAM through the SDK twin', () => {
 describe('fault injection through the SDK twin', () => {
   const twin = useSdkTwin();
 
-  it('a Region outage makes API calls time out (after the SDK\'s retries); recovery restores them', async () => {
+  it("a Region outage makes API calls time out (after the SDK's retries); recovery restores them", async () => {
     const w = twin.use(exampleWorld());
     const east = new RDSClient({ region: 'us-east-1' });
     w.regionOutage('us-east-1', true);
@@ -115,7 +133,7 @@ describe('fault injection through the SDK twin', () => {
     await expect(east.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-primary' }))).resolves.toBeDefined();
   });
 
-  it('throttle: the next N calls fail with the service\'s throttling error; the SDK retries absorb fewer than maxAttempts', async () => {
+  it("throttle: the next N calls fail with the service's throttling error; the SDK retries absorb fewer than maxAttempts", async () => {
     const w = twin.use(exampleWorld());
     const west = new RDSClient({ region: 'us-west-2' });
     w.throttle('rds', undefined, 2);

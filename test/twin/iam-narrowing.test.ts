@@ -50,8 +50,10 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
     if (!f) throw new Error(`no ${folder}`);
     return f.principal;
   };
-  const as = (folder: string, service: Parameters<World['call']>[0], op: string, input: unknown, region = control) => world.call(service, op, input, { region, principal: principal(folder) });
-  const denied = (p: Promise<unknown>, name: string) => expect(p).rejects.toMatchObject({ name, message: expect.stringMatching(/is not authorized to perform/) });
+  const as = (folder: string, service: Parameters<World['call']>[0], op: string, input: unknown, region = control) =>
+    world.call(service, op, input, { region, principal: principal(folder) });
+  const denied = (p: Promise<unknown>, name: string) =>
+    expect(p).rejects.toMatchObject({ name, message: expect.stringMatching(/is not authorized to perform/) });
 
   beforeAll(async () => {
     const level = logger.getLevelName();
@@ -69,12 +71,24 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
   describe('Route 53: switch-dns changes the configured records only, as CNAME, by UPSERT', () => {
     const change = (changes: Array<{ Action: string; Name: string; Type?: string }>) => ({
       HostedZoneId: 'Z0EXAMPLE',
-      ChangeBatch: { Changes: changes.map((c) => ({ Action: c.Action, ResourceRecordSet: { Name: c.Name, Type: c.Type ?? 'CNAME', TTL: 30, ResourceRecords: [{ Value: 'orders-replica.c0abcdefghij.us-west-2.rds.amazonaws.com' }] } })) },
+      ChangeBatch: {
+        Changes: changes.map((c) => ({
+          Action: c.Action,
+          ResourceRecordSet: {
+            Name: c.Name,
+            Type: c.Type ?? 'CNAME',
+            TTL: 30,
+            ResourceRecords: [{ Value: 'orders-replica.c0abcdefghij.us-west-2.rds.amazonaws.com' }],
+          },
+        })),
+      },
     });
 
     it('allows an UPSERT of either configured record, whatever its case or trailing dot', async () => {
       for (const name of ['writer.orders.internal', 'Writer.Orders.Internal.', 'ledger.orders.internal.']) {
-        await expect(as('switch-dns', 'route53', 'ChangeResourceRecordSets', change([{ Action: 'UPSERT', Name: name }]))).resolves.toMatchObject({ ChangeInfo: expect.anything() });
+        await expect(as('switch-dns', 'route53', 'ChangeResourceRecordSets', change([{ Action: 'UPSERT', Name: name }]))).resolves.toMatchObject({
+          ChangeInfo: expect.anything(),
+        });
       }
     });
 
@@ -83,7 +97,13 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
       ['a configured record with another type', [{ Action: 'UPSERT', Name: 'writer.orders.internal', Type: 'TXT' }]],
       ['a DELETE of a configured record', [{ Action: 'DELETE', Name: 'writer.orders.internal' }]],
       ['a CREATE of a configured record', [{ Action: 'CREATE', Name: 'writer.orders.internal' }]],
-      ['a batch where one change of two is not allowed', [{ Action: 'UPSERT', Name: 'writer.orders.internal' }, { Action: 'UPSERT', Name: 'payments.orders.internal' }]],
+      [
+        'a batch where one change of two is not allowed',
+        [
+          { Action: 'UPSERT', Name: 'writer.orders.internal' },
+          { Action: 'UPSERT', Name: 'payments.orders.internal' },
+        ],
+      ],
     ])('refuses %s (AccessDenied) and changes nothing', async (_what, changes) => {
       const before = world.route53.records('Z0EXAMPLE');
       await denied(as('switch-dns', 'route53', 'ChangeResourceRecordSets', change(changes)), 'AccessDenied');
@@ -91,7 +111,9 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
     });
 
     it('lists records as before (ListResourceRecordSets carries no record condition)', async () => {
-      await expect(as('switch-dns', 'route53', 'ListResourceRecordSets', { HostedZoneId: 'Z0EXAMPLE' })).resolves.toMatchObject({ ResourceRecordSets: expect.any(Array) });
+      await expect(as('switch-dns', 'route53', 'ListResourceRecordSets', { HostedZoneId: 'Z0EXAMPLE' })).resolves.toMatchObject({
+        ResourceRecordSets: expect.any(Array),
+      });
     });
 
     it('normalizes names as IAM does: lower case, no trailing dot, octal escapes', () => {
@@ -103,7 +125,12 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
 
   describe('DynamoDB: each function reaches only its own partitions (dynamodb:LeadingKeys)', () => {
     const key = (pk: string, sk: string) => ({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } } });
-    const update = (pk: string, sk: string) => ({ ...key(pk, sk), UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': { S: 'approved' } } });
+    const update = (pk: string, sk: string) => ({
+      ...key(pk, sk),
+      UpdateExpression: 'SET #s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': { S: 'approved' } },
+    });
 
     it('the internet-facing approval page reads and answers approval records, and nothing else', async () => {
       await expect(as('approval-page', 'dynamodb', 'GetItem', key('APPROVAL#abc', 'APPROVAL'))).resolves.toBeDefined();
@@ -135,29 +162,43 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
 
   describe('RDS: the Aurora fence reboots instances of the configured Aurora engine only', () => {
     const writerOf = async (clusterId: string, region: string): Promise<string> => {
-      const out = (await world.call('rds', 'DescribeDBClusters', { DBClusterIdentifier: clusterId }, { region })) as { DBClusters: Array<{ DBClusterMembers: Array<{ DBInstanceIdentifier: string; IsClusterWriter: boolean }> }> };
+      const out = (await world.call('rds', 'DescribeDBClusters', { DBClusterIdentifier: clusterId }, { region })) as {
+        DBClusters: Array<{ DBClusterMembers: Array<{ DBInstanceIdentifier: string; IsClusterWriter: boolean }> }>;
+      };
       return out.DBClusters[0]!.DBClusterMembers.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier;
     };
 
-    it('allows the reboot of the configured Aurora cluster\'s writer', async () => {
+    it("allows the reboot of the configured Aurora cluster's writer", async () => {
       const writer = await writerOf('ledger-use1', 'us-east-1');
-      await expect(as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: writer }, 'us-east-1')).resolves.toMatchObject({ DBInstance: expect.anything() });
+      await expect(as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: writer }, 'us-east-1')).resolves.toMatchObject({
+        DBInstance: expect.anything(),
+      });
     });
 
     it('refuses to reboot an unconfigured instance of another engine in the same Region (AccessDenied)', async () => {
       world.rds.createInstance({ region: 'us-east-1', id: 'unrelated-mysql', engine: 'mysql' });
       world.rds.createGlobalCluster({ id: 'other-global', engine: 'aurora-mysql', clusters: [{ region: 'us-east-1', id: 'other-use1' }] });
       await denied(as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: 'unrelated-mysql' }, 'us-east-1'), 'AccessDenied');
-      await denied(as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: await writerOf('other-use1', 'us-east-1') }, 'us-east-1'), 'AccessDenied');
+      await denied(
+        as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: await writerOf('other-use1', 'us-east-1') }, 'us-east-1'),
+        'AccessDenied',
+      );
       // The configured RDS instance keeps its own (ARN-scoped) reboot.
-      expect(evaluate(principal('fence-primary'), { action: 'rds:RebootDBInstance', resources: ['arn:aws:rds:us-east-1:123456789012:db:orders-primary'], context: { 'rds:DatabaseEngine': 'postgres' } })).toEqual({ allowed: true });
+      expect(
+        evaluate(principal('fence-primary'), {
+          action: 'rds:RebootDBInstance',
+          resources: ['arn:aws:rds:us-east-1:123456789012:db:orders-primary'],
+          context: { 'rds:DatabaseEngine': 'postgres' },
+        }),
+      ).toEqual({ allowed: true });
     });
   });
 
   describe('KMS: rebuild-replica creates grants only for AWS resources, through RDS', () => {
     it('allows kms:CreateGrant via RDS for an AWS resource, not otherwise', () => {
       const p = principal('rebuild-replica');
-      const ask = (context: Record<string, string | boolean>) => evaluate(p, { action: 'kms:CreateGrant', resources: ['arn:aws:kms:us-east-1:123456789012:key/k-1'], context });
+      const ask = (context: Record<string, string | boolean>) =>
+        evaluate(p, { action: 'kms:CreateGrant', resources: ['arn:aws:kms:us-east-1:123456789012:key/k-1'], context });
       expect(ask({ 'kms:ViaService': 'rds.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': true })).toEqual({ allowed: true });
       expect(ask({ 'kms:ViaService': 'rds.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': false })).toMatchObject({ allowed: false });
       expect(ask({ 'kms:ViaService': 'rds.us-east-1.amazonaws.com' })).toMatchObject({ allowed: false });

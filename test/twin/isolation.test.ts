@@ -14,7 +14,8 @@ import { PRIMARY, PRIMARY_SG, RECORD, REPLICA, exampleWorld } from './helpers.js
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const E1 = { region: 'us-east-1' };
-const describeOne = (w: World, id: string, region = 'us-east-1'): any => (w.rds.describeDBInstances({ DBInstanceIdentifier: id }, { region }) as any).DBInstances[0];
+const describeOne = (w: World, id: string, region = 'us-east-1'): any =>
+  (w.rds.describeDBInstances({ DBInstanceIdentifier: id }, { region }) as any).DBInstances[0];
 const errOf = (fn: () => unknown): any => {
   try {
     fn();
@@ -27,29 +28,63 @@ const target = (host: string): SqlTarget => ({ engine: 'postgres', host, port: 5
 const HB_TABLE = 'CREATE TABLE IF NOT EXISTS failover_heartbeat (site text PRIMARY KEY, at timestamptz NOT NULL)';
 const HB_UPSERT = 'INSERT INTO failover_heartbeat (site, at) VALUES ($1, now()) ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at';
 const isolationGroup = (w: World, vpcId = DEFAULT_TWIN_VPC): string =>
-  (w.ec2.createSecurityGroupOp({ GroupName: 'rds-failover-isolation', Description: 'fence', VpcId: vpcId, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] }] }, E1) as any).GroupId;
+  (
+    w.ec2.createSecurityGroupOp(
+      {
+        GroupName: 'rds-failover-isolation',
+        Description: 'fence',
+        VpcId: vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] }],
+      },
+      E1,
+    ) as any
+  ).GroupId;
 
 describe('EC2 CreateSecurityGroup / DescribeSecurityGroups in a VPC', () => {
   it('creates a group with no ingress and the default egress, found by VPC, name and tag', () => {
     const w = exampleWorld();
     const id = isolationGroup(w);
     expect(id).toMatch(/^sg-[0-9a-f]{17}$/);
-    const found: any = w.ec2.describeSecurityGroups({ Filters: [{ Name: 'vpc-id', Values: [DEFAULT_TWIN_VPC] }, { Name: 'group-name', Values: ['rds-failover-isolation'] }] }, E1);
+    const found: any = w.ec2.describeSecurityGroups(
+      {
+        Filters: [
+          { Name: 'vpc-id', Values: [DEFAULT_TWIN_VPC] },
+          { Name: 'group-name', Values: ['rds-failover-isolation'] },
+        ],
+      },
+      E1,
+    );
     expect(found.SecurityGroups).toHaveLength(1);
-    expect(found.SecurityGroups[0]).toMatchObject({ GroupId: id, VpcId: DEFAULT_TWIN_VPC, IpPermissions: [], Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] });
+    expect(found.SecurityGroups[0]).toMatchObject({
+      GroupId: id,
+      VpcId: DEFAULT_TWIN_VPC,
+      IpPermissions: [],
+      Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }],
+    });
     expect(found.SecurityGroups[0].IpPermissionsEgress).toEqual([expect.objectContaining({ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] })]);
-    expect((w.ec2.describeSecurityGroups({ Filters: [{ Name: 'tag:rds-failover:purpose', Values: ['fence-isolation'] }] }, E1) as any).SecurityGroups.map((g: any) => g.GroupId)).toEqual([id]);
+    expect(
+      (w.ec2.describeSecurityGroups({ Filters: [{ Name: 'tag:rds-failover:purpose', Values: ['fence-isolation'] }] }, E1) as any).SecurityGroups.map(
+        (g: any) => g.GroupId,
+      ),
+    ).toEqual([id]);
     // Another Region has its own groups.
-    expect((w.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: ['rds-failover-isolation'] }] }, { region: 'us-west-2' }) as any).SecurityGroups).toEqual([]);
+    expect(
+      (w.ec2.describeSecurityGroups({ Filters: [{ Name: 'group-name', Values: ['rds-failover-isolation'] }] }, { region: 'us-west-2' }) as any).SecurityGroups,
+    ).toEqual([]);
   });
 
   it('refuses a name taken in the VPC, an unknown VPC, no VPC, an sg- name', () => {
     const w = exampleWorld();
     isolationGroup(w);
     expect(errOf(() => isolationGroup(w))).toMatchObject({ name: 'InvalidGroup.Duplicate' });
-    expect(errOf(() => isolationGroup(w, 'vpc-0ffffffffffffffff'))).toMatchObject({ name: 'InvalidVpcID.NotFound', message: "The vpc ID 'vpc-0ffffffffffffffff' does not exist" });
+    expect(errOf(() => isolationGroup(w, 'vpc-0ffffffffffffffff'))).toMatchObject({
+      name: 'InvalidVpcID.NotFound',
+      message: "The vpc ID 'vpc-0ffffffffffffffff' does not exist",
+    });
     expect(errOf(() => w.ec2.createSecurityGroupOp({ GroupName: 'x', Description: 'x' }, E1))).toMatchObject({ name: 'VPCIdNotSpecified' });
-    expect(errOf(() => w.ec2.createSecurityGroupOp({ GroupName: 'sg-1', Description: 'x', VpcId: DEFAULT_TWIN_VPC }, E1))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(errOf(() => w.ec2.createSecurityGroupOp({ GroupName: 'sg-1', Description: 'x', VpcId: DEFAULT_TWIN_VPC }, E1))).toMatchObject({
+      name: 'InvalidParameterValue',
+    });
   });
 
   it('an unknown group id is InvalidGroup.NotFound', () => {
@@ -59,7 +94,12 @@ describe('EC2 CreateSecurityGroup / DescribeSecurityGroups in a VPC', () => {
 
   it('IAM: the VPC and security-group/* with the request tags in the context', () => {
     const w = exampleWorld();
-    const input = { GroupName: 'rds-failover-isolation', Description: 'x', VpcId: DEFAULT_TWIN_VPC, TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] }] };
+    const input = {
+      GroupName: 'rds-failover-isolation',
+      Description: 'x',
+      VpcId: DEFAULT_TWIN_VPC,
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] }],
+    };
     const auth = w.ec2.authorization('CreateSecurityGroup', input, { region: 'us-east-1' });
     expect(auth).toEqual({
       action: 'ec2:CreateSecurityGroup',
@@ -101,23 +141,35 @@ describe('RDS: VPC security groups of an instance', () => {
       name: 'InvalidParameterCombination',
       message: expect.stringContaining('different VPCs'),
     });
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [] }, E1))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [] }, E1))).toMatchObject({
+      name: 'InvalidParameterValue',
+    });
   });
 
   it('a failed, stopped or rebooting instance cannot be modified (InvalidDBInstanceState)', async () => {
     const w = exampleWorld();
     const iso = isolationGroup(w);
     w.rds.crash(PRIMARY.id, PRIMARY.region);
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [iso], ApplyImmediately: true }, E1))).toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [iso], ApplyImmediately: true }, E1))).toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+    });
     w.rds.recover(PRIMARY.id, PRIMARY.region);
     w.rds.rebootDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1);
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [iso] }, E1))).toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, VpcSecurityGroupIds: [iso] }, E1))).toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+    });
   });
 
   it('StopDBInstance is refused for an instance with replicas and for a replica', () => {
     const w = exampleWorld();
-    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1))).toMatchObject({ name: 'InvalidDBInstanceStateFault', message: expect.stringContaining('has read replicas') });
-    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: REPLICA.id }, { region: REPLICA.region }))).toMatchObject({ name: 'InvalidDBInstanceStateFault', message: expect.stringContaining('Read Replica') });
+    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1))).toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+      message: expect.stringContaining('has read replicas'),
+    });
+    expect(errOf(() => w.rds.stopDBInstance({ DBInstanceIdentifier: REPLICA.id }, { region: REPLICA.region }))).toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+      message: expect.stringContaining('Read Replica'),
+    });
   });
 
   it('a stopped instance cannot be modified', async () => {
@@ -126,7 +178,10 @@ describe('RDS: VPC security groups of an instance', () => {
     w.rds.stopDBInstance({ DBInstanceIdentifier: 'lonely' }, E1);
     await w.clock.advanceBy(200_000);
     expect(describeOne(w, 'lonely').DBInstanceStatus).toBe('stopped');
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'lonely', VpcSecurityGroupIds: [isolationGroup(w)] }, E1))).toMatchObject({ name: 'InvalidDBInstanceStateFault', message: expect.stringContaining("can't modify a stopped DB instance") });
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'lonely', VpcSecurityGroupIds: [isolationGroup(w)] }, E1))).toMatchObject({
+      name: 'InvalidDBInstanceStateFault',
+      message: expect.stringContaining("can't modify a stopped DB instance"),
+    });
   });
 });
 

@@ -8,7 +8,16 @@ import type { World } from '../../twin/world.js';
 import { PRIMARY, PRIMARY_SG, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from './helpers.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const target = (host: string, extra: Partial<SqlTarget> = {}): SqlTarget => ({ engine: 'postgres', host, port: 5432, user: 'probe', password: 'pw', database: 'orders', timeoutMs: 3000, ...extra });
+const target = (host: string, extra: Partial<SqlTarget> = {}): SqlTarget => ({
+  engine: 'postgres',
+  host,
+  port: 5432,
+  user: 'probe',
+  password: 'pw',
+  database: 'orders',
+  timeoutMs: 3000,
+  ...extra,
+});
 const as = <T>(vantage: string, region: string, fn: () => Promise<T>) => twinContext.run({ vantage, region, functionName: 'probe' }, fn);
 const HB_TABLE = 'CREATE TABLE IF NOT EXISTS failover_heartbeat (site text PRIMARY KEY, at timestamptz NOT NULL)';
 const HB_UPSERT = 'INSERT INTO failover_heartbeat (site, at) VALUES ($1, now()) ON CONFLICT (site) DO UPDATE SET at = EXCLUDED.at';
@@ -31,7 +40,11 @@ describe('SQL connector: normal operation', () => {
       expect(await s.query('SELECT site, at FROM failover_heartbeat WHERE site = $1', ['use1-a'])).toEqual([{ site: 'use1-a', at: new Date(w.clock.now()) }]);
       await s.close();
     });
-    expect(w.network.writes.map((x) => [x.target, x.vantage, x.t])).toEqual([['orders-primary', 'use1-a', 0], ['orders-primary', 'use1-a', 0], ['orders-primary', 'use1-a', 0]]);
+    expect(w.network.writes.map((x) => [x.target, x.vantage, x.t])).toEqual([
+      ['orders-primary', 'use1-a', 0],
+      ['orders-primary', 'use1-a', 0],
+      ['orders-primary', 'use1-a', 0],
+    ]);
   });
 
   it('a replica answers read-only and refuses writes with the engine error', async () => {
@@ -84,11 +97,20 @@ describe('SQL connector: normal operation', () => {
     await expect(s.query('CREATE TABLE t (a int)')).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT', errno: 1290 });
   });
 
-  it('the grant query: answered from the world\'s grants; without them the heartbeat\'s CREATE and upsert and the WAL figures are refused or hidden as PostgreSQL does', async () => {
+  it("the grant query: answered from the world's grants; without them the heartbeat's CREATE and upsert and the WAL figures are refused or hidden as PostgreSQL does", async () => {
     const { w, sql } = setup();
     await as('use1-a', 'us-east-1', async () => {
       const s = await sql.connect(target(RECORD));
-      expect(await readGrants(s, 'postgres')).toEqual({ user: 'probe', schema: 'public', schemaCreate: true, tableExists: false, tableInsert: null, tableUpdate: null, tableSelect: null, pgMonitor: true });
+      expect(await readGrants(s, 'postgres')).toEqual({
+        user: 'probe',
+        schema: 'public',
+        schemaCreate: true,
+        tableExists: false,
+        tableInsert: null,
+        tableUpdate: null,
+        tableSelect: null,
+        pgMonitor: true,
+      });
       await writeHeartbeat(s, 'postgres', { site: 'use1-a' });
       expect(await readGrants(s, 'postgres')).toMatchObject({ tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true });
       expect(await s.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: 1, readable: 1, bytes_behind: '0' }]);
@@ -98,7 +120,10 @@ describe('SQL connector: normal operation', () => {
       // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists (checked on a real server).
       await expect(s.query(HEARTBEAT_SQL.postgres.create)).rejects.toMatchObject({ code: '42501', message: 'permission denied for schema public' });
       w.network.grants = { ...w.network.grants, schemaCreate: true };
-      await expect(writeHeartbeat(s, 'postgres', { site: 'use1-a' })).rejects.toMatchObject({ code: '42501', message: 'permission denied for table failover_heartbeat' });
+      await expect(writeHeartbeat(s, 'postgres', { site: 'use1-a' })).rejects.toMatchObject({
+        code: '42501',
+        message: 'permission denied for table failover_heartbeat',
+      });
       // Without pg_monitor the walsenders show, their LSNs do not.
       expect(await s.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: 1, readable: 0, bytes_behind: null }]);
       await s.close();
@@ -111,8 +136,19 @@ describe('SQL connector: normal operation', () => {
     await expect(p.query(GRANTS_SQL.mysql)).rejects.toMatchObject({ code: '42601' });
     // MySQL: SHOW GRANTS lists the user's privileges on the database it connected to; without them the heartbeat is refused.
     w.network.grants = { schemaCreate: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true };
-    expect(await m.query(GRANTS_SQL.mysql)).toEqual([{ 'Grants for probe@%': 'GRANT USAGE ON *.* TO `probe`@`%`' }, { 'Grants for probe@%': 'GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO `probe`@`%`' }]);
-    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ user: '`probe`@`%`', schema: 'orders', schemaCreate: true, tableExists: null, tableInsert: true, tableUpdate: true, tableSelect: true });
+    expect(await m.query(GRANTS_SQL.mysql)).toEqual([
+      { 'Grants for probe@%': 'GRANT USAGE ON *.* TO `probe`@`%`' },
+      { 'Grants for probe@%': 'GRANT CREATE, SELECT, INSERT, UPDATE ON `orders`.* TO `probe`@`%`' },
+    ]);
+    expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({
+      user: '`probe`@`%`',
+      schema: 'orders',
+      schemaCreate: true,
+      tableExists: null,
+      tableInsert: true,
+      tableUpdate: true,
+      tableSelect: true,
+    });
     await writeHeartbeat(m, 'mysql', { site: 'use1-a' });
     w.network.grants = { ...w.network.grants, schemaCreate: false, tableUpdate: false };
     expect(await readGrants(m, 'mysql', 'orders')).toMatchObject({ schemaCreate: false, tableUpdate: false, tableInsert: true });
@@ -163,7 +199,10 @@ describe('SQL connector under faults', () => {
     const { w, sql } = setup();
     const tracked = await sql.connect(target(RECORD));
     await tracked.query(HB_TABLE);
-    w.ec2.revokeSecurityGroupIngress({ GroupId: PRIMARY_SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] }, { region: 'us-east-1' });
+    w.ec2.revokeSecurityGroupIngress(
+      { GroupId: PRIMARY_SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }] },
+      { region: 'us-east-1' },
+    );
     await expect(sql.connect(target(RECORD))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     await tracked.query(HB_UPSERT, ['still-here']);
     expect(w.network.writes).toHaveLength(2);
@@ -177,7 +216,10 @@ describe('SQL connector under faults', () => {
     w.ec2.createSecurityGroup({ region: 'us-east-1', id: 'sg-0open0000000000000', ingress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
     w.rds.createInstance({ region: 'us-east-1', id: 'open', securityGroupIds: ['sg-0open0000000000000'] });
     const s = await sql.connect(target('open.c0abcdefghij.us-east-1.rds.amazonaws.com'));
-    w.ec2.revokeSecurityGroupIngress({ GroupId: 'sg-0open0000000000000', IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }, { region: 'us-east-1' });
+    w.ec2.revokeSecurityGroupIngress(
+      { GroupId: 'sg-0open0000000000000', IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] },
+      { region: 'us-east-1' },
+    );
     await expect(s.query('SELECT 1')).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
@@ -219,7 +261,15 @@ describe('failover through the network model', () => {
     await w.clock.advanceBy(1000);
     w.rds.promoteReadReplica({ DBInstanceIdentifier: REPLICA.id }, { region: 'us-west-2' });
     await w.clock.advanceBy(125_000);
-    w.route53.changeResourceRecordSets({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: endpointOf(REPLICA) }] } }] } }, { region: 'us-east-1' });
+    w.route53.changeResourceRecordSets(
+      {
+        HostedZoneId: ZONE_ID,
+        ChangeBatch: {
+          Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: endpointOf(REPLICA) }] } }],
+        },
+      },
+      { region: 'us-east-1' },
+    );
     // a client that resolved the name just before keeps the old answer for the TTL
     await expect(as('usw2', 'us-west-2', () => sql.connect(target(RECORD)))).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     await w.clock.advanceBy(60_000 + 30_000);
@@ -234,7 +284,7 @@ describe('failover through the network model', () => {
 describe('installSqlTwin', () => {
   let uninstall: (() => void) | undefined;
   afterEach(() => uninstall?.());
-  it('sets and restores the product\'s global seam', () => {
+  it("sets and restores the product's global seam", () => {
     const { w } = setup();
     const g = globalThis as Record<symbol, unknown>;
     expect(g[SQL_CONNECTOR_SYMBOL]).toBeUndefined();
@@ -246,7 +296,7 @@ describe('installSqlTwin', () => {
   });
 });
 
-describe('the product\'s own SQL (lambdas/shared/sql.ts) against the twin', () => {
+describe("the product's own SQL (lambdas/shared/sql.ts) against the twin", () => {
   it('writeHeartbeat on PostgreSQL and MySQL returns the database time; verify-writes checks read the flags', async () => {
     const { writeHeartbeat } = await import('../../lambdas/shared/sql.js');
     const { w, sql } = setup();
@@ -264,7 +314,7 @@ describe('the product\'s own SQL (lambdas/shared/sql.ts) against the twin', () =
     await expect(writeHeartbeat(replica, 'postgres', { site: 'x' })).rejects.toMatchObject({ code: '25006' });
   });
 
-  it('the probe classifies the twin\'s failures as the product expects', async () => {
+  it("the probe classifies the twin's failures as the product expects", async () => {
     const { classifyDatabaseError, isReadOnlyError } = await import('../../lambdas/probe/core.js');
     const { w, sql } = setup();
     w.partition(['use1-a'], PRIMARY.id);
@@ -299,10 +349,10 @@ describe('IAM database authentication: RDS checks the token against the endpoint
 
   it.each([
     ['the Route 53 name in front of the instance', () => token(RECORD, 'us-east-1')],
-    ['the caller\'s Region instead of the database\'s', () => token(endpointOf(PRIMARY), 'us-west-2')],
+    ["the caller's Region instead of the database's", () => token(endpointOf(PRIMARY), 'us-west-2')],
     ['another user', () => token(endpointOf(PRIMARY), 'us-east-1', 'admin')],
     ['another port', () => token(endpointOf(PRIMARY), 'us-east-1', 'probe', 5433)],
-    ['another instance\'s endpoint', () => token(endpointOf(REPLICA), 'us-east-1')],
+    ["another instance's endpoint", () => token(endpointOf(REPLICA), 'us-east-1')],
   ])('a token signed for %s is refused: PAM authentication failed', async (_label, sign) => {
     const { w, sql } = signingWorld();
     const password = await sign();
@@ -326,23 +376,32 @@ describe('IAM database authentication: RDS checks the token against the endpoint
     expect(wrong).toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR', errno: 1045 });
   });
 
-  it('the signer\'s role must be allowed rds-db:connect on the database user (any resource id of the Region), else PAM authentication failed', async () => {
+  it("the signer's role must be allowed rds-db:connect on the database user (any resource id of the Region), else PAM authentication failed", async () => {
     const { w, sql } = signingWorld();
     const password = await token(endpointOf(PRIMARY), 'us-east-1');
-    const role = (Resource: string) => ({ arn: 'arn:aws:sts::123456789012:assumed-role/heartbeat/hb', policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds-db:connect', Resource }] }] });
-    const connect = (Resource: string) => twinContext.run({ vantage: 'use1-a', region: 'us-east-1', functionName: 'heartbeat', principal: role(Resource) }, () => sql.connect(target(RECORD, { password, ssl: true })));
+    const role = (Resource: string) => ({
+      arn: 'arn:aws:sts::123456789012:assumed-role/heartbeat/hb',
+      policies: [{ Statement: [{ Effect: 'Allow' as const, Action: 'rds-db:connect', Resource }] }],
+    });
+    const connect = (Resource: string) =>
+      twinContext.run({ vantage: 'use1-a', region: 'us-east-1', functionName: 'heartbeat', principal: role(Resource) }, () =>
+        sql.connect(target(RECORD, { password, ssl: true })),
+      );
     await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/probe')).resolves.toBeDefined();
     await expect(connect('arn:aws:rds-db:us-west-2:123456789012:dbuser:*/probe')).rejects.toMatchObject(PAM);
     await expect(connect('arn:aws:rds-db:us-east-1:123456789012:dbuser:*/admin')).rejects.toMatchObject(PAM);
     expect(w.timeline.some((e) => /is not allowed rds-db:connect on arn:aws:rds-db:us-east-1:123456789012:dbuser:db-[^/]+\/probe/.test(e.event))).toBe(true);
   });
 
-  it('the product signs through the twin\'s resolver: the endpoint the record leads to, in its Region, from any Region', async () => {
+  it("the product signs through the twin's resolver: the endpoint the record leads to, in its Region, from any Region", async () => {
     const { resolveCredentials } = await import('../../lambdas/shared/sql.js');
     const { w } = signingWorld();
     installSqlTwin(w);
     const sql = createSqlConnector(w);
-    for (const [vantage, region] of [['use1-a', 'us-east-1'], ['euw1', 'eu-west-1']] as const) {
+    for (const [vantage, region] of [
+      ['use1-a', 'us-east-1'],
+      ['euw1', 'eu-west-1'],
+    ] as const) {
       const creds = await as(vantage, region, () => resolveCredentials({ host: RECORD, port: 5432, iamUser: 'probe', ownRegion: region }));
       expect(creds).toMatchObject({ source: 'iam', user: 'probe', host: endpointOf(PRIMARY) });
       const s = await as(vantage, region, () => sql.connect(target(creds!.host!, { password: creds!.password, ssl: true })));
@@ -355,8 +414,15 @@ describe('iamTokenRefusal', () => {
   const want = { host: 'orders.c0.us-east-1.rds.amazonaws.com', port: 5432, region: 'us-east-1', user: 'probe', nowMs: Date.UTC(2026, 0, 1, 0, 10) };
   const tok = (over: Record<string, string> = {}, hostPort = 'orders.c0.us-east-1.rds.amazonaws.com:5432') => {
     const p = new URLSearchParams({
-      Action: 'connect', DBUser: 'probe', 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Credential': 'ASIAX/20260101/us-east-1/rds-db/aws4_request',
-      'X-Amz-Date': '20260101T000500Z', 'X-Amz-Expires': '900', 'X-Amz-SignedHeaders': 'host', 'X-Amz-Signature': 'ab12', ...over,
+      Action: 'connect',
+      DBUser: 'probe',
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': 'ASIAX/20260101/us-east-1/rds-db/aws4_request',
+      'X-Amz-Date': '20260101T000500Z',
+      'X-Amz-Expires': '900',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Signature': 'ab12',
+      ...over,
     });
     return `${hostPort}/?${p.toString()}`;
   };

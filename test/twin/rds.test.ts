@@ -1,6 +1,4 @@
-import {
-  DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, PromoteReadReplicaCommand, RDSClient,
-} from '@aws-sdk/client-rds';
+import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { useSdkTwin } from '../helpers/sdk-twin.js';
 import { RUNNING_STATUSES, WAL_BYTES_PER_WRITE, WAL_SWITCH_MS } from '../../twin/services/rds.js';
@@ -131,7 +129,13 @@ describe('RDS PromoteReadReplica', () => {
         await w.clock.advanceBy(5000);
       }
       const p = w.rds.promotions[0]!;
-      return { writableAt: writableAt!, availableAt: (w.clock.now() - start) / 1000, statusWhenWritable, completedAt: (p.completedAt! - start) / 1000, backupDoneAt: (p.backupCompletedAt! - start) / 1000 };
+      return {
+        writableAt: writableAt!,
+        availableAt: (w.clock.now() - start) / 1000,
+        statusWhenWritable,
+        completedAt: (p.completedAt! - start) / 1000,
+        backupDoneAt: (p.backupCompletedAt! - start) / 1000,
+      };
     };
     const big = await timeline(300, 2);
     expect(big.writableAt).toBeLessThanOrEqual(125);
@@ -173,16 +177,37 @@ describe('RDS PromoteReadReplica', () => {
 
 describe('RDS replica lag metrics', () => {
   const series = (w: World, region: string, metric: string, id: string): { t: number; v: number }[] => {
-    const r = (w.cloudwatch.getMetricData({
-      StartTime: new Date(w.startMs), EndTime: new Date(w.clock.now()),
-      MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }] }, Period: 60, Stat: 'Maximum' } }],
-    }, { region }) as any).MetricDataResults[0];
+    const r = (
+      w.cloudwatch.getMetricData(
+        {
+          StartTime: new Date(w.startMs),
+          EndTime: new Date(w.clock.now()),
+          MetricDataQueries: [
+            {
+              Id: 'lag',
+              MetricStat: {
+                Metric: { Namespace: 'AWS/RDS', MetricName: metric, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }] },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            },
+          ],
+        },
+        { region },
+      ) as any
+    ).MetricDataResults[0];
     return (r.Timestamps as Date[]).map((t, i) => ({ t: t.getTime(), v: r.Values[i] as number })).reverse(); // oldest first
   };
   /** The application committing on the primary every `everyMs`. */
   const commits = (w: World, everyMs: number) => {
     const db = w.rds.getInstance(PRIMARY.id, PRIMARY.region)!;
-    w.clock.every(everyMs, w.clock.now() + everyMs, () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'), 'app', { daemon: true });
+    w.clock.every(
+      everyMs,
+      w.clock.now() + everyMs,
+      () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'),
+      'app',
+      { daemon: true },
+    );
   };
 
   it('PostgreSQL, busy source: ReplicaLag is about the configured lag; the source publishes OldestReplicationSlotLag in bytes', async () => {
@@ -281,7 +306,13 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
   };
   const commits = (w: World, everyMs: number) => {
     const db = w.rds.getInstance(PRIMARY.id, PRIMARY.region)!;
-    w.clock.every(everyMs, w.clock.now() + everyMs, () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'), 'app', { daemon: true });
+    w.clock.every(
+      everyMs,
+      w.clock.now() + everyMs,
+      () => w.network.recordWrite({ kind: 'instance', db }, { vantage: 'app', region: PRIMARY.region }, 'INSERT INTO t VALUES (1)'),
+      'app',
+      { daemon: true },
+    );
   };
 
   it('a lag fault of L makes the lag grow 1 s per second from where it was, up to L, then stay at L (PostgreSQL ReplicaLag and slot lag follow)', async () => {
@@ -291,11 +322,17 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
     expect(behind(w)).toBe(0);
     w.setReplicaLag(REPLICA.id, 120);
     expect(behind(w)).toBe(0); // nothing applied is lost at once
-    await watch(w, 200_000, 10_000, () => w.rds.replicaDataUpTo(replicaOf(w)), (s) => {
-      expect(behind(w)).toBe(Math.min(120, s));
-      expect(w.rds.replicaLagMetric(replicaOf(w))).toBe(Math.min(120, s)); // now − the last replayed commit (one a second)
-      expect(w.rds.replicationSlotLagMetric(w.rds.getInstance(PRIMARY.id, PRIMARY.region)!)).toBe(Math.min(120, s) * WAL_BYTES_PER_WRITE);
-    });
+    await watch(
+      w,
+      200_000,
+      10_000,
+      () => w.rds.replicaDataUpTo(replicaOf(w)),
+      (s) => {
+        expect(behind(w)).toBe(Math.min(120, s));
+        expect(w.rds.replicaLagMetric(replicaOf(w))).toBe(Math.min(120, s)); // now − the last replayed commit (one a second)
+        expect(w.rds.replicationSlotLagMetric(w.rds.getInstance(PRIMARY.id, PRIMARY.region)!)).toBe(Math.min(120, s) * WAL_BYTES_PER_WRITE);
+      },
+    );
   });
 
   it('MySQL ReplicaLag (Seconds_Behind_Master) grows with time, not at once', async () => {
@@ -384,9 +421,16 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
     expect(lagAt()).toBe(0);
   });
 
-  it('Aurora: a secondary\'s lag grows 1 s per second up to the fault\'s figure, its metrics follow; a crashed writer freezes its data, and a failover keeps that point', async () => {
+  it("Aurora: a secondary's lag grows 1 s per second up to the fault's figure, its metrics follow; a crashed writer freezes its data, and a failover keeps that point", async () => {
     const w = new World();
-    w.rds.createGlobalCluster({ id: 'g1', engine: 'aurora-postgresql', clusters: [{ region: 'us-east-1', id: 'c-east' }, { region: 'us-west-2', id: 'c-west' }] });
+    w.rds.createGlobalCluster({
+      id: 'g1',
+      engine: 'aurora-postgresql',
+      clusters: [
+        { region: 'us-east-1', id: 'c-east' },
+        { region: 'us-west-2', id: 'c-west' },
+      ],
+    });
     const west = w.rds.getCluster('c-west')!;
     const upTo = () => w.rds.clusterDataUpTo(west);
     await w.clock.advanceBy(60_000);
@@ -394,10 +438,25 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
     w.setReplicaLag('c-west', 120, 'us-west-2');
     expect(w.rds.clusterLagMs(west)).toBe(0);
     await watch(w, 200_000, 10_000, upTo, (s) => expect(w.rds.clusterLagMs(west)).toBe(Math.min(120, s) * 1000));
-    const rpo = (w.cloudwatch.getMetricData({
-      StartTime: new Date(faultAt), EndTime: new Date(w.clock.now()),
-      MetricDataQueries: [{ Id: 'rpo', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'c-west' }] }, Period: 60, Stat: 'Maximum' } }],
-    }, W2) as any).MetricDataResults[0];
+    const rpo = (
+      w.cloudwatch.getMetricData(
+        {
+          StartTime: new Date(faultAt),
+          EndTime: new Date(w.clock.now()),
+          MetricDataQueries: [
+            {
+              Id: 'rpo',
+              MetricStat: {
+                Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'c-west' }] },
+                Period: 60,
+                Stat: 'Maximum',
+              },
+            },
+          ],
+        },
+        W2,
+      ) as any
+    ).MetricDataResults[0];
     const points = (rpo.Timestamps as Date[]).map((t, i) => ({ s: (t.getTime() + 30_000 - faultAt) / 1000, v: rpo.Values[i] as number })); // published mid-minute
     expect(points.length).toBeGreaterThanOrEqual(3);
     for (const p of points) expect(p.v).toBe(Math.min(120, p.s) * 1000);
@@ -470,7 +529,9 @@ describe('RDS ModifyDBInstance, Reboot, Stop, Start', () => {
     expect(w.network.resolve('orders-primary-old.c0abcdefghij.us-east-1.rds.amazonaws.com', undefined)).toBeUndefined();
     await w.clock.advanceBy(6 * 60_000);
     expect(w.network.resolve('orders-primary-old.c0abcdefghij.us-east-1.rds.amazonaws.com', undefined)).toBeDefined();
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'orders-primary-old', NewDBInstanceIdentifier: REPLICA.id, ApplyImmediately: true }, W2)).name).toBe('DBInstanceNotFoundFault');
+    expect(
+      errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'orders-primary-old', NewDBInstanceIdentifier: REPLICA.id, ApplyImmediately: true }, W2)).name,
+    ).toBe('DBInstanceNotFoundFault');
   });
 
   it('reboot: rebooting 30–60 s, events 0004 and 0006', async () => {
@@ -494,7 +555,9 @@ describe('RDS ModifyDBInstance, Reboot, Stop, Start', () => {
     w.rds.stopDBInstance({ DBInstanceIdentifier: 'solo' }, E1);
     await w.clock.runUntilIdle();
     expect(describeOne(w, 'solo', 'us-east-1').DBInstanceStatus).toBe('stopped');
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'solo', DBInstanceClass: 'db.t4g.micro', ApplyImmediately: true }, E1)).name).toBe('InvalidDBInstanceStateFault');
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'solo', DBInstanceClass: 'db.t4g.micro', ApplyImmediately: true }, E1)).name).toBe(
+      'InvalidDBInstanceStateFault',
+    );
     expect(errOf(() => w.rds.startDBInstance({ DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('InvalidDBInstanceStateFault');
     w.rds.startDBInstance({ DBInstanceIdentifier: 'solo' }, E1);
     await w.clock.runUntilIdle();
@@ -509,7 +572,10 @@ describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
     const w = exampleWorld();
     // after a failover, rebuild the old primary site as a replica of the new primary
     w.rds.createInstance({ region: 'us-west-2', id: 'newp' });
-    const out: any = w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newp' }, E1);
+    const out: any = w.rds.createDBInstanceReadReplica(
+      { DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newp' },
+      E1,
+    );
     expect(out.DBInstance.DBInstanceStatus).toBe('creating');
     expect(out.DBInstance.Endpoint).toBeUndefined();
     expect(describeOne(w, 'newp', 'us-west-2').DBInstanceStatus).toBe('modifying');
@@ -529,36 +595,72 @@ describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
     const w = exampleWorld();
     w.rds.createInstance({ region: 'us-west-2', id: 'newp', engine: 'postgres', parameterGroup: 'orders-pg16' });
     const src = 'arn:aws:rds:us-west-2:123456789012:db:newp';
-    const e = errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: src, DBParameterGroupName: 'orders-pg16' }, E1));
+    const e = errOf(() =>
+      w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: src, DBParameterGroupName: 'orders-pg16' }, E1),
+    );
     expect(e.name).toBe('InvalidParameterCombination');
     expect(e.message).toBe("A parameter group can't be specified during Read Replica creation for the following DB engine: postgres");
     expect(w.rds.getInstance('rebuilt', 'us-east-1')).toBeUndefined();
     w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuilt', SourceDBInstanceIdentifier: src }, E1);
     expect(describeOne(w, 'rebuilt', 'us-east-1').DBParameterGroups).toEqual([{ DBParameterGroupName: 'default.postgres16', ParameterApplyStatus: 'in-sync' }]);
-    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'rebuilt', DBParameterGroupName: 'orders-pg16', ApplyImmediately: true }, E1)).name).toBe('InvalidDBInstanceStateFault');
+    expect(errOf(() => w.rds.modifyDBInstance({ DBInstanceIdentifier: 'rebuilt', DBParameterGroupName: 'orders-pg16', ApplyImmediately: true }, E1)).name).toBe(
+      'InvalidDBInstanceStateFault',
+    );
     while (describeOne(w, 'rebuilt', 'us-east-1').DBInstanceStatus === 'creating') await w.clock.advanceBy(60_000);
     w.rds.modifyDBInstance({ DBInstanceIdentifier: 'rebuilt', DBParameterGroupName: 'orders-pg16', ApplyImmediately: true }, E1);
-    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'modifying', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'applying' }] });
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({
+      DBInstanceStatus: 'modifying',
+      DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'applying' }],
+    });
     await w.clock.advanceBy(60_000);
-    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'available', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'pending-reboot' }] });
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({
+      DBInstanceStatus: 'available',
+      DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'pending-reboot' }],
+    });
     w.rds.rebootDBInstance({ DBInstanceIdentifier: 'rebuilt' }, E1);
     await w.clock.advanceBy(61_000);
-    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({ DBInstanceStatus: 'available', DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'in-sync' }] });
+    expect(describeOne(w, 'rebuilt', 'us-east-1')).toMatchObject({
+      DBInstanceStatus: 'available',
+      DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'in-sync' }],
+    });
   });
 
   it('a MySQL cross-Region replica may name its parameter group', () => {
     const w = exampleWorld();
     w.rds.createInstance({ region: 'us-west-2', id: 'newm', engine: 'mysql', parameterGroup: 'orders-my80' });
-    w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'rebuiltm', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newm', DBParameterGroupName: 'orders-my80' }, E1);
+    w.rds.createDBInstanceReadReplica(
+      { DBInstanceIdentifier: 'rebuiltm', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:newm', DBParameterGroupName: 'orders-my80' },
+      E1,
+    );
     expect(describeOne(w, 'rebuiltm', 'us-east-1').DBParameterGroups).toEqual([{ DBParameterGroupName: 'orders-my80', ParameterApplyStatus: 'in-sync' }]);
   });
 
   it('replica creation errors', () => {
     const w = exampleWorld();
-    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:nope' }, W2)).name).toBe('DBInstanceNotFoundFault');
-    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: REPLICA.id, SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary' }, W2)).name).toBe('DBInstanceAlreadyExistsFault');
-    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica' }, E1)).message).toContain('Automated backups are not enabled');
-    expect(errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: PRIMARY.id, DBSubnetGroupName: 'g' }, E1)).name).toBe('DBSubnetGroupNotAllowedFault');
+    expect(
+      errOf(() =>
+        w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:nope' }, W2),
+      ).name,
+    ).toBe('DBInstanceNotFoundFault');
+    expect(
+      errOf(() =>
+        w.rds.createDBInstanceReadReplica(
+          { DBInstanceIdentifier: REPLICA.id, SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary' },
+          W2,
+        ),
+      ).name,
+    ).toBe('DBInstanceAlreadyExistsFault');
+    expect(
+      errOf(() =>
+        w.rds.createDBInstanceReadReplica(
+          { DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica' },
+          E1,
+        ),
+      ).message,
+    ).toContain('Automated backups are not enabled');
+    expect(
+      errOf(() => w.rds.createDBInstanceReadReplica({ DBInstanceIdentifier: 'x', SourceDBInstanceIdentifier: PRIMARY.id, DBSubnetGroupName: 'g' }, E1)).name,
+    ).toBe('DBSubnetGroupNotAllowedFault');
   });
 
   it('delete needs a final snapshot or SkipFinalSnapshot; deletion protection; replicas of a deleted PostgreSQL source terminate', async () => {
@@ -569,12 +671,16 @@ describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
     w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DeletionProtection: true }, E1);
     expect(del({ SkipFinalSnapshot: true }).message).toBe('Cannot delete protected DB Instance, please disable deletion protection and try again.');
     w.rds.modifyDBInstance({ DBInstanceIdentifier: PRIMARY.id, DeletionProtection: false }, E1);
-    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: REPLICA.id, FinalDBSnapshotIdentifier: 's' }, W2)).name).toBe('InvalidParameterCombination');
+    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: REPLICA.id, FinalDBSnapshotIdentifier: 's' }, W2)).name).toBe(
+      'InvalidParameterCombination',
+    );
     const out: any = w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, FinalDBSnapshotIdentifier: 'final', DeleteAutomatedBackups: false }, E1);
     expect(out.DBInstance.DBInstanceStatus).toBe('deleting');
     await w.clock.runUntilIdle();
     expect(errOf(() => w.rds.describeDBInstances({ DBInstanceIdentifier: PRIMARY.id }, E1)).name).toBe('DBInstanceNotFoundFault');
-    expect((w.rds.describeDBSnapshots({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBSnapshots.map((s: any) => [s.DBSnapshotIdentifier, s.Status])).toEqual([['final', 'available']]);
+    expect(
+      (w.rds.describeDBSnapshots({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBSnapshots.map((s: any) => [s.DBSnapshotIdentifier, s.Status]),
+    ).toEqual([['final', 'available']]);
     const backups = (w.rds.describeDBInstanceAutomatedBackups({ DBInstanceIdentifier: PRIMARY.id }, E1) as any).DBInstanceAutomatedBackups;
     expect(backups[0].Status).toBe('retained');
     expect(describeOne(w, REPLICA.id, REPLICA.region).StatusInfos[0].Status).toBe('terminated');
@@ -584,7 +690,9 @@ describe('RDS CreateDBInstanceReadReplica, snapshots, delete, backups', () => {
   it('a failed instance can only be deleted with SkipFinalSnapshot', () => {
     const w = exampleWorld();
     w.crashInstance(PRIMARY.id);
-    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, FinalDBSnapshotIdentifier: 's' }, E1)).message).toContain('SkipFinalSnapshot');
+    expect(errOf(() => w.rds.deleteDBInstance({ DBInstanceIdentifier: PRIMARY.id, FinalDBSnapshotIdentifier: 's' }, E1)).message).toContain(
+      'SkipFinalSnapshot',
+    );
   });
 
   it('CreateDBSnapshot refuses duplicates', () => {
@@ -612,8 +720,13 @@ describe('RDS events', () => {
     expect(e.region).toBe('us-east-1');
     expect(e.resources).toEqual(['arn:aws:rds:us-east-1:123456789012:db:orders-primary']);
     expect(e.detail).toEqual({
-      EventCategories: ['failure'], SourceType: 'DB_INSTANCE', SourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
-      Date: '2026-01-01T00:00:00.000Z', Message: expect.any(String), SourceIdentifier: 'orders-primary', EventID: 'RDS-EVENT-0031',
+      EventCategories: ['failure'],
+      SourceType: 'DB_INSTANCE',
+      SourceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+      Date: '2026-01-01T00:00:00.000Z',
+      Message: expect.any(String),
+      SourceIdentifier: 'orders-primary',
+      EventID: 'RDS-EVENT-0031',
     });
   });
 });
@@ -621,7 +734,14 @@ describe('RDS events', () => {
 describe('Aurora global clusters', () => {
   const global = () => {
     const w = new World();
-    w.rds.createGlobalCluster({ id: 'g1', engine: 'aurora-postgresql', clusters: [{ region: 'us-east-1', id: 'c-east' }, { region: 'us-west-2', id: 'c-west' }] });
+    w.rds.createGlobalCluster({
+      id: 'g1',
+      engine: 'aurora-postgresql',
+      clusters: [
+        { region: 'us-east-1', id: 'c-east' },
+        { region: 'us-west-2', id: 'c-west' },
+      ],
+    });
     return w;
   };
   it('FailoverState is empty unless an operation runs; switchover takes 1–2 min and keeps the topology', async () => {
@@ -631,8 +751,15 @@ describe('Aurora global clusters', () => {
     expect(g0.GlobalClusterMembers.map((m: any) => m.IsWriter)).toEqual([true, false]);
     w.rds.switchoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'arn:aws:rds:us-west-2:123456789012:cluster:c-west' }, W2);
     const g1: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
-    expect(g1.FailoverState).toEqual({ Status: 'pending', FromDbClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:c-east', ToDbClusterArn: 'arn:aws:rds:us-west-2:123456789012:cluster:c-west', IsDataLossAllowed: false });
-    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2)).name).toBe('InvalidGlobalClusterStateFault');
+    expect(g1.FailoverState).toEqual({
+      Status: 'pending',
+      FromDbClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:c-east',
+      ToDbClusterArn: 'arn:aws:rds:us-west-2:123456789012:cluster:c-west',
+      IsDataLossAllowed: false,
+    });
+    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true }, W2)).name).toBe(
+      'InvalidGlobalClusterStateFault',
+    );
     await w.clock.advanceBy(30_000);
     expect((w.rds.describeGlobalClusters({}, W2) as any).GlobalClusters[0].FailoverState.Status).toBe('switching-over');
     await w.clock.advanceBy(100_000);
@@ -669,8 +796,14 @@ describe('Aurora global clusters', () => {
 
   it('AllowDataLoss with Switchover is invalid; a switchover fails when the old primary is down; failover with data loss works', async () => {
     const w = global();
-    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true, Switchover: true }, W2)).name).toBe('InvalidParameterCombination');
-    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'nope', TargetDbClusterIdentifier: 'c-west' }, W2)).name).toBe('GlobalClusterNotFoundFault');
+    expect(
+      errOf(() =>
+        w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west', AllowDataLoss: true, Switchover: true }, W2),
+      ).name,
+    ).toBe('InvalidParameterCombination');
+    expect(errOf(() => w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'nope', TargetDbClusterIdentifier: 'c-west' }, W2)).name).toBe(
+      'GlobalClusterNotFoundFault',
+    );
     w.crashInstance('c-east');
     w.rds.failoverGlobalCluster({ GlobalClusterIdentifier: 'g1', TargetDbClusterIdentifier: 'c-west' }, W2);
     await w.clock.runUntilIdle();
@@ -683,7 +816,9 @@ describe('Aurora global clusters', () => {
       expect.objectContaining({ IsWriter: false, SynchronizationStatus: 'pending-resync' }),
       expect.objectContaining({ IsWriter: true, SynchronizationStatus: 'connected' }),
     ]);
-    expect((w.rds.describeDBClusters({ DBClusterIdentifier: 'c-west' }, W2) as any).DBClusters[0].Endpoint).toBe('c-west.cluster-c0abcdefghij.us-west-2.rds.amazonaws.com');
+    expect((w.rds.describeDBClusters({ DBClusterIdentifier: 'c-west' }, W2) as any).DBClusters[0].Endpoint).toBe(
+      'c-west.cluster-c0abcdefghij.us-west-2.rds.amazonaws.com',
+    );
   });
 });
 

@@ -17,7 +17,8 @@ const errOf = (fn: () => unknown): any => {
   throw new Error('expected an error');
 };
 const cname = (name: string, value: string, extra: object = {}) => ({ Name: name, Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: value }], ...extra });
-const change = (w: World, changes: object[]) => w.route53.changeResourceRecordSets({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: changes as never } }, G) as any;
+const change = (w: World, changes: object[]) =>
+  w.route53.changeResourceRecordSets({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: changes as never } }, G) as any;
 
 describe('Route 53 ChangeResourceRecordSets', () => {
   it('UPSERT switches the record: PENDING with a /change/ id, visible in the API at once, INSYNC within 60 s, DNS follows at INSYNC', async () => {
@@ -25,7 +26,9 @@ describe('Route 53 ChangeResourceRecordSets', () => {
     const out = change(w, [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) }]);
     expect(out.ChangeInfo.Id).toMatch(/^\/change\/C[A-Z0-9]{13}$/);
     expect(out.ChangeInfo.Status).toBe('PENDING');
-    const listed = (w.route53.listResourceRecordSets({ HostedZoneId: `/hostedzone/${ZONE_ID}`, StartRecordName: RECORD, StartRecordType: 'CNAME', MaxItems: 1 }, G) as any).ResourceRecordSets[0];
+    const listed = (
+      w.route53.listResourceRecordSets({ HostedZoneId: `/hostedzone/${ZONE_ID}`, StartRecordName: RECORD, StartRecordType: 'CNAME', MaxItems: 1 }, G) as any
+    ).ResourceRecordSets[0];
     expect(listed.ResourceRecords[0].Value).toBe(endpointOf(REPLICA));
     expect(w.route53.resolve(RECORD)!.final).toBe(`${endpointOf(PRIMARY)}.`);
     await w.clock.advanceBy(60_000);
@@ -61,15 +64,28 @@ describe('Route 53 ChangeResourceRecordSets', () => {
   it('deleting the same set twice in one batch fails; DELETE + CREATE in one batch works', () => {
     const w = exampleWorld();
     const current = cname(RECORD, endpointOf(PRIMARY));
-    expect(errOf(() => change(w, [{ Action: 'DELETE', ResourceRecordSet: current }, { Action: 'DELETE', ResourceRecordSet: current }])).name).toBe('InvalidChangeBatch');
-    change(w, [{ Action: 'DELETE', ResourceRecordSet: current }, { Action: 'CREATE', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) }]);
+    expect(
+      errOf(() =>
+        change(w, [
+          { Action: 'DELETE', ResourceRecordSet: current },
+          { Action: 'DELETE', ResourceRecordSet: current },
+        ]),
+      ).name,
+    ).toBe('InvalidChangeBatch');
+    change(w, [
+      { Action: 'DELETE', ResourceRecordSet: current },
+      { Action: 'CREATE', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) },
+    ]);
     expect(w.route53.records(ZONE_ID).find((r) => r.Type === 'CNAME')!.ResourceRecords![0]!.Value).toBe(endpointOf(REPLICA));
   });
 
   it('weighted records: set-identifier in messages, Weight rules, weight 0 never answered unless all are 0', async () => {
     const w = exampleWorld();
     const wr = (id: string, weight: number, value: string) => cname('traffic.orders.internal', value, { SetIdentifier: id, Weight: weight });
-    change(w, [{ Action: 'CREATE', ResourceRecordSet: wr('blue', 100, 'blue.example.com') }, { Action: 'CREATE', ResourceRecordSet: wr('green', 0, 'green.example.com') }]);
+    change(w, [
+      { Action: 'CREATE', ResourceRecordSet: wr('blue', 100, 'blue.example.com') },
+      { Action: 'CREATE', ResourceRecordSet: wr('green', 0, 'green.example.com') },
+    ]);
     expect(errOf(() => change(w, [{ Action: 'CREATE', ResourceRecordSet: wr('blue', 1, 'b') }])).message).toBe(
       "[Tried to create resource record set [name='traffic.orders.internal.', type='CNAME', set-identifier='blue'] but it already exists]",
     );
@@ -85,8 +101,12 @@ describe('Route 53 ChangeResourceRecordSets', () => {
 
   it('an UPSERT replaces the whole record set: a weighted record UPSERTed without its HealthCheckId loses the health check', () => {
     const w = exampleWorld();
-    const wr = (id: string, weight: number, extra: object = {}) => cname('traffic.orders.internal', `${id}.example.com`, { SetIdentifier: id, Weight: weight, ...extra });
-    const list = () => (w.route53.listResourceRecordSets({ HostedZoneId: ZONE_ID, StartRecordName: 'traffic.orders.internal', StartRecordType: 'CNAME' }, G) as any).ResourceRecordSets.filter((r: any) => r.Name === 'traffic.orders.internal.');
+    const wr = (id: string, weight: number, extra: object = {}) =>
+      cname('traffic.orders.internal', `${id}.example.com`, { SetIdentifier: id, Weight: weight, ...extra });
+    const list = () =>
+      (
+        w.route53.listResourceRecordSets({ HostedZoneId: ZONE_ID, StartRecordName: 'traffic.orders.internal', StartRecordType: 'CNAME' }, G) as any
+      ).ResourceRecordSets.filter((r: any) => r.Name === 'traffic.orders.internal.');
     change(w, [{ Action: 'CREATE', ResourceRecordSet: wr('blue', 100, { HealthCheckId: 'hc-blue' }) }]);
     expect(list()[0].HealthCheckId).toBe('hc-blue');
     change(w, [{ Action: 'UPSERT', ResourceRecordSet: wr('blue', 50, { HealthCheckId: 'hc-blue' }) }]);
@@ -98,9 +118,15 @@ describe('Route 53 ChangeResourceRecordSets', () => {
 
   it('names outside the zone, CNAME conflicts and missing TTL are rejected', () => {
     const w = exampleWorld();
-    expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: cname('x.other.internal', 'y') }])).message).toBe('[RRSet with DNS name x.other.internal. is not permitted in zone orders.internal.]');
-    expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'A', TTL: 30, ResourceRecords: [{ Value: '10.0.0.1' }] } }])).name).toBe('InvalidChangeBatch');
-    expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'CNAME', ResourceRecords: [{ Value: 'x' }] } }])).name).toBe('InvalidInput');
+    expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: cname('x.other.internal', 'y') }])).message).toBe(
+      '[RRSet with DNS name x.other.internal. is not permitted in zone orders.internal.]',
+    );
+    expect(
+      errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'A', TTL: 30, ResourceRecords: [{ Value: '10.0.0.1' }] } }])).name,
+    ).toBe('InvalidChangeBatch');
+    expect(errOf(() => change(w, [{ Action: 'UPSERT', ResourceRecordSet: { Name: RECORD, Type: 'CNAME', ResourceRecords: [{ Value: 'x' }] } }])).name).toBe(
+      'InvalidInput',
+    );
     expect(errOf(() => w.route53.changeResourceRecordSets({ HostedZoneId: 'ZNOPE', ChangeBatch: { Changes: [] } }, G))).toBeInstanceOf(NoSuchHostedZone);
   });
 
@@ -138,17 +164,59 @@ describe('Route 53 hosted zones shared by several records', () => {
 
   it.each([
     ['one record: its parent domain', [['Z1', 'writer.orders.internal']], { Z1: 'orders.internal' }],
-    ['two databases in one zone: their common parent', [['Z1', 'writer.orders.internal'], ['Z1', 'writer.payments.internal']], { Z1: 'internal' }],
-    ['deeper names: the longest common parent', [['Z1', 'writer.orders.db.example.com'], ['Z1', 'writer.payments.db.example.com.']], { Z1: 'db.example.com' }],
-    ['a record that is a parent of another is not the apex', [['Z1', 'orders.internal'], ['Z1', 'writer.orders.internal']], { Z1: 'internal' }],
-    ['traffic records count, case is ignored', [['Z1', 'writer.orders.internal'], ['Z1', 'APP.orders.internal', true]], { Z1: 'orders.internal' }],
-    ['separate zones stay separate', [['Z1', 'writer.orders.internal'], ['Z2', 'writer.payments.internal']], { Z1: 'orders.internal', Z2: 'payments.internal' }],
+    [
+      'two databases in one zone: their common parent',
+      [
+        ['Z1', 'writer.orders.internal'],
+        ['Z1', 'writer.payments.internal'],
+      ],
+      { Z1: 'internal' },
+    ],
+    [
+      'deeper names: the longest common parent',
+      [
+        ['Z1', 'writer.orders.db.example.com'],
+        ['Z1', 'writer.payments.db.example.com.'],
+      ],
+      { Z1: 'db.example.com' },
+    ],
+    [
+      'a record that is a parent of another is not the apex',
+      [
+        ['Z1', 'orders.internal'],
+        ['Z1', 'writer.orders.internal'],
+      ],
+      { Z1: 'internal' },
+    ],
+    [
+      'traffic records count, case is ignored',
+      [
+        ['Z1', 'writer.orders.internal'],
+        ['Z1', 'APP.orders.internal', true],
+      ],
+      { Z1: 'orders.internal' },
+    ],
+    [
+      'separate zones stay separate',
+      [
+        ['Z1', 'writer.orders.internal'],
+        ['Z2', 'writer.payments.internal'],
+      ],
+      { Z1: 'orders.internal', Z2: 'payments.internal' },
+    ],
   ] as const)('the deployment names a zone after its records: %s', (_what, records, zones) => {
     expect(Object.fromEntries(hostedZoneNames(databasesWith(records)))).toEqual(zones);
   });
 
   it('the deployment refuses records with no common parent in one zone', () => {
-    expect(() => hostedZoneNames(databasesWith([['Z1', 'writer.orders.internal'], ['Z1', 'writer.payments.example.com']]))).toThrow(
+    expect(() =>
+      hostedZoneNames(
+        databasesWith([
+          ['Z1', 'writer.orders.internal'],
+          ['Z1', 'writer.payments.example.com'],
+        ]),
+      ),
+    ).toThrow(
       'twin deploy: hosted zone Z1 holds writer.orders.internal, writer.payments.example.com, which have no common parent domain (a zone has one domain)',
     );
   });
@@ -170,7 +238,8 @@ describe('Route 53 ListResourceRecordSets', () => {
   it('sorts by reversed labels then type, starts at StartRecordName/Type and pages', () => {
     const w = new World();
     const z = w.route53.createHostedZone('example.com');
-    for (const n of ['b.example.com', 'a.example.com', 'www.a.example.com']) w.route53.putRecord(z, { Name: n, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.1' }] });
+    for (const n of ['b.example.com', 'a.example.com', 'www.a.example.com'])
+      w.route53.putRecord(z, { Name: n, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.0.1' }] });
     w.route53.putRecord(z, { Name: 'a.example.com', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: '"x"' }] });
     const all = (w.route53.listResourceRecordSets({ HostedZoneId: z }, G) as any).ResourceRecordSets.map((r: any) => `${r.Name} ${r.Type}`);
     expect(all).toEqual(['example.com. NS', 'example.com. SOA', 'a.example.com. A', 'a.example.com. TXT', 'www.a.example.com. A', 'b.example.com. A']);
@@ -187,12 +256,20 @@ describe('Route 53 through the SDK', () => {
     w.quota('route53', DEFAULT_API_QUOTAS.route53);
     twin.use(w);
     const r53 = new Route53Client({ region: 'us-east-1' });
-    const up = new ChangeResourceRecordSetsCommand({ HostedZoneId: `/hostedzone/${ZONE_ID}`, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) as never }] } });
+    const up = new ChangeResourceRecordSetsCommand({
+      HostedZoneId: `/hostedzone/${ZONE_ID}`,
+      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: cname(RECORD, endpointOf(REPLICA)) as never }] },
+    });
     const out = await r53.send(up);
     expect(out.ChangeInfo?.Status).toBe('PENDING');
     expect((await r53.send(new GetChangeCommand({ Id: out.ChangeInfo!.Id }))).ChangeInfo?.Status).toBe('PENDING');
     await expect(
-      r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE_ID, ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: cname(RECORD, 'x') as never }] } })),
+      r53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: ZONE_ID,
+          ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: cname(RECORD, 'x') as never }] },
+        }),
+      ),
     ).rejects.toBeInstanceOf(InvalidChangeBatch);
     // three calls so far in this virtual second: two more pass, then the account's quota refuses
     expect(w.quotaOf('route53')).toEqual({ burst: 5, perSecond: 5, global: true });

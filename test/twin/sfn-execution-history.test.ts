@@ -29,7 +29,11 @@ describe('GetExecutionHistory', () => {
     const { sfn, arn } = await started();
     await w.clock.advanceBy(1000);
     w.sfn.appendHistory(arn, 'TaskStateEntered', { name: 'Accept the trigger', input: '{}', inputDetails: { truncated: false } });
-    w.sfn.appendHistory(arn, 'LambdaFunctionScheduled', { resource: 'arn:aws:lambda:us-west-2:123456789012:function:f', input: '{}', inputDetails: { truncated: false } });
+    w.sfn.appendHistory(arn, 'LambdaFunctionScheduled', {
+      resource: 'arn:aws:lambda:us-west-2:123456789012:function:f',
+      input: '{}',
+      inputDetails: { truncated: false },
+    });
     w.sfn.setExecutionStatus(arn, 'FAILED', { error: 'States.TaskFailed', cause: 'boom' });
     const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }));
     expect(out.events?.map((e) => [e.id, e.previousEventId, e.type])).toEqual([
@@ -38,7 +42,11 @@ describe('GetExecutionHistory', () => {
       [3, 2, 'LambdaFunctionScheduled'],
       [4, 3, 'ExecutionFailed'],
     ]);
-    expect(out.events?.[0]?.executionStartedEventDetails).toEqual({ input: '{"database":{"name":"orders"}}', inputDetails: { truncated: false }, roleArn: 'arn:aws:iam::123456789012:role/failover-sm' });
+    expect(out.events?.[0]?.executionStartedEventDetails).toEqual({
+      input: '{"database":{"name":"orders"}}',
+      inputDetails: { truncated: false },
+      roleArn: 'arn:aws:iam::123456789012:role/failover-sm',
+    });
     expect(out.events?.[1]?.stateEnteredEventDetails?.name).toBe('Accept the trigger');
     expect(out.events?.[3]?.executionFailedEventDetails).toEqual({ error: 'States.TaskFailed', cause: 'boom' });
     expect(out.events?.[0]?.timestamp).toEqual(new Date(w.startMs));
@@ -56,7 +64,9 @@ describe('GetExecutionHistory', () => {
     const third = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 2, nextToken: second.nextToken }));
     expect(third.events?.map((e) => e.id)).toEqual([5]);
     expect(third.nextToken).toBeUndefined();
-    await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 2, reverseOrder: true, nextToken: first.nextToken }))).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(
+      sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 2, reverseOrder: true, nextToken: first.nextToken })),
+    ).rejects.toMatchObject({ name: 'InvalidToken' });
     const reversed = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, reverseOrder: true }));
     expect(reversed.events?.map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1001 }))).rejects.toMatchObject({ name: 'ValidationException' });
@@ -66,7 +76,12 @@ describe('GetExecutionHistory', () => {
 
   it('includeExecutionData: false leaves out inputs, outputs and task parameters', async () => {
     const { sfn, arn } = await started();
-    w.sfn.appendHistory(arn, 'TaskScheduled', { resourceType: 'aws-sdk:rds', resource: 'describeDBInstances', region: 'us-east-1', parameters: '{"DbInstanceIdentifier":"x"}' });
+    w.sfn.appendHistory(arn, 'TaskScheduled', {
+      resourceType: 'aws-sdk:rds',
+      resource: 'describeDBInstances',
+      region: 'us-east-1',
+      parameters: '{"DbInstanceIdentifier":"x"}',
+    });
     const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, includeExecutionData: false }));
     expect(out.events?.[0]?.executionStartedEventDetails).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/failover-sm' });
     expect(out.events?.[1]?.taskScheduledEventDetails).toEqual({ resourceType: 'aws-sdk:rds', resource: 'describeDBInstances', region: 'us-east-1' });
@@ -87,10 +102,16 @@ describe('GetExecutionHistory', () => {
   it('refuses an unknown execution, a malformed ARN, and a caller without states:GetExecutionHistory on that execution', async () => {
     const { sfn, arn } = await started();
     await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: `${arn}-nope` }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
-    await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover' }))).rejects.toMatchObject({ name: 'InvalidArn' });
-    w.iam.putRole('reader', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:GetExecutionHistory', Resource: `${arn.replace(/:run-1$/, '')}:other` }] }]);
+    await expect(
+      sfn.send(new GetExecutionHistoryCommand({ executionArn: 'arn:aws:states:us-west-2:123456789012:stateMachine:failover' })),
+    ).rejects.toMatchObject({ name: 'InvalidArn' });
+    w.iam.putRole('reader', [
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:GetExecutionHistory', Resource: `${arn.replace(/:run-1$/, '')}:other` }] },
+    ]);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const denied: any = await twinContext.run({ principal: w.iam.assumeRole('reader') }, () => sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }))).catch((e) => e);
+    const denied: any = await twinContext
+      .run({ principal: w.iam.assumeRole('reader') }, () => sfn.send(new GetExecutionHistoryCommand({ executionArn: arn })))
+      .catch((e) => e);
     expect(denied.name).toBe('AccessDeniedException');
     expect(denied.message).toContain(`states:GetExecutionHistory on resource: ${arn}`);
     w.iam.putRole('reader2', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'states:GetExecutionHistory', Resource: arn }] }]);

@@ -25,7 +25,11 @@ describe('ListExecutions', () => {
     w.sfn.setExecutionStatus(arns[0]!, 'SUCCEEDED');
 
     const all = await sfn.send(new ListExecutionsCommand({ stateMachineArn: sm }));
-    expect(all.executions?.map((e) => [e.name, e.status])).toEqual([['c', 'RUNNING'], ['b', 'RUNNING'], ['a', 'SUCCEEDED']]);
+    expect(all.executions?.map((e) => [e.name, e.status])).toEqual([
+      ['c', 'RUNNING'],
+      ['b', 'RUNNING'],
+      ['a', 'SUCCEEDED'],
+    ]);
     expect(all.nextToken).toBeUndefined();
 
     const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: sm, statusFilter: 'RUNNING' }));
@@ -38,10 +42,14 @@ describe('ListExecutions', () => {
     expect(second.nextToken).toBeUndefined();
   });
 
-  it('refuses a state machine that does not exist (or another Region\'s)', async () => {
+  it("refuses a state machine that does not exist (or another Region's)", async () => {
     const sm = w.sfn.stateMachineArn('us-west-2', 'failover');
     w.sfn.registerStateMachine(sm, () => undefined);
-    await expect(new SFNClient({ region: 'us-west-2' }).send(new ListExecutionsCommand({ stateMachineArn: w.sfn.stateMachineArn('us-west-2', 'nope') }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
-    await expect(new SFNClient({ region: 'us-east-1' }).send(new ListExecutionsCommand({ stateMachineArn: sm }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(
+      new SFNClient({ region: 'us-west-2' }).send(new ListExecutionsCommand({ stateMachineArn: w.sfn.stateMachineArn('us-west-2', 'nope') })),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(new SFNClient({ region: 'us-east-1' }).send(new ListExecutionsCommand({ stateMachineArn: sm }))).rejects.toMatchObject({
+      name: 'StateMachineDoesNotExist',
+    });
   });
 });

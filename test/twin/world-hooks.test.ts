@@ -33,7 +33,11 @@ describe('World.onCall', () => {
   it('answers what the listener answers, and sees the pipeline errors', async () => {
     const w = new World();
     const errors: string[] = [];
-    w.onCall(async (c, proceed) => (c.operation === 'ListSubscriptionsByTopic' ? { Topics: [{ TopicArn: 'faked' }] } : proceed().catch((e: Error) => (errors.push(e.name), Promise.reject(e)))));
+    w.onCall(async (c, proceed) =>
+      c.operation === 'ListSubscriptionsByTopic'
+        ? { Topics: [{ TopicArn: 'faked' }] }
+        : proceed().catch((e: Error) => (errors.push(e.name), Promise.reject(e))),
+    );
     expect(await describeTopics(w)).toEqual({ Topics: [{ TopicArn: 'faked' }] });
     expect(w.apiCalls['sns:ListSubscriptionsByTopic']).toBeUndefined();
     w.regionOutage('us-east-1', true);

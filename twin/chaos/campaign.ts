@@ -120,7 +120,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     await Promise.all(
       plan.cases.map(async (c) => {
         const verdict = await drillOrCrash(pool, c);
-        const record: RunRecord = { index: c.index, configId: c.configId, drillSeed: c.drillSeed, runFor: c.file.runFor, events: c.file.events.length, verdict };
+        const record: RunRecord = {
+          index: c.index,
+          configId: c.configId,
+          drillSeed: c.drillSeed,
+          runFor: c.file.runFor,
+          events: c.file.events.length,
+          verdict,
+        };
         records[c.index] = record;
         options.onRun?.(record, ++done, plan.cases.length);
       }),
@@ -172,7 +179,13 @@ async function drillOrCrash(pool: WorkerPool, c: Pick<ChaosCase, 'file' | 'drill
 }
 
 /** Picks up to `maxShrinks` failing runs per invariant (crashes included), shrinks and saves them. */
-async function shrinkFindings(pool: WorkerPool, cases: ChaosCase[], records: RunRecord[], options: CampaignOptions, note: (text: string) => void): Promise<Finding[]> {
+async function shrinkFindings(
+  pool: WorkerPool,
+  cases: ChaosCase[],
+  records: RunRecord[],
+  options: CampaignOptions,
+  note: (text: string) => void,
+): Promise<Finding[]> {
   const maxShrinks = options.maxShrinks ?? 2;
   const picked: Array<{ target: string; record: RunRecord; detail: string }> = [];
   const perTarget = new Map<string, number>();
@@ -181,7 +194,10 @@ async function shrinkFindings(pool: WorkerPool, cases: ChaosCase[], records: Run
       const n = perTarget.get(target) ?? 0;
       if (n >= maxShrinks) continue;
       perTarget.set(target, n + 1);
-      const detail = target === CRASH ? (record.verdict.threw ?? '') : ([...record.verdict.violations, ...(record.verdict.liveness ?? [])].find((v) => v.name === target)?.detail ?? '');
+      const detail =
+        target === CRASH
+          ? (record.verdict.threw ?? '')
+          : ([...record.verdict.violations, ...(record.verdict.liveness ?? [])].find((v) => v.name === target)?.detail ?? '');
       picked.push({ target, record, detail });
     }
   }
@@ -200,7 +216,9 @@ async function shrinkFindings(pool: WorkerPool, cases: ChaosCase[], records: Run
         drillSeed: c.drillSeed,
         note: `Config ${c.configId}. Original run: ${c.file.events.length} events over ${c.file.runFor} s`,
       });
-      note(`${target}: run ${c.index} shrunk ${c.file.events.length} → ${shrunk.file.events.length} events, runFor ${c.file.runFor} → ${shrunk.file.runFor} s (${shrunk.judgements} drills): ${path}`);
+      note(
+        `${target}: run ${c.index} shrunk ${c.file.events.length} → ${shrunk.file.events.length} events, runFor ${c.file.runFor} → ${shrunk.file.runFor} s (${shrunk.judgements} drills): ${path}`,
+      );
       const finding: Finding = {
         invariant: target,
         index: c.index,
@@ -233,7 +251,10 @@ export function replayFails(file: string, seed: number, target: string): Promise
       { cwd: process.cwd(), env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, maxBuffer: 64 * 1024 * 1024 },
       (err) => {
         try {
-          const report = JSON.parse(readFileSync(json, 'utf8')) as { invariants: Array<{ name: string; held: boolean }>; liveness?: Array<{ name: string; held: boolean }> };
+          const report = JSON.parse(readFileSync(json, 'utf8')) as {
+            invariants: Array<{ name: string; held: boolean }>;
+            liveness?: Array<{ name: string; held: boolean }>;
+          };
           resolve([...report.invariants, ...(report.liveness ?? [])].some((i) => i.name === target && !i.held));
         } catch {
           resolve(target === CRASH && err !== null);
@@ -252,7 +273,9 @@ export function formatSummary(summary: CampaignSummary): string[] {
   const lines: string[] = [];
   const perRun = summary.records.length ? summary.records.reduce((s, r) => s + r.verdict.wallMs, 0) / summary.records.length : 0;
   lines.push(`Chaos campaign seed ${summary.seed}: ${summary.runs} runs on ${summary.workers} workers in ${seconds(summary.wallMs)}`);
-  lines.push(`  synthesis ${seconds(summary.phasesMs.synth)}, drills ${seconds(summary.phasesMs.drills)} (${seconds(perRun)} per drill in a worker), shrinking ${seconds(summary.phasesMs.shrink)}`);
+  lines.push(
+    `  synthesis ${seconds(summary.phasesMs.synth)}, drills ${seconds(summary.phasesMs.drills)} (${seconds(perRun)} per drill in a worker), shrinking ${seconds(summary.phasesMs.shrink)}`,
+  );
   lines.push('Configs');
   for (const p of summary.palette) {
     const n = summary.records.filter((r) => r.configId === p.id).length;
@@ -277,14 +300,19 @@ export function formatSummary(summary: CampaignSummary): string[] {
     lines.push(`  ${name.padEnd(26)} ${n}  (runs ${runs.slice(0, 12).join(', ')}${runs.length > 12 ? ', ...' : ''})`);
   }
   for (const r of summary.livenessViolatingRuns) {
-    for (const v of r.verdict.liveness ?? []) lines.push(`    run ${r.index} (config ${r.configId}${r.verdict.config ? `: ${r.verdict.config}` : ''}; drill seed ${r.drillSeed}) ${v.name}: ${v.detail}`);
+    for (const v of r.verdict.liveness ?? [])
+      lines.push(
+        `    run ${r.index} (config ${r.configId}${r.verdict.config ? `: ${r.verdict.config}` : ''}; drill seed ${r.drillSeed}) ${v.name}: ${v.detail}`,
+      );
   }
   const causes = new Map<string, number>();
   for (const x of summary.escalations) causes.set(x.cause || '(no cause named)', (causes.get(x.cause || '(no cause named)') ?? 0) + 1);
   lines.push(`Escalations: ${summary.escalations.length} in ${new Set(summary.escalations.map((x) => x.index)).size} run(s)`);
   for (const [cause, n] of [...causes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${cause.padEnd(26)} ${n}`);
   for (const x of summary.escalations) {
-    lines.push(`    run ${x.index} (config ${x.configId}) ${x.stateMachine} at t=${x.t}s: ${x.cause || '(no cause named)'}: ${x.evidence ? `the world confirms: ${x.evidence}` : 'NOTHING in the world confirms it'}`);
+    lines.push(
+      `    run ${x.index} (config ${x.configId}) ${x.stateMachine} at t=${x.t}s: ${x.cause || '(no cause named)'}: ${x.evidence ? `the world confirms: ${x.evidence}` : 'NOTHING in the world confirms it'}`,
+    );
   }
   lines.push(`Drills that threw: ${summary.crashes.length}`);
   for (const r of summary.crashes.slice(0, 10)) lines.push(`  run ${r.index} (seed ${r.drillSeed}): ${(r.verdict.threw ?? '').split('\n')[0]}`);
@@ -292,7 +320,9 @@ export function formatSummary(summary: CampaignSummary): string[] {
     lines.push('Saved (shrunk) scenario files');
     for (const f of summary.findings) {
       const replay = f.replayed === undefined ? '' : f.replayed ? ', replays' : ', DOES NOT REPLAY in a fresh process';
-      lines.push(`  ${f.file}  ${f.invariant}, ${f.eventsBefore}→${f.eventsAfter} events, ${f.runForBefore}→${f.runForAfter} s${replay}; replay: failover drill --scenario ${f.file} --seed ${f.drillSeed}`);
+      lines.push(
+        `  ${f.file}  ${f.invariant}, ${f.eventsBefore}→${f.eventsAfter} events, ${f.runForBefore}→${f.runForAfter} s${replay}; replay: failover drill --scenario ${f.file} --seed ${f.drillSeed}`,
+      );
     }
   }
   return lines;

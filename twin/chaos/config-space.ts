@@ -140,12 +140,29 @@ export const GAME_DAY_SHAPES = ['none', 'drill-pair', 'drill-pair-scheduled', 'd
 export type GameDayShape = (typeof GAME_DAY_SHAPES)[number];
 
 const DB_NAMES = ['orders', 'billing', 'users'] as const;
-const SG = ['sg-0a1b2c3d4e5f60718', 'sg-0f1e2d3c4b5a69788', 'sg-01234567890abcdef', 'sg-0fedcba9876543210', 'sg-0aaaabbbbccccdddd', 'sg-0eeeeffff00001111', 'sg-0123abcd4567ef890', 'sg-0987fedc6543ba210'];
+const SG = [
+  'sg-0a1b2c3d4e5f60718',
+  'sg-0f1e2d3c4b5a69788',
+  'sg-01234567890abcdef',
+  'sg-0fedcba9876543210',
+  'sg-0aaaabbbbccccdddd',
+  'sg-0eeeeffff00001111',
+  'sg-0123abcd4567ef890',
+  'sg-0987fedc6543ba210',
+];
 
 function layoutOf(layout: VantageLayout, p: string, s: string, witnesses: string[]): Array<{ name: string; region: string }> {
   const [w1, w2, w3] = witnesses as [string, string, string];
   const regions: string[] =
-    layout === 'example' ? [p, p, s, w1] : layout === 'one-per-region' ? [p, s, w1] : layout === 'no-witness' ? [p, s, s] : layout === 'two-witnesses' ? [p, s, w1, w2, w3] : [p, s];
+    layout === 'example'
+      ? [p, p, s, w1]
+      : layout === 'one-per-region'
+        ? [p, s, w1]
+        : layout === 'no-witness'
+          ? [p, s, s]
+          : layout === 'two-witnesses'
+            ? [p, s, w1, w2, w3]
+            : [p, s];
   const seen = new Map<string, number>();
   return regions.map((region) => {
     const tag = regionTag(region);
@@ -156,7 +173,14 @@ function layoutOf(layout: VantageLayout, p: string, s: string, witnesses: string
 }
 
 /** One database of a drawn config. */
-function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }, as?: { name: string; sgIndex: number }): FailoverConfigInput['databases'][number] {
+function drawDatabase(
+  r: Prng,
+  shape: ConfigShape,
+  i: number,
+  regions: { p: string; s: string; witnesses: string[] },
+  zone: { id: string; shared: boolean },
+  as?: { name: string; sgIndex: number },
+): FailoverConfigInput['databases'][number] {
   const name = as?.name ?? DB_NAMES[i]!;
   // A hosted zone holds names of its own domain only (Route 53 refuses others): databases that
   // share a zone get names in one domain, a database with its own zone a domain of its own.
@@ -179,9 +203,21 @@ function drawDatabase(r: Prng, shape: ConfigShape, i: number, regions: { p: stri
   const standby = aurora
     ? { region: regions.s, clusterId: `${name}-${regionTag(regions.s)}`, globalClusterId: `${name}-global`, readiness: 'hot' as const, ...standbySg }
     : kind === 'cold'
-      ? { region: regions.s, instanceId: `${name}-cold`, readiness: 'cold' as const, coldStandby: { stackName: `${name}-cold-standby`, serviceRoleArn: `arn:aws:iam::123456789012:role/${name}-cold-standby-cloudformation` }, ...standbySg }
+      ? {
+          region: regions.s,
+          instanceId: `${name}-cold`,
+          readiness: 'cold' as const,
+          coldStandby: { stackName: `${name}-cold-standby`, serviceRoleArn: `arn:aws:iam::123456789012:role/${name}-cold-standby-cloudformation` },
+          ...standbySg,
+        }
       : kind === 'warm'
-        ? { region: regions.s, instanceId: `${name}-replica`, readiness: 'warm' as const, promotedInstanceClass: r.pick(['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.m6g.large']), ...standbySg }
+        ? {
+            region: regions.s,
+            instanceId: `${name}-replica`,
+            readiness: 'warm' as const,
+            promotedInstanceClass: r.pick(['db.r6g.xlarge', 'db.r6g.2xlarge', 'db.m6g.large']),
+            ...standbySg,
+          }
         : { region: regions.s, instanceId: `${name}-replica`, readiness: 'hot' as const, ...standbySg };
   const b = SPACE.bounds;
   const evaluationPeriods = within(r, b.evaluationPeriods, [2, 3, 3, 5]);
@@ -258,9 +294,12 @@ export function drawConfig(r: Prng, shape: ConfigShape): FailoverConfigInput {
   const regions = { p, s, witnesses: w };
   // Two databases in one hosted zone (distinct record names), or each in its own.
   const sharedZone = r.chance(0.6);
-  const databases = Array.from({ length: shape.databases }, (_, i) => drawDatabase(r, shape, i, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${i}`, shared: sharedZone }));
+  const databases = Array.from({ length: shape.databases }, (_, i) =>
+    drawDatabase(r, shape, i, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${i}`, shared: sharedZone }),
+  );
   // Drawn after the databases: a shape without a game day draws as before.
-  if (shape.gameDay && shape.gameDay !== 'none') addGameDay(r, shape, shape.gameDay, databases, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${databases.length}`, shared: sharedZone });
+  if (shape.gameDay && shape.gameDay !== 'none')
+    addGameDay(r, shape, shape.gameDay, databases, regions, { id: sharedZone ? 'Z0EXAMPLE' : `Z0EXAMPLE${databases.length}`, shared: sharedZone });
   return {
     controlRegion: r.chance(0.7) ? s : w[0]!,
     notifications: { emails: ['oncall@example.com'] },
@@ -276,7 +315,14 @@ const atMinute = (m: number): string => `at(2026-01-01T${String(Math.floor(m / 6
  * marked `drillTarget: true`, appended, drawn like any other), or the production pair itself with
  * the explicit opt-in. See {@link GAME_DAY_SHAPES}.
  */
-function addGameDay(r: Prng, shape: ConfigShape, kind: Exclude<GameDayShape, 'none'>, databases: FailoverConfigInput['databases'], regions: { p: string; s: string; witnesses: string[] }, zone: { id: string; shared: boolean }): void {
+function addGameDay(
+  r: Prng,
+  shape: ConfigShape,
+  kind: Exclude<GameDayShape, 'none'>,
+  databases: FailoverConfigInput['databases'],
+  regions: { p: string; s: string; witnesses: string[] },
+  zone: { id: string; shared: boolean },
+): void {
   const prod = databases[0]!;
   let pair = prod;
   if (kind !== 'production') {
@@ -295,10 +341,20 @@ function addGameDay(r: Prng, shape: ConfigShape, kind: Exclude<GameDayShape, 'no
     drillPair: pair.name,
     ...(kind === 'production' ? { allowProductionTarget: true } : {}),
     faults,
-    ...(faults.includes('disrupt-connectivity') ? { disruptSubnetIds: r.pick([['subnet-0a1b2c3d4e5f60718'], ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788']]), faultDurationMinutes: r.pick([5, 10, 30]) } : {}),
+    ...(faults.includes('disrupt-connectivity')
+      ? {
+          disruptSubnetIds: r.pick([['subnet-0a1b2c3d4e5f60718'], ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788']]),
+          faultDurationMinutes: r.pick([5, 10, 30]),
+        }
+      : {}),
     stopAlarmArns: [`arn:aws:cloudwatch:${pairRegion}:123456789012:alarm:${prod.name}-checkout-errors`],
     // Within the run's first hours: an `at` (one drill), or a recurring expression (several).
-    ...(scheduled ? { schedule: r.chance(0.6) ? atMinute(r.int(5, 150)) : r.pick(['rate(90 minutes)', 'cron(30 * * * ? *)', 'cron(0/45 * * * ? *)']), ...(r.chance(0.3) ? { scheduleTimezone: r.pick(['UTC', 'Europe/Berlin', 'America/New_York']) } : {}) } : {}),
+    ...(scheduled
+      ? {
+          schedule: r.chance(0.6) ? atMinute(r.int(5, 150)) : r.pick(['rate(90 minutes)', 'cron(30 * * * ? *)', 'cron(0/45 * * * ? *)']),
+          ...(r.chance(0.3) ? { scheduleTimezone: r.pick(['UTC', 'Europe/Berlin', 'America/New_York']) } : {}),
+        }
+      : {}),
     ...(faults.length > 1 && r.chance(0.5) ? { scheduledFault: faults[1]! } : {}),
     ...(r.chance(0.5) ? { objectives: { rtoSeconds: r.pick([300, 900, 1800]), rpoSeconds: r.pick([5, 30, 120]) } } : {}),
   } as FailoverConfigInput['databases'][number]['gameDay'];
@@ -324,7 +380,12 @@ export function describeConfig(config: FailoverConfigInput): string {
 }
 
 /** Draws until the product accepts the config (at most `attempts` draws from successive streams). */
-export function drawValidConfig(stream: (attempt: number) => Prng, shape: ConfigShape, source: string, attempts = 50): { config: FailoverConfigInput; warnings: string[]; attempt: number } {
+export function drawValidConfig(
+  stream: (attempt: number) => Prng,
+  shape: ConfigShape,
+  source: string,
+  attempts = 50,
+): { config: FailoverConfigInput; warnings: string[]; attempt: number } {
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const config = drawConfig(stream(attempt), shape);

@@ -97,7 +97,8 @@ export class ChaosGenerationError extends Error {
 export function generateConfig(seed: number, index: number): PaletteEntry {
   const offsets = new Prng(`chaos:${seed}:palette`);
   // Each later block of entries shifts the cycle by one, so two cycles of one length do not pair up forever.
-  const cycle = <T>(items: readonly T[], shift = 0): T => items[(offsets.int(0, items.length - 1) + index + shift * Math.floor(index / items.length)) % items.length]!;
+  const cycle = <T>(items: readonly T[], shift = 0): T =>
+    items[(offsets.int(0, items.length - 1) + index + shift * Math.floor(index / items.length)) % items.length]!;
   const shape: ConfigShape = {
     kind: cycle(STANDBY_KINDS),
     layout: cycle(VANTAGE_LAYOUTS, 1),
@@ -121,7 +122,12 @@ export function generateConfig(seed: number, index: number): PaletteEntry {
       throw new ChaosGenerationError(`palette config c${index} (seed ${seed}): ${(again as Error).message}`);
     }
   }
-  return { id: `c${index}`, label: `${describeConfig(drawn.config)}${refused ? ' [security group added on the primary: the product refused the shape without]' : ''}`, config: drawn.config, warnings: drawn.warnings };
+  return {
+    id: `c${index}`,
+    label: `${describeConfig(drawn.config)}${refused ? ' [security group added on the primary: the product refused the shape without]' : ''}`,
+    config: drawn.config,
+    warnings: drawn.warnings,
+  };
 }
 
 /** The palette: K configs drawn from the campaign seed. */
@@ -138,7 +144,15 @@ export function generatePalette(seed: number, size = DEFAULT_PALETTE_SIZE): Pale
  */
 type ChaosService = Exclude<ServiceName, 'ec2'>;
 const OPERATIONS: Record<ChaosService, readonly string[]> = {
-  rds: ['DescribeDBInstances', 'PromoteReadReplica', 'ModifyDBInstance', 'DescribeDBClusters', 'FailoverGlobalCluster', 'DescribeGlobalClusters', 'CreateDBInstanceReadReplica'],
+  rds: [
+    'DescribeDBInstances',
+    'PromoteReadReplica',
+    'ModifyDBInstance',
+    'DescribeDBClusters',
+    'FailoverGlobalCluster',
+    'DescribeGlobalClusters',
+    'CreateDBInstanceReadReplica',
+  ],
   route53: ['ChangeResourceRecordSets', 'GetChange', 'ListResourceRecordSets'],
   dynamodb: ['PutItem', 'UpdateItem', 'GetItem', 'Query', 'TransactWriteItems'],
   sfn: ['SendTaskSuccess', 'SendTaskFailure', 'StartExecution'],
@@ -211,10 +225,25 @@ function noiseEvent(r: Prng, config: FailoverConfigInput, database: string, runF
   const at = timeIn(r, 0, runFor);
   const step = (): Step => (r.chance(0.6) ? 'failover' : 'failback');
   const kind = r.pick([
-    'approve', 'approve', 'approve', 'reject', 'start-failover',
-    'primary-crash', 'primary-unreachable', 'primary-recover', 'region-outage', 'region-recover',
-    'replica-lag', 'replica-lag', 'replica-crash', 'alarm-flap', 'duplicate-alarm',
-    'api-throttle', 'api-error', 'lambda-error', 'lambda-error',
+    'approve',
+    'approve',
+    'approve',
+    'reject',
+    'start-failover',
+    'primary-crash',
+    'primary-unreachable',
+    'primary-recover',
+    'region-outage',
+    'region-recover',
+    'replica-lag',
+    'replica-lag',
+    'replica-crash',
+    'alarm-flap',
+    'duplicate-alarm',
+    'api-throttle',
+    'api-error',
+    'lambda-error',
+    'lambda-error',
   ] as const);
   switch (kind) {
     case 'approve':
@@ -302,9 +331,11 @@ function drillEvents(r: Prng, config: FailoverConfigInput, database: string, run
       if (!r.chance(0.75)) continue; // the fault did not take: the drill finds the pair healthy
       const hit = Math.min(runFor, at + r.pick([10, 30, 45, 120]));
       events.push(r.chance(0.7) ? { at: hit, fault: 'primary-crash' } : { at: hit, fault: 'primary-unreachable', from: vantageNames(config, database) });
-      if (r.chance(0.6) && hit + (game.faultDurationMinutes ?? 10) * 60 <= runFor) events.push({ at: hit + (game.faultDurationMinutes ?? 10) * 60, fault: 'primary-recover' });
+      if (r.chance(0.6) && hit + (game.faultDurationMinutes ?? 10) * 60 <= runFor)
+        events.push({ at: hit + (game.faultDurationMinutes ?? 10) * 60, fault: 'primary-recover' });
       // The drill's question (a pair in manual mode, a loss over budget) answered as in a real incident, sometimes late or no.
-      if (r.chance(0.5)) events.push({ at: Math.min(runFor, hit + r.pick([60, 180, 600, 2400])), operator: r.chance(0.85) ? 'approve' : 'reject', step: 'failover' });
+      if (r.chance(0.5))
+        events.push({ at: Math.min(runFor, hit + r.pick([60, 180, 600, 2400])), operator: r.chance(0.85) ? 'approve' : 'reject', step: 'failover' });
     }
   }
   return events;

@@ -32,9 +32,7 @@ export type WorkerRequest =
   /** Synthesize (or load from the cache) the app of a config, so the runs after it hit the cache. */
   | { type: 'synth'; id: number; config: FailoverConfigInput };
 
-export type WorkerResponse =
-  | { type: 'drill'; id: number; verdict: DrillVerdict }
-  | { type: 'synth'; id: number; cache: string; ms: number; error?: string };
+export type WorkerResponse = { type: 'drill'; id: number; verdict: DrillVerdict } | { type: 'synth'; id: number; cache: string; ms: number; error?: string };
 
 /** The failing "invariant" name given to a run whose drill threw. */
 export const CRASH = 'drill-threw';

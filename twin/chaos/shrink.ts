@@ -56,7 +56,7 @@ export async function shrinkScenario(file: ChaosScenarioFile, target: string, ju
   let changed = true;
   while (changed && judgements < maxJudgements) {
     changed = false;
-    for (let i = 0; i < current.events.length && judgements < maxJudgements; ) {
+    for (let i = 0; i < current.events.length && judgements < maxJudgements;) {
       const candidate = { ...current, events: current.events.filter((_, j) => j !== i) };
       if (await stillFails(candidate)) {
         current = candidate;

@@ -105,7 +105,8 @@ export class AppClients {
           const pg = cfg.engine.includes('postgres');
           const rows = await session.query(pg ? 'SELECT pg_is_in_recovery() AS ro' : 'SELECT @@global.read_only AS ro');
           const ro = rows[0]?.ro;
-          if (ro === true || ro === 1) throw Object.assign(new Error('the database is read-only (a replica)'), { code: pg ? '25006' : 'ER_OPTION_PREVENTS_STATEMENT' });
+          if (ro === true || ro === 1)
+            throw Object.assign(new Error('the database is read-only (a replica)'), { code: pg ? '25006' : 'ER_OPTION_PREVENTS_STATEMENT' });
           this.attempts.push({ at, client, ok: true, target: sessionTarget(session), check: true });
           return;
         }
@@ -115,7 +116,13 @@ export class AppClients {
         const w = this.world.network.writes[before];
         this.attempts.push({ at, client, ok: true, target: w?.target });
       } catch (err) {
-        this.attempts.push({ at, client, ok: false, error: `${(err as { code?: string }).code ?? (err as Error).name}: ${(err as Error).message}`, ...(checkOnly ? { check: true } : {}) });
+        this.attempts.push({
+          at,
+          client,
+          ok: false,
+          error: `${(err as { code?: string }).code ?? (err as Error).name}: ${(err as Error).message}`,
+          ...(checkOnly ? { check: true } : {}),
+        });
         if (session) await session.close().catch(() => undefined);
         this.sessions.delete(client);
       }

@@ -71,7 +71,8 @@ export class ApprovalServer {
     try {
       if (!this.fn || !this.lambdas) return send(res, unavailable('The drill has not deployed the approval page yet.'));
       const body = await readBody(req);
-      if (body === null) return send(res, { statusCode: 413, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, cookies: [], body: 'Request too large.' });
+      if (body === null)
+        return send(res, { statusCode: 413, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, cookies: [], body: 'Request too large.' });
       const out = (await this.lambdas.run(this.fn, toFunctionUrlEvent(req, body))) as PageResponse;
       send(res, out);
     } catch (err) {
@@ -80,7 +81,12 @@ export class ApprovalServer {
   }
 }
 
-const unavailable = (text: string): PageResponse => ({ statusCode: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, cookies: [], body: text });
+const unavailable = (text: string): PageResponse => ({
+  statusCode: 503,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  cookies: [],
+  body: text,
+});
 
 function send(res: ServerResponse, out: PageResponse): void {
   if (res.headersSent) return;

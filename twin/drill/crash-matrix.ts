@@ -123,8 +123,17 @@ export function leaseCheck(items: Item[], database: string, executions: Executio
     return { name: 'lease', ok: true, detail: `held by ${e.stateMachine} ${short(e.arn)}, ${e.status} on the escalation path (the lease stays held)` };
   }
   const reporter = executions.find((x) => reportedStopped(x, holder));
-  if (reporter) return { name: 'lease', ok: true, detail: `held by ${e.stateMachine} ${short(e.arn)} (${e.status}); ${reporter.stateMachine} ${short(reporter.arn)} found it stopped and reported it` };
-  return { name: 'lease', ok: false, detail: `held by ${e.stateMachine} ${short(e.arn)}, ${e.status}${e.crash ? ` (crashed at "${e.crash.state}")` : ''}: a dead run holds the lease and no run reported it` };
+  if (reporter)
+    return {
+      name: 'lease',
+      ok: true,
+      detail: `held by ${e.stateMachine} ${short(e.arn)} (${e.status}); ${reporter.stateMachine} ${short(reporter.arn)} found it stopped and reported it`,
+    };
+  return {
+    name: 'lease',
+    ok: false,
+    detail: `held by ${e.stateMachine} ${short(e.arn)}, ${e.status}${e.crash ? ` (crashed at "${e.crash.state}")` : ''}: a dead run holds the lease and no run reported it`,
+  };
 }
 
 /** Did this run find the lease held by a stopped run (`holder`, or any) and record it? */
@@ -148,12 +157,25 @@ export function writerCheck(report: Report, base: Report, executions: ExecutionR
   if (report.outcome === 'awaiting-approval') return { name: 'writer', ok: true, detail: 'nobody takes writes at the end; an approval is pending' };
   const h = holder ? executions.find((e) => e.arn === holder) : undefined;
   if (h && h.status !== 'RUNNING' && (escalated(h) || executions.some((e) => reportedStopped(e, h.arn)))) {
-    return { name: 'writer', ok: true, detail: `nobody takes writes at the end; the lease is held by ${h.stateMachine} ${short(h.arn)} (${h.status}), escalated or reported` };
+    return {
+      name: 'writer',
+      ok: true,
+      detail: `nobody takes writes at the end; the lease is held by ${h.stateMachine} ${short(h.arn)} (${h.status}), escalated or reported`,
+    };
   }
   const late = executions.filter((e) => e.status !== 'RUNNING' && escalated(e) && (e.stoppedAt ?? 0) >= crashAt);
-  if (late.length) return { name: 'writer', ok: true, detail: `nobody takes writes at the end; escalated after the crash by ${late.map((e) => `${e.stateMachine} ${short(e.arn)}`).join(', ')}` };
+  if (late.length)
+    return {
+      name: 'writer',
+      ok: true,
+      detail: `nobody takes writes at the end; escalated after the crash by ${late.map((e) => `${e.stateMachine} ${short(e.arn)}`).join(', ')}`,
+    };
   const running = executions.filter((e) => e.status === 'RUNNING').map((e) => `${e.stateMachine} ${short(e.arn)} still RUNNING`);
-  return { name: 'writer', ok: false, detail: `nobody takes writes at the end (${base.writer} did without the crash) and nobody was told (${running.join(', ') || 'no run is running'}; lease ${h ? `held by ${h.stateMachine} ${short(h.arn)}` : 'free'})` };
+  return {
+    name: 'writer',
+    ok: false,
+    detail: `nobody takes writes at the end (${base.writer} did without the crash) and nobody was told (${running.join(', ') || 'no run is running'}; lease ${h ? `held by ${h.stateMachine} ${short(h.arn)}` : 'free'})`,
+  };
 }
 
 /** The DNS check: writer-record changes (switch-dns) never go A→B→A by two changes that are not a failback's. */
@@ -170,7 +192,11 @@ export function dnsCheck(executions: ExecutionRecord[]): Check {
     const a = changes[i - 1]!;
     const b = changes[i]!;
     if (b.current === a.previous && a.e.stateMachine !== 'failback' && b.e.stateMachine !== 'failback') {
-      return { name: 'dns', ok: false, detail: `flip-flop: ${a.e.stateMachine} ${short(a.e.arn)} pointed it at ${a.current}, then ${b.e.stateMachine} ${short(b.e.arn)} back at ${b.current}` };
+      return {
+        name: 'dns',
+        ok: false,
+        detail: `flip-flop: ${a.e.stateMachine} ${short(a.e.arn)} pointed it at ${a.current}, then ${b.e.stateMachine} ${short(b.e.arn)} back at ${b.current}`,
+      };
     }
   }
   return { name: 'dns', ok: true, detail: `${changes.length} change(s): ${changes.map((c) => `${c.e.stateMachine}→${c.current}`).join(', ') || 'none'}` };
@@ -183,7 +209,9 @@ export function incidentCheck(items: Item[], facts: DrillFacts): Check {
   for (const arn of promoters) {
     const e = facts.executions.find((x) => x.arn === arn);
     if (!e) continue;
-    const ids = [...new Set(e.steps.filter((s) => s.folder === 'record-incident' && !s.error).map((s) => String((s.input as { incidentId?: string }).incidentId)))];
+    const ids = [
+      ...new Set(e.steps.filter((s) => s.folder === 'record-incident' && !s.error).map((s) => String((s.input as { incidentId?: string }).incidentId))),
+    ];
     if (ids.length === 0) {
       problems.push(`${e.stateMachine} ${short(arn)} promoted but recorded no incident phase`);
       continue;
@@ -191,7 +219,9 @@ export function incidentCheck(items: Item[], facts: DrillFacts): Check {
     const found = ids.filter((id) => items.some((i) => i.pk === `INCIDENT#${id}` && i.sk === 'INCIDENT' && Array.isArray(i.timeline) && i.timeline.length > 0));
     if (found.length === 0) problems.push(`${e.stateMachine} ${short(arn)} promoted but no incident record ${ids.join('/')} is in the table`);
   }
-  return problems.length ? { name: 'incident-records', ok: false, detail: problems.join('; ') } : { name: 'incident-records', ok: true, detail: `${promoters.length} promoting run(s), each with an incident record` };
+  return problems.length
+    ? { name: 'incident-records', ok: false, detail: problems.join('; ') }
+    : { name: 'incident-records', ok: true, detail: `${promoters.length} promoting run(s), each with an incident record` };
 }
 
 /** Runs one crash case and checks it. */
@@ -210,7 +240,13 @@ export async function runCrashCase(c: CrashCase, base: Baseline, occurrence = 1)
       executions = d.sfn.executions;
       const e = d.sfn.executions.find((x) => x.crash);
       crashed = e && { name: e.name, status: e.status, crash: e.crash, redriveCount: e.redriveCount };
-      checks.push({ name: 'crashed', ok: !!e, detail: e ? `${c.workflow} ${short(e.arn)} crashed at t=${Math.round((e.crash!.at - facts.startMs) / 1000)}s, ended ${e.status}` : 'the crash never happened: the state was not reached' });
+      checks.push({
+        name: 'crashed',
+        ok: !!e,
+        detail: e
+          ? `${c.workflow} ${short(e.arn)} crashed at t=${Math.round((e.crash!.at - facts.startMs) / 1000)}s, ended ${e.status}`
+          : 'the crash never happened: the state was not reached',
+      });
       const items = itemsOf(world, d);
       const lease = items.find((i) => i.pk === `DB#${base.scenario.database}` && i.sk === 'STATE');
       holder = typeof lease?.holder === 'string' ? lease.holder : undefined;
@@ -224,7 +260,11 @@ export async function runCrashCase(c: CrashCase, base: Baseline, occurrence = 1)
     },
   });
   const broken = report.invariants.filter((i) => !i.held);
-  checks.splice(1, 0, { name: 'invariants', ok: broken.length === 0, detail: broken.length ? broken.map((i) => `${i.name}: ${i.detail}`).join('; ') : 'all seven held' });
+  checks.splice(1, 0, {
+    name: 'invariants',
+    ok: broken.length === 0,
+    detail: broken.length ? broken.map((i) => `${i.name}: ${i.detail}`).join('; ') : 'all seven held',
+  });
   checks.splice(2, 0, {
     name: 'promotions',
     // Starting again a run that had ended (it crashed entering its final state) is a new attempt,
@@ -238,7 +278,10 @@ export async function runCrashCase(c: CrashCase, base: Baseline, occurrence = 1)
 }
 
 /** For each workflow, each state: the first scenario (in preference order) whose uncrashed run reaches it. */
-export function planCases(states: Record<Workflow, string[]>, baselines: Baseline[]): { cases: Record<Workflow, Array<{ state: string; base: Baseline }>>; unreached: Record<Workflow, string[]> } {
+export function planCases(
+  states: Record<Workflow, string[]>,
+  baselines: Baseline[],
+): { cases: Record<Workflow, Array<{ state: string; base: Baseline }>>; unreached: Record<Workflow, string[]> } {
   const cases: Record<Workflow, Array<{ state: string; base: Baseline }>> = { failover: [], failback: [] };
   const unreached: Record<Workflow, string[]> = { failover: [], failback: [] };
   for (const w of WORKFLOWS) {
@@ -252,7 +295,11 @@ export function planCases(states: Record<Workflow, string[]>, baselines: Baselin
 }
 
 /** The coverage table: states per workflow, reached, and crash cases passed per recovery. */
-export function coverageTable(states: Record<Workflow, string[]>, unreached: Record<Workflow, string[]>, results: Array<Pick<CrashResult, 'workflow' | 'recover' | 'ok'>>): string {
+export function coverageTable(
+  states: Record<Workflow, string[]>,
+  unreached: Record<Workflow, string[]>,
+  results: Array<Pick<CrashResult, 'workflow' | 'recover' | 'ok'>>,
+): string {
   const rows = [['workflow', 'states', 'reached', 'unreached', ...RECOVERIES.flatMap((r) => [`${r} run`, `${r} ok`])]];
   for (const w of WORKFLOWS) {
     const mine = results.filter((r) => r.workflow === w);

@@ -182,7 +182,8 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
     for (const [logicalId, t] of resourcesOf(stack, 'AWS::SNS::Topic')) world.sns.createTopic(stack.region, String(t.Properties?.TopicName ?? logicalId));
     for (const [logicalId, sub] of resourcesOf(stack, 'AWS::SNS::Subscription')) {
       const { Protocol, Endpoint, TopicArn } = (sub.Properties ?? {}) as { Protocol?: unknown; Endpoint?: unknown; TopicArn?: unknown };
-      if (typeof Protocol !== 'string' || typeof Endpoint !== 'string' || typeof TopicArn !== 'string') throw new Error(`twin deploy: subscription ${logicalId} has no resolved Protocol, Endpoint and TopicArn`);
+      if (typeof Protocol !== 'string' || typeof Endpoint !== 'string' || typeof TopicArn !== 'string')
+        throw new Error(`twin deploy: subscription ${logicalId} has no resolved Protocol, Endpoint and TopicArn`);
       if (options.emailSubscriptions?.removed?.includes(Endpoint)) continue;
       // Only an email (or email-json) subscription waits for a confirmation by its owner.
       const pending = Protocol.startsWith('email') && (options.emailSubscriptions?.pending ?? []).includes(Endpoint);
@@ -218,9 +219,17 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   }
   const sfn = new SfnRuntime(world, lambdas, options.hooks);
   const machine = (sm: ResolvedApp['failover'], label: string): RegisteredMachine => {
-    if (!world.sfn.isCreated(sm.arn)) createMachine(control.name, sm.name, { name: sm.name, definition: JSON.stringify(sm.definition), roleArn: sm.roleArn }, control.region);
+    if (!world.sfn.isCreated(sm.arn))
+      createMachine(control.name, sm.name, { name: sm.name, definition: JSON.stringify(sm.definition), roleArn: sm.roleArn }, control.region);
     const roleName = roleOf(control, sm.roleArn);
-    const reg: RegisteredMachine = { arn: sm.arn, name: sm.name, label, region: control.region, principal: world.iam.assumeRole(roleName, `${sm.name}-execution`), definition: sm.definition };
+    const reg: RegisteredMachine = {
+      arn: sm.arn,
+      name: sm.name,
+      label,
+      region: control.region,
+      principal: world.iam.assumeRole(roleName, `${sm.name}-execution`),
+      definition: sm.definition,
+    };
     sfn.register(reg);
     // An EventBridge rule target: StartExecution as the target's role.
     world.events.registerTarget(sm.arn, async (payload: unknown, meta: DeliveryMeta) => {
@@ -244,21 +253,30 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
   const databases: Record<string, DeployedDatabase> = {};
   const coldActivations: ColdActivation[] = [];
   createHostedZones(world, config.databases);
-  for (const db of config.databases) databases[db.name] = deployDatabase(world, db, coldActivations, (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn));
+  for (const db of config.databases)
+    databases[db.name] = deployDatabase(
+      world,
+      db,
+      coldActivations,
+      (options.secretKeys ?? []).filter((k) => k.database === db.name).map((k) => k.kmsKeyArn),
+    );
   for (const d of Object.values(databases)) await createAppTable(world, d);
   deployGameDayResources(world, config.databases, databases);
   // ---- fault experiment templates (after the alarms, roles and databases they name: FIS checks them)
   for (const stack of stacks) {
     for (const [logicalId, t] of resourcesOf(stack, 'AWS::FIS::ExperimentTemplate')) {
       const props = { ...(t.Properties ?? {}) } as Record<string, unknown>;
-      if (typeof props.RoleArn === 'string' && roleNames.has(`${stack.name}|${props.RoleArn}`)) props.RoleArn = `arn:aws:iam::${stack.account}:role/${roleOf(stack, props.RoleArn)}`;
+      if (typeof props.RoleArn === 'string' && roleNames.has(`${stack.name}|${props.RoleArn}`))
+        props.RoleArn = `arn:aws:iam::${stack.account}:role/${roleOf(stack, props.RoleArn)}`;
       world.fis.createExperimentTemplate(stack.region, logicalId, props);
     }
   }
   // ---- the product's stacks themselves, with their resolved outputs (DescribeStacks answers them as
   // it does after `cdk deploy`; created last so the customer's stacks draw their ids as before).
   for (const stack of stacks) {
-    const outputs = Object.fromEntries(Object.entries((stack.resolved.Outputs ?? {}) as Record<string, { Value?: unknown }>).map(([k, o]) => [k, String(o.Value)]));
+    const outputs = Object.fromEntries(
+      Object.entries((stack.resolved.Outputs ?? {}) as Record<string, { Value?: unknown }>).map(([k, o]) => [k, String(o.Value)]),
+    );
     world.cloudformation.createStack({ region: stack.region, name: stack.name, templateParameters: {}, outputs });
   }
   // Each Region deployed to was bootstrapped first (`cdk bootstrap`: the CDKToolkit stack).
@@ -286,16 +304,20 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
 /** Creates the schedule groups and schedules of every stack (after the buses and roles exist). */
 function deploySchedules(world: World, stacks: readonly ResolvedStack[], roleOf: (stack: ResolvedStack, roleArn: string) => string): void {
   for (const stack of stacks) {
-    for (const [logicalId, g] of resourcesOf(stack, 'AWS::Scheduler::ScheduleGroup')) world.scheduler.createScheduleGroup(stack.region, String(g.Properties?.Name ?? logicalId));
+    for (const [logicalId, g] of resourcesOf(stack, 'AWS::Scheduler::ScheduleGroup'))
+      world.scheduler.createScheduleGroup(stack.region, String(g.Properties?.Name ?? logicalId));
   }
   for (const stack of stacks) {
     for (const [logicalId, raw] of resourcesOf(stack, 'AWS::Scheduler::Schedule')) {
       const spec = { Name: logicalId, ...(raw.Properties ?? {}) } as ScheduleSpec;
       const roleArn = spec.Target?.RoleArn ?? '';
       const roleName = roleOf(stack, roleArn);
-      const roleId = Object.entries(stack.resolved.Resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && roleArn.endsWith(`:role/${physicalRoleName(r.Properties, id)}`))?.[0];
-      const trust = JSON.stringify(roleId ? stack.resolved.Resources[roleId]!.Properties?.AssumeRolePolicyDocument ?? {} : {});
-      if (!trust.includes('scheduler.amazonaws.com')) throw new Error(`twin deploy refused: schedule ${spec.Name}: its role ${roleArn} does not trust scheduler.amazonaws.com (Scheduler cannot assume it)`);
+      const roleId = Object.entries(stack.resolved.Resources).find(
+        ([id, r]) => r.Type === 'AWS::IAM::Role' && roleArn.endsWith(`:role/${physicalRoleName(r.Properties, id)}`),
+      )?.[0];
+      const trust = JSON.stringify(roleId ? (stack.resolved.Resources[roleId]!.Properties?.AssumeRolePolicyDocument ?? {}) : {});
+      if (!trust.includes('scheduler.amazonaws.com'))
+        throw new Error(`twin deploy refused: schedule ${spec.Name}: its role ${roleArn} does not trust scheduler.amazonaws.com (Scheduler cannot assume it)`);
       const principal = world.iam.assumeRole(roleName, 'scheduler');
       const denied = SchedulerService.checkRole(spec, principal);
       if (denied) throw new Error(`twin deploy refused: ${denied}: the schedule would never reach its target`);
@@ -304,7 +326,8 @@ function deploySchedules(world: World, stacks: readonly ResolvedStack[], roleOf:
   }
 }
 
-const physicalRoleName = (props: Record<string, unknown> | undefined, logicalId: string): string => (typeof props?.RoleName === 'string' ? props.RoleName : logicalId);
+const physicalRoleName = (props: Record<string, unknown> | undefined, logicalId: string): string =>
+  typeof props?.RoleName === 'string' ? props.RoleName : logicalId;
 
 /** A value that does not breach the alarm's threshold (for the history before the start). */
 function healthyValue(def: AlarmDefinition): number {
@@ -321,8 +344,23 @@ function healthyValue(def: AlarmDefinition): number {
 }
 
 const ALARM_KEYS = [
-  'AlarmName', 'AlarmDescription', 'Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Period', 'EvaluationPeriods', 'DatapointsToAlarm', 'Threshold',
-  'ComparisonOperator', 'TreatMissingData', 'ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Unit',
+  'AlarmName',
+  'AlarmDescription',
+  'Namespace',
+  'MetricName',
+  'Dimensions',
+  'Statistic',
+  'Period',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'ActionsEnabled',
+  'AlarmActions',
+  'OKActions',
+  'InsufficientDataActions',
+  'Unit',
 ] as const;
 
 function defineAlarmWithHistory(world: World, region: string, logicalId: string, props: Record<string, unknown>): void {
@@ -340,12 +378,19 @@ function defineAlarmWithHistory(world: World, region: string, logicalId: string,
 }
 
 /** The id of the shared database-tier security group of a Region (sites configured without groups). */
-export const sharedDatabaseGroup = (region: string): string => `sg-0db${[...region].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(14, '0').slice(0, 14)}`;
+export const sharedDatabaseGroup = (region: string): string =>
+  `sg-0db${[...region]
+    .reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7)
+    .toString(16)
+    .padStart(14, '0')
+    .slice(0, 14)}`;
 
 /** The primary, standby, security groups, secret, DNS of one database. */
 function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdActivation[], secretKeys: readonly string[] = []): DeployedDatabase {
   const port = db.primary.port ?? defaultPort(db.engine);
-  const ingress = [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }];
+  const ingress = [
+    { IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] },
+  ];
   for (const site of [db.primary, db.standby]) {
     for (const id of site.securityGroupIds ?? []) {
       if (!world.ec2.hasGroup(site.region, id)) world.ec2.createSecurityGroup({ region: site.region, id, name: `${db.name}-database`, ingress });
@@ -358,7 +403,12 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
     if (site.securityGroupIds?.length) return site.securityGroupIds;
     const id = sharedDatabaseGroup(site.region);
     if (!world.ec2.hasGroup(site.region, id)) {
-      world.ec2.createSecurityGroup({ region: site.region, id, name: 'database-tier', ingress: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }] });
+      world.ec2.createSecurityGroup({
+        region: site.region,
+        id,
+        name: 'database-tier',
+        ingress: [{ IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, IpRanges: [{ CidrIp: '10.0.0.0/8', Description: 'application and failover functions' }] }],
+      });
     }
     return [id];
   };
@@ -417,9 +467,22 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
     });
     primary = { region: p.region, id: p.id, kind: 'instance', endpoint: instanceEndpoint(p.id, p.region), port, resourceId: p.dbiResourceId };
     const standbyId = db.standby.instanceId!;
-    standby = { region: db.standby.region, id: standbyId.toLowerCase(), kind: 'instance', endpoint: instanceEndpoint(standbyId.toLowerCase(), db.standby.region), port };
+    standby = {
+      region: db.standby.region,
+      id: standbyId.toLowerCase(),
+      kind: 'instance',
+      endpoint: instanceEndpoint(standbyId.toLowerCase(), db.standby.region),
+      port,
+    };
     if (db.standby.readiness === 'cold') {
-      deployColdStandby(world, db, p.id, standbyId, { port, securityGroupIds: groupsOf(db.standby), masterUsername, password, database, instanceClass: primaryClass }, coldActivations);
+      deployColdStandby(
+        world,
+        db,
+        p.id,
+        standbyId,
+        { port, securityGroupIds: groupsOf(db.standby), masterUsername, password, database, instanceClass: primaryClass },
+        coldActivations,
+      );
     } else {
       standby.resourceId = world.rds.createInstance({
         region: db.standby.region,
@@ -433,7 +496,12 @@ function deployDatabase(world: World, db: DatabaseConfig, coldActivations: ColdA
   }
 
   // DNS: the writer CNAME (its zone: createHostedZones).
-  world.route53.putRecord(db.dns.hostedZoneId, { Name: db.dns.recordName, Type: 'CNAME', TTL: db.dns.ttlSeconds, ResourceRecords: [{ Value: primary.endpoint }] });
+  world.route53.putRecord(db.dns.hostedZoneId, {
+    Name: db.dns.recordName,
+    Type: 'CNAME',
+    TTL: db.dns.ttlSeconds,
+    ResourceRecords: [{ Value: primary.endpoint }],
+  });
 
   return { config: db, primary, standby, login: { user: masterUsername, password: password ?? 'drill-app-password', database } };
 }
@@ -459,7 +527,10 @@ export function hostedZoneNames(databases: readonly DatabaseConfig[]): Map<strin
     // Common trailing labels, leaving at least one label of every record (a record is not its zone's apex).
     let common = Math.min(...labels.map((l) => l.length - 1));
     while (common > 0 && !labels.every((l) => l.slice(-common).join('.') === labels[0]!.slice(-common).join('.'))) common--;
-    if (common === 0) throw new Error(`twin deploy: hosted zone ${zoneId} holds ${[...new Set(records)].join(', ')}, which have no common parent domain (a zone has one domain)`);
+    if (common === 0)
+      throw new Error(
+        `twin deploy: hosted zone ${zoneId} holds ${[...new Set(records)].join(', ')}, which have no common parent domain (a zone has one domain)`,
+      );
     zones.set(zoneId, labels[0]!.slice(-common).join('.'));
   }
   return zones;
@@ -493,13 +564,23 @@ function deployColdStandby(
   const roleName = cold.serviceRoleArn ? roleNameOfArn(cold.serviceRoleArn) : undefined;
   if (roleName && !world.iam.hasRole(roleName)) {
     const restored = `arn:aws:rds:${region}:${world.accountId}:db:${standbyId.toLowerCase()}`;
-    world.iam.putRole(roleName, [{
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:CreateDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:AddTagsToResource'], Resource: restored },
-        { Effect: 'Allow', Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBInstanceAutomatedBackups'], Resource: `arn:aws:rds:${region}:${world.accountId}:auto-backup:*` },
-      ],
-    }]);
+    world.iam.putRole(roleName, [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:CreateDBInstance', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'rds:AddTagsToResource'],
+            Resource: restored,
+          },
+          {
+            Effect: 'Allow',
+            Action: ['rds:RestoreDBInstanceToPointInTime', 'rds:DescribeDBInstanceAutomatedBackups'],
+            Resource: `arn:aws:rds:${region}:${world.accountId}:auto-backup:*`,
+          },
+        ],
+      },
+    ]);
   }
   world.cloudformation.setUpdateHook(region, cold.stackName, (u) => {
     if (u.next[cold.parameterName] !== cold.activeValue || u.previous[cold.parameterName] === cold.activeValue) return undefined;
@@ -523,7 +604,16 @@ function deployColdStandby(
     });
     // Restored from the primary's backups: it belongs to that database.
     if (source) world.rds.lineage.set(inst.dbiResourceId, source.dbiResourceId);
-    const activation: ColdActivation = { instanceId: inst.id, region, resourceId: inst.dbiResourceId, sourceId: primaryId, sourceResourceId: source?.dbiResourceId, startedAt: started, dataUpToMs, stackName: cold.stackName };
+    const activation: ColdActivation = {
+      instanceId: inst.id,
+      region,
+      resourceId: inst.dbiResourceId,
+      sourceId: primaryId,
+      sourceResourceId: source?.dbiResourceId,
+      startedAt: started,
+      dataUpToMs,
+      stackName: cold.stackName,
+    };
     activations.push(activation);
     return {
       durationMs: Math.round(world.rng.stream('cfn.coldstandby').uniform(15 * 60, 35 * 60) * 1000),
@@ -532,7 +622,10 @@ function deployColdStandby(
         inst.status = 'available';
         inst.liveAddress = instanceEndpoint(inst.id, region);
         activation.completedAt = world.clock.now();
-        world.log('cloud', `cold standby ${inst.id} restored and available (data up to ${new Date(dataUpToMs).toISOString()})`, { instanceId: inst.id, region });
+        world.log('cloud', `cold standby ${inst.id} restored and available (data up to ${new Date(dataUpToMs).toISOString()})`, {
+          instanceId: inst.id,
+          region,
+        });
       },
     };
   });

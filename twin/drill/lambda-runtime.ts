@@ -126,7 +126,11 @@ export class LambdaRuntime {
   handlerFor(d: DeployedFunction): LambdaHandler {
     return (event, context) => {
       if (this.world.lambda.takeInjectedFailure(d.fn.folder)) {
-        this.world.log('cloud', `lambda ${d.fn.functionName} (${d.fn.region}) failed (injected)`, { functionName: d.fn.functionName, folder: d.fn.folder, region: d.fn.region });
+        this.world.log('cloud', `lambda ${d.fn.functionName} (${d.fn.region}) failed (injected)`, {
+          functionName: d.fn.functionName,
+          folder: d.fn.folder,
+          region: d.fn.region,
+        });
         throw namedError(INJECTED_FAILURE, `Injected failure of ${d.fn.functionName}`);
       }
       return this.run(d, event, context);
@@ -137,7 +141,8 @@ export class LambdaRuntime {
   run(d: DeployedFunction, event: unknown, context?: unknown): Promise<unknown> {
     Object.assign(process.env, d.env);
     const outer = currentCaller();
-    const payloadVantage = d.fn.folder === 'probe' && event && typeof (event as { vantage?: unknown }).vantage === 'string' ? (event as { vantage: string }).vantage : undefined;
+    const payloadVantage =
+      d.fn.folder === 'probe' && event && typeof (event as { vantage?: unknown }).vantage === 'string' ? (event as { vantage: string }).vantage : undefined;
     const ctx = {
       region: d.fn.region,
       principal: outer.principal ?? d.principal,
@@ -171,7 +176,10 @@ function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
 
 /** Imports the handler of `fn` as its own module instance, with `env` in process.env while it loads. */
 async function importWithEnv(fn: SynthesizedFunction, env: Record<string, string>): Promise<HandlerModule> {
-  const envHash = createHash('sha256').update(JSON.stringify(Object.entries(env).sort())).digest('hex').slice(0, 12);
+  const envHash = createHash('sha256')
+    .update(JSON.stringify(Object.entries(env).sort()))
+    .digest('hex')
+    .slice(0, 12);
   const url = `${pathToFileURL(handlerFile(fn.folder)).href}?fn=${encodeURIComponent(`${fn.region}/${fn.functionName}`)}&env=${envHash}`;
   const saved: Record<string, string | undefined> = {};
   for (const k of Object.keys(env)) saved[k] = process.env[k];

@@ -134,9 +134,18 @@ const bound = (parts: Bound['parts']): Bound => ({ seconds: parts.reduce((s, p) 
 export function failoverBound(c: LivenessConfig): Bound {
   const promotion = c.aurora ? PROMOTION_SECONDS.aurora : PROMOTION_SECONDS[c.readiness];
   return bound([
-    { what: `detection (heartbeat period ${c.heartbeat.periodSeconds} s × (${c.heartbeat.evaluationPeriods} evaluation periods + 1))`, seconds: c.heartbeat.periodSeconds * (c.heartbeat.evaluationPeriods + 1) },
-    { what: `verification (${c.probeRounds} probe rounds × (${c.probeIntervalSeconds} s interval + ${PROBE_TIMEOUT_SECONDS} s timeout))`, seconds: c.probeRounds * (c.probeIntervalSeconds + PROBE_TIMEOUT_SECONDS) },
-    { what: `promotion (${c.aurora ? 'Aurora global failover' : c.readiness === 'cold' ? 'cold standby restore' : c.readiness === 'warm' ? 'replica promotion + scale-up' : 'replica promotion'}, the twin's longest)`, seconds: promotion },
+    {
+      what: `detection (heartbeat period ${c.heartbeat.periodSeconds} s × (${c.heartbeat.evaluationPeriods} evaluation periods + 1))`,
+      seconds: c.heartbeat.periodSeconds * (c.heartbeat.evaluationPeriods + 1),
+    },
+    {
+      what: `verification (${c.probeRounds} probe rounds × (${c.probeIntervalSeconds} s interval + ${PROBE_TIMEOUT_SECONDS} s timeout))`,
+      seconds: c.probeRounds * (c.probeIntervalSeconds + PROBE_TIMEOUT_SECONDS),
+    },
+    {
+      what: `promotion (${c.aurora ? 'Aurora global failover' : c.readiness === 'cold' ? 'cold standby restore' : c.readiness === 'warm' ? 'replica promotion + scale-up' : 'replica promotion'}, the twin's longest)`,
+      seconds: promotion,
+    },
     { what: 'DNS change INSYNC', seconds: DNS_SECONDS },
     { what: `TTL ${c.ttlSeconds} s`, seconds: c.ttlSeconds },
     { what: 'stated slack', seconds: FAILOVER_SLACK_SECONDS },
@@ -146,15 +155,29 @@ export function failoverBound(c: LivenessConfig): Bound {
 /** How long an approved failback may take, from the approval (policy automatic: from the end of the stability window) to writes on the original site. */
 export function failbackBound(c: LivenessConfig): Bound {
   const parts: Bound['parts'] = [];
-  if (c.drain) parts.push({ what: `traffic drain (${c.drain.steps} steps × ${c.drain.stepObservationMinutes} min)`, seconds: c.drain.steps * c.drain.stepObservationMinutes * 60 });
+  if (c.drain)
+    parts.push({
+      what: `traffic drain (${c.drain.steps} steps × ${c.drain.stepObservationMinutes} min)`,
+      seconds: c.drain.steps * c.drain.stepObservationMinutes * 60,
+    });
   parts.push({ what: c.aurora ? 'Aurora switchover' : 'promotion of the original site', seconds: c.aurora ? PROMOTION_SECONDS.aurora : PROMOTION_SECONDS.hot });
-  parts.push({ what: 'DNS change INSYNC', seconds: DNS_SECONDS }, { what: `TTL ${c.ttlSeconds} s`, seconds: c.ttlSeconds }, { what: 'stated slack', seconds: FAILBACK_SLACK_SECONDS });
+  parts.push(
+    { what: 'DNS change INSYNC', seconds: DNS_SECONDS },
+    { what: `TTL ${c.ttlSeconds} s`, seconds: c.ttlSeconds },
+    { what: 'stated slack', seconds: FAILBACK_SLACK_SECONDS },
+  );
   if (c.failback.policy === 'automatic' && !c.aurora) {
     // Before the switchover, the original site is rebuilt as a replica and must catch up.
-    parts.unshift({ what: 'preserve the old primary and rebuild the original site (snapshot 5 min, rename 2 min, cross-Region replica 45 min, catch-up 15 min)', seconds: (5 + 2 + 45 + 15) * 60 });
+    parts.unshift({
+      what: 'preserve the old primary and rebuild the original site (snapshot 5 min, rename 2 min, cross-Region replica 45 min, catch-up 15 min)',
+      seconds: (5 + 2 + 45 + 15) * 60,
+    });
     // Each of those waits is polled: up to one interval late (3 preservation steps, the replica, its catch-up).
     const rebuild = rebuildIntervalSeconds(c.failback.rebuildTimeoutMinutes ?? 240);
-    parts.unshift({ what: `their checks (3 × ${PRESERVE_CHECK_SECONDS} s preservation, 2 × ${rebuild} s rebuild)`, seconds: 3 * PRESERVE_CHECK_SECONDS + 2 * rebuild });
+    parts.unshift({
+      what: `their checks (3 × ${PRESERVE_CHECK_SECONDS} s preservation, 2 × ${rebuild} s rebuild)`,
+      seconds: 3 * PRESERVE_CHECK_SECONDS + 2 * rebuild,
+    });
   }
   if (c.failback.policy === 'automatic') {
     // The failback notices the original site at its next check (the backoff's cap).
@@ -215,7 +238,9 @@ function primaryDown(f: LivenessFacts): Interval[] {
 
 /** When the trigger alarm (the in-Region heartbeat alarm) was really set to ALARM by an injected flap. */
 const alarmFlaps = (f: LivenessFacts): Interval[] =>
-  f.truth.faults.filter((x) => x.effective && x.fault === 'alarm-flap').map((x) => ({ from: x.at, to: x.at + (x.seconds ?? 0) * 1000, why: 'the heartbeat alarm really fired (alarm-flap)' }));
+  f.truth.faults
+    .filter((x) => x.effective && x.fault === 'alarm-flap')
+    .map((x) => ({ from: x.at, to: x.at + (x.seconds ?? 0) * 1000, why: 'the heartbeat alarm really fired (alarm-flap)' }));
 
 /** When the standby was really down: crashed (a replica crash has no recovery), or its Region out. */
 function standbyDown(f: LivenessFacts): Interval[] {
@@ -276,7 +301,14 @@ export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'
       // The escalation an unanswered approval leads to (States.Timeout of the callback) is that same escalation.
       if (timeouts.some((t) => s.startedAt >= t && s.startedAt - t <= 60_000)) continue;
       const err = ((s.input as { detail?: { error?: { Error?: unknown; Cause?: unknown } } }).detail?.error ?? {}) as { Error?: unknown; Cause?: unknown };
-      out.push({ e, execution: e.name, stateMachine: e.stateMachine, at: s.startedAt, cause: typeof err.Error === 'string' ? err.Error : '', message: typeof err.Cause === 'string' ? err.Cause : '' });
+      out.push({
+        e,
+        execution: e.name,
+        stateMachine: e.stateMachine,
+        at: s.startedAt,
+        cause: typeof err.Error === 'string' ? err.Error : '',
+        message: typeof err.Cause === 'string' ? err.Cause : '',
+      });
     }
   }
   return out.sort((a, b) => a.at - b.at);
@@ -298,10 +330,16 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   const refused = refusals(f, x.e.arn, from, to).filter((c) => named(c.error) || named(c.key.split(':')[1]));
   if (refused.length) {
     const first = refused[0]!;
-    found.push(`the world refused ${first.key} (${first.error ?? 'error'}) at ${at(f, first.at)}${refused.length > 1 ? ` and ${refused.length - 1} more call(s) the cause names` : ''}`);
+    found.push(
+      `the world refused ${first.key} (${first.error ?? 'error'}) at ${at(f, first.at)}${refused.length > 1 ? ` and ${refused.length - 1} more call(s) the cause names` : ''}`,
+    );
   }
   const injected = f.truth.faults.filter(
-    (i) => i.effective && i.at <= to && ((i.fault === 'lambda-error' && named(i.target)) || ((i.fault === 'api-error' || i.fault === 'api-throttle') && (named(i.code) || named(i.target?.split(':')[1])))),
+    (i) =>
+      i.effective &&
+      i.at <= to &&
+      ((i.fault === 'lambda-error' && named(i.target)) ||
+        ((i.fault === 'api-error' || i.fault === 'api-throttle') && (named(i.code) || named(i.target?.split(':')[1])))),
   );
   if (injected.length) found.push(`${injected[0]!.fault} on ${injected[0]!.target} injected at ${at(f, injected[0]!.at)}`);
   const s = overlaps(standbyDown(f), from, to);
@@ -329,8 +367,12 @@ export function judgedEscalations(f: LivenessFacts): Escalation[] {
     let evidence = '';
     if (x.timeout) {
       const t = x.timeout;
-      const answered = f.truth.answers.find((a) => a.accepted && a.step === t.step && (t.approvalId && a.approvalId ? a.approvalId === t.approvalId : a.at > t.askedAt && a.at <= t.answeredAt));
-      evidence = answered ? '' : `no operator answer to the ${x.timeout.step} approval was accepted between ${at(f, x.timeout.askedAt)} and ${at(f, x.timeout.answeredAt)}`;
+      const answered = f.truth.answers.find(
+        (a) => a.accepted && a.step === t.step && (t.approvalId && a.approvalId ? a.approvalId === t.approvalId : a.at > t.askedAt && a.at <= t.answeredAt),
+      );
+      evidence = answered
+        ? ''
+        : `no operator answer to the ${x.timeout.step} approval was accepted between ${at(f, x.timeout.askedAt)} and ${at(f, x.timeout.answeredAt)}`;
     } else if (x.cause) {
       evidence = worldEvidence(f, x).join('; ');
     }
@@ -360,41 +402,59 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   const firstPromotion = f.promotions[0]?.startedAt ?? Infinity;
   // The first time the original primary, still the writer, really went down.
   const failure = primaryDown(f).find((i) => i.from < firstPromotion);
-  if (!failure) return { name, held: true, detail: `not warranted: the primary was never really down (crashed or its Region out) while it was the writer; ${boundText}` };
+  if (!failure)
+    return { name, held: true, detail: `not warranted: the primary was never really down (crashed or its Region out) while it was the writer; ${boundText}` };
   const t0 = failure.from;
   const deadline = t0 + b.seconds * 1000;
   const not = (why: string): LivenessResult => ({ name, held: true, detail: `not warranted at ${at(f, t0)} (${failure.why}): ${why}; ${boundText}` });
   if (c.mode !== 'automatic') return not(`the failover mode is ${c.mode}`);
   const truth = f.truth.faults.find((x) => x.effective && x.at === t0 && x.atRiskSeconds !== undefined);
   const atRisk = truth?.atRiskSeconds;
-  if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds) return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+  if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds)
+    return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
   // docs/config.md: a budget of 0 with an asynchronous replica means every failover asks (a replica
   // always lags a little, and a figure of exactly 0 is rare), whatever was really at risk.
-  if (c.rpoBudgetSeconds === 0 && c.readiness !== 'cold') return not('the data-loss budget is 0 s: with an asynchronous replica every failover asks a human (docs/config.md)');
+  if (c.rpoBudgetSeconds === 0 && c.readiness !== 'cold')
+    return not('the data-loss budget is 0 s: with an asynchronous replica every failover asks a human (docs/config.md)');
   // rpoEstimate strict (docs/config.md): the bound adds what the last sample cannot see, at least
   // the metric period it was taken in, one heartbeat period and the heartbeat's timeout.
   const unseen = strictUnseenFloorSeconds(c.heartbeat.periodSeconds, HEARTBEAT_TIMEOUT_SECONDS);
   if (c.rpoEstimate === 'strict' && c.readiness !== 'cold' && (atRisk ?? 0) + unseen > c.rpoBudgetSeconds) {
-    return not(`rpoEstimate is strict: ${atRisk ?? 0} s at risk plus the ${unseen} s the last sample cannot see is over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+    return not(
+      `rpoEstimate is strict: ${atRisk ?? 0} s at risk plus the ${unseen} s the last sample cannot see is over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`,
+    );
   }
   const sDown = overlaps(standbyDown(f), -Infinity, Math.min(deadline, f.endMs));
   if (sDown) return not(`the standby was not healthy (${sDown.why} at ${at(f, sDown.from)})`);
-  if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0)) return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);
+  if (c.fencing === 'required' && overlaps(regionOut(f, f.truth.regions.primary), t0, t0))
+    return not(`fencing is required and impossible: the primary's Region ${f.truth.regions.primary} is out`);
   // The failure must be verifiable: a vantage point whose Region is out answers nothing.
   const out = (region: string) => overlaps(regionOut(f, region), t0, Math.min(deadline, f.endMs)) !== undefined;
   const observers = c.vantage.regions.filter((r) => !out(r)).length + (c.vantage.includeControlPlane && !out(f.truth.regions.primary) ? 1 : 0);
-  if (observers < c.vantage.quorum) return not(`only ${observers} vantage point(s) can observe it (their Regions up), fewer than the quorum of ${c.vantage.quorum}: it cannot be confirmed down`);
+  if (observers < c.vantage.quorum)
+    return not(
+      `only ${observers} vantage point(s) can observe it (their Regions up), fewer than the quorum of ${c.vantage.quorum}: it cannot be confirmed down`,
+    );
   const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at <= deadline);
   if (no) return not(`an operator said no at ${at(f, no.at)}`);
   const refusedEscalation = esc.find((x) => x.at >= t0 && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
   const restored = firstWrite(f, t0, deadline);
   if (restored) {
-    return { name, held: true, detail: `warranted at ${at(f, t0)} (${failure.why}; ${atRisk ?? 0} s at risk ≤ ${c.rpoBudgetSeconds} s budget, mode automatic, fencing ${c.fencing}): writes restored through the DNS name on ${restored.target} after ${secs(restored.at - t0)} s ≤ ${boundText}` };
+    return {
+      name,
+      held: true,
+      detail: `warranted at ${at(f, t0)} (${failure.why}; ${atRisk ?? 0} s at risk ≤ ${c.rpoBudgetSeconds} s budget, mode automatic, fencing ${c.fencing}): writes restored through the DNS name on ${restored.target} after ${secs(restored.at - t0)} s ≤ ${boundText}`,
+    };
   }
   if (refusedEscalation) return not(`the world stood in the way and the run escalated naming it (${refusedEscalation.cause}: ${refusedEscalation.evidence})`);
   if (deadline > f.endMs) {
     const later = firstWrite(f, t0);
-    if (!later) return { name, held: true, detail: `warranted at ${at(f, t0)} (${failure.why}), but the run ended ${secs(f.endMs - t0)} s later, before the bound: nothing to judge; ${boundText}` };
+    if (!later)
+      return {
+        name,
+        held: true,
+        detail: `warranted at ${at(f, t0)} (${failure.why}), but the run ended ${secs(f.endMs - t0)} s later, before the bound: nothing to judge; ${boundText}`,
+      };
   }
   const late = firstWrite(f, t0);
   return {
@@ -434,17 +494,28 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
   }
   const deadline = from + b.seconds * 1000;
   const disturbed = overlaps(
-    [...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })), ...standbyDown(f), ...primaryDown(f).filter((i) => i.from >= failover.startedAt), ...alarmFlaps(f)],
+    [
+      ...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the original site's Region ${i.why}` })),
+      ...standbyDown(f),
+      ...primaryDown(f).filter((i) => i.from >= failover.startedAt),
+      ...alarmFlaps(f),
+    ],
     from,
     Math.min(deadline, f.endMs),
   );
-  if (disturbed) return { name, held: true, detail: `${why}, but then ${disturbed.why} at ${at(f, disturbed.from)}: the failback is no longer due; ${boundText}` };
+  if (disturbed)
+    return { name, held: true, detail: `${why}, but then ${disturbed.why} at ${at(f, disturbed.from)}: the failback is no longer due; ${boundText}` };
   const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failback' && a.at >= from && a.at <= deadline);
   if (no) return { name, held: true, detail: `${why}, but an operator rejected it at ${at(f, no.at)}; ${boundText}` };
   const back = firstWrite(f, from, deadline, original);
   if (back) return { name, held: true, detail: `${why}: writes went to ${original} through the DNS name ${secs(back.at - from)} s later ≤ ${boundText}` };
   const refused = esc.find((x) => x.at >= from && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
-  if (refused) return { name, held: true, detail: `${why}, but the world stood in the way and the run escalated naming it (${refused.cause}: ${refused.evidence}); ${boundText}` };
+  if (refused)
+    return {
+      name,
+      held: true,
+      detail: `${why}, but the world stood in the way and the run escalated naming it (${refused.cause}: ${refused.evidence}); ${boundText}`,
+    };
   // docs/design.md rule 7: a run that changed something and escalated keeps the lease until a human
   // looks. When the world justified that escalation, the failback waits for that human.
   const holding = esc.find((x) => x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence && leaseKept(f, x));
@@ -455,9 +526,14 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
       detail: `${why}, but ${holding.stateMachine} ${holding.execution.slice(0, 8)} escalated at ${at(f, holding.at)} keeping the lease (it had changed something) and the world confirms its cause (${holding.cause}: ${holding.evidence}): a human must look before any failback; ${boundText}`,
     };
   }
-  if (deadline > f.endMs) return { name, held: true, detail: `${why}; the run ended ${secs(f.endMs - from)} s later, before the bound: nothing to judge; ${boundText}` };
+  if (deadline > f.endMs)
+    return { name, held: true, detail: `${why}; the run ended ${secs(f.endMs - from)} s later, before the bound: nothing to judge; ${boundText}` };
   const late = firstWrite(f, from, Infinity, original);
-  return { name, held: false, detail: `${why}, but ${late ? `writes reached ${original} only after ${secs(late.at - from)} s` : `the run did not end failed-back (the clients write to ${f.writerAtEnd ?? 'nothing'})`}: over the ${boundText}` };
+  return {
+    name,
+    held: false,
+    detail: `${why}, but ${late ? `writes reached ${original} only after ${secs(late.at - from)} s` : `the run did not end failed-back (the clients write to ${f.writerAtEnd ?? 'nothing'})`}: over the ${boundText}`,
+  };
 }
 
 /**
@@ -470,8 +546,12 @@ function leaseKept(f: LivenessFacts, x: Escalation): boolean {
   const action = (s: { input: unknown }) => (s.input as { action?: string }).action;
   if (stepsOf(run, 'manage-lease').some((s) => s.startedAt >= x.at && action(s) === 'release')) return false;
   return !f.executions.some(
-    (e) => e !== run && (f.database === undefined || e.database === undefined || e.database === f.database) &&
-      stepsOf(e, 'manage-lease').some((s) => s.startedAt > x.at && action(s) === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true),
+    (e) =>
+      e !== run &&
+      (f.database === undefined || e.database === undefined || e.database === f.database) &&
+      stepsOf(e, 'manage-lease').some(
+        (s) => s.startedAt > x.at && action(s) === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true,
+      ),
   );
 }
 
@@ -492,7 +572,8 @@ function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: nu
   const steps = stepsOf(e, 'manage-lease');
   const got = steps.find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) === true);
   if (!got) return undefined;
-  const releases = (s: Step): boolean => leaseAction(s) === 'release' || (leaseAction(s) === 'record-failover' && (s.input as { keepLease?: boolean }).keepLease !== true);
+  const releases = (s: Step): boolean =>
+    leaseAction(s) === 'release' || (leaseAction(s) === 'record-failover' && (s.input as { keepLease?: boolean }).keepLease !== true);
   const released = steps.find((s) => s.startedAt >= got.startedAt && !s.error && releases(s));
   return { from: got.startedAt, to: released?.endedAt ?? f.endMs };
 }
@@ -519,7 +600,8 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     const id = `drill ${e.name.slice(0, 8)} (started ${at(f, e.startedAt)})`;
     const acquire = stepsOf(e, 'manage-lease').find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) !== undefined);
     if (!acquire) {
-      if (e.status !== 'RUNNING' && e.error === 'InvalidTriggerError') bad.push(`${id} was refused at its trigger though the config allows it: ${(e.cause ?? '').slice(0, 200)}`);
+      if (e.status !== 'RUNNING' && e.error === 'InvalidTriggerError')
+        bad.push(`${id} was refused at its trigger though the config allows it: ${(e.cause ?? '').slice(0, 200)}`);
       else good.push(`${id}: ${e.status === 'RUNNING' ? 'had not reached the lease when the run ended' : `ended before the lease (${e.error ?? e.status})`}`);
       continue;
     }
@@ -531,37 +613,51 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
         return h !== undefined && h.from <= t && h.to >= t;
       });
       const cooling = others.map((x) => leaseHeld(f, x)).find((h) => h !== undefined && h.to < t && t - h.to <= cooldownMs);
-      if (holder) good.push(`${id}: stood down at ${at(f, t)}, ${holder.stateMachine} ${holder.name.slice(0, 8)}${isDrillRun(holder) ? ' (a drill)' : ''} held the lease`);
-      else if (cooling) good.push(`${id}: stood down at ${at(f, t)}, in the ${f.config.cooldownMinutes} min cooldown after a run released the lease at ${at(f, cooling.to)}`);
+      if (holder)
+        good.push(
+          `${id}: stood down at ${at(f, t)}, ${holder.stateMachine} ${holder.name.slice(0, 8)}${isDrillRun(holder) ? ' (a drill)' : ''} held the lease`,
+        );
+      else if (cooling)
+        good.push(`${id}: stood down at ${at(f, t)}, in the ${f.config.cooldownMinutes} min cooldown after a run released the lease at ${at(f, cooling.to)}`);
       else bad.push(`${id} stood down at ${at(f, t)}, but no run of the database held the lease then and no cooldown was running`);
       continue;
     }
     // It took the lease. Did its fault really take the pair's primary down through its verification?
-    const probeFrom = stepsOf(e, 'probe').concat(stepsOf(e, 'probe-vantage')).filter((s) => s.startedAt >= acquire.startedAt).sort((x, y) => x.startedAt - y.startedAt)[0]?.startedAt;
+    const probeFrom = stepsOf(e, 'probe')
+      .concat(stepsOf(e, 'probe-vantage'))
+      .filter((s) => s.startedAt >= acquire.startedAt)
+      .sort((x, y) => x.startedAt - y.startedAt)[0]?.startedAt;
     const verdictAt = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.endedAt;
     const until = verdictAt ?? e.stoppedAt ?? f.endMs;
     const from = probeFrom ?? until;
     const promotedBefore = f.promotions.find((p) => p.executionArn !== e.arn && p.startedAt < until);
     const down = promotedBefore ? undefined : primaryDown(f).find((i) => i.from <= from && i.to >= until);
     if (!down) {
-      good.push(`${id}: held the lease; the primary was not really down through its verification${promotedBefore ? ` (${promotedBefore.instanceId} had been promoted before)` : ''}: nothing owed`);
+      good.push(
+        `${id}: held the lease; the primary was not really down through its verification${promotedBefore ? ` (${promotedBefore.instanceId} had been promoted before)` : ''}: nothing owed`,
+      );
       continue;
     }
     const promoted = f.promotions.find((p) => p.executionArn === e.arn);
     const escalation = esc.find((x) => x.execution === e.name && x.at >= e.startedAt);
-    const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at >= e.startedAt && a.at <= (e.stoppedAt ?? f.endMs));
+    const no = f.truth.answers.find(
+      (a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at >= e.startedAt && a.at <= (e.stoppedAt ?? f.endMs),
+    );
     const waiting = e.status === 'RUNNING' && e.approvals.some((a) => a.answer === undefined);
     const sDown = overlaps(standbyDown(f), down.from, e.stoppedAt ?? f.endMs);
     const why = `${down.why} at ${at(f, down.from)}`;
     // After an answer (or a withdrawn question) the run verifies again: a primary back by then owes nothing.
-    const lastVerdict = stepsOf(e, 'evaluate-verdict').filter((s) => !s.error && s.startedAt >= acquire.startedAt).at(-1);
+    const lastVerdict = stepsOf(e, 'evaluate-verdict')
+      .filter((s) => !s.error && s.startedAt >= acquire.startedAt)
+      .at(-1);
     const backBeforeLast = lastVerdict?.endedAt !== undefined && lastVerdict.endedAt !== verdictAt && down.to <= lastVerdict.endedAt;
     if (promoted) good.push(`${id}: ${why}; it failed over (promoted ${promoted.instanceId} at ${at(f, promoted.startedAt)})`);
     else if (escalation?.evidence) good.push(`${id}: ${why}; it escalated (${escalation.cause}) and the world confirms: ${escalation.evidence}`);
     else if (no) good.push(`${id}: ${why}; an operator said no at ${at(f, no.at)}`);
     else if (waiting) good.push(`${id}: ${why}; a question waited for an answer when the run ended`);
     else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
-    else if (backBeforeLast) good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
+    else if (backBeforeLast)
+      good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
     else if (e.status === 'RUNNING' && f.endMs - down.from < b.seconds * 1000) good.push(`${id}: ${why}; still going when the run ended, before the bound`);
     else {
       const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;
@@ -588,17 +684,26 @@ function incidentNotBlockedByDrill(f: LivenessFacts, warranted: LivenessResult):
     for (const s of stepsOf(e, 'manage-lease').filter((x) => leaseAction(x) === 'acquire' && acquiredLease(x) === false)) {
       const holder = f.executions.find((x) => x.arn === (s.output as { heldBy?: string } | undefined)?.heldBy);
       if (holder && isDrillRun(holder) && holder.database !== e.database) {
-        bad.push(`${e.stateMachine} ${e.name.slice(0, 8)} of ${e.database ?? '?'} found the lease held by drill ${holder.name.slice(0, 8)} of ${holder.database ?? '?'} at ${at(f, s.startedAt)}`);
+        bad.push(
+          `${e.stateMachine} ${e.name.slice(0, 8)} of ${e.database ?? '?'} found the lease held by drill ${holder.name.slice(0, 8)} of ${holder.database ?? '?'} at ${at(f, s.startedAt)}`,
+        );
       }
     }
   }
   const elsewhere = drills.filter((d) => !ofDatabase(f, d));
   if (!warranted.held) {
     const during = elsewhere.find((d) => d.startedAt <= f.endMs && (d.stoppedAt ?? f.endMs) >= f.startMs);
-    if (during) bad.push(`${f.database ?? 'the database'}'s warranted failover missed its bound while drill ${during.name.slice(0, 8)} ran on ${during.database ?? '?'} (${at(f, during.startedAt)}..${during.stoppedAt === undefined ? 'the end' : at(f, during.stoppedAt)}): ${warranted.detail.slice(0, 300)}`);
+    if (during)
+      bad.push(
+        `${f.database ?? 'the database'}'s warranted failover missed its bound while drill ${during.name.slice(0, 8)} ran on ${during.database ?? '?'} (${at(f, during.startedAt)}..${during.stoppedAt === undefined ? 'the end' : at(f, during.stoppedAt)}): ${warranted.detail.slice(0, 300)}`,
+      );
   }
   if (bad.length) return { name, held: false, detail: bad.join('; ') };
-  return { name, held: true, detail: `${drills.length} drill run(s) (${elsewhere.length} on another pair): no real run found a drill of another pair holding its lease${warranted.held ? '' : ''}` };
+  return {
+    name,
+    held: true,
+    detail: `${drills.length} drill run(s) (${elsewhere.length} on another pair): no real run found a drill of another pair holding its lease${warranted.held ? '' : ''}`,
+  };
 }
 
 // ------------------------------------------------------------------ all of them

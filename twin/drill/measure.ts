@@ -126,7 +126,8 @@ const seconds = (ms: number): number => Math.round(ms) / 1000;
 const at = (f: DrillFacts, ms: number): string => `t=${seconds(ms - f.startMs)}s`;
 
 /** API calls that change something (for one-incident-at-a-time). */
-const MUTATING = /^(rds:(Promote|Modify|Reboot|Stop|Start|Create|Delete|Failover|Switchover)|route53:ChangeResourceRecordSets|ec2:(Revoke|Authorize)|cloudformation:UpdateStack)/;
+const MUTATING =
+  /^(rds:(Promote|Modify|Reboot|Stop|Start|Create|Delete|Failover|Switchover)|route53:ChangeResourceRecordSets|ec2:(Revoke|Authorize)|cloudformation:UpdateStack)/;
 
 // ------------------------------------------------------------------ execution facts
 
@@ -136,14 +137,19 @@ export const stepsOf = (e: ExecutionRecord, folder: string) => e.steps.filter((s
 /** The lease windows of an execution: from acquisition to release (or its end). */
 export function leaseWindow(e: ExecutionRecord, endMs: number): { from: number; to: number } | undefined {
   const lease = stepsOf(e, 'manage-lease');
-  const acquired = lease.find((s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true);
+  const acquired = lease.find(
+    (s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true,
+  );
   if (!acquired) return undefined;
-  const released = lease.find((s) => s.startedAt >= acquired.startedAt && ['release', 'record-failover'].includes(String((s.input as { action?: string }).action)) && !s.error);
+  const released = lease.find(
+    (s) => s.startedAt >= acquired.startedAt && ['release', 'record-failover'].includes(String((s.input as { action?: string }).action)) && !s.error,
+  );
   return { from: acquired.endedAt ?? acquired.startedAt, to: released?.endedAt ?? e.stoppedAt ?? endMs };
 }
 
 /** The execution's trigger kind (accept-trigger's output), if it got that far. */
-export const triggerKind = (e: ExecutionRecord): string | undefined => (stepsOf(e, 'accept-trigger').find((s) => !s.error)?.output as { kind?: string } | undefined)?.kind;
+export const triggerKind = (e: ExecutionRecord): string | undefined =>
+  (stepsOf(e, 'accept-trigger').find((s) => !s.error)?.output as { kind?: string } | undefined)?.kind;
 
 /**
  * Did the execution end as escalated? It reached the escalation path, or one of its approvals
@@ -221,7 +227,10 @@ export function figuresPerDatabase(f: DrillFacts): DatabaseFigures[] {
     const mine = d.name === f.database || f.attemptsByDatabase?.[d.name] !== undefined;
     const failure = failureAt(own);
     const runs = new Set(own.executions.map((e) => e.arn));
-    const dns = failure === null ? undefined : own.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn !== undefined && runs.has(c.executionArn) && c.at >= failure);
+    const dns =
+      failure === null
+        ? undefined
+        : own.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn !== undefined && runs.has(c.executionArn) && c.at >= failure);
     const promoted = own.promotions[0];
     return {
       database: d.name,
@@ -263,7 +272,15 @@ export function takeovers(f: DrillFacts): PromotionFact[] {
     if (!replaced) continue;
     if (f.promotions.some((q) => q.instanceId === target && q.startedAt > replaced.startedAt && q.startedAt <= c.at)) continue;
     if (out.some((t) => t.instanceId === target && t.sourceId === replaced.instanceId)) continue;
-    out.push({ instanceId: target, sourceId: replaced.instanceId, startedAt: c.at, dataUpToMs: replaced.completedAt ?? replaced.startedAt, action: DNS_CHANGE, executionArn: c.executionArn, ...(replaced.database ? { database: replaced.database } : {}) });
+    out.push({
+      instanceId: target,
+      sourceId: replaced.instanceId,
+      startedAt: c.at,
+      dataUpToMs: replaced.completedAt ?? replaced.startedAt,
+      action: DNS_CHANGE,
+      executionArn: c.executionArn,
+      ...(replaced.database ? { database: replaced.database } : {}),
+    });
   }
   return out;
 }
@@ -291,14 +308,19 @@ export function lossParts(f: DrillFacts, p: PromotionFact): LossParts {
   // Writes the source took after it became the writer again (a later promotion of it, e.g. an
   // Aurora switchover back to a cluster that kept its name, or a DNS move back to it) are new
   // writes, not lost ones: they belong to the move that made it the writer again.
-  const again = writerMoves(f).filter((q) => q.instanceId === p.sourceId && q.startedAt > p.startedAt).map((q) => q.startedAt);
+  const again = writerMoves(f)
+    .filter((q) => q.instanceId === p.sourceId && q.startedAt > p.startedAt)
+    .map((q) => q.startedAt);
   const until = again.length ? Math.min(...again) : Infinity;
   const lost = f.writes.filter(
     (w) => w.target === p.sourceId && (!p.sourceResourceId || !w.resourceId || w.resourceId === p.sourceResourceId) && w.at > p.dataUpToMs && w.at < until,
   );
   const lag = lost.filter((w) => w.at <= p.startedAt);
   const after = lost.filter((w) => w.at > p.startedAt);
-  const parts: LossParts = { lag: lag.length ? seconds(Math.max(...lag.map((w) => w.at)) - p.dataUpToMs) : 0, after: new Set(after.map((w) => Math.floor(w.at / 1000))).size };
+  const parts: LossParts = {
+    lag: lag.length ? seconds(Math.max(...lag.map((w) => w.at)) - p.dataUpToMs) : 0,
+    after: new Set(after.map((w) => Math.floor(w.at / 1000))).size,
+  };
   if (after.length) {
     parts.afterFrom = Math.min(...after.map((w) => w.at));
     parts.afterTo = Math.max(...after.map((w) => w.at));
@@ -339,13 +361,15 @@ function unfencedApproval(f: DrillFacts, p: PromotionFact): string | undefined {
     (s) => (s.input as { phase?: string } | undefined)?.phase === 'unfenced-promotion' && s.error === undefined && (s.endedAt ?? Infinity) <= p.startedAt,
   );
   const by = (told?.input as { detail?: { acceptedBy?: unknown } } | undefined)?.detail?.acceptedBy;
-  return told ? `${e.stateMachine} ${e.name.slice(0, 8)}: the run promoted over an unconfirmed fence, told the operators, and fences the old primary as soon as it answers (accepted by ${typeof by === 'string' ? by : 'the config'})` : undefined;
+  return told
+    ? `${e.stateMachine} ${e.name.slice(0, 8)}: the run promoted over an unconfirmed fence, told the operators, and fences the old primary as soon as it answers (accepted by ${typeof by === 'string' ? by : 'the config'})`
+    : undefined;
 }
 
 /** The instance the clients write to at the end (their last round), or null. */
 export function writerAtEnd(f: DrillFacts): string | null {
   const ok = f.attempts.filter((a) => a.ok && a.at >= f.endMs - 2000);
-  return ok.length ? ok[ok.length - 1]!.target ?? null : null;
+  return ok.length ? (ok[ok.length - 1]!.target ?? null) : null;
 }
 
 /** How the run ended (docs/scenarios.md "Outcomes"). */
@@ -382,7 +406,9 @@ function singleWriter(f: DrillFacts): InvariantResult {
   const unaccepted = both.filter(([second, set]) => {
     if (set.size !== 2) return true;
     const at = f.startMs + second * 1000;
-    const p = f.promotions.find((q) => set.has(q.instanceId) && q.sourceId !== undefined && set.has(q.sourceId) && q.startedAt <= at + 999 && unfencedApproval(f, q));
+    const p = f.promotions.find(
+      (q) => set.has(q.instanceId) && q.sourceId !== undefined && set.has(q.sourceId) && q.startedAt <= at + 999 && unfencedApproval(f, q),
+    );
     return !p;
   });
   if (unaccepted.length === 0 && both.length > 0) {
@@ -390,20 +416,39 @@ function singleWriter(f: DrillFacts): InvariantResult {
     for (const [second, set] of both) pairs.set([...set].sort().join(' and '), [...(pairs.get([...set].sort().join(' and ')) ?? []), second]);
     for (const [pair, secs] of pairs) {
       if (secs.length > ACCEPTED_UNFENCED_SECONDS) {
-        return { name: 'single-writer', held: false, detail: `${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s) after an accepted unfenced promotion: longer than the ${ACCEPTED_UNFENCED_SECONDS} s accepted` };
+        return {
+          name: 'single-writer',
+          held: false,
+          detail: `${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s) after an accepted unfenced promotion: longer than the ${ACCEPTED_UNFENCED_SECONDS} s accepted`,
+        };
       }
       const second = secs[0]!;
-      const why = f.promotions.map((q) => (pair.includes(q.instanceId) && q.sourceId !== undefined && pair.includes(q.sourceId) && q.startedAt <= f.startMs + second * 1000 + 999 ? unfencedApproval(f, q) : undefined)).find(Boolean);
+      const why = f.promotions
+        .map((q) =>
+          pair.includes(q.instanceId) && q.sourceId !== undefined && pair.includes(q.sourceId) && q.startedAt <= f.startMs + second * 1000 + 999
+            ? unfencedApproval(f, q)
+            : undefined,
+        )
+        .find(Boolean);
       accepted.push(`${pair} both took writes in ${secs.length} second(s) (t=${secs[0]}s..${secs.at(-1)}s): accepted risk (${why ?? 'unfenced promotion'})`);
     }
   }
   if (unaccepted.length > 0) {
     const [s, set] = unaccepted[0]!;
-    return { name: 'single-writer', held: false, detail: `${[...set].sort().join(' and ')} both took writes in second ${s} (t=${s}s)${unaccepted.length > 1 ? `, and in ${unaccepted.length - 1} more second(s)` : ''}` };
+    return {
+      name: 'single-writer',
+      held: false,
+      detail: `${[...set].sort().join(' and ')} both took writes in second ${s} (t=${s}s)${unaccepted.length > 1 ? `, and in ${unaccepted.length - 1} more second(s)` : ''}`,
+    };
   }
   const targets = [...new Set(f.writes.map((w) => w.target))];
-  if (accepted.length) return { name: 'single-writer', held: true, detail: `overlap: ${accepted.join('; ')} (instances that took writes: ${targets.join(', ')})` };
-  return { name: 'single-writer', held: true, detail: `${f.writes.length} accepted writes; never two instances in the same second (instances that took writes: ${targets.join(', ') || 'none'})` };
+  if (accepted.length)
+    return { name: 'single-writer', held: true, detail: `overlap: ${accepted.join('; ')} (instances that took writes: ${targets.join(', ')})` };
+  return {
+    name: 'single-writer',
+    held: true,
+    detail: `${f.writes.length} accepted writes; never two instances in the same second (instances that took writes: ${targets.join(', ') || 'none'})`,
+  };
 }
 
 function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
@@ -417,11 +462,16 @@ function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
       continue;
     }
     const before = (ms: number | undefined) => ms !== undefined && ms <= p.startedAt;
-    const confirmed = stepsOf(e, 'evaluate-verdict').some((s) => before(s.endedAt) && (s.output as { verdict?: string } | undefined)?.verdict === 'confirmed-down');
+    const confirmed = stepsOf(e, 'evaluate-verdict').some(
+      (s) => before(s.endedAt) && (s.output as { verdict?: string } | undefined)?.verdict === 'confirmed-down',
+    );
     const approved = e.approvals.some((a) => a.answer === 'approve' && before(a.answeredAt));
     const operator = triggerKind(e) === 'operator';
     const planned = f.failbackPolicy === 'automatic' && e.stateMachine === 'failback' && plannedSwitchover(e, p, before);
-    if (!confirmed && !approved && !operator && !planned) problems.push(`${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`);
+    if (!confirmed && !approved && !operator && !planned)
+      problems.push(
+        `${p.instanceId} was promoted at ${at(f, p.startedAt)} by ${e.stateMachine} ${e.name} without a confirmed-down verdict or a human approval`,
+      );
     else {
       const approver = e.approvals.find((a) => a.answer === 'approve' && before(a.answeredAt))?.approver;
       const why = [
@@ -434,7 +484,11 @@ function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
     }
   }
   if (problems.length) return { name: 'verified-before-promotion', held: false, detail: problems.join('; ') };
-  return { name: 'verified-before-promotion', held: true, detail: f.promotions.length ? `${f.promotions.length} promotion(s): ${grounds.join('; ')}` : 'nothing was promoted' };
+  return {
+    name: 'verified-before-promotion',
+    held: true,
+    detail: f.promotions.length ? `${f.promotions.length} promotion(s): ${grounds.join('; ')}` : 'nothing was promoted',
+  };
 }
 
 /**
@@ -445,8 +499,12 @@ function verifiedBeforePromotion(f: DrillFacts): InvariantResult {
  */
 function plannedSwitchover(e: ExecutionRecord, p: PromotionFact, before: (ms: number | undefined) => boolean): boolean {
   if (p.action.endsWith('SwitchoverGlobalCluster')) return true;
-  const fenced = stepsOf(e, 'fence-primary').some((s) => before(s.endedAt) && (s.input as { site?: string }).site !== 'standby' && (s.output as { confirmed?: boolean } | undefined)?.confirmed === true);
-  const drained = stepsOf(e, 'check-replica').some((s) => before(s.endedAt) && (s.input as { mode?: string }).mode === 'drained' && (s.output as { drained?: boolean } | undefined)?.drained === true);
+  const fenced = stepsOf(e, 'fence-primary').some(
+    (s) => before(s.endedAt) && (s.input as { site?: string }).site !== 'standby' && (s.output as { confirmed?: boolean } | undefined)?.confirmed === true,
+  );
+  const drained = stepsOf(e, 'check-replica').some(
+    (s) => before(s.endedAt) && (s.input as { mode?: string }).mode === 'drained' && (s.output as { drained?: boolean } | undefined)?.drained === true,
+  );
   return fenced && drained;
 }
 
@@ -463,12 +521,18 @@ function dataLossWithinBudget(f: DrillFacts): InvariantResult {
   // (until the source became the writer again), a DNS move to a former writer for its successor's.
   for (const p of writerMoves(f)) {
     const parts = lossParts(f, p);
-    const what = p.action === DNS_CHANGE ? `pointing the DNS record at ${p.instanceId} (not promoted: a former writer without ${p.sourceId}'s writes)` : `promoting ${p.instanceId}`;
+    const what =
+      p.action === DNS_CHANGE
+        ? `pointing the DNS record at ${p.instanceId} (not promoted: a former writer without ${p.sourceId}'s writes)`
+        : `promoting ${p.instanceId}`;
     const approver = parts.after > 0 ? unfencedApproval(f, p) : undefined;
     // Writes an unfenced old primary took after the promotion began are the overlap a human accepted
     // (bounded); otherwise they count with the lag against the budget.
     const afterAccepted = approver !== undefined && parts.after <= ACCEPTED_UNFENCED_SECONDS;
-    const afterNote = parts.after > 0 ? `; ${parts.after} s of writes ${p.sourceId} took after it began (t=${seconds(parts.afterFrom! - f.startMs)}s..${seconds(parts.afterTo! - f.startMs)}s)${afterAccepted ? ', accepted with the unfenced promotion' : ''}` : '';
+    const afterNote =
+      parts.after > 0
+        ? `; ${parts.after} s of writes ${p.sourceId} took after it began (t=${seconds(parts.afterFrom! - f.startMs)}s..${seconds(parts.afterTo! - f.startMs)}s)${afterAccepted ? ', accepted with the unfenced promotion' : ''}`
+        : '';
     const loss = afterAccepted ? parts.lag : Math.round((parts.lag + parts.after) * 1000) / 1000;
     if (loss <= f.rpoBudgetSeconds) {
       notes.push(`${p.instanceId}: ${loss} s${afterNote}`);
@@ -479,14 +543,21 @@ function dataLossWithinBudget(f: DrillFacts): InvariantResult {
     // rpoEstimate last-sample (docs/config.md) holds the last sample against the budget and reports
     // the bound the loss cannot exceed; lag that grew after the sample is accepted up to that bound.
     const check = e ? budgetCheckBefore(e, p.startedAt) : undefined;
-    const lastSample = (f.rpoEstimate ?? 'last-sample') === 'last-sample' && check?.estimate === 'last-sample' && check.withinBudget === true && typeof check.boundSeconds === 'number';
-    if (accepted || (e && triggerKind(e) === 'operator')) notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval${afterNote}`);
+    const lastSample =
+      (f.rpoEstimate ?? 'last-sample') === 'last-sample' &&
+      check?.estimate === 'last-sample' &&
+      check.withinBudget === true &&
+      typeof check.boundSeconds === 'number';
+    if (accepted || (e && triggerKind(e) === 'operator'))
+      notes.push(`${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget with a human's approval${afterNote}`);
     else if (lastSample && loss <= check.boundSeconds!) {
       notes.push(
         `${p.instanceId}: ${loss} s, over the ${f.rpoBudgetSeconds} s budget by lag that grew after the last sample (${check.lagSeconds} s), within the ${check.boundSeconds} s bound the check reported (rpoEstimate last-sample)${afterNote}`,
       );
     } else if (lastSample) {
-      problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget and over the ${check.boundSeconds} s bound the data-loss check reported (its last sample said ${check.lagSeconds} s)${afterNote}`);
+      problems.push(
+        `${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget and over the ${check.boundSeconds} s bound the data-loss check reported (its last sample said ${check.lagSeconds} s)${afterNote}`,
+      );
     } else problems.push(`${what} lost ${loss} s of writes, over the ${f.rpoBudgetSeconds} s budget, and no human accepted the loss${afterNote}`);
   }
   if (problems.length) return { name: 'data-loss-within-budget', held: false, detail: problems.join('; ') };
@@ -517,7 +588,9 @@ function oneIncidentAtATime(f: DrillFacts): InvariantResult {
     }
   }
   const refused = f.executions.filter((e) =>
-    stepsOf(e, 'manage-lease').some((s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === false),
+    stepsOf(e, 'manage-lease').some(
+      (s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === false,
+    ),
   ).length;
   return {
     name: 'one-incident-at-a-time',
@@ -527,7 +600,8 @@ function oneIncidentAtATime(f: DrillFacts): InvariantResult {
 }
 
 function failbackApproved(f: DrillFacts): InvariantResult {
-  if (f.failbackPolicy !== 'manual-approval') return { name: 'failback-approved', held: true, detail: `failback policy is "${f.failbackPolicy}": no approval required` };
+  if (f.failbackPolicy !== 'manual-approval')
+    return { name: 'failback-approved', held: true, detail: `failback policy is "${f.failbackPolicy}": no approval required` };
   const problems: string[] = [];
   let failbacks = 0;
   for (const p of f.promotions) {
@@ -553,17 +627,32 @@ function dnsFollowsWriter(f: DrillFacts): InvariantResult {
   for (const c of checks) {
     if (c.writers.length === 0) continue;
     if (c.resolvesTo === null || !c.writers.includes(c.resolvesTo)) {
-      problems.push(`when ${c.executionName} finished (${at(f, c.at)}) the record led to ${c.resolvesTo ?? 'nothing'} but ${c.writers.join(' and ')} took writes`);
+      problems.push(
+        `when ${c.executionName} finished (${at(f, c.at)}) the record led to ${c.resolvesTo ?? 'nothing'} but ${c.writers.join(' and ')} took writes`,
+      );
     }
   }
   if (problems.length) return { name: 'dns-follows-writer', held: false, detail: problems.join('; ') };
-  return { name: 'dns-follows-writer', held: true, detail: checks.length ? `checked when each of the ${checks.length} run(s) that acted finished` : 'no run that acted finished' };
+  return {
+    name: 'dns-follows-writer',
+    held: true,
+    detail: checks.length ? `checked when each of the ${checks.length} run(s) that acted finished` : 'no run that acted finished',
+  };
 }
 
 function noDataDestroyed(f: DrillFacts): InvariantResult {
   const bad = f.deletions.filter((d) => !d.finalSnapshot && !d.retainedAutomatedBackups);
-  if (bad.length) return { name: 'no-data-destroyed', held: false, detail: bad.map((d) => `${d.instanceId} was deleted at ${at(f, d.t)} without a final snapshot or retained backups`).join('; ') };
-  return { name: 'no-data-destroyed', held: true, detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted' };
+  if (bad.length)
+    return {
+      name: 'no-data-destroyed',
+      held: false,
+      detail: bad.map((d) => `${d.instanceId} was deleted at ${at(f, d.t)} without a final snapshot or retained backups`).join('; '),
+    };
+  return {
+    name: 'no-data-destroyed',
+    held: true,
+    detail: f.deletions.length ? `${f.deletions.length} deletion(s), each with a retained copy` : 'no instance was deleted',
+  };
 }
 
 /** A drill run (docs/game-days.md "Drill runs"): started by a Drill Requested (accepted as a drill, or refused at its trigger). */
@@ -591,24 +680,47 @@ function drillConfined(f: DrillFacts): InvariantResult {
     const elsewhere = changes.filter((c) => c.touches !== undefined && c.touches !== f.database);
     if (elsewhere.length) {
       const c = elsewhere[0]!;
-      problems.push(`drill run ${e.name} of ${f.database} called ${c.key} on ${c.touches}'s resources at ${at(f, c.at)}${elsewhere.length > 1 ? ` (and ${elsewhere.length - 1} more change(s) outside its drill pair)` : ''}`);
+      problems.push(
+        `drill run ${e.name} of ${f.database} called ${c.key} on ${c.touches}'s resources at ${at(f, c.at)}${elsewhere.length > 1 ? ` (and ${elsewhere.length - 1} more change(s) outside its drill pair)` : ''}`,
+      );
     }
-    if (!lease && changes.length) problems.push(`drill run ${e.name} never held the lease (it stood down) yet called ${changes[0]!.key} at ${at(f, changes[0]!.at)}${changes.length > 1 ? ` and ${changes.length - 1} more change(s)` : ''}`);
-    if ((lease || changes.length) && !allowed) problems.push(`drill run ${e.name} acted on ${f.database}, which is no drill target (drillTarget is not true) and no gameDay with allowProductionTarget names`);
+    if (!lease && changes.length)
+      problems.push(
+        `drill run ${e.name} never held the lease (it stood down) yet called ${changes[0]!.key} at ${at(f, changes[0]!.at)}${changes.length > 1 ? ` and ${changes.length - 1} more change(s)` : ''}`,
+      );
+    if ((lease || changes.length) && !allowed)
+      problems.push(
+        `drill run ${e.name} acted on ${f.database}, which is no drill target (drillTarget is not true) and no gameDay with allowProductionTarget names`,
+      );
     notes.push(`${e.name.slice(0, 8)}: ${lease ? `held the lease, ${changes.length} change(s), all on ${f.database}` : 'stood down, touched nothing'}`);
   }
   if (problems.length) return { name, held: false, detail: problems.join('; ') };
-  return { name, held: true, detail: `${drills.length} drill run(s) on ${f.database} (${db?.drillTarget ? 'a drill target' : `a production pair, opted in by ${optedIn.join(', ')}`}): ${notes.join('; ')}` };
+  return {
+    name,
+    held: true,
+    detail: `${drills.length} drill run(s) on ${f.database} (${db?.drillTarget ? 'a drill target' : `a production pair, opted in by ${optedIn.join(', ')}`}): ${notes.join('; ')}`,
+  };
 }
 
 /** The invariants of the facts of one database, in the contract's order. */
 function invariantsOfOne(f: DrillFacts): InvariantResult[] {
-  return [singleWriter(f), verifiedBeforePromotion(f), dataLossWithinBudget(f), oneIncidentAtATime(f), failbackApproved(f), dnsFollowsWriter(f), noDataDestroyed(f), drillConfined(f)];
+  return [
+    singleWriter(f),
+    verifiedBeforePromotion(f),
+    dataLossWithinBudget(f),
+    oneIncidentAtATime(f),
+    failbackApproved(f),
+    dnsFollowsWriter(f),
+    noDataDestroyed(f),
+    drillConfined(f),
+  ];
 }
 
 /** The databases of the facts, in config order (the scenario's alone when the facts list none). */
 export function databasesOf(f: DrillFacts): DatabaseFacts[] {
-  return f.databases?.length ? f.databases : [{ name: f.database, rpoBudgetSeconds: f.rpoBudgetSeconds, ...(f.rpoEstimate ? { rpoEstimate: f.rpoEstimate } : {}), failbackPolicy: f.failbackPolicy }];
+  return f.databases?.length
+    ? f.databases
+    : [{ name: f.database, rpoBudgetSeconds: f.rpoBudgetSeconds, ...(f.rpoEstimate ? { rpoEstimate: f.rpoEstimate } : {}), failbackPolicy: f.failbackPolicy }];
 }
 
 /**
@@ -667,9 +779,13 @@ export interface DnsOverlapFacts {
 export function dnsOverlapFacts(f: DrillFacts): DnsOverlapFacts | null {
   const p = f.promotions[0];
   if (!p?.executionArn) return null;
-  const change = f.calls.find((c) => c.ok && c.key === DNS_CHANGE && c.executionArn === p.executionArn && c.at >= p.startedAt && c.input?.dnsTarget === p.instanceId);
+  const change = f.calls.find(
+    (c) => c.ok && c.key === DNS_CHANGE && c.executionArn === p.executionArn && c.at >= p.startedAt && c.input?.dnsTarget === p.instanceId,
+  );
   if (!change) return null;
   const e = f.executions.find((x) => x.arn === p.executionArn);
-  const seen = e ? stepsOf(e, 'check-standby').find((s) => !s.error && s.startedAt >= p.startedAt && (s.output as { writable?: boolean } | undefined)?.writable === true) : undefined;
+  const seen = e
+    ? stepsOf(e, 'check-standby').find((s) => !s.error && s.startedAt >= p.startedAt && (s.output as { writable?: boolean } | undefined)?.writable === true)
+    : undefined;
   return { promotionStartedAt: p.startedAt, dnsSwitchedAt: change.at, writableAt: seen ? (seen.endedAt ?? seen.startedAt) : null };
 }

@@ -56,7 +56,12 @@ export class Narrator {
         const action = String(input.action);
         if (action === 'acquire') {
           if (out.acquired) this.log(e, `took the incident lease (epoch ${String(out.epoch)})`, { epoch: out.epoch });
-          else this.log(e, `stood down: ${String(out.outcome)}${out.heldBy ? ` (the lease is held by ${shortName(String(out.heldBy).split(':').pop() ?? '')})` : ''}`, { outcome: out.outcome });
+          else
+            this.log(
+              e,
+              `stood down: ${String(out.outcome)}${out.heldBy ? ` (the lease is held by ${shortName(String(out.heldBy).split(':').pop() ?? '')})` : ''}`,
+              { outcome: out.outcome },
+            );
         } else if (action === 'release') this.log(e, 'released the lease');
         else if (action === 'record-failover') this.log(e, 'recorded the failover and released the lease');
         else this.log(e, `lease ${action}: ${String(out.outcome ?? 'done')}`, { action, outcome: out.outcome });
@@ -76,20 +81,36 @@ export class Narrator {
           'failback-scheduled': 'failback scheduled',
           escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); ${typeof d.lease === 'string' && d.lease.startsWith('released') ? 'the lease is released: nothing was changed' : 'the lease stays held'}`,
         };
-        this.log(e, text[phase] ?? `phase ${phase}`, { phase, ...(phase === 'escalated' ? { error: (d.error as { Error?: string } | undefined)?.Error } : {}) });
+        this.log(e, text[phase] ?? `phase ${phase}`, {
+          phase,
+          ...(phase === 'escalated' ? { error: (d.error as { Error?: string } | undefined)?.Error } : {}),
+        });
         return;
       }
       case 'check-data-loss-budget':
-        this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, { withinBudget: out.withinBudget, lagSeconds: out.lagSeconds, boundSeconds: out.boundSeconds });
+        this.log(e, `data-loss budget: ${truncate(String(out.detail ?? ''), 200)}`, {
+          withinBudget: out.withinBudget,
+          lagSeconds: out.lagSeconds,
+          boundSeconds: out.boundSeconds,
+        });
         return;
       case 'fence-primary':
         // The repeated attempts after an unfenced promotion are told once they work (or the run records that they did not).
         if (!out.confirmed && /^Fence the old primary (as soon as it answers|again while)/.test(s.state)) return;
-        this.log(e, `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`, failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed });
+        this.log(
+          e,
+          `fenced the old primary: ${out.confirmed ? 'confirmed' : 'NOT confirmed'} (${((out.actions as Array<{ action: string; result: string }>) ?? []).map((a) => `${a.action} ${a.result}`).join(', ')})`,
+          failover ? { phase: 'fenced', confirmed: out.confirmed } : { confirmed: out.confirmed },
+        );
         return;
       case 'promote-standby':
         if (input.phase === 'scale-up') this.log(e, `scale-up: ${String(out.action)} ${truncate(String(out.detail ?? ''), 160)}`);
-        else this.log(e, `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`, failover ? { phase: 'promoting', action: out.action } : { action: out.action });
+        else
+          this.log(
+            e,
+            `promotion: ${String(out.action)}${out.started ? '' : ' (already done)'}: ${truncate(String(out.detail ?? ''), 160)}`,
+            failover ? { phase: 'promoting', action: out.action } : { action: out.action },
+          );
         return;
       case 'check-standby':
         if (out.ready === true && !this.writable.has(e.arn)) {
@@ -98,29 +119,48 @@ export class Narrator {
         }
         return;
       case 'switch-dns':
-        this.log(e, out.changeId ? `DNS switched to ${String(out.current)} (change ${String(out.changeId)})` : `DNS already pointed at ${String(out.current)}`, failover ? { phase: 'dns-switched' } : {});
+        this.log(
+          e,
+          out.changeId ? `DNS switched to ${String(out.current)} (change ${String(out.changeId)})` : `DNS already pointed at ${String(out.current)}`,
+          failover ? { phase: 'dns-switched' } : {},
+        );
         return;
       case 'verify-writes':
         this.log(e, `writes verified through ${String(out.host)}`, failover ? { phase: 'writes-verified' } : {});
         return;
       default:
-        if (s.kind === 'start-execution') this.log(e, `started ${String(input.StateMachineArn ?? '').split(':').pop()}`);
+        if (s.kind === 'start-execution')
+          this.log(
+            e,
+            `started ${String(input.StateMachineArn ?? '')
+              .split(':')
+              .pop()}`,
+          );
     }
   }
 
   asked(e: ExecutionRecord, a: ApprovalAsk): void {
-    this.log(e, `asked a human to approve (${a.step}: ${a.decision}), expires ${a.expiresAt ?? '?'}`, { phase: a.step === 'failback' ? 'failback-approval' : 'approval-requested', step: a.step, decision: a.decision });
+    this.log(e, `asked a human to approve (${a.step}: ${a.decision}), expires ${a.expiresAt ?? '?'}`, {
+      phase: a.step === 'failback' ? 'failback-approval' : 'approval-requested',
+      step: a.step,
+      decision: a.decision,
+    });
   }
 
   answered(e: ExecutionRecord, a: ApprovalAsk): void {
     if (a.answer === 'timeout') this.log(e, `the approval (${a.step}: ${a.decision}) expired unanswered`, { step: a.step });
     else if (a.answer === 'superseded') {
-      this.log(e, `new evidence withdrew the question (${a.step}: ${a.decision}): verifying again${a.reason ? ` (${truncate(a.reason, 160)})` : ''}`, { step: a.step });
+      this.log(e, `new evidence withdrew the question (${a.step}: ${a.decision}): verifying again${a.reason ? ` (${truncate(a.reason, 160)})` : ''}`, {
+        step: a.step,
+      });
     }
   }
 
   crashed(e: ExecutionRecord): void {
-    this.log(e, `CRASHED on entering "${e.crash?.state ?? '?'}" (injected): ABORTED after ${e.stateTransitions} state transitions`, { status: e.status, crashedAt: e.crash?.state });
+    this.log(e, `CRASHED on entering "${e.crash?.state ?? '?'}" (injected): ABORTED after ${e.stateTransitions} state transitions`, {
+      status: e.status,
+      crashedAt: e.crash?.state,
+    });
   }
 
   redriven(e: ExecutionRecord): void {
@@ -128,6 +168,9 @@ export class Narrator {
   }
 
   ended(e: ExecutionRecord): void {
-    this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions (${e.historyEvents} history events)`, { status: e.status, ...(e.error ? { error: e.error } : {}) });
+    this.log(e, `${e.status}${e.error ? ` (${e.error})` : ''} after ${e.stateTransitions} state transitions (${e.historyEvents} history events)`, {
+      status: e.status,
+      ...(e.error ? { error: e.error } : {}),
+    });
   }
 }

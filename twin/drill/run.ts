@@ -109,7 +109,6 @@ export interface DrillOptions {
   clientsOnEveryDatabase?: boolean;
 }
 
-
 /** How the drill serves the approval page (twin/drill/approval-server.ts). */
 export interface ServeApprovalsOptions {
   serve: boolean;
@@ -194,7 +193,14 @@ async function drill(scenario: Scenario, options: DrillOptions, real?: RealDrill
     // The timeline from here on (deployment entries left out), streamed as it happens.
     const timelineStart = world.timeline.length;
     if (options.onTimeline) cleanups.push(world.onLog((entry) => options.onTimeline!(toReportEntry(entry))));
-    await runVirtualTime(world, deployment, scenario, options, { startMs, endMs, activity: recorder.activity, holds: live.holds, served: server !== undefined, real });
+    await runVirtualTime(world, deployment, scenario, options, {
+      startMs,
+      endMs,
+      activity: recorder.activity,
+      holds: live.holds,
+      served: server !== undefined,
+      real,
+    });
     const measured = real ? await real.finish(productLossFigures(world)) : undefined;
     const facts = collectFacts(world, deployment, scenario, { startMs, endMs, calls: recorder.calls, dnsChecks: live.dnsChecks, ...started });
     await options.onFinish?.(world, deployment, facts);
@@ -231,7 +237,11 @@ async function prepareApp(world: World, scenario: Scenario, options: DrillOption
   await server.listen(serving.port ?? 0);
   let secretArn: string;
   try {
-    ({ app, secretArn } = prepareServedApp(app, server.url, world.rng.stream('drill.approval-secret-suffix').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')));
+    ({ app, secretArn } = prepareServedApp(
+      app,
+      server.url,
+      world.rng.stream('drill.approval-secret-suffix').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'),
+    ));
   } catch (err) {
     await server.close();
     throw err;
@@ -248,7 +258,9 @@ function recordCalls(world: World, live: LiveRun): { calls: CallFact[]; activity
     const at = world.clock.now();
     const exec = executionContext.getStore();
     activity++;
-    const ids = Object.fromEntries(ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]));
+    const ids = Object.fromEntries(
+      ID_FIELDS.filter((k) => (input as Record<string, unknown> | null)?.[k] !== undefined).map((k) => [k, (input as Record<string, unknown>)[k]]),
+    );
     try {
       const out = await proceed();
       const deployment = live.deployment;
@@ -256,11 +268,26 @@ function recordCalls(world: World, live: LiveRun): { calls: CallFact[]; activity
       const dnsTarget = service === 'route53' && operation === 'ChangeResourceRecordSets' ? dnsTargetOf(world, input) : undefined;
       // Whose resource a run's call acted on (drill-confined: a drill touches only its drill pair).
       const touches = exec && deployment && TOUCHING_SERVICES.has(service) ? touchedDatabase(world, deployment, service, input, ctx?.region) : undefined;
-      calls.push({ at, key: `${service}:${operation}`, ok: true, executionArn: exec?.executionArn, input: dnsTarget ? { ...ids, dnsTarget } : ids, ...(touches ? { touches } : {}) });
+      calls.push({
+        at,
+        key: `${service}:${operation}`,
+        ok: true,
+        executionArn: exec?.executionArn,
+        input: dnsTarget ? { ...ids, dnsTarget } : ids,
+        ...(touches ? { touches } : {}),
+      });
       return out;
     } catch (err) {
       const e = err as { name?: string; message?: string } | null;
-      calls.push({ at, key: `${service}:${operation}`, ok: false, executionArn: exec?.executionArn, input: ids, error: String(e?.name ?? 'Error'), message: String(e?.message ?? err).slice(0, 200) });
+      calls.push({
+        at,
+        key: `${service}:${operation}`,
+        ok: false,
+        executionArn: exec?.executionArn,
+        input: ids,
+        error: String(e?.name ?? 'Error'),
+        message: String(e?.message ?? err).slice(0, 200),
+      });
       throw err;
     } finally {
       activity++;
@@ -270,7 +297,12 @@ function recordCalls(world: World, live: LiveRun): { calls: CallFact[]; activity
 }
 
 /** Served approvals: hands each request's signed link to `onLink`; virtual time holds until it is answered. */
-function approvalServing(world: World, live: LiveRun, server: ApprovalServer | undefined, serving: ServeApprovalsOptions | undefined): { ask: (a: ApprovalAsk) => void; answered: (a: ApprovalAsk) => void } {
+function approvalServing(
+  world: World,
+  live: LiveRun,
+  server: ApprovalServer | undefined,
+  serving: ServeApprovalsOptions | undefined,
+): { ask: (a: ApprovalAsk) => void; answered: (a: ApprovalAsk) => void } {
   const answers = new Map<ApprovalAsk, () => void>();
   const ask = (a: ApprovalAsk): void => {
     const deployment = live.deployment;
@@ -289,7 +321,11 @@ function approvalServing(world: World, live: LiveRun, server: ApprovalServer | u
       read: () => twinContext.run(as, () => getApproval({ ddb: new DynamoDBClient({ region }), tableName }, approvalId)),
       sign: (id, expiresAt) => approvalLink(server.url, key, id, expiresAt),
     };
-    world.log('operator', `the approval page serves the ${a.step} approval (${a.decision}) at ${server.url}: virtual time waits for the answer`, { step: a.step, decision: a.decision, served: server.url });
+    world.log('operator', `the approval page serves the ${a.step} approval (${a.decision}) at ${server.url}: virtual time waits for the answer`, {
+      step: a.step,
+      decision: a.decision,
+      served: server.url,
+    });
     const answer = new Promise<void>((resolve) => answers.set(a, resolve));
     // The caller's work runs outside the execution's context (its calls are not the workflow's).
     const caller = executionContext.exit(() => twinContext.exit(() => Promise.resolve().then(() => serving!.onLink?.(link))));
@@ -304,7 +340,15 @@ function approvalServing(world: World, live: LiveRun, server: ApprovalServer | u
 }
 
 /** Deploys the app into the world with the narrator's and served approvals' hooks, the scenario's alarms and the approval page. */
-async function deployForDrill(world: World, app: ResolvedApp, scenario: Scenario, options: DrillOptions, live: LiveRun, server?: ApprovalServer, secretArn?: string): Promise<Deployment> {
+async function deployForDrill(
+  world: World,
+  app: ResolvedApp,
+  scenario: Scenario,
+  options: DrillOptions,
+  live: LiveRun,
+  server?: ApprovalServer,
+  secretArn?: string,
+): Promise<Deployment> {
   const narrator = new Narrator(world, scenario.database);
   const approvals = approvalServing(world, live, server, options.approvals);
   const hooks: SfnRuntimeHooks = {
@@ -323,11 +367,18 @@ async function deployForDrill(world: World, app: ResolvedApp, scenario: Scenario
     onExecutionEnd: (e) => {
       narrator.ended(e);
       const deployment = live.deployment;
-      if (deployment) live.dnsChecks.push(dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)));
+      if (deployment)
+        live.dnsChecks.push(
+          dnsCheck(world, deployment.databases[e.database ?? scenario.database] ?? deployment.databases[scenario.database]!, e, ownership(world, deployment)),
+        );
     },
   };
   const secretKeys = (scenario.world?.secretKeys ?? []).map((k) => ({ database: k.database ?? scenario.database, kmsKeyArn: k.kmsKeyArn }));
-  const deployment = await deploy(world, app, { hooks, secretKeys, emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails } });
+  const deployment = await deploy(world, app, {
+    hooks,
+    secretKeys,
+    emailSubscriptions: { pending: scenario.world?.pendingEmails, removed: scenario.world?.removedEmails },
+  });
   live.deployment = deployment;
   createScenarioAlarms(world, scenario.alarms ?? []);
   await options.onDeployed?.(world, deployment);
@@ -401,7 +452,8 @@ async function runVirtualTime(
   real?.begin();
   try {
     await vt.runUntil(endMs, {
-      activity: () => `${activity()}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
+      activity: () =>
+        `${activity()}|${world.timeline.length}|${world.network.writes.length}|${sfn.stateTransitions}|${world.lambda.invocations.length}|${world.clock.pending()}|${sfn.runningCount()}|${sfn.turnActivity}`,
       onStep: (t) => options.onProgress?.(secondsSince(startMs, t), scenario.runFor),
       ...(served || real ? { hold: () => (served ? holds.values().next().value : undefined) ?? real?.hold() } : {}),
       ...(real ? { pace: (t: number) => real.pace(t) } : {}),
@@ -432,17 +484,35 @@ function collectFacts(
   world: World,
   deployment: Deployment,
   scenario: Scenario,
-  run: { startMs: number; endMs: number; calls: CallFact[]; dnsChecks: DnsCheck[]; applied: AppliedEvent[]; clients: AppClients; otherClients: Map<string, AppClients> },
+  run: {
+    startMs: number;
+    endMs: number;
+    calls: CallFact[];
+    dnsChecks: DnsCheck[];
+    applied: AppliedEvent[];
+    clients: AppClients;
+    otherClients: Map<string, AppClients>;
+  },
 ): DrillFacts {
   const { startMs, endMs, calls, dnsChecks, applied, clients, otherClients } = run;
   const sfn = deployment.sfn;
   const owner = ownership(world, deployment);
   const promotions: PromotionFact[] = [
     ...world.rds.promotions.map((p) => ({ ...p })),
-    ...deployment.coldActivations.map((a) => ({ instanceId: a.instanceId, resourceId: a.resourceId, sourceId: a.sourceId, startedAt: a.startedAt, completedAt: a.completedAt, dataUpToMs: a.dataUpToMs })),
+    ...deployment.coldActivations.map((a) => ({
+      instanceId: a.instanceId,
+      resourceId: a.resourceId,
+      sourceId: a.sourceId,
+      startedAt: a.startedAt,
+      completedAt: a.completedAt,
+      dataUpToMs: a.dataUpToMs,
+    })),
   ]
     .map((p) => attribute(p, calls))
-    .map((p) => ({ ...p, database: owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId }) }))
+    .map((p) => ({
+      ...p,
+      database: owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId }),
+    }))
     .sort((a, b) => a.startedAt - b.startedAt);
   const executions = sfn.executions;
   const pendingApprovals = executions.filter((e) => e.status === 'RUNNING').reduce((n, e) => n + sfn.openTokensOf(e.arn).length, 0);
@@ -466,11 +536,15 @@ function collectFacts(
       rpoEstimate: d.failover.rpoEstimate,
       failbackPolicy: d.failback.policy,
       drillTarget: d.drillTarget === true,
-      drilledBy: scenario.config.databases.filter((x) => x.gameDay?.drillPair === d.name).map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
+      drilledBy: scenario.config.databases
+        .filter((x) => x.gameDay?.drillPair === d.name)
+        .map((x) => ({ name: x.name, allowProductionTarget: x.gameDay!.allowProductionTarget === true })),
     })),
     events: applied.sort((a, b) => a.at - b.at),
     attempts: clients.attempts,
-    ...(otherClients.size > 0 ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } } : {}),
+    ...(otherClients.size > 0
+      ? { attemptsByDatabase: { [scenario.database]: clients.attempts, ...Object.fromEntries([...otherClients].map(([n, c]) => [n, c.attempts])) } }
+      : {}),
     writes: world.network.writes.map((w) => ({ ...w, database: owner({ resourceId: w.resourceId, id: w.target, region: w.region }) })),
     promotions,
     executions,
@@ -534,9 +608,23 @@ function judgeDrill(
     })),
     apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
     invariants: invariants(facts),
-    expectations: judgeExpectations(scenario.expect, { outcome, writer, failovers: own.promotions.length, rtoSeconds: rto, dataLossSeconds: loss, roles: scenario.roles }),
+    expectations: judgeExpectations(scenario.expect, {
+      outcome,
+      writer,
+      failovers: own.promotions.length,
+      rtoSeconds: rto,
+      dataLossSeconds: loss,
+      roles: scenario.roles,
+    }),
     liveness: live.results,
-    escalations: live.escalations.map((x) => ({ t: secondsSince(startMs, x.at), execution: x.execution, stateMachine: x.stateMachine, cause: x.cause, message: x.message, evidence: x.evidence })),
+    escalations: live.escalations.map((x) => ({
+      t: secondsSince(startMs, x.at),
+      execution: x.execution,
+      stateMachine: x.stateMachine,
+      cause: x.cause,
+      message: x.message,
+      evidence: x.evidence,
+    })),
     description: scenario.description,
     database: scenario.database,
     runForSeconds: scenario.runFor,
@@ -629,23 +717,32 @@ function touchedDatabase(world: World, deployment: Deployment, service: string, 
       return dbs.find(([, d]) => [d.primary.id, d.standby.id].some((id) => id.toLowerCase() === inst || inst.startsWith(`${id.toLowerCase()}-old-`)))?.[0];
     }
     const cluster = bare(x.DBClusterIdentifier ?? x.TargetDbClusterIdentifier ?? x.GlobalClusterIdentifier);
-    if (cluster) return dbs.find(([, d]) => [d.primary.id, d.standby.id, d.config.primary.globalClusterId ?? ''].some((id) => id.toLowerCase() === cluster))?.[0];
+    if (cluster)
+      return dbs.find(([, d]) => [d.primary.id, d.standby.id, d.config.primary.globalClusterId ?? ''].some((id) => id.toLowerCase() === cluster))?.[0];
     return undefined;
   }
   if (service === 'route53') {
-    const names = ((x.ChangeBatch as { Changes?: Array<{ ResourceRecordSet?: { Name?: string } }> } | undefined)?.Changes ?? []).map((c) => c.ResourceRecordSet?.Name?.replace(/\.$/, '').toLowerCase());
+    const names = ((x.ChangeBatch as { Changes?: Array<{ ResourceRecordSet?: { Name?: string } }> } | undefined)?.Changes ?? []).map((c) =>
+      c.ResourceRecordSet?.Name?.replace(/\.$/, '').toLowerCase(),
+    );
     return dbs.find(([, d]) => names.some((n) => n === d.config.dns.recordName.toLowerCase() || n === d.config.traffic?.recordName.toLowerCase()))?.[0];
   }
   if (service === 'ec2') {
     const group = typeof x.GroupId === 'string' ? x.GroupId : undefined;
-    return group ? dbs.find(([, d]) => [...(d.config.primary.securityGroupIds ?? []), ...(d.config.standby.securityGroupIds ?? [])].includes(group))?.[0] : undefined;
+    return group
+      ? dbs.find(([, d]) => [...(d.config.primary.securityGroupIds ?? []), ...(d.config.standby.securityGroupIds ?? [])].includes(group))?.[0]
+      : undefined;
   }
   const stack = typeof x.StackName === 'string' ? x.StackName : undefined;
-  return stack ? dbs.find(([, d]) => d.config.standby.coldStandby?.stackName === stack || stack.endsWith(`/${d.config.standby.coldStandby?.stackName}`))?.[0] : undefined;
+  return stack
+    ? dbs.find(([, d]) => d.config.standby.coldStandby?.stackName === stack || stack.endsWith(`/${d.config.standby.coldStandby?.stackName}`))?.[0]
+    : undefined;
 }
 
 function dnsTargetOf(world: World, input: unknown): string | undefined {
-  const changes = (input as { ChangeBatch?: { Changes?: Array<{ Action?: string; ResourceRecordSet?: { ResourceRecords?: Array<{ Value?: string }> } }> } })?.ChangeBatch?.Changes ?? [];
+  const changes =
+    (input as { ChangeBatch?: { Changes?: Array<{ Action?: string; ResourceRecordSet?: { ResourceRecords?: Array<{ Value?: string }> } }> } })?.ChangeBatch
+      ?.Changes ?? [];
   const value = changes.find((c) => c.Action === 'UPSERT')?.ResourceRecordSet?.ResourceRecords?.[0]?.Value?.replace(/\.$/, '');
   if (!value) return undefined;
   for (const inst of world.rds.allInstances()) if (inst.liveAddress === value) return inst.id;
@@ -679,7 +776,12 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
     cooldownMinutes: c.failover.cooldownMinutes,
     vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
-    failback: { policy: c.failback.policy, stabilityMinutes: c.failback.stabilityMinutes, maxWaitHours: c.failback.maxWaitHours, rebuildTimeoutMinutes: c.failback.rebuildTimeoutMinutes },
+    failback: {
+      policy: c.failback.policy,
+      stabilityMinutes: c.failback.stabilityMinutes,
+      maxWaitHours: c.failback.maxWaitHours,
+      rebuildTimeoutMinutes: c.failback.rebuildTimeoutMinutes,
+    },
     ...(c.traffic ? { drain: { steps: c.traffic.drainSteps.length, stepObservationMinutes: c.traffic.stepObservationMinutes } } : {}),
   };
 }
@@ -695,7 +797,10 @@ function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord, owner:
     for (const c of world.rds.allClusters()) if (world.rds.clusterEndpoint(c) === final) resolvesTo = c.id;
   }
   // This database's instances only: another database's promoted standby is not this one's writer.
-  const own = world.rds.promotions.filter((p) => (owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId })) === db.config.name);
+  const own = world.rds.promotions.filter(
+    (p) =>
+      (owner({ resourceId: p.resourceId, id: p.instanceId, region: p.region }) ?? owner({ resourceId: p.sourceResourceId, id: p.sourceId })) === db.config.name,
+  );
   const ids = new Set([db.primary.id, db.standby.id, ...own.map((p) => p.instanceId)]);
   const writers: string[] = [];
   for (const id of ids) {
@@ -712,7 +817,14 @@ function dnsCheck(world: World, db: DeployedDatabase, e: ExecutionRecord, owner:
       // unreachable: takes no writes
     }
   }
-  return { executionArn: e.arn, executionName: `${e.stateMachine} ${shortName(e.name)}`, at: world.clock.now(), resolvesTo, writers: writers.sort(), database: db.config.name };
+  return {
+    executionArn: e.arn,
+    executionName: `${e.stateMachine} ${shortName(e.name)}`,
+    at: world.clock.now(),
+    resolvesTo,
+    writers: writers.sort(),
+    database: db.config.name,
+  };
 }
 
 // ------------------------------------------------------------------ the workflow lines of the timeline
@@ -725,7 +837,13 @@ function objectivesOf(config: Scenario['config'], database: string, rto: number 
   const owner = objectivesFor(config, database);
   if (!owner) return {};
   return {
-    objectives: { database: owner.database, ...owner.objectives, comparedRtoSeconds: rto, comparedDataLossSeconds: loss, dataLossFrom: 'modelled-data-loss', ...judgeObjectives(owner.objectives, rto, loss) },
+    objectives: {
+      database: owner.database,
+      ...owner.objectives,
+      comparedRtoSeconds: rto,
+      comparedDataLossSeconds: loss,
+      dataLossFrom: 'modelled-data-loss',
+      ...judgeObjectives(owner.objectives, rto, loss),
+    },
   };
 }
-

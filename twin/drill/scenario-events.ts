@@ -37,7 +37,15 @@ export interface DrillCrash extends CrashPlan {
 }
 
 /** Schedules the scenario's events on the world's clock (alarm flaps as their own series); what was applied, for the judge. */
-export function scheduleEvents(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, scenario: Scenario, real?: RealDrill): AppliedEvent[] {
+export function scheduleEvents(
+  world: World,
+  deployment: Deployment,
+  db: DeployedDatabase,
+  roles: RoleResources,
+  truth: GroundTruth,
+  scenario: Scenario,
+  real?: RealDrill,
+): AppliedEvent[] {
   const applied: AppliedEvent[] = [];
   for (const event of scenario.events) {
     const when = world.startMs + event.at * 1000;
@@ -72,7 +80,11 @@ export function armCrash(world: World, deployment: Deployment, crash: DrillCrash
   deployment.sfn.armCrash(crash, (e) => {
     if (crash.recover === 'none') return;
     const delayMs = (crash.recoverAfterSeconds ?? 120) * 1000;
-    world.clock.schedule(delayMs, () => recoverCrashed(world, deployment, crash.recover as Exclude<DrillCrash['recover'], 'none'>, e), `operator ${crash.recover} ${e.name}`);
+    world.clock.schedule(
+      delayMs,
+      () => recoverCrashed(world, deployment, crash.recover as Exclude<DrillCrash['recover'], 'none'>, e),
+      `operator ${crash.recover} ${e.name}`,
+    );
   });
 }
 
@@ -82,7 +94,10 @@ export async function recoverCrashed(world: World, deployment: Deployment, how: 
   await twinContext.run(as, async () => {
     try {
       if (how === 'redrive') {
-        world.log('operator', `operator redrives ${e.stateMachine} ${shortName(e.name)} (it stopped at "${e.crash?.state ?? '?'}")`, { operator: 'redrive', execution: e.name });
+        world.log('operator', `operator redrives ${e.stateMachine} ${shortName(e.name)} (it stopped at "${e.crash?.state ?? '?'}")`, {
+          operator: 'redrive',
+          execution: e.name,
+        });
         await world.call('sfn', 'RedriveExecution', { executionArn: e.arn }, { region, principal: deployment.operator });
       } else if (how === 'operator-failover' && e.database && deployment.databases[e.database]) {
         // An operator decides to fail over by hand (`failover start`: an operator request on the
@@ -90,8 +105,16 @@ export async function recoverCrashed(world: World, deployment: Deployment, how: 
         await applyOperator(world, deployment, deployment.databases[e.database]!, { at: 0, operator: 'start-failover' } as OperatorEvent);
       } else {
         const name = `${e.name}-restart`.slice(0, 80);
-        world.log('operator', `operator starts ${e.stateMachine} again with the input of ${shortName(e.name)} (new execution ${shortName(name)})`, { operator: 'restart', execution: e.name });
-        await world.call('sfn', 'StartExecution', { stateMachineArn: e.stateMachineArn, name, input: JSON.stringify(e.input ?? {}) }, { region, principal: deployment.operator });
+        world.log('operator', `operator starts ${e.stateMachine} again with the input of ${shortName(e.name)} (new execution ${shortName(name)})`, {
+          operator: 'restart',
+          execution: e.name,
+        });
+        await world.call(
+          'sfn',
+          'StartExecution',
+          { stateMachineArn: e.stateMachineArn, name, input: JSON.stringify(e.input ?? {}) },
+          { region, principal: deployment.operator },
+        );
       }
     } catch (err) {
       world.log('operator', `the ${how} was refused: ${(err as Error).name}: ${(err as Error).message}`, { operator: how, error: (err as Error).name });
@@ -112,7 +135,14 @@ export function partitionedHeartbeats(deployment: Deployment, db: DeployedDataba
     .map((f) => f.fn.functionName);
 }
 
-export async function applyEvent(world: World, deployment: Deployment, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, event: ScenarioEvent): Promise<void> {
+export async function applyEvent(
+  world: World,
+  deployment: Deployment,
+  db: DeployedDatabase,
+  roles: RoleResources,
+  truth: GroundTruth,
+  event: ScenarioEvent,
+): Promise<void> {
   if (isFaultEvent(event)) return applyFault(world, deployment, db, roles, truth, event);
   return applyOperator(world, deployment, db, event, truth);
 }
@@ -136,7 +166,12 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
       return undefined;
     }
     if (target.id !== site.id) {
-      world.log('fault', `${event.fault}: the ${role} ${site.id} is now named ${target.id} (renamed by a failback): the fault follows it`, { fault: event.fault, role, from: site.id, to: target.id });
+      world.log('fault', `${event.fault}: the ${role} ${site.id} is now named ${target.id} (renamed by a failback): the fault follows it`, {
+        fault: event.fault,
+        role,
+        from: site.id,
+        to: target.id,
+      });
     }
     return target;
   };
@@ -155,7 +190,9 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
       const heartbeats = partitionedHeartbeats(deployment, db, event.from);
       world.partition([...event.from, ...heartbeats], p.id);
       if (event.from.includes(CONTROL_PLANE_VANTAGE)) {
-        world.log('fault', `${CONTROL_PLANE_VANTAGE} is the RDS API, not a connection: a network partition does not hide the primary from it`, { fault: event.fault });
+        world.log('fault', `${CONTROL_PLANE_VANTAGE} is the RDS API, not a connection: a network partition does not hide the primary from it`, {
+          fault: event.fault,
+        });
       }
       return;
     }
@@ -193,7 +230,10 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
     }
     case 'duplicate-alarm': {
       record({ effective: true });
-      const names = [alarmName(deployment.app.config.prefix, db.config.name, 'in-region'), alarmName(deployment.app.config.prefix, db.config.name, 'cross-region')];
+      const names = [
+        alarmName(deployment.app.config.prefix, db.config.name, 'in-region'),
+        alarmName(deployment.app.config.prefix, db.config.name, 'cross-region'),
+      ];
       world.duplicateNextEvent(
         (e) => {
           const d = e.detail as { alarmName?: string; state?: { value?: string } } | null;
@@ -339,25 +379,51 @@ export function followRole(world: World, site: DeployedDatabase['standby'], reso
  */
 export function createScenarioAlarms(world: World, alarms: readonly ScenarioAlarm[]): void {
   for (const a of alarms.filter((x) => x.rule === undefined)) {
-    world.cloudwatch.defineAlarm(a.region, { AlarmName: a.name, Namespace: 'DrillApp', MetricName: a.name, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    world.cloudwatch.defineAlarm(a.region, {
+      AlarmName: a.name,
+      Namespace: 'DrillApp',
+      MetricName: a.name,
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   }
   for (const a of alarms.filter((x) => x.rule !== undefined)) world.cloudwatch.defineCompositeAlarm(a.region, { AlarmName: a.name, AlarmRule: a.rule! });
 }
 
 /** The trigger alarm (the in-Region heartbeat alarm), or the scenario's alarm `alarm`, goes ALARM then OK, `count` times. */
-export function scheduleFlaps(world: World, deployment: Deployment, db: DeployedDatabase, event: Extract<FaultEvent, { fault: 'alarm-flap' }>, firstAt: number, alarms: readonly ScenarioAlarm[]): void {
+export function scheduleFlaps(
+  world: World,
+  deployment: Deployment,
+  db: DeployedDatabase,
+  event: Extract<FaultEvent, { fault: 'alarm-flap' }>,
+  firstAt: number,
+  alarms: readonly ScenarioAlarm[],
+): void {
   const own = event.alarm !== undefined ? alarms.find((a) => a.name === event.alarm) : undefined;
   const name = own?.name ?? alarmName(deployment.app.config.prefix, db.config.name, 'in-region');
   const region = own?.region ?? db.primary.region;
   const set = async (value: 'ALARM' | 'OK', i: number) => {
     // The alarm lives in its Region (the trigger alarm: the primary's): while that Region is out, there is nothing to flap.
     if (world.isRegionOut(region)) {
-      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${region} is out, the alarm cannot change (no effect)`, { fault: 'alarm-flap', alarm: name, noop: true });
+      world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${region} is out, the alarm cannot change (no effect)`, {
+        fault: 'alarm-flap',
+        alarm: name,
+        noop: true,
+      });
       return;
     }
     world.log('fault', `alarm-flap ${i + 1}/${event.count}: ${name} set to ${value}`, { fault: 'alarm-flap', alarm: name, state: value });
     await twinContext.run({ principal: deployment.operator, region, vantage: 'drill-operator' }, () =>
-      world.call('cloudwatch', 'SetAlarmState', { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` }, { region, principal: deployment.operator }),
+      world.call(
+        'cloudwatch',
+        'SetAlarmState',
+        { AlarmName: name, StateValue: value, StateReason: `drill: alarm flap ${i + 1} of ${event.count}` },
+        { region, principal: deployment.operator },
+      ),
     );
   };
   for (let i = 0; i < event.count; i++) {
@@ -375,16 +441,27 @@ export async function applyOperator(world: World, deployment: Deployment, db: De
   await twinContext.run(as, () =>
     operatorActs(world, deployment, db, event, region, truth).catch((err: unknown) => {
       const e = err as Error;
-      world.log('operator', `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : event.operator === 'request-drill' ? 'ask for a drill' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, {
-        operator: event.operator,
-        ...(event.operator === 'start-failover' || event.operator === 'request-drill' ? {} : { step: event.step }),
-        error: e?.name ?? 'Error',
-      });
+      world.log(
+        'operator',
+        `the operator could not ${event.operator === 'start-failover' ? 'ask for a failover' : event.operator === 'request-drill' ? 'ask for a drill' : `${event.operator} the ${event.step}`}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
+        {
+          operator: event.operator,
+          ...(event.operator === 'start-failover' || event.operator === 'request-drill' ? {} : { step: event.step }),
+          error: e?.name ?? 'Error',
+        },
+      );
     }),
   );
 }
 
-export async function operatorActs(world: World, deployment: Deployment, db: DeployedDatabase, event: OperatorEvent, region: string, truth?: GroundTruth): Promise<void> {
+export async function operatorActs(
+  world: World,
+  deployment: Deployment,
+  db: DeployedDatabase,
+  event: OperatorEvent,
+  region: string,
+  truth?: GroundTruth,
+): Promise<void> {
   {
     if (event.operator === 'start-failover') {
       const reason = 'drill scenario: start-failover';
@@ -392,7 +469,16 @@ export async function operatorActs(world: World, deployment: Deployment, db: Dep
       const out = (await world.call(
         'events',
         'PutEvents',
-        { Entries: [{ Source: OPERATOR_EVENT_SOURCE, DetailType: DETAIL_TYPES.operatorRequest, Detail: JSON.stringify({ database: db.config.name, requestedBy: 'drill-operator', reason }), EventBusName: deployment.busName }] },
+        {
+          Entries: [
+            {
+              Source: OPERATOR_EVENT_SOURCE,
+              DetailType: DETAIL_TYPES.operatorRequest,
+              Detail: JSON.stringify({ database: db.config.name, requestedBy: 'drill-operator', reason }),
+              EventBusName: deployment.busName,
+            },
+          ],
+        },
         { region, principal: deployment.operator },
       )) as { FailedEntryCount?: number };
       if (out.FailedEntryCount) world.log('operator', 'the failover request could not be put on the bus', { operator: 'start-failover' });
@@ -400,16 +486,24 @@ export async function operatorActs(world: World, deployment: Deployment, db: Dep
     }
     if (event.operator === 'request-drill') {
       // A "Drill Requested" by hand (docs/game-days.md "Drill runs"), as `aws events put-events` sends it.
-      const asker = Object.values(deployment.databases).map((d) => d.config).find((c) => (event.requestedFor === undefined ? c.gameDay !== undefined : c.name === event.requestedFor));
+      const asker = Object.values(deployment.databases)
+        .map((d) => d.config)
+        .find((c) => (event.requestedFor === undefined ? c.gameDay !== undefined : c.name === event.requestedFor));
       const game = asker?.gameDay;
       if (!asker || !game) throw new Error(`no database ${event.requestedFor ?? ''} with a gameDay in the deployed config`);
       const fault = event.drillFault === undefined ? game.faults[0]! : event.drillFault;
-      world.log('operator', `operator asks for a drill of ${asker.name} on its drill pair ${game.drillPair} (${fault ? `fault ${fault}` : 'no fault experiment'})`, { operator: 'request-drill', requestedFor: asker.name, drillPair: game.drillPair, fault });
+      world.log(
+        'operator',
+        `operator asks for a drill of ${asker.name} on its drill pair ${game.drillPair} (${fault ? `fault ${fault}` : 'no fault experiment'})`,
+        { operator: 'request-drill', requestedFor: asker.name, drillPair: game.drillPair, fault },
+      );
       const detail = { database: game.drillPair, requestedFor: asker.name, fault, scheduled: false, requestedBy: 'drill-operator' };
       const out = (await world.call(
         'events',
         'PutEvents',
-        { Entries: [{ Source: GAME_DAY_EVENT_SOURCE, DetailType: DETAIL_TYPES.drillRequest, Detail: JSON.stringify(detail), EventBusName: deployment.busName }] },
+        {
+          Entries: [{ Source: GAME_DAY_EVENT_SOURCE, DetailType: DETAIL_TYPES.drillRequest, Detail: JSON.stringify(detail), EventBusName: deployment.busName }],
+        },
         { region, principal: deployment.operator },
       )) as { FailedEntryCount?: number };
       if (out.FailedEntryCount) world.log('operator', 'the drill request could not be put on the bus', { operator: 'request-drill' });
@@ -427,9 +521,20 @@ export async function operatorActs(world: World, deployment: Deployment, db: Dep
     }
     const target = pending[0]!;
     answer.approvalId = target.id;
-    world.log('operator', `operator ${verb} the ${event.step} (asked: ${target.decision})`, { operator: event.operator, step: event.step, decision: target.decision, incidentId: target.incidentId });
+    world.log('operator', `operator ${verb} the ${event.step} (asked: ${target.decision})`, {
+      operator: event.operator,
+      step: event.step,
+      decision: target.decision,
+      incidentId: target.incidentId,
+    });
     try {
-      await decideApproval(deps, { approvalId: target.id, decision: event.operator, approver: 'drill-operator', reason: `drill scenario: ${event.operator} ${event.step}`, now });
+      await decideApproval(deps, {
+        approvalId: target.id,
+        decision: event.operator,
+        approver: 'drill-operator',
+        reason: `drill scenario: ${event.operator} ${event.step}`,
+        now,
+      });
       answer.accepted = true;
     } catch (err) {
       world.log('operator', `the answer was refused: ${(err as Error).message}`, { operator: event.operator, step: event.step, error: (err as Error).name });

@@ -244,7 +244,9 @@ export function redriveDefinition(definition: AslDefinition, resumeState: string
     if (Array.isArray(v)) return v.map(pin);
     if (!v || typeof v !== 'object') return v;
     return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).map(([k, x]) => (k.endsWith('.$') && x === '$$.Execution.StartTime' ? [k.slice(0, -2), startTime] : [k, pin(x)])),
+      Object.entries(v as Record<string, unknown>).map(([k, x]) =>
+        k.endsWith('.$') && x === '$$.Execution.StartTime' ? [k.slice(0, -2), startTime] : [k, pin(x)],
+      ),
     );
   };
   const states = pin(definition.States) as AslDefinition['States'];
@@ -360,7 +362,11 @@ class HistoryWriter {
     const heartbeat = typeof def.HeartbeatSeconds === 'number' ? { heartbeatInSeconds: def.HeartbeatSeconds } : {};
     this.whenEntered(state, () => {
       if (lambda) {
-        const scheduled = this.append('LambdaFunctionScheduled', { resource: String(def.Resource), input: jsonText(input), inputDetails: { truncated: false }, ...timeout }, at);
+        const scheduled = this.append(
+          'LambdaFunctionScheduled',
+          { resource: String(def.Resource), input: jsonText(input), inputDetails: { truncated: false }, ...timeout },
+          at,
+        );
         attempt.last = this.append('LambdaFunctionStarted', undefined, at, scheduled);
       } else {
         const scheduled = this.append('TaskScheduled', { ...res, region: this.region, parameters: jsonText(input), ...timeout, ...heartbeat }, at);
@@ -375,13 +381,19 @@ class HistoryWriter {
     };
     return run().then(
       (output) => {
-        end((t) => (lambda ? this.append('LambdaFunctionSucceeded', { output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last) : this.append('TaskSucceeded', { ...res, output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last)));
+        end((t) =>
+          lambda
+            ? this.append('LambdaFunctionSucceeded', { output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last)
+            : this.append('TaskSucceeded', { ...res, output: jsonText(output), outputDetails: { truncated: false } }, t, attempt.last),
+        );
         return output;
       },
       (err: unknown) => {
         const e = err as { name?: string; message?: string };
         const failure = { error: e?.name ?? 'Error', cause: e?.message ?? String(err) };
-        end((t) => (lambda ? this.append('LambdaFunctionFailed', failure, t, attempt.last) : this.append('TaskFailed', { ...res, ...failure }, t, attempt.last)));
+        end((t) =>
+          lambda ? this.append('LambdaFunctionFailed', failure, t, attempt.last) : this.append('TaskFailed', { ...res, ...failure }, t, attempt.last),
+        );
         throw err;
       },
     );
@@ -398,7 +410,15 @@ class HistoryWriter {
   }
 
   /** One event of the interpreter's log. */
-  interpreter(ev: { type: string; timestamp?: number; state?: { name: string; type?: string; input?: unknown; output?: unknown }; parentState?: { name: string }; index?: number; Error?: string; Cause?: unknown }): void {
+  interpreter(ev: {
+    type: string;
+    timestamp?: number;
+    state?: { name: string; type?: string; input?: unknown; output?: unknown };
+    parentState?: { name: string };
+    index?: number;
+    Error?: string;
+    Cause?: unknown;
+  }): void {
     const at = this.world.clock.now();
     const st = ev.state;
     switch (ev.type) {
@@ -421,7 +441,10 @@ class HistoryWriter {
         else if (st.type === 'Parallel') this.append('ParallelStateSucceeded', undefined, at);
         this.append(`${st.type}StateExited`, { name: st.name, output: jsonText(st.output), outputDetails: { truncated: false } }, at);
         this.open.set(st.name, Math.max(0, (this.open.get(st.name) ?? 0) - 1));
-        this.attempts.set(st.name, (this.attempts.get(st.name) ?? []).filter((a) => !a.ended));
+        this.attempts.set(
+          st.name,
+          (this.attempts.get(st.name) ?? []).filter((a) => !a.ended),
+        );
         return;
       }
       case 'StateFailed': {
@@ -434,7 +457,12 @@ class HistoryWriter {
           const attempt = this.attempts.get(st.name)?.find((a) => !a.ended);
           if (attempt) {
             attempt.ended = true;
-            this.append(attempt.lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut', attempt.lambda ? failure : { ...attempt.res, ...failure }, at, attempt.last);
+            this.append(
+              attempt.lambda ? 'LambdaFunctionTimedOut' : 'TaskTimedOut',
+              attempt.lambda ? failure : { ...attempt.res, ...failure },
+              at,
+              attempt.last,
+            );
           }
         }
         return;
@@ -520,7 +548,8 @@ export class SfnRuntime {
   register(reg: RegisteredMachine): void {
     // What Step Functions refuses was refused when it was created (deploy.ts: CreateStateMachine,
     // twin/services/sfn-definition.ts); nothing runs here that was not created there.
-    if (!this.world.sfn.isCreated(reg.arn)) throw new Error(`twin: state machine ${reg.name} was not created (CreateStateMachine) before it was registered to run`);
+    if (!this.world.sfn.isCreated(reg.arn))
+      throw new Error(`twin: state machine ${reg.name} was not created (CreateStateMachine) before it was registered to run`);
     const local = forLocalInterpreter(reg.definition);
     const states = new Map(allStates(local));
     const unsupported = [...states].filter(([, s]) => s.Type === 'Task' && !taskKind(String(s.Resource))).map(([n, s]) => `"${n}" (${String(s.Resource)})`);
@@ -620,7 +649,8 @@ export class SfnRuntime {
   /** A state was entered: where a redrive would resume, and the armed crash. */
   private entered(m: Machine, rec: ExecutionRecord, ctl: RunControl, ev: { state: { name: string; input?: unknown }; index?: number }): void {
     const name = ev.state.name;
-    if (ev.index === undefined && Object.prototype.hasOwnProperty.call(m.local.States, name)) this.resumePoints.set(rec.arn, { state: name, input: ev.state.input });
+    if (ev.index === undefined && Object.prototype.hasOwnProperty.call(m.local.States, name))
+      this.resumePoints.set(rec.arn, { state: name, input: ev.state.input });
     const c = this.crash;
     if (!c || c.fired || c.plan.stateMachine !== m.reg.label || c.plan.state !== name || ctl.crashed) return;
     c.seen++;
@@ -646,7 +676,9 @@ export class SfnRuntime {
     for (const [name, state] of m.states) {
       if (state.Type !== 'Task') continue;
       const attempt = (input: Json) =>
-        history.task(name, state, input, () => executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input))) as Promise<Json>;
+        history.task(name, state, input, () =>
+          executionContext.run({ executionArn: rec.arn, state: name }, () => this.task(m.reg, rec, name, state, input)),
+        ) as Promise<Json>;
       const invoke = (input: Json): Promise<Json> => {
         written(TASK_ATTEMPT_EVENTS);
         // At the limit, nothing more runs: the execution is failing.
@@ -677,8 +709,15 @@ export class SfnRuntime {
     });
     ctl.abort = run.abort;
     const collecting = (async () => {
-      for await (const ev of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string; type?: string; input?: unknown }; index?: number; Error?: string; Cause?: unknown }>) {
-        if (ev.state?.name !== REDRIVE_PRELUDE) written(historyEventsOf(ev.type) + (ev.type === 'StateEntered' && (ev.state?.type === 'Map' || ev.state?.type === 'Parallel') ? FAN_OUT_EVENTS : 0));
+      for await (const ev of run.eventLogs as AsyncIterable<{
+        type: string;
+        state?: { name: string; type?: string; input?: unknown };
+        index?: number;
+        Error?: string;
+        Cause?: unknown;
+      }>) {
+        if (ev.state?.name !== REDRIVE_PRELUDE)
+          written(historyEventsOf(ev.type) + (ev.type === 'StateEntered' && (ev.state?.type === 'Map' || ev.state?.type === 'Parallel') ? FAN_OUT_EVENTS : 0));
         if (ev.state?.name !== REDRIVE_PRELUDE && !ctl.crashed) history.interpreter(ev);
         if (ev.type === 'StateEntered') {
           if (ev.state?.name === REDRIVE_PRELUDE) continue;
@@ -732,15 +771,22 @@ export class SfnRuntime {
       let output: unknown;
       if (kind.kind === 'lambda') {
         const fnArn = kind.direct ? String(state.Resource) : String((input as { FunctionName?: unknown })?.FunctionName ?? '');
-        const payload = kind.direct ? input : (input as { Payload?: unknown })?.Payload ?? {};
+        const payload = kind.direct ? input : ((input as { Payload?: unknown })?.Payload ?? {});
         const result = await this.invokeLambda(reg, step, fnArn, payload);
         output = kind.direct ? result : { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
       } else if (kind.kind === 'start-execution') {
         step.operation = 'sfn:StartExecution';
         const i = (input ?? {}) as { StateMachineArn?: string; Input?: unknown; Name?: string };
-        const body = { stateMachineArn: i.StateMachineArn, input: typeof i.Input === 'string' ? i.Input : JSON.stringify(i.Input ?? {}), ...(i.Name ? { name: i.Name } : {}) };
+        const body = {
+          stateMachineArn: i.StateMachineArn,
+          input: typeof i.Input === 'string' ? i.Input : JSON.stringify(i.Input ?? {}),
+          ...(i.Name ? { name: i.Name } : {}),
+        };
         try {
-          const out = (await this.world.call('sfn', 'StartExecution', body, { region: reg.region, principal: reg.principal })) as { executionArn: string; startDate: Date };
+          const out = (await this.world.call('sfn', 'StartExecution', body, { region: reg.region, principal: reg.principal })) as {
+            executionArn: string;
+            startDate: Date;
+          };
           output = { ExecutionArn: out.executionArn, StartDate: new Date(out.startDate).toISOString() };
         } catch (err) {
           throw sdkIntegrationError('StepFunctions', err);
@@ -749,7 +795,12 @@ export class SfnRuntime {
         step.operation = `${kind.service}:${kind.operation}`;
         let body = input as Record<string, unknown>;
         if (kind.kind === 'optimized' && kind.operation === 'PutEvents') {
-          body = { ...body, Entries: ((body.Entries as Record<string, unknown>[]) ?? []).map((e) => (typeof e.Detail === 'string' ? e : { ...e, Detail: JSON.stringify(e.Detail ?? {}) })) };
+          body = {
+            ...body,
+            Entries: ((body.Entries as Record<string, unknown>[]) ?? []).map((e) =>
+              typeof e.Detail === 'string' ? e : { ...e, Detail: JSON.stringify(e.Detail ?? {}) },
+            ),
+          };
         }
         try {
           output = plain(await this.world.call(kind.service, kind.operation, body, { region: reg.region, principal: reg.principal }));
@@ -778,16 +829,31 @@ export class SfnRuntime {
     step.functionName = fn?.fn.functionName ?? fnArn;
     step.folder = fn?.fn.folder;
     if (fn && this.world.lambda.takeInjectedFailure(fn.fn.folder)) {
-      this.world.log('cloud', `lambda ${fn.fn.functionName} failed (injected): Lambda.ServiceException`, { functionName: fn.fn.functionName, folder: fn.fn.folder });
-      throw namedError('Lambda.ServiceException', `Injected failure: the Lambda service could not invoke ${fn.fn.functionName} (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)`);
+      this.world.log('cloud', `lambda ${fn.fn.functionName} failed (injected): Lambda.ServiceException`, {
+        functionName: fn.fn.functionName,
+        folder: fn.fn.folder,
+      });
+      throw namedError(
+        'Lambda.ServiceException',
+        `Injected failure: the Lambda service could not invoke ${fn.fn.functionName} (Service: AWSLambda; Status Code: 500; Error Code: ServiceException)`,
+      );
     }
     let out: { Payload?: Uint8Array; FunctionError?: string };
     try {
-      out = (await this.world.call('lambda', 'Invoke', { FunctionName: fnArn, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload ?? {}) }, { region: reg.region, principal: reg.principal })) as typeof out;
+      out = (await this.world.call(
+        'lambda',
+        'Invoke',
+        { FunctionName: fnArn, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload ?? {}) },
+        { region: reg.region, principal: reg.principal },
+      )) as typeof out;
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      const name = e?.name === 'AccessDeniedException' ? 'AWSLambdaException' : e?.name === 'TimeoutError' ? 'SdkClientException' : (e?.name ?? 'ServiceException');
-      throw namedError(`Lambda.${name}`, `${e?.message ?? String(err)} (Service: AWSLambda; Status Code: ${e?.$metadata?.httpStatusCode ?? 'unknown'}; Error Code: ${e?.name ?? 'unknown'})`);
+      const name =
+        e?.name === 'AccessDeniedException' ? 'AWSLambdaException' : e?.name === 'TimeoutError' ? 'SdkClientException' : (e?.name ?? 'ServiceException');
+      throw namedError(
+        `Lambda.${name}`,
+        `${e?.message ?? String(err)} (Service: AWSLambda; Status Code: ${e?.$metadata?.httpStatusCode ?? 'unknown'}; Error Code: ${e?.name ?? 'unknown'})`,
+      );
     }
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
     if (out.FunctionError) {
@@ -805,8 +871,16 @@ export class SfnRuntime {
   /** `.waitForTaskToken`: a fresh token, the real request handler, then wait for the answer. */
   private async callback(reg: RegisteredMachine, rec: ExecutionRecord, name: string, state: AslState, input: Json): Promise<unknown> {
     const body = (input ?? {}) as { FunctionName?: string; Payload?: Record<string, unknown> };
-    const { promise, resolve, reject } = (Promise as unknown as { withResolvers<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } }).withResolvers<unknown>();
-    const ask: ApprovalAsk = { state: name, token: '', step: String(body.Payload?.step ?? ''), decision: String(body.Payload?.decision ?? ''), askedAt: this.world.clock.now() };
+    const { promise, resolve, reject } = (
+      Promise as unknown as { withResolvers<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } }
+    ).withResolvers<unknown>();
+    const ask: ApprovalAsk = {
+      state: name,
+      token: '',
+      step: String(body.Payload?.step ?? ''),
+      decision: String(body.Payload?.decision ?? ''),
+      askedAt: this.world.clock.now(),
+    };
     const token = this.world.sfn.registerTaskToken({
       region: reg.region,
       executionArn: rec.arn,
@@ -845,7 +919,10 @@ export class SfnRuntime {
     const step: StepRecord = { state: name, kind: 'callback', startedAt: this.world.clock.now(), input };
     rec.steps.push(step);
     try {
-      const output = (await this.invokeLambda(reg, step, String(body.FunctionName ?? ''), { ...(body.Payload ?? {}), taskToken: token })) as { approvalId?: string; expiresAt?: string } | null;
+      const output = (await this.invokeLambda(reg, step, String(body.FunctionName ?? ''), { ...(body.Payload ?? {}), taskToken: token })) as {
+        approvalId?: string;
+        expiresAt?: string;
+      } | null;
       step.output = output;
       this.histories.get(rec.arn)?.submitted(name, output);
       // `TaskSubmitted` counts towards the history limit like every other event.

@@ -303,7 +303,10 @@ let loadedSources: string | undefined;
 
 /** The cache key of a config synthesized with these sources. */
 const keyOf = (config: FailoverConfig, context: unknown, fingerprint: string): string =>
-  createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, config, context })).update(fingerprint).digest('hex');
+  createHash('sha256')
+    .update(JSON.stringify({ format: CACHE_FORMAT, config, context }))
+    .update(fingerprint)
+    .digest('hex');
 
 /** Default cache directory. */
 export const defaultCacheDir = (): string => process.env.RDS_FAILOVER_TWIN_CACHE || join(PROJECT_ROOT, 'node_modules', '.cache', 'rds-failover-twin');
@@ -594,7 +597,8 @@ function isPresentFalse(rule: unknown): void {
     r.Not = { Variable: variable, IsPresent: true };
     return;
   }
-  for (const inner of [...((r.And as unknown[] | undefined) ?? []), ...((r.Or as unknown[] | undefined) ?? []), ...(r.Not ? [r.Not] : [])]) isPresentFalse(inner);
+  for (const inner of [...((r.And as unknown[] | undefined) ?? []), ...((r.Or as unknown[] | undefined) ?? []), ...(r.Not ? [r.Not] : [])])
+    isPresentFalse(inner);
 }
 
 /** The path, in the object a payload template produces, of the key whose template value is `path`. */

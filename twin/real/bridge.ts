@@ -125,7 +125,8 @@ export class RealDrillUnsupportedError extends Error {
 export function realDrillUnsupported(scenario: { database: string; databaseConfig: { engine: string; standby: { readiness: string } } }): string | undefined {
   const c = scenario.databaseConfig;
   if (c.engine !== 'postgres') return `--real-postgres runs PostgreSQL: database ${scenario.database} has engine ${c.engine}`;
-  if (c.standby.readiness === 'cold') return `--real-postgres backs a primary and its read replica: database ${scenario.database} has a cold standby (restored from a backup)`;
+  if (c.standby.readiness === 'cold')
+    return `--real-postgres backs a primary and its read replica: database ${scenario.database} has a cold standby (restored from a backup)`;
   return undefined;
 }
 
@@ -161,7 +162,14 @@ export class RealDrill {
   static async start(runForSeconds: number, options: RealDrillOptions = {}): Promise<RealDrill> {
     const pair = await RealPair.start({ ...(options.bins ? { bins: options.bins } : {}), ports: { dns: options.dnsPort } });
     const drill = new RealDrill(pair, options, runForSeconds);
-    options.onReady?.({ primaryPort: pair.primary.port, replicaPort: pair.replica.port, replicationRelayPort: pair.replication.port, dnsPort: pair.dns.port, dataDir: pair.baseDir, timeScale: drill.timeScale });
+    options.onReady?.({
+      primaryPort: pair.primary.port,
+      replicaPort: pair.replica.port,
+      replicationRelayPort: pair.replication.port,
+      dnsPort: pair.dns.port,
+      dataDir: pair.baseDir,
+      timeScale: drill.timeScale,
+    });
     return drill;
   }
 
@@ -178,7 +186,9 @@ export class RealDrill {
     }
     await this.pair.primary.query(CANARY_CREATE, [], 10_000, sites.databaseName);
     const deadline = realNow() + 15_000;
-    while ((await this.pair.replica.query(`SELECT to_regclass('${CANARY_TABLE}') AS t`, [], 3_000, sites.databaseName).catch(() => [{ t: null }]))[0]?.t === null) {
+    while (
+      (await this.pair.replica.query(`SELECT to_regclass('${CANARY_TABLE}') AS t`, [], 3_000, sites.databaseName).catch(() => [{ t: null }]))[0]?.t === null
+    ) {
       if (realNow() > deadline) throw new Error(`the replica did not replay the creation of ${CANARY_TABLE} in ${sites.databaseName} within 15 s`);
       await realSleep(50);
     }
@@ -206,7 +216,8 @@ export class RealDrill {
       const out = promote(input, ctx);
       const id = String(input.DBInstanceIdentifier ?? '').toLowerCase();
       const standby = this.standbyInst!;
-      if (id === standby.id.toLowerCase() || id.endsWith(`:db:${standby.id.toLowerCase()}`)) this.act('pg_promote() on the replica', () => this.pair.promote().then(() => undefined));
+      if (id === standby.id.toLowerCase() || id.endsWith(`:db:${standby.id.toLowerCase()}`))
+        this.act('pg_promote() on the replica', () => this.pair.promote().then(() => undefined));
       return out;
     };
     this.detach.push(() => {
@@ -237,7 +248,11 @@ export class RealDrill {
         await realSleep(250);
       }
     })();
-    this.log('canary writer started through the DNS relay', { port: this.pair.dns.port, ratePerSecond: this.options.canaryRate ?? 20, timeScale: round3(this.timeScale) });
+    this.log('canary writer started through the DNS relay', {
+      port: this.pair.dns.port,
+      ratePerSecond: this.options.canaryRate ?? 20,
+      timeScale: round3(this.timeScale),
+    });
   }
 
   /** Virtual seconds since the world's start, now. */
@@ -311,14 +326,21 @@ export class RealDrill {
       [this.standbyInst, this.pair.replica],
     ] as const) {
       if (!inst || this.fenced.has(server)) continue;
-      const groups = inst.vpcSecurityGroups.filter((g) => g.Status !== 'adding').map((g) => g.VpcSecurityGroupId).filter((g) => world.ec2.hasGroup(inst.region, g));
+      const groups = inst.vpcSecurityGroups
+        .filter((g) => g.Status !== 'adding')
+        .map((g) => g.VpcSecurityGroupId)
+        .filter((g) => world.ec2.hasGroup(inst.region, g));
       const source = world.network.vantageSource(`app-${inst.region}`) ?? {};
       const closed = groups.length > 0 && !world.ec2.allowsIngress(inst.region, groups, inst.port, source).allowed;
       const stopped = inst.status === 'stopped' || inst.status === 'stopping';
       const down = claimed && server === this.pair.primary && server.state !== 'running';
       if (!closed && !stopped && !down) continue;
       this.fenced.add(server);
-      const why = closed ? 'its security groups no longer admit the application' : stopped ? `it is ${inst.status}` : 'the product confirmed its fence while the server is down';
+      const why = closed
+        ? 'its security groups no longer admit the application'
+        : stopped
+          ? `it is ${inst.status}`
+          : 'the product confirmed its fence while the server is down';
       this.act(`fence of the ${server.name} (${why}): new TCP sessions refused, open ones terminated`, async () => {
         const r = await server.fence();
         return r.running ? `${r.terminated} session(s) terminated` : 'the server is down: it refuses TCP when it starts again';
@@ -377,7 +399,9 @@ export class RealDrill {
       (async (): Promise<SqlSession> => {
         const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'postgres', database: target.database ?? 'postgres' });
         client.on('error', () => undefined);
-        const debug = process.env.RDS_FAILOVER_REAL_DEBUG ? (m: string) => process.stderr.write(`[t=${this.t()} real=${Math.round(realNow())}] ${caller.functionName}: ${m}\n`) : undefined;
+        const debug = process.env.RDS_FAILOVER_REAL_DEBUG
+          ? (m: string) => process.stderr.write(`[t=${this.t()} real=${Math.round(realNow())}] ${caller.functionName}: ${m}\n`)
+          : undefined;
         debug?.(`connecting to the real ${server.name}`);
         try {
           await realTimeout(client.connect(), 5_000, `connecting to the real ${server.name}`);
@@ -445,13 +469,20 @@ export class RealDrill {
     const first = this.failureAt === undefined || !promoted ? undefined : acks.find((a) => a.at > this.failureAt! && a.port === next.port);
     const rtoSeconds = first && this.failureAt !== undefined ? round3((first.at - this.failureAt) / 1000) : null;
     const fencedServers = [this.pair.primary, this.pair.replica].filter((s) => s.fencedAt !== undefined);
-    const acceptedAfterFence = fencedServers.length === 0 ? null : acks.filter((a) => fencedServers.some((s) => a.port === s.port && a.at > s.fencedAt!)).length;
+    const acceptedAfterFence =
+      fencedServers.length === 0 ? null : acks.filter((a) => fencedServers.some((s) => a.port === s.port && a.at > s.fencedAt!)).length;
 
     const promotedT = this.events.find((e) => e.event.startsWith('pg_promote()'))?.t;
     const before = estimates.filter((e) => promotedT === undefined || e.t <= promotedT);
     const decision = before[before.length - 1] ?? estimates[estimates.length - 1];
     const estimate = decision
-      ? { t: decision.t, seconds: decision.seconds, realSeconds: round3(decision.seconds / k), ...(decision.sampleSeconds === undefined ? {} : { sampleSeconds: decision.sampleSeconds }), detail: decision.detail }
+      ? {
+          t: decision.t,
+          seconds: decision.seconds,
+          realSeconds: round3(decision.seconds / k),
+          ...(decision.sampleSeconds === undefined ? {} : { sampleSeconds: decision.sampleSeconds }),
+          detail: decision.detail,
+        }
       : null;
 
     const checks: MeasuredCheck[] = [];
@@ -474,7 +505,12 @@ export class RealDrill {
     return {
       timeScale: round3(k),
       realSeconds: round3(realSeconds),
-      canary: { ratePerSecond: this.options.canaryRate ?? 20, attempted: this.canary?.attempted ?? 0, acknowledged: acks.length, unacknowledged: (this.canary?.attempted ?? 0) - acks.length },
+      canary: {
+        ratePerSecond: this.options.canaryRate ?? 20,
+        attempted: this.canary?.attempted ?? 0,
+        acknowledged: acks.length,
+        unacknowledged: (this.canary?.attempted ?? 0) - acks.length,
+      },
       newPrimary: promoted ? 'replica' : 'primary',
       lostCommits,
       lostSeconds,

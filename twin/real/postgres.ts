@@ -14,7 +14,20 @@
  * Time here is real time (twin/real/timers.ts), whatever the drill's virtual clock does.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, chownSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  chownSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -78,7 +91,10 @@ function serverUser(): { uid: number; gid: number } | undefined {
   const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   const u = id('-u');
   const g = id('-g');
-  if (u.status !== 0 || g.status !== 0) throw new PostgresStartError('running as root, and there is no `postgres` user to run the servers as (PostgreSQL refuses root): create it, or run as another user');
+  if (u.status !== 0 || g.status !== 0)
+    throw new PostgresStartError(
+      'running as root, and there is no `postgres` user to run the servers as (PostgreSQL refuses root): create it, or run as another user',
+    );
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
@@ -89,7 +105,9 @@ function serverUser(): { uid: number; gid: number } | undefined {
 function assertReachable(dir: string): void {
   for (let d = resolve(dir); ; d = dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) {
-      throw new PostgresStartError(`the postgres user (the servers run as it: PostgreSQL refuses root) cannot reach ${dir}: ${d} lacks the search bit for others (chmod o+x ${d}), or use another directory`);
+      throw new PostgresStartError(
+        `the postgres user (the servers run as it: PostgreSQL refuses root) cannot reach ${dir}: ${d} lacks the search bit for others (chmod o+x ${d}), or use another directory`,
+      );
     }
     if (d === dirname(d)) return;
   }
@@ -143,9 +161,17 @@ const SERVER_CONF = [
   "log_line_prefix = '%m [%p] '",
 ];
 
-const HBA_OPEN = ['local all all trust', 'local replication all trust', 'host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', ''].join('\n');
+const HBA_OPEN = ['local all all trust', 'local replication all trust', 'host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', ''].join(
+  '\n',
+);
 /** Fenced: TCP refused (as a security group without the rule); the harness's socket still works. */
-const HBA_FENCED = ['local all all trust', 'local replication all trust', 'host all all 127.0.0.1/32 reject', 'host replication all 127.0.0.1/32 reject', ''].join('\n');
+const HBA_FENCED = [
+  'local all all trust',
+  'local replication all trust',
+  'host all all 127.0.0.1/32 reject',
+  'host replication all 127.0.0.1/32 reject',
+  '',
+].join('\n');
 
 export type ServerState = 'stopped' | 'running' | 'crashed';
 
@@ -318,7 +344,12 @@ export class PgServer {
   }
 
   /** One statement in a fresh admin session. */
-  async query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs = 10_000, database = 'postgres'): Promise<T[]> {
+  async query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+    timeoutMs = 10_000,
+    database = 'postgres',
+  ): Promise<T[]> {
     const client = await this.admin(database);
     try {
       const r = await realTimeout(client.query(sql, params), timeoutMs, `${this.name}: ${sql.slice(0, 60)}`);
@@ -350,7 +381,10 @@ export class PgServer {
       return;
     }
     for (const id of this.shmids) {
-      const row = table.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => Number(f[1]) === id);
+      const row = table
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find((f) => Number(f[1]) === id);
       if (row && Number(row[6]) === 0) spawnSync('ipcrm', ['-m', String(id)], { stdio: 'ignore' });
     }
     this.shmids.clear();
@@ -483,7 +517,11 @@ export class RealPair {
     const primary = new PgServer('primary', primaryDir, ports.primary, bins, user, join(baseDir, 'primary.log'));
     const replica = new PgServer('replica', replicaDir, ports.replica, bins, user, join(baseDir, 'replica.log'));
     let pairRef: RealPair | undefined;
-    const replication = new TcpRelay({ name: 'the replication relay', port: options.ports?.replication, target: () => (primary.state === 'running' ? primary.port : undefined) });
+    const replication = new TcpRelay({
+      name: 'the replication relay',
+      port: options.ports?.replication,
+      target: () => (primary.state === 'running' ? primary.port : undefined),
+    });
     const dns = new TcpRelay({
       name: 'the DNS relay',
       port: options.ports?.dns,
@@ -502,7 +540,25 @@ export class RealPair {
       await primary.start();
       await run(
         bins.pg_basebackup,
-        ['-h', '127.0.0.1', '-p', String(replication.port), '-U', 'postgres', '-D', replicaDir, '-X', 'stream', '-R', '-C', '-S', SLOT_NAME, '-c', 'fast', '-N'],
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(replication.port),
+          '-U',
+          'postgres',
+          '-D',
+          replicaDir,
+          '-X',
+          'stream',
+          '-R',
+          '-C',
+          '-S',
+          SLOT_NAME,
+          '-c',
+          'fast',
+          '-N',
+        ],
         user,
         baseDir,
         'pg_basebackup',
@@ -580,7 +636,11 @@ export class RealPair {
     const replica =
       this.replica.state === 'running'
         ? await this.replica
-            .query<{ d: number | null; r: boolean }>('SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS d, pg_is_in_recovery() AS r', [], 3_000)
+            .query<{ d: number | null; r: boolean }>(
+              'SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS d, pg_is_in_recovery() AS r',
+              [],
+              3_000,
+            )
             .then((r) => r[0])
             .catch(() => undefined)
         : undefined;

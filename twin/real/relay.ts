@@ -63,7 +63,9 @@ export class TcpRelay {
   async listen(): Promise<number> {
     const server = net.createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(this.options.port ?? 0, this.options.name) : err));
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new PortInUseError(this.options.port ?? 0, this.options.name) : err),
+      );
       server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
     });
     this.server = server;

@@ -215,7 +215,7 @@ function visibleParts(band: PhaseSpan, later: readonly PhaseSpan[], window: Char
 function renderChart(input: ChartInput): string {
   const { t0, t1 } = input.window;
   const span = Math.max(1, t1 - t0);
-  const x = (t: number) => LEFT + (Math.min(Math.max(t, t0), t1) - t0) / span * PLOT;
+  const x = (t: number) => LEFT + ((Math.min(Math.max(t, t0), t1) - t0) / span) * PLOT;
   const inside = (t: number) => t >= t0 && t <= t1;
   const out: string[] = [];
   out.push(
@@ -277,7 +277,9 @@ function renderChart(input: ChartInput): string {
     const row = labelEnds.findIndex((end) => start > end + 4);
     if (row >= 0) {
       labelEnds[row] = start + width;
-      out.push(`<text class="marker-label ${e.source}" x="${n(anchorEnd ? mx - 3 : mx + 3)}" y="${LABEL_ROWS[row]}"${anchorEnd ? ' text-anchor="end"' : ''}>${esc(text)}</text>`);
+      out.push(
+        `<text class="marker-label ${e.source}" x="${n(anchorEnd ? mx - 3 : mx + 3)}" y="${LABEL_ROWS[row]}"${anchorEnd ? ' text-anchor="end"' : ''}>${esc(text)}</text>`,
+      );
     }
   }
 
@@ -287,7 +289,9 @@ function renderChart(input: ChartInput): string {
     const end = failure + input.rtoSeconds;
     const x1 = x(failure);
     const x2 = Math.max(x(end), x1 + 1);
-    out.push(`<path class="bracket" d="M${n(x1)} ${RTO_Y + 6}V${RTO_Y}H${n(x2)}V${RTO_Y + 6}"><title>${esc(`RTO ${secondsText(input.rtoSeconds, '')}: from ${formatClock(failure)} (primary stopped taking writes) to ${formatClock(end)} (first write through the DNS name)`)}</title></path>`);
+    out.push(
+      `<path class="bracket" d="M${n(x1)} ${RTO_Y + 6}V${RTO_Y}H${n(x2)}V${RTO_Y + 6}"><title>${esc(`RTO ${secondsText(input.rtoSeconds, '')}: from ${formatClock(failure)} (primary stopped taking writes) to ${formatClock(end)} (first write through the DNS name)`)}</title></path>`,
+    );
     if (inside(end)) out.push(`<line class="recovered-line" x1="${n(x2)}" y1="${RTO_Y}" x2="${n(x2)}" y2="${AXIS_Y}"/>`);
     const label = `RTO ${formatDuration(input.rtoSeconds)}`;
     const mid = (x1 + x2) / 2;
@@ -304,7 +308,9 @@ function renderChart(input: ChartInput): string {
     const x2 = Math.max(x(failure + input.detectionSeconds), x1 + 1);
     const label = `detected +${formatDuration(input.detectionSeconds)}`;
     const lx = Math.min(x2 + 4, W - label.length * LABEL_CHAR);
-    out.push(`<path class="bracket detect" d="M${n(x1)} ${DETECT_Y - 5}V${DETECT_Y}H${n(x2)}V${DETECT_Y - 5}"><title>${esc(`detected ${secondsText(input.detectionSeconds, '')} after the failure`)}</title></path>`);
+    out.push(
+      `<path class="bracket detect" d="M${n(x1)} ${DETECT_Y - 5}V${DETECT_Y}H${n(x2)}V${DETECT_Y - 5}"><title>${esc(`detected ${secondsText(input.detectionSeconds, '')} after the failure`)}</title></path>`,
+    );
     out.push(`<text class="measure-label" x="${n(lx)}" y="${DETECT_Y + 1}">${esc(label)}</text>`);
     rowEnd = lx + label.length * LABEL_CHAR;
   }
@@ -313,7 +319,9 @@ function renderChart(input: ChartInput): string {
     const x1 = Math.min(x(failure - input.dataLossSeconds), x2 - 2);
     const label = `data loss ${formatDuration(input.dataLossSeconds)}`;
     const width = label.length * LABEL_CHAR;
-    out.push(`<rect class="loss" x="${n(x1)}" y="${DETECT_Y - 8}" width="${n(x2 - x1)}" height="8"><title>${esc(`data loss ${secondsText(input.dataLossSeconds, '')}: writes acknowledged by the old primary in the last ${input.dataLossSeconds} s before the failure, missing from the new one`)}</title></rect>`);
+    out.push(
+      `<rect class="loss" x="${n(x1)}" y="${DETECT_Y - 8}" width="${n(x2 - x1)}" height="8"><title>${esc(`data loss ${secondsText(input.dataLossSeconds, '')}: writes acknowledged by the old primary in the last ${input.dataLossSeconds} s before the failure, missing from the new one`)}</title></rect>`,
+    );
     if (x1 - 4 - width >= 2) out.push(`<text class="measure-label" x="${n(x1 - 4)}" y="${DETECT_Y + 1}" text-anchor="end">${esc(label)}</text>`);
     else {
       const lx = Math.min(Math.max(rowEnd + 12, x2 + 4), W - width);
@@ -369,7 +377,10 @@ export function detailWindows(report: Report, failure: number | null): ChartWind
 
 const table = (head: string[], rows: string[][], rowClasses: string[] = [], numeric: number[] = []): string =>
   `<div class="table-wrap"><table><thead><tr>${head.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((cells, r) => `<tr${rowClasses[r] ? ` class="${rowClasses[r]}"` : ''}>${cells.map((cell, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`)
+    .map(
+      (cells, r) =>
+        `<tr${rowClasses[r] ? ` class="${rowClasses[r]}"` : ''}>${cells.map((cell, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table></div>`;
 
 function expectationCells(e: ExpectationResult): [string, string] {
@@ -421,32 +432,50 @@ export function renderHtml(report: Report): string {
         ['promotions', String(report.failovers)],
         ['trigger', ev.trigger ? `${ev.trigger.at ?? '?'}: ${ev.trigger.summary ?? ev.trigger.kind}` : 'none recorded'],
         ['detection (trigger to verdict)', secondsText(ev.verificationSeconds, 'none')],
-        [ev.rto?.from === 'fault-onset' ? "RTO (the fault experiment's start to the first verified write)" : 'RTO (trigger to the first verified write)', secondsText(ev.rto?.seconds ?? null, 'none (nothing failed over)')],
-        ['data at risk at the decision', ev.dataAtRisk ? `${secondsText(ev.dataAtRisk.lagSeconds, '?')} (at most ${secondsText(ev.dataAtRisk.boundSeconds, '?')}; budget ${secondsText(ev.dataAtRisk.budgetSeconds, '?')})` : 'none (no budget check ran)'],
+        [
+          ev.rto?.from === 'fault-onset' ? "RTO (the fault experiment's start to the first verified write)" : 'RTO (trigger to the first verified write)',
+          secondsText(ev.rto?.seconds ?? null, 'none (nothing failed over)'),
+        ],
+        [
+          'data at risk at the decision',
+          ev.dataAtRisk
+            ? `${secondsText(ev.dataAtRisk.lagSeconds, '?')} (at most ${secondsText(ev.dataAtRisk.boundSeconds, '?')}; budget ${secondsText(ev.dataAtRisk.budgetSeconds, '?')})`
+            : 'none (no budget check ran)',
+        ],
         ['data loss', 'not measured'],
-        ...(ev.drill ? [['drill', `for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`] as [string, string]] : []),
+        ...(ev.drill
+          ? [
+              ['drill', `for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`] as [
+                string,
+                string,
+              ],
+            ]
+          : []),
         ...(report.objectives ? [['objectives', objectivesText(report.objectives)] as [string, string]] : []),
       ]
     : [
-    ['outcome', report.outcome],
-    ['verdict', verdictText(lastVerdict(report))],
-    ['writer at the end', report.writer ?? 'none'],
-    ['promotions', String(report.failovers)],
-    ['detection', secondsText(report.detectionSeconds, 'none')],
-    ['RTO', secondsText(report.rtoSeconds, 'none (nothing failed over)')],
-    ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
-    ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]] : []),
-    ...(report.dnsOverlap ? [['DNS switch', dnsOverlapText(report.dnsOverlap)] as [string, string]] : []),
-    ...(report.objectives ? [['objectives', objectivesText(report.objectives)] as [string, string]] : []),
-    ['seed', String(report.seed)],
-  ];
+        ['outcome', report.outcome],
+        ['verdict', verdictText(lastVerdict(report))],
+        ['writer at the end', report.writer ?? 'none'],
+        ['promotions', String(report.failovers)],
+        ['detection', secondsText(report.detectionSeconds, 'none')],
+        ['RTO', secondsText(report.rtoSeconds, 'none (nothing failed over)')],
+        ['data loss', secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
+        ...(report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null
+          ? [['failback write outage', secondsText(report.failbackOutageSeconds, '')] as [string, string]]
+          : []),
+        ...(report.dnsOverlap ? [['DNS switch', dnsOverlapText(report.dnsOverlap)] as [string, string]] : []),
+        ...(report.objectives ? [['objectives', objectivesText(report.objectives)] as [string, string]] : []),
+        ['seed', String(report.seed)],
+      ];
   if (report.database) figures.push(['database', report.database]);
   if (report.runForSeconds !== undefined) figures.push(['virtual time', formatDuration(report.runForSeconds)]);
   if (report.wallMs !== undefined) figures.push(['wall time', `${(report.wallMs / 1000).toFixed(1)} s`]);
 
   const legend = `<ul class="legend">${TIMELINE_SOURCES.map((s) => `<li><span class="sw ${s}"></span>${s}</li>`).join('')}<li><span class="sw rto"></span>RTO: failure to the first write through DNS</li><li><span class="sw loss"></span>data loss before the failure</li></ul>`;
   const details = detailWindows(report, failure).map(
-    (w, i) => `<figure><h3>Detail ${i + 1}: ${esc(formatClock(w.t0))} to ${esc(formatClock(w.t1))}</h3><div class="chart-scroll">${chart(`detail-${i + 1}`, `Detail ${i + 1} of the timeline`, w)}</div></figure>`,
+    (w, i) =>
+      `<figure><h3>Detail ${i + 1}: ${esc(formatClock(w.t0))} to ${esc(formatClock(w.t1))}</h3><div class="chart-scroll">${chart(`detail-${i + 1}`, `Detail ${i + 1} of the timeline`, w)}</div></figure>`,
   );
 
   const invariantRows = [
@@ -468,12 +497,23 @@ export function renderHtml(report: Report): string {
 
   // A real drill (--real-postgres): measured beside modelled (docs/real-drills.md).
   const m = report.measured;
-  const scaled = (real: number | null, virtual: number | null, none: string) => (real === null ? none : `${real} s real (${virtual} s scaled ×${m?.timeScale})`);
+  const scaled = (real: number | null, virtual: number | null, none: string) =>
+    real === null ? none : `${real} s real (${virtual} s scaled ×${m?.timeScale})`;
   const measuredRows: string[][] = m
     ? [
         ['canary', `${m.canary.acknowledged} of ${m.canary.attempted} commits acknowledged (${m.canary.ratePerSecond}/s through the DNS relay)`, ''],
-        ['data lost', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${scaled(m.lostSeconds, m.lostSecondsVirtual, '?')}`, secondsText(report.dataLossSeconds, 'none (nothing failed over)')],
-        ['estimate at decision', m.estimate === null ? 'none' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at ${formatClock(m.estimate.t)}`, ''],
+        [
+          'data lost',
+          m.lostCommits === null
+            ? 'unknown'
+            : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${scaled(m.lostSeconds, m.lostSecondsVirtual, '?')}`,
+          secondsText(report.dataLossSeconds, 'none (nothing failed over)'),
+        ],
+        [
+          'estimate at decision',
+          m.estimate === null ? 'none' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at ${formatClock(m.estimate.t)}`,
+          '',
+        ],
         ['RTO', scaled(m.rtoSeconds, m.rtoSecondsVirtual, 'none'), secondsText(report.rtoSeconds, 'none (nothing failed over)')],
         ['after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by a fenced server`, ''],
       ].map((r) => r.map(esc))
@@ -512,20 +552,41 @@ export function renderHtml(report: Report): string {
         `<section aria-labelledby="h-approvals"><h2 id="h-approvals">Approvals</h2>${
           ev.approvals.length === 0
             ? '<p>None asked.</p>'
-            : table(['run', 'asked', 'at', 'answer', 'by', 'answered', 'reason'], ev.approvals.map((a) => [a.run, `${a.step}: ${a.decision}`, a.askedAt, a.answer ?? 'waiting', a.approver ?? '', a.answeredAt ?? '', a.reason ?? ''].map(esc)))
+            : table(
+                ['run', 'asked', 'at', 'answer', 'by', 'answered', 'reason'],
+                ev.approvals.map((a) =>
+                  [a.run, `${a.step}: ${a.decision}`, a.askedAt, a.answer ?? 'waiting', a.approver ?? '', a.answeredAt ?? '', a.reason ?? ''].map(esc),
+                ),
+              )
         }</section>`,
         `<section aria-labelledby="h-actions"><h2 id="h-actions">Fences, promotions, DNS</h2>${table(
           ['at', 'run', 'action', 'detail'],
           [
-            ...ev.fences.map((f) => [f.at, f.run, `fence: ${f.confirmed ? 'confirmed' : 'NOT confirmed'}${f.deferred ? ' (deferred)' : ''}`, f.actions.join(', ')]),
+            ...ev.fences.map((f) => [
+              f.at,
+              f.run,
+              `fence: ${f.confirmed ? 'confirmed' : 'NOT confirmed'}${f.deferred ? ' (deferred)' : ''}`,
+              f.actions.join(', '),
+            ]),
             ...ev.promotions.map((p) => [p.at, p.run, `promotion: ${p.action}`, `${p.target ?? '?'}${p.started ? '' : ' (already done)'}`]),
-            ...ev.dnsSwitches.map((d) => [d.at, d.run, 'DNS switch', `${d.previous ?? '?'} -> ${d.current ?? '?'}${d.changeId ? ` (change ${d.changeId})` : ''}`]),
+            ...ev.dnsSwitches.map((d) => [
+              d.at,
+              d.run,
+              'DNS switch',
+              `${d.previous ?? '?'} -> ${d.current ?? '?'}${d.changeId ? ` (change ${d.changeId})` : ''}`,
+            ]),
           ]
             .sort((a, b) => a[0]!.localeCompare(b[0]!))
             .map((r) => r.map(esc)),
         )}</section>`,
-        `<section aria-labelledby="h-decisions"><h2 id="h-decisions">Decisions</h2><details><summary>${esc(ev.decisions.length)} choices</summary>${table(['at', 'run', 'state', 'chose'], ev.decisions.map((d) => [d.at, d.run, d.state, d.choice].map(esc)))}</details></section>`,
-        `<section aria-labelledby="h-not-measured"><h2 id="h-not-measured">Not measured</h2><p class="muted">Only the cloud twin's ground truth knows these.</p>${table(['field', 'why'], ev.notMeasured.map((n) => [`<code>${esc(n.field)}</code>`, esc(n.why)]))}</section>`,
+        `<section aria-labelledby="h-decisions"><h2 id="h-decisions">Decisions</h2><details><summary>${esc(ev.decisions.length)} choices</summary>${table(
+          ['at', 'run', 'state', 'chose'],
+          ev.decisions.map((d) => [d.at, d.run, d.state, d.choice].map(esc)),
+        )}</details></section>`,
+        `<section aria-labelledby="h-not-measured"><h2 id="h-not-measured">Not measured</h2><p class="muted">Only the cloud twin's ground truth knows these.</p>${table(
+          ['field', 'why'],
+          ev.notMeasured.map((n) => [`<code>${esc(n.field)}</code>`, esc(n.why)]),
+        )}</section>`,
       ]
     : [];
 
@@ -533,7 +594,9 @@ export function renderHtml(report: Report): string {
     '<header>',
     `<p class="eyebrow">${ev ? 'failover evidence report' : 'failover drill report'}</p>`,
     `<h1>${esc(report.scenario)}</h1>`,
-    ev ? `<p class="result">${esc(`${report.outcome}: from the execution history${ev.runs.some((r) => r.recorded) ? ' and the incident record' : ''}`)}</p>` : `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
+    ev
+      ? `<p class="result">${esc(`${report.outcome}: from the execution history${ev.runs.some((r) => r.recorded) ? ' and the incident record' : ''}`)}</p>`
+      : `<p class="result ${ok ? 'pass' : 'fail'}">${esc(verdict)}</p>`,
     report.description ? `<p class="description">${esc(report.description)}</p>` : '',
     '</header>',
     `<section aria-labelledby="h-result"><h2 id="h-result">Result</h2><dl class="figures">${figures.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl><p class="description">${esc(ev ? EVIDENCE_NOTE : MODELLED_NOTE)}</p></section>`,
@@ -544,11 +607,19 @@ export function renderHtml(report: Report): string {
     '</section>',
     m
       ? `<section aria-labelledby="h-measured"><h2 id="h-measured">Measured on real PostgreSQL</h2><p class="muted">${esc(`virtual time ran ×${m.timeScale} real time; ${m.realSeconds} s real; writer at the end: the real ${m.newPrimary}`)}</p>${table(['figure', 'measured', 'modelled'], measuredRows)}${
-          measuredChecks.length ? table(['check', 'result', 'detail'], measuredChecks, (m.checks ?? []).map((c) => (c.held ? '' : 'bad'))) : ''
+          measuredChecks.length
+            ? table(
+                ['check', 'result', 'detail'],
+                measuredChecks,
+                (m.checks ?? []).map((c) => (c.held ? '' : 'bad')),
+              )
+            : ''
         }${m.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('')}</section>`
       : '',
     ...evidenceSections,
-    ev ? '' : `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
+    ev
+      ? ''
+      : `<section aria-labelledby="h-invariants"><h2 id="h-invariants">Invariants</h2>${table(['invariant', 'result', 'detail'], invariantRows, invariantClasses)}</section>`,
     !ev && report.liveness !== undefined
       ? `<section aria-labelledby="h-liveness"><h2 id="h-liveness">Liveness</h2>${table(['check', 'result', 'detail'], livenessRows, livenessClasses)}${
           escalationRows.length ? `<h3>Escalations</h3>${table(['time', 'run', 'cause', 'what the world shows'], escalationRows)}` : ''
@@ -557,14 +628,14 @@ export function renderHtml(report: Report): string {
     ev
       ? ''
       : `<section aria-labelledby="h-expectations"><h2 id="h-expectations">Expectations</h2>${
-      report.expectations.length === 0
-        ? '<p>None: the scenario has no <code>expect</code>.</p>'
-        : table(
-            ['expectation', 'expected', 'actual', 'result', 'detail'],
-            report.expectations.map((e) => [esc(e.name), ...expectationCells(e), held(e.held, 'met', 'MISSED'), esc(e.detail ?? '')]),
-            report.expectations.map((e) => (e.held ? '' : 'bad')),
-          )
-    }</section>`,
+          report.expectations.length === 0
+            ? '<p>None: the scenario has no <code>expect</code>.</p>'
+            : table(
+                ['expectation', 'expected', 'actual', 'result', 'detail'],
+                report.expectations.map((e) => [esc(e.name), ...expectationCells(e), held(e.held, 'met', 'MISSED'), esc(e.detail ?? '')]),
+                report.expectations.map((e) => (e.held ? '' : 'bad')),
+              )
+        }</section>`,
     `<section aria-labelledby="h-executions"><h2 id="h-executions">Executions</h2>${
       report.executions.length === 0
         ? '<p>No state machine execution ran.</p>'
@@ -585,11 +656,21 @@ export function renderHtml(report: Report): string {
     ev
       ? ''
       : `<section aria-labelledby="h-api"><h2 id="h-api">API calls</h2>${
-      apiEntries.length === 0
-        ? '<p>No API calls.</p>'
-        : table(['service:operation', 'calls'], [...apiEntries.map(([k, v]) => [`<code>${esc(k)}</code>`, esc(v)]), ['<strong>total</strong>', `<strong>${esc(apiTotal)}</strong>`]], [], [1])
-    }</section>`,
-    configRows.length ? `<section aria-labelledby="h-config"><h2 id="h-config">Config</h2>${table(['setting', 'value'], configRows.map(([k, v]) => [esc(k), esc(v)]))}</section>` : '',
+          apiEntries.length === 0
+            ? '<p>No API calls.</p>'
+            : table(
+                ['service:operation', 'calls'],
+                [...apiEntries.map(([k, v]) => [`<code>${esc(k)}</code>`, esc(v)]), ['<strong>total</strong>', `<strong>${esc(apiTotal)}</strong>`]],
+                [],
+                [1],
+              )
+        }</section>`,
+    configRows.length
+      ? `<section aria-labelledby="h-config"><h2 id="h-config">Config</h2>${table(
+          ['setting', 'value'],
+          configRows.map(([k, v]) => [esc(k), esc(v)]),
+        )}</section>`
+      : '',
     `<section aria-labelledby="h-entries"><h2 id="h-entries">Timeline entries</h2><details${report.timeline.length <= 300 ? ' open' : ''}><summary>${esc(report.timeline.length)} entries</summary>${timelineTable}</details></section>`,
     ev
       ? `<footer>Generated by <code>failover report</code>. Times are +HH:MM:SS since ${esc(ev.origin)} (the trigger).</footer>`

@@ -174,9 +174,17 @@ function measuredLines(report: Report, c: ReturnType<typeof colors>): string[] {
   const row = (label: string, value: string) => out.push(`  ${label.padEnd(22)} ${value}`);
   row('canary', `${m.canary.acknowledged} of ${m.canary.attempted} commits acknowledged (${m.canary.ratePerSecond}/s through the DNS relay)`);
   row('writer at the end', `the real ${m.newPrimary}`);
-  row('lost (measured)', m.lostCommits === null ? 'unknown' : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${s(m.lostSeconds, m.lostSecondsVirtual, '?')}`);
+  row(
+    'lost (measured)',
+    m.lostCommits === null
+      ? 'unknown'
+      : `${m.lostCommits} acknowledged commit(s), ${m.lostCommits > 0 ? `${m.lostSecondsAtLeast} to ` : ''}${s(m.lostSeconds, m.lostSecondsVirtual, '?')}`,
+  );
   row('lost (modelled)', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
-  row('estimate at decision', m.estimate === null ? 'none (no data-loss check ran)' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at t=${m.estimate.t}s`);
+  row(
+    'estimate at decision',
+    m.estimate === null ? 'none (no data-loss check ran)' : `${m.estimate.seconds} s (${m.estimate.realSeconds} s real) at t=${m.estimate.t}s`,
+  );
   row('RTO (measured)', s(m.rtoSeconds, m.rtoSecondsVirtual, 'none (no commit acknowledged by the new primary after the failure)'));
   row('RTO (modelled)', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   row('after the fence', m.acceptedAfterFence === null ? 'not fenced' : `${m.acceptedAfterFence} commit(s) acknowledged by a fenced server`);
@@ -202,12 +210,30 @@ export function renderEvidenceSummary(report: Report, options: SummaryOptions = 
   const lines: string[] = [];
   const field = (label: string, value: string) => lines.push(`  ${label.padEnd(13)} ${value}`);
   const s = (v: number | null | undefined) => seconds(v ?? null, 'none');
-  lines.push(c.bold(`Evidence of ${sanitizeText(report.scenario)}`) + c.dim(` (${ev.where === 'twin' ? 'cloud twin, ' : ''}database ${sanitizeText(report.database ?? '?')})`));
-  for (const r of ev.runs) field(r.stateMachine, sanitizeText(`${r.status} ${r.startedAt} to ${r.stoppedAt ?? 'now'}; ${r.historyEvents} history events; incident ${r.incidentId ?? '?'}${r.recorded ? '' : ' (no record found)'}`));
+  lines.push(
+    c.bold(`Evidence of ${sanitizeText(report.scenario)}`) +
+      c.dim(` (${ev.where === 'twin' ? 'cloud twin, ' : ''}database ${sanitizeText(report.database ?? '?')})`),
+  );
+  for (const r of ev.runs)
+    field(
+      r.stateMachine,
+      sanitizeText(
+        `${r.status} ${r.startedAt} to ${r.stoppedAt ?? 'now'}; ${r.historyEvents} history events; incident ${r.incidentId ?? '?'}${r.recorded ? '' : ' (no record found)'}`,
+      ),
+    );
   field('outcome', c.bold(report.outcome));
-  if (ev.drill) field('drill', sanitizeText(`for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`));
-  field('trigger', ev.trigger ? sanitizeText(`${ev.trigger.at ?? '?'} ${ev.trigger.kind}${ev.trigger.source ? ` (${ev.trigger.source})` : ''}: ${ev.trigger.summary ?? ''}`) : 'none recorded');
-  field('verdict', sanitizeText(ev.verdict ? `${ev.verdict.verdict} at ${ev.verdict.at}${ev.verdict.reason ? `: ${ev.verdict.reason}` : ''}` : verdictText(null)));
+  if (ev.drill)
+    field('drill', sanitizeText(`for ${ev.drill.requestedFor}${ev.drill.fault ? `, fault ${ev.drill.fault}` : ''}${ev.drill.scheduled ? ', scheduled' : ''}`));
+  field(
+    'trigger',
+    ev.trigger
+      ? sanitizeText(`${ev.trigger.at ?? '?'} ${ev.trigger.kind}${ev.trigger.source ? ` (${ev.trigger.source})` : ''}: ${ev.trigger.summary ?? ''}`)
+      : 'none recorded',
+  );
+  field(
+    'verdict',
+    sanitizeText(ev.verdict ? `${ev.verdict.verdict} at ${ev.verdict.at}${ev.verdict.reason ? `: ${ev.verdict.reason}` : ''}` : verdictText(null)),
+  );
   field('detection', ev.verificationSeconds === null ? 'none' : `${s(ev.verificationSeconds)} from the trigger to the verdict`);
   field(
     'RTO',
@@ -216,22 +242,40 @@ export function renderEvidenceSummary(report: Report, options: SummaryOptions = 
       : 'none (nothing failed over)',
   );
   const risk = ev.dataAtRisk;
-  field('data at risk', risk ? sanitizeText(`${s(risk.lagSeconds)} behind (at most ${s(risk.boundSeconds)}), budget ${s(risk.budgetSeconds)}: ${risk.withinBudget === null ? '?' : risk.withinBudget ? 'within' : 'OVER'} (${risk.estimate ?? '?'} estimate, at ${risk.at})`) : 'none (no budget check ran)');
+  field(
+    'data at risk',
+    risk
+      ? sanitizeText(
+          `${s(risk.lagSeconds)} behind (at most ${s(risk.boundSeconds)}), budget ${s(risk.budgetSeconds)}: ${risk.withinBudget === null ? '?' : risk.withinBudget ? 'within' : 'OVER'} (${risk.estimate ?? '?'} estimate, at ${risk.at})`,
+        )
+      : 'none (no budget check ran)',
+  );
   field('writer', report.writer === null ? 'not measured (nothing promoted)' : `${sanitizeText(report.writer)} (the last instance promoted)`);
   if (report.objectives) field('objectives', sanitizeText(objectivesText(report.objectives)));
   lines.push(c.bold('Approvals'));
   if (ev.approvals.length === 0) lines.push(c.dim('  none asked'));
-  for (const a of ev.approvals) lines.push(sanitizeText(`  ${a.run} ${a.step}: ${a.decision} asked ${a.askedAt}; ${a.answer ?? 'WAITING'}${a.approver ? ` by ${a.approver}` : ''}${a.answeredAt ? ` at ${a.answeredAt}` : ''}${a.reason ? `: ${a.reason}` : ''}`));
+  for (const a of ev.approvals)
+    lines.push(
+      sanitizeText(
+        `  ${a.run} ${a.step}: ${a.decision} asked ${a.askedAt}; ${a.answer ?? 'WAITING'}${a.approver ? ` by ${a.approver}` : ''}${a.answeredAt ? ` at ${a.answeredAt}` : ''}${a.reason ? `: ${a.reason}` : ''}`,
+      ),
+    );
   lines.push(c.bold('Fences, promotions, DNS'));
   const fenceCount = (run: string) => ev.fences.filter((f) => f.run === run);
   for (const run of [...new Set(ev.fences.map((f) => f.run))]) {
     const all = fenceCount(run);
     const first = all[0]!;
-    lines.push(sanitizeText(`  ${run} fence: ${all.length} attempt${all.length === 1 ? '' : 's'}, first ${first.at} (${first.confirmed ? 'confirmed' : 'NOT confirmed'}${first.deferred ? ', deferred' : ''}: ${first.actions.join(', ')})${all.some((f) => f.confirmed && !f.deferred) ? `, done ${all.find((f) => f.confirmed && !f.deferred)!.at}` : ''}`));
+    lines.push(
+      sanitizeText(
+        `  ${run} fence: ${all.length} attempt${all.length === 1 ? '' : 's'}, first ${first.at} (${first.confirmed ? 'confirmed' : 'NOT confirmed'}${first.deferred ? ', deferred' : ''}: ${first.actions.join(', ')})${all.some((f) => f.confirmed && !f.deferred) ? `, done ${all.find((f) => f.confirmed && !f.deferred)!.at}` : ''}`,
+      ),
+    );
   }
-  for (const p of ev.promotions) lines.push(sanitizeText(`  ${p.run} promotion: ${p.action} of ${p.target ?? '?'} at ${p.at}${p.started ? '' : ' (already done)'}`));
-  for (const d of ev.dnsSwitches) lines.push(sanitizeText(`  ${d.run} DNS: ${d.previous ?? '?'} -> ${d.current ?? '?'} at ${d.at}${d.changeId ? ` (change ${d.changeId})` : ''}`));
-  lines.push(c.bold('Not measured') + c.dim(' (only the twin\'s ground truth knows them)'));
+  for (const p of ev.promotions)
+    lines.push(sanitizeText(`  ${p.run} promotion: ${p.action} of ${p.target ?? '?'} at ${p.at}${p.started ? '' : ' (already done)'}`));
+  for (const d of ev.dnsSwitches)
+    lines.push(sanitizeText(`  ${d.run} DNS: ${d.previous ?? '?'} -> ${d.current ?? '?'} at ${d.at}${d.changeId ? ` (change ${d.changeId})` : ''}`));
+  lines.push(c.bold('Not measured') + c.dim(" (only the twin's ground truth knows them)"));
   for (const n of ev.notMeasured) lines.push(`  ${n.field}${c.dim(`: ${sanitizeText(n.why)}`)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -244,7 +288,9 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   const field = (label: string, value: string) => lines.push(`  ${label.padEnd(11)} ${value}`);
   const indent = (text: string) => sanitizeText(text, false).split('\n').join('\n      ');
 
-  lines.push(c.bold(`Drill ${sanitizeText(report.scenario)}`) + c.dim(` (seed ${report.seed}${report.database ? `, database ${sanitizeText(report.database)}` : ''})`));
+  lines.push(
+    c.bold(`Drill ${sanitizeText(report.scenario)}`) + c.dim(` (seed ${report.seed}${report.database ? `, database ${sanitizeText(report.database)}` : ''})`),
+  );
   field('outcome', c.bold(report.outcome));
   field('verdict', sanitizeText(verdictText(lastVerdict(report))));
   field('writer', report.writer === null ? 'none' : sanitizeText(report.writer));
@@ -253,10 +299,19 @@ export function renderSummary(report: Report, options: SummaryOptions = {}): str
   field('RTO', seconds(report.rtoSeconds, 'none (nothing failed over)'));
   field('data loss', seconds(report.dataLossSeconds, 'none (nothing failed over)'));
   if (report.dnsOverlap) field('DNS switch', dnsOverlapText(report.dnsOverlap));
-  if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null) field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
+  if (report.failbackOutageSeconds !== undefined && report.failbackOutageSeconds !== null)
+    field('failback', `${seconds(report.failbackOutageSeconds, '')} planned write outage (the switchover back)`);
   if (report.objectives) field('objectives', sanitizeText(objectivesText(report.objectives)));
   if (report.executions.length > 0) {
-    field('executions', report.executions.map((e) => `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`).join(', '));
+    field(
+      'executions',
+      report.executions
+        .map(
+          (e) =>
+            `${sanitizeText(e.stateMachine)} ${e.status} (${e.stateTransitions} transitions${e.historyEvents === undefined ? '' : `, ${e.historyEvents} history events`})`,
+        )
+        .join(', '),
+    );
   }
   if (report.wallMs !== undefined && report.runForSeconds !== undefined) {
     field('ran', `${formatDuration(report.runForSeconds)} of virtual time in ${(report.wallMs / 1000).toFixed(1)} s`);

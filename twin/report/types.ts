@@ -34,7 +34,13 @@ export const INVARIANT_NAMES = [
 export type InvariantName = (typeof INVARIANT_NAMES)[number];
 
 /** Liveness checks judged on every run (docs/scenarios.md "Liveness"), in the contract's order. */
-export const LIVENESS_NAMES = ['failover-when-warranted', 'failback-when-approved', 'escalation-justified', 'drill-completes', 'incident-not-blocked-by-drill'] as const;
+export const LIVENESS_NAMES = [
+  'failover-when-warranted',
+  'failback-when-approved',
+  'escalation-justified',
+  'drill-completes',
+  'incident-not-blocked-by-drill',
+] as const;
 export type LivenessName = (typeof LIVENESS_NAMES)[number];
 
 /** Expectation keys of a scenario's `expect`, in the order they are judged and shown. */
@@ -174,7 +180,12 @@ export const measuredSchema = z.object({
   timeScale: z.number().positive(),
   /** Real seconds the paced run took. */
   realSeconds: seconds,
-  canary: z.object({ ratePerSecond: z.number().positive(), attempted: z.number().int().min(0), acknowledged: z.number().int().min(0), unacknowledged: z.number().int().min(0) }),
+  canary: z.object({
+    ratePerSecond: z.number().positive(),
+    attempted: z.number().int().min(0),
+    acknowledged: z.number().int().min(0),
+    unacknowledged: z.number().int().min(0),
+  }),
   /** The real server that is the writer at the end. */
   newPrimary: z.enum(['primary', 'replica']),
   /** Acknowledged commits the new primary does not hold (null: it could not be read). */
@@ -255,7 +266,15 @@ export const evidenceSchema = z.object({
   rto: z.object({ seconds, from: z.enum(['trigger', 'fault-onset']), triggeredAt: at, faultStartedAt: at.optional(), writesVerifiedAt: at }).nullable(),
   /** The data-loss budget check's figures at the decision (its last check). */
   dataAtRisk: z
-    .object({ at, lagSeconds: seconds.nullable(), boundSeconds: seconds.nullable(), budgetSeconds: seconds.nullable(), withinBudget: z.boolean().nullable(), estimate: z.string().nullable(), detail: z.string() })
+    .object({
+      at,
+      lagSeconds: seconds.nullable(),
+      boundSeconds: seconds.nullable(),
+      budgetSeconds: seconds.nullable(),
+      withinBudget: z.boolean().nullable(),
+      estimate: z.string().nullable(),
+      detail: z.string(),
+    })
     .nullable(),
   /** Choices the workflow made, in order (`<state>: <what it chose>`). */
   decisions: z.array(z.object({ t: seconds, at, run: z.string(), state: z.string(), choice: z.string() })),
@@ -275,7 +294,9 @@ export const evidenceSchema = z.object({
   ),
   fences: z.array(z.object({ t: seconds, at, run: z.string(), confirmed: z.boolean(), deferred: z.boolean(), actions: z.array(z.string()) })),
   promotions: z.array(z.object({ t: seconds, at, run: z.string(), action: z.string(), target: z.string().nullable(), started: z.boolean() })),
-  dnsSwitches: z.array(z.object({ t: seconds, at, run: z.string(), changeId: z.string().nullable(), previous: z.string().nullable(), current: z.string().nullable() })),
+  dnsSwitches: z.array(
+    z.object({ t: seconds, at, run: z.string(), changeId: z.string().nullable(), previous: z.string().nullable(), current: z.string().nullable() }),
+  ),
   /** The drill marker of a drill run (absent: not a drill). */
   drill: z.object({ requestedFor: z.string(), fault: z.string().nullable(), scheduled: z.boolean() }).nullable(),
   /** Report fields only the twin's ground truth knows, and why they are not measured here. */
@@ -350,9 +371,7 @@ export const reportSchema = z.object({
    * (from the switch to that check; 0 when the switch came after it). Absent when nothing was
    * promoted and switched.
    */
-  dnsOverlap: z
-    .object({ promotionStartedAt: seconds, dnsSwitchedAt: seconds, writableAt: seconds.nullable(), parallelSeconds: seconds })
-    .optional(),
+  dnsOverlap: z.object({ promotionStartedAt: seconds, dnsSwitchedAt: seconds, writableAt: seconds.nullable(), parallelSeconds: seconds }).optional(),
   /** Extension: the game day's objectives and whether the run met them. */
   objectives: objectivesSchema.optional(),
   /** Extension: a report built from a real execution's history and incident record (`failover report`). */

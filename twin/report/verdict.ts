@@ -40,7 +40,7 @@ export function verdictText(v: VerdictSummary | null): string {
  * not a measurement of an account.
  */
 export const MODELLED_NOTE =
-  'Measured in the cloud twin\'s virtual time on simulated clients. Modelled, not measured on AWS: how long promotions, backups, ' +
+  "Measured in the cloud twin's virtual time on simulated clients. Modelled, not measured on AWS: how long promotions, backups, " +
   'reboots and stack updates take, DNS caching (the TTL), replica lag and so the data loss (docs/aws-behaviour.md, twin/README.md).';
 
 /** The failover's DNS switch beside its promotion, in one line. */
@@ -55,4 +55,4 @@ export function dnsOverlapText(o: NonNullable<Report['dnsOverlap']>): string {
 /** What a report built from a real execution's figures are (`failover report`). */
 export const EVIDENCE_NOTE =
   'From the execution history and the incident record: what the workflow saw and did, at the times it recorded. The RTO runs from the trigger, ' +
-  'not from the failure; the data loss, the invariants and the failure\'s true onset are known only to the cloud twin and are not measured here.';
+  "not from the failure; the data loss, the invariants and the failure's true onset are known only to the cloud twin and are not measured here.";

@@ -226,7 +226,11 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         for (const p of err.problems) {
-          problems.push({ path: prefixConfigPath(p.path), message: p.value === undefined ? p.message : `${p.message}, got ${formatValue(p.value)}`, value: p.value });
+          problems.push({
+            path: prefixConfigPath(p.path),
+            message: p.value === undefined ? p.message : `${p.message}, got ${formatValue(p.value)}`,
+            value: p.value,
+          });
         }
       }
     }
@@ -258,7 +262,11 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
   const alarms = Array.isArray(raw.alarms) ? raw.alarms.map((a) => scenarioAlarmSchema.safeParse(a)).flatMap((a) => (a.success ? [a.data] : [])) : [];
   alarms.forEach((alarm, i) => {
     if (regions && !regions.includes(alarm.region)) {
-      problems.push({ path: `alarms[${i}].region`, message: `${show(alarm.region)} is not a Region of the config (allowed: ${regions.join(', ')})`, value: alarm.region });
+      problems.push({
+        path: `alarms[${i}].region`,
+        message: `${show(alarm.region)} is not a Region of the config (allowed: ${regions.join(', ')})`,
+        value: alarm.region,
+      });
     }
     if (alarms.findIndex((a) => a.name === alarm.name && a.region === alarm.region) !== i) {
       problems.push({ path: `alarms[${i}].name`, message: `${show(alarm.name)} is already an alarm of ${alarm.region} in this scenario`, value: alarm.name });
@@ -273,7 +281,15 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       const at = `world.secretKeys[${i}]`;
       const target = key.database === undefined ? db : config.databases.find((d) => d.name === key.database);
       if (!target) {
-        problems.push({ path: `${at}.database`, message: unknownValue('database', key.database, config.databases.map((d) => d.name)), value: key.database });
+        problems.push({
+          path: `${at}.database`,
+          message: unknownValue(
+            'database',
+            key.database,
+            config.databases.map((d) => d.name),
+          ),
+          value: key.database,
+        });
         return;
       }
       const secretArn = target.credentials?.secretArn;
@@ -284,7 +300,11 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
       const region = key.kmsKeyArn.split(':')[3]!;
       const where = [secretArn.split(':')[3]!, ...(target.credentials?.secretReplicaRegions ?? [])];
       if (!where.includes(region)) {
-        problems.push({ path: `${at}.kmsKeyArn`, message: `is a key of ${region}, where the secret of "${target.name}" has no copy (it is in ${where.join(', ')})`, value: key.kmsKeyArn });
+        problems.push({
+          path: `${at}.kmsKeyArn`,
+          message: `is a key of ${region}, where the secret of "${target.name}" has no copy (it is in ${where.join(', ')})`,
+          value: key.kmsKeyArn,
+        });
       } else if (seen.has(`${target.name}|${region}`)) {
         problems.push({ path: `${at}.kmsKeyArn`, message: `is a second key of ${region} for the secret of "${target.name}"`, value: key.kmsKeyArn });
       }
@@ -297,7 +317,11 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
     if (!config || !Array.isArray(emails)) continue;
     emails.forEach((email: unknown, i: number) => {
       if (typeof email === 'string' && !config.notifications.emails.includes(email)) {
-        problems.push({ path: `world.${key}[${i}]`, message: unknownValue('email of config notifications.emails', email, config.notifications.emails), value: email });
+        problems.push({
+          path: `world.${key}[${i}]`,
+          message: unknownValue('email of config notifications.emails', email, config.notifications.emails),
+          value: email,
+        });
       }
     });
   }
@@ -357,15 +381,33 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
             message:
               event.requestedFor === undefined
                 ? `asks for a drill, but no database of ${configSource} has a gameDay`
-                : unknownValue('database with a gameDay', event.requestedFor, withGameDay.map((d) => d.name), configSource),
+                : unknownValue(
+                    'database with a gameDay',
+                    event.requestedFor,
+                    withGameDay.map((d) => d.name),
+                    configSource,
+                  ),
             value: event.requestedFor,
           });
         } else if (event.drillFault != null && !asker.gameDay!.faults.includes(event.drillFault)) {
-          problems.push({ path: `${at}.drillFault`, message: unknownValue(`fault of ${asker.name}'s gameDay.faults`, event.drillFault, asker.gameDay!.faults), value: event.drillFault });
+          problems.push({
+            path: `${at}.drillFault`,
+            message: unknownValue(`fault of ${asker.name}'s gameDay.faults`, event.drillFault, asker.gameDay!.faults),
+            value: event.drillFault,
+          });
         }
       }
       if (isFaultEvent(event) && event.fault === 'alarm-flap' && event.alarm !== undefined && !alarms.some((a) => a.name === event.alarm)) {
-        problems.push({ path: `${at}.alarm`, message: unknownValue('alarm', event.alarm, alarms.map((a) => a.name), 'the scenario\'s alarms'), value: event.alarm });
+        problems.push({
+          path: `${at}.alarm`,
+          message: unknownValue(
+            'alarm',
+            event.alarm,
+            alarms.map((a) => a.name),
+            "the scenario's alarms",
+          ),
+          value: event.alarm,
+        });
       }
       if (isFaultEvent(event) && event.fault === 'alarm-flap' && runFor !== undefined && event.at + (event.count - 1) * event.every > runFor) {
         warnings.push({ path: at, message: `the flapping goes on after the end of the run (runFor ${formatDuration(runFor)}): the last flaps never happen` });
@@ -389,7 +431,11 @@ export function validateScenario(raw: unknown, options: ValidateScenarioOptions 
   }
 
   if (raw.needsOwnConfig !== undefined && raw.config === undefined) {
-    problems.push({ path: 'needsOwnConfig', message: 'says the scenario needs its own config, but it has no "config": add one or remove needsOwnConfig', value: raw.needsOwnConfig });
+    problems.push({
+      path: 'needsOwnConfig',
+      message: 'says the scenario needs its own config, but it has no "config": add one or remove needsOwnConfig',
+      value: raw.needsOwnConfig,
+    });
   }
 
   if (problems.length > 0 || !parsed.success || !config || !db) {

@@ -77,14 +77,11 @@ const count = () => z.number().int().min(1).max(10_000);
 /** `at`: when the event happens, virtual time since the start of the run. */
 const at = duration();
 
-const fault = <N extends FaultName, S extends z.ZodRawShape>(name: N, shape: S) =>
-  z.object({ at, fault: z.literal(name), ...shape }).strict();
-const operator = <N extends OperatorAction, S extends z.ZodRawShape>(name: N, shape: S) =>
-  z.object({ at, operator: z.literal(name), ...shape }).strict();
+const fault = <N extends FaultName, S extends z.ZodRawShape>(name: N, shape: S) => z.object({ at, fault: z.literal(name), ...shape }).strict();
+const operator = <N extends OperatorAction, S extends z.ZodRawShape>(name: N, shape: S) => z.object({ at, operator: z.literal(name), ...shape }).strict();
 
 /** AWS API operation names are PascalCase, e.g. `ChangeResourceRecordSets`. */
-const operation = () =>
-  z.string().regex(/^[A-Z][A-Za-z0-9]{1,127}$/, { message: 'must be an API operation name such as PromoteReadReplica' });
+const operation = () => z.string().regex(/^[A-Z][A-Za-z0-9]{1,127}$/, { message: 'must be an API operation name such as PromoteReadReplica' });
 
 // ------------------------------------------------------------------ events
 
@@ -109,7 +106,13 @@ export const FAULT_SCHEMAS = {
   /** Undoes `region-outage`. */
   'region-recover': fault('region-recover', { region: z.string().min(1) }),
   /** The standby's replication lag becomes `seconds` (0 = caught up). */
-  'replica-lag': fault('replica-lag', { seconds: z.number().finite().min(0).max(31 * 86_400) }),
+  'replica-lag': fault('replica-lag', {
+    seconds: z
+      .number()
+      .finite()
+      .min(0)
+      .max(31 * 86_400),
+  }),
   /** The standby stops. */
   'replica-crash': fault('replica-crash', {}),
   /**
@@ -130,7 +133,9 @@ export const FAULT_SCHEMAS = {
   }),
   /** The next `count` invocations of the function (a folder name under lambdas/, or an alias from docs/scenarios.md) fail. */
   'lambda-error': fault('lambda-error', {
-    function: z.enum([...FUNCTION_NAMES, ...(Object.keys(FUNCTION_ALIASES) as (keyof typeof FUNCTION_ALIASES)[])]).transform((name): FunctionName => (name in FUNCTION_ALIASES ? FUNCTION_ALIASES[name as keyof typeof FUNCTION_ALIASES] : (name as FunctionName))),
+    function: z
+      .enum([...FUNCTION_NAMES, ...(Object.keys(FUNCTION_ALIASES) as (keyof typeof FUNCTION_ALIASES)[])])
+      .transform((name): FunctionName => (name in FUNCTION_ALIASES ? FUNCTION_ALIASES[name as keyof typeof FUNCTION_ALIASES] : (name as FunctionName))),
     count: count(),
   }),
 } as const satisfies Record<FaultName, z.ZodType>;
@@ -160,8 +165,7 @@ export type OperatorEvent = { [K in OperatorAction]: z.output<(typeof OPERATOR_S
 export type ScenarioEvent = FaultEvent | OperatorEvent;
 /** An event as written in a file (durations may be strings). */
 export type ScenarioEventInput =
-  | { [K in FaultName]: z.input<(typeof FAULT_SCHEMAS)[K]> }[FaultName]
-  | { [K in OperatorAction]: z.input<(typeof OPERATOR_SCHEMAS)[K]> }[OperatorAction];
+  { [K in FaultName]: z.input<(typeof FAULT_SCHEMAS)[K]> }[FaultName] | { [K in OperatorAction]: z.input<(typeof OPERATOR_SCHEMAS)[K]> }[OperatorAction];
 
 /** True for fault events (narrows the union so `event.fault` can be switched on). */
 export const isFaultEvent = (event: ScenarioEvent): event is FaultEvent => 'fault' in event;

@@ -93,8 +93,17 @@ const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray
 export function checkStackLimits(stack: StackForLimits): { violations: LimitViolation[]; measures: LimitMeasures } {
   const violations: LimitViolation[] = [];
   const measures: LimitMeasures = {
-    templateChars: 0, resources: 0, outputs: 0, managedPolicyChars: 0, inlinePolicyCharsPerRole: 0, managedPoliciesPerRole: 0,
-    dashboardWidgets: 0, dashboardBodyChars: 0, metricsPerDashboardWidget: 0, eventPatternChars: 0, stateMachineDefinitionBytes: 0,
+    templateChars: 0,
+    resources: 0,
+    outputs: 0,
+    managedPolicyChars: 0,
+    inlinePolicyCharsPerRole: 0,
+    managedPoliciesPerRole: 0,
+    dashboardWidgets: 0,
+    dashboardBodyChars: 0,
+    metricsPerDashboardWidget: 0,
+    eventPatternChars: 0,
+    stateMachineDefinitionBytes: 0,
   };
   const check = (limit: Exclude<DeployLimit, 'resourcesPerStack' | 'outputsPerStack'>, subject: string, value: number) => {
     measures[limit] = Math.max(measures[limit], value);
@@ -103,10 +112,12 @@ export function checkStackLimits(stack: StackForLimits): { violations: LimitViol
   check('templateChars', stack.name, stack.templateChars ?? JSON.stringify(stack.template).length);
   const resourceCount = Object.keys(stack.template.Resources ?? {}).length;
   measures.resources = resourceCount;
-  if (resourceCount > DEPLOY_LIMITS.resourcesPerStack) violations.push({ stack: stack.name, limit: 'resourcesPerStack', subject: stack.name, value: resourceCount, max: DEPLOY_LIMITS.resourcesPerStack });
+  if (resourceCount > DEPLOY_LIMITS.resourcesPerStack)
+    violations.push({ stack: stack.name, limit: 'resourcesPerStack', subject: stack.name, value: resourceCount, max: DEPLOY_LIMITS.resourcesPerStack });
   const outputCount = Object.keys(stack.template.Outputs ?? {}).length;
   measures.outputs = outputCount;
-  if (outputCount > DEPLOY_LIMITS.outputsPerStack) violations.push({ stack: stack.name, limit: 'outputsPerStack', subject: stack.name, value: outputCount, max: DEPLOY_LIMITS.outputsPerStack });
+  if (outputCount > DEPLOY_LIMITS.outputsPerStack)
+    violations.push({ stack: stack.name, limit: 'outputsPerStack', subject: stack.name, value: outputCount, max: DEPLOY_LIMITS.outputsPerStack });
 
   const resources = (stack.resolved ?? stack.template).Resources as Record<string, Resource>;
   // Per role (by the name policies use to attach to it: RoleName, or the logical id as resolved here).
@@ -118,7 +129,10 @@ export function checkStackLimits(stack: StackForLimits): { violations: LimitViol
     const name = typeof r.Properties?.RoleName === 'string' ? r.Properties.RoleName : id;
     roles.set(name, id);
     const policies = asArray(r.Properties?.Policies) as Array<{ PolicyDocument?: unknown }>;
-    inline.set(name, policies.reduce((sum, p) => sum + policyChars(p.PolicyDocument), 0));
+    inline.set(
+      name,
+      policies.reduce((sum, p) => sum + policyChars(p.PolicyDocument), 0),
+    );
     managed.set(name, asArray(r.Properties?.ManagedPolicyArns).length);
   }
   for (const [id, r] of Object.entries(resources)) {
@@ -145,7 +159,8 @@ export function checkStackLimits(stack: StackForLimits): { violations: LimitViol
         break;
       }
       case 'AWS::Events::Rule':
-        if (p.EventPattern !== undefined) check('eventPatternChars', id, typeof p.EventPattern === 'string' ? p.EventPattern.length : JSON.stringify(p.EventPattern).length);
+        if (p.EventPattern !== undefined)
+          check('eventPatternChars', id, typeof p.EventPattern === 'string' ? p.EventPattern.length : JSON.stringify(p.EventPattern).length);
         break;
       case 'AWS::StepFunctions::StateMachine': {
         const definition = typeof p.DefinitionString === 'string' ? p.DefinitionString : JSON.stringify(p.Definition ?? p.DefinitionString ?? '');

@@ -85,7 +85,14 @@ interface RuleResource {
     State?: string;
     EventBusName?: string;
     Description?: string;
-    Targets?: { Id: string; Arn: string; RoleArn?: string; Input?: string; InputPath?: string; InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string } }[];
+    Targets?: {
+      Id: string;
+      Arn: string;
+      RoleArn?: string;
+      Input?: string;
+      InputPath?: string;
+      InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
+    }[];
   };
 }
 
@@ -93,7 +100,11 @@ interface RuleResource {
  * Creates every AWS::Events::Rule of the template in `ctx.region` (name: the rule's Name or its
  * logical id). Returns the rule names created.
  */
-export function loadRulesFromTemplate(world: { readonly events: Pick<EventBridgeService, 'putRule' | 'putTargets'> }, template: { Resources?: Record<string, unknown> }, ctx: IntrinsicContext): string[] {
+export function loadRulesFromTemplate(
+  world: { readonly events: Pick<EventBridgeService, 'putRule' | 'putTargets'> },
+  template: { Resources?: Record<string, unknown> },
+  ctx: IntrinsicContext,
+): string[] {
   const names: string[] = [];
   for (const [logicalId, raw] of Object.entries(template.Resources ?? {})) {
     const res = raw as RuleResource;

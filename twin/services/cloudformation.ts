@@ -81,7 +81,10 @@ export class CloudFormationService implements ServiceModel {
   authorization(operation: string, input: { StackName?: string; RoleARN?: string }, ctx: CallCtx): Authorization[] {
     const s = input.StackName ? this.lookup(input.StackName, ctx.region) : undefined;
     const auth: Authorization[] = [
-      { action: `cloudformation:${operation}`, resources: [s?.id ?? (input.StackName?.startsWith('arn:') ? input.StackName : arn.stack(ctx.region, input.StackName ?? '*', '*'))] },
+      {
+        action: `cloudformation:${operation}`,
+        resources: [s?.id ?? (input.StackName?.startsWith('arn:') ? input.StackName : arn.stack(ctx.region, input.StackName ?? '*', '*'))],
+      },
     ];
     // Passing a service role is passing a role to CloudFormation (docs/aws-behaviour.md "CloudFormation service roles").
     if (operation === 'UpdateStack' && typeof input.RoleARN === 'string') {
@@ -93,7 +96,16 @@ export class CloudFormationService implements ServiceModel {
   // ------------------------------------------------------------------ setup
 
   /** Creates a stack in CREATE_COMPLETE. `templateParameters` are the template's Parameters section. */
-  createStack(spec: { region: string; name: string; parameters?: Record<string, string>; templateParameters: Record<string, { Default?: string; NoEcho?: boolean }>; templateBody?: string; outputs?: Record<string, string>; hook?: StackUpdateHook; roleArn?: string }): string {
+  createStack(spec: {
+    region: string;
+    name: string;
+    parameters?: Record<string, string>;
+    templateParameters: Record<string, { Default?: string; NoEcho?: boolean }>;
+    templateBody?: string;
+    outputs?: Record<string, string>;
+    hook?: StackUpdateHook;
+    roleArn?: string;
+  }): string {
     const id = arn.stack(spec.region, spec.name, this.world.rng.stream('cfn.ids').uuid());
     const params: Record<string, string> = {};
     for (const [k, def] of Object.entries(spec.templateParameters)) {
@@ -102,8 +114,17 @@ export class CloudFormationService implements ServiceModel {
       params[k] = v;
     }
     this.stacks.set(`${spec.region}/${spec.name}`, {
-      name: spec.name, id, region: spec.region, status: 'CREATE_COMPLETE', params, templateParams: spec.templateParameters,
-      templateBody: spec.templateBody ?? JSON.stringify({ Parameters: spec.templateParameters }), createdAt: this.world.clock.now(), outputs: spec.outputs ?? {}, hook: spec.hook, failNext: false,
+      name: spec.name,
+      id,
+      region: spec.region,
+      status: 'CREATE_COMPLETE',
+      params,
+      templateParams: spec.templateParameters,
+      templateBody: spec.templateBody ?? JSON.stringify({ Parameters: spec.templateParameters }),
+      createdAt: this.world.clock.now(),
+      outputs: spec.outputs ?? {},
+      hook: spec.hook,
+      failNext: false,
       ...(spec.roleArn ? { roleArn: spec.roleArn } : {}),
     });
     return id;
@@ -161,11 +182,17 @@ export class CloudFormationService implements ServiceModel {
 
   private shape(s: Stack) {
     return {
-      StackId: s.id, StackName: s.name, CreationTime: new Date(s.createdAt), ...(s.updatedAt ? { LastUpdatedTime: new Date(s.updatedAt) } : {}),
-      StackStatus: s.status, ...(s.reason ? { StackStatusReason: s.reason } : {}),
+      StackId: s.id,
+      StackName: s.name,
+      CreationTime: new Date(s.createdAt),
+      ...(s.updatedAt ? { LastUpdatedTime: new Date(s.updatedAt) } : {}),
+      StackStatus: s.status,
+      ...(s.reason ? { StackStatusReason: s.reason } : {}),
       Parameters: Object.entries(s.params).map(([ParameterKey, v]) => ({ ParameterKey, ParameterValue: s.templateParams[ParameterKey]?.NoEcho ? '****' : v })),
       Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      DisableRollback: false, Capabilities: [], ...(s.roleArn ? { RoleARN: s.roleArn } : {}),
+      DisableRollback: false,
+      Capabilities: [],
+      ...(s.roleArn ? { RoleARN: s.roleArn } : {}),
     };
   }
 
@@ -181,8 +208,31 @@ export class CloudFormationService implements ServiceModel {
     return { Stacks: [...this.stacks.values()].filter((s) => s.region === ctx.region).map((s) => this.shape(s)) };
   }
 
-  updateStack(input: { StackName?: string; UsePreviousTemplate?: boolean; TemplateBody?: string; TemplateURL?: string; Parameters?: { ParameterKey?: string; ParameterValue?: string; UsePreviousValue?: boolean }[]; Capabilities?: string[]; Tags?: unknown; ClientRequestToken?: string; RoleARN?: string }, ctx: CallCtx) {
-    supportOnly('cloudformation', 'UpdateStack', input, ['StackName', 'UsePreviousTemplate', 'TemplateBody', 'TemplateURL', 'Parameters', 'Capabilities', 'Tags', 'ClientRequestToken', 'RoleARN']);
+  updateStack(
+    input: {
+      StackName?: string;
+      UsePreviousTemplate?: boolean;
+      TemplateBody?: string;
+      TemplateURL?: string;
+      Parameters?: { ParameterKey?: string; ParameterValue?: string; UsePreviousValue?: boolean }[];
+      Capabilities?: string[];
+      Tags?: unknown;
+      ClientRequestToken?: string;
+      RoleARN?: string;
+    },
+    ctx: CallCtx,
+  ) {
+    supportOnly('cloudformation', 'UpdateStack', input, [
+      'StackName',
+      'UsePreviousTemplate',
+      'TemplateBody',
+      'TemplateURL',
+      'Parameters',
+      'Capabilities',
+      'Tags',
+      'ClientRequestToken',
+      'RoleARN',
+    ]);
     const verr = (m: string) => awsError('cloudformation', 'ValidationError', m);
     const s = input.StackName ? this.lookup(input.StackName, ctx.region) : undefined;
     if (!s) throw verr(`Stack [${input.StackName ?? ''}] does not exist`);
@@ -194,8 +244,10 @@ export class CloudFormationService implements ServiceModel {
     if (input.UsePreviousTemplate && (input.TemplateBody !== undefined || input.TemplateURL !== undefined)) {
       throw verr('You cannot specify both usePreviousTemplate and Template Body/Template URL');
     }
-    if (!input.UsePreviousTemplate && input.TemplateBody === undefined && input.TemplateURL === undefined) throw verr('Either Template URL or Template Body must be specified.');
-    if (input.TemplateURL !== undefined) throw new TwinUnsupportedError('twin cloudformation:UpdateStack does not fetch TemplateURL; use TemplateBody or UsePreviousTemplate');
+    if (!input.UsePreviousTemplate && input.TemplateBody === undefined && input.TemplateURL === undefined)
+      throw verr('Either Template URL or Template Body must be specified.');
+    if (input.TemplateURL !== undefined)
+      throw new TwinUnsupportedError('twin cloudformation:UpdateStack does not fetch TemplateURL; use TemplateBody or UsePreviousTemplate');
     let templateParams = s.templateParams;
     let body = s.templateBody;
     if (input.TemplateBody !== undefined) {
@@ -220,7 +272,7 @@ export class CloudFormationService implements ServiceModel {
     for (const [k, def] of Object.entries(templateParams)) {
       const g = given.get(k);
       // A parameter left out does NOT keep its value: it reverts to the default (docs/aws-behaviour.md §8).
-      const v = g?.previous ? s.params[k] : g?.value ?? def.Default;
+      const v = g?.previous ? s.params[k] : (g?.value ?? def.Default);
       if (v === undefined) missing.push(k);
       else next[k] = v;
     }
@@ -250,32 +302,54 @@ export class CloudFormationService implements ServiceModel {
       }
     }
     const duration = hookResult?.durationMs ?? Math.round(this.world.rng.stream('cfn.update').uniform(10 * 60, 30 * 60) * 1000);
-    this.world.log('cloud', `stack ${s.name} UPDATE_IN_PROGRESS`, { stack: s.name, region: s.region, parameters: next, ...(s.roleArn ? { roleArn: s.roleArn } : {}) });
+    this.world.log('cloud', `stack ${s.name} UPDATE_IN_PROGRESS`, {
+      stack: s.name,
+      region: s.region,
+      parameters: next,
+      ...(s.roleArn ? { roleArn: s.roleArn } : {}),
+    });
     const rng = this.world.rng.stream('cfn.cleanup');
-    if (denied !== undefined) this.world.log('cloud', `stack ${s.name}: resource Database UPDATE_FAILED: ${denied}`, { stack: s.name, region: s.region, reason: denied });
+    if (denied !== undefined)
+      this.world.log('cloud', `stack ${s.name}: resource Database UPDATE_FAILED: ${denied}`, { stack: s.name, region: s.region, reason: denied });
     if (fail || denied !== undefined) {
       // A refused call fails its resource at once; an injected failure part-way through the update.
       const failAfter = denied !== undefined ? Math.round(rng.uniform(5, 30) * 1000) : Math.round(duration / 3);
-      this.world.clock.schedule(failAfter, () => {
-        s.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
-        s.reason = 'The following resource(s) failed to update: [Database].';
-        s.params = previous;
-        this.world.clock.schedule(Math.round(rng.uniform(120, 600) * 1000), () => {
-          s.status = 'UPDATE_ROLLBACK_COMPLETE';
-          s.reason = undefined;
-          this.world.log('cloud', `stack ${s.name} UPDATE_ROLLBACK_COMPLETE`, { stack: s.name });
-        }, `cfn ${s.name} rollback complete`);
-      }, `cfn ${s.name} update failed`);
+      this.world.clock.schedule(
+        failAfter,
+        () => {
+          s.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+          s.reason = 'The following resource(s) failed to update: [Database].';
+          s.params = previous;
+          this.world.clock.schedule(
+            Math.round(rng.uniform(120, 600) * 1000),
+            () => {
+              s.status = 'UPDATE_ROLLBACK_COMPLETE';
+              s.reason = undefined;
+              this.world.log('cloud', `stack ${s.name} UPDATE_ROLLBACK_COMPLETE`, { stack: s.name });
+            },
+            `cfn ${s.name} rollback complete`,
+          );
+        },
+        `cfn ${s.name} update failed`,
+      );
     } else {
-      this.world.clock.schedule(duration, () => {
-        hookResult?.onComplete?.();
-        s.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
-        s.reason = undefined;
-        this.world.clock.schedule(Math.round(rng.uniform(30, 90) * 1000), () => {
-          s.status = 'UPDATE_COMPLETE';
-          this.world.log('cloud', `stack ${s.name} UPDATE_COMPLETE`, { stack: s.name });
-        }, `cfn ${s.name} complete`);
-      }, `cfn ${s.name} update`);
+      this.world.clock.schedule(
+        duration,
+        () => {
+          hookResult?.onComplete?.();
+          s.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+          s.reason = undefined;
+          this.world.clock.schedule(
+            Math.round(rng.uniform(30, 90) * 1000),
+            () => {
+              s.status = 'UPDATE_COMPLETE';
+              this.world.log('cloud', `stack ${s.name} UPDATE_COMPLETE`, { stack: s.name });
+            },
+            `cfn ${s.name} complete`,
+          );
+        },
+        `cfn ${s.name} update`,
+      );
     }
     return { StackId: s.id };
   }

@@ -267,17 +267,25 @@ export function decideAlarmState(e: EvaluationInput): { value: AlarmStateValue; 
 export const cwTimestamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000');
 
 const metricKey = (ns: string, name: string, dims: readonly Dimension[] = []): string =>
-  `${ns}|${name}|${[...dims].sort((a, b) => a.Name.localeCompare(b.Name)).map((d) => `${d.Name}=${d.Value}`).join(',')}`;
+  `${ns}|${name}|${[...dims]
+    .sort((a, b) => a.Name.localeCompare(b.Name))
+    .map((d) => `${d.Name}=${d.Value}`)
+    .join(',')}`;
 
 const statOf = (pts: readonly Point[], stat: Stat): number => {
   const count = pts.reduce((a, p) => a + p.count, 0);
   const sum = pts.reduce((a, p) => a + p.sum, 0);
   switch (stat) {
-    case 'Average': return sum / count;
-    case 'Sum': return sum;
-    case 'SampleCount': return count;
-    case 'Minimum': return Math.min(...pts.map((p) => p.min));
-    case 'Maximum': return Math.max(...pts.map((p) => p.max));
+    case 'Average':
+      return sum / count;
+    case 'Sum':
+      return sum;
+    case 'SampleCount':
+      return count;
+    case 'Minimum':
+      return Math.min(...pts.map((p) => p.min));
+    case 'Maximum':
+      return Math.max(...pts.map((p) => p.max));
   }
 };
 
@@ -349,10 +357,27 @@ export class CloudWatchService implements ServiceModel {
     return this.metrics.get(region)?.get(metricKey(ns, name, dims)) ?? [];
   }
 
-  putMetricData(input: { Namespace?: string; MetricData?: { MetricName?: string; Dimensions?: Dimension[]; Timestamp?: Date; Value?: number; Values?: number[]; Counts?: number[]; StatisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number }; Unit?: string; StorageResolution?: number }[] }, ctx: CallCtx) {
+  putMetricData(
+    input: {
+      Namespace?: string;
+      MetricData?: {
+        MetricName?: string;
+        Dimensions?: Dimension[];
+        Timestamp?: Date;
+        Value?: number;
+        Values?: number[];
+        Counts?: number[];
+        StatisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
+        Unit?: string;
+        StorageResolution?: number;
+      }[];
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'PutMetricData', input, ['Namespace', 'MetricData']);
     if (!input.Namespace) throw awsError('cloudwatch', 'MissingRequiredParameterException', 'The parameter Namespace is required.');
-    if (input.Namespace.startsWith('AWS/')) throw awsError('cloudwatch', 'InvalidParameterValueException', `The value ${input.Namespace} for parameter Namespace is invalid.`);
+    if (input.Namespace.startsWith('AWS/'))
+      throw awsError('cloudwatch', 'InvalidParameterValueException', `The value ${input.Namespace} for parameter Namespace is invalid.`);
     const data = input.MetricData ?? [];
     if (data.length === 0) throw awsError('cloudwatch', 'MissingRequiredParameterException', 'The parameter MetricData is required.');
     if (data.length > 1000) throw awsError('cloudwatch', 'InvalidParameterValueException', 'The collection MetricData must not have a size greater than 1000.');
@@ -361,10 +386,17 @@ export class CloudWatchService implements ServiceModel {
     data.forEach((d, idx) => {
       const at = `MetricData.member.${idx + 1}`;
       if (!d.MetricName) throw awsError('cloudwatch', 'MissingRequiredParameterException', `The parameter ${at}.MetricName is required.`);
-      if ((d.Dimensions?.length ?? 0) > 30) throw awsError('cloudwatch', 'InvalidParameterValueException', `The collection ${at}.Dimensions must not have a size greater than 30.`);
+      if ((d.Dimensions?.length ?? 0) > 30)
+        throw awsError('cloudwatch', 'InvalidParameterValueException', `The collection ${at}.Dimensions must not have a size greater than 30.`);
       const t = d.Timestamp ? new Date(d.Timestamp).getTime() : now;
-      if (t > now + TWO_HOURS) throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameter ${at}.Timestamp must specify a time no more than two hours in the future.`);
-      if (t < now - TWO_WEEKS) throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameter ${at}.Timestamp must specify a time within the past two weeks.`);
+      if (t > now + TWO_HOURS)
+        throw awsError(
+          'cloudwatch',
+          'InvalidParameterValueException',
+          `The parameter ${at}.Timestamp must specify a time no more than two hours in the future.`,
+        );
+      if (t < now - TWO_WEEKS)
+        throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameter ${at}.Timestamp must specify a time within the past two weeks.`);
       const bad = (v: number, field: string) => {
         if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 2 ** 360 || (v !== 0 && Math.abs(v) < 2 ** -260)) {
           throw awsError('cloudwatch', 'InvalidParameterValueException', `The value ${String(v)} for parameter ${at}.${field} is invalid.`);
@@ -372,14 +404,21 @@ export class CloudWatchService implements ServiceModel {
       };
       const highRes = d.StorageResolution === 1;
       const kinds = [d.Value !== undefined, d.Values !== undefined, d.StatisticValues !== undefined].filter(Boolean).length;
-      if (kinds !== 1) throw awsError('cloudwatch', 'InvalidParameterCombinationException', `The parameters ${at}.Value, ${at}.Values and ${at}.StatisticValues are mutually exclusive and one is required.`);
+      if (kinds !== 1)
+        throw awsError(
+          'cloudwatch',
+          'InvalidParameterCombinationException',
+          `The parameters ${at}.Value, ${at}.Values and ${at}.StatisticValues are mutually exclusive and one is required.`,
+        );
       let p: Point;
       if (d.Value !== undefined) {
         bad(d.Value, 'Value');
         p = { t, count: 1, sum: d.Value, min: d.Value, max: d.Value, highRes };
       } else if (d.Values !== undefined) {
-        if (d.Values.length > 150) throw awsError('cloudwatch', 'InvalidParameterValueException', `The collection ${at}.Values must not have a size greater than 150.`);
-        if (d.Counts && d.Counts.length !== d.Values.length) throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameters ${at}.Values and ${at}.Counts must be of the same size.`);
+        if (d.Values.length > 150)
+          throw awsError('cloudwatch', 'InvalidParameterValueException', `The collection ${at}.Values must not have a size greater than 150.`);
+        if (d.Counts && d.Counts.length !== d.Values.length)
+          throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameters ${at}.Values and ${at}.Counts must be of the same size.`);
         d.Values.forEach((v) => bad(v, 'Values'));
         const counts = d.Counts ?? d.Values.map(() => 1);
         p = {
@@ -417,31 +456,73 @@ export class CloudWatchService implements ServiceModel {
     return out;
   }
 
-  getMetricData(input: { MetricDataQueries?: { Id: string; Label?: string; ReturnData?: boolean; Expression?: string; Period?: number; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string; Unit?: string } }[]; StartTime?: Date; EndTime?: Date; ScanBy?: string; MaxDatapoints?: number; NextToken?: string }, ctx: CallCtx) {
+  getMetricData(
+    input: {
+      MetricDataQueries?: {
+        Id: string;
+        Label?: string;
+        ReturnData?: boolean;
+        Expression?: string;
+        Period?: number;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: Dimension[] }; Period: number; Stat: string; Unit?: string };
+      }[];
+      StartTime?: Date;
+      EndTime?: Date;
+      ScanBy?: string;
+      MaxDatapoints?: number;
+      NextToken?: string;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'GetMetricData', input, ['MetricDataQueries', 'StartTime', 'EndTime', 'ScanBy', 'MaxDatapoints']);
-    if (!input.StartTime || !input.EndTime) throw awsError('cloudwatch', 'MissingRequiredParameterException', 'The parameters StartTime and EndTime are required.');
+    if (!input.StartTime || !input.EndTime)
+      throw awsError('cloudwatch', 'MissingRequiredParameterException', 'The parameters StartTime and EndTime are required.');
     const start = new Date(input.StartTime).getTime();
     const end = new Date(input.EndTime).getTime();
     if (end <= start) throw awsError('cloudwatch', 'InvalidParameterValueException', 'The parameter StartTime must be less than the parameter EndTime.');
     const results = [];
     for (const q of input.MetricDataQueries ?? []) {
       if (q.Expression !== undefined) throw new TwinUnsupportedError('twin cloudwatch:GetMetricData does not model metric math (Expression)');
-      if (!q.MetricStat) throw awsError('cloudwatch', 'InvalidParameterValueException', `The query ${q.Id} must have exactly one of Expression and MetricStat.`);
+      if (!q.MetricStat)
+        throw awsError('cloudwatch', 'InvalidParameterValueException', `The query ${q.Id} must have exactly one of Expression and MetricStat.`);
       const ms = q.MetricStat;
       const stat = ms.Stat as Stat;
       if (!STATS.includes(stat)) throw new TwinUnsupportedError(`twin cloudwatch:GetMetricData models the statistics ${STATS.join(', ')} only, got ${ms.Stat}`);
       if (!(ms.Period >= 1) || (ms.Period >= 60 ? ms.Period % 60 !== 0 : ![1, 5, 10, 20, 30].includes(ms.Period))) {
-        throw awsError('cloudwatch', 'InvalidParameterValueException', `The parameter MetricDataQueries.member.Period must be 1, 5, 10, 20, 30 or a multiple of 60, got ${ms.Period}.`);
+        throw awsError(
+          'cloudwatch',
+          'InvalidParameterValueException',
+          `The parameter MetricDataQueries.member.Period must be 1, 5, 10, 20, 30 or a multiple of 60, got ${ms.Period}.`,
+        );
       }
       if (q.ReturnData === false) continue;
       const b = this.buckets(ctx.region, ms.Metric.Namespace, ms.Metric.MetricName, ms.Metric.Dimensions, ms.Period, start, end, stat);
       if (input.ScanBy !== 'TimestampAscending') b.reverse();
-      results.push({ Id: q.Id, Label: q.Label ?? ms.Metric.MetricName, Timestamps: b.map((x) => new Date(x.t)), Values: b.map((x) => x.value), StatusCode: 'Complete' });
+      results.push({
+        Id: q.Id,
+        Label: q.Label ?? ms.Metric.MetricName,
+        Timestamps: b.map((x) => new Date(x.t)),
+        Values: b.map((x) => x.value),
+        StatusCode: 'Complete',
+      });
     }
     return { MetricDataResults: results, Messages: [] };
   }
 
-  getMetricStatistics(input: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[]; StartTime?: Date; EndTime?: Date; Period?: number; Statistics?: string[]; Unit?: string; ExtendedStatistics?: string[] }, ctx: CallCtx) {
+  getMetricStatistics(
+    input: {
+      Namespace?: string;
+      MetricName?: string;
+      Dimensions?: Dimension[];
+      StartTime?: Date;
+      EndTime?: Date;
+      Period?: number;
+      Statistics?: string[];
+      Unit?: string;
+      ExtendedStatistics?: string[];
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'GetMetricStatistics', input, ['Namespace', 'MetricName', 'Dimensions', 'StartTime', 'EndTime', 'Period', 'Statistics', 'Unit']);
     if (!input.Namespace || !input.MetricName || !input.StartTime || !input.EndTime || !input.Period || !input.Statistics?.length) {
       throw awsError('cloudwatch', 'MissingRequiredParameterException', 'Namespace, MetricName, StartTime, EndTime, Period and Statistics are required.');
@@ -464,10 +545,35 @@ export class CloudWatchService implements ServiceModel {
 
   // ------------------------------------------------------------------ alarms
 
-  putMetricAlarm(input: AlarmDefinition & { Metrics?: unknown; ExtendedStatistic?: string; ThresholdMetricId?: string; EvaluateLowSampleCountPercentile?: string; Tags?: unknown }, ctx: CallCtx) {
+  putMetricAlarm(
+    input: AlarmDefinition & {
+      Metrics?: unknown;
+      ExtendedStatistic?: string;
+      ThresholdMetricId?: string;
+      EvaluateLowSampleCountPercentile?: string;
+      Tags?: unknown;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'PutMetricAlarm', input, [
-      'AlarmName', 'AlarmDescription', 'Namespace', 'MetricName', 'Dimensions', 'Statistic', 'Period', 'EvaluationPeriods', 'DatapointsToAlarm',
-      'Threshold', 'ComparisonOperator', 'TreatMissingData', 'ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Unit', 'Tags',
+      'AlarmName',
+      'AlarmDescription',
+      'Namespace',
+      'MetricName',
+      'Dimensions',
+      'Statistic',
+      'Period',
+      'EvaluationPeriods',
+      'DatapointsToAlarm',
+      'Threshold',
+      'ComparisonOperator',
+      'TreatMissingData',
+      'ActionsEnabled',
+      'AlarmActions',
+      'OKActions',
+      'InsufficientDataActions',
+      'Unit',
+      'Tags',
     ]);
     return this.defineAlarm(ctx.region, input);
   }
@@ -478,15 +584,18 @@ export class CloudWatchService implements ServiceModel {
       throw awsError('cloudwatch', 'InvalidParameterValueException', msg);
     };
     if (!def.AlarmName) fail('The parameter AlarmName is required.');
-    if (!STATS.includes(def.Statistic)) fail(`The parameter Statistic must be one of ${STATS.join(', ')} (the twin does not model ExtendedStatistic), got ${String(def.Statistic)}.`);
-    if (!COMPARATORS.includes(def.ComparisonOperator)) fail(`The parameter ComparisonOperator must be one of ${COMPARATORS.join(', ')}, got ${String(def.ComparisonOperator)}.`);
+    if (!STATS.includes(def.Statistic))
+      fail(`The parameter Statistic must be one of ${STATS.join(', ')} (the twin does not model ExtendedStatistic), got ${String(def.Statistic)}.`);
+    if (!COMPARATORS.includes(def.ComparisonOperator))
+      fail(`The parameter ComparisonOperator must be one of ${COMPARATORS.join(', ')}, got ${String(def.ComparisonOperator)}.`);
     const P = def.Period;
     if (![10, 20, 30].includes(P) && !(P >= 60 && P % 60 === 0)) fail(`The parameter Period must be 10, 20, 30 or a multiple of 60, got ${P}.`);
     if (!(def.EvaluationPeriods >= 1)) fail('The parameter EvaluationPeriods must be at least 1.');
     const M = def.DatapointsToAlarm ?? def.EvaluationPeriods;
     if (M < 1 || M > def.EvaluationPeriods) fail('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
     const span = P * def.EvaluationPeriods;
-    if (span > (P < 3600 ? 86_400 : 7 * 86_400)) fail('The evaluation period (Period × EvaluationPeriods) must not exceed one day (seven days for periods of an hour or more).');
+    if (span > (P < 3600 ? 86_400 : 7 * 86_400))
+      fail('The evaluation period (Period × EvaluationPeriods) must not exceed one day (seven days for periods of an hour or more).');
     let byName = this.alarms.get(region);
     if (!byName) this.alarms.set(region, (byName = new Map()));
     const existing = byName.get(def.AlarmName);
@@ -511,14 +620,19 @@ export class CloudWatchService implements ServiceModel {
    * describe alarms on `*` (a narrower permission silently leaves them out, as on AWS).
    * Without `AlarmTypes`, metric alarms only.
    */
-  describeAlarms(input: { AlarmNames?: string[]; AlarmNamePrefix?: string; StateValue?: string; AlarmTypes?: string[]; MaxRecords?: number; NextToken?: string }, ctx: CallCtx) {
+  describeAlarms(
+    input: { AlarmNames?: string[]; AlarmNamePrefix?: string; StateValue?: string; AlarmTypes?: string[]; MaxRecords?: number; NextToken?: string },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'DescribeAlarms', input, ['AlarmNames', 'AlarmNamePrefix', 'StateValue', 'AlarmTypes', 'MaxRecords']);
     this.checkAlarmTypes(input.AlarmTypes);
     if (input.AlarmNames?.length && input.AlarmNamePrefix) {
       throw awsError('cloudwatch', 'InvalidParameterCombination', 'AlarmNames and AlarmNamePrefix cannot be specified together.');
     }
     const matches = (name: string, state: AlarmStateValue) =>
-      (!input.AlarmNames?.length || input.AlarmNames.includes(name)) && (!input.AlarmNamePrefix || name.startsWith(input.AlarmNamePrefix)) && (!input.StateValue || state === input.StateValue);
+      (!input.AlarmNames?.length || input.AlarmNames.includes(name)) &&
+      (!input.AlarmNamePrefix || name.startsWith(input.AlarmNamePrefix)) &&
+      (!input.StateValue || state === input.StateValue);
     const all = [...(this.alarms.get(ctx.region)?.values() ?? [])].sort((a, b) => a.def.AlarmName.localeCompare(b.def.AlarmName));
     const list = all.filter((a) => matches(a.def.AlarmName, a.state.value));
     const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
@@ -531,7 +645,8 @@ export class CloudWatchService implements ServiceModel {
 
   private checkAlarmTypes(types: readonly string[] | undefined): void {
     for (const t of types ?? []) {
-      if (t !== 'MetricAlarm' && t !== 'CompositeAlarm') throw awsError('cloudwatch', 'InvalidParameterValue', `The value ${t} for parameter AlarmTypes is not valid: it must be MetricAlarm or CompositeAlarm`);
+      if (t !== 'MetricAlarm' && t !== 'CompositeAlarm')
+        throw awsError('cloudwatch', 'InvalidParameterValue', `The value ${t} for parameter AlarmTypes is not valid: it must be MetricAlarm or CompositeAlarm`);
     }
   }
 
@@ -548,13 +663,29 @@ export class CloudWatchService implements ServiceModel {
    * [StartDate, EndDate], with HistoryData as AWS writes it (`oldState`/`newState` `stateValue`).
    * The history of an alarm that does not exist in the Region is empty (not an error), as on AWS.
    */
-  describeAlarmHistory(input: { AlarmName?: string; AlarmTypes?: string[]; HistoryItemType?: string; StartDate?: Date | string; EndDate?: Date | string; MaxRecords?: number; ScanBy?: string }, ctx: CallCtx) {
+  describeAlarmHistory(
+    input: {
+      AlarmName?: string;
+      AlarmTypes?: string[];
+      HistoryItemType?: string;
+      StartDate?: Date | string;
+      EndDate?: Date | string;
+      MaxRecords?: number;
+      ScanBy?: string;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('cloudwatch', 'DescribeAlarmHistory', input, ['AlarmName', 'HistoryItemType', 'StartDate', 'EndDate', 'MaxRecords', 'ScanBy', 'AlarmTypes']);
     this.checkAlarmTypes(input.AlarmTypes);
-    if (!input.AlarmName) throw new TwinUnsupportedError('twin: DescribeAlarmHistory without AlarmName (every alarm\'s history) is not modelled');
-    if (input.HistoryItemType && input.HistoryItemType !== 'StateUpdate') throw new TwinUnsupportedError(`twin: DescribeAlarmHistory HistoryItemType ${input.HistoryItemType} is not modelled`);
+    if (!input.AlarmName) throw new TwinUnsupportedError("twin: DescribeAlarmHistory without AlarmName (every alarm's history) is not modelled");
+    if (input.HistoryItemType && input.HistoryItemType !== 'StateUpdate')
+      throw new TwinUnsupportedError(`twin: DescribeAlarmHistory HistoryItemType ${input.HistoryItemType} is not modelled`);
     if (input.MaxRecords !== undefined && (input.MaxRecords < 1 || input.MaxRecords > 100)) {
-      throw awsError('cloudwatch', 'InvalidParameterValue', `The value ${input.MaxRecords} for parameter MaxRecords is not valid: it must be between 1 and 100`);
+      throw awsError(
+        'cloudwatch',
+        'InvalidParameterValue',
+        `The value ${input.MaxRecords} for parameter MaxRecords is not valid: it must be between 1 and 100`,
+      );
     }
     const from = input.StartDate === undefined ? -Infinity : new Date(input.StartDate).getTime();
     const to = input.EndDate === undefined ? Infinity : new Date(input.EndDate).getTime();
@@ -669,10 +800,28 @@ export class CloudWatchService implements ServiceModel {
   // ------------------------------------------------------------------ composite alarms
 
   putCompositeAlarm(
-    input: { AlarmName?: string; AlarmRule?: string; AlarmDescription?: string; ActionsEnabled?: boolean; AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[]; Tags?: unknown },
+    input: {
+      AlarmName?: string;
+      AlarmRule?: string;
+      AlarmDescription?: string;
+      ActionsEnabled?: boolean;
+      AlarmActions?: string[];
+      OKActions?: string[];
+      InsufficientDataActions?: string[];
+      Tags?: unknown;
+    },
     ctx: CallCtx,
   ) {
-    supportOnly('cloudwatch', 'PutCompositeAlarm', input, ['AlarmName', 'AlarmRule', 'AlarmDescription', 'ActionsEnabled', 'AlarmActions', 'OKActions', 'InsufficientDataActions', 'Tags']);
+    supportOnly('cloudwatch', 'PutCompositeAlarm', input, [
+      'AlarmName',
+      'AlarmRule',
+      'AlarmDescription',
+      'ActionsEnabled',
+      'AlarmActions',
+      'OKActions',
+      'InsufficientDataActions',
+      'Tags',
+    ]);
     return this.defineCompositeAlarm(ctx.region, input as Required<Pick<typeof input, 'AlarmName' | 'AlarmRule'>> & typeof input);
   }
 
@@ -681,11 +830,23 @@ export class CloudWatchService implements ServiceModel {
    * INSUFFICIENT_DATA and is evaluated at once; an updated one keeps its state and is evaluated
    * again. The rule's alarms must exist in the Region (inferred: see twin/README.md).
    */
-  defineCompositeAlarm(region: string, def: { AlarmName: string; AlarmRule: string; AlarmDescription?: string; ActionsEnabled?: boolean; AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[] }): Record<string, never> {
+  defineCompositeAlarm(
+    region: string,
+    def: {
+      AlarmName: string;
+      AlarmRule: string;
+      AlarmDescription?: string;
+      ActionsEnabled?: boolean;
+      AlarmActions?: string[];
+      OKActions?: string[];
+      InsufficientDataActions?: string[];
+    },
+  ): Record<string, never> {
     if (!def.AlarmName) throw awsError('cloudwatch', 'MissingParameter', 'The parameter AlarmName is required.');
     if (!def.AlarmRule) throw awsError('cloudwatch', 'MissingParameter', 'The parameter AlarmRule is required.');
     if (def.AlarmRule.length > MAX_RULE_LENGTH) throw ruleError(`the rule is ${def.AlarmRule.length} characters long, more than ${MAX_RULE_LENGTH}`);
-    if (this.alarms.get(region)?.has(def.AlarmName)) throw awsError('cloudwatch', 'ValidationError', `A metric alarm named ${def.AlarmName} already exists: an alarm name is unique in a Region`);
+    if (this.alarms.get(region)?.has(def.AlarmName))
+      throw awsError('cloudwatch', 'ValidationError', `A metric alarm named ${def.AlarmName} already exists: an alarm name is unique in a Region`);
     const parsed = parseAlarmRule(def.AlarmRule);
     const named = ruleAlarms(parsed);
     if (named.length > MAX_RULE_ALARMS) throw ruleError(`the rule names ${named.length} alarms, more than ${MAX_RULE_ALARMS}`);
@@ -745,7 +906,10 @@ export class CloudWatchService implements ServiceModel {
     const triggering = ruleAlarms(c.parsed).map((ref) => {
       const name = this.refName(c.region, ref);
       const child = this.alarms.get(c.region)?.get(name) ?? this.composites.get(c.region)?.get(name);
-      return { arn: arn.alarm(c.region, name), state: { value: child?.state.value ?? 'INSUFFICIENT_DATA', timestamp: cwTimestamp(child?.state.timestamp ?? this.world.clock.now()) } };
+      return {
+        arn: arn.alarm(c.region, name),
+        state: { value: child?.state.value ?? 'INSUFFICIENT_DATA', timestamp: cwTimestamp(child?.state.timestamp ?? this.world.clock.now()) },
+      };
     });
     const reason = `${value === 'ALARM' ? 'The alarm rule is true' : 'The alarm rule is false'}: ${triggering.map((t) => `${t.arn.split(':alarm:')[1]} is ${t.state.value}`).join(', ') || c.rule}`;
     this.transitionComposite(c, value, reason, JSON.stringify({ triggeringAlarms: triggering }), seen);
@@ -758,18 +922,40 @@ export class CloudWatchService implements ServiceModel {
     if (previous.value === value) return;
     c.history.push({ t: now, from: previous.value, to: value, reason });
     this.world.log('alarm', `${c.name}: ${previous.value} -> ${value}`, { alarm: c.name, region: c.region, reason, composite: true });
-    const st = (s: AlarmState) => ({ value: s.value, reason: s.reason, ...(s.reasonData ? { reasonData: s.reasonData } : {}), timestamp: cwTimestamp(s.timestamp) });
+    const st = (s: AlarmState) => ({
+      value: s.value,
+      reason: s.reason,
+      ...(s.reasonData ? { reasonData: s.reasonData } : {}),
+      timestamp: cwTimestamp(s.timestamp),
+    });
     this.world.events.emitAws(c.region, {
       source: 'aws.cloudwatch',
       detailType: 'CloudWatch Alarm State Change',
       resources: [c.arn],
-      detail: { alarmName: c.name, state: st(c.state), previousState: st(previous), configuration: { alarmRule: c.rule, ...(c.description !== undefined ? { description: c.description } : {}) } },
+      detail: {
+        alarmName: c.name,
+        state: st(c.state),
+        previousState: st(previous),
+        configuration: { alarmRule: c.rule, ...(c.description !== undefined ? { description: c.description } : {}) },
+      },
     });
     if (c.actionsEnabled) {
       const actions = value === 'ALARM' ? c.alarmActions : value === 'OK' ? c.okActions : c.insufficientDataActions;
       for (const action of actions) {
         if (action.startsWith('arn:aws:sns:')) {
-          this.world.sns.publishInternal(action, JSON.stringify({ AlarmName: c.name, NewStateValue: value, OldStateValue: previous.value, NewStateReason: reason, StateChangeTime: cwTimestamp(now), Region: c.region, AlarmArn: c.arn }), `${value}: "${c.name}" in ${c.region}`);
+          this.world.sns.publishInternal(
+            action,
+            JSON.stringify({
+              AlarmName: c.name,
+              NewStateValue: value,
+              OldStateValue: previous.value,
+              NewStateReason: reason,
+              StateChangeTime: cwTimestamp(now),
+              Region: c.region,
+              AlarmArn: c.arn,
+            }),
+            `${value}: "${c.name}" in ${c.region}`,
+          );
         }
       }
     }
@@ -835,21 +1021,35 @@ export class CloudWatchService implements ServiceModel {
     }
     const breaches = (v: number): boolean => {
       switch (d.ComparisonOperator) {
-        case 'GreaterThanOrEqualToThreshold': return v >= d.Threshold;
-        case 'GreaterThanThreshold': return v > d.Threshold;
-        case 'LessThanThreshold': return v < d.Threshold;
-        case 'LessThanOrEqualToThreshold': return v <= d.Threshold;
+        case 'GreaterThanOrEqualToThreshold':
+          return v >= d.Threshold;
+        case 'GreaterThanThreshold':
+          return v > d.Threshold;
+        case 'LessThanThreshold':
+          return v < d.Threshold;
+        case 'LessThanOrEqualToThreshold':
+          return v <= d.Threshold;
       }
     };
-    const treat: TreatMissingData = d.Namespace === 'AWS/DynamoDB' ? 'ignore' : d.TreatMissingData ?? 'missing';
-    const r = decideAlarmState({ buckets, evaluationPeriods: N, datapointsToAlarm: d.DatapointsToAlarm ?? N, treatMissingData: treat, breaches, current: a.state.value });
+    const treat: TreatMissingData = d.Namespace === 'AWS/DynamoDB' ? 'ignore' : (d.TreatMissingData ?? 'missing');
+    const r = decideAlarmState({
+      buckets,
+      evaluationPeriods: N,
+      datapointsToAlarm: d.DatapointsToAlarm ?? N,
+      treatMissingData: treat,
+      breaches,
+      current: a.state.value,
+    });
     if (r.value === a.state.value) return;
     const fmt = (ms: number) => {
       const x = new Date(ms);
       const p2 = (n: number) => String(n).padStart(2, '0');
       return `${p2(x.getUTCDate())}/${p2(x.getUTCMonth() + 1)}/${String(x.getUTCFullYear()).slice(2)} ${p2(x.getUTCHours())}:${p2(x.getUTCMinutes())}:${p2(x.getUTCSeconds())}`;
     };
-    const realIdx = buckets.map((b, i) => (b === undefined ? -1 : i)).filter((i) => i >= 0).slice(0, N);
+    const realIdx = buckets
+      .map((b, i) => (b === undefined ? -1 : i))
+      .filter((i) => i >= 0)
+      .slice(0, N);
     const listed = realIdx.map((i) => `${buckets[i]} (${fmt(bucketTimes[i]!)})`).join(', ');
     const cmpText: Record<Comparator, string> = {
       GreaterThanOrEqualToThreshold: 'greater than or equal to',
@@ -884,7 +1084,12 @@ export class CloudWatchService implements ServiceModel {
     const d = a.def;
     const dims: Record<string, string> = {};
     for (const x of d.Dimensions ?? []) dims[x.Name] = x.Value;
-    const st = (s: AlarmState) => ({ value: s.value, reason: s.reason, ...(s.reasonData ? { reasonData: s.reasonData } : {}), timestamp: cwTimestamp(s.timestamp) });
+    const st = (s: AlarmState) => ({
+      value: s.value,
+      reason: s.reason,
+      ...(s.reasonData ? { reasonData: s.reasonData } : {}),
+      timestamp: cwTimestamp(s.timestamp),
+    });
     this.world.events.emitAws(a.region, {
       source: 'aws.cloudwatch',
       detailType: 'CloudWatch Alarm State Change',
@@ -895,7 +1100,13 @@ export class CloudWatchService implements ServiceModel {
         previousState: st(previous),
         configuration: {
           ...(d.AlarmDescription !== undefined ? { description: d.AlarmDescription } : {}),
-          metrics: [{ id: a.metricId, metricStat: { metric: { namespace: d.Namespace, name: d.MetricName, dimensions: dims }, period: d.Period, stat: d.Statistic }, returnData: true }],
+          metrics: [
+            {
+              id: a.metricId,
+              metricStat: { metric: { namespace: d.Namespace, name: d.MetricName, dimensions: dims }, period: d.Period, stat: d.Statistic },
+              returnData: true,
+            },
+          ],
         },
       },
     });
@@ -903,7 +1114,19 @@ export class CloudWatchService implements ServiceModel {
       const actions = value === 'ALARM' ? d.AlarmActions : value === 'OK' ? d.OKActions : d.InsufficientDataActions;
       for (const action of actions ?? []) {
         if (action.startsWith('arn:aws:sns:')) {
-          this.world.sns.publishInternal(action, JSON.stringify({ AlarmName: d.AlarmName, NewStateValue: value, OldStateValue: previous.value, NewStateReason: reason, StateChangeTime: cwTimestamp(now), Region: a.region, AlarmArn: a.arn }), `${value}: "${d.AlarmName}" in ${a.region}`);
+          this.world.sns.publishInternal(
+            action,
+            JSON.stringify({
+              AlarmName: d.AlarmName,
+              NewStateValue: value,
+              OldStateValue: previous.value,
+              NewStateReason: reason,
+              StateChangeTime: cwTimestamp(now),
+              Region: a.region,
+              AlarmArn: a.arn,
+            }),
+            `${value}: "${d.AlarmName}" in ${a.region}`,
+          );
         }
       }
     }

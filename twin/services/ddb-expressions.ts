@@ -94,7 +94,18 @@ export function addNumbers(a: string, b: string, sign: 1 | -1 = 1): string {
 /** DynamoDB's type tag of a value. */
 export const typeOf = (v: AV): string => Object.keys(v)[0]!;
 
-const TYPE_NAMES: Record<string, string> = { S: 'STRING', N: 'NUMBER', B: 'BINARY', BOOL: 'BOOLEAN', NULL: 'NULL', SS: 'STRING SET', NS: 'NUMBER SET', BS: 'BINARY SET', L: 'LIST', M: 'MAP' };
+const TYPE_NAMES: Record<string, string> = {
+  S: 'STRING',
+  N: 'NUMBER',
+  B: 'BINARY',
+  BOOL: 'BOOLEAN',
+  NULL: 'NULL',
+  SS: 'STRING SET',
+  NS: 'NUMBER SET',
+  BS: 'BINARY SET',
+  L: 'LIST',
+  M: 'MAP',
+};
 const bytesEq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 const bytesCmp = (a: Uint8Array, b: Uint8Array) => {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
@@ -110,20 +121,42 @@ export function avEquals(a: AV, b: AV): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
   switch (t) {
-    case 'S': case 'BOOL': case 'NULL': return x[t] === y[t];
-    case 'N': return compareNumbers(x.N as string, y.N as string) === 0;
-    case 'B': return bytesEq(x.B as Uint8Array, y.B as Uint8Array);
-    case 'SS': { const p = new Set(x.SS as string[]); const q = y.SS as string[]; return p.size === new Set(q).size && q.every((s) => p.has(s)); }
-    case 'NS': { const p = (x.NS as string[]).map(normalizeNumber); const q = (y.NS as string[]).map(normalizeNumber); return new Set(p).size === new Set(q).size && q.every((n) => p.includes(n)); }
-    case 'BS': { const p = x.BS as Uint8Array[]; const q = y.BS as Uint8Array[]; return p.length === q.length && q.every((b) => p.some((c) => bytesEq(b, c))); }
-    case 'L': { const p = x.L as AV[]; const q = y.L as AV[]; return p.length === q.length && p.every((v, i) => avEquals(v, q[i]!)); }
+    case 'S':
+    case 'BOOL':
+    case 'NULL':
+      return x[t] === y[t];
+    case 'N':
+      return compareNumbers(x.N as string, y.N as string) === 0;
+    case 'B':
+      return bytesEq(x.B as Uint8Array, y.B as Uint8Array);
+    case 'SS': {
+      const p = new Set(x.SS as string[]);
+      const q = y.SS as string[];
+      return p.size === new Set(q).size && q.every((s) => p.has(s));
+    }
+    case 'NS': {
+      const p = (x.NS as string[]).map(normalizeNumber);
+      const q = (y.NS as string[]).map(normalizeNumber);
+      return new Set(p).size === new Set(q).size && q.every((n) => p.includes(n));
+    }
+    case 'BS': {
+      const p = x.BS as Uint8Array[];
+      const q = y.BS as Uint8Array[];
+      return p.length === q.length && q.every((b) => p.some((c) => bytesEq(b, c)));
+    }
+    case 'L': {
+      const p = x.L as AV[];
+      const q = y.L as AV[];
+      return p.length === q.length && p.every((v, i) => avEquals(v, q[i]!));
+    }
     case 'M': {
       const p = x.M as Record<string, AV>;
       const q = y.M as Record<string, AV>;
       const k = Object.keys(p);
       return k.length === Object.keys(q).length && k.every((kk) => q[kk] !== undefined && avEquals(p[kk]!, q[kk]!));
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -140,25 +173,45 @@ export function avCompare(a: AV, b: AV): number | undefined {
 /** Validates an attribute value as DynamoDB does on input (empty sets, bad numbers, duplicates). */
 export function validateValue(v: AV, where: string): void {
   const pre = where ? `${where}: ` : '';
-  if (v === null || typeof v !== 'object' || Object.keys(v).length !== 1) throw validation(`${pre}Supplied AttributeValue is empty, must contain exactly one of the supported datatypes`);
+  if (v === null || typeof v !== 'object' || Object.keys(v).length !== 1)
+    throw validation(`${pre}Supplied AttributeValue is empty, must contain exactly one of the supported datatypes`);
   const t = typeOf(v);
   const x = v as Record<string, unknown>;
   const setName: Record<string, string> = { SS: 'string', NS: 'number', BS: 'binary' };
   switch (t) {
-    case 'S': if (typeof x.S !== 'string') throw validation(`${pre}invalid S value`); break;
-    case 'N': parseNumber(String(x.N)); break;
-    case 'SS': case 'NS': case 'BS': {
+    case 'S':
+      if (typeof x.S !== 'string') throw validation(`${pre}invalid S value`);
+      break;
+    case 'N':
+      parseNumber(String(x.N));
+      break;
+    case 'SS':
+    case 'NS':
+    case 'BS': {
       const arr = x[t] as unknown[];
       if (!Array.isArray(arr) || arr.length === 0) throw validation(`One or more parameter values were invalid: An ${setName[t]} set  may not be empty`);
       if (t === 'NS') arr.forEach((n) => parseNumber(String(n)));
-      const keys = t === 'NS' ? arr.map((n) => normalizeNumber(String(n))) : t === 'BS' ? arr.map((b) => Buffer.from(b as Uint8Array).toString('base64')) : (arr as string[]);
+      const keys =
+        t === 'NS'
+          ? arr.map((n) => normalizeNumber(String(n)))
+          : t === 'BS'
+            ? arr.map((b) => Buffer.from(b as Uint8Array).toString('base64'))
+            : (arr as string[]);
       if (new Set(keys).size !== keys.length) throw validation(`Input collection ${JSON.stringify(arr)} contains duplicates.`);
       break;
     }
-    case 'L': (x.L as AV[]).forEach((e) => validateValue(e, where)); break;
-    case 'M': Object.values(x.M as Record<string, AV>).forEach((e) => validateValue(e, where)); break;
-    case 'B': case 'BOOL': case 'NULL': break;
-    default: throw validation(`${pre}Supplied AttributeValue has an unknown type ${t}`);
+    case 'L':
+      (x.L as AV[]).forEach((e) => validateValue(e, where));
+      break;
+    case 'M':
+      Object.values(x.M as Record<string, AV>).forEach((e) => validateValue(e, where));
+      break;
+    case 'B':
+    case 'BOOL':
+    case 'NULL':
+      break;
+    default:
+      throw validation(`${pre}Supplied AttributeValue has an unknown type ${t}`);
   }
 }
 
@@ -167,14 +220,22 @@ export function canonical(v: AV): AV {
   const t = typeOf(v);
   const x = v as Record<string, unknown>;
   switch (t) {
-    case 'N': return { N: normalizeNumber(x.N as string) };
-    case 'NS': return { NS: (x.NS as string[]).map(normalizeNumber) };
-    case 'SS': return { SS: [...(x.SS as string[])] };
-    case 'BS': return { BS: (x.BS as Uint8Array[]).map((b) => new Uint8Array(b)) };
-    case 'B': return { B: new Uint8Array(x.B as Uint8Array) };
-    case 'L': return { L: (x.L as AV[]).map(canonical) };
-    case 'M': return { M: Object.fromEntries(Object.entries(x.M as Record<string, AV>).map(([k, e]) => [k, canonical(e)])) };
-    default: return { ...v } as AV;
+    case 'N':
+      return { N: normalizeNumber(x.N as string) };
+    case 'NS':
+      return { NS: (x.NS as string[]).map(normalizeNumber) };
+    case 'SS':
+      return { SS: [...(x.SS as string[])] };
+    case 'BS':
+      return { BS: (x.BS as Uint8Array[]).map((b) => new Uint8Array(b)) };
+    case 'B':
+      return { B: new Uint8Array(x.B as Uint8Array) };
+    case 'L':
+      return { L: (x.L as AV[]).map(canonical) };
+    case 'M':
+      return { M: Object.fromEntries(Object.entries(x.M as Record<string, AV>).map(([k, e]) => [k, canonical(e)])) };
+    default:
+      return { ...v } as AV;
   }
 }
 
@@ -193,7 +254,10 @@ function tokenize(text: string, kind: ExpressionKind): Tok[] {
   const err = (tokText: string) => validation(`Invalid ${kind}: Syntax error; token: "${tokText}", near: "${text.slice(Math.max(0, i - 5), i + 5)}"`);
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const rest = text.slice(i);
     let m: RegExpExecArray | null;
     if ((m = /^#[A-Za-z0-9_]+/.exec(rest))) toks.push({ type: 'nameRef', text: m[0], pos: i });
@@ -284,10 +348,7 @@ const overlaps = (a: Path, b: Path): boolean => {
 
 // ---------------------------------------------------------------- parser
 
-export type Operand =
-  | { kind: 'path'; path: Path }
-  | { kind: 'value'; ref: string; value: AV }
-  | { kind: 'size'; path: Path };
+export type Operand = { kind: 'path'; path: Path } | { kind: 'value'; ref: string; value: AV } | { kind: 'size'; path: Path };
 
 export type Cond =
   | { kind: 'and' | 'or'; left: Cond; right: Cond }
@@ -297,10 +358,7 @@ export type Cond =
   | { kind: 'in'; value: Operand; list: Operand[] }
   | { kind: 'fn'; name: 'attribute_exists' | 'attribute_not_exists' | 'attribute_type' | 'begins_with' | 'contains'; args: Operand[] };
 
-export type UpdOperand =
-  | Operand
-  | { kind: 'if_not_exists'; path: Path; fallback: UpdOperand }
-  | { kind: 'list_append'; a: UpdOperand; b: UpdOperand };
+export type UpdOperand = Operand | { kind: 'if_not_exists'; path: Path; fallback: UpdOperand } | { kind: 'list_append'; a: UpdOperand; b: UpdOperand };
 export type SetValue = { kind: 'single'; op: UpdOperand } | { kind: '+' | '-'; left: UpdOperand; right: UpdOperand };
 export interface UpdateAst {
   set: { path: Path; value: SetValue }[];
@@ -391,7 +449,8 @@ class Parser {
     }
     if (t.type === 'name' && this.peek(1).text === '(' && this.peek(1).type === 'punct') {
       if (t.text !== 'size') {
-        if (CONDITION_FUNCTIONS.has(t.text)) throw validation(`Invalid ${this.kind}: The function is not allowed to be used this way in an expression; function: ${t.text}`);
+        if (CONDITION_FUNCTIONS.has(t.text))
+          throw validation(`Invalid ${this.kind}: The function is not allowed to be used this way in an expression; function: ${t.text}`);
         throw validation(`Invalid ${this.kind}: Invalid function name; function: ${t.text}`);
       }
       this.next();
@@ -450,9 +509,13 @@ class Parser {
       this.expect(')');
       const name = t.text as Extract<Cond, { kind: 'fn' }>['name'];
       const arity = name === 'attribute_exists' || name === 'attribute_not_exists' ? 1 : 2;
-      if (args.length !== arity) throw validation(`Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`);
+      if (args.length !== arity)
+        throw validation(
+          `Invalid ${this.kind}: Incorrect number of operands for operator or function; operator or function: ${name}, number of operands: ${args.length}`,
+        );
       if (args[0]!.kind !== 'path') throw validation(`Invalid ${this.kind}: Operator or function requires a document path; operator or function: ${name}`);
-      if (name === 'attribute_type' && args[1]!.kind !== 'value') throw validation(`Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: attribute_type`);
+      if (name === 'attribute_type' && args[1]!.kind !== 'value')
+        throw validation(`Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: attribute_type`);
       return { kind: 'fn', name, args };
     }
     const left = this.operand();
@@ -494,7 +557,9 @@ class Parser {
     if (first.kind !== 'path') return;
     for (const o of operands.slice(1)) {
       if (o.kind === 'path' && pathText(o.path) === pathText(first.path)) {
-        throw validation(`Invalid ${this.kind}: The first operand must be distinct from the remaining operands for this operator or function; operator: ${op}, first operand: ${pathText(first.path)}`);
+        throw validation(
+          `Invalid ${this.kind}: The first operand must be distinct from the remaining operands for this operator or function; operator: ${op}, first operand: ${pathText(first.path)}`,
+        );
       }
     }
   }
@@ -554,7 +619,8 @@ class Parser {
       return { kind: 'list_append', a, b };
     }
     if (t.type === 'name' && this.peek(1).type === 'punct' && this.peek(1).text === '(') {
-      if (t.text === 'size' || CONDITION_FUNCTIONS.has(t.text)) throw validation(`Invalid UpdateExpression: The function is not allowed in an update expression; function: ${t.text}`);
+      if (t.text === 'size' || CONDITION_FUNCTIONS.has(t.text))
+        throw validation(`Invalid UpdateExpression: The function is not allowed in an update expression; function: ${t.text}`);
       throw validation(`Invalid UpdateExpression: Invalid function name; function: ${t.text}`);
     }
     return this.operand();
@@ -586,7 +652,9 @@ export function parseProjection(text: string, scope: ExpressionScope): Path[] {
   for (let i = 0; i < paths.length; i++) {
     for (let j = i + 1; j < paths.length; j++) {
       if (overlaps(paths[i]!, paths[j]!)) {
-        throw validation(`Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${pathText(paths[i]!)}, path two: ${pathText(paths[j]!)}`);
+        throw validation(
+          `Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${pathText(paths[i]!)}, path two: ${pathText(paths[j]!)}`,
+        );
       }
     }
   }
@@ -597,8 +665,10 @@ export function parseProjection(text: string, scope: ExpressionScope): Path[] {
 
 function operandValue(o: Operand, item: Item | undefined, kind: ExpressionKind): AV | undefined {
   switch (o.kind) {
-    case 'value': return o.value;
-    case 'path': return getPath(item, o.path);
+    case 'value':
+      return o.value;
+    case 'path':
+      return getPath(item, o.path);
     case 'size': {
       const v = getPath(item, o.path);
       if (!v) return undefined;
@@ -618,9 +688,12 @@ const ATTRIBUTE_TYPES = new Set(['S', 'SS', 'N', 'NS', 'B', 'BS', 'BOOL', 'NULL'
 /** Evaluates a parsed condition against an item (undefined = no item). */
 export function evalCondition(c: Cond, item: Item | undefined, kind: ExpressionKind = 'ConditionExpression'): boolean {
   switch (c.kind) {
-    case 'and': return evalCondition(c.left, item, kind) && evalCondition(c.right, item, kind);
-    case 'or': return evalCondition(c.left, item, kind) || evalCondition(c.right, item, kind);
-    case 'not': return !evalCondition(c.expr, item, kind);
+    case 'and':
+      return evalCondition(c.left, item, kind) && evalCondition(c.right, item, kind);
+    case 'or':
+      return evalCondition(c.left, item, kind) || evalCondition(c.right, item, kind);
+    case 'not':
+      return !evalCondition(c.expr, item, kind);
     case 'cmp': {
       const a = operandValue(c.left, item, kind);
       const b = operandValue(c.right, item, kind);
@@ -638,7 +711,9 @@ export function evalCondition(c: Cond, item: Item | undefined, kind: ExpressionK
       if (lo && hi && c.low.kind === 'value' && c.high.kind === 'value') {
         const r = avCompare(lo, hi);
         if (r !== undefined && r > 0) {
-          throw validation(`Invalid ${kind}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: ${fmtAv(lo)}, upper bound operand: AttributeValue: ${fmtAv(hi)}`);
+          throw validation(
+            `Invalid ${kind}: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: ${fmtAv(lo)}, upper bound operand: AttributeValue: ${fmtAv(hi)}`,
+          );
         }
       }
       if (!v || !lo || !hi) return false;
@@ -648,21 +723,28 @@ export function evalCondition(c: Cond, item: Item | undefined, kind: ExpressionK
     }
     case 'in': {
       const v = operandValue(c.value, item, kind);
-      return !!v && c.list.some((o) => {
-        const x = operandValue(o, item, kind);
-        return !!x && avEquals(v, x);
-      });
+      return (
+        !!v &&
+        c.list.some((o) => {
+          const x = operandValue(o, item, kind);
+          return !!x && avEquals(v, x);
+        })
+      );
     }
     case 'fn': {
       const [a0, a1] = c.args;
       const v = operandValue(a0!, item, kind);
       switch (c.name) {
-        case 'attribute_exists': return v !== undefined;
-        case 'attribute_not_exists': return v === undefined;
+        case 'attribute_exists':
+          return v !== undefined;
+        case 'attribute_not_exists':
+          return v === undefined;
         case 'attribute_type': {
           const t = operandValue(a1!, item, kind)!;
           if (typeOf(t) !== 'S' || !ATTRIBUTE_TYPES.has((t as { S: string }).S)) {
-            throw validation(`Invalid ${kind}: Invalid attribute type name found; type: ${'S' in t ? t.S : fmtAv(t)}, valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }`);
+            throw validation(
+              `Invalid ${kind}: Invalid attribute type name found; type: ${'S' in t ? t.S : fmtAv(t)}, valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }`,
+            );
           }
           return !!v && typeOf(v) === (t as { S: string }).S;
         }
@@ -725,19 +807,25 @@ function setPath(root: Item, path: Path, value: AV): void {
 
 function evalUpd(o: UpdOperand, old: Item | undefined): AV {
   switch (o.kind) {
-    case 'value': return o.value;
+    case 'value':
+      return o.value;
     case 'path': {
       const v = getPath(old, o.path);
       if (!v) throw validation('The provided expression refers to an attribute that does not exist in the item');
       return v;
     }
-    case 'size': throw validation('Invalid UpdateExpression: The function is not allowed in an update expression; function: size');
-    case 'if_not_exists': return getPath(old, o.path) ?? evalUpd(o.fallback, old);
+    case 'size':
+      throw validation('Invalid UpdateExpression: The function is not allowed in an update expression; function: size');
+    case 'if_not_exists':
+      return getPath(old, o.path) ?? evalUpd(o.fallback, old);
     case 'list_append': {
       const a = evalUpd(o.a, old);
       const b = evalUpd(o.b, old);
       for (const x of [a, b]) {
-        if (!('L' in x)) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: ${TYPE_NAMES[typeOf(x)]}`);
+        if (!('L' in x))
+          throw validation(
+            `Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: ${TYPE_NAMES[typeOf(x)]}`,
+          );
       }
       return { L: [...(a as { L: AV[] }).L, ...(b as { L: AV[] }).L] };
     }
@@ -750,13 +838,16 @@ export function applyUpdate(ast: UpdateAst, old: Item | undefined, key: Item, ke
   for (let i = 0; i < targets.length; i++) {
     for (let j = i + 1; j < targets.length; j++) {
       if (overlaps(targets[i]!, targets[j]!)) {
-        throw validation(`Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${pathText(targets[i]!)}, path two: ${pathText(targets[j]!)}`);
+        throw validation(
+          `Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${pathText(targets[i]!)}, path two: ${pathText(targets[j]!)}`,
+        );
       }
     }
   }
   for (const t of targets) {
     const top = t[0]!;
-    if ('name' in top && keyNames.includes(top.name)) throw validation(`One or more parameter values were invalid: Cannot update attribute ${top.name}. This attribute is part of the key`);
+    if ('name' in top && keyNames.includes(top.name))
+      throw validation(`One or more parameter values were invalid: Cannot update attribute ${top.name}. This attribute is part of the key`);
   }
   // Every operand is evaluated against the item as it was before the update.
   const setValues = ast.set.map((s) => {
@@ -784,7 +875,8 @@ export function applyUpdate(ast: UpdateAst, old: Item | undefined, key: Item, ke
   for (const a of ast.add) {
     const v = a.value.value;
     const t = typeOf(v);
-    if (!['N', 'SS', 'NS', 'BS'].includes(t)) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: ${TYPE_NAMES[t]}`);
+    if (!['N', 'SS', 'NS', 'BS'].includes(t))
+      throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: ${TYPE_NAMES[t]}`);
     const cur = getPath(item, a.path);
     if (!cur) {
       setPath(item, a.path, canonical(v));
@@ -798,7 +890,8 @@ export function applyUpdate(ast: UpdateAst, old: Item | undefined, key: Item, ke
   for (const d of ast.del) {
     const v = d.value.value;
     const t = typeOf(v);
-    if (!['SS', 'NS', 'BS'].includes(t)) throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: ${TYPE_NAMES[t]}`);
+    if (!['SS', 'NS', 'BS'].includes(t))
+      throw validation(`Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: ${TYPE_NAMES[t]}`);
     const cur = getPath(item, d.path);
     if (!cur) continue;
     if (typeOf(cur) !== t) throw validation('An operand in the update expression has an incorrect data type');
@@ -941,12 +1034,18 @@ export function sortKeyMatches(v: AV | undefined, s: NonNullable<KeyCondition['s
   if (!v) return false;
   const cmp = (x: AV) => avCompare(v, x);
   switch (s.op) {
-    case '=': return cmp(s.values[0]!) === 0;
-    case '<': return (cmp(s.values[0]!) ?? 1) < 0;
-    case '<=': return (cmp(s.values[0]!) ?? 1) <= 0;
-    case '>': return (cmp(s.values[0]!) ?? -1) > 0;
-    case '>=': return (cmp(s.values[0]!) ?? -1) >= 0;
-    case 'between': return (cmp(s.values[0]!) ?? -1) >= 0 && (cmp(s.values[1]!) ?? 1) <= 0;
+    case '=':
+      return cmp(s.values[0]!) === 0;
+    case '<':
+      return (cmp(s.values[0]!) ?? 1) < 0;
+    case '<=':
+      return (cmp(s.values[0]!) ?? 1) <= 0;
+    case '>':
+      return (cmp(s.values[0]!) ?? -1) > 0;
+    case '>=':
+      return (cmp(s.values[0]!) ?? -1) >= 0;
+    case 'between':
+      return (cmp(s.values[0]!) ?? -1) >= 0 && (cmp(s.values[1]!) ?? 1) <= 0;
     case 'begins_with': {
       const p = s.values[0]!;
       if ('S' in v && 'S' in p) return v.S.startsWith(p.S);
@@ -964,12 +1063,30 @@ export function conditionPaths(c: Cond): Path[] {
   };
   const walk = (x: Cond) => {
     switch (x.kind) {
-      case 'and': case 'or': walk(x.left); walk(x.right); break;
-      case 'not': walk(x.expr); break;
-      case 'cmp': op(x.left); op(x.right); break;
-      case 'between': op(x.value); op(x.low); op(x.high); break;
-      case 'in': op(x.value); x.list.forEach(op); break;
-      case 'fn': x.args.forEach(op); break;
+      case 'and':
+      case 'or':
+        walk(x.left);
+        walk(x.right);
+        break;
+      case 'not':
+        walk(x.expr);
+        break;
+      case 'cmp':
+        op(x.left);
+        op(x.right);
+        break;
+      case 'between':
+        op(x.value);
+        op(x.low);
+        op(x.high);
+        break;
+      case 'in':
+        op(x.value);
+        x.list.forEach(op);
+        break;
+      case 'fn':
+        x.args.forEach(op);
+        break;
     }
   };
   walk(c);

@@ -11,8 +11,25 @@ import type { Authorization } from '../iam.js';
 import type { TwinCore } from '../ports.js';
 import { arn, clone, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import {
-  ExpressionScope, applyUpdate, avCompare, canonical, conditionPaths, evalCondition, parseCondition, parseProjection, parseUpdate, project,
-  sortKeyMatches, toKeyCondition, typeOf, validateValue, validation, type AV, type Cond, type Item, type Path,
+  ExpressionScope,
+  applyUpdate,
+  avCompare,
+  canonical,
+  conditionPaths,
+  evalCondition,
+  parseCondition,
+  parseProjection,
+  parseUpdate,
+  project,
+  sortKeyMatches,
+  toKeyCondition,
+  typeOf,
+  validateValue,
+  validation,
+  type AV,
+  type Cond,
+  type Item,
+  type Path,
 } from './ddb-expressions.js';
 
 type KeyType = 'S' | 'N' | 'B';
@@ -39,7 +56,11 @@ export interface TableDefinition {
   TableName: string;
   KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
   AttributeDefinitions: { AttributeName: string; AttributeType: KeyType }[];
-  GlobalSecondaryIndexes?: { IndexName: string; KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[]; Projection?: { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] } }[];
+  GlobalSecondaryIndexes?: {
+    IndexName: string;
+    KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+    Projection?: { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+  }[];
 }
 
 const LEGACY = ['Expected', 'AttributeUpdates', 'KeyConditions', 'QueryFilter', 'ScanFilter', 'AttributesToGet', 'ConditionalOperator'];
@@ -78,11 +99,19 @@ export class DynamoDbService implements ServiceModel {
       return (input.TransactItems ?? []).map((t: In) => {
         const [kind, body] = Object.entries(t)[0] as [string, In];
         const action = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' }[kind] ?? kind;
-        return { action: `dynamodb:${action}`, resources: [this.tableArn(body.TableName, ctx.region)], context: this.leadingKeys(kind === 'Put' ? 'PutItem' : 'GetItem', body, ctx.region) };
+        return {
+          action: `dynamodb:${action}`,
+          resources: [this.tableArn(body.TableName, ctx.region)],
+          context: this.leadingKeys(kind === 'Put' ? 'PutItem' : 'GetItem', body, ctx.region),
+        };
       });
     }
     const base = this.tableArn(input.TableName, ctx.region);
-    return { action: `dynamodb:${operation}`, resources: [input.IndexName ? `${base}/index/${input.IndexName}` : base], context: this.leadingKeys(operation, input, ctx.region) };
+    return {
+      action: `dynamodb:${operation}`,
+      resources: [input.IndexName ? `${base}/index/${input.IndexName}` : base],
+      context: this.leadingKeys(operation, input, ctx.region),
+    };
   }
 
   /**
@@ -92,7 +121,8 @@ export class DynamoDbService implements ServiceModel {
    * condition keys of the narrowed policies").
    */
   private leadingKeys(operation: string, input: In, region: string): Record<string, string[]> {
-    const name = typeof input.TableName === 'string' ? (input.TableName.startsWith('arn:') ? input.TableName.split(':table/')[1] ?? '' : input.TableName) : '';
+    const name =
+      typeof input.TableName === 'string' ? (input.TableName.startsWith('arn:') ? (input.TableName.split(':table/')[1] ?? '') : input.TableName) : '';
     const t = this.tables.get(`${region}/${name}`);
     if (!t) return {};
     const text = (v: AV | undefined): string | undefined => {
@@ -128,13 +158,21 @@ export class DynamoDbService implements ServiceModel {
   createTable(region: string, def: TableDefinition): void {
     const types: Record<string, KeyType> = {};
     for (const a of def.AttributeDefinitions) types[a.AttributeName] = a.AttributeType;
-    const ks = (k: TableDefinition['KeySchema']): KeySchema => ({ hash: k.find((x) => x.KeyType === 'HASH')!.AttributeName, range: k.find((x) => x.KeyType === 'RANGE')?.AttributeName });
+    const ks = (k: TableDefinition['KeySchema']): KeySchema => ({
+      hash: k.find((x) => x.KeyType === 'HASH')!.AttributeName,
+      range: k.find((x) => x.KeyType === 'RANGE')?.AttributeName,
+    });
     const t: Table = {
       name: def.TableName,
       region,
       ...ks(def.KeySchema),
       types,
-      gsis: (def.GlobalSecondaryIndexes ?? []).map((g) => ({ name: g.IndexName, ...ks(g.KeySchema), projection: g.Projection?.ProjectionType ?? 'ALL', nonKeyAttributes: g.Projection?.NonKeyAttributes ?? [] })),
+      gsis: (def.GlobalSecondaryIndexes ?? []).map((g) => ({
+        name: g.IndexName,
+        ...ks(g.KeySchema),
+        projection: g.Projection?.ProjectionType ?? 'ALL',
+        nonKeyAttributes: g.Projection?.NonKeyAttributes ?? [],
+      })),
       items: new Map(),
       createdAt: this.world.clock.now(),
     };
@@ -155,7 +193,7 @@ export class DynamoDbService implements ServiceModel {
 
   private table(name: string | undefined, region: string): Table {
     if (!name) throw validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null");
-    const n = name.startsWith('arn:') ? name.split(':table/')[1] ?? name : name;
+    const n = name.startsWith('arn:') ? (name.split(':table/')[1] ?? name) : name;
     const t = this.tables.get(`${region}/${n}`);
     if (!t) throw awsError('dynamodb', 'ResourceNotFoundException', 'Requested resource not found');
     return t;
@@ -163,9 +201,13 @@ export class DynamoDbService implements ServiceModel {
 
   private rejectLegacy(input: In): void {
     for (const k of LEGACY) {
-      if (input[k] !== undefined) throw validation(`twin: the legacy parameter ${k} is not modelled; use expressions (ConditionExpression, UpdateExpression, KeyConditionExpression, FilterExpression, ProjectionExpression)`);
+      if (input[k] !== undefined)
+        throw validation(
+          `twin: the legacy parameter ${k} is not modelled; use expressions (ConditionExpression, UpdateExpression, KeyConditionExpression, FilterExpression, ProjectionExpression)`,
+        );
     }
-    if (input.TotalSegments !== undefined && input.TotalSegments > 1) throw new TwinUnsupportedError('twin dynamodb:Scan does not model parallel scans (TotalSegments > 1)');
+    if (input.TotalSegments !== undefined && input.TotalSegments > 1)
+      throw new TwinUnsupportedError('twin dynamodb:Scan does not model parallel scans (TotalSegments > 1)');
   }
 
   private keyOf(t: Table, key: Item | undefined): { item: Item; str: string } {
@@ -185,8 +227,10 @@ export class DynamoDbService implements ServiceModel {
     for (const n of [t.hash, ...(t.range ? [t.range] : [])]) {
       const v = item[n];
       if (!v) throw validation(`One or more parameter values were invalid: Missing the key ${n} in the item`);
-      if (typeOf(v) !== t.types[n]) throw validation(`One or more parameter values were invalid: Type mismatch for key ${n} expected: ${t.types[n]} actual: ${typeOf(v)}`);
-      if ('S' in v && v.S === '') throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`);
+      if (typeOf(v) !== t.types[n])
+        throw validation(`One or more parameter values were invalid: Type mismatch for key ${n} expected: ${t.types[n]} actual: ${typeOf(v)}`);
+      if ('S' in v && v.S === '')
+        throw validation(`One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`);
     }
     this.checkIndexKeys(t, item);
     for (const [k, v] of Object.entries(item)) validateValue(v, `One or more parameter values were invalid: attribute ${k}`);
@@ -200,10 +244,15 @@ export class DynamoDbService implements ServiceModel {
       for (const n of [g.hash, g.range]) {
         if (!n || !item[n]) continue;
         if (typeOf(item[n]!) !== t.types[n]) {
-          throw validation(`One or more parameter values were invalid: Type mismatch for Index Key ${n} Expected: ${t.types[n]} Actual: ${typeOf(item[n]!)} IndexName: ${g.name}`);
+          throw validation(
+            `One or more parameter values were invalid: Type mismatch for Index Key ${n} Expected: ${t.types[n]} Actual: ${typeOf(item[n]!)} IndexName: ${g.name}`,
+          );
         }
         const v = item[n]!;
-        if ('S' in v && v.S === '') throw validation(`One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${g.name}, IndexKey: ${n}`);
+        if ('S' in v && v.S === '')
+          throw validation(
+            `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${g.name}, IndexKey: ${n}`,
+          );
       }
     }
   }
@@ -228,7 +277,8 @@ export class DynamoDbService implements ServiceModel {
     const t = this.table(input.TableName, ctx.region);
     const { str } = this.keyOf(t, input.Key);
     const scope = new ExpressionScope(input.ExpressionAttributeNames, undefined);
-    if (input.ExpressionAttributeValues) throw validation('ExpressionAttributeValues can only be specified when using expressions: ProjectionExpression does not use values');
+    if (input.ExpressionAttributeValues)
+      throw validation('ExpressionAttributeValues can only be specified when using expressions: ProjectionExpression does not use values');
     const paths = input.ProjectionExpression ? parseProjection(input.ProjectionExpression, scope) : undefined;
     scope.checkUnused(paths !== undefined);
     const item = t.items.get(str);
@@ -267,8 +317,10 @@ export class DynamoDbService implements ServiceModel {
     this.checkIndexKeys(t, item);
     t.items.set(str, item);
     switch (input.ReturnValues) {
-      case 'ALL_OLD': return old ? { Attributes: clone(old) } : {};
-      case 'ALL_NEW': return { Attributes: clone(item) };
+      case 'ALL_OLD':
+        return old ? { Attributes: clone(old) } : {};
+      case 'ALL_NEW':
+        return { Attributes: clone(item) };
       case 'UPDATED_OLD': {
         const a = old ? project(old, touched) : {};
         return Object.keys(a).length ? { Attributes: a } : {};
@@ -277,7 +329,8 @@ export class DynamoDbService implements ServiceModel {
         const a = project(item, touched);
         return Object.keys(a).length ? { Attributes: a } : {};
       }
-      default: return {};
+      default:
+        return {};
     }
   }
 
@@ -313,7 +366,7 @@ export class DynamoDbService implements ServiceModel {
         items = items.map((i) => Object.fromEntries(Object.entries(i).filter(([k]) => keep.has(k))));
       }
     }
-    const cmp = (a: Item, b: Item, n: string | undefined) => (n ? avCompare(a[n]!, b[n]!) ?? 0 : 0);
+    const cmp = (a: Item, b: Item, n: string | undefined) => (n ? (avCompare(a[n]!, b[n]!) ?? 0) : 0);
     return items.sort((a, b) => keyStr(a[s.hash]!).localeCompare(keyStr(b[s.hash]!)) || cmp(a, b, s.range) || cmp(a, b, t.hash) || cmp(a, b, t.range));
   }
 
@@ -332,7 +385,8 @@ export class DynamoDbService implements ServiceModel {
       start = idx + 1;
     }
     const limit = input.Limit as number | undefined;
-    if (limit !== undefined && limit < 1) throw validation("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    if (limit !== undefined && limit < 1)
+      throw validation("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
     const scanned = items.slice(start, limit !== undefined ? start + limit : undefined);
     const more = limit !== undefined && start + limit < items.length;
     const matched = filter ? scanned.filter((i) => evalCondition(filter, i, 'FilterExpression')) : scanned;
@@ -351,7 +405,8 @@ export class DynamoDbService implements ServiceModel {
     const scope = new ExpressionScope(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     const kc = toKeyCondition(parseCondition(input.KeyConditionExpression, 'KeyConditionExpression', scope), s.hash, s.range);
     for (const [n, v] of [[kc.partition.name, kc.partition.value], ...(kc.sort ? kc.sort.values.map((x) => [kc.sort!.name, x]) : [])] as [string, AV][]) {
-      if (typeOf(v) !== t.types[n] && !(kc.sort?.op === 'begins_with' && n === kc.sort.name)) throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
+      if (typeOf(v) !== t.types[n] && !(kc.sort?.op === 'begins_with' && n === kc.sort.name))
+        throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
     }
     const filter = input.FilterExpression ? parseCondition(input.FilterExpression, 'FilterExpression', scope) : undefined;
     if (filter) {
@@ -361,7 +416,9 @@ export class DynamoDbService implements ServiceModel {
     }
     const paths = input.ProjectionExpression ? parseProjection(input.ProjectionExpression, scope) : undefined;
     scope.checkUnused(true);
-    let items = this.source(t, s).filter((i) => keyStr(i[s.hash]!) === keyStr(canonical(kc.partition.value)) && (!kc.sort || sortKeyMatches(i[kc.sort.name], kc.sort)));
+    let items = this.source(t, s).filter(
+      (i) => keyStr(i[s.hash]!) === keyStr(canonical(kc.partition.value)) && (!kc.sort || sortKeyMatches(i[kc.sort.name], kc.sort)),
+    );
     if (input.ScanIndexForward === false) items = items.reverse();
     return this.page(t, s, items, input, filter, paths);
   }
@@ -379,13 +436,21 @@ export class DynamoDbService implements ServiceModel {
 
   transactWriteItems(input: In, ctx: CallCtx) {
     const list = (input.TransactItems ?? []) as In[];
-    if (list.length === 0 || list.length > 100) throw validation(`1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length ${list.length === 0 ? 'greater than or equal to 1' : 'less than or equal to 100'}`);
+    if (list.length === 0 || list.length > 100)
+      throw validation(
+        `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length ${list.length === 0 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+      );
     const now = this.world.clock.now();
     const fingerprint = JSON.stringify(list, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
     if (input.ClientRequestToken) {
       const seen = this.tokens.get(input.ClientRequestToken);
       if (seen && now - seen.at < 10 * 60_000) {
-        if (seen.fingerprint !== fingerprint) throw awsError('dynamodb', 'IdempotentParameterMismatchException', 'The request uses the same client token as a previous, but non-identical request.');
+        if (seen.fingerprint !== fingerprint)
+          throw awsError(
+            'dynamodb',
+            'IdempotentParameterMismatchException',
+            'The request uses the same client token as a previous, but non-identical request.',
+          );
         return {};
       }
     }
@@ -417,12 +482,21 @@ export class DynamoDbService implements ServiceModel {
     const reasons = prepared.map((p) => {
       const old = p.t.items.get(p.str);
       if (p.cond && !evalCondition(p.cond, old, 'ConditionExpression')) {
-        return { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(p.body.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && old ? { Item: clone(old) } : {}) };
+        return {
+          Code: 'ConditionalCheckFailed',
+          Message: 'The conditional request failed',
+          ...(p.body.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && old ? { Item: clone(old) } : {}),
+        };
       }
       return { Code: 'None' };
     });
     if (reasons.some((r) => r.Code !== 'None')) {
-      throw awsError('dynamodb', 'TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, { members: { CancellationReasons: reasons } });
+      throw awsError(
+        'dynamodb',
+        'TransactionCanceledException',
+        `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+        { members: { CancellationReasons: reasons } },
+      );
     }
     const results = prepared.map((p) => {
       const old = p.t.items.get(p.str);
@@ -447,10 +521,21 @@ export class DynamoDbService implements ServiceModel {
     const ks = (s: KeySchema) => [{ AttributeName: s.hash, KeyType: 'HASH' }, ...(s.range ? [{ AttributeName: s.range, KeyType: 'RANGE' }] : [])];
     return {
       Table: {
-        TableName: t.name, TableArn: arn.table(t.region, t.name), TableStatus: 'ACTIVE', KeySchema: ks(t),
+        TableName: t.name,
+        TableArn: arn.table(t.region, t.name),
+        TableStatus: 'ACTIVE',
+        KeySchema: ks(t),
         AttributeDefinitions: Object.entries(t.types).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
-        ItemCount: t.items.size, CreationDateTime: new Date(t.createdAt), BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
-        GlobalSecondaryIndexes: t.gsis.map((g) => ({ IndexName: g.name, KeySchema: ks(g), Projection: { ProjectionType: g.projection, ...(g.projection === 'INCLUDE' ? { NonKeyAttributes: g.nonKeyAttributes } : {}) }, IndexStatus: 'ACTIVE', IndexArn: `${arn.table(t.region, t.name)}/index/${g.name}` })),
+        ItemCount: t.items.size,
+        CreationDateTime: new Date(t.createdAt),
+        BillingModeSummary: { BillingMode: 'PAY_PER_REQUEST' },
+        GlobalSecondaryIndexes: t.gsis.map((g) => ({
+          IndexName: g.name,
+          KeySchema: ks(g),
+          Projection: { ProjectionType: g.projection, ...(g.projection === 'INCLUDE' ? { NonKeyAttributes: g.nonKeyAttributes } : {}) },
+          IndexStatus: 'ACTIVE',
+          IndexArn: `${arn.table(t.region, t.name)}/index/${g.name}`,
+        })),
       },
     };
   }

@@ -82,7 +82,15 @@ export class Ec2Service implements ServiceModel {
   private readonly vpcs = new Set<string>(); // region/vpcId
   private readonly subnets = new Map<string, { vpcId: string; databases: Set<string> }>(); // region/subnetId
   /** Network interfaces added by a setup (anything but the databases', which come from RDS). */
-  private readonly interfaces: Array<{ region: string; id: string; description: string; groups: string[]; vpcId: string; requesterId?: string; interfaceType: string }> = [];
+  private readonly interfaces: Array<{
+    region: string;
+    id: string;
+    description: string;
+    groups: string[];
+    vpcId: string;
+    requesterId?: string;
+    interfaceType: string;
+  }> = [];
 
   constructor(private readonly world: Ec2World) {}
 
@@ -95,9 +103,14 @@ export class Ec2Service implements ServiceModel {
     DescribeNetworkInterfaces: (i, c) => this.describeNetworkInterfaces(i, c),
   };
 
-  authorization(operation: string, input: { GroupId?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[] }, ctx: CallCtx): Authorization {
+  authorization(
+    operation: string,
+    input: { GroupId?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[] },
+    ctx: CallCtx,
+  ): Authorization {
     const action = `ec2:${operation}`;
-    if (operation === 'DescribeSecurityGroups' || operation === 'DescribeSecurityGroupRules' || operation === 'DescribeNetworkInterfaces') return { action, resources: ['*'] };
+    if (operation === 'DescribeSecurityGroups' || operation === 'DescribeSecurityGroupRules' || operation === 'DescribeNetworkInterfaces')
+      return { action, resources: ['*'] };
     if (operation === 'CreateSecurityGroup') {
       // SAR: the VPC and the new group (its id is unknown before: security-group/*); tags on create
       // are request tags (aws:RequestTag/<key>).
@@ -115,7 +128,16 @@ export class Ec2Service implements ServiceModel {
   // ------------------------------------------------------------------ setup
 
   /** Creates a security group (setup). Default egress: all traffic to 0.0.0.0/0. */
-  createSecurityGroup(spec: { region: string; id: string; name?: string; vpcId?: string; defaultVpc?: boolean; ingress?: IpPermission[]; egress?: IpPermission[]; tags?: Record<string, string> }): void {
+  createSecurityGroup(spec: {
+    region: string;
+    id: string;
+    name?: string;
+    vpcId?: string;
+    defaultVpc?: boolean;
+    ingress?: IpPermission[];
+    egress?: IpPermission[];
+    tags?: Record<string, string>;
+  }): void {
     this.vpcs.add(`${spec.region}/${spec.vpcId ?? DEFAULT_TWIN_VPC}`);
     const g: Group = {
       id: spec.id,
@@ -138,8 +160,24 @@ export class Ec2Service implements ServiceModel {
    * Setup: a network interface of something else (an application's instance, a load balancer)
    * with these security groups, so a group shared with other resources can be rehearsed.
    */
-  addNetworkInterface(spec: { region: string; id: string; description: string; groups: string[]; vpcId?: string; interfaceType?: string; requesterId?: string }): void {
-    this.interfaces.push({ region: spec.region, id: spec.id, description: spec.description, groups: [...spec.groups], vpcId: spec.vpcId ?? DEFAULT_TWIN_VPC, interfaceType: spec.interfaceType ?? 'interface', ...(spec.requesterId ? { requesterId: spec.requesterId } : {}) });
+  addNetworkInterface(spec: {
+    region: string;
+    id: string;
+    description: string;
+    groups: string[];
+    vpcId?: string;
+    interfaceType?: string;
+    requesterId?: string;
+  }): void {
+    this.interfaces.push({
+      region: spec.region,
+      id: spec.id,
+      description: spec.description,
+      groups: [...spec.groups],
+      vpcId: spec.vpcId ?? DEFAULT_TWIN_VPC,
+      interfaceType: spec.interfaceType ?? 'interface',
+      ...(spec.requesterId ? { requesterId: spec.requesterId } : {}),
+    });
   }
 
   /**
@@ -147,13 +185,34 @@ export class Ec2Service implements ServiceModel {
    * interface (description `RDSNetworkInterface`, requester `amazon-rds`, its current VPC
    * security groups; an Aurora cluster's through its groups) and those added by a setup.
    */
-  describeNetworkInterfaces(input: { Filters?: { Name?: string; Values?: string[] }[]; NetworkInterfaceIds?: string[]; MaxResults?: number; NextToken?: string }, ctx: CallCtx) {
+  describeNetworkInterfaces(
+    input: { Filters?: { Name?: string; Values?: string[] }[]; NetworkInterfaceIds?: string[]; MaxResults?: number; NextToken?: string },
+    ctx: CallCtx,
+  ) {
     supportOnly('ec2', 'DescribeNetworkInterfaces', input, ['Filters', 'NetworkInterfaceIds']);
-    const hash = (text: string): string => [...text].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, '0');
+    const hash = (text: string): string =>
+      [...text]
+        .reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7)
+        .toString(16)
+        .padStart(8, '0');
     const rds = [
-      ...this.world.rds.allInstances().filter((i) => i.region === ctx.region).map((i) => ({ key: `${i.region}/${i.id}`, groups: i.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId), vpcId: i.vpcId })),
-      ...this.world.rds.allClusters().filter((c) => c.region === ctx.region).map((c) => ({ key: `${c.region}/cluster/${c.id}`, groups: [...c.securityGroupIds], vpcId: DEFAULT_TWIN_VPC })),
-    ].map((r) => ({ region: ctx.region, id: `eni-0${hash(r.key)}${hash(`${r.key}#`)}`.slice(0, 21), description: 'RDSNetworkInterface', groups: r.groups, vpcId: r.vpcId, requesterId: 'amazon-rds', interfaceType: 'interface' }));
+      ...this.world.rds
+        .allInstances()
+        .filter((i) => i.region === ctx.region)
+        .map((i) => ({ key: `${i.region}/${i.id}`, groups: i.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId), vpcId: i.vpcId })),
+      ...this.world.rds
+        .allClusters()
+        .filter((c) => c.region === ctx.region)
+        .map((c) => ({ key: `${c.region}/cluster/${c.id}`, groups: [...c.securityGroupIds], vpcId: DEFAULT_TWIN_VPC })),
+    ].map((r) => ({
+      region: ctx.region,
+      id: `eni-0${hash(r.key)}${hash(`${r.key}#`)}`.slice(0, 21),
+      description: 'RDSNetworkInterface',
+      groups: r.groups,
+      vpcId: r.vpcId,
+      requesterId: 'amazon-rds',
+      interfaceType: 'interface',
+    }));
     const all = [...rds, ...this.interfaces.filter((n) => n.region === ctx.region)];
     const matches = (n: (typeof all)[number]): boolean =>
       (input.NetworkInterfaceIds === undefined || input.NetworkInterfaceIds.includes(n.id)) &&
@@ -166,7 +225,11 @@ export class Ec2Service implements ServiceModel {
       });
     return {
       NetworkInterfaces: all.filter(matches).map((n) => ({
-        NetworkInterfaceId: n.id, Description: n.description, VpcId: n.vpcId, InterfaceType: n.interfaceType, Status: 'in-use',
+        NetworkInterfaceId: n.id,
+        Description: n.description,
+        VpcId: n.vpcId,
+        InterfaceType: n.interfaceType,
+        Status: 'in-use',
         Groups: n.groups.map((g) => ({ GroupId: g, GroupName: this.groups.get(`${n.region}/${g}`)?.name ?? g })),
         ...(n.requesterId ? { RequesterId: n.requesterId, RequesterManaged: true } : {}),
       })),
@@ -242,15 +305,16 @@ export class Ec2Service implements ServiceModel {
   private flatten(p: IpPermission): Rule[] {
     const protocol = PROTOCOLS[String(p.IpProtocol ?? '').toLowerCase()];
     if (!protocol) throw awsError('ec2', 'InvalidParameterValue', `Invalid value '${String(p.IpProtocol)}' for IP protocol. Unknown protocol.`);
-    const from = protocol === '-1' ? -1 : p.FromPort ?? -1;
-    const to = protocol === '-1' ? -1 : p.ToPort ?? -1;
+    const from = protocol === '-1' ? -1 : (p.FromPort ?? -1);
+    const to = protocol === '-1' ? -1 : (p.ToPort ?? -1);
     const sources: { source: Rule['source']; description?: string }[] = [
       ...(p.IpRanges ?? []).map((r) => ({ source: { kind: 'cidr' as const, value: r.CidrIp ?? '' }, description: r.Description })),
       ...(p.Ipv6Ranges ?? []).map((r) => ({ source: { kind: 'cidr6' as const, value: r.CidrIpv6 ?? '' }, description: r.Description })),
       ...(p.UserIdGroupPairs ?? []).map((r) => ({ source: { kind: 'group' as const, value: r.GroupId ?? '' }, description: r.Description })),
       ...(p.PrefixListIds ?? []).map((r) => ({ source: { kind: 'prefix' as const, value: r.PrefixListId ?? '' }, description: r.Description })),
     ];
-    if (sources.length === 0) throw awsError('ec2', 'InvalidParameterValue', 'The request must contain at least one of IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds.');
+    if (sources.length === 0)
+      throw awsError('ec2', 'InvalidParameterValue', 'The request must contain at least one of IpRanges, Ipv6Ranges, UserIdGroupPairs or PrefixListIds.');
     return sources.map((s) => ({ id: `sgr-${this.world.rng.stream('ec2.ids').chars(17, '0123456789abcdef')}`, protocol, from, to, ...s }));
   }
 
@@ -267,7 +331,14 @@ export class Ec2Service implements ServiceModel {
       const k = `${r.protocol}|${r.from}|${r.to}`;
       let p = byKey.get(k);
       if (!p) {
-        p = { IpProtocol: r.protocol, ...(r.protocol === '-1' ? {} : { FromPort: r.from, ToPort: r.to }), IpRanges: [], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] };
+        p = {
+          IpProtocol: r.protocol,
+          ...(r.protocol === '-1' ? {} : { FromPort: r.from, ToPort: r.to }),
+          IpRanges: [],
+          Ipv6Ranges: [],
+          UserIdGroupPairs: [],
+          PrefixListIds: [],
+        };
         byKey.set(k, p);
       }
       const d = r.description !== undefined ? { Description: r.description } : {};
@@ -281,8 +352,20 @@ export class Ec2Service implements ServiceModel {
 
   private ruleShape(g: Group, r: Rule, egress: boolean) {
     return {
-      SecurityGroupRuleId: r.id, GroupId: g.id, GroupOwnerId: this.world.accountId, IsEgress: egress, IpProtocol: r.protocol, FromPort: r.from, ToPort: r.to,
-      ...(r.source.kind === 'cidr' ? { CidrIpv4: r.source.value } : r.source.kind === 'cidr6' ? { CidrIpv6: r.source.value } : r.source.kind === 'group' ? { ReferencedGroupInfo: { GroupId: r.source.value, UserId: this.world.accountId } } : { PrefixListId: r.source.value }),
+      SecurityGroupRuleId: r.id,
+      GroupId: g.id,
+      GroupOwnerId: this.world.accountId,
+      IsEgress: egress,
+      IpProtocol: r.protocol,
+      FromPort: r.from,
+      ToPort: r.to,
+      ...(r.source.kind === 'cidr'
+        ? { CidrIpv4: r.source.value }
+        : r.source.kind === 'cidr6'
+          ? { CidrIpv6: r.source.value }
+          : r.source.kind === 'group'
+            ? { ReferencedGroupInfo: { GroupId: r.source.value, UserId: this.world.accountId } }
+            : { PrefixListId: r.source.value }),
       ...(r.description !== undefined ? { Description: r.description } : {}),
     };
   }
@@ -305,22 +388,40 @@ export class Ec2Service implements ServiceModel {
       else throw awsError('ec2', 'InvalidParameterValue', `twin: the filter ${f.Name} is not modelled`);
     }
     return {
-      SecurityGroups: list.sort((a, b) => a.id.localeCompare(b.id)).map((g) => ({
-        GroupId: g.id, GroupName: g.name, Description: g.description, VpcId: g.vpcId, OwnerId: this.world.accountId,
-        IpPermissions: this.permissions(g.ingress), IpPermissionsEgress: this.permissions(g.egress),
-        ...(Object.keys(g.tags).length ? { Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
-      })),
+      SecurityGroups: list
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((g) => ({
+          GroupId: g.id,
+          GroupName: g.name,
+          Description: g.description,
+          VpcId: g.vpcId,
+          OwnerId: this.world.accountId,
+          IpPermissions: this.permissions(g.ingress),
+          IpPermissionsEgress: this.permissions(g.egress),
+          ...(Object.keys(g.tags).length ? { Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+        })),
     };
   }
 
   createSecurityGroupOp(
-    input: { GroupName?: string; Description?: string; VpcId?: string; TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[]; DryRun?: boolean },
+    input: {
+      GroupName?: string;
+      Description?: string;
+      VpcId?: string;
+      TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
+      DryRun?: boolean;
+    },
     ctx: CallCtx,
   ) {
     supportOnly('ec2', 'CreateSecurityGroup', input, ['GroupName', 'Description', 'VpcId', 'TagSpecifications', 'DryRun']);
     if (!input.GroupName) throw awsError('ec2', 'MissingParameter', 'The request must contain the parameter groupName');
     if (!input.Description) throw awsError('ec2', 'MissingParameter', 'The request must contain the parameter groupDescription');
-    if (input.GroupName.toLowerCase().startsWith('sg-')) throw awsError('ec2', 'InvalidParameterValue', `Value (${input.GroupName}) for parameter GroupName is invalid. Group names may not be in the format sg-*.`);
+    if (input.GroupName.toLowerCase().startsWith('sg-'))
+      throw awsError(
+        'ec2',
+        'InvalidParameterValue',
+        `Value (${input.GroupName}) for parameter GroupName is invalid. Group names may not be in the format sg-*.`,
+      );
     // The twin has no default VPC: a group is always created in a named VPC.
     if (!input.VpcId) throw awsError('ec2', 'VPCIdNotSpecified', 'No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.');
     if (!this.vpcs.has(`${ctx.region}/${input.VpcId}`)) throw awsError('ec2', 'InvalidVpcID.NotFound', `The vpc ID '${input.VpcId}' does not exist`);
@@ -328,7 +429,8 @@ export class Ec2Service implements ServiceModel {
     if (taken) throw awsError('ec2', 'InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${input.VpcId}'`);
     const tags: Record<string, string> = {};
     for (const spec of input.TagSpecifications ?? []) {
-      if (spec.ResourceType !== 'security-group') throw awsError('ec2', 'InvalidParameterValue', `'${String(spec.ResourceType)}' is not a valid taggable resource type for this operation.`);
+      if (spec.ResourceType !== 'security-group')
+        throw awsError('ec2', 'InvalidParameterValue', `'${String(spec.ResourceType)}' is not a valid taggable resource type for this operation.`);
       for (const t of spec.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
     }
     const id = `sg-${this.world.rng.stream('ec2.ids').chars(17, '0123456789abcdef')}`;
@@ -348,7 +450,11 @@ export class Ec2Service implements ServiceModel {
       const k = ruleKey(r);
       if (existing.has(k) || seen.has(k)) {
         const proto = r.protocol === '-1' ? 'ALL' : r.protocol.toUpperCase();
-        throw awsError('ec2', 'InvalidPermission.Duplicate', `the specified rule "peer: ${r.source.value}, ${proto}, from port: ${r.from}, to port: ${r.to}, ALLOW" already exists`);
+        throw awsError(
+          'ec2',
+          'InvalidPermission.Duplicate',
+          `the specified rule "peer: ${r.source.value}, ${proto}, from port: ${r.from}, to port: ${r.to}, ALLOW" already exists`,
+        );
       }
       seen.add(k);
     }
@@ -363,10 +469,17 @@ export class Ec2Service implements ServiceModel {
    * (an unknown id is InvalidSecurityGroupRuleId.NotFound). Egress rules are listed with
    * `IsEgress: true`.
    */
-  describeSecurityGroupRules(input: { SecurityGroupRuleIds?: string[]; Filters?: { Name: string; Values: string[] }[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: CallCtx) {
+  describeSecurityGroupRules(
+    input: { SecurityGroupRuleIds?: string[]; Filters?: { Name: string; Values: string[] }[]; MaxResults?: number; NextToken?: string; DryRun?: boolean },
+    ctx: CallCtx,
+  ) {
     supportOnly('ec2', 'DescribeSecurityGroupRules', input, ['SecurityGroupRuleIds', 'Filters', 'MaxResults', 'DryRun']);
     if (input.MaxResults !== undefined && (input.MaxResults < 5 || input.MaxResults > 1000)) {
-      throw awsError('ec2', 'InvalidParameterValue', `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000.`);
+      throw awsError(
+        'ec2',
+        'InvalidParameterValue',
+        `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000.`,
+      );
     }
     const all = [...this.groups.values()]
       .filter((g) => g.region === ctx.region)

@@ -58,7 +58,8 @@ function validateLeaf(v: unknown, where: string): void {
       if (typeof arg !== 'boolean') throw new EventPatternError(`exists match pattern must be either true or false at ${where}`);
       break;
     case 'numeric': {
-      if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0) throw new EventPatternError(`Value of numeric must be an array of operator/number pairs at ${where}`);
+      if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0)
+        throw new EventPatternError(`Value of numeric must be an array of operator/number pairs at ${where}`);
       for (let i = 0; i < arg.length; i += 2) {
         if (!NUMERIC_OPS.has(arg[i] as string)) throw new EventPatternError(`Unrecognized numeric range operator: ${String(arg[i])} at ${where}`);
         if (typeof arg[i + 1] !== 'number') throw new EventPatternError(`Value of ${String(arg[i])} must be numeric at ${where}`);
@@ -174,18 +175,32 @@ function numericHolds(conds: unknown[], v: number): boolean {
   for (let i = 0; i < conds.length; i += 2) {
     const n = conds[i + 1] as number;
     switch (conds[i]) {
-      case '<': if (!(v < n)) return false; break;
-      case '<=': if (!(v <= n)) return false; break;
-      case '=': if (!(v === n)) return false; break;
-      case '>': if (!(v > n)) return false; break;
-      case '>=': if (!(v >= n)) return false; break;
-      default: return false;
+      case '<':
+        if (!(v < n)) return false;
+        break;
+      case '<=':
+        if (!(v <= n)) return false;
+        break;
+      case '=':
+        if (!(v === n)) return false;
+        break;
+      case '>':
+        if (!(v > n)) return false;
+        break;
+      case '>=':
+        if (!(v >= n)) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
 function wildcard(pattern: string, s: string): boolean {
-  const re = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const re = pattern
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${re}$`, 's').test(s);
 }

@@ -100,14 +100,22 @@ export class EventBridgeService implements ServiceModel {
     DisableRule: (i, c) => this.setRuleState(i, c, 'DISABLED'),
   };
 
-  authorization(operation: string, input: { EventBusName?: string; Name?: string; Rule?: string; Entries?: { EventBusName?: string; Source?: string; DetailType?: string }[] }, ctx: CallCtx): Authorization | Authorization[] {
+  authorization(
+    operation: string,
+    input: { EventBusName?: string; Name?: string; Rule?: string; Entries?: { EventBusName?: string; Source?: string; DetailType?: string }[] },
+    ctx: CallCtx,
+  ): Authorization | Authorization[] {
     const action = `events:${operation}`;
     if (operation === 'PutEvents') {
       // Each entry is authorized on its bus with the condition keys events:source and
       // events:detail-type (docs/aws-behaviour.md, "IAM condition keys of the narrowed policies").
       const entries = input.Entries ?? [];
       if (entries.length === 0) return { action, resources: [arn.bus(ctx.region, 'default')] };
-      return entries.map((e) => ({ action, resources: [this.busArn(ctx.region, e.EventBusName)], context: { 'events:source': e.Source, 'events:detail-type': e.DetailType } }));
+      return entries.map((e) => ({
+        action,
+        resources: [this.busArn(ctx.region, e.EventBusName)],
+        context: { 'events:source': e.Source, 'events:detail-type': e.DetailType },
+      }));
     }
     const ruleName = input.Name ?? input.Rule ?? '*';
     const bus = this.busName(input.EventBusName);
@@ -138,12 +146,17 @@ export class EventBridgeService implements ServiceModel {
 
   /** An AWS service emits an event on the default bus of its Region (no IAM, no validation of `aws.` sources). */
   emitAws(region: string, e: { source: string; detailType: string; detail: unknown; resources?: string[]; daemon?: boolean }): TwinEvent | undefined {
-    return this.ingest(region, 'default', {
-      source: e.source,
-      'detail-type': e.detailType,
-      detail: e.detail,
-      resources: e.resources ?? [],
-    }, e.daemon ?? false);
+    return this.ingest(
+      region,
+      'default',
+      {
+        source: e.source,
+        'detail-type': e.detailType,
+        detail: e.detail,
+        resources: e.resources ?? [],
+      },
+      e.daemon ?? false,
+    );
   }
 
   /** Called by the world when a Region goes out or comes back. */
@@ -153,16 +166,26 @@ export class EventBridgeService implements ServiceModel {
 
   // ------------------------------------------------------------------ operations
 
-  putEvents(input: { Entries?: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Resources?: string[]; Time?: Date }[]; EndpointId?: string }, ctx: CallCtx) {
+  putEvents(
+    input: {
+      Entries?: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Resources?: string[]; Time?: Date }[];
+      EndpointId?: string;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('events', 'PutEvents', input, ['Entries']);
     const entries = input.Entries ?? [];
     if (entries.length === 0 || entries.length > 10) {
-      throw awsError('events', 'ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${entries.length === 0 ? 'greater than or equal to 1' : 'less than or equal to 10'}`);
+      throw awsError(
+        'events',
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${entries.length === 0 ? 'greater than or equal to 1' : 'less than or equal to 10'}`,
+      );
     }
     let failed = 0;
     const out = entries.map((e) => {
       const bus = this.busName(e.EventBusName);
-      const busRegion = e.EventBusName?.startsWith('arn:') ? parseArn(e.EventBusName)?.region ?? ctx.region : ctx.region;
+      const busRegion = e.EventBusName?.startsWith('arn:') ? (parseArn(e.EventBusName)?.region ?? ctx.region) : ctx.region;
       if (!this.buses.get(busRegion)?.has(bus) && bus !== 'default') {
         throw awsError('events', 'ResourceNotFoundException', `Event bus ${bus} does not exist.`);
       }
@@ -187,12 +210,31 @@ export class EventBridgeService implements ServiceModel {
     return { FailedEntryCount: failed, Entries: out };
   }
 
-  putRule(input: { Name?: string; EventPattern?: string; ScheduleExpression?: string; State?: string; Description?: string; EventBusName?: string; RoleArn?: string; Tags?: unknown }, ctx: CallCtx) {
+  putRule(
+    input: {
+      Name?: string;
+      EventPattern?: string;
+      ScheduleExpression?: string;
+      State?: string;
+      Description?: string;
+      EventBusName?: string;
+      RoleArn?: string;
+      Tags?: unknown;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('events', 'PutRule', input, ['Name', 'EventPattern', 'ScheduleExpression', 'State', 'Description', 'EventBusName', 'RoleArn', 'Tags']);
-    if (!input.Name) throw awsError('events', 'ValidationException', "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null");
-    if (!input.EventPattern && !input.ScheduleExpression) throw awsError('events', 'ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    if (!input.Name)
+      throw awsError(
+        'events',
+        'ValidationException',
+        "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null",
+      );
+    if (!input.EventPattern && !input.ScheduleExpression)
+      throw awsError('events', 'ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
     const bus = this.busName(input.EventBusName);
-    if (input.ScheduleExpression && bus !== 'default') throw awsError('events', 'ValidationException', 'ScheduleExpression is supported only on the default event bus.');
+    if (input.ScheduleExpression && bus !== 'default')
+      throw awsError('events', 'ValidationException', 'ScheduleExpression is supported only on the default event bus.');
     let pattern: Record<string, unknown> | undefined;
     if (input.EventPattern) {
       try {
@@ -211,13 +253,24 @@ export class EventBridgeService implements ServiceModel {
     if (input.ScheduleExpression) {
       periodMs = parseRate(input.ScheduleExpression);
       if (periodMs === undefined) {
-        throw awsError('events', 'ValidationException', `Parameter ScheduleExpression is not valid (the twin models rate(...) only): ${input.ScheduleExpression}`);
+        throw awsError(
+          'events',
+          'ValidationException',
+          `Parameter ScheduleExpression is not valid (the twin models rate(...) only): ${input.ScheduleExpression}`,
+        );
       }
     }
     const rules = this.rulesOf(ctx.region, bus, bus === 'default');
     if (!rules) throw awsError('events', 'ResourceNotFoundException', `Event bus ${bus} does not exist.`);
     const existing = rules.get(input.Name);
-    const rule: Rule = existing ?? { name: input.Name, bus, region: ctx.region, arn: arn.rule(ctx.region, bus, input.Name), state: 'ENABLED', targets: new Map() };
+    const rule: Rule = existing ?? {
+      name: input.Name,
+      bus,
+      region: ctx.region,
+      arn: arn.rule(ctx.region, bus, input.Name),
+      state: 'ENABLED',
+      targets: new Map(),
+    };
     rule.pattern = pattern;
     rule.patternText = input.EventPattern;
     rule.schedule = input.ScheduleExpression;
@@ -260,7 +313,7 @@ export class EventBridgeService implements ServiceModel {
     const rules = this.rulesOf(ctx.region, this.busName(input.EventBusName), false);
     const rule = input.Name ? rules?.get(input.Name) : undefined;
     if (!rule) return {};
-    if (rule.targets.size > 0) throw awsError('events', 'ValidationException', 'Rule can\'t be deleted since it has targets.');
+    if (rule.targets.size > 0) throw awsError('events', 'ValidationException', "Rule can't be deleted since it has targets.");
     rule.timer?.cancel();
     rules!.delete(rule.name);
     return {};
@@ -268,7 +321,15 @@ export class EventBridgeService implements ServiceModel {
 
   describeRule(input: { Name?: string; EventBusName?: string }, ctx: CallCtx) {
     const r = this.getRule(ctx.region, input.EventBusName, input.Name);
-    return { Name: r.name, Arn: r.arn, EventPattern: r.patternText, ScheduleExpression: r.schedule, State: r.state, Description: r.description, EventBusName: r.bus };
+    return {
+      Name: r.name,
+      Arn: r.arn,
+      EventPattern: r.patternText,
+      ScheduleExpression: r.schedule,
+      State: r.state,
+      Description: r.description,
+      EventBusName: r.bus,
+    };
   }
 
   listTargetsByRule(input: { Rule?: string; EventBusName?: string }, ctx: CallCtx) {
@@ -322,12 +383,17 @@ export class EventBridgeService implements ServiceModel {
     rule.timer = undefined;
     if (!rule.periodMs || rule.state !== 'ENABLED') return;
     const now = this.world.clock.now();
-    rule.timer = this.world.clock.every(rule.periodMs, now + rule.periodMs, () => {
-      if (this.world.isRegionOut(rule.region)) return;
-      const event = this.makeEvent(rule.region, { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, resources: [rule.arn] });
-      this.log.push({ bus: rule.bus, region: rule.region, event, daemon: true });
-      this.dispatchToRule(rule, event, true);
-    }, `schedule ${rule.name}`);
+    rule.timer = this.world.clock.every(
+      rule.periodMs,
+      now + rule.periodMs,
+      () => {
+        if (this.world.isRegionOut(rule.region)) return;
+        const event = this.makeEvent(rule.region, { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, resources: [rule.arn] });
+        this.log.push({ bus: rule.bus, region: rule.region, event, daemon: true });
+        this.dispatchToRule(rule, event, true);
+      },
+      `schedule ${rule.name}`,
+    );
   }
 
   private makeEvent(region: string, e: { source: string; 'detail-type': string; detail: unknown; resources: string[]; time?: Date }): TwinEvent {
@@ -346,7 +412,13 @@ export class EventBridgeService implements ServiceModel {
   }
 
   /** Puts an event on a bus and schedules deliveries to matching rules' targets. */
-  private ingest(region: string, bus: string, e: { source: string; 'detail-type': string; detail: unknown; resources: string[]; time?: Date }, daemon: boolean, keepRegion?: string): TwinEvent | undefined {
+  private ingest(
+    region: string,
+    bus: string,
+    e: { source: string; 'detail-type': string; detail: unknown; resources: string[]; time?: Date },
+    daemon: boolean,
+    keepRegion?: string,
+  ): TwinEvent | undefined {
     if (this.world.isRegionOut(region)) {
       this.world.log('cloud', `event lost: ${e['detail-type']} on ${bus} in ${region} (Region out)`, { source: e.source });
       return undefined;
@@ -379,22 +451,36 @@ export class EventBridgeService implements ServiceModel {
   private scheduleDelivery(rule: Rule, target: RuleTarget, event: TwinEvent, payload: unknown, attempt: number, firstAt: number, daemon: boolean): void {
     const rng = this.world.rng.stream('events.delivery');
     const latency = attempt === 1 ? rng.uniform(100, 1500) : Math.min(2 ** (attempt - 1) * 1000, 300_000) * rng.uniform(0.5, 1.5);
-    this.world.clock.schedule(latency, async () => {
-      const record: DeliveryRecord = { t: (this.world.clock.now() - this.world.startMs) / 1000, ruleArn: rule.arn, targetId: target.Id, targetArn: target.Arn, eventId: event.id, detailType: event['detail-type'], attempt, ok: true };
-      try {
-        await this.deliver(target, payload, { event, ruleArn: rule.arn, ruleName: rule.name, target, attempt });
-        this.deliveries.push(record);
-      } catch (err) {
-        const name = (err as Error)?.name ?? 'Error';
-        this.deliveries.push({ ...record, ok: false, error: `${name}: ${(err as Error)?.message ?? String(err)}` });
-        const permission = /AccessDenied|NotAuthorized|Unauthorized|NoTargetHandler/.test(name);
-        if (!permission && attempt < MAX_ATTEMPTS && this.world.clock.now() - firstAt < MAX_AGE_MS) {
-          this.scheduleDelivery(rule, target, event, payload, attempt + 1, firstAt, daemon);
-        } else {
-          this.world.log('cloud', `event dropped for target ${target.Id} of rule ${rule.name} after ${attempt} attempts`, { eventId: event.id, error: name });
+    this.world.clock.schedule(
+      latency,
+      async () => {
+        const record: DeliveryRecord = {
+          t: (this.world.clock.now() - this.world.startMs) / 1000,
+          ruleArn: rule.arn,
+          targetId: target.Id,
+          targetArn: target.Arn,
+          eventId: event.id,
+          detailType: event['detail-type'],
+          attempt,
+          ok: true,
+        };
+        try {
+          await this.deliver(target, payload, { event, ruleArn: rule.arn, ruleName: rule.name, target, attempt });
+          this.deliveries.push(record);
+        } catch (err) {
+          const name = (err as Error)?.name ?? 'Error';
+          this.deliveries.push({ ...record, ok: false, error: `${name}: ${(err as Error)?.message ?? String(err)}` });
+          const permission = /AccessDenied|NotAuthorized|Unauthorized|NoTargetHandler/.test(name);
+          if (!permission && attempt < MAX_ATTEMPTS && this.world.clock.now() - firstAt < MAX_AGE_MS) {
+            this.scheduleDelivery(rule, target, event, payload, attempt + 1, firstAt, daemon);
+          } else {
+            this.world.log('cloud', `event dropped for target ${target.Id} of rule ${rule.name} after ${attempt} attempts`, { eventId: event.id, error: name });
+          }
         }
-      }
-    }, `deliver ${event['detail-type']} -> ${target.Id}`, { daemon });
+      },
+      `deliver ${event['detail-type']} -> ${target.Id}`,
+      { daemon },
+    );
   }
 
   private async deliver(target: RuleTarget, payload: unknown, meta: DeliveryMeta): Promise<void> {
@@ -412,7 +498,13 @@ export class EventBridgeService implements ServiceModel {
     if (parsed?.service === 'events' && parsed.resource.startsWith('event-bus/')) {
       // Cross-Region / cross-bus: the event is put on the other bus with a new id (docs/aws-behaviour.md §4).
       const ev = meta.event;
-      this.ingest(parsed.region, parsed.resource.slice('event-bus/'.length), { source: ev.source, 'detail-type': ev['detail-type'], detail: ev.detail, resources: ev.resources }, false, ev.region);
+      this.ingest(
+        parsed.region,
+        parsed.resource.slice('event-bus/'.length),
+        { source: ev.source, 'detail-type': ev['detail-type'], detail: ev.detail, resources: ev.resources },
+        false,
+        ev.region,
+      );
       return;
     }
     if (parsed?.service === 'lambda') {
@@ -474,7 +566,11 @@ export function buildPayload(target: RuleTarget, event: TwinEvent, rule: { arn: 
  * inserted as escaped text; elsewhere as JSON (strings quoted). The result is parsed as JSON when
  * it is JSON, else delivered as a string.
  */
-export function transform(t: { InputPathsMap?: Record<string, string>; InputTemplate: string }, event: TwinEvent, rule: { arn: string; name: string }): unknown {
+export function transform(
+  t: { InputPathsMap?: Record<string, string>; InputTemplate: string },
+  event: TwinEvent,
+  rule: { arn: string; name: string },
+): unknown {
   const vars: Record<string, unknown> = {};
   for (const [k, p] of Object.entries(t.InputPathsMap ?? {})) vars[k] = jsonPathGet(event, p);
   vars['aws.events.event'] = event;

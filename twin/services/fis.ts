@@ -86,7 +86,11 @@ export const FIS_ACTIONS: Readonly<Record<string, FisActionSpec>> = {
         },
         expected: 'an ISO 8601 duration from PT1M to PT12H',
       },
-      scope: { required: false, valid: (v) => ['all', 'availability-zone', 'dynamodb', 'prefix-list', 's3'].includes(v), expected: 'all, availability-zone, dynamodb, prefix-list or s3' },
+      scope: {
+        required: false,
+        valid: (v) => ['all', 'availability-zone', 'dynamodb', 'prefix-list', 's3'].includes(v),
+        expected: 'all, availability-zone, dynamodb, prefix-list or s3',
+      },
       prefixListIdentifier: { required: false, valid: (v) => v.length > 0, expected: 'a prefix list id' },
     },
     permissions: (subnet, world) => {
@@ -161,7 +165,14 @@ interface Experiment {
 }
 
 /** What the fis model needs of the world (twin/ports.ts). */
-export type FisWorld = TwinCore & ApiCaller & { readonly cloudwatch: MetricsView; readonly ec2: Ec2View; readonly iam: RoleRegistry; readonly network: Pick<NetworkView, 'disrupt'>; readonly rds: RdsView };
+export type FisWorld = TwinCore &
+  ApiCaller & {
+    readonly cloudwatch: MetricsView;
+    readonly ec2: Ec2View;
+    readonly iam: RoleRegistry;
+    readonly network: Pick<NetworkView, 'disrupt'>;
+    readonly rds: RdsView;
+  };
 
 /** The experiments' twin. */
 export class FisService implements ServiceModel {
@@ -199,7 +210,11 @@ export class FisService implements ServiceModel {
         // The template's tags are its resource tags (aws:ResourceTag/<key>).
         const template = input.experimentTemplateId ? this.templates.get(input.experimentTemplateId) : undefined;
         const resourceTags = Object.fromEntries(Object.entries(template?.tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
-        return { action, resources: [`${base}:experiment-template/${input.experimentTemplateId ?? '*'}`, `${base}:experiment/*`], context: { 'aws:RequestedRegion': ctx.region, ...resourceTags } };
+        return {
+          action,
+          resources: [`${base}:experiment-template/${input.experimentTemplateId ?? '*'}`, `${base}:experiment/*`],
+          context: { 'aws:RequestedRegion': ctx.region, ...resourceTags },
+        };
       }
       case 'GetExperiment':
       case 'StopExperiment':
@@ -237,20 +252,24 @@ export class FisService implements ServiceModel {
       const resourceArns = Array.isArray(t.ResourceArns) ? (t.ResourceArns as string[]) : [];
       if (resourceArns.length === 0) fail(`target ${name} names no ResourceArns (the twin models targets by ARN only)`);
       const selectionMode = String(t.SelectionMode ?? '');
-      if (!/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/.test(selectionMode)) fail(`target ${name}: SelectionMode ${JSON.stringify(selectionMode)} is not ALL, COUNT(n) or PERCENT(n)`);
+      if (!/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/.test(selectionMode))
+        fail(`target ${name}: SelectionMode ${JSON.stringify(selectionMode)} is not ALL, COUNT(n) or PERCENT(n)`);
       targets[name] = { resourceType: String(t.ResourceType ?? ''), resourceArns, selectionMode };
     }
     const actions: Record<string, TemplateAction> = {};
     for (const [name, a] of Object.entries(rawActions)) {
       const actionId = String(a.ActionId ?? '');
-      const spec = FIS_ACTIONS[actionId] ?? fail(`action ${name}: unknown action id ${JSON.stringify(actionId)} (the twin models ${Object.keys(FIS_ACTIONS).join(', ')})`);
+      const spec =
+        FIS_ACTIONS[actionId] ?? fail(`action ${name}: unknown action id ${JSON.stringify(actionId)} (the twin models ${Object.keys(FIS_ACTIONS).join(', ')})`);
       const actionTargets = (a.Targets ?? {}) as Record<string, string>;
       const parameters = (a.Parameters ?? {}) as Record<string, string>;
       const keys = Object.keys(actionTargets);
-      if (keys.length !== 1 || keys[0] !== spec.targetKey) fail(`action ${name} (${actionId}) needs exactly the target ${spec.targetKey}, not ${keys.length ? keys.join(', ') : 'none'}`);
+      if (keys.length !== 1 || keys[0] !== spec.targetKey)
+        fail(`action ${name} (${actionId}) needs exactly the target ${spec.targetKey}, not ${keys.length ? keys.join(', ') : 'none'}`);
       const targetName = actionTargets[spec.targetKey]!;
       const target = targets[targetName] ?? fail(`action ${name}: target ${JSON.stringify(targetName)} is not a target of the template`);
-      if (target.resourceType !== spec.resourceType) fail(`action ${name} (${actionId}) acts on ${spec.resourceType}; target ${targetName} is ${target.resourceType || 'of no resource type'}`);
+      if (target.resourceType !== spec.resourceType)
+        fail(`action ${name} (${actionId}) acts on ${spec.resourceType}; target ${targetName} is ${target.resourceType || 'of no resource type'}`);
       for (const [p, rule] of Object.entries(spec.parameters)) {
         const v = parameters[p];
         if (v === undefined && rule.required) fail(`action ${name} (${actionId}) needs the parameter ${p} (${rule.expected})`);
@@ -283,7 +302,8 @@ export class FisService implements ServiceModel {
       for (const resource of targets[a.targets[spec.targetKey]!]!.resourceArns) {
         for (const auth of spec.permissions(resource, this.world)) {
           const d = evaluate(role, auth);
-          if (!d.allowed) fail(`action ${name} (${a.actionId}): the role ${roleArn} may not ${auth.action} on ${d.resource}${d.explicit ? ' (explicit deny)' : ''}`);
+          if (!d.allowed)
+            fail(`action ${name} (${a.actionId}): the role ${roleArn} may not ${auth.action} on ${d.resource}${d.explicit ? ' (explicit deny)' : ''}`);
         }
       }
     }
@@ -293,13 +313,17 @@ export class FisService implements ServiceModel {
 
   private checkResource(region: string, action: string, resourceType: string, resource: string, fail: (m: string) => never): void {
     const p = parseArn(resource);
-    if (!p || p.region !== region || p.account !== this.world.accountId) fail(`action ${action}: target resource ${resource} is not in ${region} of account ${this.world.accountId}`);
+    if (!p || p.region !== region || p.account !== this.world.accountId)
+      fail(`action ${action}: target resource ${resource} is not in ${region} of account ${this.world.accountId}`);
     const [kind, id] = resourceType === 'aws:ec2:subnet' ? p!.resource.split('/') : p!.resource.split(':');
     const exists =
-      resourceType === 'aws:rds:db' ? kind === 'db' && this.world.rds.getInstance(id!, region) !== undefined
-      : resourceType === 'aws:rds:cluster' ? kind === 'cluster' && this.world.rds.getCluster(id!, region) !== undefined
-      : resourceType === 'aws:ec2:subnet' ? kind === 'subnet' && this.world.ec2.hasSubnet(region, id!)
-      : false;
+      resourceType === 'aws:rds:db'
+        ? kind === 'db' && this.world.rds.getInstance(id!, region) !== undefined
+        : resourceType === 'aws:rds:cluster'
+          ? kind === 'cluster' && this.world.rds.getCluster(id!, region) !== undefined
+          : resourceType === 'aws:ec2:subnet'
+            ? kind === 'subnet' && this.world.ec2.hasSubnet(region, id!)
+            : false;
     if (!exists) fail(`action ${action}: target resource ${resource} does not exist`);
   }
 
@@ -329,7 +353,14 @@ export class FisService implements ServiceModel {
     if (!Number.isInteger(from) || from < 0 || from > all.length) throw awsError('fis', 'ValidationException', 'Invalid pagination token');
     const page = all.slice(from, from + max);
     return {
-      experimentTemplates: page.map((t) => ({ id: t.id, arn: t.arn, description: t.description, creationTime: new Date(t.createdAt), lastUpdateTime: new Date(t.createdAt), tags: { ...t.tags } })),
+      experimentTemplates: page.map((t) => ({
+        id: t.id,
+        arn: t.arn,
+        description: t.description,
+        creationTime: new Date(t.createdAt),
+        lastUpdateTime: new Date(t.createdAt),
+        tags: { ...t.tags },
+      })),
       ...(from + max < all.length ? { nextToken: String(from + max) } : {}),
     };
   }
@@ -339,18 +370,36 @@ export class FisService implements ServiceModel {
     if (!input.experimentTemplateId) throw awsError('fis', 'ValidationException', 'experimentTemplateId is required');
     if (!input.clientToken) throw awsError('fis', 'ValidationException', 'clientToken is required');
     const template = this.templates.get(input.experimentTemplateId);
-    if (!template || template.region !== ctx.region) throw awsError('fis', 'ResourceNotFoundException', `Experiment template not found: ${input.experimentTemplateId}`, { status: 404 });
+    if (!template || template.region !== ctx.region)
+      throw awsError('fis', 'ResourceNotFoundException', `Experiment template not found: ${input.experimentTemplateId}`, { status: 404 });
     const same = [...this.experiments.values()].find((e) => e.clientToken === input.clientToken && e.region === ctx.region);
     if (same) {
-      if (same.template.id !== template.id) throw awsError('fis', 'ConflictException', `The clientToken ${input.clientToken} was used for another request`, { status: 409 });
+      if (same.template.id !== template.id)
+        throw awsError('fis', 'ConflictException', `The clientToken ${input.clientToken} was used for another request`, { status: 409 });
       return { experiment: this.shape(same) };
     }
     const rng = this.world.rng.stream('fis.ids');
     const id = `EXP${rng.chars(14)}`;
-    const e: Experiment = { id, arn: `arn:aws:fis:${ctx.region}:${this.world.accountId}:experiment/${id}`, region: ctx.region, template, clientToken: input.clientToken, state: 'initiating', startTime: this.world.clock.now(), undo: [], gen: 0 };
+    const e: Experiment = {
+      id,
+      arn: `arn:aws:fis:${ctx.region}:${this.world.accountId}:experiment/${id}`,
+      region: ctx.region,
+      template,
+      clientToken: input.clientToken,
+      state: 'initiating',
+      startTime: this.world.clock.now(),
+      undo: [],
+      gen: 0,
+    };
     this.experiments.set(id, e);
     this.started.push({ id, templateId: template.id, region: ctx.region, at: e.startTime });
-    this.world.log('cloud', `FIS experiment ${id} initiating (${Object.values(template.actions).map((a) => a.actionId).join(', ')})`, { experimentId: id, templateId: template.id, region: ctx.region });
+    this.world.log(
+      'cloud',
+      `FIS experiment ${id} initiating (${Object.values(template.actions)
+        .map((a) => a.actionId)
+        .join(', ')})`,
+      { experimentId: id, templateId: template.id, region: ctx.region },
+    );
     const gen = e.gen;
     this.world.clock.schedule(5_000, () => this.run(e, gen), `fis ${id}: start actions`);
     return { experiment: this.shape(e) };
@@ -377,12 +426,29 @@ export class FisService implements ServiceModel {
   private shape(e: Experiment) {
     const t = e.template;
     return {
-      id: e.id, arn: e.arn, experimentTemplateId: t.id, roleArn: t.roleArn,
+      id: e.id,
+      arn: e.arn,
+      experimentTemplateId: t.id,
+      roleArn: t.roleArn,
       state: { status: e.state, ...(e.reason ? { reason: e.reason } : {}) },
-      targets: Object.fromEntries(Object.entries(t.targets).map(([k, v]) => [k, { resourceType: v.resourceType, resourceArns: [...v.resourceArns], selectionMode: v.selectionMode }])),
-      actions: Object.fromEntries(Object.entries(t.actions).map(([k, a]) => [k, { actionId: a.actionId, parameters: { ...a.parameters }, targets: { ...a.targets }, state: { status: e.state === 'completed' ? 'completed' : e.state === 'running' ? 'running' : e.state === 'initiating' ? 'pending' : e.state } }])),
+      targets: Object.fromEntries(
+        Object.entries(t.targets).map(([k, v]) => [k, { resourceType: v.resourceType, resourceArns: [...v.resourceArns], selectionMode: v.selectionMode }]),
+      ),
+      actions: Object.fromEntries(
+        Object.entries(t.actions).map(([k, a]) => [
+          k,
+          {
+            actionId: a.actionId,
+            parameters: { ...a.parameters },
+            targets: { ...a.targets },
+            state: { status: e.state === 'completed' ? 'completed' : e.state === 'running' ? 'running' : e.state === 'initiating' ? 'pending' : e.state },
+          },
+        ]),
+      ),
       stopConditions: t.stopAlarms.map((value) => ({ source: 'aws:cloudwatch:alarm', value })),
-      creationTime: new Date(e.startTime), startTime: new Date(e.startTime), ...(e.endTime !== undefined ? { endTime: new Date(e.endTime) } : {}),
+      creationTime: new Date(e.startTime),
+      startTime: new Date(e.startTime),
+      ...(e.endTime !== undefined ? { endTime: new Date(e.endTime) } : {}),
       tags: { ...t.tags },
     };
   }
@@ -445,9 +511,9 @@ export class FisService implements ServiceModel {
     switch (a.actionId) {
       case 'aws:rds:reboot-db-instances': {
         const ids = resources.map(idOf);
-        return Promise.all(ids.map((id) => call('rds', 'RebootDBInstance', { DBInstanceIdentifier: id, ForceFailover: a.parameters.forceFailover === 'true' }))).then(() =>
-          untilAvailable(() => ids.every((id) => this.world.rds.getInstance(id, e.region)?.status === 'available')),
-        );
+        return Promise.all(
+          ids.map((id) => call('rds', 'RebootDBInstance', { DBInstanceIdentifier: id, ForceFailover: a.parameters.forceFailover === 'true' })),
+        ).then(() => untilAvailable(() => ids.every((id) => this.world.rds.getInstance(id, e.region)?.status === 'available')));
       }
       case 'aws:rds:failover-db-cluster': {
         const ids = resources.map(idOf);
@@ -466,13 +532,20 @@ export class FisService implements ServiceModel {
           this.world.log('cloud', `FIS experiment ${e.id}: network of ${resources.map(idOf).join(', ')} restored`, { experimentId: e.id, databases });
         };
         e.undo.push(restore);
-        this.world.log('cloud', `FIS experiment ${e.id}: network of ${resources.map(idOf).join(', ')} disrupted (${databases.join(', ') || 'no database'})`, { experimentId: e.id, databases });
+        this.world.log('cloud', `FIS experiment ${e.id}: network of ${resources.map(idOf).join(', ')} disrupted (${databases.join(', ') || 'no database'})`, {
+          experimentId: e.id,
+          databases,
+        });
         const ms = isoDurationMs(a.parameters.duration ?? '')!;
         return new Promise<void>((resolve) => {
-          this.world.clock.schedule(ms, () => {
-            restore();
-            resolve();
-          }, `fis ${e.id}: disruption ends`);
+          this.world.clock.schedule(
+            ms,
+            () => {
+              restore();
+              resolve();
+            },
+            `fis ${e.id}: disruption ends`,
+          );
         });
       }
       default:

@@ -17,7 +17,10 @@ import type { Authorization, Principal } from '../iam.js';
 import type { TwinCore } from '../ports.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 
-export type LambdaHandler = (event: unknown, context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number }) => unknown;
+export type LambdaHandler = (
+  event: unknown,
+  context: { functionName: string; awsRequestId: string; invokedFunctionArn: string; getRemainingTimeInMillis(): number },
+) => unknown;
 
 export interface FunctionRegistration {
   readonly region: string;
@@ -104,7 +107,10 @@ export class LambdaService implements ServiceModel {
     return { region, name: name!, qualifier };
   }
 
-  async invoke(input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array | string; Qualifier?: string; LogType?: string; ClientContext?: string }, ctx: CallCtx) {
+  async invoke(
+    input: { FunctionName?: string; InvocationType?: string; Payload?: Uint8Array | string; Qualifier?: string; LogType?: string; ClientContext?: string },
+    ctx: CallCtx,
+  ) {
     supportOnly('lambda', 'Invoke', input, ['FunctionName', 'InvocationType', 'Payload', 'Qualifier', 'LogType', 'ClientContext']);
     const target = this.resolveName(input.FunctionName ?? '', ctx.region);
     const full = arn.fn(ctx.region, target.name);
@@ -139,7 +145,11 @@ export class LambdaService implements ServiceModel {
       throw awsError('lambda', 'ResourceNotFoundException', `Function not found: ${arn.fn(region, functionName)}`);
     }
     if (type === 'Event') {
-      this.world.clock.schedule(Math.round(this.world.rng.stream('lambda.async').uniform(10, 100)), () => this.run(region, functionName, event, 'Event'), `lambda ${functionName} (async)`);
+      this.world.clock.schedule(
+        Math.round(this.world.rng.stream('lambda.async').uniform(10, 100)),
+        () => this.run(region, functionName, event, 'Event'),
+        `lambda ${functionName} (async)`,
+      );
       return undefined;
     }
     this.checkConcurrency(region, functionName);
@@ -206,7 +216,12 @@ export class LambdaService implements ServiceModel {
     } else {
       try {
         result = await twinContext.run({ region, principal: reg.principal, vantage: reg.vantage ?? name, functionName: name }, () =>
-          reg.handler(structuredClone(event), { functionName: name, awsRequestId: requestId, invokedFunctionArn: arn.fn(region, name), getRemainingTimeInMillis: () => reg.timeoutMs ?? 30_000 }),
+          reg.handler(structuredClone(event), {
+            functionName: name,
+            awsRequestId: requestId,
+            invokedFunctionArn: arn.fn(region, name),
+            getRemainingTimeInMillis: () => reg.timeoutMs ?? 30_000,
+          }),
         );
       } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));

@@ -11,10 +11,21 @@ import { RdsClusters } from './rds-clusters.js';
 export abstract class RdsBackups extends RdsClusters {
   protected takeSnapshot(inst: DbInstance, snapId: string, type: 'manual' | 'automated'): Snapshot {
     const k = key(inst.region, snapId);
-    if (this.snapshots.has(k)) throw awsError('rds', 'DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${snapId} already exists.`);
+    if (this.snapshots.has(k))
+      throw awsError('rds', 'DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${snapId} already exists.`);
     const snap: Snapshot = {
-      id: snapId, region: inst.region, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, engineVersion: inst.engineVersion,
-      type, status: 'creating', createdAt: this.world.clock.now(), port: inst.port, allocatedStorage: inst.allocatedStorage, masterUsername: inst.masterUsername,
+      id: snapId,
+      region: inst.region,
+      instanceId: inst.id,
+      dbiResourceId: inst.dbiResourceId,
+      engine: inst.engine,
+      engineVersion: inst.engineVersion,
+      type,
+      status: 'creating',
+      createdAt: this.world.clock.now(),
+      port: inst.port,
+      allocatedStorage: inst.allocatedStorage,
+      masterUsername: inst.masterUsername,
     };
     this.snapshots.set(k, snap);
     return snap;
@@ -22,9 +33,19 @@ export abstract class RdsBackups extends RdsClusters {
 
   protected snapshotShape(s: Snapshot) {
     return {
-      DBSnapshotIdentifier: s.id, DBInstanceIdentifier: s.instanceId, SnapshotCreateTime: new Date(s.createdAt), Engine: s.engine, EngineVersion: s.engineVersion,
-      AllocatedStorage: s.allocatedStorage, Status: s.status, Port: s.port, MasterUsername: s.masterUsername, SnapshotType: s.type,
-      DBSnapshotArn: arn.snapshot(s.region, s.id), DbiResourceId: s.dbiResourceId, PercentProgress: s.status === 'available' ? 100 : 0,
+      DBSnapshotIdentifier: s.id,
+      DBInstanceIdentifier: s.instanceId,
+      SnapshotCreateTime: new Date(s.createdAt),
+      Engine: s.engine,
+      EngineVersion: s.engineVersion,
+      AllocatedStorage: s.allocatedStorage,
+      Status: s.status,
+      Port: s.port,
+      MasterUsername: s.masterUsername,
+      SnapshotType: s.type,
+      DBSnapshotArn: arn.snapshot(s.region, s.id),
+      DbiResourceId: s.dbiResourceId,
+      PercentProgress: s.status === 'available' ? 100 : 0,
     };
   }
 
@@ -33,29 +54,43 @@ export abstract class RdsBackups extends RdsClusters {
     if (!input.DBSnapshotIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBSnapshotIdentifier');
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
     if (this.snapshots.has(key(inst.region, input.DBSnapshotIdentifier))) {
-      throw awsError('rds', 'DBSnapshotAlreadyExistsFault', `Cannot create the snapshot because a snapshot with the identifier ${input.DBSnapshotIdentifier} already exists.`);
+      throw awsError(
+        'rds',
+        'DBSnapshotAlreadyExistsFault',
+        `Cannot create the snapshot because a snapshot with the identifier ${input.DBSnapshotIdentifier} already exists.`,
+      );
     }
     if (!['available', 'storage-optimization'].includes(inst.status)) throw badState(NOT_AVAILABLE);
     const snap = this.takeSnapshot(inst, input.DBSnapshotIdentifier, 'manual');
     const wasAvailable = inst.status === 'available';
     if (wasAvailable) this.setStatus(inst, 'backing-up');
     const done = this.draw('snapshot', 120, 300);
-    this.world.clock.schedule(done, () => {
-      snap.status = 'available';
-      if (this.instances.get(key(inst.region, inst.id)) === inst && this.effectiveStatus(inst) === 'backing-up') this.setStatus(inst, 'available');
-    }, `rds snapshot ${snap.id} available`);
+    this.world.clock.schedule(
+      done,
+      () => {
+        snap.status = 'available';
+        if (this.instances.get(key(inst.region, inst.id)) === inst && this.effectiveStatus(inst) === 'backing-up') this.setStatus(inst, 'available');
+      },
+      `rds snapshot ${snap.id} available`,
+    );
     return { DBSnapshot: this.snapshotShape(snap) };
   }
 
-  deleteDBInstance(input: { DBInstanceIdentifier?: string; SkipFinalSnapshot?: boolean; FinalDBSnapshotIdentifier?: string; DeleteAutomatedBackups?: boolean }, ctx: CallCtx) {
+  deleteDBInstance(
+    input: { DBInstanceIdentifier?: string; SkipFinalSnapshot?: boolean; FinalDBSnapshotIdentifier?: string; DeleteAutomatedBackups?: boolean },
+    ctx: CallCtx,
+  ) {
     supportOnly('rds', 'DeleteDBInstance', input, ['DBInstanceIdentifier', 'SkipFinalSnapshot', 'FinalDBSnapshotIdentifier', 'DeleteAutomatedBackups']);
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
-    if (inst.deletionProtection) throw awsError('rds', 'InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
+    if (inst.deletionProtection)
+      throw awsError('rds', 'InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
     const skip = input.SkipFinalSnapshot === true;
     const finalId = input.FinalDBSnapshotIdentifier;
-    if (inst.source && finalId) throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
+    if (inst.source && finalId)
+      throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier can not be specified when deleting a replica instance');
     if (skip && finalId) throw awsError('rds', 'InvalidParameterCombination', 'Cannot specify both FinalDBSnapshotIdentifier and SkipFinalSnapshot.');
-    if (!skip && !finalId && !inst.source) throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    if (!skip && !finalId && !inst.source)
+      throw awsError('rds', 'InvalidParameterCombination', 'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
     if (['failed', 'incompatible-restore', 'incompatible-network'].includes(inst.status) && !skip) {
       throw badState(`Cannot take a final snapshot of DB instance ${inst.id} in status ${inst.status}; specify SkipFinalSnapshot.`);
     }
@@ -85,7 +120,14 @@ export abstract class RdsBackups extends RdsClusters {
         b.latest = this.world.clock.now();
       } else this.backups.splice(this.backups.indexOf(b), 1);
     }
-    this.deletions.push({ instanceId: inst.id, resourceId: inst.dbiResourceId, region: inst.region, t: this.world.clock.now(), finalSnapshot, retainedAutomatedBackups: keepBackups });
+    this.deletions.push({
+      instanceId: inst.id,
+      resourceId: inst.dbiResourceId,
+      region: inst.region,
+      t: this.world.clock.now(),
+      finalSnapshot,
+      retainedAutomatedBackups: keepBackups,
+    });
     this.world.log('cloud', `instance ${inst.id} deleted`, { instanceId: inst.id, region: inst.region, finalSnapshot: finalSnapshot ?? null });
     // Replicas of a deleted source: same-Region ones are promoted; cross-Region MySQL/MariaDB/Oracle
     // are promoted, cross-Region PostgreSQL goes to `terminated` (docs/aws-behaviour.md §1).
@@ -96,7 +138,16 @@ export abstract class RdsBackups extends RdsClusters {
         rep.replication = 'terminated';
       } else {
         const upTo = this.replicaDataUpTo(rep);
-        this.promotions.push({ instanceId: rep.id, region: rep.region, resourceId: rep.dbiResourceId, sourceId: inst.id, sourceResourceId: inst.dbiResourceId, startedAt: this.world.clock.now(), completedAt: this.world.clock.now(), dataUpToMs: upTo });
+        this.promotions.push({
+          instanceId: rep.id,
+          region: rep.region,
+          resourceId: rep.dbiResourceId,
+          sourceId: inst.id,
+          sourceResourceId: inst.dbiResourceId,
+          startedAt: this.world.clock.now(),
+          completedAt: this.world.clock.now(),
+          dataUpToMs: upTo,
+        });
         this.world.network.inheritData(rep, inst, upTo);
         this.detach(rep);
       }
@@ -117,7 +168,9 @@ export abstract class RdsBackups extends RdsClusters {
 
   /** A replicated backup's latest restorable time: 5 minutes before the source's last accepted write (or now). */
   protected replicatedLatest(b: AutomatedBackup, now: number): number {
-    const last = this.world.network.writes.filter((w) => w.target === b.instanceId && w.region === b.replicatedFrom && w.at <= now).reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
+    const last = this.world.network.writes
+      .filter((w) => w.target === b.instanceId && w.region === b.replicatedFrom && w.at <= now)
+      .reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
     return Math.min(now, Number.isFinite(last) ? last : now) - 5 * 60_000;
   }
 
@@ -125,17 +178,27 @@ export abstract class RdsBackups extends RdsClusters {
     supportOnly('rds', 'DescribeDBInstanceAutomatedBackups', input, ['DBInstanceIdentifier', 'DbiResourceId', 'MaxRecords']);
     const now = this.world.clock.now();
     const list = this.backups.filter(
-      (b) => b.region === ctx.region && (!input.DBInstanceIdentifier || b.instanceId === input.DBInstanceIdentifier.toLowerCase()) && (!input.DbiResourceId || b.dbiResourceId === input.DbiResourceId),
+      (b) =>
+        b.region === ctx.region &&
+        (!input.DBInstanceIdentifier || b.instanceId === input.DBInstanceIdentifier.toLowerCase()) &&
+        (!input.DbiResourceId || b.dbiResourceId === input.DbiResourceId),
     );
     return {
       DBInstanceAutomatedBackups: list.map((b) => {
         const inst = [...this.instances.values()].find((i) => i.dbiResourceId === b.dbiResourceId);
         // Transaction logs upload every 5 minutes, so LatestRestorableTime lags (docs/aws-behaviour.md §1).
-        const latest = b.latest ?? (b.replicatedFrom ? this.replicatedLatest(b, now) : inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
+        const latest =
+          b.latest ?? (b.replicatedFrom ? this.replicatedLatest(b, now) : inst?.crashed ? Math.min(now, this.world.clock.now()) : now - 5 * 60_000);
         return {
-          DBInstanceArn: arn.db(b.region, b.instanceId), DbiResourceId: b.dbiResourceId, Region: b.region, DBInstanceIdentifier: b.instanceId,
+          DBInstanceArn: arn.db(b.region, b.instanceId),
+          DbiResourceId: b.dbiResourceId,
+          Region: b.region,
+          DBInstanceIdentifier: b.instanceId,
           RestoreWindow: { EarliestTime: new Date(b.earliest), LatestTime: new Date(Math.max(b.earliest, latest)) },
-          Status: b.status, Engine: b.engine, Port: b.port, BackupRetentionPeriod: b.retention,
+          Status: b.status,
+          Engine: b.engine,
+          Port: b.port,
+          BackupRetentionPeriod: b.retention,
           DBInstanceAutomatedBackupsArn: `arn:aws:rds:${b.region}:${this.world.accountId}:auto-backup:ab-${b.dbiResourceId.slice(3).toLowerCase()}`,
         };
       }),

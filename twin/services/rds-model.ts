@@ -6,8 +6,17 @@
  */
 /** Statuses in which the database process runs and accepts connections. */
 export const RUNNING_STATUSES: ReadonlySet<string> = new Set([
-  'available', 'backing-up', 'modifying', 'storage-optimization', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth',
-  'configuring-log-exports', 'renaming', 'resetting-master-credentials', 'storage-full', 'maintenance',
+  'available',
+  'backing-up',
+  'modifying',
+  'storage-optimization',
+  'configuring-enhanced-monitoring',
+  'configuring-iam-database-auth',
+  'configuring-log-exports',
+  'renaming',
+  'resetting-master-credentials',
+  'storage-full',
+  'maintenance',
 ]);
 
 /** The fixed "cluster id" part of every twin endpoint: <id>.c0abcdefghij.<region>.rds.amazonaws.com */

@@ -120,7 +120,7 @@ export abstract class RdsReplication extends RdsState {
   onConnectivityChange(): void {
     const now = this.world.clock.now();
     for (const inst of this.instances.values()) {
-      if (!inst.source || inst.replication !== 'replicating' && inst.replication !== 'error') continue;
+      if (!inst.source || (inst.replication !== 'replicating' && inst.replication !== 'error')) continue;
       const ok = this.sourceReachable(inst);
       if (!ok && inst.sourceDownSince === undefined) {
         inst.lagAtSourceDown = this.currentLag(inst, now);
@@ -257,7 +257,8 @@ export abstract class RdsReplication extends RdsState {
       const v = this.replicaLagMetric(inst);
       if (v !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'ReplicaLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], v, at);
       const slot = RUNNING_STATUSES.has(inst.status) ? this.replicationSlotLagMetric(inst) : undefined;
-      if (slot !== undefined) this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'OldestReplicationSlotLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], slot, at);
+      if (slot !== undefined)
+        this.world.cloudwatch.putInternal(inst.region, 'AWS/RDS', 'OldestReplicationSlotLag', [{ Name: 'DBInstanceIdentifier', Value: inst.id }], slot, at);
     }
     for (const c of this.clusters.values()) {
       if (!c.globalClusterId || this.clusterIsWriter(c) || this.world.isRegionOut(c.region) || c.crashed) continue;

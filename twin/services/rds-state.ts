@@ -7,7 +7,16 @@ import { awsError } from '../errors.js';
 import type { AwsEventSink, Ec2View, MetricsView, NetworkView, TwinCore } from '../ports.js';
 import { arn, clone, parseArn } from './base.js';
 import {
-  ENDPOINT_SUFFIX, instanceEndpoint, type AutomatedBackup, type DbCluster, type DbInstance, type DeletionRecord, type GlobalCluster, type PromotionRecord, type RdsWorkload, type Snapshot,
+  ENDPOINT_SUFFIX,
+  instanceEndpoint,
+  type AutomatedBackup,
+  type DbCluster,
+  type DbInstance,
+  type DeletionRecord,
+  type GlobalCluster,
+  type PromotionRecord,
+  type RdsWorkload,
+  type Snapshot,
 } from './rds-model.js';
 
 export const key = (region: string, id: string) => `${region}/${id}`;
@@ -46,7 +55,7 @@ export abstract class RdsState {
   protected dbResourceKeys(idOrArn: string | undefined, region: string): Record<string, string> {
     if (!idOrArn) return {};
     const parsed = idOrArn.startsWith('arn:') ? parseArn(idOrArn) : undefined;
-    const id = parsed ? idOrArn.split(':db:')[1] ?? '' : idOrArn;
+    const id = parsed ? (idOrArn.split(':db:')[1] ?? '') : idOrArn;
     const r = parsed?.region ?? region;
     const engine = this.getInstance(id, r)?.engine ?? this.clusterOfMember(id, r)?.engine;
     return engine ? { 'rds:DatabaseEngine': engine } : {};
@@ -166,16 +175,20 @@ export abstract class RdsState {
   }
 
   protected effectiveStatus(inst: DbInstance): string {
-    return inst.crashed ? inst.statusBeforeCrash ?? 'available' : inst.status;
+    return inst.crashed ? (inst.statusBeforeCrash ?? 'available') : inst.status;
   }
 
   /** Schedules a transition that is skipped if a superseding operation bumped `gen` or the instance is gone. */
   protected later(inst: DbInstance, delayMs: number, label: string, fn: () => void): void {
     const gen = inst.gen;
-    this.world.clock.schedule(delayMs, () => {
-      if (inst.gen !== gen || !this.instances.has(key(inst.region, inst.id))) return;
-      fn();
-    }, `rds ${inst.id}: ${label}`);
+    this.world.clock.schedule(
+      delayMs,
+      () => {
+        if (inst.gen !== gen || !this.instances.has(key(inst.region, inst.id))) return;
+        fn();
+      },
+      `rds ${inst.id}: ${label}`,
+    );
   }
 
   protected draw(purpose: string, minS: number, maxS: number): number {
@@ -188,7 +201,15 @@ export abstract class RdsState {
       source: 'aws.rds',
       detailType: 'RDS DB Instance Event',
       resources: [a],
-      detail: { EventCategories: categories, SourceType: 'DB_INSTANCE', SourceArn: a, Date: new Date(this.world.clock.now()).toISOString(), Message: message, SourceIdentifier: inst.id, EventID: eventId },
+      detail: {
+        EventCategories: categories,
+        SourceType: 'DB_INSTANCE',
+        SourceArn: a,
+        Date: new Date(this.world.clock.now()).toISOString(),
+        Message: message,
+        SourceIdentifier: inst.id,
+        EventID: eventId,
+      },
     });
   }
 
@@ -203,12 +224,31 @@ export abstract class RdsState {
     if (!inst) throw new Error(`twin rds: no instance ${instanceId} in ${region} to replicate backups of`);
     if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId && b.region === destinationRegion)) return;
     // A database with a history: its replicated restore window opened a day before the drill.
-    this.backups.push({ region: destinationRegion, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now() - 86_400_000, port: inst.port, replicatedFrom: region });
+    this.backups.push({
+      region: destinationRegion,
+      instanceId: inst.id,
+      dbiResourceId: inst.dbiResourceId,
+      engine: inst.engine,
+      retention: inst.backupRetentionPeriod,
+      status: 'active',
+      earliest: this.world.clock.now() - 86_400_000,
+      port: inst.port,
+      replicatedFrom: region,
+    });
   }
 
   protected ensureBackup(inst: DbInstance): void {
     if (this.backups.some((b) => b.dbiResourceId === inst.dbiResourceId)) return;
-    this.backups.push({ region: inst.region, instanceId: inst.id, dbiResourceId: inst.dbiResourceId, engine: inst.engine, retention: inst.backupRetentionPeriod, status: 'active', earliest: this.world.clock.now(), port: inst.port });
+    this.backups.push({
+      region: inst.region,
+      instanceId: inst.id,
+      dbiResourceId: inst.dbiResourceId,
+      engine: inst.engine,
+      retention: inst.backupRetentionPeriod,
+      status: 'active',
+      earliest: this.world.clock.now(),
+      port: inst.port,
+    });
   }
 
   /** DescribeDBInstances shape of one instance. */
@@ -219,7 +259,12 @@ export abstract class RdsState {
             ? { StatusType: 'read replication', Normal: true, Status: 'replicating' }
             : inst.replication === 'terminated'
               ? { StatusType: 'read replication', Normal: false, Status: 'terminated', Message: 'Replication has been terminated.' }
-              : { StatusType: 'read replication', Normal: false, Status: inst.replication ?? 'error', Message: 'Replication has stopped: the source DB instance is not reachable.' },
+              : {
+                  StatusType: 'read replication',
+                  Normal: false,
+                  Status: inst.replication ?? 'error',
+                  Message: 'Replication has stopped: the source DB instance is not reachable.',
+                },
         ]
       : undefined;
     const latestRestorable = inst.backupRetentionPeriod > 0 ? Math.floor((this.world.clock.now() - 5 * 60_000) / 60_000) * 60_000 : undefined;
@@ -236,7 +281,12 @@ export abstract class RdsState {
       InstanceCreateTime: new Date(inst.createdAt),
       BackupRetentionPeriod: inst.backupRetentionPeriod,
       VpcSecurityGroups: inst.vpcSecurityGroups.map((g) => ({ ...g })),
-      DBSubnetGroup: { DBSubnetGroupName: inst.subnetGroupName, DBSubnetGroupDescription: `subnets of ${inst.vpcId}`, VpcId: inst.vpcId, SubnetGroupStatus: 'Complete' },
+      DBSubnetGroup: {
+        DBSubnetGroupName: inst.subnetGroupName,
+        DBSubnetGroupDescription: `subnets of ${inst.vpcId}`,
+        VpcId: inst.vpcId,
+        SubnetGroupStatus: 'Complete',
+      },
       AvailabilityZone: `${inst.region}a`,
       MultiAZ: inst.multiAZ,
       PendingModifiedValues: clone(inst.pending),

@@ -10,7 +10,14 @@ import type { Authorization } from '../iam.js';
 import { arn, parseArn, supportOnly, type CallCtx, type OpHandler, type ServiceModel } from './base.js';
 import { DEFAULT_TWIN_VPC } from './ec2.js';
 import {
-  PROMOTION_BACKUP_SECONDS_PER_GIB, PROMOTION_BACKUP_SLOWDOWN_PER_WRITE_PER_SECOND, defaultParameterGroup, instanceEndpoint, replicaMayNameParameterGroup, type DbInstance, type InstanceSpec, type PromotionRecord,
+  PROMOTION_BACKUP_SECONDS_PER_GIB,
+  PROMOTION_BACKUP_SLOWDOWN_PER_WRITE_PER_SECOND,
+  defaultParameterGroup,
+  instanceEndpoint,
+  replicaMayNameParameterGroup,
+  type DbInstance,
+  type InstanceSpec,
+  type PromotionRecord,
 } from './rds-model.js';
 import { NOT_AVAILABLE, badState, key, notFound, type RdsWorld } from './rds-state.js';
 import { RdsBackups } from './rds-backups.js';
@@ -63,7 +70,8 @@ export class RdsService extends RdsBackups implements ServiceModel {
       case 'ModifyDBInstance':
       case 'CreateDBInstanceReadReplica': {
         const resources = [db(input.DBInstanceIdentifier)];
-        if (operation === 'CreateDBInstanceReadReplica') resources.push(input.SourceDBInstanceIdentifier?.startsWith('arn:') ? input.SourceDBInstanceIdentifier : db(input.SourceDBInstanceIdentifier));
+        if (operation === 'CreateDBInstanceReadReplica')
+          resources.push(input.SourceDBInstanceIdentifier?.startsWith('arn:') ? input.SourceDBInstanceIdentifier : db(input.SourceDBInstanceIdentifier));
         // Naming a parameter group also needs the action on the group (`pg` resource type).
         if (input.DBParameterGroupName !== undefined) resources.push(`arn:aws:rds:${ctx.region}:${this.world.accountId}:pg:${input.DBParameterGroupName}`);
         return { action, resources, context: requested };
@@ -76,17 +84,29 @@ export class RdsService extends RdsBackups implements ServiceModel {
         return { action, resources: [`arn:aws:rds:${ctx.region}:${this.world.accountId}:auto-backup:*`], context: requested };
       case 'DescribeDBClusters':
       case 'FailoverDBCluster':
-        return { action, resources: [input.DBClusterIdentifier?.startsWith('arn:') ? input.DBClusterIdentifier : arn.cluster(ctx.region, input.DBClusterIdentifier ?? '*')], context: requested };
+        return {
+          action,
+          resources: [input.DBClusterIdentifier?.startsWith('arn:') ? input.DBClusterIdentifier : arn.cluster(ctx.region, input.DBClusterIdentifier ?? '*')],
+          context: requested,
+        };
       case 'DescribeGlobalClusters':
         return { action, resources: [arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
       case 'FailoverGlobalCluster':
       case 'SwitchoverGlobalCluster': {
         const target = input.TargetDbClusterIdentifier ?? '*';
-        return { action, resources: [target.startsWith('arn:') ? target : arn.cluster(ctx.region, target), arn.globalCluster(input.GlobalClusterIdentifier ?? '*')], context: requested };
+        return {
+          action,
+          resources: [target.startsWith('arn:') ? target : arn.cluster(ctx.region, target), arn.globalCluster(input.GlobalClusterIdentifier ?? '*')],
+          context: requested,
+        };
       }
       default:
         // Resource keys of the `db` resource type (SAR): the engine of the instance (or of the Aurora cluster it belongs to).
-        return { action, resources: [db(input.DBInstanceIdentifier)], context: { ...requested, ...this.dbResourceKeys(input.DBInstanceIdentifier, ctx.region) } };
+        return {
+          action,
+          resources: [db(input.DBInstanceIdentifier)],
+          context: { ...requested, ...this.dbResourceKeys(input.DBInstanceIdentifier, ctx.region) },
+        };
     }
   }
 
@@ -137,7 +157,10 @@ export class RdsService extends RdsBackups implements ServiceModel {
     return inst;
   }
 
-  describeDBInstances(input: { DBInstanceIdentifier?: string; Filters?: { Name: string; Values: string[] }[]; MaxRecords?: number; Marker?: string }, ctx: CallCtx) {
+  describeDBInstances(
+    input: { DBInstanceIdentifier?: string; Filters?: { Name: string; Values: string[] }[]; MaxRecords?: number; Marker?: string },
+    ctx: CallCtx,
+  ) {
     supportOnly('rds', 'DescribeDBInstances', input, ['DBInstanceIdentifier', 'Filters', 'MaxRecords']);
     if (input.DBInstanceIdentifier) {
       const member = this.clusterOfMember(input.DBInstanceIdentifier, ctx.region);
@@ -164,7 +187,15 @@ export class RdsService extends RdsBackups implements ServiceModel {
     }
     const now = this.world.clock.now();
     // Replication stops now: the replica keeps what it has applied so far.
-    const record: PromotionRecord = { instanceId: inst.id, region: inst.region, resourceId: inst.dbiResourceId, sourceId: inst.source.id, sourceResourceId: this.instances.get(key(inst.source.region, inst.source.id))?.dbiResourceId, startedAt: now, dataUpToMs: this.replicaDataUpTo(inst) };
+    const record: PromotionRecord = {
+      instanceId: inst.id,
+      region: inst.region,
+      resourceId: inst.dbiResourceId,
+      sourceId: inst.source.id,
+      sourceResourceId: this.instances.get(key(inst.source.region, inst.source.id))?.dbiResourceId,
+      startedAt: now,
+      dataUpToMs: this.replicaDataUpTo(inst),
+    };
     this.promotions.push(record);
     this.setStatus(inst, 'modifying');
     const response = { DBInstance: this.shape(inst) };
@@ -191,7 +222,10 @@ export class RdsService extends RdsBackups implements ServiceModel {
       this.setStatus(inst, backupMs > 0 ? 'backing-up' : 'available');
       record.completedAt = this.world.clock.now();
       if (backupMs === 0) record.backupCompletedAt = record.completedAt;
-      this.world.log('cloud', `${inst.id} promoted: standalone and writable${backupMs > 0 ? `, backing up (${Math.round(backupMs / 1000)}s)` : ''}`, { instanceId: inst.id, region: inst.region });
+      this.world.log('cloud', `${inst.id} promoted: standalone and writable${backupMs > 0 ? `, backing up (${Math.round(backupMs / 1000)}s)` : ''}`, {
+        instanceId: inst.id,
+        region: inst.region,
+      });
       this.event(inst, 'RDS-EVENT-0006', ['availability'], 'DB instance restarted');
       this.onConnectivityChange();
       if (backupMs === 0) return;
@@ -218,11 +252,35 @@ export class RdsService extends RdsBackups implements ServiceModel {
     return Math.round(dataSizeGiB * perGiB * (1 + PROMOTION_BACKUP_SLOWDOWN_PER_WRITE_PER_SECOND * writesPerSecond) * 1000);
   }
 
-  modifyDBInstance(input: { DBInstanceIdentifier?: string; DBInstanceClass?: string; ApplyImmediately?: boolean; VpcSecurityGroupIds?: string[]; NewDBInstanceIdentifier?: string; BackupRetentionPeriod?: number; DeletionProtection?: boolean; MultiAZ?: boolean; DBParameterGroupName?: string }, ctx: CallCtx) {
-    supportOnly('rds', 'ModifyDBInstance', input, ['DBInstanceIdentifier', 'DBInstanceClass', 'ApplyImmediately', 'VpcSecurityGroupIds', 'NewDBInstanceIdentifier', 'BackupRetentionPeriod', 'DeletionProtection', 'MultiAZ', 'DBParameterGroupName']);
+  modifyDBInstance(
+    input: {
+      DBInstanceIdentifier?: string;
+      DBInstanceClass?: string;
+      ApplyImmediately?: boolean;
+      VpcSecurityGroupIds?: string[];
+      NewDBInstanceIdentifier?: string;
+      BackupRetentionPeriod?: number;
+      DeletionProtection?: boolean;
+      MultiAZ?: boolean;
+      DBParameterGroupName?: string;
+    },
+    ctx: CallCtx,
+  ) {
+    supportOnly('rds', 'ModifyDBInstance', input, [
+      'DBInstanceIdentifier',
+      'DBInstanceClass',
+      'ApplyImmediately',
+      'VpcSecurityGroupIds',
+      'NewDBInstanceIdentifier',
+      'BackupRetentionPeriod',
+      'DeletionProtection',
+      'MultiAZ',
+      'DBParameterGroupName',
+    ]);
     const inst = this.find(input.DBInstanceIdentifier, ctx.region);
     const status = inst.status;
-    if (status === 'stopped' || status === 'stopping' || status === 'starting') throw badState(`DB instance ${inst.id} is not in available state: ${status}. You can't modify a stopped DB instance.`);
+    if (status === 'stopped' || status === 'stopping' || status === 'starting')
+      throw badState(`DB instance ${inst.id} is not in available state: ${status}. You can't modify a stopped DB instance.`);
     if (!['available', 'storage-optimization'].includes(status)) throw badState(NOT_AVAILABLE);
     const now = this.world.clock.now();
     const immediate = input.ApplyImmediately === true;
@@ -232,7 +290,8 @@ export class RdsService extends RdsBackups implements ServiceModel {
       if (newId !== inst.id && this.instances.has(key(inst.region, newId))) throw awsError('rds', 'DBInstanceAlreadyExistsFault', 'DB instance already exists');
     }
     if (input.BackupRetentionPeriod !== undefined) {
-      if (input.BackupRetentionPeriod < 0 || input.BackupRetentionPeriod > 35) throw awsError('rds', 'InvalidParameterValue', `Invalid backup retention period: ${input.BackupRetentionPeriod}. Valid values are 0-35.`);
+      if (input.BackupRetentionPeriod < 0 || input.BackupRetentionPeriod > 35)
+        throw awsError('rds', 'InvalidParameterValue', `Invalid backup retention period: ${input.BackupRetentionPeriod}. Valid values are 0-35.`);
       inst.backupRetentionPeriod = input.BackupRetentionPeriod;
       if (inst.backupRetentionPeriod > 0) this.ensureBackup(inst);
     }
@@ -247,7 +306,11 @@ export class RdsService extends RdsBackups implements ServiceModel {
       for (const g of next) {
         const vpc = this.world.ec2.vpcOf(inst.region, g);
         if (vpc !== undefined && vpc !== inst.vpcId) {
-          throw awsError('rds', 'InvalidParameterCombination', `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${inst.vpcId} and the EC2 security group is in ${vpc}`);
+          throw awsError(
+            'rds',
+            'InvalidParameterCombination',
+            `The DB instance and EC2 security group are in different VPCs. The DB instance is in ${inst.vpcId} and the EC2 security group is in ${vpc}`,
+          );
         }
       }
       const current = inst.vpcSecurityGroups.map((g) => g.VpcSecurityGroupId);
@@ -340,9 +403,13 @@ export class RdsService extends RdsBackups implements ServiceModel {
         this.setStatus(inst, 'available');
       });
     });
-    this.world.clock.schedule(dnsAt, () => {
-      if (inst.id === newId) inst.liveAddress = instanceEndpoint(newId, inst.region);
-    }, `rds ${newId}: new DNS name live`);
+    this.world.clock.schedule(
+      dnsAt,
+      () => {
+        if (inst.id === newId) inst.liveAddress = instanceEndpoint(newId, inst.region);
+      },
+      `rds ${newId}: new DNS name live`,
+    );
     void now;
   }
 
@@ -399,8 +466,39 @@ export class RdsService extends RdsBackups implements ServiceModel {
     return { DBInstance: this.shape(inst) };
   }
 
-  createDBInstanceReadReplica(input: { DBInstanceIdentifier?: string; SourceDBInstanceIdentifier?: string; DBInstanceClass?: string; VpcSecurityGroupIds?: string[]; Port?: number; MultiAZ?: boolean; PreSignedUrl?: string; SourceRegion?: string; KmsKeyId?: string; DBSubnetGroupName?: string; Tags?: unknown; DeletionProtection?: boolean; DBParameterGroupName?: string }, ctx: CallCtx) {
-    supportOnly('rds', 'CreateDBInstanceReadReplica', input, ['DBInstanceIdentifier', 'SourceDBInstanceIdentifier', 'DBInstanceClass', 'VpcSecurityGroupIds', 'Port', 'MultiAZ', 'PreSignedUrl', 'SourceRegion', 'KmsKeyId', 'DBSubnetGroupName', 'Tags', 'DeletionProtection', 'DBParameterGroupName']);
+  createDBInstanceReadReplica(
+    input: {
+      DBInstanceIdentifier?: string;
+      SourceDBInstanceIdentifier?: string;
+      DBInstanceClass?: string;
+      VpcSecurityGroupIds?: string[];
+      Port?: number;
+      MultiAZ?: boolean;
+      PreSignedUrl?: string;
+      SourceRegion?: string;
+      KmsKeyId?: string;
+      DBSubnetGroupName?: string;
+      Tags?: unknown;
+      DeletionProtection?: boolean;
+      DBParameterGroupName?: string;
+    },
+    ctx: CallCtx,
+  ) {
+    supportOnly('rds', 'CreateDBInstanceReadReplica', input, [
+      'DBInstanceIdentifier',
+      'SourceDBInstanceIdentifier',
+      'DBInstanceClass',
+      'VpcSecurityGroupIds',
+      'Port',
+      'MultiAZ',
+      'PreSignedUrl',
+      'SourceRegion',
+      'KmsKeyId',
+      'DBSubnetGroupName',
+      'Tags',
+      'DeletionProtection',
+      'DBParameterGroupName',
+    ]);
     if (!input.DBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter DBInstanceIdentifier');
     if (!input.SourceDBInstanceIdentifier) throw awsError('rds', 'MissingParameter', 'The request must contain the parameter SourceDBInstanceIdentifier');
     const id = input.DBInstanceIdentifier.toLowerCase();
@@ -421,14 +519,24 @@ export class RdsService extends RdsBackups implements ServiceModel {
       // fine: default subnet group
     }
     if (!cross && input.DBSubnetGroupName !== undefined) {
-      throw awsError('rds', 'DBSubnetGroupNotAllowedFault', 'DbSubnetGroupName should not be specified for read replicas that are created in the same region as the master');
+      throw awsError(
+        'rds',
+        'DBSubnetGroupNotAllowedFault',
+        'DbSubnetGroupName should not be specified for read replicas that are created in the same region as the master',
+      );
     }
     if (source.backupRetentionPeriod === 0) {
-      throw badState('Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.');
+      throw badState(
+        'Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.',
+      );
     }
     if (cross && source.source) throw badState('Cannot create a cross-Region read replica of a read replica.');
     if (input.DBParameterGroupName !== undefined && !replicaMayNameParameterGroup(source.engine, cross)) {
-      throw awsError('rds', 'InvalidParameterCombination', `A parameter group can't be specified during Read Replica creation for the following DB engine: ${source.engine}`);
+      throw awsError(
+        'rds',
+        'InvalidParameterCombination',
+        `A parameter group can't be specified during Read Replica creation for the following DB engine: ${source.engine}`,
+      );
     }
     if (!['available', 'modifying', 'backing-up'].includes(source.status) || source.crashed) throw badState(NOT_AVAILABLE);
     const max = /oracle|sqlserver/.test(source.engine) ? 5 : 15;
@@ -457,10 +565,18 @@ export class RdsService extends RdsBackups implements ServiceModel {
       });
     }
     const total = cross ? this.draw('replica.cross', 20 * 60, 45 * 60) : this.draw('replica.same', 8 * 60, 20 * 60);
-    this.world.log('cloud', `read replica ${id} of ${source.id} creating (${Math.round(total / 60000)} min)`, { replica: id, source: source.id, region: ctx.region });
+    this.world.log('cloud', `read replica ${id} of ${source.id} creating (${Math.round(total / 60000)} min)`, {
+      replica: id,
+      source: source.id,
+      region: ctx.region,
+    });
     this.later(replica, total, 'replica available', () => {
       replica.liveAddress = instanceEndpoint(replica.id, replica.region);
-      replica.catchUp = { fromSeconds: this.draw('replica.lag', 30, 300) / 1000, startMs: this.world.clock.now(), durationMs: this.draw('replica.catchup', 300, 900) };
+      replica.catchUp = {
+        fromSeconds: this.draw('replica.lag', 30, 300) / 1000,
+        startMs: this.world.clock.now(),
+        durationMs: this.draw('replica.catchup', 300, 900),
+      };
       // Built from a snapshot taken at the request (at least 8 min ago): at most 5 min behind now, never back.
       replica.creatingUpToMs = undefined;
       this.setStatus(replica, 'available');

@@ -102,7 +102,10 @@ export class Route53Service implements ServiceModel {
     GetHostedZone: (i, c) => this.getHostedZone(i, c),
   };
 
-  authorization(operation: string, input: { HostedZoneId?: string; Id?: string; ChangeBatch?: { Changes?: { Action?: string; ResourceRecordSet?: { Name?: string; Type?: string } }[] } }): Authorization {
+  authorization(
+    operation: string,
+    input: { HostedZoneId?: string; Id?: string; ChangeBatch?: { Changes?: { Action?: string; ResourceRecordSet?: { Name?: string; Type?: string } }[] } },
+  ): Authorization {
     const action = `route53:${operation}`;
     if (operation === 'GetChange') return { action, resources: [arn.change(stripChange(input.Id ?? '*'))] };
     const resources = [arn.hostedZone(stripZone(input.HostedZoneId ?? input.Id ?? '*'))];
@@ -114,7 +117,9 @@ export class Route53Service implements ServiceModel {
       action,
       resources,
       context: {
-        'route53:ChangeResourceRecordSetsNormalizedRecordNames': distinct(changes.map((c) => (c.ResourceRecordSet?.Name === undefined ? undefined : normalizedRecordName(c.ResourceRecordSet.Name)))),
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': distinct(
+          changes.map((c) => (c.ResourceRecordSet?.Name === undefined ? undefined : normalizedRecordName(c.ResourceRecordSet.Name))),
+        ),
         'route53:ChangeResourceRecordSetsRecordTypes': distinct(changes.map((c) => c.ResourceRecordSet?.Type)),
         'route53:ChangeResourceRecordSetsActions': distinct(changes.map((c) => c.Action)),
       },
@@ -128,7 +133,12 @@ export class Route53Service implements ServiceModel {
     const id = options.id ?? `Z${this.world.rng.stream('route53.ids').chars(20)}`;
     const zname = fqdn(name);
     const ns: RecordSet = { Name: zname, Type: 'NS', TTL: 172800, ResourceRecords: [1, 2, 3, 4].map((n) => ({ Value: `ns-${n}.awsdns-0${n}.org.` })) };
-    const soa: RecordSet = { Name: zname, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }] };
+    const soa: RecordSet = {
+      Name: zname,
+      Type: 'SOA',
+      TTL: 900,
+      ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }],
+    };
     this.zones.set(id, { id, name: zname, privateZone: options.privateZone ?? true, records: [ns, soa], served: [clone(ns), clone(soa)], callerReference: id });
     return id;
   }
@@ -194,13 +204,18 @@ export class Route53Service implements ServiceModel {
           break;
         case 'DELETE':
           if (i < 0) errors.push(`Tried to delete resource record set ${describe(r)} but it was not found`);
-          else if (!valuesEqual(working[i]!, r)) errors.push(`Tried to delete resource record set ${describe(r)} but the values provided do not match the current values`);
+          else if (!valuesEqual(working[i]!, r))
+            errors.push(`Tried to delete resource record set ${describe(r)} but the values provided do not match the current values`);
           else working.splice(i, 1);
           continue;
         case 'UPSERT':
           break;
         default:
-          throw awsError('route53', 'InvalidInput', `Invalid request: Action must be CREATE, DELETE or UPSERT, got ${String((c as { Action: unknown }).Action)}`);
+          throw awsError(
+            'route53',
+            'InvalidInput',
+            `Invalid request: Action must be CREATE, DELETE or UPSERT, got ${String((c as { Action: unknown }).Action)}`,
+          );
       }
       const conflict = this.conflict(z, working, r);
       if (conflict) {
@@ -220,18 +235,26 @@ export class Route53Service implements ServiceModel {
     const at = Math.max(now + Math.round(this.world.rng.stream('route53.insync').uniform(5_000, 60_000)), this.lastInsync.get(z.id) ?? 0);
     this.lastInsync.set(z.id, at);
     const batch = changes.map((c) => ({ Action: c.Action, ResourceRecordSet: { ...clone(c.ResourceRecordSet), Name: fqdn(c.ResourceRecordSet.Name) } }));
-    this.world.log('cloud', `route53 change ${id} submitted (${batch.map((b) => `${b.Action} ${b.ResourceRecordSet.Name} ${b.ResourceRecordSet.Type}`).join('; ')})`, { changeId: id, zone: z.id });
-    this.world.clock.schedule({ at }, () => {
-      for (const c of batch) {
-        const i = z.served.findIndex((x) => same(x, c.ResourceRecordSet));
-        if (c.Action === 'DELETE') {
-          if (i >= 0) z.served.splice(i, 1);
-        } else if (i >= 0) z.served[i] = clone(c.ResourceRecordSet);
-        else z.served.push(clone(c.ResourceRecordSet));
-      }
-      change.status = 'INSYNC';
-      this.world.log('cloud', `route53 change ${id} INSYNC`, { changeId: id, zone: z.id });
-    }, `route53 ${id} INSYNC`);
+    this.world.log(
+      'cloud',
+      `route53 change ${id} submitted (${batch.map((b) => `${b.Action} ${b.ResourceRecordSet.Name} ${b.ResourceRecordSet.Type}`).join('; ')})`,
+      { changeId: id, zone: z.id },
+    );
+    this.world.clock.schedule(
+      { at },
+      () => {
+        for (const c of batch) {
+          const i = z.served.findIndex((x) => same(x, c.ResourceRecordSet));
+          if (c.Action === 'DELETE') {
+            if (i >= 0) z.served.splice(i, 1);
+          } else if (i >= 0) z.served[i] = clone(c.ResourceRecordSet);
+          else z.served.push(clone(c.ResourceRecordSet));
+        }
+        change.status = 'INSYNC';
+        this.world.log('cloud', `route53 change ${id} INSYNC`, { changeId: id, zone: z.id });
+      },
+      `route53 ${id} INSYNC`,
+    );
     return { ChangeInfo: this.changeShape(change) };
   }
 
@@ -249,7 +272,8 @@ export class Route53Service implements ServiceModel {
     }
     if (r.SetIdentifier !== undefined) {
       if (r.SetIdentifier.length < 1 || r.SetIdentifier.length > 128) bad('SetIdentifier must be 1 to 128 characters');
-      if (r.Weight === undefined && r.Failover === undefined && r.Region === undefined) bad(`A weighted record set needs a Weight: [Name=${r.Name}, Type=${r.Type}, SetIdentifier=${r.SetIdentifier}]`);
+      if (r.Weight === undefined && r.Failover === undefined && r.Region === undefined)
+        bad(`A weighted record set needs a Weight: [Name=${r.Name}, Type=${r.Type}, SetIdentifier=${r.SetIdentifier}]`);
       if (r.Weight !== undefined && (!Number.isInteger(r.Weight) || r.Weight < 0 || r.Weight > 255)) bad('Weight must be between 0 and 255');
       if (r.Weight !== undefined && (r.ResourceRecords?.length ?? 0) > 1) bad('A weighted record set must have exactly one ResourceRecord');
     } else if (r.Weight !== undefined) {
@@ -297,12 +321,23 @@ export class Route53Service implements ServiceModel {
   getHostedZone(input: { Id?: string }, _ctx: CallCtx) {
     const z = this.zone(input.Id);
     return {
-      HostedZone: { Id: `/hostedzone/${z.id}`, Name: z.name, CallerReference: z.callerReference, Config: { PrivateZone: z.privateZone }, ResourceRecordSetCount: z.records.length },
-      DelegationSet: z.privateZone ? undefined : { NameServers: (z.records.find((r) => r.Type === 'NS')?.ResourceRecords ?? []).map((r) => r.Value.replace(/\.$/, '')) },
+      HostedZone: {
+        Id: `/hostedzone/${z.id}`,
+        Name: z.name,
+        CallerReference: z.callerReference,
+        Config: { PrivateZone: z.privateZone },
+        ResourceRecordSetCount: z.records.length,
+      },
+      DelegationSet: z.privateZone
+        ? undefined
+        : { NameServers: (z.records.find((r) => r.Type === 'NS')?.ResourceRecords ?? []).map((r) => r.Value.replace(/\.$/, '')) },
     };
   }
 
-  listResourceRecordSets(input: { HostedZoneId?: string; StartRecordName?: string; StartRecordType?: string; StartRecordIdentifier?: string; MaxItems?: number | string }, _ctx: CallCtx) {
+  listResourceRecordSets(
+    input: { HostedZoneId?: string; StartRecordName?: string; StartRecordType?: string; StartRecordIdentifier?: string; MaxItems?: number | string },
+    _ctx: CallCtx,
+  ) {
     supportOnly('route53', 'ListResourceRecordSets', input, ['HostedZoneId', 'StartRecordName', 'StartRecordType', 'StartRecordIdentifier', 'MaxItems']);
     const z = this.zone(input.HostedZoneId);
     if (input.StartRecordType && !input.StartRecordName) throw awsError('route53', 'InvalidInput', 'Invalid request: StartRecordType requires StartRecordName');
@@ -319,7 +354,9 @@ export class Route53Service implements ServiceModel {
       ResourceRecordSets: page.map((r) => clone(r)),
       IsTruncated: next !== undefined,
       MaxItems: String(max),
-      ...(next ? { NextRecordName: next.Name, NextRecordType: next.Type, ...(next.SetIdentifier !== undefined ? { NextRecordIdentifier: next.SetIdentifier } : {}) } : {}),
+      ...(next
+        ? { NextRecordName: next.Name, NextRecordType: next.Type, ...(next.SetIdentifier !== undefined ? { NextRecordIdentifier: next.SetIdentifier } : {}) }
+        : {}),
     };
   }
 

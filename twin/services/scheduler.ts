@@ -59,7 +59,16 @@ interface Schedule {
   timeZone: string;
   state: 'ENABLED' | 'DISABLED';
   createdMs: number;
-  target: { arn: string; roleArn: string; input: string; source: string; detailType: string; maxAgeSeconds: number; maxAttempts: number; deadLetterArn?: string };
+  target: {
+    arn: string;
+    roleArn: string;
+    input: string;
+    source: string;
+    detailType: string;
+    maxAgeSeconds: number;
+    maxAttempts: number;
+    deadLetterArn?: string;
+  };
   principal: Principal;
   timer?: { cancel(): void };
 }
@@ -116,7 +125,8 @@ export class SchedulerService {
     const name = spec.Name ?? '';
     if (!NAME.test(name)) throw invalid(`Schedule name "${name}" must be 1-64 of [0-9a-zA-Z-_.]`);
     const group = spec.GroupName ?? 'default';
-    if (!(this.groups.get(region) ?? new Set(['default'])).has(group)) throw awsError('events', 'ResourceNotFoundException', `Schedule group ${group} does not exist.`);
+    if (!(this.groups.get(region) ?? new Set(['default'])).has(group))
+      throw awsError('events', 'ResourceNotFoundException', `Schedule group ${group} does not exist.`);
     const key = `${region}/${group}/${name}`;
     if (this.schedules.has(key)) throw awsError('events', 'ConflictException', `Schedule ${name} already exists.`);
     if (!spec.ScheduleExpression) throw invalid('ScheduleExpression is required');
@@ -133,10 +143,12 @@ export class SchedulerService {
     if (!ftw || (ftw.Mode !== 'OFF' && ftw.Mode !== 'FLEXIBLE')) throw invalid('FlexibleTimeWindow.Mode must be OFF or FLEXIBLE');
     if (ftw.Mode === 'FLEXIBLE') {
       const w = ftw.MaximumWindowInMinutes;
-      if (w === undefined || !Number.isInteger(w) || w < 1 || w > 1440) throw invalid('FlexibleTimeWindow.MaximumWindowInMinutes must be 1-1440 when Mode is FLEXIBLE');
+      if (w === undefined || !Number.isInteger(w) || w < 1 || w > 1440)
+        throw invalid('FlexibleTimeWindow.MaximumWindowInMinutes must be 1-1440 when Mode is FLEXIBLE');
       throw new TwinUnsupportedError('twin scheduler: a FLEXIBLE time window is not modelled (the product turns it off)');
     }
-    if (ftw.Mode === 'OFF' && ftw.MaximumWindowInMinutes !== undefined) throw invalid('FlexibleTimeWindow.MaximumWindowInMinutes is only allowed with Mode FLEXIBLE');
+    if (ftw.Mode === 'OFF' && ftw.MaximumWindowInMinutes !== undefined)
+      throw invalid('FlexibleTimeWindow.MaximumWindowInMinutes is only allowed with Mode FLEXIBLE');
     if (spec.StartDate !== undefined || spec.EndDate !== undefined) throw new TwinUnsupportedError('twin scheduler: StartDate and EndDate are not modelled');
     const state = spec.State ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED') throw invalid(`State must be ENABLED or DISABLED, not ${state}`);
@@ -151,7 +163,8 @@ export class SchedulerService {
     }
     const ebp = t.EventBridgeParameters;
     if (!ebp?.Source || !ebp.DetailType) throw invalid('Target.EventBridgeParameters (Source and DetailType) is required for an EventBridge PutEvents target');
-    if (!SOURCE.test(ebp.Source) || ebp.Source.length > 256) throw invalid(`Target.EventBridgeParameters.Source ${ebp.Source} is not valid (a source may not start with "aws.")`);
+    if (!SOURCE.test(ebp.Source) || ebp.Source.length > 256)
+      throw invalid(`Target.EventBridgeParameters.Source ${ebp.Source} is not valid (a source may not start with "aws.")`);
     if (ebp.DetailType.length > 128) throw invalid('Target.EventBridgeParameters.DetailType is longer than 128 characters');
     const input = t.Input ?? '{}';
     let detail: unknown;
@@ -160,7 +173,8 @@ export class SchedulerService {
     } catch {
       throw invalid('Target.Input must be JSON: it is the event detail of a PutEvents target');
     }
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) throw invalid('Target.Input must be a JSON object: it is the event detail of a PutEvents target');
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      throw invalid('Target.Input must be a JSON object: it is the event detail of a PutEvents target');
     const maxAgeSeconds = t.RetryPolicy?.MaximumEventAgeInSeconds ?? 86400;
     const maxAttempts = t.RetryPolicy?.MaximumRetryAttempts ?? 185;
     if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 60 || maxAgeSeconds > 86400) throw invalid('RetryPolicy.MaximumEventAgeInSeconds must be 60-86400');
@@ -178,7 +192,16 @@ export class SchedulerService {
       timeZone,
       state,
       createdMs: this.world.clock.now(),
-      target: { arn: t.Arn, roleArn: t.RoleArn, input, source: ebp.Source, detailType: ebp.DetailType, maxAgeSeconds, maxAttempts, ...(dlq ? { deadLetterArn: dlq } : {}) },
+      target: {
+        arn: t.Arn,
+        roleArn: t.RoleArn,
+        input,
+        source: ebp.Source,
+        detailType: ebp.DetailType,
+        maxAgeSeconds,
+        maxAttempts,
+        ...(dlq ? { deadLetterArn: dlq } : {}),
+      },
       principal,
     };
     this.schedules.set(key, schedule);
@@ -189,7 +212,11 @@ export class SchedulerService {
   /** What the schedule's role must be allowed to do when it fires (PutEvents on the bus, with its source and detail-type). */
   static targetAuthorization(spec: ScheduleSpec): Authorization {
     const t = spec.Target ?? {};
-    return { action: 'events:PutEvents', resources: [t.Arn ?? '*'], context: { 'events:source': t.EventBridgeParameters?.Source, 'events:detail-type': t.EventBridgeParameters?.DetailType } };
+    return {
+      action: 'events:PutEvents',
+      resources: [t.Arn ?? '*'],
+      context: { 'events:source': t.EventBridgeParameters?.Source, 'events:detail-type': t.EventBridgeParameters?.DetailType },
+    };
   }
 
   /** Null when the role may act on the target (and on the dead-letter queue); else why not. */
@@ -199,17 +226,29 @@ export class SchedulerService {
     if (dlq) wants.push({ action: 'sqs:SendMessage', resources: [dlq] });
     for (const a of wants) {
       const d = evaluate(principal, a);
-      if (!d.allowed) return `schedule ${spec.Name ?? '(unnamed)'}: its role ${spec.Target?.RoleArn ?? '(none)'} may not ${a.action} on ${d.resource}${d.explicit ? ' (explicit deny)' : ''}`;
+      if (!d.allowed)
+        return `schedule ${spec.Name ?? '(unnamed)'}: its role ${spec.Target?.RoleArn ?? '(none)'} may not ${a.action} on ${d.resource}${d.explicit ? ' (explicit deny)' : ''}`;
     }
     return null;
   }
 
   /** The schedule (for tests and the drill report). */
-  describe(region: string, name: string, group = 'default'): { Name: string; Arn: string; ScheduleExpression: string; ScheduleExpressionTimezone: string; State: string; NextInvocation?: string } | undefined {
+  describe(
+    region: string,
+    name: string,
+    group = 'default',
+  ): { Name: string; Arn: string; ScheduleExpression: string; ScheduleExpressionTimezone: string; State: string; NextInvocation?: string } | undefined {
     const s = this.schedules.get(`${region}/${group}/${name}`);
     if (!s) return undefined;
     const next = nextFire(s.expression, s.timeZone, s.createdMs, this.world.clock.now() - 1);
-    return { Name: s.name, Arn: s.arn, ScheduleExpression: s.expressionText, ScheduleExpressionTimezone: s.timeZone, State: s.state, ...(next !== undefined ? { NextInvocation: new Date(next).toISOString() } : {}) };
+    return {
+      Name: s.name,
+      Arn: s.arn,
+      ScheduleExpression: s.expressionText,
+      ScheduleExpressionTimezone: s.timeZone,
+      State: s.state,
+      ...(next !== undefined ? { NextInvocation: new Date(next).toISOString() } : {}),
+    };
   }
 
   private arm(s: Schedule, afterMs: number): void {
@@ -255,7 +294,13 @@ export class SchedulerService {
       return;
     }
     this.invocations.push({ schedule: s.name, scheduledAt, attempts: attempt });
-    this.deadLetters.push({ schedule: s.name, scheduledAt, attempts: attempt, error, ...(s.target.deadLetterArn ? { deadLetterArn: s.target.deadLetterArn } : {}) });
+    this.deadLetters.push({
+      schedule: s.name,
+      scheduledAt,
+      attempts: attempt,
+      error,
+      ...(s.target.deadLetterArn ? { deadLetterArn: s.target.deadLetterArn } : {}),
+    });
     this.world.log('cloud', `schedule ${s.name}: target not reached after ${attempt} attempts (${error}): dead-lettered`, { schedule: s.name, error });
   }
 }

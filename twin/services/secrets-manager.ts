@@ -39,7 +39,10 @@ export class SecretsManagerService implements ServiceModel {
 
   authorization(operation: string, input: { SecretId?: string }, ctx: CallCtx): Authorization {
     const s = input.SecretId ? this.find(input.SecretId, ctx.region) : undefined;
-    return { action: `secretsmanager:${operation}`, resources: [s?.arn ?? (input.SecretId?.startsWith('arn:') ? input.SecretId : arn.secret(ctx.region, `${input.SecretId ?? '*'}-??????`))] };
+    return {
+      action: `secretsmanager:${operation}`,
+      resources: [s?.arn ?? (input.SecretId?.startsWith('arn:') ? input.SecretId : arn.secret(ctx.region, `${input.SecretId ?? '*'}-??????`))],
+    };
   }
 
   /**
@@ -59,7 +62,12 @@ export class SecretsManagerService implements ServiceModel {
       full = `${arn.secret(region, name)}-${this.world.rng.stream('secrets.ids').chars(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`;
     }
     this.secrets.push({
-      arn: full, name, region, value: typeof value === 'string' ? value : JSON.stringify(value), versionId: this.world.rng.stream('secrets.ids').uuid(), createdAt: this.world.clock.now(),
+      arn: full,
+      name,
+      region,
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+      versionId: this.world.rng.stream('secrets.ids').uuid(),
+      createdAt: this.world.clock.now(),
       ...(options.kmsKeyId !== undefined ? { kmsKeyId: options.kmsKeyId } : {}),
     });
     return full;
@@ -85,8 +93,14 @@ export class SecretsManagerService implements ServiceModel {
     supportOnly('secretsmanager', 'GetSecretValue', input, ['SecretId', 'VersionId', 'VersionStage']);
     const s = input.SecretId ? this.find(input.SecretId, ctx.region) : undefined;
     if (!s) throw awsError('secretsmanager', 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    if (input.VersionStage && input.VersionStage !== 'AWSCURRENT') throw awsError('secretsmanager', 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${input.VersionStage}`);
-    if (input.VersionId && input.VersionId !== s.versionId) throw awsError('secretsmanager', 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`);
+    if (input.VersionStage && input.VersionStage !== 'AWSCURRENT')
+      throw awsError(
+        'secretsmanager',
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for staging label: ${input.VersionStage}`,
+      );
+    if (input.VersionId && input.VersionId !== s.versionId)
+      throw awsError('secretsmanager', 'ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`);
     if (s.kmsKeyId !== undefined && ctx.principal) {
       // Secrets Manager calls kms:Decrypt with the caller's credentials, through the service.
       const decrypt: Authorization = {

@@ -54,7 +54,11 @@ export interface CreateStateMachineInput {
   tags?: unknown;
 }
 
-type Validator = (definition: unknown) => { isValid: boolean; errors: Array<{ 'Error code'?: string; Message?: string }>; errorsText: (separator?: string) => string };
+type Validator = (definition: unknown) => {
+  isValid: boolean;
+  errors: Array<{ 'Error code'?: string; Message?: string }>;
+  errorsText: (separator?: string) => string;
+};
 let aslValidator: Validator | undefined;
 
 /**
@@ -106,42 +110,58 @@ export function extraDefinitionProblems(definition: { States?: Record<string, St
     if (!states || typeof states !== 'object') return;
     for (const [name, s] of Object.entries(states)) {
       const path = `${at}/States/${name}`;
-      if (chars(name) > SFN_LIMITS.nameChars) problems.push(`SCHEMA_VALIDATION_FAILED: The state name "${name}" is ${chars(name)} characters, more than ${SFN_LIMITS.nameChars} at ${at}/States`);
+      if (chars(name) > SFN_LIMITS.nameChars)
+        problems.push(`SCHEMA_VALIDATION_FAILED: The state name "${name}" is ${chars(name)} characters, more than ${SFN_LIMITS.nameChars} at ${at}/States`);
       if (!s || typeof s !== 'object') continue;
       if (s.Type === 'Task') {
         const range = (field: 'TimeoutSeconds' | 'HeartbeatSeconds') => {
           const v = s[field];
-          if (v !== undefined && (!isInt(v) || v < 1 || v > SFN_LIMITS.maxSeconds)) problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field '${field}' must be an integer from 1 to ${SFN_LIMITS.maxSeconds} at ${path}/${field}`);
+          if (v !== undefined && (!isInt(v) || v < 1 || v > SFN_LIMITS.maxSeconds))
+            problems.push(
+              `SCHEMA_VALIDATION_FAILED: The value of the field '${field}' must be an integer from 1 to ${SFN_LIMITS.maxSeconds} at ${path}/${field}`,
+            );
         };
         range('TimeoutSeconds');
         range('HeartbeatSeconds');
         if (isInt(s.HeartbeatSeconds)) {
           const timeout = isInt(s.TimeoutSeconds) ? s.TimeoutSeconds : s.TimeoutSecondsPath === undefined ? SFN_LIMITS.maxSeconds : undefined;
-          if (timeout !== undefined && s.HeartbeatSeconds >= timeout) problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field 'HeartbeatSeconds' (${s.HeartbeatSeconds}) must be smaller than the value of 'TimeoutSeconds' (${timeout}) at ${path}/HeartbeatSeconds`);
+          if (timeout !== undefined && s.HeartbeatSeconds >= timeout)
+            problems.push(
+              `SCHEMA_VALIDATION_FAILED: The value of the field 'HeartbeatSeconds' (${s.HeartbeatSeconds}) must be smaller than the value of 'TimeoutSeconds' (${timeout}) at ${path}/HeartbeatSeconds`,
+            );
         }
         if (type === 'EXPRESS' && typeof s.Resource === 'string' && /\.(sync(:2)?|waitForTaskToken)$/.test(s.Resource)) {
-          problems.push(`SCHEMA_VALIDATION_FAILED: Express state machine does not support '${s.Resource.slice(s.Resource.lastIndexOf('.'))}' service integration at ${path}/Resource`);
+          problems.push(
+            `SCHEMA_VALIDATION_FAILED: Express state machine does not support '${s.Resource.slice(s.Resource.lastIndexOf('.'))}' service integration at ${path}/Resource`,
+          );
         }
       }
-      for (const [field, list] of [['Retry', s.Retry], ['Catch', s.Catch]] as const) {
+      for (const [field, list] of [
+        ['Retry', s.Retry],
+        ['Catch', s.Catch],
+      ] as const) {
         if (!Array.isArray(list)) continue;
         list.forEach((r, i) => {
           const rp = `${path}/${field}[${i}]`;
           const errors = Array.isArray(r?.ErrorEquals) ? (r.ErrorEquals as unknown[]) : [];
           if (errors.includes('States.ALL')) {
             if (errors.length > 1) problems.push(`SCHEMA_VALIDATION_FAILED: 'States.ALL' must appear alone in 'ErrorEquals' at ${rp}/ErrorEquals`);
-            if (i !== list.length - 1) problems.push(`SCHEMA_VALIDATION_FAILED: A ${field === 'Retry' ? 'retrier' : 'catcher'} with 'States.ALL' must be the last one at ${rp}`);
+            if (i !== list.length - 1)
+              problems.push(`SCHEMA_VALIDATION_FAILED: A ${field === 'Retry' ? 'retrier' : 'catcher'} with 'States.ALL' must be the last one at ${rp}`);
           }
           if (field !== 'Retry' || !r || typeof r !== 'object') return;
           const int = (f: string, min: number, max: number) => {
             const v = r[f];
-            if (v !== undefined && (!isInt(v) || v < min || v > max)) problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field '${f}' must be an integer from ${min} to ${max} at ${rp}/${f}`);
+            if (v !== undefined && (!isInt(v) || v < min || v > max))
+              problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field '${f}' must be an integer from ${min} to ${max} at ${rp}/${f}`);
           };
           int('IntervalSeconds', 1, SFN_LIMITS.maxSeconds);
           int('MaxAttempts', 0, SFN_LIMITS.maxSeconds);
           int('MaxDelaySeconds', 1, SFN_LIMITS.maxDelaySeconds);
-          if (r.BackoffRate !== undefined && (typeof r.BackoffRate !== 'number' || r.BackoffRate < 1)) problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field 'BackoffRate' must be a number of at least 1.0 at ${rp}/BackoffRate`);
-          if (r.JitterStrategy !== undefined && r.JitterStrategy !== 'FULL' && r.JitterStrategy !== 'NONE') problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field 'JitterStrategy' must be FULL or NONE at ${rp}/JitterStrategy`);
+          if (r.BackoffRate !== undefined && (typeof r.BackoffRate !== 'number' || r.BackoffRate < 1))
+            problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field 'BackoffRate' must be a number of at least 1.0 at ${rp}/BackoffRate`);
+          if (r.JitterStrategy !== undefined && r.JitterStrategy !== 'FULL' && r.JitterStrategy !== 'NONE')
+            problems.push(`SCHEMA_VALIDATION_FAILED: The value of the field 'JitterStrategy' must be FULL or NONE at ${rp}/JitterStrategy`);
         });
       }
       (s.Branches ?? []).forEach((b, i) => walk(b?.States, `${path}/Branches[${i}]`));
@@ -174,28 +194,52 @@ export function definitionProblems(text: string, type = 'STANDARD'): string[] {
 export function validateCreateStateMachine(input: CreateStateMachineInput): void {
   const name = input.name ?? '';
   if (chars(name) < 1 || chars(name) > SFN_LIMITS.nameChars) {
-    throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length ${chars(name) < 1 ? 'greater than or equal to 1' : `less than or equal to ${SFN_LIMITS.nameChars}`}`);
+    throw awsError(
+      'sfn',
+      'ValidationException',
+      `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length ${chars(name) < 1 ? 'greater than or equal to 1' : `less than or equal to ${SFN_LIMITS.nameChars}`}`,
+    );
   }
   if (FORBIDDEN_NAME.test(name)) throw awsError('sfn', 'InvalidName', `Invalid Name: '${name}'`);
   const type = input.type ?? 'STANDARD';
-  if (type !== 'STANDARD' && type !== 'EXPRESS') throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`);
+  if (type !== 'STANDARD' && type !== 'EXPRESS')
+    throw awsError(
+      'sfn',
+      'ValidationException',
+      `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+    );
   const text = input.definition ?? '';
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes < 1 || bytes > SFN_LIMITS.definitionBytes) {
-    throw awsError('sfn', 'ValidationException', `1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length ${bytes < 1 ? 'greater than or equal to 1' : `less than or equal to ${SFN_LIMITS.definitionBytes}`}`);
+    throw awsError(
+      'sfn',
+      'ValidationException',
+      `1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length ${bytes < 1 ? 'greater than or equal to 1' : `less than or equal to ${SFN_LIMITS.definitionBytes}`}`,
+    );
   }
   const problems = definitionProblems(text, type);
   if (problems.length > 0) throw awsError('sfn', 'InvalidDefinition', `Invalid State Machine Definition: '${problems.join(', ')}'`);
   const log = input.loggingConfiguration;
   if (log) {
     const level = log.level ?? 'OFF';
-    if (!['ALL', 'ERROR', 'FATAL', 'OFF'].includes(level)) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${level}' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]`);
+    if (!['ALL', 'ERROR', 'FATAL', 'OFF'].includes(level))
+      throw awsError(
+        'sfn',
+        'ValidationException',
+        `1 validation error detected: Value '${level}' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]`,
+      );
     const destinations = log.destinations ?? [];
     if (destinations.length > 1) throw awsError('sfn', 'InvalidLoggingConfiguration', 'Invalid Logging Configuration: Exactly one destination is allowed.');
-    if (level !== 'OFF' && destinations.length === 0) throw awsError('sfn', 'InvalidLoggingConfiguration', `Invalid Logging Configuration: A destination is required when the level is ${level}.`);
+    if (level !== 'OFF' && destinations.length === 0)
+      throw awsError('sfn', 'InvalidLoggingConfiguration', `Invalid Logging Configuration: A destination is required when the level is ${level}.`);
     for (const d of destinations) {
       const arn = d.cloudWatchLogsLogGroup?.logGroupArn ?? '';
-      if (!/^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[^:]+:\*$/.test(arn)) throw awsError('sfn', 'InvalidLoggingConfiguration', `Invalid Logging Configuration: The log group ARN '${arn}' is not valid (a CloudWatch Logs log-group ARN ending in ':*').`);
+      if (!/^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[^:]+:\*$/.test(arn))
+        throw awsError(
+          'sfn',
+          'InvalidLoggingConfiguration',
+          `Invalid Logging Configuration: The log group ARN '${arn}' is not valid (a CloudWatch Logs log-group ARN ending in ':*').`,
+        );
     }
   }
   if (input.tracingConfiguration && input.tracingConfiguration.enabled !== undefined && typeof input.tracingConfiguration.enabled !== 'boolean') {
@@ -208,14 +252,23 @@ export function validateCreateStateMachine(input: CreateStateMachineInput): void
  * (resolved properties; `Definition` as an object is sent as its JSON text).
  */
 export function createRequestOfResource(props: Record<string, unknown>): CreateStateMachineInput {
-  const log = props.LoggingConfiguration as { Level?: string; IncludeExecutionData?: boolean; Destinations?: Array<{ CloudWatchLogsLogGroup?: { LogGroupArn?: string } }> } | undefined;
+  const log = props.LoggingConfiguration as
+    { Level?: string; IncludeExecutionData?: boolean; Destinations?: Array<{ CloudWatchLogsLogGroup?: { LogGroupArn?: string } }> } | undefined;
   const tracing = props.TracingConfiguration as { Enabled?: unknown } | undefined;
   return {
     name: typeof props.StateMachineName === 'string' ? props.StateMachineName : undefined,
     definition: typeof props.DefinitionString === 'string' ? props.DefinitionString : JSON.stringify(props.Definition ?? ''),
     roleArn: typeof props.RoleArn === 'string' ? props.RoleArn : undefined,
     type: typeof props.StateMachineType === 'string' ? props.StateMachineType : undefined,
-    ...(log ? { loggingConfiguration: { level: log.Level, includeExecutionData: log.IncludeExecutionData, destinations: (log.Destinations ?? []).map((d) => ({ cloudWatchLogsLogGroup: { logGroupArn: d.CloudWatchLogsLogGroup?.LogGroupArn } })) } } : {}),
+    ...(log
+      ? {
+          loggingConfiguration: {
+            level: log.Level,
+            includeExecutionData: log.IncludeExecutionData,
+            destinations: (log.Destinations ?? []).map((d) => ({ cloudWatchLogsLogGroup: { logGroupArn: d.CloudWatchLogsLogGroup?.LogGroupArn } })),
+          },
+        }
+      : {}),
     ...(tracing ? { tracingConfiguration: { enabled: tracing.Enabled } } : {}),
   };
 }

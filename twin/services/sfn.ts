@@ -77,7 +77,12 @@ export function historyDetailsKey(type: string): string {
 const EXECUTION_DATA = ['input', 'inputDetails', 'output', 'outputDetails', 'parameters'];
 
 /** The end event of each closed status. */
-const END_EVENT: Partial<Record<ExecutionStatus, string>> = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' };
+const END_EVENT: Partial<Record<ExecutionStatus, string>> = {
+  SUCCEEDED: 'ExecutionSucceeded',
+  FAILED: 'ExecutionFailed',
+  ABORTED: 'ExecutionAborted',
+  TIMED_OUT: 'ExecutionTimedOut',
+};
 
 /** Starts an execution of a registered state machine (the drill runner runs it). */
 export type ExecutionStarter = (e: { executionArn: string; name: string; input: unknown }) => unknown;
@@ -119,7 +124,8 @@ export class SfnService implements ServiceModel {
   authorization(operation: string, input: { stateMachineArn?: string; executionArn?: string }): Authorization {
     const action = `states:${operation}`;
     if (operation === 'StartExecution') return { action, resources: [input.stateMachineArn ?? '*'] };
-    if (operation === 'DescribeExecution' || operation === 'RedriveExecution' || operation === 'GetExecutionHistory') return { action, resources: [input.executionArn ?? '*'] };
+    if (operation === 'DescribeExecution' || operation === 'RedriveExecution' || operation === 'GetExecutionHistory')
+      return { action, resources: [input.executionArn ?? '*'] };
     if (operation === 'ListExecutions') return { action, resources: [input.stateMachineArn ?? '*'] };
     if (operation === 'CreateStateMachine') return { action, resources: ['*'] }; // per-resource narrowing not modelled
     return { action, resources: ['*'] }; // SendTask* have no resource type (docs/aws-behaviour.md §9)
@@ -167,7 +173,8 @@ export class SfnService implements ServiceModel {
     e.cause = result.cause;
     const end = END_EVENT[status];
     if (end === 'ExecutionSucceeded') this.appendHistory(executionArn, end, { output: e.output ?? 'null', outputDetails: { truncated: false } });
-    else if (end) this.appendHistory(executionArn, end, { ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}) });
+    else if (end)
+      this.appendHistory(executionArn, end, { ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}) });
   }
 
   /**
@@ -176,7 +183,13 @@ export class SfnService implements ServiceModel {
    * to the event before; a Task attempt's events name the attempt's previous event, as on AWS,
    * so interleaved attempts (a Map's iterations) can be told apart.
    */
-  appendHistory(executionArn: string, type: string, details?: Record<string, unknown>, timestamp: number = this.world.clock.now(), previousEventId?: number): number {
+  appendHistory(
+    executionArn: string,
+    type: string,
+    details?: Record<string, unknown>,
+    timestamp: number = this.world.clock.now(),
+    previousEventId?: number,
+  ): number {
     const e = this.executions.get(executionArn);
     if (!e) throw new Error(`twin: unknown execution ${executionArn}`);
     const id = e.history.length + 1;
@@ -199,14 +212,26 @@ export class SfnService implements ServiceModel {
    * ({@link registerStateMachine}).
    */
   createStateMachine(input: CreateStateMachineInput, ctx: CallCtx) {
-    supportOnly('sfn', 'CreateStateMachine', input, ['name', 'definition', 'roleArn', 'type', 'loggingConfiguration', 'tracingConfiguration', 'encryptionConfiguration', 'publish', 'versionDescription', 'tags']);
+    supportOnly('sfn', 'CreateStateMachine', input, [
+      'name',
+      'definition',
+      'roleArn',
+      'type',
+      'loggingConfiguration',
+      'tracingConfiguration',
+      'encryptionConfiguration',
+      'publish',
+      'versionDescription',
+      'tags',
+    ]);
     validateCreateStateMachine(input);
     const name = input.name!;
     const stateMachineArn = arn.stateMachine(ctx.region, name);
     const type = input.type ?? 'STANDARD';
     const existing = this.created.get(`${ctx.region}:${name}`);
     if (existing) {
-      if (existing.definition !== input.definition || existing.type !== type) throw awsError('sfn', 'StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
+      if (existing.definition !== input.definition || existing.type !== type)
+        throw awsError('sfn', 'StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
       return { stateMachineArn, creationDate: new Date(existing.creationDate) };
     }
     const creationDate = this.world.clock.now();
@@ -223,7 +248,12 @@ export class SfnService implements ServiceModel {
 
   private token(input: { taskToken?: string }, ctx: CallCtx): TokenState {
     const t = input.taskToken;
-    if (!t || t.length > 2048) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length ${t ? 'less than or equal to 2048' : 'greater than or equal to 1'}`);
+    if (!t || t.length > 2048)
+      throw awsError(
+        'sfn',
+        'ValidationException',
+        `1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length ${t ? 'less than or equal to 2048' : 'greater than or equal to 1'}`,
+      );
     const s = this.tokens.get(t);
     if (!s || s.reg.region !== ctx.region) throw awsError('sfn', 'InvalidToken', 'Invalid Token');
     if (s.closed) throw awsError('sfn', 'TaskTimedOut', 'Task Timed Out');
@@ -282,8 +312,21 @@ export class SfnService implements ServiceModel {
       throw awsError('sfn', 'InvalidExecutionInput', 'Invalid State Machine Execution Input: the input is not valid JSON');
     }
     const now = this.world.clock.now();
-    this.executions.set(executionArn, { executionArn, stateMachineArn: sm, name, input: text, status: 'RUNNING', startDate: now, redriveCount: 0, history: [] });
-    this.appendHistory(executionArn, 'ExecutionStarted', { input: text, inputDetails: { truncated: false }, roleArn: this.roles.get(sm) ?? `arn:aws:iam::${this.world.accountId}:role/${smName}-role` });
+    this.executions.set(executionArn, {
+      executionArn,
+      stateMachineArn: sm,
+      name,
+      input: text,
+      status: 'RUNNING',
+      startDate: now,
+      redriveCount: 0,
+      history: [],
+    });
+    this.appendHistory(executionArn, 'ExecutionStarted', {
+      input: text,
+      inputDetails: { truncated: false },
+      roleArn: this.roles.get(sm) ?? `arn:aws:iam::${this.world.accountId}:role/${smName}-role`,
+    });
     this.world.clock.schedule(0, () => starter({ executionArn, name, input: parsed }), `sfn start ${name}`);
     return { executionArn, startDate: new Date(now) };
   }
@@ -293,10 +336,18 @@ export class SfnService implements ServiceModel {
     const e = input.executionArn ? this.executions.get(input.executionArn) : undefined;
     if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn ?? ''}'`);
     return {
-      executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: new Date(e.startDate),
-      ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}), input: e.input, ...(e.output !== undefined ? { output: e.output } : {}),
-      ...(e.error !== undefined ? { error: e.error } : {}), ...(e.cause !== undefined ? { cause: e.cause } : {}),
-      redriveCount: e.redriveCount, ...(e.redriveDate !== undefined ? { redriveDate: new Date(e.redriveDate) } : {}),
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: new Date(e.startDate),
+      ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
+      input: e.input,
+      ...(e.output !== undefined ? { output: e.output } : {}),
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      redriveCount: e.redriveCount,
+      ...(e.redriveDate !== undefined ? { redriveDate: new Date(e.redriveDate) } : {}),
     };
   }
 
@@ -335,9 +386,15 @@ export class SfnService implements ServiceModel {
   listExecutions(input: { stateMachineArn?: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }, ctx: CallCtx) {
     supportOnly('sfn', 'ListExecutions', input, ['stateMachineArn', 'statusFilter', 'maxResults', 'nextToken']);
     const sm = input.stateMachineArn ?? '';
-    if (!this.machines.has(sm) || parseArn(sm)?.region !== ctx.region) throw awsError('sfn', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${sm}'`);
+    if (!this.machines.has(sm) || parseArn(sm)?.region !== ctx.region)
+      throw awsError('sfn', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${sm}'`);
     const max = input.maxResults ?? 100;
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+    if (!Number.isInteger(max) || max < 0 || max > 1000)
+      throw awsError(
+        'sfn',
+        'ValidationException',
+        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+      );
     const all = [...this.executions.values()]
       .filter((e) => e.stateMachineArn === sm && (!input.statusFilter || e.status === input.statusFilter))
       .sort((a, b) => b.startDate - a.startDate);
@@ -347,8 +404,13 @@ export class SfnService implements ServiceModel {
     const page = all.slice(from, from + size);
     return {
       executions: page.map((e) => ({
-        executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: new Date(e.startDate),
-        ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}), redriveCount: e.redriveCount,
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: new Date(e.startDate),
+        ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate) } : {}),
+        redriveCount: e.redriveCount,
       })),
       ...(from + size < all.length ? { nextToken: `page-${from + size}` } : {}),
     };
@@ -361,14 +423,23 @@ export class SfnService implements ServiceModel {
    * out inputs, outputs and task parameters. An unknown execution is `ExecutionDoesNotExist`, a
    * malformed ARN `InvalidArn`.
    */
-  getExecutionHistory(input: { executionArn?: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean }, _ctx: CallCtx) {
+  getExecutionHistory(
+    input: { executionArn?: string; maxResults?: number; reverseOrder?: boolean; nextToken?: string; includeExecutionData?: boolean },
+    _ctx: CallCtx,
+  ) {
     supportOnly('sfn', 'GetExecutionHistory', input, ['executionArn', 'maxResults', 'reverseOrder', 'nextToken', 'includeExecutionData']);
     const a = input.executionArn ?? '';
-    if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(a)) throw awsError('sfn', 'InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${a}'`);
+    if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(a))
+      throw awsError('sfn', 'InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${a}'`);
     const e = this.executions.get(a);
     if (!e) throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${a}'`);
     const max = input.maxResults ?? 0;
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw awsError('sfn', 'ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+    if (!Number.isInteger(max) || max < 0 || max > 1000)
+      throw awsError(
+        'sfn',
+        'ValidationException',
+        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+      );
     const size = max === 0 ? 100 : max;
     const shape = `${a}|${input.reverseOrder ? 'r' : 'f'}|${input.includeExecutionData === false ? 'n' : 'd'}`;
     let from = 0;

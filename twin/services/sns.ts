@@ -85,7 +85,10 @@ export class SnsService implements ServiceModel {
 
   /** Removes the subscriptions of `endpoint` (its owner unsubscribed, or someone deleted it). */
   removeSubscription(topicArn: string, endpoint: string): void {
-    this.subscriptions.set(topicArn, (this.subscriptions.get(topicArn) ?? []).filter((s) => s.Endpoint !== endpoint));
+    this.subscriptions.set(
+      topicArn,
+      (this.subscriptions.get(topicArn) ?? []).filter((s) => s.Endpoint !== endpoint),
+    );
   }
 
   listSubscriptionsByTopic(input: { TopicArn?: string; NextToken?: string }, ctx: CallCtx) {
@@ -98,7 +101,8 @@ export class SnsService implements ServiceModel {
     if (input.NextToken !== undefined) {
       const decoded = Buffer.from(input.NextToken, 'base64').toString('utf8').split('|');
       start = Number(decoded[1]);
-      if (decoded[0] !== input.TopicArn || !Number.isInteger(start) || start <= 0) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: NextToken');
+      if (decoded[0] !== input.TopicArn || !Number.isInteger(start) || start <= 0)
+        throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: NextToken');
     }
     const all = this.subscriptions.get(input.TopicArn) ?? [];
     const page = all.slice(start, start + SUBSCRIPTIONS_PAGE_SIZE).map((s) => ({ ...s }));
@@ -106,7 +110,19 @@ export class SnsService implements ServiceModel {
     return { Subscriptions: page, ...(next < all.length ? { NextToken: Buffer.from(`${input.TopicArn}|${next}`, 'utf8').toString('base64') } : {}) };
   }
 
-  publish(input: { TopicArn?: string; TargetArn?: string; Message?: string; Subject?: string; MessageAttributes?: Record<string, unknown>; MessageStructure?: string; MessageGroupId?: string; MessageDeduplicationId?: string }, ctx: CallCtx) {
+  publish(
+    input: {
+      TopicArn?: string;
+      TargetArn?: string;
+      Message?: string;
+      Subject?: string;
+      MessageAttributes?: Record<string, unknown>;
+      MessageStructure?: string;
+      MessageGroupId?: string;
+      MessageDeduplicationId?: string;
+    },
+    ctx: CallCtx,
+  ) {
     supportOnly('sns', 'Publish', input, ['TopicArn', 'TargetArn', 'Message', 'Subject', 'MessageAttributes', 'MessageStructure']);
     const topic = input.TopicArn ?? input.TargetArn;
     if (!topic) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
@@ -114,7 +130,8 @@ export class SnsService implements ServiceModel {
     if (!p || p.service !== 'sns' || p.region !== ctx.region) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: TopicArn');
     if (input.Message === undefined || input.Message === '') throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: Message');
     if (Buffer.byteLength(input.Message, 'utf8') > 262_144) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: Message too long');
-    if (input.Subject !== undefined && (input.Subject.length > 100 || /[\r\n]/.test(input.Subject))) throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: Subject');
+    if (input.Subject !== undefined && (input.Subject.length > 100 || /[\r\n]/.test(input.Subject)))
+      throw awsError('sns', 'InvalidParameterException', 'Invalid parameter: Subject');
     if (!this.topics.has(topic)) throw awsError('sns', 'NotFoundException', 'Topic does not exist');
     const m = this.publishInternal(topic, input.Message, input.Subject, input.MessageAttributes);
     return { MessageId: m.messageId };

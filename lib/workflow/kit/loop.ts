@@ -42,19 +42,20 @@ export const countChecks = (scope: Construct, name: string) =>
 export const checksExhausted = () => Condition.numberGreaterThanEqualsJsonPath('$.checks.attempt', '$.checks.limit');
 
 /** Builds the loop; returns its first state (the patience) and its wait (a second way in, for a caller that set `$.checks` itself). */
-export function pollingLoop(scope: Construct, names: Pick<LoopNames, 'patience' | 'wait' | 'count' | 'decide'>, o: PollingLoopProps): { start: Pass; wait: Wait } {
+export function pollingLoop(
+  scope: Construct,
+  names: Pick<LoopNames, 'patience' | 'wait' | 'count' | 'decide'>,
+  o: PollingLoopProps,
+): { start: Pass; wait: Wait } {
   const patience = Pass.jsonPath(scope, names.patience, {
     ...(o.limitPath ? { parameters: { attempt: 0, 'limit.$': o.limitPath } } : { result: Result.fromObject({ attempt: 0, limit: o.limit }) }),
     resultPath: '$.checks',
   });
   const wait = Wait.jsonPath(scope, names.wait, { time: o.interval });
   wait.next(o.beforeCall ? o.beforeCall(o.call) : o.call);
-  o.call.next(countChecks(scope, names.count)).next(
-    Choice.jsonPath(scope, names.decide)
-      .when(o.done, o.next)
-      .when(checksExhausted(), o.giveUp)
-      .otherwise(wait),
-  );
+  o.call
+    .next(countChecks(scope, names.count))
+    .next(Choice.jsonPath(scope, names.decide).when(o.done, o.next).when(checksExhausted(), o.giveUp).otherwise(wait));
   patience.next(o.waitFirst ? wait : o.call);
   return { start: patience, wait };
 }

@@ -7,7 +7,14 @@ import {
   RDS_INSTANCE_TRIGGER_EVENT_IDS,
 } from '../../../lambdas/accept-trigger/core.js';
 import { InvalidTriggerError } from '../../../lambdas/shared/errors.js';
-import { MAX_WATCH_CHECKS, WATCH_EVENT_BUDGET, WATCH_EVENTS_FIXED, WATCH_EVENTS_PER_VANTAGE, watchChecks, watchIntervalSeconds } from '../../../lambdas/shared/history-budget.js';
+import {
+  MAX_WATCH_CHECKS,
+  WATCH_EVENT_BUDGET,
+  WATCH_EVENTS_FIXED,
+  WATCH_EVENTS_PER_VANTAGE,
+  watchChecks,
+  watchIntervalSeconds,
+} from '../../../lambdas/shared/history-budget.js';
 import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
 
 const db = exampleDatabase();
@@ -31,7 +38,14 @@ const rdsEvent = (id: string, sourceIdentifier = 'orders-primary', detailType = 
   source: 'aws.rds',
   'detail-type': detailType,
   time: '2026-03-01T10:00:05Z',
-  detail: { EventCategories: ['failure'], SourceType: 'DB_INSTANCE', SourceIdentifier: sourceIdentifier, EventID: id, Message: 'DB instance failed', Date: '2026-03-01T10:00:00.123Z' },
+  detail: {
+    EventCategories: ['failure'],
+    SourceType: 'DB_INSTANCE',
+    SourceIdentifier: sourceIdentifier,
+    EventID: id,
+    Message: 'DB instance failed',
+    Date: '2026-03-01T10:00:00.123Z',
+  },
 });
 
 const operator = (detail: Record<string, unknown>, time?: string) => ({
@@ -49,7 +63,7 @@ const heartbeat = (detail: Record<string, unknown>) => ({
 });
 
 describe('acceptTrigger: accepted triggers', () => {
-  it.each([['in-region'], ['cross-region']])('accepts a failed %s heartbeat of this database, timed at the attempt\'s start', (site) => {
+  it.each([['in-region'], ['cross-region']])("accepts a failed %s heartbeat of this database, timed at the attempt's start", (site) => {
     const out = acceptTrigger(db, heartbeat({ database: 'orders', site, at: '2026-03-01T10:00:00.250Z', error: 'connecting: timed out' }), ctx);
     expect(out).toMatchObject({ kind: 'heartbeat', source: site, at: '2026-03-01T10:00:00.250Z', incidentId: 'run-42' });
     expect(out.summary).toBe(`Heartbeat of orders failed (${site}): connecting: timed out`);
@@ -125,7 +139,10 @@ describe('acceptTrigger: accepted triggers', () => {
   });
 
   it('derives the approval and promotion timeouts and the probe rounds from the config', () => {
-    const custom = exampleDatabase({ detection: { probeRounds: 4, probeIntervalSeconds: 15 }, failover: { approvalTimeoutMinutes: 45, promotionTimeoutMinutes: 90 } });
+    const custom = exampleDatabase({
+      detection: { probeRounds: 4, probeIntervalSeconds: 15 },
+      failover: { approvalTimeoutMinutes: 45, promotionTimeoutMinutes: 90 },
+    });
     const out = acceptTrigger(custom, alarm('failover-orders-heartbeat-in-region'), ctx);
     expect(out.approvalTimeoutSeconds).toBe(2700);
     // Probes while a verdict question waits: every 30 s at most, and at most 40 of them over the timeout.
@@ -151,39 +168,95 @@ describe('acceptTrigger: refused triggers (InvalidTriggerError naming what was w
     ['a string', 'hello', /not an EventBridge event/],
     ['null', null, /not an EventBridge event/],
     ['an array', [alarm('failover-orders-heartbeat-in-region')], /not an EventBridge event/],
-    ['a foreign source', { source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} }, /event source "aws\.ec2" is not a trigger/],
+    [
+      'a foreign source',
+      { source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} },
+      /event source "aws\.ec2" is not a trigger/,
+    ],
     ['no source', { detail: {} }, /event source \(missing\) is not a trigger/],
     ['an alarm in OK', alarm('failover-orders-heartbeat-in-region', 'OK'), /changed to OK, not ALARM/],
     ['an alarm in INSUFFICIENT_DATA', alarm('failover-orders-heartbeat-in-region', 'INSUFFICIENT_DATA'), /INSUFFICIENT_DATA, not ALARM/],
     ['a foreign alarm', alarm('billing-alarm'), /alarm "billing-alarm" does not belong to database "orders"/],
-    ['another database\'s alarm', alarm('failover-payments-heartbeat-in-region'), /does not belong to database "orders"/],
-    ['an alarm with a bad timestamp', alarm('failover-orders-heartbeat-in-region', 'ALARM', 'yesterday'), /alarm state timestamp "yesterday" is not a timestamp/],
+    ["another database's alarm", alarm('failover-payments-heartbeat-in-region'), /does not belong to database "orders"/],
+    [
+      'an alarm with a bad timestamp',
+      alarm('failover-orders-heartbeat-in-region', 'ALARM', 'yesterday'),
+      /alarm state timestamp "yesterday" is not a timestamp/,
+    ],
     ['an alarm without detail', { source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change' }, /malformed CloudWatch alarm event.*detail/],
-    ['an alarm with a wrong detail-type', { ...alarm('failover-orders-heartbeat-in-region'), 'detail-type': 'CloudWatch Alarm Configuration Change' }, /malformed CloudWatch alarm event/],
+    [
+      'an alarm with a wrong detail-type',
+      { ...alarm('failover-orders-heartbeat-in-region'), 'detail-type': 'CloudWatch Alarm Configuration Change' },
+      /malformed CloudWatch alarm event/,
+    ],
     ['an alarm with an unknown state', alarm('failover-orders-heartbeat-in-region', 'BROKEN'), /malformed CloudWatch alarm event/],
     ['RDS-EVENT-0006 (restarted)', rdsEvent('RDS-EVENT-0006'), /RDS-EVENT-0006 on "orders-primary" is not a failure or availability event/],
     ['RDS-EVENT-0087 (stopped, e.g. by our own fence)', rdsEvent('RDS-EVENT-0087'), /RDS-EVENT-0087 .* is not a failure/],
     ['RDS-EVENT-0013 (Multi-AZ failover started)', rdsEvent('RDS-EVENT-0013'), /not a failure/],
     // 0034: a *requested* failover was not attempted because one happened recently: it says nothing about the primary's health.
     ['RDS-EVENT-0034 (a requested failover was not attempted)', rdsEvent('RDS-EVENT-0034'), /RDS-EVENT-0034 .* is not a failure/],
-    ['an RDS event of another instance', rdsEvent('RDS-EVENT-0031', 'orders-replica'), /source "orders-replica" is not the primary of database "orders" \(expected "orders-primary"\)/],
-    ['an RDS cluster event for an instance database', rdsEvent('RDS-EVENT-0069', 'orders-primary', 'RDS DB Cluster Event'), /"RDS DB Cluster Event" is not a trigger for postgres database "orders"/],
+    [
+      'an RDS event of another instance',
+      rdsEvent('RDS-EVENT-0031', 'orders-replica'),
+      /source "orders-replica" is not the primary of database "orders" \(expected "orders-primary"\)/,
+    ],
+    [
+      'an RDS cluster event for an instance database',
+      rdsEvent('RDS-EVENT-0069', 'orders-primary', 'RDS DB Cluster Event'),
+      /"RDS DB Cluster Event" is not a trigger for postgres database "orders"/,
+    ],
     ['an RDS snapshot event', rdsEvent('RDS-EVENT-0042', 'orders-primary', 'RDS DB Snapshot Event'), /malformed RDS event/],
     ['an RDS event without EventID', { ...rdsEvent('x'), detail: { SourceIdentifier: 'orders-primary' } }, /malformed RDS event.*EventID/],
-    ['an operator request for another database', operator({ database: 'payments', requestedBy: 'alice' }), /operator request is for database "payments", not "orders"/],
+    [
+      'an operator request for another database',
+      operator({ database: 'payments', requestedBy: 'alice' }),
+      /operator request is for database "payments", not "orders"/,
+    ],
     ['an operator request without requestedBy', operator({ database: 'orders' }), /malformed operator request event.*requestedBy/],
     ['an operator request with an empty requestedBy', operator({ database: 'orders', requestedBy: '' }), /malformed operator request event/],
-    ['an operator request with the wrong detail-type', { ...operator({ database: 'orders', requestedBy: 'a' }), 'detail-type': 'Failback Requested' }, /malformed operator request event/],
+    [
+      'an operator request with the wrong detail-type',
+      { ...operator({ database: 'orders', requestedBy: 'a' }), 'detail-type': 'Failback Requested' },
+      /malformed operator request event/,
+    ],
     ['an operator request with a bad time', operator({ database: 'orders', requestedBy: 'a' }, 'soon'), /operator request time "soon"/],
-    ['a failed heartbeat of another database', heartbeat({ database: 'payments', site: 'in-region', at: '2026-03-01T10:00:00Z' }), /failed heartbeat is of database "payments", not "orders"/],
+    [
+      'a failed heartbeat of another database',
+      heartbeat({ database: 'payments', site: 'in-region', at: '2026-03-01T10:00:00Z' }),
+      /failed heartbeat is of database "payments", not "orders"/,
+    ],
     ['a failed heartbeat of an unknown site', heartbeat({ database: 'orders', site: 'moon', at: '2026-03-01T10:00:00Z' }), /malformed heartbeat event.*site/],
     ['a failed heartbeat without a time', heartbeat({ database: 'orders', site: 'in-region' }), /malformed heartbeat event.*at/],
     ['a failed heartbeat with a bad time', heartbeat({ database: 'orders', site: 'in-region', at: 'now' }), /heartbeat time "now" is not a timestamp/],
-    ['a heartbeat event with another detail-type', { ...heartbeat({ database: 'orders', site: 'in-region', at: '2026-03-01T10:00:00Z' }), 'detail-type': 'Heartbeat Succeeded' }, /malformed heartbeat event/],
-    ['an instance event for an Aurora database', rdsEvent('RDS-EVENT-0031', 'orders-east'), /"RDS DB Instance Event" is not a trigger for aurora-postgresql database/, auroraDatabase()],
-    ['Aurora global failover events (0185)', rdsEvent('RDS-EVENT-0185', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0185 .* is not a failure/, auroraDatabase()],
-    ['Aurora global failover events (0187)', rdsEvent('RDS-EVENT-0187', 'orders-east', 'RDS DB Cluster Event'), /RDS-EVENT-0187 .* is not a failure/, auroraDatabase()],
-    ['a cluster event of the standby cluster', rdsEvent('RDS-EVENT-0069', 'orders-west', 'RDS DB Cluster Event'), /"orders-west" is not the primary/, auroraDatabase()],
+    [
+      'a heartbeat event with another detail-type',
+      { ...heartbeat({ database: 'orders', site: 'in-region', at: '2026-03-01T10:00:00Z' }), 'detail-type': 'Heartbeat Succeeded' },
+      /malformed heartbeat event/,
+    ],
+    [
+      'an instance event for an Aurora database',
+      rdsEvent('RDS-EVENT-0031', 'orders-east'),
+      /"RDS DB Instance Event" is not a trigger for aurora-postgresql database/,
+      auroraDatabase(),
+    ],
+    [
+      'Aurora global failover events (0185)',
+      rdsEvent('RDS-EVENT-0185', 'orders-east', 'RDS DB Cluster Event'),
+      /RDS-EVENT-0185 .* is not a failure/,
+      auroraDatabase(),
+    ],
+    [
+      'Aurora global failover events (0187)',
+      rdsEvent('RDS-EVENT-0187', 'orders-east', 'RDS DB Cluster Event'),
+      /RDS-EVENT-0187 .* is not a failure/,
+      auroraDatabase(),
+    ],
+    [
+      'a cluster event of the standby cluster',
+      rdsEvent('RDS-EVENT-0069', 'orders-west', 'RDS DB Cluster Event'),
+      /"orders-west" is not the primary/,
+      auroraDatabase(),
+    ],
   ];
 
   it.each(cases)('refuses %s', (_label, event, message, database) => {
@@ -223,8 +296,18 @@ describe('helpers', () => {
 describe('acceptTrigger: drill requests (docs/game-days.md "Drill runs")', () => {
   const pair = { ...exampleDatabase(), name: 'orders-drill', drillTarget: true };
   const production = { ...exampleDatabase(), name: 'orders-drill', drillTarget: false };
-  const gameDay = (over: Record<string, unknown> = {}) => ({ requestedFor: 'orders', drillPair: 'orders-drill', allowProductionTarget: false, faults: ['disrupt-connectivity', 'reboot-with-failover'], ...over });
-  const drill = (detail: Record<string, unknown> = {}, game: Record<string, unknown> | null = gameDay(), time: string | undefined = '2026-01-01T00:05:00Z') => ({
+  const gameDay = (over: Record<string, unknown> = {}) => ({
+    requestedFor: 'orders',
+    drillPair: 'orders-drill',
+    allowProductionTarget: false,
+    faults: ['disrupt-connectivity', 'reboot-with-failover'],
+    ...over,
+  });
+  const drill = (
+    detail: Record<string, unknown> = {},
+    game: Record<string, unknown> | null = gameDay(),
+    time: string | undefined = '2026-01-01T00:05:00Z',
+  ) => ({
     source: 'rds-failover.game-day',
     'detail-type': 'Drill Requested',
     ...(time ? { time } : {}),
@@ -234,9 +317,19 @@ describe('acceptTrigger: drill requests (docs/game-days.md "Drill runs")', () =>
 
   it.each([
     ['a scheduled drill on a designated drill pair', pair, drill(), { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true }],
-    ['a drill by hand without a fault experiment', pair, drill({ fault: null, scheduled: false, requestedBy: 'alice' }), { requestedFor: 'orders', fault: null, scheduled: false }],
+    [
+      'a drill by hand without a fault experiment',
+      pair,
+      drill({ fault: null, scheduled: false, requestedBy: 'alice' }),
+      { requestedFor: 'orders', fault: null, scheduled: false },
+    ],
     ['a drill with no fault given', pair, drill({ fault: undefined, scheduled: undefined }), { requestedFor: 'orders', fault: null, scheduled: false }],
-    ['a drill on a production pair WITH the explicit opt-in', production, drill({}, gameDay({ allowProductionTarget: true })), { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true }],
+    [
+      'a drill on a production pair WITH the explicit opt-in',
+      production,
+      drill({}, gameDay({ allowProductionTarget: true })),
+      { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true },
+    ],
   ] as const)('accepts %s, marked as a drill', (_label, database, event, marker) => {
     const out = acceptTrigger(database, event, ctx);
     expect(out.kind).toBe('drill');
@@ -256,12 +349,27 @@ describe('acceptTrigger: drill requests (docs/game-days.md "Drill runs")', () =>
   });
 
   it.each([
-    ['a drill on a production pair without the opt-in (the run-time guard)', production, drill(), /drill refused: "orders-drill" is a production pair \(drillTarget is not true\) and "orders" has no gameDay.allowProductionTarget/],
-    ['a drill request without the rule\'s game-day settings (a bare event)', pair, drill({}, null), /carries no game-day settings/],
-    ['a drill for another database than the run\'s', { ...pair, name: 'payments' }, drill(), /targets "orders-drill".*this run is for "payments"/],
+    [
+      'a drill on a production pair without the opt-in (the run-time guard)',
+      production,
+      drill(),
+      /drill refused: "orders-drill" is a production pair \(drillTarget is not true\) and "orders" has no gameDay.allowProductionTarget/,
+    ],
+    ["a drill request without the rule's game-day settings (a bare event)", pair, drill({}, null), /carries no game-day settings/],
+    ["a drill for another database than the run's", { ...pair, name: 'payments' }, drill(), /targets "orders-drill".*this run is for "payments"/],
     ['a drill whose rule names another drill pair', pair, drill({}, gameDay({ drillPair: 'other' })), /"orders" drills "other"/],
-    ['a drill request of another game day than the rule\'s', pair, drill({ requestedFor: 'payments' }), /game day of "payments", but the rule that delivered it is "orders"'s/],
-    ['a fault that is not deployed', pair, drill({ fault: 'failover-db-cluster' }), /drill fault "failover-db-cluster" is not one of "orders"'s gameDay.faults/],
+    [
+      "a drill request of another game day than the rule's",
+      pair,
+      drill({ requestedFor: 'payments' }),
+      /game day of "payments", but the rule that delivered it is "orders"'s/,
+    ],
+    [
+      'a fault that is not deployed',
+      pair,
+      drill({ fault: 'failover-db-cluster' }),
+      /drill fault "failover-db-cluster" is not one of "orders"'s gameDay.faults/,
+    ],
     ['an unknown fault', pair, drill({ fault: 'pull-the-plug' }), /malformed drill request event/],
     ['a drill request with a bad time', pair, drill({}, gameDay(), 'yesterday'), /drill request time "yesterday" is not a timestamp/],
   ] as const)('refuses %s', (_label, database, event, message) => {

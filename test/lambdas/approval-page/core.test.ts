@@ -6,7 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { approverIdentity, cookieValue, CSRF_COOKIE, escapeHtml, fromFunctionUrlEvent, serveApproval, STYLE_HASH, type PageDeps, type PageRequest } from '../../../lambdas/approval-page/core.js';
+import {
+  approverIdentity,
+  cookieValue,
+  CSRF_COOKIE,
+  escapeHtml,
+  fromFunctionUrlEvent,
+  serveApproval,
+  STYLE_HASH,
+  type PageDeps,
+  type PageRequest,
+} from '../../../lambdas/approval-page/core.js';
 import { formToken, signApprovalLink } from '../../../lambdas/shared/approval-links.js';
 import type { ApprovalView } from '../../../lambdas/shared/approvals.js';
 import { ApprovalRefusedError } from '../../../lambdas/shared/errors.js';
@@ -46,9 +56,19 @@ const link = (o: { id?: string; exp?: number; key?: Uint8Array } = {}) => {
   const exp = o.exp ?? EXP;
   return { id, exp: String(exp), sig: signApprovalLink(o.key ?? KEY, id, exp) };
 };
-const get = (query: PageRequest['query'] = link()): PageRequest => ({ method: 'GET', query, headers: {}, cookies: [], sourceIp: '203.0.113.9', userAgent: 'Mozilla/5.0 test' });
+const get = (query: PageRequest['query'] = link()): PageRequest => ({
+  method: 'GET',
+  query,
+  headers: {},
+  cookies: [],
+  sourceIp: '203.0.113.9',
+  userAgent: 'Mozilla/5.0 test',
+});
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const post = (fields: Record<string, string> = {}, o: { cookie?: string | null; type?: string; query?: PageRequest['query']; body?: string } = {}): PageRequest => ({
+const post = (
+  fields: Record<string, string> = {},
+  o: { cookie?: string | null; type?: string; query?: PageRequest['query']; body?: string } = {},
+): PageRequest => ({
   method: 'POST',
   query: o.query ?? link(),
   headers: { 'content-type': o.type ?? 'application/x-www-form-urlencoded' },
@@ -74,7 +94,15 @@ describe('GET shows and never acts', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject(HEADERS);
     expect(res.body).toContain('a human decision is needed to fail back to the original site');
-    for (const text of ['inc-1-failback', 'the failback workflow of incident inc-1-failback', 'lagSeconds', 'healthySince', 'writes move back to orders-primary', 'orders-replica keeps serving', 'Opening this page changed nothing']) {
+    for (const text of [
+      'inc-1-failback',
+      'the failback workflow of incident inc-1-failback',
+      'lagSeconds',
+      'healthySince',
+      'writes move back to orders-primary',
+      'orders-replica keeps serving',
+      'Opening this page changed nothing',
+    ]) {
       expect(res.body).toContain(text);
     }
     expect(res.body).toContain(`name="token" value="${formToken(KEY, ID, NONCE)}"`);
@@ -109,7 +137,13 @@ describe('refusals change nothing and say why', () => {
     ['an unknown id with a valid signature', () => get(link({ id: 'Z'.repeat(43) })), { record: null }, 404, /No such approval/],
     ['an expired link', () => get(link({ exp: Date.parse('2026-04-01T00:00:00Z') / 1000 })), {}, 410, /expired/],
     ['a link whose expiry does not match the approval', () => get(link({ exp: EXP - 60 })), {}, 403, /does not match/],
-    ['an approval already answered (replay)', () => get(), { record: view({ status: 'approved', approver: 'Bob via signed link', decidedAt: '2026-04-02T07:30:00.000Z' }) }, 409, /already answered[\s\S]*approved by Bob via signed link/],
+    [
+      'an approval already answered (replay)',
+      () => get(),
+      { record: view({ status: 'approved', approver: 'Bob via signed link', decidedAt: '2026-04-02T07:30:00.000Z' }) },
+      409,
+      /already answered[\s\S]*approved by Bob via signed link/,
+    ],
     ['an approval expired server-side', () => get(), { record: view({ status: 'expired' }) }, 410, /expired/],
     ['a missing parameter', () => get({ id: ID, exp: String(EXP) }), {}, 400, /Incomplete/],
     ['a malformed id', () => get({ ...link(), id: 'bad id' }), {}, 400, /Malformed/],
@@ -123,11 +157,23 @@ describe('refusals change nothing and say why', () => {
     ['POST with a forged link', () => post({}, { query: { ...link(), sig: 'B'.repeat(43) } }), {}, 403, /not valid/],
     ['POST as JSON', () => post({}, { type: 'application/json', body: '{"decision":"approve"}' }), {}, 415, /Unsupported/],
     ['POST of 5 KB', () => post({ reason: 'x'.repeat(5000) }), {}, 413, /too large/],
-    ['POST with a field twice', () => post({}, { body: `${form({ nonce: NONCE, token: formToken(KEY, ID, NONCE), decision: 'approve', name: 'A' })}&decision=reject` }), {}, 400, /sent twice/],
+    [
+      'POST with a field twice',
+      () => post({}, { body: `${form({ nonce: NONCE, token: formToken(KEY, ID, NONCE), decision: 'approve', name: 'A' })}&decision=reject` }),
+      {},
+      400,
+      /sent twice/,
+    ],
     ['POST without a decision', () => post({ decision: 'maybe' }), {}, 400, /Press Approve or Reject/],
     ['POST without a name', () => post({ name: '   ' }), {}, 400, /name is required/],
     ['a rejection without a reason', () => post({ decision: 'reject', reason: '' }), {}, 400, /reason is required to reject/],
-    ['POST after the approval was answered (replay of the form)', () => post(), { record: view({ status: 'rejected', approver: 'Carol' }) }, 409, /already answered/],
+    [
+      'POST after the approval was answered (replay of the form)',
+      () => post(),
+      { record: view({ status: 'rejected', approver: 'Carol' }) },
+      409,
+      /already answered/,
+    ],
   ];
   it.each(cases)('%s: %i', async (_label, req, over, status, text) => {
     const d = deps(over);
@@ -194,7 +240,9 @@ describe('helpers', () => {
     expect(cookieValue(['b=1', 'b=2'], 'b')).toBeUndefined();
   });
   it('the approver identity has no control characters and a bounded user agent', () => {
-    expect(approverIdentity('Eve\nAdmin', { sourceIp: '198.51.100.1', userAgent: 'x'.repeat(500) })).toBe(`Eve Admin via signed link (source IP 198.51.100.1, user agent ${'x'.repeat(200)})`);
+    expect(approverIdentity('Eve\nAdmin', { sourceIp: '198.51.100.1', userAgent: 'x'.repeat(500) })).toBe(
+      `Eve Admin via signed link (source IP 198.51.100.1, user agent ${'x'.repeat(200)})`,
+    );
   });
   it('reads a function URL event: method, repeated query parameters, cookies, a base64 body', () => {
     const req = fromFunctionUrlEvent({
@@ -205,6 +253,14 @@ describe('helpers', () => {
       body: Buffer.from('name=A').toString('base64'),
       isBase64Encoded: true,
     });
-    expect(req).toEqual({ method: 'POST', query: { id: ['a', 'b'], exp: '1' }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, cookies: ['k=v'], body: 'name=A', sourceIp: '203.0.113.1', userAgent: 'ua' });
+    expect(req).toEqual({
+      method: 'POST',
+      query: { id: ['a', 'b'], exp: '1' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: ['k=v'],
+      body: 'name=A',
+      sourceIp: '203.0.113.1',
+      userAgent: 'ua',
+    });
   });
 });

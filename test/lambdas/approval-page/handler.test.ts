@@ -72,7 +72,12 @@ describe('approval-page handler', () => {
     expect(done.statusCode).toBe(200);
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, { ConditionExpression: '#status = :pending AND expiresAt > :now' });
     const sent = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!);
-    expect(sent).toEqual({ decision: 'approve', approver: 'Alice via signed link (source IP 203.0.113.7, user agent Chromium test)', reason: 'ok', approvalId: ID });
+    expect(sent).toEqual({
+      decision: 'approve',
+      approver: 'Alice via signed link (source IP 203.0.113.7, user agent Chromium test)',
+      reason: 'ok',
+      approvalId: ID,
+    });
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'secret-task-token' });
   });
 

@@ -22,7 +22,13 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
   const table: Array<[string, HeartbeatRecord[], string, RegExp]> = [
     [
       'Region outage at 10:58: the in-Region record is unreadable, the cross-Region one last succeeded in the 10:57 period',
-      [{ site: 'in-region' }, { site: 'cross-region', points: [at('2026-06-01T09:56:00Z', 1), at('2026-06-01T09:57:00Z', 1), at('2026-06-01T09:58:00Z', 0), at('2026-06-01T09:59:00Z', 0)] }],
+      [
+        { site: 'in-region' },
+        {
+          site: 'cross-region',
+          points: [at('2026-06-01T09:56:00Z', 1), at('2026-06-01T09:57:00Z', 1), at('2026-06-01T09:58:00Z', 0), at('2026-06-01T09:59:00Z', 0)],
+        },
+      ],
       '2026-06-01T09:58:00.000Z',
       /^the last cross-region heartbeat period with a committed heartbeat ended then$/,
     ],
@@ -35,10 +41,33 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
       '2026-06-01T09:58:00.000Z',
       /cross-region/,
     ],
-    ['a success in the trigger\'s own period is capped at the trigger', [{ site: 'cross-region', points: [at('2026-06-01T10:00:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /cross-region/],
-    ['no success on record: the trigger', [{ site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] }, { site: 'cross-region', points: [] }], '2026-06-01T10:00:30.000Z', /^no successful heartbeat on record before the trigger: the onset is taken as the trigger$/],
-    ['nothing readable: the trigger, saying so', [{ site: 'in-region' }, { site: 'cross-region' }], '2026-06-01T10:00:30.000Z', /\(in-region, cross-region not readable\)/],
-    ['a success after the trigger does not count', [{ site: 'cross-region', points: [at('2026-06-01T09:50:00Z', 1), at('2026-06-01T10:01:00Z', 1)] }], '2026-06-01T09:51:00.000Z', /cross-region/],
+    [
+      "a success in the trigger's own period is capped at the trigger",
+      [{ site: 'cross-region', points: [at('2026-06-01T10:00:00Z', 1)] }],
+      '2026-06-01T10:00:30.000Z',
+      /cross-region/,
+    ],
+    [
+      'no success on record: the trigger',
+      [
+        { site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] },
+        { site: 'cross-region', points: [] },
+      ],
+      '2026-06-01T10:00:30.000Z',
+      /^no successful heartbeat on record before the trigger: the onset is taken as the trigger$/,
+    ],
+    [
+      'nothing readable: the trigger, saying so',
+      [{ site: 'in-region' }, { site: 'cross-region' }],
+      '2026-06-01T10:00:30.000Z',
+      /\(in-region, cross-region not readable\)/,
+    ],
+    [
+      'a success after the trigger does not count',
+      [{ site: 'cross-region', points: [at('2026-06-01T09:50:00Z', 1), at('2026-06-01T10:01:00Z', 1)] }],
+      '2026-06-01T09:51:00.000Z',
+      /cross-region/,
+    ],
   ];
   it.each(table)('%s', (_label, records, onset, basis) => {
     const out = onsetOf(records, T, 60);
@@ -69,8 +98,18 @@ describe('latestCommitOf: the latest moment the primary can have committed, for 
       '2026-06-01T09:59:30.000Z',
       /cross-region/,
     ],
-    ['a period with no datapoint after the onset (no attempt on record) leaves the trigger', [{ site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
-    ['a failure before the onset does not count', [{ site: 'in-region', points: [at('2026-06-01T09:56:00Z', 0), at('2026-06-01T09:57:00Z', 1)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
+    [
+      'a period with no datapoint after the onset (no attempt on record) leaves the trigger',
+      [{ site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1)] }],
+      '2026-06-01T10:00:30.000Z',
+      /^the trigger/,
+    ],
+    [
+      'a failure before the onset does not count',
+      [{ site: 'in-region', points: [at('2026-06-01T09:56:00Z', 0), at('2026-06-01T09:57:00Z', 1)] }],
+      '2026-06-01T10:00:30.000Z',
+      /^the trigger/,
+    ],
     ['capped at the trigger', [{ site: 'in-region', points: [at('2026-06-01T10:00:00Z', 0)] }], '2026-06-01T10:00:30.000Z', /^the trigger/],
   ];
   it.each(table)('%s', (_label, records, expected, basis) => {
@@ -82,9 +121,13 @@ describe('latestCommitOf: the latest moment the primary can have committed, for 
   it('a run a failed heartbeat triggered: its attempt started at the trigger and failed within the timeout, so the cap is 30 s later', () => {
     const out = latestCommitOf([{ site: 'cross-region', points: [at('2026-06-01T09:57:00Z', 1)] }], onset, T, 60, 30, true);
     expect(out.at.toISOString()).toBe('2026-06-01T10:01:00.000Z');
-    expect(out.basis).toMatch(/^the failed heartbeat that triggered the run \(its attempt started at 2026-06-01T10:00:30.000Z and failed within its 30 s timeout\)$/);
+    expect(out.basis).toMatch(
+      /^the failed heartbeat that triggered the run \(its attempt started at 2026-06-01T10:00:30.000Z and failed within its 30 s timeout\)$/,
+    );
     // a failed attempt on record before that still bounds it earlier
-    expect(latestCommitOf([{ site: 'cross-region', points: [at('2026-06-01T09:58:00Z', 0)] }], onset, T, 60, 30, true).at.toISOString()).toBe('2026-06-01T09:59:30.000Z');
+    expect(latestCommitOf([{ site: 'cross-region', points: [at('2026-06-01T09:58:00Z', 0)] }], onset, T, 60, 30, true).at.toISOString()).toBe(
+      '2026-06-01T09:59:30.000Z',
+    );
   });
 
   it('an onset taken as the trigger leaves the trigger', () => {
@@ -94,9 +137,19 @@ describe('latestCommitOf: the latest moment the primary can have committed, for 
 
 describe('heartbeatWindow', () => {
   it.each([
-    ['defaults: the 10 minutes before the trigger, aligned to the period', { periodSeconds: 60, evaluationPeriods: 3 }, '2026-06-01T09:50:00.000Z', '2026-06-01T10:01:00.000Z'],
+    [
+      'defaults: the 10 minutes before the trigger, aligned to the period',
+      { periodSeconds: 60, evaluationPeriods: 3 },
+      '2026-06-01T09:50:00.000Z',
+      '2026-06-01T10:01:00.000Z',
+    ],
     ['5-minute periods: three of them', { periodSeconds: 300, evaluationPeriods: 1 }, '2026-06-01T09:45:00.000Z', '2026-06-01T10:05:00.000Z'],
-    ['a long evaluation range: the whole range plus two periods', { periodSeconds: 300, evaluationPeriods: 10 }, '2026-06-01T09:00:00.000Z', '2026-06-01T10:05:00.000Z'],
+    [
+      'a long evaluation range: the whole range plus two periods',
+      { periodSeconds: 300, evaluationPeriods: 10 },
+      '2026-06-01T09:00:00.000Z',
+      '2026-06-01T10:05:00.000Z',
+    ],
   ])('%s', (_label, heartbeat, start, end) => {
     expect(heartbeatWindow(T, heartbeat)).toEqual({ start: new Date(start), end: new Date(end) });
   });
@@ -112,8 +165,16 @@ describe('figureBeforeOnset: only periods that ended by the onset count', () => 
   const onset = new Date('2026-06-01T10:03:00.000Z');
   const table: [string, Datapoint[], number | undefined][] = [
     ['the newest period that ended at the onset', [at('2026-06-01T10:01:00Z', 2), at('2026-06-01T10:02:00Z', 3)], 3],
-    ['a period still running at the onset is left out (its datapoint may be after the failure)', [at('2026-06-01T10:02:00Z', 3), at('2026-06-01T10:02:30Z', 90)], 3],
-    ['datapoints after the onset never count (the lag that grows after the failure)', [at('2026-06-01T10:01:00Z', 0), at('2026-06-01T10:04:00Z', 90), at('2026-06-01T10:05:00Z', 150)], 0],
+    [
+      'a period still running at the onset is left out (its datapoint may be after the failure)',
+      [at('2026-06-01T10:02:00Z', 3), at('2026-06-01T10:02:30Z', 90)],
+      3,
+    ],
+    [
+      'datapoints after the onset never count (the lag that grows after the failure)',
+      [at('2026-06-01T10:01:00Z', 0), at('2026-06-01T10:04:00Z', 90), at('2026-06-01T10:05:00Z', 150)],
+      0,
+    ],
     ['-1 (replication not active) is no figure', [at('2026-06-01T10:01:00Z', 5), at('2026-06-01T10:02:00Z', -1)], 5],
     ['nothing before the onset', [at('2026-06-01T10:03:00Z', 0)], undefined],
   ];
@@ -125,7 +186,10 @@ describe('figureBeforeOnset: only periods that ended by the onset count', () => 
 describe('decideFromFigures', () => {
   const onset = { at: new Date('2026-06-01T09:56:30.000Z'), basis: 'the last cross-region heartbeat period with a committed heartbeat ended then' };
   // A heartbeat that started in the 09:57 period failed within its 30 s timeout: nothing committed after 09:58:30.
-  const latestCommit = { at: new Date('2026-06-01T09:58:30.000Z'), basis: 'the cross-region heartbeat that started in the period from 2026-06-01T09:57:00.000Z failed, within its 30 s timeout' };
+  const latestCommit = {
+    at: new Date('2026-06-01T09:58:30.000Z'),
+    basis: 'the cross-region heartbeat that started in the period from 2026-06-01T09:57:00.000Z failed, within its 30 s timeout',
+  };
   const base = { metric: 'ReplicaLag', resource: 'orders-replica', triggeredAt: T, onset, latestCommit, estimate: 'last-sample' as const, budgetSeconds: 30 };
   const mysql = (points: Datapoint[]) => instanceDataBehind({ engine: 'mysql', replicaLag: points });
   it.each([
@@ -156,11 +220,17 @@ describe('decideFromFigures', () => {
   ])('strict holds the bound against the budget: %s', (_label, budget, value, within) => {
     const out = decideFromFigures({ ...base, estimate: 'strict', budgetSeconds: budget, figures: mysql([at('2026-06-01T09:55:00Z', value)]) });
     expect(out).toMatchObject({ lagSeconds: value, boundSeconds: value + 210, unseenSeconds: 210, estimate: 'strict', withinBudget: within });
-    expect(out.detail).toMatch(new RegExp(`^${within ? 'Within' : 'Over'} the ${budget} s budget \\(rpoEstimate strict\\): at most ${value + 210} s can have been lost`));
+    expect(out.detail).toMatch(
+      new RegExp(`^${within ? 'Within' : 'Over'} the ${budget} s budget \\(rpoEstimate strict\\): at most ${value + 210} s can have been lost`),
+    );
   });
 
   it('last-sample holds the figure: the same bound over the budget still fails over alone', () => {
-    expect(decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) })).toMatchObject({ lagSeconds: 0, boundSeconds: 210, withinBudget: true });
+    expect(decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) })).toMatchObject({
+      lagSeconds: 0,
+      boundSeconds: 210,
+      withinBudget: true,
+    });
   });
 
   it('a replica really 120 s behind stays over a 30 s budget, also on PostgreSQL (its WAL is not all received)', () => {
@@ -171,7 +241,13 @@ describe('decideFromFigures', () => {
   it('PostgreSQL after a Region outage: the lag that grew after the onset does not count', () => {
     const figures = instanceDataBehind({
       engine: 'postgres',
-      replicaLag: [at('2026-06-01T09:54:00Z', 0.6), at('2026-06-01T09:55:00Z', 0.8), at('2026-06-01T09:57:00Z', 60), at('2026-06-01T09:58:00Z', 90), at('2026-06-01T09:59:00Z', 150)],
+      replicaLag: [
+        at('2026-06-01T09:54:00Z', 0.6),
+        at('2026-06-01T09:55:00Z', 0.8),
+        at('2026-06-01T09:57:00Z', 60),
+        at('2026-06-01T09:58:00Z', 90),
+        at('2026-06-01T09:59:00Z', 150),
+      ],
     });
     expect(decideFromFigures({ ...base, budgetSeconds: 15, figures })).toMatchObject({ lagSeconds: 0.8, withinBudget: true });
   });
@@ -184,15 +260,26 @@ describe('decideFromFigures', () => {
   });
 
   it('AuroraGlobalDBRPOLag is in milliseconds', () => {
-    const out = decideFromFigures({ ...base, metric: 'AuroraGlobalDBRPOLag', resource: 'orders-west', figures: auroraDataBehind('AuroraGlobalDBRPOLag', [at('2026-06-01T09:55:00Z', 1500)]) });
+    const out = decideFromFigures({
+      ...base,
+      metric: 'AuroraGlobalDBRPOLag',
+      resource: 'orders-west',
+      figures: auroraDataBehind('AuroraGlobalDBRPOLag', [at('2026-06-01T09:55:00Z', 1500)]),
+    });
     expect(out).toMatchObject({ lagSeconds: 1.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
     expect(out.detail).toContain('was 1.5 s behind');
   });
 
   it('no valid datapoint before the onset: null, over budget, and says why', () => {
-    const out = decideFromFigures({ ...base, figures: mysql([at('2026-06-01T09:55:00Z', -1), at('2026-06-01T09:59:00Z', 2)]), note: 'Replication status now: error.' });
+    const out = decideFromFigures({
+      ...base,
+      figures: mysql([at('2026-06-01T09:55:00Z', -1), at('2026-06-01T09:59:00Z', 2)]),
+      note: 'Replication status now: error.',
+    });
     expect(out).toMatchObject({ lagSeconds: null, withinBudget: false, source: 'ReplicaLag' });
-    expect(out.detail).toMatch(/^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the failure's onset \(onset 2026-06-01T09:56:30.000Z: .*over the 30 s budget\. Replication status now: error\.$/);
+    expect(out.detail).toMatch(
+      /^No valid ReplicaLag datapoint for orders-replica in the 10 minutes before the failure's onset \(onset 2026-06-01T09:56:30.000Z: .*over the 30 s budget\. Replication status now: error\.$/,
+    );
   });
 
   it('a budget of 0 accepts only 0 behind', () => {
@@ -204,7 +291,10 @@ describe('decideFromFigures', () => {
 describe('replicaProblem', () => {
   it.each([
     [{ found: false }, /does not exist/],
-    [{ found: true }, /is not a read replica \(already promoted, or a former primary never rebuilt as one\).*every write the primary took since .* stopped replicating from it would be lost; how much is not known/],
+    [
+      { found: true },
+      /is not a read replica \(already promoted, or a former primary never rebuilt as one\).*every write the primary took since .* stopped replicating from it would be lost; how much is not known/,
+    ],
     [{ found: true, source: 'arn:aws:rds:us-east-1:1:db:orders-primary', replicationStatus: 'terminated' }, /Replication to orders-replica is terminated/],
   ])('%j is a problem', (facts, message) => {
     expect(replicaProblem('orders-replica', facts)).toMatch(message);
@@ -249,6 +339,10 @@ describe('decideFromBackups (cold standbys)', () => {
   });
 
   it('no backup: null, over budget', () => {
-    expect(decideFromBackups([], 'orders-primary', T, 30)).toMatchObject({ lagSeconds: null, withinBudget: false, detail: expect.stringContaining('No replicated automated backup of orders-primary') });
+    expect(decideFromBackups([], 'orders-primary', T, 30)).toMatchObject({
+      lagSeconds: null,
+      withinBudget: false,
+      detail: expect.stringContaining('No replicated automated backup of orders-primary'),
+    });
   });
 });

@@ -35,14 +35,21 @@ const replica = (extra: object = {}) => ({
   ],
 });
 const metric = (points: [string, number][]) => ({
-  MetricDataResults: [{ Id: 'lag', Label: 'ReplicaLag', StatusCode: 'Complete' as const, Timestamps: points.map(([t]) => new Date(t)), Values: points.map(([, v]) => v) }],
+  MetricDataResults: [
+    { Id: 'lag', Label: 'ReplicaLag', StatusCode: 'Complete' as const, Timestamps: points.map(([t]) => new Date(t)), Values: points.map(([, v]) => v) },
+  ],
 });
 type Query = { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> };
 /**
  * GetMetricData answers per metric name, recording `<metric>:<Region>` of each call. HeartbeatSuccess
  * defaults to heartbeats that committed until the 09:55 period and failed after it: the onset is 09:56.
  */
-const HEARTBEATS: [string, number][] = [['2026-06-01T09:54:00Z', 1], ['2026-06-01T09:55:00Z', 1], ['2026-06-01T09:56:00Z', 0], ['2026-06-01T09:57:00Z', 0]];
+const HEARTBEATS: [string, number][] = [
+  ['2026-06-01T09:54:00Z', 1],
+  ['2026-06-01T09:55:00Z', 1],
+  ['2026-06-01T09:56:00Z', 0],
+  ['2026-06-01T09:57:00Z', 0],
+];
 const byMetric = (points: Record<string, [string, number][] | Error>, regions: string[] = []) =>
   cw.on(GetMetricDataCommand).callsFake(async (input: Query, getClient) => {
     const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
@@ -59,7 +66,13 @@ describe('check-data-loss-budget: RDS instances', () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
     byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]] });
     const strict = (budget: number) => ({ ...db, failover: { ...db.failover, rpoEstimate: 'strict' as const, rpoBudgetSeconds: budget } });
-    await expect(handler({ database: strict(30), triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, boundSeconds: 154, unseenSeconds: 150, estimate: 'strict', withinBudget: false });
+    await expect(handler({ database: strict(30), triggeredAt })).resolves.toMatchObject({
+      lagSeconds: 4,
+      boundSeconds: 154,
+      unseenSeconds: 150,
+      estimate: 'strict',
+      withinBudget: false,
+    });
     await expect(handler({ database: strict(154), triggeredAt })).resolves.toMatchObject({ boundSeconds: 154, withinBudget: true });
   });
 
@@ -118,7 +131,11 @@ describe('check-data-loss-budget: RDS instances', () => {
       MetricDataQueries: [
         {
           Id: 'lag',
-          MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] }, Period: 60, Stat: 'Maximum' },
+          MetricStat: {
+            Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] },
+            Period: 60,
+            Stat: 'Maximum',
+          },
           ReturnData: true,
         },
       ],
@@ -130,7 +147,14 @@ describe('check-data-loss-budget: RDS instances', () => {
         {
           Id: 'lag',
           MetricStat: {
-            Metric: { Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Site', Value: 'cross-region' }] },
+            Metric: {
+              Namespace: 'RdsFailover',
+              MetricName: 'HeartbeatSuccess',
+              Dimensions: [
+                { Name: 'Database', Value: 'orders' },
+                { Name: 'Site', Value: 'cross-region' },
+              ],
+            },
             Period: 60,
             Stat: 'Maximum',
           },
@@ -141,7 +165,13 @@ describe('check-data-loss-budget: RDS instances', () => {
       EndTime: new Date('2026-06-01T10:01:00.000Z'),
     });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
-      MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] } }) })],
+      MetricDataQueries: [
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] },
+          }),
+        }),
+      ],
     });
   });
 
@@ -160,27 +190,53 @@ describe('check-data-loss-budget: RDS instances', () => {
       regions.push(`${name}:${region}`);
       if (region === 'us-east-1') throw timeout();
       // after the onset PostgreSQL's ReplicaLag grows with the time the source has been unreachable
-      return metric(name === 'HeartbeatSuccess' ? HEARTBEATS : [['2026-06-01T09:55:00Z', 0.7], ['2026-06-01T09:56:00Z', 30], ['2026-06-01T09:58:00Z', 120]]);
+      return metric(
+        name === 'HeartbeatSuccess'
+          ? HEARTBEATS
+          : [
+              ['2026-06-01T09:55:00Z', 0.7],
+              ['2026-06-01T09:56:00Z', 30],
+              ['2026-06-01T09:58:00Z', 120],
+            ],
+      );
     });
     const out = await handler({ database: db, triggeredAt });
-    expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2', 'OldestReplicationSlotLag:us-east-1', 'WalBytesBehind:us-east-1', 'WalBytesBehind:us-west-2']);
+    expect(regions).toEqual([
+      'HeartbeatSuccess:us-east-1',
+      'HeartbeatSuccess:us-west-2',
+      'ReplicaLag:us-west-2',
+      'OldestReplicationSlotLag:us-east-1',
+      'WalBytesBehind:us-east-1',
+      'WalBytesBehind:us-west-2',
+    ]);
     expect(out).toMatchObject({ lagSeconds: 0.7, withinBudget: true, source: 'ReplicaLag' });
     expect(out.detail).toContain('onset 2026-06-01T09:56:00.000Z: the last cross-region heartbeat period with a committed heartbeat ended then');
-    expect(out.detail).toMatch(/Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): the heartbeats' WalBytesBehind, else ReplicaLag\.$/);
+    expect(out.detail).toMatch(
+      /Replication status now: error\. OldestReplicationSlotLag of orders-primary could not be read in us-east-1 \(TimeoutError\): the heartbeats' WalBytesBehind, else ReplicaLag\.$/,
+    );
   });
 
   it("a Region outage of a quiet PostgreSQL primary: the cross-Region heartbeat's WalBytesBehind of 0 bytes (control Region) makes a ReplicaLag of 40 s 0 s behind", async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
     const asked: string[] = [];
-    cw.on(GetMetricDataCommand).callsFake(async (input: Query & { MetricDataQueries: Array<{ MetricStat: { Metric: { Namespace: string; Dimensions: unknown[] } } }> }, getClient) => {
-      const region = await getClient().config.region();
-      const m = input.MetricDataQueries[0]!.MetricStat.Metric;
-      if (region === 'us-east-1') throw timeout();
-      asked.push(`${m.Namespace}/${m.MetricName}:${JSON.stringify(m.Dimensions)}`);
-      if (m.MetricName === 'HeartbeatSuccess') return metric(HEARTBEATS);
-      if (m.MetricName === 'WalBytesBehind') return metric([['2026-06-01T09:54:00Z', 0], ['2026-06-01T09:55:00Z', 0]]);
-      return metric([['2026-06-01T09:55:00Z', 40], ['2026-06-01T09:57:00Z', 160]]);
-    });
+    cw.on(GetMetricDataCommand).callsFake(
+      async (input: Query & { MetricDataQueries: Array<{ MetricStat: { Metric: { Namespace: string; Dimensions: unknown[] } } }> }, getClient) => {
+        const region = await getClient().config.region();
+        const m = input.MetricDataQueries[0]!.MetricStat.Metric;
+        if (region === 'us-east-1') throw timeout();
+        asked.push(`${m.Namespace}/${m.MetricName}:${JSON.stringify(m.Dimensions)}`);
+        if (m.MetricName === 'HeartbeatSuccess') return metric(HEARTBEATS);
+        if (m.MetricName === 'WalBytesBehind')
+          return metric([
+            ['2026-06-01T09:54:00Z', 0],
+            ['2026-06-01T09:55:00Z', 0],
+          ]);
+        return metric([
+          ['2026-06-01T09:55:00Z', 40],
+          ['2026-06-01T09:57:00Z', 160],
+        ]);
+      },
+    );
     const out = await handler({ database: db, triggeredAt });
     expect(out).toMatchObject({ lagSeconds: 0, withinBudget: true, source: 'WalBytesBehind' });
     expect(out.detail).toContain('the heartbeat read 0 bytes of WAL the replica had not flushed');
@@ -207,7 +263,13 @@ describe('check-data-loss-budget: RDS instances', () => {
 
   it('no heartbeat record at all: the onset is the trigger (a lag that grew after the failure may count: over, never under)', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    byMetric({ HeartbeatSuccess: timeout(), ReplicaLag: [['2026-06-01T09:55:00Z', 1], ['2026-06-01T09:59:00Z', 150]] });
+    byMetric({
+      HeartbeatSuccess: timeout(),
+      ReplicaLag: [
+        ['2026-06-01T09:55:00Z', 1],
+        ['2026-06-01T09:59:00Z', 150],
+      ],
+    });
     const out = await handler({ database: db, triggeredAt });
     expect(out).toMatchObject({ lagSeconds: 150, withinBudget: false });
     expect(out.detail).toContain('no successful heartbeat on record before the trigger (in-region, cross-region not readable)');
@@ -218,14 +280,22 @@ describe('check-data-loss-budget: RDS instances', () => {
     try {
       rds.on(DescribeDBInstancesCommand).resolves(replica());
       // 0 s behind before the onset (09:56); the replica fell an hour behind while the primary kept writing.
-      byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 0], ['2026-06-01T10:19:00Z', 3600]] });
+      byMetric({
+        ReplicaLag: [
+          ['2026-06-01T09:55:00Z', 0],
+          ['2026-06-01T10:19:00Z', 3600],
+        ],
+      });
       const asOfOnset = await handler({ database: db, triggeredAt, verdict: 'confirmed-down' });
       expect(asOfOnset).toMatchObject({ lagSeconds: 0, withinBudget: true });
       const upToNow = await handler({ database: db, triggeredAt, verdict: 'ambiguous' });
       expect(upToNow).toMatchObject({ lagSeconds: 3600, withinBudget: false });
       expect(upToNow.detail).toContain('the verdict is ambiguous, not confirmed-down: the primary may still take writes');
       // The heartbeat record is not even read: the onset does not matter.
-      const windows = cw.commandCalls(GetMetricDataCommand).slice(-2).map((c) => c.args[0].input.EndTime);
+      const windows = cw
+        .commandCalls(GetMetricDataCommand)
+        .slice(-2)
+        .map((c) => c.args[0].input.EndTime);
       expect(windows.every((t) => new Date(t!).toISOString() === '2026-06-01T10:20:30.000Z')).toBe(true);
     } finally {
       vi.useRealTimers();
@@ -250,7 +320,11 @@ describe('check-data-loss-budget: RDS instances', () => {
 
   it('terminated replication: null without reading the metric', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica({ StatusInfos: [{ StatusType: 'read replication', Normal: false, Status: 'terminated' }] }));
-    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false, detail: expect.stringContaining('terminated') });
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({
+      lagSeconds: null,
+      withinBudget: false,
+      detail: expect.stringContaining('terminated'),
+    });
     expect(cw).not.toHaveReceivedAnyCommand();
   });
 
@@ -260,41 +334,82 @@ describe('check-data-loss-budget: RDS instances', () => {
   });
 
   it('a missing standby: null', async () => {
-    rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: { httpStatusCode: 404 } }));
-    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false, detail: expect.stringContaining('does not exist') });
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: { httpStatusCode: 404 } }));
+    await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({
+      lagSeconds: null,
+      withinBudget: false,
+      detail: expect.stringContaining('does not exist'),
+    });
   });
 
   it('RDS throttling after the SDK retries is TransientAwsError', async () => {
-    rds.on(DescribeDBInstancesCommand).rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
-    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('rds:DescribeDBInstances failed: Throttling') });
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('rds:DescribeDBInstances failed: Throttling'),
+    });
   });
 
   it('CloudWatch access denied is AwsCallFailedError', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    cw.on(GetMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }));
-    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringContaining('cloudwatch:GetMetricData failed: AccessDenied') });
+    cw.on(GetMetricDataCommand).rejects(
+      new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized' }),
+    );
+    await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({
+      name: 'AwsCallFailedError',
+      message: expect.stringContaining('cloudwatch:GetMetricData failed: AccessDenied'),
+    });
   });
 
   it('CloudWatch throttling is TransientAwsError', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    cw.on(GetMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    cw.on(GetMetricDataCommand).rejects(
+      new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }),
+    );
     await expect(handler({ database: db, triggeredAt })).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 });
 
 describe('check-data-loss-budget: Aurora', () => {
   it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
-    byMetric({ AuroraGlobalDBRPOLag: [['2026-06-01T09:55:00Z', 2500], ['2026-06-01T09:59:00Z', 60_000]] });
-    await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({ lagSeconds: 2.5, withinBudget: true, source: 'AuroraGlobalDBRPOLag' });
+    byMetric({
+      AuroraGlobalDBRPOLag: [
+        ['2026-06-01T09:55:00Z', 2500],
+        ['2026-06-01T09:59:00Z', 60_000],
+      ],
+    });
+    await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({
+      lagSeconds: 2.5,
+      withinBudget: true,
+      source: 'AuroraGlobalDBRPOLag',
+    });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
-      MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-west' }] } }) })],
+      MetricDataQueries: [
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: { Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBRPOLag', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-west' }] },
+          }),
+        }),
+      ],
     });
     expect(rds).not.toHaveReceivedAnyCommand();
   });
 });
 
 describe('check-data-loss-budget: cold standbys', () => {
-  const cold = exampleDatabase({ standby: { region: 'us-west-2', readiness: 'cold', instanceId: undefined, coldStandby: { stackName: 'orders-cold', parameterName: 'Mode', activeValue: 'active' } }, failover: { rpoBudgetSeconds: 600 } });
+  const cold = exampleDatabase({
+    standby: {
+      region: 'us-west-2',
+      readiness: 'cold',
+      instanceId: undefined,
+      coldStandby: { stackName: 'orders-cold', parameterName: 'Mode', activeValue: 'active' },
+    },
+    failover: { rpoBudgetSeconds: 600 },
+  });
 
   it('uses the latest restorable time of the replicated backups in the standby Region', async () => {
     let region: string | undefined;
@@ -302,7 +417,11 @@ describe('check-data-loss-budget: cold standbys', () => {
       region = await getClient().config.region();
       return {
         DBInstanceAutomatedBackups: [
-          { DBInstanceIdentifier: 'orders-primary', Status: 'replicating', RestoreWindow: { EarliestTime: new Date('2026-05-25T00:00:00Z'), LatestTime: new Date('2026-06-01T09:55:30Z') } },
+          {
+            DBInstanceIdentifier: 'orders-primary',
+            Status: 'replicating',
+            RestoreWindow: { EarliestTime: new Date('2026-05-25T00:00:00Z'), LatestTime: new Date('2026-06-01T09:55:30Z') },
+          },
           { DBInstanceIdentifier: 'someone-else', Status: 'replicating', RestoreWindow: { LatestTime: new Date('2026-06-01T10:00:30Z') } },
         ],
       };
@@ -314,7 +433,9 @@ describe('check-data-loss-budget: cold standbys', () => {
   });
 
   it('no replicated backups: null', async () => {
-    rds.on(DescribeDBInstanceAutomatedBackupsCommand).rejects(new DBInstanceAutomatedBackupNotFoundFault({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
+    rds
+      .on(DescribeDBInstanceAutomatedBackupsCommand)
+      .rejects(new DBInstanceAutomatedBackupNotFoundFault({ message: 'not found', $metadata: { httpStatusCode: 404 } }));
     await expect(handler({ database: cold, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false });
   });
 });

@@ -4,17 +4,45 @@ import { giveUp, nextWaitSeconds, siteReadiness, type SiteReading } from '../../
 describe('siteReadiness', () => {
   const cases: Array<[string, SiteReading, { answered: boolean; ready: boolean; status: string | null }]> = [
     ['Region out', { kind: 'unreachable', detail: 'TimeoutError' }, { answered: false, ready: false, status: null }],
-    ['instance available again', { kind: 'instance', id: 'orders-primary', found: true, status: 'available' }, { answered: true, ready: true, status: 'available' }],
+    [
+      'instance available again',
+      { kind: 'instance', id: 'orders-primary', found: true, status: 'available' },
+      { answered: true, ready: true, status: 'available' },
+    ],
     ['instance gone: nothing to preserve', { kind: 'instance', id: 'orders-primary', found: false }, { answered: true, ready: true, status: 'absent' }],
     ['instance still failed', { kind: 'instance', id: 'orders-primary', found: true, status: 'failed' }, { answered: true, ready: false, status: 'failed' }],
     ['instance rebooting', { kind: 'instance', id: 'orders-primary', found: true, status: 'rebooting' }, { answered: true, ready: false, status: 'rebooting' }],
-    ['instance stopped (an operator must start it)', { kind: 'instance', id: 'orders-primary', found: true, status: 'stopped' }, { answered: true, ready: false, status: 'stopped' }],
-    ['already rebuilt as a replica (a second run)', { kind: 'instance', id: 'orders-primary', found: true, status: 'available', source: 'arn:aws:rds:us-west-2:1:db:orders-replica' }, { answered: true, ready: true, status: 'available' }],
-    ['Aurora: back as an available secondary', { kind: 'aurora', id: 'orders-east', found: true, status: 'available', member: { isWriter: false, synchronization: 'connected' } }, { answered: true, ready: true, status: 'available' }],
-    ['Aurora: not yet rejoined', { kind: 'aurora', id: 'orders-east', found: true, status: 'available' }, { answered: true, ready: false, status: 'available' }],
-    ['Aurora: claims to be the writer', { kind: 'aurora', id: 'orders-east', found: true, status: 'available', member: { isWriter: true } }, { answered: true, ready: false, status: 'available' }],
+    [
+      'instance stopped (an operator must start it)',
+      { kind: 'instance', id: 'orders-primary', found: true, status: 'stopped' },
+      { answered: true, ready: false, status: 'stopped' },
+    ],
+    [
+      'already rebuilt as a replica (a second run)',
+      { kind: 'instance', id: 'orders-primary', found: true, status: 'available', source: 'arn:aws:rds:us-west-2:1:db:orders-replica' },
+      { answered: true, ready: true, status: 'available' },
+    ],
+    [
+      'Aurora: back as an available secondary',
+      { kind: 'aurora', id: 'orders-east', found: true, status: 'available', member: { isWriter: false, synchronization: 'connected' } },
+      { answered: true, ready: true, status: 'available' },
+    ],
+    [
+      'Aurora: not yet rejoined',
+      { kind: 'aurora', id: 'orders-east', found: true, status: 'available' },
+      { answered: true, ready: false, status: 'available' },
+    ],
+    [
+      'Aurora: claims to be the writer',
+      { kind: 'aurora', id: 'orders-east', found: true, status: 'available', member: { isWriter: true } },
+      { answered: true, ready: false, status: 'available' },
+    ],
     ['Aurora: cluster gone', { kind: 'aurora', id: 'orders-east', found: false }, { answered: true, ready: false, status: 'absent' }],
-    ['Aurora: still recovering', { kind: 'aurora', id: 'orders-east', found: true, status: 'inaccessible-encryption-credentials-recoverable', member: { isWriter: false } }, { answered: true, ready: false, status: 'inaccessible-encryption-credentials-recoverable' }],
+    [
+      'Aurora: still recovering',
+      { kind: 'aurora', id: 'orders-east', found: true, status: 'inaccessible-encryption-credentials-recoverable', member: { isWriter: false } },
+      { answered: true, ready: false, status: 'inaccessible-encryption-credentials-recoverable' },
+    ],
   ];
   it.each(cases)('%s', (_label, reading, expected) => {
     const out = siteReadiness(reading);

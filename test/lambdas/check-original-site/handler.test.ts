@@ -1,5 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
+import {
+  DBInstanceNotFoundFault,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeGlobalClustersCommand,
+  RDSClient,
+  RDSServiceException,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { currentRoles } from '../../../lambdas/shared/roles.js';
@@ -41,7 +48,12 @@ describe('check-original-site', () => {
 
   it('gives up once failback.maxWaitHours have passed without the site answering', async () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'failed' }] });
-    await expect(handler(event({ waitingSince: '2026-03-20T00:00:00.000Z' }))).resolves.toMatchObject({ answered: true, ready: false, status: 'failed', giveUp: true });
+    await expect(handler(event({ waitingSince: '2026-03-20T00:00:00.000Z' }))).resolves.toMatchObject({
+      answered: true,
+      ready: false,
+      status: 'failed',
+      giveUp: true,
+    });
   });
 
   it('an old primary that no longer exists leaves nothing to preserve: ready', async () => {
@@ -50,14 +62,18 @@ describe('check-original-site', () => {
   });
 
   it('access denied is a terminal error (not "the Region is down")', async () => {
-    rds.on(DescribeDBInstancesCommand).rejects(new RDSServiceException({ name: 'AccessDenied', message: 'not authorized', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(new RDSServiceException({ name: 'AccessDenied', message: 'not authorized', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
     await expect(handler(event())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
   });
 
   it('Aurora: ready once the old primary cluster is an available secondary of the global cluster', async () => {
     const aurora = currentRoles(auroraDb(), 'standby');
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-east', DBClusterArn: EAST_ARN, Status: 'available' }] });
-    rds.on(DescribeGlobalClustersCommand).resolves({ GlobalClusters: [{ GlobalClusterMembers: [{ DBClusterArn: EAST_ARN, IsWriter: false, SynchronizationStatus: 'connected' }] }] });
+    rds
+      .on(DescribeGlobalClustersCommand)
+      .resolves({ GlobalClusters: [{ GlobalClusterMembers: [{ DBClusterArn: EAST_ARN, IsWriter: false, SynchronizationStatus: 'connected' }] }] });
     await expect(handler(event({ database: aurora }))).resolves.toMatchObject({ ready: true, status: 'available' });
     expect(rds).toHaveReceivedCommandWith(DescribeGlobalClustersCommand, { GlobalClusterIdentifier: 'orders-global' });
     expect(await regionsOf(rds, DescribeDBClustersCommand)).toEqual(['us-east-1']);

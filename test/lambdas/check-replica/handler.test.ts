@@ -26,7 +26,15 @@ beforeEach(() => {
   cw.reset();
   vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
   rds.on(DescribeDBInstancesCommand).resolves({
-    DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN, StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }], Endpoint: { Address: 'orders-primary.abc.us-east-1.rds.amazonaws.com' } }],
+    DBInstances: [
+      {
+        DBInstanceIdentifier: 'orders-primary',
+        DBInstanceStatus: 'available',
+        ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN,
+        StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }],
+        Endpoint: { Address: 'orders-primary.abc.us-east-1.rds.amazonaws.com' },
+      },
+    ],
   });
   cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'failover-orders-heartbeat-in-region', StateValue: 'OK' }] });
 });
@@ -55,22 +63,42 @@ describe('check-replica: health and the stability window', () => {
     expect(await regionsOf(cw, DescribeAlarmsCommand)).toEqual(['us-east-1']);
   });
 
-  it('PostgreSQL, quiet source: ReplicaLag of 45 s (time since the last commit) with the source\'s slot lag at 0 bytes is 0 s behind: healthy', async () => {
+  it("PostgreSQL, quiet source: ReplicaLag of 45 s (time since the last commit) with the source's slot lag at 0 bytes is 0 s behind: healthy", async () => {
     metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 45]], OldestReplicationSlotLag: [['2026-04-01T12:28:00.000Z', 0]] });
-    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z' }))).resolves.toMatchObject({ healthy: true, stable: true, lagSeconds: 0, lagSource: 'OldestReplicationSlotLag', reasons: [] });
+    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z' }))).resolves.toMatchObject({
+      healthy: true,
+      stable: true,
+      lagSeconds: 0,
+      lagSource: 'OldestReplicationSlotLag',
+      reasons: [],
+    });
     // ReplicaLag of the rebuilt replica in its Region, OldestReplicationSlotLag of its source (the current primary) in the source's
-    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, { MetricDataQueries: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] } }) })] });
+    expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        expect.objectContaining({
+          MetricStat: expect.objectContaining({
+            Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] },
+          }),
+        }),
+      ],
+    });
     expect(await regionsOf(cw, GetMetricDataCommand)).toEqual(['us-east-1', 'us-west-2']);
   });
 
   it('PostgreSQL, WAL not all received: ReplicaLag stands and is over maxLagSeconds', async () => {
     metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 45]], OldestReplicationSlotLag: [['2026-04-01T12:28:00.000Z', 4096]] });
-    await expect(handler(event())).resolves.toMatchObject({ healthy: false, lagSeconds: 45, lagSource: 'ReplicaLag', reasons: ['ReplicaLag is 45 s, over 5 s'] });
+    await expect(handler(event())).resolves.toMatchObject({
+      healthy: false,
+      lagSeconds: 45,
+      lagSource: 'ReplicaLag',
+      reasons: ['ReplicaLag is 45 s, over 5 s'],
+    });
   });
 
-  it('the source\'s Region does not answer for the slot metric: ReplicaLag alone, never an error', async () => {
+  it("the source's Region does not answer for the slot metric: ReplicaLag alone, never an error", async () => {
     cw.on(GetMetricDataCommand).callsFake(async (input: { MetricDataQueries: Array<{ MetricStat: { Metric: { MetricName: string } } }> }) => {
-      if (input.MetricDataQueries[0]!.MetricStat.Metric.MetricName === 'OldestReplicationSlotLag') throw Object.assign(new Error('timeout'), { name: 'TimeoutError' });
+      if (input.MetricDataQueries[0]!.MetricStat.Metric.MetricName === 'OldestReplicationSlotLag')
+        throw Object.assign(new Error('timeout'), { name: 'TimeoutError' });
       return { MetricDataResults: [{ Id: 'lag', Timestamps: [new Date('2026-04-01T12:28:00.000Z')], Values: [1] }] };
     });
     await expect(handler(event())).resolves.toMatchObject({ healthy: true, lagSeconds: 1, lagSource: 'ReplicaLag' });
@@ -79,29 +107,54 @@ describe('check-replica: health and the stability window', () => {
   it('a relapse (the heartbeat alarm in ALARM) clears healthySince and counts', async () => {
     metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'failover-orders-heartbeat-in-region', StateValue: 'ALARM' }] });
-    await expect(handler(event({ healthySince: '2026-04-01T12:20:00.000Z', relapses: 1 }))).resolves.toMatchObject({ healthy: false, healthySince: null, relapses: 2, stable: false });
+    await expect(handler(event({ healthySince: '2026-04-01T12:20:00.000Z', relapses: 1 }))).resolves.toMatchObject({
+      healthy: false,
+      healthySince: null,
+      relapses: 2,
+      stable: false,
+    });
   });
 
   it('a Region that times out is unhealthy, never an error', async () => {
     rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
-    await expect(handler(event())).resolves.toMatchObject({ healthy: false, alarm: 'unknown', reasons: expect.arrayContaining(["the replica's Region does not answer"]) });
+    await expect(handler(event())).resolves.toMatchObject({
+      healthy: false,
+      alarm: 'unknown',
+      reasons: expect.arrayContaining(["the replica's Region does not answer"]),
+    });
     expect(cw).not.toHaveReceivedCommand(GetMetricDataCommand);
   });
 });
 
 describe('check-replica: drained after the fence', () => {
-  it('PostgreSQL: the source\'s OldestReplicationSlotLag of 0 after the fence proves every write reached the replica (ReplicaLag 240 s is time since the last commit)', async () => {
+  it("PostgreSQL: the source's OldestReplicationSlotLag of 0 after the fence proves every write reached the replica (ReplicaLag 240 s is time since the last commit)", async () => {
     metric({ OldestReplicationSlotLag: [['2026-04-01T12:25:00.000Z', 0]], ReplicaLag: [['2026-04-01T12:25:00.000Z', 240]] });
-    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:24:00.000Z' }))).resolves.toMatchObject({ drained: true, lagSeconds: 0, lagSource: 'OldestReplicationSlotLag', since: '2026-04-01T12:24:00.000Z' });
+    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:24:00.000Z' }))).resolves.toMatchObject({
+      drained: true,
+      lagSeconds: 0,
+      lagSource: 'OldestReplicationSlotLag',
+      since: '2026-04-01T12:24:00.000Z',
+    });
     const calls = cw.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input.MetricDataQueries![0]!.MetricStat!);
-    expect(calls[0]).toMatchObject({ Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] }, Stat: 'Maximum' });
-    expect(calls[1]).toMatchObject({ Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] }, Stat: 'Maximum' });
+    expect(calls[0]).toMatchObject({
+      Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-primary' }] },
+      Stat: 'Maximum',
+    });
+    expect(calls[1]).toMatchObject({
+      Metric: { Namespace: 'AWS/RDS', MetricName: 'OldestReplicationSlotLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'orders-replica' }] },
+      Stat: 'Maximum',
+    });
     expect(await regionsOf(cw, GetMetricDataCommand)).toEqual(['us-east-1', 'us-west-2']);
   });
 
   it('PostgreSQL: the same measure as the stability window: slot lag above 0 leaves ReplicaLag, not drained', async () => {
     metric({ OldestReplicationSlotLag: [['2026-04-01T12:25:00.000Z', 512]], ReplicaLag: [['2026-04-01T12:25:00.000Z', 0.4]] });
-    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:24:00.000Z' }))).resolves.toMatchObject({ drained: false, lagSeconds: 0.4, lagSource: 'ReplicaLag', reasons: ['ReplicaLag is 0.4 s'] });
+    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:24:00.000Z' }))).resolves.toMatchObject({
+      drained: false,
+      lagSeconds: 0.4,
+      lagSource: 'ReplicaLag',
+      reasons: ['ReplicaLag is 0.4 s'],
+    });
   });
 
   it('falls back to ReplicaLag when the slot metric has no datapoint; the first check sets `since` to its own time', async () => {
@@ -123,7 +176,10 @@ describe('check-replica: drained after the fence', () => {
 
   it('lag still above 0: not drained, with the reason', async () => {
     metric({ ReplicaLag: [['2026-04-01T12:29:00.000Z', 2]] });
-    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:28:00.000Z' }))).resolves.toMatchObject({ drained: false, reasons: ['ReplicaLag is 2 s'] });
+    await expect(handler(event({ mode: 'drained', since: '2026-04-01T12:28:00.000Z' }))).resolves.toMatchObject({
+      drained: false,
+      reasons: ['ReplicaLag is 2 s'],
+    });
   });
 
   it('no datapoint since the fence yet: not drained', async () => {

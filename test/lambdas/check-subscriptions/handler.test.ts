@@ -32,8 +32,13 @@ describe('check-subscriptions handler', () => {
     const out = await handler({ emails: ['a@x.com', 'b@x.com', 'c@x.com'] });
     expect(out).toEqual({ confirmed: ['a@x.com'], pending: ['b@x.com'], missing: ['c@x.com'] });
     expect(sns).toHaveReceivedCommandTimes(ListSubscriptionsByTopicCommand, 2);
-    expect(sns.commandCalls(ListSubscriptionsByTopicCommand).map((c) => c.args[0].input)).toEqual([{ TopicArn: TOPIC }, { TopicArn: TOPIC, NextToken: 'page-2' }]);
-    expect(published()).toEqual([{ Namespace: 'RdsFailover', MetricData: [expect.objectContaining({ MetricName: 'UnconfirmedEmailSubscriptions', Value: 2, Unit: 'Count' })] }]);
+    expect(sns.commandCalls(ListSubscriptionsByTopicCommand).map((c) => c.args[0].input)).toEqual([
+      { TopicArn: TOPIC },
+      { TopicArn: TOPIC, NextToken: 'page-2' },
+    ]);
+    expect(published()).toEqual([
+      { Namespace: 'RdsFailover', MetricData: [expect.objectContaining({ MetricName: 'UnconfirmedEmailSubscriptions', Value: 2, Unit: 'Count' })] },
+    ]);
   });
 
   it('publishes 0 when every configured email is confirmed (the alarm stays OK)', async () => {
@@ -43,8 +48,13 @@ describe('check-subscriptions handler', () => {
   });
 
   it('throws a typed error and publishes nothing when the topic cannot be listed (the missing datapoint is breaching)', async () => {
-    sns.on(ListSubscriptionsByTopicCommand).rejects(new SNSServiceException({ name: 'AuthorizationErrorException', $fault: 'client', $metadata: {}, message: 'not authorized' }));
-    await expect(handler({ emails: ['a@x.com'] })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringContaining('sns:ListSubscriptionsByTopic') });
+    sns
+      .on(ListSubscriptionsByTopicCommand)
+      .rejects(new SNSServiceException({ name: 'AuthorizationErrorException', $fault: 'client', $metadata: {}, message: 'not authorized' }));
+    await expect(handler({ emails: ['a@x.com'] })).rejects.toMatchObject({
+      name: 'AwsCallFailedError',
+      message: expect.stringContaining('sns:ListSubscriptionsByTopic'),
+    });
     expect(cw).not.toHaveReceivedCommand(PutMetricDataCommand);
   });
 

@@ -74,10 +74,34 @@ describe('mergeRevoked', () => {
 
   it.each([
     ['first rules of a group', [], 'sg-1', [ruleA], [{ groupId: 'sg-1', permissions: [ruleA] }], true],
-    ['the same rule again (any key order)', [{ groupId: 'sg-1', permissions: [ruleA] }], 'sg-1', [ruleAReordered], [{ groupId: 'sg-1', permissions: [ruleA] }], false],
+    [
+      'the same rule again (any key order)',
+      [{ groupId: 'sg-1', permissions: [ruleA] }],
+      'sg-1',
+      [ruleAReordered],
+      [{ groupId: 'sg-1', permissions: [ruleA] }],
+      false,
+    ],
     ['a new rule of a known group', [{ groupId: 'sg-1', permissions: [ruleA] }], 'sg-1', [ruleB], [{ groupId: 'sg-1', permissions: [ruleA, ruleB] }], true],
-    ['another group', [{ groupId: 'sg-1', permissions: [ruleA] }], 'sg-2', [ruleB], [{ groupId: 'sg-1', permissions: [ruleA] }, { groupId: 'sg-2', permissions: [ruleB] }], true],
-    ['nothing found now (re-run): keeps what was saved', [{ groupId: 'sg-1', permissions: [ruleA] }], 'sg-1', [], [{ groupId: 'sg-1', permissions: [ruleA] }], false],
+    [
+      'another group',
+      [{ groupId: 'sg-1', permissions: [ruleA] }],
+      'sg-2',
+      [ruleB],
+      [
+        { groupId: 'sg-1', permissions: [ruleA] },
+        { groupId: 'sg-2', permissions: [ruleB] },
+      ],
+      true,
+    ],
+    [
+      'nothing found now (re-run): keeps what was saved',
+      [{ groupId: 'sg-1', permissions: [ruleA] }],
+      'sg-1',
+      [],
+      [{ groupId: 'sg-1', permissions: [ruleA] }],
+      false,
+    ],
   ])('%s', (_name, saved, groupId, found, revoked, changed) => {
     expect(mergeRevoked(saved, groupId, found)).toEqual({ revoked, changed });
   });
@@ -96,19 +120,34 @@ describe('mergeRevoked', () => {
 describe('permissionOfRule (what the fence record keeps of a rule listed by DescribeSecurityGroupRules)', () => {
   const port = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 };
   it.each([
-    ['an IPv4 range with its description', { ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' }, { ...port, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }] }],
+    [
+      'an IPv4 range with its description',
+      { ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' },
+      { ...port, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }] },
+    ],
     ['an IPv6 range', { ...port, CidrIpv6: '2001:db8::/32' }, { ...port, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }] }],
     ['a prefix list', { ...port, PrefixListId: 'pl-0123456789abcdef0' }, { ...port, PrefixListIds: [{ PrefixListId: 'pl-0123456789abcdef0' }] }],
-    ['a referenced group', { ...port, ReferencedGroupInfo: { GroupId: 'sg-0ccc', UserId: '123456789012' } }, { ...port, UserIdGroupPairs: [{ GroupId: 'sg-0ccc', UserId: '123456789012' }] }],
+    [
+      'a referenced group',
+      { ...port, ReferencedGroupInfo: { GroupId: 'sg-0ccc', UserId: '123456789012' } },
+      { ...port, UserIdGroupPairs: [{ GroupId: 'sg-0ccc', UserId: '123456789012' }] },
+    ],
     // DescribeSecurityGroupRules gives -1/-1 for all traffic; DescribeSecurityGroups (and restore-ingress) no ports.
     ['all traffic', { IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }, { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    ['ICMP type and code', { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, CidrIpv4: '10.0.0.0/8' }, { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+    [
+      'ICMP type and code',
+      { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, CidrIpv4: '10.0.0.0/8' },
+      { IpProtocol: 'icmp', FromPort: 8, ToPort: -1, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+    ],
   ])('%s', (_name, rule, permission) => {
     expect(permissionOfRule(rule)).toEqual(permission);
   });
 
   it('restore-ingress finds nothing missing once the kept rules are back as DescribeSecurityGroups shows them', () => {
-    const kept = [permissionOfRule({ IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }), permissionOfRule({ ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' })];
+    const kept = [
+      permissionOfRule({ IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' }),
+      permissionOfRule({ ...port, CidrIpv4: '10.8.0.0/16', Description: 'vpn' }),
+    ];
     const described = [
       { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] },
       { ...port, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }], Ipv6Ranges: [], UserIdGroupPairs: [], PrefixListIds: [] },
@@ -224,13 +263,58 @@ describe('fenceOutcome: confirmed when connections are refused and sessions cut;
   const act = (action: string, result: FenceAction['result']): FenceAction => ({ action, result, detail: '' });
   const record = { revoked: [{ groupId: 'sg-0a1b2c3d4e5f60718', permissions: [] }], isolated: [] };
   it.each([
-    ['revoke: every group revoked, rebooted', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'already-done')], sessions: act('reboot', 'done'), instanceStatus: 'rebooting' }, true, false],
-    ['revoke: one group failed', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'failed')], sessions: act('reboot', 'done'), instanceStatus: 'available' }, false, false],
-    ['revoke: sessions not cut', { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done')], sessions: act('reboot', 'failed'), instanceStatus: 'available' }, false, false],
-    ['isolate: swapped and rebooted', { method: 'isolate', isolation: act('isolate', 'done'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'rebooting' }, true, false],
-    ['isolate: the swap failed', { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'available' }, false, false],
-    ['stop: the instance is down (deferred)', { method: 'stop', isolation: act('isolate', 'skipped'), sessions: act('stop', 'already-done'), plan: 'down', instanceStatus: 'failed' }, true, true],
-    ['isolate: busy, nothing confirmed', { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'skipped'), plan: 'busy', instanceStatus: 'modifying' }, false, false],
+    [
+      'revoke: every group revoked, rebooted',
+      {
+        method: 'revoke-ingress',
+        ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'already-done')],
+        sessions: act('reboot', 'done'),
+        instanceStatus: 'rebooting',
+      },
+      true,
+      false,
+    ],
+    [
+      'revoke: one group failed',
+      {
+        method: 'revoke-ingress',
+        ingress: [act('revoke sg-1', 'done'), act('revoke sg-2', 'failed')],
+        sessions: act('reboot', 'done'),
+        instanceStatus: 'available',
+      },
+      false,
+      false,
+    ],
+    [
+      'revoke: sessions not cut',
+      { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done')], sessions: act('reboot', 'failed'), instanceStatus: 'available' },
+      false,
+      false,
+    ],
+    [
+      'isolate: swapped and rebooted',
+      { method: 'isolate', isolation: act('isolate', 'done'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'rebooting' },
+      true,
+      false,
+    ],
+    [
+      'isolate: the swap failed',
+      { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'available' },
+      false,
+      false,
+    ],
+    [
+      'stop: the instance is down (deferred)',
+      { method: 'stop', isolation: act('isolate', 'skipped'), sessions: act('stop', 'already-done'), plan: 'down', instanceStatus: 'failed' },
+      true,
+      true,
+    ],
+    [
+      'isolate: busy, nothing confirmed',
+      { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'skipped'), plan: 'busy', instanceStatus: 'modifying' },
+      false,
+      false,
+    ],
   ] as const)('%s', (_label, acts, confirmed, deferred) => {
     const out = fenceOutcome(acts as FenceActs, record);
     expect(out).toMatchObject({ confirmed, deferred, revoked: record.revoked, isolated: [], instanceStatus: acts.instanceStatus });

@@ -1,7 +1,23 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, DynamoDBServiceException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException, RevokeSecurityGroupIngressCommand, type IpPermission, type SecurityGroupRule } from '@aws-sdk/client-ec2';
-import { DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RDSServiceException, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
+  type IpPermission,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import {
+  DBInstanceNotFoundFault,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  InvalidDBInstanceStateFault,
+  RDSClient,
+  RDSServiceException,
+  RebootDBInstanceCommand,
+} from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -20,17 +36,40 @@ const rds = mockClient(RDSClient);
 const SG1 = 'sg-0a1b2c3d4e5f60718';
 const SG2 = 'sg-0b1b2c3d4e5f60719';
 /** The rules as the fence record keeps them (one source each, the shape restore-ingress authorizes). */
-const RULE_APP: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' }] };
+const RULE_APP: IpPermission = {
+  IpProtocol: 'tcp',
+  FromPort: 5432,
+  ToPort: 5432,
+  UserIdGroupPairs: [{ GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' }],
+};
 const RULE_VPN: IpPermission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.8.0.0/16', Description: 'vpn' }] };
 /** The same rules as DescribeSecurityGroupRules lists them, with their rule ids. */
 const SGR: Record<string, (groupId: string) => SecurityGroupRule> = {
-  app: (GroupId) => ({ SecurityGroupRuleId: `sgr-0app${GroupId.slice(-4)}`, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, ReferencedGroupInfo: { GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' } }),
-  vpn: (GroupId) => ({ SecurityGroupRuleId: `sgr-0vpn${GroupId.slice(-4)}`, GroupId, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '10.8.0.0/16', Description: 'vpn' }),
+  app: (GroupId) => ({
+    SecurityGroupRuleId: `sgr-0app${GroupId.slice(-4)}`,
+    GroupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: 5432,
+    ToPort: 5432,
+    ReferencedGroupInfo: { GroupId: 'sg-0ccc0ccc0ccc0ccc0', UserId: '123456789012' },
+  }),
+  vpn: (GroupId) => ({
+    SecurityGroupRuleId: `sgr-0vpn${GroupId.slice(-4)}`,
+    GroupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: 5432,
+    ToPort: 5432,
+    CidrIpv4: '10.8.0.0/16',
+    Description: 'vpn',
+  }),
 };
 const sgrOf = (groupId: string, p: IpPermission): SecurityGroupRule => (p === RULE_APP ? SGR.app!(groupId) : SGR.vpn!(groupId));
 const KEY = { pk: { S: 'FENCE#inc-7' }, sk: { S: 'FENCE' } };
 
-const ec2Error = (name: string, message = name, status = 400) => new EC2ServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+const ec2Error = (name: string, message = name, status = 400) =>
+  new EC2ServiceException({ name, message, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
 const rdsError = (name: string, message = name) => new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
 
@@ -48,7 +87,10 @@ const groups = (perms: Record<string, IpPermission[]>) => {
   for (const [id, IpPermissions] of Object.entries(perms)) held[id] = IpPermissions.map((p) => sgrOf(id, p));
 };
 const heldIds = (groupId: string) => (held[groupId] ?? []).map((r) => r.SecurityGroupRuleId);
-const instance = (status: string) => rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-primary' }).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status }] });
+const instance = (status: string) =>
+  rds
+    .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-primary' })
+    .resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status }] });
 const savedRecords = () => ddb.commandCalls(UpdateItemCommand).map((c) => unmarshall(c.args[0].input.ExpressionAttributeValues!));
 
 let order: string[];
@@ -106,13 +148,17 @@ describe('fence-primary handler', () => {
     expect(order).toEqual([`describe ${SG1}`, 'save', `revoke ${SG1}`, `describe ${SG1}`, 'reboot', 'save']);
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, { Filters: [{ Name: 'group-id', Values: [SG1] }] });
-    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, {
+      GroupId: SG1,
+      SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'],
+    });
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] }); // the group exists
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
       TableName: 'failover-state',
       Key: KEY,
-      UpdateExpression: 'SET revoked = :revoked, isolated = :isolated, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+      UpdateExpression:
+        'SET revoked = :revoked, isolated = :isolated, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
     });
     expect(savedRecords()[0]).toMatchObject({ ':revoked': [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], ':database': 'orders', ':epoch': 3 });
     expect(savedRecords()[1]).toMatchObject({ ':confirmed': true, ':instanceStatus': 'rebooting' });
@@ -127,7 +173,10 @@ describe('fence-primary handler', () => {
     const current = currentRoles(revoking(), 'standby');
     const out = await handler({ ...event(current), site: 'standby' });
     expect(out).toMatchObject({ confirmed: true, revoked: [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }], instanceStatus: 'rebooting' });
-    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, {
+      GroupId: SG1,
+      SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'],
+    });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     expect(rds).not.toHaveReceivedCommandWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-replica' });
     expect(await regionsOf(ec2, RevokeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
@@ -258,8 +307,16 @@ describe('fence-primary handler', () => {
       confirmed: false,
       deferred: false,
       actions: [
-        { action: `revoke-ingress ${SG1}`, result: 'failed', detail: 'DescribeSecurityGroupRules: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
-        { action: 'reboot orders-primary', result: 'failed', detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)' },
+        {
+          action: `revoke-ingress ${SG1}`,
+          result: 'failed',
+          detail: 'DescribeSecurityGroupRules: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)',
+        },
+        {
+          action: 'reboot orders-primary',
+          result: 'failed',
+          detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)',
+        },
       ],
       revoked: [],
       isolated: [],
@@ -269,7 +326,9 @@ describe('fence-primary handler', () => {
 
   it('access denied on revoke and on reboot -> failed, the rules stay saved', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
-    rds.on(RebootDBInstanceCommand).rejects(rdsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/fence/x is not authorized to perform: rds:RebootDBInstance'));
+    rds
+      .on(RebootDBInstanceCommand)
+      .rejects(rdsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/fence/x is not authorized to perform: rds:RebootDBInstance'));
     const out = await handler(event());
     expect(out.actions.map((a) => a.result)).toEqual(['failed', 'failed']);
     expect(out.actions[0]!.detail).toMatch(/^RevokeSecurityGroupIngress: access denied \(UnauthorizedOperation/);
@@ -300,8 +359,14 @@ describe('fence-primary handler', () => {
   it.each([
     ['EC2 throttling', () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503))],
     ['RDS throttling', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('Throttling', 'Rate exceeded'))],
-    ['an RDS server error (InternalServerError, 500) from a Region that answers', () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('InternalServerError', 'Internal error'))],
-    ['an EC2 server error (Unavailable, 503)', () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('Unavailable', 'The service is unavailable.', 503))],
+    [
+      'an RDS server error (InternalServerError, 500) from a Region that answers',
+      () => rds.on(DescribeDBInstancesCommand).rejects(rdsError('InternalServerError', 'Internal error')),
+    ],
+    [
+      'an EC2 server error (Unavailable, 503)',
+      () => ec2.on(DescribeSecurityGroupRulesCommand).rejects(ec2Error('Unavailable', 'The service is unavailable.', 503)),
+    ],
   ])('%s after the SDK retries -> TransientAwsError', async (_name, arrange) => {
     arrange();
     await expect(handler(event())).rejects.toMatchObject({ name: 'TransientAwsError' });
@@ -354,7 +419,16 @@ describe('fence-primary handler', () => {
 
   it('Aurora: reboots the writer instance of the primary cluster', async () => {
     rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-east' }).resolves({
-      DBClusters: [{ DBClusterIdentifier: 'orders-east', Status: 'available', DBClusterMembers: [{ DBInstanceIdentifier: 'orders-east-2', IsClusterWriter: false }, { DBInstanceIdentifier: 'orders-east-1', IsClusterWriter: true }] }],
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'orders-east',
+          Status: 'available',
+          DBClusterMembers: [
+            { DBInstanceIdentifier: 'orders-east-2', IsClusterWriter: false },
+            { DBInstanceIdentifier: 'orders-east-1', IsClusterWriter: true },
+          ],
+        },
+      ],
     });
     rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-east-1' }).resolves({ DBInstances: [{ DBInstanceStatus: 'available' }] });
     const out = await handler(event(auroraDb()));
@@ -364,14 +438,18 @@ describe('fence-primary handler', () => {
   });
 
   it('Aurora: a cluster without a writer has no write sessions', async () => {
-    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-east', Status: 'inaccessible-encryption-credentials', DBClusterMembers: [] }] });
+    rds
+      .on(DescribeDBClustersCommand)
+      .resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-east', Status: 'inaccessible-encryption-credentials', DBClusterMembers: [] }] });
     const out = await handler(event(auroraDb()));
     expect(out.actions[1]).toMatchObject({ action: 'reboot orders-east', result: 'already-done' });
     expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
   });
 
   it('does not revoke a rule it could not save first', async () => {
-    ddb.on(UpdateItemCommand).rejects(new DynamoDBServiceException({ name: 'AccessDeniedException', message: 'denied', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(new DynamoDBServiceException({ name: 'AccessDeniedException', message: 'denied', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
     await expect(handler(event())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
     expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
     expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);

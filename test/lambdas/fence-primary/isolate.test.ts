@@ -1,7 +1,21 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, EC2ServiceException, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
-import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, RDSServiceException, RebootDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from '@aws-sdk/client-rds';
+import {
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+  EC2ServiceException,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeDBInstancesCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RDSServiceException,
+  RebootDBInstanceCommand,
+  StopDBInstanceCommand,
+  type DBInstance,
+} from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,7 +34,10 @@ const VPC = 'vpc-0e0e0e0e0e0e0e0e0';
 const ISO = 'sg-0150150150150150a';
 const APP = 'sg-0a1b2c3d4e5f60718';
 const SHARED = 'sg-0cccccccccccccccc';
-const FILTERS = [{ Name: 'vpc-id', Values: [VPC] }, { Name: 'group-name', Values: ['rds-failover-isolation'] }];
+const FILTERS = [
+  { Name: 'vpc-id', Values: [VPC] },
+  { Name: 'group-name', Values: ['rds-failover-isolation'] },
+];
 const rdsError = (name: string, message = name) => new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 const ec2Error = (name: string, message = name) => new EC2ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
@@ -83,11 +100,22 @@ afterEach(() => {
 
 describe('fence-primary handler: isolation (no hand-kept list)', () => {
   it('creates the isolation group in the instance VPC, saves the originals, swaps, waits for active, reboots: confirmed', async () => {
-    describes(shape('available', [[APP, 'active'], [SHARED, 'active']]), shape('available', [[ISO, 'active']]), shape('available', [[ISO, 'active']]));
+    describes(
+      shape('available', [
+        [APP, 'active'],
+        [SHARED, 'active'],
+      ]),
+      shape('available', [[ISO, 'active']]),
+      shape('available', [[ISO, 'active']]),
+    );
     const out = await handler(event());
     expect(out.confirmed).toBe(true);
     expect(out.actions).toEqual([
-      { action: 'isolate orders-primary', result: 'done', detail: `only ${ISO} (rds-failover-isolation, no inbound rule) is active; originals ${APP}, ${SHARED} kept` },
+      {
+        action: 'isolate orders-primary',
+        result: 'done',
+        detail: `only ${ISO} (rds-failover-isolation, no inbound rule) is active; originals ${APP}, ${SHARED} kept`,
+      },
       { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
     ]);
     expect(out.isolated).toEqual([{ region: 'us-east-1', instanceId: 'orders-primary', vpcId: VPC, isolationGroupId: ISO, originalGroupIds: [APP, SHARED] }]);
@@ -98,7 +126,11 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
       VpcId: VPC,
       TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'rds-failover:purpose', Value: 'fence-isolation' }] }],
     });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary', VpcSecurityGroupIds: [ISO], ApplyImmediately: true });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-primary',
+      VpcSecurityGroupIds: [ISO],
+      ApplyImmediately: true,
+    });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     // The originals are in the record BEFORE the swap; the reboot only once the isolation is observed.
     expect(order).toEqual(['describe', 'create-group', 'save', 'modify', 'describe', 'describe', 'reboot', 'save']);
@@ -109,7 +141,9 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
   });
 
   it('uses the isolation group already in the VPC (no CreateSecurityGroup)', async () => {
-    ec2.on(DescribeSecurityGroupsCommand, { Filters: FILTERS }).resolves({ SecurityGroups: [{ GroupId: ISO, GroupName: 'rds-failover-isolation', VpcId: VPC, IpPermissions: [] }] });
+    ec2
+      .on(DescribeSecurityGroupsCommand, { Filters: FILTERS })
+      .resolves({ SecurityGroups: [{ GroupId: ISO, GroupName: 'rds-failover-isolation', VpcId: VPC, IpPermissions: [] }] });
     describes(shape('available', [[APP, 'active']]), shape('available', [[ISO, 'active']]));
     const out = await handler(event());
     expect(out.confirmed).toBe(true);
@@ -128,7 +162,9 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
   });
 
   it('refuses an isolation group that has ingress rules: not confirmed, nothing swapped, nothing rebooted', async () => {
-    ec2.on(DescribeSecurityGroupsCommand, { Filters: FILTERS }).resolves({ SecurityGroups: [{ GroupId: ISO, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }] });
+    ec2
+      .on(DescribeSecurityGroupsCommand, { Filters: FILTERS })
+      .resolves({ SecurityGroups: [{ GroupId: ISO, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }] });
     describes(shape('available', [[APP, 'active']]));
     const out = await handler(event());
     expect(out.confirmed).toBe(false);
@@ -162,7 +198,13 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
 
   it('the swap is still being applied after every poll: ResourceBusyError (the workflow retries), no reboot', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
-    describes(shape('available', [[APP, 'active']]), shape('available', [[APP, 'removing'], [ISO, 'adding']]));
+    describes(
+      shape('available', [[APP, 'active']]),
+      shape('available', [
+        [APP, 'removing'],
+        [ISO, 'adding'],
+      ]),
+    );
     const run = handler(event());
     const check = expect(run).rejects.toMatchObject({ name: 'ResourceBusyError', message: expect.stringContaining('still being applied') });
     await vi.runAllTimersAsync();
@@ -193,7 +235,11 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
       describes(shape('available', [[APP, 'active']]), shape('available', [[ISO, 'active']]));
       const out = await handler(event(noGroups('stop')));
       expect(out.confirmed).toBe(true);
-      expect(out.actions[1]).toEqual({ action: 'stop orders-primary', result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' });
+      expect(out.actions[1]).toEqual({
+        action: 'stop orders-primary',
+        result: 'done',
+        detail: 'stopped: open sessions dropped; it stays isolated if it starts again',
+      });
       expect(rds).toHaveReceivedCommandExactlyOnceWith(StopDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
       expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
       expect(order.indexOf('modify')).toBeLessThan(order.indexOf('stop'));
@@ -204,7 +250,11 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
       describes(shape('available', [[APP, 'active']]), shape('available', [[ISO, 'active']]));
       const out = await handler(event(noGroups('stop')));
       expect(out.confirmed).toBe(true);
-      expect(out.actions[1]).toMatchObject({ action: 'reboot orders-primary', result: 'done', detail: expect.stringContaining('StopDBInstance refused: Cannot stop DB instance orders-primary because it has read replicas.') });
+      expect(out.actions[1]).toMatchObject({
+        action: 'reboot orders-primary',
+        result: 'done',
+        detail: expect.stringContaining('StopDBInstance refused: Cannot stop DB instance orders-primary because it has read replicas.'),
+      });
       expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     });
   });

@@ -27,7 +27,11 @@ describe('heartbeatDatums', () => {
         { MetricName: WAL_BYTES_BEHIND_METRIC, Dimensions, Timestamp: at, Value: 0, Unit: 'Bytes' },
       ],
     ],
-    ['a failed heartbeat publishes no WAL figure', { ok: false, latencyMs: 3000, walBytesBehind: 0 }, [{ MetricName: 'HeartbeatSuccess', Dimensions, Timestamp: at, Value: 0, Unit: 'Count' }]],
+    [
+      'a failed heartbeat publishes no WAL figure',
+      { ok: false, latencyMs: 3000, walBytesBehind: 0 },
+      [{ MetricName: 'HeartbeatSuccess', Dimensions, Timestamp: at, Value: 0, Unit: 'Count' }],
+    ],
   ])('%s', (_label, result, expected) => {
     expect(heartbeatDatums({ database: 'orders', site: 'in-region', at, ...result })).toEqual(expected);
   });

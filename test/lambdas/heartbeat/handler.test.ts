@@ -46,7 +46,7 @@ const Dimensions = [
 ];
 
 describe('heartbeat handler', () => {
-  it('IAM auth (the cross-Region heartbeat): a token for the endpoint the record leads to, in that endpoint\'s Region, and the connection made to it over TLS', async () => {
+  it("IAM auth (the cross-Region heartbeat): a token for the endpoint the record leads to, in that endpoint's Region, and the connection made to it over TLS", async () => {
     const saved = { ...process.env };
     process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
     process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
@@ -72,7 +72,9 @@ describe('heartbeat handler', () => {
     const out = await handler(input());
     expect(out).toMatchObject({ database: 'orders', site: 'in-region', ok: true });
     expect((out as { error?: string }).error).toBeUndefined();
-    expect(fake.targets).toEqual([{ engine: 'postgres', host: 'writer.orders.internal', port: 5432, user: 'hb', password: 'pw', database: 'postgres', timeoutMs: 200, ssl: true }]);
+    expect(fake.targets).toEqual([
+      { engine: 'postgres', host: 'writer.orders.internal', port: 5432, user: 'hb', password: 'pw', database: 'postgres', timeoutMs: 200, ssl: true },
+    ]);
     expect(fake.statements).toEqual([
       { sql: REPLICATION_SQL.postgres, params: undefined },
       { sql: HEARTBEAT_SQL.postgres.create, params: undefined },
@@ -90,10 +92,16 @@ describe('heartbeat handler', () => {
   });
 
   it('PostgreSQL: reads the WAL its replicas lack before writing, and publishes it as WalBytesBehind', async () => {
-    installFakeConnector({ query: (sql) => (sql === REPLICATION_SQL.postgres ? [{ replicas: '1', readable: '1', bytes_behind: '0' }] : [{ at_epoch: 1775044800 }]) });
+    installFakeConnector({
+      query: (sql) => (sql === REPLICATION_SQL.postgres ? [{ replicas: '1', readable: '1', bytes_behind: '0' }] : [{ at_epoch: 1775044800 }]),
+    });
     await expect(handler(input())).resolves.toMatchObject({ ok: true });
     const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
-    expect(data.map((d) => [d.MetricName, d.Unit])).toEqual([['HeartbeatSuccess', 'Count'], ['HeartbeatLatency', 'Milliseconds'], ['WalBytesBehind', 'Bytes']]);
+    expect(data.map((d) => [d.MetricName, d.Unit])).toEqual([
+      ['HeartbeatSuccess', 'Count'],
+      ['HeartbeatLatency', 'Milliseconds'],
+      ['WalBytesBehind', 'Bytes'],
+    ]);
     expect(data[2]).toMatchObject({ Dimensions, Value: 0 });
   });
 
@@ -149,7 +157,9 @@ describe('heartbeat handler', () => {
 
   it('an alarm that cannot be read does not stop the request', async () => {
     installFakeConnector({ connect: coded('ECONNREFUSED', 'refused') });
-    cw.on(DescribeAlarmsCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'no' }));
+    cw.on(DescribeAlarmsCommand).rejects(
+      new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'no' }),
+    );
     await expect(handler(input())).resolves.toMatchObject({ ok: false, verification: 'sent' });
   });
 
@@ -182,22 +192,46 @@ describe('heartbeat handler', () => {
 
   it('without credentials the heartbeat is a TCP check', async () => {
     const fake = installFakeConnector({ tcp: coded('ETIMEDOUT', 'TCP connection to writer.orders.internal:5432 timed out after 200 ms') });
-    await expect(handler(input({ secretArn: undefined, site: 'cross-region' }))).resolves.toMatchObject({ ok: false, site: 'cross-region', error: expect.stringContaining('TCP check') });
+    await expect(handler(input({ secretArn: undefined, site: 'cross-region' }))).resolves.toMatchObject({
+      ok: false,
+      site: 'cross-region',
+      error: expect.stringContaining('TCP check'),
+    });
     expect(fake.tcpChecks).toHaveLength(1);
     expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      MetricData: [expect.objectContaining({ Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Site', Value: 'cross-region' }], Value: 0 })],
+      MetricData: [
+        expect.objectContaining({
+          Dimensions: [
+            { Name: 'Database', Value: 'orders' },
+            { Name: 'Site', Value: 'cross-region' },
+          ],
+          Value: 0,
+        }),
+      ],
     });
   });
 
   it('PutMetricData throttling is TransientAwsError', async () => {
     installFakeConnector();
-    cw.on(PutMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
-    await expect(handler(input())).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('cloudwatch:PutMetricData failed: Throttling') });
+    cw.on(PutMetricDataCommand).rejects(
+      new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }),
+    );
+    await expect(handler(input())).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('cloudwatch:PutMetricData failed: Throttling'),
+    });
   });
 
   it('PutMetricData access denied is AwsCallFailedError', async () => {
     installFakeConnector();
-    cw.on(PutMetricDataCommand).rejects(new CloudWatchServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'not authorized to perform: cloudwatch:PutMetricData' }));
+    cw.on(PutMetricDataCommand).rejects(
+      new CloudWatchServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'not authorized to perform: cloudwatch:PutMetricData',
+      }),
+    );
     await expect(handler(input())).rejects.toMatchObject({ name: 'AwsCallFailedError' });
   });
 

@@ -92,10 +92,25 @@ describe('acquire outcomes', () => {
   });
 
   const refusals: [string, LeaseItem | undefined, boolean, object][] = [
-    ['held by me (re-run after a crash): reentered with the same epoch', { holder: me, epoch: 3, writer: 'primary' }, false, { acquired: true, outcome: 'reentered', epoch: 3, writer: 'primary' }],
-    ['held by another execution: already-handled', { holder: other, epoch: 3 }, false, { acquired: false, outcome: 'already-handled', heldBy: other, epoch: 3, writer: 'primary' }],
+    [
+      'held by me (re-run after a crash): reentered with the same epoch',
+      { holder: me, epoch: 3, writer: 'primary' },
+      false,
+      { acquired: true, outcome: 'reentered', epoch: 3, writer: 'primary' },
+    ],
+    [
+      'held by another execution: already-handled',
+      { holder: other, epoch: 3 },
+      false,
+      { acquired: false, outcome: 'already-handled', heldBy: other, epoch: 3, writer: 'primary' },
+    ],
     ['held by another even when the cooldown is ignored', { holder: other, epoch: 3 }, true, { acquired: false, outcome: 'already-handled', heldBy: other }],
-    ['free, failover 10 minutes ago: cooldown', { epoch: 2, writer: 'standby', lastChangeAt: '2026-04-01T11:50:00.000Z', lastFailoverAt: '2026-04-01T11:50:00.000Z' }, false, { acquired: false, outcome: 'cooldown', epoch: 2, writer: 'standby', lastFailoverAt: '2026-04-01T11:50:00.000Z' }],
+    [
+      'free, failover 10 minutes ago: cooldown',
+      { epoch: 2, writer: 'standby', lastChangeAt: '2026-04-01T11:50:00.000Z', lastFailoverAt: '2026-04-01T11:50:00.000Z' },
+      false,
+      { acquired: false, outcome: 'cooldown', epoch: 2, writer: 'standby', lastFailoverAt: '2026-04-01T11:50:00.000Z' },
+    ],
     ['free, change exactly at the cooldown start: cooldown', { epoch: 2, lastChangeAt: '2026-04-01T11:00:00.000Z' }, false, { outcome: 'cooldown' }],
   ];
   it.each(refusals)('%s', (_label, old, ignoreCooldown, expected) => {
@@ -104,9 +119,16 @@ describe('acquire outcomes', () => {
 
   it('free, past the cooldown, but changed after the trigger happened: stale-trigger', () => {
     const old = { epoch: 2, writer: 'standby' as const, lastChangeAt: '2026-04-01T10:00:00.000Z' };
-    expect(acquireRefused(old, { ...request, triggeredAt: '2026-04-01T09:59:00.000Z' }, now)).toMatchObject({ acquired: false, outcome: 'stale-trigger', epoch: 2, writer: 'standby' });
+    expect(acquireRefused(old, { ...request, triggeredAt: '2026-04-01T09:59:00.000Z' }, now)).toMatchObject({
+      acquired: false,
+      outcome: 'stale-trigger',
+      epoch: 2,
+      writer: 'standby',
+    });
     // A trigger after the change explains nothing: the item changed under us.
-    expect(() => acquireRefused(old, { ...request, triggeredAt: '2026-04-01T10:01:00.000Z' }, now)).toThrow(expect.objectContaining({ name: 'ResourceBusyError' }));
+    expect(() => acquireRefused(old, { ...request, triggeredAt: '2026-04-01T10:01:00.000Z' }, now)).toThrow(
+      expect.objectContaining({ name: 'ResourceBusyError' }),
+    );
   });
 
   it.each([
@@ -153,7 +175,8 @@ describe('record-failover', () => {
       kind: 'update',
       plan: {
         ConditionExpression: '#holder = :holder',
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+        UpdateExpression:
+          'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
         ExpressionAttributeNames: {
           '#holder': 'holder',
           '#incidentId': 'incidentId',
@@ -172,7 +195,15 @@ describe('record-failover', () => {
     const item = { epoch: 3, writer: 'standby' as const, lastIncidentId: 'me', lastFailoverAt: '2026-04-01T11:59:00.000Z' };
     expect(recordFailover(item, request, now)).toEqual({
       kind: 'done',
-      output: { acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: '2026-04-01T11:59:00.000Z', lastIncidentId: 'me', standbyReady: true },
+      output: {
+        acquired: false,
+        outcome: 'recorded',
+        epoch: 3,
+        writer: 'standby',
+        lastFailoverAt: '2026-04-01T11:59:00.000Z',
+        lastIncidentId: 'me',
+        standbyReady: true,
+      },
     });
   });
 
@@ -193,7 +224,15 @@ describe('record-failover', () => {
   });
 
   it('after the update: recorded with the new writer', () => {
-    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({ acquired: false, outcome: 'recorded', epoch: 3, writer: 'standby', lastFailoverAt: 'T', lastIncidentId: '', standbyReady: true });
+    expect(recordedAfterUpdate({ epoch: 3, writer: 'standby', lastFailoverAt: 'T' })).toEqual({
+      acquired: false,
+      outcome: 'recorded',
+      epoch: 3,
+      writer: 'standby',
+      lastFailoverAt: 'T',
+      lastIncidentId: '',
+      standbyReady: true,
+    });
   });
 
   it('keepLease (failback): flips the writer without releasing the lease', () => {
@@ -209,7 +248,10 @@ describe('record-failover', () => {
   });
 
   it('already recorded by this incident while the lease is still held (keepLease re-run): done, never a second flip', () => {
-    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me' }, { ...request, keepLease: true }, now)).toMatchObject({ kind: 'done', output: { outcome: 'recorded', writer: 'primary' } });
+    expect(recordFailover({ holder: me, epoch: 3, writer: 'primary', lastIncidentId: 'me' }, { ...request, keepLease: true }, now)).toMatchObject({
+      kind: 'done',
+      output: { outcome: 'recorded', writer: 'primary' },
+    });
   });
 
   it('a failed condition after a first attempt that succeeded is recorded; otherwise the lease is lost', () => {
@@ -222,7 +264,11 @@ describe('record-failover', () => {
 describe('read', () => {
   it.each([
     ['no item', undefined, { acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', standbyReady: true }],
-    ['held, failed over', { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2', standbyReady: true }, { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', standbyReady: true, heldBy: other }],
+    [
+      'held, failed over',
+      { holder: other, epoch: 5, writer: 'standby' as const, lastIncidentId: 'inc-2', standbyReady: true },
+      { acquired: false, outcome: 'read', epoch: 5, writer: 'standby', lastIncidentId: 'inc-2', standbyReady: true, heldBy: other },
+    ],
   ])('%s', (_label, item, expected) => {
     expect(readOutcome(item)).toEqual(expected);
   });
@@ -233,7 +279,11 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
   it.each([
     ['no item: the configured standby is a replica', undefined, { standbyReady: true }],
     ['never failed over', { epoch: 2, writer: 'primary' as const }, { standbyReady: true }],
-    ['failed over, former primary not rebuilt', { epoch: 3, writer: 'standby' as const, standbyNotReadySince: since }, { standbyReady: false, standbyNotReadySince: since }],
+    [
+      'failed over, former primary not rebuilt',
+      { epoch: 3, writer: 'standby' as const, standbyNotReadySince: since },
+      { standbyReady: false, standbyNotReadySince: since },
+    ],
     ['failed over and rebuilt (record-standby removed the mark)', { epoch: 4, writer: 'standby' as const, lastFailoverAt: since }, { standbyReady: true }],
   ])('%s', (_label, item, expected) => {
     for (const out of [readOutcome(item), releasedOutcome(item, request)]) {
@@ -243,9 +293,21 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
   });
 
   it.each([
-    ['a failover marks the former writer as no standby', {}, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId'],
-    ['a failback keeping its lease too', { keepLease: true }, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now'],
-    ['an Aurora switchover keeps the old primary replicating: still a standby', { keepLease: true, standbyReplicates: true }, 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #standbyNotReadySince'],
+    [
+      'a failover marks the former writer as no standby',
+      {},
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+    ],
+    [
+      'a failback keeping its lease too',
+      { keepLease: true },
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
+    ],
+    [
+      'an Aurora switchover keeps the old primary replicating: still a standby',
+      { keepLease: true, standbyReplicates: true },
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #standbyNotReadySince',
+    ],
   ])('record-failover: %s', (_label, extra, update) => {
     const decision = recordFailover({ holder: me, epoch: 3, writer: 'primary' }, { ...request, ...extra }, now);
     expect(decision.kind).toBe('update');
@@ -257,7 +319,19 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
 
   it.each([
     ['not marked: done, nothing sent', { holder: me, epoch: 3 }, { kind: 'done' }],
-    ['marked and held by me: remove the mark, only while I hold the lease', { holder: me, epoch: 3, standbyNotReadySince: since }, { kind: 'update', plan: { UpdateExpression: 'REMOVE #standbyNotReadySince', ConditionExpression: '#holder = :holder', ExpressionAttributeNames: { '#holder': 'holder', '#standbyNotReadySince': 'standbyNotReadySince' }, ExpressionAttributeValues: { ':holder': me } } }],
+    [
+      'marked and held by me: remove the mark, only while I hold the lease',
+      { holder: me, epoch: 3, standbyNotReadySince: since },
+      {
+        kind: 'update',
+        plan: {
+          UpdateExpression: 'REMOVE #standbyNotReadySince',
+          ConditionExpression: '#holder = :holder',
+          ExpressionAttributeNames: { '#holder': 'holder', '#standbyNotReadySince': 'standbyNotReadySince' },
+          ExpressionAttributeValues: { ':holder': me },
+        },
+      },
+    ],
   ] as const)('record-standby: %s', (_label, item, expected) => {
     const decision = recordStandby(item as LeaseItem, request);
     expect(decision).toMatchObject(expected);
@@ -273,7 +347,11 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
   });
 
   it('record-standby outcomes: after the update, or found already recorded by a first attempt', () => {
-    expect(standbyRecordedAfterUpdate({ holder: me, epoch: 3, writer: 'standby' })).toMatchObject({ outcome: 'standby-recorded', standbyReady: true, writer: 'standby' });
+    expect(standbyRecordedAfterUpdate({ holder: me, epoch: 3, writer: 'standby' })).toMatchObject({
+      outcome: 'standby-recorded',
+      standbyReady: true,
+      writer: 'standby',
+    });
     expect(recordStandbyRefused({ epoch: 3 }, request)).toMatchObject({ outcome: 'standby-recorded', standbyReady: true });
   });
 });
@@ -282,10 +360,22 @@ describe('stoppedHolderDecision: a lease held by a stopped run is taken over onl
   const refused = { acquired: false, epoch: 4, outcome: 'already-handled', writer: 'primary', heldBy: other, lastIncidentId: '', standbyReady: true } as const;
   it.each([
     ['the holder runs: refused as it is', refused, undefined, true, { kind: 'done', output: refused }],
-    ['stopped, no human asked: held-by-stopped-run', refused, 'FAILED', false, { kind: 'done', output: { ...refused, outcome: 'held-by-stopped-run', holderStatus: 'FAILED' } }],
+    [
+      'stopped, no human asked: held-by-stopped-run',
+      refused,
+      'FAILED',
+      false,
+      { kind: 'done', output: { ...refused, outcome: 'held-by-stopped-run', holderStatus: 'FAILED' } },
+    ],
     ['stopped, an operator asks: take it over', refused, 'TIMED_OUT', true, { kind: 'take-over', from: other, status: 'TIMED_OUT' }],
     ['gone, an operator asks: take it over', refused, 'GONE', true, { kind: 'take-over', from: other, status: 'GONE' }],
-    ['a cooldown refusal is never a take-over', { ...refused, outcome: 'cooldown' }, 'FAILED', true, { kind: 'done', output: { ...refused, outcome: 'cooldown' } }],
+    [
+      'a cooldown refusal is never a take-over',
+      { ...refused, outcome: 'cooldown' },
+      'FAILED',
+      true,
+      { kind: 'done', output: { ...refused, outcome: 'cooldown' } },
+    ],
     ['no holder named: nothing to take over', { ...refused, heldBy: undefined }, 'ABORTED', true, { kind: 'done', output: { ...refused, heldBy: undefined } }],
   ] as const)('%s', (_label, outcome, status, takeOver, expected) => {
     expect(stoppedHolderDecision(outcome as LeaseOutcome, status, takeOver)).toEqual(expected);
@@ -293,7 +383,15 @@ describe('stoppedHolderDecision: a lease held by a stopped run is taken over onl
 });
 
 describe('the standby as RDS knows it', () => {
-  const notReady = { acquired: true, epoch: 4, outcome: 'acquired', writer: 'standby', lastIncidentId: 'inc-1', standbyReady: false, standbyNotReadySince: '2026-04-01T11:00:00.000Z' } as const;
+  const notReady = {
+    acquired: true,
+    epoch: 4,
+    outcome: 'acquired',
+    writer: 'standby',
+    lastIncidentId: 'inc-1',
+    standbyReady: false,
+    standbyNotReadySince: '2026-04-01T11:00:00.000Z',
+  } as const;
   it.each([
     ['acquire, recorded as no standby: ask', notReady, 'acquire', true],
     ['read, recorded as no standby: ask', notReady, 'read', true],
@@ -305,6 +403,13 @@ describe('the standby as RDS knows it', () => {
   });
 
   it('a replica found by RDS makes the other site a standby again (the not-ready facts cleared)', () => {
-    expect(standbyFoundOutcome({ ...notReady, standbyDetail: 'x' })).toEqual({ acquired: true, epoch: 4, outcome: 'acquired', writer: 'standby', lastIncidentId: 'inc-1', standbyReady: true });
+    expect(standbyFoundOutcome({ ...notReady, standbyDetail: 'x' })).toEqual({
+      acquired: true,
+      epoch: 4,
+      outcome: 'acquired',
+      writer: 'standby',
+      lastIncidentId: 'inc-1',
+      standbyReady: true,
+    });
   });
 });

@@ -43,14 +43,26 @@ const other = 'arn:aws:states:us-west-2:123456789012:execution:failover:run-0';
 const input = (action: string, extra: object = {}) => ({ database: db, action, holder: me, incidentId: 'run-1', ...extra });
 const Key = { pk: { S: 'DB#orders' }, sk: { S: 'STATE' } };
 const ccf = (item?: object) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 }, ...(item ? { Item: marshall(item) } : {}) });
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
+    ...(item ? { Item: marshall(item) } : {}),
+  });
 const serviceError = (name: string, status: number) =>
   new DynamoDBServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` });
 
 describe('manage-lease acquire', () => {
   it('takes a free lease with one conditional UpdateItem and returns the new epoch', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ pk: 'DB#orders', sk: 'STATE', holder: me, epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'acquired', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({
+      acquired: true,
+      outcome: 'acquired',
+      epoch: 7,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
@@ -79,12 +91,29 @@ describe('manage-lease acquire', () => {
 
   it('re-entered by the same execution (redrive): same epoch, nothing changed', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: me, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: true, outcome: 'reentered', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({
+      acquired: true,
+      outcome: 'reentered',
+      epoch: 7,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
   });
 
   it('held by another execution: already-handled, with who holds it', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7, writer: 'primary' }));
-    await expect(handler(input('acquire'))).resolves.toEqual({ acquired: false, outcome: 'already-handled', heldBy: other, epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('acquire'))).resolves.toEqual({
+      acquired: false,
+      outcome: 'already-handled',
+      heldBy: other,
+      epoch: 7,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: other });
   });
 
@@ -111,14 +140,25 @@ describe('manage-lease acquire', () => {
   it('held by a stopped run of the same incident (a failback started again): NOT taken over (it would start over on a half-done failback)', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, incidentId: 'run-1', epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
-    await expect(handler(input('acquire', { ignoreCooldown: true }))).resolves.toMatchObject({ acquired: false, outcome: 'held-by-stopped-run', heldBy: other, holderStatus: 'ABORTED' });
+    await expect(handler(input('acquire', { ignoreCooldown: true }))).resolves.toMatchObject({
+      acquired: false,
+      outcome: 'held-by-stopped-run',
+      heldBy: other,
+      holderStatus: 'ABORTED',
+    });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
   it('read: a lease held by a stopped run says so (held-by-stopped-run), one held by a running run or by the reader is a plain read', async () => {
     ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: other, epoch: 7, writer: 'primary' }) });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
-    await expect(handler(input('read'))).resolves.toMatchObject({ acquired: false, outcome: 'held-by-stopped-run', heldBy: other, holderStatus: 'ABORTED', epoch: 7 });
+    await expect(handler(input('read'))).resolves.toMatchObject({
+      acquired: false,
+      outcome: 'held-by-stopped-run',
+      heldBy: other,
+      holderStatus: 'ABORTED',
+      epoch: 7,
+    });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'read', heldBy: other });
     sfn.reset();
@@ -131,7 +171,10 @@ describe('manage-lease acquire', () => {
   it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'PENDING_REDRIVE' });
-    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ acquired: false, outcome: 'already-handled' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({
+      acquired: false,
+      outcome: 'already-handled',
+    });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
@@ -154,7 +197,8 @@ describe('manage-lease acquire', () => {
     });
     expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
       ConditionExpression: '#holder = :stopped',
-      UpdateExpression: 'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #takenOverFrom = :stopped, #writer = if_not_exists(#writer, :primary) ADD #epoch :one',
+      UpdateExpression:
+        'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #takenOverFrom = :stopped, #writer = if_not_exists(#writer, :primary) ADD #epoch :one',
     });
   });
 
@@ -164,11 +208,17 @@ describe('manage-lease acquire', () => {
       .rejectsOnce(ccf({ holder: other, epoch: 7 }))
       .resolvesOnce({ Attributes: marshall({ holder: me, epoch: 8 }) });
     sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
-    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ outcome: 'taken-over', holderStatus: 'GONE' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({
+      outcome: 'taken-over',
+      holderStatus: 'GONE',
+    });
     sfn.reset();
     ddb.reset();
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: 'someone-by-hand', epoch: 7 }));
-    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ outcome: 'already-handled', heldBy: 'someone-by-hand' });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({
+      outcome: 'already-handled',
+      heldBy: 'someone-by-hand',
+    });
     expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
@@ -179,12 +229,19 @@ describe('manage-lease acquire', () => {
       .rejectsOnce(ccf({ holder: other, epoch: 7 }))
       .rejectsOnce(ccf({ holder: third, epoch: 8 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
-    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: third, epoch: 8 });
+    await expect(handler(input('acquire', { ignoreCooldown: true, takeOverStopped: true }))).resolves.toMatchObject({
+      acquired: false,
+      outcome: 'already-handled',
+      heldBy: third,
+      epoch: 8,
+    });
   });
 
   it('in the cooldown, read back with a consistent GetItem when the error carries no item', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf());
-    ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 2, writer: 'standby', lastChangeAt: '2026-04-01T11:30:00.000Z', lastFailoverAt: '2026-04-01T11:30:00.000Z' }) });
+    ddb
+      .on(GetItemCommand)
+      .resolves({ Item: marshall({ epoch: 2, writer: 'standby', lastChangeAt: '2026-04-01T11:30:00.000Z', lastFailoverAt: '2026-04-01T11:30:00.000Z' }) });
     await expect(handler(input('acquire'))).resolves.toEqual({
       acquired: false,
       outcome: 'cooldown',
@@ -200,7 +257,10 @@ describe('manage-lease acquire', () => {
 
   it('throttling after the SDK retries is TransientAwsError', async () => {
     ddb.on(UpdateItemCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } }));
-    await expect(handler(input('acquire'))).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('dynamodb:UpdateItem failed: ProvisionedThroughputExceededException') });
+    await expect(handler(input('acquire'))).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('dynamodb:UpdateItem failed: ProvisionedThroughputExceededException'),
+    });
   });
 
   it('access denied is AwsCallFailedError', async () => {
@@ -217,7 +277,15 @@ describe('manage-lease acquire', () => {
 describe('manage-lease release', () => {
   it('removes our holder', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ epoch: 7, writer: 'primary' }) });
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', epoch: 7, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('release'))).resolves.toEqual({
+      acquired: false,
+      outcome: 'released',
+      epoch: 7,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
       Key,
@@ -230,7 +298,16 @@ describe('manage-lease release', () => {
 
   it("is idempotent and never releases someone else's lease", async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 8 }));
-    await expect(handler(input('release'))).resolves.toEqual({ acquired: false, outcome: 'released', heldBy: other, epoch: 8, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('release'))).resolves.toEqual({
+      acquired: false,
+      outcome: 'released',
+      heldBy: other,
+      epoch: 8,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
@@ -243,7 +320,9 @@ describe('manage-lease release', () => {
 describe('manage-lease record-failover', () => {
   it('moves the writer to the standby, restarts the cooldown and releases the lease', async () => {
     ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, incidentId: 'run-1', epoch: 7, writer: 'primary' }) });
-    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ epoch: 7, writer: 'standby', lastFailoverAt: '2026-04-01T12:00:00.000Z', lastIncidentId: 'run-1' }) });
+    ddb
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: marshall({ epoch: 7, writer: 'standby', lastFailoverAt: '2026-04-01T12:00:00.000Z', lastIncidentId: 'run-1' }) });
     await expect(handler(input('record-failover'))).resolves.toEqual({
       acquired: false,
       outcome: 'recorded',
@@ -258,8 +337,14 @@ describe('manage-lease record-failover', () => {
       TableName: 'failover-state',
       Key,
       ConditionExpression: '#holder = :holder',
-      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
-      ExpressionAttributeValues: { ':holder': { S: me }, ':writer': { S: 'standby' }, ':now': { S: '2026-04-01T12:00:00.000Z' }, ':incidentId': { S: 'run-1' } },
+      UpdateExpression:
+        'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+      ExpressionAttributeValues: {
+        ':holder': { S: me },
+        ':writer': { S: 'standby' },
+        ':now': { S: '2026-04-01T12:00:00.000Z' },
+        ':incidentId': { S: 'run-1' },
+      },
     });
   });
 
@@ -289,7 +374,9 @@ describe('manage-lease record-failover', () => {
 
 describe('manage-lease read', () => {
   it('reports the lease, the roles and the last incident with one consistent GetItem, changing nothing', async () => {
-    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: other, epoch: 9, writer: 'standby', lastIncidentId: 'inc-4', lastFailoverAt: '2026-04-01T10:00:00.000Z' }) });
+    ddb
+      .on(GetItemCommand)
+      .resolves({ Item: marshall({ holder: other, epoch: 9, writer: 'standby', lastIncidentId: 'inc-4', lastFailoverAt: '2026-04-01T10:00:00.000Z' }) });
     await expect(handler(input('read'))).resolves.toEqual({
       acquired: false,
       outcome: 'read',
@@ -307,7 +394,15 @@ describe('manage-lease read', () => {
 
   it('a database never failed over: writer primary, the config as is', async () => {
     ddb.on(GetItemCommand).resolves({});
-    await expect(handler(input('read'))).resolves.toEqual({ acquired: false, outcome: 'read', epoch: 0, writer: 'primary', lastIncidentId: '', standbyReady: true, current: db });
+    await expect(handler(input('read'))).resolves.toEqual({
+      acquired: false,
+      outcome: 'read',
+      epoch: 0,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      current: db,
+    });
   });
 });
 
@@ -326,10 +421,20 @@ describe('manage-lease record-failover keeping the lease (failback)', () => {
   it('flips the writer but keeps the holder', async () => {
     ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: me, incidentId: 'run-1', epoch: 9, writer: 'standby', lastIncidentId: 'inc-3' }) });
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, epoch: 9, writer: 'primary', lastIncidentId: 'run-1' }) });
-    await expect(handler(input('record-failover', { keepLease: true }))).resolves.toMatchObject({ outcome: 'recorded', writer: 'primary', lastIncidentId: 'run-1', current: db });
+    await expect(handler(input('record-failover', { keepLease: true }))).resolves.toMatchObject({
+      outcome: 'recorded',
+      writer: 'primary',
+      lastIncidentId: 'run-1',
+      current: db,
+    });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
-      ExpressionAttributeValues: { ':holder': { S: me }, ':writer': { S: 'primary' }, ':now': { S: '2026-04-01T12:00:00.000Z' }, ':incidentId': { S: 'run-1' } },
+      ExpressionAttributeValues: {
+        ':holder': { S: me },
+        ':writer': { S: 'primary' },
+        ':now': { S: '2026-04-01T12:00:00.000Z' },
+        ':incidentId': { S: 'run-1' },
+      },
     });
   });
 
@@ -353,9 +458,22 @@ describe('manage-lease invalid input', () => {
 });
 
 describe('manage-lease standby readiness', () => {
-  const notReady = { epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' };
+  const notReady = {
+    epoch: 7,
+    writer: 'standby',
+    lastIncidentId: 'inc-1',
+    lastFailoverAt: '2026-04-01T10:00:00.000Z',
+    standbyNotReadySince: '2026-04-01T10:00:00.000Z',
+  };
   const replica = (source: string, status = 'available', replication = 'replicating') => ({
-    DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: source, StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: replication }] }],
+    DBInstances: [
+      {
+        DBInstanceIdentifier: 'orders-primary',
+        DBInstanceStatus: status,
+        ReadReplicaSourceDBInstanceIdentifier: source,
+        StatusInfos: [{ StatusType: 'read replication', Normal: true, Status: replication }],
+      },
+    ],
   });
   it.each([
     ['a replica of the writer (by ARN): a standby after all', replica('arn:aws:rds:us-west-2:123456789012:db:orders-replica'), true],
@@ -380,10 +498,20 @@ describe('manage-lease standby readiness', () => {
   });
 
   it('after a failover, every output says the former primary is no standby, and why (naming what promoting it would lose)', async () => {
-    ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 7, writer: 'standby', lastIncidentId: 'inc-1', lastFailoverAt: '2026-04-01T10:00:00.000Z', standbyNotReadySince: '2026-04-01T10:00:00.000Z' }) });
+    ddb.on(GetItemCommand).resolves({
+      Item: marshall({
+        epoch: 7,
+        writer: 'standby',
+        lastIncidentId: 'inc-1',
+        lastFailoverAt: '2026-04-01T10:00:00.000Z',
+        standbyNotReadySince: '2026-04-01T10:00:00.000Z',
+      }),
+    });
     const out = (await handler(input('read'))) as Record<string, unknown>;
     expect(out).toMatchObject({ standbyReady: false, standbyNotReadySince: '2026-04-01T10:00:00.000Z', current: currentRoles(db, 'standby') });
-    expect(out.standbyDetail).toMatch(/orders-primary \(us-east-1\) is a former writer, not a standby: it has not replicated from orders-replica \(us-west-2\), the writer since 2026-04-01T10:00:00.000Z.*about 2 h of writes would be lost/);
+    expect(out.standbyDetail).toMatch(
+      /orders-primary \(us-east-1\) is a former writer, not a standby: it has not replicated from orders-replica \(us-west-2\), the writer since 2026-04-01T10:00:00.000Z.*about 2 h of writes would be lost/,
+    );
   });
 
   it('record-standby: the failback that rebuilt it removes the mark under its lease (conditional on holding it)', async () => {

@@ -34,7 +34,9 @@ describe('planFailback', () => {
   });
 
   it('drain steps with one-minute observations, and the Aurora flag', () => {
-    const plan = planFailback(withFailback({ rebuildTimeoutMinutes: 90, approvalTimeoutHours: 2 }, { ...TRAFFIC, drainSteps: [25, 100], stepObservationMinutes: 5 }));
+    const plan = planFailback(
+      withFailback({ rebuildTimeoutMinutes: 90, approvalTimeoutHours: 2 }, { ...TRAFFIC, drainSteps: [25, 100], stepObservationMinutes: 5 }),
+    );
     expect(plan.drain.steps).toEqual([
       { step: 1, percent: 25, checks: 5 },
       { step: 2, percent: 100, checks: 5 },

@@ -22,7 +22,11 @@ describe('decidePreservation: snapshot, then rename, then stop; never delete', (
     ['snapshot creating: wait', { snapshot: { found: true, status: 'creating' } }, 'wait'],
     ['snapshot failed: never renamed without a retained copy', { snapshot: { found: true, status: 'failed' } }, 'fail'],
     ['snapshot available, instance available: rename', { snapshot: { found: true, status: 'available' } }, 'call', 'ModifyDBInstance'],
-    ['snapshot available, instance backing-up: wait', { snapshot: { found: true, status: 'available' }, original: { found: true, status: 'backing-up' } }, 'wait'],
+    [
+      'snapshot available, instance backing-up: wait',
+      { snapshot: { found: true, status: 'available' }, original: { found: true, status: 'backing-up' } },
+      'wait',
+    ],
     ['renamed, rebooting: wait', { original: { found: false }, preserved: { found: true, status: 'renaming' } }, 'wait'],
     ['renamed, available: stop', { original: { found: false }, preserved: { found: true, status: 'available' } }, 'call', 'StopDBInstance'],
     ['stopping: wait', { preserved: { found: true, status: 'stopping' } }, 'wait'],
@@ -30,8 +34,16 @@ describe('decidePreservation: snapshot, then rename, then stop; never delete', (
     ['renamed but failed: kept as it is, done', { preserved: { found: true, status: 'failed' } }, 'done'],
     ['someone deletes the preserved instance: stop and tell', { preserved: { found: true, status: 'deleting' } }, 'fail'],
     ['nothing there at all: done, nothing to preserve', { original: { found: false } }, 'done'],
-    ['already rebuilt as a replica of the other site (ARN): done', { original: { found: true, status: 'available', source: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica' } }, 'done'],
-    ['a replica of something else: stop and tell', { original: { found: true, status: 'available', source: 'arn:aws:rds:eu-west-1:123456789012:db:orders-replica' } }, 'fail'],
+    [
+      'already rebuilt as a replica of the other site (ARN): done',
+      { original: { found: true, status: 'available', source: 'arn:aws:rds:us-west-2:123456789012:db:orders-replica' } },
+      'done',
+    ],
+    [
+      'a replica of something else: stop and tell',
+      { original: { found: true, status: 'available', source: 'arn:aws:rds:eu-west-1:123456789012:db:orders-replica' } },
+      'fail',
+    ],
   ];
   it.each(cases)('%s', (_label, over, kind, action) => {
     const d = decidePreservation(facts(over));

@@ -26,7 +26,8 @@ const notFound = () => new DBInstanceNotFoundFault({ message: 'not found', $meta
 /** The old primary in a given state: `orders-primary` and/or `orders-primary-old-8`, and the snapshot. */
 function world(o: { original?: string; preserved?: string; snapshot?: string }) {
   rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
-    const status = input.DBInstanceIdentifier === 'orders-primary' ? o.original : input.DBInstanceIdentifier === 'orders-primary-old-8' ? o.preserved : undefined;
+    const status =
+      input.DBInstanceIdentifier === 'orders-primary' ? o.original : input.DBInstanceIdentifier === 'orders-primary-old-8' ? o.preserved : undefined;
     if (!status) throw notFound();
     return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: status }] };
   });
@@ -46,8 +47,16 @@ beforeEach(() => {
 describe('preserve-old-primary', () => {
   it('snapshots the old primary first, in its own Region, named after the epoch', async () => {
     world({ original: 'available' });
-    await expect(handler(event())).resolves.toMatchObject({ done: false, action: 'CreateDBSnapshot', snapshotId: 'orders-primary-pre-failback-8', preservedId: 'orders-primary-old-8' });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBSnapshotCommand, { DBInstanceIdentifier: 'orders-primary', DBSnapshotIdentifier: 'orders-primary-pre-failback-8' });
+    await expect(handler(event())).resolves.toMatchObject({
+      done: false,
+      action: 'CreateDBSnapshot',
+      snapshotId: 'orders-primary-pre-failback-8',
+      preservedId: 'orders-primary-old-8',
+    });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(CreateDBSnapshotCommand, {
+      DBInstanceIdentifier: 'orders-primary',
+      DBSnapshotIdentifier: 'orders-primary-pre-failback-8',
+    });
     expect(await regionsOf(rds, CreateDBSnapshotCommand)).toEqual(['us-east-1']);
     expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
   });
@@ -55,7 +64,11 @@ describe('preserve-old-primary', () => {
   it('renames it once the snapshot is available (applied immediately)', async () => {
     world({ original: 'available', snapshot: 'available' });
     await expect(handler(event())).resolves.toMatchObject({ done: false, action: 'ModifyDBInstance' });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary', NewDBInstanceIdentifier: 'orders-primary-old-8', ApplyImmediately: true });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-primary',
+      NewDBInstanceIdentifier: 'orders-primary-old-8',
+      ApplyImmediately: true,
+    });
   });
 
   it('stops the renamed instance, and is done once it is stopped; never deletes', async () => {

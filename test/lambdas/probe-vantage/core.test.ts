@@ -5,9 +5,47 @@ import { exampleDatabase } from '../shared/database-fixture.js';
 
 describe('controlPlaneStatus', () => {
   it.each([
-    ...['available', 'backing-up', 'modifying', 'maintenance', 'configuring-enhanced-monitoring', 'configuring-iam-database-auth', 'configuring-log-exports', 'storage-optimization', 'upgrading', 'renaming', 'resetting-master-credentials', 'Available'].map((s) => [s, 'up']),
-    ...['failed', 'stopped', 'stopping', 'rebooting', 'storage-full', 'inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable', 'incompatible-network', 'incompatible-option-group', 'incompatible-parameters', 'incompatible-restore', 'restore-error', 'deleting'].map((s) => [s, 'down']),
-    ...['creating', 'starting', 'failing-over', 'promoting', 'insufficient-capacity', 'converting-to-vpc', 'delete-precheck', 'something-new', '', undefined].map((s) => [s, 'unknown']),
+    ...[
+      'available',
+      'backing-up',
+      'modifying',
+      'maintenance',
+      'configuring-enhanced-monitoring',
+      'configuring-iam-database-auth',
+      'configuring-log-exports',
+      'storage-optimization',
+      'upgrading',
+      'renaming',
+      'resetting-master-credentials',
+      'Available',
+    ].map((s) => [s, 'up']),
+    ...[
+      'failed',
+      'stopped',
+      'stopping',
+      'rebooting',
+      'storage-full',
+      'inaccessible-encryption-credentials',
+      'inaccessible-encryption-credentials-recoverable',
+      'incompatible-network',
+      'incompatible-option-group',
+      'incompatible-parameters',
+      'incompatible-restore',
+      'restore-error',
+      'deleting',
+    ].map((s) => [s, 'down']),
+    ...[
+      'creating',
+      'starting',
+      'failing-over',
+      'promoting',
+      'insufficient-capacity',
+      'converting-to-vpc',
+      'delete-precheck',
+      'something-new',
+      '',
+      undefined,
+    ].map((s) => [s, 'unknown']),
   ])('%s -> %s', (status, expected) => {
     expect(controlPlaneStatus(status)).toBe(expected);
   });
@@ -25,7 +63,16 @@ describe('controlPlaneObservation', () => {
     [{ error: 'TimeoutError: socket hang up' }, { status: 'unknown' }, 'TimeoutError: socket hang up'],
   ])('%j -> %j', (result, expected, error) => {
     const out = controlPlaneObservation(db, 2, result, 35);
-    expect(out).toEqual({ vantage: 'rds-api', region: 'us-east-1', round: 2, tcp: false, wrote: false, latencyMs: 35, ...expected, ...(error ? { error } : {}) });
+    expect(out).toEqual({
+      vantage: 'rds-api',
+      region: 'us-east-1',
+      round: 2,
+      tcp: false,
+      wrote: false,
+      latencyMs: 35,
+      ...expected,
+      ...(error ? { error } : {}),
+    });
   });
 });
 
@@ -53,7 +100,12 @@ describe('buildProbeInput', () => {
       primary: { region: 'us-east-1', instanceId: 'orders-primary', endpoint: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 3307 },
       credentials: { iamUser: 'probe', secretArn: undefined },
     });
-    expect(buildProbeInput(custom, 'euw1')).toMatchObject({ engine: 'mysql', host: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 3307, iamUser: 'probe' });
+    expect(buildProbeInput(custom, 'euw1')).toMatchObject({
+      engine: 'mysql',
+      host: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
+      port: 3307,
+      iamUser: 'probe',
+    });
     expect(buildProbeInput(custom, 'euw1')).not.toHaveProperty('secretArn');
     expect(buildProbeInput(custom, 'euw1')).not.toHaveProperty('secretReplicaRegions');
   });
@@ -83,12 +135,24 @@ describe('remoteObservation', () => {
   });
 
   it.each([
-    ['a function error', { functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }) }, 'probe in eu-west-1 failed (Unhandled): Error: boom'],
-    ['a timed-out function', { functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 10.00 seconds' }) }, 'Sandbox.Timedout: Task timed out'],
+    [
+      'a function error',
+      { functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }) },
+      'probe in eu-west-1 failed (Unhandled): Error: boom',
+    ],
+    [
+      'a timed-out function',
+      { functionError: 'Unhandled', payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 10.00 seconds' }) },
+      'Sandbox.Timedout: Task timed out',
+    ],
     ['a payload that is not JSON', { payload: 'oops' }, 'returned something that is not a probe result: oops'],
     ['a payload of the wrong shape', { payload: JSON.stringify({ status: 'great' }) }, 'not a probe result'],
     ['an empty payload', { payload: '' }, 'not a probe result'],
-    ['a failed invoke', { error: 'TooManyRequestsException: Rate exceeded' }, 'probe in eu-west-1 could not be invoked: TooManyRequestsException: Rate exceeded'],
+    [
+      'a failed invoke',
+      { error: 'TooManyRequestsException: Rate exceeded' },
+      'probe in eu-west-1 could not be invoked: TooManyRequestsException: Rate exceeded',
+    ],
   ])('%s is unknown, with the reason', (_label, result, message) => {
     const out = remoteObservation(vantage, 2, result, 44);
     expect(out).toMatchObject({ vantage: 'euw1', region: 'eu-west-1', round: 2, status: 'unknown', tcp: false, wrote: false, latencyMs: 44 });

@@ -1,6 +1,13 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, TooManyRequestsException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { DBClusterNotFoundFault, DBInstanceNotFoundFault, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
+import {
+  DBClusterNotFoundFault,
+  DBInstanceNotFoundFault,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+  RDSServiceException,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auroraDatabase, exampleDatabase } from '../shared/database-fixture.js';
@@ -20,7 +27,8 @@ beforeEach(() => {
 });
 
 const db = exampleDatabase();
-const rdsError = (name: string, status: number) => new RDSServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} message` });
+const rdsError = (name: string, status: number) =>
+  new RDSServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} message` });
 /** A Lambda response payload (the SDK wraps bytes in a blob adapter; the handler only decodes bytes). */
 const encode = (o: unknown) => new TextEncoder().encode(JSON.stringify(o)) as unknown as InvokeCommandOutput['Payload'];
 
@@ -45,7 +53,9 @@ describe('probe-vantage: the rds-api vantage', () => {
   });
 
   it('DBInstanceNotFound is down', async () => {
-    rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: { httpStatusCode: 404 } }));
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: { httpStatusCode: 404 } }));
     await expect(handler(event)).resolves.toMatchObject({ status: 'down', error: expect.stringContaining('DBInstanceNotFoundFault') });
   });
 
@@ -102,13 +112,25 @@ describe('probe-vantage: remote vantages', () => {
   });
 
   it('a function error is unknown', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: 'Runtime.ExitError', errorMessage: 'exited' }) });
-    await expect(handler(event)).resolves.toMatchObject({ vantage: 'euw1', region: 'eu-west-1', round: 2, status: 'unknown', error: expect.stringContaining('Runtime.ExitError') });
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: 'Runtime.ExitError', errorMessage: 'exited' }) });
+    await expect(handler(event)).resolves.toMatchObject({
+      vantage: 'euw1',
+      region: 'eu-west-1',
+      round: 2,
+      status: 'unknown',
+      error: expect.stringContaining('Runtime.ExitError'),
+    });
   });
 
   it.each([
     ['throttled invokes', new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }), 'TooManyRequestsException'],
-    ['a probe function that is not deployed there', new ResourceNotFoundException({ message: 'Function not found', $metadata: { httpStatusCode: 404 } }), 'ResourceNotFoundException'],
+    [
+      'a probe function that is not deployed there',
+      new ResourceNotFoundException({ message: 'Function not found', $metadata: { httpStatusCode: 404 } }),
+      'ResourceNotFoundException',
+    ],
     ['a Region that does not answer', Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }), 'TimeoutError'],
   ])('%s are unknown, never an error', async (_label, err, name) => {
     lambda.on(InvokeCommand).rejects(err);

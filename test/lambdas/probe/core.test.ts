@@ -48,12 +48,28 @@ describe('probeOutcome', () => {
   const cases: [string, Partial<ProbeFacts>, { status: string; tcp: boolean; wrote: boolean; error?: RegExp }][] = [
     ['SELECT 1 and the heartbeat write succeeded', {}, { status: 'up', tcp: true, wrote: true }],
     ['SELECT 1 succeeded, no write asked', { write: false }, { status: 'up', tcp: true, wrote: false }],
-    ['read-only server: up, wrote false', { writeError: coded('25006', 'cannot execute INSERT in a read-only transaction') }, { status: 'up', tcp: true, wrote: false, error: /the server is read-only: 25006/ }],
-    ['other write failure: up, wrote false', { writeError: coded('53100', 'disk full') }, { status: 'up', tcp: true, wrote: false, error: /the heartbeat write failed: 53100/ }],
+    [
+      'read-only server: up, wrote false',
+      { writeError: coded('25006', 'cannot execute INSERT in a read-only transaction') },
+      { status: 'up', tcp: true, wrote: false, error: /the server is read-only: 25006/ },
+    ],
+    [
+      'other write failure: up, wrote false',
+      { writeError: coded('53100', 'disk full') },
+      { status: 'up', tcp: true, wrote: false, error: /the heartbeat write failed: 53100/ },
+    ],
     ['no credentials, TCP open: up', { hasCredentials: false }, { status: 'up', tcp: true, wrote: false }],
-    ['TCP refused: down', { tcpError: coded('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:5432') }, { status: 'down', tcp: false, wrote: false, error: /^TCP check failed: connect ECONNREFUSED 10\.0\.0\.1:5432$/ }],
+    [
+      'TCP refused: down',
+      { tcpError: coded('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:5432') },
+      { status: 'down', tcp: false, wrote: false, error: /^TCP check failed: connect ECONNREFUSED 10\.0\.0\.1:5432$/ },
+    ],
     ['TCP timed out: down', { tcpError: coded('ETIMEDOUT', 'TCP connection timed out') }, { status: 'down', tcp: false, wrote: false, error: /ETIMEDOUT/ }],
-    ['name does not resolve here: unknown', { tcpError: coded('ENOTFOUND', 'getaddrinfo ENOTFOUND db') }, { status: 'unknown', tcp: false, wrote: false, error: /getaddrinfo ENOTFOUND db/ }],
+    [
+      'name does not resolve here: unknown',
+      { tcpError: coded('ENOTFOUND', 'getaddrinfo ENOTFOUND db') },
+      { status: 'unknown', tcp: false, wrote: false, error: /getaddrinfo ENOTFOUND db/ },
+    ],
     [
       'credentials unreadable and TCP refused: still down (the network observation stands)',
       { hasCredentials: false, credentialsError: Object.assign(new Error('timed out'), { name: 'TimeoutError' }), tcpError: coded('ECONNREFUSED') },
@@ -64,9 +80,21 @@ describe('probeOutcome', () => {
       { hasCredentials: false, credentialsError: Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }) },
       { status: 'unknown', tcp: true, wrote: false, error: /credentials unavailable: AccessDeniedException: not authorized/ },
     ],
-    ['authentication failed: unknown', { queryError: coded('28P01', 'password authentication failed') }, { status: 'unknown', tcp: true, wrote: false, error: /connect\/SELECT 1 failed: 28P01/ }],
-    ['server shutting down: down', { queryError: coded('57P03', 'the database system is shutting down') }, { status: 'down', tcp: true, wrote: false, error: /57P03: the database system is shutting down/ }],
-    ['SELECT 1 timed out: down', { queryError: coded('ETIMEDOUT', 'SELECT 1 timed out after 3000 ms') }, { status: 'down', tcp: true, wrote: false, error: /ETIMEDOUT: SELECT 1 timed out/ }],
+    [
+      'authentication failed: unknown',
+      { queryError: coded('28P01', 'password authentication failed') },
+      { status: 'unknown', tcp: true, wrote: false, error: /connect\/SELECT 1 failed: 28P01/ },
+    ],
+    [
+      'server shutting down: down',
+      { queryError: coded('57P03', 'the database system is shutting down') },
+      { status: 'down', tcp: true, wrote: false, error: /57P03: the database system is shutting down/ },
+    ],
+    [
+      'SELECT 1 timed out: down',
+      { queryError: coded('ETIMEDOUT', 'SELECT 1 timed out after 3000 ms') },
+      { status: 'down', tcp: true, wrote: false, error: /ETIMEDOUT: SELECT 1 timed out/ },
+    ],
   ];
 
   it.each(cases)('%s', (_label, f, expected) => {
@@ -78,10 +106,23 @@ describe('probeOutcome', () => {
 });
 
 describe('probeOutcome: the grants read for the preflight (write: false, grants: true)', () => {
-  const grants = { user: 'failover', schema: 'public', schemaCreate: false, tableExists: false, tableInsert: null, tableUpdate: null, tableSelect: null, pgMonitor: true };
+  const grants = {
+    user: 'failover',
+    schema: 'public',
+    schemaCreate: false,
+    tableExists: false,
+    tableInsert: null,
+    tableUpdate: null,
+    tableSelect: null,
+    pgMonitor: true,
+  };
   it.each([
     ['read: reported as read', { grants }, { grants }],
-    ['could not be read: the error, the probe still up', { grantsError: coded('42883', 'function pg_has_role does not exist') }, { grants: { error: '42883: function pg_has_role does not exist' } }],
+    [
+      'could not be read: the error, the probe still up',
+      { grantsError: coded('42883', 'function pg_has_role does not exist') },
+      { grants: { error: '42883: function pg_has_role does not exist' } },
+    ],
     ['not asked: absent', {}, {}],
   ] as const)('%s', (_label, f, expected) => {
     const out = probeOutcome(facts({ write: false, ...f }));

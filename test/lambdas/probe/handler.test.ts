@@ -39,7 +39,16 @@ describe('probe handler', () => {
     expect((out as { error?: string }).error).toBeUndefined();
     expect(fake.tcpChecks).toEqual([{ host: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 5432, timeoutMs: 500 }]);
     expect(fake.targets).toEqual([
-      { engine: 'postgres', host: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 5432, user: 'probe', password: 'pw', database: 'orders', timeoutMs: 500, ssl: true },
+      {
+        engine: 'postgres',
+        host: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
+        port: 5432,
+        user: 'probe',
+        password: 'pw',
+        database: 'orders',
+        timeoutMs: 500,
+        ssl: true,
+      },
     ]);
     expect(fake.statements.map((s) => s.sql)).toEqual(['SELECT 1', HEARTBEAT_SQL.postgres.create, HEARTBEAT_SQL.postgres.upsert]);
     expect(fake.statements[2]!.params).toEqual(['euw1', null]);
@@ -69,14 +78,21 @@ describe('probe handler', () => {
   });
 
   it('a read-only server is up but did not take the write', async () => {
-    const fake = installFakeConnector({ query: (sql) => (sql === 'SELECT 1' ? [{}] : coded('25006', 'cannot execute CREATE TABLE in a read-only transaction')) });
+    const fake = installFakeConnector({
+      query: (sql) => (sql === 'SELECT 1' ? [{}] : coded('25006', 'cannot execute CREATE TABLE in a read-only transaction')),
+    });
     await expect(handler(input())).resolves.toMatchObject({ status: 'up', wrote: false, error: expect.stringContaining('the server is read-only') });
     expect(fake.closed).toBe(1);
   });
 
   it('TCP refused: down, no connection attempted', async () => {
     const fake = installFakeConnector({ tcp: coded('ECONNREFUSED', 'connect ECONNREFUSED 10.1.2.3:5432') });
-    await expect(handler(input())).resolves.toMatchObject({ status: 'down', tcp: false, wrote: false, error: 'TCP check failed: connect ECONNREFUSED 10.1.2.3:5432' });
+    await expect(handler(input())).resolves.toMatchObject({
+      status: 'down',
+      tcp: false,
+      wrote: false,
+      error: 'TCP check failed: connect ECONNREFUSED 10.1.2.3:5432',
+    });
     expect(fake.targets).toEqual([]);
   });
 
@@ -94,24 +110,37 @@ describe('probe handler', () => {
   it('SELECT 1 that never answers times out within the budget: down, session closed', async () => {
     const fake = installFakeConnector({ query: () => new Promise<never>(() => undefined) });
     const started = Date.now();
-    await expect(handler(input({ timeoutMs: 100 }))).resolves.toMatchObject({ status: 'down', wrote: false, error: expect.stringContaining('SELECT 1 timed out') });
+    await expect(handler(input({ timeoutMs: 100 }))).resolves.toMatchObject({
+      status: 'down',
+      wrote: false,
+      error: expect.stringContaining('SELECT 1 timed out'),
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(fake.closed).toBe(1);
   });
 
   it('a heartbeat write that hangs: up, wrote false', async () => {
     installFakeConnector({ query: (sql) => (sql === 'SELECT 1' ? [{}] : new Promise<never>(() => undefined)) });
-    await expect(handler(input({ timeoutMs: 100 }))).resolves.toMatchObject({ status: 'up', wrote: false, error: expect.stringContaining('heartbeat write timed out') });
+    await expect(handler(input({ timeoutMs: 100 }))).resolves.toMatchObject({
+      status: 'up',
+      wrote: false,
+      error: expect.stringContaining('heartbeat write timed out'),
+    });
   });
 
   it('unreadable secret: the TCP observation still counts (refused -> down), and the error says why', async () => {
     sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
     installFakeConnector({ tcp: coded('ETIMEDOUT', 'TCP connection timed out') });
-    await expect(handler(input())).resolves.toMatchObject({ status: 'down', error: expect.stringContaining('credentials unavailable: ResourceNotFoundException') });
+    await expect(handler(input())).resolves.toMatchObject({
+      status: 'down',
+      error: expect.stringContaining('credentials unavailable: ResourceNotFoundException'),
+    });
   });
 
   it('unreadable secret with the port open: unknown, the database is not queried', async () => {
-    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+    );
     const fake = installFakeConnector();
     await expect(handler(input())).resolves.toMatchObject({ status: 'unknown', tcp: true, error: expect.stringContaining('AccessDeniedException') });
     expect(fake.targets).toEqual([]);

@@ -29,7 +29,9 @@ describe('decideInstancePromotion', () => {
   ])('%j -> %s', (facts, kind) => expect(decideInstancePromotion({ id: 'orders-replica', ...facts }).kind).toBe(kind));
 
   it('says why it is already done', () => {
-    expect(decideInstancePromotion({ id: 'orders-replica', status: 'available' }).detail).toBe('orders-replica is already promoted (no longer a read replica; status available)');
+    expect(decideInstancePromotion({ id: 'orders-replica', status: 'available' }).detail).toBe(
+      'orders-replica is already promoted (no longer a read replica; status available)',
+    );
   });
 });
 

@@ -1,5 +1,11 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand, UpdateStackCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  DescribeStacksCommand,
+  UpdateStackCommand,
+  type StackStatus,
+} from '@aws-sdk/client-cloudformation';
 import {
   DBInstanceNotFoundFault,
   DescribeDBClustersCommand,
@@ -28,10 +34,19 @@ const SOURCE = 'arn:aws:rds:us-east-1:123456789012:db:orders-primary';
 const event = (over: Record<string, unknown> = {}) => ({ database: hotDb(), epoch: 3, incidentId: 'inc-7', ...over });
 const replica = (over: Record<string, unknown> = {}) =>
   rds.on(DescribeDBInstancesCommand).resolves({
-    DBInstances: [{ DBInstanceIdentifier: 'orders-replica', DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SOURCE, DBInstanceClass: 'db.r6g.large', ...over }],
+    DBInstances: [
+      {
+        DBInstanceIdentifier: 'orders-replica',
+        DBInstanceStatus: 'available',
+        ReadReplicaSourceDBInstanceIdentifier: SOURCE,
+        DBInstanceClass: 'db.r6g.large',
+        ...over,
+      },
+    ],
   });
 const rdsError = (name: string, message = name) => new RDSServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-const cfnError = (message: string) => new CloudFormationServiceException({ name: 'ValidationError', message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const cfnError = (message: string) =>
+  new CloudFormationServiceException({ name: 'ValidationError', message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 beforeEach(() => {
   rds.reset();
@@ -102,8 +117,16 @@ describe('promote-standby: hot/warm promote', () => {
   });
 
   it.each([
-    ['missing standby', () => rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: {} })), 'PromotionFailedError'],
-    ['access denied', () => rds.on(PromoteReadReplicaCommand).rejects(rdsError('AccessDenied', 'not authorized to perform: rds:PromoteReadReplica')), 'PromotionFailedError'],
+    [
+      'missing standby',
+      () => rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: {} })),
+      'PromotionFailedError',
+    ],
+    [
+      'access denied',
+      () => rds.on(PromoteReadReplicaCommand).rejects(rdsError('AccessDenied', 'not authorized to perform: rds:PromoteReadReplica')),
+      'PromotionFailedError',
+    ],
     ['throttling', () => rds.on(PromoteReadReplicaCommand).rejects(rdsError('Throttling', 'Rate exceeded')), 'TransientAwsError'],
     ['timeout', () => rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('timed out'), { name: 'TimeoutError' })), 'TransientAwsError'],
   ])('%s -> %s', async (_name, arrange, error) => {
@@ -129,7 +152,11 @@ describe('promote-standby: warm scale-up', () => {
       target: { region: 'us-west-2', id: 'orders-replica' },
       detail: 'scaling orders-replica from db.r6g.large to db.r6g.xlarge',
     });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-replica', DBInstanceClass: 'db.r6g.xlarge', ApplyImmediately: true });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-replica',
+      DBInstanceClass: 'db.r6g.xlarge',
+      ApplyImmediately: true,
+    });
     expect(await regionsOf(rds, ModifyDBInstanceCommand)).toEqual(['us-west-2']);
   });
 
@@ -176,7 +203,9 @@ describe('promote-standby: Aurora global database', () => {
       ],
     });
   beforeEach(() => {
-    rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-west' }).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-west', DBClusterArn: WEST_ARN }] });
+    rds
+      .on(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-west' })
+      .resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-west', DBClusterArn: WEST_ARN }] });
     global();
     rds.on(FailoverGlobalClusterCommand).resolves({});
   });
@@ -209,7 +238,10 @@ describe('promote-standby: Aurora global database', () => {
         ],
       },
     ],
-    ['a failover to it is running', { FailoverState: { Status: 'failing-over', FromDbClusterArn: EAST_ARN, ToDbClusterArn: WEST_ARN, IsDataLossAllowed: true } }],
+    [
+      'a failover to it is running',
+      { FailoverState: { Status: 'failing-over', FromDbClusterArn: EAST_ARN, ToDbClusterArn: WEST_ARN, IsDataLossAllowed: true } },
+    ],
   ])('%s -> started false, no call', async (_name, over) => {
     global(over);
     expect(await handler(event({ database: auroraDb() }))).toMatchObject({ action: 'FailoverGlobalCluster', started: false });
@@ -286,7 +318,11 @@ describe('promote-standby: cold standby', () => {
   it('already active and its instance a replica again (a failback rebuilt it as the new standby) -> promotes that replica', async () => {
     stack('active', 'UPDATE_COMPLETE');
     replica({ DBInstanceIdentifier: 'orders-cold-db', ReadReplicaSourceDBInstanceIdentifier: SOURCE });
-    expect(await handler(event({ database: coldDb() }))).toMatchObject({ action: 'PromoteReadReplica', started: true, target: { region: 'us-west-2', id: 'orders-cold-db' } });
+    expect(await handler(event({ database: coldDb() }))).toMatchObject({
+      action: 'PromoteReadReplica',
+      started: true,
+      target: { region: 'us-west-2', id: 'orders-cold-db' },
+    });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(PromoteReadReplicaCommand, { DBInstanceIdentifier: 'orders-cold-db', BackupRetentionPeriod: 7 });
     expect(cfn).not.toHaveReceivedCommand(UpdateStackCommand);
   });
@@ -297,7 +333,9 @@ describe('promote-standby: cold standby', () => {
   });
 
   it('an update racing another one -> ResourceBusyError', async () => {
-    cfn.on(UpdateStackCommand).rejects(cfnError('Stack:arn:aws:cloudformation:us-west-2:123456789012:stack/orders-cold/1 is in UPDATE_IN_PROGRESS state and can not be updated.'));
+    cfn
+      .on(UpdateStackCommand)
+      .rejects(cfnError('Stack:arn:aws:cloudformation:us-west-2:123456789012:stack/orders-cold/1 is in UPDATE_IN_PROGRESS state and can not be updated.'));
     await expect(handler(event({ database: coldDb() }))).rejects.toMatchObject({ name: 'ResourceBusyError' });
   });
 

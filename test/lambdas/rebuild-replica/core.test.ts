@@ -26,7 +26,15 @@ describe('decideRebuild', () => {
 });
 
 describe('replicaParameters', () => {
-  const preserved = { subnetGroup: 'orders-db-subnets', securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'], parameterGroup: 'orders-pg15', multiAz: true, kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1', port: 5432, deletionProtection: true };
+  const preserved = {
+    subnetGroup: 'orders-db-subnets',
+    securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1'],
+    parameterGroup: 'orders-pg15',
+    multiAz: true,
+    kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
+    port: 5432,
+    deletionProtection: true,
+  };
 
   it("copies the old primary's network settings, takes the source's class, and the configured groups win", () => {
     expect(replicaParameters('orders-primary', ['sg-0a1b2c3d4e5f60718'], source({ encrypted: true }), preserved)).toEqual({
@@ -60,8 +68,14 @@ describe('replicaParameters', () => {
   });
 
   it('without a preserved instance: Region defaults, said so; an encrypted source cannot be replicated without a key', () => {
-    expect(replicaParameters('orders-primary', undefined, source(), undefined)).toMatchObject({ ok: true, notes: [expect.stringContaining('Region defaults')] });
-    expect(replicaParameters('orders-primary', undefined, source({ encrypted: true }), undefined)).toMatchObject({ ok: false, detail: expect.stringContaining('encrypted') });
+    expect(replicaParameters('orders-primary', undefined, source(), undefined)).toMatchObject({
+      ok: true,
+      notes: [expect.stringContaining('Region defaults')],
+    });
+    expect(replicaParameters('orders-primary', undefined, source({ encrypted: true }), undefined)).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('encrypted'),
+    });
   });
 });
 
@@ -69,13 +83,38 @@ describe('decideParameterGroup (settle: one step per call, decided from what is 
   it.each([
     ['the replica is gone: fail', { found: false }, 'orders-pg15', 'fail'],
     ['still creating: wait', { found: true, status: 'creating', parameterGroup: 'default.postgres16', parameterApplyStatus: 'in-sync' }, 'orders-pg15', 'wait'],
-    ['available with the default group: modify', { found: true, status: 'available', parameterGroup: 'default.postgres16', parameterApplyStatus: 'in-sync' }, 'orders-pg15', 'modify'],
-    ['modifying (the modify was sent): wait', { found: true, status: 'modifying', parameterGroup: 'orders-pg15', parameterApplyStatus: 'applying' }, 'orders-pg15', 'wait'],
+    [
+      'available with the default group: modify',
+      { found: true, status: 'available', parameterGroup: 'default.postgres16', parameterApplyStatus: 'in-sync' },
+      'orders-pg15',
+      'modify',
+    ],
+    [
+      'modifying (the modify was sent): wait',
+      { found: true, status: 'modifying', parameterGroup: 'orders-pg15', parameterApplyStatus: 'applying' },
+      'orders-pg15',
+      'wait',
+    ],
     ['available, applying: wait', { found: true, status: 'available', parameterGroup: 'orders-pg15', parameterApplyStatus: 'applying' }, 'orders-pg15', 'wait'],
-    ['pending-reboot: reboot', { found: true, status: 'available', parameterGroup: 'orders-pg15', parameterApplyStatus: 'pending-reboot' }, 'orders-pg15', 'reboot'],
-    ['rebooting (the reboot was sent): wait', { found: true, status: 'rebooting', parameterGroup: 'orders-pg15', parameterApplyStatus: 'pending-reboot' }, 'orders-pg15', 'wait'],
+    [
+      'pending-reboot: reboot',
+      { found: true, status: 'available', parameterGroup: 'orders-pg15', parameterApplyStatus: 'pending-reboot' },
+      'orders-pg15',
+      'reboot',
+    ],
+    [
+      'rebooting (the reboot was sent): wait',
+      { found: true, status: 'rebooting', parameterGroup: 'orders-pg15', parameterApplyStatus: 'pending-reboot' },
+      'orders-pg15',
+      'wait',
+    ],
     ['in sync: settled', { found: true, status: 'available', parameterGroup: 'orders-pg15', parameterApplyStatus: 'in-sync' }, 'orders-pg15', 'settled'],
-    ['nothing to carry over, available: settled', { found: true, status: 'available', parameterGroup: 'default.postgres16', parameterApplyStatus: 'in-sync' }, undefined, 'settled'],
+    [
+      'nothing to carry over, available: settled',
+      { found: true, status: 'available', parameterGroup: 'default.postgres16', parameterApplyStatus: 'in-sync' },
+      undefined,
+      'settled',
+    ],
     ['nothing to carry over, still creating: wait', { found: true, status: 'creating' }, undefined, 'wait'],
   ] as const)('%s', (_label, replica, wanted, kind) => {
     const d = decideParameterGroup('orders-primary', replica, wanted);

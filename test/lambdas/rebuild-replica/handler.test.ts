@@ -1,6 +1,13 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
-  CreateDBInstanceReadReplicaCommand, DBInstanceAlreadyExistsFault, DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, ModifyDBInstanceCommand, RDSClient, RebootDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  DescribeDBInstancesCommand,
+  InvalidDBInstanceStateFault,
+  ModifyDBInstanceCommand,
+  RDSClient,
+  RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -67,8 +74,13 @@ describe('rebuild-replica', () => {
     );
     const isolatedPreserved = { ...preserved, VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0150150150150150a' }] };
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary-old-8': isolatedPreserved });
-    await handler(event({ database: noGroups, restore: { groups: [], instances: [], detail: 'x', securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'] } }));
-    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'], DBSubnetGroupName: 'orders-db-subnets' });
+    await handler(
+      event({ database: noGroups, restore: { groups: [], instances: [], detail: 'x', securityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'] } }),
+    );
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, {
+      VpcSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa1', 'sg-0bbbbbbbbbbbbbbb2'],
+      DBSubnetGroupName: 'orders-db-subnets',
+    });
   });
 
   it('configured groups win over the recorded originals', async () => {
@@ -88,7 +100,11 @@ describe('rebuild-replica', () => {
   });
 
   describe('settle: the parameter group after creation, one step per call', () => {
-    const replica = (status: string, group: string, apply: string) => ({ DBInstanceStatus: status, ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN, DBParameterGroups: [{ DBParameterGroupName: group, ParameterApplyStatus: apply }] });
+    const replica = (status: string, group: string, apply: string) => ({
+      DBInstanceStatus: status,
+      ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN,
+      DBParameterGroups: [{ DBParameterGroupName: group, ParameterApplyStatus: apply }],
+    });
     beforeEach(() => {
       rds.on(ModifyDBInstanceCommand).resolves({});
       rds.on(RebootDBInstanceCommand).resolves({});
@@ -96,8 +112,16 @@ describe('rebuild-replica', () => {
 
     it('available with the default group: ModifyDBInstance with the preserved group, in the replica Region; not settled yet', async () => {
       instances({ 'us-east-1/orders-primary': replica('available', 'default.postgres16', 'in-sync'), 'us-east-1/orders-primary-old-8': preserved });
-      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false, started: false, replica: { region: 'us-east-1', id: 'orders-primary' } });
-      expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary', DBParameterGroupName: 'orders-pg15', ApplyImmediately: true });
+      await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({
+        settled: false,
+        started: false,
+        replica: { region: 'us-east-1', id: 'orders-primary' },
+      });
+      expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+        DBInstanceIdentifier: 'orders-primary',
+        DBParameterGroupName: 'orders-pg15',
+        ApplyImmediately: true,
+      });
       expect(await regionsOf(rds, ModifyDBInstanceCommand)).toEqual(['us-east-1']);
       expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
       expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
@@ -115,8 +139,15 @@ describe('rebuild-replica', () => {
     });
 
     it('a retried call repeats nothing: while modifying or rebooting it only waits; a busy instance is a wait, not an error', async () => {
-      for (const [status, apply] of [['creating', 'in-sync'], ['modifying', 'applying'], ['rebooting', 'pending-reboot']] as const) {
-        instances({ 'us-east-1/orders-primary': replica(status, status === 'creating' ? 'default.postgres16' : 'orders-pg15', apply), 'us-east-1/orders-primary-old-8': preserved });
+      for (const [status, apply] of [
+        ['creating', 'in-sync'],
+        ['modifying', 'applying'],
+        ['rebooting', 'pending-reboot'],
+      ] as const) {
+        instances({
+          'us-east-1/orders-primary': replica(status, status === 'creating' ? 'default.postgres16' : 'orders-pg15', apply),
+          'us-east-1/orders-primary-old-8': preserved,
+        });
         await expect(handler(event({ action: 'settle' }))).resolves.toMatchObject({ settled: false });
       }
       expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
@@ -133,14 +164,20 @@ describe('rebuild-replica', () => {
   });
 
   it('a replica of the current primary already there is success, nothing created', async () => {
-    instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary': { DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN } });
+    instances({
+      'us-west-2/orders-replica': current,
+      'us-east-1/orders-primary': { DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN },
+    });
     await expect(handler(event())).resolves.toMatchObject({ started: false });
     expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
   });
 
   it('never overwrites: the old primary still under its name is FailbackStepFailedError', async () => {
     instances({ 'us-west-2/orders-replica': current, 'us-east-1/orders-primary': { DBInstanceStatus: 'available' } });
-    await expect(handler(event())).rejects.toMatchObject({ name: 'FailbackStepFailedError', message: expect.stringContaining('must be preserved (renamed) first') });
+    await expect(handler(event())).rejects.toMatchObject({
+      name: 'FailbackStepFailedError',
+      message: expect.stringContaining('must be preserved (renamed) first'),
+    });
     expect(rds).not.toHaveReceivedCommand(CreateDBInstanceReadReplicaCommand);
   });
 
@@ -149,7 +186,8 @@ describe('rebuild-replica', () => {
     rds.on(DescribeDBInstancesCommand).callsFake(async (input: { DBInstanceIdentifier: string }, getClient: () => RDSClient) => {
       const region = await getClient().config.region();
       if (region === 'us-west-2') return { DBInstances: [{ DBInstanceIdentifier: 'orders-replica', ...current }] };
-      if (input.DBInstanceIdentifier === 'orders-primary' && created) return { DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN }] };
+      if (input.DBInstanceIdentifier === 'orders-primary' && created)
+        return { DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: 'creating', ReadReplicaSourceDBInstanceIdentifier: SOURCE_ARN }] };
       if (input.DBInstanceIdentifier === 'orders-primary-old-8') return { DBInstances: [{ DBInstanceIdentifier: 'orders-primary-old-8', ...preserved }] };
       throw new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} });
     });
@@ -168,7 +206,10 @@ describe('rebuild-replica', () => {
   it('rebuilds the other side (site primary) in its own Region from the new primary', async () => {
     instances({ 'us-east-1/orders-primary': { ...current, DBInstanceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary', StorageEncrypted: false } });
     await expect(handler(event({ site: 'primary' }))).resolves.toMatchObject({ started: true, replica: { region: 'us-west-2', id: 'orders-replica' } });
-    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, { DBInstanceIdentifier: 'orders-replica', SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary' });
+    expect(rds).toHaveReceivedCommandWith(CreateDBInstanceReadReplicaCommand, {
+      DBInstanceIdentifier: 'orders-replica',
+      SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:orders-primary',
+    });
     expect(await regionsOf(rds, CreateDBInstanceReadReplicaCommand)).toEqual(['us-west-2']);
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_PHASES, type IncidentPhase } from '../../../lambdas/shared/contracts.js';
-import { cleanDetail, notification, phaseEvent, phaseMetrics, phaseSummary, timelineEntry, unfencedWindow, type IncidentFacts } from '../../../lambdas/record-incident/core.js';
+import {
+  cleanDetail,
+  notification,
+  phaseEvent,
+  phaseMetrics,
+  phaseSummary,
+  timelineEntry,
+  unfencedWindow,
+  type IncidentFacts,
+} from '../../../lambdas/record-incident/core.js';
 import { hotDb } from '../shared/failover-steps-fixture.js';
 
 const AT = '2026-03-01T12:00:00.000Z';
@@ -32,11 +41,19 @@ describe('phaseMetrics', () => {
   const ts = new Date(AT);
   it.each([
     ['detected', {}, [{ MetricName: 'Incident', Dimensions: db, Value: 1, Unit: 'Count', Timestamp: ts }]],
-    ['verdict', { verdict: 'confirmed-down' }, [{ MetricName: 'Verdict', Dimensions: [...db, { Name: 'Verdict', Value: 'confirmed-down' }], Value: 1, Unit: 'Count', Timestamp: ts }]],
+    [
+      'verdict',
+      { verdict: 'confirmed-down' },
+      [{ MetricName: 'Verdict', Dimensions: [...db, { Name: 'Verdict', Value: 'confirmed-down' }], Value: 1, Unit: 'Count', Timestamp: ts }],
+    ],
     ['verdict', {}, []],
     ['failed-over', { rtoSeconds: 212.5 }, [{ MetricName: 'FailoverRtoSeconds', Dimensions: db, Value: 212.5, Unit: 'Seconds', Timestamp: ts }]],
     ['failed-over', { rtoSeconds: '212' }, []],
-    ['failed-over', { triggeredAt: '2026-01-01T00:00:00.000Z', writesVerifiedAt: '2026-01-01T00:03:30.500Z' }, [{ MetricName: 'FailoverRtoSeconds', Dimensions: db, Value: 210.5, Unit: 'Seconds', Timestamp: ts }]],
+    [
+      'failed-over',
+      { triggeredAt: '2026-01-01T00:00:00.000Z', writesVerifiedAt: '2026-01-01T00:03:30.500Z' },
+      [{ MetricName: 'FailoverRtoSeconds', Dimensions: db, Value: 210.5, Unit: 'Seconds', Timestamp: ts }],
+    ],
     ['failed-over', { triggeredAt: '2026-01-01T00:05:00Z', writesVerifiedAt: '2026-01-01T00:00:00Z' }, []],
     ['failed-over', { triggeredAt: 'not a time', writesVerifiedAt: '2026-01-01T00:00:00Z' }, []],
     ['fenced', { rtoSeconds: 10 }, []],
@@ -59,7 +76,14 @@ describe('phaseEvent', () => {
   it('carries database, incident, epoch, phase and detail', () => {
     const e = phaseEvent(facts('promoted', { action: 'PromoteReadReplica' }));
     expect(e).toMatchObject({ Source: 'rds-failover', DetailType: 'Failover Phase Changed', Time: new Date(AT) });
-    expect(JSON.parse(e.Detail)).toEqual({ database: 'orders', incidentId: 'inc-7', epoch: 3, phase: 'promoted', detail: { action: 'PromoteReadReplica' }, at: AT });
+    expect(JSON.parse(e.Detail)).toEqual({
+      database: 'orders',
+      incidentId: 'inc-7',
+      epoch: 3,
+      phase: 'promoted',
+      detail: { action: 'PromoteReadReplica' },
+      at: AT,
+    });
   });
 });
 
@@ -90,8 +114,16 @@ describe('notification', () => {
 
 describe('the unfenced window after a promotion over an unconfirmed fence (accepted risk, with its length)', () => {
   it.each([
-    ['fenced 95 s after the unfenced promotion, by a 15 s loop', { unfencedSince: '2026-03-01T11:58:25.000Z', checkIntervalSeconds: 15, acceptedBy: 'erin' }, { unfencedSeconds: 95, overlapAtMostSeconds: 15 }],
-    ['fenced at the first check, sooner than the interval', { unfencedSince: '2026-03-01T11:59:52.000Z', checkIntervalSeconds: 20 }, { unfencedSeconds: 8, overlapAtMostSeconds: 8 }],
+    [
+      'fenced 95 s after the unfenced promotion, by a 15 s loop',
+      { unfencedSince: '2026-03-01T11:58:25.000Z', checkIntervalSeconds: 15, acceptedBy: 'erin' },
+      { unfencedSeconds: 95, overlapAtMostSeconds: 15 },
+    ],
+    [
+      'fenced at the first check, sooner than the interval',
+      { unfencedSince: '2026-03-01T11:59:52.000Z', checkIntervalSeconds: 20 },
+      { unfencedSeconds: 8, overlapAtMostSeconds: 8 },
+    ],
     ['no start recorded: the interval still bounds the overlap', { checkIntervalSeconds: 10 }, { unfencedSeconds: null, overlapAtMostSeconds: 10 }],
     ['nothing known', {}, { unfencedSeconds: null, overlapAtMostSeconds: null }],
   ])('%s', (_label, detail, expected) => {
@@ -100,13 +132,18 @@ describe('the unfenced window after a promotion over an unconfirmed fence (accep
 
   it('the record and the notification state the lengths and who accepted the risk', () => {
     const f = facts('old-primary-fenced', { unfencedSince: '2026-03-01T11:58:25.000Z', checkIntervalSeconds: 15, acceptedBy: 'erin' });
-    expect(phaseSummary(f)).toBe('old primary orders-primary (us-east-1) fenced 95 s after the unfenced promotion; it could have taken writes for at most about 15 s (accepted risk: erin)');
+    expect(phaseSummary(f)).toBe(
+      'old primary orders-primary (us-east-1) fenced 95 s after the unfenced promotion; it could have taken writes for at most about 15 s (accepted risk: erin)',
+    );
     expect(timelineEntry(f).detail).toMatchObject({ unfencedSeconds: 95, overlapAtMostSeconds: 15 });
     expect(notification(f).message).toContain('overlapAtMostSeconds: 15');
   });
 
   it.each([
-    ['unfenced-promotion', /promoting orders-replica \(us-west-2\) although the old primary orders-primary \(us-east-1\) could not be confirmed fenced \(accepted risk: erin\)/],
+    [
+      'unfenced-promotion',
+      /promoting orders-replica \(us-west-2\) although the old primary orders-primary \(us-east-1\) could not be confirmed fenced \(accepted risk: erin\)/,
+    ],
     ['old-primary-unfenced', /still NOT fenced/],
     ['stood-down', /stood down after the approval: the primary answers again, nothing was changed/],
   ] as const)('%s: says what happened', (phase, text) => {
@@ -117,31 +154,92 @@ describe('the unfenced window after a promotion over an unconfirmed fence (accep
 describe('drillMetrics (through phaseMetrics): a drill run that closes', () => {
   const forOrders = [{ Name: 'Database', Value: 'orders' }];
   const ts = new Date(AT);
-  const marker = (objectives?: { rtoSeconds: number; rpoSeconds: number }) => ({ requestedFor: 'orders', fault: 'reboot-with-failover' as const, scheduled: true, ...(objectives ? { objectives } : {}) });
+  const marker = (objectives?: { rtoSeconds: number; rpoSeconds: number }) => ({
+    requestedFor: 'orders',
+    fault: 'reboot-with-failover' as const,
+    scheduled: true,
+    ...(objectives ? { objectives } : {}),
+  });
   const drillFacts = (phase: IncidentPhase, detail: Record<string, unknown>, drill: ReturnType<typeof marker> | null, strict = false): IncidentFacts => {
     const db = hotDb();
-    return { ...facts(phase, detail), database: { ...db, name: 'orders-drill', failover: { ...db.failover, rpoEstimate: strict ? 'strict' : 'last-sample' } }, drill };
+    return {
+      ...facts(phase, detail),
+      database: { ...db, name: 'orders-drill', failover: { ...db.failover, rpoEstimate: strict ? 'strict' : 'last-sample' } },
+      drill,
+    };
   };
   const drillData = (data: ReturnType<typeof phaseMetrics>) => data.filter((d) => d.MetricName.startsWith('Drill'));
   const OVER = { triggeredAt: '2026-01-01T00:00:00.000Z', writesVerifiedAt: '2026-01-01T00:03:30.000Z', lagSeconds: 12, boundSeconds: 40 };
 
   it.each([
-    ['failed-over within both objectives', 'failed-over', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds'], ['DrillObjectivesMet', 1, 'Count']]],
-    ['failed-over, RTO over its objective', 'failed-over', OVER, marker({ rtoSeconds: 200, rpoSeconds: 30 }), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds'], ['DrillObjectivesMet', 0, 'Count']]],
-    ['strict estimate: the bound is the data at risk', 'failed-over', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), true, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 40, 'Seconds'], ['DrillObjectivesMet', 0, 'Count']]],
-    ['no objectives in the marker: the figures only', 'failed-over', OVER, marker(), false, [['DrillRtoSeconds', 210, 'Seconds'], ['DrillDataLossSeconds', 12, 'Seconds']]],
+    [
+      'failed-over within both objectives',
+      'failed-over',
+      OVER,
+      marker({ rtoSeconds: 300, rpoSeconds: 30 }),
+      false,
+      [
+        ['DrillRtoSeconds', 210, 'Seconds'],
+        ['DrillDataLossSeconds', 12, 'Seconds'],
+        ['DrillObjectivesMet', 1, 'Count'],
+      ],
+    ],
+    [
+      'failed-over, RTO over its objective',
+      'failed-over',
+      OVER,
+      marker({ rtoSeconds: 200, rpoSeconds: 30 }),
+      false,
+      [
+        ['DrillRtoSeconds', 210, 'Seconds'],
+        ['DrillDataLossSeconds', 12, 'Seconds'],
+        ['DrillObjectivesMet', 0, 'Count'],
+      ],
+    ],
+    [
+      'strict estimate: the bound is the data at risk',
+      'failed-over',
+      OVER,
+      marker({ rtoSeconds: 300, rpoSeconds: 30 }),
+      true,
+      [
+        ['DrillRtoSeconds', 210, 'Seconds'],
+        ['DrillDataLossSeconds', 40, 'Seconds'],
+        ['DrillObjectivesMet', 0, 'Count'],
+      ],
+    ],
+    [
+      'no objectives in the marker: the figures only',
+      'failed-over',
+      OVER,
+      marker(),
+      false,
+      [
+        ['DrillRtoSeconds', 210, 'Seconds'],
+        ['DrillDataLossSeconds', 12, 'Seconds'],
+      ],
+    ],
     ['rejected: did not recover, met nothing', 'rejected', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
     ['escalated: met nothing', 'escalated', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
     ['a phase that does not close the run: nothing', 'promoted', OVER, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, []],
     ['not a drill: nothing', 'failed-over', OVER, null, false, []],
-    ['no fault experiment to start: met nothing', 'fault-not-started', {}, marker({ rtoSeconds: 300, rpoSeconds: 30 }), false, [['DrillObjectivesMet', 0, 'Count']]],
+    [
+      'no fault experiment to start: met nothing',
+      'fault-not-started',
+      {},
+      marker({ rtoSeconds: 300, rpoSeconds: 30 }),
+      false,
+      [['DrillObjectivesMet', 0, 'Count']],
+    ],
   ] as const)('%s', (_name, phase, detail, drill, strict, expected) => {
-    expect(drillData(phaseMetrics(drillFacts(phase, detail, drill, strict)))).toEqual(expected.map(([MetricName, Value, Unit]) => ({ MetricName, Dimensions: forOrders, Value, Unit, Timestamp: ts })));
+    expect(drillData(phaseMetrics(drillFacts(phase, detail, drill, strict)))).toEqual(
+      expected.map(([MetricName, Value, Unit]) => ({ MetricName, Dimensions: forOrders, Value, Unit, Timestamp: ts })),
+    );
   });
 
   it.each([
     // The fault experiment started 20 s after the request: the drill's RTO counts from it.
-    ['from the fault experiment\'s start', '2026-01-01T00:00:20.000Z', 190, 'fault-onset', '2026-01-01T00:00:20.000Z', 1],
+    ["from the fault experiment's start", '2026-01-01T00:00:20.000Z', 190, 'fault-onset', '2026-01-01T00:00:20.000Z', 1],
     ['no experiment ran (fault null): from the trigger, over the 200 s objective', null, 210, 'trigger', '2026-01-01T00:00:00.000Z', 0],
     ['an unreadable onset: from the trigger', 'soon', 210, 'trigger', '2026-01-01T00:00:00.000Z', 0],
   ] as const)('DrillRtoSeconds %s, and the record says which', (_name, onset, seconds, from, since, met) => {
@@ -158,8 +256,10 @@ describe('drillMetrics (through phaseMetrics): a drill run that closes', () => {
     expect(timelineEntry({ ...facts('failed-over', OVER), faultStartedAt: '2026-01-01T00:00:20.000Z' }).detail).not.toHaveProperty('drillRto');
   });
 
-  it('the run\'s own metrics keep the drill pair\'s name', () => {
-    expect(phaseMetrics(drillFacts('failed-over', OVER, marker())).find((d) => d.MetricName === 'FailoverRtoSeconds')?.Dimensions).toEqual([{ Name: 'Database', Value: 'orders-drill' }]);
+  it("the run's own metrics keep the drill pair's name", () => {
+    expect(phaseMetrics(drillFacts('failed-over', OVER, marker())).find((d) => d.MetricName === 'FailoverRtoSeconds')?.Dimensions).toEqual([
+      { Name: 'Database', Value: 'orders-drill' },
+    ]);
   });
 });
 
@@ -194,13 +294,17 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
   });
 
   it('the fault-started notification names the experiment and the exact command that stops it', () => {
-    const { subject, message } = notification(drillFacts('fault-started', { fault: 'disrupt-connectivity', experimentId: 'EXP8MMGLN19REMYQV', templateId: 'EXT1', startedAt: AT, region: 'us-east-1' }));
+    const { subject, message } = notification(
+      drillFacts('fault-started', { fault: 'disrupt-connectivity', experimentId: 'EXP8MMGLN19REMYQV', templateId: 'EXT1', startedAt: AT, region: 'us-east-1' }),
+    );
     expect(subject).toContain('fault experiment EXP8MMGLN19REMYQV started');
     expect(message).toContain('aws fis stop-experiment --region us-east-1 --id EXP8MMGLN19REMYQV');
   });
 
   it('a drill that found no fault experiment to start says so, and that nothing was touched', () => {
-    const summary = phaseSummary(drillFacts('fault-not-started', { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: 'NoExperimentTemplate', Cause: '...' } }));
+    const summary = phaseSummary(
+      drillFacts('fault-not-started', { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: 'NoExperimentTemplate', Cause: '...' } }),
+    );
     expect(summary).toMatch(/^DRILL NOT STARTED: no fault experiment to start for disrupt-connectivity \(NoExperimentTemplate\)/);
     expect(summary).toContain('nothing was touched');
   });
@@ -212,7 +316,11 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
   });
 
   it.each([
-    ['already-handled', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:real-1' }, 'another run holds the incident lease (real-1): a real incident (or another drill) comes first'],
+    [
+      'already-handled',
+      { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:real-1' },
+      'another run holds the incident lease (real-1): a real incident (or another drill) comes first',
+    ],
     ['held-by-stopped-run', { heldBy: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:dead' }, 'held by a run that has stopped (dead)'],
     ['cooldown', {}, 'too recent (cooldown)'],
   ] as const)('a drill that stands down (%s) says why', (outcome, lease, words) => {

@@ -70,15 +70,21 @@ describe('record-incident handler', () => {
         },
       ],
     });
-    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, { Key: KEY, UpdateExpression: 'ADD deliveredKeys :keys', ExpressionAttributeValues: { ':keys': { SS: ['promoted'] } } });
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
+      Key: KEY,
+      UpdateExpression: 'ADD deliveredKeys :keys',
+      ExpressionAttributeValues: { ':keys': { SS: ['promoted'] } },
+    });
     expect(cw).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
     expect(await regionsOf(events, PutEventsCommand)).toEqual(['us-west-2']);
   });
 
-  it('a drill run: stores the marker on the record and publishes the drill\'s metrics when it closes', async () => {
+  it("a drill run: stores the marker on the record and publishes the drill's metrics when it closes", async () => {
     const drill = { requestedFor: 'orders-prod', fault: 'reboot-with-failover', scheduled: false, objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
-    await handler(event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }));
+    await handler(
+      event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }),
+    );
     const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toContain(', drill = if_not_exists(drill, :drill)');
     expect(unmarshall({ d: input.ExpressionAttributeValues![':drill']! }).d).toEqual(drill);
@@ -91,23 +97,27 @@ describe('record-incident handler', () => {
     ]);
   });
 
-  it('a drill that started a fault experiment: its RTO counts from the experiment\'s start, read from the record\'s fault-started entry', async () => {
+  it("a drill that started a fault experiment: its RTO counts from the experiment's start, read from the record's fault-started entry", async () => {
     const drill = { requestedFor: 'orders-prod', fault: 'disrupt-connectivity', scheduled: true, objectives: { rtoSeconds: 600, rpoSeconds: 30 } };
     const timeline = [
       { at: '2026-03-01T11:55:00.500Z', phase: 'drill-started', detail: {} },
       { at: '2026-03-01T11:55:01.000Z', phase: 'fault-started', detail: { experimentId: 'EXP1', startedAt: '2026-03-01T11:55:01.000Z' } },
     ];
     ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'INCIDENT#inc-7', sk: 'INCIDENT', timeline }) });
-    await handler(event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }));
+    await handler(
+      event({ phase: 'failed-over', drill, detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z', lagSeconds: 5 } }),
+    );
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { Key: KEY, ConsistentRead: true });
     const data = cw.commandCalls(PutMetricDataCommand)[0]!.args[0].input.MetricData!;
     expect(data.find((d) => d.MetricName === 'DrillRtoSeconds')?.Value).toBe(299);
     expect(data.find((d) => d.MetricName === 'FailoverRtoSeconds')?.Value).toBe(300);
-    const entry = unmarshall({ e: ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues![':entry']! }).e as { detail: Record<string, unknown> }[];
+    const entry = unmarshall({ e: ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues![':entry']! }).e as {
+      detail: Record<string, unknown>;
+    }[];
     expect(entry[0]!.detail.drillRto).toEqual({ seconds: 299, from: 'fault-onset', since: '2026-03-01T11:55:01.000Z' });
   });
 
-  it('only a drill\'s failed-over reads the record first', async () => {
+  it("only a drill's failed-over reads the record first", async () => {
     await handler(event({ phase: 'failed-over', detail: { triggeredAt: '2026-03-01T11:55:00.000Z', writesVerifiedAt: '2026-03-01T12:00:00.000Z' } }));
     await handler(event({ phase: 'promoted', drill: { requestedFor: 'orders', fault: null, scheduled: false } }));
     expect(ddb).not.toHaveReceivedCommand(GetItemCommand);
@@ -122,12 +132,16 @@ describe('record-incident handler', () => {
 
   it('uses the given key for idempotency', async () => {
     await handler(event({ phase: 'verdict', key: 'verdict-round-2', detail: { verdict: 'ambiguous' } }));
-    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, { ExpressionAttributeValues: expect.objectContaining({ ':keys': { SS: ['verdict-round-2'] }, ':key': { S: 'verdict-round-2' } }) });
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 1, {
+      ExpressionAttributeValues: expect.objectContaining({ ':keys': { SS: ['verdict-round-2'] }, ':key': { S: 'verdict-round-2' } }),
+    });
   });
 
   it('already recorded and delivered -> recorded, nothing sent again', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf());
-    ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'INCIDENT#inc-7', sk: 'INCIDENT', keys: new Set(['promoted']), deliveredKeys: new Set(['promoted']) }) });
+    ddb
+      .on(GetItemCommand)
+      .resolves({ Item: marshall({ pk: 'INCIDENT#inc-7', sk: 'INCIDENT', keys: new Set(['promoted']), deliveredKeys: new Set(['promoted']) }) });
     expect(await handler(event({ notify: true, detail: { lagSeconds: 3 } }))).toEqual({ recorded: true, at: NOW });
     expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: KEY, ConsistentRead: true });
     expect(events).not.toHaveReceivedAnyCommand();
@@ -157,7 +171,21 @@ describe('record-incident handler', () => {
 
   it.each([
     ['detected', {}, [{ MetricName: 'Incident', Value: 1, Unit: 'Count' }]],
-    ['verdict', { verdict: 'confirmed-down' }, [{ MetricName: 'Verdict', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Verdict', Value: 'confirmed-down' }] }]],
+    [
+      'verdict',
+      { verdict: 'confirmed-down' },
+      [
+        {
+          MetricName: 'Verdict',
+          Value: 1,
+          Unit: 'Count',
+          Dimensions: [
+            { Name: 'Database', Value: 'orders' },
+            { Name: 'Verdict', Value: 'confirmed-down' },
+          ],
+        },
+      ],
+    ],
     ['failed-over', { rtoSeconds: 212 }, [{ MetricName: 'FailoverRtoSeconds', Value: 212, Unit: 'Seconds' }]],
     ['approval-requested', { lagSeconds: 95 }, [{ MetricName: 'ReplicaLagAtDecisionSeconds', Value: 95, Unit: 'Seconds' }]],
   ])('%s puts its metrics in the RdsFailover namespace with the Database dimension', async (phase, detail, data) => {
@@ -178,7 +206,13 @@ describe('record-incident handler', () => {
   });
 
   it('strips tokens, secrets and passwords from the record, the event and the notification', async () => {
-    await handler(event({ phase: 'approval-requested', notify: true, detail: { approvalId: 'a-1', taskToken: 'TT-SECRET', nested: { password: 'PW-SECRET' }, dbSecretArn: 'ARN-SECRET' } }));
+    await handler(
+      event({
+        phase: 'approval-requested',
+        notify: true,
+        detail: { approvalId: 'a-1', taskToken: 'TT-SECRET', nested: { password: 'PW-SECRET' }, dbSecretArn: 'ARN-SECRET' },
+      }),
+    );
     const sent = [
       JSON.stringify(unmarshall(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues!)),
       JSON.stringify(events.commandCalls(PutEventsCommand)[0]!.args[0].input),
@@ -191,9 +225,24 @@ describe('record-incident handler', () => {
   });
 
   it.each([
-    ['the timeline write', () => ddb.on(UpdateItemCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } })), 'TransientAwsError'],
-    ['PutEvents', () => events.on(PutEventsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })), 'AwsCallFailedError'],
-    ['PutMetricData', () => cw.on(PutMetricDataCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } })), 'TransientAwsError'],
+    [
+      'the timeline write',
+      () =>
+        ddb
+          .on(UpdateItemCommand)
+          .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } })),
+      'TransientAwsError',
+    ],
+    [
+      'PutEvents',
+      () => events.on(PutEventsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } })),
+      'AwsCallFailedError',
+    ],
+    [
+      'PutMetricData',
+      () => cw.on(PutMetricDataCommand).rejects(Object.assign(new Error('boom'), { name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } })),
+      'TransientAwsError',
+    ],
   ])('%s failing -> %s', async (_name, arrange, name) => {
     arrange();
     await expect(handler(event({ phase: 'detected' }))).rejects.toMatchObject({ name });
@@ -209,8 +258,10 @@ describe('record-incident handler', () => {
 describe('record-incident handler: drill runs', () => {
   const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true };
 
-  it('stores the drill marker as the record\'s top-level `drill`, and the event and the notification say DRILL', async () => {
-    await handler(event({ phase: 'drill-started', notify: true, drill, detail: { execution: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:d-1' } }));
+  it("stores the drill marker as the record's top-level `drill`, and the event and the notification say DRILL", async () => {
+    await handler(
+      event({ phase: 'drill-started', notify: true, drill, detail: { execution: 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:d-1' } }),
+    );
     const input = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toContain(', drill = if_not_exists(drill, :drill)');
     expect(unmarshall({ ':drill': input.ExpressionAttributeValues![':drill']! })).toEqual({ ':drill': drill });

@@ -53,7 +53,13 @@ describe('planApprovalRequest', () => {
   });
 
   it('never puts the task token in the subject or the message', () => {
-    const plan = planApprovalRequest(input({ facts: { note: TOKEN.slice(0, 5) } }), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/', signingKey: KEY, region: 'us-west-2' });
+    const plan = planApprovalRequest(input({ facts: { note: TOKEN.slice(0, 5) } }), {
+      approvalId: ID,
+      now: NOW,
+      approvalUrl: 'https://approve.example.com/',
+      signingKey: KEY,
+      region: 'us-west-2',
+    });
     expect(plan.subject).not.toContain(TOKEN);
     expect(plan.message).not.toContain(TOKEN);
   });
@@ -69,7 +75,13 @@ describe('planApprovalRequest', () => {
   });
 
   it('tells what happened, why, the facts, each outcome and every way to answer', () => {
-    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', signingKey: KEY, region: 'us-west-2' });
+    const plan = planApprovalRequest(input(), {
+      approvalId: ID,
+      now: NOW,
+      approvalUrl: 'https://approve.example.com/approve',
+      signingKey: KEY,
+      region: 'us-west-2',
+    });
     const m = plan.message;
     expect(m).toContain('Incident inc-123');
     expect(m).toContain('  - verdict is ambiguous: 2 of 4 vantage points see the primary up');
@@ -88,7 +100,14 @@ describe('planApprovalRequest', () => {
   });
 
   it('an emailed link lives at most linkLifetimeSeconds (the approval itself may wait longer: then the CLI or console answers)', () => {
-    const opts = { approvalId: ID, now: NOW, approvalUrl: 'https://approve.example.com/approve', signingKey: KEY, region: 'us-west-2', linkLifetimeSeconds: 3600 };
+    const opts = {
+      approvalId: ID,
+      now: NOW,
+      approvalUrl: 'https://approve.example.com/approve',
+      signingKey: KEY,
+      region: 'us-west-2',
+      linkLifetimeSeconds: 3600,
+    };
     // A failback approval of 24 hours: the link stops working after one hour, the approval does not.
     const plan = planApprovalRequest(input({ step: 'failback', decision: 'fail-back', timeoutSeconds: 86_400 }), opts);
     const oneHour = Date.parse('2026-03-01T13:00:00.000Z') / 1000;
@@ -106,7 +125,13 @@ describe('planApprovalRequest', () => {
   });
 
   it('appends the signed parameters with & when the page URL already has a query', () => {
-    const plan = planApprovalRequest(input(), { approvalId: ID, now: NOW, approvalUrl: 'https://x.example.com/a?db=orders', signingKey: KEY, region: 'us-west-2' });
+    const plan = planApprovalRequest(input(), {
+      approvalId: ID,
+      now: NOW,
+      approvalUrl: 'https://x.example.com/a?db=orders',
+      signingKey: KEY,
+      region: 'us-west-2',
+    });
     expect(plan.message).toContain(`https://x.example.com/a?db=orders&id=${ID}&exp=${EXP}&sig=`);
   });
 
@@ -119,8 +144,20 @@ describe('planApprovalRequest', () => {
   it.each([
     ['promote', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over', /orders-replica \(us-west-2\) is promoted/],
     ['promote-unfenced', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over without a confirmed fence', /could NOT be confirmed fenced/],
-    ['accept-data-loss', 'failover', hotDb(), '[rds-failover] orders: approval needed to fail over accepting data loss', /data-loss budget \(30 s\) is exceeded/],
-    ['fail-back', 'failback', currentRoles(hotDb(), 'standby'), '[rds-failover] orders: approval needed to fail back', /moves writes from orders-replica \(us-west-2\) back to orders-primary \(us-east-1\)/],
+    [
+      'accept-data-loss',
+      'failover',
+      hotDb(),
+      '[rds-failover] orders: approval needed to fail over accepting data loss',
+      /data-loss budget \(30 s\) is exceeded/,
+    ],
+    [
+      'fail-back',
+      'failback',
+      currentRoles(hotDb(), 'standby'),
+      '[rds-failover] orders: approval needed to fail back',
+      /moves writes from orders-replica \(us-west-2\) back to orders-primary \(us-east-1\)/,
+    ],
     ['promote', 'failover', auroraDb(), '[rds-failover] orders: approval needed to fail over', /global cluster fails over to orders-west \(us-west-2\)/],
     ['promote', 'failover', coldDb(), '[rds-failover] orders: approval needed to fail over', /cold standby in us-west-2 is started/],
   ] as const)('decision %s (%s) has its subject and approve text', (decision, step, database, subject, approveText) => {
@@ -131,29 +168,65 @@ describe('planApprovalRequest', () => {
   });
 
   it.each([
-    ['a figure', { lagSeconds: 120, dataLoss: 'ReplicaLag of orders-replica was 120 s' }, /about 2 minutes of writes from before the failure, which the standby had not received, are missing from the new primary \(ReplicaLag of orders-replica was 120 s\)/],
-    ['a figure and a larger bound', { lagSeconds: 0, boundSeconds: 150, dataLoss: 'rpoEstimate strict' }, /about 0 seconds, at most 150 seconds counting the time the last sample could not see, of writes from before the failure/],
-    ['an unknown amount', { lagSeconds: null, dataLoss: 'The standby orders-replica is not a read replica' }, /an UNKNOWN amount of writes is missing from the new primary: .*\(The standby orders-replica is not a read replica\)\. Approve only if you accept losing every write since the standby last replicated/],
+    [
+      'a figure',
+      { lagSeconds: 120, dataLoss: 'ReplicaLag of orders-replica was 120 s' },
+      /about 2 minutes of writes from before the failure, which the standby had not received, are missing from the new primary \(ReplicaLag of orders-replica was 120 s\)/,
+    ],
+    [
+      'a figure and a larger bound',
+      { lagSeconds: 0, boundSeconds: 150, dataLoss: 'rpoEstimate strict' },
+      /about 0 seconds, at most 150 seconds counting the time the last sample could not see, of writes from before the failure/,
+    ],
+    [
+      'an unknown amount',
+      { lagSeconds: null, dataLoss: 'The standby orders-replica is not a read replica' },
+      /an UNKNOWN amount of writes is missing from the new primary: .*\(The standby orders-replica is not a read replica\)\. Approve only if you accept losing every write since the standby last replicated/,
+    ],
   ])('an approval to accept data loss states what is known to be missing: %s', (_label, facts, text) => {
     const plan = planApprovalRequest(input({ decision: 'accept-data-loss', facts }), { approvalId: ID, now: NOW, region: 'us-west-2' });
     expect(plan.message).toMatch(text);
     expect(plan.record.effects?.approve).toMatch(text);
     // And that the facts are re-checked before anything is done.
-    expect(plan.message).toMatch(/probes the primary once more and reads the budget again: if the primary answers it stands down, and if the data at risk got worse .* it asks again/);
+    expect(plan.message).toMatch(
+      /probes the primary once more and reads the budget again: if the primary answers it stands down, and if the data at risk got worse .* it asks again/,
+    );
   });
 
   it('a rejected failback keeps the current writer (the failback passes the database in its current roles)', () => {
-    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: currentRoles(hotDb(), 'standby') }), { approvalId: ID, now: NOW, region: 'us-west-2' });
-    expect(plan.message).toContain('If you reject: no failback: orders-replica (us-west-2) keeps serving writes, and orders-primary (us-east-1) stays its standby.');
+    const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: currentRoles(hotDb(), 'standby') }), {
+      approvalId: ID,
+      now: NOW,
+      region: 'us-west-2',
+    });
+    expect(plan.message).toContain(
+      'If you reject: no failback: orders-replica (us-west-2) keeps serving writes, and orders-primary (us-east-1) stays its standby.',
+    );
     expect(plan.message).toContain('from us-west-2 back to us-east-1');
     expect(plan.message).toMatch(/If nobody answers by .*: nothing changes: the current primary keeps serving/);
     expect(plan.record.effects?.timeout).toMatch(/failback run ends as escalated \(its lease is released/);
   });
 
   it('a failback with traffic records says the traffic is drained step by step first', () => {
-    const db = { ...currentRoles(hotDb(), 'standby'), traffic: { hostedZoneId: 'Z0APP', recordName: 'app.example.com', type: 'CNAME' as const, ttlSeconds: 60, targets: [{ region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' }, { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' }], drainSteps: [10, 50, 100], stepObservationMinutes: 10 } };
+    const db = {
+      ...currentRoles(hotDb(), 'standby'),
+      traffic: {
+        hostedZoneId: 'Z0APP',
+        recordName: 'app.example.com',
+        type: 'CNAME' as const,
+        ttlSeconds: 60,
+        targets: [
+          { region: 'us-east-1', setIdentifier: 'use1', value: 'lb-use1.example.com' },
+          { region: 'us-west-2', setIdentifier: 'usw2', value: 'lb-usw2.example.com' },
+        ],
+        drainSteps: [10, 50, 100],
+        stepObservationMinutes: 10,
+      },
+    };
     const plan = planApprovalRequest(input({ decision: 'fail-back', step: 'failback', database: db }), { approvalId: ID, now: NOW, region: 'us-west-2' });
-    expect(plan.record.effects?.approve).toMatch(/application traffic is shifted back step by step \(10, 50, 100 %, each watched 10 min; an alarm rolls it back\)/);
+    expect(plan.record.effects?.approve).toMatch(
+      /application traffic is shifted back step by step \(10, 50, 100 %, each watched 10 min; an alarm rolls it back\)/,
+    );
   });
 });
 
@@ -180,14 +253,19 @@ describe('humanDuration', () => {
 });
 
 describe('planApprovalRequest: drill runs (docs/game-days.md "Drill runs")', () => {
-  it('a drill run\'s question says DRILL in its subject and first line; the marker stays a fact', () => {
-    const plan = planApprovalRequest(input({ facts: { verdict: 'ambiguous', drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } } }), { approvalId: ID, now: NOW, region: 'us-west-2' });
+  it("a drill run's question says DRILL in its subject and first line; the marker stays a fact", () => {
+    const plan = planApprovalRequest(
+      input({ facts: { verdict: 'ambiguous', drill: { requestedFor: 'payments', fault: 'disrupt-connectivity', scheduled: true } } }),
+      { approvalId: ID, now: NOW, region: 'us-west-2' },
+    );
     expect(plan.subject).toMatch(/^\[rds-failover\] DRILL orders: approval needed to /);
-    expect(plan.message.split('\n')[0]).toBe('DRILL (game day of payments; fault: disrupt-connectivity): a drill run asks, as it would in a real incident. Answer as you would then.');
+    expect(plan.message.split('\n')[0]).toBe(
+      'DRILL (game day of payments; fault: disrupt-connectivity): a drill run asks, as it would in a real incident. Answer as you would then.',
+    );
     expect(plan.record.facts).toMatchObject({ drill: { requestedFor: 'payments' } });
   });
 
-  it('another run\'s null marker is no fact and says nothing of drills', () => {
+  it("another run's null marker is no fact and says nothing of drills", () => {
     const plan = planApprovalRequest(input({ facts: { verdict: 'ambiguous', drill: null } }), { approvalId: ID, now: NOW, region: 'us-west-2' });
     expect(plan.subject).not.toContain('DRILL');
     expect(plan.message).not.toMatch(/drill/i);

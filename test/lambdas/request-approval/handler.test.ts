@@ -119,28 +119,60 @@ describe('request-approval handler', () => {
 
   it("supersede: withdraws the database's pending verdict questions (none pending: nothing to do) and refuses a malformed request", async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
-    await expect(handler({ action: 'supersede', database: hotDb(), trigger: 'RDS event RDS-EVENT-0031 on orders-primary' })).resolves.toEqual({ superseded: [] });
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'failover-state', IndexName: 'pending', ExpressionAttributeValues: { ':database': { S: 'orders' } } });
+    await expect(handler({ action: 'supersede', database: hotDb(), trigger: 'RDS event RDS-EVENT-0031 on orders-primary' })).resolves.toEqual({
+      superseded: [],
+    });
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'failover-state',
+      IndexName: 'pending',
+      ExpressionAttributeValues: { ':database': { S: 'orders' } },
+    });
     await expect(handler({ action: 'supersede', database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
-  it('watch: says whether this incident\'s verdict question still waits, withdraws it when the primary is confirmed down, and refuses a malformed request', async () => {
-    const pending = (incidentId: string, decision = 'promote') => marshall({ pk: `APPROVAL#ap-${incidentId}`, sk: 'APPROVAL', approvalId: `ap-${incidentId}`, status: 'pending', database: 'orders', pendingDatabase: 'orders', incidentId, step: 'failover', decision, reasons: ['split'], facts: { verdict: 'ambiguous' }, createdAt: '2026-04-01T12:00:00.000Z', expiresAt: '2999-01-01T00:00:00.000Z' });
+  it("watch: says whether this incident's verdict question still waits, withdraws it when the primary is confirmed down, and refuses a malformed request", async () => {
+    const pending = (incidentId: string, decision = 'promote') =>
+      marshall({
+        pk: `APPROVAL#ap-${incidentId}`,
+        sk: 'APPROVAL',
+        approvalId: `ap-${incidentId}`,
+        status: 'pending',
+        database: 'orders',
+        pendingDatabase: 'orders',
+        incidentId,
+        step: 'failover',
+        decision,
+        reasons: ['split'],
+        facts: { verdict: 'ambiguous' },
+        createdAt: '2026-04-01T12:00:00.000Z',
+        expiresAt: '2999-01-01T00:00:00.000Z',
+      });
     ddb.on(QueryCommand).resolves({ Items: [pending('inc-1')] });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: true, superseded: [] });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-2' })).resolves.toEqual({ watching: false, superseded: [] });
-    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'ambiguous', reason: 'split' })).resolves.toEqual({ watching: true, superseded: [] });
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'ambiguous', reason: 'split' })).resolves.toEqual({
+      watching: true,
+      superseded: [],
+    });
     ddb.on(QueryCommand).resolves({ Items: [pending('inc-1', 'accept-data-loss')] });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: false, superseded: [] });
     expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
     // Confirmed down: the question is withdrawn (conditional update, then the token gets "reverify").
     ddb.on(QueryCommand).resolves({ Items: [pending('inc-1')] });
     ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ taskToken: TOKEN }) });
-    const out = await handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'confirmed-down', reason: 'All 5 vantage points saw the primary down' });
+    const out = await handler({
+      action: 'watch',
+      database: hotDb(),
+      incidentId: 'inc-1',
+      verdict: 'confirmed-down',
+      reason: 'All 5 vantage points saw the primary down',
+    });
     expect(out).toEqual({ watching: false, superseded: ['ap-inc-1'] });
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN, output: expect.stringContaining('"decision":"reverify"') });
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output).toContain('probed again while its question waited: All 5 vantage points saw the primary down');
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output).toContain(
+      'probed again while its question waited: All 5 vantage points saw the primary down',
+    );
     await expect(handler({ action: 'watch', database: hotDb() })).rejects.toMatchObject({ name: 'InvalidInputError' });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1', verdict: 'gone' })).rejects.toMatchObject({ name: 'InvalidInputError' });
     expect(sns).not.toHaveReceivedAnyCommand();

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { atomicRules, missingRules, type Permission } from '../../../lambdas/restore-ingress/core.js';
 
-const APP: Permission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'app' }, { CidrIp: '10.1.0.0/16' }] };
+const APP: Permission = {
+  IpProtocol: 'tcp',
+  FromPort: 5432,
+  ToPort: 5432,
+  IpRanges: [{ CidrIp: '10.0.0.0/16', Description: 'app' }, { CidrIp: '10.1.0.0/16' }],
+};
 const SG: Permission = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-0aaaaaaaaaaaaaaa1', UserId: '123456789012' }] };
 
 describe('missingRules', () => {
@@ -15,7 +20,11 @@ describe('missingRules', () => {
 
   it.each([
     ['nothing left: every rule comes back', [], 3],
-    ['all there (descriptions ignored): nothing to do', [{ ...APP, IpRanges: [{ CidrIp: '10.0.0.0/16' }, { CidrIp: '10.1.0.0/16', Description: 'other' }] }, SG], 0],
+    [
+      'all there (descriptions ignored): nothing to do',
+      [{ ...APP, IpRanges: [{ CidrIp: '10.0.0.0/16' }, { CidrIp: '10.1.0.0/16', Description: 'other' }] }, SG],
+      0,
+    ],
     ['partly restored: only the missing ones', [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }], 2],
     ['same CIDR on another port does not count', [{ IpProtocol: 'tcp', FromPort: 5433, ToPort: 5433, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }], 3],
   ] as const)('%s', (_label, current, n) => {

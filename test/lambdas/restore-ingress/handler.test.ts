@@ -15,7 +15,14 @@ const ec2 = mockClient(EC2Client);
 const SG = 'sg-0a1b2c3d4e5f60718';
 const RULE = { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] };
 const view = currentRoles(hotDb(), 'standby');
-const event = (over: Record<string, unknown> = {}) => ({ database: view, site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback', epoch: 8, ...over });
+const event = (over: Record<string, unknown> = {}) => ({
+  database: view,
+  site: 'standby',
+  fenceIncidentId: 'inc-1',
+  incidentId: 'inc-1-failback',
+  epoch: 8,
+  ...over,
+});
 const fenceRecord = (revoked: unknown[]) => ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'FENCE#inc-1', sk: 'FENCE', revoked }) });
 
 beforeEach(() => {
@@ -29,7 +36,11 @@ describe('restore-ingress', () => {
     fenceRecord([{ groupId: SG, permissions: [RULE] }]);
     ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: SG, IpPermissions: [] }] });
     await expect(handler(event())).resolves.toMatchObject({ groups: [{ groupId: SG, result: 'done', rules: 1 }] });
-    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'failover-state', Key: { pk: { S: 'FENCE#inc-1' }, sk: { S: 'FENCE' } }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'failover-state',
+      Key: { pk: { S: 'FENCE#inc-1' }, sk: { S: 'FENCE' } },
+      ConsistentRead: true,
+    });
     expect(ec2).toHaveReceivedCommandExactlyOnceWith(AuthorizeSecurityGroupIngressCommand, { GroupId: SG, IpPermissions: [RULE] });
     expect(await regionsOf(ec2, AuthorizeSecurityGroupIngressCommand)).toEqual(['us-east-1']);
   });
@@ -48,7 +59,7 @@ describe('restore-ingress', () => {
     await expect(handler(event())).resolves.toMatchObject({ groups: [{ result: 'already-done' }] });
   });
 
-  it("never touches a group that is not configured for that site", async () => {
+  it('never touches a group that is not configured for that site', async () => {
     fenceRecord([{ groupId: 'sg-0fffffffffffffff1', permissions: [RULE] }]);
     await expect(handler(event())).resolves.toMatchObject({ groups: [{ groupId: 'sg-0fffffffffffffff1', result: 'skipped' }] });
     expect(ec2).not.toHaveReceivedAnyCommand();
@@ -56,7 +67,12 @@ describe('restore-ingress', () => {
 
   it('no fence record (best-effort fencing, nothing revoked): nothing to restore', async () => {
     ddb.on(GetItemCommand).resolves({});
-    await expect(handler(event())).resolves.toEqual({ groups: [], instances: [], securityGroupIds: [], detail: 'nothing was revoked or isolated on the standby by incident inc-1: nothing to restore' });
+    await expect(handler(event())).resolves.toEqual({
+      groups: [],
+      instances: [],
+      securityGroupIds: [],
+      detail: 'nothing was revoked or isolated on the standby by incident inc-1: nothing to restore',
+    });
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
 

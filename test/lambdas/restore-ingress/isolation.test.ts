@@ -26,7 +26,15 @@ const noGroups = () =>
 const entry = { region: 'us-east-1', instanceId: 'orders-primary', vpcId: 'vpc-0e0e0e0e0e0e0e0e0', isolationGroupId: ISO, originalGroupIds: [APP] };
 const record = (isolated: unknown[]) => ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'FENCE#inc-1', sk: 'FENCE', revoked: [], isolated }) });
 const instance = (status: string, groups: string[]) =>
-  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-primary', DBInstanceStatus: status, VpcSecurityGroups: groups.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })) }] });
+  rds.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: [
+      {
+        DBInstanceIdentifier: 'orders-primary',
+        DBInstanceStatus: status,
+        VpcSecurityGroups: groups.map((g) => ({ VpcSecurityGroupId: g, Status: 'active' })),
+      },
+    ],
+  });
 
 beforeEach(() => {
   ddb.reset();
@@ -44,7 +52,9 @@ describe('restore-ingress: isolated instances', () => {
     rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-primary not found.', $metadata: {} }));
     const out = await handler(failback);
     expect(out.securityGroupIds).toEqual([APP]);
-    expect(out.instances).toEqual([{ instanceId: 'orders-primary', groupIds: [APP], result: 'skipped', detail: expect.stringContaining('preserved under another name') }]);
+    expect(out.instances).toEqual([
+      { instanceId: 'orders-primary', groupIds: [APP], result: 'skipped', detail: expect.stringContaining('preserved under another name') },
+    ]);
     expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
     expect(ec2).not.toHaveReceivedAnyCommand();
   });
@@ -54,7 +64,11 @@ describe('restore-ingress: isolated instances', () => {
     instance('available', [ISO]);
     const out = await handler(failback);
     expect(out.instances[0]).toMatchObject({ result: 'done', groupIds: [APP] });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary', VpcSecurityGroupIds: [APP], ApplyImmediately: true });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(ModifyDBInstanceCommand, {
+      DBInstanceIdentifier: 'orders-primary',
+      VpcSecurityGroupIds: [APP],
+      ApplyImmediately: true,
+    });
     expect(await regionsOf(rds, ModifyDBInstanceCommand)).toEqual(['us-east-1']);
   });
 
@@ -88,7 +102,15 @@ describe('isolationRestorePlan', () => {
   it.each([
     ['no instance at the identifier', undefined, [], 'skip'],
     ['isolated and available', 'available', [g(ISO)], 'modify'],
-    ['isolated, the swap still being applied', 'available', [{ id: APP, status: 'removing' }, { id: ISO, status: 'adding' }], 'modify'],
+    [
+      'isolated, the swap still being applied',
+      'available',
+      [
+        { id: APP, status: 'removing' },
+        { id: ISO, status: 'adding' },
+      ],
+      'modify',
+    ],
     ['isolated and stopped (a stopped instance cannot be modified)', 'stopped', [g(ISO)], 'skip'],
     ['isolated and rebooting', 'rebooting', [g(ISO)], 'busy'],
     ['original groups back', 'available', [g(APP)], 'done'],

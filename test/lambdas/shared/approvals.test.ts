@@ -4,7 +4,15 @@ import { InvalidToken, SendTaskSuccessCommand, SFNClient, SFNServiceException, T
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MAX_REVERIFICATIONS, decideApproval, getApproval, listPendingApprovals, refusalFor, supersedeVerdictApprovals, type ApprovalRecord } from '../../../lambdas/shared/approvals.js';
+import {
+  MAX_REVERIFICATIONS,
+  decideApproval,
+  getApproval,
+  listPendingApprovals,
+  refusalFor,
+  supersedeVerdictApprovals,
+  type ApprovalRecord,
+} from '../../../lambdas/shared/approvals.js';
 import { ApprovalRefusedError } from '../../../lambdas/shared/errors.js';
 
 const ddbMock = mockClient(DynamoDBClient);
@@ -104,7 +112,9 @@ describe('decideApproval', () => {
   it('a rejection is also a SendTaskSuccess (the workflow branches on decision)', async () => {
     await decideApproval(deps, { approvalId: ID, decision: 'reject', approver: 'bob', reason: 'partition, wait', now: NOW });
     expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, { ExpressionAttributeValues: expect.objectContaining({ ':decided': { S: 'rejected' } }) });
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { output: JSON.stringify({ decision: 'reject', approver: 'bob', reason: 'partition, wait', approvalId: ID }) });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      output: JSON.stringify({ decision: 'reject', approver: 'bob', reason: 'partition, wait', approvalId: ID }),
+    });
   });
 
   it('refuses an unknown id without writing', async () => {
@@ -137,7 +147,11 @@ describe('decideApproval', () => {
 
   it('loses a race cleanly: the conditional write fails -> already-decided, no SendTaskSuccess', async () => {
     ddbMock.on(UpdateItemCommand).rejects(
-      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: marshall(record({ status: 'approved', approver: 'carol' }), { removeUndefinedValues: true }) }),
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(record({ status: 'approved', approver: 'carol' }), { removeUndefinedValues: true }),
+      }),
     );
     const err = await refusedWith(decideApproval(deps, { approvalId: ID, decision: 'reject', approver: 'alice', now: NOW }), 'already-decided');
     expect(err.message).toContain('by carol');
@@ -170,8 +184,12 @@ describe('decideApproval', () => {
   });
 
   it('puts the answer back to pending when Step Functions could not be told, and reports it transient', async () => {
-    sfnMock.on(SendTaskSuccessCommand).rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
-    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'TransientAwsError' });
+    sfnMock
+      .on(SendTaskSuccessCommand)
+      .rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
     expect(ddbMock).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
       UpdateExpression: 'SET #status = :pending, taskToken = :token, pendingDatabase = :database REMOVE decidedAt, approver, #reason',
       ConditionExpression: '#status = :decided AND approver = :approver',
@@ -181,13 +199,17 @@ describe('decideApproval', () => {
 
   it('requires an approver and a valid decision', async () => {
     await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: '  ', now: NOW })).rejects.toMatchObject({ name: 'InvalidInputError' });
-    await expect(decideApproval(deps, { approvalId: ID, decision: 'maybe' as 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'maybe' as 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+    });
     expect(ddbMock).not.toHaveReceivedAnyCommand();
   });
 
   it('wraps a DynamoDB failure', async () => {
     ddbMock.on(GetItemCommand).rejects(Object.assign(new Error('timeout'), { name: 'TimeoutError' }));
-    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(decideApproval(deps, { approvalId: ID, decision: 'approve', approver: 'alice', now: NOW })).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
   });
 });
 
@@ -271,7 +293,11 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
       '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
     );
     expect(update.UpdateExpression).toContain('REMOVE pendingDatabase, taskToken');
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':superseded': { S: 'superseded' }, ':ambiguous': { S: 'ambiguous' }, ':max': { N: String(MAX_REVERIFICATIONS) } });
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':superseded': { S: 'superseded' },
+      ':ambiguous': { S: 'ambiguous' },
+      ':max': { N: String(MAX_REVERIFICATIONS) },
+    });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN });
     expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!)).toEqual({
       decision: 'reverify',
@@ -282,7 +308,11 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
   });
 
   it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
-    pending(record({ approvalId: 'a', decision: 'accept-data-loss' }), record({ approvalId: 'b', decision: 'promote-unfenced' }), record({ approvalId: 'c', step: 'failback', decision: 'fail-back' }));
+    pending(
+      record({ approvalId: 'a', decision: 'accept-data-loss' }),
+      record({ approvalId: 'b', decision: 'promote-unfenced' }),
+      record({ approvalId: 'c', step: 'failback', decision: 'fail-back' }),
+    );
     await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([]);
     expect(ddbMock).not.toHaveReceivedCommand(UpdateItemCommand);
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
@@ -297,7 +327,10 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
 
   it('a run that no longer waits (TaskTimedOut): the record is marked expired, nothing else', async () => {
     pending(record());
-    ddbMock.on(UpdateItemCommand).resolvesOnce({ Attributes: marshall(record()) }).resolves({});
+    ddbMock
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: marshall(record()) })
+      .resolves({});
     sfnMock.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
     await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([]);
     const second = ddbMock.commandCalls(UpdateItemCommand)[1]!.args[0].input;
@@ -306,10 +339,20 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
 
   it('a run that could not be told: the question goes back to pending for a human, and the error surfaces', async () => {
     pending(record());
-    ddbMock.on(UpdateItemCommand).resolvesOnce({ Attributes: marshall(record()) }).resolves({});
-    sfnMock.on(SendTaskSuccessCommand).rejects(new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', $metadata: {} }));
+    ddbMock
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: marshall(record()) })
+      .resolves({});
+    sfnMock
+      .on(SendTaskSuccessCommand)
+      .rejects(new SFNServiceException({ name: 'ServiceUnavailable', $fault: 'server', message: 'unavailable', $metadata: {} }));
     await expect(supersedeVerdictApprovals(deps, req)).rejects.toThrow();
     const back = ddbMock.commandCalls(UpdateItemCommand)[1]!.args[0].input;
-    expect(back.ExpressionAttributeValues).toMatchObject({ ':pending': { S: 'pending' }, ':token': { S: TOKEN }, ':decided': { S: 'superseded' }, ':approver': { S: 'automation' } });
+    expect(back.ExpressionAttributeValues).toMatchObject({
+      ':pending': { S: 'pending' },
+      ':token': { S: TOKEN },
+      ':decided': { S: 'superseded' },
+      ':approver': { S: 'automation' },
+    });
   });
 });

@@ -6,7 +6,7 @@ import { databaseSchema as miniDatabaseSchema } from '../../../lambdas/shared/co
 import { schemaCode } from '../../../scripts/gen-config-mini.js';
 import { exampleDatabase } from './database-fixture.js';
 
-describe('the functions\' zod/mini database schema (generated from the classic one)', () => {
+describe("the functions' zod/mini database schema (generated from the classic one)", () => {
   it('has the same definitions as the classic schema (types, checks, messages, defaults, strictness)', () => {
     expect(schemaCode(miniDatabaseSchema)).toBe(schemaCode(databaseSchema));
   });
@@ -23,11 +23,25 @@ describe('the functions\' zod/mini database schema (generated from the classic o
   it.each([
     ['a bad Region', { primary: { region: 'mars-1' } }, ['primary', 'region'], 'must be an AWS Region code such as us-east-1'],
     ['an unknown key', { colour: 'blue' }, [], undefined],
-    ['a heartbeat period of 90 s', { detection: { heartbeat: { periodSeconds: 90 } } }, ['detection', 'heartbeat', 'periodSeconds'], 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)'],
+    [
+      'a heartbeat period of 90 s',
+      { detection: { heartbeat: { periodSeconds: 90 } } },
+      ['detection', 'heartbeat', 'periodSeconds'],
+      'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)',
+    ],
   ])('refuses %s with the same issue as the classic schema', (_label, patch, path, message) => {
     const base = exampleDatabase() as Record<string, unknown>;
     const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, typeof a[k] === 'object' && a[k] && typeof b[k] === 'object' && !Array.isArray(b[k]) ? merge(a[k] as Record<string, unknown>, b[k] as Record<string, unknown>) : k in b ? b[k] : a[k]]));
+      Object.fromEntries(
+        [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+          k,
+          typeof a[k] === 'object' && a[k] && typeof b[k] === 'object' && !Array.isArray(b[k])
+            ? merge(a[k] as Record<string, unknown>, b[k] as Record<string, unknown>)
+            : k in b
+              ? b[k]
+              : a[k],
+        ]),
+      );
     const raw = merge(base, patch);
     const mini = zm.safeParse(miniDatabaseSchema, raw);
     const classic = databaseSchema.safeParse(raw);

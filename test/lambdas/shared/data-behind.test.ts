@@ -8,17 +8,62 @@ const T2 = '2026-06-01T10:02:00.000Z';
 
 describe('instanceDataBehind', () => {
   const table: Array<[string, string, LagPoint[], LagPoint[], Array<{ at: string; seconds: number; source: string }>]> = [
-    ['MySQL: ReplicaLag (Seconds_Behind_Master) is the figure', 'mysql', [p(T0, 3), p(T1, 0)], [], [{ at: T0, seconds: 3, source: 'ReplicaLag' }, { at: T1, seconds: 0, source: 'ReplicaLag' }]],
+    [
+      'MySQL: ReplicaLag (Seconds_Behind_Master) is the figure',
+      'mysql',
+      [p(T0, 3), p(T1, 0)],
+      [],
+      [
+        { at: T0, seconds: 3, source: 'ReplicaLag' },
+        { at: T1, seconds: 0, source: 'ReplicaLag' },
+      ],
+    ],
     ['MySQL ignores a slot metric', 'mysql', [p(T0, 7)], [p(T0, 0)], [{ at: T0, seconds: 7, source: 'ReplicaLag' }]],
-    ['PostgreSQL, quiet source: slot lag 0 bytes makes the period 0 s behind whatever ReplicaLag says', 'postgres', [p(T0, 240)], [p(T0, 0)], [{ at: T0, seconds: 0, source: 'OldestReplicationSlotLag' }]],
-    ['PostgreSQL, WAL not yet received: ReplicaLag stands (an upper bound)', 'postgres', [p(T0, 120)], [p(T0, 30_720)], [{ at: T0, seconds: 120, source: 'ReplicaLag' }]],
+    [
+      'PostgreSQL, quiet source: slot lag 0 bytes makes the period 0 s behind whatever ReplicaLag says',
+      'postgres',
+      [p(T0, 240)],
+      [p(T0, 0)],
+      [{ at: T0, seconds: 0, source: 'OldestReplicationSlotLag' }],
+    ],
+    [
+      'PostgreSQL, WAL not yet received: ReplicaLag stands (an upper bound)',
+      'postgres',
+      [p(T0, 120)],
+      [p(T0, 30_720)],
+      [{ at: T0, seconds: 120, source: 'ReplicaLag' }],
+    ],
     ['PostgreSQL, slot metric unreadable: ReplicaLag alone', 'postgres', [p(T0, 90)], [], [{ at: T0, seconds: 90, source: 'ReplicaLag' }]],
-    ['PostgreSQL, slot 0 in another period only', 'postgres', [p(T0, 50), p(T1, 55)], [p(T0, 0), p(T1, 256)], [{ at: T0, seconds: 0, source: 'OldestReplicationSlotLag' }, { at: T1, seconds: 55, source: 'ReplicaLag' }]],
-    ['aurora-postgresql engines count as PostgreSQL', 'aurora-postgresql', [p(T0, 10)], [p(T0, 0)], [{ at: T0, seconds: 0, source: 'OldestReplicationSlotLag' }]],
+    [
+      'PostgreSQL, slot 0 in another period only',
+      'postgres',
+      [p(T0, 50), p(T1, 55)],
+      [p(T0, 0), p(T1, 256)],
+      [
+        { at: T0, seconds: 0, source: 'OldestReplicationSlotLag' },
+        { at: T1, seconds: 55, source: 'ReplicaLag' },
+      ],
+    ],
+    [
+      'aurora-postgresql engines count as PostgreSQL',
+      'aurora-postgresql',
+      [p(T0, 10)],
+      [p(T0, 0)],
+      [{ at: T0, seconds: 0, source: 'OldestReplicationSlotLag' }],
+    ],
     ['-1 (replication not active) is no figure, even with slot 0', 'postgres', [p(T0, -1)], [p(T0, 0)], []],
     ['a slot datapoint without a ReplicaLag datapoint is no figure', 'postgres', [], [p(T0, 0)], []],
     ['NaN is no figure', 'mysql', [p(T0, Number.NaN)], [], []],
-    ['sorted oldest first; a repeated period keeps its largest value', 'mysql', [p(T2, 1), p(T0, 4), p(T0, 6)], [], [{ at: T0, seconds: 6, source: 'ReplicaLag' }, { at: T2, seconds: 1, source: 'ReplicaLag' }]],
+    [
+      'sorted oldest first; a repeated period keeps its largest value',
+      'mysql',
+      [p(T2, 1), p(T0, 4), p(T0, 6)],
+      [],
+      [
+        { at: T0, seconds: 6, source: 'ReplicaLag' },
+        { at: T2, seconds: 1, source: 'ReplicaLag' },
+      ],
+    ],
   ];
   it.each(table)('%s', (_label, engine, replicaLag, slotLag, expected) => {
     const out = instanceDataBehind({ engine, replicaLag, slotLag }).map((f) => ({ at: f.at.toISOString(), seconds: f.seconds, source: f.source }));
@@ -26,7 +71,13 @@ describe('instanceDataBehind', () => {
   });
 
   it.each([
-    ["the heartbeats' WalBytesBehind of 0 makes the period 0 s behind when the slot metric is unreadable", [p(T0, 45)], [], [p(T0, 0)], { seconds: 0, source: 'WalBytesBehind' }],
+    [
+      "the heartbeats' WalBytesBehind of 0 makes the period 0 s behind when the slot metric is unreadable",
+      [p(T0, 45)],
+      [],
+      [p(T0, 0)],
+      { seconds: 0, source: 'WalBytesBehind' },
+    ],
     ['WAL still to flush: ReplicaLag stands', [p(T0, 45)], [], [p(T0, 512)], { seconds: 45, source: 'ReplicaLag' }],
     ['either measure at 0 is enough (the slot metric named first)', [p(T0, 45)], [p(T0, 0)], [p(T0, 0)], { seconds: 0, source: 'OldestReplicationSlotLag' }],
     ['two sites in one period: the larger value counts', [p(T0, 45)], [], [p(T0, 0), p(T0, 256)], { seconds: 45, source: 'ReplicaLag' }],

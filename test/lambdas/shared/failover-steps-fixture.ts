@@ -43,14 +43,24 @@ export const warmDb = (): DatabaseConfig =>
 /** A cold standby: stack orders-cold with parameter Mode, instance orders-cold-db once active. */
 export const coldDb = (): DatabaseConfig =>
   hotDb((r) => {
-    r.standby = { region: 'us-west-2', instanceId: 'orders-cold-db', readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } } as unknown as Raw['standby'];
+    r.standby = {
+      region: 'us-west-2',
+      instanceId: 'orders-cold-db',
+      readiness: 'cold',
+      coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' },
+    } as unknown as Raw['standby'];
   });
 
 /** An Aurora global database: orders-east (writer) and orders-west in global cluster orders-global. */
 export const auroraDb = (): DatabaseConfig =>
   hotDb((r) => {
     r.engine = 'aurora-postgresql';
-    r.primary = { region: 'us-east-1', clusterId: 'orders-east', globalClusterId: 'orders-global', securityGroupIds: ['sg-0a1b2c3d4e5f60718'] } as unknown as Raw['primary'];
+    r.primary = {
+      region: 'us-east-1',
+      clusterId: 'orders-east',
+      globalClusterId: 'orders-global',
+      securityGroupIds: ['sg-0a1b2c3d4e5f60718'],
+    } as unknown as Raw['primary'];
     r.standby = { region: 'us-west-2', clusterId: 'orders-west', globalClusterId: 'orders-global', readiness: 'hot' } as unknown as Raw['standby'];
   });
 

@@ -4,7 +4,11 @@ import { describeIssues } from '../../../lambdas/shared/issues.js';
 import { CONTRACTS } from '../../../lambdas/shared/contracts.js';
 import { exampleDatabase as hotDb } from './database-fixture.js';
 
-const catching = (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+const catching = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('defineHandler', () => {
   const planFailback = defineHandler('plan-failback', () => ({
@@ -23,7 +27,11 @@ describe('defineHandler', () => {
   it.each([
     ['no input at all', undefined, /plan-failback: invalid input: \(input\): is required \(expected object\) \(got nothing\)/],
     ['no database', {}, /plan-failback: invalid input: database: is required \(expected object\) \(got nothing\)/],
-    ['a bad Region', { database: { ...hotDb(), primary: { ...hotDb().primary, region: 'mars-1' } } }, /database\.primary\.region: must be an AWS Region code such as us-east-1 \(got "mars-1"\)/],
+    [
+      'a bad Region',
+      { database: { ...hotDb(), primary: { ...hotDb().primary, region: 'mars-1' } } },
+      /database\.primary\.region: must be an AWS Region code such as us-east-1 \(got "mars-1"\)/,
+    ],
     ['a string', 'hello', /\(input\): expected object, received string \(got "hello"\)/],
   ])('%s: InvalidInputError naming the path and the bad value, body not run', async (_label, event, message) => {
     let ran = false;
@@ -49,17 +57,26 @@ describe('defineHandler', () => {
       expect(input.site).toBe('primary');
       return { confirmed: true, actions: [], revoked: [], instanceStatus: null };
     });
-    await expect(h({ database: hotDb(), epoch: 1, incidentId: 'inc-1' })).resolves.toEqual({ confirmed: true, deferred: false, actions: [], revoked: [], isolated: [], instanceStatus: null });
+    await expect(h({ database: hotDb(), epoch: 1, incidentId: 'inc-1' })).resolves.toEqual({
+      confirmed: true,
+      deferred: false,
+      actions: [],
+      revoked: [],
+      isolated: [],
+      instanceStatus: null,
+    });
   });
 
   it('never shows a task token (or any key named like a secret) in the message', async () => {
     const h = defineHandler('request-approval', () => ({ approvalId: 'a', expiresAt: 'b' }));
-    const err = await catching(h({ database: hotDb(), taskToken: 'x'.repeat(3000), incidentId: 'inc-1', step: 'failover', decision: 'promote', reasons: ['r'], timeoutSeconds: 60 }));
+    const err = await catching(
+      h({ database: hotDb(), taskToken: 'x'.repeat(3000), incidentId: 'inc-1', step: 'failover', decision: 'promote', reasons: ['r'], timeoutSeconds: 60 }),
+    );
     expect((err as Error).message).toMatch(/taskToken: must be at most 2048 character\(s\) long \(got \(not shown\)\)/);
     expect((err as Error).message).not.toContain('xxxx');
   });
 
-  it('an action handler parses with the action\'s own contract', async () => {
+  it("an action handler parses with the action's own contract", async () => {
     const h = defineActionHandler('request-approval', 'supersede', (input) => ({ superseded: [input.trigger] }));
     await expect(h({ database: hotDb(), action: 'supersede', trigger: 'an alarm' })).resolves.toEqual({ superseded: ['an alarm'] });
     await expect(h({ database: hotDb(), action: 'supersede' })).rejects.toThrow(/request-approval \(supersede\): invalid input: trigger: is required/);

@@ -30,12 +30,29 @@ afterAll(async () => {
 describe('against a real PostgreSQL 18 server', () => {
   it('probe: SELECT 1 and the heartbeat upsert run, twice (the upsert is idempotent); a stopped server is down', async () => {
     const { handler } = await import('../../../lambdas/probe/handler.js');
-    const input = { database: 'orders', engine: 'postgres', host: pg.host, port: pg.port, secretArn, databaseName: 'postgres', vantage: 'usw2', timeoutMs: 3000 };
+    const input = {
+      database: 'orders',
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      secretArn,
+      databaseName: 'postgres',
+      vantage: 'usw2',
+      timeoutMs: 3000,
+    };
     await expect(handler(input)).resolves.toMatchObject({ status: 'up', tcp: true, wrote: true });
     await expect(handler(input)).resolves.toMatchObject({ status: 'up', wrote: true });
 
     const { defaultConnector } = await import('../../../lambdas/shared/sql.js');
-    const session = await defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', timeoutMs: 3000 });
+    const session = await defaultConnector.connect({
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      user: pg.user,
+      password: pg.password,
+      database: 'postgres',
+      timeoutMs: 3000,
+    });
     const rows = await session.query('SELECT site, epoch FROM failover_heartbeat ORDER BY site');
     await session.close();
     expect(rows).toEqual([{ site: 'usw2', epoch: null }]);
@@ -49,14 +66,30 @@ describe('against a real PostgreSQL 18 server', () => {
     }
   });
 
-  it('grants: the preflight\'s grant query reads what a limited user lacks, the printed GRANT statements fix it, and the heartbeat then writes', async () => {
+  it("grants: the preflight's grant query reads what a limited user lacks, the printed GRANT statements fix it, and the heartbeat then writes", async () => {
     const { defaultConnector, readGrants, writeHeartbeat } = await import('../../../lambdas/shared/sql.js');
     const { grantChecks, grantStatements } = await import('../../../lib/ops/grants.js');
     const { handler } = await import('../../../lambdas/probe/handler.js');
-    const as = (user: string, password: string) => defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user, password, database: 'postgres', timeoutMs: 3000 });
+    const as = (user: string, password: string) =>
+      defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user, password, database: 'postgres', timeoutMs: 3000 });
     // The probe as the (superuser) test user: every privilege, read through the deployed code path.
-    const probed = await handler({ database: 'orders', engine: 'postgres', host: pg.host, port: pg.port, secretArn, databaseName: 'postgres', vantage: 'usw2', timeoutMs: 3000, write: false, grants: true });
-    expect(probed).toMatchObject({ status: 'up', wrote: false, grants: { schema: 'public', schemaCreate: true, tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true } });
+    const probed = await handler({
+      database: 'orders',
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      secretArn,
+      databaseName: 'postgres',
+      vantage: 'usw2',
+      timeoutMs: 3000,
+      write: false,
+      grants: true,
+    });
+    expect(probed).toMatchObject({
+      status: 'up',
+      wrote: false,
+      grants: { schema: 'public', schemaCreate: true, tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true },
+    });
 
     const admin = await as(pg.user, pg.password);
     try {
@@ -67,21 +100,43 @@ describe('against a real PostgreSQL 18 server', () => {
       let grants;
       try {
         grants = await readGrants(user, 'postgres');
-        expect(grants).toEqual({ user: 'failover_probe', schema: 'public', schemaCreate: false, tableExists: true, tableInsert: false, tableUpdate: false, tableSelect: false, pgMonitor: false });
+        expect(grants).toEqual({
+          user: 'failover_probe',
+          schema: 'public',
+          schemaCreate: false,
+          tableExists: true,
+          tableInsert: false,
+          tableUpdate: false,
+          tableSelect: false,
+          pgMonitor: false,
+        });
         // CREATE TABLE IF NOT EXISTS needs CREATE on the schema even when the table exists: the heartbeat fails.
         await expect(writeHeartbeat(user, 'postgres', { site: 'limited' })).rejects.toMatchObject({ code: '42501' });
       } finally {
         await user.close();
       }
       const lines = grantChecks({ engine: 'postgres', credentials: { secretArn } } as never, grants, 'us-west-2');
-      expect(lines.map((l) => [l.check, l.status])).toEqual([['database-grants-schema', 'fail'], ['database-grants-table', 'fail'], ['database-grants-pg-monitor', 'warn']]);
+      expect(lines.map((l) => [l.check, l.status])).toEqual([
+        ['database-grants-schema', 'fail'],
+        ['database-grants-table', 'fail'],
+        ['database-grants-pg-monitor', 'warn'],
+      ]);
       // The fixes printed are the statements an administrator runs: run them.
       const sql = grantStatements('failover_probe', 'public');
       expect(lines.map((l) => l.fix)).toEqual([sql.schema, sql.table, sql.pgMonitor]);
       for (const statement of [sql.schema, sql.table, sql.pgMonitor]) await admin.query(statement);
       const fixed = await as('failover_probe', 'probe-password');
       try {
-        expect(await readGrants(fixed, 'postgres')).toEqual({ user: 'failover_probe', schema: 'public', schemaCreate: true, tableExists: true, tableInsert: true, tableUpdate: true, tableSelect: true, pgMonitor: true });
+        expect(await readGrants(fixed, 'postgres')).toEqual({
+          user: 'failover_probe',
+          schema: 'public',
+          schemaCreate: true,
+          tableExists: true,
+          tableInsert: true,
+          tableUpdate: true,
+          tableSelect: true,
+          pgMonitor: true,
+        });
         await expect(writeHeartbeat(fixed, 'postgres', { site: 'limited' })).resolves.toMatch(/^\d{4}-/);
       } finally {
         await fixed.close();
@@ -106,7 +161,15 @@ describe('against a real PostgreSQL 18 server', () => {
     expect(out).toMatchObject({ ok: true, host: pg.host, mode: 'write' });
 
     const { defaultConnector } = await import('../../../lambdas/shared/sql.js');
-    const session = await defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', timeoutMs: 3000 });
+    const session = await defaultConnector.connect({
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      user: pg.user,
+      password: pg.password,
+      database: 'postgres',
+      timeoutMs: 3000,
+    });
     const rows = await session.query("SELECT epoch FROM failover_heartbeat WHERE site = 'failover-verify'");
     await session.close();
     expect(rows).toEqual([{ epoch: '7' }]);
@@ -114,7 +177,16 @@ describe('against a real PostgreSQL 18 server', () => {
 
   it('heartbeat: publishes HeartbeatSuccess 1 when the write lands, 0 when the server is gone', async () => {
     const { handler } = await import('../../../lambdas/heartbeat/handler.js');
-    const input = { database: 'orders', engine: 'postgres', host: pg.host, port: pg.port, secretArn, databaseName: 'postgres', timeoutMs: 3000, site: 'cross-region' };
+    const input = {
+      database: 'orders',
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      secretArn,
+      databaseName: 'postgres',
+      timeoutMs: 3000,
+      site: 'cross-region',
+    };
     cw.resetHistory();
     await expect(handler(input)).resolves.toMatchObject({ ok: true });
     await pg.halt();
@@ -126,9 +198,22 @@ describe('against a real PostgreSQL 18 server', () => {
     const values = cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData?.find((d) => d.MetricName === 'HeartbeatSuccess')?.Value);
     expect(values).toEqual([1, 0]);
     // A server with no replica streaming: the pg_stat_replication read runs and says so; no WAL figure.
-    expect(cw.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData ?? []).some((d) => d.MetricName === 'WalBytesBehind')).toBe(false);
+    expect(
+      cw
+        .commandCalls(PutMetricDataCommand)
+        .flatMap((c) => c.args[0].input.MetricData ?? [])
+        .some((d) => d.MetricName === 'WalBytesBehind'),
+    ).toBe(false);
     const { defaultConnector, REPLICATION_SQL } = await import('../../../lambdas/shared/sql.js');
-    const session = await defaultConnector.connect({ engine: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'postgres', timeoutMs: 3000 });
+    const session = await defaultConnector.connect({
+      engine: 'postgres',
+      host: pg.host,
+      port: pg.port,
+      user: pg.user,
+      password: pg.password,
+      database: 'postgres',
+      timeoutMs: 3000,
+    });
     try {
       expect(await session.query(REPLICATION_SQL.postgres)).toEqual([{ replicas: '0', readable: '0', bytes_behind: null }]);
     } finally {

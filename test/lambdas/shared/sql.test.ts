@@ -24,7 +24,9 @@ import { classifyDatabaseError } from '../../../lambdas/probe/core.js';
 import { installFakeConnector, uninstallFakeConnector } from './fake-connector.js';
 
 /** A local TCP server; `silent` servers accept and never speak (a hung database). */
-async function listen(onConnection: (socket: net.Socket) => void = (s) => s.end()): Promise<{ port: number; close: () => Promise<void>; sockets: Set<net.Socket> }> {
+async function listen(
+  onConnection: (socket: net.Socket) => void = (s) => s.end(),
+): Promise<{ port: number; close: () => Promise<void>; sockets: Set<net.Socket> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -85,7 +87,9 @@ describe('defaultConnector.connect with the real drivers', () => {
     const server = await listen(() => undefined);
     try {
       const started = Date.now();
-      const err = await defaultConnector.connect({ engine, host: '127.0.0.1', port: server.port, user: 'u', password: 'p', timeoutMs: 400 }).catch((e: unknown) => e);
+      const err = await defaultConnector
+        .connect({ engine, host: '127.0.0.1', port: server.port, user: 'u', password: 'p', timeoutMs: 400 })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(classifyDatabaseError(err)).toBe('down');
@@ -105,14 +109,20 @@ describe('getSqlConnector (the cloud twin seam)', () => {
   });
 
   it('honours a connector installed under Symbol.for("rds-failover.sql-connector")', () => {
-    const twin: SqlConnector = { connect: async () => ({ query: async () => [], close: async () => undefined }), tcpCheck: async () => undefined, resolveEndpoint: async (h) => h };
+    const twin: SqlConnector = {
+      connect: async () => ({ query: async () => [], close: async () => undefined }),
+      tcpCheck: async () => undefined,
+      resolveEndpoint: async (h) => h,
+    };
     (globalThis as Record<symbol, unknown>)[Symbol.for('rds-failover.sql-connector')] = twin;
     expect(getSqlConnector()).toBe(twin);
   });
 });
 
 /** A session that records statements and answers from a script. */
-function recordingSession(answer: (sql: string, params?: unknown[]) => Record<string, unknown>[] | Error): SqlSession & { calls: [string, unknown[] | undefined][] } {
+function recordingSession(
+  answer: (sql: string, params?: unknown[]) => Record<string, unknown>[] | Error,
+): SqlSession & { calls: [string, unknown[] | undefined][] } {
   const calls: [string, unknown[] | undefined][] = [];
   return {
     calls,
@@ -183,7 +193,12 @@ describe('walBytesBehind (PostgreSQL: WAL the slowest replica has not flushed)',
   });
 
   it('never throws (a server in recovery has no WAL position), and asks nothing of MySQL or Aurora', async () => {
-    await expect(walBytesBehind(recordingSession(() => coded('55000', 'recovery is in progress')), 'postgres')).resolves.toBeUndefined();
+    await expect(
+      walBytesBehind(
+        recordingSession(() => coded('55000', 'recovery is in progress')),
+        'postgres',
+      ),
+    ).resolves.toBeUndefined();
     for (const engine of ['mysql', 'aurora-mysql', 'aurora-postgresql'] as const) {
       const session = recordingSession(() => [{ replicas: '1', readable: '1', bytes_behind: '0' }]);
       await expect(walBytesBehind(session, engine)).resolves.toBeUndefined();
@@ -241,8 +256,20 @@ describe('resolveCredentials', () => {
       ['no own Region given: the ARN Region', undefined, [], ['eu-central-1'], 'eu-central-1'],
       ['own Region is the ARN Region', 'eu-central-1', [], ['eu-central-1'], 'eu-central-1'],
       ['ARN Region out: the listed Regions in order', 'us-east-1', ['eu-central-1'], ['eu-central-1', 'us-west-2'], 'us-west-2'],
-      ['ARN Region and the first replica out: the next one', 'us-east-1', ['eu-central-1', 'us-west-2'], ['eu-central-1', 'us-west-2', 'ap-south-1'], 'ap-south-1'],
-      ['own replica out: the other replica, then the ARN Region', 'us-west-2', ['us-west-2', 'ap-south-1'], ['us-west-2', 'ap-south-1', 'eu-central-1'], 'eu-central-1'],
+      [
+        'ARN Region and the first replica out: the next one',
+        'us-east-1',
+        ['eu-central-1', 'us-west-2'],
+        ['eu-central-1', 'us-west-2', 'ap-south-1'],
+        'ap-south-1',
+      ],
+      [
+        'own replica out: the other replica, then the ARN Region',
+        'us-west-2',
+        ['us-west-2', 'ap-south-1'],
+        ['us-west-2', 'ap-south-1', 'eu-central-1'],
+        'eu-central-1',
+      ],
     ] as const)('%s', async (_case, ownRegion, out, asked, from) => {
       const calls: Array<{ region: string; id: string }> = [];
       sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }, getClient) => {
@@ -276,12 +303,14 @@ describe('resolveCredentials', () => {
         regions.push(region);
         throw timeout(region);
       });
-      await expect(resolveCredentials({ ...base, secretArn: arn, secretReplicaRegions: replicas, ownRegion: 'us-east-1' })).rejects.toThrow('GetSecretValue in ap-south-1: connection timed out');
+      await expect(resolveCredentials({ ...base, secretArn: arn, secretReplicaRegions: replicas, ownRegion: 'us-east-1' })).rejects.toThrow(
+        'GetSecretValue in ap-south-1: connection timed out',
+      );
       expect(regions).toEqual(['eu-central-1', 'us-west-2', 'ap-south-1']);
     });
   });
 
-  it('signs an IAM auth token for the endpoint host, port and user, in the endpoint\'s Region', async () => {
+  it("signs an IAM auth token for the endpoint host, port and user, in the endpoint's Region", async () => {
     const creds = await resolveCredentials({ ...base, iamUser: 'failover_probe', ownRegion: 'eu-west-1' });
     expect(creds?.user).toBe('failover_probe');
     expect(creds?.source).toBe('iam');
@@ -297,7 +326,7 @@ describe('resolveCredentials', () => {
       ['an instance endpoint in another Region', 'orders-primary.abc123.us-east-1.rds.amazonaws.com', 'us-east-1'],
       ['an Aurora cluster endpoint', 'orders-east.cluster-abc123.eu-west-1.rds.amazonaws.com', 'eu-west-1'],
       ['a China Region endpoint', 'orders.abc.cn-north-1.rds.amazonaws.com.cn', 'cn-north-1'],
-    ])('follows the CNAME chain to %s and signs for it there, whatever the caller\'s Region', async (_label, endpoint, region) => {
+    ])("follows the CNAME chain to %s and signs for it there, whatever the caller's Region", async (_label, endpoint, region) => {
       installFakeConnector({ cnames: { 'writer.orders.internal': 'alias.orders.internal', 'alias.orders.internal': `${endpoint}.` } });
       const creds = await resolveCredentials({ host: 'writer.orders.internal', port: 5432, iamUser: 'failover_probe', ownRegion: 'us-west-2' });
       expect(creds?.host).toBe(endpoint);
@@ -335,7 +364,10 @@ describe('small helpers', () => {
   });
 
   it('withTimeout rejects with ETIMEDOUT when the promise is too slow, and passes a fast one', async () => {
-    await expect(withTimeout(new Promise(() => undefined), 20, 'SELECT 1')).rejects.toMatchObject({ code: 'ETIMEDOUT', message: 'SELECT 1 timed out after 20 ms' });
+    await expect(withTimeout(new Promise(() => undefined), 20, 'SELECT 1')).rejects.toMatchObject({
+      code: 'ETIMEDOUT',
+      message: 'SELECT 1 timed out after 20 ms',
+    });
     await expect(withTimeout(Promise.resolve(3), 1000, 'x')).resolves.toBe(3);
   });
 

@@ -47,15 +47,40 @@ describe('traffic weights', () => {
   });
 
   it('a rollback puts the weights back; a record that did not exist gets weight 0', () => {
-    expect(restoreWeights([{ setIdentifier: 'use1', region: 'us-east-1', weight: null }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }]).map((w) => w.weight)).toEqual([0, 100]);
+    expect(
+      restoreWeights([
+        { setIdentifier: 'use1', region: 'us-east-1', weight: null },
+        { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 },
+      ]).map((w) => w.weight),
+    ).toEqual([0, 100]);
   });
 
   it('one all-or-nothing batch of UPSERTs of weighted records', () => {
     expect(changeBatch(traffic, stepWeights(traffic, sites, 50), 'step 50')).toEqual({
       Comment: 'step 50',
       Changes: [
-        { Action: 'UPSERT', ResourceRecordSet: { Name: 'app.orders.example.com', Type: 'CNAME', SetIdentifier: 'use1', Weight: 50, TTL: 60, ResourceRecords: [{ Value: 'lb-use1.example.com' }] } },
-        { Action: 'UPSERT', ResourceRecordSet: { Name: 'app.orders.example.com', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 50, TTL: 60, ResourceRecords: [{ Value: 'lb-usw2.example.com' }] } },
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: 'app.orders.example.com',
+            Type: 'CNAME',
+            SetIdentifier: 'use1',
+            Weight: 50,
+            TTL: 60,
+            ResourceRecords: [{ Value: 'lb-use1.example.com' }],
+          },
+        },
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: 'app.orders.example.com',
+            Type: 'CNAME',
+            SetIdentifier: 'usw2',
+            Weight: 50,
+            TTL: 60,
+            ResourceRecords: [{ Value: 'lb-usw2.example.com' }],
+          },
+        },
       ],
     });
   });
@@ -82,18 +107,31 @@ describe('firingAlarms', () => {
     ['INSUFFICIENT_DATA does not stop the drain', [{ region: 'us-east-1', name: 'app-5xx', state: 'INSUFFICIENT_DATA' }], [], []],
     ['a named alarm found nowhere cannot gate', [], [], ['app-5xx was found in no Region: it cannot gate the drain']],
     ['the heartbeat alarm may be missing', [{ region: 'us-east-1', name: 'app-5xx', state: 'OK' }], ['hb'], []],
-    ['a Region that cannot be read stops the drain', [{ region: 'us-east-1', error: 'TimeoutError' }], [], ['alarms in us-east-1 could not be read (TimeoutError)']],
+    [
+      'a Region that cannot be read stops the drain',
+      [{ region: 'us-east-1', error: 'TimeoutError' }],
+      [],
+      ['alarms in us-east-1 could not be read (TimeoutError)'],
+    ],
   ] as const)('%s', (_label, readings, optional, expected) => {
     expect(firingAlarms(readings, ['app-5xx', ...optional], optional)).toEqual(expected);
   });
 });
 
 describe('alarmedSince', () => {
-  const item = (from: string, to: string, t: string) => ({ Timestamp: new Date(t), HistorySummary: `Alarm updated from ${from} to ${to}`, HistoryData: JSON.stringify({ oldState: { stateValue: from }, newState: { stateValue: to } }) });
+  const item = (from: string, to: string, t: string) => ({
+    Timestamp: new Date(t),
+    HistorySummary: `Alarm updated from ${from} to ${to}`,
+    HistoryData: JSON.stringify({ oldState: { stateValue: from }, newState: { stateValue: to } }),
+  });
   it('reports an alarm that went to ALARM since the last check, with the first time, and nothing for other transitions', () => {
     expect(
       alarmedSince([
-        { region: 'us-east-1', name: 'a', items: [item('ALARM', 'OK', '2026-04-02T08:03:00Z'), item('OK', 'ALARM', '2026-04-02T08:02:00Z'), item('OK', 'ALARM', '2026-04-02T08:01:00Z')] },
+        {
+          region: 'us-east-1',
+          name: 'a',
+          items: [item('ALARM', 'OK', '2026-04-02T08:03:00Z'), item('OK', 'ALARM', '2026-04-02T08:02:00Z'), item('OK', 'ALARM', '2026-04-02T08:01:00Z')],
+        },
         { region: 'us-west-2', name: 'b', items: [item('INSUFFICIENT_DATA', 'OK', '2026-04-02T08:02:00Z')] },
         { region: 'us-west-2', name: 'c', items: [] },
       ]),
@@ -101,7 +139,9 @@ describe('alarmedSince', () => {
   });
   it('does not repeat an alarm already reported in ALARM now; an unreadable history is reported', () => {
     expect(alarmedSince([{ region: 'us-east-1', name: 'a', items: [item('OK', 'ALARM', '2026-04-02T08:01:00Z')] }], ['a (us-east-1) is in ALARM'])).toEqual([]);
-    expect(alarmedSince([{ region: 'us-east-1', name: 'a', error: 'AccessDenied' }])).toEqual(['the history of a in us-east-1 could not be read (AccessDenied)']);
+    expect(alarmedSince([{ region: 'us-east-1', name: 'a', error: 'AccessDenied' }])).toEqual([
+      'the history of a in us-east-1 could not be read (AccessDenied)',
+    ]);
   });
   it('reads the summary when HistoryData is not JSON', () => {
     expect(wentToAlarm({ HistoryData: 'x', HistorySummary: 'Alarm updated from OK to ALARM' })).toBe(true);

@@ -36,13 +36,32 @@ beforeEach(() => {
 
 describe('shift-traffic', () => {
   it('read: the weights before the drain', async () => {
-    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [{ Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 }], IsTruncated: false, MaxItems: 300 });
-    await expect(handler(event('read'))).resolves.toMatchObject({ weights: [{ setIdentifier: 'use1', weight: null }, { setIdentifier: 'usw2', weight: 100 }] });
-    expect(r53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, { HostedZoneId: 'Z0APP', StartRecordName: 'app.orders.example.com', StartRecordType: 'CNAME' });
+    r53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [{ Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 }],
+      IsTruncated: false,
+      MaxItems: 300,
+    });
+    await expect(handler(event('read'))).resolves.toMatchObject({
+      weights: [
+        { setIdentifier: 'use1', weight: null },
+        { setIdentifier: 'usw2', weight: 100 },
+      ],
+    });
+    expect(r53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, {
+      HostedZoneId: 'Z0APP',
+      StartRecordName: 'app.orders.example.com',
+      StartRecordType: 'CNAME',
+    });
   });
 
   it('shift: UPSERTs both weighted records in one batch, percent to the original Region', async () => {
-    await expect(handler(event('shift', { percent: 10 }))).resolves.toMatchObject({ changeId: 'C77', weights: [{ setIdentifier: 'use1', weight: 10 }, { setIdentifier: 'usw2', weight: 90 }] });
+    await expect(handler(event('shift', { percent: 10 }))).resolves.toMatchObject({
+      changeId: 'C77',
+      weights: [
+        { setIdentifier: 'use1', weight: 10 },
+        { setIdentifier: 'usw2', weight: 90 },
+      ],
+    });
     const batch = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input.ChangeBatch!;
     expect(batch.Changes!.map((c) => [c.Action, c.ResourceRecordSet!.SetIdentifier, c.ResourceRecordSet!.Weight])).toEqual([
       ['UPSERT', 'use1', 10],
@@ -54,14 +73,37 @@ describe('shift-traffic', () => {
   it("shift and restore keep each weighted record's HealthCheckId (an UPSERT replaces the whole record set)", async () => {
     r53.on(ListResourceRecordSetsCommand).resolves({
       ResourceRecordSets: [
-        { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'use1', Weight: 0, HealthCheckId: 'hc-use1', TTL: 60, ResourceRecords: [{ Value: 'lb-use1.example.com' }] },
-        { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100, HealthCheckId: 'hc-usw2', TTL: 60, ResourceRecords: [{ Value: 'lb-usw2.example.com' }] },
+        {
+          Name: 'app.orders.example.com.',
+          Type: 'CNAME',
+          SetIdentifier: 'use1',
+          Weight: 0,
+          HealthCheckId: 'hc-use1',
+          TTL: 60,
+          ResourceRecords: [{ Value: 'lb-use1.example.com' }],
+        },
+        {
+          Name: 'app.orders.example.com.',
+          Type: 'CNAME',
+          SetIdentifier: 'usw2',
+          Weight: 100,
+          HealthCheckId: 'hc-usw2',
+          TTL: 60,
+          ResourceRecords: [{ Value: 'lb-usw2.example.com' }],
+        },
       ],
       IsTruncated: false,
       MaxItems: 300,
     });
     await handler(event('shift', { percent: 50 }));
-    await handler(event('restore', { before: [{ setIdentifier: 'use1', region: 'us-east-1', weight: 0 }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }] }));
+    await handler(
+      event('restore', {
+        before: [
+          { setIdentifier: 'use1', region: 'us-east-1', weight: 0 },
+          { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 },
+        ],
+      }),
+    );
     for (const call of r53.commandCalls(ChangeResourceRecordSetsCommand)) {
       expect(call.args[0].input.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet!.HealthCheckId)).toEqual(['hc-use1', 'hc-usw2']);
     }
@@ -69,7 +111,14 @@ describe('shift-traffic', () => {
   });
 
   it('restore: puts back the weights read before the drain', async () => {
-    await handler(event('restore', { before: [{ setIdentifier: 'use1', region: 'us-east-1', weight: null }, { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 }] }));
+    await handler(
+      event('restore', {
+        before: [
+          { setIdentifier: 'use1', region: 'us-east-1', weight: null },
+          { setIdentifier: 'usw2', region: 'us-west-2', weight: 100 },
+        ],
+      }),
+    );
     const changes = r53.commandCalls(ChangeResourceRecordSetsCommand)[0]!.args[0].input.ChangeBatch!.Changes!;
     expect(changes.map((c) => c.ResourceRecordSet!.Weight)).toEqual([0, 100]);
   });
@@ -80,7 +129,10 @@ describe('shift-traffic', () => {
       return { MetricAlarms: region === 'us-east-1' ? [{ AlarmName: 'app-5xx', StateValue: 'ALARM' }] : [{ AlarmName: 'app-5xx', StateValue: 'OK' }] };
     });
     await expect(handler(event('check-alarms'))).resolves.toMatchObject({ ok: false, firing: ['app-5xx (us-east-1) is in ALARM'] });
-    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['app-5xx', 'failover-orders-heartbeat-in-region'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+      AlarmNames: ['app-5xx', 'failover-orders-heartbeat-in-region'],
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    });
     expect((await regionsOf(cw, DescribeAlarmsCommand)).sort()).toEqual(['us-east-1', 'us-west-2']);
   });
 
@@ -96,17 +148,36 @@ describe('shift-traffic', () => {
       if (region !== 'us-east-1' || input.AlarmName !== 'app-5xx') return { AlarmHistoryItems: [] };
       return {
         AlarmHistoryItems: [
-          { AlarmName: 'app-5xx', Timestamp: new Date('2026-04-02T08:01:40.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from ALARM to OK', HistoryData: JSON.stringify({ oldState: { stateValue: 'ALARM' }, newState: { stateValue: 'OK' } }) },
-          { AlarmName: 'app-5xx', Timestamp: new Date('2026-04-02T08:01:10.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from OK to ALARM', HistoryData: JSON.stringify({ oldState: { stateValue: 'OK' }, newState: { stateValue: 'ALARM' } }) },
+          {
+            AlarmName: 'app-5xx',
+            Timestamp: new Date('2026-04-02T08:01:40.000Z'),
+            HistoryItemType: 'StateUpdate',
+            HistorySummary: 'Alarm updated from ALARM to OK',
+            HistoryData: JSON.stringify({ oldState: { stateValue: 'ALARM' }, newState: { stateValue: 'OK' } }),
+          },
+          {
+            AlarmName: 'app-5xx',
+            Timestamp: new Date('2026-04-02T08:01:10.000Z'),
+            HistoryItemType: 'StateUpdate',
+            HistorySummary: 'Alarm updated from OK to ALARM',
+            HistoryData: JSON.stringify({ oldState: { stateValue: 'OK' }, newState: { stateValue: 'ALARM' } }),
+          },
         ],
       };
     });
     const out = await handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' });
     expect(out).toMatchObject({ ok: false, firing: ['app-5xx (us-east-1) went to ALARM at 2026-04-02T08:01:10.000Z since the last check'] });
-    expect(cw).toHaveReceivedCommandWith(DescribeAlarmHistoryCommand, { AlarmName: 'app-5xx', HistoryItemType: 'StateUpdate', StartDate: new Date('2026-04-02T08:00:00.000Z') });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmHistoryCommand, {
+      AlarmName: 'app-5xx',
+      HistoryItemType: 'StateUpdate',
+      StartDate: new Date('2026-04-02T08:00:00.000Z'),
+    });
     // A history that cannot be read fails the step too (the gate cannot vouch for it).
     cw.on(DescribeAlarmHistoryCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    await expect(handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' })).resolves.toMatchObject({ ok: false, firing: expect.arrayContaining(['the history of app-5xx in us-east-1 could not be read (Throttling)']) });
+    await expect(handler({ ...event('check-alarms'), since: '2026-04-02T08:00:00.000Z' })).resolves.toMatchObject({
+      ok: false,
+      firing: expect.arrayContaining(['the history of app-5xx in us-east-1 could not be read (Throttling)']),
+    });
   });
 
   describe('a composite gating alarm (CloudWatch lists it under CompositeAlarms, and only when AlarmTypes asks for it)', () => {
@@ -115,7 +186,10 @@ describe('shift-traffic', () => {
       cw.on(DescribeAlarmsCommand).callsFake(async (input: { AlarmTypes?: string[] }, getClient: () => CloudWatchClient) => {
         const region = await getClient().config.region();
         const asked = (input.AlarmTypes ?? []).includes('CompositeAlarm');
-        return { MetricAlarms: [], CompositeAlarms: region === 'us-east-1' && asked ? [{ AlarmName: 'app-5xx', AlarmRule: 'ALARM(a) OR ALARM(b)', StateValue: state }] : [] };
+        return {
+          MetricAlarms: [],
+          CompositeAlarms: region === 'us-east-1' && asked ? [{ AlarmName: 'app-5xx', AlarmRule: 'ALARM(a) OR ALARM(b)', StateValue: state }] : [],
+        };
       });
 
     it.each([
@@ -133,7 +207,14 @@ describe('shift-traffic', () => {
         if (!(input.AlarmTypes ?? []).includes('CompositeAlarm')) return { AlarmHistoryItems: [] };
         return {
           AlarmHistoryItems: [
-            { AlarmName: 'app-5xx', AlarmType: 'CompositeAlarm', Timestamp: new Date('2026-04-02T08:00:30.000Z'), HistoryItemType: 'StateUpdate', HistorySummary: 'Alarm updated from OK to ALARM', HistoryData: JSON.stringify({ newState: { stateValue: 'ALARM' } }) },
+            {
+              AlarmName: 'app-5xx',
+              AlarmType: 'CompositeAlarm',
+              Timestamp: new Date('2026-04-02T08:00:30.000Z'),
+              HistoryItemType: 'StateUpdate',
+              HistorySummary: 'Alarm updated from OK to ALARM',
+              HistoryData: JSON.stringify({ newState: { stateValue: 'ALARM' } }),
+            },
           ],
         };
       });

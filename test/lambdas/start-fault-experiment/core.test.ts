@@ -1,17 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { AmbiguousExperimentTemplate, CLIENT_TOKEN_MAX, clientTokenFor, matchTemplate, NoExperimentTemplate, startFaultExperimentInput, type StartFaultExperimentInput } from '../../../lambdas/start-fault-experiment/core.js';
+import {
+  AmbiguousExperimentTemplate,
+  CLIENT_TOKEN_MAX,
+  clientTokenFor,
+  matchTemplate,
+  NoExperimentTemplate,
+  startFaultExperimentInput,
+  type StartFaultExperimentInput,
+} from '../../../lambdas/start-fault-experiment/core.js';
 
-const input: StartFaultExperimentInput = { database: 'orders-drill', region: 'us-east-1', fault: 'disrupt-connectivity', incidentId: 'orders-drill#7', prefix: 'failover' };
+const input: StartFaultExperimentInput = {
+  database: 'orders-drill',
+  region: 'us-east-1',
+  fault: 'disrupt-connectivity',
+  incidentId: 'orders-drill#7',
+  prefix: 'failover',
+};
 const tags = (database: string, fault: string, prefix = 'failover') => ({ 'failover:database': database, 'failover:fault': fault, 'failover:prefix': prefix });
 
 describe('matchTemplate', () => {
-  const cases: Array<[string, Array<{ id?: string; tags?: Record<string, string> }>, string | typeof NoExperimentTemplate | typeof AmbiguousExperimentTemplate]> = [
-    ['the one template tagged for the pair, fault and prefix', [{ id: 'EXTa', tags: tags('orders-drill', 'reboot-with-failover') }, { id: 'EXTb', tags: tags('orders-drill', 'disrupt-connectivity') }], 'EXTb'],
+  const cases: Array<
+    [string, Array<{ id?: string; tags?: Record<string, string> }>, string | typeof NoExperimentTemplate | typeof AmbiguousExperimentTemplate]
+  > = [
+    [
+      'the one template tagged for the pair, fault and prefix',
+      [
+        { id: 'EXTa', tags: tags('orders-drill', 'reboot-with-failover') },
+        { id: 'EXTb', tags: tags('orders-drill', 'disrupt-connectivity') },
+      ],
+      'EXTb',
+    ],
     ['none: another drill pair', [{ id: 'EXTa', tags: tags('payments-drill', 'disrupt-connectivity') }], NoExperimentTemplate],
-    ['none: another prefix (another deployment in the account)', [{ id: 'EXTa', tags: tags('orders-drill', 'disrupt-connectivity', 'staging') }], NoExperimentTemplate],
+    [
+      'none: another prefix (another deployment in the account)',
+      [{ id: 'EXTa', tags: tags('orders-drill', 'disrupt-connectivity', 'staging') }],
+      NoExperimentTemplate,
+    ],
     ['none: an untagged template', [{ id: 'EXTa' }], NoExperimentTemplate],
     ['none: no template at all', [], NoExperimentTemplate],
-    ['two with the same tags: refused, never guessed', [{ id: 'EXTa', tags: tags('orders-drill', 'disrupt-connectivity') }, { id: 'EXTb', tags: tags('orders-drill', 'disrupt-connectivity') }], AmbiguousExperimentTemplate],
+    [
+      'two with the same tags: refused, never guessed',
+      [
+        { id: 'EXTa', tags: tags('orders-drill', 'disrupt-connectivity') },
+        { id: 'EXTb', tags: tags('orders-drill', 'disrupt-connectivity') },
+      ],
+      AmbiguousExperimentTemplate,
+    ],
   ];
   it.each(cases)('%s', (_, templates, expected) => {
     if (typeof expected === 'string') expect(matchTemplate(templates, input)).toBe(expected);
@@ -19,7 +53,12 @@ describe('matchTemplate', () => {
   });
 
   it('names the error as Retry/Catch match it', () => {
-    expect(() => matchTemplate([], input)).toThrow(expect.objectContaining({ name: 'NoExperimentTemplate', message: expect.stringMatching(/disrupt-connectivity of orders-drill \(prefix failover\) in us-east-1/) }));
+    expect(() => matchTemplate([], input)).toThrow(
+      expect.objectContaining({
+        name: 'NoExperimentTemplate',
+        message: expect.stringMatching(/disrupt-connectivity of orders-drill \(prefix failover\) in us-east-1/),
+      }),
+    );
   });
 });
 

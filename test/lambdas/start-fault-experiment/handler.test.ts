@@ -31,13 +31,21 @@ beforeEach(() => {
   fis.on(Start).callsFake(async (input: { clientToken: string; experimentTemplateId: string }) => {
     const id = started.get(input.clientToken) ?? `EXP${started.size + 1}`;
     started.set(input.clientToken, id);
-    return { experiment: { id, experimentTemplateId: input.experimentTemplateId, state: { status: 'initiating' }, startTime: new Date('2026-03-01T00:05:01Z') } };
+    return {
+      experiment: { id, experimentTemplateId: input.experimentTemplateId, state: { status: 'initiating' }, startTime: new Date('2026-03-01T00:05:01Z') },
+    };
   });
 });
 
 describe('start-fault-experiment handler', () => {
   it('reads every page in the drill pair Region, starts the tagged template with the incident token and tags', async () => {
-    await expect(handler(event)).resolves.toEqual({ experimentId: 'EXP1', templateId: 'EXTreboot', state: 'initiating', startedAt: '2026-03-01T00:05:01.000Z', region: 'us-east-1' });
+    await expect(handler(event)).resolves.toEqual({
+      experimentId: 'EXP1',
+      templateId: 'EXTreboot',
+      state: 'initiating',
+      startedAt: '2026-03-01T00:05:01.000Z',
+      region: 'us-east-1',
+    });
     expect(fis).toHaveReceivedCommandTimes(List, 2);
     expect(fis).toHaveReceivedNthCommandWith(List, 1, { maxResults: 100 });
     expect(fis).toHaveReceivedNthCommandWith(List, 2, { maxResults: 100, nextToken: '1' });
@@ -64,7 +72,12 @@ describe('start-fault-experiment handler', () => {
   });
 
   it('AmbiguousExperimentTemplate when two templates carry the same tags, and nothing is started', async () => {
-    fis.on(List).resolves({ experimentTemplates: [{ id: 'EXTa', tags: tags('reboot-with-failover') }, { id: 'EXTb', tags: tags('reboot-with-failover') }] });
+    fis.on(List).resolves({
+      experimentTemplates: [
+        { id: 'EXTa', tags: tags('reboot-with-failover') },
+        { id: 'EXTb', tags: tags('reboot-with-failover') },
+      ],
+    });
     await expect(handler(event)).rejects.toMatchObject({ name: 'AmbiguousExperimentTemplate' });
     expect(fis).not.toHaveReceivedCommand(Start);
   });
@@ -75,9 +88,13 @@ describe('start-fault-experiment handler', () => {
   });
 
   it('AWS failures: throttling is transient, access denied terminal', async () => {
-    const error = (name: string, status: number) => new FisServiceException({ name, $fault: status >= 500 || status === 429 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+    const error = (name: string, status: number) =>
+      new FisServiceException({ name, $fault: status >= 500 || status === 429 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
     fis.on(Start).rejects(error('ThrottlingException', 429));
-    await expect(handler(event)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringMatching(/fis:StartExperiment failed: ThrottlingException/) });
+    await expect(handler(event)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringMatching(/fis:StartExperiment failed: ThrottlingException/),
+    });
     fis.on(Start).rejects(error('AccessDeniedException', 403));
     await expect(handler(event)).rejects.toMatchObject({ name: 'AwsCallFailedError' });
     fis.on(List).rejects(error('InternalServerException', 500));

@@ -15,7 +15,11 @@ describe('names', () => {
 
 describe('currentCname', () => {
   it.each([
-    ['the record', [{ Name: 'writer.orders.internal.', Type: 'CNAME', ResourceRecords: [{ Value: 'orders-primary.abc.us-east-1.rds.amazonaws.com.' }] }], 'orders-primary.abc.us-east-1.rds.amazonaws.com'],
+    [
+      'the record',
+      [{ Name: 'writer.orders.internal.', Type: 'CNAME', ResourceRecords: [{ Value: 'orders-primary.abc.us-east-1.rds.amazonaws.com.' }] }],
+      'orders-primary.abc.us-east-1.rds.amazonaws.com',
+    ],
     ['the next record in order (ours is missing)', [{ Name: 'writer2.orders.internal.', Type: 'CNAME', ResourceRecords: [{ Value: 'x' }] }], null],
     ['another type at the name', [{ Name: 'writer.orders.internal.', Type: 'TXT', ResourceRecords: [{ Value: '"x"' }] }], null],
     ['an empty zone', [], null],

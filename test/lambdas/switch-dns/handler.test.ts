@@ -36,7 +36,12 @@ beforeEach(() => {
 describe('switch-dns handler', () => {
   it('UPSERTs the CNAME to the new writer and returns the bare change id (Route 53 in us-east-1)', async () => {
     expect(await handler(event())).toEqual({ changeId: 'C2682N5HXP0BZ4', previous: OLD, current: NEW });
-    expect(r53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, { HostedZoneId: 'Z0EXAMPLE', StartRecordName: 'writer.orders.internal', StartRecordType: 'CNAME', MaxItems: 1 });
+    expect(r53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, {
+      HostedZoneId: 'Z0EXAMPLE',
+      StartRecordName: 'writer.orders.internal',
+      StartRecordType: 'CNAME',
+      MaxItems: 1,
+    });
     expect(r53).toHaveReceivedCommandExactlyOnceWith(ChangeResourceRecordSetsCommand, {
       HostedZoneId: 'Z0EXAMPLE',
       ChangeBatch: {
@@ -64,16 +69,43 @@ describe('switch-dns handler', () => {
   it('drops a trailing dot from the target', async () => {
     await handler(event({ target: `${NEW}.` }));
     expect(r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
-      ChangeBatch: expect.objectContaining({ Changes: [expect.objectContaining({ ResourceRecordSet: expect.objectContaining({ ResourceRecords: [{ Value: NEW }] }) })] }),
+      ChangeBatch: expect.objectContaining({
+        Changes: [expect.objectContaining({ ResourceRecordSet: expect.objectContaining({ ResourceRecords: [{ Value: NEW }] }) })],
+      }),
     });
   });
 
   it.each([
-    ['PriorRequestNotComplete', new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', $metadata: {} }), 'TransientAwsError'],
-    ['Throttling', new Route53ServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } }), 'TransientAwsError'],
-    ['InvalidChangeBatch', new InvalidChangeBatch({ message: "[RRSet of type CNAME with DNS name writer.orders.internal. is not permitted because a conflicting RRSet of type A with the same DNS name already exists in zone orders.internal.]", $metadata: {} }), 'DnsSwitchFailedError'],
+    [
+      'PriorRequestNotComplete',
+      new PriorRequestNotComplete({ message: 'The request was rejected because Route 53 was still processing a prior request.', $metadata: {} }),
+      'TransientAwsError',
+    ],
+    [
+      'Throttling',
+      new Route53ServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      'TransientAwsError',
+    ],
+    [
+      'InvalidChangeBatch',
+      new InvalidChangeBatch({
+        message:
+          '[RRSet of type CNAME with DNS name writer.orders.internal. is not permitted because a conflicting RRSet of type A with the same DNS name already exists in zone orders.internal.]',
+        $metadata: {},
+      }),
+      'DnsSwitchFailedError',
+    ],
     ['InvalidInput', new InvalidInput({ message: 'Invalid request', $metadata: {} }), 'DnsSwitchFailedError'],
-    ['AccessDenied', new Route53ServiceException({ name: 'AccessDenied', message: 'not authorized to perform: route53:ChangeResourceRecordSets', $fault: 'client', $metadata: { httpStatusCode: 403 } }), 'DnsSwitchFailedError'],
+    [
+      'AccessDenied',
+      new Route53ServiceException({
+        name: 'AccessDenied',
+        message: 'not authorized to perform: route53:ChangeResourceRecordSets',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+      'DnsSwitchFailedError',
+    ],
   ])('ChangeResourceRecordSets %s -> %s', async (_name, error, name) => {
     r53.on(ChangeResourceRecordSetsCommand).rejects(error);
     await expect(handler(event())).rejects.toMatchObject({ name });

@@ -1,5 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, InvalidGlobalClusterStateFault, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  InvalidGlobalClusterStateFault,
+  RDSClient,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decideSwitchover } from '../../../lambdas/switchover-global-cluster/core.js';
@@ -14,7 +21,16 @@ const view = currentRoles(auroraDb(), 'standby');
 const event = (over: Record<string, unknown> = {}) => ({ database: view, epoch: 8, incidentId: 'inc-1-failback', ...over });
 const global = (over: Record<string, unknown> = {}) =>
   rds.on(DescribeGlobalClustersCommand).resolves({
-    GlobalClusters: [{ GlobalClusterIdentifier: 'orders-global', GlobalClusterMembers: [{ DBClusterArn: WEST_ARN, IsWriter: true }, { DBClusterArn: EAST_ARN, IsWriter: false }], ...over }],
+    GlobalClusters: [
+      {
+        GlobalClusterIdentifier: 'orders-global',
+        GlobalClusterMembers: [
+          { DBClusterArn: WEST_ARN, IsWriter: true },
+          { DBClusterArn: EAST_ARN, IsWriter: false },
+        ],
+        ...over,
+      },
+    ],
   });
 
 beforeEach(() => {
@@ -26,15 +42,30 @@ beforeEach(() => {
 describe('switchover-global-cluster', () => {
   it('switches the global cluster over to the original cluster (by ARN), never a data-loss failover', async () => {
     global();
-    await expect(handler(event())).resolves.toEqual({ started: true, target: { region: 'us-east-1', id: 'orders-east' }, detail: `switching orders-global over to ${EAST_ARN}` });
-    expect(rds).toHaveReceivedCommandExactlyOnceWith(SwitchoverGlobalClusterCommand, { GlobalClusterIdentifier: 'orders-global', TargetDbClusterIdentifier: EAST_ARN });
+    await expect(handler(event())).resolves.toEqual({
+      started: true,
+      target: { region: 'us-east-1', id: 'orders-east' },
+      detail: `switching orders-global over to ${EAST_ARN}`,
+    });
+    expect(rds).toHaveReceivedCommandExactlyOnceWith(SwitchoverGlobalClusterCommand, {
+      GlobalClusterIdentifier: 'orders-global',
+      TargetDbClusterIdentifier: EAST_ARN,
+    });
     expect(rds).not.toHaveReceivedCommand(FailoverGlobalClusterCommand);
     expect(await regionsOf(rds, SwitchoverGlobalClusterCommand)).toEqual(['us-east-1']);
   });
 
   it.each([
     ['a switchover to it already runs', { FailoverState: { Status: 'switching-over', ToDbClusterArn: EAST_ARN } }],
-    ['it is already the writer', { GlobalClusterMembers: [{ DBClusterArn: EAST_ARN, IsWriter: true }, { DBClusterArn: WEST_ARN, IsWriter: false }] }],
+    [
+      'it is already the writer',
+      {
+        GlobalClusterMembers: [
+          { DBClusterArn: EAST_ARN, IsWriter: true },
+          { DBClusterArn: WEST_ARN, IsWriter: false },
+        ],
+      },
+    ],
   ])('idempotent: %s', async (_label, over) => {
     global(over);
     await expect(handler(event())).resolves.toMatchObject({ started: false });

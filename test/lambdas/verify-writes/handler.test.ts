@@ -74,7 +74,16 @@ describe('verify-writes handler', () => {
     expect(out.latencyMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(out.at)).not.toBeNaN();
     expect(fake.targets).toEqual([
-      { engine: 'postgres', host: 'writer.orders.internal', port: 5432, user: 'failover_probe', password: 'pw-123', database: 'orders', timeoutMs: 5000, ssl: true },
+      {
+        engine: 'postgres',
+        host: 'writer.orders.internal',
+        port: 5432,
+        user: 'failover_probe',
+        password: 'pw-123',
+        database: 'orders',
+        timeoutMs: 5000,
+        ssl: true,
+      },
     ]);
     expect(fake.queries.map((q) => q.sql)).toEqual(['SELECT pg_is_in_recovery() AS in_recovery', HEARTBEAT_SQL.postgres.create, HEARTBEAT_SQL.postgres.upsert]);
     expect(fake.queries[2]!.params).toEqual(['failover-verify', 5]);
@@ -112,7 +121,12 @@ describe('verify-writes handler', () => {
     fake.readOnly = 0;
     expect(await handler(event(database))).toMatchObject({ ok: true, mode: 'write', host: 'writer.orders.internal' });
     expect(fake.targets[0]).toMatchObject({ engine: 'mysql', port: 3306 });
-    expect(fake.queries.map((q) => q.sql)).toEqual(['SELECT @@global.read_only AS read_only', HEARTBEAT_SQL.mysql.create, HEARTBEAT_SQL.mysql.upsert, HEARTBEAT_SQL.mysql.select]);
+    expect(fake.queries.map((q) => q.sql)).toEqual([
+      'SELECT @@global.read_only AS read_only',
+      HEARTBEAT_SQL.mysql.create,
+      HEARTBEAT_SQL.mysql.upsert,
+      HEARTBEAT_SQL.mysql.select,
+    ]);
   });
 
   it.each([
@@ -148,7 +162,7 @@ describe('verify-writes handler', () => {
     expect(String((err as Error).message)).not.toContain('pw-123');
   });
 
-  it('IAM auth: signs a token for the endpoint the DNS name leads to, in that endpoint\'s Region, and connects to it with TLS', async () => {
+  it("IAM auth: signs a token for the endpoint the DNS name leads to, in that endpoint's Region, and connects to it with TLS", async () => {
     const database = hotDb((r) => {
       r.credentials = { iamUser: 'failover_iam', databaseName: 'orders' } as never;
     });
@@ -191,7 +205,11 @@ describe('verify-writes handler', () => {
 
   it.each([
     ['a missing secret', new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }), 'AwsCallFailedError'],
-    ['Secrets Manager throttling', new SecretsManagerServiceException({ name: 'ThrottlingException', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } }), 'TransientAwsError'],
+    [
+      'Secrets Manager throttling',
+      new SecretsManagerServiceException({ name: 'ThrottlingException', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      'TransientAwsError',
+    ],
   ])('%s -> %s, no connection attempted', async (_name, error, name) => {
     sm.on(GetSecretValueCommand).rejects(error);
     await expect(handler(event())).rejects.toMatchObject({ name });

@@ -34,7 +34,9 @@ describe('schema/config.schema.json', () => {
     };
     walk(schema, '');
     expect(undocumented).toEqual([]);
-    expect(schema.properties.databases.items.properties.detection.properties.quorum.description).toBe('How many vantage points must see the primary down in every round.');
+    expect(schema.properties.databases.items.properties.detection.properties.quorum.description).toBe(
+      'How many vantage points must see the primary down in every round.',
+    );
   });
 
   it.each([
@@ -47,7 +49,11 @@ describe('schema/config.schema.json', () => {
 
   it.each([
     ['an unknown key', (c: Json) => (c.databases[0].detection.quorom = 3), '/databases/0/detection'],
-    ['a heartbeat period that is not a multiple of 60', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), '/databases/0/detection/heartbeat/periodSeconds'],
+    [
+      'a heartbeat period that is not a multiple of 60',
+      (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }),
+      '/databases/0/detection/heartbeat/periodSeconds',
+    ],
     ['an unknown engine', (c: Json) => (c.databases[0].engine = 'oracle'), '/databases/0/engine'],
     ['a missing required key', (c: Json) => delete c.databases[0].detection.quorum, '/databases/0/detection'],
   ])('rejects %s, as zod does', (_name, mutate, instancePath) => {

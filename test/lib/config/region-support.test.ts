@@ -35,7 +35,13 @@ describe('regionProblems: the game day stack and the schedules', () => {
   it("refuses a drill pair whose primary Region's CloudFormation has no FIS experiment templates, naming the game day", () => {
     expect(regionHasResourceType('ap-east-2', 'AWS::FIS::ExperimentTemplate')).toBe(false);
     expect(regionProblems(moved('ap-east-2'))).toEqual([
-      expect.objectContaining({ path: 'databases[0].gameDay.drillPair', value: 'orders-drill', message: expect.stringMatching(/primary Region ap-east-2 has no AWS Fault Injection Service experiment templates \(AWS::FIS::ExperimentTemplate\) in CloudFormation/) }),
+      expect.objectContaining({
+        path: 'databases[0].gameDay.drillPair',
+        value: 'orders-drill',
+        message: expect.stringMatching(
+          /primary Region ap-east-2 has no AWS Fault Injection Service experiment templates \(AWS::FIS::ExperimentTemplate\) in CloudFormation/,
+        ),
+      }),
     ]);
   });
 });

@@ -56,7 +56,12 @@ describe('unknown Regions in a config', () => {
     ['controlRegion', (c) => (c.controlRegion = 'us-wset-2'), 'controlRegion', 'us-west-2'],
     ['a standby Region', (c) => (c.databases[0].standby.region = 'us-wset-2'), 'databases[0].standby.region', 'us-west-2'],
     ['a vantage point', (c) => (c.databases[0].detection.vantagePoints[3].region = 'eu-wset-1'), 'databases[0].detection.vantagePoints[3].region', 'eu-west-1'],
-    ['a secret replica Region', (c) => (c.databases[0].credentials.secretReplicaRegions[1] = 'eu-wset-1'), 'databases[0].credentials.secretReplicaRegions[1]', 'eu-west-1'],
+    [
+      'a secret replica Region',
+      (c) => (c.databases[0].credentials.secretReplicaRegions[1] = 'eu-wset-1'),
+      'databases[0].credentials.secretReplicaRegions[1]',
+      'eu-west-1',
+    ],
     [
       "the secret ARN's Region",
       (c) => (c.databases[0].credentials.secretArn = 'arn:aws:secretsmanager:us-eats-1:123456789012:secret:orders/failover-probe-AbCdEf'),

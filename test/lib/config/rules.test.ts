@@ -58,7 +58,13 @@ const cases: Case[] = [
   {
     name: 'a game-day schedule with both day fields',
     mutate: (c) => withDrillPair(c, { schedule: 'cron(0 10 1 * MON *)' }),
-    expected: [{ path: `${db0}.gameDay.schedule`, message: 'is not an EventBridge Scheduler expression: exactly one of day-of-month and day-of-week must be ?', value: 'cron(0 10 1 * MON *)' }],
+    expected: [
+      {
+        path: `${db0}.gameDay.schedule`,
+        message: 'is not an EventBridge Scheduler expression: exactly one of day-of-month and day-of-week must be ?',
+        value: 'cron(0 10 1 * MON *)',
+      },
+    ],
   },
   {
     name: 'a game-day schedule that never fires',
@@ -68,7 +74,13 @@ const cases: Case[] = [
   {
     name: 'a game day drills a production pair without the explicit opt-in',
     mutate: (c) => withDrillPair(c, {}, false),
-    expected: [{ path: `${db0}.gameDay.drillPair`, message: /^names "orders-drill", a production pair \(its drillTarget is not true\): .*allowProductionTarget: true/, value: 'orders-drill' }],
+    expected: [
+      {
+        path: `${db0}.gameDay.drillPair`,
+        message: /^names "orders-drill", a production pair \(its drillTarget is not true\): .*allowProductionTarget: true/,
+        value: 'orders-drill',
+      },
+    ],
   },
   {
     name: 'a game day drills its own production database without the opt-in',
@@ -83,13 +95,29 @@ const cases: Case[] = [
   {
     name: 'a game day asks for an Aurora cluster failover on an instance pair, a network fault without subnets, a scheduled fault not deployed and a stop alarm in another Region',
     mutate: (c) => {
-      withDrillPair(c, { faults: ['failover-db-cluster', 'disrupt-connectivity'], scheduledFault: 'reboot-with-failover', stopAlarmArns: [ALARM.replace('us-east-1', 'eu-west-1')] });
+      withDrillPair(c, {
+        faults: ['failover-db-cluster', 'disrupt-connectivity'],
+        scheduledFault: 'reboot-with-failover',
+        stopAlarmArns: [ALARM.replace('us-east-1', 'eu-west-1')],
+      });
       delete c.databases[0].gameDay.disruptSubnetIds;
     },
     expected: [
-      { path: `${db0}.gameDay.stopAlarmArns[0]`, message: /^must be an alarm in us-east-1, the drill pair's primary Region/, value: ALARM.replace('us-east-1', 'eu-west-1') },
-      { path: `${db0}.gameDay.faults[0]`, message: /^fails over an Aurora DB cluster; the drill pair "orders-drill" is postgres/, value: 'failover-db-cluster' },
-      { path: `${db0}.gameDay.scheduledFault`, message: 'must be one of faults ("failover-db-cluster", "disrupt-connectivity"): only those experiments are deployed', value: 'reboot-with-failover' },
+      {
+        path: `${db0}.gameDay.stopAlarmArns[0]`,
+        message: /^must be an alarm in us-east-1, the drill pair's primary Region/,
+        value: ALARM.replace('us-east-1', 'eu-west-1'),
+      },
+      {
+        path: `${db0}.gameDay.faults[0]`,
+        message: /^fails over an Aurora DB cluster; the drill pair "orders-drill" is postgres/,
+        value: 'failover-db-cluster',
+      },
+      {
+        path: `${db0}.gameDay.scheduledFault`,
+        message: 'must be one of faults ("failover-db-cluster", "disrupt-connectivity"): only those experiments are deployed',
+        value: 'reboot-with-failover',
+      },
       { path: `${db0}.gameDay.disruptSubnetIds`, message: /^is required by the disrupt-connectivity fault/ },
     ],
   },
@@ -98,9 +126,19 @@ const cases: Case[] = [
     base: auroraExample,
     mutate: (c) => {
       c.databases[0].drillTarget = true;
-      c.databases[0].gameDay = { drillPair: c.databases[0].name, faults: ['reboot-with-failover'], stopAlarmArns: [`arn:aws:cloudwatch:${c.databases[0].primary.region}:123456789012:alarm:x`] };
+      c.databases[0].gameDay = {
+        drillPair: c.databases[0].name,
+        faults: ['reboot-with-failover'],
+        stopAlarmArns: [`arn:aws:cloudwatch:${c.databases[0].primary.region}:123456789012:alarm:x`],
+      };
     },
-    expected: [{ path: `${db0}.gameDay.faults[0]`, message: /^reboots an RDS instance with a Multi-AZ failover; the drill pair ".*" is aurora-/, value: 'reboot-with-failover' }],
+    expected: [
+      {
+        path: `${db0}.gameDay.faults[0]`,
+        message: /^reboots an RDS instance with a Multi-AZ failover; the drill pair ".*" is aurora-/,
+        value: 'reboot-with-failover',
+      },
+    ],
   },
   {
     name: 'more databases than one deployment supports (docs/scale.md)',
@@ -122,7 +160,13 @@ const cases: Case[] = [
   {
     name: 'two databases switch the same record in the same hosted zone (case and final dot ignored)',
     mutate: (c) => secondDatabase(c, (db) => (db.dns.recordName = 'Writer.Orders.Internal.')),
-    expected: [{ path: 'databases[1].dns.recordName', message: /^must be unique within hosted zone Z0EXAMPLE: databases\[0\] \("orders"\) already switches this record/, value: 'Writer.Orders.Internal.' }],
+    expected: [
+      {
+        path: 'databases[1].dns.recordName',
+        message: /^must be unique within hosted zone Z0EXAMPLE: databases\[0\] \("orders"\) already switches this record/,
+        value: 'Writer.Orders.Internal.',
+      },
+    ],
   },
   {
     name: 'two databases put records with no parent domain in common in one hosted zone',
@@ -130,7 +174,8 @@ const cases: Case[] = [
     expected: [
       {
         path: 'databases[1].dns.recordName',
-        message: /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName \("writer\.orders\.internal"\): the two names have no parent domain in common/,
+        message:
+          /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName \("writer\.orders\.internal"\): the two names have no parent domain in common/,
         value: 'writer.billing.example.com',
       },
     ],
@@ -138,17 +183,31 @@ const cases: Case[] = [
   {
     name: "a traffic record in the writer record's hosted zone is outside its domain",
     mutate: (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'Z0EXAMPLE', recordName: 'app.orders.example.com' })),
-    expected: [{ path: `${db0}.traffic.recordName`, message: /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName/, value: 'app.orders.example.com' }],
+    expected: [
+      {
+        path: `${db0}.traffic.recordName`,
+        message: /^must be in the domain of hosted zone Z0EXAMPLE, which also holds databases\[0\]\.dns\.recordName/,
+        value: 'app.orders.example.com',
+      },
+    ],
   },
   {
     name: 'two vantage points of one database have the same name',
     mutate: (c) => (c.databases[0].detection.vantagePoints[2].name = 'use1-a'),
-    expected: [{ path: `${db0}.detection.vantagePoints[2].name`, message: 'must be unique within the database: vantagePoints[0] has the same name', value: 'use1-a' }],
+    expected: [
+      { path: `${db0}.detection.vantagePoints[2].name`, message: 'must be unique within the database: vantagePoints[0] has the same name', value: 'use1-a' },
+    ],
   },
   {
     name: 'a vantage point is named rds-api',
     mutate: (c) => (c.databases[0].detection.vantagePoints[3].name = 'rds-api'),
-    expected: [{ path: `${db0}.detection.vantagePoints[3].name`, message: /^must not be "rds-api": that name is reserved for the RDS control-plane vantage point/, value: 'rds-api' }],
+    expected: [
+      {
+        path: `${db0}.detection.vantagePoints[3].name`,
+        message: /^must not be "rds-api": that name is reserved for the RDS control-plane vantage point/,
+        value: 'rds-api',
+      },
+    ],
   },
   {
     name: 'an instance engine has no primary.instanceId',
@@ -180,19 +239,32 @@ const cases: Case[] = [
       delete c.databases[0].standby.clusterId;
       c.databases[0].standby.instanceId = 'payments-usw2-1';
     },
-    expected: [{ path: `${db0}.standby.clusterId`, message: 'is required for engine "aurora-postgresql": Aurora sites are DB clusters (instanceId is for RDS instances)' }],
+    expected: [
+      {
+        path: `${db0}.standby.clusterId`,
+        message: 'is required for engine "aurora-postgresql": Aurora sites are DB clusters (instanceId is for RDS instances)',
+      },
+    ],
   },
   {
     name: 'an Aurora engine has no primary.globalClusterId',
     base: auroraExample,
     mutate: (c) => delete c.databases[0].primary.globalClusterId,
-    expected: [{ path: `${db0}.primary.globalClusterId`, message: 'is required for engine "aurora-postgresql": both sites are members of one Aurora global cluster' }],
+    expected: [
+      { path: `${db0}.primary.globalClusterId`, message: 'is required for engine "aurora-postgresql": both sites are members of one Aurora global cluster' },
+    ],
   },
   {
     name: 'the two Aurora sites name different global clusters',
     base: auroraExample,
     mutate: (c) => (c.databases[0].standby.globalClusterId = 'other-global'),
-    expected: [{ path: `${db0}.standby.globalClusterId`, message: 'must be the same global cluster as primary.globalClusterId ("payments-global")', value: 'other-global' }],
+    expected: [
+      {
+        path: `${db0}.standby.globalClusterId`,
+        message: 'must be the same global cluster as primary.globalClusterId ("payments-global")',
+        value: 'other-global',
+      },
+    ],
   },
   {
     name: 'primary and standby are in the same Region',
@@ -202,7 +274,13 @@ const cases: Case[] = [
   {
     name: "the control Region is a primary's Region",
     mutate: (c) => (c.controlRegion = 'us-east-1'),
-    expected: [{ path: 'controlRegion', message: /^must not be the primary Region of databases\[0\] \("orders"\): the orchestrator must survive the Region failure it handles/, value: 'us-east-1' }],
+    expected: [
+      {
+        path: 'controlRegion',
+        message: /^must not be the primary Region of databases\[0\] \("orders"\): the orchestrator must survive the Region failure it handles/,
+        value: 'us-east-1',
+      },
+    ],
   },
   {
     name: 'the quorum is larger than the vantage points plus the control plane',
@@ -232,25 +310,44 @@ const cases: Case[] = [
   {
     name: 'a cold standby has no CloudFormation service role',
     mutate: (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold' } }),
-    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: /^is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role/ }],
+    expected: [
+      {
+        path: `${db0}.standby.coldStandby.serviceRoleArn`,
+        message: /^is required when readiness is "cold": the stack update that restores the database runs as this CloudFormation service role/,
+      },
+    ],
   },
   {
     name: "a cold standby's service role is in another account than the configured one",
     mutate: (c) => {
       c.account = '111122223333';
-      Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } });
+      Object.assign(c.databases[0].standby, {
+        readiness: 'cold',
+        coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' },
+      });
     },
-    expected: [{ path: `${db0}.standby.coldStandby.serviceRoleArn`, message: 'must be a role of the standby\'s account "111122223333" (account), not "123456789012": CloudFormation assumes a stack\'s service role in the stack\'s own account', value: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' }],
+    expected: [
+      {
+        path: `${db0}.standby.coldStandby.serviceRoleArn`,
+        message:
+          'must be a role of the standby\'s account "111122223333" (account), not "123456789012": CloudFormation assumes a stack\'s service role in the stack\'s own account',
+        value: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation',
+      },
+    ],
   },
   {
     name: 'a hot standby has a coldStandby stack',
     mutate: (c) => (c.databases[0].standby.coldStandby = { stackName: 'orders-cold' }),
-    expected: [{ path: `${db0}.standby.coldStandby`, message: 'is only used when readiness is "cold" (readiness is "hot")', value: { stackName: 'orders-cold' } }],
+    expected: [
+      { path: `${db0}.standby.coldStandby`, message: 'is only used when readiness is "cold" (readiness is "hot")', value: { stackName: 'orders-cold' } },
+    ],
   },
   {
     name: 'a hot standby has a promotedInstanceClass',
     mutate: (c) => (c.databases[0].standby.promotedInstanceClass = 'db.r6g.xlarge'),
-    expected: [{ path: `${db0}.standby.promotedInstanceClass`, message: /^is only used when readiness is "warm" \(readiness is "hot"\)/, value: 'db.r6g.xlarge' }],
+    expected: [
+      { path: `${db0}.standby.promotedInstanceClass`, message: /^is only used when readiness is "warm" \(readiness is "hot"\)/, value: 'db.r6g.xlarge' },
+    ],
   },
   {
     name: 'fencing is required (the default), the method revokes ingress, and the primary has no security groups',
@@ -259,18 +356,35 @@ const cases: Case[] = [
       c.databases[0].failover.fenceMethod = 'revoke-ingress';
       delete c.databases[0].primary.securityGroupIds;
     },
-    expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\) and failover.fenceMethod is "revoke-ingress": .*every failover would wait for a human/ }],
+    expected: [
+      {
+        path: `${db0}.primary.securityGroupIds`,
+        message:
+          /^is required when failover.fencing is "required" \(the default\) and failover.fenceMethod is "revoke-ingress": .*every failover would wait for a human/,
+      },
+    ],
   },
   {
     name: 'fencing is required and an Aurora primary has no security groups (clusters are fenced by revoking ingress)',
     base: auroraExample,
     mutate: (c) => delete c.databases[0].primary.securityGroupIds,
-    expected: [{ path: `${db0}.primary.securityGroupIds`, message: /^is required when failover.fencing is "required" \(the default\) and engine is "aurora-postgresql" \(Aurora clusters are fenced by revoking/ }],
+    expected: [
+      {
+        path: `${db0}.primary.securityGroupIds`,
+        message: /^is required when failover.fencing is "required" \(the default\) and engine is "aurora-postgresql" \(Aurora clusters are fenced by revoking/,
+      },
+    ],
   },
   {
     name: 'secret replicas are listed without a secret',
     mutate: (c) => (c.databases[0].credentials = { iamUser: 'failover_probe', secretReplicaRegions: ['us-west-2'] }),
-    expected: [{ path: `${db0}.credentials.secretReplicaRegions`, message: /^needs credentials.secretArn: only a Secrets Manager secret can be replicated/, value: ['us-west-2'] }],
+    expected: [
+      {
+        path: `${db0}.credentials.secretReplicaRegions`,
+        message: /^needs credentials.secretArn: only a Secrets Manager secret can be replicated/,
+        value: ['us-west-2'],
+      },
+    ],
   },
   {
     name: "a secret replica Region is the secret's own Region, or listed twice",
@@ -283,25 +397,43 @@ const cases: Case[] = [
   {
     name: 'secret keys are listed without a secret',
     mutate: (c) => (c.databases[0].credentials = { iamUser: 'failover_probe', secretKmsKeyArns: [keyIn('us-east-1')] }),
-    expected: [{ path: `${db0}.credentials.secretKmsKeyArns`, message: 'needs credentials.secretArn: these are the keys that encrypt that secret', value: [keyIn('us-east-1')] }],
+    expected: [
+      {
+        path: `${db0}.credentials.secretKmsKeyArns`,
+        message: 'needs credentials.secretArn: these are the keys that encrypt that secret',
+        value: [keyIn('us-east-1')],
+      },
+    ],
   },
   {
     name: 'a secret key is in a Region where the secret has no copy, or a Region has two keys',
     // The example's secret is in us-east-1, replicated to us-west-2 and eu-west-1.
-    mutate: (c) => (c.databases[0].credentials.secretKmsKeyArns = [keyIn('us-east-1'), keyIn('ap-south-1'), keyIn('us-west-2'), keyIn('us-east-1', 'ffffffff')]),
+    mutate: (c) =>
+      (c.databases[0].credentials.secretKmsKeyArns = [keyIn('us-east-1'), keyIn('ap-south-1'), keyIn('us-west-2'), keyIn('us-east-1', 'ffffffff')]),
     expected: [
       {
         path: `${db0}.credentials.secretKmsKeyArns[1]`,
-        message: 'is a key of ap-south-1, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here us-east-1 (credentials.secretArn) or us-west-2, eu-west-1 (credentials.secretReplicaRegions)',
+        message:
+          'is a key of ap-south-1, where the secret has no copy: Secrets Manager encrypts the secret and each replica with a key of its own Region, here us-east-1 (credentials.secretArn) or us-west-2, eu-west-1 (credentials.secretReplicaRegions)',
         value: keyIn('ap-south-1'),
       },
-      { path: `${db0}.credentials.secretKmsKeyArns[3]`, message: "is a second key of us-east-1: the secret's copy in a Region has one key", value: keyIn('us-east-1', 'ffffffff') },
+      {
+        path: `${db0}.credentials.secretKmsKeyArns[3]`,
+        message: "is a second key of us-east-1: the secret's copy in a Region has one key",
+        value: keyIn('us-east-1', 'ffffffff'),
+      },
     ],
   },
   {
     name: "a secret replica Region is the secret's own Region",
     mutate: (c) => (c.databases[0].credentials.secretReplicaRegions = ['us-east-1', 'eu-west-1']),
-    expected: [{ path: `${db0}.credentials.secretReplicaRegions[0]`, message: /^must not be the Region of credentials\.secretArn \(us-east-1\): list only the Regions the secret is replicated to/, value: 'us-east-1' }],
+    expected: [
+      {
+        path: `${db0}.credentials.secretReplicaRegions[0]`,
+        message: /^must not be the Region of credentials\.secretArn \(us-east-1\): list only the Regions the secret is replicated to/,
+        value: 'us-east-1',
+      },
+    ],
   },
   {
     name: 'the heartbeat alarm needs more datapoints than it evaluates',
@@ -311,7 +443,9 @@ const cases: Case[] = [
   {
     name: 'the default datapointsToAlarm (2) exceeds evaluationPeriods 1',
     mutate: (c) => (c.databases[0].detection.heartbeat = { evaluationPeriods: 1 }),
-    expected: [{ path: `${db0}.detection.heartbeat.datapointsToAlarm`, message: /^defaults to 2, which must be <= evaluationPeriods \(1\): set datapointsToAlarm too/ }],
+    expected: [
+      { path: `${db0}.detection.heartbeat.datapointsToAlarm`, message: /^defaults to 2, which must be <= evaluationPeriods \(1\): set datapointsToAlarm too/ },
+    ],
   },
   {
     name: 'the heartbeat alarm evaluates longer than CloudWatch allows',
@@ -321,7 +455,12 @@ const cases: Case[] = [
   {
     name: 'two networks are in the same Region',
     mutate: (c) => {
-      const network = { region: 'us-east-1', vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] };
+      const network = {
+        region: 'us-east-1',
+        vpcId: 'vpc-0123456789abcdef0',
+        subnetIds: ['subnet-0123456789abcdef0'],
+        securityGroupIds: ['sg-0123456789abcdef0'],
+      };
       c.networks = [network, { ...network, vpcId: 'vpc-0fedcba9876543210' }];
     },
     expected: [{ path: 'networks[1].region', message: 'must be unique: networks[0] is already in this Region (one network per Region)', value: 'us-east-1' }],
@@ -329,19 +468,36 @@ const cases: Case[] = [
   {
     name: 'an instance identifier is too long to be preserved as <id>-old-<epoch>',
     mutate: (c) => (c.databases[0].primary.instanceId = `orders-${'p'.repeat(44)}`),
-    expected: [{ path: `${db0}.primary.instanceId`, message: /^must be at most 50 characters: the failback keeps an old primary by renaming it/, value: `orders-${'p'.repeat(44)}` }],
+    expected: [
+      {
+        path: `${db0}.primary.instanceId`,
+        message: /^must be at most 50 characters: the failback keeps an old primary by renaming it/,
+        value: `orders-${'p'.repeat(44)}`,
+      },
+    ],
   },
   {
     name: 'the whole failback does not fit in one Step Functions execution (maxWaitHours of a year)',
     mutate: (c) => (c.databases[0].failback = { maxWaitHours: 8760 }),
-    expected: [{ path: `${db0}.failback.maxWaitHours`, message: /^must leave the whole failback \(maxWaitHours 8760 h \+ approvalTimeoutHours 24 h .* within one Step Functions Standard execution \(1 year = 8760 hours\)$/, value: 8760 }],
+    expected: [
+      {
+        path: `${db0}.failback.maxWaitHours`,
+        message:
+          /^must leave the whole failback \(maxWaitHours 8760 h \+ approvalTimeoutHours 24 h .* within one Step Functions Standard execution \(1 year = 8760 hours\)$/,
+        value: 8760,
+      },
+    ],
   },
   {
     name: 'a traffic target is in neither site Region (and a site Region has none)',
     mutate: (c) => (c.databases[0].traffic = trafficOf({ targets: [target('us-east-1', 'use1'), target('eu-west-1', 'euw1')] })),
     expected: [
       { path: `${db0}.traffic.targets`, message: 'must have exactly one target in us-west-2 (a site Region), got 0', value: ['us-east-1', 'eu-west-1'] },
-      { path: `${db0}.traffic.targets[1].region`, message: `must be the primary's (us-east-1) or the standby's (us-west-2) Region: the drain moves weight between the two sites`, value: 'eu-west-1' },
+      {
+        path: `${db0}.traffic.targets[1].region`,
+        message: `must be the primary's (us-east-1) or the standby's (us-west-2) Region: the drain moves weight between the two sites`,
+        value: 'eu-west-1',
+      },
     ],
   },
   {
@@ -438,13 +594,25 @@ describe('cross-field rules', () => {
   // reports the cap and never reaches the rule; the rule guards the day those caps are raised, and
   // is checked on its own here with a parsed config carrying the too-long value.
   it.each([
-    ['failover.approvalTimeoutMinutes', (db: Json) => (db.failover.approvalTimeoutMinutes = 366 * 24 * 60), `${db0}.failover.approvalTimeoutMinutes`, /^must be <= 525600 minutes: the approval wait must fit in one Step Functions Standard execution/],
-    ['failback.approvalTimeoutHours', (db: Json) => (db.failback.approvalTimeoutHours = 8760), `${db0}.failback.approvalTimeoutHours`, /^must leave the whole failback \(maxWaitHours 168 h \+ approvalTimeoutHours 8760 h .* within one Step Functions Standard execution/],
+    [
+      'failover.approvalTimeoutMinutes',
+      (db: Json) => (db.failover.approvalTimeoutMinutes = 366 * 24 * 60),
+      `${db0}.failover.approvalTimeoutMinutes`,
+      /^must be <= 525600 minutes: the approval wait must fit in one Step Functions Standard execution/,
+    ],
+    [
+      'failback.approvalTimeoutHours',
+      (db: Json) => (db.failback.approvalTimeoutHours = 8760),
+      `${db0}.failback.approvalTimeoutHours`,
+      /^must leave the whole failback \(maxWaitHours 168 h \+ approvalTimeoutHours 8760 h .* within one Step Functions Standard execution/,
+    ],
   ])('fails when %s does not fit in a Step Functions execution (rule checked directly)', (_name, mutate, path, message) => {
     const config = configSchema.parse(example());
     mutate(config.databases[0]);
     expect(crossFieldProblems(config, example())).toEqual([expect.objectContaining({ path, message: expect.stringMatching(message) })]);
-    expect(problemsOf(broken(example, (c) => mutate(c.databases[0])))).toEqual([expect.objectContaining({ path, message: expect.stringMatching(/^must be <= /) })]);
+    expect(problemsOf(broken(example, (c) => mutate(c.databases[0])))).toEqual([
+      expect.objectContaining({ path, message: expect.stringMatching(/^must be <= /) }),
+    ]);
   });
 });
 
@@ -454,22 +622,114 @@ describe('cross-field rules', () => {
  */
 describe('schema refinements', () => {
   const schemaCases: Array<[string, (c: Json) => void, string, string, unknown]> = [
-    ['controlRegion is not a Region code', (c) => (c.controlRegion = 'US West 2'), 'controlRegion', 'must be an AWS Region code such as us-east-1', 'US West 2'],
+    [
+      'controlRegion is not a Region code',
+      (c) => (c.controlRegion = 'US West 2'),
+      'controlRegion',
+      'must be an AWS Region code such as us-east-1',
+      'US West 2',
+    ],
     ['account is not 12 digits', (c) => (c.account = '1234'), 'account', 'must be a 12-digit AWS account id', '1234'],
     ['prefix has capitals', (c) => (c.prefix = 'Failover'), 'prefix', 'must start with a letter; lowercase letters, digits and hyphens (max 16)', 'Failover'],
-    ['a database name starts with a digit', (c) => (c.databases[0].name = '1orders'), `${db0}.name`, 'must start with a letter; lowercase letters, digits and hyphens (max 32)', '1orders'],
-    ['an instance identifier has an underscore', (c) => (c.databases[0].primary.instanceId = 'orders_primary'), `${db0}.primary.instanceId`, 'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)', 'orders_primary'],
-    ['a security group id is not one', (c) => (c.databases[0].primary.securityGroupIds = ['default']), `${db0}.primary.securityGroupIds[0]`, 'must be a security group id such as sg-0123456789abcdef0', 'default'],
-    ['a warm standby scales up to something that is not an instance class', (c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'r6g.xlarge' }), `${db0}.standby.promotedInstanceClass`, 'must be an RDS instance class such as db.r6g.xlarge', 'r6g.xlarge'],
-    ['a cold standby stack name has a space', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders standby', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' } }), `${db0}.standby.coldStandby.stackName`, 'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)', 'orders standby'],
-    ['a cold standby service role is not an IAM role ARN', (c) => Object.assign(c.databases[0].standby, { readiness: 'cold', coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:user/deployer' } }), `${db0}.standby.coldStandby.serviceRoleArn`, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)', 'arn:aws:iam::123456789012:user/deployer'],
-    ['a vantage point name has capitals', (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'), `${db0}.detection.vantagePoints[0].name`, 'must be lowercase letters, digits and hyphens (max 32)', 'USE1-a'],
-    ['the hosted zone id is not one', (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'), `${db0}.dns.hostedZoneId`, 'must be a Route 53 hosted zone id such as Z0123456789ABC', '/hostedzone/Z0EXAMPLE'],
-    ['the record name is not a DNS name', (c) => (c.databases[0].dns.recordName = 'writer orders'), `${db0}.dns.recordName`, 'must be a DNS name', 'writer orders'],
-    ['a secret key is an alias, not a key ARN', (c) => (c.databases[0].credentials.secretKmsKeyArns = ['arn:aws:kms:us-east-1:123456789012:alias/orders-secrets']), `${db0}.credentials.secretKmsKeyArns[0]`, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias', 'arn:aws:kms:us-east-1:123456789012:alias/orders-secrets'],
-    ['the secret is not a Secrets Manager ARN', (c) => (c.databases[0].credentials.secretArn = 'orders/failover-probe'), `${db0}.credentials.secretArn`, 'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)', 'orders/failover-probe'],
-    ['the heartbeat period is not a multiple of 60', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 90],
-    ['the heartbeat period is under 60 s', (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), `${db0}.detection.heartbeat.periodSeconds`, 'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)', 30],
+    [
+      'a database name starts with a digit',
+      (c) => (c.databases[0].name = '1orders'),
+      `${db0}.name`,
+      'must start with a letter; lowercase letters, digits and hyphens (max 32)',
+      '1orders',
+    ],
+    [
+      'an instance identifier has an underscore',
+      (c) => (c.databases[0].primary.instanceId = 'orders_primary'),
+      `${db0}.primary.instanceId`,
+      'must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)',
+      'orders_primary',
+    ],
+    [
+      'a security group id is not one',
+      (c) => (c.databases[0].primary.securityGroupIds = ['default']),
+      `${db0}.primary.securityGroupIds[0]`,
+      'must be a security group id such as sg-0123456789abcdef0',
+      'default',
+    ],
+    [
+      'a warm standby scales up to something that is not an instance class',
+      (c) => Object.assign(c.databases[0].standby, { readiness: 'warm', promotedInstanceClass: 'r6g.xlarge' }),
+      `${db0}.standby.promotedInstanceClass`,
+      'must be an RDS instance class such as db.r6g.xlarge',
+      'r6g.xlarge',
+    ],
+    [
+      'a cold standby stack name has a space',
+      (c) =>
+        Object.assign(c.databases[0].standby, {
+          readiness: 'cold',
+          coldStandby: { stackName: 'orders standby', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' },
+        }),
+      `${db0}.standby.coldStandby.stackName`,
+      'must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)',
+      'orders standby',
+    ],
+    [
+      'a cold standby service role is not an IAM role ARN',
+      (c) =>
+        Object.assign(c.databases[0].standby, {
+          readiness: 'cold',
+          coldStandby: { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:user/deployer' },
+        }),
+      `${db0}.standby.coldStandby.serviceRoleArn`,
+      'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+      'arn:aws:iam::123456789012:user/deployer',
+    ],
+    [
+      'a vantage point name has capitals',
+      (c) => (c.databases[0].detection.vantagePoints[0].name = 'USE1-a'),
+      `${db0}.detection.vantagePoints[0].name`,
+      'must be lowercase letters, digits and hyphens (max 32)',
+      'USE1-a',
+    ],
+    [
+      'the hosted zone id is not one',
+      (c) => (c.databases[0].dns.hostedZoneId = '/hostedzone/Z0EXAMPLE'),
+      `${db0}.dns.hostedZoneId`,
+      'must be a Route 53 hosted zone id such as Z0123456789ABC',
+      '/hostedzone/Z0EXAMPLE',
+    ],
+    [
+      'the record name is not a DNS name',
+      (c) => (c.databases[0].dns.recordName = 'writer orders'),
+      `${db0}.dns.recordName`,
+      'must be a DNS name',
+      'writer orders',
+    ],
+    [
+      'a secret key is an alias, not a key ARN',
+      (c) => (c.databases[0].credentials.secretKmsKeyArns = ['arn:aws:kms:us-east-1:123456789012:alias/orders-secrets']),
+      `${db0}.credentials.secretKmsKeyArns[0]`,
+      'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias',
+      'arn:aws:kms:us-east-1:123456789012:alias/orders-secrets',
+    ],
+    [
+      'the secret is not a Secrets Manager ARN',
+      (c) => (c.databases[0].credentials.secretArn = 'orders/failover-probe'),
+      `${db0}.credentials.secretArn`,
+      'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+      'orders/failover-probe',
+    ],
+    [
+      'the heartbeat period is not a multiple of 60',
+      (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }),
+      `${db0}.detection.heartbeat.periodSeconds`,
+      'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)',
+      90,
+    ],
+    [
+      'the heartbeat period is under 60 s',
+      (c) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }),
+      `${db0}.detection.heartbeat.periodSeconds`,
+      'must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)',
+      30,
+    ],
     [
       'a traffic record has a bad hosted zone id and name',
       (c) => (c.databases[0].traffic = trafficOf({ hostedZoneId: 'zone', recordName: 'app example' })),
@@ -477,8 +737,20 @@ describe('schema refinements', () => {
       'must be a Route 53 hosted zone id such as Z0123456789ABC',
       'zone',
     ],
-    ['a network has a bad VPC id', (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-XYZ', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] }]), 'networks[0].vpcId', 'must be a VPC id such as vpc-0123456789abcdef0', 'vpc-XYZ'],
-    ['a network has a bad subnet id', (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: ['sg-0123456789abcdef0'] }]), 'networks[0].subnetIds[0]', 'must be a subnet id such as subnet-0123456789abcdef0', 'subnet-1'],
+    [
+      'a network has a bad VPC id',
+      (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-XYZ', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] }]),
+      'networks[0].vpcId',
+      'must be a VPC id such as vpc-0123456789abcdef0',
+      'vpc-XYZ',
+    ],
+    [
+      'a network has a bad subnet id',
+      (c) => (c.networks = [{ region: 'us-east-1', vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-1'], securityGroupIds: ['sg-0123456789abcdef0'] }]),
+      'networks[0].subnetIds[0]',
+      'must be a subnet id such as subnet-0123456789abcdef0',
+      'subnet-1',
+    ],
   ];
   it.each(schemaCases)('fails when %s', (_name, mutate, path, message, value) => {
     const problems = problemsOf(broken(example, mutate));

@@ -60,11 +60,18 @@ describe('validateConfig', () => {
     expect(warnings).toEqual([]);
     const asRevoke = structuredClone(contract);
     Object.assign(asRevoke.databases[0]!.failover, { fenceMethod: 'revoke-ingress' });
-    expect(() => validateConfig(asRevoke, 'contract.json')).toThrow(/databases\[0\]\.primary\.securityGroupIds is required when failover\.fencing is "required" and failover\.fenceMethod is "revoke-ingress"/);
+    expect(() => validateConfig(asRevoke, 'contract.json')).toThrow(
+      /databases\[0\]\.primary\.securityGroupIds is required when failover\.fencing is "required" and failover\.fenceMethod is "revoke-ingress"/,
+    );
   });
 
   it('throws a ConfigError whose message starts with the source and lists "path message, got value"', () => {
-    const err = catchConfigError(() => validateConfig(broken(example, (c) => (c.databases[0].detection.quorum = 6)), 'my-config.json'));
+    const err = catchConfigError(() =>
+      validateConfig(
+        broken(example, (c) => (c.databases[0].detection.quorum = 6)),
+        'my-config.json',
+      ),
+    );
     expect(err.name).toBe('ConfigError');
     expect(err.source).toBe('my-config.json');
     expect(err.message).toBe('my-config.json: 1 problem:\n  - databases[0].detection.quorum must be <= 5 vantage points (4 configured + rds-api), got 6');
@@ -98,20 +105,18 @@ describe('validateConfig', () => {
       c.databases[0].detection.quorum = 9;
       c.databases[0].standby.region = 'us-east-1';
     });
-    expect(problemsOf(config).map((p) => p.path)).toEqual([
-      'databases[0].standby.region',
-      'databases[0].dns.hostedZoneId',
-      'databases[0].detection.quorum',
-    ]);
+    expect(problemsOf(config).map((p) => p.path)).toEqual(['databases[0].standby.region', 'databases[0].dns.hostedZoneId', 'databases[0].detection.quorum']);
   });
 
   it('keeps quiet the rules whose field the schema rejected (no duplicate reports)', () => {
-    const problems = problemsOf(broken(example, (c) => {
-      c.databases[0].detection.quorum = 'three';
-      c.databases[0].primary.securityGroupIds = ['not-a-group'];
-      c.databases[0].engine = 'oracle';
-      delete c.databases[0].primary.instanceId;
-    }));
+    const problems = problemsOf(
+      broken(example, (c) => {
+        c.databases[0].detection.quorum = 'three';
+        c.databases[0].primary.securityGroupIds = ['not-a-group'];
+        c.databases[0].engine = 'oracle';
+        delete c.databases[0].primary.instanceId;
+      }),
+    );
     expect(problems).toEqual([
       { path: 'databases[0].engine', message: 'must be one of "postgres", "mysql", "aurora-postgresql", "aurora-mysql"', value: 'oracle' },
       { path: 'databases[0].primary.securityGroupIds[0]', message: 'must be a security group id such as sg-0123456789abcdef0', value: 'not-a-group' },
@@ -122,18 +127,58 @@ describe('validateConfig', () => {
   it.each([
     ['a required key is missing', (c: Json) => delete c.databases[0].dns.recordName, { path: 'databases[0].dns.recordName', message: 'is required' }],
     ['a whole required section is missing', (c: Json) => delete c.databases[0].failover, { path: 'databases[0].failover', message: 'is required' }],
-    ['a number is too big', (c: Json) => (c.databases[0].detection.probeRounds = 11), { path: 'databases[0].detection.probeRounds', message: 'must be <= 10', value: 11 }],
-    ['an integer has a fraction', (c: Json) => (c.databases[0].failover.cooldownMinutes = 1.5), { path: 'databases[0].failover.cooldownMinutes', message: 'must be an integer', value: 1.5 }],
+    [
+      'a number is too big',
+      (c: Json) => (c.databases[0].detection.probeRounds = 11),
+      { path: 'databases[0].detection.probeRounds', message: 'must be <= 10', value: 11 },
+    ],
+    [
+      'an integer has a fraction',
+      (c: Json) => (c.databases[0].failover.cooldownMinutes = 1.5),
+      { path: 'databases[0].failover.cooldownMinutes', message: 'must be an integer', value: 1.5 },
+    ],
     ['an array is empty', (c: Json) => (c.databases = []), { path: 'databases', message: 'must have at least 1 item', value: [] }],
-    ['a heartbeat period is not a multiple of 60', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 90 }],
-    ['a heartbeat period is under 60 (one problem, though two checks fail)', (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }), { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 30 }],
-    ['a promotion timeout is under 10 minutes', (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 5), { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be >= 10', value: 5 }],
-    ['a promotion timeout is over a day', (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 1441), { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be <= 1440', value: 1441 }],
-    ['a Region is not a Region code', (c: Json) => (c.controlRegion = 'Oregon'), { path: 'controlRegion', message: 'must be an AWS Region code such as us-east-1', value: 'Oregon' }],
-    ['a secret replica Region is not a Region code', (c: Json) => (c.databases[0].credentials.secretReplicaRegions = ['us-west-2', 'Ireland']), { path: 'databases[0].credentials.secretReplicaRegions[1]', message: 'must be an AWS Region code such as us-east-1', value: 'Ireland' }],
-    ['a key is misspelt', (c: Json) => {
-      c.databases[0].detection.quorom = 3;
-    }, { path: 'databases[0].detection.quorom', message: 'is not a known key (did you mean "quorum"? allowed here: vantagePoints, quorum, probeRounds, probeIntervalSeconds, includeControlPlane, heartbeat)' }],
+    [
+      'a heartbeat period is not a multiple of 60',
+      (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 90 }),
+      { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 90 },
+    ],
+    [
+      'a heartbeat period is under 60 (one problem, though two checks fail)',
+      (c: Json) => (c.databases[0].detection.heartbeat = { periodSeconds: 30 }),
+      { path: 'databases[0].detection.heartbeat.periodSeconds', message: expect.stringMatching(/^must be 60 or a multiple of 60/), value: 30 },
+    ],
+    [
+      'a promotion timeout is under 10 minutes',
+      (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 5),
+      { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be >= 10', value: 5 },
+    ],
+    [
+      'a promotion timeout is over a day',
+      (c: Json) => (c.databases[0].failover.promotionTimeoutMinutes = 1441),
+      { path: 'databases[0].failover.promotionTimeoutMinutes', message: 'must be <= 1440', value: 1441 },
+    ],
+    [
+      'a Region is not a Region code',
+      (c: Json) => (c.controlRegion = 'Oregon'),
+      { path: 'controlRegion', message: 'must be an AWS Region code such as us-east-1', value: 'Oregon' },
+    ],
+    [
+      'a secret replica Region is not a Region code',
+      (c: Json) => (c.databases[0].credentials.secretReplicaRegions = ['us-west-2', 'Ireland']),
+      { path: 'databases[0].credentials.secretReplicaRegions[1]', message: 'must be an AWS Region code such as us-east-1', value: 'Ireland' },
+    ],
+    [
+      'a key is misspelt',
+      (c: Json) => {
+        c.databases[0].detection.quorom = 3;
+      },
+      {
+        path: 'databases[0].detection.quorom',
+        message:
+          'is not a known key (did you mean "quorum"? allowed here: vantagePoints, quorum, probeRounds, probeIntervalSeconds, includeControlPlane, heartbeat)',
+      },
+    ],
   ])('says what is allowed when %s', (_name, mutate, expected) => {
     expect(problemsOf(broken(example, mutate))).toEqual([expected]);
   });
@@ -143,10 +188,21 @@ describe('validateConfig', () => {
   });
 
   it('approvals: defaults (public URL, reserved concurrency 2, links for 60 minutes, no history readers), and bad values refused with path and value', () => {
-    expect(validateConfig(example(), 'x').config.approvals).toEqual({ page: 'public-url', pageReservedConcurrency: 2, linkLifetimeMinutes: 60, executionHistoryReaders: [] });
-    expect(validateConfig({ ...example(), approvals: { page: 'none', pageReservedConcurrency: null } }, 'x').config.approvals).toMatchObject({ page: 'none', pageReservedConcurrency: null });
+    expect(validateConfig(example(), 'x').config.approvals).toEqual({
+      page: 'public-url',
+      pageReservedConcurrency: 2,
+      linkLifetimeMinutes: 60,
+      executionHistoryReaders: [],
+    });
+    expect(validateConfig({ ...example(), approvals: { page: 'none', pageReservedConcurrency: null } }, 'x').config.approvals).toMatchObject({
+      page: 'none',
+      pageReservedConcurrency: null,
+    });
     const err = catchConfigError(() =>
-      validateConfig({ ...example(), approvals: { page: 'private', pageReservedConcurrency: 0, linkLifetimeMinutes: 2, executionHistoryReaders: ['bob'] } }, 'c.json'),
+      validateConfig(
+        { ...example(), approvals: { page: 'private', pageReservedConcurrency: 0, linkLifetimeMinutes: 2, executionHistoryReaders: ['bob'] } },
+        'c.json',
+      ),
     );
     expect(err.message).toBe(
       [
@@ -223,7 +279,25 @@ describe('findJsonError', () => {
   });
 
   it('agrees with JSON.parse on which texts are valid', () => {
-    const texts = ['{}', '[]', '0', '-0.5e+10', '"\\u00e9\\n"', '{"a":[1,{"b":null}],"c":true,"d":false}', ' \n{ "a" : 1 } \n', '1.', '.5', '-', '1e', '"\\u12G4"', '[1,,2]', '{"a" 1}', 'nul', '{"a":1}}', '"\t"'];
+    const texts = [
+      '{}',
+      '[]',
+      '0',
+      '-0.5e+10',
+      '"\\u00e9\\n"',
+      '{"a":[1,{"b":null}],"c":true,"d":false}',
+      ' \n{ "a" : 1 } \n',
+      '1.',
+      '.5',
+      '-',
+      '1e',
+      '"\\u12G4"',
+      '[1,,2]',
+      '{"a" 1}',
+      'nul',
+      '{"a":1}}',
+      '"\t"',
+    ];
     for (const text of texts) {
       let valid = true;
       try {
@@ -248,6 +322,13 @@ describe('partialParse', () => {
     expect(detection?.quorum).toBeUndefined();
     expect(detection?.probeRounds).toBe(3);
     expect(detection?.heartbeat).toEqual({ periodSeconds: 120, evaluationPeriods: 3, datapointsToAlarm: 2 });
-    expect(partial?.databases?.[0]?.failback).toEqual({ policy: 'manual-approval', stabilityMinutes: 30, approvalTimeoutHours: 24, maxWaitHours: 168, maxLagSeconds: 5, rebuildTimeoutMinutes: 240 });
+    expect(partial?.databases?.[0]?.failback).toEqual({
+      policy: 'manual-approval',
+      stabilityMinutes: 30,
+      approvalTimeoutHours: 24,
+      maxWaitHours: 168,
+      maxLagSeconds: 5,
+      rebuildTimeoutMinutes: 240,
+    });
   });
 });

@@ -15,8 +15,20 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
     message: /^should include a witness outside the primary \(us-east-1\) and standby \(us-west-2\) Regions/,
     value: ['us-east-1', 'us-west-2'],
   },
-  { name: 'the quorum is 1', mutate: (c) => (c.databases[0].detection.quorum = 1), path: `${db0}.detection.quorum`, message: /^should be at least 2: with 1, a single vantage point/, value: 1 },
-  { name: 'there is a single probe round', mutate: (c) => (c.databases[0].detection.probeRounds = 1), path: `${db0}.detection.probeRounds`, message: /^should be at least 2: with 1, one transient blip/, value: 1 },
+  {
+    name: 'the quorum is 1',
+    mutate: (c) => (c.databases[0].detection.quorum = 1),
+    path: `${db0}.detection.quorum`,
+    message: /^should be at least 2: with 1, a single vantage point/,
+    value: 1,
+  },
+  {
+    name: 'there is a single probe round',
+    mutate: (c) => (c.databases[0].detection.probeRounds = 1),
+    path: `${db0}.detection.probeRounds`,
+    message: /^should be at least 2: with 1, one transient blip/,
+    value: 1,
+  },
   {
     name: 'the RPO budget is 0 with a hot standby (every failover will ask)',
     mutate: (c) => (c.databases[0].failover.rpoBudgetSeconds = 0),
@@ -31,7 +43,8 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
       c.databases[0].failover.rpoBudgetSeconds = 149;
     },
     path: `${db0}.failover.rpoBudgetSeconds`,
-    message: /^should be at least 150 s with rpoEstimate "strict": .*a 60 s heartbeat period and the 30 s heartbeat timeout\), so nearly every failover will ask a human/,
+    message:
+      /^should be at least 150 s with rpoEstimate "strict": .*a 60 s heartbeat period and the 30 s heartbeat timeout\), so nearly every failover will ask a human/,
     value: 149,
   },
   {
@@ -51,7 +64,13 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
     message: /^should be "required" when failover.mode is "automatic": .*split brain/,
     value: 'best-effort',
   },
-  { name: 'the record TTL is over 300 s', mutate: (c) => (c.databases[0].dns.ttlSeconds = 301), path: `${db0}.dns.ttlSeconds`, message: /^should be <= 300: clients keep the old writer's address/, value: 301 },
+  {
+    name: 'the record TTL is over 300 s',
+    mutate: (c) => (c.databases[0].dns.ttlSeconds = 301),
+    path: `${db0}.dns.ttlSeconds`,
+    message: /^should be <= 300: clients keep the old writer's address/,
+    value: 301,
+  },
   {
     name: 'the standby has no security groups to fence before a planned failback (fenceMethod revoke-ingress)',
     mutate: (c) => {
@@ -59,7 +78,8 @@ const cases: { name: string; mutate: (c: Json) => void; path: string; message: R
       c.databases[0].failover.fenceMethod = 'revoke-ingress';
     },
     path: `${db0}.standby.securityGroupIds`,
-    message: /^should list the standby's dedicated security groups when failover.fenceMethod is "revoke-ingress" and failback.policy is "manual-approval": .*the switchover is called off/,
+    message:
+      /^should list the standby's dedicated security groups when failover.fenceMethod is "revoke-ingress" and failback.policy is "manual-approval": .*the switchover is called off/,
     value: undefined,
   },
   {
@@ -81,36 +101,57 @@ describe('config warnings', () => {
   });
 
   it.each([
-    ['the RPO budget is 0 with a cold standby (no replica to lag)', (c: Json) => {
-      c.databases[0].failover.rpoBudgetSeconds = 0;
-      c.databases[0].standby.readiness = 'cold';
-      c.databases[0].standby.coldStandby = { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' };
-    }],
-    ['the mode is manual with best-effort fencing', (c: Json) => {
-      c.databases[0].failover.mode = 'manual';
-      c.databases[0].failover.fencing = 'best-effort';
-    }],
-    ['the cooldown is short but the failback policy is never', (c: Json) => {
-      c.databases[0].failover.cooldownMinutes = 0;
-      c.databases[0].failback.policy = 'never';
-    }],
+    [
+      'the RPO budget is 0 with a cold standby (no replica to lag)',
+      (c: Json) => {
+        c.databases[0].failover.rpoBudgetSeconds = 0;
+        c.databases[0].standby.readiness = 'cold';
+        c.databases[0].standby.coldStandby = { stackName: 'orders-cold', serviceRoleArn: 'arn:aws:iam::123456789012:role/orders-cold-cloudformation' };
+      },
+    ],
+    [
+      'the mode is manual with best-effort fencing',
+      (c: Json) => {
+        c.databases[0].failover.mode = 'manual';
+        c.databases[0].failover.fencing = 'best-effort';
+      },
+    ],
+    [
+      'the cooldown is short but the failback policy is never',
+      (c: Json) => {
+        c.databases[0].failover.cooldownMinutes = 0;
+        c.databases[0].failback.policy = 'never';
+      },
+    ],
     ['the record TTL is exactly 300 s', (c: Json) => (c.databases[0].dns.ttlSeconds = 300)],
-    ['a strict RPO estimate with a budget of exactly the floor (150 s with 60 s heartbeats)', (c: Json) => {
-      c.databases[0].failover.rpoEstimate = 'strict';
-      c.databases[0].failover.rpoBudgetSeconds = 150;
-    }],
-    ['a strict RPO estimate with a low budget in manual mode (it asks anyway)', (c: Json) => {
-      c.databases[0].failover.rpoEstimate = 'strict';
-      c.databases[0].failover.mode = 'manual';
-    }],
-    ['neither site has security groups and the fence isolates (the default method)', (c: Json) => {
-      delete c.databases[0].primary.securityGroupIds;
-      delete c.databases[0].standby.securityGroupIds;
-    }],
-    ['the standby has no security groups but the failback policy is never', (c: Json) => {
-      delete c.databases[0].standby.securityGroupIds;
-      c.databases[0].failback.policy = 'never';
-    }],
+    [
+      'a strict RPO estimate with a budget of exactly the floor (150 s with 60 s heartbeats)',
+      (c: Json) => {
+        c.databases[0].failover.rpoEstimate = 'strict';
+        c.databases[0].failover.rpoBudgetSeconds = 150;
+      },
+    ],
+    [
+      'a strict RPO estimate with a low budget in manual mode (it asks anyway)',
+      (c: Json) => {
+        c.databases[0].failover.rpoEstimate = 'strict';
+        c.databases[0].failover.mode = 'manual';
+      },
+    ],
+    [
+      'neither site has security groups and the fence isolates (the default method)',
+      (c: Json) => {
+        delete c.databases[0].primary.securityGroupIds;
+        delete c.databases[0].standby.securityGroupIds;
+      },
+    ],
+    [
+      'the standby has no security groups but the failback policy is never',
+      (c: Json) => {
+        delete c.databases[0].standby.securityGroupIds;
+        c.databases[0].failback.policy = 'never';
+      },
+    ],
   ])('stay quiet when %s', (_name, mutate) => {
     expect(warningsOf(broken(example, mutate))).toEqual([]);
   });

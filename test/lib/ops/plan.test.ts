@@ -5,12 +5,32 @@ import { buildPlan, formatPlan, type PlanFacts, type SiteFacts } from '../../../
 import { configWith, databaseConfig, type DatabaseOptions } from '../../fixtures/databases.js';
 import { auroraExample, example, type Json } from '../config/helpers.js';
 
-const site = (over: Partial<SiteFacts>): SiteFacts => ({ region: 'us-east-1', id: 'x', exists: true, status: 'available', vpcId: 'vpc-0abc1234def567890', backupRetentionPeriod: 7, replicas: [], ...over });
+const site = (over: Partial<SiteFacts>): SiteFacts => ({
+  region: 'us-east-1',
+  id: 'x',
+  exists: true,
+  status: 'available',
+  vpcId: 'vpc-0abc1234def567890',
+  backupRetentionPeriod: 7,
+  replicas: [],
+  ...over,
+});
 const facts = (over: Partial<PlanFacts> = {}): PlanFacts => ({
   lease: { epoch: 4 },
   control: { tableName: 'failover-state', region: 'us-west-2', failoverArn: 'arn:fo', failbackArn: 'arn:fb' },
-  writer: site({ id: 'orders-primary', endpoint: 'p.example', arn: 'arn:aws:rds:us-east-1:1:db:orders-primary', replicas: ['arn:aws:rds:us-west-2:1:db:orders-replica'] }),
-  standby: site({ region: 'us-west-2', id: 'orders-replica', endpoint: 's.example', arn: 'arn:aws:rds:us-west-2:1:db:orders-replica', replicaOf: 'arn:aws:rds:us-east-1:1:db:orders-primary' }),
+  writer: site({
+    id: 'orders-primary',
+    endpoint: 'p.example',
+    arn: 'arn:aws:rds:us-east-1:1:db:orders-primary',
+    replicas: ['arn:aws:rds:us-west-2:1:db:orders-replica'],
+  }),
+  standby: site({
+    region: 'us-west-2',
+    id: 'orders-replica',
+    endpoint: 's.example',
+    arn: 'arn:aws:rds:us-west-2:1:db:orders-replica',
+    replicaOf: 'arn:aws:rds:us-east-1:1:db:orders-primary',
+  }),
   record: { type: 'CNAME', ttl: 30, value: 'p.example' },
   isolationGroupId: 'sg-0iso0000000000000',
   now: '2026-01-01T00:00:00.000Z',
@@ -35,7 +55,11 @@ describe('buildPlan', () => {
     expect(p.blockers).toEqual([]);
     expect(p.dns).toMatchObject({ from: 'p.example', to: 's.example' });
     expect(apis(p.failover)).not.toContain('ec2:CreateSecurityGroup');
-    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:ModifyDBInstance')?.params).toEqual({ DBInstanceIdentifier: 'orders-primary', VpcSecurityGroupIds: ['sg-0iso0000000000000'], ApplyImmediately: true });
+    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:ModifyDBInstance')?.params).toEqual({
+      DBInstanceIdentifier: 'orders-primary',
+      VpcSecurityGroupIds: ['sg-0iso0000000000000'],
+      ApplyImmediately: true,
+    });
     expect(p.failover[0]!.calls[0]!.params.epoch).toBe('4 → 5');
     expect(asks(p)).toEqual(['promote', 'accept-data-loss', 'promote-unfenced', 'fail-back']);
     expect(formatPlan(p, 'aws').join('\n')).toContain('DNS change:  writer.orders.internal (CNAME, TTL 30 s, zone Z0EXAMPLE): p.example → s.example');
@@ -52,24 +76,43 @@ describe('buildPlan', () => {
 
   it('fenceMethod stop: an old primary with a replica is rebooted, not stopped', () => {
     const p = planOf(configWith(databaseConfig({ fenceMethod: 'stop' })));
-    expect(apis([p.failover.find((s) => s.title.startsWith('Fence'))!])).toEqual(['ec2:DescribeSecurityGroups', 'rds:ModifyDBInstance', 'rds:RebootDBInstance']);
+    expect(apis([p.failover.find((s) => s.title.startsWith('Fence'))!])).toEqual([
+      'ec2:DescribeSecurityGroups',
+      'rds:ModifyDBInstance',
+      'rds:RebootDBInstance',
+    ]);
   });
 
   it('revoke-ingress: one revoke per configured group, with its rule count', () => {
     const p = planOf(configWith(databaseConfig({ fenceMethod: 'revoke-ingress' })), { ingressRules: { 'sg-0a1b2c3d4e5f60718': 2 } });
-    expect(p.failover.find((s) => s.title.startsWith('Fence'))!.calls[0]).toEqual({ api: 'ec2:RevokeSecurityGroupIngress', region: 'us-east-1', params: { GroupId: 'sg-0a1b2c3d4e5f60718', SecurityGroupRuleIds: '2 rules' } });
+    expect(p.failover.find((s) => s.title.startsWith('Fence'))!.calls[0]).toEqual({
+      api: 'ec2:RevokeSecurityGroupIngress',
+      region: 'us-east-1',
+      params: { GroupId: 'sg-0a1b2c3d4e5f60718', SecurityGroupRuleIds: '2 rules' },
+    });
   });
 
   it('a warm standby is scaled up after its promotion', () => {
     const p = planOf(configWith(databaseConfig({ readiness: 'warm' })));
     const promote = p.failover.find((s) => s.title.startsWith('Promote'))!;
-    expect(promote.calls.map((c) => [c.api, c.params.DBInstanceClass])).toEqual([['rds:PromoteReadReplica', undefined], ['rds:ModifyDBInstance', 'db.r6g.xlarge']]);
+    expect(promote.calls.map((c) => [c.api, c.params.DBInstanceClass])).toEqual([
+      ['rds:PromoteReadReplica', undefined],
+      ['rds:ModifyDBInstance', 'db.r6g.xlarge'],
+    ]);
   });
 
   it('Aurora: a global failover, then a switchover back (no preserve, no rebuild)', () => {
-    const p = plan(() => undefined, { writer: site({ id: 'payments-use1', arn: 'arn:c1' }), standby: site({ region: 'us-west-2', id: 'payments-usw2', arn: 'arn:c2', replicaOf: 'arn:c1' }) }, auroraExample);
+    const p = plan(
+      () => undefined,
+      { writer: site({ id: 'payments-use1', arn: 'arn:c1' }), standby: site({ region: 'us-west-2', id: 'payments-usw2', arn: 'arn:c2', replicaOf: 'arn:c1' }) },
+      auroraExample,
+    );
     expect(apis(p.failover)).toContain('rds:FailoverGlobalCluster');
-    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:FailoverGlobalCluster')?.params).toEqual({ GlobalClusterIdentifier: 'payments-global', TargetDbClusterIdentifier: 'arn:c2', AllowDataLoss: true });
+    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:FailoverGlobalCluster')?.params).toEqual({
+      GlobalClusterIdentifier: 'payments-global',
+      TargetDbClusterIdentifier: 'arn:c2',
+      AllowDataLoss: true,
+    });
     expect(apis(p.failback)).toContain('rds:SwitchoverGlobalCluster');
     expect(apis(p.failback)).not.toContain('rds:CreateDBInstanceReadReplica');
   });
@@ -87,6 +130,9 @@ describe('buildPlan', () => {
   it('after a failover the roles are swapped: the failover goes back the other way', () => {
     const p = plan(() => undefined, { lease: { epoch: 5, writer: 'standby' } });
     expect(p.writer).toEqual({ configured: 'standby', region: 'us-west-2', id: 'orders-replica' });
-    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:PromoteReadReplica')).toMatchObject({ region: 'us-east-1', params: { DBInstanceIdentifier: 'orders-primary' } });
+    expect(p.failover.flatMap((s) => s.calls).find((c) => c.api === 'rds:PromoteReadReplica')).toMatchObject({
+      region: 'us-east-1',
+      params: { DBInstanceIdentifier: 'orders-primary' },
+    });
   });
 });

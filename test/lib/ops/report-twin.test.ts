@@ -76,7 +76,12 @@ function expectFaithfulHistory({ facts, histories, reversed }: Both): void {
     const byId = new Map(events.map((e) => [e.id!, e]));
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
     expect(events[0]!.type).toBe('ExecutionStarted');
-    const END: Record<string, string> = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' };
+    const END: Record<string, string> = {
+      SUCCEEDED: 'ExecutionSucceeded',
+      FAILED: 'ExecutionFailed',
+      ABORTED: 'ExecutionAborted',
+      TIMED_OUT: 'ExecutionTimedOut',
+    };
     if (rec.status === 'RUNNING') expect(events.some((e) => e.type?.startsWith('Execution') && e.type !== 'ExecutionStarted')).toBe(false);
     else expect(events.at(-1)!.type).toBe(END[rec.status]);
     const times = events.map((e) => new Date(e.timestamp as Date).getTime());
@@ -126,18 +131,34 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
   expect(real.evidence!.verdict?.verdict).toBe(lastVerdict(drill)?.verdict);
 
   // Every phase marker of the runs, at the same instant (the drill's other runs only stood down and mark none).
-  const drillMarkers = drill.timeline.filter((e) => typeof e.detail.phase === 'string' && typeof e.detail.execution === 'string' && records.some((r) => r.name === e.detail.execution));
+  const drillMarkers = drill.timeline.filter(
+    (e) => typeof e.detail.phase === 'string' && typeof e.detail.execution === 'string' && records.some((r) => r.name === e.detail.execution),
+  );
   expect(markers(real, fromReal)).toEqual(markers({ ...drill, timeline: drillMarkers }, fromDrill));
   expect(drill.timeline.filter((e) => typeof e.detail.phase === 'string' && !drillMarkers.includes(e))).toEqual([]);
 
   // The chart's bands (the drill's "detect" band starts at the failure, which only the twin knows).
-  const bands = (r: Report, toMs: (t: number) => number) => phaseBands(r).filter((b) => b.name !== 'detect').map((b) => `${b.name} ${new Date(toMs(b.start)).toISOString()}`);
+  const bands = (r: Report, toMs: (t: number) => number) =>
+    phaseBands(r)
+      .filter((b) => b.name !== 'detect')
+      .map((b) => `${b.name} ${new Date(toMs(b.start)).toISOString()}`);
   const origin = Date.parse(real.evidence!.origin);
   expect(bands(real, (t) => Math.round(origin + t * 1000))).toEqual(bands(drill, (t) => abs(startMs, t)));
 
   // Approvals: who answered what, when.
-  const asked = records.flatMap((e) => e.approvals).map((a) => ({ step: a.step, decision: a.decision, askedAt: new Date(a.askedAt).toISOString(), answer: a.answer ?? null, approver: a.approver ?? null, answeredAt: a.answeredAt === undefined ? null : new Date(a.answeredAt).toISOString() }));
-  expect(real.evidence!.approvals.map(({ step, decision, askedAt, answer, approver, answeredAt }) => ({ step, decision, askedAt, answer, approver, answeredAt }))).toEqual(asked);
+  const asked = records
+    .flatMap((e) => e.approvals)
+    .map((a) => ({
+      step: a.step,
+      decision: a.decision,
+      askedAt: new Date(a.askedAt).toISOString(),
+      answer: a.answer ?? null,
+      approver: a.approver ?? null,
+      answeredAt: a.answeredAt === undefined ? null : new Date(a.answeredAt).toISOString(),
+    }));
+  expect(
+    real.evidence!.approvals.map(({ step, decision, askedAt, answer, approver, answeredAt }) => ({ step, decision, askedAt, answer, approver, answeredAt })),
+  ).toEqual(asked);
 
   // Executions: status and state transitions; every state the runtime entered is in the history, in order.
   for (const r of records) {
@@ -163,7 +184,11 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
   expect(real.evidence!.verificationSeconds).toBe(Math.round(abs(startMs, verdictMarker.t) - triggerAt) / 1000);
   // Data at risk: the last budget check's figures (the one the decision was made on), as the drill's timeline shows them.
   const budget = drill.timeline.filter((e) => e.event.includes('data-loss budget') && e.detail.execution === main.name).pop()!;
-  expect(real.evidence!.dataAtRisk).toMatchObject({ lagSeconds: budget.detail.lagSeconds, boundSeconds: budget.detail.boundSeconds, withinBudget: budget.detail.withinBudget });
+  expect(real.evidence!.dataAtRisk).toMatchObject({
+    lagSeconds: budget.detail.lagSeconds,
+    boundSeconds: budget.detail.boundSeconds,
+    withinBudget: budget.detail.withinBudget,
+  });
   // Decisions: each choice is the state the runtime entered next.
   for (const d of real.evidence!.decisions.filter((x) => x.run === 'failover')) {
     const i = main.entered.indexOf(d.state);
@@ -178,7 +203,9 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
   expect([real.detectionSeconds, real.dataLossSeconds, real.failureAt]).toEqual([null, null, null]);
   expect(real.invariants).toEqual([]);
   expect(real.liveness).toBeUndefined();
-  expect(real.evidence!.notMeasured.map((n) => n.field)).toEqual(expect.arrayContaining(['failureAt', 'detectionSeconds', 'dataLossSeconds', 'invariants', 'liveness']));
+  expect(real.evidence!.notMeasured.map((n) => n.field)).toEqual(
+    expect.arrayContaining(['failureAt', 'detectionSeconds', 'dataLossSeconds', 'invariants', 'liveness']),
+  );
 }
 
 /** The example config with a game day on orders (drilling itself, with the opt-in). */
@@ -197,8 +224,23 @@ describe('failover report of a drill run matches the drill report of the same ru
     expect(real.evidence!.runs.every((r) => r.recorded)).toBe(true);
     expect(real.evidence!.approvals).toMatchObject([{ step: 'failback', decision: 'fail-back', answer: 'approve', approver: 'drill-operator' }]);
     // Objectives: the same targets; each report compares its own figures.
-    expect(drill.objectives).toMatchObject({ database: 'orders', rtoSeconds: 600, rpoSeconds: 30, dataLossFrom: 'modelled-data-loss', comparedRtoSeconds: drill.rtoSeconds, comparedDataLossSeconds: drill.dataLossSeconds });
-    expect(real.objectives).toMatchObject({ database: 'orders', rtoSeconds: 600, rpoSeconds: 30, dataLossFrom: 'data-at-risk-at-decision', comparedRtoSeconds: real.rtoSeconds, comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds, met: true });
+    expect(drill.objectives).toMatchObject({
+      database: 'orders',
+      rtoSeconds: 600,
+      rpoSeconds: 30,
+      dataLossFrom: 'modelled-data-loss',
+      comparedRtoSeconds: drill.rtoSeconds,
+      comparedDataLossSeconds: drill.dataLossSeconds,
+    });
+    expect(real.objectives).toMatchObject({
+      database: 'orders',
+      rtoSeconds: 600,
+      rpoSeconds: 30,
+      dataLossFrom: 'data-at-risk-at-decision',
+      comparedRtoSeconds: real.rtoSeconds,
+      comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds,
+      met: true,
+    });
   }, 240_000);
 
   it('a scheduled drill whose fault the FIS experiment injects: the drill marker, the RTO from the fault onset, the objectives and the drill metrics', async () => {
@@ -209,7 +251,15 @@ describe('failover report of a drill run matches the drill report of the same ru
         const out = (await world.call(
           'cloudwatch',
           'GetMetricStatistics',
-          { Namespace: 'RdsFailover', MetricName: name, Dimensions: [{ Name: 'Database', Value: 'orders' }], StartTime: new Date(world.startMs), EndTime: new Date(world.clock.now() + 60_000), Period: 86_400, Statistics: ['Maximum', 'SampleCount'] },
+          {
+            Namespace: 'RdsFailover',
+            MetricName: name,
+            Dimensions: [{ Name: 'Database', Value: 'orders' }],
+            StartTime: new Date(world.startMs),
+            EndTime: new Date(world.clock.now() + 60_000),
+            Period: 86_400,
+            Statistics: ['Maximum', 'SampleCount'],
+          },
           { region: 'us-west-2' },
         )) as { Datapoints?: { Maximum?: number; SampleCount?: number }[] };
         for (const d of out.Datapoints ?? []) metrics.push({ name, value: d.Maximum!, samples: d.SampleCount! });
@@ -221,14 +271,19 @@ describe('failover report of a drill run matches the drill report of the same ru
     expect(real.outcome).toBe('failed-over');
     expect(real.evidence!.drill).toEqual({ requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true });
     expect(real.evidence!.trigger?.kind).toBe('drill');
-    expect(real.evidence!.approvals.filter((a) => a.answer === 'approve')).toMatchObject([{ step: 'failover', decision: 'promote', approver: 'drill-operator' }]);
+    expect(real.evidence!.approvals.filter((a) => a.answer === 'approve')).toMatchObject([
+      { step: 'failover', decision: 'promote', approver: 'drill-operator' },
+    ]);
     // The fault experiment's start is the RTO's origin. The drill's own RTO runs from the twin's
     // failure (the first client write the cut network refused: FIS initiates for 5 s, then the next
     // write fails) to the first client write on the new writer; the report's from the experiment's
     // start to the workflow's verified write: it starts earlier and is never shorter.
     const rto = real.evidence!.rto!;
     expect(rto.from).toBe('fault-onset');
-    const started = facts.executions.flatMap((e) => e.steps).find((s) => s.folder === 'start-fault-experiment')!.output as { experimentId: string; startedAt: string };
+    const started = facts.executions.flatMap((e) => e.steps).find((s) => s.folder === 'start-fault-experiment')!.output as {
+      experimentId: string;
+      startedAt: string;
+    };
     expect(rto.faultStartedAt).toBe(started.startedAt);
     const onset = Date.parse(started.startedAt);
     const failure = abs(both.startMs, drill.failureAt!);
@@ -237,8 +292,23 @@ describe('failover report of a drill run matches the drill report of the same ru
     expect(real.rtoSeconds!).toBeGreaterThanOrEqual(drill.rtoSeconds!);
     expect(real.rtoSeconds!).toBeLessThanOrEqual(900);
     // Objectives: the same targets; each report compares its own figures; both met.
-    expect(drill.objectives).toMatchObject({ database: 'orders', rtoSeconds: 900, rpoSeconds: 30, dataLossFrom: 'modelled-data-loss', comparedRtoSeconds: drill.rtoSeconds, met: true });
-    expect(real.objectives).toMatchObject({ database: 'orders', rtoSeconds: 900, rpoSeconds: 30, dataLossFrom: 'data-at-risk-at-decision', comparedRtoSeconds: real.rtoSeconds, comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds, met: true });
+    expect(drill.objectives).toMatchObject({
+      database: 'orders',
+      rtoSeconds: 900,
+      rpoSeconds: 30,
+      dataLossFrom: 'modelled-data-loss',
+      comparedRtoSeconds: drill.rtoSeconds,
+      met: true,
+    });
+    expect(real.objectives).toMatchObject({
+      database: 'orders',
+      rtoSeconds: 900,
+      rpoSeconds: 30,
+      dataLossFrom: 'data-at-risk-at-decision',
+      comparedRtoSeconds: real.rtoSeconds,
+      comparedDataLossSeconds: real.evidence!.dataAtRisk!.lagSeconds,
+      met: true,
+    });
     // The drill metrics in the twin's CloudWatch: the RTO the report states, the data at risk, objectives met.
     expect(metrics).toEqual([
       { name: 'DrillRtoSeconds', value: real.rtoSeconds, samples: 1 },
@@ -261,17 +331,26 @@ describe('failover report of a drill run matches the drill report of the same ru
       ['failover', 'accept-data-loss', 'approve', 'drill-operator'],
       ['failover', 'promote-unfenced', 'approve', 'drill-operator'],
     ]);
-    expect(real.evidence!.runs.map((r) => [r.stateMachine, r.status])).toEqual([['failover', 'SUCCEEDED'], ['failback', 'RUNNING']]);
+    expect(real.evidence!.runs.map((r) => [r.stateMachine, r.status])).toEqual([
+      ['failover', 'SUCCEEDED'],
+      ['failback', 'RUNNING'],
+    ]);
     expect(real.objectives).toBeUndefined();
   }, 240_000);
 });
 
 describe('the command', () => {
-  it('latest --twin --scenario: the game day\'s evidence as JSON, and as an HTML page written to --out', async () => {
+  it("latest --twin --scenario: the game day's evidence as JSON, and as an HTML page written to --out", async () => {
     const a = fakeIo();
     expect(await cli(['report', 'latest', '--twin', '--scenario', 'scenarios/game-day.json', '--format', 'json'], a.io)).toBe(0);
     const report = JSON.parse(a.stdout());
-    expect(report).toMatchObject({ outcome: 'failed-back', failovers: 2, detectionSeconds: null, dataLossSeconds: null, evidence: { source: 'execution-history', where: 'twin' } });
+    expect(report).toMatchObject({
+      outcome: 'failed-back',
+      failovers: 2,
+      detectionSeconds: null,
+      dataLossSeconds: null,
+      evidence: { source: 'execution-history', where: 'twin' },
+    });
     expect(report.evidence.runs.map((r: { stateMachine: string }) => r.stateMachine)).toEqual(['failover', 'failback']);
     const out = join(mkdtempSync(join(tmpdir(), 'report-')), 'evidence.html');
     const b = fakeIo();

@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../lib/config/index.js';
-import { buildEvidenceReport, incidentIdOf, machineOf, pairedArn, regionOf, type EvidenceRecord, type HistoryEventLike, type RunEvidence } from '../../../lib/ops/report.js';
+import {
+  buildEvidenceReport,
+  incidentIdOf,
+  machineOf,
+  pairedArn,
+  regionOf,
+  type EvidenceRecord,
+  type HistoryEventLike,
+  type RunEvidence,
+} from '../../../lib/ops/report.js';
 import { phaseBands } from '../../../twin/report/phases.js';
 import { renderEvidenceSummary } from '../../../twin/report/text.js';
 import { renderHtml } from '../../../twin/report/html.js';
@@ -22,7 +31,11 @@ class History {
   readonly events: HistoryEventLike[] = [];
   private add(type: string, s: number, details?: Record<string, unknown>, prev?: number): number {
     const id = this.events.length + 1;
-    const key = type.endsWith('StateEntered') ? 'stateEnteredEventDetails' : type.endsWith('StateExited') ? 'stateExitedEventDetails' : `${type[0]!.toLowerCase()}${type.slice(1)}EventDetails`;
+    const key = type.endsWith('StateEntered')
+      ? 'stateEnteredEventDetails'
+      : type.endsWith('StateExited')
+        ? 'stateExitedEventDetails'
+        : `${type[0]!.toLowerCase()}${type.slice(1)}EventDetails`;
     this.events.push({ id, previousEventId: prev ?? id - 1, type, timestamp: new Date(T0 + s * 1000), ...(details ? { [key]: details } : {}) });
     return id;
   }
@@ -48,7 +61,11 @@ class History {
   approval(state: string, s: number, payload: Record<string, unknown>, answer: { at: number; output?: unknown; timedOut?: boolean } | null): this {
     const res = { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' };
     this.add('TaskStateEntered', s, { name: state, input: '{}' });
-    const sch = this.add('TaskScheduled', s, { ...res, region: 'us-west-2', parameters: JSON.stringify({ FunctionName: FN('request-approval'), Payload: payload }) });
+    const sch = this.add('TaskScheduled', s, {
+      ...res,
+      region: 'us-west-2',
+      parameters: JSON.stringify({ FunctionName: FN('request-approval'), Payload: payload }),
+    });
     const st = this.add('TaskStarted', s, res, sch);
     const sub = this.add('TaskSubmitted', s, { ...res, output: JSON.stringify({ approvalId: 'ap-1', expiresAt: at(s + 3600) }) }, st);
     if (answer?.timedOut) this.add('TaskTimedOut', answer.at, { ...res, error: 'States.Timeout', cause: '' }, sub);
@@ -84,8 +101,16 @@ function failoverHistory(opts: { answer?: 'approve' | 'reject' | 'timeout' | nul
     .lambda('Take the incident lease', 'manage-lease', 0.4, { action: 'acquire' }, { acquired: true, epoch: 1 })
     .lambda('Record that the incident opened', 'record-incident', 0.4, rec('inc-1', 'detected'), { recorded: true })
     .lambda('Decide', 'evaluate-verdict', 20, {}, { verdict: 'confirmed-down', reason: 'all 5 vantage points saw it down' })
-    .lambda('Record the verdict', 'record-incident', 20, rec('inc-1', 'verdict', { verdict: 'confirmed-down', reason: 'all 5 vantage points saw it down' }), { recorded: true })
-    .lambda('Check the data-loss budget', 'check-data-loss-budget', 21, {}, { lagSeconds: 45, boundSeconds: 80, budgetSeconds: 30, withinBudget: false, estimate: 'last-sample', detail: 'Over the 30 s budget: 45 s behind' })
+    .lambda('Record the verdict', 'record-incident', 20, rec('inc-1', 'verdict', { verdict: 'confirmed-down', reason: 'all 5 vantage points saw it down' }), {
+      recorded: true,
+    })
+    .lambda(
+      'Check the data-loss budget',
+      'check-data-loss-budget',
+      21,
+      {},
+      { lagSeconds: 45, boundSeconds: 80, budgetSeconds: 30, withinBudget: false, estimate: 'last-sample', detail: 'Over the 30 s budget: 45 s behind' },
+    )
     .choice('Is the data within budget?', 21, 'Ask a human to accept the data loss');
   const answer = opts.answer === undefined ? 'approve' : opts.answer;
   if (answer === null) return h.approval('Ask a human to accept the data loss', 22, { step: 'failover', decision: 'accept-data-loss' }, null);
@@ -95,14 +120,29 @@ function failoverHistory(opts: { answer?: 'approve' | 'reject' | 'timeout' | nul
   }
   const output = { decision: answer, approver: 'alice@example.com', reason: 'checked the app', approvalId: 'ap-1' };
   h.approval('Ask a human to accept the data loss', 22, { step: 'failover', decision: 'accept-data-loss' }, { at: 300, output });
-  if (answer === 'reject') return h.lambda('Record the rejection', 'record-incident', 300, rec('inc-1', 'rejected', { approval: output }), { recorded: true }).end(300);
+  if (answer === 'reject')
+    return h.lambda('Record the rejection', 'record-incident', 300, rec('inc-1', 'rejected', { approval: output }), { recorded: true }).end(300);
   h.lambda('Record the approval', 'record-incident', 300, rec('inc-1', 'approved', { approval: output }), { recorded: true })
-    .lambda('Fence the old primary', 'fence-primary', 301, {}, { confirmed: true, deferred: false, actions: [{ action: 'isolate orders-primary', result: 'done' }] })
-    .lambda('Promote the standby', 'promote-standby', 302, { phase: 'promote' }, { action: 'PromoteReadReplica', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: 'promoting' })
+    .lambda(
+      'Fence the old primary',
+      'fence-primary',
+      301,
+      {},
+      { confirmed: true, deferred: false, actions: [{ action: 'isolate orders-primary', result: 'done' }] },
+    )
+    .lambda(
+      'Promote the standby',
+      'promote-standby',
+      302,
+      { phase: 'promote' },
+      { action: 'PromoteReadReplica', started: true, target: { region: 'us-west-2', id: 'orders-replica' }, detail: 'promoting' },
+    )
     .lambda('Point the DNS name at the standby', 'switch-dns', 303, {}, { changeId: 'C1', previous: 'orders-primary.x', current: 'orders-replica.x' })
     .lambda('Is the standby writable?', 'check-standby', 360, {}, { ready: true, status: 'available' })
     .lambda('Verify writes', 'verify-writes', 370, {}, { ok: true, host: 'writer.orders.internal', at: at(370) })
-    .lambda('Record the failover', 'record-incident', 370, rec('inc-1', 'failed-over', { triggeredAt: at(0), writesVerifiedAt: at(370), lagSeconds: 45 }), { recorded: true });
+    .lambda('Record the failover', 'record-incident', 370, rec('inc-1', 'failed-over', { triggeredAt: at(0), writesVerifiedAt: at(370), lagSeconds: 45 }), {
+      recorded: true,
+    });
   if (opts.failback) h.startFailback(400);
   return h.end(400);
 }
@@ -118,7 +158,13 @@ const failoverRecord = (extra: Partial<EvidenceRecord> = {}): EvidenceRecord => 
 });
 
 const run = (h: History, arn = FAILOVER_ARN, status = 'SUCCEEDED', record?: EvidenceRecord): RunEvidence => ({
-  execution: { executionArn: arn, name: arn.split(':').pop()!, status, startDate: h.events[0]!.timestamp as Date, ...(status === 'RUNNING' ? {} : { stopDate: h.events[h.events.length - 1]!.timestamp as Date }) },
+  execution: {
+    executionArn: arn,
+    name: arn.split(':').pop()!,
+    status,
+    startDate: h.events[0]!.timestamp as Date,
+    ...(status === 'RUNNING' ? {} : { stopDate: h.events[h.events.length - 1]!.timestamp as Date }),
+  },
   events: h.events,
   ...(record ? { record } : {}),
 });
@@ -159,21 +205,43 @@ describe('buildEvidenceReport: the figures of an approved failover', () => {
     expect(r.failureAt).toBeNull();
     expect(r.invariants).toEqual([]);
     expect(r.liveness).toBeUndefined();
-    expect(ev.notMeasured.map((n) => n.field)).toEqual(expect.arrayContaining(['failureAt', 'detectionSeconds', 'dataLossSeconds', 'invariants', 'liveness', 'apiCalls', 'rtoSeconds']));
+    expect(ev.notMeasured.map((n) => n.field)).toEqual(
+      expect.arrayContaining(['failureAt', 'detectionSeconds', 'dataLossSeconds', 'invariants', 'liveness', 'apiCalls', 'rtoSeconds']),
+    );
   });
 
   it('who approved what and when; fences, promotions, DNS; the choices', () => {
-    expect(ev.approvals).toEqual([{ run: 'failover', step: 'failover', decision: 'accept-data-loss', askedAt: at(22), answer: 'approve', approver: 'alice@example.com', answeredAt: at(300), reason: 'checked the app' }]);
+    expect(ev.approvals).toEqual([
+      {
+        run: 'failover',
+        step: 'failover',
+        decision: 'accept-data-loss',
+        askedAt: at(22),
+        answer: 'approve',
+        approver: 'alice@example.com',
+        answeredAt: at(300),
+        reason: 'checked the app',
+      },
+    ]);
     expect(ev.fences).toEqual([{ t: 301, at: at(301), run: 'failover', confirmed: true, deferred: false, actions: ['isolate orders-primary: done'] }]);
     expect(ev.promotions).toEqual([{ t: 302, at: at(302), run: 'failover', action: 'PromoteReadReplica', target: 'orders-replica', started: true }]);
     expect(ev.dnsSwitches).toEqual([{ t: 303, at: at(303), run: 'failover', changeId: 'C1', previous: 'orders-primary.x', current: 'orders-replica.x' }]);
     expect(ev.decisions).toEqual([{ t: 21, at: at(21), run: 'failover', state: 'Is the data within budget?', choice: 'Ask a human to accept the data loss' }]);
   });
 
-  it('the timeline carries the drill\'s phase markers, so the chart bands follow', () => {
+  it("the timeline carries the drill's phase markers, so the chart bands follow", () => {
     const phases = r.timeline.filter((e) => typeof e.detail.phase === 'string').map((e) => [e.t, e.detail.phase]);
     expect(phases).toEqual([
-      [0.4, 'detected'], [20, 'verdict'], [22, 'approval-requested'], [300, 'approved'], [301, 'fenced'], [302, 'promoting'], [303, 'dns-switched'], [360, 'promoted'], [370, 'writes-verified'], [370, 'failed-over'],
+      [0.4, 'detected'],
+      [20, 'verdict'],
+      [22, 'approval-requested'],
+      [300, 'approved'],
+      [301, 'fenced'],
+      [302, 'promoting'],
+      [303, 'dns-switched'],
+      [360, 'promoted'],
+      [370, 'writes-verified'],
+      [370, 'failed-over'],
     ]);
     // The DNS change came before the standby was seen writable: its band is the wait for that.
     expect(phaseBands(r).map((b) => b.name)).toEqual(['verify', 'decide', 'approval', 'fence', 'promote', 'verify-writes', 'dns', 'failed-over']);
@@ -183,7 +251,9 @@ describe('buildEvidenceReport: the figures of an approved failover', () => {
   it('renders as text and HTML with the evidence and the not-measured fields', () => {
     const text = renderEvidenceSummary(r);
     expect(text).toContain('RTO           6m10s (370 s) from the trigger');
-    expect(text).toContain('failover failover: accept-data-loss asked 2026-03-01T10:00:22.000Z; approve by alice@example.com at 2026-03-01T10:05:00.000Z: checked the app');
+    expect(text).toContain(
+      'failover failover: accept-data-loss asked 2026-03-01T10:00:22.000Z; approve by alice@example.com at 2026-03-01T10:05:00.000Z: checked the app',
+    );
     expect(text).toContain('dataLossSeconds: the writes really lost are not observed');
     const html = renderHtml(r);
     expect(html).toContain('failover evidence report');
@@ -195,16 +265,39 @@ describe('buildEvidenceReport: the figures of an approved failover', () => {
 describe('buildEvidenceReport: the failover and its failback', () => {
   const failback = new History()
     .start(400, { database: DB })
-    .lambda('Record that the failback started', 'record-incident', 400, rec('inc-1-failback', 'failback-started', { failoverIncidentId: 'inc-1' }), { recorded: true })
-    .approval('Ask a human to fail back', 4000, { step: 'failback', decision: 'fail-back' }, { at: 5000, output: { decision: 'approve', approver: 'bob@example.com' } })
-    .lambda('Record the approval', 'record-incident', 5000, rec('inc-1-failback', 'approved', { approval: { approver: 'bob@example.com', decision: 'approve' } }), { recorded: true })
-    .lambda('Promote the original', 'promote-standby', 5010, { phase: 'promote' }, { action: 'PromoteReadReplica', started: true, target: { region: 'us-east-1', id: 'orders-primary' } })
+    .lambda('Record that the failback started', 'record-incident', 400, rec('inc-1-failback', 'failback-started', { failoverIncidentId: 'inc-1' }), {
+      recorded: true,
+    })
+    .approval(
+      'Ask a human to fail back',
+      4000,
+      { step: 'failback', decision: 'fail-back' },
+      { at: 5000, output: { decision: 'approve', approver: 'bob@example.com' } },
+    )
+    .lambda(
+      'Record the approval',
+      'record-incident',
+      5000,
+      rec('inc-1-failback', 'approved', { approval: { approver: 'bob@example.com', decision: 'approve' } }),
+      { recorded: true },
+    )
+    .lambda(
+      'Promote the original',
+      'promote-standby',
+      5010,
+      { phase: 'promote' },
+      { action: 'PromoteReadReplica', started: true, target: { region: 'us-east-1', id: 'orders-primary' } },
+    )
     .lambda('Point the DNS name back', 'switch-dns', 5020, {}, { changeId: 'C2', previous: 'orders-replica.x', current: 'orders-primary.x' })
     .lambda('Record the failback', 'record-incident', 5030, rec('inc-1-failback', 'failed-back'), { recorded: true })
     .end(5100);
-  const fbRecord: EvidenceRecord = { pk: 'INCIDENT#inc-1-failback', database: 'orders', timeline: [{ at: at(400), phase: 'failback-started', detail: { failoverIncidentId: 'inc-1' } }] };
+  const fbRecord: EvidenceRecord = {
+    pk: 'INCIDENT#inc-1-failback',
+    database: 'orders',
+    timeline: [{ at: at(400), phase: 'failback-started', detail: { failoverIncidentId: 'inc-1' } }],
+  };
 
-  it('links them both ways: the failover started the failback; the failback\'s record names the failover', () => {
+  it("links them both ways: the failover started the failback; the failback's record names the failover", () => {
     const fo = run(failoverHistory({ failback: true }), FAILOVER_ARN, 'SUCCEEDED', failoverRecord());
     const fb = run(failback, FAILBACK_ARN, 'SUCCEEDED', fbRecord);
     expect(pairedArn(fo, 'arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover', 'failover')).toBe(FAILBACK_ARN);
@@ -212,15 +305,37 @@ describe('buildEvidenceReport: the failover and its failback', () => {
     expect(incidentIdOf(fb.events)).toBe('inc-1-failback');
   });
 
-  it('one report: failed back, two promotions, both approvals, the failback\'s bands', () => {
-    const r = buildEvidenceReport({ config: config(), runs: [run(failback, FAILBACK_ARN, 'SUCCEEDED', fbRecord), run(failoverHistory({ failback: true }), FAILOVER_ARN, 'SUCCEEDED', failoverRecord())] });
+  it("one report: failed back, two promotions, both approvals, the failback's bands", () => {
+    const r = buildEvidenceReport({
+      config: config(),
+      runs: [run(failback, FAILBACK_ARN, 'SUCCEEDED', fbRecord), run(failoverHistory({ failback: true }), FAILOVER_ARN, 'SUCCEEDED', failoverRecord())],
+    });
     expect(r.outcome).toBe('failed-back');
     expect(r.failovers).toBe(2);
     expect(r.writer).toBe('orders-primary');
     expect(r.rtoSeconds).toBe(370);
-    expect(r.executions.map((e) => [e.stateMachine, e.startedAt])).toEqual([['failover', 0.4], ['failback', 400]]);
-    expect(r.evidence!.approvals.map((a) => [a.run, a.decision, a.approver])).toEqual([['failover', 'accept-data-loss', 'alice@example.com'], ['failback', 'fail-back', 'bob@example.com']]);
-    expect(phaseBands(r).map((b) => b.name)).toEqual(['verify', 'decide', 'approval', 'fence', 'promote', 'verify-writes', 'dns', 'failed-over', 'failback', 'failback-approval', 'failback-switchover', 'failed-back']);
+    expect(r.executions.map((e) => [e.stateMachine, e.startedAt])).toEqual([
+      ['failover', 0.4],
+      ['failback', 400],
+    ]);
+    expect(r.evidence!.approvals.map((a) => [a.run, a.decision, a.approver])).toEqual([
+      ['failover', 'accept-data-loss', 'alice@example.com'],
+      ['failback', 'fail-back', 'bob@example.com'],
+    ]);
+    expect(phaseBands(r).map((b) => b.name)).toEqual([
+      'verify',
+      'decide',
+      'approval',
+      'fence',
+      'promote',
+      'verify-writes',
+      'dns',
+      'failed-over',
+      'failback',
+      'failback-approval',
+      'failback-switchover',
+      'failed-back',
+    ]);
   });
 });
 
@@ -235,7 +350,17 @@ describe('buildEvidenceReport: a drill and its objectives', () => {
     const record = failoverRecord({ drill: { requestedFor: 'orders', fault: 'reboot-with-failover', scheduled: true } });
     const r = buildEvidenceReport({ config: cfg, runs: [run(failoverHistory(), FAILOVER_ARN, 'SUCCEEDED', record)] });
     expect(r.evidence!.drill).toEqual({ requestedFor: 'orders', fault: 'reboot-with-failover', scheduled: true });
-    expect(r.objectives).toEqual({ database: 'orders', rtoSeconds, rpoSeconds, comparedRtoSeconds: 370, comparedDataLossSeconds: 45, dataLossFrom: 'data-at-risk-at-decision', rtoMet, rpoMet, met });
+    expect(r.objectives).toEqual({
+      database: 'orders',
+      rtoSeconds,
+      rpoSeconds,
+      comparedRtoSeconds: 370,
+      comparedDataLossSeconds: 45,
+      dataLossFrom: 'data-at-risk-at-decision',
+      rtoMet,
+      rpoMet,
+      met,
+    });
   });
 
   it('a drill that did not fail over met nothing', () => {

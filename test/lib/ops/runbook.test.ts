@@ -55,20 +55,47 @@ const CLI: Record<string, readonly string[]> = {
   'stepfunctions describe-execution': ['region', 'execution-arn', 'query', 'output'],
   'stepfunctions stop-execution': ['region', 'execution-arn', 'cause'],
   'dynamodb get-item': ['region', 'table-name', 'key', 'query', 'output'],
-  'dynamodb update-item': ['region', 'table-name', 'key', 'update-expression', 'condition-expression', 'expression-attribute-names', 'expression-attribute-values', 'return-values', 'query', 'output'],
+  'dynamodb update-item': [
+    'region',
+    'table-name',
+    'key',
+    'update-expression',
+    'condition-expression',
+    'expression-attribute-names',
+    'expression-attribute-values',
+    'return-values',
+    'query',
+    'output',
+  ],
   'cloudwatch get-metric-statistics': ['region', 'namespace', 'metric-name', 'dimensions', 'start-time', 'end-time', 'period', 'statistics', 'query', 'output'],
   'rds describe-db-instances': ['region', 'db-instance-identifier', 'query', 'output'],
   'rds describe-db-clusters': ['region', 'db-cluster-identifier', 'query', 'output'],
   'rds describe-global-clusters': ['region', 'global-cluster-identifier', 'query', 'output'],
   'rds describe-db-instance-automated-backups': ['region', 'db-instance-identifier', 'query', 'output'],
-  'rds modify-db-instance': ['region', 'db-instance-identifier', 'vpc-security-group-ids', 'db-instance-class', 'new-db-instance-identifier', 'apply-immediately'],
+  'rds modify-db-instance': [
+    'region',
+    'db-instance-identifier',
+    'vpc-security-group-ids',
+    'db-instance-class',
+    'new-db-instance-identifier',
+    'apply-immediately',
+  ],
   'rds reboot-db-instance': ['region', 'db-instance-identifier'],
   'rds stop-db-instance': ['region', 'db-instance-identifier'],
   'rds promote-read-replica': ['region', 'db-instance-identifier', 'backup-retention-period'],
   'rds failover-global-cluster': ['region', 'global-cluster-identifier', 'target-db-cluster-identifier', 'allow-data-loss'],
   'rds switchover-global-cluster': ['region', 'global-cluster-identifier', 'target-db-cluster-identifier'],
   'rds create-db-snapshot': ['region', 'db-instance-identifier', 'db-snapshot-identifier'],
-  'rds create-db-instance-read-replica': ['region', 'db-instance-identifier', 'source-db-instance-identifier', 'source-region', 'db-instance-class', 'db-subnet-group-name', 'vpc-security-group-ids', 'kms-key-id'],
+  'rds create-db-instance-read-replica': [
+    'region',
+    'db-instance-identifier',
+    'source-db-instance-identifier',
+    'source-region',
+    'db-instance-class',
+    'db-subnet-group-name',
+    'vpc-security-group-ids',
+    'kms-key-id',
+  ],
   'rds generate-db-auth-token': ['region', 'hostname', 'port', 'username'],
   'rds wait db-instance-available': ['region', 'db-instance-identifier'],
   'rds wait db-snapshot-available': ['region', 'db-snapshot-identifier'],
@@ -181,7 +208,13 @@ const VARIANTS: Array<[string, () => string]> = [
 
 describe('the AWS CLI commands', () => {
   it('the checker refuses an unknown command, an invented option and a missing Region', () => {
-    const md = ['```sh', 'aws rds promote-read-replica --region us-west-2 --db-instance-identifier x --force', 'aws rds promote-everything --region x', 'aws rds reboot-db-instance --db-instance-identifier x', '```'].join('\n');
+    const md = [
+      '```sh',
+      'aws rds promote-read-replica --region us-west-2 --db-instance-identifier x --force',
+      'aws rds promote-everything --region x',
+      'aws rds reboot-db-instance --db-instance-identifier x',
+      '```',
+    ].join('\n');
     expect(checkCli(md)).toEqual([
       expect.stringContaining('has no option --force'),
       expect.stringContaining('unknown command "aws rds promote-everything"'),
@@ -219,9 +252,18 @@ describe('the AWS CLI commands', () => {
         const names = Object.keys(JSON.parse(line.match(/--expression-attribute-names '([^']*)'/)![1]!) as object);
         const valuesFile = line.match(/--expression-attribute-values file:\/\/(\S+)/)![1]!;
         const values = Object.keys(JSON.parse(files.get(valuesFile)!) as object);
-        expect(names.filter((n) => !new RegExp(`${n}\\b`).test(expr)), line).toEqual([]);
-        expect(values.filter((v) => !new RegExp(`${v}\\b`).test(expr)), line).toEqual([]);
-        expect([...expr.matchAll(/[#:][A-Za-z]+/g)].map((m) => m[0]).filter((t) => !names.includes(t) && !values.includes(t)), line).toEqual([]);
+        expect(
+          names.filter((n) => !new RegExp(`${n}\\b`).test(expr)),
+          line,
+        ).toEqual([]);
+        expect(
+          values.filter((v) => !new RegExp(`${v}\\b`).test(expr)),
+          line,
+        ).toEqual([]);
+        expect(
+          [...expr.matchAll(/[#:][A-Za-z]+/g)].map((m) => m[0]).filter((t) => !names.includes(t) && !values.includes(t)),
+          line,
+        ).toEqual([]);
       }
     }
     expect(updates).toBeGreaterThan(5);
@@ -235,7 +277,11 @@ describe('the AWS CLI commands', () => {
 /** Adds a drill pair and a game day to the example config. */
 function gameDay(c: Json): void {
   c.databases.push(drillTarget('orders-drill'));
-  c.databases[0].gameDay = gameDayConfig('orders-drill', { faults: ['reboot-with-failover'], stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-errors'], schedule: 'cron(0 10 ? 1,4,7,10 TUE#2 *)' });
+  c.databases[0].gameDay = gameDayConfig('orders-drill', {
+    faults: ['reboot-with-failover'],
+    stopAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-errors'],
+    schedule: 'cron(0 10 ? 1,4,7,10 TUE#2 *)',
+  });
 }
 
 describe('buildRunbook: the commands follow the engine and the config', () => {
@@ -243,13 +289,17 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
     const text = runbookOf(example());
     const over = part(section(text, 'orders'), '### Fail over by hand', '### Fail back by hand');
     expect(over).toContain('aws rds promote-read-replica --region us-west-2 --db-instance-identifier orders-replica --backup-retention-period 7');
-    expect(over).toContain('aws rds modify-db-instance --region us-east-1 --db-instance-identifier orders-primary --vpc-security-group-ids $ISOLATION --apply-immediately');
+    expect(over).toContain(
+      'aws rds modify-db-instance --region us-east-1 --db-instance-identifier orders-primary --vpc-security-group-ids $ISOLATION --apply-immediately',
+    );
     expect(over).toContain('--metric-name ReplicaLag');
     expect(over).toContain('--dimensions Name=DBInstanceIdentifier,Value=orders-replica');
     const batch = over.match(/cat > orders-failover-dns\.json <<EOF\n([\s\S]*?)\nEOF/)![1]!;
     expect(JSON.parse(batch)).toEqual({
       Comment: 'orders: manual failover to orders-replica (us-west-2)',
-      Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'writer.orders.internal', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: '$NEW_WRITER' }] } }],
+      Changes: [
+        { Action: 'UPSERT', ResourceRecordSet: { Name: 'writer.orders.internal', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: '$NEW_WRITER' }] } },
+      ],
     });
     expect(over).toContain('--hosted-zone-id Z0EXAMPLE --change-batch file://orders-failover-dns.json');
     expect(over).toContain('psql "host=writer.orders.internal port=5432 dbname=orders');
@@ -275,8 +325,12 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
     expect(over).toContain("--db-cluster-identifier payments-usw2 --query 'DBClusters[0].Endpoint'");
     expect(text).not.toMatch(/promote-read-replica|create-db-instance-read-replica|modify-db-instance/);
     const back = part(text, '### Fail back by hand');
-    expect(back).toContain('aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier payments-global --target-db-cluster-identifier arn:aws:rds:us-east-1:$ACCOUNT:cluster:payments-use1');
-    expect(back).toContain('aws ec2 authorize-security-group-ingress --region us-east-1 --group-id sg-0a1b2c3d4e5f60718 --ip-permissions file://payments-fence-sg-0a1b2c3d4e5f60718.json');
+    expect(back).toContain(
+      'aws rds switchover-global-cluster --region us-east-1 --global-cluster-identifier payments-global --target-db-cluster-identifier arn:aws:rds:us-east-1:$ACCOUNT:cluster:payments-use1',
+    );
+    expect(back).toContain(
+      'aws ec2 authorize-security-group-ingress --region us-east-1 --group-id sg-0a1b2c3d4e5f60718 --ip-permissions file://payments-fence-sg-0a1b2c3d4e5f60718.json',
+    );
     // a switchover keeps the other cluster replicating: it is a standby at once
     expect(back).toContain('REMOVE #standbyNotReadySince');
   });
@@ -286,7 +340,7 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
     const over = part(text, '### Fail over by hand', '### Fail back by hand');
     expect(over).toContain('aws cloudformation update-stack --region us-west-2 --stack-name archive-cold --use-previous-template');
     expect(over).toContain('--parameters ParameterKey=Mode,ParameterValue=active $PARAMS');
-    expect(over).toContain("--query \"Stacks[0].Parameters[?ParameterKey!='Mode'].ParameterKey\"");
+    expect(over).toContain('--query "Stacks[0].Parameters[?ParameterKey!=\'Mode\'].ParameterKey"');
     expect(over).toContain('--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM --role-arn arn:aws:iam::210987654321:role/archive-cold-cloudformation');
     expect(over).toContain('aws cloudformation wait stack-update-complete --region us-west-2 --stack-name archive-cold');
     expect(over).toContain('aws rds describe-db-instance-automated-backups --region us-west-2 --db-instance-identifier archive-primary');
@@ -307,14 +361,38 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
 
   it('warm (wideConfig cart): scaled up to promotedInstanceClass after the promotion; port from the site', () => {
     const over = part(section(runbookOf(wideConfig()), 'cart'), '### Fail over by hand', '### Fail back by hand');
-    expect(over).toContain('aws rds modify-db-instance --region us-west-2 --db-instance-identifier cart-replica --db-instance-class db.r6g.xlarge --apply-immediately');
+    expect(over).toContain(
+      'aws rds modify-db-instance --region us-west-2 --db-instance-identifier cart-replica --db-instance-class db.r6g.xlarge --apply-immediately',
+    );
     expect(over).not.toContain('port=6432'); // the standby site has no port override: its engine's default
   });
 
   it.each([
-    ['isolate (default)', undefined, ['--group-name rds-failover-isolation', 'aws rds reboot-db-instance --region us-east-1 --db-instance-identifier orders-primary'], ['revoke-security-group-ingress', 'stop-db-instance']],
-    ['stop', 'stop', ['--group-name rds-failover-isolation', 'aws rds stop-db-instance --region us-east-1 --db-instance-identifier orders-primary || aws rds reboot-db-instance'], ['revoke-security-group-ingress']],
-    ['revoke-ingress', 'revoke-ingress', ['for SG in sg-0a1b2c3d4e5f60718; do', 'revoke-security-group-ingress', 'aws rds reboot-db-instance --region us-east-1 --db-instance-identifier orders-primary'], ['rds-failover-isolation', 'stop-db-instance']],
+    [
+      'isolate (default)',
+      undefined,
+      ['--group-name rds-failover-isolation', 'aws rds reboot-db-instance --region us-east-1 --db-instance-identifier orders-primary'],
+      ['revoke-security-group-ingress', 'stop-db-instance'],
+    ],
+    [
+      'stop',
+      'stop',
+      [
+        '--group-name rds-failover-isolation',
+        'aws rds stop-db-instance --region us-east-1 --db-instance-identifier orders-primary || aws rds reboot-db-instance',
+      ],
+      ['revoke-security-group-ingress'],
+    ],
+    [
+      'revoke-ingress',
+      'revoke-ingress',
+      [
+        'for SG in sg-0a1b2c3d4e5f60718; do',
+        'revoke-security-group-ingress',
+        'aws rds reboot-db-instance --region us-east-1 --db-instance-identifier orders-primary',
+      ],
+      ['rds-failover-isolation', 'stop-db-instance'],
+    ],
   ])('fence method %s: its commands only', (_label, method, present, absent) => {
     const text = variant((c) => method && (c.databases[0].failover.fenceMethod = method));
     const fence = part(text, '**3. Fence the old primary**', '**4. Promote');
@@ -323,15 +401,45 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
   });
 
   it.each([
-    ['mode manual asks "promote" and says so', (c: Json) => (c.databases[0].failover.mode = 'manual'), 'Questions this database can ask: `promote`, `accept-data-loss`, `promote-unfenced`, `fail-back`', '| mode, budget | manual, 30 s'],
-    ['failback never: no fail-back question, the manual failback stops after the rebuild', (c: Json) => (c.databases[0].failback = { policy: 'never' }), 'Questions this database can ask: `promote`, `accept-data-loss`, `promote-unfenced` (', 'Policy `never`: stop here.'],
-    ['fencing best-effort: no unfenced question', (c: Json) => (c.databases[0].failover.fencing = 'best-effort'), 'Questions this database can ask: `promote`, `accept-data-loss`, `fail-back`', '| fence | isolate, best-effort |'],
+    [
+      'mode manual asks "promote" and says so',
+      (c: Json) => (c.databases[0].failover.mode = 'manual'),
+      'Questions this database can ask: `promote`, `accept-data-loss`, `promote-unfenced`, `fail-back`',
+      '| mode, budget | manual, 30 s',
+    ],
+    [
+      'failback never: no fail-back question, the manual failback stops after the rebuild',
+      (c: Json) => (c.databases[0].failback = { policy: 'never' }),
+      'Questions this database can ask: `promote`, `accept-data-loss`, `promote-unfenced` (',
+      'Policy `never`: stop here.',
+    ],
+    [
+      'fencing best-effort: no unfenced question',
+      (c: Json) => (c.databases[0].failover.fencing = 'best-effort'),
+      'Questions this database can ask: `promote`, `accept-data-loss`, `fail-back`',
+      '| fence | isolate, best-effort |',
+    ],
     ['no emails: says nobody hears', (c: Json) => (c.notifications.emails = []), '**No email is configured**', 'failover-notifications'],
     ['approvals page none: CLI only', (c: Json) => (c.approvals = { page: 'none' }), 'No approval page is deployed', 'failover approve ID'],
     ['another prefix names every resource', (c: Json) => (c.prefix = 'acme'), '`acme-notifications`', '--table-name acme-state'],
-    ['an endpoint override is the DNS target', (c: Json) => (c.databases[0].standby.endpoint = 'orders-replica.internal.example'), 'NEW_WRITER=orders-replica.internal.example', 'ResourceRecordSet'],
-    ['IAM authentication: a token for the password', (c: Json) => (c.databases[0].credentials = { iamUser: 'failover_probe', databaseName: 'orders' }), 'aws rds generate-db-auth-token --region us-west-2 --hostname writer.orders.internal --port 5432 --username failover_probe', 'DB_USER=failover_probe'],
-    ['a game day: the drill pair, the schedule, how to stop it', (c: Json) => gameDay(c), 'Drills run on `orders-drill`', 'aws fis stop-experiment --region us-east-1 --id "<experiment id>"'],
+    [
+      'an endpoint override is the DNS target',
+      (c: Json) => (c.databases[0].standby.endpoint = 'orders-replica.internal.example'),
+      'NEW_WRITER=orders-replica.internal.example',
+      'ResourceRecordSet',
+    ],
+    [
+      'IAM authentication: a token for the password',
+      (c: Json) => (c.databases[0].credentials = { iamUser: 'failover_probe', databaseName: 'orders' }),
+      'aws rds generate-db-auth-token --region us-west-2 --hostname writer.orders.internal --port 5432 --username failover_probe',
+      'DB_USER=failover_probe',
+    ],
+    [
+      'a game day: the drill pair, the schedule, how to stop it',
+      (c: Json) => gameDay(c),
+      'Drills run on `orders-drill`',
+      'aws fis stop-experiment --region us-east-1 --id "<experiment id>"',
+    ],
   ])('%s', (_label, mutate, a, b) => {
     const text = variant(mutate);
     expect(text).toContain(a);
@@ -345,19 +453,30 @@ describe('buildRunbook: the commands follow the engine and the config', () => {
   it('one section per database, the shared sections once', () => {
     const text = runbookOf(wideConfig());
     for (const name of ['orders', 'ledger', 'archive', 'cart']) expect(text.match(new RegExp(`\\n## Database ${name}\\n`, 'g'))).toHaveLength(1);
-    for (const h of ['## Who is paged', '## Answering an approval', '## The dashboard', '## Before any command by hand']) expect(text.split(`\n${h}\n`)).toHaveLength(2);
+    for (const h of ['## Who is paged', '## Answering an approval', '## The dashboard', '## Before any command by hand'])
+      expect(text.split(`\n${h}\n`)).toHaveLength(2);
   });
 
-  it('the automation steps are the plan\'s, in its order', () => {
+  it("the automation steps are the plan's, in its order", () => {
     const steps = part(section(runbookOf(example()), 'orders'), '### What the automation does', '### Fail over by hand');
     const titles = [...steps.matchAll(/^\d+\. (.+?)(?::|$)/gm)].map((m) => m[1]);
-    expect(titles.slice(0, 6)).toEqual(['Take the lease (one incident at a time)', 'Verify the writer is down', 'Check the data-loss budget (30 s)', 'Fence the writer orders-primary (us-east-1) with isolate', 'Promote the standby orders-replica (us-west-2)', 'Point writer.orders.internal at the new writer']);
+    expect(titles.slice(0, 6)).toEqual([
+      'Take the lease (one incident at a time)',
+      'Verify the writer is down',
+      'Check the data-loss budget (30 s)',
+      'Fence the writer orders-primary (us-east-1) with isolate',
+      'Promote the standby orders-replica (us-west-2)',
+      'Point writer.orders.internal at the new writer',
+    ]);
   });
 });
 
-describe('names the runbook repeats are the product\'s', () => {
-  it('the waiting states are the workflows\' state names', async () => {
-    const [{ FAILOVER_STATES }, { FAILBACK_STATES }] = await Promise.all([import('../../../lib/workflow/failover.js'), import('../../../lib/workflow/failback.js')]);
+describe("names the runbook repeats are the product's", () => {
+  it("the waiting states are the workflows' state names", async () => {
+    const [{ FAILOVER_STATES }, { FAILBACK_STATES }] = await Promise.all([
+      import('../../../lib/workflow/failover.js'),
+      import('../../../lib/workflow/failback.js'),
+    ]);
     expect(RUNBOOK_STATES).toEqual({
       failoverAsk: FAILOVER_STATES.askApproval,
       failoverAskAndWatch: FAILOVER_STATES.askAndWatch,
@@ -375,23 +494,33 @@ describe('names the runbook repeats are the product\'s', () => {
   it.each([
     ['the example', example],
     ['four databases, another prefix', wideConfig as () => Json],
-  ])('%s: the automation alarms and the dashboard are exactly those the synthesized app has', async (_label, raw) => {
-    const { config } = validateConfig(raw(), 'test');
-    const { app } = await synthesizeApp(config);
-    const resources = Object.values(app.stacks).flatMap((s) => Object.values(s.resolved.Resources).map((r) => ({ region: s.region, r: r as { Type: string; Properties: Record<string, unknown> } })));
-    const alarms = resources
-      .filter(({ r }) => r.Type === 'AWS::CloudWatch::Alarm' && String(r.Properties.AlarmName).startsWith(`${config.prefix}-automation.`))
-      .map(({ region, r }) => `${region} ${String(r.Properties.AlarmName)}`)
-      .sort();
-    expect(automationAlarms(config).map((a) => `${a.region} ${a.name}`).sort()).toEqual(alarms);
-    const dashboards = resources.filter(({ r }) => r.Type === 'AWS::CloudWatch::Dashboard').map(({ r }) => r.Properties);
-    expect(dashboards).toHaveLength(1);
-    const text = runbookOf(raw());
-    expect(text).toContain(`CloudWatch dashboard \`${String(dashboards[0]!.DashboardName)}\``);
-    // every widget the runbook explains (in bold) is a widget title of the deployed dashboard
-    const body = JSON.stringify(dashboards[0]!.DashboardBody);
-    const explained = [...part(text, '## The dashboard', '## Before any command').matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]!);
-    expect(explained.length).toBeGreaterThan(8);
-    expect(explained.filter((title) => !body.includes(title))).toEqual([]);
-  }, 240_000);
+  ])(
+    '%s: the automation alarms and the dashboard are exactly those the synthesized app has',
+    async (_label, raw) => {
+      const { config } = validateConfig(raw(), 'test');
+      const { app } = await synthesizeApp(config);
+      const resources = Object.values(app.stacks).flatMap((s) =>
+        Object.values(s.resolved.Resources).map((r) => ({ region: s.region, r: r as { Type: string; Properties: Record<string, unknown> } })),
+      );
+      const alarms = resources
+        .filter(({ r }) => r.Type === 'AWS::CloudWatch::Alarm' && String(r.Properties.AlarmName).startsWith(`${config.prefix}-automation.`))
+        .map(({ region, r }) => `${region} ${String(r.Properties.AlarmName)}`)
+        .sort();
+      expect(
+        automationAlarms(config)
+          .map((a) => `${a.region} ${a.name}`)
+          .sort(),
+      ).toEqual(alarms);
+      const dashboards = resources.filter(({ r }) => r.Type === 'AWS::CloudWatch::Dashboard').map(({ r }) => r.Properties);
+      expect(dashboards).toHaveLength(1);
+      const text = runbookOf(raw());
+      expect(text).toContain(`CloudWatch dashboard \`${String(dashboards[0]!.DashboardName)}\``);
+      // every widget the runbook explains (in bold) is a widget title of the deployed dashboard
+      const body = JSON.stringify(dashboards[0]!.DashboardBody);
+      const explained = [...part(text, '## The dashboard', '## Before any command').matchAll(/\*\*([^*]+)\*\*/g)].map((m) => m[1]!);
+      expect(explained.length).toBeGreaterThan(8);
+      expect(explained.filter((title) => !body.includes(title))).toEqual([]);
+    },
+    240_000,
+  );
 });

@@ -46,7 +46,10 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'game-day-scheduled', config: () => fixture('game-day-scheduled.json') },
   // Four databases: PostgreSQL hot, Aurora global, MySQL cold standby in manual mode, PostgreSQL warm
   { name: 'wide', config: () => wideConfig() },
-  { name: 'manual-best-effort-automatic-failback', config: () => exampleWith({ failover: { mode: 'manual', fencing: 'best-effort' }, failback: { policy: 'automatic' } }) },
+  {
+    name: 'manual-best-effort-automatic-failback',
+    config: () => exampleWith({ failover: { mode: 'manual', fencing: 'best-effort' }, failback: { policy: 'automatic' } }),
+  },
   { name: 'failback-never', config: () => exampleWith({ failback: { policy: 'never' } }) },
 ];
 

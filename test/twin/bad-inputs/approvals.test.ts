@@ -59,7 +59,13 @@ describe('approval abuse on a real pending approval (page function and CLI path)
   const post = async (fields: Record<string, string>, o: { type?: string; cookie?: string | null; body?: string } = {}) => {
     const f = await form();
     const body = o.body ?? new URLSearchParams({ nonce: f.nonce, token: f.token, ...fields }).toString();
-    return call({ method: 'POST', query: validQuery(), headers: { 'content-type': o.type ?? 'application/x-www-form-urlencoded' }, cookies: o.cookie === null ? [] : [o.cookie ?? f.cookie], body });
+    return call({
+      method: 'POST',
+      query: validQuery(),
+      headers: { 'content-type': o.type ?? 'application/x-www-form-urlencoded' },
+      cookies: o.cookie === null ? [] : [o.cookie ?? f.cookie],
+      body,
+    });
   };
   /** The approval as stored (token included), the run's open tokens, the run's status and the instances. */
   const snapshot = async () => {
@@ -97,14 +103,29 @@ describe('approval abuse on a real pending approval (page function and CLI path)
   const pageRefusals: Array<[string, () => Promise<PageResponse>, number, RegExp]> = [
     ['a link without its parameters (missing id)', () => call({ query: '' }), 400, /Incomplete/],
     ['a forged signature', () => call({ query: validQuery().replace(/sig=[^&]+/, `sig=${'A'.repeat(43)}`) }), 403, /not valid/],
-    ['a link signed by another deployment (foreign key)', () => call({ query: queryOf(approval.id, new Date(approval.expiresAt), new Uint8Array(32).fill(7)) }), 403, /another deployment|not valid/],
+    [
+      'a link signed by another deployment (foreign key)',
+      () => call({ query: queryOf(approval.id, new Date(approval.expiresAt), new Uint8Array(32).fill(7)) }),
+      403,
+      /another deployment|not valid/,
+    ],
     ['an expired link', () => call({ query: queryOf(approval.id, new Date(twin.world.clock.now() - 60_000)) }), 410, /expired/],
     ['an unknown (foreign) id with a valid signature', () => call({ query: queryOf('Z'.repeat(43), new Date(approval.expiresAt)) }), 404, /No such approval/],
-    ['a validly signed link whose expiry is not the approval\'s', () => call({ query: queryOf(approval.id, new Date(Date.parse(approval.expiresAt) + 86_400_000)) }), 403, /does not match/],
+    [
+      "a validly signed link whose expiry is not the approval's",
+      () => call({ query: queryOf(approval.id, new Date(Date.parse(approval.expiresAt) + 86_400_000)) }),
+      403,
+      /does not match/,
+    ],
     ['a malformed id', () => call({ query: `id=..%2F..&exp=1&sig=${signApprovalLink(twin.signingKey!, '../..', 1)}` }), 400, /Malformed/],
     ['PUT', () => call({ method: 'PUT', query: validQuery() }), 405, /Method not allowed/],
     ['POST without the anti-forgery cookie', () => post({ decision: 'approve', name: 'Mallory' }, { cookie: null }), 403, /could not be verified/],
-    ['POST as JSON (wrong content type)', () => post({}, { type: 'application/json', body: JSON.stringify({ decision: 'approve', name: 'Mallory' }) }), 415, /Unsupported/],
+    [
+      'POST as JSON (wrong content type)',
+      () => post({}, { type: 'application/json', body: JSON.stringify({ decision: 'approve', name: 'Mallory' }) }),
+      415,
+      /Unsupported/,
+    ],
     ['POST as text/plain (not a form)', () => post({}, { type: 'text/plain', body: 'decision=approve&name=Mallory' }), 415, /Unsupported/],
     ['POST of 5 KB (oversized)', () => post({ decision: 'approve', name: 'Mallory', reason: 'x'.repeat(5000) }), 413, /too large/],
     ['POST without a decision', () => post({ decision: 'maybe', name: 'Mallory' }), 400, /Press Approve or Reject/],
@@ -145,10 +166,16 @@ describe('approval abuse on a real pending approval (page function and CLI path)
     ['an unknown id', { approvalId: 'Z'.repeat(43), decision: 'approve' as const, approver: 'mallory' }, /does not exist/],
     ['an empty id', { approvalId: '  ', decision: 'approve' as const, approver: 'mallory' }, /does not exist/],
     ['no approver identity', { approvalId: '', decision: 'approve' as const, approver: ' ' }, /approver identity is required/],
-    ['a decision that is neither approve nor reject', { approvalId: '', decision: 'maybe' as 'approve', approver: 'mallory' }, /decision must be "approve" or "reject"/],
+    [
+      'a decision that is neither approve nor reject',
+      { approvalId: '', decision: 'maybe' as 'approve', approver: 'mallory' },
+      /decision must be "approve" or "reject"/,
+    ],
   ])('the CLI path refuses %s: nothing changed', async (_label, req, text) => {
     const before = await snapshot();
-    const answer = twin.asOperator(() => decideApproval(twin.approvalDeps(), { ...req, approvalId: req.approvalId || approval.id, now: new Date(twin.world.clock.now()) }));
+    const answer = twin.asOperator(() =>
+      decideApproval(twin.approvalDeps(), { ...req, approvalId: req.approvalId || approval.id, now: new Date(twin.world.clock.now()) }),
+    );
     await expect(answer).rejects.toThrow(text);
     expect(await snapshot()).toEqual(before);
   });
@@ -180,8 +207,20 @@ describe('approval abuse on a real pending approval (page function and CLI path)
       expect(out.body).toMatch(/already answered/);
       expect(out.body).toContain('Nothing was changed.');
     }
-    const second = twin.asOperator(() => decideApproval(twin.approvalDeps(), { approvalId: approval.id, decision: 'reject', approver: 'mallory', reason: 'undo', now: new Date(twin.world.clock.now()) }));
-    await expect(second).rejects.toMatchObject({ name: 'ApprovalRefusedError', why: 'already-decided', message: expect.stringMatching(/already answered \(approved by Alice Ops via signed link/) });
+    const second = twin.asOperator(() =>
+      decideApproval(twin.approvalDeps(), {
+        approvalId: approval.id,
+        decision: 'reject',
+        approver: 'mallory',
+        reason: 'undo',
+        now: new Date(twin.world.clock.now()),
+      }),
+    );
+    await expect(second).rejects.toMatchObject({
+      name: 'ApprovalRefusedError',
+      why: 'already-decided',
+      message: expect.stringMatching(/already answered \(approved by Alice Ops via signed link/),
+    });
     // The approved run goes on by itself (fence, promote...); the approval and its token stay as decided.
     const after = await snapshot();
     expect(after.record).toEqual(decided.record);

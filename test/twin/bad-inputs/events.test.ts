@@ -25,21 +25,36 @@ const ALARM_TYPE = 'CloudWatch Alarm State Change';
 type Emit = (twin: TwinApp) => Promise<void> | void;
 
 /** A CloudWatch alarm state change emitted in `region` (as CloudWatch does). */
-const alarm = (name: string, value: string, timestamp: string | undefined, region = PRIMARY_REGION): Emit => (twin) => {
-  twin.world.events.emitAws(region, {
-    source: 'aws.cloudwatch',
-    detailType: ALARM_TYPE,
-    detail: { alarmName: name, state: { value, reason: 'test', ...(timestamp === undefined ? {} : { timestamp }) }, previousState: { value: value === 'ALARM' ? 'OK' : 'ALARM' } },
-  });
-};
+const alarm =
+  (name: string, value: string, timestamp: string | undefined, region = PRIMARY_REGION): Emit =>
+  (twin) => {
+    twin.world.events.emitAws(region, {
+      source: 'aws.cloudwatch',
+      detailType: ALARM_TYPE,
+      detail: {
+        alarmName: name,
+        state: { value, reason: 'test', ...(timestamp === undefined ? {} : { timestamp }) },
+        previousState: { value: value === 'ALARM' ? 'OK' : 'ALARM' },
+      },
+    });
+  };
 /** An RDS instance event emitted in the primary's Region (as RDS does). */
-const rdsEvent = (id: string, eventId: string, date: string | undefined): Emit => (twin) => {
-  twin.world.events.emitAws(PRIMARY_REGION, {
-    source: 'aws.rds',
-    detailType: 'RDS DB Instance Event',
-    detail: { EventCategories: ['failure'], SourceType: 'DB_INSTANCE', SourceIdentifier: id, EventID: eventId, Message: 'test', ...(date === undefined ? {} : { Date: date }) },
-  });
-};
+const rdsEvent =
+  (id: string, eventId: string, date: string | undefined): Emit =>
+  (twin) => {
+    twin.world.events.emitAws(PRIMARY_REGION, {
+      source: 'aws.rds',
+      detailType: 'RDS DB Instance Event',
+      detail: {
+        EventCategories: ['failure'],
+        SourceType: 'DB_INSTANCE',
+        SourceIdentifier: id,
+        EventID: eventId,
+        Message: 'test',
+        ...(date === undefined ? {} : { Date: date }),
+      },
+    });
+  };
 /** PutEvents on the product bus as the operator; returns the entries' results. */
 const operatorPut = (twin: TwinApp, source: string, detail: Record<string, unknown>) =>
   twin.asOperator(
@@ -80,9 +95,21 @@ describe('bad trigger events on a healthy deployment: refused, nothing changed',
   afterAll(() => twin?.close());
 
   const refusedByTheWorkflow: Array<[string, Emit, RegExp]> = [
-    ['an alarm whose state timestamp is not a time', (t) => alarm(IN_REGION, 'ALARM', 'yesterday at noon')(t), /alarm state timestamp "yesterday at noon" is not a timestamp/],
-    ['an alarm without a state timestamp (malformed detail)', (t) => alarm(CROSS_REGION, 'ALARM', undefined, CONTROL_REGION)(t), /malformed CloudWatch alarm event: .*timestamp/],
-    ['an RDS failure event of the primary whose Date is not a time', (t) => rdsEvent('orders-primary', 'RDS-EVENT-0031', 'not-a-date')(t), /RDS event time "not-a-date" is not a timestamp/],
+    [
+      'an alarm whose state timestamp is not a time',
+      (t) => alarm(IN_REGION, 'ALARM', 'yesterday at noon')(t),
+      /alarm state timestamp "yesterday at noon" is not a timestamp/,
+    ],
+    [
+      'an alarm without a state timestamp (malformed detail)',
+      (t) => alarm(CROSS_REGION, 'ALARM', undefined, CONTROL_REGION)(t),
+      /malformed CloudWatch alarm event: .*timestamp/,
+    ],
+    [
+      'an RDS failure event of the primary whose Date is not a time',
+      (t) => rdsEvent('orders-primary', 'RDS-EVENT-0031', 'not-a-date')(t),
+      /RDS event time "not-a-date" is not a timestamp/,
+    ],
     [
       'an operator request without requestedBy (malformed detail)',
       async (t) => {
@@ -149,13 +176,27 @@ describe('bad trigger events on a healthy deployment: refused, nothing changed',
   });
 
   it('a principal without events:PutEvents on the product bus cannot start a failover (no bus policy lets another account in)', async () => {
-    twin.world.iam.putRole('outsider', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${CONTROL_REGION}:123456789012:event-bus/default` }] }]);
+    twin.world.iam.putRole('outsider', [
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${CONTROL_REGION}:123456789012:event-bus/default` }],
+      },
+    ]);
     const outsider = twin.world.iam.assumeRole('outsider', 'outsider');
     const { before, after, runs } = await deliver(twin, async (t) => {
       const put = t.world.call(
         'events',
         'PutEvents',
-        { Entries: [{ Source: OPERATOR_EVENT_SOURCE, DetailType: DETAIL_TYPES.operatorRequest, Detail: JSON.stringify({ database: 'orders', requestedBy: 'outsider' }), EventBusName: t.deployment.busName }] },
+        {
+          Entries: [
+            {
+              Source: OPERATOR_EVENT_SOURCE,
+              DetailType: DETAIL_TYPES.operatorRequest,
+              Detail: JSON.stringify({ database: 'orders', requestedBy: 'outsider' }),
+              EventBusName: t.deployment.busName,
+            },
+          ],
+        },
         { region: CONTROL_REGION, principal: outsider },
       );
       await expect(put).rejects.toMatchObject({ name: 'AccessDeniedException' });
@@ -259,7 +300,15 @@ describe('replays after an incident was handled', () => {
   afterAll(() => twin?.close());
 
   /** What must not change: the instances, promotions, DNS, the lease, notifications, product events. */
-  const guarded = (s: WorldState) => ({ instances: s.instances, promotions: s.promotions, deletions: s.deletions, records: s.records, lease: leaseItem(s), snsMessages: s.snsMessages, productEvents: s.productEvents });
+  const guarded = (s: WorldState) => ({
+    instances: s.instances,
+    promotions: s.promotions,
+    deletions: s.deletions,
+    records: s.records,
+    lease: leaseItem(s),
+    snsMessages: s.snsMessages,
+    productEvents: s.productEvents,
+  });
 
   it.each([
     ['the ALARM that started it (OK→ALARM replay)', () => originalAlarm],
@@ -276,7 +325,11 @@ describe('replays after an incident was handled', () => {
     // The failover that recorded the failover holds the lease while it fences the old primary
     // (a deferred fence: the instance is down); the cooldown and stale-trigger refusals of a free
     // lease are table-tested in test/lambdas/manage-lease/core.test.ts.
-    expect(runs[0]!.steps.find((s) => s.folder === 'manage-lease')?.output).toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: expect.stringContaining(failover.name) });
+    expect(runs[0]!.steps.find((s) => s.folder === 'manage-lease')?.output).toMatchObject({
+      acquired: false,
+      outcome: 'already-handled',
+      heldBy: expect.stringContaining(failover.name),
+    });
     const after = await twin.state();
     expect(guarded(after)).toEqual(guarded(before));
     expect(itemsOf(after, runs[0]!.name)).toEqual([]);

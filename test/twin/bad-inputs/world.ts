@@ -98,7 +98,8 @@ export class TwinApp {
   async runFor(ms: number): Promise<void> {
     const sfn = this.deployment.sfn;
     await this.vt!.runUntil(this.world.clock.now() + ms, {
-      activity: () => `${this.activity}|${this.world.timeline.length}|${sfn.stateTransitions}|${this.world.lambda.invocations.length}|${this.world.clock.pending()}|${sfn.runningCount()}`,
+      activity: () =>
+        `${this.activity}|${this.world.timeline.length}|${sfn.stateTransitions}|${this.world.lambda.invocations.length}|${this.world.clock.pending()}|${sfn.runningCount()}`,
     });
   }
 
@@ -117,7 +118,11 @@ export class TwinApp {
 
   /** Clients for lambdas/shared/approvals.ts, as the operator. */
   approvalDeps() {
-    return { ddb: new DynamoDBClient({ region: this.controlRegion }), sfn: new SFNClient({ region: this.controlRegion }), tableName: this.deployment.tableName };
+    return {
+      ddb: new DynamoDBClient({ region: this.controlRegion }),
+      sfn: new SFNClient({ region: this.controlRegion }),
+      tableName: this.deployment.tableName,
+    };
   }
 
   executionsSince(n: number): ExecutionRecord[] {
@@ -130,7 +135,12 @@ export class TwinApp {
     const instances: WorldState['instances'] = {};
     for (const region of new Set(Object.values(this.deployment.databases).flatMap((d) => [d.primary.region, d.standby.region]))) {
       const out = (await this.world.call('rds', 'DescribeDBInstances', {}, { ...op, region })) as {
-        DBInstances?: Array<{ DBInstanceIdentifier: string; DBInstanceStatus: string; ReadReplicaSourceDBInstanceIdentifier?: string; VpcSecurityGroups?: Array<{ VpcSecurityGroupId: string }> }>;
+        DBInstances?: Array<{
+          DBInstanceIdentifier: string;
+          DBInstanceStatus: string;
+          ReadReplicaSourceDBInstanceIdentifier?: string;
+          VpcSecurityGroups?: Array<{ VpcSecurityGroupId: string }>;
+        }>;
       };
       for (const i of out.DBInstances ?? []) {
         instances[`${region}/${i.DBInstanceIdentifier}`] = {
@@ -142,10 +152,14 @@ export class TwinApp {
     }
     const records: unknown[] = [];
     for (const zone of new Set(Object.values(this.deployment.databases).map((d) => d.config.dns.hostedZoneId))) {
-      const out = (await this.world.call('route53', 'ListResourceRecordSets', { HostedZoneId: zone }, { ...op, region: 'us-east-1' })) as { ResourceRecordSets: unknown[] };
+      const out = (await this.world.call('route53', 'ListResourceRecordSets', { HostedZoneId: zone }, { ...op, region: 'us-east-1' })) as {
+        ResourceRecordSets: unknown[];
+      };
       records.push(...out.ResourceRecordSets);
     }
-    const scan = (await this.world.call('dynamodb', 'Scan', { TableName: this.deployment.tableName, ConsistentRead: true }, op)) as { Items?: Record<string, unknown>[] };
+    const scan = (await this.world.call('dynamodb', 'Scan', { TableName: this.deployment.tableName, ConsistentRead: true }, op)) as {
+      Items?: Record<string, unknown>[];
+    };
     return {
       instances,
       promotions: this.world.rds.promotions.length,

@@ -26,7 +26,9 @@ describe('chaos campaign', () => {
     const started = performance.now();
     summary = await runCampaign({ runs: RUNS, seed: SEED, workers: 2, shrink: false });
     const seconds = (performance.now() - started) / 1000;
-    console.log(`chaos campaign: ${RUNS} runs in ${seconds.toFixed(1)} s (synthesis ${(summary.phasesMs.synth / 1000).toFixed(1)} s), outcomes ${JSON.stringify(summary.outcomes)}, escalations ${summary.escalations.length}`);
+    console.log(
+      `chaos campaign: ${RUNS} runs in ${seconds.toFixed(1)} s (synthesis ${(summary.phasesMs.synth / 1000).toFixed(1)} s), outcomes ${JSON.stringify(summary.outcomes)}, escalations ${summary.escalations.length}`,
+    );
     expect(summary.runs).toBe(RUNS);
     expect(Object.values(summary.outcomes).reduce((a, b) => a + b, 0)).toBe(RUNS);
     // Not a vacuous campaign: runs failed over and stood down, and every run that ran was judged on all three liveness checks.
@@ -53,6 +55,10 @@ describe('chaos campaign', () => {
   });
 
   it('every escalation named a cause the world confirms', () => {
-    expect(summary.escalations.filter((x) => !x.cause || !x.evidence).map((x) => `run ${x.index} (config ${x.configId}) ${x.stateMachine} at t=${x.t}s: ${x.cause || 'no cause named'}`)).toEqual([]);
+    expect(
+      summary.escalations
+        .filter((x) => !x.cause || !x.evidence)
+        .map((x) => `run ${x.index} (config ${x.configId}) ${x.stateMachine} at t=${x.t}s: ${x.cause || 'no cause named'}`),
+    ).toEqual([]);
   });
 });

@@ -70,8 +70,22 @@ describe('chaos generator', () => {
     // Every fault kind and operator action shows up.
     expect([...kinds.keys()].sort()).toEqual(
       [
-        'alarm-flap', 'api-error', 'api-throttle', 'duplicate-alarm', 'lambda-error', 'primary-crash', 'primary-recover', 'primary-unreachable',
-        'region-outage', 'region-recover', 'replica-crash', 'replica-lag', 'operator:approve', 'operator:reject', 'operator:start-failover', 'operator:request-drill',
+        'alarm-flap',
+        'api-error',
+        'api-throttle',
+        'duplicate-alarm',
+        'lambda-error',
+        'primary-crash',
+        'primary-recover',
+        'primary-unreachable',
+        'region-outage',
+        'region-recover',
+        'replica-crash',
+        'replica-lag',
+        'operator:approve',
+        'operator:reject',
+        'operator:start-failover',
+        'operator:request-drill',
       ].sort(),
     );
   });
@@ -128,7 +142,8 @@ describe('chaos generator', () => {
     // The faults fit the engine: Aurora cluster failover; instances a Multi-AZ reboot or the network cut.
     for (const x of games) {
       const aurora = pairOf(x).engine.startsWith('aurora-');
-      for (const f of x.d.gameDay!.faults!) expect(aurora ? ['failover-db-cluster', 'disrupt-connectivity'] : ['reboot-with-failover', 'disrupt-connectivity']).toContain(f);
+      for (const f of x.d.gameDay!.faults!)
+        expect(aurora ? ['failover-db-cluster', 'disrupt-connectivity'] : ['reboot-with-failover', 'disrupt-connectivity']).toContain(f);
     }
     const faults = new Set(games.flatMap((x) => x.d.gameDay!.faults!));
     expect(faults).toEqual(new Set(['failover-db-cluster', 'reboot-with-failover', 'disrupt-connectivity']));
@@ -148,7 +163,20 @@ describe('chaos generator', () => {
     expect(gd.length - onPair.length).toBeGreaterThan(10);
     // On the pair: its primary crashes or is cut off shortly after a request (the drill's fault).
     expect(
-      onPair.some((c) => c.file.events.some((e) => 'operator' in e && e.operator === 'request-drill' && c.file.events.some((f) => 'fault' in f && (f.fault === 'primary-crash' || f.fault === 'primary-unreachable') && Number(f.at) > Number(e.at) && Number(f.at) <= Number(e.at) + 120))),
+      onPair.some((c) =>
+        c.file.events.some(
+          (e) =>
+            'operator' in e &&
+            e.operator === 'request-drill' &&
+            c.file.events.some(
+              (f) =>
+                'fault' in f &&
+                (f.fault === 'primary-crash' || f.fault === 'primary-unreachable') &&
+                Number(f.at) > Number(e.at) &&
+                Number(f.at) <= Number(e.at) + 120,
+            ),
+        ),
+      ),
     ).toBe(true);
     for (const c of gd) assertValidCase(c.file);
   });
@@ -164,4 +192,3 @@ describe('chaos generator', () => {
     }
   });
 });
-

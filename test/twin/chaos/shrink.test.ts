@@ -100,7 +100,14 @@ describe('chaos shrinker', () => {
     };
     first.detection.heartbeat = { periodSeconds: 120, evaluationPeriods: 3, datapointsToAlarm: 2 };
     first.failback = { ...first.failback, maxLagSeconds: 1 };
-    const scenario: ChaosScenarioFile = { name: 'c', description: 'd', config: multi, database: first.name, runFor: 3600, events: [{ at: 300, fault: 'primary-crash' }] };
+    const scenario: ChaosScenarioFile = {
+      name: 'c',
+      description: 'd',
+      config: multi,
+      database: first.name,
+      runFor: 3600,
+      events: [{ at: 300, fault: 'primary-crash' }],
+    };
 
     it('proposes only valid, smaller configs, one change each', () => {
       expect(() => validateConfig(multi, 'test')).not.toThrow();
@@ -137,4 +144,3 @@ describe('chaos shrinker', () => {
     });
   });
 });
-

@@ -11,10 +11,23 @@ async function setup() {
   const w = exampleWorld();
   // The example's database: the instances and record of the example world.
   const config = databaseSchema.parse(databaseConfig());
-  expect([config.primary.instanceId, config.standby.instanceId, config.dns.hostedZoneId, config.dns.recordName]).toEqual([PRIMARY.id, REPLICA.id, ZONE_ID, RECORD]);
+  expect([config.primary.instanceId, config.standby.instanceId, config.dns.hostedZoneId, config.dns.recordName]).toEqual([
+    PRIMARY.id,
+    REPLICA.id,
+    ZONE_ID,
+    RECORD,
+  ]);
   const site = (r: { region: string; id: string }) => ({ region: r.region, id: r.id, kind: 'instance' as const, endpoint: endpointOf(r), port: 5432 });
   const db: DeployedDatabase = { config, primary: site(PRIMARY), standby: site(REPLICA), login: { user: 'app', password: 'pw', database: 'orders' } };
-  const s = await createSqlConnector(w).connect({ engine: 'postgres', host: endpointOf(PRIMARY), port: 5432, user: 'app', password: 'pw', database: 'orders', timeoutMs: 3000 });
+  const s = await createSqlConnector(w).connect({
+    engine: 'postgres',
+    host: endpointOf(PRIMARY),
+    port: 5432,
+    user: 'app',
+    password: 'pw',
+    database: 'orders',
+    timeoutMs: 3000,
+  });
   await s.query(`CREATE TABLE IF NOT EXISTS ${APP_TABLE} (id varchar(64) PRIMARY KEY, client varchar(64), at timestamp)`);
   await s.close();
   return { w, db, setupWrites: w.network.writes.length };

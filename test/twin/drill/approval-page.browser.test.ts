@@ -24,7 +24,16 @@ import { scenarioOf } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** The launch flags of test/twin/report/browser.test.ts. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 const APPROVER = 'Ada Lovelace';
 const REASON = 'rehearsal: the original Region has been stable';
 
@@ -205,8 +214,14 @@ describe('the approval page served by a running drill, in Chromium', () => {
     expect(report!.outcome).toBe('failed-back');
     expect(report!.writer).toBe(report!.roles?.primary);
     expect(report!.writer).toBe('orders-primary');
-    expect(report!.invariants.every((i) => i.held), JSON.stringify(report!.invariants.filter((i) => !i.held))).toBe(true);
-    expect(report!.expectations.every((x) => x.held), JSON.stringify(report!.expectations.filter((x) => !x.held))).toBe(true);
+    expect(
+      report!.invariants.every((i) => i.held),
+      JSON.stringify(report!.invariants.filter((i) => !i.held)),
+    ).toBe(true);
+    expect(
+      report!.expectations.every((x) => x.held),
+      JSON.stringify(report!.expectations.filter((x) => !x.held)),
+    ).toBe(true);
     const approvedLine = report!.timeline.find((e) => e.source === 'workflow' && e.event.includes(`approved by ${APPROVER}`));
     expect(approvedLine, 'the incident records who approved').toBeDefined();
     expect(report!.timeline.some((e) => e.source === 'operator' && e.event.includes('approval page serves the failback approval'))).toBe(true);

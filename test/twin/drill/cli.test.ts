@@ -55,7 +55,10 @@ describe('failover drill', () => {
       const t = fakeIo();
       const file = join(dir, name);
       const scenario = join(dir, 'short.json');
-      writeFileSync(scenario, JSON.stringify({ name: 'short', runFor: '15m', events: [{ at: '2m', fault: 'primary-crash' }], expect: { outcome: 'failed-over' } }));
+      writeFileSync(
+        scenario,
+        JSON.stringify({ name: 'short', runFor: '15m', events: [{ at: '2m', fault: 'primary-crash' }], expect: { outcome: 'failed-over' } }),
+      );
       expect(await run(['drill', '--scenario', scenario, '--json', file, '--seed', '7'], t.io), t.stderr()).toBe(0);
       const { wallMs: _wallMs, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as { wallMs: number };
       reports.push(rest);

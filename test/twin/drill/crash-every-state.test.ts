@@ -84,7 +84,15 @@ describe('the twin: crash, RedriveExecution', () => {
       ({
         arn: `arn:aws:states:us-west-2:123456789012:execution:${stateMachine}:${stateMachine}-${changes.length}`,
         stateMachine,
-        steps: changes.map(([previous, current, at]) => ({ folder: 'switch-dns', state: 's', kind: 'lambda', startedAt: at, endedAt: at, input: {}, output: { changeId: `C${at}`, previous, current } })),
+        steps: changes.map(([previous, current, at]) => ({
+          folder: 'switch-dns',
+          state: 's',
+          kind: 'lambda',
+          startedAt: at,
+          endedAt: at,
+          input: {},
+          output: { changeId: `C${at}`, previous, current },
+        })),
       }) as never;
     expect(dnsCheck([exec('failover', [['a', 'b', 1]]), exec('failback', [['b', 'a', 2]])]).ok).toBe(true);
     expect(dnsCheck([exec('failover', [['a', 'b', 1]]), exec('failover', [['b', 'a', 2]])]).ok).toBe(false);
@@ -104,8 +112,13 @@ describe('crash at every state: a representative subset on the game day', () => 
 
   afterAll(() => {
     if (results.length === 0) return;
-    const reached = { failover: states.failover.filter((s) => !SUBSET.some(([w, x]) => w === 'failover' && x === s)), failback: states.failback.filter((s) => !SUBSET.some(([w, x]) => w === 'failback' && x === s)) };
-    console.log(`crash subset (${results.length} drills, ${results.reduce((n, r) => n + r.wallMs, 0)} ms); "unreached" = not in the subset:\n${coverageTable(states, reached, results)}`);
+    const reached = {
+      failover: states.failover.filter((s) => !SUBSET.some(([w, x]) => w === 'failover' && x === s)),
+      failback: states.failback.filter((s) => !SUBSET.some(([w, x]) => w === 'failback' && x === s)),
+    };
+    console.log(
+      `crash subset (${results.length} drills, ${results.reduce((n, r) => n + r.wallMs, 0)} ms); "unreached" = not in the subset:\n${coverageTable(states, reached, results)}`,
+    );
   });
 
   it('the game day runs clean without a crash and reaches every state of the subset', () => {
@@ -122,7 +135,10 @@ describe('crash at every state: a representative subset on the game day', () => 
   // failover completes once (no second promotion, DNS once, the writer is the standby).
   const PROMOTED_BEFORE = ['Point the DNS name at the new primary', 'Record the failover'];
   const OPERATOR_TAKEOVER = SUBSET.filter(([w]) => w === 'failover').map(([w, s]) => [w, s, 'operator-failover'] as [Workflow, string, Recovery]);
-  const cases: Array<[Workflow, string, Recovery]> = [...SUBSET.flatMap(([w, s]) => RECOVERIES.map((r) => [w, s, r] as [Workflow, string, Recovery])), ...OPERATOR_TAKEOVER];
+  const cases: Array<[Workflow, string, Recovery]> = [
+    ...SUBSET.flatMap(([w, s]) => RECOVERIES.map((r) => [w, s, r] as [Workflow, string, Recovery])),
+    ...OPERATOR_TAKEOVER,
+  ];
   it.each(cases)('%s: crash entering "%s", then %s', async (workflow, state, recover) => {
     const r = await runCrashCase({ workflow, state, recover, file: base.file }, base);
     results.push(r);

@@ -15,7 +15,8 @@ import { loadScenarioFile } from '../../../twin/scenario/index.js';
 
 const load = (name: string) => loadScenarioFile(join(PROJECT_ROOT, 'scenarios', `${name}.json`));
 const faultAt = (r: Report) => r.timeline.find((e) => e.source === 'fault')!.t;
-const triggers = (r: Report): TimelineEntry[] => r.timeline.filter((e) => e.source === 'workflow' && typeof (e.detail as { trigger?: unknown }).trigger === 'string');
+const triggers = (r: Report): TimelineEntry[] =>
+  r.timeline.filter((e) => e.source === 'workflow' && typeof (e.detail as { trigger?: unknown }).trigger === 'string');
 const verdicts = (r: Report): TimelineEntry[] => r.timeline.filter((e) => e.source === 'workflow' && (e.detail as { phase?: string }).phase === 'verdict');
 
 describe('detection by a failed heartbeat', () => {

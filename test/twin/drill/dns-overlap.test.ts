@@ -20,7 +20,13 @@ const check = (at: number, writable: boolean): StepRecord => ({
   input: {},
   output: { ready: writable, status: writable ? 'available' : 'modifying', endpoint: 'orders-replica.x', needsScaleUp: false, writable },
 });
-const dnsChange = (at: number, target: string, executionArn = RUN, ok = true): CallFact => ({ at, key: 'route53:ChangeResourceRecordSets', ok, executionArn, input: { HostedZoneId: 'Z1', dnsTarget: target } });
+const dnsChange = (at: number, target: string, executionArn = RUN, ok = true): CallFact => ({
+  at,
+  key: 'route53:ChangeResourceRecordSets',
+  ok,
+  executionArn,
+  input: { HostedZoneId: 'Z1', dnsTarget: target },
+});
 
 function facts(calls: CallFact[], steps: StepRecord[]): DrillFacts {
   const run: ExecutionRecord = {
@@ -48,7 +54,16 @@ function facts(calls: CallFact[], steps: StepRecord[]): DrillFacts {
     events: [],
     attempts: [],
     writes: [],
-    promotions: [{ instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: 322_000, dataUpToMs: 300_000, action: 'rds:PromoteReadReplica', executionArn: RUN }],
+    promotions: [
+      {
+        instanceId: 'orders-replica',
+        sourceId: 'orders-primary',
+        startedAt: 322_000,
+        dataUpToMs: 300_000,
+        action: 'rds:PromoteReadReplica',
+        executionArn: RUN,
+      },
+    ],
     executions: [run],
     calls,
     deletions: [],
@@ -77,7 +92,9 @@ describe("the report's DNS switch beside the promotion", () => {
   it('a standby never seen taking writes is said so', () => {
     const o = dnsOverlapFacts(facts([dnsChange(322_050, 'orders-replica')], [check(322_010, false)]));
     expect(o?.writableAt).toBeNull();
-    expect(dnsOverlapText({ promotionStartedAt: 322, dnsSwitchedAt: 322.05, writableAt: null, parallelSeconds: 3277.95 })).toMatch(/the standby was never seen taking writes$/);
+    expect(dnsOverlapText({ promotionStartedAt: 322, dnsSwitchedAt: 322.05, writableAt: null, parallelSeconds: 3277.95 })).toMatch(
+      /the standby was never seen taking writes$/,
+    );
   });
 
   it('only the promoting run’s successful change to the promoted instance counts', () => {

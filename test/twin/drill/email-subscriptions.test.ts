@@ -33,12 +33,22 @@ async function watch(world: Record<string, unknown>, runFor = '3h', transformApp
     ...(transformApp ? { transformApp } : {}),
     onFinish: async (w: World, d: Deployment) => {
       seen.state = w.cloudwatch.alarmState(d.controlRegion, ALARM);
-      seen.toAlarm = w.cloudwatch.alarmHistory(d.controlRegion, ALARM).filter((h) => h.to === 'ALARM').map((h) => (h.t - w.startMs) / 1000);
+      seen.toAlarm = w.cloudwatch
+        .alarmHistory(d.controlRegion, ALARM)
+        .filter((h) => h.to === 'ALARM')
+        .map((h) => (h.t - w.startMs) / 1000);
       seen.notified = w.sns.published.filter((m) => m.topicArn === d.topicArn && m.message.includes(ALARM)).map((m) => m.message);
       const stats = (await w.call(
         'cloudwatch',
         'GetMetricStatistics',
-        { Namespace: 'RdsFailover', MetricName: 'UnconfirmedEmailSubscriptions', StartTime: new Date(w.startMs), EndTime: new Date(w.clock.now() + 60_000), Period: 3600, Statistics: ['Maximum'] },
+        {
+          Namespace: 'RdsFailover',
+          MetricName: 'UnconfirmedEmailSubscriptions',
+          StartTime: new Date(w.startMs),
+          EndTime: new Date(w.clock.now() + 60_000),
+          Period: 3600,
+          Statistics: ['Maximum'],
+        },
         { region: d.controlRegion, principal: d.operator },
       )) as { Datapoints: { Timestamp: Date; Maximum: number }[] };
       seen.values = [...stats.Datapoints].sort((a, b) => +new Date(a.Timestamp) - +new Date(b.Timestamp)).map((p) => p.Maximum);
@@ -56,7 +66,12 @@ describe('an alarm on configured emails that receive nothing', () => {
     expect(seen.state).toBe('OK');
     expect(seen.toAlarm).toEqual([]);
     expect(seen.notified).toEqual([]);
-    expect((seen.listed as { Subscriptions: { Endpoint: string; SubscriptionArn: string }[] }).Subscriptions.map((s) => [s.Endpoint, s.SubscriptionArn.startsWith('arn:aws:sns:')])).toEqual([
+    expect(
+      (seen.listed as { Subscriptions: { Endpoint: string; SubscriptionArn: string }[] }).Subscriptions.map((s) => [
+        s.Endpoint,
+        s.SubscriptionArn.startsWith('arn:aws:sns:'),
+      ]),
+    ).toEqual([
       ['oncall@example.com', true],
       ['dba@example.com', true],
     ]);
@@ -64,7 +79,10 @@ describe('an alarm on configured emails that receive nothing', () => {
 
   it('a pending email: ListSubscriptionsByTopic shows PendingConfirmation, the alarm goes to ALARM after the first check and publishes to the topic', async () => {
     const seen = await watch({ pendingEmails: ['dba@example.com'] });
-    expect((seen.listed as { Subscriptions: { Endpoint: string; SubscriptionArn: string }[] }).Subscriptions.find((s) => s.Endpoint === 'dba@example.com')!.SubscriptionArn).toBe('PendingConfirmation');
+    expect(
+      (seen.listed as { Subscriptions: { Endpoint: string; SubscriptionArn: string }[] }).Subscriptions.find((s) => s.Endpoint === 'dba@example.com')!
+        .SubscriptionArn,
+    ).toBe('PendingConfirmation');
     expect(seen.values).toEqual([1, 1]);
     expect(seen.state).toBe('ALARM');
     // The first check runs an hour after the deployment; the alarm's 2-hour period ends within 2 hours of it.
@@ -95,8 +113,8 @@ describe('an alarm on configured emails that receive nothing', () => {
   }, 300_000);
 
   it('refuses a pending or removed email the config does not have, naming the path', () => {
-    expect(() => validateScenario({ name: 'x', config, world: { pendingEmails: ['dba@exampel.com'] } }, { source: 'test', fallbackConfig: () => resolveConfig() })).toThrow(
-      /world\.pendingEmails\[0\].*dba@exampel\.com.*did you mean "dba@example\.com"/s,
-    );
+    expect(() =>
+      validateScenario({ name: 'x', config, world: { pendingEmails: ['dba@exampel.com'] } }, { source: 'test', fallbackConfig: () => resolveConfig() }),
+    ).toThrow(/world\.pendingEmails\[0\].*dba@exampel\.com.*did you mean "dba@example\.com"/s);
   });
 });

@@ -77,7 +77,11 @@ describe('game days on the twin', () => {
     // The FIS experiment itself injected the fault: one experiment, of the drill pair's
     // disrupt-connectivity template, whose id the record keeps.
     expect(seen.experiments).toHaveLength(1);
-    expect(seen.experiments[0]!.tags).toMatchObject({ 'failover:database': 'orders-drill', 'failover:fault': 'disrupt-connectivity', 'failover:prefix': 'failover' });
+    expect(seen.experiments[0]!.tags).toMatchObject({
+      'failover:database': 'orders-drill',
+      'failover:fault': 'disrupt-connectivity',
+      'failover:prefix': 'failover',
+    });
     const fault = timeline.find((e) => e.phase === 'fault-started')!;
     expect(fault.detail).toMatchObject({ experimentId: seen.experiments[0]!.id, fault: 'disrupt-connectivity', region: 'us-east-1' });
     // The drill's RTO counts from the experiment's start (the fault's onset), and says so.
@@ -89,7 +93,9 @@ describe('game days on the twin', () => {
     // Nothing of the production database's own was recorded.
     expect(seen.incidents.some((i) => i.database === 'orders')).toBe(false);
     // Every notification of the drill run says DRILL; the first says how to stop it, the next gives the experiment's id.
-    const ofDrill = seen.messages.map((m, i) => ({ m, s: seen.subjects[i]! })).filter(({ m }) => m.includes(`Incident: ${String(record.pk).slice('INCIDENT#'.length)}\n`));
+    const ofDrill = seen.messages
+      .map((m, i) => ({ m, s: seen.subjects[i]! }))
+      .filter(({ m }) => m.includes(`Incident: ${String(record.pk).slice('INCIDENT#'.length)}\n`));
     expect(ofDrill.length).toBeGreaterThanOrEqual(3);
     // The failback the drill's failover started is part of the drill: every notification says DRILL.
     for (const subject of seen.subjects) expect(subject).toMatch(/^\[rds-failover\] DRILL orders-drill: /);
@@ -113,7 +119,9 @@ describe('game days on the twin', () => {
     expect((drills[0]!.timeline as { phase: string }[]).map((e) => e.phase)).toEqual(['drill-stood-down']);
     const real = seen.incidents.filter((i) => i.drill === undefined && i.database === 'orders-drill');
     expect(real).toHaveLength(1);
-    expect(seen.subjects.filter((s) => s.includes('DRILL'))).toEqual([expect.stringMatching(/^\[rds-failover\] DRILL orders-drill: DRILL STOOD DOWN: another run holds the incident lease/)]);
+    expect(seen.subjects.filter((s) => s.includes('DRILL'))).toEqual([
+      expect.stringMatching(/^\[rds-failover\] DRILL orders-drill: DRILL STOOD DOWN: another run holds the incident lease/),
+    ]);
     // The drill stood down before its fault hook: no FIS experiment was started.
     expect(seen.experiments).toEqual([]);
   }, 120_000);
@@ -167,6 +175,8 @@ describe('game days on the twin', () => {
           }
         }
       }),
-    ).rejects.toThrow(/twin deploy refused: schedule failover-orders-drill: its role .* may not events:PutEvents on arn:aws:events:us-west-2:123456789012:event-bus\/failover-events/);
+    ).rejects.toThrow(
+      /twin deploy refused: schedule failover-orders-drill: its role .* may not events:PutEvents on arn:aws:events:us-west-2:123456789012:event-bus\/failover-events/,
+    );
   }, 120_000);
 });

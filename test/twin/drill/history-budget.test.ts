@@ -57,9 +57,21 @@ describe('the failback is planned to stay under the history limit', () => {
 
   it.each([
     ['the defaults', {}, undefined],
-    ['every wait at its longest', { maxWaitHours: 8760, rebuildTimeoutMinutes: 1440, stabilityMinutes: 10080 }, { ...TRAFFIC, drainSteps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], stepObservationMinutes: 1440 }],
-    ['every wait at its shortest', { maxWaitHours: 1, rebuildTimeoutMinutes: 10, stabilityMinutes: 0 }, { ...TRAFFIC, drainSteps: [100], stepObservationMinutes: 1 }],
-    ['a week of waiting, a day of rebuilding, a 10-step drain of an hour each', { maxWaitHours: 168, rebuildTimeoutMinutes: 1440 }, { ...TRAFFIC, drainSteps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], stepObservationMinutes: 60 }],
+    [
+      'every wait at its longest',
+      { maxWaitHours: 8760, rebuildTimeoutMinutes: 1440, stabilityMinutes: 10080 },
+      { ...TRAFFIC, drainSteps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], stepObservationMinutes: 1440 },
+    ],
+    [
+      'every wait at its shortest',
+      { maxWaitHours: 1, rebuildTimeoutMinutes: 10, stabilityMinutes: 0 },
+      { ...TRAFFIC, drainSteps: [100], stepObservationMinutes: 1 },
+    ],
+    [
+      'a week of waiting, a day of rebuilding, a 10-step drain of an hour each',
+      { maxWaitHours: 168, rebuildTimeoutMinutes: 1440 },
+      { ...TRAFFIC, drainSteps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], stepObservationMinutes: 60 },
+    ],
   ])('%s: the worst case is under the planned budget', (_what, failback, traffic) => {
     const w = worstCase(db(failback, traffic));
     expect(w.events, JSON.stringify(w.parts)).toBeLessThanOrEqual(FAILBACK_HISTORY_BUDGET);
@@ -71,7 +83,8 @@ describe('the failback is planned to stay under the history limit', () => {
   });
 
   it('the fixed part covers the waits whose bounds the workflow sets itself', () => {
-    const boundedChecks = 2 * FAILBACK_TIMING.preserveCheckLimit + FAILBACK_TIMING.drainCheckLimit + FAILBACK_TIMING.writableCheckLimit + FAILBACK_TIMING.dnsCheckLimit;
+    const boundedChecks =
+      2 * FAILBACK_TIMING.preserveCheckLimit + FAILBACK_TIMING.drainCheckLimit + FAILBACK_TIMING.writableCheckLimit + FAILBACK_TIMING.dnsCheckLimit;
     const steps = 600;
     const drainStepChanges = 10 * 30;
     const busySourceRetries = 2 * FAILBACK_TIMING.busySourceRetry.maxAttempts * 3;
@@ -95,7 +108,10 @@ const scenarioFile = (name: string) => JSON.parse(readFileSync(new URL(`../../..
 
 async function failbackOf(name: string): Promise<ExecutionRecord> {
   let failback: ExecutionRecord | undefined;
-  await runDrill(validateScenario(scenarioFile(name)), { seed: 1, onFinish: (_w, _d, facts) => void (failback = facts.executions.find((e) => e.stateMachine === 'failback')) });
+  await runDrill(validateScenario(scenarioFile(name)), {
+    seed: 1,
+    onFinish: (_w, _d, facts) => void (failback = facts.executions.find((e) => e.stateMachine === 'failback')),
+  });
   if (!failback) throw new Error(`${name}: no failback ran`);
   return failback;
 }

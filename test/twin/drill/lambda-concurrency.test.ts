@@ -23,7 +23,10 @@ it('a throttled task invocation is Lambda.TooManyRequestsException, retried; the
   const report = await runDrill(loadScenarioFile(join(DIR, 'crash-hot.json')), {
     seed: 1,
     onDeployed: (w, d) => {
-      reserved = d.lambdas.all().filter((f) => f.fn.reservedConcurrency !== undefined).map((f) => `${f.fn.folder}=${f.fn.reservedConcurrency}`);
+      reserved = d.lambdas
+        .all()
+        .filter((f) => f.fn.reservedConcurrency !== undefined)
+        .map((f) => `${f.fn.folder}=${f.fn.reservedConcurrency}`);
       // the approval page reserves 2 (approvals.pageReservedConcurrency): 1 left for every other
       // function, so the probes' fan-out is throttled
       w.lambda.accountConcurrency = 3;

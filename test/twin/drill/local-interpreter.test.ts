@@ -17,7 +17,12 @@ const machine = (rule: Record<string, unknown>) => ({
 const run = async (def: unknown, input: unknown) => new StateMachine(def as never).run(input as never).result;
 
 describe('IsPresent: false (matches when the path is absent)', () => {
-  const rule = { And: [{ Variable: '$.engine', StringMatches: 'aurora-*' }, { Variable: '$.groups[0]', IsPresent: false }] };
+  const rule = {
+    And: [
+      { Variable: '$.engine', StringMatches: 'aurora-*' },
+      { Variable: '$.groups[0]', IsPresent: false },
+    ],
+  };
 
   it('the interpreter alone answers false either way (why the rewrite exists)', async () => {
     await expect(run(machine(rule), { engine: 'aurora-mysql' })).resolves.toBe('not matched');

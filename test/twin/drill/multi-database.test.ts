@@ -49,7 +49,9 @@ function healthy({ world, deployment, facts }: Seen, name: string, crashAt: numb
       ...world.cloudwatch.alarmHistory(d.primary.region, alarmName(prefix, name, 'in-region')),
       ...world.cloudwatch.alarmHistory(deployment.controlRegion, alarmName(prefix, name, 'cross-region')),
     ].filter((h) => h.to === 'ALARM').length,
-    runsThatActed: facts.executions.filter((e) => e.database === name && e.steps.some((s) => s.folder === 'manage-lease' && (s.output as { acquired?: boolean } | undefined)?.acquired === true)).length,
+    runsThatActed: facts.executions.filter(
+      (e) => e.database === name && e.steps.some((s) => s.folder === 'manage-lease' && (s.output as { acquired?: boolean } | undefined)?.acquired === true),
+    ).length,
     promotions: facts.promotions.filter((p) => p.database === name).length,
     writesAfterTheCrash: facts.writes.filter((w) => w.database === name && w.at > facts.startMs + crashAt * 1000 && w.target === d.primary.id).length > 0,
   };

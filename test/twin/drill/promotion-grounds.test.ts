@@ -18,7 +18,9 @@ const detailOf = async (file: string): Promise<string> => (await reportOf(file))
 describe('verified-before-promotion names what allowed each promotion', () => {
   it('the game day: a confirmed-down verdict (no human), then the approved failback', async () => {
     const detail = await detailOf('scenarios/game-day.json');
-    expect(detail).toMatch(/^orders: 2 promotion\(s\): orders-replica at t=[\d.]+s after a confirmed-down verdict; orders-primary at t=[\d.]+s after an approval by drill-operator$/);
+    expect(detail).toMatch(
+      /^orders: 2 promotion\(s\): orders-replica at t=[\d.]+s after a confirmed-down verdict; orders-primary at t=[\d.]+s after an approval by drill-operator$/,
+    );
   }, 180_000);
 
   it("an operator's failover: the request, and no approval", async () => {

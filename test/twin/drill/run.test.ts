@@ -34,7 +34,7 @@ describe('runDrill: the default game day', () => {
     expect(exitStatus(first)).toBe(0);
   });
 
-  it('measures RTO, detection and data loss from the clients\' writes, within the design\'s bounds', () => {
+  it("measures RTO, detection and data loss from the clients' writes, within the design's bounds", () => {
     // RTO: the crash at 300 s, then detection, 3 probe rounds, fence, promotion (60-120 s),
     // Route 53 INSYNC (up to 60 s) and the 30 s TTL: well above a minute, within 15 minutes.
     expect(first.failureAt).toBe(300);
@@ -63,7 +63,10 @@ describe('runDrill: the default game day', () => {
       /phase failed-back/,
     ];
     const positions = order.map(index);
-    expect(positions.every((p) => p >= 0), JSON.stringify(positions)).toBe(true);
+    expect(
+      positions.every((p) => p >= 0),
+      JSON.stringify(positions),
+    ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     // The DNS change runs beside the promotion (the old primary is fenced): in sync after the fence, before the writes are verified.
     expect(index(/INSYNC/)).toBeGreaterThan(index(/fenced the old primary: confirmed/));
@@ -113,7 +116,10 @@ describe('runDrill: IAM is enforced from the synthesized policies', () => {
   it('a promotion without rds:PromoteReadReplica fails with AccessDenied naming the action and the role, and the drill fails', async () => {
     const scenario = scenarioOf({ name: 'promote-denied', runFor: '20m', events: [{ at: '5m', fault: 'primary-crash' }], expect: { outcome: 'failed-over' } });
     let removed = 0;
-    const report = await runDrill(scenario, { seed: 1, transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'rds:PromoteReadReplica')) });
+    const report = await runDrill(scenario, {
+      seed: 1,
+      transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'rds:PromoteReadReplica')),
+    });
     expect(removed).toBeGreaterThan(0);
     expect(report.outcome).toBe('escalated');
     expect(report.failovers).toBe(0);
@@ -138,7 +144,13 @@ describe('runDrill: a secret under a customer managed KMS key (scenarios/secret-
   const quiet = (withConfigKeys: boolean) => {
     const raw = structuredClone(file);
     if (!withConfigKeys) delete raw.config.databases[0].credentials.secretKmsKeyArns;
-    return scenarioOf({ ...raw, name: `secret-cmk-${withConfigKeys ? 'granted' : 'not-granted'}`, runFor: '8m', events: [], expect: { outcome: 'no-failover' } });
+    return scenarioOf({
+      ...raw,
+      name: `secret-cmk-${withConfigKeys ? 'granted' : 'not-granted'}`,
+      runFor: '8m',
+      events: [],
+      expect: { outcome: 'no-failover' },
+    });
   };
   const heartbeatAlarms = (r: Report) => r.timeline.filter((e) => e.source === 'alarm' && /heartbeat-(in|cross)-region: OK -> ALARM/.test(e.event));
 
@@ -162,10 +174,17 @@ describe('runDrill: a cold standby restored by its CloudFormation service role (
 
   it('without iam:PassRole on the service role, UpdateStack is refused (AccessDenied naming the role) and nothing is restored', async () => {
     let removed = 0;
-    const report = await runDrill(scenarioOf({ ...file, runFor: '20m' }), { seed: 1, transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'iam:PassRole')) });
+    const report = await runDrill(scenarioOf({ ...file, runFor: '20m' }), {
+      seed: 1,
+      transformApp: (app) => void (removed = removePermission(app, 'promote-standby', 'iam:PassRole')),
+    });
     expect(removed).toBe(1);
     const denial = report.timeline.find((e) => /AccessDenied/.test(e.event));
-    expect(denial?.event).toMatch(new RegExp(`assumed-role/failover-control-FailoverFunctionsPromoteStandbyRole[A-Za-z0-9]+/failover-promote-standby is not authorized to perform: iam:PassRole on resource: ${role}`));
+    expect(denial?.event).toMatch(
+      new RegExp(
+        `assumed-role/failover-control-FailoverFunctionsPromoteStandbyRole[A-Za-z0-9]+/failover-promote-standby is not authorized to perform: iam:PassRole on resource: ${role}`,
+      ),
+    );
     expect(report.failovers).toBe(0);
     expect(report.outcome).toBe('escalated');
   });
@@ -174,11 +193,17 @@ describe('runDrill: a cold standby restored by its CloudFormation service role (
 describe('runDrill: an operator who cannot reach the control Region', () => {
   it.each([
     ['scenarios/operator-approves-during-control-region-outage.json', /^the operator could not approve the failover: TransientAwsError: .*us-west-2/],
-    ['scenarios/operator-start-failover-during-control-region-outage.json', /^the operator could not ask for a failover: TimeoutError: events:PutEvents in us-west-2/],
+    [
+      'scenarios/operator-start-failover-during-control-region-outage.json',
+      /^the operator could not ask for a failover: TimeoutError: events:PutEvents in us-west-2/,
+    ],
   ] as const)('%s: is told the action failed, and the drill goes on (found by the chaos campaign: it used to crash the runner)', async (file, line) => {
     const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
     const report = await runDrill(loadScenarioFile(file), { seed: 1 });
-    expect(report.timeline.filter((t) => t.source === 'operator').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
+    expect(
+      report.timeline.filter((t) => t.source === 'operator').map((t) => t.event),
+      file,
+    ).toContainEqual(expect.stringMatching(line));
     expect(exitStatus(report), file).toBe(0);
   });
 });
@@ -187,23 +212,38 @@ describe('runDrill: faults that cannot apply any more', () => {
   it.each([
     ['scenarios/alarm-flap-during-primary-region-outage.json', /^alarm-flap 1\/4: us-east-1 is out, the alarm cannot change \(no effect\)$/, 1],
     // The fault follows the instance that held the role at the start through its rename.
-    ['scenarios/primary-recover-after-it-was-preserved.json', /^primary-recover: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 1],
+    [
+      'scenarios/primary-recover-after-it-was-preserved.json',
+      /^primary-recover: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/,
+      1,
+    ],
     // The seed the chaos campaign drew: the failback renamed the primary, then failed (it used to crash the runner).
-    ['scenarios/fault-after-rename-follows-instance.json', /^primary-unreachable: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/, 948158821],
+    [
+      'scenarios/fault-after-rename-follows-instance.json',
+      /^primary-unreachable: the primary orders-primary is now named orders-primary-old-\d+ \(renamed by a failback\): the fault follows it$/,
+      948158821,
+    ],
   ] as const)('%s: has no effect and says so (found by the chaos campaign: it used to crash the runner)', async (file, line, seed) => {
     const { loadScenarioFile } = await import('../../../twin/scenario/index.js');
     const report = await runDrill(loadScenarioFile(file), { seed });
-    expect(report.timeline.filter((t) => t.source === 'fault').map((t) => t.event), file).toContainEqual(expect.stringMatching(line));
+    expect(
+      report.timeline.filter((t) => t.source === 'fault').map((t) => t.event),
+      file,
+    ).toContainEqual(expect.stringMatching(line));
     expect(exitStatus(report), file).toBe(0);
   });
 });
 
 describe('runDrill: a replica-lag fault shortly before a crash (the lag grows with time, as on real servers)', () => {
   const aurora = JSON.parse(readFileSync(fileURLToPath(new URL('../../../scenarios/crash-aurora-global.json', import.meta.url)), 'utf8'));
-  const atRisk = (r: Report) => Number(/(\d+(?:\.\d+)?) s of writes were really at risk/.exec(r.liveness?.find((l) => l.name === 'failover-when-warranted')?.detail ?? '')?.[1]);
+  const atRisk = (r: Report) =>
+    Number(/(\d+(?:\.\d+)?) s of writes were really at risk/.exec(r.liveness?.find((l) => l.name === 'failover-when-warranted')?.detail ?? '')?.[1]);
   // A fault of 120 s 40 s before the crash: about 40 s of writes are behind at the crash, not 120 s
   // (test/twin/real/fixtures/lag-grows-just-before-crash.json lost 39.5..42.6 s on real PostgreSQL).
-  const events = [{ at: '4m20s', fault: 'replica-lag' as const, seconds: 120 }, { at: '5m', fault: 'primary-crash' as const }];
+  const events = [
+    { at: '4m20s', fault: 'replica-lag' as const, seconds: 120 },
+    { at: '5m', fault: 'primary-crash' as const },
+  ];
 
   it('a read replica: the promotion loses about 40 s, and the liveness truth counts the same at risk', async () => {
     const report = await runDrill(scenarioOf({ name: 'lag-40s-before-crash', runFor: '20m', events }), { seed: 1 });
@@ -214,7 +254,7 @@ describe('runDrill: a replica-lag fault shortly before a crash (the lag grows wi
     expect(atRisk(report)).toBeLessThanOrEqual(41);
   });
 
-  it('an Aurora secondary: the same (its data frozen from the writer\'s crash)', async () => {
+  it("an Aurora secondary: the same (its data frozen from the writer's crash)", async () => {
     const report = await runDrill(scenarioOf({ ...aurora, name: 'aurora-lag-40s-before-crash', runFor: '20m', events, expect: {} }), { seed: 1 });
     expect(atRisk(report)).toBeGreaterThanOrEqual(38);
     expect(atRisk(report)).toBeLessThanOrEqual(41);

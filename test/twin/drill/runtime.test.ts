@@ -35,24 +35,60 @@ describe('deploy + the Lambda runtime', () => {
     expect(hb.module).not.toBe(control.module);
     expect(hb.env).toMatchObject({ AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'failover-heartbeat-in-region' });
     expect(control.env).toMatchObject({ AWS_REGION: 'us-west-2', TABLE_NAME: 'failover-state' });
-    expect(new Set(deployment.lambdas.all().filter((f) => f.fn.folder === 'probe').map((f) => f.fn.region))).toEqual(new Set(['us-east-1', 'us-west-2', 'eu-west-1']));
+    expect(
+      new Set(
+        deployment.lambdas
+          .all()
+          .filter((f) => f.fn.folder === 'probe')
+          .map((f) => f.fn.region),
+      ),
+    ).toEqual(new Set(['us-east-1', 'us-west-2', 'eu-west-1']));
     expect(hb.principal.arn).toBe('arn:aws:sts::123456789012:assumed-role/failover-signal-us-east-1-SignalsHeartbeatRoleFAD136AB/failover-heartbeat-in-region');
   });
 
   it('each heartbeat publishes to its own Region (the Region it was deployed with), through the DNS name, as its role', async () => {
-    const payload = (site: string) => JSON.stringify({ site, database: 'orders', engine: 'postgres', host: 'writer.orders.internal', port: 5432, secretArn: resolveConfig().config.databases[0]!.credentials!.secretArn, databaseName: 'orders' });
-    for (const [region, name, site] of [['us-east-1', 'failover-heartbeat-in-region', 'in-region'], ['us-west-2', 'failover-heartbeat', 'cross-region']] as const) {
-      const out = (await world.call('lambda', 'Invoke', { FunctionName: name, Payload: payload(site) }, { region })) as { Payload: Uint8Array; FunctionError?: string };
+    const payload = (site: string) =>
+      JSON.stringify({
+        site,
+        database: 'orders',
+        engine: 'postgres',
+        host: 'writer.orders.internal',
+        port: 5432,
+        secretArn: resolveConfig().config.databases[0]!.credentials!.secretArn,
+        databaseName: 'orders',
+      });
+    for (const [region, name, site] of [
+      ['us-east-1', 'failover-heartbeat-in-region', 'in-region'],
+      ['us-west-2', 'failover-heartbeat', 'cross-region'],
+    ] as const) {
+      const out = (await world.call('lambda', 'Invoke', { FunctionName: name, Payload: payload(site) }, { region })) as {
+        Payload: Uint8Array;
+        FunctionError?: string;
+      };
       const result = JSON.parse(Buffer.from(out.Payload).toString('utf8')) as { ok: boolean; error?: string };
       expect(out.FunctionError, JSON.stringify(result)).toBeUndefined();
       expect(result).toMatchObject({ ok: true });
       const stats = (await world.call(
         'cloudwatch',
         'GetMetricStatistics',
-        { Namespace: 'RdsFailover', MetricName: 'HeartbeatSuccess', Dimensions: [{ Name: 'Database', Value: 'orders' }, { Name: 'Site', Value: site }], StartTime: new Date(world.startMs - 3600_000), EndTime: new Date(Date.now() + 3600_000), Period: 60, Statistics: ['Maximum'] },
+        {
+          Namespace: 'RdsFailover',
+          MetricName: 'HeartbeatSuccess',
+          Dimensions: [
+            { Name: 'Database', Value: 'orders' },
+            { Name: 'Site', Value: site },
+          ],
+          StartTime: new Date(world.startMs - 3600_000),
+          EndTime: new Date(Date.now() + 3600_000),
+          Period: 60,
+          Statistics: ['Maximum'],
+        },
         { region },
       )) as { Datapoints: Array<{ Maximum: number }> };
-      expect(stats.Datapoints.some((d) => d.Maximum === 1), `${name} in ${region}`).toBe(true);
+      expect(
+        stats.Datapoints.some((d) => d.Maximum === 1),
+        `${name} in ${region}`,
+      ).toBe(true);
     }
     // The heartbeats' writes reached the primary, as each function's own vantage point.
     expect(world.network.writes.filter((w) => w.target === 'orders-primary').map((w) => w.vantage)).toEqual(
@@ -62,7 +98,13 @@ describe('deploy + the Lambda runtime', () => {
 
   it('an injected failure of a function folder fails its next invocation as an unhandled function error', async () => {
     world.lambdaError('evaluate-verdict', 1);
-    const call = () => world.call('lambda', 'Invoke', { FunctionName: 'failover-evaluate-verdict', Payload: JSON.stringify({ quorum: 1, rounds: [] }) }, { region: 'us-west-2' }) as Promise<{ FunctionError?: string; Payload: Uint8Array }>;
+    const call = () =>
+      world.call(
+        'lambda',
+        'Invoke',
+        { FunctionName: 'failover-evaluate-verdict', Payload: JSON.stringify({ quorum: 1, rounds: [] }) },
+        { region: 'us-west-2' },
+      ) as Promise<{ FunctionError?: string; Payload: Uint8Array }>;
     const failed = await call();
     expect(failed.FunctionError).toBe('Unhandled');
     expect(JSON.parse(Buffer.from(failed.Payload).toString('utf8'))).toMatchObject({ errorType: 'InjectedFunctionFailure' });

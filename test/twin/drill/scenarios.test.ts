@@ -32,8 +32,7 @@ const portable = scenarios.filter(([, s]) => s.needsOwnConfig === undefined);
  * Drills that disagree with the contract because of a product bug (see the report of issue 3):
  * broken invariants, missed expectations and liveness checks that did not hold (`dead`).
  */
-const KNOWN_PRODUCT_GAPS: Record<string, { why: string; broken: string[]; missed: string[]; dead: string[] }> = {
-};
+const KNOWN_PRODUCT_GAPS: Record<string, { why: string; broken: string[]; missed: string[]; dead: string[] }> = {};
 
 const failures = (r: Report) => ({
   broken: r.invariants.filter((i) => !i.held).map((i) => i.name),
@@ -44,7 +43,9 @@ const failures = (r: Report) => ({
 /** Every event kind the library uses (an operator's answer with its step: `approve failback`). */
 const used = new Set(
   scenarios.flatMap(([, s]) =>
-    s.events.map((e) => (isFaultEvent(e) ? e.fault : e.operator === 'start-failover' || e.operator === 'request-drill' ? e.operator : `${e.operator} ${e.step}`)),
+    s.events.map((e) =>
+      isFaultEvent(e) ? e.fault : e.operator === 'start-failover' || e.operator === 'request-drill' ? e.operator : `${e.operator} ${e.step}`,
+    ),
   ),
 );
 
@@ -52,21 +53,46 @@ const used = new Set(
 function expectClean(report: Report): void {
   expect(
     failures(report),
-    JSON.stringify({ outcome: report.outcome, invariants: report.invariants.filter((i) => !i.held), expectations: report.expectations.filter((e) => !e.held), liveness: (report.liveness ?? []).filter((l) => !l.held) }),
+    JSON.stringify({
+      outcome: report.outcome,
+      invariants: report.invariants.filter((i) => !i.held),
+      expectations: report.expectations.filter((e) => !e.held),
+      liveness: (report.liveness ?? []).filter((l) => !l.held),
+    }),
   ).toEqual({ broken: [], missed: [], dead: [] });
   expect(exitStatus(report)).toBe(0);
 }
 
 describe('the scenario library', () => {
   it.each([
-    'crash-hot', 'crash-warm', 'crash-cold', 'crash-aurora-global', 'partition-one-vantage', 'partition-quorum', 'region-outage',
-    'lag-over-budget-approved', 'lag-over-budget-rejected', 'alarm-flap', 'duplicate-alarms', 'throttling-and-transient-errors',
-    'lambda-error-once', 'lambda-error-for-good', 'manual-mode', 'approval-timeout',
+    'crash-hot',
+    'crash-warm',
+    'crash-cold',
+    'crash-aurora-global',
+    'partition-one-vantage',
+    'partition-quorum',
+    'region-outage',
+    'lag-over-budget-approved',
+    'lag-over-budget-rejected',
+    'alarm-flap',
+    'duplicate-alarms',
+    'throttling-and-transient-errors',
+    'lambda-error-once',
+    'lambda-error-for-good',
+    'manual-mode',
+    'approval-timeout',
     // issue 4: failback
-    'game-day', 'failback-rejected', 'failback-approval-timeout', 'failback-relapse', 'failback-automatic', 'failback-never',
-    'drain-rolled-back', 'aurora-switchover',
+    'game-day',
+    'failback-rejected',
+    'failback-approval-timeout',
+    'failback-relapse',
+    'failback-automatic',
+    'failback-never',
+    'drain-rolled-back',
+    'aurora-switchover',
     // issue 9: data at risk, measured as data
-    'region-outage-postgres-automatic', 'failback-quiet-postgres',
+    'region-outage-postgres-automatic',
+    'failback-quiet-postgres',
   ])('has the scenario the issues ask for: %s', (name) => {
     expect(files).toContain(`${name}.json`);
   });
@@ -77,7 +103,10 @@ describe('the scenario library', () => {
     ...OPERATOR_ACTIONS.map((a) => [a, a === 'start-failover' || a === 'request-drill' ? a : `${a} `]),
     ...['approve failback', 'reject failback', 'reject failover'].map((u) => [u, u]),
   ])('uses the event %s', (_event, use) => {
-    expect([...used].some((u) => u === use || (use.endsWith(' ') && u.startsWith(use))), `no scenario uses ${use.trim()}`).toBe(true);
+    expect(
+      [...used].some((u) => u === use || (use.endsWith(' ') && u.startsWith(use))),
+      `no scenario uses ${use.trim()}`,
+    ).toBe(true);
   });
 
   it('has at least 20 scenarios that run on any topology', () => {
@@ -89,16 +118,21 @@ describe('the scenario library', () => {
     expect(s.needsOwnConfig !== undefined, `${file}: ${own ? 'has a "config" but no needsOwnConfig' : 'has needsOwnConfig'}`).toBe(own);
   });
 
-  it.each(portable)(`%s: runs on a config of another topology (${OTHER_TOPOLOGY.split('/').pop()}): invariants, liveness and expectations hold`, async (file) => {
-    const scenario = loadScenarioFile(join(DIR, file), { configOverride: OTHER_TOPOLOGY });
-    expect(scenario.configSource).toBe(OTHER_TOPOLOGY);
-    expect(scenario.database).toBe('ledger');
-    expectClean(await runDrill(scenario, { seed: 1 }));
-  });
+  it.each(portable)(
+    `%s: runs on a config of another topology (${OTHER_TOPOLOGY.split('/').pop()}): invariants, liveness and expectations hold`,
+    async (file) => {
+      const scenario = loadScenarioFile(join(DIR, file), { configOverride: OTHER_TOPOLOGY });
+      expect(scenario.configSource).toBe(OTHER_TOPOLOGY);
+      expect(scenario.database).toBe('ledger');
+      expectClean(await runDrill(scenario, { seed: 1 }));
+    },
+  );
 
   const library = scenarios.map(([file, scenario]) => {
     const gap = KNOWN_PRODUCT_GAPS[file];
-    const title = gap ? `${file}: fails as the known product gap says (${gap.why})` : `${file}: every invariant and liveness check holds and every expectation is met`;
+    const title = gap
+      ? `${file}: fails as the known product gap says (${gap.why})`
+      : `${file}: every invariant and liveness check holds and every expectation is met`;
     return [title, file, scenario] as const;
   });
   it.each(library)('%s', async (_title, file, scenario) => {

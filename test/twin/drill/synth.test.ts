@@ -33,7 +33,10 @@ describe('synthesizeApp', () => {
     expect(app.failover.arn).toBe('arn:aws:states:us-west-2:123456789012:stateMachine:failover-failover');
     expect(app.failover.roleLogicalId).toMatch(/^FailoverWorkflowsFailoverRole/);
     expect(JSON.stringify(app.failover.definition)).not.toMatch(/"Fn::|"Ref"/);
-    const heartbeats = app.functions.filter((f) => f.folder === 'heartbeat').map((f) => `${f.region}/${f.functionName}`).sort();
+    const heartbeats = app.functions
+      .filter((f) => f.folder === 'heartbeat')
+      .map((f) => `${f.region}/${f.functionName}`)
+      .sort();
     expect(heartbeats).toEqual(['us-east-1/failover-heartbeat-in-region', 'us-west-2/failover-heartbeat']);
     const promote = app.functions.find((f) => f.folder === 'promote-standby')!;
     expect(promote.statements.some((s) => s.Action.includes('rds:PromoteReadReplica'))).toBe(true);
@@ -60,7 +63,16 @@ describe('synthesizeApp', () => {
     ['a test', 'test/lib/cost-table.test.ts', false],
   ])('the fingerprint changes with %s: %s (%s)', (_label, file, changes) => {
     const root = mkdtempSync(join(tmpdir(), 'twin-fingerprint-'));
-    for (const entry of ['lib', 'lambdas', 'package.json', 'cdk.json', 'README.md', 'docs/config.md', 'scenarios/region-outage.json', 'test/lib/cost-table.test.ts']) {
+    for (const entry of [
+      'lib',
+      'lambdas',
+      'package.json',
+      'cdk.json',
+      'README.md',
+      'docs/config.md',
+      'scenarios/region-outage.json',
+      'test/lib/cost-table.test.ts',
+    ]) {
       cpSync(join(ROOT, entry), join(root, entry), { recursive: true });
     }
     const before = sourceFingerprint(root);

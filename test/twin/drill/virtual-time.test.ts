@@ -20,7 +20,9 @@ describe('VirtualTime and imports on first use', () => {
     vt.install();
     const start = Date.now();
     // A module whose loading takes real time (several event-loop turns, as a file read does).
-    const load = lazy(() => new Promise<string>((resolve) => setImmediate(() => setImmediate(() => setImmediate(() => setImmediate(() => resolve('module')))))));
+    const load = lazy(
+      () => new Promise<string>((resolve) => setImmediate(() => setImmediate(() => setImmediate(() => setImmediate(() => resolve('module')))))),
+    );
     let loadedAt: number | undefined;
     let timedOutAt: number | undefined;
     setTimeout(() => {

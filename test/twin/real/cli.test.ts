@@ -79,10 +79,14 @@ function processesMentioning(text: string): string[] {
 describe('failover drill --real-postgres interrupted', () => {
   it('SIGINT while the drill runs (the canary writing): no server left running, no data directory left behind', async () => {
     const cli = join(import.meta.dirname, '../../../bin/failover.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'drill', '--real-postgres', '--scenario', join(import.meta.dirname, '../../../scenarios/crash-hot.json')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, 'drill', '--real-postgres', '--scenario', join(import.meta.dirname, '../../../scenarios/crash-hot.json')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));

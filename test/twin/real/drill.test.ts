@@ -48,7 +48,9 @@ describe('a real drill: crash -> failover', () => {
       ['no-commit-after-fence', true],
       ['estimate-covers-loss', true],
     ]);
-    expect(m.events.map((e) => e.event.split(':')[0])).toEqual(expect.arrayContaining(['SIGKILL of the primary (every process)', 'pg_promote() on the replica']));
+    expect(m.events.map((e) => e.event.split(':')[0])).toEqual(
+      expect.arrayContaining(['SIGKILL of the primary (every process)', 'pg_promote() on the replica']),
+    );
     // the timeline shows the real actions beside the modelled ones
     expect(report.timeline.some((e) => e.event.startsWith('real: pg_promote() on the replica: done'))).toBe(true);
     // the servers are stopped and their data directory removed
@@ -73,7 +75,10 @@ describe('a real drill: the replica stalls just before the crash', () => {
     const report: Report = await runDrill(stall, { real: { realSeconds: 18 } });
     const m = report.measured!;
     expect(report.outcome).toBe('failed-over');
-    expect(report.invariants.every((i) => i.held), JSON.stringify(report.invariants.filter((i) => !i.held))).toBe(true);
+    expect(
+      report.invariants.every((i) => i.held),
+      JSON.stringify(report.invariants.filter((i) => !i.held)),
+    ).toBe(true);
     expect(m.estimate).not.toBeNull();
     // the sample before the onset saw nothing behind; the bound adds what it could not see
     // (0 s on a quiet machine; a loaded one can sample a few seconds of real replication delay)
@@ -84,6 +89,8 @@ describe('a real drill: the replica stalls just before the crash', () => {
     expect(m.lostSecondsAtLeast! * m.timeScale).toBeGreaterThan(25);
     expect(m.lostSecondsAtLeast! * m.timeScale).toBeLessThanOrEqual(m.estimate!.seconds);
     expect(m.checks.find((c) => c.name === 'estimate-covers-loss')?.held).toBe(true);
-    expect(report.invariants.find((i) => i.name === 'data-loss-within-budget')?.detail).toMatch(/within the \d+(\.\d+)? s bound the check reported \(rpoEstimate last-sample\)/);
+    expect(report.invariants.find((i) => i.name === 'data-loss-within-budget')?.detail).toMatch(
+      /within the \d+(\.\d+)? s bound the check reported \(rpoEstimate last-sample\)/,
+    );
   }, 90_000);
 });

@@ -63,7 +63,9 @@ describe('bad input', () => {
     try {
       const started = performance.now();
       await expect(RealPair.start({ ports: { primary: port }, parentDir: own })).rejects.toThrow(PortInUseError);
-      await expect(RealPair.start({ ports: { dns: port }, parentDir: own })).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is in use \\(the DNS relay\\)`));
+      await expect(RealPair.start({ ports: { dns: port }, parentDir: own })).rejects.toThrow(
+        new RegExp(`port ${port} on 127.0.0.1 is in use \\(the DNS relay\\)`),
+      );
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(readdirSync(own)).toEqual([]);
     } finally {
@@ -178,7 +180,10 @@ describe('crash, promotion and fence', () => {
     }
     expect(leftovers(pair)).toEqual([]);
     // the killed postmaster's System V interlock segment is removed too (the creator pid column is the postmaster's)
-    const segments = readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const segments = readFileSync('/proc/sysvipc/shm', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     expect(segments.filter((f) => Number(f[4]) === killedPid)).toEqual([]);
   });
 

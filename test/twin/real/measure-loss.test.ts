@@ -9,7 +9,11 @@ const holding = (...ranges: Array<[number, number]>) => new Set(ranges.flatMap((
 describe('measureLoss', () => {
   it.each([
     { name: 'nothing lost', held: holding([1, 10]), expected: { commits: 0, atMostMs: 0, atLeastMs: 0 } },
-    { name: 'the last commit (in flight at the crash): at least 0, at most one interval', held: holding([1, 9]), expected: { commits: 1, atMostMs: 50, atLeastMs: 0 } },
+    {
+      name: 'the last commit (in flight at the crash): at least 0, at most one interval',
+      held: holding([1, 9]),
+      expected: { commits: 1, atMostMs: 50, atLeastMs: 0 },
+    },
     { name: 'the last 4 commits', held: holding([1, 6]), expected: { commits: 4, atMostMs: 200, atLeastMs: 150 } },
     { name: 'two runs: the longer counts', held: holding([1, 2], [4, 5], [9, 9]), expected: { commits: 5, atMostMs: 150, atLeastMs: 100 } },
     { name: 'nothing held: from the first acknowledgement', held: holding(), expected: { commits: 10, atMostMs: 450, atLeastMs: 450 } },

@@ -65,7 +65,9 @@ describe('properties on real data', () => {
       expect(figure).toMatchObject({ seconds: 0, source: 'OldestReplicationSlotLag' });
       expect(figure.replicaLagSeconds!).toBeGreaterThan(2);
       // ReplicaLag alone (no slot figure) would have called it seconds behind
-      expect(instanceDataBehind({ engine: 'postgres', replicaLag: [{ timestamp: new Date(0), value: switched.replayDelaySeconds! }] })[0]!.seconds).toBeGreaterThan(2);
+      expect(
+        instanceDataBehind({ engine: 'postgres', replicaLag: [{ timestamp: new Date(0), value: switched.replayDelaySeconds! }] })[0]!.seconds,
+      ).toBeGreaterThan(2);
     } finally {
       await pair.close();
     }
@@ -90,7 +92,10 @@ describe('properties on real data', () => {
       await canary.stop();
       await pair.promote();
       const held: Set<number> = new Set((await pair.replica.query<{ seq: string }>(`SELECT seq FROM ${CANARY_TABLE}`)).map((r) => Number(r.seq)));
-      const loss = measureLoss(canary.acks.filter((a) => a.at <= crashedAt), held);
+      const loss = measureLoss(
+        canary.acks.filter((a) => a.at <= crashedAt),
+        held,
+      );
       // the delay really lost commits (about 0.8 s at 50/s)
       expect(loss.commits).toBeGreaterThan(10);
       expect(loss.atLeastMs).toBeGreaterThan(500);
@@ -99,7 +104,10 @@ describe('properties on real data', () => {
       expect(figures.every((f) => f.source === 'ReplicaLag')).toBe(true);
       // (the loss is known to lie between its least and its most span: below the least is an under-estimate for certain)
       const lowest = Math.min(...figures.map((f) => f.seconds));
-      expect(lowest, `figures ${figures.map((f) => f.seconds).join(', ')} s; loss ${loss.atLeastMs}..${loss.atMostMs} ms (${loss.commits} commits)`).toBeGreaterThanOrEqual(loss.atLeastMs / 1000);
+      expect(
+        lowest,
+        `figures ${figures.map((f) => f.seconds).join(', ')} s; loss ${loss.atLeastMs}..${loss.atMostMs} ms (${loss.commits} commits)`,
+      ).toBeGreaterThanOrEqual(loss.atLeastMs / 1000);
     } finally {
       await pair.close();
     }

@@ -77,13 +77,13 @@ describe("attribution: a DNS move to a stale former primary loses its successor'
     calls: [{ at: ms(7500), key: 'route53:ChangeResourceRecordSets', ok: true, executionArn: second.arn, input: { HostedZoneId: 'Z', dnsTarget: P } }],
   };
 
-  it('finds the move: from S to P by the second run, S\'s data starting at its promotion', () => {
+  it("finds the move: from S to P by the second run, S's data starting at its promotion", () => {
     expect(facts(base).takeovers).toEqual([
       { instanceId: P, sourceId: S, startedAt: ms(7500), dataUpToMs: ms(500), action: 'route53:ChangeResourceRecordSets', executionArn: second.arn },
     ]);
   });
 
-  it('P\'s writes after it became the writer again are not lost by the first promotion; S\'s writes are lost by the move', () => {
+  it("P's writes after it became the writer again are not lost by the first promotion; S's writes are lost by the move", () => {
     const f = facts(base);
     expect(lossOf(f, f.promotions[0]!)).toBe(0);
     expect(lossOf(f, f.takeovers![0]!)).toBe(4100);
@@ -96,7 +96,8 @@ describe("attribution: a DNS move to a stale former primary loses its successor'
     const result = invariant(facts({ ...base, executions }), 'data-loss-within-budget');
     expect(result.held).toBe(held);
     if (held) expect(result.detail).toContain(`${P}: 4100 s, over the 30 s budget with a human's approval`);
-    else expect(result.detail).toMatch(/pointing the DNS record at orders-primary \(not promoted: a former writer without orders-replica's writes\) lost 4100 s/);
+    else
+      expect(result.detail).toMatch(/pointing the DNS record at orders-primary \(not promoted: a former writer without orders-replica's writes\) lost 4100 s/);
   });
 
   it('no move is found when the record goes to the promoted instance, or back to an instance promoted again', () => {
@@ -145,7 +146,13 @@ describe('single-writer: an overlap a human accepted is reported with its length
   const overlap = (seconds: number) => [...writes(P, 0, 198), ...writes(S, 500, 2500), ...writes(P, 2419, 2418 + seconds)];
 
   it.each([
-    ['approved unfenced promotion, 8 s of overlap: held, with its length', [approved], 8, true, /both took writes in 8 second\(s\) \(t=2419s\.\.2426s\): accepted risk/],
+    [
+      'approved unfenced promotion, 8 s of overlap: held, with its length',
+      [approved],
+      8,
+      true,
+      /both took writes in 8 second\(s\) \(t=2419s\.\.2426s\): accepted risk/,
+    ],
     [`approved, but longer than ${ACCEPTED_UNFENCED_SECONDS} s: broken`, [approved], ACCEPTED_UNFENCED_SECONDS + 5, false, /longer than the 30 s accepted/],
     ['no human approved it (fencing best-effort, or never asked): broken', [execution('first')], 8, false, /both took writes in second 2419/],
   ])('%s', (_label, executions, seconds, held, detail) => {

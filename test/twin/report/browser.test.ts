@@ -60,7 +60,12 @@ declare const document: {
   createElement(tag: 'canvas'): Canvas;
 };
 declare const window: { __csp?: string[]; scrollTo(x: number, y: number): void };
-declare function getComputedStyle(element: Element): Record<'fontFamily' | 'marginTop' | 'maxWidth' | 'color' | 'borderTopStyle' | 'borderBottomWidth' | 'borderBottomStyle' | 'backgroundColor' | 'fill', string>;
+declare function getComputedStyle(
+  element: Element,
+): Record<
+  'fontFamily' | 'marginTop' | 'maxWidth' | 'color' | 'borderTopStyle' | 'borderBottomWidth' | 'borderBottomStyle' | 'backgroundColor' | 'fill',
+  string
+>;
 declare class Image {
   src: string;
   readonly width: number;
@@ -172,10 +177,7 @@ afterAll(async () => {
 /** The charts a report should show: the overview, then the detail windows, with their time windows. */
 function expectedCharts(report: Report): { id: string; t0: number; t1: number }[] {
   const failure = failureTime(report);
-  return [
-    { id: 'overview', t0: 0, t1: runEnd(report) || 60 },
-    ...detailWindows(report, failure).map((w, i) => ({ id: `detail-${i + 1}`, ...w })),
-  ];
+  return [{ id: 'overview', t0: 0, t1: runEnd(report) || 60 }, ...detailWindows(report, failure).map((w, i) => ({ id: `detail-${i + 1}`, ...w }))];
 }
 
 interface Box {
@@ -246,7 +248,10 @@ describe.each(FIXTURES)('the %s report in headless Chromium', (name) => {
         };
         const visible = (el: Element) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
         return {
-          id: svg.getAttribute('aria-labelledby')!.split(' ')[0]!.replace(/-title$/, ''),
+          id: svg
+            .getAttribute('aria-labelledby')!
+            .split(' ')[0]!
+            .replace(/-title$/, ''),
           box: box(svg),
           lanes: [...svg.querySelectorAll('rect.lane-bg')].map((el) => ({ box: box(el), visible: visible(el) })),
           laneLabels: [...svg.querySelectorAll('text.lane-label')].map((el) => ({ text: el.textContent, box: box(el) })),
@@ -392,7 +397,9 @@ async function shoot(page: Page, selector: string, file: string): Promise<{ widt
 }
 
 /** The failback's stage labels (phases.ts PHASE_LABELS of the `failback-*` bands). */
-const FAILBACK_LABELS = Object.entries(PHASE_LABELS).filter(([k]) => k.startsWith('failback')).map(([, v]) => v);
+const FAILBACK_LABELS = Object.entries(PHASE_LABELS)
+  .filter(([k]) => k.startsWith('failback'))
+  .map(([, v]) => v);
 const SWITCHOVER_RGB = 'rgb(143, 209, 196)';
 const LOSS_RGB = 'rgb(255, 129, 130)';
 
@@ -417,7 +424,9 @@ describe("the report's fixed parts, checked in Chromium and screenshotted", () =
 
   it.each(FIXTURES)('%s: the summary cards show the verdict with its reason', async (name) => {
     const { page } = session(name);
-    const cards = (await page.evaluate(`[...document.querySelectorAll('dl.figures > div')].map((d) => ({ k: d.querySelector('dt').textContent, v: d.querySelector('dd').textContent, visible: d.checkVisibility() }))`)) as { k: string; v: string; visible: boolean }[];
+    const cards = (await page.evaluate(
+      `[...document.querySelectorAll('dl.figures > div')].map((d) => ({ k: d.querySelector('dt').textContent, v: d.querySelector('dd').textContent, visible: d.checkVisibility() }))`,
+    )) as { k: string; v: string; visible: boolean }[];
     const verdict = cards.find((c) => c.k === 'verdict');
     const expected = verdictText(lastVerdict(fixture(name)));
     expect(verdict).toEqual({ k: 'verdict', v: expected, visible: true });
@@ -427,7 +436,9 @@ describe("the report's fixed parts, checked in Chromium and screenshotted", () =
 
   it('time axes past an hour read as hours and minutes; within the hour, minutes', async () => {
     const ticks = async (name: (typeof FIXTURES)[number], chart = 0) =>
-      (await session(name).page.evaluate(`(() => { const svg = document.querySelectorAll('svg.chart')[${chart}]; return { ticks: [...svg.querySelectorAll('text.tick-label')].map((t) => t.textContent), title: svg.querySelector('text.axis-title').textContent }; })()`)) as { ticks: string[]; title: string };
+      (await session(name).page.evaluate(
+        `(() => { const svg = document.querySelectorAll('svg.chart')[${chart}]; return { ticks: [...svg.querySelectorAll('text.tick-label')].map((t) => t.textContent), title: svg.querySelector('text.axis-title').textContent }; })()`,
+      )) as { ticks: string[]; title: string };
     const long = await ticks('failed-back'); // the overview: 2 h 32 min of virtual time
     expect(long.title).toMatch(/\(h:mm(:ss)?\)/);
     expect(long.ticks.length).toBeGreaterThan(2);
@@ -443,7 +454,9 @@ describe("the report's fixed parts, checked in Chromium and screenshotted", () =
 
   it('the switchover band and the data loss have distinct colours (neither is the fault red)', async () => {
     const { page } = session('failed-back');
-    const fills = (await page.evaluate(`({ switchover: getComputedStyle(document.querySelector('rect.band.ph-switchover')).fill, loss: getComputedStyle(document.querySelector('.legend .sw.loss')).backgroundColor, lossRect: document.querySelector('rect.loss') ? getComputedStyle(document.querySelector('rect.loss')).fill : null })`)) as { switchover: string; loss: string; lossRect: string | null };
+    const fills = (await page.evaluate(
+      `({ switchover: getComputedStyle(document.querySelector('rect.band.ph-switchover')).fill, loss: getComputedStyle(document.querySelector('.legend .sw.loss')).backgroundColor, lossRect: document.querySelector('rect.loss') ? getComputedStyle(document.querySelector('rect.loss')).fill : null })`,
+    )) as { switchover: string; loss: string; lossRect: string | null };
     expect(fills.switchover).toBe(SWITCHOVER_RGB);
     expect(fills.loss).toBe(LOSS_RGB);
     if (fills.lossRect) expect(fills.lossRect).toBe(LOSS_RGB);
@@ -456,7 +469,12 @@ describe("the report's fixed parts, checked in Chromium and screenshotted", () =
   it('an operator action that was a no-op is labelled "no-op", never as if it happened', async () => {
     if (setupError) throw setupError;
     const base = fixture('failed-back');
-    const noop = { t: 9060, source: 'operator' as const, event: 'operator approve the failback: nothing is pending (no-op)', detail: { operator: 'approve', step: 'failback', noop: true } };
+    const noop = {
+      t: 9060,
+      source: 'operator' as const,
+      event: 'operator approve the failback: nothing is pending (no-op)',
+      detail: { operator: 'approve', step: 'failback', noop: true },
+    };
     const report = { ...base, timeline: [...base.timeline.filter((e) => e.t <= noop.t), noop, ...base.timeline.filter((e) => e.t > noop.t)] };
     const { page } = await open(context!, 'noop', renderHtml(report));
     try {

@@ -10,7 +10,15 @@ import type { ExecutionRecord } from '../../../twin/drill/sfn-runtime.js';
 const T0 = 1_000_000;
 const ms = (s: number) => T0 + s * 1000;
 type Step = ExecutionRecord['steps'][number];
-const step = (folder: string, s: number, input: unknown, output?: unknown): Step => ({ state: folder, kind: 'lambda', folder, startedAt: ms(s), endedAt: ms(s), input, ...(output !== undefined ? { output } : {}) });
+const step = (folder: string, s: number, input: unknown, output?: unknown): Step => ({
+  state: folder,
+  kind: 'lambda',
+  folder,
+  startedAt: ms(s),
+  endedAt: ms(s),
+  input,
+  ...(output !== undefined ? { output } : {}),
+});
 
 /** A drill run of `database`: accepted as a drill, then the lease taken (or not). */
 const drill = (name: string, database: string, lease: boolean): ExecutionRecord =>
@@ -33,7 +41,11 @@ const drill = (name: string, database: string, lease: boolean): ExecutionRecord 
 
 const call = (e: ExecutionRecord, s: number, key: string, touches: string): CallFact => ({ at: ms(s), key, ok: true, executionArn: e.arn, input: {}, touches });
 
-function facts(executions: ExecutionRecord[], calls: CallFact[], pair: { drillTarget?: boolean; allowProductionTarget?: boolean } = { drillTarget: true }): DrillFacts {
+function facts(
+  executions: ExecutionRecord[],
+  calls: CallFact[],
+  pair: { drillTarget?: boolean; allowProductionTarget?: boolean } = { drillTarget: true },
+): DrillFacts {
   return {
     startMs: T0,
     endMs: ms(3600),
@@ -43,7 +55,13 @@ function facts(executions: ExecutionRecord[], calls: CallFact[], pair: { drillTa
     failbackPolicy: 'manual-approval',
     databases: [
       { name: 'orders', rpoBudgetSeconds: 30, failbackPolicy: 'manual-approval', drillTarget: false, drilledBy: [] },
-      { name: 'orders-drill', rpoBudgetSeconds: 30, failbackPolicy: 'manual-approval', drillTarget: pair.drillTarget === true, drilledBy: [{ name: 'orders', allowProductionTarget: pair.allowProductionTarget === true }] },
+      {
+        name: 'orders-drill',
+        rpoBudgetSeconds: 30,
+        failbackPolicy: 'manual-approval',
+        drillTarget: pair.drillTarget === true,
+        drilledBy: [{ name: 'orders', allowProductionTarget: pair.allowProductionTarget === true }],
+      },
     ],
     events: [],
     attempts: [],
@@ -64,12 +82,44 @@ describe('drill-confined', () => {
   const down = drill('d0000002', 'orders-drill', false);
   it.each([
     ['no drill run', facts([], []), true, /orders: no drill run \| orders-drill: no drill run/],
-    ['a drill that fenced, promoted and switched DNS on its own pair', facts([ok], [call(ok, 200, 'ec2:RevokeSecurityGroupIngress', 'orders-drill'), call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill'), call(ok, 211, 'route53:ChangeResourceRecordSets', 'orders-drill')]), true, /held the lease, 3 change\(s\), all on orders-drill/],
+    [
+      'a drill that fenced, promoted and switched DNS on its own pair',
+      facts(
+        [ok],
+        [
+          call(ok, 200, 'ec2:RevokeSecurityGroupIngress', 'orders-drill'),
+          call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill'),
+          call(ok, 211, 'route53:ChangeResourceRecordSets', 'orders-drill'),
+        ],
+      ),
+      true,
+      /held the lease, 3 change\(s\), all on orders-drill/,
+    ],
     ['a drill that stood down and touched nothing', facts([down], []), true, /stood down, touched nothing/],
-    ["a drill that changed production's DNS record", facts([ok], [call(ok, 211, 'route53:ChangeResourceRecordSets', 'orders')]), false, /drill run d0000001 of orders-drill called route53:ChangeResourceRecordSets on orders's resources at t=211s/],
-    ['a drill that stood down yet rebooted the primary', facts([down], [call(down, 150, 'rds:RebootDBInstance', 'orders-drill')]), false, /drill run d0000002 never held the lease \(it stood down\) yet called rds:RebootDBInstance at t=150s/],
-    ['a drill that acted on a production pair without the opt-in', facts([ok], [call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill')], { drillTarget: false }), false, /acted on orders-drill, which is no drill target/],
-    ['a drill on a production pair with allowProductionTarget', facts([ok], [call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill')], { drillTarget: false, allowProductionTarget: true }), true, /a production pair, opted in by orders/],
+    [
+      "a drill that changed production's DNS record",
+      facts([ok], [call(ok, 211, 'route53:ChangeResourceRecordSets', 'orders')]),
+      false,
+      /drill run d0000001 of orders-drill called route53:ChangeResourceRecordSets on orders's resources at t=211s/,
+    ],
+    [
+      'a drill that stood down yet rebooted the primary',
+      facts([down], [call(down, 150, 'rds:RebootDBInstance', 'orders-drill')]),
+      false,
+      /drill run d0000002 never held the lease \(it stood down\) yet called rds:RebootDBInstance at t=150s/,
+    ],
+    [
+      'a drill that acted on a production pair without the opt-in',
+      facts([ok], [call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill')], { drillTarget: false }),
+      false,
+      /acted on orders-drill, which is no drill target/,
+    ],
+    [
+      'a drill on a production pair with allowProductionTarget',
+      facts([ok], [call(ok, 210, 'rds:PromoteReadReplica', 'orders-drill')], { drillTarget: false, allowProductionTarget: true }),
+      true,
+      /a production pair, opted in by orders/,
+    ],
   ] as const)('%s', (_, f, held, detail) => {
     const r = confined(f);
     expect(r.detail).toMatch(detail);

@@ -102,7 +102,10 @@ describe('renderHtml', () => {
       ...fixture('failed-over'),
       outcome: evil,
       writer: evil,
-      timeline: [{ t: 10, source: evil, event: evil, detail: { [evil]: evil } }, { t: 20, source: 'workflow', event: 'x', detail: { phase: evil } }],
+      timeline: [
+        { t: 10, source: evil, event: evil, detail: { [evil]: evil } },
+        { t: 20, source: 'workflow', event: 'x', detail: { phase: evil } },
+      ],
       apiCalls: { [evil]: evil },
       executions: [{ stateMachine: evil, status: evil, stateTransitions: evil, name: evil, error: evil }],
       invariants: [{ name: evil, held: false, detail: evil }],
@@ -245,7 +248,16 @@ describe('renderHtml: liveness', () => {
         { name: 'drill-completes', held: true, detail: 'no drill run of this database' },
         { name: 'incident-not-blocked-by-drill', held: true, detail: 'no drill run' },
       ],
-      escalations: [{ t: 2121, execution: '82c530a4-x', stateMachine: 'failover', cause: 'approval-timeout', message: 'the failover approval (promote) expired unanswered', evidence: 'no operator answer was accepted' }],
+      escalations: [
+        {
+          t: 2121,
+          execution: '82c530a4-x',
+          stateMachine: 'failover',
+          cause: 'approval-timeout',
+          message: 'the failover approval (promote) expired unanswered',
+          evidence: 'no operator answer was accepted',
+        },
+      ],
     };
     const html = renderHtml(report);
     expect(html).toContain('<h2 id="h-liveness">Liveness</h2>');

@@ -137,7 +137,11 @@ describe('judgePerDatabase', () => {
   });
 
   it('names the database of a config with one database', () => {
-    expect(judgePerDatabase([{ database: 'orders', invariants: all(true, 'ok') }])[3]).toEqual({ name: 'one-incident-at-a-time', held: true, detail: 'orders: ok' });
+    expect(judgePerDatabase([{ database: 'orders', invariants: all(true, 'ok') }])[3]).toEqual({
+      name: 'one-incident-at-a-time',
+      held: true,
+      detail: 'orders: ok',
+    });
   });
 
   it('leaves out an invariant no database reported (the exit status then counts it missing)', () => {
@@ -148,7 +152,14 @@ describe('judgePerDatabase', () => {
 
 describe('invariants of a config with several databases (judged per database)', () => {
   const T0 = Date.UTC(2026, 0, 1);
-  const write = (target: string, database: string | undefined, s: number) => ({ target, region: 'us-east-1', at: T0 + s * 1000, t: s, sql: 'INSERT', ...(database ? { database } : {}) });
+  const write = (target: string, database: string | undefined, s: number) => ({
+    target,
+    region: 'us-east-1',
+    at: T0 + s * 1000,
+    t: s,
+    sql: 'INSERT',
+    ...(database ? { database } : {}),
+  });
   const run = (name: string, database: string, over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
     arn: `arn:aws:states:us-west-2:123456789012:execution:failover:${name}`,
     name,
@@ -164,9 +175,33 @@ describe('invariants of a config with several databases (judged per database)', 
     entered: [],
     input: {},
     steps: [
-      { state: 'Take the incident lease', kind: 'lambda', folder: 'manage-lease', startedAt: T0 + 301_000, endedAt: T0 + 301_000, input: { action: 'acquire' }, output: { acquired: true } },
-      { state: 'Evaluate the verdict', kind: 'lambda', folder: 'evaluate-verdict', startedAt: T0 + 320_000, endedAt: T0 + 320_000, input: {}, output: { verdict: 'confirmed-down' } },
-      { state: 'Record the failover', kind: 'lambda', folder: 'manage-lease', startedAt: T0 + 450_000, endedAt: T0 + 450_000, input: { action: 'record-failover' }, output: {} },
+      {
+        state: 'Take the incident lease',
+        kind: 'lambda',
+        folder: 'manage-lease',
+        startedAt: T0 + 301_000,
+        endedAt: T0 + 301_000,
+        input: { action: 'acquire' },
+        output: { acquired: true },
+      },
+      {
+        state: 'Evaluate the verdict',
+        kind: 'lambda',
+        folder: 'evaluate-verdict',
+        startedAt: T0 + 320_000,
+        endedAt: T0 + 320_000,
+        input: {},
+        output: { verdict: 'confirmed-down' },
+      },
+      {
+        state: 'Record the failover',
+        kind: 'lambda',
+        folder: 'manage-lease',
+        startedAt: T0 + 450_000,
+        endedAt: T0 + 450_000,
+        input: { action: 'record-failover' },
+        output: {},
+      },
     ],
     approvals: [],
     ...over,
@@ -211,7 +246,7 @@ describe('invariants of a config with several databases (judged per database)', 
     expect(r.detail).toMatch(/^payments: payments-primary and payments-replica both took writes in second 7 \(t=7s\) \| orders: 1 accepted writes/);
   });
 
-  it('records that name no database are the scenario database\'s', () => {
+  it("records that name no database are the scenario database's", () => {
     const f = base({ writes: [write('orders-primary', undefined, 3), write('orders-replica', undefined, 3)] });
     expect(byName(f)['single-writer']!.detail).toMatch(/^orders: orders-primary and orders-replica both took writes in second 3/);
   });
@@ -223,15 +258,38 @@ describe('invariants of a config with several databases (judged per database)', 
     const f = base({
       executions: [orders, payments],
       // Each promoted replica served (a copy that never took a write lost nothing).
-      writes: [write('orders-primary', 'orders', 310), write('payments-primary', 'payments', 310), write('orders-replica', 'orders', 400), write('payments-replica', 'payments', 400)],
+      writes: [
+        write('orders-primary', 'orders', 310),
+        write('payments-primary', 'payments', 310),
+        write('orders-replica', 'orders', 400),
+        write('payments-replica', 'payments', 400),
+      ],
       promotions: [
-        { instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: orders.arn, database: 'orders' },
-        { instanceId: 'payments-replica', sourceId: 'payments-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 300_000, action: 'rds:PromoteReadReplica', executionArn: payments.arn, database: 'payments' },
+        {
+          instanceId: 'orders-replica',
+          sourceId: 'orders-primary',
+          startedAt: T0 + 330_000,
+          dataUpToMs: T0 + 300_000,
+          action: 'rds:PromoteReadReplica',
+          executionArn: orders.arn,
+          database: 'orders',
+        },
+        {
+          instanceId: 'payments-replica',
+          sourceId: 'payments-primary',
+          startedAt: T0 + 330_000,
+          dataUpToMs: T0 + 300_000,
+          action: 'rds:PromoteReadReplica',
+          executionArn: payments.arn,
+          database: 'payments',
+        },
       ],
     });
     const r = byName(f)['data-loss-within-budget']!;
     expect(r.held).toBe(false);
-    expect(r.detail).toBe('payments: promoting payments-replica lost 10 s of writes, over the 5 s budget, and no human accepted the loss | orders: budget 30 s; orders-replica: 10 s');
+    expect(r.detail).toBe(
+      'payments: promoting payments-replica lost 10 s of writes, over the 5 s budget, and no human accepted the loss | orders: budget 30 s; orders-replica: 10 s',
+    );
   });
 
   describe('data-loss-within-budget: rpoEstimate last-sample accepts a loss over the budget up to the bound its check reported', () => {
@@ -251,13 +309,35 @@ describe('invariants of a config with several databases (judged per database)', 
         databases: [{ name: 'orders', rpoBudgetSeconds: 30, rpoEstimate: estimate, failbackPolicy: 'manual-approval' }],
         executions: [o],
         writes: [write('orders-primary', 'orders', 300), write('orders-replica', 'orders', 400)],
-        promotions: [{ instanceId: 'orders-replica', sourceId: 'orders-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 260_000, action: 'rds:PromoteReadReplica', executionArn: o.arn, database: 'orders' }],
+        promotions: [
+          {
+            instanceId: 'orders-replica',
+            sourceId: 'orders-primary',
+            startedAt: T0 + 330_000,
+            dataUpToMs: T0 + 260_000,
+            action: 'rds:PromoteReadReplica',
+            executionArn: o.arn,
+            database: 'orders',
+          },
+        ],
       });
       return byName(f)['data-loss-within-budget']!;
     };
     it.each([
-      ['within the bound: held, and says why', 150, 'last-sample', true, /^orders: budget 30 s; orders-replica: 40 s, over the 30 s budget by lag that grew after the last sample \(0 s\), within the 150 s bound the check reported \(rpoEstimate last-sample\)$/],
-      ['over the bound: broken (the bound under-estimated)', 35, 'last-sample', false, /^orders: promoting orders-replica lost 40 s of writes, over the 30 s budget and over the 35 s bound the data-loss check reported \(its last sample said 0 s\)$/],
+      [
+        'within the bound: held, and says why',
+        150,
+        'last-sample',
+        true,
+        /^orders: budget 30 s; orders-replica: 40 s, over the 30 s budget by lag that grew after the last sample \(0 s\), within the 150 s bound the check reported \(rpoEstimate last-sample\)$/,
+      ],
+      [
+        'over the bound: broken (the bound under-estimated)',
+        35,
+        'last-sample',
+        false,
+        /^orders: promoting orders-replica lost 40 s of writes, over the 30 s budget and over the 35 s bound the data-loss check reported \(its last sample said 0 s\)$/,
+      ],
       ['strict: the budget itself', 150, 'strict', false, /lost 40 s of writes, over the 30 s budget, and no human accepted the loss$/],
     ] as const)('%s', (_label, bound, estimate, held, detail) => {
       const r = judged(bound, estimate);
@@ -272,7 +352,10 @@ describe('invariants of a config with several databases (judged per database)', 
     expect(r.held).toBe(true);
     expect(r.detail).toBe('orders: 1 run(s) acted, never two at once | payments: 1 run(s) acted, never two at once');
     const twice = base({ executions: [run('p1', 'payments'), run('p2', 'payments')] });
-    expect(byName(twice)['one-incident-at-a-time']!).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: failover p1 .* and failover p2 .* acted on payments at the same time/) });
+    expect(byName(twice)['one-incident-at-a-time']!).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(/^payments: failover p1 .* and failover p2 .* acted on payments at the same time/),
+    });
   });
 
   it("failback-approved: each database's own failback policy", () => {
@@ -280,13 +363,29 @@ describe('invariants of a config with several databases (judged per database)', 
     const f = base({
       executions: [fb('fo', 'orders'), fb('fp', 'payments')],
       promotions: [
-        { instanceId: 'orders-primary', startedAt: T0 + 1_000_000, dataUpToMs: T0 + 1_000_000, action: 'rds:PromoteReadReplica', executionArn: fb('fo', 'orders').arn, database: 'orders' },
-        { instanceId: 'payments-primary', startedAt: T0 + 1_000_000, dataUpToMs: T0 + 1_000_000, action: 'rds:PromoteReadReplica', executionArn: fb('fp', 'payments').arn, database: 'payments' },
+        {
+          instanceId: 'orders-primary',
+          startedAt: T0 + 1_000_000,
+          dataUpToMs: T0 + 1_000_000,
+          action: 'rds:PromoteReadReplica',
+          executionArn: fb('fo', 'orders').arn,
+          database: 'orders',
+        },
+        {
+          instanceId: 'payments-primary',
+          startedAt: T0 + 1_000_000,
+          dataUpToMs: T0 + 1_000_000,
+          action: 'rds:PromoteReadReplica',
+          executionArn: fb('fp', 'payments').arn,
+          database: 'payments',
+        },
       ],
     });
     const r = byName(f)['failback-approved']!;
     expect(r.held).toBe(false);
-    expect(r.detail).toMatch(/^orders: failback fo promoted orders-primary at t=1000s without an approved failback \| payments: failback policy is "automatic": no approval required$/);
+    expect(r.detail).toMatch(
+      /^orders: failback fo promoted orders-primary at t=1000s without an approved failback \| payments: failback policy is "automatic": no approval required$/,
+    );
   });
 
   it('dns-follows-writer and no-data-destroyed: each check and deletion counts for its database', () => {
@@ -296,20 +395,45 @@ describe('invariants of a config with several databases (judged per database)', 
       executions: [o, p],
       dnsChecks: [
         { executionArn: o.arn, executionName: 'failover o1', at: T0 + 460_000, resolvesTo: 'orders-replica', writers: ['orders-replica'], database: 'orders' },
-        { executionArn: p.arn, executionName: 'failover p1', at: T0 + 460_000, resolvesTo: 'payments-primary', writers: ['payments-replica'], database: 'payments' },
+        {
+          executionArn: p.arn,
+          executionName: 'failover p1',
+          at: T0 + 460_000,
+          resolvesTo: 'payments-primary',
+          writers: ['payments-replica'],
+          database: 'payments',
+        },
       ],
       deletions: [{ instanceId: 'payments-primary-old-1', region: 'us-east-1', t: T0 + 9_000_000, retainedAutomatedBackups: false, database: 'payments' }],
     });
     const r = byName(f);
-    expect(r['dns-follows-writer']).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: when failover p1 finished \(t=460s\) the record led to payments-primary but payments-replica took writes \| orders: checked when each of the 1 run\(s\)/) });
-    expect(r['no-data-destroyed']).toMatchObject({ held: false, detail: expect.stringMatching(/^payments: payments-primary-old-1 was deleted .* \| orders: no instance was deleted$/) });
+    expect(r['dns-follows-writer']).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(
+        /^payments: when failover p1 finished \(t=460s\) the record led to payments-primary but payments-replica took writes \| orders: checked when each of the 1 run\(s\)/,
+      ),
+    });
+    expect(r['no-data-destroyed']).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(/^payments: payments-primary-old-1 was deleted .* \| orders: no instance was deleted$/),
+    });
   });
 
   it("the outcome is the scenario database's: another database's promotion is not the scenario's failover", () => {
     const p = run('p1', 'payments');
     const f = base({
       executions: [p],
-      promotions: [{ instanceId: 'payments-replica', sourceId: 'payments-primary', startedAt: T0 + 330_000, dataUpToMs: T0 + 330_000, action: 'rds:PromoteReadReplica', executionArn: p.arn, database: 'payments' }],
+      promotions: [
+        {
+          instanceId: 'payments-replica',
+          sourceId: 'payments-primary',
+          startedAt: T0 + 330_000,
+          dataUpToMs: T0 + 330_000,
+          action: 'rds:PromoteReadReplica',
+          executionArn: p.arn,
+          database: 'payments',
+        },
+      ],
     });
     expect(outcomeOf(f, 'orders-primary')).toBe('failed-over');
     expect(outcomeOf(forDatabase(f, 'orders'), 'orders-primary')).toBe('no-failover');

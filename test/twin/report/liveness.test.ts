@@ -47,7 +47,15 @@ const writes = (target: string, from: number, to: number): ClientAttempt[] =>
   Array.from({ length: Math.floor((to - from) / 10) + 1 }, (_, i) => ({ at: at(from + i * 10), client: 'app-us-east-1', ok: true, target }));
 
 const crash = (s: number, atRiskSeconds = 0): FaultTruth => ({ at: at(s), fault: 'primary-crash', effective: true, role: 'primary', atRiskSeconds });
-const promotion = (s: number, id = 'orders-replica', executionArn = 'arn:failover'): PromotionFact => ({ instanceId: id, sourceId: 'orders-primary', startedAt: at(s), completedAt: at(s + 90), dataUpToMs: at(s), action: 'rds:PromoteReadReplica', executionArn });
+const promotion = (s: number, id = 'orders-replica', executionArn = 'arn:failover'): PromotionFact => ({
+  instanceId: id,
+  sourceId: 'orders-primary',
+  startedAt: at(s),
+  completedAt: at(s + 90),
+  dataUpToMs: at(s),
+  action: 'rds:PromoteReadReplica',
+  executionArn,
+});
 
 function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; error?: string; message?: string } = {}): ExecutionRecord {
   const { escalatedAt, error, message, ...rest } = over;
@@ -66,13 +74,24 @@ function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; erro
     steps:
       escalatedAt === undefined
         ? []
-        : [{ state: 'Escalate to the operators', kind: 'lambda', folder: 'record-incident', startedAt: at(escalatedAt), endedAt: at(escalatedAt), input: { phase: 'escalated', detail: { error: { Error: error ?? '', Cause: message ?? '' } } } }],
+        : [
+            {
+              state: 'Escalate to the operators',
+              kind: 'lambda',
+              folder: 'record-incident',
+              startedAt: at(escalatedAt),
+              endedAt: at(escalatedAt),
+              input: { phase: 'escalated', detail: { error: { Error: error ?? '', Cause: message ?? '' } } },
+            },
+          ],
     approvals: [],
     ...rest,
   };
 }
 
-function facts(over: Partial<Omit<LivenessFacts, 'config'>> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {}): LivenessFacts {
+function facts(
+  over: Partial<Omit<LivenessFacts, 'config'>> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {},
+): LivenessFacts {
   const { faults, answers, config, ...rest } = over;
   return {
     startMs: START,
@@ -95,7 +114,9 @@ describe('the bounds, derived from the config', () => {
   it('adds detection, verification, promotion, DNS, TTL and a stated slack, and says so', () => {
     const b = failoverBound(CONFIG);
     expect(b.seconds).toBe(60 * 4 + 3 * 13 + 120 + 60 + 30 + FAILOVER_SLACK_SECONDS);
-    expect(describeBound(b)).toMatch(/^789 s = 240 s detection .*\+ 39 s verification .*\+ 120 s promotion .*\+ 60 s DNS .*\+ 30 s TTL 30 s \+ 300 s stated slack$/);
+    expect(describeBound(b)).toMatch(
+      /^789 s = 240 s detection .*\+ 39 s verification .*\+ 120 s promotion .*\+ 60 s DNS .*\+ 30 s TTL 30 s \+ 300 s stated slack$/,
+    );
     expect(failoverBound({ ...CONFIG, readiness: 'cold' }).seconds).toBe(b.seconds - 120 + 35 * 60);
     expect(failoverBound({ ...CONFIG, readiness: 'warm' }).seconds).toBe(b.seconds + 600);
     expect(failbackBound({ ...CONFIG, drain: { steps: 3, stepObservationMinutes: 5 } }).seconds).toBe(FB_BOUND + 900);
@@ -106,33 +127,111 @@ describe('the bounds, derived from the config', () => {
 describe('failover-when-warranted', () => {
   const restoredIn = (s: number) => [...writes('orders-primary', 1, 299), ...writes('orders-replica', 300 + s, 3 * 3600)];
   const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
-    ['warranted and restored within the bound', facts({ faults: [crash(300)], promotions: [promotion(500)], attempts: restoredIn(200) }), true, /^warranted at t=300s \(the primary crashed; 0 s at risk ≤ 30 s budget.*writes restored through the DNS name on orders-replica after 200 s ≤ bound 789 s = /],
-    ['warranted and restored too late', facts({ faults: [crash(300)], promotions: [promotion(1200)], attempts: restoredIn(1000) }), false, /^warranted at t=300s .* but writes came back through the DNS name only after 1000 s: over the bound 789 s/],
-    ['warranted and never restored', facts({ faults: [crash(300)], writerAtEnd: null }), false, /writes never came back through the DNS name: over the bound 789 s/],
-    ['not warranted: nothing really down (a partition is not a failure)', facts({ faults: [{ at: at(300), fault: 'primary-unreachable', effective: true, role: 'primary' }] }), true, /^not warranted: the primary was never really down/],
-    ['not warranted: a crash that had no effect', facts({ faults: [{ ...crash(300), effective: false }], writerAtEnd: null }), true, /^not warranted: the primary was never really down/],
+    [
+      'warranted and restored within the bound',
+      facts({ faults: [crash(300)], promotions: [promotion(500)], attempts: restoredIn(200) }),
+      true,
+      /^warranted at t=300s \(the primary crashed; 0 s at risk ≤ 30 s budget.*writes restored through the DNS name on orders-replica after 200 s ≤ bound 789 s = /,
+    ],
+    [
+      'warranted and restored too late',
+      facts({ faults: [crash(300)], promotions: [promotion(1200)], attempts: restoredIn(1000) }),
+      false,
+      /^warranted at t=300s .* but writes came back through the DNS name only after 1000 s: over the bound 789 s/,
+    ],
+    [
+      'warranted and never restored',
+      facts({ faults: [crash(300)], writerAtEnd: null }),
+      false,
+      /writes never came back through the DNS name: over the bound 789 s/,
+    ],
+    [
+      'not warranted: nothing really down (a partition is not a failure)',
+      facts({ faults: [{ at: at(300), fault: 'primary-unreachable', effective: true, role: 'primary' }] }),
+      true,
+      /^not warranted: the primary was never really down/,
+    ],
+    [
+      'not warranted: a crash that had no effect',
+      facts({ faults: [{ ...crash(300), effective: false }], writerAtEnd: null }),
+      true,
+      /^not warranted: the primary was never really down/,
+    ],
     ['not warranted: mode manual', facts({ faults: [crash(300)], config: { mode: 'manual' }, writerAtEnd: null }), true, /the failover mode is manual/],
-    ['not warranted: data really at risk over budget', facts({ faults: [crash(300, 45)], writerAtEnd: null }), true, /45 s of writes were really at risk, over the 30 s budget/],
-    ['not warranted: rpoEstimate strict with a budget under the figure plus what the last sample cannot see', facts({ faults: [crash(300, 0)], config: { rpoEstimate: 'strict', rpoBudgetSeconds: 120 }, writerAtEnd: null }), true, /rpoEstimate is strict: 0 s at risk plus the 150 s the last sample cannot see is over the 120 s budget/],
-    ['warranted: rpoEstimate strict with a budget over that floor, and never restored', facts({ faults: [crash(300, 0)], config: { rpoEstimate: 'strict', rpoBudgetSeconds: 900 }, writerAtEnd: null }), false, /^warranted at t=300s/],
-    ['not warranted: a budget of 0 s with a replica always asks (docs/config.md)', facts({ faults: [crash(300, 0)], config: { rpoBudgetSeconds: 0 }, writerAtEnd: null }), true, /the data-loss budget is 0 s: with an asynchronous replica every failover asks/],
-    ['not warranted: the standby crashed', facts({ faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)], writerAtEnd: null }), true, /the standby was not healthy \(the standby crashed at t=100s\)/],
-    ['not warranted: the standby Region out within the bound', facts({ faults: [crash(300), { at: at(400), fault: 'region-outage', effective: true, region: 'us-west-2' }], writerAtEnd: null }), true, /the standby's Region us-west-2 out/],
-    ['not warranted: fencing required, the primary Region out', facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], writerAtEnd: null }), true, /fencing is required and impossible: the primary's Region us-east-1 is out/],
+    [
+      'not warranted: data really at risk over budget',
+      facts({ faults: [crash(300, 45)], writerAtEnd: null }),
+      true,
+      /45 s of writes were really at risk, over the 30 s budget/,
+    ],
+    [
+      'not warranted: rpoEstimate strict with a budget under the figure plus what the last sample cannot see',
+      facts({ faults: [crash(300, 0)], config: { rpoEstimate: 'strict', rpoBudgetSeconds: 120 }, writerAtEnd: null }),
+      true,
+      /rpoEstimate is strict: 0 s at risk plus the 150 s the last sample cannot see is over the 120 s budget/,
+    ],
+    [
+      'warranted: rpoEstimate strict with a budget over that floor, and never restored',
+      facts({ faults: [crash(300, 0)], config: { rpoEstimate: 'strict', rpoBudgetSeconds: 900 }, writerAtEnd: null }),
+      false,
+      /^warranted at t=300s/,
+    ],
+    [
+      'not warranted: a budget of 0 s with a replica always asks (docs/config.md)',
+      facts({ faults: [crash(300, 0)], config: { rpoBudgetSeconds: 0 }, writerAtEnd: null }),
+      true,
+      /the data-loss budget is 0 s: with an asynchronous replica every failover asks/,
+    ],
+    [
+      'not warranted: the standby crashed',
+      facts({ faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)], writerAtEnd: null }),
+      true,
+      /the standby was not healthy \(the standby crashed at t=100s\)/,
+    ],
+    [
+      'not warranted: the standby Region out within the bound',
+      facts({ faults: [crash(300), { at: at(400), fault: 'region-outage', effective: true, region: 'us-west-2' }], writerAtEnd: null }),
+      true,
+      /the standby's Region us-west-2 out/,
+    ],
+    [
+      'not warranted: fencing required, the primary Region out',
+      facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], writerAtEnd: null }),
+      true,
+      /fencing is required and impossible: the primary's Region us-east-1 is out/,
+    ],
     [
       'not warranted: too few vantage points can see a Region outage',
-      facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], config: { fencing: 'best-effort' }, writerAtEnd: null }),
+      facts({
+        faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }],
+        config: { fencing: 'best-effort' },
+        writerAtEnd: null,
+      }),
       true,
       /only 2 vantage point\(s\) can observe it .* fewer than the quorum of 3/,
     ],
     [
       'warranted: best-effort fencing, the primary Region out, enough witnesses',
-      facts({ faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }], config: { fencing: 'best-effort', vantage: { ...CONFIG.vantage, quorum: 2 } }, writerAtEnd: null }),
+      facts({
+        faults: [{ at: at(300), fault: 'region-outage', effective: true, region: 'us-east-1', atRiskSeconds: 0 }],
+        config: { fencing: 'best-effort', vantage: { ...CONFIG.vantage, quorum: 2 } },
+        writerAtEnd: null,
+      }),
       false,
       /^warranted at t=300s \(the primary's Region us-east-1 out.*writes never came back/,
     ],
-    ['not warranted: an operator said no', facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: true }], writerAtEnd: null }), true, /an operator said no at t=600s/],
-    ['an operator "no" that found nothing pending does not count', facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: false }], writerAtEnd: null }), false, /writes never came back/],
+    [
+      'not warranted: an operator said no',
+      facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: true }], writerAtEnd: null }),
+      true,
+      /an operator said no at t=600s/,
+    ],
+    [
+      'an operator "no" that found nothing pending does not count',
+      facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: false }], writerAtEnd: null }),
+      false,
+      /writes never came back/,
+    ],
     [
       'not warranted: the world refused what the failover needed, and the run escalated naming it',
       facts({
@@ -143,8 +242,18 @@ describe('failover-when-warranted', () => {
       true,
       /the world stood in the way and the run escalated naming it \(Lambda.ServiceException: lambda-error on promote-standby injected at t=300s\)/,
     ],
-    ['the run ended before the bound: nothing to judge', facts({ faults: [crash(300)], endMs: at(600), writerAtEnd: null }), true, /the run ended 300 s later, before the bound/],
-    ['a crash after the failover (the old primary is no longer the writer) is not a new warrant', facts({ faults: [crash(900)], promotions: [promotion(500)], attempts: writes('orders-replica', 600, 3 * 3600) }), true, /never really down .* while it was the writer/],
+    [
+      'the run ended before the bound: nothing to judge',
+      facts({ faults: [crash(300)], endMs: at(600), writerAtEnd: null }),
+      true,
+      /the run ended 300 s later, before the bound/,
+    ],
+    [
+      'a crash after the failover (the old primary is no longer the writer) is not a new warrant',
+      facts({ faults: [crash(900)], promotions: [promotion(500)], attempts: writes('orders-replica', 600, 3 * 3600) }),
+      true,
+      /never really down .* while it was the writer/,
+    ],
   ];
   it.each(cases)('%s', (_, f, held, detail) => {
     const r = check(f, 'failover-when-warranted');
@@ -159,22 +268,64 @@ describe('failback-when-approved', () => {
   const approve = (s: number, accepted = true): AnswerTruth => ({ at: at(s), operator: 'approve', step: 'failback', accepted });
   const back = (s: number) => [...writes('orders-replica', 600, s - 1), ...writes('orders-primary', s, 3 * 3600)];
   const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
-    ['approved and failed back within the bound', facts({ ...failedOver, answers: [approve(5000)], attempts: back(5300) }), true, /^the failback was approved at t=5000s: writes went to orders-primary through the DNS name 300 s later ≤ bound 810 s/],
-    ['approved and not failed back', facts({ ...failedOver, answers: [approve(5000)], attempts: writes('orders-replica', 600, 3 * 3600), writerAtEnd: 'orders-replica' }), false, /^the failback was approved at t=5000s, but the run did not end failed-back \(the clients write to orders-replica\): over the bound 810 s/],
-    ['approved and failed back too late', facts({ ...failedOver, answers: [approve(5000)], attempts: back(7000) }), false, /writes reached orders-primary only after 2000 s: over the bound/],
-    ['not due: no approval accepted (an answer with nothing pending)', facts({ ...failedOver, answers: [approve(5000, false)], writerAtEnd: 'orders-replica' }), true, /^no failback approval was accepted: no failback is due/],
-    ['not due: policy never', facts({ ...failedOver, answers: [approve(5000)], config: { failback: { policy: 'never', stabilityMinutes: 0 } } }), true, /failback policy "never"/],
+    [
+      'approved and failed back within the bound',
+      facts({ ...failedOver, answers: [approve(5000)], attempts: back(5300) }),
+      true,
+      /^the failback was approved at t=5000s: writes went to orders-primary through the DNS name 300 s later ≤ bound 810 s/,
+    ],
+    [
+      'approved and not failed back',
+      facts({ ...failedOver, answers: [approve(5000)], attempts: writes('orders-replica', 600, 3 * 3600), writerAtEnd: 'orders-replica' }),
+      false,
+      /^the failback was approved at t=5000s, but the run did not end failed-back \(the clients write to orders-replica\): over the bound 810 s/,
+    ],
+    [
+      'approved and failed back too late',
+      facts({ ...failedOver, answers: [approve(5000)], attempts: back(7000) }),
+      false,
+      /writes reached orders-primary only after 2000 s: over the bound/,
+    ],
+    [
+      'not due: no approval accepted (an answer with nothing pending)',
+      facts({ ...failedOver, answers: [approve(5000, false)], writerAtEnd: 'orders-replica' }),
+      true,
+      /^no failback approval was accepted: no failback is due/,
+    ],
+    [
+      'not due: policy never',
+      facts({ ...failedOver, answers: [approve(5000)], config: { failback: { policy: 'never', stabilityMinutes: 0 } } }),
+      true,
+      /failback policy "never"/,
+    ],
     ['not due: nothing failed over', facts({ answers: [approve(5000)] }), true, /^nothing failed over/],
     [
       'not due: the original Region went out after the approval',
-      facts({ faults: [...failedOver.faults, { at: at(5100), fault: 'region-outage', effective: true, region: 'us-east-1' }], promotions: failedOver.promotions, answers: [approve(5000)], writerAtEnd: 'orders-replica' }),
+      facts({
+        faults: [...failedOver.faults, { at: at(5100), fault: 'region-outage', effective: true, region: 'us-east-1' }],
+        promotions: failedOver.promotions,
+        answers: [approve(5000)],
+        writerAtEnd: 'orders-replica',
+      }),
       true,
       /but then the original site's Region us-east-1 out at t=5100s: the failback is no longer due/,
     ],
-    ['the run ended before the bound: nothing to judge', facts({ ...failedOver, answers: [approve(5000)], endMs: at(5400), writerAtEnd: 'orders-replica' }), true, /the run ended 400 s later, before the bound/],
+    [
+      'the run ended before the bound: nothing to judge',
+      facts({ ...failedOver, answers: [approve(5000)], endMs: at(5400), writerAtEnd: 'orders-replica' }),
+      true,
+      /the run ended 400 s later, before the bound/,
+    ],
     [
       'automatic: due after the stability window once the original site is healthy',
-      facts({ faults: [crash(300), { at: at(900), fault: 'primary-recover', effective: true, role: 'primary' }], promotions: failedOver.promotions, config: { failback: { policy: 'automatic', stabilityMinutes: 10 } }, endMs: at(6 * 3600), writerAtEnd: 'orders-replica', attempts: writes('orders-replica', 600, 6 * 3600) }),
+      facts({
+        faults: [crash(300), { at: at(900), fault: 'primary-recover', effective: true, role: 'primary' }],
+        promotions: failedOver.promotions,
+        config: { failback: { policy: 'automatic', stabilityMinutes: 10 } },
+        endMs: at(6 * 3600),
+        writerAtEnd: 'orders-replica',
+        attempts: writes('orders-replica', 600, 6 * 3600),
+      }),
       false,
       /^the original site was healthy from t=900s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
     ],
@@ -192,19 +343,50 @@ describe('escalation-justified', () => {
     facts({
       faults: [crash(300)],
       answers,
-      executions: [execution({ status: 'FAILED', approvals: [{ state: 'Ask', token: 't', step: 'failover', decision: 'promote', askedAt: at(320), approvalId: 'a1', answer: 'timeout', answeredAt: at(2120) }] })],
+      executions: [
+        execution({
+          status: 'FAILED',
+          approvals: [
+            { state: 'Ask', token: 't', step: 'failover', decision: 'promote', askedAt: at(320), approvalId: 'a1', answer: 'timeout', answeredAt: at(2120) },
+          ],
+        }),
+      ],
       writerAtEnd: null,
     });
   const cases: Array<[string, LivenessFacts, boolean, RegExp]> = [
     ['nothing escalated', facts(), true, /^nothing escalated$/],
-    ['an approval nobody answered', timedOut([]), true, /approval-timeout .* the world confirms: no operator answer to the failover approval was accepted between t=320s and t=2120s/],
-    ['an approval "unanswered" although an operator answer to it was accepted', timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a1' }]), false, /approval-timeout .* the world shows nothing that would cause it/],
-    ['an answer to another approval does not count', timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a0' }]), true, /the world confirms: no operator answer/],
+    [
+      'an approval nobody answered',
+      timedOut([]),
+      true,
+      /approval-timeout .* the world confirms: no operator answer to the failover approval was accepted between t=320s and t=2120s/,
+    ],
+    [
+      'an approval "unanswered" although an operator answer to it was accepted',
+      timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a1' }]),
+      false,
+      /approval-timeout .* the world shows nothing that would cause it/,
+    ],
+    [
+      'an answer to another approval does not count',
+      timedOut([{ at: at(900), operator: 'approve', step: 'failover', accepted: true, approvalId: 'a0' }]),
+      true,
+      /the world confirms: no operator answer/,
+    ],
     [
       'an API that really refused, named by the cause',
       facts({
         faults: [crash(300)],
-        calls: [{ at: at(390), key: 'rds:PromoteReadReplica', ok: false, executionArn: 'arn:failover', error: 'InvalidDBInstanceState', message: 'not available' } satisfies CallFact],
+        calls: [
+          {
+            at: at(390),
+            key: 'rds:PromoteReadReplica',
+            ok: false,
+            executionArn: 'arn:failover',
+            error: 'InvalidDBInstanceState',
+            message: 'not available',
+          } satisfies CallFact,
+        ],
         executions: [execution({ escalatedAt: 400, error: 'PromotionFailedError', message: 'rds:PromoteReadReplica failed: InvalidDBInstanceState' })],
         writerAtEnd: null,
       }),
@@ -224,17 +406,30 @@ describe('escalation-justified', () => {
     ],
     [
       'the standby really down',
-      facts({ faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)], executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })], writerAtEnd: null }),
+      facts({
+        faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }, crash(300)],
+        executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })],
+        writerAtEnd: null,
+      }),
       true,
       /the world confirms: the standby crashed at t=100s/,
     ],
     [
-      'the primary being down is the failover\'s reason, not an obstacle',
-      facts({ faults: [crash(300)], executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })], writerAtEnd: null }),
+      "the primary being down is the failover's reason, not an obstacle",
+      facts({
+        faults: [crash(300)],
+        executions: [execution({ escalatedAt: 900, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })],
+        writerAtEnd: null,
+      }),
       false,
       /the world shows nothing that would cause it/,
     ],
-    ['an escalation that names no cause', facts({ faults: [crash(300)], executions: [execution({ escalatedAt: 900 })], writerAtEnd: null }), false, /no cause named/],
+    [
+      'an escalation that names no cause',
+      facts({ faults: [crash(300)], executions: [execution({ escalatedAt: 900 })], writerAtEnd: null }),
+      false,
+      /no cause named/,
+    ],
   ];
   it.each(cases)('%s', (_, f, held, detail) => {
     const r = check(f, 'escalation-justified');
@@ -245,7 +440,13 @@ describe('escalation-justified', () => {
   it('lists every escalation with its cause and evidence', () => {
     const { escalations } = liveness(timedOut([]));
     expect(escalations).toEqual([
-      expect.objectContaining({ execution: 'f0000000-run', stateMachine: 'failover', at: at(2120), cause: 'approval-timeout', evidence: expect.stringMatching(/^no operator answer/) }),
+      expect.objectContaining({
+        execution: 'f0000000-run',
+        stateMachine: 'failover',
+        at: at(2120),
+        cause: 'approval-timeout',
+        evidence: expect.stringMatching(/^no operator answer/),
+      }),
     ]);
   });
 });
@@ -264,7 +465,12 @@ describe('the exit status counts liveness like the invariants', () => {
     expect(passed(report)).toBe(status === 0);
   });
   it('names the missing checks', () => {
-    expect(missingLiveness({ liveness: [live[0]!] })).toEqual(['failback-when-approved', 'escalation-justified', 'drill-completes', 'incident-not-blocked-by-drill']);
+    expect(missingLiveness({ liveness: [live[0]!] })).toEqual([
+      'failback-when-approved',
+      'escalation-justified',
+      'drill-completes',
+      'incident-not-blocked-by-drill',
+    ]);
     expect(missingLiveness({})).toEqual([]);
   });
 });
@@ -272,7 +478,15 @@ describe('the exit status counts liveness like the invariants', () => {
 // ------------------------------------------------------------------ drills (docs/game-days.md "Drill runs")
 
 type Step = ExecutionRecord['steps'][number];
-const step = (folder: string, s: number, input: unknown, output?: unknown, state = folder): Step => ({ state, kind: 'lambda', folder, startedAt: at(s), endedAt: at(s), input, ...(output !== undefined ? { output } : {}) });
+const step = (folder: string, s: number, input: unknown, output?: unknown, state = folder): Step => ({
+  state,
+  kind: 'lambda',
+  folder,
+  startedAt: at(s),
+  endedAt: at(s),
+  input,
+  ...(output !== undefined ? { output } : {}),
+});
 /** A drill run of `database` started at `start` (s): accepted as a drill, with its lease step and more. */
 function drillRun(name: string, start: number, lease: boolean, more: Step[] = [], over: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return execution({
@@ -318,7 +532,10 @@ describe('drill-completes', () => {
       drillFacts({
         config: { cooldownMinutes: 0 },
         executions: [
-          { ...realRun('real', 100, undefined), steps: [...realRun('real', 100, undefined).steps, step('manage-lease', 200, { action: 'record-failover', keepLease: true }, {})] },
+          {
+            ...realRun('real', 100, undefined),
+            steps: [...realRun('real', 100, undefined).steps, step('manage-lease', 200, { action: 'record-failover', keepLease: true }, {})],
+          },
           drillRun('drill', 300, false),
         ],
       }),
@@ -339,13 +556,20 @@ describe('drill-completes', () => {
     ],
     [
       'the fault took the primary down, the lease was free, the drill failed over',
-      drillFacts({ faults: [crash(310)], executions: [drillRun('drill', 300, true, verification(340, 'confirmed-down'))], promotions: [promotion(400, 'orders-replica', 'arn:drill')] }),
+      drillFacts({
+        faults: [crash(310)],
+        executions: [drillRun('drill', 300, true, verification(340, 'confirmed-down'))],
+        promotions: [promotion(400, 'orders-replica', 'arn:drill')],
+      }),
       true,
       /the primary crashed at t=310s; it failed over \(promoted orders-replica at t=400s\)/,
     ],
     [
       'the fault took the primary down, the lease was free, but the drill ended without failing over',
-      drillFacts({ faults: [crash(310)], executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })] }),
+      drillFacts({
+        faults: [crash(310)],
+        executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })],
+      }),
       false,
       /the primary crashed at t=310s and the drill held the lease, but it ended SUCCEEDED without failing over \(verdict healthy\)/,
     ],
@@ -353,7 +577,18 @@ describe('drill-completes', () => {
       'the fault took the primary down and the drill escalated naming a cause the world confirms (the standby crashed)',
       drillFacts({
         faults: [{ at: at(305), fault: 'replica-crash', effective: true, role: 'standby' }, crash(310)],
-        executions: [drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('record-incident', 400, { phase: 'escalated', detail: { error: { Error: 'NoStandby', Cause: 'the standby is down' } } })], { status: 'FAILED', stoppedAt: at(401) })],
+        executions: [
+          drillRun(
+            'drill',
+            300,
+            true,
+            [
+              ...verification(340, 'confirmed-down'),
+              step('record-incident', 400, { phase: 'escalated', detail: { error: { Error: 'NoStandby', Cause: 'the standby is down' } } }),
+            ],
+            { status: 'FAILED', stoppedAt: at(401) },
+          ),
+        ],
       }),
       true,
       /it escalated \(NoStandby\) and the world confirms: the standby crashed/,
@@ -362,20 +597,43 @@ describe('drill-completes', () => {
       'the primary came back while the drill waited for its approval; the run verified again, found it healthy and stood down: nothing owed',
       drillFacts({
         faults: [crash(310), { at: at(600), fault: 'primary-recover', effective: true }],
-        executions: [drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('evaluate-verdict', 601, {}, { verdict: 'healthy' })], { status: 'SUCCEEDED', stoppedAt: at(602) })],
+        executions: [
+          drillRun('drill', 300, true, [...verification(340, 'confirmed-down'), step('evaluate-verdict', 601, {}, { verdict: 'healthy' })], {
+            status: 'SUCCEEDED',
+            stoppedAt: at(602),
+          }),
+        ],
       }),
       true,
       /the primary crashed at t=310s; the primary was back at t=600s, before the run verified again \(t=601s\): nothing owed/,
     ],
     [
       'the fault did not take (the primary recovered before the verdict): nothing owed',
-      drillFacts({ faults: [crash(310), { at: at(330), fault: 'primary-recover', effective: true }], executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })] }),
+      drillFacts({
+        faults: [crash(310), { at: at(330), fault: 'primary-recover', effective: true }],
+        executions: [drillRun('drill', 300, true, verification(340, 'healthy'), { status: 'SUCCEEDED', stoppedAt: at(400) })],
+      }),
       true,
       /the primary was not really down through its verification: nothing owed/,
     ],
     [
       'a drill the config allows refused at its trigger',
-      drillFacts({ executions: [{ ...execution({ arn: 'arn:d', name: 'drill', database: 'orders-drill', status: 'FAILED', cause: 'drill refused: a production pair', input: { event: { 'detail-type': 'Drill Requested' } }, steps: [] }), error: 'InvalidTriggerError' }] }),
+      drillFacts({
+        executions: [
+          {
+            ...execution({
+              arn: 'arn:d',
+              name: 'drill',
+              database: 'orders-drill',
+              status: 'FAILED',
+              cause: 'drill refused: a production pair',
+              input: { event: { 'detail-type': 'Drill Requested' } },
+              steps: [],
+            }),
+            error: 'InvalidTriggerError',
+          },
+        ],
+      }),
       false,
       /was refused at its trigger though the config allows it: drill refused: a production pair/,
     ],
@@ -391,7 +649,12 @@ describe('incident-not-blocked-by-drill', () => {
     ['no drill run', facts({ database: 'orders' }), true, /^no drill run$/],
     [
       'a drill on the drill pair while the production database fails over in time',
-      facts({ database: 'orders', faults: [crash(100)], executions: [drillRun('drill', 90, true), realRun('real', 150, undefined, 'orders')], attempts: [...writes('orders-primary', 1, 99), ...writes('orders-replica', 400, 600)] }),
+      facts({
+        database: 'orders',
+        faults: [crash(100)],
+        executions: [drillRun('drill', 90, true), realRun('real', 150, undefined, 'orders')],
+        attempts: [...writes('orders-primary', 1, 99), ...writes('orders-replica', 400, 600)],
+      }),
       true,
       /1 drill run\(s\) \(1 on another pair\): no real run found a drill of another pair holding its lease/,
     ],
@@ -399,7 +662,18 @@ describe('incident-not-blocked-by-drill', () => {
       "a real run of production found its lease held by the drill pair's drill",
       facts({
         database: 'orders',
-        executions: [drillRun('drill', 90, true), execution({ arn: 'arn:real', name: 'real', database: 'orders', steps: [step('accept-trigger', 100, {}, { kind: 'heartbeat' }), step('manage-lease', 101, { action: 'acquire' }, { acquired: false, heldBy: 'arn:drill' })] })],
+        executions: [
+          drillRun('drill', 90, true),
+          execution({
+            arn: 'arn:real',
+            name: 'real',
+            database: 'orders',
+            steps: [
+              step('accept-trigger', 100, {}, { kind: 'heartbeat' }),
+              step('manage-lease', 101, { action: 'acquire' }, { acquired: false, heldBy: 'arn:drill' }),
+            ],
+          }),
+        ],
       }),
       false,
       /failover real of orders found the lease held by drill drill of orders-drill at t=101s/,

@@ -60,17 +60,24 @@ const SPLIT_WORDS = `(() => {
 })()`;
 
 describe('report tables', () => {
-  it.each(FIXTURES.map((f) => [f]))('%s: no word of a table cell is broken across lines on a 480 px window', async (name) => {
-    const file = join(dir, `${name}.html`);
-    writeFileSync(file, renderHtml(fixture(name)));
-    const page = await context!.newPage();
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    const split = (await page.evaluate(SPLIT_WORDS)) as string[];
-    expect(split).toEqual([]);
-    const tables = await page.locator('.table-wrap').count();
-    expect(tables).toBeGreaterThan(0);
-    const shot = await page.locator('.table-wrap').first().screenshot({ path: join(process.env.REPORT_SCREENSHOTS ?? dir, `${name}-table.png`) });
-    expect(shot.length).toBeGreaterThan(1000);
-    await page.close();
-  }, 60_000);
+  it.each(FIXTURES.map((f) => [f]))(
+    '%s: no word of a table cell is broken across lines on a 480 px window',
+    async (name) => {
+      const file = join(dir, `${name}.html`);
+      writeFileSync(file, renderHtml(fixture(name)));
+      const page = await context!.newPage();
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      const split = (await page.evaluate(SPLIT_WORDS)) as string[];
+      expect(split).toEqual([]);
+      const tables = await page.locator('.table-wrap').count();
+      expect(tables).toBeGreaterThan(0);
+      const shot = await page
+        .locator('.table-wrap')
+        .first()
+        .screenshot({ path: join(process.env.REPORT_SCREENSHOTS ?? dir, `${name}-table.png`) });
+      expect(shot.length).toBeGreaterThan(1000);
+      await page.close();
+    },
+    60_000,
+  );
 });

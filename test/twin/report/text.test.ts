@@ -13,7 +13,12 @@ import { INVARIANT_NAMES, type TimelineEntry } from '../../../twin/report/types.
 import { fixture } from './fixtures.js';
 
 const ESC = '\x1b';
-const entry = (t: number, source: TimelineEntry['source'], event: string, detail: Record<string, unknown> = {}): TimelineEntry => ({ t, source, event, detail });
+const entry = (t: number, source: TimelineEntry['source'], event: string, detail: Record<string, unknown> = {}): TimelineEntry => ({
+  t,
+  source,
+  event,
+  detail,
+});
 
 /** A fake terminal or pipe that records what is written. */
 const sink = (isTTY: boolean) => {
@@ -211,7 +216,13 @@ describe('renderSummary: liveness', () => {
   const withLiveness = (broken: boolean) => ({
     ...fixture('failed-over'),
     liveness: [
-      { name: 'failover-when-warranted' as const, held: !broken, detail: broken ? 'warranted at t=300s but writes never came back through the DNS name: over the bound 789 s = ...' : 'warranted at t=300s: writes restored after 181 s ≤ bound 789 s' },
+      {
+        name: 'failover-when-warranted' as const,
+        held: !broken,
+        detail: broken
+          ? 'warranted at t=300s but writes never came back through the DNS name: over the bound 789 s = ...'
+          : 'warranted at t=300s: writes restored after 181 s ≤ bound 789 s',
+      },
       { name: 'failback-when-approved' as const, held: true, detail: 'no failback approval was accepted: no failback is due' },
       { name: 'escalation-justified' as const, held: true, detail: 'nothing escalated' },
       { name: 'drill-completes' as const, held: true, detail: 'no drill run of this database' },
@@ -222,7 +233,13 @@ describe('renderSummary: liveness', () => {
     const lines = renderSummary(withLiveness(false)).split('\n');
     const at = lines.indexOf('Liveness');
     expect(at).toBeGreaterThan(lines.indexOf('Invariants'));
-    expect(lines.slice(at + 1, at + 6).map((l) => l.trim().split(':')[0])).toEqual(['held    failover-when-warranted', 'held    failback-when-approved', 'held    escalation-justified', 'held    drill-completes', 'held    incident-not-blocked-by-drill']);
+    expect(lines.slice(at + 1, at + 6).map((l) => l.trim().split(':')[0])).toEqual([
+      'held    failover-when-warranted',
+      'held    failback-when-approved',
+      'held    escalation-justified',
+      'held    drill-completes',
+      'held    incident-not-blocked-by-drill',
+    ]);
     expect(lines.filter(Boolean).at(-1)).toBe('PASS (exit 0): every invariant held, every liveness check held and every expectation was met');
   });
   it('shows a broken check with its detail, and FAIL counts it', () => {

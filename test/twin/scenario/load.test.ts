@@ -97,7 +97,12 @@ describe('validateScenario: every event kind', () => {
 
 describe('validateScenario: request-drill (a Drill Requested by hand)', () => {
   const gameDay = () => JSON.parse(readFileSync(fileURLToPath(new URL('../../../scenarios/drill-by-hand.json', import.meta.url)), 'utf8')).config;
-  const withDrill = (event: Record<string, unknown>, config: unknown = gameDay()) => ({ name: 't', config, database: 'orders-drill', events: [{ at: '5m', operator: 'request-drill', ...event }] });
+  const withDrill = (event: Record<string, unknown>, config: unknown = gameDay()) => ({
+    name: 't',
+    config,
+    database: 'orders-drill',
+    events: [{ at: '5m', operator: 'request-drill', ...event }],
+  });
   it.each([
     ['the first game day, its first fault', {}],
     ['a named database and fault', { requestedFor: 'orders', drillFault: 'disrupt-connectivity' }],
@@ -108,7 +113,12 @@ describe('validateScenario: request-drill (a Drill Requested by hand)', () => {
   });
   it.each([
     ['a database without a gameDay', { requestedFor: 'orders-drill' }, undefined, /events\[0\]\.requestedFor: unknown database with a gameDay "orders-drill"/],
-    ['a fault the game day does not deploy', { drillFault: 'reboot-with-failover' }, undefined, /events\[0\]\.drillFault: unknown fault of orders's gameDay\.faults "reboot-with-failover"/],
+    [
+      'a fault the game day does not deploy',
+      { drillFault: 'reboot-with-failover' },
+      undefined,
+      /events\[0\]\.drillFault: unknown fault of orders's gameDay\.faults "reboot-with-failover"/,
+    ],
     ['a config with no game day', {}, 'none', /events\[0\]: asks for a drill, but no database of .* has a gameDay/],
   ])('refuses %s', (_, event, config, message) => {
     const c = gameDay();
@@ -135,7 +145,10 @@ describe('validateScenario: normalization', () => {
   });
 
   it('world.secretKeys: the keys that really encrypt a secret, kept as written (the drill defaults the database)', () => {
-    const keys = [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, { database: 'orders', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }];
+    const keys = [
+      { kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      { database: 'orders', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    ];
     expect(validate({ world: { secretKeys: keys } }).world).toEqual({ writesPerSecond: 1, dataSizeGiB: 0, secretKeys: keys });
   });
 
@@ -204,37 +217,56 @@ describe('validateScenario: normalization', () => {
       }
     });
     it('mixes names and role words, each vantage point once', () => {
-      expect(validate(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2', '@outside-primary-region'] })).events[0]).toMatchObject({ from: ['usw2', 'euw1'] });
+      expect(validate(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2', '@outside-primary-region'] })).events[0]).toMatchObject({
+        from: ['usw2', 'euw1'],
+      });
     });
     it('refuses an unknown role word, a role that stands for no vantage point, and names of another config (naming the config in use)', () => {
       expect(problemsOf(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@witness'] }))).toEqual([
-        expect.objectContaining({ path: 'events[0].from[0]', message: expect.stringMatching(/^unknown vantage role "@witness" \(allowed: @all, @quorum, @primary-region, @standby-region, @outside-primary-region, use1-a/) }),
+        expect.objectContaining({
+          path: 'events[0].from[0]',
+          message: expect.stringMatching(
+            /^unknown vantage role "@witness" \(allowed: @all, @quorum, @primary-region, @standby-region, @outside-primary-region, use1-a/,
+          ),
+        }),
       ]);
       expect(problemsOf(withEvent({ at: 0, fault: 'region-outage', region: '@primary' }))).toEqual([
-        expect.objectContaining({ path: 'events[0].region', message: expect.stringMatching(/^unknown Region role "@primary"; did you mean "@primary-region"\?/) }),
+        expect.objectContaining({
+          path: 'events[0].region',
+          message: expect.stringMatching(/^unknown Region role "@primary"; did you mean "@primary-region"\?/),
+        }),
       ]);
       const config = example();
       config.databases[0].detection.vantagePoints = config.databases[0].detection.vantagePoints.filter((v: { region: string }) => v.region !== 'us-west-2');
       config.databases[0].detection.quorum = 2;
       let err: unknown;
       try {
-        validateScenario(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@standby-region'] }), { source: 'test.json', fallbackConfig: () => resolveConfig(config as never) });
+        validateScenario(withEvent({ at: 0, fault: 'primary-unreachable', from: ['@standby-region'] }), {
+          source: 'test.json',
+          fallbackConfig: () => resolveConfig(config as never),
+        });
       } catch (e) {
         err = e;
       }
       expect(err).toBeInstanceOf(ScenarioError);
-      expect((err as ScenarioError).message).toMatch(/^test\.json: events\[0\]\.from\[0\]: "@standby-region" stands for no vantage point of database "orders" in --config \(it has: use1-a in us-east-1, use1-b in us-east-1, euw1 in eu-west-1\)$/m);
+      expect((err as ScenarioError).message).toMatch(
+        /^test\.json: events\[0\]\.from\[0\]: "@standby-region" stands for no vantage point of database "orders" in --config \(it has: use1-a in us-east-1, use1-b in us-east-1, euw1 in eu-west-1\)$/m,
+      );
       try {
         onOther(withEvent({ at: 0, fault: 'primary-unreachable', from: ['usw2'] }));
         expect.unreachable();
       } catch (e) {
-        expect((e as ScenarioError).message).toMatch(/test\.json: events\[0\]\.from\[0\]: unknown vantage point "usw2" \(database "ledger" in .*other-topology\.json has: sydney, tokyo-east, ohio, tokyo-west, rds-api\)/);
+        expect((e as ScenarioError).message).toMatch(
+          /test\.json: events\[0\]\.from\[0\]: unknown vantage point "usw2" \(database "ledger" in .*other-topology\.json has: sydney, tokyo-east, ohio, tokyo-west, rds-api\)/,
+        );
       }
     });
     it('keeps needsOwnConfig with a config, and refuses it without one', () => {
       expect(validate({ name: 't', needsOwnConfig: 'manual mode', config: example() }).needsOwnConfig).toBe('manual mode');
       expect(validate({ name: 't' }).needsOwnConfig).toBeUndefined();
-      expect(problemsOf({ name: 't', needsOwnConfig: 'manual mode' })).toEqual([expect.objectContaining({ path: 'needsOwnConfig', message: expect.stringMatching(/has no "config"/) })]);
+      expect(problemsOf({ name: 't', needsOwnConfig: 'manual mode' })).toEqual([
+        expect.objectContaining({ path: 'needsOwnConfig', message: expect.stringMatching(/has no "config"/) }),
+      ]);
     });
   });
 
@@ -287,9 +319,27 @@ describe('validateScenario: normalization', () => {
 describe('validateScenario: rejects bad input with the path and the value', () => {
   type Case = [string, unknown, string, RegExp, unknown?];
   const cases: Case[] = [
-    ['an unknown fault', withEvent({ at: 60, fault: 'primary-explode' }), 'events[0].fault', /unknown fault "primary-explode" \(allowed: primary-crash, primary-unreachable, /, 'primary-explode'],
-    ['an unknown operator action', withEvent({ at: 60, operator: 'aprove', step: 'failover' }), 'events[0].operator', /unknown operator action "aprove"; did you mean "approve"\?/, 'aprove'],
-    ['an unknown key in an event', withEvent({ at: 60, fault: 'primary-crash', form: ['usw2'] }), 'events[0].form', /unknown key "form" \(allowed here: at, fault\)/, ['usw2']],
+    [
+      'an unknown fault',
+      withEvent({ at: 60, fault: 'primary-explode' }),
+      'events[0].fault',
+      /unknown fault "primary-explode" \(allowed: primary-crash, primary-unreachable, /,
+      'primary-explode',
+    ],
+    [
+      'an unknown operator action',
+      withEvent({ at: 60, operator: 'aprove', step: 'failover' }),
+      'events[0].operator',
+      /unknown operator action "aprove"; did you mean "approve"\?/,
+      'aprove',
+    ],
+    [
+      'an unknown key in an event',
+      withEvent({ at: 60, fault: 'primary-crash', form: ['usw2'] }),
+      'events[0].form',
+      /unknown key "form" \(allowed here: at, fault\)/,
+      ['usw2'],
+    ],
     ['a misspelt key in an event', withEvent({ at: 60, fault: 'primary-unreachable', form: ['usw2'] }), 'events[0].form', /did you mean "from"\?/, ['usw2']],
     ['an unknown top-level key', { name: 'x', expects: {} }, 'expects', /unknown key "expects"; did you mean "expect"\?/, {}],
     ['an unknown expect key', { expect: { maxRto: 60 } }, 'expect.maxRto', /unknown key "maxRto"; did you mean "maxRtoSeconds"\?/, 60],
@@ -300,7 +350,13 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['a runFor over 31 days', { runFor: '32d' }, 'runFor', /"32d" is too long: at most 31 days/, '32d'],
     ['a duration of the wrong type', { runFor: true }, 'runFor', /must be a duration: .*got true/, true],
     ['a missing `at`', withEvent({ fault: 'primary-crash' }), 'events[0].at', /is required/],
-    ['an event after the end of the run', { runFor: '1h', events: [{ at: '2h', fault: 'primary-crash' }] }, 'events[0].at', /"2h" is after the end of the run \(runFor 1h\)/, '2h'],
+    [
+      'an event after the end of the run',
+      { runFor: '1h', events: [{ at: '2h', fault: 'primary-crash' }] },
+      'events[0].at',
+      /"2h" is after the end of the run \(runFor 1h\)/,
+      '2h',
+    ],
     ['seconds as a string', withEvent({ at: 0, fault: 'replica-lag', seconds: '2m' }), 'events[0].seconds', /must be a number, got "2m"/, '2m'],
     ['negative lag', withEvent({ at: 0, fault: 'replica-lag', seconds: -1 }), 'events[0].seconds', /must be at least 0, got -1/, -1],
     ['a negative write rate', { world: { writesPerSecond: -1 } }, 'world.writesPerSecond', /must be at least 0, got -1/, -1],
@@ -311,37 +367,161 @@ describe('validateScenario: rejects bad input with the path and the value', () =
     ['a fractional count', withEvent({ at: 0, fault: 'alarm-flap', count: 1.5, every: '30s' }), 'events[0].count', /must be a whole number, got 1.5/, 1.5],
     ['a zero flap interval', withEvent({ at: 0, fault: 'alarm-flap', count: 2, every: 0 }), 'events[0].every', /0 is not a positive duration/, 0],
     ['a missing count', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-standby' }), 'events[0].count', /is required/],
-    ['an unknown vantage point', withEvent({ at: 0, fault: 'primary-unreachable', from: ['use1-a', 'usw3'] }), 'events[0].from[1]', /unknown vantage point "usw3"; did you mean "usw2"\? \(database "orders" in .*examples\/config\.json has: use1-a, use1-b, usw2, euw1, rds-api\); or a role word \(@all, @quorum, @primary-region, @standby-region, @outside-primary-region\)/, 'usw3'],
+    [
+      'an unknown vantage point',
+      withEvent({ at: 0, fault: 'primary-unreachable', from: ['use1-a', 'usw3'] }),
+      'events[0].from[1]',
+      /unknown vantage point "usw3"; did you mean "usw2"\? \(database "orders" in .*examples\/config\.json has: use1-a, use1-b, usw2, euw1, rds-api\); or a role word \(@all, @quorum, @primary-region, @standby-region, @outside-primary-region\)/,
+      'usw3',
+    ],
     ['an empty `from`', withEvent({ at: 0, fault: 'primary-unreachable', from: [] }), 'events[0].from', /needs at least 1 item/, []],
-    ['a Region outside the config', withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }), 'events[0].region', /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2; or a role word: @primary-region, @standby-region, @control-region\)/, 'eu-central-1'],
-    ['an unknown function', withEvent({ at: 0, fault: 'lambda-error', function: 'promote-stanby', count: 1 }), 'events[0].function', /unknown function "promote-stanby"; did you mean "promote-standby"\?/, 'promote-stanby'],
-    ['an unknown service', withEvent({ at: 0, fault: 'api-throttle', service: 's3', count: 1 }), 'events[0].service', /unknown service "s3" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda, ec2\)/, 's3'],
-    ['an unknown step', withEvent({ at: 0, operator: 'approve', step: 'fail-over' }), 'events[0].step', /unknown step "fail-over"; did you mean "failover"\?/, 'fail-over'],
+    [
+      'a Region outside the config',
+      withEvent({ at: 0, fault: 'region-outage', region: 'eu-central-1' }),
+      'events[0].region',
+      /"eu-central-1" is not a Region of the config.*\(allowed: eu-west-1, us-east-1, us-west-2; or a role word: @primary-region, @standby-region, @control-region\)/,
+      'eu-central-1',
+    ],
+    [
+      'an unknown function',
+      withEvent({ at: 0, fault: 'lambda-error', function: 'promote-stanby', count: 1 }),
+      'events[0].function',
+      /unknown function "promote-stanby"; did you mean "promote-standby"\?/,
+      'promote-stanby',
+    ],
+    [
+      'an unknown service',
+      withEvent({ at: 0, fault: 'api-throttle', service: 's3', count: 1 }),
+      'events[0].service',
+      /unknown service "s3" \(allowed: rds, route53, dynamodb, sfn, cloudwatch, sns, cloudformation, lambda, ec2\)/,
+      's3',
+    ],
+    [
+      'an unknown step',
+      withEvent({ at: 0, operator: 'approve', step: 'fail-over' }),
+      'events[0].step',
+      /unknown step "fail-over"; did you mean "failover"\?/,
+      'fail-over',
+    ],
     ['a missing step', withEvent({ at: 0, operator: 'reject' }), 'events[0].step', /is required/],
-    ['api-error without code', withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', count: 1 }), 'events[0].code', /is required/],
-    ['a camelCase operation', withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'promoteReadReplica', code: 'X', count: 1 }), 'events[0].operation', /must be an API operation name .*got "promoteReadReplica"/, 'promoteReadReplica'],
-    ['an event with both fault and operator', withEvent({ at: 0, fault: 'primary-crash', operator: 'approve' }), 'events[0]', /has both "fault" and "operator"/],
+    [
+      'api-error without code',
+      withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', count: 1 }),
+      'events[0].code',
+      /is required/,
+    ],
+    [
+      'a camelCase operation',
+      withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'promoteReadReplica', code: 'X', count: 1 }),
+      'events[0].operation',
+      /must be an API operation name .*got "promoteReadReplica"/,
+      'promoteReadReplica',
+    ],
+    [
+      'an event with both fault and operator',
+      withEvent({ at: 0, fault: 'primary-crash', operator: 'approve' }),
+      'events[0]',
+      /has both "fault" and "operator"/,
+    ],
     ['an event with neither', withEvent({ at: 0 }), 'events[0]', /needs a "fault" .* or an "operator" action/],
     ['an event that is not an object', withEvent('primary-crash'), 'events[0]', /must be an object .*got "primary-crash"/, 'primary-crash'],
     ['events that are not a list', { events: { at: 0, fault: 'primary-crash' } }, 'events', /must be an array/],
     ['an unknown outcome', { expect: { outcome: 'failedover' } }, 'expect.outcome', /unknown outcome "failedover"; did you mean "failed-over"\?/, 'failedover'],
     ['a negative failovers', { expect: { failovers: -1 } }, 'expect.failovers', /must be at least 0, got -1/, -1],
-    ['a writer that is no instance id', { expect: { writer: 'the new one' } }, 'expect.writer', /must be "primary", "standby" or an instance id, got "the new one"/, 'the new one'],
+    [
+      'a writer that is no instance id',
+      { expect: { writer: 'the new one' } },
+      'expect.writer',
+      /must be "primary", "standby" or an instance id, got "the new one"/,
+      'the new one',
+    ],
     ['an RTO bound as a string', { expect: { maxRtoSeconds: '5m' } }, 'expect.maxRtoSeconds', /must be a number, got "5m"/, '5m'],
     ['an unknown database', { database: 'billing' }, 'database', /unknown database "billing" \(allowed: orders\)/, 'billing'],
     ['an empty name', { name: '' }, 'name', /must not be empty/, ''],
-    ['api-error with a code that is not an AWS error code', withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', code: 'Internal Failure!', count: 1 }), 'events[0].code', /must be an AWS error code such as InternalFailure/, 'Internal Failure!'],
+    [
+      'api-error with a code that is not an AWS error code',
+      withEvent({ at: 0, fault: 'api-error', service: 'rds', operation: 'PromoteReadReplica', code: 'Internal Failure!', count: 1 }),
+      'events[0].code',
+      /must be an AWS error code such as InternalFailure/,
+      'Internal Failure!',
+    ],
     ['a name over 200 characters', { name: 'n'.repeat(201) }, 'name', /must be at most 200 characters long/, 'n'.repeat(201)],
     ['a count over 10,000', withEvent({ at: 0, fault: 'duplicate-alarm', count: 10_001 }), 'events[0].count', /must be at most 10000, got 10001/, 10_001],
-    ['replica lag over 31 days', withEvent({ at: 0, fault: 'replica-lag', seconds: 31 * 86_400 + 1 }), 'events[0].seconds', /must be at most 2678400/, 31 * 86_400 + 1],
-    ['an alarm in a Region outside the config', { alarms: [{ name: 'app-5xx', region: 'eu-central-1' }] }, 'alarms[0].region', /"eu-central-1" is not a Region of the config/, 'eu-central-1'],
-    ['the same alarm twice in a Region', { alarms: [{ name: 'a', region: 'us-east-1' }, { name: 'a', region: 'us-east-1', rule: 'TRUE' }] }, 'alarms[1].name', /"a" is already an alarm of us-east-1/, 'a'],
-    ['an unknown key in an alarm', { alarms: [{ name: 'a', region: 'us-east-1', rules: 'TRUE' }] }, 'alarms[0].rules', /unknown key "rules"; did you mean "rule"\?/, 'TRUE'],
-    ['a secret key that is an alias', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/secrets' }] } }, 'world.secretKeys[0].kmsKeyArn', /must be a KMS key ARN/, 'arn:aws:kms:us-east-1:123456789012:alias/secrets'],
-    ['a secret key of a Region where the secret has no copy', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[0].kmsKeyArn', /is a key of ap-south-1, where the secret of "orders" has no copy \(it is in us-east-1, us-west-2, eu-west-1\)/, 'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
-    ['two secret keys of one Region', { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, { database: 'orders', kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[1].kmsKeyArn', /is a second key of us-west-2 for the secret of "orders"/, 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
-    ['a secret key of an unknown database', { world: { secretKeys: [{ database: 'billing', kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } }, 'world.secretKeys[0].database', /unknown database "billing"/, 'billing'],
-    ['an alarm flap of an alarm the scenario does not create', { alarms: [{ name: 'app-5xx', region: 'us-east-1' }], events: [{ at: 0, fault: 'alarm-flap', count: 1, every: '1m', alarm: 'app-5xxx' }] }, 'events[0].alarm', /unknown alarm "app-5xxx"; did you mean "app-5xx"\?/, 'app-5xxx'],
+    [
+      'replica lag over 31 days',
+      withEvent({ at: 0, fault: 'replica-lag', seconds: 31 * 86_400 + 1 }),
+      'events[0].seconds',
+      /must be at most 2678400/,
+      31 * 86_400 + 1,
+    ],
+    [
+      'an alarm in a Region outside the config',
+      { alarms: [{ name: 'app-5xx', region: 'eu-central-1' }] },
+      'alarms[0].region',
+      /"eu-central-1" is not a Region of the config/,
+      'eu-central-1',
+    ],
+    [
+      'the same alarm twice in a Region',
+      {
+        alarms: [
+          { name: 'a', region: 'us-east-1' },
+          { name: 'a', region: 'us-east-1', rule: 'TRUE' },
+        ],
+      },
+      'alarms[1].name',
+      /"a" is already an alarm of us-east-1/,
+      'a',
+    ],
+    [
+      'an unknown key in an alarm',
+      { alarms: [{ name: 'a', region: 'us-east-1', rules: 'TRUE' }] },
+      'alarms[0].rules',
+      /unknown key "rules"; did you mean "rule"\?/,
+      'TRUE',
+    ],
+    [
+      'a secret key that is an alias',
+      { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/secrets' }] } },
+      'world.secretKeys[0].kmsKeyArn',
+      /must be a KMS key ARN/,
+      'arn:aws:kms:us-east-1:123456789012:alias/secrets',
+    ],
+    [
+      'a secret key of a Region where the secret has no copy',
+      { world: { secretKeys: [{ kmsKeyArn: 'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } },
+      'world.secretKeys[0].kmsKeyArn',
+      /is a key of ap-south-1, where the secret of "orders" has no copy \(it is in us-east-1, us-west-2, eu-west-1\)/,
+      'arn:aws:kms:ap-south-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ],
+    [
+      'two secret keys of one Region',
+      {
+        world: {
+          secretKeys: [
+            { kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+            { database: 'orders', kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+          ],
+        },
+      },
+      'world.secretKeys[1].kmsKeyArn',
+      /is a second key of us-west-2 for the secret of "orders"/,
+      'arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ],
+    [
+      'a secret key of an unknown database',
+      { world: { secretKeys: [{ database: 'billing', kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }] } },
+      'world.secretKeys[0].database',
+      /unknown database "billing"/,
+      'billing',
+    ],
+    [
+      'an alarm flap of an alarm the scenario does not create',
+      { alarms: [{ name: 'app-5xx', region: 'us-east-1' }], events: [{ at: 0, fault: 'alarm-flap', count: 1, every: '1m', alarm: 'app-5xxx' }] },
+      'events[0].alarm',
+      /unknown alarm "app-5xxx"; did you mean "app-5xx"\?/,
+      'app-5xxx',
+    ],
   ];
 
   it.each(cases)('rejects %s', (_what, raw, path, message, value) => {
@@ -377,14 +557,24 @@ describe('validateScenario: rejects bad input with the path and the value', () =
   });
 
   it('formats the error with the file, the path and the value on each line', () => {
-    const file = writeJson('x.json', { events: [{ at: 0, fault: 'primary-crash' }, { at: 0, fault: 'primary-crash' }, { at: 60, fault: 'primary-explode' }] });
+    const file = writeJson('x.json', {
+      events: [
+        { at: 0, fault: 'primary-crash' },
+        { at: 0, fault: 'primary-crash' },
+        { at: 60, fault: 'primary-explode' },
+      ],
+    });
     expect(() => loadScenarioFile(file)).toThrow(ScenarioError);
     try {
       loadScenarioFile(file);
     } catch (err) {
       const lines = (err as Error).message.split('\n');
       expect(lines[0]).toBe(`${file}: 1 problem`);
-      expect(lines[1]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: events\\[2\\]\\.fault: unknown fault "primary-explode" \\(allowed: primary-crash, primary-unreachable, `));
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: events\\[2\\]\\.fault: unknown fault "primary-explode" \\(allowed: primary-crash, primary-unreachable, `,
+        ),
+      );
       expect((err as ScenarioError).name).toBe('ScenarioError');
       expect((err as ScenarioError).source).toBe(file);
     }
@@ -438,7 +628,9 @@ describe('config of a scenario', () => {
 
   it('needs `database` when the config has several, and checks events against the chosen one', () => {
     const c = twoDatabases();
-    expect(problemsOf({ config: c })).toEqual([expect.objectContaining({ path: 'database', message: expect.stringMatching(/required when the config has 2 databases \(one of: orders, billing\)/) })]);
+    expect(problemsOf({ config: c })).toEqual([
+      expect.objectContaining({ path: 'database', message: expect.stringMatching(/required when the config has 2 databases \(one of: orders, billing\)/) }),
+    ]);
     const s = validate({ config: c, database: 'billing', events: [{ at: 0, fault: 'primary-unreachable', from: ['b-usw2'] }] });
     expect(s.database).toBe('billing');
     expect(s.roles.primary).toBe('billing-primary');

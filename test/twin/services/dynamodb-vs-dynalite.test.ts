@@ -25,7 +25,16 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  CreateTableCommand, DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -71,19 +80,23 @@ interface Exchange {
 const DYNALITE_DEPARTURES = {
   'return-values-on-condition-check-failure': {
     doc: 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html#DDB-UpdateItem-request-ReturnValuesOnConditionCheckFailure',
-    says:
-      'With ReturnValuesOnConditionCheckFailure=ALL_OLD, a failed condition returns the item as it was in the ConditionalCheckFailedException (Item). dynalite 4.0.0 ignores the parameter and returns no Item.',
+    says: 'With ReturnValuesOnConditionCheckFailure=ALL_OLD, a failed condition returns the item as it was in the ConditionalCheckFailedException (Item). dynalite 4.0.0 ignores the parameter and returns no Item.',
   },
   'transact-write-items': {
     doc: 'https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html',
-    says:
-      'TransactWriteItems is an operation of DynamoDB; a cancelled transaction fails with TransactionCanceledException and one CancellationReasons entry per action, in request order (Code "None" for the clean ones). dynalite 4.0.0 has no such operation (UnknownOperationException).',
+    says: 'TransactWriteItems is an operation of DynamoDB; a cancelled transaction fails with TransactionCanceledException and one CancellationReasons entry per action, in request order (Code "None" for the clean ones). dynalite 4.0.0 has no such operation (UnknownOperationException).',
   },
 } as const;
 
 const COMMANDS: Record<string, new (input: any) => any> = {
-  GetItem: GetItemCommand, PutItem: PutItemCommand, UpdateItem: UpdateItemCommand, DeleteItem: DeleteItemCommand, Query: QueryCommand, Scan: ScanCommand,
-  TransactWriteItems: TransactWriteItemsCommand, DescribeTable: DescribeTableCommand,
+  GetItem: GetItemCommand,
+  PutItem: PutItemCommand,
+  UpdateItem: UpdateItemCommand,
+  DeleteItem: DeleteItemCommand,
+  Query: QueryCommand,
+  Scan: ScanCommand,
+  TransactWriteItems: TransactWriteItemsCommand,
+  DescribeTable: DescribeTableCommand,
 };
 
 /** The SDK's own send, kept before the twin stubs DynamoDBClient (dynalite gets the real wire protocol). */
@@ -95,7 +108,13 @@ const answerOf = async (p: Promise<unknown>): Promise<Answer> => {
     return { ok: true, out };
   } catch (err) {
     const e = err as { name: string; message: string; Item?: Item; CancellationReasons?: unknown };
-    return { ok: false, name: e.name, message: e.message, ...(e.Item ? { Item: e.Item } : {}), ...(e.CancellationReasons ? { CancellationReasons: e.CancellationReasons } : {}) };
+    return {
+      ok: false,
+      name: e.name,
+      message: e.message,
+      ...(e.Item ? { Item: e.Item } : {}),
+      ...(e.CancellationReasons ? { CancellationReasons: e.CancellationReasons } : {}),
+    };
   }
 };
 
@@ -103,7 +122,9 @@ const keyOrder = (a: Item, b: Item): number => JSON.stringify([a.pk, a.sk]).loca
 
 /** JSON with object keys sorted: attribute order in a map carries no meaning. */
 const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
 
 /**
  * An answer as compared. DynamoDB documents no order for a Scan's items (dynalite and the twin
@@ -199,17 +220,20 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     expect(world.dynamodb.items(control, tableName)).toEqual([]);
 
     // The tee: each DynamoDB request the twin answers goes, unchanged and in the same order, to dynalite.
-    cleanups.push(world.onCall(async ({ service, operation: op, input }, proceed) => {
-      if (service !== 'dynamodb' || !teeing) return proceed();
-      const request = structuredClone(input) as Record<string, any>;
-      const pending = proceed();
-      const twin = await answerOf(pending);
-      // A call the twin's IAM refuses never reaches DynamoDB: nothing to compare (and none is expected).
-      if (!twin.ok && twin.name === 'AccessDeniedException') throw Object.assign(new Error(`IAM refused ${op} in the comparison run: ${twin.message}`), { name: 'AccessDeniedException' });
-      const other = await answerOf(toDynalite(op, request));
-      exchanges.push({ op, request, twin, dynalite: other });
-      return pending;
-    }));
+    cleanups.push(
+      world.onCall(async ({ service, operation: op, input }, proceed) => {
+        if (service !== 'dynamodb' || !teeing) return proceed();
+        const request = structuredClone(input) as Record<string, any>;
+        const pending = proceed();
+        const twin = await answerOf(pending);
+        // A call the twin's IAM refuses never reaches DynamoDB: nothing to compare (and none is expected).
+        if (!twin.ok && twin.name === 'AccessDeniedException')
+          throw Object.assign(new Error(`IAM refused ${op} in the comparison run: ${twin.message}`), { name: 'AccessDeniedException' });
+        const other = await answerOf(toDynalite(op, request));
+        exchanges.push({ op, request, twin, dynalite: other });
+        return pending;
+      }),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -219,7 +243,8 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
   it('runs the lease, incident, approval and fence requests of the product against both, with the same answers', async () => {
     const db = config.databases[0]!;
     const exec = (name: string) => `arn:aws:states:${control}:123456789012:execution:${config.prefix}-failover:${name}`;
-    const lease = (action: string, holder: string, extra: object = {}) => run('manage-lease', { database: db, action, holder, incidentId: holder.split(':').pop(), ...extra });
+    const lease = (action: string, holder: string, extra: object = {}) =>
+      run('manage-lease', { database: db, action, holder, incidentId: holder.split(':').pop(), ...extra });
 
     // ---- lease: acquire, re-enter (redrive), conflicting acquire, take-over of a stopped holder, record, release twice, cooldown, standby, read
     expect(await lease('acquire', exec('run-1'))).toMatchObject({ acquired: true, outcome: 'acquired', epoch: 1 });
@@ -239,7 +264,8 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     await lease('read', exec('run-4'));
 
     // ---- incidents: timeline entries, one repeated key (its condition fails), another incident
-    const incident = (incidentId: string, phase: string, extra: object = {}) => run('record-incident', { database: db, incidentId, epoch: 2, phase, detail: { n: 1 }, ...extra });
+    const incident = (incidentId: string, phase: string, extra: object = {}) =>
+      run('record-incident', { database: db, incidentId, epoch: 2, phase, detail: { n: 1 }, ...extra });
     await incident('run-2', 'detected');
     await incident('run-2', 'promoted', { notify: true });
     await incident('run-2', 'promoted', { notify: true });
@@ -255,7 +281,16 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     let answered: unknown;
     const token = world.sfn.registerTaskToken({ region: control, onSuccess: (o) => (answered = o), onFailure: () => undefined });
     const request = (taskToken: string, timeoutSeconds = 900) =>
-      run('request-approval', { database: db, taskToken, incidentId: 'run-3', step: 'failover', decision: 'accept-data-loss', reasons: ['lag over budget'], facts: { lagSeconds: 95 }, timeoutSeconds });
+      run('request-approval', {
+        database: db,
+        taskToken,
+        incidentId: 'run-3',
+        step: 'failover',
+        decision: 'accept-data-loss',
+        reasons: ['lag over budget'],
+        facts: { lagSeconds: 95 },
+        timeoutSeconds,
+      });
     const first = (await request(token)) as { approvalId: string; expiresAt: string };
     const page = async (r: { method?: string; query: string; cookies?: string[]; body?: string }): Promise<PageResponse> =>
       (await run('approval-page', {
@@ -269,13 +304,20 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     const shown = await page({ query });
     expect(shown.statusCode).toBe(200);
     const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(shown.body)![1]!;
-    const post = { method: 'POST', query, cookies: [shown.cookies[0]!.split(';')[0]!], body: new URLSearchParams({ nonce: field('nonce'), token: field('token'), decision: 'approve', name: 'Alice Ops' }).toString() };
+    const post = {
+      method: 'POST',
+      query,
+      cookies: [shown.cookies[0]!.split(';')[0]!],
+      body: new URLSearchParams({ nonce: field('nonce'), token: field('token'), decision: 'approve', name: 'Alice Ops' }).toString(),
+    };
     expect((await page(post)).statusCode).toBe(200);
     expect(answered).toMatchObject({ decision: 'approve', approvalId: first.approvalId });
     expect((await page(post)).statusCode).toBe(409); // single use: the record is no longer pending
 
     // ---- the CLI's path: list pending (Query on the GSI, and Scan), an expired answer, a workflow that stopped waiting, a failed resume
-    const second = (await request(world.sfn.registerTaskToken({ region: control, onSuccess: () => undefined, onFailure: () => undefined }))) as { approvalId: string };
+    const second = (await request(world.sfn.registerTaskToken({ region: control, onSuccess: () => undefined, onFailure: () => undefined }))) as {
+      approvalId: string;
+    };
     const closed = world.sfn.registerTaskToken({ region: control, onSuccess: () => undefined, onFailure: () => undefined });
     const third = (await request(closed)) as { approvalId: string };
     world.sfn.closeTaskToken(closed);
@@ -283,14 +325,26 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     expect((await asOperator(() => listPendingApprovals(deps, db.name))).map((a) => a.id).sort()).toEqual([second.approvalId, third.approvalId].sort());
     expect(await asOperator(() => listPendingApprovals(deps))).toHaveLength(2);
     const later = new Date(Date.now() + 3_600_000);
-    await expect(asOperator(() => decideApproval(deps, { approvalId: second.approvalId, decision: 'approve', approver: 'bob', now: later }))).rejects.toMatchObject({ why: 'expired' });
-    await expect(asOperator(() => decideApproval(deps, { approvalId: third.approvalId, decision: 'reject', approver: 'bob', reason: 'no', now: new Date() }))).rejects.toMatchObject({ why: 'expired' });
-    await expect(asOperator(() => decideApproval(deps, { approvalId: first.approvalId, decision: 'reject', approver: 'bob', reason: 'no', now: new Date() }))).rejects.toMatchObject({ why: 'already-decided' });
-    await expect(asOperator(() => decideApproval(deps, { approvalId: 'A'.repeat(43), decision: 'approve', approver: 'bob', now: new Date() }))).rejects.toMatchObject({ why: 'not-found' });
-    const fourth = (await request(world.sfn.registerTaskToken({ region: control, onSuccess: () => undefined, onFailure: () => undefined }))) as { approvalId: string };
+    await expect(
+      asOperator(() => decideApproval(deps, { approvalId: second.approvalId, decision: 'approve', approver: 'bob', now: later })),
+    ).rejects.toMatchObject({ why: 'expired' });
+    await expect(
+      asOperator(() => decideApproval(deps, { approvalId: third.approvalId, decision: 'reject', approver: 'bob', reason: 'no', now: new Date() })),
+    ).rejects.toMatchObject({ why: 'expired' });
+    await expect(
+      asOperator(() => decideApproval(deps, { approvalId: first.approvalId, decision: 'reject', approver: 'bob', reason: 'no', now: new Date() })),
+    ).rejects.toMatchObject({ why: 'already-decided' });
+    await expect(
+      asOperator(() => decideApproval(deps, { approvalId: 'A'.repeat(43), decision: 'approve', approver: 'bob', now: new Date() })),
+    ).rejects.toMatchObject({ why: 'not-found' });
+    const fourth = (await request(world.sfn.registerTaskToken({ region: control, onSuccess: () => undefined, onFailure: () => undefined }))) as {
+      approvalId: string;
+    };
     // Step Functions fails the resume: the answer is put back to pending (a conditional write), so it can be given again.
     world.apiError('sfn', 'SendTaskSuccess', 'ServiceUnavailable', 10);
-    await expect(asOperator(() => decideApproval(deps, { approvalId: fourth.approvalId, decision: 'approve', approver: 'bob', now: new Date() }))).rejects.toThrow();
+    await expect(
+      asOperator(() => decideApproval(deps, { approvalId: fourth.approvalId, decision: 'approve', approver: 'bob', now: new Date() })),
+    ).rejects.toThrow();
     expect((await asOperator(() => listPendingApprovals(deps, db.name))).map((a) => a.id)).toEqual([fourth.approvalId]);
 
     productExchanges = exchanges.length;
@@ -316,29 +370,97 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     const S = (v: string) => ({ S: v });
     const N = (v: string) => ({ N: v });
     const key = (pk: string, sk = 'X') => ({ pk: S(pk), sk: S(sk) });
-    const send = (op: string, input: Record<string, unknown>) => asOperator(() => ddb.send(new COMMANDS[op]!({ TableName: tableName, ...input }))).catch(() => undefined);
+    const send = (op: string, input: Record<string, unknown>) =>
+      asOperator(() => ddb.send(new COMMANDS[op]!({ TableName: tableName, ...input }))).catch(() => undefined);
     await send('GetItem', { Key: key('EDGE#none'), ConsistentRead: true });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'SET a = if_not_exists(a, :z), l = list_append(if_not_exists(l, :e), :l) ADD n :one, s :set', ExpressionAttributeValues: { ':z': N('0'), ':e': { L: [] }, ':l': { L: [S('x')] }, ':one': N('1.50'), ':set': { SS: ['b', 'a'] } }, ReturnValues: 'UPDATED_NEW' });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'REMOVE missing, a SET e = :empty', ExpressionAttributeValues: { ':empty': S('') }, ReturnValues: 'ALL_NEW' });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'ADD n :one DELETE s :a', ExpressionAttributeValues: { ':one': N('-0.5'), ':a': { SS: ['a'] } }, ReturnValues: 'UPDATED_OLD' });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'SET b = :v', ConditionExpression: 'attribute_not_exists(x) OR x < :v', ExpressionAttributeValues: { ':v': N('3') }, ReturnValues: 'NONE' });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'SET b = :v', ConditionExpression: 'contains(s, :c) AND size(l) = :one', ExpressionAttributeValues: { ':v': N('4'), ':c': S('b'), ':one': N('1') }, ReturnValues: 'ALL_OLD', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-    await send('UpdateItem', { Key: key('EDGE#1'), UpdateExpression: 'SET b = :v', ConditionExpression: 'b > :v', ExpressionAttributeValues: { ':v': N('9') }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-    await send('UpdateItem', { Key: key('EDGE#absent'), UpdateExpression: 'SET b = :v', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':v': N('9') }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'SET a = if_not_exists(a, :z), l = list_append(if_not_exists(l, :e), :l) ADD n :one, s :set',
+      ExpressionAttributeValues: { ':z': N('0'), ':e': { L: [] }, ':l': { L: [S('x')] }, ':one': N('1.50'), ':set': { SS: ['b', 'a'] } },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'REMOVE missing, a SET e = :empty',
+      ExpressionAttributeValues: { ':empty': S('') },
+      ReturnValues: 'ALL_NEW',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'ADD n :one DELETE s :a',
+      ExpressionAttributeValues: { ':one': N('-0.5'), ':a': { SS: ['a'] } },
+      ReturnValues: 'UPDATED_OLD',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'SET b = :v',
+      ConditionExpression: 'attribute_not_exists(x) OR x < :v',
+      ExpressionAttributeValues: { ':v': N('3') },
+      ReturnValues: 'NONE',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'SET b = :v',
+      ConditionExpression: 'contains(s, :c) AND size(l) = :one',
+      ExpressionAttributeValues: { ':v': N('4'), ':c': S('b'), ':one': N('1') },
+      ReturnValues: 'ALL_OLD',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#1'),
+      UpdateExpression: 'SET b = :v',
+      ConditionExpression: 'b > :v',
+      ExpressionAttributeValues: { ':v': N('9') },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    await send('UpdateItem', {
+      Key: key('EDGE#absent'),
+      UpdateExpression: 'SET b = :v',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':v': N('9') },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
     await send('PutItem', { Item: { ...key('EDGE#2'), v: N('1') }, ReturnValues: 'ALL_OLD' });
     await send('PutItem', { Item: { ...key('EDGE#2'), v: N('2.000') }, ReturnValues: 'ALL_OLD' });
-    await send('PutItem', { Item: { ...key('EDGE#2'), v: N('3') }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
-    await send('DeleteItem', { Key: key('EDGE#2'), ConditionExpression: 'v = :three', ExpressionAttributeValues: { ':three': N('3') }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    await send('PutItem', {
+      Item: { ...key('EDGE#2'), v: N('3') },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    await send('DeleteItem', {
+      Key: key('EDGE#2'),
+      ConditionExpression: 'v = :three',
+      ExpressionAttributeValues: { ':three': N('3') },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
     await send('DeleteItem', { Key: key('EDGE#2'), ReturnValues: 'ALL_OLD' });
     await send('DeleteItem', { Key: key('EDGE#2'), ReturnValues: 'ALL_OLD' });
-    for (const [i, at] of ['2026-01-01', '2026-01-03', '2026-01-02'].entries()) await send('PutItem', { Item: { ...key(`EDGE#q${i}`), pendingDatabase: S('edge-db'), createdAt: S(at), n: N(String(i)) } });
+    for (const [i, at] of ['2026-01-01', '2026-01-03', '2026-01-02'].entries())
+      await send('PutItem', { Item: { ...key(`EDGE#q${i}`), pendingDatabase: S('edge-db'), createdAt: S(at), n: N(String(i)) } });
     let start: Item | undefined;
     do {
-      const out = (await send('Query', { IndexName: 'pending', KeyConditionExpression: 'pendingDatabase = :d', ExpressionAttributeValues: { ':d': S('edge-db') }, Limit: 2, ScanIndexForward: false, ...(start ? { ExclusiveStartKey: start } : {}) })) as { LastEvaluatedKey?: Item } | undefined;
+      const out = (await send('Query', {
+        IndexName: 'pending',
+        KeyConditionExpression: 'pendingDatabase = :d',
+        ExpressionAttributeValues: { ':d': S('edge-db') },
+        Limit: 2,
+        ScanIndexForward: false,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      })) as { LastEvaluatedKey?: Item } | undefined;
       start = out?.LastEvaluatedKey;
     } while (start);
-    await send('Query', { IndexName: 'pending', KeyConditionExpression: 'pendingDatabase = :d AND createdAt BETWEEN :a AND :b', FilterExpression: 'n > :zero', ExpressionAttributeValues: { ':d': S('edge-db'), ':a': S('2026-01-02'), ':b': S('2026-01-09'), ':zero': N('0') }, Select: 'COUNT' });
-    await send('Query', { KeyConditionExpression: 'pk = :p AND begins_with(sk, :x)', ExpressionAttributeValues: { ':p': S('EDGE#1'), ':x': S('X') }, ProjectionExpression: 'n, s, l[0]' });
+    await send('Query', {
+      IndexName: 'pending',
+      KeyConditionExpression: 'pendingDatabase = :d AND createdAt BETWEEN :a AND :b',
+      FilterExpression: 'n > :zero',
+      ExpressionAttributeValues: { ':d': S('edge-db'), ':a': S('2026-01-02'), ':b': S('2026-01-09'), ':zero': N('0') },
+      Select: 'COUNT',
+    });
+    await send('Query', {
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :x)',
+      ExpressionAttributeValues: { ':p': S('EDGE#1'), ':x': S('X') },
+      ProjectionExpression: 'n, s, l[0]',
+    });
 
     const sent = exchanges.slice(from);
     expect(sent.length).toBeGreaterThan(20);
@@ -357,11 +479,18 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
   async function explain(x: Exchange): Promise<string | undefined> {
     const { twin, dynalite: other } = x;
     if (
-      !twin.ok && !other.ok && twin.name === 'ConditionalCheckFailedException' && other.name === twin.name && twin.message === other.message &&
-      x.request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && other.Item === undefined
+      !twin.ok &&
+      !other.ok &&
+      twin.name === 'ConditionalCheckFailedException' &&
+      other.name === twin.name &&
+      twin.message === other.message &&
+      x.request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' &&
+      other.Item === undefined
     ) {
       // The documentation: the item as it was. A failed condition changed nothing, so it is what dynalite holds now for the key... if nothing wrote it since.
-      const later = exchanges.slice(exchanges.indexOf(x) + 1).some((y) => JSON.stringify(y.request.Key) === JSON.stringify(x.request.Key) && y.op !== 'GetItem');
+      const later = exchanges
+        .slice(exchanges.indexOf(x) + 1)
+        .some((y) => JSON.stringify(y.request.Key) === JSON.stringify(x.request.Key) && y.op !== 'GetItem');
       if (!later) {
         const now = (await toDynalite('GetItem', { TableName: tableName, Key: x.request.Key, ConsistentRead: true })) as { Item?: Item };
         expect(twin.Item, 'the twin returns the item as it was (ALL_OLD)').toEqual(now.Item);
@@ -382,7 +511,10 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
         else if (e.name.endsWith('.ts')) {
           const source = readFileSync(path, 'utf8');
           if (!source.includes("'@aws-sdk/client-dynamodb'")) continue;
-          for (const m of source.matchAll(/new (GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|TransactWriteItems|BatchWriteItem|BatchGetItem|DescribeTable)Command\(/g)) sent.add(m[1]!);
+          for (const m of source.matchAll(
+            /new (GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|TransactWriteItems|BatchWriteItem|BatchGetItem|DescribeTable)Command\(/g,
+          ))
+            sent.add(m[1]!);
         }
       }
     };
@@ -425,14 +557,26 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     const request = {
       TransactItems: [
         { Put: { TableName: tableName, Item: { pk: { S: 'TX#1' }, sk: { S: 'A' } } } },
-        { Update: { TableName: tableName, Key: { pk: { S: 'TX#1' }, sk: { S: 'B' } }, UpdateExpression: 'SET v = :v', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':v': { N: '1' } } } },
+        {
+          Update: {
+            TableName: tableName,
+            Key: { pk: { S: 'TX#1' }, sk: { S: 'B' } },
+            UpdateExpression: 'SET v = :v',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':v': { N: '1' } },
+          },
+        },
       ],
     };
     const other = await answerOf(toDynalite('TransactWriteItems', request));
     expect(other).toMatchObject({ ok: false, name: 'UnknownOperationException' });
     teeing = false;
     const twin = await answerOf(world.call('dynamodb', 'TransactWriteItems', structuredClone(request), { region: control }) as Promise<unknown>);
-    expect(twin).toMatchObject({ ok: false, name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] });
+    expect(twin).toMatchObject({
+      ok: false,
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+    });
     expect(DYNALITE_DEPARTURES['transact-write-items'].doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     // Nothing of a cancelled transaction is written.
     expect(world.dynamodb.items(control, tableName).filter((i) => (i.pk as { S?: string } | undefined)?.S === 'TX#1')).toEqual([]);

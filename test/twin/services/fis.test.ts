@@ -36,7 +36,11 @@ function auroraGameDay(): FailoverConfigInput {
     standby: { region: 'us-west-2', clusterId: 'payments-drill-usw2', globalClusterId: 'payments-drill-global', readiness: 'hot' },
     dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.payments-drill.internal' },
   });
-  payments.gameDay = { drillPair: 'payments-drill', faults: ['failover-db-cluster'], stopAlarmArns: [`arn:aws:cloudwatch:${REGION}:123456789012:alarm:payments-errors`] };
+  payments.gameDay = {
+    drillPair: 'payments-drill',
+    faults: ['failover-db-cluster'],
+    stopAlarmArns: [`arn:aws:cloudwatch:${REGION}:123456789012:alarm:payments-errors`],
+  };
   config.databases.push(drill);
   return config as unknown as FailoverConfigInput;
 }
@@ -69,7 +73,16 @@ const fis = (world: World, op: string, input: unknown) => world.call('fis', op, 
 async function connect(d: Deployed, database: string): Promise<void> {
   const db = d.deployment.databases[database]!;
   await twinContext.run({ vantage: 'app-test', region: db.primary.region }, async () => {
-    const session = await createSqlConnector(d.world).connect({ engine: db.config.engine, host: db.primary.endpoint, port: db.primary.port, user: db.login.user, password: db.login.password, database: db.login.database, timeoutMs: 3000, ssl: false });
+    const session = await createSqlConnector(d.world).connect({
+      engine: db.config.engine,
+      host: db.primary.endpoint,
+      port: db.primary.port,
+      user: db.login.user,
+      password: db.login.password,
+      database: db.login.database,
+      timeoutMs: 3000,
+      ssl: false,
+    });
     await session.close();
   });
 }
@@ -110,22 +123,51 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       const { logicalId, props } = templateProps(d.app, 'reboot-with-failover');
       const before = d.world.fis.templateIds(REGION).length;
       (props.Actions as Record<string, { ActionId: string }>).rebootwithfailover!.ActionId = 'aws:rds:stop-db-instances';
-      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).toThrow(/twin deploy refused: FIS experiment template .* unknown action id "aws:rds:stop-db-instances"/);
+      expect(() => d.world.fis.createExperimentTemplate(REGION, logicalId, props)).toThrow(
+        /twin deploy refused: FIS experiment template .* unknown action id "aws:rds:stop-db-instances"/,
+      );
       expect(d.world.fis.templateIds(REGION)).toHaveLength(before);
     });
 
-    it('an unknown action id', () => refused('reboot-with-failover', (p) => (p.Actions.rebootwithfailover.ActionId = 'aws:rds:reboot-db-instance'), /unknown action id "aws:rds:reboot-db-instance"/));
-    it('a target of another resource type', () => refused('reboot-with-failover', (p) => (p.Targets.DBInstances.ResourceType = 'aws:rds:cluster'), /acts on aws:rds:db; target DBInstances is aws:rds:cluster/));
-    it('an action without its required parameter', () => refused('disrupt-connectivity', (p) => delete p.Actions.disruptconnectivity.Parameters.duration, /needs the parameter duration/));
+    it('an unknown action id', () =>
+      refused(
+        'reboot-with-failover',
+        (p) => (p.Actions.rebootwithfailover.ActionId = 'aws:rds:reboot-db-instance'),
+        /unknown action id "aws:rds:reboot-db-instance"/,
+      ));
+    it('a target of another resource type', () =>
+      refused(
+        'reboot-with-failover',
+        (p) => (p.Targets.DBInstances.ResourceType = 'aws:rds:cluster'),
+        /acts on aws:rds:db; target DBInstances is aws:rds:cluster/,
+      ));
+    it('an action without its required parameter', () =>
+      refused('disrupt-connectivity', (p) => delete p.Actions.disruptconnectivity.Parameters.duration, /needs the parameter duration/));
     it('a target resource that does not exist', () =>
-      refused('reboot-with-failover', (p) => (p.Targets.DBInstances.ResourceArns = [`arn:aws:rds:${REGION}:123456789012:db:orders-drill-gone`]), /target resource arn:aws:rds:us-east-1:123456789012:db:orders-drill-gone does not exist/));
+      refused(
+        'reboot-with-failover',
+        (p) => (p.Targets.DBInstances.ResourceArns = [`arn:aws:rds:${REGION}:123456789012:db:orders-drill-gone`]),
+        /target resource arn:aws:rds:us-east-1:123456789012:db:orders-drill-gone does not exist/,
+      ));
     it('a subnet that does not exist', () =>
-      refused('disrupt-connectivity', (p) => (p.Targets.Subnets.ResourceArns = [`arn:aws:ec2:${REGION}:123456789012:subnet/subnet-0000000000000dead`]), /subnet-0000000000000dead does not exist/));
+      refused(
+        'disrupt-connectivity',
+        (p) => (p.Targets.Subnets.ResourceArns = [`arn:aws:ec2:${REGION}:123456789012:subnet/subnet-0000000000000dead`]),
+        /subnet-0000000000000dead does not exist/,
+      ));
     it('a stop-condition alarm that does not exist', () =>
-      refused('reboot-with-failover', (p) => (p.StopConditions[0].Value = `arn:aws:cloudwatch:${REGION}:123456789012:alarm:no-such-alarm`), /stop condition alarm .*no-such-alarm does not exist in us-east-1/));
-    it('a role that may not make the action\'s calls on the target', () => {
+      refused(
+        'reboot-with-failover',
+        (p) => (p.StopConditions[0].Value = `arn:aws:cloudwatch:${REGION}:123456789012:alarm:no-such-alarm`),
+        /stop condition alarm .*no-such-alarm does not exist in us-east-1/,
+      ));
+    it("a role that may not make the action's calls on the target", () => {
       d.world.iam.putRole('fis-no-rds', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: '*' }] }]);
-      refused('reboot-with-failover', (p) => (p.RoleArn = 'arn:aws:iam::123456789012:role/fis-no-rds'), /may not rds:RebootDBInstance on arn:aws:rds:us-east-1:123456789012:db:orders-drill-primary/);
+      refused(
+        'reboot-with-failover',
+        (p) => (p.RoleArn = 'arn:aws:iam::123456789012:role/fis-no-rds'),
+        /may not rds:RebootDBInstance on arn:aws:rds:us-east-1:123456789012:db:orders-drill-primary/,
+      );
     });
     it('a network role allowed another subnet only', () => {
       const acct = `arn:aws:ec2:${REGION}:123456789012`;
@@ -138,7 +180,11 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
           ],
         },
       ]);
-      refused('disrupt-connectivity', (p) => (p.RoleArn = 'arn:aws:iam::123456789012:role/fis-other-subnet'), /may not ec2:ReplaceNetworkAclAssociation on arn:aws:ec2:us-east-1:123456789012:subnet\/subnet-0a1b2c3d4e5f60718/);
+      refused(
+        'disrupt-connectivity',
+        (p) => (p.RoleArn = 'arn:aws:iam::123456789012:role/fis-other-subnet'),
+        /may not ec2:ReplaceNetworkAclAssociation on arn:aws:ec2:us-east-1:123456789012:subnet\/subnet-0a1b2c3d4e5f60718/,
+      );
     });
   });
 
@@ -147,7 +193,8 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       const out = (await fis(d.world, 'ListExperimentTemplates', {})) as { experimentTemplates: { id: string; tags: Record<string, string> }[] };
       return out.experimentTemplates.find((t) => t.tags['failover:fault'] === fault)!.id;
     };
-    const state = async (id: string) => ((await fis(d.world, 'GetExperiment', { id })) as { experiment: { state: { status: string; reason?: string } } }).experiment.state;
+    const state = async (id: string) =>
+      ((await fis(d.world, 'GetExperiment', { id })) as { experiment: { state: { status: string; reason?: string } } }).experiment.state;
 
     it('reboot-with-failover reboots the drill pair primary (only it), idempotent on the client token', async () => {
       const id = await templateId('reboot-with-failover');
@@ -171,12 +218,23 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       await d.world.clock.advanceBy(6_000);
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(true);
       expect(d.world.network.isDisrupted('orders-primary')).toBe(false);
-      await expect(connect(d, 'orders-drill')).rejects.toMatchObject({ code: 'ETIMEDOUT', message: expect.stringMatching(/network of orders-drill-primary's subnets is disrupted/) });
+      await expect(connect(d, 'orders-drill')).rejects.toMatchObject({
+        code: 'ETIMEDOUT',
+        message: expect.stringMatching(/network of orders-drill-primary's subnets is disrupted/),
+      });
       await expect(connect(d, 'orders')).resolves.toBeUndefined();
       await d.world.clock.advanceBy(60_000);
       expect((await state(run.experiment.id)).status).toBe('running');
-      await d.world.call('cloudwatch', 'SetAlarmState', { AlarmName: 'orders-checkout-errors', StateValue: 'ALARM', StateReason: 'checkout errors' }, { region: REGION });
-      expect(await state(run.experiment.id)).toEqual({ status: 'stopped', reason: `Stop condition triggered: arn:aws:cloudwatch:${REGION}:123456789012:alarm:orders-checkout-errors` });
+      await d.world.call(
+        'cloudwatch',
+        'SetAlarmState',
+        { AlarmName: 'orders-checkout-errors', StateValue: 'ALARM', StateReason: 'checkout errors' },
+        { region: REGION },
+      );
+      expect(await state(run.experiment.id)).toEqual({
+        status: 'stopped',
+        reason: `Stop condition triggered: arn:aws:cloudwatch:${REGION}:123456789012:alarm:orders-checkout-errors`,
+      });
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
       await expect(connect(d, 'orders-drill')).resolves.toBeUndefined();
     });
@@ -190,7 +248,9 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       await fis(d.world, 'StopExperiment', { id: run.experiment.id });
       expect((await state(run.experiment.id)).status).toBe('stopped');
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
-      await expect(fis(d.world, 'StartExperiment', { experimentTemplateId: 'EXTnope', clientToken: 'x' })).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(fis(d.world, 'StartExperiment', { experimentTemplateId: 'EXTnope', clientToken: 'x' })).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
     });
   });
   describe('start-fault-experiment on the twin, as a role with its grants', () => {
@@ -199,12 +259,16 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       return d.world.iam.assumeRole(name, 'start-fault-experiment');
     };
     /** The real handler (its FisClient answered by the twin's SDK) run as the given role. */
-    const asFunction = (principal: Principal) => (input: unknown) => twinContext.run({ region: 'us-west-2', principal, functionName: 'failover-start-fault-experiment' }, () => startFaultExperiment(input));
+    const asFunction = (principal: Principal) => (input: unknown) =>
+      twinContext.run({ region: 'us-west-2', principal, functionName: 'failover-start-fault-experiment' }, () => startFaultExperiment(input));
     const event = { database: 'orders-drill', region: REGION, fault: 'disrupt-connectivity', incidentId: 'orders-drill#9', prefix: 'failover' };
 
     it('finds the template by its tags and starts it once per incident; another prefix finds none', async () => {
       const perms = startFaultExperimentPermissions(loadConfigFile(GAME_DAY).config, new Arns('aws', '123456789012'));
-      const principal = asRole('start-fault-experiment', [...perms.statements, ...perms.wildcards.map((w) => w.statement)].map((st) => st.toJSON()));
+      const principal = asRole(
+        'start-fault-experiment',
+        [...perms.statements, ...perms.wildcards.map((w) => w.statement)].map((st) => st.toJSON()),
+      );
       const handler = asFunction(principal);
       const first = await handler(event);
       expect(first).toMatchObject({ state: 'initiating', experimentId: expect.stringMatching(/^EXP/) });
@@ -218,7 +282,10 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
 
     it('a role without fis:StartExperiment on the template is refused by the twin', async () => {
       const principal = asRole('start-fault-experiment-list-only', [{ Effect: 'Allow', Action: 'fis:ListExperimentTemplates', Resource: '*' }]);
-      await expect(asFunction(principal)({ ...event, incidentId: 'orders-drill#10' })).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringMatching(/fis:StartExperiment failed: AccessDeniedException/) });
+      await expect(asFunction(principal)({ ...event, incidentId: 'orders-drill#10' })).rejects.toMatchObject({
+        name: 'AwsCallFailedError',
+        message: expect.stringMatching(/fis:StartExperiment failed: AccessDeniedException/),
+      });
     });
   });
 });
@@ -234,7 +301,9 @@ describe('twin FIS: the failover-db-cluster template of an Aurora drill pair', (
     const d = await deployConfig(auroraGameDay(), 22, cleanups);
     const out = (await fis(d.world, 'ListExperimentTemplates', {})) as { experimentTemplates: { id: string; tags: Record<string, string> }[] };
     expect(out.experimentTemplates.map((t) => t.tags['failover:fault'])).toEqual(['failover-db-cluster']);
-    const run = (await fis(d.world, 'StartExperiment', { experimentTemplateId: out.experimentTemplates[0]!.id, clientToken: 'aurora-1' })) as { experiment: { id: string } };
+    const run = (await fis(d.world, 'StartExperiment', { experimentTemplateId: out.experimentTemplates[0]!.id, clientToken: 'aurora-1' })) as {
+      experiment: { id: string };
+    };
     await d.world.clock.advanceBy(6_000);
     expect(d.world.rds.getCluster('payments-drill-use1', REGION)?.status).toBe('failing-over');
     expect(d.world.rds.getCluster('payments-use1', REGION)?.status).toBe('available');

@@ -28,22 +28,36 @@ describe('schedule expressions: cron', () => {
   it.each([
     ['every day at 10:15', 'cron(15 10 * * ? *)', '2026-01-01T00:00:00Z', ['2026-01-01T10:15:00.000Z', '2026-01-02T10:15:00.000Z']],
     ['weekdays at 18:00', 'cron(0 18 ? * MON-FRI *)', '2026-01-02T18:30:00Z', ['2026-01-05T18:00:00.000Z', '2026-01-06T18:00:00.000Z']],
-    ['every 10 minutes from the first', 'cron(1/10 * * * ? *)', '2026-01-01T00:00:00Z', ['2026-01-01T00:01:00.000Z', '2026-01-01T00:11:00.000Z', '2026-01-01T00:21:00.000Z']],
+    [
+      'every 10 minutes from the first',
+      'cron(1/10 * * * ? *)',
+      '2026-01-01T00:00:00Z',
+      ['2026-01-01T00:01:00.000Z', '2026-01-01T00:11:00.000Z', '2026-01-01T00:21:00.000Z'],
+    ],
     ['the last day of each month', 'cron(0 12 L * ? *)', '2026-01-31T13:00:00Z', ['2026-02-28T12:00:00.000Z', '2026-03-31T12:00:00.000Z']],
     ['the weekday nearest the 1st (a Sunday: the Monday after)', 'cron(0 9 1W * ? *)', '2026-03-01T00:00:00Z', ['2026-03-02T09:00:00.000Z']],
     ['the weekday nearest the 31st (a Saturday: the Friday before)', 'cron(0 9 31W * ? *)', '2026-01-01T00:00:00Z', ['2026-01-30T09:00:00.000Z']],
     ['the last weekday of the month', 'cron(0 9 LW * ? *)', '2026-05-01T00:00:00Z', ['2026-05-29T09:00:00.000Z']],
     ['the last Friday of the month', 'cron(0 9 ? * 6L *)', '2026-01-01T00:00:00Z', ['2026-01-30T09:00:00.000Z', '2026-02-27T09:00:00.000Z']],
-    ['quarterly: the second Tuesday of Jan, Apr, Jul, Oct', 'cron(0 10 ? 1,4,7,10 TUE#2 *)', '2026-01-14T00:00:00Z', ['2026-04-14T10:00:00.000Z', '2026-07-14T10:00:00.000Z', '2026-10-13T10:00:00.000Z', '2027-01-12T10:00:00.000Z']],
+    [
+      'quarterly: the second Tuesday of Jan, Apr, Jul, Oct',
+      'cron(0 10 ? 1,4,7,10 TUE#2 *)',
+      '2026-01-14T00:00:00Z',
+      ['2026-04-14T10:00:00.000Z', '2026-07-14T10:00:00.000Z', '2026-10-13T10:00:00.000Z', '2027-01-12T10:00:00.000Z'],
+    ],
     ['a year range that has ended', 'cron(0 0 1 1 ? 2020-2025)', '2026-01-01T00:00:00Z', [undefined]],
     ['February 30th never comes', 'cron(0 0 30 2 ? *)', '2026-01-01T00:00:00Z', [undefined]],
   ] as const)('%s: %s', (_label, expr, from, expected) => {
     expect(fires(expr, from, expected.length)).toEqual(expected);
   });
 
-  it('evaluates in the schedule\'s time zone, across daylight-saving changes', () => {
+  it("evaluates in the schedule's time zone, across daylight-saving changes", () => {
     // 10:00 in New York: 15:00 UTC in winter (EST), 14:00 UTC in summer (EDT, from 8 March 2026).
-    expect(fires('cron(0 10 * * ? *)', '2026-03-06T16:00:00Z', 3, 'America/New_York')).toEqual(['2026-03-07T15:00:00.000Z', '2026-03-08T14:00:00.000Z', '2026-03-09T14:00:00.000Z']);
+    expect(fires('cron(0 10 * * ? *)', '2026-03-06T16:00:00Z', 3, 'America/New_York')).toEqual([
+      '2026-03-07T15:00:00.000Z',
+      '2026-03-08T14:00:00.000Z',
+      '2026-03-09T14:00:00.000Z',
+    ]);
     // 02:30 does not exist on 8 March 2026 in New York: it runs at the instant it maps to after the jump.
     expect(fires('cron(30 2 * * ? *)', '2026-03-07T12:00:00Z', 2, 'America/New_York')).toEqual(['2026-03-08T07:30:00.000Z', '2026-03-09T06:30:00.000Z']);
     // 01:30 happens twice on 1 November 2026: once.
@@ -69,7 +83,7 @@ describe('schedule expressions: cron', () => {
     ['rate in seconds', 'rate(30 seconds)', /minutes, hours or days/],
     ['at a date that does not exist', 'at(2026-02-30T10:00:00)', /do not exist/],
     ['at without seconds', 'at(2026-02-03T10:00)', /yyyy-mm-ddThh:mm:ss/],
-    ['an EventBridge rule\'s nothing', 'every day', /expected rate\(\.\.\.\), cron\(\.\.\.\) or at\(\.\.\.\)/],
+    ["an EventBridge rule's nothing", 'every day', /expected rate\(\.\.\.\), cron\(\.\.\.\) or at\(\.\.\.\)/],
   ])('refuses %s: %s', (_label, expr, message) => {
     expect(() => parseScheduleExpression(expr)).toThrow(ScheduleExpressionError);
     expect(() => parseScheduleExpression(expr)).toThrow(message);
@@ -81,7 +95,7 @@ describe('schedule expressions: rate and at', () => {
     expect(fires('rate(6 hours)', '2026-01-01T00:00:00Z', 3)).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-01T06:00:00.000Z', '2026-01-01T12:00:00.000Z']);
     expect(fires('rate(1 day)', '2026-01-01T00:00:00Z', 2)).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
   });
-  it('at fires once, at its local time in the schedule\'s time zone', () => {
+  it("at fires once, at its local time in the schedule's time zone", () => {
     expect(fires('at(2026-01-01T00:05:00)', '2026-01-01T00:00:00Z', 2)).toEqual(['2026-01-01T00:05:00.000Z', undefined]);
     expect(fires('at(2026-07-01T09:00:00)', '2026-01-01T00:00:00Z', 1, 'Europe/Paris')).toEqual(['2026-07-01T07:00:00.000Z']);
     expect(fires('at(2025-12-31T23:00:00)', '2026-01-01T00:00:00Z', 1)).toEqual([undefined]);
@@ -109,7 +123,15 @@ describe('the Scheduler service', () => {
       ...target,
     },
   });
-  const allow = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action: 'events:PutEvents', Resource: BUS }, { Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: '*' }] }];
+  const allow = [
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow' as const, Action: 'events:PutEvents', Resource: BUS },
+        { Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: '*' },
+      ],
+    },
+  ];
   const world = (policies = allow) => {
     const w = new World();
     w.events.createBus('us-west-2', 'failover-events');
@@ -120,26 +142,48 @@ describe('the Scheduler service', () => {
 
   it('fires in virtual time as the role: one Drill Requested on the bus, at the minute', async () => {
     const { w, principal } = world();
-    w.events.putRule({ Name: 'drills', EventBusName: 'failover-events', EventPattern: JSON.stringify({ source: ['rds-failover.game-day'] }) }, { region: 'us-west-2' });
+    w.events.putRule(
+      { Name: 'drills', EventBusName: 'failover-events', EventPattern: JSON.stringify({ source: ['rds-failover.game-day'] }) },
+      { region: 'us-west-2' },
+    );
     const seen: unknown[] = [];
     w.events.registerTarget('arn:aws:lambda:us-west-2:123456789012:function:sink', async (payload: unknown) => void seen.push(payload));
-    w.events.putTargets({ Rule: 'drills', EventBusName: 'failover-events', Targets: [{ Id: 'sink', Arn: 'arn:aws:lambda:us-west-2:123456789012:function:sink' }] }, { region: 'us-west-2' });
+    w.events.putTargets(
+      { Rule: 'drills', EventBusName: 'failover-events', Targets: [{ Id: 'sink', Arn: 'arn:aws:lambda:us-west-2:123456789012:function:sink' }] },
+      { region: 'us-west-2' },
+    );
     w.scheduler.createSchedule('us-west-2', spec(), principal);
     expect(w.scheduler.describe('us-west-2', 'failover-orders-drill', 'failover-game-days')).toMatchObject({ NextInvocation: '2026-01-01T00:05:00.000Z' });
     await w.clock.advanceBy(4 * 60_000);
     expect(seen).toHaveLength(0);
     await w.clock.advanceBy(2 * 60_000);
-    expect(seen).toEqual([expect.objectContaining({ source: 'rds-failover.game-day', 'detail-type': 'Drill Requested', detail: { database: 'orders-drill', requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true } })]);
-    expect(w.scheduler.invocations).toEqual([{ schedule: 'failover-orders-drill', scheduledAt: '2026-01-01T00:05:00.000Z', deliveredAt: '2026-01-01T00:05:00.000Z', attempts: 1 }]);
+    expect(seen).toEqual([
+      expect.objectContaining({
+        source: 'rds-failover.game-day',
+        'detail-type': 'Drill Requested',
+        detail: { database: 'orders-drill', requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: true },
+      }),
+    ]);
+    expect(w.scheduler.invocations).toEqual([
+      { schedule: 'failover-orders-drill', scheduledAt: '2026-01-01T00:05:00.000Z', deliveredAt: '2026-01-01T00:05:00.000Z', attempts: 1 },
+    ]);
   });
 
   it('a role that may not put the event: retried, then dead-lettered (AWS finds it only when it fires); checkRole says so before', async () => {
     const { w, principal } = world([{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] }]);
-    expect(SchedulerService.checkRole(spec(), principal)).toMatch(/may not events:PutEvents on arn:aws:events:us-west-2:123456789012:event-bus\/failover-events/);
+    expect(SchedulerService.checkRole(spec(), principal)).toMatch(
+      /may not events:PutEvents on arn:aws:events:us-west-2:123456789012:event-bus\/failover-events/,
+    );
     w.scheduler.createSchedule('us-west-2', spec(), principal);
     await w.clock.advanceBy(10 * 60_000);
     expect(w.scheduler.deadLetters).toEqual([
-      { schedule: 'failover-orders-drill', scheduledAt: '2026-01-01T00:05:00.000Z', attempts: 4, error: 'AccessDeniedException', deadLetterArn: 'arn:aws:sqs:us-west-2:123456789012:failover-trigger-dead-letters' },
+      {
+        schedule: 'failover-orders-drill',
+        scheduledAt: '2026-01-01T00:05:00.000Z',
+        attempts: 4,
+        error: 'AccessDeniedException',
+        deadLetterArn: 'arn:aws:sqs:us-west-2:123456789012:failover-trigger-dead-letters',
+      },
     ]);
     expect(SchedulerService.checkRole(spec(), world().principal)).toBeNull();
   });
@@ -152,7 +196,11 @@ describe('the Scheduler service', () => {
     ['a group that does not exist', spec({ GroupName: 'nope' }), /Schedule group nope does not exist/],
     ['a name too long', spec({ Name: 'x'.repeat(65) }), /must be 1-64/],
     ['a role that is not a role ARN', spec({}, { RoleArn: 'scheduler-role' }), /is not an IAM role ARN/],
-    ['a PutEvents target without EventBridgeParameters', spec({}, { EventBridgeParameters: undefined }), /EventBridgeParameters \(Source and DetailType\) is required/],
+    [
+      'a PutEvents target without EventBridgeParameters',
+      spec({}, { EventBridgeParameters: undefined }),
+      /EventBridgeParameters \(Source and DetailType\) is required/,
+    ],
     ['an aws. source', spec({}, { EventBridgeParameters: { Source: 'aws.events', DetailType: 'x' } }), /may not start with "aws\."/],
     ['an Input that is not a JSON object', spec({}, { Input: '"drill"' }), /must be a JSON object/],
     ['a retry policy past its bounds', spec({}, { RetryPolicy: { MaximumEventAgeInSeconds: 30, MaximumRetryAttempts: 3 } }), /60-86400/],
