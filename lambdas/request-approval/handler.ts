@@ -26,7 +26,14 @@ import { signingKeyFrom } from '../shared/approval-links.js';
 import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { requestApprovalOutput, supersedeApprovalsOutput, watchApprovalOutput } from '../shared/contracts.js';
+import {
+  requestApprovalOutput,
+  supersedeApprovalsOutput,
+  watchApprovalOutput,
+  requestApprovalInput,
+  supersedeApprovalsInput,
+  watchApprovalInput,
+} from '../shared/contracts.js';
 import { lazy } from '../shared/lazy.js';
 import { defineActionHandler, defineHandler, type HandlerContext } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -63,7 +70,7 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 /** 32 random bytes, base64url: unguessable, single-use approval id. */
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
-const requestHandler = defineHandler('request-approval', async (input) => {
+const requestHandler = defineHandler('request-approval', { input: requestApprovalInput, output: requestApprovalOutput }, async (input) => {
   const ddb = regional(DynamoDBClient, REGION);
   const { PublishCommand, SNSClient } = await snsSdk();
   const sns = regional(SNSClient, REGION);
@@ -132,7 +139,7 @@ async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; ta
 }
 
 /** A new trigger withdraws the database's pending verdict question (see the header). */
-const supersede = defineActionHandler('request-approval', 'supersede', async (input) => {
+const supersede = defineActionHandler('request-approval', 'supersede', { input: supersedeApprovalsInput, output: supersedeApprovalsOutput }, async (input) => {
   const deps = await approvalDeps();
   const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date() });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: input.database.name, superseded: superseded.length });
@@ -140,7 +147,7 @@ const supersede = defineActionHandler('request-approval', 'supersede', async (in
 });
 
 /** The run's probes while its verdict question waits (see the header). */
-const watch = defineActionHandler('request-approval', 'watch', async (input) => {
+const watch = defineActionHandler('request-approval', 'watch', { input: watchApprovalInput, output: watchApprovalOutput }, async (input) => {
   const { database, incidentId, verdict, reason } = input;
   const deps = await approvalDeps();
   const now = new Date();
