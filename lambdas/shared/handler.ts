@@ -11,7 +11,6 @@ import type * as z from 'zod/mini';
 import type { Contracts, FunctionContract, FunctionName } from './contracts.js';
 import { InvalidInputError, InvalidOutputError } from './errors.js';
 import { lazy } from './lazy.js';
-import { describeIssues } from './issues.js';
 
 /** The Lambda context, as far as the functions use it (the twin passes the same fields). */
 export interface HandlerContext {
@@ -25,6 +24,8 @@ export interface HandlerContext {
  * pure ones: accept-trigger, evaluate-verdict, plan-failback) do not load Powertools at a cold start.
  */
 const loggerModule = lazy(() => import('./logger.js'));
+/** What describes a broken contract's issues, loaded only then too (about 2 KB no valid input needs). */
+const issuesModule = lazy(() => import('./issues.js'));
 
 type Parser = { safeParse(data: unknown): { success: true; data: unknown } | { success: false; error: { issues: z.core.$ZodIssue[] } } };
 const parse = (schema: unknown, data: unknown) => (schema as Parser).safeParse(data);
@@ -41,14 +42,14 @@ function wrap<C extends FunctionContract>(label: string, contract: C, body: Hand
   return async (event, context) => {
     const input = parse(contract.input, event);
     if (!input.success) {
-      const problems = describeIssues(input.error.issues, event);
+      const problems = (await issuesModule()).describeIssues(input.error.issues, event);
       (await loggerModule()).logger.error('invalid input: nothing was done', { function: label, problems });
       throw new InvalidInputError(`${label}: invalid input: ${problems}`, { function: label });
     }
     const result = await body(input.data as z.output<C['input']>, context);
     const output = parse(contract.output, result);
     if (!output.success) {
-      const problems = describeIssues(output.error.issues, result);
+      const problems = (await issuesModule()).describeIssues(output.error.issues, result);
       (await loggerModule()).logger.error('the output breaks the contract (a bug): it is not returned', { function: label, problems });
       throw new InvalidOutputError(`${label}: invalid output: ${problems}`, { function: label });
     }
