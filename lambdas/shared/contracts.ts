@@ -963,9 +963,10 @@ export interface FunctionContract<I extends z.ZodMiniType = z.ZodMiniType, O ext
 }
 
 /**
- * Every function's contract, by function name (the folder under `lambdas/`). `defineHandler`
- * (lambdas/shared/handler.ts) parses each function's input and output with its entry.
- * request-approval takes three inputs, told apart by `action`: the approval request itself (no
+ * Every function's contract, by function name (the folder under `lambdas/`): each handler passes
+ * its entry's schemas to `defineHandler` (lambdas/shared/handler.ts, whose types hold it to this
+ * entry), imported by name. No handler imports the registry itself: a bundle that reached it would
+ * keep every function's schemas. request-approval takes three inputs, told apart by `action`: the approval request itself (no
  * action), `supersede` and `watch`.
  */
 export const CONTRACTS = {
