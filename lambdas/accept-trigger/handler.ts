@@ -5,12 +5,13 @@
  *
  * Env: RESOURCE_PREFIX (default "failover"; names the trigger alarms).
  */
+import { acceptTriggerInput, acceptTriggerOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { acceptTrigger } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 
-export const handler = defineHandler('accept-trigger', async (input) => {
+export const handler = defineHandler('accept-trigger', { input: acceptTriggerInput, output: acceptTriggerOutput }, async (input) => {
   const { database, event: trigger, executionId } = input;
   return acceptTrigger(database, trigger, { prefix: PREFIX, executionId, now: new Date() });
 });

@@ -15,6 +15,7 @@ import { signingKeyFrom } from '../shared/approval-links.js';
 import { decideApproval, getApproval } from '../shared/approvals.js';
 import { awsErrorName } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
+import { functionUrlEvent, pageResponse } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { fromFunctionUrlEvent, messagePage, serveApproval, type PageResponse } from './core.js';
@@ -38,7 +39,7 @@ function signingKey(): Promise<Uint8Array> {
   return keyPromise;
 }
 
-export const handler = defineHandler('approval-page', async (event) => {
+export const handler = defineHandler('approval-page', { input: functionUrlEvent, output: pageResponse }, async (event) => {
   const req = fromFunctionUrlEvent(event);
   let key: Uint8Array;
   try {

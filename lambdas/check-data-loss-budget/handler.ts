@@ -23,7 +23,7 @@ import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { METRICS, type CheckBudgetOutput } from '../shared/contracts.js';
+import { METRICS, type CheckBudgetOutput, checkBudgetInput, checkBudgetOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import type { HeartbeatSite } from '../shared/names.js';
@@ -280,7 +280,7 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   });
 }
 
-export const handler = defineHandler('check-data-loss-budget', async (input) => {
+export const handler = defineHandler('check-data-loss-budget', { input: checkBudgetInput, output: checkBudgetOutput }, async (input) => {
   const triggeredAt = new Date(input.triggeredAt);
   if (Number.isNaN(triggeredAt.getTime())) throw new InvalidInputError(`check-data-loss-budget: triggeredAt "${input.triggeredAt}" is not a timestamp`);
   return await check(input.database, triggeredAt, input.verdict, input.triggerKind);

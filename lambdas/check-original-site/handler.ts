@@ -9,7 +9,7 @@ import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalCl
 import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-values.js';
-import { type CheckOriginalSiteOutput } from '../shared/contracts.js';
+import { type CheckOriginalSiteOutput, checkOriginalSiteInput, checkOriginalSiteOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -20,7 +20,7 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBC
 /** A Region that times out or errors on the server side is "not answering"; anything else is a real failure. */
 const answersNot = (err: unknown): boolean => isUnreachable(err) || isTransient(err);
 
-export const handler = defineHandler('check-original-site', async (input) => {
+export const handler = defineHandler('check-original-site', { input: checkOriginalSiteInput, output: checkOriginalSiteOutput }, async (input) => {
   const db = input.database;
   const site = db[input.site];
   const rds = regional(RDSClient, site.region);

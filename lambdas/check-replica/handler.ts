@@ -15,7 +15,7 @@ import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../sh
 import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { checkReplicaInput, type CheckReplicaOutput } from '../shared/contracts.js';
+import { checkReplicaInput, type CheckReplicaOutput, checkReplicaOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -109,7 +109,7 @@ async function readAurora(rds: RDSClient, id: string, globalId: string): Promise
   }
 }
 
-export const handler = defineHandler('check-replica', async (input) => {
+export const handler = defineHandler('check-replica', { input: checkReplicaInput, output: checkReplicaOutput }, async (input) => {
   const out = await check(input, new Date());
   logger.info('replica checked', { database: input.database.name, site: input.site, mode: input.mode, ...out });
   return out;

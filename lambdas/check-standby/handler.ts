@@ -12,7 +12,7 @@ import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { checkStandbyInput, type CheckStandbyOutput } from '../shared/contracts.js';
+import { checkStandbyInput, type CheckStandbyOutput, checkStandbyOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { PromotionFailedError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
@@ -35,7 +35,7 @@ function toCheckError(err: unknown, operation: string): FailoverError {
   return toFailoverError(err, operation);
 }
 
-export const handler = defineHandler('check-standby', async (input) => {
+export const handler = defineHandler('check-standby', { input: checkStandbyInput, output: checkStandbyOutput }, async (input) => {
   const db = input.database;
   const out = isAurora(db.engine) ? await checkAurora(db) : db.standby.readiness === 'cold' ? await checkCold(input) : await checkInstance(input);
   logger.info('standby checked', { database: db.name, phase: input.phase, ...out });

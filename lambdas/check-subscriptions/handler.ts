@@ -11,7 +11,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { METRICS } from '../shared/contracts.js';
+import { METRICS, checkSubscriptionsInput, checkSubscriptionsOutput } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -33,7 +33,7 @@ async function listAll(topicArn: string): Promise<ListedSubscription[]> {
   return all;
 }
 
-export const handler = defineHandler('check-subscriptions', async (input) => {
+export const handler = defineHandler('check-subscriptions', { input: checkSubscriptionsInput, output: checkSubscriptionsOutput }, async (input) => {
   const topicArn = process.env.TOPIC_ARN;
   if (!topicArn) throw new InvalidInputError('check-subscriptions: TOPIC_ARN is not set');
   let subscriptions: ListedSubscription[];

@@ -4,9 +4,10 @@
  *
  * Env: none.
  */
+import { evaluateVerdictInput, evaluateVerdictOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { evaluateVerdict } from './core.js';
 
-export const handler = defineHandler('evaluate-verdict', async (input) => {
+export const handler = defineHandler('evaluate-verdict', { input: evaluateVerdictInput, output: evaluateVerdictOutput }, async (input) => {
   return evaluateVerdict(input.rounds, input.quorum);
 });

@@ -49,7 +49,7 @@ import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../sh
 import { ownRegion, regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { fenceInput, type FenceOutput } from '../shared/contracts.js';
+import { fenceInput, type FenceOutput, fenceOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { ResourceBusyError, TransientAwsError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -117,7 +117,7 @@ function failedOrThrow(err: unknown, action: string, operation: string): FenceAc
   return failedAction(action, operation, err);
 }
 
-export const handler = defineHandler('fence-primary', async (input) => {
+export const handler = defineHandler('fence-primary', { input: fenceInput, output: fenceOutput }, async (input) => {
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
   const ddb = regional(DynamoDBClient, REGION);

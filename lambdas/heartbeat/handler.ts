@@ -23,7 +23,7 @@ import type * as z from 'zod/mini';
 import { lazy } from '../shared/lazy.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { heartbeatInput, METRICS } from '../shared/contracts.js';
+import { heartbeatInput, METRICS, heartbeatOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import {
@@ -93,7 +93,7 @@ async function beat(input: HeartbeatInput): Promise<{ error?: string; walBytesBe
   }
 }
 
-export const handler = defineHandler('heartbeat', async (input) => {
+export const handler = defineHandler('heartbeat', { input: heartbeatInput, output: heartbeatOutput }, async (input) => {
   const at = new Date();
   const started = Date.now();
   const { error, walBytesBehind: behind } = await beat(input);

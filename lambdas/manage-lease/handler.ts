@@ -18,6 +18,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue 
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
+import { manageLeaseInput, manageLeaseOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { databaseStateKey } from '../shared/names.js';
@@ -115,7 +116,7 @@ async function conditionalUpdate(key: Record<string, AttributeValue>, plan: Upda
   }
 }
 
-export const handler = defineHandler('manage-lease', async (input) => {
+export const handler = defineHandler('manage-lease', { input: manageLeaseInput, output: manageLeaseOutput }, async (input) => {
   const key = marshall(databaseStateKey(input.database.name));
   const request: LeaseRequest = {
     holder: input.holder,

@@ -4,9 +4,10 @@
  *
  * Env: none.
  */
+import { planFailbackInput, planFailbackOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { planFailback } from './core.js';
 
-export const handler = defineHandler('plan-failback', async (input) => {
+export const handler = defineHandler('plan-failback', { input: planFailbackInput, output: planFailbackOutput }, async (input) => {
   return planFailback(input.database);
 });

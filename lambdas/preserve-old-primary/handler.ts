@@ -16,6 +16,7 @@ import {
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-values.js';
+import { preserveInput, preserveOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -52,7 +53,7 @@ async function describeSnapshot(rds: RDSClient, id: string): Promise<SnapshotFac
 const callError = (err: unknown, operation: string) =>
   BUSY.has(awsErrorName(err)) ? new ResourceBusyError(`${operation}: ${awsErrorName(err)}`, { operation }, { cause: err }) : toFailoverError(err, operation);
 
-export const handler = defineHandler('preserve-old-primary', async (input) => {
+export const handler = defineHandler('preserve-old-primary', { input: preserveInput, output: preserveOutput }, async (input) => {
   const db = input.database;
   if (isAurora(db.engine))
     throw new InvalidInputError('preserve-old-primary: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');

@@ -16,6 +16,7 @@ import { awsErrorName } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { CONTROL_PLANE_VANTAGE, isAurora } from '../shared/config-values.js';
+import { probeVantageInput, probeVantageOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { probeFunctionName } from '../shared/names.js';
@@ -66,7 +67,7 @@ async function invokeProbe(database: DatabaseConfig, vantage: { name: string; re
   }
 }
 
-export const handler = defineHandler('probe-vantage', async (input) => {
+export const handler = defineHandler('probe-vantage', { input: probeVantageInput, output: probeVantageOutput }, async (input) => {
   const { database, vantage, round } = input;
   await (vantage.name === CONTROL_PLANE_VANTAGE ? rdsSdk() : lambdaSdk());
   const started = Date.now();

@@ -10,7 +10,7 @@
  */
 import type * as z from 'zod/mini';
 import { ownRegion } from '../shared/clients.js';
-import { probeInput } from '../shared/contracts.js';
+import { probeInput, probeOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import {
   defaultDatabaseName,
@@ -102,6 +102,6 @@ async function observe(input: ProbeInput): Promise<ProbeFacts> {
   return done();
 }
 
-export const handler = defineHandler('probe', async (input) => {
+export const handler = defineHandler('probe', { input: probeInput, output: probeOutput }, async (input) => {
   return probeOutcome(await observe(input));
 });

@@ -24,7 +24,7 @@ import { awsErrorName, toFailoverError, type AwsErrorLike } from '../shared/aws-
 import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { promoteInput, type promoteOutput } from '../shared/contracts.js';
+import { promoteInput, promoteOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { AwsCallFailedError, PromotionFailedError, ResourceBusyError, type FailoverError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
@@ -64,7 +64,7 @@ function settle(decision: Decision, action: PromoteOutput['action'], target: Pro
   return { action, started: false, target, detail: decision.detail };
 }
 
-export const handler = defineHandler('promote-standby', async (input) => {
+export const handler = defineHandler('promote-standby', { input: promoteInput, output: promoteOutput }, async (input) => {
   const db = input.database;
   const out = isAurora(db.engine)
     ? await promoteAurora(input)

@@ -23,7 +23,7 @@ import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-values.js';
-import { type rebuildReplicaOutput } from '../shared/contracts.js';
+import { rebuildReplicaInput, rebuildReplicaOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -55,7 +55,7 @@ const settingsOf = (i: DBInstance): PreservedSettings => ({
   deletionProtection: i.DeletionProtection,
 });
 
-export const handler = defineHandler('rebuild-replica', async (input) => {
+export const handler = defineHandler('rebuild-replica', { input: rebuildReplicaInput, output: rebuildReplicaOutput }, async (input) => {
   const db = input.database;
   if (isAurora(db.engine)) throw new InvalidInputError('rebuild-replica: Aurora global databases are not rebuilt (the old primary rejoins as a secondary)');
   const site = db[input.site];

@@ -14,7 +14,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { METRICS } from '../shared/contracts.js';
+import { METRICS, recordIncidentInput, recordIncidentOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { TransientAwsError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
@@ -31,7 +31,7 @@ const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
 
 const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException';
 
-export const handler = defineHandler('record-incident', async (input) => {
+export const handler = defineHandler('record-incident', { input: recordIncidentInput, output: recordIncidentOutput }, async (input) => {
   const key = input.key ?? input.phase;
   const at = new Date().toISOString();
   const facts: IncidentFacts = {

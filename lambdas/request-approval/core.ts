@@ -4,7 +4,8 @@
  * each answer does and how to answer.
  */
 import { approvalLink } from '../shared/approval-links.js';
-import { approvalKey, type ApprovalEffects, type ApprovalRecord } from '../shared/approvals.js';
+import { approvalKey } from '../shared/approval-key.js';
+import type { ApprovalEffects, ApprovalRecord } from '../shared/approvals.js';
 import { isAurora } from '../shared/config-values.js';
 import type { requestApprovalInput } from '../shared/contracts.js';
 import { stripSensitive } from '../shared/redact.js';

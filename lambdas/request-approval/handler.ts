@@ -23,10 +23,17 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
 import { signingKeyFrom } from '../shared/approval-links.js';
-import { approvalKey, listPendingApprovals, supersedeVerdictApprovals } from '../shared/approvals.js';
+import { approvalKey } from '../shared/approval-key.js';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { requestApprovalOutput, supersedeApprovalsOutput, watchApprovalOutput } from '../shared/contracts.js';
+import {
+  requestApprovalOutput,
+  supersedeApprovalsOutput,
+  watchApprovalOutput,
+  requestApprovalInput,
+  supersedeApprovalsInput,
+  watchApprovalInput,
+} from '../shared/contracts.js';
 import { lazy } from '../shared/lazy.js';
 import { defineActionHandler, defineHandler, type HandlerContext } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
@@ -35,6 +42,8 @@ import { planApprovalRequest } from './core.js';
 const secretsSdk = lazy(() => import('@aws-sdk/client-secrets-manager'));
 const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
 const sfnSdk = lazy(() => import('@aws-sdk/client-sfn'));
+/** Listing and superseding pending approvals: the supersede and watch actions only, never the request itself. */
+const approvals = lazy(() => import('../shared/approvals.js'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
@@ -63,7 +72,7 @@ async function linkKey(): Promise<Uint8Array | undefined> {
 /** 32 random bytes, base64url: unguessable, single-use approval id. */
 export const newApprovalId = (): string => randomBytes(32).toString('base64url');
 
-const requestHandler = defineHandler('request-approval', async (input) => {
+const requestHandler = defineHandler('request-approval', { input: requestApprovalInput, output: requestApprovalOutput }, async (input) => {
   const ddb = regional(DynamoDBClient, REGION);
   const { PublishCommand, SNSClient } = await snsSdk();
   const sns = regional(SNSClient, REGION);
@@ -132,17 +141,19 @@ async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; ta
 }
 
 /** A new trigger withdraws the database's pending verdict question (see the header). */
-const supersede = defineActionHandler('request-approval', 'supersede', async (input) => {
+const supersede = defineActionHandler('request-approval', 'supersede', { input: supersedeApprovalsInput, output: supersedeApprovalsOutput }, async (input) => {
   const deps = await approvalDeps();
+  const { supersedeVerdictApprovals } = await approvals();
   const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date() });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: input.database.name, superseded: superseded.length });
   return { superseded };
 });
 
 /** The run's probes while its verdict question waits (see the header). */
-const watch = defineActionHandler('request-approval', 'watch', async (input) => {
+const watch = defineActionHandler('request-approval', 'watch', { input: watchApprovalInput, output: watchApprovalOutput }, async (input) => {
   const { database, incidentId, verdict, reason } = input;
   const deps = await approvalDeps();
+  const { listPendingApprovals, supersedeVerdictApprovals } = await approvals();
   const now = new Date();
   if (verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;

@@ -19,7 +19,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
-import { type restoreIngressOutput } from '../shared/contracts.js';
+import { restoreIngressInput, restoreIngressOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -90,7 +90,7 @@ async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise
   }
 }
 
-export const handler = defineHandler('restore-ingress', async (input) => {
+export const handler = defineHandler('restore-ingress', { input: restoreIngressInput, output: restoreIngressOutput }, async (input) => {
   const site = input.database[input.site];
   const record = await readRecord(input.fenceIncidentId);
   const isolated = record.isolated.filter((e) => e.region === site.region && e.instanceId === site.instanceId);

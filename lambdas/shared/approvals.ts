@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { approvalKey } from './approval-key.js';
 import { awsErrorName, toFailoverError } from './aws-errors.js';
 import type { APPROVAL_DECISIONS, APPROVAL_STEPS, ApprovalResult } from './contracts.js';
 import { ApprovalRefusedError, InvalidInputError } from './errors.js';
@@ -79,9 +80,6 @@ export interface ApprovalEffects {
   reject: string;
   timeout: string;
 }
-
-/** Key of an approval record. */
-export const approvalKey = (approvalId: string): { pk: string; sk: string } => ({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' });
 
 /** An approval as listed for operators (never the token). */
 export interface ApprovalSummary {

@@ -1,16 +1,16 @@
 /**
- * One handler shape for every function: {@link defineHandler} takes the function's contract from
- * the registry (lambdas/shared/contracts.ts `CONTRACTS`), parses the input (a malformed input is
+ * One handler shape for every function: {@link defineHandler} takes the function's own contract
+ * (its input and output schemas, the ones lambdas/shared/contracts.ts `CONTRACTS` lists for it:
+ * the types say so), parses the input (a malformed input is
  * an {@link InvalidInputError} naming each bad path and its value, and nothing is done), runs the
  * function, and parses what it returns (an output that breaks the contract is a bug of the
  * function: an {@link InvalidOutputError}, never passed on to the workflow). Output defaults are
  * applied by the parse, so a function returns only what it decided.
  */
 import type * as z from 'zod/mini';
-import { CONTRACTS, type Contracts, type FunctionContract, type FunctionName } from './contracts.js';
+import type { Contracts, FunctionContract, FunctionName } from './contracts.js';
 import { InvalidInputError, InvalidOutputError } from './errors.js';
 import { lazy } from './lazy.js';
-import { describeIssues } from './issues.js';
 
 /** The Lambda context, as far as the functions use it (the twin passes the same fields). */
 export interface HandlerContext {
@@ -24,17 +24,11 @@ export interface HandlerContext {
  * pure ones: accept-trigger, evaluate-verdict, plan-failback) do not load Powertools at a cold start.
  */
 const loggerModule = lazy(() => import('./logger.js'));
+/** What describes a broken contract's issues, loaded only then too (about 2 KB no valid input needs). */
+const issuesModule = lazy(() => import('./issues.js'));
 
 type Parser = { safeParse(data: unknown): { success: true; data: unknown } | { success: false; error: { issues: z.core.$ZodIssue[] } } };
 const parse = (schema: unknown, data: unknown) => (schema as Parser).safeParse(data);
-
-/** The contract of `name` (and of its `action`, for functions whose inputs are told apart by one). */
-function contractOf(name: FunctionName, action?: string): FunctionContract {
-  const entry: FunctionContract = CONTRACTS[name];
-  const contract = action === undefined ? entry : entry.actions?.[action];
-  if (!contract) throw new Error(`${name} has no contract for action ${action}`);
-  return contract;
-}
 
 /** The function's own work: the parsed input in, the output it decided out (before output defaults). */
 export type HandlerBody<C extends FunctionContract> = (
@@ -48,14 +42,14 @@ function wrap<C extends FunctionContract>(label: string, contract: C, body: Hand
   return async (event, context) => {
     const input = parse(contract.input, event);
     if (!input.success) {
-      const problems = describeIssues(input.error.issues, event);
+      const problems = (await issuesModule()).describeIssues(input.error.issues, event);
       (await loggerModule()).logger.error('invalid input: nothing was done', { function: label, problems });
       throw new InvalidInputError(`${label}: invalid input: ${problems}`, { function: label });
     }
     const result = await body(input.data as z.output<C['input']>, context);
     const output = parse(contract.output, result);
     if (!output.success) {
-      const problems = describeIssues(output.error.issues, result);
+      const problems = (await issuesModule()).describeIssues(output.error.issues, result);
       (await loggerModule()).logger.error('the output breaks the contract (a bug): it is not returned', { function: label, problems });
       throw new InvalidOutputError(`${label}: invalid output: ${problems}`, { function: label });
     }
@@ -63,24 +57,31 @@ function wrap<C extends FunctionContract>(label: string, contract: C, body: Hand
   };
 }
 
+/** A function's own input and output schemas, as `CONTRACTS[name]` lists them. */
+type OwnContract<N extends FunctionName> = Pick<Contracts[N], 'input' | 'output'> & FunctionContract;
+
 /**
- * The Lambda handler of function `name`: its input parsed with `CONTRACTS[name].input` before
- * `body` runs, and what `body` returns parsed with `CONTRACTS[name].output`.
+ * The Lambda handler of function `name`: its input parsed with `contract.input` before `body`
+ * runs, and what `body` returns parsed with `contract.output`. The contract is passed in, the
+ * schemas imported by name, never looked up in the registry: a handler that reached `CONTRACTS`
+ * would bundle every function's schemas into its cold start (docs/scale.md, "Function bundles and
+ * the AWS SDK").
  */
-export function defineHandler<N extends FunctionName>(name: N, body: HandlerBody<Contracts[N]>): Handler<Contracts[N]> {
-  return wrap(name, contractOf(name), body);
+export function defineHandler<N extends FunctionName>(name: N, contract: OwnContract<N>, body: HandlerBody<OwnContract<N>>): Handler<OwnContract<N>> {
+  return wrap(name, contract, body);
 }
 
 type Actions<N extends FunctionName> = Contracts[N] extends { actions: infer A } ? A : never;
 
 /**
- * The handler of one `action` of function `name` (its contract `CONTRACTS[name].actions[action]`),
- * for functions that take inputs told apart by their `action` (request-approval).
+ * The handler of one `action` of function `name` (`contract`: the one `CONTRACTS[name].actions[action]`
+ * lists), for functions that take inputs told apart by their `action` (request-approval).
  */
 export function defineActionHandler<N extends FunctionName, A extends keyof Actions<N> & string>(
   name: N,
   action: A,
+  contract: Actions<N>[A] & FunctionContract,
   body: HandlerBody<Actions<N>[A] & FunctionContract>,
 ): Handler<Actions<N>[A] & FunctionContract> {
-  return wrap(`${name} (${action})`, contractOf(name, action) as Actions<N>[A] & FunctionContract, body);
+  return wrap(`${name} (${action})`, contract, body);
 }

@@ -16,6 +16,7 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { InvalidInputError } from '../shared/errors.js';
+import { shiftTrafficInput, shiftTrafficOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { alarmName } from '../shared/names.js';
@@ -37,7 +38,7 @@ const route53 = () => regional(Route53Client, ownRegion());
 /** Both kinds of alarm: without it CloudWatch answers with metric alarms only. */
 const ALARM_TYPES = ['MetricAlarm', 'CompositeAlarm'] as const;
 
-export const handler = defineHandler('shift-traffic', async (input) => {
+export const handler = defineHandler('shift-traffic', { input: shiftTrafficInput, output: shiftTrafficOutput }, async (input) => {
   const db = input.database;
   const traffic = db.traffic;
   if (!traffic) throw new InvalidInputError(`shift-traffic: database ${db.name} has no traffic records`);

@@ -14,11 +14,12 @@
 import { FisClient, ListExperimentTemplatesCommand, StartExperimentCommand } from '@aws-sdk/client-fis';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
+import { startFaultExperimentInput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
 import { clientTokenFor, experimentTags, matchTemplate, startFaultExperimentOutput, type TemplateSummary } from './core.js';
 
-export const handler = defineHandler('start-fault-experiment', async (input) => {
+export const handler = defineHandler('start-fault-experiment', { input: startFaultExperimentInput, output: startFaultExperimentOutput }, async (input) => {
   const fis = regional(FisClient, input.region);
   const templates: TemplateSummary[] = [];
   try {

@@ -10,6 +10,7 @@
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
+import { switchDnsInput, switchDnsOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { DnsSwitchFailedError, TransientError, type FailoverError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -24,7 +25,7 @@ function toDnsError(err: unknown, operation: string): FailoverError {
   return e instanceof TransientError ? e : new DnsSwitchFailedError(e.message, e.details, { cause: e.cause });
 }
 
-export const handler = defineHandler('switch-dns', async (input) => {
+export const handler = defineHandler('switch-dns', { input: switchDnsInput, output: switchDnsOutput }, async (input) => {
   const { hostedZoneId, recordName, ttlSeconds } = input.database.dns;
   const target = input.target.replace(/\.$/, '');
   if (sameName(target, recordName)) throw new DnsSwitchFailedError(`refusing to point ${recordName} at itself`);

@@ -10,12 +10,13 @@ import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, RDSClient, Sw
 import { toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
 import { isAurora } from '../shared/config-values.js';
+import { switchoverInput, switchoverOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { FailbackStepFailedError, InvalidInputError, ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { decideSwitchover } from './core.js';
 
-export const handler = defineHandler('switchover-global-cluster', async (input) => {
+export const handler = defineHandler('switchover-global-cluster', { input: switchoverInput, output: switchoverOutput }, async (input) => {
   const db = input.database;
   if (!isAurora(db.engine)) throw new InvalidInputError('switchover-global-cluster: only for Aurora global databases');
   const clusterId = db.standby.clusterId;

@@ -11,6 +11,7 @@
  */
 import { isTransient } from '../shared/aws-errors.js';
 import { ownRegion } from '../shared/clients.js';
+import { verifyWritesInput, verifyWritesOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { AwsCallFailedError, TransientAwsError, WritesNotYetVisibleError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -31,7 +32,7 @@ const REGION = ownRegion();
 /** Bound of each step (credentials, connect, each statement). */
 export const STEP_TIMEOUT_MS = 5_000;
 
-export const handler = defineHandler('verify-writes', async (input) => {
+export const handler = defineHandler('verify-writes', { input: verifyWritesInput, output: verifyWritesOutput }, async (input) => {
   const db = input.database;
   const { host, port } = verifyTarget(db);
   const connector = getSqlConnector();

@@ -4,8 +4,9 @@
  * its byte budget, and what handlers import on first use (SQL drivers, the token signer, clients of
  * rare paths, the credential chain's links after the environment) stays out of it. Sizes only:
  * init time is measured by `npm run bench`, never asserted here. The AWS SDK is bundled
- * (lib/bundling.ts says why): 4 of the 15 critical-path functions (accept-trigger, probe-vantage,
- * evaluate-verdict, start-fault-experiment) are within 250 KB, the others within the ceilings
+ * (lib/bundling.ts says why): 9 of the 15 critical-path functions (accept-trigger, probe-vantage,
+ * evaluate-verdict, start-fault-experiment, probe, verify-writes, heartbeat, switch-dns,
+ * manage-lease) are within 250 KB, the others within the ceilings
  * BUNDLE_OVER_LIMIT records; with the SDK's clients left to the runtime, all 15 would be (checked
  * below). What the build trims from the SDK changes bytes only: the last block runs a bundle and
  * the same code unbundled against one local endpoint and compares what they send and read.
@@ -150,6 +151,42 @@ describe('function bundles', () => {
         inputs.filter((i) => /credential-provider-node\/dist-es\/(defaultProvider|remoteProvider|runtime)/.test(i) && !i.startsWith('credential-chain:')),
       ).toEqual([]);
       expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
+    },
+    60_000,
+  );
+
+  // Each handler passes its own contract to defineHandler and contracts.ts builds its schemas through a
+  // function marked free of side effects: a cold start keeps its function's schemas, not every
+  // function's (the registry, CONTRACTS, is imported by no handler).
+  it.each(['switch-dns', 'heartbeat', 'record-incident'])(
+    "%s: a cold start holds its own contract, not the registry's every contract",
+    async (name) => {
+      const contractBytes = async (options: Parameters<typeof buildFunction>[0], outdir: string) => {
+        const { main } = await buildFunction({ ...options, sourcemap: false, write: false, metafile: true, logLevel: 'silent' });
+        const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([f, m]) => [resolve(f), m]));
+        let bytes = 0;
+        for (const file of staticallyLoaded(outputs, outdir))
+          for (const [input, { bytesInOutput }] of Object.entries(outputs[file]!.inputs))
+            if (input.endsWith('lambdas/shared/contracts.ts')) bytes += bytesInOutput;
+        return bytes;
+      };
+      const registryDir = join(dir, `registry-${name}`);
+      // What a handler that reached the registry would keep.
+      writeFileSync(join(dir, `registry-${name}.ts`), `export { CONTRACTS } from ${JSON.stringify(join(PROJECT_ROOT, 'lambdas/shared/contracts.ts'))};\n`);
+      const registry = await contractBytes(
+        {
+          ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), registryDir),
+          entryPoints: { index: join(dir, `registry-${name}.ts`) },
+        },
+        registryDir,
+      );
+      const own = await contractBytes(
+        functionBuildOptions(join(PROJECT_ROOT, 'lambdas', name, 'handler.ts'), join(dir, `contract-${name}`)),
+        join(dir, `contract-${name}`),
+      );
+      expect(registry).toBeGreaterThan(8_000);
+      expect(own).toBeGreaterThan(0);
+      expect(own).toBeLessThan(registry / 3);
     },
     60_000,
   );

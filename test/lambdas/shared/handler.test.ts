@@ -11,7 +11,7 @@ const catching = (p: Promise<unknown>): Promise<unknown> =>
   );
 
 describe('defineHandler', () => {
-  const planFailback = defineHandler('plan-failback', () => ({
+  const planFailback = defineHandler('plan-failback', CONTRACTS['plan-failback'], () => ({
     aurora: false,
     approvalTimeoutSeconds: 60,
     rebuild: { intervalSeconds: 60, checks: 10 },
@@ -35,7 +35,7 @@ describe('defineHandler', () => {
     ['a string', 'hello', /\(input\): expected object, received string \(got "hello"\)/],
   ])('%s: InvalidInputError naming the path and the bad value, body not run', async (_label, event, message) => {
     let ran = false;
-    const h = defineHandler('plan-failback', () => {
+    const h = defineHandler('plan-failback', CONTRACTS['plan-failback'], () => {
       ran = true;
       throw new Error('must not run');
     });
@@ -46,14 +46,14 @@ describe('defineHandler', () => {
   });
 
   it('an output that breaks the contract is an InvalidOutputError naming the path and value', async () => {
-    const h = defineHandler('switch-dns', () => ({ changeId: 7, previous: null, current: 'x' }) as never);
+    const h = defineHandler('switch-dns', CONTRACTS['switch-dns'], () => ({ changeId: 7, previous: null, current: 'x' }) as never);
     const err = await catching(h({ database: hotDb(), target: 'new.example.com', epoch: 1, incidentId: 'inc-1' }));
     expect(err).toMatchObject({ name: 'InvalidOutputError' });
     expect((err as Error).message).toMatch(/switch-dns: invalid output: changeId: expected string, received number \(got 7\)/);
   });
 
   it('applies the input and output defaults of the contract', async () => {
-    const h = defineHandler('fence-primary', (input) => {
+    const h = defineHandler('fence-primary', CONTRACTS['fence-primary'], (input) => {
       expect(input.site).toBe('primary');
       return { confirmed: true, actions: [], revoked: [], instanceStatus: null };
     });
@@ -68,7 +68,7 @@ describe('defineHandler', () => {
   });
 
   it('never shows a task token (or any key named like a secret) in the message', async () => {
-    const h = defineHandler('request-approval', () => ({ approvalId: 'a', expiresAt: 'b' }));
+    const h = defineHandler('request-approval', CONTRACTS['request-approval'], () => ({ approvalId: 'a', expiresAt: 'b' }));
     const err = await catching(
       h({ database: hotDb(), taskToken: 'x'.repeat(3000), incidentId: 'inc-1', step: 'failover', decision: 'promote', reasons: ['r'], timeoutSeconds: 60 }),
     );
@@ -77,7 +77,9 @@ describe('defineHandler', () => {
   });
 
   it("an action handler parses with the action's own contract", async () => {
-    const h = defineActionHandler('request-approval', 'supersede', (input) => ({ superseded: [input.trigger] }));
+    const h = defineActionHandler('request-approval', 'supersede', CONTRACTS['request-approval'].actions.supersede, (input) => ({
+      superseded: [input.trigger],
+    }));
     await expect(h({ database: hotDb(), action: 'supersede', trigger: 'an alarm' })).resolves.toEqual({ superseded: ['an alarm'] });
     await expect(h({ database: hotDb(), action: 'supersede' })).rejects.toThrow(/request-approval \(supersede\): invalid input: trigger: is required/);
   });
