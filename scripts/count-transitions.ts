@@ -40,7 +40,8 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
   }
 }
 const known = counts.filter((c): c is number => c !== null).sort((a, b) => a - b);
-const median = known.length ? known[Math.floor((known.length - 1) / 2)] : null;
+const middle = (known.length - 1) / 2;
+const median = known.length ? (known[Math.floor(middle)]! + known[Math.ceil(middle)]!) / 2 : null;
 process.stdout.write(
   `counts: ${counts.map((c) => c ?? '-').join(' ')}; min ${known[0] ?? '-'}, median ${median ?? '-'}, max ${known.at(-1) ?? '-'} (target ≤ 100)\n`,
 );
