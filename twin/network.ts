@@ -123,16 +123,24 @@ export class NetworkModel {
   }
 
   /**
-   * Cuts (or restores) every flow to and from a database, as a deny-all network ACL on its subnets
-   * does (FIS aws:network:disrupt-connectivity): new connections time out, open sessions die.
+   * Cuts every flow to and from a database, as a deny-all network ACL on its subnets does (FIS
+   * aws:network:disrupt-connectivity): new connections time out, open sessions die. Returns what
+   * ends this disruption: it is bound to the instance or cluster, not to its identifier, since the
+   * instance may be renamed meanwhile (a preserved old primary) and the ACL still goes away.
    * Disruptions nest: the database is reachable again when the last one ends.
    */
-  disrupt(id: string, on: boolean): void {
+  disrupt(id: string): () => void {
     const o = this.targetObject(id);
-    const n = (this.disrupted.get(o) ?? 0) + (on ? 1 : -1);
-    if (n > 0) this.disrupted.set(o, n);
-    else this.disrupted.delete(o);
-    if (on) this.dropSessions(o, 'network disrupted');
+    this.disrupted.set(o, (this.disrupted.get(o) ?? 0) + 1);
+    this.dropSessions(o, 'network disrupted');
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      const n = (this.disrupted.get(o) ?? 0) - 1;
+      if (n > 0) this.disrupted.set(o, n);
+      else this.disrupted.delete(o);
+    };
   }
 
   /** Is the database's network cut ({@link disrupt})? */

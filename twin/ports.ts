@@ -109,7 +109,8 @@ export interface NetworkView {
   inheritData(promoted: object, source: object, upToMs: number): void;
   onInstanceGroupsChange(inst: DbInstance): void;
   onSecurityGroupChange(region: string, groupId: string): void;
-  disrupt(id: string, on: boolean): void;
+  /** Cuts a database's network; the returned function ends that cut (twin/network.ts). */
+  disrupt(id: string): () => void;
 }
 
 /** Route 53's resolver as the network sees it. */

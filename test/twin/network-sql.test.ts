@@ -447,3 +447,34 @@ describe('iamTokenRefusal', () => {
     expect(isIamAuthToken('pw')).toBe(false);
   });
 });
+
+describe('network disruption (FIS disrupt-connectivity)', () => {
+  it('ends on the instance it cut, even when it was renamed meanwhile (a preserved old primary)', async () => {
+    const world = exampleWorld();
+    const end = world.network.disrupt(PRIMARY.id);
+    expect(world.network.isDisrupted(PRIMARY.id)).toBe(true);
+    await world.call(
+      'rds',
+      'ModifyDBInstance',
+      { DBInstanceIdentifier: PRIMARY.id, NewDBInstanceIdentifier: `${PRIMARY.id}-old-1`, ApplyImmediately: true },
+      { region: PRIMARY.region },
+    );
+    await world.clock.advanceBy(600_000);
+    expect(world.rds.getInstance(PRIMARY.id, PRIMARY.region)).toBeUndefined();
+    expect(world.network.isDisrupted(`${PRIMARY.id}-old-1`)).toBe(true);
+    end();
+    expect(world.network.isDisrupted(`${PRIMARY.id}-old-1`)).toBe(false);
+    end();
+    expect(world.network.isDisrupted(`${PRIMARY.id}-old-1`)).toBe(false);
+  });
+
+  it('nests: the database is reachable again when the last disruption ends', () => {
+    const world = exampleWorld();
+    const first = world.network.disrupt(PRIMARY.id);
+    const second = world.network.disrupt(PRIMARY.id);
+    first();
+    expect(world.network.isDisrupted(PRIMARY.id)).toBe(true);
+    second();
+    expect(world.network.isDisrupted(PRIMARY.id)).toBe(false);
+  });
+});

@@ -523,12 +523,12 @@ export class FisService implements ServiceModel {
       }
       case 'aws:network:disrupt-connectivity': {
         const databases = [...new Set(resources.flatMap((s) => this.world.ec2.subnetDatabases(e.region, idOf(s))))];
-        for (const db of databases) this.world.network.disrupt(db, true);
+        const ends = databases.map((db) => this.world.network.disrupt(db));
         let restored = false;
         const restore = () => {
           if (restored) return;
           restored = true;
-          for (const db of databases) this.world.network.disrupt(db, false);
+          for (const end of ends) end();
           this.world.log('cloud', `FIS experiment ${e.id}: network of ${resources.map(idOf).join(', ')} restored`, { experimentId: e.id, databases });
         };
         e.undo.push(restore);
