@@ -34,6 +34,12 @@ import {
 } from '../../lib/bundling.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 
+/**
+ * Each esbuild build here takes seconds alone, but fence-primary's (EC2's schema rewritten, then
+ * tree-shaken) took over 60 s in a fresh-clone CI run beside the rest of the suite on 2 cores.
+ */
+const BUILD_TIMEOUT_MS = 300_000;
+
 const dir = mkdtempSync(join(tmpdir(), 'rds-failover-bundles-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,7 +122,7 @@ describe('function bundles', () => {
         expect(entryBytes, 'within the limit now: remove it from BUNDLE_OVER_LIMIT').toBeGreaterThan(BUNDLE_LIMITS.entryBytes);
       }
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
   it.each([...CRITICAL_PATH_FUNCTIONS])(
@@ -125,13 +131,17 @@ describe('function bundles', () => {
       const loaded = await packagesLoadedAtInit(name);
       expect(LAZY_ONLY.filter((p) => loaded.has(p))).toEqual([]);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
-  it('bundles the AWS SDK (the version tested is the version run): a cold start imports nothing bare but Node built-ins', async () => {
-    expect(BUNDLE_EXTERNALS).toEqual(['pg-native']);
-    for (const name of ['heartbeat', 'promote-standby', 'fence-primary']) expect(await bareImportsAtInit(name)).toEqual([]);
-  }, 60_000);
+  it(
+    'bundles the AWS SDK (the version tested is the version run): a cold start imports nothing bare but Node built-ins',
+    async () => {
+      expect(BUNDLE_EXTERNALS).toEqual(['pg-native']);
+      for (const name of ['heartbeat', 'promote-standby', 'fence-primary']) expect(await bareImportsAtInit(name)).toEqual([]);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   it.each(['switch-dns', 'fence-primary', 'heartbeat'])(
     "%s: a cold start holds the credential chain's first link (the environment), not the chain",
@@ -152,7 +162,7 @@ describe('function bundles', () => {
       ).toEqual([]);
       expect(inputs.some((i) => /credential-provider-env\/dist-es\/fromEnv\.js$/.test(i))).toBe(true);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
   // Each handler passes its own contract to defineHandler and contracts.ts builds its schemas through a
@@ -188,7 +198,7 @@ describe('function bundles', () => {
       expect(own).toBeGreaterThan(0);
       expect(own).toBeLessThan(registry / 3);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
   // Pointing imports past the SDK's barrels changes which modules a chunk imports: every file of the
@@ -214,7 +224,7 @@ describe('function bundles', () => {
       );
       expect(failed).toEqual([]);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
   // The alternative the bench measures (lib/bundling.ts says why it is not deployed): with the SDK's
@@ -227,13 +237,17 @@ describe('function bundles', () => {
       expect(entryBytes).toBeLessThanOrEqual(BUNDLE_LIMITS.entryBytes);
       for (const bare of await bareImportsAtInit(name, RUNTIME_SDK_EXTERNALS)) expect(bare).toMatch(/^@aws-sdk\/client-[a-z0-9-]+$/);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
-  it('the SQL drivers are still in the asset, as chunks of their own', async () => {
-    const { lazyBytes } = await bundleFunction('probe', join(dir, 'probe-lazy'));
-    expect(lazyBytes).toBeGreaterThan(1_000_000);
-  }, 60_000);
+  it(
+    'the SQL drivers are still in the asset, as chunks of their own',
+    async () => {
+      const { lazyBytes } = await bundleFunction('probe', join(dir, 'probe-lazy'));
+      expect(lazyBytes).toBeGreaterThan(1_000_000);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });
 
 /**
@@ -383,7 +397,7 @@ describe('a bundle on the wire, against the same code unbundled', () => {
       '[default]\naws_access_key_id = AKIDINIDEFAULT\naws_secret_access_key = s\n\n[other]\naws_access_key_id = AKIDINIOTHER\naws_secret_access_key = s\n',
     );
     writeFileSync(join(wire, 'config'), '');
-  }, 120_000);
+  }, BUILD_TIMEOUT_MS);
   afterAll(() => server?.close());
 
   /** Runs `module`'s handler in a fresh Node process with only `env` for AWS settings (no real profile, no instance metadata). */
@@ -411,35 +425,39 @@ describe('a bundle on the wire, against the same code unbundled', () => {
 
   const LAMBDA_ENV = { AWS_ACCESS_KEY_ID: 'AKIDLAMBDAENV', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' };
 
-  it('sends the same requests and reads the same answers and errors (EC2, RDS, Route 53, DynamoDB)', async () => {
-    const before = server.requests.length;
-    const fromSource = await run(unbundled, LAMBDA_ENV);
-    // The user agent aside: unbundled, Node loads the SDK's CommonJS build, which carries its own copy of the version.
-    const sourceRequests = server.requests.slice(before).map(({ keyId: _k, userAgent: _u, ...r }) => r);
-    const fromBundle = await run(bundled, LAMBDA_ENV);
-    const bundleRequests = server.requests.slice(before + sourceRequests.length).map(({ keyId: _k, ...r }) => r);
-    const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string })
-      .version;
-    expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
-    expect(sourceRequests).toHaveLength(8);
-    expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
-    expect(fromBundle).toEqual(fromSource);
-    // The members the trimmed schemas name: what fence-primary and promote-standby rely on.
-    expect(sourceRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.body).toContain('AllowDataLoss=true');
-    expect(sourceRequests.find((r) => r.body.includes('Action=RevokeSecurityGroupIngress'))!.body).toContain('SecurityGroupRuleId.1=sgr-1');
-    expect(fromBundle).toMatchObject({
-      describeSecurityGroups: {
-        output: {
-          SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ FromPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }], Tags: [{ Key: 'rds-failover' }] }],
+  it(
+    'sends the same requests and reads the same answers and errors (EC2, RDS, Route 53, DynamoDB)',
+    async () => {
+      const before = server.requests.length;
+      const fromSource = await run(unbundled, LAMBDA_ENV);
+      // The user agent aside: unbundled, Node loads the SDK's CommonJS build, which carries its own copy of the version.
+      const sourceRequests = server.requests.slice(before).map(({ keyId: _k, userAgent: _u, ...r }) => r);
+      const fromBundle = await run(bundled, LAMBDA_ENV);
+      const bundleRequests = server.requests.slice(before + sourceRequests.length).map(({ keyId: _k, ...r }) => r);
+      const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string })
+        .version;
+      expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
+      expect(sourceRequests).toHaveLength(8);
+      expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
+      expect(fromBundle).toEqual(fromSource);
+      // The members the trimmed schemas name: what fence-primary and promote-standby rely on.
+      expect(sourceRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.body).toContain('AllowDataLoss=true');
+      expect(sourceRequests.find((r) => r.body.includes('Action=RevokeSecurityGroupIngress'))!.body).toContain('SecurityGroupRuleId.1=sgr-1');
+      expect(fromBundle).toMatchObject({
+        describeSecurityGroups: {
+          output: {
+            SecurityGroups: [{ GroupId: 'sg-1', IpPermissions: [{ FromPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }], Tags: [{ Key: 'rds-failover' }] }],
+          },
         },
-      },
-      failoverGlobalCluster: { output: { GlobalCluster: { FailoverState: { IsDataLossAllowed: true } } } },
-      describeMissingInstance: { error: { name: 'DBInstanceNotFoundFault', fault: 'client', status: 404 } },
-      changeRecords: { output: { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } } },
-      getItem: { output: { Item: { v: { N: '1' } } } },
-      updateItem: { error: { name: 'ConditionalCheckFailedException', fault: 'client' } },
-    });
-  }, 60_000);
+        failoverGlobalCluster: { output: { GlobalCluster: { FailoverState: { IsDataLossAllowed: true } } } },
+        describeMissingInstance: { error: { name: 'DBInstanceNotFoundFault', fault: 'client', status: 404 } },
+        changeRecords: { output: { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } } },
+        getItem: { output: { Item: { v: { N: '1' } } } },
+        updateItem: { error: { name: 'ConditionalCheckFailedException', fault: 'client' } },
+      });
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   it('builds the credential chain apart, beside index.mjs', () => {
     expect(links.some((f) => /^credentials-credential-provider-node-[0-9a-f]{8}\.mjs$/.test(f))).toBe(true);
@@ -466,27 +484,35 @@ describe('a bundle on the wire, against the same code unbundled', () => {
       expect(await signedWith(unbundled)).toEqual([keyId]);
       expect(await signedWith(bundled)).toEqual([keyId]);
     },
-    60_000,
+    BUILD_TIMEOUT_MS,
   );
 
-  it('with the environment Lambda sets, never loads the chain: the bundle works without its files', async () => {
-    const without = join(wire, 'without-chain');
-    cpSync(join(wire, 'bundled'), without, { recursive: true });
-    const chainFiles = readdirSync(without).filter((f) => /^(chunk-)?credentials-/.test(f));
-    expect(chainFiles.length).toBeGreaterThan(1);
-    for (const f of chainFiles) rmSync(join(without, f));
-    const before = server.requests.length;
-    expect(await run(join(without, BUNDLE_ENTRY_FILE), LAMBDA_ENV, ['getItem'])).toMatchObject({ getItem: { output: { Item: { v: { N: '1' } } } } });
-    expect(server.requests.slice(before).map((r) => r.keyId)).toEqual(['AKIDLAMBDAENV']);
-    // And it is the chain that answers otherwise: without its files, no other environment works.
-    expect(JSON.stringify(await run(join(without, BUNDLE_ENTRY_FILE), {}, ['getItem']))).toMatch(/credentials-credential-provider-node/);
-  }, 60_000);
+  it(
+    'with the environment Lambda sets, never loads the chain: the bundle works without its files',
+    async () => {
+      const without = join(wire, 'without-chain');
+      cpSync(join(wire, 'bundled'), without, { recursive: true });
+      const chainFiles = readdirSync(without).filter((f) => /^(chunk-)?credentials-/.test(f));
+      expect(chainFiles.length).toBeGreaterThan(1);
+      for (const f of chainFiles) rmSync(join(without, f));
+      const before = server.requests.length;
+      expect(await run(join(without, BUNDLE_ENTRY_FILE), LAMBDA_ENV, ['getItem'])).toMatchObject({ getItem: { output: { Item: { v: { N: '1' } } } } });
+      expect(server.requests.slice(before).map((r) => r.keyId)).toEqual(['AKIDLAMBDAENV']);
+      // And it is the chain that answers otherwise: without its files, no other environment works.
+      expect(JSON.stringify(await run(join(without, BUNDLE_ENTRY_FILE), {}, ['getItem']))).toMatch(/credentials-credential-provider-node/);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
-  it('with no credentials anywhere, fails as the unbundled chain does', async () => {
-    const empty = { AWS_SHARED_CREDENTIALS_FILE: join(wire, 'config') };
-    const a = await run(unbundled, empty, ['getItem']);
-    const b = await run(bundled, empty, ['getItem']);
-    expect(b).toEqual(a);
-    expect(JSON.stringify(b)).toMatch(/Could not load credentials from any providers/);
-  }, 60_000);
+  it(
+    'with no credentials anywhere, fails as the unbundled chain does',
+    async () => {
+      const empty = { AWS_SHARED_CREDENTIALS_FILE: join(wire, 'config') };
+      const a = await run(unbundled, empty, ['getItem']);
+      const b = await run(bundled, empty, ['getItem']);
+      expect(b).toEqual(a);
+      expect(JSON.stringify(b)).toMatch(/Could not load credentials from any providers/);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });
