@@ -31,7 +31,6 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUNDLE_LIMITS } from '../lib/bundling.js';
-import { FAILOVER_STATES } from '../lib/workflow/failover.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { runDrill } from '../twin/drill/index.js';
 import { loadScenarioFile } from '../twin/scenario/index.js';
@@ -39,6 +38,7 @@ import { benchBundles, type BundleBench, type BundleRow } from './bundles.js';
 import { benchChaosCpu, type ChaosCpuResult } from './chaos.js';
 import { benchDetection, DETECTION_KINDS, type DetectionRow } from './detection.js';
 import { benchScale } from './scale.js';
+import { statesToFailedOver } from './transitions.js';
 
 interface ScenarioRow {
   scenario: string;
@@ -117,9 +117,7 @@ for (const file of files) {
     report = await runDrill(scenario, {
       seed: 1,
       onFinish: (_world, _deployment, facts) => {
-        // The first run that told the operators it failed over: its transitions up to that state.
-        const at = facts.executions.map((e) => e.entered.indexOf(FAILOVER_STATES.tellOperators)).find((i) => i >= 0);
-        toFailedOver = at === undefined ? null : at + 1;
+        toFailedOver = statesToFailedOver(facts)?.length ?? null;
       },
     });
     walls.push(performance.now() - t0);

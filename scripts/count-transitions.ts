@@ -1,7 +1,7 @@
 /**
  * State transitions of a hot crash's failover, per seed: the entered states of the run that told
  * the operators it failed over (FAILOVER_STATES.tellOperators), up to and including that state, as
- * bench/run.ts counts them. Target (issue #13): ≤ 100 on every seed.
+ * bench/run.ts counts them (bench/transitions.ts). Target (issue #13): ≤ 100 on every seed.
  *
  *   node --import tsx scripts/count-transitions.ts                 # scenarios/crash-hot.json, seeds 1..10
  *   node --import tsx scripts/count-transitions.ts --seeds 3 --scenario scenarios/crash-hot.json --states
@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../lib/paths.js';
-import { FAILOVER_STATES } from '../lib/workflow/failover.js';
+import { statesToFailedOver } from '../bench/transitions.js';
 import { runDrill } from '../twin/drill/index.js';
 import { loadScenarioFile } from '../twin/scenario/index.js';
 
@@ -27,8 +27,7 @@ for (let seed = 1; seed <= Number(values.seeds); seed++) {
   await runDrill(scenario, {
     seed,
     onFinish: (_world, _deployment, facts) => {
-      const run = facts.executions.find((e) => e.entered.includes(FAILOVER_STATES.tellOperators));
-      entered = run?.entered.slice(0, run.entered.indexOf(FAILOVER_STATES.tellOperators) + 1);
+      entered = statesToFailedOver(facts);
     },
   });
   counts.push(entered ? entered.length : null);

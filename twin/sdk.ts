@@ -238,33 +238,6 @@ const SPECS: ClientSpec[] = [
   },
 ];
 
-const RETRYABLE_NAMES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-
-/** Would SDK v3's standard retry strategy retry this error? (docs/aws-behaviour.md §10) */
-export function sdkWouldRetry(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  const status = e?.$metadata?.httpStatusCode ?? 0;
-  return RETRYABLE_NAMES.has(e?.name ?? '') || status === 429 || (status >= 500 && status <= 504) || !!e?.$retryable;
-}
-
 const THROTTLING_NAMES = new Set([
   'BandwidthLimitExceeded',
   'EC2ThrottledException',
@@ -281,6 +254,16 @@ const THROTTLING_NAMES = new Set([
   'TooManyRequestsException',
   'TransactionInProgressException',
 ]);
+
+/** What the standard strategy retries by name: throttling, and the timeouts. */
+const RETRYABLE_NAMES = new Set([...THROTTLING_NAMES, 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** Would SDK v3's standard retry strategy retry this error? (docs/aws-behaviour.md §10) */
+export function sdkWouldRetry(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return RETRYABLE_NAMES.has(e?.name ?? '') || status === 429 || (status >= 500 && status <= 504) || !!e?.$retryable;
+}
 
 /**
  * SDK v3's standard backoff before retry `attempt` (1 = the first retry): full jitter over

@@ -32,7 +32,7 @@ import { defaultPort, isAurora, secretArnInRegion, type DatabaseConfig } from '.
 import { eventBusName, tableName, topicName } from '../../lib/naming.js';
 import { twinContext } from '../context.js';
 import { roleNameOfArn, type Principal, type PolicyDocument } from '../iam.js';
-import type { AlarmDefinition } from '../services/cloudwatch.js';
+import { ALARM_DEFINITION_KEYS, type AlarmDefinition } from '../services/cloudwatch.js';
 import { checkStackLimits, describeViolation, type LimitViolation } from '../services/cfn-limits.js';
 import { loadRulesFromTemplate } from '../services/cfn-rules.js';
 import { coldStandbyRestoreOperations } from '../services/cloudformation.js';
@@ -343,28 +343,8 @@ function healthyValue(def: AlarmDefinition): number {
   }
 }
 
-const ALARM_KEYS = [
-  'AlarmName',
-  'AlarmDescription',
-  'Namespace',
-  'MetricName',
-  'Dimensions',
-  'Statistic',
-  'Period',
-  'EvaluationPeriods',
-  'DatapointsToAlarm',
-  'Threshold',
-  'ComparisonOperator',
-  'TreatMissingData',
-  'ActionsEnabled',
-  'AlarmActions',
-  'OKActions',
-  'InsufficientDataActions',
-  'Unit',
-] as const;
-
 function defineAlarmWithHistory(world: World, region: string, logicalId: string, props: Record<string, unknown>): void {
-  const unsupported = Object.keys(props).filter((k) => !(ALARM_KEYS as readonly string[]).includes(k));
+  const unsupported = Object.keys(props).filter((k) => !(ALARM_DEFINITION_KEYS as readonly string[]).includes(k));
   if (unsupported.length > 0) throw new Error(`twin deploy: alarm ${logicalId} uses ${unsupported.join(', ')}, which the twin does not model`);
   const def = { AlarmName: logicalId, ...props } as unknown as AlarmDefinition;
   world.cloudwatch.defineAlarm(region, def);

@@ -295,6 +295,27 @@ const TWO_HOURS = 2 * 3_600_000;
 /** What the cloudwatch model needs of the world (twin/ports.ts). */
 export type CloudWatchWorld = TwinCore & { readonly events: AwsEventSink; readonly sns: TopicPublisher };
 
+/** The PutMetricAlarm parameters the twin models (an alarm's definition; the call also takes Tags). */
+export const ALARM_DEFINITION_KEYS = [
+  'AlarmName',
+  'AlarmDescription',
+  'Namespace',
+  'MetricName',
+  'Dimensions',
+  'Statistic',
+  'Period',
+  'EvaluationPeriods',
+  'DatapointsToAlarm',
+  'Threshold',
+  'ComparisonOperator',
+  'TreatMissingData',
+  'ActionsEnabled',
+  'AlarmActions',
+  'OKActions',
+  'InsufficientDataActions',
+  'Unit',
+] as const;
+
 export class CloudWatchService implements ServiceModel {
   readonly key = 'cloudwatch' as const;
   private readonly metrics = new Map<string, Map<string, Point[]>>(); // region -> metricKey -> points (time order)
@@ -555,26 +576,7 @@ export class CloudWatchService implements ServiceModel {
     },
     ctx: CallCtx,
   ) {
-    supportOnly('cloudwatch', 'PutMetricAlarm', input, [
-      'AlarmName',
-      'AlarmDescription',
-      'Namespace',
-      'MetricName',
-      'Dimensions',
-      'Statistic',
-      'Period',
-      'EvaluationPeriods',
-      'DatapointsToAlarm',
-      'Threshold',
-      'ComparisonOperator',
-      'TreatMissingData',
-      'ActionsEnabled',
-      'AlarmActions',
-      'OKActions',
-      'InsufficientDataActions',
-      'Unit',
-      'Tags',
-    ]);
+    supportOnly('cloudwatch', 'PutMetricAlarm', input, [...ALARM_DEFINITION_KEYS, 'Tags']);
     return this.defineAlarm(ctx.region, input);
   }
 
