@@ -77,8 +77,7 @@ const clauses = (list) =>
  * Packages declare `"sideEffects": false`, so skipping a barrel's other modules is what esbuild
  * already does for the names no one imports. Anything not a plain named re-export is left alone.
  */
-function barrelFlattener(resolve) {
-  const barrels = new Map();
+function barrelFlattener(resolve, barrels) {
   /** The barrel's names → { path, name } of the defining module (following barrels of barrels), or null if `file` is no barrel. */
   const barrel = async (file) => {
     if (barrels.has(file)) return barrels.get(file);
@@ -138,9 +137,23 @@ const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/][^\\/]+[\\
  * `packageInfo.version` alone) as its name and version only: esbuild cannot drop the unused fields
  * of a default-imported JSON object, 2.4 KB of scripts, exports and dependencies per client.
  */
+/**
+ * What {@link sdkModulesPlugin} learns of the SDK's files, kept for every build of this process
+ * that resolves modules the same way (`cdk synth` and the bundle test build every function, over
+ * the same SDK files): resolutions, barrels and rewritten sources, per resolution setup.
+ */
+const sdkModuleCaches = new Map();
+function sdkModuleCache(options) {
+  const { external, mainFields, conditions, platform, format } = options;
+  const key = JSON.stringify({ external, mainFields, conditions, platform, format });
+  if (!sdkModuleCaches.has(key)) sdkModuleCaches.set(key, { resolved: new Map(), barrels: new Map(), sources: new Map() });
+  return sdkModuleCaches.get(key);
+}
+
 const sdkModulesPlugin = {
   name: 'sdk-modules',
   setup(b) {
+    const cache = sdkModuleCache(b.initialOptions);
     b.onResolve({ filter: /^(\.\.?\/)+package\.json$/ }, async (args) => {
       if (!SDK_MODULE.test(args.importer) || args.pluginData === 'sdk-modules') return undefined;
       const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'sdk-modules' });
@@ -150,15 +163,27 @@ const sdkModulesPlugin = {
       const { name, version } = JSON.parse(await readFile(args.path, 'utf8'));
       return { contents: JSON.stringify({ name, version }), loader: 'json' };
     });
-    const resolveFrom = async (specifier, resolveDir) => {
-      const r = await b.resolve(specifier, { kind: 'import-statement', resolveDir });
-      return r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined;
+    const resolveFrom = (specifier, resolveDir) => {
+      const key = `${resolveDir}\0${specifier}`;
+      if (!cache.resolved.has(key)) {
+        cache.resolved.set(
+          key,
+          b
+            .resolve(specifier, { kind: 'import-statement', resolveDir })
+            .then((r) => (r.errors.length === 0 && !r.external && r.namespace === 'file' && /\.js$/.test(r.path) ? r.path : undefined)),
+        );
+      }
+      return cache.resolved.get(key);
     };
-    const flatten = barrelFlattener(resolveFrom);
+    const flatten = barrelFlattener(resolveFrom, cache.barrels);
+    const rewrite = async (path) => {
+      let source = await readFile(path, 'utf8');
+      if (SCHEMA_MODULE.test(path)) source = inlineSchemaKeys(source);
+      return flatten(source, path);
+    };
     b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      if (SCHEMA_MODULE.test(args.path)) source = inlineSchemaKeys(source);
-      return { contents: await flatten(source, args.path), loader: 'js', resolveDir: dirname(args.path) };
+      if (!cache.sources.has(args.path)) cache.sources.set(args.path, rewrite(args.path));
+      return { contents: await cache.sources.get(args.path), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
