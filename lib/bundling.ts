@@ -26,16 +26,16 @@ export const BUNDLE_BANNER = "import { createRequire as __rdsFailoverRequire } f
  *   behaviour when the runtime's SDK does;
  * - it starts faster: `npm run bench` measures each critical-path function both ways, and left to
  *   the runtime its SDK clients load as whole CommonJS packages (every command of the service, not
- *   minified): module init 1.1 to 3.5 times the bundled one (fence-primary, with the EC2 client,
+ *   minified): module init 1.5 to 6.8 times the bundled one (fence-primary, with the EC2 client,
  *   the most). AWS recommends bundling for both reasons.
  *
- * The price: 6 of the 15 critical-path functions load more than {@link BUNDLE_LIMITS}.entryBytes at
+ * The price: 3 of the 15 critical-path functions load more than {@link BUNDLE_LIMITS}.entryBytes at
  * a cold start ({@link BUNDLE_OVER_LIMIT}); left to the runtime, every one would be under it
  * ({@link RUNTIME_SDK_EXTERNALS}, measured by the bench), with a slower init. What the SDK loads at
  * a cold start is trimmed at build time instead (scripts/bundle-function.mjs): the shapes of
  * operations no function sends, the credential chain past its first link (the environment, which
  * Lambda always answers), the protocols of lazily loaded clients, each client's package.json but
- * its version.
+ * its version, and the boilerplate of each modelled error class (one factory builds them all).
  */
 export const BUNDLE_EXTERNALS = ['pg-native'];
 
@@ -93,21 +93,21 @@ export const CRITICAL_PATH_FUNCTIONS = [
  * about 150 KB minified before any client, and zod/mini with the function's own contract and the
  * database schema about 25 to 33 KB (each handler passes its own contract: lambdas/shared/handler.ts;
  * zod's classic API, 97 KB, is bundled nowhere: lambdas/shared/config-schema-mini.ts). Per client: its
- * modelled errors (classes and schemas, every one registered so that an error answer becomes its
- * typed exception), its endpoint rules and the shapes of the operations the function sends: RDS,
- * with 160 errors, about 80 KB (check-data-loss-budget, fence-primary, promote-standby,
- * check-standby), DynamoDB about 45 KB with its document codec and endpoint cache. Within the
- * limit: accept-trigger, probe-vantage, evaluate-verdict (no AWS client at init),
- * start-fault-experiment (the FIS client), probe and verify-writes (their SQL drivers load on use),
- * heartbeat (CloudWatch, Secrets Manager), switch-dns (Route 53), manage-lease (DynamoDB).
+ * modelled errors (every one registered, so that an error answer becomes its typed exception; the
+ * classes are built by one factory, scripts/bundle-function.mjs, but each keeps its schema), its
+ * endpoint rules and the shapes of the operations the function sends: RDS, with 150 errors, about
+ * 57 KB, DynamoDB about 40 KB with its document codec and endpoint cache. Over the limit, each
+ * using two or three clients on every run: check-data-loss-budget (RDS and CloudWatch),
+ * fence-primary (DynamoDB, RDS, EC2), record-incident (DynamoDB, EventBridge). Within it:
+ * accept-trigger, probe-vantage, evaluate-verdict (no AWS client at init), start-fault-experiment
+ * (FIS), probe and verify-writes (their SQL drivers load on use), heartbeat (CloudWatch, Secrets
+ * Manager), switch-dns (Route 53), manage-lease and request-approval (DynamoDB), promote-standby
+ * and check-standby (RDS).
  */
 export const BUNDLE_OVER_LIMIT: Readonly<Partial<Record<(typeof CRITICAL_PATH_FUNCTIONS)[number], number>>> = {
-  'check-data-loss-budget': 316_000, // RDS and CloudWatch
-  'request-approval': 260_000, // DynamoDB; SNS, and for supersede and watch SFN and approvals.ts, load on use
-  'fence-primary': 366_000, // DynamoDB, RDS and EC2 (every fence method uses EC2: the isolation group or the ingress rules)
-  'promote-standby': 283_000, // RDS
-  'check-standby': 278_000, // RDS
-  'record-incident': 281_000, // DynamoDB and EventBridge; CloudWatch and SNS load on use
+  'check-data-loss-budget': 287_000, // RDS and CloudWatch
+  'fence-primary': 335_000, // DynamoDB, RDS and EC2 (every fence method uses EC2: the isolation group or the ingress rules)
+  'record-incident': 272_000, // DynamoDB and EventBridge; CloudWatch and SNS load on use
 };
 
 /** esbuild options of one function: `entry` (a handler.ts) into `outdir` as {@link BUNDLE_ENTRY_FILE} plus chunks. */

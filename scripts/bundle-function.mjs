@@ -31,6 +31,8 @@
  *   not answer. They share nothing with the main bundle but plain values (the init options, the
  *   credentials, errors the chain tells apart by their `tryNextLink` property).
  * - A client's package.json, which it imports for its version alone: bundled as name and version.
+ * - Modelled error classes ({@link compactErrorClasses}): one factory makes them, with the same
+ *   names, shape ids, fields and prototypes as the classes the generator writes out.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
@@ -47,6 +49,53 @@ function inlineSchemaKeys(source) {
   const constants = new Map();
   for (const m of source.matchAll(/^const (_[A-Za-z0-9_$]+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
   return source.replace(/(?<=[{,]\s*)\[(_[A-Za-z0-9_$]+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all));
+}
+
+/** An SDK client's modelled errors (`models/errors.js`): one class per error the service declares. */
+const ERRORS_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]models[\\/]errors\.js$/;
+
+/** One error class as the SDK's code generator writes it (1 name, 2 shape id, 3 fault, 4 member fields, 5 member assignments). */
+const ERROR_CLASS =
+  /^export class (\w+) extends __BaseException \{\n {4}static shapeId = ("[^"\n]+");\n {4}name = "\1";\n {4}\$fault = ("client"|"server");\n((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: \3,\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.\w+ = opts\.\w+;\n)*) {4}\}\n\}\n/gm;
+
+/** What each compacted class is made by: the class the generator writes, its fields set in the same order. */
+const ERROR_FACTORY = `
+const __error = (name, shapeId, fault, members) => {
+  const C = { [name]: class extends __BaseException {
+    constructor(opts) {
+      super({ name, $fault: fault, ...opts });
+      this.name = name;
+      this.$fault = fault;
+      for (const m of members) this[m] = undefined;
+      Object.setPrototypeOf(this, C.prototype);
+      for (const m of members) this[m] = opts[m];
+    }
+  } }[name];
+  C.shapeId = shapeId;
+  return C;
+};
+`;
+
+/**
+ * `export class X extends __BaseException { ... }` → `export const X = __error("X", shapeId, fault, members)`
+ * for every class written exactly as the generator writes it (the others are left as they are).
+ * The same classes, with the same name, static `shapeId` (which `instanceof` reads), fields and
+ * prototype chain, built by one function: RDS declares 150 errors, 40 KB minified as classes.
+ */
+function compactErrorClasses(source) {
+  let compacted = 0;
+  const out = source.replace(ERROR_CLASS, (all, name, shapeId, fault, fields, assignments) => {
+    const declared = [...fields.matchAll(/(\w+);/g)].map((m) => m[1]);
+    const assigned = [...assignments.matchAll(/this\.(\w+) = opts\.(\w+);/g)].map((m) => (m[1] === m[2] ? m[1] : '\0'));
+    if (declared.join() !== assigned.join()) return all;
+    compacted += 1;
+    return `export const ${name} = /* @__PURE__ */ __error("${name}", ${shapeId}, ${fault}, ${JSON.stringify(declared)});\n`;
+  });
+  if (compacted === 0) return source;
+  const imports = /^import \{ \w+ as __BaseException \} from "[^"]+";\n/m.exec(out);
+  if (!imports) return source;
+  const at = imports.index + imports[0].length;
+  return out.slice(0, at) + ERROR_FACTORY + out.slice(at);
 }
 
 /** A module of the SDK (ES module build) whose imports {@link sdkModulesPlugin} may point past barrels. */
@@ -179,6 +228,7 @@ const sdkModulesPlugin = {
     const rewrite = async (path) => {
       let source = await readFile(path, 'utf8');
       if (SCHEMA_MODULE.test(path)) source = inlineSchemaKeys(source);
+      if (ERRORS_MODULE.test(path)) source = compactErrorClasses(source);
       return flatten(source, path);
     };
     b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => {

@@ -56,10 +56,49 @@ function check(c: Check, on: string): string {
 
 const withChecks = (base: string, checks: string[]): string => (checks.length ? `${base}.check(${checks.join(', ')})` : base);
 
-/** The zod/mini expression of a classic schema, indented by `indent`. */
-function emit(schema: unknown, path: string, indent: string): string {
+/**
+ * Expressions written more than once in the schema (an identifier's pattern and message, a Region
+ * code, a port): each is written once, as a constant the fields share. zod schemas are immutable,
+ * so a shared instance validates as the copies did.
+ */
+interface Shared {
+  /** How often each expression occurs ({@link count}). */
+  counts: ReadonlyMap<string, number>;
+  /** Expression → its constant's name. */
+  names: Map<string, string>;
+  /** The constants' declarations, each after those it uses. */
+  bodies: string[];
+}
+
+/** The zod/mini expression of a classic schema, indented by `indent`; with `shared`, a repeated expression is its constant. */
+function emit(schema: unknown, path: string, indent: string, shared?: Shared): string {
+  if (!shared) return expression(schema, path, indent);
+  const raw = expression(schema, path, indent);
+  if (raw.includes('\n') || (shared.counts.get(raw) ?? 0) < 2) return expression(schema, path, indent, shared);
+  if (!shared.names.has(raw)) {
+    const body = expression(schema, path, indent, shared);
+    shared.names.set(raw, `shared${shared.names.size}`);
+    shared.bodies.push(`const ${shared.names.get(raw)!} = ${body};`);
+  }
+  return shared.names.get(raw)!;
+}
+
+/** Counts every expression but the objects' (the first pass of {@link emit}'s sharing). */
+function count(schema: unknown, path: string, indent: string, counts: Map<string, number>): void {
   const def = defOf(schema);
-  const inner = (s: unknown, p = path) => emit(s, p, indent);
+  const text = expression(schema, path, indent);
+  if (!text.includes('\n')) counts.set(text, (counts.get(text) ?? 0) + 1);
+  const deeper = `${indent}  `;
+  if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') count(def.innerType, path, indent, counts);
+  else if (def.type === 'array') count(def.element, `${path}[]`, indent, counts);
+  else if (def.type === 'object')
+    for (const [key, value] of Object.entries(def.shape as Record<string, unknown>)) count(value, `${path}.${key}`, deeper, counts);
+}
+
+/** The expression of one schema (its children through {@link emit}). */
+function expression(schema: unknown, path: string, indent: string, shared?: Shared): string {
+  const def = defOf(schema);
+  const inner = (s: unknown, p = path) => emit(s, p, indent, shared);
   switch (def.type) {
     case 'optional':
       return `z.optional(${inner(def.innerType)})`;
@@ -98,7 +137,7 @@ function emit(schema: unknown, path: string, indent: string): string {
       if (def.catchall !== undefined && !strict) throw new Error(`unsupported catchall on ${path}`);
       const deeper = `${indent}  `;
       const fields = Object.entries(shape).map(
-        ([key, value]) => `${deeper}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${emit(value, `${path}.${key}`, deeper)},`,
+        ([key, value]) => `${deeper}${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: ${emit(value, `${path}.${key}`, deeper, shared)},`,
       );
       return `${strict ? 'z.strictObject' : 'z.object'}({\n${fields.join('\n')}\n${indent}})`;
     }
@@ -113,6 +152,15 @@ function emit(schema: unknown, path: string, indent: string): string {
  */
 export const schemaCode = (schema: unknown): string => emit(schema, 'database', '');
 
+/** The file's declarations: the shared constants, then the schema. */
+function declarations(schema: unknown): string {
+  const counts = new Map<string, number>();
+  count(schema, 'database', '', counts);
+  const shared: Shared = { counts, names: new Map(), bodies: [] };
+  const code = emit(schema, 'database', '', shared);
+  return [...shared.bodies, `export const databaseSchema = ${code};`].join('\n');
+}
+
 /** The file's content. */
 export function renderMiniSchema(): string {
   return `/**
@@ -123,7 +171,7 @@ export function renderMiniSchema(): string {
  */
 import * as z from 'zod/mini';
 
-export const databaseSchema = ${schemaCode(databaseSchema as z.ZodType)};
+${declarations(databaseSchema as z.ZodType)}
 `;
 }
 

@@ -6,108 +6,132 @@
  */
 import * as z from 'zod/mini';
 
+const shared0 = z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" }));
+const shared1 = z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }));
+const shared2 = z.optional(shared1);
+const shared3 = z.string().check(z.minLength(1));
+const shared4 = z.optional(shared3);
+const shared5 = z.int().check(z.minimum(1), z.maximum(65535));
+const shared6 = z.optional(shared5);
+const shared7 = z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { message: "must be a security group id such as sg-0123456789abcdef0" }));
+const shared8 = z.array(shared7).check(z.minLength(1));
+const shared9 = z.optional(shared8);
+const shared10 = z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as Z0123456789ABC" }));
+const shared11 = z.string().check(z.regex(/^([a-z0-9_]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+\.?$/i, { message: "must be a DNS name" }));
+const shared12 = z.int().check(z.minimum(0), z.maximum(86400));
+const shared13 = z.int().check(z.minimum(1), z.maximum(10));
+const shared14 = z._default(shared13, 3);
+const shared15 = z.boolean();
+const shared16 = z.number().check(z.minimum(0), z.maximum(86400));
+const shared17 = z._default(shared16, 30);
+const shared18 = z.int().check(z.minimum(0), z.maximum(10080));
+const shared19 = z.int().check(z.minimum(10), z.maximum(1440));
+const shared20 = z.int().check(z.minimum(1), z.maximum(720));
+const shared21 = z.string().check(z.minLength(1), z.maxLength(255));
+const shared22 = z._default(shared15, false);
+const shared23 = z.enum(["reboot-with-failover","failover-db-cluster","disrupt-connectivity"]);
 export const databaseSchema = z.strictObject({
   name: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "must start with a letter; lowercase letters, digits and hyphens (max 32)" })),
   engine: z.enum(["postgres","mysql","aurora-postgresql","aurora-mysql"]),
   primary: z.strictObject({
-    region: z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" })),
-    instanceId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    clusterId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    globalClusterId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    endpoint: z.optional(z.string().check(z.minLength(1))),
-    port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
-    securityGroupIds: z.optional(z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { message: "must be a security group id such as sg-0123456789abcdef0" }))).check(z.minLength(1))),
+    region: shared0,
+    instanceId: shared2,
+    clusterId: shared2,
+    globalClusterId: shared2,
+    endpoint: shared4,
+    port: shared6,
+    securityGroupIds: shared9,
   }),
   standby: z.strictObject({
-    region: z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" })),
-    instanceId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    clusterId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    globalClusterId: z.optional(z.string().check(z.regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, { message: "must be an RDS identifier: a letter, then letters, digits or hyphens (max 63)" }))),
-    endpoint: z.optional(z.string().check(z.minLength(1))),
-    port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
-    securityGroupIds: z.optional(z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { message: "must be a security group id such as sg-0123456789abcdef0" }))).check(z.minLength(1))),
+    region: shared0,
+    instanceId: shared2,
+    clusterId: shared2,
+    globalClusterId: shared2,
+    endpoint: shared4,
+    port: shared6,
+    securityGroupIds: shared9,
     readiness: z.enum(["hot","warm","cold"]),
     promotedInstanceClass: z.optional(z.string().check(z.regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: "must be an RDS instance class such as db.r6g.xlarge" }))),
     coldStandby: z.optional(z.strictObject({
       stackName: z.string().check(z.regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/, { message: "must be a CloudFormation stack name: a letter, then letters, digits or hyphens (max 128)" })),
-      parameterName: z._default(z.string().check(z.minLength(1)), "Mode"),
-      activeValue: z._default(z.string().check(z.minLength(1)), "active"),
+      parameterName: z._default(shared3, "Mode"),
+      activeValue: z._default(shared3, "active"),
       serviceRoleArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, { message: "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)" }))),
     })),
   }),
   dns: z.strictObject({
-    hostedZoneId: z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as Z0123456789ABC" })),
-    recordName: z.string().check(z.regex(/^([a-z0-9_]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+\.?$/i, { message: "must be a DNS name" })),
-    ttlSeconds: z._default(z.int().check(z.minimum(0), z.maximum(86400)), 30),
+    hostedZoneId: shared10,
+    recordName: shared11,
+    ttlSeconds: z._default(shared12, 30),
   }),
   credentials: z.optional(z.strictObject({
     secretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, { message: "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)" }))),
-    secretReplicaRegions: z.optional(z.array(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" }))).check(z.minLength(1), z.maxLength(10))),
+    secretReplicaRegions: z.optional(z.array(shared0).check(z.minLength(1), z.maxLength(10))),
     secretKmsKeyArns: z.optional(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/, { message: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), not an alias" }))).check(z.minLength(1), z.maxLength(11))),
-    iamUser: z.optional(z.string().check(z.minLength(1))),
-    databaseName: z.optional(z.string().check(z.minLength(1))),
+    iamUser: shared4,
+    databaseName: shared4,
   })),
   detection: z.strictObject({
     vantagePoints: z.array(z.strictObject({
       name: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { message: "must be lowercase letters, digits and hyphens (max 32)" })),
-      region: z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" })),
+      region: shared0,
     })).check(z.minLength(1)),
     quorum: z.int().check(z.minimum(1)),
-    probeRounds: z._default(z.int().check(z.minimum(1), z.maximum(10)), 3),
+    probeRounds: shared14,
     probeIntervalSeconds: z._default(z.int().check(z.minimum(0), z.maximum(300)), 10),
-    includeControlPlane: z._default(z.boolean(), true),
+    includeControlPlane: z._default(shared15, true),
     heartbeat: z._default(z.strictObject({
       periodSeconds: z._default(z.int().check(z.minimum(60, { message: "must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)" }), z.multipleOf(60, { message: "must be 60 or a multiple of 60 (CloudWatch periods of 60 s or more are evaluated every minute)" })), 60),
-      evaluationPeriods: z._default(z.int().check(z.minimum(1), z.maximum(10)), 3),
-      datapointsToAlarm: z._default(z.int().check(z.minimum(1), z.maximum(10)), 2),
+      evaluationPeriods: shared14,
+      datapointsToAlarm: z._default(shared13, 2),
     }), {"periodSeconds":60,"evaluationPeriods":3,"datapointsToAlarm":2}),
   }),
   failover: z.strictObject({
     mode: z._default(z.enum(["automatic","manual"]), "automatic"),
-    rpoBudgetSeconds: z._default(z.number().check(z.minimum(0), z.maximum(86400)), 30),
+    rpoBudgetSeconds: shared17,
     rpoEstimate: z._default(z.enum(["last-sample","strict"]), "last-sample"),
     fencing: z._default(z.enum(["required","best-effort"]), "required"),
     fenceMethod: z._default(z.enum(["isolate","stop","revoke-ingress"]), "isolate"),
-    cooldownMinutes: z._default(z.int().check(z.minimum(0), z.maximum(10080)), 60),
+    cooldownMinutes: z._default(shared18, 60),
     approvalTimeoutMinutes: z._default(z.int().check(z.minimum(1), z.maximum(10080)), 30),
-    promotionTimeoutMinutes: z._default(z.int().check(z.minimum(10), z.maximum(1440)), 120),
+    promotionTimeoutMinutes: z._default(shared19, 120),
   }),
   failback: z._default(z.strictObject({
     policy: z._default(z.enum(["manual-approval","automatic","never"]), "manual-approval"),
-    stabilityMinutes: z._default(z.int().check(z.minimum(0), z.maximum(10080)), 30),
-    approvalTimeoutHours: z._default(z.int().check(z.minimum(1), z.maximum(720)), 24),
+    stabilityMinutes: z._default(shared18, 30),
+    approvalTimeoutHours: z._default(shared20, 24),
     maxWaitHours: z._default(z.int().check(z.minimum(1), z.maximum(8760)), 168),
     maxLagSeconds: z._default(z.number().check(z.minimum(0), z.maximum(3600)), 5),
-    rebuildTimeoutMinutes: z._default(z.int().check(z.minimum(10), z.maximum(1440)), 240),
+    rebuildTimeoutMinutes: z._default(shared19, 240),
   }), {"policy":"manual-approval","stabilityMinutes":30,"approvalTimeoutHours":24,"maxWaitHours":168,"maxLagSeconds":5,"rebuildTimeoutMinutes":240}),
   traffic: z.optional(z.strictObject({
-    hostedZoneId: z.string().check(z.regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id such as Z0123456789ABC" })),
-    recordName: z.string().check(z.regex(/^([a-z0-9_]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]+\.?$/i, { message: "must be a DNS name" })),
+    hostedZoneId: shared10,
+    recordName: shared11,
     type: z.enum(["A","AAAA","CNAME"]),
-    ttlSeconds: z._default(z.int().check(z.minimum(0), z.maximum(86400)), 60),
+    ttlSeconds: z._default(shared12, 60),
     targets: z.array(z.strictObject({
-      region: z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "must be an AWS Region code such as us-east-1" })),
+      region: shared0,
       setIdentifier: z.string().check(z.minLength(1), z.maxLength(128)),
-      value: z.string().check(z.minLength(1), z.maxLength(255)),
+      value: shared21,
     })).check(z.minLength(2), z.maxLength(2)),
     drainSteps: z._default(z.array(z.int().check(z.minimum(1), z.maximum(100))).check(z.minLength(1), z.maxLength(10)), [10,50,100]),
     stepObservationMinutes: z._default(z.int().check(z.minimum(1), z.maximum(1440)), 10),
-    alarmNames: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(20))),
+    alarmNames: z.optional(z.array(shared21).check(z.maxLength(20))),
   })),
-  drillTarget: z._default(z.boolean(), false),
+  drillTarget: shared22,
   gameDay: z.optional(z.strictObject({
     drillPair: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "must be the name of a database of this config" })),
-    allowProductionTarget: z._default(z.boolean(), false),
-    faults: z._default(z.array(z.enum(["reboot-with-failover","failover-db-cluster","disrupt-connectivity"])).check(z.minLength(1), z.maxLength(3)), ["disrupt-connectivity"]),
+    allowProductionTarget: shared22,
+    faults: z._default(z.array(shared23).check(z.minLength(1), z.maxLength(3)), ["disrupt-connectivity"]),
     disruptSubnetIds: z.optional(z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, { message: "must be a subnet id such as subnet-0123456789abcdef0" }))).check(z.minLength(1), z.maxLength(5))),
-    faultDurationMinutes: z._default(z.int().check(z.minimum(1), z.maximum(720)), 10),
+    faultDurationMinutes: z._default(shared20, 10),
     stopAlarmArns: z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, { message: "must be a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)" }))).check(z.minLength(1), z.maxLength(3)),
     schedule: z.optional(z.string().check(z.regex(/^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$/, { message: "must be an EventBridge Scheduler expression: cron(...), rate(N unit) or at(yyyy-mm-ddThh:mm:ss)" }))),
-    scheduleTimezone: z._default(z.string().check(z.minLength(1)), "UTC"),
-    scheduledFault: z.optional(z.enum(["reboot-with-failover","failover-db-cluster","disrupt-connectivity"])),
+    scheduleTimezone: z._default(shared3, "UTC"),
+    scheduledFault: z.optional(shared23),
     objectives: z._default(z.strictObject({
       rtoSeconds: z._default(z.int().check(z.minimum(1), z.maximum(86400)), 900),
-      rpoSeconds: z._default(z.number().check(z.minimum(0), z.maximum(86400)), 30),
+      rpoSeconds: shared17,
     }), {"rtoSeconds":900,"rpoSeconds":30}),
   })),
 });
