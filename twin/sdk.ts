@@ -109,6 +109,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
 import { currentCaller } from './context.js';
 import { TwinUnsupportedError, type ServiceKey } from './errors.js';
 import type { World } from './world.js';
@@ -238,41 +240,24 @@ const SPECS: ClientSpec[] = [
   },
 ];
 
-const THROTTLING_NAMES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
-]);
-
-/** What the standard strategy retries by name: throttling, and the timeouts. */
-const RETRYABLE_NAMES = new Set([...THROTTLING_NAMES, 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-
-/** Would SDK v3's standard retry strategy retry this error? (docs/aws-behaviour.md §10) */
+/**
+ * Would SDK v3's standard retry strategy retry this error? Its own classification, so the twin
+ * retries exactly what a client would (docs/aws-behaviour.md §10): throttling (the SDK's list of
+ * codes, HTTP 429, a `$retryable` throttling trait) and transient errors (timeouts, HTTP 500, 502,
+ * 503 and 504, a `$retryable` trait, Node's connection errors). Other 5xx answers are not retried.
+ */
 export function sdkWouldRetry(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  const status = e?.$metadata?.httpStatusCode ?? 0;
-  return RETRYABLE_NAMES.has(e?.name ?? '') || status === 429 || (status >= 500 && status <= 504) || !!e?.$retryable;
+  const e = err as SdkError;
+  return isThrottlingError(e) || isTransientError(e);
 }
 
 /**
  * SDK v3's standard backoff before retry `attempt` (1 = the first retry): full jitter over
- * 2^(attempt-1) × base, base 500 ms for throttling (or HTTP 429) and 100 ms otherwise, capped at
- * 20 s (docs/aws-behaviour.md §10). `random` is in [0, 1).
+ * 2^(attempt-1) × base, base 500 ms for throttling (as the SDK classifies it) and 100 ms otherwise,
+ * capped at 20 s (docs/aws-behaviour.md §10). `random` is in [0, 1).
  */
 export function retryDelayMs(err: unknown, attempt: number, random: number): number {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const throttling = THROTTLING_NAMES.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 429;
+  const throttling = isThrottlingError(err as SdkError);
   return Math.floor(random * Math.min(20_000, 2 ** (attempt - 1) * (throttling ? 500 : 100)));
 }
 

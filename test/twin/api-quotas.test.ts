@@ -7,7 +7,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSdkTwin } from '../helpers/sdk-twin.js';
-import { retryDelayMs } from '../../twin/sdk.js';
+import { retryDelayMs, sdkWouldRetry } from '../../twin/sdk.js';
 import { World, DEFAULT_API_QUOTAS } from '../../twin/world.js';
 import { PRIMARY, exampleWorld } from './helpers.js';
 
@@ -86,6 +86,24 @@ describe("the SDK's retry backoff (standard mode)", () => {
     [throttling, 1, 0, 0],
   ])('%o, retry %i, random %f: %i ms', (err, attempt, random, ms) => {
     expect(retryDelayMs(err, attempt, random)).toBe(ms);
+  });
+});
+
+describe("what the SDK's standard strategy retries", () => {
+  it.each([
+    [{ name: 'Throttling', $metadata: { httpStatusCode: 400 } }, true],
+    [{ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }, true],
+    [{ name: 'Whatever', $metadata: { httpStatusCode: 429 } }, true],
+    [{ name: 'TimeoutError', $metadata: {} }, true],
+    [{ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }, true],
+    [{ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }, true],
+    [{ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } }, false],
+    [{ name: 'Error', code: 'ECONNRESET', $metadata: {} }, true],
+    [{ name: 'Whatever', $retryable: {}, $metadata: { httpStatusCode: 400 } }, true],
+    [{ name: 'DBInstanceNotFoundFault', $metadata: { httpStatusCode: 404 } }, false],
+    [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, false],
+  ])('%o: %s', (err, retried) => {
+    expect(sdkWouldRetry(err)).toBe(retried);
   });
 });
 
