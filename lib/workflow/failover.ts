@@ -415,8 +415,8 @@ interface LeaseEndings {
  * `DefinitionBody.fromChainable`. The spine reads top-down in runbook order: each phase goes on to
  * the one listed after it, the last to the failback's schedule ({@link inOrder} builds them from
  * the end back). The verification is built before the spine: a question withdrawn by a new trigger
- * loops back into it from the approval phase (`verifyAgain`); the lease's other endings (`ends`)
- * and the escalation (in the kit) are the exits several phases share.
+ * loops back into it from the approval phase (`verifyAgain`). The endings that release the lease
+ * (`ends`) and the escalation (in the kit) are the exits several phases share.
  */
 export function buildFailoverDefinition(scope: Construct, props: FailoverDefinitionProps): IChainable {
   const f = failoverKit(scope, props);
