@@ -37,6 +37,7 @@ import {
   epoch,
   escalationPath,
   FAILBACK_ENDINGS,
+  inOrder,
   makeRecord,
   makeStep,
   pollingLoop,
@@ -324,18 +325,27 @@ interface Failback {
 /**
  * Builds the failback definition in `scope` (states are constructs named after the runbook
  * sentences above, so build it once per scope). Returns the chain to give to
- * `DefinitionBody.fromChainable`. The phases are built from the end back (each takes the state it
- * goes on to); the spine below reads in runbook order from `markRun` down.
+ * `DefinitionBody.fromChainable`. The spine reads top-down in runbook order: each phase goes on to
+ * the one listed after it, the last to the rebuild of the other side ({@link inOrder} builds them
+ * from the end back). A phase's own branches end inside it (the policy's "never" and rejection, the
+ * drain's rollback) or rejoin the spine (no traffic records: straight on to the switchover); the
+ * notice that a stopped run holds the lease (`blocked`) is the exit two phases share, and the
+ * escalation and the endings are in the kit.
  */
 export function buildFailbackDefinition(scope: Construct, props: FailbackDefinitionProps): IChainable {
   const f = failbackKit(scope, props);
-  const switchDns = switchDnsAndVerifyWrites(f, rebuildOtherSide(f));
-  const switchover = plannedSwitchover(f, switchDns);
-  const stable = decideByPolicy(f, drainTrafficFirst(f, switchover));
-  const catchUp = catchUpThenStability(f, stable);
   const blocked = tellBlocked(f);
-  const waitForOriginal = waitForOriginalSite(f, { next: rebuildOriginalSite(f, catchUp), blocked });
-  return markRun(f, readRoles(f, { next: waitForOriginal, blocked }));
+  return inOrder(
+    (next) => markRun(f, next),
+    (next) => readRoles(f, { next, blocked }),
+    (next) => waitForOriginalSite(f, { next, blocked }),
+    (next) => rebuildOriginalSite(f, next),
+    (next) => catchUpThenStability(f, next),
+    (next) => decideByPolicy(f, next),
+    (next) => drainTrafficFirst(f, next),
+    (next) => plannedSwitchover(f, next),
+    (next) => switchDnsAndVerifyWrites(f, next),
+  )(rebuildOtherSide(f));
 }
 
 function failbackKit(scope: Construct, props: FailbackDefinitionProps): Failback {

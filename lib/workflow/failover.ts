@@ -53,11 +53,13 @@ import {
   drillMarker,
   epoch,
   escalationPath,
+  inOrder,
   makeRecord,
   makeStep,
   pollingLoop,
   verifyWritesStep,
   WORKFLOW_ERRORS,
+  type Phase,
   type RecordFn,
   type StepFn,
   type WorkflowFunction,
@@ -410,20 +412,28 @@ interface LeaseEndings {
 /**
  * Builds the failover definition in `scope` (states are constructs named after the runbook
  * sentences above, so build it once per scope). Returns the chain to give to
- * `DefinitionBody.fromChainable`. The phases are built from the end back (each takes the state it
- * goes on to); the spine below reads in runbook order from `checkTrigger` down.
+ * `DefinitionBody.fromChainable`. The spine reads top-down in runbook order: each phase goes on to
+ * the one listed after it, the last to the failback's schedule ({@link inOrder} builds them from
+ * the end back). The verification is built before the spine: a question withdrawn by a new trigger
+ * loops back into it from the approval phase (`verifyAgain`). The endings that release the lease
+ * (`ends`) and the escalation (in the kit) are the exits several phases share.
  */
 export function buildFailoverDefinition(scope: Construct, props: FailoverDefinitionProps): IChainable {
   const f = failoverKit(scope, props);
   const ends = leaseEndings(f);
-  const afterWrites = recordAndTellFailover(f, scheduleFailback(f));
-  const promotion = promoteAndSwitch(f, verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure).next(afterWrites));
-  const fence = fenceOldPrimary(f, promotion, ends);
-  const verification = verifyPrimaryDown(f);
-  const budget = checkBudgetAndApproval(f, { fence, reverify: verification.again, ends });
-  verification.done.next(decideOnVerdict(f, budget, ends));
-  const opened = openIncident(f, verification.first);
-  return checkTrigger(f, takeLease(f, opened));
+  const { verify, verifyAgain } = verifyPrimaryDown(f);
+  return inOrder(
+    (next) => checkTrigger(f, next),
+    (next) => takeLease(f, next),
+    (next) => openIncident(f, next),
+    verify,
+    (next) => decideOnVerdict(f, next, ends),
+    (next) => checkBudgetAndApproval(f, { fence: next, reverify: verifyAgain, ends }),
+    (next) => fenceOldPrimary(f, next, ends),
+    (next) => promoteAndSwitch(f, next),
+    (next) => verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure).next(next),
+    (next) => recordAndTellFailover(f, next),
+  )(scheduleFailback(f));
 }
 
 function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover {
@@ -764,10 +774,11 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
 // ------------------------------------------------------------ verification
 /**
  * The verification: no re-verification yet, the vantage list, then a Map over rounds whose
- * iteration maps over the vantage points, the quorum verdict, recorded. `first` starts it, `again`
- * verifies again (a question withdrawn by a new trigger), `done` is the recorded verdict.
+ * iteration maps over the vantage points, the quorum verdict, recorded, then `next`. `verify` is
+ * the phase (it returns its first state), `verifyAgain` verifies again (a question withdrawn by a
+ * new trigger).
  */
-function verifyPrimaryDown(f: Failover): { first: IChainable; again: IChainable; done: LambdaInvoke } {
+function verifyPrimaryDown(f: Failover): { verify: Phase; verifyAgain: IChainable } {
   const probes = probeRounds(f);
   const reachVerdict = f.step(
     S.reachVerdict,
@@ -781,7 +792,11 @@ function verifyPrimaryDown(f: Failover): { first: IChainable; again: IChainable;
   probes.rounds.next(reachVerdict).next(done);
   const first = Pass.jsonPath(f.scope, S.startReverifyCount, { result: Result.fromObject({ count: 0 }), resultPath: '$.reverify' });
   first.next(probes.start);
-  return { first, again: probes.start, done };
+  const verify: Phase = (next) => {
+    done.next(next);
+    return first;
+  };
+  return { verify, verifyAgain: probes.start };
 }
 
 /** The vantage list (`start`), then the rounds (`rounds`, a Map whose errors escalate). */

@@ -3,4 +3,5 @@ export * from './approval.js';
 export * from './escalation.js';
 export * from './loop.js';
 export * from './names.js';
+export * from './phases.js';
 export * from './step.js';
