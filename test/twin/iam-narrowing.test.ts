@@ -10,63 +10,30 @@
  * - RDS: the Aurora reboot only on instances of the configured Aurora engine.
  * (docs/aws-behaviour.md "IAM condition keys of the narrowed policies")
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailoverConfigInput } from '../../lambdas/shared/config-schema.js';
-import { logger } from '../../lambdas/shared/logger.js';
-import { deploy, type Deployment } from '../../twin/drill/deploy.js';
-import { synthesizeApp } from '../../twin/drill/synth.js';
-import { evaluate, type Principal } from '../../twin/iam.js';
-import { resolveConfig } from '../../twin/scenario/index.js';
-import { installSdkTwin } from '../../twin/sdk.js';
-import { installSqlTwin } from '../../twin/sql.js';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../twin/iam.js';
 import { normalizedRecordName } from '../../twin/services/route53.js';
-import { World } from '../../twin/world.js';
+import type { World } from '../../twin/world.js';
+import { configWith, databaseConfig } from '../fixtures/databases.js';
+import { useDeployedTwin } from '../helpers/deployed-twin.js';
 
 /** The example database (orders, RDS PostgreSQL) and an Aurora PostgreSQL global database (ledger) in the same zone. */
-function twoDatabases(): FailoverConfigInput {
-  const config = structuredClone(resolveConfig().config) as unknown as { databases: Array<Record<string, unknown>> };
-  const orders = config.databases[0]!;
-  config.databases.push({
-    ...structuredClone(orders),
-    name: 'ledger',
-    engine: 'aurora-postgresql',
-    primary: { region: 'us-east-1', clusterId: 'ledger-use1', globalClusterId: 'ledger-global', securityGroupIds: ['sg-0123456789abcdef0'] },
-    standby: { region: 'us-west-2', clusterId: 'ledger-usw2', globalClusterId: 'ledger-global', readiness: 'hot', securityGroupIds: ['sg-0fedcba9876543210'] },
-    dns: { hostedZoneId: (orders.dns as { hostedZoneId: string }).hostedZoneId, recordName: 'ledger.orders.internal', ttlSeconds: 30 },
-    credentials: undefined,
-  });
-  return config as unknown as FailoverConfigInput;
+function twoDatabases() {
+  const ledger = databaseConfig({ name: 'ledger', engine: 'aurora-postgresql' });
+  ledger.primary.securityGroupIds = ['sg-0123456789abcdef0'];
+  ledger.standby.securityGroupIds = ['sg-0fedcba9876543210'];
+  ledger.dns.recordName = 'ledger.orders.internal';
+  delete ledger.credentials;
+  return configWith(databaseConfig(), ledger);
 }
 
 describe('the narrowed policies in the twin: what the product does is allowed, nothing beside it', () => {
-  const world = new World({ seed: 11, startMs: Math.floor(Date.now() / 60_000) * 60_000 });
-  const cleanups: Array<() => void> = [];
-  let deployment: Deployment;
-  let control: string;
-  let tableName: string;
+  const twin = useDeployedTwin({ config: twoDatabases(), seed: 11, wallClock: true });
 
-  const principal = (folder: string): Principal => {
-    const f = deployment.lambdas.all().find((d) => d.fn.folder === folder && d.fn.region === control);
-    if (!f) throw new Error(`no ${folder}`);
-    return f.principal;
-  };
-  const as = (folder: string, service: Parameters<World['call']>[0], op: string, input: unknown, region = control) =>
-    world.call(service, op, input, { region, principal: principal(folder) });
+  const as = (folder: string, service: Parameters<World['call']>[0], op: string, input: unknown, region = twin.deployment.controlRegion) =>
+    twin.world.call(service, op, input, { region, principal: twin.fn(folder).principal });
   const denied = (p: Promise<unknown>, name: string) =>
     expect(p).rejects.toMatchObject({ name, message: expect.stringMatching(/is not authorized to perform/) });
-
-  beforeAll(async () => {
-    const level = logger.getLevelName();
-    logger.setLogLevel('SILENT');
-    cleanups.push(() => logger.setLogLevel(level));
-    const config = resolveConfig(twoDatabases()).config;
-    const { app } = await synthesizeApp(config);
-    cleanups.push(installSdkTwin(world), installSqlTwin(world));
-    deployment = await deploy(world, app);
-    control = deployment.controlRegion;
-    tableName = deployment.tableName;
-  }, 180_000);
-  afterAll(() => cleanups.reverse().forEach((c) => c()));
 
   describe('Route 53: switch-dns changes the configured records only, as CNAME, by UPSERT', () => {
     const change = (changes: Array<{ Action: string; Name: string; Type?: string }>) => ({
@@ -105,9 +72,9 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
         ],
       ],
     ])('refuses %s (AccessDenied) and changes nothing', async (_what, changes) => {
-      const before = world.route53.records('Z0EXAMPLE');
+      const before = twin.world.route53.records('Z0EXAMPLE');
       await denied(as('switch-dns', 'route53', 'ChangeResourceRecordSets', change(changes)), 'AccessDenied');
-      expect(world.route53.records('Z0EXAMPLE')).toEqual(before);
+      expect(twin.world.route53.records('Z0EXAMPLE')).toEqual(before);
     });
 
     it('lists records as before (ListResourceRecordSets carries no record condition)', async () => {
@@ -124,7 +91,7 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
   });
 
   describe('DynamoDB: each function reaches only its own partitions (dynamodb:LeadingKeys)', () => {
-    const key = (pk: string, sk: string) => ({ TableName: tableName, Key: { pk: { S: pk }, sk: { S: sk } } });
+    const key = (pk: string, sk: string) => ({ TableName: twin.deployment.tableName, Key: { pk: { S: pk }, sk: { S: sk } } });
     const update = (pk: string, sk: string) => ({
       ...key(pk, sk),
       UpdateExpression: 'SET #s = :s',
@@ -140,7 +107,7 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
         await denied(as('approval-page', 'dynamodb', 'UpdateItem', update(pk, 'STATE')), 'AccessDeniedException');
       }
       // No Scan, no Query (a Scan carries no leading key at all): not granted.
-      await denied(as('approval-page', 'dynamodb', 'Scan', { TableName: tableName }), 'AccessDeniedException');
+      await denied(as('approval-page', 'dynamodb', 'Scan', { TableName: twin.deployment.tableName }), 'AccessDeniedException');
     });
 
     it('manage-lease reaches the lease items of the configured databases only', async () => {
@@ -162,7 +129,7 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
 
   describe('RDS: the Aurora fence reboots instances of the configured Aurora engine only', () => {
     const writerOf = async (clusterId: string, region: string): Promise<string> => {
-      const out = (await world.call('rds', 'DescribeDBClusters', { DBClusterIdentifier: clusterId }, { region })) as {
+      const out = (await twin.world.call('rds', 'DescribeDBClusters', { DBClusterIdentifier: clusterId }, { region })) as {
         DBClusters: Array<{ DBClusterMembers: Array<{ DBInstanceIdentifier: string; IsClusterWriter: boolean }> }>;
       };
       return out.DBClusters[0]!.DBClusterMembers.find((m) => m.IsClusterWriter)!.DBInstanceIdentifier;
@@ -176,8 +143,8 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
     });
 
     it('refuses to reboot an unconfigured instance of another engine in the same Region (AccessDenied)', async () => {
-      world.rds.createInstance({ region: 'us-east-1', id: 'unrelated-mysql', engine: 'mysql' });
-      world.rds.createGlobalCluster({ id: 'other-global', engine: 'aurora-mysql', clusters: [{ region: 'us-east-1', id: 'other-use1' }] });
+      twin.world.rds.createInstance({ region: 'us-east-1', id: 'unrelated-mysql', engine: 'mysql' });
+      twin.world.rds.createGlobalCluster({ id: 'other-global', engine: 'aurora-mysql', clusters: [{ region: 'us-east-1', id: 'other-use1' }] });
       await denied(as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: 'unrelated-mysql' }, 'us-east-1'), 'AccessDenied');
       await denied(
         as('fence-primary', 'rds', 'RebootDBInstance', { DBInstanceIdentifier: await writerOf('other-use1', 'us-east-1') }, 'us-east-1'),
@@ -185,7 +152,7 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
       );
       // The configured RDS instance keeps its own (ARN-scoped) reboot.
       expect(
-        evaluate(principal('fence-primary'), {
+        evaluate(twin.fn('fence-primary').principal, {
           action: 'rds:RebootDBInstance',
           resources: ['arn:aws:rds:us-east-1:123456789012:db:orders-primary'],
           context: { 'rds:DatabaseEngine': 'postgres' },
@@ -196,7 +163,7 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
 
   describe('KMS: rebuild-replica creates grants only for AWS resources, through RDS', () => {
     it('allows kms:CreateGrant via RDS for an AWS resource, not otherwise', () => {
-      const p = principal('rebuild-replica');
+      const p = twin.fn('rebuild-replica').principal;
       const ask = (context: Record<string, string | boolean>) =>
         evaluate(p, { action: 'kms:CreateGrant', resources: ['arn:aws:kms:us-east-1:123456789012:key/k-1'], context });
       expect(ask({ 'kms:ViaService': 'rds.us-east-1.amazonaws.com', 'kms:GrantIsForAWSResource': true })).toEqual({ allowed: true });

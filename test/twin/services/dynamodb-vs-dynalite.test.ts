@@ -42,18 +42,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageResponse } from '../../../lambdas/approval-page/core.js';
 import { approvalLink, signingKeyFrom } from '../../../lambdas/shared/approval-links.js';
 import { decideApproval, listPendingApprovals } from '../../../lambdas/shared/approvals.js';
-import type { FailoverConfig } from '../../../lambdas/shared/config-schema.js';
-import { logger } from '../../../lambdas/shared/logger.js';
 import { PROJECT_ROOT } from '../../../lib/paths.js';
 import { twinContext } from '../../../twin/context.js';
 import { createSigningSecret, prepareServedApp } from '../../../twin/drill/approval-server.js';
-import { deploy, type Deployment } from '../../../twin/drill/deploy.js';
-import type { DeployedFunction } from '../../../twin/drill/lambda-runtime.js';
-import { resourcesOf, synthesizeApp } from '../../../twin/drill/synth.js';
-import { resolveConfig } from '../../../twin/scenario/index.js';
-import { installSdkTwin } from '../../../twin/sdk.js';
-import { installSqlTwin } from '../../../twin/sql.js';
-import { World } from '../../../twin/world.js';
+import { resourcesOf } from '../../../twin/drill/synth.js';
+import { configWith, databaseConfig } from '../../fixtures/databases.js';
+import { useDeployedTwin } from '../../helpers/deployed-twin.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
@@ -136,7 +130,14 @@ const comparable = (op: string, a: Answer): string => {
 };
 
 describe('the twin DynamoDB against dynalite, on every DynamoDB request of the product', () => {
-  const world = new World({ seed: 7, startMs: Math.floor(Date.now() / 60_000) * 60_000 });
+  let served: ReturnType<typeof prepareServedApp>;
+  const deployed = useDeployedTwin({
+    // The fence revokes ingress (it finishes within the call; isolation waits for RDS in virtual time) and records the rules it revoked.
+    config: configWith(databaseConfig({ fenceMethod: 'revoke-ingress' })),
+    seed: 7,
+    wallClock: true,
+    prepare: (app) => (served = prepareServedApp(app, PAGE_URL, 'AbCdEf')).app,
+  });
   const cleanups: Array<() => void | Promise<void>> = [];
   const exchanges: Exchange[] = [];
   /** How many of the exchanges came from the product's own functions (the first test). */
@@ -145,8 +146,6 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
   let teeing = true;
   let server: Server;
   let dyn: DynamoDBClient;
-  let deployment: Deployment;
-  let config: FailoverConfig;
   let tableName: string;
   let control: string;
   let signingKey: Uint8Array;
@@ -166,26 +165,13 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     return items.sort(keyOrder);
   };
 
-  const fn = (folder: string): DeployedFunction => {
-    const d = deployment.lambdas.all().find((f) => f.fn.folder === folder && f.fn.region === control);
-    if (!d) throw new Error(`no ${folder} function in ${control}`);
-    return d;
-  };
-  const run = (folder: string, event: unknown): Promise<any> => deployment.lambdas.run(fn(folder), event);
-  const asOperator = <T>(f: () => Promise<T>): Promise<T> => twinContext.run({ principal: deployment.operator, region: control, vantage: 'test-operator' }, f);
+  const run = (folder: string, event: unknown): Promise<any> => deployed.deployment.lambdas.run(deployed.fn(folder), event);
+  const asOperator = <T>(f: () => Promise<T>): Promise<T> =>
+    twinContext.run({ principal: deployed.deployment.operator, region: control, vantage: 'test-operator' }, f);
   const approvalDeps = () => ({ ddb: new DynamoDBClient({ region: control }), sfn: new SFNClient({ region: control }), tableName });
 
   beforeAll(async () => {
-    const level = logger.getLevelName();
-    logger.setLogLevel('SILENT');
-    cleanups.push(() => logger.setLogLevel(level));
-
-    config = structuredClone(resolveConfig().config);
-    // The fence revokes ingress (it finishes within the call; isolation waits for RDS in virtual time) and records the rules it revoked.
-    config.databases[0]!.failover.fenceMethod = 'revoke-ingress';
-    const synthesized = (await synthesizeApp(config)).app;
-    const served = prepareServedApp(synthesized, PAGE_URL, 'AbCdEf');
-    const app = served.app;
+    const { app, world } = deployed;
     const controlStack = app.stacks[app.controlStack]!;
     control = controlStack.region;
 
@@ -214,8 +200,7 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
       }),
     );
 
-    cleanups.push(installSdkTwin(world), installSqlTwin(world));
-    deployment = await deploy(world, app); // creates the same table in the twin (twin/drill/deploy.ts)
+    // The deployment created the same table in the twin (twin/drill/deploy.ts).
     signingKey = signingKeyFrom(createSigningSecret(world, served.secretArn));
     expect(world.dynamodb.items(control, tableName)).toEqual([]);
 
@@ -234,13 +219,15 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
         return pending;
       }),
     );
-  }, 180_000);
+  });
 
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c();
   });
 
   it('runs the lease, incident, approval and fence requests of the product against both, with the same answers', async () => {
+    const { world, app } = deployed;
+    const { config } = app;
     const db = config.databases[0]!;
     const exec = (name: string) => `arn:aws:states:${control}:123456789012:execution:${config.prefix}-failover:${name}`;
     const lease = (action: string, holder: string, extra: object = {}) =>
@@ -472,7 +459,7 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
       else unexplained.push(x);
     }
     expect(unexplained, JSON.stringify(unexplained, null, 1)).toEqual([]);
-    expect(world.dynamodb.items(control, tableName).sort(keyOrder)).toEqual(await dynaliteItems());
+    expect(deployed.world.dynamodb.items(control, tableName).sort(keyOrder)).toEqual(await dynaliteItems());
   });
 
   /** The documented departure explaining a difference, after checking the twin follows the documentation there. */
@@ -571,7 +558,7 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     const other = await answerOf(toDynalite('TransactWriteItems', request));
     expect(other).toMatchObject({ ok: false, name: 'UnknownOperationException' });
     teeing = false;
-    const twin = await answerOf(world.call('dynamodb', 'TransactWriteItems', structuredClone(request), { region: control }) as Promise<unknown>);
+    const twin = await answerOf(deployed.world.call('dynamodb', 'TransactWriteItems', structuredClone(request), { region: control }) as Promise<unknown>);
     expect(twin).toMatchObject({
       ok: false,
       name: 'TransactionCanceledException',
@@ -579,6 +566,6 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     });
     expect(DYNALITE_DEPARTURES['transact-write-items'].doc).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     // Nothing of a cancelled transaction is written.
-    expect(world.dynamodb.items(control, tableName).filter((i) => (i.pk as { S?: string } | undefined)?.S === 'TX#1')).toEqual([]);
+    expect(deployed.world.dynamodb.items(control, tableName).filter((i) => (i.pk as { S?: string } | undefined)?.S === 'TX#1')).toEqual([]);
   });
 });

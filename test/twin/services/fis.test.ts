@@ -2,62 +2,37 @@
  * The twin's Fault Injection Service: the synthesized game-day templates pass its validation (as
  * FIS would accept them), each thing FIS refuses is refused, and experiments act on the world.
  */
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailoverConfigInput } from '../../../lambdas/shared/config-schema.js';
-import { logger } from '../../../lambdas/shared/logger.js';
-import { deploy, type Deployment } from '../../../twin/drill/deploy.js';
-import { resourcesOf, synthesizeApp, type ResolvedApp } from '../../../twin/drill/synth.js';
-import { resolveConfig } from '../../../twin/scenario/index.js';
-import { installSdkTwin } from '../../../twin/sdk.js';
-import { createSqlConnector, installSqlTwin } from '../../../twin/sql.js';
+import { describe, expect, it } from 'vitest';
+import { createSqlConnector } from '../../../twin/sql.js';
 import { twinContext } from '../../../twin/context.js';
+import { resourcesOf, type ResolvedApp } from '../../../twin/drill/synth.js';
 import { FisTemplateError } from '../../../twin/services/fis.js';
 import { Arns } from '../../../lib/arns.js';
 import { startFaultExperimentPermissions } from '../../../lib/constructs/permissions.js';
 import { loadConfigFile } from '../../../lib/config/index.js';
 import { handler as startFaultExperiment } from '../../../lambdas/start-fault-experiment/handler.js';
 import type { Principal } from '../../../twin/iam.js';
-import { World } from '../../../twin/world.js';
+import type { World } from '../../../twin/world.js';
+import { ACCOUNT, configWith, databaseConfig, drillTarget } from '../../fixtures/databases.js';
+import { useDeployedTwin, type DeployedTwin } from '../../helpers/deployed-twin.js';
 
 const GAME_DAY = 'test/fixtures/configs/game-day.json';
 const REGION = 'us-east-1';
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
-/** The Aurora fixture plus an Aurora drill pair `payments-drill` and a failover-db-cluster game day. */
-function auroraGameDay(): FailoverConfigInput {
-  const config = json('test/fixtures/configs/aurora.json') as { databases: Record<string, unknown>[] };
-  const payments = config.databases[0]!;
-  const drill = structuredClone(payments);
-  Object.assign(drill, {
-    name: 'payments-drill',
-    drillTarget: true,
-    primary: { region: REGION, clusterId: 'payments-drill-use1', globalClusterId: 'payments-drill-global', securityGroupIds: ['sg-0a1b2c3d4e5f60719'] },
-    standby: { region: 'us-west-2', clusterId: 'payments-drill-usw2', globalClusterId: 'payments-drill-global', readiness: 'hot' },
-    dns: { hostedZoneId: 'Z0EXAMPLE', recordName: 'writer.payments-drill.internal' },
-  });
-  payments.gameDay = {
-    drillPair: 'payments-drill',
-    faults: ['failover-db-cluster'],
-    stopAlarmArns: [`arn:aws:cloudwatch:${REGION}:123456789012:alarm:payments-errors`],
-  };
-  config.databases.push(drill);
-  return config as unknown as FailoverConfigInput;
-}
-
-interface Deployed {
-  world: World;
-  deployment: Deployment;
-  app: ResolvedApp;
-}
-
-async function deployConfig(input: FailoverConfigInput | Record<string, unknown>, seed: number, cleanups: (() => void)[]): Promise<Deployed> {
-  const world = new World({ seed });
-  const { app } = await synthesizeApp(resolveConfig(input as FailoverConfigInput).config);
-  cleanups.push(installSdkTwin(world), installSqlTwin(world));
-  const deployment = await deploy(world, app);
-  return { world, deployment, app };
-}
+/** An Aurora PostgreSQL pair `payments` with a failover-db-cluster game day on its Aurora drill pair `payments-drill`. */
+const auroraGameDay = () =>
+  configWith(
+    databaseConfig({
+      name: 'payments',
+      engine: 'aurora-postgresql',
+      gameDay: {
+        drillPair: 'payments-drill',
+        faults: ['failover-db-cluster'],
+        stopAlarmArns: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:payments-errors`],
+      },
+    }),
+    drillTarget('payments-drill', { engine: 'aurora-postgresql' }),
+  );
 
 /** The synthesized template properties of one fault (the game-day stack of us-east-1). */
 function templateProps(app: ResolvedApp, fault: string): { logicalId: string; props: Record<string, unknown> } {
@@ -70,7 +45,7 @@ function templateProps(app: ResolvedApp, fault: string): { logicalId: string; pr
 const fis = (world: World, op: string, input: unknown) => world.call('fis', op, input, { region: REGION });
 
 /** Connects to a deployed database's primary endpoint from an application in its Region: resolves, or rejects with the network's error. */
-async function connect(d: Deployed, database: string): Promise<void> {
+async function connect(d: DeployedTwin, database: string): Promise<void> {
   const db = d.deployment.databases[database]!;
   await twinContext.run({ vantage: 'app-test', region: db.primary.region }, async () => {
     const session = await createSqlConnector(d.world).connect({
@@ -88,15 +63,7 @@ async function connect(d: Deployed, database: string): Promise<void> {
 }
 
 describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
-  const cleanups: (() => void)[] = [];
-  let d: Deployed;
-  beforeAll(async () => {
-    const level = logger.getLevelName();
-    logger.setLogLevel('SILENT');
-    cleanups.push(() => logger.setLogLevel(level));
-    d = await deployConfig(json(GAME_DAY), 21, cleanups);
-  }, 240_000);
-  afterAll(() => cleanups.reverse().forEach((c) => c()));
+  const d = useDeployedTwin({ config: GAME_DAY, seed: 21 });
 
   it('deploys one template per fault, validated, found by their tags', async () => {
     const out = (await fis(d.world, 'ListExperimentTemplates', {})) as { experimentTemplates: { id: string; tags: Record<string, string> }[] };
@@ -291,14 +258,9 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
 });
 
 describe('twin FIS: the failover-db-cluster template of an Aurora drill pair', () => {
-  const cleanups: (() => void)[] = [];
-  afterAll(() => cleanups.reverse().forEach((c) => c()));
+  const d = useDeployedTwin({ config: auroraGameDay(), seed: 22 });
 
   it('passes validation and fails the drill cluster over (only it)', async () => {
-    const level = logger.getLevelName();
-    logger.setLogLevel('SILENT');
-    cleanups.push(() => logger.setLogLevel(level));
-    const d = await deployConfig(auroraGameDay(), 22, cleanups);
     const out = (await fis(d.world, 'ListExperimentTemplates', {})) as { experimentTemplates: { id: string; tags: Record<string, string> }[] };
     expect(out.experimentTemplates.map((t) => t.tags['failover:fault'])).toEqual(['failover-db-cluster']);
     const run = (await fis(d.world, 'StartExperiment', { experimentTemplateId: out.experimentTemplates[0]!.id, clientToken: 'aurora-1' })) as {
@@ -310,5 +272,5 @@ describe('twin FIS: the failover-db-cluster template of an Aurora drill pair', (
     await d.world.clock.advanceBy(120_000);
     expect(d.world.rds.getCluster('payments-drill-use1', REGION)?.status).toBe('available');
     expect(d.world.fis.experimentState(run.experiment.id)).toBe('completed');
-  }, 240_000);
+  });
 });
