@@ -710,6 +710,11 @@ describe('isolation: from the facts to the plan and the outcome', () => {
       { kind: 'cut', isolation: isolated('already-done'), plan: 'isolated' },
     ],
     [
+      'only the isolation group, but nothing recorded by this incident: done',
+      seen({ first: facts('available', [g(ISO)]) }),
+      { kind: 'cut', isolation: isolated('done'), plan: 'isolated' },
+    ],
+    [
       'recorded but swapped by this run: done',
       seen({ recorded: true, first: facts('available', [g('sg-1', 'removing'), g(ISO, 'adding')]) }),
       { kind: 'cut', isolation: isolated('done'), plan: 'isolated' },
