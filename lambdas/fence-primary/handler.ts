@@ -88,6 +88,7 @@ import {
   type FenceAction,
   type InstanceFacts,
   type IsolationActs,
+  type IsolationPlan,
   type IsolationRecord,
   type InstanceToCut,
   type IsolationStep,
@@ -295,6 +296,28 @@ async function isolate(
     await saveFence(ddb, input, state, new Date()); // the originals are kept BEFORE the swap
   }
 
+  const seen = await swapAndObserve(rds, instanceId, groupId, first);
+  if ('acts' in seen) return seen.acts;
+  const { last, plan } = seen;
+  const step = isolationStep({ instanceId, groupId, entry, recorded: saved !== undefined, first, last, plan, stop });
+  if (step.kind === 'still-applying') throw new ResourceBusyError(step.message, { instanceId, groupId });
+  if (step.kind === 'settled') return step.acts;
+  const cut = await sessionsAfterIsolation(rds, db, instanceId, step);
+  return { isolation: step.isolation, sessions: cut.action, instanceStatus: cut.instanceStatus, plan: step.plan };
+}
+
+/**
+ * Asks for the swap where the core says so (ModifyDBInstance: only the isolation group) and reads
+ * the instance until the core sees it applied, or ISOLATION_POLLS reads have passed.
+ */
+async function swapAndObserve(
+  rds: RDSClient,
+  instanceId: string,
+  groupId: string,
+  first: InstanceFacts,
+): Promise<{ last: InstanceFacts; plan: IsolationPlan } | { acts: IsolationActs }> {
+  const action = `isolate ${instanceId}`;
+  const status = first.status ?? 'unknown';
   let last = first;
   let plan = isolationPlanOf(first, groupId);
   if (plan === 'swap') {
@@ -302,12 +325,12 @@ async function isolate(
       await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instanceId, VpcSecurityGroupIds: [groupId], ApplyImmediately: true }));
       plan = 'applying';
     } catch (err) {
-      if (!refusedForState(err)) return notIsolated(instanceId, failedOrThrow(err, action, 'ModifyDBInstance'), 'not isolated', status);
+      if (!refusedForState(err)) return { acts: notIsolated(instanceId, failedOrThrow(err, action, 'ModifyDBInstance'), 'not isolated', status) };
       // The state changed under us: decide again from what is there now.
       try {
         last = await describeInstance(rds, instanceId);
       } catch (err2) {
-        return notIsolated(instanceId, failedOrThrow(err2, action, 'DescribeDBInstances'), 'not isolated', status);
+        return { acts: notIsolated(instanceId, failedOrThrow(err2, action, 'DescribeDBInstances'), 'not isolated', status) };
       }
       plan = planAfterRefusedSwap(last, groupId);
     }
@@ -317,15 +340,11 @@ async function isolate(
     try {
       last = await describeInstance(rds, instanceId);
     } catch (err) {
-      return notIsolated(instanceId, failedOrThrow(err, action, 'DescribeDBInstances'), 'the isolation could not be observed', null);
+      return { acts: notIsolated(instanceId, failedOrThrow(err, action, 'DescribeDBInstances'), 'the isolation could not be observed', null) };
     }
     plan = isolationPlanOf(last, groupId);
   }
-  const step = isolationStep({ instanceId, groupId, entry, recorded: saved !== undefined, first, last, plan, stop });
-  if (step.kind === 'still-applying') throw new ResourceBusyError(step.message, { instanceId, groupId });
-  if (step.kind === 'settled') return step.acts;
-  const cut = await sessionsAfterIsolation(rds, db, instanceId, step);
-  return { isolation: step.isolation, sessions: cut.action, instanceStatus: cut.instanceStatus, plan: step.plan };
+  return { last, plan };
 }
 
 /** The isolated (or down) instance's sessions: stopped where `stop` and RDS allows it, else cut by a reboot. */
