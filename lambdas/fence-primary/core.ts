@@ -1,7 +1,10 @@
 /**
- * Fencing decisions: what an instance status means for open sessions, how revoked rules and
- * isolated instances are merged into the fence record, how an error is recorded, and when the
- * fence counts as confirmed.
+ * Fencing decisions, from the facts the handler reads (plain data) to what it sends next or
+ * returns: what an instance status means for open sessions and whose sessions are cut, which
+ * ingress rules are revoked and when a group counts as closed, where the isolation group comes from
+ * and what comes after the swap, how revoked rules and isolated instances are merged into the fence
+ * record, whether an error is recorded or retried, and when the fence counts as confirmed. The
+ * handler only carries these out (decide, then settle).
  *
  * A fence is confirmed only when both halves hold: new connections are refused (isolate/stop: only
  * the deny-all isolation group is active on the instance; revoke-ingress: every configured group
