@@ -1,7 +1,10 @@
 /**
- * Fencing decisions: what an instance status means for open sessions, how revoked rules and
- * isolated instances are merged into the fence record, how an error is recorded, and when the
- * fence counts as confirmed.
+ * Fencing decisions, from the facts the handler reads (plain data) to what it sends next or
+ * returns: what an instance status means for open sessions and whose sessions are cut, which
+ * ingress rules are revoked and when a group counts as closed, where the isolation group comes from
+ * and what comes after the swap, how revoked rules and isolated instances are merged into the fence
+ * record, whether an error is recorded or retried, and when the fence counts as confirmed. The
+ * handler only carries these out (decide, then settle).
  *
  * A fence is confirmed only when both halves hold: new connections are refused (isolate/stop: only
  * the deny-all isolation group is active on the instance; revoke-ingress: every configured group
@@ -9,7 +12,7 @@
  * Security groups are stateful, so changing them alone leaves tracked sessions writing
  * (docs/aws-behaviour.md).
  */
-import { awsErrorName, isThrottling, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
+import { awsErrorName, isThrottling, isTransient, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
 import type { FenceMethod } from '../shared/config-schema.js';
 import type { FenceOutput } from '../shared/contracts.js';
 
@@ -58,6 +61,26 @@ export function failedAction(action: string, operation: string, err: unknown): F
   const text = kind === 'throttled' ? 'throttled' : KIND_TEXT[kind];
   return { action, result: 'failed', detail: `${operation}: ${text} (${awsErrorName(err)}: ${(err as AwsErrorLike)?.message ?? String(err)})` };
 }
+
+/**
+ * What becomes of an AWS error: recorded as a `failed` action, or retried by the workflow (thrown
+ * as TransientAwsError) when the call may succeed if tried again: throttling, or a 5xx from a
+ * Region that answers. A Region that does not answer (timeouts, refused connections) is recorded:
+ * the fence may be deferred or retried by its loop, not by retries that would hold the run.
+ */
+export type FenceErrorDecision = { kind: 'record'; action: FenceAction } | { kind: 'retry'; message: string; awsError: string };
+
+export function fenceErrorDecision(err: unknown, action: string, operation: string): FenceErrorDecision {
+  const awsError = awsErrorName(err);
+  if (classifyFenceError(err) === 'throttled') return { kind: 'retry', message: `${operation} was throttled: ${awsError}`, awsError };
+  if (isTransient(err) && !isUnreachable(err)) return { kind: 'retry', message: `${operation} failed with a server error: ${awsError}`, awsError };
+  return { kind: 'record', action: failedAction(action, operation, err) };
+}
+
+const INVALID_STATE = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault']);
+
+/** RDS refused a change for the instance's state now (InvalidDBInstanceState): look again and decide from what is there. */
+export const refusedForState = (err: unknown): boolean => INVALID_STATE.has(awsErrorName(err));
 
 /** JSON with sorted keys, so equal rules compare equal whatever their key order. */
 export function stableJson(value: unknown): string {
@@ -122,6 +145,177 @@ export function permissionOfRule(rule: SecurityGroupRuleLike): Record<string, un
   return { ...base, UserIdGroupPairs: [{ GroupId: g?.GroupId, ...(g?.UserId ? { UserId: g.UserId } : {}), ...d }] };
 }
 
+// ---------------------------------------------------------------- revoke-ingress
+
+/** No security group configured: the fence blocks no new connection (recorded, never confirmed). */
+export const unconfiguredIngress = (groupIds: readonly string[]): FenceAction[] =>
+  groupIds.length > 0
+    ? []
+    : [{ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds configured for the primary: new connections are not blocked' }];
+
+/** One rule as DescribeSecurityGroupRules lists it: its group, direction and id, and its source. */
+export interface ListedRule extends SecurityGroupRuleLike {
+  GroupId?: string;
+  IsEgress?: boolean;
+  SecurityGroupRuleId?: string;
+}
+
+/** The ingress rules of `groupId` among those listed (egress rules, other groups' and rules without an id left out). */
+export const ingressRulesOf = <R extends ListedRule>(groupId: string, listed: readonly R[]): R[] =>
+  listed.filter((r) => r.GroupId === groupId && !r.IsEgress && r.SecurityGroupRuleId);
+
+/**
+ * Revokes per group before giving up: each names the rules seen just before by id; one that was
+ * changed meanwhile makes EC2 refuse the whole request, so the group is described again.
+ */
+export const REVOKE_ROUNDS = 3;
+
+/** How far the closing of one group got: the revokes asked for, the rules revoked, and EC2's refusals (each revoked nothing). */
+export interface Closing {
+  groupId: string;
+  action: string;
+  round: number;
+  revoked: number;
+  refusals: string[];
+}
+
+export const closingStarted = (groupId: string): Closing => ({ groupId, action: `revoke-ingress ${groupId}`, round: 0, revoked: 0, refusals: [] });
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * What the ingress rules listed now mean for a group being closed: none left (closed: `already-done`
+ * when there were none to begin with), still some after every revoke (`failed`), else revoke them
+ * by id; `record` is the fence record with them added when it must be saved first (rules are kept
+ * BEFORE they are revoked).
+ */
+export type CloseStep = { kind: 'settled'; action: FenceAction } | { kind: 'revoke'; ruleIds: string[]; record?: RevokedRules[] };
+
+export function closeStep(closing: Closing, rules: readonly ListedRule[], saved: readonly RevokedRules[]): CloseStep {
+  const { action, round, refusals } = closing;
+  if (rules.length === 0) {
+    if (round === 0) return { kind: 'settled', action: { action, result: 'already-done', detail: 'no ingress rules left' } };
+    const after = refusals.length ? ` (after ${refusals.join('; ')})` : '';
+    return { kind: 'settled', action: { action, result: 'done', detail: `revoked ${plural(closing.revoked, 'ingress rule')}; no ingress rule left${after}` } };
+  }
+  if (round === REVOKE_ROUNDS) {
+    const ids = rules.map((r) => r.SecurityGroupRuleId).join(', ');
+    const why = refusals.length ? `: ${refusals.join('; ')}` : '';
+    const detail = `${plural(rules.length, 'ingress rule')} still on the group after ${plural(REVOKE_ROUNDS, 'revoke')} (${ids})${why}`;
+    return { kind: 'settled', action: { action, result: 'failed', detail } };
+  }
+  const merged = mergeRevoked(saved, closing.groupId, rules.map(permissionOfRule));
+  return { kind: 'revoke', ruleIds: rules.map((r) => r.SecurityGroupRuleId!), ...(merged.changed ? { record: merged.revoked } : {}) };
+}
+
+/** EC2 answered a revoke of `asked` rules: `Return: false` revoked nothing; else the rules it lists (all asked, when it lists none). */
+export function revokeAnswered(closing: Closing, asked: number, answer: { Return?: boolean; RevokedSecurityGroupRules?: readonly unknown[] }): Closing {
+  const next = { ...closing, round: closing.round + 1 };
+  if (answer.Return === false) return { ...next, refusals: [...closing.refusals, 'RevokeSecurityGroupIngress returned false'] };
+  return { ...next, revoked: closing.revoked + (answer.RevokedSecurityGroupRules?.length ?? asked) };
+}
+
+/** EC2's answers to a revoke naming a rule that is not (or no longer) there: NO rule of the request was revoked. */
+const REVOKE_NOT_FOUND = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
+
+/**
+ * EC2 refused a revoke. Not found: the request named a rule that changed meanwhile and revoked
+ * nothing: the group is looked at again. Any other error is the caller's to record or retry (undefined).
+ */
+export function revokeRefused(closing: Closing, err: unknown): Closing | undefined {
+  const name = awsErrorName(err);
+  if (!REVOKE_NOT_FOUND.has(name)) return undefined;
+  return { ...closing, round: closing.round + 1, refusals: [...closing.refusals, `RevokeSecurityGroupIngress refused: ${name}, nothing revoked`] };
+}
+
+// ---------------------------------------------------------------- open sessions
+
+/** What was done about open sessions, and the instance (or cluster) status it leaves. */
+export interface SessionsCut {
+  action: FenceAction;
+  instanceStatus: string | null;
+}
+
+/** The members of a cluster as DescribeDBClusters gives them. */
+export interface ClusterFacts {
+  Status?: string;
+  DBClusterMembers?: { DBInstanceIdentifier?: string; IsClusterWriter?: boolean }[];
+}
+
+/**
+ * Whose sessions are cut: the site's instance; for Aurora the writer of its cluster, once the
+ * cluster is described. Nothing configured to cut: failed.
+ */
+export type SessionsTarget = InstanceToCut | { kind: 'cluster'; clusterId: string } | SessionsSettled;
+export type InstanceToCut = { kind: 'instance'; instanceId: string };
+export type SessionsSettled = { kind: 'settled'; cut: SessionsCut };
+
+const unconfigured = (what: string): SessionsSettled => ({
+  kind: 'settled',
+  cut: { action: { action: 'reboot', result: 'failed', detail: `no ${what} configured for the primary` }, instanceStatus: null },
+});
+
+export function sessionsTarget(aurora: boolean, site: { instanceId?: string; clusterId?: string }): SessionsTarget {
+  if (aurora) return site.clusterId ? { kind: 'cluster', clusterId: site.clusterId } : unconfigured('clusterId');
+  return site.instanceId ? { kind: 'instance', instanceId: site.instanceId } : unconfigured('instanceId');
+}
+
+/** The writer instance of a cluster; a cluster without one has no write sessions (nothing to cut). */
+export function clusterWriter(clusterId: string, cluster: ClusterFacts | undefined): InstanceToCut | SessionsSettled {
+  const writer = cluster?.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
+  if (writer) return { kind: 'instance', instanceId: writer };
+  const status = cluster?.Status;
+  return {
+    kind: 'settled',
+    cut: {
+      action: {
+        action: `reboot ${clusterId}`,
+        result: 'already-done',
+        detail: `cluster ${clusterId} (${status ?? 'unknown'}) has no writer instance: no write sessions`,
+      },
+      instanceStatus: status ?? null,
+    },
+  };
+}
+
+const noOpenSessions = (instanceId: string, status: string): SessionsCut => ({
+  action: { action: `reboot ${instanceId}`, result: 'already-done', detail: `instance is ${status}: no open sessions` },
+  instanceStatus: status,
+});
+
+/** Reboot an available instance; one that is down has no open session; one mid-change cannot be rebooted now (failed). */
+export function sessionsDecision(instanceId: string, status: string): { kind: 'reboot' } | { kind: 'settled'; cut: SessionsCut } {
+  const plan = sessionPlan(status);
+  if (plan === 'reboot') return { kind: 'reboot' };
+  if (plan === 'down') return { kind: 'settled', cut: noOpenSessions(instanceId, status) };
+  return {
+    kind: 'settled',
+    cut: {
+      action: { action: `reboot ${instanceId}`, result: 'failed', detail: `instance is ${status}: it cannot be rebooted now, open sessions may remain` },
+      instanceStatus: status,
+    },
+  };
+}
+
+/** Rebooted: the open sessions are dropped (the status RebootDBInstance answered, `rebooting` if none). */
+export const rebooted = (instanceId: string, status: string | undefined): SessionsCut => ({
+  action: { action: `reboot ${instanceId}`, result: 'done', detail: 'rebooted: open sessions dropped' },
+  instanceStatus: status ?? 'rebooting',
+});
+
+/** RebootDBInstance was refused for the instance's state, and it is `status` now: down holds, anything else may keep sessions. */
+export function rebootRefused(instanceId: string, status: string): SessionsCut {
+  if (sessionPlan(status) === 'down') return noOpenSessions(instanceId, status);
+  return {
+    action: {
+      action: `reboot ${instanceId}`,
+      result: 'failed',
+      detail: `RebootDBInstance refused (InvalidDBInstanceState) and the instance is ${status}: open sessions may remain`,
+    },
+    instanceStatus: status,
+  };
+}
+
 const HOLDS = new Set<FenceAction['result']>(['done', 'already-done']);
 
 /** Confirmed: at least one security group, all of them closed, and open sessions cut. */
@@ -131,7 +325,9 @@ export function fenceConfirmed(ingress: readonly FenceAction[], sessions: FenceA
 
 // ---------------------------------------------------------------- isolation (fenceMethod isolate | stop)
 
-export { ISOLATION_GROUP_NAME, ISOLATION_TAG } from '../shared/names.js';
+import { ISOLATION_GROUP_NAME, ISOLATION_TAG } from '../shared/names.js';
+
+export { ISOLATION_GROUP_NAME, ISOLATION_TAG };
 
 /** One instance isolated by a fence: its original groups, kept so the failback can restore them. */
 export interface IsolationRecord {
@@ -201,6 +397,154 @@ export function mergeIsolated(saved: readonly IsolationRecord[], entry: Isolatio
 /** The saved isolation record of an instance, if any. */
 export const isolationOf = (saved: readonly IsolationRecord[], region: string, instanceId: string): IsolationRecord | undefined =>
   saved.find((r) => r.region === region && r.instanceId === instanceId);
+
+/** What DescribeDBInstances shows of an instance (status undefined: not shown). */
+export interface InstanceFacts {
+  status?: string;
+  vpcId?: string;
+  groups: VpcGroup[];
+}
+
+const statusOf = (facts: InstanceFacts): string => facts.status ?? 'unknown';
+
+/** What the isolation did, what was done about the sessions, and what the isolation needed last. */
+export interface IsolationActs {
+  isolation: FenceAction;
+  sessions: FenceAction;
+  instanceStatus: string | null;
+  plan: IsolationPlan;
+}
+
+/** Not isolated (`isolation` says why): the sessions are left alone (`why`), the fence not confirmed. */
+export const notIsolated = (instanceId: string | undefined, isolation: FenceAction, why: string, instanceStatus: string | null): IsolationActs => ({
+  isolation,
+  sessions: { action: `reboot ${instanceId ?? ''}`.trim(), result: 'skipped', detail: why },
+  instanceStatus,
+  plan: 'busy',
+});
+
+/** No instance configured for the site: nothing to isolate, nothing to reboot. */
+export const unconfiguredIsolation = (): IsolationActs =>
+  notIsolated(undefined, { action: 'isolate', result: 'failed', detail: 'no instanceId configured for the site' }, 'nothing to reboot', null);
+
+/**
+ * Where the isolation group comes from: the one an earlier run of this incident recorded, else the
+ * instance's VPC (found there by name, or created); no VPC shown and none recorded: not isolated.
+ */
+export type IsolationGroupSource = { kind: 'recorded'; groupId: string } | { kind: 'vpc'; vpcId: string } | { kind: 'settled'; acts: IsolationActs };
+
+export function isolationGroupSource(instanceId: string, facts: InstanceFacts, saved: IsolationRecord | undefined): IsolationGroupSource {
+  if (saved?.isolationGroupId) return { kind: 'recorded', groupId: saved.isolationGroupId };
+  if (facts.vpcId) return { kind: 'vpc', vpcId: facts.vpcId };
+  const detail = `DescribeDBInstances shows no DBSubnetGroup.VpcId for ${instanceId}: no VPC to isolate it in`;
+  return { kind: 'settled', acts: notIsolated(instanceId, { action: `isolate ${instanceId}`, result: 'failed', detail }, 'not isolated', statusOf(facts)) };
+}
+
+/** A security group as DescribeSecurityGroups gives it. */
+export interface SecurityGroupFacts {
+  GroupId?: string;
+  IpPermissions?: readonly unknown[];
+}
+
+/**
+ * The isolation group found by name in a VPC, or why it cannot be used (the error's name and
+ * message): none there, or one with ingress rules (it would not isolate).
+ */
+export function isolationGroupVerdict(
+  vpcId: string,
+  group: SecurityGroupFacts | undefined,
+): { groupId: string } | { refusal: { name: string; message: string } } {
+  if (!group?.GroupId) return { refusal: { name: 'InvalidGroup.NotFound', message: `no group ${ISOLATION_GROUP_NAME} in ${vpcId}` } };
+  const rules = group.IpPermissions?.length ?? 0;
+  if (rules > 0) {
+    const message = `${group.GroupId} (${ISOLATION_GROUP_NAME}) has ${rules} ingress rule(s): it would not isolate; remove them`;
+    return { refusal: { name: 'IsolationGroupNotDenyAll', message } };
+  }
+  return { groupId: group.GroupId };
+}
+
+/** CreateSecurityGroup refused because the group exists: another run created it meanwhile (look it up again). */
+export const createdMeanwhile = (err: unknown): boolean => awsErrorName(err) === 'InvalidGroup.Duplicate';
+
+/** The isolation record of an instance: where it is, its isolation group, and the originals to restore. */
+export function isolationEntry(region: string, instanceId: string, facts: InstanceFacts, saved: IsolationRecord | undefined, groupId: string): IsolationRecord {
+  return {
+    region,
+    instanceId,
+    vpcId: facts.vpcId ?? saved?.vpcId ?? '',
+    isolationGroupId: groupId,
+    originalGroupIds: originalGroups(saved, facts.groups, groupId),
+  };
+}
+
+/** What the isolation needs from the facts described now. */
+export const isolationPlanOf = (facts: InstanceFacts, groupId: string): IsolationPlan => isolationPlan(statusOf(facts), facts.groups, groupId);
+
+/** ModifyDBInstance was refused for the instance's state: what it needs now, where a swap is still needed it is busy (not asked twice). */
+export function planAfterRefusedSwap(facts: InstanceFacts, groupId: string): IsolationPlan {
+  const plan = isolationPlanOf(facts, groupId);
+  return plan === 'swap' ? 'busy' : plan;
+}
+
+/** The isolation as observed after the swap (or without one). */
+export interface IsolationSeen {
+  instanceId: string;
+  groupId: string;
+  entry: IsolationRecord;
+  /** An earlier run of this incident recorded the isolation of this instance. */
+  recorded: boolean;
+  /** The instance as first described, and as described last. */
+  first: InstanceFacts;
+  last: InstanceFacts;
+  plan: IsolationPlan;
+  /** fenceMethod stop: stop the isolated instance instead of rebooting it. */
+  stop: boolean;
+}
+
+/**
+ * What comes after the isolation: still being applied after every poll (thrown as
+ * ResourceBusyError: retried, then escalated); isolated: cut the sessions (`stop` or `cut`); down:
+ * the originals recorded, the sessions looked at (`cut`); anything else: not isolated now.
+ */
+export type IsolationStep =
+  | { kind: 'still-applying'; message: string }
+  | { kind: 'settled'; acts: IsolationActs }
+  | { kind: 'cut' | 'stop'; isolation: FenceAction; plan: IsolationPlan };
+
+export function isolationStep(seen: IsolationSeen): IsolationStep {
+  const { instanceId, groupId, plan } = seen;
+  if (plan === 'applying') {
+    const groups = seen.last.groups.map((g) => `${g.id} ${g.status}`).join(', ');
+    return { kind: 'still-applying', message: `${instanceId}: the isolation group ${groupId} is still being applied (${groups})` };
+  }
+  const action = `isolate ${instanceId}`;
+  const now = seen.last.status ?? statusOf(seen.first);
+  const originals = seen.entry.originalGroupIds.join(', ') || '(none)';
+  if (plan === 'down') {
+    const detail = `instance is ${now}: RDS takes no connection and refuses changes; original groups ${originals} recorded, isolated in ${groupId} when it answers again`;
+    return { kind: 'cut', isolation: { action, result: 'skipped', detail }, plan };
+  }
+  if (plan !== 'isolated') {
+    const isolation: FenceAction = { action, result: 'failed', detail: `instance is ${now}: it cannot be isolated now` };
+    return { kind: 'settled', acts: notIsolated(instanceId, isolation, `instance is ${now}: not isolated, sessions not cut`, now) };
+  }
+  const before = seen.first.groups;
+  const result = seen.recorded && before.length === 1 && before[0]!.id === groupId ? 'already-done' : 'done';
+  const detail = `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${originals} kept`;
+  return { kind: seen.stop ? 'stop' : 'cut', isolation: { action, result, detail }, plan };
+}
+
+/** Stopped: the open sessions are dropped (the status StopDBInstance answered, `stopping` if none). */
+export const stopped = (instanceId: string, status: string | undefined): SessionsCut => ({
+  action: { action: `stop ${instanceId}`, result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' },
+  instanceStatus: status ?? 'stopping',
+});
+
+/** RDS refused to stop the instance (a replica, has replicas, not available): its sessions were cut otherwise, and the refusal said. */
+export const stopRefused = (cut: SessionsCut, why: string): SessionsCut => ({
+  ...cut,
+  action: { ...cut.action, detail: `${cut.action.detail} (StopDBInstance refused: ${why})` },
+});
 
 /**
  * Confirmed (isolate/stop): the isolation observed (only the isolation group, active) and open

@@ -41,11 +41,10 @@ import {
   RDSClient,
   RebootDBInstanceCommand,
   StopDBInstanceCommand,
-  type DBInstance,
 } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
-import { awsErrorName, isTransient, isUnreachable, toFailoverError } from '../shared/aws-errors.js';
+import { toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
@@ -57,23 +56,45 @@ import { currentRoles } from '../shared/roles.js';
 import {
   ISOLATION_GROUP_NAME,
   ISOLATION_TAG,
-  classifyFenceError,
+  closeStep,
+  closingStarted,
+  clusterWriter,
+  createdMeanwhile,
+  fenceErrorDecision,
   fenceMethodOf,
   fenceOutcome,
-  type FenceActs,
-  failedAction,
+  ingressRulesOf,
+  isolationEntry,
+  isolationGroupSource,
+  isolationGroupVerdict,
   isolationOf,
-  isolationPlan,
+  isolationPlanOf,
+  isolationStep,
   mergeIsolated,
-  mergeRevoked,
-  originalGroups,
-  permissionOfRule,
-  sessionPlan,
+  notIsolated,
+  planAfterRefusedSwap,
+  rebootRefused,
+  rebooted,
+  refusedForState,
+  revokeAnswered,
+  revokeRefused,
+  sessionsDecision,
+  sessionsTarget,
+  stopRefused,
+  stopped,
+  unconfiguredIngress,
+  unconfiguredIsolation,
+  type FenceActs,
   type FenceAction,
+  type InstanceFacts,
+  type IsolationActs,
   type IsolationPlan,
   type IsolationRecord,
+  type InstanceToCut,
+  type IsolationStep,
   type RevokedRules,
-  type VpcGroup,
+  type SessionsCut,
+  type SessionsSettled,
 } from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
@@ -81,14 +102,6 @@ const REGION = ownRegion();
 /** The isolation swap is asynchronous: DescribeDBInstances is read up to this many times, this far apart. */
 const ISOLATION_POLLS = 10;
 const ISOLATION_POLL_MS = 3000;
-const INVALID_STATE = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceStateFault']);
-/**
- * Revokes per group before giving up: each names the rules seen just before by id; one that was
- * changed meanwhile makes EC2 refuse the whole request, so the group is described again.
- */
-const REVOKE_ROUNDS = 3;
-/** EC2's answers to a revoke naming a rule that is not (or no longer) there: NO rule of the request was revoked. */
-const REVOKE_NOT_FOUND = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound']);
 
 /** What the fence record keeps: revoked rules (revoke-ingress) and isolated instances (isolate, stop). */
 interface FenceState {
@@ -101,20 +114,11 @@ export const fenceKey = (incidentId: string): { pk: string; sk: string } => ({ p
 
 type FenceInput = z.output<typeof fenceInput>;
 
-/**
- * Records the failure, or throws when the call may succeed if tried again: throttling, or a 5xx
- * from a Region that answers (the workflow retries with backoff). A Region that does not answer
- * (timeouts, refused connections) is recorded: the fence may be deferred or retried by its loop,
- * not by retries that would hold the run.
- */
+/** Carries out the core's decision about an error: the failed action to record, or TransientAwsError thrown (retried). */
 function failedOrThrow(err: unknown, action: string, operation: string): FenceAction {
-  if (classifyFenceError(err) === 'throttled') {
-    throw new TransientAwsError(`${operation} was throttled: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
-  }
-  if (isTransient(err) && !isUnreachable(err)) {
-    throw new TransientAwsError(`${operation} failed with a server error: ${awsErrorName(err)}`, { operation, awsError: awsErrorName(err) }, { cause: err });
-  }
-  return failedAction(action, operation, err);
+  const decision = fenceErrorDecision(err, action, operation);
+  if (decision.kind === 'record') return decision.action;
+  throw new TransientAwsError(decision.message, { operation, awsError: decision.awsError }, { cause: err });
 }
 
 export const handler = defineHandler('fence-primary', { input: fenceInput, output: fenceOutput }, async (input) => {
@@ -156,86 +160,66 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
   let NextToken: string | undefined;
   do {
     const out = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], NextToken }));
-    rules.push(...(out.SecurityGroupRules ?? []).filter((r) => r.GroupId === groupId && !r.IsEgress && r.SecurityGroupRuleId));
+    rules.push(...ingressRulesOf(groupId, out.SecurityGroupRules ?? []));
     NextToken = out.NextToken;
   } while (NextToken);
   return rules;
 }
-
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /**
  * revoke-ingress: every ingress rule of the site's dedicated groups is saved, then revoked by its
  * rule id; the group is closed only when a describe after the revoke shows no ingress rule.
  */
 async function revokeIngress(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, db: DatabaseConfig, state: FenceState): Promise<FenceAction[]> {
-  const ingress: FenceAction[] = [];
   const groups = db.primary.securityGroupIds ?? [];
-  if (groups.length === 0) {
-    ingress.push({ action: 'revoke-ingress', result: 'skipped', detail: 'no securityGroupIds configured for the primary: new connections are not blocked' });
-  }
+  const ingress = unconfiguredIngress(groups);
   for (const groupId of groups) ingress.push(await closeGroup(ec2, ddb, input, state, groupId));
   return ingress;
 }
 
 async function closeGroup(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, state: FenceState, groupId: string): Promise<FenceAction> {
-  const action = `revoke-ingress ${groupId}`;
+  let closing = closingStarted(groupId);
   // A rule listing filtered by an unknown group id is just empty: make sure the group exists (a
   // configured group that does not is InvalidGroup.NotFound here, never "no ingress rules left").
   try {
     await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
   } catch (err) {
-    return failedOrThrow(err, action, 'DescribeSecurityGroups');
+    return failedOrThrow(err, closing.action, 'DescribeSecurityGroups');
   }
-  let revoked = 0;
-  const refusals: string[] = [];
-  for (let round = 0; ; round++) {
+  for (;;) {
     let rules: SecurityGroupRule[];
     try {
       rules = await ingressRules(ec2, groupId);
     } catch (err) {
-      return failedOrThrow(err, action, 'DescribeSecurityGroupRules');
+      return failedOrThrow(err, closing.action, 'DescribeSecurityGroupRules');
     }
-    if (rules.length === 0) {
-      if (round === 0) return { action, result: 'already-done', detail: 'no ingress rules left' };
-      const after = refusals.length ? ` (after ${refusals.join('; ')})` : '';
-      return { action, result: 'done', detail: `revoked ${plural(revoked, 'ingress rule')}; no ingress rule left${after}` };
-    }
-    if (round === REVOKE_ROUNDS) {
-      return {
-        action,
-        result: 'failed',
-        detail: `${plural(rules.length, 'ingress rule')} still on the group after ${plural(REVOKE_ROUNDS, 'revoke')} (${rules.map((r) => r.SecurityGroupRuleId).join(', ')})${refusals.length ? `: ${refusals.join('; ')}` : ''}`,
-      };
-    }
-    const merged = mergeRevoked(state.revoked, groupId, rules.map(permissionOfRule));
-    if (merged.changed) {
-      state.revoked = merged.revoked;
+    const step = closeStep(closing, rules, state.revoked);
+    if (step.kind === 'settled') return step.action;
+    if (step.record) {
+      state.revoked = step.record;
       await saveFence(ddb, input, state, new Date()); // the rules are kept BEFORE they are revoked
     }
     try {
-      const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: rules.map((r) => r.SecurityGroupRuleId!) }));
-      if (out.Return === false) refusals.push('RevokeSecurityGroupIngress returned false');
-      else revoked += out.RevokedSecurityGroupRules?.length ?? rules.length;
+      const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: step.ruleIds }));
+      closing = revokeAnswered(closing, step.ruleIds.length, out);
     } catch (err) {
-      // Not found: the request named a rule that changed meanwhile, and NO rule was revoked. Look again.
-      if (!REVOKE_NOT_FOUND.has(awsErrorName(err))) return failedOrThrow(err, action, 'RevokeSecurityGroupIngress');
-      refusals.push(`RevokeSecurityGroupIngress refused: ${awsErrorName(err)}, nothing revoked`);
+      const refused = revokeRefused(closing, err);
+      if (!refused) return failedOrThrow(err, closing.action, 'RevokeSecurityGroupIngress');
+      closing = refused;
     }
   }
 }
 
-const vpcGroups = (i: DBInstance | undefined): VpcGroup[] =>
-  (i?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [{ id: g.VpcSecurityGroupId, status: g.Status ?? 'active' }] : []));
-
-async function describeInstance(rds: RDSClient, instanceId: string): Promise<DBInstance | undefined> {
-  return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }))).DBInstances?.[0];
+async function describeInstance(rds: RDSClient, instanceId: string): Promise<InstanceFacts> {
+  const i = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId }))).DBInstances?.[0];
+  return {
+    status: i?.DBInstanceStatus,
+    vpcId: i?.DBSubnetGroup?.VpcId,
+    groups: (i?.VpcSecurityGroups ?? []).flatMap((g) => (g.VpcSecurityGroupId ? [{ id: g.VpcSecurityGroupId, status: g.Status ?? 'active' }] : [])),
+  };
 }
 
-/**
- * The deny-all isolation group of a VPC: found by name, else created (tagged). A group of that
- * name with any ingress rule is refused: it would not isolate.
- */
+/** The deny-all isolation group of a VPC: found by name, else created (tagged); one the core refuses is thrown as its named error. */
 async function ensureIsolationGroup(ec2: EC2Client, vpcId: string): Promise<string> {
   const find = async () =>
     (
@@ -262,18 +246,13 @@ async function ensureIsolationGroup(ec2: EC2Client, vpcId: string): Promise<stri
       if (!out.GroupId) throw new Error('CreateSecurityGroup returned no GroupId');
       return out.GroupId;
     } catch (err) {
-      if (awsErrorName(err) !== 'InvalidGroup.Duplicate') throw err;
+      if (!createdMeanwhile(err)) throw err;
       group = await find(); // created meanwhile by another run
     }
   }
-  if (!group?.GroupId) throw Object.assign(new Error(`no group ${ISOLATION_GROUP_NAME} in ${vpcId}`), { name: 'InvalidGroup.NotFound' });
-  if ((group.IpPermissions ?? []).length > 0) {
-    throw Object.assign(
-      new Error(`${group.GroupId} (${ISOLATION_GROUP_NAME}) has ${group.IpPermissions!.length} ingress rule(s): it would not isolate; remove them`),
-      { name: 'IsolationGroupNotDenyAll' },
-    );
-  }
-  return group.GroupId;
+  const verdict = isolationGroupVerdict(vpcId, group);
+  if ('refusal' in verdict) throw Object.assign(new Error(verdict.refusal.message), { name: verdict.refusal.name });
+  return verdict.groupId;
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -290,156 +269,98 @@ async function isolate(
   db: DatabaseConfig,
   state: FenceState,
   stop: boolean,
-): Promise<{ isolation: FenceAction; sessions: FenceAction; instanceStatus: string | null; plan: IsolationPlan }> {
-  const instanceId = db.primary.instanceId;
-  const region = db.primary.region;
-  const notCut = (detail: string): FenceAction => ({ action: `reboot ${instanceId ?? ''}`.trim(), result: 'skipped', detail });
-  if (!instanceId)
-    return {
-      isolation: { action: 'isolate', result: 'failed', detail: 'no instanceId configured for the site' },
-      sessions: notCut('nothing to reboot'),
-      instanceStatus: null,
-      plan: 'busy',
-    };
+): Promise<IsolationActs> {
+  const { instanceId, region } = db.primary;
+  if (!instanceId) return unconfiguredIsolation();
   const action = `isolate ${instanceId}`;
-  let inst: DBInstance | undefined;
+  let first: InstanceFacts;
   try {
-    inst = await describeInstance(rds, instanceId);
+    first = await describeInstance(rds, instanceId);
   } catch (err) {
-    return {
-      isolation: failedOrThrow(err, action, 'DescribeDBInstances'),
-      sessions: notCut('the instance could not be described'),
-      instanceStatus: null,
-      plan: 'busy',
-    };
+    return notIsolated(instanceId, failedOrThrow(err, action, 'DescribeDBInstances'), 'the instance could not be described', null);
   }
-  const status = inst?.DBInstanceStatus ?? 'unknown';
-  const vpcId = inst?.DBSubnetGroup?.VpcId;
+  const status = first.status ?? 'unknown';
   const saved = isolationOf(state.isolated, region, instanceId);
-  let groupId = saved?.isolationGroupId;
-  if (!groupId) {
-    if (!vpcId) {
-      return {
-        isolation: { action, result: 'failed', detail: `DescribeDBInstances shows no DBSubnetGroup.VpcId for ${instanceId}: no VPC to isolate it in` },
-        sessions: notCut('not isolated'),
-        instanceStatus: status,
-        plan: 'busy',
-      };
-    }
-    try {
-      groupId = await ensureIsolationGroup(ec2, vpcId);
-    } catch (err) {
-      return {
-        isolation: failedOrThrow(err, action, `the isolation group of ${vpcId}`),
-        sessions: notCut('not isolated'),
-        instanceStatus: status,
-        plan: 'busy',
-      };
-    }
+  const source = isolationGroupSource(instanceId, first, saved);
+  if (source.kind === 'settled') return source.acts;
+  let groupId: string;
+  try {
+    groupId = source.kind === 'recorded' ? source.groupId : await ensureIsolationGroup(ec2, source.vpcId);
+  } catch (err) {
+    return notIsolated(instanceId, failedOrThrow(err, action, `the isolation group of ${first.vpcId}`), 'not isolated', status);
   }
-  const groups = vpcGroups(inst);
-  const entry: IsolationRecord = {
-    region,
-    instanceId,
-    vpcId: vpcId ?? saved?.vpcId ?? '',
-    isolationGroupId: groupId,
-    originalGroupIds: originalGroups(saved, groups, groupId),
-  };
+  const entry = isolationEntry(region, instanceId, first, saved, groupId);
   const merged = mergeIsolated(state.isolated, entry);
   if (merged.changed) {
     state.isolated = merged.isolated;
     await saveFence(ddb, input, state, new Date()); // the originals are kept BEFORE the swap
   }
 
-  let plan = isolationPlan(status, groups, groupId);
+  const seen = await swapAndObserve(rds, instanceId, groupId, first);
+  if ('acts' in seen) return seen.acts;
+  const { last, plan } = seen;
+  const step = isolationStep({ instanceId, groupId, entry, recorded: saved !== undefined, first, last, plan, stop });
+  if (step.kind === 'still-applying') throw new ResourceBusyError(step.message, { instanceId, groupId });
+  if (step.kind === 'settled') return step.acts;
+  const cut = await sessionsAfterIsolation(rds, db, instanceId, step);
+  return { isolation: step.isolation, sessions: cut.action, instanceStatus: cut.instanceStatus, plan: step.plan };
+}
+
+/**
+ * Asks for the swap where the core says so (ModifyDBInstance: only the isolation group) and reads
+ * the instance until the core sees it applied, or ISOLATION_POLLS reads have passed.
+ */
+async function swapAndObserve(
+  rds: RDSClient,
+  instanceId: string,
+  groupId: string,
+  first: InstanceFacts,
+): Promise<{ last: InstanceFacts; plan: IsolationPlan } | { acts: IsolationActs }> {
+  const action = `isolate ${instanceId}`;
+  const status = first.status ?? 'unknown';
+  let last = first;
+  let plan = isolationPlanOf(first, groupId);
   if (plan === 'swap') {
     try {
       await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: instanceId, VpcSecurityGroupIds: [groupId], ApplyImmediately: true }));
       plan = 'applying';
     } catch (err) {
-      if (!INVALID_STATE.has(awsErrorName(err)))
-        return { isolation: failedOrThrow(err, action, 'ModifyDBInstance'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+      if (!refusedForState(err)) return { acts: notIsolated(instanceId, failedOrThrow(err, action, 'ModifyDBInstance'), 'not isolated', status) };
       // The state changed under us: decide again from what is there now.
       try {
-        inst = await describeInstance(rds, instanceId);
+        last = await describeInstance(rds, instanceId);
       } catch (err2) {
-        return { isolation: failedOrThrow(err2, action, 'DescribeDBInstances'), sessions: notCut('not isolated'), instanceStatus: status, plan: 'busy' };
+        return { acts: notIsolated(instanceId, failedOrThrow(err2, action, 'DescribeDBInstances'), 'not isolated', status) };
       }
-      plan = isolationPlan(inst?.DBInstanceStatus ?? 'unknown', vpcGroups(inst), groupId);
-      if (plan === 'swap') plan = 'busy';
+      plan = planAfterRefusedSwap(last, groupId);
     }
   }
   for (let poll = 0; plan === 'applying' && poll < ISOLATION_POLLS; poll++) {
     if (poll > 0) await pause(ISOLATION_POLL_MS);
     try {
-      inst = await describeInstance(rds, instanceId);
+      last = await describeInstance(rds, instanceId);
     } catch (err) {
-      return {
-        isolation: failedOrThrow(err, action, 'DescribeDBInstances'),
-        sessions: notCut('the isolation could not be observed'),
-        instanceStatus: null,
-        plan: 'busy',
-      };
+      return { acts: notIsolated(instanceId, failedOrThrow(err, action, 'DescribeDBInstances'), 'the isolation could not be observed', null) };
     }
-    plan = isolationPlan(inst?.DBInstanceStatus ?? 'unknown', vpcGroups(inst), groupId);
+    plan = isolationPlanOf(last, groupId);
   }
-  if (plan === 'applying') {
-    throw new ResourceBusyError(
-      `${instanceId}: the isolation group ${groupId} is still being applied (${vpcGroups(inst)
-        .map((g) => `${g.id} ${g.status}`)
-        .join(', ')})`,
-      { instanceId, groupId },
-    );
-  }
-  const nowStatus = inst?.DBInstanceStatus ?? status;
-  if (plan === 'busy') {
-    return {
-      isolation: { action, result: 'failed', detail: `instance is ${nowStatus}: it cannot be isolated now` },
-      sessions: notCut(`instance is ${nowStatus}: not isolated, sessions not cut`),
-      instanceStatus: nowStatus,
-      plan,
-    };
-  }
-  if (plan === 'down') {
-    const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-    return {
-      isolation: {
-        action,
-        result: 'skipped',
-        detail: `instance is ${nowStatus}: RDS takes no connection and refuses changes; original groups ${entry.originalGroupIds.join(', ') || '(none)'} recorded, isolated in ${groupId} when it answers again`,
-      },
-      sessions,
-      instanceStatus,
-      plan,
-    };
-  }
-  const isolation: FenceAction = {
-    action,
-    result: saved && groups.length === 1 && groups[0]!.id === groupId ? 'already-done' : 'done',
-    detail: `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${entry.originalGroupIds.join(', ') || '(none)'} kept`,
-  };
-  if (stop) {
-    const stopped = await stopInstance(rds, instanceId);
-    if (stopped.action) return { isolation, sessions: stopped.action, instanceStatus: stopped.status, plan };
-    const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-    return { isolation, sessions: { ...sessions, detail: `${sessions.detail} (StopDBInstance refused: ${stopped.why})` }, instanceStatus, plan };
-  }
-  const { action: sessions, instanceStatus } = await cutSessions(rds, db);
-  return { isolation, sessions, instanceStatus, plan };
+  return { last, plan };
 }
 
-/** Stops the instance (sessions dropped); undefined action when RDS refuses (a replica, has replicas, not available). */
-async function stopInstance(rds: RDSClient, instanceId: string): Promise<{ action?: FenceAction; status: string | null; why?: string }> {
-  const action = `stop ${instanceId}`;
+/** The isolated (or down) instance's sessions: stopped where `stop` and RDS allows it, else cut by a reboot. */
+async function sessionsAfterIsolation(
+  rds: RDSClient,
+  db: DatabaseConfig,
+  instanceId: string,
+  step: IsolationStep & { kind: 'cut' | 'stop' },
+): Promise<SessionsCut> {
+  if (step.kind === 'cut') return cutSessions(rds, db);
   try {
     const out = await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
-    return {
-      action: { action, result: 'done', detail: 'stopped: open sessions dropped; it stays isolated if it starts again' },
-      status: out.DBInstance?.DBInstanceStatus ?? 'stopping',
-    };
+    return stopped(instanceId, out.DBInstance?.DBInstanceStatus);
   } catch (err) {
-    if (INVALID_STATE.has(awsErrorName(err))) return { status: null, why: (err as Error).message };
-    return { action: failedOrThrow(err, action, 'StopDBInstance'), status: null };
+    if (!refusedForState(err)) return { action: failedOrThrow(err, `stop ${instanceId}`, 'StopDBInstance'), instanceStatus: null };
+    return stopRefused(await cutSessions(rds, db), (err as Error).message);
   }
 }
 
@@ -490,31 +411,23 @@ async function describeStatus(rds: RDSClient, instanceId: string): Promise<strin
   return out.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
 }
 
-async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action: FenceAction; instanceStatus: string | null }> {
-  let instanceId = db.primary.instanceId;
-  if (isAurora(db.engine)) {
-    const clusterId = db.primary.clusterId;
-    if (!clusterId) return { action: { action: 'reboot', result: 'failed', detail: 'no clusterId configured for the primary' }, instanceStatus: null };
-    try {
-      const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
-      const cluster = out.DBClusters?.[0];
-      instanceId = cluster?.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier;
-      if (!instanceId) {
-        return {
-          action: {
-            action: `reboot ${clusterId}`,
-            result: 'already-done',
-            detail: `cluster ${clusterId} (${cluster?.Status ?? 'unknown'}) has no writer instance: no write sessions`,
-          },
-          instanceStatus: cluster?.Status ?? null,
-        };
-      }
-    } catch (err) {
-      return { action: failedOrThrow(err, `reboot ${clusterId}`, 'DescribeDBClusters'), instanceStatus: null };
-    }
+/** The site's instance to reboot: the configured one, or the writer of the configured Aurora cluster. */
+async function sessionsInstance(rds: RDSClient, db: DatabaseConfig): Promise<InstanceToCut | SessionsSettled> {
+  const target = sessionsTarget(isAurora(db.engine), db.primary);
+  if (target.kind !== 'cluster') return target;
+  try {
+    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: target.clusterId }));
+    return clusterWriter(target.clusterId, out.DBClusters?.[0]);
+  } catch (err) {
+    return { kind: 'settled', cut: { action: failedOrThrow(err, `reboot ${target.clusterId}`, 'DescribeDBClusters'), instanceStatus: null } };
   }
-  if (!instanceId) return { action: { action: 'reboot', result: 'failed', detail: 'no instanceId configured for the primary' }, instanceStatus: null };
+}
 
+/** Cuts the open sessions of the site: reboots its (writer) instance where the core says so, looks again when RDS refuses for its state. */
+async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<SessionsCut> {
+  const target = await sessionsInstance(rds, db);
+  if (target.kind === 'settled') return target.cut;
+  const { instanceId } = target;
   const action = `reboot ${instanceId}`;
   let status: string;
   try {
@@ -522,21 +435,13 @@ async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action
   } catch (err) {
     return { action: failedOrThrow(err, action, 'DescribeDBInstances'), instanceStatus: null };
   }
-  const plan = sessionPlan(status);
-  if (plan === 'down') return { action: { action, result: 'already-done', detail: `instance is ${status}: no open sessions` }, instanceStatus: status };
-  if (plan === 'busy') {
-    return {
-      action: { action, result: 'failed', detail: `instance is ${status}: it cannot be rebooted now, open sessions may remain` },
-      instanceStatus: status,
-    };
-  }
+  const decision = sessionsDecision(instanceId, status);
+  if (decision.kind === 'settled') return decision.cut;
   try {
     const out = await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: instanceId }));
-    return { action: { action, result: 'done', detail: 'rebooted: open sessions dropped' }, instanceStatus: out.DBInstance?.DBInstanceStatus ?? 'rebooting' };
+    return rebooted(instanceId, out.DBInstance?.DBInstanceStatus);
   } catch (err) {
-    if (!['InvalidDBInstanceState', 'InvalidDBInstanceStateFault'].includes(awsErrorName(err))) {
-      return { action: failedOrThrow(err, action, 'RebootDBInstance'), instanceStatus: status };
-    }
+    if (!refusedForState(err)) return { action: failedOrThrow(err, action, 'RebootDBInstance'), instanceStatus: status };
   }
   // The state changed under us: look again.
   try {
@@ -544,14 +449,5 @@ async function cutSessions(rds: RDSClient, db: DatabaseConfig): Promise<{ action
   } catch (err) {
     return { action: failedOrThrow(err, action, 'DescribeDBInstances'), instanceStatus: null };
   }
-  return sessionPlan(status) === 'down'
-    ? { action: { action, result: 'already-done', detail: `instance is ${status}: no open sessions` }, instanceStatus: status }
-    : {
-        action: {
-          action,
-          result: 'failed',
-          detail: `RebootDBInstance refused (InvalidDBInstanceState) and the instance is ${status}: open sessions may remain`,
-        },
-        instanceStatus: status,
-      };
+  return rebootRefused(instanceId, status);
 }

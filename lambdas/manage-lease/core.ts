@@ -344,15 +344,32 @@ export function recordStandbyRefused(old: LeaseItem | undefined, request: Pick<L
 // ---------------------------------------------------------------- a lease held by a stopped run
 
 /**
- * An acquire was refused because another execution holds the lease, and that execution has
- * stopped (`status`; undefined: it runs, or its state is unknown). Only a human's request
+ * Whose execution Step Functions is asked about: the run that holds the lease, when it refused an
+ * acquisition or when the lease is read, unless it is the asker's own (undefined: nobody to ask).
+ */
+export function holderToAsk(outcome: LeaseOutcome, asker: string): string | undefined {
+  if (outcome.outcome !== 'already-handled' && outcome.outcome !== 'read') return undefined;
+  return outcome.heldBy && outcome.heldBy !== asker ? outcome.heldBy : undefined;
+}
+
+/**
+ * A read of the lease: as it is, or `held-by-stopped-run` when the run holding it has stopped
+ * (`status` as Step Functions says; undefined: not asked). The failback reports such a lease
+ * instead of waiting on it.
+ */
+export const readDecision = (read: LeaseOutcome, status: HolderStatus | undefined): LeaseOutcome =>
+  status && holderStopped(status) ? heldByStoppedOutcome(read, status) : read;
+
+/**
+ * An acquire was refused because another execution holds the lease, and that execution may have
+ * stopped (`status`: RUNNING or PENDING_REDRIVE, or undefined when not asked: it runs). Only a human's request
  * (`takeOverStopped`) takes the lease over; a run of the same incident started again does not: it
  * would start over on top of whatever the stopped run left half-done (redrive that run instead).
  */
 export type StoppedHolderDecision = { kind: 'done'; output: LeaseOutcome } | { kind: 'take-over'; from: string; status: HolderStatus };
 
 export function stoppedHolderDecision(refused: LeaseOutcome, status: HolderStatus | undefined, takeOverStopped: boolean): StoppedHolderDecision {
-  if (!status || !refused.heldBy || refused.outcome !== 'already-handled') return { kind: 'done', output: refused };
+  if (!status || !holderStopped(status) || !refused.heldBy || refused.outcome !== 'already-handled') return { kind: 'done', output: refused };
   return takeOverStopped ? { kind: 'take-over', from: refused.heldBy, status } : { kind: 'done', output: heldByStoppedOutcome(refused, status) };
 }
 

@@ -29,9 +29,9 @@ import {
   asksRdsAboutStandby,
   standbyFoundOutcome,
   stoppedHolderDecision,
-  heldByStoppedOutcome,
-  holderStopped,
+  holderToAsk,
   isExecutionArn,
+  readDecision,
   readOutcome,
   takenOverOutcome,
   takeOverPlan,
@@ -58,12 +58,6 @@ const replicaCheck = lazy(() => import('./replica-check.js'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const ddb = regional(DynamoDBClient, ownRegion());
-
-/** The holder's status when its execution has stopped; undefined while it runs. */
-async function stoppedStatus(holder: string): Promise<HolderStatus | undefined> {
-  const status = await holderStatus(holder);
-  return holderStopped(status) ? status : undefined;
-}
 
 /** How the holder's execution stands; a holder that is not an execution ARN counts as running (never taken over). */
 async function holderStatus(holder: string): Promise<HolderStatus> {
@@ -131,8 +125,9 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
     case 'acquire': {
       const result = await conditionalUpdate(key, acquirePlan(request, now));
       output = result.ok ? acquiredOutcome(result.item) : acquireRefused(result.old, request, now);
-      if (result.ok || !output.heldBy || output.outcome !== 'already-handled') break;
-      const decision = stoppedHolderDecision(output, await stoppedStatus(output.heldBy), input.takeOverStopped);
+      const holder = holderToAsk(output, request.holder);
+      if (!holder) break;
+      const decision = stoppedHolderDecision(output, await holderStatus(holder), input.takeOverStopped);
       if (decision.kind === 'done') {
         output = decision.output;
         break;
@@ -167,13 +162,9 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
       break;
     }
     case 'read': {
-      const item = await getItem(key);
-      output = readOutcome(item);
-      // A lease held by a run that has stopped is said so (the failback reports it instead of waiting on it).
-      if (item?.holder && item.holder !== request.holder) {
-        const status = await stoppedStatus(item.holder);
-        if (status) output = heldByStoppedOutcome(output, status);
-      }
+      const read = readOutcome(await getItem(key));
+      const holder = holderToAsk(read, request.holder);
+      output = readDecision(read, holder ? await holderStatus(holder) : undefined);
       break;
     }
   }

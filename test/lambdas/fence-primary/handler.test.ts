@@ -446,6 +446,43 @@ describe('fence-primary handler', () => {
     expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
   });
 
+  it('Aurora: the cluster cannot be described -> the reboot of the cluster is recorded as failed', async () => {
+    rds.on(DescribeDBClustersCommand).rejects(timeout());
+    const out = await handler(event(auroraDb()));
+    expect(out.actions[1]).toEqual({
+      action: 'reboot orders-east',
+      result: 'failed',
+      detail: 'DescribeDBClusters: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)',
+    });
+    expect(out).toMatchObject({ confirmed: false, instanceStatus: null });
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+  });
+
+  it('a server error on the revoke is thrown (TransientAwsError: retried), the rules saved first', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(ec2Error('InternalError', 'An internal error has occurred', 500));
+    await expect(handler(event())).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: 'RevokeSecurityGroupIngress failed with a server error: InternalError',
+    });
+    expect(savedRecords()[0]).toMatchObject({ ':revoked': [{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }] });
+    expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+  });
+
+  it('RebootDBInstance refused (InvalidDBInstanceState) and the instance cannot be described again -> failed, status unknown', async () => {
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [{ DBInstanceStatus: 'available' }] })
+      .rejects(timeout());
+    rds.on(RebootDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'DB instance is not in available state.', $metadata: {} }));
+    const out = await handler(event());
+    expect(out.actions[1]).toEqual({
+      action: 'reboot orders-primary',
+      result: 'failed',
+      detail: 'DescribeDBInstances: the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)',
+    });
+    expect(out.instanceStatus).toBeNull();
+  });
+
   it('does not revoke a rule it could not save first', async () => {
     ddb
       .on(UpdateItemCommand)

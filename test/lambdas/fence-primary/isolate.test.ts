@@ -230,6 +230,151 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
     expect(await regionsOf(rds, ModifyDBInstanceCommand)).toEqual(['us-east-1']);
   });
 
+  describe('what cannot be isolated is recorded as failed (never assumed fenced), the sessions left alone', () => {
+    const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
+    const TIMED_OUT = 'the primary Region did not answer (TimeoutError: Connection timed out after 3000 ms)';
+
+    it('the instance cannot be described', async () => {
+      rds.on(DescribeDBInstancesCommand).rejects(timeout());
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: false, deferred: false, instanceStatus: null, isolated: [] });
+      expect(out.actions).toEqual([
+        { action: 'isolate orders-primary', result: 'failed', detail: `DescribeDBInstances: ${TIMED_OUT}` },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'the instance could not be described' },
+      ]);
+      expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    });
+
+    it('the instance shows no VPC (and no isolation was recorded)', async () => {
+      describes({ ...shape('available', [[APP, 'active']]), DBSubnetGroup: undefined });
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: false, instanceStatus: 'available', isolated: [] });
+      expect(out.actions).toEqual([
+        {
+          action: 'isolate orders-primary',
+          result: 'failed',
+          detail: 'DescribeDBInstances shows no DBSubnetGroup.VpcId for orders-primary: no VPC to isolate it in',
+        },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'not isolated' },
+      ]);
+      expect(ec2).not.toHaveReceivedAnyCommand();
+    });
+
+    it('the isolation group cannot be found or created (access denied): recorded with the VPC it was for', async () => {
+      ec2.on(CreateSecurityGroupCommand).rejects(ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+      describes(shape('available', [[APP, 'active']]));
+      const out = await handler(event());
+      expect(out.actions).toEqual([
+        {
+          action: 'isolate orders-primary',
+          result: 'failed',
+          detail: `the isolation group of ${VPC}: access denied (UnauthorizedOperation: You are not authorized to perform this operation.)`,
+        },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'not isolated' },
+      ]);
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+    });
+
+    it('a server error creating the isolation group is thrown (TransientAwsError: retried)', async () => {
+      ec2
+        .on(CreateSecurityGroupCommand)
+        .rejects(
+          new EC2ServiceException({ name: 'InternalError', message: 'An internal error has occurred', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+        );
+      describes(shape('available', [[APP, 'active']]));
+      await expect(handler(event())).rejects.toMatchObject({
+        name: 'TransientAwsError',
+        message: `the isolation group of ${VPC} failed with a server error: InternalError`,
+      });
+    });
+
+    it('ModifyDBInstance denied: failed, the originals stay recorded, no reboot', async () => {
+      rds.on(ModifyDBInstanceCommand).rejects(rdsError('AccessDenied', 'not authorized to perform: rds:ModifyDBInstance'));
+      describes(shape('available', [[APP, 'active']]));
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: false, instanceStatus: 'available' });
+      expect(out.isolated).toEqual([{ region: 'us-east-1', instanceId: 'orders-primary', vpcId: VPC, isolationGroupId: ISO, originalGroupIds: [APP] }]);
+      expect(out.actions).toEqual([
+        {
+          action: 'isolate orders-primary',
+          result: 'failed',
+          detail: 'ModifyDBInstance: access denied (AccessDenied: not authorized to perform: rds:ModifyDBInstance)',
+        },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'not isolated' },
+      ]);
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+    });
+
+    it('ModifyDBInstance refused (InvalidDBInstanceState) and the instance cannot be described again', async () => {
+      rds.on(ModifyDBInstanceCommand).rejects(rdsError('InvalidDBInstanceStateFault', 'DB Instance is not in available state.'));
+      let n = 0;
+      rds.on(DescribeDBInstancesCommand).callsFake(() => {
+        if (n++ > 0) throw timeout();
+        return { DBInstances: [shape('available', [[APP, 'active']])] };
+      });
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: false, instanceStatus: 'available' });
+      expect(out.actions).toEqual([
+        { action: 'isolate orders-primary', result: 'failed', detail: `DescribeDBInstances: ${TIMED_OUT}` },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'not isolated' },
+      ]);
+    });
+
+    it('ModifyDBInstance refused (InvalidDBInstanceState) and the instance is now failed: down, confirmed while it stays down', async () => {
+      rds.on(ModifyDBInstanceCommand).rejects(rdsError('InvalidDBInstanceStateFault', 'DB Instance is not in available state.'));
+      describes(shape('available', [[APP, 'active']]), shape('failed', [[APP, 'active']]));
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: true, deferred: true, instanceStatus: 'failed' });
+      expect(out.actions).toEqual([
+        {
+          action: 'isolate orders-primary',
+          result: 'skipped',
+          detail: `instance is failed: RDS takes no connection and refuses changes; original groups ${APP} recorded, isolated in ${ISO} when it answers again`,
+        },
+        { action: 'reboot orders-primary', result: 'already-done', detail: 'instance is failed: no open sessions' },
+      ]);
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
+    });
+
+    it('the swap cannot be observed (the Region stops answering while it is applied)', async () => {
+      let n = 0;
+      rds.on(DescribeDBInstancesCommand).callsFake(() => {
+        if (n++ > 0) throw timeout();
+        return { DBInstances: [shape('available', [[APP, 'active']])] };
+      });
+      const out = await handler(event());
+      expect(out).toMatchObject({ confirmed: false, instanceStatus: null });
+      expect(out.actions).toEqual([
+        { action: 'isolate orders-primary', result: 'failed', detail: `DescribeDBInstances: ${TIMED_OUT}` },
+        { action: 'reboot orders-primary', result: 'skipped', detail: 'the isolation could not be observed' },
+      ]);
+      expect(rds).toHaveReceivedCommandTimes(ModifyDBInstanceCommand, 1);
+    });
+
+    it('a recorded isolation group is used again without looking for it (a re-run after the swap was asked)', async () => {
+      const record = { region: 'us-east-1', instanceId: 'orders-primary', vpcId: VPC, isolationGroupId: ISO, originalGroupIds: [APP] };
+      ddb.on(GetItemCommand).resolves({ Item: marshall({ pk: 'FENCE#inc-7', sk: 'FENCE', revoked: [], isolated: [record] }) });
+      describes(
+        shape('available', [
+          [APP, 'removing'],
+          [ISO, 'adding'],
+        ]),
+        shape('available', [[ISO, 'active']]),
+      );
+      const out = await handler(event());
+      expect(out.confirmed).toBe(true);
+      expect(out.actions[0]).toEqual({
+        action: 'isolate orders-primary',
+        result: 'done',
+        detail: `only ${ISO} (rds-failover-isolation, no inbound rule) is active; originals ${APP} kept`,
+      });
+      expect(ec2).not.toHaveReceivedAnyCommand();
+      expect(rds).not.toHaveReceivedCommand(ModifyDBInstanceCommand);
+      // Described: the facts, the poll that sees the isolation active, then before the reboot.
+      expect(order).toEqual(['describe', 'describe', 'describe', 'reboot', 'save']);
+    });
+  });
+
   describe('fenceMethod stop', () => {
     it('isolates, then stops the instance instead of rebooting it', async () => {
       describes(shape('available', [[APP, 'active']]), shape('available', [[ISO, 'active']]));
@@ -243,6 +388,19 @@ describe('fence-primary handler: isolation (no hand-kept list)', () => {
       expect(rds).toHaveReceivedCommandExactlyOnceWith(StopDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
       expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
       expect(order.indexOf('modify')).toBeLessThan(order.indexOf('stop'));
+    });
+
+    it('StopDBInstance denied: the stop is recorded as failed, no reboot instead', async () => {
+      rds.on(StopDBInstanceCommand).rejects(rdsError('AccessDenied', 'not authorized to perform: rds:StopDBInstance'));
+      describes(shape('available', [[APP, 'active']]), shape('available', [[ISO, 'active']]));
+      const out = await handler(event(noGroups('stop')));
+      expect(out).toMatchObject({ confirmed: false, instanceStatus: null });
+      expect(out.actions[1]).toEqual({
+        action: 'stop orders-primary',
+        result: 'failed',
+        detail: 'StopDBInstance: access denied (AccessDenied: not authorized to perform: rds:StopDBInstance)',
+      });
+      expect(rds).not.toHaveReceivedCommand(RebootDBInstanceCommand);
     });
 
     it('RDS refuses to stop an instance with read replicas: reboots instead, still confirmed', async () => {

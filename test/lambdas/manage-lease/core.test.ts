@@ -3,6 +3,9 @@ import {
   asksRdsAboutStandby,
   standbyFoundOutcome,
   stoppedHolderDecision,
+  holderToAsk,
+  readDecision,
+  type HolderStatus,
   type LeaseOutcome,
   acquiredOutcome,
   acquirePlan,
@@ -360,6 +363,8 @@ describe('stoppedHolderDecision: a lease held by a stopped run is taken over onl
   const refused = { acquired: false, epoch: 4, outcome: 'already-handled', writer: 'primary', heldBy: other, lastIncidentId: '', standbyReady: true } as const;
   it.each([
     ['the holder runs: refused as it is', refused, undefined, true, { kind: 'done', output: refused }],
+    ['the holder says RUNNING: refused as it is', refused, 'RUNNING', true, { kind: 'done', output: refused }],
+    ['a redrive under way counts as running', refused, 'PENDING_REDRIVE', true, { kind: 'done', output: refused }],
     [
       'stopped, no human asked: held-by-stopped-run',
       refused,
@@ -380,6 +385,34 @@ describe('stoppedHolderDecision: a lease held by a stopped run is taken over onl
   ] as const)('%s', (_label, outcome, status, takeOver, expected) => {
     expect(stoppedHolderDecision(outcome as LeaseOutcome, status, takeOver)).toEqual(expected);
   });
+});
+
+describe('a lease held by another run: whom to ask, and what a read says', () => {
+  const base = { acquired: false, epoch: 4, writer: 'primary', lastIncidentId: '', standbyReady: true } as const;
+  it.each([
+    ['an acquisition refused by another run', { ...base, outcome: 'already-handled', heldBy: other }, other],
+    ['a read of a lease held by another run', { ...base, outcome: 'read', heldBy: other }, other],
+    ["a read of the reader's own lease", { ...base, outcome: 'read', heldBy: me }, undefined],
+    ['a read of a free lease', { ...base, outcome: 'read' }, undefined],
+    ['acquired', { ...base, acquired: true, outcome: 'acquired' }, undefined],
+    ['re-entered by the same run', { ...base, acquired: true, outcome: 'reentered' }, undefined],
+    ['refused by the cooldown', { ...base, outcome: 'cooldown' }, undefined],
+    ['released while another holds it (nothing to decide)', { ...base, outcome: 'released', heldBy: other }, undefined],
+  ] as const)('holderToAsk: %s -> %s', (_label, outcome, asked) => expect(holderToAsk(outcome as LeaseOutcome, me)).toBe(asked));
+
+  const read = { ...base, outcome: 'read', heldBy: other } as const;
+  it.each([
+    ['not asked (free, or the reader holds it)', undefined, read],
+    ['RUNNING', 'RUNNING', read],
+    ['PENDING_REDRIVE: a redrive under way', 'PENDING_REDRIVE', read],
+    ['ABORTED', 'ABORTED', { ...read, outcome: 'held-by-stopped-run', holderStatus: 'ABORTED' }],
+    ['FAILED', 'FAILED', { ...read, outcome: 'held-by-stopped-run', holderStatus: 'FAILED' }],
+    ['TIMED_OUT', 'TIMED_OUT', { ...read, outcome: 'held-by-stopped-run', holderStatus: 'TIMED_OUT' }],
+    ['SUCCEEDED (ended without releasing)', 'SUCCEEDED', { ...read, outcome: 'held-by-stopped-run', holderStatus: 'SUCCEEDED' }],
+    ['GONE (Step Functions no longer knows it)', 'GONE', { ...read, outcome: 'held-by-stopped-run', holderStatus: 'GONE' }],
+  ] as const)('readDecision, the holder %s', (_label, status, expected) =>
+    expect(readDecision(read as LeaseOutcome, status as HolderStatus | undefined)).toEqual(expected),
+  );
 });
 
 describe('the standby as RDS knows it', () => {

@@ -168,6 +168,20 @@ describe('manage-lease acquire', () => {
     expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
+  it('read: a free lease, or one held by a holder that is not an execution ARN, asks Step Functions nothing', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ epoch: 7, writer: 'standby' }) });
+    await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'read', epoch: 7, writer: 'standby' });
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: 'someone-by-hand', epoch: 7 }) });
+    await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'read', heldBy: 'someone-by-hand' });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+  });
+
+  it('read: a lease held by a run Step Functions no longer knows is held by a stopped run (GONE)', async () => {
+    ddb.on(GetItemCommand).resolves({ Item: marshall({ holder: other, epoch: 7 }) });
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    await expect(handler(input('read'))).resolves.toMatchObject({ outcome: 'held-by-stopped-run', heldBy: other, holderStatus: 'GONE' });
+  });
+
   it('a redrive under way (PENDING_REDRIVE) counts as running', async () => {
     ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
     sfn.on(DescribeExecutionCommand).resolves({ status: 'PENDING_REDRIVE' });
