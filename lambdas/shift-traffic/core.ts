@@ -6,6 +6,7 @@
  * gated on alarms: one in ALARM, one that went to ALARM since the last check (even if it is OK
  * again: its state-update history), or a named alarm found in neither Region, fails the step.
  */
+import type { ChangeBatch } from '@aws-sdk/client-route-53';
 import type { DatabaseConfig, TrafficConfig } from '../shared/config-schema.js';
 
 export interface Weight {
@@ -53,7 +54,7 @@ export const restoreWeights = (before: readonly Weight[]): Weight[] => before.ma
  * ListResourceRecordSets returned them): without it the health check would be dropped
  * (docs/aws-behaviour.md, "Route 53 UPSERT").
  */
-export function changeBatch(traffic: TrafficConfig, weights: readonly Weight[], comment: string, records: readonly RecordSet[] = []) {
+export function changeBatch(traffic: TrafficConfig, weights: readonly Weight[], comment: string, records: readonly RecordSet[] = []): ChangeBatch {
   const name = fqdn(traffic.recordName);
   return {
     Comment: comment.slice(0, 256),

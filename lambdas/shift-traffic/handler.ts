@@ -79,7 +79,7 @@ export const handler = defineHandler('shift-traffic', { input: shiftTrafficInput
       let changeId: string | null;
       try {
         const out = await route53().send(
-          new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) as never }),
+          new ChangeResourceRecordSetsCommand({ HostedZoneId: traffic.hostedZoneId, ChangeBatch: changeBatch(traffic, weights, comment, records) }),
         );
         changeId = out.ChangeInfo?.Id?.replace(/^\/change\//, '') ?? null;
       } catch (err) {

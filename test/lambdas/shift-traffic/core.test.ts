@@ -91,8 +91,8 @@ describe('traffic weights', () => {
       { Name: 'app.orders.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 100 },
       { Name: 'other.example.com.', Type: 'CNAME', SetIdentifier: 'usw2', Weight: 1, HealthCheckId: 'hc-other' },
     ];
-    const sets = changeBatch(traffic, stepWeights(traffic, sites, 10), 'step 10', records).Changes.map((c) => c.ResourceRecordSet);
-    expect(sets.map((r) => [r.SetIdentifier, r.Weight, (r as { HealthCheckId?: string }).HealthCheckId])).toEqual([
+    const sets = changeBatch(traffic, stepWeights(traffic, sites, 10), 'step 10', records).Changes!.map((c) => c.ResourceRecordSet!);
+    expect(sets.map((r) => [r.SetIdentifier, r.Weight, r.HealthCheckId])).toEqual([
       ['use1', 10, 'hc-use1'],
       ['usw2', 90, undefined],
     ]);
