@@ -3,41 +3,28 @@
  * instance per deployed function, with its own environment and IAM identity), the Task resource
  * routing and the Step Functions error names, and the one-drill-per-process guard.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy, type Deployment } from '../../../twin/drill/deploy.js';
+import { describe, expect, it } from 'vitest';
 import { runDrill } from '../../../twin/drill/run.js';
 import { sdkIntegrationError, taskKind } from '../../../twin/drill/sfn-runtime.js';
-import { synthesizeApp } from '../../../twin/drill/synth.js';
 import { awsError } from '../../../twin/errors.js';
-import { installSdkTwin } from '../../../twin/sdk.js';
-import { installSqlTwin } from '../../../twin/sql.js';
-import { World } from '../../../twin/world.js';
 import { resolveConfig } from '../../../twin/scenario/index.js';
 import { scenarioOf } from './helpers.js';
+import { useDeployedTwin } from '../../helpers/deployed-twin.js';
 
 describe('deploy + the Lambda runtime', () => {
   // Wall-clock world: the handlers run here without fake timers, and timestamp their metrics with Date.
-  const world = new World({ seed: 3, startMs: Math.floor(Date.now() / 60_000) * 60_000 });
-  let deployment: Deployment;
-  const cleanups: Array<() => void> = [];
-
-  beforeAll(async () => {
-    const { app } = await synthesizeApp(resolveConfig().config);
-    cleanups.push(installSdkTwin(world), installSqlTwin(world));
-    deployment = await deploy(world, app);
-  });
-  afterAll(() => cleanups.reverse().forEach((c) => c()));
+  const twin = useDeployedTwin({ seed: 3, wallClock: true });
 
   it('registers every function of every stack with its own handler module instance and environment', () => {
-    const hb = deployment.lambdas.get('us-east-1', 'failover-heartbeat-in-region')!;
-    const control = deployment.lambdas.get('us-west-2', 'failover-heartbeat')!;
+    const hb = twin.deployment.lambdas.get('us-east-1', 'failover-heartbeat-in-region')!;
+    const control = twin.deployment.lambdas.get('us-west-2', 'failover-heartbeat')!;
     expect(hb.module).toBeDefined();
     expect(hb.module).not.toBe(control.module);
     expect(hb.env).toMatchObject({ AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'failover-heartbeat-in-region' });
     expect(control.env).toMatchObject({ AWS_REGION: 'us-west-2', TABLE_NAME: 'failover-state' });
     expect(
       new Set(
-        deployment.lambdas
+        twin.deployment.lambdas
           .all()
           .filter((f) => f.fn.folder === 'probe')
           .map((f) => f.fn.region),
@@ -61,14 +48,14 @@ describe('deploy + the Lambda runtime', () => {
       ['us-east-1', 'failover-heartbeat-in-region', 'in-region'],
       ['us-west-2', 'failover-heartbeat', 'cross-region'],
     ] as const) {
-      const out = (await world.call('lambda', 'Invoke', { FunctionName: name, Payload: payload(site) }, { region })) as {
+      const out = (await twin.world.call('lambda', 'Invoke', { FunctionName: name, Payload: payload(site) }, { region })) as {
         Payload: Uint8Array;
         FunctionError?: string;
       };
       const result = JSON.parse(Buffer.from(out.Payload).toString('utf8')) as { ok: boolean; error?: string };
       expect(out.FunctionError, JSON.stringify(result)).toBeUndefined();
       expect(result).toMatchObject({ ok: true });
-      const stats = (await world.call(
+      const stats = (await twin.world.call(
         'cloudwatch',
         'GetMetricStatistics',
         {
@@ -78,7 +65,7 @@ describe('deploy + the Lambda runtime', () => {
             { Name: 'Database', Value: 'orders' },
             { Name: 'Site', Value: site },
           ],
-          StartTime: new Date(world.startMs - 3600_000),
+          StartTime: new Date(twin.world.startMs - 3600_000),
           EndTime: new Date(Date.now() + 3600_000),
           Period: 60,
           Statistics: ['Maximum'],
@@ -91,15 +78,15 @@ describe('deploy + the Lambda runtime', () => {
       ).toBe(true);
     }
     // The heartbeats' writes reached the primary, as each function's own vantage point.
-    expect(world.network.writes.filter((w) => w.target === 'orders-primary').map((w) => w.vantage)).toEqual(
+    expect(twin.world.network.writes.filter((w) => w.target === 'orders-primary').map((w) => w.vantage)).toEqual(
       expect.arrayContaining(['failover-heartbeat-in-region', 'failover-heartbeat']),
     );
   });
 
   it('an injected failure of a function folder fails its next invocation as an unhandled function error', async () => {
-    world.lambdaError('evaluate-verdict', 1);
+    twin.world.lambdaError('evaluate-verdict', 1);
     const call = () =>
-      world.call(
+      twin.world.call(
         'lambda',
         'Invoke',
         { FunctionName: 'failover-evaluate-verdict', Payload: JSON.stringify({ quorum: 1, rounds: [] }) },
@@ -113,10 +100,10 @@ describe('deploy + the Lambda runtime', () => {
   });
 
   it('deploys the customer resources: replica of the primary, writer CNAME, secret, security groups', () => {
-    expect(world.rds.getInstance('orders-replica', 'us-west-2')?.source).toEqual({ region: 'us-east-1', id: 'orders-primary' });
-    expect(world.route53.resolve('writer.orders.internal')?.final).toBe('orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com.');
-    expect(world.ec2.hasGroup('us-east-1', 'sg-0a1b2c3d4e5f60718')).toBe(true);
-    expect(deployment.databases.orders!.login.user).toBe('postgres');
+    expect(twin.world.rds.getInstance('orders-replica', 'us-west-2')?.source).toEqual({ region: 'us-east-1', id: 'orders-primary' });
+    expect(twin.world.route53.resolve('writer.orders.internal')?.final).toBe('orders-primary.c0abcdefghij.us-east-1.rds.amazonaws.com.');
+    expect(twin.world.ec2.hasGroup('us-east-1', 'sg-0a1b2c3d4e5f60718')).toBe(true);
+    expect(twin.deployment.databases.orders!.login.user).toBe('postgres');
   });
 });
 
