@@ -19,7 +19,7 @@ import { defineHandler } from '../shared/handler.js';
 import { TransientAwsError } from '../shared/errors.js';
 import { lazy } from '../shared/lazy.js';
 import { logger } from '../shared/logger.js';
-import { cleanDetail, incidentKey, notification, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
+import { cleanDetail, incidentKey, phaseEvent, phaseMetrics, timelineEntry, type IncidentFacts } from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const TOPIC_ARN = process.env.TOPIC_ARN ?? '';
@@ -28,6 +28,8 @@ const REGION = ownRegion();
 
 const cloudWatchSdk = lazy(() => import('@aws-sdk/client-cloudwatch'));
 const snsSdk = lazy(() => import('@aws-sdk/client-sns'));
+/** The notification's text: only the invocations that notify need it. */
+const notificationText = lazy(() => import('./notification.js'));
 
 const isConditionFailure = (err: unknown): boolean => err instanceof ConditionalCheckFailedException || awsErrorName(err) === 'ConditionalCheckFailedException';
 
@@ -169,7 +171,7 @@ async function publish(f: IncidentFacts, notify: boolean): Promise<void> {
   }
 
   if (notify) {
-    const { subject, message } = notification(f);
+    const { subject, message } = (await notificationText()).notification(f);
     try {
       const { PublishCommand, SNSClient } = await snsSdk();
       await regional(SNSClient, REGION).send(new PublishCommand({ TopicArn: TOPIC_ARN, Subject: subject, Message: message }));

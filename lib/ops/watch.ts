@@ -11,7 +11,7 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import type { IncidentPhase } from '../../lambdas/shared/contracts.js';
 import { currentRoles } from '../../lambdas/shared/roles.js';
-import { phaseSummary } from '../../lambdas/record-incident/core.js';
+import { phaseSummary } from '../../lambdas/record-incident/notification.js';
 import { listPendingApprovals, type ApprovalSummary } from '../../lambdas/shared/approvals.js';
 import { readCall, type OpsEnv } from './env.js';
 import { readIncidents, type IncidentRecord } from './history.js';

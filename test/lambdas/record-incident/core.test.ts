@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_PHASES, type IncidentPhase } from '../../../lambdas/shared/contracts.js';
-import {
-  cleanDetail,
-  notification,
-  phaseEvent,
-  phaseMetrics,
-  phaseSummary,
-  timelineEntry,
-  unfencedWindow,
-  type IncidentFacts,
-} from '../../../lambdas/record-incident/core.js';
+import { cleanDetail, phaseEvent, phaseMetrics, timelineEntry, unfencedWindow, type IncidentFacts } from '../../../lambdas/record-incident/core.js';
+import { notification, phaseSummary } from '../../../lambdas/record-incident/notification.js';
 import { hotDb } from '../shared/failover-steps-fixture.js';
 
 const AT = '2026-03-01T12:00:00.000Z';
