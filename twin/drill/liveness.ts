@@ -66,7 +66,19 @@ export interface GroundTruth {
    * rebuilt as a replica of the current writer.
    */
   noReplica?: Array<{ from: number; to: number }>;
+  /**
+   * Samples (every {@link DATA_BEHIND_SAMPLE_MS}) of the data the standby really did not hold:
+   * the span of the writes the instance in the primary's role had accepted that the standby did
+   * not hold then (what `atRiskSeconds` would be had the primary stopped at that moment). Only
+   * samples above 0 are kept (absent: 0, or no replica to sample).
+   */
+  dataBehind?: Array<{ at: number; seconds: number }>;
 }
+
+/** How often the ground truth samples the data the standby is behind (ms). */
+export const DATA_BEHIND_SAMPLE_MS = 5_000;
+/** The period of the AWS/RDS lag metrics the data-loss guard reads (docs/aws-behaviour.md "Replication lag"), ms. */
+export const LAG_METRIC_PERIOD_MS = 60_000;
 
 /** What of the config the bounds and conditions are derived from. */
 export interface LivenessConfig {
@@ -391,6 +403,21 @@ function escalationJustified(f: LivenessFacts, list: Escalation[]): LivenessResu
 
 // ------------------------------------------------------------------ failover-when-warranted
 
+/** The start of the last whole lag-metric period that ended at or before `t` (virtual ms; periods align to the minute). */
+const lastWholePeriodStart = (t: number): number => Math.floor(t / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS - LAG_METRIC_PERIOD_MS;
+
+/**
+ * The most the standby was really behind (ground truth, `truth.dataBehind`) from the start of the
+ * last whole lag-metric period before `t0` up to `t0`: what a faithful sample the data-loss guard
+ * can read as of a failure at `t0` may show. Undefined when it held everything then.
+ */
+function behindBefore(f: LivenessFacts, t0: number): { at: number; seconds: number } | undefined {
+  const from = lastWholePeriodStart(t0);
+  return (f.truth.dataBehind ?? [])
+    .filter((s) => s.at >= from && s.at < t0 && s.seconds > 0)
+    .reduce<{ at: number; seconds: number } | undefined>((m, s) => (!m || s.seconds > m.seconds ? s : m), undefined);
+}
+
 /** The first ok client write through the DNS name after `from` (virtual ms), and where it went. */
 const firstWrite = (f: LivenessFacts, from: number, to = Infinity, target?: string): ClientAttempt | undefined =>
   f.attempts.find((a) => a.ok && a.at > from && a.at <= to && (target === undefined || a.target === target));
@@ -412,6 +439,23 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   const atRisk = truth?.atRiskSeconds;
   if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds)
     return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
+  // The guard's figure (docs/config.md `rpoBudgetSeconds`; held by rpoEstimate last-sample, part of
+  // the strict bound) is the data behind in the last 1-minute metric period before the failure's
+  // onset. When the standby really was over the budget behind at a moment a sample of that period
+  // can be taken (from the start of the last whole period before the failure to the failure), a
+  // faithful metric shows it and asking a human is right, even if the replica caught up before
+  // the failure (the primary took no writes in between). Judged on the ground truth, never on the
+  // figure the product read: a guard that asks while the standby was within budget throughout is
+  // still wrong.
+  if (c.readiness !== 'cold') {
+    const seen = behindBefore(f, t0);
+    if (seen && seen.seconds > c.rpoBudgetSeconds) {
+      const from = lastWholePeriodStart(t0);
+      return not(
+        `the standby was really ${seen.seconds} s behind the primary's writes at ${at(f, seen.at)}, between the start of the last whole 1-minute metric period before the failure (${at(f, from)} to ${at(f, from + LAG_METRIC_PERIOD_MS)}) and the failure, over the ${c.rpoBudgetSeconds} s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human (rpoEstimate ${c.rpoEstimate ?? 'last-sample'})`,
+      );
+    }
+  }
   // docs/config.md: a budget of 0 with an asynchronous replica means every failover asks (a replica
   // always lags a little, and a figure of exactly 0 is rare), whatever was really at risk.
   if (c.rpoBudgetSeconds === 0 && c.readiness !== 'cold')

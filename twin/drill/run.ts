@@ -56,7 +56,16 @@ import { synthesizeApp, type ResolvedApp, type SynthesisResult, type SynthesizeA
 import { VirtualTime, VirtualTimeBusyError } from './virtual-time.js';
 import { RealDrill, RealDrillUnsupportedError, realDrillUnsupported, type RealDrillOptions } from '../real/bridge.js';
 import { Narrator, shortName } from './narrator.js';
-import { armCrash, roleResources, sampleNoReplica, createScenarioAlarms, scheduleEvents, HISTORY_MINUTES, type DrillCrash } from './scenario-events.js';
+import {
+  armCrash,
+  roleResources,
+  sampleDataBehind,
+  sampleNoReplica,
+  createScenarioAlarms,
+  scheduleEvents,
+  HISTORY_MINUTES,
+  type DrillCrash,
+} from './scenario-events.js';
 
 export type { DrillCrash } from './scenario-events.js';
 
@@ -414,6 +423,7 @@ async function startScenario(world: World, deployment: Deployment, scenario: Sce
   }
   const truth: GroundTruth = { faults: [], answers: [], regions: { primary: db.primary.region, standby: db.standby.region }, noReplica: [] };
   sampleNoReplica(world, db, truth, startMs);
+  sampleDataBehind(world, db, roles, truth, startMs);
   if (options.crash) armCrash(world, deployment, options.crash);
 
   if (scenario.world) world.rds.workload = { dataSizeGiB: scenario.world.dataSizeGiB, writesPerSecond: scenario.world.writesPerSecond };

@@ -16,7 +16,7 @@ import type { DbCluster, DbInstance } from '../services/rds.js';
 import type { World } from '../world.js';
 import type { DeployedDatabase, DeployedSite, Deployment } from './deploy.js';
 import type { AppliedEvent } from './measure.js';
-import type { AnswerTruth, FaultTruth, GroundTruth } from './liveness.js';
+import { DATA_BEHIND_SAMPLE_MS, type AnswerTruth, type FaultTruth, type GroundTruth } from './liveness.js';
 import type { CrashPlan, ExecutionRecord } from './sfn-runtime.js';
 import type { RealDrill } from '../real/bridge.js';
 import { shortName } from './narrator.js';
@@ -303,6 +303,16 @@ export function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTar
   const now = world.clock.now();
   const writes = world.network.writes.filter((w) => w.target === p.id && w.at <= now);
   const last = writes.reduce((m, w) => Math.max(m, w.at), Number.NEGATIVE_INFINITY);
+  return behindSeconds(world, db, last);
+}
+
+/**
+ * The span (s) of the writes the primary accepted, the last at `last` (ms; -Infinity: none), that
+ * the standby does not hold now (see {@link atRiskSeconds}); the whole run when it holds none of
+ * its source's data (not a replica).
+ */
+function behindSeconds(world: World, db: DeployedDatabase, last: number): number {
+  const now = world.clock.now();
   let upTo: number;
   if (db.standby.kind === 'cluster') {
     const c = world.rds.getCluster(db.standby.id, db.standby.region);
@@ -313,10 +323,41 @@ export function atRiskSeconds(world: World, db: DeployedDatabase, p: FollowedTar
     const inst = world.rds.getInstance(db.standby.id, db.standby.region);
     upTo = inst?.source ? world.rds.replicaDataUpTo(inst) : Number.NEGATIVE_INFINITY;
   }
-  const missing = writes.filter((w) => w.at > upTo);
-  if (missing.length === 0) return 0;
+  if (!(last > upTo)) return 0;
   if (!Number.isFinite(upTo)) return Math.round(now - world.startMs) / 1000;
-  return Math.round(Math.max(...missing.map((w) => w.at)) - upTo) / 1000;
+  return Math.round(last - upTo) / 1000;
+}
+
+/**
+ * Ground truth for the liveness oracle: every {@link DATA_BEHIND_SAMPLE_MS}, how far the standby
+ * (a replica or an Aurora secondary; a cold standby has no lag) really is behind the writes the
+ * instance in the primary's role accepted (`atRiskSeconds` at that moment), kept in
+ * `truth.dataBehind` when above 0. Nothing is sampled while the standby is no replica (promoted,
+ * or not there): no lag figure exists then. The writes are read once each, as they come.
+ */
+export function sampleDataBehind(world: World, db: DeployedDatabase, roles: RoleResources, truth: GroundTruth, startMs: number): void {
+  if (db.config.standby.readiness === 'cold') return;
+  truth.dataBehind ??= [];
+  const lastWrite = new Map<string, number>();
+  let read = 0;
+  world.clock.every(
+    DATA_BEHIND_SAMPLE_MS,
+    startMs + DATA_BEHIND_SAMPLE_MS,
+    () => {
+      const writes = world.network.writes;
+      for (; read < writes.length; read++) {
+        const w = writes[read]!;
+        if (w.at > (lastWrite.get(w.target) ?? Number.NEGATIVE_INFINITY)) lastWrite.set(w.target, w.at);
+      }
+      if (db.standby.kind === 'instance' && !world.rds.getInstance(db.standby.id, db.standby.region)?.source) return;
+      const p = followRole(world, db.primary, roles.primary);
+      if (!p) return;
+      const seconds = behindSeconds(world, db, lastWrite.get(p.id) ?? Number.NEGATIVE_INFINITY);
+      if (seconds > 0) truth.dataBehind!.push({ at: world.clock.now(), seconds });
+    },
+    'liveness: sample how far the standby is behind',
+    { daemon: true },
+  );
 }
 
 /**

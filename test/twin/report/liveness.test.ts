@@ -13,6 +13,7 @@ import {
   liveness,
   type AnswerTruth,
   type FaultTruth,
+  type GroundTruth,
   type LivenessConfig,
   type LivenessFacts,
 } from '../../../twin/drill/liveness.js';
@@ -90,13 +91,23 @@ function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; erro
 }
 
 function facts(
-  over: Partial<Omit<LivenessFacts, 'config'>> & { faults?: FaultTruth[]; answers?: AnswerTruth[]; config?: Partial<LivenessConfig> } = {},
+  over: Partial<Omit<LivenessFacts, 'config'>> & {
+    faults?: FaultTruth[];
+    answers?: AnswerTruth[];
+    config?: Partial<LivenessConfig>;
+    dataBehind?: GroundTruth['dataBehind'];
+  } = {},
 ): LivenessFacts {
-  const { faults, answers, config, ...rest } = over;
+  const { faults, answers, config, dataBehind, ...rest } = over;
   return {
     startMs: START,
     endMs: at(3 * 3600),
-    truth: { faults: faults ?? [], answers: answers ?? [], regions: { primary: 'us-east-1', standby: 'us-west-2' } },
+    truth: {
+      faults: faults ?? [],
+      answers: answers ?? [],
+      regions: { primary: 'us-east-1', standby: 'us-west-2' },
+      ...(dataBehind ? { dataBehind } : {}),
+    },
     config: { ...CONFIG, ...config },
     roles: { primary: 'orders-primary', standby: 'orders-replica' },
     attempts: writes('orders-primary', 1, 299),
@@ -175,6 +186,60 @@ describe('failover-when-warranted', () => {
       facts({ faults: [crash(300, 0)], config: { rpoEstimate: 'strict', rpoBudgetSeconds: 900 }, writerAtEnd: null }),
       false,
       /^warranted at t=300s/,
+    ],
+    // The guard's figure is the data behind in the last whole 1-minute metric period before the
+    // failure's onset (t=300s: the period t=200s..260s, START being 1,000 s); the ground truth
+    // samples what the standby really did not hold through it and up to the failure.
+    [
+      'not warranted: the standby was really over budget behind in the last metric period before the failure (the figure the guard reads), though it caught up by the crash',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [
+          { at: at(230), seconds: 45 },
+          { at: at(290), seconds: 0 },
+        ],
+        writerAtEnd: null,
+      }),
+      true,
+      /^not warranted at t=300s \(the primary crashed\): the standby was really 45 s behind the primary's writes at t=230s, between the start of the last whole 1-minute metric period before the failure \(t=200s to t=260s\) and the failure, over the 30 s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human \(rpoEstimate last-sample\)/,
+    ],
+    [
+      'warranted: the standby within budget through the last metric period and up to the failure (a guard that asks is wrong)',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [
+          { at: at(230), seconds: 20 },
+          { at: at(280), seconds: 30 },
+        ],
+        writerAtEnd: null,
+      }),
+      false,
+      /^warranted at t=300s .*writes never came back/,
+    ],
+    [
+      'warranted: a lag over budget that ended before the last metric period does not excuse asking (the guard reads the last period)',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [
+          { at: at(140), seconds: 45 },
+          { at: at(195), seconds: 45 },
+          { at: at(200), seconds: 0 },
+        ],
+        writerAtEnd: null,
+      }),
+      false,
+      /^warranted at t=300s .*writes never came back/,
+    ],
+    [
+      'not warranted: rpoEstimate strict, the figure of the last period alone over the budget (the bound holds the figure)',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [{ at: at(255), seconds: 1000 }],
+        config: { rpoEstimate: 'strict', rpoBudgetSeconds: 900 },
+        writerAtEnd: null,
+      }),
+      true,
+      /the standby was really 1000 s behind the primary's writes at t=255s, .*over the 900 s budget: .*\(rpoEstimate strict\)/,
     ],
     [
       'not warranted: a budget of 0 s with a replica always asks (docs/config.md)',
