@@ -822,6 +822,48 @@ describe('Aurora global clusters', () => {
   });
 });
 
+describe('Aurora cluster failover and reboot across a crash', () => {
+  const cluster = () => {
+    const w = new World();
+    w.rds.createGlobalCluster({
+      id: 'g1',
+      engine: 'aurora-postgresql',
+      clusters: [
+        { region: 'us-east-1', id: 'c-east' },
+        { region: 'us-west-2', id: 'c-west' },
+      ],
+    });
+    return w;
+  };
+  const statusOf = (w: World) => (w.rds.describeDBClusters({ DBClusterIdentifier: 'c-east' }, E1) as any).DBClusters[0].Status;
+
+  it.each([
+    ['ends while the cluster is down: it comes back available', 10_000, 600_000],
+    ['is still under way when the cluster comes back: it ends on time', 5_000, 10_000],
+  ])('a FailoverDBCluster that %s', async (_what, crashAfterMs, downForMs) => {
+    const w = cluster();
+    w.rds.failoverDBCluster({ DBClusterIdentifier: 'c-east' }, E1);
+    expect(statusOf(w)).toBe('failing-over');
+    await w.clock.advanceBy(crashAfterMs);
+    w.rds.crash('c-east', 'us-east-1');
+    expect(statusOf(w)).toBe('failed');
+    await w.clock.advanceBy(downForMs);
+    w.rds.recover('c-east', 'us-east-1');
+    await w.clock.advanceBy(61_000);
+    expect(statusOf(w)).toBe('available');
+  });
+
+  it('a writer reboot that ends while the cluster is down: it comes back available', async () => {
+    const w = cluster();
+    w.rds.rebootDBInstance({ DBInstanceIdentifier: 'c-east-instance-1' }, E1);
+    expect(statusOf(w)).toBe('rebooting');
+    w.rds.crash('c-east', 'us-east-1');
+    await w.clock.advanceBy(120_000);
+    w.rds.recover('c-east', 'us-east-1');
+    expect(statusOf(w)).toBe('available');
+  });
+});
+
 describe('RDS through the SDK', () => {
   const twin = useSdkTwin();
   it('real RDSClient: errors are the SDK classes, Region comes from the client', async () => {

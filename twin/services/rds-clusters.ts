@@ -61,8 +61,9 @@ export abstract class RdsClusters extends RdsReplication {
     this.world.clock.schedule(
       this.draw('cluster.failover', 30, 60),
       () => {
-        if (c.status !== 'failing-over') return;
-        c.status = 'available';
+        // A crash meanwhile suspends the status: the failover still ends, and the cluster comes back available.
+        if (this.effectiveStatus(c) !== 'failing-over') return;
+        this.setStatus(c, 'available');
         this.world.log('cloud', `cluster ${c.id} failover complete`, { clusterId: c.id, region: c.region });
       },
       `rds ${c.id}: cluster failover done`,
@@ -77,7 +78,7 @@ export abstract class RdsClusters extends RdsReplication {
     this.world.clock.schedule(
       this.draw('reboot', 30, 60),
       () => {
-        if (c.status === 'rebooting') c.status = 'available';
+        if (this.effectiveStatus(c) === 'rebooting') this.setStatus(c, 'available');
       },
       `rds ${id}: reboot done`,
     );

@@ -50,6 +50,7 @@ export abstract class RdsReplication extends RdsState {
     if (!c.crashed) return;
     c.crashed = false;
     c.status = c.statusBeforeCrash ?? 'available';
+    c.statusBeforeCrash = undefined;
     this.world.log('fault', `cluster ${c.id} recovered`, { clusterId: c.id, region: c.region });
     this.onConnectivityChange();
   }

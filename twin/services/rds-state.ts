@@ -32,6 +32,9 @@ export type RdsWorld = TwinCore & {
   readonly network: Pick<NetworkView, 'dropSessions' | 'inheritData' | 'onInstanceGroupsChange' | 'writes'>;
 };
 
+/** What a crash suspends: an instance's or a cluster's status. */
+type Crashable = Pick<DbInstance, 'crashed' | 'status' | 'statusBeforeCrash'>;
+
 export abstract class RdsState {
   constructor(protected readonly world: RdsWorld) {}
 
@@ -168,14 +171,15 @@ export abstract class RdsState {
     replica.lagSeconds = 0;
   }
 
-  /** Sets the status, or the status to return to after a crash. */
-  protected setStatus(inst: DbInstance, status: string): void {
-    if (inst.crashed) inst.statusBeforeCrash = status;
-    else inst.status = status;
+  /** Sets the status of an instance or a cluster, or, while it is crashed, the status it returns to when it recovers. */
+  protected setStatus(target: Crashable, status: string): void {
+    if (target.crashed) target.statusBeforeCrash = status;
+    else target.status = status;
   }
 
-  protected effectiveStatus(inst: DbInstance): string {
-    return inst.crashed ? (inst.statusBeforeCrash ?? 'available') : inst.status;
+  /** The status an instance or a cluster has, or returns to when it recovers from a crash. */
+  protected effectiveStatus(target: Crashable): string {
+    return target.crashed ? (target.statusBeforeCrash ?? 'available') : target.status;
   }
 
   /** Schedules a transition that is skipped if a superseding operation bumped `gen` or the instance is gone. */
