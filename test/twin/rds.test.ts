@@ -731,19 +731,21 @@ describe('RDS events', () => {
   });
 });
 
+/** A world with the Aurora global cluster g1: writer c-east (us-east-1), secondary c-west (us-west-2). */
+const global = () => {
+  const w = new World();
+  w.rds.createGlobalCluster({
+    id: 'g1',
+    engine: 'aurora-postgresql',
+    clusters: [
+      { region: 'us-east-1', id: 'c-east' },
+      { region: 'us-west-2', id: 'c-west' },
+    ],
+  });
+  return w;
+};
+
 describe('Aurora global clusters', () => {
-  const global = () => {
-    const w = new World();
-    w.rds.createGlobalCluster({
-      id: 'g1',
-      engine: 'aurora-postgresql',
-      clusters: [
-        { region: 'us-east-1', id: 'c-east' },
-        { region: 'us-west-2', id: 'c-west' },
-      ],
-    });
-    return w;
-  };
   it('FailoverState is empty unless an operation runs; switchover takes 1–2 min and keeps the topology', async () => {
     const w = global();
     const g0: any = (w.rds.describeGlobalClusters({ GlobalClusterIdentifier: 'g1' }, W2) as any).GlobalClusters[0];
@@ -823,25 +825,13 @@ describe('Aurora global clusters', () => {
 });
 
 describe('Aurora cluster failover and reboot across a crash', () => {
-  const cluster = () => {
-    const w = new World();
-    w.rds.createGlobalCluster({
-      id: 'g1',
-      engine: 'aurora-postgresql',
-      clusters: [
-        { region: 'us-east-1', id: 'c-east' },
-        { region: 'us-west-2', id: 'c-west' },
-      ],
-    });
-    return w;
-  };
   const statusOf = (w: World) => (w.rds.describeDBClusters({ DBClusterIdentifier: 'c-east' }, E1) as any).DBClusters[0].Status;
 
   it.each([
     ['ends while the cluster is down: it comes back available', 10_000, 600_000],
     ['is still under way when the cluster comes back: it ends on time', 5_000, 10_000],
   ])('a FailoverDBCluster that %s', async (_what, crashAfterMs, downForMs) => {
-    const w = cluster();
+    const w = global();
     w.rds.failoverDBCluster({ DBClusterIdentifier: 'c-east' }, E1);
     expect(statusOf(w)).toBe('failing-over');
     await w.clock.advanceBy(crashAfterMs);
@@ -854,7 +844,7 @@ describe('Aurora cluster failover and reboot across a crash', () => {
   });
 
   it('a writer reboot that ends while the cluster is down: it comes back available', async () => {
-    const w = cluster();
+    const w = global();
     w.rds.rebootDBInstance({ DBInstanceIdentifier: 'c-east-instance-1' }, E1);
     expect(statusOf(w)).toBe('rebooting');
     w.rds.crash('c-east', 'us-east-1');
