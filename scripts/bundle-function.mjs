@@ -59,8 +59,13 @@ const ERROR_CLASS =
   /^export class (\w+) extends __BaseException \{\n {4}static shapeId = ("[^"\n]+");\n {4}name = "\1";\n {4}\$fault = ("client"|"server");\n((?: {4}\w+;\n)*) {4}constructor\(opts\) \{\n {8}super\(\{\n {12}name: "\1",\n {12}\$fault: \3,\n {12}\.\.\.opts,\n {8}\}\);\n {8}Object\.setPrototypeOf\(this, \1\.prototype\);\n((?: {8}this\.\w+ = opts\.\w+;\n)*) {4}\}\n\}\n/gm;
 
 /** What each compacted class is made by: the class the generator writes, its fields set in the same order. */
-const ERROR_FACTORY = `
-const __error = (name, shapeId, fault, members) => {
+/**
+ * What each compacted class is made by: the class the generator writes, its fields set in the same
+ * order. `namespace` is the service's (its shape ids are `namespace#Name`); `fault` is "client"
+ * unless given; `members` are the fields the error's shape declares.
+ */
+const errorFactory = (namespace) => `
+const __error = (name, fault = "client", members = []) => {
   const C = { [name]: class extends __BaseException {
     constructor(opts) {
       super({ name, $fault: fault, ...opts });
@@ -71,31 +76,36 @@ const __error = (name, shapeId, fault, members) => {
       for (const m of members) this[m] = opts[m];
     }
   } }[name];
-  C.shapeId = shapeId;
+  C.shapeId = ${JSON.stringify(namespace)} + "#" + name;
   return C;
 };
 `;
 
 /**
- * `export class X extends __BaseException { ... }` → `export const X = __error("X", shapeId, fault, members)`
- * for every class written exactly as the generator writes it (the others are left as they are).
- * The same classes, with the same name, static `shapeId` (which `instanceof` reads), fields and
- * prototype chain, built by one function: RDS declares 150 errors, 40 KB minified as classes.
+ * `export class X extends __BaseException { ... }` → `export const X = __error("X", fault, members)`
+ * for every class written exactly as the generator writes it, with a shape id in the service's
+ * namespace (the others are left as they are). The same classes, with the same name, static
+ * `shapeId` (which `instanceof` reads), fields and prototype chain, built by one function: RDS
+ * declares 150 errors, 40 KB minified as classes.
  */
 function compactErrorClasses(source) {
+  const first = /^ {4}static shapeId = "([^"#\n]+)#/m.exec(source);
+  if (!first) return source;
+  const namespace = first[1];
   let compacted = 0;
   const out = source.replace(ERROR_CLASS, (all, name, shapeId, fault, fields, assignments) => {
     const declared = [...fields.matchAll(/(\w+);/g)].map((m) => m[1]);
     const assigned = [...assignments.matchAll(/this\.(\w+) = opts\.(\w+);/g)].map((m) => (m[1] === m[2] ? m[1] : '\0'));
-    if (declared.join() !== assigned.join()) return all;
+    if (declared.join() !== assigned.join() || shapeId !== JSON.stringify(`${namespace}#${name}`)) return all;
     compacted += 1;
-    return `export const ${name} = /* @__PURE__ */ __error("${name}", ${shapeId}, ${fault}, ${JSON.stringify(declared)});\n`;
+    const args = [JSON.stringify(name), ...(fault !== '"client"' || declared.length ? [fault] : []), ...(declared.length ? [JSON.stringify(declared)] : [])];
+    return `export const ${name} = /* @__PURE__ */ __error(${args.join(', ')});\n`;
   });
   if (compacted === 0) return source;
   const imports = /^import \{ \w+ as __BaseException \} from "[^"]+";\n/m.exec(out);
   if (!imports) return source;
   const at = imports.index + imports[0].length;
-  return out.slice(0, at) + ERROR_FACTORY + out.slice(at);
+  return out.slice(0, at) + errorFactory(namespace) + out.slice(at);
 }
 
 /** A module of the SDK (ES module build) whose imports {@link sdkModulesPlugin} may point past barrels. */
