@@ -43,7 +43,8 @@ import {
   type IStateMachine,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { EventBridgePutEvents, StepFunctionsStartExecution, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { EventBridgePutEvents, StepFunctionsStartExecution, type EventBridgePutEventsProps, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
@@ -542,6 +543,23 @@ function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, on
  * scratch (its cooldown and stale-trigger rules as for the original). A re-delivery that fails
  * escalates: the operators hear of it (the lease is already free). Then `then`.
  */
+/**
+ * The optimized PutEvents integration, allowed exactly one kind of event on the product bus: a
+ * re-delivered trigger from the lease source (the task's own grant would allow any event there).
+ */
+class RedeliveryPutEvents extends EventBridgePutEvents {
+  constructor(scope: Construct, id: string, props: EventBridgePutEventsProps & { readonly eventBus: IEventBus }) {
+    super(scope, id, props);
+    (this as unknown as { taskPolicies: PolicyStatement[] }).taskPolicies = [
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [props.eventBus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': LEASE_EVENT_SOURCE, 'events:detail-type': DETAIL_TYPES.triggerRedelivered } },
+      }),
+    ];
+  }
+}
+
 function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainable): IChainable {
   const release = f.step(
     names.release,
@@ -550,8 +568,10 @@ function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainab
     '$.released',
     f.failure,
   );
-  const redeliver = new EventBridgePutEvents(f.scope, names.redeliver, {
+  const redeliver = new RedeliveryPutEvents(f.scope, names.redeliver, {
     comment: 'A new run of this workflow starts for it (the trigger rule of the database): it verifies from scratch.',
+    eventBus: f.props.eventBus,
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
     entries: [
       {
         eventBus: f.props.eventBus,
