@@ -377,7 +377,9 @@ function acceptRedelivered(database: DatabaseConfig, event: unknown, ctx: Accept
     throw new InvalidTriggerError(`re-delivered trigger is for database "${detail.database}", not "${database.name}"`, { redelivered: detail.database });
   }
   const { kind, source, at, summary, requestedBy, stoodDownAt, heldBy } = detail.trigger;
-  const waited = stoodDownAt ? ` (re-delivered: it stood down at ${stoodDownAt} while ${heldBy ? incidentIdOf(heldBy) : 'another run'} held the lease)` : ' (re-delivered)';
+  const waited = stoodDownAt
+    ? ` (re-delivered: it stood down at ${stoodDownAt} while ${heldBy ? incidentIdOf(heldBy) : 'another run'} held the lease)`
+    : ' (re-delivered)';
   return {
     kind,
     source,

@@ -588,9 +588,7 @@ function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainab
   });
   redeliver.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: JitterType.FULL });
   redeliver.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: f.failure.resultPath ?? '$.error' });
-  release.next(
-    Choice.jsonPath(f.scope, names.waited).when(Condition.isPresent('$.released.pendingTrigger'), redeliver.next(then)).otherwise(then),
-  );
+  release.next(Choice.jsonPath(f.scope, names.waited).when(Condition.isPresent('$.released.pendingTrigger'), redeliver.next(then)).otherwise(then));
   return release;
 }
 

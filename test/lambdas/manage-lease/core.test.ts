@@ -171,7 +171,15 @@ describe('release', () => {
     ['a trigger waited: handed back', { holder: me, epoch: 5, pendingTrigger: waiting }, { pendingTrigger: waiting }],
     ['nothing waited', { holder: me, epoch: 5 }, {}],
   ])('our release, from the item as it was (ALL_OLD): %s', (_label, old, extra) => {
-    expect(releasedAfterUpdate(old)).toEqual({ acquired: false, outcome: 'released', epoch: 5, writer: 'primary', lastIncidentId: '', standbyReady: true, ...extra });
+    expect(releasedAfterUpdate(old)).toEqual({
+      acquired: false,
+      outcome: 'released',
+      epoch: 5,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      ...extra,
+    });
   });
 
   it("a release that found someone else's lease hands back nothing (not this run's to re-deliver)", () => {
@@ -211,7 +219,12 @@ describe('a trigger that stood down while another run held the lease', () => {
   it.each([
     ['another run holds the lease: kept', refused('already-handled', other), trigger, kept],
     ['a stopped run holds it (it may be redriven): kept', refused('held-by-stopped-run', other), trigger, kept],
-    ['an operator request: kept with who asked', refused('already-handled', other), { ...trigger, kind: 'operator' as const, requestedBy: 'alice' }, { ...kept, kind: 'operator', requestedBy: 'alice' }],
+    [
+      'an operator request: kept with who asked',
+      refused('already-handled', other),
+      { ...trigger, kind: 'operator' as const, requestedBy: 'alice' },
+      { ...kept, kind: 'operator', requestedBy: 'alice' },
+    ],
     ['a drill: never kept', refused('already-handled', other), { ...trigger, kind: 'drill' as const }, undefined],
     ['a drill marker: never kept', refused('already-handled', other), { ...trigger, drill: { requestedFor: 'orders' } }, undefined],
     ['a null drill marker (not a drill): kept', refused('already-handled', other), { ...trigger, drill: null }, kept],
@@ -310,7 +323,8 @@ describe('record-failover', () => {
     expect(decision).toMatchObject({
       kind: 'update',
       plan: {
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
+        UpdateExpression:
+          'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
         ExpressionAttributeValues: { ':writer': 'primary' },
       },
     });

@@ -136,7 +136,10 @@ describe('manage-lease acquire', () => {
   });
 
   it('the holder released between the refusal and the write: ResourceBusyError (the acquisition is tried again, never a lost trigger)', async () => {
-    ddb.on(UpdateItemCommand).rejectsOnce(ccf({ holder: other, epoch: 7 })).rejects(ccf({ epoch: 7 }));
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7 }))
+      .rejects(ccf({ epoch: 7 }));
     await expect(handler(input('acquire', { trigger }))).rejects.toMatchObject({ name: 'ResourceBusyError' });
   });
 
@@ -494,7 +497,8 @@ describe('manage-lease record-failover keeping the lease (failback)', () => {
       current: db,
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
+      UpdateExpression:
+        'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
       ExpressionAttributeValues: {
         ':holder': { S: me },
         ':writer': { S: 'primary' },
