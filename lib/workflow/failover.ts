@@ -421,7 +421,7 @@ interface Failover {
    * Releases the lease of a run that did NOT fail over, re-delivers the trigger that waited for it
    * (if one did), then goes on to `then`.
    */
-  readonly releaseAndRedeliver: (names: RedeliveryNames, then: IChainable) => IChainable;
+  readonly releaseAndRedeliver: (names: RedeliveryNames, then: IChainable, when?: Condition) => IChainable;
   /** Fences the old primary (fence-primary) into `$.fence`. */
   readonly fenceStep: (name: string, failure: FailurePath) => LambdaInvoke;
 }
@@ -494,7 +494,7 @@ function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover
         null,
         failure,
       ),
-    releaseAndRedeliver: (names, then) => releaseAndRedeliver(f, names, then),
+    releaseAndRedeliver: (names, then, when) => releaseAndRedeliver(f, names, then, when),
     fenceStep,
   };
   escalation.keepLeaseAndEscalate.next(keepFencingWhileEscalated(f, escalation.keepLeaseAndStop, escalation.onlyFail));
@@ -541,7 +541,8 @@ function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, on
  * clears it in the same write); if there is one, it is put on the product bus as "Failover Trigger
  * Redelivered", and the database's trigger rule starts a new run for it, which verifies from
  * scratch (its cooldown and stale-trigger rules as for the original). A re-delivery that fails
- * escalates: the operators hear of it (the lease is already free). Then `then`.
+ * escalates: the operators hear of it (the lease is already free). `when`, if given, must also
+ * hold for a re-delivery (otherwise the trigger is dropped: the release cleared it). Then `then`.
  */
 /**
  * The optimized PutEvents integration, allowed exactly one kind of event on the product bus: a
@@ -560,7 +561,7 @@ class RedeliveryPutEvents extends EventBridgePutEvents {
   }
 }
 
-function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainable): IChainable {
+function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainable, when?: Condition): IChainable {
   const release = f.step(
     names.release,
     'manage-lease',
@@ -588,16 +589,26 @@ function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainab
   });
   redeliver.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: JitterType.FULL });
   redeliver.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: f.failure.resultPath ?? '$.error' });
-  release.next(Choice.jsonPath(f.scope, names.waited).when(Condition.isPresent('$.released.pendingTrigger'), redeliver.next(then)).otherwise(then));
+  const waited = Condition.isPresent('$.released.pendingTrigger');
+  release.next(
+    Choice.jsonPath(f.scope, names.waited)
+      .when(when ? Condition.and(waited, when) : waited, redeliver.next(then))
+      .otherwise(then),
+  );
   return release;
 }
 
 function leaseEndings(f: Failover): LeaseEndings {
+  // After a false alarm the trigger that waited is re-delivered (it may be about a failure that
+  // began after this run verified). After a rejection it is dropped: a human judged this failure,
+  // and asking again at once would override that answer. A drill's rejection is about the drill,
+  // not about a real failure that began meanwhile: re-delivered.
   const releaseLeaseAndEnd = f.releaseAndRedeliver(
     { release: S.releaseLease, waited: S.triggerWaited, redeliver: S.redeliver },
     Choice.jsonPath(f.scope, S.wasFalseAlarm)
       .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(f.scope, S.falseAlarm))
       .otherwise(Succeed.jsonPath(f.scope, S.rejected)),
+    Condition.or(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.isNull(DRILL))),
   );
   // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
   // released and the operators told. A held lease would block every later run until a human looks:

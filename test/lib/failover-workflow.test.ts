@@ -1012,6 +1012,24 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.fence)).toHaveLength(0);
   });
 
+  it.each([
+    ['a false alarm: re-delivered (it may be about a failure that began after this run verified)', 'healthy', true],
+    ['a rejection: dropped (a human judged this failure; asking again at once would override the answer)', 'reject', false],
+  ] as const)('after %s', async (_label, ending, redelivered) => {
+    const r = recorder();
+    const waited = { kind: 'heartbeat', source: 'in-region', at: '2026-04-01T12:01:00.000Z', summary: 'Heartbeat failed', heldBy: EXECUTION };
+    const handlers = happyPath(r, {
+      ...(ending === 'healthy'
+        ? { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }
+        : { [S.checkBudget]: budget(false), [S.askApproval]: { decision: 'reject', approver: 'bob', reason: 'too much loss', approvalId: 'ap-1' } }),
+      [S.releaseLease]: lease({ acquired: false, outcome: 'released', pendingTrigger: waited }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(ending === 'healthy' ? S.falseAlarm : S.rejected);
+    expect(r.inputsOf(S.redeliver)).toHaveLength(redelivered ? 1 : 0);
+  });
+
   it('re-delivers the trigger that waited for the lease when nobody answered (docs/design.md "No trigger is lost to a lease")', async () => {
     const r = recorder();
     const waited = {
