@@ -251,14 +251,15 @@ export function releasedOutcome(item: LeaseItem | undefined, request: Pick<Lease
 
 /**
  * The outcome of a release that removed this run's hold (`old` = the item before it: release only
- * removes the holder, so the roles and epoch are the same after), with the trigger that waited, if any.
+ * removes the holder, so the roles and epoch are the same after), with the trigger that waited, if
+ * any, and only if it happened after this run's own trigger (`triggeredAt`): one from before (a
+ * duplicate or replayed delivery of the same signal) is covered by this run's own verification.
  */
-export const releasedAfterUpdate = (old: LeaseItem): LeaseOutcome => ({
-  acquired: false,
-  outcome: 'released',
-  ...summary(old),
-  ...(old.pendingTrigger ? { pendingTrigger: old.pendingTrigger } : {}),
-});
+export const releasedAfterUpdate = (old: LeaseItem, triggeredAt?: string): LeaseOutcome => {
+  const waited = old.pendingTrigger;
+  const newer = waited && (triggeredAt === undefined || waited.at > triggeredAt);
+  return { acquired: false, outcome: 'released', ...summary(old), ...(newer ? { pendingTrigger: waited } : {}) };
+};
 
 // ---------------------------------------------------------------- a trigger that stood down
 

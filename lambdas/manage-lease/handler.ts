@@ -151,7 +151,7 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
     }
     case 'release': {
       const result = await conditionalUpdate(key, releasePlan(request));
-      output = result.ok ? releasedAfterUpdate(result.item) : releasedOutcome(result.old, request);
+      output = result.ok ? releasedAfterUpdate(result.item, request.triggeredAt) : releasedOutcome(result.old, request);
       break;
     }
     case 'record-failover': {

@@ -175,7 +175,11 @@ export const manageLeaseInput = schema(() =>
      * lease is reported as `held-by-stopped-run` and nothing is acted on.
      */
     takeOverStopped: z._default(z.boolean(), false),
-    /** acquire only: when the trigger happened; a trigger from before the last failover or failback is refused as stale (unless the cooldown is ignored). */
+    /**
+     * acquire: when the trigger happened; a trigger from before the last failover or failback is
+     * refused as stale (unless the cooldown is ignored). release: when this run's own trigger
+     * happened; a waiting trigger no newer than it is not handed back (this run's verification covered it).
+     */
     triggeredAt: z.optional(z.iso.datetime({ offset: false })),
     /**
      * acquire only: the run's trigger (accept-trigger's output; only these fields are kept). When it

@@ -565,7 +565,15 @@ function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainab
   const release = f.step(
     names.release,
     'manage-lease',
-    { database: $.objectAt('$.configured'), action: 'release', holder: $.executionId, incidentId: incidentId(), ignoreCooldown: false },
+    {
+      database: $.objectAt('$.configured'),
+      action: 'release',
+      holder: $.executionId,
+      incidentId: incidentId(),
+      ignoreCooldown: false,
+      // A waiting trigger no newer than this run's own is covered by this run's verification: not handed back.
+      triggeredAt: $.stringAt('$.trigger.at'),
+    },
     '$.released',
     f.failure,
   );

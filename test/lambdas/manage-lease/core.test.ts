@@ -182,6 +182,16 @@ describe('release', () => {
     });
   });
 
+  it.each([
+    ['after our own trigger: handed back', '2026-04-01T11:49:00.000Z', true],
+    ['at the same time as our own (a duplicate delivery of the same signal): covered by our verification', '2026-04-01T11:50:00.000Z', false],
+    ['before our own (a late delivery): covered by our verification', '2026-04-01T11:55:00.000Z', false],
+  ])('a trigger that waited, happened %s', (_label, ownTriggerAt, handedBack) => {
+    const out = releasedAfterUpdate({ holder: me, epoch: 5, pendingTrigger: waiting }, ownTriggerAt);
+    expect(out.outcome).toBe('released');
+    expect(out.pendingTrigger).toEqual(handedBack ? waiting : undefined);
+  });
+
   it("a release that found someone else's lease hands back nothing (not this run's to re-deliver)", () => {
     expect(releasedOutcome({ holder: other, epoch: 6, pendingTrigger: waiting }, request)).not.toHaveProperty('pendingTrigger');
   });
