@@ -383,7 +383,8 @@ function acceptRedelivered(database: DatabaseConfig, event: unknown, ctx: Accept
   return {
     kind,
     source,
-    at,
+    // Its own time: the cooldown and stale-trigger rules judge it as they would have judged the original.
+    at: timeOrThrow(at, 're-delivered trigger time'),
     summary: `${summary}${waited}`,
     ...(requestedBy ? { requestedBy } : {}),
     ...derived(database, ctx.executionId),

@@ -141,11 +141,12 @@ export const pendingTrigger = schema(() =>
   z.object({
     kind: z.enum(REDELIVERED_KINDS),
     source: z.string().check(z.minLength(1)),
-    at: z.iso.datetime({ offset: false }),
+    /** When it happened (ISO 8601 UTC, as accept-trigger normalised it; accept-trigger checks it is a time). */
+    at: z.string().check(z.minLength(1)),
     summary: z.string(),
     requestedBy: z.optional(z.string().check(z.minLength(1))),
     /** When it stood down (ISO 8601 UTC). */
-    stoodDownAt: z.optional(z.iso.datetime({ offset: false })),
+    stoodDownAt: z.optional(z.string()),
     /** The run that held the lease then. */
     heldBy: z.optional(z.string().check(z.minLength(1))),
   }),

@@ -418,7 +418,7 @@ describe('acceptTrigger: a re-delivered trigger (docs/design.md "No trigger is l
     ['for another database', redelivered({ database: 'payments' }), /re-delivered trigger is for database "payments", not "orders"/],
     ['a drill (never kept, so never re-delivered)', redelivered({ trigger: { ...waited, kind: 'drill' } }), /malformed re-delivered trigger event.*kind/],
     ['without a trigger', redelivered({ trigger: undefined }), /malformed re-delivered trigger event.*trigger/],
-    ['a trigger time that is not a time', redelivered({ trigger: { ...waited, at: 'yesterday' } }), /malformed re-delivered trigger event.*at/],
+    ['a trigger time that is not a time', redelivered({ trigger: { ...waited, at: 'yesterday' } }), /re-delivered trigger time "yesterday" is not a timestamp/],
     ['without who released it', redelivered({ releasedBy: '' }), /malformed re-delivered trigger event.*releasedBy/],
     ['with a wrong detail-type', redelivered({}, { 'detail-type': 'Failover Requested' }), /malformed re-delivered trigger event/],
   ])('refuses one %s', (_label, event, message) => {
