@@ -13,7 +13,7 @@ import {
 } from '../lambdas/accept-trigger/core.js';
 import { isAurora, type DatabaseConfig } from '../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../lambdas/shared/contracts.js';
-import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, LEASE_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
 
 /** A pattern as EventBridge reads it (top-level `$or` included). */
 export type Pattern = Record<string, unknown>;
@@ -34,7 +34,9 @@ export function alarmPattern(alarmNames: string[], states: string[] = ['ALARM'])
  * (i) a forwarded state change to ALARM of one of its heartbeat alarms;
  * (ii) an RDS event about its primary that is a trigger (the accept-trigger function's list);
  * (iii) an operator's "Failover Requested" for it;
- * (iv) a failed heartbeat of it asking for a verification ("Heartbeat Failed").
+ * (iv) a failed heartbeat of it asking for a verification ("Heartbeat Failed");
+ * (v) a trigger of it re-delivered by a run that released the lease without failing over
+ * ("Failover Trigger Redelivered", docs/design.md "No trigger is lost to a lease").
  */
 export function failoverTriggerPattern(prefix: string, db: DatabaseConfig): Pattern {
   const id = primaryIdentifier(db);
@@ -43,6 +45,7 @@ export function failoverTriggerPattern(prefix: string, db: DatabaseConfig): Patt
   if (id) any.push({ source: ['aws.rds'], 'detail-type': [rdsDetailType(db)], detail: { SourceIdentifier: [id], EventID: [...eventIds] } });
   any.push({ source: [OPERATOR_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.operatorRequest], detail: { database: [db.name] } });
   any.push({ source: [HEARTBEAT_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.heartbeatFailed], detail: { database: [db.name] } });
+  any.push({ source: [LEASE_EVENT_SOURCE], 'detail-type': [DETAIL_TYPES.triggerRedelivered], detail: { database: [db.name] } });
   return { $or: any };
 }
 

@@ -6,13 +6,13 @@
  */
 import * as z from 'zod/mini';
 import type { AcceptTriggerOutput } from '../shared/contracts.js';
-import { DETAIL_TYPES } from '../shared/contracts.js';
+import { DETAIL_TYPES, pendingTrigger } from '../shared/contracts.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { GAME_DAY_FAULTS, isAurora } from '../shared/config-values.js';
 import { InvalidTriggerError } from '../shared/errors.js';
 import { describeIssues } from '../shared/issues.js';
 import { watchIntervalSeconds } from '../shared/history-budget.js';
-import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
+import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, HEARTBEAT_SITES, LEASE_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../shared/names.js';
 
 /**
  * RDS instance events that start a verification (docs/aws-behaviour.md §4). Each only *starts* a run: the
@@ -132,7 +132,24 @@ export const drillEventSchema = z.object({
   ),
 });
 
-const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, GAME_DAY_EVENT_SOURCE];
+/**
+ * A trigger re-delivered by a failover run that released the lease without failing over while the
+ * trigger waited for it ("Failover Trigger Redelivered", docs/design.md "No trigger is lost to a
+ * lease"): `trigger` is the waiting trigger as this function normalised it when it stood down.
+ */
+export const redeliveredEventSchema = z.object({
+  source: z.literal(LEASE_EVENT_SOURCE),
+  'detail-type': z.literal(DETAIL_TYPES.triggerRedelivered),
+  time: z.optional(z.string()),
+  detail: z.object({
+    database: z.string().check(z.minLength(1)),
+    trigger: pendingTrigger,
+    /** The run whose release re-delivered it. */
+    releasedBy: z.string().check(z.minLength(1)),
+  }),
+});
+
+const TRIGGER_SOURCES = ['aws.cloudwatch', 'aws.rds', OPERATOR_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, GAME_DAY_EVENT_SOURCE, LEASE_EVENT_SOURCE];
 
 /** What the core needs besides the database and the event. */
 export interface AcceptTriggerContext {
@@ -348,10 +365,39 @@ function acceptDrill(database: DatabaseConfig, event: unknown, ctx: AcceptTrigge
 }
 
 /**
+ * A re-delivered trigger is the original trigger again (its kind, source and time: the cooldown and
+ * stale-trigger rules judge it as they would have judged the original), marked as re-delivered for
+ * the timeline. The new run verifies from scratch: re-delivery only restores the chance to act.
+ */
+function acceptRedelivered(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
+  const parsed = redeliveredEventSchema.safeParse(event);
+  if (!parsed.success) throw shapeError('re-delivered trigger', parsed.error, event);
+  const { detail } = parsed.data;
+  if (detail.database !== database.name) {
+    throw new InvalidTriggerError(`re-delivered trigger is for database "${detail.database}", not "${database.name}"`, { redelivered: detail.database });
+  }
+  const { kind, source, at, summary, requestedBy, stoodDownAt, heldBy } = detail.trigger;
+  const waited = stoodDownAt
+    ? ` (re-delivered: it stood down at ${stoodDownAt} while ${heldBy ? incidentIdOf(heldBy) : 'another run'} held the lease)`
+    : ' (re-delivered)';
+  return {
+    kind,
+    source,
+    // Its own time: the cooldown and stale-trigger rules judge it as they would have judged the original.
+    at: timeOrThrow(at, 're-delivered trigger time'),
+    summary: `${summary}${waited}`,
+    ...(requestedBy ? { requestedBy } : {}),
+    ...derived(database, ctx.executionId),
+    redelivered: { releasedBy: detail.releasedBy, ...(stoodDownAt ? { stoodDownAt } : {}), ...(heldBy ? { heldBy } : {}) },
+  };
+}
+
+/**
  * Accepts exactly: a CloudWatch ALARM of one of this database's trigger alarms; an RDS failure or
  * availability event of its primary; an operator's "Failover Requested" for it; a failed
  * heartbeat of it ("Heartbeat Failed"); a "Drill Requested" for it as a drill pair (see
- * {@link acceptDrill}). Throws
+ * {@link acceptDrill}); a re-delivered trigger of it ("Failover Trigger Redelivered", see
+ * {@link acceptRedelivered}). Throws
  * {@link InvalidTriggerError} for anything else.
  */
 export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: AcceptTriggerContext): AcceptTriggerOutput {
@@ -370,6 +416,8 @@ export function acceptTrigger(database: DatabaseConfig, event: unknown, ctx: Acc
       return acceptHeartbeat(database, event, ctx);
     case GAME_DAY_EVENT_SOURCE:
       return acceptDrill(database, event, ctx);
+    case LEASE_EVENT_SOURCE:
+      return acceptRedelivered(database, event, ctx);
     default:
       throw new InvalidTriggerError(
         `event source ${typeof source === 'string' ? `"${source}"` : '(missing)'} is not a trigger (expected one of ${TRIGGER_SOURCES.join(', ')})`,

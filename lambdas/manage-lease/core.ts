@@ -8,9 +8,11 @@
  * `lastChangeAt` (ISO; start of the cooldown), `lastIncidentId` (the last recorded failover),
  * `standbyNotReadySince` (ISO; set by a recorded failover or failback: the site that stopped taking
  * writes is a former writer, not a standby, until the failback rebuilt it as a replica of the
- * current writer and recorded it with `record-standby`; absent: the other site is a standby).
+ * current writer and recorded it with `record-standby`; absent: the other site is a standby),
+ * `pendingTrigger` (a trigger that stood down because another run held the lease: the holder's
+ * release hands it back to be re-delivered, docs/design.md "No trigger is lost to a lease").
  */
-import type { ManageLeaseOutput } from '../shared/contracts.js';
+import type { ManageLeaseInput, ManageLeaseOutput, PendingTrigger } from '../shared/contracts.js';
 import { ResourceBusyError, TerminalError } from '../shared/errors.js';
 
 /** What the core decides: the output without the current-roles view (the handler adds it from the writer). */
@@ -32,6 +34,8 @@ export interface LeaseItem {
   takenOverFrom?: string;
   /** Set while the non-writer site is a former writer that has not been rebuilt as a replica of the current writer. */
   standbyNotReadySince?: string;
+  /** The latest trigger that stood down while this lease was held (by another run than its own). */
+  pendingTrigger?: PendingTrigger;
 }
 
 /** What the core needs from the input. */
@@ -54,6 +58,8 @@ export interface UpdatePlan {
   ConditionExpression: string;
   ExpressionAttributeNames: Record<string, string>;
   ExpressionAttributeValues: Record<string, unknown>;
+  /** What the update returns when it succeeds (default ALL_NEW: the item as written). */
+  ReturnValues?: 'ALL_OLD';
 }
 
 /** record-failover was asked of an execution that does not hold the lease (and did not record it). */
@@ -72,6 +78,7 @@ const NAMES = {
   '#lastIncidentId': 'lastIncidentId',
   '#takenOverFrom': 'takenOverFrom',
   '#standbyNotReadySince': 'standbyNotReadySince',
+  '#pendingTrigger': 'pendingTrigger',
 } as const;
 type NameKey = keyof typeof NAMES;
 
@@ -216,25 +223,73 @@ export const heldByStoppedOutcome = (refused: LeaseOutcome, status: HolderStatus
 
 // ---------------------------------------------------------------- release
 
-/** Removes the holder, only if it is this execution (never someone else's lease). */
+/**
+ * Removes the holder, only if it is this execution (never someone else's lease), and in the same
+ * write the trigger that stood down meanwhile (`pendingTrigger`), which the release hands back from
+ * the item as it was (ALL_OLD): the workflow re-delivers it, or drops it after a completed failover.
+ */
 export function releasePlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
   const condition = '#holder = :holder';
-  const update = 'REMOVE #holder, #incidentId';
+  const update = 'REMOVE #holder, #incidentId, #pendingTrigger';
   return {
     UpdateExpression: update,
     ConditionExpression: condition,
     ExpressionAttributeNames: namesUsedIn(condition, update),
     ExpressionAttributeValues: { ':holder': request.holder },
+    ReturnValues: 'ALL_OLD',
   };
 }
 
 /**
- * The outcome of a release, whether it removed the holder (`item` = ALL_NEW) or found the lease
- * free or held by another (`item` = ALL_OLD, nothing changed): always `released` (idempotent).
+ * The outcome of a release that found the lease free or held by another (`item` = ALL_OLD, nothing
+ * changed): always `released` (idempotent), with no pending trigger (it is not this run's to hand back).
  */
 export function releasedOutcome(item: LeaseItem | undefined, request: Pick<LeaseRequest, 'holder'>): LeaseOutcome {
   const heldByOther = item?.holder && item.holder !== request.holder ? { heldBy: item.holder } : {};
   return { acquired: false, outcome: 'released', ...summary(item), ...heldByOther };
+}
+
+/**
+ * The outcome of a release that removed this run's hold (`old` = the item before it: release only
+ * removes the holder, so the roles and epoch are the same after), with the trigger that waited, if
+ * any, and only if it happened after this run's own trigger (`triggeredAt`): one from before (a
+ * duplicate or replayed delivery of the same signal) is covered by this run's own verification.
+ */
+export const releasedAfterUpdate = (old: LeaseItem, triggeredAt?: string): LeaseOutcome => {
+  const waited = old.pendingTrigger;
+  const newer = waited && (triggeredAt === undefined || waited.at > triggeredAt);
+  return { acquired: false, outcome: 'released', ...summary(old), ...(newer ? { pendingTrigger: waited } : {}) };
+};
+
+// ---------------------------------------------------------------- a trigger that stood down
+
+/**
+ * The trigger to keep on the lease item, if any: only one that stood down because another run holds
+ * the lease (`already-handled`, or `held-by-stopped-run`: that run may be redriven), never a
+ * drill's (a drill that finds the lease held just stands down), in the form it is kept.
+ */
+export function triggerToKeep(outcome: LeaseOutcome, trigger: ManageLeaseInput['trigger']): PendingTrigger | undefined {
+  if (!trigger || trigger.kind === 'drill' || (trigger.drill !== undefined && trigger.drill !== null)) return undefined;
+  if ((outcome.outcome !== 'already-handled' && outcome.outcome !== 'held-by-stopped-run') || !outcome.heldBy) return undefined;
+  const { kind, source, at, summary, requestedBy } = trigger;
+  return { kind, source, at, summary, ...(requestedBy ? { requestedBy } : {}) };
+}
+
+/**
+ * Keeps `trigger` on the lease item, only while `heldBy` still holds it (one conditional write;
+ * the latest trigger replaces an earlier one: it is the newest evidence, and the cooldown and
+ * stale-trigger rules judge its time as they would have judged it). A failed condition (the holder
+ * released meanwhile) is a {@link ResourceBusyError} for the handler: the acquisition is tried again.
+ */
+export function keepTriggerPlan(trigger: PendingTrigger, heldBy: string, now: Date): UpdatePlan {
+  const condition = '#holder = :heldBy';
+  const update = 'SET #pendingTrigger = :trigger';
+  return {
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesUsedIn(condition, update),
+    ExpressionAttributeValues: { ':heldBy': heldBy, ':trigger': { ...trigger, stoodDownAt: now.toISOString(), heldBy } },
+  };
 }
 
 // ---------------------------------------------------------------- record-failover
@@ -250,7 +305,8 @@ const recordedOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({ acquir
  * goes on replicating (`standbyReplicates`: an Aurora switchover), and the lease is released unless
  * `keepLease` (the failback still rebuilds the other side under its lease). Already recorded for
  * this incident: done, nothing sent (checked first, so a re-run that kept the lease never flips the
- * writer twice). Not the holder and not recorded: {@link LeaseNotHeldError} (never change roles
+ * writer twice). A trigger kept while the lease was held is dropped (it was about the old
+ * primary). Not the holder and not recorded: {@link LeaseNotHeldError} (never change roles
  * without the lease).
  */
 export function recordFailover(
@@ -261,7 +317,12 @@ export function recordFailover(
   if (item?.lastIncidentId === request.incidentId) return { kind: 'done', output: recordedOutcome(item) };
   if (item?.holder === request.holder) {
     const condition = '#holder = :holder';
-    const removed = [...(request.standbyReplicates ? ['#standbyNotReadySince'] : []), ...(request.keepLease ? [] : ['#holder', '#incidentId'])];
+    // A trigger that waited for this lease was about the old primary: dropped, never re-delivered.
+    const removed = [
+      ...(request.standbyReplicates ? ['#standbyNotReadySince'] : []),
+      ...(request.keepLease ? [] : ['#holder', '#incidentId']),
+      '#pendingTrigger',
+    ];
     const remove = removed.length ? ` REMOVE ${removed.join(', ')}` : '';
     const notReady = request.standbyReplicates ? '' : ', #standbyNotReadySince = :now';
     const update = `SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId${notReady}${remove}`;

@@ -11,12 +11,16 @@
  * A lease held by another execution is checked with Step Functions (DescribeExecution): a holder
  * that has stopped (crashed, stopped by hand, timed out, escalated) is reported as
  * `held-by-stopped-run`, or taken over when an operator asked for a failover (`takeOverStopped`).
+ * A trigger that stands down because another run holds the lease is kept on the lease item
+ * (`pendingTrigger`); the holder's release hands it back (and clears it) for the workflow to
+ * re-deliver, and a recorded failover drops it (docs/design.md "No trigger is lost to a lease").
  *
  * Env: TABLE_NAME (the state table), AWS_REGION (the table's Region: the control Region).
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
+import { ResourceBusyError } from '../shared/errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { manageLeaseInput, manageLeaseOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
@@ -43,7 +47,10 @@ import {
   recordRefused,
   recordStandby,
   recordStandbyRefused,
+  releasedAfterUpdate,
   releasedOutcome,
+  keepTriggerPlan,
+  triggerToKeep,
   standbyRecordedAfterUpdate,
   releasePlan,
   type LeaseItem,
@@ -98,7 +105,7 @@ async function conditionalUpdate(key: Record<string, AttributeValue>, plan: Upda
         ConditionExpression: plan.ConditionExpression,
         ExpressionAttributeNames: plan.ExpressionAttributeNames,
         ExpressionAttributeValues: marshall(plan.ExpressionAttributeValues),
-        ReturnValues: 'ALL_NEW',
+        ReturnValues: plan.ReturnValues ?? 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
@@ -130,6 +137,12 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
       const decision = stoppedHolderDecision(output, await holderStatus(holder), input.takeOverStopped);
       if (decision.kind === 'done') {
         output = decision.output;
+        const kept = triggerToKeep(output, input.trigger);
+        if (kept && output.heldBy) {
+          const write = await conditionalUpdate(key, keepTriggerPlan(kept, output.heldBy, now));
+          // The holder released meanwhile: the lease may be free now, so the acquisition is tried again.
+          if (!write.ok) throw new ResourceBusyError('the lease holder changed while the trigger was being kept; try again', { heldBy: output.heldBy });
+        }
         break;
       }
       const taken = await conditionalUpdate(key, takeOverPlan(request, decision.from, now));
@@ -138,7 +151,7 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
     }
     case 'release': {
       const result = await conditionalUpdate(key, releasePlan(request));
-      output = releasedOutcome(result.ok ? result.item : result.old, request);
+      output = result.ok ? releasedAfterUpdate(result.item, request.triggeredAt) : releasedOutcome(result.old, request);
       break;
     }
     case 'record-failover': {

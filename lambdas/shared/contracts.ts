@@ -115,9 +115,43 @@ export const acceptTriggerOutput = schema(() =>
     rounds: z.array(z.object({ round: z.number().check(z.int()), waitSeconds: z.number().check(z.int()).check(z.minimum(0)) })),
     /** Only on a drill run ("Drill Requested"): what marks it as a drill. */
     drill: z.optional(drillMarker),
+    /**
+     * Only on a run started by a re-delivered trigger ("Failover Trigger Redelivered"): the run
+     * whose release re-delivered it, and when and while whose lease it stood down.
+     */
+    redelivered: z.optional(
+      z.object({
+        releasedBy: z.string(),
+        stoodDownAt: z.optional(z.string()),
+        heldBy: z.optional(z.string()),
+      }),
+    ),
   }),
 );
 export type AcceptTriggerOutput = z.infer<typeof acceptTriggerOutput>;
+
+/** The kinds of trigger a lease keeps for re-delivery: every kind but a drill. */
+export const REDELIVERED_KINDS = ['alarm', 'rds-event', 'operator', 'heartbeat'] as const;
+/**
+ * A trigger that stood down because another run held the lease, as accept-trigger normalised it:
+ * kept on the lease item and handed back by the holder's release (docs/design.md "No trigger is
+ * lost to a lease"); the "Failover Trigger Redelivered" event carries it.
+ */
+export const pendingTrigger = schema(() =>
+  z.object({
+    kind: z.enum(REDELIVERED_KINDS),
+    source: z.string().check(z.minLength(1)),
+    /** When it happened (ISO 8601 UTC, as accept-trigger normalised it; accept-trigger checks it is a time). */
+    at: z.string().check(z.minLength(1)),
+    summary: z.string(),
+    requestedBy: z.optional(z.string().check(z.minLength(1))),
+    /** When it stood down (ISO 8601 UTC). */
+    stoodDownAt: z.optional(z.string()),
+    /** The run that held the lease then. */
+    heldBy: z.optional(z.string().check(z.minLength(1))),
+  }),
+);
+export type PendingTrigger = z.infer<typeof pendingTrigger>;
 
 // ---------------------------------------------------------------- manage-lease
 /**
@@ -142,8 +176,27 @@ export const manageLeaseInput = schema(() =>
      * lease is reported as `held-by-stopped-run` and nothing is acted on.
      */
     takeOverStopped: z._default(z.boolean(), false),
-    /** acquire only: when the trigger happened; a trigger from before the last failover or failback is refused as stale (unless the cooldown is ignored). */
+    /**
+     * acquire: when the trigger happened; a trigger from before the last failover or failback is
+     * refused as stale (unless the cooldown is ignored). release: when this run's own trigger
+     * happened; a waiting trigger no newer than it is not handed back (this run's verification covered it).
+     */
     triggeredAt: z.optional(z.iso.datetime({ offset: false })),
+    /**
+     * acquire only: the run's trigger (accept-trigger's output; only these fields are kept). When it
+     * stands down because another run holds the lease, it is kept on the lease item for that run's
+     * release to hand back (never a drill's: `kind` drill or a `drill` marker).
+     */
+    trigger: z.optional(
+      z.object({
+        kind: z.enum(TRIGGER_KINDS),
+        source: z.string(),
+        at: z.string(),
+        summary: z.string(),
+        requestedBy: z.optional(z.string()),
+        drill: z.optional(z.nullable(z.unknown())),
+      }),
+    ),
     /** record-failover only: keep holding the lease after recording (the failback still has work to do). */
     keepLease: z._default(z.boolean(), false),
     /**
@@ -178,6 +231,11 @@ export const manageLeaseOutput = schema(() =>
     heldBy: z.optional(z.string()),
     /** How that holder's execution stands, when it was asked (`held-by-stopped-run`, `taken-over`). */
     holderStatus: z.optional(z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'GONE'])),
+    /**
+     * `released`: the trigger that stood down while this run held the lease (the release cleared
+     * it); the failover workflow re-delivers it unless it failed over.
+     */
+    pendingTrigger: z.optional(pendingTrigger),
     /** `taken-over`: the stopped execution the lease was taken from. */
     takenOverFrom: z.optional(z.string()),
     lastFailoverAt: z.optional(z.string()),
@@ -201,6 +259,7 @@ export const manageLeaseOutput = schema(() =>
     current: databaseSchema,
   }),
 );
+export type ManageLeaseInput = z.output<typeof manageLeaseInput>;
 export type ManageLeaseOutput = z.infer<typeof manageLeaseOutput>;
 
 // ---------------------------------------------------------------- probe (runs in the vantage Region)
@@ -934,6 +993,11 @@ export const DETAIL_TYPES = {
   heartbeatFailed: 'Heartbeat Failed',
   /** A game-day drill asked for (source {@link GAME_DAY_EVENT_SOURCE} in names.ts): by a schedule or by hand. */
   drillRequest: 'Drill Requested',
+  /**
+   * A trigger that stood down while another run held the lease, re-delivered when that run released
+   * it without failing over (source {@link LEASE_EVENT_SOURCE} in names.ts).
+   */
+  triggerRedelivered: 'Failover Trigger Redelivered',
 } as const;
 
 /** Metric namespace and names (heartbeat, verdicts, incidents, RTO). */

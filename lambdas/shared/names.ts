@@ -38,6 +38,13 @@ export const HEARTBEAT_EVENT_SOURCE = 'rds-failover.heartbeat';
  */
 export const GAME_DAY_EVENT_SOURCE = 'rds-failover.game-day';
 
+/**
+ * EventBridge `source` of a re-delivered trigger (detail-type "Failover Trigger Redelivered",
+ * detail `{database, trigger, releasedBy}`), put on the product bus by a failover run that releases
+ * its lease without failing over while a trigger waited for it (docs/design.md "No trigger is lost to a lease").
+ */
+export const LEASE_EVENT_SOURCE = 'rds-failover.lease';
+
 /** Name of a database's game-day schedule (EventBridge Scheduler, ≤ 64 characters): `<prefix>-<database>-drill`. */
 export const drillScheduleName = (prefix: string, database: string): string => `${prefix}-${database}-drill`;
 

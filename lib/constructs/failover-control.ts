@@ -200,6 +200,7 @@ export class FailoverControl extends Construct {
       failbackFunctions: this.functions.failbackWorkflowFunctions(),
       encryptionKey: this.key,
       arns,
+      eventBus: this.bus,
       // manage-lease asks whether the run holding a lease still runs (DescribeExecution).
       executionReaders: [this.functions.functions['manage-lease'].role],
       historyReaderArns: config.approvals.executionHistoryReaders,

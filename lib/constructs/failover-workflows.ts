@@ -8,6 +8,7 @@
  */
 import { Aws, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CustomerManagedEncryptionConfiguration, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -27,6 +28,8 @@ export interface FailoverWorkflowsProps {
   /** Encrypts the log groups. */
   readonly encryptionKey: IKey;
   readonly arns?: Arns;
+  /** The product bus (a failover run re-delivers there a trigger that waited for its lease). */
+  readonly eventBus: IEventBus;
   /** Roles that read executions (manage-lease: DescribeExecution): may decrypt the workflows' data. */
   readonly executionReaders?: IRole[];
   /** IAM principal ARNs (operators, auditors) that may decrypt the execution history. @default none */
@@ -118,7 +121,7 @@ export class FailoverWorkflows extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Verified, fenced, budget-guarded cross-Region failover of one database (the database comes in the input).',
       definitionBody: DefinitionBody.fromChainable(
-        buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, arns, prefix: props.prefix }),
+        buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, eventBus: props.eventBus, arns, prefix: props.prefix }),
       ),
       logs: { destination: logGroup('Failover'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,

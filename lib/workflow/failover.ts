@@ -42,10 +42,14 @@ import {
   type IChainable,
   type IStateMachine,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { StepFunctionsStartExecution, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { EventBridgePutEvents, StepFunctionsStartExecution, type EventBridgePutEventsProps, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
+import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
+import { LEASE_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 import { Arns } from '../arns.js';
 import {
   approvalTask,
@@ -98,6 +102,8 @@ export const FAILOVER_STATES = {
   recordFaultStarted: 'Tell the operators the fault experiment started and how to stop it',
   recordFaultNotStarted: 'Tell the operators the drill found no fault experiment to start',
   releaseNoFault: 'Release the lease: the drill started no fault',
+  triggerWaitedNoFault: 'Did a trigger wait for the lease? (no fault)',
+  redeliverNoFault: 'Re-deliver the trigger that waited (no fault)',
   noFaultEnd: 'Drill ended: no fault experiment to start, nothing was touched',
   settleFault: 'Let the fault take effect before verifying (drill)',
   askControlPlane: 'Also ask the RDS control plane?',
@@ -116,8 +122,12 @@ export const FAILOVER_STATES = {
   noStandby: 'No standby: the former primary has not been rebuilt as a replica',
   recordNoStandby: 'Tell the operators there is no standby to promote',
   releaseNoStandby: 'Release the lease: there is no standby',
+  triggerWaitedNoStandby: 'Did a trigger wait for the lease? (no standby)',
+  redeliverNoStandby: 'Re-deliver the trigger that waited (no standby)',
   noStandbyEnd: 'No standby to promote: nothing was changed',
   releaseLease: 'Release the lease',
+  triggerWaited: 'Did a trigger wait for the lease?',
+  redeliver: 'Re-deliver the trigger that waited',
   wasFalseAlarm: 'Was it a false alarm?',
   falseAlarm: 'False alarm: the primary is healthy',
   rejected: 'Failover rejected by an operator',
@@ -144,6 +154,8 @@ export const FAILOVER_STATES = {
   watchDone: 'Stop watching',
   nobodyAnswered: 'Record that nobody answered',
   releaseUnanswered: 'Release the lease: nobody answered',
+  triggerWaitedUnanswered: 'Did a trigger wait for the lease? (nobody answered)',
+  redeliverUnanswered: 'Re-deliver the trigger that waited (nobody answered)',
   unanswered: 'Nobody answered: nothing was changed',
   wasApproved: 'Did the operator approve the failover?',
   recordApproval: 'Record the approval',
@@ -158,6 +170,8 @@ export const FAILOVER_STATES = {
   verdictChanged: 'The verdict changed since the question: ask again',
   recordStandDown: 'Record that the primary answers again: stand down',
   releaseStandDown: 'Release the lease: the approval no longer applies',
+  triggerWaitedStandDown: 'Did a trigger wait for the lease? (stood down)',
+  redeliverStandDown: 'Re-deliver the trigger that waited (stood down)',
   stoodDown: 'Stood down: the primary answered again after the approval',
   checkBudgetAgain: 'Read the data-loss budget again',
   budgetStillHolds: 'Is the data at risk no worse than what was approved?',
@@ -335,6 +349,12 @@ export interface FailoverDefinitionProps {
   /** Started (not awaited) at the end of a successful failover. */
   readonly failback: IStateMachine;
   /**
+   * The product bus: a run that releases its lease without failing over puts the trigger that
+   * waited for it there ("Failover Trigger Redelivered"), and the database's trigger rule starts a
+   * new run for it (docs/design.md "No trigger is lost to a lease").
+   */
+  readonly eventBus: IEventBus;
+  /**
    * ARN builder (Route 53 change ARNs for GetChange).
    * @default new Arns() - the stack's partition and account
    */
@@ -397,8 +417,20 @@ interface Failover {
   readonly keepLeaseAndEscalate: IChainable;
   /** Releases the lease this run holds (it changed nothing, or it is done), keeping the cooldown. */
   readonly releaseLease: (name: string, failure?: FailurePath) => LambdaInvoke;
+  /**
+   * Releases the lease of a run that did NOT fail over, re-delivers the trigger that waited for it
+   * (if one did), then goes on to `then`.
+   */
+  readonly releaseAndRedeliver: (names: RedeliveryNames, then: IChainable, when?: Condition) => IChainable;
   /** Fences the old primary (fence-primary) into `$.fence`. */
   readonly fenceStep: (name: string, failure: FailurePath) => LambdaInvoke;
+}
+
+/** The states of one release that re-delivers: the release, the question, the re-delivery. */
+interface RedeliveryNames {
+  readonly release: string;
+  readonly waited: string;
+  readonly redeliver: string;
 }
 
 /** The endings that release the lease (nothing was fenced, promoted or switched), shared by several phases. */
@@ -462,6 +494,7 @@ function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover
         null,
         failure,
       ),
+    releaseAndRedeliver: (names, then, when) => releaseAndRedeliver(f, names, then, when),
     fenceStep,
   };
   escalation.keepLeaseAndEscalate.next(keepFencingWhileEscalated(f, escalation.keepLeaseAndStop, escalation.onlyFail));
@@ -502,12 +535,88 @@ function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, on
     .otherwise(keepLeaseAndStop);
 }
 
+/**
+ * Releases the lease of a run that did not fail over (docs/design.md "No trigger is lost to a
+ * lease"). The release hands back the trigger that stood down while this run held the lease (and
+ * clears it in the same write); if there is one, it is put on the product bus as "Failover Trigger
+ * Redelivered", and the database's trigger rule starts a new run for it, which verifies from
+ * scratch (its cooldown and stale-trigger rules as for the original). A re-delivery that fails
+ * escalates: the operators hear of it (the lease is already free). `when`, if given, must also
+ * hold for a re-delivery (otherwise the trigger is dropped: the release cleared it). Then `then`.
+ */
+/**
+ * The optimized PutEvents integration, allowed exactly one kind of event on the product bus: a
+ * re-delivered trigger from the lease source (the task's own grant would allow any event there).
+ */
+class RedeliveryPutEvents extends EventBridgePutEvents {
+  constructor(scope: Construct, id: string, props: EventBridgePutEventsProps & { readonly eventBus: IEventBus }) {
+    super(scope, id, props);
+    (this as unknown as { taskPolicies: PolicyStatement[] }).taskPolicies = [
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [props.eventBus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': LEASE_EVENT_SOURCE, 'events:detail-type': DETAIL_TYPES.triggerRedelivered } },
+      }),
+    ];
+  }
+}
+
+function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainable, when?: Condition): IChainable {
+  const release = f.step(
+    names.release,
+    'manage-lease',
+    {
+      database: $.objectAt('$.configured'),
+      action: 'release',
+      holder: $.executionId,
+      incidentId: incidentId(),
+      ignoreCooldown: false,
+      // A waiting trigger no newer than this run's own is covered by this run's verification: not handed back.
+      triggeredAt: $.stringAt('$.trigger.at'),
+    },
+    '$.released',
+    f.failure,
+  );
+  const redeliver = new RedeliveryPutEvents(f.scope, names.redeliver, {
+    comment: 'A new run of this workflow starts for it (the trigger rule of the database): it verifies from scratch.',
+    eventBus: f.props.eventBus,
+    taskTimeout: Timeout.duration(Duration.seconds(30)),
+    entries: [
+      {
+        eventBus: f.props.eventBus,
+        source: LEASE_EVENT_SOURCE,
+        detailType: DETAIL_TYPES.triggerRedelivered,
+        detail: TaskInput.fromObject({
+          database: $.stringAt('$.configured.name'),
+          trigger: $.objectAt('$.released.pendingTrigger'),
+          releasedBy: $.executionId,
+        }),
+      },
+    ],
+    resultPath: JsonPath.DISCARD,
+  });
+  redeliver.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: JitterType.FULL });
+  redeliver.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: f.failure.resultPath ?? '$.error' });
+  const waited = Condition.isPresent('$.released.pendingTrigger');
+  release.next(
+    Choice.jsonPath(f.scope, names.waited)
+      .when(when ? Condition.and(waited, when) : waited, redeliver.next(then))
+      .otherwise(then),
+  );
+  return release;
+}
+
 function leaseEndings(f: Failover): LeaseEndings {
-  const releaseLeaseAndEnd = f.releaseLease(S.releaseLease);
-  releaseLeaseAndEnd.next(
+  // After a false alarm the trigger that waited is re-delivered (it may be about a failure that
+  // began after this run verified). After a rejection it is dropped: a human judged this failure,
+  // and asking again at once would override that answer. A drill's rejection is about the drill,
+  // not about a real failure that began meanwhile: re-delivered.
+  const releaseLeaseAndEnd = f.releaseAndRedeliver(
+    { release: S.releaseLease, waited: S.triggerWaited, redeliver: S.redeliver },
     Choice.jsonPath(f.scope, S.wasFalseAlarm)
       .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(f.scope, S.falseAlarm))
       .otherwise(Succeed.jsonPath(f.scope, S.rejected)),
+    Condition.or(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.isNull(DRILL))),
   );
   // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
   // released and the operators told. A held lease would block every later run until a human looks:
@@ -525,7 +634,9 @@ function leaseEndings(f: Failover): LeaseEndings {
     f.failure,
     true,
   );
-  releaseLeaseUnanswered.next(f.releaseLease(S.releaseUnanswered)).next(unanswered);
+  releaseLeaseUnanswered.next(
+    f.releaseAndRedeliver({ release: S.releaseUnanswered, waited: S.triggerWaitedUnanswered, redeliver: S.redeliverUnanswered }, unanswered),
+  );
   return { releaseLeaseAndEnd, releaseLeaseUnanswered };
 }
 
@@ -594,6 +705,8 @@ function takeLease(f: Failover, next: IChainable): IChainable {
       ignoreCooldown: $.stringAt('$.lease.ignoreCooldown'),
       takeOverStopped: $.stringAt('$.lease.ignoreCooldown'),
       triggeredAt: $.stringAt('$.trigger.at'),
+      // Kept on the lease item if it stands down because another run holds the lease (not a drill's).
+      trigger: $.objectAt('$.trigger'),
     },
     '$.lease',
     f.failure,
@@ -731,7 +844,7 @@ function startFaultExperiment(f: Failover, next: IChainable): IChainable {
       f.failure,
       true,
     )
-    .next(f.releaseLease(S.releaseNoFault).next(noFaultEnd));
+    .next(f.releaseAndRedeliver({ release: S.releaseNoFault, waited: S.triggerWaitedNoFault, redeliver: S.redeliverNoFault }, noFaultEnd));
   const experiment = (field: string) => $.stringAt(`$.faultExperiment.${field}`);
   const recordFaultStarted = f
     .record(
@@ -878,7 +991,7 @@ function releaseLeaseNoStandby(f: Failover): IChainable {
   });
   const recordNoStandby = f
     .record(S.recordNoStandby, 'escalated', { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' }, f.failure, true)
-    .next(f.releaseLease(S.releaseNoStandby).next(noStandbyEnd));
+    .next(f.releaseAndRedeliver({ release: S.releaseNoStandby, waited: S.triggerWaitedNoStandby, redeliver: S.redeliverNoStandby }, noStandbyEnd));
   return Pass.jsonPath(f.scope, S.noStandby, {
     parameters: { Error: WORKFLOW_ERRORS.noStandby, 'Cause.$': '$.lease.standbyDetail' },
     resultPath: '$.error',
@@ -1106,9 +1219,10 @@ function releaseLeaseStandDown(f: Failover): IChainable {
       true,
     )
     .next(
-      f
-        .releaseLease(S.releaseStandDown)
-        .next(Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' })),
+      f.releaseAndRedeliver(
+        { release: S.releaseStandDown, waited: S.triggerWaitedStandDown, redeliver: S.redeliverStandDown },
+        Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }),
+      ),
     );
 }
 

@@ -452,6 +452,13 @@ describe('control stack: state machines', () => {
       expect.arrayContaining([
         { Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] },
         { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${R}:${ACCOUNT}:stateMachine:failover-failback`] },
+        // A trigger that waited for the lease is re-delivered: exactly that kind of event, on the product bus only.
+        {
+          Effect: 'Allow',
+          Action: ['events:PutEvents'],
+          Resource: [BUS_ARN],
+          Condition: { StringEquals: { 'events:source': 'rds-failover.lease', 'events:detail-type': 'Failover Trigger Redelivered' } },
+        },
       ]),
     );
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
@@ -461,7 +468,7 @@ describe('control stack: state machines', () => {
       );
     // + the workflows' key: its own executions (and log delivery), nothing else.
     expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
-    expect(others).toHaveLength(6);
+    expect(others).toHaveLength(7);
   });
 
   it('lets the failback state machine invoke its functions and poll Route 53 changes, nothing else (no SDK integration acts on a database)', () => {
@@ -621,7 +628,7 @@ describe('control stack: triggers', () => {
   // The heartbeat schedules (the subscription check has its own test below).
   const schedules = rules.filter(([id, r]) => r.Properties!.ScheduleExpression && !id.includes('CheckSubscriptions'));
 
-  it("starts the failover from the product bus on its alarms, its primary's failure events, operator requests and its failed heartbeats", () => {
+  it("starts the failover from the product bus on its alarms, its primary's failure events, operator requests, its failed heartbeats and its re-delivered triggers", () => {
     const [, rule] = one(onBus, 'product-bus rule');
     expect(rule.Properties!.EventPattern).toEqual({
       $or: [
@@ -640,6 +647,7 @@ describe('control stack: triggers', () => {
         },
         { source: ['rds-failover.operator'], 'detail-type': ['Failover Requested'], detail: { database: ['orders'] } },
         { source: ['rds-failover.heartbeat'], 'detail-type': ['Heartbeat Failed'], detail: { database: ['orders'] } },
+        { source: ['rds-failover.lease'], 'detail-type': ['Failover Trigger Redelivered'], detail: { database: ['orders'] } },
       ],
     });
   });

@@ -234,7 +234,26 @@ describe('failover definition: shape', () => {
       expect(payload.howToAnswer, name).toMatch(/failover approve <id>.*failover reject <id> --reason/);
     }
     expect(state(S.nobodyAnswered).Next).toBe(S.releaseUnanswered);
-    expect(state(S.releaseUnanswered).Next).toBe(S.unanswered);
+    // The release hands back a trigger that waited for the lease meanwhile: it is re-delivered before the run ends.
+    expect(state(S.releaseUnanswered)).toMatchObject({ Next: S.triggerWaitedUnanswered, ResultPath: '$.released' });
+    expect(state(S.triggerWaitedUnanswered)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.released.pendingTrigger', IsPresent: true, Next: S.redeliverUnanswered }],
+      Default: S.unanswered,
+    });
+    expect(state(S.redeliverUnanswered)).toMatchObject({
+      Resource: 'arn:aws:states:::events:putEvents',
+      Next: S.unanswered,
+      Parameters: {
+        Entries: [
+          {
+            Source: 'rds-failover.lease',
+            DetailType: 'Failover Trigger Redelivered',
+            Detail: { 'database.$': '$.configured.name', 'trigger.$': '$.released.pendingTrigger', 'releasedBy.$': '$$.Execution.Id' },
+          },
+        ],
+      },
+    });
     expect(state(S.unanswered)).toMatchObject({ Type: 'Fail', Error: WORKFLOW_ERRORS.approvalTimedOut });
   });
 
@@ -594,6 +613,12 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.recordFaultStarted]: recorded,
     [S.recordFaultNotStarted]: recorded,
     [S.releaseNoFault]: lease({ outcome: 'released' }),
+    // PutEvents answers with the entries' ids (only when a trigger waited for the lease).
+    [S.redeliver]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    [S.redeliverUnanswered]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    [S.redeliverNoFault]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    [S.redeliverNoStandby]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    [S.redeliverStandDown]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
@@ -670,6 +695,8 @@ describe('failover definition: runs in the local interpreter', () => {
       ignoreCooldown: false,
       takeOverStopped: false,
       triggeredAt: trigger().at,
+      // Kept on the lease item if it stands down because another run holds the lease.
+      trigger: trigger(),
     });
     const probes = r.inputsOf(S.probeOne).map((i) => `${i.round}:${(i.vantage as { name: string }).name}`);
     expect(probes.sort()).toEqual(['1:euw1', '1:rds-api', '1:use1-a', '1:use1-b', '1:usw2', '2:euw1', '2:rds-api', '2:use1-a', '2:use1-b', '2:usw2']);
@@ -977,11 +1004,62 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.approvalTimedOut);
-    expect(run.entered.slice(-3)).toEqual([S.nobodyAnswered, S.releaseUnanswered, S.unanswered]);
+    expect(run.entered.slice(-4)).toEqual([S.nobodyAnswered, S.releaseUnanswered, S.triggerWaitedUnanswered, S.unanswered]);
     expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out', notify: true, detail: { lease: expect.stringMatching(/^released/) } });
     expect(r.inputsOf(S.releaseUnanswered)[0]).toMatchObject({ action: 'release', holder: expect.any(String) });
     expect(run.entered).not.toContain(S.escalate);
+    expect(run.entered).not.toContain(S.redeliverUnanswered);
     expect(r.inputsOf(S.fence)).toHaveLength(0);
+  });
+
+  it.each([
+    ['a false alarm: re-delivered (it may be about a failure that began after this run verified)', 'healthy', true],
+    ['a rejection: dropped (a human judged this failure; asking again at once would override the answer)', 'reject', false],
+  ] as const)('after %s', async (_label, ending, redelivered) => {
+    const r = recorder();
+    const waited = { kind: 'heartbeat', source: 'in-region', at: '2026-04-01T12:01:00.000Z', summary: 'Heartbeat failed', heldBy: EXECUTION };
+    const handlers = happyPath(r, {
+      ...(ending === 'healthy'
+        ? { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] } }
+        : { [S.checkBudget]: budget(false), [S.askApproval]: { decision: 'reject', approver: 'bob', reason: 'too much loss', approvalId: 'ap-1' } }),
+      [S.releaseLease]: lease({ acquired: false, outcome: 'released', pendingTrigger: waited }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(ending === 'healthy' ? S.falseAlarm : S.rejected);
+    expect(r.inputsOf(S.redeliver)).toHaveLength(redelivered ? 1 : 0);
+  });
+
+  it('re-delivers the trigger that waited for the lease when nobody answered (docs/design.md "No trigger is lost to a lease")', async () => {
+    const r = recorder();
+    const waited = {
+      kind: 'rds-event',
+      source: 'RDS-EVENT-0031',
+      at: '2026-04-01T12:01:00.000Z',
+      summary: 'RDS event RDS-EVENT-0031 on orders-primary',
+      stoodDownAt: '2026-04-01T12:01:01.000Z',
+      heldBy: EXECUTION,
+    };
+    const handlers = happyPath(r, {
+      [S.reachVerdict]: { verdict: 'ambiguous', reason: 'split', perRound: [] },
+      [S.askApproval]: () => {
+        throw namedError('States.Timeout', 'approval timed out');
+      },
+      [S.releaseUnanswered]: lease({ acquired: false, outcome: 'released', pendingTrigger: waited }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(WORKFLOW_ERRORS.approvalTimedOut);
+    expect(run.entered.slice(-4)).toEqual([S.releaseUnanswered, S.triggerWaitedUnanswered, S.redeliverUnanswered, S.unanswered]);
+    expect(r.inputsOf(S.redeliverUnanswered)[0]).toMatchObject({
+      Entries: [
+        {
+          Source: 'rds-failover.lease',
+          DetailType: 'Failover Trigger Redelivered',
+          Detail: { database: database.name, trigger: waited, releasedBy: expect.stringMatching(/:execution:failover-failover:/) },
+        },
+      ],
+    });
   });
 
   it('asks before promoting over an unconfirmed fence when fencing is required', async () => {
@@ -1402,7 +1480,7 @@ describe('failover: a former primary is no standby, and approvals are re-checked
       detail: { error: { Error: WORKFLOW_ERRORS.noStandby, Cause: detail }, lease: expect.stringMatching(/^released/) },
     });
     expect(r.inputsOf(S.releaseNoStandby)[0]).toMatchObject({ action: 'release' });
-    expect(run.entered.slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
+    expect(run.entered.filter((n) => n !== S.triggerWaitedNoStandby).slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
     for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease, S.escalate]) expect(r.inputsOf(s), s).toHaveLength(0);
   });
 

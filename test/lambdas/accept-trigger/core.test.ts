@@ -378,3 +378,52 @@ describe('acceptTrigger: drill requests (docs/game-days.md "Drill runs")', () =>
     expect(run).toThrow(message);
   });
 });
+
+describe('acceptTrigger: a re-delivered trigger (docs/design.md "No trigger is lost to a lease")', () => {
+  const holder = 'arn:aws:states:us-west-2:123456789012:execution:failover-failover:drill-7';
+  const waited = {
+    kind: 'alarm',
+    source: 'failover-orders-heartbeat-in-region',
+    at: '2026-01-01T00:46:00.000Z',
+    summary: 'Alarm failover-orders-heartbeat-in-region went to ALARM',
+    stoodDownAt: '2026-01-01T00:46:01.000Z',
+    heldBy: holder,
+  };
+  const redelivered = (detail: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    source: 'rds-failover.lease',
+    'detail-type': 'Failover Trigger Redelivered',
+    time: '2026-01-01T00:53:51Z',
+    detail: { database: 'orders', trigger: waited, releasedBy: holder, ...detail },
+    ...extra,
+  });
+
+  it('is the original trigger again (its kind, source and time: the cooldown and stale rules judge it as the original), marked as re-delivered', () => {
+    expect(acceptTrigger(db, redelivered({}), ctx)).toMatchObject({
+      kind: 'alarm',
+      source: 'failover-orders-heartbeat-in-region',
+      at: '2026-01-01T00:46:00.000Z',
+      summary: 'Alarm failover-orders-heartbeat-in-region went to ALARM (re-delivered: it stood down at 2026-01-01T00:46:01.000Z while drill-7 held the lease)',
+      incidentId: 'run-42',
+      redelivered: { releasedBy: holder, stoodDownAt: '2026-01-01T00:46:01.000Z', heldBy: holder },
+    });
+  });
+
+  it("an operator's request keeps who asked (it skips the cooldown as the original would have)", () => {
+    const out = acceptTrigger(db, redelivered({ trigger: { ...waited, kind: 'operator', source: 'alice', requestedBy: 'alice' } }), ctx);
+    expect(out).toMatchObject({ kind: 'operator', requestedBy: 'alice' });
+    expect(out).not.toHaveProperty('drill');
+  });
+
+  it.each([
+    ['for another database', redelivered({ database: 'payments' }), /re-delivered trigger is for database "payments", not "orders"/],
+    ['a drill (never kept, so never re-delivered)', redelivered({ trigger: { ...waited, kind: 'drill' } }), /malformed re-delivered trigger event.*kind/],
+    ['without a trigger', redelivered({ trigger: undefined }), /malformed re-delivered trigger event.*trigger/],
+    ['a trigger time that is not a time', redelivered({ trigger: { ...waited, at: 'yesterday' } }), /re-delivered trigger time "yesterday" is not a timestamp/],
+    ['without who released it', redelivered({ releasedBy: '' }), /malformed re-delivered trigger event.*releasedBy/],
+    ['with a wrong detail-type', redelivered({}, { 'detail-type': 'Failover Requested' }), /malformed re-delivered trigger event/],
+  ])('refuses one %s', (_label, event, message) => {
+    const run = () => acceptTrigger(db, event, ctx);
+    expect(run).toThrow(InvalidTriggerError);
+    expect(run).toThrow(message);
+  });
+});

@@ -41,6 +41,27 @@ describe('accept-trigger handler', () => {
     });
   });
 
+  it('accepts a re-delivered trigger as the original one, marked as re-delivered (the output contract holds)', async () => {
+    const heldBy = 'arn:aws:states:us-west-2:123456789012:execution:acme-failover:drill-1';
+    const event = {
+      source: 'rds-failover.lease',
+      'detail-type': 'Failover Trigger Redelivered',
+      detail: {
+        database: 'orders',
+        releasedBy: heldBy,
+        trigger: { kind: 'rds-event', source: 'RDS-EVENT-0031', at: '2026-05-01T08:00:00.000Z', summary: 'RDS event RDS-EVENT-0031 on orders-primary', heldBy },
+      },
+    };
+    await expect(handler({ database: db, event, executionId })).resolves.toMatchObject({
+      kind: 'rds-event',
+      source: 'RDS-EVENT-0031',
+      at: '2026-05-01T08:00:00.000Z',
+      summary: 'RDS event RDS-EVENT-0031 on orders-primary (re-delivered)',
+      incidentId: '7f3c',
+      redelivered: { releasedBy: heldBy, heldBy },
+    });
+  });
+
   it.each([
     ['no executionId', { database: db, event: alarm('acme-orders-heartbeat-in-region') }, /executionId/],
     ['an empty executionId', { database: db, event: alarm('acme-orders-heartbeat-in-region'), executionId: '' }, /executionId/],

@@ -19,8 +19,11 @@ import {
   recordStandbyRefused,
   readOutcome,
   standbyRecordedAfterUpdate,
+  releasedAfterUpdate,
   releasedOutcome,
   releasePlan,
+  keepTriggerPlan,
+  triggerToKeep,
   type LeaseItem,
 } from '../../../lambdas/manage-lease/core.js';
 
@@ -148,11 +151,49 @@ describe('acquire outcomes', () => {
 describe('release', () => {
   it('removes the holder only if it is this execution', () => {
     expect(releasePlan(request)).toEqual({
-      UpdateExpression: 'REMOVE #holder, #incidentId',
+      UpdateExpression: 'REMOVE #holder, #incidentId, #pendingTrigger',
       ConditionExpression: '#holder = :holder',
-      ExpressionAttributeNames: { '#holder': 'holder', '#incidentId': 'incidentId' },
+      ExpressionAttributeNames: { '#holder': 'holder', '#incidentId': 'incidentId', '#pendingTrigger': 'pendingTrigger' },
       ExpressionAttributeValues: { ':holder': me },
+      ReturnValues: 'ALL_OLD',
     });
+  });
+
+  const waiting = {
+    kind: 'alarm' as const,
+    source: 'failover-orders-heartbeat-in-region',
+    at: '2026-04-01T11:50:00.000Z',
+    summary: 'Alarm went to ALARM',
+    stoodDownAt: '2026-04-01T11:50:01.000Z',
+    heldBy: other,
+  };
+  it.each([
+    ['a trigger waited: handed back', { holder: me, epoch: 5, pendingTrigger: waiting }, { pendingTrigger: waiting }],
+    ['nothing waited', { holder: me, epoch: 5 }, {}],
+  ])('our release, from the item as it was (ALL_OLD): %s', (_label, old, extra) => {
+    expect(releasedAfterUpdate(old)).toEqual({
+      acquired: false,
+      outcome: 'released',
+      epoch: 5,
+      writer: 'primary',
+      lastIncidentId: '',
+      standbyReady: true,
+      ...extra,
+    });
+  });
+
+  it.each([
+    ['after our own trigger: handed back', '2026-04-01T11:49:00.000Z', true],
+    ['at the same time as our own (a duplicate delivery of the same signal): covered by our verification', '2026-04-01T11:50:00.000Z', false],
+    ['before our own (a late delivery): covered by our verification', '2026-04-01T11:55:00.000Z', false],
+  ])('a trigger that waited, happened %s', (_label, ownTriggerAt, handedBack) => {
+    const out = releasedAfterUpdate({ holder: me, epoch: 5, pendingTrigger: waiting }, ownTriggerAt);
+    expect(out.outcome).toBe('released');
+    expect(out.pendingTrigger).toEqual(handedBack ? waiting : undefined);
+  });
+
+  it("a release that found someone else's lease hands back nothing (not this run's to re-deliver)", () => {
+    expect(releasedOutcome({ holder: other, epoch: 6, pendingTrigger: waiting }, request)).not.toHaveProperty('pendingTrigger');
   });
 
   it.each([
@@ -164,6 +205,54 @@ describe('release', () => {
     const out = releasedOutcome(item, request);
     expect(out).toMatchObject(expected);
     if (!(item as LeaseItem | undefined)?.holder) expect(out.heldBy).toBeUndefined();
+  });
+});
+
+describe('a trigger that stood down while another run held the lease', () => {
+  const trigger = {
+    kind: 'heartbeat' as const,
+    source: 'in-region',
+    at: '2026-04-01T11:59:00.000Z',
+    summary: 'Heartbeat of orders failed (in-region)',
+    incidentId: 'ignored',
+  };
+  const kept = { kind: 'heartbeat', source: 'in-region', at: '2026-04-01T11:59:00.000Z', summary: 'Heartbeat of orders failed (in-region)' };
+  const refused = (outcome: LeaseOutcome['outcome'], heldBy?: string): LeaseOutcome => ({
+    acquired: false,
+    outcome,
+    epoch: 4,
+    writer: 'primary',
+    lastIncidentId: '',
+    standbyReady: true,
+    ...(heldBy ? { heldBy } : {}),
+  });
+  it.each([
+    ['another run holds the lease: kept', refused('already-handled', other), trigger, kept],
+    ['a stopped run holds it (it may be redriven): kept', refused('held-by-stopped-run', other), trigger, kept],
+    [
+      'an operator request: kept with who asked',
+      refused('already-handled', other),
+      { ...trigger, kind: 'operator' as const, requestedBy: 'alice' },
+      { ...kept, kind: 'operator', requestedBy: 'alice' },
+    ],
+    ['a drill: never kept', refused('already-handled', other), { ...trigger, kind: 'drill' as const }, undefined],
+    ['a drill marker: never kept', refused('already-handled', other), { ...trigger, drill: { requestedFor: 'orders' } }, undefined],
+    ['a null drill marker (not a drill): kept', refused('already-handled', other), { ...trigger, drill: null }, kept],
+    ['the cooldown: not kept (no holder will release it)', refused('cooldown'), trigger, undefined],
+    ['a stale trigger: not kept', refused('stale-trigger'), trigger, undefined],
+    ['acquired: nothing to keep', { ...refused('acquired'), acquired: true }, trigger, undefined],
+    ['no trigger given (the failback acquires): nothing to keep', refused('already-handled', other), undefined, undefined],
+  ])('%s', (_label, outcome, given, expected) => {
+    expect(triggerToKeep(outcome, given)).toEqual(expected);
+  });
+
+  it('is kept with one conditional write, only while that run still holds the lease, the latest replacing an earlier one', () => {
+    expect(keepTriggerPlan(kept as never, other, now)).toEqual({
+      UpdateExpression: 'SET #pendingTrigger = :trigger',
+      ConditionExpression: '#holder = :heldBy',
+      ExpressionAttributeNames: { '#holder': 'holder', '#pendingTrigger': 'pendingTrigger' },
+      ExpressionAttributeValues: { ':heldBy': other, ':trigger': { ...kept, stoodDownAt: '2026-04-01T12:00:00.000Z', heldBy: other } },
+    });
   });
 });
 
@@ -179,7 +268,7 @@ describe('record-failover', () => {
       plan: {
         ConditionExpression: '#holder = :holder',
         UpdateExpression:
-          'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+          'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId, #pendingTrigger',
         ExpressionAttributeNames: {
           '#holder': 'holder',
           '#incidentId': 'incidentId',
@@ -188,6 +277,7 @@ describe('record-failover', () => {
           '#lastChangeAt': 'lastChangeAt',
           '#lastIncidentId': 'lastIncidentId',
           '#standbyNotReadySince': 'standbyNotReadySince',
+          '#pendingTrigger': 'pendingTrigger',
         },
         ExpressionAttributeValues: { ':holder': me, ':writer': to, ':now': '2026-04-01T12:00:00.000Z', ':incidentId': 'me' },
       },
@@ -243,7 +333,8 @@ describe('record-failover', () => {
     expect(decision).toMatchObject({
       kind: 'update',
       plan: {
-        UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
+        UpdateExpression:
+          'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
         ExpressionAttributeValues: { ':writer': 'primary' },
       },
     });
@@ -299,17 +390,17 @@ describe('standby readiness (a former primary is not a standby until rebuilt)', 
     [
       'a failover marks the former writer as no standby',
       {},
-      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId, #pendingTrigger',
     ],
     [
       'a failback keeping its lease too',
       { keepLease: true },
-      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
     ],
     [
       'an Aurora switchover keeps the old primary replicating: still a standby',
       { keepLease: true, standbyReplicates: true },
-      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #standbyNotReadySince',
+      'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId REMOVE #standbyNotReadySince, #pendingTrigger',
     ],
   ])('record-failover: %s', (_label, extra, update) => {
     const decision = recordFailover({ holder: me, epoch: 3, writer: 'primary' }, { ...request, ...extra }, now);

@@ -117,6 +117,46 @@ describe('manage-lease acquire', () => {
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: other });
   });
 
+  const trigger = { kind: 'alarm', source: 'failover-orders-heartbeat-in-region', at: '2026-04-01T11:59:30.000Z', summary: 'Alarm went to ALARM', rounds: [] };
+  const kept = { kind: 'alarm', source: 'failover-orders-heartbeat-in-region', at: '2026-04-01T11:59:30.000Z', summary: 'Alarm went to ALARM' };
+
+  it('held by another execution, with a trigger: the trigger is kept on the lease item while that run holds it (one conditional write)', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7, writer: 'primary' }))
+      .resolves({ Attributes: marshall({ holder: other, epoch: 7 }) });
+    await expect(handler(input('acquire', { trigger }))).resolves.toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: other });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
+    expect(ddb).toHaveReceivedNthCommandWith(UpdateItemCommand, 2, {
+      Key,
+      UpdateExpression: 'SET #pendingTrigger = :trigger',
+      ConditionExpression: '#holder = :heldBy',
+      ExpressionAttributeValues: marshall({ ':heldBy': other, ':trigger': { ...kept, stoodDownAt: '2026-04-01T12:00:00.000Z', heldBy: other } }),
+    });
+  });
+
+  it('the holder released between the refusal and the write: ResourceBusyError (the acquisition is tried again, never a lost trigger)', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(ccf({ holder: other, epoch: 7 }))
+      .rejects(ccf({ epoch: 7 }));
+    await expect(handler(input('acquire', { trigger }))).rejects.toMatchObject({ name: 'ResourceBusyError' });
+  });
+
+  it("a drill's trigger is never kept: it just stands down", async () => {
+    ddb.on(UpdateItemCommand).rejects(ccf({ holder: other, epoch: 7 }));
+    await expect(handler(input('acquire', { trigger: { ...trigger, kind: 'drill', drill: { requestedFor: 'orders' } } }))).resolves.toMatchObject({
+      outcome: 'already-handled',
+    });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+  });
+
+  it('a trigger refused by the cooldown is not kept (nobody holds the lease to hand it back)', async () => {
+    ddb.on(UpdateItemCommand).rejects(ccf({ epoch: 7, lastChangeAt: '2026-04-01T11:50:00.000Z' }));
+    await expect(handler(input('acquire', { trigger }))).resolves.toMatchObject({ outcome: 'cooldown' });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+  });
+
   it('held by a run that has stopped, asked by an alarm: held-by-stopped-run, nothing taken', async () => {
     for (const status of ['ABORTED', 'FAILED', 'TIMED_OUT', 'SUCCEEDED'] as const) {
       ddb.reset();
@@ -303,11 +343,26 @@ describe('manage-lease release', () => {
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
       TableName: 'failover-state',
       Key,
-      UpdateExpression: 'REMOVE #holder, #incidentId',
+      UpdateExpression: 'REMOVE #holder, #incidentId, #pendingTrigger',
       ConditionExpression: '#holder = :holder',
-      ExpressionAttributeNames: { '#holder': 'holder', '#incidentId': 'incidentId' },
+      ExpressionAttributeNames: { '#holder': 'holder', '#incidentId': 'incidentId', '#pendingTrigger': 'pendingTrigger' },
       ExpressionAttributeValues: { ':holder': { S: me } },
+      ReturnValues: 'ALL_OLD',
     });
+  });
+
+  it('hands back the trigger that waited while we held it, cleared in the same write', async () => {
+    const waiting = {
+      kind: 'rds-event',
+      source: 'RDS-EVENT-0031',
+      at: '2026-04-01T11:58:00.000Z',
+      summary: 'RDS event RDS-EVENT-0031 on orders-primary',
+      stoodDownAt: '2026-04-01T11:58:01.000Z',
+      heldBy: me,
+    };
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ holder: me, incidentId: 'run-1', epoch: 7, writer: 'primary', pendingTrigger: waiting }) });
+    await expect(handler(input('release'))).resolves.toMatchObject({ outcome: 'released', epoch: 7, pendingTrigger: waiting });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
   });
 
   it("is idempotent and never releases someone else's lease", async () => {
@@ -352,7 +407,7 @@ describe('manage-lease record-failover', () => {
       Key,
       ConditionExpression: '#holder = :holder',
       UpdateExpression:
-        'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId',
+        'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #holder, #incidentId, #pendingTrigger',
       ExpressionAttributeValues: {
         ':holder': { S: me },
         ':writer': { S: 'standby' },
@@ -442,7 +497,8 @@ describe('manage-lease record-failover keeping the lease (failback)', () => {
       current: db,
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      UpdateExpression: 'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now',
+      UpdateExpression:
+        'SET #writer = :writer, #lastFailoverAt = :now, #lastChangeAt = :now, #lastIncidentId = :incidentId, #standbyNotReadySince = :now REMOVE #pendingTrigger',
       ExpressionAttributeValues: {
         ':holder': { S: me },
         ':writer': { S: 'primary' },

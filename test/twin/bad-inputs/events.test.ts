@@ -213,6 +213,11 @@ async function leaseTaken(twin: TwinApp): Promise<void> {
   for (let i = 0; i < 60 && !leaseItem(await twin.state())?.holder; i++) await twin.runFor(1_000);
   expect(leaseItem(await twin.state())?.holder).toBeDefined();
 }
+const withoutPending = (item: ReturnType<typeof leaseItem>) => {
+  if (!item) return item;
+  const { pendingTrigger: _kept, ...rest } = item;
+  return rest;
+};
 const itemsOf = (s: WorldState, executionName: string) => s.items.filter((i) => JSON.stringify(i).includes(executionName));
 
 describe('replayed and out-of-order events', () => {
@@ -244,7 +249,11 @@ describe('replayed and out-of-order events', () => {
     const take = replay.steps.find((s) => s.folder === 'manage-lease');
     expect(take?.output).toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: first!.arn });
     const during = await twin.state();
-    expect(leaseItem(during)).toEqual(leaseItem(before)); // same holder, same epoch
+    // Same holder, same epoch; the replay is kept on the lease item (docs/design.md "No trigger is
+    // lost to a lease"), and not re-delivered: it is no newer than the first run's own trigger.
+    const { pendingTrigger, ...held } = leaseItem(during)!;
+    expect(held).toEqual(leaseItem(before));
+    expect(pendingTrigger).toMatchObject({ M: { kind: { S: 'alarm' }, source: { S: IN_REGION } } });
     expect(itemsOf(during, replay.name)).toEqual([]); // the replay recorded nothing
     expect(during.promotions).toBe(0);
     expect(during.records).toEqual(before.records);
@@ -255,7 +264,9 @@ describe('replayed and out-of-order events', () => {
     expect(first!.entered.at(-1)).toBe(FAILOVER_STATES.falseAlarm);
     const after = await twin.state();
     expect(leaseItem(after)?.holder).toBeUndefined();
+    expect(leaseItem(after)?.pendingTrigger).toBeUndefined();
     expect(leaseItem(after)?.epoch).toEqual({ N: '1' });
+    expect(twin.executionsSince(n)).toHaveLength(2);
     expect(after.promotions).toBe(0);
     expect(after.instances).toEqual(before.instances);
     expect(after.records).toEqual(before.records);
@@ -305,7 +316,9 @@ describe('replays after an incident was handled', () => {
     promotions: s.promotions,
     deletions: s.deletions,
     records: s.records,
-    lease: leaseItem(s),
+    // The replay is kept on the lease item (docs/design.md "No trigger is lost to a lease"); the
+    // failover that holds it drops it when it releases (it failed over): checked apart.
+    lease: withoutPending(leaseItem(s)),
     snsMessages: s.snsMessages,
     productEvents: s.productEvents,
   });
