@@ -629,10 +629,15 @@ function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: nu
  * pair's primary down (crashed, or its Region out, from before its first probe to its verdict, the
  * primary still the writer) must end failed over by its own promotion, or escalated with a cause the
  * world confirms, or stopped by an operator's no; still going at the end is judged only past the
- * failover bound and when no question waits for an answer; a primary back before the run verified
+ * failover bound (counted from the last answer, when a human answered a question: the wait was
+ * theirs) and when no question waits for an answer; a primary back before the run verified
  * again (after an answer) owes nothing. A drill whose fault did not take (the
  * pair healthy at its verdict) owes nothing: that is the drill's finding.
  */
+/** When a human last answered one of the run's questions (0: never): the time a question waited is the human's, not the product's. */
+const lastAnswerAt = (e: LivenessFacts['executions'][number]): number =>
+  Math.max(0, ...e.approvals.filter((a) => a.answer !== undefined && a.answer !== 'timeout').map((a) => a.answeredAt ?? 0));
+
 function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): LivenessResult {
   const name = 'drill-completes' as const;
   const drills = f.executions.filter((e) => isDrillRun(e) && ofDatabase(f, e));
@@ -702,7 +707,10 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
     else if (backBeforeLast)
       good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
-    else if (e.status === 'RUNNING' && f.endMs - down.from < b.seconds * 1000) good.push(`${id}: ${why}; still going when the run ended, before the bound`);
+    else if (e.status === 'RUNNING' && f.endMs - Math.max(down.from, lastAnswerAt(e)) < b.seconds * 1000)
+      good.push(
+        `${id}: ${why}; still going when the run ended, before the bound${lastAnswerAt(e) > down.from ? ` (counted from the last answer, at ${at(f, lastAnswerAt(e))})` : ''}`,
+      );
     else {
       const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;
       bad.push(

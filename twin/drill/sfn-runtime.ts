@@ -33,6 +33,7 @@
  * the original time; the interpreter itself would give the redrive time).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import * as lambdaModel from '@aws-sdk/client-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { TwinUnsupportedError, type ServiceKey } from '../errors.js';
 import type { Principal } from '../iam.js';
@@ -296,6 +297,20 @@ export function sdkIntegrationError(prefix: string, err: unknown): Error {
   const exception = modelled ? (name.endsWith('Exception') ? name : `${name}Exception`) : `${prefix}Exception`;
   const status = e?.$metadata?.httpStatusCode;
   return namedError(`${prefix}.${exception}`, `${e?.message ?? String(err)} (Service: ${prefix}, Status Code: ${status ?? 'unknown'}, Error Code: ${name})`);
+}
+
+/**
+ * The name a failed Lambda Invoke reaches a state machine under (docs/aws-behaviour.md, "Lambda
+ * errors in a Task"): an error Lambda's API models keeps its name (`ServiceException`,
+ * `TooManyRequestsException`, ...); a timeout is the client's (`SdkClientException`); anything else
+ * (access denied, or an error common to all AWS APIs that Lambda does not model, such as
+ * `InternalFailure` or `ServiceUnavailable`) is the SDK's generic `AWSLambdaException`.
+ */
+export function lambdaTaskErrorName(name: string | undefined): string {
+  if (name === 'TimeoutError') return 'SdkClientException';
+  const modelled = name !== undefined && (lambdaModel as Record<string, unknown>)[name];
+  if (typeof modelled === 'function' && modelled.prototype instanceof lambdaModel.LambdaServiceException) return name!;
+  return 'AWSLambdaException';
 }
 
 /** `resourceType` and `resource` of a Task's history events (`arn:aws:states:::aws-sdk:rds:describeDBInstances` -> `aws-sdk:rds`, `describeDBInstances`). */
@@ -848,8 +863,7 @@ export class SfnRuntime {
       )) as typeof out;
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      const name =
-        e?.name === 'AccessDeniedException' ? 'AWSLambdaException' : e?.name === 'TimeoutError' ? 'SdkClientException' : (e?.name ?? 'ServiceException');
+      const name = lambdaTaskErrorName(e?.name);
       throw namedError(
         `Lambda.${name}`,
         `${e?.message ?? String(err)} (Service: AWSLambda; Status Code: ${e?.$metadata?.httpStatusCode ?? 'unknown'}; Error Code: ${e?.name ?? 'unknown'})`,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runDrill } from '../../../twin/drill/run.js';
-import { sdkIntegrationError, taskKind } from '../../../twin/drill/sfn-runtime.js';
+import { lambdaTaskErrorName, sdkIntegrationError, taskKind } from '../../../twin/drill/sfn-runtime.js';
 import { awsError } from '../../../twin/errors.js';
 import { resolveConfig } from '../../../twin/scenario/index.js';
 import { scenarioOf } from './helpers.js';
@@ -108,6 +108,20 @@ describe('deploy + the Lambda runtime', () => {
 });
 
 describe('Task resources and Step Functions error names', () => {
+  it.each([
+    ['ServiceException', 'ServiceException'],
+    ['TooManyRequestsException', 'TooManyRequestsException'],
+    ['ResourceNotFoundException', 'ResourceNotFoundException'],
+    ['TimeoutError', 'SdkClientException'],
+    ['AccessDeniedException', 'AWSLambdaException'],
+    ['InternalFailure', 'AWSLambdaException'],
+    ['ServiceUnavailable', 'AWSLambdaException'],
+    ['InternalServerError', 'AWSLambdaException'],
+    [undefined, 'AWSLambdaException'],
+  ])('a Lambda Invoke that fails with %s reaches the state machine as Lambda.%s', (code, name) => {
+    expect(lambdaTaskErrorName(code)).toBe(name);
+  });
+
   it('routes each Resource the product uses, and refuses the others', () => {
     expect(taskKind('arn:aws:lambda:us-west-2:123456789012:function:failover-fence-primary')).toEqual({ kind: 'lambda', direct: true });
     expect(taskKind('arn:aws:states:::lambda:invoke.waitForTaskToken')).toEqual({ kind: 'callback' });

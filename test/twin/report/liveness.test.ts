@@ -682,6 +682,42 @@ describe('drill-completes', () => {
       /the primary was not really down through its verification: nothing owed/,
     ],
     [
+      'the fault took the primary down; a human answered the drill question long after; the run was still going, within the bound of the answer',
+      drillFacts({
+        faults: [crash(310)],
+        endMs: at(1800),
+        executions: [
+          drillRun('drill', 300, true, verification(340, 'confirmed-down'), {
+            status: 'RUNNING',
+            approvals: [
+              {
+                state: 'Ask',
+                token: 't',
+                step: 'failover',
+                decision: 'accept-data-loss',
+                askedAt: at(340),
+                approvalId: 'a1',
+                answer: 'approve',
+                answeredAt: at(1790),
+              },
+            ],
+          }),
+        ],
+      }),
+      true,
+      /still going when the run ended, before the bound \(counted from the last answer, at t=1790s\)/,
+    ],
+    [
+      'the fault took the primary down; nobody was asked and the drill was still going long past the bound',
+      drillFacts({
+        faults: [crash(310)],
+        endMs: at(1800),
+        executions: [drillRun('drill', 300, true, verification(340, 'confirmed-down'), { status: 'RUNNING' })],
+      }),
+      false,
+      /the drill held the lease, but it was still going 1490 s later/,
+    ],
+    [
       'a drill the config allows refused at its trigger',
       drillFacts({
         executions: [
