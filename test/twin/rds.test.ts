@@ -422,15 +422,7 @@ describe('RDS replica lag is physical: a replica cannot lose what it applied', (
   });
 
   it("Aurora: a secondary's lag grows 1 s per second up to the fault's figure, its metrics follow; a crashed writer freezes its data, and a failover keeps that point", async () => {
-    const w = new World();
-    w.rds.createGlobalCluster({
-      id: 'g1',
-      engine: 'aurora-postgresql',
-      clusters: [
-        { region: 'us-east-1', id: 'c-east' },
-        { region: 'us-west-2', id: 'c-west' },
-      ],
-    });
+    const w = global();
     const west = w.rds.getCluster('c-west')!;
     const upTo = () => w.rds.clusterDataUpTo(west);
     await w.clock.advanceBy(60_000);

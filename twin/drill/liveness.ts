@@ -693,6 +693,7 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
       (a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at >= e.startedAt && a.at <= (e.stoppedAt ?? f.endMs),
     );
     const waiting = e.status === 'RUNNING' && e.approvals.some((a) => a.answer === undefined);
+    const answeredAt = lastAnswerAt(e);
     const sDown = overlaps(standbyDown(f), down.from, e.stoppedAt ?? f.endMs);
     const why = `${down.why} at ${at(f, down.from)}`;
     // After an answer (or a withdrawn question) the run verifies again: a primary back by then owes nothing.
@@ -707,9 +708,9 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
     else if (backBeforeLast)
       good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
-    else if (e.status === 'RUNNING' && f.endMs - Math.max(down.from, lastAnswerAt(e)) < b.seconds * 1000)
+    else if (e.status === 'RUNNING' && f.endMs - Math.max(down.from, answeredAt) < b.seconds * 1000)
       good.push(
-        `${id}: ${why}; still going when the run ended, before the bound${lastAnswerAt(e) > down.from ? ` (counted from the last answer, at ${at(f, lastAnswerAt(e))})` : ''}`,
+        `${id}: ${why}; still going when the run ended, before the bound${answeredAt > down.from ? ` (counted from the last answer, at ${at(f, answeredAt)})` : ''}`,
       );
     else {
       const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;

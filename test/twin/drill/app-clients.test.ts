@@ -1,35 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { databaseSchema } from '../../../lambdas/shared/config-schema.js';
 import { AppClients } from '../../../twin/drill/app-clients.js';
-import { APP_TABLE, type DeployedDatabase } from '../../../twin/drill/deploy.js';
-import { createSqlConnector } from '../../../twin/sql.js';
-import { databaseConfig } from '../../fixtures/databases.js';
+import { exampleAppDatabase } from './app-database.js';
 import { PRIMARY, RECORD, REPLICA, ZONE_ID, endpointOf, exampleWorld } from '../helpers.js';
 
 /** The example world with the application's table and a deployed-database view of it. */
 async function setup() {
   const w = exampleWorld();
+  const db = await exampleAppDatabase(w);
   // The example's database: the instances and record of the example world.
-  const config = databaseSchema.parse(databaseConfig());
-  expect([config.primary.instanceId, config.standby.instanceId, config.dns.hostedZoneId, config.dns.recordName]).toEqual([
+  expect([db.config.primary.instanceId, db.config.standby.instanceId, db.config.dns.hostedZoneId, db.config.dns.recordName]).toEqual([
     PRIMARY.id,
     REPLICA.id,
     ZONE_ID,
     RECORD,
   ]);
-  const site = (r: { region: string; id: string }) => ({ region: r.region, id: r.id, kind: 'instance' as const, endpoint: endpointOf(r), port: 5432 });
-  const db: DeployedDatabase = { config, primary: site(PRIMARY), standby: site(REPLICA), login: { user: 'app', password: 'pw', database: 'orders' } };
-  const s = await createSqlConnector(w).connect({
-    engine: 'postgres',
-    host: endpointOf(PRIMARY),
-    port: 5432,
-    user: 'app',
-    password: 'pw',
-    database: 'orders',
-    timeoutMs: 3000,
-  });
-  await s.query(`CREATE TABLE IF NOT EXISTS ${APP_TABLE} (id varchar(64) PRIMARY KEY, client varchar(64), at timestamp)`);
-  await s.close();
   return { w, db, setupWrites: w.network.writes.length };
 }
 

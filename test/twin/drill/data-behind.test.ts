@@ -5,32 +5,16 @@
  * figure").
  */
 import { describe, expect, it } from 'vitest';
-import { databaseSchema } from '../../../lambdas/shared/config-schema.js';
 import { AppClients } from '../../../twin/drill/app-clients.js';
-import { APP_TABLE, type DeployedDatabase } from '../../../twin/drill/deploy.js';
 import type { GroundTruth } from '../../../twin/drill/liveness.js';
 import { atRiskSeconds, roleResources, sampleDataBehind } from '../../../twin/drill/scenario-events.js';
-import { createSqlConnector } from '../../../twin/sql.js';
-import { databaseConfig } from '../../fixtures/databases.js';
-import { PRIMARY, REPLICA, endpointOf, exampleWorld } from '../helpers.js';
+import { exampleAppDatabase } from './app-database.js';
+import { PRIMARY, REPLICA, exampleWorld } from '../helpers.js';
 
 /** The example world, its clients writing every second from t=1s, and the sampler started at t=0. */
 async function setup() {
   const w = exampleWorld();
-  const config = databaseSchema.parse(databaseConfig());
-  const site = (r: { region: string; id: string }) => ({ region: r.region, id: r.id, kind: 'instance' as const, endpoint: endpointOf(r), port: 5432 });
-  const db: DeployedDatabase = { config, primary: site(PRIMARY), standby: site(REPLICA), login: { user: 'app', password: 'pw', database: 'orders' } };
-  const s = await createSqlConnector(w).connect({
-    engine: 'postgres',
-    host: endpointOf(PRIMARY),
-    port: 5432,
-    user: 'app',
-    password: 'pw',
-    database: 'orders',
-    timeoutMs: 3000,
-  });
-  await s.query(`CREATE TABLE IF NOT EXISTS ${APP_TABLE} (id varchar(64) PRIMARY KEY, client varchar(64), at timestamp)`);
-  await s.close();
+  const db = await exampleAppDatabase(w);
   const start = w.clock.now();
   const truth: GroundTruth = { faults: [], answers: [], regions: { primary: PRIMARY.region, standby: REPLICA.region } };
   sampleDataBehind(w, db, roleResources(w, db), truth, start);
