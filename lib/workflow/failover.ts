@@ -176,6 +176,22 @@ export const FAILOVER_STATES = {
   checkBudgetAgain: 'Read the data-loss budget again',
   budgetStillHolds: 'Is the data at risk no worse than what was approved?',
   budgetChanged: 'The data at risk grew since the question: ask again',
+  // after an approval to promote unfenced: the same re-check, under names of its own
+  recheckStartUnfenced: 'Re-check the facts after the unfenced approval',
+  reprobeAllUnfenced: 'Probe the primary once more from every vantage point (unfenced approval)',
+  reprobeOneUnfenced: 'Ask one vantage point once more (unfenced approval)',
+  reachVerdictAgainUnfenced: 'Reach the verdict again (unfenced approval)',
+  recordVerdictAgainUnfenced: 'Record the verdict after the unfenced approval',
+  verdictStillHoldsUnfenced: 'Does the primary still look down? (unfenced approval)',
+  verdictChangedUnfenced: 'The verdict changed since the unfenced question: ask again',
+  recordStandDownUnfenced: 'Record that the primary answers again: stand down (unfenced approval)',
+  releaseStandDownUnfenced: 'Release the lease: the unfenced approval no longer applies',
+  triggerWaitedStandDownUnfenced: 'Did a trigger wait for the lease? (stood down after the unfenced approval)',
+  redeliverStandDownUnfenced: 'Re-deliver the trigger that waited (stood down after the unfenced approval)',
+  stoodDownUnfenced: 'Stood down: the primary answered again after the unfenced approval',
+  checkBudgetAgainUnfenced: 'Read the data-loss budget again (unfenced approval)',
+  budgetStillHoldsUnfenced: 'Is the data at risk no worse than before the unfenced question?',
+  budgetChangedUnfenced: 'The data at risk grew since the unfenced question: ask again',
   fence: 'Fence the old primary',
   isFenced: 'Is the old primary fenced?',
   askUnfenced: 'Ask a human to promote without a confirmed fence',
@@ -398,6 +414,8 @@ const fenceDeferred = () => Condition.and(Condition.isPresent('$.fence.deferred'
 const nothingToFence = () =>
   Condition.and(Condition.stringMatches('$.database.engine', 'aurora-*'), Condition.isNotPresent('$.database.primary.securityGroupIds[0]'));
 /** The fence is confirmed and holds even if the old primary recovers. */
+/** A human approved promoting over an unconfirmed fence earlier in this run. */
+const unfencedApproved = () => Condition.and(Condition.isPresent('$.fenceApproval.decision'), Condition.stringEquals('$.fenceApproval.decision', 'approve'));
 const fencedForGood = () => Condition.and(Condition.booleanEquals('$.fence.confirmed', true), Condition.not(fenceDeferred()));
 /** The old primary is not fenced for good yet (a fence to try again at every check of the waits). */
 const unfencedPending = () => Condition.and(Condition.isPresent('$.unfenced.pending'), Condition.booleanEquals('$.unfenced.pending', true));
@@ -447,21 +465,23 @@ interface LeaseEndings {
  * `DefinitionBody.fromChainable`. The spine reads top-down in runbook order: each phase goes on to
  * the one listed after it, the last to the failback's schedule ({@link inOrder} builds them from
  * the end back). The verification is built before the spine: a question withdrawn by a new trigger
- * loops back into it from the approval phase (`verifyAgain`). The endings that release the lease
+ * loops back into it from the approval phase (`verifyAgain`). So is the approval gate: an approval
+ * to promote unfenced whose facts got worse asks again through it (`gate.askAgain`). The endings that release the lease
  * (`ends`) and the escalation (in the kit) are the exits several phases share.
  */
 export function buildFailoverDefinition(scope: Construct, props: FailoverDefinitionProps): IChainable {
   const f = failoverKit(scope, props);
   const ends = leaseEndings(f);
   const { verify, verifyAgain } = verifyPrimaryDown(f);
+  const gate = checkBudgetAndApproval(f, { reverify: verifyAgain, ends });
   return inOrder(
     (next) => checkTrigger(f, next),
     (next) => takeLease(f, next),
     (next) => openIncident(f, next),
     verify,
     (next) => decideOnVerdict(f, next, ends),
-    (next) => checkBudgetAndApproval(f, { fence: next, reverify: verifyAgain, ends }),
-    (next) => fenceOldPrimary(f, next, ends),
+    gate.approve,
+    (next) => fenceOldPrimary(f, next, { ends, askAgain: gate.askAgain }),
     (next) => promoteAndSwitch(f, next),
     (next) => verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure).next(next),
     (next) => recordAndTellFailover(f, next),
@@ -999,8 +1019,12 @@ function releaseLeaseNoStandby(f: Failover): IChainable {
 }
 
 // ------------------------------------------------------------ data-loss budget and approval gate
-/** Checks the data-loss budget; a human approves when needed; then `fence`. Returns the budget check. */
-function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: IChainable; ends: LeaseEndings }): IChainable {
+/**
+ * Checks the data-loss budget; a human approves when needed; then the phase's `next` (the fence).
+ * `askAgain` is the question's gate, for a later approval whose facts got worse: it asks again
+ * with the figures of the moment (the unfenced approval uses it).
+ */
+function checkBudgetAndApproval(f: Failover, to: { reverify: IChainable; ends: LeaseEndings }): { approve: Phase; askAgain: IChainable } {
   const { scope } = f;
   const checkBudget = budgetStep(f, S.checkBudget, '$.verdict.verdict', '$.budget');
   const askAndWatch = askAndWatchPhase(f, to.ends);
@@ -1009,7 +1033,7 @@ function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: 
   const operatorApproves = Pass.jsonPath(scope, S.operatorApproves, {
     parameters: { decision: 'approve', approver: $.stringAt('$.trigger.source'), reason: 'The operator asked for the failover' },
     resultPath: '$.approval',
-  }).next(to.fence);
+  });
   const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
   const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
   const needsHuman = Choice.jsonPath(scope, S.needsHuman)
@@ -1020,12 +1044,10 @@ function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: 
     .when(
       Condition.stringEquals('$.database.failover.mode', 'manual'),
       ask(S.askManual, 'promote', "States.Array('Failover mode is manual: every failover is approved by a human')"),
-    )
-    .otherwise(to.fence);
+    );
   checkBudget.next(needsHuman);
   // Each approval of this run is recorded (a question asked again gets a new approval id).
   const recordApproval = f.record(S.recordApproval, 'approved', { approval: $.objectAt('$.approval') }, f.failure, false, { path: '$.approval.approvalId' });
-  recordApproval.next(recheckAfterApproval(f, { askAgain: needsHuman, goOn: to.fence }));
   const recordSuperseded = f.record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, f.failure, true, {
     path: '$.approval.approvalId',
   });
@@ -1041,7 +1063,13 @@ function checkBudgetAndApproval(f: Failover, to: { fence: IChainable; reverify: 
         .when(Condition.stringEquals('$.approval.decision', 'reverify'), recordSuperseded)
         .otherwise(recordRejection),
     );
-  return checkBudget;
+  const approve: Phase = (fence) => {
+    operatorApproves.next(fence);
+    needsHuman.otherwise(fence);
+    recordApproval.next(recheckAfterApproval(f, RECHECK_APPROVAL, { askAgain: needsHuman, goOn: fence }));
+    return checkBudget;
+  };
+  return { approve, askAgain: needsHuman };
 }
 
 /** check-data-loss-budget for the verdict at `verdictPath`, into `resultPath`. */
@@ -1146,42 +1174,113 @@ function probeAgain(f: Failover, all: string, one: string, round: unknown, resul
 }
 
 // ------------------------------------------------------------ after an approval: re-check the facts it rested on
+/** The states of one re-check after an approval, and where that approval is in the state data. */
+interface Recheck {
+  readonly approvalPath: string;
+  readonly names: {
+    start: string;
+    reprobeAll: string;
+    reprobeOne: string;
+    reachVerdict: string;
+    recordVerdict: string;
+    verdictStillHolds: string;
+    verdictChanged: string;
+    checkBudget: string;
+    budgetStillHolds: string;
+    budgetChanged: string;
+    recordStandDown: string;
+    release: string;
+    waited: string;
+    redeliver: string;
+    stoodDown: string;
+  };
+}
+
+/** After an approval of the failover (data loss, an ambiguous verdict, manual mode). */
+const RECHECK_APPROVAL: Recheck = {
+  approvalPath: '$.approval',
+  names: {
+    start: S.recheckStart,
+    reprobeAll: S.reprobeAll,
+    reprobeOne: S.reprobeOne,
+    reachVerdict: S.reachVerdictAgain,
+    recordVerdict: S.recordVerdictAgain,
+    verdictStillHolds: S.verdictStillHolds,
+    verdictChanged: S.verdictChanged,
+    checkBudget: S.checkBudgetAgain,
+    budgetStillHolds: S.budgetStillHolds,
+    budgetChanged: S.budgetChanged,
+    recordStandDown: S.recordStandDown,
+    release: S.releaseStandDown,
+    waited: S.triggerWaitedStandDown,
+    redeliver: S.redeliverStandDown,
+    stoodDown: S.stoodDown,
+  },
+};
+
+/** After an approval to promote without a confirmed fence. */
+const RECHECK_UNFENCED: Recheck = {
+  approvalPath: '$.fenceApproval',
+  names: {
+    start: S.recheckStartUnfenced,
+    reprobeAll: S.reprobeAllUnfenced,
+    reprobeOne: S.reprobeOneUnfenced,
+    reachVerdict: S.reachVerdictAgainUnfenced,
+    recordVerdict: S.recordVerdictAgainUnfenced,
+    verdictStillHolds: S.verdictStillHoldsUnfenced,
+    verdictChanged: S.verdictChangedUnfenced,
+    checkBudget: S.checkBudgetAgainUnfenced,
+    budgetStillHolds: S.budgetStillHoldsUnfenced,
+    budgetChanged: S.budgetChangedUnfenced,
+    recordStandDown: S.recordStandDownUnfenced,
+    release: S.releaseStandDownUnfenced,
+    waited: S.triggerWaitedStandDownUnfenced,
+    redeliver: S.redeliverStandDownUnfenced,
+    stoodDown: S.stoodDownUnfenced,
+  },
+};
+
 /**
  * The answer may come long after the question (up to the approval timeout): the primary may
  * answer again, the data at risk may have grown. Probe once more and read the budget again;
  * stand down when the primary answers, ask again (`askAgain`) when the facts got worse, else go on.
  */
-function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: IChainable }): IChainable {
+function recheckAfterApproval(f: Failover, recheck: Recheck, to: { askAgain: IChainable; goOn: IChainable }): IChainable {
   const { scope } = f;
-  const recheckStart = Pass.jsonPath(scope, S.recheckStart, {
+  const { names, approvalPath } = recheck;
+  const recheckStart = Pass.jsonPath(scope, names.start, {
     comment: 'One more probe round (numbered after the verification rounds), then the budget again.',
     parameters: { round: $.mathAdd($.numberAt('$.database.detection.probeRounds'), 1) },
     resultPath: '$.recheck',
   });
-  const reprobeAll = probeAgain(f, S.reprobeAll, S.reprobeOne, $.numberAt('$.recheck.round'), '$.recheck.probes');
+  const reprobeAll = probeAgain(f, names.reprobeAll, names.reprobeOne, $.numberAt('$.recheck.round'), '$.recheck.probes');
   reprobeAll.addCatch(f.keepLeaseAndEscalate, { errors: ['States.ALL'], resultPath: '$.error' });
   const reachVerdictAgain = f.step(
-    S.reachVerdictAgain,
+    names.reachVerdict,
     'evaluate-verdict',
     { quorum: $.numberAt('$.database.detection.quorum'), rounds: $.array($.stringAt('$.recheck.probes')) },
     '$.recheck.verdict',
     f.failure,
   );
   const recordVerdictAgain = f.record(
-    S.recordVerdictAgain,
+    names.recordVerdict,
     'verdict',
-    { verdict: $.stringAt('$.recheck.verdict.verdict'), reason: $.stringAt('$.recheck.verdict.reason'), afterApproval: $.stringAt('$.approval.approvalId') },
+    {
+      verdict: $.stringAt('$.recheck.verdict.verdict'),
+      reason: $.stringAt('$.recheck.verdict.reason'),
+      afterApproval: $.stringAt(`${approvalPath}.approvalId`),
+    },
     f.failure,
     false,
-    { path: '$.approval.approvalId' },
+    { path: `${approvalPath}.approvalId` },
   );
   recheckStart.next(reprobeAll).next(reachVerdictAgain).next(recordVerdictAgain);
   // A verdict that got weaker (confirmed-down before, ambiguous now) goes back to the question with the new verdict.
-  const verdictChanged = Pass.jsonPath(scope, S.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(to.askAgain);
-  const checkBudgetAgain = budgetStep(f, S.checkBudgetAgain, '$.recheck.verdict.verdict', '$.recheck.budget');
+  const verdictChanged = Pass.jsonPath(scope, names.verdictChanged, { inputPath: '$.recheck.verdict', resultPath: '$.verdict' }).next(to.askAgain);
+  const checkBudgetAgain = budgetStep(f, names.checkBudget, '$.recheck.verdict.verdict', '$.recheck.budget');
   recordVerdictAgain.next(
-    Choice.jsonPath(scope, S.verdictStillHolds)
-      .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), releaseLeaseStandDown(f))
+    Choice.jsonPath(scope, names.verdictStillHolds)
+      .when(Condition.stringEquals('$.recheck.verdict.verdict', 'healthy'), releaseLeaseStandDown(f, recheck))
       .when(
         Condition.and(Condition.stringEquals('$.verdict.verdict', 'confirmed-down'), Condition.stringEquals('$.recheck.verdict.verdict', 'ambiguous')),
         verdictChanged,
@@ -1191,9 +1290,9 @@ function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: ICh
   // Worse than what the human saw: within budget then and over it now, or a known figure then and
   // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
   // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
-  const budgetChanged = Pass.jsonPath(scope, S.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(to.askAgain);
+  const budgetChanged = Pass.jsonPath(scope, names.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(to.askAgain);
   checkBudgetAgain.next(
-    Choice.jsonPath(scope, S.budgetStillHolds)
+    Choice.jsonPath(scope, names.budgetStillHolds)
       .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), to.goOn)
       .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
       .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
@@ -1202,26 +1301,26 @@ function recheckAfterApproval(f: Failover, to: { askAgain: IChainable; goOn: ICh
   return recheckStart;
 }
 
-/** The primary answers again after the approval: recorded and told, the lease released, nothing changed. */
-function releaseLeaseStandDown(f: Failover): IChainable {
+/** The primary answers again after the approval: recorded and told, the lease released, nothing promoted or switched. */
+function releaseLeaseStandDown(f: Failover, { names, approvalPath }: Recheck): IChainable {
   return f
     .record(
-      S.recordStandDown,
+      names.recordStandDown,
       'stood-down',
       {
-        reason: 'The primary answered again when it was probed after the approval: the approval no longer applies, nothing was changed',
+        reason: 'The primary answered again when it was probed after the approval: the approval no longer applies, nothing was promoted or switched',
         verdictAsked: $.stringAt('$.verdict.verdict'),
         verdictNow: $.stringAt('$.recheck.verdict.verdict'),
         verdictNowReason: $.stringAt('$.recheck.verdict.reason'),
-        approval: $.objectAt('$.approval'),
+        approval: $.objectAt(approvalPath),
       },
       f.failure,
       true,
     )
     .next(
       f.releaseAndRedeliver(
-        { release: S.releaseStandDown, waited: S.triggerWaitedStandDown, redeliver: S.redeliverStandDown },
-        Succeed.jsonPath(f.scope, S.stoodDown, { comment: 'The approval no longer applies: nothing was fenced, promoted or switched.' }),
+        { release: names.release, waited: names.waited, redeliver: names.redeliver },
+        Succeed.jsonPath(f.scope, names.stoodDown, { comment: 'The approval no longer applies: nothing was promoted or switched.' }),
       ),
     );
 }
@@ -1232,7 +1331,7 @@ function releaseLeaseStandDown(f: Failover): IChainable {
  * unconfirmed fence: then the old primary is fenced again, in a loop of its own, as soon as it
  * answers (after the DNS switch). An unconfirmed fence under the policy "required" asks a human.
  */
-function fenceOldPrimary(f: Failover, promotion: IChainable, ends: LeaseEndings): IChainable {
+function fenceOldPrimary(f: Failover, promotion: IChainable, to: { ends: LeaseEndings; askAgain: IChainable }): IChainable {
   const { scope } = f;
   const markFenced = Pass.jsonPath(scope, S.markFenced, { result: Result.fromObject({ pending: false }), resultPath: '$.unfenced' }).next(promotion);
   const recordUnfencedPromotion = recordUnfencedPromotionPhase(f, promotion);
@@ -1257,7 +1356,9 @@ function fenceOldPrimary(f: Failover, promotion: IChainable, ends: LeaseEndings)
       .when(Condition.and(Condition.booleanEquals('$.fence.confirmed', true), fenceDeferred()), markDeferred)
       .when(Condition.booleanEquals('$.fence.confirmed', true), markFenced)
       .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), markUnfenced)
-      .otherwise(askToPromoteUnfenced(f, { fenced: markFenced, unfencedApproved: markUnfencedApproved, ends })),
+      // Approved already in this run, and verified again since (a question asked again led back here).
+      .when(unfencedApproved(), markUnfencedApproved)
+      .otherwise(askToPromoteUnfenced(f, { fenced: markFenced, unfencedApproved: markUnfencedApproved, askAgain: to.askAgain, ends: to.ends })),
   );
   return fence;
 }
@@ -1291,10 +1392,13 @@ function recordUnfencedPromotionPhase(f: Failover, promotion: IChainable): IChai
 
 /**
  * The fence is unconfirmed and the policy is "required": a human decides. The answer may come
- * after the old primary's Region is back: the fence is tried again before anything is promoted,
- * and a fence that works now is used (no unfenced promotion at all).
+ * long after the question, after the old primary's Region is back. So an approval is re-checked
+ * as the failover's own approvals are: one more probe round (the primary answers: stand down,
+ * nothing promoted), then the budget (worse than before: the failover's question is asked again,
+ * through `askAgain`, and this one is not asked twice). Then the fence is tried again before
+ * anything is promoted, and a fence that works now is used (no unfenced promotion at all).
  */
-function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApproved: IChainable; ends: LeaseEndings }): IChainable {
+function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApproved: IChainable; askAgain: IChainable; ends: LeaseEndings }): IChainable {
   const askUnfenced = approvalTask(f.step, S.askUnfenced, {
     incidentIdPath: INCIDENT_ID,
     step: 'failover',
@@ -1332,9 +1436,9 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
   const recordFencedNow = f
     .record(S.recordFencedNow, 'fenced', { fence: $.objectAt('$.fence'), afterApproval: true }, f.failure, false, 'fenced-after-approval')
     .next(to.fenced);
-  recordUnfencedApproval
-    .next(f.fenceStep(S.fenceAgain, f.failure))
-    .next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
+  const fenceAgain = f.fenceStep(S.fenceAgain, f.failure);
+  fenceAgain.next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
+  recordUnfencedApproval.next(recheckAfterApproval(f, RECHECK_UNFENCED, { askAgain: to.askAgain, goOn: fenceAgain }));
   return askUnfenced;
 }
 

@@ -431,7 +431,8 @@ describe('failover definition: shape', () => {
       const transient = retry.find((r) => r.ErrorEquals.includes('TransientAwsError'));
       expect(transient, name).toMatchObject({ ErrorEquals: [...ERROR_NAMES.transient], BackoffRate: 2, JitterStrategy: 'FULL' });
       for (const r of retry) expect(r.MaxAttempts, name).toBeLessThanOrEqual(8);
-      if (name === S.probeOne || name === S.reprobeOne || name === S.watchProbeOne) continue;
+      // Inside a Map, a probe's errors go to the Map's catches.
+      if (name === S.probeOne || name === S.reprobeOne || name === S.reprobeOneUnfenced || name === S.watchProbeOne) continue;
       // Inside the Parallel, the question's errors go to the Parallel's catches.
       if (name === S.askApproval) continue;
       const catchAll = (s.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
@@ -568,6 +569,12 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.checkBudgetAgain]: over[S.checkBudget] ?? budget(true),
     [S.recordStandDown]: recorded,
     [S.releaseStandDown]: lease({ outcome: 'released' }),
+    [S.reprobeOneUnfenced]: over[S.probeOne] ?? probe('down'),
+    [S.reachVerdictAgainUnfenced]: over[S.reachVerdict] ?? { verdict: 'confirmed-down', reason: 'all down', perRound: [] },
+    [S.recordVerdictAgainUnfenced]: recorded,
+    [S.checkBudgetAgainUnfenced]: over[S.checkBudget] ?? budget(true),
+    [S.recordStandDownUnfenced]: recorded,
+    [S.releaseStandDownUnfenced]: lease({ outcome: 'released' }),
     [S.releaseUnanswered]: lease({ outcome: 'released' }),
     [S.releaseNoStandby]: lease({ outcome: 'released' }),
     // The watch beside a question: the question is answered before it probes (see the watch tests).
@@ -1078,6 +1085,52 @@ describe('failover definition: runs in the local interpreter', () => {
     // A second "approved" record in one incident needs its own key, or record-incident would skip it.
     expect(r.inputsOf(S.recordUnfencedApproval)[0]).toMatchObject({ phase: 'approved', key: 'approved-unfenced' });
     expect(r.inputsOf(S.promote)).toHaveLength(1);
+    // The approval is re-checked (one probe round, the budget) before the fence is tried again.
+    const order: string[] = [S.recordUnfencedApproval, S.recheckStartUnfenced, S.reachVerdictAgainUnfenced, S.checkBudgetAgainUnfenced, S.fenceAgain];
+    expect(run.entered.filter((n) => order.includes(n))).toEqual(order);
+  });
+
+  it('stands down when the primary answers again by the time promoting unfenced is approved', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, {
+      [S.fence]: fenced(false),
+      [S.askUnfenced]: { decision: 'approve', approver: 'erin', reason: 'primary is gone', approvalId: 'ap-4' },
+      [S.recordUnfencedApproval]: recorded,
+      [S.reachVerdictAgainUnfenced]: { verdict: 'healthy', reason: 'all reached it', perRound: [] },
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.stoodDownUnfenced);
+    expect(r.inputsOf(S.fenceAgain)).toHaveLength(0);
+    expect(r.inputsOf(S.promote)).toHaveLength(0);
+    expect(r.inputsOf(S.switchDns)).toHaveLength(0);
+    expect(r.inputsOf(S.recordStandDownUnfenced)[0]).toMatchObject({
+      phase: 'stood-down',
+      detail: { verdictNow: 'healthy', approval: { approvalId: 'ap-4', decision: 'approve' } },
+    });
+    expect(r.inputsOf(S.releaseStandDownUnfenced)).toHaveLength(1);
+  });
+
+  it('asks the data-loss question when the data at risk grew before promoting unfenced was approved, and not the fence question twice', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, {
+      [S.fence]: fenced(false),
+      [S.askUnfenced]: { decision: 'approve', approver: 'erin', reason: 'primary is gone', approvalId: 'ap-4' },
+      [S.recordUnfencedApproval]: recorded,
+      [S.checkBudgetAgainUnfenced]: budget(false),
+      [S.askApproval]: { decision: 'approve', approver: 'frank', reason: 'accept the loss', approvalId: 'ap-5' },
+      [S.recordApproval]: recorded,
+      [S.checkBudgetAgain]: budget(false),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.askUnfenced)).toHaveLength(1);
+    expect((r.inputsOf(S.askApproval)[0] as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'accept-data-loss' });
+    // The failover's approval is re-checked too; then the fence is tried once more, and its approval stands.
+    expect(r.inputsOf(S.checkBudgetAgain)).toHaveLength(1);
+    expect(run.entered.filter((n) => n === S.fence)).toHaveLength(2);
+    expect(run.entered).toContain(S.markUnfencedApproved);
+    expect(r.inputsOf(S.promote)[0]).toMatchObject({ allowDataLoss: true });
   });
 
   it('goes on over an unconfirmed fence when fencing is best-effort', async () => {
