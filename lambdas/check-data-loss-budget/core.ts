@@ -5,9 +5,13 @@
  *
  * The figure is the data behind (lambdas/shared/data-behind.ts): for PostgreSQL the source's
  * OldestReplicationSlotLag overrules ReplicaLag (the time since the last replayed commit) when it
- * says nothing was unreceived. It is read from the last metric period that ended by the failure's
- * onset ({@link onsetOf}): after the onset a PostgreSQL replica's ReplicaLag keeps growing with the
- * time its source has been unreachable, which is not data.
+ * says nothing was unreceived. It is a sample taken before the failure ({@link figureBeforeFailure}):
+ * after the failure a PostgreSQL replica's ReplicaLag keeps growing with the time its source has
+ * been unreachable, which is not data. The failure is known only to lie between the last heartbeat
+ * that committed and the onset ({@link onsetOf}, the end of that heartbeat's period), so a figure
+ * the replica reports counts only from a period that ended by the time that heartbeat started; a
+ * figure the source reports (slot lag, the heartbeats' WAL) counts up to the onset, since a failed
+ * source reports nothing.
  *
  * That figure is a sample: lag that grows after it (a replica that stalls just before a crash) is
  * not in it. The bound (`boundSeconds`) adds the time from the sample's period start to the latest
@@ -37,7 +41,20 @@ export interface HeartbeatRecord {
 export interface Onset {
   at: Date;
   basis: string;
+  /**
+   * The start of the period of the last heartbeat that committed (that heartbeat started at or
+   * after it, and the primary took writes then): the failure came later. Absent when no heartbeat
+   * is on record (or the primary may still take writes): then the onset is all that is known.
+   */
+  committedFrom?: Date;
 }
+
+/**
+ * The period at which the guard reads the heartbeats: a minute (heartbeat periods are 60 s or a
+ * multiple of it). A heartbeat period of several minutes read per minute places its last
+ * committed heartbeat within a minute, not within the whole period.
+ */
+export const HEARTBEAT_READ_PERIOD_SECONDS = PERIOD_SECONDS;
 
 /**
  * The failure's onset: the end of the last heartbeat period, before the trigger, in which a
@@ -52,9 +69,9 @@ export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, 
   const ends = records.flatMap((r) =>
     (r.points ?? [])
       .filter((p) => Number.isFinite(p.value) && p.value >= 1 && p.timestamp.getTime() < triggeredAt.getTime())
-      .map((p) => ({ site: r.site, end: Math.min(p.timestamp.getTime() + periodSeconds * 1000, triggeredAt.getTime()) })),
+      .map((p) => ({ site: r.site, start: p.timestamp.getTime(), end: Math.min(p.timestamp.getTime() + periodSeconds * 1000, triggeredAt.getTime()) })),
   );
-  const last = ends.reduce<{ site: string; end: number } | undefined>((best, e) => (!best || e.end > best.end ? e : best), undefined);
+  const last = ends.reduce<{ site: string; start: number; end: number } | undefined>((best, e) => (!best || e.end > best.end ? e : best), undefined);
   if (!last) {
     const unread = records.filter((r) => !r.points).map((r) => r.site);
     return {
@@ -62,7 +79,11 @@ export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, 
       basis: `no successful heartbeat on record before the trigger${unread.length ? ` (${unread.join(', ')} not readable)` : ''}: the onset is taken as the trigger`,
     };
   }
-  return { at: new Date(last.end), basis: `the last ${last.site} heartbeat period with a committed heartbeat ended then` };
+  return {
+    at: new Date(last.end),
+    basis: `the last ${last.site} heartbeat period with a committed heartbeat ended then`,
+    committedFrom: new Date(last.start),
+  };
 }
 
 /**
@@ -140,9 +161,29 @@ export const metricWindow = (onset: Date): { start: Date; end: Date } => ({
   end: onset,
 });
 
-/** The newest figure whose whole period ended at or before the onset (a period still running at the onset may hold a datapoint taken after it). */
-export const figureBeforeOnset = (figures: readonly DataBehind[], onset: Date): DataBehind | undefined =>
-  latestFigure(figures, { notAfter: new Date(onset.getTime() - PERIOD_SECONDS * 1000) });
+/** Figures the source reports: a failed source reports nothing, so none is taken after the failure. */
+const SOURCE_SIDE: ReadonlySet<DataBehind['source']> = new Set(['OldestReplicationSlotLag', 'WalBytesBehind']);
+
+/**
+ * The newest figure known to be taken before the failure. A period still running at a moment may
+ * hold a datapoint taken after it, so only whole periods count: a figure of the source's up to the
+ * onset; one of the replica's (ReplicaLag, the Aurora lags) up to the start of the last committed
+ * heartbeat's period (`committedFrom`), since the failure may have come any time after that
+ * heartbeat and the replica's lag grows after it. Without `committedFrom` the onset bounds both.
+ */
+export function figureBeforeFailure(figures: readonly DataBehind[], onset: Onset): DataBehind | undefined {
+  const period = PERIOD_SECONDS * 1000;
+  const replicaSide = latestFigure(
+    figures.filter((f) => !SOURCE_SIDE.has(f.source)),
+    { notAfter: new Date((onset.committedFrom ?? onset.at).getTime() - period) },
+  );
+  const sourceSide = latestFigure(
+    figures.filter((f) => SOURCE_SIDE.has(f.source)),
+    { notAfter: new Date(onset.at.getTime() - period) },
+  );
+  if (!replicaSide || !sourceSide) return replicaSide ?? sourceSide;
+  return sourceSide.at.getTime() > replicaSide.at.getTime() ? sourceSide : replicaSide;
+}
 
 export type RpoEstimate = (typeof RPO_ESTIMATES)[number];
 
@@ -194,7 +235,7 @@ export interface FigureFacts {
 
 /** The budget decision from the data behind as of the onset. */
 export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
-  const figure = figureBeforeOnset(facts.figures, facts.onset.at);
+  const figure = figureBeforeFailure(facts.figures, facts.onset);
   const note = facts.note ? ` ${facts.note}` : '';
   const asOf = `onset ${facts.onset.at.toISOString()}: ${facts.onset.basis}; trigger at ${facts.triggeredAt.toISOString()}`;
   if (!figure) {
@@ -208,6 +249,10 @@ export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
         `the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
     );
   }
+  const which =
+    !SOURCE_SIDE.has(figure.source) && facts.onset.committedFrom
+      ? `the last period that ended by the start of the last committed heartbeat's period (${facts.onset.committedFrom.toISOString()}), so before the failure: the replica's lag grows after it`
+      : "the last period before the failure's onset";
   const unseen = round(Math.max(0, facts.latestCommit.at.getTime() - figure.at.getTime()) / 1000);
   const bound = round(figure.seconds + unseen);
   const strict = facts.estimate === 'strict';
@@ -223,9 +268,9 @@ export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
     figure.source,
     strict
       ? `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget (rpoEstimate strict): ${boundText}. ${facts.resource} was ${describeFigure(figure)}, ` +
-          `the last period before the failure's onset (${asOf}).${note}`
+          `${which} (${asOf}).${note}`
       : `${within ? 'Within' : 'Over'} the ${fmt(facts.budgetSeconds)} budget: ${facts.resource} was ${describeFigure(figure)}, ` +
-          `the last period before the failure's onset (${asOf}). Lag that grew after that sample is not in it (rpoEstimate last-sample): ${boundText}.${note}`,
+          `${which} (${asOf}). Lag that grew after that sample is not in it (rpoEstimate last-sample): ${boundText}.${note}`,
   );
 }
 

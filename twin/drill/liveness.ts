@@ -403,16 +403,22 @@ function escalationJustified(f: LivenessFacts, list: Escalation[]): LivenessResu
 
 // ------------------------------------------------------------------ failover-when-warranted
 
-/** The start of the last whole lag-metric period that ended at or before `t` (virtual ms; periods align to the minute). */
-const lastWholePeriodStart = (t: number): number => Math.floor(t / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS - LAG_METRIC_PERIOD_MS;
+/**
+ * The earliest start of the lag-metric period the data-loss guard may read for a failure at `t`
+ * (virtual ms; periods align to the minute): the guard reads the replica's lag from the last whole
+ * period that ended by the minute in which the last committed heartbeat started, and that heartbeat
+ * started at most one heartbeat period before the failure.
+ */
+const guardPeriodStart = (t: number, heartbeatPeriodMs: number): number =>
+  Math.floor((t - heartbeatPeriodMs) / LAG_METRIC_PERIOD_MS) * LAG_METRIC_PERIOD_MS - LAG_METRIC_PERIOD_MS;
 
 /**
  * The most the standby was really behind (ground truth, `truth.dataBehind`) from the start of the
- * last whole lag-metric period before `t0` up to `t0`: what a faithful sample the data-loss guard
- * can read as of a failure at `t0` may show. Undefined when it held everything then.
+ * earliest period the guard may read as of a failure at `t0` up to `t0`: what a faithful sample
+ * taken before the failure may show. Undefined when it held everything then.
  */
 function behindBefore(f: LivenessFacts, t0: number): { at: number; seconds: number } | undefined {
-  const from = lastWholePeriodStart(t0);
+  const from = guardPeriodStart(t0, f.config.heartbeat.periodSeconds * 1000);
   return (f.truth.dataBehind ?? [])
     .filter((s) => s.at >= from && s.at < t0 && s.seconds > 0)
     .reduce<{ at: number; seconds: number } | undefined>((m, s) => (!m || s.seconds > m.seconds ? s : m), undefined);
@@ -440,9 +446,9 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   if (atRisk !== undefined && atRisk > c.rpoBudgetSeconds)
     return not(`${atRisk} s of writes were really at risk, over the ${c.rpoBudgetSeconds} s budget (a human must accept the loss)`);
   // The guard's figure (docs/config.md `rpoBudgetSeconds`; held by rpoEstimate last-sample, part of
-  // the strict bound) is the data behind in the last 1-minute metric period before the failure's
-  // onset. When the standby really was over the budget behind at a moment a sample of that period
-  // can be taken (from the start of the last whole period before the failure to the failure), a
+  // the strict bound) is the data behind in the last 1-minute metric period known to be before the
+  // failure. When the standby really was over the budget behind at a moment a sample of that period
+  // can be taken (from the start of the earliest period the guard may read to the failure), a
   // faithful metric shows it and asking a human is right, even if the replica caught up before
   // the failure (the primary took no writes in between). Judged on the ground truth, never on the
   // figure the product read: a guard that asks while the standby was within budget throughout is
@@ -450,9 +456,9 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
   if (c.readiness !== 'cold') {
     const seen = behindBefore(f, t0);
     if (seen && seen.seconds > c.rpoBudgetSeconds) {
-      const from = lastWholePeriodStart(t0);
+      const from = guardPeriodStart(t0, c.heartbeat.periodSeconds * 1000);
       return not(
-        `the standby was really ${seen.seconds} s behind the primary's writes at ${at(f, seen.at)}, between the start of the last whole 1-minute metric period before the failure (${at(f, from)} to ${at(f, from + LAG_METRIC_PERIOD_MS)}) and the failure, over the ${c.rpoBudgetSeconds} s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human (rpoEstimate ${c.rpoEstimate ?? 'last-sample'})`,
+        `the standby was really ${seen.seconds} s behind the primary's writes at ${at(f, seen.at)}, between the start of the earliest 1-minute metric period the guard may read (${at(f, from)} to ${at(f, from + LAG_METRIC_PERIOD_MS)}: the last whole one before the last committed heartbeat, at most one ${c.heartbeat.periodSeconds} s heartbeat period before the failure) and the failure, over the ${c.rpoBudgetSeconds} s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human (rpoEstimate ${c.rpoEstimate ?? 'last-sample'})`,
       );
     }
   }

@@ -3,7 +3,7 @@ import {
   decideFromBackups,
   decideFromFigures,
   decideUnusableReplica,
-  figureBeforeOnset,
+  figureBeforeFailure,
   heartbeatWindow,
   latestCommitOf,
   metricWindow,
@@ -161,8 +161,8 @@ describe('metricWindow', () => {
   });
 });
 
-describe('figureBeforeOnset: only periods that ended by the onset count', () => {
-  const onset = new Date('2026-06-01T10:03:00.000Z');
+describe('figureBeforeFailure: only periods that ended by the onset count', () => {
+  const onset = { at: new Date('2026-06-01T10:03:00.000Z'), basis: 'no heartbeat on record' };
   const table: [string, Datapoint[], number | undefined][] = [
     ['the newest period that ended at the onset', [at('2026-06-01T10:01:00Z', 2), at('2026-06-01T10:02:00Z', 3)], 3],
     [
@@ -179,7 +179,35 @@ describe('figureBeforeOnset: only periods that ended by the onset count', () => 
     ['nothing before the onset', [at('2026-06-01T10:03:00Z', 0)], undefined],
   ];
   it.each(table)('%s', (_label, points, expected) => {
-    expect(figureBeforeOnset(instanceDataBehind({ engine: 'mysql', replicaLag: points }), onset)?.seconds).toBe(expected);
+    expect(figureBeforeFailure(instanceDataBehind({ engine: 'mysql', replicaLag: points }), onset)?.seconds).toBe(expected);
+  });
+});
+
+describe('figureBeforeFailure: a figure of the replica counts only from before the last committed heartbeat', () => {
+  // A 120 s heartbeat committed in the minute from 10:00 (read per minute); the next one failed.
+  // The failure came between 10:00 and the onset, 10:01 (the end of that heartbeat's minute)...
+  const onset = {
+    at: new Date('2026-06-01T10:01:00.000Z'),
+    basis: 'the last cross-region heartbeat period with a committed heartbeat ended then',
+    committedFrom: new Date('2026-06-01T10:00:00.000Z'),
+  };
+  const pg = (replicaLag: Datapoint[], slotLag: Datapoint[] = [], walBytesBehind: Datapoint[] = []) =>
+    figureBeforeFailure(instanceDataBehind({ engine: 'postgres', replicaLag, slotLag, walBytesBehind }), onset);
+  it('leaves out the minute of that heartbeat: the ReplicaLag of a source that went dark in it is not data behind', () => {
+    // ...and the source went dark at 10:00:06: 25 s of ReplicaLag in the 10:00 minute is the time since, not data.
+    const figure = pg([at('2026-06-01T09:59:00Z', 0.4), at('2026-06-01T10:00:00Z', 25)]);
+    expect(figure).toMatchObject({ seconds: 0.4, source: 'ReplicaLag', at: new Date('2026-06-01T09:59:00Z') });
+  });
+  it("takes the source's own zero up to the onset (a failed source reports nothing, so it came before the failure)", () => {
+    const figure = pg([at('2026-06-01T09:59:00Z', 12), at('2026-06-01T10:00:00Z', 25)], [], [at('2026-06-01T10:00:00Z', 0)]);
+    expect(figure).toMatchObject({ seconds: 0, source: 'WalBytesBehind', at: new Date('2026-06-01T10:00:00Z') });
+  });
+  it('takes the newer of the two when the source says nothing for the last minute', () => {
+    const figure = pg([at('2026-06-01T09:58:00Z', 3), at('2026-06-01T09:59:00Z', 12), at('2026-06-01T10:00:00Z', 25)], [at('2026-06-01T09:58:00Z', 0)]);
+    expect(figure).toMatchObject({ seconds: 12, source: 'ReplicaLag' });
+  });
+  it('has no figure when the replica reported nothing before that heartbeat', () => {
+    expect(pg([at('2026-06-01T10:00:00Z', 25)])).toBeUndefined();
   });
 });
 

@@ -64,24 +64,24 @@ const timeout = () => Object.assign(new Error('connect timeout'), { name: 'Timeo
 describe('check-data-loss-budget: RDS instances', () => {
   it('rpoEstimate strict holds the bound (the figure plus what its sample cannot see) against the budget', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]] });
+    byMetric({ ReplicaLag: [['2026-06-01T09:54:00Z', 4]] });
     const strict = (budget: number) => ({ ...db, failover: { ...db.failover, rpoEstimate: 'strict' as const, rpoBudgetSeconds: budget } });
     await expect(handler({ database: strict(30), triggeredAt })).resolves.toMatchObject({
       lagSeconds: 4,
-      boundSeconds: 154,
-      unseenSeconds: 150,
+      boundSeconds: 214,
+      unseenSeconds: 210,
       estimate: 'strict',
       withinBudget: false,
     });
-    await expect(handler({ database: strict(154), triggeredAt })).resolves.toMatchObject({ boundSeconds: 154, withinBudget: true });
+    await expect(handler({ database: strict(214), triggeredAt })).resolves.toMatchObject({ boundSeconds: 214, withinBudget: true });
   });
 
   it('a run a failed heartbeat triggered counts the heartbeat timeout past its trigger (the attempt started then)', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
     // no failed heartbeat on record after the onset: the trigger (10:00:30) bounds it, plus 30 s for a heartbeat trigger
-    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]], HeartbeatSuccess: [['2026-06-01T09:55:00Z', 1]] });
-    await expect(handler({ database: db, triggeredAt, triggerKind: 'alarm' })).resolves.toMatchObject({ unseenSeconds: 330 });
-    await expect(handler({ database: db, triggeredAt, triggerKind: 'heartbeat' })).resolves.toMatchObject({ unseenSeconds: 360 });
+    byMetric({ ReplicaLag: [['2026-06-01T09:54:00Z', 4]], HeartbeatSuccess: [['2026-06-01T09:55:00Z', 1]] });
+    await expect(handler({ database: db, triggeredAt, triggerKind: 'alarm' })).resolves.toMatchObject({ unseenSeconds: 390 });
+    await expect(handler({ database: db, triggeredAt, triggerKind: 'heartbeat' })).resolves.toMatchObject({ unseenSeconds: 420 });
   });
 
   it('reads ReplicaLag of the standby (standby Region) and OldestReplicationSlotLag of the PostgreSQL primary (primary Region) before the onset', async () => {
@@ -102,18 +102,20 @@ describe('check-data-loss-budget: RDS instances', () => {
       },
       regions,
     );
+    // The 09:55 minute is the last committed heartbeat's: the replica's lag in it may be after the failure.
     await expect(handler({ database: db, triggeredAt })).resolves.toEqual({
-      lagSeconds: 4,
-      boundSeconds: 154,
-      unseenSeconds: 150,
+      lagSeconds: 3,
+      boundSeconds: 213,
+      unseenSeconds: 210,
       estimate: 'last-sample',
       budgetSeconds: 30,
       withinBudget: true,
       source: 'ReplicaLag',
       detail:
-        "Within the 30 s budget: orders-replica was 4 s behind at 2026-06-01T09:55:00.000Z (ReplicaLag), the last period before the failure's onset " +
+        'Within the 30 s budget: orders-replica was 3 s behind at 2026-06-01T09:54:00.000Z (ReplicaLag), ' +
+        "the last period that ended by the start of the last committed heartbeat's period (2026-06-01T09:55:00.000Z), so before the failure: the replica's lag grows after it " +
         '(onset 2026-06-01T09:56:00.000Z: the last in-region heartbeat period with a committed heartbeat ended then; trigger at 2026-06-01T10:00:30.000Z). ' +
-        "Lag that grew after that sample is not in it (rpoEstimate last-sample): at most 154 s can have been lost: the figure plus the 150 s from its period's start to 2026-06-01T09:57:30.000Z, " +
+        "Lag that grew after that sample is not in it (rpoEstimate last-sample): at most 213 s can have been lost: the figure plus the 210 s from its period's start to 2026-06-01T09:57:30.000Z, " +
         'the latest moment the primary can have committed (the in-region heartbeat that started in the period from 2026-06-01T09:56:00.000Z failed, within its 30 s timeout), which the sample cannot see.',
     });
 
@@ -189,13 +191,14 @@ describe('check-data-loss-budget: RDS instances', () => {
       const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
       regions.push(`${name}:${region}`);
       if (region === 'us-east-1') throw timeout();
-      // after the onset PostgreSQL's ReplicaLag grows with the time the source has been unreachable
+      // after the failure PostgreSQL's ReplicaLag grows with the time the source has been unreachable:
+      // from the minute of the last committed heartbeat (09:55) on, it may be that
       return metric(
         name === 'HeartbeatSuccess'
           ? HEARTBEATS
           : [
-              ['2026-06-01T09:55:00Z', 0.7],
-              ['2026-06-01T09:56:00Z', 30],
+              ['2026-06-01T09:54:00Z', 0.7],
+              ['2026-06-01T09:55:00Z', 30],
               ['2026-06-01T09:58:00Z', 120],
             ],
       );
@@ -247,8 +250,8 @@ describe('check-data-loss-budget: RDS instances', () => {
       const name = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
       if (region === 'us-east-1') throw timeout();
       if (name === 'HeartbeatSuccess') return metric(HEARTBEATS);
-      if (name === 'WalBytesBehind') return metric([['2026-06-01T09:55:00Z', 8192]]);
-      return metric([['2026-06-01T09:55:00Z', 40]]);
+      if (name === 'WalBytesBehind') return metric([['2026-06-01T09:54:00Z', 8192]]);
+      return metric([['2026-06-01T09:54:00Z', 40]]);
     });
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 40, withinBudget: false, source: 'ReplicaLag' });
   });
@@ -256,7 +259,7 @@ describe('check-data-loss-budget: RDS instances', () => {
   it('MySQL reads no slot metric', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
     const regions: string[] = [];
-    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 40]] }, regions);
+    byMetric({ ReplicaLag: [['2026-06-01T09:54:00Z', 40]] }, regions);
     await expect(handler({ database: exampleDatabase({ engine: 'mysql' }), triggeredAt })).resolves.toMatchObject({ lagSeconds: 40, withinBudget: false });
     expect(regions).toEqual(['HeartbeatSuccess:us-east-1', 'HeartbeatSuccess:us-west-2', 'ReplicaLag:us-west-2']);
   });
@@ -282,7 +285,7 @@ describe('check-data-loss-budget: RDS instances', () => {
       // 0 s behind before the onset (09:56); the replica fell an hour behind while the primary kept writing.
       byMetric({
         ReplicaLag: [
-          ['2026-06-01T09:55:00Z', 0],
+          ['2026-06-01T09:54:00Z', 0],
           ['2026-06-01T10:19:00Z', 3600],
         ],
       });
@@ -304,7 +307,7 @@ describe('check-data-loss-budget: RDS instances', () => {
 
   it('within budget', async () => {
     rds.on(DescribeDBInstancesCommand).resolves(replica());
-    byMetric({ ReplicaLag: [['2026-06-01T09:55:00Z', 4]] });
+    byMetric({ ReplicaLag: [['2026-06-01T09:54:00Z', 4]] });
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: 4, withinBudget: true });
   });
 
@@ -378,7 +381,7 @@ describe('check-data-loss-budget: Aurora', () => {
   it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
     byMetric({
       AuroraGlobalDBRPOLag: [
-        ['2026-06-01T09:55:00Z', 2500],
+        ['2026-06-01T09:54:00Z', 2500],
         ['2026-06-01T09:59:00Z', 60_000],
       ],
     });

@@ -40,7 +40,7 @@ const CONFIG: LivenessConfig = {
   vantage: { regions: ['us-east-1', 'us-east-1', 'us-west-2', 'eu-west-1'], includeControlPlane: true, quorum: 3 },
   failback: { policy: 'manual-approval', stabilityMinutes: 30 },
 };
-const BOUND = failoverBound(CONFIG).seconds; // 789 s
+const BOUND = failoverBound(CONFIG).seconds; // 789 s: the default config of these cases
 const FB_BOUND = failbackBound(CONFIG).seconds; // 810 s
 
 /** Writes through the DNS name: to `target` every 10 s from `from` to `to` (s). */
@@ -191,7 +191,7 @@ describe('failover-when-warranted', () => {
     // failure's onset (t=300s: the period t=200s..260s, START being 1,000 s); the ground truth
     // samples what the standby really did not hold through it and up to the failure.
     [
-      'not warranted: the standby was really over budget behind in the last metric period before the failure (the figure the guard reads), though it caught up by the crash',
+      'not warranted: the standby was really over budget behind in a metric period the guard may read (before the last committed heartbeat), though it caught up by the crash',
       facts({
         faults: [crash(300, 0)],
         dataBehind: [
@@ -201,7 +201,7 @@ describe('failover-when-warranted', () => {
         writerAtEnd: null,
       }),
       true,
-      /^not warranted at t=300s \(the primary crashed\): the standby was really 45 s behind the primary's writes at t=230s, between the start of the last whole 1-minute metric period before the failure \(t=200s to t=260s\) and the failure, over the 30 s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human \(rpoEstimate last-sample\)/,
+      /^not warranted at t=300s \(the primary crashed\): the standby was really 45 s behind the primary's writes at t=230s, between the start of the earliest 1-minute metric period the guard may read \(t=140s to t=200s: the last whole one before the last committed heartbeat, at most one 60 s heartbeat period before the failure\) and the failure, over the 30 s budget: a faithful lag figure of that time is over budget, so the guard rightly asks a human \(rpoEstimate last-sample\)/,
     ],
     [
       'warranted: the standby within budget through the last metric period and up to the failure (a guard that asks is wrong)',
@@ -217,13 +217,40 @@ describe('failover-when-warranted', () => {
       /^warranted at t=300s .*writes never came back/,
     ],
     [
-      'warranted: a lag over budget that ended before the last metric period does not excuse asking (the guard reads the last period)',
+      'warranted: a lag over budget that ended before the earliest period the guard may read does not excuse asking',
       facts({
         faults: [crash(300, 0)],
         dataBehind: [
-          { at: at(140), seconds: 45 },
-          { at: at(195), seconds: 45 },
-          { at: at(200), seconds: 0 },
+          { at: at(80), seconds: 45 },
+          { at: at(135), seconds: 45 },
+          { at: at(140), seconds: 0 },
+        ],
+        writerAtEnd: null,
+      }),
+      false,
+      /^warranted at t=300s .*writes never came back/,
+    ],
+    [
+      'not warranted: with a 120 s heartbeat the guard may read a period a minute earlier (the last committed heartbeat can be two minutes old)',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [
+          { at: at(85), seconds: 45 },
+          { at: at(90), seconds: 0 },
+        ],
+        config: { heartbeat: { periodSeconds: 120, evaluationPeriods: 3 } },
+        writerAtEnd: null,
+      }),
+      true,
+      /the standby was really 45 s behind the primary's writes at t=85s, between the start of the earliest 1-minute metric period the guard may read \(t=80s to t=140s: .*one 120 s heartbeat period/,
+    ],
+    [
+      'warranted: the same lag with a 60 s heartbeat is before any period the guard may read',
+      facts({
+        faults: [crash(300, 0)],
+        dataBehind: [
+          { at: at(85), seconds: 45 },
+          { at: at(90), seconds: 0 },
         ],
         writerAtEnd: null,
       }),
@@ -324,7 +351,8 @@ describe('failover-when-warranted', () => {
     const r = check(f, 'failover-when-warranted');
     expect(r.detail).toMatch(detail);
     expect(r.held).toBe(held);
-    expect(r.bound).toEqual({ seconds: BOUND, derivation: describeBound(failoverBound(f.config)) });
+    expect(r.bound).toEqual({ seconds: failoverBound(f.config).seconds, derivation: describeBound(failoverBound(f.config)) });
+    if (f.config.heartbeat === CONFIG.heartbeat) expect(r.bound?.seconds).toBe(BOUND);
   });
 });
 
