@@ -35,7 +35,8 @@ export const BUNDLE_BANNER = "import { createRequire as __rdsFailoverRequire } f
  * a cold start is trimmed at build time instead (scripts/bundle-function.mjs): the shapes of
  * operations no function sends, the credential chain past its first link (the environment, which
  * Lambda always answers), the protocols of lazily loaded clients, each client's package.json but
- * its version, and the boilerplate of each modelled error class (one factory builds them all).
+ * its version, the boilerplate of each modelled error class (one factory builds them all), and
+ * the SigV4a paths of the multi-Region signer (loaded the first time a request asks for them).
  */
 export const BUNDLE_EXTERNALS = ['pg-native'];
 
@@ -107,7 +108,7 @@ export const CRITICAL_PATH_FUNCTIONS = [
 export const BUNDLE_OVER_LIMIT: Readonly<Partial<Record<(typeof CRITICAL_PATH_FUNCTIONS)[number], number>>> = {
   'check-data-loss-budget': 276_000, // RDS and CloudWatch
   'fence-primary': 325_000, // DynamoDB, RDS and EC2 (every fence method uses EC2: the isolation group or the ingress rules)
-  'record-incident': 261_000, // DynamoDB and EventBridge; CloudWatch, and SNS with the notification's text, load on use
+  'record-incident': 258_500, // DynamoDB and EventBridge; CloudWatch, and SNS with the notification's text, load on use
 };
 
 /** esbuild options of one function: `entry` (a handler.ts) into `outdir` as {@link BUNDLE_ENTRY_FILE} plus chunks. */

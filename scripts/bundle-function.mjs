@@ -33,6 +33,9 @@
  * - A client's package.json, which it imports for its version alone: bundled as name and version.
  * - Modelled error classes ({@link compactErrorClasses}): one factory makes them, with the same
  *   names, shape ids, fields and prototypes as the classes the generator writes out.
+ * - The multi-Region signer ({@link multiRegionSignerPlugin}) of clients whose endpoints may ask
+ *   for SigV4a (EventBridge): its SigV4 path in the bundle, the class itself loaded the first time
+ *   a request is to be signed for every Region.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
@@ -335,6 +338,74 @@ const credentialChainPlugin = {
   },
 };
 
+/** The multi-Region signer as clients import it: by name, or by file (the barrel flattener points imports at the defining module). */
+const MULTI_REGION_SIGNER =
+  /^@aws-sdk\/signature-v4-multi-region$|[\\/]@aws-sdk[\\/]signature-v4-multi-region[\\/]dist-es[\\/](index|SignatureV4MultiRegion)\.js$/;
+
+/**
+ * The multi-Region signer for a Lambda cold start. Clients whose endpoints may ask for SigV4a
+ * (EventBridge global endpoints, STS) construct `SignatureV4MultiRegion`, which signs SigV4 itself
+ * and hands the rare request signed for every Region (`signingRegion` "*") to a SigV4a signer. This
+ * class signs SigV4 with the same signer the real one uses (SignatureV4SignWithCredentials, over
+ * the same options), and loads the real class, whose SigV4a paths and their long messages are 6 KB,
+ * the first time a request asks for "*". `sigv4aDependency` reads the same containers as the real
+ * one: no SigV4a implementation is bundled, so it says "none", and endpoints fall back to SigV4.
+ */
+const MULTI_REGION_SIGNER_SHIM = (dir) => `
+import { signatureV4aContainer } from "@smithy/signature-v4";
+import { signatureV4CrtContainer } from ${JSON.stringify(join(dir, 'signature-v4-crt-container.js'))};
+import { SignatureV4SignWithCredentials } from ${JSON.stringify(join(dir, 'SignatureV4SignWithCredentials.js'))};
+export class SignatureV4MultiRegion {
+  static sigv4aDependency() {
+    if (typeof signatureV4CrtContainer.CrtSignerV4 === "function") return "crt";
+    if (typeof signatureV4aContainer.SignatureV4a === "function") return "js";
+    return "none";
+  }
+  constructor(options) {
+    this.sigv4Signer = new SignatureV4SignWithCredentials(options);
+    this.signerOptions = options;
+  }
+  everyRegion() {
+    this.multiRegion ??= import(${JSON.stringify(join(dir, 'SignatureV4MultiRegion.js'))}).then((m) => new m.SignatureV4MultiRegion(this.signerOptions));
+    return this.multiRegion;
+  }
+  async sign(request, options = {}) {
+    return options.signingRegion === "*" ? (await this.everyRegion()).sign(request, options) : this.sigv4Signer.sign(request, options);
+  }
+  async signWithCredentials(request, credentials, options = {}) {
+    return options.signingRegion === "*" ? (await this.everyRegion()).signWithCredentials(request, credentials, options) : this.sigv4Signer.signWithCredentials(request, credentials, options);
+  }
+  async presign(request, options = {}) {
+    return options.signingRegion === "*" ? (await this.everyRegion()).presign(request, options) : this.sigv4Signer.presign(request, options);
+  }
+  async presignWithCredentials(request, credentials, options = {}) {
+    return options.signingRegion === "*" ? (await this.everyRegion()).presignWithCredentials(request, credentials, options) : this.sigv4Signer.presignWithCredentials(request, credentials, options);
+  }
+}
+`;
+
+/** Clients' static import of the multi-Region signer → {@link MULTI_REGION_SIGNER_SHIM}, where the installed package has the modules it builds on. */
+const multiRegionSignerPlugin = {
+  name: 'multi-region-signer',
+  setup(b) {
+    b.onResolve({ filter: MULTI_REGION_SIGNER }, async (args) => {
+      if (args.kind !== 'import-statement' || args.namespace === 'multi-region-signer' || args.pluginData === 'multi-region-signer') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'multi-region-signer' });
+      if (r.errors.length > 0 || r.external) return undefined;
+      const dir = dirname(r.path);
+      const real = await readFile(join(dir, 'SignatureV4MultiRegion.js'), 'utf8').catch(() => '');
+      // The shim mirrors this version's class: its signer for SigV4, and "*" for SigV4a.
+      const mirrors = /this\.sigv4Signer = new SignatureV4SignWithCredentials\(options\)/.test(real) && /options\.signingRegion === "\*"/.test(real);
+      return mirrors ? { path: join(dir, 'SignatureV4MultiRegion.js'), namespace: 'multi-region-signer' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'multi-region-signer' }, (args) => ({
+      contents: MULTI_REGION_SIGNER_SHIM(dirname(args.path)),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 /**
  * Builds one function as deployed: the main pass (entry `index.mjs`, its chunks) and, if the
  * bundle reaches the SDK's credential chain, the pass of its lazy links into the same `outdir`.
@@ -342,7 +413,7 @@ const credentialChainPlugin = {
  */
 export async function buildFunction(options) {
   const links = new Map();
-  const main = await build({ ...options, plugins: [sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)] });
+  const main = await build({ ...options, plugins: [multiRegionSignerPlugin, sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)] });
   let credentials;
   if (links.size > 0) {
     credentials = await build({

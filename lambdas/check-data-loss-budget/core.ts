@@ -28,6 +28,11 @@ export type Datapoint = LagPoint;
 
 /** How far before the onset datapoints are fetched. */
 export const LOOKBACK_MS = 10 * 60_000;
+/**
+ * The metric period the guard reads, a minute: the lag metrics', and the heartbeats' too
+ * (heartbeat periods are 60 s or a multiple of it; read per minute, a heartbeat period of several
+ * minutes still places its last committed heartbeat within a minute).
+ */
 export const PERIOD_SECONDS = 60;
 
 /** One heartbeat site's `HeartbeatSuccess` datapoints (Maximum per heartbeat period: 1 = a heartbeat committed). */
@@ -48,13 +53,6 @@ export interface Onset {
    */
   committedFrom?: Date;
 }
-
-/**
- * The period at which the guard reads the heartbeats: a minute (heartbeat periods are 60 s or a
- * multiple of it). A heartbeat period of several minutes read per minute places its last
- * committed heartbeat within a minute, not within the whole period.
- */
-export const HEARTBEAT_READ_PERIOD_SECONDS = PERIOD_SECONDS;
 
 /**
  * The failure's onset: the end of the last heartbeat period, before the trigger, in which a

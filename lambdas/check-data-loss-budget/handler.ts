@@ -35,7 +35,6 @@ import {
   decideFromFigures,
   decideNoFigure,
   decideUnusableReplica,
-  HEARTBEAT_READ_PERIOD_SECONDS,
   heartbeatWindow,
   latestCommitOf,
   type LatestCommit,
@@ -142,7 +141,7 @@ async function walBehind(database: DatabaseConfig, onset: Onset): Promise<Datapo
  * A site whose metric cannot be read (its Region may be the one that failed) has no record.
  */
 async function heartbeats(database: DatabaseConfig, triggeredAt: Date): Promise<HeartbeatRecord[]> {
-  const period = HEARTBEAT_READ_PERIOD_SECONDS;
+  const period = PERIOD_SECONDS;
   const sites = heartbeatSites(database);
   const out: HeartbeatRecord[] = [];
   for (const { site, region } of sites) {
@@ -213,7 +212,7 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
         latestCommit: { at: now, basis: `now: the verdict is ${verdict}, the primary may still take writes` },
       };
     }
-    const periodSeconds = HEARTBEAT_READ_PERIOD_SECONDS;
+    const periodSeconds = PERIOD_SECONDS;
     const records = await heartbeats(database, triggeredAt);
     const at = onsetOf(records, triggeredAt, periodSeconds);
     return { onset: at, latestCommit: latestCommitOf(records, at, triggeredAt, periodSeconds, HEARTBEAT_TIMEOUT_SECONDS, triggerKind === 'heartbeat') };

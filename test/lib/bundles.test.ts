@@ -12,12 +12,15 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
 import { bundleFunction, staticallyLoaded } from '../../bench/bundles.js';
@@ -164,6 +167,32 @@ describe('function bundles', () => {
     BUILD_TIMEOUT_MS,
   );
 
+  it(
+    "record-incident: a cold start holds the multi-Region signer's SigV4 path, the SigV4a class only in a lazy chunk",
+    async () => {
+      const outdir = join(dir, 'signer-record-incident');
+      const { main } = await buildFunction({
+        ...functionBuildOptions(join(PROJECT_ROOT, 'lambdas', 'record-incident', 'handler.ts'), outdir),
+        sourcemap: false,
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+      });
+      const outputs = Object.fromEntries(Object.entries(main.metafile.outputs).map(([f, m]) => [resolve(f), m]));
+      const loaded = staticallyLoaded(outputs, outdir);
+      const holding = (input: RegExp) =>
+        Object.entries(outputs)
+          .filter(([, m]) => Object.entries(m.inputs).some(([i, { bytesInOutput }]) => input.test(i) && bytesInOutput > 0))
+          .map(([f]) => f);
+      const real = holding(/^node_modules\/@aws-sdk\/signature-v4-multi-region\/dist-es\/SignatureV4MultiRegion\.js$/);
+      const trimmed = holding(/^multi-region-signer:/);
+      expect(trimmed.filter((f) => loaded.has(f))).toHaveLength(1);
+      expect(real.length).toBeGreaterThan(0);
+      expect(real.filter((f) => loaded.has(f))).toEqual([]);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
   // Each handler passes its own contract to defineHandler and contracts.ts builds its schemas through a
   // function marked free of side effects: a cold start keeps its function's schemas, not every
   // function's (the registry, CONTRACTS, is imported by no handler).
@@ -261,6 +290,7 @@ import { DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCom
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, FailoverGlobalClusterCommand, ModifyDBInstanceCommand, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 
 /**
  * What a caller can tell of an error: its fields, its class (name, shape id, which modelled classes
@@ -281,7 +311,7 @@ const described = (err) => ({
 
 export async function handler({ endpoint, only }) {
   const config = { region: 'eu-west-1', endpoint, maxAttempts: 1 };
-  const ec2 = new EC2Client(config), rds = new RDSClient(config), route53 = new Route53Client(config), ddb = new DynamoDBClient(config);
+  const ec2 = new EC2Client(config), rds = new RDSClient(config), route53 = new Route53Client(config), ddb = new DynamoDBClient(config), events = new EventBridgeClient(config);
   const calls = {
     describeSecurityGroups: () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ['sg-1'], Filters: [{ Name: 'vpc-id', Values: ['vpc-1'] }] })),
     revokeIngress: () => ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: 'sg-1', SecurityGroupRuleIds: ['sgr-1', 'sgr-2'] })),
@@ -290,6 +320,7 @@ export async function handler({ endpoint, only }) {
     describeMissingInstance: () => rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'gone' })),
     changeRecords: () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Comment: 'failover', Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'db.example.com', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: 'b.example.com' }] } }] } })),
     getItem: () => ddb.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'lease#db' } }, ConsistentRead: true })),
+    putEvents: () => events.send(new PutEventsCommand({ Entries: [{ Source: 'rds-failover', DetailType: 'Failover Phase Changed', Detail: '{"phase":"fenced"}', EventBusName: 'failover' }] })),
     updateItem: () => ddb.send(new UpdateItemCommand({ TableName: 't', Key: { pk: { S: 'lease#db' } }, UpdateExpression: 'SET v = :v', ConditionExpression: 'v = :o', ExpressionAttributeValues: { ':v': { N: '2' }, ':o': { N: '1' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
   };
   const results = {};
@@ -351,6 +382,8 @@ function answer(req: { url: string; target: string; body: string }): { status: n
       headers: { 'content-type': 'application/x-amz-json-1.0' },
       body: '{"Item":{"pk":{"S":"lease#db"},"v":{"N":"1"},"holder":{"S":"exec"},"tags":{"SS":["a","b"]}}}',
     };
+  if (req.target === 'AWSEvents.PutEvents')
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"FailedEntryCount":0,"Entries":[{"EventId":"e-1"}]}' };
   if (req.target === 'DynamoDB_20120810.UpdateItem')
     return {
       status: 400,
@@ -368,6 +401,42 @@ interface Recorded {
   userAgent: string;
   /** The access key id the request was signed with (Authorization: ... Credential=<id>/...). */
   keyId: string | undefined;
+  /** Whether its SigV4 signature is the one the request's own headers, body and the key's secret ("s") give. */
+  signed: boolean;
+}
+
+/** Signs the request again as received (every secret in these tests is "s") and compares the Authorization header. */
+async function signatureHolds(req: IncomingMessage, path: string, body: string): Promise<boolean> {
+  const authorization = String(req.headers.authorization ?? '');
+  const scope = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization);
+  if (!scope) return false;
+  const [, accessKeyId, , region, service] = scope;
+  const headers = Object.fromEntries(
+    Object.entries(req.headers)
+      .filter(([k]) => k !== 'authorization')
+      .map(([k, v]) => [k, String(v)]),
+  );
+  const url = new URL(path, 'http://local');
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: accessKeyId!, secretAccessKey: 's', sessionToken: headers['x-amz-security-token'] },
+    region: region!,
+    service: service!,
+    sha256: Sha256,
+    uriEscapePath: service !== 's3',
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: req.method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    }),
+    { signingDate: new Date(headers['x-amz-date']!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) },
+  );
+  return signed.headers.authorization === authorization;
 }
 
 /** A local endpoint answering every client, recording what each request carried (not its signature or dates). */
@@ -377,17 +446,20 @@ async function fakeAws(): Promise<{ endpoint: string; requests: Recorded[]; clos
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      const recorded = {
-        url: req.url ?? '',
-        target: String(req.headers['x-amz-target'] ?? ''),
-        body,
-        userAgent: String(req.headers['user-agent'] ?? ''),
-        keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1],
-      };
-      requests.push(recorded);
-      const a = answer(recorded);
-      res.writeHead(a.status, { ...a.headers, 'x-amzn-requestid': 'req' });
-      res.end(a.body);
+      void signatureHolds(req, req.url ?? '/', body).then((signed) => {
+        const recorded = {
+          url: req.url ?? '',
+          target: String(req.headers['x-amz-target'] ?? ''),
+          body,
+          userAgent: String(req.headers['user-agent'] ?? ''),
+          keyId: /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1],
+          signed,
+        };
+        requests.push(recorded);
+        const a = answer(recorded);
+        res.writeHead(a.status, { ...a.headers, 'x-amzn-requestid': 'req' });
+        res.end(a.body);
+      });
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -442,7 +514,7 @@ describe('a bundle on the wire, against the same code unbundled', () => {
   const LAMBDA_ENV = { AWS_ACCESS_KEY_ID: 'AKIDLAMBDAENV', AWS_SECRET_ACCESS_KEY: 's', AWS_SESSION_TOKEN: 't' };
 
   it(
-    'sends the same requests and reads the same answers and errors (EC2, RDS, Route 53, DynamoDB)',
+    'sends the same requests, signed, and reads the same answers and errors (EC2, RDS, Route 53, DynamoDB, EventBridge)',
     async () => {
       const before = server.requests.length;
       const fromSource = await run(unbundled, LAMBDA_ENV);
@@ -453,7 +525,9 @@ describe('a bundle on the wire, against the same code unbundled', () => {
       const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string })
         .version;
       expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
-      expect(sourceRequests).toHaveLength(8);
+      expect(sourceRequests).toHaveLength(9);
+      // Every request of both is signed as SigV4 would sign it (EventBridge's through the multi-Region signer the build trims).
+      expect(server.requests.slice(before).filter((r) => !r.signed)).toEqual([]);
       expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
       expect(fromBundle).toEqual(fromSource);
       // The members the trimmed schemas name: what fence-primary and promote-standby rely on.
@@ -477,6 +551,7 @@ describe('a bundle on the wire, against the same code unbundled', () => {
           },
         },
         changeRecords: { output: { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } } },
+        putEvents: { output: { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] } },
         getItem: { output: { Item: { v: { N: '1' } } } },
         updateItem: {
           error: {
