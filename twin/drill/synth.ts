@@ -298,9 +298,6 @@ export interface SynthesisResult {
   key: string;
 }
 
-/** The sources' fingerprint when this process first loaded the product's modules (see synthesizeApp). */
-let loadedSources: string | undefined;
-
 /** The cache key of a config synthesized with these sources. */
 const keyOf = (config: FailoverConfig, context: unknown, fingerprint: string): string =>
   createHash('sha256')
@@ -321,7 +318,12 @@ export async function synthesizeApp(config: FailoverConfig, options: SynthesizeA
   const context = synthContext();
   const fingerprint = sourceFingerprint();
   const key = keyOf(config, context, fingerprint);
-  const dir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  // The product's modules load once per process, some of them before this call (a test imports
+  // lib/ and lambdas/ beside the twin): once the sources changed after this module loaded, what this
+  // process synthesizes and runs may be the old sources, so it neither reads nor stores the cache
+  // (storing old templates under the new sources' key would poison it for every later run).
+  const changed = FINGERPRINT_AT_LOAD !== fingerprint;
+  const dir = changed ? false : options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const file = dir === false ? undefined : join(dir, `${key}.json`);
   if (file) {
     try {
@@ -331,18 +333,13 @@ export async function synthesizeApp(config: FailoverConfig, options: SynthesizeA
       // missing or unreadable: synthesize
     }
   }
-  // The product's modules load once per process: a long-lived process (a chaos campaign, a watch)
-  // synthesizes with the sources as they were when it first loaded them, so the result is stored
-  // under THOSE sources' fingerprint, never under the current one (that would poison the cache).
-  loadedSources ??= fingerprint;
   const [{ App: CdkApp }, { buildApp }] = await Promise.all([import('aws-cdk-lib'), import('../../lib/app.js')]);
   const app = synthesizeWith({ App: CdkApp, buildApp }, { config });
-  const storeAs = loadedSources === fingerprint ? file : dir === false ? undefined : join(dir, `${keyOf(config, context, loadedSources)}.json`);
-  if (storeAs && dir !== false) {
+  if (file && dir !== false) {
     mkdirSync(dir, { recursive: true });
-    const tmp = `${storeAs}.${process.pid}.tmp`;
+    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(app));
-    renameSync(tmp, storeAs);
+    renameSync(tmp, file);
     pruneCache(dir, CACHE_ENTRIES_KEPT);
   }
   return { app, cache: file ? 'miss' : 'off', ms: performance.now() - started, key };
@@ -391,6 +388,9 @@ export function sourceFingerprint(root = PROJECT_ROOT): string {
   }
   return hash.digest('hex');
 }
+
+/** The sources' fingerprint when this module loaded (with the product's modules, as a rule: see synthesizeApp). */
+const FINGERPRINT_AT_LOAD = sourceFingerprint();
 
 // ------------------------------------------------------------------ intrinsic resolution
 
