@@ -268,6 +268,7 @@ function acceptRdsEvent(database: DatabaseConfig, event: unknown, ctx: AcceptTri
     source: detail.EventID,
     at: timeOrThrow(when, 'RDS event time'),
     summary: `RDS event ${detail.EventID} on ${detail.SourceIdentifier}${detail.Message ? `: ${detail.Message}` : ''}`,
+    ...(detail.SourceIdentifier ? { subject: detail.SourceIdentifier } : {}),
     ...derived(database, ctx.executionId),
   };
 }
@@ -376,7 +377,7 @@ function acceptRedelivered(database: DatabaseConfig, event: unknown, ctx: Accept
   if (detail.database !== database.name) {
     throw new InvalidTriggerError(`re-delivered trigger is for database "${detail.database}", not "${database.name}"`, { redelivered: detail.database });
   }
-  const { kind, source, at, summary, requestedBy, stoodDownAt, heldBy } = detail.trigger;
+  const { kind, source, at, summary, requestedBy, subject, stoodDownAt, heldBy } = detail.trigger;
   const waited = stoodDownAt
     ? ` (re-delivered: it stood down at ${stoodDownAt} while ${heldBy ? incidentIdOf(heldBy) : 'another run'} held the lease)`
     : ' (re-delivered)';
@@ -387,6 +388,7 @@ function acceptRedelivered(database: DatabaseConfig, event: unknown, ctx: Accept
     at: timeOrThrow(at, 're-delivered trigger time'),
     summary: `${summary}${waited}`,
     ...(requestedBy ? { requestedBy } : {}),
+    ...(subject ? { subject } : {}),
     ...derived(database, ctx.executionId),
     redelivered: { releasedBy: detail.releasedBy, ...(stoodDownAt ? { stoodDownAt } : {}), ...(heldBy ? { heldBy } : {}) },
   };

@@ -36,6 +36,8 @@ export interface LeaseItem {
   standbyNotReadySince?: string;
   /** The latest trigger that stood down while this lease was held (by another run than its own). */
   pendingTrigger?: PendingTrigger;
+  /** The failback that let the lease go while it only watches and asks (stability window, approval): drills stay off meanwhile. */
+  failbackWaiting?: string;
 }
 
 /** What the core needs from the input. */
@@ -50,6 +52,10 @@ export interface LeaseRequest {
    * delivery: EventBridge retries a target for up to 24 hours) and takes nothing.
    */
   triggeredAt?: string;
+  /** acquire: the run is a drill, which stays off while a failback waits ({@link LeaseItem.failbackWaiting}). */
+  drill?: boolean;
+  /** release: a failback lets the lease go while it waits (marks `failbackWaiting`); acquire: that failback takes it again (clears it). */
+  waiting?: boolean;
 }
 
 /** The parts of an UpdateItem request the core decides (values unmarshalled; the handler marshalls). */
@@ -79,6 +85,7 @@ const NAMES = {
   '#takenOverFrom': 'takenOverFrom',
   '#standbyNotReadySince': 'standbyNotReadySince',
   '#pendingTrigger': 'pendingTrigger',
+  '#failbackWaiting': 'failbackWaiting',
 } as const;
 type NameKey = keyof typeof NAMES;
 
@@ -123,11 +130,13 @@ export const readOutcome = (item: LeaseItem | undefined): LeaseOutcome => ({
  */
 export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
   const stale = !request.ignoreCooldown && request.triggeredAt !== undefined;
+  // A drill also waits for a failback that let the lease go while it watches and asks.
+  const free = request.drill ? 'attribute_not_exists(#holder) AND attribute_not_exists(#failbackWaiting)' : 'attribute_not_exists(#holder)';
   const condition = request.ignoreCooldown
-    ? 'attribute_not_exists(#holder)'
+    ? free
     : stale
-      ? '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR (#lastChangeAt < :cooldownStart AND #lastChangeAt < :triggeredAt))'
-      : '(attribute_not_exists(#holder)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)';
+      ? `(${free}) AND (attribute_not_exists(#lastChangeAt) OR (#lastChangeAt < :cooldownStart AND #lastChangeAt < :triggeredAt))`
+      : `(${free}) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)`;
   return takePlan(request, now, condition, '', {
     ...(request.ignoreCooldown ? {} : { ':cooldownStart': cooldownStart(now, request.cooldownMinutes) }),
     ...(stale ? { ':triggeredAt': request.triggeredAt } : {}),
@@ -136,7 +145,7 @@ export function acquirePlan(request: LeaseRequest, now: Date): UpdatePlan {
 
 /** Takes the lease for `request` under `condition` (epoch + 1); `also` adds SET clauses, `values` their values. */
 function takePlan(request: LeaseRequest, now: Date, condition: string, also: string, values: Record<string, unknown>): UpdatePlan {
-  const update = `SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, ${also}#writer = if_not_exists(#writer, :primary) ADD #epoch :one`;
+  const update = `SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, ${also}#writer = if_not_exists(#writer, :primary)${request.waiting ? ' REMOVE #failbackWaiting' : ''} ADD #epoch :one`;
   return {
     UpdateExpression: update,
     ConditionExpression: condition,
@@ -165,6 +174,8 @@ export const acquiredOutcome = (item: LeaseItem): LeaseOutcome => ({ acquired: t
 export function acquireRefused(old: LeaseItem | undefined, request: LeaseRequest, now: Date): LeaseOutcome {
   if (old?.holder === request.holder) return { acquired: true, outcome: 'reentered', ...summary(old) };
   if (old?.holder) return { acquired: false, outcome: 'already-handled', heldBy: old.holder, ...summary(old) };
+  // A drill stays off while a failback waits (it would fail the production pair over mid-failback).
+  if (request.drill && old?.failbackWaiting) return { acquired: false, outcome: 'already-handled', heldBy: old.failbackWaiting, ...summary(old) };
   if (!request.ignoreCooldown && old?.lastChangeAt && old.lastChangeAt >= cooldownStart(now, request.cooldownMinutes)) {
     return { acquired: false, outcome: 'cooldown', ...summary(old) };
   }
@@ -228,9 +239,28 @@ export const heldByStoppedOutcome = (refused: LeaseOutcome, status: HolderStatus
  * write the trigger that stood down meanwhile (`pendingTrigger`), which the release hands back from
  * the item as it was (ALL_OLD): the workflow re-delivers it, or drops it after a completed failover.
  */
-export function releasePlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
+export function releasePlan(request: Pick<LeaseRequest, 'holder' | 'waiting'>): UpdatePlan {
   const condition = '#holder = :holder';
-  const update = 'REMOVE #holder, #incidentId, #pendingTrigger';
+  const update = request.waiting
+    ? 'REMOVE #holder, #incidentId, #pendingTrigger SET #failbackWaiting = :holder'
+    : 'REMOVE #holder, #incidentId, #pendingTrigger';
+  return {
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesUsedIn(condition, update),
+    ExpressionAttributeValues: { ':holder': request.holder },
+    ReturnValues: 'ALL_OLD',
+  };
+}
+
+/**
+ * A failback that let the lease go to wait, and ends without taking it again (the roles changed,
+ * nobody answered, a rejection, policy never): its release finds the lease free or held by another
+ * run, and clears its own wait mark only (drills may run again).
+ */
+export function clearWaitingPlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
+  const condition = '#failbackWaiting = :holder';
+  const update = 'REMOVE #failbackWaiting';
   return {
     UpdateExpression: update,
     ConditionExpression: condition,
@@ -268,11 +298,14 @@ export const releasedAfterUpdate = (old: LeaseItem, triggeredAt?: string): Lease
  * the lease (`already-handled`, or `held-by-stopped-run`: that run may be redriven), never a
  * drill's (a drill that finds the lease held just stands down), in the form it is kept.
  */
-export function triggerToKeep(outcome: LeaseOutcome, trigger: ManageLeaseInput['trigger']): PendingTrigger | undefined {
+export function triggerToKeep(outcome: LeaseOutcome, trigger: ManageLeaseInput['trigger'], writerIds: readonly string[] = []): PendingTrigger | undefined {
   if (!trigger || trigger.kind === 'drill' || (trigger.drill !== undefined && trigger.drill !== null)) return undefined;
   if ((outcome.outcome !== 'already-handled' && outcome.outcome !== 'held-by-stopped-run') || !outcome.heldBy) return undefined;
-  const { kind, source, at, summary, requestedBy } = trigger;
-  return { kind, source, at, summary, ...(requestedBy ? { requestedBy } : {}) };
+  // An RDS event about the site that does not take writes now (the one a failback fences, stops
+  // and rebuilds) is no failure of the writer: a run would only find the writer healthy.
+  if (trigger.kind === 'rds-event' && trigger.subject && writerIds.length > 0 && !writerIds.includes(trigger.subject.toLowerCase())) return undefined;
+  const { kind, source, at, summary, requestedBy, subject } = trigger;
+  return { kind, source, at, summary, ...(requestedBy ? { requestedBy } : {}), ...(subject ? { subject } : {}) };
 }
 
 /**

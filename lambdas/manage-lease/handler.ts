@@ -53,6 +53,7 @@ import {
   triggerToKeep,
   standbyRecordedAfterUpdate,
   releasePlan,
+  clearWaitingPlan,
   type LeaseItem,
   type LeaseOutcome,
   type LeaseRequest,
@@ -125,6 +126,8 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
     ignoreCooldown: input.ignoreCooldown,
     cooldownMinutes: input.database.failover.cooldownMinutes,
     ...(input.triggeredAt ? { triggeredAt: new Date(input.triggeredAt).toISOString() } : {}),
+    ...(input.trigger && (input.trigger.kind === 'drill' || (input.trigger.drill !== undefined && input.trigger.drill !== null)) ? { drill: true } : {}),
+    ...(input.waiting ? { waiting: true } : {}),
   };
   const now = new Date();
   let output: LeaseOutcome;
@@ -137,7 +140,12 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
       const decision = stoppedHolderDecision(output, await holderStatus(holder), input.takeOverStopped);
       if (decision.kind === 'done') {
         output = decision.output;
-        const kept = triggerToKeep(output, input.trigger);
+        const writer = currentRoles(input.database, output.writer ?? 'primary').primary;
+        const kept = triggerToKeep(
+          output,
+          input.trigger,
+          [writer.instanceId, writer.clusterId].filter((id): id is string => !!id).map((id) => id.toLowerCase()),
+        );
         if (kept && output.heldBy) {
           const write = await conditionalUpdate(key, keepTriggerPlan(kept, output.heldBy, now));
           // The holder released meanwhile: the lease may be free now, so the acquisition is tried again.
@@ -152,6 +160,8 @@ export const handler = defineHandler('manage-lease', { input: manageLeaseInput, 
     case 'release': {
       const result = await conditionalUpdate(key, releasePlan(request));
       output = result.ok ? releasedAfterUpdate(result.item, request.triggeredAt) : releasedOutcome(result.old, request);
+      // A failback that waited and ends without taking the lease again: its wait mark goes (drills may run again).
+      if (!result.ok && result.old?.failbackWaiting === request.holder) await conditionalUpdate(key, clearWaitingPlan(request));
       break;
     }
     case 'record-failover': {

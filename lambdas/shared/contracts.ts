@@ -99,6 +99,8 @@ export const acceptTriggerOutput = schema(() =>
     summary: z.string(),
     /** Operator requests skip the automatic path: a human asked, so the approval gate is recorded as given. */
     requestedBy: z.optional(z.string()),
+    /** RDS events only: the instance or cluster the event is about (`SourceIdentifier`). */
+    subject: z.optional(z.string()),
     /** Incident id: stable per run (derived from the execution id). */
     incidentId: z.string(),
     /** Derived timeouts in seconds, for `TimeoutSecondsPath`. */
@@ -145,6 +147,8 @@ export const pendingTrigger = schema(() =>
     at: z.string().check(z.minLength(1)),
     summary: z.string(),
     requestedBy: z.optional(z.string().check(z.minLength(1))),
+    /** RDS events only: the instance or cluster the event is about. */
+    subject: z.optional(z.string().check(z.minLength(1))),
     /** When it stood down (ISO 8601 UTC). */
     stoodDownAt: z.optional(z.string()),
     /** The run that held the lease then. */
@@ -171,6 +175,12 @@ export const manageLeaseInput = schema(() =>
     /** Operator requests ignore the cooldown (a human asked). */
     ignoreCooldown: z._default(z.boolean(), false),
     /**
+     * The failback only: release with it to let the lease go while it only watches and asks (the
+     * stability window, the approval; drills stay off meanwhile); acquire with it to take the lease
+     * again to act (the mark is cleared). A release of a failback that waited clears its mark too.
+     */
+    waiting: z.optional(z.boolean()),
+    /**
      * acquire only: when the lease is held by an execution that has stopped (crashed, stopped,
      * timed out, escalated), take it over (an operator's request: a human asked). Otherwise such a
      * lease is reported as `held-by-stopped-run` and nothing is acted on.
@@ -194,6 +204,7 @@ export const manageLeaseInput = schema(() =>
         at: z.string(),
         summary: z.string(),
         requestedBy: z.optional(z.string()),
+        subject: z.optional(z.string()),
         drill: z.optional(z.nullable(z.unknown())),
       }),
     ),

@@ -109,7 +109,9 @@ export class FailoverWorkflows extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       comment:
         'Fails back to the original site once it is healthy again: rebuild, stability window, approval by policy, gradual drain, zero-data-loss switchover.',
-      definitionBody: DefinitionBody.fromChainable(buildFailbackDefinition(failbackScope, { functions: props.failbackFunctions, arns })),
+      definitionBody: DefinitionBody.fromChainable(
+        buildFailbackDefinition(failbackScope, { functions: props.failbackFunctions, eventBus: props.eventBus, arns }),
+      ),
       logs: { destination: logGroup('Failback'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
       encryptionConfiguration: encryption,

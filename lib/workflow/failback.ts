@@ -25,6 +25,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import { Choice, Condition, Fail, JsonPath, Pass, Result, Succeed, Wait, WaitTime, type IChainable, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { Arns } from '../arns.js';
@@ -42,6 +43,7 @@ import {
   makeStep,
   pollingLoop,
   raiseError,
+  releaseAndRedeliver,
   verifyWritesStep,
   WORKFLOW_ERRORS,
   type FailbackEnding,
@@ -118,8 +120,24 @@ export const FAILBACK_STATES = {
   neverStable: 'The original site never stayed healthy long enough',
   recordNeverStable: 'Record that the original site never stayed healthy',
   recordStable: 'Record that the original site is stable',
+  readRolesInWindow: 'Read who takes writes now (the original site is not healthy)',
+  rolesStillOursInWindow: 'Do the roles still follow this failover (stability window)?',
+  endRolesChangedInWindow: 'The roles changed during the stability window: end without acting',
   recordStandbyReady: 'Record that the original site is a standby again',
+  releaseForStability: 'Release the lease while the original site proves stable',
+  triggerWaitedStability: 'Did a trigger wait for the lease? (before the stability window)',
+  redeliverStability: 'Re-deliver the trigger that waited (before the stability window)',
   recordOtherStandby: 'Record that the rebuilt side is the standby',
+  // take the lease again to act
+  retakePatience: 'Allow 30 minutes to take the lease again',
+  waitRetake: 'Wait for the lease to be free',
+  retakeLease: 'Take the lease again to act',
+  countRetake: 'Count the attempts to take the lease again',
+  retaken: 'Is the lease taken again?',
+  giveUpRetake: 'The lease stayed taken: stop',
+  rolesStillOursRetaken: 'Do the roles still follow this failover (lease taken again)?',
+  actOnRetakenRoles: 'Act on the roles the lease reports (taken again)',
+  endRolesChangedRetaken: 'The roles changed while the lease was free: end without acting',
   // policy and approval
   whichPolicy: 'Which failback policy applies?',
   recordSwapped: 'Policy never: record that the roles are swapped for good',
@@ -239,6 +257,10 @@ export const FAILBACK_TIMING = {
   writableCheckInterval: Duration.seconds(20),
   /** Checks before escalating (20 min at 20 s). */
   writableCheckLimit: 60,
+  /** Between two attempts to take the lease again after the stability window and the approval. */
+  retakeInterval: Duration.seconds(60),
+  /** Attempts before the failback stops (30 min at 60 s): a failover holds the lease that long only while it fails over. */
+  retakeLimit: 30,
   dnsCheckInterval: Duration.seconds(10),
   dnsCheckLimit: 30,
   /**
@@ -275,6 +297,8 @@ export interface FailbackWorkflowFunctions {
 
 export interface FailbackDefinitionProps {
   readonly functions: FailbackWorkflowFunctions;
+  /** The product bus: a trigger that stood down behind this run's lease is re-delivered there when the run lets the lease go. */
+  readonly eventBus: IEventBus;
   /**
    * ARN builder (Route 53 change ARNs for GetChange).
    * @default new Arns() - the stack's partition and account
@@ -342,6 +366,7 @@ export function buildFailbackDefinition(scope: Construct, props: FailbackDefinit
     (next) => rebuildOriginalSite(f, next),
     (next) => catchUpThenStability(f, next),
     (next) => decideByPolicy(f, next),
+    (next) => retakeLeaseToAct(f, next),
     (next) => drainTrafficFirst(f, next),
     (next) => plannedSwitchover(f, next),
     (next) => switchDnsAndVerifyWrites(f, next),
@@ -679,7 +704,9 @@ const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', he
 function catchUpThenStability(f: Failback, next: IChainable): IChainable {
   // Caught up: the former writer is a replica of the current writer, so a standby again (until
   // then a failover would find no standby to promote; manage-lease keeps that record).
-  const recordStandbyReady = f.step(S.recordStandbyReady, 'manage-lease', leaseCommand('record-standby'), null, f.failure).next(stabilityWindow(f, next));
+  const recordStandbyReady = f
+    .step(S.recordStandbyReady, 'manage-lease', leaseCommand('record-standby'), null, f.failure)
+    .next(releaseForStability(f, stabilityWindow(f, next)));
   return pollingLoop(
     f.scope,
     { patience: S.catchUpPatience, wait: S.waitCatchUp, count: S.countCatchUp, decide: S.caughtUp },
@@ -730,9 +757,19 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
     f.endWith(S.neverStable, ENDS.stopped, E.originalSiteNotStable, 'The original site never stayed healthy for the whole stability window'),
   );
   const waitStability = Wait.jsonPath(scope, S.waitStability, { time: WaitTime.secondsPath('$.plan.stability.intervalSeconds') });
+  // The lease is free during the window: a failover of the current writer promotes the original
+  // site, which then fails its check as a replica. An unhealthy check reads the roles: changed, the
+  // run ends (nothing to fail back); the same, the window restarts as before.
+  const readRolesInWindow = f.step(S.readRolesInWindow, 'manage-lease', leaseCommand('read'), '$.rolesNow', f.failure);
+  readRolesInWindow.next(
+    Choice.jsonPath(scope, S.rolesStillOursInWindow)
+      .when(Condition.stringEqualsJsonPath('$.rolesNow.lastIncidentId', '$.incidentId'), waitStability)
+      .otherwise(f.endWith(S.endRolesChangedInWindow, ENDS.rolesChanged)),
+  );
   const stableChoice = Choice.jsonPath(scope, S.stable, { comment: 'Any unhealthy check restarts the window (no thrashing); bounded by the plan.' })
     .when(Condition.booleanEquals('$.replica.stable', true), recordStable)
     .when(checksExhausted(), recordNeverStable)
+    .when(Condition.booleanEquals('$.replica.healthy', false), readRolesInWindow)
     .otherwise(waitStability);
   waitStability
     .next(replicaCheck(f, S.checkStability, 'standby', 'carried'))
@@ -741,6 +778,61 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
   return Pass.jsonPath(scope, S.startStability, { parameters: { attempt: 0, 'limit.$': '$.plan.stability.checks' }, resultPath: '$.checks' }).next(
     stableChoice,
   );
+}
+
+/**
+ * The stability window, the approval and the policy only watch and ask: the failback lets the
+ * lease go for them, so that a failure of the current writer meanwhile is failed over at once (to
+ * the original site, a standby again) instead of standing down behind this run. A trigger that
+ * stood down while this run held the lease (the current writer failed during the rebuild) is
+ * re-delivered now. The lease is taken again before anything is changed ({@link retakeLeaseToAct}).
+ */
+function releaseForStability(f: Failback, next: IChainable): IChainable {
+  return releaseAndRedeliver(
+    {
+      scope: f.scope,
+      step: f.step,
+      eventBus: f.props.eventBus,
+      names: { release: S.releaseForStability, waited: S.triggerWaitedStability, redeliver: S.redeliverStability },
+      // Marks the wait: drills stay off the database until this failback takes the lease again or ends.
+      release: leaseCommand('release', { waiting: true }),
+      databaseNamePath: '$.configured.name',
+      failure: f.failure,
+    },
+    next,
+  );
+}
+
+/**
+ * Takes the lease again before the failback changes anything (the drain, the switchover): every 60
+ * s while another run holds it, for 30 minutes at most, then stops (nothing was changed; the
+ * operators are told). Taken: if a failover was recorded meanwhile, the roles are not this
+ * failover's any more and the run ends without acting; otherwise it acts with the new epoch.
+ */
+function retakeLeaseToAct(f: Failback, next: IChainable): IChainable {
+  const { scope } = f;
+  const actOnRetakenRoles = Pass.jsonPath(scope, S.actOnRetakenRoles, { inputPath: '$.lease.current', resultPath: '$.database' }).next(next);
+  const rolesStillOurs = Choice.jsonPath(scope, S.rolesStillOursRetaken)
+    .when(Condition.stringEqualsJsonPath('$.lease.lastIncidentId', '$.incidentId'), actOnRetakenRoles)
+    .otherwise(f.endWith(S.endRolesChangedRetaken, ENDS.rolesChanged));
+  return pollingLoop(
+    scope,
+    { patience: S.retakePatience, wait: S.waitRetake, count: S.countRetake, decide: S.retaken },
+    {
+      limit: T.retakeLimit,
+      interval: WaitTime.duration(T.retakeInterval),
+      // The cooldown is about automatic failovers; the failback has its own stability window.
+      call: f.step(S.retakeLease, 'manage-lease', leaseCommand('acquire', { ignoreCooldown: true, waiting: true }), '$.lease', f.failure),
+      done: Condition.booleanEquals('$.lease.acquired', true),
+      next: rolesStillOurs,
+      giveUp: f.endWith(
+        S.giveUpRetake,
+        ENDS.stopped,
+        E.leaseStillTaken,
+        'Another run held the incident lease for 30 minutes after the stability window: the failback stopped before changing anything',
+      ),
+    },
+  ).start;
 }
 
 // ------------------------------------------------------------ policy and approval

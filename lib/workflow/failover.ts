@@ -43,13 +43,10 @@ import {
   type IStateMachine,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { EventBridgePutEvents, StepFunctionsStartExecution, type EventBridgePutEventsProps, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { StepFunctionsStartExecution, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_VANTAGE } from '../../lambdas/shared/config-schema.js';
-import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
 import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
-import { LEASE_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 import { Arns } from '../arns.js';
 import {
   approvalTask,
@@ -61,10 +58,12 @@ import {
   makeRecord,
   makeStep,
   pollingLoop,
+  releaseAndRedeliver as kitReleaseAndRedeliver,
   verifyWritesStep,
   WORKFLOW_ERRORS,
   type Phase,
   type RecordFn,
+  type RedeliveryNames,
   type StepFn,
   type WorkflowFunction,
 } from './kit/index.js';
@@ -445,12 +444,6 @@ interface Failover {
 }
 
 /** The states of one release that re-delivers: the release, the question, the re-delivery. */
-interface RedeliveryNames {
-  readonly release: string;
-  readonly waited: string;
-  readonly redeliver: string;
-}
-
 /** The endings that release the lease (nothing was fenced, promoted or switched), shared by several phases. */
 interface LeaseEndings {
   /** Release the lease, then end as a false alarm or a rejection (by the verdict). */
@@ -564,66 +557,28 @@ function keepFencingWhileEscalated(f: Failover, keepLeaseAndStop: IChainable, on
  * escalates: the operators hear of it (the lease is already free). `when`, if given, must also
  * hold for a re-delivery (otherwise the trigger is dropped: the release cleared it). Then `then`.
  */
-/**
- * The optimized PutEvents integration, allowed exactly one kind of event on the product bus: a
- * re-delivered trigger from the lease source (the task's own grant would allow any event there).
- */
-class RedeliveryPutEvents extends EventBridgePutEvents {
-  constructor(scope: Construct, id: string, props: EventBridgePutEventsProps & { readonly eventBus: IEventBus }) {
-    super(scope, id, props);
-    (this as unknown as { taskPolicies: PolicyStatement[] }).taskPolicies = [
-      new PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [props.eventBus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': LEASE_EVENT_SOURCE, 'events:detail-type': DETAIL_TYPES.triggerRedelivered } },
-      }),
-    ];
-  }
-}
-
 function releaseAndRedeliver(f: Failover, names: RedeliveryNames, then: IChainable, when?: Condition): IChainable {
-  const release = f.step(
-    names.release,
-    'manage-lease',
+  return kitReleaseAndRedeliver(
     {
-      database: $.objectAt('$.configured'),
-      action: 'release',
-      holder: $.executionId,
-      incidentId: incidentId(),
-      ignoreCooldown: false,
-      // A waiting trigger no newer than this run's own is covered by this run's verification: not handed back.
-      triggeredAt: $.stringAt('$.trigger.at'),
-    },
-    '$.released',
-    f.failure,
-  );
-  const redeliver = new RedeliveryPutEvents(f.scope, names.redeliver, {
-    comment: 'A new run of this workflow starts for it (the trigger rule of the database): it verifies from scratch.',
-    eventBus: f.props.eventBus,
-    taskTimeout: Timeout.duration(Duration.seconds(30)),
-    entries: [
-      {
-        eventBus: f.props.eventBus,
-        source: LEASE_EVENT_SOURCE,
-        detailType: DETAIL_TYPES.triggerRedelivered,
-        detail: TaskInput.fromObject({
-          database: $.stringAt('$.configured.name'),
-          trigger: $.objectAt('$.released.pendingTrigger'),
-          releasedBy: $.executionId,
-        }),
+      scope: f.scope,
+      step: f.step,
+      eventBus: f.props.eventBus,
+      names,
+      release: {
+        database: $.objectAt('$.configured'),
+        action: 'release',
+        holder: $.executionId,
+        incidentId: incidentId(),
+        ignoreCooldown: false,
+        // A waiting trigger no newer than this run's own is covered by this run's verification: not handed back.
+        triggeredAt: $.stringAt('$.trigger.at'),
       },
-    ],
-    resultPath: JsonPath.DISCARD,
-  });
-  redeliver.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4, jitterStrategy: JitterType.FULL });
-  redeliver.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: f.failure.resultPath ?? '$.error' });
-  const waited = Condition.isPresent('$.released.pendingTrigger');
-  release.next(
-    Choice.jsonPath(f.scope, names.waited)
-      .when(when ? Condition.and(waited, when) : waited, redeliver.next(then))
-      .otherwise(then),
+      databaseNamePath: '$.configured.name',
+      failure: f.failure,
+      when,
+    },
+    then,
   );
-  return release;
 }
 
 function leaseEndings(f: Failover): LeaseEndings {

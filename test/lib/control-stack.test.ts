@@ -471,7 +471,7 @@ describe('control stack: state machines', () => {
     expect(others).toHaveLength(7);
   });
 
-  it('lets the failback state machine invoke its functions and poll Route 53 changes, nothing else (no SDK integration acts on a database)', () => {
+  it('lets the failback state machine invoke its functions, poll Route 53 changes and re-deliver a trigger, nothing else (no SDK integration acts on a database)', () => {
     const statements = app.stateMachineStatements('failover-failback');
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource);
     const failbackFunctions = [
@@ -494,14 +494,25 @@ describe('control stack: state machines', () => {
     ];
     expect(invoked.sort()).toEqual(failbackFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));
-    expect(others).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] }]));
+    expect(others).toEqual(
+      expect.arrayContaining([
+        { Effect: 'Allow', Action: ['route53:GetChange'], Resource: ['arn:aws:route53:::change/*'] },
+        // A trigger that waited behind the failback's lease is re-delivered when it lets the lease go: the same grant as the failover's.
+        {
+          Effect: 'Allow',
+          Action: ['events:PutEvents'],
+          Resource: [BUS_ARN],
+          Condition: { StringEquals: { 'events:source': 'rds-failover.lease', 'events:detail-type': 'Failover Trigger Redelivered' } },
+        },
+      ]),
+    );
     const onStar = others.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
     for (const a of onStar)
       expect(a).toMatch(
         /^(logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.+)$/,
       );
     expect(others.filter((s) => s.Action.some((a) => a.startsWith('kms:'))).flatMap((s) => s.Resource)).toEqual([WORKFLOW_KEY_ARN, WORKFLOW_KEY_ARN]);
-    expect(others).toHaveLength(5);
+    expect(others).toHaveLength(6);
     expect(app.failback.StartAt).toBe('Is this the failback of a drill?');
   });
 });

@@ -396,6 +396,10 @@ function happyPath(r: ReturnType<typeof recorder>, db: DatabaseConfig = configur
     [S.checkNewStandby]: healthy(),
     [S.recordStandbyRebuilt]: recorded,
     [S.recordStandbyReady]: leased({ acquired: false, outcome: 'standby-recorded', current: v }),
+    // The lease is let go for the stability window and the approval, then taken again (epoch 9) to act.
+    [S.releaseForStability]: leased({ acquired: false, outcome: 'released', current: v }),
+    [S.retakeLease]: leased({ epoch: 9, current: v }),
+    [S.readRolesInWindow]: roles({ current: v }),
     [S.recordOtherStandby]: leased({ acquired: false, outcome: 'standby-recorded', current: db }),
     [S.undoFence]: { groups: [], detail: '' },
     [S.recordAborted]: recorded,
@@ -542,7 +546,7 @@ describe('failback definition: runs in the local interpreter', () => {
     });
     // The rebuilt replica gets the old primary's parameter group before the catch-up checks.
     expect(r.inputsOf(S.settle)[0]).toEqual({ database: view, site: 'standby', epoch: 8, incidentId: 'inc-1-failback', action: 'settle' });
-    expect(r.inputsOf(S.settleStandby)[0]).toMatchObject({ site: 'primary', epoch: 8, action: 'settle' });
+    expect(r.inputsOf(S.settleStandby)[0]).toMatchObject({ site: 'primary', epoch: 9, action: 'settle' });
     const ask = r.inputsOf(S.askApproval)[0] as { Payload: Record<string, unknown> };
     expect(ask.Payload).toMatchObject({
       taskToken: 'token-fb',
@@ -553,13 +557,13 @@ describe('failback definition: runs in the local interpreter', () => {
       facts: { lagSeconds: 1, relapses: 0, failoverIncidentId: 'inc-1' },
     });
     expect(r.inputsOf(S.recordApproval)[0]).toMatchObject({ phase: 'approved', detail: { approval: { approver: 'alice via signed link' } } });
-    expect(r.inputsOf(S.fence)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1-failback' });
+    expect(r.inputsOf(S.fence)[0]).toEqual({ database: view, epoch: 9, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.checkDrained)[0]).toMatchObject({ database: view, site: 'standby', mode: 'drained', since: null });
-    expect(r.inputsOf(S.promote)[0]).toEqual({ database: view, epoch: 8, incidentId: 'inc-1-failback', phase: 'promote', allowDataLoss: false });
+    expect(r.inputsOf(S.promote)[0]).toEqual({ database: view, epoch: 9, incidentId: 'inc-1-failback', phase: 'promote', allowDataLoss: false });
     expect(r.inputsOf(S.switchDns)[0]).toEqual({
       database: view,
       target: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
-      epoch: 8,
+      epoch: 9,
       incidentId: 'inc-1-failback',
     });
     // An instance's old primary is no standby until rebuilt (standbyReplicates false); the rebuilt sides are recorded as standbys.
@@ -574,16 +578,26 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(r.inputsOf(S.recordStandbyReady)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
     expect(run.entered.indexOf(S.recordStandbyReady)).toBeGreaterThan(run.entered.indexOf(S.caughtUp));
     expect(run.entered.indexOf(S.recordStandbyReady)).toBeLessThan(run.entered.indexOf(S.startStability));
+    // The stability window and the approval run without the lease (a failure of the current writer is failed over meanwhile);
+    // it is taken again, with a new epoch, before anything changes.
+    const lease = [S.recordStandbyReady, S.releaseForStability, S.startStability, S.askApproval, S.retakeLease, S.fence];
+    expect(run.entered.filter((n) => (lease as string[]).includes(n))).toEqual(lease);
+    expect(r.inputsOf(S.releaseForStability)).toEqual([
+      { database: configured, action: 'release', holder: EXECUTION, incidentId: 'inc-1-failback', waiting: true },
+    ]);
+    expect(r.inputsOf(S.retakeLease)).toEqual([
+      { database: configured, action: 'acquire', holder: EXECUTION, incidentId: 'inc-1-failback', ignoreCooldown: true, waiting: true },
+    ]);
     expect(r.inputsOf(S.recordOtherStandby)).toEqual([{ database: configured, action: 'record-standby', holder: EXECUTION, incidentId: 'inc-1-failback' }]);
     expect(run.entered.indexOf(S.recordOtherStandby)).toBeGreaterThan(run.entered.indexOf(S.recordStandbyRebuilt));
     expect(r.inputsOf(S.tellFailedBack)[0]).toMatchObject({
       phase: 'failed-back',
       notify: true,
-      epoch: 8,
+      epoch: 9,
       detail: { writesVerifiedAt: '2026-04-02T09:00:00.000Z' },
     });
     // The other side (the fenced old primary): preserved, its ingress from THIS failback's fence record, rebuilt as a replica.
-    expect(r.inputsOf(S.preserveOther)[0]).toMatchObject({ site: 'primary', epoch: 8 });
+    expect(r.inputsOf(S.preserveOther)[0]).toMatchObject({ site: 'primary', epoch: 9 });
     expect(r.inputsOf(S.restoreOtherIngress)[0]).toMatchObject({ site: 'primary', fenceIncidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.rebuildStandby)[0]).toMatchObject({ site: 'primary', restore: expect.any(Object) });
     expect(r.inputsOf(S.checkNewStandby)[0]).toMatchObject({ site: 'primary', mode: 'health' });
@@ -659,6 +673,87 @@ describe('failback definition: runs in the local interpreter', () => {
     // The approval (and everything after it) only came once the window held.
     expect(run.entered.indexOf(S.askApproval)).toBeGreaterThan(run.entered.lastIndexOf(S.checkStability));
     expect(r.inputsOf(S.askApproval)).toHaveLength(1);
+  });
+
+  it('a relapse reads the roles: when a failover of the current writer promoted the original site meanwhile, the run ends without acting', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, configured, {
+      [S.plan]: planOf(configured, { stability: { windowSeconds: 1800, intervalSeconds: 60, checks: 30 } }),
+      [S.checkCatchUp]: healthy({ stable: false }),
+      [S.checkStability]: healthy({ healthy: false, stable: false, healthySince: null, reasons: ['orders-primary is not a read replica'] }),
+      [S.readRolesInWindow]: roles({ current: configured, lastIncidentId: 'inc-2', writer: 'primary' }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.rolesChangedLeased);
+    expect(r.inputsOf(S.checkStability)).toHaveLength(1);
+    for (const acting of [S.askApproval, S.retakeLease, S.fence, S.promote, S.switchDns]) expect(r.inputsOf(acting), acting).toHaveLength(0);
+  });
+
+  it('a relapse whose roles still follow this failover restarts the window as before', async () => {
+    const r = recorder();
+    let checks = 0;
+    const handlers = happyPath(r, configured, {
+      [S.checkCatchUp]: healthy({ stable: false }),
+      [S.checkStability]: () => (++checks === 1 ? healthy({ healthy: false, stable: false, healthySince: null, reasons: ['lagging'] }) : healthy()),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.readRolesInWindow)).toHaveLength(1);
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('re-delivers a trigger that stood down during the rebuild when it lets the lease go for the stability window', async () => {
+    const r = recorder();
+    const waited = {
+      kind: 'heartbeat',
+      source: 'heartbeat:cross-region',
+      at: '2026-04-01T13:00:00.000Z',
+      summary: 'Heartbeat failed',
+      stoodDownAt: '2026-04-01T13:00:01.000Z',
+      heldBy: EXECUTION,
+    };
+    const handlers = happyPath(r, configured, {
+      [S.releaseForStability]: leased({ acquired: false, outcome: 'released', current: currentRoles(configured, 'standby'), pendingTrigger: waited }),
+      [S.redeliverStability]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.redeliverStability)[0]).toMatchObject({
+      Entries: [{ Source: 'rds-failover.lease', DetailType: 'Failover Trigger Redelivered', Detail: { database: configured.name, trigger: waited } }],
+    });
+    expect(run.entered.indexOf(S.redeliverStability)).toBeLessThan(run.entered.indexOf(S.startStability));
+  });
+
+  it('takes the lease again before acting: waits while another run holds it, and ends without acting when that run failed over', async () => {
+    const r = recorder();
+    let attempts = 0;
+    const v = currentRoles(configured, 'standby');
+    const handlers = happyPath(r, configured, {
+      [S.retakeLease]: () =>
+        ++attempts < 3
+          ? leased({ acquired: false, outcome: 'already-handled', current: v })
+          : leased({ epoch: 11, lastIncidentId: 'inc-2', writer: 'primary', current: configured }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(attempts).toBe(3);
+    expect(run.entered).toContain(S.endRolesChangedRetaken);
+    expect(run.entered.at(-1)).toBe(S.rolesChangedLeased);
+    expect(r.inputsOf(S.fence)).toHaveLength(0);
+    expect(r.inputsOf(S.releaseLease)).toHaveLength(1);
+  });
+
+  it('stops before acting when the lease stays taken for 30 minutes (LeaseStillTaken)', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, configured, {
+      [S.retakeLease]: leased({ acquired: false, outcome: 'already-handled', current: currentRoles(configured, 'standby') }),
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(WORKFLOW_ERRORS.leaseStillTaken);
+    expect(r.inputsOf(S.retakeLease)).toHaveLength(30);
+    expect(r.inputsOf(S.fence)).toHaveLength(0);
   });
 
   it('gives up (and tells the operators) when the original site never stays healthy within the bounded window checks', async () => {
@@ -755,7 +850,7 @@ describe('failback definition: runs in the local interpreter', () => {
     expect(run.status, `${run.error}: ${String(run.cause)} after ${run.entered.slice(-3).join(' > ')}`).toBe('SUCCEEDED');
     expect(run.entered.at(-1)).toBe(S.drainRolledBack);
     expect(r.inputsOf(S.shiftStep).map((i) => i.percent)).toEqual([10, 50]);
-    expect(r.inputsOf(S.shiftStep)[0]).toMatchObject({ action: 'shift', incidentId: 'inc-1-failback', epoch: 8 });
+    expect(r.inputsOf(S.shiftStep)[0]).toMatchObject({ action: 'shift', incidentId: 'inc-1-failback', epoch: 9 });
     // The 10 % step was watched for its 3 observations; the alarm came during the 50 % step.
     expect(observations).toBe(5);
     // Each check looks at the alarms' history since the drain started (the read), then since the previous check, across steps too: no gap.
@@ -863,7 +958,7 @@ describe('failback definition: runs in the local interpreter', () => {
     ]);
     // The failover's fence revoked the original cluster's ingress: it goes back before the switchover, or writes could never reach it.
     expect(r.inputsOf(S.restoreIngressAurora)[0]).toMatchObject({ site: 'standby', fenceIncidentId: 'inc-1', incidentId: 'inc-1-failback' });
-    expect(r.inputsOf(S.switchover)[0]).toEqual({ database: auroraView, epoch: 8, incidentId: 'inc-1-failback' });
+    expect(r.inputsOf(S.switchover)[0]).toEqual({ database: auroraView, epoch: 9, incidentId: 'inc-1-failback' });
     expect(r.inputsOf(S.checkWritable)).toHaveLength(3);
     expect(r.inputsOf(S.switchDns)[0]).toMatchObject({ target: 'payments-use1.cluster-abc.us-east-1.rds.amazonaws.com' });
     for (const s of [S.fenceOriginal, S.preserve, S.rebuild, S.fence, S.checkDrained, S.promote, S.preserveOther, S.rebuildStandby])

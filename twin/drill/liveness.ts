@@ -613,19 +613,46 @@ const acquiredLease = (s: Step): boolean | undefined => (s.output as { acquired?
 const ofDatabase = (f: LivenessFacts, e: ExecutionRecord): boolean => f.database === undefined || e.database === undefined || e.database === f.database;
 
 /**
- * When a run held its database's lease: from its acquisition to its release (a run that never
- * released it, a stopped one included, holds it to the end). A recorded failover releases it only
- * without `keepLease` (the failover keeps it while it fences the old primary again; the failback
- * while it rebuilds).
+ * When a run held its database's lease: each time from an acquisition to its release (a run that
+ * never released it, a stopped one included, holds it to the end). A recorded failover releases it
+ * only without `keepLease` (the failover keeps it while it fences the old primary again; the
+ * failback while it rebuilds). A failback lets it go for its stability window and its approval and
+ * takes it again to act: two holds.
  */
-function leaseHeld(f: LivenessFacts, e: ExecutionRecord): { from: number; to: number } | undefined {
-  const steps = stepsOf(e, 'manage-lease');
-  const got = steps.find((s) => leaseAction(s) === 'acquire' && acquiredLease(s) === true);
-  if (!got) return undefined;
+function leaseHeld(f: LivenessFacts, e: ExecutionRecord): Array<{ from: number; to: number }> {
   const releases = (s: Step): boolean =>
     leaseAction(s) === 'release' || (leaseAction(s) === 'record-failover' && (s.input as { keepLease?: boolean }).keepLease !== true);
-  const released = steps.find((s) => s.startedAt >= got.startedAt && !s.error && releases(s));
-  return { from: got.startedAt, to: released?.endedAt ?? f.endMs };
+  const holds: Array<{ from: number; to: number }> = [];
+  let from: number | undefined;
+  for (const s of stepsOf(e, 'manage-lease')) {
+    if (from === undefined && leaseAction(s) === 'acquire' && acquiredLease(s) === true) from = s.startedAt;
+    else if (from !== undefined && !s.error && releases(s)) {
+      holds.push({ from, to: s.endedAt ?? s.startedAt });
+      from = undefined;
+    }
+  }
+  if (from !== undefined) holds.push({ from, to: f.endMs });
+  return holds;
+}
+
+/**
+ * When a failback waited without the lease (docs/failback.md, step 7): from its release that marks
+ * the wait (`waiting`) to its next acquisition, or its next release (it ended), or the end. Drills
+ * stay off meanwhile.
+ */
+function failbackWaits(f: LivenessFacts, e: ExecutionRecord): Array<{ from: number; to: number }> {
+  const waits: Array<{ from: number; to: number }> = [];
+  let from: number | undefined;
+  for (const s of stepsOf(e, 'manage-lease')) {
+    const waiting = (s.input as { waiting?: boolean } | undefined)?.waiting === true;
+    if (from === undefined && leaseAction(s) === 'release' && waiting && !s.error) from = s.endedAt ?? s.startedAt;
+    else if (from !== undefined && ((leaseAction(s) === 'acquire' && acquiredLease(s) === true) || (leaseAction(s) === 'release' && !waiting))) {
+      waits.push({ from, to: s.startedAt });
+      from = undefined;
+    }
+  }
+  if (from !== undefined) waits.push({ from, to: e.stoppedAt ?? f.endMs });
+  return waits;
 }
 
 /**
@@ -663,18 +690,18 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     if (acquiredLease(acquire) === false) {
       const t = acquire.startedAt;
       const others = f.executions.filter((x) => x !== e && ofDatabase(f, x));
-      const holder = others.find((x) => {
-        const h = leaseHeld(f, x);
-        return h !== undefined && h.from <= t && h.to >= t;
-      });
-      const cooling = others.map((x) => leaseHeld(f, x)).find((h) => h !== undefined && h.to < t && t - h.to <= cooldownMs);
+      const holder = others.find((x) => leaseHeld(f, x).some((h) => h.from <= t && h.to >= t));
+      const waiting = others.find((x) => failbackWaits(f, x).some((w) => w.from <= t && w.to >= t));
+      const cooling = others.flatMap((x) => leaseHeld(f, x)).find((h) => h.to < t && t - h.to <= cooldownMs);
       if (holder)
         good.push(
           `${id}: stood down at ${at(f, t)}, ${holder.stateMachine} ${holder.name.slice(0, 8)}${isDrillRun(holder) ? ' (a drill)' : ''} held the lease`,
         );
+      else if (waiting)
+        good.push(`${id}: stood down at ${at(f, t)}, failback ${waiting.name.slice(0, 8)} was waiting (stability window or approval): drills stay off`);
       else if (cooling)
         good.push(`${id}: stood down at ${at(f, t)}, in the ${f.config.cooldownMinutes} min cooldown after a run released the lease at ${at(f, cooling.to)}`);
-      else bad.push(`${id} stood down at ${at(f, t)}, but no run of the database held the lease then and no cooldown was running`);
+      else bad.push(`${id} stood down at ${at(f, t)}, but no run of the database held the lease then, no failback was waiting and no cooldown was running`);
       continue;
     }
     // It took the lease. Did its fault really take the pair's primary down through its verification?

@@ -134,18 +134,29 @@ const MUTATING =
 /** The step of a function folder, in order. */
 export const stepsOf = (e: ExecutionRecord, folder: string) => e.steps.filter((s) => s.folder === folder);
 
-/** The lease windows of an execution: from acquisition to release (or its end). */
-export function leaseWindow(e: ExecutionRecord, endMs: number): { from: number; to: number } | undefined {
+/**
+ * The lease windows of an execution: each from an acquisition to the next release (or the run's
+ * end). A failback lets the lease go for its stability window and its approval and takes it again
+ * to act: two windows.
+ */
+export function leaseWindows(e: ExecutionRecord, endMs: number): Array<{ from: number; to: number }> {
   const lease = stepsOf(e, 'manage-lease');
-  const acquired = lease.find(
-    (s) => (s.input as { action?: string }).action === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true,
-  );
-  if (!acquired) return undefined;
-  const released = lease.find(
-    (s) => s.startedAt >= acquired.startedAt && ['release', 'record-failover'].includes(String((s.input as { action?: string }).action)) && !s.error,
-  );
-  return { from: acquired.endedAt ?? acquired.startedAt, to: released?.endedAt ?? e.stoppedAt ?? endMs };
+  const action = (s: (typeof lease)[number]) => String((s.input as { action?: string }).action);
+  const windows: Array<{ from: number; to: number }> = [];
+  let open: number | undefined;
+  for (const s of lease) {
+    if (open === undefined && action(s) === 'acquire' && (s.output as { acquired?: boolean } | undefined)?.acquired === true) open = s.endedAt ?? s.startedAt;
+    else if (open !== undefined && ['release', 'record-failover'].includes(action(s)) && !s.error) {
+      windows.push({ from: open, to: s.endedAt ?? s.startedAt });
+      open = undefined;
+    }
+  }
+  if (open !== undefined) windows.push({ from: open, to: e.stoppedAt ?? endMs });
+  return windows;
 }
+
+/** The first lease window of an execution (undefined: it never held the lease). */
+export const leaseWindow = (e: ExecutionRecord, endMs: number): { from: number; to: number } | undefined => leaseWindows(e, endMs)[0];
 
 /** The execution's trigger kind (accept-trigger's output), if it got that far. */
 export const triggerKind = (e: ExecutionRecord): string | undefined =>
@@ -565,19 +576,20 @@ function dataLossWithinBudget(f: DrillFacts): InvariantResult {
 }
 
 function oneIncidentAtATime(f: DrillFacts): InvariantResult {
+  // Each lease window of a run, and each change it made outside them (a moment of its own).
   const windows: Array<{ e: ExecutionRecord; from: number; to: number }> = [];
   for (const e of f.executions) {
-    const lease = leaseWindow(e, f.endMs);
-    const acts = f.calls.filter((c) => c.ok && c.executionArn === e.arn && MUTATING.test(c.key)).map((c) => c.at);
-    const from = Math.min(lease?.from ?? Infinity, ...acts);
-    const to = Math.max(lease?.to ?? -Infinity, ...acts);
-    if (Number.isFinite(from)) windows.push({ e, from, to });
+    const leases = leaseWindows(e, f.endMs);
+    for (const w of leases) windows.push({ e, ...w });
+    for (const c of f.calls)
+      if (c.ok && c.executionArn === e.arn && MUTATING.test(c.key) && !leases.some((w) => c.at >= w.from && c.at <= w.to))
+        windows.push({ e, from: c.at, to: c.at });
   }
   for (let i = 0; i < windows.length; i++) {
     for (let j = i + 1; j < windows.length; j++) {
       const a = windows[i]!;
       const b = windows[j]!;
-      if ((a.e.database ?? f.database) !== (b.e.database ?? f.database)) continue;
+      if (a.e === b.e || (a.e.database ?? f.database) !== (b.e.database ?? f.database)) continue;
       if (a.from < b.to && b.from < a.to) {
         return {
           name: 'one-incident-at-a-time',
@@ -595,7 +607,7 @@ function oneIncidentAtATime(f: DrillFacts): InvariantResult {
   return {
     name: 'one-incident-at-a-time',
     held: true,
-    detail: `${windows.length} run(s) acted, never two at once${refused ? `; ${refused} run(s) found the lease taken and stood down` : ''}`,
+    detail: `${new Set(windows.map((w) => w.e)).size} run(s) acted, never two at once${refused ? `; ${refused} run(s) found the lease taken and stood down` : ''}`,
   };
 }
 

@@ -4,4 +4,5 @@ export * from './escalation.js';
 export * from './loop.js';
 export * from './names.js';
 export * from './phases.js';
+export * from './redelivery.js';
 export * from './step.js';

@@ -17,6 +17,8 @@ export const WORKFLOW_ERRORS = {
   originalSiteDidNotComeBack: 'OriginalSiteDidNotComeBack',
   /** The original site never stayed healthy for the whole stability window. */
   originalSiteNotStable: 'OriginalSiteNotStable',
+  /** The failback could not take the lease again to act: another run held it throughout. */
+  leaseStillTaken: 'LeaseStillTaken',
   /** The rebuilt replica did not catch up within failback.rebuildTimeoutMinutes. */
   replicaNotCaughtUp: 'ReplicaNotCaughtUp',
   /** A replica did not get its parameter group in time (the rebuilt original site). */

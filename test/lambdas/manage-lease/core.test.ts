@@ -22,6 +22,7 @@ import {
   releasedAfterUpdate,
   releasedOutcome,
   releasePlan,
+  clearWaitingPlan,
   keepTriggerPlan,
   triggerToKeep,
   type LeaseItem,
@@ -148,6 +149,39 @@ describe('acquire outcomes', () => {
   });
 });
 
+describe('a failback that waits without the lease: drills stay off', () => {
+  it('its release marks the wait, its acquire to act again clears the mark', () => {
+    expect(releasePlan({ ...request, waiting: true })).toMatchObject({
+      UpdateExpression: 'REMOVE #holder, #incidentId, #pendingTrigger SET #failbackWaiting = :holder',
+      ConditionExpression: '#holder = :holder',
+      ExpressionAttributeValues: { ':holder': me },
+    });
+    expect(acquirePlan({ ...request, ignoreCooldown: true, waiting: true }, now)).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#holder)',
+      UpdateExpression:
+        'SET #holder = :holder, #incidentId = :incidentId, #acquiredAt = :now, #writer = if_not_exists(#writer, :primary) REMOVE #failbackWaiting ADD #epoch :one',
+    });
+  });
+  it('a drill takes the lease only while no failback waits; a real trigger takes it all the same', () => {
+    expect(acquirePlan({ ...request, drill: true }, now).ConditionExpression).toBe(
+      '(attribute_not_exists(#holder) AND attribute_not_exists(#failbackWaiting)) AND (attribute_not_exists(#lastChangeAt) OR #lastChangeAt < :cooldownStart)',
+    );
+    expect(acquirePlan(request, now).ConditionExpression).not.toContain('failbackWaiting');
+    const waitedBy = { epoch: 4, failbackWaiting: other };
+    expect(acquireRefused(waitedBy, { ...request, drill: true }, now)).toMatchObject({ acquired: false, outcome: 'already-handled', heldBy: other });
+    expect(() => acquireRefused(waitedBy, request, now)).toThrow(expect.objectContaining({ name: 'ResourceBusyError' }));
+  });
+  it('a failback that ends without taking the lease again clears its own mark only', () => {
+    expect(clearWaitingPlan(request)).toEqual({
+      UpdateExpression: 'REMOVE #failbackWaiting',
+      ConditionExpression: '#failbackWaiting = :holder',
+      ExpressionAttributeNames: { '#failbackWaiting': 'failbackWaiting' },
+      ExpressionAttributeValues: { ':holder': me },
+      ReturnValues: 'ALL_OLD',
+    });
+  });
+});
+
 describe('release', () => {
   it('removes the holder only if it is this execution', () => {
     expect(releasePlan(request)).toEqual({
@@ -244,6 +278,29 @@ describe('a trigger that stood down while another run held the lease', () => {
     ['no trigger given (the failback acquires): nothing to keep', refused('already-handled', other), undefined, undefined],
   ])('%s', (_label, outcome, given, expected) => {
     expect(triggerToKeep(outcome, given)).toEqual(expected);
+  });
+
+  // After a failover the writer is the configured standby; RDS events about the configured primary
+  // (the site a failback fences, stops and rebuilds) are that failback's echo, no failure of the writer.
+  const rdsEvent = (subject: string) => ({ ...trigger, kind: 'rds-event' as const, source: 'RDS-EVENT-0004', subject });
+  it.each([
+    [
+      'an RDS event about the writer: kept, with its subject',
+      rdsEvent('orders-replica'),
+      ['orders-replica'],
+      { ...kept, kind: 'rds-event', source: 'RDS-EVENT-0004', subject: 'orders-replica' },
+    ],
+    [
+      'the subject as RDS spells it (lowercase) against a configured id with capitals',
+      rdsEvent('Orders-Replica'),
+      ['orders-replica'],
+      { ...kept, kind: 'rds-event', source: 'RDS-EVENT-0004', subject: 'Orders-Replica' },
+    ],
+    ['an RDS event about the site that does not take writes: not kept', rdsEvent('orders-primary'), ['orders-replica'], undefined],
+    ['an alarm (about the DNS name, so the writer): kept whatever the writer', trigger, ['orders-replica'], kept],
+    ['no writer known: kept', rdsEvent('orders-primary'), [], { ...kept, kind: 'rds-event', source: 'RDS-EVENT-0004', subject: 'orders-primary' }],
+  ])('%s', (_label, given, writerIds, expected) => {
+    expect(triggerToKeep(refused('already-handled', other), given, writerIds)).toEqual(expected);
   });
 
   it('is kept with one conditional write, only while that run still holds the lease, the latest replacing an earlier one', () => {

@@ -358,6 +358,37 @@ describe('invariants of a config with several databases (judged per database)', 
     });
   });
 
+  it('one-incident-at-a-time: a failback that let the lease go while a failover held it is not a second incident; one that kept it is', () => {
+    const lease = (action: string, s: number, acquired?: boolean) => ({
+      state: `lease ${action} ${s}`,
+      kind: 'lambda' as const,
+      folder: 'manage-lease',
+      startedAt: T0 + s * 1000,
+      endedAt: T0 + s * 1000,
+      input: { action },
+      output: acquired === undefined ? {} : { acquired },
+    });
+    // The failback holds the lease 100..200 s and 600..700 s; the failover holds it 250..460 s.
+    const failback = (steps: ReturnType<typeof lease>[]) =>
+      run('fb', 'orders', { stateMachine: 'failback', startedAt: T0 + 90_000, stoppedAt: T0 + 800_000, steps });
+    const failover = run('fo', 'orders', {
+      startedAt: T0 + 240_000,
+      steps: [lease('acquire', 250, true), lease('record-failover', 460)],
+    });
+    const letGo = base({
+      executions: [failback([lease('acquire', 100, true), lease('release', 200), lease('acquire', 600, true), lease('release', 700)]), failover],
+    });
+    expect(byName(letGo)['one-incident-at-a-time']!).toMatchObject({
+      held: true,
+      detail: 'orders: 2 run(s) acted, never two at once | payments: 0 run(s) acted, never two at once',
+    });
+    const keptIt = base({ executions: [failback([lease('acquire', 100, true), lease('release', 700)]), failover] });
+    expect(byName(keptIt)['one-incident-at-a-time']!).toMatchObject({
+      held: false,
+      detail: expect.stringMatching(/failback fb .* and failover fo .* acted on orders at the same time/),
+    });
+  });
+
   it("failback-approved: each database's own failback policy", () => {
     const fb = (name: string, database: string) => run(name, database, { stateMachine: 'failback', steps: [] });
     const f = base({

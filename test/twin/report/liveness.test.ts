@@ -645,7 +645,54 @@ describe('drill-completes', () => {
       'the drill stood down with the lease free and no cooldown: a liveness failure',
       drillFacts({ config: { cooldownMinutes: 0 }, executions: [realRun('real', 100, 200), drillRun('drill', 300, false)] }),
       false,
-      /stood down at t=301s, but no run of the database held the lease then and no cooldown was running/,
+      /stood down at t=301s, but no run of the database held the lease then, no failback was waiting and no cooldown was running/,
+    ],
+    [
+      'the drill stood down while a failback waited without the lease (its stability window or approval): justified',
+      drillFacts({
+        config: { cooldownMinutes: 0 },
+        executions: [
+          execution({
+            arn: 'arn:fb',
+            name: 'fb',
+            stateMachine: 'failback',
+            database: 'orders-drill',
+            startedAt: at(100),
+            steps: [
+              step('manage-lease', 101, { action: 'acquire' }, { acquired: true }),
+              step('manage-lease', 200, { action: 'release', waiting: true }, {}),
+              step('manage-lease', 500, { action: 'acquire', waiting: true }, { acquired: true }),
+            ],
+          }),
+          drillRun('drill', 300, false),
+        ],
+      }),
+      true,
+      /stood down at t=301s, failback fb was waiting \(stability window or approval\): drills stay off/,
+    ],
+    [
+      'the same drill after that failback took the lease again and released it: a liveness failure',
+      drillFacts({
+        config: { cooldownMinutes: 0 },
+        executions: [
+          execution({
+            arn: 'arn:fb',
+            name: 'fb',
+            stateMachine: 'failback',
+            database: 'orders-drill',
+            startedAt: at(100),
+            steps: [
+              step('manage-lease', 101, { action: 'acquire' }, { acquired: true }),
+              step('manage-lease', 200, { action: 'release', waiting: true }, {}),
+              step('manage-lease', 250, { action: 'acquire', waiting: true }, { acquired: true }),
+              step('manage-lease', 280, { action: 'release' }, {}),
+            ],
+          }),
+          drillRun('drill', 300, false),
+        ],
+      }),
+      false,
+      /stood down at t=301s, but no run of the database held the lease then, no failback was waiting/,
     ],
     [
       'the fault took the primary down, the lease was free, the drill failed over',
