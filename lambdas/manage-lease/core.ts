@@ -240,35 +240,29 @@ export const heldByStoppedOutcome = (refused: LeaseOutcome, status: HolderStatus
  * the item as it was (ALL_OLD): the workflow re-delivers it, or drops it after a completed failover.
  */
 export function releasePlan(request: Pick<LeaseRequest, 'holder' | 'waiting'>): UpdatePlan {
-  const condition = '#holder = :holder';
-  const update = request.waiting
-    ? 'REMOVE #holder, #incidentId, #pendingTrigger SET #failbackWaiting = :holder'
-    : 'REMOVE #holder, #incidentId, #pendingTrigger';
-  return {
-    UpdateExpression: update,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: namesUsedIn(condition, update),
-    ExpressionAttributeValues: { ':holder': request.holder },
-    ReturnValues: 'ALL_OLD',
-  };
+  return holderPlan(
+    '#holder = :holder',
+    request.waiting ? 'REMOVE #holder, #incidentId, #pendingTrigger SET #failbackWaiting = :holder' : 'REMOVE #holder, #incidentId, #pendingTrigger',
+    request.holder,
+  );
 }
+
+/** A conditional update whose only value is the run's holder (`:holder`), returning the item as it was. */
+const holderPlan = (condition: string, update: string, holder: string): UpdatePlan => ({
+  UpdateExpression: update,
+  ConditionExpression: condition,
+  ExpressionAttributeNames: namesUsedIn(condition, update),
+  ExpressionAttributeValues: { ':holder': holder },
+  ReturnValues: 'ALL_OLD',
+});
 
 /**
  * A failback that let the lease go to wait, and ends without taking it again (the roles changed,
  * nobody answered, a rejection, policy never): its release finds the lease free or held by another
  * run, and clears its own wait mark only (drills may run again).
  */
-export function clearWaitingPlan(request: Pick<LeaseRequest, 'holder'>): UpdatePlan {
-  const condition = '#failbackWaiting = :holder';
-  const update = 'REMOVE #failbackWaiting';
-  return {
-    UpdateExpression: update,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: namesUsedIn(condition, update),
-    ExpressionAttributeValues: { ':holder': request.holder },
-    ReturnValues: 'ALL_OLD',
-  };
-}
+export const clearWaitingPlan = (request: Pick<LeaseRequest, 'holder'>): UpdatePlan =>
+  holderPlan('#failbackWaiting = :holder', 'REMOVE #failbackWaiting', request.holder);
 
 /**
  * The outcome of a release that found the lease free or held by another (`item` = ALL_OLD, nothing
