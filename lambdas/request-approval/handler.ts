@@ -144,7 +144,8 @@ async function approvalDeps(): Promise<{ ddb: DynamoDBClient; sfn: SFNClient; ta
 const supersede = defineActionHandler('request-approval', 'supersede', { input: supersedeApprovalsInput, output: supersedeApprovalsOutput }, async (input) => {
   const deps = await approvalDeps();
   const { supersedeVerdictApprovals } = await approvals();
-  const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date() });
+  // Only real triggers supersede (a drill never withdraws another run's question): they outrank a drill's question.
+  const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date(), outranksDrills: true });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: input.database.name, superseded: superseded.length });
   return { superseded };
 });

@@ -306,6 +306,12 @@ export interface SupersedeRequest {
   /** The new trigger, in words (recorded as the reason). */
   trigger: string;
   now: Date;
+  /**
+   * A real trigger (a failure, not a drill) withdraws a drill's question however many times that
+   * drill verified again: a real failure outranks a rehearsal, and the drill's question would
+   * otherwise keep the real run waiting until it expires. The watch does not set it.
+   */
+  outranksDrills?: boolean;
 }
 
 /**
@@ -315,7 +321,8 @@ export interface SupersedeRequest {
  * `decision: "reverify"`: it probes again and acts on what it sees now (a primary confirmed down
  * is failed over as the config says; still ambiguous, a human is asked again). Only the verdict
  * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
- * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run.
+ * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run, except a
+ * drill's by a real trigger (`outranksDrills`).
  *
  * @returns the ids of the approvals withdrawn (none is normal: nothing was waiting on a verdict).
  */
@@ -332,14 +339,16 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           TableName: deps.tableName,
           Key: marshall(approvalKey(p.id)),
           UpdateExpression: 'SET #status = :superseded, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
-          ConditionExpression:
-            '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
+          ConditionExpression: `#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max${
+            req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''
+          })`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#reason': 'reason',
             '#facts': 'facts',
             '#verdict': 'verdict',
             '#reverifications': 'reverifications',
+            ...(req.outranksDrills ? { '#drill': 'drill' } : {}),
           },
           ExpressionAttributeValues: marshall({
             ':superseded': 'superseded',
@@ -349,6 +358,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':pending': 'pending',
             ':ambiguous': 'ambiguous',
             ':max': MAX_REVERIFICATIONS,
+            ...(req.outranksDrills ? { ':map': 'M' } : {}),
           }),
           ReturnValues: 'ALL_OLD',
         }),

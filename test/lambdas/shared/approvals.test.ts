@@ -307,6 +307,19 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     });
   });
 
+  it("a real trigger outranks a drill's question: it may withdraw it past the count (the watch may not)", async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual([ID]);
+    const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(update.ConditionExpression).toBe(
+      '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max OR attribute_type(#facts.#drill, :map))',
+    );
+    expect(update.ExpressionAttributeNames).toMatchObject({ '#drill': 'drill' });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':map': { S: 'M' } });
+  });
+
   it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
     pending(
       record({ approvalId: 'a', decision: 'accept-data-loss' }),
