@@ -451,6 +451,9 @@ function tellBlocked(f: Failback): IChainable {
     .next(blocked);
 }
 
+/** The roles a manage-lease answer at `leasePath` reports are still the ones this failover left (no failover or failback recorded since). */
+const rolesAreOurs = (leasePath: string) => Condition.stringEqualsJsonPath(`${leasePath}.lastIncidentId`, '$.incidentId');
+
 /** Names the incident, reads who writes now: the roles must still be the ones this failover left; then `next` (the plan). */
 function readRoles(f: Failback, to: { next: IChainable; blocked: IChainable }): IChainable {
   const { scope } = f;
@@ -485,11 +488,7 @@ function readRoles(f: Failback, to: { next: IChainable; blocked: IChainable }): 
           Condition.stringEquals('$.roles.outcome', 'held-by-stopped-run'),
           Pass.jsonPath(scope, S.noteStoppedHolder, { inputPath: '$.roles', resultPath: '$.lease' }).next(to.blocked),
         )
-        .otherwise(
-          Choice.jsonPath(scope, S.rolesStillOurs)
-            .when(Condition.stringEqualsJsonPath('$.roles.lastIncidentId', '$.incidentId'), actOnRoles)
-            .otherwise(recordRolesChanged),
-        ),
+        .otherwise(Choice.jsonPath(scope, S.rolesStillOurs).when(rolesAreOurs('$.roles'), actOnRoles).otherwise(recordRolesChanged)),
     );
   return keepConfigured;
 }
@@ -530,7 +529,7 @@ function waitForOriginalSite(f: Failback, to: { next: IChainable; blocked: IChai
       .when(Condition.booleanEquals('$.lease.acquired', false), waitOriginal)
       .otherwise(
         Choice.jsonPath(scope, S.rolesStillOursLeased)
-          .when(Condition.stringEqualsJsonPath('$.lease.lastIncidentId', '$.incidentId'), actOnLeaseRoles)
+          .when(rolesAreOurs('$.lease'), actOnLeaseRoles)
           .otherwise(f.endWith(S.endRolesChanged, ENDS.rolesChanged)),
       ),
   );
@@ -763,7 +762,7 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
   const readRolesInWindow = f.step(S.readRolesInWindow, 'manage-lease', leaseCommand('read'), '$.rolesNow', f.failure);
   readRolesInWindow.next(
     Choice.jsonPath(scope, S.rolesStillOursInWindow)
-      .when(Condition.stringEqualsJsonPath('$.rolesNow.lastIncidentId', '$.incidentId'), waitStability)
+      .when(rolesAreOurs('$.rolesNow'), waitStability)
       .otherwise(f.endWith(S.endRolesChangedInWindow, ENDS.rolesChanged)),
   );
   const stableChoice = Choice.jsonPath(scope, S.stable, { comment: 'Any unhealthy check restarts the window (no thrashing); bounded by the plan.' })
@@ -813,7 +812,7 @@ function retakeLeaseToAct(f: Failback, next: IChainable): IChainable {
   const { scope } = f;
   const actOnRetakenRoles = Pass.jsonPath(scope, S.actOnRetakenRoles, { inputPath: '$.lease.current', resultPath: '$.database' }).next(next);
   const rolesStillOurs = Choice.jsonPath(scope, S.rolesStillOursRetaken)
-    .when(Condition.stringEqualsJsonPath('$.lease.lastIncidentId', '$.incidentId'), actOnRetakenRoles)
+    .when(rolesAreOurs('$.lease'), actOnRetakenRoles)
     .otherwise(f.endWith(S.endRolesChangedRetaken, ENDS.rolesChanged));
   return pollingLoop(
     scope,
