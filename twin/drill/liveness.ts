@@ -354,11 +354,15 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
         ((i.fault === 'api-error' || i.fault === 'api-throttle') && (named(i.code) || named(i.target?.split(':')[1])))),
   );
   if (injected.length) found.push(`${injected[0]!.fault} on ${injected[0]!.target} injected at ${at(f, injected[0]!.at)}`);
-  const s = overlaps(standbyDown(f), from, to);
+  // A failback that gave up waiting for the original site is confirmed only by that site being
+  // down at its last check (the checks are at most siteCapSeconds apart), not earlier in the run.
+  const gaveUp = x.e.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack;
+  const s = gaveUp ? undefined : overlaps(standbyDown(f), from, to);
   if (s) found.push(`${s.why} at ${at(f, s.from)}`);
   if (x.e.stateMachine === 'failback') {
-    const p = overlaps(primaryDown(f), from, to);
-    if (p) found.push(`${p.why} at ${at(f, p.from)}`);
+    const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;
+    const p = overlaps(primaryDown(f), gaveUp ? Math.max(from, lastCheck) : from, to);
+    if (p) found.push(`${p.why} at ${at(f, p.from)}${gaveUp ? ` and still at ${at(f, to)}` : ''}`);
   }
   const lag = f.truth.faults.filter((l) => l.effective && l.fault === 'replica-lag' && (l.seconds ?? 0) > 0 && l.at <= to).pop();
   if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {
@@ -539,6 +543,18 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
     let healthy = done;
     for (const o of outs.sort((x, y) => x.from - y.from)) if (o.from <= healthy && o.to > healthy) healthy = o.to;
     if (!Number.isFinite(healthy)) return { name, held: true, detail: `the original site never became healthy again: no failback is due; ${boundText}` };
+    // docs/failback.md, step 2: the failback waits for the original site at most maxWaitHours, then
+    // gives up and tells the operators. A give-up the world confirms (the site was still out), with
+    // no failback started after it, leaves the next failback to the operators who were told.
+    const gaveUp = esc.find(
+      (x) => x.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack && x.evidence && x.at >= done && x.at <= healthy,
+    );
+    if (gaveUp && !f.executions.some((e) => e.stateMachine === 'failback' && ofDatabase(f, e) && e.startedAt > gaveUp.at))
+      return {
+        name,
+        held: true,
+        detail: `the failback waited failback.maxWaitHours (${c.failback.maxWaitHours ?? 168} h) for the original site and gave up at ${at(f, gaveUp.at)} while it was still out (${gaveUp.evidence}), telling the operators; it came back at ${at(f, healthy)} and no failback was started again: none is due until an operator starts one; ${boundText}`,
+      };
     from = healthy + c.failback.stabilityMinutes * 60_000;
     why = `the original site was healthy from ${at(f, healthy)} for the ${c.failback.stabilityMinutes} min stability window (policy automatic)`;
   }
@@ -594,7 +610,8 @@ function leaseKept(f: LivenessFacts, x: Escalation): boolean {
   const run = f.executions.find((e) => e.name === x.execution);
   if (!run) return false;
   const action = (s: { input: unknown }) => (s.input as { action?: string }).action;
-  if (stepsOf(run, 'manage-lease').some((s) => s.startedAt >= x.at && action(s) === 'release')) return false;
+  // Kept: the run held it when it escalated (a failback that gave up waiting never took it) and to the end.
+  if (!leaseHeld(f, run).some((h) => h.from <= x.at && h.to >= f.endMs)) return false;
   return !f.executions.some(
     (e) =>
       e !== run &&

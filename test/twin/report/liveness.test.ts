@@ -422,6 +422,7 @@ describe('failback-when-approved', () => {
       false,
       /^the original site was healthy from t=900s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
     ],
+    ...gaveUpCases(),
   ];
   it.each(cases)('%s', (_, f, held, detail) => {
     const r = check(f, 'failback-when-approved');
@@ -430,6 +431,51 @@ describe('failback-when-approved', () => {
     expect(r.bound?.seconds).toBe(failbackBound(f.config).seconds);
   });
 });
+
+/**
+ * Policy automatic, failback.maxWaitHours 1: the original site crashed at 300 s and came back at
+ * `recoverAt`; the failback (started 600 s) gave up at `gaveUpAt`.
+ */
+function gaveUpCases(): Array<[string, LivenessFacts, boolean, RegExp]> {
+  const failback = (name: string, startedAt: number, escalatedAt?: number) =>
+    execution({
+      arn: `arn:${name}`,
+      name,
+      stateMachine: 'failback',
+      startedAt: at(startedAt),
+      ...(escalatedAt === undefined ? {} : { escalatedAt, error: 'OriginalSiteDidNotComeBack', message: 'cluster orders-primary is failed' }),
+    });
+  const world = (recoverAt: number, runs: ExecutionRecord[]) =>
+    facts({
+      faults: [crash(300), { at: at(recoverAt), fault: 'primary-recover', effective: true, role: 'primary' }],
+      promotions: [promotion(500)],
+      config: { failback: { policy: 'automatic', stabilityMinutes: 10, maxWaitHours: 1 } },
+      executions: runs,
+      endMs: at(6 * 3600),
+      writerAtEnd: 'orders-replica',
+      attempts: writes('orders-replica', 600, 6 * 3600),
+    });
+  return [
+    [
+      'automatic: not due once the failback gave up while the original site was still out (the operators were told)',
+      world(7200, [failback('fb000001', 600, 4200)]),
+      true,
+      /^the failback waited failback\.maxWaitHours \(1 h\) for the original site and gave up at t=4200s while it was still out \(the primary crashed at t=300s and still at t=4200s\), telling the operators; it came back at t=7200s and no failback was started again/,
+    ],
+    [
+      'automatic: due again when a failback is started after the give-up',
+      world(7200, [failback('fb000001', 600, 4200), failback('fb000002', 7300)]),
+      false,
+      /^the original site was healthy from t=7200s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
+    ],
+    [
+      'automatic: a give-up after the original site came back is not excused',
+      world(3000, [failback('fb000001', 600, 4200)]),
+      false,
+      /^the original site was healthy from t=3000s .*but the run did not end failed-back/,
+    ],
+  ];
+}
 
 describe('escalation-justified', () => {
   const timedOut = (answers: AnswerTruth[]) =>
