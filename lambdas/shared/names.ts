@@ -51,6 +51,12 @@ export const drillScheduleName = (prefix: string, database: string): string => `
 /** Name of the schedule group holding every game-day schedule of a deployment: `<prefix>-game-days`. */
 export const drillScheduleGroupName = (prefix: string): string => `${prefix}-game-days`;
 
+/**
+ * Name of the role every game-day schedule of a deployment uses (IAM names are global to the
+ * account, so the control Region is part of it): `<prefix>-drill-scheduler-<control Region>`.
+ */
+export const drillSchedulerRoleName = (prefix: string, controlRegion: string): string => `${prefix}-drill-scheduler-${controlRegion}`;
+
 /** Every heartbeat site. */
 export const HEARTBEAT_SITES: readonly HeartbeatSite[] = ['in-region', 'cross-region'];
 

@@ -223,12 +223,14 @@ export class FailoverControl extends Construct {
       });
     }
     this.triggers = triggers;
-    // Game days on a schedule (docs/game-days.md "Schedules"): every schedule lives here, whichever
-    // stack holds its database's drill rule.
+    // Game days on a schedule (docs/game-days.md "Schedules"): the group and the role live here;
+    // each schedule in the stack of its database's triggers (the first databases' here).
     if (GameDaySchedules.needed(config.databases)) {
       this.gameDaySchedules = new GameDaySchedules(this, 'GameDaySchedules', {
         prefix,
+        controlRegion: config.controlRegion,
         databases: config.databases,
+        scheduled: config.databases.slice(0, DATABASES_PER_STACK),
         bus: this.bus,
         deadLetterQueue: this.deadLetterQueue,
         deadLetterKey: this.key,

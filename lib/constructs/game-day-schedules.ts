@@ -5,13 +5,16 @@
  * `gameDay.faults`). The database's drill rule (database-triggers.ts) turns it into a drill run of
  * the failover workflow, which starts the fault experiment itself.
  *
- * One schedule group for the deployment, one execution role for its schedules: trusted by
- * scheduler.amazonaws.com from this account only, allowed `events:PutEvents` on the product bus
- * and nothing else, plus sending to the trigger dead-letter queue (and the key that encrypts it),
- * where Scheduler puts what it could not deliver after its retries. Flexible time window off: the
- * drill starts at the minute the operators were told. docs/aws-behaviour.md "EventBridge Scheduler".
+ * One schedule group for the deployment, one execution role for its schedules (both in the control
+ * stack, named so that the `databases` stacks reach them by name): trusted by scheduler.amazonaws.com
+ * from this account only, allowed `events:PutEvents` on the product bus and nothing else, plus
+ * sending to the trigger dead-letter queue (and the key that encrypts it), where Scheduler puts
+ * what it could not deliver after its retries. Each schedule lives in the stack of its database's
+ * triggers (docs/scale.md), so the control template does not grow with the number of game days.
+ * Flexible time window off: the drill starts at the minute the operators were told.
+ * docs/aws-behaviour.md "EventBridge Scheduler".
  */
-import { Aws } from 'aws-cdk-lib';
+import { Aws, type CfnResource } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -20,7 +23,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DatabaseConfig, GameDayFault } from '../../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../../lambdas/shared/contracts.js';
-import { drillScheduleGroupName, drillScheduleName, GAME_DAY_EVENT_SOURCE } from '../../lambdas/shared/names.js';
+import { drillScheduleGroupName, drillScheduleName, drillSchedulerRoleName, GAME_DAY_EVENT_SOURCE } from '../../lambdas/shared/names.js';
 
 /** How long Scheduler keeps retrying to put a drill request, and how often, before the dead-letter queue. */
 export const DRILL_SCHEDULE_RETRY = { maximumEventAgeSeconds: 3600, maximumRetryAttempts: 10 } as const;
@@ -34,8 +37,12 @@ export function scheduledDrillDetail(database: DatabaseConfig): { database: stri
 
 export interface GameDaySchedulesProps {
   readonly prefix: string;
-  /** Every database of the config (those with `gameDay.schedule` get a schedule). */
+  /** The control Region (part of the role's name). */
+  readonly controlRegion: string;
+  /** Every database of the config: the group and role exist when one of them has `gameDay.schedule`. */
   readonly databases: readonly DatabaseConfig[];
+  /** The databases whose triggers this stack holds: those with `gameDay.schedule` get their schedule here. */
+  readonly scheduled: readonly DatabaseConfig[];
   /** The product bus (where the drill rules are). */
   readonly bus: IEventBus;
   /** Where Scheduler puts a drill request it could not deliver. */
@@ -44,11 +51,11 @@ export interface GameDaySchedulesProps {
   readonly deadLetterKey: IKey;
 }
 
-/** The schedules, their group and their role; nothing when no database has a schedule. */
+/** The schedule group, the schedules' role and the schedules of the control stack's databases. */
 export class GameDaySchedules extends Construct {
   public readonly group: CfnScheduleGroup;
   public readonly role: Role;
-  /** By database name. */
+  /** By database name (the control stack's databases only). */
   public readonly schedules: Readonly<Record<string, CfnSchedule>>;
 
   /** True when some database has a `gameDay.schedule`. */
@@ -61,6 +68,7 @@ export class GameDaySchedules extends Construct {
     const { prefix } = props;
     this.group = new CfnScheduleGroup(this, 'Group', { name: drillScheduleGroupName(prefix) });
     this.role = new Role(this, 'Role', {
+      roleName: drillSchedulerRoleName(prefix, props.controlRegion),
       description: 'EventBridge Scheduler: puts the game-day drill requests on the product bus',
       // Only schedules of this account may use the role (confused deputy).
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
@@ -89,34 +97,58 @@ export class GameDaySchedules extends Construct {
         }),
       },
     });
-    const schedules: Record<string, CfnSchedule> = {};
-    for (const database of props.databases) {
-      const game = database.gameDay;
-      if (!game?.schedule) continue;
-      const detail = scheduledDrillDetail(database);
-      const schedule = new CfnSchedule(this, `Drill-${database.name}`, {
-        name: drillScheduleName(prefix, database.name),
-        groupName: drillScheduleGroupName(prefix),
-        description: `Game day of ${database.name}: a drill run (fault ${detail.fault}) on its drill pair ${game.drillPair}`,
-        scheduleExpression: game.schedule,
-        scheduleExpressionTimezone: game.scheduleTimezone,
-        flexibleTimeWindow: { mode: 'OFF' },
-        state: 'ENABLED',
-        target: {
-          arn: props.bus.eventBusArn,
-          roleArn: this.role.roleArn,
-          eventBridgeParameters: { source: GAME_DAY_EVENT_SOURCE, detailType: DETAIL_TYPES.drillRequest },
-          input: JSON.stringify(detail),
-          retryPolicy: {
-            maximumEventAgeInSeconds: DRILL_SCHEDULE_RETRY.maximumEventAgeSeconds,
-            maximumRetryAttempts: DRILL_SCHEDULE_RETRY.maximumRetryAttempts,
-          },
-          deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
-        },
-      });
-      schedule.node.addDependency(this.group);
-      schedules[database.name] = schedule;
-    }
-    this.schedules = schedules;
+    this.schedules = addDrillSchedules(this, {
+      prefix,
+      databases: props.scheduled,
+      busArn: props.bus.eventBusArn,
+      deadLetterQueueArn: props.deadLetterQueue.queueArn,
+      roleArn: this.role.roleArn,
+      after: this.group,
+    });
   }
+}
+
+export interface DrillSchedulesProps {
+  readonly prefix: string;
+  /** The databases of the stack; those with `gameDay.schedule` get a schedule. */
+  readonly databases: readonly DatabaseConfig[];
+  readonly busArn: string;
+  readonly deadLetterQueueArn: string;
+  /** The schedules' role (the control stack's, by name from another stack). */
+  readonly roleArn: string;
+  /** The group, when it is in the same stack (otherwise the stack depends on the control stack). */
+  readonly after?: CfnResource;
+}
+
+/** One schedule per database with `gameDay.schedule`, in `scope`'s stack; by database name. */
+export function addDrillSchedules(scope: Construct, props: DrillSchedulesProps): Record<string, CfnSchedule> {
+  const schedules: Record<string, CfnSchedule> = {};
+  for (const database of props.databases) {
+    const game = database.gameDay;
+    if (!game?.schedule) continue;
+    const detail = scheduledDrillDetail(database);
+    const schedule = new CfnSchedule(scope, `Drill-${database.name}`, {
+      name: drillScheduleName(props.prefix, database.name),
+      groupName: drillScheduleGroupName(props.prefix),
+      description: `Game day of ${database.name}: a drill run (fault ${detail.fault}) on its drill pair ${game.drillPair}`,
+      scheduleExpression: game.schedule,
+      scheduleExpressionTimezone: game.scheduleTimezone,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: props.busArn,
+        roleArn: props.roleArn,
+        eventBridgeParameters: { source: GAME_DAY_EVENT_SOURCE, detailType: DETAIL_TYPES.drillRequest },
+        input: JSON.stringify(detail),
+        retryPolicy: {
+          maximumEventAgeInSeconds: DRILL_SCHEDULE_RETRY.maximumEventAgeSeconds,
+          maximumRetryAttempts: DRILL_SCHEDULE_RETRY.maximumRetryAttempts,
+        },
+        deadLetterConfig: { arn: props.deadLetterQueueArn },
+      },
+    });
+    if (props.after) schedule.node.addDependency(props.after);
+    schedules[database.name] = schedule;
+  }
+  return schedules;
 }

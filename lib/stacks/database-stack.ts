@@ -2,8 +2,9 @@
  * A `<prefix>-databases-<n>` stack in the control Region: the triggers of up to
  * {@link DATABASES_PER_STACK} databases past the ones the control stack holds (docs/scale.md).
  * Per database: the trigger rule on the product bus, the cross-Region heartbeat schedule and its
- * alarm. They reach the control stack's bus, failover state machine, dead-letter queue and
- * heartbeat function by name (no cross-stack exports), as the signal stacks do.
+ * alarm, and its game-day schedule if it has one. They reach the control stack's bus, failover
+ * state machine, dead-letter queue, heartbeat function, schedule group and scheduler role by name
+ * (no cross-stack exports), as the signal stacks do.
  */
 import { Aws, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -12,8 +13,10 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig, FailoverConfig } from '../../lambdas/shared/config-schema.js';
+import { drillSchedulerRoleName } from '../../lambdas/shared/names.js';
 import { Arns } from '../arns.js';
 import { DatabaseTriggers, drillPairOf } from '../constructs/database-triggers.js';
+import { addDrillSchedules } from '../constructs/game-day-schedules.js';
 import { deployedFunctionName, eventBusName, stackNames, stateMachineNames, triggerDeadLetterQueueName } from '../naming.js';
 
 export interface DatabaseStackProps extends StackProps {
@@ -66,5 +69,13 @@ export class DatabaseStack extends Stack {
       });
     }
     this.triggers = triggers;
+    // Game days on a schedule: the control stack's group and role (this stack depends on it).
+    addDrillSchedules(this, {
+      prefix,
+      databases,
+      busArn: bus.eventBusArn,
+      deadLetterQueueArn: deadLetterQueue.queueArn,
+      roleArn: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${drillSchedulerRoleName(prefix, controlRegion)}`,
+    });
   }
 }

@@ -50,7 +50,9 @@ describe('game-day schedules (synthesized)', () => {
   it('its role: trusted by Scheduler of this account only; PutEvents on the product bus, the dead-letter queue and its key, nothing else', () => {
     const schedule = control.resources('AWS::Scheduler::Schedule')[0]![1];
     const roleArn = (schedule.Properties as { Target: { RoleArn: string } }).Target.RoleArn;
-    const [roleId, role] = control.resources('AWS::IAM::Role').find(([id]) => roleArn.endsWith(`/${id}`))!;
+    // Named (the databases stacks' schedules name it by its ARN): IAM names are the account's, so the control Region is in it.
+    expect(roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/failover-drill-scheduler-${R}`);
+    const [roleId, role] = control.resources('AWS::IAM::Role').find(([, r]) => roleArn.endsWith(`/${String(r.Properties?.RoleName)}`))!;
     expect(role.Properties?.AssumeRolePolicyDocument).toMatchObject({
       Statement: [
         {

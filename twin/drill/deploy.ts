@@ -158,11 +158,13 @@ export async function deploy(world: World, app: ResolvedApp, options: DeployOpti
       const name = typeof role.Properties?.RoleName === 'string' ? role.Properties.RoleName : twinRoleName(stack.name, logicalId);
       world.iam.putRole(name, rolePolicyDocuments(stack, logicalId) as unknown as PolicyDocument[]);
       roleNames.set(`${stack.name}|arn:aws:iam::${stack.account}:role/${physicalRoleName(role.Properties, logicalId)}`, name);
+      // A named role is the account's: another stack may name it by its ARN (IAM names are global).
+      if (typeof role.Properties?.RoleName === 'string') roleNames.set(`*|arn:aws:iam::${stack.account}:role/${name}`, name);
     }
   }
   const roleOf = (stack: ResolvedStack, roleArn: string): string => {
-    const name = roleNames.get(`${stack.name}|${roleArn}`);
-    if (!name) throw new Error(`twin deploy: role ${roleArn} is not defined in stack ${stack.name}`);
+    const name = roleNames.get(`${stack.name}|${roleArn}`) ?? roleNames.get(`*|${roleArn}`);
+    if (!name) throw new Error(`twin deploy: role ${roleArn} is not defined in stack ${stack.name}, nor named in another stack`);
     return name;
   };
   world.iam.putRole('drill-operator', [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }]);
@@ -312,10 +314,11 @@ function deploySchedules(world: World, stacks: readonly ResolvedStack[], roleOf:
       const spec = { Name: logicalId, ...(raw.Properties ?? {}) } as ScheduleSpec;
       const roleArn = spec.Target?.RoleArn ?? '';
       const roleName = roleOf(stack, roleArn);
-      const roleId = Object.entries(stack.resolved.Resources).find(
-        ([id, r]) => r.Type === 'AWS::IAM::Role' && roleArn.endsWith(`:role/${physicalRoleName(r.Properties, id)}`),
-      )?.[0];
-      const trust = JSON.stringify(roleId ? (stack.resolved.Resources[roleId]!.Properties?.AssumeRolePolicyDocument ?? {}) : {});
+      // The role: in the schedule's stack, or a named role of another stack.
+      const role =
+        findRole(stack, roleArn, () => true) ??
+        stacks.map((other) => findRole(other, roleArn, (r) => typeof r.Properties?.RoleName === 'string')).find((r) => r !== undefined);
+      const trust = JSON.stringify(role?.Properties?.AssumeRolePolicyDocument ?? {});
       if (!trust.includes('scheduler.amazonaws.com'))
         throw new Error(`twin deploy refused: schedule ${spec.Name}: its role ${roleArn} does not trust scheduler.amazonaws.com (Scheduler cannot assume it)`);
       const principal = world.iam.assumeRole(roleName, 'scheduler');
@@ -324,6 +327,18 @@ function deploySchedules(world: World, stacks: readonly ResolvedStack[], roleOf:
       world.scheduler.createSchedule(stack.region, spec, principal);
     }
   }
+}
+
+/** The role resource of `stack` whose ARN is `roleArn`, if `accept` takes it. */
+function findRole(
+  stack: ResolvedStack,
+  roleArn: string,
+  accept: (r: { Properties?: Record<string, unknown> }) => boolean,
+): { Properties?: Record<string, unknown> } | undefined {
+  const found = Object.entries(stack.resolved.Resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && roleArn.endsWith(`:role/${physicalRoleName(r.Properties, id)}`) && accept(r),
+  );
+  return found?.[1];
 }
 
 const physicalRoleName = (props: Record<string, unknown> | undefined, logicalId: string): string =>

@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../twin/drill/deploy.js';
 import { runDrill } from '../../../twin/drill/run.js';
 import type { ResolvedApp } from '../../../twin/drill/synth.js';
+import { DATABASES_PER_STACK } from '../../../lib/naming.js';
+import type { Scenario } from '../../../twin/scenario/index.js';
 import { loadScenarioFile } from '../../../twin/scenario/load.js';
 import type { World } from '../../../twin/world.js';
 
@@ -32,12 +34,22 @@ interface Seen {
   experiments: { id: string; tags: Record<string, string> }[];
 }
 
-async function drill(name: string, transformApp?: (app: ResolvedApp) => void): Promise<{ seen: Seen; report: Awaited<ReturnType<typeof runDrill>> }> {
+async function drill(
+  name: string,
+  transformApp?: (app: ResolvedApp) => void,
+  transformScenario?: (scenario: Scenario) => Scenario,
+): Promise<{ seen: Seen; report: Awaited<ReturnType<typeof runDrill>>; stacks: string[] }> {
   const seen: Seen = { incidents: [], subjects: [], messages: [], invocations: 0, deadLetters: 0, failed: [], experiments: [] };
-  const scenario = loadScenarioFile(file(name));
+  const loaded = loadScenarioFile(file(name));
+  const scenario = transformScenario ? transformScenario(loaded) : loaded;
+  const stacks: string[] = [];
   const report = await runDrill(scenario, {
     seed: 1,
-    ...(transformApp ? { transformApp } : {}),
+    transformApp: (app) => {
+      for (const stack of Object.values(app.stacks))
+        if (Object.values(stack.resolved.Resources).some((r) => r.Type === 'AWS::Scheduler::Schedule')) stacks.push(stack.name);
+      transformApp?.(app);
+    },
     onFinish: (w: World, d: Deployment) => {
       seen.incidents = w.dynamodb
         .items(d.controlRegion, d.tableName)
@@ -52,8 +64,33 @@ async function drill(name: string, transformApp?: (app: ResolvedApp) => void): P
       seen.experiments = w.fis.started.map((e) => ({ id: e.id, tags: w.fis.templateTags(e.templateId) ?? {} }));
     },
   });
-  return { seen, report };
+  return { seen, report, stacks };
 }
+
+/**
+ * The scenario with `n` more databases (no game day) before its own, so that its databases' triggers
+ * and schedule go to a `databases` stack (the control stack holds the first DATABASES_PER_STACK).
+ */
+const after =
+  (n: number) =>
+  (scenario: Scenario): Scenario => {
+    const [first] = scenario.config.databases;
+    const fillers = Array.from({ length: n }, (_, i) => {
+      const { gameDay: _gameDay, ...rest } = structuredClone(first!);
+      return {
+        ...rest,
+        name: `filler-${i}`,
+        primary: { ...rest.primary, instanceId: `filler-${i}-primary` },
+        standby: { ...rest.standby, instanceId: `filler-${i}-replica` },
+        dns: { ...rest.dns, recordName: `writer.filler-${i}.internal` },
+        // Its own secret: the twin gives each database's instances the password of its secret.
+        ...(rest.credentials
+          ? { credentials: { ...rest.credentials, secretArn: (rest.credentials.secretArn ?? '').replace('secret:orders/', `secret:filler-${i}/`) } }
+          : {}),
+      };
+    });
+    return { ...scenario, config: { ...scenario.config, databases: [...fillers, ...scenario.config.databases] } as Scenario['config'] };
+  };
 
 describe('game days on the twin', () => {
   it('a scheduled drill end to end: schedule → Drill Requested → drill run → fault → failed over, recorded and told as a drill', async () => {
@@ -162,6 +199,15 @@ describe('game days on the twin', () => {
     expect(seen.experiments).toEqual([]);
     expect(report.failovers).toBe(0);
   }, 120_000);
+
+  it("a schedule in a databases stack (past the control stack's databases) uses the control stack's role by name and runs its drill", async () => {
+    const { seen, report, stacks } = await drill('scheduled-drill', undefined, after(DATABASES_PER_STACK));
+    expect(stacks).toEqual(['failover-databases-2']);
+    expect(seen.invocations).toBe(1);
+    expect(seen.deadLetters).toBe(0);
+    expect(report.outcome).toBe('failed-over');
+    expect(seen.incidents.filter((i) => i.drill !== undefined && i.database === 'orders-drill').length).toBeGreaterThan(0);
+  }, 300_000);
 
   it('the twin refuses a schedule whose role may not put events on the product bus', async () => {
     await expect(
