@@ -84,6 +84,8 @@ export const CRITICAL_PATH_FUNCTIONS = [
   'verify-writes',
   'record-incident',
   'start-fault-experiment',
+  // Not on the way to a failover: it undoes the run's fence when the run ends without promoting.
+  'restore-ingress',
 ] as const;
 
 /**

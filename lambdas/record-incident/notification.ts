@@ -84,6 +84,8 @@ export function phaseSummary(f: IncidentFacts): string {
     }
     case 'unfenced-promotion':
       return `promoting ${siteName(db.standby)} although the old primary ${siteName(db.primary)} could not be confirmed fenced (accepted risk${typeof f.detail.acceptedBy === 'string' ? `: ${f.detail.acceptedBy}` : ''}): it is fenced as soon as it answers`;
+    case 'fence-undone':
+      return `fence of ${siteName(db.primary)} undone: nothing was promoted, so it stays the primary and is reachable again`;
     case 'old-primary-unfenced':
       return `old primary ${siteName(db.primary)} still NOT fenced after the unfenced promotion: the failback fences it when it answers`;
     case 'drill-started':

@@ -10,17 +10,19 @@
  * and groups already in place are left alone (idempotent).
  *
  * Env: TABLE_NAME (fence records), AWS_REGION (control Region, for the table).
- * Clients: EC2 and RDS in the site's Region (explicit).
+ * Clients: EC2 and RDS in the site's Region (explicit), each loaded when the record needs it (a
+ * fence either revoked rules or isolated instances), so a cold start loads neither.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
-import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import type { IpPermission } from '@aws-sdk/client-ec2';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from 'zod/mini';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import { restoreIngressInput, restoreIngressOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
+import { lazy } from '../shared/lazy.js';
 import { ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import { fenceRecordKey } from '../shared/names.js';
@@ -29,6 +31,9 @@ import { isolationRestorePlan, missingRules, type IsolatedInstance, type Permiss
 type RestoreOutput = z.output<typeof restoreIngressOutput>;
 type GroupResult = RestoreOutput['groups'][number];
 type InstanceResult = RestoreOutput['instances'][number];
+
+const ec2Sdk = lazy(() => import('@aws-sdk/client-ec2'));
+const rdsSdk = lazy(() => import('@aws-sdk/client-rds'));
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const REGION = ownRegion();
@@ -56,6 +61,7 @@ const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound']);
 
 /** Puts the original VPC security groups back on the isolated instance at the site's identifier. */
 async function restoreInstance(rds: RDSClient, entry: IsolatedInstance): Promise<InstanceResult> {
+  const { DescribeDBInstancesCommand, ModifyDBInstanceCommand } = await rdsSdk();
   let inst: DBInstance | undefined;
   try {
     inst = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: entry.instanceId }))).DBInstances?.[0];
@@ -97,7 +103,7 @@ export const handler = defineHandler('restore-ingress', { input: restoreIngressI
   const securityGroupIds = [...new Set(isolated.flatMap((e) => e.originalGroupIds))];
   const instances: InstanceResult[] = [];
   if (isolated.length > 0) {
-    const rds = regional(RDSClient, site.region);
+    const rds = regional((await rdsSdk()).RDSClient, site.region);
     for (const entry of isolated) instances.push(await restoreInstance(rds, entry));
   }
   const revoked = record.revoked;
@@ -115,6 +121,7 @@ export const handler = defineHandler('restore-ingress', { input: restoreIngressI
     return out;
   }
 
+  const { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } = await ec2Sdk();
   const ec2 = regional(EC2Client, site.region);
   const configured = new Set(site.securityGroupIds ?? []);
   const groups: GroupResult[] = [];

@@ -607,6 +607,9 @@ export const INCIDENT_PHASES = [
   'unfenced-promotion',
   'old-primary-fenced',
   'old-primary-unfenced',
+  // A failover that fenced the old primary and then did not promote (the question was rejected or
+  // expired, or the primary answered again) undid its fence: the old primary is reachable again.
+  'fence-undone',
   // Drill runs (docs/game-days.md): the drill starts (the operators are told how to stop it), or
   // stands down because another run holds the lease (a real incident) or the cooldown applies.
   'drill-started',

@@ -62,7 +62,7 @@ const DESCRIPTIONS: Record<ControlFunctionName, string> = {
   'plan-failback': 'Failback: derives the approval timeout and the bounds of every wait from the config',
   'check-original-site': 'Failback: reports whether the original site answers again',
   'preserve-old-primary': 'Failback: snapshots, renames and stops an old primary (never deletes it)',
-  'restore-ingress': 'Failback: restores the ingress rules a fence revoked',
+  'restore-ingress': 'Undoes a fence: restores the ingress rules it revoked or the groups it replaced',
   'rebuild-replica': 'Failback: rebuilds a site as a cross-Region read replica of the current primary',
   'check-replica': 'Failback: reports the health, stability and lag of the rebuilt replica',
   'switchover-global-cluster': 'Failback: switches an Aurora global database back over (no data loss)',
@@ -163,6 +163,7 @@ export class ControlFunctions extends Construct {
       'verify-writes': pick('verify-writes'),
       'record-incident': pick('record-incident'),
       'start-fault-experiment': pick('start-fault-experiment'),
+      'restore-ingress': pick('restore-ingress'),
     };
   }
 

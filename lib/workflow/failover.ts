@@ -41,6 +41,7 @@ import {
   WaitTime,
   type IChainable,
   type IStateMachine,
+  type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { StepFunctionsStartExecution, type LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -125,6 +126,9 @@ export const FAILOVER_STATES = {
   redeliverNoStandby: 'Re-deliver the trigger that waited (no standby)',
   noStandbyEnd: 'No standby to promote: nothing was changed',
   releaseLease: 'Release the lease',
+  didFenceEnd: 'Did this run fence the old primary? (nothing is promoted)',
+  undoFenceEnd: "Undo this run's fence: nothing is promoted",
+  recordFenceUndoneEnd: 'Record that the fence is undone',
   triggerWaited: 'Did a trigger wait for the lease?',
   redeliver: 'Re-deliver the trigger that waited',
   wasFalseAlarm: 'Was it a false alarm?',
@@ -153,6 +157,9 @@ export const FAILOVER_STATES = {
   watchDone: 'Stop watching',
   nobodyAnswered: 'Record that nobody answered',
   releaseUnanswered: 'Release the lease: nobody answered',
+  didFenceUnanswered: 'Did this run fence the old primary? (nobody answered)',
+  undoFenceUnanswered: "Undo this run's fence: nobody answered",
+  recordFenceUndoneUnanswered: 'Record that the fence is undone (nobody answered)',
   triggerWaitedUnanswered: 'Did a trigger wait for the lease? (nobody answered)',
   redeliverUnanswered: 'Re-deliver the trigger that waited (nobody answered)',
   unanswered: 'Nobody answered: nothing was changed',
@@ -169,6 +176,9 @@ export const FAILOVER_STATES = {
   verdictChanged: 'The verdict changed since the question: ask again',
   recordStandDown: 'Record that the primary answers again: stand down',
   releaseStandDown: 'Release the lease: the approval no longer applies',
+  didFenceStandDown: 'Did this run fence the old primary? (stood down)',
+  undoFenceStandDown: "Undo this run's fence: stood down",
+  recordFenceUndoneStandDown: 'Record that the fence is undone (stood down)',
   triggerWaitedStandDown: 'Did a trigger wait for the lease? (stood down)',
   redeliverStandDown: 'Re-deliver the trigger that waited (stood down)',
   stoodDown: 'Stood down: the primary answered again after the approval',
@@ -185,6 +195,9 @@ export const FAILOVER_STATES = {
   verdictChangedUnfenced: 'The verdict changed since the unfenced question: ask again',
   recordStandDownUnfenced: 'Record that the primary answers again: stand down (unfenced approval)',
   releaseStandDownUnfenced: 'Release the lease: the unfenced approval no longer applies',
+  didFenceStandDownUnfenced: 'Did this run fence the old primary? (stood down after the unfenced approval)',
+  undoFenceStandDownUnfenced: "Undo this run's fence: stood down after the unfenced approval",
+  recordFenceUndoneStandDownUnfenced: 'Record that the fence is undone (stood down after the unfenced approval)',
   triggerWaitedStandDownUnfenced: 'Did a trigger wait for the lease? (stood down after the unfenced approval)',
   redeliverStandDownUnfenced: 'Re-deliver the trigger that waited (stood down after the unfenced approval)',
   stoodDownUnfenced: 'Stood down: the primary answered again after the unfenced approval',
@@ -357,6 +370,8 @@ export interface FailoverWorkflowFunctions {
   readonly 'verify-writes': WorkflowFunction;
   readonly 'record-incident': WorkflowFunction;
   readonly 'start-fault-experiment': WorkflowFunction;
+  /** Undoes the run's own fence when it ends without promoting. */
+  readonly 'restore-ingress': WorkflowFunction;
 }
 
 export interface FailoverDefinitionProps {
@@ -586,12 +601,16 @@ function leaseEndings(f: Failover): LeaseEndings {
   // began after this run verified). After a rejection it is dropped: a human judged this failure,
   // and asking again at once would override that answer. A drill's rejection is about the drill,
   // not about a real failure that began meanwhile: re-delivered.
-  const releaseLeaseAndEnd = f.releaseAndRedeliver(
-    { release: S.releaseLease, waited: S.triggerWaited, redeliver: S.redeliver },
-    Choice.jsonPath(f.scope, S.wasFalseAlarm)
-      .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(f.scope, S.falseAlarm))
-      .otherwise(Succeed.jsonPath(f.scope, S.rejected)),
-    Condition.or(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.isNull(DRILL))),
+  const releaseLeaseAndEnd = undoFenceThen(
+    f,
+    { didFence: S.didFenceEnd, undoFence: S.undoFenceEnd, recordFenceUndone: S.recordFenceUndoneEnd },
+    f.releaseAndRedeliver(
+      { release: S.releaseLease, waited: S.triggerWaited, redeliver: S.redeliver },
+      Choice.jsonPath(f.scope, S.wasFalseAlarm)
+        .when(Condition.stringEquals('$.verdict.verdict', 'healthy'), Succeed.jsonPath(f.scope, S.falseAlarm))
+        .otherwise(Succeed.jsonPath(f.scope, S.rejected)),
+      Condition.or(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.isNull(DRILL))),
+    ),
   );
   // Nobody answered: nothing was promoted or switched (as after a rejection), so the lease is
   // released and the operators told. A held lease would block every later run until a human looks:
@@ -610,7 +629,11 @@ function leaseEndings(f: Failover): LeaseEndings {
     true,
   );
   releaseLeaseUnanswered.next(
-    f.releaseAndRedeliver({ release: S.releaseUnanswered, waited: S.triggerWaitedUnanswered, redeliver: S.redeliverUnanswered }, unanswered),
+    undoFenceThen(
+      f,
+      { didFence: S.didFenceUnanswered, undoFence: S.undoFenceUnanswered, recordFenceUndone: S.recordFenceUndoneUnanswered },
+      f.releaseAndRedeliver({ release: S.releaseUnanswered, waited: S.triggerWaitedUnanswered, redeliver: S.redeliverUnanswered }, unanswered),
+    ),
   );
   return { releaseLeaseAndEnd, releaseLeaseUnanswered };
 }
@@ -1148,7 +1171,7 @@ interface Recheck {
     waited: string;
     redeliver: string;
     stoodDown: string;
-  };
+  } & UndoFenceNames;
 }
 
 /** After an approval of the failover (data loss, an ambiguous verdict, manual mode). */
@@ -1170,6 +1193,9 @@ const RECHECK_APPROVAL: Recheck = {
     waited: S.triggerWaitedStandDown,
     redeliver: S.redeliverStandDown,
     stoodDown: S.stoodDown,
+    didFence: S.didFenceStandDown,
+    undoFence: S.undoFenceStandDown,
+    recordFenceUndone: S.recordFenceUndoneStandDown,
   },
 };
 
@@ -1192,6 +1218,9 @@ const RECHECK_UNFENCED: Recheck = {
     waited: S.triggerWaitedStandDownUnfenced,
     redeliver: S.redeliverStandDownUnfenced,
     stoodDown: S.stoodDownUnfenced,
+    didFence: S.didFenceStandDownUnfenced,
+    undoFence: S.undoFenceStandDownUnfenced,
+    recordFenceUndone: S.recordFenceUndoneStandDownUnfenced,
   },
 };
 
@@ -1273,11 +1302,54 @@ function releaseLeaseStandDown(f: Failover, { names, approvalPath }: Recheck): I
       true,
     )
     .next(
-      f.releaseAndRedeliver(
-        { release: names.release, waited: names.waited, redeliver: names.redeliver },
-        Succeed.jsonPath(f.scope, names.stoodDown, { comment: 'The approval no longer applies: nothing was promoted or switched.' }),
+      undoFenceThen(
+        f,
+        names,
+        f.releaseAndRedeliver(
+          { release: names.release, waited: names.waited, redeliver: names.redeliver },
+          Succeed.jsonPath(f.scope, names.stoodDown, { comment: 'The approval no longer applies: nothing was promoted or switched.' }),
+        ),
       ),
     );
+}
+
+/** The states of one undo of the run's fence. */
+interface UndoFenceNames {
+  didFence: string;
+  undoFence: string;
+  recordFenceUndone: string;
+}
+
+/** restore-ingress of a busy old primary (rebooting after the fence, its groups being modified): about 12 minutes, then the run escalates. */
+const WAIT_FOR_BUSY_OLD_PRIMARY: RetryProps = {
+  errors: ['ResourceBusyError'],
+  interval: Duration.seconds(30),
+  backoffRate: 1.5,
+  maxDelay: Duration.minutes(2),
+  maxAttempts: 8,
+};
+
+/**
+ * A run that ends without promoting after its fence ran (the question about an unconfirmed fence
+ * was rejected or expired, its re-check found the primary answering, or a question asked again
+ * after it was) undoes that fence first (restore-ingress from this incident's fence record): the
+ * old primary is still the only writer, and a fence left on it would keep the database cut off
+ * with nobody acting, its heartbeat alarm staying in ALARM so that a later failure starts no run.
+ * A fence that cannot be undone escalates with the lease held: a human must look.
+ */
+function undoFenceThen(f: Failover, names: UndoFenceNames, next: IChainable): IChainable {
+  const undo = f.step(
+    names.undoFence,
+    'restore-ingress',
+    { database: db(), site: 'primary', fenceIncidentId: incidentId(), incidentId: incidentId(), epoch: epoch() },
+    '$.unfence',
+    f.failure,
+    { extraRetries: [WAIT_FOR_BUSY_OLD_PRIMARY] },
+  );
+  undo.next(f.record(names.recordFenceUndone, 'fence-undone', { restored: $.objectAt('$.unfence'), fence: $.objectAt('$.fence') }, f.failure, true)).next(next);
+  return Choice.jsonPath(f.scope, names.didFence, { comment: 'Only a run whose fence step ran has something to undo.' })
+    .when(Condition.isPresent('$.fence'), undo)
+    .otherwise(next);
 }
 
 // ------------------------------------------------------------ fence (and its own approval)

@@ -445,6 +445,7 @@ describe('control stack: state machines', () => {
       'verify-writes',
       'record-incident',
       'start-fault-experiment',
+      'restore-ingress',
     ];
     expect(invoked.sort()).toEqual(workflowFunctions.flatMap((n) => [fn(n).arn, `${fn(n).arn}:*`]).sort());
     const others = statements.filter((s) => !s.Action.includes('lambda:InvokeFunction'));

@@ -233,7 +233,15 @@ describe('failover definition: shape', () => {
       expect(payload.awaiting, name).toMatch(/^An operator decides/);
       expect(payload.howToAnswer, name).toMatch(/failover approve <id>.*failover reject <id> --reason/);
     }
-    expect(state(S.nobodyAnswered).Next).toBe(S.releaseUnanswered);
+    // A run that fenced the old primary undoes its fence before it lets the lease go.
+    expect(state(S.nobodyAnswered).Next).toBe(S.didFenceUnanswered);
+    expect(state(S.didFenceUnanswered)).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.fence', IsPresent: true, Next: S.undoFenceUnanswered }],
+      Default: S.releaseUnanswered,
+    });
+    expect(state(S.undoFenceUnanswered).Next).toBe(S.recordFenceUndoneUnanswered);
+    expect(state(S.recordFenceUndoneUnanswered).Next).toBe(S.releaseUnanswered);
     // The release hands back a trigger that waited for the lease meanwhile: it is re-delivered before the run ends.
     expect(state(S.releaseUnanswered)).toMatchObject({ Next: S.triggerWaitedUnanswered, ResultPath: '$.released' });
     expect(state(S.triggerWaitedUnanswered)).toMatchObject({
@@ -626,10 +634,26 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.redeliverNoFault]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     [S.redeliverNoStandby]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     [S.redeliverStandDown]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
+    // Undoing the run's own fence (an ending without a promotion after the fence ran).
+    ...Object.fromEntries([S.undoFenceEnd, S.undoFenceUnanswered, S.undoFenceStandDown, S.undoFenceStandDownUnfenced].map((name) => [name, UNDONE])),
+    ...Object.fromEntries(
+      [S.recordFenceUndoneEnd, S.recordFenceUndoneUnanswered, S.recordFenceUndoneStandDown, S.recordFenceUndoneStandDownUnfenced].map((name) => [
+        name,
+        recorded,
+      ]),
+    ),
     ...over,
   };
   return Object.fromEntries(Object.entries(base).map(([name, out]) => [name, r.answer(name, out)]));
 }
+
+/** restore-ingress's answer: the rules the fence revoked are back. */
+const UNDONE = {
+  groups: [{ groupId: 'sg-1', result: 'done', rules: 1, detail: 'restored 1 ingress rule' }],
+  instances: [],
+  securityGroupIds: [],
+  detail: '1 rule restored',
+};
 
 /** start-fault-experiment's answer. */
 const FAULT_EXPERIMENT = {
@@ -1011,7 +1035,7 @@ describe('failover definition: runs in the local interpreter', () => {
     const run = await runLocal(local, input, handlers);
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.approvalTimedOut);
-    expect(run.entered.slice(-4)).toEqual([S.nobodyAnswered, S.releaseUnanswered, S.triggerWaitedUnanswered, S.unanswered]);
+    expect(run.entered.slice(-5)).toEqual([S.nobodyAnswered, S.didFenceUnanswered, S.releaseUnanswered, S.triggerWaitedUnanswered, S.unanswered]);
     expect(r.inputsOf(S.nobodyAnswered)[0]).toMatchObject({ phase: 'approval-timed-out', notify: true, detail: { lease: expect.stringMatching(/^released/) } });
     expect(r.inputsOf(S.releaseUnanswered)[0]).toMatchObject({ action: 'release', holder: expect.any(String) });
     expect(run.entered).not.toContain(S.escalate);
@@ -1109,6 +1133,49 @@ describe('failover definition: runs in the local interpreter', () => {
       detail: { verdictNow: 'healthy', approval: { approvalId: 'ap-4', decision: 'approve' } },
     });
     expect(r.inputsOf(S.releaseStandDownUnfenced)).toHaveLength(1);
+    // Its fence (unconfirmed, but partly applied) is undone first: the primary is the only writer.
+    expect(r.inputsOf(S.undoFenceStandDownUnfenced)[0]).toMatchObject({ site: 'primary', fenceIncidentId: expect.any(String) });
+    expect(r.inputsOf(S.recordFenceUndoneStandDownUnfenced)[0]).toMatchObject({ phase: 'fence-undone', notify: true });
+    expect(run.entered.indexOf(S.undoFenceStandDownUnfenced)).toBeLessThan(run.entered.indexOf(S.releaseStandDownUnfenced));
+  });
+
+  it.each([
+    ['expired unanswered', 'timeout', S.undoFenceUnanswered, S.releaseUnanswered, 'FAILED'],
+    ['rejected', 'reject', S.undoFenceEnd, S.releaseLease, 'SUCCEEDED'],
+  ] as const)('undoes its own fence before it releases the lease when promoting unfenced is %s', async (_label, answer, undo, release, status) => {
+    const r = recorder();
+    const handlers = happyPath(r, {
+      [S.fence]: fenced(false),
+      [S.askUnfenced]:
+        answer === 'timeout'
+          ? () => {
+              throw namedError('States.Timeout', 'approval timed out');
+            }
+          : { decision: 'reject', approver: 'erin', reason: 'not without a fence', approvalId: 'ap-6' },
+      [S.recordUnfencedRejection]: recorded,
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe(status);
+    expect(r.inputsOf(undo)).toHaveLength(1);
+    expect(r.inputsOf(undo)[0]).toMatchObject({ site: 'primary', fenceIncidentId: (r.inputsOf(S.fence)[0] as { incidentId: string }).incidentId });
+    expect(run.entered.indexOf(undo)).toBeLessThan(run.entered.indexOf(release));
+    expect(r.inputsOf(S.promote)).toHaveLength(0);
+  });
+
+  it('escalates with the lease held when its fence cannot be undone', async () => {
+    const r = recorder();
+    const handlers = happyPath(r, {
+      [S.fence]: fenced(false),
+      [S.askUnfenced]: { decision: 'reject', approver: 'erin', reason: 'not without a fence', approvalId: 'ap-6' },
+      [S.recordUnfencedRejection]: recorded,
+      [S.undoFenceEnd]: () => {
+        throw namedError('FailoverError', 'AuthorizeSecurityGroupIngress sg-1: UnauthorizedOperation');
+      },
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('FAILED');
+    expect(run.entered).toContain(S.escalate);
+    expect(r.inputsOf(S.releaseLease)).toHaveLength(0);
   });
 
   it('asks the data-loss question when the data at risk grew before promoting unfenced was approved, and not the fence question twice', async () => {

@@ -77,6 +77,7 @@ export class Narrator {
           approved: `approved by ${String((d.approval as { approver?: string } | undefined)?.approver ?? 'a human')}${d.unfenced ? ' (promote without a confirmed fence)' : ''}`,
           rejected: `rejected by ${String((d.approval as { approver?: string } | undefined)?.approver ?? 'a human')}: nothing changed`,
           'approval-timed-out': 'nobody answered the approval in time: nothing changed',
+          'fence-undone': `undid its fence of the old primary (${truncate(String((d.restored as { detail?: string } | undefined)?.detail ?? ''), 200)}): nothing was promoted`,
           'failed-over': 'failed over: the standby is the new primary (operators notified)',
           'failback-scheduled': 'failback scheduled',
           escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); ${typeof d.lease === 'string' && d.lease.startsWith('released') ? 'the lease is released: nothing was changed' : 'the lease stays held'}`,

@@ -51,6 +51,7 @@ const BAND_AFTER: Record<string, string | null> = {
   'false-alarm': null,
   rejected: null,
   'approval-timed-out': null,
+  'fence-undone': null,
   escalated: null,
 };
 
