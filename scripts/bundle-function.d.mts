@@ -10,3 +10,5 @@ export interface FunctionBuild<O extends BuildOptions> {
   links: string[];
 }
 export function buildFunction<O extends BuildOptions>(options: O): Promise<FunctionBuild<O>>;
+/** The LRU the bundle gives `@aws-sdk/endpoint-cache` in place of mnemonist's (an ES module's source). */
+export const LRU_CACHE_SHIM: string;

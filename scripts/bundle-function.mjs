@@ -36,6 +36,10 @@
  * - The multi-Region signer ({@link multiRegionSignerPlugin}) of clients whose endpoints may ask
  *   for SigV4a (EventBridge): its SigV4 path in the bundle, the class itself loaded the first time
  *   a request is to be signed for every Region.
+ * - The endpoint-discovery cache of DynamoDB ({@link lruCachePlugin}): every DynamoDB client
+ *   builds an `EndpointCache` at construction, whose LRU is mnemonist's (with its iterators, 7 KB
+ *   minified), though no function turns endpoint discovery on. The cache gets an LRU of the same
+ *   behaviour for the five methods it calls, over a Map ({@link LRU_CACHE_SHIM}).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
@@ -384,6 +388,65 @@ export class SignatureV4MultiRegion {
 }
 `;
 
+/**
+ * mnemonist's `LRUCache` as `@aws-sdk/endpoint-cache` uses it: `get` (most recent after), `set`
+ * (most recent after; the least recent goes when the capacity is passed), `has`, `peek` (order
+ * unchanged) and `clear`. A Map keeps insertion order: the first key is the least recent.
+ * test/lib/bundles.test.ts runs the same operations on both and compares.
+ */
+export const LRU_CACHE_SHIM = `
+export default class LRUCache {
+  constructor(capacity) {
+    if (typeof capacity !== "number" || capacity <= 0) throw new Error("mnemonist/lru-cache: capacity should be positive number.");
+    this.capacity = capacity;
+    this.items = new Map();
+  }
+  get size() {
+    return this.items.size;
+  }
+  has(key) {
+    return this.items.has(key);
+  }
+  peek(key) {
+    return this.items.get(key);
+  }
+  get(key) {
+    if (!this.items.has(key)) return undefined;
+    const value = this.items.get(key);
+    this.items.delete(key);
+    this.items.set(key, value);
+    return value;
+  }
+  set(key, value) {
+    this.items.delete(key);
+    this.items.set(key, value);
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
+    return this;
+  }
+  clear() {
+    this.items.clear();
+  }
+}
+`;
+
+/** The LRU methods the endpoint cache may call for the shim to stand in. */
+const LRU_METHODS = new Set(['get', 'set', 'has', 'peek', 'clear']);
+
+/** `mnemonist/lru-cache` as `@aws-sdk/endpoint-cache` imports it → {@link LRU_CACHE_SHIM}, when the cache calls nothing else of it. */
+const lruCachePlugin = {
+  name: 'lru-cache',
+  setup(b) {
+    b.onResolve({ filter: /^mnemonist\/lru-cache(\.js)?$/ }, async (args) => {
+      if (!/[\\/]@aws-sdk[\\/]endpoint-cache[\\/]dist-es[\\/]EndpointCache\.js$/.test(args.importer)) return undefined;
+      const cache = await readFile(args.importer, 'utf8').catch(() => '');
+      const called = [...cache.matchAll(/this\.cache\.(\w+)\(/g)].map((m) => m[1]);
+      if (called.length === 0 || !called.every((m) => LRU_METHODS.has(m))) return undefined;
+      return { path: args.importer, namespace: 'lru-cache' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lru-cache' }, () => ({ contents: LRU_CACHE_SHIM, loader: 'js' }));
+  },
+};
+
 /** Clients' static import of the multi-Region signer → {@link MULTI_REGION_SIGNER_SHIM}, where the installed package has the modules it builds on. */
 const multiRegionSignerPlugin = {
   name: 'multi-region-signer',
@@ -413,7 +476,10 @@ const multiRegionSignerPlugin = {
  */
 export async function buildFunction(options) {
   const links = new Map();
-  const main = await build({ ...options, plugins: [multiRegionSignerPlugin, sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)] });
+  const main = await build({
+    ...options,
+    plugins: [lruCachePlugin, multiRegionSignerPlugin, sdkModulesPlugin, credentialChainPlugin, credentialLinksPlugin(links)],
+  });
   let credentials;
   if (links.size > 0) {
     credentials = await build({

@@ -24,7 +24,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../lambdas/shared/contracts.js';
 import { bundleFunction, staticallyLoaded } from '../../bench/bundles.js';
-import { buildFunction } from '../../scripts/bundle-function.mjs';
+import { buildFunction, LRU_CACHE_SHIM } from '../../scripts/bundle-function.mjs';
+import * as mnemonistLru from 'mnemonist/lru-cache.js';
 import {
   BUNDLE_ENTRY_FILE,
   BUNDLE_EXTERNALS,
@@ -466,6 +467,33 @@ async function fakeAws(): Promise<{ endpoint: string; requests: Recorded[]; clos
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => new Promise((ok) => server.close(() => ok())) };
 }
+
+describe("the endpoint cache's LRU in the bundle", () => {
+  it("behaves as mnemonist's LRUCache for every call the endpoint cache makes (get, set, has, peek, clear)", async () => {
+    const { default: Shim } = (await import(`data:text/javascript,${encodeURIComponent(LRU_CACHE_SHIM)}`)) as {
+      default: new (capacity: number) => Lru;
+    };
+    type Lru = { get(k: string): unknown; set(k: string, v: unknown): unknown; has(k: string): boolean; peek(k: string): unknown; clear(): void };
+    // The CommonJS class, as Node's ESM loader exposes it (the module's default export).
+    const LRUCache = ((mnemonistLru as unknown as { default?: unknown }).default ?? mnemonistLru) as new (capacity: number) => Lru;
+    const real = new LRUCache(3);
+    const shim = new Shim(3);
+    // A fixed pseudo-random walk over 5 keys: evictions, refreshes, peeks that must not refresh.
+    let x = 7;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) >>> 16; // the high bits: an LCG's low bits cycle
+    const seen: string[] = [];
+    for (let i = 0; i < 2000; i += 1) {
+      const key = `k${next() % 5}`;
+      const op = ['get', 'set', 'has', 'peek', 'clear'][next() % 40 === 0 ? 4 : next() % 4]!;
+      const call = (c: Lru) => (op === 'set' ? (c.set(key, i), undefined) : op === 'clear' ? c.clear() : c[op as 'get' | 'has' | 'peek'](key));
+      const [a, b] = [call(real), call(shim)];
+      expect(b, `${op} ${key} at step ${i}`).toEqual(a);
+      seen.push(op);
+    }
+    expect(new Set(seen)).toEqual(new Set(['get', 'set', 'has', 'peek', 'clear']));
+    expect(() => new Shim(0)).toThrow(/capacity/);
+  });
+});
 
 describe('a bundle on the wire, against the same code unbundled', () => {
   const wire = join(dir, 'wire');
