@@ -459,7 +459,7 @@ interface Failover {
 }
 
 /** The states of one release that re-delivers: the release, the question, the re-delivery. */
-/** The endings that release the lease (nothing was fenced, promoted or switched), shared by several phases. */
+/** The endings that release the lease (nothing was promoted or switched; a fence of this run is undone first), shared by several phases. */
 interface LeaseEndings {
   /** Release the lease, then end as a false alarm or a rejection (by the verdict). */
   readonly releaseLeaseAndEnd: IChainable;
