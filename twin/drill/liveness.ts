@@ -489,7 +489,9 @@ function failoverWhenWarranted(f: LivenessFacts, b: Bound, esc: Escalation[]): L
     return not(
       `only ${observers} vantage point(s) can observe it (their Regions up), fewer than the quorum of ${c.vantage.quorum}: it cannot be confirmed down`,
     );
-  const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at <= deadline);
+  // A human's "no" covers the failure it was given during, not one that began after it (a drill's
+  // question rejected at 0:01 says nothing about a crash at 0:49).
+  const no = f.truth.answers.find((a) => a.accepted && a.operator === 'reject' && a.step === 'failover' && a.at >= t0 && a.at <= deadline);
   if (no) return not(`an operator said no at ${at(f, no.at)}`);
   const refusedEscalation = esc.find((x) => x.at >= t0 && x.at <= deadline && x.cause !== 'approval-timeout' && x.evidence);
   const restored = firstWrite(f, t0, deadline);

@@ -319,6 +319,12 @@ describe('failover-when-warranted', () => {
       /an operator said no at t=600s/,
     ],
     [
+      'an operator "no" given before the failure (a drill\'s question) does not cover it',
+      facts({ faults: [crash(3000)], answers: [{ at: at(90), operator: 'reject', step: 'failover', accepted: true }], writerAtEnd: null }),
+      false,
+      /^warranted at t=3000s \(the primary crashed.*writes never came back/,
+    ],
+    [
       'an operator "no" that found nothing pending does not count',
       facts({ faults: [crash(300)], answers: [{ at: at(600), operator: 'reject', step: 'failover', accepted: false }], writerAtEnd: null }),
       false,
