@@ -229,7 +229,6 @@ export class FailoverControl extends Construct {
       this.gameDaySchedules = new GameDaySchedules(this, 'GameDaySchedules', {
         prefix,
         controlRegion: config.controlRegion,
-        databases: config.databases,
         scheduled: config.databases.slice(0, DATABASES_PER_STACK),
         bus: this.bus,
         deadLetterQueue: this.deadLetterQueue,

@@ -39,8 +39,6 @@ export interface GameDaySchedulesProps {
   readonly prefix: string;
   /** The control Region (part of the role's name). */
   readonly controlRegion: string;
-  /** Every database of the config: the group and role exist when one of them has `gameDay.schedule`. */
-  readonly databases: readonly DatabaseConfig[];
   /** The databases whose triggers this stack holds: those with `gameDay.schedule` get their schedule here. */
   readonly scheduled: readonly DatabaseConfig[];
   /** The product bus (where the drill rules are). */
