@@ -33,6 +33,12 @@
  * - A client's package.json, which it imports for its version alone: bundled as name and version.
  * - Modelled error classes ({@link compactErrorClasses}): one factory makes them, with the same
  *   names, shape ids, fields and prototypes as the classes the generator writes out.
+ * - Modelled errors ({@link splitErrorSchemas}): each client's error shapes, their registrations
+ *   with the service's type registry and the import of their classes move to a module of their
+ *   own, import()ed the first time a client of the bundle is answered with an error; the schema
+ *   deserializer waits for it before it reads such an answer ({@link loadBeforeErrors}), so every
+ *   error is read with all its service's errors registered, as unbundled (RDS declares 150: 30 KB
+ *   minified that a function loads only when AWS refuses something).
  * - The multi-Region signer ({@link multiRegionSignerPlugin}) of clients whose endpoints may ask
  *   for SigV4a (EventBridge): its SigV4 path in the bundle, the class itself loaded the first time
  *   a request is to be signed for every Region.
@@ -113,6 +119,91 @@ function compactErrorClasses(source) {
   if (!imports) return source;
   const at = imports.index + imports[0].length;
   return out.slice(0, at) + errorFactory(namespace) + out.slice(at);
+}
+
+/**
+ * One modelled error in a client's schema module: its shape, in a service namespace (`n0`, not the
+ * synthetic one of the service's base exception), then its registration (1 name, 2 namespace).
+ */
+const ERROR_SCHEMA = /^export var (\w+)\$ = \[-3, (n\d+), (?:(?!\nexport )[\s\S])*?;\n\2_registry\.registerError\(\1\$, \1\);\n/gm;
+/** The schema module's import of its error classes. */
+const ERRORS_IMPORT = /^import \{([^}]*)\} from "\.\.\/models\/errors";\n/m;
+/** What a schema module's modelled errors are import()ed as: the module's path and this suffix. */
+const LAZY_ERRORS_SUFFIX = '?modelled-errors';
+/** The module every split client registers its errors' loader with, and the deserializer loads them from. */
+const ERROR_REGISTRIES = 'rds-failover:sdk-error-registries';
+const ERROR_REGISTRIES_MODULE = `
+const loaders = [];
+/** A client's modelled errors, loaded the first time any client is answered with an error. */
+export const lazyErrorRegistry = (load) => { loaders.push({ load, loaded: undefined }); };
+export const loadErrorRegistries = () => Promise.all(loaders.map((l) => (l.loaded ??= l.load())));
+`;
+/** Where the SDK deserializes every answer of a schema-based client, just after the HTTP call. */
+const DESERIALIZATION_MIDDLEWARE = /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]schema[\\/]middleware[\\/]schemaDeserializationMiddleware\.js$/;
+const ANSWERED = '    const { response } = await next(args);\n';
+
+/**
+ * Moves a client's modelled errors (their schemas, their registrations with the service's type
+ * registry, the import of their classes) out of its schema module into a module of their own,
+ * import()ed the first time a client of the bundle is answered with an error: a service declares
+ * up to 150 errors (RDS: 30 KB minified with their classes), and a function reads them only when
+ * AWS refuses. The registry the errors join is the one the module made (`TypeRegistry.for` of the
+ * namespace), which the protocols copy from when they read an error (`compose`); the deserializer
+ * waits for the load before it reads any answer with a status of 300 or more
+ * ({@link loadBeforeErrors}), so an error is read with every error of its service registered, as
+ * unbundled. Returns undefined (module left whole) where the module is not laid out as expected:
+ * an error shape still named after the move, or an error class still used.
+ */
+/** `code` with its string and template literals emptied: what is left names identifiers only. */
+const withoutStrings = (code) => code.replace(/"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, '""');
+/** Whether `code` (without strings) names the identifier `name`. */
+const names = (code, name) => new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(code);
+
+function splitErrorSchemas(source, path) {
+  const blocks = [];
+  const namespaces = new Set();
+  let main = source.replace(ERROR_SCHEMA, (block, name, namespace) => {
+    blocks.push(block);
+    namespaces.add(namespace);
+    return '';
+  });
+  const imported = ERRORS_IMPORT.exec(main);
+  if (blocks.length === 0 || !imported) return undefined;
+  main = main.replace(ERRORS_IMPORT, '');
+  const classes = clauses(imported[1]).map((c) => c?.[1]);
+  if (classes.some((n) => n === undefined)) return undefined;
+  const code = withoutStrings(main);
+  const shapes = blocks.map((b) => /^export var (\w+\$)/.exec(b)[1]);
+  if ([...classes, ...shapes].some((n) => names(code, n))) return undefined;
+  if (![...namespaces].every((ns) => new RegExp(`^const ${ns}_registry = new TypeRegistry\\(${ns}\\);$`, 'm').test(main))) return undefined;
+  const constants = [...source.matchAll(/^const [\w$]+ = "(?:[^"\\\n]|\\.)*";$/gm)].map((m) => m[0]);
+  // The other shapes the errors' members are (DynamoDB's ConditionalCheckFailedException carries an
+  // AttributeMap): imported from the schema module, exported for them where it does not already.
+  const blockCode = withoutStrings(blocks.join('\n'));
+  const shared = [...main.matchAll(/^(export )?(?:var|let|const) ([\w$]+) = (?!")/gm)]
+    .filter((m) => !namespaces.has(m[2].replace(/_registry$/, '')) && names(blockCode, m[2]))
+    .map((m) => ({ name: m[2], exported: Boolean(m[1]) }));
+  const unexported = shared.filter((d) => !d.exported).map((d) => d.name);
+  if (unexported.length > 0) main += `export { ${unexported.join(', ')} };\n`;
+  const errors = [
+    'import { TypeRegistry } from "@smithy/core/schema";',
+    imported[0].trimEnd(),
+    ...(shared.length > 0 ? [`import { ${shared.map((d) => d.name).join(', ')} } from ${JSON.stringify(path)};`] : []),
+    ...constants,
+    ...[...namespaces].map((ns) => `const ${ns}_registry = TypeRegistry.for(${ns});`),
+    ...blocks,
+  ].join('\n');
+  main += `import { lazyErrorRegistry as __lazyErrorRegistry } from ${JSON.stringify(ERROR_REGISTRIES)};\n__lazyErrorRegistry(() => import(${JSON.stringify(path + LAZY_ERRORS_SUFFIX)}));\n`;
+  return { main, errors };
+}
+
+/** The schema deserializer, waiting for every split client's errors before it reads an error answer ({@link splitErrorSchemas}). */
+function loadBeforeErrors(source, path) {
+  if (!source.includes(ANSWERED)) throw new Error(`bundle-function: ${path} no longer reads the answer as expected; the split error schemas would go unread`);
+  return `import { loadErrorRegistries as __loadErrorRegistries } from ${JSON.stringify(ERROR_REGISTRIES)};\n${source.replace(
+    ANSWERED,
+    `${ANSWERED}    if (response?.statusCode >= 300) await __loadErrorRegistries();\n`,
+  )}`;
 }
 
 /** A module of the SDK (ES module build) whose imports {@link sdkModulesPlugin} may point past barrels. */
@@ -212,7 +303,7 @@ const sdkModuleCaches = new Map();
 function sdkModuleCache(options) {
   const { external, mainFields, conditions, platform, format } = options;
   const key = JSON.stringify({ external, mainFields, conditions, platform, format });
-  if (!sdkModuleCaches.has(key)) sdkModuleCaches.set(key, { resolved: new Map(), barrels: new Map(), sources: new Map() });
+  if (!sdkModuleCaches.has(key)) sdkModuleCaches.set(key, { resolved: new Map(), barrels: new Map(), sources: new Map(), errorModules: new Map() });
   return sdkModuleCaches.get(key);
 }
 
@@ -244,13 +335,33 @@ const sdkModulesPlugin = {
     const flatten = barrelFlattener(resolveFrom, cache.barrels);
     const rewrite = async (path) => {
       let source = await readFile(path, 'utf8');
-      if (SCHEMA_MODULE.test(path)) source = inlineSchemaKeys(source);
+      if (SCHEMA_MODULE.test(path)) {
+        const split = splitErrorSchemas(source, path);
+        if (split) {
+          source = split.main;
+          cache.errorModules.set(path, flatten(inlineSchemaKeys(split.errors), path));
+        }
+        source = inlineSchemaKeys(source);
+      }
       if (ERRORS_MODULE.test(path)) source = compactErrorClasses(source);
+      if (DESERIALIZATION_MIDDLEWARE.test(path)) source = loadBeforeErrors(source, path);
       return flatten(source, path);
     };
-    b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => {
-      if (!cache.sources.has(args.path)) cache.sources.set(args.path, rewrite(args.path));
-      return { contents: await cache.sources.get(args.path), loader: 'js', resolveDir: dirname(args.path) };
+    const rewritten = (path) => {
+      if (!cache.sources.has(path)) cache.sources.set(path, rewrite(path));
+      return cache.sources.get(path);
+    };
+    b.onLoad({ filter: SDK_MODULE, namespace: 'file' }, async (args) => ({
+      contents: await rewritten(args.path),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+    b.onResolve({ filter: new RegExp(`^${ERROR_REGISTRIES}$`) }, (args) => ({ path: args.path, namespace: 'sdk-error-registries' }));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-error-registries' }, () => ({ contents: ERROR_REGISTRIES_MODULE, loader: 'js' }));
+    b.onResolve({ filter: /\?modelled-errors$/ }, (args) => ({ path: args.path.slice(0, -LAZY_ERRORS_SUFFIX.length), namespace: 'sdk-modelled-errors' }));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-modelled-errors' }, async (args) => {
+      await rewritten(args.path);
+      return { contents: await cache.errorModules.get(args.path), loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
