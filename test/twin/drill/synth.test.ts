@@ -1,8 +1,8 @@
 /** The twin's synthesis: resolved plain data, and the disk cache that spares a repeat drill loading aws-cdk-lib. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sourceFingerprint, synthesizeApp } from '../../../twin/drill/synth.js';
@@ -10,6 +10,7 @@ import { resolveConfig } from '../../../twin/scenario/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROBE = fileURLToPath(new URL('./fixtures/synth-cache-probe.ts', import.meta.url));
+const STALE_PROBE = fileURLToPath(new URL('./fixtures/synth-cache-stale-probe.ts', import.meta.url));
 
 function probe(cacheDir: string): { cache: string; cdkLoaded: boolean; functions: number; key: string } {
   const r = spawnSync('npx', ['tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RDS_FAILOVER_TWIN_CACHE: cacheDir } });
@@ -26,6 +27,29 @@ describe('synthesizeApp', () => {
     expect(readdirSync(dir)).toEqual([`${cold.key}.json`]);
     const warm = probe(dir);
     expect(warm).toEqual({ ...cold, cache: 'hit', cdkLoaded: false });
+  }, 120_000);
+
+  // A process that loaded the product's modules before an edit synthesizes the old sources: storing
+  // them under the new sources' key would serve stale templates to every later drill.
+  it('a process whose sources changed after it loaded them neither reads nor stores the cache', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'twin-stale-sources-'));
+    for (const entry of ['lib', 'lambdas', 'twin', 'examples', 'package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json', relative(ROOT, STALE_PROBE)]) {
+      cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    const cacheDir = mkdtempSync(join(tmpdir(), 'twin-synth-cache-'));
+    const r = spawnSync('npx', ['tsx', relative(ROOT, STALE_PROBE)], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { ...process.env, RDS_FAILOVER_TWIN_CACHE: cacheDir },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { cache: string; root: string; functions: number };
+    expect(out.root.replace(/\/$/, '')).toBe(copy);
+    expect(out.functions).toBeGreaterThan(10);
+    expect(out.cache).toBe('off');
+    expect(readdirSync(cacheDir)).toEqual([]);
+    for (const dir of [copy, cacheDir]) rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   it('resolves the state machines, roles and functions into plain data', async () => {
