@@ -322,6 +322,8 @@ export async function handler({ endpoint, only }) {
     // An error whose class this code never imports: only the service's registry knows it.
     rebootBusy: () => rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'busy' })),
     changeRecords: () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Comment: 'failover', Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'db.example.com', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: 'b.example.com' }] } }] } })),
+    // A REST-XML error the retries rely on by name.
+    changeRecordsBusy: () => route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Comment: 'busy', Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'db.example.com', Type: 'CNAME', TTL: 30, ResourceRecords: [{ Value: 'b.example.com' }] } }] } })),
     getItem: () => ddb.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'lease#db' } }, ConsistentRead: true })),
     putEvents: () => events.send(new PutEventsCommand({ Entries: [{ Source: 'rds-failover', DetailType: 'Failover Phase Changed', Detail: '{"phase":"fenced"}', EventBusName: 'failover' }] })),
     updateItem: () => ddb.send(new UpdateItemCommand({ TableName: 't', Key: { pk: { S: 'lease#db' } }, UpdateExpression: 'SET v = :v', ConditionExpression: 'v = :o', ExpressionAttributeValues: { ':v': { N: '2' }, ':o': { N: '1' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
@@ -378,6 +380,12 @@ function answer(req: { url: string; target: string; body: string }): { status: n
       status: 400,
       headers: XML,
       body: '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>InvalidDBInstanceState</Code><Message>Instance busy is not in available state.</Message></Error><RequestId>r6</RequestId></ErrorResponse>',
+    };
+  if (req.url.includes('/rrset') && req.body.includes('<Comment>busy</Comment>'))
+    return {
+      status: 400,
+      headers: XML,
+      body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>PriorRequestNotComplete</Code><Message>The request was rejected because Route 53 was still processing a prior request.</Message></Error><RequestId>r7</RequestId></ErrorResponse>',
     };
   if (req.url.includes('/rrset'))
     return {
@@ -561,7 +569,7 @@ describe('a bundle on the wire, against the same code unbundled', () => {
       const rdsVersion = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk', 'client-rds', 'package.json'), 'utf8')) as { version: string })
         .version;
       expect(bundleRequests.find((r) => r.body.includes('Action=FailoverGlobalCluster'))!.userAgent).toContain(`api/rds#${rdsVersion}`);
-      expect(sourceRequests).toHaveLength(10);
+      expect(sourceRequests).toHaveLength(11);
       // Every request of both is signed as SigV4 would sign it (EventBridge's through the multi-Region signer the build trims).
       expect(server.requests.slice(before).filter((r) => !r.signed)).toEqual([]);
       expect(bundleRequests.map(({ userAgent: _u, ...r }) => r)).toEqual(sourceRequests);
@@ -597,6 +605,15 @@ describe('a bundle on the wire, against the same code unbundled', () => {
           },
         },
         changeRecords: { output: { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } } },
+        changeRecordsBusy: {
+          error: {
+            name: 'PriorRequestNotComplete',
+            fault: 'client',
+            status: 400,
+            className: 'PriorRequestNotComplete',
+            shapeId: 'com.amazonaws.route53#PriorRequestNotComplete',
+          },
+        },
         putEvents: { output: { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] } },
         getItem: { output: { Item: { v: { N: '1' } } } },
         updateItem: {
