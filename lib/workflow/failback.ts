@@ -551,6 +551,7 @@ function stopNeverAnswered(f: Failback): IChainable {
         last: $.stringAt('$.wait.detail'),
         // The same shape as every other escalation's detail (what the run stopped on).
         error: { Error: E.originalSiteDidNotComeBack, Cause: $.stringAt('$.wait.detail') },
+        lease: 'not held: the failback takes it only to act, and it never did',
       },
       f.failure,
       true,
@@ -748,6 +749,9 @@ function stabilityWindow(f: Failback, next: IChainable): IChainable {
         'The original site never stayed healthy for the whole stability window: no failback; the current primary keeps serving and the replica stays its standby',
       relapses: $.numberAt('$.replica.relapses'),
       lastReasons: $.listAt('$.replica.reasons'),
+      // The same shape as every other escalation's detail (what the run stopped on).
+      error: { Error: E.originalSiteNotStable, Cause: 'The original site never stayed healthy for the whole stability window' },
+      lease: 'not held: the failback released it for the stability window',
     },
     f.failure,
     true,

@@ -80,7 +80,7 @@ export class Narrator {
           'fence-undone': `undid its fence of the old primary (${truncate(String((d.restored as { detail?: string } | undefined)?.detail ?? ''), 200)}): nothing was promoted`,
           'failed-over': 'failed over: the standby is the new primary (operators notified)',
           'failback-scheduled': 'failback scheduled',
-          escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); ${typeof d.lease === 'string' && d.lease.startsWith('released') ? 'the lease is released: nothing was changed' : 'the lease stays held'}`,
+          escalated: `escalated to the operators (${String((d.error as { Error?: string } | undefined)?.Error ?? 'error')}); ${escalatedLease(d.lease)}`,
         };
         this.log(e, text[phase] ?? `phase ${phase}`, {
           phase,
@@ -174,4 +174,13 @@ export class Narrator {
       ...(e.error ? { error: e.error } : {}),
     });
   }
+}
+
+/**
+ * What an escalation did with the lease, from its record's `lease` (absent: the run stopped holding
+ * it, so nothing else acts on the database until a human looks).
+ */
+function escalatedLease(lease: unknown): string {
+  if (typeof lease !== 'string') return 'the lease stays held';
+  return lease.startsWith('released') ? 'the lease is released: nothing was changed' : `the lease is ${lease}`;
 }
