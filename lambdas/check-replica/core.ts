@@ -53,6 +53,20 @@ export interface HealthFacts {
   alarmName: string;
   /** The Region answered at all. */
   regionAnswers: boolean;
+  /**
+   * Whether clients reach the replica: a vantage point's probe connected to its endpoint and ran
+   * SELECT 1 (`up`), was refused or timed out (`down`), or could not tell (`unknown`). Absent: not
+   * probed (the replica is not there or not available, so it is unhealthy already).
+   */
+  reach?: Reach;
+}
+
+/** One probe of the replica's endpoint from a vantage point (no write). */
+export interface Reach {
+  status: 'up' | 'down' | 'unknown';
+  vantage: string;
+  endpoint: string;
+  error?: string;
 }
 
 export interface Health {
@@ -79,6 +93,11 @@ export function healthOf(f: HealthFacts): Health {
     if (f.lagSeconds === undefined) reasons.push(`no recent ${f.lagSource} datapoint`);
     else if (f.lagSeconds > f.maxLagSeconds) reasons.push(`${f.lagSource} is ${f.lagSeconds} s, over ${f.maxLagSeconds} s`);
   }
+  // RDS may say available while clients cannot connect (the site's network cut, a security group or
+  // NACL changed): the writer is never switched back to a site its clients cannot reach.
+  if (f.reach?.status === 'down')
+    reasons.push(`${r.id} does not answer clients: ${f.reach.endpoint} probed from ${f.reach.vantage}: ${f.reach.error ?? 'no answer'}`);
+  if (f.reach?.status === 'unknown') reasons.push(`${r.id} could not be probed from ${f.reach.vantage}: ${f.reach.error ?? 'no answer'}`);
   if (f.alarm === 'ALARM') reasons.push(`alarm ${f.alarmName} is in ALARM`);
   if (f.alarm === 'unknown') reasons.push(`alarm ${f.alarmName} could not be read`);
   return { healthy: reasons.length === 0, reasons, status };

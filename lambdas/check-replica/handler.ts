@@ -3,10 +3,17 @@
  * health, the stability window (healthySince, relapses) and, in `drained` mode, whether every
  * write of the fenced source has reached it. Read-only; "not yet" is never an error.
  *
- * Env: RESOURCE_PREFIX (the heartbeat alarm's name), AWS_REGION.
+ * With `reach` (the failback's stability window) an available replica is also probed as its
+ * clients would reach it: a vantage point's probe function connects to its endpoint and runs
+ * SELECT 1 (no write); a replica RDS calls available that clients cannot reach is not healthy, so
+ * the failback never switches the writer back to a site cut off from its clients.
+ *
+ * Env: RESOURCE_PREFIX (the heartbeat alarm's and the probe function's names), PROBE_FUNCTION_NAME
+ * (default `${RESOURCE_PREFIX}-probe`), AWS_REGION.
  * Clients: RDS and CloudWatch in the site's Region; CloudWatch in the source's Region
- * (OldestReplicationSlotLag of a PostgreSQL source). Lag is the data behind
- * (lambdas/shared/data-behind.ts), the same figure for the stability window and the drain.
+ * (OldestReplicationSlotLag of a PostgreSQL source); Lambda in the vantage point's Region (the
+ * probe, loaded on first use). Lag is the data behind (lambdas/shared/data-behind.ts), the same
+ * figure for the stability window and the drain.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -19,12 +26,15 @@ import { checkReplicaInput, type CheckReplicaOutput, checkReplicaOutput } from '
 import { InvalidInputError } from '../shared/errors.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
-import { alarmName } from '../shared/names.js';
+import { alarmName, probeFunctionName } from '../shared/names.js';
+import { invokeProbe } from '../shared/probe-invoke.js';
+import { buildProbeInput, remoteObservation } from '../probe-vantage/core.js';
 import { otherRole } from '../shared/roles.js';
 import { auroraDataBehind, instanceDataBehind, latestFigure, type DataBehind } from '../shared/data-behind.js';
-import { drainedVerdict, FRESH_LAG_MS, healthVerdict, type AuroraSecondary, type InstanceReplica, type LagPoint } from './core.js';
+import { drainedVerdict, FRESH_LAG_MS, healthVerdict, type AuroraSecondary, type InstanceReplica, type LagPoint, type Reach } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
+const PROBE_FUNCTION_NAME = process.env.PROBE_FUNCTION_NAME || probeFunctionName(PREFIX);
 const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
 const unreachable = (err: unknown): boolean => isUnreachable(err) || isTransient(err);
 
@@ -109,6 +119,21 @@ async function readAurora(rds: RDSClient, id: string, globalId: string): Promise
   }
 }
 
+/**
+ * Whether clients reach the replica's endpoint: the probe function of a vantage point (the first in
+ * the site's Region, else the first configured) connects and runs SELECT 1, writing nothing.
+ */
+async function probe(db: DatabaseConfig, role: 'primary' | 'standby', endpoint: string): Promise<Reach | undefined> {
+  const site = db[role];
+  const vantage = db.detection.vantagePoints.find((v) => v.region === site.region) ?? db.detection.vantagePoints[0];
+  if (!vantage) return undefined;
+  const input = buildProbeInput(db, vantage.name, { host: endpoint, ...(site.port ? { port: site.port } : {}), write: false });
+  const seen = remoteObservation(vantage, 1, await invokeProbe(PROBE_FUNCTION_NAME, vantage.region, input), 0);
+  const reach: Reach = { status: seen.status, vantage: vantage.name, endpoint, ...(seen.error ? { error: seen.error } : {}) };
+  if (reach.status !== 'up') logger.warn('the replica does not answer its probe', { database: db.name, site: role, ...reach });
+  return reach;
+}
+
 export const handler = defineHandler('check-replica', { input: checkReplicaInput, output: checkReplicaOutput }, async (input) => {
   const out = await check(input, new Date());
   logger.info('replica checked', { database: input.database.name, site: input.site, mode: input.mode, ...out });
@@ -161,7 +186,12 @@ async function check(input: CheckInput, now: Date): Promise<CheckReplicaOutput> 
   const fresh = new Date(now.getTime() - FRESH_LAG_MS);
   const figure = latestFigure(await figuresFrom(fresh), { notBefore: fresh });
   const alarm = read === 'unreachable' ? 'unknown' : await alarmState(site.region, name);
+  const reach =
+    input.reach && read !== 'unreachable' && read.found && read.status === 'available' && read.endpoint
+      ? await probe(db, input.site, read.endpoint)
+      : undefined;
   return healthVerdict({
+    reach,
     replica,
     source: { region: other.region, id: sourceId },
     figure,

@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { CONTROL_PLANE_VANTAGE, defaultPort } from '../shared/config-values.js';
 import { probeInput, probeOutput, type ProbeVantageOutput } from '../shared/contracts.js';
+import type { InvokeResult } from '../shared/probe-invoke.js';
 
 /** Control-plane statuses in which the database serves (docs/aws-behaviour.md §1: instance and cluster statuses). */
 const UP_STATUSES = new Set([
@@ -53,27 +54,32 @@ export function controlPlaneObservation(database: DatabaseConfig, round: number,
 /** Per-probe timeout: three of them (the probe's whole budget) stay under the 10 s request timeout of the invoke. */
 export const PROBE_TIMEOUT_MS = 3_000;
 
-/** The input of the remote probe for this database and vantage point. */
-export function buildProbeInput(database: DatabaseConfig, vantage: string): z.input<typeof probeInput> {
+/**
+ * The input of the remote probe for this database and vantage point: the primary (its endpoint, else
+ * the DNS name), with a heartbeat write; or `target`, an endpoint of either site, read only when
+ * `write` is false (the failback's check that clients reach the rebuilt original site).
+ */
+export function buildProbeInput(
+  database: DatabaseConfig,
+  vantage: string,
+  target?: { host: string; port?: number; write: boolean },
+): z.input<typeof probeInput> {
   return {
     database: database.name,
     engine: database.engine,
-    host: database.primary.endpoint ?? database.dns.recordName,
-    port: database.primary.port ?? defaultPort(database.engine),
+    host: target?.host ?? database.primary.endpoint ?? database.dns.recordName,
+    port: target?.port ?? database.primary.port ?? defaultPort(database.engine),
     ...(database.credentials?.secretArn ? { secretArn: database.credentials.secretArn } : {}),
     ...(database.credentials?.secretArn && database.credentials.secretReplicaRegions
       ? { secretReplicaRegions: [...database.credentials.secretReplicaRegions] }
       : {}),
     ...(database.credentials?.iamUser ? { iamUser: database.credentials.iamUser } : {}),
     ...(database.credentials?.databaseName ? { databaseName: database.credentials.databaseName } : {}),
-    write: true,
+    write: target?.write ?? true,
     timeoutMs: PROBE_TIMEOUT_MS,
     vantage,
   };
 }
-
-/** What the Lambda invoke returned, or how it failed. */
-export type InvokeResult = { functionError?: string; payload: string } | { error: string };
 
 /**
  * The observation of a remote vantage point from its probe's answer. A function error, a payload

@@ -20,16 +20,14 @@ import { probeVantageInput, probeVantageOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { probeFunctionName } from '../shared/names.js';
-import { buildProbeInput, controlPlaneObservation, remoteObservation, type ControlPlaneResult, type InvokeResult } from './core.js';
+import { errorText, invokeProbe, lambdaSdk } from '../shared/probe-invoke.js';
+import { buildProbeInput, controlPlaneObservation, remoteObservation, type ControlPlaneResult } from './core.js';
 
 const PREFIX = process.env.RESOURCE_PREFIX || 'failover';
 const PROBE_FUNCTION_NAME = process.env.PROBE_FUNCTION_NAME || probeFunctionName(PREFIX);
 
 const NOT_FOUND = new Set(['DBInstanceNotFoundFault', 'DBInstanceNotFound', 'DBClusterNotFoundFault', 'DBClusterNotFound']);
 const rdsSdk = lazy(() => import('@aws-sdk/client-rds'));
-const lambdaSdk = lazy(() => import('@aws-sdk/client-lambda'));
-
-const errorText = (err: unknown): string => `${awsErrorName(err)}: ${(err as Error)?.message ?? String(err)}`;
 
 async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneResult> {
   const { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } = await rdsSdk();
@@ -49,24 +47,6 @@ async function askControlPlane(database: DatabaseConfig): Promise<ControlPlaneRe
   }
 }
 
-async function invokeProbe(database: DatabaseConfig, vantage: { name: string; region: string }): Promise<InvokeResult> {
-  const { InvokeCommand, LambdaClient } = await lambdaSdk();
-  const lambda = regional(LambdaClient, vantage.region);
-  try {
-    const out = await lambda.send(
-      new InvokeCommand({
-        FunctionName: PROBE_FUNCTION_NAME,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(buildProbeInput(database, vantage.name))),
-      }),
-    );
-    const payload = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-    return out.FunctionError ? { functionError: out.FunctionError, payload } : { payload };
-  } catch (err) {
-    return { error: errorText(err) };
-  }
-}
-
 export const handler = defineHandler('probe-vantage', { input: probeVantageInput, output: probeVantageOutput }, async (input) => {
   const { database, vantage, round } = input;
   await (vantage.name === CONTROL_PLANE_VANTAGE ? rdsSdk() : lambdaSdk());
@@ -74,6 +54,11 @@ export const handler = defineHandler('probe-vantage', { input: probeVantageInput
   const observation =
     vantage.name === CONTROL_PLANE_VANTAGE
       ? controlPlaneObservation(database, round, await askControlPlane(database), Date.now() - started)
-      : remoteObservation(vantage, round, await invokeProbe(database, vantage), Date.now() - started);
+      : remoteObservation(
+          vantage,
+          round,
+          await invokeProbe(PROBE_FUNCTION_NAME, vantage.region, buildProbeInput(database, vantage.name)),
+          Date.now() - started,
+        );
   return observation;
 });

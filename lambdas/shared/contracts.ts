@@ -861,6 +861,11 @@ export const checkReplicaInput = schema(() =>
     site: siteRole,
     /** health: available, replicating, lag within failback.maxLagSeconds, the site's heartbeat alarm not in ALARM. drained: lag 0 measured after `since`. */
     mode: z._default(z.enum(['health', 'drained']), 'health'),
+    /**
+     * health: also probe the replica's endpoint as its clients would (a vantage point's probe, no
+     * write): the failback's stability window, before the writer is switched back to the site.
+     */
+    reach: z._default(z.boolean(), false),
     /** health: when the replica became healthy (null: not yet); kept while healthy, reset by a relapse. */
     healthySince: z._default(z.nullable(z.string()), null),
     /** health: relapses counted so far. */

@@ -542,6 +542,13 @@ export function controlFunctionPermissions(
     case 'check-replica':
       return merge(
         ...dbs.map((db) => siteDescribe(db, arns)),
+        // The probe of a vantage point, which checks that clients reach the rebuilt original site.
+        only(
+          stmt(
+            ['lambda:InvokeFunction'],
+            uniq(dbs.flatMap((db) => db.detection.vantagePoints.map((v) => v.region))).map((r) => arns.lambdaFunction(r, probeFunctionName(config.prefix))),
+          ),
+        ),
         only(
           stmt(
             ['cloudwatch:DescribeAlarms'],

@@ -682,7 +682,10 @@ function preserveAndRebuild(f: Failback, next: IChainable): IChainable {
   );
 }
 
-/** check-replica in health mode on `site`: a fresh window, or the one carried in `$.replica`. */
+/**
+ * check-replica in health mode on `site`: a fresh window, or the one carried in `$.replica` (the
+ * stability window, which also asks whether clients reach the site: the switchover back follows it).
+ */
 const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', healthy: 'fresh' | 'carried') =>
   f.step(
     name,
@@ -691,6 +694,7 @@ const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', he
       database: db(),
       site,
       mode: 'health',
+      ...(healthy === 'carried' ? { reach: true } : {}),
       ...(healthy === 'fresh'
         ? { healthySince: null, relapses: 0 }
         : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),

@@ -349,6 +349,11 @@ describe('control stack: least privilege per function', () => {
     ],
     'check-replica': [
       ...on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
+      // The vantage points' probe: do clients reach the rebuilt original site?
+      ...on(
+        ['lambda:InvokeFunction'],
+        ['us-east-1', 'us-west-2', 'eu-west-1'].map((r) => `arn:aws:lambda:${r}:${ACCOUNT}:function:failover-probe`),
+      ),
       ...on(
         ['cloudwatch:DescribeAlarms'],
         ['us-east-1', 'us-west-2'].map((r) => `arn:aws:cloudwatch:${r}:${ACCOUNT}:alarm:failover-orders-heartbeat-in-region`),

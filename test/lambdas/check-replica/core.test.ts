@@ -50,6 +50,21 @@ describe('healthOf', () => {
     ['heartbeat alarm in ALARM (the Region relapsed)', { alarm: 'ALARM' }, ['alarm failover-orders-heartbeat-in-region is in ALARM']],
     ['alarm unreadable', { alarm: 'unknown' }, ['alarm failover-orders-heartbeat-in-region could not be read']],
     [
+      'clients reach it (probed: SELECT 1 answered)',
+      { reach: { status: 'up', vantage: 'use1', endpoint: 'orders-primary.abc.us-east-1.rds.amazonaws.com' } },
+      [],
+    ],
+    [
+      'available to RDS, but its clients cannot reach it (the network of its subnets cut)',
+      { reach: { status: 'down', vantage: 'use1', endpoint: 'orders-primary.abc.us-east-1.rds.amazonaws.com', error: 'connect ETIMEDOUT' } },
+      ['orders-primary does not answer clients: orders-primary.abc.us-east-1.rds.amazonaws.com probed from use1: connect ETIMEDOUT'],
+    ],
+    [
+      'the probe could not tell (its function failed)',
+      { reach: { status: 'unknown', vantage: 'use1', endpoint: 'orders-primary.abc.us-east-1.rds.amazonaws.com', error: 'Lambda.TooManyRequestsException' } },
+      ['orders-primary could not be probed from use1: Lambda.TooManyRequestsException'],
+    ],
+    [
       'Region out',
       { regionAnswers: false, alarm: 'unknown' },
       ["the replica's Region does not answer", 'alarm failover-orders-heartbeat-in-region could not be read'],

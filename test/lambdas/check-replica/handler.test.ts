@@ -1,5 +1,6 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,15 @@ process.env.RESOURCE_PREFIX = 'failover';
 const { handler } = await import('../../../lambdas/check-replica/handler.js');
 const rds = mockClient(RDSClient);
 const cw = mockClient(CloudWatchClient);
+const lambda = mockClient(LambdaClient);
+/** The probe function's answer for the replica's endpoint. */
+const probeAnswers = (status: 'up' | 'down', error?: string) =>
+  lambda.on(InvokeCommand).resolves({
+    StatusCode: 200,
+    Payload: new TextEncoder().encode(
+      JSON.stringify({ vantage: 'use1-a', region: 'us-east-1', status, wrote: false, tcp: status === 'up', latencyMs: 12, ...(error ? { error } : {}) }),
+    ) as unknown as InvokeCommandOutput['Payload'],
+  });
 const NOW = new Date('2026-04-01T12:30:00.000Z');
 const SOURCE_ARN = 'arn:aws:rds:us-west-2:123456789012:db:orders-replica';
 const view = currentRoles(hotDb(), 'standby');
@@ -24,6 +34,8 @@ const metric = (byName: Record<string, Array<[string, number]>>) =>
 beforeEach(() => {
   rds.reset();
   cw.reset();
+  lambda.reset();
+  probeAnswers('up');
   vi.useFakeTimers({ now: NOW, toFake: ['Date'] });
   rds.on(DescribeDBInstancesCommand).resolves({
     DBInstances: [
@@ -61,6 +73,39 @@ describe('check-replica: health and the stability window', () => {
     expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ['failover-orders-heartbeat-in-region'] });
     expect(await regionsOf(rds, DescribeDBInstancesCommand)).toEqual(['us-east-1']);
     expect(await regionsOf(cw, DescribeAlarmsCommand)).toEqual(['us-east-1']);
+  });
+
+  it('the stability window (reach): available to RDS but its clients cannot reach it (probed from a vantage point of its Region, no write): not healthy, the window restarts', async () => {
+    metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
+    probeAnswers('down', 'connect ETIMEDOUT orders-primary.abc.us-east-1.rds.amazonaws.com:5432');
+    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z', reach: true }))).resolves.toMatchObject({
+      status: 'available',
+      healthy: false,
+      reasons: [
+        'orders-primary does not answer clients: orders-primary.abc.us-east-1.rds.amazonaws.com probed from use1-a: connect ETIMEDOUT orders-primary.abc.us-east-1.rds.amazonaws.com:5432',
+      ],
+      healthySince: null,
+      relapses: 1,
+      stable: false,
+    });
+    const sent = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(sent.FunctionName).toBe('failover-probe');
+    expect(JSON.parse(new TextDecoder().decode(sent.Payload as Uint8Array))).toMatchObject({
+      host: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
+      port: 5432,
+      write: false,
+      vantage: 'use1-a',
+    });
+    expect(await regionsOf(lambda, InvokeCommand)).toEqual(['us-east-1']);
+  });
+
+  it('the stability window (reach) with the replica answering its probe: healthy; without reach (the catch-up) nothing is probed', async () => {
+    metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
+    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z', reach: true }))).resolves.toMatchObject({ healthy: true, reasons: [] });
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    probeAnswers('down', 'connect ETIMEDOUT');
+    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z' }))).resolves.toMatchObject({ healthy: true, reasons: [] });
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
   });
 
   it("PostgreSQL, quiet source: ReplicaLag of 45 s (time since the last commit) with the source's slot lag at 0 bytes is 0 s behind: healthy", async () => {
