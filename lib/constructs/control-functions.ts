@@ -37,7 +37,7 @@ export const CONTROL_FUNCTION_TIMEOUTS: Record<ControlFunctionName, Duration> = 
   'preserve-old-primary': Duration.seconds(60),
   'restore-ingress': Duration.seconds(60),
   'rebuild-replica': Duration.seconds(60),
-  'check-replica': Duration.seconds(30),
+  'check-replica': Duration.seconds(60), // with the stability window's probe of the replica (an invoke: up to 3 × 10 s)
   'switchover-global-cluster': Duration.seconds(60),
   'shift-traffic': Duration.seconds(30),
   'approval-page': Duration.seconds(15),
