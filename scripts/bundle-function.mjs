@@ -142,6 +142,11 @@ export const loadErrorRegistries = () => Promise.all(loaders.map((l) => (l.loade
 const DESERIALIZATION_MIDDLEWARE = /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]schema[\\/]middleware[\\/]schemaDeserializationMiddleware\.js$/;
 const ANSWERED = '    const { response } = await next(args);\n';
 
+/** `code` with its string and template literals emptied: what is left names identifiers only. */
+const withoutStrings = (code) => code.replace(/"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, '""');
+/** Whether `code` (without strings) names the identifier `name`. */
+const names = (code, name) => new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(code);
+
 /**
  * Moves a client's modelled errors (their schemas, their registrations with the service's type
  * registry, the import of their classes) out of its schema module into a module of their own,
@@ -154,11 +159,6 @@ const ANSWERED = '    const { response } = await next(args);\n';
  * unbundled. Returns undefined (module left whole) where the module is not laid out as expected:
  * an error shape still named after the move, or an error class still used.
  */
-/** `code` with its string and template literals emptied: what is left names identifiers only. */
-const withoutStrings = (code) => code.replace(/"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, '""');
-/** Whether `code` (without strings) names the identifier `name`. */
-const names = (code, name) => new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(code);
-
 function splitErrorSchemas(source, path) {
   const blocks = [];
   const namespaces = new Set();
@@ -358,7 +358,10 @@ const sdkModulesPlugin = {
     }));
     b.onResolve({ filter: new RegExp(`^${ERROR_REGISTRIES}$`) }, (args) => ({ path: args.path, namespace: 'sdk-error-registries' }));
     b.onLoad({ filter: /.*/, namespace: 'sdk-error-registries' }, () => ({ contents: ERROR_REGISTRIES_MODULE, loader: 'js' }));
-    b.onResolve({ filter: /\?modelled-errors$/ }, (args) => ({ path: args.path.slice(0, -LAZY_ERRORS_SUFFIX.length), namespace: 'sdk-modelled-errors' }));
+    b.onResolve({ filter: new RegExp(`${LAZY_ERRORS_SUFFIX.replace('?', '\\?')}$`) }, (args) => ({
+      path: args.path.slice(0, -LAZY_ERRORS_SUFFIX.length),
+      namespace: 'sdk-modelled-errors',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'sdk-modelled-errors' }, async (args) => {
       await rewritten(args.path);
       return { contents: await cache.errorModules.get(args.path), loader: 'js', resolveDir: dirname(args.path) };

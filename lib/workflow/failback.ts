@@ -694,10 +694,9 @@ const replicaCheck = (f: Failback, name: string, site: 'primary' | 'standby', he
       database: db(),
       site,
       mode: 'health',
-      ...(healthy === 'carried' ? { reach: true } : {}),
       ...(healthy === 'fresh'
         ? { healthySince: null, relapses: 0 }
-        : { healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
+        : { reach: true, healthySince: $.stringAt('$.replica.healthySince'), relapses: $.numberAt('$.replica.relapses') }),
     },
     '$.replica',
     f.failure,
