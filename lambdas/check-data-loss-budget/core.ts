@@ -309,11 +309,24 @@ export interface BackupFacts {
   latestRestorableTime?: Date;
 }
 
-/** Cold standbys: the data loss is the age of the latest restorable time of the replicated backups. */
+/** When a cold standby's loss is judged: the trigger, unless the primary may have written since. */
+export interface BackupClock {
+  triggeredAt: Date;
+  now: Date;
+  /** The verdict is not confirmed-down: the primary may still take writes. */
+  stillWriting: boolean;
+}
+
+/**
+ * Cold standbys: the data loss is the age of the latest restorable time of the replicated backups,
+ * as of the trigger when the primary failed then. As of now when it may have written since: the
+ * verdict is not confirmed-down, or the backups reach past the trigger (logs still shipped after it,
+ * so the primary ran; a vantage point's verdict cannot see clients that still reach it).
+ */
 export function decideFromBackups(
   backups: BackupFacts[],
   primary: string,
-  triggeredAt: Date,
+  clock: BackupClock,
   budgetSeconds: number,
   estimate: RpoEstimate = 'last-sample',
 ): CheckBudgetOutput {
@@ -331,16 +344,23 @@ export function decideFromBackups(
       `No replicated automated backup of ${primary} with a restore window in the standby Region: the data loss cannot be known, so it counts as over budget.`,
     );
   }
-  const lagSeconds = Math.max(0, (triggeredAt.getTime() - latest.getTime()) / 1000);
+  const ranAfterTrigger = latest.getTime() > clock.triggeredAt.getTime();
+  const asOf = clock.stillWriting || ranAfterTrigger ? clock.now : clock.triggeredAt;
+  const basis = clock.stillWriting
+    ? 'now (the verdict is not confirmed-down: the primary may still take writes)'
+    : ranAfterTrigger
+      ? `now (the backups reach past the trigger at ${clock.triggeredAt.toISOString()}: the primary ran after it and may still take writes)`
+      : 'the trigger';
+  const lagSeconds = Math.max(0, (asOf.getTime() - latest.getTime()) / 1000);
   const within = lagSeconds <= budgetSeconds;
-  // Judged at the trigger (or now), when the primary had failed: nothing is unseen.
+  // Judged when the primary stopped writing (or now): nothing is unseen.
   return decide(
     estimate,
     lagSeconds,
     0,
     budgetSeconds,
     'automated-backups',
-    `The latest restorable time of ${primary}'s replicated backups is ${latest.toISOString()}, ${fmt(lagSeconds)} before the trigger ` +
+    `The latest restorable time of ${primary}'s replicated backups is ${latest.toISOString()}, ${fmt(lagSeconds)} before ${basis} ` +
       `(${within ? 'within' : 'over'} the ${fmt(budgetSeconds)} budget).`,
   );
 }

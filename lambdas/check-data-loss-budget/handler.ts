@@ -228,7 +228,7 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
     return decideFromBackups(
       await replicatedBackups(standby.region, primary.instanceId),
       primary.instanceId,
-      stillWriting ? now : triggeredAt,
+      { triggeredAt, now, stillWriting },
       budget,
       estimate,
     );

@@ -347,11 +347,14 @@ describe('replicaProblem', () => {
 });
 
 describe('decideFromBackups (cold standbys)', () => {
+  const at = (now = T, stillWriting = false) => ({ triggeredAt: T, now, stillWriting });
+  const later = new Date(T.getTime() + 3600_000);
+
   it('lag = triggeredAt - the latest restorable time of any replicated backup', () => {
     const out = decideFromBackups(
       [{ latestRestorableTime: new Date('2026-06-01T09:50:30Z') }, { latestRestorableTime: new Date('2026-06-01T09:55:30Z') }, {}],
       'orders-primary',
-      T,
+      at(later),
       600,
     );
     expect(out).toMatchObject({ lagSeconds: 300, boundSeconds: 300, unseenSeconds: 0, withinBudget: true, source: 'automated-backups' });
@@ -359,15 +362,29 @@ describe('decideFromBackups (cold standbys)', () => {
   });
 
   it('over budget', () => {
-    expect(decideFromBackups([{ latestRestorableTime: new Date('2026-06-01T09:50:30Z') }], 'p', T, 30)).toMatchObject({ lagSeconds: 600, withinBudget: false });
+    expect(decideFromBackups([{ latestRestorableTime: new Date('2026-06-01T09:50:30Z') }], 'p', at(), 30)).toMatchObject({
+      lagSeconds: 600,
+      withinBudget: false,
+    });
   });
 
-  it('a restorable time after the trigger is no loss', () => {
-    expect(decideFromBackups([{ latestRestorableTime: new Date('2026-06-01T10:01:00Z') }], 'p', T, 30)).toMatchObject({ lagSeconds: 0, withinBudget: true });
+  it('a restorable time after the trigger: the primary ran after it, so the loss is read up to now', () => {
+    // A re-delivered trigger an hour old, the primary cut off from the vantage points only: its
+    // logs still ship, and what it wrote since the restorable time is what a promotion loses.
+    const out = decideFromBackups([{ latestRestorableTime: new Date(later.getTime() - 300_000) }], 'p', at(later), 0, 'strict');
+    expect(out).toMatchObject({ lagSeconds: 300, boundSeconds: 300, withinBudget: false });
+    expect(out.detail).toContain('300 s before now (the backups reach past the trigger at 2026-06-01T10:00:30.000Z: the primary ran after it');
+    expect(decideFromBackups([{ latestRestorableTime: new Date(T.getTime() + 60_000) }], 'p', at(), 30)).toMatchObject({ lagSeconds: 0, withinBudget: true });
+  });
+
+  it('a verdict other than confirmed-down reads up to now', () => {
+    const out = decideFromBackups([{ latestRestorableTime: new Date('2026-06-01T09:55:30Z') }], 'p', at(new Date(T.getTime() + 120_000), true), 400);
+    expect(out).toMatchObject({ lagSeconds: 420, withinBudget: false });
+    expect(out.detail).toContain('420 s before now (the verdict is not confirmed-down');
   });
 
   it('no backup: null, over budget', () => {
-    expect(decideFromBackups([], 'orders-primary', T, 30)).toMatchObject({
+    expect(decideFromBackups([], 'orders-primary', at(), 30)).toMatchObject({
       lagSeconds: null,
       withinBudget: false,
       detail: expect.stringContaining('No replicated automated backup of orders-primary'),
