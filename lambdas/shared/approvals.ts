@@ -322,7 +322,10 @@ export interface SupersedeRequest {
  * is failed over as the config says; still ambiguous, a human is asked again). Only the verdict
  * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
  * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run, except a
- * drill's by a real trigger (`outranksDrills`).
+ * drill's by a real trigger (`outranksDrills`). A real trigger also withdraws a drill's data-loss
+ * or unfenced-promotion question, at most {@link MAX_REVERIFICATIONS} times per drill run: the real
+ * failure changes the facts the rehearsal asked about (a primary that crashed since is fenced by
+ * being down), and the drill's question would keep the real failure waiting on a human.
  *
  * @returns the ids of the approvals withdrawn (none is normal: nothing was waiting on a verdict).
  */
@@ -331,7 +334,9 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
   const nowIso = req.now.toISOString();
   const reason = `New evidence: ${req.trigger}`;
   const done: string[] = [];
-  for (const p of pending.filter((x) => x.step === 'failover' && x.decision === 'promote')) {
+  const fewReverifications = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
+  const drillQuestions: readonly string[] = ['accept-data-loss', 'promote-unfenced'];
+  for (const p of pending.filter((x) => x.step === 'failover' && (x.decision === 'promote' || (req.outranksDrills && drillQuestions.includes(x.decision))))) {
     let token: string | undefined;
     try {
       const out = await deps.ddb.send(
@@ -339,12 +344,14 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           TableName: deps.tableName,
           Key: marshall(approvalKey(p.id)),
           UpdateExpression: 'SET #status = :superseded, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
-          ConditionExpression: `#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max${
-            req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''
-          })`,
+          ConditionExpression:
+            `#status = :pending AND expiresAt > :now AND (` +
+            `(#decision = :promote AND #facts.#verdict = :ambiguous AND (${fewReverifications}${req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''}))` +
+            `${req.outranksDrills ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''})`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#reason': 'reason',
+            '#decision': 'decision',
             '#facts': 'facts',
             '#verdict': 'verdict',
             '#reverifications': 'reverifications',
@@ -357,8 +364,9 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':reason': reason,
             ':pending': 'pending',
             ':ambiguous': 'ambiguous',
+            ':promote': 'promote',
             ':max': MAX_REVERIFICATIONS,
-            ...(req.outranksDrills ? { ':map': 'M' } : {}),
+            ...(req.outranksDrills ? { ':map': 'M', ':dataLoss': 'accept-data-loss', ':unfenced': 'promote-unfenced' } : {}),
           }),
           ReturnValues: 'ALL_OLD',
         }),

@@ -210,6 +210,7 @@ export const FAILOVER_STATES = {
   wasUnfencedApproved: 'Did the operator approve promoting without a fence?',
   recordUnfencedApproval: 'Record the approval to promote without a fence',
   recordUnfencedRejection: 'Record the rejection of an unfenced promotion',
+  recordUnfencedSuperseded: 'Record that a real failure withdrew the unfenced question',
   fenceAgain: 'Try the fence again after the approval',
   isFencedNow: 'Is the old primary fenced now?',
   recordFencedNow: 'Record that the fence worked after the approval',
@@ -489,7 +490,7 @@ export function buildFailoverDefinition(scope: Construct, props: FailoverDefinit
     verify,
     (next) => decideOnVerdict(f, next, ends),
     gate.approve,
-    (next) => fenceOldPrimary(f, next, { ends, askAgain: gate.askAgain }),
+    (next) => fenceOldPrimary(f, next, { ends, askAgain: gate.askAgain, superseded: gate.superseded }),
     (next) => promoteAndSwitch(f, next),
     (next) => verifyWritesStep(f.step, S.verifyWrites, INCIDENT_ID, f.failure).next(next),
     (next) => recordAndTellFailover(f, next),
@@ -744,7 +745,9 @@ function leaseNotTaken(f: Failover): IChainable {
     .next(blocked);
   // A new alarm or RDS event while the lease holder waits for a human to judge an ambiguous
   // verdict is new evidence: the pending question is withdrawn and that run verifies again
-  // (request-approval's `supersede`; at most 3 times a run). Best effort: this run stands down anyway.
+  // (request-approval's `supersede`; at most 3 times a run). A drill's data-loss or unfenced
+  // question is withdrawn too (a real failure outranks a rehearsal). Best effort: this run stands
+  // down anyway.
   const tellWaitingRun = f
     .step(S.tellWaitingRun, 'request-approval', { action: 'supersede', database: db(), trigger: $.stringAt('$.trigger.summary') }, null, undefined, {
       catches: [{ errors: ['States.ALL'], next: alreadyHandled }],
@@ -1002,7 +1005,10 @@ function releaseLeaseNoStandby(f: Failover): IChainable {
  * `askAgain` is the question's gate, for a later approval whose facts got worse: it asks again
  * with the figures of the moment (the unfenced approval uses it).
  */
-function checkBudgetAndApproval(f: Failover, to: { reverify: IChainable; ends: LeaseEndings }): { approve: Phase; askAgain: IChainable } {
+function checkBudgetAndApproval(
+  f: Failover,
+  to: { reverify: IChainable; ends: LeaseEndings },
+): { approve: Phase; askAgain: IChainable; superseded: IChainable } {
   const { scope } = f;
   const checkBudget = budgetStep(f, S.checkBudget, '$.verdict.verdict', '$.budget');
   const askAndWatch = askAndWatchPhase(f, to.ends);
@@ -1029,9 +1035,11 @@ function checkBudgetAndApproval(f: Failover, to: { reverify: IChainable; ends: L
   const recordSuperseded = f.record(S.recordSuperseded, 'superseded', { approval: $.objectAt('$.approval') }, f.failure, true, {
     path: '$.approval.approvalId',
   });
-  recordSuperseded
-    .next(Pass.jsonPath(scope, S.countReverify, { parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) }, resultPath: '$.reverify' }))
-    .next(to.reverify);
+  const countReverify = Pass.jsonPath(scope, S.countReverify, {
+    parameters: { count: $.mathAdd($.numberAt('$.reverify.count'), 1) },
+    resultPath: '$.reverify',
+  }).next(to.reverify);
+  recordSuperseded.next(countReverify);
   const recordRejection = f.record(S.recordRejection, 'rejected', { approval: $.objectAt('$.approval') }, f.failure).next(to.ends.releaseLeaseAndEnd);
   askAndWatch
     .next(Pass.jsonPath(scope, S.takeAnswer, { inputPath: '$.answered.answer', resultPath: '$.approval' }))
@@ -1047,7 +1055,7 @@ function checkBudgetAndApproval(f: Failover, to: { reverify: IChainable; ends: L
     recordApproval.next(recheckAfterApproval(f, RECHECK_APPROVAL, { askAgain: needsHuman, goOn: fence }));
     return checkBudget;
   };
-  return { approve, askAgain: needsHuman };
+  return { approve, askAgain: needsHuman, superseded: countReverify };
 }
 
 /** check-data-loss-budget for the verdict at `verdictPath`, into `resultPath`. */
@@ -1358,7 +1366,7 @@ function undoFenceThen(f: Failover, names: UndoFenceNames, next: IChainable): IC
  * unconfirmed fence: then the old primary is fenced again, in a loop of its own, as soon as it
  * answers (after the DNS switch). An unconfirmed fence under the policy "required" asks a human.
  */
-function fenceOldPrimary(f: Failover, promotion: IChainable, to: { ends: LeaseEndings; askAgain: IChainable }): IChainable {
+function fenceOldPrimary(f: Failover, promotion: IChainable, to: { ends: LeaseEndings; askAgain: IChainable; superseded: IChainable }): IChainable {
   const { scope } = f;
   const markFenced = Pass.jsonPath(scope, S.markFenced, { result: Result.fromObject({ pending: false }), resultPath: '$.unfenced' }).next(promotion);
   const recordUnfencedPromotion = recordUnfencedPromotionPhase(f, promotion);
@@ -1385,7 +1393,15 @@ function fenceOldPrimary(f: Failover, promotion: IChainable, to: { ends: LeaseEn
       .when(Condition.stringEquals('$.database.failover.fencing', 'best-effort'), markUnfenced)
       // Approved already in this run, and verified again since (a question asked again led back here).
       .when(unfencedApproved(), markUnfencedApproved)
-      .otherwise(askToPromoteUnfenced(f, { fenced: markFenced, unfencedApproved: markUnfencedApproved, askAgain: to.askAgain, ends: to.ends })),
+      .otherwise(
+        askToPromoteUnfenced(f, {
+          fenced: markFenced,
+          unfencedApproved: markUnfencedApproved,
+          askAgain: to.askAgain,
+          superseded: to.superseded,
+          ends: to.ends,
+        }),
+      ),
   );
   return fence;
 }
@@ -1425,7 +1441,10 @@ function recordUnfencedPromotionPhase(f: Failover, promotion: IChainable): IChai
  * through `askAgain`, and this one is not asked twice). Then the fence is tried again before
  * anything is promoted, and a fence that works now is used (no unfenced promotion at all).
  */
-function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApproved: IChainable; askAgain: IChainable; ends: LeaseEndings }): IChainable {
+function askToPromoteUnfenced(
+  f: Failover,
+  to: { fenced: IChainable; unfencedApproved: IChainable; askAgain: IChainable; superseded: IChainable; ends: LeaseEndings },
+): IChainable {
   const askUnfenced = approvalTask(f.step, S.askUnfenced, {
     incidentIdPath: INCIDENT_ID,
     step: 'failover',
@@ -1437,6 +1456,7 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
       instanceStatus: $.stringAt('$.fence.instanceStatus'),
       verdict: $.stringAt('$.verdict.verdict'),
       drill: drill(),
+      reverifications: $.numberAt('$.reverify.count'),
     },
     timeoutPath: APPROVAL_TIMEOUT,
     hints: { ...APPROVAL_HINTS, awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced' },
@@ -1444,6 +1464,11 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
     failure: f.failure,
     unanswered: to.ends.releaseLeaseUnanswered,
   });
+  const recordUnfencedSuperseded = f
+    .record(S.recordUnfencedSuperseded, 'superseded', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, true, {
+      path: '$.fenceApproval.approvalId',
+    })
+    .next(to.superseded);
   const recordUnfencedRejection = f
     .record(S.recordUnfencedRejection, 'rejected', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, false, 'rejected-unfenced')
     .next(to.ends.releaseLeaseAndEnd);
@@ -1458,6 +1483,8 @@ function askToPromoteUnfenced(f: Failover, to: { fenced: IChainable; unfencedApp
   askUnfenced.next(
     Choice.jsonPath(f.scope, S.wasUnfencedApproved)
       .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
+      // A drill's question withdrawn by a real failure of its pair: verify again from the top.
+      .when(Condition.stringEquals('$.fenceApproval.decision', 'reverify'), recordUnfencedSuperseded)
       .otherwise(recordUnfencedRejection),
   );
   const recordFencedNow = f

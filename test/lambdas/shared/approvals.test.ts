@@ -290,7 +290,7 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.Key).toEqual(KEY);
     expect(update.ConditionExpression).toBe(
-      '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)',
+      '#status = :pending AND expiresAt > :now AND ((#decision = :promote AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)))',
     );
     expect(update.UpdateExpression).toContain('REMOVE pendingDatabase, taskToken');
     expect(update.ExpressionAttributeValues).toMatchObject({
@@ -314,10 +314,32 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual([ID]);
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.ConditionExpression).toBe(
-      '#status = :pending AND expiresAt > :now AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max OR attribute_type(#facts.#drill, :map))',
+      '#status = :pending AND expiresAt > :now AND (' +
+        '(#decision = :promote AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max OR attribute_type(#facts.#drill, :map)))' +
+        ' OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)))',
     );
-    expect(update.ExpressionAttributeNames).toMatchObject({ '#drill': 'drill' });
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':map': { S: 'M' } });
+    expect(update.ExpressionAttributeNames).toMatchObject({ '#drill': 'drill', '#decision': 'decision' });
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':map': { S: 'M' },
+      ':promote': { S: 'promote' },
+      ':dataLoss': { S: 'accept-data-loss' },
+      ':unfenced': { S: 'promote-unfenced' },
+    });
+  });
+
+  it("a real trigger also tries a drill's data-loss and unfenced-promotion questions (the condition keeps a real run's), never the failback's", async () => {
+    pending(
+      record({ approvalId: 'a', decision: 'accept-data-loss' }),
+      record({ approvalId: 'b', decision: 'promote-unfenced' }),
+      record({ approvalId: 'c', step: 'failback', decision: 'fail-back' }),
+    );
+    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual(['a', 'b']);
+    expect(ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.Key)).toEqual([
+      { pk: { S: 'APPROVAL#a' }, sk: { S: 'APPROVAL' } },
+      { pk: { S: 'APPROVAL#b' }, sk: { S: 'APPROVAL' } },
+    ]);
   });
 
   it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
