@@ -15,7 +15,8 @@
  *
  * With `action: "watch"` (the run's own probes while its verdict question waits) it says whether
  * that question still waits, and withdraws it the same way when the probes found the primary
- * confirmed down: no new alarm comes when the alarms are already in ALARM.
+ * confirmed down: no new alarm comes when the alarms are already in ALARM (once more than new
+ * triggers may: MAX_REVERIFICATIONS_BY_OWN_PROBES).
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -158,7 +159,7 @@ const watch = defineActionHandler('request-approval', 'watch', { input: watchApp
   const now = new Date();
   if (verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;
-    const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now });
+    const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now, byOwnProbes: true });
     logger.info('pending verdict question withdrawn: the primary is confirmed down now', {
       database: database.name,
       incidentId,

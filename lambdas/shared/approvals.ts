@@ -301,6 +301,14 @@ export async function decideApproval(deps: ApprovalDeps, req: DecideApprovalRequ
 /** How many times one failover run goes back to verify because of new triggers. */
 export const MAX_REVERIFICATIONS = 3;
 
+/**
+ * How many times in all when the last is the run's own probes finding the primary confirmed down
+ * (the watch): one more than new triggers may use, so a primary that crashes after the triggers
+ * used up theirs (a partition's heartbeats and alarms) is still failed over before the question
+ * expires. A run asks at most this many + 1 verdict questions.
+ */
+export const MAX_REVERIFICATIONS_BY_OWN_PROBES = MAX_REVERIFICATIONS + 1;
+
 export interface SupersedeRequest {
   database: string;
   /** The new trigger, in words (recorded as the reason). */
@@ -312,6 +320,8 @@ export interface SupersedeRequest {
    * otherwise keep the real run waiting until it expires. The watch does not set it.
    */
   outranksDrills?: boolean;
+  /** The run's own probes found the primary confirmed down (the watch): {@link MAX_REVERIFICATIONS_BY_OWN_PROBES} applies. */
+  byOwnProbes?: boolean;
 }
 
 /**
@@ -321,8 +331,8 @@ export interface SupersedeRequest {
  * `decision: "reverify"`: it probes again and acts on what it sees now (a primary confirmed down
  * is failed over as the config says; still ambiguous, a human is asked again). Only the verdict
  * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
- * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run, except a
- * drill's by a real trigger (`outranksDrills`). A real trigger also withdraws a drill's data-loss
+ * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run (once more
+ * by the run's own probes, `byOwnProbes`), except a drill's by a real trigger (`outranksDrills`). A real trigger also withdraws a drill's data-loss
  * or unfenced-promotion question, at most {@link MAX_REVERIFICATIONS} times per drill run: the real
  * failure changes the facts the rehearsal asked about (a primary that crashed since is fenced by
  * being down), and the drill's question would keep the real failure waiting on a human.
@@ -365,7 +375,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':pending': 'pending',
             ':ambiguous': 'ambiguous',
             ':promote': 'promote',
-            ':max': MAX_REVERIFICATIONS,
+            ':max': req.byOwnProbes ? MAX_REVERIFICATIONS_BY_OWN_PROBES : MAX_REVERIFICATIONS,
             ...(req.outranksDrills ? { ':map': 'M', ':dataLoss': 'accept-data-loss', ':unfenced': 'promote-unfenced' } : {}),
           }),
           ReturnValues: 'ALL_OLD',

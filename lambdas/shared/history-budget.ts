@@ -99,8 +99,9 @@ export function siteChecks(maxWaitHours: number): number {
  * {@link WATCH_EVENTS_FIXED} + {@link WATCH_EVENTS_PER_VANTAGE} × vantage points events (the wait,
  * the "still waiting?" call, the Map with one probe per vantage point, the verdict, the call that
  * withdraws or keeps the question, two choices; measured on the twin). One question's watch stays
- * within {@link WATCH_EVENT_BUDGET}: a run asks at most 4 verdict questions (the first and 3
- * withdrawn ones), about 12,000 events with the rest of the run well under the limit.
+ * within {@link WATCH_EVENT_BUDGET}: a run asks at most 5 verdict questions (the first, 3 withdrawn
+ * by new triggers or its own probes, and one more withdrawn by its own probes), about 15,000
+ * events with the rest of the run well under the limit.
  */
 export const WATCH_EVENTS_FIXED = 21;
 export const WATCH_EVENTS_PER_VANTAGE = 8;

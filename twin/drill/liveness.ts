@@ -37,6 +37,8 @@ export interface FaultTruth {
   target?: string;
   /** The error code an `api-error` injects. */
   code?: string;
+  /** The vantage points a `primary-unreachable` cut off from the primary (its `from`). */
+  from?: string[];
   /**
    * For a fault that took the primary down: the data really at risk at that moment (s), i.e. the
    * span of the primary's accepted writes that the standby does not hold (0 when it holds them all).
@@ -97,7 +99,7 @@ export interface LivenessConfig {
   /** `failover.cooldownMinutes` (absent: 0): a run that changed something keeps later triggers out this long. */
   cooldownMinutes?: number;
   /** Regions of the vantage points, whether the RDS API in the primary's Region counts as one, and the quorum. */
-  vantage: { regions: string[]; includeControlPlane: boolean; quorum: number };
+  vantage: { regions: string[]; includeControlPlane: boolean; quorum: number; names?: string[] };
   failback: { policy: 'manual-approval' | 'automatic' | 'never'; stabilityMinutes: number; maxWaitHours?: number; rebuildTimeoutMinutes?: number };
   /** Traffic drain: steps and minutes observed per step (absent without traffic records). */
   drain?: { steps: number; stepObservationMinutes: number };
@@ -246,6 +248,24 @@ function primaryDown(f: LivenessFacts): Interval[] {
     ),
     ...regionOut(f, f.truth.regions.primary).map((i) => ({ ...i, why: `the primary's Region ${i.why}` })),
   ].sort((a, b) => a.from - b.from);
+}
+
+/**
+ * When no vantage point could connect to the original primary (a `primary-unreachable` from every
+ * configured one, until `primary-recover`): the product cannot observe that site at all, so it
+ * cannot judge it healthy nor verify writes there, whatever its clients see.
+ */
+function primaryUnobservable(f: LivenessFacts): Interval[] {
+  const names = f.config.vantage.names;
+  if (!names?.length) return [];
+  return intervals(
+    f,
+    (x) =>
+      x.fault === 'primary-unreachable' && x.role === 'primary' && names.every((n) => x.from?.includes(n))
+        ? 'no vantage point could reach the original primary (primary-unreachable from all of them)'
+        : undefined,
+    (x) => x.fault === 'primary-recover',
+  );
 }
 
 /** When the trigger alarm (the in-Region heartbeat alarm) was really set to ALARM by an injected flap. */
@@ -541,10 +561,27 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
     // Automatic: due once the original site has been healthy for the stability window after the failover.
     const done = failover.completedAt ?? failover.startedAt;
     // Any unhealthy moment (the Region out, the old primary crashed, the heartbeat alarm firing) restarts the window.
-    const outs = [...regionOut(f, f.truth.regions.primary), ...primaryDown(f).filter((i) => i.why === 'the primary crashed'), ...alarmFlaps(f)];
+    // So does a site no vantage point can reach: the failback cannot observe it.
+    const outs = [
+      ...regionOut(f, f.truth.regions.primary),
+      ...primaryDown(f).filter((i) => i.why === 'the primary crashed'),
+      ...alarmFlaps(f),
+      ...primaryUnobservable(f),
+    ];
     let healthy = done;
-    for (const o of outs.sort((x, y) => x.from - y.from)) if (o.from <= healthy && o.to > healthy) healthy = o.to;
-    if (!Number.isFinite(healthy)) return { name, held: true, detail: `the original site never became healthy again: no failback is due; ${boundText}` };
+    let last: Interval | undefined;
+    for (const o of outs.sort((x, y) => x.from - y.from)) {
+      if (o.from <= healthy && o.to > healthy) {
+        healthy = o.to;
+        last = o;
+      }
+    }
+    if (!Number.isFinite(healthy))
+      return {
+        name,
+        held: true,
+        detail: `the original site never became healthy again (${last?.why ?? 'out'} from ${at(f, last?.from ?? done)}): no failback is due; ${boundText}`,
+      };
     // docs/failback.md, step 2: the failback waits for the original site at most maxWaitHours, then
     // gives up and tells the operators. A give-up the world confirms (the site was still out), with
     // no failback started after it, leaves the next failback to the operators who were told.
@@ -567,6 +604,7 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
       ...standbyDown(f),
       ...primaryDown(f).filter((i) => i.from >= failover.startedAt),
       ...alarmFlaps(f),
+      ...primaryUnobservable(f).filter((i) => i.from >= failover.startedAt),
     ],
     from,
     Math.min(deadline, f.endMs),

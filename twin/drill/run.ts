@@ -785,7 +785,12 @@ function livenessConfig(c: DeployedDatabase['config']): LivenessConfig {
     ttlSeconds: c.dns.ttlSeconds,
     approvalTimeoutMinutes: c.failover.approvalTimeoutMinutes,
     cooldownMinutes: c.failover.cooldownMinutes,
-    vantage: { regions: c.detection.vantagePoints.map((v) => v.region), includeControlPlane: c.detection.includeControlPlane, quorum: c.detection.quorum },
+    vantage: {
+      regions: c.detection.vantagePoints.map((v) => v.region),
+      names: c.detection.vantagePoints.map((v) => v.name),
+      includeControlPlane: c.detection.includeControlPlane,
+      quorum: c.detection.quorum,
+    },
     failback: {
       policy: c.failback.policy,
       stabilityMinutes: c.failback.stabilityMinutes,

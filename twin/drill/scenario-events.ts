@@ -186,7 +186,7 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
     case 'primary-unreachable': {
       const p = follow('primary');
       if (!p) return;
-      record({ effective: true, role: 'primary' });
+      record({ effective: true, role: 'primary', from: event.from });
       const heartbeats = partitionedHeartbeats(deployment, db, event.from);
       world.partition([...event.from, ...heartbeats], p.id);
       if (event.from.includes(CONTROL_PLANE_VANTAGE)) {

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   MAX_REVERIFICATIONS,
+  MAX_REVERIFICATIONS_BY_OWN_PROBES,
   decideApproval,
   getApproval,
   listPendingApprovals,
@@ -325,6 +326,16 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
       ':dataLoss': { S: 'accept-data-loss' },
       ':unfenced': { S: 'promote-unfenced' },
     });
+  });
+
+  it("the run's own probes may withdraw it once more than new triggers (MAX_REVERIFICATIONS_BY_OWN_PROBES)", async () => {
+    pending(record());
+    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await expect(supersedeVerdictApprovals(deps, { ...req, byOwnProbes: true })).resolves.toEqual([ID]);
+    const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':max': { N: String(MAX_REVERIFICATIONS_BY_OWN_PROBES) } });
+    expect(MAX_REVERIFICATIONS_BY_OWN_PROBES).toBe(MAX_REVERIFICATIONS + 1);
   });
 
   it("a real trigger also tries a drill's data-loss and unfenced-promotion questions (the condition keeps a real run's), never the failback's", async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FAILBACK_STATES, FAILBACK_TIMING } from '../../../lib/workflow/failback.js';
 import { FAILOVER_STATES } from '../../../lib/workflow/failover.js';
-import { MAX_REVERIFICATIONS } from '../../../lambdas/shared/approvals.js';
+import { MAX_REVERIFICATIONS_BY_OWN_PROBES } from '../../../lambdas/shared/approvals.js';
 import { planFailback } from '../../../lambdas/plan-failback/core.js';
 import {
   EVENTS_PER_CHECK,
@@ -158,11 +158,11 @@ describe("the failover's watch while a verdict question waits stays within its s
     if (!first) throw new Error('no failover run watched its question');
     const vantages = 5; // 4 configured + rds-api
     // New evidence (the heartbeat's next failure, then its alarm) withdraws the first questions,
-    // each after a check or two, and the run asks again (at most MAX_REVERIFICATIONS times): the
+    // each after a check or two, and the run asks again (at most MAX_REVERIFICATIONS_BY_OWN_PROBES times): the
     // question nobody answers is the last one asked.
     const asked = first.entered.flatMap((name, i) => (name === FAILOVER_STATES.askVerdict ? [i] : []));
     expect(asked.length).toBeGreaterThanOrEqual(1);
-    expect(asked.length).toBeLessThanOrEqual(1 + MAX_REVERIFICATIONS);
+    expect(asked.length).toBeLessThanOrEqual(1 + MAX_REVERIFICATIONS_BY_OWN_PROBES);
     const from = asked.at(-1)!;
     const last = { ...first, entered: first.entered.slice(from), historyAt: first.historyAt.slice(from) };
     const checks = eventsPerCheck(last, FAILOVER_STATES.watchWait);

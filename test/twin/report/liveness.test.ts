@@ -429,6 +429,7 @@ describe('failback-when-approved', () => {
       /^the original site was healthy from t=900s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
     ],
     ...gaveUpCases(),
+    ...unobservableCases(),
   ];
   it.each(cases)('%s', (_, f, held, detail) => {
     const r = check(f, 'failback-when-approved');
@@ -479,6 +480,48 @@ function gaveUpCases(): Array<[string, LivenessFacts, boolean, RegExp]> {
       world(3000, [failback('fb000001', 600, 4200)]),
       false,
       /^the original site was healthy from t=3000s .*but the run did not end failed-back/,
+    ],
+  ];
+}
+
+/**
+ * Policy automatic: the primary was cut off from vantage points at 100 s (clients still reach it)
+ * and failed over after an approval at 500 s; a failback that cannot observe the original site
+ * cannot judge it healthy, so one cut off from every vantage point is not due.
+ */
+function unobservableCases(): Array<[string, LivenessFacts, boolean, RegExp]> {
+  const names = ['use1', 'use1-b', 'usw2', 'euw1'];
+  const cut = (from: string[], recoverAt?: number): FaultTruth[] => [
+    { at: at(100), fault: 'primary-unreachable', effective: true, role: 'primary', from },
+    ...(recoverAt === undefined ? [] : [{ at: at(recoverAt), fault: 'primary-recover', effective: true, role: 'primary' as const }]),
+  ];
+  const world = (faults: FaultTruth[]) =>
+    facts({
+      faults,
+      promotions: [promotion(500)],
+      config: { failback: { policy: 'automatic', stabilityMinutes: 10 }, vantage: { ...CONFIG.vantage, names } },
+      endMs: at(6 * 3600),
+      writerAtEnd: 'orders-replica',
+      attempts: writes('orders-replica', 600, 6 * 3600),
+    });
+  return [
+    [
+      'automatic: not due while no vantage point can reach the original site (it cannot be observed)',
+      world(cut([...names, 'rds-api'])),
+      true,
+      /^the original site never became healthy again \(no vantage point could reach the original primary \(primary-unreachable from all of them\) from t=100s\): no failback is due/,
+    ],
+    [
+      'automatic: due once the vantage points reach it again',
+      world(cut(names, 3000)),
+      false,
+      /^the original site was healthy from t=3000s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
+    ],
+    [
+      'automatic: due when some vantage points still reach it',
+      world(cut(names.slice(1))),
+      false,
+      /^the original site was healthy from t=590s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
     ],
   ];
 }
