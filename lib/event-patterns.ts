@@ -13,6 +13,7 @@ import {
 } from '../lambdas/accept-trigger/core.js';
 import { isAurora, type DatabaseConfig } from '../lambdas/shared/config-schema.js';
 import { DETAIL_TYPES } from '../lambdas/shared/contracts.js';
+import { DRILL_INPUT_ROOM, drillGameDay, drillInputSize, FAILOVER_INPUT_ROOM, failoverInputSize, INPUT_TEMPLATE_LIMIT } from './rule-input-size.js';
 import { alarmName, GAME_DAY_EVENT_SOURCE, HEARTBEAT_EVENT_SOURCE, LEASE_EVENT_SOURCE, OPERATOR_EVENT_SOURCE } from '../lambdas/shared/names.js';
 
 /** A pattern as EventBridge reads it (top-level `$or` included). */
@@ -109,17 +110,14 @@ export function forwardedRdsPatterns(dbs: readonly DatabaseConfig[]): Pattern[] 
 /** A {@link Pattern} for the CDK `Rule` API (which passes unknown keys such as `$or` through). */
 export const asEventPattern = (p: Pattern): EventPattern => p as EventPattern;
 
-/** Maximum length of an EventBridge input template. */
-export const INPUT_TEMPLATE_LIMIT = 8192;
-
 /**
  * The failover workflow's input from a rule: `{ database: <the database's config>, event: <the
  * whole event> }` (the event inserted as JSON by the input transformer).
  */
 export function failoverRuleInput(db: DatabaseConfig): RuleTargetInput {
   const database = JSON.parse(JSON.stringify(db)) as unknown;
-  const size = JSON.stringify({ database, event: null }).length;
-  if (size > INPUT_TEMPLATE_LIMIT - 200) {
+  const size = failoverInputSize(db);
+  if (size > INPUT_TEMPLATE_LIMIT - FAILOVER_INPUT_ROOM) {
     throw new Error(
       `database "${db.name}": its config is ${size} characters as JSON, too long for an EventBridge input template (${INPUT_TEMPLATE_LIMIT}): shorten it (fewer vantage points?)`,
     );
@@ -142,19 +140,10 @@ export function drillTriggerPattern(requester: DatabaseConfig, pair: DatabaseCon
  * them; the event cannot set them, since only its fields are inserted).
  */
 export function drillRuleInput(requester: DatabaseConfig, pair: DatabaseConfig): RuleTargetInput {
-  const game = requester.gameDay;
-  if (!game) throw new Error(`database "${requester.name}" has no gameDay: no drill rule`);
-  if (game.drillPair !== pair.name) throw new Error(`database "${requester.name}" drills "${game.drillPair}", not "${pair.name}"`);
   const database = JSON.parse(JSON.stringify(pair)) as unknown;
-  const gameDay = {
-    requestedFor: requester.name,
-    drillPair: pair.name,
-    allowProductionTarget: game.allowProductionTarget,
-    faults: [...game.faults],
-    objectives: { ...game.objectives },
-  };
-  const size = JSON.stringify({ database, event: { gameDay } }).length;
-  if (size > INPUT_TEMPLATE_LIMIT - 400) {
+  const gameDay = drillGameDay(requester, pair);
+  const size = drillInputSize(requester, pair);
+  if (size > INPUT_TEMPLATE_LIMIT - DRILL_INPUT_ROOM) {
     throw new Error(
       `database "${pair.name}": its config is ${size} characters as JSON, too long for the drill rule's input template (${INPUT_TEMPLATE_LIMIT})`,
     );

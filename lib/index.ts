@@ -87,9 +87,9 @@ export {
   failoverRuleInput,
   primaryIdentifier,
   alarmPattern,
-  INPUT_TEMPLATE_LIMIT,
   type Pattern,
 } from './event-patterns.js';
+export { INPUT_TEMPLATE_LIMIT } from './rule-input-size.js';
 export { Arns, secretResourceArn } from './arns.js';
 export {
   addSecurityChecks,

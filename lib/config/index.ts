@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { configSchema, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { findJsonError } from './json-position.js';
 import { ConfigError, sortByDocument, type ConfigProblem } from './problems.js';
-import { crossFieldProblems } from './rules.js';
+import { crossFieldProblems, ruleInputProblems } from './rules.js';
 import { issueMessage, issuesToProblems } from './schema-issues.js';
 import { unknownRegionProblems } from './regions.js';
 import { partialParse } from './schema-walk.js';
@@ -36,6 +36,8 @@ export function validateConfig(raw: unknown, source = 'config'): ValidatedConfig
   const problems = parsed.success ? [] : issuesToProblems(configSchema, raw, parsed.error.issues);
   const partial = partialParse(configSchema, raw);
   if (partial !== undefined) problems.push(...crossFieldProblems(partial, raw));
+  // Limits of the synthesized output that depend on the whole database, defaults applied.
+  if (parsed.success) problems.push(...ruleInputProblems(parsed.data));
   // Region codes of the right form that no AWS partition has (the AWS SDK's table).
   problems.push(...unknownRegionProblems(raw));
   if (!parsed.success || problems.length > 0) throw new ConfigError(source, sortByDocument(raw, problems));

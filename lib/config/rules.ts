@@ -10,6 +10,7 @@
 import { CONTROL_PLANE_VANTAGE, isAurora, type DatabaseConfig, type FailoverConfig } from '../../lambdas/shared/config-schema.js';
 import { MAX_PRESERVABLE_INSTANCE_ID_LENGTH } from '../../lambdas/shared/names.js';
 import { MAX_DATABASES } from '../naming.js';
+import { DRILL_INPUT_ROOM, drillInputSize, FAILOVER_INPUT_ROOM, failoverInputSize, INPUT_TEMPLATE_LIMIT } from '../rule-input-size.js';
 import { isTimeZone, nextFire, parseScheduleExpression, ScheduleExpressionError } from '../schedule-expression.js';
 import type { ConfigProblem } from './problems.js';
 import type { DeepPartial } from './schema-walk.js';
@@ -61,6 +62,39 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
     ...gameDaySchedules(views),
     ...views.flatMap((view) => DATABASE_RULES.flatMap((rule) => rule(view))),
   ];
+}
+
+/**
+ * Each trigger rule hands the workflow its database's whole config (defaults applied) in an
+ * EventBridge input template of at most {@link INPUT_TEMPLATE_LIMIT} characters; a drill rule
+ * hands it the drill pair's. A config too long for it would fail only at synthesis: refused here,
+ * naming the limit. Runs on the fully parsed config.
+ */
+export function ruleInputProblems(config: FailoverConfig): ConfigProblem[] {
+  const index = new Map(config.databases.map((db, i) => [db.name, i]));
+  const tooLong = (size: number, room: number) => size > INPUT_TEMPLATE_LIMIT - room;
+  const problems: ConfigProblem[] = [];
+  config.databases.forEach((db, i) => {
+    const size = failoverInputSize(db);
+    if (tooLong(size, FAILOVER_INPUT_ROOM)) {
+      problems.push({
+        path: `databases[${i}]`,
+        message: `is ${size} characters as JSON with its defaults, and every trigger rule carries it in an EventBridge input template of at most ${INPUT_TEMPLATE_LIMIT} characters (${FAILOVER_INPUT_ROOM} kept for the event): at most ${INPUT_TEMPLATE_LIMIT - FAILOVER_INPUT_ROOM}; shorten it (fewer vantage points, shorter names)`,
+        value: `${size} characters`,
+      });
+    }
+    const pair = db.gameDay ? config.databases.find((p) => p.name === db.gameDay!.drillPair) : undefined;
+    if (!pair) return;
+    const drill = drillInputSize(db, pair);
+    if (tooLong(drill, DRILL_INPUT_ROOM) && !tooLong(failoverInputSize(pair), FAILOVER_INPUT_ROOM)) {
+      problems.push({
+        path: `databases[${index.get(pair.name) ?? i}]`,
+        message: `is ${drill} characters as JSON with its defaults and the game day of databases[${i}], which its drill rule carries in an EventBridge input template of at most ${INPUT_TEMPLATE_LIMIT} characters (${DRILL_INPUT_ROOM} kept for the event): at most ${INPUT_TEMPLATE_LIMIT - DRILL_INPUT_ROOM}; shorten it (fewer vantage points, shorter names)`,
+        value: `${drill} characters`,
+      });
+    }
+  });
+  return problems;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../lambdas/shared/config-schema.js';
 import { crossFieldProblems } from '../../../lib/config/rules.js';
+import { DRILL_INPUT_ROOM, drillInputSize, FAILOVER_INPUT_ROOM, failoverInputSize, INPUT_TEMPLATE_LIMIT } from '../../../lib/rule-input-size.js';
 import { auroraExample, broken, example, problemsOf, type Json } from './helpers.js';
 import { databaseConfig, gameDay, manyDatabases, STOP_ALARM } from '../../fixtures/databases.js';
 
@@ -620,6 +621,60 @@ describe('cross-field rules', () => {
  * The schema's own refinements with a custom message (lambdas/shared/config-schema.ts): one
  * `fails when` each, through the full validation, with the path, the message and the bad value.
  */
+describe('trigger rule input templates (EventBridge: at most 8,192 characters)', () => {
+  /** `n` more vantage points on databases[i] (long names, a few Regions). */
+  const morePoints = (db: Json, n: number) => {
+    const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1'];
+    for (let k = 0; k < n; k++) db.detection.vantagePoints.push({ name: `vantage-point-number-${k}`, region: regions[k % regions.length] });
+  };
+  const parsedDb = (raw: Json, i: number) => configSchema.parse(raw).databases[i]!;
+
+  it('fails when a database is too long for its failover rules', () => {
+    const c = example();
+    morePoints(c.databases[0], 120);
+    const size = failoverInputSize(parsedDb(c, 0));
+    expect(size).toBeGreaterThan(INPUT_TEMPLATE_LIMIT - FAILOVER_INPUT_ROOM);
+    expect(problemsOf(c)).toEqual([
+      {
+        path: 'databases[0]',
+        message: `is ${size} characters as JSON with its defaults, and every trigger rule carries it in an EventBridge input template of at most 8192 characters (200 kept for the event): at most 7992; shorten it (fewer vantage points, shorter names)`,
+        value: `${size} characters`,
+      },
+    ]);
+  });
+
+  it("fails when only the drill rule's input is too long (the drill pair's config with the game day)", () => {
+    // The largest drill pair whose own failover rules still fit.
+    const base = (n: number) => {
+      const c = example();
+      c.databases[0].gameDay = gameDay('orders-drill');
+      c.databases.push(databaseConfig({ name: 'orders-drill', drillTarget: true }));
+      morePoints(c.databases[1], n);
+      return c;
+    };
+    let n = 0;
+    while (failoverInputSize(parsedDb(base(n + 1), 1)) <= INPUT_TEMPLATE_LIMIT - FAILOVER_INPUT_ROOM) n++;
+    const c = base(n);
+    const size = drillInputSize(parsedDb(c, 0), parsedDb(c, 1));
+    expect(size).toBeGreaterThan(INPUT_TEMPLATE_LIMIT - DRILL_INPUT_ROOM);
+    expect(problemsOf(c)).toEqual([
+      expect.objectContaining({
+        path: 'databases[1]',
+        message: expect.stringMatching(
+          /^is \d+ characters as JSON with its defaults and the game day of databases\[0\], which its drill rule carries in an EventBridge input template of at most 8192 characters \(400 kept for the event\): at most 7792;/,
+        ),
+        value: `${size} characters`,
+      }),
+    ]);
+    // The same pair without the added vantage points fits both rules.
+    expect(problemsOf(base(0))).toEqual([]);
+  });
+
+  it('the example config is a small part of the limit', () => {
+    expect(failoverInputSize(parsedDb(example(), 0))).toBeLessThan(INPUT_TEMPLATE_LIMIT / 2);
+  });
+});
+
 describe('schema refinements', () => {
   const schemaCases: Array<[string, (c: Json) => void, string, string, unknown]> = [
     [
