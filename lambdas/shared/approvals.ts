@@ -332,10 +332,11 @@ export interface SupersedeRequest {
  * is failed over as the config says; still ambiguous, a human is asked again). Only the verdict
  * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
  * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run (once more
- * by the run's own probes, `byOwnProbes`), except a drill's by a real trigger (`outranksDrills`). A real trigger also withdraws a drill's data-loss
- * or unfenced-promotion question, at most {@link MAX_REVERIFICATIONS} times per drill run: the real
- * failure changes the facts the rehearsal asked about (a primary that crashed since is fenced by
- * being down), and the drill's question would keep the real failure waiting on a human.
+ * by the run's own probes, `byOwnProbes`), except a drill's by a real trigger (`outranksDrills`).
+ * A real trigger also withdraws a drill's data-loss or unfenced-promotion question, at most
+ * {@link MAX_REVERIFICATIONS} times per drill run: the real failure changes the facts the
+ * rehearsal asked about (a primary that crashed since is fenced by being down), and the drill's
+ * question would keep the real failure waiting on a human.
  *
  * @returns the ids of the approvals withdrawn (none is normal: nothing was waiting on a verdict).
  */
