@@ -31,6 +31,7 @@ import {
   requestApprovalOutput,
   supersedeApprovalsOutput,
   watchApprovalOutput,
+  RDS_FAILURE_EVENT_IDS,
   requestApprovalInput,
   supersedeApprovalsInput,
   watchApprovalInput,
@@ -146,7 +147,14 @@ const supersede = defineActionHandler('request-approval', 'supersede', { input: 
   const deps = await approvalDeps();
   const { supersedeVerdictApprovals } = await approvals();
   // Only real triggers supersede (a drill never withdraws another run's question): they outrank a drill's question.
-  const superseded = await supersedeVerdictApprovals(deps, { database: input.database.name, trigger: input.trigger, now: new Date(), outranksDrills: true });
+  const failureEvent = input.triggerKind === 'rds-event' && (RDS_FAILURE_EVENT_IDS as readonly string[]).includes(input.triggerSource ?? '');
+  const superseded = await supersedeVerdictApprovals(deps, {
+    database: input.database.name,
+    trigger: input.trigger,
+    now: new Date(),
+    outranksDrills: true,
+    failureEvent,
+  });
   logger.info('pending verdict questions withdrawn by a new trigger', { database: input.database.name, superseded: superseded.length });
   return { superseded };
 });

@@ -322,6 +322,12 @@ export interface SupersedeRequest {
   outranksDrills?: boolean;
   /** The run's own probes found the primary confirmed down (the watch): {@link MAX_REVERIFICATIONS_BY_OWN_PROBES} applies. */
   byOwnProbes?: boolean;
+  /**
+   * The trigger reports the primary failed (an RDS failure event, RDS_FAILURE_EVENT_IDS), which
+   * no game day's fault causes: it also withdraws a drill's data-loss or unfenced-promotion
+   * question. Other triggers during a drill are mostly its own fault's, and leave those stand.
+   */
+  failureEvent?: boolean;
 }
 
 /**
@@ -333,10 +339,10 @@ export interface SupersedeRequest {
  * question is withdrawn: a data-loss, manual-mode or unfenced-promotion question stands (a new
  * trigger does not change it), and at most {@link MAX_REVERIFICATIONS} times per run (once more
  * by the run's own probes, `byOwnProbes`), except a drill's by a real trigger (`outranksDrills`).
- * A real trigger also withdraws a drill's data-loss or unfenced-promotion question, at most
- * {@link MAX_REVERIFICATIONS} times per drill run: the real failure changes the facts the
- * rehearsal asked about (a primary that crashed since is fenced by being down), and the drill's
- * question would keep the real failure waiting on a human.
+ * An RDS failure event (`failureEvent`) also withdraws a drill's data-loss or unfenced-promotion
+ * question, at most {@link MAX_REVERIFICATIONS} times per drill run: the real failure changes the
+ * facts the rehearsal asked about (a primary that crashed since is fenced by being down), and the
+ * drill's question would keep the real failure waiting on a human.
  *
  * @returns the ids of the approvals withdrawn (none is normal: nothing was waiting on a verdict).
  */
@@ -347,7 +353,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
   const done: string[] = [];
   const fewReverifications = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
   const drillQuestions: readonly string[] = ['accept-data-loss', 'promote-unfenced'];
-  for (const p of pending.filter((x) => x.step === 'failover' && (x.decision === 'promote' || (req.outranksDrills && drillQuestions.includes(x.decision))))) {
+  for (const p of pending.filter((x) => x.step === 'failover' && (x.decision === 'promote' || (req.failureEvent && drillQuestions.includes(x.decision))))) {
     let token: string | undefined;
     try {
       const out = await deps.ddb.send(
@@ -358,7 +364,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           ConditionExpression:
             `#status = :pending AND expiresAt > :now AND (` +
             `(#decision = :promote AND #facts.#verdict = :ambiguous AND (${fewReverifications}${req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''}))` +
-            `${req.outranksDrills ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''})`,
+            `${req.failureEvent ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''})`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#reason': 'reason',
@@ -366,7 +372,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             '#facts': 'facts',
             '#verdict': 'verdict',
             '#reverifications': 'reverifications',
-            ...(req.outranksDrills ? { '#drill': 'drill' } : {}),
+            ...(req.outranksDrills || req.failureEvent ? { '#drill': 'drill' } : {}),
           },
           ExpressionAttributeValues: marshall({
             ':superseded': 'superseded',
@@ -377,7 +383,8 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':ambiguous': 'ambiguous',
             ':promote': 'promote',
             ':max': req.byOwnProbes ? MAX_REVERIFICATIONS_BY_OWN_PROBES : MAX_REVERIFICATIONS,
-            ...(req.outranksDrills ? { ':map': 'M', ':dataLoss': 'accept-data-loss', ':unfenced': 'promote-unfenced' } : {}),
+            ...(req.outranksDrills || req.failureEvent ? { ':map': 'M' } : {}),
+            ...(req.failureEvent ? { ':dataLoss': 'accept-data-loss', ':unfenced': 'promote-unfenced' } : {}),
           }),
           ReturnValues: 'ALL_OLD',
         }),

@@ -427,8 +427,17 @@ export const supersedeApprovalsInput = schema(() =>
     action: z.literal('supersede'),
     /** The new trigger, in words. */
     trigger: z.string().check(z.minLength(1)),
+    /** The trigger's kind and source (accept-trigger's `kind`, `source`: an RDS event's id). */
+    triggerKind: z.optional(z.string()),
+    triggerSource: z.optional(z.string()),
   }),
 );
+/**
+ * RDS events that report the primary failed (category failure): a real failure no game day's
+ * fault causes (a reboot, a failover or cut connectivity sends availability events at most).
+ * Such a trigger also withdraws a drill's data-loss or unfenced-promotion question.
+ */
+export const RDS_FAILURE_EVENT_IDS = ['RDS-EVENT-0031', 'RDS-EVENT-0035', 'RDS-EVENT-0036', 'RDS-EVENT-0069'] as const;
 export const supersedeApprovalsOutput = schema(() => z.object({ superseded: z.array(z.string()) }));
 /**
  * While a question about an ambiguous verdict waits, the run probes again (the `watch` action).

@@ -745,13 +745,26 @@ function leaseNotTaken(f: Failover): IChainable {
     .next(blocked);
   // A new alarm or RDS event while the lease holder waits for a human to judge an ambiguous
   // verdict is new evidence: the pending question is withdrawn and that run verifies again
-  // (request-approval's `supersede`; at most 3 times a run). A drill's data-loss or unfenced
-  // question is withdrawn too (a real failure outranks a rehearsal). Best effort: this run stands
-  // down anyway.
+  // (request-approval's `supersede`; at most 3 times a run). An RDS failure event also withdraws
+  // a drill's data-loss or unfenced question (a real failure outranks a rehearsal). Best effort:
+  // this run stands down anyway.
   const tellWaitingRun = f
-    .step(S.tellWaitingRun, 'request-approval', { action: 'supersede', database: db(), trigger: $.stringAt('$.trigger.summary') }, null, undefined, {
-      catches: [{ errors: ['States.ALL'], next: alreadyHandled }],
-    })
+    .step(
+      S.tellWaitingRun,
+      'request-approval',
+      {
+        action: 'supersede',
+        database: db(),
+        trigger: $.stringAt('$.trigger.summary'),
+        triggerKind: $.stringAt('$.trigger.kind'),
+        triggerSource: $.stringAt('$.trigger.source'),
+      },
+      null,
+      undefined,
+      {
+        catches: [{ errors: ['States.ALL'], next: alreadyHandled }],
+      },
+    )
     .next(alreadyHandled);
   // A drill that cannot take the lease (a real incident holds it, a stopped run does, or the
   // cooldown applies) stands down and says so: recorded, told, nothing touched. It never

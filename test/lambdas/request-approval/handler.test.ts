@@ -7,6 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signingKeyFrom, verifyApprovalLink } from '../../../lambdas/shared/approval-links.js';
+import { MAX_REVERIFICATIONS_BY_OWN_PROBES } from '../../../lambdas/shared/approvals.js';
 import { hotDb, regionsOf } from '../shared/failover-steps-fixture.js';
 
 process.env.TABLE_NAME = 'failover-state';
@@ -131,6 +132,38 @@ describe('request-approval handler', () => {
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
+  it("supersede: only an RDS failure event (no game day's fault sends one) tries a drill's unfenced-promotion question", async () => {
+    const unfenced = marshall({
+      pk: 'APPROVAL#ap-drill',
+      sk: 'APPROVAL',
+      approvalId: 'ap-drill',
+      status: 'pending',
+      database: 'orders',
+      pendingDatabase: 'orders',
+      incidentId: 'inc-drill',
+      step: 'failover',
+      decision: 'promote-unfenced',
+      reasons: ['not fenced'],
+      facts: { verdict: 'confirmed-down', drill: { requestedFor: 'orders', fault: 'reboot-with-failover', scheduled: true } },
+      createdAt: '2026-04-01T12:00:00.000Z',
+      expiresAt: '2999-01-01T00:00:00.000Z',
+    });
+    ddb.on(QueryCommand).resolves({ Items: [unfenced] });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ taskToken: TOKEN }) });
+    const trigger = (triggerKind: string, triggerSource: string) => ({
+      action: 'supersede',
+      database: hotDb(),
+      trigger: `${triggerKind} ${triggerSource}`,
+      triggerKind,
+      triggerSource,
+    });
+    await expect(handler(trigger('heartbeat', 'in-region'))).resolves.toEqual({ superseded: [] });
+    await expect(handler(trigger('rds-event', 'RDS-EVENT-0004'))).resolves.toEqual({ superseded: [] });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+    await expect(handler(trigger('rds-event', 'RDS-EVENT-0031'))).resolves.toEqual({ superseded: ['ap-drill'] });
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ConditionExpression).toContain('#decision IN (:dataLoss, :unfenced)');
+  });
+
   it("watch: says whether this incident's verdict question still waits, withdraws it when the primary is confirmed down, and refuses a malformed request", async () => {
     const pending = (incidentId: string, decision = 'promote') =>
       marshall({
@@ -169,6 +202,9 @@ describe('request-approval handler', () => {
       reason: 'All 5 vantage points saw the primary down',
     });
     expect(out).toEqual({ watching: false, superseded: ['ap-inc-1'] });
+    expect(ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':max': { N: String(MAX_REVERIFICATIONS_BY_OWN_PROBES) },
+    });
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN, output: expect.stringContaining('"decision":"reverify"') });
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output).toContain(
       'probed again while its question waited: All 5 vantage points saw the primary down',

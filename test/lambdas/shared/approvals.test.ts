@@ -315,17 +315,10 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual([ID]);
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.ConditionExpression).toBe(
-      '#status = :pending AND expiresAt > :now AND (' +
-        '(#decision = :promote AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max OR attribute_type(#facts.#drill, :map)))' +
-        ' OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max)))',
+      '#status = :pending AND expiresAt > :now AND ((#decision = :promote AND #facts.#verdict = :ambiguous AND (attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max OR attribute_type(#facts.#drill, :map))))',
     );
     expect(update.ExpressionAttributeNames).toMatchObject({ '#drill': 'drill', '#decision': 'decision' });
-    expect(update.ExpressionAttributeValues).toMatchObject({
-      ':map': { S: 'M' },
-      ':promote': { S: 'promote' },
-      ':dataLoss': { S: 'accept-data-loss' },
-      ':unfenced': { S: 'promote-unfenced' },
-    });
+    expect(update.ExpressionAttributeValues).toMatchObject({ ':map': { S: 'M' }, ':promote': { S: 'promote' } });
   });
 
   it("the run's own probes may withdraw it once more than new triggers (MAX_REVERIFICATIONS_BY_OWN_PROBES)", async () => {
@@ -338,7 +331,7 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     expect(MAX_REVERIFICATIONS_BY_OWN_PROBES).toBe(MAX_REVERIFICATIONS + 1);
   });
 
-  it("a real trigger also tries a drill's data-loss and unfenced-promotion questions (the condition keeps a real run's), never the failback's", async () => {
+  it("an RDS failure event also tries a drill's data-loss and unfenced-promotion questions (the condition keeps a real run's, and counts), never the failback's", async () => {
     pending(
       record({ approvalId: 'a', decision: 'accept-data-loss' }),
       record({ approvalId: 'b', decision: 'promote-unfenced' }),
@@ -346,11 +339,18 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     );
     ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
     sfnMock.on(SendTaskSuccessCommand).resolves({});
-    await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual(['a', 'b']);
-    expect(ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input.Key)).toEqual([
+    await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true, failureEvent: true })).resolves.toEqual(['a', 'b']);
+    const updates = ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+    expect(updates.map((u) => u.Key)).toEqual([
       { pk: { S: 'APPROVAL#a' }, sk: { S: 'APPROVAL' } },
       { pk: { S: 'APPROVAL#b' }, sk: { S: 'APPROVAL' } },
     ]);
+    const few = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
+    expect(updates[0]!.ConditionExpression).toBe(
+      `#status = :pending AND expiresAt > :now AND ((#decision = :promote AND #facts.#verdict = :ambiguous AND (${few} OR attribute_type(#facts.#drill, :map)))` +
+        ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${few})))`,
+    );
+    expect(updates[0]!.ExpressionAttributeValues).toMatchObject({ ':dataLoss': { S: 'accept-data-loss' }, ':unfenced': { S: 'promote-unfenced' } });
   });
 
   it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
