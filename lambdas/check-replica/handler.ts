@@ -4,15 +4,15 @@
  * write of the fenced source has reached it. Read-only; "not yet" is never an error.
  *
  * With `reach` (the failback's stability window) an available replica is also probed as its
- * clients would reach it: a vantage point's probe function connects to its endpoint and runs
- * SELECT 1 (no write); a replica RDS calls available that clients cannot reach is not healthy, so
- * the failback never switches the writer back to a site cut off from its clients.
+ * clients would reach it: every vantage point's probe function connects to its endpoint and runs
+ * SELECT 1 (no write); a replica RDS calls available that no vantage point reaches is not
+ * healthy, so the failback never switches the writer back to a site cut off from its clients.
  *
  * Env: RESOURCE_PREFIX (the heartbeat alarm's and the probe function's names), PROBE_FUNCTION_NAME
  * (default `${RESOURCE_PREFIX}-probe`), AWS_REGION.
  * Clients: RDS and CloudWatch in the site's Region; CloudWatch in the source's Region
- * (OldestReplicationSlotLag of a PostgreSQL source); Lambda in the vantage point's Region (the
- * probe, loaded on first use). Lag is the data behind (lambdas/shared/data-behind.ts), the same
+ * (OldestReplicationSlotLag of a PostgreSQL source); Lambda in each vantage point's Region (the
+ * probes, loaded on first use). Lag is the data behind (lambdas/shared/data-behind.ts), the same
  * figure for the stability window and the drain.
  */
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -120,17 +120,25 @@ async function readAurora(rds: RDSClient, id: string, globalId: string): Promise
 }
 
 /**
- * Whether clients reach the replica's endpoint: the probe function of a vantage point (the first in
- * the site's Region, else the first configured) connects and runs SELECT 1, writing nothing.
+ * Whether clients reach the replica's endpoint: the probe function of every vantage point connects
+ * at once and runs SELECT 1, writing nothing. One that answers is enough: a partition between some
+ * vantage points and the site says nothing of its clients, while a site no vantage point reaches
+ * cannot be observed (nor writes there verified). The answer names a vantage point that reached it
+ * (else the first, those in the site's Region first).
  */
 async function probe(db: DatabaseConfig, role: 'primary' | 'standby', endpoint: string): Promise<Reach | undefined> {
   const site = db[role];
-  const vantage = db.detection.vantagePoints.find((v) => v.region === site.region) ?? db.detection.vantagePoints[0];
-  if (!vantage) return undefined;
-  const input = buildProbeInput(db, vantage.name, { host: endpoint, ...(site.port ? { port: site.port } : {}), write: false });
-  const seen = remoteObservation(vantage, 1, await invokeProbe(PROBE_FUNCTION_NAME, vantage.region, input), 0);
-  const reach: Reach = { status: seen.status, vantage: vantage.name, endpoint, ...(seen.error ? { error: seen.error } : {}) };
-  if (reach.status !== 'up') logger.warn('the replica does not answer its probe', { database: db.name, site: role, ...reach });
+  const vantages = [...db.detection.vantagePoints].sort((a, b) => Number(b.region === site.region) - Number(a.region === site.region));
+  if (vantages.length === 0) return undefined;
+  const seen = await Promise.all(
+    vantages.map(async (vantage) => {
+      const input = buildProbeInput(db, vantage.name, { host: endpoint, ...(site.port ? { port: site.port } : {}), write: false });
+      return { vantage, seen: remoteObservation(vantage, 1, await invokeProbe(PROBE_FUNCTION_NAME, vantage.region, input), 0) };
+    }),
+  );
+  const pick = seen.find((x) => x.seen.status === 'up') ?? seen[0]!;
+  const reach: Reach = { status: pick.seen.status, vantage: pick.vantage.name, endpoint, ...(pick.seen.error ? { error: pick.seen.error } : {}) };
+  if (reach.status !== 'up') logger.warn('no vantage point reaches the replica', { database: db.name, site: role, vantagePoints: seen.length, ...reach });
   return reach;
 }
 

@@ -14,12 +14,18 @@ const rds = mockClient(RDSClient);
 const cw = mockClient(CloudWatchClient);
 const lambda = mockClient(LambdaClient);
 /** The probe function's answer for the replica's endpoint. */
-const probeAnswers = (status: 'up' | 'down', error?: string) =>
-  lambda.on(InvokeCommand).resolves({
-    StatusCode: 200,
-    Payload: new TextEncoder().encode(
-      JSON.stringify({ vantage: 'use1-a', region: 'us-east-1', status, wrote: false, tcp: status === 'up', latencyMs: 12, ...(error ? { error } : {}) }),
-    ) as unknown as InvokeCommandOutput['Payload'],
+/** Every vantage point's probe answers `status`, except those named in `up` (they answer up). */
+const probeAnswers = (status: 'up' | 'down', error?: string, up: string[] = []) =>
+  lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+    const { vantage } = JSON.parse(new TextDecoder().decode(input.Payload)) as { vantage: string };
+    const region = view.detection.vantagePoints.find((v) => v.name === vantage)!.region;
+    const answer = up.includes(vantage) ? 'up' : status;
+    return {
+      StatusCode: 200,
+      Payload: new TextEncoder().encode(
+        JSON.stringify({ vantage, region, status: answer, wrote: false, tcp: answer === 'up', latencyMs: 12, ...(error && answer !== 'up' ? { error } : {}) }),
+      ) as unknown as InvokeCommandOutput['Payload'],
+    };
   });
 const NOW = new Date('2026-04-01T12:30:00.000Z');
 const SOURCE_ARN = 'arn:aws:rds:us-west-2:123456789012:db:orders-replica';
@@ -75,7 +81,7 @@ describe('check-replica: health and the stability window', () => {
     expect(await regionsOf(cw, DescribeAlarmsCommand)).toEqual(['us-east-1']);
   });
 
-  it('the stability window (reach): available to RDS but its clients cannot reach it (probed from a vantage point of its Region, no write): not healthy, the window restarts', async () => {
+  it('the stability window (reach): available to RDS but no vantage point reaches it (all probed at once, no write): not healthy, the window restarts', async () => {
     metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
     probeAnswers('down', 'connect ETIMEDOUT orders-primary.abc.us-east-1.rds.amazonaws.com:5432');
     await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z', reach: true }))).resolves.toMatchObject({
@@ -88,24 +94,33 @@ describe('check-replica: health and the stability window', () => {
       relapses: 1,
       stable: false,
     });
-    const sent = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
-    expect(sent.FunctionName).toBe('failover-probe');
-    expect(JSON.parse(new TextDecoder().decode(sent.Payload as Uint8Array))).toMatchObject({
-      host: 'orders-primary.abc.us-east-1.rds.amazonaws.com',
-      port: 5432,
-      write: false,
-      vantage: 'use1-a',
+    const sent = lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input);
+    expect(sent.map((x) => x.FunctionName)).toEqual(['failover-probe', 'failover-probe', 'failover-probe']);
+    expect(sent.map((x) => JSON.parse(new TextDecoder().decode(x.Payload as Uint8Array)))).toEqual([
+      expect.objectContaining({ host: 'orders-primary.abc.us-east-1.rds.amazonaws.com', port: 5432, write: false, vantage: 'use1-a' }),
+      expect.objectContaining({ write: false, vantage: 'usw2' }),
+      expect.objectContaining({ write: false, vantage: 'euw1' }),
+    ]);
+    expect((await regionsOf(lambda, InvokeCommand)).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+  });
+
+  it('the stability window (reach): one vantage point that reaches it is enough (a partition between the others and the site says nothing of its clients)', async () => {
+    metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
+    probeAnswers('down', 'connect ETIMEDOUT', ['euw1']);
+    await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z', reach: true }))).resolves.toMatchObject({
+      healthy: true,
+      reasons: [],
     });
-    expect(await regionsOf(lambda, InvokeCommand)).toEqual(['us-east-1']);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
   });
 
   it('the stability window (reach) with the replica answering its probe: healthy; without reach (the catch-up) nothing is probed', async () => {
     metric({ ReplicaLag: [['2026-04-01T12:28:00.000Z', 1]] });
     await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z', reach: true }))).resolves.toMatchObject({ healthy: true, reasons: [] });
-    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
     probeAnswers('down', 'connect ETIMEDOUT');
     await expect(handler(event({ healthySince: '2026-04-01T12:00:00.000Z' }))).resolves.toMatchObject({ healthy: true, reasons: [] });
-    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
   });
 
   it("PostgreSQL, quiet source: ReplicaLag of 45 s (time since the last commit) with the source's slot lag at 0 bytes is 0 s behind: healthy", async () => {
