@@ -309,6 +309,9 @@ export const MAX_REVERIFICATIONS = 3;
  */
 export const MAX_REVERIFICATIONS_BY_OWN_PROBES = MAX_REVERIFICATIONS + 1;
 
+/** A drill's questions, besides the verdict, that an RDS failure event withdraws (`failureEvent`). */
+const DRILL_QUESTIONS = ['accept-data-loss', 'promote-unfenced'] as const;
+
 export interface SupersedeRequest {
   database: string;
   /** The new trigger, in words (recorded as the reason). */
@@ -352,7 +355,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
   const reason = `New evidence: ${req.trigger}`;
   const done: string[] = [];
   const fewReverifications = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
-  const drillQuestions: readonly string[] = ['accept-data-loss', 'promote-unfenced'];
+  const drillQuestions: readonly string[] = DRILL_QUESTIONS;
   for (const p of pending.filter((x) => x.step === 'failover' && (x.decision === 'promote' || (req.failureEvent && drillQuestions.includes(x.decision))))) {
     let token: string | undefined;
     try {
@@ -384,7 +387,7 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':promote': 'promote',
             ':max': req.byOwnProbes ? MAX_REVERIFICATIONS_BY_OWN_PROBES : MAX_REVERIFICATIONS,
             ...(req.outranksDrills || req.failureEvent ? { ':map': 'M' } : {}),
-            ...(req.failureEvent ? { ':dataLoss': 'accept-data-loss', ':unfenced': 'promote-unfenced' } : {}),
+            ...(req.failureEvent ? { ':dataLoss': DRILL_QUESTIONS[0], ':unfenced': DRILL_QUESTIONS[1] } : {}),
           }),
           ReturnValues: 'ALL_OLD',
         }),

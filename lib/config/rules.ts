@@ -71,11 +71,11 @@ export function crossFieldProblems(config: PartialConfig, raw: unknown): ConfigP
  * naming the limit. Runs on the fully parsed config.
  */
 export function ruleInputProblems(config: FailoverConfig): ConfigProblem[] {
-  const index = new Map(config.databases.map((db, i) => [db.name, i]));
   const tooLong = (size: number, room: number) => size > INPUT_TEMPLATE_LIMIT - room;
+  const sizes = config.databases.map(failoverInputSize);
   const problems: ConfigProblem[] = [];
   config.databases.forEach((db, i) => {
-    const size = failoverInputSize(db);
+    const size = sizes[i]!;
     if (tooLong(size, FAILOVER_INPUT_ROOM)) {
       problems.push({
         path: `databases[${i}]`,
@@ -83,12 +83,13 @@ export function ruleInputProblems(config: FailoverConfig): ConfigProblem[] {
         value: `${size} characters`,
       });
     }
-    const pair = db.gameDay ? config.databases.find((p) => p.name === db.gameDay!.drillPair) : undefined;
-    if (!pair) return;
-    const drill = drillInputSize(db, pair);
-    if (tooLong(drill, DRILL_INPUT_ROOM) && !tooLong(failoverInputSize(pair), FAILOVER_INPUT_ROOM)) {
+    const j = db.gameDay ? config.databases.findIndex((p) => p.name === db.gameDay!.drillPair) : -1;
+    if (j < 0) return;
+    const drill = drillInputSize(db, config.databases[j]!);
+    // A pair already too long for its own rules is reported once, above.
+    if (tooLong(drill, DRILL_INPUT_ROOM) && !tooLong(sizes[j]!, FAILOVER_INPUT_ROOM)) {
       problems.push({
-        path: `databases[${index.get(pair.name) ?? i}]`,
+        path: `databases[${j}]`,
         message: `is ${drill} characters as JSON with its defaults and the game day of databases[${i}], which its drill rule carries in an EventBridge input template of at most ${INPUT_TEMPLATE_LIMIT} characters (${DRILL_INPUT_ROOM} kept for the event): at most ${INPUT_TEMPLATE_LIMIT - DRILL_INPUT_ROOM}; shorten it (fewer vantage points, shorter names)`,
         value: `${drill} characters`,
       });

@@ -282,11 +282,15 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
   };
   const pending = (...records: ApprovalRecord[]) => ddbMock.on(QueryCommand).resolves({ Items: records.map(publicItem) });
   const req = { database: 'orders', trigger: 'RDS event RDS-EVENT-0031 on orders-primary', now: NOW };
-
-  it('withdraws a pending "promote" question of the failover (single use, conditioned on an ambiguous verdict and the count) and resumes the run with "reverify"', async () => {
-    pending(record());
+  /** `records` pending, each withdrawn when tried: the update succeeds and the run takes the answer. */
+  const withdrawable = (...records: ApprovalRecord[]) => {
+    pending(...records);
     ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
     sfnMock.on(SendTaskSuccessCommand).resolves({});
+  };
+
+  it('withdraws a pending "promote" question of the failover (single use, conditioned on an ambiguous verdict and the count) and resumes the run with "reverify"', async () => {
+    withdrawable(record());
     await expect(supersedeVerdictApprovals(deps, req)).resolves.toEqual([ID]);
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.Key).toEqual(KEY);
@@ -309,9 +313,7 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
   });
 
   it("a real trigger outranks a drill's question: it may withdraw it past the count (the watch may not)", async () => {
-    pending(record());
-    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    withdrawable(record());
     await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true })).resolves.toEqual([ID]);
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.ConditionExpression).toBe(
@@ -322,9 +324,7 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
   });
 
   it("the run's own probes may withdraw it once more than new triggers (MAX_REVERIFICATIONS_BY_OWN_PROBES)", async () => {
-    pending(record());
-    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    withdrawable(record());
     await expect(supersedeVerdictApprovals(deps, { ...req, byOwnProbes: true })).resolves.toEqual([ID]);
     const update = ddbMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(update.ExpressionAttributeValues).toMatchObject({ ':max': { N: String(MAX_REVERIFICATIONS_BY_OWN_PROBES) } });
@@ -332,13 +332,11 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
   });
 
   it("an RDS failure event also tries a drill's data-loss and unfenced-promotion questions (the condition keeps a real run's, and counts), never the failback's", async () => {
-    pending(
+    withdrawable(
       record({ approvalId: 'a', decision: 'accept-data-loss' }),
       record({ approvalId: 'b', decision: 'promote-unfenced' }),
       record({ approvalId: 'c', step: 'failback', decision: 'fail-back' }),
     );
-    ddbMock.on(UpdateItemCommand).resolves({ Attributes: marshall(record()) });
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
     await expect(supersedeVerdictApprovals(deps, { ...req, outranksDrills: true, failureEvent: true })).resolves.toEqual(['a', 'b']);
     const updates = ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
     expect(updates.map((u) => u.Key)).toEqual([
