@@ -29,6 +29,13 @@ export type Datapoint = LagPoint;
 /** How far before the onset datapoints are fetched. */
 export const LOOKBACK_MS = 10 * 60_000;
 /**
+ * How far before the trigger the heartbeat record is read for the last committed heartbeat: a day.
+ * A trigger can come long after the failure (a re-delivered alarm, a drill on a primary that has
+ * been down for an hour); read over a short window, a failure older than it would look like one
+ * that began at the trigger. GetMetricData is priced per metric, not per datapoint.
+ */
+export const HEARTBEAT_LOOKBACK_MS = 24 * 3600_000;
+/**
  * The metric period the guard reads, a minute: the lag metrics', and the heartbeats' too
  * (heartbeat periods are 60 s or a multiple of it; read per minute, a heartbeat period of several
  * minutes still places its last committed heartbeat within a minute).
@@ -52,6 +59,11 @@ export interface Onset {
    * is on record (or the primary may still take writes): then the onset is all that is known.
    */
   committedFrom?: Date;
+  /**
+   * Every heartbeat on record failed, back to this moment (the record's oldest datapoint): the
+   * failure began before it, at an unknown time, so no figure can be placed before it.
+   */
+  failingSince?: Date;
 }
 
 /**
@@ -59,9 +71,10 @@ export interface Onset {
  * heartbeat committed on the primary through the DNS name. The primary took writes then, and a
  * failure that began earlier would have failed that heartbeat. Of several heartbeat sites the
  * latest such moment counts (a site that still committed saw no failure yet); a figure read up to
- * it may include a little of the failure (never stale data). Capped at the trigger. With no
- * successful heartbeat on record (none readable, or none in the window) the onset is the trigger
- * itself: then figures taken after the failure began may count, which can only over-estimate.
+ * it may include a little of the failure (never stale data). Capped at the trigger. When the
+ * record holds heartbeats but none committed, the failure is older than the record
+ * (`failingSince`): its onset is unknown. With no heartbeat on record at all (none readable, or
+ * none ran) the onset is the trigger itself.
  */
 export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, periodSeconds: number): Onset {
   const ends = records.flatMap((r) =>
@@ -72,6 +85,22 @@ export function onsetOf(records: readonly HeartbeatRecord[], triggeredAt: Date, 
   const last = ends.reduce<{ site: string; start: number; end: number } | undefined>((best, e) => (!best || e.end > best.end ? e : best), undefined);
   if (!last) {
     const unread = records.filter((r) => !r.points).map((r) => r.site);
+    const failed = records.flatMap((r) =>
+      (r.points ?? [])
+        .filter((p) => p.value === 0 && p.timestamp.getTime() < triggeredAt.getTime())
+        .map((p) => ({ site: r.site, start: p.timestamp.getTime() })),
+    );
+    if (failed.length > 0) {
+      const oldest = failed.reduce((a, b) => (b.start < a.start ? b : a));
+      const sites = [...new Set(failed.map((f) => f.site))].join(' and ');
+      return {
+        at: triggeredAt,
+        basis:
+          `every ${sites} heartbeat on record failed, back to the oldest at ${new Date(oldest.start).toISOString()}` +
+          `${unread.length ? ` (${unread.join(', ')} not readable)` : ''}: the failure began before it, when is not known`,
+        failingSince: new Date(oldest.start),
+      };
+    }
     return {
       at: triggeredAt,
       basis: `no successful heartbeat on record before the trigger${unread.length ? ` (${unread.join(', ')} not readable)` : ''}: the onset is taken as the trigger`,
@@ -143,13 +172,13 @@ export function latestCommitOf(
 }
 
 /**
- * The window of HeartbeatSuccess datapoints, aligned to the heartbeat period: before the trigger,
- * the alarm's whole evaluation range plus two periods (at least the 10-minute lookback), so the
- * last successful heartbeat before the breaching ones is in it.
+ * The window of HeartbeatSuccess datapoints, aligned to the heartbeat period: a day before the
+ * trigger ({@link HEARTBEAT_LOOKBACK_MS}; at least the alarm's whole evaluation range plus two
+ * periods), so the last successful heartbeat is in it even when the trigger came long after.
  */
 export function heartbeatWindow(triggeredAt: Date, heartbeat: { periodSeconds: number; evaluationPeriods: number }): { start: Date; end: Date } {
   const p = heartbeat.periodSeconds * 1000;
-  const lookback = Math.max(LOOKBACK_MS, (heartbeat.evaluationPeriods + 2) * p);
+  const lookback = Math.max(HEARTBEAT_LOOKBACK_MS, (heartbeat.evaluationPeriods + 2) * p);
   return { start: new Date(Math.floor((triggeredAt.getTime() - lookback) / p) * p), end: new Date(Math.ceil(triggeredAt.getTime() / p) * p) };
 }
 
@@ -233,8 +262,19 @@ export interface FigureFacts {
 
 /** The budget decision from the data behind as of the onset. */
 export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
-  const figure = figureBeforeFailure(facts.figures, facts.onset);
   const note = facts.note ? ` ${facts.note}` : '';
+  if (facts.onset.failingSince) {
+    return decide(
+      facts.estimate,
+      null,
+      null,
+      facts.budgetSeconds,
+      facts.metric,
+      `No ${facts.metric} figure of ${facts.resource} can be placed before the failure: ${facts.onset.basis} (trigger at ${facts.triggeredAt.toISOString()}). ` +
+        `A figure read later can be one the standby reports after it lost its source; the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
+    );
+  }
+  const figure = figureBeforeFailure(facts.figures, facts.onset);
   const asOf = `onset ${facts.onset.at.toISOString()}: ${facts.onset.basis}; trigger at ${facts.triggeredAt.toISOString()}`;
   if (!figure) {
     return decide(

@@ -48,13 +48,19 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
       /cross-region/,
     ],
     [
-      'no success on record: the trigger',
+      'no heartbeat on record: the trigger',
       [
-        { site: 'in-region', points: [at('2026-06-01T09:58:00Z', 0)] },
+        { site: 'in-region', points: [] },
         { site: 'cross-region', points: [] },
       ],
       '2026-06-01T10:00:30.000Z',
       /^no successful heartbeat on record before the trigger: the onset is taken as the trigger$/,
+    ],
+    [
+      'every heartbeat on record failed: the failure is older than the record, its onset unknown',
+      [{ site: 'in-region', points: [at('2026-06-01T09:40:00Z', 0), at('2026-06-01T09:58:00Z', 0)] }, { site: 'cross-region' }],
+      '2026-06-01T10:00:30.000Z',
+      /^every in-region heartbeat on record failed, back to the oldest at 2026-06-01T09:40:00.000Z \(cross-region not readable\): the failure began before it/,
     ],
     [
       'nothing readable: the trigger, saying so',
@@ -73,6 +79,13 @@ describe('onsetOf: the end of the last heartbeat period with a committed heartbe
     const out = onsetOf(records, T, 60);
     expect(out.at.toISOString()).toBe(onset);
     expect(out.basis).toMatch(basis);
+  });
+
+  it('says when every heartbeat on record failed, and not when one committed', () => {
+    const failing = [{ site: 'in-region', points: [at('2026-06-01T09:40:00Z', 0), at('2026-06-01T09:58:00Z', 0)] }];
+    expect(onsetOf(failing, T, 60).failingSince).toEqual(new Date('2026-06-01T09:40:00Z'));
+    expect(onsetOf([{ site: 'in-region', points: [at('2026-06-01T09:40:00Z', 1), at('2026-06-01T09:58:00Z', 0)] }], T, 60).failingSince).toBeUndefined();
+    expect(onsetOf([{ site: 'in-region', points: [] }], T, 60).failingSince).toBeUndefined();
   });
 
   it('5-minute heartbeat periods end 5 minutes after their start', () => {
@@ -138,17 +151,17 @@ describe('latestCommitOf: the latest moment the primary can have committed, for 
 describe('heartbeatWindow', () => {
   it.each([
     [
-      'defaults: the 10 minutes before the trigger, aligned to the period',
+      'defaults: the day before the trigger, aligned to the period',
       { periodSeconds: 60, evaluationPeriods: 3 },
-      '2026-06-01T09:50:00.000Z',
+      '2026-05-31T10:00:00.000Z',
       '2026-06-01T10:01:00.000Z',
     ],
-    ['5-minute periods: three of them', { periodSeconds: 300, evaluationPeriods: 1 }, '2026-06-01T09:45:00.000Z', '2026-06-01T10:05:00.000Z'],
+    ['5-minute periods', { periodSeconds: 300, evaluationPeriods: 1 }, '2026-05-31T10:00:00.000Z', '2026-06-01T10:05:00.000Z'],
     [
-      'a long evaluation range: the whole range plus two periods',
-      { periodSeconds: 300, evaluationPeriods: 10 },
-      '2026-06-01T09:00:00.000Z',
-      '2026-06-01T10:05:00.000Z',
+      'an evaluation range longer than a day: the whole range plus two periods',
+      { periodSeconds: 3600, evaluationPeriods: 24 },
+      '2026-05-31T08:00:00.000Z',
+      '2026-06-01T11:00:00.000Z',
     ],
   ])('%s', (_label, heartbeat, start, end) => {
     expect(heartbeatWindow(T, heartbeat)).toEqual({ start: new Date(start), end: new Date(end) });
@@ -251,6 +264,15 @@ describe('decideFromFigures', () => {
     expect(out.detail).toMatch(
       new RegExp(`^${within ? 'Within' : 'Over'} the ${budget} s budget \\(rpoEstimate strict\\): at most ${value + 210} s can have been lost`),
     );
+  });
+
+  it('with every heartbeat on record failed, no figure counts, not even a 0 s one, under either estimate', () => {
+    const failing = onsetOf([{ site: 'in-region', points: [at('2026-06-01T09:40:00Z', 0), at('2026-06-01T09:58:00Z', 0)] }], T, 60);
+    for (const estimate of ['last-sample', 'strict'] as const) {
+      const out = decideFromFigures({ ...base, estimate, budgetSeconds: 3600, onset: failing, figures: mysql([at('2026-06-01T09:59:00Z', 0)]) });
+      expect(out).toMatchObject({ lagSeconds: null, boundSeconds: null, withinBudget: false, source: 'ReplicaLag' });
+      expect(out.detail).toMatch(/^No ReplicaLag figure of orders-replica can be placed before the failure: every in-region heartbeat on record failed/);
+    }
   });
 
   it('last-sample holds the figure: the same bound over the budget still fails over alone', () => {

@@ -163,7 +163,7 @@ describe('check-data-loss-budget: RDS instances', () => {
           ReturnData: true,
         },
       ],
-      StartTime: new Date('2026-06-01T09:50:00.000Z'),
+      StartTime: new Date('2026-05-31T10:00:00.000Z'),
       EndTime: new Date('2026-06-01T10:01:00.000Z'),
     });
     expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, {
