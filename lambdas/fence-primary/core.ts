@@ -587,9 +587,11 @@ export type FenceActs =
  */
 export function fenceOutcome(acts: FenceActs, record: FenceRecord): FenceOutput {
   if (acts.method === 'revoke-ingress') {
+    const confirmed = fenceConfirmed(acts.ingress, acts.sessions);
     return {
-      confirmed: fenceConfirmed(acts.ingress, acts.sessions),
+      confirmed,
       deferred: false,
+      cutPending: !confirmed && acts.ingress.length > 0 && acts.ingress.every((a) => HOLDS.has(a.result)) && acts.sessions.result === 'failed',
       actions: [...acts.ingress, acts.sessions],
       ...record,
       instanceStatus: acts.instanceStatus,
@@ -599,6 +601,7 @@ export function fenceOutcome(acts: FenceActs, record: FenceRecord): FenceOutput 
   return {
     confirmed,
     deferred: isolationDeferred(confirmed, acts.plan),
+    cutPending: !confirmed && acts.plan !== 'down' && HOLDS.has(acts.isolation.result) && acts.sessions.result === 'failed',
     actions: [acts.isolation, acts.sessions],
     ...record,
     instanceStatus: acts.instanceStatus,

@@ -16,7 +16,10 @@
  * With `action: "watch"` (the run's own probes while its verdict question waits) it says whether
  * that question still waits, and withdraws it the same way when the probes found the primary
  * confirmed down: no new alarm comes when the alarms are already in ALARM (once more than new
- * triggers may: MAX_REVERIFICATIONS_BY_OWN_PROBES).
+ * triggers may: MAX_REVERIFICATIONS_BY_OWN_PROBES). With `question: "promote-unfenced"` it
+ * watches the run's unfenced-promotion question instead, and withdraws it when the run's fence,
+ * tried again while it waits, is confirmed now (the old primary crashed, or its failover ended):
+ * the run verifies again and promotes fenced, with no human needed for a fence that works.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -159,13 +162,26 @@ const supersede = defineActionHandler('request-approval', 'supersede', { input: 
   return { superseded };
 });
 
-/** The run's probes while its verdict question waits (see the header). */
+/** The run's probes (or fence attempts) while its verdict (or unfenced) question waits (see the header). */
 const watch = defineActionHandler('request-approval', 'watch', { input: watchApprovalInput, output: watchApprovalOutput }, async (input) => {
-  const { database, incidentId, verdict, reason } = input;
+  const { database, incidentId, question, verdict, reason, fence } = input;
   const deps = await approvalDeps();
   const { listPendingApprovals, supersedeVerdictApprovals } = await approvals();
   const now = new Date();
-  if (verdict === 'confirmed-down') {
+  if (question === 'promote-unfenced' && fence?.confirmed) {
+    const how = fence.actions.map((a) => `${a.action} ${a.result}`).join(', ');
+    const trigger =
+      `the run fenced the old primary again while its unfenced question waited: confirmed${fence.deferred ? ' while it is down (fenced again as soon as it answers)' : ''}` +
+      `${how ? ` (${how})` : ''}`;
+    const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now, byOwnProbes: true, unfencedOf: incidentId });
+    logger.info('pending unfenced question withdrawn: the old primary is confirmed fenced now', {
+      database: database.name,
+      incidentId,
+      superseded: superseded.length,
+    });
+    return { watching: false, superseded };
+  }
+  if (question === 'promote' && verdict === 'confirmed-down') {
     const trigger = `the run probed again while its question waited: ${reason ?? 'the primary is confirmed down'}`;
     const superseded = await supersedeVerdictApprovals(deps, { database: database.name, trigger, now, byOwnProbes: true });
     logger.info('pending verdict question withdrawn: the primary is confirmed down now', {
@@ -176,7 +192,7 @@ const watch = defineActionHandler('request-approval', 'watch', { input: watchApp
     return { watching: false, superseded };
   }
   const pending = await listPendingApprovals(deps, database.name, { now });
-  const waiting = pending.some((p) => p.incidentId === incidentId && p.step === 'failover' && p.decision === 'promote');
+  const waiting = pending.some((p) => p.incidentId === incidentId && p.step === 'failover' && p.decision === question);
   return { watching: waiting, superseded: [] };
 });
 

@@ -331,6 +331,13 @@ export interface SupersedeRequest {
    * question. Other triggers during a drill are mostly its own fault's, and leave those stand.
    */
   failureEvent?: boolean;
+  /**
+   * The run with this incident id fenced the old primary again while its unfenced-promotion
+   * question waited, and the fence is confirmed now: that question (drill or not) is withdrawn,
+   * within {@link MAX_REVERIFICATIONS_BY_OWN_PROBES}. A human was asked only because the fence
+   * failed; one that works needs no human.
+   */
+  unfencedOf?: string;
 }
 
 /**
@@ -356,7 +363,11 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
   const done: string[] = [];
   const fewReverifications = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
   const drillQuestions: readonly string[] = DRILL_QUESTIONS;
-  for (const p of pending.filter((x) => x.step === 'failover' && (x.decision === 'promote' || (req.failureEvent && drillQuestions.includes(x.decision))))) {
+  const watched = (x: ApprovalSummary): boolean =>
+    x.decision === 'promote' ||
+    (!!req.failureEvent && drillQuestions.includes(x.decision)) ||
+    (req.unfencedOf !== undefined && x.decision === DRILL_QUESTIONS[1] && x.incidentId === req.unfencedOf);
+  for (const p of pending.filter((x) => x.step === 'failover' && watched(x))) {
     let token: string | undefined;
     try {
       const out = await deps.ddb.send(
@@ -367,7 +378,8 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           ConditionExpression:
             `#status = :pending AND expiresAt > :now AND (` +
             `(#decision = :promote AND #facts.#verdict = :ambiguous AND (${fewReverifications}${req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''}))` +
-            `${req.failureEvent ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''})`,
+            `${req.failureEvent ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''}` +
+            `${req.unfencedOf !== undefined ? ` OR (#decision = :unfenced AND incidentId = :incident AND (${fewReverifications}))` : ''})`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#reason': 'reason',
@@ -387,7 +399,9 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':promote': 'promote',
             ':max': req.byOwnProbes ? MAX_REVERIFICATIONS_BY_OWN_PROBES : MAX_REVERIFICATIONS,
             ...(req.outranksDrills || req.failureEvent ? { ':map': 'M' } : {}),
-            ...(req.failureEvent ? { ':dataLoss': DRILL_QUESTIONS[0], ':unfenced': DRILL_QUESTIONS[1] } : {}),
+            ...(req.failureEvent ? { ':dataLoss': DRILL_QUESTIONS[0] } : {}),
+            ...(req.failureEvent || req.unfencedOf !== undefined ? { ':unfenced': DRILL_QUESTIONS[1] } : {}),
+            ...(req.unfencedOf !== undefined ? { ':incident': req.unfencedOf } : {}),
           }),
           ReturnValues: 'ALL_OLD',
         }),

@@ -450,13 +450,23 @@ export const watchApprovalInput = schema(() =>
     ...withDatabase,
     action: z.literal('watch'),
     incidentId: z.string().check(z.minLength(1)),
+    /** The question watched: the ambiguous verdict's (the run probes again) or the unfenced promotion's (it fences again). */
+    question: z._default(z.enum(['promote', 'promote-unfenced']), 'promote'),
     verdict: z.optional(z.enum(['confirmed-down', 'ambiguous', 'healthy'])),
     reason: z.optional(z.string()),
+    /** The fence tried again while the unfenced question waits (fence-primary's output): confirmed withdraws the question. */
+    fence: z.optional(
+      z.object({
+        confirmed: z.boolean(),
+        deferred: z._default(z.boolean(), false),
+        actions: z.array(z.object({ action: z.string(), result: z.string(), detail: z.string() })),
+      }),
+    ),
   }),
 );
 export const watchApprovalOutput = schema(() =>
   z.object({
-    /** Keep watching: the question still waits and the primary is not confirmed down. */
+    /** Keep watching: the question still waits and the primary is not confirmed down (or not confirmed fenced). */
     watching: z.boolean(),
     superseded: z.array(z.string()),
   }),
@@ -497,6 +507,12 @@ export const fenceOutput = schema(() =>
      * fences it again as soon as it answers (the same loop as after an unfenced promotion).
      */
     deferred: z._default(z.boolean(), false),
+    /**
+     * Not confirmed, but only because the open sessions could not be cut (the reboot or stop
+     * failed): new connections are already refused. Trying again can confirm the fence and
+     * disturbs no client that can still connect; the run does so while its unfenced question waits.
+     */
+    cutPending: z._default(z.boolean(), false),
     actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
     /** Ingress rules revoked, per security group, kept so a failback can restore them. */
     revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),

@@ -35,6 +35,7 @@ export const RUNBOOK_STATES = {
   failoverAsk: 'Ask a human to approve the failover',
   failoverAskAndWatch: 'Ask a human, and probe again while the question waits',
   failoverAskUnfenced: 'Ask a human to promote without a confirmed fence',
+  failoverAskUnfencedAndWatch: 'Ask a human to promote unfenced, and fence again while the question waits',
   failbackAsk: 'Wait for an operator to approve or reject the failback',
 } as const;
 
@@ -234,7 +235,7 @@ function approvals(config: FailoverConfig): string[] {
     '',
     `**From the Step Functions console** (https://${c}.console.aws.amazon.com/states/home?region=${c}#/statemachines): open ${code(stateMachineNames.failover(config.prefix))} or ${code(stateMachineNames.failback(config.prefix))}, then the running execution. It waits in:`,
     '',
-    `- failover: ${code(RUNBOOK_STATES.failoverAsk)} (a branch of the parallel state ${code(RUNBOOK_STATES.failoverAskAndWatch)}), or ${code(RUNBOOK_STATES.failoverAskUnfenced)};`,
+    `- failover: ${code(RUNBOOK_STATES.failoverAsk)} (a branch of the parallel state ${code(RUNBOOK_STATES.failoverAskAndWatch)}), or ${code(RUNBOOK_STATES.failoverAskUnfenced)} (a branch of ${code(RUNBOOK_STATES.failoverAskUnfencedAndWatch)}: a fence that works while it waits withdraws the question);`,
     `- failback: ${code(RUNBOOK_STATES.failbackAsk)}.`,
     '',
     "The state's input says what is decided (`awaiting`) and how to answer (`howToAnswer`). The console cannot answer (the task token is kept only in the approval record): use the link or the CLI.",

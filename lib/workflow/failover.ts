@@ -207,6 +207,17 @@ export const FAILOVER_STATES = {
   fence: 'Fence the old primary',
   isFenced: 'Is the old primary fenced?',
   askUnfenced: 'Ask a human to promote without a confirmed fence',
+  askUnfencedAndWatch: 'Ask a human to promote unfenced, and fence again while the question waits',
+  takeUnfencedAnswer: 'Take the answer about the unfenced promotion',
+  unfencedWatchNeeded: 'Did the fence fail only to cut the open sessions?',
+  unfencedWatchNotNeeded: 'Nothing to fence again: the fence failed to block new connections',
+  unfencedWatchWait: 'Wait before fencing again while the unfenced question waits',
+  unfencedWatchStillAsked: 'Is the unfenced question still waiting?',
+  unfencedWatchAsked: 'Still waiting for an answer about the unfenced promotion?',
+  unfencedWatchFence: 'Fence the old primary again while the unfenced question waits',
+  unfencedWatchFenced: 'Is the old primary fenced now, while the unfenced question waits?',
+  unfencedWatchTell: 'Withdraw the unfenced question: the fence is confirmed now',
+  unfencedWatchDone: 'Stop fencing again while the unfenced question waits',
   wasUnfencedApproved: 'Did the operator approve promoting without a fence?',
   recordUnfencedApproval: 'Record the approval to promote without a fence',
   recordUnfencedRejection: 'Record the rejection of an unfenced promotion',
@@ -1473,10 +1484,17 @@ function askToPromoteUnfenced(
     },
     timeoutPath: APPROVAL_TIMEOUT,
     hints: { ...APPROVAL_HINTS, awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced' },
-    resultPath: '$.fenceApproval',
-    failure: f.failure,
-    unanswered: to.ends.releaseLeaseUnanswered,
+    resultPath: '$',
   });
+  const askUnfencedAndWatch = Parallel.jsonPath(f.scope, S.askUnfencedAndWatch, {
+    comment: 'The first branch is the question; the second fences again while it waits (see request-approval "watch").',
+    resultSelector: { 'answer.$': '$[0]' },
+    resultPath: '$.answeredUnfenced',
+  })
+    .branch(askUnfenced)
+    .branch(fenceAgainWhileAsked(f));
+  askUnfencedAndWatch.addCatch(to.ends.releaseLeaseUnanswered, { errors: ['States.Timeout'], resultPath: '$.error' });
+  askUnfencedAndWatch.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
   const recordUnfencedSuperseded = f
     .record(S.recordUnfencedSuperseded, 'superseded', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, true, {
       path: '$.fenceApproval.approvalId',
@@ -1493,10 +1511,11 @@ function askToPromoteUnfenced(
     false,
     'approved-unfenced',
   );
-  askUnfenced.next(
+  askUnfencedAndWatch.next(Pass.jsonPath(f.scope, S.takeUnfencedAnswer, { inputPath: '$.answeredUnfenced.answer', resultPath: '$.fenceApproval' })).next(
     Choice.jsonPath(f.scope, S.wasUnfencedApproved)
       .when(Condition.stringEquals('$.fenceApproval.decision', 'approve'), recordUnfencedApproval)
-      // A drill's question withdrawn by a real failure of its pair: verify again from the top.
+      // Withdrawn (a drill's question by a real failure of its pair, or any by a fence that works
+      // now): verify again from the top.
       .when(Condition.stringEquals('$.fenceApproval.decision', 'reverify'), recordUnfencedSuperseded)
       .otherwise(recordUnfencedRejection),
   );
@@ -1506,8 +1525,42 @@ function askToPromoteUnfenced(
   const fenceAgain = f.fenceStep(S.fenceAgain, f.failure);
   fenceAgain.next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
   recordUnfencedApproval.next(recheckAfterApproval(f, RECHECK_UNFENCED, { askAgain: to.askAgain, goOn: fenceAgain }));
-  return askUnfenced;
+  return askUnfencedAndWatch;
 }
+
+/**
+ * While the unfenced question waits, the run tries the fence again when it failed only to cut the
+ * open sessions (`cutPending`: new connections are refused already, the reboot was refused): an
+ * instance RDS was busy with (a failover, a reboot) takes the reboot minutes later, and an old
+ * primary that crashes since is fenced by being down. Nothing else would tell the run: the alarms
+ * are already in ALARM, and the question would wait out its timeout for a decision no human is
+ * needed for any more. A confirmed fence withdraws the question (request-approval "watch"), and
+ * the run verifies again and promotes fenced. A fence that could not block new connections (no
+ * group to revoke, an isolation refused) is not tried again: its reboot would only cut the
+ * sessions of a primary clients still reach, at every check, while a human decides. The fence is
+ * tried only while the question is still asked; any error of the watch's own ends it quietly
+ * (the question stands). Up to one interval passes between an answer and the run going on.
+ */
+function fenceAgainWhileAsked(f: Failover): IChainable {
+  const { scope } = f;
+  const done = Succeed.jsonPath(scope, S.unfencedWatchDone);
+  const quietly: FailurePath = { onError: done, resultPath: '$.watchError' };
+  const watch = (extra: Record<string, unknown>) => ({ action: 'watch', question: 'promote-unfenced', database: db(), incidentId: incidentId(), ...extra });
+  const wait = Wait.jsonPath(scope, S.unfencedWatchWait, { time: WaitTime.secondsPath('$.trigger.watchIntervalSeconds') });
+  const stillAsked = f.step(S.unfencedWatchStillAsked, 'request-approval', watch({}), '$.watch', quietly);
+  const fence = f.fenceStep(S.unfencedWatchFence, quietly);
+  const tell = f.step(S.unfencedWatchTell, 'request-approval', watch({ fence: $.objectAt('$.fence') }), '$.watch', quietly);
+  wait.next(stillAsked);
+  stillAsked.next(Choice.jsonPath(scope, S.unfencedWatchAsked).when(Condition.booleanEquals('$.watch.watching', true), fence).otherwise(done));
+  fence.next(
+    Choice.jsonPath(scope, S.unfencedWatchFenced).when(Condition.booleanEquals('$.fence.confirmed', true), tell).when(cutPending(), wait).otherwise(done),
+  );
+  tell.next(done);
+  return Choice.jsonPath(scope, S.unfencedWatchNeeded).when(cutPending(), wait).otherwise(Succeed.jsonPath(scope, S.unfencedWatchNotNeeded));
+}
+
+/** The fence failed only to cut the open sessions: new connections are refused already (fence-primary `cutPending`). */
+const cutPending = () => Condition.and(Condition.isPresent('$.fence.cutPending'), Condition.booleanEquals('$.fence.cutPending', true));
 
 // ------------------------------------------------------------ after writes: record, tell, fence loop, failback
 /** Starts the failback (not awaited), then ends the run as failed over. */

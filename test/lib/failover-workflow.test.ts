@@ -216,16 +216,17 @@ describe('failover definition: shape', () => {
         'timeoutSeconds.$': '$.trigger.approvalTimeoutSeconds',
       });
     }
-    // The failover's question waits inside a Parallel (beside the watch): the Parallel catches the timeout.
-    expect((state(S.askAndWatch).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({
-      ErrorEquals: ['States.Timeout'],
-      Next: S.nobodyAnswered,
-    });
-    expect(state(S.askApproval).Catch).toBeUndefined();
-    expect((state(S.askUnfenced).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0]).toMatchObject({
-      ErrorEquals: ['States.Timeout'],
-      Next: S.nobodyAnswered,
-    });
+    // Both questions wait inside a Parallel (beside their watch): the Parallel catches the timeout.
+    for (const [parallel, ask] of [
+      [S.askAndWatch, S.askApproval],
+      [S.askUnfencedAndWatch, S.askUnfenced],
+    ] as const) {
+      expect((state(parallel).Catch as Array<{ ErrorEquals: string[]; Next: string }>)[0], parallel).toMatchObject({
+        ErrorEquals: ['States.Timeout'],
+        Next: S.nobodyAnswered,
+      });
+      expect(state(ask).Catch, ask).toBeUndefined();
+    }
     expect((state(S.askUnfenced).Parameters as { Payload: Record<string, unknown> }).Payload).toMatchObject({ decision: 'promote-unfenced' });
     // In the console, the waiting state's input says what is awaited and how to answer.
     for (const name of [S.askApproval, S.askUnfenced]) {
@@ -422,6 +423,7 @@ describe('failover definition: shape', () => {
         S.getChange,
         S.alreadyHandled,
         S.watchDone,
+        S.unfencedWatchDone,
         S.recordFaultNotStarted,
       ]),
     );
@@ -442,7 +444,7 @@ describe('failover definition: shape', () => {
       // Inside a Map, a probe's errors go to the Map's catches.
       if (name === S.probeOne || name === S.reprobeOne || name === S.reprobeOneUnfenced || name === S.watchProbeOne) continue;
       // Inside the Parallel, the question's errors go to the Parallel's catches.
-      if (name === S.askApproval) continue;
+      if (name === S.askApproval || name === S.askUnfenced) continue;
       const catchAll = (s.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
       expect(catchAll?.ErrorEquals, name).toEqual(['States.ALL']);
     }
@@ -538,8 +540,10 @@ const budget = (withinBudget: boolean) => ({
   source: 'ReplicaLag',
   detail: withinBudget ? 'lag 2 s' : 'lag 120 s over the 30 s budget',
 });
-const fenced = (confirmed: boolean) => ({
+/** fence-primary's answer; `cutPending`: only the session cut failed (new connections refused already). */
+const fenced = (confirmed: boolean, cutPending = false) => ({
   confirmed,
+  cutPending,
   actions: [{ action: 'revoke', result: confirmed ? 'done' : 'failed', detail: '' }],
   revoked: [],
   instanceStatus: 'rebooting',
@@ -587,6 +591,7 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.releaseNoStandby]: lease({ outcome: 'released' }),
     // The watch beside a question: the question is answered before it probes (see the watch tests).
     [S.watchStillAsked]: { watching: false, superseded: [] },
+    [S.unfencedWatchStillAsked]: { watching: false, superseded: [] },
     [S.recordNoStandby]: recorded,
     [S.fenceAgain]: fenceAnswer,
     [S.recordFencedNow]: recorded,
@@ -1112,6 +1117,70 @@ describe('failover definition: runs in the local interpreter', () => {
     // The approval is re-checked (one probe round, the budget) before the fence is tried again.
     const order: string[] = [S.recordUnfencedApproval, S.recheckStartUnfenced, S.reachVerdictAgainUnfenced, S.checkBudgetAgainUnfenced, S.fenceAgain];
     expect(run.entered.filter((n) => order.includes(n))).toEqual(order);
+    // A fence that did not block new connections is not tried again while the question waits: its
+    // reboot would cut the sessions of a primary clients still reach.
+    expect(run.entered).toContain(S.unfencedWatchNotNeeded);
+    expect(r.inputsOf(S.unfencedWatchStillAsked)).toHaveLength(0);
+    expect(r.inputsOf(S.unfencedWatchFence)).toHaveLength(0);
+  });
+
+  it('fences again while the unfenced question waits: a fence that works now withdraws it, and the run verifies again and promotes fenced', async () => {
+    const r = recorder();
+    let answer: ((v: unknown) => void) | undefined;
+    let fences = 0;
+    const handlers = happyPath(r, {
+      // The first fence and the watch's first try cut no session; the watch's second try works, and so does the fence after verifying again.
+      [S.fence]: () => (fences++ === 0 ? fenced(false, true) : fenced(true)),
+      [S.askUnfenced]: () => new Promise((resolve) => (answer = resolve)),
+      [S.unfencedWatchStillAsked]: { watching: true, superseded: [] },
+      [S.unfencedWatchFence]: (() => {
+        let tries = 0;
+        return () => (tries++ === 0 ? fenced(false, true) : fenced(true));
+      })(),
+      [S.unfencedWatchTell]: () => {
+        answer!({ decision: 'reverify', approver: 'automation', reason: 'New evidence: the run fenced the old primary again', approvalId: 'ap-4' });
+        return { watching: false, superseded: ['ap-4'] };
+      },
+      [S.recordUnfencedSuperseded]: recorded,
+    });
+    const run = await runLocal(local, input, handlers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(r.inputsOf(S.unfencedWatchStillAsked)).toHaveLength(2);
+    expect(r.inputsOf(S.unfencedWatchStillAsked)[0]).toMatchObject({ action: 'watch', question: 'promote-unfenced', incidentId: 'inc-1' });
+    expect(r.inputsOf(S.unfencedWatchFence)).toHaveLength(2);
+    expect(r.inputsOf(S.unfencedWatchTell)).toHaveLength(1);
+    expect(r.inputsOf(S.unfencedWatchTell)[0]).toMatchObject({ action: 'watch', question: 'promote-unfenced', fence: { confirmed: true } });
+    expect(r.inputsOf(S.recordUnfencedSuperseded)[0]).toMatchObject({ phase: 'superseded', detail: { unfenced: true } });
+    // Verified again from the top, then fenced for good: no unfenced promotion, one question only.
+    expect(run.entered).toContain(S.countReverify);
+    expect(r.inputsOf(S.askUnfenced)).toHaveLength(1);
+    expect(r.inputsOf(S.fence)).toHaveLength(2);
+    expect(run.entered).toContain(S.markFenced);
+    expect(run.entered).not.toContain(S.recordUnfencedPromotion);
+    expect(r.inputsOf(S.promote)).toHaveLength(1);
+  });
+
+  it('stops fencing again once the unfenced question is answered, and never lets a failing watch end it', async () => {
+    for (const still of [
+      { watching: false, superseded: [] },
+      () => {
+        throw namedError('AwsCallFailedError', 'DynamoDB Query failed');
+      },
+    ]) {
+      const r = recorder();
+      const handlers = happyPath(r, {
+        [S.fence]: fenced(false, true),
+        [S.askUnfenced]: { decision: 'approve', approver: 'erin', reason: 'primary is gone', approvalId: 'ap-4' },
+        [S.recordUnfencedApproval]: recorded,
+        [S.unfencedWatchStillAsked]: still,
+      });
+      const run = await runLocal(local, input, handlers);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.entered).toContain(S.unfencedWatchDone);
+      expect(r.inputsOf(S.unfencedWatchFence)).toHaveLength(0);
+      expect(r.inputsOf(S.recordUnfencedApproval)[0]).toMatchObject({ detail: { approval: { approver: 'erin' } } });
+      expect(r.inputsOf(S.promote)).toHaveLength(1);
+    }
   });
 
   it('stands down when the primary answers again by the time promoting unfenced is approved', async () => {

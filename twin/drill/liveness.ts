@@ -15,7 +15,7 @@ import { WORKFLOW_ERRORS } from '../../lib/workflow/kit/names.js';
 import type { LivenessResult } from '../report/types.js';
 import type { ClientAttempt } from './app-clients.js';
 import type { CallFact, PromotionFact } from './measure.js';
-import { escalated, isDrillRun, stepsOf } from './measure.js';
+import { escalated, isDrillRun, stepsOf, triggerKind } from './measure.js';
 import type { ExecutionRecord } from './sfn-runtime.js';
 
 // ------------------------------------------------------------------ ground truth recorded by the drill
@@ -632,6 +632,17 @@ function failbackWhenApproved(f: LivenessFacts, b: Bound, esc: Escalation[]): Li
       detail: `${why}, but ${holding.stateMachine} ${holding.execution.slice(0, 8)} escalated at ${at(f, holding.at)} keeping the lease (it had changed something) and the world confirms its cause (${holding.cause}: ${holding.evidence}): a human must look before any failback; ${boundText}`,
     };
   }
+  // An operator asked for a failover while the failback was due: where writes go is that
+  // operator's call now (the run may fail over again, or wait for a human's answer on the way).
+  const operatorRun = f.executions.find(
+    (e) => e.stateMachine === 'failover' && ofDatabase(f, e) && triggerKind(e) === 'operator' && e.startedAt >= from && e.startedAt <= deadline,
+  );
+  if (operatorRun)
+    return {
+      name,
+      held: true,
+      detail: `${why}, but an operator asked for a failover at ${at(f, operatorRun.startedAt)} (${operatorRun.name.slice(0, 8)}): where writes go is that operator's decision from then; ${boundText}`,
+    };
   if (deadline > f.endMs)
     return { name, held: true, detail: `${why}; the run ended ${secs(f.endMs - from)} s later, before the bound: nothing to judge; ${boundText}` };
   const late = firstWrite(f, from, Infinity, original);

@@ -286,7 +286,7 @@ describe('fenceMethodOf', () => {
   });
 });
 
-describe('fenceOutcome: confirmed when connections are refused and sessions cut; deferred while down', () => {
+describe('fenceOutcome: confirmed when connections are refused and sessions cut; deferred while down; cutPending when only the cut failed', () => {
   const act = (action: string, result: FenceAction['result']): FenceAction => ({ action, result, detail: '' });
   const record = { revoked: [{ groupId: 'sg-0a1b2c3d4e5f60718', permissions: [] }], isolated: [] };
   it.each([
@@ -300,6 +300,7 @@ describe('fenceOutcome: confirmed when connections are refused and sessions cut;
       },
       true,
       false,
+      false,
     ],
     [
       'revoke: one group failed',
@@ -311,22 +312,26 @@ describe('fenceOutcome: confirmed when connections are refused and sessions cut;
       },
       false,
       false,
+      false,
     ],
     [
       'revoke: sessions not cut',
       { method: 'revoke-ingress', ingress: [act('revoke sg-1', 'done')], sessions: act('reboot', 'failed'), instanceStatus: 'available' },
       false,
       false,
+      true,
     ],
     [
       'isolate: swapped and rebooted',
       { method: 'isolate', isolation: act('isolate', 'done'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'rebooting' },
       true,
       false,
+      false,
     ],
     [
       'isolate: the swap failed',
       { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'done'), plan: 'swap', instanceStatus: 'available' },
+      false,
       false,
       false,
     ],
@@ -335,16 +340,32 @@ describe('fenceOutcome: confirmed when connections are refused and sessions cut;
       { method: 'stop', isolation: act('isolate', 'skipped'), sessions: act('stop', 'already-done'), plan: 'down', instanceStatus: 'failed' },
       true,
       true,
+      false,
+    ],
+    [
+      'isolate: isolated, the reboot refused (only the cut is pending)',
+      { method: 'isolate', isolation: act('isolate', 'already-done'), sessions: act('reboot', 'failed'), plan: 'isolated', instanceStatus: 'modifying' },
+      false,
+      false,
+      true,
+    ],
+    [
+      'revoke: no group configured, the reboot refused: nothing blocks new connections, so no cut is pending',
+      { method: 'revoke-ingress', ingress: [act('revoke-ingress', 'skipped')], sessions: act('reboot', 'failed'), instanceStatus: 'available' },
+      false,
+      false,
+      false,
     ],
     [
       'isolate: busy, nothing confirmed',
       { method: 'isolate', isolation: act('isolate', 'failed'), sessions: act('reboot', 'skipped'), plan: 'busy', instanceStatus: 'modifying' },
       false,
       false,
+      false,
     ],
-  ] as const)('%s', (_label, acts, confirmed, deferred) => {
+  ] as const)('%s', (_label, acts, confirmed, deferred, cutPending) => {
     const out = fenceOutcome(acts as FenceActs, record);
-    expect(out).toMatchObject({ confirmed, deferred, revoked: record.revoked, isolated: [], instanceStatus: acts.instanceStatus });
+    expect(out).toMatchObject({ confirmed, deferred, cutPending, revoked: record.revoked, isolated: [], instanceStatus: acts.instanceStatus });
     expect(out.actions).toEqual(acts.method === 'revoke-ingress' ? [...acts.ingress, acts.sessions] : [acts.isolation, acts.sessions]);
   });
 });

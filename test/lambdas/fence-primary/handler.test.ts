@@ -136,6 +136,7 @@ describe('fence-primary handler', () => {
     expect(out).toEqual({
       confirmed: true,
       deferred: false,
+      cutPending: false,
       actions: [
         { action: `revoke-ingress ${SG1}`, result: 'done', detail: 'revoked 2 ingress rules; no ingress rule left' },
         { action: 'reboot orders-primary', result: 'done', detail: 'rebooted: open sessions dropped' },
@@ -306,6 +307,7 @@ describe('fence-primary handler', () => {
     expect(out).toEqual({
       confirmed: false,
       deferred: false,
+      cutPending: false,
       actions: [
         {
           action: `revoke-ingress ${SG1}`,

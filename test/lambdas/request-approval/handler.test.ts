@@ -214,6 +214,62 @@ describe('request-approval handler', () => {
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
+  it("watch of the unfenced question: says whether it still waits, withdraws only this run's once its fence is confirmed, and keeps it when the fence still fails", async () => {
+    const pending = (incidentId: string, decision: string) =>
+      marshall({
+        pk: `APPROVAL#ap-${incidentId}-${decision}`,
+        sk: 'APPROVAL',
+        approvalId: `ap-${incidentId}-${decision}`,
+        status: 'pending',
+        database: 'orders',
+        pendingDatabase: 'orders',
+        incidentId,
+        step: 'failover',
+        decision,
+        reasons: ['The old primary could not be confirmed fenced'],
+        facts: { verdict: 'confirmed-down' },
+        createdAt: '2026-04-01T12:00:00.000Z',
+        expiresAt: '2999-01-01T00:00:00.000Z',
+      });
+    const watch = (extra: Record<string, unknown> = {}) =>
+      handler({ action: 'watch', question: 'promote-unfenced', database: hotDb(), incidentId: 'inc-1', ...extra });
+    ddb.on(QueryCommand).resolves({ Items: [pending('inc-1', 'promote-unfenced')] });
+    await expect(watch()).resolves.toEqual({ watching: true, superseded: [] });
+    // The verdict watch of the same run does not see the unfenced question as its own.
+    await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: false, superseded: [] });
+    const failed = { confirmed: false, actions: [{ action: 'reboot', result: 'failed', detail: 'InvalidDBClusterStateFault' }] };
+    await expect(watch({ fence: failed })).resolves.toEqual({ watching: true, superseded: [] });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+    // Another run's unfenced question and this run's verdict question are never withdrawn by this fence.
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [pending('inc-2', 'promote-unfenced'), pending('inc-1', 'accept-data-loss'), pending('inc-1', 'promote-unfenced')] });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: marshall({ taskToken: TOKEN }) });
+    const confirmed = {
+      confirmed: true,
+      deferred: false,
+      actions: [
+        { action: 'revoke-ingress', result: 'already-done', detail: 'sg-1' },
+        { action: 'reboot', result: 'done', detail: 'orders-1' },
+      ],
+      revoked: [],
+      instanceStatus: 'rebooting',
+    };
+    await expect(watch({ fence: confirmed })).resolves.toEqual({ watching: false, superseded: ['ap-inc-1-promote-unfenced'] });
+    const update = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(update.ConditionExpression).toContain('OR (#decision = :unfenced AND incidentId = :incident AND (');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':incident': { S: 'inc-1' },
+      ':unfenced': { S: 'promote-unfenced' },
+      ':max': { N: String(MAX_REVERIFICATIONS_BY_OWN_PROBES) },
+    });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output).toContain(
+      'fenced the old primary again while its unfenced question waited: confirmed (revoke-ingress already-done, reboot done)',
+    );
+    await expect(watch({ question: 'fence' })).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+
   it('refuses a malformed input before doing anything', async () => {
     await expect(handler(event({ reasons: [] }))).rejects.toMatchObject({ name: 'InvalidInputError' });
     await expect(handler(event({ taskToken: '' }))).rejects.toMatchObject({ name: 'InvalidInputError' });

@@ -351,6 +351,28 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
     expect(updates[0]!.ExpressionAttributeValues).toMatchObject({ ':dataLoss': { S: 'accept-data-loss' }, ':unfenced': { S: 'promote-unfenced' } });
   });
 
+  it('a run whose fence is confirmed now withdraws its own unfenced question only (any run, drill or not; counted like its own probes)', async () => {
+    withdrawable(
+      record({ approvalId: 'mine', decision: 'promote-unfenced' }),
+      record({ approvalId: 'other', incidentId: 'another-run', decision: 'promote-unfenced' }),
+      record({ approvalId: 'loss', decision: 'accept-data-loss' }),
+    );
+    const mine = record().incidentId;
+    await expect(supersedeVerdictApprovals(deps, { ...req, byOwnProbes: true, unfencedOf: mine })).resolves.toEqual(['mine']);
+    const updates = ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+    expect(updates).toHaveLength(1);
+    const few = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
+    expect(updates[0]!.ConditionExpression).toBe(
+      `#status = :pending AND expiresAt > :now AND ((#decision = :promote AND #facts.#verdict = :ambiguous AND (${few}))` +
+        ` OR (#decision = :unfenced AND incidentId = :incident AND (${few})))`,
+    );
+    expect(updates[0]!.ExpressionAttributeValues).toMatchObject({
+      ':unfenced': { S: 'promote-unfenced' },
+      ':incident': { S: mine },
+      ':max': { N: String(MAX_REVERIFICATIONS_BY_OWN_PROBES) },
+    });
+  });
+
   it('leaves every other question alone: data loss, an unfenced promotion, the failback (never even tried)', async () => {
     pending(
       record({ approvalId: 'a', decision: 'accept-data-loss' }),

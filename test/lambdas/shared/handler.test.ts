@@ -60,6 +60,7 @@ describe('defineHandler', () => {
     await expect(h({ database: hotDb(), epoch: 1, incidentId: 'inc-1' })).resolves.toEqual({
       confirmed: true,
       deferred: false,
+      cutPending: false,
       actions: [],
       revoked: [],
       isolated: [],

@@ -481,6 +481,7 @@ describe("names the runbook repeats are the product's", () => {
       failoverAsk: FAILOVER_STATES.askApproval,
       failoverAskAndWatch: FAILOVER_STATES.askAndWatch,
       failoverAskUnfenced: FAILOVER_STATES.askUnfenced,
+      failoverAskUnfencedAndWatch: FAILOVER_STATES.askUnfencedAndWatch,
       failbackAsk: FAILBACK_STATES.askApproval,
     });
   });

@@ -362,6 +362,16 @@ describe('failover-when-warranted', () => {
   });
 });
 
+/** A failover run an operator asked for (accept-trigger says `operator`), started at `s`. */
+const operatorRun = (s: number): ExecutionRecord =>
+  execution({
+    name: 'op000000-run',
+    startedAt: at(s),
+    steps: [
+      { state: 'Check the trigger', kind: 'lambda', folder: 'accept-trigger', startedAt: at(s), endedAt: at(s), input: {}, output: { kind: 'operator' } },
+    ],
+  });
+
 describe('failback-when-approved', () => {
   const failedOver = { faults: [crash(300)], promotions: [promotion(500)] };
   const approve = (s: number, accepted = true): AnswerTruth => ({ at: at(s), operator: 'approve', step: 'failback', accepted });
@@ -427,6 +437,30 @@ describe('failback-when-approved', () => {
       }),
       false,
       /^the original site was healthy from t=900s for the 10 min stability window \(policy automatic\), but the run did not end failed-back/,
+    ],
+    [
+      "not due: an operator asked for a failover while the failback was due (where writes go is the operator's call)",
+      facts({
+        ...failedOver,
+        answers: [approve(5000)],
+        attempts: writes('orders-replica', 600, 3 * 3600),
+        writerAtEnd: 'orders-replica',
+        executions: [operatorRun(5200)],
+      }),
+      true,
+      /^the failback was approved at t=5000s, but an operator asked for a failover at t=5200s \(op000000\): where writes go is that operator's decision from then/,
+    ],
+    [
+      'an operator failover before the failback was due does not excuse it',
+      facts({
+        ...failedOver,
+        answers: [approve(5000)],
+        attempts: writes('orders-replica', 600, 3 * 3600),
+        writerAtEnd: 'orders-replica',
+        executions: [operatorRun(4000)],
+      }),
+      false,
+      /^the failback was approved at t=5000s, but the run did not end failed-back/,
     ],
     ...gaveUpCases(),
     ...unobservableCases(),
