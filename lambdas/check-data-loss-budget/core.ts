@@ -263,30 +263,24 @@ export interface FigureFacts {
 /** The budget decision from the data behind as of the onset. */
 export function decideFromFigures(facts: FigureFacts): CheckBudgetOutput {
   const note = facts.note ? ` ${facts.note}` : '';
-  if (facts.onset.failingSince) {
-    return decide(
+  const unknown = (why: string): CheckBudgetOutput =>
+    decide(
       facts.estimate,
       null,
       null,
       facts.budgetSeconds,
       facts.metric,
+      `${why}: the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
+    );
+  if (facts.onset.failingSince) {
+    return unknown(
       `No ${facts.metric} figure of ${facts.resource} can be placed before the failure: ${facts.onset.basis} (trigger at ${facts.triggeredAt.toISOString()}). ` +
-        `A figure read later can be one the standby reports after it lost its source; the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
+        'A figure read later can be one the standby reports after it lost its source',
     );
   }
   const figure = figureBeforeFailure(facts.figures, facts.onset);
   const asOf = `onset ${facts.onset.at.toISOString()}: ${facts.onset.basis}; trigger at ${facts.triggeredAt.toISOString()}`;
-  if (!figure) {
-    return decide(
-      facts.estimate,
-      null,
-      null,
-      facts.budgetSeconds,
-      facts.metric,
-      `No valid ${facts.metric} datapoint for ${facts.resource} in the 10 minutes before the failure's onset (${asOf}): ` +
-        `the data behind cannot be known, so it counts as over the ${fmt(facts.budgetSeconds)} budget.${note}`,
-    );
-  }
+  if (!figure) return unknown(`No valid ${facts.metric} datapoint for ${facts.resource} in the 10 minutes before the failure's onset (${asOf})`);
   const which =
     !SOURCE_SIDE.has(figure.source) && facts.onset.committedFrom
       ? `the last period that ended by the start of the last committed heartbeat's period (${facts.onset.committedFrom.toISOString()}), so before the failure: the replica's lag grows after it`

@@ -1115,16 +1115,31 @@ function askAndWatchPhase(f: Failover, ends: LeaseEndings): Parallel {
     hints: APPROVAL_HINTS,
     resultPath: '$',
   });
-  const askAndWatch = Parallel.jsonPath(f.scope, S.askAndWatch, {
+  return questionBesideWatch(f, ends, {
+    name: S.askAndWatch,
     comment: 'The first branch is the question; the second probes again while it waits (see request-approval "watch").',
-    resultSelector: { 'answer.$': '$[0]' },
     resultPath: '$.answered',
-  })
-    .branch(askApproval)
-    .branch(watchWhileAsked(f));
-  askAndWatch.addCatch(ends.releaseLeaseUnanswered, { errors: ['States.Timeout'], resultPath: '$.error' });
-  askAndWatch.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
-  return askAndWatch;
+    ask: askApproval,
+    watch: watchWhileAsked(f),
+  });
+}
+
+/**
+ * A question (the first branch, its answer at `resultPath`.answer) beside the watch that may
+ * withdraw it (the second): a question nobody answers releases the lease, any other error
+ * escalates. The Parallel ends once both branches do: up to one watch interval after the answer.
+ */
+function questionBesideWatch(
+  f: Failover,
+  ends: LeaseEndings,
+  p: { name: string; comment: string; resultPath: string; ask: IChainable; watch: IChainable },
+): Parallel {
+  const parallel = Parallel.jsonPath(f.scope, p.name, { comment: p.comment, resultSelector: { 'answer.$': '$[0]' }, resultPath: p.resultPath })
+    .branch(p.ask)
+    .branch(p.watch);
+  parallel.addCatch(ends.releaseLeaseUnanswered, { errors: ['States.Timeout'], resultPath: '$.error' });
+  parallel.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+  return parallel;
 }
 
 const APPROVAL_TIMEOUT = '$.trigger.approvalTimeoutSeconds';
@@ -1486,15 +1501,13 @@ function askToPromoteUnfenced(
     hints: { ...APPROVAL_HINTS, awaiting: 'An operator decides whether the standby is promoted although the old primary could not be confirmed fenced' },
     resultPath: '$',
   });
-  const askUnfencedAndWatch = Parallel.jsonPath(f.scope, S.askUnfencedAndWatch, {
+  const askUnfencedAndWatch = questionBesideWatch(f, to.ends, {
+    name: S.askUnfencedAndWatch,
     comment: 'The first branch is the question; the second fences again while it waits (see request-approval "watch").',
-    resultSelector: { 'answer.$': '$[0]' },
     resultPath: '$.answeredUnfenced',
-  })
-    .branch(askUnfenced)
-    .branch(fenceAgainWhileAsked(f));
-  askUnfencedAndWatch.addCatch(to.ends.releaseLeaseUnanswered, { errors: ['States.Timeout'], resultPath: '$.error' });
-  askUnfencedAndWatch.addCatch(f.failure.onError, { errors: ['States.ALL'], resultPath: '$.error' });
+    ask: askUnfenced,
+    watch: fenceAgainWhileAsked(f),
+  });
   const recordUnfencedSuperseded = f
     .record(S.recordUnfencedSuperseded, 'superseded', { approval: $.objectAt('$.fenceApproval'), unfenced: true }, f.failure, true, {
       path: '$.fenceApproval.approvalId',
