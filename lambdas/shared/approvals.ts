@@ -363,10 +363,16 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
   const done: string[] = [];
   const fewReverifications = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
   const drillQuestions: readonly string[] = DRILL_QUESTIONS;
+  // A run's own fence withdraws its own unfenced question and nothing else.
+  const own = req.unfencedOf !== undefined;
   const watched = (x: ApprovalSummary): boolean =>
-    x.decision === 'promote' ||
-    (!!req.failureEvent && drillQuestions.includes(x.decision)) ||
-    (req.unfencedOf !== undefined && x.decision === DRILL_QUESTIONS[1] && x.incidentId === req.unfencedOf);
+    own
+      ? x.decision === DRILL_QUESTIONS[1] && x.incidentId === req.unfencedOf
+      : x.decision === 'promote' || (!!req.failureEvent && drillQuestions.includes(x.decision));
+  const which = own
+    ? `#decision = :unfenced AND incidentId = :incident AND (${fewReverifications})`
+    : `(#decision = :promote AND #facts.#verdict = :ambiguous AND (${fewReverifications}${req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''}))` +
+      `${req.failureEvent ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''}`;
   for (const p of pending.filter((x) => x.step === 'failover' && watched(x))) {
     let token: string | undefined;
     try {
@@ -375,19 +381,16 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
           TableName: deps.tableName,
           Key: marshall(approvalKey(p.id)),
           UpdateExpression: 'SET #status = :superseded, decidedAt = :now, approver = :approver, #reason = :reason REMOVE pendingDatabase, taskToken',
-          ConditionExpression:
-            `#status = :pending AND expiresAt > :now AND (` +
-            `(#decision = :promote AND #facts.#verdict = :ambiguous AND (${fewReverifications}${req.outranksDrills ? ' OR attribute_type(#facts.#drill, :map)' : ''}))` +
-            `${req.failureEvent ? ` OR (#decision IN (:dataLoss, :unfenced) AND attribute_type(#facts.#drill, :map) AND (${fewReverifications}))` : ''}` +
-            `${req.unfencedOf !== undefined ? ` OR (#decision = :unfenced AND incidentId = :incident AND (${fewReverifications}))` : ''})`,
+          ConditionExpression: `#status = :pending AND expiresAt > :now AND (${which})`,
+          // Only the names and values the condition uses: DynamoDB refuses unused ones.
           ExpressionAttributeNames: {
             '#status': 'status',
             '#reason': 'reason',
             '#decision': 'decision',
             '#facts': 'facts',
-            '#verdict': 'verdict',
             '#reverifications': 'reverifications',
-            ...(req.outranksDrills || req.failureEvent ? { '#drill': 'drill' } : {}),
+            ...(own ? {} : { '#verdict': 'verdict' }),
+            ...(!own && (req.outranksDrills || req.failureEvent) ? { '#drill': 'drill' } : {}),
           },
           ExpressionAttributeValues: marshall({
             ':superseded': 'superseded',
@@ -395,13 +398,15 @@ export async function supersedeVerdictApprovals(deps: ApprovalDeps, req: Superse
             ':approver': 'automation',
             ':reason': reason,
             ':pending': 'pending',
-            ':ambiguous': 'ambiguous',
-            ':promote': 'promote',
             ':max': req.byOwnProbes ? MAX_REVERIFICATIONS_BY_OWN_PROBES : MAX_REVERIFICATIONS,
-            ...(req.outranksDrills || req.failureEvent ? { ':map': 'M' } : {}),
-            ...(req.failureEvent ? { ':dataLoss': DRILL_QUESTIONS[0] } : {}),
-            ...(req.failureEvent || req.unfencedOf !== undefined ? { ':unfenced': DRILL_QUESTIONS[1] } : {}),
-            ...(req.unfencedOf !== undefined ? { ':incident': req.unfencedOf } : {}),
+            ...(own
+              ? { ':unfenced': DRILL_QUESTIONS[1], ':incident': req.unfencedOf }
+              : {
+                  ':ambiguous': 'ambiguous',
+                  ':promote': 'promote',
+                  ...(req.outranksDrills || req.failureEvent ? { ':map': 'M' } : {}),
+                  ...(req.failureEvent ? { ':dataLoss': DRILL_QUESTIONS[0], ':unfenced': DRILL_QUESTIONS[1] } : {}),
+                }),
           }),
           ReturnValues: 'ALL_OLD',
         }),

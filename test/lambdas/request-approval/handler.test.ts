@@ -258,7 +258,7 @@ describe('request-approval handler', () => {
     await expect(watch({ fence: confirmed })).resolves.toEqual({ watching: false, superseded: ['ap-inc-1-promote-unfenced'] });
     const update = ddb.commandCalls(UpdateItemCommand)[0]!.args[0].input;
     expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
-    expect(update.ConditionExpression).toContain('OR (#decision = :unfenced AND incidentId = :incident AND (');
+    expect(update.ConditionExpression).toContain('AND (#decision = :unfenced AND incidentId = :incident AND (');
     expect(update.ExpressionAttributeValues).toMatchObject({
       ':incident': { S: 'inc-1' },
       ':unfenced': { S: 'promote-unfenced' },

@@ -356,16 +356,26 @@ describe('supersedeVerdictApprovals: a new trigger withdraws the pending verdict
       record({ approvalId: 'mine', decision: 'promote-unfenced' }),
       record({ approvalId: 'other', incidentId: 'another-run', decision: 'promote-unfenced' }),
       record({ approvalId: 'loss', decision: 'accept-data-loss' }),
+      record({ approvalId: 'verdict', decision: 'promote' }),
     );
     const mine = record().incidentId;
     await expect(supersedeVerdictApprovals(deps, { ...req, byOwnProbes: true, unfencedOf: mine })).resolves.toEqual(['mine']);
     const updates = ddbMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
     expect(updates).toHaveLength(1);
     const few = 'attribute_not_exists(#facts.#reverifications) OR #facts.#reverifications < :max';
-    expect(updates[0]!.ConditionExpression).toBe(
-      `#status = :pending AND expiresAt > :now AND ((#decision = :promote AND #facts.#verdict = :ambiguous AND (${few}))` +
-        ` OR (#decision = :unfenced AND incidentId = :incident AND (${few})))`,
-    );
+    expect(updates[0]!.ConditionExpression).toBe(`#status = :pending AND expiresAt > :now AND (#decision = :unfenced AND incidentId = :incident AND (${few}))`);
+    // Exactly the names and values the condition and the update use (DynamoDB refuses unused ones).
+    expect(Object.keys(updates[0]!.ExpressionAttributeNames!).sort()).toEqual(['#decision', '#facts', '#reason', '#reverifications', '#status']);
+    expect(Object.keys(updates[0]!.ExpressionAttributeValues!).sort()).toEqual([
+      ':approver',
+      ':incident',
+      ':max',
+      ':now',
+      ':pending',
+      ':reason',
+      ':superseded',
+      ':unfenced',
+    ]);
     expect(updates[0]!.ExpressionAttributeValues).toMatchObject({
       ':unfenced': { S: 'promote-unfenced' },
       ':incident': { S: mine },
