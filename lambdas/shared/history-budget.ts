@@ -101,7 +101,10 @@ export function siteChecks(maxWaitHours: number): number {
  * withdraws or keeps the question, two choices; measured on the twin). One question's watch stays
  * within {@link WATCH_EVENT_BUDGET}: a run asks at most 5 verdict questions (the first, 3 withdrawn
  * by new triggers or its own probes, and one more withdrawn by its own probes), about 15,000
- * events with the rest of the run well under the limit.
+ * events with the rest of the run well under the limit. The watch beside an unfenced-promotion
+ * question shares the interval and the count of withdrawals (one `reverify.count` per run, so at
+ * most 5 watched questions of either kind) and writes less per check: the wait, the "still
+ * waiting?" call, one fence attempt and two choices, 16 events, at most 40 checks a question.
  */
 export const WATCH_EVENTS_FIXED = 21;
 export const WATCH_EVENTS_PER_VANTAGE = 8;
