@@ -809,14 +809,16 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     else if (sDown) good.push(`${id}: ${why}; ${sDown.why} at ${at(f, sDown.from)}: nothing to fail over to`);
     else if (backBeforeLast)
       good.push(`${id}: ${why}; the primary was back at ${at(f, down.to)}, before the run verified again (${at(f, lastVerdict!.endedAt!)}): nothing owed`);
-    else if (e.status === 'RUNNING' && f.endMs - Math.max(down.from, answeredAt) < b.seconds * 1000)
+    // Counted from the latest of the failure, the drill's start (a drill started on a primary down
+    // for an hour owes nothing before it started) and the last answer.
+    else if (e.status === 'RUNNING' && f.endMs - Math.max(down.from, e.startedAt, answeredAt) < b.seconds * 1000)
       good.push(
-        `${id}: ${why}; still going when the run ended, before the bound${answeredAt > down.from ? ` (counted from the last answer, at ${at(f, answeredAt)})` : ''}`,
+        `${id}: ${why}; still going when the run ended, before the bound${answeredAt > Math.max(down.from, e.startedAt) ? ` (counted from the last answer, at ${at(f, answeredAt)})` : e.startedAt > down.from ? ' (counted from the drill start)' : ''}`,
       );
     else {
       const verdict = stepsOf(e, 'evaluate-verdict').find((s) => !s.error && s.startedAt >= acquire.startedAt)?.output as { verdict?: string } | undefined;
       bad.push(
-        `${id}: ${why} and the drill held the lease, but it ${e.status === 'RUNNING' ? `was still going ${secs(f.endMs - down.from)} s later (bound ${b.seconds} s)` : `ended ${e.status}${e.error ? ` (${e.error})` : ''}`} without failing over${verdict?.verdict ? ` (verdict ${verdict.verdict})` : ''}${escalation ? `; its escalation (${escalation.cause || 'no cause'}) is not confirmed by the world` : ''}`,
+        `${id}: ${why} and the drill held the lease, but it ${e.status === 'RUNNING' ? `was still going ${secs(f.endMs - Math.max(down.from, e.startedAt))} s later (bound ${b.seconds} s)` : `ended ${e.status}${e.error ? ` (${e.error})` : ''}`} without failing over${verdict?.verdict ? ` (verdict ${verdict.verdict})` : ''}${escalation ? `; its escalation (${escalation.cause || 'no cause'}) is not confirmed by the world` : ''}`,
       );
     }
   }

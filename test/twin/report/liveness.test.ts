@@ -912,6 +912,16 @@ describe('drill-completes', () => {
       /still going when the run ended, before the bound \(counted from the last answer, at t=1790s\)/,
     ],
     [
+      'a drill started on a primary down for an hour, still going a minute later: the bound counts from the drill start',
+      drillFacts({
+        faults: [crash(310)],
+        endMs: at(4060),
+        executions: [drillRun('drill', 4000, true, verification(4040, 'confirmed-down'), { status: 'RUNNING' })],
+      }),
+      true,
+      /the primary crashed at t=310s; still going when the run ended, before the bound \(counted from the drill start\)/,
+    ],
+    [
       'the fault took the primary down; nobody was asked and the drill was still going long past the bound',
       drillFacts({
         faults: [crash(310)],
