@@ -55,6 +55,20 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+/** A pending failover approval of orders as the table stores it (marshalled). */
+const pendingItem = (p: { approvalId: string; incidentId: string; decision: string; reasons: string[]; facts: Record<string, unknown> }) =>
+  marshall({
+    pk: `APPROVAL#${p.approvalId}`,
+    sk: 'APPROVAL',
+    status: 'pending',
+    database: 'orders',
+    pendingDatabase: 'orders',
+    step: 'failover',
+    createdAt: '2026-04-01T12:00:00.000Z',
+    expiresAt: '2999-01-01T00:00:00.000Z',
+    ...p,
+  });
+
 describe('request-approval handler', () => {
   it('stores the pending approval, then announces it, and returns the id and expiry', async () => {
     vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00.000Z'), toFake: ['Date'] });
@@ -166,21 +180,7 @@ describe('request-approval handler', () => {
 
   it("watch: says whether this incident's verdict question still waits, withdraws it when the primary is confirmed down, and refuses a malformed request", async () => {
     const pending = (incidentId: string, decision = 'promote') =>
-      marshall({
-        pk: `APPROVAL#ap-${incidentId}`,
-        sk: 'APPROVAL',
-        approvalId: `ap-${incidentId}`,
-        status: 'pending',
-        database: 'orders',
-        pendingDatabase: 'orders',
-        incidentId,
-        step: 'failover',
-        decision,
-        reasons: ['split'],
-        facts: { verdict: 'ambiguous' },
-        createdAt: '2026-04-01T12:00:00.000Z',
-        expiresAt: '2999-01-01T00:00:00.000Z',
-      });
+      pendingItem({ approvalId: `ap-${incidentId}`, incidentId, decision, reasons: ['split'], facts: { verdict: 'ambiguous' } });
     ddb.on(QueryCommand).resolves({ Items: [pending('inc-1')] });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-1' })).resolves.toEqual({ watching: true, superseded: [] });
     await expect(handler({ action: 'watch', database: hotDb(), incidentId: 'inc-2' })).resolves.toEqual({ watching: false, superseded: [] });
@@ -216,20 +216,12 @@ describe('request-approval handler', () => {
 
   it("watch of the unfenced question: says whether it still waits, withdraws only this run's once its fence is confirmed, and keeps it when the fence still fails", async () => {
     const pending = (incidentId: string, decision: string) =>
-      marshall({
-        pk: `APPROVAL#ap-${incidentId}-${decision}`,
-        sk: 'APPROVAL',
+      pendingItem({
         approvalId: `ap-${incidentId}-${decision}`,
-        status: 'pending',
-        database: 'orders',
-        pendingDatabase: 'orders',
         incidentId,
-        step: 'failover',
         decision,
         reasons: ['The old primary could not be confirmed fenced'],
         facts: { verdict: 'confirmed-down' },
-        createdAt: '2026-04-01T12:00:00.000Z',
-        expiresAt: '2999-01-01T00:00:00.000Z',
       });
     const watch = (extra: Record<string, unknown> = {}) =>
       handler({ action: 'watch', question: 'promote-unfenced', database: hotDb(), incidentId: 'inc-1', ...extra });
