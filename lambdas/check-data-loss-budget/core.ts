@@ -22,6 +22,7 @@
 import type { RPO_ESTIMATES } from '../shared/config-schema.js';
 import type { CheckBudgetOutput } from '../shared/contracts.js';
 import { describeFigure, latestFigure, type DataBehind, type LagPoint } from '../shared/data-behind.js';
+import { isTerminalStatus } from '../shared/instance-states.js';
 
 /** One CloudWatch datapoint (the timestamp is the start of its period). */
 export type Datapoint = LagPoint;
@@ -313,6 +314,21 @@ export interface ReplicaFacts {
   source?: string;
   /** `StatusInfos[StatusType="read replication"].Status`. */
   replicationStatus?: string;
+  /** `DBInstanceStatus`. */
+  status?: string;
+}
+
+/**
+ * Why the standby cannot be promoted at all (missing, or a replica in a state no promotion
+ * leaves by waiting: failed, storage-full, ...), or undefined. The workflow then changes nothing:
+ * fencing a primary that may be up for a promotion that cannot follow would leave no writer.
+ */
+export function promotionObstacle(resource: string, facts: ReplicaFacts): string | undefined {
+  if (!facts.found) return `The standby ${resource} does not exist in its Region: there is nothing to promote.`;
+  if (facts.source && facts.status && isTerminalStatus(facts.status)) {
+    return `The standby ${resource} is ${facts.status}: it cannot be promoted, and waiting will not change that.`;
+  }
+  return undefined;
 }
 
 /**

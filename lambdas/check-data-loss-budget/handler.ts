@@ -7,7 +7,8 @@
  * the figure is the last period ended by now.
  * - RDS instances (hot/warm): CloudWatch AWS/RDS ReplicaLag of the standby (standby Region), plus
  *   DescribeDBInstances of the standby (a terminated replication or a non-replica has no usable
- *   lag); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
+ *   lag; a missing standby, or one in a state no promotion leaves, is `unpromotable`: the workflow
+ *   then changes nothing); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
  *   Region does not answer, ReplicaLag alone, which can only over-estimate);
  * - Aurora (hot/warm): AWS/RDS AuroraGlobalDBRPOLag (ms) of the standby cluster;
  * - cold standbys: the latest restorable time of the primary's automated backups replicated to the
@@ -41,6 +42,7 @@ import {
   metricWindow,
   onsetOf,
   PERIOD_SECONDS,
+  promotionObstacle,
   type HeartbeatRecord,
   type Onset,
   replicaProblem,
@@ -176,6 +178,7 @@ async function describeReplica(region: string, instanceId: string): Promise<Repl
       found: true,
       source: instance.ReadReplicaSourceDBInstanceIdentifier,
       replicationStatus: instance.StatusInfos?.find((s) => s.StatusType === 'read replication')?.Status,
+      status: instance.DBInstanceStatus,
     };
   } catch (err) {
     if (['DBInstanceNotFoundFault', 'DBInstanceNotFound'].includes(awsErrorName(err))) return { found: false };
@@ -255,6 +258,8 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   }
   if (!standby.instanceId) return decideNoFigure('No instanceId is configured for the standby: the replica lag cannot be read.', budget, estimate);
   const replica = await describeReplica(standby.region, standby.instanceId);
+  const obstacle = promotionObstacle(standby.instanceId, replica);
+  if (obstacle) return { ...decideUnusableReplica(obstacle, budget, estimate), unpromotable: obstacle };
   const problem = replicaProblem(standby.instanceId, replica);
   if (problem) return decideUnusableReplica(problem, budget, estimate);
   const { onset: at, latestCommit } = await onset();

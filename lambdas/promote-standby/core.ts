@@ -4,6 +4,7 @@
  * succeeds without calling the API again.
  */
 import type { StandbyConfig } from '../shared/config-schema.js';
+import { isTerminalStatus } from '../shared/instance-states.js';
 
 /** The cold-standby settings of a standby (defaults applied). */
 export type ColdStandbyConfig = NonNullable<StandbyConfig['coldStandby']>;
@@ -22,13 +23,8 @@ export interface InstanceFacts {
   pendingClass?: string;
 }
 
-/** States a replica cannot be promoted from, and will not leave by waiting. */
-const TERMINAL_STATUSES = new Set(['failed', 'stopped', 'storage-full', 'restore-error', 'deleting', 'delete-precheck']);
-const TERMINAL_PREFIXES = ['incompatible-', 'inaccessible-'];
 /** States in which PromoteReadReplica is refused for now (docs/aws-behaviour.md §1: no promotion while backing-up). */
 const BUSY_STATUSES = new Set(['backing-up', 'modifying']);
-
-export const isTerminalStatus = (status: string): boolean => TERMINAL_STATUSES.has(status) || TERMINAL_PREFIXES.some((p) => status.startsWith(p));
 
 /** Hot/warm `promote`: promote the read replica unless it is no longer one. */
 export function decideInstancePromotion(i: InstanceFacts): Decision {

@@ -396,6 +396,11 @@ export const checkBudgetOutput = schema(() =>
     /** Where the figure came from: ReplicaLag, OldestReplicationSlotLag (PostgreSQL: 0 bytes unreceived), AuroraGlobalDBRPOLag, automated-backups, ... */
     source: z.string(),
     detail: z.string(),
+    /**
+     * Why the standby cannot be promoted at all (missing, or failed, storage-full, ...: a state no
+     * promotion leaves by waiting); absent when it can be. RDS instance standbys only.
+     */
+    unpromotable: z.optional(z.string()),
   }),
 );
 export type CheckBudgetOutput = z.infer<typeof checkBudgetOutput>;

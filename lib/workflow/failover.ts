@@ -125,6 +125,15 @@ export const FAILOVER_STATES = {
   triggerWaitedNoStandby: 'Did a trigger wait for the lease? (no standby)',
   redeliverNoStandby: 'Re-deliver the trigger that waited (no standby)',
   noStandbyEnd: 'No standby to promote: nothing was changed',
+  standbyUnpromotable: 'The standby cannot be promoted: change nothing',
+  recordUnpromotable: 'Tell the operators the standby cannot be promoted',
+  didFenceUnpromotable: 'Did this run fence the old primary? (the standby cannot be promoted)',
+  undoFenceUnpromotable: "Undo this run's fence: the standby cannot be promoted",
+  recordFenceUndoneUnpromotable: 'Record that the fence is undone (the standby cannot be promoted)',
+  releaseUnpromotable: 'Release the lease: the standby cannot be promoted',
+  triggerWaitedUnpromotable: 'Did a trigger wait for the lease? (the standby cannot be promoted)',
+  redeliverUnpromotable: 'Re-deliver the trigger that waited (the standby cannot be promoted)',
+  unpromotableEnd: 'The standby cannot be promoted: nothing was changed',
   releaseLease: 'Release the lease',
   didFenceEnd: 'Did this run fence the old primary? (nothing is promoted)',
   undoFenceEnd: "Undo this run's fence: nothing is promoted",
@@ -185,6 +194,7 @@ export const FAILOVER_STATES = {
   checkBudgetAgain: 'Read the data-loss budget again',
   budgetStillHolds: 'Is the data at risk no worse than what was approved?',
   budgetChanged: 'The data at risk grew since the question: ask again',
+  unpromotableNow: 'The standby cannot be promoted now: stand down',
   // after an approval to promote unfenced: the same re-check, under names of its own
   recheckStartUnfenced: 'Re-check the facts after the unfenced approval',
   reprobeAllUnfenced: 'Probe the primary once more from every vantage point (unfenced approval)',
@@ -204,6 +214,7 @@ export const FAILOVER_STATES = {
   checkBudgetAgainUnfenced: 'Read the data-loss budget again (unfenced approval)',
   budgetStillHoldsUnfenced: 'Is the data at risk no worse than before the unfenced question?',
   budgetChangedUnfenced: 'The data at risk grew since the unfenced question: ask again',
+  unpromotableNowUnfenced: 'The standby cannot be promoted now: stand down (unfenced approval)',
   fence: 'Fence the old primary',
   isFenced: 'Is the old primary fenced?',
   askUnfenced: 'Ask a human to promote without a confirmed fence',
@@ -477,6 +488,8 @@ interface LeaseEndings {
   readonly releaseLeaseAndEnd: IChainable;
   /** Record that nobody answered, tell the operators, release the lease, fail `ApprovalTimedOut`. */
   readonly releaseLeaseUnanswered: IChainable;
+  /** The standby cannot be promoted (`$.budget.unpromotable`): tell the operators, release the lease, fail `StandbyUnpromotable`. */
+  readonly releaseLeaseUnpromotable: IChainable;
 }
 
 /**
@@ -647,7 +660,42 @@ function leaseEndings(f: Failover): LeaseEndings {
       f.releaseAndRedeliver({ release: S.releaseUnanswered, waited: S.triggerWaitedUnanswered, redeliver: S.redeliverUnanswered }, unanswered),
     ),
   );
-  return { releaseLeaseAndEnd, releaseLeaseUnanswered };
+  return { releaseLeaseAndEnd, releaseLeaseUnanswered, releaseLeaseUnpromotable: releaseLeaseUnpromotable(f) };
+}
+
+/**
+ * The standby cannot be promoted (missing, or in a state no promotion leaves by waiting: the
+ * data-loss check describes it before the fence). Fencing a primary that may be up, or taking the
+ * lease from the run that could rebuild the standby, would only leave no writer. Nothing is
+ * changed (a fence this run tried is undone), the operators are told, the lease is released, and
+ * the run fails `StandbyUnpromotable` (its alarm fires). A down primary that comes back writes
+ * again; a rebuilt standby makes the next trigger's run fail over.
+ */
+function releaseLeaseUnpromotable(f: Failover): IChainable {
+  const end = Fail.jsonPath(f.scope, S.unpromotableEnd, {
+    comment: 'Nothing was promoted or switched, and no fence of this run is left; the lease is released.',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const record = f
+    .record(
+      S.recordUnpromotable,
+      'escalated',
+      { error: $.objectAt('$.error'), lease: 'released: nothing was promoted or switched, and no fence of this run is left' },
+      f.failure,
+      true,
+    )
+    .next(
+      undoFenceThen(
+        f,
+        { didFence: S.didFenceUnpromotable, undoFence: S.undoFenceUnpromotable, recordFenceUndone: S.recordFenceUndoneUnpromotable },
+        f.releaseAndRedeliver({ release: S.releaseUnpromotable, waited: S.triggerWaitedUnpromotable, redeliver: S.redeliverUnpromotable }, end),
+      ),
+    );
+  return Pass.jsonPath(f.scope, S.standbyUnpromotable, {
+    parameters: { Error: WORKFLOW_ERRORS.standbyUnpromotable, 'Cause.$': '$.budget.unpromotable' },
+    resultPath: '$.error',
+  }).next(record);
 }
 
 // ------------------------------------------------------------ trigger
@@ -1045,6 +1093,7 @@ function checkBudgetAndApproval(
   const overBudget = Condition.booleanEquals('$.budget.withinBudget', false);
   const ambiguous = Condition.stringEquals('$.verdict.verdict', 'ambiguous');
   const needsHuman = Choice.jsonPath(scope, S.needsHuman)
+    .when(Condition.isPresent('$.budget.unpromotable'), to.ends.releaseLeaseUnpromotable)
     .when(Condition.stringEquals('$.trigger.kind', 'operator'), operatorApproves)
     .when(Condition.and(overBudget, ambiguous), ask(S.askDataLossAndVerdict, 'accept-data-loss', 'States.Array($.budget.detail, $.verdict.reason)'))
     .when(overBudget, ask(S.askDataLoss, 'accept-data-loss', 'States.Array($.budget.detail)'))
@@ -1076,7 +1125,7 @@ function checkBudgetAndApproval(
   const approve: Phase = (fence) => {
     operatorApproves.next(fence);
     needsHuman.otherwise(fence);
-    recordApproval.next(recheckAfterApproval(f, RECHECK_APPROVAL, { askAgain: needsHuman, goOn: fence }));
+    recordApproval.next(recheckAfterApproval(f, RECHECK_APPROVAL, { askAgain: needsHuman, goOn: fence, unpromotable: to.ends.releaseLeaseUnpromotable }));
     return checkBudget;
   };
   return { approve, askAgain: needsHuman, superseded: countReverify };
@@ -1213,6 +1262,7 @@ interface Recheck {
     checkBudget: string;
     budgetStillHolds: string;
     budgetChanged: string;
+    unpromotableNow: string;
     recordStandDown: string;
     release: string;
     waited: string;
@@ -1235,6 +1285,7 @@ const RECHECK_APPROVAL: Recheck = {
     checkBudget: S.checkBudgetAgain,
     budgetStillHolds: S.budgetStillHolds,
     budgetChanged: S.budgetChanged,
+    unpromotableNow: S.unpromotableNow,
     recordStandDown: S.recordStandDown,
     release: S.releaseStandDown,
     waited: S.triggerWaitedStandDown,
@@ -1260,6 +1311,7 @@ const RECHECK_UNFENCED: Recheck = {
     checkBudget: S.checkBudgetAgainUnfenced,
     budgetStillHolds: S.budgetStillHoldsUnfenced,
     budgetChanged: S.budgetChangedUnfenced,
+    unpromotableNow: S.unpromotableNowUnfenced,
     recordStandDown: S.recordStandDownUnfenced,
     release: S.releaseStandDownUnfenced,
     waited: S.triggerWaitedStandDownUnfenced,
@@ -1276,7 +1328,7 @@ const RECHECK_UNFENCED: Recheck = {
  * answer again, the data at risk may have grown. Probe once more and read the budget again;
  * stand down when the primary answers, ask again (`askAgain`) when the facts got worse, else go on.
  */
-function recheckAfterApproval(f: Failover, recheck: Recheck, to: { askAgain: IChainable; goOn: IChainable }): IChainable {
+function recheckAfterApproval(f: Failover, recheck: Recheck, to: { askAgain: IChainable; goOn: IChainable; unpromotable: IChainable }): IChainable {
   const { scope } = f;
   const { names, approvalPath } = recheck;
   const recheckStart = Pass.jsonPath(scope, names.start, {
@@ -1322,8 +1374,11 @@ function recheckAfterApproval(f: Failover, recheck: Recheck, to: { askAgain: ICh
   // an unknown one now. Then the question is asked again with the new figure. (The figure is read as
   // of the trigger; a later datapoint in its grace minute may differ a little: not a new question.)
   const budgetChanged = Pass.jsonPath(scope, names.budgetChanged, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(to.askAgain);
+  // The standby failed (or vanished) while the question waited: nothing can be promoted.
+  const unpromotableNow = Pass.jsonPath(scope, names.unpromotableNow, { inputPath: '$.recheck.budget', resultPath: '$.budget' }).next(to.unpromotable);
   checkBudgetAgain.next(
     Choice.jsonPath(scope, names.budgetStillHolds)
+      .when(Condition.isPresent('$.recheck.budget.unpromotable'), unpromotableNow)
       .when(Condition.booleanEquals('$.recheck.budget.withinBudget', true), to.goOn)
       .when(Condition.booleanEquals('$.budget.withinBudget', true), budgetChanged)
       .when(Condition.and(Condition.isNull('$.recheck.budget.lagSeconds'), Condition.isNumeric('$.budget.lagSeconds')), budgetChanged)
@@ -1537,7 +1592,9 @@ function askToPromoteUnfenced(
     .next(to.fenced);
   const fenceAgain = f.fenceStep(S.fenceAgain, f.failure);
   fenceAgain.next(Choice.jsonPath(f.scope, S.isFencedNow).when(fencedForGood(), recordFencedNow).otherwise(to.unfencedApproved));
-  recordUnfencedApproval.next(recheckAfterApproval(f, RECHECK_UNFENCED, { askAgain: to.askAgain, goOn: fenceAgain }));
+  recordUnfencedApproval.next(
+    recheckAfterApproval(f, RECHECK_UNFENCED, { askAgain: to.askAgain, goOn: fenceAgain, unpromotable: to.ends.releaseLeaseUnpromotable }),
+  );
   return askUnfencedAndWatch;
 }
 

@@ -268,9 +268,18 @@ describe('failover definition: shape', () => {
 
   it('asks a human when the verdict is ambiguous, the budget is exceeded or the mode is manual, never for an operator request', () => {
     const gate = state(S.needsHuman) as AslState & { Choices: Array<Record<string, unknown>>; Default: string };
-    expect(gate.Choices.map((c) => c.Next)).toEqual([S.operatorApproves, S.askDataLossAndVerdict, S.askDataLoss, S.askVerdict, S.askManual]);
-    expect(gate.Choices[0]).toMatchObject({ Variable: '$.trigger.kind', StringEquals: 'operator' });
-    expect(gate.Choices[4]).toMatchObject({ Variable: '$.database.failover.mode', StringEquals: 'manual' });
+    expect(gate.Choices.map((c) => c.Next)).toEqual([
+      S.standbyUnpromotable,
+      S.operatorApproves,
+      S.askDataLossAndVerdict,
+      S.askDataLoss,
+      S.askVerdict,
+      S.askManual,
+    ]);
+    // A standby that cannot be promoted ends the run before anything else, an operator's request included.
+    expect(gate.Choices[0]).toMatchObject({ Variable: '$.budget.unpromotable', IsPresent: true });
+    expect(gate.Choices[1]).toMatchObject({ Variable: '$.trigger.kind', StringEquals: 'operator' });
+    expect(gate.Choices[5]).toMatchObject({ Variable: '$.database.failover.mode', StringEquals: 'manual' });
     expect(gate.Default).toBe(S.fence);
   });
 
@@ -589,6 +598,8 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.releaseStandDownUnfenced]: lease({ outcome: 'released' }),
     [S.releaseUnanswered]: lease({ outcome: 'released' }),
     [S.releaseNoStandby]: lease({ outcome: 'released' }),
+    [S.releaseUnpromotable]: lease({ outcome: 'released' }),
+    [S.recordUnpromotable]: recorded,
     // The watch beside a question: the question is answered before it probes (see the watch tests).
     [S.watchStillAsked]: { watching: false, superseded: [] },
     [S.unfencedWatchStillAsked]: { watching: false, superseded: [] },
@@ -640,12 +651,17 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.redeliverNoStandby]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     [S.redeliverStandDown]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     // Undoing the run's own fence (an ending without a promotion after the fence ran).
-    ...Object.fromEntries([S.undoFenceEnd, S.undoFenceUnanswered, S.undoFenceStandDown, S.undoFenceStandDownUnfenced].map((name) => [name, UNDONE])),
     ...Object.fromEntries(
-      [S.recordFenceUndoneEnd, S.recordFenceUndoneUnanswered, S.recordFenceUndoneStandDown, S.recordFenceUndoneStandDownUnfenced].map((name) => [
-        name,
-        recorded,
-      ]),
+      [S.undoFenceEnd, S.undoFenceUnanswered, S.undoFenceStandDown, S.undoFenceStandDownUnfenced, S.undoFenceUnpromotable].map((name) => [name, UNDONE]),
+    ),
+    ...Object.fromEntries(
+      [
+        S.recordFenceUndoneEnd,
+        S.recordFenceUndoneUnanswered,
+        S.recordFenceUndoneStandDown,
+        S.recordFenceUndoneStandDownUnfenced,
+        S.recordFenceUndoneUnpromotable,
+      ].map((name) => [name, recorded]),
     ),
     ...over,
   };
@@ -1671,6 +1687,79 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     expect(r.inputsOf(S.releaseNoStandby)[0]).toMatchObject({ action: 'release' });
     expect(run.entered.filter((n) => n !== S.triggerWaitedNoStandby).slice(-3)).toEqual([S.recordNoStandby, S.releaseNoStandby, S.noStandbyEnd]);
     for (const s of [S.checkBudget, S.askApproval, S.fence, S.promote, S.switchDns, S.releaseLease, S.escalate]) expect(r.inputsOf(s), s).toHaveLength(0);
+  });
+
+  const unpromotable = {
+    ...budget(false),
+    lagSeconds: null,
+    boundSeconds: null,
+    unseenSeconds: null,
+    unpromotable: 'The standby orders-replica is failed: it cannot be promoted.',
+  };
+
+  it("an operator's failover with a standby that cannot be promoted changes nothing: no fence, no promotion; the operators are told and the lease released", async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }),
+        [S.probeOne]: probe('up'),
+        [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] },
+        [S.checkBudget]: unpromotable,
+      }),
+    );
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(WORKFLOW_ERRORS.standbyUnpromotable);
+    expect(run.cause).toBe(unpromotable.unpromotable);
+    expect(r.inputsOf(S.recordUnpromotable)[0]).toMatchObject({
+      phase: 'escalated',
+      notify: true,
+      detail: { error: { Error: WORKFLOW_ERRORS.standbyUnpromotable, Cause: unpromotable.unpromotable }, lease: expect.stringMatching(/^released/) },
+    });
+    expect(r.inputsOf(S.releaseUnpromotable)[0]).toMatchObject({ action: 'release' });
+    expect(run.entered.filter((n) => n !== S.triggerWaitedUnpromotable).slice(-4)).toEqual([
+      S.recordUnpromotable,
+      S.didFenceUnpromotable,
+      S.releaseUnpromotable,
+      S.unpromotableEnd,
+    ]);
+    for (const s of [S.operatorApproves, S.askApproval, S.fence, S.undoFenceUnpromotable, S.promote, S.switchDns, S.escalate]) {
+      expect(r.inputsOf(s).length + run.entered.filter((n) => n === s).length, s).toBe(0);
+    }
+  });
+
+  it('a standby that failed while the question waited: the re-check after the approval stands down before fencing', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, { [S.checkBudget]: budget(false), [S.askApproval]: approve('bob', 'ap-1'), [S.checkBudgetAgain]: unpromotable }),
+    );
+    expect(run.error).toBe(WORKFLOW_ERRORS.standbyUnpromotable);
+    expect(run.entered).toContain(S.unpromotableNow);
+    expect(r.inputsOf(S.fence)).toHaveLength(0);
+    expect(r.inputsOf(S.promote)).toHaveLength(0);
+    expect(r.inputsOf(S.releaseUnpromotable)).toHaveLength(1);
+  });
+
+  it('a standby that failed while the unfenced question waited: the re-check undoes the fence this run tried, then releases', async () => {
+    const r = recorder();
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.fence]: fenced(false),
+        [S.askUnfenced]: { decision: 'approve', approver: 'erin', reason: 'primary is gone', approvalId: 'ap-4' },
+        [S.recordUnfencedApproval]: recorded,
+        [S.checkBudgetAgainUnfenced]: unpromotable,
+      }),
+    );
+    expect(run.error).toBe(WORKFLOW_ERRORS.standbyUnpromotable);
+    expect(run.entered).toContain(S.unpromotableNowUnfenced);
+    expect(r.inputsOf(S.undoFenceUnpromotable)).toHaveLength(1);
+    expect(run.entered.indexOf(S.undoFenceUnpromotable)).toBeLessThan(run.entered.indexOf(S.releaseUnpromotable));
+    expect(r.inputsOf(S.promote)).toHaveLength(0);
   });
 
   it('a false alarm is still a false alarm without a standby (the writer answers)', async () => {

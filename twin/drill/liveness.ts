@@ -29,6 +29,11 @@ export interface FaultTruth {
   effective: boolean;
   /** The role a role fault hit (`primary`, `standby`). */
   role?: 'primary' | 'standby';
+  /**
+   * A crash of an RDS instance: whether it was a read replica then, i.e. the standby of the moment
+   * (a `primary-crash` after a failback rebuilt the original site as a replica hits the standby).
+   */
+  replica?: boolean;
   /** The Region of a Region fault. */
   region?: string;
   /** Replica lag set by `replica-lag` (s); how long an `alarm-flap` lasts (count × every, s). */
@@ -278,6 +283,12 @@ const alarmFlaps = (f: LivenessFacts): Interval[] =>
 function standbyDown(f: LivenessFacts): Interval[] {
   return [
     ...f.truth.faults.filter((x) => x.effective && x.fault === 'replica-crash').map((x) => ({ from: x.at, to: Infinity, why: 'the standby crashed' })),
+    // The original primary's site, rebuilt as a replica by a failback, is the standby of the moment.
+    ...intervals(
+      f,
+      (x) => (x.fault === 'primary-crash' && x.replica === true ? "the standby crashed (the original primary's site, a replica then)" : undefined),
+      (x) => x.fault === 'primary-recover',
+    ),
     ...regionOut(f, f.truth.regions.standby).map((i) => ({ ...i, why: `the standby's Region ${i.why}` })),
   ].sort((a, b) => a.from - b.from);
 }
@@ -378,7 +389,10 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   // down at its last check (the checks are at most siteCapSeconds apart), not earlier in the run.
   const gaveUp = x.e.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack;
   const s = gaveUp ? undefined : overlaps(standbyDown(f), from, to);
-  if (s) found.push(`${s.why} at ${at(f, s.from)}`);
+  // A standby already down when a failover started was there to be seen before anything was
+  // changed: a run that fenced the primary anyway made the outage itself (no writer is left).
+  const fencedAnyway = !!s && x.e.stateMachine === 'failover' && s.from < from && stepsOf(x.e, 'fence-primary').some((st) => st.startedAt <= to);
+  if (s && !fencedAnyway) found.push(`${s.why} at ${at(f, s.from)}`);
   if (x.e.stateMachine === 'failback') {
     const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;
     const p = overlaps(primaryDown(f), gaveUp ? Math.max(from, lastCheck) : from, to);

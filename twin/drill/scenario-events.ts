@@ -179,7 +179,7 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
     case 'primary-crash': {
       const p = follow('primary');
       if (!p) return;
-      record({ effective: !isCrashed(world, db.primary, p), role: 'primary', atRiskSeconds: atRiskSeconds(world, db, p) });
+      record({ effective: !isCrashed(world, db.primary, p), role: 'primary', atRiskSeconds: atRiskSeconds(world, db, p), ...replicaNow(world, db.primary, p) });
       world.crashInstance(p.id, p.region);
       return;
     }
@@ -224,7 +224,7 @@ export function applyFault(world: World, deployment: Deployment, db: DeployedDat
     case 'replica-crash': {
       const r = follow('standby');
       if (!r) return;
-      record({ effective: !isCrashed(world, db.standby, r), role: 'standby' });
+      record({ effective: !isCrashed(world, db.standby, r), role: 'standby', ...replicaNow(world, db.standby, r) });
       world.crashInstance(r.id, r.region);
       return;
     }
@@ -282,6 +282,12 @@ export function siteResource(world: World, site: DeployedDatabase['standby']): D
 
 export function roleResources(world: World, db: DeployedDatabase): RoleResources {
   return { primary: siteResource(world, db.primary), standby: siteResource(world, db.standby) };
+}
+
+/** Whether the instance a role fault hits is a read replica now (`replica`): the standby of the moment, whatever its role at the start. */
+function replicaNow(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): { replica?: boolean } {
+  if (site.kind === 'cluster') return {};
+  return { replica: !!world.rds.getInstance(t.id, t.region)?.source };
 }
 
 export function isCrashed(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): boolean {

@@ -11,6 +11,8 @@ export const WORKFLOW_ERRORS = {
   leaseHeldByStoppedRun: 'LeaseHeldByStoppedRun',
   /** No standby to promote: the former primary was not rebuilt as a replica yet. */
   noStandby: 'NoStandby',
+  /** The standby cannot be promoted (missing, failed, storage-full, ...): nothing was changed. */
+  standbyUnpromotable: 'StandbyUnpromotable',
   /** The standby did not take writes (or scale up) within its bound. */
   standbyNotReady: 'StandbyNotReady',
   /** The original site did not answer within failback.maxWaitHours. */

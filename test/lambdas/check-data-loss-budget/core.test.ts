@@ -8,6 +8,7 @@ import {
   latestCommitOf,
   metricWindow,
   onsetOf,
+  promotionObstacle,
   replicaProblem,
   type Datapoint,
   type HeartbeatRecord,
@@ -335,6 +336,36 @@ describe('decideFromFigures', () => {
   it('a budget of 0 accepts only 0 behind', () => {
     expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) }).withinBudget).toBe(true);
     expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0.2)]) }).withinBudget).toBe(false);
+  });
+});
+
+describe('promotionObstacle', () => {
+  it.each([
+    [{ found: false }, 'The standby orders-replica does not exist in its Region: there is nothing to promote.'],
+    [
+      { found: true, source: 'orders-primary', status: 'failed' },
+      'The standby orders-replica is failed: it cannot be promoted, and waiting will not change that.',
+    ],
+    [
+      { found: true, source: 'orders-primary', status: 'storage-full' },
+      'The standby orders-replica is storage-full: it cannot be promoted, and waiting will not change that.',
+    ],
+    [
+      { found: true, source: 'orders-primary', status: 'incompatible-parameters' },
+      'The standby orders-replica is incompatible-parameters: it cannot be promoted, and waiting will not change that.',
+    ],
+  ])('%j cannot be promoted', (facts, message) => {
+    expect(promotionObstacle('orders-replica', facts)).toBe(message);
+  });
+
+  it.each([
+    { found: true, source: 'orders-primary', status: 'available' },
+    { found: true, source: 'orders-primary', status: 'backing-up' },
+    { found: true, source: 'orders-primary' },
+    // Not a replica (already promoted): the promotion counts it as done; the budget check says what is lost.
+    { found: true, status: 'failed' },
+  ])('%j is no obstacle', (facts) => {
+    expect(promotionObstacle('orders-replica', facts)).toBeUndefined();
   });
 });
 

@@ -336,7 +336,7 @@ describe('check-data-loss-budget: RDS instances', () => {
     await expect(handler({ database: db, triggeredAt })).resolves.toMatchObject({ lagSeconds: null, detail: expect.stringContaining('is not a read replica') });
   });
 
-  it('a missing standby: null', async () => {
+  it('a missing standby: null, and unpromotable', async () => {
     rds
       .on(DescribeDBInstancesCommand)
       .rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-replica not found.', $metadata: { httpStatusCode: 404 } }));
@@ -344,7 +344,26 @@ describe('check-data-loss-budget: RDS instances', () => {
       lagSeconds: null,
       withinBudget: false,
       detail: expect.stringContaining('does not exist'),
+      unpromotable: 'The standby orders-replica does not exist in its Region: there is nothing to promote.',
     });
+  });
+
+  it('a failed standby: unpromotable, without reading the metric', async () => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ DBInstanceStatus: 'failed' }));
+    await expect(handler({ database: db, triggeredAt, verdict: 'healthy', triggerKind: 'operator' })).resolves.toMatchObject({
+      lagSeconds: null,
+      withinBudget: false,
+      unpromotable: 'The standby orders-replica is failed: it cannot be promoted, and waiting will not change that.',
+    });
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each(['available', 'backing-up', 'modifying', 'rebooting'])('a standby %s can be promoted (now or by waiting): no unpromotable', async (status) => {
+    rds.on(DescribeDBInstancesCommand).resolves(replica({ DBInstanceStatus: status }));
+    byMetric({ ReplicaLag: [['2026-06-01T09:54:00Z', 2]] });
+    const out = await handler({ database: db, triggeredAt });
+    expect(out.unpromotable).toBeUndefined();
+    expect(out).toMatchObject({ lagSeconds: 2, withinBudget: true });
   });
 
   it('RDS throttling after the SDK retries is TransientAwsError', async () => {
