@@ -389,9 +389,10 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   // down at its last check (the checks are at most siteCapSeconds apart), not earlier in the run.
   const gaveUp = x.e.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack;
   const s = gaveUp ? undefined : overlaps(standbyDown(f), from, to);
-  // A standby already down when a failover started was there to be seen before anything was
-  // changed: a run that fenced the primary anyway made the outage itself (no writer is left).
-  const fencedAnyway = !!s && x.e.stateMachine === 'failover' && s.from < from && stepsOf(x.e, 'fence-primary').some((st) => st.startedAt <= to);
+  // A standby that had crashed when a failover started was there to be seen (DescribeDBInstances)
+  // before anything was changed: a run that fenced the primary anyway made the outage itself.
+  const crashed = !!s && /crashed/.test(s.why) && s.from < from;
+  const fencedAnyway = crashed && x.e.stateMachine === 'failover' && stepsOf(x.e, 'fence-primary').some((st) => st.startedAt <= to);
   if (s && !fencedAnyway) found.push(`${s.why} at ${at(f, s.from)}`);
   if (x.e.stateMachine === 'failback') {
     const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;

@@ -637,6 +637,67 @@ describe('escalation-justified', () => {
       /the world confirms: the standby crashed at t=100s/,
     ],
     [
+      'a crash of the rebuilt original site, a replica then, is the standby down',
+      facts({
+        faults: [{ at: at(100), fault: 'primary-crash', effective: true, role: 'primary', replica: true }],
+        executions: [execution({ escalatedAt: 300, error: 'StandbyUnpromotable', message: 'The standby orders-primary is failed: it cannot be promoted' })],
+      }),
+      true,
+      /the world confirms: the standby crashed \(the original primary's site, a replica then\) at t=100s/,
+    ],
+    [
+      'a standby that had crashed before the run started does not excuse a run that fenced the primary anyway',
+      facts({
+        faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby', replica: true }],
+        executions: [
+          execution({
+            escalatedAt: 300,
+            error: 'PromotionFailedError',
+            message: 'orders-replica is failed: it cannot be promoted',
+            steps: [
+              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
+              {
+                state: 'Escalate to the operators',
+                kind: 'lambda',
+                folder: 'record-incident',
+                startedAt: at(300),
+                endedAt: at(300),
+                input: { phase: 'escalated', detail: { error: { Error: 'PromotionFailedError', Cause: 'orders-replica is failed: it cannot be promoted' } } },
+              },
+            ],
+          }),
+        ],
+        writerAtEnd: null,
+      }),
+      false,
+      /PromotionFailedError .* the world shows nothing that would cause it/,
+    ],
+    [
+      'a standby that crashed during the run excuses a run that had fenced',
+      facts({
+        faults: [crash(200), { at: at(255), fault: 'replica-crash', effective: true, role: 'standby', replica: true }],
+        executions: [
+          execution({
+            steps: [
+              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
+              {
+                state: 'Escalate to the operators',
+                kind: 'lambda',
+                folder: 'record-incident',
+                startedAt: at(300),
+                endedAt: at(300),
+                input: { phase: 'escalated', detail: { error: { Error: 'PromotionFailedError', Cause: 'orders-replica is failed: it cannot be promoted' } } },
+              },
+            ],
+            status: 'FAILED',
+          }),
+        ],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world confirms: the standby crashed at t=255s/,
+    ],
+    [
       "the primary being down is the failover's reason, not an obstacle",
       facts({
         faults: [crash(300)],
