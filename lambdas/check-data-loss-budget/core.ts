@@ -318,6 +318,22 @@ export interface ReplicaFacts {
   status?: string;
 }
 
+/** The standby Aurora cluster as DescribeDBClusters shows it. */
+export interface ClusterFacts {
+  found: boolean;
+  /** `Status`. */
+  status?: string;
+}
+
+/** Why an Aurora standby cluster cannot be failed over to at all (missing, or in a state no failover leaves by waiting), or undefined. */
+export function clusterObstacle(resource: string, facts: ClusterFacts): string | undefined {
+  if (!facts.found) return `The standby cluster ${resource} does not exist in its Region: there is nothing to fail over to.`;
+  if (facts.status && isTerminalStatus(facts.status)) {
+    return `The standby cluster ${resource} is ${facts.status}: the global database cannot fail over to it, and waiting will not change that.`;
+  }
+  return undefined;
+}
+
 /**
  * Why the standby cannot be promoted at all (missing, or a replica in a state no promotion
  * leaves by waiting: failed, storage-full, ...), or undefined. The workflow then changes nothing:

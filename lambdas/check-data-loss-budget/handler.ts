@@ -10,7 +10,8 @@
  *   lag; a missing standby, or one in a state no promotion leaves, is `unpromotable`: the workflow
  *   then changes nothing); for PostgreSQL also OldestReplicationSlotLag of the primary (primary Region; when that
  *   Region does not answer, ReplicaLag alone, which can only over-estimate);
- * - Aurora (hot/warm): AWS/RDS AuroraGlobalDBRPOLag (ms) of the standby cluster;
+ * - Aurora (hot/warm): AWS/RDS AuroraGlobalDBRPOLag (ms) of the standby cluster, after
+ *   DescribeDBClusters of it (missing, or in a state no failover leaves: `unpromotable`);
  * - cold standbys: the latest restorable time of the primary's automated backups replicated to the
  *   standby Region (DescribeDBInstanceAutomatedBackups).
  * AWS errors are wrapped with toFailoverError (throttling → TransientAwsError, denied → AwsCallFailedError).
@@ -19,7 +20,7 @@
  * from the database config.
  */
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBClustersCommand, DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { ownRegion, regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
@@ -42,6 +43,8 @@ import {
   metricWindow,
   onsetOf,
   PERIOD_SECONDS,
+  clusterObstacle,
+  type ClusterFacts,
   promotionObstacle,
   type HeartbeatRecord,
   type Onset,
@@ -186,6 +189,17 @@ async function describeReplica(region: string, instanceId: string): Promise<Repl
   }
 }
 
+async function describeCluster(region: string, clusterId: string): Promise<ClusterFacts> {
+  try {
+    const out = await rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+    const cluster = out.DBClusters?.[0];
+    return cluster ? { found: true, status: cluster.Status } : { found: false };
+  } catch (err) {
+    if (['DBClusterNotFoundFault', 'DBClusterNotFound'].includes(awsErrorName(err))) return { found: false };
+    throw toFailoverError(err, 'rds:DescribeDBClusters');
+  }
+}
+
 async function replicatedBackups(region: string, primaryId: string): Promise<BackupFacts[]> {
   try {
     const out = await rds(region).send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: primaryId }));
@@ -238,6 +252,8 @@ async function check(database: DatabaseConfig, triggeredAt: Date, verdict: strin
   }
   if (isAurora(database.engine)) {
     if (!standby.clusterId) return decideNoFigure('No clusterId is configured for the standby: the RPO lag cannot be read.', budget, estimate);
+    const obstacle = clusterObstacle(standby.clusterId, await describeCluster(standby.region, standby.clusterId));
+    if (obstacle) return { ...decideNoFigure(obstacle, budget, estimate), unpromotable: obstacle };
     const at = await onset();
     const points = await lagDatapoints(
       standby.region,

@@ -398,7 +398,8 @@ export const checkBudgetOutput = schema(() =>
     detail: z.string(),
     /**
      * Why the standby cannot be promoted at all (missing, or failed, storage-full, ...: a state no
-     * promotion leaves by waiting); absent when it can be. RDS instance standbys only.
+     * promotion leaves by waiting); absent when it can be. Replica and Aurora standbys (cold ones
+     * are created by the promotion).
      */
     unpromotable: z.optional(z.string()),
   }),

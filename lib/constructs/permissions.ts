@@ -264,7 +264,7 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | accept-trigger, evaluate-verdict | nothing (pure) |
  * | manage-lease | read/write the table |
  * | probe-vantage | invoke `${prefix}-probe` in each vantage Region; describe each primary |
- * | check-data-loss-budget | GetMetricData (`*`); describe each standby; cold: the automated backups |
+ * | check-data-loss-budget | GetMetricData (`*`); describe each standby (instance, or Aurora cluster); cold: the automated backups |
  * | request-approval | write the table; publish to the topic; Query the pending-approvals index and SendTaskSuccess (`*`) to withdraw a verdict question a new trigger supersedes |
  * | fence-primary | describe/revoke ingress of the primaries' security groups; describe and reboot the primary; write the table |
  * | promote-standby | promote/modify the standby instance, or fail over the global cluster, or update the cold stack |
@@ -353,11 +353,18 @@ export function controlFunctionPermissions(
             'Cold standbys: the age of the replicated automated backups bounds the data loss; automated-backup ARNs carry resource ids unknown before deployment',
         });
       }
+      const aurora = dbs.flatMap(bothRoles).filter((db) => db.standby.readiness !== 'cold' && isAurora(db.engine));
       return only(
-        stmt(
-          ['rds:DescribeDBInstances'],
-          replicas.flatMap((db) => defined([db.standby.instanceId]).map((id) => arns.rdsInstance(db.standby.region, id))),
-        ),
+        [
+          ...stmt(
+            ['rds:DescribeDBInstances'],
+            replicas.flatMap((db) => defined([db.standby.instanceId]).map((id) => arns.rdsInstance(db.standby.region, id))),
+          ),
+          ...stmt(
+            ['rds:DescribeDBClusters'],
+            aurora.flatMap((db) => defined([db.standby.clusterId]).map((id) => arns.rdsCluster(db.standby.region, id))),
+          ),
+        ],
         wildcards,
       );
     }

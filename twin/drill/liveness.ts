@@ -320,6 +320,8 @@ export interface Escalation {
   message: string;
   /** What the world shows for that cause (empty when nothing confirms it). */
   evidence: string;
+  /** Why the run, not the world, caused it (then `evidence` is empty). */
+  against?: string;
 }
 
 /** The escalations of the run: each escalated execution, with the cause it named. */
@@ -364,9 +366,22 @@ export function escalations(f: LivenessFacts): Array<Omit<Escalation, 'evidence'
  * really down counts when the run needed it: the standby for a failover (the primary being down
  * is the failover's reason, not an obstacle), either site for a failback.
  */
-function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string; message: string; at: number }): string[] {
+function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string; message: string; at: number }): { found: string[]; against?: string } {
   const from = x.e.startedAt;
   const to = x.at;
+  // A standby that had crashed when a failover started was there to be seen (DescribeDBInstances,
+  // DescribeDBClusters) before anything was changed: a run that fenced the primary anyway made the
+  // outage itself, and nothing that followed (the promotion refused, given up) excuses it.
+  const before = overlaps(standbyDown(f), from, to);
+  if (before && /crashed/.test(before.why) && before.from < from && x.e.stateMachine === 'failover') {
+    const fence = stepsOf(x.e, 'fence-primary').find((st) => st.startedAt <= to);
+    if (fence) {
+      return {
+        found: [],
+        against: `${before.why} at ${at(f, before.from)}, before the run started, and the run fenced the primary anyway at ${at(f, fence.startedAt)}`,
+      };
+    }
+  }
   const text = `${x.cause} ${x.message}`;
   const named = (word: string | undefined): boolean => !!word && word.length > 2 && text.includes(word);
   const found: string[] = [];
@@ -389,11 +404,7 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   // down at its last check (the checks are at most siteCapSeconds apart), not earlier in the run.
   const gaveUp = x.e.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack;
   const s = gaveUp ? undefined : overlaps(standbyDown(f), from, to);
-  // A standby that had crashed when a failover started was there to be seen (DescribeDBInstances)
-  // before anything was changed: a run that fenced the primary anyway made the outage itself.
-  const crashed = !!s && /crashed/.test(s.why) && s.from < from;
-  const fencedAnyway = crashed && x.e.stateMachine === 'failover' && stepsOf(x.e, 'fence-primary').some((st) => st.startedAt <= to);
-  if (s && !fencedAnyway) found.push(`${s.why} at ${at(f, s.from)}`);
+  if (s) found.push(`${s.why} at ${at(f, s.from)}`);
   if (x.e.stateMachine === 'failback') {
     const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;
     const p = overlaps(primaryDown(f), gaveUp ? Math.max(from, lastCheck) : from, to);
@@ -409,13 +420,14 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   }
   const stopped = f.executions.find((y) => y.arn !== x.e.arn && y.crash && (y.stoppedAt ?? Infinity) <= to);
   if (stopped) found.push(`the drill stopped ${stopped.stateMachine} ${stopped.name} at ${at(f, stopped.stoppedAt!)} (injected crash)`);
-  return found;
+  return { found };
 }
 
 /** Each escalation with what the world shows for its cause. */
 export function judgedEscalations(f: LivenessFacts): Escalation[] {
   return escalations(f).map((x) => {
     let evidence = '';
+    let against: string | undefined;
     if (x.timeout) {
       const t = x.timeout;
       const answered = f.truth.answers.find(
@@ -425,9 +437,11 @@ export function judgedEscalations(f: LivenessFacts): Escalation[] {
         ? ''
         : `no operator answer to the ${x.timeout.step} approval was accepted between ${at(f, x.timeout.askedAt)} and ${at(f, x.timeout.answeredAt)}`;
     } else if (x.cause) {
-      evidence = worldEvidence(f, x).join('; ');
+      const w = worldEvidence(f, x);
+      evidence = w.found.join('; ');
+      against = w.against;
     }
-    return { execution: x.execution, stateMachine: x.stateMachine, at: x.at, cause: x.cause, message: x.message, evidence };
+    return { execution: x.execution, stateMachine: x.stateMachine, at: x.at, cause: x.cause, message: x.message, evidence, ...(against ? { against } : {}) };
   });
 }
 
@@ -435,7 +449,7 @@ function escalationJustified(f: LivenessFacts, list: Escalation[]): LivenessResu
   if (list.length === 0) return { name: 'escalation-justified', held: true, detail: 'nothing escalated' };
   const bad = list.filter((x) => !x.cause || !x.evidence);
   const line = (x: Escalation) =>
-    `${x.stateMachine} ${x.execution.slice(0, 8)} at ${at(f, x.at)}: ${x.cause || 'no cause named'}${x.message ? ` (${x.message.slice(0, 160)})` : ''}: ${x.evidence ? `the world confirms: ${x.evidence}` : x.cause ? 'the world shows nothing that would cause it' : ''}`;
+    `${x.stateMachine} ${x.execution.slice(0, 8)} at ${at(f, x.at)}: ${x.cause || 'no cause named'}${x.message ? ` (${x.message.slice(0, 160)})` : ''}: ${x.evidence ? `the world confirms: ${x.evidence}` : x.against ? `the run caused it: ${x.against}` : x.cause ? 'the world shows nothing that would cause it' : ''}`;
   if (bad.length) return { name: 'escalation-justified', held: false, detail: bad.map(line).join('; ') };
   return { name: 'escalation-justified', held: true, detail: list.map(line).join('; ') };
 }

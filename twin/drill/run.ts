@@ -634,6 +634,7 @@ function judgeDrill(
       cause: x.cause,
       message: x.message,
       evidence: x.evidence,
+      ...(x.against ? { against: x.against } : {}),
     })),
     description: scenario.description,
     database: scenario.database,

@@ -492,7 +492,7 @@ export function renderHtml(report: Report): string {
     `<code>${esc(formatClock(x.t))}</code>`,
     esc(`${x.stateMachine} ${x.execution.slice(0, 8)}`),
     esc(x.cause || 'no cause named') + (x.message ? `<br><span class="muted">${esc(x.message)}</span>` : ''),
-    esc(x.evidence || 'nothing in the world confirms it'),
+    esc(x.evidence || (x.against ? `the run caused it: ${x.against}` : 'nothing in the world confirms it')),
   ]);
 
   // A real drill (--real-postgres): measured beside modelled (docs/real-drills.md).

@@ -122,6 +122,8 @@ export const escalationSchema = z.object({
   message: z.string(),
   /** What the world shows for that cause; empty when nothing confirms it. */
   evidence: z.string(),
+  /** Why the run itself, not the world, caused it (a fence past a standby already crashed); absent otherwise. */
+  against: z.string().optional(),
 });
 export type EscalationSummary = z.infer<typeof escalationSchema>;
 

@@ -8,6 +8,7 @@ import {
   latestCommitOf,
   metricWindow,
   onsetOf,
+  clusterObstacle,
   promotionObstacle,
   replicaProblem,
   type Datapoint,
@@ -336,6 +337,19 @@ describe('decideFromFigures', () => {
   it('a budget of 0 accepts only 0 behind', () => {
     expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0)]) }).withinBudget).toBe(true);
     expect(decideFromFigures({ ...base, budgetSeconds: 0, figures: mysql([at('2026-06-01T09:55:00Z', 0.2)]) }).withinBudget).toBe(false);
+  });
+});
+
+describe('clusterObstacle', () => {
+  it.each([
+    [{ found: false }, /does not exist in its Region/],
+    [{ found: true, status: 'failed' }, /is failed: the global database cannot fail over to it/],
+  ])('%j cannot be failed over to', (facts, message) => {
+    expect(clusterObstacle('orders-west', facts)).toMatch(message);
+  });
+
+  it.each(['available', 'modifying', 'backing-up', undefined])('a cluster %s is no obstacle', (status) => {
+    expect(clusterObstacle('orders-west', { found: true, status })).toBeUndefined();
   });
 });
 

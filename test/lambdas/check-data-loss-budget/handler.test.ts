@@ -1,8 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { CloudWatchClient, CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  DBClusterNotFoundFault,
   DBInstanceAutomatedBackupNotFoundFault,
   DBInstanceNotFoundFault,
+  DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
   RDSClient,
@@ -398,6 +400,7 @@ describe('check-data-loss-budget: RDS instances', () => {
 
 describe('check-data-loss-budget: Aurora', () => {
   it('reads AuroraGlobalDBRPOLag (ms) of the standby cluster', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-west', Status: 'available' }] });
     byMetric({
       AuroraGlobalDBRPOLag: [
         ['2026-06-01T09:54:00Z', 2500],
@@ -418,7 +421,34 @@ describe('check-data-loss-budget: Aurora', () => {
         }),
       ],
     });
-    expect(rds).not.toHaveReceivedAnyCommand();
+    // The standby cluster is described first (in its Region): it can be failed over to.
+    expect(rds).toHaveReceivedCommandWith(DescribeDBClustersCommand, { DBClusterIdentifier: 'orders-west' });
+  });
+
+  it.each([
+    ['failed', 'The standby cluster orders-west is failed: the global database cannot fail over to it, and waiting will not change that.'],
+    [
+      'inaccessible-encryption-credentials',
+      'The standby cluster orders-west is inaccessible-encryption-credentials: the global database cannot fail over to it, and waiting will not change that.',
+    ],
+  ])('a standby cluster %s is unpromotable, without reading the metric', async (status, message) => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DBClusterIdentifier: 'orders-west', Status: status }] });
+    await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({ lagSeconds: null, withinBudget: false, unpromotable: message });
+    expect(cw).not.toHaveReceivedAnyCommand();
+  });
+
+  it('a missing standby cluster is unpromotable', async () => {
+    rds.on(DescribeDBClustersCommand).rejects(new DBClusterNotFoundFault({ message: 'DBCluster orders-west not found.', $metadata: { httpStatusCode: 404 } }));
+    await expect(handler({ database: auroraDatabase(), triggeredAt })).resolves.toMatchObject({
+      unpromotable: 'The standby cluster orders-west does not exist in its Region: there is nothing to fail over to.',
+    });
+  });
+
+  it('RDS throttling of the cluster describe is TransientAwsError', async () => {
+    rds
+      .on(DescribeDBClustersCommand)
+      .rejects(new RDSServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }));
+    await expect(handler({ database: auroraDatabase(), triggeredAt })).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 });
 

@@ -670,7 +670,45 @@ describe('escalation-justified', () => {
         writerAtEnd: null,
       }),
       false,
-      /PromotionFailedError .* the world shows nothing that would cause it/,
+      /PromotionFailedError .* the run caused it: the standby crashed at t=100s, before the run started, and the run fenced the primary anyway at t=250s/,
+    ],
+    [
+      'nor does the refusal of the promotion that followed (an Aurora failover to a failed secondary)',
+      facts({
+        faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby' }],
+        calls: [
+          {
+            at: at(270),
+            key: 'rds:FailoverGlobalCluster',
+            ok: false,
+            executionArn: 'arn:failover',
+            error: 'InvalidDBClusterStateFault',
+            message: 'not in available state',
+          } satisfies CallFact,
+        ],
+        executions: [
+          execution({
+            steps: [
+              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
+              {
+                state: 'Escalate to the operators',
+                kind: 'lambda',
+                folder: 'record-incident',
+                startedAt: at(300),
+                endedAt: at(300),
+                input: {
+                  phase: 'escalated',
+                  detail: { error: { Error: 'ResourceBusyError', Cause: 'FailoverGlobalCluster orders-global failed: InvalidDBClusterStateFault' } },
+                },
+              },
+            ],
+            status: 'FAILED',
+          }),
+        ],
+        writerAtEnd: null,
+      }),
+      false,
+      /ResourceBusyError .* the run caused it: the standby crashed at t=100s/,
     ],
     [
       'a standby that crashed during the run excuses a run that had fenced',
