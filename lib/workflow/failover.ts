@@ -672,28 +672,43 @@ function leaseEndings(f: Failover): LeaseEndings {
  * again; a rebuilt standby makes the next trigger's run fail over.
  */
 function releaseLeaseUnpromotable(f: Failover): IChainable {
-  const end = Fail.jsonPath(f.scope, S.unpromotableEnd, {
+  return escalateReleasingLease(f, {
+    names: { error: S.standbyUnpromotable, record: S.recordUnpromotable, release: S.releaseUnpromotable, waited: S.triggerWaitedUnpromotable },
+    redeliver: S.redeliverUnpromotable,
+    end: S.unpromotableEnd,
+    error: WORKFLOW_ERRORS.standbyUnpromotable,
+    causePath: '$.budget.unpromotable',
+    lease: 'released: nothing was promoted or switched, and no fence of this run is left',
     comment: 'Nothing was promoted or switched, and no fence of this run is left; the lease is released.',
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
+    undo: { didFence: S.didFenceUnpromotable, undoFence: S.undoFenceUnpromotable, recordFenceUndone: S.recordFenceUndoneUnpromotable },
   });
+}
+
+/**
+ * An escalation that changed nothing, so it releases the lease: `$.error` set (`error`, the cause
+ * at `causePath`), recorded `escalated` and told, a fence of this run undone (`undo`), the lease
+ * released, a trigger that waited re-delivered, then the Fail state `end`.
+ */
+function escalateReleasingLease(
+  f: Failover,
+  o: {
+    names: { error: string; record: string; release: string; waited: string };
+    redeliver: string;
+    end: string;
+    error: string;
+    causePath: string;
+    lease: string;
+    comment: string;
+    undo?: UndoFenceNames;
+  },
+): IChainable {
+  const end = Fail.jsonPath(f.scope, o.end, { comment: o.comment, errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  const release = f.releaseAndRedeliver({ release: o.names.release, waited: o.names.waited, redeliver: o.redeliver }, end);
   const record = f
-    .record(
-      S.recordUnpromotable,
-      'escalated',
-      { error: $.objectAt('$.error'), lease: 'released: nothing was promoted or switched, and no fence of this run is left' },
-      f.failure,
-      true,
-    )
-    .next(
-      undoFenceThen(
-        f,
-        { didFence: S.didFenceUnpromotable, undoFence: S.undoFenceUnpromotable, recordFenceUndone: S.recordFenceUndoneUnpromotable },
-        f.releaseAndRedeliver({ release: S.releaseUnpromotable, waited: S.triggerWaitedUnpromotable, redeliver: S.redeliverUnpromotable }, end),
-      ),
-    );
-  return Pass.jsonPath(f.scope, S.standbyUnpromotable, {
-    parameters: { Error: WORKFLOW_ERRORS.standbyUnpromotable, 'Cause.$': '$.budget.unpromotable' },
+    .record(o.names.record, 'escalated', { error: $.objectAt('$.error'), lease: o.lease }, f.failure, true)
+    .next(o.undo ? undoFenceThen(f, o.undo, release) : release);
+  return Pass.jsonPath(f.scope, o.names.error, {
+    parameters: { Error: o.error, 'Cause.$': o.causePath },
     resultPath: '$.error',
   }).next(record);
 }
@@ -1057,18 +1072,15 @@ function decideOnVerdict(f: Failover, next: IChainable, ends: LeaseEndings): ICh
  * the former primary as a standby, and every later run on a database that has one again.
  */
 function releaseLeaseNoStandby(f: Failover): IChainable {
-  const noStandbyEnd = Fail.jsonPath(f.scope, S.noStandbyEnd, {
+  return escalateReleasingLease(f, {
+    names: { error: S.noStandby, record: S.recordNoStandby, release: S.releaseNoStandby, waited: S.triggerWaitedNoStandby },
+    redeliver: S.redeliverNoStandby,
+    end: S.noStandbyEnd,
+    error: WORKFLOW_ERRORS.noStandby,
+    causePath: '$.lease.standbyDetail',
+    lease: 'released: nothing was fenced, promoted or switched',
     comment: 'Nothing was fenced, promoted or switched; the lease is released. The failback (or a human) rebuilds a standby.',
-    errorPath: '$.error.Error',
-    causePath: '$.error.Cause',
   });
-  const recordNoStandby = f
-    .record(S.recordNoStandby, 'escalated', { error: $.objectAt('$.error'), lease: 'released: nothing was fenced, promoted or switched' }, f.failure, true)
-    .next(f.releaseAndRedeliver({ release: S.releaseNoStandby, waited: S.triggerWaitedNoStandby, redeliver: S.redeliverNoStandby }, noStandbyEnd));
-  return Pass.jsonPath(f.scope, S.noStandby, {
-    parameters: { Error: WORKFLOW_ERRORS.noStandby, 'Cause.$': '$.lease.standbyDetail' },
-    resultPath: '$.error',
-  }).next(recordNoStandby);
 }
 
 // ------------------------------------------------------------ data-loss budget and approval gate

@@ -90,6 +90,23 @@ function execution(over: Partial<ExecutionRecord> & { escalatedAt?: number; erro
   };
 }
 
+/** A failover run that fenced at `fencedAt` (s) and escalated at `escalatedAt` naming `error` (`cause`). */
+const fencedThenEscalated = (fencedAt: number, escalatedAt: number, error: string, cause: string): ExecutionRecord =>
+  execution({
+    status: 'FAILED',
+    steps: [
+      { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(fencedAt), endedAt: at(fencedAt + 10), input: {} },
+      {
+        state: 'Escalate to the operators',
+        kind: 'lambda',
+        folder: 'record-incident',
+        startedAt: at(escalatedAt),
+        endedAt: at(escalatedAt),
+        input: { phase: 'escalated', detail: { error: { Error: error, Cause: cause } } },
+      },
+    ],
+  });
+
 function facts(
   over: Partial<Omit<LivenessFacts, 'config'>> & {
     faults?: FaultTruth[];
@@ -649,24 +666,7 @@ describe('escalation-justified', () => {
       'a standby that had crashed before the run started does not excuse a run that fenced the primary anyway',
       facts({
         faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby', replica: true }],
-        executions: [
-          execution({
-            escalatedAt: 300,
-            error: 'PromotionFailedError',
-            message: 'orders-replica is failed: it cannot be promoted',
-            steps: [
-              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
-              {
-                state: 'Escalate to the operators',
-                kind: 'lambda',
-                folder: 'record-incident',
-                startedAt: at(300),
-                endedAt: at(300),
-                input: { phase: 'escalated', detail: { error: { Error: 'PromotionFailedError', Cause: 'orders-replica is failed: it cannot be promoted' } } },
-              },
-            ],
-          }),
-        ],
+        executions: [fencedThenEscalated(250, 300, 'PromotionFailedError', 'orders-replica is failed: it cannot be promoted')],
         writerAtEnd: null,
       }),
       false,
@@ -686,25 +686,7 @@ describe('escalation-justified', () => {
             message: 'not in available state',
           } satisfies CallFact,
         ],
-        executions: [
-          execution({
-            steps: [
-              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
-              {
-                state: 'Escalate to the operators',
-                kind: 'lambda',
-                folder: 'record-incident',
-                startedAt: at(300),
-                endedAt: at(300),
-                input: {
-                  phase: 'escalated',
-                  detail: { error: { Error: 'ResourceBusyError', Cause: 'FailoverGlobalCluster orders-global failed: InvalidDBClusterStateFault' } },
-                },
-              },
-            ],
-            status: 'FAILED',
-          }),
-        ],
+        executions: [fencedThenEscalated(250, 300, 'ResourceBusyError', 'FailoverGlobalCluster orders-global failed: InvalidDBClusterStateFault')],
         writerAtEnd: null,
       }),
       false,
@@ -714,22 +696,7 @@ describe('escalation-justified', () => {
       'a standby that crashed during the run excuses a run that had fenced',
       facts({
         faults: [crash(200), { at: at(255), fault: 'replica-crash', effective: true, role: 'standby', replica: true }],
-        executions: [
-          execution({
-            steps: [
-              { state: 'Fence the old primary', kind: 'lambda', folder: 'fence-primary', startedAt: at(250), endedAt: at(260), input: {} },
-              {
-                state: 'Escalate to the operators',
-                kind: 'lambda',
-                folder: 'record-incident',
-                startedAt: at(300),
-                endedAt: at(300),
-                input: { phase: 'escalated', detail: { error: { Error: 'PromotionFailedError', Cause: 'orders-replica is failed: it cannot be promoted' } } },
-              },
-            ],
-            status: 'FAILED',
-          }),
-        ],
+        executions: [fencedThenEscalated(250, 300, 'PromotionFailedError', 'orders-replica is failed: it cannot be promoted')],
         writerAtEnd: null,
       }),
       true,
