@@ -579,6 +579,13 @@ function recorder() {
   return { calls, answer, inputsOf };
 }
 
+/** An operator's failover of a primary every vantage point reaches (a planned failover). */
+const plannedFailover = (): Record<string, unknown> => ({
+  [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }),
+  [S.probeOne]: probe('up'),
+  [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] },
+});
+
 /** Handlers for the automatic happy path; `over` replaces some. */
 function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown> = {}): Record<string, TaskHandler> {
   // The re-checks after an approval see the same facts unless a test says otherwise.
@@ -891,15 +898,7 @@ describe('failover definition: runs in the local interpreter', () => {
 
   it('fails over on an operator request even when every vantage point sees the primary healthy (a planned failover), fence first', async () => {
     const r = recorder();
-    const run = await runLocal(
-      local,
-      input,
-      happyPath(r, {
-        [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }),
-        [S.probeOne]: probe('up'),
-        [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] },
-      }),
-    );
+    const run = await runLocal(local, input, happyPath(r, plannedFailover()));
     expect(run.status).toBe('SUCCEEDED');
     expect(run.entered).not.toContain(S.recordFalseAlarm);
     expect(r.inputsOf(S.askApproval)).toHaveLength(0);
@@ -1699,16 +1698,7 @@ describe('failover: a former primary is no standby, and approvals are re-checked
 
   it("an operator's failover with a standby that cannot be promoted changes nothing: no fence, no promotion; the operators are told and the lease released", async () => {
     const r = recorder();
-    const run = await runLocal(
-      local,
-      input,
-      happyPath(r, {
-        [S.checkTrigger]: trigger({ kind: 'operator', source: 'alice', requestedBy: 'alice' }),
-        [S.probeOne]: probe('up'),
-        [S.reachVerdict]: { verdict: 'healthy', reason: 'all up', perRound: [] },
-        [S.checkBudget]: unpromotable,
-      }),
-    );
+    const run = await runLocal(local, input, happyPath(r, { ...plannedFailover(), [S.checkBudget]: unpromotable }));
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe(WORKFLOW_ERRORS.standbyUnpromotable);
     expect(run.cause).toBe(unpromotable.unpromotable);
