@@ -282,7 +282,10 @@ const alarmFlaps = (f: LivenessFacts): Interval[] =>
 /** When the standby was really down: crashed (a replica crash has no recovery), or its Region out. */
 function standbyDown(f: LivenessFacts): Interval[] {
   return [
-    ...f.truth.faults.filter((x) => x.effective && x.fault === 'replica-crash').map((x) => ({ from: x.at, to: Infinity, why: 'the standby crashed' })),
+    // A replica-crash after a failover hits the configured standby, the writer then: not the standby down.
+    ...f.truth.faults
+      .filter((x) => x.effective && x.fault === 'replica-crash' && x.replica !== false)
+      .map((x) => ({ from: x.at, to: Infinity, why: 'the standby crashed' })),
     // The original primary's site, rebuilt as a replica by a failback, is the standby of the moment.
     ...intervals(
       f,
@@ -292,6 +295,12 @@ function standbyDown(f: LivenessFacts): Interval[] {
     ...regionOut(f, f.truth.regions.standby).map((i) => ({ ...i, why: `the standby's Region ${i.why}` })),
   ].sort((a, b) => a.from - b.from);
 }
+
+/** When a replica-crash hit the writer of the moment (the configured standby, after a failover): it has no recovery. */
+const writerCrashed = (f: LivenessFacts): Interval[] =>
+  f.truth.faults
+    .filter((x) => x.effective && x.fault === 'replica-crash' && x.replica === false)
+    .map((x) => ({ from: x.at, to: Infinity, why: 'the writer crashed (the configured standby, the writer since the failover)' }));
 
 const overlaps = (list: Interval[], from: number, to: number): Interval | undefined => list.find((i) => i.from <= to && i.to > from);
 const at = (f: LivenessFacts, ms: number): string => `t=${secs(ms - f.startMs)}s`;
@@ -409,6 +418,9 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
     const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;
     const p = overlaps(primaryDown(f), gaveUp ? Math.max(from, lastCheck) : from, to);
     if (p) found.push(`${p.why} at ${at(f, p.from)}${gaveUp ? ` and still at ${at(f, to)}` : ''}`);
+    // The failback needs the current writer too: a replica-crash that hit it (the configured standby after the failover).
+    const w = gaveUp ? undefined : overlaps(writerCrashed(f), from, to);
+    if (w) found.push(`${w.why} at ${at(f, w.from)}`);
   }
   const lag = f.truth.faults.filter((l) => l.effective && l.fault === 'replica-lag' && (l.seconds ?? 0) > 0 && l.at <= to).pop();
   if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {

@@ -654,6 +654,33 @@ describe('escalation-justified', () => {
       /the world confirms: the standby crashed at t=100s/,
     ],
     [
+      'a replica-crash that hit the writer of the moment (the configured standby after a failover) is not the standby down',
+      facts({
+        faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby', replica: false }],
+        executions: [execution({ escalatedAt: 300, error: 'PromotionFailedError', message: 'gave up waiting for the standby' })],
+        writerAtEnd: null,
+      }),
+      false,
+      /PromotionFailedError .* the world shows nothing that would cause it/,
+    ],
+    [
+      'but it is the writer down for a failback, which needs it',
+      facts({
+        faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby', replica: false }],
+        executions: [
+          execution({
+            stateMachine: 'failback',
+            escalatedAt: 300,
+            error: 'FailbackStepFailedError',
+            message: 'the current primary orders-replica is failed: no replica can be made from it',
+          }),
+        ],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world confirms: the writer crashed \(the configured standby, the writer since the failover\) at t=100s/,
+    ],
+    [
       'a crash of the rebuilt original site, a replica then, is the standby down',
       facts({
         faults: [{ at: at(100), fault: 'primary-crash', effective: true, role: 'primary', replica: true }],
