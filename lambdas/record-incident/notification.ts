@@ -95,9 +95,15 @@ export function phaseSummary(f: IncidentFacts): string {
     case 'fault-started':
       return `fault experiment ${typeof f.detail.experimentId === 'string' ? f.detail.experimentId : '(unknown id)'} started (${typeof f.detail.fault === 'string' ? f.detail.fault : 'fault'} of ${db.name}); see below how to stop it`;
     case 'fault-not-started':
+      if (errorName(f.detail.error) === 'StandbyUnpromotable') {
+        return `DRILL NOT STARTED: the standby ${siteName(db.standby)} cannot be promoted (${errorCause(f.detail.error)}); no fault was started, nothing was touched, the lease is released. Repair or rebuild the standby, then drill again`;
+      }
       return `DRILL NOT STARTED: no fault experiment to start for ${typeof f.detail.fault === 'string' ? f.detail.fault : 'its fault'} (${errorName(f.detail.error)}); nothing was touched, the lease is released`;
   }
 }
+
+const errorCause = (e: unknown): string =>
+  typeof e === 'object' && e !== null && typeof (e as { Cause?: unknown }).Cause === 'string' ? (e as { Cause: string }).Cause : 'no detail';
 
 const errorName = (e: unknown): string =>
   typeof e === 'object' && e !== null && typeof (e as { Error?: unknown }).Error === 'string' ? (e as { Error: string }).Error : 'error';

@@ -96,6 +96,14 @@ export const FAILOVER_STATES = {
   recordOpened: 'Record that the incident opened',
   drillStarts: 'Does a drill start here?',
   recordDrillStarted: 'Tell the operators a drill starts and how to stop it',
+  drillPreflight: 'Check the standby can be promoted before any fault (drill)',
+  drillStandbyPromotable: 'Can the standby be promoted? (drill)',
+  unpromotableDrillError: 'The drill found the standby unpromotable',
+  recordDrillUnpromotable: 'Tell the operators the drill did not start: the standby cannot be promoted',
+  releaseDrillUnpromotable: 'Release the lease: the drill started no fault (standby unpromotable)',
+  triggerWaitedDrillUnpromotable: 'Did a trigger wait for the lease? (drill, standby unpromotable)',
+  redeliverDrillUnpromotable: 'Re-deliver the trigger that waited (drill, standby unpromotable)',
+  drillUnpromotableEnd: 'Drill ended: the standby cannot be promoted, nothing was touched',
   faultToStart: 'Does the drill start a fault experiment?',
   noFaultExperiment: 'No fault experiment: the fault comes another way (drill)',
   startFault: 'Start the fault experiment (drill)',
@@ -881,7 +889,8 @@ function openIncident(f: Failover, next: IChainable): IChainable {
 
 /**
  * A drill run (docs/game-days.md "Drill runs"): once it holds the lease, the operators are told a
- * drill starts and how to stop it, the fault is started, and it gets a moment to take effect;
+ * drill starts and how to stop it; the standby is checked (a drill must not break a pair it cannot
+ * fail over: {@link drillPreflight}); the fault is started, and it gets a moment to take effect;
  * from there on (`next`) the run verifies, decides and acts exactly as for a real failure.
  */
 function startDrill(f: Failover, next: IChainable): IChainable {
@@ -907,7 +916,46 @@ function startDrill(f: Failover, next: IChainable): IChainable {
       f.failure,
       true,
     )
-    .next(faultToStart);
+    .next(drillPreflight(f, faultToStart));
+}
+
+/**
+ * Before a drill starts its fault, the standby is described as the failover would describe it
+ * (check-data-loss-budget, with the primary taken as healthy: the figure is read up to now). A
+ * standby that is missing or in a state no promotion leaves (`unpromotable`) ends the drill before
+ * anything is started: a fault then would only take the pair down with nothing to fail over to.
+ * The operators are told why (`fault-not-started`, error `StandbyUnpromotable`), the lease is
+ * released and a trigger that waited is re-delivered. Otherwise `next` (the fault hook).
+ */
+function drillPreflight(f: Failover, next: IChainable): IChainable {
+  const { scope } = f;
+  const end = Succeed.jsonPath(scope, S.drillUnpromotableEnd, {
+    comment:
+      'The standby cannot be promoted (missing, or in a state no promotion leaves): the drill started no fault and touched nothing. Repair or rebuild the standby, then drill again.',
+  });
+  const tell = f
+    .record(
+      S.recordDrillUnpromotable,
+      'fault-not-started',
+      { fault: drillField('fault'), region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.faultError') },
+      f.failure,
+      true,
+    )
+    .next(
+      f.releaseAndRedeliver({ release: S.releaseDrillUnpromotable, waited: S.triggerWaitedDrillUnpromotable, redeliver: S.redeliverDrillUnpromotable }, end),
+    );
+  const error = Pass.jsonPath(scope, S.unpromotableDrillError, {
+    parameters: { Error: WORKFLOW_ERRORS.standbyUnpromotable, 'Cause.$': '$.preflight.unpromotable' },
+    resultPath: '$.faultError',
+  }).next(tell);
+  const check = f.step(
+    S.drillPreflight,
+    'check-data-loss-budget',
+    { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: 'healthy' },
+    '$.preflight',
+    f.failure,
+  );
+  return check.next(Choice.jsonPath(scope, S.drillStandbyPromotable).when(Condition.isPresent('$.preflight.unpromotable'), error).otherwise(next));
 }
 
 /**

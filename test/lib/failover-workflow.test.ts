@@ -651,6 +651,11 @@ function happyPath(r: ReturnType<typeof recorder>, over: Record<string, unknown>
     [S.recordFaultStarted]: recorded,
     [S.recordFaultNotStarted]: recorded,
     [S.releaseNoFault]: lease({ outcome: 'released' }),
+    // A drill's check of its standby before the fault (the primary taken as healthy).
+    [S.drillPreflight]: over[S.checkBudget] ?? budget(true),
+    [S.recordDrillUnpromotable]: recorded,
+    [S.releaseDrillUnpromotable]: lease({ outcome: 'released' }),
+    [S.redeliverDrillUnpromotable]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     // PutEvents answers with the entries' ids (only when a trigger waited for the lease).
     [S.redeliver]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
     [S.redeliverUnanswered]: { Entries: [{ EventId: 'ev-1' }], FailedEntryCount: 0 },
@@ -2088,6 +2093,46 @@ describe('failover definition: drill runs (docs/game-days.md "Drill runs")', () 
       for (const s of [S.recordFaultStarted, S.probeOne, S.fence, S.promote, S.switchDns, S.escalate]) expect(r.inputsOf(s)).toHaveLength(0);
     });
   }
+
+  it('a drill checks its standby before the fault: one that cannot be promoted ends the drill before any fault, told why, the lease released', async () => {
+    const r = recorder();
+    const cause = 'The standby orders-replica is failed: it cannot be promoted.';
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.checkTrigger]: drillTrigger,
+        [S.drillPreflight]: { ...budget(false), lagSeconds: null, boundSeconds: null, unseenSeconds: null, unpromotable: cause },
+      }),
+      { executionId: EXECUTION },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.drillUnpromotableEnd);
+    // The standby is checked as the failover checks it, with the primary taken as healthy (the data behind up to now).
+    expect(r.inputsOf(S.drillPreflight)).toEqual([{ database: input.database, triggeredAt: drillTrigger.at, triggerKind: 'drill', verdict: 'healthy' }]);
+    expect(run.entered.indexOf(S.drillPreflight)).toBeGreaterThan(run.entered.indexOf(S.recordDrillStarted));
+    expect(r.inputsOf(S.recordDrillUnpromotable)[0]).toMatchObject({
+      phase: 'fault-not-started',
+      notify: true,
+      drill,
+      detail: { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: 'StandbyUnpromotable', Cause: cause } },
+    });
+    expect(r.inputsOf(S.releaseDrillUnpromotable)[0]).toMatchObject({ action: 'release', holder: EXECUTION });
+    for (const s of [S.startFault, S.recordFaultStarted, S.probeOne, S.checkBudget, S.fence, S.promote, S.switchDns, S.escalate]) {
+      expect(r.inputsOf(s), s).toHaveLength(0);
+    }
+  });
+
+  it('a drill whose standby can be promoted goes on to its fault hook (its preflight changes nothing else)', async () => {
+    const r = recorder();
+    const run = await runLocal(local, input, happyPath(r, { [S.checkTrigger]: drillTrigger }), { executionId: EXECUTION });
+    expect(run.status).toBe('SUCCEEDED');
+    const at = run.entered.indexOf(S.drillPreflight);
+    expect(run.entered.slice(at, at + 4)).toEqual([S.drillPreflight, S.drillStandbyPromotable, S.faultToStart, S.startFault]);
+    expect(r.inputsOf(S.recordDrillUnpromotable)).toHaveLength(0);
+    // The failover's own budget check still runs after the verification.
+    expect(r.inputsOf(S.checkBudget)).toHaveLength(1);
+  });
 
   it('any other error of the fault hook escalates (the lease stays held: a human looks)', async () => {
     const r = recorder();

@@ -301,6 +301,22 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
     expect(summary).toContain('nothing was touched');
   });
 
+  it('a drill whose standby cannot be promoted says why, that no fault was started, and what to do', () => {
+    const summary = phaseSummary(
+      drillFacts('fault-not-started', {
+        fault: 'disrupt-connectivity',
+        region: 'us-east-1',
+        error: { Error: 'StandbyUnpromotable', Cause: 'the standby orders-replica is failed: no promotion leaves that state' },
+      }),
+    );
+    expect(summary).toMatch(
+      /^DRILL NOT STARTED: the standby \S+ \(\S+\) cannot be promoted \(the standby orders-replica is failed: no promotion leaves that state\)/,
+    );
+    expect(summary).toContain('no fault was started, nothing was touched');
+    expect(summary).toContain('Repair or rebuild the standby');
+    expect(summary).not.toContain('no fault experiment to start');
+  });
+
   it('a drill without a fault experiment says there is none to stop', () => {
     const { message } = notification({ ...drillFacts('drill-started', { execution: EXEC }), drill: { ...drill, fault: null } });
     expect(message).toContain('No fault experiment is started by this run');
