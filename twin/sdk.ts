@@ -59,7 +59,14 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { FisClient, GetExperimentCommand, ListExperimentTemplatesCommand, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
+import {
+  FisClient,
+  GetExperimentCommand,
+  ListExperimentsCommand,
+  ListExperimentTemplatesCommand,
+  StartExperimentCommand,
+  StopExperimentCommand,
+} from '@aws-sdk/client-fis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateDBInstanceReadReplicaCommand,
@@ -235,6 +242,7 @@ const SPECS: ClientSpec[] = [
       ListExperimentTemplates: ListExperimentTemplatesCommand,
       StartExperiment: StartExperimentCommand,
       GetExperiment: GetExperimentCommand,
+      ListExperiments: ListExperimentsCommand,
       StopExperiment: StopExperimentCommand,
     },
   },

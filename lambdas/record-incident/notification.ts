@@ -94,12 +94,41 @@ export function phaseSummary(f: IncidentFacts): string {
       return `DRILL STOOD DOWN: ${standDownReason(f.detail)}; nothing was touched`;
     case 'fault-started':
       return `fault experiment ${typeof f.detail.experimentId === 'string' ? f.detail.experimentId : '(unknown id)'} started (${typeof f.detail.fault === 'string' ? f.detail.fault : 'fault'} of ${db.name}); see below how to stop it`;
-    case 'fault-not-started':
-      if (errorName(f.detail.error) === 'StandbyUnpromotable') {
+    case 'drill-faults-stopped':
+      return drillFaultsStopped(f);
+    case 'fault-not-started': {
+      const error = errorName(f.detail.error);
+      if (error === 'StandbyUnpromotable') {
         return `DRILL NOT STARTED: the standby ${siteName(db.standby)} cannot be promoted (${errorCause(f.detail.error)}); no fault was started, nothing was touched, the lease is released. Repair or rebuild the standby, then drill again`;
       }
-      return `DRILL NOT STARTED: no fault experiment to start for ${typeof f.detail.fault === 'string' ? f.detail.fault : 'its fault'} (${errorName(f.detail.error)}); nothing was touched, the lease is released`;
+      if (error !== 'NoExperimentTemplate' && error !== 'AmbiguousExperimentTemplate') {
+        return `DRILL NOT STARTED: the standby ${siteName(db.standby)} could not be checked before the fault (${error}: ${errorCause(f.detail.error)}); no fault was started, nothing was touched, the lease is released`;
+      }
+      return `DRILL NOT STARTED: no fault experiment to start for ${typeof f.detail.fault === 'string' ? f.detail.fault : 'its fault'} (${error}); nothing was touched, the lease is released`;
+    }
   }
+}
+
+/** A real run of a drill pair stopped its drill experiments (or some were left running: by hand, or the stop failed). */
+function drillFaultsStopped(f: IncidentFacts): string {
+  const ids = (list: unknown): string[] =>
+    Array.isArray(list)
+      ? list.flatMap((x) => (typeof (x as { experimentId?: unknown })?.experimentId === 'string' ? [(x as { experimentId: string }).experimentId] : []))
+      : [];
+  const stopped = ids(f.detail.stopped);
+  const left = ids(f.detail.left);
+  const region = typeof f.detail.region === 'string' ? f.detail.region : f.database.primary.region;
+  const parts = [`a real incident needs ${f.database.name}, a drill pair`];
+  if (stopped.length) parts.push(`its drill fault experiment(s) ${stopped.join(', ')} stopped`);
+  if (f.detail.error !== undefined)
+    parts.push(
+      `its drill fault experiments could NOT be stopped (${errorName(f.detail.error)}): stop them yourself (aws fis list-experiments --region ${region})`,
+    );
+  if (left.length)
+    parts.push(
+      `experiment(s) ${left.join(', ')}, not started by the product, still run: stop them yourself (aws fis stop-experiment --region ${region} --id <id>)`,
+    );
+  return parts.join('; ');
 }
 
 const errorCause = (e: unknown): string =>

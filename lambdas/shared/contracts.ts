@@ -649,6 +649,9 @@ export const INCIDENT_PHASES = [
   // for its fault (the drill ends: nothing was started or touched).
   'fault-started',
   'fault-not-started',
+  // A real (not drill) run of a drill pair about to act stopped the pair's drill experiments still
+  // running (a real incident needs the pair whole), or could not.
+  'drill-faults-stopped',
 ] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 export const recordIncidentInput = schema(() =>
@@ -1004,6 +1007,41 @@ export const startFaultExperimentOutput = schema(() =>
 );
 export type StartFaultExperimentOutput = z.output<typeof startFaultExperimentOutput>;
 
+/**
+ * The same function's other action: a real (not drill) run of a drill pair that is about to act
+ * stops the pair's drill experiments still running (a real incident needs the pair whole: a
+ * disrupted network would leave its promoted site unwritable).
+ */
+export const stopFaultExperimentsInput = schema(() =>
+  z.object({
+    action: z.literal('stop'),
+    /** The drill pair whose experiments (of the product's templates tagged for it) are stopped. */
+    database: z.string().check(z.minLength(1)),
+    /** Its configured primary Region, where its templates and experiments live. */
+    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' })),
+    /** The real run's incident (logged). */
+    incidentId: z.string().check(z.minLength(1)),
+    prefix: z.string().check(z.minLength(1)),
+  }),
+);
+export type StopFaultExperimentsInput = z.output<typeof stopFaultExperimentsInput>;
+export const stopFaultExperimentsOutput = schema(() =>
+  z.object({
+    region: z.string().check(z.minLength(1)),
+    /** Each experiment asked to stop, with the state StopExperiment answered. Empty: none was running. */
+    stopped: z.array(z.object({ experimentId: z.string().check(z.minLength(1)), templateId: z.string(), state: z.string() })),
+    /**
+     * Experiments of the pair's templates still running that the product did not start (no
+     * `failover:prefix` tag: started by hand): its grants cannot stop them; the operators are told.
+     */
+    left: z.array(z.object({ experimentId: z.string().check(z.minLength(1)), templateId: z.string() })),
+  }),
+);
+export type StopFaultExperimentsOutput = z.output<typeof stopFaultExperimentsOutput>;
+/** The function's input: a stop first (only `action: 'stop'` is one, so a start is never read from a stop that carries a stray `fault`). */
+export const faultExperimentInput = schema(() => z.union([stopFaultExperimentsInput, startFaultExperimentInput]));
+export const faultExperimentOutput = schema(() => z.union([stopFaultExperimentsOutput, startFaultExperimentOutput]));
+
 // ---------------------------------------------------------------- approval-page (function URL)
 /**
  * The fields of a Lambda function URL event (payload format 2.0) the page reads; others pass. All
@@ -1115,6 +1153,6 @@ export const CONTRACTS = {
   'shift-traffic': { input: shiftTrafficInput, output: shiftTrafficOutput },
   'approval-page': { input: functionUrlEvent, output: pageResponse },
   'check-subscriptions': { input: checkSubscriptionsInput, output: checkSubscriptionsOutput },
-  'start-fault-experiment': { input: startFaultExperimentInput, output: startFaultExperimentOutput },
+  'start-fault-experiment': { input: faultExperimentInput, output: faultExperimentOutput },
 } as const satisfies Record<FunctionName, FunctionContract>;
 export type Contracts = typeof CONTRACTS;

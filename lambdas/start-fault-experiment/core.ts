@@ -44,6 +44,38 @@ export function matchTemplate(templates: readonly TemplateSummary[], input: Star
   return matches[0]!.id!;
 }
 
+/** The ids of the product's templates for a drill pair (tagged `failover:database` = the pair and `failover:prefix`), whatever their fault. */
+export function pairTemplates(templates: readonly TemplateSummary[], pair: { database: string; prefix: string }): string[] {
+  return templates.flatMap((t) => (t.id && t.tags?.[TEMPLATE_TAGS.database] === pair.database && t.tags[TEMPLATE_TAGS.prefix] === pair.prefix ? [t.id] : []));
+}
+
+/** What ListExperiments answers per experiment (the fields used). */
+export interface ExperimentSummary {
+  readonly id?: string;
+  readonly experimentTemplateId?: string;
+  readonly state?: { readonly status?: string };
+  readonly tags?: Record<string, string>;
+}
+
+/** FIS states in which an experiment still acts, or is about to: StopExperiment stops it. */
+const RUNNING_STATES = new Set(['pending', 'initiating', 'running']);
+
+/**
+ * The experiments of `templateIds` that still act (or are about to), with whether the product
+ * started them (`ours`: tagged `failover:prefix` = `prefix` at their start; only those can its
+ * grants stop).
+ */
+export const stillRunning = (
+  experiments: readonly ExperimentSummary[],
+  templateIds: readonly string[],
+  prefix: string,
+): Array<{ id: string; templateId: string; ours: boolean }> =>
+  experiments.flatMap((e) =>
+    e.id && e.experimentTemplateId && templateIds.includes(e.experimentTemplateId) && RUNNING_STATES.has(e.state?.status ?? '')
+      ? [{ id: e.id, templateId: e.experimentTemplateId, ours: e.tags?.[TEMPLATE_TAGS.prefix] === prefix }]
+      : [],
+  );
+
 /** FIS's clientToken: at most 64 characters, no whitespace. */
 export const CLIENT_TOKEN_MAX = 64;
 

@@ -5,33 +5,40 @@
  * client token derived from the incident (a retried task answers the experiment it already
  * started). The failover workflow invokes it at its fault hook, once the drill run holds the lease.
  *
+ * `action: 'stop'`: a real run of a drill pair that is about to act stops the pair's experiments
+ * still running (ListExperiments, every page, keeping those of the templates tagged for the pair
+ * and prefix that are pending, initiating or running; StopExperiment of each the product started,
+ * tagged `failover:prefix`: its grants allow no other; one started by hand is returned in `left`). An experiment that ended
+ * meanwhile (ResourceNotFoundException, or a state StopExperiment no longer changes) is not an
+ * error. docs/game-days.md "A real incident stops the drill".
+ *
  * Env: none beyond AWS_REGION. Clients: FIS in the drill pair's primary Region (`input.region`).
  *
  * Errors: NoExperimentTemplate / AmbiguousExperimentTemplate (terminal: the workflow ends the
  * drill cleanly, nothing started), InvalidInputError, and AWS failures wrapped with
  * toFailoverError (throttling and 5xx are transient).
  */
-import { FisClient, ListExperimentTemplatesCommand, StartExperimentCommand } from '@aws-sdk/client-fis';
-import { toFailoverError } from '../shared/aws-errors.js';
+import { FisClient, ListExperimentsCommand, ListExperimentTemplatesCommand, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
+import { awsErrorName, toFailoverError } from '../shared/aws-errors.js';
 import { regional } from '../shared/clients.js';
-import { startFaultExperimentInput } from '../shared/contracts.js';
+import { faultExperimentInput, faultExperimentOutput, type StopFaultExperimentsInput, type StopFaultExperimentsOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { logger } from '../shared/logger.js';
-import { clientTokenFor, experimentTags, matchTemplate, startFaultExperimentOutput, type TemplateSummary } from './core.js';
+import {
+  clientTokenFor,
+  type ExperimentSummary,
+  experimentTags,
+  matchTemplate,
+  pairTemplates,
+  startFaultExperimentOutput,
+  stillRunning,
+  type TemplateSummary,
+} from './core.js';
 
-export const handler = defineHandler('start-fault-experiment', { input: startFaultExperimentInput, output: startFaultExperimentOutput }, async (input) => {
+export const handler = defineHandler('start-fault-experiment', { input: faultExperimentInput, output: faultExperimentOutput }, async (input) => {
   const fis = regional(FisClient, input.region);
-  const templates: TemplateSummary[] = [];
-  try {
-    let nextToken: string | undefined;
-    do {
-      const page = await fis.send(new ListExperimentTemplatesCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
-      templates.push(...(page.experimentTemplates ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    throw toFailoverError(err, 'fis:ListExperimentTemplates');
-  }
+  const templates = await listTemplates(fis);
+  if ('action' in input) return stopRunning(fis, input, templates);
   const templateId = matchTemplate(templates, input);
   let started;
   try {
@@ -52,3 +59,61 @@ export const handler = defineHandler('start-fault-experiment', { input: startFau
   logger.info('fault experiment started', { ...out, database: input.database, fault: input.fault, region: input.region, incidentId: input.incidentId });
   return out;
 });
+
+/** Every experiment template of the Region (every page). */
+async function listTemplates(fis: FisClient): Promise<TemplateSummary[]> {
+  const templates: TemplateSummary[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await fis.send(new ListExperimentTemplatesCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
+      templates.push(...(page.experimentTemplates ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (err) {
+    throw toFailoverError(err, 'fis:ListExperimentTemplates');
+  }
+  return templates;
+}
+
+/** Stops the drill pair's experiments still running (of its templates); none running: an empty list. */
+async function stopRunning(fis: FisClient, input: StopFaultExperimentsInput, templates: readonly TemplateSummary[]): Promise<StopFaultExperimentsOutput> {
+  const stopped: StopFaultExperimentsOutput['stopped'] = [];
+  const left: StopFaultExperimentsOutput['left'] = [];
+  const ours = pairTemplates(templates, input);
+  if (ours.length === 0) return { region: input.region, stopped, left };
+  // Every experiment of the Region (every page), then those of the pair's templates that still act.
+  const experiments: ExperimentSummary[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await fis.send(new ListExperimentsCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
+      experiments.push(...(page.experiments ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (err) {
+    throw toFailoverError(err, 'fis:ListExperiments');
+  }
+  for (const { id, templateId, ours: started } of stillRunning(experiments, ours, input.prefix)) {
+    if (!started) {
+      left.push({ experimentId: id, templateId });
+      continue;
+    }
+    try {
+      const out = await fis.send(new StopExperimentCommand({ id }));
+      stopped.push({ experimentId: id, templateId, state: out.experiment?.state?.status ?? 'unknown' });
+    } catch (err) {
+      // Ended and gone meanwhile: nothing left to stop.
+      if (awsErrorName(err) === 'ResourceNotFoundException') continue;
+      throw toFailoverError(err, 'fis:StopExperiment');
+    }
+  }
+  logger.info(stopped.length || left.length ? 'drill experiments stopped: a real incident needs the pair' : 'no drill experiment running', {
+    database: input.database,
+    region: input.region,
+    incidentId: input.incidentId,
+    stopped,
+    left,
+  });
+  return { region: input.region, stopped, left };
+}

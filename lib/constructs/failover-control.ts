@@ -204,6 +204,10 @@ export class FailoverControl extends Construct {
       // manage-lease asks whether the run holding a lease still runs (DescribeExecution).
       executionReaders: [this.functions.functions['manage-lease'].role],
       historyReaderArns: config.approvals.executionHistoryReaders,
+      // A real run of a drill pair stops the pair's drill experiments before it acts.
+      drillPairs: [
+        ...new Set(config.databases.flatMap((d) => (d.gameDay && config.databases.some((x) => x.name === d.gameDay!.drillPair) ? [d.gameDay.drillPair] : []))),
+      ],
     });
     this.workflowKey = workflows.key;
     this.failover = workflows.failover;

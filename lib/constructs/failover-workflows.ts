@@ -34,6 +34,8 @@ export interface FailoverWorkflowsProps {
   readonly executionReaders?: IRole[];
   /** IAM principal ARNs (operators, auditors) that may decrypt the execution history. @default none */
   readonly historyReaderArns?: readonly string[];
+  /** The databases a `gameDay` drills: their real runs stop their drill experiments first. @default none */
+  readonly drillPairs?: readonly string[];
 }
 
 /** Key administration without the right to decrypt (kms:Decrypt is granted by name below). */
@@ -123,7 +125,14 @@ export class FailoverWorkflows extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Verified, fenced, budget-guarded cross-Region failover of one database (the database comes in the input).',
       definitionBody: DefinitionBody.fromChainable(
-        buildFailoverDefinition(failoverScope, { functions: props.functions, failback: this.failback, eventBus: props.eventBus, arns, prefix: props.prefix }),
+        buildFailoverDefinition(failoverScope, {
+          functions: props.functions,
+          failback: this.failback,
+          eventBus: props.eventBus,
+          arns,
+          prefix: props.prefix,
+          drillPairs: props.drillPairs,
+        }),
       ),
       logs: { destination: logGroup('Failover'), level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,

@@ -809,7 +809,8 @@ export function consolidate(statements: readonly PolicyStatement[]): PolicyState
 /**
  * start-fault-experiment (lambdas/start-fault-experiment): list the experiment templates of the
  * Regions holding a drill pair's primary, and start only the product's own (tagged
- * `failover:prefix` = this prefix; lib/constructs/game-day-experiments.ts). Starting creates an
+ * `failover:prefix` = this prefix; lib/constructs/game-day-experiments.ts); list the experiments
+ * there and stop only the product's own (tagged `failover:prefix` at their start). Starting creates an
  * experiment (its id is only known then) with the drill's tags. StartExperiment needs no
  * iam:PassRole: FIS assumes the template's role, passed when the template was created. Empty for a
  * config without game days: the function is deployed with every config (the workflow's fault hook
@@ -841,6 +842,19 @@ export function startFaultExperimentPermissions(config: FailoverConfig, arns: Ar
       {
         statement: new PolicyStatement({ actions: ['fis:StartExperiment', 'fis:TagResource'], resources: regions.map((r) => fis(r, 'experiment/*')) }),
         reason: "an experiment's id is only known once StartExperiment creates it (the templates it may start are limited by the failover:prefix tag)",
+      },
+      {
+        statement: new PolicyStatement({ actions: ['fis:ListExperiments'], resources: ['*'] }),
+        reason: "fis:ListExperiments has no resource type: a real run of a drill pair finds the pair's experiments still running among the Region's",
+      },
+      {
+        statement: new PolicyStatement({
+          actions: ['fis:StopExperiment'],
+          resources: regions.map((r) => fis(r, 'experiment/*')),
+          conditions: { StringEquals: { 'aws:ResourceTag/failover:prefix': config.prefix } },
+        }),
+        reason:
+          "the experiments to stop are only known when a real run of a drill pair lists them: limited to the product's own experiments (StartExperiment tags each failover:prefix), in the drill pairs' primary Regions",
       },
     ],
   );

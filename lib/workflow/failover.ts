@@ -99,11 +99,15 @@ export const FAILOVER_STATES = {
   drillPreflight: 'Check the standby can be promoted before any fault (drill)',
   drillStandbyPromotable: 'Can the standby be promoted? (drill)',
   unpromotableDrillError: 'The drill found the standby unpromotable',
-  recordDrillUnpromotable: 'Tell the operators the drill did not start: the standby cannot be promoted',
+  recordDrillUnpromotable: 'Tell the operators the drill did not start (standby unpromotable or unchecked)',
   releaseDrillUnpromotable: 'Release the lease: the drill started no fault (standby unpromotable)',
   triggerWaitedDrillUnpromotable: 'Did a trigger wait for the lease? (drill, standby unpromotable)',
   redeliverDrillUnpromotable: 'Re-deliver the trigger that waited (drill, standby unpromotable)',
-  drillUnpromotableEnd: 'Drill ended: the standby cannot be promoted, nothing was touched',
+  drillUnpromotableEnd: 'Drill ended: the standby cannot be promoted or checked, nothing was touched',
+  stopDrillFaults: "Stop the drill pair's fault experiments: a real incident needs it whole",
+  drillFaultsToTell: 'Were drill fault experiments stopped or left running?',
+  recordDrillFaultsStopped: "Tell the operators the pair's drill fault experiments were stopped",
+  recordDrillFaultsNotStopped: "Tell the operators the pair's drill fault experiments could not be stopped",
   faultToStart: 'Does the drill start a fault experiment?',
   noFaultExperiment: 'No fault experiment: the fault comes another way (drill)',
   startFault: 'Start the fault experiment (drill)',
@@ -425,6 +429,11 @@ export interface FailoverDefinitionProps {
    * experiment template by it). @default 'failover'
    */
   readonly prefix?: string;
+  /**
+   * The databases some `gameDay` drills (its `drillPair`): a real run of one of them that is about
+   * to act stops the pair's drill experiments still running first. @default none
+   */
+  readonly drillPairs?: readonly string[];
 }
 
 const $ = JsonPath;
@@ -922,16 +931,18 @@ function startDrill(f: Failover, next: IChainable): IChainable {
 /**
  * Before a drill starts its fault, the standby is described as the failover would describe it
  * (check-data-loss-budget, with the primary taken as healthy: the figure is read up to now). A
- * standby that is missing or in a state no promotion leaves (`unpromotable`) ends the drill before
- * anything is started: a fault then would only take the pair down with nothing to fail over to.
- * The operators are told why (`fault-not-started`, error `StandbyUnpromotable`), the lease is
- * released and a trigger that waited is re-delivered. Otherwise `next` (the fault hook).
+ * standby that is missing or in a state no promotion leaves (`unpromotable`), or that cannot be
+ * checked at all (the check fails after its retries: its Region does not answer, ...), ends the
+ * drill before anything is started: a fault then would only take the pair down with nothing to
+ * fail over to. The operators are told why (`fault-not-started`, error `StandbyUnpromotable` or
+ * the check's), the lease is released and a trigger that waited is re-delivered. Otherwise `next`
+ * (the fault hook).
  */
 function drillPreflight(f: Failover, next: IChainable): IChainable {
   const { scope } = f;
   const end = Succeed.jsonPath(scope, S.drillUnpromotableEnd, {
     comment:
-      'The standby cannot be promoted (missing, or in a state no promotion leaves): the drill started no fault and touched nothing. Repair or rebuild the standby, then drill again.',
+      'The standby cannot be promoted (missing, or in a state no promotion leaves), or could not be checked: the drill started no fault and touched nothing. Repair or rebuild the standby, then drill again.',
   });
   const tell = f
     .record(
@@ -953,7 +964,9 @@ function drillPreflight(f: Failover, next: IChainable): IChainable {
     'check-data-loss-budget',
     { database: db(), triggeredAt: $.stringAt('$.trigger.at'), triggerKind: $.stringAt('$.trigger.kind'), verdict: 'healthy' },
     '$.preflight',
-    f.failure,
+    // A standby that cannot be checked (its Region does not answer, ...) is no standby to drill
+    // against either: the drill ends the same way, nothing started, the lease released.
+    { onError: tell, resultPath: '$.faultError' },
   );
   return check.next(Choice.jsonPath(scope, S.drillStandbyPromotable).when(Condition.isPresent('$.preflight.unpromotable'), error).otherwise(next));
 }
@@ -1103,13 +1116,68 @@ function probeRounds(f: Failover): { start: IChainable; rounds: MapState } {
  */
 function decideOnVerdict(f: Failover, next: IChainable, ends: LeaseEndings): IChainable {
   const recordFalseAlarm = f.record(S.recordFalseAlarm, 'false-alarm', { reason: $.stringAt('$.verdict.reason') }, f.failure).next(ends.releaseLeaseAndEnd);
-  return Choice.jsonPath(f.scope, S.isDown)
+  const choice = Choice.jsonPath(f.scope, S.isDown)
     .when(
       Condition.and(Condition.stringEquals('$.verdict.verdict', 'healthy'), Condition.not(Condition.stringEquals('$.trigger.kind', 'operator'))),
       recordFalseAlarm,
     )
-    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), releaseLeaseNoStandby(f))
+    .when(Condition.and(Condition.isPresent('$.lease.standbyReady'), Condition.booleanEquals('$.lease.standbyReady', false)), releaseLeaseNoStandby(f));
+  const pairs = f.props.drillPairs ?? [];
+  if (pairs.length === 0) return choice.otherwise(next);
+  const isPair = pairs.map((name) => Condition.stringEquals('$.configured.name', name));
+  const realRunOfPair = Condition.and(
+    Condition.not(Condition.stringEquals('$.trigger.kind', 'drill')),
+    isPair.length === 1 ? isPair[0]! : Condition.or(...isPair),
+  );
+  return choice.when(realRunOfPair, stopDrillFaults(f, next)).otherwise(next);
+}
+
+/**
+ * A real run of a drill pair that is about to act (docs/game-days.md "A real incident stops the
+ * drill"): a drill's fault experiment may still run after its drill run ended (a disrupted network
+ * lasts `faultDurationMinutes`), and would leave the site this run promotes unwritable. The run
+ * stops the pair's experiments the product started (start-fault-experiment `action: 'stop'`),
+ * tells the operators what it stopped and what it could not (an experiment started by hand), then
+ * goes on (`next`). A stop that fails is told too, and the run goes on: the incident comes first.
+ */
+function stopDrillFaults(f: Failover, next: IChainable): IChainable {
+  const { scope } = f;
+  const tellNotStopped = f
+    .record(
+      S.recordDrillFaultsNotStopped,
+      'drill-faults-stopped',
+      { region: $.stringAt('$.configured.primary.region'), error: $.objectAt('$.drillFaultsError') },
+      f.failure,
+      true,
+    )
+    .next(next);
+  const tellStopped = f
+    .record(
+      S.recordDrillFaultsStopped,
+      'drill-faults-stopped',
+      { region: $.stringAt('$.drillFaults.region'), stopped: $.listAt('$.drillFaults.stopped'), left: $.listAt('$.drillFaults.left') },
+      f.failure,
+      true,
+    )
+    .next(next);
+  const toTell = Choice.jsonPath(scope, S.drillFaultsToTell)
+    .when(Condition.or(Condition.isPresent('$.drillFaults.stopped[0]'), Condition.isPresent('$.drillFaults.left[0]')), tellStopped)
     .otherwise(next);
+  return f
+    .step(
+      S.stopDrillFaults,
+      'start-fault-experiment',
+      {
+        action: 'stop',
+        database: $.stringAt('$.configured.name'),
+        region: $.stringAt('$.configured.primary.region'),
+        incidentId: incidentId(),
+        prefix: f.props.prefix ?? 'failover',
+      },
+      '$.drillFaults',
+      { onError: tellNotStopped, resultPath: '$.drillFaultsError' },
+    )
+    .next(toTell);
 }
 
 /**

@@ -419,7 +419,8 @@ describe('failover definition: shape', () => {
     // Nothing releases the lease on the way to the Fail state.
     const catchTargets = allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next));
     // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
-    // a run that stands down (it holds no lease) does so even when it could not pass its trigger on.
+    // a run that stands down (it holds no lease) does so even when it could not pass its trigger on;
+    // a drill that cannot check its standby ends before its fault, the lease released.
     expect(new Set(catchTargets)).toEqual(
       new Set([
         S.escalate,
@@ -434,6 +435,7 @@ describe('failover definition: shape', () => {
         S.watchDone,
         S.unfencedWatchDone,
         S.recordFaultNotStarted,
+        S.recordDrillUnpromotable,
       ]),
     );
   });
@@ -2005,6 +2007,90 @@ describe('failover: a former primary is no standby, and approvals are re-checked
     // At least as long as the 1,200 attempts at 15 s of the loop before.
     expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1200 * 15);
     expect(attempts * 11).toBeLessThanOrEqual(13_200);
+  });
+});
+
+describe('failover definition: a real incident on a drill pair stops its drill experiments (docs/game-days.md)', () => {
+  const gameDay = synthApp({ config: 'test/fixtures/configs/game-day.json' });
+  const gameLocal = forLocalInterpreter(gameDay.failover);
+  const pair = gameDay.config.databases.find((d) => d.name === 'orders-drill')!;
+  const production = gameDay.config.databases.find((d) => d.name === 'orders')!;
+  const pairInput = { database: pair, event: input.event };
+  const stoppedOne = { region: pair.primary.region, stopped: [{ experimentId: 'EXP1a2b3c', templateId: 'EXT4d5e6f', state: 'stopping' }], left: [] };
+
+  it('a real run of the pair that is about to act stops the pair experiments first, tells the operators, then goes on as usual', async () => {
+    const r = recorder();
+    const run = await runLocal(gameLocal, pairInput, happyPath(r, { [S.stopDrillFaults]: stoppedOne, [S.recordDrillFaultsStopped]: recorded }), {
+      executionId: EXECUTION,
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.done);
+    expect(r.inputsOf(S.stopDrillFaults)).toEqual([
+      { action: 'stop', database: 'orders-drill', region: pair.primary.region, incidentId: 'inc-1', prefix: 'failover' },
+    ]);
+    // After the verdict (the run acts), before the budget check and anything it changes.
+    const at = (name: string) => run.entered.indexOf(name);
+    expect(at(S.isDown)).toBeLessThan(at(S.stopDrillFaults));
+    expect(at(S.stopDrillFaults)).toBeLessThan(at(S.checkBudget));
+    expect(r.inputsOf(S.recordDrillFaultsStopped)[0]).toMatchObject({
+      phase: 'drill-faults-stopped',
+      notify: true,
+      detail: { region: pair.primary.region, stopped: stoppedOne.stopped, left: [] },
+    });
+  });
+
+  it('nothing running: nothing is told; a stop that fails is told and the run goes on (the incident comes first)', async () => {
+    const quiet = recorder();
+    const none = await runLocal(gameLocal, pairInput, happyPath(quiet, { [S.stopDrillFaults]: { region: pair.primary.region, stopped: [], left: [] } }), {
+      executionId: EXECUTION,
+    });
+    expect(none.status).toBe('SUCCEEDED');
+    expect(quiet.inputsOf(S.stopDrillFaults)).toHaveLength(1);
+    expect(none.entered).not.toContain(S.recordDrillFaultsStopped);
+
+    const r = recorder();
+    const failed = await runLocal(
+      gameLocal,
+      pairInput,
+      happyPath(r, {
+        [S.stopDrillFaults]: () => {
+          throw namedError('AwsCallFailedError', 'fis:StopExperiment failed: AccessDeniedException');
+        },
+        [S.recordDrillFaultsNotStopped]: recorded,
+      }),
+      { executionId: EXECUTION },
+    );
+    expect(failed.status).toBe('SUCCEEDED');
+    expect(failed.entered.at(-1)).toBe(S.done);
+    expect(r.inputsOf(S.recordDrillFaultsNotStopped)[0]).toMatchObject({
+      phase: 'drill-faults-stopped',
+      notify: true,
+      detail: { region: pair.primary.region, error: { Error: 'AwsCallFailedError' } },
+    });
+    expect(r.inputsOf(S.escalate)).toHaveLength(0);
+  });
+
+  it('neither a drill run of the pair, nor a real run of another database, nor a false alarm stops anything', async () => {
+    const drill = { requestedFor: 'orders', fault: 'disrupt-connectivity', scheduled: false };
+    const cases = [
+      { input: pairInput, over: { [S.checkTrigger]: { ...trigger(), kind: 'drill', source: 'orders', drill }, [S.startFault]: FAULT_EXPERIMENT } },
+      { input: { database: production, event: input.event }, over: {} },
+      {
+        input: pairInput,
+        over: { [S.probeOne]: probe('up'), [S.reachVerdict]: { verdict: 'healthy', reason: 'all reached it', perRound: [] } },
+      },
+    ];
+    for (const c of cases) {
+      const r = recorder();
+      const run = await runLocal(gameLocal, c.input, happyPath(r, { [S.stopDrillFaults]: stoppedOne, ...c.over }), { executionId: EXECUTION });
+      expect(run.entered).toContain(S.isDown);
+      expect(r.inputsOf(S.stopDrillFaults)).toHaveLength(0);
+    }
+  });
+
+  it('a config without a game day has no such state (its definition does not change)', () => {
+    expect(states[S.stopDrillFaults]).toBeUndefined();
+    expect(allStates(gameDay.failover).some(([name]) => name === S.stopDrillFaults)).toBe(true);
   });
 });
 

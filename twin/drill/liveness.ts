@@ -279,8 +279,23 @@ const alarmFlaps = (f: LivenessFacts): Interval[] =>
     .filter((x) => x.effective && x.fault === 'alarm-flap')
     .map((x) => ({ from: x.at, to: x.at + (x.seconds ?? 0) * 1000, why: 'the heartbeat alarm really fired (alarm-flap)' }));
 
-/** When the standby was really down: crashed (a replica crash has no recovery), or its Region out. */
-function standbyDown(f: LivenessFacts): Interval[] {
+/**
+ * The standby's Region as a run that starts at `at` sees it: the configured one until a promotion
+ * moves the writer, then the other site's (the last promotion started by then names the writer's
+ * Region). Without `at`, the configured standby's.
+ */
+function standbyRegion(f: LivenessFacts, at?: number): string {
+  const { primary, standby } = f.truth.regions;
+  const writer = at === undefined ? undefined : f.promotions.filter((p) => p.region && p.startedAt <= at).at(-1)?.region;
+  return writer === standby ? primary : standby;
+}
+
+/**
+ * When the standby was really down: crashed (a replica crash has no recovery), or its Region out.
+ * `at`: the moment whose roles say which Region is the standby's (default: as configured).
+ */
+function standbyDown(f: LivenessFacts, at?: number): Interval[] {
+  const region = standbyRegion(f, at);
   return [
     // A replica-crash after a failover hits the configured standby, the writer then: not the standby down.
     ...f.truth.faults
@@ -292,7 +307,7 @@ function standbyDown(f: LivenessFacts): Interval[] {
       (x) => (x.fault === 'primary-crash' && x.replica === true ? "the standby crashed (the original primary's site, a replica then)" : undefined),
       (x) => x.fault === 'primary-recover',
     ),
-    ...regionOut(f, f.truth.regions.standby).map((i) => ({ ...i, why: `the standby's Region ${i.why}` })),
+    ...regionOut(f, region).map((i) => ({ ...i, why: `the standby's Region ${i.why}` })),
   ].sort((a, b) => a.from - b.from);
 }
 
@@ -381,13 +396,13 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   // A standby that had crashed when a failover started was there to be seen (DescribeDBInstances,
   // DescribeDBClusters) before anything was changed: a run that fenced the primary anyway made the
   // outage itself, and nothing that followed (the promotion refused, given up) excuses it.
-  const before = overlaps(standbyDown(f), from, to);
-  if (before && /crashed/.test(before.why) && before.from < from && x.e.stateMachine === 'failover') {
+  const down = overlaps(standbyDown(f, from), from, to);
+  if (down && /crashed/.test(down.why) && down.from < from && x.e.stateMachine === 'failover') {
     const fence = stepsOf(x.e, 'fence-primary').find((st) => st.startedAt <= to);
     if (fence) {
       return {
         found: [],
-        against: `${before.why} at ${at(f, before.from)}, before the run started, and the run fenced the primary anyway at ${at(f, fence.startedAt)}`,
+        against: `${down.why} at ${at(f, down.from)}, before the run started, and the run fenced the primary anyway at ${at(f, fence.startedAt)}`,
       };
     }
   }
@@ -412,8 +427,7 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
   // A failback that gave up waiting for the original site is confirmed only by that site being
   // down at its last check (the checks are at most siteCapSeconds apart), not earlier in the run.
   const gaveUp = x.e.stateMachine === 'failback' && x.cause === WORKFLOW_ERRORS.originalSiteDidNotComeBack;
-  const s = gaveUp ? undefined : overlaps(standbyDown(f), from, to);
-  if (s) found.push(`${s.why} at ${at(f, s.from)}`);
+  if (down && !gaveUp) found.push(`${down.why} at ${at(f, down.from)}`);
   if (x.e.stateMachine === 'failback') {
     const lastCheck = to - (siteCapSeconds(f.config.failback.maxWaitHours ?? 168) + 60) * 1000;
     const p = overlaps(primaryDown(f), gaveUp ? Math.max(from, lastCheck) : from, to);
@@ -836,7 +850,7 @@ function drillCompletes(f: LivenessFacts, b: Bound, esc: Escalation[]): Liveness
     );
     const waiting = e.status === 'RUNNING' && e.approvals.some((a) => a.answer === undefined);
     const answeredAt = lastAnswerAt(e);
-    const sDown = overlaps(standbyDown(f), down.from, e.stoppedAt ?? f.endMs);
+    const sDown = overlaps(standbyDown(f, e.startedAt), down.from, e.stoppedAt ?? f.endMs);
     const why = `${down.why} at ${at(f, down.from)}`;
     // After an answer (or a withdrawn question) the run verifies again: a primary back by then owes nothing.
     const lastVerdict = stepsOf(e, 'evaluate-verdict')

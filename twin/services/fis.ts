@@ -11,7 +11,9 @@
  * (evaluated with the twin's IAM, twin/iam.ts).
  *
  * API: ListExperimentTemplates (with tags), StartExperiment (`clientToken` idempotent: the same
- * token answers the same experiment), GetExperiment, StopExperiment. An experiment goes
+ * token answers the same experiment; the experiment carries the request's `tags`, its resource
+ * tags for IAM), GetExperiment, ListExperiments (`experimentTemplateId` filter, paginated),
+ * StopExperiment. An experiment goes
  * initiating -> running -> completed (or stopping -> stopped, or failed), and runs its action on
  * the twin's world as the template's role (its calls go through IAM):
  * - aws:rds:reboot-db-instances: RebootDBInstance (ForceFailover from `forceFailover`) of each
@@ -158,6 +160,8 @@ interface Experiment {
   reason?: string;
   startTime: number;
   endTime?: number;
+  /** The tags StartExperiment gave it (its resource tags). */
+  tags: Record<string, string>;
   /** Undoes what the running action did (a disruption). */
   undo: (() => void)[];
   /** Bumped on stop: scheduled steps of an older generation do nothing. */
@@ -198,6 +202,7 @@ export class FisService implements ServiceModel {
     ListExperimentTemplates: (i, c) => this.listExperimentTemplates(i, c),
     StartExperiment: (i, c) => this.startExperiment(i, c),
     GetExperiment: (i, c) => this.getExperiment(i, c),
+    ListExperiments: (i, c) => this.listExperiments(i, c),
     StopExperiment: (i, c) => this.stopExperiment(i, c),
   };
 
@@ -217,8 +222,12 @@ export class FisService implements ServiceModel {
         };
       }
       case 'GetExperiment':
-      case 'StopExperiment':
-        return { action, resources: [`${base}:experiment/${input.id ?? '*'}`], context: { 'aws:RequestedRegion': ctx.region } };
+      case 'StopExperiment': {
+        // An experiment's tags are its resource tags (aws:ResourceTag/<key>).
+        const e = input.id ? this.experiments.get(input.id) : undefined;
+        const resourceTags = Object.fromEntries(Object.entries(e?.region === ctx.region ? e.tags : {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+        return { action, resources: [`${base}:experiment/${input.id ?? '*'}`], context: { 'aws:RequestedRegion': ctx.region, ...resourceTags } };
+      }
       default:
         return { action, resources: ['*'], context: { 'aws:RequestedRegion': ctx.region } };
     }
@@ -388,6 +397,7 @@ export class FisService implements ServiceModel {
       clientToken: input.clientToken,
       state: 'initiating',
       startTime: this.world.clock.now(),
+      tags: { ...(input.tags ?? {}) },
       undo: [],
       gen: 0,
     };
@@ -408,6 +418,36 @@ export class FisService implements ServiceModel {
   getExperiment(input: { id?: string }, ctx: CallCtx) {
     supportOnly('fis', 'GetExperiment', input, ['id']);
     return { experiment: this.shape(this.find(input.id, ctx)) };
+  }
+
+  /** ListExperiments: the Region's experiments, oldest first, optionally of one template; pages of `maxResults` (1 to 100). */
+  listExperiments(input: { experimentTemplateId?: string; maxResults?: number; nextToken?: string }, ctx: CallCtx) {
+    supportOnly('fis', 'ListExperiments', input, ['experimentTemplateId', 'maxResults', 'nextToken']);
+    if (input.maxResults !== undefined && (!Number.isInteger(input.maxResults) || input.maxResults < 1 || input.maxResults > 100)) {
+      throw awsError(
+        'fis',
+        'ValidationException',
+        `1 validation error detected: Value '${input.maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100`,
+      );
+    }
+    const all = [...this.experiments.values()]
+      .filter((e) => e.region === ctx.region && (input.experimentTemplateId === undefined || e.template.id === input.experimentTemplateId))
+      .sort((a, b) => a.startTime - b.startTime || a.id.localeCompare(b.id));
+    const max = input.maxResults ?? 100;
+    const from = input.nextToken ? Number(input.nextToken) : 0;
+    if (!Number.isInteger(from) || from < 0 || from > all.length) throw awsError('fis', 'ValidationException', 'Invalid pagination token');
+    const page = all.slice(from, from + max);
+    return {
+      experiments: page.map((e) => ({
+        id: e.id,
+        arn: e.arn,
+        experimentTemplateId: e.template.id,
+        state: { status: e.state, ...(e.reason ? { reason: e.reason } : {}) },
+        creationTime: new Date(e.startTime),
+        tags: { ...e.tags },
+      })),
+      ...(from + max < all.length ? { nextToken: String(from + max) } : {}),
+    };
   }
 
   stopExperiment(input: { id?: string }, ctx: CallCtx) {
@@ -449,7 +489,7 @@ export class FisService implements ServiceModel {
       creationTime: new Date(e.startTime),
       startTime: new Date(e.startTime),
       ...(e.endTime !== undefined ? { endTime: new Date(e.endTime) } : {}),
-      tags: { ...t.tags },
+      tags: { ...e.tags },
     };
   }
 

@@ -1,6 +1,13 @@
 /** The handler over the real FIS client, mocked with aws-sdk-client-mock. */
 import 'aws-sdk-client-mock-vitest/extend';
-import { FisClient, FisServiceException, ListExperimentTemplatesCommand, StartExperimentCommand } from '@aws-sdk/client-fis';
+import {
+  FisClient,
+  FisServiceException,
+  ListExperimentsCommand,
+  ListExperimentTemplatesCommand,
+  StartExperimentCommand,
+  StopExperimentCommand,
+} from '@aws-sdk/client-fis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 
@@ -12,6 +19,8 @@ const { handler } = await import('../../../lambdas/start-fault-experiment/handle
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const List = ListExperimentTemplatesCommand as any;
 const Start = StartExperimentCommand as any;
+const ListRuns = ListExperimentsCommand as any;
+const Stop = StopExperimentCommand as any;
 const fis: any = mockClient(FisClient as any);
 const event = { database: 'orders-drill', region: 'us-east-1', fault: 'reboot-with-failover', incidentId: 'orders-drill#3', prefix: 'failover' };
 const tags = (fault: string) => ({ 'failover:database': 'orders-drill', 'failover:fault': fault, 'failover:prefix': 'failover' });
@@ -60,7 +69,7 @@ describe('start-fault-experiment handler', () => {
   it('a retry of the same incident answers the same experiment (same client token)', async () => {
     const first = await handler(event);
     const again = await handler(event);
-    expect(again.experimentId).toBe(first.experimentId);
+    expect('experimentId' in again && again.experimentId).toBe('experimentId' in first && first.experimentId);
     const tokens = fis.commandCalls(Start).map((c: { args: [{ input: unknown }] }) => (c.args[0].input as { clientToken: string }).clientToken);
     expect(tokens).toHaveLength(2);
     expect(new Set(tokens).size).toBe(1);
@@ -99,5 +108,89 @@ describe('start-fault-experiment handler', () => {
     await expect(handler(event)).rejects.toMatchObject({ name: 'AwsCallFailedError' });
     fis.on(List).rejects(error('InternalServerException', 500));
     await expect(handler(event)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringMatching(/fis:ListExperimentTemplates/) });
+  });
+
+  describe("action 'stop': a real run stops its drill pair's experiments still running", () => {
+    const stop = { action: 'stop', database: 'orders-drill', region: 'us-east-1', incidentId: 'orders-drill#9', prefix: 'failover' };
+    const experiment = (id: string, templateId: string, status: string, prefix: string | null = 'failover') => ({
+      id,
+      experimentTemplateId: templateId,
+      state: { status },
+      tags: prefix === null ? {} : { 'failover:prefix': prefix, 'failover:database': 'orders-drill' },
+    });
+    beforeEach(() => {
+      fis.on(List).resolves({
+        experimentTemplates: [
+          { id: 'EXTreboot', tags: tags('reboot-with-failover') },
+          { id: 'EXTdisrupt', tags: tags('disrupt-connectivity') },
+          // Another pair's template, and another deployment's (prefix) for the same pair: never touched.
+          { id: 'EXTother', tags: { ...tags('disrupt-connectivity'), 'failover:database': 'billing-drill' } },
+          { id: 'EXTforeign', tags: { ...tags('disrupt-connectivity'), 'failover:prefix': 'other' } },
+        ],
+      });
+      fis.on(ListRuns).callsFake(async (input: { nextToken?: string }) =>
+        input.nextToken === '2'
+          ? {
+              experiments: [
+                experiment('EXPrun', 'EXTdisrupt', 'running'),
+                experiment('EXPpending', 'EXTreboot', 'pending'),
+                // Started by hand (no prefix tag): the grants cannot stop it; named, left.
+                experiment('EXPhand', 'EXTdisrupt', 'running', null),
+              ],
+            }
+          : {
+              experiments: [
+                experiment('EXPdone', 'EXTdisrupt', 'completed'),
+                experiment('EXPstopped', 'EXTreboot', 'stopped'),
+                experiment('EXPother', 'EXTother', 'running'),
+                experiment('EXPforeign', 'EXTforeign', 'running'),
+                experiment('EXPinit', 'EXTdisrupt', 'initiating'),
+              ],
+              nextToken: '2',
+            },
+      );
+      fis.on(Stop).callsFake(async (input: { id: string }) => ({ experiment: { id: input.id, state: { status: 'stopping' } } }));
+    });
+
+    it("reads every page and stops only the pair's own experiments that still act, in the pair's Region", async () => {
+      await expect(handler(stop)).resolves.toEqual({
+        region: 'us-east-1',
+        stopped: [
+          { experimentId: 'EXPinit', templateId: 'EXTdisrupt', state: 'stopping' },
+          { experimentId: 'EXPrun', templateId: 'EXTdisrupt', state: 'stopping' },
+          { experimentId: 'EXPpending', templateId: 'EXTreboot', state: 'stopping' },
+        ],
+        left: [{ experimentId: 'EXPhand', templateId: 'EXTdisrupt' }],
+      });
+      expect(fis).toHaveReceivedCommandTimes(ListRuns, 2);
+      expect(fis).toHaveReceivedNthCommandWith(ListRuns, 2, { maxResults: 100, nextToken: '2' });
+      expect(fis.commandCalls(Stop).map((c: { args: [{ input: { id: string } }] }) => c.args[0].input.id)).toEqual(['EXPinit', 'EXPrun', 'EXPpending']);
+      expect(fis).not.toHaveReceivedCommand(Start);
+    });
+
+    it('nothing running: an empty list; no template for the pair: not even a listing of experiments', async () => {
+      fis.on(ListRuns).resolves({ experiments: [experiment('EXPdone', 'EXTdisrupt', 'completed')] });
+      await expect(handler(stop)).resolves.toEqual({ region: 'us-east-1', stopped: [], left: [] });
+      fis.on(List).resolves({ experimentTemplates: [] });
+      fis.resetHistory();
+      await expect(handler(stop)).resolves.toEqual({ region: 'us-east-1', stopped: [], left: [] });
+      expect(fis).not.toHaveReceivedCommand(ListRuns);
+      expect(fis).not.toHaveReceivedCommand(Stop);
+    });
+
+    it('an experiment gone meanwhile is skipped; other refusals are errors the workflow sees', async () => {
+      const error = (name: string, status: number) => new FisServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+      fis.on(Stop, { id: 'EXPinit' }).rejects(error('ResourceNotFoundException', 404));
+      const out = await handler(stop);
+      expect('stopped' in out && out.stopped.map((x) => x.experimentId)).toEqual(['EXPrun', 'EXPpending']);
+      fis.on(Stop, { id: 'EXPinit' }).rejects(error('AccessDeniedException', 403));
+      await expect(handler(stop)).rejects.toMatchObject({ name: 'AwsCallFailedError', message: expect.stringMatching(/fis:StopExperiment/) });
+    });
+
+    it('a stop request never starts anything, even with a stray fault', async () => {
+      await handler({ ...stop, fault: 'disrupt-connectivity' });
+      expect(fis).not.toHaveReceivedCommand(Start);
+      expect(fis).toHaveReceivedCommand(Stop);
+    });
   });
 });

@@ -206,6 +206,39 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       await expect(connect(d, 'orders-drill')).resolves.toBeUndefined();
     });
 
+    it("ListExperiments: the Region's experiments with their state and the tags they were started with, paginated; a bad page size is refused", async () => {
+      await d.world.call('cloudwatch', 'SetAlarmState', { AlarmName: 'orders-checkout-errors', StateValue: 'OK', StateReason: 'fine' }, { region: REGION });
+      const id = await templateId('disrupt-connectivity');
+      const a = (await fis(d.world, 'StartExperiment', { experimentTemplateId: id, clientToken: 'list-1', tags: { who: 'a' } })) as {
+        experiment: { id: string };
+      };
+      const b = (await fis(d.world, 'StartExperiment', { experimentTemplateId: id, clientToken: 'list-2' })) as { experiment: { id: string } };
+      await fis(d.world, 'StopExperiment', { id: a.experiment.id });
+      type Page = {
+        experiments: Array<{ id: string; experimentTemplateId: string; state: { status: string }; tags: Record<string, string> }>;
+        nextToken?: string;
+      };
+      const all: Page['experiments'] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = (await fis(d.world, 'ListExperiments', { maxResults: 1, ...(nextToken ? { nextToken } : {}) })) as Page;
+        expect(page.experiments.length).toBeLessThanOrEqual(1);
+        all.push(...page.experiments);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      const mine = all.filter((e) => e.id === a.experiment.id || e.id === b.experiment.id);
+      expect(mine).toHaveLength(2);
+      expect(mine).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: a.experiment.id, experimentTemplateId: id, state: expect.objectContaining({ status: 'stopped' }), tags: { who: 'a' } }),
+          expect.objectContaining({ id: b.experiment.id, experimentTemplateId: id, state: { status: 'initiating' }, tags: {} }),
+        ]),
+      );
+      await fis(d.world, 'StopExperiment', { id: b.experiment.id });
+      await expect(fis(d.world, 'ListExperiments', { maxResults: 0 })).rejects.toMatchObject({ name: 'ValidationException' });
+      await expect(fis(d.world, 'ListExperiments', { maxResults: 101 })).rejects.toMatchObject({ name: 'ValidationException' });
+    });
+
     it('StopExperiment and an unknown template', async () => {
       await d.world.call('cloudwatch', 'SetAlarmState', { AlarmName: 'orders-checkout-errors', StateValue: 'OK', StateReason: 'fine' }, { region: REGION });
       const id = await templateId('disrupt-connectivity');
@@ -243,8 +276,45 @@ describe('twin FIS: the game-day templates of a PostgreSQL drill pair', () => {
       await expect(handler({ ...event, prefix: 'staging' })).rejects.toMatchObject({ name: 'NoExperimentTemplate' });
       await d.world.clock.advanceBy(6_000);
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(true);
-      await fis(d.world, 'StopExperiment', { id: first.experimentId });
+      // A real run of the pair stops it with its grants (the experiment carries the prefix tag).
+      const id = 'experimentId' in first ? first.experimentId : '';
+      await expect(handler({ action: 'stop', database: 'orders-drill', region: REGION, incidentId: 'orders-drill#real', prefix: 'failover' })).resolves.toEqual(
+        {
+          region: REGION,
+          stopped: [{ experimentId: id, templateId: expect.stringMatching(/^EXT/), state: 'stopped' }],
+          left: [],
+        },
+      );
       expect(d.world.network.isDisrupted('orders-drill-primary')).toBe(false);
+      // Nothing left running: a second stop stops nothing.
+      await expect(handler({ action: 'stop', database: 'orders-drill', region: REGION, incidentId: 'orders-drill#real', prefix: 'failover' })).resolves.toEqual(
+        {
+          region: REGION,
+          stopped: [],
+          left: [],
+        },
+      );
+    });
+
+    it("stops only the product's own experiments (its grants allow no other); one started by hand is named, left running", async () => {
+      const perms = startFaultExperimentPermissions(loadConfigFile(GAME_DAY).config, new Arns('aws', '123456789012'));
+      const principal = asRole(
+        'start-fault-experiment-stop',
+        [...perms.statements, ...perms.wildcards.map((w) => w.statement)].map((st) => st.toJSON()),
+      );
+      const handler = asFunction(principal);
+      const templates = (await fis(d.world, 'ListExperimentTemplates', {})) as { experimentTemplates: { id: string; tags: Record<string, string> }[] };
+      const id = templates.experimentTemplates.find((t) => t.tags['failover:fault'] === 'disrupt-connectivity')!.id;
+      // Started by hand, untagged (as `aws fis start-experiment` without --tags would).
+      const byHand = (await fis(d.world, 'StartExperiment', { experimentTemplateId: id, clientToken: 'by-hand-1' })) as { experiment: { id: string } };
+      const out = await handler({ action: 'stop', database: 'orders-drill', region: REGION, incidentId: 'orders-drill#real', prefix: 'failover' });
+      expect(out).toMatchObject({ stopped: [], left: [{ experimentId: byHand.experiment.id, templateId: id }] });
+      // The grants really refuse it: the product could not have stopped it.
+      await expect(d.world.call('fis', 'StopExperiment', { id: byHand.experiment.id }, { region: REGION, principal })).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+      });
+      expect(d.world.fis.experimentState(byHand.experiment.id)).toBe('initiating');
+      await fis(d.world, 'StopExperiment', { id: byHand.experiment.id });
     });
 
     it('a role without fis:StartExperiment on the template is refused by the twin', async () => {
