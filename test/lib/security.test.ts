@@ -65,6 +65,11 @@ const STAR_ALLOW_LIST: Array<{ actions: string[]; condition?: Record<string, unk
       'ListExperimentTemplates has no resource type: start-fault-experiment finds the template by its tags (StartExperiment is limited to templates tagged with the prefix)',
   },
   {
+    actions: ['fis:ListExperiments'],
+    reason:
+      "ListExperiments has no resource type: a real run of a drill pair finds the pair's experiments still running (StopExperiment is limited to experiments tagged with the prefix)",
+  },
+  {
     actions: [
       'ec2:AssignPrivateIpAddresses',
       'ec2:CreateNetworkInterface',

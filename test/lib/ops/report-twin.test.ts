@@ -173,7 +173,10 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
   const triggerAt = Date.parse(String((main.steps.find((s) => s.folder === 'accept-trigger')!.output as { at: string }).at));
   const verified = drill.timeline.find((e) => e.detail.phase === 'writes-verified' && e.detail.execution === main.name);
   // A drill that started a fault experiment counts from the experiment's start (start-fault-experiment's answer).
-  const fault = main.steps.find((s) => s.folder === 'start-fault-experiment')?.output as { startedAt: string } | undefined;
+  // (Not its `stop` action: a real run of a drill pair stops the pair's experiments, and starts none.)
+  const fault = main.steps.find((s) => s.folder === 'start-fault-experiment' && (s.input as { action?: string }).action !== 'stop')?.output as
+    | { startedAt: string }
+    | undefined;
   const rtoFrom = fault ? Date.parse(fault.startedAt) : triggerAt;
   expect(real.evidence!.rto?.from ?? null).toBe(verified ? (fault ? 'fault-onset' : 'trigger') : null);
   expect(real.rtoSeconds).toBe(verified ? Math.round(abs(startMs, verified.t) - rtoFrom) / 1000 : null);
