@@ -175,8 +175,7 @@ function expectSameRun({ drill, real, facts, startMs }: Both, options: { detecte
   // A drill that started a fault experiment counts from the experiment's start (start-fault-experiment's answer).
   // (Not its `stop` action: a real run of a drill pair stops the pair's experiments, and starts none.)
   const fault = main.steps.find((s) => s.folder === 'start-fault-experiment' && (s.input as { action?: string }).action !== 'stop')?.output as
-    | { startedAt: string }
-    | undefined;
+    { startedAt: string } | undefined;
   const rtoFrom = fault ? Date.parse(fault.startedAt) : triggerAt;
   expect(real.evidence!.rto?.from ?? null).toBe(verified ? (fault ? 'fault-onset' : 'trigger') : null);
   expect(real.rtoSeconds).toBe(verified ? Math.round(abs(startMs, verified.t) - rtoFrom) / 1000 : null);
