@@ -981,12 +981,14 @@ export const shiftTrafficOutput = schema(() =>
 );
 
 // ---------------------------------------------------------------- start-fault-experiment
+/** A drill pair's primary Region, where its templates and experiments live. */
+const faultRegion = () => z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' }));
 export const startFaultExperimentInput = schema(() =>
   z.object({
     /** The drill pair (the database the experiment targets). */
     database: z.string().check(z.minLength(1)),
     /** Its primary Region, where the template lives. */
-    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' })),
+    region: faultRegion(),
     fault: z.enum(GAME_DAY_FAULTS),
     incidentId: z.string().check(z.minLength(1)),
     prefix: z.string().check(z.minLength(1)),
@@ -1018,7 +1020,7 @@ export const stopFaultExperimentsInput = schema(() =>
     /** The drill pair whose experiments (of the product's templates tagged for it) are stopped. */
     database: z.string().check(z.minLength(1)),
     /** Its configured primary Region, where its templates and experiments live. */
-    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region such as us-east-1' })),
+    region: faultRegion(),
     /** The real run's incident (logged). */
     incidentId: z.string().check(z.minLength(1)),
     prefix: z.string().check(z.minLength(1)),

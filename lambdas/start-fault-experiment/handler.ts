@@ -60,21 +60,28 @@ export const handler = defineHandler('start-fault-experiment', { input: faultExp
   return out;
 });
 
-/** Every experiment template of the Region (every page). */
-async function listTemplates(fis: FisClient): Promise<TemplateSummary[]> {
-  const templates: TemplateSummary[] = [];
+/** Every item of a paged FIS listing (`nextToken`), pages of 100; an AWS failure wrapped as `operation`'s. */
+async function everyPage<T>(operation: string, page: (token: { nextToken?: string }) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
+  const items: T[] = [];
   try {
     let nextToken: string | undefined;
     do {
-      const page = await fis.send(new ListExperimentTemplatesCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
-      templates.push(...(page.experimentTemplates ?? []));
-      nextToken = page.nextToken;
+      const out = await page(nextToken ? { nextToken } : {});
+      items.push(...(out.items ?? []));
+      nextToken = out.nextToken;
     } while (nextToken);
   } catch (err) {
-    throw toFailoverError(err, 'fis:ListExperimentTemplates');
+    throw toFailoverError(err, operation);
   }
-  return templates;
+  return items;
 }
+
+/** Every experiment template of the Region. */
+const listTemplates = (fis: FisClient): Promise<TemplateSummary[]> =>
+  everyPage('fis:ListExperimentTemplates', async (token) => {
+    const out = await fis.send(new ListExperimentTemplatesCommand({ maxResults: 100, ...token }));
+    return { items: out.experimentTemplates, nextToken: out.nextToken };
+  });
 
 /** Stops the drill pair's experiments still running (of its templates); none running: an empty list. */
 async function stopRunning(fis: FisClient, input: StopFaultExperimentsInput, templates: readonly TemplateSummary[]): Promise<StopFaultExperimentsOutput> {
@@ -82,18 +89,11 @@ async function stopRunning(fis: FisClient, input: StopFaultExperimentsInput, tem
   const left: StopFaultExperimentsOutput['left'] = [];
   const ours = pairTemplates(templates, input);
   if (ours.length === 0) return { region: input.region, stopped, left };
-  // Every experiment of the Region (every page), then those of the pair's templates that still act.
-  const experiments: ExperimentSummary[] = [];
-  try {
-    let nextToken: string | undefined;
-    do {
-      const page = await fis.send(new ListExperimentsCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
-      experiments.push(...(page.experiments ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    throw toFailoverError(err, 'fis:ListExperiments');
-  }
+  // Every experiment of the Region, then those of the pair's templates that still act.
+  const experiments = await everyPage<ExperimentSummary>('fis:ListExperiments', async (token) => {
+    const out = await fis.send(new ListExperimentsCommand({ maxResults: 100, ...token }));
+    return { items: out.experiments, nextToken: out.nextToken };
+  });
   for (const { id, templateId, ours: started } of stillRunning(experiments, ours, input.prefix)) {
     if (!started) {
       left.push({ experimentId: id, templateId });
