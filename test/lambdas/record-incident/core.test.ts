@@ -317,6 +317,23 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
     expect(summary).not.toContain('no fault experiment to start');
   });
 
+  it('a real incident on a drill pair says which drill experiments it stopped, and which it could not', () => {
+    const stopped = phaseSummary(
+      facts('drill-faults-stopped', {
+        region: 'us-east-1',
+        stopped: [{ experimentId: 'EXP1', templateId: 'EXT1', state: 'stopping' }],
+        left: [{ experimentId: 'EXPhand', templateId: 'EXT1' }],
+      }),
+    );
+    expect(stopped).toContain('its drill fault experiment(s) EXP1 stopped');
+    expect(stopped).toContain(
+      'experiment(s) EXPhand, not started by the product, still run: stop them yourself (aws fis stop-experiment --region us-east-1 --id <id>)',
+    );
+    const failed = phaseSummary(facts('drill-faults-stopped', { region: 'us-east-1', error: { Error: 'AwsCallFailedError', Cause: 'denied' } }));
+    expect(failed).toContain('could NOT be stopped (AwsCallFailedError)');
+    expect(failed).not.toContain('stopped;');
+  });
+
   it('a drill without a fault experiment says there is none to stop', () => {
     const { message } = notification({ ...drillFacts('drill-started', { execution: EXEC }), drill: { ...drill, fault: null } });
     expect(message).toContain('No fault experiment is started by this run');
