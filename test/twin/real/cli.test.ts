@@ -4,7 +4,7 @@
  * and says why; nothing runs and nothing is left behind.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,12 @@ describe('failover drill --real-postgres: bad input exits 2', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
+    // A temporary directory of this test's own: real drills of other test files, in other workers,
+    // create and remove theirs in the shared one meanwhile.
+    const own = mkdtempSync(join(tmpdir(), 'cli-test-'));
+    chmodSync(own, 0o755); // the servers' user must reach it, as it reaches the shared one
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
     const before = realDirs();
     try {
       const t = fakeIo();
@@ -39,7 +45,11 @@ describe('failover drill --real-postgres: bad input exits 2', () => {
       expect(t.stderr()).toContain(`port ${port} on 127.0.0.1 is in use (the DNS relay)`);
       expect(performance.now() - started).toBeLessThan(20_000);
       expect(realDirs()).toEqual(before);
+      expect(before).toEqual([]);
     } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
       blocker.close();
     }
   });
