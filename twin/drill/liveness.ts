@@ -34,6 +34,8 @@ export interface FaultTruth {
    * (a `primary-crash` after a failback rebuilt the original site as a replica hits the standby).
    */
   replica?: boolean;
+  /** The instance a crash hit (RDS instances). */
+  instanceId?: string;
   /** The Region of a Region fault. */
   region?: string;
   /** Replica lag set by `replica-lag` (s); how long an `alarm-flap` lasts (count × every, s). */
@@ -299,7 +301,7 @@ function standbyDown(f: LivenessFacts, at?: number): Interval[] {
   return [
     // A replica-crash after a failover hits the configured standby, the writer then: not the standby down.
     ...f.truth.faults
-      .filter((x) => x.effective && x.fault === 'replica-crash' && x.replica !== false)
+      .filter((x) => x.effective && x.fault === 'replica-crash' && !hitTheWriter(f, x))
       .map((x) => ({ from: x.at, to: Infinity, why: 'the standby crashed' })),
     // The original primary's site, rebuilt as a replica by a failback, is the standby of the moment.
     ...intervals(
@@ -311,10 +313,22 @@ function standbyDown(f: LivenessFacts, at?: number): Interval[] {
   ].sort((a, b) => a.from - b.from);
 }
 
+/**
+ * Whether a crash of the configured standby hit the writer of the moment: the instance was no read
+ * replica then and a promotion of it had completed (a cold standby the failover is still creating,
+ * or a promotion still under way, is the standby yet). Without the instance's id (a cluster), the
+ * replica flag alone.
+ */
+function hitTheWriter(f: LivenessFacts, x: FaultTruth): boolean {
+  if (x.replica !== false) return false;
+  if (x.instanceId === undefined) return true;
+  return f.promotions.some((p) => p.instanceId === x.instanceId && p.completedAt !== undefined && p.completedAt <= x.at);
+}
+
 /** When a replica-crash hit the writer of the moment (the configured standby, after a failover): it has no recovery. */
 const writerCrashed = (f: LivenessFacts): Interval[] =>
   f.truth.faults
-    .filter((x) => x.effective && x.fault === 'replica-crash' && x.replica === false)
+    .filter((x) => x.effective && x.fault === 'replica-crash' && hitTheWriter(f, x))
     .map((x) => ({ from: x.at, to: Infinity, why: 'the writer crashed (the configured standby, the writer since the failover)' }));
 
 const overlaps = (list: Interval[], from: number, to: number): Interval | undefined => list.find((i) => i.from <= to && i.to > from);
@@ -436,6 +450,19 @@ function worldEvidence(f: LivenessFacts, x: { e: ExecutionRecord; cause: string;
     const w = gaveUp ? undefined : overlaps(writerCrashed(f), from, to);
     if (w) found.push(`${w.why} at ${at(f, w.from)}`);
   }
+  // The instance this run promoted crashed while the run still needed it (a cold standby it
+  // activated, a replica it promoted): whatever the instance's role by then.
+  const promotedHere = new Set(f.promotions.filter((p) => p.executionArn === x.e.arn).map((p) => p.instanceId));
+  const promotedCrash = f.truth.faults.find(
+    (c) =>
+      c.effective &&
+      (c.fault === 'replica-crash' || c.fault === 'primary-crash') &&
+      c.instanceId !== undefined &&
+      promotedHere.has(c.instanceId) &&
+      c.at >= from &&
+      c.at <= to,
+  );
+  if (promotedCrash) found.push(`the instance the run promoted (${promotedCrash.instanceId}) crashed at ${at(f, promotedCrash.at)}`);
   const lag = f.truth.faults.filter((l) => l.effective && l.fault === 'replica-lag' && (l.seconds ?? 0) > 0 && l.at <= to).pop();
   if (lag && !f.truth.faults.some((l) => l.effective && l.fault === 'replica-lag' && l.at > lag.at && l.at <= to && (l.seconds ?? 0) === 0)) {
     found.push(`the replica lagged ${lag.seconds} s from ${at(f, lag.at)}`);

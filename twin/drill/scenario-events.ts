@@ -284,10 +284,13 @@ export function roleResources(world: World, db: DeployedDatabase): RoleResources
   return { primary: siteResource(world, db.primary), standby: siteResource(world, db.standby) };
 }
 
-/** Whether the instance a role fault hits is a read replica now (`replica`): the standby of the moment, whatever its role at the start. */
-function replicaNow(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): { replica?: boolean } {
+/**
+ * Whether the instance a role fault hits is a read replica now (`replica`): the standby of the
+ * moment, whatever its role at the start; and which instance it is (`instanceId`).
+ */
+function replicaNow(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): { replica?: boolean; instanceId?: string } {
   if (site.kind === 'cluster') return {};
-  return { replica: !!world.rds.getInstance(t.id, t.region)?.source };
+  return { replica: !!world.rds.getInstance(t.id, t.region)?.source, instanceId: t.id };
 }
 
 export function isCrashed(world: World, site: DeployedDatabase['standby'], t: FollowedTarget): boolean {

@@ -664,6 +664,30 @@ describe('escalation-justified', () => {
       /PromotionFailedError .* the world shows nothing that would cause it/,
     ],
     [
+      'a crash of the cold standby a failover is still activating (no replica, its promotion not completed) is the standby down',
+      facts({
+        faults: [{ at: at(400), fault: 'replica-crash', effective: true, role: 'standby', replica: false, instanceId: 'orders-cold' }],
+        // An earlier run's activation, still under way at the crash (it completes at 490 s).
+        promotions: [promotion(400 - 1, 'orders-cold', 'arn:other-run')],
+        executions: [execution({ escalatedAt: 600, error: 'StandbyNotReady', message: 'the standby was still failed after 3600 s' })],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world confirms: the standby crashed at t=400s/,
+    ],
+    [
+      'the instance the run itself promoted crashing while the run needed it confirms the run, whatever its role by then',
+      facts({
+        // Promoted by this run (completed at 290 s), crashed at 400 s before the run verified writes.
+        faults: [{ at: at(400), fault: 'replica-crash', effective: true, role: 'standby', replica: false, instanceId: 'orders-replica' }],
+        promotions: [promotion(200)],
+        executions: [execution({ escalatedAt: 600, error: 'WritesNotYetVisibleError', message: 'writes through the DNS name failed' })],
+        writerAtEnd: null,
+      }),
+      true,
+      /the world confirms: the instance the run promoted \(orders-replica\) crashed at t=400s/,
+    ],
+    [
       'but it is the writer down for a failback, which needs it',
       facts({
         faults: [{ at: at(100), fault: 'replica-crash', effective: true, role: 'standby', replica: false }],
