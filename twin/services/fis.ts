@@ -168,6 +168,10 @@ interface Experiment {
   gen: number;
 }
 
+/** A resource's tags as IAM condition keys (`aws:ResourceTag/<key>`). */
+const resourceTagContext = (tags: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+
 /** What the fis model needs of the world (twin/ports.ts). */
 export type FisWorld = TwinCore &
   ApiCaller & {
@@ -214,7 +218,7 @@ export class FisService implements ServiceModel {
       case 'StartExperiment': {
         // The template's tags are its resource tags (aws:ResourceTag/<key>).
         const template = input.experimentTemplateId ? this.templates.get(input.experimentTemplateId) : undefined;
-        const resourceTags = Object.fromEntries(Object.entries(template?.tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+        const resourceTags = resourceTagContext(template?.tags);
         return {
           action,
           resources: [`${base}:experiment-template/${input.experimentTemplateId ?? '*'}`, `${base}:experiment/*`],
@@ -225,7 +229,7 @@ export class FisService implements ServiceModel {
       case 'StopExperiment': {
         // An experiment's tags are its resource tags (aws:ResourceTag/<key>).
         const e = input.id ? this.experiments.get(input.id) : undefined;
-        const resourceTags = Object.fromEntries(Object.entries(e?.region === ctx.region ? e.tags : {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+        const resourceTags = resourceTagContext(e?.region === ctx.region ? e.tags : undefined);
         return { action, resources: [`${base}:experiment/${input.id ?? '*'}`], context: { 'aws:RequestedRegion': ctx.region, ...resourceTags } };
       }
       default:
