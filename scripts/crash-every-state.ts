@@ -7,7 +7,7 @@
  * scenario reaches and the failing cases; `--json FILE` writes them.
  *
  *   npx tsx scripts/crash-every-state.ts [--workflow failover|failback] [--recover redrive|restart]
- *                                        [--state "name"] [--json out.json] [--chunk 40]
+ *                                        [--state "name"] [--states-matching REGEX] [--json out.json] [--chunk 40]
  *
  * The test suite runs a representative subset (test/twin/drill/crash-every-state.test.ts); this
  * runs everything (one drill per case: about 2-4 s each, 15-25 minutes in all on this machine).
@@ -51,6 +51,7 @@ const { values } = parseArgs({
     workflow: { type: 'string' },
     recover: { type: 'string' },
     state: { type: 'string' },
+    'states-matching': { type: 'string' },
     json: { type: 'string' },
     chunk: { type: 'string', default: '40' },
     child: { type: 'string' },
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     if (values.workflow && values.workflow !== workflow) continue;
     for (const { state, base } of cases[workflow]) {
       if (values.state && values.state !== state) continue;
+      if (values['states-matching'] && !new RegExp(values['states-matching']).test(state)) continue;
       for (const recover of RECOVERIES) if (!values.recover || values.recover === recover) todo.push({ workflow, state, recover, file: base.file });
     }
   }

@@ -2,8 +2,9 @@
  * Fencing decisions, from the facts the handler reads (plain data) to what it sends next or
  * returns: what an instance status means for open sessions and whose sessions are cut, which
  * ingress rules are revoked and when a group counts as closed, where the isolation group comes from
- * and what comes after the swap, how revoked rules and isolated instances are merged into the fence
- * record, whether an error is recorded or retried, and when the fence counts as confirmed. The
+ * and what comes after the swap, which originals the fence record must keep before a change (the
+ * record itself: lambdas/shared/fence-record.ts), whether an error is recorded or retried, and when
+ * the fence counts as confirmed. The
  * handler only carries these out (decide, then settle).
  *
  * A fence is confirmed only when both halves hold: new connections are refused (isolate/stop: only
@@ -15,9 +16,10 @@
 import { awsErrorName, isThrottling, isTransient, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
 import type { FenceMethod } from '../shared/config-schema.js';
 import type { FenceOutput } from '../shared/contracts.js';
+import { firstPermissions, mergeIsolated, mergeRevoked, type FenceRecord, type IsolationRecord, type RevokedRules } from '../shared/fence-record.js';
 
 export type FenceAction = FenceOutput['actions'][number];
-export type RevokedRules = FenceOutput['revoked'][number];
+export { mergeIsolated, mergeRevoked, stableJson, type FenceRecord, type IsolationRecord, type RevokedRules } from '../shared/fence-record.js';
 
 /** Instance states in which no client session can be open: nothing to cut. */
 const DOWN_STATUSES = new Set(['failed', 'stopped', 'stopping', 'rebooting', 'storage-full', 'deleting', 'restore-error']);
@@ -81,42 +83,6 @@ const INVALID_STATE = new Set(['InvalidDBInstanceState', 'InvalidDBInstanceState
 
 /** RDS refused a change for the instance's state now (InvalidDBInstanceState): look again and decide from what is there. */
 export const refusedForState = (err: unknown): boolean => INVALID_STATE.has(awsErrorName(err));
-
-/** JSON with sorted keys, so equal rules compare equal whatever their key order. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * Adds the rules about to be revoked from `groupId` to the saved ones (no duplicates), so a
- * re-run that finds fewer (or no) rules never loses what an earlier run revoked.
- */
-export function mergeRevoked(saved: readonly RevokedRules[], groupId: string, permissions: readonly unknown[]): { revoked: RevokedRules[]; changed: boolean } {
-  const revoked = saved.map((r) => ({ groupId: r.groupId, permissions: [...r.permissions] }));
-  let entry = revoked.find((r) => r.groupId === groupId);
-  if (!entry) {
-    entry = { groupId, permissions: [] };
-    revoked.push(entry);
-  }
-  const known = new Set(entry.permissions.map(stableJson));
-  let changed = false;
-  for (const p of permissions) {
-    const key = stableJson(p);
-    if (!known.has(key)) {
-      known.add(key);
-      entry.permissions.push(p);
-      changed = true;
-    }
-  }
-  return { revoked, changed };
-}
 
 /** One ingress rule as DescribeSecurityGroupRules returns it (one source per rule). */
 export interface SecurityGroupRuleLike {
@@ -186,10 +152,11 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /**
  * What the ingress rules listed now mean for a group being closed: none left (closed: `already-done`
  * when there were none to begin with), still some after every revoke (`failed`), else revoke them
- * by id; `record` is the fence record with them added when it must be saved first (rules are kept
- * BEFORE they are revoked).
+ * by id, or, when some of them are not in the fence record `saved` yet, keep those first (`record`:
+ * the group and its rules not saved yet, at most {@link firstPermissions}' share; rules are kept
+ * BEFORE they are revoked, and nothing is revoked until all of them are).
  */
-export type CloseStep = { kind: 'settled'; action: FenceAction } | { kind: 'revoke'; ruleIds: string[]; record?: RevokedRules[] };
+export type CloseStep = { kind: 'settled'; action: FenceAction } | { kind: 'revoke'; ruleIds: string[] } | { kind: 'record'; record: RevokedRules };
 
 export function closeStep(closing: Closing, rules: readonly ListedRule[], saved: readonly RevokedRules[]): CloseStep {
   const { action, round, refusals } = closing;
@@ -205,7 +172,8 @@ export function closeStep(closing: Closing, rules: readonly ListedRule[], saved:
     return { kind: 'settled', action: { action, result: 'failed', detail } };
   }
   const merged = mergeRevoked(saved, closing.groupId, rules.map(permissionOfRule));
-  return { kind: 'revoke', ruleIds: rules.map((r) => r.SecurityGroupRuleId!), ...(merged.changed ? { record: merged.revoked } : {}) };
+  if (merged.changed) return { kind: 'record', record: { groupId: closing.groupId, permissions: firstPermissions(merged.added) } };
+  return { kind: 'revoke', ruleIds: rules.map((r) => r.SecurityGroupRuleId!) };
 }
 
 /** EC2 answered a revoke of `asked` rules: `Return: false` revoked nothing; else the rules it lists (all asked, when it lists none). */
@@ -329,15 +297,6 @@ import { ISOLATION_GROUP_NAME, ISOLATION_TAG } from '../shared/names.js';
 
 export { ISOLATION_GROUP_NAME, ISOLATION_TAG };
 
-/** One instance isolated by a fence: its original groups, kept so the failback can restore them. */
-export interface IsolationRecord {
-  region: string;
-  instanceId: string;
-  vpcId: string;
-  isolationGroupId: string;
-  originalGroupIds: string[];
-}
-
 export interface VpcGroup {
   id: string;
   status: string;
@@ -377,21 +336,15 @@ export function originalGroups(saved: IsolationRecord | undefined, groups: reado
   return groups.filter((g) => g.id !== isolationGroupId && g.status !== 'adding').map((g) => g.id);
 }
 
-/** Adds or keeps the isolation record of one instance (the first originals recorded win). */
-export function mergeIsolated(saved: readonly IsolationRecord[], entry: IsolationRecord): { isolated: IsolationRecord[]; changed: boolean } {
-  const isolated = saved.map((r) => ({ ...r, originalGroupIds: [...r.originalGroupIds] }));
-  const i = isolated.findIndex((r) => r.region === entry.region && r.instanceId === entry.instanceId);
-  if (i < 0) return { isolated: [...isolated, entry], changed: true };
-  const old = isolated[i]!;
-  const merged: IsolationRecord = {
-    ...old,
-    vpcId: entry.vpcId,
-    isolationGroupId: entry.isolationGroupId,
-    originalGroupIds: old.originalGroupIds.length > 0 ? old.originalGroupIds : entry.originalGroupIds,
-  };
-  const changed = stableJson(merged) !== stableJson(old);
-  isolated[i] = merged;
-  return { isolated, changed };
+/**
+ * The isolation record to keep before the swap: the instance's entry, when a swap is asked now
+ * (ModifyDBInstance replaces its groups) and the record the fence was given does not hold it as
+ * is. Nothing when no swap is asked (the instance is down, busy, isolated or being isolated):
+ * nothing is changed then, the entry is kept by the call that swaps.
+ */
+export function isolationToRecord(saved: readonly IsolationRecord[], entry: IsolationRecord, first: InstanceFacts): IsolationRecord | undefined {
+  if (isolationPlanOf(first, entry.isolationGroupId) !== 'swap') return undefined;
+  return mergeIsolated(saved, entry).changed ? entry : undefined;
 }
 
 /** The saved isolation record of an instance, if any. */
@@ -521,7 +474,7 @@ export function isolationStep(seen: IsolationSeen): IsolationStep {
   const now = seen.last.status ?? statusOf(seen.first);
   const originals = seen.entry.originalGroupIds.join(', ') || '(none)';
   if (plan === 'down') {
-    const detail = `instance is ${now}: RDS takes no connection and refuses changes; original groups ${originals} recorded, isolated in ${groupId} when it answers again`;
+    const detail = `instance is ${now}: RDS takes no connection and refuses changes; nothing changed (its groups ${originals} are kept when it is isolated), isolated in ${groupId} when it answers again`;
     return { kind: 'cut', isolation: { action, result: 'skipped', detail }, plan };
   }
   if (plan !== 'isolated') {
@@ -529,8 +482,14 @@ export function isolationStep(seen: IsolationSeen): IsolationStep {
     return { kind: 'settled', acts: notIsolated(instanceId, isolation, `instance is ${now}: not isolated, sessions not cut`, now) };
   }
   const before = seen.first.groups;
-  const result = seen.recorded && before.length === 1 && before[0]!.id === groupId ? 'already-done' : 'done';
-  const detail = `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; originals ${originals} kept`;
+  // Isolated before this call looked (an earlier attempt or run): nothing done now; its originals are in the record of the run that swapped.
+  const already = before.length === 1 && before[0]!.id === groupId;
+  const result = already ? 'already-done' : 'done';
+  const kept =
+    seen.entry.originalGroupIds.length > 0 || !already
+      ? `originals ${originals} kept`
+      : 'isolated before this attempt (its originals are kept by the attempt that swapped)';
+  const detail = `only ${groupId} (${ISOLATION_GROUP_NAME}, no inbound rule) is active; ${kept}`;
   return { kind: seen.stop ? 'stop' : 'cut', isolation: { action, result, detail }, plan };
 }
 
@@ -568,12 +527,6 @@ export function isolationConfirmed(isolation: FenceAction, sessions: FenceAction
 
 /** How a site is fenced: Aurora clusters always by revoking ingress; instances by `failover.fenceMethod` (default isolate). */
 export const fenceMethodOf = (aurora: boolean, configured: FenceMethod | undefined): FenceMethod => (aurora ? 'revoke-ingress' : (configured ?? 'isolate'));
-
-/** What the fence record holds after this call (revoked rules and isolated instances, all calls together). */
-export interface FenceRecord {
-  revoked: RevokedRules[];
-  isolated: IsolationRecord[];
-}
 
 /** What the fence did: revoke-ingress (`ingress` per group, then the sessions), or isolate/stop (the isolation, then the sessions). */
 export type FenceActs =

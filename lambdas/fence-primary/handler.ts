@@ -2,7 +2,7 @@
  * fence-primary: makes sure the old primary can take no more writes, even if it comes back.
  * The method is `failover.fenceMethod` (Aurora clusters always use revoke-ingress):
  *  - isolate (default): swaps the instance's VPC security groups for the deny-all isolation group
- *    of its VPC (found by name, or created, tagged), the original groups saved first in the fence
+ *    of its VPC (found by name, or created, tagged), the original groups kept first in the fence
  *    record `FENCE#<incidentId>` so a failback can restore them; waits until DescribeDBInstances
  *    shows only the isolation group, `active` (the swap is asynchronous); then cuts the sessions
  *    already open (security groups are stateful): reboots the instance;
@@ -10,20 +10,23 @@
  *    (not a replica, no replicas), else reboots it;
  *  - revoke-ingress: revokes every ingress rule of the site's dedicated `securityGroupIds` by rule
  *    id (DescribeSecurityGroupRules, then RevokeSecurityGroupIngress SecurityGroupRuleIds; the
- *    rules are saved in the fence record BEFORE they are revoked), describes the group again and
+ *    rules are kept in the fence record BEFORE they are revoked), describes the group again and
  *    counts it closed only when no ingress rule is left (a refused revoke revoked nothing: it is
  *    looked at again, never taken as "already revoked"), then reboots the instance (the Aurora
  *    writer). See docs/aws-behaviour.md "Revoking ingress rules".
+ * The fence record is the workflow's to keep (lambdas/shared/fence-record.ts): the function gets
+ * it as `saved` and, before a swap or a revoke whose originals it does not hold, throws
+ * RecordOriginalsFirst with them, having changed nothing; the workflow has record-fence keep them
+ * and invokes the function again with the merged record.
  * An instance already down in a state where RDS takes no connection and refuses changes (failed,
- * stopped, ...) counts as fenced; its originals are recorded and the failback fences the original
- * site again before anything else. With `site: 'standby'` the other site of the given view is
+ * stopped, ...) counts as fenced (nothing is changed, so nothing is recorded); the failback fences
+ * the original site again before anything else. With `site: 'standby'` the other site of the given view is
  * fenced. Never deletes anything. Failures are recorded as `failed` actions and make the fence
  * unconfirmed (the workflow applies the fencing policy); throttling is thrown (retried), and so is
  * an isolation still being applied after the polls (ResourceBusyError: retried, then escalated).
  * See docs/aws-behaviour.md "Security groups: connection tracking and asynchronous changes".
  *
- * Env: TABLE_NAME (fence record), AWS_REGION (control Region, for the table).
- * Clients: EC2 and RDS in the fenced site's Region.
+ * Clients: EC2 and RDS in the fenced site's Region (no DynamoDB: the record is record-fence's).
  */
 import {
   CreateSecurityGroupCommand,
@@ -33,7 +36,6 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
@@ -42,15 +44,13 @@ import {
   RebootDBInstanceCommand,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type * as z from 'zod/mini';
-import { toFailoverError } from '../shared/aws-errors.js';
-import { ownRegion, regional } from '../shared/clients.js';
+import { regional } from '../shared/clients.js';
 import type { DatabaseConfig } from '../shared/config-schema.js';
 import { isAurora } from '../shared/config-values.js';
-import { fenceInput, type FenceOutput, fenceOutput } from '../shared/contracts.js';
+import { fenceInput, fenceOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { ResourceBusyError, TransientAwsError } from '../shared/errors.js';
+import { emptyFenceRecord, RecordOriginalsFirst, type FenceRecord } from '../shared/fence-record.js';
 import { logger } from '../shared/logger.js';
 import { currentRoles } from '../shared/roles.js';
 import {
@@ -70,7 +70,7 @@ import {
   isolationOf,
   isolationPlanOf,
   isolationStep,
-  mergeIsolated,
+  isolationToRecord,
   notIsolated,
   planAfterRefusedSwap,
   rebootRefused,
@@ -89,30 +89,15 @@ import {
   type InstanceFacts,
   type IsolationActs,
   type IsolationPlan,
-  type IsolationRecord,
   type InstanceToCut,
   type IsolationStep,
-  type RevokedRules,
   type SessionsCut,
   type SessionsSettled,
 } from './core.js';
 
-const TABLE_NAME = process.env.TABLE_NAME ?? '';
-const REGION = ownRegion();
 /** The isolation swap is asynchronous: DescribeDBInstances is read up to this many times, this far apart. */
 const ISOLATION_POLLS = 10;
 const ISOLATION_POLL_MS = 3000;
-
-/** What the fence record keeps: revoked rules (revoke-ingress) and isolated instances (isolate, stop). */
-interface FenceState {
-  revoked: RevokedRules[];
-  isolated: IsolationRecord[];
-}
-
-/** Key of the fence record of an incident. */
-export const fenceKey = (incidentId: string): { pk: string; sk: string } => ({ pk: `FENCE#${incidentId}`, sk: 'FENCE' });
-
-type FenceInput = z.output<typeof fenceInput>;
 
 /** Carries out the core's decision about an error: the failed action to record, or TransientAwsError thrown (retried). */
 function failedOrThrow(err: unknown, action: string, operation: string): FenceAction {
@@ -124,24 +109,23 @@ function failedOrThrow(err: unknown, action: string, operation: string): FenceAc
 export const handler = defineHandler('fence-primary', { input: fenceInput, output: fenceOutput }, async (input) => {
   // The site to fence, as the primary of the view (the standby: the roles swapped, see roles.ts).
   const db = input.site === 'standby' ? currentRoles(input.database, 'standby') : input.database;
-  const ddb = regional(DynamoDBClient, REGION);
   const ec2 = regional(EC2Client, db.primary.region);
   const rds = regional(RDSClient, db.primary.region);
 
-  const state = await readState(ddb, input.incidentId);
+  // What the fence record holds (the workflow's, from record-fence): nothing is changed before its original is in it.
+  const state: FenceRecord = input.saved ?? emptyFenceRecord();
   const method = fenceMethodOf(isAurora(db.engine), db.failover.fenceMethod);
 
   let acts: FenceActs;
   if (method === 'revoke-ingress') {
-    const ingress = await revokeIngress(ec2, ddb, input, db, state);
+    const ingress = await revokeIngress(ec2, db, state);
     const { action: sessions, instanceStatus } = await cutSessions(rds, db);
     acts = { method, ingress, sessions, instanceStatus };
   } else {
-    const r = await isolate(ec2, rds, ddb, input, db, state, method === 'stop');
+    const r = await isolate(ec2, rds, db, state, method === 'stop');
     acts = { method, isolation: r.isolation, sessions: r.sessions, plan: r.plan, instanceStatus: r.instanceStatus };
   }
-  const output = fenceOutcome(acts, { revoked: state.revoked, isolated: state.isolated });
-  await saveFence(ddb, input, state, new Date(), output);
+  const output = fenceOutcome(acts, state);
   logger.info('fence applied', {
     database: db.name,
     site: input.site,
@@ -170,14 +154,14 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
  * revoke-ingress: every ingress rule of the site's dedicated groups is saved, then revoked by its
  * rule id; the group is closed only when a describe after the revoke shows no ingress rule.
  */
-async function revokeIngress(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, db: DatabaseConfig, state: FenceState): Promise<FenceAction[]> {
+async function revokeIngress(ec2: EC2Client, db: DatabaseConfig, state: FenceRecord): Promise<FenceAction[]> {
   const groups = db.primary.securityGroupIds ?? [];
   const ingress = unconfiguredIngress(groups);
-  for (const groupId of groups) ingress.push(await closeGroup(ec2, ddb, input, state, groupId));
+  for (const groupId of groups) ingress.push(await closeGroup(ec2, state, groupId));
   return ingress;
 }
 
-async function closeGroup(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput, state: FenceState, groupId: string): Promise<FenceAction> {
+async function closeGroup(ec2: EC2Client, state: FenceRecord, groupId: string): Promise<FenceAction> {
   let closing = closingStarted(groupId);
   // A rule listing filtered by an unknown group id is just empty: make sure the group exists (a
   // configured group that does not is InvalidGroup.NotFound here, never "no ingress rules left").
@@ -195,10 +179,8 @@ async function closeGroup(ec2: EC2Client, ddb: DynamoDBClient, input: FenceInput
     }
     const step = closeStep(closing, rules, state.revoked);
     if (step.kind === 'settled') return step.action;
-    if (step.record) {
-      state.revoked = step.record;
-      await saveFence(ddb, input, state, new Date()); // the rules are kept BEFORE they are revoked
-    }
+    // The rules are kept BEFORE they are revoked: nothing is revoked until the record holds them all.
+    if (step.kind === 'record') throw new RecordOriginalsFirst({ revoked: [step.record], isolated: [] });
     try {
       const out = await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: step.ruleIds }));
       closing = revokeAnswered(closing, step.ruleIds.length, out);
@@ -261,15 +243,7 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * isolate / stop: the instance gets only the isolation group (originals saved first), observed
  * `active`; then its open sessions are cut (stop where RDS allows and `stop`, else reboot).
  */
-async function isolate(
-  ec2: EC2Client,
-  rds: RDSClient,
-  ddb: DynamoDBClient,
-  input: FenceInput,
-  db: DatabaseConfig,
-  state: FenceState,
-  stop: boolean,
-): Promise<IsolationActs> {
+async function isolate(ec2: EC2Client, rds: RDSClient, db: DatabaseConfig, state: FenceRecord, stop: boolean): Promise<IsolationActs> {
   const { instanceId, region } = db.primary;
   if (!instanceId) return unconfiguredIsolation();
   const action = `isolate ${instanceId}`;
@@ -290,11 +264,9 @@ async function isolate(
     return notIsolated(instanceId, failedOrThrow(err, action, `the isolation group of ${first.vpcId}`), 'not isolated', status);
   }
   const entry = isolationEntry(region, instanceId, first, saved, groupId);
-  const merged = mergeIsolated(state.isolated, entry);
-  if (merged.changed) {
-    state.isolated = merged.isolated;
-    await saveFence(ddb, input, state, new Date()); // the originals are kept BEFORE the swap
-  }
+  // The originals are kept BEFORE the swap: nothing is swapped until the record holds them.
+  const unsaved = isolationToRecord(state.isolated, entry, first);
+  if (unsaved) throw new RecordOriginalsFirst({ revoked: [], isolated: [unsaved] });
 
   const seen = await swapAndObserve(rds, instanceId, groupId, first);
   if ('acts' in seen) return seen.acts;
@@ -361,48 +333,6 @@ async function sessionsAfterIsolation(
   } catch (err) {
     if (!refusedForState(err)) return { action: failedOrThrow(err, `stop ${instanceId}`, 'StopDBInstance'), instanceStatus: null };
     return stopRefused(await cutSessions(rds, db), (err as Error).message);
-  }
-}
-
-async function readState(ddb: DynamoDBClient, incidentId: string): Promise<FenceState> {
-  try {
-    const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(fenceKey(incidentId)), ConsistentRead: true }));
-    const item = out.Item ? unmarshall(out.Item) : undefined;
-    return {
-      revoked: Array.isArray(item?.revoked) ? (item.revoked as RevokedRules[]) : [],
-      isolated: Array.isArray(item?.isolated) ? (item.isolated as IsolationRecord[]) : [],
-    };
-  } catch (err) {
-    throw toFailoverError(err, 'DynamoDB GetItem (fence record)');
-  }
-}
-
-/** Writes the fence record: the revoked rules and isolated instances (always), and the outcome once known. */
-async function saveFence(ddb: DynamoDBClient, input: FenceInput, state: FenceState, now: Date, outcome?: FenceOutput): Promise<void> {
-  const values: Record<string, unknown> = {
-    ':revoked': state.revoked,
-    ':isolated': state.isolated,
-    ':database': input.database.name,
-    ':epoch': input.epoch,
-    ':now': now.toISOString(),
-  };
-  let set = 'revoked = :revoked, isolated = :isolated, #database = :database, epoch = :epoch, updatedAt = :now, createdAt = if_not_exists(createdAt, :now)';
-  if (outcome) {
-    set += ', confirmed = :confirmed, actions = :actions, instanceStatus = :instanceStatus';
-    Object.assign(values, { ':confirmed': outcome.confirmed, ':actions': outcome.actions, ':instanceStatus': outcome.instanceStatus });
-  }
-  try {
-    await ddb.send(
-      new UpdateItemCommand({
-        TableName: TABLE_NAME,
-        Key: marshall(fenceKey(input.incidentId)),
-        UpdateExpression: `SET ${set}`,
-        ExpressionAttributeNames: { '#database': 'database' },
-        ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
-      }),
-    );
-  } catch (err) {
-    throw toFailoverError(err, 'DynamoDB UpdateItem (fence record)');
   }
 }
 

@@ -31,6 +31,7 @@ export const FUNCTION_NAMES = [
   'check-data-loss-budget',
   'request-approval',
   'fence-primary',
+  'record-fence',
   'promote-standby',
   'check-standby',
   'switch-dns',
@@ -490,12 +491,25 @@ export type ApprovalResult = z.infer<typeof approvalResult>;
 export const requestApprovalOutput = schema(() => z.object({ approvalId: z.string(), expiresAt: z.string() }));
 
 // ---------------------------------------------------------------- fence-primary
+/** The fence record of an incident (`FENCE#<id>`, lambdas/shared/fence-record.ts): revoked rules and isolated instances. */
+const revokedRules = schema(() => z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })));
+const isolatedInstances = schema(() =>
+  z.array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) })),
+);
+const fenceRecord = schema(() => z.object({ revoked: revokedRules, isolated: isolatedInstances }));
+
 export const fenceInput = schema(() =>
   z.object({
     ...withDatabase,
     epoch: z.number().check(z.int()),
     /** The incident whose fence record (FENCE#<id>) keeps the revoked rules and the isolated instances' original groups. */
     incidentId: z.string(),
+    /**
+     * What that record holds, as record-fence last returned it to the workflow (absent: nothing
+     * known, taken as empty). The function changes nothing whose original it does not hold: it
+     * throws RecordOriginalsFirst with those instead (lambdas/shared/fence-record.ts).
+     */
+    saved: z.optional(fenceRecord),
     /**
      * The site to fence: `primary` (the writer of the given view), or `standby` (the other site: the
      * failback fences the original site as soon as it answers again, before it rebuilds it).
@@ -520,13 +534,10 @@ export const fenceOutput = schema(() =>
      */
     cutPending: z._default(z.boolean(), false),
     actions: z.array(z.object({ action: z.string(), result: z.enum(['done', 'already-done', 'failed', 'skipped']), detail: z.string() })),
-    /** Ingress rules revoked, per security group, kept so a failback can restore them. */
-    revoked: z.array(z.object({ groupId: z.string(), permissions: z.array(z.unknown()) })),
-    /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, kept so a failback can restore them. */
-    isolated: z._default(
-      z.array(z.object({ region: z.string(), instanceId: z.string(), vpcId: z.string(), isolationGroupId: z.string(), originalGroupIds: z.array(z.string()) })),
-      [],
-    ),
+    /** Ingress rules revoked, per security group, as the fence record keeps them so a failback can restore them. */
+    revoked: revokedRules,
+    /** Instances isolated (fenceMethod isolate or stop): their original VPC security groups, as the fence record keeps them. */
+    isolated: z._default(isolatedInstances, []),
     instanceStatus: z.nullable(z.string()),
   }),
 );
@@ -825,6 +836,21 @@ export const preserveOutput = schema(() =>
     status: z.nullable(z.string()),
   }),
 );
+
+// ---------------------------------------------------------------- record-fence
+export const recordFenceInput = schema(() =>
+  z.object({
+    /** The database's name, kept on the record. */
+    database: z.string().check(z.minLength(1)),
+    /** The incident whose fence record (FENCE#<id>) is written: the one the fence was given. */
+    incidentId: z.string().check(z.minLength(1)),
+    epoch: z.number().check(z.int()),
+    /** fence-primary's RecordOriginalsFirst as the workflow caught it: its Cause carries what to keep. */
+    unsaved: z.object({ Error: z.literal('RecordOriginalsFirst'), Cause: z.string() }),
+  }),
+);
+/** The whole record after the merge: the fence's `saved` when it is invoked again. */
+export const recordFenceOutput = fenceRecord;
 
 // ---------------------------------------------------------------- restore-ingress
 export const restoreIngressInput = schema(() =>
@@ -1139,6 +1165,7 @@ export const CONTRACTS = {
     },
   },
   'fence-primary': { input: fenceInput, output: fenceOutput },
+  'record-fence': { input: recordFenceInput, output: recordFenceOutput },
   'promote-standby': { input: promoteInput, output: promoteOutput },
   'check-standby': { input: checkStandbyInput, output: checkStandbyOutput },
   'switch-dns': { input: switchDnsInput, output: switchDnsOutput },

@@ -95,6 +95,21 @@ export class AmbiguousExperimentTemplate extends TerminalError {
   override readonly name = 'AmbiguousExperimentTemplate';
 }
 
+/**
+ * fence-primary would change something whose original the fence record it was given does not
+ * hold: nothing was changed. The message is the part of the record to keep first (JSON of a
+ * FenceRecord, lambdas/shared/fence-record.ts); the workflow catches this error by name, has
+ * record-fence merge it into the record, and invokes the fence again with the merged record.
+ * Neither transient nor terminal: a step, not a failure.
+ */
+export class RecordOriginalsFirst extends FailoverError {
+  override readonly name = 'RecordOriginalsFirst';
+  /** @param unsaved the part of the fence record to keep (a FenceRecord: this module imports nothing) */
+  constructor(unsaved: { revoked: readonly unknown[]; isolated: readonly unknown[] }) {
+    super(JSON.stringify(unsaved));
+  }
+}
+
 /** Why an approval answer was refused (see {@link ApprovalRefusedError}). */
 export type ApprovalRefusal = 'not-found' | 'expired' | 'already-decided';
 
@@ -129,6 +144,8 @@ export const ERROR_NAMES = {
   /** start-fault-experiment (lambdas/start-fault-experiment/core.ts): no template, or several, for a drill's fault. */
   noExperimentTemplate: 'NoExperimentTemplate',
   ambiguousExperimentTemplate: 'AmbiguousExperimentTemplate',
+  /** fence-primary (lambdas/shared/fence-record.ts): keep these originals in the fence record first; nothing was changed. */
+  recordOriginalsFirst: 'RecordOriginalsFirst',
 } as const;
 
 /** The Lambda service errors Step Functions recommends retrying (docs/aws-behaviour.md §6, CDK default). */

@@ -222,7 +222,7 @@ const only = (statements: PolicyStatement[], wildcards: WildcardGrant[] = []): F
 export const TABLE_PARTITIONS = {
   /** manage-lease: one item per configured database, `DB#<name>`. */
   database: (name: string): string => `DB#${name}`,
-  /** fence-primary writes and restore-ingress reads the fence record of an incident. */
+  /** record-fence writes and restore-ingress reads the fence record of an incident. */
   fence: 'FENCE#*',
   /** record-incident: the incident record. */
   incident: 'INCIDENT#*',
@@ -266,11 +266,12 @@ function topicAccess(res: ControlResourceArns, withKey = true): PolicyStatement[
  * | probe-vantage | invoke `${prefix}-probe` in each vantage Region; describe each primary |
  * | check-data-loss-budget | GetMetricData (`*`); describe each standby (instance, or Aurora cluster); cold: the automated backups |
  * | request-approval | write the table; publish to the topic; Query the pending-approvals index and SendTaskSuccess (`*`) to withdraw a verdict question a new trigger supersedes |
- * | fence-primary | describe/revoke ingress of the primaries' security groups; describe and reboot the primary; write the table |
+ * | fence-primary | describe/revoke ingress of the primaries' security groups; describe and reboot the primary; isolate (modify), stop the primary (no table: record-fence keeps the fence record) |
  * | promote-standby | promote/modify the standby instance, or fail over the global cluster, or update the cold stack |
  * | check-standby | describe the standby (instance, cluster and global cluster, or cold stack) |
  * | switch-dns | change/list the record sets of each hosted zone |
  * | verify-writes, heartbeat | read the configured secrets / IAM db auth; heartbeat also PutMetricData, DescribeAlarms on its own site's heartbeat alarms and PutEvents of only "Heartbeat Failed" on the product bus |
+ * | record-fence | GetItem/UpdateItem on the fence records (`FENCE#*`) |
  * | record-incident | write the table; publish; PutEvents on the product bus; PutMetricData |
  * | plan-failback | nothing (pure) |
  * | check-original-site | describe both sites (instances; Aurora: clusters and the global cluster) |
@@ -477,11 +478,13 @@ export function controlFunctionPermissions(
           ...stmt(['rds:ModifyDBInstance'], isolated),
           ...stmt(['rds:StopDBInstance'], stopped),
           ...stmt(['rds:DescribeDBClusters'], clusters),
-          ...tableAccess(res, 'write', [TABLE_PARTITIONS.fence]),
         ],
         wildcards,
       );
     }
+    case 'record-fence':
+      // Only the fence records: read, then a conditional update (GetItem, UpdateItem).
+      return only(tableAccess(res, 'write', [TABLE_PARTITIONS.fence], ['dynamodb:GetItem', 'dynamodb:UpdateItem']));
     case 'promote-standby':
       return merge(...dbs.flatMap(bothRoles).map((db) => standbyStatements(db, arns, 'promote')));
     case 'check-standby':

@@ -41,6 +41,7 @@ import {
   inOrder,
   makeRecord,
   makeStep,
+  fenceWithRecord,
   pollingLoop,
   raiseError,
   releaseAndRedeliver,
@@ -281,6 +282,8 @@ export interface FailbackWorkflowFunctions {
   readonly 'record-incident': WorkflowFunction;
   readonly 'request-approval': WorkflowFunction;
   readonly 'fence-primary': WorkflowFunction;
+  /** Keeps the fence's originals in the fence record before the fence changes them. */
+  readonly 'record-fence': WorkflowFunction;
   readonly 'promote-standby': WorkflowFunction;
   readonly 'check-standby': WorkflowFunction;
   readonly 'switch-dns': WorkflowFunction;
@@ -576,9 +579,9 @@ function stopNeverAnswered(f: Failback): IChainable {
  */
 function rebuildOriginalSite(f: Failback, next: IChainable): IChainable {
   const { scope } = f;
-  const fenceOriginal = f.step(
+  const fenceOriginal = fenceWithRecord(
+    f.step,
     S.fenceOriginal,
-    'fence-primary',
     { database: db(), epoch: epoch(), incidentId: failoverId(), site: 'standby' },
     '$.originalFence',
     f.failure,
@@ -1124,7 +1127,7 @@ function fenceThenDrain(f: Failback, promote: IChainable): IChainable {
       waitFirst: true,
     },
   ).start;
-  const fence = f.step(S.fence, 'fence-primary', { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.fence', f.failure);
+  const fence = fenceWithRecord(f.step, S.fence, { database: db(), epoch: epoch(), incidentId: failbackId() }, '$.fence', f.failure);
   fence.next(
     Choice.jsonPath(scope, S.isFenced, { comment: 'A planned switchover never promotes without a confirmed fence: zero data loss needs writes stopped.' })
       .when(

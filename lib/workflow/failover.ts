@@ -24,6 +24,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import {
+  Chain,
   Choice,
   Condition,
   Fail,
@@ -55,6 +56,7 @@ import {
   drillMarker,
   epoch,
   escalationPath,
+  fenceWithRecord,
   inOrder,
   makeRecord,
   makeStep,
@@ -399,6 +401,8 @@ export interface FailoverWorkflowFunctions {
   readonly 'check-data-loss-budget': WorkflowFunction;
   readonly 'request-approval': WorkflowFunction;
   readonly 'fence-primary': WorkflowFunction;
+  /** Keeps the fence's originals in the fence record before the fence changes them. */
+  readonly 'record-fence': WorkflowFunction;
   readonly 'promote-standby': WorkflowFunction;
   readonly 'check-standby': WorkflowFunction;
   readonly 'switch-dns': WorkflowFunction;
@@ -494,8 +498,8 @@ interface Failover {
    * (if one did), then goes on to `then`.
    */
   readonly releaseAndRedeliver: (names: RedeliveryNames, then: IChainable, when?: Condition) => IChainable;
-  /** Fences the old primary (fence-primary) into `$.fence`. */
-  readonly fenceStep: (name: string, failure: FailurePath) => LambdaInvoke;
+  /** Fences the old primary (fence-primary, its originals kept first: {@link fenceWithRecord}) into `$.fence`. */
+  readonly fenceStep: (name: string, failure: FailurePath) => Chain;
 }
 
 /** The states of one release that re-delivers: the release, the question, the re-delivery. */
@@ -548,7 +552,7 @@ function failoverKit(scope: Construct, props: FailoverDefinitionProps): Failover
     drillPath: DRILL,
   });
   const fenceStep = (name: string, failure: FailurePath) =>
-    step(name, 'fence-primary', { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
+    fenceWithRecord(step, name, { database: db(), epoch: epoch(), incidentId: incidentId() }, '$.fence', failure);
   const f: Failover = {
     scope,
     props,

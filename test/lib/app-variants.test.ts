@@ -237,7 +237,7 @@ describe('buildApp with a wide config', () => {
   });
 
   it('serves every database with one set of functions and state machines', () => {
-    expect(app.control.resources('AWS::Lambda::Function')).toHaveLength(24); // every function but the probe (probe stacks), start-fault-experiment (game days) included
+    expect(app.control.resources('AWS::Lambda::Function')).toHaveLength(25); // every function but the probe (probe stacks), start-fault-experiment (game days) included
     expect(app.control.resources('AWS::StepFunctions::StateMachine')).toHaveLength(2);
     expect(app.failover.States[FAILOVER_STATES.checkTrigger]).toBeDefined();
   });

@@ -279,13 +279,17 @@ describe('control stack: least privilege per function', () => {
     'fence-primary': [
       ...on(['rds:DescribeDBInstances', 'rds:RebootDBInstance'], [PRIMARY, REPLICA]),
       ...on(['rds:ModifyDBInstance'], [PRIMARY, REPLICA]),
-      ...tableFor(['FENCE#*']),
       'ec2:DescribeSecurityGroups on *',
       ...['us-east-1', 'us-west-2'].flatMap((r) => [
         `ec2:CreateSecurityGroup on arn:aws:ec2:${r}:${ACCOUNT}:vpc/*`,
         `ec2:CreateSecurityGroup on arn:aws:ec2:${r}:${ACCOUNT}:security-group/* if {"StringEquals":{"aws:RequestTag/rds-failover:purpose":"fence-isolation"}}`,
         `ec2:CreateTags on arn:aws:ec2:${r}:${ACCOUNT}:security-group/* if {"StringEquals":{"ec2:CreateAction":"CreateSecurityGroup"}}`,
       ]),
+    ],
+    // The fence record only: read, then a conditional update (never a whole PutItem).
+    'record-fence': [
+      ...items(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['FENCE#*']),
+      ...on(['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'], [KEY_ARN]),
     ],
     'promote-standby': on(['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [PRIMARY, REPLICA]),
     'check-standby': on(['rds:DescribeDBInstances'], [PRIMARY, REPLICA]),
@@ -444,6 +448,7 @@ describe('control stack: state machines', () => {
       'check-data-loss-budget',
       'request-approval',
       'fence-primary',
+      'record-fence',
       'promote-standby',
       'check-standby',
       'switch-dns',
@@ -485,6 +490,7 @@ describe('control stack: state machines', () => {
       'record-incident',
       'request-approval',
       'fence-primary',
+      'record-fence',
       'promote-standby',
       'check-standby',
       'switch-dns',

@@ -152,8 +152,13 @@ describe('failback definition: shape', () => {
   it('escalates through one path with the lease held; every other ending releases it', () => {
     expect(state(S.escalate)).toMatchObject({ Next: S.needsOperator });
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error' });
-    const catchTargets = new Set(allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next)));
+    // A fence's RecordOriginalsFirst goes to its record-fence step (kit/step.ts fenceWithRecord), not to a failure.
+    const catches = allStates(def).flatMap(([, s]) => (s.Catch as Array<{ Next: string; ErrorEquals: string[] }>) ?? []);
+    const catchTargets = new Set(catches.filter((c) => c.ErrorEquals[0] !== 'RecordOriginalsFirst').map((c) => c.Next));
     expect(catchTargets).toEqual(new Set([S.escalate, S.needsOperator, S.nobodyAnswered, S.rollBack]));
+    expect(new Set(catches.filter((c) => c.ErrorEquals[0] === 'RecordOriginalsFirst').map((c) => c.Next))).toEqual(
+      new Set([`${S.fenceOriginal}: keep originals`, `${S.fence}: keep originals`]),
+    );
     // Only the drain's own steps roll back; everything else escalates.
     const toRollBack = allStates(def)
       .filter(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).some((c) => c.Next === S.rollBack))

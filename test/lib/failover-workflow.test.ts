@@ -130,7 +130,13 @@ describe('failover definition: shape', () => {
     expect(state(S.countFenceEscalated).Next).toBe(S.fenceEscalated);
     expect(invokedFolder(state(S.fenceEscalated))).toBe('fence-primary');
     // Its own errors end the run (the lease stays held): never back into the escalation.
-    expect(state(S.fenceEscalated).Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: S.needsOperator, ResultPath: '$.escalationError' }]);
+    expect(state(S.fenceEscalated).Catch).toEqual([
+      { ErrorEquals: [ERROR_NAMES.recordOriginalsFirst], Next: `${S.fenceEscalated}: keep originals`, ResultPath: '$.fenceUnsaved' },
+      { ErrorEquals: ['States.ALL'], Next: S.needsOperator, ResultPath: '$.escalationError' },
+    ]);
+    expect(state(`${S.fenceEscalated}: keep originals`).Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], Next: S.needsOperator, ResultPath: '$.escalationError' },
+    ]);
     const choices = state(S.fencedEscalated).Choices as Array<{ Next: string }>;
     expect(choices.map((c) => c.Next)).toEqual([S.recordFencedEscalated, S.recordNeverFencedEscalated]);
     expect(state(S.fencedEscalated).Default).toBe(S.waitFenceEscalated);
@@ -326,7 +332,10 @@ describe('failover definition: shape', () => {
     });
     expect(state(REFENCE.promote)).toMatchObject({
       Next: S.checkWritable,
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: S.checkWritable, ResultPath: '$.refenceError' }],
+      Catch: [
+        { ErrorEquals: [ERROR_NAMES.recordOriginalsFirst], Next: `${REFENCE.promote}: keep originals`, ResultPath: '$.fenceUnsaved' },
+        { ErrorEquals: ['States.ALL'], Next: S.checkWritable, ResultPath: '$.refenceError' },
+      ],
     });
     const choices = (state(S.isWritable) as AslState & { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
     expect(choices).toEqual([
@@ -417,7 +426,12 @@ describe('failover definition: shape', () => {
     expect(state(S.stillUnfencedAfterEscalation).Default).toBe(S.needsOperator);
     expect(state(S.needsOperator)).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     // Nothing releases the lease on the way to the Fail state.
-    const catchTargets = allStates(def).flatMap(([, s]) => ((s.Catch as Array<{ Next: string }>) ?? []).map((c) => c.Next));
+    // (A fence's RecordOriginalsFirst is not an error: it goes to its record-fence step, see "keeps a fence's originals first".)
+    const catchTargets = allStates(def).flatMap(([, s]) =>
+      ((s.Catch as Array<{ Next: string; ErrorEquals: string[] }>) ?? [])
+        .filter((c) => c.ErrorEquals[0] !== ERROR_NAMES.recordOriginalsFirst)
+        .map((c) => c.Next),
+    );
     // An extra fence attempt during a wait (after an unfenced promotion) that fails goes on to the wait's own check;
     // a run that stands down (it holds no lease) does so even when it could not pass its trigger on;
     // a drill that cannot check its standby ends before its fault, the lease released.
@@ -438,6 +452,44 @@ describe('failover definition: shape', () => {
         S.recordDrillUnpromotable,
       ]),
     );
+  });
+
+  it("keeps a fence's originals first: every fence catches RecordOriginalsFirst into record-fence, which leads to the same fence given the record", () => {
+    const fences = allStates(def).filter(([, s]) => invokedFolder(s) === 'fence-primary');
+    const firsts = fences.filter(([name]) => !name.endsWith(', originals kept'));
+    expect(firsts.length).toBeGreaterThanOrEqual(8);
+    for (const [name, s] of firsts) {
+      const params = s.Parameters as Record<string, unknown>;
+      const keep = `${name}: keep originals`;
+      const again = `${name}, originals kept`;
+      expect((s.Catch as Array<{ ErrorEquals: string[] }>)[0]).toEqual({
+        ErrorEquals: [ERROR_NAMES.recordOriginalsFirst],
+        Next: keep,
+        ResultPath: '$.fenceUnsaved',
+      });
+      expect(s.Parameters).not.toHaveProperty(['saved.$']);
+      expect(invokedFolder(state(keep))).toBe('record-fence');
+      expect(state(keep)).toMatchObject({
+        Parameters: {
+          'database.$': '$.database.name',
+          'incidentId.$': params['incidentId.$'],
+          'epoch.$': '$.lease.epoch',
+          'unsaved.$': '$.fenceUnsaved',
+        },
+        ResultPath: '$.fenceSaved',
+        Next: again,
+      });
+      expect(invokedFolder(state(again))).toBe('fence-primary');
+      expect(state(again).Parameters).toEqual({ ...params, 'saved.$': '$.fenceSaved' });
+      // Both go on the same way, and fail the same way.
+      expect(state(again).Next).toBe(s.Next);
+      expect(state(again).ResultPath).toBe(s.ResultPath);
+      expect((state(again).Catch as unknown[])[0]).toEqual({ ErrorEquals: [ERROR_NAMES.recordOriginalsFirst], Next: keep, ResultPath: '$.fenceUnsaved' });
+      expect((state(again).Catch as unknown[]).slice(1)).toEqual((s.Catch as unknown[]).slice(1));
+      expect(state(keep).Catch).toEqual((s.Catch as unknown[]).slice(1));
+    }
+    // Every state name stays within Step Functions' 80 characters.
+    expect(Math.max(...allStates(def).map(([name]) => name.length))).toBeLessThanOrEqual(80);
   });
 
   it('gives every Task an explicit timeout, and every Lambda Task the standard retries (backoff 2, full jitter, bounded) and a catch-all', () => {
@@ -901,6 +953,36 @@ describe('failover definition: runs in the local interpreter', () => {
     expect(run.entered).toContain(S.operatorApproves);
     expect(r.inputsOf(S.askApproval)).toHaveLength(0);
     expect(r.inputsOf(S.promote)[0]).toMatchObject({ allowDataLoss: true });
+  });
+
+  it('a fence that must keep its originals first: record-fence merges what it asked for, the fence runs again given the record, then the failover goes on', async () => {
+    const r = recorder();
+    const unsaved = {
+      revoked: [],
+      isolated: [{ region: 'us-east-1', instanceId: 'orders-primary', vpcId: 'vpc-1', isolationGroupId: 'sg-iso', originalGroupIds: ['sg-app'] }],
+    };
+    const run = await runLocal(
+      local,
+      input,
+      happyPath(r, {
+        [S.fence]: r.answer(S.fence, () => {
+          throw namedError(ERROR_NAMES.recordOriginalsFirst, JSON.stringify(unsaved));
+        }),
+        [`${S.fence}: keep originals`]: r.answer(`${S.fence}: keep originals`, unsaved),
+        [`${S.fence}, originals kept`]: r.answer(`${S.fence}, originals kept`, fenced(true)),
+      }),
+      { executionId: EXECUTION },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.entered.at(-1)).toBe(S.done);
+    const at = (name: string) => run.entered.indexOf(name);
+    expect(at(S.fence)).toBeLessThan(at(`${S.fence}: keep originals`));
+    expect(at(`${S.fence}: keep originals`)).toBeLessThan(at(`${S.fence}, originals kept`));
+    expect(at(`${S.fence}, originals kept`)).toBeLessThan(at(S.promote));
+    const kept = r.inputsOf(`${S.fence}: keep originals`)[0]!;
+    expect(kept).toMatchObject({ database: 'orders', incidentId: 'inc-1', unsaved: { Error: ERROR_NAMES.recordOriginalsFirst } });
+    expect(r.inputsOf(`${S.fence}, originals kept`)[0]).toMatchObject({ incidentId: 'inc-1', saved: unsaved });
+    expect(r.inputsOf(S.fence)[0]).not.toHaveProperty('saved');
   });
 
   it('fails over on an operator request even when every vantage point sees the primary healthy (a planned failover), fence first', async () => {

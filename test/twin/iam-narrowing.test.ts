@@ -117,13 +117,26 @@ describe('the narrowed policies in the twin: what the product does is allowed, n
     });
 
     it.each([
-      ['fence-primary', 'FENCE#run-1', 'APPROVAL#abc'],
+      ['record-fence', 'FENCE#run-1', 'APPROVAL#abc'],
       ['restore-ingress', 'FENCE#run-1', 'DB#orders'],
       ['record-incident', 'INCIDENT#run-1', 'DB#orders'],
       ['request-approval', 'APPROVAL#abc', 'INCIDENT#run-1'],
     ])('%s reads %s but not %s', async (folder, own, other) => {
       await expect(as(folder, 'dynamodb', 'GetItem', key(own, 'X'))).resolves.toBeDefined();
       await denied(as(folder, 'dynamodb', 'GetItem', key(other, 'X')), 'AccessDeniedException');
+    });
+
+    it('fence-primary reaches no table item at all (record-fence keeps the fence record)', async () => {
+      await denied(as('fence-primary', 'dynamodb', 'GetItem', key('FENCE#run-1', 'FENCE')), 'AccessDeniedException');
+      await denied(as('fence-primary', 'dynamodb', 'UpdateItem', update('FENCE#run-1', 'FENCE')), 'AccessDeniedException');
+    });
+
+    it('record-fence updates a fence record, never puts one whole', async () => {
+      await expect(as('record-fence', 'dynamodb', 'UpdateItem', update('FENCE#run-1', 'FENCE'))).resolves.toBeDefined();
+      await denied(
+        as('record-fence', 'dynamodb', 'PutItem', { TableName: twin.deployment.tableName, Item: { pk: { S: 'FENCE#run-1' }, sk: { S: 'FENCE' } } }),
+        'AccessDeniedException',
+      );
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { JsonPath, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import { Chain, JsonPath, type RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
 import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ERROR_NAMES } from '../../../lambdas/shared/errors.js';
@@ -74,6 +74,44 @@ export function makeRecord(step: StepFn<'record-incident'>, incidentIdPath: stri
       null,
       failure,
     );
+}
+
+/** Where a caught RecordOriginalsFirst goes (`{ Error, Cause }`), and where record-fence puts the merged fence record. */
+export const FENCE_UNSAVED_PATH = '$.fenceUnsaved';
+export const FENCE_SAVED_PATH = '$.fenceSaved';
+
+/**
+ * Fences a site (fence-primary) into `resultPath`, the fence record kept first: fence-primary
+ * changes nothing whose original the record it is given does not hold, and throws
+ * RecordOriginalsFirst with those instead (lambdas/shared/fence-record.ts). That error is caught
+ * into `<name>: keep originals` (record-fence merges them into `FENCE#<incidentId>` and returns
+ * the whole record), then `<name>, originals kept` invokes the fence again with that record (and
+ * catches the same error the same way: a rule added meanwhile, more rules than one error
+ * carries). A fence that changes nothing, or whose originals are kept already, takes no extra
+ * state; one that does takes two. Errors of either function go to `failure`. The chain's end
+ * states are both fences: `.next()` continues after either.
+ */
+export function fenceWithRecord(
+  step: StepFn<'fence-primary' | 'record-fence'>,
+  name: string,
+  payload: { database: unknown; epoch: unknown; incidentId: unknown } & Record<string, unknown>,
+  resultPath: string,
+  failure: FailurePath,
+): Chain {
+  const unsaved = { errors: [ERROR_NAMES.recordOriginalsFirst], resultPath: FENCE_UNSAVED_PATH };
+  const keep = step(
+    `${name}: keep originals`,
+    'record-fence',
+    { database: JsonPath.stringAt('$.database.name'), incidentId: payload.incidentId, epoch: payload.epoch, unsaved: JsonPath.objectAt(FENCE_UNSAVED_PATH) },
+    FENCE_SAVED_PATH,
+    failure,
+  );
+  const again = step(`${name}, originals kept`, 'fence-primary', { ...payload, saved: JsonPath.objectAt(FENCE_SAVED_PATH) }, resultPath, failure, {
+    catches: [{ ...unsaved, next: keep }],
+  });
+  keep.next(again);
+  const first = step(name, 'fence-primary', payload, resultPath, failure, { catches: [{ ...unsaved, next: keep }] });
+  return Chain.custom(first, [first, again], first);
 }
 
 /** verify-writes' "the write is not visible yet" (replication, DNS caches), retried a while before it counts as a failure. */

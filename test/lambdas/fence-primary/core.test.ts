@@ -130,7 +130,11 @@ describe('mergeRevoked', () => {
       false,
     ],
   ])('%s', (_name, saved, groupId, found, revoked, changed) => {
-    expect(mergeRevoked(saved, groupId, found)).toEqual({ revoked, changed });
+    const merged = mergeRevoked(saved, groupId, found);
+    expect(merged).toMatchObject({ revoked, changed });
+    // `added`: what was not saved yet, in the order found (what the fence asks to keep first).
+    const before = saved.flatMap((r) => (r.groupId === groupId ? r.permissions : []));
+    expect(merged.added).toEqual(changed ? found.filter((p) => !before.some((b) => JSON.stringify(b) === JSON.stringify(p))) : []);
   });
 
   it('does not change the saved list it was given', () => {
@@ -498,11 +502,11 @@ describe('revoke-ingress: closing one group', () => {
       },
     ],
     [
-      'rules not saved yet: saved, then revoked',
+      'rules not saved yet: kept first (nothing revoked by this step)',
       at(0),
       [rule('sgr-1')],
       [],
-      { kind: 'revoke', ruleIds: ['sgr-1'], record: [{ groupId: SG, permissions: [perm] }] },
+      { kind: 'record', record: { groupId: SG, permissions: [perm] } },
     ],
     [
       'rules saved by an earlier round or run: revoked without saving again',
@@ -731,9 +735,17 @@ describe('isolation: from the facts to the plan and the outcome', () => {
       { kind: 'cut', isolation: isolated('already-done'), plan: 'isolated' },
     ],
     [
-      'only the isolation group, but nothing recorded by this incident: done',
-      seen({ first: facts('available', [g(ISO)]) }),
-      { kind: 'cut', isolation: isolated('done'), plan: 'isolated' },
+      'only the isolation group, the fence given no record (a first call): already-done, nothing claimed kept',
+      seen({ entry: { ...record, originalGroupIds: [] }, first: facts('available', [g(ISO)]) }),
+      {
+        kind: 'cut',
+        isolation: {
+          action: 'isolate db',
+          result: 'already-done',
+          detail: `only ${ISO} (rds-failover-isolation, no inbound rule) is active; isolated before this attempt (its originals are kept by the attempt that swapped)`,
+        },
+        plan: 'isolated',
+      },
     ],
     [
       'recorded but swapped by this run: done',
@@ -757,7 +769,7 @@ describe('isolation: from the facts to the plan and the outcome', () => {
         isolation: {
           action: 'isolate db',
           result: 'skipped',
-          detail: `instance is failed: RDS takes no connection and refuses changes; original groups sg-1 recorded, isolated in ${ISO} when it answers again`,
+          detail: `instance is failed: RDS takes no connection and refuses changes; nothing changed (its groups sg-1 are kept when it is isolated), isolated in ${ISO} when it answers again`,
         },
         plan: 'down',
       },

@@ -7,7 +7,7 @@
  * over a stopped holder, record the failover, release twice, refused in the cooldown, record the
  * standby, read), record-incident (timeline entries, a repeated key), request-approval, the
  * approval page (GET, POST approve, POST replayed) and the CLI's path (lambdas/shared/approvals.ts:
- * answer, expired, workflow gone, list pending by Query on the GSI and by Scan), fence-primary and
+ * answer, expired, workflow gone, list pending by Query on the GSI and by Scan), record-fence and
  * restore-ingress (the fence record). Every DynamoDB call reaches the twin through the SDK as
  * usual (twin/sdk.ts); a tee on `world.call` sends the very same request, in the same order, to a
  * dynalite server (random free port, closed at the end) through the real SDK client, whose table
@@ -258,8 +258,25 @@ describe('the twin DynamoDB against dynalite, on every DynamoDB request of the p
     await incident('run-2', 'promoted', { notify: true });
     await incident('run-3', 'detected');
 
-    // ---- fence record: fence the primary (the record is written), then restore-ingress reads it
-    const fenced = await run('fence-primary', { database: db, epoch: 2, incidentId: 'run-2', site: 'primary' });
+    // ---- fence record: the fence asks for its originals to be kept first (it holds no table
+    // client), record-fence writes them (a first write, then the same again: nothing new), the
+    // fence goes on given the record; then restore-ingress reads it
+    const fenceEvent = { database: db, epoch: 2, incidentId: 'run-2', site: 'primary' };
+    const unsaved = await run('fence-primary', fenceEvent).then(
+      () => expect.unreachable('the fence revoked rules it was not given as kept'),
+      (err: Error) => err,
+    );
+    expect(unsaved.name).toBe('RecordOriginalsFirst');
+    const caught = { Error: unsaved.name, Cause: JSON.stringify({ errorType: unsaved.name, errorMessage: unsaved.message, trace: [] }) };
+    const keep = { database: db.name, incidentId: 'run-2', epoch: 2, unsaved: caught };
+    const saved = await run('record-fence', keep);
+    expect(saved.revoked).not.toHaveLength(0);
+    expect(await run('record-fence', keep)).toEqual(saved);
+    // A second write (an instance isolated too): conditional on the version the first one wrote.
+    const iso = { region: db.primary.region, instanceId: 'other', vpcId: 'vpc-1', isolationGroupId: 'sg-iso', originalGroupIds: ['sg-a'] };
+    const more = JSON.stringify({ errorType: unsaved.name, errorMessage: JSON.stringify({ revoked: [], isolated: [iso] }), trace: [] });
+    expect(await run('record-fence', { ...keep, unsaved: { Error: unsaved.name, Cause: more } })).toEqual({ ...saved, isolated: [iso] });
+    const fenced = await run('fence-primary', { ...fenceEvent, saved });
     expect(fenced).toHaveProperty('confirmed');
     await run('restore-ingress', { database: db, site: 'primary', fenceIncidentId: 'run-2', incidentId: 'run-2-failback', epoch: 3 });
     await run('restore-ingress', { database: db, site: 'primary', fenceIncidentId: 'never-fenced', incidentId: 'x', epoch: 3 });
