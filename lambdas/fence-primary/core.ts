@@ -444,8 +444,6 @@ export interface IsolationSeen {
   instanceId: string;
   groupId: string;
   entry: IsolationRecord;
-  /** An earlier run of this incident recorded the isolation of this instance. */
-  recorded: boolean;
   /** The instance as first described, and as described last. */
   first: InstanceFacts;
   last: InstanceFacts;

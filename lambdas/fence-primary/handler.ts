@@ -271,7 +271,7 @@ async function isolate(ec2: EC2Client, rds: RDSClient, db: DatabaseConfig, state
   const seen = await swapAndObserve(rds, instanceId, groupId, first);
   if ('acts' in seen) return seen.acts;
   const { last, plan } = seen;
-  const step = isolationStep({ instanceId, groupId, entry, recorded: saved !== undefined, first, last, plan, stop });
+  const step = isolationStep({ instanceId, groupId, entry, first, last, plan, stop });
   if (step.kind === 'still-applying') throw new ResourceBusyError(step.message, { instanceId, groupId });
   if (step.kind === 'settled') return step.acts;
   const cut = await sessionsAfterIsolation(rds, db, instanceId, step);

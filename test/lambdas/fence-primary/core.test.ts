@@ -714,7 +714,6 @@ describe('isolation: from the facts to the plan and the outcome', () => {
     instanceId: 'db',
     groupId: ISO,
     entry: record,
-    recorded: false,
     first: facts('available', [g('sg-1')]),
     last: facts('available', [g(ISO)]),
     plan: 'isolated',
@@ -731,7 +730,7 @@ describe('isolation: from the facts to the plan and the outcome', () => {
     ['isolated, fenceMethod stop: stop it', seen({ stop: true }), { kind: 'stop', isolation: isolated('done'), plan: 'isolated' }],
     [
       'isolated, found so by a re-run: already-done',
-      seen({ recorded: true, first: facts('available', [g(ISO)]) }),
+      seen({ first: facts('available', [g(ISO)]) }),
       { kind: 'cut', isolation: isolated('already-done'), plan: 'isolated' },
     ],
     [
@@ -748,8 +747,8 @@ describe('isolation: from the facts to the plan and the outcome', () => {
       },
     ],
     [
-      'recorded but swapped by this run: done',
-      seen({ recorded: true, first: facts('available', [g('sg-1', 'removing'), g(ISO, 'adding')]) }),
+      'swapped by this call (the groups still being replaced at its first look): done',
+      seen({ first: facts('available', [g('sg-1', 'removing'), g(ISO, 'adding')]) }),
       { kind: 'cut', isolation: isolated('done'), plan: 'isolated' },
     ],
     [
