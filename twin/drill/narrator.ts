@@ -2,6 +2,7 @@
  * The drill's narrator: turns what the workflow executions do (started, each step, approvals,
  * crashes, redrives, ends) into the readable lines of the run's timeline.
  */
+import { ERROR_NAMES } from '../../lambdas/shared/errors.js';
 import type { World } from '../world.js';
 import type { ApprovalAsk, ExecutionRecord, StepRecord } from './sfn-runtime.js';
 
@@ -45,6 +46,11 @@ export class Narrator {
     const failover = e.stateMachine === 'failover';
     if (s.error) {
       if (s.folder === 'probe-vantage') return;
+      if (s.error.name === ERROR_NAMES.recordOriginalsFirst) {
+        // Not a failure: the fence changed nothing and asks for its originals to be kept first (record-fence, then the fence again).
+        this.log(e, `"${s.state}": originals to keep first, nothing changed yet: ${truncate(s.error.cause, 300)}`, { state: s.state, unsaved: s.error.cause });
+        return;
+      }
       this.log(e, `"${s.state}" failed: ${s.error.name}: ${truncate(s.error.cause, 600)}`, { state: s.state, error: s.error.name, cause: s.error.cause });
       return;
     }
@@ -95,6 +101,18 @@ export class Narrator {
           boundSeconds: out.boundSeconds,
         });
         return;
+      case 'record-fence': {
+        const kept = out as {
+          revoked?: Array<{ groupId: string; permissions: unknown[] }>;
+          isolated?: Array<{ instanceId: string; originalGroupIds: string[] }>;
+        };
+        const what = [
+          ...(kept.revoked ?? []).map((r) => `${r.permissions.length} rule(s) of ${r.groupId}`),
+          ...(kept.isolated ?? []).map((i) => `${i.instanceId}'s groups ${i.originalGroupIds.join(', ') || '(none)'}`),
+        ];
+        this.log(e, `fence record FENCE#${String(input.incidentId)} keeps ${what.join('; ') || 'nothing'}`, { incidentId: input.incidentId });
+        return;
+      }
       case 'fence-primary':
         // The repeated attempts after an unfenced promotion are told once they work (or the run records that they did not).
         if (!out.confirmed && /^Fence the old primary (as soon as it answers|again while)/.test(s.state)) return;
