@@ -141,6 +141,23 @@ beforeEach(() => {
   });
 });
 
+/**
+ * A group that shows a rule not kept yet after a first revoke (changed or put back meanwhile):
+ * kept, revoked, and the new rule kept (a second save) before the revoke that takes it.
+ */
+const KEPT_TWICE = [
+  `describe ${SG1}`,
+  'save',
+  `describe ${SG1}`,
+  `revoke ${SG1}`,
+  `describe ${SG1}`,
+  'save',
+  `describe ${SG1}`,
+  `revoke ${SG1}`,
+  `describe ${SG1}`,
+  'reboot',
+];
+
 describe('fence-primary handler', () => {
   it('keeps the rules first, then revokes them, reboots the available primary: confirmed', async () => {
     const out = await fence(event());
@@ -373,18 +390,7 @@ describe('fence-primary handler', () => {
     expect(ec2).toHaveReceivedNthCommandWith(RevokeSecurityGroupIngressCommand, 1, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'] });
     expect(ec2).toHaveReceivedNthCommandWith(RevokeSecurityGroupIngressCommand, 2, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpnnew'] });
     // The group described again after the refusal shows a rule not kept yet: kept (a second save) before the revoke that takes it.
-    expect(order).toEqual([
-      `describe ${SG1}`,
-      'save',
-      `describe ${SG1}`,
-      `revoke ${SG1}`,
-      `describe ${SG1}`,
-      'save',
-      `describe ${SG1}`,
-      `revoke ${SG1}`,
-      `describe ${SG1}`,
-      'reboot',
-    ]);
+    expect(order).toEqual(KEPT_TWICE);
     // Every rule seen is kept for the failback, the changed one too.
     const all = [RULE_APP, RULE_VPN, { ...RULE_VPN, FromPort: 3306, ToPort: 3306 }];
     expect(saves.at(-1)).toEqual({ revoked: [{ groupId: SG1, permissions: all }], isolated: [] });
@@ -407,18 +413,7 @@ describe('fence-primary handler', () => {
     expect(out.revoked).toEqual([{ groupId: SG1, permissions: [RULE_APP, RULE_VPN] }]);
     // The rule found after the first revoke is kept (the second save) before the second revoke.
     expect(saves).toEqual([{ revoked: [{ groupId: SG1, permissions: [RULE_APP] }], isolated: [] }, RULES_KEPT]);
-    expect(order).toEqual([
-      `describe ${SG1}`,
-      'save',
-      `describe ${SG1}`,
-      `revoke ${SG1}`,
-      `describe ${SG1}`,
-      'save',
-      `describe ${SG1}`,
-      `revoke ${SG1}`,
-      `describe ${SG1}`,
-      'reboot',
-    ]);
+    expect(order).toEqual(KEPT_TWICE);
     expect(ec2).toHaveReceivedNthCommandWith(RevokeSecurityGroupIngressCommand, 2, { GroupId: SG1, SecurityGroupRuleIds: ['sgr-0vpn0718'] });
   });
 
