@@ -16,7 +16,15 @@
 import { awsErrorName, isThrottling, isTransient, isUnreachable, type AwsErrorLike } from '../shared/aws-errors.js';
 import type { FenceMethod } from '../shared/config-schema.js';
 import type { FenceOutput } from '../shared/contracts.js';
-import { firstPermissions, mergeIsolated, mergeRevoked, type FenceRecord, type IsolationRecord, type RevokedRules } from '../shared/fence-record.js';
+import {
+  firstPermissions,
+  firstRevoked,
+  mergeIsolated,
+  mergeRevoked,
+  type FenceRecord,
+  type IsolationRecord,
+  type RevokedRules,
+} from '../shared/fence-record.js';
 
 export type FenceAction = FenceOutput['actions'][number];
 export { mergeIsolated, mergeRevoked, stableJson, type FenceRecord, type IsolationRecord, type RevokedRules } from '../shared/fence-record.js';
@@ -174,6 +182,16 @@ export function closeStep(closing: Closing, rules: readonly ListedRule[], saved:
   const merged = mergeRevoked(saved, closing.groupId, rules.map(permissionOfRule));
   if (merged.changed) return { kind: 'record', record: { groupId: closing.groupId, permissions: firstPermissions(merged.added) } };
   return { kind: 'revoke', ruleIds: rules.map((r) => r.SecurityGroupRuleId!) };
+}
+
+/**
+ * The rules of every group, listed before any is revoked, that the fence record `saved` does not
+ * hold yet: kept in one round for all the groups (at most {@link firstRevoked}'s share), so a
+ * fence of several groups asks once, not once per group. Empty: every rule is kept.
+ */
+export function unsavedIngress(saved: readonly RevokedRules[], listed: ReadonlyArray<{ groupId: string; rules: readonly ListedRule[] }>): RevokedRules[] {
+  const parts = listed.map(({ groupId, rules }) => ({ groupId, permissions: mergeRevoked(saved, groupId, rules.map(permissionOfRule)).added }));
+  return firstRevoked(parts.filter((p) => p.permissions.length > 0));
 }
 
 /** EC2 answered a revoke of `asked` rules: `Return: false` revoked nothing; else the rules it lists (all asked, when it lists none). */

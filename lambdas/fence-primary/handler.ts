@@ -78,6 +78,7 @@ import {
   refusedForState,
   revokeAnswered,
   revokeRefused,
+  unsavedIngress,
   sessionsDecision,
   sessionsTarget,
   stopRefused,
@@ -150,19 +151,41 @@ async function ingressRules(ec2: EC2Client, groupId: string): Promise<SecurityGr
   return rules;
 }
 
+/** A group's ingress rules as first listed, or why they could not be. */
+type Listing = { rules: SecurityGroupRule[] } | { error: unknown };
+
+async function listing(ec2: EC2Client, groupId: string): Promise<Listing> {
+  try {
+    return { rules: await ingressRules(ec2, groupId) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
- * revoke-ingress: every ingress rule of the site's dedicated groups is saved, then revoked by its
- * rule id; the group is closed only when a describe after the revoke shows no ingress rule.
+ * revoke-ingress: every ingress rule of the site's dedicated groups is kept, then revoked by its
+ * rule id; the group is closed only when a describe after the revoke shows no ingress rule. The
+ * groups are listed first and their rules not in the record kept in one round for all of them
+ * (RecordOriginalsFirst), so a fence of several groups asks once; each group's first listing is
+ * then the one it closes from.
  */
 async function revokeIngress(ec2: EC2Client, db: DatabaseConfig, state: FenceRecord): Promise<FenceAction[]> {
   const groups = db.primary.securityGroupIds ?? [];
   const ingress = unconfiguredIngress(groups);
-  for (const groupId of groups) ingress.push(await closeGroup(ec2, state, groupId));
+  const listed = new Map<string, Listing>();
+  for (const groupId of groups) listed.set(groupId, await listing(ec2, groupId));
+  const unsaved = unsavedIngress(
+    state.revoked,
+    [...listed].flatMap(([groupId, l]) => ('rules' in l ? [{ groupId, rules: l.rules }] : [])),
+  );
+  if (unsaved.length > 0) throw new RecordOriginalsFirst({ revoked: unsaved, isolated: [] });
+  for (const groupId of groups) ingress.push(await closeGroup(ec2, state, groupId, listed.get(groupId)!));
   return ingress;
 }
 
-async function closeGroup(ec2: EC2Client, state: FenceRecord, groupId: string): Promise<FenceAction> {
+async function closeGroup(ec2: EC2Client, state: FenceRecord, groupId: string, first: Listing): Promise<FenceAction> {
   let closing = closingStarted(groupId);
+  if ('error' in first) return failedOrThrow(first.error, closing.action, 'DescribeSecurityGroupRules');
   // A rule listing filtered by an unknown group id is just empty: make sure the group exists (a
   // configured group that does not is InvalidGroup.NotFound here, never "no ingress rules left").
   try {
@@ -170,14 +193,17 @@ async function closeGroup(ec2: EC2Client, state: FenceRecord, groupId: string): 
   } catch (err) {
     return failedOrThrow(err, closing.action, 'DescribeSecurityGroups');
   }
+  let rules: SecurityGroupRule[] | undefined = first.rules;
   for (;;) {
-    let rules: SecurityGroupRule[];
-    try {
-      rules = await ingressRules(ec2, groupId);
-    } catch (err) {
-      return failedOrThrow(err, closing.action, 'DescribeSecurityGroupRules');
+    if (!rules) {
+      try {
+        rules = await ingressRules(ec2, groupId);
+      } catch (err) {
+        return failedOrThrow(err, closing.action, 'DescribeSecurityGroupRules');
+      }
     }
     const step = closeStep(closing, rules, state.revoked);
+    rules = undefined; // every later round describes the group again
     if (step.kind === 'settled') return step.action;
     // The rules are kept BEFORE they are revoked: nothing is revoked until the record holds them all.
     if (step.kind === 'record') throw new RecordOriginalsFirst({ revoked: [step.record], isolated: [] });

@@ -118,12 +118,27 @@ export const UNSAVED_CHARS = 16_000;
 
 /** Permissions of `added`, in order, up to {@link UNSAVED_CHARS} of JSON (at least one). */
 export function firstPermissions(added: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
+  return firstRevoked([{ groupId: '', permissions: [...added] }])[0]?.permissions ?? [];
+}
+
+/**
+ * The rules of `parts` (group by group, in order) up to {@link UNSAVED_CHARS} of JSON in all (at
+ * least one rule); groups left with none are left out.
+ */
+export function firstRevoked(parts: readonly RevokedRules[]): RevokedRules[] {
+  const out: RevokedRules[] = [];
   let chars = 0;
-  for (const p of added) {
-    chars += JSON.stringify(p).length + 1;
-    if (out.length > 0 && chars > UNSAVED_CHARS) break;
-    out.push(p);
+  let taken = 0;
+  for (const part of parts) {
+    const permissions: unknown[] = [];
+    for (const p of part.permissions) {
+      chars += JSON.stringify(p).length + 1;
+      if (taken > 0 && chars > UNSAVED_CHARS) break;
+      permissions.push(p);
+      taken++;
+    }
+    if (permissions.length > 0) out.push({ groupId: part.groupId, permissions });
+    if (permissions.length < part.permissions.length) break;
   }
   return out;
 }

@@ -39,6 +39,7 @@ import {
   isolationPlan,
   mergeIsolated,
   mergeRevoked,
+  unsavedIngress,
   originalGroups,
   permissionOfRule,
   sessionPlan,
@@ -91,6 +92,34 @@ describe('classifyFenceError', () => {
     expect(failedAction('revoke-ingress sg-1', 'RevokeSecurityGroupIngress', err('UnauthorizedOperation', 'You are not authorized')).detail).toBe(
       'RevokeSecurityGroupIngress: access denied (UnauthorizedOperation: You are not authorized)',
     );
+  });
+});
+
+describe('unsavedIngress', () => {
+  const listed = (groupId: string, port: number) => ({
+    SecurityGroupRuleId: `sgr-${port}`,
+    GroupId: groupId,
+    IsEgress: false,
+    IpProtocol: 'tcp',
+    FromPort: port,
+    ToPort: port,
+    CidrIpv4: '10.0.0.0/16',
+  });
+  const perm = (port: number) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, IpRanges: [{ CidrIp: '10.0.0.0/16' }] });
+
+  it("every group's rules not kept yet, in one list; groups with nothing new left out; nothing when all are kept", () => {
+    const saved = [{ groupId: 'sg-1', permissions: [perm(5432)] }];
+    expect(
+      unsavedIngress(saved, [
+        { groupId: 'sg-1', rules: [listed('sg-1', 5432), listed('sg-1', 6432)] },
+        { groupId: 'sg-2', rules: [] },
+        { groupId: 'sg-3', rules: [listed('sg-3', 5432)] },
+      ]),
+    ).toEqual([
+      { groupId: 'sg-1', permissions: [perm(6432)] },
+      { groupId: 'sg-3', permissions: [perm(5432)] },
+    ]);
+    expect(unsavedIngress(saved, [{ groupId: 'sg-1', rules: [listed('sg-1', 5432)] }])).toEqual([]);
   });
 });
 

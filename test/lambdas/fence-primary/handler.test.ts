@@ -182,8 +182,8 @@ describe('fence-primary handler', () => {
       GroupId: SG1,
       SecurityGroupRuleIds: ['sgr-0app0718', 'sgr-0vpn0718'],
     });
-    // The group is checked to exist by each call.
-    expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 2);
+    // The group is checked to exist by the call that revokes (the first only listed and asked to keep).
+    expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupsCommand, 1);
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupsCommand, { GroupIds: [SG1] });
     expect(rds).toHaveReceivedCommandExactlyOnceWith(RebootDBInstanceCommand, { DBInstanceIdentifier: 'orders-primary' });
     // Fencing acts in the primary's Region, not in the control Region the function runs in.
@@ -302,6 +302,41 @@ describe('fence-primary handler', () => {
     ]);
     expect(out.confirmed).toBe(true);
     expect(saves).toEqual([{ revoked: [{ groupId: SG1, permissions: [RULE_APP] }], isolated: [] }]);
+  });
+
+  it('several groups with rules: all kept in ONE round before any is revoked, then each revoked and reported done', async () => {
+    const database = revokingDb((r) => {
+      r.primary.securityGroupIds = [SG1, SG2];
+    });
+    groups({ [SG1]: [RULE_APP], [SG2]: [RULE_VPN] });
+    const out = await fence(event(database));
+    expect(saves).toEqual([
+      {
+        revoked: [
+          { groupId: SG1, permissions: [RULE_APP] },
+          { groupId: SG2, permissions: [RULE_VPN] },
+        ],
+        isolated: [],
+      },
+    ]);
+    expect(order).toEqual([
+      `describe ${SG1}`,
+      `describe ${SG2}`,
+      'save',
+      `describe ${SG1}`,
+      `describe ${SG2}`,
+      `revoke ${SG1}`,
+      `describe ${SG1}`,
+      `revoke ${SG2}`,
+      `describe ${SG2}`,
+      'reboot',
+    ]);
+    expect(out.actions.map((a) => [a.action, a.result])).toEqual([
+      [`revoke-ingress ${SG1}`, 'done'],
+      [`revoke-ingress ${SG2}`, 'done'],
+      ['reboot orders-primary', 'done'],
+    ]);
+    expect(out.confirmed).toBe(true);
   });
 
   it('a group with more rules than one error carries: kept over several saves, revoked only after the last one', async () => {

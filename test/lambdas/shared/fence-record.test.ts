@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   firstPermissions,
+  firstRevoked,
   mergeFenceRecord,
   RecordOriginalsFirst,
   UNSAVED_CHARS,
@@ -73,6 +74,27 @@ describe('the fence record', () => {
     }
     expect(saved.revoked[0]!.permissions).toHaveLength(400);
     expect(rounds).toBe(Math.ceil(JSON.stringify(many).length / UNSAVED_CHARS));
+  });
+
+  it('several groups share one budget: whole groups in order, the one that passes it cut, the rest left for the next round', () => {
+    const big = (n: number) => Array.from({ length: n }, (_, i) => rule(2000 + i, 'z'.repeat(300)));
+    const parts = [
+      { groupId: 'sg-1', permissions: big(10) },
+      { groupId: 'sg-2', permissions: big(100) },
+      { groupId: 'sg-3', permissions: big(5) },
+    ];
+    const first = firstRevoked(parts);
+    expect(first.map((p) => p.groupId)).toEqual(['sg-1', 'sg-2']);
+    expect(first[0]!.permissions).toHaveLength(10);
+    expect(first[1]!.permissions.length).toBeGreaterThan(0);
+    expect(first[1]!.permissions.length).toBeLessThan(100);
+    expect(JSON.stringify(first).length).toBeLessThanOrEqual(UNSAVED_CHARS + 200);
+    expect(
+      firstRevoked([
+        { groupId: 'sg-1', permissions: [] },
+        { groupId: 'sg-2', permissions: [rule(1)] },
+      ]),
+    ).toEqual([{ groupId: 'sg-2', permissions: [rule(1)] }]);
   });
 
   it("the error's cause as AWS gives it (the error payload as JSON text) stays under Step Functions' 32,768 characters", () => {
