@@ -131,8 +131,22 @@ function drillFaultsStopped(f: IncidentFacts): string {
   return parts.join('; ');
 }
 
-const errorCause = (e: unknown): string =>
-  typeof e === 'object' && e !== null && typeof (e as { Cause?: unknown }).Cause === 'string' ? (e as { Cause: string }).Cause : 'no detail';
+/**
+ * A caught error's cause as a human reads it. A function's error reaches Step Functions as its
+ * error payload in JSON text (`{"errorType","errorMessage","trace"}`): its message is told, not
+ * the payload; any other cause (a workflow's own `States.Format`, a service's text) as it is.
+ */
+const errorCause = (e: unknown): string => {
+  const cause = typeof e === 'object' && e !== null ? (e as { Cause?: unknown }).Cause : undefined;
+  if (typeof cause !== 'string') return 'no detail';
+  if (!cause.startsWith('{')) return cause;
+  try {
+    const message = (JSON.parse(cause) as { errorMessage?: unknown }).errorMessage;
+    return typeof message === 'string' ? message : cause;
+  } catch {
+    return cause;
+  }
+};
 
 const errorName = (e: unknown): string =>
   typeof e === 'object' && e !== null && typeof (e as { Error?: unknown }).Error === 'string' ? (e as { Error: string }).Error : 'error';

@@ -317,6 +317,21 @@ describe('drill runs say DRILL (docs/game-days.md "Drill runs")', () => {
     expect(summary).not.toContain('no fault experiment to start');
   });
 
+  it("a check that failed is told by its message, not by the function's error payload AWS gives as the cause", () => {
+    const payload = JSON.stringify({
+      errorType: 'TransientAwsError',
+      errorMessage: 'DescribeDBInstances was throttled: Throttling',
+      trace: ['TransientAwsError: DescribeDBInstances was throttled: Throttling', '    at check (file:///var/task/index.mjs:1:2345)'],
+    });
+    const told = (Cause: string) =>
+      phaseSummary(drillFacts('fault-not-started', { fault: 'disrupt-connectivity', region: 'us-east-1', error: { Error: 'TransientAwsError', Cause } }));
+    expect(told(payload)).toContain('could not be checked before the fault (TransientAwsError: DescribeDBInstances was throttled: Throttling)');
+    expect(told(payload)).not.toContain('trace');
+    // A cause that is not a payload is told as it is, JSON-looking or not.
+    expect(told('{not json')).toContain('(TransientAwsError: {not json)');
+    expect(told('Lambda in us-west-2 does not answer')).toContain('(TransientAwsError: Lambda in us-west-2 does not answer)');
+  });
+
   it('a real incident on a drill pair says which drill experiments it stopped, and which it could not', () => {
     const stopped = phaseSummary(
       facts('drill-faults-stopped', {
