@@ -3,16 +3,7 @@
  * the fence record after it is merged in (lambdas/shared/fence-record.ts: the same merge the fence
  * uses to decide what is missing, so the fence's next call finds it all there).
  */
-import { emptyFenceRecord, mergeFenceRecord, unsavedOfCause, type FenceRecord } from '../shared/fence-record.js';
-
-/** The record as the table holds it (absent: none yet; fields that are not lists count as empty). */
-export function recordOfItem(item: Record<string, unknown> | undefined): FenceRecord {
-  if (!item) return emptyFenceRecord();
-  return {
-    revoked: Array.isArray(item.revoked) ? (item.revoked as FenceRecord['revoked']) : [],
-    isolated: Array.isArray(item.isolated) ? (item.isolated as FenceRecord['isolated']) : [],
-  };
-}
+import { unsavedOfCause } from '../shared/fence-record.js';
 
 /** The record's version (optimistic locking); undefined for an item written before versions, or none. */
 export const versionOfItem = (item: Record<string, unknown> | undefined): number | undefined => (typeof item?.version === 'number' ? item.version : undefined);
@@ -23,5 +14,3 @@ export function unsavedOf(cause: string): { ok: true; value: unknown } | { ok: f
   if (value === undefined) return { ok: false, problem: `the cause is not a fence record as JSON: ${cause.slice(0, 200)}` };
   return { ok: true, value };
 }
-
-export { mergeFenceRecord };

@@ -17,10 +17,10 @@ import { ownRegion, regional } from '../shared/clients.js';
 import { recordFenceInput, recordFenceOutput } from '../shared/contracts.js';
 import { defineHandler } from '../shared/handler.js';
 import { InvalidInputError, TransientAwsError } from '../shared/errors.js';
-import type { FenceRecord } from '../shared/fence-record.js';
+import { mergeFenceRecord, recordOfItem, type FenceRecord } from '../shared/fence-record.js';
 import { logger } from '../shared/logger.js';
 import { fenceRecordKey } from '../shared/names.js';
-import { mergeFenceRecord, recordOfItem, unsavedOf, versionOfItem } from './core.js';
+import { unsavedOf, versionOfItem } from './core.js';
 
 const TABLE_NAME = process.env.TABLE_NAME ?? '';
 const REGION = ownRegion();

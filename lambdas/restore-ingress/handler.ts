@@ -25,6 +25,7 @@ import { defineHandler } from '../shared/handler.js';
 import { lazy } from '../shared/lazy.js';
 import { ResourceBusyError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { recordOfItem } from '../shared/fence-record.js';
 import { fenceRecordKey } from '../shared/names.js';
 import { isolationRestorePlan, missingRules, type IsolatedInstance, type Permission } from './core.js';
 
@@ -47,11 +48,8 @@ async function readRecord(incidentId: string): Promise<FenceRecord> {
   const ddb = regional(DynamoDBClient, REGION);
   try {
     const out = await ddb.send(new GetItemCommand({ TableName: TABLE_NAME, Key: marshall(fenceRecordKey(incidentId)), ConsistentRead: true }));
-    const item = out.Item ? unmarshall(out.Item) : undefined;
-    return {
-      revoked: Array.isArray(item?.revoked) ? (item.revoked as FenceRecord['revoked']) : [],
-      isolated: Array.isArray(item?.isolated) ? (item.isolated as IsolatedInstance[]) : [],
-    };
+    // The permissions and entries are what fence-primary kept, in the shapes restore-ingress authorizes again.
+    return recordOfItem(out.Item ? unmarshall(out.Item) : undefined) as FenceRecord;
   } catch (err) {
     throw toFailoverError(err, 'DynamoDB GetItem (fence record)');
   }

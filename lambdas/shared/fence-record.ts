@@ -34,6 +34,14 @@ export interface FenceRecord {
 
 export const emptyFenceRecord = (): FenceRecord => ({ revoked: [], isolated: [] });
 
+/** The record as the table holds it (absent: none yet; fields that are not lists count as empty). */
+export function recordOfItem(item: Record<string, unknown> | undefined): FenceRecord {
+  return {
+    revoked: Array.isArray(item?.revoked) ? (item.revoked as FenceRecord['revoked']) : [],
+    isolated: Array.isArray(item?.isolated) ? (item.isolated as FenceRecord['isolated']) : [],
+  };
+}
+
 /** JSON with sorted keys, so equal rules compare equal whatever their key order. */
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
